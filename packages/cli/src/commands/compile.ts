@@ -1,0 +1,301 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import {
+  type Diagnostic,
+  diagnostic,
+  formatDiagnostic,
+  hasErrors,
+  type SourceLocation,
+} from "@mlgen/core";
+import type { EmittedFile } from "@mlgen/compiler";
+import { glob } from "tinyglobby";
+import { configSchema, describeConfigError, type ResolvedConfig, resolveConfig } from "../config.js";
+import { CliError, type CliIO } from "../io.js";
+import { errorMessage, frameIn, importModule } from "../load.js";
+import { applyPlan, planWrites } from "../write.js";
+
+export interface CompileOptions {
+  readonly config?: string;
+  readonly out?: string;
+  readonly target?: string;
+  readonly check?: boolean;
+  readonly root?: string;
+}
+
+const toPosix = (p: string) => p.split(sep).join("/");
+
+async function loadConfig(io: CliIO, options: CompileOptions, files: readonly string[]) {
+  const explicit = options.config !== undefined;
+  const file = resolve(io.cwd, options.config ?? "mlgen.config.ts");
+  if (files.length > 0 && !explicit) {
+    const root = resolve(io.cwd, options.root ?? ".");
+    return {
+      file: null,
+      root,
+      pipelines: files,
+      out: resolve(io.cwd, options.out ?? "dags"),
+      target: options.target ?? "airflow",
+    } satisfies ResolvedConfig;
+  }
+  const shown = toPosix(relative(io.cwd, file)) || file;
+  if (!existsSync(file)) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1009", {
+          file: shown,
+          reason: "the file does not exist",
+          hint: "create mlgen.config.ts with `export default defineConfig({ pipelines: [...] })`, or pass pipeline files: mlgen compile pipelines/*.pipeline.ts",
+        }),
+      ),
+    );
+  }
+  let exported: unknown;
+  try {
+    exported = (await importModule(file)).default;
+  } catch (e) {
+    const loc = frameIn(e, file, io.cwd);
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic(
+          "MLG1009",
+          { file: shown, reason: errorMessage(e), hint: "fix the error at the location shown" },
+          { location: loc },
+        ),
+      ),
+    );
+  }
+  const parsed = configSchema.safeParse(exported);
+  if (!parsed.success) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic(
+          "MLG1009",
+          {
+            file: shown,
+            reason: exported === undefined ? "it has no default export" : describeConfigError(parsed.error),
+            hint: "export default defineConfig({ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' })",
+          },
+          { location: { file: shown } },
+        ),
+      ),
+    );
+  }
+  const resolved = resolveConfig(file, parsed.data);
+  return {
+    ...resolved,
+    pipelines: files.length ? files.map((f) => resolve(io.cwd, f)) : resolved.pipelines,
+    out: options.out ? resolve(io.cwd, options.out) : resolved.out,
+    target: options.target ?? resolved.target,
+    root: options.root ? resolve(io.cwd, options.root) : resolved.root,
+  };
+}
+
+async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
+  const base = config.file ? resolve(config.file, "..") : config.root;
+  const found = new Set<string>();
+  for (const pattern of config.pipelines) {
+    if (!/[*?[{]/.test(pattern)) {
+      const file = isAbsolute(pattern) ? pattern : resolve(base, pattern);
+      if (!existsSync(file)) {
+        throw new CliError(
+          formatDiagnostic(
+            diagnostic("MLG1011", {
+              what: "pipeline path",
+              reason: `${toPosix(relative(base, file))} does not exist`,
+              hint: "check the path, relative to the config file or the current folder",
+            }),
+          ),
+        );
+      }
+      found.add(file);
+      continue;
+    }
+    for (const f of await glob(pattern, { cwd: base, absolute: true })) found.add(resolve(f));
+  }
+  return [...found].sort();
+}
+
+interface Loaded {
+  readonly file: string;
+  readonly definitions: readonly import("@mlgen/dsl").PipelineDefinition[];
+}
+
+async function loadPipelines(files: readonly string[], root: string, report: (d: Diagnostic) => void) {
+  const { isPipelineDefinition } = await import("@mlgen/dsl");
+  const loaded: Loaded[] = [];
+  for (const file of files) {
+    const shown = toPosix(relative(root, file));
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importModule(file);
+    } catch (e) {
+      report(
+        diagnostic(
+          "MLG1014",
+          { file: shown, reason: errorMessage(e) },
+          { location: frameIn(e, file, root) },
+        ),
+      );
+      continue;
+    }
+    const definitions = Object.keys(mod)
+      .sort((a, b) => (a === "default" ? -1 : b === "default" ? 1 : a.localeCompare(b)))
+      .map((k) => mod[k])
+      .filter(isPipelineDefinition);
+    const unique = [...new Set(definitions)];
+    if (unique.length === 0) report(diagnostic("MLG1010", { file: shown }, { location: { file: shown } }));
+    loaded.push({ file, definitions: unique });
+  }
+  return loaded;
+}
+
+function relativeLocation(loc: SourceLocation, root: string): SourceLocation {
+  return { ...loc, file: toPosix(isAbsolute(loc.file) ? relative(root, loc.file) : loc.file) };
+}
+
+async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Every .py file in the top-level folder of a module (`tasks/` for `tasks/train.py`). */
+async function shippedPythonFiles(root: string, module: string): Promise<EmittedFile[]> {
+  const top = module.split("/")[0] ?? module;
+  if (top === module) {
+    const content = await readIfExists(join(root, module));
+    return content === null ? [] : [{ path: module, content }];
+  }
+  const out: EmittedFile[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith(".") || e.name === "__pycache__") continue;
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) await walk(rel);
+      else if (e.isFile() && e.name.endsWith(".py")) {
+        out.push({ path: rel, content: await readFile(join(root, rel), "utf8") });
+      }
+    }
+  };
+  await walk(top);
+  return out;
+}
+
+export async function compileCommand(
+  io: CliIO,
+  files: readonly string[],
+  options: CompileOptions,
+): Promise<number> {
+  const config = await loadConfig(io, options, files);
+  const { TARGETS, lowerPipeline } = await import("@mlgen/compiler");
+  const target = TARGETS[config.target];
+  if (!target) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "target",
+          reason: `'${config.target}' is not a target`,
+          hint: `use one of: ${Object.keys(TARGETS).join(", ")}`,
+        }),
+      ),
+    );
+  }
+  const diagnostics: Diagnostic[] = [];
+  const report = (d: Diagnostic) => diagnostics.push(d);
+  const paths = await pipelineFiles(config);
+  if (paths.length === 0) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "pipeline list",
+          reason: `no file matches ${config.pipelines.join(", ")}`,
+          hint: "check the globs in mlgen.config.ts (relative to the config file)",
+        }),
+      ),
+    );
+  }
+  const root = config.root;
+  const loaded = await loadPipelines(paths, root, report);
+
+  const emitted = new Map<string, { content: string; from: string }>();
+  const ids = new Map<string, string>();
+  let pipelines = 0;
+  for (const { file, definitions } of loaded) {
+    const sourceFile = toPosix(relative(root, file));
+    for (const def of definitions) {
+      const sourceMap = Object.fromEntries(
+        Object.entries(def.sourceMap).map(([k, loc]) => [k, relativeLocation(loc, root)]),
+      );
+      for (const p of def.problems) {
+        report(p.location ? { ...p, location: relativeLocation(p.location, root) } : p);
+      }
+      const previous = ids.get(def.ir.id);
+      if (previous !== undefined) {
+        report(
+          diagnostic("MLG1012", { id: def.ir.id }, { pipeline: def.ir.id, location: { file: sourceFile } }),
+        );
+        continue;
+      }
+      ids.set(def.ir.id, sourceFile);
+      const modules = new Map<string, string | null>();
+      for (const task of def.ir.tasks) {
+        if (task.kind === "python" && !modules.has(task.module)) {
+          const safe = !isAbsolute(task.module) && !task.module.split("/").includes("..");
+          modules.set(task.module, safe ? await readIfExists(join(root, task.module)) : null);
+        }
+      }
+      const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
+      diagnostics.push(...lowered.diagnostics);
+      if (!lowered.ok) continue;
+      const pythonFiles: EmittedFile[] = [];
+      for (const module of [...modules.keys()].sort()) {
+        pythonFiles.push(...(await shippedPythonFiles(root, module)));
+      }
+      const input = { ir: lowered.ir, hash: lowered.hash, sourceFile, sourceMap, pythonFiles };
+      const targetProblems = target.validate(input);
+      diagnostics.push(...targetProblems);
+      if (hasErrors(targetProblems)) continue;
+      for (const f of target.emit(input)) {
+        const seen = emitted.get(f.path);
+        if (seen && seen.content !== f.content) {
+          throw new CliError(`two pipelines (${seen.from}, ${sourceFile}) generate ${f.path} with different content`);
+        }
+        emitted.set(f.path, { content: f.content, from: sourceFile });
+      }
+      pipelines++;
+    }
+  }
+
+  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+  if (hasErrors(diagnostics)) {
+    const n = diagnostics.filter((d) => d.severity === "error").length;
+    io.stderr(`mlgen: ${n} error${n === 1 ? "" : "s"}; no files were written\n`);
+    return 1;
+  }
+
+  const planned = [...emitted.entries()]
+    .map(([path, v]) => ({ path, content: v.content }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  const plan = await planWrites(config.out, planned);
+  const outShown = toPosix(relative(io.cwd, config.out)) || ".";
+  if (options.check) {
+    if (plan.write.length === 0 && plan.remove.length === 0) {
+      io.stdout(`mlgen: ${outShown} is up to date (${pipelines} pipeline${pipelines === 1 ? "" : "s"})\n`);
+      return 0;
+    }
+    for (const f of plan.write) io.stderr(`stale: ${outShown}/${f.path}\n`);
+    for (const f of plan.remove) io.stderr(`stale: ${outShown}/${f} (no longer generated)\n`);
+    io.stderr("mlgen: generated files are out of date; run `mlgen compile` and commit the result\n");
+    return 1;
+  }
+  await applyPlan(config.out, plan);
+  io.stdout(
+    `mlgen: compiled ${pipelines} pipeline${pipelines === 1 ? "" : "s"} into ${outShown}: ` +
+      `${plan.write.length} written, ${plan.unchanged.length} unchanged, ${plan.remove.length} removed\n`,
+  );
+  return 0;
+}

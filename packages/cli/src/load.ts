@@ -1,0 +1,27 @@
+import { relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SourceLocation } from "@mlgen/core";
+
+/** Imports a TypeScript (or JavaScript) module directly: users run no build step. */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  const { tsImport } = await import("tsx/esm/api");
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+}
+
+/** The first stack frame inside `file`, to point a load error at the user's line. */
+export function frameIn(error: unknown, file: string, root: string): SourceLocation {
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  const url = pathToFileURL(file).href;
+  for (const line of stack.split("\n")) {
+    const m = /((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
+    if (m && (m[1] === file || m[1] === url)) {
+      return { file: relative(root, file), line: Number(m[2]), column: Number(m[3]) };
+    }
+  }
+  return { file: relative(root, file) };
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
+  return String(error);
+}

@@ -1,0 +1,129 @@
+/**
+ * The one place where text becomes Python source. Templates receive only `PyCode`, which
+ * is built here: literals through `pyString`/`pyLiteral`, fragments through the `py` tag,
+ * which escapes every interpolated value that is not already `PyCode`.
+ */
+export class PyCode {
+  readonly text: string;
+  /** @internal use `py`, `pyCode.raw` or the literal builders. */
+  constructor(text: string) {
+    this.text = text;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+const NAMED_ESCAPES: Readonly<Record<string, string>> = {
+  "\\": "\\\\",
+  '"': '\\"',
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, "0");
+}
+
+/** Characters that would be invisible, ambiguous or line-breaking in source text. */
+function needsEscape(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0xfeff ||
+    (code >= 0xd800 && code <= 0xdfff)
+  );
+}
+
+/**
+ * A double-quoted Python string literal whose value is exactly `s`. Printable Unicode stays
+ * readable; control characters, line separators and lone surrogates become escapes.
+ */
+export function pyString(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i] as string;
+    const named = NAMED_ESCAPES[ch];
+    if (named) {
+      out += named;
+      continue;
+    }
+    const code = s.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += s.slice(i, i + 2);
+        i++;
+        continue;
+      }
+    }
+    if (needsEscape(code)) out += code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+
+/** A Python literal (str, int, float, bool, None, list, dict) equal to the JSON value. */
+export function pyLiteral(value: JsonValue): string {
+  if (value === null) return "None";
+  if (typeof value === "string") return pyString(value);
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`${value} has no Python literal`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => pyLiteral(v)).join(", ")}]`;
+  const entries = Object.entries(value as Record<string, JsonValue>);
+  return `{${entries.map(([k, v]) => `${pyString(k)}: ${pyLiteral(v)}`).join(", ")}}`;
+}
+
+/** A docstring: triple-quoted when the text is plain enough to read as is, else a string literal. */
+export function pyDocstring(s: string): string {
+  const literal = pyString(s);
+  // No escapes were needed (so no quote, backslash or line break), and no edge spaces.
+  if (literal === `"${s}"` && s.trim() === s && s.length > 0) return `"""${s}"""`;
+  return literal;
+}
+
+/** A `#` comment line's text: anything that could end the line or hide text is escaped. */
+export function pyComment(s: string): string {
+  return pyString(s).slice(1, -1).replace(/\\"/g, '"');
+}
+
+type Interpolated = PyCode | string | number | boolean | null | readonly JsonValue[];
+
+/** Tagged template: literal parts are code, interpolations are escaped unless `PyCode`. */
+export function py(strings: TemplateStringsArray, ...values: Interpolated[]): PyCode {
+  let out = strings[0] ?? "";
+  values.forEach((v, i) => {
+    out += v instanceof PyCode ? v.text : pyLiteral(v as JsonValue);
+    out += strings[i + 1] ?? "";
+  });
+  return new PyCode(out);
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const PY_KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case type _".split(
+    " ",
+  ),
+);
+
+export function isPyIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name) && !PY_KEYWORDS.has(name);
+}
+
+/** An identifier, checked: a programmer error (not user input) when it is not one. */
+export function pyIdent(name: string): PyCode {
+  if (!isPyIdentifier(name)) throw new Error(`not a Python identifier: ${JSON.stringify(name)}`);
+  return new PyCode(name);
+}
+
+export function joinCode(parts: readonly PyCode[], separator: string): PyCode {
+  return new PyCode(parts.map((p) => p.text).join(separator));
+}

@@ -1,0 +1,18 @@
+export { type LowerInput, type LowerResult, lowerPipeline } from "./compile.js";
+export { jinjaString } from "./escape/jinja.js";
+export { PyCode, py, pyComment, pyLiteral, pyString } from "./escape/python.js";
+export { airflowIdProblem, checkGraph } from "./passes/check-graph.js";
+export { checkModules, definesFunction, moduleName } from "./passes/check-modules.js";
+export { cronProblem, SCHEDULE_PRESETS } from "./passes/check-schedule.js";
+export type { PassContext } from "./passes/context.js";
+export { inferDependencies } from "./passes/infer-dependencies.js";
+export { orderTasks } from "./passes/order-tasks.js";
+export { resolveRefs } from "./passes/resolve-refs.js";
+export type { EmittedFile, Target, TargetInput } from "./target.js";
+export { airflowTarget, dagFileName, renderDag, TEMPLATE_HELPERS, TEMPLATES_DIR } from "./targets/airflow/index.js";
+
+import type { Target } from "./target.js";
+import { airflowTarget } from "./targets/airflow/index.js";
+
+/** Every target by name; the CLI looks targets up here and never branches on a name. */
+export const TARGETS: Readonly<Record<string, Target>> = { airflow: airflowTarget };

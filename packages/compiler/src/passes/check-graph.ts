@@ -1,0 +1,89 @@
+import { diagnostic, type Pipeline, taskKey, topologicalOrder } from "@mlgen/core";
+import { checkSchedule } from "./check-schedule.js";
+import type { PassContext } from "./context.js";
+
+/** Airflow's KEY_REGEX restricted to ASCII, and its 250-character limit. */
+const AIRFLOW_ID = /^[A-Za-z0-9_.-]+$/;
+const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function airflowIdProblem(id: string): string | null {
+  if (id.length === 0) return "it is empty";
+  if (id.length > 250) return `it is ${id.length} characters long`;
+  if (!AIRFLOW_ID.test(id)) {
+    const bad = [...id].find((c) => !/[A-Za-z0-9_.-]/.test(c)) ?? "";
+    return `it contains ${JSON.stringify(bad)}`;
+  }
+  return null;
+}
+
+/** Ids, duplicates, dangling `.after()` edges, names that must be Python identifiers, cycles. */
+export function checkGraph(ir: Pipeline, ctx: PassContext): void {
+  const at = (id: string) => ctx.sourceMap[taskKey(id)];
+  const idProblem = airflowIdProblem(ir.id);
+  if (idProblem) {
+    ctx.report(
+      diagnostic(
+        "MLG1006",
+        { what: "pipeline id", id: ir.id, reason: idProblem },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
+  checkSchedule(ir, ctx);
+  const seen = new Set<string>();
+  for (const task of ir.tasks) {
+    const place = { pipeline: ir.id, task: task.id, location: at(task.id) };
+    const problem = airflowIdProblem(task.id);
+    if (problem) {
+      ctx.report(diagnostic("MLG1006", { what: "task id", id: task.id, reason: problem }, place));
+    }
+    if (seen.has(task.id)) ctx.report(diagnostic("MLG1001", { id: task.id }, place));
+    seen.add(task.id);
+    const names: [string, string][] = [];
+    if (task.kind === "python") {
+      for (const k of Object.keys(task.inputs)) names.push(["input", k]);
+      for (const k of Object.keys(task.outputs)) names.push(["output", k]);
+      if (task.function && !PY_IDENTIFIER.test(task.function)) names.push(["function", task.function]);
+    }
+    for (const [what, name] of names) {
+      if (!PY_IDENTIFIER.test(name)) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `${what} name '${name}' of task '${task.id}'`,
+              reason: "it is not a Python identifier",
+              hint: "use letters, digits and '_', not starting with a digit",
+            },
+            place,
+          ),
+        );
+      }
+    }
+  }
+  for (const task of ir.tasks) {
+    for (const up of task.after) {
+      if (!seen.has(up)) {
+        ctx.report(
+          diagnostic(
+            "MLG1004",
+            { where: `task '${task.id}' (.after)`, task: up, pipeline: ir.id },
+            { pipeline: ir.id, task: task.id, location: at(task.id) },
+          ),
+        );
+      }
+    }
+  }
+  const byId = new Map(ir.tasks.map((t) => [t.id, t]));
+  const result = topologicalOrder([...byId.keys()], (id) => byId.get(id)?.upstream ?? []);
+  if (result.cycle) {
+    const first = result.cycle[0] ?? "";
+    ctx.report(
+      diagnostic(
+        "MLG1002",
+        { cycle: result.cycle.join(" -> ") },
+        { pipeline: ir.id, task: first, location: at(first) },
+      ),
+    );
+  }
+}

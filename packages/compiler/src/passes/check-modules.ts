@@ -1,0 +1,51 @@
+import { diagnostic, type Pipeline, taskKey } from "@mlgen/core";
+import type { PassContext } from "./context.js";
+
+/** Module paths must be importable: relative, `.py`, every segment a Python identifier. */
+const MODULE_PATH = /^(?:[A-Za-z_][A-Za-z0-9_]*\/)*[A-Za-z_][A-Za-z0-9_]*\.py$/;
+
+export function moduleName(path: string): string {
+  return path.slice(0, -".py".length).split("/").join(".");
+}
+
+/** `def name(` or `async def name(` at column 0, i.e. a top-level function. */
+export function definesFunction(source: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").test(source);
+}
+
+/**
+ * Each Python task's module exists in `modules` (path → source, read by the caller) and
+ * defines the function at top level.
+ */
+export function checkModules(
+  ir: Pipeline,
+  modules: ReadonlyMap<string, string | null>,
+  ctx: PassContext,
+): void {
+  for (const task of ir.tasks) {
+    if (task.kind !== "python" || !task.function) continue;
+    const place = { pipeline: ir.id, task: task.id, location: ctx.sourceMap[taskKey(task.id)] };
+    const args = { module: task.module, task: task.id, function: task.function };
+    if (!MODULE_PATH.test(task.module)) {
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `module path '${task.module}' of task '${task.id}'`,
+            reason: "it must be a relative path to a .py file whose parts are Python identifiers",
+            hint: "write fn as 'tasks/train.py:train_model', relative to the project root",
+          },
+          place,
+        ),
+      );
+      continue;
+    }
+    const source = modules.get(task.module);
+    if (source === undefined || source === null) {
+      ctx.report(diagnostic("MLG1007", args, place));
+    } else if (!definesFunction(source, task.function)) {
+      ctx.report(diagnostic("MLG1008", args, place));
+    }
+  }
+}

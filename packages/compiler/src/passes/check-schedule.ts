@@ -1,0 +1,82 @@
+import { diagnostic, type Pipeline } from "@mlgen/core";
+import type { PassContext } from "./context.js";
+
+/** The presets Airflow 3 accepts as `schedule=`. */
+export const SCHEDULE_PRESETS = [
+  "@once",
+  "@continuous",
+  "@hourly",
+  "@daily",
+  "@weekly",
+  "@monthly",
+  "@quarterly",
+  "@yearly",
+  "@annually",
+  "@midnight",
+] as const;
+
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const FIELDS: readonly { name: string; min: number; max: number; names?: string[]; base?: number }[] =
+  [
+    { name: "minute", min: 0, max: 59 },
+    { name: "hour", min: 0, max: 23 },
+    { name: "day of month", min: 1, max: 31 },
+    { name: "month", min: 1, max: 12, names: MONTHS, base: 1 },
+    { name: "day of week", min: 0, max: 7, names: DAYS, base: 0 },
+  ];
+
+function atom(text: string, f: (typeof FIELDS)[number]): number | null {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n >= f.min && n <= f.max ? n : null;
+  }
+  const i = f.names?.indexOf(text.toUpperCase()) ?? -1;
+  return i >= 0 ? i + (f.base ?? 0) : null;
+}
+
+/** Why a 5-field cron expression is invalid, or null when it is valid. */
+export function cronProblem(expression: string): string | null {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length !== 5) return `expected 5 fields (minute hour day month weekday), got ${parts.length}`;
+  for (const [i, part] of parts.entries()) {
+    const f = FIELDS[i];
+    if (!f) break;
+    for (const item of (part ?? "").split(",")) {
+      const [range = "", step, ...extra] = item.split("/");
+      if (extra.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) {
+        return `${f.name} field '${part}' has a bad step`;
+      }
+      if (range === "*") continue;
+      const [lo = "", hi, ...more] = range.split("-");
+      const a = atom(lo, f);
+      const b = hi === undefined ? a : atom(hi, f);
+      if (more.length > 0 || a === null || b === null || b < a) {
+        return `${f.name} field '${part}' is out of range ${f.min}-${f.max}`;
+      }
+    }
+  }
+  return null;
+}
+
+export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
+  const s = ir.schedule;
+  let problem: string | null = null;
+  let text = "";
+  if (s.kind === "preset") {
+    text = s.preset;
+    if (!(SCHEDULE_PRESETS as readonly string[]).includes(s.preset)) problem = "unknown preset";
+  } else if (s.kind === "cron") {
+    text = s.expression;
+    problem = cronProblem(s.expression);
+  }
+  if (problem) {
+    ctx.report(
+      diagnostic(
+        "MLG1005",
+        { schedule: text, reason: problem, presets: SCHEDULE_PRESETS.join(", ") },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
+}

@@ -1,0 +1,25 @@
+import type { Diagnostic, Pipeline, SourceMap } from "@mlgen/core";
+
+/** One generated file, as data: the CLI decides whether and how to write it. */
+export interface EmittedFile {
+  /** Relative to the output folder, `/`-separated. */
+  readonly path: string;
+  readonly content: string;
+}
+
+export interface TargetInput {
+  readonly ir: Pipeline;
+  readonly hash: string;
+  /** The pipeline's source file relative to the project root, for the header line. */
+  readonly sourceFile: string;
+  readonly sourceMap: SourceMap;
+  /** The user's Python files the pipeline imports, for targets that ship them beside the output. */
+  readonly pythonFiles: readonly EmittedFile[];
+}
+
+/** A target is plain data plus two functions; shared code never branches on its name. */
+export interface Target {
+  readonly name: string;
+  validate(input: TargetInput): Diagnostic[];
+  emit(input: TargetInput): EmittedFile[];
+}

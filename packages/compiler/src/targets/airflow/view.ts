@@ -1,0 +1,397 @@
+import {
+  assertNever,
+  type BashTask,
+  effectiveOptions,
+  type MlflowTracking,
+  type Pipeline,
+  type PythonTask,
+  type Task,
+  type TaskOptions,
+  type Value,
+} from "@mlgen/core";
+import { jinjaString } from "../../escape/jinja.js";
+import {
+  isPyIdentifier,
+  joinCode,
+  PyCode,
+  py,
+  pyComment,
+  pyDocstring,
+  pyIdent,
+  pyString,
+} from "../../escape/python.js";
+import { moduleName } from "../../passes/check-modules.js";
+
+/** Names the generated module defines itself; task variables must not shadow them. */
+const RESERVED = new Set([
+  "annotations",
+  "contextlib",
+  "datetime",
+  "os",
+  "posixpath",
+  "pendulum",
+  "DAG",
+  "Param",
+  "Variable",
+  "PythonOperator",
+  "BashOperator",
+  "dag",
+  "tasks",
+  "default_args",
+]);
+
+export interface Kwarg {
+  readonly key: PyCode;
+  readonly value: PyCode;
+}
+
+export interface CallableView {
+  readonly name: PyCode;
+  /** `ti, params, **_`: the context entries the callable reads. */
+  readonly signature: PyCode;
+  readonly doc: PyCode;
+  readonly importLine: PyCode;
+  readonly inputs: readonly Kwarg[];
+  readonly call: PyCode;
+  readonly mlflow: PyCode | null;
+  readonly push: PyCode | null;
+}
+
+export interface TaskView {
+  /** `train_model` or `tasks["train-model"]`. */
+  readonly ref: PyCode;
+  readonly operator: PyCode;
+  readonly kwargs: readonly Kwarg[];
+  readonly callable: CallableView | null;
+}
+
+export interface DagView {
+  readonly headerSource: PyCode;
+  readonly headerHash: PyCode;
+  readonly docstring: PyCode;
+  readonly imports: readonly PyCode[];
+  readonly helpers: {
+    readonly pull: boolean;
+    readonly push: boolean;
+    readonly env: boolean;
+    readonly mlflow: boolean;
+  };
+  readonly defaultArgs: readonly Kwarg[];
+  readonly dagKwargs: readonly Kwarg[];
+  readonly usesTaskDict: boolean;
+  readonly tasks: readonly TaskView[];
+  readonly edges: readonly PyCode[];
+}
+
+const kw = (key: string, value: PyCode): Kwarg => ({ key: pyIdent(key), value });
+
+/** `datetime.timedelta(minutes=5)`: the largest unit that divides the span. */
+export function timedelta(totalSeconds: number): PyCode {
+  for (const [unit, size] of [
+    ["days", 86400],
+    ["hours", 3600],
+    ["minutes", 60],
+  ] as const) {
+    if (totalSeconds > 0 && totalSeconds % size === 0) {
+      return new PyCode(`datetime.timedelta(${unit}=${totalSeconds / size})`);
+    }
+  }
+  return new PyCode(`datetime.timedelta(seconds=${totalSeconds})`);
+}
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function startDate(text: string): PyCode {
+  const m = DATE_ONLY.exec(text);
+  if (m) return new PyCode(`pendulum.datetime(${Number(m[1])}, ${Number(m[2])}, ${Number(m[3])}, tz="UTC")`);
+  return py`pendulum.parse(${text})`;
+}
+
+function optionKwargs(options: TaskOptions): Kwarg[] {
+  const out: Kwarg[] = [];
+  if (options.retries !== null) out.push(kw("retries", new PyCode(String(options.retries))));
+  if (options.retryDelay !== null) out.push(kw("retry_delay", timedelta(options.retryDelay)));
+  if (options.retryExponentialBackoff !== null) {
+    // Airflow 3 reads this as the multiplier (0 = constant delay), not as a flag.
+    const m = options.retryExponentialBackoff;
+    out.push(kw("retry_exponential_backoff", new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))));
+  }
+  if (options.maxRetryDelay !== null) out.push(kw("max_retry_delay", timedelta(options.maxRetryDelay)));
+  if (options.executionTimeout !== null) {
+    out.push(kw("execution_timeout", timedelta(options.executionTimeout)));
+  }
+  return out;
+}
+
+/** Allocates Python names: task ids where they are usable identifiers, unique otherwise. */
+class Namer {
+  private readonly used = new Set(RESERVED);
+  claim(wanted: string): string | null {
+    if (!isPyIdentifier(wanted) || this.used.has(wanted) || wanted.startsWith("_")) return null;
+    this.used.add(wanted);
+    return wanted;
+  }
+  fresh(base: string): string {
+    let name = base.replace(/[^A-Za-z0-9_]/g, "_");
+    if (!/^[A-Za-z_]/.test(name)) name = `_${name}`;
+    let candidate = name;
+    for (let i = 2; this.used.has(candidate) || !isPyIdentifier(candidate); i++) {
+      candidate = `${name}_${i}`;
+    }
+    this.used.add(candidate);
+    return candidate;
+  }
+}
+
+interface Uses {
+  params: boolean;
+  pull: boolean;
+  env: boolean;
+  variable: boolean;
+  posixpath: boolean;
+}
+
+/** A Python expression evaluated inside the task callable, at run time. */
+function pyValue(value: Value, uses: Uses): PyCode {
+  switch (value.kind) {
+    case "literal":
+      return py`${value.value}`;
+    case "list":
+      return new PyCode(`[${joinCode(value.items.map((v) => pyValue(v, uses)), ", ").text}]`);
+    case "object": {
+      const parts = Object.entries(value.entries).map(
+        ([k, v]) => new PyCode(`${pyString(k)}: ${pyValue(v, uses).text}`),
+      );
+      return new PyCode(`{${joinCode(parts, ", ").text}}`);
+    }
+    case "ref":
+      uses.pull = true;
+      return py`_pull(ti, ${value.task}, ${value.output})`;
+    case "env":
+      uses.env = true;
+      return value.default === null ? py`_env(${value.name})` : py`_env(${value.name}, ${value.default})`;
+    case "variable":
+      // The task context's accessor: read at run time, and Airflow 2 and 3 spell it alike.
+      uses.variable = true;
+      return value.default === null
+        ? py`var["value"].get(${value.name})`
+        : py`var["value"].get(${value.name}, ${value.default})`;
+    case "param":
+      uses.params = true;
+      return py`params[${value.name}]`;
+    case "join": {
+      uses.posixpath = true;
+      const parts = value.parts.map((p) => py`${p}`);
+      return new PyCode(`posixpath.join(${joinCode([pyValue(value.base, uses), ...parts], ", ").text})`);
+    }
+    default:
+      return assertNever(value);
+  }
+}
+
+/** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */
+function jinjaValue(value: Value): string {
+  switch (value.kind) {
+    case "literal":
+      return typeof value.value === "string" ? value.value : JSON.stringify(value.value);
+    case "ref":
+      return `{{ ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)}) }}`;
+    case "variable":
+      return value.default === null
+        ? `{{ var.value[${jinjaString(value.name)}] }}`
+        : `{{ var.value.get(${jinjaString(value.name)}, ${jinjaString(value.default)}) }}`;
+    case "param":
+      return `{{ params[${jinjaString(value.name)}] }}`;
+    case "join":
+      return [jinjaValue(value.base), ...value.parts].join("/");
+    case "env":
+    case "list":
+    case "object":
+      // resolveRefs reports env(); lists and objects are rendered as JSON of their literals.
+      return JSON.stringify(value);
+    default:
+      return assertNever(value);
+  }
+}
+
+function mlflowRun(m: MlflowTracking, uses: Uses): PyCode {
+  const uri = m.trackingUri ? pyValue(m.trackingUri, uses) : new PyCode("None");
+  return py`_mlflow_run(ti, experiment=${m.experiment}, tracking_uri=${uri})`;
+}
+
+function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableView {
+  const uses: Uses = { pull: false, env: false, variable: false, posixpath: false, params: false };
+  const fnName = isPyIdentifier(task.function) && !["ti", "params", "inputs", "result"].includes(task.function)
+    ? task.function
+    : "user_function";
+  const alias = fnName === task.function ? "" : ` as ${fnName}`;
+  const importLine = new PyCode(`from ${moduleName(task.module)} import ${task.function}${alias}`);
+  const inputs = Object.entries(task.inputs).map(([k, v]) => ({
+    key: new PyCode(pyString(k)),
+    value: pyValue(v, uses),
+  }));
+  const outputs = Object.entries(task.outputs);
+  const outputSpec = new PyCode(
+    `{${outputs.map(([k, t]) => `${pyString(k)}: ${pyString(t)}`).join(", ")}}`,
+  );
+  const mlflow = task.mlflow ? mlflowRun(task.mlflow, uses) : null;
+  for (const k of Object.keys(uses) as (keyof Uses)[]) shared[k] ||= uses[k];
+  const args = ["ti", uses.params ? "params" : "", uses.variable ? "var" : "", "**_"].filter(Boolean);
+  return {
+    name: pyIdent(name),
+    signature: new PyCode(args.join(", ")),
+    doc: new PyCode(pyDocstring(`Runs ${task.module}:${task.function}${task.mlflow ? " inside an MLflow run" : ""}.`)),
+    importLine,
+    inputs,
+    call: new PyCode(`${fnName}(${inputs.length ? "**inputs" : ""})`),
+    mlflow,
+    push: outputs.length ? py`_push(ti, ${task.id}, result, ${outputSpec})` : null,
+  };
+}
+
+function bashKwargs(task: BashTask): Kwarg[] {
+  // BashOperator treats a command ending in .sh/.bash as a template file path; a trailing
+  // space is Airflow's documented way to run it as a command instead.
+  const command = /\.(sh|bash)$/.test(task.command) ? `${task.command} ` : task.command;
+  const out = [kw("bash_command", py`${command}`)];
+  const env = Object.entries(task.env);
+  if (env.length) {
+    const entries = env.map(([k, v]) => `${pyString(k)}: ${pyString(jinjaValue(v))}`);
+    out.push(kw("env", new PyCode(`{${entries.join(", ")}}`)));
+    out.push(kw("append_env", new PyCode("True")));
+  }
+  return out;
+}
+
+export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView {
+  const uses: Uses = { pull: false, env: false, variable: false, posixpath: false, params: false };
+  const namer = new Namer();
+  const refs = new Map<string, PyCode>();
+  let usesTaskDict = false;
+  for (const task of ir.tasks) {
+    const name = namer.claim(task.id);
+    if (name) refs.set(task.id, new PyCode(name));
+    else {
+      usesTaskDict = true;
+      refs.set(task.id, py`tasks[${task.id}]`);
+    }
+  }
+  let usesPython = false;
+  let usesBash = false;
+  let usesMlflow = false;
+  let usesPush = false;
+  const tasks = ir.tasks.map((task: Task): TaskView => {
+    const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
+    const kwargs: Kwarg[] = [kw("task_id", py`${task.id}`)];
+    let callable: CallableView | null = null;
+    let operator: PyCode;
+    switch (task.kind) {
+      case "python": {
+        usesPython = true;
+        callable = pythonCallable(task, namer.fresh(`run_${task.id}`), uses);
+        usesMlflow ||= callable.mlflow !== null;
+        usesPush ||= callable.push !== null;
+        kwargs.push(kw("python_callable", callable.name));
+        operator = new PyCode("PythonOperator");
+        break;
+      }
+      case "bash":
+        usesBash = true;
+        kwargs.push(...bashKwargs(task));
+        operator = new PyCode("BashOperator");
+        break;
+      default:
+        return assertNever(task);
+    }
+    // Only what differs from default_args is repeated on the task.
+    const own = effectiveOptions(ir, task);
+    const d = ir.defaults;
+    kwargs.push(
+      ...optionKwargs({
+        retries: own.retries !== d.retries ? own.retries : null,
+        retryDelay: own.retryDelay !== d.retryDelay ? own.retryDelay : null,
+        retryExponentialBackoff:
+          own.retryExponentialBackoff !== d.retryExponentialBackoff ? own.retryExponentialBackoff : null,
+        maxRetryDelay: own.maxRetryDelay !== d.maxRetryDelay ? own.maxRetryDelay : null,
+        executionTimeout: own.executionTimeout !== d.executionTimeout ? own.executionTimeout : null,
+      }),
+    );
+    return { ref, operator, kwargs, callable };
+  });
+
+  const edges = ir.tasks
+    .filter((t) => t.upstream.length > 0)
+    .map((t) => {
+      const ups = t.upstream.map((u) => refs.get(u) ?? py`tasks[${u}]`);
+      const left = ups.length === 1 ? (ups[0] as PyCode).text : `[${joinCode(ups, ", ").text}]`;
+      return new PyCode(`${left} >> ${(refs.get(t.id) as PyCode).text}`);
+    });
+
+  const defaultArgs: Kwarg[] = [];
+  if (ir.owner !== null) defaultArgs.push(kw("owner", py`${ir.owner}`));
+  defaultArgs.push(...optionKwargs(ir.defaults));
+
+  const dagKwargs: Kwarg[] = [kw("dag_id", py`${ir.id}`)];
+  if (ir.description !== null) dagKwargs.push(kw("description", py`${ir.description}`));
+  const schedule = ir.schedule;
+  dagKwargs.push(
+    kw(
+      "schedule",
+      schedule.kind === "none"
+        ? new PyCode("None")
+        : schedule.kind === "preset"
+          ? py`${schedule.preset}`
+          : py`${schedule.expression}`,
+    ),
+  );
+  if (ir.startDate !== null) dagKwargs.push(kw("start_date", startDate(ir.startDate)));
+  dagKwargs.push(kw("catchup", py`${ir.catchup}`));
+  if (ir.maxActiveRuns !== null) dagKwargs.push(kw("max_active_runs", py`${ir.maxActiveRuns}`));
+  if (ir.tags.length) dagKwargs.push(kw("tags", py`${ir.tags}`));
+  const params = Object.entries(ir.params);
+  if (params.length) {
+    const entries = params.map(([name, p]) => {
+      const desc = p.description === null ? new PyCode("") : py`, description=${p.description}`;
+      return `${pyString(name)}: ${py`Param(${p.default}, type=${p.type}${desc})`.text}`;
+    });
+    dagKwargs.push(kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)));
+  }
+  if (defaultArgs.length) dagKwargs.push(kw("default_args", new PyCode("default_args")));
+
+  const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
+  const stdlib = [];
+  if (usesMlflow) stdlib.push("import contextlib");
+  if (defaultArgs.some((a) => a.value.text.startsWith("datetime.")) || tasks.some((t) => t.kwargs.some((a) => a.value.text.startsWith("datetime.")))) {
+    stdlib.push("import datetime");
+  }
+  if (uses.env) stdlib.push("import os");
+  if (uses.posixpath) stdlib.push("import posixpath");
+  for (const line of stdlib) imports.push(new PyCode(line));
+  if (stdlib.length) imports.push(new PyCode(""));
+  if (ir.startDate !== null) imports.push(new PyCode("import pendulum"));
+  if (usesBash) imports.push(new PyCode("from airflow.providers.standard.operators.bash import BashOperator"));
+  if (usesPython) {
+    imports.push(new PyCode("from airflow.providers.standard.operators.python import PythonOperator"));
+  }
+  const sdk = ["DAG"];
+  if (params.length) sdk.push("Param");
+  imports.push(new PyCode(`from airflow.sdk import ${sdk.join(", ")}`));
+
+  return {
+    headerSource: new PyCode(pyComment(sourceFile)),
+    headerHash: new PyCode(hash),
+    docstring: new PyCode(pyDocstring(ir.description ?? `The ${ir.id} pipeline.`)),
+    imports,
+    helpers: {
+      pull: uses.pull,
+      push: usesPush,
+      env: uses.env,
+      mlflow: usesMlflow,
+    },
+    defaultArgs,
+    dagKwargs,
+    usesTaskDict,
+    tasks,
+    edges,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The one table of diagnostics. Codes are stable: MLG1xxx are DSL and graph errors,
+ * MLG2xxx lint rules, MLG3xxx target limits. docs/diagnostics.md is generated from it.
+ */
+export const DIAGNOSTICS = {
+  MLG1001: {
+    severity: "error",
+    message: "task id '{id}' is used by more than one task",
+    fix: "give each task a unique id within the pipeline",
+  },
+  MLG1002: {
+    severity: "error",
+    message: "tasks form a cycle: {cycle}",
+    fix: "remove one of the dependencies (an input or an .after()) so the graph has no loop",
+  },
+  MLG1003: {
+    severity: "error",
+    message: "{where} reads output '{output}' of task '{task}', which declares no such output",
+    fix: "declare '{output}' in the outputs of '{task}' (declared: {declared})",
+  },
+  MLG1004: {
+    severity: "error",
+    message: "{where} depends on task '{task}', which does not exist in pipeline '{pipeline}'",
+    fix: "define task '{task}' in this pipeline or remove the reference",
+  },
+  MLG1005: {
+    severity: "error",
+    message: "invalid schedule '{schedule}': {reason}",
+    fix: "use a 5-field cron expression such as '0 3 * * *', a preset ({presets}) or null",
+  },
+  MLG1006: {
+    severity: "error",
+    message: "{what} '{id}' is not a valid Airflow id: {reason}",
+    fix: "use only letters, digits, '_', '-' and '.', at most 250 characters",
+  },
+  MLG1007: {
+    severity: "error",
+    message: "Python module '{module}' used by task '{task}' was not found",
+    fix: "create {module} relative to the project root, or fix the path in fn: '{module}:{function}'",
+  },
+  MLG1008: {
+    severity: "error",
+    message: "function '{function}' used by task '{task}' is not defined at top level of {module}",
+    fix: "define `def {function}(...)` in {module}, or fix the name in fn: '{module}:{function}'",
+  },
+  MLG1009: {
+    severity: "error",
+    message: "config file {file} could not be loaded: {reason}",
+    fix: "{hint}",
+  },
+  MLG1010: {
+    severity: "error",
+    message: "{file} does not export a pipeline",
+    fix: "export the pipeline as the default export: `export default pipeline('id', options, (p) => ...)`",
+  },
+  MLG1011: {
+    severity: "error",
+    message: "invalid {what}: {reason}",
+    fix: "{hint}",
+  },
+  MLG1012: {
+    severity: "error",
+    message: "pipeline id '{id}' is defined by more than one file",
+    fix: "give each pipeline a unique id; each becomes one DAG file",
+  },
+  MLG1013: {
+    severity: "error",
+    message: "{where} reads param '{param}', which pipeline '{pipeline}' does not declare",
+    fix: "add '{param}' to the pipeline's params with a default",
+  },
+  MLG1014: {
+    severity: "error",
+    message: "pipeline module {file} failed while loading: {reason}",
+    fix: "fix the error in the pipeline module; run it with `node --import tsx {file}` for the full trace",
+  },
+  MLG1015: {
+    severity: "error",
+    message: "{where} uses env('{name}'), which a bash task cannot read at run time through Airflow templates",
+    fix: "the task inherits the worker's environment: refer to ${name} in the command instead",
+  },
+} as const satisfies Record<string, DiagnosticSpec>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+export type Severity = "error" | "warning" | "info";
+
+export interface DiagnosticSpec {
+  readonly severity: Severity;
+  readonly message: string;
+  readonly fix: string;
+}
+
+export interface SourceLocation {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly fix: string;
+  /** Pipeline and task the finding is about, when it is about one. */
+  readonly pipeline?: string;
+  readonly task?: string;
+  readonly location?: SourceLocation;
+}
+
+type Placeholders<S extends string> = S extends `${string}{${infer K}}${infer Rest}`
+  ? K | Placeholders<Rest>
+  : never;
+
+export type DiagnosticArgs<C extends DiagnosticCode> = {
+  readonly [K in
+    | Placeholders<(typeof DIAGNOSTICS)[C]["message"]>
+    | Placeholders<(typeof DIAGNOSTICS)[C]["fix"]>]: string | number;
+};
+
+function fill(template: string, args: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in args ? String(args[key]) : whole,
+  );
+}
+
+export interface DiagnosticPlace {
+  readonly pipeline?: string | undefined;
+  readonly task?: string | undefined;
+  readonly location?: SourceLocation | undefined;
+}
+
+/** Builds a diagnostic from the table; the placeholders are checked by the type system. */
+export function diagnostic<C extends DiagnosticCode>(
+  code: C,
+  args: DiagnosticArgs<C>,
+  place: DiagnosticPlace = {},
+): Diagnostic {
+  const spec: DiagnosticSpec = DIAGNOSTICS[code];
+  return {
+    code,
+    severity: spec.severity,
+    message: fill(spec.message, args),
+    fix: fill(spec.fix, args),
+    ...(place.pipeline !== undefined ? { pipeline: place.pipeline } : {}),
+    ...(place.task !== undefined ? { task: place.task } : {}),
+    ...(place.location !== undefined ? { location: place.location } : {}),
+  };
+}
+
+export function formatLocation(loc: SourceLocation): string {
+  if (loc.line === undefined) return loc.file;
+  return loc.column === undefined ? `${loc.file}:${loc.line}` : `${loc.file}:${loc.line}:${loc.column}`;
+}
+
+/** `file:line:col: error MLG1001: message\n  fix: ...` — what compilers print. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.location ? `${formatLocation(d.location)}: ` : "";
+  return `${where}${d.severity} ${d.code}: ${d.message}\n  fix: ${d.fix}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}

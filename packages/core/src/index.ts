@@ -1,0 +1,5 @@
+export * from "./canonical.js";
+export * from "./diagnostics.js";
+export * from "./graph.js";
+export * from "./ir.js";
+export * from "./source-map.js";

@@ -1,0 +1,204 @@
+import { z } from "zod";
+
+/** Bumped whenever the IR changes shape; generated files record it through the hash. */
+export const IR_VERSION = 1;
+
+export const OUTPUT_TYPES = ["string", "int", "float", "bool", "list", "dict"] as const;
+export type OutputType = (typeof OUTPUT_TYPES)[number];
+export const outputTypeSchema = z.enum(OUTPUT_TYPES);
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type Scalar = z.infer<typeof scalar>;
+
+/** A value handed to a task; resolved when the task runs, never when the DAG file is parsed. */
+export type Value =
+  | { readonly kind: "literal"; readonly value: Scalar }
+  | { readonly kind: "list"; readonly items: readonly Value[] }
+  | { readonly kind: "object"; readonly entries: Readonly<Record<string, Value>> }
+  | { readonly kind: "ref"; readonly task: string; readonly output: string }
+  | { readonly kind: "env"; readonly name: string; readonly default: string | null }
+  | { readonly kind: "variable"; readonly name: string; readonly default: string | null }
+  | { readonly kind: "param"; readonly name: string }
+  | { readonly kind: "join"; readonly base: Value; readonly parts: readonly string[] };
+
+export const valueSchema: z.ZodType<Value> = z.lazy(() =>
+  z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("literal"), value: scalar }),
+    z.strictObject({ kind: z.literal("list"), items: z.array(valueSchema) }),
+    z.strictObject({ kind: z.literal("object"), entries: z.record(z.string(), valueSchema) }),
+    z.strictObject({ kind: z.literal("ref"), task: z.string(), output: z.string() }),
+    z.strictObject({ kind: z.literal("env"), name: z.string(), default: z.string().nullable() }),
+    z.strictObject({
+      kind: z.literal("variable"),
+      name: z.string(),
+      default: z.string().nullable(),
+    }),
+    z.strictObject({ kind: z.literal("param"), name: z.string() }),
+    z.strictObject({ kind: z.literal("join"), base: valueSchema, parts: z.array(z.string()) }),
+  ]),
+);
+
+/** Durations are whole seconds: every engine mlgen targets stores them that way. */
+const seconds = z.number().int().nonnegative();
+
+export const taskOptionsSchema = z.strictObject({
+  retries: z.number().int().nonnegative().nullable(),
+  retryDelay: seconds.nullable(),
+  /** Backoff multiplier between retries (Airflow 3 semantics); 0 is a constant delay. */
+  retryExponentialBackoff: z.number().nonnegative().nullable(),
+  maxRetryDelay: seconds.nullable(),
+  executionTimeout: seconds.nullable(),
+});
+export type TaskOptions = z.infer<typeof taskOptionsSchema>;
+
+export const mlflowSchema = z.strictObject({
+  kind: z.literal("mlflow"),
+  experiment: z.string(),
+  trackingUri: valueSchema.nullable(),
+});
+export type MlflowTracking = z.infer<typeof mlflowSchema>;
+
+const taskBase = {
+  id: z.string(),
+  /** Order-only upstream edges from `.after()`; data edges are derived from refs. */
+  after: z.array(z.string()),
+  /** Filled by the inferDependencies pass: every upstream task id, sorted. */
+  upstream: z.array(z.string()),
+  options: taskOptionsSchema,
+};
+
+export const pythonTaskSchema = z.strictObject({
+  kind: z.literal("python"),
+  ...taskBase,
+  /** Path of the user's module relative to the project root, e.g. `tasks/train.py`. */
+  module: z.string(),
+  function: z.string(),
+  inputs: z.record(z.string(), valueSchema),
+  outputs: z.record(z.string(), outputTypeSchema),
+  /** `null`: no tracking; otherwise the effective tracking settings for this task. */
+  mlflow: mlflowSchema.nullable(),
+});
+export type PythonTask = z.infer<typeof pythonTaskSchema>;
+
+export const bashTaskSchema = z.strictObject({
+  kind: z.literal("bash"),
+  ...taskBase,
+  command: z.string(),
+  env: z.record(z.string(), valueSchema),
+});
+export type BashTask = z.infer<typeof bashTaskSchema>;
+
+export const taskSchema = z.discriminatedUnion("kind", [pythonTaskSchema, bashTaskSchema]);
+export type Task = z.infer<typeof taskSchema>;
+export type TaskKind = Task["kind"];
+
+export const scheduleSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("none") }),
+  z.strictObject({ kind: z.literal("preset"), preset: z.string() }),
+  z.strictObject({ kind: z.literal("cron"), expression: z.string() }),
+]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const PARAM_TYPES = ["string", "integer", "number", "boolean"] as const;
+export const paramSchema = z.strictObject({
+  kind: z.literal("param"),
+  type: z.enum(PARAM_TYPES),
+  default: z.union([z.string(), z.number(), z.boolean()]),
+  description: z.string().nullable(),
+});
+export type Param = z.infer<typeof paramSchema>;
+
+export const pipelineSchema = z.strictObject({
+  kind: z.literal("pipeline"),
+  irVersion: z.literal(IR_VERSION),
+  id: z.string(),
+  description: z.string().nullable(),
+  schedule: scheduleSchema,
+  /** ISO date (`2025-01-01`) or date-time with offset; read as UTC when it has none. */
+  startDate: z.string().nullable(),
+  catchup: z.boolean(),
+  tags: z.array(z.string()),
+  owner: z.string().nullable(),
+  maxActiveRuns: z.number().int().positive().nullable(),
+  params: z.record(z.string(), paramSchema),
+  defaults: taskOptionsSchema,
+  tasks: z.array(taskSchema),
+});
+export type Pipeline = z.infer<typeof pipelineSchema>;
+
+export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
+  retries: null,
+  retryDelay: null,
+  retryExponentialBackoff: null,
+  maxRetryDelay: null,
+  executionTimeout: null,
+});
+
+/** Task options after applying pipeline defaults (task value wins). */
+export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
+  const d = pipeline.defaults;
+  const o = task.options;
+  return {
+    retries: o.retries ?? d.retries,
+    retryDelay: o.retryDelay ?? d.retryDelay,
+    retryExponentialBackoff: o.retryExponentialBackoff ?? d.retryExponentialBackoff,
+    maxRetryDelay: o.maxRetryDelay ?? d.maxRetryDelay,
+    executionTimeout: o.executionTimeout ?? d.executionTimeout,
+  };
+}
+
+/** Every ref inside a value, depth first, in source order. */
+export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
+  switch (value.kind) {
+    case "ref":
+      out.push({ task: value.task, output: value.output });
+      break;
+    case "list":
+      for (const item of value.items) refsIn(item, out);
+      break;
+    case "object":
+      for (const key of Object.keys(value.entries)) {
+        const entry = value.entries[key];
+        if (entry) refsIn(entry, out);
+      }
+      break;
+    case "join":
+      refsIn(value.base, out);
+      break;
+    case "literal":
+    case "env":
+    case "variable":
+    case "param":
+      break;
+    default:
+      assertNever(value);
+  }
+  return out;
+}
+
+/** The values a task consumes, by a readable path such as `inputs.data_path`. */
+export function taskValues(task: Task): [path: string, value: Value][] {
+  switch (task.kind) {
+    case "python":
+      return Object.entries(task.inputs).map(([k, v]) => [`inputs.${k}`, v]);
+    case "bash":
+      return Object.entries(task.env).map(([k, v]) => [`env.${k}`, v]);
+    default:
+      return assertNever(task);
+  }
+}
+
+export function taskOutputs(task: Task): Readonly<Record<string, OutputType>> {
+  switch (task.kind) {
+    case "python":
+      return task.outputs;
+    case "bash":
+      return {};
+    default:
+      return assertNever(task);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected node: ${JSON.stringify(value)}`);
+}

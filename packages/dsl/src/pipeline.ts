@@ -1,0 +1,373 @@
+import { fileURLToPath } from "node:url";
+import {
+  type BashTask,
+  type Diagnostic,
+  diagnostic,
+  EMPTY_TASK_OPTIONS,
+  IR_VERSION,
+  type MlflowTracking,
+  type OutputType,
+  type Param,
+  type Pipeline,
+  type PythonTask,
+  type Schedule,
+  type SourceLocation,
+  type Task,
+  type TaskOptions,
+  taskKey,
+  type Value,
+} from "@mlgen/core";
+import { type Duration, toSeconds } from "./duration.js";
+import {
+  type Input,
+  type PathValue,
+  paramValue,
+  refValue,
+  toValue,
+  type ValueHandle,
+} from "./values.js";
+
+export const PIPELINE = Symbol.for("mlgen.pipeline");
+
+/** What a pipeline module exports: the IR plus where each node was written. */
+export interface PipelineDefinition {
+  readonly [PIPELINE]: true;
+  readonly ir: Pipeline;
+  /** Absolute file paths; the CLI makes them relative for messages. */
+  readonly sourceMap: Readonly<Record<string, SourceLocation>>;
+  /** Problems found while the definition ran, e.g. a malformed `fn`. */
+  readonly problems: readonly Diagnostic[];
+}
+
+export function isPipelineDefinition(x: unknown): x is PipelineDefinition {
+  return typeof x === "object" && x !== null && PIPELINE in x;
+}
+
+/** The TypeScript type a declared output type delivers. */
+export interface OutputTypeMap {
+  string: string;
+  int: number;
+  float: number;
+  bool: boolean;
+  list: unknown[];
+  dict: Record<string, unknown>;
+}
+export type Outputs = Readonly<Record<string, OutputType>>;
+
+/** A handle on one declared output; string outputs can have paths joined onto them. */
+export type Output<T> = T extends string ? PathValue : ValueHandle<T>;
+export type OutputHandles<O extends Outputs> = {
+  readonly [K in keyof O]: Output<OutputTypeMap[O[K]]>;
+};
+
+/** Retry and timeout settings of a task; unset ones come from the pipeline's `defaults`. */
+export interface TaskOptionsInput {
+  /** Retries after the first try. Default: Airflow's (0). */
+  readonly retries?: number;
+  readonly retryDelay?: Duration;
+  /** `true` doubles the delay on each retry (up to `maxRetryDelay`); a number is the multiplier. */
+  readonly retryExponentialBackoff?: boolean | number;
+  readonly maxRetryDelay?: Duration;
+  /** Airflow fails the try when it runs longer than this. */
+  readonly executionTimeout?: Duration;
+}
+
+export interface MlflowOptions {
+  readonly experiment: string;
+  /** Read when the task runs; defaults to the worker's `MLFLOW_TRACKING_URI`. */
+  readonly trackingUri?: string | ValueHandle<string>;
+}
+
+export interface TaskHandle {
+  readonly id: string;
+  /** Adds order-only edges: this task runs after the given ones. Returns the same handle. */
+  after(...tasks: TaskHandle[]): this;
+}
+
+export interface PythonTaskHandle<O extends Outputs> extends TaskHandle {
+  readonly out: OutputHandles<O>;
+}
+
+export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput {
+  /** `path/to/module.py:function`, the path relative to the project root. */
+  readonly fn: string;
+  readonly inputs?: Readonly<Record<string, Input>>;
+  readonly outputs?: O;
+  /** Run the function inside an MLflow run; `true` uses the pipeline's settings. */
+  readonly mlflow?: boolean | MlflowOptions;
+}
+
+export interface BashTaskSpec extends TaskOptionsInput {
+  /** The command, an Airflow template as in BashOperator (`{{ ds }}` works). */
+  readonly command: string;
+  /** Environment for the command; values are resolved when the task runs. */
+  readonly env?: Readonly<Record<string, Input>>;
+}
+
+export type ParamSpec =
+  | string
+  | number
+  | boolean
+  | {
+      readonly default: string | number | boolean;
+      readonly type?: Param["type"];
+      readonly description?: string;
+    };
+type ParamTs<S> = S extends { readonly default: infer D } ? D : S;
+export type ParamHandles<P extends Readonly<Record<string, ParamSpec>>> = {
+  readonly [K in keyof P]: ParamTs<P[K]> extends string
+    ? PathValue
+    : ValueHandle<ParamTs<P[K]> extends number ? number : boolean>;
+};
+
+export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> {
+  /** Cron expression, preset such as `@daily`, or `null` for manual runs only. Default `null`. */
+  readonly schedule?: string | null;
+  /** `YYYY-MM-DD` or an ISO date-time; UTC unless it carries an offset. */
+  readonly startDate?: string;
+  /** Default `false`: a new pipeline does not backfill. */
+  readonly catchup?: boolean;
+  readonly tags?: readonly string[];
+  readonly description?: string;
+  readonly owner?: string;
+  readonly maxActiveRuns?: number;
+  /** Run-time parameters with defaults; a trigger may override them. */
+  readonly params?: P;
+  readonly defaults?: TaskOptionsInput;
+  readonly mlflow?: MlflowOptions;
+}
+
+export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> {
+  readonly params: ParamHandles<P>;
+  python<const O extends Outputs = Record<never, OutputType>>(
+    id: string,
+    spec: PythonTaskSpec<O>,
+  ): PythonTaskHandle<O>;
+  bash(id: string, spec: BashTaskSpec): TaskHandle;
+}
+
+const DSL_DIR = fileURLToPath(new URL(".", import.meta.url));
+
+/** The file:line:col of the first stack frame outside the DSL: the user's call. */
+function callSite(): SourceLocation | undefined {
+  const stack = new Error().stack?.split("\n") ?? [];
+  for (const line of stack.slice(1)) {
+    const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m?.[1]) continue;
+    const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
+    if (file.startsWith(DSL_DIR) || file.startsWith("node:") || !file.startsWith("/")) continue;
+    return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}
+
+function taskOptions(spec: TaskOptionsInput): TaskOptions {
+  return {
+    retries: spec.retries ?? null,
+    retryDelay: spec.retryDelay ? toSeconds(spec.retryDelay) : null,
+    retryExponentialBackoff:
+      spec.retryExponentialBackoff === undefined
+        ? null
+        : spec.retryExponentialBackoff === true
+          ? 2
+          : spec.retryExponentialBackoff === false
+            ? 0
+            : spec.retryExponentialBackoff,
+    maxRetryDelay: spec.maxRetryDelay ? toSeconds(spec.maxRetryDelay) : null,
+    executionTimeout: spec.executionTimeout ? toSeconds(spec.executionTimeout) : null,
+  };
+}
+
+function schedule(value: string | null | undefined): Schedule {
+  if (value === null || value === undefined) return { kind: "none" };
+  if (value.startsWith("@")) return { kind: "preset", preset: value };
+  return { kind: "cron", expression: value };
+}
+
+function param(spec: ParamSpec): Param {
+  const s = typeof spec === "object" ? spec : { default: spec };
+  const type =
+    s.type ??
+    (typeof s.default === "string"
+      ? "string"
+      : typeof s.default === "boolean"
+        ? "boolean"
+        : Number.isInteger(s.default)
+          ? "integer"
+          : "number");
+  return { kind: "param", type, default: s.default, description: s.description ?? null };
+}
+
+function mlflowTracking(
+  options: MlflowOptions,
+  where: string,
+): MlflowTracking {
+  const uri = options.trackingUri;
+  return {
+    kind: "mlflow",
+    experiment: options.experiment,
+    trackingUri:
+      uri === undefined ? null : toValue(uri as Input, `${where}.mlflow.trackingUri`),
+  };
+}
+
+/**
+ * Defines a pipeline. `body` declares its tasks through the builder; passing one task's
+ * `out.x` into another's inputs makes the second depend on the first.
+ */
+export function pipeline<const P extends Readonly<Record<string, ParamSpec>> = Record<never, never>>(
+  id: string,
+  options: PipelineOptions<P>,
+  body: (p: PipelineBuilder<P>) => void,
+): PipelineDefinition {
+  const sourceMap: Record<string, SourceLocation> = {};
+  const problems: Diagnostic[] = [];
+  const here = callSite();
+  if (here) sourceMap.pipeline = here;
+  const tasks: Task[] = [];
+  const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
+
+  const paramsIr: Record<string, Param> = {};
+  const paramHandles: Record<string, ValueHandle<unknown>> = {};
+  for (const [name, spec] of Object.entries(options.params ?? {})) {
+    const p = param(spec as ParamSpec);
+    paramsIr[name] = p;
+    paramHandles[name] = paramValue(name, p.type === "string");
+  }
+
+  function handle<T extends Task>(node: T): TaskHandle & { node: T } {
+    return {
+      id: node.id,
+      node,
+      after(...upstream: TaskHandle[]) {
+        (node.after as string[]).push(...upstream.map((t) => t.id));
+        return this;
+      },
+    };
+  }
+
+  const lowerInputs = (
+    taskId: string,
+    inputs: Readonly<Record<string, Input>> | undefined,
+    group: string,
+    loc: SourceLocation | undefined,
+  ): Record<string, Value> => {
+    const out: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(inputs ?? {})) {
+      try {
+        out[k] = toValue(v, `${group}.${k}`);
+      } catch (e) {
+        problems.push(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `value for task '${taskId}'`,
+              reason: (e as Error).message,
+              hint: "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
+            },
+            { pipeline: id, task: taskId, location: loc },
+          ),
+        );
+      }
+    }
+    return out;
+  };
+
+  const builder: PipelineBuilder<P> = {
+    params: paramHandles as ParamHandles<P>,
+    python<const O extends Outputs>(taskId: string, spec: PythonTaskSpec<O>) {
+      const loc = callSite();
+      if (loc) sourceMap[taskKey(taskId)] = loc;
+      const sep = spec.fn.lastIndexOf(":");
+      const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
+      const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
+      if (sep <= 0 || !fn) {
+        problems.push(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `fn '${spec.fn}' of task '${taskId}'`,
+              reason: "it names no function",
+              hint: "write fn as 'path/to/module.py:function_name'",
+            },
+            { pipeline: id, task: taskId, location: loc },
+          ),
+        );
+      }
+      let mlflow: MlflowTracking | null = null;
+      if (spec.mlflow === true) {
+        mlflow = pipelineMlflow;
+        if (!mlflow) {
+          problems.push(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `mlflow setting of task '${taskId}'`,
+                reason: "`mlflow: true` needs `mlflow: { experiment }` on the pipeline",
+                hint: "add mlflow: { experiment: '...' } to the pipeline options, or give the task its own",
+              },
+              { pipeline: id, task: taskId, location: loc },
+            ),
+          );
+        }
+      } else if (spec.mlflow) {
+        mlflow = mlflowTracking(spec.mlflow, taskId);
+      }
+      const outputs: Record<string, OutputType> = { ...(spec.outputs ?? {}) };
+      const node: PythonTask = {
+        kind: "python",
+        id: taskId,
+        after: [],
+        upstream: [],
+        options: taskOptions(spec),
+        module,
+        function: fn,
+        inputs: lowerInputs(taskId, spec.inputs, "inputs", loc),
+        outputs,
+        mlflow,
+      };
+      tasks.push(node);
+      const out: Record<string, ValueHandle<unknown>> = {};
+      for (const [name, type] of Object.entries(outputs)) {
+        out[name] = refValue(taskId, name, type === "string");
+      }
+      // A proxy would let undeclared names through at run time; a plain object makes them
+      // `undefined`, which toValue rejects, and the type checker rejects them first.
+      return Object.assign(handle(node), { out: out as OutputHandles<O> });
+    },
+    bash(taskId: string, spec: BashTaskSpec) {
+      const loc = callSite();
+      if (loc) sourceMap[taskKey(taskId)] = loc;
+      const node: BashTask = {
+        kind: "bash",
+        id: taskId,
+        after: [],
+        upstream: [],
+        options: taskOptions(spec),
+        command: spec.command,
+        env: lowerInputs(taskId, spec.env, "env", loc),
+      };
+      tasks.push(node);
+      return handle(node);
+    },
+  };
+
+  body(builder);
+
+  const ir: Pipeline = {
+    kind: "pipeline",
+    irVersion: IR_VERSION,
+    id,
+    description: options.description ?? null,
+    schedule: schedule(options.schedule),
+    startDate: options.startDate ?? null,
+    catchup: options.catchup ?? false,
+    tags: [...(options.tags ?? [])],
+    owner: options.owner ?? null,
+    maxActiveRuns: options.maxActiveRuns ?? null,
+    params: paramsIr,
+    defaults: options.defaults ? taskOptions(options.defaults) : { ...EMPTY_TASK_OPTIONS },
+    tasks,
+  };
+  return { [PIPELINE]: true, ir, sourceMap, problems };
+}

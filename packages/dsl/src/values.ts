@@ -1,0 +1,87 @@
+import type { Scalar, Value } from "@mlgen/core";
+
+/** Where a handle keeps its IR value. A registered symbol, so two copies of the DSL agree. */
+export const VALUE = Symbol.for("mlgen.value");
+
+/**
+ * A value resolved when the task runs. `T` is the type the task receives; it exists only
+ * for the type checker (a phantom), never at run time.
+ */
+export interface ValueHandle<T> {
+  readonly [VALUE]: Value;
+  /** @internal phantom type carrier */
+  readonly __type?: T;
+}
+
+/** A string value that paths can be joined onto, e.g. `variable("data_dir").join("raw.csv")`. */
+export interface PathValue extends ValueHandle<string> {
+  join(...parts: string[]): PathValue;
+}
+
+function pathValue(value: Value): PathValue {
+  return {
+    [VALUE]: value,
+    join(...parts: string[]): PathValue {
+      if (value.kind === "join") return pathValue({ ...value, parts: [...value.parts, ...parts] });
+      return pathValue({ kind: "join", base: value, parts });
+    },
+  };
+}
+
+/** An environment variable of the worker, read when the task runs. */
+export function env(name: string, defaultValue?: string): PathValue {
+  return pathValue({ kind: "env", name, default: defaultValue ?? null });
+}
+
+/** An Airflow Variable (or, on Kubeflow, a pipeline parameter), read when the task runs. */
+export function variable(name: string, defaultValue?: string): PathValue {
+  return pathValue({ kind: "variable", name, default: defaultValue ?? null });
+}
+
+export function refValue(task: string, output: string, isString: boolean): ValueHandle<unknown> {
+  const value: Value = { kind: "ref", task, output };
+  return isString ? pathValue(value) : { [VALUE]: value };
+}
+
+export function paramValue(name: string, isString: boolean): ValueHandle<unknown> {
+  const value: Value = { kind: "param", name };
+  return isString ? pathValue(value) : { [VALUE]: value };
+}
+
+/** Anything a task input accepts: a handle, a JSON scalar, or lists and objects of those. */
+export type Input =
+  | ValueHandle<unknown>
+  | Scalar
+  | readonly Input[]
+  | { readonly [key: string]: Input };
+
+export function isValueHandle(x: unknown): x is ValueHandle<unknown> {
+  return typeof x === "object" && x !== null && VALUE in x;
+}
+
+/** Lowers an input to its IR value; throws a TypeError naming the path for what JSON cannot hold. */
+export function toValue(input: Input, path: string): Value {
+  if (isValueHandle(input)) return input[VALUE];
+  if (input === undefined) {
+    throw new TypeError(`${path} is undefined (an output that was never declared?)`);
+  }
+  if (input === null || typeof input === "string" || typeof input === "boolean") {
+    return { kind: "literal", value: input };
+  }
+  if (typeof input === "number") {
+    if (!Number.isFinite(input)) throw new TypeError(`${path}: ${input} is not a finite number`);
+    return { kind: "literal", value: input };
+  }
+  if (Array.isArray(input)) {
+    return { kind: "list", items: input.map((item, i) => toValue(item as Input, `${path}[${i}]`)) };
+  }
+  if (typeof input === "object") {
+    const proto = Object.getPrototypeOf(input);
+    if (proto === Object.prototype || proto === null) {
+      const entries: Record<string, Value> = {};
+      for (const [k, v] of Object.entries(input)) entries[k] = toValue(v as Input, `${path}.${k}`);
+      return { kind: "object", entries };
+    }
+  }
+  throw new TypeError(`${path}: ${typeof input} values cannot be passed to a task; use JSON data`);
+}
