@@ -52,7 +52,11 @@ function findCycle(
     current = [...upstreamOf(current)].filter((u) => known.has(u) && !done.has(u)).sort()[0];
   }
   if (current === undefined) return path;
-  return path.slice(seen.get(current)).reverse().concat(current);
+  // The walk went upstream; reverse it to read in run order, and start at the smallest id.
+  const loop = path.slice(seen.get(current)).reverse();
+  const start2 = loop.indexOf([...loop].sort()[0] as string);
+  const rotated = [...loop.slice(start2), ...loop.slice(0, start2)];
+  return [...rotated, rotated[0] as string];
 }
 
 /** Binary min-heap of strings; keeps the topological sort O(n log n) at 10,000 tasks. */

@@ -1,0 +1,35 @@
+import { EMPTY_TASK_OPTIONS, IR_VERSION, type Pipeline, type Task } from "../src/index.js";
+
+export function pythonTask(id: string, extra: Partial<Extract<Task, { kind: "python" }>> = {}): Task {
+  return {
+    kind: "python",
+    id,
+    after: [],
+    upstream: [],
+    options: { ...EMPTY_TASK_OPTIONS },
+    module: "tasks/m.py",
+    function: "f",
+    inputs: {},
+    outputs: {},
+    mlflow: null,
+    ...extra,
+  };
+}
+
+export function samplePipeline(tasks: Task[] = [pythonTask("a"), pythonTask("b", { after: ["a"], upstream: ["a"] })]): Pipeline {
+  return {
+    kind: "pipeline",
+    irVersion: IR_VERSION,
+    id: "sample",
+    description: null,
+    schedule: { kind: "preset", preset: "@daily" },
+    startDate: "2025-01-01",
+    catchup: false,
+    tags: [],
+    owner: null,
+    maxActiveRuns: null,
+    params: {},
+    defaults: { ...EMPTY_TASK_OPTIONS },
+    tasks,
+  };
+}

@@ -1,0 +1,43 @@
+import { defineConfig } from "vitest/config";
+
+// Tests import each package's TypeScript source through the "@mlgen/source" export condition.
+const resolve = { conditions: ["@mlgen/source"] };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve,
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: "types",
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ["packages/*/test/**/*.test-d.ts"],
+            tsconfig: "./tsconfig.json",
+          },
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: "engines",
+          include: ["test/engines/**/*.test.ts"],
+          // Real Airflow and MLflow are slow to start; these files share one engine venv.
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
