@@ -21,6 +21,7 @@ def train_model(data_path: str, n_estimators: int, test_size: float) -> dict:
     import mlflow
     import mlflow.sklearn
     import pandas as pd
+    import sklearn
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.metrics import accuracy_score
     from sklearn.model_selection import train_test_split
@@ -36,5 +37,13 @@ def train_model(data_path: str, n_estimators: int, test_size: float) -> dict:
 
     mlflow.log_params({"n_estimators": n_estimators, "test_size": test_size})
     mlflow.log_metric("accuracy", accuracy)
-    info = mlflow.sklearn.log_model(model, name="model", input_example=x_train.head(3))
+    # Explicit requirements: inferring them re-imports the whole environment (slow on workers),
+    # and skops (MLflow's safe default format) must be told the sklearn tree type is trusted.
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        input_example=x_train.head(3),
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"pandas=={pd.__version__}"],
+        skops_trusted_types=["sklearn.tree._tree.Tree"],
+    )
     return {"accuracy": accuracy, "model_uri": info.model_uri}

@@ -8,6 +8,7 @@ def train_model(data_path: str, target_column: str) -> dict:
     import mlflow
     import mlflow.sklearn
     import pandas as pd
+    import sklearn
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import train_test_split
@@ -21,7 +22,15 @@ def train_model(data_path: str, target_column: str) -> dict:
     accuracy = float(accuracy_score(y_test, predictions))
     mlflow.log_params({"model": "GradientBoostingClassifier", "rows": len(frame)})
     mlflow.log_metrics({"accuracy": accuracy, "f1": float(f1_score(y_test, predictions))})
-    info = mlflow.sklearn.log_model(model, name="model", input_example=x_train.head(3))
+    # Explicit requirements: inferring them re-imports the whole environment (slow on workers),
+    # and skops (MLflow's safe default format) must be told the sklearn tree type is trusted.
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        input_example=x_train.head(3),
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"pandas=={pd.__version__}"],
+        skops_trusted_types=["sklearn.tree._tree.Tree"],
+    )
     return {"accuracy": accuracy, "model_uri": info.model_uri, "run_id": mlflow.active_run().info.run_id}
 
 

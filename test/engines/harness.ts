@@ -1,0 +1,174 @@
+/**
+ * Shared set-up for tests that need the real engines: the project-local venv built from
+ * test/python/requirements.lock, throwaway Airflow homes, and an MLflow server on 127.0.0.1
+ * that the test starts and stops by PID.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const VENV = process.env.MLGEN_ENGINE_VENV ?? join(ROOT, ".venv-engines");
+export const PYTHON = join(VENV, "bin", "python");
+export const bin = (name: string) => join(VENV, "bin", name);
+
+/** Builds the venv when missing or stale; a real-engine test never silently skips. */
+export function ensureEngines(): void {
+  execFileSync("bash", [join(ROOT, "test/python/setup-engines.sh")], { stdio: "inherit" });
+  if (!existsSync(PYTHON)) throw new Error(`engine venv missing at ${VENV} after setup`);
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `mlgen-${prefix}-`));
+}
+
+export function airflowEnv(home: string, dagsFolder: string, extra: Record<string, string> = {}) {
+  return {
+    ...process.env,
+    AIRFLOW_HOME: home,
+    AIRFLOW__CORE__LOAD_EXAMPLES: "False",
+    AIRFLOW__CORE__DAGS_FOLDER: dagsFolder,
+    AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION: "False",
+    AIRFLOW__CORE__UNIT_TEST_MODE: "False",
+    AIRFLOW__API_AUTH__JWT_SECRET: "mlgen-test-secret-not-for-production",
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
+export interface Run {
+  readonly status: number | null;
+  readonly output: string;
+}
+
+export function runEngine(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Run {
+  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/** Imports a dags folder with the real DagBag; returns what Airflow saw. */
+export function inspectDags(folder: string): InspectedDags {
+  const dir = tempDir("inspect");
+  const out = join(dir, "dags.json");
+  const r = runEngine(PYTHON, [join(ROOT, "test/python/inspect_dags.py"), folder, out], airflowEnv(dir, folder));
+  if (r.status !== 0) throw new Error(`inspect_dags.py failed (${r.status}):\n${r.output.slice(-4000)}`);
+  const parsed = JSON.parse(readFileSync(out, "utf8")) as InspectedDags;
+  rmSync(dir, { recursive: true, force: true });
+  return parsed;
+}
+
+export interface InspectedTask {
+  operator: string;
+  upstream: string[];
+  retries: number;
+  retry_delay: number | null;
+  retry_exponential_backoff: number;
+  max_retry_delay: number | null;
+  execution_timeout: number | null;
+  owner: string;
+}
+
+export interface InspectedDags {
+  import_errors: Record<string, string>;
+  dags: Record<
+    string,
+    {
+      schedule: string | null;
+      start_date: string | null;
+      catchup: boolean;
+      tags: string[];
+      max_active_runs: number;
+      params: Record<string, unknown>;
+      description: string | null;
+      tasks: Record<string, InspectedTask>;
+    }
+  >;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+export interface MlflowServer {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** `mlflow server` with a SQLite store in `dir`, in its own process group so stop() reaps workers. */
+export async function startMlflow(dir: string): Promise<MlflowServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    bin("mlflow"),
+    [
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--workers",
+      "1",
+      "--backend-store-uri",
+      `sqlite:///${join(dir, "mlflow.db")}`,
+      "--artifacts-destination",
+      join(dir, "artifacts"),
+    ],
+    { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
+  );
+  let log = "";
+  child.stdout?.on("data", (d) => {
+    log += d;
+  });
+  child.stderr?.on("data", (d) => {
+    log += d;
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("mlflow server did not start");
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((ok) => child.once("exit", ok));
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`mlflow server exited early:\n${log.slice(-3000)}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return { url, pid, stop };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await stop();
+  throw new Error(`mlflow server not healthy after 120 s:\n${log.slice(-3000)}`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
