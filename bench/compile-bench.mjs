@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -105,6 +106,7 @@ function compileOnce(lib, n, modules) {
   });
   const t3 = now();
   return {
+    start: t0,
     times: { dsl: t1 - t0, lower: t2 - t1, emit: t3 - t2, total: t3 - t0 },
     def,
     lowered,
@@ -151,10 +153,26 @@ function breakdownOnce(lib, n, modules) {
 async function childTime(n, warmup, runs, breakdownRuns) {
   const lib = await loadDist();
   const modules = lib.gen.moduleSources();
+  // GC pauses inside each run, from the `gc` performance entries (delivered asynchronously).
+  const gcEntries = [];
+  const observer = new PerformanceObserver((list) => gcEntries.push(...list.getEntries()));
+  observer.observe({ entryTypes: ["gc"] });
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const run = async () => {
+    const r = compileOnce(lib, n, modules);
+    await tick();
+    await tick();
+    const end = r.start + r.times.total;
+    const gc = gcEntries
+      .filter((e) => e.startTime >= r.start && e.startTime < end)
+      .reduce((a, e) => a + e.duration, 0);
+    gcEntries.length = 0;
+    return { ...r, times: { ...r.times, gc } };
+  };
   let first = null;
   let shape = null;
   for (let i = 0; i < warmup; i++) {
-    const r = compileOnce(lib, n, modules);
+    const r = await run();
     if (i === 0) {
       first = r.times;
       const edges = r.lowered.ir.tasks.reduce((a, t) => a + t.upstream.length, 0);
@@ -169,12 +187,13 @@ async function childTime(n, warmup, runs, breakdownRuns) {
   }
   const measured = [];
   for (let i = 0; i < runs; i++) {
-    measured.push(compileOnce(lib, n, modules).times);
+    measured.push((await run()).times);
   }
   const breakdown = [];
   for (let i = 0; i < breakdownRuns; i++) {
     breakdown.push(breakdownOnce(lib, n, modules));
   }
+  observer.disconnect();
   process.stdout.write(`${JSON.stringify({ n, first, runs: measured, shape, breakdown })}\n`);
 }
 
@@ -409,8 +428,20 @@ function machine() {
   let version = "n/a";
   try {
     version = runNode([CLI_BIN, "--version"]).trim();
-  } catch {}
+  } catch {
+    // Reported as n/a; the cold `--version` timing below fails loudly if the CLI is broken.
+  }
+  let commit = "unknown";
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" });
+  if (head.status === 0) {
+    const dirty = spawnSync("git", ["status", "--porcelain", "--", "packages", "templates"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    commit = `${head.stdout.trim()}${dirty.stdout?.trim() ? " + uncommitted changes" : ""}`;
+  }
   return {
+    commit,
     nproc,
     cpu: cpus[0]?.model?.trim() ?? "unknown",
     memGb: (os.totalmem() / 1024 ** 3).toFixed(1),
@@ -476,11 +507,12 @@ async function main() {
         lower: med("lower"),
         emit: med("emit"),
         total: med("total"),
+        gc: med("gc"),
         breakdown,
       });
     }
 
-    // 2. Peak memory at MEMORY_N tasks in a fresh process (also writes nothing but measurements).
+    // 2. Peak memory at MEMORY_N tasks, in a fresh process of its own.
     log(`peak memory, ${fmtInt(MEMORY_N)} tasks (separate process)`);
     const memory = measureMemory();
 
@@ -592,7 +624,7 @@ async function main() {
     // 6. Markdown.
     const md = [];
     md.push(
-      `Run on ${new Date().toISOString().slice(0, 10)} · ${info.nproc} CPUs (${info.cpu}), ${info.memGb} GB RAM · ${info.os} · Node ${info.node} · mlgen ${info.mlgen} · load average at start ${info.load}` +
+      `Run on ${new Date().toISOString().slice(0, 10)} · ${info.nproc} CPUs (${info.cpu}), ${info.memGb} GB RAM · ${info.os} · Node ${info.node} · mlgen ${info.mlgen} (${info.commit}) · load average at start ${info.load}` +
         (peer.airflow ? ` · Airflow ${peer.airflow} (Python ${peer.python})` : ""),
     );
     md.push("");
@@ -610,12 +642,12 @@ async function main() {
     );
     md.push("");
     md.push(
-      "| Tasks | Edges | DAG file | Runs | DSL eval | lowerPipeline | Airflow emit | **Total** | First run |",
+      "| Tasks | Edges | DAG file | Runs | DSL eval | lowerPipeline | Airflow emit | **Total** | of which GC | First run |",
     );
-    md.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    md.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const s of sizes) {
       md.push(
-        `| ${fmtInt(s.tasks)} (${s.bash} bash) | ${fmtInt(s.edges)} | ${(s.dagBytes / 1024).toFixed(0)} KiB | ${s.warmup}+${s.runs} | ${ms(s.dsl)} | ${ms(s.lower)} | ${ms(s.emit)} | **${ms(s.total)}** | ${ms(s.first.total)} |`,
+        `| ${fmtInt(s.tasks)} (${s.bash} bash) | ${fmtInt(s.edges)} | ${(s.dagBytes / 1024).toFixed(0)} KiB | ${s.warmup}+${s.runs} | ${ms(s.dsl)} | ${ms(s.lower)} | ${ms(s.emit)} | **${ms(s.total)}** | ${ms(s.gc)} | ${ms(s.first.total)} |`,
       );
     }
     md.push("");

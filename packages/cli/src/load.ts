@@ -1,16 +1,18 @@
 import { relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { SourceLocation } from "@mlgen/core";
+import { type SourceLocation, withNativeStackTrace } from "@mlgen/core";
 
 /** Imports a TypeScript (or JavaScript) module directly: users run no build step. */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
+  // tsx inlines source maps; with them on, stack traces (and so diagnostics) point at .ts lines.
+  process.setSourceMapsEnabled(true);
   const { tsImport } = await import("tsx/esm/api");
   return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
 }
 
 /** The first stack frame inside `file`, to point a load error at the user's line. */
 export function frameIn(error: unknown, file: string, root: string): SourceLocation {
-  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
   const url = pathToFileURL(file).href;
   for (const line of stack.split("\n")) {
     const m = /((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);

@@ -3,3 +3,4 @@ export * from "./diagnostics.js";
 export * from "./graph.js";
 export * from "./ir.js";
 export * from "./source-map.js";
+export * from "./stack.js";

@@ -16,6 +16,7 @@ import {
   type TaskOptions,
   taskKey,
   type Value,
+  withNativeStackTrace,
 } from "@mlgen/core";
 import { type Duration, toSeconds } from "./duration.js";
 import {
@@ -146,11 +147,13 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   bash(id: string, spec: BashTaskSpec): TaskHandle;
 }
 
-const DSL_DIR = fileURLToPath(new URL(".", import.meta.url));
+/** The package root: frames from its src/ (source-mapped) or dist/ are the DSL's own. */
+const DSL_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /** The file:line:col of the first stack frame outside the DSL: the user's call. */
 function callSite(): SourceLocation | undefined {
-  const stack = new Error().stack?.split("\n") ?? [];
+  const here = new Error();
+  const stack = withNativeStackTrace(() => here.stack?.split("\n") ?? []);
   for (const line of stack.slice(1)) {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m?.[1]) continue;
@@ -331,9 +334,17 @@ export function pipeline<const P extends Readonly<Record<string, ParamSpec>> = R
       for (const [name, type] of Object.entries(outputs)) {
         out[name] = refValue(taskId, name, type === "string");
       }
-      // A proxy would let undeclared names through at run time; a plain object makes them
-      // `undefined`, which toValue rejects, and the type checker rejects them first.
-      return Object.assign(handle(node), { out: out as OutputHandles<O> });
+      // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
+      // hands back a ref, so resolveRefs can name the task and list the declared outputs.
+      const outProxy = new Proxy(out, {
+        get(target, prop) {
+          if (typeof prop !== "string" || prop in target || prop === "then" || prop === "toJSON") {
+            return Reflect.get(target, prop);
+          }
+          return refValue(taskId, prop, false);
+        },
+      });
+      return Object.assign(handle(node), { out: outProxy as OutputHandles<O> });
     },
     bash(taskId: string, spec: BashTaskSpec) {
       const loc = callSite();

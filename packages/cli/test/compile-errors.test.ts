@@ -1,0 +1,185 @@
+/**
+ * Bad input: each case gives its diagnostic code, the place (file:line:col where known) and
+ * the fix; exit code 1; no stack trace; and the previous output is left exactly as it was.
+ */
+import { describe, expect, it } from "vitest";
+import { CONFIG, pipelineSource, project, TASKS } from "./project.js";
+
+interface Case {
+  readonly files: Record<string, string | null>;
+  readonly code: string;
+  /** Text the message or fix must contain. */
+  readonly says: readonly (string | RegExp)[];
+}
+
+const cases: [string, Case][] = [
+  [
+    "duplicate task ids",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`  p.bash("step", { command: "true" });
+  p.bash("step", { command: "false" });`),
+      },
+      code: "MLG1001",
+      says: ["pipelines/demo.pipeline.ts:5:5", "task id 'step' is used by more than one task", "unique id"],
+    },
+  ],
+  [
+    "a cycle",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`  const a = p.bash("a", { command: "true" });
+  const b = p.bash("b", { command: "true" }).after(a);
+  a.after(b);`),
+      },
+      code: "MLG1002",
+      says: ["pipelines/demo.pipeline.ts:4:15", "tasks form a cycle: a -> b -> a", "remove one of the dependencies"],
+    },
+  ],
+  [
+    "an input that references an undeclared output",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
+  // @ts-expect-error: the type checker catches this first; the compiler still must.
+  p.python("train", { fn: "tasks/steps.py:train", inputs: { path: load.out.pth, rows: load.out.rows } });`),
+      },
+      code: "MLG1003",
+      says: [
+        "pipelines/demo.pipeline.ts:6:5",
+        "task 'train' inputs.path reads output 'pth' of task 'load', which declares no such output",
+        "(declared: path, rows)",
+      ],
+    },
+  ],
+  [
+    "an invalid cron expression",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(undefined, `{ schedule: "0 25 * * *" }`),
+      },
+      code: "MLG1005",
+      says: ["pipelines/demo.pipeline.ts:3:16", "invalid schedule '0 25 * * *'", "hour field '25' is out of range 0-23", "@daily"],
+    },
+  ],
+  [
+    "an unknown schedule preset",
+    {
+      files: { "pipelines/demo.pipeline.ts": pipelineSource(undefined, `{ schedule: "@fortnightly" }`) },
+      code: "MLG1005",
+      says: ["invalid schedule '@fortnightly': unknown preset"],
+    },
+  ],
+  [
+    "an id that Airflow does not accept",
+    {
+      files: { "pipelines/demo.pipeline.ts": pipelineSource(`  p.bash("train model!", { command: "true" });`) },
+      code: "MLG1006",
+      says: ["pipelines/demo.pipeline.ts:4:5", "task id 'train model!' is not a valid Airflow id", `contains " "`, "letters, digits"],
+    },
+  ],
+  [
+    "a missing Python module",
+    {
+      files: { "pipelines/demo.pipeline.ts": pipelineSource(), "tasks/steps.py": null, "tasks/other.py": TASKS },
+      code: "MLG1007",
+      says: ["pipelines/demo.pipeline.ts:4:18", "Python module 'tasks/steps.py' used by task 'load' was not found", "create tasks/steps.py"],
+    },
+  ],
+  [
+    "a missing Python function",
+    {
+      files: { "pipelines/demo.pipeline.ts": pipelineSource(), "tasks/steps.py": "def load():\n    return {}\n" },
+      code: "MLG1008",
+      says: ["pipelines/demo.pipeline.ts:5:5", "function 'train' used by task 'train' is not defined at top level of tasks/steps.py", "def train(...)"],
+    },
+  ],
+  [
+    "a config file that does not load",
+    {
+      files: {
+        "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";\nconst base = undefined as unknown as { out: string };\nexport default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: base.out });\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: ["mlgen.config.ts:3:", "config file mlgen.config.ts could not be loaded", "Cannot read properties of undefined"],
+    },
+  ],
+  [
+    "a config file with an unknown key",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], outDir: "build" };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: ["unknown key 'outDir'", "known: pipelines, out, target, root"],
+    },
+  ],
+  [
+    "a pipeline module that throws",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": `import { pipeline } from "@mlgen/dsl";\nconst settings: { retries: number } | undefined = undefined;\nexport default pipeline("demo", { defaults: { retries: settings!.retries } }, () => {});\n`,
+      },
+      code: "MLG1014",
+      says: ["pipelines/demo.pipeline.ts:3:", "failed while loading"],
+    },
+  ],
+  [
+    "a module with no pipeline export",
+    {
+      files: { "pipelines/demo.pipeline.ts": "export const notAPipeline = 1;\n" },
+      code: "MLG1010",
+      says: ["pipelines/demo.pipeline.ts does not export a pipeline", "export default pipeline("],
+    },
+  ],
+];
+
+describe("mlgen compile on bad input", () => {
+  it.each(cases)("%s", async (_name, c) => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      ...c.files,
+    });
+    // A previous good output that a failed compile must not touch.
+    proj.write("dags/demo.py", "# previous output\n");
+    proj.write("dags/.mlgen-manifest.json", '{"generatedBy":"mlgen","files":["demo.py"]}\n');
+    const before = proj.snapshot();
+    const { code, stderr, stdout } = await proj.mlgen("compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error ${c.code}:`);
+    for (const s of c.says) {
+      if (typeof s === "string") expect(stderr).toContain(s);
+      else expect(stderr).toMatch(s);
+    }
+    expect(stderr).toContain("fix:");
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stdout).toBe("");
+    expect(proj.snapshot()).toEqual(before);
+  });
+
+  it("an unknown target names the ones there are", async () => {
+    const proj = project({ "mlgen.config.ts": CONFIG, "tasks/steps.py": TASKS, "pipelines/demo.pipeline.ts": pipelineSource() });
+    const { code, stderr } = await proj.mlgen("compile", "--target", "argo");
+    expect(code).toBe(1);
+    expect(stderr).toContain("'argo' is not a target");
+    expect(stderr).toContain("use one of: airflow");
+  });
+
+  it("no config and no files tells how to start", async () => {
+    const proj = project({});
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain("error MLG1009: config file mlgen.config.ts could not be loaded: the file does not exist");
+    expect(stderr).toContain("defineConfig");
+  });
+
+  it("an unknown option is a usage error, not a crash", async () => {
+    const proj = project({});
+    const { code, stderr } = await proj.mlgen("compile", "--frobnicate");
+    expect(code).toBe(1);
+    expect(stderr).toContain("unknown option '--frobnicate'");
+  });
+});

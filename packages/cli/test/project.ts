@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { run } from "../src/run.js";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const TMP = join(REPO, "test/.tmp");
+
+/**
+ * A throwaway project inside the repo (so `@mlgen/dsl` resolves through the workspace's
+ * node_modules), with helpers to run the CLI in it and snapshot its output folder.
+ */
+export function project(files: Record<string, string | null>) {
+  mkdirSync(TMP, { recursive: true });
+  const dir = mkdtempSync(join(TMP, "p-"));
+  const write = (path: string, content: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  };
+  for (const [path, content] of Object.entries(files)) if (content !== null) write(path, content);
+  return {
+    dir,
+    write,
+    read: (path: string) => readFileSync(join(dir, path), "utf8"),
+    async mlgen(...argv: string[]) {
+      let stdout = "";
+      let stderr = "";
+      const code = await run(argv, {
+        cwd: dir,
+        stdout: (t) => {
+          stdout += t;
+        },
+        stderr: (t) => {
+          stderr += t;
+        },
+        env: {},
+      });
+      return { code, stdout, stderr };
+    },
+    /** path → content and mtime of every file under `sub`, to prove nothing changed. */
+    snapshot(sub = "dags"): Record<string, string> {
+      const out: Record<string, string> = {};
+      const walk = (d: string) => {
+        let entries: string[] = [];
+        try {
+          entries = readdirSync(d);
+        } catch {
+          return;
+        }
+        for (const name of entries) {
+          const p = join(d, name);
+          if (statSync(p).isDirectory()) walk(p);
+          else out[relative(join(dir, sub), p)] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
+        }
+      };
+      walk(join(dir, sub));
+      return out;
+    },
+  };
+}
+
+export const CONFIG = `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags" });
+`;
+
+export const TASKS = `def load():
+    return {"path": "/tmp/x", "rows": 3}
+
+
+def train(path, rows):
+    return {"accuracy": 0.9}
+`;
+
+/** A valid two-task pipeline; `body` replaces the task definitions when given. */
+export function pipelineSource(body?: string, options = `{ schedule: "@daily", startDate: "2025-01-01" }`): string {
+  return `import { pipeline } from "@mlgen/dsl";
+
+export default pipeline("demo", ${options}, (p) => {
+${
+  body ??
+  `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
+  p.python("train", { fn: "tasks/steps.py:train", inputs: { path: load.out.path, rows: load.out.rows }, outputs: { accuracy: "float" } });`
+}
+});
+`;
+}
