@@ -624,8 +624,14 @@ async function main() {
     // 6. Markdown.
     const md = [];
     md.push(
-      `Run on ${new Date().toISOString().slice(0, 10)} · ${info.nproc} CPUs (${info.cpu}), ${info.memGb} GB RAM · ${info.os} · Node ${info.node} · mlgen ${info.mlgen} (${info.commit}) · load average at start ${info.load}` +
-        (peer.airflow ? ` · Airflow ${peer.airflow} (Python ${peer.python})` : ""),
+      `- **Run:** ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${((now() - started) / 1000).toFixed(0)} s in all; load average at start ${info.load}`,
+    );
+    md.push(
+      `- **Machine:** ${info.nproc} CPUs (nproc; ${info.cpu}), ${info.memGb} GB RAM, ${info.os}`,
+    );
+    md.push(
+      `- **Software:** Node ${info.node}, mlgen ${info.mlgen} (commit ${info.commit})` +
+        (peer.airflow ? `, Airflow ${peer.airflow} on Python ${peer.python}` : ", Airflow not run"),
     );
     md.push("");
     md.push("### Targets");
@@ -721,6 +727,11 @@ async function main() {
       );
       peerLines.push("");
       peerLines.push(
+        `First time in a process (cold JIT on both sides): ${(s1k.first.total / peer.firstParseMs).toFixed(2)} ` +
+          `(${ms(s1k.first.total)} ms first compile ÷ ${ms(peer.firstParseMs)} ms first DagBag parse).`,
+      );
+      peerLines.push("");
+      peerLines.push(
         `Cold processes: \`mlgen compile\` of the ${fmtInt(PEER_N)}-task pipeline ÷ \`python -c\` importing Airflow and parsing it = ` +
           `${Number.isFinite(coldRatio) ? coldRatio.toFixed(2) : "n/a"} (${cli1k ? ms(cli1k.median) : "n/a"} ms ÷ ${ms(peer.coldProcessMs)} ms).`,
       );
@@ -728,8 +739,6 @@ async function main() {
       peerLines.push(`(${peer.processes} Python processes × ${peer.parses} DagBag parses each.)`);
     }
     md.push(...peerLines);
-    md.push("");
-    md.push(`Benchmark wall time: ${((now() - started) / 1000).toFixed(0)} s.`);
     const markdown = md.join("\n");
 
     process.stdout.write(`${markdown}\n`);
@@ -739,6 +748,12 @@ async function main() {
       log("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
     }
     for (const [what, , got, ok] of targets) log(`${pass(ok)}  ${what}: ${got}`);
+    if (!peer.skipped) {
+      log(
+        `mlgen compile / Airflow DagBag parse of the same pipeline = ${(s1k.total / peer.warmParseMs).toFixed(2)}` +
+          (peer.problems.length ? " (PEER RUN LOOKS WRONG, see above)" : ""),
+      );
+    }
 
     if (write) {
       const text = readFileSync(README, "utf8");
