@@ -917,6 +917,9 @@ const TRICKY_IDS = [
   "f",
   "run_a",
   "run_a_2",
+  "__proto__",
+  "constructor",
+  "hasOwnProperty",
   "run_py",
   "a",
   "a.b",
@@ -951,8 +954,9 @@ type IdsCase = typeof idsCase extends fc.Arbitrary<infer T> ? T : never;
 
 /** Builds a DAG from the ids: `.after()` edges and output refs point at earlier tasks. */
 function idsPipeline(c: IdsCase, fn = "f", extras = false) {
-  const expectTasks: Record<string, unknown> = {};
-  const upstream: Record<string, string[]> = {};
+  // Null-prototype maps: a task may well be called `__proto__`.
+  const expectTasks: Record<string, unknown> = Object.create(null);
+  const upstream: Record<string, string[]> = Object.create(null);
   const def = pipeline(c.pipelineId, {}, (p) => {
     const handles: PythonTaskHandle<{ o: "string" }>[] = [];
     const made: TaskHandle[] = [];

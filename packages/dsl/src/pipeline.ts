@@ -56,7 +56,7 @@ export interface OutputTypeMap {
 export type Outputs = Readonly<Record<string, OutputType>>;
 
 /** A handle on one declared output; string outputs can have paths joined onto them. */
-export type Output<T> = T extends string ? PathValue : ValueHandle<T>;
+export type Output<T> = [T] extends [string] ? PathValue : ValueHandle<T>;
 export type OutputHandles<O extends Outputs> = {
   readonly [K in keyof O]: Output<OutputTypeMap[O[K]]>;
 };

@@ -1,0 +1,133 @@
+import { diagnostic, EMPTY_TASK_OPTIONS, IR_VERSION, type Pipeline, type Task, type Value } from "@mlgen/core";
+import { describe, expect, it } from "vitest";
+import { checkGraph, checkModules, cronProblem, inferDependencies, lowerPipeline, orderTasks, resolveRefs } from "../src/index.js";
+
+const ref = (task: string, output: string): Value => ({ kind: "ref", task, output });
+function py(id: string, extra: Partial<Extract<Task, { kind: "python" }>> = {}): Task {
+  return { kind: "python", id, after: [], upstream: [], options: { ...EMPTY_TASK_OPTIONS }, module: "tasks/m.py", function: "f", inputs: {}, outputs: {}, mlflow: null, ...extra };
+}
+function ir(tasks: Task[], extra: Partial<Pipeline> = {}): Pipeline {
+  return { kind: "pipeline", irVersion: IR_VERSION, id: "p", description: null, schedule: { kind: "none" }, startDate: null, catchup: false, tags: [], owner: null, maxActiveRuns: null, params: {}, defaults: { ...EMPTY_TASK_OPTIONS }, tasks, ...extra };
+}
+function codes(run: (report: (d: ReturnType<typeof diagnostic>) => void) => void): string[] {
+  const out: string[] = [];
+  run((d) => out.push(d.code));
+  return out;
+}
+
+describe("inferDependencies", () => {
+  const cases: [string, { given: Task[]; want: Record<string, string[]> }][] = [
+    ["no edges", { given: [py("a"), py("b")], want: { a: [], b: [] } }],
+    ["a ref is an edge", { given: [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })], want: { a: [], b: ["a"] } }],
+    ["refs deep in lists, objects and joins", {
+      given: [py("a", { outputs: { x: "string" } }), py("c", { outputs: { y: "int" } }),
+        py("b", { inputs: { deep: { kind: "list", items: [{ kind: "object", entries: { k: { kind: "join", base: ref("a", "x"), parts: ["f"] } } }, ref("c", "y")] } } })],
+      want: { a: [], b: ["a", "c"], c: [] },
+    }],
+    ["after() and refs merge, sorted, without duplicates", { given: [py("z", { outputs: { x: "int" } }), py("a"), py("b", { after: ["z", "a"], inputs: { x: ref("z", "x") } })], want: { a: [], b: ["a", "z"], z: [] } }],
+  ];
+  it.each(cases)("%s", (_n, { given, want }) => {
+    const out = inferDependencies(ir(given));
+    expect(Object.fromEntries(out.tasks.map((t) => [t.id, t.upstream]))).toEqual(want);
+  });
+});
+
+describe("resolveRefs", () => {
+  const cases: [string, { given: Pipeline; want: string[] }][] = [
+    ["valid ref", { given: ir([py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })]), want: [] }],
+    ["undeclared output", { given: ir([py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "y") } })]), want: ["MLG1003"] }],
+    ["unknown task", { given: ir([py("b", { inputs: { x: ref("nope", "y") } })]), want: ["MLG1004"] }],
+    ["undeclared param", { given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })]), want: ["MLG1013"] }],
+    ["declared param", { given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })], { params: { n: { kind: "param", type: "integer", default: 1, description: null } } }), want: [] }],
+    ["env() in a bash task", { given: ir([{ kind: "bash", id: "b", after: [], upstream: [], options: { ...EMPTY_TASK_OPTIONS }, command: "true", env: { X: { kind: "env", name: "HOME", default: null } } }]), want: ["MLG1015"] }],
+  ];
+  it.each(cases)("%s", (_n, { given, want }) => {
+    expect(codes((report) => resolveRefs(given, { sourceMap: {}, report }))).toEqual(want);
+  });
+});
+
+describe("checkGraph", () => {
+  const cases: [string, { given: Pipeline; want: string[] }][] = [
+    ["valid", { given: ir([py("a"), py("b", { upstream: ["a"] })]), want: [] }],
+    ["duplicate ids", { given: ir([py("a"), py("a")]), want: ["MLG1001"] }],
+    ["cycle", { given: ir([py("a", { upstream: ["b"] }), py("b", { upstream: ["a"] })]), want: ["MLG1002"] }],
+    ["self loop via after", { given: ir([py("a", { after: ["a"], upstream: ["a"] })]), want: ["MLG1002"] }],
+    ["after() names an unknown task", { given: ir([py("a", { after: ["ghost"] })]), want: ["MLG1004"] }],
+    ["bad task id", { given: ir([py("a b")]), want: ["MLG1006"] }],
+    ["id too long", { given: ir([py("x".repeat(251))]), want: ["MLG1006"] }],
+    ["bad pipeline id", { given: ir([], { id: "my pipeline" }), want: ["MLG1006"] }],
+    ["input name not an identifier", { given: ir([py("a", { inputs: { "data-path": { kind: "literal", value: 1 } } })]), want: ["MLG1011"] }],
+    ["bad cron", { given: ir([], { schedule: { kind: "cron", expression: "61 * * * *" } }), want: ["MLG1005"] }],
+    ["unknown preset", { given: ir([], { schedule: { kind: "preset", preset: "@sometimes" } }), want: ["MLG1005"] }],
+  ];
+  it.each(cases)("%s", (_n, { given, want }) => {
+    expect(codes((report) => checkGraph(given, { sourceMap: {}, report }))).toEqual(want);
+  });
+});
+
+describe("cronProblem", () => {
+  it.each([
+    ["0 3 * * *", null],
+    ["*/15 6-18 * * MON-FRI", null],
+    ["0 0 1 JAN,JUL *", null],
+    ["5,10-20/5 * * * 0-7", null],
+    ["0 3 * *", "expected 5 fields (minute hour day month weekday), got 4"],
+    ["60 * * * *", "minute field '60' is out of range 0-59"],
+    ["* * 0 * *", "day of month field '0' is out of range 1-31"],
+    ["* * * 13 *", "month field '13' is out of range 1-12"],
+    ["* * * * 8", "day of week field '8' is out of range 0-7"],
+    ["*/0 * * * *", "minute field '*/0' has a bad step"],
+    ["10-5 * * * *", "minute field '10-5' is out of range 0-59"],
+  ])("%s", (expr, want) => {
+    expect(cronProblem(expr)).toBe(want);
+  });
+});
+
+describe("checkModules", () => {
+  const modules = new Map<string, string | null>([
+    ["tasks/m.py", "import os\n\n\ndef f(x):\n    pass\n\nasync def g():\n    pass\n\nclass C:\n    def method(self):\n        pass\n"],
+    ["tasks/gone.py", null],
+  ]);
+  it.each([
+    ["defined", "tasks/m.py", "f", []],
+    ["async def counts", "tasks/m.py", "g", []],
+    ["a method is not top level", "tasks/m.py", "method", ["MLG1008"]],
+    ["missing function", "tasks/m.py", "nope", ["MLG1008"]],
+    ["missing module", "tasks/gone.py", "f", ["MLG1007"]],
+    ["path that cannot be imported", "tasks/my-module.py", "f", ["MLG1011"]],
+    ["not a .py file", "tasks/m.txt", "f", ["MLG1011"]],
+  ] as const)("%s", (_n, module, fn, want) => {
+    const p = ir([py("a", { module, function: fn })]);
+    expect(codes((report) => checkModules(p, modules, { sourceMap: {}, report }))).toEqual(want);
+  });
+});
+
+describe("orderTasks", () => {
+  it("orders topologically with an id tie-break and dedupes tags", () => {
+    const p = inferDependencies(ir([py("d", { after: ["b", "c"] }), py("c", { after: ["a"] }), py("b", { after: ["a"] }), py("a")], { tags: ["z", "a", "z"] }));
+    const out = orderTasks(p);
+    expect(out.tasks.map((t) => t.id)).toEqual(["a", "b", "c", "d"]);
+    expect(out.tags).toEqual(["a", "z"]);
+  });
+});
+
+describe("lowerPipeline", () => {
+  it("the same pipeline written in another order lowers to the same IR and hash", () => {
+    const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
+    const m = new Map([["tasks/m.py", "def f():\n    pass\n"]]);
+    const one = lowerPipeline({ ir: ir(a), sourceMap: {}, modules: m });
+    const two = lowerPipeline({ ir: ir([...a].reverse()), sourceMap: {}, modules: m });
+    expect(one.ok && two.ok).toBe(true);
+    if (one.ok && two.ok) {
+      expect(two.ir).toEqual(one.ir);
+      expect(two.hash).toBe(one.hash);
+    }
+  });
+
+  it("rejects a document that is not IR, naming the path", () => {
+    const r = lowerPipeline({ ir: { kind: "pipeline" }, sourceMap: {}, modules: new Map() });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0]?.code).toBe("MLG1011");
+    expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/irVersion|id/);
+  });
+});

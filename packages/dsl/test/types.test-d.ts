@@ -1,0 +1,81 @@
+import { describe, expectTypeOf, it } from "vitest";
+import { env, minutes, type Output, type PathValue, pipeline, type ValueHandle, variable } from "../src/index.js";
+
+describe("typed data passing", () => {
+  it("types each declared output by its declared type", () => {
+    pipeline("p", {}, (p) => {
+      const train = p.python("train", {
+        fn: "tasks/t.py:train",
+        outputs: { accuracy: "float", rows: "int", ok: "bool", uri: "string", items: "list", info: "dict" },
+      });
+      expectTypeOf(train.out.accuracy).toEqualTypeOf<ValueHandle<number>>();
+      expectTypeOf(train.out.rows).toEqualTypeOf<ValueHandle<number>>();
+      expectTypeOf(train.out.ok).toEqualTypeOf<ValueHandle<boolean>>();
+      expectTypeOf(train.out.uri).toEqualTypeOf<PathValue>();
+      expectTypeOf(train.out.items).toEqualTypeOf<Output<unknown[]>>();
+      expectTypeOf(train.out.info).toEqualTypeOf<Output<Record<string, unknown>>>();
+    });
+  });
+
+  it("does not compile when an output was never declared", () => {
+    pipeline("p", {}, (p) => {
+      const validate = p.python("validate", { fn: "tasks/d.py:validate", outputs: { data_path: "string" } });
+      p.python("train", {
+        fn: "tasks/t.py:train",
+        // @ts-expect-error: `data_pth` is not a declared output of `validate`
+        inputs: { data_path: validate.out.data_pth },
+      });
+    });
+  });
+
+  it("a task with no outputs has nothing on .out", () => {
+    pipeline("p", {}, (p) => {
+      const t = p.python("t", { fn: "tasks/t.py:f" });
+      // @ts-expect-error: no outputs were declared
+      t.out.anything;
+    });
+  });
+
+  it("only string outputs and string values can have paths joined onto them", () => {
+    pipeline("p", {}, (p) => {
+      const t = p.python("t", { fn: "tasks/t.py:f", outputs: { dir: "string", n: "int" } });
+      expectTypeOf(t.out.dir.join("a.csv")).toEqualTypeOf<PathValue>();
+      // @ts-expect-error: an int output is not a path
+      t.out.n.join("a.csv");
+      expectTypeOf(env("DATA_DIR").join("raw")).toEqualTypeOf<PathValue>();
+      expectTypeOf(variable("data_directory", "/data").join("raw")).toEqualTypeOf<PathValue>();
+    });
+  });
+
+  it("params are typed from their defaults", () => {
+    pipeline("p", { params: { n: 3, name: "x", on: true, ratio: { default: 0.5 } } }, (p) => {
+      expectTypeOf(p.params.n).toEqualTypeOf<ValueHandle<number>>();
+      expectTypeOf(p.params.name).toEqualTypeOf<PathValue>();
+      expectTypeOf(p.params.on).toEqualTypeOf<ValueHandle<boolean>>();
+      expectTypeOf(p.params.ratio).toEqualTypeOf<ValueHandle<number>>();
+      // @ts-expect-error: undeclared param
+      p.params.missing;
+    });
+  });
+
+  it("inputs accept handles, JSON values, lists and objects, but not functions or dates", () => {
+    pipeline("p", {}, (p) => {
+      p.python("ok", { fn: "tasks/t.py:f", inputs: { a: 1, b: "s", c: [1, { d: env("X") }], e: null } });
+      // @ts-expect-error: a function is not data
+      p.python("bad", { fn: "tasks/t.py:f", inputs: { f: () => 1 } });
+      // @ts-expect-error: durations come from the helpers, not plain numbers
+      p.python("bad2", { fn: "tasks/t.py:f", retryDelay: 300 });
+      p.python("good2", { fn: "tasks/t.py:f", retryDelay: minutes(5) });
+    });
+  });
+
+  it("after() takes task handles and returns the same handle type", () => {
+    pipeline("p", {}, (p) => {
+      const a = p.bash("a", { command: "true" });
+      const b = p.python("b", { fn: "tasks/t.py:f", outputs: { x: "int" } }).after(a);
+      expectTypeOf(b.out.x).toEqualTypeOf<ValueHandle<number>>();
+      // @ts-expect-error: after() wants task handles, not ids
+      b.after("a");
+    });
+  });
+});
