@@ -38,7 +38,11 @@ interface MlflowReport {
 
 function mlflowReport(experiment: string): MlflowReport {
   const out = join(work, `${experiment}.json`);
-  const r = runEngine(PYTHON, [join(ROOT, "test/python/mlflow_report.py"), mlflow.url, experiment, out], process.env);
+  const r = runEngine(
+    PYTHON,
+    [join(ROOT, "test/python/mlflow_report.py"), mlflow.url, experiment, out],
+    process.env,
+  );
   if (r.status !== 0) throw new Error(`mlflow_report.py failed:\n${r.output.slice(-3000)}`);
   return JSON.parse(readFileSync(out, "utf8")) as MlflowReport;
 }
@@ -54,8 +58,13 @@ beforeAll(async () => {
   airflowHome = join(work, "airflow");
   mkdirSync(airflowHome);
   mlflow = await startMlflow(join(work, "mlflow"));
-  const migrate = runEngine(bin("airflow"), ["db", "migrate"], airflowEnv(airflowHome, join(work, "none")));
-  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output.slice(-3000)}`);
+  const migrate = runEngine(
+    bin("airflow"),
+    ["db", "migrate"],
+    airflowEnv(airflowHome, join(work, "none")),
+  );
+  if (migrate.status !== 0)
+    throw new Error(`airflow db migrate failed:\n${migrate.output.slice(-3000)}`);
 });
 
 afterAll(async () => {
@@ -111,9 +120,16 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
 
   it("the kitchen-sink fixture runs: every output type crosses XCom intact, '.sh' commands run", async () => {
     const out = join(work, "sink-dags");
-    const io = { cwd: ROOT, stdout: () => {}, stderr: (t: string) => process.stderr.write(t), env: {} };
+    const io = {
+      cwd: ROOT,
+      stdout: () => {},
+      stderr: (t: string) => process.stderr.write(t),
+      env: {},
+    };
     const file = join(ROOT, "test/fixtures/pipelines/kitchen-sink.pipeline.ts");
-    expect(await run(["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", out], io)).toBe(0);
+    expect(
+      await run(["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", out], io),
+    ).toBe(0);
     const r = dagsTest("kitchen_sink", out, {});
     expect(r.status, r.output.slice(-5000)).toBe(0);
     expect(r.output).toContain('run "one":3 in /srv/sink/x for');

@@ -43,8 +43,18 @@ export interface Run {
   readonly output: string;
 }
 
-export function runEngine(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Run {
-  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+export function runEngine(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 600_000,
+): Run {
+  const r = spawnSync(cmd, args, {
+    env,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
@@ -52,8 +62,13 @@ export function runEngine(cmd: string, args: string[], env: NodeJS.ProcessEnv, t
 export function inspectDags(folder: string): InspectedDags {
   const dir = tempDir("inspect");
   const out = join(dir, "dags.json");
-  const r = runEngine(PYTHON, [join(ROOT, "test/python/inspect_dags.py"), folder, out], airflowEnv(dir, folder));
-  if (r.status !== 0) throw new Error(`inspect_dags.py failed (${r.status}):\n${r.output.slice(-4000)}`);
+  const r = runEngine(
+    PYTHON,
+    [join(ROOT, "test/python/inspect_dags.py"), folder, out],
+    airflowEnv(dir, folder),
+  );
+  if (r.status !== 0)
+    throw new Error(`inspect_dags.py failed (${r.status}):\n${r.output.slice(-4000)}`);
   const parsed = JSON.parse(readFileSync(out, "utf8")) as InspectedDags;
   rmSync(dir, { recursive: true, force: true });
   return parsed;
@@ -153,7 +168,8 @@ export async function startMlflow(dir: string): Promise<MlflowServer> {
   };
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`mlflow server exited early:\n${log.slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`mlflow server exited early:\n${log.slice(-3000)}`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return { url, pid, stop };

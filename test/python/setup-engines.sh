@@ -16,6 +16,6 @@ if ! command -v uv >/dev/null 2>&1; then
   export PATH="$HOME/.local/bin:$PATH"
 fi
 echo "setup-engines: building $venv from test/python/requirements.lock" >&2
-[[ -d "$venv" ]] || uv venv --quiet --python 3.11 "$venv"
+[[ -d "$venv" ]] || uv venv --quiet --python "$(command -v python3.11 || command -v python3)" "$venv"
 VIRTUAL_ENV="$venv" uv pip sync --quiet --python "$venv/bin/python" "$lock"
 echo "$want" > "$stamp"

@@ -8,11 +8,18 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 
 export const EXAMPLES = [
   { name: "iris-quickstart", pipeline: "pipelines/iris.pipeline.ts", dagId: "iris_quickstart" },
-  { name: "training-pipeline", pipeline: "pipelines/training.pipeline.ts", dagId: "ml_training_pipeline" },
+  {
+    name: "training-pipeline",
+    pipeline: "pipelines/training.pipeline.ts",
+    dagId: "ml_training_pipeline",
+  },
 ] as const;
 
 /** Loads a pipeline module and lowers it the way `mlgen compile` does. */
-export async function lowerFile(file: string, root: string): Promise<{ ir: Pipeline; hash: string }> {
+export async function lowerFile(
+  file: string,
+  root: string,
+): Promise<{ ir: Pipeline; hash: string }> {
   const mod = (await import(file)) as Record<string, unknown>;
   const def = mod.default;
   if (!isPipelineDefinition(def)) throw new Error(`${file} exports no pipeline`);
@@ -28,7 +35,9 @@ export async function lowerFile(file: string, root: string): Promise<{ ir: Pipel
   }
   const result = lowerPipeline({ ir: def.ir, sourceMap: {}, modules });
   if (!result.ok) {
-    throw new Error(`${relative(ROOT, file)}: ${result.diagnostics.map((d) => d.message).join("; ")}`);
+    throw new Error(
+      `${relative(ROOT, file)}: ${result.diagnostics.map((d) => d.message).join("; ")}`,
+    );
   }
   return { ir: result.ir, hash: result.hash };
 }

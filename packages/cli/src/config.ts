@@ -44,7 +44,8 @@ export function describeConfigError(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const path = i.path.join(".") || "(root)";
-      if (i.code === "unrecognized_keys") return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root)`;
+      if (i.code === "unrecognized_keys")
+        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root)`;
       return `'${path}': ${i.message}`;
     })
     .join("; ");

@@ -41,8 +41,12 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       return e.exitCode;
     }
     // A bug in mlgen, not in the user's input: say so, and show the stack only on request.
-    const detail = io.env.MLGEN_DEBUG ? String((e as Error).stack) : String((e as Error).message ?? e);
-    io.stderr(`mlgen: internal error: ${detail}\n(set MLGEN_DEBUG=1 for a stack trace and report it)\n`);
+    const detail = io.env.MLGEN_DEBUG
+      ? String((e as Error).stack)
+      : String((e as Error).message ?? e);
+    io.stderr(
+      `mlgen: internal error: ${detail}\n(set MLGEN_DEBUG=1 for a stack trace and report it)\n`,
+    );
     return 2;
   }
 }

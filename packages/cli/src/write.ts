@@ -41,7 +41,10 @@ export function manifestContent(paths: readonly string[]): string {
 }
 
 /** Compares wanted files with the folder: what to write, what is current, what is stale. */
-export async function planWrites(outDir: string, files: readonly PlannedFile[]): Promise<WritePlan> {
+export async function planWrites(
+  outDir: string,
+  files: readonly PlannedFile[],
+): Promise<WritePlan> {
   const wanted = [...files, { path: MANIFEST, content: manifestContent(files.map((f) => f.path)) }];
   const write: PlannedFile[] = [];
   const unchanged: string[] = [];
@@ -74,7 +77,9 @@ export async function writeAtomic(file: string, content: string): Promise<void> 
 
 export async function applyPlan(outDir: string, plan: WritePlan): Promise<void> {
   // The manifest goes last, so an interrupted run still knows every file it may own.
-  const ordered = [...plan.write].sort((a, b) => Number(a.path === MANIFEST) - Number(b.path === MANIFEST));
+  const ordered = [...plan.write].sort(
+    (a, b) => Number(a.path === MANIFEST) - Number(b.path === MANIFEST),
+  );
   for (const f of ordered) await writeAtomic(join(outDir, f.path), f.content);
   for (const path of plan.remove) await rm(join(outDir, path), { force: true });
 }

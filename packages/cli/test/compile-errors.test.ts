@@ -21,7 +21,11 @@ const cases: [string, Case][] = [
   p.bash("step", { command: "false" });`),
       },
       code: "MLG1001",
-      says: ["pipelines/demo.pipeline.ts:5:5", "task id 'step' is used by more than one task", "unique id"],
+      says: [
+        "pipelines/demo.pipeline.ts:5:5",
+        "task id 'step' is used by more than one task",
+        "unique id",
+      ],
     },
   ],
   [
@@ -33,14 +37,19 @@ const cases: [string, Case][] = [
   a.after(b);`),
       },
       code: "MLG1002",
-      says: ["pipelines/demo.pipeline.ts:4:15", "tasks form a cycle: a -> b -> a", "remove one of the dependencies"],
+      says: [
+        "pipelines/demo.pipeline.ts:4:15",
+        "tasks form a cycle: a -> b -> a",
+        "remove one of the dependencies",
+      ],
     },
   ],
   [
     "an input that references an undeclared output",
     {
       files: {
-        "pipelines/demo.pipeline.ts": pipelineSource(`  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
+        "pipelines/demo.pipeline.ts":
+          pipelineSource(`  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
   // @ts-expect-error: the type checker catches this first; the compiler still must.
   p.python("train", { fn: "tasks/steps.py:train", inputs: { path: load.out.pth, rows: load.out.rows } });`),
       },
@@ -59,13 +68,20 @@ const cases: [string, Case][] = [
         "pipelines/demo.pipeline.ts": pipelineSource(undefined, `{ schedule: "0 25 * * *" }`),
       },
       code: "MLG1005",
-      says: ["pipelines/demo.pipeline.ts:3:16", "invalid schedule '0 25 * * *'", "hour field '25' is out of range 0-23", "@daily"],
+      says: [
+        "pipelines/demo.pipeline.ts:3:16",
+        "invalid schedule '0 25 * * *'",
+        "hour field '25' is out of range 0-23",
+        "@daily",
+      ],
     },
   ],
   [
     "an unknown schedule preset",
     {
-      files: { "pipelines/demo.pipeline.ts": pipelineSource(undefined, `{ schedule: "@fortnightly" }`) },
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(undefined, `{ schedule: "@fortnightly" }`),
+      },
       code: "MLG1005",
       says: ["invalid schedule '@fortnightly': unknown preset"],
     },
@@ -73,25 +89,49 @@ const cases: [string, Case][] = [
   [
     "an id that Airflow does not accept",
     {
-      files: { "pipelines/demo.pipeline.ts": pipelineSource(`  p.bash("train model!", { command: "true" });`) },
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          `  p.bash("train model!", { command: "true" });`,
+        ),
+      },
       code: "MLG1006",
-      says: ["pipelines/demo.pipeline.ts:4:5", "task id 'train model!' is not a valid Airflow id", `contains " "`, "letters, digits"],
+      says: [
+        "pipelines/demo.pipeline.ts:4:5",
+        "task id 'train model!' is not a valid Airflow id",
+        `contains " "`,
+        "letters, digits",
+      ],
     },
   ],
   [
     "a missing Python module",
     {
-      files: { "pipelines/demo.pipeline.ts": pipelineSource(), "tasks/steps.py": null, "tasks/other.py": TASKS },
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+        "tasks/steps.py": null,
+        "tasks/other.py": TASKS,
+      },
       code: "MLG1007",
-      says: ["pipelines/demo.pipeline.ts:4:18", "Python module 'tasks/steps.py' used by task 'load' was not found", "create tasks/steps.py"],
+      says: [
+        "pipelines/demo.pipeline.ts:4:18",
+        "Python module 'tasks/steps.py' used by task 'load' was not found",
+        "create tasks/steps.py",
+      ],
     },
   ],
   [
     "a missing Python function",
     {
-      files: { "pipelines/demo.pipeline.ts": pipelineSource(), "tasks/steps.py": "def load():\n    return {}\n" },
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+        "tasks/steps.py": "def load():\n    return {}\n",
+      },
       code: "MLG1008",
-      says: ["pipelines/demo.pipeline.ts:5:5", "function 'train' used by task 'train' is not defined at top level of tasks/steps.py", "def train(...)"],
+      says: [
+        "pipelines/demo.pipeline.ts:5:5",
+        "function 'train' used by task 'train' is not defined at top level of tasks/steps.py",
+        "def train(...)",
+      ],
     },
   ],
   [
@@ -102,7 +142,11 @@ const cases: [string, Case][] = [
         "pipelines/demo.pipeline.ts": pipelineSource(),
       },
       code: "MLG1009",
-      says: ["mlgen.config.ts:3:", "config file mlgen.config.ts could not be loaded", "Cannot read properties of undefined"],
+      says: [
+        "mlgen.config.ts:3:",
+        "config file mlgen.config.ts could not be loaded",
+        "Cannot read properties of undefined",
+      ],
     },
   ],
   [
@@ -161,7 +205,11 @@ describe("mlgen compile on bad input", () => {
   });
 
   it("an unknown target names the ones there are", async () => {
-    const proj = project({ "mlgen.config.ts": CONFIG, "tasks/steps.py": TASKS, "pipelines/demo.pipeline.ts": pipelineSource() });
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
     const { code, stderr } = await proj.mlgen("compile", "--target", "argo");
     expect(code).toBe(1);
     expect(stderr).toContain("'argo' is not a target");
@@ -172,7 +220,9 @@ describe("mlgen compile on bad input", () => {
     const proj = project({});
     const { code, stderr } = await proj.mlgen("compile");
     expect(code).toBe(1);
-    expect(stderr).toContain("error MLG1009: config file mlgen.config.ts could not be loaded: the file does not exist");
+    expect(stderr).toContain(
+      "error MLG1009: config file mlgen.config.ts could not be loaded: the file does not exist",
+    );
     expect(stderr).toContain("defineConfig");
   });
 

@@ -1,4 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { run } from "../src/run.js";
 
@@ -49,7 +56,8 @@ export function project(files: Record<string, string | null>) {
         for (const name of entries) {
           const p = join(d, name);
           if (statSync(p).isDirectory()) walk(p);
-          else out[relative(join(dir, sub), p)] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
+          else
+            out[relative(join(dir, sub), p)] = `${statSync(p).mtimeMs} ${readFileSync(p, "utf8")}`;
         }
       };
       walk(join(dir, sub));
@@ -71,7 +79,10 @@ def train(path, rows):
 `;
 
 /** A valid two-task pipeline; `body` replaces the task definitions when given. */
-export function pipelineSource(body?: string, options = `{ schedule: "@daily", startDate: "2025-01-01" }`): string {
+export function pipelineSource(
+  body?: string,
+  options = `{ schedule: "@daily", startDate: "2025-01-01" }`,
+): string {
   return `import { pipeline } from "@mlgen/dsl";
 
 export default pipeline("demo", ${options}, (p) => {

@@ -1,8 +1,8 @@
 import {
   type Diagnostic,
   diagnostic,
-  hashIR,
   hasErrors,
+  hashIR,
   type Pipeline,
   pipelineSchema,
   type SourceMap,
@@ -22,7 +22,12 @@ export interface LowerInput {
 }
 
 export type LowerResult =
-  | { readonly ok: true; readonly ir: Pipeline; readonly hash: string; readonly diagnostics: Diagnostic[] }
+  | {
+      readonly ok: true;
+      readonly ir: Pipeline;
+      readonly hash: string;
+      readonly diagnostics: Diagnostic[];
+    }
   | { readonly ok: false; readonly diagnostics: Diagnostic[] };
 
 /** Validates the IR, runs the passes and returns canonical IR plus its hash, or diagnostics. */

@@ -9,7 +9,13 @@ export { inferDependencies } from "./passes/infer-dependencies.js";
 export { orderTasks } from "./passes/order-tasks.js";
 export { resolveRefs } from "./passes/resolve-refs.js";
 export type { EmittedFile, Target, TargetInput } from "./target.js";
-export { airflowTarget, dagFileName, renderDag, TEMPLATE_HELPERS, TEMPLATES_DIR } from "./targets/airflow/index.js";
+export {
+  airflowTarget,
+  dagFileName,
+  renderDag,
+  TEMPLATE_HELPERS,
+  TEMPLATES_DIR,
+} from "./targets/airflow/index.js";
 
 import type { Target } from "./target.js";
 import { airflowTarget } from "./targets/airflow/index.js";

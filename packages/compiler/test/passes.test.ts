@@ -1,13 +1,55 @@
-import { diagnostic, EMPTY_TASK_OPTIONS, IR_VERSION, type Pipeline, type Task, type Value } from "@mlgen/core";
+import {
+  type diagnostic,
+  EMPTY_TASK_OPTIONS,
+  IR_VERSION,
+  type Pipeline,
+  type Task,
+  type Value,
+} from "@mlgen/core";
 import { describe, expect, it } from "vitest";
-import { checkGraph, checkModules, cronProblem, inferDependencies, lowerPipeline, orderTasks, resolveRefs } from "../src/index.js";
+import {
+  checkGraph,
+  checkModules,
+  cronProblem,
+  inferDependencies,
+  lowerPipeline,
+  orderTasks,
+  resolveRefs,
+} from "../src/index.js";
 
 const ref = (task: string, output: string): Value => ({ kind: "ref", task, output });
 function py(id: string, extra: Partial<Extract<Task, { kind: "python" }>> = {}): Task {
-  return { kind: "python", id, after: [], upstream: [], options: { ...EMPTY_TASK_OPTIONS }, module: "tasks/m.py", function: "f", inputs: {}, outputs: {}, mlflow: null, ...extra };
+  return {
+    kind: "python",
+    id,
+    after: [],
+    upstream: [],
+    options: { ...EMPTY_TASK_OPTIONS },
+    module: "tasks/m.py",
+    function: "f",
+    inputs: {},
+    outputs: {},
+    mlflow: null,
+    ...extra,
+  };
 }
 function ir(tasks: Task[], extra: Partial<Pipeline> = {}): Pipeline {
-  return { kind: "pipeline", irVersion: IR_VERSION, id: "p", description: null, schedule: { kind: "none" }, startDate: null, catchup: false, tags: [], owner: null, maxActiveRuns: null, params: {}, defaults: { ...EMPTY_TASK_OPTIONS }, tasks, ...extra };
+  return {
+    kind: "pipeline",
+    irVersion: IR_VERSION,
+    id: "p",
+    description: null,
+    schedule: { kind: "none" },
+    startDate: null,
+    catchup: false,
+    tags: [],
+    owner: null,
+    maxActiveRuns: null,
+    params: {},
+    defaults: { ...EMPTY_TASK_OPTIONS },
+    tasks,
+    ...extra,
+  };
 }
 function codes(run: (report: (d: ReturnType<typeof diagnostic>) => void) => void): string[] {
   const out: string[] = [];
@@ -18,13 +60,48 @@ function codes(run: (report: (d: ReturnType<typeof diagnostic>) => void) => void
 describe("inferDependencies", () => {
   const cases: [string, { given: Task[]; want: Record<string, string[]> }][] = [
     ["no edges", { given: [py("a"), py("b")], want: { a: [], b: [] } }],
-    ["a ref is an edge", { given: [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })], want: { a: [], b: ["a"] } }],
-    ["refs deep in lists, objects and joins", {
-      given: [py("a", { outputs: { x: "string" } }), py("c", { outputs: { y: "int" } }),
-        py("b", { inputs: { deep: { kind: "list", items: [{ kind: "object", entries: { k: { kind: "join", base: ref("a", "x"), parts: ["f"] } } }, ref("c", "y")] } } })],
-      want: { a: [], b: ["a", "c"], c: [] },
-    }],
-    ["after() and refs merge, sorted, without duplicates", { given: [py("z", { outputs: { x: "int" } }), py("a"), py("b", { after: ["z", "a"], inputs: { x: ref("z", "x") } })], want: { a: [], b: ["a", "z"], z: [] } }],
+    [
+      "a ref is an edge",
+      {
+        given: [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })],
+        want: { a: [], b: ["a"] },
+      },
+    ],
+    [
+      "refs deep in lists, objects and joins",
+      {
+        given: [
+          py("a", { outputs: { x: "string" } }),
+          py("c", { outputs: { y: "int" } }),
+          py("b", {
+            inputs: {
+              deep: {
+                kind: "list",
+                items: [
+                  {
+                    kind: "object",
+                    entries: { k: { kind: "join", base: ref("a", "x"), parts: ["f"] } },
+                  },
+                  ref("c", "y"),
+                ],
+              },
+            },
+          }),
+        ],
+        want: { a: [], b: ["a", "c"], c: [] },
+      },
+    ],
+    [
+      "after() and refs merge, sorted, without duplicates",
+      {
+        given: [
+          py("z", { outputs: { x: "int" } }),
+          py("a"),
+          py("b", { after: ["z", "a"], inputs: { x: ref("z", "x") } }),
+        ],
+        want: { a: [], b: ["a", "z"], z: [] },
+      },
+    ],
   ];
   it.each(cases)("%s", (_n, { given, want }) => {
     const out = inferDependencies(ir(given));
@@ -34,12 +111,54 @@ describe("inferDependencies", () => {
 
 describe("resolveRefs", () => {
   const cases: [string, { given: Pipeline; want: string[] }][] = [
-    ["valid ref", { given: ir([py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })]), want: [] }],
-    ["undeclared output", { given: ir([py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "y") } })]), want: ["MLG1003"] }],
-    ["unknown task", { given: ir([py("b", { inputs: { x: ref("nope", "y") } })]), want: ["MLG1004"] }],
-    ["undeclared param", { given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })]), want: ["MLG1013"] }],
-    ["declared param", { given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })], { params: { n: { kind: "param", type: "integer", default: 1, description: null } } }), want: [] }],
-    ["env() in a bash task", { given: ir([{ kind: "bash", id: "b", after: [], upstream: [], options: { ...EMPTY_TASK_OPTIONS }, command: "true", env: { X: { kind: "env", name: "HOME", default: null } } }]), want: ["MLG1015"] }],
+    [
+      "valid ref",
+      {
+        given: ir([py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })]),
+        want: [],
+      },
+    ],
+    [
+      "undeclared output",
+      {
+        given: ir([py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "y") } })]),
+        want: ["MLG1003"],
+      },
+    ],
+    [
+      "unknown task",
+      { given: ir([py("b", { inputs: { x: ref("nope", "y") } })]), want: ["MLG1004"] },
+    ],
+    [
+      "undeclared param",
+      { given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })]), want: ["MLG1013"] },
+    ],
+    [
+      "declared param",
+      {
+        given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })], {
+          params: { n: { kind: "param", type: "integer", default: 1, description: null } },
+        }),
+        want: [],
+      },
+    ],
+    [
+      "env() in a bash task",
+      {
+        given: ir([
+          {
+            kind: "bash",
+            id: "b",
+            after: [],
+            upstream: [],
+            options: { ...EMPTY_TASK_OPTIONS },
+            command: "true",
+            env: { X: { kind: "env", name: "HOME", default: null } },
+          },
+        ]),
+        want: ["MLG1015"],
+      },
+    ],
   ];
   it.each(cases)("%s", (_n, { given, want }) => {
     expect(codes((report) => resolveRefs(given, { sourceMap: {}, report }))).toEqual(want);
@@ -50,15 +169,42 @@ describe("checkGraph", () => {
   const cases: [string, { given: Pipeline; want: string[] }][] = [
     ["valid", { given: ir([py("a"), py("b", { upstream: ["a"] })]), want: [] }],
     ["duplicate ids", { given: ir([py("a"), py("a")]), want: ["MLG1001"] }],
-    ["cycle", { given: ir([py("a", { upstream: ["b"] }), py("b", { upstream: ["a"] })]), want: ["MLG1002"] }],
-    ["self loop via after", { given: ir([py("a", { after: ["a"], upstream: ["a"] })]), want: ["MLG1002"] }],
-    ["after() names an unknown task", { given: ir([py("a", { after: ["ghost"] })]), want: ["MLG1004"] }],
+    [
+      "cycle",
+      {
+        given: ir([py("a", { upstream: ["b"] }), py("b", { upstream: ["a"] })]),
+        want: ["MLG1002"],
+      },
+    ],
+    [
+      "self loop via after",
+      { given: ir([py("a", { after: ["a"], upstream: ["a"] })]), want: ["MLG1002"] },
+    ],
+    [
+      "after() names an unknown task",
+      { given: ir([py("a", { after: ["ghost"] })]), want: ["MLG1004"] },
+    ],
     ["bad task id", { given: ir([py("a b")]), want: ["MLG1006"] }],
     ["id too long", { given: ir([py("x".repeat(251))]), want: ["MLG1006"] }],
     ["bad pipeline id", { given: ir([], { id: "my pipeline" }), want: ["MLG1006"] }],
-    ["input name not an identifier", { given: ir([py("a", { inputs: { "data-path": { kind: "literal", value: 1 } } })]), want: ["MLG1011"] }],
-    ["bad cron", { given: ir([], { schedule: { kind: "cron", expression: "61 * * * *" } }), want: ["MLG1005"] }],
-    ["unknown preset", { given: ir([], { schedule: { kind: "preset", preset: "@sometimes" } }), want: ["MLG1005"] }],
+    [
+      "input name not an identifier",
+      {
+        given: ir([py("a", { inputs: { "data-path": { kind: "literal", value: 1 } } })]),
+        want: ["MLG1011"],
+      },
+    ],
+    [
+      "bad cron",
+      {
+        given: ir([], { schedule: { kind: "cron", expression: "61 * * * *" } }),
+        want: ["MLG1005"],
+      },
+    ],
+    [
+      "unknown preset",
+      { given: ir([], { schedule: { kind: "preset", preset: "@sometimes" } }), want: ["MLG1005"] },
+    ],
   ];
   it.each(cases)("%s", (_n, { given, want }) => {
     expect(codes((report) => checkGraph(given, { sourceMap: {}, report }))).toEqual(want);
@@ -85,7 +231,10 @@ describe("cronProblem", () => {
 
 describe("checkModules", () => {
   const modules = new Map<string, string | null>([
-    ["tasks/m.py", "import os\n\n\ndef f(x):\n    pass\n\nasync def g():\n    pass\n\nclass C:\n    def method(self):\n        pass\n"],
+    [
+      "tasks/m.py",
+      "import os\n\n\ndef f(x):\n    pass\n\nasync def g():\n    pass\n\nclass C:\n    def method(self):\n        pass\n",
+    ],
     ["tasks/gone.py", null],
   ]);
   it.each([
@@ -104,7 +253,17 @@ describe("checkModules", () => {
 
 describe("orderTasks", () => {
   it("orders topologically with an id tie-break and dedupes tags", () => {
-    const p = inferDependencies(ir([py("d", { after: ["b", "c"] }), py("c", { after: ["a"] }), py("b", { after: ["a"] }), py("a")], { tags: ["z", "a", "z"] }));
+    const p = inferDependencies(
+      ir(
+        [
+          py("d", { after: ["b", "c"] }),
+          py("c", { after: ["a"] }),
+          py("b", { after: ["a"] }),
+          py("a"),
+        ],
+        { tags: ["z", "a", "z"] },
+      ),
+    );
     const out = orderTasks(p);
     expect(out.tasks.map((t) => t.id)).toEqual(["a", "b", "c", "d"]);
     expect(out.tags).toEqual(["a", "z"]);

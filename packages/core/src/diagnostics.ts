@@ -75,7 +75,9 @@ export const DIAGNOSTICS = {
   },
   MLG1015: {
     severity: "error",
-    message: "{where} uses env('{name}'), which a bash task cannot read at run time through Airflow templates",
+    message:
+      "{where} uses env('{name}'), which a bash task cannot read at run time through Airflow templates",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the message, not a JS template
     fix: "the task inherits the worker's environment: refer to ${name} in the command instead",
   },
 } as const satisfies Record<string, DiagnosticSpec>;
@@ -148,7 +150,9 @@ export function diagnostic<C extends DiagnosticCode>(
 
 export function formatLocation(loc: SourceLocation): string {
   if (loc.line === undefined) return loc.file;
-  return loc.column === undefined ? `${loc.file}:${loc.line}` : `${loc.file}:${loc.line}:${loc.column}`;
+  return loc.column === undefined
+    ? `${loc.file}:${loc.line}`
+    : `${loc.file}:${loc.line}:${loc.column}`;
 }
 
 /** `file:line:col: error MLG1001: message\n  fix: ...` — what compilers print. */

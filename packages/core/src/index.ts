@@ -4,3 +4,4 @@ export * from "./graph.js";
 export * from "./ir.js";
 export * from "./source-map.js";
 export * from "./stack.js";
+export * from "./diagnostics-doc.js";

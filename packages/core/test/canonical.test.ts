@@ -17,7 +17,9 @@ describe("canonical IR", () => {
   it("hashes the same pipeline to the same value whatever the key order", () => {
     const ir = samplePipeline();
     const shuffled = JSON.parse(JSON.stringify(ir), (_k, v) =>
-      v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v,
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).reverse())
+        : v,
     );
     expect(hashIR(shuffled)).toBe(hashIR(ir));
     expect(hashIR({ ...ir, id: "other" })).not.toBe(hashIR(ir));

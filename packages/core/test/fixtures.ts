@@ -1,6 +1,9 @@
 import { EMPTY_TASK_OPTIONS, IR_VERSION, type Pipeline, type Task } from "../src/index.js";
 
-export function pythonTask(id: string, extra: Partial<Extract<Task, { kind: "python" }>> = {}): Task {
+export function pythonTask(
+  id: string,
+  extra: Partial<Extract<Task, { kind: "python" }>> = {},
+): Task {
   return {
     kind: "python",
     id,
@@ -16,7 +19,9 @@ export function pythonTask(id: string, extra: Partial<Extract<Task, { kind: "pyt
   };
 }
 
-export function samplePipeline(tasks: Task[] = [pythonTask("a"), pythonTask("b", { after: ["a"], upstream: ["a"] })]): Pipeline {
+export function samplePipeline(
+  tasks: Task[] = [pythonTask("a"), pythonTask("b", { after: ["a"], upstream: ["a"] })],
+): Pipeline {
   return {
     kind: "pipeline",
     irVersion: IR_VERSION,

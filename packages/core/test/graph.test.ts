@@ -1,14 +1,34 @@
 import { describe, expect, it } from "vitest";
 import { topologicalOrder } from "../src/index.js";
 
-const cases: [string, { nodes: string[]; edges: Record<string, string[]>; want: string[] | { cycle: string[] } }][] = [
+const cases: [
+  string,
+  { nodes: string[]; edges: Record<string, string[]>; want: string[] | { cycle: string[] } },
+][] = [
   ["empty", { nodes: [], edges: {}, want: [] }],
   ["independent nodes sort by id", { nodes: ["c", "a", "b"], edges: {}, want: ["a", "b", "c"] }],
   ["chain", { nodes: ["c", "b", "a"], edges: { b: ["a"], c: ["b"] }, want: ["a", "b", "c"] }],
-  ["diamond ties break by id", { nodes: ["d", "c", "b", "a"], edges: { b: ["a"], c: ["a"], d: ["b", "c"] }, want: ["a", "b", "c", "d"] }],
+  [
+    "diamond ties break by id",
+    {
+      nodes: ["d", "c", "b", "a"],
+      edges: { b: ["a"], c: ["a"], d: ["b", "c"] },
+      want: ["a", "b", "c", "d"],
+    },
+  ],
   ["unknown upstream ignored", { nodes: ["a"], edges: { a: ["zzz"] }, want: ["a"] }],
-  ["two-node cycle", { nodes: ["a", "b"], edges: { a: ["b"], b: ["a"] }, want: { cycle: ["a", "b", "a"] } }],
-  ["cycle behind a valid prefix", { nodes: ["x", "a", "b", "c"], edges: { a: ["x", "c"], b: ["a"], c: ["b"] }, want: { cycle: ["a", "b", "c", "a"] } }],
+  [
+    "two-node cycle",
+    { nodes: ["a", "b"], edges: { a: ["b"], b: ["a"] }, want: { cycle: ["a", "b", "a"] } },
+  ],
+  [
+    "cycle behind a valid prefix",
+    {
+      nodes: ["x", "a", "b", "c"],
+      edges: { a: ["x", "c"], b: ["a"], c: ["b"] },
+      want: { cycle: ["a", "b", "c", "a"] },
+    },
+  ],
 ];
 
 describe("topologicalOrder", () => {

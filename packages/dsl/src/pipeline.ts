@@ -201,16 +201,12 @@ function param(spec: ParamSpec): Param {
   return { kind: "param", type, default: s.default, description: s.description ?? null };
 }
 
-function mlflowTracking(
-  options: MlflowOptions,
-  where: string,
-): MlflowTracking {
+function mlflowTracking(options: MlflowOptions, where: string): MlflowTracking {
   const uri = options.trackingUri;
   return {
     kind: "mlflow",
     experiment: options.experiment,
-    trackingUri:
-      uri === undefined ? null : toValue(uri as Input, `${where}.mlflow.trackingUri`),
+    trackingUri: uri === undefined ? null : toValue(uri as Input, `${where}.mlflow.trackingUri`),
   };
 }
 
@@ -218,7 +214,9 @@ function mlflowTracking(
  * Defines a pipeline. `body` declares its tasks through the builder; passing one task's
  * `out.x` into another's inputs makes the second depend on the first.
  */
-export function pipeline<const P extends Readonly<Record<string, ParamSpec>> = Record<never, never>>(
+export function pipeline<
+  const P extends Readonly<Record<string, ParamSpec>> = Record<never, never>,
+>(
   id: string,
   options: PipelineOptions<P>,
   body: (p: PipelineBuilder<P>) => void,

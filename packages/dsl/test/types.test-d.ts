@@ -1,12 +1,27 @@
 import { describe, expectTypeOf, it } from "vitest";
-import { env, minutes, type Output, type PathValue, pipeline, type ValueHandle, variable } from "../src/index.js";
+import {
+  env,
+  minutes,
+  type Output,
+  type PathValue,
+  pipeline,
+  type ValueHandle,
+  variable,
+} from "../src/index.js";
 
 describe("typed data passing", () => {
   it("types each declared output by its declared type", () => {
     pipeline("p", {}, (p) => {
       const train = p.python("train", {
         fn: "tasks/t.py:train",
-        outputs: { accuracy: "float", rows: "int", ok: "bool", uri: "string", items: "list", info: "dict" },
+        outputs: {
+          accuracy: "float",
+          rows: "int",
+          ok: "bool",
+          uri: "string",
+          items: "list",
+          info: "dict",
+        },
       });
       expectTypeOf(train.out.accuracy).toEqualTypeOf<ValueHandle<number>>();
       expectTypeOf(train.out.rows).toEqualTypeOf<ValueHandle<number>>();
@@ -19,7 +34,10 @@ describe("typed data passing", () => {
 
   it("does not compile when an output was never declared", () => {
     pipeline("p", {}, (p) => {
-      const validate = p.python("validate", { fn: "tasks/d.py:validate", outputs: { data_path: "string" } });
+      const validate = p.python("validate", {
+        fn: "tasks/d.py:validate",
+        outputs: { data_path: "string" },
+      });
       p.python("train", {
         fn: "tasks/t.py:train",
         // @ts-expect-error: `data_pth` is not a declared output of `validate`
@@ -60,7 +78,10 @@ describe("typed data passing", () => {
 
   it("inputs accept handles, JSON values, lists and objects, but not functions or dates", () => {
     pipeline("p", {}, (p) => {
-      p.python("ok", { fn: "tasks/t.py:f", inputs: { a: 1, b: "s", c: [1, { d: env("X") }], e: null } });
+      p.python("ok", {
+        fn: "tasks/t.py:f",
+        inputs: { a: 1, b: "s", c: [1, { d: env("X") }], e: null },
+      });
       // @ts-expect-error: a function is not data
       p.python("bad", { fn: "tasks/t.py:f", inputs: { f: () => 1 } });
       // @ts-expect-error: durations come from the helpers, not plain numbers

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { EmittedFile } from "@mlgen/compiler";
 import {
   type Diagnostic,
   diagnostic,
@@ -8,9 +9,13 @@ import {
   hasErrors,
   type SourceLocation,
 } from "@mlgen/core";
-import type { EmittedFile } from "@mlgen/compiler";
 import { glob } from "tinyglobby";
-import { configSchema, describeConfigError, type ResolvedConfig, resolveConfig } from "../config.js";
+import {
+  configSchema,
+  describeConfigError,
+  type ResolvedConfig,
+  resolveConfig,
+} from "../config.js";
 import { CliError, type CliIO } from "../io.js";
 import { errorMessage, frameIn, importModule } from "../load.js";
 import { applyPlan, planWrites } from "../write.js";
@@ -73,7 +78,10 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
           "MLG1009",
           {
             file: shown,
-            reason: exported === undefined ? "it has no default export" : describeConfigError(parsed.error),
+            reason:
+              exported === undefined
+                ? "it has no default export"
+                : describeConfigError(parsed.error),
             hint: "export default defineConfig({ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' })",
           },
           { location: { file: shown } },
@@ -121,7 +129,11 @@ interface Loaded {
   readonly definitions: readonly import("@mlgen/dsl").PipelineDefinition[];
 }
 
-async function loadPipelines(files: readonly string[], root: string, report: (d: Diagnostic) => void) {
+async function loadPipelines(
+  files: readonly string[],
+  root: string,
+  report: (d: Diagnostic) => void,
+) {
   const { isPipelineDefinition } = await import("@mlgen/dsl");
   const loaded: Loaded[] = [];
   for (const file of files) {
@@ -144,7 +156,8 @@ async function loadPipelines(files: readonly string[], root: string, report: (d:
       .map((k) => mod[k])
       .filter(isPipelineDefinition);
     const unique = [...new Set(definitions)];
-    if (unique.length === 0) report(diagnostic("MLG1010", { file: shown }, { location: { file: shown } }));
+    if (unique.length === 0)
+      report(diagnostic("MLG1010", { file: shown }, { location: { file: shown } }));
     loaded.push({ file, definitions: unique });
   }
   return loaded;
@@ -236,7 +249,11 @@ export async function compileCommand(
       const previous = ids.get(def.ir.id);
       if (previous !== undefined) {
         report(
-          diagnostic("MLG1012", { id: def.ir.id }, { pipeline: def.ir.id, location: { file: sourceFile } }),
+          diagnostic(
+            "MLG1012",
+            { id: def.ir.id },
+            { pipeline: def.ir.id, location: { file: sourceFile } },
+          ),
         );
         continue;
       }
@@ -262,7 +279,9 @@ export async function compileCommand(
       for (const f of target.emit(input)) {
         const seen = emitted.get(f.path);
         if (seen && seen.content !== f.content) {
-          throw new CliError(`two pipelines (${seen.from}, ${sourceFile}) generate ${f.path} with different content`);
+          throw new CliError(
+            `two pipelines (${seen.from}, ${sourceFile}) generate ${f.path} with different content`,
+          );
         }
         emitted.set(f.path, { content: f.content, from: sourceFile });
       }
@@ -284,12 +303,16 @@ export async function compileCommand(
   const outShown = toPosix(relative(io.cwd, config.out)) || ".";
   if (options.check) {
     if (plan.write.length === 0 && plan.remove.length === 0) {
-      io.stdout(`mlgen: ${outShown} is up to date (${pipelines} pipeline${pipelines === 1 ? "" : "s"})\n`);
+      io.stdout(
+        `mlgen: ${outShown} is up to date (${pipelines} pipeline${pipelines === 1 ? "" : "s"})\n`,
+      );
       return 0;
     }
     for (const f of plan.write) io.stderr(`stale: ${outShown}/${f.path}\n`);
     for (const f of plan.remove) io.stderr(`stale: ${outShown}/${f} (no longer generated)\n`);
-    io.stderr("mlgen: generated files are out of date; run `mlgen compile` and commit the result\n");
+    io.stderr(
+      "mlgen: generated files are out of date; run `mlgen compile` and commit the result\n",
+    );
     return 1;
   }
   await applyPlan(config.out, plan);

@@ -66,7 +66,13 @@ export function pyString(s: string): string {
   return `${out}"`;
 }
 
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [k: string]: JsonValue };
 
 /** A Python literal (str, int, float, bool, None, list, dict) equal to the JSON value. */
 export function pyLiteral(value: JsonValue): string {

@@ -43,7 +43,8 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     if (task.kind === "python") {
       for (const k of Object.keys(task.inputs)) names.push(["input", k]);
       for (const k of Object.keys(task.outputs)) names.push(["output", k]);
-      if (task.function && !PY_IDENTIFIER.test(task.function)) names.push(["function", task.function]);
+      if (task.function && !PY_IDENTIFIER.test(task.function))
+        names.push(["function", task.function]);
     }
     for (const [what, name] of names) {
       if (!PY_IDENTIFIER.test(name)) {

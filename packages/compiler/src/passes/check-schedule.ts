@@ -17,14 +17,19 @@ export const SCHEDULE_PRESETS = [
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-const FIELDS: readonly { name: string; min: number; max: number; names?: string[]; base?: number }[] =
-  [
-    { name: "minute", min: 0, max: 59 },
-    { name: "hour", min: 0, max: 23 },
-    { name: "day of month", min: 1, max: 31 },
-    { name: "month", min: 1, max: 12, names: MONTHS, base: 1 },
-    { name: "day of week", min: 0, max: 7, names: DAYS, base: 0 },
-  ];
+const FIELDS: readonly {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+  base?: number;
+}[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: MONTHS, base: 1 },
+  { name: "day of week", min: 0, max: 7, names: DAYS, base: 0 },
+];
 
 function atom(text: string, f: (typeof FIELDS)[number]): number | null {
   if (/^\d+$/.test(text)) {
@@ -38,7 +43,8 @@ function atom(text: string, f: (typeof FIELDS)[number]): number | null {
 /** Why a 5-field cron expression is invalid, or null when it is valid. */
 export function cronProblem(expression: string): string | null {
   const parts = expression.trim().split(/\s+/);
-  if (parts.length !== 5) return `expected 5 fields (minute hour day month weekday), got ${parts.length}`;
+  if (parts.length !== 5)
+    return `expected 5 fields (minute hour day month weekday), got ${parts.length}`;
   for (const [i, part] of parts.entries()) {
     const f = FIELDS[i];
     if (!f) break;

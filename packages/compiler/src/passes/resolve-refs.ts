@@ -1,4 +1,12 @@
-import { diagnostic, type Pipeline, refsIn, taskKey, taskOutputs, taskValues, type Value } from "@mlgen/core";
+import {
+  diagnostic,
+  type Pipeline,
+  refsIn,
+  taskKey,
+  taskOutputs,
+  taskValues,
+  type Value,
+} from "@mlgen/core";
 import type { PassContext } from "./context.js";
 
 function visit(value: Value, fn: (v: Value) => void): void {

@@ -43,9 +43,11 @@ export function dagFileName(id: string): string {
 
 export function renderDag(input: TargetInput): string {
   const view = dagView(input.ir, input.hash, input.sourceFile);
-  return dagTemplate()(view).replace(/\n{3,}(?=\S)/g, (m, offset: number, whole: string) =>
+  return dagTemplate()(view).replace(/\n{3,}(?=\S)/g, (_m, offset: number, whole: string) =>
     // Keep PEP 8's two blank lines before top-level definitions, one elsewhere.
-    /^\n+(def |@|default_args|with DAG|_OUTPUT_TYPES)/.test(whole.slice(offset)) ? "\n\n\n" : "\n\n",
+    /^\n+(def |@|default_args|with DAG|_OUTPUT_TYPES)/.test(whole.slice(offset))
+      ? "\n\n\n"
+      : "\n\n",
   );
 }
 

@@ -103,7 +103,10 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function startDate(text: string): PyCode {
   const m = DATE_ONLY.exec(text);
-  if (m) return new PyCode(`pendulum.datetime(${Number(m[1])}, ${Number(m[2])}, ${Number(m[3])}, tz="UTC")`);
+  if (m)
+    return new PyCode(
+      `pendulum.datetime(${Number(m[1])}, ${Number(m[2])}, ${Number(m[3])}, tz="UTC")`,
+    );
   return py`pendulum.parse(${text})`;
 }
 
@@ -114,9 +117,12 @@ function optionKwargs(options: TaskOptions): Kwarg[] {
   if (options.retryExponentialBackoff !== null) {
     // Airflow 3 reads this as the multiplier (0 = constant delay), not as a flag.
     const m = options.retryExponentialBackoff;
-    out.push(kw("retry_exponential_backoff", new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))));
+    out.push(
+      kw("retry_exponential_backoff", new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))),
+    );
   }
-  if (options.maxRetryDelay !== null) out.push(kw("max_retry_delay", timedelta(options.maxRetryDelay)));
+  if (options.maxRetryDelay !== null)
+    out.push(kw("max_retry_delay", timedelta(options.maxRetryDelay)));
   if (options.executionTimeout !== null) {
     out.push(kw("execution_timeout", timedelta(options.executionTimeout)));
   }
@@ -157,7 +163,14 @@ function pyValue(value: Value, uses: Uses): PyCode {
     case "literal":
       return py`${value.value}`;
     case "list":
-      return new PyCode(`[${joinCode(value.items.map((v) => pyValue(v, uses)), ", ").text}]`);
+      return new PyCode(
+        `[${
+          joinCode(
+            value.items.map((v) => pyValue(v, uses)),
+            ", ",
+          ).text
+        }]`,
+      );
     case "object": {
       const parts = Object.entries(value.entries).map(
         ([k, v]) => new PyCode(`${pyString(k)}: ${pyValue(v, uses).text}`),
@@ -169,7 +182,9 @@ function pyValue(value: Value, uses: Uses): PyCode {
       return py`_pull(ti, ${value.task}, ${value.output})`;
     case "env":
       uses.env = true;
-      return value.default === null ? py`_env(${value.name})` : py`_env(${value.name}, ${value.default})`;
+      return value.default === null
+        ? py`_env(${value.name})`
+        : py`_env(${value.name}, ${value.default})`;
     case "variable":
       // The task context's accessor: read at run time, and Airflow 2 and 3 spell it alike.
       uses.variable = true;
@@ -182,7 +197,9 @@ function pyValue(value: Value, uses: Uses): PyCode {
     case "join": {
       uses.posixpath = true;
       const parts = value.parts.map((p) => py`${p}`);
-      return new PyCode(`posixpath.join(${joinCode([pyValue(value.base, uses), ...parts], ", ").text})`);
+      return new PyCode(
+        `posixpath.join(${joinCode([pyValue(value.base, uses), ...parts], ", ").text})`,
+      );
     }
     default:
       return assertNever(value);
@@ -221,9 +238,10 @@ function mlflowRun(m: MlflowTracking, uses: Uses): PyCode {
 
 function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableView {
   const uses: Uses = { pull: false, env: false, variable: false, posixpath: false, params: false };
-  const fnName = isPyIdentifier(task.function) && !["ti", "params", "inputs", "result"].includes(task.function)
-    ? task.function
-    : "user_function";
+  const fnName =
+    isPyIdentifier(task.function) && !["ti", "params", "inputs", "result"].includes(task.function)
+      ? task.function
+      : "user_function";
   const alias = fnName === task.function ? "" : ` as ${fnName}`;
   const importLine = new PyCode(`from ${moduleName(task.module)} import ${task.function}${alias}`);
   const inputs = Object.entries(task.inputs).map(([k, v]) => ({
@@ -236,11 +254,17 @@ function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableV
   );
   const mlflow = task.mlflow ? mlflowRun(task.mlflow, uses) : null;
   for (const k of Object.keys(uses) as (keyof Uses)[]) shared[k] ||= uses[k];
-  const args = ["ti", uses.params ? "params" : "", uses.variable ? "var" : "", "**_"].filter(Boolean);
+  const args = ["ti", uses.params ? "params" : "", uses.variable ? "var" : "", "**_"].filter(
+    Boolean,
+  );
   return {
     name: pyIdent(name),
     signature: new PyCode(args.join(", ")),
-    doc: new PyCode(pyDocstring(`Runs ${task.module}:${task.function}${task.mlflow ? " inside an MLflow run" : ""}.`)),
+    doc: new PyCode(
+      pyDocstring(
+        `Runs ${task.module}:${task.function}${task.mlflow ? " inside an MLflow run" : ""}.`,
+      ),
+    ),
     importLine,
     inputs,
     call: new PyCode(`${fnName}(${inputs.length ? "**inputs" : ""})`),
@@ -311,7 +335,9 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
         retries: own.retries !== d.retries ? own.retries : null,
         retryDelay: own.retryDelay !== d.retryDelay ? own.retryDelay : null,
         retryExponentialBackoff:
-          own.retryExponentialBackoff !== d.retryExponentialBackoff ? own.retryExponentialBackoff : null,
+          own.retryExponentialBackoff !== d.retryExponentialBackoff
+            ? own.retryExponentialBackoff
+            : null,
         maxRetryDelay: own.maxRetryDelay !== d.maxRetryDelay ? own.maxRetryDelay : null,
         executionTimeout: own.executionTimeout !== d.executionTimeout ? own.executionTimeout : null,
       }),
@@ -354,14 +380,19 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
       const desc = p.description === null ? new PyCode("") : py`, description=${p.description}`;
       return `${pyString(name)}: ${py`Param(${p.default}, type=${p.type}${desc})`.text}`;
     });
-    dagKwargs.push(kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)));
+    dagKwargs.push(
+      kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)),
+    );
   }
   if (defaultArgs.length) dagKwargs.push(kw("default_args", new PyCode("default_args")));
 
   const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
   const stdlib = [];
   if (usesMlflow) stdlib.push("import contextlib");
-  if (defaultArgs.some((a) => a.value.text.startsWith("datetime.")) || tasks.some((t) => t.kwargs.some((a) => a.value.text.startsWith("datetime.")))) {
+  if (
+    defaultArgs.some((a) => a.value.text.startsWith("datetime.")) ||
+    tasks.some((t) => t.kwargs.some((a) => a.value.text.startsWith("datetime.")))
+  ) {
     stdlib.push("import datetime");
   }
   if (uses.env) stdlib.push("import os");
@@ -369,9 +400,12 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   for (const line of stdlib) imports.push(new PyCode(line));
   if (stdlib.length) imports.push(new PyCode(""));
   if (ir.startDate !== null) imports.push(new PyCode("import pendulum"));
-  if (usesBash) imports.push(new PyCode("from airflow.providers.standard.operators.bash import BashOperator"));
+  if (usesBash)
+    imports.push(new PyCode("from airflow.providers.standard.operators.bash import BashOperator"));
   if (usesPython) {
-    imports.push(new PyCode("from airflow.providers.standard.operators.python import PythonOperator"));
+    imports.push(
+      new PyCode("from airflow.providers.standard.operators.python import PythonOperator"),
+    );
   }
   const sdk = ["DAG"];
   if (params.length) sdk.push("Param");

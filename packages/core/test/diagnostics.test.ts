@@ -1,0 +1,25 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DIAGNOSTICS, diagnostic, diagnosticsMarkdown, formatDiagnostic } from "../src/index.js";
+
+describe("diagnostics table", () => {
+  it("codes are MLG + 4 digits and every entry says how to fix it", () => {
+    for (const [code, d] of Object.entries(DIAGNOSTICS)) {
+      expect(code).toMatch(/^MLG[123]\d{3}$/);
+      expect(d.fix.length).toBeGreaterThan(3);
+    }
+  });
+
+  it("fills placeholders and formats with the place first", () => {
+    const d = diagnostic("MLG1001", { id: "train" }, { pipeline: "p", task: "train", location: { file: "a.ts", line: 3, column: 5 } });
+    expect(formatDiagnostic(d)).toBe(
+      "a.ts:3:5: error MLG1001: task id 'train' is used by more than one task\n  fix: give each task a unique id within the pipeline",
+    );
+  });
+
+  it("docs/diagnostics.md is generated from the table and up to date (npm run docs)", () => {
+    const file = resolve(import.meta.dirname, "../../../docs/diagnostics.md");
+    expect(readFileSync(file, "utf8")).toBe(diagnosticsMarkdown());
+  });
+});
