@@ -129,6 +129,17 @@ function optionKwargs(options: TaskOptions): Kwarg[] {
   return out;
 }
 
+/**
+ * A dict display: on one line when it fits, else one entry per line, indented for a value
+ * that starts at `indent` spaces.
+ */
+export function dictCode(entries: readonly string[], indent: number): PyCode {
+  const oneLine = `{${entries.join(", ")}}`;
+  if (entries.length <= 1 || indent + oneLine.length <= 72) return new PyCode(oneLine);
+  const pad = " ".repeat(indent + 4);
+  return new PyCode(`{\n${entries.map((e) => `${pad}${e},\n`).join("")}${" ".repeat(indent)}}`);
+}
+
 /** Allocates Python names: task ids where they are usable identifiers, unique otherwise. */
 class Namer {
   private readonly used = new Set(RESERVED);
@@ -249,8 +260,9 @@ function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableV
     value: pyValue(v, uses),
   }));
   const outputs = Object.entries(task.outputs);
-  const outputSpec = new PyCode(
-    `{${outputs.map(([k, t]) => `${pyString(k)}: ${pyString(t)}`).join(", ")}}`,
+  const outputSpec = dictCode(
+    outputs.map(([k, t]) => `${pyString(k)}: ${pyString(t)}`),
+    4,
   );
   const mlflow = task.mlflow ? mlflowRun(task.mlflow, uses) : null;
   for (const k of Object.keys(uses) as (keyof Uses)[]) shared[k] ||= uses[k];
@@ -281,7 +293,7 @@ function bashKwargs(task: BashTask): Kwarg[] {
   const env = Object.entries(task.env);
   if (env.length) {
     const entries = env.map(([k, v]) => `${pyString(k)}: ${pyString(jinjaValue(v))}`);
-    out.push(kw("env", new PyCode(`{${entries.join(", ")}}`)));
+    out.push(kw("env", dictCode(entries, 8)));
     out.push(kw("append_env", new PyCode("True")));
   }
   return out;
