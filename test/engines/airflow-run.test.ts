@@ -134,5 +134,6 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
     expect(r.status, r.output.slice(-5000)).toBe(0);
     expect(r.output).toContain('run "one":3 in /srv/sink/x for');
     expect(r.output).toContain("finished.sh");
+    expect(r.output).toContain('script=setup.sh list=["a",1,{"b":true}]');
   });
 });

@@ -12,7 +12,11 @@ describe("diagnostics table", () => {
   });
 
   it("fills placeholders and formats with the place first", () => {
-    const d = diagnostic("MLG1001", { id: "train" }, { pipeline: "p", task: "train", location: { file: "a.ts", line: 3, column: 5 } });
+    const d = diagnostic(
+      "MLG1001",
+      { id: "train" },
+      { pipeline: "p", task: "train", location: { file: "a.ts", line: 3, column: 5 } },
+    );
     expect(formatDiagnostic(d)).toBe(
       "a.ts:3:5: error MLG1001: task id 'train' is used by more than one task\n  fix: give each task a unique id within the pipeline",
     );

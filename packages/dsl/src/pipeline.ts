@@ -20,6 +20,7 @@ import {
 } from "@mlgen/core";
 import { type Duration, toSeconds } from "./duration.js";
 import {
+  checkKey,
   type Input,
   type PathValue,
   paramValue,
@@ -147,8 +148,9 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   bash(id: string, spec: BashTaskSpec): TaskHandle;
 }
 
-/** The package root: frames from its src/ (source-mapped) or dist/ are the DSL's own. */
-const DSL_DIR = fileURLToPath(new URL("..", import.meta.url));
+/** Frames from the package's src/ (source-mapped) or dist/ are the DSL's own. */
+const DSL_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DSL_DIRS = [`${DSL_ROOT}src/`, `${DSL_ROOT}dist/`];
 
 /** The file:line:col of the first stack frame outside the DSL: the user's call. */
 function callSite(): SourceLocation | undefined {
@@ -158,7 +160,7 @@ function callSite(): SourceLocation | undefined {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m?.[1]) continue;
     const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
-    if (file.startsWith(DSL_DIR) || file.startsWith("node:") || !file.startsWith("/")) continue;
+    if (DSL_DIRS.some((d) => file.startsWith(d)) || !file.startsWith("/")) continue;
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;
@@ -231,6 +233,20 @@ export function pipeline<
   const paramsIr: Record<string, Param> = {};
   const paramHandles: Record<string, ValueHandle<unknown>> = {};
   for (const [name, spec] of Object.entries(options.params ?? {})) {
+    if (name === "__proto__") {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: "param name '__proto__'",
+            reason: "it cannot be a key of a JavaScript object",
+            hint: "rename the param",
+          },
+          { pipeline: id, location: here },
+        ),
+      );
+      continue;
+    }
     const p = param(spec as ParamSpec);
     paramsIr[name] = p;
     paramHandles[name] = paramValue(name, p.type === "string");
@@ -256,6 +272,7 @@ export function pipeline<
     const out: Record<string, Value> = {};
     for (const [k, v] of Object.entries(inputs ?? {})) {
       try {
+        checkKey(k, group);
         out[k] = toValue(v, `${group}.${k}`);
       } catch (e) {
         problems.push(

@@ -59,6 +59,12 @@ export function isValueHandle(x: unknown): x is ValueHandle<unknown> {
   return typeof x === "object" && x !== null && VALUE in x;
 }
 
+/** `__proto__` cannot be an own key of a plain JS object once assigned: refuse it, never drop it. */
+export function checkKey(key: string, path: string): void {
+  if (key === "__proto__")
+    throw new TypeError(`${path}: the key "__proto__" cannot be used; rename it`);
+}
+
 /** Lowers an input to its IR value; throws a TypeError naming the path for what JSON cannot hold. */
 export function toValue(input: Input, path: string): Value {
   if (isValueHandle(input)) return input[VALUE];
@@ -79,7 +85,10 @@ export function toValue(input: Input, path: string): Value {
     const proto = Object.getPrototypeOf(input);
     if (proto === Object.prototype || proto === null) {
       const entries: Record<string, Value> = {};
-      for (const [k, v] of Object.entries(input)) entries[k] = toValue(v as Input, `${path}.${k}`);
+      for (const [k, v] of Object.entries(input)) {
+        checkKey(k, path);
+        entries[k] = toValue(v as Input, `${path}.${k}`);
+      }
       return { kind: "object", entries };
     }
   }

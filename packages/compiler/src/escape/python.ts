@@ -98,7 +98,11 @@ export function pyDocstring(s: string): string {
 
 /** A `#` comment line's text: anything that could end the line or hide text is escaped. */
 export function pyComment(s: string): string {
-  return pyString(s).slice(1, -1).replace(/\\"/g, '"');
+  // `coding:` / `coding=` on line 1 or 2 would declare the file's encoding (PEP 263).
+  return pyString(s)
+    .slice(1, -1)
+    .replace(/\\"/g, '"')
+    .replace(/coding([:=])/g, (_m, sep: string) => `coding\\x${sep === ":" ? "3a" : "3d"}`);
 }
 
 type Interpolated = PyCode | string | number | boolean | null | readonly JsonValue[];
@@ -114,6 +118,20 @@ export function py(strings: TemplateStringsArray, ...values: Interpolated[]): Py
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Keywords that can never be a name, even in an import path. */
+export const HARD_KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(
+    " ",
+  ),
+);
+
+/** Python 3 builtins: a module-level name must not shadow one the generated helpers call. */
+export const PY_BUILTINS = new Set(
+  "ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception ExceptionGroup FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError NotImplemented NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning ValueError Warning ZeroDivisionError abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex copyright credits delattr dict dir divmod enumerate eval exec exit filter float format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len license list locals map max memoryview min next object oct open ord pow print property quit range repr reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip".split(
+    " ",
+  ),
+);
+
 export const PY_KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case type _".split(
     " ",

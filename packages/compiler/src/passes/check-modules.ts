@@ -1,4 +1,5 @@
 import { diagnostic, type Pipeline, taskKey } from "@mlgen/core";
+import { HARD_KEYWORDS } from "../escape/python.js";
 import type { PassContext } from "./context.js";
 
 /** Module paths must be importable: relative, `.py`, every segment a Python identifier. */
@@ -27,13 +28,15 @@ export function checkModules(
     if (task.kind !== "python" || !task.function) continue;
     const place = { pipeline: ir.id, task: task.id, location: ctx.sourceMap[taskKey(task.id)] };
     const args = { module: task.module, task: task.id, function: task.function };
-    if (!MODULE_PATH.test(task.module)) {
+    const segments = task.module.replace(/\.py$/, "").split("/");
+    if (!MODULE_PATH.test(task.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {
       ctx.report(
         diagnostic(
           "MLG1011",
           {
             what: `module path '${task.module}' of task '${task.id}'`,
-            reason: "it must be a relative path to a .py file whose parts are Python identifiers",
+            reason:
+              "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
             hint: "write fn as 'tasks/train.py:train_model', relative to the project root",
           },
           place,

@@ -52,6 +52,24 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
         if (v.kind === "env" && task.kind === "bash") {
           ctx.report(diagnostic("MLG1015", { where, name: v.name }, place));
         }
+        if ((v.kind === "list" || v.kind === "object") && task.kind === "bash" && v === value) {
+          const computed =
+            refsIn(v).length > 0 || JSON.stringify(v).match(/"kind":"(env|variable|param|join)"/);
+          if (computed) {
+            ctx.report(
+              diagnostic(
+                "MLG1011",
+                {
+                  what: `${where}`,
+                  reason:
+                    "an environment variable is a string: a list or object here may hold only literals",
+                  hint: "pass each computed value as its own env entry, or build the JSON in the command",
+                },
+                place,
+              ),
+            );
+          }
+        }
       });
     }
   }

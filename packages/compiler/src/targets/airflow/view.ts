@@ -10,9 +10,11 @@ import {
   type Value,
 } from "@mlgen/core";
 import { jinjaString } from "../../escape/jinja.js";
+import type { JsonValue } from "../../escape/python.js";
 import {
   isPyIdentifier,
   joinCode,
+  PY_BUILTINS,
   PyCode,
   py,
   pyComment,
@@ -22,8 +24,10 @@ import {
 } from "../../escape/python.js";
 import { moduleName } from "../../passes/check-modules.js";
 
-/** Names the generated module defines itself; task variables must not shadow them. */
+/** Names the generated module defines or reads; task variables must not shadow them. */
 const RESERVED = new Set([
+  ...PY_BUILTINS,
+  "literal",
   "annotations",
   "contextlib",
   "datetime",
@@ -217,6 +221,20 @@ function pyValue(value: Value, uses: Uses): PyCode {
   }
 }
 
+/** The plain JSON of a value made only of literals (null for anything computed at run time). */
+export function literalJson(value: Value): JsonValue {
+  switch (value.kind) {
+    case "literal":
+      return value.value;
+    case "list":
+      return value.items.map(literalJson);
+    case "object":
+      return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, literalJson(v)]));
+    default:
+      return null;
+  }
+}
+
 /** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */
 function jinjaValue(value: Value): string {
   switch (value.kind) {
@@ -232,11 +250,13 @@ function jinjaValue(value: Value): string {
       return `{{ params[${jinjaString(value.name)}] }}`;
     case "join":
       return [jinjaValue(value.base), ...value.parts].join("/");
-    case "env":
     case "list":
     case "object":
-      // resolveRefs reports env(); lists and objects are rendered as JSON of their literals.
-      return JSON.stringify(value);
+      // resolveRefs reports lists and objects that hold anything but literals.
+      return JSON.stringify(literalJson(value));
+    case "env":
+      // resolveRefs reports env() in bash tasks: the worker's environment is inherited.
+      return "";
     default:
       return assertNever(value);
   }
@@ -247,10 +267,24 @@ function mlflowRun(m: MlflowTracking, uses: Uses): PyCode {
   return py`_mlflow_run(ti, experiment=${m.experiment}, tracking_uri=${uri})`;
 }
 
+/** Names a task callable reads; the imported user function is aliased when it would shadow one. */
+const CALLABLE_NAMES = new Set([
+  "ti",
+  "params",
+  "var",
+  "inputs",
+  "result",
+  "posixpath",
+  "_pull",
+  "_push",
+  "_env",
+  "_mlflow_run",
+]);
+
 function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableView {
   const uses: Uses = { pull: false, env: false, variable: false, posixpath: false, params: false };
   const fnName =
-    isPyIdentifier(task.function) && !["ti", "params", "inputs", "result"].includes(task.function)
+    isPyIdentifier(task.function) && !CALLABLE_NAMES.has(task.function)
       ? task.function
       : "user_function";
   const alias = fnName === task.function ? "" : ` as ${fnName}`;
@@ -285,14 +319,24 @@ function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableV
   };
 }
 
-function bashKwargs(task: BashTask): Kwarg[] {
+const TEMPLATE_EXT = /\.(sh|bash)$/;
+
+function bashKwargs(task: BashTask, usesLiteral: { value: boolean }): Kwarg[] {
   // BashOperator treats a command ending in .sh/.bash as a template file path; a trailing
   // space is Airflow's documented way to run it as a command instead.
-  const command = /\.(sh|bash)$/.test(task.command) ? `${task.command} ` : task.command;
+  const command = TEMPLATE_EXT.test(task.command) ? `${task.command} ` : task.command;
   const out = [kw("bash_command", py`${command}`)];
   const env = Object.entries(task.env);
   if (env.length) {
-    const entries = env.map(([k, v]) => `${pyString(k)}: ${pyString(jinjaValue(v))}`);
+    const entries = env.map(([k, v]) => {
+      const text = jinjaValue(v);
+      // Airflow would read a templated string ending in .sh/.bash as a template file path.
+      if (v.kind === "literal" && TEMPLATE_EXT.test(text)) {
+        usesLiteral.value = true;
+        return `${pyString(k)}: literal(${pyString(text)})`;
+      }
+      return `${pyString(k)}: ${pyString(text)}`;
+    });
     out.push(kw("env", dictCode(entries, 8)));
     out.push(kw("append_env", new PyCode("True")));
   }
@@ -316,6 +360,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   let usesBash = false;
   let usesMlflow = false;
   let usesPush = false;
+  const usesLiteral = { value: false };
   const tasks = ir.tasks.map((task: Task): TaskView => {
     const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
     const kwargs: Kwarg[] = [kw("task_id", py`${task.id}`)];
@@ -333,7 +378,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
       }
       case "bash":
         usesBash = true;
-        kwargs.push(...bashKwargs(task));
+        kwargs.push(...bashKwargs(task, usesLiteral));
         operator = new PyCode("BashOperator");
         break;
       default:
@@ -421,6 +466,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   }
   const sdk = ["DAG"];
   if (params.length) sdk.push("Param");
+  if (usesLiteral.value) sdk.push("literal");
   imports.push(new PyCode(`from airflow.sdk import ${sdk.join(", ")}`));
 
   return {

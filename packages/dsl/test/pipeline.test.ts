@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { env, hours, minutes, pipeline, seconds, variable } from "../src/index.js";
+
+describe("pipeline()", () => {
+  it("builds IR with defaults Airflow users expect", () => {
+    const def = pipeline("p", {}, () => {});
+    expect(def.ir).toMatchObject({
+      kind: "pipeline",
+      id: "p",
+      schedule: { kind: "none" },
+      catchup: false,
+      startDate: null,
+      tasks: [],
+    });
+    expect(def.problems).toEqual([]);
+  });
+
+  it.each([
+    ["@daily", { kind: "preset", preset: "@daily" }],
+    ["0 3 * * *", { kind: "cron", expression: "0 3 * * *" }],
+    [null, { kind: "none" }],
+  ] as const)("schedule %s", (given, want) => {
+    expect(pipeline("p", { schedule: given }, () => {}).ir.schedule).toEqual(want);
+  });
+
+  it("lowers outputs, params, env, variables and joins to IR values", () => {
+    const def = pipeline("p", { params: { n: 3 } }, (p) => {
+      const a = p.python("a", { fn: "tasks/a.py:f", outputs: { dir: "string", n: "int" } });
+      p.python("b", {
+        fn: "tasks/a.py:g",
+        inputs: {
+          file: a.out.dir.join("x", "y.csv"),
+          n: a.out.n,
+          size: p.params.n,
+          home: env("HOME", "/root"),
+          data: variable("data_dir").join("raw"),
+          mixed: [1, { k: a.out.n }],
+        },
+      });
+    });
+    const b = def.ir.tasks[1];
+    expect(b?.kind === "python" && b.inputs).toEqual({
+      file: {
+        kind: "join",
+        base: { kind: "ref", task: "a", output: "dir" },
+        parts: ["x", "y.csv"],
+      },
+      n: { kind: "ref", task: "a", output: "n" },
+      size: { kind: "param", name: "n" },
+      home: { kind: "env", name: "HOME", default: "/root" },
+      data: {
+        kind: "join",
+        base: { kind: "variable", name: "data_dir", default: null },
+        parts: ["raw"],
+      },
+      mixed: {
+        kind: "list",
+        items: [
+          { kind: "literal", value: 1 },
+          { kind: "object", entries: { k: { kind: "ref", task: "a", output: "n" } } },
+        ],
+      },
+    });
+  });
+
+  it("turns durations into seconds and backoff flags into Airflow 3 multipliers", () => {
+    const def = pipeline(
+      "p",
+      {
+        defaults: {
+          retryDelay: minutes(5),
+          executionTimeout: hours(2),
+          retryExponentialBackoff: true,
+        },
+      },
+      (p) => {
+        p.bash("t", {
+          command: "true",
+          maxRetryDelay: seconds(90),
+          retryExponentialBackoff: false,
+        });
+      },
+    );
+    expect(def.ir.defaults).toMatchObject({
+      retryDelay: 300,
+      executionTimeout: 7200,
+      retryExponentialBackoff: 2,
+    });
+    expect(def.ir.tasks[0]?.options).toMatchObject({
+      maxRetryDelay: 90,
+      retryExponentialBackoff: 0,
+    });
+  });
+
+  it("records where each task was written", () => {
+    const def = pipeline("p", {}, (p) => {
+      p.bash("t", { command: "true" });
+    });
+    expect(def.sourceMap["task:t"]?.file).toMatch(/pipeline\.test\.ts$/);
+    expect(def.sourceMap["task:t"]?.line).toBeGreaterThan(0);
+  });
+
+  it("reports a malformed fn and values that are not data, instead of throwing", () => {
+    const def = pipeline("p", {}, (p) => {
+      p.python("a", { fn: "tasks/a.py" });
+      // @ts-expect-error: a Date is not JSON data
+      p.python("b", { fn: "tasks/a.py:f", inputs: { when: new Date(0) } });
+      p.python("c", { fn: "tasks/a.py:f", inputs: { x: Number.NaN } });
+      p.python("d", { fn: "tasks/a.py:f", mlflow: true });
+    });
+    expect(def.problems.map((d) => [d.code, d.task])).toEqual([
+      ["MLG1011", "a"],
+      ["MLG1011", "b"],
+      ["MLG1011", "c"],
+      ["MLG1011", "d"],
+    ]);
+    expect(def.problems[1]?.message).toContain("inputs.when");
+    expect(def.problems[3]?.message).toContain("needs `mlflow: { experiment }` on the pipeline");
+  });
+
+  it("rejects negative or fractional durations", () => {
+    expect(() => minutes(-1)).toThrow(/not a whole, non-negative number of seconds/);
+    expect(() => seconds(1.5)).toThrow(RangeError);
+  });
+});
