@@ -3,7 +3,7 @@ export { jinjaString } from "./escape/jinja.js";
 export { PyCode, py, pyComment, pyLiteral, pyString } from "./escape/python.js";
 export { airflowIdProblem, checkGraph } from "./passes/check-graph.js";
 export { checkModules, definesFunction, moduleName } from "./passes/check-modules.js";
-export { cronProblem, SCHEDULE_PRESETS } from "./passes/check-schedule.js";
+export { cronProblem, SCHEDULE_PRESETS, startDateProblem } from "./passes/check-schedule.js";
 export type { PassContext } from "./passes/context.js";
 export { inferDependencies } from "./passes/infer-dependencies.js";
 export { orderTasks } from "./passes/order-tasks.js";

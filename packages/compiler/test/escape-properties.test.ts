@@ -766,7 +766,19 @@ const stringsCase = fc.record({
   sourceFile: sourcePath,
   owner: fc.option(anyText),
   tags: fc.array(anyText, { maxLength: 3 }),
-  startDate: fc.option(anyText.filter((s) => !DATE_ONLY.test(s))),
+  // Start dates are validated (MLG1011), so only date-times reach pendulum.parse("...").
+  startDate: fc.option(
+    fc
+      .record({
+        date: fc.date({
+          min: new Date("1970-01-01T00:00:00Z"),
+          max: new Date("2099-12-31T00:00:00Z"),
+          noInvalidDate: true,
+        }),
+        offset: fc.constantFrom("Z", "+02:00", "-05:30", "+00:00", ""),
+      })
+      .map(({ date, offset }) => `${date.toISOString().slice(0, 19)}${offset}`),
+  ),
   params: fc.dictionary(userKey, paramSpec, { maxKeys: 3 }),
   bash: fc.array(
     fc.record({

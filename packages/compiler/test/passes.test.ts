@@ -15,6 +15,7 @@ import {
   lowerPipeline,
   orderTasks,
   resolveRefs,
+  startDateProblem,
 } from "../src/index.js";
 
 const ref = (task: string, output: string): Value => ({ kind: "ref", task, output });
@@ -226,6 +227,19 @@ describe("cronProblem", () => {
     ["10-5 * * * *", "minute field '10-5' is out of range 0-59"],
   ])("%s", (expr, want) => {
     expect(cronProblem(expr)).toBe(want);
+  });
+});
+
+describe("startDateProblem", () => {
+  it.each([
+    ["2025-01-01", null],
+    ["2025-03-04T05:06:07+02:00", null],
+    ["2025-03-04T05:06Z", null],
+    ["2025-02-30", "no such day"],
+    ["01/02/2025", "expected YYYY-MM-DD or an ISO date-time such as 2025-01-01T06:00:00+00:00"],
+    ["yesterday", "expected YYYY-MM-DD or an ISO date-time such as 2025-01-01T06:00:00+00:00"],
+  ])("%s", (given, want) => {
+    expect(startDateProblem(given)).toBe(want);
   });
 });
 

@@ -65,7 +65,38 @@ export function cronProblem(expression: string): string | null {
   return null;
 }
 
+const START_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** Why a start date is not one Airflow reads the same way, or null. */
+export function startDateProblem(text: string): string | null {
+  if (!START_DATE.test(text))
+    return "expected YYYY-MM-DD or an ISO date-time such as 2025-01-01T06:00:00+00:00";
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number);
+  const date = new Date(Date.UTC(y ?? 0, (m ?? 1) - 1, d ?? 1));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() + 1 !== m || date.getUTCDate() !== d) {
+    return "no such day";
+  }
+  return null;
+}
+
 export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
+  if (ir.startDate !== null) {
+    const problem = startDateProblem(ir.startDate);
+    if (problem) {
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `start date '${ir.startDate}'`,
+            reason: problem,
+            hint: "write startDate: '2025-01-01'",
+          },
+          { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+        ),
+      );
+    }
+  }
   const s = ir.schedule;
   let problem: string | null = null;
   let text = "";
