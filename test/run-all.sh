@@ -12,6 +12,8 @@ fi
 
 echo "== build"
 tsc -b packages/cli
+echo "== typecheck (tests, examples, fixtures)"
+tsc --noEmit -p tsconfig.json
 echo "== lint (biome)"
 biome check .
 echo "== engines venv (test/python/requirements.lock)"

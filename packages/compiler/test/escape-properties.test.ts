@@ -715,7 +715,6 @@ describe("Jinja string literals", () => {
 // ---------------------------------------------------------------------------------------------
 
 const MODULE = "tasks/m.py";
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const { pre: HEADER_PRE, post: HEADER_POST } = headerTemplate();
 
 function render(
