@@ -31,6 +31,50 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       exitCode = await compileCommand(io, files, options);
     });
 
+  const airflow = program
+    .command("airflow")
+    .description(
+      "talk to an Airflow 3 server (settings from flags or MLGEN_AIRFLOW_URL/_USER/_PASSWORD/_TOKEN)",
+    );
+  const connection = (c: Command) =>
+    c
+      .option("--url <url>", "server root, e.g. http://localhost:8080")
+      .option("--user <name>", "user for POST /auth/token")
+      .option("--password <password>", "password (prefer MLGEN_AIRFLOW_PASSWORD)")
+      .option("--token <token>", "a bearer token instead of user and password")
+      .option("--json", "print JSON instead of a table");
+  connection(
+    airflow
+      .command("trigger")
+      .description("trigger a DAG run; with --wait, show progress and exit 1 unless it succeeds")
+      .argument("<dag>", "DAG id")
+      .option("--conf <json>", "run configuration, a JSON object")
+      .option("--run-id <id>", "run id (makes the trigger safe to retry)")
+      .option("--wait", "wait until the run finishes")
+      .option("--timeout <seconds>", "give up waiting after this long (default 3600)"),
+  ).action(async (dag: string, options) => {
+    const { triggerCommand } = await import("./commands/airflow.js");
+    exitCode = await triggerCommand(io, dag, options);
+  });
+  connection(
+    airflow
+      .command("status")
+      .description("a DAG run's state and its task instances (the latest run by default)")
+      .argument("<dag>", "DAG id")
+      .argument("[run]", "run id"),
+  ).action(async (dag: string, runId: string | undefined, options) => {
+    const { statusCommand } = await import("./commands/airflow.js");
+    exitCode = await statusCommand(io, dag, runId, options);
+  });
+  connection(
+    airflow
+      .command("errors")
+      .description("DAG files that fail to import; exit 1 when there are any"),
+  ).action(async (options) => {
+    const { errorsCommand } = await import("./commands/airflow.js");
+    exitCode = await errorsCommand(io, options);
+  });
+
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
@@ -39,6 +83,11 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     if (e instanceof CliError) {
       io.stderr(`${e.message}\n`);
       return e.exitCode;
+    }
+    // The server said no, or never answered: the client's message names method, path and detail.
+    if (e instanceof Error && (e.name === "AirflowApiError" || e.name === "AirflowRequestError")) {
+      io.stderr(`mlgen: ${e.message}\n`);
+      return 1;
     }
     // A bug in mlgen, not in the user's input: say so, and show the stack only on request.
     const detail = io.env.MLGEN_DEBUG

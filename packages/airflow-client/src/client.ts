@@ -1,0 +1,337 @@
+import createClient, { type Client } from "openapi-fetch";
+import { AirflowApiError } from "./errors.js";
+import type { components, paths } from "./generated/airflow-v2.js";
+import { createTransport, IDEMPOTENT_HEADER, type TransportOptions } from "./transport.js";
+
+export type Schemas = components["schemas"];
+export type DagRun = Schemas["DAGRunResponse"];
+export type TaskInstance = Schemas["TaskInstanceResponse"];
+export type ImportError = Schemas["ImportErrorResponse"];
+export type DagRunState = Schemas["DagRunState"];
+
+export interface AirflowClientOptions extends TransportOptions {}
+
+const TERMINAL: ReadonlySet<string> = new Set(["success", "failed"]);
+
+/** openapi-fetch's `{ data, error, response }` → data, or a typed AirflowApiError. */
+async function unwrap<T>(
+  result: Promise<{ data?: T; error?: unknown; response: Response }>,
+  method: string,
+  path: string,
+): Promise<T> {
+  const { data, error, response } = await result;
+  if (response.ok) return data as T;
+  const detail =
+    error && typeof error === "object" && "detail" in error
+      ? ((error as { detail: unknown }).detail as string | Record<string, unknown> | unknown[])
+      : typeof error === "string"
+        ? error
+        : error === undefined
+          ? null
+          : (error as Record<string, unknown>);
+  throw new AirflowApiError({ status: response.status, method, path, detail });
+}
+
+export interface TriggerOptions {
+  readonly conf?: Record<string, unknown>;
+  /** ISO date-time with an offset; `null`/absent sends `logical_date: null` (Airflow 3 needs the key). */
+  readonly logicalDate?: string | null;
+  /** With a run id the trigger is idempotent (a repeat is a 409), so it may be retried. */
+  readonly runId?: string;
+  readonly note?: string;
+}
+
+export interface WaitOptions {
+  /** Default 10 minutes. */
+  readonly timeoutMs?: number;
+  /** Default 2 s. */
+  readonly pollIntervalMs?: number;
+  readonly onProgress?: (run: DagRun, taskInstances: readonly TaskInstance[]) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface WaitResult {
+  readonly state: DagRunState;
+  readonly dagRun: DagRun;
+  readonly failedTaskInstances: readonly TaskInstance[];
+}
+
+/** Paths whose GET takes `limit`/`offset` and answers a page holding one array. */
+type ListPath = {
+  [P in keyof paths]: paths[P] extends { get: { parameters: { query?: infer Q } } }
+    ? NonNullable<Q> extends { limit?: number; offset?: number }
+      ? P
+      : never
+    : never;
+}[keyof paths];
+
+type ListResponse<P extends ListPath> = paths[P] extends {
+  get: { responses: { 200: { content: { "application/json": infer R } } } };
+}
+  ? R
+  : never;
+type ListItem<P extends ListPath> = {
+  [K in keyof ListResponse<P>]-?: NonNullable<ListResponse<P>[K]> extends (infer I)[] ? I : never;
+}[keyof ListResponse<P>];
+type ListParams<P extends ListPath> = paths[P] extends { get: { parameters: infer Q } } ? Q : never;
+
+/** The server caps `limit` at 100 whatever is asked. */
+export const MAX_PAGE_SIZE = 100;
+
+export function createAirflowClient(options: AirflowClientOptions) {
+  const api: Client<paths> = createClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    fetch: createTransport(options),
+  });
+
+  async function* paginate<P extends ListPath>(
+    path: P,
+    params: Omit<ListParams<P>, "query"> & {
+      query?: Omit<
+        NonNullable<ListParams<P> extends { query?: infer Q } ? Q : never>,
+        "limit" | "offset"
+      >;
+    },
+    pageSize = MAX_PAGE_SIZE,
+  ): AsyncGenerator<ListItem<P>> {
+    const limit = Math.min(pageSize, MAX_PAGE_SIZE);
+    for (let offset = 0; ; ) {
+      const init = { params: { ...params, query: { ...(params.query ?? {}), limit, offset } } };
+      // The generic path cannot be narrowed for openapi-fetch's overloads; the types above carry it.
+      const get = api.GET as unknown as (
+        p: string,
+        i: unknown,
+      ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+      const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
+      const items = Object.values(page).find(Array.isArray) as ListItem<P>[] | undefined;
+      if (!items || items.length === 0) return;
+      yield* items;
+      offset += items.length;
+      const total = page.total_entries;
+      if (items.length < limit || (typeof total === "number" && offset >= total)) return;
+    }
+  }
+
+  async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+    const out: T[] = [];
+    for await (const x of it) out.push(x);
+    return out;
+  }
+
+  const client = {
+    /** The raw typed client: every path, method, parameter and body from the spec. */
+    api,
+    paginate,
+
+    async version() {
+      return unwrap(api.GET("/api/v2/version"), "GET", "/api/v2/version");
+    },
+
+    async triggerDagRun(dagId: string, opts: TriggerOptions = {}): Promise<DagRun> {
+      const path = "/api/v2/dags/{dag_id}/dagRuns";
+      return unwrap(
+        api.POST(path, {
+          params: { path: { dag_id: dagId } },
+          body: {
+            logical_date: opts.logicalDate ?? null,
+            ...(opts.conf !== undefined ? { conf: opts.conf } : {}),
+            ...(opts.runId !== undefined ? { dag_run_id: opts.runId } : {}),
+            ...(opts.note !== undefined ? { note: opts.note } : {}),
+          },
+          ...(opts.runId !== undefined ? { headers: { [IDEMPOTENT_HEADER]: "1" } } : {}),
+        }),
+        "POST",
+        `/api/v2/dags/${dagId}/dagRuns`,
+      );
+    },
+
+    async getDagRun(dagId: string, runId: string): Promise<DagRun> {
+      return unwrap(
+        api.GET("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}", {
+          params: { path: { dag_id: dagId, dag_run_id: runId } },
+        }),
+        "GET",
+        `/api/v2/dags/${dagId}/dagRuns/${runId}`,
+      );
+    },
+
+    listTaskInstances(dagId: string, runId: string): Promise<TaskInstance[]> {
+      return collect(
+        paginate("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", {
+          path: { dag_id: dagId, dag_run_id: runId },
+        }),
+      );
+    },
+
+    /** Polls until the run is success or failed; resolves with the failed task instances. */
+    async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
+      const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
+      const interval = opts.pollIntervalMs ?? 2000;
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const run = await client.getDagRun(dagId, runId);
+        const tis =
+          opts.onProgress || TERMINAL.has(run.state)
+            ? await client.listTaskInstances(dagId, runId)
+            : [];
+        opts.onProgress?.(run, tis);
+        if (TERMINAL.has(run.state)) {
+          return {
+            state: run.state,
+            dagRun: run,
+            failedTaskInstances: tis.filter(
+              (t) => t.state === "failed" || t.state === "upstream_failed",
+            ),
+          };
+        }
+        if (Date.now() + interval > deadline) {
+          throw new Error(
+            `dag run ${dagId}/${runId} still ${run.state} after ${opts.timeoutMs ?? 600_000} ms`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, interval));
+      }
+    },
+
+    async getXcom(dagId: string, runId: string, taskId: string, key: string, mapIndex?: number) {
+      return unwrap(
+        api.GET(
+          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
+          {
+            params: {
+              path: { dag_id: dagId, dag_run_id: runId, task_id: taskId, xcom_key: key },
+              query: {
+                deserialize: true,
+                ...(mapIndex !== undefined ? { map_index: mapIndex } : {}),
+              },
+            },
+          },
+        ),
+        "GET",
+        `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/xcomEntries/${key}`,
+      );
+    },
+
+    listImportErrors(): Promise<ImportError[]> {
+      return collect(paginate("/api/v2/importErrors", {}));
+    },
+
+    async setDagPaused(dagId: string, paused: boolean) {
+      return unwrap(
+        api.PATCH("/api/v2/dags/{dag_id}", {
+          params: { path: { dag_id: dagId } },
+          body: { is_paused: paused },
+        }),
+        "PATCH",
+        `/api/v2/dags/${dagId}`,
+      );
+    },
+    pauseDag: (dagId: string) => client.setDagPaused(dagId, true),
+    unpauseDag: (dagId: string) => client.setDagPaused(dagId, false),
+
+    async clearTaskInstances(dagId: string, body: Schemas["ClearTaskInstancesBody"]) {
+      return unwrap(
+        api.POST("/api/v2/dags/{dag_id}/clearTaskInstances", {
+          params: { path: { dag_id: dagId } },
+          body,
+        }),
+        "POST",
+        `/api/v2/dags/${dagId}/clearTaskInstances`,
+      );
+    },
+
+    /** The DAG file's source as Airflow stored it (JSON form; the endpoint can also answer text). */
+    async getDagSource(dagId: string): Promise<Schemas["DAGSourceResponse"]> {
+      return unwrap(
+        api.GET("/api/v2/dagSources/{dag_id}", {
+          params: { path: { dag_id: dagId } },
+          headers: { accept: "application/json" },
+        }),
+        "GET",
+        `/api/v2/dagSources/${dagId}`,
+      ) as Promise<Schemas["DAGSourceResponse"]>;
+    },
+
+    variables: {
+      get: (key: string) =>
+        unwrap(
+          api.GET("/api/v2/variables/{variable_key}", { params: { path: { variable_key: key } } }),
+          "GET",
+          `/api/v2/variables/${key}`,
+        ),
+      create: (body: Schemas["VariableBody"]) =>
+        unwrap(api.POST("/api/v2/variables", { body }), "POST", "/api/v2/variables"),
+      update: (key: string, body: Schemas["VariableBody"]) =>
+        unwrap(
+          api.PATCH("/api/v2/variables/{variable_key}", {
+            params: { path: { variable_key: key } },
+            body,
+          }),
+          "PATCH",
+          `/api/v2/variables/${key}`,
+        ),
+      delete: (key: string) =>
+        unwrap(
+          api.DELETE("/api/v2/variables/{variable_key}", {
+            params: { path: { variable_key: key } },
+          }),
+          "DELETE",
+          `/api/v2/variables/${key}`,
+        ),
+    },
+    connections: {
+      get: (id: string) =>
+        unwrap(
+          api.GET("/api/v2/connections/{connection_id}", {
+            params: { path: { connection_id: id } },
+          }),
+          "GET",
+          `/api/v2/connections/${id}`,
+        ),
+      create: (body: Schemas["ConnectionBody"]) =>
+        unwrap(api.POST("/api/v2/connections", { body }), "POST", "/api/v2/connections"),
+      update: (id: string, body: Schemas["ConnectionBody"]) =>
+        unwrap(
+          api.PATCH("/api/v2/connections/{connection_id}", {
+            params: { path: { connection_id: id } },
+            body,
+          }),
+          "PATCH",
+          `/api/v2/connections/${id}`,
+        ),
+      delete: (id: string) =>
+        unwrap(
+          api.DELETE("/api/v2/connections/{connection_id}", {
+            params: { path: { connection_id: id } },
+          }),
+          "DELETE",
+          `/api/v2/connections/${id}`,
+        ),
+    },
+    pools: {
+      get: (name: string) =>
+        unwrap(
+          api.GET("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),
+          "GET",
+          `/api/v2/pools/${name}`,
+        ),
+      create: (body: Schemas["PoolBody"]) =>
+        unwrap(api.POST("/api/v2/pools", { body }), "POST", "/api/v2/pools"),
+      update: (name: string, body: Schemas["PoolPatchBody"]) =>
+        unwrap(
+          api.PATCH("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } }, body }),
+          "PATCH",
+          `/api/v2/pools/${name}`,
+        ),
+      delete: (name: string) =>
+        unwrap(
+          api.DELETE("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),
+          "DELETE",
+          `/api/v2/pools/${name}`,
+        ),
+    },
+  };
+  return client;
+}
+
+export type AirflowClient = ReturnType<typeof createAirflowClient>;

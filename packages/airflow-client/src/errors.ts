@@ -1,0 +1,85 @@
+/** What Airflow put in `detail`: a string, an object, or a list of validation errors. */
+export type AirflowErrorDetail = string | Record<string, unknown> | unknown[] | null;
+
+function describeDetail(detail: AirflowErrorDetail): string {
+  if (detail === null) return "";
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) {
+    // FastAPI validation errors: [{loc: [...], msg, type}]
+    return detail
+      .map((d) => {
+        if (d && typeof d === "object" && "msg" in d) {
+          const item = d as { loc?: unknown; msg: unknown };
+          const loc = Array.isArray(item.loc) ? item.loc.join(".") : "";
+          return loc ? `${loc}: ${String(item.msg)}` : String(item.msg);
+        }
+        return JSON.stringify(d);
+      })
+      .join("; ");
+  }
+  return JSON.stringify(detail);
+}
+
+/** A non-2xx answer from Airflow. Carries no headers, so no credentials can leak through it. */
+export class AirflowApiError extends Error {
+  override readonly name = "AirflowApiError";
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  readonly detail: AirflowErrorDetail;
+
+  constructor(init: { status: number; method: string; path: string; detail: AirflowErrorDetail }) {
+    const text = describeDetail(init.detail);
+    super(`${init.method} ${init.path} → ${init.status}${text ? `: ${text}` : ""}`);
+    this.status = init.status;
+    this.method = init.method;
+    this.path = init.path;
+    this.detail = init.detail;
+  }
+
+  /** Builds the error from a response, coping with bodies that are not JSON. */
+  static async from(response: Response, method: string, path: string): Promise<AirflowApiError> {
+    const text = await response.text().catch(() => "");
+    let detail: AirflowErrorDetail = text.trim() || null;
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed && typeof parsed === "object" && "detail" in parsed) {
+        detail = (parsed as { detail: AirflowErrorDetail }).detail;
+      } else if (parsed !== null && typeof parsed === "object") {
+        detail = parsed as Record<string, unknown>;
+      }
+    } catch {
+      // not JSON: keep the text
+    }
+    return new AirflowApiError({ status: response.status, method, path, detail });
+  }
+}
+
+/** The request never got an answer: a timeout or a network failure, after any retries. */
+export class AirflowRequestError extends Error {
+  override readonly name = "AirflowRequestError";
+  readonly kind: "timeout" | "network";
+  readonly method: string;
+  readonly path: string;
+  readonly attempts: number;
+
+  constructor(init: {
+    kind: "timeout" | "network";
+    method: string;
+    path: string;
+    attempts: number;
+    cause?: unknown;
+  }) {
+    const what = init.kind === "timeout" ? "timed out" : "failed (network error)";
+    super(
+      `${init.method} ${init.path} ${what} after ${init.attempts} attempt${init.attempts === 1 ? "" : "s"}`,
+      {
+        cause: init.cause,
+      },
+    );
+    this.kind = init.kind;
+    this.method = init.method;
+    this.path = init.path;
+    this.attempts = init.attempts;
+  }
+}

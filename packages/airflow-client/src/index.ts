@@ -1,0 +1,24 @@
+export {
+  type AirflowClient,
+  type AirflowClientOptions,
+  createAirflowClient,
+  type DagRun,
+  type DagRunState,
+  type ImportError,
+  MAX_PAGE_SIZE,
+  type Schemas,
+  type TaskInstance,
+  type TriggerOptions,
+  type WaitOptions,
+  type WaitResult,
+} from "./client.js";
+export { AirflowApiError, type AirflowErrorDetail, AirflowRequestError } from "./errors.js";
+export type { components, operations, paths } from "./generated/airflow-v2.js";
+export {
+  type AirflowAuth,
+  createTransport,
+  IDEMPOTENT_HEADER,
+  type RetryOptions,
+  retryAfterMs,
+  type TransportOptions,
+} from "./transport.js";

@@ -1,0 +1,249 @@
+import { describe, expect, it } from "vitest";
+import {
+  AirflowApiError,
+  AirflowRequestError,
+  createAirflowClient,
+  createTransport,
+  IDEMPOTENT_HEADER,
+  retryAfterMs,
+} from "../src/index.js";
+
+type Handler = (req: Request) => Response | Promise<Response>;
+
+/** A fake server: a list of handlers, one per request, and the requests it saw. */
+function fakeFetch(handlers: Handler[]) {
+  const seen: {
+    method: string;
+    path: string;
+    auth: string | null;
+    idem: string | null;
+    body: string;
+  }[] = [];
+  const fn = async (input: Request | string | URL, init?: RequestInit) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    seen.push({
+      method: req.method,
+      path: new URL(req.url).pathname,
+      auth: req.headers.get("authorization"),
+      idem: req.headers.get(IDEMPOTENT_HEADER),
+      body: await req.clone().text(),
+    });
+    const h = handlers.shift();
+    if (!h) throw new Error(`unexpected request ${req.method} ${req.url}`);
+    return h(req);
+  };
+  return { fetch: fn as typeof fetch, seen };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+const token = (t: string) => () => json(201, { access_token: t });
+const noSleep = { sleep: async () => {} };
+
+describe("retryAfterMs", () => {
+  it.each([
+    ["3", 3000],
+    [" 0 ", 0],
+    ["Wed, 21 Oct 2015 07:28:05 GMT", 5000],
+    ["soon", null],
+    [null, null],
+  ])("%s → %s", (given, want) => {
+    expect(retryAfterMs(given, Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(want);
+  });
+});
+
+describe("transport", () => {
+  it("fetches a token once with the username and password, then sends it as Bearer", async () => {
+    const f = fakeFetch([
+      token("T1"),
+      () => json(200, { version: "3.3.2" }),
+      () => json(200, { version: "3.3.2" }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { username: "u", password: "p" },
+      fetch: f.fetch,
+    });
+    await c.version();
+    await c.version();
+    expect(f.seen.map((s) => [s.method, s.path, s.auth])).toEqual([
+      ["POST", "/auth/token", null],
+      ["GET", "/api/v2/version", "Bearer T1"],
+      ["GET", "/api/v2/version", "Bearer T1"],
+    ]);
+    expect(JSON.parse(f.seen[0]?.body ?? "")).toEqual({ username: "u", password: "p" });
+  });
+
+  it("on a 401 fetches a new token once and repeats the request", async () => {
+    const f = fakeFetch([
+      token("old"),
+      () => json(401, { detail: "Token Expired" }),
+      token("new"),
+      () => json(200, { version: "3" }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { username: "u", password: "p" },
+      fetch: f.fetch,
+    });
+    await c.version();
+    expect(f.seen.map((s) => s.auth)).toEqual([null, "Bearer old", null, "Bearer new"]);
+  });
+
+  it("a second 401 is the caller's error, without the password or token in it", async () => {
+    const f = fakeFetch([
+      token("s3cret-token"),
+      () => json(401, { detail: "nope" }),
+      token("s3cret-token"),
+      () => json(401, { detail: "nope" }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { username: "u", password: "hunter2" },
+      fetch: f.fetch,
+    });
+    const err = (await c.version().catch((e: unknown) => e)) as AirflowApiError;
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect(err.status).toBe(401);
+    const shown = `${err.message} ${err.stack} ${JSON.stringify(err)}`;
+    expect(shown).not.toContain("hunter2");
+    expect(shown).not.toContain("s3cret-token");
+  });
+
+  it("retries GET on 502/503/504/429 and on network errors, then succeeds", async () => {
+    const f = fakeFetch([
+      () => json(502, {}),
+      () => json(503, {}),
+      () => {
+        throw new TypeError("fetch failed");
+      },
+      () => json(504, {}),
+      () => json(200, { version: "3" }),
+    ]);
+    const retries: string[] = [];
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { token: "t" },
+      fetch: f.fetch,
+      retry: { retries: 4 },
+      onRetry: (i) => retries.push(i.reason),
+      ...noSleep,
+    });
+    expect((await c.version()).version).toBe("3");
+    expect(retries).toEqual(["HTTP 502", "HTTP 503", "network", "HTTP 504"]);
+  });
+
+  it("gives up after the retries and returns the last answer as an error", async () => {
+    const f = fakeFetch([() => json(503, { detail: "down" }), () => json(503, { detail: "down" })]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      fetch: f.fetch,
+      retry: { retries: 1 },
+      ...noSleep,
+    });
+    await expect(c.version()).rejects.toMatchObject({ status: 503, detail: "down" });
+  });
+
+  it("never retries a POST unless the helper marked it idempotent, and strips the mark", async () => {
+    const run = { dag_run_id: "r1", state: "queued", logical_date: null };
+    const f = fakeFetch([() => json(503, {}), () => json(503, {}), () => json(200, run)]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, ...noSleep });
+    await expect(c.triggerDagRun("d")).rejects.toMatchObject({ status: 503 });
+    expect(f.seen).toHaveLength(1);
+    expect(JSON.parse(f.seen[0]?.body ?? "")).toEqual({ logical_date: null });
+    await c.triggerDagRun("d", { runId: "r1", conf: { a: 1 } });
+    expect(f.seen).toHaveLength(3);
+    expect(f.seen.map((s) => s.idem)).toEqual([null, null, null]);
+    expect(JSON.parse(f.seen[2]?.body ?? "")).toEqual({
+      logical_date: null,
+      dag_run_id: "r1",
+      conf: { a: 1 },
+    });
+  });
+
+  it("waits as long as Retry-After says, capped by maxDelayMs", async () => {
+    const waits: number[] = [];
+    const f = fakeFetch([
+      () => json(429, {}, { "retry-after": "7" }),
+      () => json(429, {}, { "retry-after": "999" }),
+      () => json(200, { version: "3" }),
+    ]);
+    const t = createTransport({
+      baseUrl: "http://af",
+      fetch: f.fetch,
+      retry: { maxDelayMs: 60_000 },
+      sleep: async (ms) => void waits.push(ms),
+    });
+    const res = await t(new Request("http://af/api/v2/version"));
+    expect(res.status).toBe(200);
+    expect(waits).toEqual([7000, 60_000]);
+  });
+
+  it("times out each attempt and reports how many it made", async () => {
+    const hang: Handler = (req) =>
+      new Promise((_, reject) =>
+        req.signal.addEventListener("abort", () => reject(req.signal.reason)),
+      );
+    const f = fakeFetch([hang, hang]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      fetch: f.fetch,
+      timeoutMs: 50,
+      retry: { retries: 1 },
+      ...noSleep,
+    });
+    const err = await c.version().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AirflowRequestError);
+    expect(err).toMatchObject({
+      kind: "timeout",
+      attempts: 2,
+      method: "GET",
+      path: "/api/v2/version",
+    });
+  });
+
+  it("URL-encodes path parameters (run ids hold + and :)", async () => {
+    const f = fakeFetch([() => json(200, { dag_run_id: "x", state: "success" })]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    await c.getDagRun("my_dag", "manual__2025-01-01T00:00:00+00:00");
+    expect(f.seen[0]?.path).toBe(
+      "/api/v2/dags/my_dag/dagRuns/manual__2025-01-01T00%3A00%3A00%2B00%3A00",
+    );
+  });
+
+  it("paginates with limit 100 until the total is reached", async () => {
+    const page = (n: number, total: number) => () =>
+      json(200, {
+        dags: Array.from({ length: n }, (_, i) => ({ dag_id: `d${i}` })),
+        total_entries: total,
+      });
+    const f = fakeFetch([page(100, 230), page(100, 230), page(30, 230)]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    let count = 0;
+    for await (const _ of c.paginate("/api/v2/dags", {})) count++;
+    expect(count).toBe(230);
+    expect(f.seen.map((s) => s.path)).toEqual(["/api/v2/dags", "/api/v2/dags", "/api/v2/dags"]);
+  });
+
+  it("turns FastAPI validation errors and non-JSON bodies into readable errors", async () => {
+    const f = fakeFetch([
+      () =>
+        json(422, {
+          detail: [{ loc: ["body", "logical_date"], msg: "Field required", type: "missing" }],
+        }),
+      () =>
+        new Response("<html>bad gateway</html>", {
+          status: 500,
+          headers: { "content-type": "text/html" },
+        }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, retry: false });
+    await expect(c.triggerDagRun("d")).rejects.toThrow(
+      "POST /api/v2/dags/d/dagRuns → 422: body.logical_date: Field required",
+    );
+    await expect(c.version()).rejects.toMatchObject({ status: 500 });
+  });
+});

@@ -1,0 +1,163 @@
+import type { AirflowClient, DagRun, TaskInstance } from "@mlgen/airflow-client";
+import { CliError, type CliIO } from "../io.js";
+
+export interface ConnectionOptions {
+  readonly url?: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+  readonly json?: boolean;
+}
+
+/** Flags win over MLGEN_AIRFLOW_* variables. Passwords and tokens are never printed. */
+export async function connect(io: CliIO, o: ConnectionOptions): Promise<AirflowClient> {
+  const { createAirflowClient } = await import("@mlgen/airflow-client");
+  const url = o.url ?? io.env.MLGEN_AIRFLOW_URL;
+  if (!url) {
+    throw new CliError(
+      "mlgen airflow: no server given\n  fix: pass --url http://host:8080 or set MLGEN_AIRFLOW_URL",
+    );
+  }
+  const token = o.token ?? io.env.MLGEN_AIRFLOW_TOKEN;
+  const user = o.user ?? io.env.MLGEN_AIRFLOW_USER;
+  const password = o.password ?? io.env.MLGEN_AIRFLOW_PASSWORD;
+  if (!token && (user === undefined) !== (password === undefined)) {
+    throw new CliError(
+      "mlgen airflow: a user needs a password and a password a user\n  fix: set both --user/--password (or MLGEN_AIRFLOW_USER/MLGEN_AIRFLOW_PASSWORD), or --token",
+    );
+  }
+  const auth = token
+    ? { token }
+    : user !== undefined && password !== undefined
+      ? { username: user, password }
+      : undefined;
+  return createAirflowClient({ baseUrl: url, ...(auth ? { auth } : {}) });
+}
+
+/** Columns padded to their widest cell; what `kubectl get` and `airflow dags list` print. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+}
+
+function taskRows(tis: readonly TaskInstance[]): string[][] {
+  return [...tis]
+    .sort(
+      (a, b) =>
+        (a.start_date ?? "~").localeCompare(b.start_date ?? "~") ||
+        a.task_id.localeCompare(b.task_id),
+    )
+    .map((t) => [
+      t.task_id,
+      t.map_index >= 0 ? String(t.map_index) : "",
+      t.state ?? "none",
+      String(t.try_number),
+      t.duration === null ? "" : `${t.duration.toFixed(1)}s`,
+    ]);
+}
+
+function counts(tis: readonly TaskInstance[]): string {
+  const by = new Map<string, number>();
+  for (const t of tis) by.set(t.state ?? "none", (by.get(t.state ?? "none") ?? 0) + 1);
+  return [...by.entries()].map(([s, n]) => `${n} ${s}`).join(", ") || "no tasks yet";
+}
+
+async function printRun(
+  io: CliIO,
+  client: AirflowClient,
+  run: DagRun,
+  json: boolean,
+): Promise<void> {
+  const tis = await client.listTaskInstances(run.dag_id, run.dag_run_id);
+  if (json) {
+    io.stdout(`${JSON.stringify({ dagRun: run, taskInstances: tis }, null, 2)}\n`);
+    return;
+  }
+  io.stdout(`${run.dag_id} ${run.dag_run_id}: ${run.state}\n`);
+  io.stdout(table(["TASK", "MAP", "STATE", "TRY", "DURATION"], taskRows(tis)));
+}
+
+export async function triggerCommand(
+  io: CliIO,
+  dagId: string,
+  o: ConnectionOptions & { conf?: string; runId?: string; wait?: boolean; timeout?: string },
+): Promise<number> {
+  let conf: Record<string, unknown> | undefined;
+  if (o.conf !== undefined) {
+    try {
+      const parsed = JSON.parse(o.conf) as unknown;
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+        throw new Error("not an object");
+      conf = parsed as Record<string, unknown>;
+    } catch (e) {
+      throw new CliError(
+        `mlgen airflow trigger: --conf is not a JSON object (${(e as Error).message})\n  fix: --conf '{"key": "value"}'`,
+      );
+    }
+  }
+  const client = await connect(io, o);
+  const run = await client.triggerDagRun(dagId, {
+    ...(conf ? { conf } : {}),
+    ...(o.runId ? { runId: o.runId } : {}),
+  });
+  if (!o.wait) {
+    if (o.json) io.stdout(`${JSON.stringify(run, null, 2)}\n`);
+    else io.stdout(`triggered ${dagId} ${run.dag_run_id} (${run.state})\n`);
+    return 0;
+  }
+  if (!o.json) io.stderr(`triggered ${dagId} ${run.dag_run_id}; waiting…\n`);
+  const result = await client.waitForDagRun(dagId, run.dag_run_id, {
+    timeoutMs: o.timeout ? Number(o.timeout) * 1000 : 3_600_000,
+    onProgress: (r, tis) => {
+      if (!o.json) io.stderr(`  ${r.state}: ${counts(tis)}\n`);
+    },
+  });
+  await printRun(io, client, result.dagRun, o.json ?? false);
+  return result.state === "success" ? 0 : 1;
+}
+
+export async function statusCommand(
+  io: CliIO,
+  dagId: string,
+  runId: string | undefined,
+  o: ConnectionOptions,
+): Promise<number> {
+  const client = await connect(io, o);
+  let run: DagRun;
+  if (runId) run = await client.getDagRun(dagId, runId);
+  else {
+    const { data, response } = await client.api.GET("/api/v2/dags/{dag_id}/dagRuns", {
+      params: { path: { dag_id: dagId }, query: { limit: 1, order_by: ["-run_after"] } },
+    });
+    const latest = data?.dag_runs[0];
+    if (!response.ok || !latest) {
+      throw new CliError(
+        `mlgen airflow status: ${dagId} has no runs${response.ok ? "" : ` (HTTP ${response.status})`}`,
+      );
+    }
+    run = latest;
+  }
+  await printRun(io, client, run, o.json ?? false);
+  return 0;
+}
+
+export async function errorsCommand(io: CliIO, o: ConnectionOptions): Promise<number> {
+  const client = await connect(io, o);
+  const errors = await client.listImportErrors();
+  if (o.json) {
+    io.stdout(`${JSON.stringify(errors, null, 2)}\n`);
+  } else if (errors.length === 0) {
+    io.stdout("no import errors\n");
+  } else {
+    for (const e of errors) {
+      const last = (e.stack_trace ?? "").trim().split("\n").at(-1) ?? "";
+      io.stdout(`${e.filename ?? "?"}: ${last}\n`);
+    }
+  }
+  return errors.length === 0 ? 0 : 1;
+}

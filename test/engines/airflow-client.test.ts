@@ -1,0 +1,325 @@
+/**
+ * @mlgen/airflow-client against a real Airflow 3 (api-server, scheduler, dag-processor,
+ * triggerer; SQLite; simple auth manager; short-lived tokens) and a real MLflow server, both
+ * started here on 127.0.0.1 and stopped by PID. Faults come from a proxy on 127.0.0.1.
+ */
+import { cpSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AirflowApiError,
+  type AirflowClient,
+  AirflowRequestError,
+  createAirflowClient,
+} from "../../packages/airflow-client/src/index.js";
+import { run as mlgen } from "../../packages/cli/src/run.js";
+import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
+import { ROOT } from "../support/pipelines.js";
+import { type AirflowServer, startAirflow } from "./airflow-server.js";
+import { ensureEngines, type MlflowServer, startMlflow, tempDir } from "./harness.js";
+
+const JWT_SECONDS = 20;
+let airflow: AirflowServer;
+let mlflow: MlflowServer;
+let client: AirflowClient;
+let tokenRequests = 0;
+const RUN_ID = "manual__2025-06-01T12:00:00+00:00"; // `+` and `:` must be URL-encoded
+
+/** A fetch that counts token requests, to prove refresh on 401 happens. */
+const countingFetch: typeof fetch = (input, init) => {
+  const url = input instanceof Request ? input.url : String(input);
+  if (url.endsWith("/auth/token")) tokenRequests++;
+  return fetch(input, init);
+};
+
+beforeAll(async () => {
+  ensureEngines();
+  const work = tempDir("client");
+  const dags = join(work, "dags");
+  cpSync(join(ROOT, "examples/iris-quickstart/dags"), dags, { recursive: true });
+  // Mentions "airflow" and "dag" so the dag-processor parses it, and fails on import.
+  writeFileSync(
+    join(dags, "broken_dag.py"),
+    "from airflow.sdk import DAG\n\nraise ValueError('broken on purpose')\n",
+  );
+  mlflow = await startMlflow(join(work, "mlflow"));
+  airflow = await startAirflow({
+    dagsFolder: dags,
+    jwtExpirationSeconds: JWT_SECONDS,
+    env: { MLFLOW_TRACKING_URI: mlflow.url, AIRFLOW_VAR_IRIS_DATA_DIR: join(work, "iris-data") },
+  });
+  client = createAirflowClient({
+    baseUrl: airflow.url,
+    auth: { username: airflow.username, password: airflow.password },
+    fetch: countingFetch,
+  });
+});
+
+afterAll(async () => {
+  await airflow?.stop();
+  await mlflow?.stop();
+});
+
+async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+describe("airflow client against a real Airflow 3", () => {
+  it("gets a token and reads the server version", async () => {
+    const v = await client.version();
+    expect(v.version).toMatch(/^3\.3\./);
+    expect(tokenRequests).toBe(1);
+  });
+
+  it("lists DAGs (paginated) once the dag-processor has parsed the folder", async () => {
+    const ids = await eventually(async () => {
+      const all: string[] = [];
+      for await (const dag of client.paginate("/api/v2/dags", {})) all.push(dag.dag_id);
+      return all.includes("iris_quickstart") ? all : undefined;
+    });
+    expect(ids).toContain("iris_quickstart");
+  });
+
+  it("pauses and unpauses a DAG", async () => {
+    expect((await client.pauseDag("iris_quickstart")).is_paused).toBe(true);
+    expect((await client.unpauseDag("iris_quickstart")).is_paused).toBe(false);
+  });
+
+  it("triggers the compiled iris example and waits for success, with progress", async () => {
+    const run = await client.triggerDagRun("iris_quickstart", {
+      runId: RUN_ID,
+      conf: { n_estimators: 20 },
+      note: "from the client test",
+    });
+    expect(run.dag_run_id).toBe(RUN_ID);
+    expect(run.logical_date).toBeNull();
+    const progress: string[] = [];
+    const result = await client.waitForDagRun("iris_quickstart", RUN_ID, {
+      timeoutMs: 300_000,
+      pollIntervalMs: 1000,
+      onProgress: (r, tis) =>
+        progress.push(`${r.state}:${tis.filter((t) => t.state === "success").length}`),
+    });
+    expect(result.state, JSON.stringify(result.failedTaskInstances)).toBe("success");
+    expect(result.failedTaskInstances).toEqual([]);
+    expect(progress.at(-1)).toBe("success:2");
+  });
+
+  it("reads the run's XCom and task instances", async () => {
+    const xcom = await client.getXcom("iris_quickstart", RUN_ID, "train_model", "accuracy");
+    expect(Number(xcom.value)).toBeGreaterThan(0.85);
+    const tis = await client.listTaskInstances("iris_quickstart", RUN_ID);
+    expect(tis.map((t) => [t.task_id, t.state]).sort()).toEqual([
+      ["prepare_data", "success"],
+      ["train_model", "success"],
+    ]);
+  });
+
+  it("fetched new tokens on its own after they expired (short jwt_expiration_time)", async () => {
+    const before = tokenRequests;
+    await new Promise((r) => setTimeout(r, (JWT_SECONDS + 2) * 1000));
+    await client.getDagRun("iris_quickstart", RUN_ID);
+    expect(tokenRequests).toBe(before + 1);
+  });
+
+  it("reads the import error of a deliberately broken DAG file", async () => {
+    const errors = await eventually(async () => {
+      const list = await client.listImportErrors();
+      return list.some((e) => e.filename?.endsWith("broken_dag.py")) ? list : undefined;
+    });
+    const broken = errors.find((e) => e.filename?.endsWith("broken_dag.py"));
+    expect(broken?.stack_trace).toContain("broken on purpose");
+  });
+
+  it("throws a typed error with the server's detail and no credentials", async () => {
+    const err = await client.getDagRun("no_such_dag", "x").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    const e = err as AirflowApiError;
+    expect(e.status).toBe(404);
+    expect(e.method).toBe("GET");
+    expect(String(e.detail)).toMatch(/not found/i);
+    expect(`${e.message} ${JSON.stringify(e)}`).not.toContain(
+      airflow.password === "admin" ? "Bearer" : airflow.password,
+    );
+  });
+
+  it("manages variables, pools and reads a DAG's source", async () => {
+    await client.variables.create({ key: "mlgen_test", value: "v1" });
+    expect((await client.variables.get("mlgen_test")).value).toBe("v1");
+    await client.variables.update("mlgen_test", { key: "mlgen_test", value: "v2" });
+    expect((await client.variables.get("mlgen_test")).value).toBe("v2");
+    await client.variables.delete("mlgen_test");
+    await expect(client.variables.get("mlgen_test")).rejects.toMatchObject({ status: 404 });
+    await client.pools.create({ name: "mlgen_pool", slots: 3, include_deferred: false });
+    expect((await client.pools.get("mlgen_pool")).slots).toBe(3);
+    await client.pools.delete("mlgen_pool");
+    const source = await client.getDagSource("iris_quickstart");
+    expect(source.content).toContain("# Generated by mlgen");
+  });
+});
+
+describe("mlgen airflow (CLI) against the same server", () => {
+  async function cli(...argv: string[]) {
+    let stdout = "";
+    let stderr = "";
+    const env = {
+      MLGEN_AIRFLOW_URL: airflow.url,
+      MLGEN_AIRFLOW_USER: airflow.username,
+      MLGEN_AIRFLOW_PASSWORD: airflow.password,
+    };
+    const code = await mlgen(argv, {
+      cwd: ROOT,
+      env,
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+    });
+    return { code, stdout, stderr };
+  }
+
+  it("trigger --wait shows progress and a task table, and exits 0 on success", async () => {
+    const r = await cli(
+      "airflow",
+      "trigger",
+      "iris_quickstart",
+      "--wait",
+      "--run-id",
+      "cli_run_1",
+      "--conf",
+      '{"n_estimators": 10}',
+    );
+    expect(r.stderr).toMatch(/triggered iris_quickstart cli_run_1; waiting/);
+    expect(r.stderr).toMatch(/running: .*\d+ (success|running|queued)/);
+    expect(r.stdout).toMatch(/^iris_quickstart cli_run_1: success\n/);
+    expect(r.stdout).toMatch(/TASK\s+MAP\s+STATE\s+TRY\s+DURATION/);
+    expect(r.stdout).toMatch(/train_model\s+success\s+1\s+\d/);
+    expect(r.code).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(
+      airflow.password === "admin" ? "Bearer " : airflow.password,
+    );
+  });
+
+  it("status --json prints the latest run and its task instances", async () => {
+    const r = await cli("airflow", "status", "iris_quickstart", "--json");
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.stdout) as {
+      dagRun: { dag_run_id: string; state: string };
+      taskInstances: unknown[];
+    };
+    expect(parsed.dagRun).toMatchObject({ dag_run_id: "cli_run_1", state: "success" });
+    expect(parsed.taskInstances).toHaveLength(2);
+  });
+
+  it("errors lists the broken file and exits 1", async () => {
+    const r = await cli("airflow", "errors");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/broken_dag\.py: ValueError: broken on purpose/);
+  });
+
+  it("a wrong password is a one-line error naming the endpoint, never the password", async () => {
+    let stderr = "";
+    const code = await mlgen(
+      [
+        "airflow",
+        "errors",
+        "--url",
+        airflow.url,
+        "--user",
+        "admin",
+        "--password",
+        "wrong-secret-pw",
+      ],
+      {
+        cwd: ROOT,
+        env: {},
+        stdout: () => {},
+        stderr: (t) => {
+          stderr += t;
+        },
+      },
+    );
+    expect(code).toBe(1);
+    expect(stderr).toBe("mlgen: POST /auth/token → 401: Invalid credentials\n");
+    expect(stderr).not.toContain("wrong-secret-pw");
+  });
+});
+
+describe("retries and timeouts through a fault-injecting proxy", () => {
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    proxy = await startFaultProxy(airflow.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  const viaProxy = (extra: Partial<Parameters<typeof createAirflowClient>[0]> = {}) =>
+    createAirflowClient({
+      baseUrl: proxy.url,
+      auth: { username: airflow.username, password: airflow.password },
+      retry: { baseDelayMs: 50 },
+      ...extra,
+    });
+
+  it("retries a GET through 503, 503 to the real 200", async () => {
+    const c = viaProxy();
+    await c.version(); // token first, so the script hits the GET
+    proxy.seen.length = 0;
+    proxy.script([
+      { kind: "status", status: 503 },
+      { kind: "status", status: 503 },
+    ]);
+    const v = await c.version();
+    expect(v.version).toMatch(/^3\./);
+    expect(proxy.seen.map((s) => s.fault)).toEqual(["status", "status", "pass"]);
+  });
+
+  it("honours Retry-After on 429", async () => {
+    const c = viaProxy();
+    await c.version();
+    proxy.seen.length = 0;
+    proxy.script([{ kind: "status", status: 429, headers: { "retry-after": "2" } }]);
+    await c.version();
+    const [first, second] = proxy.seen;
+    expect(proxy.seen).toHaveLength(2);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1900);
+  });
+
+  it("does not retry a trigger without a run id (not idempotent)", async () => {
+    const c = viaProxy();
+    await c.version();
+    proxy.seen.length = 0;
+    proxy.script([{ kind: "status", status: 503 }]);
+    await expect(c.triggerDagRun("iris_quickstart")).rejects.toMatchObject({
+      status: 503,
+      method: "POST",
+    });
+    expect(proxy.seen).toHaveLength(1);
+  });
+
+  it("times out against a server that never answers", async () => {
+    const silent = await startFaultProxy(null);
+    try {
+      const c = createAirflowClient({
+        baseUrl: silent.url,
+        auth: { token: "t" },
+        timeoutMs: 300,
+        retry: { retries: 1, baseDelayMs: 10 },
+      });
+      const err = await c.version().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AirflowRequestError);
+      expect(err).toMatchObject({ kind: "timeout", attempts: 2 });
+    } finally {
+      await silent.close();
+    }
+  });
+});
