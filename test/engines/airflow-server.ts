@@ -9,9 +9,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { airflowEnv, bin, runEngine, tempDir } from "./harness.js";
+import { airflowEnv, bin, freePort, runEngine, tempDir } from "./harness.js";
 
 export interface StartAirflowOptions {
   /** Folder the dag-processor parses (`[core] dags_folder`). */
@@ -62,18 +61,6 @@ const USERNAME = "admin";
 const PASSWORD = "admin";
 const SIMPLE_AUTH_MANAGER =
   "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager";
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => ok(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -102,7 +102,8 @@ export interface InspectedDags {
   >;
 }
 
-async function freePort(): Promise<number> {
+/** A port the OS had free a moment ago, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once("error", fail);

@@ -41,6 +41,18 @@ export interface TriggerOptions {
   readonly note?: string;
 }
 
+export interface ClearOptions {
+  readonly runId?: string;
+  readonly taskIds?: readonly string[];
+  readonly onlyFailed?: boolean;
+  /** Default false: clear for real. */
+  readonly dryRun?: boolean;
+  /** Default true: the run goes back to queued, as the Airflow UI does. */
+  readonly resetDagRuns?: boolean;
+  readonly includeUpstream?: boolean;
+  readonly includeDownstream?: boolean;
+}
+
 export interface WaitOptions {
   /** Default 10 minutes. */
   readonly timeoutMs?: number;
@@ -229,7 +241,24 @@ export function createAirflowClient(options: AirflowClientOptions) {
     pauseDag: (dagId: string) => client.setDagPaused(dagId, true),
     unpauseDag: (dagId: string) => client.setDagPaused(dagId, false),
 
-    async clearTaskInstances(dagId: string, body: Schemas["ClearTaskInstancesBody"]) {
+    /**
+     * Clears task instances so the scheduler runs them again. Unlike the raw endpoint (whose
+     * `dry_run` defaults to true), this clears unless `dryRun: true`; the answer lists them.
+     */
+    async clearTaskInstances(dagId: string, opts: ClearOptions = {}) {
+      const body: Schemas["ClearTaskInstancesBody"] = {
+        dry_run: opts.dryRun ?? false,
+        only_failed: opts.onlyFailed ?? false,
+        only_running: false,
+        reset_dag_runs: opts.resetDagRuns ?? true,
+        include_upstream: opts.includeUpstream ?? false,
+        include_downstream: opts.includeDownstream ?? false,
+        include_future: false,
+        include_past: false,
+        prevent_running_task: false,
+        ...(opts.runId !== undefined ? { dag_run_id: opts.runId } : {}),
+        ...(opts.taskIds !== undefined ? { task_ids: [...opts.taskIds] } : {}),
+      };
       return unwrap(
         api.POST("/api/v2/dags/{dag_id}/clearTaskInstances", {
           params: { path: { dag_id: dagId } },

@@ -1,6 +1,7 @@
 export {
   type AirflowClient,
   type AirflowClientOptions,
+  type ClearOptions,
   createAirflowClient,
   type DagRun,
   type DagRunState,
