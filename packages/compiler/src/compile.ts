@@ -2,7 +2,7 @@ import {
   type Diagnostic,
   diagnostic,
   hasErrors,
-  hashIR,
+  hashCanonicalIR,
   type Pipeline,
   pipelineSchema,
   type SourceMap,
@@ -57,5 +57,5 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkModules(withDeps, input.modules, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   const ir = orderTasks(withDeps);
-  return { ok: true, ir, hash: hashIR(ir), diagnostics };
+  return { ok: true, ir, hash: hashCanonicalIR(ir), diagnostics };
 }

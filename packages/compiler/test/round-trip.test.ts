@@ -30,6 +30,7 @@ describe("IR serializes losslessly", () => {
       expect(parseIR(text)).toEqual(r.ir);
       expect(serializeIR(parseIR(text))).toBe(text);
       expect(hashIR(parseIR(text))).toBe(r.hash);
+      expect(hashIR(r.ir)).toBe(r.hash);
     },
   );
 });

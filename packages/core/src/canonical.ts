@@ -38,3 +38,13 @@ export function parseIR(text: string): Pipeline {
 export function hashIR(ir: Pipeline): string {
   return createHash("sha256").update(serializeIR(ir)).digest("hex");
 }
+
+/**
+ * hashIR for IR that is already canonical (what the compiler's orderTasks returns): skips the
+ * second deep copy, which is a third of lowering time at 10,000 tasks. Same result.
+ */
+export function hashCanonicalIR(ir: Pipeline): string {
+  return createHash("sha256")
+    .update(`${JSON.stringify(ir, null, 2)}\n`)
+    .digest("hex");
+}

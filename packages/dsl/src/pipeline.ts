@@ -153,9 +153,8 @@ const DSL_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DSL_DIRS = [`${DSL_ROOT}src/`, `${DSL_ROOT}dist/`];
 
 /** The file:line:col of the first stack frame outside the DSL: the user's call. */
-function callSite(): SourceLocation | undefined {
-  const here = new Error();
-  const stack = withNativeStackTrace(() => here.stack?.split("\n") ?? []);
+function locate(captured: Error): SourceLocation | undefined {
+  const stack = withNativeStackTrace(() => captured.stack?.split("\n") ?? []);
   for (const line of stack.slice(1)) {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m?.[1]) continue;
@@ -164,6 +163,32 @@ function callSite(): SourceLocation | undefined {
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;
+}
+
+/**
+ * The user's call site, resolved only when asked: V8 records the frames cheaply at `new Error()`,
+ * and formatting them (with source maps) is what costs, so only places a diagnostic names pay.
+ */
+function callSite(): () => SourceLocation | undefined {
+  const captured = new Error();
+  let done = false;
+  let loc: SourceLocation | undefined;
+  return () => {
+    if (!done) {
+      loc = locate(captured);
+      done = true;
+    }
+    return loc;
+  };
+}
+
+/** Adds `key` to the source map as a lazy, memoized entry. */
+function recordSite(
+  map: Record<string, SourceLocation>,
+  key: string,
+  site: () => SourceLocation | undefined,
+) {
+  Object.defineProperty(map, key, { enumerable: true, configurable: true, get: site });
 }
 
 function taskOptions(spec: TaskOptionsInput): TaskOptions {
@@ -225,8 +250,8 @@ export function pipeline<
 ): PipelineDefinition {
   const sourceMap: Record<string, SourceLocation> = {};
   const problems: Diagnostic[] = [];
-  const here = callSite();
-  if (here) sourceMap.pipeline = here;
+  const pipelineSite = callSite();
+  recordSite(sourceMap, "pipeline", pipelineSite);
   const tasks: Task[] = [];
   const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
 
@@ -242,7 +267,7 @@ export function pipeline<
             reason: "it cannot be a key of a JavaScript object",
             hint: "rename the param",
           },
-          { pipeline: id, location: here },
+          { pipeline: id, location: pipelineSite() },
         ),
       );
       continue;
@@ -267,7 +292,7 @@ export function pipeline<
     taskId: string,
     inputs: Readonly<Record<string, Input>> | undefined,
     group: string,
-    loc: SourceLocation | undefined,
+    site: () => SourceLocation | undefined,
   ): Record<string, Value> => {
     const out: Record<string, Value> = {};
     for (const [k, v] of Object.entries(inputs ?? {})) {
@@ -283,7 +308,7 @@ export function pipeline<
               reason: (e as Error).message,
               hint: "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
             },
-            { pipeline: id, task: taskId, location: loc },
+            { pipeline: id, task: taskId, location: site() },
           ),
         );
       }
@@ -294,8 +319,8 @@ export function pipeline<
   const builder: PipelineBuilder<P> = {
     params: paramHandles as ParamHandles<P>,
     python<const O extends Outputs>(taskId: string, spec: PythonTaskSpec<O>) {
-      const loc = callSite();
-      if (loc) sourceMap[taskKey(taskId)] = loc;
+      const site = callSite();
+      recordSite(sourceMap, taskKey(taskId), site);
       const sep = spec.fn.lastIndexOf(":");
       const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
       const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
@@ -308,7 +333,7 @@ export function pipeline<
               reason: "it names no function",
               hint: "write fn as 'path/to/module.py:function_name'",
             },
-            { pipeline: id, task: taskId, location: loc },
+            { pipeline: id, task: taskId, location: site() },
           ),
         );
       }
@@ -324,7 +349,7 @@ export function pipeline<
                 reason: "`mlflow: true` needs `mlflow: { experiment }` on the pipeline",
                 hint: "add mlflow: { experiment: '...' } to the pipeline options, or give the task its own",
               },
-              { pipeline: id, task: taskId, location: loc },
+              { pipeline: id, task: taskId, location: site() },
             ),
           );
         }
@@ -340,7 +365,7 @@ export function pipeline<
         options: taskOptions(spec),
         module,
         function: fn,
-        inputs: lowerInputs(taskId, spec.inputs, "inputs", loc),
+        inputs: lowerInputs(taskId, spec.inputs, "inputs", site),
         outputs,
         mlflow,
       };
@@ -362,8 +387,8 @@ export function pipeline<
       return Object.assign(handle(node), { out: outProxy as OutputHandles<O> });
     },
     bash(taskId: string, spec: BashTaskSpec) {
-      const loc = callSite();
-      if (loc) sourceMap[taskKey(taskId)] = loc;
+      const site = callSite();
+      recordSite(sourceMap, taskKey(taskId), site);
       const node: BashTask = {
         kind: "bash",
         id: taskId,
@@ -371,7 +396,7 @@ export function pipeline<
         upstream: [],
         options: taskOptions(spec),
         command: spec.command,
-        env: lowerInputs(taskId, spec.env, "env", loc),
+        env: lowerInputs(taskId, spec.env, "env", site),
       };
       tasks.push(node);
       return handle(node);

@@ -8,6 +8,7 @@ import {
   formatDiagnostic,
   hasErrors,
   type SourceLocation,
+  type SourceMap,
 } from "@mlgen/core";
 import { glob } from "tinyglobby";
 import {
@@ -240,9 +241,13 @@ export async function compileCommand(
   for (const { file, definitions } of loaded) {
     const sourceFile = toPosix(relative(root, file));
     for (const def of definitions) {
-      const sourceMap = Object.fromEntries(
-        Object.entries(def.sourceMap).map(([k, loc]) => [k, relativeLocation(loc, root)]),
-      );
+      // Lazy: a location is resolved (and its stack formatted) only when a message names it.
+      const sourceMap: SourceMap = new Proxy(def.sourceMap, {
+        get: (target, key) => {
+          const loc = Reflect.get(target, key) as SourceLocation | undefined;
+          return loc && typeof key === "string" ? relativeLocation(loc, root) : loc;
+        },
+      });
       for (const p of def.problems) {
         report(p.location ? { ...p, location: relativeLocation(p.location, root) } : p);
       }
