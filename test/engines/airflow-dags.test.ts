@@ -82,6 +82,8 @@ describe("real Airflow imports the generated DAGs", () => {
       expect(dag.tags).toEqual([...ir.tags].sort());
       expect(dag.description).toBe(ir.description);
       if (ir.maxActiveRuns !== null) expect(dag.max_active_runs).toBe(ir.maxActiveRuns);
+      if (ir.maxActiveTasks !== null) expect(dag.max_active_tasks).toBe(ir.maxActiveTasks);
+      expect(dag.dagrun_timeout).toBe(ir.dagrunTimeout);
       expect(dag.params).toEqual(
         Object.fromEntries(Object.entries(ir.params).map(([k, p]) => [k, p.default])),
       );

@@ -83,6 +83,13 @@ export interface InspectedTask {
   max_retry_delay: number | null;
   execution_timeout: number | null;
   owner: string;
+  trigger_rule: string;
+  pool: string;
+  pool_slots: number;
+  queue: string;
+  priority_weight: number;
+  depends_on_past: boolean;
+  max_active_tis_per_dag: number | null;
 }
 
 export interface InspectedDags {
@@ -95,6 +102,8 @@ export interface InspectedDags {
       catchup: boolean;
       tags: string[];
       max_active_runs: number;
+      max_active_tasks: number;
+      dagrun_timeout: number | null;
       params: Record<string, unknown>;
       description: string | null;
       tasks: Record<string, InspectedTask>;

@@ -37,6 +37,13 @@ def main(folder: str, out_file: str) -> None:
                 "max_retry_delay": seconds(task.max_retry_delay),
                 "execution_timeout": seconds(task.execution_timeout),
                 "owner": task.owner,
+                "trigger_rule": str(task.trigger_rule.value if hasattr(task.trigger_rule, "value") else task.trigger_rule),
+                "pool": task.pool,
+                "pool_slots": task.pool_slots,
+                "queue": task.queue,
+                "priority_weight": task.priority_weight,
+                "depends_on_past": task.depends_on_past,
+                "max_active_tis_per_dag": task.max_active_tis_per_dag,
             }
         out["dags"][dag_id] = {
             "schedule": schedule if isinstance(schedule, str) or schedule is None else str(schedule),
@@ -44,6 +51,8 @@ def main(folder: str, out_file: str) -> None:
             "catchup": dag.catchup,
             "tags": sorted(dag.tags or []),
             "max_active_runs": dag.max_active_runs,
+            "max_active_tasks": dag.max_active_tasks,
+            "dagrun_timeout": seconds(dag.dagrun_timeout),
             "params": {k: dag.params[k] for k in sorted(dag.params.keys())},
             "description": dag.description,
             "tasks": tasks,

@@ -62,6 +62,14 @@ export function expectedTasks(ir: Pipeline) {
           max_retry_delay: o.maxRetryDelay,
           execution_timeout: o.executionTimeout,
           operator: t.kind === "python" ? "PythonOperator" : "BashOperator",
+          // Airflow's own defaults where the IR sets nothing.
+          trigger_rule: o.triggerRule ?? "all_success",
+          pool: o.pool ?? "default_pool",
+          pool_slots: o.poolSlots ?? 1,
+          queue: o.queue ?? "default",
+          priority_weight: o.priorityWeight ?? 1,
+          depends_on_past: o.dependsOnPast ?? false,
+          max_active_tis_per_dag: o.maxActiveTisPerDag,
         },
       ];
     }),

@@ -46,6 +46,8 @@ function ir(tasks: Task[], extra: Partial<Pipeline> = {}): Pipeline {
     tags: [],
     owner: null,
     maxActiveRuns: null,
+    maxActiveTasks: null,
+    dagrunTimeout: null,
     params: {},
     defaults: { ...EMPTY_TASK_OPTIONS },
     tasks,

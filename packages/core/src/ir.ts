@@ -38,6 +38,24 @@ export const valueSchema: z.ZodType<Value> = z.lazy(() =>
   ]),
 );
 
+/** Airflow 3's TriggerRule values (airflow/task/trigger_rule.py). */
+export const TRIGGER_RULES = [
+  "all_success",
+  "all_failed",
+  "all_done",
+  "all_done_min_one_success",
+  "all_done_setup_success",
+  "one_success",
+  "one_failed",
+  "one_done",
+  "none_failed",
+  "none_skipped",
+  "none_failed_min_one_success",
+  "always",
+  "all_skipped",
+] as const;
+export type TriggerRule = (typeof TRIGGER_RULES)[number];
+
 /** Durations are whole seconds: every engine mlgen targets stores them that way. */
 const seconds = z.number().int().nonnegative();
 
@@ -48,6 +66,16 @@ export const taskOptionsSchema = z.strictObject({
   retryExponentialBackoff: z.number().nonnegative().nullable(),
   maxRetryDelay: seconds.nullable(),
   executionTimeout: seconds.nullable(),
+  /** When the task runs given its upstream states (Airflow's TriggerRule values). */
+  triggerRule: z.enum(TRIGGER_RULES).nullable(),
+  pool: z.string().nullable(),
+  poolSlots: z.number().int().positive().nullable(),
+  queue: z.string().nullable(),
+  priorityWeight: z.number().int().nullable(),
+  /** Wait for this task's previous run to have succeeded. */
+  dependsOnPast: z.boolean().nullable(),
+  /** At most this many instances of the task at once, across all runs. */
+  maxActiveTisPerDag: z.number().int().positive().nullable(),
 });
 export type TaskOptions = z.infer<typeof taskOptionsSchema>;
 
@@ -120,6 +148,10 @@ export const pipelineSchema = z.strictObject({
   tags: z.array(z.string()),
   owner: z.string().nullable(),
   maxActiveRuns: z.number().int().positive().nullable(),
+  /** Most task instances of this pipeline running at once, across runs. */
+  maxActiveTasks: z.number().int().positive().nullable(),
+  /** A run still going after this long is failed. */
+  dagrunTimeout: seconds.nullable(),
   params: z.record(z.string(), paramSchema),
   defaults: taskOptionsSchema,
   tasks: z.array(taskSchema),
@@ -132,21 +164,23 @@ export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   retryExponentialBackoff: null,
   maxRetryDelay: null,
   executionTimeout: null,
+  triggerRule: null,
+  pool: null,
+  poolSlots: null,
+  queue: null,
+  priorityWeight: null,
+  dependsOnPast: null,
+  maxActiveTisPerDag: null,
 });
 
 /** Task options after applying pipeline defaults (task value wins). */
 export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
-  const d = pipeline.defaults;
-  const o = task.options;
-  return {
-    retries: o.retries ?? d.retries,
-    retryDelay: o.retryDelay ?? d.retryDelay,
-    retryExponentialBackoff: o.retryExponentialBackoff ?? d.retryExponentialBackoff,
-    maxRetryDelay: o.maxRetryDelay ?? d.maxRetryDelay,
-    executionTimeout: o.executionTimeout ?? d.executionTimeout,
-  };
+  const out = { ...EMPTY_TASK_OPTIONS } as Record<keyof TaskOptions, unknown>;
+  for (const key of Object.keys(EMPTY_TASK_OPTIONS) as (keyof TaskOptions)[]) {
+    out[key] = task.options[key] ?? pipeline.defaults[key];
+  }
+  return out as TaskOptions;
 }
-
 /** Every ref inside a value, depth first, in source order. */
 export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
   switch (value.kind) {

@@ -33,6 +33,8 @@ export function samplePipeline(
     tags: [],
     owner: null,
     maxActiveRuns: null,
+    maxActiveTasks: null,
+    dagrunTimeout: null,
     params: {},
     defaults: { ...EMPTY_TASK_OPTIONS },
     tasks,

@@ -1,3 +1,4 @@
+export type { TriggerRule } from "@mlgen/core";
 export { type Duration, days, hours, minutes, seconds } from "./duration.js";
 export {
   type BashTaskSpec,

@@ -14,6 +14,7 @@ import {
   type SourceLocation,
   type Task,
   type TaskOptions,
+  type TriggerRule,
   taskKey,
   type Value,
   withNativeStackTrace,
@@ -72,6 +73,19 @@ export interface TaskOptionsInput {
   readonly maxRetryDelay?: Duration;
   /** Airflow fails the try when it runs longer than this. */
   readonly executionTimeout?: Duration;
+  /** When the task runs given its upstream states. Default Airflow's `all_success`. */
+  readonly triggerRule?: TriggerRule;
+  /** An Airflow pool that limits how many such tasks run at once. */
+  readonly pool?: string;
+  /** Slots of the pool this task takes. Default 1. */
+  readonly poolSlots?: number;
+  /** Executor queue (CeleryExecutor queues, for example). */
+  readonly queue?: string;
+  readonly priorityWeight?: number;
+  /** Run only when this task succeeded in the previous run. Default false. */
+  readonly dependsOnPast?: boolean;
+  /** At most this many instances of the task at once, across runs. */
+  readonly maxActiveTisPerDag?: number;
 }
 
 export interface MlflowOptions {
@@ -133,6 +147,10 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   readonly description?: string;
   readonly owner?: string;
   readonly maxActiveRuns?: number;
+  /** Most task instances of this pipeline running at once, across runs. */
+  readonly maxActiveTasks?: number;
+  /** Fail a run still going after this long. */
+  readonly dagrunTimeout?: Duration;
   /** Run-time parameters with defaults; a trigger may override them. */
   readonly params?: P;
   readonly defaults?: TaskOptionsInput;
@@ -192,19 +210,21 @@ function recordSite(
 }
 
 function taskOptions(spec: TaskOptionsInput): TaskOptions {
+  const backoff = spec.retryExponentialBackoff;
   return {
     retries: spec.retries ?? null,
     retryDelay: spec.retryDelay ? toSeconds(spec.retryDelay) : null,
     retryExponentialBackoff:
-      spec.retryExponentialBackoff === undefined
-        ? null
-        : spec.retryExponentialBackoff === true
-          ? 2
-          : spec.retryExponentialBackoff === false
-            ? 0
-            : spec.retryExponentialBackoff,
+      backoff === undefined ? null : backoff === true ? 2 : backoff === false ? 0 : backoff,
     maxRetryDelay: spec.maxRetryDelay ? toSeconds(spec.maxRetryDelay) : null,
     executionTimeout: spec.executionTimeout ? toSeconds(spec.executionTimeout) : null,
+    triggerRule: spec.triggerRule ?? null,
+    pool: spec.pool ?? null,
+    poolSlots: spec.poolSlots ?? null,
+    queue: spec.queue ?? null,
+    priorityWeight: spec.priorityWeight ?? null,
+    dependsOnPast: spec.dependsOnPast ?? null,
+    maxActiveTisPerDag: spec.maxActiveTisPerDag ?? null,
   };
 }
 
@@ -416,6 +436,8 @@ export function pipeline<
     tags: [...(options.tags ?? [])],
     owner: options.owner ?? null,
     maxActiveRuns: options.maxActiveRuns ?? null,
+    maxActiveTasks: options.maxActiveTasks ?? null,
+    dagrunTimeout: options.dagrunTimeout ? toSeconds(options.dagrunTimeout) : null,
     params: paramsIr,
     defaults: options.defaults ? taskOptions(options.defaults) : { ...EMPTY_TASK_OPTIONS },
     tasks,

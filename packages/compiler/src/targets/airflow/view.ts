@@ -116,20 +116,26 @@ export function startDate(text: string): PyCode {
 
 function optionKwargs(options: TaskOptions): Kwarg[] {
   const out: Kwarg[] = [];
-  if (options.retries !== null) out.push(kw("retries", new PyCode(String(options.retries))));
-  if (options.retryDelay !== null) out.push(kw("retry_delay", timedelta(options.retryDelay)));
-  if (options.retryExponentialBackoff !== null) {
+  const o = options;
+  if (o.retries !== null) out.push(kw("retries", py`${o.retries}`));
+  if (o.retryDelay !== null) out.push(kw("retry_delay", timedelta(o.retryDelay)));
+  if (o.retryExponentialBackoff !== null) {
     // Airflow 3 reads this as the multiplier (0 = constant delay), not as a flag.
-    const m = options.retryExponentialBackoff;
+    const m = o.retryExponentialBackoff;
     out.push(
       kw("retry_exponential_backoff", new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))),
     );
   }
-  if (options.maxRetryDelay !== null)
-    out.push(kw("max_retry_delay", timedelta(options.maxRetryDelay)));
-  if (options.executionTimeout !== null) {
-    out.push(kw("execution_timeout", timedelta(options.executionTimeout)));
-  }
+  if (o.maxRetryDelay !== null) out.push(kw("max_retry_delay", timedelta(o.maxRetryDelay)));
+  if (o.executionTimeout !== null) out.push(kw("execution_timeout", timedelta(o.executionTimeout)));
+  if (o.triggerRule !== null) out.push(kw("trigger_rule", py`${o.triggerRule}`));
+  if (o.pool !== null) out.push(kw("pool", py`${o.pool}`));
+  if (o.poolSlots !== null) out.push(kw("pool_slots", py`${o.poolSlots}`));
+  if (o.queue !== null) out.push(kw("queue", py`${o.queue}`));
+  if (o.priorityWeight !== null) out.push(kw("priority_weight", py`${o.priorityWeight}`));
+  if (o.dependsOnPast !== null) out.push(kw("depends_on_past", py`${o.dependsOnPast}`));
+  if (o.maxActiveTisPerDag !== null)
+    out.push(kw("max_active_tis_per_dag", py`${o.maxActiveTisPerDag}`));
   return out;
 }
 
@@ -386,19 +392,11 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
     }
     // Only what differs from default_args is repeated on the task.
     const own = effectiveOptions(ir, task);
-    const d = ir.defaults;
-    kwargs.push(
-      ...optionKwargs({
-        retries: own.retries !== d.retries ? own.retries : null,
-        retryDelay: own.retryDelay !== d.retryDelay ? own.retryDelay : null,
-        retryExponentialBackoff:
-          own.retryExponentialBackoff !== d.retryExponentialBackoff
-            ? own.retryExponentialBackoff
-            : null,
-        maxRetryDelay: own.maxRetryDelay !== d.maxRetryDelay ? own.maxRetryDelay : null,
-        executionTimeout: own.executionTimeout !== d.executionTimeout ? own.executionTimeout : null,
-      }),
-    );
+    const differing = { ...own } as Record<keyof TaskOptions, unknown>;
+    for (const key of Object.keys(own) as (keyof TaskOptions)[]) {
+      if (own[key] === ir.defaults[key]) differing[key] = null;
+    }
+    kwargs.push(...optionKwargs(differing as TaskOptions));
     return { ref, operator, kwargs, callable };
   });
 
@@ -430,6 +428,8 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   if (ir.startDate !== null) dagKwargs.push(kw("start_date", startDate(ir.startDate)));
   dagKwargs.push(kw("catchup", py`${ir.catchup}`));
   if (ir.maxActiveRuns !== null) dagKwargs.push(kw("max_active_runs", py`${ir.maxActiveRuns}`));
+  if (ir.maxActiveTasks !== null) dagKwargs.push(kw("max_active_tasks", py`${ir.maxActiveTasks}`));
+  if (ir.dagrunTimeout !== null) dagKwargs.push(kw("dagrun_timeout", timedelta(ir.dagrunTimeout)));
   if (ir.tags.length) dagKwargs.push(kw("tags", py`${ir.tags}`));
   const params = Object.entries(ir.params);
   if (params.length) {
@@ -448,6 +448,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   if (usesMlflow) stdlib.push("import contextlib");
   if (
     defaultArgs.some((a) => a.value.text.startsWith("datetime.")) ||
+    dagKwargs.some((a) => a.value.text.startsWith("datetime.")) ||
     tasks.some((t) => t.kwargs.some((a) => a.value.text.startsWith("datetime.")))
   ) {
     stdlib.push("import datetime");
