@@ -181,7 +181,7 @@ with DAG(
     )
     report = BashOperator(
         task_id="report",
-        bash_command="echo \"training run finished for {{ ds }}: $MODEL_URI\"",
+        bash_command='echo "training run finished for {{ ds }}: $MODEL_URI"',
         env={"MODEL_URI": "{{ ti.xcom_pull(task_ids='train_model', key='model_uri') }}"},
         append_env=True,
     )

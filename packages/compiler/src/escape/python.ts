@@ -43,9 +43,19 @@ function needsEscape(code: number): boolean {
  * readable; control characters, line separators and lone surrogates become escapes.
  */
 export function pyString(s: string): string {
-  let out = '"';
+  // Double quotes, as ruff format writes them, unless only single quotes avoid escapes.
+  const quote = s.includes('"') && !s.includes("'") ? "'" : '"';
+  return `${quote}${escapeBody(s, quote)}${quote}`;
+}
+
+function escapeBody(s: string, quote: "'" | '"'): string {
+  let out = "";
   for (let i = 0; i < s.length; i++) {
     const ch = s[i] as string;
+    if (ch === '"' && quote === "'") {
+      out += ch;
+      continue;
+    }
     const named = NAMED_ESCAPES[ch];
     if (named) {
       out += named;
@@ -63,7 +73,7 @@ export function pyString(s: string): string {
     if (needsEscape(code)) out += code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
     else out += ch;
   }
-  return `${out}"`;
+  return out;
 }
 
 export type JsonValue =
@@ -99,8 +109,7 @@ export function pyDocstring(s: string): string {
 /** A `#` comment line's text: anything that could end the line or hide text is escaped. */
 export function pyComment(s: string): string {
   // `coding:` / `coding=` on line 1 or 2 would declare the file's encoding (PEP 263).
-  return pyString(s)
-    .slice(1, -1)
+  return escapeBody(s, '"')
     .replace(/\\"/g, '"')
     .replace(/coding([:=])/g, (_m, sep: string) => `coding\\x${sep === ":" ? "3a" : "3d"}`);
 }
