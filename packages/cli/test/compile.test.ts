@@ -104,6 +104,15 @@ describe("mlgen compile", () => {
     expect(proj.read("build/dags/demo.py")).toContain('dag_id="demo"');
   });
 
+  it("loads config and pipelines from a CommonJS package (no \"type\": \"module\")", async () => {
+    const proj = base();
+    proj.write("package.json", '{ "name": "cjs-project" }\n');
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(proj.read("dags/demo.py")).toContain('dag_id="demo"');
+  });
+
   it("rejects two files that define the same pipeline id", async () => {
     const proj = base();
     proj.write("pipelines/copy.pipeline.ts", pipelineSource());

@@ -59,6 +59,15 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
   let exported: unknown;
   try {
     exported = (await importModule(file)).default;
+    // The same CommonJS interop as for pipelines: `export default` lands at default.default.
+    if (
+      exported &&
+      typeof exported === "object" &&
+      "default" in exported &&
+      !("pipelines" in exported)
+    ) {
+      exported = (exported as { default: unknown }).default;
+    }
   } catch (e) {
     const loc = frameIn(e, file, io.cwd);
     throw new CliError(
@@ -152,6 +161,12 @@ async function loadPipelines(
       );
       continue;
     }
+    // A module that tsx loaded as CommonJS (no "type": "module" nearby) has its ESM exports
+    // one level down, under `default`.
+    const inner = mod.default;
+    if (inner && typeof inner === "object" && !isPipelineDefinition(inner) && "default" in inner) {
+      mod = inner as Record<string, unknown>;
+    }
     const definitions = Object.keys(mod)
       .sort((a, b) => (a === "default" ? -1 : b === "default" ? 1 : a.localeCompare(b)))
       .map((k) => mod[k])
@@ -236,6 +251,7 @@ export async function compileCommand(
   const loaded = await loadPipelines(paths, root, report);
 
   const emitted = new Map<string, { content: string; from: string }>();
+  const shipped = new Map<string, EmittedFile[]>();
   const ids = new Map<string, string>();
   let pipelines = 0;
   for (const { file, definitions } of loaded) {
@@ -273,11 +289,24 @@ export async function compileCommand(
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);
       if (!lowered.ok) continue;
-      const pythonFiles: EmittedFile[] = [];
+      // One read per top-level folder, however many modules and pipelines share it.
+      const pythonFiles = new Map<string, EmittedFile>();
       for (const module of [...modules.keys()].sort()) {
-        pythonFiles.push(...(await shippedPythonFiles(root, module)));
+        const top = module.includes("/") ? (module.split("/")[0] ?? module) : module;
+        let files = shipped.get(top);
+        if (!files) {
+          files = await shippedPythonFiles(root, module);
+          shipped.set(top, files);
+        }
+        for (const f of files) pythonFiles.set(f.path, f);
       }
-      const input = { ir: lowered.ir, hash: lowered.hash, sourceFile, sourceMap, pythonFiles };
+      const input = {
+        ir: lowered.ir,
+        hash: lowered.hash,
+        sourceFile,
+        sourceMap,
+        pythonFiles: [...pythonFiles.values()],
+      };
       const targetProblems = target.validate(input);
       diagnostics.push(...targetProblems);
       if (hasErrors(targetProblems)) continue;

@@ -1,6 +1,6 @@
-import { diagnostic, type Pipeline, taskKey, topologicalOrder } from "@mlgen/core";
+import { diagnostic, type Pipeline, topologicalOrder } from "@mlgen/core";
 import { checkSchedule } from "./check-schedule.js";
-import type { PassContext } from "./context.js";
+import { type PassContext, taskPlace } from "./context.js";
 
 /** Airflow's KEY_REGEX restricted to ASCII, and its 250-character limit. */
 const AIRFLOW_ID = /^[A-Za-z0-9_.-]+$/;
@@ -18,7 +18,6 @@ export function airflowIdProblem(id: string): string | null {
 
 /** Ids, duplicates, dangling `.after()` edges, names that must be Python identifiers, cycles. */
 export function checkGraph(ir: Pipeline, ctx: PassContext): void {
-  const at = (id: string) => ctx.sourceMap[taskKey(id)];
   const idProblem = airflowIdProblem(ir.id);
   if (idProblem) {
     ctx.report(
@@ -32,7 +31,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   checkSchedule(ir, ctx);
   const seen = new Set<string>();
   for (const task of ir.tasks) {
-    const place = { pipeline: ir.id, task: task.id, location: at(task.id) };
+    const place = taskPlace(ctx, ir.id, task.id);
     const problem = airflowIdProblem(task.id);
     if (problem) {
       ctx.report(diagnostic("MLG1006", { what: "task id", id: task.id, reason: problem }, place));
@@ -69,7 +68,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
           diagnostic(
             "MLG1004",
             { where: `task '${task.id}' (.after)`, task: up, pipeline: ir.id },
-            { pipeline: ir.id, task: task.id, location: at(task.id) },
+            taskPlace(ctx, ir.id, task.id),
           ),
         );
       }
@@ -80,11 +79,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   if (result.cycle) {
     const first = result.cycle[0] ?? "";
     ctx.report(
-      diagnostic(
-        "MLG1002",
-        { cycle: result.cycle.join(" -> ") },
-        { pipeline: ir.id, task: first, location: at(first) },
-      ),
+      diagnostic("MLG1002", { cycle: result.cycle.join(" -> ") }, taskPlace(ctx, ir.id, first)),
     );
   }
 }

@@ -1,6 +1,6 @@
-import { diagnostic, type Pipeline, taskKey } from "@mlgen/core";
+import { diagnostic, type Pipeline } from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
-import type { PassContext } from "./context.js";
+import { type PassContext, taskPlace } from "./context.js";
 
 /** Module paths must be importable: relative, `.py`, every segment a Python identifier. */
 const MODULE_PATH = /^(?:[A-Za-z_][A-Za-z0-9_]*\/)*[A-Za-z_][A-Za-z0-9_]*\.py$/;
@@ -26,7 +26,7 @@ export function checkModules(
 ): void {
   for (const task of ir.tasks) {
     if (task.kind !== "python" || !task.function) continue;
-    const place = { pipeline: ir.id, task: task.id, location: ctx.sourceMap[taskKey(task.id)] };
+    const place = taskPlace(ctx, ir.id, task.id);
     const args = { module: task.module, task: task.id, function: task.function };
     const segments = task.module.replace(/\.py$/, "").split("/");
     if (!MODULE_PATH.test(task.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {

@@ -1,7 +1,21 @@
-import type { Diagnostic, SourceMap } from "@mlgen/core";
+import { type Diagnostic, type DiagnosticPlace, type SourceMap, taskKey } from "@mlgen/core";
 
 /** What every pass may read besides the IR. Passes report through `report`, never throw. */
 export interface PassContext {
   readonly sourceMap: SourceMap;
   readonly report: (d: Diagnostic) => void;
+}
+
+/**
+ * Where a diagnostic about a task points. The location is looked up only when a diagnostic
+ * reads it: resolving a call site formats a stack, which no pass should pay for per task.
+ */
+export function taskPlace(ctx: PassContext, pipeline: string, task: string): DiagnosticPlace {
+  return {
+    pipeline,
+    task,
+    get location() {
+      return ctx.sourceMap[taskKey(task)];
+    },
+  };
 }

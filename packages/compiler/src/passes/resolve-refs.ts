@@ -2,12 +2,11 @@ import {
   diagnostic,
   type Pipeline,
   refsIn,
-  taskKey,
   taskOutputs,
   taskValues,
   type Value,
 } from "@mlgen/core";
-import type { PassContext } from "./context.js";
+import { type PassContext, taskPlace } from "./context.js";
 
 function visit(value: Value, fn: (v: Value) => void): void {
   fn(value);
@@ -20,7 +19,7 @@ function visit(value: Value, fn: (v: Value) => void): void {
 export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
   const tasks = new Map(ir.tasks.map((t) => [t.id, t]));
   for (const task of ir.tasks) {
-    const place = { pipeline: ir.id, task: task.id, location: ctx.sourceMap[taskKey(task.id)] };
+    const place = taskPlace(ctx, ir.id, task.id);
     for (const [path, value] of taskValues(task)) {
       const where = `task '${task.id}' ${path}`;
       for (const ref of refsIn(value)) {
