@@ -104,7 +104,7 @@ describe("mlgen compile", () => {
     expect(proj.read("build/dags/demo.py")).toContain('dag_id="demo"');
   });
 
-  it("loads config and pipelines from a CommonJS package (no \"type\": \"module\")", async () => {
+  it('loads config and pipelines from a CommonJS package (no "type": "module")', async () => {
     const proj = base();
     proj.write("package.json", '{ "name": "cjs-project" }\n');
     const { code, stderr } = await proj.mlgen("compile");
