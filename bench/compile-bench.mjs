@@ -33,7 +33,8 @@ const DIST = {
   view: join(ROOT, "packages", "compiler", "dist", "targets", "airflow", "view.js"),
 };
 const GENERATOR = join(ROOT, "bench", "generate-pipeline.mjs");
-const VENV_PYTHON = join(ROOT, ".venv-engines", "bin", "python");
+/** The peer's Python; MLGEN_BENCH_PYTHON points it at another environment with Airflow. */
+const VENV_PYTHON = process.env.MLGEN_BENCH_PYTHON ?? join(ROOT, ".venv-engines", "bin", "python");
 const EXAMPLES = ["iris-quickstart", "training-pipeline"];
 const START = "<!-- results:start -->";
 const END = "<!-- results:end -->";
@@ -41,7 +42,7 @@ const END = "<!-- results:end -->";
 /** Pipeline sizes for the in-process timings: warm-up runs, then measured runs (median). */
 const SIZES = [
   { n: 10, warmup: 20, runs: 30 },
-  { n: 1000, warmup: 5, runs: 10 },
+  { n: 1000, warmup: 10, runs: 20 },
   { n: 10000, warmup: 2, runs: 4 },
 ];
 const MEMORY_N = 10000;
@@ -134,7 +135,10 @@ function breakdownOnce(lib, n, modules) {
   step("checkGraph", () => compiler.checkGraph(withDeps, ctx));
   step("checkModules", () => compiler.checkModules(withDeps, modules, ctx));
   const ir = step("orderTasks (incl. canonicalize)", () => compiler.orderTasks(withDeps));
-  const hash = step("hashIR (canonicalize + JSON + sha256)", () => core.hashIR(ir));
+  // compile.ts hashes the already-canonical IR with hashCanonicalIR where core has it.
+  const hash = core.hashCanonicalIR
+    ? step("hashCanonicalIR (JSON + sha256)", () => core.hashCanonicalIR(ir))
+    : step("hashIR (canonicalize + JSON + sha256)", () => core.hashIR(ir));
   step("emit: dagView", () => view.dagView(ir, hash, "pipelines/bench.pipeline.ts"));
   step("emit: renderDag (dagView + template + blank-line fixup)", () =>
     compiler.renderDag({
@@ -623,8 +627,12 @@ async function main() {
 
     // 6. Markdown.
     const md = [];
+    const loadEnd = os.loadavg();
+    // The load at the end includes this benchmark's own processes; only the start says "busy".
+    const busy = Number(info.load.split(" ")[0]) >= info.nproc / 2;
     md.push(
-      `- **Run:** ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${((now() - started) / 1000).toFixed(0)} s in all; load average at start ${info.load}`,
+      `- **Run:** ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${((now() - started) / 1000).toFixed(0)} s in all; ` +
+        `load average (1/5/15 min) ${info.load} at start, ${loadEnd.map((x) => x.toFixed(2)).join(" ")} at the end (this benchmark included)`,
     );
     md.push(
       `- **Machine:** ${info.nproc} CPUs (nproc; ${info.cpu}), ${info.memGb} GB RAM, ${info.os}`,
@@ -633,6 +641,12 @@ async function main() {
       `- **Software:** Node ${info.node}, mlgen ${info.mlgen} (commit ${info.commit})` +
         (peer.airflow ? `, Airflow ${peer.airflow} on Python ${peer.python}` : ", Airflow not run"),
     );
+    if (busy) {
+      md.push("");
+      md.push(
+        `**Warning: the machine was busy when this run started (1-minute load average ≥ ${info.nproc / 2} on ${info.nproc} CPUs); timings are inflated and noisy.**`,
+      );
+    }
     md.push("");
     md.push("### Targets");
     md.push("");
@@ -747,6 +761,7 @@ async function main() {
       log(`!!! PEER SKIPPED: ${peer.skipped}`);
       log("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
     }
+    if (busy) log("WARNING: the machine was busy when this run started; timings are inflated");
     for (const [what, , got, ok] of targets) log(`${pass(ok)}  ${what}: ${got}`);
     if (!peer.skipped) {
       log(
