@@ -84,6 +84,7 @@ export interface InspectedTask {
   execution_timeout: number | null;
   owner: string;
   trigger_rule: string;
+  group: string | null;
   pool: string;
   pool_slots: number;
   queue: string;

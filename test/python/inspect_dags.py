@@ -37,6 +37,7 @@ def main(folder: str, out_file: str) -> None:
                 "max_retry_delay": seconds(task.max_retry_delay),
                 "execution_timeout": seconds(task.execution_timeout),
                 "owner": task.owner,
+                "group": task.task_group.group_id if task.task_group and task.task_group.group_id else None,
                 "trigger_rule": str(task.trigger_rule.value if hasattr(task.trigger_rule, "value") else task.trigger_rule),
                 "pool": task.pool,
                 "pool_slots": task.pool_slots,

@@ -62,6 +62,7 @@ export function expectedTasks(ir: Pipeline) {
           max_retry_delay: o.maxRetryDelay,
           execution_timeout: o.executionTimeout,
           operator: t.kind === "python" ? "PythonOperator" : "BashOperator",
+          group: t.group,
           // Airflow's own defaults where the IR sets nothing.
           trigger_rule: o.triggerRule ?? "all_success",
           pool: o.pool ?? "default_pool",

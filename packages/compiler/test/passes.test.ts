@@ -23,6 +23,7 @@ function py(id: string, extra: Partial<Extract<Task, { kind: "python" }>> = {}):
   return {
     kind: "python",
     id,
+    group: null,
     after: [],
     upstream: [],
     options: { ...EMPTY_TASK_OPTIONS },
@@ -48,6 +49,7 @@ function ir(tasks: Task[], extra: Partial<Pipeline> = {}): Pipeline {
     maxActiveRuns: null,
     maxActiveTasks: null,
     dagrunTimeout: null,
+    groups: {},
     params: {},
     defaults: { ...EMPTY_TASK_OPTIONS },
     tasks,
@@ -112,6 +114,38 @@ describe("inferDependencies", () => {
   });
 });
 
+describe("inferDependencies with task groups", () => {
+  it("a group in .after() stands for its last tasks; group.after() feeds its first tasks", () => {
+    const g = (id: string, parent: string | null, after: string[] = []) => ({
+      kind: "group" as const,
+      id,
+      parent,
+      tooltip: null,
+      after,
+      options: { ...EMPTY_TASK_OPTIONS },
+    });
+    const out = inferDependencies(
+      ir(
+        [
+          py("start"),
+          py("fe.a", { group: "fe" }),
+          py("fe.b", { group: "fe", after: ["fe.a"] }),
+          py("fe.in.c", { group: "fe.in" }),
+          py("end", { after: ["fe"] }),
+        ],
+        { groups: { fe: g("fe", null, ["start"]), "fe.in": g("fe.in", "fe") } },
+      ),
+    );
+    expect(Object.fromEntries(out.tasks.map((t) => [t.id, t.upstream]))).toEqual({
+      start: [],
+      "fe.a": ["start"],
+      "fe.b": ["fe.a"],
+      "fe.in.c": ["start"],
+      end: ["fe.b", "fe.in.c"],
+    });
+  });
+});
+
 describe("resolveRefs", () => {
   const cases: [string, { given: Pipeline; want: string[] }][] = [
     [
@@ -152,6 +186,7 @@ describe("resolveRefs", () => {
           {
             kind: "bash",
             id: "b",
+            group: null,
             after: [],
             upstream: [],
             options: { ...EMPTY_TASK_OPTIONS },

@@ -87,8 +87,11 @@ export const mlflowSchema = z.strictObject({
 export type MlflowTracking = z.infer<typeof mlflowSchema>;
 
 const taskBase = {
+  /** Full id: a task in group `features` has id `features.scale`, as Airflow names it. */
   id: z.string(),
-  /** Order-only upstream edges from `.after()`; data edges are derived from refs. */
+  /** Full id of the innermost task group holding the task, or null. */
+  group: z.string().nullable(),
+  /** Order-only upstream edges from `.after()` (task or group ids); data edges come from refs. */
   after: z.array(z.string()),
   /** Filled by the inferDependencies pass: every upstream task id, sorted. */
   upstream: z.array(z.string()),
@@ -127,6 +130,19 @@ export const scheduleSchema = z.discriminatedUnion("kind", [
 ]);
 export type Schedule = z.infer<typeof scheduleSchema>;
 
+/** A TaskGroup: its tasks' ids carry its id as a prefix; its options are defaults for them. */
+export const groupSchema = z.strictObject({
+  kind: z.literal("group"),
+  /** Full id, e.g. `features` or `features.scaling`. */
+  id: z.string(),
+  parent: z.string().nullable(),
+  tooltip: z.string().nullable(),
+  /** `.after()` on the group: these run before the group's first tasks. */
+  after: z.array(z.string()),
+  options: taskOptionsSchema,
+});
+export type Group = z.infer<typeof groupSchema>;
+
 export const PARAM_TYPES = ["string", "integer", "number", "boolean"] as const;
 export const paramSchema = z.strictObject({
   kind: z.literal("param"),
@@ -154,6 +170,10 @@ export const pipelineSchema = z.strictObject({
   dagrunTimeout: seconds.nullable(),
   params: z.record(z.string(), paramSchema),
   defaults: taskOptionsSchema,
+  groups: z.record(
+    z.string(),
+    z.lazy(() => groupSchema),
+  ),
   tasks: z.array(taskSchema),
 });
 export type Pipeline = z.infer<typeof pipelineSchema>;
@@ -175,13 +195,28 @@ export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
 
 /** Task options after applying pipeline defaults (task value wins). */
 export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
+  return resolveOptions(pipeline, task.group, task.options);
+}
+
+/** Options given at `own`, then each enclosing group outwards, then the pipeline defaults. */
+export function resolveOptions(
+  pipeline: Pipeline,
+  group: string | null,
+  own: TaskOptions,
+): TaskOptions {
+  const layers: TaskOptions[] = [own];
+  for (let g = group; g !== null; g = pipeline.groups[g]?.parent ?? null) {
+    const node = pipeline.groups[g];
+    if (!node) break;
+    layers.push(node.options);
+  }
+  layers.push(pipeline.defaults);
   const out = { ...EMPTY_TASK_OPTIONS } as Record<keyof TaskOptions, unknown>;
   for (const key of Object.keys(EMPTY_TASK_OPTIONS) as (keyof TaskOptions)[]) {
-    out[key] = task.options[key] ?? pipeline.defaults[key];
+    out[key] = layers.find((l) => l[key] !== null)?.[key] ?? null;
   }
   return out as TaskOptions;
-}
-/** Every ref inside a value, depth first, in source order. */
+} /** Every ref inside a value, depth first, in source order. */
 export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
   switch (value.kind) {
     case "ref":

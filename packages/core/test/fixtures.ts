@@ -7,6 +7,7 @@ export function pythonTask(
   return {
     kind: "python",
     id,
+    group: null,
     after: [],
     upstream: [],
     options: { ...EMPTY_TASK_OPTIONS },
@@ -35,6 +36,7 @@ export function samplePipeline(
     maxActiveRuns: null,
     maxActiveTasks: null,
     dagrunTimeout: null,
+    groups: {},
     params: {},
     defaults: { ...EMPTY_TASK_OPTIONS },
     tasks,

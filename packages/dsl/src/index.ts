@@ -2,6 +2,7 @@ export type { TriggerRule } from "@mlgen/core";
 export { type Duration, days, hours, minutes, seconds } from "./duration.js";
 export {
   type BashTaskSpec,
+  type GroupSpec,
   isPipelineDefinition,
   type MlflowOptions,
   type Output,

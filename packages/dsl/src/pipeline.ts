@@ -4,6 +4,7 @@ import {
   type Diagnostic,
   diagnostic,
   EMPTY_TASK_OPTIONS,
+  type Group,
   IR_VERSION,
   type MlflowTracking,
   type OutputType,
@@ -164,6 +165,16 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
     spec: PythonTaskSpec<O>,
   ): PythonTaskHandle<O>;
   bash(id: string, spec: BashTaskSpec): TaskHandle;
+  /**
+   * A task group (Airflow TaskGroup): its tasks get ids `group.task`, its `defaults` apply to
+   * them (over the pipeline's), and the returned handle orders the whole group with `.after()`.
+   */
+  group(id: string, spec: GroupSpec, body: (g: PipelineBuilder<P>) => void): TaskHandle;
+}
+
+export interface GroupSpec {
+  readonly tooltip?: string;
+  readonly defaults?: TaskOptionsInput;
 }
 
 /** Frames from the package's src/ (source-mapped) or dist/ are the DSL's own. */
@@ -336,94 +347,144 @@ export function pipeline<
     return out;
   };
 
-  const builder: PipelineBuilder<P> = {
-    params: paramHandles as ParamHandles<P>,
-    python<const O extends Outputs>(taskId: string, spec: PythonTaskSpec<O>) {
-      const site = callSite();
-      recordSite(sourceMap, taskKey(taskId), site);
-      const sep = spec.fn.lastIndexOf(":");
-      const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
-      const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
-      if (sep <= 0 || !fn) {
-        problems.push(
-          diagnostic(
-            "MLG1011",
-            {
-              what: `fn '${spec.fn}' of task '${taskId}'`,
-              reason: "it names no function",
-              hint: "write fn as 'path/to/module.py:function_name'",
-            },
-            { pipeline: id, task: taskId, location: site() },
-          ),
-        );
-      }
-      let mlflow: MlflowTracking | null = null;
-      if (spec.mlflow === true) {
-        mlflow = pipelineMlflow;
-        if (!mlflow) {
+  const groups: Record<string, Group> = {};
+
+  /** A builder whose tasks go into `groupId` (null: the pipeline itself), ids prefixed with it. */
+  const makeBuilder = (groupId: string | null): PipelineBuilder<P> => {
+    const full = (local: string) => (groupId === null ? local : `${groupId}.${local}`);
+    return {
+      params: paramHandles as ParamHandles<P>,
+      group(
+        localId: string,
+        spec: GroupSpec,
+        groupBody: (g: PipelineBuilder<P>) => void,
+      ): TaskHandle {
+        const groupFull = full(localId);
+        const site = callSite();
+        recordSite(sourceMap, `group:${groupFull}`, site);
+        if (groups[groupFull] || tasks.some((t) => t.id === groupFull)) {
+          problems.push(
+            diagnostic(
+              "MLG1001",
+              { id: groupFull },
+              { pipeline: id, task: groupFull, location: site() },
+            ),
+          );
+        }
+        const node: Group = {
+          kind: "group",
+          id: groupFull,
+          parent: groupId,
+          tooltip: spec.tooltip ?? null,
+          after: [],
+          options: taskOptions(spec.defaults ?? {}),
+        };
+        groups[groupFull] = node;
+        groupBody(makeBuilder(groupFull));
+        return {
+          id: groupFull,
+          after(...upstream: TaskHandle[]) {
+            (node.after as string[]).push(...upstream.map((t) => t.id));
+            return this;
+          },
+        };
+      },
+      python<const O extends Outputs>(localId: string, spec: PythonTaskSpec<O>) {
+        const taskId = full(localId);
+        const site = callSite();
+        recordSite(sourceMap, taskKey(taskId), site);
+        const sep = spec.fn.lastIndexOf(":");
+        const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
+        const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
+        if (sep <= 0 || !fn) {
           problems.push(
             diagnostic(
               "MLG1011",
               {
-                what: `mlflow setting of task '${taskId}'`,
-                reason: "`mlflow: true` needs `mlflow: { experiment }` on the pipeline",
-                hint: "add mlflow: { experiment: '...' } to the pipeline options, or give the task its own",
+                what: `fn '${spec.fn}' of task '${taskId}'`,
+                reason: "it names no function",
+                hint: "write fn as 'path/to/module.py:function_name'",
               },
               { pipeline: id, task: taskId, location: site() },
             ),
           );
         }
-      } else if (spec.mlflow) {
-        mlflow = mlflowTracking(spec.mlflow, taskId);
-      }
-      const outputs: Record<string, OutputType> = { ...(spec.outputs ?? {}) };
-      const node: PythonTask = {
-        kind: "python",
-        id: taskId,
-        after: [],
-        upstream: [],
-        options: taskOptions(spec),
-        module,
-        function: fn,
-        inputs: lowerInputs(taskId, spec.inputs, "inputs", site),
-        outputs,
-        mlflow,
-      };
-      tasks.push(node);
-      const out: Record<string, ValueHandle<unknown>> = {};
-      for (const [name, type] of Object.entries(outputs)) {
-        out[name] = refValue(taskId, name, type === "string");
-      }
-      // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
-      // hands back a ref, so resolveRefs can name the task and list the declared outputs.
-      const outProxy = new Proxy(out, {
-        get(target, prop) {
-          if (typeof prop !== "string" || prop in target || prop === "then" || prop === "toJSON") {
-            return Reflect.get(target, prop);
+        let mlflow: MlflowTracking | null = null;
+        if (spec.mlflow === true) {
+          mlflow = pipelineMlflow;
+          if (!mlflow) {
+            problems.push(
+              diagnostic(
+                "MLG1011",
+                {
+                  what: `mlflow setting of task '${taskId}'`,
+                  reason: "`mlflow: true` needs `mlflow: { experiment }` on the pipeline",
+                  hint: "add mlflow: { experiment: '...' } to the pipeline options, or give the task its own",
+                },
+                { pipeline: id, task: taskId, location: site() },
+              ),
+            );
           }
-          return refValue(taskId, prop, false);
-        },
-      });
-      return Object.assign(handle(node), { out: outProxy as OutputHandles<O> });
-    },
-    bash(taskId: string, spec: BashTaskSpec) {
-      const site = callSite();
-      recordSite(sourceMap, taskKey(taskId), site);
-      const node: BashTask = {
-        kind: "bash",
-        id: taskId,
-        after: [],
-        upstream: [],
-        options: taskOptions(spec),
-        command: spec.command,
-        env: lowerInputs(taskId, spec.env, "env", site),
-      };
-      tasks.push(node);
-      return handle(node);
-    },
+        } else if (spec.mlflow) {
+          mlflow = mlflowTracking(spec.mlflow, taskId);
+        }
+        const outputs: Record<string, OutputType> = { ...(spec.outputs ?? {}) };
+        const node: PythonTask = {
+          kind: "python",
+          id: taskId,
+          group: groupId,
+          after: [],
+          upstream: [],
+          options: taskOptions(spec),
+          module,
+          function: fn,
+          inputs: lowerInputs(taskId, spec.inputs, "inputs", site),
+          outputs,
+          mlflow,
+        };
+        tasks.push(node);
+        const out: Record<string, ValueHandle<unknown>> = {};
+        for (const [name, type] of Object.entries(outputs)) {
+          out[name] = refValue(taskId, name, type === "string");
+        }
+        // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
+        // hands back a ref, so resolveRefs can name the task and list the declared outputs.
+        const outProxy = new Proxy(out, {
+          get(target, prop) {
+            if (
+              typeof prop !== "string" ||
+              prop in target ||
+              prop === "then" ||
+              prop === "toJSON"
+            ) {
+              return Reflect.get(target, prop);
+            }
+            return refValue(taskId, prop, false);
+          },
+        });
+        return Object.assign(handle(node), { out: outProxy as OutputHandles<O> });
+      },
+      bash(localId: string, spec: BashTaskSpec) {
+        const taskId = full(localId);
+        const site = callSite();
+        recordSite(sourceMap, taskKey(taskId), site);
+        const node: BashTask = {
+          kind: "bash",
+          id: taskId,
+          group: groupId,
+          after: [],
+          upstream: [],
+          options: taskOptions(spec),
+          command: spec.command,
+          env: lowerInputs(taskId, spec.env, "env", site),
+        };
+        tasks.push(node);
+        return handle(node);
+      },
+    };
   };
 
-  body(builder);
+  body(makeBuilder(null));
 
   const ir: Pipeline = {
     kind: "pipeline",
@@ -440,6 +501,7 @@ export function pipeline<
     dagrunTimeout: options.dagrunTimeout ? toSeconds(options.dagrunTimeout) : null,
     params: paramsIr,
     defaults: options.defaults ? taskOptions(options.defaults) : { ...EMPTY_TASK_OPTIONS },
+    groups,
     tasks,
   };
   return { [PIPELINE]: true, ir, sourceMap, problems };

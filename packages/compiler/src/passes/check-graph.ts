@@ -61,9 +61,24 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       }
     }
   }
+  const known = new Set([...seen, ...Object.keys(ir.groups)]);
+  for (const [g, group] of Object.entries(ir.groups)) {
+    if (seen.has(g)) ctx.report(diagnostic("MLG1001", { id: g }, { pipeline: ir.id, task: g }));
+    for (const up of group.after) {
+      if (!known.has(up)) {
+        ctx.report(
+          diagnostic(
+            "MLG1004",
+            { where: `group '${g}' (.after)`, task: up, pipeline: ir.id },
+            { pipeline: ir.id },
+          ),
+        );
+      }
+    }
+  }
   for (const task of ir.tasks) {
     for (const up of task.after) {
-      if (!seen.has(up)) {
+      if (!known.has(up)) {
         ctx.report(
           diagnostic(
             "MLG1004",

@@ -1,10 +1,65 @@
 import { type Pipeline, refsIn, type Task, taskValues } from "@mlgen/core";
 
-/** `upstream` = order-only `.after()` edges plus every task whose output a value reads. */
+/** Every group a task is in, innermost first. */
+function enclosing(ir: Pipeline, task: Task): string[] {
+  const out: string[] = [];
+  for (let g = task.group; g !== null; g = ir.groups[g]?.parent ?? null) {
+    if (!ir.groups[g]) break;
+    out.push(g);
+  }
+  return out;
+}
+
+/**
+ * `upstream` = order-only `.after()` edges plus every task whose output a value reads. A group
+ * used in `.after()` stands for its last tasks (no downstream inside it), and `group.after(x)`
+ * puts x before the group's first tasks — what Airflow's `group >> task` and `x >> group` do.
+ */
 export function inferDependencies(ir: Pipeline): Pipeline {
-  const tasks = ir.tasks.map((task): Task => {
-    const up = new Set(task.after);
+  const ids = new Set(ir.tasks.map((t) => t.id));
+  const direct = new Map<string, Set<string>>();
+  for (const task of ir.tasks) {
+    const up = new Set(task.after.filter((a) => ids.has(a)));
     for (const [, value] of taskValues(task)) for (const ref of refsIn(value)) up.add(ref.task);
+    direct.set(task.id, up);
+  }
+  const members = new Map<string, Task[]>();
+  for (const task of ir.tasks) {
+    for (const g of enclosing(ir, task)) members.set(g, [...(members.get(g) ?? []), task]);
+  }
+  const ends = new Map<string, { roots: Set<string>; leaves: Set<string> }>();
+  const endsOf = (g: string) => {
+    let e = ends.get(g);
+    if (!e) {
+      const inside = new Set((members.get(g) ?? []).map((t) => t.id));
+      const hasUpInside = new Set<string>();
+      const hasDownInside = new Set<string>();
+      for (const id of inside) {
+        for (const up of direct.get(id) ?? []) {
+          if (inside.has(up)) {
+            hasUpInside.add(id);
+            hasDownInside.add(up);
+          }
+        }
+      }
+      e = {
+        roots: new Set([...inside].filter((id) => !hasUpInside.has(id))),
+        leaves: new Set([...inside].filter((id) => !hasDownInside.has(id))),
+      };
+      ends.set(g, e);
+    }
+    return e;
+  };
+  const expand = (item: string): string[] =>
+    ids.has(item) ? [item] : ir.groups[item] ? [...endsOf(item).leaves] : [];
+
+  const tasks = ir.tasks.map((task): Task => {
+    const up = new Set(direct.get(task.id));
+    for (const a of task.after) if (!ids.has(a)) for (const x of expand(a)) up.add(x);
+    for (const g of enclosing(ir, task)) {
+      if (!endsOf(g).roots.has(task.id)) continue;
+      for (const a of ir.groups[g]?.after ?? []) for (const x of expand(a)) up.add(x);
+    }
     up.delete(task.id);
     return { ...task, upstream: [...up].sort() };
   });

@@ -1,10 +1,12 @@
 import {
   assertNever,
   type BashTask,
+  EMPTY_TASK_OPTIONS,
   effectiveOptions,
   type MlflowTracking,
   type Pipeline,
   type PythonTask,
+  resolveOptions,
   type Task,
   type TaskOptions,
   type Value,
@@ -69,6 +71,17 @@ export interface TaskView {
   readonly callable: CallableView | null;
 }
 
+export interface GroupView {
+  /** `"features", tooltip="...", default_args={...}` */
+  readonly args: PyCode;
+  readonly body: NodeView[];
+}
+
+export interface NodeView {
+  readonly task: TaskView | null;
+  readonly group: GroupView | null;
+}
+
 export interface DagView {
   readonly headerSource: PyCode;
   readonly headerHash: PyCode;
@@ -84,6 +97,8 @@ export interface DagView {
   readonly dagKwargs: readonly Kwarg[];
   readonly usesTaskDict: boolean;
   readonly tasks: readonly TaskView[];
+  /** The tasks again, nested into TaskGroup blocks, in topological order. */
+  readonly body: readonly NodeView[];
   readonly edges: readonly PyCode[];
 }
 
@@ -343,7 +358,8 @@ function bashKwargs(task: BashTask, usesLiteral: { value: boolean }): Kwarg[] {
       }
       return `${pyString(k)}: ${pyString(text)}`;
     });
-    out.push(kw("env", dictCode(entries, 8)));
+    // Relative to the task block: the template indents the whole block.
+    out.push(kw("env", dictCode(entries, 4)));
     out.push(kw("append_env", new PyCode("True")));
   }
   return out;
@@ -354,8 +370,10 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   const namer = new Namer();
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
+  const localId = (task: Task) =>
+    task.group === null ? task.id : task.id.slice(task.group.length + 1);
   for (const task of ir.tasks) {
-    const name = namer.claim(task.id);
+    const name = namer.claim(localId(task));
     if (name) refs.set(task.id, new PyCode(name));
     else {
       usesTaskDict = true;
@@ -369,7 +387,8 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   const usesLiteral = { value: false };
   const tasks = ir.tasks.map((task: Task): TaskView => {
     const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
-    const kwargs: Kwarg[] = [kw("task_id", py`${task.id}`)];
+    // Inside a TaskGroup, Airflow prefixes the group id itself.
+    const kwargs: Kwarg[] = [kw("task_id", py`${localId(task)}`)];
     let callable: CallableView | null = null;
     let operator: PyCode;
     switch (task.kind) {
@@ -392,12 +411,47 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
     }
     // Only what differs from default_args is repeated on the task.
     const own = effectiveOptions(ir, task);
+    const inherited = resolveOptions(ir, task.group, EMPTY_TASK_OPTIONS);
     const differing = { ...own } as Record<keyof TaskOptions, unknown>;
     for (const key of Object.keys(own) as (keyof TaskOptions)[]) {
-      if (own[key] === ir.defaults[key]) differing[key] = null;
+      if (own[key] === inherited[key]) differing[key] = null;
     }
     kwargs.push(...optionKwargs(differing as TaskOptions));
     return { ref, operator, kwargs, callable };
+  });
+
+  // Tasks nest into their TaskGroup blocks; a group appears where its first task does.
+  const body: NodeView[] = [];
+  const groupViews = new Map<string, GroupView>();
+  const groupView = (gid: string): NodeView[] => {
+    const existing = groupViews.get(gid);
+    if (existing) return existing.body;
+    const g = ir.groups[gid];
+    const parentBody = g?.parent ? groupView(g.parent) : body;
+    const local = g?.parent ? gid.slice(g.parent.length + 1) : gid;
+    const args: PyCode[] = [py`${local}`];
+    if (g?.tooltip) args.push(py`tooltip=${g.tooltip}`);
+    const own = optionKwargs(g?.options ?? EMPTY_TASK_OPTIONS);
+    if (own.length) {
+      args.push(
+        new PyCode(
+          `default_args=${
+            dictCode(
+              own.map((k) => `${pyString(k.key.text)}: ${k.value.text}`),
+              4,
+            ).text
+          }`,
+        ),
+      );
+    }
+    const view: GroupView = { args: joinCode(args, ", "), body: [] };
+    groupViews.set(gid, view);
+    parentBody.push({ task: null, group: view });
+    return view.body;
+  };
+  ir.tasks.forEach((task, i) => {
+    const view = tasks[i] as TaskView;
+    (task.group === null ? body : groupView(task.group)).push({ task: view, group: null });
   });
 
   const edges = ir.tasks
@@ -467,6 +521,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   }
   const sdk = ["DAG"];
   if (params.length) sdk.push("Param");
+  if (Object.keys(ir.groups).length) sdk.push("TaskGroup");
   if (usesLiteral.value) sdk.push("literal");
   imports.push(new PyCode(`from airflow.sdk import ${sdk.join(", ")}`));
 
@@ -485,6 +540,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
     dagKwargs,
     usesTaskDict,
     tasks,
+    body,
     edges,
   };
 }
