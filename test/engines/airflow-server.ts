@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { airflowEnv, bin, freePort, runEngine, tempDir } from "./harness.js";
+import { airflowEnv, bin, freePort, groupAlive, killGroup, runEngine, tempDir } from "./harness.js";
 
 export interface StartAirflowOptions {
   /** Folder the dag-processor parses (`[core] dags_folder`). */
@@ -70,21 +70,6 @@ interface Component {
   readonly pid: number;
   readonly logFile: string;
   exited: boolean;
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {}
 }
 
 /** PIDs of live processes whose environment has this AIRFLOW_HOME (Linux /proc; else []). */

@@ -164,18 +164,12 @@ export async function startMlflow(dir: string): Promise<MlflowServer> {
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((ok) => child.once("exit", ok));
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {}
-    }, 10_000);
+    killGroup(pid, "SIGTERM");
+    const timer = setTimeout(() => killGroup(pid, "SIGKILL"), 10_000);
     await exited;
     clearTimeout(timer);
+    // The leader is gone; its workers share the group and must go too.
+    if (groupAlive(pid)) killGroup(pid, "SIGKILL");
   };
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
@@ -189,6 +183,22 @@ export async function startMlflow(dir: string): Promise<MlflowServer> {
   }
   await stop();
   throw new Error(`mlflow server not healthy after 120 s:\n${log.slice(-3000)}`);
+}
+
+/** Whether any process of the group led by `pid` is alive (tests spawn servers detached). */
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {}
 }
 
 export function isAlive(pid: number): boolean {

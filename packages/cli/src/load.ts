@@ -7,7 +7,13 @@ export async function importModule(file: string): Promise<Record<string, unknown
   // tsx inlines source maps; with them on, stack traces (and so diagnostics) point at .ts lines.
   process.setSourceMapsEnabled(true);
   const { tsImport } = await import("tsx/esm/api");
-  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  const ns = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  // In a package without "type": "module", tsx loads the file as CommonJS: the ESM exports
+  // then sit on `module.exports`, marked `__esModule`, under the namespace's `default`.
+  const cjs = ns.default as { __esModule?: unknown } | undefined;
+  if (cjs && typeof cjs === "object" && cjs.__esModule === true)
+    return cjs as Record<string, unknown>;
+  return ns;
 }
 
 /** The first stack frame inside `file`, to point a load error at the user's line. */

@@ -1,12 +1,12 @@
 import {
   type diagnostic,
   EMPTY_TASK_OPTIONS,
-  IR_VERSION,
   type Pipeline,
   type Task,
   type Value,
 } from "@mlgen/core";
 import { describe, expect, it } from "vitest";
+import { pythonTask, samplePipeline } from "../../core/test/fixtures.js";
 import {
   checkGraph,
   checkModules,
@@ -19,43 +19,15 @@ import {
 } from "../src/index.js";
 
 const ref = (task: string, output: string): Value => ({ kind: "ref", task, output });
-function py(id: string, extra: Partial<Extract<Task, { kind: "python" }>> = {}): Task {
-  return {
-    kind: "python",
-    id,
-    group: null,
-    after: [],
-    upstream: [],
-    options: { ...EMPTY_TASK_OPTIONS },
-    module: "tasks/m.py",
-    function: "f",
-    inputs: {},
-    outputs: {},
-    mlflow: null,
-    ...extra,
-  };
-}
-function ir(tasks: Task[], extra: Partial<Pipeline> = {}): Pipeline {
-  return {
-    kind: "pipeline",
-    irVersion: IR_VERSION,
-    id: "p",
-    description: null,
-    schedule: { kind: "none" },
-    startDate: null,
-    catchup: false,
-    tags: [],
-    owner: null,
-    maxActiveRuns: null,
-    maxActiveTasks: null,
-    dagrunTimeout: null,
-    groups: {},
-    params: {},
-    defaults: { ...EMPTY_TASK_OPTIONS },
-    tasks,
-    ...extra,
-  };
-}
+// The same builders as the core tests, with a pipeline that has no schedule or start date.
+const py = pythonTask;
+const ir = (tasks: Task[], extra: Partial<Pipeline> = {}): Pipeline => ({
+  ...samplePipeline(tasks),
+  id: "p",
+  schedule: { kind: "none" },
+  startDate: null,
+  ...extra,
+});
 function codes(run: (report: (d: ReturnType<typeof diagnostic>) => void) => void): string[] {
   const out: string[] = [];
   run((d) => out.push(d.code));

@@ -216,25 +216,21 @@ export function resolveOptions(
     out[key] = layers.find((l) => l[key] !== null)?.[key] ?? null;
   }
   return out as TaskOptions;
-} /** Every ref inside a value, depth first, in source order. */
-export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
+} /** Calls `fn` on a value and every value nested in it, depth first, in source order. */
+export function visitValue(value: Value, fn: (v: Value) => void): void {
+  fn(value);
   switch (value.kind) {
-    case "ref":
-      out.push({ task: value.task, output: value.output });
-      break;
     case "list":
-      for (const item of value.items) refsIn(item, out);
+      for (const item of value.items) visitValue(item, fn);
       break;
     case "object":
-      for (const key of Object.keys(value.entries)) {
-        const entry = value.entries[key];
-        if (entry) refsIn(entry, out);
-      }
+      for (const entry of Object.values(value.entries)) visitValue(entry, fn);
       break;
     case "join":
-      refsIn(value.base, out);
+      visitValue(value.base, fn);
       break;
     case "literal":
+    case "ref":
     case "env":
     case "variable":
     case "param":
@@ -242,6 +238,13 @@ export function refsIn(value: Value, out: { task: string; output: string }[] = [
     default:
       assertNever(value);
   }
+}
+
+/** Every ref inside a value, depth first, in source order. */
+export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
+  visitValue(value, (v) => {
+    if (v.kind === "ref") out.push({ task: v.task, output: v.output });
+  });
   return out;
 }
 

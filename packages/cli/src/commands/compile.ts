@@ -59,15 +59,6 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
   let exported: unknown;
   try {
     exported = (await importModule(file)).default;
-    // The same CommonJS interop as for pipelines: `export default` lands at default.default.
-    if (
-      exported &&
-      typeof exported === "object" &&
-      "default" in exported &&
-      !("pipelines" in exported)
-    ) {
-      exported = (exported as { default: unknown }).default;
-    }
   } catch (e) {
     const loc = frameIn(e, file, io.cwd);
     throw new CliError(
@@ -160,12 +151,6 @@ async function loadPipelines(
         ),
       );
       continue;
-    }
-    // A module that tsx loaded as CommonJS (no "type": "module" nearby) has its ESM exports
-    // one level down, under `default`.
-    const inner = mod.default;
-    if (inner && typeof inner === "object" && !isPipelineDefinition(inner) && "default" in inner) {
-      mod = inner as Record<string, unknown>;
     }
     const definitions = Object.keys(mod)
       .sort((a, b) => (a === "default" ? -1 : b === "default" ? 1 : a.localeCompare(b)))

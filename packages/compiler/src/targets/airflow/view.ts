@@ -38,6 +38,7 @@ const RESERVED = new Set([
   "pendulum",
   "DAG",
   "Param",
+  "TaskGroup",
   "Variable",
   "PythonOperator",
   "BashOperator",
@@ -438,7 +439,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
           `default_args=${
             dictCode(
               own.map((k) => `${pyString(k.key.text)}: ${k.value.text}`),
-              4,
+              0,
             ).text
           }`,
         ),
@@ -500,11 +501,11 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
   const stdlib = [];
   if (usesMlflow) stdlib.push("import contextlib");
-  if (
-    defaultArgs.some((a) => a.value.text.startsWith("datetime.")) ||
-    dagKwargs.some((a) => a.value.text.startsWith("datetime.")) ||
-    tasks.some((t) => t.kwargs.some((a) => a.value.text.startsWith("datetime.")))
-  ) {
+  const code = [
+    ...[...defaultArgs, ...dagKwargs, ...tasks.flatMap((t) => t.kwargs)].map((a) => a.value.text),
+    ...[...groupViews.values()].map((g) => g.args.text),
+  ];
+  if (code.some((text) => text.includes("datetime.timedelta("))) {
     stdlib.push("import datetime");
   }
   if (uses.env) stdlib.push("import os");
