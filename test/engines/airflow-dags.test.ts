@@ -1,8 +1,9 @@
 /**
- * Real Airflow 3 (pinned in test/python/requirements.lock) imports every generated DAG,
- * and what it sees equals what the IR says. ruff's Airflow rules pass on every file.
+ * Real Airflow imports every generated DAG, under both dialects: Airflow 3 (the pinned
+ * test/python/requirements.lock) and Airflow 2 (requirements-airflow2.lock), and what it sees
+ * equals what the IR says. ruff's Airflow rules pass on every file of both dialects.
  */
-import { cpSync, mkdirSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../packages/cli/src/run.js";
@@ -10,74 +11,89 @@ import {
   EXAMPLES,
   expectedSchedule,
   expectedTasks,
+  expectedTimetable,
   lowerFile,
   ROOT,
 } from "../support/pipelines.js";
 import {
+  AIRFLOW2_PYTHON,
   bin,
   ensureEngines,
   type InspectedDags,
   inspectDags,
+  PYTHON,
   runEngine,
   tempDir,
 } from "./harness.js";
 
-const SINK = join(ROOT, "test/fixtures/pipelines/kitchen-sink.pipeline.ts");
-let sinkOut = "";
-let inspected: InspectedDags;
+const FIXTURES = join(ROOT, "test/fixtures");
+const FIXTURE_PIPELINES = [
+  { id: "kitchen_sink", file: join(FIXTURES, "pipelines/kitchen-sink.pipeline.ts") },
+  { id: "constructs", file: join(FIXTURES, "pipelines/constructs.pipeline.ts") },
+  { id: "runtime_constructs", file: join(FIXTURES, "pipelines/runtime.pipeline.ts") },
+];
+const CASES = [
+  ...EXAMPLES.map((e) => ({
+    id: e.dagId,
+    file: join(ROOT, "examples", e.name, e.pipeline),
+    root: join(ROOT, "examples", e.name),
+  })),
+  ...FIXTURE_PIPELINES.map((f) => ({ ...f, root: FIXTURES })),
+];
+const VERSIONS = [
+  { version: 3 as const, python: PYTHON },
+  { version: 2 as const, python: AIRFLOW2_PYTHON },
+];
 
-async function compileSink(out: string): Promise<void> {
-  const io = {
-    cwd: ROOT,
-    stdout: () => {},
-    stderr: (t: string) => process.stderr.write(t),
-    env: {},
-  };
-  const code = await run(
-    ["compile", SINK, "--root", join(ROOT, "test/fixtures"), "--out", out],
-    io,
-  );
-  if (code !== 0) throw new Error(`compiling the kitchen sink failed with ${code}`);
+const folders: Record<number, string> = {};
+const inspected: Record<number, InspectedDags> = {};
+
+const quietIo = {
+  cwd: ROOT,
+  stdout: () => {},
+  stderr: (t: string) => process.stderr.write(t),
+  env: {},
+};
+
+/** One folder per dialect holding every DAG under test, as a deployment would have it. */
+async function compileAll(version: 2 | 3, out: string): Promise<void> {
+  for (const c of CASES) {
+    const args = ["compile", c.file, "--root", c.root, "--out", join(out, c.id)];
+    const code = await run([...args, "--airflow-version", String(version)], quietIo);
+    if (code !== 0) throw new Error(`compiling ${c.id} for Airflow ${version} failed (${code})`);
+  }
 }
 
 beforeAll(async () => {
   ensureEngines();
-  // One folder holding every DAG under test, as a deployment would have it.
-  const dags = tempDir("dags");
-  for (const ex of EXAMPLES)
-    cpSync(join(ROOT, "examples", ex.name, "dags"), dags, { recursive: true });
-  sinkOut = join(dags, "sink");
-  mkdirSync(sinkOut);
-  await compileSink(sinkOut);
-  inspected = inspectDags(dags);
+  for (const { version, python } of VERSIONS) {
+    folders[version] = tempDir(`dags-airflow${version}`);
+    await compileAll(version, folders[version]);
+    inspected[version] = inspectDags(folders[version], { python });
+  }
 });
 
-describe("real Airflow imports the generated DAGs", () => {
-  it("with zero import errors", () => {
-    expect(inspected.import_errors).toEqual({});
-    expect(Object.keys(inspected.dags).sort()).toEqual([
-      "iris_quickstart",
-      "kitchen_sink",
-      "ml_training_pipeline",
-    ]);
+describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ version }) => {
+  it("with zero import errors, every DAG present", () => {
+    const seen = inspected[version];
+    expect(seen?.airflow_version.startsWith(`${version}.`)).toBe(true);
+    expect(seen?.import_errors).toEqual({});
+    expect(Object.keys(seen?.dags ?? {}).sort()).toEqual(CASES.map((c) => c.id).sort());
   });
 
-  const cases = [
-    ...EXAMPLES.map((e) => ({
-      id: e.dagId,
-      file: join(ROOT, "examples", e.name, e.pipeline),
-      root: join(ROOT, "examples", e.name),
-    })),
-    { id: "kitchen_sink", file: SINK, root: join(ROOT, "test/fixtures") },
-  ];
-  it.each(cases)(
-    "$id: tasks, upstream ids, retries, delays, timeouts and schedule equal the IR",
+  it.each(CASES)(
+    "$id: tasks, edges, operators, mapping, groups, sensors, callbacks and schedule equal the IR",
     async ({ id, file, root }) => {
       const { ir } = await lowerFile(file, root);
-      const dag = inspected.dags[id];
+      const dag = inspected[version]?.dags[id];
       expect(dag).toBeDefined();
       if (!dag) return;
-      expect(dag.schedule).toBe(expectedSchedule(ir.schedule));
+      if (ir.schedule.kind === "cron" || ir.schedule.kind === "preset") {
+        expect(dag.schedule).toBe(expectedSchedule(ir.schedule));
+      }
+      const timetable = expectedTimetable(ir.schedule, version);
+      if (timetable !== null) expect(dag.timetable).toBe(timetable);
+      expect(dag.assets).toEqual(ir.schedule.kind === "assets" ? [...ir.schedule.uris].sort() : []);
       expect(dag.catchup).toBe(ir.catchup);
       expect(dag.tags).toEqual([...ir.tags].sort());
       expect(dag.description).toBe(ir.description);
@@ -87,38 +103,57 @@ describe("real Airflow imports the generated DAGs", () => {
       expect(dag.params).toEqual(
         Object.fromEntries(Object.entries(ir.params).map(([k, p]) => [k, p.default])),
       );
+      const want = expectedTasks(ir, version);
+      // Compare the attributes the IR determines; `deferrable` only where the IR sets it.
       const seen = Object.fromEntries(
         Object.entries(dag.tasks).map(([taskId, t]) => {
-          const { owner: _owner, ...rest } = t;
-          return [taskId, rest];
+          const keys = Object.keys(want[taskId] ?? {}) as (keyof typeof t)[];
+          return [taskId, Object.fromEntries(keys.map((k) => [k, t[k]]))];
         }),
       );
-      expect(seen).toEqual(expectedTasks(ir));
+      expect(seen).toEqual(want);
+      for (const task of ir.tasks) {
+        if (task.kind === "sensor") expect(dag.tasks[task.id]?.deferrable).toBe(task.deferrable);
+      }
       for (const t of Object.values(dag.tasks)) expect(t.owner).toBe(ir.owner ?? "airflow");
     },
   );
 
   it("start dates are the same instant as written (Airflow stores them in UTC)", () => {
-    expect(inspected.dags.kitchen_sink?.start_date).toBe("2025-03-04T03:06:07+00:00");
-    expect(inspected.dags.iris_quickstart?.start_date).toBe("2025-01-01T00:00:00+00:00");
+    const dags = inspected[version]?.dags;
+    expect(dags?.kitchen_sink?.start_date).toBe("2025-03-04T03:06:07+00:00");
+    expect(dags?.iris_quickstart?.start_date).toBe("2025-01-01T00:00:00+00:00");
+  });
+});
+
+describe("the committed example DAGs are the Airflow 3 output", () => {
+  it("byte for byte", async () => {
+    const { readFileSync } = await import("node:fs");
+    for (const e of EXAMPLES) {
+      const committed = readFileSync(join(ROOT, "examples", e.name, "dags", `${e.dagId}.py`));
+      const fresh = readFileSync(join(folders[3] ?? "", e.dagId, `${e.dagId}.py`));
+      expect(fresh.equals(committed), e.name).toBe(true);
+    }
   });
 });
 
 describe("ruff's Airflow rules", () => {
-  it("pass on every generated DAG (ruff check --preview --select AIR,F,E9)", () => {
-    const files = [
-      ...EXAMPLES.map((e) => join(ROOT, "examples", e.name, "dags", `${e.dagId}.py`)),
-      ...readdirSync(sinkOut)
-        .filter((f) => f.endsWith(".py"))
-        .map((f) => join(sinkOut, f)),
-    ];
-    expect(files).toHaveLength(3);
-    const r = runEngine(
-      bin("ruff"),
-      ["check", "--no-cache", "--preview", "--select", "AIR,F,E9", ...files],
-      process.env,
-    );
-    expect(r.output).toContain("All checks passed");
-    expect(r.status).toBe(0);
-  });
+  it.each(VERSIONS)(
+    "pass on every generated DAG for Airflow $version (ruff check --preview --select AIR,F,E9)",
+    ({ version }) => {
+      const files = CASES.map((c) => {
+        const dir = join(folders[version] ?? "", c.id);
+        const dag = readdirSync(dir).find((f) => f.endsWith(".py"));
+        return join(dir, dag ?? "missing.py");
+      });
+      expect(files).toHaveLength(CASES.length);
+      const r = runEngine(
+        bin("ruff"),
+        ["check", "--no-cache", "--preview", "--select", "AIR,F,E9", ...files],
+        process.env,
+      );
+      expect(r.output).toContain("All checks passed");
+      expect(r.status).toBe(0);
+    },
+  );
 });

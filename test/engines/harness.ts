@@ -13,6 +13,9 @@ export const ROOT = resolve(import.meta.dirname, "../..");
 export const VENV = process.env.MLGEN_ENGINE_VENV ?? join(ROOT, ".venv-engines");
 export const PYTHON = join(VENV, "bin", "python");
 export const bin = (name: string) => join(VENV, "bin", name);
+/** The Airflow 2 dialect's engine, built by the same script from requirements-airflow2.lock. */
+export const AIRFLOW2_VENV = process.env.MLGEN_AIRFLOW2_VENV ?? join(ROOT, ".venv-airflow2");
+export const AIRFLOW2_PYTHON = join(AIRFLOW2_VENV, "bin", "python");
 
 /** Builds the venv when missing or stale; a real-engine test never silently skips. */
 export function ensureEngines(): void {
@@ -24,6 +27,11 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mlgen-${prefix}-`));
 }
 
+/**
+ * Environment for an Airflow process with its own home. Serves Airflow 3 and 2 alike: the
+ * 3.x-only keys are ignored by 2.x, and a DagBag import needs no database in either. (2.x CLI
+ * commands such as `airflow dags list` / `dags test` refuse to run until `airflow db migrate`.)
+ */
 export function airflowEnv(home: string, dagsFolder: string, extra: Record<string, string> = {}) {
   return {
     ...process.env,
@@ -58,12 +66,19 @@ export function runEngine(
   return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
+export interface InspectOptions {
+  /** The engine's python: PYTHON (Airflow 3, the default) or AIRFLOW2_PYTHON. */
+  readonly python?: string;
+}
+
 /** Imports a dags folder with the real DagBag; returns what Airflow saw. */
-export function inspectDags(folder: string): InspectedDags {
+export function inspectDags(folder: string, options: InspectOptions = {}): InspectedDags {
+  const python = options.python ?? PYTHON;
+  if (!existsSync(python)) throw new Error(`no engine python at ${python}: run ensureEngines()`);
   const dir = tempDir("inspect");
   const out = join(dir, "dags.json");
   const r = runEngine(
-    PYTHON,
+    python,
     [join(ROOT, "test/python/inspect_dags.py"), folder, out],
     airflowEnv(dir, folder),
   );
@@ -74,9 +89,14 @@ export function inspectDags(folder: string): InspectedDags {
   return parsed;
 }
 
+/** One task as inspect_dags.py reports it (seconds for durations). */
 export interface InspectedTask {
+  /** The operator class; for a mapped task the class that was mapped (see is_mapped). */
   operator: string;
+  /** A `.partial().expand()` task (Airflow's MappedOperator). */
+  is_mapped: boolean;
   upstream: string[];
+  downstream: string[];
   retries: number;
   retry_delay: number | null;
   retry_exponential_backoff: number;
@@ -91,25 +111,49 @@ export interface InspectedTask {
   priority_weight: number;
   depends_on_past: boolean;
   max_active_tis_per_dag: number | null;
+  /** Sensors only ("poke" | "reschedule"), else null. */
+  mode: string | null;
+  /** Sensors only, else null. */
+  poke_interval: number | null;
+  /** Sensors only, else null. */
+  timeout: number | null;
+  /** Operators and sensors that have the attribute, else null. */
+  deferrable: boolean | null;
+  /** Asset (3.x) / Dataset (2.x) URIs. */
+  outlets: string[];
+  /** Including callbacks inherited from default_args. */
+  has_on_failure_callback: boolean;
+  has_on_retry_callback: boolean;
+  has_on_success_callback: boolean;
+  /** KubernetesPodOperator only, else null. */
+  image: string | null;
+}
+
+export interface InspectedDag {
+  /** As passed (3.x) or schedule_interval (2.x); non-strings as Python's str(). */
+  schedule: string | null;
+  /** URIs of the assets/datasets the DAG is scheduled on; [] if none. */
+  assets: string[];
+  /** The timetable class, e.g. CronTriggerTimetable, AssetOrTimeSchedule. */
+  timetable: string;
+  start_date: string | null;
+  catchup: boolean;
+  tags: string[];
+  max_active_runs: number;
+  max_active_tasks: number;
+  dagrun_timeout: number | null;
+  params: Record<string, unknown>;
+  description: string | null;
+  has_on_failure_callback: boolean;
+  has_on_success_callback: boolean;
+  tasks: Record<string, InspectedTask>;
 }
 
 export interface InspectedDags {
+  /** airflow.__version__ of the engine that imported the folder. */
+  airflow_version: string;
   import_errors: Record<string, string>;
-  dags: Record<
-    string,
-    {
-      schedule: string | null;
-      start_date: string | null;
-      catchup: boolean;
-      tags: string[];
-      max_active_runs: number;
-      max_active_tasks: number;
-      dagrun_timeout: number | null;
-      params: Record<string, unknown>;
-      description: string | null;
-      tasks: Record<string, InspectedTask>;
-    }
-  >;
+  dags: Record<string, InspectedDag>;
 }
 
 /** A port the OS had free a moment ago, on 127.0.0.1. */
@@ -131,8 +175,21 @@ export interface MlflowServer {
   stop(): Promise<void>;
 }
 
-/** `mlflow server` with a SQLite store in `dir`, in its own process group so stop() reaps workers. */
-export async function startMlflow(dir: string): Promise<MlflowServer> {
+export interface MlflowServerOptions {
+  /** More environment for the server (e.g. MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** More `mlflow server` arguments. */
+  readonly args?: readonly string[];
+}
+
+/**
+ * `mlflow server` with a SQLite store in `dir` and its artifact proxy on (`--serve-artifacts`,
+ * the default) writing to `dir/artifacts`, in its own process group so stop() reaps workers.
+ */
+export async function startMlflow(
+  dir: string,
+  options: MlflowServerOptions = {},
+): Promise<MlflowServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin("mlflow"),
@@ -148,8 +205,13 @@ export async function startMlflow(dir: string): Promise<MlflowServer> {
       `sqlite:///${join(dir, "mlflow.db")}`,
       "--artifacts-destination",
       join(dir, "artifacts"),
+      ...(options.args ?? []),
     ],
-    { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
+    {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+    },
   );
   let log = "";
   child.stdout?.on("data", (d) => {

@@ -1,20 +1,168 @@
 """Imports every DAG file in a folder with the real Airflow DagBag and prints what it sees.
 
+Works under Airflow 3.x (.venv-engines) and 2.x (.venv-airflow2).
 Usage: python inspect_dags.py <dags_folder> <out.json>  (Airflow logs to stdout, so JSON goes to a file):
-{"import_errors": {...}, "dags": {dag_id: {"schedule": ..., "tasks": {task_id: {...}}}}}
+{"airflow_version": "3.3.2", "import_errors": {...},
+ "dags": {dag_id: {"schedule": ..., "assets": [...], "timetable": ..., "tasks": {task_id: {...}}}}}
+
+Mapped tasks (.partial().expand()) are MappedOperator objects: "operator" is the class that was
+mapped (e.g. PythonOperator) and "is_mapped" is true; attributes MappedOperator does not expose
+are read from partial_kwargs, then from the operator class's constructor defaults.
 """
 
 from __future__ import annotations
 
+import datetime
+import inspect
 import json
 import sys
 
+_MISSING = object()
 
-def seconds(delta):
-    return None if delta is None else delta.total_seconds()
+
+def seconds(value):
+    """timedelta or number of seconds -> float seconds; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def is_mapped(task) -> bool:
+    return type(task).__name__ == "MappedOperator"
+
+
+def operator_class(task):
+    """The operator class the DAG file used (the mapped one for MappedOperator)."""
+    cls = getattr(task, "operator_class", None) if is_mapped(task) else type(task)
+    return cls if isinstance(cls, type) else None
+
+
+def operator_name(task) -> str:
+    cls = operator_class(task)
+    return cls.__name__ if cls is not None else str(getattr(task, "task_type", type(task).__name__))
+
+
+def inherits(task, class_name: str) -> bool:
+    cls = operator_class(task)
+    return cls is not None and any(c.__name__ == class_name for c in cls.__mro__)
+
+
+def constructor_default(cls, name: str):
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            param = inspect.signature(init).parameters.get(name)
+        except (TypeError, ValueError):
+            continue
+        if param is not None and param.default is not inspect.Parameter.empty:
+            return param.default
+    return None
+
+
+def attr(task, name: str):
+    """A task attribute; for mapped tasks from partial_kwargs or the class default (None if
+    the attribute is itself expanded, so only known at run time)."""
+    try:
+        return getattr(task, name)
+    except Exception:  # AttributeError, or a MappedOperator property that cannot answer
+        pass
+    if not is_mapped(task):
+        return None
+    partial = getattr(task, "partial_kwargs", None) or {}
+    if name in partial:
+        return partial[name]
+    expanded = getattr(getattr(task, "expand_input", None), "value", None)
+    if isinstance(expanded, dict) and name in expanded:
+        return None
+    cls = operator_class(task)
+    return constructor_default(cls, name) if cls is not None else None
+
+
+def asset_uris(obj) -> list[str]:
+    """URIs of an Asset/Dataset, a condition (All/Any, nested) or a list of them."""
+    if obj is None:
+        return []
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return sorted({u for o in obj for u in asset_uris(o)})
+    objects = getattr(obj, "objects", None)
+    if objects is not None:  # AssetAll / AssetAny / DatasetAll / DatasetAny
+        return asset_uris(list(objects))
+    uri = getattr(obj, "uri", None) or getattr(obj, "name", None)
+    return [str(uri)] if uri else []  # 2.x _NullDataset has neither
+
+
+def schedule_of(dag):
+    # 3.x keeps what was passed as `schedule`; 2.x only has schedule_interval (a preset/cron
+    # string, "Dataset", or a timetable's summary such as "Dataset or 0 1 * * *").
+    schedule = getattr(dag, "schedule", _MISSING)
+    if schedule is _MISSING:
+        schedule = getattr(dag, "schedule_interval", None)
+    return schedule if isinstance(schedule, str) or schedule is None else str(schedule)
+
+
+def dag_assets(dag) -> list[str]:
+    timetable = dag.timetable
+    condition = getattr(timetable, "asset_condition", None)  # 3.x
+    if condition is None:
+        condition = getattr(timetable, "dataset_condition", None)  # 2.x
+    return asset_uris(condition)
+
+
+def has_callback(value) -> bool:
+    # 3.x stores task callbacks as lists, 2.x as a callable (or a list); both None when unset.
+    return bool(value)
+
+
+def sensor_timeout(task):
+    timeout = attr(task, "timeout")
+    if timeout is None:  # 3.x: an unset timeout means [sensors] default_timeout (mapped sensors)
+        from airflow.configuration import conf
+
+        timeout = conf.getfloat("sensors", "default_timeout", fallback=None)
+    return seconds(timeout)
+
+
+def inspect_task(task) -> dict:
+    sensor = inherits(task, "BaseSensorOperator")
+    deferrable = attr(task, "deferrable")
+    return {
+        "operator": operator_name(task),
+        "is_mapped": is_mapped(task),
+        "upstream": sorted(task.upstream_task_ids),
+        "downstream": sorted(task.downstream_task_ids),
+        "retries": task.retries,
+        "retry_delay": seconds(task.retry_delay),
+        "retry_exponential_backoff": float(task.retry_exponential_backoff),
+        "max_retry_delay": seconds(task.max_retry_delay),
+        "execution_timeout": seconds(task.execution_timeout),
+        "owner": task.owner,
+        "group": task.task_group.group_id if task.task_group and task.task_group.group_id else None,
+        "trigger_rule": str(task.trigger_rule.value if hasattr(task.trigger_rule, "value") else task.trigger_rule),
+        "pool": task.pool,
+        "pool_slots": task.pool_slots,
+        "queue": task.queue,
+        "priority_weight": task.priority_weight,
+        "depends_on_past": task.depends_on_past,
+        "max_active_tis_per_dag": task.max_active_tis_per_dag,
+        "mode": attr(task, "mode") if sensor else None,
+        "poke_interval": seconds(attr(task, "poke_interval")) if sensor else None,
+        "timeout": sensor_timeout(task) if sensor else None,
+        "deferrable": None if deferrable is None else bool(deferrable),
+        "outlets": asset_uris(list(attr(task, "outlets") or [])),
+        "has_on_failure_callback": has_callback(attr(task, "on_failure_callback")),
+        "has_on_retry_callback": has_callback(attr(task, "on_retry_callback")),
+        "has_on_success_callback": has_callback(attr(task, "on_success_callback")),
+        "image": attr(task, "image") if inherits(task, "KubernetesPodOperator") else None,
+    }
 
 
 def main(folder: str, out_file: str) -> None:
+    import airflow
+
     try:
         from airflow.dag_processing.dagbag import DagBag
 
@@ -23,31 +171,17 @@ def main(folder: str, out_file: str) -> None:
         from airflow.models.dagbag import DagBag
 
         bag = DagBag(dag_folder=folder, include_examples=False)
-    out = {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
+    out = {
+        "airflow_version": airflow.__version__,
+        "import_errors": {k: str(v) for k, v in bag.import_errors.items()},
+        "dags": {},
+    }
     for dag_id, dag in sorted(bag.dags.items()):
-        schedule = getattr(dag, "schedule", None)
-        tasks = {}
-        for task_id, task in sorted(dag.task_dict.items()):
-            tasks[task_id] = {
-                "operator": type(task).__name__,
-                "upstream": sorted(task.upstream_task_ids),
-                "retries": task.retries,
-                "retry_delay": seconds(task.retry_delay),
-                "retry_exponential_backoff": float(task.retry_exponential_backoff),
-                "max_retry_delay": seconds(task.max_retry_delay),
-                "execution_timeout": seconds(task.execution_timeout),
-                "owner": task.owner,
-                "group": task.task_group.group_id if task.task_group and task.task_group.group_id else None,
-                "trigger_rule": str(task.trigger_rule.value if hasattr(task.trigger_rule, "value") else task.trigger_rule),
-                "pool": task.pool,
-                "pool_slots": task.pool_slots,
-                "queue": task.queue,
-                "priority_weight": task.priority_weight,
-                "depends_on_past": task.depends_on_past,
-                "max_active_tis_per_dag": task.max_active_tis_per_dag,
-            }
+        tasks = {task_id: inspect_task(task) for task_id, task in sorted(dag.task_dict.items())}
         out["dags"][dag_id] = {
-            "schedule": schedule if isinstance(schedule, str) or schedule is None else str(schedule),
+            "schedule": schedule_of(dag),
+            "assets": dag_assets(dag),
+            "timetable": type(dag.timetable).__name__,
             "start_date": dag.start_date.isoformat() if dag.start_date else None,
             "catchup": dag.catchup,
             "tags": sorted(dag.tags or []),
@@ -56,6 +190,8 @@ def main(folder: str, out_file: str) -> None:
             "dagrun_timeout": seconds(dag.dagrun_timeout),
             "params": {k: dag.params[k] for k in sorted(dag.params.keys())},
             "description": dag.description,
+            "has_on_failure_callback": has_callback(getattr(dag, "on_failure_callback", None)),
+            "has_on_success_callback": has_callback(getattr(dag, "on_success_callback", None)),
             "tasks": tasks,
         }
     with open(out_file, "w", encoding="utf-8") as f:

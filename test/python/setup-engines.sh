@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# Builds (or reuses) the project-local engine venv from the committed lock.
-# One venv serves every real-engine test file; uv's cache makes repeat runs fast.
+# Builds (or reuses) the project-local engine venvs from the committed locks:
+#   .venv-engines  (MLGEN_ENGINE_VENV)   Airflow 3, MLflow, ruff  <- requirements.lock
+#   .venv-airflow2 (MLGEN_AIRFLOW2_VENV) Airflow 2 dialect        <- requirements-airflow2.lock
+# Each venv carries the sha256 of its lock; a matching stamp means nothing to do.
+# One pair of venvs serves every real-engine test file; uv's cache makes repeat runs fast.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-venv="${MLGEN_ENGINE_VENV:-$root/.venv-engines}"
-lock="$root/test/python/requirements.lock"
-stamp="$venv/.lock-sha256"
-want="$(sha256sum "$lock" | cut -d' ' -f1)"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-  exit 0
-fi
-if ! command -v uv >/dev/null 2>&1; then
+
+ensure_uv() {
+  command -v uv >/dev/null 2>&1 && return 0
   echo "setup-engines: installing uv with pip" >&2
   python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
   export PATH="$HOME/.local/bin:$PATH"
-fi
-echo "setup-engines: building $venv from test/python/requirements.lock" >&2
-[[ -d "$venv" ]] || uv venv --quiet --python "$(command -v python3.11 || command -v python3)" "$venv"
-VIRTUAL_ENV="$venv" uv pip sync --quiet --python "$venv/bin/python" "$lock"
-echo "$want" > "$stamp"
+}
+
+# build_venv <venv dir> <lock file relative to the repo root>
+build_venv() {
+  local venv="$1" lock="$root/$2"
+  local stamp="$venv/.lock-sha256" want
+  want="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  ensure_uv
+  echo "setup-engines: building $venv from $2" >&2
+  [[ -d "$venv" ]] || uv venv --quiet --python "$(command -v python3.11 || command -v python3)" "$venv"
+  VIRTUAL_ENV="$venv" uv pip sync --quiet --python "$venv/bin/python" "$lock"
+  echo "$want" >"$stamp"
+}
+
+build_venv "${MLGEN_ENGINE_VENV:-$root/.venv-engines}" test/python/requirements.lock
+build_venv "${MLGEN_AIRFLOW2_VENV:-$root/.venv-airflow2}" test/python/requirements-airflow2.lock

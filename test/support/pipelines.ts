@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { lowerPipeline } from "@mlgen/compiler";
-import { effectiveOptions, type Pipeline, type Schedule } from "@mlgen/core";
+import {
+  effectiveOptions,
+  functionRefs,
+  type Pipeline,
+  type Schedule,
+  type Task,
+} from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -12,6 +18,11 @@ export const EXAMPLES = [
     name: "training-pipeline",
     pipeline: "pipelines/training.pipeline.ts",
     dagId: "ml_training_pipeline",
+  },
+  {
+    name: "production-pipeline",
+    pipeline: "pipelines/production.pipeline.ts",
+    dagId: "production_pipeline",
   },
 ] as const;
 
@@ -25,11 +36,11 @@ export async function lowerFile(
   if (!isPipelineDefinition(def)) throw new Error(`${file} exports no pipeline`);
   const modules = new Map<string, string | null>();
   for (const t of def.ir.tasks) {
-    if (t.kind === "python") {
+    for (const { ref } of functionRefs(def.ir, t)) {
       try {
-        modules.set(t.module, readFileSync(join(root, t.module), "utf8"));
+        modules.set(ref.module, readFileSync(join(root, ref.module), "utf8"));
       } catch {
-        modules.set(t.module, null);
+        modules.set(ref.module, null);
       }
     }
   }
@@ -44,24 +55,78 @@ export async function lowerFile(
 
 /** What Airflow's DAG.schedule should read back as for an IR schedule. */
 export function expectedSchedule(s: Schedule): string | null {
-  return s.kind === "none" ? null : s.kind === "preset" ? s.preset : s.expression;
+  switch (s.kind) {
+    case "none":
+      return null;
+    case "preset":
+      return s.preset;
+    case "cron":
+      return s.expression;
+    case "assets":
+      return null; // compared through the DAG's asset list instead
+  }
 }
 
-/** The task attributes Airflow should report, derived from the IR alone. */
-export function expectedTasks(ir: Pipeline) {
+/** The operator class Airflow should report for a task. */
+export function expectedOperator(t: Task): string {
+  switch (t.kind) {
+    case "python":
+    case "validate":
+      return "PythonOperator";
+    case "bash":
+      return "BashOperator";
+    case "branch":
+      return "BranchPythonOperator";
+    case "short_circuit":
+      return "ShortCircuitOperator";
+    case "container":
+      return "KubernetesPodOperator";
+    case "sensor":
+      return {
+        file: "FileSensor",
+        external_task: "ExternalTaskSensor",
+        time_delta: "TimeDeltaSensor",
+      }[t.sensor.type];
+  }
+}
+
+/** The timetable class Airflow builds from an IR schedule, per major version. */
+export function expectedTimetable(s: Schedule, version: 2 | 3): string | null {
+  if (s.kind === "none") return "NullTimetable";
+  if (s.kind !== "assets") return null; // cron and presets: compared through `schedule`
+  if (s.time === null)
+    return version === 3 ? "AssetTriggeredTimetable" : "DatasetTriggeredTimetable";
+  return version === 3 ? "AssetOrTimeSchedule" : "DatasetOrTimeSchedule";
+}
+
+/** Airflow's BaseSensorOperator defaults. */
+const SENSOR_DEFAULTS = { pokeInterval: 60, timeout: 7 * 86400 };
+
+/**
+ * The task attributes Airflow should report, derived from the IR alone. Airflow 2 reads
+ * `retry_exponential_backoff` as a flag, so it reports 1 for any backoff there.
+ */
+export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
   return Object.fromEntries(
     ir.tasks.map((t) => {
       const o = effectiveOptions(ir, t);
+      const backoff = o.retryExponentialBackoff ?? 0;
+      const sensor = t.kind === "sensor" ? t : null;
       return [
         t.id,
         {
+          operator: expectedOperator(t),
+          is_mapped: t.kind === "python" && t.map !== null,
           upstream: [...t.upstream].sort(),
+          downstream: ir.tasks
+            .filter((d) => d.upstream.includes(t.id))
+            .map((d) => d.id)
+            .sort(),
           retries: o.retries ?? 0,
           retry_delay: o.retryDelay ?? 300,
-          retry_exponential_backoff: o.retryExponentialBackoff ?? 0,
+          retry_exponential_backoff: version === 3 ? backoff : backoff > 0 ? 1 : 0,
           max_retry_delay: o.maxRetryDelay,
           execution_timeout: o.executionTimeout,
-          operator: t.kind === "python" ? "PythonOperator" : "BashOperator",
           group: t.group,
           // Airflow's own defaults where the IR sets nothing.
           trigger_rule: o.triggerRule ?? "all_success",
@@ -71,6 +136,14 @@ export function expectedTasks(ir: Pipeline) {
           priority_weight: o.priorityWeight ?? 1,
           depends_on_past: o.dependsOnPast ?? false,
           max_active_tis_per_dag: o.maxActiveTisPerDag,
+          mode: sensor?.mode ?? null,
+          poke_interval: sensor ? (sensor.pokeInterval ?? SENSOR_DEFAULTS.pokeInterval) : null,
+          timeout: sensor ? (sensor.timeout ?? SENSOR_DEFAULTS.timeout) : null,
+          outlets: [...t.outlets],
+          has_on_failure_callback: (o.onFailure?.length ?? 0) > 0,
+          has_on_retry_callback: (o.onRetry?.length ?? 0) > 0,
+          has_on_success_callback: (o.onSuccess?.length ?? 0) > 0,
+          image: t.kind === "container" ? t.image : null,
         },
       ];
     }),

@@ -10,6 +10,13 @@ export const configSchema = z.strictObject({
   target: z.string().default("airflow"),
   /** Where task module paths (`tasks/train.py`) are resolved from. Default: the config's folder. */
   root: z.string().optional(),
+  /** Settings of the Airflow target. */
+  airflow: z
+    .strictObject({
+      /** Major Airflow version to emit for: 3 (default), or 2 for Airflow 2.10 and 2.11. */
+      version: z.union([z.literal(2), z.literal(3)]).default(3),
+    })
+    .default({ version: 3 }),
 });
 
 export type MlgenConfigInput = z.input<typeof configSchema>;
@@ -26,6 +33,7 @@ export interface ResolvedConfig {
   readonly pipelines: readonly string[];
   readonly out: string;
   readonly target: string;
+  readonly airflowVersion: 2 | 3;
 }
 
 export function resolveConfig(file: string, config: MlgenConfig): ResolvedConfig {
@@ -36,6 +44,7 @@ export function resolveConfig(file: string, config: MlgenConfig): ResolvedConfig
     pipelines: config.pipelines,
     out: resolve(dir, config.out),
     target: config.target,
+    airflowVersion: config.airflow.version,
   };
 }
 
@@ -45,7 +54,7 @@ export function describeConfigError(error: z.ZodError): string {
     .map((i) => {
       const path = i.path.join(".") || "(root)";
       if (i.code === "unrecognized_keys")
-        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root)`;
+        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root, airflow)`;
       return `'${path}': ${i.message}`;
     })
     .join("; ");

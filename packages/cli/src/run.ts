@@ -25,6 +25,10 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     .option("-o, --out <dir>", "output folder (default from config, else dags)")
     .option("-t, --target <name>", "target: airflow")
     .option("--root <dir>", "folder that task module paths are relative to")
+    .option(
+      "--airflow-version <major>",
+      "Airflow to emit for: 3 (default) or 2 (2.10 and 2.11); overrides the config",
+    )
     .option("--check", "write nothing; exit 1 and list stale files when the output is out of date")
     .action(async (files: string[], options) => {
       const { compileCommand } = await import("./commands/compile.js");

@@ -7,6 +7,8 @@ import {
   pipelineSchema,
   type SourceMap,
 } from "@mlgen/core";
+import { branchJoins } from "./passes/branch-joins.js";
+import { checkConstructs } from "./passes/check-constructs.js";
 import { checkGraph } from "./passes/check-graph.js";
 import { checkModules } from "./passes/check-modules.js";
 import { inferDependencies } from "./passes/infer-dependencies.js";
@@ -54,8 +56,9 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   const withDeps = inferDependencies(parsed.data);
   resolveRefs(withDeps, ctx);
   checkGraph(withDeps, ctx);
+  checkConstructs(withDeps, ctx);
   checkModules(withDeps, input.modules, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
-  const ir = orderTasks(withDeps);
+  const ir = orderTasks(branchJoins(withDeps));
   return { ok: true, ir, hash: hashCanonicalIR(ir), diagnostics };
 }

@@ -15,6 +15,13 @@ export interface TargetInput {
   readonly sourceMap: SourceMap;
   /** The user's Python files the pipeline imports, for targets that ship them beside the output. */
   readonly pythonFiles: readonly EmittedFile[];
+  /** Per-target settings from the config and flags; unset ones take their defaults. */
+  readonly settings?: TargetSettings;
+}
+
+export interface TargetSettings {
+  /** Airflow target: the major version to emit for. Default 3. */
+  readonly airflowVersion?: 2 | 3;
 }
 
 /** A target is plain data plus two functions; shared code never branches on its name. */

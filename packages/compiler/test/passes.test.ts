@@ -162,6 +162,7 @@ describe("resolveRefs", () => {
             after: [],
             upstream: [],
             options: { ...EMPTY_TASK_OPTIONS },
+            outlets: [],
             command: "true",
             env: { X: { kind: "env", name: "HOME", default: null } },
           },

@@ -80,6 +80,39 @@ export const DIAGNOSTICS = {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the message, not a JS template
     fix: "the task inherits the worker's environment: refer to ${name} in the command instead",
   },
+  MLG1016: {
+    severity: "error",
+    message: "branch '{branch}' lists '{target}' in {side}, but '{target}' {reason}",
+    fix: "a branch chooses among tasks that come after it: remove '{target}' from {side}, or remove what makes it run before '{branch}'",
+  },
+  MLG1017: {
+    severity: "error",
+    message:
+      "task '{task}' runs right after branch '{branch}' but is not one of its targets, so Airflow would always skip it",
+    fix: "add '{task}' to the branch's ifTrue or ifFalse, or make it run after one of the targets",
+  },
+  MLG1018: {
+    severity: "error",
+    message: "mapped task '{task}' maps over {what}, which is not a list",
+    fix: 'map over an output declared "list" of an upstream task, or over a literal array',
+  },
+  MLG1019: {
+    severity: "warning",
+    message:
+      "sensor '{task}' waits up to {timeout} in poke mode, holding a worker slot the whole time",
+    fix: 'use mode: "reschedule" (the default) or deferrable: true, or a timeout under an hour',
+  },
+  MLG1020: {
+    severity: "error",
+    message:
+      "outputs '{first}' and '{second}' of task '{task}' are both mapped over; Airflow maps over one output per task (its return value)",
+    fix: "map over one list output of '{task}', or split '{task}' into two tasks",
+  },
+  MLG3001: {
+    severity: "error",
+    message: "{what} cannot be expressed for {target}: {reason}",
+    fix: "{hint}",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Bumped whenever the IR changes shape; generated files record it through the hash. */
-export const IR_VERSION = 1;
+export const IR_VERSION = 2;
 
 export const OUTPUT_TYPES = ["string", "int", "float", "bool", "list", "dict"] as const;
 export type OutputType = (typeof OUTPUT_TYPES)[number];
@@ -19,6 +19,8 @@ export type Value =
   | { readonly kind: "env"; readonly name: string; readonly default: string | null }
   | { readonly kind: "variable"; readonly name: string; readonly default: string | null }
   | { readonly kind: "param"; readonly name: string }
+  /** An Airflow template (`{{ ds }}`), rendered when the task runs. */
+  | { readonly kind: "template"; readonly text: string }
   | { readonly kind: "join"; readonly base: Value; readonly parts: readonly string[] };
 
 export const valueSchema: z.ZodType<Value> = z.lazy(() =>
@@ -34,6 +36,7 @@ export const valueSchema: z.ZodType<Value> = z.lazy(() =>
       default: z.string().nullable(),
     }),
     z.strictObject({ kind: z.literal("param"), name: z.string() }),
+    z.strictObject({ kind: z.literal("template"), text: z.string() }),
     z.strictObject({ kind: z.literal("join"), base: valueSchema, parts: z.array(z.string()) }),
   ]),
 );
@@ -59,6 +62,45 @@ export type TriggerRule = (typeof TRIGGER_RULES)[number];
 /** Durations are whole seconds: every engine mlgen targets stores them that way. */
 const seconds = z.number().int().nonnegative();
 
+/** `module.py:function` of the user's project, imported only when the task or callback runs. */
+export const functionRefSchema = z.strictObject({ module: z.string(), function: z.string() });
+export type FunctionRef = z.infer<typeof functionRefSchema>;
+
+/**
+ * A notification when a task fails, retries or succeeds. Secrets (webhook URLs, SMTP
+ * passwords) stay in Airflow connections: the IR and the generated files name the connection.
+ */
+export const alertSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("slack"),
+    /** An Airflow connection of type `slackwebhook`. */
+    connId: z.string(),
+    channel: z.string().nullable(),
+    /** A Jinja template rendered with the task context; null: mlgen's default message. */
+    text: z.string().nullable(),
+  }),
+  z.strictObject({
+    kind: z.literal("email"),
+    to: z.array(z.string()).min(1),
+    /** An Airflow connection of type `smtp`; null: `smtp_default`. */
+    connId: z.string().nullable(),
+    subject: z.string().nullable(),
+  }),
+  z.strictObject({ kind: z.literal("callable"), ...functionRefSchema.shape }),
+]);
+export type Alert = z.infer<typeof alertSchema>;
+const alerts = z.array(alertSchema).nullable();
+
+export const COMPARE_OPS = ["==", "!=", ">", ">=", "<", "<="] as const;
+export type CompareOp = (typeof COMPARE_OPS)[number];
+/** `left op right`, evaluated when the task runs: `left` is read then, `right` is a literal. */
+export const conditionSchema = z.strictObject({
+  left: valueSchema,
+  op: z.enum(COMPARE_OPS),
+  right: scalar,
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
 export const taskOptionsSchema = z.strictObject({
   retries: z.number().int().nonnegative().nullable(),
   retryDelay: seconds.nullable(),
@@ -76,6 +118,9 @@ export const taskOptionsSchema = z.strictObject({
   dependsOnPast: z.boolean().nullable(),
   /** At most this many instances of the task at once, across all runs. */
   maxActiveTisPerDag: z.number().int().positive().nullable(),
+  onFailure: alerts,
+  onRetry: alerts,
+  onSuccess: alerts,
 });
 export type TaskOptions = z.infer<typeof taskOptionsSchema>;
 
@@ -96,7 +141,13 @@ const taskBase = {
   /** Filled by the inferDependencies pass: every upstream task id, sorted. */
   upstream: z.array(z.string()),
   options: taskOptionsSchema,
+  /** Asset URIs the task updates when it succeeds (Airflow outlets). */
+  outlets: z.array(z.string()),
 };
+
+/** Dynamic fan-out: one task instance per item of `over`, passed as input `input`. */
+export const mapSchema = z.strictObject({ input: z.string(), over: valueSchema });
+export type TaskMap = z.infer<typeof mapSchema>;
 
 export const pythonTaskSchema = z.strictObject({
   kind: z.literal("python"),
@@ -108,6 +159,8 @@ export const pythonTaskSchema = z.strictObject({
   outputs: z.record(z.string(), outputTypeSchema),
   /** `null`: no tracking; otherwise the effective tracking settings for this task. */
   mlflow: mlflowSchema.nullable(),
+  /** Set for a mapped task: its outputs, read downstream, are lists with one item per instance. */
+  map: mapSchema.nullable(),
 });
 export type PythonTask = z.infer<typeof pythonTaskSchema>;
 
@@ -119,7 +172,112 @@ export const bashTaskSchema = z.strictObject({
 });
 export type BashTask = z.infer<typeof bashTaskSchema>;
 
-export const taskSchema = z.discriminatedUnion("kind", [pythonTaskSchema, bashTaskSchema]);
+/** Follows `ifTrue` when the condition holds, else `ifFalse`; the other side is skipped. */
+export const branchTaskSchema = z.strictObject({
+  kind: z.literal("branch"),
+  ...taskBase,
+  condition: conditionSchema,
+  /** Task or group ids. */
+  ifTrue: z.array(z.string()),
+  ifFalse: z.array(z.string()),
+});
+export type BranchTask = z.infer<typeof branchTaskSchema>;
+
+/** Skips everything downstream when the condition does not hold. */
+export const shortCircuitTaskSchema = z.strictObject({
+  kind: z.literal("short_circuit"),
+  ...taskBase,
+  condition: conditionSchema,
+});
+export type ShortCircuitTask = z.infer<typeof shortCircuitTaskSchema>;
+
+export const SENSOR_MODES = ["poke", "reschedule"] as const;
+export const sensorSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("file"),
+    /** A path template (`{{ ds }}` works) or a computed path. */
+    path: valueSchema,
+    /** An Airflow `fs` connection whose path prefixes `path`; null: `fs_default`. */
+    connId: z.string().nullable(),
+    recursive: z.boolean(),
+  }),
+  z.strictObject({
+    type: z.literal("external_task"),
+    dag: z.string(),
+    /** null: wait for the whole DAG run. */
+    task: z.string().nullable(),
+    /** The other DAG's run is this much earlier than ours (different schedules). */
+    executionDelta: seconds.nullable(),
+    allowedStates: z.array(z.string()).nullable(),
+    failedStates: z.array(z.string()).nullable(),
+  }),
+  z.strictObject({ type: z.literal("time_delta"), delta: seconds }),
+]);
+export type Sensor = z.infer<typeof sensorSchema>;
+
+export const sensorTaskSchema = z.strictObject({
+  kind: z.literal("sensor"),
+  ...taskBase,
+  sensor: sensorSchema,
+  pokeInterval: seconds.nullable(),
+  /** How long to wait before failing; null is Airflow's default of 7 days. */
+  timeout: seconds.nullable(),
+  mode: z.enum(SENSOR_MODES),
+  deferrable: z.boolean(),
+  /** Skip instead of failing on timeout. */
+  softFail: z.boolean(),
+});
+export type SensorTask = z.infer<typeof sensorTaskSchema>;
+
+export const resourcesSchema = z.strictObject({
+  cpuRequest: z.string().nullable(),
+  cpuLimit: z.string().nullable(),
+  memoryRequest: z.string().nullable(),
+  memoryLimit: z.string().nullable(),
+  /** `nvidia.com/gpu` limit. */
+  gpuLimit: z.number().int().positive().nullable(),
+});
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** A container image run as a Kubernetes pod. */
+export const containerTaskSchema = z.strictObject({
+  kind: z.literal("container"),
+  ...taskBase,
+  image: z.string(),
+  /** Entrypoint override; null: the image's. */
+  command: z.array(z.string()).nullable(),
+  args: z.array(z.string()),
+  env: z.record(z.string(), valueSchema),
+  resources: resourcesSchema,
+  namespace: z.string().nullable(),
+});
+export type ContainerTask = z.infer<typeof containerTaskSchema>;
+
+/** Built-in data checks on a table file (CSV or Parquet); every violated check is reported. */
+export const validateTaskSchema = z.strictObject({
+  kind: z.literal("validate"),
+  ...taskBase,
+  data: valueSchema,
+  requiredColumns: z.array(z.string()),
+  minRows: z.number().int().nonnegative().nullable(),
+  /** Column → largest allowed fraction of nulls (0..1). */
+  maxNullFraction: z.record(z.string(), z.number().min(0).max(1)),
+  /** The label column: present and without nulls. */
+  target: z.string().nullable(),
+  /** Column → expected pandas dtype kind (`int`, `float`, `bool`, `string`, `datetime`). */
+  dtypes: z.record(z.string(), z.enum(["int", "float", "bool", "string", "datetime"])),
+});
+export type ValidateTask = z.infer<typeof validateTaskSchema>;
+
+export const taskSchema = z.discriminatedUnion("kind", [
+  pythonTaskSchema,
+  bashTaskSchema,
+  branchTaskSchema,
+  shortCircuitTaskSchema,
+  sensorTaskSchema,
+  containerTaskSchema,
+  validateTaskSchema,
+]);
 export type Task = z.infer<typeof taskSchema>;
 export type TaskKind = Task["kind"];
 
@@ -127,6 +285,17 @@ export const scheduleSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("none") }),
   z.strictObject({ kind: z.literal("preset"), preset: z.string() }),
   z.strictObject({ kind: z.literal("cron"), expression: z.string() }),
+  /** Runs when every asset has been updated, or also on `time` when it is set. */
+  z.strictObject({
+    kind: z.literal("assets"),
+    uris: z.array(z.string()).min(1),
+    time: z
+      .discriminatedUnion("kind", [
+        z.strictObject({ kind: z.literal("preset"), preset: z.string() }),
+        z.strictObject({ kind: z.literal("cron"), expression: z.string() }),
+      ])
+      .nullable(),
+  }),
 ]);
 export type Schedule = z.infer<typeof scheduleSchema>;
 
@@ -191,6 +360,9 @@ export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   priorityWeight: null,
   dependsOnPast: null,
   maxActiveTisPerDag: null,
+  onFailure: null,
+  onRetry: null,
+  onSuccess: null,
 });
 
 /** Task options after applying pipeline defaults (task value wins). */
@@ -234,6 +406,7 @@ export function visitValue(value: Value, fn: (v: Value) => void): void {
     case "env":
     case "variable":
     case "param":
+    case "template":
       break;
     default:
       assertNever(value);
@@ -251,24 +424,53 @@ export function refsIn(value: Value, out: { task: string; output: string }[] = [
 /** The values a task consumes, by a readable path such as `inputs.data_path`. */
 export function taskValues(task: Task): [path: string, value: Value][] {
   switch (task.kind) {
-    case "python":
-      return Object.entries(task.inputs).map(([k, v]) => [`inputs.${k}`, v]);
+    case "python": {
+      const out: [string, Value][] = Object.entries(task.inputs).map(([k, v]) => [
+        `inputs.${k}`,
+        v,
+      ]);
+      if (task.map) out.push(["map.over", task.map.over]);
+      return out;
+    }
     case "bash":
+    case "container":
       return Object.entries(task.env).map(([k, v]) => [`env.${k}`, v]);
+    case "branch":
+    case "short_circuit":
+      return [["condition", task.condition.left]];
+    case "sensor":
+      return task.sensor.type === "file" ? [["path", task.sensor.path]] : [];
+    case "validate":
+      return [["data", task.data]];
     default:
       return assertNever(task);
   }
 }
 
 export function taskOutputs(task: Task): Readonly<Record<string, OutputType>> {
-  switch (task.kind) {
-    case "python":
-      return task.outputs;
-    case "bash":
-      return {};
-    default:
-      return assertNever(task);
+  return task.kind === "python" ? task.outputs : {};
+}
+
+/** The user functions a task or its callbacks import, with where each is used. */
+export function functionRefs(
+  pipeline: Pipeline,
+  task: Task,
+): { ref: FunctionRef; where: string }[] {
+  const out: { ref: FunctionRef; where: string }[] = [];
+  if (task.kind === "python") {
+    out.push({ ref: { module: task.module, function: task.function }, where: "fn" });
   }
+  const o = effectiveOptions(pipeline, task);
+  for (const [name, list] of [
+    ["onFailure", o.onFailure],
+    ["onRetry", o.onRetry],
+    ["onSuccess", o.onSuccess],
+  ] as const) {
+    for (const alert of list ?? []) {
+      if (alert.kind === "callable") out.push({ ref: alert, where: name });
+    }
+  }
+  return out;
 }
 
 export function assertNever(value: never): never {

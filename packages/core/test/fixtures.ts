@@ -16,6 +16,8 @@ export function pythonTask(
     inputs: {},
     outputs: {},
     mlflow: null,
+    map: null,
+    outlets: [],
     ...extra,
   };
 }

@@ -1,10 +1,29 @@
-export type { TriggerRule } from "@mlgen/core";
+export type { CompareOp, TriggerRule } from "@mlgen/core";
+export {
+  type AlertInput,
+  type Asset,
+  asset,
+  callback,
+  type EmailAlertOptions,
+  email,
+  type SlackAlertOptions,
+  slack,
+} from "./alerts.js";
 export { type Duration, days, hours, minutes, seconds } from "./duration.js";
 export {
   type BashTaskSpec,
+  type BranchSpec,
+  type ConditionInput,
+  type ContainerTaskSpec,
+  type ExternalTaskSensorSpec,
+  type FileSensorSpec,
   type GroupSpec,
   isPipelineDefinition,
+  type MappedOutputHandles,
+  type MappedTaskHandle,
+  type MapTaskSpec,
   type MlflowOptions,
+  type OutletOptions,
   type Output,
   type OutputHandles,
   type Outputs,
@@ -17,7 +36,19 @@ export {
   type PythonTaskHandle,
   type PythonTaskSpec,
   pipeline,
+  type ScheduleInput,
+  type SensorOptions,
+  type ShortCircuitSpec,
   type TaskHandle,
   type TaskOptionsInput,
+  type TimeDeltaSensorSpec,
+  type ValidateSpec,
 } from "./pipeline.js";
-export { env, type Input, type PathValue, type ValueHandle, variable } from "./values.js";
+export {
+  env,
+  type Input,
+  type PathValue,
+  template,
+  type ValueHandle,
+  variable,
+} from "./values.js";

@@ -1,6 +1,9 @@
 import { fileURLToPath } from "node:url";
 import {
   type BashTask,
+  type CompareOp,
+  type Condition,
+  type ContainerTask,
   type Diagnostic,
   diagnostic,
   EMPTY_TASK_OPTIONS,
@@ -12,14 +15,17 @@ import {
   type Pipeline,
   type PythonTask,
   type Schedule,
+  type SensorTask,
   type SourceLocation,
   type Task,
   type TaskOptions,
   type TriggerRule,
   taskKey,
+  type ValidateTask,
   type Value,
   withNativeStackTrace,
 } from "@mlgen/core";
+import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
 import {
   checkKey,
@@ -87,6 +93,17 @@ export interface TaskOptionsInput {
   readonly dependsOnPast?: boolean;
   /** At most this many instances of the task at once, across runs. */
   readonly maxActiveTisPerDag?: number;
+  /** Alerts when a try fails for good (after the last retry): `slack()`, `email()`, `callback()`. */
+  readonly onFailure?: AlertInput;
+  /** Alerts when a try fails and will be retried. */
+  readonly onRetry?: AlertInput;
+  readonly onSuccess?: AlertInput;
+}
+
+/** Options of tasks that produce data other pipelines can be scheduled on. */
+export interface OutletOptions {
+  /** Assets this task updates when it succeeds; pipelines with `schedule: [asset]` then run. */
+  readonly outlets?: readonly Asset[];
 }
 
 export interface MlflowOptions {
@@ -105,7 +122,7 @@ export interface PythonTaskHandle<O extends Outputs> extends TaskHandle {
   readonly out: OutputHandles<O>;
 }
 
-export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput {
+export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput, OutletOptions {
   /** `path/to/module.py:function`, the path relative to the project root. */
   readonly fn: string;
   readonly inputs?: Readonly<Record<string, Input>>;
@@ -114,11 +131,107 @@ export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput {
   readonly mlflow?: boolean | MlflowOptions;
 }
 
-export interface BashTaskSpec extends TaskOptionsInput {
+export interface BashTaskSpec extends TaskOptionsInput, OutletOptions {
   /** The command, an Airflow template as in BashOperator (`{{ ds }}` works). */
   readonly command: string;
   /** Environment for the command; values are resolved when the task runs. */
   readonly env?: Readonly<Record<string, Input>>;
+}
+
+/** A handle on one output of a mapped task: a list with one item per mapped instance. */
+export type MappedOutputHandles<O extends Outputs> = {
+  readonly [K in keyof O]: ValueHandle<OutputTypeMap[O[K]][]>;
+};
+
+export interface MappedTaskHandle<O extends Outputs> extends TaskHandle {
+  readonly out: MappedOutputHandles<O>;
+}
+
+export interface MapTaskSpec<O extends Outputs> extends PythonTaskSpec<O> {
+  /** The list to fan out over: a `list` output of an upstream task, or a literal list. */
+  readonly over: ValueHandle<unknown[]> | readonly Input[];
+  /** The input of `fn` that receives one item. */
+  readonly as: string;
+}
+
+/** `[value, op, literal]`, checked when the task runs, e.g. `[evaluate.out.accuracy, ">=", 0.9]`. */
+export type ConditionInput<T> = readonly [ValueHandle<T>, CompareOp, NoInfer<T>];
+
+export interface BranchSpec<T> extends TaskOptionsInput {
+  readonly when: ConditionInput<T>;
+  /** Run when the condition holds; the `ifFalse` side is skipped. */
+  readonly ifTrue: TaskHandle | readonly TaskHandle[];
+  /** Run when it does not; omitted: skip `ifTrue` and go on. */
+  readonly ifFalse?: TaskHandle | readonly TaskHandle[];
+}
+
+export interface ShortCircuitSpec<T> extends TaskOptionsInput {
+  /** When it does not hold, every task downstream is skipped. */
+  readonly when: ConditionInput<T>;
+}
+
+export interface SensorOptions extends TaskOptionsInput {
+  /** Time between checks. Default 60 s (Airflow's). */
+  readonly pokeInterval?: Duration;
+  /** Fail (or skip, with `softFail`) after waiting this long. Default Airflow's 7 days. */
+  readonly timeout?: Duration;
+  /** `reschedule` (default) frees the worker slot between checks; `poke` holds it. */
+  readonly mode?: "poke" | "reschedule";
+  /** Wait in the triggerer instead of a worker slot. */
+  readonly deferrable?: boolean;
+  readonly softFail?: boolean;
+}
+
+export interface FileSensorSpec extends SensorOptions {
+  /** The file or glob to wait for: a template such as `/data/{{ ds }}.csv`, or a computed path. */
+  readonly path: string | PathValue;
+  /** Airflow `fs` connection whose path prefixes `path`. Default `fs_default`. */
+  readonly connId?: string;
+  readonly recursive?: boolean;
+}
+
+export interface ExternalTaskSensorSpec extends SensorOptions {
+  readonly dag: string;
+  /** Omitted: wait for the whole DAG run. */
+  readonly task?: string;
+  /** How much earlier the other DAG's logical date is, when schedules differ. */
+  readonly executionDelta?: Duration;
+  readonly allowedStates?: readonly string[];
+  readonly failedStates?: readonly string[];
+}
+
+export interface TimeDeltaSensorSpec extends SensorOptions {
+  /** Wait until this long after the end of the data interval. */
+  readonly delta: Duration;
+}
+
+export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
+  readonly image: string;
+  /** Entrypoint override. Default: the image's. */
+  readonly command?: readonly string[];
+  /** Arguments; Airflow templates such as `{{ ds }}` work. */
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, Input>>;
+  readonly resources?: {
+    readonly cpu?: string;
+    readonly memory?: string;
+    readonly cpuLimit?: string;
+    readonly memoryLimit?: string;
+    readonly gpu?: number;
+  };
+  readonly namespace?: string;
+}
+
+export interface ValidateSpec extends TaskOptionsInput {
+  /** A CSV or Parquet file (by extension). */
+  readonly data: string | PathValue;
+  readonly requiredColumns?: readonly string[];
+  readonly minRows?: number;
+  /** Column → largest allowed fraction of nulls, 0..1. */
+  readonly maxNullFraction?: Readonly<Record<string, number>>;
+  /** The label column: must exist and have no nulls. */
+  readonly target?: string;
+  readonly dtypes?: Readonly<Record<string, ValidateTask["dtypes"][string]>>;
 }
 
 export type ParamSpec =
@@ -137,9 +250,19 @@ export type ParamHandles<P extends Readonly<Record<string, ParamSpec>>> = {
     : ValueHandle<ParamTs<P[K]> extends number ? number : boolean>;
 };
 
+export type ScheduleInput =
+  | string
+  | null
+  | Asset
+  | readonly Asset[]
+  | { readonly cron: string; readonly assets: readonly Asset[] };
+
 export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> {
-  /** Cron expression, preset such as `@daily`, or `null` for manual runs only. Default `null`. */
-  readonly schedule?: string | null;
+  /**
+   * Cron expression, preset such as `@daily`, `null` for manual runs only (the default), assets
+   * (`[asset("s3://bucket/raw")]`: run when all were updated), or `{ cron, assets }` for both.
+   */
+  readonly schedule?: ScheduleInput;
   /** `YYYY-MM-DD` or an ISO date-time; UTC unless it carries an offset. */
   readonly startDate?: string;
   /** Default `false`: a new pipeline does not backfill. */
@@ -165,6 +288,25 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
     spec: PythonTaskSpec<O>,
   ): PythonTaskHandle<O>;
   bash(id: string, spec: BashTaskSpec): TaskHandle;
+  /** Dynamic fan-out: one instance of `fn` per item of `over`, decided when the run gets there. */
+  map<const O extends Outputs = Record<never, OutputType>>(
+    id: string,
+    spec: MapTaskSpec<O>,
+  ): MappedTaskHandle<O>;
+  /** Runs `then` or `else` depending on a value known at run time; the other side is skipped. */
+  branch<T>(id: string, spec: BranchSpec<T>): TaskHandle;
+  /** Skips everything downstream unless the condition holds. */
+  shortCircuit<T>(id: string, spec: ShortCircuitSpec<T>): TaskHandle;
+  /** Waits for a file (FileSensor). */
+  fileSensor(id: string, spec: FileSensorSpec): TaskHandle;
+  /** Waits for a task or run of another DAG (ExternalTaskSensor). */
+  externalTaskSensor(id: string, spec: ExternalTaskSensorSpec): TaskHandle;
+  /** Waits until a span after the data interval's end (TimeDeltaSensor). */
+  timeDeltaSensor(id: string, spec: TimeDeltaSensorSpec): TaskHandle;
+  /** Runs an image as a Kubernetes pod (KubernetesPodOperator). */
+  container(id: string, spec: ContainerTaskSpec): TaskHandle;
+  /** Checks a table file; fails listing every violated check. */
+  validate(id: string, spec: ValidateSpec): TaskHandle;
   /**
    * A task group (Airflow TaskGroup): its tasks get ids `group.task`, its `defaults` apply to
    * them (over the pipeline's), and the returned handle orders the whole group with `.after()`.
@@ -236,14 +378,33 @@ function taskOptions(spec: TaskOptionsInput): TaskOptions {
     priorityWeight: spec.priorityWeight ?? null,
     dependsOnPast: spec.dependsOnPast ?? null,
     maxActiveTisPerDag: spec.maxActiveTisPerDag ?? null,
+    onFailure: alertList(spec.onFailure),
+    onRetry: alertList(spec.onRetry),
+    onSuccess: alertList(spec.onSuccess),
   };
 }
 
-function schedule(value: string | null | undefined): Schedule {
-  if (value === null || value === undefined) return { kind: "none" };
-  if (value.startsWith("@")) return { kind: "preset", preset: value };
-  return { kind: "cron", expression: value };
+function timeSchedule(value: string) {
+  return value.startsWith("@")
+    ? ({ kind: "preset", preset: value } as const)
+    : ({ kind: "cron", expression: value } as const);
 }
+
+function schedule(value: ScheduleInput | undefined): Schedule {
+  if (value === null || value === undefined) return { kind: "none" };
+  if (typeof value === "string") return timeSchedule(value);
+  if (Array.isArray(value)) {
+    return { kind: "assets", uris: (value as readonly Asset[]).map((a) => a.uri), time: null };
+  }
+  if ("kind" in value) return { kind: "assets", uris: [(value as Asset).uri], time: null };
+  const both = value as { cron: string; assets: readonly Asset[] };
+  return { kind: "assets", uris: both.assets.map((a) => a.uri), time: timeSchedule(both.cron) };
+}
+
+const targets = (t: TaskHandle | readonly TaskHandle[] | undefined): string[] =>
+  t === undefined ? [] : Array.isArray(t) ? t.map((x: TaskHandle) => x.id) : [(t as TaskHandle).id];
+
+const seconds = (d: Duration | undefined) => (d ? toSeconds(d) : null);
 
 function param(spec: ParamSpec): Param {
   const s = typeof spec === "object" ? spec : { default: spec };
@@ -331,20 +492,148 @@ export function pipeline<
         checkKey(k, group);
         out[k] = toValue(v, `${group}.${k}`);
       } catch (e) {
+        problems.push(invalidValue(taskId, (e as Error).message, site));
+      }
+    }
+    return out;
+  };
+
+  const invalidValue = (taskId: string, reason: string, site: () => SourceLocation | undefined) =>
+    diagnostic(
+      "MLG1011",
+      {
+        what: `value for task '${taskId}'`,
+        reason,
+        hint: "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
+      },
+      { pipeline: id, task: taskId, location: site() },
+    );
+
+  /** The fields every task kind shares; records where the task was defined. */
+  const taskBase = (
+    taskId: string,
+    groupId: string | null,
+    spec: TaskOptionsInput & OutletOptions,
+    site: () => SourceLocation | undefined,
+  ) => {
+    recordSite(sourceMap, taskKey(taskId), site);
+    return {
+      id: taskId,
+      group: groupId,
+      after: [] as string[],
+      upstream: [] as string[],
+      options: taskOptions(spec),
+      outlets: (spec.outlets ?? []).map((a) => a.uri),
+    };
+  };
+
+  const add = <T extends Task>(node: T): T => {
+    tasks.push(node);
+    return node;
+  };
+
+  const condition = <T>(
+    taskId: string,
+    when: ConditionInput<T>,
+    site: () => SourceLocation | undefined,
+  ): Condition => {
+    const [left, op, right] = when;
+    let leftValue: Value = { kind: "literal", value: null };
+    try {
+      leftValue = toValue(left as Input, "when[0]");
+    } catch (e) {
+      problems.push(invalidValue(taskId, (e as Error).message, site));
+    }
+    return { left: leftValue, op, right: right as Condition["right"] };
+  };
+
+  const sensorNode = (
+    base: ReturnType<typeof taskBase>,
+    spec: SensorOptions,
+    sensor: SensorTask["sensor"],
+  ): SensorTask => ({
+    kind: "sensor",
+    ...base,
+    sensor,
+    pokeInterval: seconds(spec.pokeInterval),
+    timeout: seconds(spec.timeout),
+    mode: spec.mode ?? "reschedule",
+    deferrable: spec.deferrable ?? false,
+    softFail: spec.softFail ?? false,
+  });
+
+  const pythonNode = (
+    taskId: string,
+    groupId: string | null,
+    spec: PythonTaskSpec<Outputs>,
+    site: () => SourceLocation | undefined,
+    map: PythonTask["map"],
+  ): PythonTask => {
+    const base = taskBase(taskId, groupId, spec, site);
+    const sep = spec.fn.lastIndexOf(":");
+    const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
+    const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
+    if (sep <= 0 || !fn) {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `fn '${spec.fn}' of task '${taskId}'`,
+            reason: "it names no function",
+            hint: "write fn as 'path/to/module.py:function_name'",
+          },
+          { pipeline: id, task: taskId, location: site() },
+        ),
+      );
+    }
+    let mlflow: MlflowTracking | null = null;
+    if (spec.mlflow === true) {
+      mlflow = pipelineMlflow;
+      if (!mlflow) {
         problems.push(
           diagnostic(
             "MLG1011",
             {
-              what: `value for task '${taskId}'`,
-              reason: (e as Error).message,
-              hint: "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
+              what: `mlflow setting of task '${taskId}'`,
+              reason: "`mlflow: true` needs `mlflow: { experiment }` on the pipeline",
+              hint: "add mlflow: { experiment: '...' } to the pipeline options, or give the task its own",
             },
             { pipeline: id, task: taskId, location: site() },
           ),
         );
       }
+    } else if (spec.mlflow) {
+      mlflow = mlflowTracking(spec.mlflow, taskId);
     }
-    return out;
+    return add({
+      kind: "python",
+      ...base,
+      module,
+      function: fn,
+      inputs: lowerInputs(taskId, spec.inputs, "inputs", site),
+      outputs: { ...(spec.outputs ?? {}) },
+      mlflow,
+      map,
+    });
+  };
+
+  /** `task.out`: a ref per declared output; a proxy so undeclared names still name the task. */
+  const outHandles = (node: PythonTask) => {
+    const out: Record<string, ValueHandle<unknown>> = {};
+    // A mapped task's outputs are lists downstream, never strings to join paths onto.
+    for (const [name, type] of Object.entries(node.outputs)) {
+      out[name] = refValue(node.id, name, type === "string" && node.map === null);
+    }
+    // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
+    // hands back a ref, so resolveRefs can name the task and list the declared outputs.
+    return new Proxy(out, {
+      get(target, prop) {
+        if (typeof prop !== "string" || prop in target || prop === "then" || prop === "toJSON") {
+          return Reflect.get(target, prop);
+        }
+        return refValue(node.id, prop, false);
+      },
+    });
   };
 
   const groups: Record<string, Group> = {};
@@ -390,96 +679,131 @@ export function pipeline<
         };
       },
       python<const O extends Outputs>(localId: string, spec: PythonTaskSpec<O>) {
-        const taskId = full(localId);
         const site = callSite();
-        recordSite(sourceMap, taskKey(taskId), site);
-        const sep = spec.fn.lastIndexOf(":");
-        const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
-        const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
-        if (sep <= 0 || !fn) {
-          problems.push(
-            diagnostic(
-              "MLG1011",
-              {
-                what: `fn '${spec.fn}' of task '${taskId}'`,
-                reason: "it names no function",
-                hint: "write fn as 'path/to/module.py:function_name'",
-              },
-              { pipeline: id, task: taskId, location: site() },
-            ),
-          );
+        const node = pythonNode(full(localId), groupId, spec, site, null);
+        return Object.assign(handle(node), { out: outHandles(node) as OutputHandles<O> });
+      },
+      map<const O extends Outputs>(localId: string, spec: MapTaskSpec<O>) {
+        const site = callSite();
+        const taskId = full(localId);
+        let over: Value = { kind: "list", items: [] };
+        try {
+          checkKey(spec.as, "as");
+          over = toValue(spec.over as Input, "over");
+        } catch (e) {
+          problems.push(invalidValue(taskId, (e as Error).message, site));
         }
-        let mlflow: MlflowTracking | null = null;
-        if (spec.mlflow === true) {
-          mlflow = pipelineMlflow;
-          if (!mlflow) {
-            problems.push(
-              diagnostic(
-                "MLG1011",
-                {
-                  what: `mlflow setting of task '${taskId}'`,
-                  reason: "`mlflow: true` needs `mlflow: { experiment }` on the pipeline",
-                  hint: "add mlflow: { experiment: '...' } to the pipeline options, or give the task its own",
-                },
-                { pipeline: id, task: taskId, location: site() },
-              ),
-            );
-          }
-        } else if (spec.mlflow) {
-          mlflow = mlflowTracking(spec.mlflow, taskId);
-        }
-        const outputs: Record<string, OutputType> = { ...(spec.outputs ?? {}) };
-        const node: PythonTask = {
-          kind: "python",
-          id: taskId,
-          group: groupId,
-          after: [],
-          upstream: [],
-          options: taskOptions(spec),
-          module,
-          function: fn,
-          inputs: lowerInputs(taskId, spec.inputs, "inputs", site),
-          outputs,
-          mlflow,
-        };
-        tasks.push(node);
-        const out: Record<string, ValueHandle<unknown>> = {};
-        for (const [name, type] of Object.entries(outputs)) {
-          out[name] = refValue(taskId, name, type === "string");
-        }
-        // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
-        // hands back a ref, so resolveRefs can name the task and list the declared outputs.
-        const outProxy = new Proxy(out, {
-          get(target, prop) {
-            if (
-              typeof prop !== "string" ||
-              prop in target ||
-              prop === "then" ||
-              prop === "toJSON"
-            ) {
-              return Reflect.get(target, prop);
-            }
-            return refValue(taskId, prop, false);
-          },
+        const node = pythonNode(taskId, groupId, spec, site, { input: spec.as, over });
+        return Object.assign(handle(node), {
+          out: outHandles(node) as unknown as MappedOutputHandles<O>,
         });
-        return Object.assign(handle(node), { out: outProxy as OutputHandles<O> });
+      },
+      branch<T>(localId: string, spec: BranchSpec<T>) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        return handle(
+          add({
+            kind: "branch",
+            ...base,
+            condition: condition(base.id, spec.when, site),
+            ifTrue: targets(spec.ifTrue),
+            ifFalse: targets(spec.ifFalse),
+          }),
+        );
+      },
+      shortCircuit<T>(localId: string, spec: ShortCircuitSpec<T>) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        return handle(
+          add({ kind: "short_circuit", ...base, condition: condition(base.id, spec.when, site) }),
+        );
+      },
+      fileSensor(localId: string, spec: FileSensorSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        const [path] = Object.values(lowerInputs(base.id, { path: spec.path }, "path", site));
+        return handle(
+          add(
+            sensorNode(base, spec, {
+              type: "file",
+              path: path ?? { kind: "literal", value: "" },
+              connId: spec.connId ?? null,
+              recursive: spec.recursive ?? false,
+            }),
+          ),
+        );
+      },
+      externalTaskSensor(localId: string, spec: ExternalTaskSensorSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        return handle(
+          add(
+            sensorNode(base, spec, {
+              type: "external_task",
+              dag: spec.dag,
+              task: spec.task ?? null,
+              executionDelta: seconds(spec.executionDelta),
+              allowedStates: spec.allowedStates ? [...spec.allowedStates] : null,
+              failedStates: spec.failedStates ? [...spec.failedStates] : null,
+            }),
+          ),
+        );
+      },
+      timeDeltaSensor(localId: string, spec: TimeDeltaSensorSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        return handle(
+          add(sensorNode(base, spec, { type: "time_delta", delta: toSeconds(spec.delta) })),
+        );
+      },
+      container(localId: string, spec: ContainerTaskSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        const r = spec.resources ?? {};
+        const node: ContainerTask = {
+          kind: "container",
+          ...base,
+          image: spec.image,
+          command: spec.command ? [...spec.command] : null,
+          args: [...(spec.args ?? [])],
+          env: lowerInputs(base.id, spec.env, "env", site),
+          resources: {
+            cpuRequest: r.cpu ?? null,
+            cpuLimit: r.cpuLimit ?? null,
+            memoryRequest: r.memory ?? null,
+            memoryLimit: r.memoryLimit ?? null,
+            gpuLimit: r.gpu ?? null,
+          },
+          namespace: spec.namespace ?? null,
+        };
+        return handle(add(node));
+      },
+      validate(localId: string, spec: ValidateSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site);
+        const [data] = Object.values(lowerInputs(base.id, { data: spec.data }, "data", site));
+        const node: ValidateTask = {
+          kind: "validate",
+          ...base,
+          data: data ?? { kind: "literal", value: "" },
+          requiredColumns: [...(spec.requiredColumns ?? [])],
+          minRows: spec.minRows ?? null,
+          maxNullFraction: { ...(spec.maxNullFraction ?? {}) },
+          target: spec.target ?? null,
+          dtypes: { ...(spec.dtypes ?? {}) },
+        };
+        return handle(add(node));
       },
       bash(localId: string, spec: BashTaskSpec) {
-        const taskId = full(localId);
         const site = callSite();
-        recordSite(sourceMap, taskKey(taskId), site);
+        const base = taskBase(full(localId), groupId, spec, site);
         const node: BashTask = {
           kind: "bash",
-          id: taskId,
-          group: groupId,
-          after: [],
-          upstream: [],
-          options: taskOptions(spec),
+          ...base,
           command: spec.command,
-          env: lowerInputs(taskId, spec.env, "env", site),
+          env: lowerInputs(base.id, spec.env, "env", site),
         };
-        tasks.push(node);
-        return handle(node);
+        return handle(add(node));
       },
     };
   };

@@ -38,6 +38,14 @@ export function variable(name: string, defaultValue?: string): PathValue {
   return pathValue({ kind: "variable", name, default: defaultValue ?? null });
 }
 
+/**
+ * An Airflow template rendered when the task runs, e.g. `template("{{ ds }}")` for the logical
+ * date or `template("/data/{{ ds_nodash }}.csv")`. Python tasks receive the rendered string.
+ */
+export function template(text: string): PathValue {
+  return pathValue({ kind: "template", text });
+}
+
 export function refValue(task: string, output: string, isString: boolean): ValueHandle<unknown> {
   const value: Value = { kind: "ref", task, output };
   return isString ? pathValue(value) : { [VALUE]: value };

@@ -6,6 +6,7 @@ import {
   type Diagnostic,
   diagnostic,
   formatDiagnostic,
+  functionRefs,
   hasErrors,
   type SourceLocation,
   type SourceMap,
@@ -27,6 +28,25 @@ export interface CompileOptions {
   readonly target?: string;
   readonly check?: boolean;
   readonly root?: string;
+  readonly airflowVersion?: string;
+}
+
+/** `--airflow-version 2`, `2.11`, `3` or `3.1`: the major version the output is for. */
+function airflowMajor(text: string | undefined): 2 | 3 | undefined {
+  if (text === undefined) return undefined;
+  const m = /^([23])(?:\.\d+){0,2}$/.exec(text.trim());
+  if (!m) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "--airflow-version",
+          reason: `'${text}' is not an Airflow version mlgen emits for`,
+          hint: "use --airflow-version 3 (Airflow 3.x) or --airflow-version 2 (Airflow 2.10, 2.11)",
+        }),
+      ),
+    );
+  }
+  return m[1] === "2" ? 2 : 3;
 }
 
 const toPosix = (p: string) => p.split(sep).join("/");
@@ -42,6 +62,7 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
       pipelines: files,
       out: resolve(io.cwd, options.out ?? "dags"),
       target: options.target ?? "airflow",
+      airflowVersion: airflowMajor(options.airflowVersion) ?? 3,
     } satisfies ResolvedConfig;
   }
   const shown = toPosix(relative(io.cwd, file)) || file;
@@ -96,6 +117,7 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
     pipelines: files.length ? files.map((f) => resolve(io.cwd, f)) : resolved.pipelines,
     out: options.out ? resolve(io.cwd, options.out) : resolved.out,
     target: options.target ?? resolved.target,
+    airflowVersion: airflowMajor(options.airflowVersion) ?? resolved.airflowVersion,
     root: options.root ? resolve(io.cwd, options.root) : resolved.root,
   };
 }
@@ -266,9 +288,10 @@ export async function compileCommand(
       ids.set(def.ir.id, sourceFile);
       const modules = new Map<string, string | null>();
       for (const task of def.ir.tasks) {
-        if (task.kind === "python" && !modules.has(task.module)) {
-          const safe = !isAbsolute(task.module) && !task.module.split("/").includes("..");
-          modules.set(task.module, safe ? await readIfExists(join(root, task.module)) : null);
+        for (const { ref } of functionRefs(def.ir, task)) {
+          if (modules.has(ref.module)) continue;
+          const safe = !isAbsolute(ref.module) && !ref.module.split("/").includes("..");
+          modules.set(ref.module, safe ? await readIfExists(join(root, ref.module)) : null);
         }
       }
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
@@ -291,6 +314,7 @@ export async function compileCommand(
         sourceFile,
         sourceMap,
         pythonFiles: [...pythonFiles.values()],
+        settings: { airflowVersion: config.airflowVersion },
       };
       const targetProblems = target.validate(input);
       diagnostics.push(...targetProblems);

@@ -44,6 +44,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       for (const k of Object.keys(task.outputs)) names.push(["output", k]);
       if (task.function && !PY_IDENTIFIER.test(task.function))
         names.push(["function", task.function]);
+      if (task.map) names.push(["mapped input", task.map.input]);
     }
     for (const [what, name] of names) {
       if (!PY_IDENTIFIER.test(name)) {

@@ -1,4 +1,4 @@
-import { diagnostic, type Pipeline } from "@mlgen/core";
+import { diagnostic, functionRefs, type Pipeline } from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -25,30 +25,32 @@ export function checkModules(
   ctx: PassContext,
 ): void {
   for (const task of ir.tasks) {
-    if (task.kind !== "python" || !task.function) continue;
     const place = taskPlace(ctx, ir.id, task.id);
-    const args = { module: task.module, task: task.id, function: task.function };
-    const segments = task.module.replace(/\.py$/, "").split("/");
-    if (!MODULE_PATH.test(task.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {
-      ctx.report(
-        diagnostic(
-          "MLG1011",
-          {
-            what: `module path '${task.module}' of task '${task.id}'`,
-            reason:
-              "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
-            hint: "write fn as 'tasks/train.py:train_model', relative to the project root",
-          },
-          place,
-        ),
-      );
-      continue;
-    }
-    const source = modules.get(task.module);
-    if (source === undefined || source === null) {
-      ctx.report(diagnostic("MLG1007", args, place));
-    } else if (!definesFunction(source, task.function)) {
-      ctx.report(diagnostic("MLG1008", args, place));
+    for (const { ref, where } of functionRefs(ir, task)) {
+      if (!ref.function) continue;
+      const args = { module: ref.module, task: task.id, function: ref.function };
+      const segments = ref.module.replace(/\.py$/, "").split("/");
+      if (!MODULE_PATH.test(ref.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `module path '${ref.module}' of task '${task.id}' (${where})`,
+              reason:
+                "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
+              hint: "write fn as 'tasks/train.py:train_model', relative to the project root",
+            },
+            place,
+          ),
+        );
+        continue;
+      }
+      const source = modules.get(ref.module);
+      if (source === undefined || source === null) {
+        ctx.report(diagnostic("MLG1007", args, place));
+      } else if (!definesFunction(source, ref.function)) {
+        ctx.report(diagnostic("MLG1008", args, place));
+      }
     }
   }
 }

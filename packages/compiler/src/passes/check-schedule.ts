@@ -80,6 +80,15 @@ export function startDateProblem(text: string): string | null {
   return null;
 }
 
+/** Airflow's asset URI rules: non-empty ASCII, no whitespace, and no `airflow` scheme. */
+export function assetUriProblem(uri: string): string | null {
+  if (uri.length === 0) return "it is empty";
+  if (uri.length > 1500) return "it is longer than 1500 characters";
+  if (!/^[\x21-\x7e]+$/.test(uri)) return "it must be printable ASCII without spaces";
+  if (/^airflow:/i.test(uri)) return "the 'airflow' scheme is reserved";
+  return null;
+}
+
 export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
   if (ir.startDate !== null) {
     const problem = startDateProblem(ir.startDate);
@@ -97,7 +106,26 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
       );
     }
   }
-  const s = ir.schedule;
+  const s = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
+  if (ir.schedule.kind === "assets") {
+    for (const uri of ir.schedule.uris) {
+      const bad = assetUriProblem(uri);
+      if (bad) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `asset URI '${uri}'`,
+              reason: bad,
+              hint: "use a URI such as 's3://bucket/path' or 'file:///data/raw.csv'",
+            },
+            { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+          ),
+        );
+      }
+    }
+  }
+  if (s === null) return;
   let problem: string | null = null;
   let text = "";
   if (s.kind === "preset") {

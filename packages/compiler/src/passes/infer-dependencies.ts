@@ -14,6 +14,7 @@ function enclosing(ir: Pipeline, task: Task): string[] {
  * `upstream` = order-only `.after()` edges plus every task whose output a value reads. A group
  * used in `.after()` stands for its last tasks (no downstream inside it), and `group.after(x)`
  * puts x before the group's first tasks — what Airflow's `group >> task` and `x >> group` do.
+ * A branch comes right before each of its targets (a target group: before its first tasks).
  */
 export function inferDependencies(ir: Pipeline): Pipeline {
   const ids = new Set(ir.tasks.map((t) => t.id));
@@ -22,6 +23,16 @@ export function inferDependencies(ir: Pipeline): Pipeline {
     const up = new Set(task.after.filter((a) => ids.has(a)));
     for (const [, value] of taskValues(task)) for (const ref of refsIn(value)) up.add(ref.task);
     direct.set(task.id, up);
+  }
+  const groupAfter = new Map<string, string[]>(
+    Object.entries(ir.groups).map(([g, group]) => [g, [...group.after]]),
+  );
+  for (const task of ir.tasks) {
+    if (task.kind !== "branch") continue;
+    for (const target of [...task.ifTrue, ...task.ifFalse]) {
+      if (ids.has(target)) direct.get(target)?.add(task.id);
+      else groupAfter.get(target)?.push(task.id);
+    }
   }
   const members = new Map<string, Task[]>();
   for (const task of ir.tasks) {
@@ -58,7 +69,7 @@ export function inferDependencies(ir: Pipeline): Pipeline {
     for (const a of task.after) if (!ids.has(a)) for (const x of expand(a)) up.add(x);
     for (const g of enclosing(ir, task)) {
       if (!endsOf(g).roots.has(task.id)) continue;
-      for (const a of ir.groups[g]?.after ?? []) for (const x of expand(a)) up.add(x);
+      for (const a of groupAfter.get(g) ?? []) for (const x of expand(a)) up.add(x);
     }
     up.delete(task.id);
     return { ...task, upstream: [...up].sort() };

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import { PyCode, pyString } from "../../escape/python.js";
 import type { EmittedFile, Target, TargetInput } from "../../target.js";
+import { dialectFor } from "./dialect.js";
+import { validateDialect } from "./validate.js";
 import { dagView } from "./view.js";
 
 export const TEMPLATES_DIR = new URL("../../../../../templates/", import.meta.url);
@@ -42,7 +44,8 @@ export function dagFileName(id: string): string {
 }
 
 export function renderDag(input: TargetInput): string {
-  const view = dagView(input.ir, input.hash, input.sourceFile);
+  const dialect = dialectFor(input.settings?.airflowVersion ?? 3);
+  const view = dagView(input.ir, input.hash, input.sourceFile, dialect);
   return dagTemplate()(view).replace(/\n{3,}(?=\S)/g, (_m, offset: number, whole: string) =>
     // Keep PEP 8's two blank lines before top-level definitions, one elsewhere.
     /^\n+(def |@|default_args|with DAG|_OUTPUT_TYPES)/.test(whole.slice(offset))
@@ -53,7 +56,7 @@ export function renderDag(input: TargetInput): string {
 
 export const airflowTarget: Target = {
   name: "airflow",
-  validate: () => [],
+  validate: (input) => validateDialect(input, dialectFor(input.settings?.airflowVersion ?? 3)),
   emit(input: TargetInput): EmittedFile[] {
     // The dags folder is deployable on its own: the task modules travel with the DAG file,
     // at the same relative paths, so `from tasks.train import ...` resolves from it.

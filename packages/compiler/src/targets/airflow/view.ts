@@ -1,14 +1,20 @@
 import {
+  type Alert,
   assertNever,
   type BashTask,
+  type Condition,
+  type ContainerTask,
   EMPTY_TASK_OPTIONS,
   effectiveOptions,
+  type FunctionRef,
   type MlflowTracking,
   type Pipeline,
   type PythonTask,
   resolveOptions,
+  type SensorTask,
   type Task,
   type TaskOptions,
+  type ValidateTask,
   type Value,
 } from "@mlgen/core";
 import { jinjaString } from "../../escape/jinja.js";
@@ -22,9 +28,11 @@ import {
   pyComment,
   pyDocstring,
   pyIdent,
+  pyLiteral,
   pyString,
 } from "../../escape/python.js";
 import { moduleName } from "../../passes/check-modules.js";
+import { AIRFLOW3, type AirflowName, type Dialect } from "./dialect.js";
 
 /** Names the generated module defines or reads; task variables must not shadow them. */
 const RESERVED = new Set([
@@ -42,6 +50,20 @@ const RESERVED = new Set([
   "Variable",
   "PythonOperator",
   "BashOperator",
+  "BranchPythonOperator",
+  "ShortCircuitOperator",
+  "FileSensor",
+  "ExternalTaskSensor",
+  "TimeDeltaSensor",
+  "KubernetesPodOperator",
+  "k8s",
+  "SlackWebhookNotifier",
+  "SmtpNotifier",
+  "Asset",
+  "Dataset",
+  "AssetOrTimeSchedule",
+  "DatasetOrTimeSchedule",
+  "CronTriggerTimetable",
   "dag",
   "tasks",
   "default_args",
@@ -57,7 +79,11 @@ export interface CallableView {
   /** `ti, params, **_`: the context entries the callable reads. */
   readonly signature: PyCode;
   readonly doc: PyCode;
-  readonly importLine: PyCode;
+  /** Airflow templates the body reads from `templates_dict`, in key order. */
+  readonly templates: readonly string[];
+  /** Set for callables with a custom body (branches, validation, callbacks): its lines. */
+  readonly lines: readonly PyCode[] | null;
+  readonly importLine: PyCode | null;
   readonly inputs: readonly Kwarg[];
   readonly call: PyCode;
   readonly mlflow: PyCode | null;
@@ -69,6 +95,8 @@ export interface TaskView {
   readonly ref: PyCode;
   readonly operator: PyCode;
   readonly kwargs: readonly Kwarg[];
+  /** Mapped tasks: `Operator.partial(kwargs).expand(...)`, this being the expand arguments. */
+  readonly expand: PyCode | null;
   readonly callable: CallableView | null;
 }
 
@@ -86,14 +114,20 @@ export interface NodeView {
 export interface DagView {
   readonly headerSource: PyCode;
   readonly headerHash: PyCode;
+  readonly directives: readonly PyCode[];
   readonly docstring: PyCode;
   readonly imports: readonly PyCode[];
   readonly helpers: {
     readonly pull: boolean;
+    readonly pullMapped: boolean;
     readonly push: boolean;
     readonly env: boolean;
     readonly mlflow: boolean;
+    readonly item: boolean;
+    readonly validate: boolean;
   };
+  /** Module-level callables for `callback()` alerts. */
+  readonly callbacks: readonly CallableView[];
   readonly defaultArgs: readonly Kwarg[];
   readonly dagKwargs: readonly Kwarg[];
   readonly usesTaskDict: boolean;
@@ -130,16 +164,98 @@ export function startDate(text: string): PyCode {
   return py`pendulum.parse(${text})`;
 }
 
-function optionKwargs(options: TaskOptions): Kwarg[] {
+/** Default Slack texts: Jinja templates the notifier renders with the task context. */
+const SLACK_TEXT = {
+  failure:
+    ":red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\nLogical date: {{ logical_date }}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}",
+  retry:
+    ":large_orange_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed and will be retried\nLogical date: {{ logical_date }}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}",
+  success:
+    ":large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\nLogical date: {{ logical_date }}\nLog: {{ ti.log_url }}",
+} as const;
+
+/** What every view in one file shares: the names it imports and the callbacks it defines. */
+class FileContext {
+  readonly names = new Set<AirflowName>();
+  readonly callbacks = new Map<string, CallableView>();
+  constructor(
+    readonly dialect: Dialect,
+    readonly namer: Namer,
+    /** Ids of mapped tasks. */
+    readonly mapped: ReadonlySet<string>,
+  ) {}
+
+  /** The Python name of an Airflow class or module, recording its import. */
+  use(name: AirflowName): PyCode {
+    this.names.add(name);
+    return new PyCode(name === "k8s" ? "k8s" : (this.dialect.symbols[name].name ?? name));
+  }
+
+  /** A module-level function that imports and calls the user's callback when it fires. */
+  callback(ref: FunctionRef): PyCode {
+    const key = `${ref.module}:${ref.function}`;
+    const existing = this.callbacks.get(key);
+    if (existing) return existing.name;
+    const name = this.namer.fresh(`_on_${moduleName(ref.module)}_${ref.function}`);
+    const fn =
+      isPyIdentifier(ref.function) && ref.function !== "context" ? ref.function : "user_function";
+    const alias = fn === ref.function ? "" : ` as ${fn}`;
+    const view: CallableView = {
+      name: new PyCode(name),
+      signature: new PyCode("context"),
+      templates: [],
+      doc: new PyCode(pyDocstring(`Calls ${key} with the task context.`)),
+      importLine: new PyCode(`from ${moduleName(ref.module)} import ${ref.function}${alias}`),
+      lines: [new PyCode(`${fn}(context)`)],
+      inputs: [],
+      call: new PyCode(""),
+      mlflow: null,
+      push: null,
+    };
+    this.callbacks.set(key, view);
+    return view.name;
+  }
+
+  alert(alert: Alert, event: keyof typeof SLACK_TEXT): PyCode {
+    switch (alert.kind) {
+      case "slack": {
+        const args = [
+          py`slack_webhook_conn_id=${alert.connId}`,
+          py`text=${alert.text ?? SLACK_TEXT[event]}`,
+        ];
+        if (alert.channel !== null) args.push(py`channel=${alert.channel}`);
+        return new PyCode(`${this.use("SlackWebhookNotifier").text}(${joinCode(args, ", ").text})`);
+      }
+      case "email": {
+        const args = [py`to=${alert.to}`];
+        if (alert.subject !== null) args.push(py`subject=${alert.subject}`);
+        if (alert.connId !== null) args.push(py`smtp_conn_id=${alert.connId}`);
+        return new PyCode(`${this.use("SmtpNotifier").text}(${joinCode(args, ", ").text})`);
+      }
+      case "callable":
+        return this.callback(alert);
+      default:
+        return assertNever(alert);
+    }
+  }
+}
+
+function optionKwargs(options: TaskOptions, file: FileContext): Kwarg[] {
   const out: Kwarg[] = [];
   const o = options;
   if (o.retries !== null) out.push(kw("retries", py`${o.retries}`));
   if (o.retryDelay !== null) out.push(kw("retry_delay", timedelta(o.retryDelay)));
   if (o.retryExponentialBackoff !== null) {
-    // Airflow 3 reads this as the multiplier (0 = constant delay), not as a flag.
     const m = o.retryExponentialBackoff;
     out.push(
-      kw("retry_exponential_backoff", new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))),
+      kw(
+        "retry_exponential_backoff",
+        file.dialect.backoffIsMultiplier
+          ? // Airflow 3 reads this as the multiplier (0 = constant delay), not as a flag.
+            new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))
+          : // Airflow 2: a flag that doubles the delay; the target's validate() reports others.
+            py`${m > 0}`,
+      ),
     );
   }
   if (o.maxRetryDelay !== null) out.push(kw("max_retry_delay", timedelta(o.maxRetryDelay)));
@@ -152,6 +268,14 @@ function optionKwargs(options: TaskOptions): Kwarg[] {
   if (o.dependsOnPast !== null) out.push(kw("depends_on_past", py`${o.dependsOnPast}`));
   if (o.maxActiveTisPerDag !== null)
     out.push(kw("max_active_tis_per_dag", py`${o.maxActiveTisPerDag}`));
+  for (const [key, list, event] of [
+    ["on_failure_callback", o.onFailure, "failure"],
+    ["on_retry_callback", o.onRetry, "retry"],
+    ["on_success_callback", o.onSuccess, "success"],
+  ] as const) {
+    if (list === null) continue;
+    out.push(kw(key, new PyCode(`[${list.map((a) => file.alert(a, event).text).join(", ")}]`)));
+  }
   return out;
 }
 
@@ -187,11 +311,51 @@ class Namer {
 }
 
 interface Uses {
+  /** Ids of mapped tasks: reading their outputs gives a list (one item per instance). */
+  mapped: ReadonlySet<string>;
+  pullMapped: boolean;
+  /** Templates the task renders: `templates_dict` entries, keyed `template_1`, ... */
+  templates?: string[];
   params: boolean;
   pull: boolean;
   env: boolean;
   variable: boolean;
   posixpath: boolean;
+}
+
+function newUses(mapped: ReadonlySet<string>): Uses {
+  return {
+    mapped,
+    pullMapped: false,
+    pull: false,
+    env: false,
+    variable: false,
+    posixpath: false,
+    params: false,
+  };
+}
+
+/** What one callable read, added to what the whole file needs. */
+function mergeUses(shared: Uses, uses: Uses): void {
+  shared.pull ||= uses.pull;
+  shared.pullMapped ||= uses.pullMapped;
+  shared.env ||= uses.env;
+  shared.variable ||= uses.variable;
+  shared.posixpath ||= uses.posixpath;
+  shared.params ||= uses.params;
+}
+
+/** A task callable's parameters: `ti` and the context entries its body reads. */
+function signature(uses: Uses, extra: readonly string[] = []): PyCode {
+  const args = [
+    "ti",
+    ...extra,
+    uses.templates?.length ? "templates_dict" : "",
+    uses.params ? "params" : "",
+    uses.variable ? "var" : "",
+    "**_",
+  ];
+  return new PyCode(args.filter(Boolean).join(", "));
 }
 
 /** A Python expression evaluated inside the task callable, at run time. */
@@ -215,6 +379,10 @@ function pyValue(value: Value, uses: Uses): PyCode {
       return new PyCode(`{${joinCode(parts, ", ").text}}`);
     }
     case "ref":
+      if (uses.mapped.has(value.task)) {
+        uses.pullMapped = true;
+        return py`_pull_mapped(ti, ${value.task}, ${value.output})`;
+      }
       uses.pull = true;
       return py`_pull(ti, ${value.task}, ${value.output})`;
     case "env":
@@ -231,6 +399,13 @@ function pyValue(value: Value, uses: Uses): PyCode {
     case "param":
       uses.params = true;
       return py`params[${value.name}]`;
+    case "template": {
+      // Rendered by Airflow before the callable runs: templates_dict is a templated field.
+      uses.templates ??= [];
+      let index = uses.templates.indexOf(value.text);
+      if (index < 0) index = uses.templates.push(value.text) - 1;
+      return py`templates_dict[${`template_${index + 1}`}]`;
+    }
     case "join": {
       uses.posixpath = true;
       const parts = value.parts.map((p) => py`${p}`);
@@ -258,20 +433,25 @@ export function literalJson(value: Value): JsonValue {
 }
 
 /** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */
-function jinjaValue(value: Value): string {
+function jinjaValue(value: Value, mapped: ReadonlySet<string>): string {
   switch (value.kind) {
     case "literal":
       return typeof value.value === "string" ? value.value : JSON.stringify(value.value);
     case "ref":
-      return `{{ ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)}) }}`;
+      // A list of task ids always pulls a list: every instance of a mapped task, as JSON.
+      return mapped.has(value.task)
+        ? `{{ ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)}) | list | tojson }}`
+        : `{{ ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)}) }}`;
     case "variable":
       return value.default === null
         ? `{{ var.value[${jinjaString(value.name)}] }}`
         : `{{ var.value.get(${jinjaString(value.name)}, ${jinjaString(value.default)}) }}`;
     case "param":
       return `{{ params[${jinjaString(value.name)}] }}`;
+    case "template":
+      return value.text;
     case "join":
-      return [jinjaValue(value.base), ...value.parts].join("/");
+      return [jinjaValue(value.base, mapped), ...value.parts].join("/");
     case "list":
     case "object":
       // resolveRefs reports lists and objects that hold anything but literals.
@@ -292,6 +472,8 @@ function mlflowRun(m: MlflowTracking, uses: Uses): PyCode {
 /** Names a task callable reads; the imported user function is aliased when it would shadow one. */
 const CALLABLE_NAMES = new Set([
   "ti",
+  "item",
+  "templates_dict",
   "params",
   "var",
   "inputs",
@@ -303,8 +485,17 @@ const CALLABLE_NAMES = new Set([
   "_mlflow_run",
 ]);
 
-function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableView {
-  const uses: Uses = { pull: false, env: false, variable: false, posixpath: false, params: false };
+/**
+ * `returned`: the output a downstream task maps over. Airflow expands only over a task's return
+ * value, so the callable also returns that output (it is pushed under its own key as well).
+ */
+function pythonCallable(
+  task: PythonTask,
+  name: string,
+  shared: Uses,
+  returned: string | null,
+): CallableView {
+  const uses = newUses(shared.mapped);
   const fnName =
     isPyIdentifier(task.function) && !CALLABLE_NAMES.has(task.function)
       ? task.function
@@ -315,60 +506,314 @@ function pythonCallable(task: PythonTask, name: string, shared: Uses): CallableV
     key: new PyCode(pyString(k)),
     value: pyValue(v, uses),
   }));
+  // A mapped instance gets its item through op_kwargs (see `_item` in the template).
+  if (task.map)
+    inputs.unshift({ key: new PyCode(pyString(task.map.input)), value: new PyCode("item") });
   const outputs = Object.entries(task.outputs);
   const outputSpec = dictCode(
     outputs.map(([k, t]) => `${pyString(k)}: ${pyString(t)}`),
     4,
   );
   const mlflow = task.mlflow ? mlflowRun(task.mlflow, uses) : null;
-  for (const k of Object.keys(uses) as (keyof Uses)[]) shared[k] ||= uses[k];
-  const args = ["ti", uses.params ? "params" : "", uses.variable ? "var" : "", "**_"].filter(
-    Boolean,
-  );
+  mergeUses(shared, uses);
+
   return {
     name: pyIdent(name),
-    signature: new PyCode(args.join(", ")),
+    signature: signature(uses, task.map ? ["item"] : []),
+    templates: uses.templates ?? [],
     doc: new PyCode(
       pyDocstring(
-        `Runs ${task.module}:${task.function}${task.mlflow ? " inside an MLflow run" : ""}.`,
+        `Runs ${task.module}:${task.function}${task.map ? ` for one item of the mapped list` : ""}${task.mlflow ? " inside an MLflow run" : ""}.`,
       ),
     ),
     importLine,
+    lines: null,
     inputs,
     call: new PyCode(`${fnName}(${inputs.length ? "**inputs" : ""})`),
     mlflow,
-    push: outputs.length ? py`_push(ti, ${task.id}, result, ${outputSpec})` : null,
+    push: !outputs.length
+      ? null
+      : returned === null
+        ? py`_push(ti, ${task.id}, result, ${outputSpec})`
+        : py`return _push(ti, ${task.id}, result, ${outputSpec})[${returned}]`,
   };
 }
 
 const TEMPLATE_EXT = /\.(sh|bash)$/;
 
-function bashKwargs(task: BashTask, usesLiteral: { value: boolean }): Kwarg[] {
+/** A templated string Airflow renders as-is, even when it ends in `.sh` (a template path). */
+function templatedText(text: string, file: FileContext): PyCode {
+  if (!TEMPLATE_EXT.test(text)) return py`${text}`;
+  // Airflow would read a templated string ending in .sh/.bash as a template file path.
+  if (file.dialect.hasLiteral) return new PyCode(`${file.use("literal").text}(${pyString(text)})`);
+  return py`${`{{ ${jinjaString(text)} }}`}`;
+}
+
+/** A templated `env` dict: literals as text, computed values as Jinja rendered at run time. */
+function envDict(env: Readonly<Record<string, Value>>, file: FileContext): PyCode {
+  const entries = Object.entries(env).map(([k, v]) => {
+    const text = jinjaValue(v, file.mapped);
+    const value = v.kind === "literal" ? templatedText(text, file) : py`${text}`;
+    return `${pyString(k)}: ${value.text}`;
+  });
+  // Relative to the task block: the template indents the whole block.
+  return dictCode(entries, 4);
+}
+
+function bashKwargs(task: BashTask, file: FileContext): Kwarg[] {
   // BashOperator treats a command ending in .sh/.bash as a template file path; a trailing
   // space is Airflow's documented way to run it as a command instead.
   const command = TEMPLATE_EXT.test(task.command) ? `${task.command} ` : task.command;
   const out = [kw("bash_command", py`${command}`)];
-  const env = Object.entries(task.env);
-  if (env.length) {
-    const entries = env.map(([k, v]) => {
-      const text = jinjaValue(v);
-      // Airflow would read a templated string ending in .sh/.bash as a template file path.
-      if (v.kind === "literal" && TEMPLATE_EXT.test(text)) {
-        usesLiteral.value = true;
-        return `${pyString(k)}: literal(${pyString(text)})`;
-      }
-      return `${pyString(k)}: ${pyString(text)}`;
-    });
-    // Relative to the task block: the template indents the whole block.
-    out.push(kw("env", dictCode(entries, 4)));
+  if (Object.keys(task.env).length) {
+    out.push(kw("env", envDict(task.env, file)));
     out.push(kw("append_env", new PyCode("True")));
   }
   return out;
 }
 
-export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView {
-  const uses: Uses = { pull: false, env: false, variable: false, posixpath: false, params: false };
+const PY_OPS: Readonly<Record<Condition["op"], string>> = {
+  "==": "==",
+  "!=": "!=",
+  ">": ">",
+  ">=": ">=",
+  "<": "<",
+  "<=": "<=",
+};
+
+function describeValue(v: Value): string {
+  switch (v.kind) {
+    case "ref":
+      return `${v.task}.${v.output}`;
+    case "param":
+      return `param ${v.name}`;
+    case "variable":
+      return `Variable ${v.name}`;
+    case "env":
+      return `$${v.name}`;
+    default:
+      return "the value";
+  }
+}
+
+/** The callable of a branch or short-circuit: reads the value, compares, decides. */
+function conditionCallable(
+  task: Extract<Task, { kind: "branch" | "short_circuit" }>,
+  name: string,
+  thenIds: readonly string[],
+  elseIds: readonly string[],
+  shared: Uses,
+): CallableView {
+  const uses = newUses(shared.mapped);
+  const c = task.condition;
+  const left = pyValue(c.left, uses);
+  mergeUses(shared, uses);
+  const test = new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
+  const shown = `${describeValue(c.left)} ${c.op} ${JSON.stringify(c.right)}`;
+  const lines =
+    task.kind === "branch"
+      ? [
+          new PyCode(`value = ${left.text}`),
+          new PyCode(`if ${test.text}:`),
+          new PyCode(`    return ${py`${[...thenIds]}`.text}`),
+          new PyCode(`return ${py`${[...elseIds]}`.text}`),
+        ]
+      : [new PyCode(`value = ${left.text}`), new PyCode(`return ${test.text}`)];
+  const doc =
+    task.kind === "branch"
+      ? `Follows ${thenIds.join(", ") || "nothing"} when ${shown}, else ${elseIds.join(", ") || "nothing"}.`
+      : `Goes on only when ${shown}; otherwise skips everything downstream.`;
+  return {
+    name: pyIdent(name),
+    signature: signature(uses),
+    templates: uses.templates ?? [],
+    doc: new PyCode(pyDocstring(doc)),
+    importLine: null,
+    lines,
+    inputs: [],
+    call: new PyCode(""),
+    mlflow: null,
+    push: null,
+  };
+}
+
+/** The callable of a validate task: reads the path and runs the checks in `_validate_table`. */
+function validateCallable(task: ValidateTask, name: string, shared: Uses): CallableView {
+  const uses = newUses(shared.mapped);
+  const data = pyValue(task.data, uses);
+  mergeUses(shared, uses);
+  const checks: string[] = [`        ${data.text},`];
+  if (task.requiredColumns.length)
+    checks.push(`        required_columns=${py`${task.requiredColumns}`.text},`);
+  if (task.minRows !== null) checks.push(`        min_rows=${task.minRows},`);
+  if (Object.keys(task.maxNullFraction).length) {
+    checks.push(`        max_null_fraction=${pyLiteralDict(task.maxNullFraction)},`);
+  }
+  if (task.target !== null) checks.push(`        target=${pyString(task.target)},`);
+  if (Object.keys(task.dtypes).length) checks.push(`        dtypes=${pyLiteralDict(task.dtypes)},`);
+  return {
+    name: pyIdent(name),
+    signature: signature(uses),
+    templates: uses.templates ?? [],
+    doc: new PyCode(
+      pyDocstring(
+        `Checks ${describeValue(task.data) === "the value" ? "the table" : describeValue(task.data)}; fails listing every violated check.`,
+      ),
+    ),
+    importLine: null,
+    lines: [
+      new PyCode("_validate_table("),
+      ...checks.map((l) => new PyCode(l.slice(4))),
+      new PyCode(")"),
+    ],
+    inputs: [],
+    call: new PyCode(""),
+    mlflow: null,
+    push: null,
+  };
+}
+
+function pyLiteralDict(entries: Readonly<Record<string, string | number>>): string {
+  return `{${Object.entries(entries)
+    .map(([k, v]) => `${pyString(k)}: ${py`${v}`.text}`)
+    .join(", ")}}`;
+}
+
+function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; kwargs: Kwarg[] } {
+  const out: Kwarg[] = [];
+  let operator: PyCode;
+  const s = task.sensor;
+  switch (s.type) {
+    case "file":
+      operator = file.use("FileSensor");
+      out.push(
+        kw(
+          "filepath",
+          s.path.kind === "literal"
+            ? templatedText(jinjaValue(s.path, file.mapped), file)
+            : py`${jinjaValue(s.path, file.mapped)}`,
+        ),
+      );
+      if (s.connId !== null) out.push(kw("fs_conn_id", py`${s.connId}`));
+      if (s.recursive) out.push(kw("recursive", new PyCode("True")));
+      break;
+    case "external_task":
+      operator = file.use("ExternalTaskSensor");
+      out.push(kw("external_dag_id", py`${s.dag}`));
+      out.push(kw("external_task_id", s.task === null ? new PyCode("None") : py`${s.task}`));
+      if (s.executionDelta !== null) out.push(kw("execution_delta", timedelta(s.executionDelta)));
+      if (s.allowedStates !== null) out.push(kw("allowed_states", py`${s.allowedStates}`));
+      if (s.failedStates !== null) out.push(kw("failed_states", py`${s.failedStates}`));
+      break;
+    case "time_delta":
+      operator = file.use("TimeDeltaSensor");
+      out.push(kw("delta", timedelta(s.delta)));
+      break;
+    default:
+      return assertNever(s);
+  }
+  out.push(kw("mode", py`${task.mode}`));
+  if (task.pokeInterval !== null) out.push(kw("poke_interval", timedelta(task.pokeInterval)));
+  if (task.timeout !== null) out.push(kw("timeout", timedelta(task.timeout)));
+  if (task.deferrable) out.push(kw("deferrable", new PyCode("True")));
+  if (task.softFail) out.push(kw("soft_fail", new PyCode("True")));
+  return { operator, kwargs: out };
+}
+
+function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
+  const out: Kwarg[] = [kw("image", py`${task.image}`)];
+  if (task.namespace !== null) out.push(kw("namespace", py`${task.namespace}`));
+  if (task.command !== null) out.push(kw("cmds", py`${task.command}`));
+  if (task.args.length) out.push(kw("arguments", py`${task.args}`));
+  if (Object.keys(task.env).length) out.push(kw("env_vars", envDict(task.env, file)));
+  const r = task.resources;
+  const requests: string[] = [];
+  const limits: string[] = [];
+  if (r.cpuRequest !== null) requests.push(`"cpu": ${pyString(r.cpuRequest)}`);
+  if (r.memoryRequest !== null) requests.push(`"memory": ${pyString(r.memoryRequest)}`);
+  if (r.cpuLimit !== null) limits.push(`"cpu": ${pyString(r.cpuLimit)}`);
+  if (r.memoryLimit !== null) limits.push(`"memory": ${pyString(r.memoryLimit)}`);
+  if (r.gpuLimit !== null) limits.push(`"nvidia.com/gpu": ${pyString(String(r.gpuLimit))}`);
+  if (requests.length || limits.length) {
+    const parts: string[] = [];
+    if (requests.length) parts.push(`requests={${requests.join(", ")}}`);
+    if (limits.length) parts.push(`limits={${limits.join(", ")}}`);
+    out.push(
+      kw(
+        "container_resources",
+        new PyCode(`${file.use("k8s").text}.V1ResourceRequirements(${parts.join(", ")})`),
+      ),
+    );
+  }
+  // The pod's logs become the task's; the pod is deleted when the task ends.
+  out.push(kw("get_logs", new PyCode("True")));
+  out.push(kw("on_finish_action", py`${"delete_pod"}`));
+  return out;
+}
+
+/** Cron expressions for the presets a CronTriggerTimetable is built from. */
+const PRESET_CRON: Readonly<Record<string, string>> = {
+  "@hourly": "0 * * * *",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@weekly": "0 0 * * 0",
+  "@monthly": "0 0 1 * *",
+  "@quarterly": "0 0 1 */3 *",
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+};
+
+function scheduleCode(ir: Pipeline, file: FileContext): PyCode {
+  const s = ir.schedule;
+  switch (s.kind) {
+    case "none":
+      return new PyCode("None");
+    case "preset":
+      return py`${s.preset}`;
+    case "cron":
+      return py`${s.expression}`;
+    case "assets": {
+      const asset = file.use("Asset").text;
+      const assets = `[${s.uris.map((u) => `${asset}(${pyString(u)})`).join(", ")}]`;
+      if (s.time === null) return new PyCode(assets);
+      const cron =
+        s.time.kind === "cron" ? s.time.expression : (PRESET_CRON[s.time.preset] ?? s.time.preset);
+      return new PyCode(
+        `${file.use("AssetOrTimeSchedule").text}(\n        timetable=${file.use("CronTriggerTimetable").text}(${pyString(cron)}, timezone="UTC"),\n        ${file.dialect.assetsKeyword}=${assets},\n    )`,
+      );
+    }
+    default:
+      return assertNever(s);
+  }
+}
+
+/** Import lines for the Airflow names a file uses, one line per module, in a stable order. */
+function airflowImports(file: FileContext): PyCode[] {
+  const byModule = new Map<string, string[]>();
+  for (const name of file.names) {
+    const sym = file.dialect.symbols[name];
+    const text = name === "k8s" ? `${sym.name ?? name} as k8s` : (sym.name ?? name);
+    byModule.set(sym.module, [...(byModule.get(sym.module) ?? []), text]);
+  }
+  const thirdParty = [...byModule.keys()].filter((m) => !m.startsWith("airflow")).sort();
+  const airflow = [...byModule.keys()].filter((m) => m.startsWith("airflow")).sort();
+  return [...thirdParty, ...airflow].map(
+    (m) => new PyCode(`from ${m} import ${(byModule.get(m) ?? []).sort().join(", ")}`),
+  );
+}
+
+export function dagView(
+  ir: Pipeline,
+  hash: string,
+  sourceFile: string,
+  dialect: Dialect = AIRFLOW3,
+): DagView {
+  const mapped = new Set(
+    ir.tasks.filter((t) => t.kind === "python" && t.map !== null).map((t) => t.id),
+  );
+  const uses = newUses(mapped);
   const namer = new Namer();
+  const file = new FileContext(dialect, namer, mapped);
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
   const localId = (task: Task) =>
@@ -381,34 +826,110 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
       refs.set(task.id, py`tasks[${task.id}]`);
     }
   }
-  let usesPython = false;
-  let usesBash = false;
   let usesMlflow = false;
   let usesPush = false;
-  const usesLiteral = { value: false };
+  let usesItem = false;
+  let usesValidate = false;
+  const mappedOver = new Map<string, string>();
+  for (const t of ir.tasks) {
+    if (t.kind === "python" && t.map?.over.kind === "ref") {
+      mappedOver.set(t.map.over.task, t.map.over.output);
+    }
+  }
+  const downstreamOf = (id: string) => ir.tasks.filter((t) => t.upstream.includes(id));
   const tasks = ir.tasks.map((task: Task): TaskView => {
     const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
     // Inside a TaskGroup, Airflow prefixes the group id itself.
     const kwargs: Kwarg[] = [kw("task_id", py`${localId(task)}`)];
     let callable: CallableView | null = null;
     let operator: PyCode;
+    let expand: PyCode | null = null;
     switch (task.kind) {
       case "python": {
-        usesPython = true;
-        callable = pythonCallable(task, namer.fresh(`run_${task.id}`), uses);
+        callable = pythonCallable(
+          task,
+          namer.fresh(`run_${task.id}`),
+          uses,
+          mappedOver.get(task.id) ?? null,
+        );
         usesMlflow ||= callable.mlflow !== null;
         usesPush ||= callable.push !== null;
         kwargs.push(kw("python_callable", callable.name));
-        operator = new PyCode("PythonOperator");
+        operator = file.use("PythonOperator");
+        if (task.map) {
+          usesItem = true;
+          const over = task.map.over;
+          if (over.kind === "ref") {
+            const producer = refs.get(over.task) ?? py`tasks[${over.task}]`;
+            // The producer returns this output (see pythonCallable): its return value is mapped.
+            expand = new PyCode(`op_kwargs=${producer.text}.output.map(_item)`);
+          } else {
+            const items = over.kind === "list" ? over.items.map(literalJson) : [];
+            expand = new PyCode(
+              `op_kwargs=[${items.map((v) => `{"item": ${pyLiteral(v)}}`).join(", ")}]`,
+            );
+          }
+        }
         break;
       }
       case "bash":
-        usesBash = true;
-        kwargs.push(...bashKwargs(task, usesLiteral));
-        operator = new PyCode("BashOperator");
+        kwargs.push(...bashKwargs(task, file));
+        operator = file.use("BashOperator");
+        break;
+      case "branch":
+      case "short_circuit": {
+        // The branch returns the full ids of the tasks right after it on each side.
+        const below = downstreamOf(task.id).map((t) => t.id);
+        const side = (targets: readonly string[]) =>
+          below.filter((id) => targets.some((t) => id === t || id.startsWith(`${t}.`)));
+        const thenIds = task.kind === "branch" ? side(task.ifTrue) : [];
+        const elseIds = task.kind === "branch" ? side(task.ifFalse) : [];
+        callable = conditionCallable(
+          task,
+          namer.fresh(`choose_${task.id}`),
+          thenIds,
+          elseIds,
+          uses,
+        );
+        kwargs.push(kw("python_callable", callable.name));
+        operator = file.use(
+          task.kind === "branch" ? "BranchPythonOperator" : "ShortCircuitOperator",
+        );
+        break;
+      }
+      case "sensor": {
+        const sensor = sensorKwargs(task, file);
+        kwargs.push(...sensor.kwargs);
+        operator = sensor.operator;
+        break;
+      }
+      case "container":
+        kwargs.push(...containerKwargs(task, file));
+        operator = file.use("KubernetesPodOperator");
+        break;
+      case "validate":
+        usesValidate = true;
+        callable = validateCallable(task, namer.fresh(`run_${task.id}`), uses);
+        kwargs.push(kw("python_callable", callable.name));
+        operator = file.use("PythonOperator");
         break;
       default:
         return assertNever(task);
+    }
+    if (callable?.templates.length) {
+      const entries = callable.templates.map(
+        (t, i) => `${pyString(`template_${i + 1}`)}: ${pyString(t)}`,
+      );
+      kwargs.push(kw("templates_dict", dictCode(entries, 4)));
+    }
+    if (task.outlets.length) {
+      const asset = file.use("Asset").text;
+      kwargs.push(
+        kw(
+          "outlets",
+          new PyCode(`[${task.outlets.map((u) => `${asset}(${pyString(u)})`).join(", ")}]`),
+        ),
+      );
     }
     // Only what differs from default_args is repeated on the task.
     const own = effectiveOptions(ir, task);
@@ -417,8 +938,8 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
     for (const key of Object.keys(own) as (keyof TaskOptions)[]) {
       if (own[key] === inherited[key]) differing[key] = null;
     }
-    kwargs.push(...optionKwargs(differing as TaskOptions));
-    return { ref, operator, kwargs, callable };
+    kwargs.push(...optionKwargs(differing as TaskOptions, file));
+    return { ref, operator, kwargs, expand, callable };
   });
 
   // Tasks nest into their TaskGroup blocks; a group appears where its first task does.
@@ -432,7 +953,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
     const local = g?.parent ? gid.slice(g.parent.length + 1) : gid;
     const args: PyCode[] = [py`${local}`];
     if (g?.tooltip) args.push(py`tooltip=${g.tooltip}`);
-    const own = optionKwargs(g?.options ?? EMPTY_TASK_OPTIONS);
+    const own = optionKwargs(g?.options ?? EMPTY_TASK_OPTIONS, file);
     if (own.length) {
       args.push(
         new PyCode(
@@ -454,6 +975,7 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
     const view = tasks[i] as TaskView;
     (task.group === null ? body : groupView(task.group)).push({ task: view, group: null });
   });
+  if (groupViews.size) file.use("TaskGroup");
 
   const edges = ir.tasks
     .filter((t) => t.upstream.length > 0)
@@ -465,21 +987,11 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
 
   const defaultArgs: Kwarg[] = [];
   if (ir.owner !== null) defaultArgs.push(kw("owner", py`${ir.owner}`));
-  defaultArgs.push(...optionKwargs(ir.defaults));
+  defaultArgs.push(...optionKwargs(ir.defaults, file));
 
   const dagKwargs: Kwarg[] = [kw("dag_id", py`${ir.id}`)];
   if (ir.description !== null) dagKwargs.push(kw("description", py`${ir.description}`));
-  const schedule = ir.schedule;
-  dagKwargs.push(
-    kw(
-      "schedule",
-      schedule.kind === "none"
-        ? new PyCode("None")
-        : schedule.kind === "preset"
-          ? py`${schedule.preset}`
-          : py`${schedule.expression}`,
-    ),
-  );
+  dagKwargs.push(kw("schedule", scheduleCode(ir, file)));
   if (ir.startDate !== null) dagKwargs.push(kw("start_date", startDate(ir.startDate)));
   dagKwargs.push(kw("catchup", py`${ir.catchup}`));
   if (ir.maxActiveRuns !== null) dagKwargs.push(kw("max_active_runs", py`${ir.maxActiveRuns}`));
@@ -488,15 +1000,17 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   if (ir.tags.length) dagKwargs.push(kw("tags", py`${ir.tags}`));
   const params = Object.entries(ir.params);
   if (params.length) {
+    const param = file.use("Param").text;
     const entries = params.map(([name, p]) => {
       const desc = p.description === null ? new PyCode("") : py`, description=${p.description}`;
-      return `${pyString(name)}: ${py`Param(${p.default}, type=${p.type}${desc})`.text}`;
+      return `${pyString(name)}: ${param}${py`(${p.default}, type=${p.type}${desc})`.text}`;
     });
     dagKwargs.push(
       kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)),
     );
   }
   if (defaultArgs.length) dagKwargs.push(kw("default_args", new PyCode("default_args")));
+  file.use("DAG");
 
   const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
   const stdlib = [];
@@ -513,30 +1027,24 @@ export function dagView(ir: Pipeline, hash: string, sourceFile: string): DagView
   for (const line of stdlib) imports.push(new PyCode(line));
   if (stdlib.length) imports.push(new PyCode(""));
   if (ir.startDate !== null) imports.push(new PyCode("import pendulum"));
-  if (usesBash)
-    imports.push(new PyCode("from airflow.providers.standard.operators.bash import BashOperator"));
-  if (usesPython) {
-    imports.push(
-      new PyCode("from airflow.providers.standard.operators.python import PythonOperator"),
-    );
-  }
-  const sdk = ["DAG"];
-  if (params.length) sdk.push("Param");
-  if (Object.keys(ir.groups).length) sdk.push("TaskGroup");
-  if (usesLiteral.value) sdk.push("literal");
-  imports.push(new PyCode(`from airflow.sdk import ${sdk.join(", ")}`));
+  imports.push(...airflowImports(file));
 
   return {
     headerSource: new PyCode(pyComment(sourceFile)),
     headerHash: new PyCode(hash),
+    directives: dialect.fileDirectives.map((line) => new PyCode(line)),
     docstring: new PyCode(pyDocstring(ir.description ?? `The ${ir.id} pipeline.`)),
     imports,
     helpers: {
       pull: uses.pull,
+      pullMapped: uses.pullMapped,
       push: usesPush,
       env: uses.env,
       mlflow: usesMlflow,
+      item: usesItem,
+      validate: usesValidate,
     },
+    callbacks: [...file.callbacks.values()],
     defaultArgs,
     dagKwargs,
     usesTaskDict,

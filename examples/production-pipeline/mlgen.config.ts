@@ -1,0 +1,7 @@
+import { defineConfig } from "@mlgen/cli";
+
+export default defineConfig({
+  pipelines: ["pipelines/*.pipeline.ts"],
+  out: "dags",
+  target: "airflow",
+});

@@ -1,0 +1,171 @@
+import { diagnostic, type Pipeline, type PythonTask, type Task, taskOutputs } from "@mlgen/core";
+import { type PassContext, taskPlace } from "./context.js";
+
+/** Sensors in poke mode hold a worker slot; past this wait, rescheduling is the better deal. */
+const POKE_WARN_SECONDS = 3600;
+/** Airflow's BaseSensorOperator default timeout. */
+const SENSOR_DEFAULT_TIMEOUT = 7 * 86400;
+
+function humanSeconds(s: number): string {
+  if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? "" : "s"}`;
+  if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? "" : "s"}`;
+  if (s % 60 === 0) return `${s / 60} minutes`;
+  return `${s} seconds`;
+}
+
+/** Branch targets come after the branch; mapped tasks map over lists; poke-mode sensors. */
+export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
+  const byId = new Map(ir.tasks.map((t) => [t.id, t]));
+  const mappedOver = new Map<string, string>();
+  for (const task of ir.tasks) {
+    const over = task.kind === "python" ? task.map?.over : undefined;
+    if (over?.kind !== "ref") continue;
+    const first = mappedOver.get(over.task);
+    if (first !== undefined && first !== over.output) {
+      ctx.report(
+        diagnostic(
+          "MLG1020",
+          { task: over.task, first, second: over.output },
+          taskPlace(ctx, ir.id, task.id),
+        ),
+      );
+    }
+    mappedOver.set(over.task, over.output);
+  }
+  for (const task of ir.tasks) {
+    const place = taskPlace(ctx, ir.id, task.id);
+    switch (task.kind) {
+      case "branch":
+        checkBranch(ir, task, byId, ctx);
+        break;
+      case "python":
+        if (task.map) checkMap(task, byId, ctx, place);
+        break;
+      case "sensor": {
+        const timeout = task.timeout ?? SENSOR_DEFAULT_TIMEOUT;
+        if (task.mode === "poke" && !task.deferrable && timeout > POKE_WARN_SECONDS) {
+          ctx.report(
+            diagnostic(
+              "MLG1019",
+              {
+                task: task.id,
+                timeout:
+                  task.timeout === null ? "7 days (Airflow's default)" : humanSeconds(task.timeout),
+              },
+              place,
+            ),
+          );
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+function checkBranch(
+  ir: Pipeline,
+  branch: Extract<Task, { kind: "branch" }>,
+  byId: ReadonlyMap<string, Task>,
+  ctx: PassContext,
+): void {
+  const place = taskPlace(ctx, ir.id, branch.id);
+  const targets = new Set<string>();
+  // Ancestors of the branch, not counting the edges the branch itself adds to its targets.
+  const ancestors = new Set<string>();
+  const stack = [...branch.upstream];
+  while (stack.length) {
+    const id = stack.pop() as string;
+    if (ancestors.has(id)) continue;
+    ancestors.add(id);
+    for (const up of byId.get(id)?.upstream ?? []) if (up !== branch.id) stack.push(up);
+  }
+  const inGroup = (taskId: string, group: string) => taskId.startsWith(`${group}.`);
+  for (const [side, list] of [
+    ["ifTrue", branch.ifTrue],
+    ["ifFalse", branch.ifFalse],
+  ] as const) {
+    for (const target of list) {
+      const args = { branch: branch.id, target, side };
+      if (!byId.has(target) && !ir.groups[target]) {
+        ctx.report(
+          diagnostic(
+            "MLG1004",
+            { where: `branch '${branch.id}' ${side}`, task: target, pipeline: ir.id },
+            place,
+          ),
+        );
+        continue;
+      }
+      const members = byId.has(target)
+        ? [target]
+        : ir.tasks.filter((t) => inGroup(t.id, target)).map((t) => t.id);
+      for (const id of members) targets.add(id);
+      if (members.includes(branch.id)) {
+        ctx.report(diagnostic("MLG1016", { ...args, reason: "is the branch itself" }, place));
+      } else if (members.some((id) => ancestors.has(id))) {
+        ctx.report(
+          diagnostic("MLG1016", { ...args, reason: "runs before it (it is upstream)" }, place),
+        );
+      }
+    }
+  }
+  for (const task of ir.tasks) {
+    if (task.upstream.includes(branch.id) && !targets.has(task.id)) {
+      ctx.report(
+        diagnostic("MLG1017", { task: task.id, branch: branch.id }, taskPlace(ctx, ir.id, task.id)),
+      );
+    }
+  }
+}
+
+function checkMap(
+  task: PythonTask,
+  byId: ReadonlyMap<string, Task>,
+  ctx: PassContext,
+  place: ReturnType<typeof taskPlace>,
+): void {
+  const over = task.map?.over;
+  if (!over) return;
+  let what: string | null = null;
+  switch (over.kind) {
+    case "list":
+      break;
+    case "ref": {
+      const producer = byId.get(over.task);
+      if (!producer) return; // resolveRefs reports the missing task
+      const type = taskOutputs(producer)[over.output];
+      const mapped = producer.kind === "python" && producer.map !== null;
+      if (type !== undefined && type !== "list" && !mapped) {
+        what = `output '${over.output}' of task '${over.task}' (declared ${type})`;
+      }
+      break;
+    }
+    case "literal":
+      what = `the literal ${JSON.stringify(over.value)}`;
+      break;
+    case "object":
+      what = "an object";
+      break;
+    case "join":
+      what = "a path";
+      break;
+    default:
+      what = `a ${over.kind}() value, which is a string`;
+  }
+  if (what !== null) ctx.report(diagnostic("MLG1018", { task: task.id, what }, place));
+  if (task.map && task.map.input in task.inputs) {
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `map of task '${task.id}'`,
+          reason: `input '${task.map.input}' is both the mapped item (as) and a regular input`,
+          hint: "rename `as` or remove the input of the same name",
+        },
+        place,
+      ),
+    );
+  }
+}

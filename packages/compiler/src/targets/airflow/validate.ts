@@ -1,0 +1,56 @@
+import {
+  type Diagnostic,
+  diagnostic,
+  effectiveOptions,
+  resolveOptions,
+  taskKey,
+} from "@mlgen/core";
+import type { TargetInput } from "../../target.js";
+import type { Dialect } from "./dialect.js";
+
+/** What the chosen Airflow version cannot express, reported before anything is written. */
+export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { ir, sourceMap } = input;
+  const report = (what: string, reason: string, hint: string, task?: string) =>
+    out.push(
+      diagnostic(
+        "MLG3001",
+        { what, target: dialect.label, reason, hint },
+        {
+          pipeline: ir.id,
+          task,
+          location: task ? sourceMap[taskKey(task)] : sourceMap.pipeline,
+        },
+      ),
+    );
+  if (!dialect.backoffIsMultiplier) {
+    // Airflow 2 reads retry_exponential_backoff as a flag: the delay always doubles.
+    const layers = [
+      { where: "the pipeline defaults", options: ir.defaults, task: undefined },
+      ...Object.values(ir.groups).map((g) => ({
+        where: `group '${g.id}'`,
+        options: resolveOptions(ir, g.id, g.options),
+        task: undefined,
+      })),
+      ...ir.tasks.map((t) => ({
+        where: `task '${t.id}'`,
+        options: effectiveOptions(ir, t),
+        task: t.id,
+      })),
+    ];
+    const seen = new Set<number>();
+    for (const { where, options, task } of layers) {
+      const m = options.retryExponentialBackoff;
+      if (m === null || m === 0 || m === 2 || seen.has(m)) continue;
+      seen.add(m);
+      report(
+        `retryExponentialBackoff: ${m} (${where})`,
+        "Airflow 2 only doubles the delay between retries",
+        "use retryExponentialBackoff: true (×2), or emit for Airflow 3 (--airflow-version 3)",
+        task,
+      );
+    }
+  }
+  return out;
+}

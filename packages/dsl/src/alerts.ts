@@ -1,0 +1,70 @@
+import type { Alert } from "@mlgen/core";
+
+/** An alert, or a list of them, as task options and pipeline defaults accept. */
+export type AlertInput = Alert | readonly Alert[];
+
+export interface SlackAlertOptions {
+  /** An Airflow connection of type `slackwebhook` holding the webhook URL. Default `slack_default`. */
+  readonly connId?: string;
+  readonly channel?: string;
+  /**
+   * A Jinja template rendered with the task context. Default: the DAG, task, logical date,
+   * exception and log URL.
+   */
+  readonly text?: string;
+}
+
+/**
+ * A Slack message through an incoming webhook (the slack provider's notifier). The webhook URL
+ * stays in the Airflow connection: it never appears in the pipeline or the generated files.
+ */
+export function slack(options: SlackAlertOptions = {}): Alert {
+  return {
+    kind: "slack",
+    connId: options.connId ?? "slack_default",
+    channel: options.channel ?? null,
+    text: options.text ?? null,
+  };
+}
+
+export interface EmailAlertOptions {
+  readonly to: string | readonly string[];
+  /** An Airflow connection of type `smtp`. Default `smtp_default`. */
+  readonly connId?: string;
+  readonly subject?: string;
+}
+
+/** An email through the smtp provider's notifier. */
+export function email(options: EmailAlertOptions): Alert {
+  return {
+    kind: "email",
+    to: typeof options.to === "string" ? [options.to] : [...options.to],
+    connId: options.connId ?? null,
+    subject: options.subject ?? null,
+  };
+}
+
+/** A function of the project, `path/to/module.py:function`, called with the task context. */
+export function callback(fn: string): Alert {
+  const sep = fn.lastIndexOf(":");
+  return {
+    kind: "callable",
+    module: sep > 0 ? fn.slice(0, sep) : fn,
+    function: sep > 0 ? fn.slice(sep + 1) : "",
+  };
+}
+
+export function alertList(input: AlertInput | undefined): Alert[] | null {
+  if (input === undefined) return null;
+  return Array.isArray(input) ? [...(input as readonly Alert[])] : [input as Alert];
+}
+
+/** A data asset (an Airflow Asset, a Dataset in Airflow 2), named by its URI. */
+export interface Asset {
+  readonly kind: "asset";
+  readonly uri: string;
+}
+
+export function asset(uri: string): Asset {
+  return { kind: "asset", uri };
+}

@@ -1,0 +1,299 @@
+/**
+ * The constructs that only a run proves, on real Airflow 3 with `airflow dags test`: mapping and
+ * fan-in, short-circuits, a branch into a group and its join, a file sensor that succeeds and one
+ * that times out, a Slack alert (to a local HTTP server standing in for Slack) on an injected
+ * failure, and the production example end to end against a real MLflow server — both sides of
+ * its branch. Servers started here are stopped here.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../packages/cli/src/run.js";
+import { ROOT } from "../support/pipelines.js";
+import {
+  airflowEnv,
+  bin,
+  ensureEngines,
+  freePort,
+  isAlive,
+  type MlflowServer,
+  PYTHON,
+  runEngine,
+  startMlflow,
+  tempDir,
+} from "./harness.js";
+
+let work = "";
+let airflowHome = "";
+let runtimeDags = "";
+let mlflow: MlflowServer;
+/** The stand-in for Slack runs in its own process: `dags test` blocks this one while it runs. */
+let slack: ChildProcess;
+let slackFile = "";
+let slackUrl = "";
+
+function slackMessages(): { path: string; body: { text?: string } }[] {
+  if (!existsSync(slackFile)) return [];
+  return readFileSync(slackFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+interface RunStates {
+  logical_date: string;
+  state: string;
+  conf: Record<string, unknown>;
+  tasks: Record<string, string>;
+}
+
+/** Every run of a DAG, keyed by logical date (YYYY-MM-DD), from the Airflow metadata DB. */
+function runStates(dagId: string): Record<string, RunStates> {
+  const out = join(work, `${dagId}-states.json`);
+  const r = runEngine(
+    PYTHON,
+    [join(ROOT, "test/python/ti_states.py"), dagId, out],
+    airflowEnv(airflowHome, runtimeDags),
+  );
+  if (r.status !== 0) throw new Error(`ti_states.py failed:\n${r.output.slice(-3000)}`);
+  const runs = JSON.parse(readFileSync(out, "utf8")) as Record<string, RunStates>;
+  return Object.fromEntries(Object.values(runs).map((v) => [v.logical_date.slice(0, 10), v]));
+}
+
+function env(dags: string, extra: Record<string, string> = {}) {
+  return airflowEnv(airflowHome, dags, {
+    AIRFLOW_VAR_RUNTIME_DIR: join(work, "runtime"),
+    AIRFLOW_CONN_FS_DEFAULT: JSON.stringify({ conn_type: "fs" }),
+    AIRFLOW_CONN_SLACK_TEST: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
+    AIRFLOW_CONN_SLACK_ML_ALERTS: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
+    MLFLOW_TRACKING_URI: mlflow.url,
+    ...extra,
+  });
+}
+
+function dagsTest(dagId: string, date: string, dags: string, conf?: object, extra = {}) {
+  const args = ["dags", "test", dagId, date, ...(conf ? ["-c", JSON.stringify(conf)] : [])];
+  return runEngine(bin("airflow"), args, env(dags, extra));
+}
+
+beforeAll(async () => {
+  ensureEngines();
+  work = tempDir("constructs-run");
+  airflowHome = join(work, "airflow");
+  mkdirSync(airflowHome);
+  mkdirSync(join(work, "runtime"));
+  const port = await freePort();
+  slackFile = join(work, "slack.jsonl");
+  slack = spawn(PYTHON, [join(ROOT, "test/python/webhook_sink.py"), String(port), slackFile], {
+    stdio: "ignore",
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
+    } catch {
+      if (i > 100) throw new Error("the webhook sink did not start");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  slackUrl = `http://127.0.0.1:${port}/services/T000/B000/XXXX`;
+  mlflow = await startMlflow(join(work, "mlflow"));
+  runtimeDags = join(work, "runtime-dags");
+  const io = {
+    cwd: ROOT,
+    stdout: () => {},
+    stderr: (t: string) => process.stderr.write(t),
+    env: {},
+  };
+  const file = join(ROOT, "test/fixtures/pipelines/runtime.pipeline.ts");
+  const code = await run(
+    ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", runtimeDags],
+    io,
+  );
+  if (code !== 0) throw new Error(`compiling the runtime fixture failed with ${code}`);
+  const migrate = runEngine(bin("airflow"), ["db", "migrate"], env(join(work, "none")));
+  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
+});
+
+afterAll(async () => {
+  if (slack?.pid !== undefined) {
+    const pid = slack.pid;
+    const exited = new Promise((ok) => slack.once("exit", ok));
+    slack.kill("SIGTERM");
+    await exited;
+    expect(isAlive(pid)).toBe(false);
+  }
+  if (mlflow) {
+    const pid = mlflow.pid;
+    await mlflow.stop();
+    expect(isAlive(pid)).toBe(false);
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("runtime constructs on real Airflow 3", () => {
+  it("maps one instance per item, fans in every result in order, short-circuits, branches into a group and joins", () => {
+    writeFileSync(join(work, "runtime", "ready.flag"), "");
+    const r = dagsTest("runtime_constructs", "2025-02-01", runtimeDags);
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    const states = runStates("runtime_constructs")["2025-02-01"];
+    expect(states?.state).toBe("success");
+    const tasks = states?.tasks ?? {};
+    // One instance per item of the upstream list, and of the literal list.
+    expect(Object.keys(tasks).filter((k) => k.startsWith("upper["))).toEqual([
+      "upper[0]",
+      "upper[1]",
+      "upper[2]",
+    ]);
+    expect(Object.keys(tasks).filter((k) => k.startsWith("square["))).toHaveLength(4);
+    expect(r.output).toContain("fan-in received ALPHA!,BETA!,GAMMA!");
+    expect(r.output).toContain("squares [1, 4, 9, 16]");
+    expect(r.output).toContain('words=ALPHA!,BETA!,GAMMA! shouts=["ALPHA!", "BETA!", "GAMMA!"]');
+    expect(tasks).toMatchObject({
+      gate_open: "success",
+      after_open_gate: "success",
+      gate_closed: "success",
+      after_closed_gate: "skipped",
+      route: "success",
+      "full.first": "success",
+      "full.second": "success",
+      quick: "skipped",
+      join: "success",
+      wait_for_flag: "success",
+      fail_on_request: "success",
+    });
+  });
+
+  it("takes the other side of the branch, and an injected failure posts a Slack alert with dag, task, logical date, exception and log URL", () => {
+    const before = slackMessages().length;
+    const r = dagsTest("runtime_constructs", "2025-02-02", runtimeDags, {
+      mode: "quick",
+      fail: true,
+    });
+    expect(r.status).not.toBe(0);
+    const tasks = runStates("runtime_constructs")["2025-02-02"]?.tasks ?? {};
+    expect(tasks).toMatchObject({
+      route: "success",
+      "full.first": "skipped",
+      "full.second": "skipped",
+      quick: "success",
+      join: "success",
+      fail_on_request: "failed",
+    });
+    const alerts = slackMessages().slice(before);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.path).toBe("/services/T000/B000/XXXX");
+    const text = alerts[0]?.body.text ?? "";
+    expect(text).toContain("Task fail_on_request in DAG runtime_constructs failed");
+    expect(text).toContain("Logical date: 2025-02-02 00:00:00+00:00");
+    expect(text).toContain("Try: 1");
+    expect(text).toContain("Exception: injected failure for the alert test");
+    expect(text).toMatch(
+      /Log: http:\/\/\S+\/dags\/runtime_constructs\/runs\/\S+\/tasks\/fail_on_request/,
+    );
+  });
+
+  it("the file sensor times out cleanly when the file never comes (6 s timeout)", () => {
+    rmSync(join(work, "runtime", "ready.flag"), { force: true });
+    const before = slackMessages().length;
+    const started = Date.now();
+    const r = dagsTest("runtime_constructs", "2025-02-03", runtimeDags);
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expect(r.status).not.toBe(0);
+    const tasks = runStates("runtime_constructs")["2025-02-03"]?.tasks ?? {};
+    expect(tasks.wait_for_flag).toBe("failed");
+    expect(tasks.fail_on_request).toBe("upstream_failed");
+    expect(r.output).toMatch(/Sensor has timed out/);
+    const alert = slackMessages()
+      .slice(before)
+      .map((m) => m.body.text ?? "");
+    expect(alert.some((t) => t.includes("Task wait_for_flag") && t.includes("timed out"))).toBe(
+      true,
+    );
+  });
+});
+
+describe("the production example end to end (real Airflow 3 and a real MLflow server)", () => {
+  const dags = join(ROOT, "examples/production-pipeline/dags");
+
+  function production(date: string, quality: "high" | "low") {
+    const dataDir = join(work, `production-${quality}`);
+    mkdirSync(dataDir, { recursive: true });
+    const made = runEngine(
+      PYTHON,
+      [join(ROOT, "test/python/make_dataset.py"), join(dataDir, `${date}.csv`), quality],
+      process.env,
+    );
+    if (made.status !== 0) throw new Error(made.output);
+    const r = runEngine(
+      bin("airflow"),
+      ["dags", "test", "production_pipeline", date],
+      env(dags, { AIRFLOW_VAR_PRODUCTION_DATA_DIR: dataDir }),
+    );
+    const states = runEngine(
+      PYTHON,
+      [join(ROOT, "test/python/ti_states.py"), "production_pipeline", join(work, "prod.json")],
+      env(dags),
+    );
+    if (states.status !== 0) throw new Error(states.output);
+    const runs = JSON.parse(readFileSync(join(work, "prod.json"), "utf8")) as Record<
+      string,
+      RunStates
+    >;
+    const mine = Object.values(runs).find((v) => v.logical_date.startsWith(date));
+    return { r, tasks: mine?.tasks ?? {}, state: mine?.state };
+  }
+
+  function champion(): { version: string; run_id: string } | null {
+    const code = `
+import json, sys
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+try:
+    v = MlflowClient(sys.argv[1]).get_model_version_by_alias("production-classifier", "champion")
+    print(json.dumps({"version": v.version, "run_id": v.run_id}))
+except MlflowException:
+    print("null")
+`;
+    const r = runEngine(PYTHON, ["-c", code, mlflow.url], process.env);
+    return JSON.parse(r.output.trim().split("\n").pop() ?? "null");
+  }
+
+  it("high accuracy: waits for the file, validates, trains three models, deploys the best as `champion`", () => {
+    const { r, tasks, state } = production("2025-03-01", "high");
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    expect(state).toBe("success");
+    expect(tasks).toEqual({
+      wait_for_data: "success",
+      validate_data: "success",
+      build_features: "success",
+      "train.logistic_regression": "success",
+      "train.random_forest": "success",
+      "train.gradient_boosting": "success",
+      select_best: "success",
+      evaluate: "success",
+      check_accuracy: "success",
+      deploy: "success",
+      request_retraining: "skipped",
+      report: "success",
+    });
+    expect(r.output).toMatch(/data validation passed for \S+2025-03-01\.csv: 600 rows, 5 columns/);
+    const alias = champion();
+    expect(alias?.version).toBe("1");
+  });
+
+  it("low accuracy: the branch asks for retraining instead, and the join still reports", () => {
+    const { r, tasks, state } = production("2025-03-02", "low");
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    expect(state).toBe("success");
+    expect(tasks).toMatchObject({
+      check_accuracy: "success",
+      deploy: "skipped",
+      request_retraining: "success",
+      report: "success",
+    });
+    expect(r.output).toMatch(/retraining requested: best model \w+ reached accuracy 0\.\d+/);
+    // The champion is still the version the high-accuracy run deployed.
+    expect(champion()?.version).toBe("1");
+  });
+});

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Re-locks both engine venvs from their .in files (run after editing a requirements*.in).
+# The locks are committed; setup-engines.sh installs exactly what they say.
+set -euo pipefail
+cd "$(dirname "$0")"
+uv pip compile requirements.in --python-version 3.11 -o requirements.lock >/dev/null
+uv pip compile requirements-airflow2.in --python-version 3.11 -o requirements-airflow2.lock >/dev/null
