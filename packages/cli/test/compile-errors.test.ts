@@ -10,7 +10,11 @@ interface Case {
   readonly code: string;
   /** Text the message or fix must contain. */
   readonly says: readonly (string | RegExp)[];
+  /** Extra arguments after `compile`. */
+  readonly argv?: readonly string[];
 }
+
+const LOAD = `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });`;
 
 const cases: [string, Case][] = [
   [
@@ -178,6 +182,89 @@ const cases: [string, Case][] = [
       says: ["pipelines/demo.pipeline.ts does not export a pipeline", "export default pipeline("],
     },
   ],
+  [
+    "a branch target that runs before the branch",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
+  p.branch("route", { when: [load.out.rows, ">", 2], ifTrue: load });`),
+      },
+      code: "MLG1016",
+      says: [
+        "pipelines/demo.pipeline.ts:5:5",
+        "branch 'route' lists 'load' in ifTrue, but 'load' runs before it (it is upstream)",
+        "a branch chooses among tasks that come after it",
+      ],
+    },
+  ],
+  [
+    "a task right after a branch that is not one of its targets",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
+  const deploy = p.bash("deploy", { command: "true" });
+  const route = p.branch("route", { when: [load.out.rows, ">", 2], ifTrue: deploy });
+  p.bash("audit", { command: "true" }).after(route);`),
+      },
+      code: "MLG1017",
+      says: [
+        "pipelines/demo.pipeline.ts:7:5",
+        "task 'audit' runs right after branch 'route' but is not one of its targets",
+        "add 'audit' to the branch's ifTrue or ifFalse",
+      ],
+    },
+  ],
+  [
+    "a mapped task fed something that is not a list",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
+  // @ts-expect-error: the type checker rejects a non-list; the compiler still must.
+  p.map("each", { fn: "tasks/steps.py:train", over: load.out.rows, as: "path", inputs: { rows: 1 } });`),
+      },
+      code: "MLG1018",
+      says: [
+        "pipelines/demo.pipeline.ts:6:5",
+        "mapped task 'each' maps over output 'rows' of task 'load' (declared int), which is not a list",
+        'declared "list"',
+      ],
+    },
+  ],
+  [
+    "two outputs of one task mapped over",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts":
+          pipelineSource(`  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { a: "list", b: "list" } });
+  p.map("x", { fn: "tasks/steps.py:train", over: load.out.a, as: "path", inputs: { rows: 1 } });
+  p.map("y", { fn: "tasks/steps.py:train", over: load.out.b, as: "path", inputs: { rows: 1 } });`),
+      },
+      code: "MLG1020",
+      says: [
+        "outputs 'a' and 'b' of task 'load' are both mapped over",
+        "split 'load' into two tasks",
+      ],
+    },
+  ],
+  [
+    "a construct the Airflow 2 dialect cannot express",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          undefined,
+          `{ schedule: "@daily", startDate: "2025-01-01", defaults: { retries: 2, retryExponentialBackoff: 3 } }`,
+        ),
+      },
+      argv: ["--airflow-version", "2"],
+      code: "MLG3001",
+      says: [
+        "pipelines/demo.pipeline.ts:3:16",
+        "retryExponentialBackoff: 3 (the pipeline defaults) cannot be expressed for Airflow 2 (2.10, 2.11)",
+        "Airflow 2 only doubles the delay",
+        "--airflow-version 3",
+      ],
+    },
+  ],
 ];
 
 describe("mlgen compile on bad input", () => {
@@ -191,7 +278,7 @@ describe("mlgen compile on bad input", () => {
     proj.write("dags/demo.py", "# previous output\n");
     proj.write("dags/.mlgen-manifest.json", '{"generatedBy":"mlgen","files":["demo.py"]}\n');
     const before = proj.snapshot();
-    const { code, stderr, stdout } = await proj.mlgen("compile");
+    const { code, stderr, stdout } = await proj.mlgen("compile", ...(c.argv ?? []));
     expect(code).toBe(1);
     expect(stderr).toContain(`error ${c.code}:`);
     for (const s of c.says) {
@@ -202,6 +289,39 @@ describe("mlgen compile on bad input", () => {
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(stdout).toBe("");
     expect(proj.snapshot()).toEqual(before);
+  });
+
+  it("a sensor in poke mode with a multi-hour timeout is a warning: the output is written", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": `import { hours, pipeline } from "@mlgen/dsl";
+export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" }, (p) => {
+  p.fileSensor("wait", { path: "/data/{{ ds }}.csv", mode: "poke", timeout: hours(6) });
+  p.fileSensor("wait_default", { path: "/data/x.csv", mode: "poke" });
+});
+`,
+    });
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      "pipelines/demo.pipeline.ts:3:5: warning MLG1019: sensor 'wait' waits up to 6 hours in poke mode",
+    );
+    expect(stderr).toContain("sensor 'wait_default' waits up to 7 days (Airflow's default)");
+    expect(stderr).toContain('use mode: "reschedule"');
+    expect(proj.read("dags/demo.py")).toContain('mode="poke"');
+  });
+
+  it("an Airflow version mlgen does not emit for is a usage error", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    const { code, stderr } = await proj.mlgen("compile", "--airflow-version", "1.10");
+    expect(code).toBe(1);
+    expect(stderr).toContain("'1.10' is not an Airflow version mlgen emits for");
+    expect(stderr).toContain("--airflow-version 2");
   });
 
   it("an unknown target names the ones there are", async () => {

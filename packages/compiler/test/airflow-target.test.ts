@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { functionRefs } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
@@ -20,8 +21,11 @@ async function lowered(file: string, root: string) {
   const def = ((await import(file)) as { default: unknown }).default;
   if (!isPipelineDefinition(def)) throw new Error("no pipeline");
   const modules = new Map<string, string | null>();
-  for (const t of def.ir.tasks)
-    if (t.kind === "python") modules.set(t.module, readFileSync(join(root, t.module), "utf8"));
+  for (const t of def.ir.tasks) {
+    for (const { ref } of functionRefs(def.ir, t)) {
+      modules.set(ref.module, readFileSync(join(root, ref.module), "utf8"));
+    }
+  }
   const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
   return r;
@@ -50,10 +54,57 @@ describe("airflow target", () => {
     expectGolden("kitchen_sink.py", content);
   });
 
+  it.each([
+    ["constructs", 3, "constructs.py"],
+    ["constructs", 2, "constructs_airflow2.py"],
+    ["runtime", 3, "runtime_constructs.py"],
+  ] as const)("%s for Airflow %i matches its golden file", async (name, version, golden) => {
+    const r = await lowered(
+      join(REPO, `test/fixtures/pipelines/${name}.pipeline.ts`),
+      join(REPO, "test/fixtures"),
+    );
+    const input = {
+      ir: r.ir,
+      hash: r.hash,
+      sourceFile: `pipelines/${name}.pipeline.ts`,
+      sourceMap: {},
+      pythonFiles: [],
+      settings: { airflowVersion: version },
+    };
+    expect(airflowTarget.validate(input)).toEqual([]);
+    expectGolden(golden, renderDag(input));
+  });
+
+  it("the two dialects differ only where Airflow 2 and 3 do", async () => {
+    const r = await lowered(
+      join(REPO, "test/fixtures/pipelines/constructs.pipeline.ts"),
+      join(REPO, "test/fixtures"),
+    );
+    const render = (airflowVersion: 2 | 3) =>
+      renderDag({
+        ...r,
+        sourceFile: "x.ts",
+        sourceMap: {},
+        pythonFiles: [],
+        settings: { airflowVersion },
+      });
+    const v3 = render(3);
+    const v2 = render(2);
+    expect(v3).toContain("from airflow.sdk import Asset, DAG, Param, TaskGroup, literal");
+    expect(v3).toContain('"RUN_SH": literal("run.sh")');
+    expect(v2).toContain("from airflow.datasets import Dataset");
+    expect(v2).toContain("from airflow.utils.task_group import TaskGroup");
+    expect(v2).toContain("# ruff: noqa: AIR311, AIR321");
+    // Without airflow.sdk.literal, a Jinja string literal keeps "run.sh" from being a template path.
+    expect(v2).toContain(`"RUN_SH": "{{ 'run.sh' }}"`);
+    expect(v2).not.toContain("airflow.sdk");
+  });
+
   it("the examples' committed DAGs are what the target renders", async () => {
     for (const [dir, file, out] of [
       ["iris-quickstart", "pipelines/iris.pipeline.ts", "iris_quickstart.py"],
       ["training-pipeline", "pipelines/training.pipeline.ts", "ml_training_pipeline.py"],
+      ["production-pipeline", "pipelines/production.pipeline.ts", "production_pipeline.py"],
     ] as const) {
       const root = join(REPO, "examples", dir);
       const r = await lowered(join(root, file), root);

@@ -100,3 +100,46 @@ describe("typed data passing", () => {
     });
   });
 });
+
+describe("typed authoring constructs", () => {
+  it("a mapped task's outputs are lists, one item per instance", () => {
+    pipeline("p", {}, (p) => {
+      const list = p.python("list", { fn: "t.py:f", outputs: { kinds: "list", n: "int" } });
+      const train = p.map("train", {
+        fn: "t.py:train",
+        over: list.out.kinds,
+        as: "kind",
+        outputs: { score: "float", uri: "string" },
+      });
+      expectTypeOf(train.out.score).toEqualTypeOf<ValueHandle<number[]>>();
+      expectTypeOf(train.out.uri).toEqualTypeOf<ValueHandle<string[]>>();
+      p.map("literal", { fn: "t.py:f", over: [1, 2, 3], as: "x" });
+      // @ts-expect-error: an int output is not a list to map over
+      p.map("bad", { fn: "t.py:f", over: list.out.n, as: "x" });
+    });
+  });
+
+  it("a condition compares a value with a literal of the same type", () => {
+    pipeline("p", { params: { mode: "full" } }, (p) => {
+      const ev = p.python("ev", { fn: "t.py:f", outputs: { accuracy: "float" } });
+      const a = p.bash("a", { command: "true" });
+      p.branch("b1", { when: [ev.out.accuracy, ">=", 0.9], ifTrue: a });
+      p.shortCircuit("s1", { when: [p.params.mode, "==", "full"] });
+      // @ts-expect-error: a number output compared with a string
+      p.branch("b2", { when: [ev.out.accuracy, ">", "high"], ifTrue: a });
+      // @ts-expect-error: not a comparison operator
+      p.shortCircuit("s2", { when: [ev.out.accuracy, "=>", 0.9] });
+    });
+  });
+
+  it("sensors, containers and validation take typed durations and paths", () => {
+    pipeline("p", {}, (p) => {
+      p.fileSensor("f", { path: variable("dir").join("x.csv"), timeout: minutes(5) });
+      // @ts-expect-error: durations are built with seconds()/minutes()/hours()/days()
+      p.fileSensor("g", { path: "/x", timeout: 300 });
+      // @ts-expect-error: an unknown dtype kind
+      p.validate("v", { data: "/x.csv", dtypes: { a: "int64" } });
+      p.container("c", { image: "busybox:1.36", resources: { cpu: "1", gpu: 1 } });
+    });
+  });
+});
