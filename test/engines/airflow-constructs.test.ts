@@ -213,6 +213,42 @@ describe("runtime constructs on real Airflow 3", () => {
   });
 });
 
+describe("the built-in data validation", () => {
+  it("fails with one message that lists every violated check", () => {
+    const csv = join(work, "bad.csv");
+    // 3 rows (minimum 200), no feature_3, 1 of 3 feature_0 null (limit 5%), a null label, and
+    // a text label where an int is declared.
+    writeFileSync(csv, "feature_0,feature_1,feature_2,label\n1,2,3,a\n,2,3,b\n1,2,3,\n");
+    const code = `
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+try:
+    dag._validate_table(
+        sys.argv[2],
+        required_columns=["feature_0", "feature_3", "label"],
+        min_rows=200,
+        max_null_fraction={"feature_0": 0.05},
+        target="label",
+        dtypes={"label": "int"},
+    )
+except ValueError as e:
+    print("RAISED:", e)
+`;
+    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
+    const r = runEngine(PYTHON, ["-c", code, dag, csv], env(join(work, "none")));
+    expect(r.status, r.output).toBe(0);
+    const line = r.output.split("\n").find((l) => l.startsWith("RAISED:")) ?? "";
+    expect(line).toContain(`data validation failed for ${csv}`);
+    expect(line).toContain("missing required columns ['feature_3']");
+    expect(line).toContain("3 rows, fewer than the minimum of 200");
+    expect(line).toContain("column 'feature_0' is 33.3% null, above the limit of 5.0%");
+    expect(line).toContain("target column 'label' has 1 null values");
+    expect(line).toMatch(/column 'label' has dtype \S+, expected int/);
+  });
+});
+
 describe("the production example end to end (real Airflow 3 and a real MLflow server)", () => {
   const dags = join(ROOT, "examples/production-pipeline/dags");
 

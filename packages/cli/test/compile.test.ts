@@ -113,6 +113,20 @@ describe("mlgen compile", () => {
     expect(proj.read("dags/demo.py")).toContain('dag_id="demo"');
   });
 
+  it("emits for Airflow 2 when the config says so, and --airflow-version overrides it", async () => {
+    const proj = project({
+      "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], airflow: { version: 2 } });
+`,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    expect((await proj.mlgen("compile")).code).toBe(0);
+    expect(proj.read("dags/demo.py")).toContain("from airflow.models.dag import DAG");
+    expect((await proj.mlgen("compile", "--airflow-version", "3")).code).toBe(0);
+    expect(proj.read("dags/demo.py")).toContain("from airflow.sdk import DAG");
+  });
+
   it("rejects two files that define the same pipeline id", async () => {
     const proj = base();
     proj.write("pipelines/copy.pipeline.ts", pipelineSource());
@@ -123,7 +137,7 @@ describe("mlgen compile", () => {
 });
 
 describe("the bundled examples", () => {
-  it.each(["iris-quickstart", "training-pipeline"])(
+  it.each(["iris-quickstart", "training-pipeline", "production-pipeline"])(
     "%s: committed output is up to date (mlgen compile --check)",
     async (name) => {
       let err = "";
