@@ -28,10 +28,31 @@ let work = "";
 let airflowHome = "";
 let runtimeDags = "";
 let mlflow: MlflowServer;
-/** The stand-in for Slack runs in its own process: `dags test` blocks this one while it runs. */
+/** Stand-ins for Slack and SMTP run in their own processes: `dags test` blocks this one. */
 let slack: ChildProcess;
 let slackFile = "";
 let slackUrl = "";
+let smtp: ChildProcess;
+let smtpFile = "";
+let smtpPort = 0;
+
+function mails(): { from: string; to: string[]; data: string }[] {
+  if (!existsSync(smtpFile)) return [];
+  return readFileSync(smtpFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+/** Stops a stand-in by PID and checks it is gone. */
+async function stopChild(child: ChildProcess | undefined) {
+  if (child?.pid === undefined || child.exitCode !== null) return;
+  const pid = child.pid;
+  const exited = new Promise((ok) => child.once("exit", ok));
+  child.kill("SIGTERM");
+  await exited;
+  expect(isAlive(pid)).toBe(false);
+}
 
 function slackMessages(): { path: string; body: { text?: string } }[] {
   if (!existsSync(slackFile)) return [];
@@ -49,12 +70,12 @@ interface RunStates {
 }
 
 /** Every run of a DAG, keyed by logical date (YYYY-MM-DD), from the Airflow metadata DB. */
-function runStates(dagId: string): Record<string, RunStates> {
+function runStates(dagId: string, dags = runtimeDags): Record<string, RunStates> {
   const out = join(work, `${dagId}-states.json`);
   const r = runEngine(
     PYTHON,
     [join(ROOT, "test/python/ti_states.py"), dagId, out],
-    airflowEnv(airflowHome, runtimeDags),
+    airflowEnv(airflowHome, dags),
   );
   if (r.status !== 0) throw new Error(`ti_states.py failed:\n${r.output.slice(-3000)}`);
   const runs = JSON.parse(readFileSync(out, "utf8")) as Record<string, RunStates>;
@@ -67,6 +88,12 @@ function env(dags: string, extra: Record<string, string> = {}) {
     AIRFLOW_CONN_FS_DEFAULT: JSON.stringify({ conn_type: "fs" }),
     AIRFLOW_CONN_SLACK_TEST: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
     AIRFLOW_CONN_SLACK_ML_ALERTS: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
+    AIRFLOW_CONN_SMTP_TEST: JSON.stringify({
+      conn_type: "smtp",
+      host: "127.0.0.1",
+      port: smtpPort,
+      extra: { disable_ssl: true, disable_tls: true, from_email: "airflow@example.com" },
+    }),
     MLFLOW_TRACKING_URI: mlflow.url,
     ...extra,
   });
@@ -97,6 +124,11 @@ beforeAll(async () => {
     }
   }
   slackUrl = `http://127.0.0.1:${port}/services/T000/B000/XXXX`;
+  smtpPort = await freePort();
+  smtpFile = join(work, "mail.jsonl");
+  smtp = spawn(PYTHON, [join(ROOT, "test/python/smtp_sink.py"), String(smtpPort), smtpFile], {
+    stdio: "ignore",
+  });
   mlflow = await startMlflow(join(work, "mlflow"));
   runtimeDags = join(work, "runtime-dags");
   const io = {
@@ -116,13 +148,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (slack?.pid !== undefined) {
-    const pid = slack.pid;
-    const exited = new Promise((ok) => slack.once("exit", ok));
-    slack.kill("SIGTERM");
-    await exited;
-    expect(isAlive(pid)).toBe(false);
-  }
+  await stopChild(slack);
+  await stopChild(smtp);
   if (mlflow) {
     const pid = mlflow.pid;
     await mlflow.stop();
@@ -164,7 +191,8 @@ describe("runtime constructs on real Airflow 3", () => {
     });
   });
 
-  it("takes the other side of the branch, and an injected failure posts a Slack alert with dag, task, logical date, exception and log URL", () => {
+  it("takes the other side of the branch; an injected failure sends a Slack alert (dag, task, logical date, exception, log URL), an email and calls the user callback", () => {
+    writeFileSync(join(work, "runtime", "ready.flag"), "");
     const before = slackMessages().length;
     const r = dagsTest("runtime_constructs", "2025-02-02", runtimeDags, {
       mode: "quick",
@@ -190,6 +218,13 @@ describe("runtime constructs on real Airflow 3", () => {
     expect(text).toContain("Exception: injected failure for the alert test");
     expect(text).toMatch(
       /Log: http:\/\/\S+\/dags\/runtime_constructs\/runs\/\S+\/tasks\/fail_on_request/,
+    );
+    // The email alert went through the smtp connection, and the user's callback ran.
+    const mail = mails().find((m) => m.data.includes("failed: fail_on_request"));
+    expect(mail?.to).toEqual(["oncall@example.com"]);
+    expect(mail?.from).toBe("airflow@example.com");
+    expect(r.output).toContain(
+      "callback saw fail_on_request fail: injected failure for the alert test",
     );
   });
 
@@ -266,17 +301,7 @@ describe("the production example end to end (real Airflow 3 and a real MLflow se
       ["dags", "test", "production_pipeline", date],
       env(dags, { AIRFLOW_VAR_PRODUCTION_DATA_DIR: dataDir }),
     );
-    const states = runEngine(
-      PYTHON,
-      [join(ROOT, "test/python/ti_states.py"), "production_pipeline", join(work, "prod.json")],
-      env(dags),
-    );
-    if (states.status !== 0) throw new Error(states.output);
-    const runs = JSON.parse(readFileSync(join(work, "prod.json"), "utf8")) as Record<
-      string,
-      RunStates
-    >;
-    const mine = Object.values(runs).find((v) => v.logical_date.startsWith(date));
+    const mine = runStates("production_pipeline", dags)[date];
     return { r, tasks: mine?.tasks ?? {}, state: mine?.state };
   }
 
