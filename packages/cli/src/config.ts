@@ -17,6 +17,17 @@ export const configSchema = z.strictObject({
       version: z.union([z.literal(2), z.literal(3)]).default(3),
     })
     .default({ version: 3 }),
+  /** `mlgen lint` settings: a severity per rule id ("off", "info", "warning" or "error"). */
+  lint: z
+    .strictObject({
+      rules: z
+        .record(
+          z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "rule ids are kebab-case"),
+          z.enum(["off", "info", "warning", "error"]),
+        )
+        .default({}),
+    })
+    .default({ rules: {} }),
 });
 
 export type MlgenConfigInput = z.input<typeof configSchema>;
@@ -34,6 +45,8 @@ export interface ResolvedConfig {
   readonly out: string;
   readonly target: string;
   readonly airflowVersion: 2 | 3;
+  /** Severity per lint rule id from `lint.rules`. */
+  readonly lintRules?: Readonly<Record<string, "off" | "info" | "warning" | "error">>;
 }
 
 export function resolveConfig(file: string, config: MlgenConfig): ResolvedConfig {
@@ -45,6 +58,7 @@ export function resolveConfig(file: string, config: MlgenConfig): ResolvedConfig
     out: resolve(dir, config.out),
     target: config.target,
     airflowVersion: config.airflow.version,
+    lintRules: config.lint.rules,
   };
 }
 
@@ -54,7 +68,7 @@ export function describeConfigError(error: z.ZodError): string {
     .map((i) => {
       const path = i.path.join(".") || "(root)";
       if (i.code === "unrecognized_keys")
-        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root, airflow)`;
+        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root, airflow, lint)`;
       return `'${path}': ${i.message}`;
     })
     .join("; ");

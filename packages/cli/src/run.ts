@@ -79,6 +79,18 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     exitCode = await errorsCommand(io, options);
   });
 
+  program
+    .command("lint")
+    .description("lint DSL pipelines (default: those in mlgen.config.ts) and Airflow DAG files")
+    .argument("[paths...]", ".py DAG files or folders, or pipeline modules")
+    .option("-c, --config <file>", "config file (default: mlgen.config.ts, when present)")
+    .option("-f, --format <format>", "text (default), json or sarif")
+    .option("--max-warnings <n>", "exit 1 when there are more warnings than this")
+    .action(async (paths: string[], options) => {
+      const { lintCommand } = await import("./commands/lint.js");
+      exitCode = await lintCommand(io, paths, options);
+    });
+
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

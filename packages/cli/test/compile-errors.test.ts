@@ -161,7 +161,7 @@ const cases: [string, Case][] = [
         "pipelines/demo.pipeline.ts": pipelineSource(),
       },
       code: "MLG1009",
-      says: ["unknown key 'outDir'", "known: pipelines, out, target, root, airflow"],
+      says: ["unknown key 'outDir'", "known: pipelines, out, target, root, airflow, lint"],
     },
   ],
   [

@@ -108,6 +108,65 @@ export const DIAGNOSTICS = {
       "outputs '{first}' and '{second}' of task '{task}' are both mapped over; Airflow maps over one output per task (its return value)",
     fix: "map over one list output of '{task}', or split '{task}' into two tasks",
   },
+  MLG2001: {
+    severity: "error",
+    message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",
+    fix: "{hint}",
+  },
+  MLG2002: {
+    severity: "warning",
+    message:
+      "{where} of task '{task}' holds the local path '{path}', which need not exist on the Airflow workers",
+    fix: "{hint}",
+  },
+  MLG2003: {
+    severity: "warning",
+    message: "task '{task}' has no {setting}, so a hung try {consequence}",
+    fix: "{hint}",
+  },
+  MLG2004: {
+    severity: "warning",
+    message:
+      "task '{task}' sets no retries, so one transient failure (a network blip, a lost worker) fails the run",
+    fix: "{hint}",
+  },
+  MLG2005: {
+    severity: "warning",
+    message: "{what} '{id}' alerts no one when a task fails",
+    fix: "{hint}",
+  },
+  MLG2006: {
+    severity: "warning",
+    message: "sensor '{task}' waits up to {timeout} in poke mode, holding a worker slot the whole time",
+    fix: "{hint}",
+  },
+  MLG2007: {
+    severity: "info",
+    message: "{what} '{key}' of task '{task}' is never read by another task",
+    fix: "{hint}",
+  },
+  MLG2008: {
+    severity: "warning",
+    message:
+      "training task '{task}' has no data validation upstream, so it trains on whatever arrives",
+    fix: "{hint}",
+  },
+  MLG2009: {
+    severity: "warning",
+    message: "{what} runs at module level, every time the scheduler parses the file",
+    fix: "{hint}",
+  },
+  MLG2010: {
+    severity: "warning",
+    message: "{what} was removed in Airflow 3",
+    fix: "{hint}",
+  },
+  MLG2011: {
+    severity: "warning",
+    message:
+      "start_date of DAG '{dag}' is computed when the file is parsed ({call}), so it moves on every parse",
+    fix: 'use a fixed date, e.g. pendulum.datetime(2025, 1, 1, tz="UTC")',
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1,0 +1,298 @@
+import { existsSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import {
+  type Diagnostic,
+  diagnostic,
+  formatDiagnostic,
+  functionRefs,
+  type SourceLocation,
+  type SourceMap,
+} from "@mlgen/core";
+import type { Finding, RuleSettings } from "@mlgen/lint";
+import { glob } from "tinyglobby";
+import { configSchema, describeConfigError, resolveConfig } from "../config.js";
+import { CliError, type CliIO } from "../io.js";
+import { errorMessage, frameIn, importModule } from "../load.js";
+import { version } from "../run.js";
+
+export interface LintCommandOptions {
+  readonly config?: string;
+  readonly format?: string;
+  readonly maxWarnings?: string;
+}
+
+const FORMATS = ["text", "json", "sarif"] as const;
+const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist"]);
+const toPosix = (p: string) => p.split(sep).join("/");
+
+/** Exit 2: the command line or the config is wrong, not the linted code. */
+const usage = (what: string, reason: string, hint: string) =>
+  new CliError(formatDiagnostic(diagnostic("MLG1011", { what, reason, hint })), 2);
+
+interface LintConfig {
+  readonly file: string | null;
+  readonly pipelines: readonly string[];
+  readonly root: string;
+  readonly rules: RuleSettings;
+}
+
+/** mlgen.config.ts when there is one (it is optional when files are given). */
+async function loadLintConfig(io: CliIO, explicit: string | undefined): Promise<LintConfig> {
+  const file = resolve(io.cwd, explicit ?? "mlgen.config.ts");
+  const shown = toPosix(relative(io.cwd, file)) || file;
+  if (!existsSync(file)) {
+    if (explicit !== undefined) {
+      throw usage("--config", `${shown} does not exist`, "pass the path of mlgen.config.ts");
+    }
+    return { file: null, pipelines: [], root: io.cwd, rules: {} };
+  }
+  let exported: unknown;
+  try {
+    exported = (await importModule(file)).default;
+  } catch (e) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic(
+          "MLG1009",
+          { file: shown, reason: errorMessage(e), hint: "fix the error at the location shown" },
+          { location: frameIn(e, file, io.cwd) },
+        ),
+      ),
+      2,
+    );
+  }
+  const parsed = configSchema.safeParse(exported);
+  if (!parsed.success) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1009", {
+          file: shown,
+          reason:
+            exported === undefined ? "it has no default export" : describeConfigError(parsed.error),
+          hint: "export default defineConfig({ pipelines: [...], lint: { rules: { 'missing-retries': 'off' } } })",
+        }),
+      ),
+      2,
+    );
+  }
+  const resolved = resolveConfig(file, parsed.data);
+  return {
+    file,
+    pipelines: resolved.pipelines,
+    root: resolved.root,
+    rules: resolved.lintRules ?? {},
+  };
+}
+
+/** Every .py file under a folder, skipping hidden folders, caches and virtualenvs. */
+async function pythonFilesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await pythonFilesIn(path)));
+    else if (e.isFile() && e.name.endsWith(".py")) out.push(path);
+  }
+  return out;
+}
+
+function relativeLocation(loc: SourceLocation, cwd: string): SourceLocation {
+  return { ...loc, file: toPosix(isAbsolute(loc.file) ? relative(cwd, loc.file) : loc.file) };
+}
+
+function diagnosticFinding(d: Diagnostic, fallbackFile: string): Finding {
+  const line = d.location?.line ?? 1;
+  const column = d.location?.column ?? 1;
+  return {
+    ruleId: d.code,
+    code: d.code,
+    severity: d.severity,
+    file: d.location?.file ?? fallbackFile,
+    line,
+    column,
+    endLine: line,
+    endColumn: column,
+    message: d.message,
+    fix: d.fix,
+  };
+}
+
+/** Loads DSL pipeline modules, lowers each pipeline and lints it. */
+async function lintPipelines(
+  io: CliIO,
+  files: readonly string[],
+  root: string,
+  rules: RuleSettings,
+): Promise<Finding[]> {
+  const { isPipelineDefinition } = await import("@mlgen/dsl");
+  const { lowerPipeline } = await import("@mlgen/compiler");
+  const { lintPipeline } = await import("@mlgen/lint");
+  const out: Finding[] = [];
+  for (const file of files) {
+    const shown = toPosix(relative(io.cwd, file));
+    let mod: Record<string, unknown>;
+    try {
+      mod = await importModule(file);
+    } catch (e) {
+      out.push(
+        diagnosticFinding(
+          diagnostic(
+            "MLG1014",
+            { file: shown, reason: errorMessage(e) },
+            { location: frameIn(e, file, io.cwd) },
+          ),
+          shown,
+        ),
+      );
+      continue;
+    }
+    const definitions = [...new Set(Object.values(mod).filter(isPipelineDefinition))];
+    if (definitions.length === 0) {
+      out.push(diagnosticFinding(diagnostic("MLG1010", { file: shown }), shown));
+    }
+    for (const def of definitions) {
+      const sourceMap: SourceMap = new Proxy(def.sourceMap, {
+        get: (target, key) => {
+          const loc = Reflect.get(target, key) as SourceLocation | undefined;
+          return loc && typeof key === "string" ? relativeLocation(loc, io.cwd) : loc;
+        },
+      });
+      for (const p of def.problems) {
+        out.push(
+          diagnosticFinding(
+            p.location ? { ...p, location: relativeLocation(p.location, io.cwd) } : p,
+            shown,
+          ),
+        );
+      }
+      const modules = new Map<string, string | null>();
+      for (const task of def.ir.tasks) {
+        for (const { ref } of functionRefs(def.ir, task)) {
+          if (modules.has(ref.module)) continue;
+          const safe = !isAbsolute(ref.module) && !ref.module.split("/").includes("..");
+          modules.set(
+            ref.module,
+            safe ? await readFile(join(root, ref.module), "utf8").catch(() => null) : null,
+          );
+        }
+      }
+      const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
+      for (const d of lowered.diagnostics) out.push(diagnosticFinding(d, shown));
+      if (!lowered.ok) continue;
+      out.push(...lintPipeline({ ir: lowered.ir, sourceMap, file: shown }, { rules }));
+    }
+  }
+  return out;
+}
+
+export async function lintCommand(
+  io: CliIO,
+  paths: readonly string[],
+  options: LintCommandOptions,
+): Promise<number> {
+  const format = options.format ?? "text";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw usage("--format", `'${format}' is not a format`, `use one of: ${FORMATS.join(", ")}`);
+  }
+  let maxWarnings = Number.POSITIVE_INFINITY;
+  if (options.maxWarnings !== undefined) {
+    maxWarnings = Number(options.maxWarnings);
+    if (!Number.isInteger(maxWarnings) || maxWarnings < 0) {
+      throw usage(
+        "--max-warnings",
+        `'${options.maxWarnings}' is not a whole number`,
+        "pass a count such as --max-warnings 0",
+      );
+    }
+  }
+  const config = await loadLintConfig(io, options.config);
+  const lint = await import("@mlgen/lint");
+  const unknown = Object.keys(config.rules).filter((id) => !lint.RULE_IDS.includes(id));
+  if (unknown.length > 0) {
+    throw usage(
+      "lint.rules in mlgen.config.ts",
+      `unknown rule ${unknown.map((u) => `'${u}'`).join(", ")}`,
+      `known rules: ${lint.RULE_IDS.join(", ")}`,
+    );
+  }
+
+  const python: string[] = [];
+  const modules: string[] = [];
+  if (paths.length === 0) {
+    if (!config.file) {
+      throw usage(
+        "lint input",
+        "no paths were given and there is no mlgen.config.ts",
+        "pass files or folders (mlgen lint dags/), or run it where mlgen.config.ts is",
+      );
+    }
+    const base = resolve(config.file, "..");
+    for (const pattern of config.pipelines) {
+      if (/[*?[{]/.test(pattern)) {
+        modules.push(
+          ...(await glob(pattern, { cwd: base, absolute: true })).map((f) => resolve(f)),
+        );
+      } else modules.push(resolve(base, pattern));
+    }
+  }
+  for (const p of paths) {
+    const abs = resolve(io.cwd, p);
+    if (!existsSync(abs)) throw usage("path", `${p} does not exist`, "check the path");
+    if (statSync(abs).isDirectory()) python.push(...(await pythonFilesIn(abs)));
+    else if (extname(abs) === ".py") python.push(abs);
+    else if ([".ts", ".mts", ".js", ".mjs"].includes(extname(abs))) modules.push(abs);
+    else {
+      throw usage(
+        "path",
+        `${p} is neither a Python DAG file nor a pipeline module`,
+        "pass .py files or folders, or pipeline modules (.ts)",
+      );
+    }
+  }
+
+  const findings: Finding[] = [];
+  const sources = new Map<string, string>();
+  for (const file of [...new Set(python)].sort()) {
+    const shown = toPosix(relative(io.cwd, file));
+    const text = await readFile(file, "utf8");
+    sources.set(shown, text);
+    findings.push(...lint.lintPythonSource(shown, text, { rules: config.rules }));
+  }
+  if (modules.length > 0) {
+    const dsl = await lintPipelines(io, [...new Set(modules)].sort(), config.root, config.rules);
+    for (const f of dsl) {
+      if (!sources.has(f.file)) {
+        const text = await readFile(resolve(io.cwd, f.file), "utf8").catch(() => null);
+        if (text !== null) sources.set(f.file, text);
+      }
+    }
+    findings.push(...lint.applySuppressions(dsl, sources));
+  }
+  findings.sort(lint.compareFindings);
+
+  if (format === "json") io.stdout(lint.formatJson(findings));
+  else if (format === "sarif")
+    io.stdout(lint.formatSarif(findings, lint.RULES, { version: version() }));
+  else {
+    const color = io.env.NO_COLOR === undefined && wantsColor(io);
+    io.stdout(lint.formatText(findings, { sources, color }));
+  }
+
+  const errors = findings.filter((f) => f.severity === "error").length;
+  const warnings = findings.filter((f) => f.severity === "warning").length;
+  if (errors > 0) return 1;
+  if (warnings > maxWarnings) {
+    io.stderr(`mlgen lint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** FORCE_COLOR, else only when the process's own stdout is a terminal (not a test's io). */
+function wantsColor(io: CliIO): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force !== "false";
+  return io.env === process.env && process.stdout.isTTY === true;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { pipelineSource, project, TASKS } from "./project.js";
+
+const RACY_DAG = `from datetime import timedelta
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.bash import BashOperator
+
+with DAG("racy", schedule=None, default_args={"retries": 1, "execution_timeout": timedelta(hours=1), "on_failure_callback": print}):
+    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="echo {{ ti.xcom_pull(task_ids='a') }}")
+`;
+const WARNED_DAG = RACY_DAG.replace("    a = ", "    a >> b\n    a = ")
+  .replace('"echo 1"', '"cat /tmp/in.csv"')
+  .replace("    a >> b\n", "")
+  .concat("    a >> b\n");
+const CLEAN_DAG = RACY_DAG.concat("    a >> b\n");
+
+const CONFIG_WITH = (rules: string) => `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], lint: { rules: ${rules} } });
+`;
+
+describe("mlgen lint", () => {
+  it("lints a folder of DAG files: exit 1 on an error, with place, rule and a code frame", async () => {
+    const p = project({ "dags/racy.py": RACY_DAG, "dags/clean.py": CLEAN_DAG });
+    const { code, stdout } = await p.mlgen("lint", "dags");
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "dags/racy.py:7:57: error missing-xcom-key (MLG2001): task 'b' reads XCom 'return_value' of task 'a', but 'a' is not upstream of it",
+    );
+    expect(stdout).toContain("> 7 |");
+    expect(stdout).not.toContain("dags/clean.py");
+    expect(stdout).not.toContain("\u001b[");
+  });
+
+  it("exit 0 when clean; warnings fail only over --max-warnings", async () => {
+    const p = project({ "dags/clean.py": CLEAN_DAG, "dags/warned.py": WARNED_DAG });
+    expect((await p.mlgen("lint", "dags/clean.py")).code).toBe(0);
+    const warned = await p.mlgen("lint", "dags/warned.py");
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toContain("warning hardcoded-path");
+    expect((await p.mlgen("lint", "dags/warned.py", "--max-warnings", "1")).code).toBe(0);
+    const over = await p.mlgen("lint", "dags/warned.py", "--max-warnings", "0");
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain("more than --max-warnings 0");
+  });
+
+  it("--format json and sarif print machine-readable findings", async () => {
+    const p = project({ "dags/racy.py": RACY_DAG });
+    const json = await p.mlgen("lint", "dags", "--format", "json");
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({
+      ruleId: "missing-xcom-key",
+      code: "MLG2001",
+      severity: "error",
+      file: "dags/racy.py",
+      line: 7,
+      column: 57,
+    });
+    const sarif = JSON.parse((await p.mlgen("lint", "dags", "--format", "sarif")).stdout);
+    expect(sarif.version).toBe("2.1.0");
+    expect(sarif.runs[0].results[0].ruleId).toBe("missing-xcom-key");
+  });
+
+  it("severities from mlgen.config.ts apply to DAG files", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(`{ "missing-xcom-key": "warning", "hardcoded-path": "off" }`),
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+      "tasks/steps.py": TASKS,
+      "dags/racy.py": RACY_DAG,
+      "dags/warned.py": WARNED_DAG,
+    });
+    const { code, stdout } = await p.mlgen("lint", "dags");
+    expect(code).toBe(0);
+    expect(stdout).toContain("warning missing-xcom-key");
+    expect(stdout).not.toContain("hardcoded-path");
+  });
+
+  it("without paths, lints the config's DSL pipelines at their TypeScript lines; next-line comments silence", async () => {
+    const body = `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
+  // mlgen-disable-next-line missing-retries
+  p.python("train", { fn: "tasks/steps.py:train", inputs: { path: load.out.path, rows: load.out.rows } });`;
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(`{ "no-failure-alert": "off", "missing-timeout": "off" }`),
+      "pipelines/demo.pipeline.ts": pipelineSource(body),
+      "tasks/steps.py": TASKS,
+    });
+    const { code, stdout } = await p.mlgen("lint", "--format", "json");
+    expect(code).toBe(0);
+    const found = JSON.parse(stdout).map(
+      (f: { ruleId: string; file: string; line: number }) => `${f.ruleId} ${f.file}:${f.line}`,
+    );
+    expect(found).toContain("missing-retries pipelines/demo.pipeline.ts:4");
+    expect(found).not.toContain("missing-retries pipelines/demo.pipeline.ts:6");
+    expect(found).toContain("train-without-validation pipelines/demo.pipeline.ts:6");
+  });
+
+  it("usage errors exit 2: a bad format, a bad --max-warnings, an unknown rule, no input", async () => {
+    const p = project({ "dags/clean.py": CLEAN_DAG });
+    const format = await p.mlgen("lint", "dags", "--format", "xml");
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain("use one of: text, json, sarif");
+    expect((await p.mlgen("lint", "dags", "--max-warnings", "-1")).code).toBe(2);
+    expect((await p.mlgen("lint")).code).toBe(2);
+    expect((await p.mlgen("lint", "nowhere")).code).toBe(2);
+    p.write("mlgen.config.ts", CONFIG_WITH(`{ "no-such-rule": "off" }`));
+    const unknown = await p.mlgen("lint", "dags");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown rule 'no-such-rule'");
+  });
+});

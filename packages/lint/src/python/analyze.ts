@@ -1,0 +1,896 @@
+import type { SyntaxNode } from "@lezer/common";
+import { parser } from "@lezer/python";
+import { pullArguments, splitTopLevel, templatePulls, templatePushes } from "./jinja.js";
+import type {
+  ArgDict,
+  DagDecl,
+  DagFile,
+  DagTask,
+  FunctionFacts,
+  GroupDecl,
+  ImportDecl,
+  Pull,
+  Push,
+  TaskString,
+  TopLevelCall,
+} from "./model.js";
+import { isStringNode, LineIndex, stringValue, textOf } from "./text.js";
+
+interface Args {
+  readonly positional: SyntaxNode[];
+  readonly kwargs: Map<string, SyntaxNode>;
+  /** Every argument's text, for xcom_pull's signature. */
+  readonly texts: string[];
+  readonly splat: boolean;
+}
+
+type Binding =
+  | { readonly kind: "tasks"; readonly endpoints: readonly string[]; readonly xcomArg: boolean }
+  | { readonly kind: "dict"; readonly dict: ArgDict }
+  | { readonly kind: "dag"; readonly dag: DagDecl }
+  | { readonly kind: "string"; readonly node: SyntaxNode };
+
+interface TaskflowFn {
+  readonly decorator: string;
+  readonly kwargs: Map<string, SyntaxNode>;
+  readonly name: string;
+}
+
+interface Scope {
+  readonly groups: readonly string[];
+  /** Id prefix for tasks created here: the innermost prefixing group's full id, or "". */
+  readonly prefix: string;
+  readonly dag: DagDecl | null;
+  readonly inFunction: boolean;
+  readonly loop: boolean;
+  readonly typeChecking: boolean;
+}
+
+const GROUP = "g:";
+const PYTHON_OPERATORS = new Set([
+  "PythonOperator",
+  "BranchPythonOperator",
+  "ShortCircuitOperator",
+  "PythonVirtualenvOperator",
+  "ExternalPythonOperator",
+  "BranchPythonVirtualenvOperator",
+  "BranchExternalPythonOperator",
+]);
+const NO_XCOM_OPERATORS = new Set(["EmptyOperator", "DummyOperator"]);
+/** TaskFlow decorators whose XCom is the function's return value. */
+const RETURNING_DECORATORS = new Set([
+  "@task",
+  "@task.python",
+  "@task.virtualenv",
+  "@task.external_python",
+  "@task.branch",
+  "@task.short_circuit",
+  "@task.docker",
+  "@task.kubernetes",
+  "@task.pyspark",
+]);
+const TASK_CONTEXT_NAMES = new Set(["ti", "task_instance", "context", "kwargs"]);
+
+const children = (node: SyntaxNode): SyntaxNode[] => {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+};
+
+const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+
+/** Reads one Python file into the DAG facts the rules need. Never throws on bad input. */
+export function analyzeDagFile(source: string): DagFile {
+  const tree = parser.parse(source);
+  const lines = new LineIndex(source);
+  const span = (node: SyntaxNode) => lines.span(node.from, node.to);
+  const text = (node: SyntaxNode) => textOf(source, node);
+
+  const dags: DagDecl[] = [];
+  const tasks: (Omit<DagTask, "pushes" | "pushSpans" | "pulls" | "callable"> & {
+    callableName: string | null;
+    templatePulls: Pull[];
+    templatePushes: (string | null)[];
+  })[] = [];
+  const groups = new Map<string, GroupDecl>();
+  const rawEdges: [string, string][] = [];
+  const imports: ImportDecl[] = [];
+  const topLevelCalls: TopLevelCall[] = [];
+  const strings: TaskString[] = [];
+  const allStrings: SyntaxNode[] = [];
+  const vars = new Map<string, Binding>();
+  const created = new Map<number, string[]>();
+  const taskflowFns = new Map<string, TaskflowFn>();
+  const functionDefs = new Map<string, SyntaxNode>();
+  const callCounts = new Map<string, number>();
+  const taskGroupFns = new Map<string, string>();
+  let dynamicIds = false;
+
+  // Every function of the file by name, so callables defined after their use resolve.
+  tree.iterate({
+    enter(ref) {
+      if (ref.name !== "FunctionDefinition") return;
+      const name = ref.node.getChild("VariableName");
+      if (name) functionDefs.set(text(name), ref.node);
+    },
+  });
+
+  /** `a.b.c` for names and attribute chains; null for anything computed. */
+  const dotted = (node: SyntaxNode | null): string | null => {
+    if (!node) return null;
+    if (node.name === "VariableName") return text(node);
+    if (node.name === "MemberExpression") {
+      const prop = node.getChild("PropertyName");
+      const base = dotted(node.firstChild);
+      return prop && base ? `${base}.${text(prop)}` : null;
+    }
+    return null;
+  };
+
+  const parseArgs = (argList: SyntaxNode | null): Args => {
+    const out: Args = { positional: [], kwargs: new Map(), texts: [], splat: false };
+    if (!argList) return out;
+    let group: SyntaxNode[] = [];
+    const flush = () => {
+      if (group.length === 0) return;
+      const first = group[0] as SyntaxNode;
+      const last = group[group.length - 1] as SyntaxNode;
+      out.texts.push(source.slice(first.from, last.to));
+      if (group.length >= 3 && first.name === "VariableName" && group[1]?.name === "AssignOp") {
+        const value = group[2] as SyntaxNode;
+        out.kwargs.set(text(first), value);
+      } else if (first.name === "*" || first.name === "**" || text(first).startsWith("*")) {
+        (out as { splat: boolean }).splat = true;
+      } else {
+        out.positional.push(first);
+      }
+      group = [];
+    };
+    for (const c of children(argList)) {
+      if (c.name === "(" || c.name === ")" || c.name === "Comment") continue;
+      if (c.name === ",") flush();
+      else group.push(c);
+    }
+    flush();
+    return out;
+  };
+
+  const dictOf = (node: SyntaxNode | undefined | null): ArgDict | null => {
+    if (!node) return null;
+    if (node.name === "VariableName") {
+      const b = vars.get(text(node));
+      return b?.kind === "dict" ? b.dict : null;
+    }
+    if (node.name === "DictionaryExpression") {
+      const entries = new Map<string, SyntaxNode>();
+      let open = false;
+      const parts = children(node).filter(
+        (c) => c.name !== "{" && c.name !== "}" && c.name !== "Comment",
+      );
+      for (let i = 0; i < parts.length; i++) {
+        const c = parts[i] as SyntaxNode;
+        if (c.name === "**" || c.name === ",") {
+          if (c.name === "**") open = true;
+          continue;
+        }
+        if (parts[i + 1]?.name === ":") {
+          const key = stringValue(source, c);
+          const value = parts[i + 2];
+          if (key === null) open = true;
+          else if (value) entries.set(key, value);
+          i += 2;
+        }
+      }
+      return { entries, open, node };
+    }
+    if (node.name === "CallExpression" && dotted(node.firstChild) === "dict") {
+      const args = parseArgs(node.getChild("ArgList"));
+      return {
+        entries: args.kwargs,
+        open: args.splat || args.positional.length > 0,
+        node,
+      };
+    }
+    return null;
+  };
+
+  /** Task ids (or `g:` group ids) an expression stands for, as `>>` and chain() use them. */
+  const endpoints = (node: SyntaxNode | null | undefined): string[] => {
+    if (!node) return [];
+    switch (node.name) {
+      case "VariableName": {
+        const b = vars.get(text(node));
+        return b?.kind === "tasks" ? [...b.endpoints] : [];
+      }
+      case "CallExpression": {
+        const group = taskGroupFns.get(rootName(node.firstChild) ?? "");
+        return created.get(node.from) ?? (group ? [GROUP + group] : []);
+      }
+      case "ArrayExpression":
+      case "TupleExpression":
+      case "ParenthesizedExpression":
+      case "SetExpression":
+        return children(node).flatMap(endpoints);
+      case "BinaryExpression": {
+        const op = node.getChild("BitOp");
+        return op && (text(op) === ">>" || text(op) === "<<") ? endpoints(node.lastChild) : [];
+      }
+      case "MemberExpression":
+        return endpoints(node.firstChild);
+      default:
+        return [];
+    }
+  };
+
+  const connect = (up: readonly string[], down: readonly string[]) => {
+    for (const a of up) for (const b of down) rawEdges.push([a, b]);
+  };
+
+  /** Ids of tasks an argument tree hands over as data (TaskFlow results, `op.output`). */
+  const dataSources = (node: SyntaxNode, taskflowArgs: boolean): string[] => {
+    const out: string[] = [];
+    const visit = (n: SyntaxNode) => {
+      if (n.name === "VariableName") {
+        const b = vars.get(text(n));
+        if (b?.kind === "tasks" && (taskflowArgs || b.xcomArg)) out.push(...b.endpoints);
+      } else if (n.name === "MemberExpression" && text(n).endsWith(".output")) {
+        out.push(...endpoints(n.firstChild));
+      } else if (n.name === "CallExpression" && created.has(n.from)) {
+        out.push(...(created.get(n.from) ?? []));
+        return;
+      } else if (
+        n.name === "CallExpression" &&
+        lastSegment(dotted(n.firstChild) ?? "") === "XComArg"
+      ) {
+        out.push(...endpoints(parseArgs(n.getChild("ArgList")).positional[0]));
+      }
+      for (const c of children(n)) visit(c);
+    };
+    visit(node);
+    return out;
+  };
+
+  /** Literal string arguments (and strings bound to names they use) for hardcoded-path. */
+  const collectStrings = (taskId: string, where: string, node: SyntaxNode) => {
+    const visit = (n: SyntaxNode) => {
+      if (isStringNode(n)) {
+        strings.push({ task: taskId, where, node: n });
+        if (n.name !== "FormatString") return;
+      }
+      if (n.name === "VariableName") {
+        const b = vars.get(text(n));
+        if (b?.kind === "string") strings.push({ task: taskId, where, node: b.node });
+      }
+      for (const c of children(n)) visit(c);
+    };
+    visit(node);
+  };
+
+  const stringsIn = (node: SyntaxNode): SyntaxNode[] => {
+    const out: SyntaxNode[] = [];
+    const visit = (n: SyntaxNode) => {
+      if (n.name === "String" || n.name === "FormatString") out.push(n);
+      for (const c of children(n)) visit(c);
+    };
+    visit(node);
+    return out;
+  };
+
+  const pullsInTemplates = (node: SyntaxNode): Pull[] =>
+    stringsIn(node).flatMap((s) =>
+      templatePulls(text(s)).map((p) => ({
+        taskIds: p.taskIds,
+        key: p.key,
+        otherDag: p.otherDag,
+        span: lines.span(s.from + p.from, s.from + p.to),
+        inTemplate: true,
+      })),
+    );
+
+  /** The id in `task_id=`: literal, or a `*` pattern for f-strings and names. */
+  const taskIdOf = (node: SyntaxNode | undefined): { id: string; dynamic: boolean } | null => {
+    if (!node) return null;
+    const literal = stringValue(source, node);
+    if (literal !== null) return { id: literal, dynamic: false };
+    if (node.name === "FormatString") {
+      let id = "";
+      let at = node.from;
+      for (const c of children(node)) {
+        id += source.slice(at, c.from);
+        id += "*";
+        at = c.to;
+      }
+      id += source.slice(at, node.to);
+      const m = /^[a-zA-Z]*(['"]{1,3})([\s\S]*)\1$/.exec(id);
+      return { id: m?.[2] ?? "*", dynamic: true };
+    }
+    return { id: "*", dynamic: true };
+  };
+
+  const addTask = (
+    node: SyntaxNode,
+    scope: Scope,
+    operator: string,
+    kwargs: Map<string, SyntaxNode>,
+    local: { id: string; dynamic: boolean },
+    callableName: string | null,
+    extraTemplates: SyntaxNode[] = [],
+  ): string => {
+    const dynamic = local.dynamic;
+    if (dynamic) dynamicIds = true;
+    const id = scope.prefix ? `${scope.prefix}.${local.id}` : local.id;
+    const dagVar = kwargs.get("dag");
+    let dag = scope.dag?.id ?? null;
+    if (dag === null && dagVar) {
+      const b = vars.get(text(dagVar));
+      if (b?.kind === "dag") dag = b.dag.id;
+    }
+    const pulls: Pull[] = [];
+    const pushedInTemplates: (string | null)[] = [];
+    for (const value of [...kwargs.values(), ...extraTemplates]) {
+      for (const s of stringsIn(value)) pushedInTemplates.push(...templatePushes(text(s)));
+    }
+    for (const value of kwargs.values()) pulls.push(...pullsInTemplates(value));
+    for (const n of extraTemplates) pulls.push(...pullsInTemplates(n));
+    tasks.push({
+      id,
+      dynamic,
+      span: span(node),
+      node,
+      operator,
+      isSensor: operator.endsWith("Sensor") || operator === "@task.sensor",
+      kwargs,
+      groups: scope.groups,
+      dag,
+      callableName,
+      templatePulls: pulls,
+      templatePushes: pushedInTemplates,
+    });
+    created.set(node.from, [id]);
+    for (const [name, value] of kwargs) collectStrings(id, name, value);
+    return id;
+  };
+
+  /** The function a call chain starts from: `f` in `f.override(...).expand(...)`. */
+  const rootName = (node: SyntaxNode | null): string | null => {
+    for (let n = node; n; ) {
+      if (n.name === "VariableName") return text(n);
+      if (n.name === "MemberExpression" || n.name === "CallExpression") n = n.firstChild;
+      else return null;
+    }
+    return null;
+  };
+
+  const handleCall = (node: SyntaxNode, scope: Scope) => {
+    const fnNode = node.firstChild;
+    const argList = node.getChild("ArgList");
+    for (const c of children(node)) walk(c, scope);
+    const name = dotted(fnNode);
+    const args = parseArgs(argList);
+    if (!scope.inFunction && name) topLevelCalls.push({ callee: name, span: span(node) });
+    const last = name ? lastSegment(name) : null;
+
+    if (last === "chain" || last === "chain_linear") {
+      const parts = args.positional.map(endpoints);
+      for (let i = 0; i + 1 < parts.length; i++) connect(parts[i] ?? [], parts[i + 1] ?? []);
+      return;
+    }
+    if (last === "cross_downstream") {
+      connect(endpoints(args.positional[0]), endpoints(args.positional[1]));
+      return;
+    }
+    if (
+      (last === "set_downstream" || last === "set_upstream") &&
+      fnNode?.name === "MemberExpression"
+    ) {
+      const self = endpoints(fnNode.firstChild);
+      const other = args.positional.flatMap(endpoints);
+      if (last === "set_downstream") connect(self, other);
+      else connect(other, self);
+      return;
+    }
+
+    // TaskFlow: f(), f.expand(...), f.override(task_id=...)(), f.partial(...).expand(...)
+    const root = rootName(fnNode);
+    const flow = root ? taskflowFns.get(root) : undefined;
+    if (flow && root) {
+      if (last === "override" || last === "partial") return;
+      if (name !== null && name !== root && last !== "expand" && last !== "expand_kwargs") return;
+      let override: SyntaxNode | undefined;
+      const chainArgs: SyntaxNode[] = argList ? [argList] : [];
+      for (let n: SyntaxNode | null = fnNode; n; n = n.firstChild) {
+        if (n.name === "CallExpression") {
+          const inner = parseArgs(n.getChild("ArgList"));
+          override ??= inner.kwargs.get("task_id");
+          const al = n.getChild("ArgList");
+          if (al) chainArgs.push(al);
+        }
+      }
+      let local = taskIdOf(override ?? flow.kwargs.get("task_id")) ?? {
+        id: flow.name,
+        dynamic: false,
+      };
+      if (!override && !local.dynamic) {
+        const key = `${scope.dag?.id ?? ""}\0${scope.prefix}\0${local.id}`;
+        const n = callCounts.get(key) ?? 0;
+        callCounts.set(key, n + 1);
+        if (n > 0) local = { id: `${local.id}__${n}`, dynamic: false };
+        if (scope.loop) {
+          local = { id: `${local.id}*`, dynamic: true };
+        }
+      }
+      const fnDef = functionDefs.get(flow.name);
+      const id = addTask(
+        node,
+        scope,
+        flow.decorator,
+        flow.kwargs,
+        local,
+        flow.name,
+        flow.decorator === "@task.bash" && fnDef ? [fnDef] : [],
+      );
+      for (const al of chainArgs) {
+        collectStrings(id, "argument", al);
+        connect(dataSources(al, true), [id]);
+      }
+      return;
+    }
+
+    // Classic operators, and Operator.partial(...).expand(...).
+    let opName = last;
+    let kwargs = args.kwargs;
+    let extra: SyntaxNode[] = [];
+    if ((last === "expand" || last === "expand_kwargs") && fnNode?.firstChild) {
+      const partial = fnNode.firstChild;
+      if (partial.name === "CallExpression" && dotted(partial.firstChild)?.endsWith(".partial")) {
+        const opDotted = dotted(partial.firstChild?.firstChild ?? null);
+        opName = opDotted ? lastSegment(opDotted) : null;
+        kwargs = parseArgs(partial.getChild("ArgList")).kwargs;
+        extra = argList ? [argList] : [];
+      }
+    } else if (last === "partial") {
+      return;
+    }
+    if (!opName || !/^[A-Z]/.test(opName) || opName === "TaskGroup" || opName === "DAG") {
+      if (last === "DAG" && name) registerDag(node, args);
+      return;
+    }
+    if (!/(Operator|Sensor)$/.test(opName) && !kwargs.has("task_id")) return;
+    const local = taskIdOf(kwargs.get("task_id"));
+    if (!local) return;
+    const callable = kwargs.get("python_callable");
+    const id = addTask(
+      node,
+      scope,
+      opName,
+      kwargs,
+      local,
+      callable?.name === "VariableName" ? text(callable) : null,
+      extra,
+    );
+    if (argList) connect(dataSources(argList, false), [id]);
+    for (const al of extra) connect(dataSources(al, true), [id]);
+  };
+
+  const registerDag = (node: SyntaxNode, args: Args): DagDecl => {
+    const idNode = args.kwargs.get("dag_id") ?? args.positional[0];
+    const dag: DagDecl = {
+      id: idNode ? stringValue(source, idNode) : null,
+      span: span(node),
+      kwargs: args.kwargs,
+      defaultArgs: dictOf(args.kwargs.get("default_args")),
+    };
+    dags.push(dag);
+    return dag;
+  };
+
+  const registerGroup = (args: Args, scope: Scope, fallback: string | null): Scope => {
+    const idNode = args.kwargs.get("group_id") ?? args.positional[0];
+    const local = (idNode ? stringValue(source, idNode) : null) ?? fallback ?? "*";
+    const full = scope.prefix ? `${scope.prefix}.${local}` : local;
+    const prefixNode = args.kwargs.get("prefix_group_id");
+    const prefixes = !(prefixNode && text(prefixNode) === "False");
+    groups.set(full, { id: full, defaultArgs: dictOf(args.kwargs.get("default_args")) });
+    return { ...scope, groups: [...scope.groups, full], prefix: prefixes ? full : scope.prefix };
+  };
+
+  const handleWith = (node: SyntaxNode, scope: Scope) => {
+    let inner = scope;
+    let pending: { kind: "dag"; dag: DagDecl } | { kind: "group"; id: string } | null = null;
+    for (const c of children(node)) {
+      if (c.name === "Body") {
+        walk(c, inner);
+        continue;
+      }
+      if (c.name === "CallExpression") {
+        const name = dotted(c.firstChild);
+        const last = name ? lastSegment(name) : null;
+        if (last === "DAG") {
+          for (const a of children(c)) walk(a, scope);
+          if (!scope.inFunction && name) topLevelCalls.push({ callee: name, span: span(c) });
+          const dag = registerDag(c, parseArgs(c.getChild("ArgList")));
+          inner = { ...inner, dag };
+          pending = { kind: "dag", dag };
+        } else if (last === "TaskGroup") {
+          for (const a of children(c)) walk(a, scope);
+          inner = registerGroup(parseArgs(c.getChild("ArgList")), inner, null);
+          pending = { kind: "group", id: inner.groups[inner.groups.length - 1] ?? "" };
+        } else {
+          walk(c, inner);
+          pending = null;
+        }
+        continue;
+      }
+      if (c.name === "VariableName" && pending) {
+        vars.set(
+          text(c),
+          pending.kind === "dag"
+            ? { kind: "dag", dag: pending.dag }
+            : { kind: "tasks", endpoints: [GROUP + pending.id], xcomArg: false },
+        );
+        pending = null;
+      }
+    }
+  };
+
+  const handleDecorated = (node: SyntaxNode, scope: Scope) => {
+    const fn = node.getChild("FunctionDefinition") ?? node.getChild("ClassDefinition");
+    const nameNode = fn?.getChild("VariableName");
+    const fnName = nameNode ? text(nameNode) : null;
+    let inner: Scope = { ...scope, inFunction: true };
+    for (const dec of node.getChildren("Decorator")) {
+      const parts = children(dec).filter((c) => c.name !== "At");
+      const path = parts
+        .filter((c) => c.name === "VariableName" || c.name === "PropertyName")
+        .map((c) => text(c))
+        .join(".");
+      const argList = dec.getChild("ArgList");
+      const args = parseArgs(argList);
+      if (argList && !scope.inFunction) {
+        for (const c of children(argList)) walk(c, scope);
+      }
+      const short = path.replace(/^airflow\.(sdk|decorators)\./, "");
+      if ((short === "task" || short.startsWith("task.")) && fnName) {
+        taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
+      } else if (short === "dag" && fnName) {
+        const dag = registerDag(dec, {
+          ...args,
+          positional: [],
+          kwargs: args.kwargs.has("dag_id")
+            ? args.kwargs
+            : new Map(args.kwargs).set("dag_id", nameNode as SyntaxNode),
+        });
+        (dag as { id: string | null }).id = dag.id ?? fnName;
+        inner = { ...inner, dag };
+      } else if (short === "task_group" && fnName) {
+        inner = registerGroup(args, inner, fnName);
+        vars.set(fnName, {
+          kind: "tasks",
+          endpoints: [GROUP + (inner.groups[inner.groups.length - 1] ?? fnName)],
+          xcomArg: false,
+        });
+        // A call of the group function stands for the group.
+        taskGroupFns.set(fnName, inner.groups[inner.groups.length - 1] ?? fnName);
+      }
+    }
+    const body = fn?.getChild("Body");
+    if (body) walk(body, inner);
+  };
+  const walk = (node: SyntaxNode, scope: Scope): void => {
+    switch (node.name) {
+      case "String":
+      case "FormatString":
+      case "ContinuedString":
+        allStrings.push(node);
+        if (node.name !== "FormatString") return;
+        break;
+      case "ImportStatement": {
+        const names = children(node);
+        const fromIdx = names.findIndex((c) => c.name === "from");
+        const importIdx = names.findIndex((c) => c.name === "import");
+        const topLevel = !scope.inFunction && !scope.typeChecking;
+        if (fromIdx >= 0) {
+          const module = names
+            .slice(fromIdx + 1, importIdx)
+            .map((c) => text(c))
+            .join("");
+          for (let i = importIdx + 1; i < names.length; i++) {
+            const c = names[i] as SyntaxNode;
+            if (c.name !== "VariableName" || names[i - 1]?.name === "as") continue;
+            imports.push({ module, name: text(c), span: span(node), topLevel });
+          }
+        } else {
+          let module = "";
+          for (let i = importIdx + 1; i <= names.length; i++) {
+            const c = names[i];
+            if (!c || c.name === ",") {
+              if (module) imports.push({ module, name: null, span: span(node), topLevel });
+              module = "";
+            } else if (c.name === "as") i++;
+            else module += text(c);
+          }
+        }
+        return;
+      }
+      case "WithStatement":
+        handleWith(node, scope);
+        return;
+      case "DecoratedStatement":
+        handleDecorated(node, scope);
+        return;
+      case "FunctionDefinition":
+      case "LambdaExpression":
+        for (const c of children(node)) walk(c, { ...scope, inFunction: true });
+        return;
+      case "ForStatement":
+      case "WhileStatement":
+      case "ComprehensionExpression":
+      case "ArrayComprehensionExpression":
+      case "DictionaryComprehensionExpression":
+      case "SetComprehensionExpression":
+        for (const c of children(node)) walk(c, { ...scope, loop: true });
+        return;
+      case "IfStatement": {
+        const cond = node.firstChild?.nextSibling;
+        if (cond && /TYPE_CHECKING$/.test(text(cond))) {
+          for (const c of children(node)) walk(c, { ...scope, typeChecking: true });
+          return;
+        }
+        break;
+      }
+      case "AssignStatement": {
+        const parts = children(node);
+        const lastOp = parts.map((c) => c.name).lastIndexOf("AssignOp");
+        const value = parts[lastOp + 1];
+        for (const c of parts.slice(lastOp + 1)) walk(c, scope);
+        if (!value) return;
+        const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
+        for (const t of targets) {
+          const name = text(t);
+          const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
+          if (value.name === "DictionaryExpression" || dict) {
+            const d = dictOf(value);
+            if (d) vars.set(name, { kind: "dict", dict: d });
+          } else if (isStringNode(value) && !scope.inFunction) {
+            vars.set(name, { kind: "string", node: value });
+          } else if (
+            value.name === "CallExpression" &&
+            lastSegment(dotted(value.firstChild) ?? "") === "DAG"
+          ) {
+            const dag = dags.find((d) => d.span.line === span(value).line);
+            if (dag) vars.set(name, { kind: "dag", dag });
+          } else {
+            const ends = endpoints(value);
+            const groupFn = rootName(value.firstChild);
+            if (ends.length > 0) {
+              const xcomArg =
+                value.name === "CallExpression" &&
+                ends.every((e) => tasks.find((t) => t.id === e)?.operator.startsWith("@"));
+              vars.set(name, { kind: "tasks", endpoints: ends, xcomArg });
+            } else if (value.name === "CallExpression" && groupFn && taskGroupFns.has(groupFn)) {
+              vars.set(name, {
+                kind: "tasks",
+                endpoints: [GROUP + (taskGroupFns.get(groupFn) ?? groupFn)],
+                xcomArg: false,
+              });
+            } else vars.delete(name);
+          }
+        }
+        return;
+      }
+      case "CallExpression":
+        handleCall(node, scope);
+        return;
+      case "BinaryExpression": {
+        for (const c of children(node)) walk(c, scope);
+        const op = node.getChild("BitOp");
+        const sym = op ? text(op) : "";
+        if (sym === ">>" || sym === "<<") {
+          const left = endpoints(node.firstChild);
+          const right = endpoints(node.lastChild);
+          if (sym === ">>") connect(left, right);
+          else connect(right, left);
+        }
+        return;
+      }
+    }
+    for (let c = node.firstChild; c; c = c.nextSibling) walk(c, scope);
+  };
+
+  walk(tree.topNode, {
+    groups: [],
+    prefix: "",
+    dag: null,
+    inFunction: false,
+    loop: false,
+    typeChecking: false,
+  });
+
+  // A task defined outside any DAG context belongs to the file's only DAG, when there is one.
+  const onlyDag = dags.length === 1 ? (dags[0]?.id ?? null) : null;
+
+  const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted);
+
+  const edges: [string, string][] = [];
+  const expand = (e: string) =>
+    e.startsWith(GROUP)
+      ? tasks.filter((t) => t.groups.includes(e.slice(GROUP.length))).map((t) => t.id)
+      : [e];
+  for (const [a, b] of rawEdges) {
+    for (const x of expand(a)) for (const y of expand(b)) if (x !== y) edges.push([x, y]);
+  }
+
+  const done: DagTask[] = tasks.map((t) => {
+    const fn = t.callableName ? facts(t.callableName) : null;
+    const produced = producedKeys(t.operator, t.kwargs, fn, source);
+    const pushSpans = produced.pushSpans;
+    let pushes = produced.pushes;
+    if (pushes && t.templatePushes.includes(null)) pushes = null;
+    else if (pushes) for (const k of t.templatePushes) if (k !== null) pushes.add(k);
+    if (fn) {
+      for (const s of fn.strings)
+        strings.push({ task: t.id, where: `function ${fn.name}`, node: s });
+    }
+    const { callableName: _c, templatePulls: tp, templatePushes: _p, ...rest } = t;
+    return {
+      ...rest,
+      dag: t.dag ?? onlyDag,
+      callable: fn,
+      pushes,
+      pushSpans,
+      pulls: [...tp, ...(fn?.pulls ?? [])],
+    };
+  });
+
+  return {
+    source,
+    lines,
+    dags,
+    tasks: done,
+    groups,
+    edges,
+    dynamicIds,
+    imports,
+    topLevelCalls,
+    strings,
+    allStrings,
+  };
+
+  function producedKeys(
+    operator: string,
+    kwargs: ReadonlyMap<string, SyntaxNode>,
+    fn: (FunctionFacts & { strings: SyntaxNode[] }) | null,
+    src: string,
+  ): { pushes: Set<string> | null; pushSpans: readonly Push[] } {
+    const flag = (name: string) => {
+      const v = kwargs.get(name);
+      return v ? textOf(src, v) : null;
+    };
+    const noReturn = flag("do_xcom_push") === "False";
+    if (NO_XCOM_OPERATORS.has(operator)) return { pushes: new Set(), pushSpans: [] };
+    if (flag("multiple_outputs") === "True" && !fn) return { pushes: null, pushSpans: [] };
+    if (operator === "BashOperator" || operator === "@task.bash") {
+      if (kwargs.has("multiple_outputs") || kwargs.has("output_processor")) {
+        return { pushes: null, pushSpans: [] };
+      }
+      return { pushes: new Set(noReturn ? [] : ["return_value"]), pushSpans: [] };
+    }
+    const pythonic = PYTHON_OPERATORS.has(operator) || RETURNING_DECORATORS.has(operator);
+    if (!pythonic || !fn || fn.opaquePushes) return { pushes: null, pushSpans: fn?.pushes ?? [] };
+    const keys = new Set(fn.pushes.map((p) => p.key));
+    if (fn.returnsValue && !noReturn) {
+      keys.add("return_value");
+      if (flag("multiple_outputs") === "True") {
+        if (fn.returnKeys === null) return { pushes: null, pushSpans: fn.pushes };
+        for (const k of fn.returnKeys) keys.add(k);
+      }
+    }
+    return { pushes: keys, pushSpans: fn.pushes };
+  }
+}
+
+/** Reads what each function of the file pushes, pulls and returns; memoized, follows calls. */
+function functionFacts(
+  source: string,
+  lines: LineIndex,
+  defs: ReadonlyMap<string, SyntaxNode>,
+  parseArgs: (argList: SyntaxNode | null) => Args,
+  dotted: (node: SyntaxNode | null) => string | null,
+): (name: string) => (FunctionFacts & { strings: SyntaxNode[] }) | null {
+  const memo = new Map<string, (FunctionFacts & { strings: SyntaxNode[] }) | null>();
+  const own = (name: string): (FunctionFacts & { strings: SyntaxNode[] }) | null => {
+    const def = defs.get(name);
+    const body = def?.getChild("Body");
+    if (!def || !body) return null;
+    let returnsValue = false;
+    let returnKeys: string[] | null = [];
+    const pushes: Push[] = [];
+    let opaquePushes = false;
+    const pulls: Pull[] = [];
+    const calls: string[] = [];
+    const strs: SyntaxNode[] = [];
+    const visit = (n: SyntaxNode, nested: boolean) => {
+      if (n.name === "String" || n.name === "FormatString" || n.name === "ContinuedString") {
+        if (!nested) strs.push(n);
+        if (n.name !== "FormatString") return;
+      }
+      if (n.name === "FunctionDefinition" || n.name === "LambdaExpression") {
+        for (let c = n.firstChild; c; c = c.nextSibling) visit(c, true);
+        return;
+      }
+      if (n.name === "ReturnStatement" && !nested) {
+        const value = n.firstChild?.nextSibling;
+        if (value && value.name !== "None") {
+          returnsValue = true;
+          if (value.name === "DictionaryExpression" && returnKeys) {
+            const ks = [...value.getChildren("String")]
+              .filter((s) => s.nextSibling?.name === ":")
+              .map((s) => stringValue(source, s));
+            if (ks.some((k) => k === null) || value.getChild("**")) returnKeys = null;
+            else returnKeys.push(...(ks as string[]));
+          } else returnKeys = null;
+        }
+      }
+      if (n.name === "CallExpression") {
+        const callee = dotted(n.firstChild);
+        const args = parseArgs(n.getChild("ArgList"));
+        if (callee?.endsWith("xcom_push")) {
+          const keyNode = args.kwargs.get("key") ?? args.positional[0];
+          const key = keyNode ? stringValue(source, keyNode) : null;
+          if (key === null) opaquePushes = true;
+          else pushes.push({ key, span: lines.span(n.from, n.to) });
+        } else if (callee?.endsWith("xcom_pull")) {
+          const p = pullArguments(args.texts.flatMap((t) => splitTopLevel(t)));
+          pulls.push({ ...p, span: lines.span(n.from, n.to), inTemplate: false });
+        } else {
+          const handsContext =
+            args.splat ||
+            args.positional.some(
+              (a) => a.name === "VariableName" && TASK_CONTEXT_NAMES.has(textOf(source, a)),
+            );
+          if (callee && defs.has(callee)) calls.push(callee);
+          else if (handsContext && !/^(print|len|str|repr|type|dict|list)$/.test(callee ?? "")) {
+            opaquePushes = true;
+          }
+        }
+      }
+      for (let c = n.firstChild; c; c = c.nextSibling) visit(c, nested);
+    };
+    visit(body, false);
+    return {
+      name,
+      node: def,
+      returnsValue,
+      returnKeys: returnsValue ? returnKeys : [],
+      pushes,
+      opaquePushes,
+      pulls,
+      calls,
+      strings: strs,
+    };
+  };
+  const get = (
+    name: string,
+    seen: Set<string>,
+  ): (FunctionFacts & { strings: SyntaxNode[] }) | null => {
+    if (memo.has(name)) return memo.get(name) ?? null;
+    const base = own(name);
+    if (!base) return null;
+    seen.add(name);
+    let pushes = [...base.pushes];
+    let opaque = base.opaquePushes;
+    const pulls = [...base.pulls];
+    for (const callee of base.calls) {
+      if (seen.has(callee)) continue;
+      const other = get(callee, seen);
+      if (!other) continue;
+      pushes = [...pushes, ...other.pushes];
+      opaque ||= other.opaquePushes;
+      pulls.push(...other.pulls);
+    }
+    const out = { ...base, pushes, opaquePushes: opaque, pulls };
+    memo.set(name, out);
+    return out;
+  };
+  return (name) => get(name, new Set());
+}

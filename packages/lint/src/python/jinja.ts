@@ -1,0 +1,167 @@
+/** A `xcom_pull(...)` found in text: offsets into that text; null ids or key: not literal. */
+export interface TextPull {
+  readonly from: number;
+  readonly to: number;
+  readonly taskIds: readonly string[] | null;
+  /** Given explicitly or Airflow's default `return_value`; null when computed. */
+  readonly key: string | null;
+  /** `dag_id=` given: the pull reads another DAG, which a file-local check cannot judge. */
+  readonly otherDag: boolean;
+}
+
+const LITERAL = /^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$/s;
+
+function literal(text: string): string | null {
+  const m = LITERAL.exec(text);
+  if (!m) return null;
+  return m[1] ?? m[2] ?? null;
+}
+
+/** A literal string, or a list/tuple of them; null otherwise. */
+function literalIds(text: string): string[] | null {
+  const one = literal(text);
+  if (one !== null) return [one];
+  const m = /^\s*[[(](.*)[\])]\s*$/s.exec(text);
+  if (!m) return null;
+  const items = splitTopLevel(m[1] ?? "").filter((s) => s.trim() !== "");
+  const out: string[] = [];
+  for (const item of items) {
+    const v = literal(item);
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
+}
+
+/** Splits call arguments on commas outside brackets and quotes. */
+export function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "(" || ch === "[" || ch === "{") depth++;
+    else if (ch === ")" || ch === "]" || ch === "}") depth--;
+    else if (ch === "," && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** The closing parenthesis matching the one at `open`, or -1. */
+function closing(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = open; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === "(") depth++;
+    else if (ch === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Interprets xcom_pull's arguments: (task_ids=None, dag_id=None, key="return_value", ...). */
+export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | "to"> {
+  let ids: string | undefined;
+  let key: string | undefined;
+  let otherDag = false;
+  const positional: string[] = [];
+  for (const arg of args) {
+    const kw = /^\s*(\w+)\s*=(?!=)([\s\S]*)$/.exec(arg);
+    if (!kw) {
+      if (arg.trim() !== "") positional.push(arg);
+      continue;
+    }
+    if (kw[1] === "task_ids") ids = kw[2];
+    else if (kw[1] === "key") key = kw[2];
+    else if (kw[1] === "dag_id") otherDag = !/^\s*None\s*$/.test(kw[2] ?? "");
+  }
+  ids ??= positional[0];
+  if (positional[1] !== undefined && !/^\s*None\s*$/.test(positional[1])) otherDag = true;
+  key ??= positional[2];
+  return {
+    taskIds: ids === undefined ? null : literalIds(ids),
+    key: key === undefined ? "return_value" : literal(key),
+    otherDag,
+  };
+}
+
+/** Every `xcom_pull(...)` inside `{{ ... }}` blocks of a templated string. */
+export function templatePulls(text: string): TextPull[] {
+  const out: TextPull[] = [];
+  for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
+    const base = (block.index ?? 0) + 2;
+    const inner = block[1] ?? "";
+    for (const m of inner.matchAll(/\bxcom_pull\s*\(/g)) {
+      const open = (m.index ?? 0) + m[0].length - 1;
+      const close = closing(inner, open);
+      if (close < 0) continue;
+      const args = splitTopLevel(inner.slice(open + 1, close));
+      const start = base + (m.index ?? 0);
+      const owner = /(\w+)\s*\.\s*$/.exec(inner.slice(0, m.index ?? 0));
+      const from = owner ? base + (owner.index ?? 0) : start;
+      out.push({ from, to: base + close + 1, ...pullArguments(args) });
+    }
+  }
+  return out;
+}
+
+/** Template variables that Airflow 3 no longer puts in the context. */
+export const REMOVED_CONTEXT = [
+  "execution_date",
+  "next_execution_date",
+  "prev_execution_date",
+  "prev_execution_date_success",
+  "next_ds",
+  "next_ds_nodash",
+  "prev_ds",
+  "prev_ds_nodash",
+  "tomorrow_ds",
+  "tomorrow_ds_nodash",
+  "yesterday_ds",
+  "yesterday_ds_nodash",
+] as const;
+
+const REMOVED_RE = new RegExp(`(?<![\\w.])(${REMOVED_CONTEXT.join("|")})\\b`, "g");
+
+/** Uses of removed context variables inside `{{ ... }}`: offsets into `text`. */
+export function removedContextUses(text: string): { from: number; to: number; name: string }[] {
+  const out: { from: number; to: number; name: string }[] = [];
+  for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
+    const base = (block.index ?? 0) + 2;
+    for (const m of (block[1] ?? "").matchAll(REMOVED_RE)) {
+      const from = base + (m.index ?? 0);
+      out.push({ from, to: from + m[0].length, name: m[0] });
+    }
+  }
+  return out;
+}
+
+/** Keys pushed by `{{ ti.xcom_push(key=...) }}` in a template; null for a computed key. */
+export function templatePushes(text: string): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
+    const inner = block[1] ?? "";
+    for (const m of inner.matchAll(/\bxcom_push\s*\(/g)) {
+      const open = (m.index ?? 0) + m[0].length - 1;
+      const close = closing(inner, open);
+      const args = splitTopLevel(inner.slice(open + 1, close < 0 ? undefined : close));
+      const kw = args.find((a) => /^\s*key\s*=/.test(a));
+      const keyText = kw ? kw.replace(/^\s*key\s*=/, "") : args[0];
+      out.push(keyText === undefined ? null : literal(keyText));
+    }
+  }
+  return out;
+}

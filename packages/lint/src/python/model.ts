@@ -1,0 +1,117 @@
+import type { SyntaxNode } from "@lezer/common";
+import type { Span } from "../finding.js";
+import type { LineIndex } from "./text.js";
+
+/** A dict literal we could read; `open` when it also holds keys we cannot see (`**base`). */
+export interface ArgDict {
+  readonly entries: ReadonlyMap<string, SyntaxNode>;
+  readonly open: boolean;
+  readonly node: SyntaxNode;
+}
+
+/** An XCom read, in Python code or in a Jinja template. */
+export interface Pull {
+  /** Literal task ids; null when computed or omitted. */
+  readonly taskIds: readonly string[] | null;
+  /** Null when computed; `return_value` when omitted. */
+  readonly key: string | null;
+  readonly otherDag: boolean;
+  readonly span: Span;
+  readonly inTemplate: boolean;
+}
+
+export interface Push {
+  readonly key: string;
+  readonly span: Span;
+}
+
+/** What a Python function does with XComs, read from its body. */
+export interface FunctionFacts {
+  readonly name: string;
+  readonly node: SyntaxNode;
+  readonly returnsValue: boolean;
+  /** Keys of the dict every `return` builds, when all are dict literals with literal keys. */
+  readonly returnKeys: readonly string[] | null;
+  readonly pushes: readonly Push[];
+  /** A push with a computed key, or the task context handed to code we cannot see. */
+  readonly opaquePushes: boolean;
+  readonly pulls: readonly Pull[];
+  /** Other functions of the file it calls (their pushes count as its own). */
+  readonly calls: readonly string[];
+}
+
+export interface DagTask {
+  /** Full id, group prefix included; for an id computed at parse time, a pattern with `*`. */
+  readonly id: string;
+  readonly dynamic: boolean;
+  /** The operator call, or the call of a TaskFlow function. */
+  readonly span: Span;
+  readonly node: SyntaxNode;
+  /** `BashOperator`, `@task`, `@task.bash`, ... */
+  readonly operator: string;
+  readonly isSensor: boolean;
+  /** Keyword arguments of the operator call, or of the `@task(...)` decorator. */
+  readonly kwargs: ReadonlyMap<string, SyntaxNode>;
+  /** Enclosing task groups, outermost first. */
+  readonly groups: readonly string[];
+  dag: string | null;
+  /** The Python function it runs, when the file defines it. */
+  readonly callable: FunctionFacts | null;
+  /** Keys it pushes; null when unknown (an operator we do not model, computed keys). */
+  readonly pushes: ReadonlySet<string> | null;
+  readonly pushSpans: readonly Push[];
+  readonly pulls: readonly Pull[];
+}
+
+export interface DagDecl {
+  readonly id: string | null;
+  readonly span: Span;
+  readonly kwargs: ReadonlyMap<string, SyntaxNode>;
+  readonly defaultArgs: ArgDict | null;
+}
+
+export interface GroupDecl {
+  readonly id: string;
+  readonly defaultArgs: ArgDict | null;
+}
+
+export interface ImportDecl {
+  readonly module: string;
+  /** Imported name (`from m import name`), or null for `import m`. */
+  readonly name: string | null;
+  readonly span: Span;
+  /** At module level, outside `if TYPE_CHECKING:` and functions. */
+  readonly topLevel: boolean;
+}
+
+/** A call evaluated when the file is imported (outside any function body). */
+export interface TopLevelCall {
+  /** The dotted callee as written, e.g. `Variable.get`, `requests.get`. */
+  readonly callee: string;
+  readonly span: Span;
+}
+
+/** A string literal with where it sits: task arguments and task function bodies. */
+export interface TaskString {
+  readonly task: string;
+  /** `bash_command`, `env.DATA`, `code of function load`. */
+  readonly where: string;
+  readonly node: SyntaxNode;
+}
+
+export interface DagFile {
+  readonly source: string;
+  readonly lines: LineIndex;
+  readonly dags: readonly DagDecl[];
+  readonly tasks: readonly DagTask[];
+  readonly groups: ReadonlyMap<string, GroupDecl>;
+  /** `[upstream, downstream]` task ids. */
+  readonly edges: readonly (readonly [string, string])[];
+  /** Some task id is computed (loops, f-strings): checks that need every id hold back. */
+  readonly dynamicIds: boolean;
+  readonly imports: readonly ImportDecl[];
+  readonly topLevelCalls: readonly TopLevelCall[];
+  readonly strings: readonly TaskString[];
+  /** Every string literal of the file (for template checks). */
+  readonly allStrings: readonly SyntaxNode[];
+}

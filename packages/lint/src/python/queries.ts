@@ -1,0 +1,104 @@
+import type { SyntaxNode } from "@lezer/common";
+import type { DagFile, DagTask } from "./model.js";
+import { textOf } from "./text.js";
+
+const upstreamMemo = new WeakMap<DagFile, Map<string, Set<string>>>();
+const directMemo = new WeakMap<DagFile, Map<string, string[]>>();
+
+/** Every task that runs before `taskId` (transitively). */
+export function upstreamOf(file: DagFile, taskId: string): ReadonlySet<string> {
+  let memo = upstreamMemo.get(file);
+  if (!memo) {
+    memo = new Map();
+    upstreamMemo.set(file, memo);
+  }
+  const cached = memo.get(taskId);
+  if (cached) return cached;
+  let direct = directMemo.get(file);
+  if (!direct) {
+    direct = new Map<string, string[]>();
+    for (const [a, b] of file.edges) {
+      const list = direct.get(b) ?? [];
+      list.push(a);
+      direct.set(b, list);
+    }
+    directMemo.set(file, direct);
+  }
+  const out = new Set<string>();
+  const stack = [...(direct.get(taskId) ?? [])];
+  while (stack.length) {
+    const t = stack.pop() as string;
+    if (out.has(t)) continue;
+    out.add(t);
+    stack.push(...(direct.get(t) ?? []));
+  }
+  memo.set(taskId, out);
+  return out;
+}
+
+/**
+ * An operator argument as Airflow resolves it: the task's own, then each enclosing group's
+ * default_args (innermost first), then the DAG's. `unknown`: a default_args we cannot read
+ * (`**base`, a computed dict) may hold it.
+ */
+export function taskSetting(
+  file: DagFile,
+  task: DagTask,
+  name: string,
+): SyntaxNode | "unknown" | null {
+  const own = task.kwargs.get(name);
+  if (own) return own;
+  if (task.kwargs.has("default_args")) return "unknown";
+  let unknown = false;
+  for (const g of [...task.groups].reverse()) {
+    const d = file.groups.get(g)?.defaultArgs;
+    const v = d?.entries.get(name);
+    if (v) return v;
+    if (d?.open) unknown = true;
+  }
+  const dag =
+    file.dags.find((d) => d.id === task.dag) ?? (file.dags.length === 1 ? file.dags[0] : undefined);
+  if (!dag) return "unknown";
+  if (dag.kwargs.has("default_args") && !dag.defaultArgs) return "unknown";
+  const v = dag.defaultArgs?.entries.get(name);
+  if (v) return v;
+  if (dag.defaultArgs?.open) unknown = true;
+  return unknown ? "unknown" : null;
+}
+
+const UNITS: Record<string, number> = {
+  weeks: 604800,
+  days: 86400,
+  hours: 3600,
+  minutes: 60,
+  seconds: 1,
+  milliseconds: 0.001,
+};
+
+/** Seconds of a duration written as a number, `timedelta(...)`, `duration(...)` or `a * b`. */
+export function durationSeconds(src: string, node: SyntaxNode): number | null {
+  const text = textOf(src, node).replace(/\s+/g, "");
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const call = /^(?:[\w.]*\.)?(timedelta|duration)\((.*)\)$/.exec(text);
+  if (call) {
+    let total = 0;
+    for (const part of (call[2] ?? "").split(",").filter(Boolean)) {
+      const m = /^(\w+)=([\d.*]+)$/.exec(part);
+      if (!m) return null;
+      const unit = UNITS[m[1] ?? ""];
+      const value = product(m[2] ?? "");
+      if (unit === undefined || value === null) return null;
+      total += unit * value;
+    }
+    return total;
+  }
+  return product(text);
+}
+
+function product(text: string): number | null {
+  if (!/^[\d.]+(\*[\d.]+)*$/.test(text)) return null;
+  return text.split("*").reduce((a, b) => a * Number(b), 1);
+}
+
+export const isNone = (src: string, node: SyntaxNode | "unknown" | null) =>
+  node !== null && node !== "unknown" && textOf(src, node) === "None";

@@ -1,0 +1,72 @@
+import type { SyntaxNode } from "@lezer/common";
+import type { Span } from "../finding.js";
+
+/** Offsets → 1-based line and column (columns count UTF-16 units, as editors and SARIF do). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+      this.starts.push(i + 1);
+    }
+  }
+
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (this.starts[lo] ?? 0) + 1 };
+  }
+
+  span(from: number, to: number): Span {
+    const a = this.position(from);
+    const b = this.position(to);
+    return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+  }
+
+  /** The text of line `n` (1-based), without its newline. */
+  lineText(n: number): string {
+    const start = this.starts[n - 1];
+    if (start === undefined) return "";
+    const end = this.starts[n];
+    return this.text.slice(start, end === undefined ? undefined : end - 1).replace(/\r$/, "");
+  }
+}
+
+export const textOf = (src: string, node: SyntaxNode) => src.slice(node.from, node.to);
+
+const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0" };
+
+/**
+ * The value of a plain string literal (`"x"`, `r'x'`, `"""x"""`, implicit concatenation), or
+ * null when it is not one: f-strings with replacements and bytes are computed, not literal.
+ */
+export function stringValue(src: string, node: SyntaxNode): string | null {
+  if (node.name === "ContinuedString") {
+    let out = "";
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      const part = stringValue(src, c);
+      if (part === null) return null;
+      out += part;
+    }
+    return out;
+  }
+  if (node.name === "FormatString" && node.firstChild) return null;
+  if (node.name !== "String" && node.name !== "FormatString") return null;
+  const raw = textOf(src, node);
+  const m = /^([rRuUbBfF]*)('''|"""|'|")/.exec(raw);
+  if (!m) return null;
+  const prefix = (m[1] ?? "").toLowerCase();
+  if (prefix.includes("b")) return null;
+  const quote = m[2] ?? '"';
+  const body = raw.slice(m[0].length, raw.length - quote.length);
+  if (prefix.includes("r")) return body;
+  return body.replace(/\\(.)/gs, (_, ch: string) => ESCAPES[ch] ?? (ch === "\n" ? "" : ch));
+}
+
+/** Whether a node is any kind of string literal (including f-strings). */
+export const isStringNode = (node: SyntaxNode) =>
+  node.name === "String" || node.name === "FormatString" || node.name === "ContinuedString";

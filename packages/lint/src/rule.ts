@@ -1,0 +1,40 @@
+import type { DiagnosticArgs, DiagnosticCode, Pipeline, Severity, SourceMap } from "@mlgen/core";
+import type { Span } from "./finding.js";
+import type { DagFile } from "./python/model.js";
+
+/** A pipeline as the DSL defined it, lowered by `lowerPipeline` (so `upstream` is filled). */
+export interface PipelineLintInput {
+  readonly ir: Pipeline;
+  /** `pipeline`, `task:<id>`, `group:<id>` → where the user's TypeScript call is. */
+  readonly sourceMap: SourceMap;
+  /** The pipeline module, for findings whose node has no recorded place. */
+  readonly file: string;
+}
+
+/** Reports a finding on a DSL pipeline at a source-map key (`task:<id>`, `pipeline`, ...). */
+export type PipelineReport<C extends DiagnosticCode> = (
+  args: DiagnosticArgs<C>,
+  at: string,
+) => void;
+/** Reports a finding in a Python file at a span. */
+export type PythonReport<C extends DiagnosticCode> = (args: DiagnosticArgs<C>, at: Span) => void;
+
+export interface Rule<C extends DiagnosticCode = DiagnosticCode> {
+  /** kebab-case, what users write in config and suppression comments. */
+  readonly id: string;
+  readonly code: C;
+  readonly defaultSeverity: Severity;
+  /** One line: what the rule catches. */
+  readonly description: string;
+  readonly checkPipeline?: (input: PipelineLintInput, report: PipelineReport<C>) => void;
+  readonly checkPython?: (file: DagFile, report: PythonReport<C>) => void;
+}
+
+/** Keeps each rule's code and its report arguments tied together for the type checker. */
+export function defineRule<C extends DiagnosticCode>(rule: Rule<C>): Rule<C> {
+  return rule;
+}
+
+/** Per-rule severities from `lint.rules` in mlgen.config.ts. */
+export type RuleSeverity = Severity | "off";
+export type RuleSettings = Readonly<Record<string, RuleSeverity>>;

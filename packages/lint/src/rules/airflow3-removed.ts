@@ -1,0 +1,91 @@
+import { removedContextUses } from "../python/jinja.js";
+import { textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+const DAG_ARGS: Record<string, string> = {
+  schedule_interval: "use schedule=",
+  timetable: "pass the timetable as schedule=",
+  sla_miss_callback: "SLAs are gone; use deadline alerts or a task timeout",
+  concurrency: "use max_active_tasks=",
+  full_filepath: "remove it",
+};
+const TASK_ARGS: Record<string, string> = {
+  sla: "SLAs are gone; use execution_timeout or deadline alerts",
+  task_concurrency: "use max_active_tis_per_dag=",
+  provide_context: "remove it: the context is always passed to **kwargs",
+};
+/** Modules (and module:name pairs) that no longer import on Airflow 3. */
+const MODULES: [RegExp, string][] = [
+  [/^airflow\.contrib(\.|$)/, "import from the provider packages"],
+  [
+    /^airflow\.operators\.(bash_operator|python_operator|dummy_operator|dummy|subdag|subdag_operator|email_operator|check_operator)$/,
+    "import from airflow.providers.standard.operators.* (EmptyOperator replaces DummyOperator; SubDAGs are gone: use TaskGroup)",
+  ],
+  [
+    /^airflow\.sensors\.(base_sensor_operator|external_task_sensor|time_delta_sensor|time_sensor|date_time_sensor|sql_sensor|filesystem|bash)$/,
+    "import sensors from airflow.providers.standard.sensors.* and the base from airflow.sdk",
+  ],
+  [/^airflow\.utils\.dates$/, "days_ago is gone: use a fixed pendulum.datetime(...)"],
+  [/^airflow\.(api\.client|www|executors\.debug_executor)/, "remove the import"],
+];
+const NAMES: [RegExp, string][] = [
+  [/^(DummyOperator|SubDagOperator)$/, "use EmptyOperator; SubDAGs are gone: use TaskGroup"],
+  [/^days_ago$/, "use a fixed pendulum.datetime(...)"],
+];
+
+export const airflow3Removed = defineRule({
+  id: "airflow3-removed",
+  code: "MLG2010",
+  defaultSeverity: "warning",
+  description:
+    "what Airflow 3 removed: schedule_interval, sla, removed import paths and template variables",
+  checkPython(file, report) {
+    for (const dag of file.dags) {
+      for (const [name, node] of dag.kwargs) {
+        const hint = DAG_ARGS[name];
+        if (!hint) continue;
+        const key = node.prevSibling?.prevSibling ?? node;
+        report({ what: `DAG argument '${name}'`, hint }, file.lines.span(key.from, node.to));
+      }
+      for (const [name, node] of dag.defaultArgs?.entries ?? []) {
+        const hint = TASK_ARGS[name];
+        if (hint)
+          report({ what: `default_args key '${name}'`, hint }, file.lines.span(node.from, node.to));
+      }
+    }
+    for (const task of file.tasks) {
+      for (const [name, node] of task.kwargs) {
+        const hint = TASK_ARGS[name];
+        if (!hint) continue;
+        const key = node.prevSibling?.prevSibling ?? node;
+        report({ what: `operator argument '${name}'`, hint }, file.lines.span(key.from, node.to));
+      }
+    }
+    for (const imp of file.imports) {
+      const mod = MODULES.find(([re]) => re.test(imp.module));
+      const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
+      const hit = mod ?? name;
+      if (!hit) continue;
+      report(
+        {
+          what: `import ${imp.name ? `${imp.name} from ${imp.module}` : imp.module}`,
+          hint: hit[1],
+        },
+        imp.span,
+      );
+    }
+    for (const s of file.allStrings) {
+      const raw = textOf(file.source, s);
+      if (!raw.includes("{{")) continue;
+      for (const use of removedContextUses(raw)) {
+        report(
+          {
+            what: `template variable '${use.name}'`,
+            hint: "use logical_date, data_interval_start / data_interval_end, or ds",
+          },
+          file.lines.span(s.from + use.from, s.from + use.to),
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,29 @@
+import type { Rule } from "../rule.js";
+import { airflow3Removed } from "./airflow3-removed.js";
+import { dynamicStartDate } from "./dynamic-start-date.js";
+import { hardcodedPath } from "./hardcoded-path.js";
+import { missingRetries } from "./missing-retries.js";
+import { missingTimeout } from "./missing-timeout.js";
+import { missingXcomKey } from "./missing-xcom-key.js";
+import { noFailureAlert } from "./no-failure-alert.js";
+import { sensorPokeMode } from "./sensor-poke-mode.js";
+import { topLevelCode } from "./top-level-code.js";
+import { trainWithoutValidation } from "./train-without-validation.js";
+import { unusedOutput } from "./unused-output.js";
+
+/** Every rule, in code order. */
+export const RULES: readonly Rule[] = [
+  missingXcomKey,
+  hardcodedPath,
+  missingTimeout,
+  missingRetries,
+  noFailureAlert,
+  sensorPokeMode,
+  unusedOutput,
+  trainWithoutValidation,
+  topLevelCode,
+  airflow3Removed,
+  dynamicStartDate,
+] as Rule[];
+
+export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,34 @@
+import { effectiveOptions } from "@mlgen/core";
+import { taskSetting } from "../python/queries.js";
+import { defineRule } from "../rule.js";
+
+export const missingRetries = defineRule({
+  id: "missing-retries",
+  code: "MLG2004",
+  defaultSeverity: "warning",
+  description: "a task with no retries from itself, its groups or the defaults",
+  checkPipeline({ ir }, report) {
+    for (const task of ir.tasks) {
+      if (effectiveOptions(ir, task).retries !== null) continue;
+      report(
+        {
+          task: task.id,
+          hint: "set retries (0 if the task must not be retried) on the task or in the pipeline's defaults: { retries: 2, retryDelay: minutes(5) }",
+        },
+        `task:${task.id}`,
+      );
+    }
+  },
+  checkPython(file, report) {
+    for (const task of file.tasks) {
+      if (taskSetting(file, task, "retries") !== null) continue;
+      report(
+        {
+          task: task.id,
+          hint: 'pass retries= (0 if the task must not be retried), or set "retries" in the DAG\'s default_args',
+        },
+        task.span,
+      );
+    }
+  },
+});

@@ -1,0 +1,64 @@
+import { effectiveOptions } from "@mlgen/core";
+import { isNone, taskSetting } from "../python/queries.js";
+import { defineRule } from "../rule.js";
+
+export const missingTimeout = defineRule({
+  id: "missing-timeout",
+  code: "MLG2003",
+  defaultSeverity: "warning",
+  description:
+    "a task with no execution timeout from itself, its groups or the defaults; a sensor with no timeout",
+  checkPipeline({ ir }, report) {
+    for (const task of ir.tasks) {
+      if (task.kind === "sensor") {
+        if (task.timeout === null) {
+          report(
+            {
+              task: task.id,
+              setting: "timeout",
+              consequence: "waits Airflow's default of 7 days",
+              hint: "give the sensor a timeout: timeout: hours(6)",
+            },
+            `task:${task.id}`,
+          );
+        }
+        continue;
+      }
+      if (effectiveOptions(ir, task).executionTimeout === null) {
+        report(
+          {
+            task: task.id,
+            setting: "executionTimeout",
+            consequence: "runs until someone stops it",
+            hint: "set executionTimeout on the task, its group's defaults or the pipeline's defaults",
+          },
+          `task:${task.id}`,
+        );
+      }
+    }
+  },
+  checkPython(file, report) {
+    for (const task of file.tasks) {
+      const name = task.isSensor ? "timeout" : "execution_timeout";
+      const value = taskSetting(file, task, name);
+      if (value === "unknown") continue;
+      if (value !== null && !isNone(file.source, value)) continue;
+      report(
+        task.isSensor
+          ? {
+              task: task.id,
+              setting: "timeout",
+              consequence: "waits Airflow's default of 7 days",
+              hint: "pass timeout=timedelta(hours=6) (or put it in default_args)",
+            }
+          : {
+              task: task.id,
+              setting: "execution_timeout",
+              consequence: "runs until someone stops it",
+              hint: 'pass execution_timeout=timedelta(hours=1), or set "execution_timeout" in the DAG\'s default_args',
+            },
+        task.span,
+      );
+    }
+  },
+});

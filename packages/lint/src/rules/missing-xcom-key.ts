@@ -1,0 +1,124 @@
+import { taskOutputs, taskValues } from "@mlgen/core";
+import { taskTexts, upstreamClosure } from "../dsl.js";
+import { templatePulls } from "../python/jinja.js";
+import { upstreamOf } from "../python/queries.js";
+import { defineRule } from "../rule.js";
+
+const listed = (keys: Iterable<string>) => [...keys].sort().join(", ") || "nothing";
+
+export const missingXcomKey = defineRule({
+  id: "missing-xcom-key",
+  code: "MLG2001",
+  defaultSeverity: "error",
+  description:
+    "a task reads an XCom key that no upstream task pushes, or that only a task not upstream of it pushes (a race)",
+  checkPipeline({ ir }, report) {
+    const byId = new Map(ir.tasks.map((t) => [t.id, t]));
+    const upstream = upstreamClosure(ir);
+    for (const task of ir.tasks) {
+      for (const [, text] of taskTexts(task, taskValues(task))) {
+        for (const pull of templatePulls(text)) {
+          if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
+          for (const source of pull.taskIds) {
+            const from = byId.get(source);
+            const at = `task:${task.id}`;
+            if (!from) {
+              report(
+                {
+                  task: task.id,
+                  key: pull.key,
+                  source,
+                  reason: `but pipeline '${ir.id}' has no task '${source}'`,
+                  hint: "pull from a task of this pipeline, or pass its output as an input (task.out.x)",
+                },
+                at,
+              );
+              continue;
+            }
+            const keys =
+              from.kind === "python"
+                ? new Set([...Object.keys(taskOutputs(from)), "return_value"])
+                : from.kind === "bash"
+                  ? new Set(["return_value"])
+                  : null;
+            if (keys && !keys.has(pull.key)) {
+              report(
+                {
+                  task: task.id,
+                  key: pull.key,
+                  source,
+                  reason: `which '${source}' never pushes (it pushes: ${listed(keys)})`,
+                  hint: `declare '${pull.key}' in the outputs of '${source}', or read one it has`,
+                },
+                at,
+              );
+            } else if (source !== task.id && !upstream.get(task.id)?.has(source)) {
+              report(
+                {
+                  task: task.id,
+                  key: pull.key,
+                  source,
+                  reason: `but '${source}' is not upstream of it, so the value may not exist yet (a race)`,
+                  hint: `pass ${source}.out.${pull.key} as an input, or add .after(${source})`,
+                },
+                at,
+              );
+            }
+          }
+        }
+      }
+    }
+  },
+  checkPython(file, report) {
+    for (const task of file.tasks) {
+      for (const pull of task.pulls) {
+        if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
+        for (const source of pull.taskIds) {
+          const candidates = file.tasks.filter(
+            (t) => t.id === source && (t.dag === task.dag || t.dag === null || task.dag === null),
+          );
+          if (candidates.length === 0) {
+            if (file.dynamicIds) continue;
+            report(
+              {
+                task: task.id,
+                key: pull.key,
+                source,
+                reason: `but ${task.dag ? `DAG '${task.dag}'` : "this file"} has no task '${source}'`,
+                hint: "fix the task_ids (a task in a TaskGroup has the id 'group.task')",
+              },
+              pull.span,
+            );
+            continue;
+          }
+          const from = candidates[0];
+          if (!from || candidates.some((c) => c.pushes === null)) continue;
+          const keys = new Set(candidates.flatMap((c) => [...(c.pushes ?? [])]));
+          if (!keys.has(pull.key)) {
+            report(
+              {
+                task: task.id,
+                key: pull.key,
+                source,
+                reason: `which '${source}' never pushes (it pushes: ${listed(keys)})`,
+                hint: `push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
+              },
+              pull.span,
+            );
+          } else if (source !== task.id && !upstreamOf(file, task.id).has(source)) {
+            report(
+              {
+                task: task.id,
+                key: pull.key,
+                source,
+                reason: `but '${source}' is not upstream of it, so the value may not exist yet (a race)`,
+                hint: `make '${source}' run first: ${source} >> ${task.id}`,
+              },
+              pull.span,
+            );
+          }
+        }
+      }
+    }
+  },
+});

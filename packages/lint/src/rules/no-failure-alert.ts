@@ -1,0 +1,50 @@
+import { effectiveOptions } from "@mlgen/core";
+import { isNone, taskSetting } from "../python/queries.js";
+import { textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+export const noFailureAlert = defineRule({
+  id: "no-failure-alert",
+  code: "MLG2005",
+  defaultSeverity: "warning",
+  description: "a pipeline or DAG in which no task alerts anyone when it fails",
+  checkPipeline({ ir }, report) {
+    if (ir.tasks.length === 0) return;
+    if (ir.tasks.some((t) => (effectiveOptions(ir, t).onFailure ?? []).length > 0)) return;
+    report(
+      {
+        what: "pipeline",
+        id: ir.id,
+        hint: "add defaults: { onFailure: slack({ connId: 'slack_alerts' }) } (or email(), callback())",
+      },
+      "pipeline",
+    );
+  },
+  checkPython(file, report) {
+    for (const dag of file.dags) {
+      if (dag.kwargs.has("on_failure_callback")) continue;
+      const tasks = file.tasks.filter((t) => t.dag === dag.id);
+      if (tasks.length === 0) continue;
+      const alerted = tasks.some((t) => {
+        const cb = taskSetting(file, t, "on_failure_callback");
+        if (cb === "unknown" || (cb !== null && !isNone(file.source, cb))) return true;
+        const email = taskSetting(file, t, "email_on_failure");
+        const to = taskSetting(file, t, "email");
+        return (
+          to !== null &&
+          !isNone(file.source, to) &&
+          (email === null || email === "unknown" || textOf(file.source, email) !== "False")
+        );
+      });
+      if (alerted) continue;
+      report(
+        {
+          what: "DAG",
+          id: dag.id ?? "?",
+          hint: 'set "on_failure_callback" in default_args (e.g. a Slack or email notifier), or on_failure_callback= on the DAG',
+        },
+        dag.span,
+      );
+    }
+  },
+});

@@ -1,0 +1,53 @@
+import { defineRule } from "../rule.js";
+
+/** Calls that reach a metadata database, a secrets backend or the network. */
+const CALLS: [RegExp, string][] = [
+  [/(^|\.)Variable\.get$/, "Variable.get() (a metadata-DB or secrets-backend query)"],
+  [/(^|\.)(BaseHook|Connection)\.get_connection(_from_secrets)?$/, "a connection lookup"],
+  [/\.(get_conn|get_records|get_first|get_pandas_df|get_df|run_query)$/, "a database query"],
+  [
+    /(^|\.)(sqlite3|psycopg2|psycopg|pymysql|pyodbc|cx_Oracle|oracledb|connector)\.connect$/,
+    "a database connection",
+  ],
+  [/(^|\.)create_engine$/, "a database engine"],
+  [/^(requests|httpx)\.(get|post|put|patch|delete|head|request)$/, "an HTTP request"],
+  [/(^|\.)urlopen$/, "an HTTP request"],
+  [/^socket\.create_connection$/, "a network connection"],
+  [/^(boto3)\.(client|resource)$/, "a cloud client (credential lookups)"],
+  [/^subprocess\.(run|check_output|check_call|call|Popen)$/, "a subprocess"],
+];
+
+/** Imports that take seconds to load: at module level, every parse pays for them. */
+const HEAVY =
+  /^(pandas|numpy|tensorflow|torch|sklearn|scipy|xgboost|lightgbm|catboost|transformers|keras|pyspark|matplotlib|mlflow|polars|statsmodels|cv2|spacy|nltk)(\.|$)/;
+
+export const topLevelCode = defineRule({
+  id: "top-level-code",
+  code: "MLG2009",
+  defaultSeverity: "warning",
+  description:
+    "Variable, database or network access, or heavy imports, at module level of a DAG file",
+  checkPython(file, report) {
+    for (const call of file.topLevelCalls) {
+      const hit = CALLS.find(([re]) => re.test(call.callee));
+      if (!hit) continue;
+      report(
+        {
+          what: `${call.callee}(): ${hit[1]}`,
+          hint: "move it into the task's callable, or use a template ({{ var.value.name }}, {{ conn.id.host }}) that Airflow renders when the task runs",
+        },
+        call.span,
+      );
+    }
+    for (const imp of file.imports) {
+      if (!imp.topLevel || !HEAVY.test(imp.module)) continue;
+      report(
+        {
+          what: `import of ${imp.module.split(".")[0]}`,
+          hint: "import it inside the task function that uses it",
+        },
+        imp.span,
+      );
+    }
+  },
+});

@@ -1,0 +1,204 @@
+import { lowerPipeline } from "@mlgen/compiler";
+import {
+  env,
+  hours,
+  minutes,
+  type PipelineDefinition,
+  pipeline,
+  slack,
+  template,
+  variable,
+} from "@mlgen/dsl";
+import { describe, expect, it } from "vitest";
+import { type Finding, lintPipeline, RULE_IDS } from "../src/index.js";
+
+const SAFE = {
+  retries: 2,
+  executionTimeout: hours(1),
+  onFailure: slack({ connId: "slack_alerts" }),
+} as const;
+
+/** Task modules that define every function the pipeline names, as checkModules wants. */
+function modulesFor(def: PipelineDefinition): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of def.ir.tasks) {
+    if (t.kind !== "python") continue;
+    out.set(t.module, `${out.get(t.module) ?? ""}def ${t.function}(**kwargs):\n    pass\n`);
+  }
+  return out;
+}
+
+function lint(def: PipelineDefinition, rule: string): Finding[] {
+  const lowered = lowerPipeline({ ir: def.ir, sourceMap: def.sourceMap, modules: modulesFor(def) });
+  if (!lowered.ok) throw new Error(lowered.diagnostics.map((d) => d.message).join("\n"));
+  const only = Object.fromEntries(RULE_IDS.map((id) => [id, id === rule ? "warning" : "off"]));
+  return lintPipeline(
+    { ir: lowered.ir, sourceMap: def.sourceMap, file: "p.ts" },
+    { rules: only as never },
+  );
+}
+
+interface Case {
+  readonly rule: string;
+  readonly def: () => PipelineDefinition;
+  /** A text each finding's message contains, in order. */
+  readonly want: readonly string[];
+}
+
+const cases: [string, Case][] = [
+  [
+    "missing-xcom-key: a Jinja pull of an undeclared output, and one from a task not upstream",
+    {
+      rule: "missing-xcom-key",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const a = p.python("a", { fn: "t.py:a", outputs: { path: "string" } });
+          p.bash("b", { command: "cat {{ ti.xcom_pull(task_ids='a', key='pth') }}" }).after(a);
+          p.bash("c", { command: "cat {{ ti.xcom_pull(task_ids='a', key='path') }}" });
+          p.bash("d", { command: "cat {{ ti.xcom_pull(task_ids='a', key='path') }}" }).after(a);
+        }),
+      want: ["task 'b' reads XCom 'pth' of task 'a', which 'a' never pushes", "(a race)"],
+    },
+  ],
+  [
+    "hardcoded-path: literal inputs, bash commands and sensor paths; env()/variable() are fine",
+    {
+      rule: "hardcoded-path",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          p.python("a", {
+            fn: "t.py:a",
+            inputs: {
+              data: "/Users/me/data.csv",
+              out: variable("out_dir", "/opt/airflow/out"),
+              home: env("HOME"),
+            },
+          });
+          p.bash("b", { command: "python /home/ana/job.py" });
+          p.fileSensor("w", { path: "/data/{{ ds }}.csv", timeout: minutes(30) });
+        }),
+      want: ["'/Users/me/data.csv'", "'/home/ana/job.py'", "local path '/data"],
+    },
+  ],
+  [
+    "missing-timeout: from the task, its group or the defaults; a sensor needs its own",
+    {
+      rule: "missing-timeout",
+      def: () =>
+        pipeline("p", { defaults: { retries: 1 } }, (p) => {
+          p.bash("a", { command: "true" });
+          p.bash("b", { command: "true", executionTimeout: minutes(5) });
+          p.group("g", { defaults: { executionTimeout: minutes(5) } }, (g) => {
+            g.bash("c", { command: "true" });
+          });
+          p.timeDeltaSensor("s", { delta: minutes(1), executionTimeout: minutes(5) });
+        }),
+      want: ["task 'a' has no executionTimeout", "task 's' has no timeout"],
+    },
+  ],
+  [
+    "missing-retries",
+    {
+      rule: "missing-retries",
+      def: () =>
+        pipeline("p", {}, (p) => {
+          p.bash("a", { command: "true" });
+          p.bash("b", { command: "true", retries: 0 });
+        }),
+      want: ["task 'a' sets no retries"],
+    },
+  ],
+  [
+    "no-failure-alert: reported once, on the pipeline",
+    {
+      rule: "no-failure-alert",
+      def: () =>
+        pipeline("quiet", { defaults: { retries: 1 } }, (p) => {
+          p.bash("a", { command: "true" });
+          p.bash("b", { command: "true" });
+        }),
+      want: ["pipeline 'quiet' alerts no one"],
+    },
+  ],
+  [
+    "sensor-poke-mode: poke with a long timeout; reschedule or deferrable are fine",
+    {
+      rule: "sensor-poke-mode",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          p.fileSensor("a", { path: "x", mode: "poke", timeout: hours(6) });
+          p.fileSensor("b", { path: "x", mode: "poke", timeout: minutes(10) });
+          p.fileSensor("c", { path: "x", timeout: hours(6) });
+          p.fileSensor("d", { path: "x", mode: "poke", deferrable: true, timeout: hours(6) });
+        }),
+      want: ["sensor 'a' waits up to 6 hours"],
+    },
+  ],
+  [
+    "unused-output: outputs nobody reads (the last task's are the results)",
+    {
+      rule: "unused-output",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const a = p.python("a", { fn: "t.py:a", outputs: { path: "string", rows: "int" } });
+          p.python("b", {
+            fn: "t.py:b",
+            inputs: { path: a.out.path },
+            outputs: { score: "float" },
+          });
+        }),
+      want: ["output 'rows' of task 'a'"],
+    },
+  ],
+  [
+    "train-without-validation: a validate task (or a validation-named one) upstream is enough",
+    {
+      rule: "train-without-validation",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          p.python("train_model", { fn: "t.py:train" });
+          const v = p.validate("validate_data", { data: template("{{ var.value.d }}/x.csv") });
+          p.python("retrain", { fn: "t.py:fit_model" }).after(v);
+          p.python("fit_it", { fn: "t.py:fit" }).after(
+            p.python("check_rows", { fn: "t.py:check" }),
+          );
+        }),
+      want: ["training task 'train_model'"],
+    },
+  ],
+];
+
+describe("DSL pipeline rules", () => {
+  it.each(cases)("%s", (_, c) => {
+    const findings = lint(c.def(), c.rule);
+    expect(findings.map((f) => f.ruleId)).toEqual(c.want.map(() => c.rule));
+    findings.forEach((f, i) => {
+      expect(f.message).toContain(c.want[i]);
+    });
+  });
+
+  it("findings point at the TypeScript call that defined the task", () => {
+    const def = pipeline("p", {}, (p) => {
+      p.bash("a", { command: "true" });
+    });
+    const [f] = lint(def, "missing-retries");
+    expect(f?.file).toMatch(/dsl-rules\.test\.ts$/);
+    expect(f?.line).toBeGreaterThan(1);
+    expect(f?.column).toBeGreaterThan(1);
+  });
+
+  it("a clean pipeline has no findings from any rule", () => {
+    const def = pipeline("clean", { defaults: SAFE }, (p) => {
+      const v = p.validate("validate_data", { data: template("{{ var.value.d }}/x.csv") });
+      const t = p.python("train", { fn: "t.py:train", outputs: { uri: "string" } }).after(v);
+      p.python("deploy", { fn: "t.py:deploy", inputs: { uri: t.out.uri } });
+    });
+    const lowered = lowerPipeline({
+      ir: def.ir,
+      sourceMap: def.sourceMap,
+      modules: modulesFor(def),
+    });
+    if (!lowered.ok) throw new Error("lowering failed");
+    expect(lintPipeline({ ir: lowered.ir, sourceMap: def.sourceMap, file: "p.ts" })).toEqual([]);
+  });
+});
