@@ -1,3 +1,5 @@
+import { HttpRequestError } from "@mlgen/http";
+
 /** What Airflow put in `detail`: a string, an object, or a list of validation errors. */
 export type AirflowErrorDetail = string | Record<string, unknown> | unknown[] | null;
 
@@ -56,30 +58,6 @@ export class AirflowApiError extends Error {
 }
 
 /** The request never got an answer: a timeout or a network failure, after any retries. */
-export class AirflowRequestError extends Error {
+export class AirflowRequestError extends HttpRequestError {
   override readonly name = "AirflowRequestError";
-  readonly kind: "timeout" | "network";
-  readonly method: string;
-  readonly path: string;
-  readonly attempts: number;
-
-  constructor(init: {
-    kind: "timeout" | "network";
-    method: string;
-    path: string;
-    attempts: number;
-    cause?: unknown;
-  }) {
-    const what = init.kind === "timeout" ? "timed out" : "failed (network error)";
-    super(
-      `${init.method} ${init.path} ${what} after ${init.attempts} attempt${init.attempts === 1 ? "" : "s"}`,
-      {
-        cause: init.cause,
-      },
-    );
-    this.kind = init.kind;
-    this.method = init.method;
-    this.path = init.path;
-    this.attempts = init.attempts;
-  }
 }

@@ -91,6 +91,8 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       exitCode = await lintCommand(io, paths, options);
     });
 
+  (await import("./commands/mlflow.js")).registerMlflow(program, io, (c) => (exitCode = c));
+
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

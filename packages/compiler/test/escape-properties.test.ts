@@ -17,7 +17,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// Each property runs hundreds of cases through a Python oracle: minutes, not seconds, on a busy
+// 2-core machine. The cases and checks stay the same; only the wall-clock allowance grows.
+vi.setConfig({ testTimeout: 180_000 });
+
 import {
   asset,
   email,

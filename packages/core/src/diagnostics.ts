@@ -137,7 +137,8 @@ export const DIAGNOSTICS = {
   },
   MLG2006: {
     severity: "warning",
-    message: "sensor '{task}' waits up to {timeout} in poke mode, holding a worker slot the whole time",
+    message:
+      "sensor '{task}' waits up to {timeout} in poke mode, holding a worker slot the whole time",
     fix: "{hint}",
   },
   MLG2007: {

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { run } from "../src/run.js";
+
+async function cli(env: Record<string, string>, ...argv: string[]) {
+  let stderr = "";
+  let stdout = "";
+  const code = await run(argv, {
+    cwd: process.cwd(),
+    env,
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+describe("mlgen mlflow", () => {
+  it("without a tracking URI says how to give one", async () => {
+    const r = await cli({}, "mlflow", "runs", "exp");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("MLFLOW_TRACKING_URI");
+  });
+
+  it("--max must be a positive integer", async () => {
+    const r = await cli(
+      { MLFLOW_TRACKING_URI: "http://127.0.0.1:9" },
+      "mlflow",
+      "runs",
+      "e",
+      "--max",
+      "0",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--max must be a positive integer");
+  });
+
+  it("an unreachable server is a one-line error without the token", async () => {
+    const r = await cli(
+      { MLFLOW_TRACKING_URI: "http://127.0.0.1:9", MLFLOW_TRACKING_TOKEN: "secret-token" },
+      "mlflow",
+      "models",
+      "m",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^mlgen: GET \/api\/2.0\/mlflow\/registered-models\/get failed \(network error\) after 4 attempts\n$/,
+    );
+    expect(r.stderr).not.toContain("secret-token");
+  }, 60_000);
+
+  it("lists both subcommands in its help", async () => {
+    const r = await cli({}, "mlflow", "--help");
+    expect(r.stdout).toMatch(/runs \[options\] <experiment>/);
+    expect(r.stdout).toMatch(/models \[options\] <name>/);
+  });
+});

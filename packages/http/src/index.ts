@@ -1,0 +1,12 @@
+export { readErrorBody } from "./body.js";
+export {
+  createHttpTransport,
+  type HttpOptions,
+  HttpRequestError,
+  type HttpTransportOptions,
+  IDEMPOTENT_HEADER,
+  type RequestFailure,
+  type RetryInfo,
+  type RetryOptions,
+  retryAfterMs,
+} from "./transport.js";

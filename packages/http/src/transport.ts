@@ -1,0 +1,190 @@
+export interface RetryOptions {
+  /** Retries after the first try. Default 3. */
+  readonly retries?: number;
+  /** First backoff delay; it doubles each retry, with full jitter. Default 250 ms. */
+  readonly baseDelayMs?: number;
+  /** Cap for one delay, also for a server's Retry-After. Default 30 s. */
+  readonly maxDelayMs?: number;
+}
+
+export interface RetryInfo {
+  method: string;
+  path: string;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** What the transport knows when a request got no answer; never holds headers or bodies. */
+export interface RequestFailure {
+  kind: "timeout" | "network";
+  method: string;
+  path: string;
+  attempts: number;
+  cause?: unknown;
+}
+
+/** Options every client's transport shares. */
+export interface HttpOptions {
+  /** Sent with every request (e.g. a proxy's header). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Per attempt. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** `false` disables retries. */
+  readonly retry?: RetryOptions | false;
+  readonly fetch?: typeof fetch;
+  /** Called before each retry, e.g. for logging; never given credentials. */
+  readonly onRetry?: (info: RetryInfo) => void;
+  /** For tests: how to wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface HttpTransportOptions extends HttpOptions {
+  /**
+   * The `Authorization` header value for the next attempt, or null for none. Called with
+   * `refresh: true` once after a 401 when `refreshOn401` is set (e.g. to fetch a new token).
+   */
+  readonly authorization?: (refresh: boolean) => string | null | Promise<string | null>;
+  /** Repeat a request once, with a refreshed authorization, after a 401. Default false. */
+  readonly refreshOn401?: boolean;
+  /** The error thrown when a request got no answer; each client has its own class. */
+  readonly requestError?: (failure: RequestFailure) => Error;
+}
+
+/** Marks a POST as safe to repeat (the helper knows it is idempotent); stripped before sending. */
+export const IDEMPOTENT_HEADER = "x-mlgen-idempotent";
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Seconds or an HTTP date, as RFC 9110 allows; null when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** The request never got an answer: a timeout or a network failure, after any retries. */
+export class HttpRequestError extends Error {
+  override readonly name: string = "HttpRequestError";
+  readonly kind: "timeout" | "network";
+  readonly method: string;
+  readonly path: string;
+  readonly attempts: number;
+
+  constructor(init: RequestFailure) {
+    const what = init.kind === "timeout" ? "timed out" : "failed (network error)";
+    super(
+      `${init.method} ${init.path} ${what} after ${init.attempts} attempt${init.attempts === 1 ? "" : "s"}`,
+      { cause: init.cause },
+    );
+    this.kind = init.kind;
+    this.method = init.method;
+    this.path = init.path;
+    this.attempts = init.attempts;
+  }
+}
+
+/** One attempt got no answer; becomes the client's request error when retries are over. */
+class NoAnswer {
+  constructor(
+    readonly kind: "timeout" | "network",
+    readonly cause: unknown,
+  ) {}
+}
+
+/**
+ * A `fetch` (for openapi-fetch or direct use) that adds an Authorization header, a per-attempt
+ * timeout, and retries with exponential backoff and jitter on network errors and
+ * 429/502/503/504 — for safe methods, and POSTs marked idempotent — honouring Retry-After.
+ * A request that can never be repeated is sent as it is, not cloned, so a streamed body (an
+ * artifact upload) is never buffered for a replay.
+ */
+export function createHttpTransport(
+  options: HttpTransportOptions = {},
+): (input: Request) => Promise<Response> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const retry = options.retry === false ? { retries: 0 } : (options.retry ?? {});
+  const retries = retry.retries ?? 3;
+  const baseDelay = retry.baseDelayMs ?? 250;
+  const maxDelay = retry.maxDelayMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const requestError = options.requestError ?? ((f: RequestFailure) => new HttpRequestError(f));
+
+  async function attempt(request: Request): Promise<Response> {
+    // An explicit timer raced against the fetch: the timeout holds even when a fetch ignores
+    // its signal (signal-following differs between Node's undici and test environments).
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const reason = new DOMException("timed out", "TimeoutError");
+        controller.abort(reason);
+        reject(reason);
+      }, timeoutMs);
+    });
+    const onAbort = () => controller.abort(request.signal.reason);
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.race([
+        doFetch(new Request(request, { signal: controller.signal })),
+        timedOut,
+      ]);
+    } catch (e) {
+      if (request.signal.aborted) throw e;
+      throw new NoAnswer(controller.signal.aborted ? "timeout" : "network", e);
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  return async function transport(input: Request): Promise<Response> {
+    const method = input.method.toUpperCase();
+    const path = new URL(input.url).pathname;
+    const idempotent = SAFE_METHODS.has(method) || input.headers.get(IDEMPOTENT_HEADER) === "1";
+    const template = new Request(input);
+    template.headers.delete(IDEMPOTENT_HEADER);
+    for (const [k, v] of Object.entries(options.headers ?? {})) template.headers.set(k, v);
+    const repeatable = idempotent || options.refreshOn401 === true;
+
+    let refreshed = false;
+    for (let n = 0; ; n++) {
+      const request = repeatable ? template.clone() : template;
+      const auth = await options.authorization?.(false);
+      if (auth) request.headers.set("authorization", auth);
+      let response: Response | null = null;
+      let reason = "";
+      let waitMs: number | null = null;
+      try {
+        response = await attempt(request);
+      } catch (e) {
+        if (!(e instanceof NoAnswer)) throw e;
+        if (!idempotent || n >= retries) {
+          throw requestError({ kind: e.kind, method, path, attempts: n + 1, cause: e.cause });
+        }
+        reason = e.kind;
+      }
+      if (response) {
+        if (response.status === 401 && options.refreshOn401 && !refreshed) {
+          // Tokens expire: get a new one once and repeat the request.
+          refreshed = true;
+          await response.body?.cancel();
+          await options.authorization?.(true);
+          n--;
+          continue;
+        }
+        if (!RETRY_STATUSES.has(response.status) || !idempotent || n >= retries) return response;
+        reason = `HTTP ${response.status}`;
+        waitMs = retryAfterMs(response.headers.get("retry-after"));
+        await response.body?.cancel();
+      }
+      const backoff = Math.random() * Math.min(maxDelay, baseDelay * 2 ** n);
+      const delayMs = Math.min(maxDelay, waitMs ?? backoff);
+      options.onRetry?.({ method, path, attempt: n + 1, delayMs, reason });
+      await sleep(delayMs);
+    }
+  };
+}

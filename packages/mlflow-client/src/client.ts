@@ -1,0 +1,702 @@
+import { Readable } from "node:stream";
+import { createHttpTransport, IDEMPOTENT_HEADER } from "@mlgen/http";
+import createClient, { type Client } from "openapi-fetch";
+import { type BatchInput, planBatch } from "./batch.js";
+import { type MlflowClientOptions, resolveConfig } from "./config.js";
+import { MlflowApiError, MlflowRequestError, MlflowValidationError } from "./errors.js";
+import type { components, paths } from "./generated/mlflow.js";
+
+export type Schemas = components["schemas"];
+export type Experiment = Schemas["Experiment"];
+export type Run = Schemas["Run"];
+export type RunInfo = Schemas["RunInfo"];
+export type RunStatus = Schemas["RunStatus"];
+export type Metric = Schemas["Metric"];
+export type RegisteredModel = Schemas["RegisteredModel"];
+export type ModelVersion = Schemas["ModelVersion"];
+export type LoggedModel = Schemas["LoggedModel"];
+export type FileInfo = Schemas["FileInfo"];
+export type ViewType = Schemas["ViewType"];
+
+type Result<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
+
+/** openapi-fetch's `{ data, error, response }` → data, or a typed MlflowApiError. */
+async function unwrap<T>(result: Result<T>, method: string, path: string): Promise<T> {
+  const { data, error, response } = await result;
+  if (response.ok) return (data ?? {}) as T;
+  throw MlflowApiError.fromBody(response.status, error, method, path);
+}
+
+const idempotent = { [IDEMPOTENT_HEADER]: "1" };
+
+/** The paging fields every search takes (body or query alike). */
+function pageFields(
+  opts: { readonly filter?: string; readonly orderBy?: readonly string[] | undefined },
+  token: string | undefined,
+  size: number,
+) {
+  return {
+    max_results: size,
+    ...(opts.filter ? { filter: opts.filter } : {}),
+    ...(opts.orderBy ? { order_by: [...opts.orderBy] } : {}),
+    ...(token ? { page_token: token } : {}),
+  };
+}
+
+export interface SearchRunsOptions {
+  readonly experimentIds: readonly string[];
+  /** An MLflow filter string; build one with `runFilter()`. */
+  readonly filter?: string;
+  /** e.g. `["metrics.accuracy DESC", "attributes.start_time"]`. */
+  readonly orderBy?: readonly string[];
+  readonly viewType?: ViewType;
+  /** Page size; default 1000 (the server caps it at 50,000). */
+  readonly pageSize?: number;
+  /** Stop after this many runs. */
+  readonly limit?: number;
+}
+
+export interface PageOptions {
+  readonly filter?: string;
+  readonly orderBy?: readonly string[];
+  readonly pageSize?: number;
+  readonly limit?: number;
+}
+
+export interface WithRunOptions {
+  readonly experimentId?: string;
+  /** Created if missing (getOrCreateExperiment). */
+  readonly experimentName?: string;
+  readonly runName?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Default SIGINT and SIGTERM. */
+  readonly signals?: readonly NodeJS.Signals[];
+}
+
+export interface RunContext {
+  readonly run: Run;
+  readonly runId: string;
+  /** Aborted when a signal ended the run as KILLED. */
+  readonly signal: AbortSignal;
+}
+
+export interface LogBatchOptions {
+  /** Requests in flight at once. Default 4. */
+  readonly concurrency?: number;
+}
+
+export interface RegisterModelOptions {
+  /** A `runs:/<run_id>/<path>`, `models:/<model_id>` or artifact URI. */
+  readonly source: string;
+  readonly runId?: string;
+  readonly modelId?: string;
+  readonly description?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Default 5 minutes. */
+  readonly timeoutMs?: number;
+  /** Default 500 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+export type ArtifactBody = ReadableStream<Uint8Array> | Readable | Uint8Array | string;
+
+/** Thrown by withRun when a signal ended the run. */
+export class RunKilledError extends Error {
+  override readonly name = "RunKilledError";
+  constructor(
+    readonly runId: string,
+    readonly signalName: NodeJS.Signals,
+  ) {
+    super(`run ${runId} was ended as KILLED by ${signalName}`);
+  }
+}
+
+const tagList = (tags: Readonly<Record<string, string>> | undefined) =>
+  Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
+
+/**
+ * The proxy refuses (400 "Invalid path") a path with `#`, a `..` segment, a backslash or a
+ * leading `/`; and it URL-decodes the path once more after routing, so `%` followed by two hex
+ * digits would name another file. Refused here, before any request.
+ */
+export function checkArtifactPath(path: string): string {
+  if (
+    path.includes("#") ||
+    path.includes("\\") ||
+    path.startsWith("/") ||
+    path.split("/").includes("..") ||
+    /%[0-9A-Fa-f]{2}/.test(path) ||
+    path.length === 0
+  ) {
+    throw new MlflowValidationError(
+      "artifact path",
+      `${JSON.stringify(path)}: MLflow's artifact proxy refuses or rewrites paths that are empty, absolute, hold #, \\, .. or %XX`,
+    );
+  }
+  return path;
+}
+
+/** `mlflow-artifacts:/1/<run>/artifacts` → `1/<run>/artifacts` (the proxy's path). */
+export function proxyPath(artifactUri: string, path: string): string {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(artifactUri);
+  if (!m) {
+    throw new Error(
+      `artifact root ${artifactUri} is not served by the tracking server's artifact proxy (start it with --serve-artifacts)`,
+    );
+  }
+  const root = (m[1] ?? "").replace(/\/+$/, "");
+  return `${root}/${checkArtifactPath(path)}`;
+}
+
+const encodePath = (p: string) => p.split("/").map(encodeURIComponent).join("/");
+
+export function createMlflowClient(options: MlflowClientOptions = {}) {
+  const config = resolveConfig(options);
+  const transport = createHttpTransport({
+    ...options,
+    authorization: () => config.authorization,
+    requestError: (f) => new MlflowRequestError(f),
+  });
+  const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
+  const artifactRoots = new Map<string, string>();
+
+  /** Pages over `next_page_token` until the server stops giving one or `limit` is reached. */
+  async function* pages<T>(
+    fetchPage: (
+      token: string | undefined,
+      size: number,
+    ) => Promise<{
+      items: T[] | undefined;
+      next: string | undefined;
+    }>,
+    pageSize: number,
+    limit = Number.POSITIVE_INFINITY,
+  ): AsyncGenerator<T> {
+    let token: string | undefined;
+    let seen = 0;
+    do {
+      const size = Math.max(1, Math.min(pageSize, limit - seen));
+      const page = await fetchPage(token, size);
+      for (const item of page.items ?? []) {
+        yield item;
+        if (++seen >= limit) return;
+      }
+      token = page.next || undefined;
+    } while (token);
+  }
+
+  async function artifactRoot(runId: string): Promise<string> {
+    let root = artifactRoots.get(runId);
+    if (root === undefined) {
+      const run = await client.getRun(runId);
+      root = run.info.artifact_uri ?? "";
+      artifactRoots.set(runId, root);
+    }
+    return root;
+  }
+
+  const client = {
+    /** The raw typed client: every path, method, parameter and body of specs/mlflow/openapi.yaml. */
+    api,
+    /** The server root this client talks to (no credentials in it). */
+    trackingUri: config.baseUrl,
+
+    // Experiments ----------------------------------------------------------------------------
+
+    async getExperiment(experimentId: string): Promise<Experiment> {
+      const path = "/api/2.0/mlflow/experiments/get";
+      const r = await unwrap(
+        api.GET(path, { params: { query: { experiment_id: experimentId } } }),
+        "GET",
+        path,
+      );
+      return r.experiment;
+    },
+
+    /** The experiment of that name (also a deleted one), or null. */
+    async getExperimentByName(name: string): Promise<Experiment | null> {
+      const path = "/api/2.0/mlflow/experiments/get-by-name";
+      try {
+        const r = await unwrap(
+          api.GET(path, { params: { query: { experiment_name: name } } }),
+          "GET",
+          path,
+        );
+        return r.experiment;
+      } catch (e) {
+        if (MlflowApiError.is(e, "RESOURCE_DOES_NOT_EXIST")) return null;
+        throw e;
+      }
+    },
+
+    async createExperiment(
+      name: string,
+      opts: { artifactLocation?: string; tags?: Readonly<Record<string, string>> } = {},
+    ): Promise<string> {
+      const path = "/api/2.0/mlflow/experiments/create";
+      const r = await unwrap(
+        api.POST(path, {
+          body: {
+            name,
+            ...(opts.artifactLocation ? { artifact_location: opts.artifactLocation } : {}),
+            ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
+          },
+        }),
+        "POST",
+        path,
+      );
+      return r.experiment_id;
+    },
+
+    /**
+     * The experiment of that name, created when missing. Safe when several processes race:
+     * whoever loses the create (RESOURCE_ALREADY_EXISTS) reads the winner's. A deleted
+     * experiment of that name is an error (restore it or pick another name).
+     */
+    async getOrCreateExperiment(
+      name: string,
+      opts: { artifactLocation?: string; tags?: Readonly<Record<string, string>> } = {},
+    ): Promise<Experiment> {
+      let found = await client.getExperimentByName(name);
+      if (!found) {
+        try {
+          return await client.getExperiment(await client.createExperiment(name, opts));
+        } catch (e) {
+          if (!MlflowApiError.is(e, "RESOURCE_ALREADY_EXISTS")) throw e;
+          found = await client.getExperimentByName(name);
+          if (!found) throw e;
+        }
+      }
+      if (found.lifecycle_stage === "deleted") {
+        throw new Error(
+          `experiment ${JSON.stringify(name)} (${found.experiment_id}) is deleted: restore it or use another name`,
+        );
+      }
+      return found;
+    },
+
+    searchExperiments(
+      opts: PageOptions & { viewType?: ViewType } = {},
+    ): AsyncGenerator<Experiment> {
+      const path = "/api/2.0/mlflow/experiments/search";
+      return pages(
+        async (token, size) => {
+          const r = await unwrap(
+            api.POST(path, {
+              body: {
+                ...pageFields(opts, token, size),
+                ...(opts.viewType ? { view_type: opts.viewType } : {}),
+              },
+              headers: idempotent,
+            }),
+            "POST",
+            path,
+          );
+          return { items: r.experiments, next: r.next_page_token };
+        },
+        opts.pageSize ?? 1000,
+        opts.limit,
+      );
+    },
+
+    // Runs -------------------------------------------------------------------------------------
+
+    async createRun(opts: {
+      experimentId: string;
+      runName?: string;
+      startTime?: number;
+      tags?: Readonly<Record<string, string>>;
+    }): Promise<Run> {
+      const path = "/api/2.0/mlflow/runs/create";
+      const r = await unwrap(
+        api.POST(path, {
+          body: {
+            experiment_id: opts.experimentId,
+            start_time: opts.startTime ?? Date.now(),
+            ...(opts.runName ? { run_name: opts.runName } : {}),
+            ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
+          },
+        }),
+        "POST",
+        path,
+      );
+      return r.run;
+    },
+
+    async getRun(runId: string): Promise<Run> {
+      const path = "/api/2.0/mlflow/runs/get";
+      return (await unwrap(api.GET(path, { params: { query: { run_id: runId } } }), "GET", path))
+        .run;
+    },
+
+    async endRun(runId: string, status: RunStatus = "FINISHED", endTime = Date.now()) {
+      const path = "/api/2.0/mlflow/runs/update";
+      const r = await unwrap(
+        api.POST(path, {
+          body: { run_id: runId, status, end_time: endTime },
+          headers: idempotent,
+        }),
+        "POST",
+        path,
+      );
+      return r.run_info;
+    },
+
+    /**
+     * Starts a run, calls `fn`, and ends the run FINISHED when it returns, FAILED when it
+     * throws, KILLED on SIGINT/SIGTERM (then the signal's default action happens, unless the
+     * program listens for it itself). The signal listeners are removed afterwards.
+     */
+    async withRun<T>(
+      fn: (ctx: RunContext) => Promise<T> | T,
+      opts: WithRunOptions = {},
+    ): Promise<T> {
+      const experimentId =
+        opts.experimentId ??
+        (opts.experimentName
+          ? (await client.getOrCreateExperiment(opts.experimentName)).experiment_id
+          : "0");
+      const run = await client.createRun({
+        experimentId,
+        ...(opts.runName ? { runName: opts.runName } : {}),
+        ...(opts.tags ? { tags: opts.tags } : {}),
+      });
+      const runId = run.info.run_id;
+      const controller = new AbortController();
+      let killedBy: NodeJS.Signals | null = null;
+      let killed: Promise<unknown> = Promise.resolve();
+      const signals = opts.signals ?? ["SIGINT", "SIGTERM"];
+      const remove = () => {
+        for (const s of signals) process.off(s, onSignal);
+      };
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (killedBy) return;
+        killedBy = signal;
+        remove();
+        controller.abort(new RunKilledError(runId, signal));
+        killed = client.endRun(runId, "KILLED").finally(() => {
+          // Nobody else listens: do what the signal would have done without us.
+          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        });
+      };
+      for (const s of signals) process.on(s, onSignal);
+      try {
+        const result = await fn({ run, runId, signal: controller.signal });
+        if (killedBy) throw new RunKilledError(runId, killedBy);
+        await client.endRun(runId, "FINISHED");
+        return result;
+      } catch (e) {
+        if (!killedBy) await client.endRun(runId, "FAILED");
+        throw e;
+      } finally {
+        remove();
+        await killed.catch(() => {});
+      }
+    },
+
+    /** Runs of the experiments, page after page, as one stream. */
+    searchRuns(opts: SearchRunsOptions): AsyncGenerator<Run> {
+      const path = "/api/2.0/mlflow/runs/search";
+      return pages(
+        async (token, size) => {
+          const r = await unwrap(
+            api.POST(path, {
+              body: {
+                experiment_ids: [...opts.experimentIds],
+                ...pageFields(opts, token, size),
+                ...(opts.viewType ? { run_view_type: opts.viewType } : {}),
+              },
+              headers: idempotent,
+            }),
+            "POST",
+            path,
+          );
+          return { items: r.runs, next: r.next_page_token };
+        },
+        opts.pageSize ?? 1000,
+        opts.limit,
+      );
+    },
+
+    /**
+     * Logs any number of metrics, params and tags in requests within the server's limits,
+     * `concurrency` at a time. The points of one metric key go in order, one request after
+     * another. Everything is checked (key ≤ 250 characters, param values ≤ 6000, tag values ≤
+     * 8000, key characters) before the first request; a problem is an MlflowValidationError.
+     */
+    async logBatch(
+      runId: string,
+      input: BatchInput,
+      opts: LogBatchOptions = {},
+    ): Promise<{ requests: number }> {
+      const concurrency = Math.max(1, opts.concurrency ?? 4);
+      const plan = planBatch(input, concurrency);
+      const path = "/api/2.0/mlflow/runs/log-batch";
+      let requests = 0;
+      await Promise.all(
+        plan.map(async (lane) => {
+          for (const part of lane) {
+            await unwrap(
+              api.POST(path, {
+                body: {
+                  run_id: runId,
+                  ...(part.metrics.length ? { metrics: part.metrics } : {}),
+                  ...(part.params.length ? { params: part.params } : {}),
+                  ...(part.tags.length ? { tags: part.tags } : {}),
+                },
+              }),
+              "POST",
+              path,
+            );
+            requests++;
+          }
+        }),
+      );
+      return { requests };
+    },
+
+    /** Every point of one metric of a run, in the server's order. */
+    getMetricHistory(runId: string, key: string, pageSize = 25_000): AsyncGenerator<Metric> {
+      const path = "/api/2.0/mlflow/metrics/get-history";
+      return pages(async (token, size) => {
+        const r = await unwrap(
+          api.GET(path, {
+            params: {
+              query: {
+                run_id: runId,
+                metric_key: key,
+                max_results: size,
+                ...(token ? { page_token: token } : {}),
+              },
+            },
+          }),
+          "GET",
+          path,
+        );
+        return { items: r.metrics, next: r.next_page_token };
+      }, pageSize);
+    },
+
+    // Artifacts --------------------------------------------------------------------------------
+
+    /** Files directly under `path` of a run's artifacts (through the tracking API). */
+    async listArtifacts(runId: string, path = ""): Promise<FileInfo[]> {
+      const route = "/api/2.0/mlflow/artifacts/list";
+      const out: FileInfo[] = [];
+      for await (const f of pages(async (token) => {
+        const r = await unwrap(
+          api.GET(route, {
+            params: {
+              query: {
+                run_id: runId,
+                ...(path ? { path } : {}),
+                ...(token ? { page_token: token } : {}),
+              },
+            },
+          }),
+          "GET",
+          route,
+        );
+        return { items: r.files, next: r.next_page_token };
+      }, 1))
+        out.push(f);
+      return out;
+    },
+
+    /**
+     * Streams `body` to the run's artifact `path` through the server's artifact proxy; never
+     * holds the whole file in memory (a stream body is sent once, never retried).
+     */
+    async uploadArtifact(runId: string, path: string, body: ArtifactBody): Promise<void> {
+      const target = proxyPath(await artifactRoot(runId), path);
+      const route = `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`;
+      const stream =
+        body instanceof Readable ? (Readable.toWeb(body) as ReadableStream<Uint8Array>) : body;
+      const response = await transport(
+        new Request(`${config.baseUrl}${route}`, {
+          method: "PUT",
+          headers: { "content-type": "application/octet-stream" },
+          body: stream,
+          ...(stream instanceof ReadableStream ? { duplex: "half" } : {}),
+        } as RequestInit),
+      );
+      if (!response.ok) throw await MlflowApiError.from(response, "PUT", route);
+      await response.body?.cancel();
+    },
+
+    /** The bytes of one artifact as a web stream (`Readable.fromWeb` makes a Node stream). */
+    async downloadArtifact(runId: string, path: string): Promise<ReadableStream<Uint8Array>> {
+      const target = proxyPath(await artifactRoot(runId), path);
+      const route = "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}";
+      const { data, error, response } = await api.GET(route, {
+        params: { path: { artifact_path: target } },
+        parseAs: "stream",
+      });
+      if (!response.ok || !data) {
+        throw MlflowApiError.fromBody(response.status, error, "GET", route);
+      }
+      return data;
+    },
+
+    async deleteArtifact(runId: string, path: string): Promise<void> {
+      const target = proxyPath(await artifactRoot(runId), path);
+      const route = "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}";
+      await unwrap(
+        api.DELETE(route, { params: { path: { artifact_path: target } } }),
+        "DELETE",
+        route,
+      );
+    },
+
+    // Logged models ----------------------------------------------------------------------------
+
+    searchLoggedModels(
+      opts: PageOptions & { experimentIds: readonly string[] },
+    ): AsyncGenerator<LoggedModel> {
+      const path = "/api/2.0/mlflow/logged-models/search";
+      return pages(
+        async (token, size) => {
+          const r = await unwrap(
+            api.POST(path, {
+              body: {
+                experiment_ids: [...opts.experimentIds],
+                ...pageFields({ ...opts, orderBy: undefined }, token, size),
+                ...(opts.orderBy
+                  ? {
+                      order_by: opts.orderBy.map((o) => {
+                        const [field_name = "", dir] = o.split(/\s+/);
+                        return { field_name, ascending: dir?.toUpperCase() !== "DESC" };
+                      }),
+                    }
+                  : {}),
+              },
+              headers: idempotent,
+            }),
+            "POST",
+            path,
+          );
+          return { items: r.models, next: r.next_page_token };
+        },
+        opts.pageSize ?? 100,
+        opts.limit,
+      );
+    },
+
+    // Model registry ---------------------------------------------------------------------------
+
+    searchRegisteredModels(opts: PageOptions = {}): AsyncGenerator<RegisteredModel> {
+      const path = "/api/2.0/mlflow/registered-models/search";
+      return pages(
+        async (token, size) => {
+          const r = await unwrap(
+            api.GET(path, { params: { query: pageFields(opts, token, size) } }),
+            "GET",
+            path,
+          );
+          return { items: r.registered_models, next: r.next_page_token };
+        },
+        opts.pageSize ?? 100,
+        opts.limit,
+      );
+    },
+
+    /** Versions matching the filter, e.g. `name = 'iris'` (build it with quoteValue). */
+    searchModelVersions(opts: PageOptions = {}): AsyncGenerator<ModelVersion> {
+      const path = "/api/2.0/mlflow/model-versions/search";
+      return pages(
+        async (token, size) => {
+          const r = await unwrap(
+            api.GET(path, { params: { query: pageFields(opts, token, size) } }),
+            "GET",
+            path,
+          );
+          return { items: r.model_versions, next: r.next_page_token };
+        },
+        opts.pageSize ?? 200,
+        opts.limit,
+      );
+    },
+
+    async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+      const path = "/api/2.0/mlflow/model-versions/get";
+      return (await unwrap(api.GET(path, { params: { query: { name, version } } }), "GET", path))
+        .model_version;
+    },
+
+    /**
+     * Creates the registered model when missing, adds a version from `source`, and waits
+     * until the server says it is READY (FAILED_REGISTRATION or the timeout throw).
+     */
+    async registerModel(name: string, opts: RegisterModelOptions): Promise<ModelVersion> {
+      const createPath = "/api/2.0/mlflow/registered-models/create";
+      try {
+        await unwrap(api.POST(createPath, { body: { name } }), "POST", createPath);
+      } catch (e) {
+        if (!MlflowApiError.is(e, "RESOURCE_ALREADY_EXISTS")) throw e;
+      }
+      const path = "/api/2.0/mlflow/model-versions/create";
+      let version = (
+        await unwrap(
+          api.POST(path, {
+            body: {
+              name,
+              source: opts.source,
+              ...(opts.runId ? { run_id: opts.runId } : {}),
+              ...(opts.modelId ? { model_id: opts.modelId } : {}),
+              ...(opts.description ? { description: opts.description } : {}),
+              ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
+            },
+          }),
+          "POST",
+          path,
+        )
+      ).model_version;
+      const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
+      while (version.status !== "READY") {
+        if (version.status === "FAILED_REGISTRATION") {
+          throw new Error(
+            `model ${name} version ${version.version} failed to register: ${version.status_message ?? "no message"}`,
+          );
+        }
+        if (Date.now() > deadline) {
+          throw new Error(
+            `model ${name} version ${version.version} still ${version.status} after ${opts.timeoutMs ?? 300_000} ms`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, opts.pollIntervalMs ?? 500));
+        version = await client.getModelVersion(name, version.version);
+      }
+      return version;
+    },
+
+    async setAlias(name: string, alias: string, version: string): Promise<void> {
+      const path = "/api/2.0/mlflow/registered-models/alias";
+      await unwrap(
+        api.POST(path, { body: { name, alias, version }, headers: idempotent }),
+        "POST",
+        path,
+      );
+    },
+
+    async deleteAlias(name: string, alias: string): Promise<void> {
+      const path = "/api/2.0/mlflow/registered-models/alias";
+      await unwrap(api.DELETE(path, { body: { name, alias } }), "DELETE", path);
+    },
+
+    async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+      const path = "/api/2.0/mlflow/registered-models/alias";
+      return (await unwrap(api.GET(path, { params: { query: { name, alias } } }), "GET", path))
+        .model_version;
+    },
+  };
+  return client;
+}
+
+export type MlflowClient = ReturnType<typeof createMlflowClient>;
+
+/** Everything an async iterable yields, in order. */
+export async function toArray<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

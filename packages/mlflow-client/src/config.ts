@@ -1,0 +1,76 @@
+import type { HttpOptions } from "@mlgen/http";
+import { MlflowConfigError } from "./errors.js";
+
+export type MlflowAuth =
+  | { readonly token: string }
+  | { readonly username: string; readonly password: string };
+
+export interface MlflowClientOptions extends HttpOptions {
+  /**
+   * Server root, e.g. `http://127.0.0.1:5000` (a path prefix is kept). Default:
+   * `MLFLOW_TRACKING_URI`. Credentials in the URL (`http://user:pass@host`) become basic auth.
+   */
+  readonly trackingUri?: string;
+  /** Bearer token or basic auth. Default: `MLFLOW_TRACKING_TOKEN`, else `MLFLOW_TRACKING_USERNAME`/`_PASSWORD`. */
+  readonly auth?: MlflowAuth;
+  /** Where the fallbacks are read; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ResolvedConfig {
+  readonly baseUrl: string;
+  /** The Authorization header value, or null. Kept out of everything that is printed. */
+  readonly authorization: string | null;
+}
+
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+
+/** Options first, then the same MLFLOW_* variables the Python client reads. */
+export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const uri = options.trackingUri ?? env.MLFLOW_TRACKING_URI;
+  if (!uri) {
+    throw new MlflowConfigError(
+      "no MLflow tracking URI: pass trackingUri or set MLFLOW_TRACKING_URI (e.g. http://127.0.0.1:5000)",
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new MlflowConfigError(
+      "the MLflow tracking URI is not a URL; give the server root, e.g. http://127.0.0.1:5000",
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    // Never echo the URI: it may hold a password.
+    throw new MlflowConfigError(
+      `the MLflow tracking URI must be http(s), not ${url.protocol} (file stores and databricks:// are the Python client's)`,
+    );
+  }
+  let authorization: string | null = null;
+  const auth = options.auth;
+  if (auth && "token" in auth) authorization = `Bearer ${auth.token}`;
+  else if (auth) authorization = basic(auth.username, auth.password);
+  else if (url.username || url.password) {
+    authorization = basic(decodeURIComponent(url.username), decodeURIComponent(url.password));
+  } else if (env.MLFLOW_TRACKING_TOKEN) {
+    authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
+  } else if (
+    env.MLFLOW_TRACKING_USERNAME !== undefined ||
+    env.MLFLOW_TRACKING_PASSWORD !== undefined
+  ) {
+    if (env.MLFLOW_TRACKING_USERNAME === undefined || env.MLFLOW_TRACKING_PASSWORD === undefined) {
+      throw new MlflowConfigError(
+        "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD go together: set both, or MLFLOW_TRACKING_TOKEN",
+      );
+    }
+    authorization = basic(env.MLFLOW_TRACKING_USERNAME, env.MLFLOW_TRACKING_PASSWORD);
+  }
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return { baseUrl: url.toString().replace(/\/+$/, ""), authorization };
+}

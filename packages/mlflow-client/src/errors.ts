@@ -1,0 +1,98 @@
+import { HttpRequestError, readErrorBody } from "@mlgen/http";
+
+/** MLflow's error codes that callers branch on; the server may send others. */
+export type MlflowErrorCode =
+  | "RESOURCE_DOES_NOT_EXIST"
+  | "RESOURCE_ALREADY_EXISTS"
+  | "INVALID_PARAMETER_VALUE"
+  | "INVALID_STATE"
+  | "BAD_REQUEST"
+  | "PERMISSION_DENIED"
+  | "UNAUTHENTICATED"
+  | "INTERNAL_ERROR"
+  | (string & {});
+
+const MAX_TEXT = 500;
+
+/**
+ * A non-2xx answer from MLflow: `errorCode` and `message` from its `{error_code, message}` body,
+ * or `errorCode: null` and the start of the text when the body is not JSON (auth middleware,
+ * proxies). Carries no headers, so no credential can reach a message through it.
+ */
+export class MlflowApiError extends Error {
+  override readonly name = "MlflowApiError";
+  readonly status: number;
+  readonly errorCode: MlflowErrorCode | null;
+  /** The server's own message (or the body text), without the method and path. */
+  readonly serverMessage: string;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(init: {
+    status: number;
+    errorCode: string | null;
+    serverMessage: string;
+    method: string;
+    path: string;
+  }) {
+    const what = [init.errorCode, init.serverMessage].filter(Boolean).join(": ");
+    super(`${init.method} ${init.path} → ${init.status}${what ? ` ${what}` : ""}`);
+    this.status = init.status;
+    this.errorCode = init.errorCode;
+    this.serverMessage = init.serverMessage;
+    this.method = init.method;
+    this.path = init.path;
+  }
+
+  /** MLflow's name for the field, for code that mirrors the REST payload. */
+  get error_code(): MlflowErrorCode | null {
+    return this.errorCode;
+  }
+
+  /** From an error body as openapi-fetch hands it over: parsed JSON, a string, or nothing. */
+  static fromBody(status: number, body: unknown, method: string, path: string): MlflowApiError {
+    let errorCode: string | null = null;
+    let serverMessage = "";
+    if (body && typeof body === "object") {
+      const b = body as { error_code?: unknown; message?: unknown };
+      if (typeof b.error_code === "string") errorCode = b.error_code;
+      serverMessage = typeof b.message === "string" ? b.message : JSON.stringify(body);
+    } else if (typeof body === "string") {
+      serverMessage = body.trim();
+    }
+    if (serverMessage.length > MAX_TEXT) serverMessage = `${serverMessage.slice(0, MAX_TEXT)}…`;
+    return new MlflowApiError({ status, errorCode, serverMessage, method, path });
+  }
+
+  static async from(response: Response, method: string, path: string): Promise<MlflowApiError> {
+    const { text, json } = await readErrorBody(response);
+    return MlflowApiError.fromBody(response.status, json ?? text, method, path);
+  }
+
+  /** Whether `e` is an MlflowApiError with this code. */
+  static is(e: unknown, code: MlflowErrorCode): e is MlflowApiError {
+    return e instanceof MlflowApiError && e.errorCode === code;
+  }
+}
+
+/** The request never got an answer: a timeout or a network failure, after any retries. */
+export class MlflowRequestError extends HttpRequestError {
+  override readonly name = "MlflowRequestError";
+}
+
+/** Refused before any request was sent: the server would reject it (or it cannot be expressed). */
+export class MlflowValidationError extends Error {
+  override readonly name = "MlflowValidationError";
+  /** What was wrong, e.g. `metrics[3].key`. */
+  readonly field: string;
+
+  constructor(field: string, problem: string) {
+    super(`${field}: ${problem}`);
+    this.field = field;
+  }
+}
+
+/** Bad client settings (no tracking URI, a non-HTTP URI, half a username/password pair). */
+export class MlflowConfigError extends Error {
+  override readonly name = "MlflowConfigError";
+}

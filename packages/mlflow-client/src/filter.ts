@@ -1,0 +1,106 @@
+import { MlflowValidationError } from "./errors.js";
+
+export type NumberOp = "=" | "!=" | ">" | ">=" | "<" | "<=";
+export type StringOp = "=" | "!=" | "LIKE" | "ILIKE";
+export type ListOp = "IN" | "NOT IN";
+
+const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A key as MLflow's filter parser reads it: bare when simple, else in backticks (or double
+ * quotes when it holds a backtick). The parser strips the quotes and unescapes nothing, so a
+ * key holding both cannot be written.
+ */
+export function quoteKey(key: string): string {
+  if (SIMPLE_KEY.test(key)) return key;
+  if (!key.includes("`")) return `\`${key}\``;
+  if (!key.includes('"')) return `"${key}"`;
+  throw new MlflowValidationError("filter", `key ${JSON.stringify(key)} holds both \` and "`);
+}
+
+/**
+ * A string value as MLflow's filter parser reads it: in single quotes, or double quotes when
+ * it holds a single quote. The parser takes what is between the quotes as it is — `\'` and
+ * `''` are not escapes there — so a value holding both quote kinds, or ending in a backslash
+ * (which the tokenizer reads as an escaped closing quote), is refused rather than mangled.
+ */
+export function quoteValue(value: string): string {
+  if (value.endsWith("\\")) {
+    throw new MlflowValidationError(
+      "filter",
+      `value ${JSON.stringify(value)} ends in a backslash, which MLflow's filter parser misreads`,
+    );
+  }
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  throw new MlflowValidationError(
+    "filter",
+    `value ${JSON.stringify(value)} holds both ' and "; MLflow's filter syntax cannot express it`,
+  );
+}
+
+function numberLiteral(n: number): string {
+  if (!Number.isFinite(n)) {
+    throw new MlflowValidationError("filter", `${n} cannot be compared in a filter`);
+  }
+  return String(n);
+}
+
+/**
+ * Builds a `filter_string` for searchRuns: clauses joined by `and` (MLflow has no `or`).
+ *
+ *   runFilter().metric("accuracy", ">", 0.9).param("model", "=", "rf").status("IN", ["FINISHED"]).toString()
+ *   → metrics.accuracy > 0.9 and params.model = 'rf' and attributes.status IN ('FINISHED')
+ */
+export class RunFilter {
+  readonly #clauses: readonly string[];
+
+  constructor(clauses: readonly string[] = []) {
+    this.#clauses = clauses;
+  }
+
+  #and(clause: string): RunFilter {
+    return new RunFilter([...this.#clauses, clause]);
+  }
+
+  metric(key: string, op: NumberOp, value: number): RunFilter {
+    return this.#and(`metrics.${quoteKey(key)} ${op} ${numberLiteral(value)}`);
+  }
+
+  param(key: string, op: StringOp, value: string): RunFilter {
+    return this.#and(`params.${quoteKey(key)} ${op} ${quoteValue(value)}`);
+  }
+
+  tag(key: string, op: StringOp, value: string): RunFilter {
+    return this.#and(`tags.${quoteKey(key)} ${op} ${quoteValue(value)}`);
+  }
+
+  /** `params.x IS NULL` / `IS NOT NULL` (also for tags). */
+  exists(kind: "params" | "tags", key: string, present = true): RunFilter {
+    return this.#and(`${kind}.${quoteKey(key)} IS ${present ? "NOT " : ""}NULL`);
+  }
+
+  /** String attributes: run_name, status, user_id, artifact_uri, run_id. */
+  attribute(key: string, op: StringOp, value: string): RunFilter;
+  attribute(key: string, op: ListOp, values: readonly string[]): RunFilter;
+  attribute(key: string, op: StringOp | ListOp, value: string | readonly string[]): RunFilter {
+    const v =
+      typeof value === "string" ? quoteValue(value) : `(${value.map(quoteValue).join(", ")})`;
+    return this.#and(`attributes.${quoteKey(key)} ${op} ${v}`);
+  }
+
+  /** Numeric attributes: start_time, end_time, created (ms since the epoch). */
+  time(key: "start_time" | "end_time" | "created", op: NumberOp, ms: number): RunFilter {
+    return this.#and(`attributes.${key} ${op} ${numberLiteral(ms)}`);
+  }
+
+  status(op: ListOp, statuses: readonly string[]): RunFilter {
+    return this.attribute("status", op, statuses);
+  }
+
+  toString(): string {
+    return this.#clauses.join(" and ");
+  }
+}
+
+export const runFilter = (): RunFilter => new RunFilter();

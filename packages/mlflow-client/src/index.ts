@@ -1,0 +1,56 @@
+export {
+  BATCH_LIMITS,
+  type BatchInput,
+  type BatchPart,
+  type BatchPlan,
+  type KeyValues,
+  MAX_KEY_LENGTH,
+  MAX_PARAM_VALUE_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  type MetricInput,
+  planBatch,
+} from "./batch.js";
+export {
+  type ArtifactBody,
+  checkArtifactPath,
+  createMlflowClient,
+  type Experiment,
+  type FileInfo,
+  type LogBatchOptions,
+  type LoggedModel,
+  type Metric,
+  type MlflowClient,
+  type ModelVersion,
+  type PageOptions,
+  proxyPath,
+  type RegisteredModel,
+  type RegisterModelOptions,
+  type Run,
+  type RunContext,
+  type RunInfo,
+  RunKilledError,
+  type RunStatus,
+  type Schemas,
+  type SearchRunsOptions,
+  toArray,
+  type ViewType,
+  type WithRunOptions,
+} from "./client.js";
+export { type MlflowAuth, type MlflowClientOptions, resolveConfig } from "./config.js";
+export {
+  MlflowApiError,
+  MlflowConfigError,
+  type MlflowErrorCode,
+  MlflowRequestError,
+  MlflowValidationError,
+} from "./errors.js";
+export {
+  type ListOp,
+  type NumberOp,
+  quoteKey,
+  quoteValue,
+  RunFilter,
+  runFilter,
+  type StringOp,
+} from "./filter.js";
+export type { components, operations, paths } from "./generated/mlflow.js";

@@ -1,0 +1,225 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  BATCH_LIMITS,
+  type BatchInput,
+  createMlflowClient,
+  MlflowValidationError,
+  planBatch,
+} from "../src/index.js";
+import { fakeFetch, json } from "./support.js";
+
+const RUN_ID = "r".repeat(32);
+const bodyBytes = (part: object) =>
+  Buffer.byteLength(JSON.stringify({ run_id: RUN_ID, ...part }), "utf8");
+
+const keyArb = fc.stringMatching(/^[a-z][a-z0-9_ -]{0,10}(\/[a-z][a-z0-9_.:]{0,8}){0,2}$/);
+const inputArb = fc.record({
+  keys: fc.uniqueArray(keyArb, { minLength: 1, maxLength: 12 }),
+  points: fc.integer({ min: 0, max: 4000 }),
+  params: fc.integer({ min: 0, max: 260 }),
+  tags: fc.integer({ min: 0, max: 260 }),
+  valueSize: fc.integer({ min: 1, max: 6000 }),
+  lanes: fc.integer({ min: 1, max: 8 }),
+  seed: fc.integer(),
+});
+
+type Generated = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(x: Generated): BatchInput {
+  let s = x.seed;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s;
+  };
+  return {
+    metrics: Array.from({ length: x.points }, (_, i) => ({
+      key: x.keys[rand() % x.keys.length] ?? "k",
+      value: rand() % 3 === 0 ? Number.NaN : rand() / 7,
+      step: rand() % 1000,
+      timestamp: 1_700_000_000_000 + i,
+    })),
+    params: Object.fromEntries(
+      Array.from({ length: x.params }, (_, i) => [`p${i}`, "v".repeat(1 + (rand() % x.valueSize))]),
+    ),
+    tags: Array.from({ length: x.tags }, (_, i) => ({
+      key: `t${i % 200}`,
+      value: "é".repeat(1 + (rand() % x.valueSize)),
+    })),
+  };
+}
+
+describe("planBatch", () => {
+  it("every request stays within the server's limits, and nothing is lost or added", () => {
+    fc.assert(
+      fc.property(inputArb, (x) => {
+        const input = build(x);
+        const plan = planBatch(input, x.lanes, 0);
+        expect(plan.length).toBeLessThanOrEqual(x.lanes);
+        const parts = plan.flat();
+        for (const p of parts) {
+          expect(p.metrics.length).toBeLessThanOrEqual(BATCH_LIMITS.metrics);
+          expect(p.params.length).toBeLessThanOrEqual(BATCH_LIMITS.params);
+          expect(p.tags.length).toBeLessThanOrEqual(BATCH_LIMITS.tags);
+          expect(p.metrics.length + p.params.length + p.tags.length).toBeLessThanOrEqual(
+            BATCH_LIMITS.entities,
+          );
+          expect(bodyBytes(p)).toBeLessThanOrEqual(BATCH_LIMITS.bytes);
+          expect(p.metrics.length + p.params.length + p.tags.length).toBeGreaterThan(0);
+        }
+        expect(parts.reduce((n, p) => n + p.metrics.length, 0)).toBe(x.points);
+        expect(parts.reduce((n, p) => n + p.params.length, 0)).toBe(x.params);
+        // Tags with the same key: the last value wins, as with one set-tag after another.
+        const lastTags = new Map(
+          (input.tags as { key: string; value: string }[]).map((t) => [t.key, t.value]),
+        );
+        expect(new Map(parts.flatMap((p) => p.tags).map((t) => [t.key, t.value]))).toEqual(
+          lastTags,
+        );
+        expect(parts.flatMap((p) => p.tags)).toHaveLength(lastTags.size);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("all points of one metric key are in one lane, in the order given", () => {
+    fc.assert(
+      fc.property(inputArb, (x) => {
+        const input = build(x);
+        const plan = planBatch(input, x.lanes, 0);
+        for (const key of x.keys) {
+          const lanes = plan.filter((lane) =>
+            lane.some((p) => p.metrics.some((m) => m.key === key)),
+          );
+          expect(lanes.length).toBeLessThanOrEqual(1);
+          const sent = (lanes[0] ?? []).flatMap((p) => p.metrics.filter((m) => m.key === key));
+          const given = (input.metrics ?? []).filter((m) => m.key === key);
+          expect(sent.map((m) => [m.step, m.timestamp])).toEqual(
+            given.map((m) => [m.step, m.timestamp]),
+          );
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("sends NaN and ±Infinity as protobuf's JSON names, and defaults step 0 and the timestamp", () => {
+    const [lane] = planBatch(
+      {
+        metrics: [
+          { key: "a", value: Number.NaN },
+          { key: "a", value: Number.POSITIVE_INFINITY, step: 3 },
+          { key: "a", value: Number.NEGATIVE_INFINITY, timestamp: 5 },
+        ],
+      },
+      4,
+      1234,
+    );
+    expect(lane?.[0]?.metrics).toEqual([
+      { key: "a", value: "NaN", timestamp: 1234, step: 0 },
+      { key: "a", value: "Infinity", timestamp: 1234, step: 3 },
+      { key: "a", value: "-Infinity", timestamp: 5, step: 0 },
+    ]);
+  });
+
+  it.each([
+    [
+      "a metric key over 250 characters",
+      { metrics: [{ key: "k".repeat(251), value: 1 }] },
+      "metrics[0].key",
+    ],
+    ["a param key over 250 characters", { params: { ["p".repeat(251)]: 1 } }, "params[0].key"],
+    ["a param value over 6000 characters", { params: { p: "v".repeat(6001) } }, "params[0].value"],
+    ["a tag value over 8000 characters", { tags: { t: "v".repeat(8001) } }, "tags[0].value"],
+    ["a key with characters MLflow refuses", { tags: { "a;b": "x" } }, "tags[0].key"],
+    [
+      "a key that climbs out of its folder",
+      { metrics: [{ key: "a/../b", value: 1 }] },
+      "metrics[0].key",
+    ],
+    [
+      "a key that is not its own normal path",
+      { metrics: [{ key: "a//b", value: 1 }] },
+      "metrics[0].key",
+    ],
+    ["a key with a trailing slash", { params: { "a/": 1 } }, "params[0].key"],
+    [
+      "the same param twice with different values",
+      {
+        params: [
+          { key: "p", value: "1" },
+          { key: "p", value: "2" },
+        ],
+      },
+      "params[1].value",
+    ],
+    ["a fractional step", { metrics: [{ key: "a", value: 1, step: 1.5 }] }, "metrics[0].step"],
+  ] as [string, BatchInput, string][])("refuses %s", (_, input, field) => {
+    const e = (() => {
+      try {
+        planBatch(input, 4);
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(MlflowValidationError);
+    expect((e as MlflowValidationError).field).toBe(field);
+  });
+
+  it("accepts exactly 250 characters and the longest values", () => {
+    expect(() =>
+      planBatch(
+        {
+          metrics: [{ key: "k".repeat(250), value: 1 }],
+          params: { ["p".repeat(250)]: "v".repeat(6000) },
+          tags: { t: "v".repeat(8000) },
+        },
+        1,
+      ),
+    ).not.toThrow();
+  });
+});
+
+describe("client.logBatch", () => {
+  it("sends nothing when anything is invalid", async () => {
+    const f = fakeFetch([]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await expect(
+      c.logBatch(RUN_ID, {
+        metrics: Array.from({ length: 5000 }, (_, i) => ({ key: "ok", value: i })),
+        params: { ["x".repeat(251)]: 1 },
+      }),
+    ).rejects.toBeInstanceOf(MlflowValidationError);
+    expect(f.seen).toHaveLength(0);
+  });
+
+  it("keeps at most `concurrency` requests in flight, and one key's steps arrive in order", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const arrived: { key: string; step: number }[] = [];
+    const f = fakeFetch(async (req) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const body = (await req.json()) as { metrics?: { key: string; step: number }[] };
+      await new Promise((r) => setTimeout(r, 5));
+      arrived.push(...(body.metrics ?? []));
+      inFlight--;
+      return json(200, {});
+    });
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const metrics = Array.from({ length: 12_000 }, (_, i) => ({
+      key: `m${i % 6}`,
+      value: i,
+      step: i,
+    }));
+    const { requests } = await c.logBatch(RUN_ID, { metrics }, { concurrency: 3 });
+    expect(requests).toBe(f.seen.length);
+    expect(requests).toBeGreaterThanOrEqual(12);
+    expect(most).toBe(3);
+    for (let k = 0; k < 6; k++) {
+      const steps = arrived.filter((m) => m.key === `m${k}`).map((m) => m.step);
+      expect(steps).toEqual(metrics.filter((m) => m.key === `m${k}`).map((m) => m.step));
+    }
+    expect(f.seen.every((s) => s.path === "/api/2.0/mlflow/runs/log-batch")).toBe(true);
+  });
+});

@@ -1,0 +1,321 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import {
+  createMlflowClient,
+  MlflowApiError,
+  MlflowConfigError,
+  MlflowRequestError,
+  RunKilledError,
+  resolveConfig,
+  toArray,
+} from "../src/index.js";
+import { fakeFetch, json, run } from "./support.js";
+
+const noSleep = { sleep: async () => {} };
+
+describe("settings", () => {
+  it("falls back to MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN", async () => {
+    const f = fakeFetch([() => json(200, run("r1"))]);
+    const c = createMlflowClient({
+      env: { MLFLOW_TRACKING_URI: "http://ml:5000/prefix/", MLFLOW_TRACKING_TOKEN: "tok" },
+      fetch: f.fetch,
+    });
+    await c.getRun("r1");
+    expect(f.seen[0]).toMatchObject({
+      path: "/prefix/api/2.0/mlflow/runs/get",
+      query: "?run_id=r1",
+      auth: "Bearer tok",
+    });
+  });
+
+  it("uses MLFLOW_TRACKING_USERNAME/PASSWORD as basic auth, and options win over variables", async () => {
+    const basic = resolveConfig({
+      env: {
+        MLFLOW_TRACKING_URI: "http://ml",
+        MLFLOW_TRACKING_USERNAME: "ann",
+        MLFLOW_TRACKING_PASSWORD: "pw",
+      },
+    });
+    expect(basic.authorization).toBe(`Basic ${Buffer.from("ann:pw").toString("base64")}`);
+    const opts = resolveConfig({
+      trackingUri: "https://other",
+      auth: { token: "mine" },
+      env: { MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "env" },
+    });
+    expect(opts).toEqual({ baseUrl: "https://other", authorization: "Bearer mine" });
+  });
+
+  it("turns credentials in the URI into basic auth and drops them from the URL", () => {
+    const c = resolveConfig({ trackingUri: "http://u%40x:p%3Aw@ml:5000/", env: {} });
+    expect(c.baseUrl).toBe("http://ml:5000");
+    expect(c.authorization).toBe(`Basic ${Buffer.from("u@x:p:w").toString("base64")}`);
+  });
+
+  it.each([
+    [{}, "MLFLOW_TRACKING_URI"],
+    [{ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, "http(s)"],
+    [{ MLFLOW_TRACKING_URI: "databricks" }, "not a URL"],
+    [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_USERNAME: "u" }, "go together"],
+  ])("refuses %j", (env, message) => {
+    expect(() => resolveConfig({ env })).toThrow(MlflowConfigError);
+    expect(() => resolveConfig({ env })).toThrow(message);
+  });
+});
+
+describe("secrets never reach errors, retries or printed clients", () => {
+  const SECRET = "s3cret-T0ken";
+  const PASSWORD = "hunter2-pw";
+
+  it.each([
+    ["a bearer token", { auth: { token: SECRET } }],
+    ["basic auth", { auth: { username: "ann", password: PASSWORD } }],
+    ["env token", { env: { MLFLOW_TRACKING_TOKEN: SECRET } }],
+    ["credentials in the URI", { trackingUri: `http://ann:${PASSWORD}@ml` }],
+  ])("%s", async (_, extra) => {
+    const retries: string[] = [];
+    const f = fakeFetch([
+      () => json(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" }),
+      () => json(401, { error_code: "UNAUTHENTICATED", message: "bad credentials" }),
+      () => {
+        throw new TypeError("fetch failed");
+      },
+    ]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      ...extra,
+      fetch: f.fetch,
+      retry: { retries: 1 },
+      onRetry: (i) => retries.push(JSON.stringify(i)),
+      ...noSleep,
+    });
+    const apiError = await c.getRun("x").catch((e: unknown) => e);
+    const requestError = await c.createRun({ experimentId: "1" }).catch((e: unknown) => e);
+    expect(apiError).toBeInstanceOf(MlflowApiError);
+    expect(requestError).toBeInstanceOf(MlflowRequestError);
+    const b64 = Buffer.from(`ann:${PASSWORD}`).toString("base64");
+    const shown = [apiError, requestError]
+      .map(
+        (e) =>
+          `${String(e)} ${(e as Error).stack} ${JSON.stringify(e)} ${inspect(e, { depth: 5 })}`,
+      )
+      .concat(retries, inspect(c, { depth: 5, showHidden: true }), JSON.stringify(c))
+      .join("\n");
+    for (const secret of [SECRET, PASSWORD, b64]) expect(shown).not.toContain(secret);
+    expect(f.seen[0]?.auth).toMatch(/^(Bearer|Basic) /);
+  });
+});
+
+describe("MlflowApiError", () => {
+  it("reads MLflow's {error_code, message}", async () => {
+    const f = fakeFetch([
+      () => json(404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: "Run 'x' not found" }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const e = (await c.getRun("x").catch((x: unknown) => x)) as MlflowApiError;
+    expect(e).toMatchObject({
+      status: 404,
+      errorCode: "RESOURCE_DOES_NOT_EXIST",
+      error_code: "RESOURCE_DOES_NOT_EXIST",
+      serverMessage: "Run 'x' not found",
+      method: "GET",
+      path: "/api/2.0/mlflow/runs/get",
+    });
+    expect(e.message).toBe(
+      "GET /api/2.0/mlflow/runs/get → 404 RESOURCE_DOES_NOT_EXIST: Run 'x' not found",
+    );
+    expect(MlflowApiError.is(e, "RESOURCE_DOES_NOT_EXIST")).toBe(true);
+  });
+
+  it.each([
+    ["text/plain", "Invalid Host header - possible DNS rebinding attack detected", 403],
+    ["text/html", `<html><body>${"x".repeat(2000)}</body></html>`, 502],
+    ["text/plain", "", 401],
+  ])("copes with a non-JSON %s body", async (type, body, status) => {
+    const f = fakeFetch([() => new Response(body, { status, headers: { "content-type": type } })]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      fetch: f.fetch,
+      retry: false,
+    });
+    const e = (await c.getRun("x").catch((x: unknown) => x)) as MlflowApiError;
+    expect(e).toBeInstanceOf(MlflowApiError);
+    expect(e.status).toBe(status);
+    expect(e.errorCode).toBeNull();
+    expect(e.serverMessage.length).toBeLessThanOrEqual(501);
+    expect(body.startsWith(e.serverMessage.replace(/…$/, ""))).toBe(true);
+  });
+
+  it("an error body that is JSON but not MLflow's is kept as its JSON text", () => {
+    const e = MlflowApiError.fromBody(500, { detail: "boom" }, "GET", "/x");
+    expect(e).toMatchObject({ errorCode: null, serverMessage: '{"detail":"boom"}' });
+  });
+});
+
+describe("helpers", () => {
+  it("getOrCreateExperiment reads the winner's experiment when it loses the race", async () => {
+    const exp = {
+      experiment_id: "7",
+      name: "e",
+      artifact_location: "x",
+      lifecycle_stage: "active",
+    };
+    const f = fakeFetch([
+      () => json(404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: "no" }),
+      () => json(400, { error_code: "RESOURCE_ALREADY_EXISTS", message: "exists" }),
+      () => json(200, { experiment: exp }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    expect(await c.getOrCreateExperiment("e")).toEqual(exp);
+    expect(f.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      "GET /api/2.0/mlflow/experiments/get-by-name",
+      "POST /api/2.0/mlflow/experiments/create",
+      "GET /api/2.0/mlflow/experiments/get-by-name",
+    ]);
+  });
+
+  it("searchRuns follows page tokens and stops at the limit", async () => {
+    const page = (ids: string[], next?: string) => () =>
+      json(200, { runs: ids.map((id) => run(id).run), ...(next ? { next_page_token: next } : {}) });
+    const f = fakeFetch([page(["a", "b"], "T1"), page(["c", "d"], "T2"), page(["e"])]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const all = await toArray(c.searchRuns({ experimentIds: ["1"], pageSize: 2 }));
+    expect(all.map((r) => r.info.run_id)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(f.seen.map((s) => JSON.parse(s.body).page_token)).toEqual([undefined, "T1", "T2"]);
+    // A search is a POST, but read-only: marked for retries.
+    const g = fakeFetch([page(["a", "b"], "T1"), page(["c", "d"], "T2")]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch });
+    const three = await toArray(d.searchRuns({ experimentIds: ["1"], pageSize: 2, limit: 3 }));
+    expect(three.map((r) => r.info.run_id)).toEqual(["a", "b", "c"]);
+    expect(JSON.parse(g.seen[1]?.body ?? "").max_results).toBe(1);
+  });
+
+  it("GET arrays go as repeated query keys", async () => {
+    const f = fakeFetch([() => json(200, { metrics: [] })]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await c.api.GET("/api/2.0/mlflow/metrics/get-history-bulk-interval", {
+      params: { query: { run_ids: ["a", "b"], metric_key: "loss" } },
+    });
+    expect(f.seen[0]?.query).toBe("?run_ids=a&run_ids=b&metric_key=loss");
+  });
+
+  it("registerModel creates the model (or finds it), then polls until READY", async () => {
+    const mv = (status: string) => ({
+      model_version: {
+        name: "m",
+        version: "3",
+        creation_timestamp: 1,
+        current_stage: "None",
+        status,
+      },
+    });
+    const f = fakeFetch([
+      () => json(400, { error_code: "RESOURCE_ALREADY_EXISTS", message: "exists" }),
+      () => json(200, mv("PENDING_REGISTRATION")),
+      () => json(200, mv("PENDING_REGISTRATION")),
+      () => json(200, mv("READY")),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const v = await c.registerModel("m", { source: "runs:/r/model", pollIntervalMs: 1 });
+    expect(v.status).toBe("READY");
+    expect(f.seen.map((s) => s.path)).toEqual([
+      "/api/2.0/mlflow/registered-models/create",
+      "/api/2.0/mlflow/model-versions/create",
+      "/api/2.0/mlflow/model-versions/get",
+      "/api/2.0/mlflow/model-versions/get",
+    ]);
+  });
+
+  it("registerModel throws when the version fails to register", async () => {
+    const f = fakeFetch([
+      () => json(200, { registered_model: { name: "m" } }),
+      () =>
+        json(200, {
+          model_version: {
+            name: "m",
+            version: "1",
+            creation_timestamp: 1,
+            current_stage: "None",
+            status: "FAILED_REGISTRATION",
+            status_message: "copy failed",
+          },
+        }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await expect(c.registerModel("m", { source: "s" })).rejects.toThrow("copy failed");
+  });
+});
+
+describe("withRun", () => {
+  const ended = (seen: { path: string; body: string }[]) =>
+    seen
+      .filter((s) => s.path.endsWith("/runs/update"))
+      .map((s) => (JSON.parse(s.body) as { status: string }).status);
+
+  function server() {
+    return fakeFetch((req) =>
+      new URL(req.url).pathname.endsWith("/runs/create")
+        ? json(200, run("r1"))
+        : json(200, { run_info: run("r1").run.info }),
+    );
+  }
+
+  it("ends the run FINISHED and returns fn's value", async () => {
+    const f = server();
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    expect(await c.withRun(async ({ runId }) => `done ${runId}`, { experimentId: "1" })).toBe(
+      "done r1",
+    );
+    expect(ended(f.seen)).toEqual(["FINISHED"]);
+  });
+
+  it("ends the run FAILED when fn throws, and rethrows", async () => {
+    const f = server();
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await expect(
+      c.withRun(() => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(ended(f.seen)).toEqual(["FAILED"]);
+  });
+
+  it("ends the run KILLED on SIGTERM, aborts fn's signal, and removes its listeners", async () => {
+    const f = server();
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    // A listener of our own, so the signal's default action (exit) does not happen here.
+    const ours = () => {};
+    process.on("SIGTERM", ours);
+    const before = { int: process.listenerCount("SIGINT"), term: process.listenerCount("SIGTERM") };
+    try {
+      const result = c.withRun(
+        ({ signal }) =>
+          new Promise((resolve) => {
+            signal.addEventListener("abort", () => resolve("stopped"));
+            setTimeout(() => process.emit("SIGTERM", "SIGTERM"), 5);
+          }),
+      );
+      await expect(result).rejects.toBeInstanceOf(RunKilledError);
+      expect(ended(f.seen)).toEqual(["KILLED"]);
+      expect(process.listenerCount("SIGINT")).toBe(before.int);
+      expect(process.listenerCount("SIGTERM")).toBe(before.term);
+    } finally {
+      process.off("SIGTERM", ours);
+    }
+  });
+
+  it("leaves no signal listeners behind after FINISHED or FAILED", async () => {
+    const int = process.listenerCount("SIGINT");
+    const term = process.listenerCount("SIGTERM");
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: server().fetch });
+    await c.withRun(() => {
+      expect(process.listenerCount("SIGTERM")).toBe(term + 1);
+    });
+    await c.withRun(() => Promise.reject(new Error("x"))).catch(() => {});
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual([
+      int,
+      term,
+    ]);
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { MlflowValidationError, quoteKey, quoteValue, runFilter } from "../src/index.js";
+
+describe("runFilter", () => {
+  it("joins clauses with and, quoting keys and values as MLflow's parser reads them", () => {
+    expect(
+      runFilter()
+        .metric("accuracy", ">", 0.9)
+        .param("model", "=", "rf")
+        .tag("my key", "LIKE", "a%")
+        .status("IN", ["FINISHED", "FAILED"])
+        .time("start_time", ">=", 1700000000000)
+        .exists("tags", "mlflow.note.content", false)
+        .toString(),
+    ).toBe(
+      "metrics.accuracy > 0.9 and params.model = 'rf' and tags.`my key` LIKE 'a%' and " +
+        "attributes.status IN ('FINISHED', 'FAILED') and attributes.start_time >= 1700000000000 and " +
+        "tags.`mlflow.note.content` IS NULL",
+    );
+  });
+
+  it("is immutable: each clause returns a new filter", () => {
+    const base = runFilter().param("a", "=", "1");
+    base.param("b", "=", "2");
+    expect(base.toString()).toBe("params.a = '1'");
+  });
+
+  it.each([
+    ["plain", "'plain'"],
+    ["it's", `"it's"`],
+    ['say "hi"', `'say "hi"'`],
+    ["", "''"],
+    ["100%_done", "'100%_done'"],
+    ["back\\slash inside", "'back\\slash inside'"],
+  ])("quotes the value %j as %s", (value, want) => {
+    expect(quoteValue(value)).toBe(want);
+  });
+
+  it.each([[`it's "both"`], ["ends in a backslash\\"]])(
+    "refuses a value it cannot express: %j",
+    (value) => {
+      expect(() => quoteValue(value)).toThrow(MlflowValidationError);
+    },
+  );
+
+  it.each([
+    ["accuracy", "accuracy"],
+    ["val loss", "`val loss`"],
+    ["a.b", "`a.b`"],
+    ["tick`key", `"tick\`key"`],
+  ])("quotes the key %j as %s", (key, want) => {
+    expect(quoteKey(key)).toBe(want);
+  });
+
+  it("refuses non-finite numbers and keys holding both quote kinds", () => {
+    expect(() => runFilter().metric("a", ">", Number.NaN)).toThrow(MlflowValidationError);
+    expect(() => quoteKey('a`b"c')).toThrow(MlflowValidationError);
+  });
+});
