@@ -1,13 +1,17 @@
 import { defineConfig } from "vitest/config";
 
 // Tests import each package's TypeScript source through the "@mlgen/source" export condition.
+// Vitest runs tests in Vite's SSR environment, which takes its conditions from `ssr.resolve`;
+// without it, cross-package imports would load the last build's dist/.
 const resolve = { conditions: ["@mlgen/source"] };
+const ssr = { resolve: { conditions: ["@mlgen/source"], externalConditions: ["@mlgen/source"] } };
 
 export default defineConfig({
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: "unit",
           include: ["packages/*/test/**/*.test.ts"],
@@ -16,6 +20,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: "types",
           include: [],
@@ -29,6 +34,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: "engines",
           include: ["test/engines/**/*.test.ts"],
