@@ -36,13 +36,7 @@ let smtp: ChildProcess;
 let smtpFile = "";
 let smtpPort = 0;
 
-function mails(): { from: string; to: string[]; data: string }[] {
-  if (!existsSync(smtpFile)) return [];
-  return readFileSync(smtpFile, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-}
+const mails = () => jsonLines<{ from: string; to: string[]; data: string }>(smtpFile);
 
 /** Stops a stand-in by PID and checks it is gone. */
 async function stopChild(child: ChildProcess | undefined) {
@@ -54,13 +48,16 @@ async function stopChild(child: ChildProcess | undefined) {
   expect(isAlive(pid)).toBe(false);
 }
 
-function slackMessages(): { path: string; body: { text?: string } }[] {
-  if (!existsSync(slackFile)) return [];
-  return readFileSync(slackFile, "utf8")
+/** What a stand-in has recorded so far: one JSON value per line. */
+function jsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line));
+    .map((line) => JSON.parse(line) as T);
 }
+
+const slackMessages = () => jsonLines<{ path: string; body: { text?: string } }>(slackFile);
 
 interface RunStates {
   logical_date: string;

@@ -3,8 +3,8 @@ import { join, relative, resolve } from "node:path";
 import { lowerPipeline } from "@mlgen/compiler";
 import {
   effectiveOptions,
-  functionRefs,
   type Pipeline,
+  pipelineModules,
   type Schedule,
   type Task,
 } from "@mlgen/core";
@@ -35,13 +35,11 @@ export async function lowerFile(
   const def = mod.default;
   if (!isPipelineDefinition(def)) throw new Error(`${file} exports no pipeline`);
   const modules = new Map<string, string | null>();
-  for (const t of def.ir.tasks) {
-    for (const { ref } of functionRefs(def.ir, t)) {
-      try {
-        modules.set(ref.module, readFileSync(join(root, ref.module), "utf8"));
-      } catch {
-        modules.set(ref.module, null);
-      }
+  for (const module of pipelineModules(def.ir)) {
+    try {
+      modules.set(module, readFileSync(join(root, module), "utf8"));
+    } catch {
+      modules.set(module, null);
     }
   }
   const result = lowerPipeline({ ir: def.ir, sourceMap: {}, modules });

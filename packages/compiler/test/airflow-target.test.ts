@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { functionRefs } from "@mlgen/core";
+import { pipelineModules } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
@@ -21,10 +21,8 @@ async function lowered(file: string, root: string) {
   const def = ((await import(file)) as { default: unknown }).default;
   if (!isPipelineDefinition(def)) throw new Error("no pipeline");
   const modules = new Map<string, string | null>();
-  for (const t of def.ir.tasks) {
-    for (const { ref } of functionRefs(def.ir, t)) {
-      modules.set(ref.module, readFileSync(join(root, ref.module), "utf8"));
-    }
+  for (const module of pipelineModules(def.ir)) {
+    modules.set(module, readFileSync(join(root, module), "utf8"));
   }
   const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));

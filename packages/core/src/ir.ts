@@ -451,6 +451,15 @@ export function taskOutputs(task: Task): Readonly<Record<string, OutputType>> {
   return task.kind === "python" ? task.outputs : {};
 }
 
+/** Every module of the project the pipeline's tasks and callbacks import, once each, sorted. */
+export function pipelineModules(pipeline: Pipeline): string[] {
+  const modules = new Set<string>();
+  for (const task of pipeline.tasks) {
+    for (const { ref } of functionRefs(pipeline, task)) modules.add(ref.module);
+  }
+  return [...modules].sort();
+}
+
 /** The user functions a task or its callbacks import, with where each is used. */
 export function functionRefs(
   pipeline: Pipeline,

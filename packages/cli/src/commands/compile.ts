@@ -6,8 +6,8 @@ import {
   type Diagnostic,
   diagnostic,
   formatDiagnostic,
-  functionRefs,
   hasErrors,
+  pipelineModules,
   type SourceLocation,
   type SourceMap,
 } from "@mlgen/core";
@@ -287,12 +287,9 @@ export async function compileCommand(
       }
       ids.set(def.ir.id, sourceFile);
       const modules = new Map<string, string | null>();
-      for (const task of def.ir.tasks) {
-        for (const { ref } of functionRefs(def.ir, task)) {
-          if (modules.has(ref.module)) continue;
-          const safe = !isAbsolute(ref.module) && !ref.module.split("/").includes("..");
-          modules.set(ref.module, safe ? await readIfExists(join(root, ref.module)) : null);
-        }
+      for (const module of pipelineModules(def.ir)) {
+        const safe = !isAbsolute(module) && !module.split("/").includes("..");
+        modules.set(module, safe ? await readIfExists(join(root, module)) : null);
       }
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);

@@ -200,18 +200,14 @@ class FileContext {
     const fn =
       isPyIdentifier(ref.function) && ref.function !== "context" ? ref.function : "user_function";
     const alias = fn === ref.function ? "" : ` as ${fn}`;
-    const view: CallableView = {
+    const view = bodyCallable({
       name: new PyCode(name),
       signature: new PyCode("context"),
       templates: [],
-      doc: new PyCode(pyDocstring(`Calls ${key} with the task context.`)),
+      doc: `Calls ${key} with the task context.`,
       importLine: new PyCode(`from ${moduleName(ref.module)} import ${ref.function}${alias}`),
       lines: [new PyCode(`${fn}(context)`)],
-      inputs: [],
-      call: new PyCode(""),
-      mlflow: null,
-      push: null,
-    };
+    });
     this.callbacks.set(key, view);
     return view.name;
   }
@@ -596,6 +592,25 @@ function describeValue(v: Value): string {
   }
 }
 
+/** A callable whose body is given as lines (branches, validation, callbacks). */
+function bodyCallable(c: {
+  name: PyCode;
+  signature: PyCode;
+  templates: readonly string[];
+  doc: string;
+  importLine: PyCode | null;
+  lines: readonly PyCode[];
+}): CallableView {
+  return {
+    ...c,
+    doc: new PyCode(pyDocstring(c.doc)),
+    inputs: [],
+    call: new PyCode(""),
+    mlflow: null,
+    push: null,
+  };
+}
+
 /** The callable of a branch or short-circuit: reads the value, compares, decides. */
 function conditionCallable(
   task: Extract<Task, { kind: "branch" | "short_circuit" }>,
@@ -623,18 +638,14 @@ function conditionCallable(
     task.kind === "branch"
       ? `Follows ${thenIds.join(", ") || "nothing"} when ${shown}, else ${elseIds.join(", ") || "nothing"}.`
       : `Goes on only when ${shown}; otherwise skips everything downstream.`;
-  return {
+  return bodyCallable({
     name: pyIdent(name),
     signature: signature(uses),
     templates: uses.templates ?? [],
-    doc: new PyCode(pyDocstring(doc)),
+    doc,
     importLine: null,
     lines,
-    inputs: [],
-    call: new PyCode(""),
-    mlflow: null,
-    push: null,
-  };
+  });
 }
 
 /** The callable of a validate task: reads the path and runs the checks in `_validate_table`. */
@@ -642,35 +653,28 @@ function validateCallable(task: ValidateTask, name: string, shared: Uses): Calla
   const uses = newUses(shared.mapped);
   const data = pyValue(task.data, uses);
   mergeUses(shared, uses);
-  const checks: string[] = [`        ${data.text},`];
+  const args: string[] = [data.text];
   if (task.requiredColumns.length)
-    checks.push(`        required_columns=${py`${task.requiredColumns}`.text},`);
-  if (task.minRows !== null) checks.push(`        min_rows=${task.minRows},`);
+    args.push(`required_columns=${py`${task.requiredColumns}`.text}`);
+  if (task.minRows !== null) args.push(`min_rows=${task.minRows}`);
   if (Object.keys(task.maxNullFraction).length) {
-    checks.push(`        max_null_fraction=${pyLiteralDict(task.maxNullFraction)},`);
+    args.push(`max_null_fraction=${pyLiteralDict(task.maxNullFraction)}`);
   }
-  if (task.target !== null) checks.push(`        target=${pyString(task.target)},`);
-  if (Object.keys(task.dtypes).length) checks.push(`        dtypes=${pyLiteralDict(task.dtypes)},`);
-  return {
+  if (task.target !== null) args.push(`target=${pyString(task.target)}`);
+  if (Object.keys(task.dtypes).length) args.push(`dtypes=${pyLiteralDict(task.dtypes)}`);
+  const what = describeValue(task.data);
+  return bodyCallable({
     name: pyIdent(name),
     signature: signature(uses),
     templates: uses.templates ?? [],
-    doc: new PyCode(
-      pyDocstring(
-        `Checks ${describeValue(task.data) === "the value" ? "the table" : describeValue(task.data)}; fails listing every violated check.`,
-      ),
-    ),
+    doc: `Checks ${what === "the value" ? "the table" : what}; fails listing every violated check.`,
     importLine: null,
     lines: [
       new PyCode("_validate_table("),
-      ...checks.map((l) => new PyCode(l.slice(4))),
+      ...args.map((a) => new PyCode(`    ${a},`)),
       new PyCode(")"),
     ],
-    inputs: [],
-    call: new PyCode(""),
-    mlflow: null,
-    push: null,
-  };
+  });
 }
 
 function pyLiteralDict(entries: Readonly<Record<string, string | number>>): string {
