@@ -3,5 +3,7 @@ import { defineConfig } from "@mlgen/cli";
 export default defineConfig({
   pipelines: ["pipelines/*.pipeline.ts"],
   out: "dags",
-  target: "airflow",
+  target: "all",
+  // Kubeflow: execution timeouts as activeDeadlineSeconds (the Kubernetes platform spec).
+  kubeflow: { timeouts: true },
 });

@@ -6,7 +6,7 @@ export const configSchema = z.strictObject({
   pipelines: z.array(z.string().min(1)).min(1),
   /** Output folder, relative to the config file. Default `dags`. */
   out: z.string().min(1).default("dags"),
-  /** Target to emit. Default `airflow`. */
+  /** Target to emit: `airflow` (default), `kubeflow`, or `all` (both, each in its folder). */
   target: z.string().default("airflow"),
   /** Where task module paths (`tasks/train.py`) are resolved from. Default: the config's folder. */
   root: z.string().optional(),
@@ -17,6 +17,23 @@ export const configSchema = z.strictObject({
       version: z.union([z.literal(2), z.literal(3)]).default(3),
     })
     .default({ version: 3 }),
+  /** Settings of the Kubeflow Pipelines target. */
+  kubeflow: z
+    .strictObject({
+      /** Output folder of the PipelineSpec YAML files, relative to the config file. */
+      out: z.string().min(1).default("kubeflow"),
+      /** Image of python, validate, sensor and bash tasks. */
+      image: z.string().min(1).optional(),
+      /** pip requirements installed before each python task runs (kfp's packages_to_install). */
+      packages: z.array(z.string().min(1)).optional(),
+      /** The kfp requirement installed for kfp's executor inside the task's container. */
+      kfpPackage: z.string().min(1).optional(),
+      /** Emit execution timeouts as activeDeadlineSeconds in the Kubernetes platform spec. */
+      timeouts: z.boolean().optional(),
+      /** KFP's cache for every task: on (kfp's default) or off. */
+      caching: z.boolean().optional(),
+    })
+    .default({ out: "kubeflow" }),
   /** `mlgen lint` settings: a severity per rule id ("off", "info", "warning" or "error"). */
   lint: z
     .strictObject({
@@ -45,6 +62,15 @@ export interface ResolvedConfig {
   readonly out: string;
   readonly target: string;
   readonly airflowVersion: 2 | 3;
+  /** Where `--target kubeflow` (or `all`) writes, and its settings. */
+  readonly kubeflowOut: string;
+  readonly kubeflow: Readonly<{
+    image?: string;
+    packages?: readonly string[];
+    kfpPackage?: string;
+    timeouts?: boolean;
+    caching?: boolean;
+  }>;
   /** Severity per lint rule id from `lint.rules`. */
   readonly lintRules?: Readonly<Record<string, "off" | "info" | "warning" | "error">>;
 }
@@ -58,8 +84,19 @@ export function resolveConfig(file: string, config: MlgenConfig): ResolvedConfig
     out: resolve(dir, config.out),
     target: config.target,
     airflowVersion: config.airflow.version,
+    kubeflowOut: resolve(dir, config.kubeflow.out),
+    kubeflow: withoutOut(config.kubeflow),
     lintRules: config.lint.rules,
   };
+}
+
+function withoutOut({
+  out: _out,
+  ...settings
+}: MlgenConfig["kubeflow"]): ResolvedConfig["kubeflow"] {
+  return Object.fromEntries(
+    Object.entries(settings).filter(([, v]) => v !== undefined),
+  ) as ResolvedConfig["kubeflow"];
 }
 
 /** `pipelines.0: expected string` → readable lines naming each bad key. */
@@ -68,7 +105,7 @@ export function describeConfigError(error: z.ZodError): string {
     .map((i) => {
       const path = i.path.join(".") || "(root)";
       if (i.code === "unrecognized_keys")
-        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root, airflow, lint)`;
+        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root, airflow, kubeflow, lint)`;
       return `'${path}': ${i.message}`;
     })
     .join("; ");

@@ -23,13 +23,14 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     .argument("[pipelines...]", "pipeline modules (default: the pipelines in mlgen.config.ts)")
     .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
     .option("-o, --out <dir>", "output folder (default from config, else dags)")
-    .option("-t, --target <name>", "target: airflow")
+    .option("-t, --target <name>", "target: airflow (default), kubeflow, or all")
     .option("--root <dir>", "folder that task module paths are relative to")
     .option(
       "--airflow-version <major>",
       "Airflow to emit for: 3 (default) or 2 (2.10 and 2.11); overrides the config",
     )
     .option("--check", "write nothing; exit 1 and list stale files when the output is out of date")
+    .option("--strict", "fail on warnings too (e.g. what a target can only approximate)")
     .action(async (files: string[], options) => {
       const { compileCommand } = await import("./commands/compile.js");
       exitCode = await compileCommand(io, files, options);

@@ -161,7 +161,10 @@ const cases: [string, Case][] = [
         "pipelines/demo.pipeline.ts": pipelineSource(),
       },
       code: "MLG1009",
-      says: ["unknown key 'outDir'", "known: pipelines, out, target, root, airflow, lint"],
+      says: [
+        "unknown key 'outDir'",
+        "known: pipelines, out, target, root, airflow, kubeflow, lint",
+      ],
     },
   ],
   [

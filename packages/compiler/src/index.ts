@@ -19,6 +19,23 @@ export {
 
 import type { Target } from "./target.js";
 import { airflowTarget } from "./targets/airflow/index.js";
+import { kubeflowTarget } from "./targets/kubeflow/index.js";
+
+export { shQuote } from "./escape/shell.js";
+export { celString, yamlComment, yamlDocuments } from "./escape/yaml.js";
+export type { TargetSettings } from "./target.js";
+export { MLGEN_VERSION } from "./target.js";
+export {
+  KUBEFLOW_DEFAULTS,
+  type KubeflowSettings,
+  kubeflowFileName,
+  kubeflowTarget,
+  renderPipelineSpec,
+} from "./targets/kubeflow/index.js";
+export { k8sName } from "./targets/kubeflow/names.js";
 
 /** Every target by name; the CLI looks targets up here and never branches on a name. */
-export const TARGETS: Readonly<Record<string, Target>> = { airflow: airflowTarget };
+export const TARGETS: Readonly<Record<string, Target>> = {
+  airflow: airflowTarget,
+  kubeflow: kubeflowTarget,
+};

@@ -1,4 +1,5 @@
 import type { Diagnostic, Pipeline, SourceMap } from "@mlgen/core";
+import type { KubeflowSettings } from "./targets/kubeflow/executors.js";
 
 /** One generated file, as data: the CLI decides whether and how to write it. */
 export interface EmittedFile {
@@ -22,7 +23,12 @@ export interface TargetInput {
 export interface TargetSettings {
   /** Airflow target: the major version to emit for. Default 3. */
   readonly airflowVersion?: 2 | 3;
+  /** Kubeflow target settings; unset ones take `KUBEFLOW_DEFAULTS`. */
+  readonly kubeflow?: Partial<Omit<KubeflowSettings, "mlgenVersion">>;
 }
+
+/** Written into generated files' `sdkVersion`; bumped with the compiler's package version. */
+export const MLGEN_VERSION = "0.1.0";
 
 /** A target is plain data plus two functions; shared code never branches on its name. */
 export interface Target {

@@ -173,6 +173,11 @@ export const DIAGNOSTICS = {
     message: "{what} cannot be expressed for {target}: {reason}",
     fix: "{hint}",
   },
+  MLG3002: {
+    severity: "warning",
+    message: "{what} is approximated for {target}: {reason}",
+    fix: "{hint} (`--strict` makes this an error)",
+  },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;

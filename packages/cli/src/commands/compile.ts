@@ -29,6 +29,8 @@ export interface CompileOptions {
   readonly check?: boolean;
   readonly root?: string;
   readonly airflowVersion?: string;
+  /** Warnings (what a target only approximates) fail the compile. */
+  readonly strict?: boolean;
 }
 
 /** `--airflow-version 2`, `2.11`, `3` or `3.1`: the major version the output is for. */
@@ -63,6 +65,8 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
       out: resolve(io.cwd, options.out ?? "dags"),
       target: options.target ?? "airflow",
       airflowVersion: airflowMajor(options.airflowVersion) ?? 3,
+      kubeflowOut: resolve(io.cwd, options.out ?? "kubeflow"),
+      kubeflow: {},
     } satisfies ResolvedConfig;
   }
   const shown = toPosix(relative(io.cwd, file)) || file;
@@ -116,6 +120,7 @@ async function loadConfig(io: CliIO, options: CompileOptions, files: readonly st
     ...resolved,
     pipelines: files.length ? files.map((f) => resolve(io.cwd, f)) : resolved.pipelines,
     out: options.out ? resolve(io.cwd, options.out) : resolved.out,
+    kubeflowOut: options.out ? resolve(io.cwd, options.out) : resolved.kubeflowOut,
     target: options.target ?? resolved.target,
     airflowVersion: airflowMajor(options.airflowVersion) ?? resolved.airflowVersion,
     root: options.root ? resolve(io.cwd, options.root) : resolved.root,
@@ -228,18 +233,45 @@ export async function compileCommand(
 ): Promise<number> {
   const config = await loadConfig(io, options, files);
   const { TARGETS, lowerPipeline } = await import("@mlgen/compiler");
-  const target = TARGETS[config.target];
-  if (!target) {
+  if (config.target === "all" && options.out) {
     throw new CliError(
       formatDiagnostic(
         diagnostic("MLG1011", {
-          what: "target",
-          reason: `'${config.target}' is not a target`,
-          hint: `use one of: ${Object.keys(TARGETS).join(", ")}`,
+          what: "--out",
+          reason: "--target all writes each target to its own folder",
+          hint: "set `out` (Airflow) and `kubeflow.out` in mlgen.config.ts, or compile one target at a time",
         }),
       ),
     );
   }
+  if (config.target === "all" && resolve(config.out) === resolve(config.kubeflowOut)) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "kubeflow.out",
+          reason: "it is the Airflow output folder too; each target keeps its own folder",
+          hint: "set kubeflow.out (default `kubeflow`) apart from out (default `dags`)",
+        }),
+      ),
+    );
+  }
+  const names = config.target === "all" ? ["airflow", "kubeflow"] : [config.target];
+  const targets = names.map((name) => {
+    const target = TARGETS[name];
+    if (!target) {
+      throw new CliError(
+        formatDiagnostic(
+          diagnostic("MLG1011", {
+            what: "target",
+            reason: `'${name}' is not a target`,
+            hint: `use one of: ${[...Object.keys(TARGETS), "all"].join(", ")}`,
+          }),
+        ),
+      );
+    }
+    const out = name === "kubeflow" ? config.kubeflowOut : config.out;
+    return { target, out, emitted: new Map<string, { content: string; from: string }>() };
+  });
   const diagnostics: Diagnostic[] = [];
   const report = (d: Diagnostic) => diagnostics.push(d);
   const paths = await pipelineFiles(config);
@@ -257,7 +289,6 @@ export async function compileCommand(
   const root = config.root;
   const loaded = await loadPipelines(paths, root, report);
 
-  const emitted = new Map<string, { content: string; from: string }>();
   const shipped = new Map<string, EmittedFile[]>();
   const ids = new Map<string, string>();
   let pipelines = 0;
@@ -311,54 +342,79 @@ export async function compileCommand(
         sourceFile,
         sourceMap,
         pythonFiles: [...pythonFiles.values()],
-        settings: { airflowVersion: config.airflowVersion },
+        settings: { airflowVersion: config.airflowVersion, kubeflow: config.kubeflow },
       };
-      const targetProblems = target.validate(input);
-      diagnostics.push(...targetProblems);
-      if (hasErrors(targetProblems)) continue;
-      for (const f of target.emit(input)) {
-        const seen = emitted.get(f.path);
-        if (seen && seen.content !== f.content) {
-          throw new CliError(
-            `two pipelines (${seen.from}, ${sourceFile}) generate ${f.path} with different content`,
-          );
+      let emittedAll = true;
+      for (const { target, emitted } of targets) {
+        const targetProblems = target.validate(input);
+        diagnostics.push(...targetProblems);
+        if (hasErrors(targetProblems)) {
+          emittedAll = false;
+          continue;
         }
-        emitted.set(f.path, { content: f.content, from: sourceFile });
+        for (const f of target.emit(input)) {
+          const seen = emitted.get(f.path);
+          if (seen && seen.content !== f.content) {
+            throw new CliError(
+              `two pipelines (${seen.from}, ${sourceFile}) generate ${f.path} with different content`,
+            );
+          }
+          emitted.set(f.path, { content: f.content, from: sourceFile });
+        }
       }
+      if (!emittedAll) continue;
       pipelines++;
     }
   }
 
-  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
-  if (hasErrors(diagnostics)) {
-    const n = diagnostics.filter((d) => d.severity === "error").length;
-    io.stderr(`mlgen: ${n} error${n === 1 ? "" : "s"}; no files were written\n`);
+  const strict = options.strict === true;
+  for (const d of diagnostics) {
+    const shown = strict && d.severity === "warning" ? { ...d, severity: "error" as const } : d;
+    io.stderr(`${formatDiagnostic(shown)}\n`);
+  }
+  const failing = diagnostics.filter(
+    (d) => d.severity === "error" || (strict && d.severity === "warning"),
+  ).length;
+  if (failing > 0) {
+    io.stderr(
+      `mlgen: ${failing} error${failing === 1 ? "" : "s"}${strict ? " (--strict)" : ""}; no files were written\n`,
+    );
     return 1;
   }
 
-  const planned = [...emitted.entries()]
-    .map(([path, v]) => ({ path, content: v.content }))
-    .sort((a, b) => (a.path < b.path ? -1 : 1));
-  const plan = await planWrites(config.out, planned);
-  const outShown = toPosix(relative(io.cwd, config.out)) || ".";
+  const plans = [];
+  for (const { out, emitted } of targets) {
+    const planned = [...emitted.entries()]
+      .map(([path, v]) => ({ path, content: v.content }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+    plans.push({ out, plan: await planWrites(out, planned) });
+  }
+  const count = `${pipelines} pipeline${pipelines === 1 ? "" : "s"}`;
   if (options.check) {
-    if (plan.write.length === 0 && plan.remove.length === 0) {
-      io.stdout(
-        `mlgen: ${outShown} is up to date (${pipelines} pipeline${pipelines === 1 ? "" : "s"})\n`,
-      );
+    let stale = 0;
+    for (const { out, plan } of plans) {
+      const outShown = toPosix(relative(io.cwd, out)) || ".";
+      for (const f of plan.write) io.stderr(`stale: ${outShown}/${f.path}\n`);
+      for (const f of plan.remove) io.stderr(`stale: ${outShown}/${f} (no longer generated)\n`);
+      stale += plan.write.length + plan.remove.length;
+    }
+    if (stale === 0) {
+      const shown = plans.map((p) => toPosix(relative(io.cwd, p.out)) || ".").join(" and ");
+      io.stdout(`mlgen: ${shown} ${plans.length > 1 ? "are" : "is"} up to date (${count})\n`);
       return 0;
     }
-    for (const f of plan.write) io.stderr(`stale: ${outShown}/${f.path}\n`);
-    for (const f of plan.remove) io.stderr(`stale: ${outShown}/${f} (no longer generated)\n`);
     io.stderr(
       "mlgen: generated files are out of date; run `mlgen compile` and commit the result\n",
     );
     return 1;
   }
-  await applyPlan(config.out, plan);
-  io.stdout(
-    `mlgen: compiled ${pipelines} pipeline${pipelines === 1 ? "" : "s"} into ${outShown}: ` +
-      `${plan.write.length} written, ${plan.unchanged.length} unchanged, ${plan.remove.length} removed\n`,
-  );
+  for (const { out, plan } of plans) {
+    await applyPlan(out, plan);
+    const outShown = toPosix(relative(io.cwd, out)) || ".";
+    io.stdout(
+      `mlgen: compiled ${count} into ${outShown}: ` +
+        `${plan.write.length} written, ${plan.unchanged.length} unchanged, ${plan.remove.length} removed\n`,
+    );
+  }
   return 0;
 }

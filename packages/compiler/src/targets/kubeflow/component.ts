@@ -1,0 +1,478 @@
+/**
+ * Python tasks (and validate and sensor tasks) as kfp lightweight components: a generated
+ * module holding the project's task modules and one typed function, run by kfp's own
+ * executor exactly as `@dsl.component` functions are, so kfp.local and the KFP backend run
+ * them alike. The function reads its inputs, calls the user's function and returns the
+ * declared outputs as a NamedTuple, which kfp's executor writes as output parameters.
+ */
+import type { Alert, PythonTask, SensorTask, Task, ValidateTask, Value } from "@mlgen/core";
+import {
+  isPyIdentifier,
+  joinCode,
+  PyCode,
+  py,
+  pyComment,
+  pyDocstring,
+  pyLiteral,
+  pyString,
+} from "../../escape/python.js";
+import type { TargetInput } from "../../target.js";
+import { template } from "../../templates.js";
+import { type KubeflowSettings, pythonCommand } from "./executors.js";
+import type { InputSpec, ParameterType } from "./spec.js";
+
+/** How a component asks the pipeline for its inputs (spec.ts wires them to their sources). */
+export interface ValueCode {
+  /** A value read at run time from a task output, a param or a variable: a component input. */
+  input(name: string, value: Value): ParameterType;
+  /** A literal passed as a constant input, visible and overridable in the KFP UI. */
+  constant(name: string, value: unknown): ParameterType;
+  /** The loop item of a mapped task. */
+  item(name: string): ParameterType;
+  /** A template value that KFP cannot render (reported once per text). */
+  template(text: string): void;
+}
+
+export interface ComponentBuild {
+  readonly container: Record<string, unknown>;
+  readonly outputs: Record<string, ParameterType>;
+  readonly extraInputs?: Record<string, { type: ParameterType; spec: InputSpec }>;
+  readonly optionalInputs: ReadonlySet<string>;
+}
+
+export type Approximated = (task: Task, what: string, reason: string, hint: string) => void;
+
+const ANNOTATIONS: Readonly<Record<ParameterType, string>> = {
+  STRING: "str",
+  NUMBER_INTEGER: "int",
+  NUMBER_DOUBLE: "float",
+  BOOLEAN: "bool",
+  LIST: "list",
+  STRUCT: "dict",
+  TASK_FINAL_STATUS: "dict",
+};
+
+const OUTPUT_ANNOTATIONS = {
+  string: "str",
+  int: "int",
+  float: "float",
+  bool: "bool",
+  list: "list",
+  dict: "dict",
+} as const;
+
+const OUTPUT_TYPES = {
+  string: "STRING",
+  int: "NUMBER_INTEGER",
+  float: "NUMBER_DOUBLE",
+  bool: "BOOLEAN",
+  list: "LIST",
+  dict: "STRUCT",
+} as const satisfies Record<string, ParameterType>;
+
+interface Uses {
+  env: boolean;
+  posixpath: boolean;
+}
+
+/** Builds the Python expression for a value; channel leaves become parameters named `base_N`. */
+class Params {
+  readonly list: { name: string; type: ParameterType }[] = [];
+  readonly uses: Uses = { env: false, posixpath: false };
+  readonly #taken = new Set<string>();
+
+  constructor(
+    private readonly code: ValueCode,
+    reserved: readonly string[],
+  ) {
+    for (const r of reserved) this.#taken.add(r);
+  }
+
+  /** A parameter name that is a Python identifier, unique, and close to `wanted`. */
+  name(wanted: string): string {
+    let base = isPyIdentifier(wanted) && !wanted.startsWith("_") ? wanted : "value";
+    if (base.startsWith("mlgen_")) base = `input_${base}`;
+    let name = base;
+    for (let n = 2; this.#taken.has(name); n++) name = `${base}_${n}`;
+    this.#taken.add(name);
+    return name;
+  }
+
+  /** The top-level keyword argument `kwarg`: constants and channels become their own inputs. */
+  argument(kwarg: string, value: Value): PyCode {
+    if (value.kind === "literal" && value.value !== null) {
+      const name = this.name(kwarg);
+      this.list.push({ name, type: this.code.constant(name, value.value) });
+      return new PyCode(name);
+    }
+    return this.expr(kwarg, value);
+  }
+
+  expr(base: string, value: Value): PyCode {
+    switch (value.kind) {
+      case "literal":
+        return new PyCode(pyLiteral(value.value));
+      case "list":
+        return new PyCode(`[${value.items.map((v) => this.expr(base, v).text).join(", ")}]`);
+      case "object":
+        return new PyCode(
+          `{${Object.entries(value.entries)
+            .map(([k, v]) => `${pyString(k)}: ${this.expr(base, v).text}`)
+            .join(", ")}}`,
+        );
+      case "ref":
+      case "param":
+      case "variable": {
+        const name = this.name(base);
+        this.list.push({ name, type: this.code.input(name, value) });
+        return new PyCode(name);
+      }
+      case "env":
+        this.uses.env = true;
+        return value.default === null
+          ? py`_env(${value.name})`
+          : py`_env(${value.name}, ${value.default})`;
+      case "template":
+        this.code.template(value.text);
+        return new PyCode(pyString(value.text));
+      case "join":
+        this.uses.posixpath = true;
+        return new PyCode(
+          `posixpath.join(${[this.expr(base, value.base).text, ...value.parts.map(pyString)].join(", ")})`,
+        );
+      default:
+        throw new Error(`unknown value ${JSON.stringify(value)}`);
+    }
+  }
+
+  item(name: string): PyCode {
+    const param = this.name(name);
+    this.list.push({ name: param, type: this.code.item(param) });
+    return new PyCode(param);
+  }
+}
+
+function moduleName(path: string): string {
+  return path.replace(/\.py$/, "").split("/").join(".");
+}
+
+/** The component of a python, validate or sensor task. */
+export function pythonComponent(
+  input: TargetInput,
+  task: PythonTask | ValidateTask | SensorTask,
+  code: ValueCode,
+  settings: KubeflowSettings,
+  approximated: Approximated,
+): ComponentBuild {
+  const params = new Params(code, ["mlgen_job_name", "mlgen_task_name"]);
+  const body: PyCode[] = [];
+  const helpers = { ...NO_HELPERS };
+  const imports = new Set<string>();
+  const extraInputs: Record<string, { type: ParameterType; spec: InputSpec }> = {};
+  let outputs: Record<string, ParameterType> = {};
+  let outputTuple: PyCode | null = null;
+  let returns = new PyCode("");
+  let doc: string;
+  const packages = [...settings.packages];
+  let modules: readonly { path: string; content: string }[] = [];
+
+  if (task.kind === "python") {
+    doc = `Runs ${task.module}:${task.function}.`;
+    modules = input.pythonFiles;
+    imports.add("import importlib").add("import os").add("import sys");
+    body.push(
+      py`${new PyCode(safeLocal(task.function))} = _load(${moduleName(task.module)}, ${task.function})`,
+    );
+    const args: [string, PyCode][] = [];
+    for (const [kwarg, value] of Object.entries(task.inputs)) {
+      if (task.map && kwarg === task.map.input) args.push([kwarg, params.item(kwarg)]);
+      else args.push([kwarg, params.argument(kwarg, value)]);
+    }
+    if (task.map && !(task.map.input in task.inputs)) {
+      args.push([task.map.input, params.item(task.map.input)]);
+    }
+    const call = args.length
+      ? new PyCode(`${safeLocal(task.function)}(**inputs)`)
+      : new PyCode(`${safeLocal(task.function)}()`);
+    if (args.length) {
+      body.push(new PyCode("inputs = {"));
+      for (const [k, v] of args) body.push(new PyCode(`    ${pyString(k)}: ${v.text},`));
+      body.push(new PyCode("}"));
+    }
+    const names = Object.keys(task.outputs);
+    const assign = names.length ? "result = " : "";
+    if (task.mlflow) {
+      helpers.mlflow = true;
+      imports.add("import contextlib");
+      const uri = task.mlflow.trackingUri
+        ? params.expr("tracking_uri", task.mlflow.trackingUri)
+        : new PyCode("None");
+      for (const [name, placeholder] of [
+        ["mlgen_job_name", "{{$.pipeline_job_name}}"],
+        ["mlgen_task_name", "{{$.pipeline_task_name}}"],
+      ] as const) {
+        extraInputs[name] = { type: "STRING", spec: { runtimeValue: { constant: placeholder } } };
+        params.list.push({ name, type: "STRING" });
+      }
+      body.push(
+        py`with _mlflow_run(${task.mlflow.experiment}, ${uri}, run_name=mlgen_task_name, job_name=mlgen_job_name):`,
+      );
+      body.push(new PyCode(`    ${assign}${call.text}`));
+    } else {
+      body.push(new PyCode(`${assign}${call.text}`));
+    }
+    if (names.length) {
+      helpers.outputs = true;
+      imports.add("import typing");
+      outputs = Object.fromEntries(
+        names.map((n) => [n, OUTPUT_TYPES[task.outputs[n] as keyof typeof OUTPUT_TYPES]]),
+      );
+      const fields = names.map(
+        (n) =>
+          `(${pyString(n)}, ${OUTPUT_ANNOTATIONS[task.outputs[n] as keyof typeof OUTPUT_ANNOTATIONS]})`,
+      );
+      outputTuple = new PyCode(`Outputs = typing.NamedTuple("Outputs", [${fields.join(", ")}])`);
+      returns = new PyCode(" -> Outputs");
+      const declared = `{${names.map((n) => `${pyString(n)}: ${pyString(task.outputs[n] as string)}`).join(", ")}}`;
+      body.push(
+        new PyCode(`return Outputs(**_outputs(${pyString(task.id)}, result, ${declared}))`),
+      );
+    }
+  } else if (task.kind === "validate") {
+    doc = "Checks the data set: every violated check is reported in one error.";
+    helpers.validate = true;
+    if (!packages.some((p) => /^pandas\b/.test(p))) packages.push("pandas");
+    const data = params.expr("data", task.data);
+    const kwargs: PyCode[] = [data];
+    if (task.requiredColumns.length) kwargs.push(py`required_columns=${task.requiredColumns}`);
+    if (task.minRows !== null) kwargs.push(py`min_rows=${task.minRows}`);
+    if (Object.keys(task.maxNullFraction).length)
+      kwargs.push(new PyCode(`max_null_fraction=${pyLiteral(task.maxNullFraction)}`));
+    if (task.target !== null) kwargs.push(py`target=${task.target}`);
+    if (Object.keys(task.dtypes).length)
+      kwargs.push(new PyCode(`dtypes=${pyLiteral(task.dtypes)}`));
+    body.push(new PyCode(`_validate_table(${joinCode(kwargs, ", ").text})`));
+  } else {
+    const s = task.sensor;
+    if (s.type === "file") {
+      doc = "Waits for the file, polling as Airflow's FileSensor does.";
+      helpers.waitForPath = true;
+      imports.add("import glob").add("import time");
+      const path = params.expr("path", s.path);
+      if (s.connId !== null) {
+        approximated(
+          task,
+          `fs connection '${s.connId}' of sensor '${task.id}'`,
+          "Airflow connections do not exist on Kubeflow; the path is polled as given, inside the task's container",
+          "give the full path (a mounted volume)",
+        );
+      }
+      body.push(
+        py`_wait_for_path(${path}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? 7 * 24 * 3600}, recursive=${s.recursive})`,
+      );
+      approximated(
+        task,
+        `sensor '${task.id}'`,
+        "Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits",
+        "trigger the pipeline when the data lands, if the wait is long",
+      );
+    } else if (s.type === "time_delta") {
+      doc = "Waits, as Airflow's TimeDeltaSensor does (measured from when this task starts).";
+      imports.add("import time");
+      body.push(py`time.sleep(${s.delta})`);
+      approximated(
+        task,
+        `sensor '${task.id}'`,
+        "KFP has no data interval; the wait starts when the task starts",
+        "schedule the recurring run later instead",
+      );
+    } else {
+      doc = `Stands in for the wait on ${s.dag}${s.task ? `.${s.task}` : ""}, which Kubeflow cannot express.`;
+      body.push(
+        py`print(${`not waiting for Airflow DAG ${s.dag}: Kubeflow pipelines cannot sense Airflow runs`})`,
+      );
+      approximated(
+        task,
+        `external task sensor '${task.id}'`,
+        "Kubeflow cannot wait for another pipeline's run; the task passes at once",
+        "run the two pipelines as one, or trigger this one when the other ends",
+      );
+    }
+  }
+  if (params.uses.env) {
+    helpers.env = true;
+    imports.add("import os");
+  }
+  if (params.uses.posixpath) imports.add("import posixpath");
+  if (helpers.validate) {
+    // the partial imports pandas inside the function
+  }
+
+  const functionName = new PyCode(`run_${safeLocal(task.id.split(".").pop() ?? "task")}`);
+  const signature = joinCode(
+    params.list.map((p) => new PyCode(`${p.name}: ${ANNOTATIONS[p.type]}`)),
+    ", ",
+  );
+  const source = renderComponent({
+    input,
+    taskId: task.id,
+    imports,
+    project: modules.length > 0,
+    helpers,
+    outputTuple,
+    functionName,
+    signature,
+    returns,
+    doc,
+    body,
+  });
+  return {
+    container: pythonCommand(settings, packages, source, functionName.text, modules),
+    outputs,
+    extraInputs,
+    optionalInputs: new Set(),
+  };
+}
+
+const NO_HELPERS = {
+  outputs: false,
+  env: false,
+  mlflow: false,
+  validate: false,
+  waitForPath: false,
+  slack: false,
+};
+
+function renderComponent(v: {
+  input: TargetInput;
+  taskId: string;
+  imports: ReadonlySet<string>;
+  project: boolean;
+  helpers: typeof NO_HELPERS;
+  outputTuple: PyCode | null;
+  functionName: PyCode;
+  signature: PyCode;
+  returns: PyCode;
+  doc: string;
+  body: readonly PyCode[];
+}): string {
+  return template("kubeflow/component.py.hbs")({
+    headerSource: new PyCode(pyComment(v.input.sourceFile)),
+    headerTask: new PyCode(pyComment(`'${v.taskId}' of pipeline '${v.input.ir.id}'`)),
+    imports: importLines(v.imports),
+    project: v.project,
+    helpers: v.helpers,
+    outputTuple: v.outputTuple,
+    functionName: v.functionName,
+    signature: v.signature,
+    returns: v.returns,
+    doc: new PyCode(pyDocstring(v.doc)),
+    body: v.body,
+  });
+}
+
+/**
+ * The exit handler's task: runs the pipeline-level alerts once the guarded tasks have ended,
+ * fed their final status (kfp's `PipelineTaskFinalStatus`), as `dsl.ExitHandler` does.
+ */
+export function alertsComponent(
+  input: TargetInput,
+  alerts: { readonly onFailure: readonly Alert[]; readonly onSuccess: readonly Alert[] },
+  settings: KubeflowSettings,
+  approximated: (what: string, reason: string, hint: string) => void,
+): ComponentBuild {
+  const helpers = { ...NO_HELPERS };
+  const imports = new Set(["from kfp.dsl import PipelineTaskFinalStatus"]);
+  const body: PyCode[] = [
+    new PyCode("context = {"),
+    new PyCode('    "engine": "kubeflow",'),
+    new PyCode('    "pipeline_job_name": status.pipeline_job_resource_name,'),
+    new PyCode('    "state": status.state,'),
+    new PyCode('    "error_code": status.error_code,'),
+    new PyCode('    "error_message": status.error_message,'),
+    new PyCode("}"),
+    new PyCode("print(f\"pipeline run {context['pipeline_job_name']} ended {context['state']}\")"),
+  ];
+  let project = false;
+  const calls = (list: readonly Alert[], when: string): PyCode[] =>
+    list.flatMap((a): PyCode[] => {
+      switch (a.kind) {
+        case "callable":
+          project = true;
+          imports.add("import importlib").add("import os").add("import sys");
+          return [py`_load(${moduleName(a.module)}, ${a.function})(context)`];
+        case "slack": {
+          helpers.slack = true;
+          imports.add("import json").add("import os").add("import urllib.request");
+          if (a.text !== null) {
+            approximated(
+              `the Slack text of an ${when} alert`,
+              "it is an Airflow template; Kubeflow alerts send mlgen's own text (run, state, error)",
+              "leave text unset for Kubeflow",
+            );
+          }
+          return [py`_slack(${slackVariable(a.connId)}, ${a.channel}, context)`];
+        }
+        case "email":
+          approximated(
+            `an email ${when} alert (to ${a.to.join(", ")})`,
+            "Kubeflow has no SMTP connection; the email is not sent",
+            "use slack() or callback() for Kubeflow",
+          );
+          return [];
+        default:
+          return [];
+      }
+    });
+  const failure = calls(alerts.onFailure, "onFailure");
+  const success = calls(alerts.onSuccess, "onSuccess");
+  if (failure.length) {
+    body.push(new PyCode('if status.state != "SUCCEEDED":'));
+    for (const c of failure) body.push(new PyCode(`    ${c.text}`));
+  }
+  if (success.length) {
+    body.push(new PyCode('if status.state == "SUCCEEDED":'));
+    for (const c of success) body.push(new PyCode(`    ${c.text}`));
+  }
+  const functionName = new PyCode("run_alerts");
+  const source = renderComponent({
+    input,
+    taskId: "alerts",
+    imports,
+    project,
+    helpers,
+    outputTuple: null,
+    functionName,
+    signature: new PyCode("status: PipelineTaskFinalStatus"),
+    returns: new PyCode(""),
+    doc: "Runs the pipeline's alerts once its tasks have ended: on failure, or on success.",
+    body,
+  });
+  const modules = project ? input.pythonFiles : [];
+  return {
+    container: pythonCommand(settings, settings.packages, source, functionName.text, modules),
+    outputs: {},
+    optionalInputs: new Set(["status"]),
+  };
+}
+
+/** The environment variable that holds a Slack connection's webhook URL on Kubeflow. */
+export function slackVariable(connId: string): string {
+  return `MLGEN_SLACK_${connId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_URL`;
+}
+
+/** The standard library's `import x` lines, then kfp's `from` import after a blank line (isort). */
+function importLines(imports: ReadonlySet<string>): PyCode[] {
+  const plain = [...imports].filter((i) => i.startsWith("import ")).sort();
+  const from = [...imports].filter((i) => i.startsWith("from ")).sort();
+  return [...plain, ...(plain.length && from.length ? [""] : []), ...from].map(
+    (i) => new PyCode(i),
+  );
+}
+
+/** A local name for the user's function that cannot shadow the generated helpers. */
+function safeLocal(name: string): string {
+  const ident = name.replace(/[^A-Za-z0-9_]/g, "_");
+  const base = /^[A-Za-z]/.test(ident) ? ident : `fn_${ident}`;
+  return isPyIdentifier(base) ? base : `${base}_`;
+}

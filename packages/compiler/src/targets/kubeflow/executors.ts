@@ -1,0 +1,178 @@
+/** Executors: the container that runs each task (python components, shell, images). */
+import type { BashTask, ContainerTask } from "@mlgen/core";
+import { shQuote } from "../../escape/shell.js";
+import type { Approximated, ComponentBuild, ValueCode } from "./component.js";
+
+export interface KubeflowSettings {
+  /** Image of python, validate, sensor and bash tasks. */
+  readonly image: string;
+  /** pip requirements installed before a python task runs (as kfp's `packages_to_install`). */
+  readonly packages: readonly string[];
+  /** The kfp requirement installed for kfp's executor, e.g. `kfp==2.17.3`. */
+  readonly kfpPackage: string;
+  /** Emit execution timeouts as `activeDeadlineSeconds` in the Kubernetes platform spec. */
+  readonly timeouts: boolean;
+  /** KFP's cache: on (kfp's default) or off for every task. */
+  readonly caching: boolean;
+  readonly mlgenVersion: string;
+}
+
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The command kfp writes for a lightweight component: install kfp (and the task's packages)
+ * when missing, write the module to a temp dir, hand it to kfp's executor.
+ */
+export function pythonCommand(
+  settings: KubeflowSettings,
+  packages: readonly string[],
+  source: string,
+  functionName: string,
+  modules: readonly { readonly path: string; readonly content: string }[],
+): Record<string, unknown> {
+  const pip =
+    "PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install --quiet --no-warn-script-location";
+  const installs = [
+    `${pip} ${shQuote(settings.kfpPackage)} '--no-deps' 'typing-extensions>=3.7.4,<5; python_version<"3.9"'`,
+    ...(packages.length ? [`${pip} ${packages.map(shQuote).join(" ")}`] : []),
+  ];
+  const install = [
+    "",
+    'if ! [ -x "$(command -v pip)" ]; then',
+    "    python3 -m ensurepip || python3 -m ensurepip --user || apt-get install python3-pip",
+    "fi",
+    "",
+    `${installs.join(" && ")} && "$0" "$@"`,
+    "",
+  ].join("\n");
+  const launcher = [
+    "",
+    "program_path=$(mktemp -d)",
+    "",
+    'printf "%s" "$0" > "$program_path/ephemeral_component.py"',
+    // The project's modules travel as the next arguments, written where the component finds them.
+    ...modules.flatMap((m, i) => {
+      const dir = m.path.includes("/") ? m.path.slice(0, m.path.lastIndexOf("/")) : "";
+      return [
+        ...(dir ? [`mkdir -p "$program_path"/${shQuote(`mlgen_project/${dir}`)}`] : []),
+        `printf "%s" "$${i + 1}" > "$program_path"/${shQuote(`mlgen_project/${m.path}`)}`,
+      ];
+    }),
+    ...(modules.length ? [`shift ${modules.length}`] : []),
+    '_KFP_RUNTIME=true python3 -m kfp.dsl.executor_main --component_module_path "$program_path/ephemeral_component.py" "$@"',
+    "",
+  ].join("\n");
+  return {
+    args: ["--executor_input", "{{$}}", "--function_to_execute", functionName],
+    command: ["sh", "-c", install, "sh", "-ec", launcher, source, ...modules.map((m) => m.content)],
+    image: settings.image,
+  };
+}
+
+/** Environment values: literals are set on the container, run-time values come in as inputs. */
+function environment(
+  task: BashTask,
+  code: ValueCode,
+  approximated: Approximated,
+): { literal: { name: string; value: string }[]; passed: { name: string; input: string }[] } {
+  const literal: { name: string; value: string }[] = [];
+  const passed: { name: string; input: string }[] = [];
+  for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (value.kind === "literal" && value.value !== null) {
+      literal.push({ name, value: String(value.value) });
+    } else if (value.kind === "template") {
+      code.template(value.text);
+      literal.push({ name, value: value.text });
+    } else if (
+      (value.kind === "ref" || value.kind === "param" || value.kind === "variable") &&
+      SHELL_NAME.test(name)
+    ) {
+      const input = `env_${name}`;
+      code.input(input, value);
+      passed.push({ name, input });
+    } else {
+      approximated(
+        task,
+        `env ${name} of '${task.id}'`,
+        `this ${value.kind} value cannot be passed to a shell task's environment on Kubeflow; it is left out`,
+        "compute it in a python task and pass its output",
+      );
+    }
+  }
+  return { literal, passed };
+}
+
+const placeholder = (input: string) => `{{$.inputs.parameters['${input}']}}`;
+
+export function shellExecutor(
+  task: BashTask,
+  code: ValueCode,
+  settings: KubeflowSettings,
+  approximated: Approximated,
+): ComponentBuild {
+  if (/\{\{.*\}\}/s.test(task.command)) {
+    approximated(
+      task,
+      `the command of '${task.id}'`,
+      "it holds an Airflow template, which Kubeflow does not render",
+      "pass the value through env with a param or a task output",
+    );
+  }
+  const { literal, passed } = environment(task, code, approximated);
+  const exports = passed.map((p, i) => `export ${p.name}="$${i + 1}"\n`).join("");
+  return {
+    container: {
+      args: passed.map((p) => placeholder(p.input)),
+      command: ["bash", "-ec", `${exports}${task.command}`, "bash"],
+      ...(literal.length ? { env: literal } : {}),
+      image: settings.image,
+    },
+    outputs: {},
+    optionalInputs: new Set(),
+  };
+}
+
+export function containerExecutor(task: ContainerTask, approximated: Approximated): ComponentBuild {
+  const literal: { name: string; value: string }[] = [];
+  for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (value.kind === "literal" && value.value !== null) {
+      literal.push({ name, value: String(value.value) });
+    } else {
+      approximated(
+        task,
+        `env ${name} of '${task.id}'`,
+        `a container's environment holds literals only on Kubeflow; this ${value.kind} value is left out`,
+        "pass the value in a python task, or give a literal",
+      );
+    }
+  }
+  if (task.namespace !== null) {
+    approximated(
+      task,
+      `namespace '${task.namespace}' of '${task.id}'`,
+      "a KFP task runs in its pipeline run's namespace",
+      "run the pipeline in that namespace",
+    );
+  }
+  const r = task.resources;
+  const resources: Record<string, unknown> = {
+    ...(r.cpuLimit !== null ? { resourceCpuLimit: r.cpuLimit } : {}),
+    ...(r.cpuRequest !== null ? { resourceCpuRequest: r.cpuRequest } : {}),
+    ...(r.memoryLimit !== null ? { resourceMemoryLimit: r.memoryLimit } : {}),
+    ...(r.memoryRequest !== null ? { resourceMemoryRequest: r.memoryRequest } : {}),
+    ...(r.gpuLimit !== null
+      ? { accelerator: { resourceCount: String(r.gpuLimit), resourceType: "nvidia.com/gpu" } }
+      : {}),
+  };
+  return {
+    container: {
+      ...(task.args.length ? { args: task.args } : {}),
+      ...(task.command !== null ? { command: task.command } : {}),
+      ...(literal.length ? { env: literal } : {}),
+      image: task.image,
+      ...(Object.keys(resources).length ? { resources } : {}),
+    },
+    outputs: {},
+    optionalInputs: new Set(),
+  };
+}

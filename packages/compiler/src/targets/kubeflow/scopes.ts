@@ -1,0 +1,262 @@
+/**
+ * The KFP shape of a pipeline: every task sits in a DAG scope (the root, a task group, a
+ * condition, an If/Else wrapper, a ParallelFor loop or the exit handler), and every scope but
+ * the root is itself a task of its parent's DAG. Branches and short-circuits become condition
+ * scopes holding the tasks they would skip; mapped tasks become loops.
+ */
+import { effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
+import { Namer } from "./names.js";
+
+export type ScopeKind =
+  | "root"
+  | "group"
+  | "condition"
+  | "condition-branches"
+  | "for-loop"
+  | "exit-handler";
+
+export interface TaskNode {
+  readonly type: "task";
+  readonly task: Task;
+  readonly key: string;
+  parent: Scope;
+}
+
+export interface Scope {
+  readonly type: "scope";
+  readonly kind: ScopeKind;
+  /** Task key in the parent DAG; the component is `comp-<key>`. */
+  readonly key: string;
+  parent: Scope | null;
+  children: Node[];
+  /** For condition scopes: the branch or short-circuit task, and which side (`true`/`false`). */
+  readonly origin?: { readonly task: Task; readonly negate: boolean };
+  /** For loops: the mapped task. */
+  readonly mapped?: Task;
+  /** For groups: the IR group id. */
+  readonly group?: string;
+  /** For loops over a literal list: the loop's number (kfp names the item after it). */
+  readonly number?: number;
+}
+
+export type Node = TaskNode | Scope;
+
+export interface Shape {
+  readonly root: Scope;
+  /** Where each IR task sits: branch and short-circuit tasks map to their condition scope. */
+  readonly nodeOf: ReadonlyMap<string, Node>;
+  /** Tasks that run an executor, in IR order. */
+  readonly leaves: readonly TaskNode[];
+  readonly problems: readonly ShapeProblem[];
+  /** The exit handler and its task's key, when the pipeline has pipeline-level alerts. */
+  readonly exit: { readonly scope: Scope; readonly key: string } | null;
+}
+
+export interface ShapeProblem {
+  readonly task: string;
+  readonly what: string;
+  readonly reason: string;
+  readonly hint: string;
+}
+
+function scope(
+  kind: ScopeKind,
+  key: string,
+  parent: Scope | null,
+  extra: Partial<Pick<Scope, "origin" | "mapped" | "group" | "number">> = {},
+): Scope {
+  return { type: "scope", kind, key, parent, children: [], ...extra };
+}
+
+/** `node`, its parent, its parent's parent, … up to the root. */
+export function ancestry(node: Node): Node[] {
+  const out: Node[] = [node];
+  for (let s = node.parent; s; s = s.parent) out.push(s);
+  return out;
+}
+
+/** The ancestor of `node` (or `node` itself) that is a direct child of `scope`, if any. */
+export function childOf(scope: Scope, node: Node): Node | undefined {
+  for (let n: Node | null = node; n; n = n.parent) if (n.parent === scope) return n;
+  return undefined;
+}
+
+function move(node: Node, to: Scope): void {
+  const from = node.parent;
+  if (from) from.children = from.children.filter((c) => c !== node);
+  to.children.push(node);
+  node.parent = to;
+}
+
+/** Trigger rules under which a task still runs when an upstream branch side was skipped. */
+const JOIN_RULES = new Set([
+  "none_failed_min_one_success",
+  "none_failed",
+  "all_done",
+  "one_success",
+]);
+
+export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
+  const namer = new Namer();
+  const problems: ShapeProblem[] = [];
+  const root = scope("root", "root", null);
+  let counter = 0;
+  const nextNumber = () => ++counter;
+
+  let top = root;
+  let exit: Shape["exit"] = null;
+  if (withExitHandler) {
+    const n = nextNumber();
+    top = scope("exit-handler", namer.claim(`exit-handler-${n}`), root);
+    root.children.push(top);
+    exit = { scope: top, key: namer.claim("alerts") };
+  }
+
+  const groups = new Map<string, Scope>();
+  const groupScope = (id: string | null): Scope => {
+    if (id === null) return top;
+    const known = groups.get(id);
+    if (known) return known;
+    const group = ir.groups[id];
+    const parent = groupScope(group?.parent ?? null);
+    const s = scope("group", namer.claim(id), parent, { group: id });
+    parent.children.push(s);
+    groups.set(id, s);
+    return s;
+  };
+
+  const nodeOf = new Map<string, Node>();
+  const leaves: TaskNode[] = [];
+  const conditional: Task[] = [];
+  for (const task of ir.tasks) {
+    const parent = groupScope(task.group);
+    if (task.kind === "branch") {
+      const n = nextNumber();
+      const hasElse = task.ifFalse.length > 0;
+      const s = hasElse
+        ? scope("condition-branches", namer.claim(`condition-branches-${n}`), parent)
+        : scope("condition", namer.claim(`condition-${n}`), parent, {
+            origin: { task, negate: false },
+          });
+      parent.children.push(s);
+      nodeOf.set(task.id, s);
+      if (hasElse) {
+        for (const negate of [false, true]) {
+          const side = scope("condition", namer.claim(`condition-${nextNumber()}`), s, {
+            origin: { task, negate },
+          });
+          s.children.push(side);
+        }
+      }
+      conditional.push(task);
+      continue;
+    }
+    if (task.kind === "short_circuit") {
+      const s = scope("condition", namer.claim(`condition-${nextNumber()}`), parent, {
+        origin: { task, negate: false },
+      });
+      parent.children.push(s);
+      nodeOf.set(task.id, s);
+      conditional.push(task);
+      continue;
+    }
+    let home = parent;
+    if (task.kind === "python" && task.map) {
+      const n = nextNumber();
+      home = scope("for-loop", namer.claim(`for-loop-${n}`), parent, { mapped: task, number: n });
+      parent.children.push(home);
+    }
+    const node: TaskNode = { type: "task", task, key: namer.claim(task.id), parent: home };
+    home.children.push(node);
+    nodeOf.set(task.id, node);
+    leaves.push(node);
+  }
+
+  const upstreamOf = new Map(ir.tasks.map((t) => [t.id, t.upstream] as const));
+  /** The IR tasks under a node: the task itself, or every task whose node lies inside. */
+  const tasksUnder = (node: Node): string[] =>
+    [...nodeOf.entries()].filter(([, n]) => ancestry(n).includes(node)).map(([id]) => id);
+  /** The units of `s` (its children) that `unit` waits for, seen from inside `s`. */
+  const upstreamUnits = (s: Scope, unit: Node): Set<Node> => {
+    const inside = new Set(tasksUnder(unit));
+    const out = new Set<Node>();
+    for (const id of inside) {
+      for (const u of upstreamOf.get(id) ?? []) {
+        if (inside.has(u)) continue;
+        const n = nodeOf.get(u);
+        const c = n && childOf(s, n);
+        if (c) out.add(c);
+      }
+    }
+    return out;
+  };
+  const runsAfterSkip = (unit: Node): boolean =>
+    tasksUnder(unit).some((id) => {
+      const t = ir.tasks.find((x) => x.id === id);
+      const rule = t ? effectiveOptions(ir, t).triggerRule : null;
+      return rule !== null && JOIN_RULES.has(rule);
+    });
+
+  for (const task of conditional) {
+    const header = nodeOf.get(task.id) as Scope;
+    const s = header.parent as Scope;
+    const units = () => s.children.filter((c) => c !== header);
+    if (task.kind === "short_circuit") {
+      // Everything downstream is skipped when the condition does not hold, whatever its rule.
+      const side = new Set<Node>();
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const u of units()) {
+          if (side.has(u)) continue;
+          const ups = upstreamUnits(s, u);
+          if (ups.has(header) || [...ups].some((x) => side.has(x))) {
+            side.add(u);
+            grew = true;
+          }
+        }
+      }
+      for (const u of s.children.filter((c) => side.has(c))) move(u, header);
+      continue;
+    }
+    if (task.kind !== "branch") continue;
+    const sides = header.kind === "condition-branches" ? header.children : [header];
+    const wanted = [task.ifTrue, task.ifFalse];
+    const members: Set<Node>[] = [];
+    sides.forEach((_side, i) => {
+      const set = new Set<Node>();
+      for (const target of wanted[i] ?? []) {
+        const n = groups.get(target) ?? nodeOf.get(target);
+        const unit = n && childOf(s, n);
+        if (!unit || unit === header) {
+          problems.push({
+            task: task.id,
+            what: `branch '${task.id}' → '${target}'`,
+            reason: "a branch target must sit in the same task group as the branch",
+            hint: `move '${target}' into the branch's group, or branch on a group holding both`,
+          });
+          continue;
+        }
+        set.add(unit);
+      }
+      members.push(set);
+    });
+    // Tasks downstream of one side only (and not joins) are skipped with it: they move too.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const u of units()) {
+        if (members.some((m) => m.has(u)) || runsAfterSkip(u)) continue;
+        const ups = [...upstreamUnits(s, u)].filter((x) => x !== header);
+        if (ups.length === 0) continue;
+        const side = members.find((m) => ups.every((x) => m.has(x)));
+        if (side) {
+          side.add(u);
+          grew = true;
+        }
+      }
+    }
+    sides.forEach((side, i) => {
+      for (const u of s.children.filter((c) => members[i]?.has(c))) move(u, side as Scope);
+    });
+  }
+  return { root, nodeOf, leaves, problems, exit };
+}

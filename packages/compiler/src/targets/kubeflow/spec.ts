@@ -1,0 +1,723 @@
+/**
+ * IR → KFP PipelineSpec (as plain data, serialized by the caller). The shape comes from
+ * scopes.ts; this file wires dependencies and data between DAGs the way kfp's compiler does:
+ * values cross a DAG boundary as `pipelinechannel--*` inputs going down and DAG outputs going
+ * up, and a mapped task's output leaves its loop as a collected LIST.
+ */
+import {
+  type Condition,
+  effectiveOptions,
+  type OutputType,
+  type Pipeline,
+  type Scalar,
+  type Task,
+  type Value,
+} from "@mlgen/core";
+import { celString } from "../../escape/yaml.js";
+import type { TargetInput } from "../../target.js";
+import {
+  alertsComponent,
+  type ComponentBuild,
+  pythonComponent,
+  type ValueCode,
+} from "./component.js";
+import { containerExecutor, type KubeflowSettings, shellExecutor } from "./executors.js";
+import { k8sName } from "./names.js";
+import { ancestry, buildShape, childOf, type Node, type Scope, type TaskNode } from "./scopes.js";
+
+export type ParameterType =
+  | "STRING"
+  | "NUMBER_INTEGER"
+  | "NUMBER_DOUBLE"
+  | "BOOLEAN"
+  | "LIST"
+  | "STRUCT"
+  | "TASK_FINAL_STATUS";
+
+const OUTPUT_PARAMETER_TYPES: Readonly<Record<OutputType, ParameterType>> = {
+  string: "STRING",
+  int: "NUMBER_INTEGER",
+  float: "NUMBER_DOUBLE",
+  bool: "BOOLEAN",
+  list: "LIST",
+  dict: "STRUCT",
+};
+
+const PARAM_TYPES = {
+  string: "STRING",
+  integer: "NUMBER_INTEGER",
+  number: "NUMBER_DOUBLE",
+  boolean: "BOOLEAN",
+} as const satisfies Record<string, ParameterType>;
+
+/** Something a task reads at run time that KFP carries as a parameter. */
+export type Source =
+  | { readonly kind: "param"; readonly name: string; readonly type: ParameterType }
+  | { readonly kind: "output"; readonly task: string; readonly output: string };
+
+/** A `TaskInputsSpec.InputParameterSpec`. */
+export type InputSpec = Readonly<Record<string, unknown>>;
+
+interface Port {
+  readonly type: ParameterType;
+  readonly spec: InputSpec;
+}
+
+/** What KFP cannot carry exactly, reported by the target's validate step. */
+export interface KfpProblem {
+  readonly task?: string | undefined;
+  readonly what: string;
+  readonly reason: string;
+  readonly hint: string;
+  /** `error`: the output would be wrong; `warning`: approximated (an error under --strict). */
+  readonly level: "error" | "warning";
+}
+
+export interface BuiltSpec {
+  readonly spec: Record<string, unknown>;
+  readonly platform: Record<string, unknown> | null;
+  readonly problems: readonly KfpProblem[];
+}
+
+/** A JS number as KFP types it: whole numbers are integers. */
+function literalType(value: unknown): ParameterType {
+  if (typeof value === "string") return "STRING";
+  if (typeof value === "boolean") return "BOOLEAN";
+  if (typeof value === "number")
+    return Number.isInteger(value) ? "NUMBER_INTEGER" : "NUMBER_DOUBLE";
+  if (Array.isArray(value)) return "LIST";
+  return "STRUCT";
+}
+
+/** A literal-only value as JSON, or undefined when it holds anything read at run time. */
+export function constantOf(value: Value): unknown {
+  switch (value.kind) {
+    case "literal":
+      return value.value;
+    case "list": {
+      const items = value.items.map(constantOf);
+      return items.includes(undefined) ? undefined : items;
+    }
+    case "object": {
+      const entries = Object.entries(value.entries).map(([k, v]) => [k, constantOf(v)] as const);
+      return entries.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(entries);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Python's `json.dumps` text (kfp stores a literal loop list that way in `items.raw`). */
+export function pyJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`)
+      .join(", ")}}`;
+  }
+  if (typeof value === "string") {
+    // ensure_ascii: every non-ASCII code unit as \uXXXX, as Python writes it.
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  }
+  if (typeof value === "number" && Number.isInteger(value)) return String(value);
+  return JSON.stringify(value);
+}
+
+const CEL_OPS: Readonly<Record<Condition["op"], string>> = {
+  "==": "==",
+  "!=": "!=",
+  ">": ">",
+  ">=": ">=",
+  "<": "<",
+  "<=": "<=",
+};
+
+/**
+ * The CEL kfp's compiler writes for `operand op literal` (pipeline_spec_builder.py
+ * `_single_binary_operation_to_cel_condition`): integer channels are cast with `int(...)`
+ * (the driver hands numbers over as doubles), mixed types are promoted String > Boolean >
+ * Double > Integer. A whole-number literal compared with a double channel is written `1.0`
+ * rather than kfp's `double(1)`: the same CEL, and kfp.local's evaluator knows no `double`.
+ */
+export function celCondition(channel: string, type: ParameterType, c: Condition): string {
+  const right = c.right;
+  let operand = `inputs.parameter_values[${celString(channel)}]`;
+  let literal: string;
+  if (type === "STRING") {
+    literal = celString(typeof right === "string" ? right : String(right));
+  } else if (typeof right === "string") {
+    // kfp promotes the channel's side to a string: compare as text.
+    literal = celString(right);
+    operand = `string(${type === "NUMBER_INTEGER" ? `int(${operand})` : operand})`;
+  } else if (typeof right === "boolean" || right === null) {
+    literal = String(right);
+  } else if (type === "NUMBER_INTEGER" && Number.isInteger(right)) {
+    operand = `int(${operand})`;
+    literal = String(right);
+  } else if (type === "NUMBER_INTEGER") {
+    operand = `double(int(${operand}))`;
+    literal = String(right);
+  } else {
+    literal = Number.isInteger(right) ? `${right}.0` : String(right);
+  }
+  return `${operand} ${CEL_OPS[c.op]} ${literal}`;
+}
+
+const sorted = (xs: Iterable<string>) => [...xs].sort();
+
+export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings): BuiltSpec {
+  const { ir } = input;
+  const problems: KfpProblem[] = [];
+  const alerts = { onFailure: ir.defaults.onFailure ?? [], onSuccess: ir.defaults.onSuccess ?? [] };
+  const shape = buildShape(ir, alerts.onFailure.length + alerts.onSuccess.length > 0);
+  if (ir.defaults.onRetry?.length) {
+    problems.push({
+      what: "onRetry alerts",
+      reason: "KFP retries a task without telling anyone",
+      hint: "drop onRetry for Kubeflow, or alert from the task itself",
+      level: "warning",
+    });
+  }
+  const ownAlerts = [
+    ...Object.values(ir.groups).map((g) => ({
+      where: `group '${g.id}'`,
+      task: undefined,
+      o: g.options,
+    })),
+    ...ir.tasks.map((t) => ({ where: `task '${t.id}'`, task: t.id, o: t.options })),
+  ];
+  for (const { where, task, o } of ownAlerts) {
+    if (o.onFailure || o.onRetry || o.onSuccess) {
+      problems.push({
+        task,
+        what: `the alerts of ${where}`,
+        reason:
+          "Kubeflow runs alerts for the whole pipeline only (an exit handler); these are not sent",
+        hint: "set alerts in the pipeline's defaults",
+        level: "warning",
+      });
+    }
+  }
+  for (const p of shape.problems) problems.push({ ...p, level: "error" });
+  const { nodeOf, root } = shape;
+  const taskById = new Map(ir.tasks.map((t) => [t.id, t] as const));
+
+  const scopeInputs = new Map<Scope, Map<string, Port>>();
+  const scopeOutputs = new Map<Scope, Map<string, { type: ParameterType; from: InputSpec }>>();
+  const deps = new Map<Node, Set<string>>();
+  const depsOf = (n: Node) => {
+    const s = deps.get(n) ?? new Set<string>();
+    deps.set(n, s);
+    return s;
+  };
+  const rootParams = new Map<string, Record<string, unknown>>();
+  for (const [name, p] of Object.entries(ir.params)) {
+    rootParams.set(name, {
+      parameterType: PARAM_TYPES[p.type],
+      defaultValue: p.default,
+      isOptional: true,
+      ...(p.description ? { description: p.description } : {}),
+    });
+  }
+
+  const producer = (task: string) => nodeOf.get(task) as TaskNode;
+  const channel = (src: Source) =>
+    src.kind === "param"
+      ? `pipelinechannel--${src.name}`
+      : `pipelinechannel--${producer(src.task).key}-${src.output}`;
+  const baseType = (src: Source): ParameterType => {
+    if (src.kind === "param") return src.type;
+    const t = taskById.get(src.task);
+    const out = t?.kind === "python" ? t.outputs[src.output] : undefined;
+    return out ? OUTPUT_PARAMETER_TYPES[out] : "STRING";
+  };
+  /** A mapped task's output is a list everywhere outside its own loop. */
+  const typeAt = (src: Source, at: Scope): ParameterType => {
+    if (src.kind === "output") {
+      const p = producer(src.task);
+      if (p.task.kind === "python" && p.task.map && !ancestry(at).includes(p.parent)) return "LIST";
+    }
+    return baseType(src);
+  };
+  const ensureInput = (s: Scope, name: string, type: ParameterType, from: () => InputSpec) => {
+    const m = scopeInputs.get(s) ?? new Map<string, Port>();
+    scopeInputs.set(s, m);
+    if (!m.has(name)) m.set(name, { type, spec: from() });
+  };
+  const reportedExports = new Set<string>();
+  const expose = (y: Scope, p: TaskNode, output: string): string => {
+    const src: Source = { kind: "output", task: p.task.id, output };
+    const ch = channel(src);
+    const m = scopeOutputs.get(y) ?? new Map<string, { type: ParameterType; from: InputSpec }>();
+    scopeOutputs.set(y, m);
+    if (m.has(ch)) return ch;
+    if ((y.kind === "condition" || y.kind === "condition-branches") && y.origin) {
+      const key = `${y.origin.task.id}|${p.task.id}|${output}`;
+      if (!reportedExports.has(key)) {
+        reportedExports.add(key);
+        problems.push({
+          task: p.task.id,
+          what: `output '${output}' of task '${p.task.id}'`,
+          reason: `it is read outside '${y.origin.task.id}', but '${p.task.id}' runs only when that condition holds`,
+          hint: "read it only in tasks on the same side of the condition",
+          level: "error",
+        });
+      }
+    }
+    let from: InputSpec;
+    if (p.parent === y) {
+      from = { valueFromParameter: { producerSubtask: p.key, outputParameterKey: output } };
+    } else {
+      const z = childOf(y, p) as Scope;
+      from = {
+        valueFromParameter: { producerSubtask: z.key, outputParameterKey: expose(z, p, output) },
+      };
+    }
+    const type =
+      ancestry(p).includes(y) && p.task.kind === "python" && p.task.map ? "LIST" : baseType(src);
+    m.set(ch, { type, from });
+    return ch;
+  };
+  const bring = (x: Scope, src: Source): InputSpec => {
+    if (src.kind === "param") {
+      if (x.kind === "root") return { componentInputParameter: src.name };
+      const ch = channel(src);
+      ensureInput(x, ch, src.type, () => bring(x.parent as Scope, src));
+      return { componentInputParameter: ch };
+    }
+    const p = producer(src.task);
+    if (p.parent === x) {
+      return { taskOutputParameter: { producerTask: p.key, outputParameterKey: src.output } };
+    }
+    const y = childOf(x, p);
+    if (y && y.type === "scope") {
+      return {
+        taskOutputParameter: { producerTask: y.key, outputParameterKey: expose(y, p, src.output) },
+      };
+    }
+    const ch = channel(src);
+    ensureInput(x, ch, typeAt(src, x), () => bring(x.parent as Scope, src));
+    return { componentInputParameter: ch };
+  };
+
+  // Airflow Variables become pipeline parameters: the run's settings, defaulted as given.
+  const variables = new Map<string, string | null>();
+  const sourceOf = (v: Value): Source | null => {
+    if (v.kind === "ref") return { kind: "output", task: v.task, output: v.output };
+    if (v.kind === "param") {
+      const p = ir.params[v.name];
+      return { kind: "param", name: v.name, type: p ? PARAM_TYPES[p.type] : "STRING" };
+    }
+    if (v.kind === "variable") {
+      if (ir.params[v.name]) {
+        problems.push({
+          what: `variable('${v.name}')`,
+          reason: `Variables become pipeline parameters on Kubeflow, and a param named '${v.name}' exists`,
+          hint: "rename the param or the variable",
+          level: "error",
+        });
+      }
+      if (!variables.has(v.name) || v.default !== null) variables.set(v.name, v.default);
+      return { kind: "param", name: v.name, type: "STRING" };
+    }
+    return null;
+  };
+
+  // Dependencies: each edge lifted to the children of the two ends' closest common scope.
+  for (const task of ir.tasks) {
+    const a = nodeOf.get(task.id);
+    if (!a) continue;
+    for (const u of task.upstream) {
+      const b = nodeOf.get(u);
+      if (!b) continue;
+      const upA = ancestry(a);
+      const upB = ancestry(b);
+      if (upA.includes(b) || upB.includes(a)) continue;
+      const lca = upA.find((n) => upB.includes(n)) as Scope;
+      const ca = childOf(lca, a);
+      const cb = childOf(lca, b);
+      if (ca && cb && ca !== cb) depsOf(ca).add(cb.key);
+    }
+  }
+
+  // Conditions: each side's task reads the operand through its own inputs.
+  const triggers = new Map<Scope, string>();
+  const walk = (s: Scope, fn: (s: Scope) => void) => {
+    fn(s);
+    for (const c of s.children) if (c.type === "scope") walk(c, fn);
+  };
+  walk(root, (s) => {
+    if (s.kind !== "condition" || !s.origin) return;
+    const task = s.origin.task;
+    if (task.kind !== "branch" && task.kind !== "short_circuit") return;
+    const src = sourceOf(task.condition.left);
+    if (!src) {
+      problems.push({
+        task: task.id,
+        what: `the condition of '${task.id}'`,
+        reason: `Kubeflow evaluates conditions on task outputs and pipeline parameters, not on ${task.condition.left.kind} values`,
+        hint: "compare a task output or a param, or compute the value in a python task first",
+        level: "error",
+      });
+      return;
+    }
+    const ch = channel(src);
+    const type = typeAt(src, s.parent as Scope);
+    ensureInput(s, ch, type, () => bring(s.parent as Scope, src));
+    const cel = celCondition(ch, type, task.condition);
+    triggers.set(s, s.origin.negate ? `!(${cel})` : cel);
+  });
+
+  // Loops: iterate a task output, a param or a literal list.
+  const iterators = new Map<
+    Scope,
+    { iterator: Record<string, unknown>; item: string; itemType: ParameterType }
+  >();
+  walk(root, (s) => {
+    if (s.kind !== "for-loop" || !s.mapped || s.mapped.kind !== "python" || !s.mapped.map) return;
+    const over = s.mapped.map.over;
+    const literal = constantOf(over);
+    if (Array.isArray(literal)) {
+      const item = `pipelinechannel--loop-item-param-${s.number}`;
+      iterators.set(s, {
+        iterator: { items: { raw: pyJsonDumps(literal) }, itemInput: item },
+        item,
+        itemType: literal.length > 0 ? literalType(literal[0]) : "STRING",
+      });
+      return;
+    }
+    const src = sourceOf(over);
+    if (!src) {
+      problems.push({
+        task: s.mapped.id,
+        what: `the list that '${s.mapped.id}' maps over`,
+        reason: `a ParallelFor iterates a task output, a param or a literal list, not ${over.kind} values`,
+        hint: "produce the list in a python task and map over its output",
+        level: "error",
+      });
+      return;
+    }
+    const ch = channel(src);
+    ensureInput(s, ch, "LIST", () => bring(s.parent as Scope, src));
+    // kfp types the items of an untyped list as strings (kfp/dsl/for_loop.py).
+    iterators.set(s, {
+      iterator: { items: { inputParameter: ch }, itemInput: `${ch}-loop-item` },
+      item: `${ch}-loop-item`,
+      itemType: "STRING",
+    });
+  });
+
+  // Leaves: one component and one executor each.
+  const components: Record<string, unknown> = {};
+  const executors: Record<string, unknown> = {};
+  const platformExecutors: Record<string, unknown> = {};
+  const leafInputs = new Map<TaskNode, Map<string, Port>>();
+  const leafOutputs = new Map<TaskNode, Record<string, ParameterType>>();
+  const approximated = (task: Task, what: string, reason: string, hint: string) =>
+    problems.push({ task: task.id, what, reason, hint, level: "warning" });
+
+  for (const leaf of shape.leaves) {
+    const task = leaf.task;
+    const x = leaf.parent;
+    const ports = new Map<string, Port>();
+    leafInputs.set(leaf, ports);
+    const code: ValueCode = {
+      input(name, v) {
+        const src = sourceOf(v);
+        if (!src) throw new Error(`not a channel: ${v.kind}`);
+        const type = typeAt(src, x);
+        ports.set(name, { type, spec: bring(x, src) });
+        return type;
+      },
+      item(name) {
+        const it = iterators.get(x);
+        const type = it?.itemType ?? "STRING";
+        ports.set(name, { type, spec: it ? { componentInputParameter: it.item } : {} });
+        return type;
+      },
+      constant(name, value) {
+        const type = literalType(value);
+        ports.set(name, { type, spec: { runtimeValue: { constant: value } } });
+        return type;
+      },
+      template(text) {
+        approximated(
+          task,
+          `template '${text}' in '${task.id}'`,
+          "Airflow templates are not rendered on Kubeflow; the text is passed as is",
+          "use a param, or a placeholder value computed in a python task",
+        );
+      },
+    };
+    let build: ComponentBuild;
+    switch (task.kind) {
+      case "python":
+      case "validate":
+      case "sensor":
+        build = pythonComponent(input, task, code, settings, approximated);
+        break;
+      case "bash":
+        build = shellExecutor(task, code, settings, approximated);
+        break;
+      case "container":
+        build = containerExecutor(task, approximated);
+        break;
+      default:
+        continue;
+    }
+    for (const [name, type] of Object.entries(build.extraInputs ?? {})) {
+      ports.set(name, { type: type.type, spec: type.spec });
+    }
+    leafOutputs.set(leaf, build.outputs);
+    components[`comp-${leaf.key}`] = {
+      executorLabel: `exec-${leaf.key}`,
+      ...definitions(ports, build.outputs, build.optionalInputs),
+    };
+    executors[`exec-${leaf.key}`] = { container: build.container };
+    const timeout = effectiveOptions(ir, task).executionTimeout;
+    if (timeout !== null && settings.timeouts) {
+      platformExecutors[`exec-${leaf.key}`] = { activeDeadlineSeconds: String(timeout) };
+    }
+  }
+
+  if (!settings.timeouts) {
+    const timed = ir.tasks.filter((t) => effectiveOptions(ir, t).executionTimeout !== null);
+    if (timed.length > 0) {
+      problems.push({
+        what: `execution timeouts (${timed.length} task${timed.length === 1 ? "" : "s"}: ${timed
+          .slice(0, 3)
+          .map((t) => `'${t.id}'`)
+          .join(", ")}${timed.length > 3 ? ", …" : ""})`,
+        reason: "the KFP pipeline spec has no task timeout",
+        hint: "set `kubeflow: { timeouts: true }` in mlgen.config.ts to emit them as activeDeadlineSeconds in the Kubernetes platform spec (kfp-kubernetes)",
+        level: "warning",
+      });
+    }
+  }
+
+  const taskSpec = (n: Node): Record<string, unknown> => {
+    const out: Record<string, unknown> = {
+      componentRef: { name: `comp-${n.key}` },
+      taskInfo: { name: n.type === "task" ? n.task.id : n.key },
+    };
+    const d = deps.get(n);
+    if (d && d.size > 0) out.dependentTasks = sorted(d);
+    const ports = n.type === "task" ? leafInputs.get(n) : scopeInputs.get(n);
+    if (ports && ports.size > 0) {
+      out.inputs = {
+        parameters: Object.fromEntries(sorted(ports.keys()).map((k) => [k, ports.get(k)?.spec])),
+      };
+    }
+    if (n.type === "task") {
+      out.cachingOptions = settings.caching ? { enableCache: true } : {};
+      const o = effectiveOptions(ir, n.task);
+      if (o.retries !== null && o.retries > 0) {
+        const factor = o.retryExponentialBackoff ? o.retryExponentialBackoff : 1;
+        out.retryPolicy = {
+          maxRetryCount: o.retries,
+          // Airflow's default delay between tries is five minutes.
+          backoffDuration: `${o.retryDelay ?? 300}s`,
+          backoffFactor: factor,
+          backoffMaxDuration: `${o.maxRetryDelay ?? 3600}s`,
+        };
+      }
+      const rule = o.triggerRule;
+      if (rule !== null && rule !== "all_success" && !isJoinAfterCondition(ir, n.task)) {
+        if (rule === "all_done") {
+          out.triggerPolicy = { strategy: "ALL_UPSTREAM_TASKS_COMPLETED" };
+        } else {
+          problems.push({
+            task: n.task.id,
+            what: `trigger rule '${rule}' of '${n.task.id}'`,
+            reason:
+              "KFP runs a task after all its upstream tasks succeeded, or (all_done) completed",
+            hint: "use all_success or all_done, or restructure with a branch",
+            level: "warning",
+          });
+        }
+      }
+    } else {
+      const trigger = triggers.get(n);
+      if (trigger) out.triggerPolicy = { condition: trigger };
+      const it = iterators.get(n);
+      if (it) {
+        out.parameterIterator = it.iterator;
+        const limit = n.mapped ? effectiveOptions(ir, n.mapped).maxActiveTisPerDag : null;
+        if (limit !== null) out.iteratorPolicy = { parallelismLimit: limit };
+      }
+    }
+    return out;
+  };
+
+  const dagOf = (s: Scope): Record<string, unknown> => {
+    const dag: Record<string, unknown> = {
+      tasks: Object.fromEntries(s.children.map((c) => [c.key, taskSpec(c)])),
+    };
+    const outs = scopeOutputs.get(s);
+    if (outs && outs.size > 0) {
+      dag.outputs = {
+        parameters: Object.fromEntries(sorted(outs.keys()).map((k) => [k, outs.get(k)?.from])),
+      };
+    }
+    return dag;
+  };
+  walk(root, (s) => {
+    if (s.kind === "root") return;
+    const ports = new Map(scopeInputs.get(s) ?? []);
+    const it = iterators.get(s);
+    if (it) ports.set(it.item, { type: it.itemType, spec: {} });
+    const outs = scopeOutputs.get(s);
+    components[`comp-${s.key}`] = {
+      dag: dagOf(s),
+      ...definitions(
+        ports,
+        Object.fromEntries([...(outs ?? new Map())].map(([k, v]) => [k, v.type])),
+        new Set(),
+      ),
+    };
+  });
+
+  for (const [name, def] of variables) {
+    rootParams.set(name, {
+      parameterType: "STRING",
+      ...(def !== null ? { defaultValue: def, isOptional: true } : {}),
+    });
+  }
+
+  const rootTasks = dagOf(root);
+  if (shape.exit) {
+    const key = shape.exit.key;
+    const build = alertsComponent(input, alerts, settings, (what, reason, hint) =>
+      problems.push({ what, reason, hint, level: "warning" }),
+    );
+    components[`comp-${key}`] = {
+      executorLabel: `exec-${key}`,
+      inputDefinitions: {
+        parameters: { status: { isOptional: true, parameterType: "TASK_FINAL_STATUS" } },
+      },
+    };
+    executors[`exec-${key}`] = { container: build.container };
+    (rootTasks.tasks as Record<string, unknown>)[key] = {
+      cachingOptions: settings.caching ? { enableCache: true } : {},
+      componentRef: { name: `comp-${key}` },
+      dependentTasks: [shape.exit.scope.key],
+      inputs: {
+        parameters: { status: { taskFinalStatus: { producerTask: shape.exit.scope.key } } },
+      },
+      taskInfo: { name: key },
+      triggerPolicy: { strategy: "ALL_UPSTREAM_TASKS_COMPLETED" },
+    };
+  }
+
+  const spec: Record<string, unknown> = {
+    components: sortedRecord(components),
+    deploymentSpec: { executors: sortedRecord(executors) },
+    pipelineInfo: {
+      name: pipelineName(ir.id),
+      ...(ir.description ? { description: ir.description } : {}),
+      ...(pipelineName(ir.id) !== ir.id ? { displayName: ir.id } : {}),
+    },
+    root: {
+      dag: rootTasks,
+      ...(rootParams.size > 0
+        ? {
+            inputDefinitions: {
+              parameters: Object.fromEntries(
+                sorted(rootParams.keys()).map((k) => [k, rootParams.get(k)]),
+              ),
+            },
+          }
+        : {}),
+    },
+    schemaVersion: "2.1.0",
+    sdkVersion: `mlgen-${settings.mlgenVersion}`,
+  };
+  const pipelineConfig =
+    settings.timeouts && ir.dagrunTimeout !== null
+      ? { activeDeadlineSeconds: String(ir.dagrunTimeout) }
+      : null;
+  if (!settings.timeouts && ir.dagrunTimeout !== null) {
+    problems.push({
+      what: "dagrunTimeout",
+      reason: "the KFP pipeline spec has no run timeout",
+      hint: "set `kubeflow: { timeouts: true }` to emit it as pipelineConfig.activeDeadlineSeconds",
+      level: "warning",
+    });
+  }
+  const hasPlatform = Object.keys(platformExecutors).length > 0 || pipelineConfig;
+  const platform = hasPlatform
+    ? {
+        platforms: {
+          kubernetes: {
+            ...(Object.keys(platformExecutors).length > 0
+              ? { deploymentSpec: { executors: sortedRecord(platformExecutors) } }
+              : {}),
+            ...(pipelineConfig ? { pipelineConfig } : {}),
+          },
+        },
+      }
+    : null;
+  return { spec, platform, problems };
+}
+
+/** Joins after a branch need no policy: they wait on the condition's wrapper, which always ends. */
+function isJoinAfterCondition(ir: Pipeline, task: Task): boolean {
+  const rule = effectiveOptions(ir, task).triggerRule;
+  if (rule !== "none_failed_min_one_success") return false;
+  return task.upstream.some((u) => {
+    const t = ir.tasks.find((x) => x.id === u);
+    return t !== undefined && (t.kind === "branch" || hasBranchUpstream(ir, t, new Set()));
+  });
+}
+
+function hasBranchUpstream(ir: Pipeline, task: Task, seen: Set<string>): boolean {
+  for (const u of task.upstream) {
+    if (seen.has(u)) continue;
+    seen.add(u);
+    const t = ir.tasks.find((x) => x.id === u);
+    if (!t) continue;
+    if (t.kind === "branch" || t.kind === "short_circuit" || hasBranchUpstream(ir, t, seen))
+      return true;
+  }
+  return false;
+}
+
+/** The pipeline name KFP requires (`^[a-z0-9][a-z0-9-]{0,127}$`). */
+export const pipelineName = (id: string): string => k8sName(id).slice(0, 128);
+
+function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(sorted(Object.keys(r)).map((k) => [k, r[k] as T]));
+}
+
+function definitions(
+  inputs: ReadonlyMap<string, Port>,
+  outputs: Readonly<Record<string, ParameterType>>,
+  optional: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (inputs.size > 0) {
+    out.inputDefinitions = {
+      parameters: Object.fromEntries(
+        sorted(inputs.keys()).map((k) => [
+          k,
+          {
+            parameterType: inputs.get(k)?.type,
+            ...(optional.has(k) ? { isOptional: true } : {}),
+          },
+        ]),
+      ),
+    };
+  }
+  const names = sorted(Object.keys(outputs));
+  if (names.length > 0) {
+    out.outputDefinitions = {
+      parameters: Object.fromEntries(names.map((k) => [k, { parameterType: outputs[k] }])),
+    };
+  }
+  return out;
+}
+
+export type { Scalar };

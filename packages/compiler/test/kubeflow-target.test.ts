@@ -1,0 +1,244 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pipelineModules } from "@mlgen/core";
+import { isPipelineDefinition } from "@mlgen/dsl";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { pipeline, seconds } from "../../dsl/src/index.js";
+import { celString, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
+import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
+import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
+import { celCondition, pyJsonDumps } from "../src/targets/kubeflow/spec.js";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const FIXTURES = join(REPO, "test/fixtures");
+const GOLDEN = join(FIXTURES, "golden");
+
+async function input(name: string) {
+  const file = join(FIXTURES, `pipelines/${name}.pipeline.ts`);
+  const def = ((await import(file)) as { default: unknown }).default;
+  if (!isPipelineDefinition(def)) throw new Error("no pipeline");
+  return lowered(def.ir, `pipelines/${name}.pipeline.ts`);
+}
+
+function lowered(ir: unknown, sourceFile = "pipelines/p.pipeline.ts") {
+  const modules = new Map<string, string | null>();
+  for (const module of pipelineModules(ir as never)) {
+    modules.set(module, readFileSync(join(FIXTURES, module), "utf8"));
+  }
+  const r = lowerPipeline({ ir, sourceMap: {}, modules });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  const pythonFiles = [...modules.keys()].map((path) => ({
+    path,
+    content: readFileSync(join(FIXTURES, path), "utf8"),
+  }));
+  return { ir: r.ir, hash: r.hash, sourceFile, sourceMap: {}, pythonFiles };
+}
+
+function expectGolden(name: string, content: string) {
+  const file = join(GOLDEN, name);
+  if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, content);
+  expect(content).toBe(readFileSync(file, "utf8"));
+}
+
+const parse = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
+
+// biome-ignore lint/suspicious/noExplicitAny: walking parsed YAML
+type Doc = any;
+
+describe("kubeflow target", () => {
+  it.each([
+    ["kfp-local", "kfp_local.yaml"],
+    ["runtime", "runtime_constructs.yaml"],
+    ["constructs", "constructs.yaml"],
+  ])("%s matches its golden file and is deterministic", async (name, golden) => {
+    const a = renderPipelineSpec(await input(name));
+    const b = renderPipelineSpec(await input(name));
+    expect(a).toBe(b);
+    expectGolden(golden, a);
+  });
+
+  it("names follow kfp: k8s-safe keys, comp-/exec- prefixes, -2 for duplicates", async () => {
+    expect(k8sName("Train_Model.v2!!")).toBe("train-model-v2");
+    expect(k8sName("--a__b--")).toBe("a-b");
+    const n = new Namer();
+    expect([n.claim("add"), n.claim("add"), n.claim("ADD"), n.claim("a_d_d")]).toEqual([
+      "add",
+      "add-2",
+      "add-3",
+      "a-d-d",
+    ]);
+    const [spec] = parse(renderPipelineSpec(await input("kfp-local"))) as Doc[];
+    for (const [key, c] of Object.entries(spec.components) as [string, Doc][]) {
+      expect(key).toMatch(/^comp-[a-z0-9][-a-z0-9]*$/);
+      if (c.executorLabel) expect(c.executorLabel).toBe(`exec-${key.slice("comp-".length)}`);
+    }
+    expect(spec.pipelineInfo).toEqual({
+      name: "kfp-local",
+      displayName: "kfp_local",
+      description: "Fan-out, branch, group and exit handler, run by kfp.local in tests.",
+    });
+    expect(spec.schemaVersion).toBe("2.1.0");
+  });
+
+  it("wires a branch as If/Else, a map as ParallelFor with a collected output, alerts as an exit handler", async () => {
+    const [spec] = parse(renderPipelineSpec(await input("kfp-local"))) as Doc[];
+    const root = spec.root.dag.tasks;
+    expect(Object.keys(root).sort()).toEqual(["alerts", "exit-handler-1"]);
+    expect(root.alerts).toMatchObject({
+      dependentTasks: ["exit-handler-1"],
+      inputs: { parameters: { status: { taskFinalStatus: { producerTask: "exit-handler-1" } } } },
+      triggerPolicy: { strategy: "ALL_UPSTREAM_TASKS_COMPLETED" },
+    });
+    const guarded = spec.components["comp-exit-handler-1"].dag.tasks;
+    const loop = Object.entries(guarded).find(([k]) => k.startsWith("for-loop-")) as [string, Doc];
+    expect(loop[1].parameterIterator.items).toEqual({ raw: "[0.25, 0.5, 0.75]" });
+    expect(guarded.best.inputs.parameters.doubled).toEqual({
+      taskOutputParameter: {
+        producerTask: loop[0],
+        outputParameterKey: "pipelinechannel--double-doubled",
+      },
+    });
+    expect(spec.components[`comp-${loop[0]}`].outputDefinitions.parameters).toEqual({
+      "pipelinechannel--double-doubled": { parameterType: "LIST" },
+    });
+    const branches = Object.keys(guarded).find((k) =>
+      k.startsWith("condition-branches-"),
+    ) as string;
+    expect(guarded[branches].dependentTasks).toEqual(["best"]);
+    const sides = spec.components[`comp-${branches}`].dag.tasks;
+    const conditions = Object.values(sides).map((t) => (t as Doc).triggerPolicy.condition);
+    expect(conditions.sort()).toEqual([
+      "!(inputs.parameter_values['pipelinechannel--best-best'] > 1.0)",
+      "inputs.parameter_values['pipelinechannel--best-best'] > 1.0",
+    ]);
+    // The join waits for the wrapper, which always ends, and needs no trigger rule.
+    expect(guarded.summarize.dependentTasks).toEqual([branches]);
+    expect(guarded.summarize.triggerPolicy).toBeUndefined();
+    expect(guarded.scores.retryPolicy).toEqual({
+      maxRetryCount: 1,
+      backoffDuration: "300s",
+      backoffFactor: 1,
+      backoffMaxDuration: "3600s",
+    });
+  });
+
+  it("CEL conditions follow kfp's casts and promotions, with escaped strings", () => {
+    const c = (
+      type: Parameters<typeof celCondition>[1],
+      op: "==" | ">",
+      right: string | number | boolean,
+    ) =>
+      celCondition("pipelinechannel--t-x", type, {
+        left: { kind: "literal", value: 0 },
+        op,
+        right,
+      });
+    expect(c("NUMBER_INTEGER", ">", 3)).toBe(
+      "int(inputs.parameter_values['pipelinechannel--t-x']) > 3",
+    );
+    expect(c("NUMBER_INTEGER", ">", 0.5)).toBe(
+      "double(int(inputs.parameter_values['pipelinechannel--t-x'])) > 0.5",
+    );
+    expect(c("NUMBER_DOUBLE", ">", 1)).toBe(
+      "inputs.parameter_values['pipelinechannel--t-x'] > 1.0",
+    );
+    expect(c("BOOLEAN", "==", true)).toBe(
+      "inputs.parameter_values['pipelinechannel--t-x'] == true",
+    );
+    expect(c("STRING", "==", "it's")).toBe(
+      "inputs.parameter_values['pipelinechannel--t-x'] == 'it\\'s'",
+    );
+    expect(celString("a\\b\n\u0001")).toBe("'a\\\\b\\n\\u0001'");
+  });
+
+  it("literal loop lists are written as Python's json.dumps writes them", () => {
+    expect(pyJsonDumps([1, "é", { a: [true, null] }, 0.5])).toBe(
+      '[1, "\\u00e9", {"a": [true, null]}, 0.5]',
+    );
+  });
+
+  it("YAML and comments keep any string exactly (fuzzed)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string(), (s, t) => {
+        const text = yamlDocuments([{ s, list: [s, t], [t || "k"]: s }], [s]);
+        const [doc] = parse(text);
+        expect(doc).toEqual({ s, list: [s, t], [t || "k"]: s });
+        expect(yamlComment(s)).not.toMatch(/[\n\r\u2028\u2029]/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reports what KFP cannot express, naming the task and the way out", async () => {
+    const ir = pipeline("limits", { defaults: { executionTimeout: seconds(60) } }, (p) => {
+      const a = p.python("produce", {
+        fn: "tasks/kfp_local.py:scores",
+        outputs: { values: "list", count: "int" },
+      });
+      const g = p.group("inner", {}, (gg) => {
+        gg.bash("deep", { command: "echo deep" });
+      });
+      p.bash("side", { command: "echo {{ ds }}" });
+      p.branch("pick", { when: [a.out.count, ">", 1], ifTrue: g, ifFalse: [] });
+      p.timeDeltaSensor("settle", { delta: seconds(30) });
+    }).ir;
+    const diagnostics = kubeflowTarget.validate(lowered(ir));
+    const lines = diagnostics.map((d) => `${d.severity} ${d.code} ${d.task ?? "-"}: ${d.message}`);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^warning MLG3002 side: the command of 'side' .*Airflow template/),
+        expect.stringMatching(/^warning MLG3002 settle: sensor 'settle' .*data interval/),
+        expect.stringMatching(
+          /^warning MLG3002 -: execution timeouts \(\d+ tasks: .*no task timeout/,
+        ),
+      ]),
+    );
+    for (const d of diagnostics) expect(d.fix.length).toBeGreaterThan(10);
+  });
+
+  it("a value produced on one side of a condition and read outside it is an error", () => {
+    const ir = pipeline("leak", {}, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/kfp_local.py:scores",
+        outputs: { values: "list", count: "int" },
+      });
+      const b = p.python("b", { fn: "tasks/kfp_local.py:best", outputs: { best: "float" } });
+      const other = p.bash("other", { command: "true" });
+      p.branch("gate", { when: [a.out.count, ">", 1], ifTrue: b, ifFalse: other });
+      p.python("c", {
+        fn: "tasks/kfp_local.py:hold",
+        inputs: { best: b.out.best },
+        triggerRule: "none_failed_min_one_success",
+      }).after(other);
+    }).ir;
+    const errors = kubeflowTarget.validate(lowered(ir)).filter((d) => d.severity === "error");
+    expect(errors.map((d) => d.message)).toEqual([
+      "output 'best' of task 'b' cannot be expressed for Kubeflow Pipelines: it is read outside 'gate', but 'b' runs only when that condition holds",
+    ]);
+  });
+
+  it("timeouts go to the Kubernetes platform spec when enabled", async () => {
+    const base = await input("kfp-local");
+    const ir = pipeline(
+      "timed",
+      { defaults: { executionTimeout: seconds(90) }, dagrunTimeout: seconds(3600) },
+      (p) => {
+        p.bash("only", { command: "true" });
+      },
+    ).ir;
+    const inp = { ...lowered(ir), settings: { kubeflow: { timeouts: true } } };
+    expect(kubeflowTarget.validate(inp)).toEqual([]);
+    const docs = parse(renderPipelineSpec(inp)) as Doc[];
+    expect(docs[1]).toEqual({
+      platforms: {
+        kubernetes: {
+          deploymentSpec: { executors: { "exec-only": { activeDeadlineSeconds: "90" } } },
+          pipelineConfig: { activeDeadlineSeconds: "3600" },
+        },
+      },
+    });
+    expect(parse(renderPipelineSpec(base))).toHaveLength(1);
+  });
+});
