@@ -2,8 +2,9 @@
 # Builds (or reuses) the project-local engine venvs from the committed locks:
 #   .venv-engines  (MLGEN_ENGINE_VENV)   Airflow 3, MLflow, ruff  <- requirements.lock
 #   .venv-airflow2 (MLGEN_AIRFLOW2_VENV) Airflow 2 dialect        <- requirements-airflow2.lock
+#   .venv-kfp      (MLGEN_KFP_VENV)      Kubeflow Pipelines SDK   <- requirements-kfp.lock
 # Each venv carries the sha256 of its lock; a matching stamp means nothing to do.
-# One pair of venvs serves every real-engine test file; uv's cache makes repeat runs fast.
+# One set of venvs serves every real-engine test file; uv's cache makes repeat runs fast.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 
@@ -31,3 +32,4 @@ build_venv() {
 
 build_venv "${MLGEN_ENGINE_VENV:-$root/.venv-engines}" test/python/requirements.lock
 build_venv "${MLGEN_AIRFLOW2_VENV:-$root/.venv-airflow2}" test/python/requirements-airflow2.lock
+build_venv "${MLGEN_KFP_VENV:-$root/.venv-kfp}" test/python/requirements-kfp.lock

@@ -118,7 +118,7 @@ describe("kubeflow target", () => {
     expect(guarded.summarize.triggerPolicy).toBeUndefined();
     expect(guarded.scores.retryPolicy).toEqual({
       maxRetryCount: 1,
-      backoffDuration: "300s",
+      backoffDuration: "1s",
       backoffFactor: 1,
       backoffMaxDuration: "3600s",
     });
@@ -235,7 +235,7 @@ describe("kubeflow target", () => {
       platforms: {
         kubernetes: {
           deploymentSpec: { executors: { "exec-only": { activeDeadlineSeconds: "90" } } },
-          pipelineConfig: { activeDeadlineSeconds: "3600" },
+          pipelineConfig: { activeDeadlineSeconds: 3600 },
         },
       },
     });

@@ -20,6 +20,7 @@ import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
 import { type KubeflowSettings, pythonCommand } from "./executors.js";
 import type { InputSpec, ParameterType } from "./spec.js";
+import { constantOf } from "./values.js";
 
 /** How a component asks the pipeline for its inputs (spec.ts wires them to their sources). */
 export interface ValueCode {
@@ -100,9 +101,11 @@ class Params {
 
   /** The top-level keyword argument `kwarg`: constants and channels become their own inputs. */
   argument(kwarg: string, value: Value): PyCode {
-    if (value.kind === "literal" && value.value !== null) {
+    // Literals (lists and dicts of them too) are constant inputs, as kfp passes them.
+    const constant = constantOf(value);
+    if (constant !== undefined && constant !== null) {
       const name = this.name(kwarg);
-      this.list.push({ name, type: this.code.constant(name, value.value) });
+      this.list.push({ name, type: this.code.constant(name, constant) });
       return new PyCode(name);
     }
     return this.expr(kwarg, value);

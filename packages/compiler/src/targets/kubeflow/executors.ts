@@ -132,6 +132,35 @@ export function shellExecutor(
   };
 }
 
+/** kfp's `_cpu_to_float`: cores, `m` suffix for millicores. */
+export function cpuToFloat(cpu: string): number {
+  return cpu.endsWith("m") ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+}
+
+/** kfp's `_memory_to_float`: GB (10^9 bytes), in the order kfp tests the suffixes. */
+const MEMORY_UNITS: readonly [string, number | null][] = [
+  ["E", 10 ** 18],
+  ["Ei", 2 ** 60],
+  ["P", 10 ** 15],
+  ["Pi", 2 ** 50],
+  ["T", 10 ** 12],
+  ["Ti", 2 ** 40],
+  ["G", null],
+  ["Gi", 2 ** 30],
+  ["M", 10 ** 6],
+  ["Mi", 2 ** 20],
+  ["K", 10 ** 3],
+  ["Ki", 2 ** 10],
+];
+export function memoryToFloat(memory: string): number {
+  for (const [suffix, factor] of MEMORY_UNITS) {
+    if (!memory.endsWith(suffix)) continue;
+    const n = Number(memory.slice(0, -suffix.length));
+    return factor === null ? n : (n * factor) / 10 ** 9;
+  }
+  return Number(memory) / 10 ** 9;
+}
+
 export function containerExecutor(task: ContainerTask, approximated: Approximated): ComponentBuild {
   const literal: { name: string; value: string }[] = [];
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -155,13 +184,30 @@ export function containerExecutor(task: ContainerTask, approximated: Approximate
     );
   }
   const r = task.resources;
+  // As kfp writes them: the strings, and for drivers older than those, the deprecated numbers
+  // (CPU in cores, memory in GB; kfp/compiler/compiler_utils.py _cpu_to_float, _memory_to_float).
   const resources: Record<string, unknown> = {
-    ...(r.cpuLimit !== null ? { resourceCpuLimit: r.cpuLimit } : {}),
-    ...(r.cpuRequest !== null ? { resourceCpuRequest: r.cpuRequest } : {}),
-    ...(r.memoryLimit !== null ? { resourceMemoryLimit: r.memoryLimit } : {}),
-    ...(r.memoryRequest !== null ? { resourceMemoryRequest: r.memoryRequest } : {}),
+    ...(r.cpuLimit !== null
+      ? { cpuLimit: cpuToFloat(r.cpuLimit), resourceCpuLimit: r.cpuLimit }
+      : {}),
+    ...(r.cpuRequest !== null
+      ? { cpuRequest: cpuToFloat(r.cpuRequest), resourceCpuRequest: r.cpuRequest }
+      : {}),
+    ...(r.memoryLimit !== null
+      ? { memoryLimit: memoryToFloat(r.memoryLimit), resourceMemoryLimit: r.memoryLimit }
+      : {}),
+    ...(r.memoryRequest !== null
+      ? { memoryRequest: memoryToFloat(r.memoryRequest), resourceMemoryRequest: r.memoryRequest }
+      : {}),
     ...(r.gpuLimit !== null
-      ? { accelerator: { resourceCount: String(r.gpuLimit), resourceType: "nvidia.com/gpu" } }
+      ? {
+          accelerator: {
+            count: String(r.gpuLimit),
+            resourceCount: String(r.gpuLimit),
+            resourceType: "nvidia.com/gpu",
+            type: "nvidia.com/gpu",
+          },
+        }
       : {}),
   };
   return {

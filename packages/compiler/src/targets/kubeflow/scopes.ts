@@ -6,6 +6,7 @@
  */
 import { effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
 import { Namer } from "./names.js";
+import { constantOf } from "./values.js";
 
 export type ScopeKind =
   | "root"
@@ -35,7 +36,7 @@ export interface Scope {
   readonly mapped?: Task;
   /** For groups: the IR group id. */
   readonly group?: string;
-  /** For loops over a literal list: the loop's number (kfp names the item after it). */
+  /** For loops over a literal list: the item's number (kfp names the item, then the loop). */
   readonly number?: number;
 }
 
@@ -162,8 +163,13 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
     }
     let home = parent;
     if (task.kind === "python" && task.map) {
+      // kfp's ParallelFor over a literal list numbers its item first, then the loop.
+      const item = Array.isArray(constantOf(task.map.over)) ? nextNumber() : null;
       const n = nextNumber();
-      home = scope("for-loop", namer.claim(`for-loop-${n}`), parent, { mapped: task, number: n });
+      home = scope("for-loop", namer.claim(`for-loop-${n}`), parent, {
+        mapped: task,
+        number: item ?? n,
+      });
       parent.children.push(home);
     }
     const node: TaskNode = { type: "task", task, key: namer.claim(task.id), parent: home };

@@ -24,6 +24,7 @@ import {
 import { containerExecutor, type KubeflowSettings, shellExecutor } from "./executors.js";
 import { k8sName } from "./names.js";
 import { ancestry, buildShape, childOf, type Node, type Scope, type TaskNode } from "./scopes.js";
+import { constantOf, pyJsonDumps } from "./values.js";
 
 export type ParameterType =
   | "STRING"
@@ -87,43 +88,6 @@ function literalType(value: unknown): ParameterType {
     return Number.isInteger(value) ? "NUMBER_INTEGER" : "NUMBER_DOUBLE";
   if (Array.isArray(value)) return "LIST";
   return "STRUCT";
-}
-
-/** A literal-only value as JSON, or undefined when it holds anything read at run time. */
-export function constantOf(value: Value): unknown {
-  switch (value.kind) {
-    case "literal":
-      return value.value;
-    case "list": {
-      const items = value.items.map(constantOf);
-      return items.includes(undefined) ? undefined : items;
-    }
-    case "object": {
-      const entries = Object.entries(value.entries).map(([k, v]) => [k, constantOf(v)] as const);
-      return entries.some(([, v]) => v === undefined) ? undefined : Object.fromEntries(entries);
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** Python's `json.dumps` text (kfp stores a literal loop list that way in `items.raw`). */
-export function pyJsonDumps(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`)
-      .join(", ")}}`;
-  }
-  if (typeof value === "string") {
-    // ensure_ascii: every non-ASCII code unit as \uXXXX, as Python writes it.
-    return JSON.stringify(value).replace(
-      /[\u007f-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
-  }
-  if (typeof value === "number" && Number.isInteger(value)) return String(value);
-  return JSON.stringify(value);
 }
 
 const CEL_OPS: Readonly<Record<Condition["op"], string>> = {
@@ -511,8 +475,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         parameters: Object.fromEntries(sorted(ports.keys()).map((k) => [k, ports.get(k)?.spec])),
       };
     }
-    if (n.type === "task") {
+    // kfp writes caching options on every PipelineTask, a sub-pipeline's (a group's) too.
+    if (n.type === "task" || n.kind === "group") {
       out.cachingOptions = settings.caching ? { enableCache: true } : {};
+    }
+    if (n.type === "task") {
       const o = effectiveOptions(ir, n.task);
       if (o.retries !== null && o.retries > 0) {
         const factor = o.retryExponentialBackoff ? o.retryExponentialBackoff : 1;
@@ -637,7 +604,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   };
   const pipelineConfig =
     settings.timeouts && ir.dagrunTimeout !== null
-      ? { activeDeadlineSeconds: String(ir.dagrunTimeout) }
+      ? { activeDeadlineSeconds: ir.dagrunTimeout } // an int32: a JSON number
       : null;
   if (!settings.timeouts && ir.dagrunTimeout !== null) {
     problems.push({
@@ -721,3 +688,4 @@ function definitions(
 }
 
 export type { Scalar };
+export { constantOf, pyJsonDumps };

@@ -1,0 +1,190 @@
+/**
+ * The Kubeflow target against the real kfp SDK (2.17.3 in .venv-kfp): every example and
+ * fixture passes the offline gate (strict proto parsing of the spec, its deployment config and
+ * the Kubernetes platform spec, the reference checker, CEL parsing, the SDK's loader); the
+ * generated Python components pass ruff; and the Python-only pipelines run end to end with
+ * kfp.local: the iris example (tracked in a real MLflow store) and a fixture with a fan-out,
+ * a fan-in, a branch into a group with a join, a short-circuit and the exit handler's alert.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { kubeflowTarget } from "../../packages/compiler/src/index.js";
+import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
+import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
+import { bin, ensureEngines, tempDir } from "./harness.js";
+
+const FIXTURES = join(ROOT, "test/fixtures");
+const FIXTURE_PIPELINES = ["kitchen-sink", "constructs", "runtime", "kfp-local"];
+
+let out = "";
+const files: string[] = [];
+
+async function compileFixture(name: string): Promise<string> {
+  const r = await lowerFile(join(FIXTURES, `pipelines/${name}.pipeline.ts`), FIXTURES);
+  const modules = readdirSync(join(FIXTURES, "tasks"))
+    .filter((f) => f.endsWith(".py"))
+    .sort()
+    .map((f) => ({
+      path: `tasks/${f}`,
+      content: readFileSync(join(FIXTURES, "tasks", f), "utf8"),
+    }));
+  const input = {
+    ir: r.ir,
+    hash: r.hash,
+    sourceFile: `pipelines/${name}.pipeline.ts`,
+    sourceMap: {},
+    pythonFiles: modules,
+    settings: { kubeflow: { timeouts: true } },
+  };
+  expect(
+    kubeflowTarget.validate(input).filter((d) => d.severity === "error"),
+    name,
+  ).toEqual([]);
+  const [file] = kubeflowTarget.emit(input);
+  if (!file) throw new Error(`${name}: nothing emitted`);
+  const path = join(out, file.path);
+  writeFileSync(path, file.content);
+  return path;
+}
+
+beforeAll(async () => {
+  ensureKfp();
+  ensureEngines();
+  out = tempDir("mlgen-kfp-");
+  for (const name of FIXTURE_PIPELINES) files.push(await compileFixture(name));
+  for (const e of EXAMPLES) {
+    const dir = join(ROOT, "examples", e.name, "kubeflow");
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) files.push(join(dir, f));
+  }
+}, 600_000);
+
+describe("the real kfp SDK", () => {
+  it("accepts every generated pipeline: proto parsing, references, CEL, the loader", async () => {
+    expect(files).toHaveLength(FIXTURE_PIPELINES.length + EXAMPLES.length);
+    const results = await checkKfp(files);
+    const failed = results.filter((r) => !r.ok);
+    expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
+    expect(results).toHaveLength(files.length);
+    console.log(`kfp gate: ${results.length} pipeline files accepted by kfp 2.17.3`);
+  });
+
+  it("the examples' Kubernetes platform spec carries their timeouts", () => {
+    const text = readFileSync(
+      join(ROOT, "examples/iris-quickstart/kubeflow/iris_quickstart.yaml"),
+      "utf8",
+    );
+    const [, platform] = parseAllDocuments(text).map((d) => d.toJS());
+    expect(platform.platforms.kubernetes.deploymentSpec.executors).toEqual({
+      "exec-prepare-data": { activeDeadlineSeconds: "3600" },
+      "exec-train-model": { activeDeadlineSeconds: "3600" },
+    });
+  });
+});
+
+describe("generated Python components", () => {
+  it("pass ruff (F, E9, and the import order kfp's executor needs nothing more of)", () => {
+    const dir = join(out, "components");
+    mkdirSync(dir, { recursive: true });
+    let n = 0;
+    for (const file of files) {
+      const [spec] = parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS());
+      for (const [label, ex] of Object.entries(spec.deploymentSpec.executors) as [
+        string,
+        { container: { command?: string[] } },
+      ][]) {
+        const command = ex.container.command ?? [];
+        const at = command.findIndex((c) => c.includes("kfp.dsl.executor_main"));
+        if (at < 0) continue;
+        const source = command[at + 1] as string;
+        writeFileSync(join(dir, `${n++}_${label.replace(/-/g, "_")}.py`), source);
+      }
+    }
+    expect(n).toBeGreaterThan(20);
+    const result = execFileSync(
+      bin("ruff"),
+      ["check", "--no-cache", "--isolated", "--select", "F,E9,I", "--line-length", "120", dir],
+      { encoding: "utf8" },
+    );
+    expect(result).toContain("All checks passed");
+    // And every one compiles under the image's Python.
+    execFileSync(KFP_PYTHON, ["-m", "compileall", "-q", dir], { encoding: "utf8" });
+  });
+});
+
+describe("kfp.local runs the Python-only pipelines", () => {
+  it("the iris example trains, returns typed outputs and tracks the run in MLflow", async () => {
+    const work = tempDir("mlgen-kfp-iris-");
+    const db = join(work, "mlflow.db");
+    process.env.MLFLOW_TRACKING_URI = `sqlite:///${db}`;
+    try {
+      const run = await runKfpLocal(
+        join(ROOT, "examples/iris-quickstart/kubeflow/iris_quickstart.yaml"),
+        { iris_data_dir: join(work, "data"), n_estimators: 20 },
+        { pipelineRoot: join(work, "root") },
+      );
+      expect(run.error, run.log.slice(-3000)).toBeUndefined();
+      expect(run.ok).toBe(true);
+      const byTask = Object.fromEntries(run.tasks.map((t) => [t.task, t]));
+      expect(byTask["prepare-data"]?.outputs).toEqual({
+        data_path: join(work, "data", "iris.csv"),
+        rows: 150,
+      });
+      const accuracy = byTask["train-model"]?.outputs.accuracy as number;
+      expect(accuracy).toBeGreaterThan(0.8);
+      expect(String(byTask["train-model"]?.outputs.model_uri)).toMatch(/^models:\//);
+    } finally {
+      delete process.env.MLFLOW_TRACKING_URI;
+    }
+    const tags = execFileSync(
+      KFP_PYTHON,
+      [
+        "-c",
+        "import json, mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); r = mlflow.search_runs(experiment_names=['iris-quickstart'], output_format='list')[0]; print(json.dumps({'name': r.info.run_name, 'tags': {k: v for k, v in r.data.tags.items() if k.startswith('kfp.')}, 'metrics': r.data.metrics}))",
+        `sqlite:///${db}`,
+      ],
+      { encoding: "utf8", env: { ...process.env, PYTHONWARNINGS: "ignore" } },
+    );
+    const tracked = JSON.parse(tags.trim().split("\n").pop() as string);
+    expect(tracked.name).toBe(tracked.tags["kfp.task_name"]);
+    expect(tracked.tags["kfp.task_name"]).toContain("train-model");
+    expect(tracked.tags["kfp.pipeline_job_name"]).toContain("iris-quickstart");
+    expect(tracked.metrics.accuracy).toBeGreaterThan(0.8);
+  });
+
+  it("a fan-out, fan-in, branch into a group, join, short-circuit and exit handler run as on Airflow", async () => {
+    const yaml = files.find((f) => f.endsWith("kfp_local.yaml")) as string;
+    const records = tempDir("mlgen-kfp-local-");
+    const read = (name: string) => JSON.parse(readFileSync(join(records, `${name}.json`), "utf8"));
+    process.env.KFP_LOCAL_OUT = records;
+    try {
+      const run = await runKfpLocal(yaml, { out_dir: records });
+      expect(run.error, run.log.slice(-3000)).toBeUndefined();
+      const doubles = run.tasks.filter((t) => t.task === "double");
+      expect(doubles.map((t) => t.outputs.doubled).sort()).toEqual([0.5, 1, 1.5]);
+      expect(read("best")).toEqual({ doubled: [0.5, 1, 1.5], best: 1.5 });
+      expect(read("deploy")).toBe(1.5); // the true side, inside the `ship` group
+      expect(existsSync(join(records, "hold.json"))).toBe(false);
+      expect(read("audit")).toBe("short-circuit let this through");
+      // The join ran after the side that ran (audit is independent of it and may come later).
+      const summary = read("summary") as string[];
+      expect(summary.filter((n) => n !== "audit")).toEqual(["best", "deploy", "scores"]);
+      expect(existsSync(join(records, "alert.json"))).toBe(false); // succeeded: no failure alert
+
+      const failed = tempDir("mlgen-kfp-local-fail-");
+      process.env.KFP_LOCAL_OUT = failed;
+      const bad = await runKfpLocal(yaml, { out_dir: failed, fail: true, audit: false });
+      expect(bad.ok).toBe(false);
+      expect(bad.error).toContain("scores");
+      // The exit handler ran the pipeline's onFailure callback with the final state.
+      expect(JSON.parse(readFileSync(join(failed, "alert.json"), "utf8"))).toEqual({
+        state: "FAILED",
+      });
+      expect(existsSync(join(failed, "audit.json"))).toBe(false);
+    } finally {
+      delete process.env.KFP_LOCAL_OUT;
+    }
+  });
+});

@@ -1,0 +1,51 @@
+"""kfp equivalent of test/fixtures/pipelines/kfp-eq-loops.pipeline.ts: dsl.ParallelFor over a
+task output with parallelism and a dsl.Collected fan-in (the loop body also reads another output
+of the listing task), and over a literal list."""
+
+from typing import NamedTuple
+
+from kfp import dsl
+
+BASE = "python:3.11-slim"
+
+
+@dsl.component(base_image=BASE)
+def list_shards() -> NamedTuple("Outputs", [("shards", list), ("factor", int)]):
+    return (["a", "b", "c"], 2)
+
+
+@dsl.component(base_image=BASE)
+def process(shard: str, factor: int) -> NamedTuple("Outputs", [("size", int)]):
+    return (len(shard) * factor,)
+
+
+@dsl.component(base_image=BASE)
+def total(sizes: list) -> NamedTuple("Outputs", [("total", int)]):
+    return (int(sum(sizes)),)
+
+
+@dsl.component(base_image=BASE)
+def square(n: int) -> NamedTuple("Outputs", [("sq", int)]):
+    return (n * n,)
+
+
+@dsl.component(base_image=BASE)
+def sum_squares(squares: list):
+    print(sum(squares))
+
+
+@dsl.pipeline(
+    name="kfp-eq-loops",
+    display_name="kfp_eq_loops",
+    description="Fan-out and fan-in, compared with kfp's compiler.",
+)
+def kfp_eq_loops():
+    shards = list_shards().set_display_name("list_shards")
+    with dsl.ParallelFor(shards.outputs["shards"], parallelism=2) as shard:
+        pr = process(shard=shard, factor=shards.outputs["factor"]).set_display_name(
+            "process"
+        )
+    total(sizes=dsl.Collected(pr.outputs["size"])).set_display_name("total")
+    with dsl.ParallelFor([1, 2, 3]) as n:
+        sq = square(n=n).set_display_name("square")
+    sum_squares(squares=dsl.Collected(sq.outputs["sq"])).set_display_name("sum_squares")
