@@ -118,6 +118,17 @@ describe("kfp.local runs the Python-only pipelines", () => {
   it("the iris example trains, returns typed outputs and tracks the run in MLflow", async () => {
     const work = tempDir("mlgen-kfp-iris-");
     const db = join(work, "mlflow.db");
+    // The experiment keeps its artifacts in the temp dir (a SQLite store would use ./mlruns).
+    execFileSync(
+      KFP_PYTHON,
+      [
+        "-c",
+        "import mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); mlflow.create_experiment('iris-quickstart', artifact_location=sys.argv[2])",
+        `sqlite:///${db}`,
+        `file://${join(work, "artifacts")}`,
+      ],
+      { encoding: "utf8", env: { ...process.env, PYTHONWARNINGS: "ignore" } },
+    );
     process.env.MLFLOW_TRACKING_URI = `sqlite:///${db}`;
     try {
       const run = await runKfpLocal(

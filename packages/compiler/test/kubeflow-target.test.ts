@@ -219,6 +219,27 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("an all_done task that reads an upstream output is a warning (kfp refuses it)", () => {
+    const ir = pipeline("cleanup", {}, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/kfp_local.py:scores",
+        outputs: { values: "list", count: "int" },
+      });
+      p.python("b", {
+        fn: "tasks/kfp_local.py:hold",
+        inputs: { best: a.out.count },
+        triggerRule: "all_done",
+      });
+      p.bash("c", { command: "echo done", triggerRule: "all_done" }).after(a);
+    }).ir;
+    const found = kubeflowTarget
+      .validate(lowered(ir))
+      .map((d) => `${d.severity} ${d.task}: ${d.message}`);
+    expect(found).toEqual([
+      "warning b: trigger rule all_done of 'b' is approximated for Kubeflow Pipelines: it reads outputs of 'a', which do not exist when that task failed, so on Kubeflow it fails instead of running",
+    ]);
+  });
+
   it("timeouts go to the Kubernetes platform spec when enabled", async () => {
     const base = await input("kfp-local");
     const ir = pipeline(

@@ -9,8 +9,10 @@ import {
   effectiveOptions,
   type OutputType,
   type Pipeline,
+  refsIn,
   type Scalar,
   type Task,
+  taskValues,
   type Value,
 } from "@mlgen/core";
 import { celString } from "../../escape/yaml.js";
@@ -495,6 +497,19 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       if (rule !== null && rule !== "all_success" && !isJoinAfterCondition(ir, n.task)) {
         if (rule === "all_done") {
           out.triggerPolicy = { strategy: "ALL_UPSTREAM_TASKS_COMPLETED" };
+          const reads = [
+            ...new Set(taskValues(n.task).flatMap(([, v]) => refsIn(v).map((r) => r.task))),
+          ];
+          if (reads.length > 0) {
+            // kfp's compiler refuses this; the backend fails the task when an input never came.
+            problems.push({
+              task: n.task.id,
+              what: `trigger rule all_done of '${n.task.id}'`,
+              reason: `it reads outputs of ${reads.map((r) => `'${r}'`).join(", ")}, which do not exist when that task failed, so on Kubeflow it fails instead of running`,
+              hint: "read no upstream output in an all_done task (e.g. clean-up), or use all_success",
+              level: "warning",
+            });
+          }
         } else {
           problems.push({
             task: n.task.id,
