@@ -1,19 +1,56 @@
+import { randomUUID } from "node:crypto";
 import { relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type SourceLocation, withNativeStackTrace } from "@mlgen/core";
 
-/** Imports a TypeScript (or JavaScript) module directly: users run no build step. */
-export async function importModule(file: string): Promise<Record<string, unknown>> {
+export type ModuleLoader = (file: string) => Promise<Record<string, unknown>>;
+
+let registered = false;
+
+/**
+ * A loader for the user's TypeScript (or JavaScript) modules: users run no build step.
+ *
+ * The first loader in a process registers tsx for the whole process: nothing of the user's is
+ * loaded yet, so nothing can be stale, and the user's modules share mlgen's own instances of
+ * `@mlgen/dsl`, `@mlgen/core` and zod (loaded by Node before tsx is registered). Every later
+ * loader (a second command in the same process: tests, API callers) gets a tsx namespace of
+ * its own, so changed files are loaded afresh, at the price of loading what they import again.
+ * One loader serves all the modules of a command: each registration adds a hook layer that
+ * every later module load goes through.
+ */
+export async function createModuleLoader(): Promise<ModuleLoader> {
   // tsx inlines source maps; with them on, stack traces (and so diagnostics) point at .ts lines.
   process.setSourceMapsEnabled(true);
-  const { tsImport } = await import("tsx/esm/api");
-  const ns = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
-  // In a package without "type": "module", tsx loads the file as CommonJS: the ESM exports
-  // then sit on `module.exports`, marked `__esModule`, under the namespace's `default`.
-  const cjs = ns.default as { __esModule?: unknown } | undefined;
-  if (cjs && typeof cjs === "object" && cjs.__esModule === true)
-    return cjs as Record<string, unknown>;
-  return ns;
+  const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
+  let load: (url: string) => Promise<unknown>;
+  // Under vitest, import() goes through vite's module runner rather than Node's loader and tsx:
+  // tests get a namespace every time.
+  if (!registered && !process.env.VITEST) {
+    registered = true;
+    cjs.register();
+    esm.register();
+    load = (url) => import(url);
+  } else {
+    const namespace = randomUUID();
+    // As tsImport does: the CommonJS hooks too, for a project without "type": "module".
+    cjs.register({ namespace });
+    const api = esm.register({ namespace });
+    load = (url) => api.import(url, import.meta.url);
+  }
+  return async (file) => {
+    const ns = (await load(pathToFileURL(file).href)) as Record<string, unknown>;
+    // In a package without "type": "module", tsx loads the file as CommonJS: the ESM exports
+    // then sit on `module.exports`, marked `__esModule`, under the namespace's `default`.
+    const cjsExports = ns.default as { __esModule?: unknown } | undefined;
+    if (cjsExports && typeof cjsExports === "object" && cjsExports.__esModule === true)
+      return cjsExports as Record<string, unknown>;
+    return ns;
+  };
+}
+
+/** Imports one TypeScript (or JavaScript) module with a loader of its own. */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  return (await createModuleLoader())(file);
 }
 
 /** The first stack frame inside `file`, to point a load error at the user's line. */

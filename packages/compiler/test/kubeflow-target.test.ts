@@ -159,15 +159,68 @@ describe("kubeflow target", () => {
     );
   });
 
-  it("YAML and comments keep any string exactly (fuzzed)", () => {
+  it("YAML scalars read back exactly as YAML 1.1 (PyYAML, kfp) and 1.2 (fuzzed)", () => {
+    const tricky = fc.constantFrom(
+      "2025-01-01",
+      "yes",
+      "on",
+      "No",
+      "~",
+      "=",
+      "<<",
+      "0o17",
+      "1_000",
+      "0x1F",
+      "1:20",
+      "+1",
+      "-.inf",
+      ".NaN",
+      "null",
+      "Y",
+      "- a",
+      "? x",
+      "!x",
+      "&a",
+      "*a",
+      "%x",
+      "@x",
+      "`x",
+      "#c",
+      "a #b",
+      "a: b",
+      "---",
+      "...",
+      " lead",
+      "trail ",
+      "",
+      "'q",
+      "tab\tx",
+      "\u0085x",
+      "\ufeffx",
+      "multi\nline",
+      "multi\nline\n",
+      "a\n\n",
+      "  \n",
+      "\n  x",
+      "x\n \ny",
+      "\ud800",
+      "\udc00x",
+      "😀\n",
+    );
+    const text = fc.oneof(tricky, fc.string({ unit: "grapheme" }), fc.string({ unit: "binary" }));
+    const check = (v: unknown) => {
+      const out = yamlDocuments([v], []);
+      for (const version of ["1.1", "1.2"] as const) {
+        const [doc] = parseAllDocuments(out, { version }).map((d) => d.toJS());
+        expect(doc, `${version}: ${out}`).toEqual(v);
+      }
+    };
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme" }), fc.string(), (s, t) => {
-        const text = yamlDocuments([{ s, list: [s, t], [t || "k"]: s }], [s]);
-        const [doc] = parse(text);
-        expect(doc).toEqual({ s, list: [s, t], [t || "k"]: s });
-        expect(yamlComment(s)).not.toMatch(/[\n\r\u2028\u2029]/);
+      fc.property(text, text, fc.double({ noNaN: true }), fc.integer(), (s, t, x, n) => {
+        check({ s, list: [s, t, x, n, true, null], [t || "k"]: { [s || "j"]: [t] } });
+        expect(yamlComment(s)).not.toMatch(/[\n\r\u2028\u2029\u0085]/);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
   });
 

@@ -1,32 +1,157 @@
 /**
- * The one place where text becomes YAML (and the CEL string literals inside it). Documents
- * are serialized by the `yaml` library, which picks a safe scalar style for every string;
- * comments go through `yamlComment`, which keeps each one on its line.
+ * The one place where text becomes YAML (and the CEL string literals inside it).
+ *
+ * The readers are PyYAML (the kfp SDK, a YAML 1.1 parser) and the KFP backend's Go parser, so
+ * every scalar is written in a style both read back exactly: plain only for identifier-like
+ * text that no YAML 1.1 resolver turns into a bool, null, number or date; a `|` block for
+ * multi-line text without characters that YAML treats as line breaks; otherwise a
+ * double-quoted scalar with every control and line-breaking character escaped. Documents are
+ * JSON-shaped data (maps, lists, strings, numbers, booleans, null) with keys sorted, as kfp
+ * writes them. Property tests check the output against PyYAML and the `yaml` library.
  */
-import { stringify } from "yaml";
 
 /** `docs` as a YAML stream with sorted keys (as kfp writes them), after the comment lines. */
 export function yamlDocuments(docs: readonly unknown[], comments: readonly string[]): string {
   const head = comments.map((c) => `${yamlComment(c)}\n`).join("");
-  const body = docs
-    .map((doc) =>
-      stringify(doc, {
-        sortMapEntries: true,
-        lineWidth: 0,
-        minContentWidth: 0,
-        aliasDuplicateObjects: false,
-        blockQuote: "literal",
-      }),
-    )
-    .join("---\n");
-  return head + body;
+  return head + docs.map((doc) => block(doc, "")).join("---\n");
 }
 
 /** A `# ...` comment line whose text cannot end the comment or start a new line. */
 export function yamlComment(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]+/g, " ").trimEnd();
+  const flat = text.replace(LINE_BREAKING, " ").trimEnd();
   return flat === "" ? "#" : `# ${flat}`;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]+/g;
+/** What may not appear raw in a block scalar: controls but tab and newline, YAML 1.1 line
+ * breaks (NEL, LS, PS), BOM, lone surrogates. */
+const NOT_IN_BLOCK =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Plain in every YAML 1.1 and 1.2 schema: starts with a letter or `_`, then `[A-Za-z0-9_./-]`. */
+const PLAIN = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+/** YAML 1.1 booleans and nulls that PLAIN would let through. */
+const KEYWORD = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
+
+/** A scalar that reads back as exactly `value` in PyYAML and in YAML 1.2 parsers. */
+export function yamlScalar(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") return yamlNumber(value);
+  if (typeof value !== "string") throw new TypeError(`not a YAML scalar: ${typeof value}`);
+  if (PLAIN.test(value) && !KEYWORD.test(value)) return value;
+  return quoted(value);
+}
+
+function yamlNumber(n: number): string {
+  if (Number.isNaN(n)) return ".nan";
+  if (!Number.isFinite(n)) return n > 0 ? ".inf" : "-.inf";
+  if (Object.is(n, -0)) return "-0.0";
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
+  // PyYAML's float needs a dot: 1e+21 would read as a string.
+  const text = String(n);
+  return text.includes(".") ? text : text.replace(/e/, ".0e");
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  "\\": "\\\\",
+  '"': '\\"',
+  "\n": "\\n",
+  "\t": "\\t",
+  "\r": "\\r",
+};
+
+function quoted(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i] as string;
+    const code = s.charCodeAt(i);
+    const named = ESCAPES[ch];
+    if (named) {
+      out += named;
+    } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += s.slice(i, i + 2);
+        i++;
+      } else out += `\\u${code.toString(16).padStart(4, "0")}`;
+    } else if (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      code === 0xfeff ||
+      (code >= 0xd800 && code <= 0xdfff)
+    ) {
+      out +=
+        code <= 0xff
+          ? `\\x${code.toString(16).padStart(2, "0")}`
+          : `\\u${code.toString(16).padStart(4, "0")}`;
+    } else {
+      out += ch;
+    }
+  }
+  return `${out}"`;
+}
+
+/** Multi-line text as a `|` block when it reads back exactly, else null. */
+function literalBlock(s: string, indent: string): string | null {
+  if (!s.includes("\n") || NOT_IN_BLOCK.test(s)) return null;
+  const lines = s.split("\n");
+  // Indentation is detected from the first non-empty line: it must not start with a space.
+  const first = lines.find((l) => l !== "");
+  if (first === undefined || first.startsWith(" ")) return null;
+  // A line of spaces only would be read as (part of) the indentation.
+  if (lines.some((l) => l !== "" && l.trim() === "")) return null;
+  let body = s;
+  let chomp: string;
+  if (!s.endsWith("\n")) chomp = "-";
+  else if (s.endsWith("\n\n")) chomp = "+";
+  else {
+    chomp = "";
+    body = s.slice(0, -1);
+  }
+  if (chomp === "+") body = s.slice(0, -1);
+  const inner = `${indent}  `;
+  return `|${chomp}\n${body
+    .split("\n")
+    .map((l) => (l === "" ? "" : `${inner}${l}`))
+    .join("\n")}`;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+const keysOf = (m: Record<string, unknown>) =>
+  Object.keys(m)
+    .filter((k) => m[k] !== undefined)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+const isEmpty = (v: unknown) =>
+  Array.isArray(v) ? v.length === 0 : isMap(v) && keysOf(v).length === 0;
+
+/** A value in block style at `indent`, ending with a newline. */
+function block(value: unknown, indent: string): string {
+  if (isEmpty(value)) return `${indent}${Array.isArray(value) ? "[]" : "{}"}\n`;
+  if (Array.isArray(value)) return value.map((item) => entry(`${indent}-`, item, indent)).join("");
+  if (isMap(value)) {
+    return keysOf(value)
+      .map((k) => entry(`${indent}${yamlScalar(k)}:`, value[k], indent))
+      .join("");
+  }
+  return `${indent}${yamlScalar(value)}\n`;
+}
+
+/** `lead` (`key:` or `-`) followed by its value: inline when scalar or empty, else nested. */
+function entry(lead: string, value: unknown, indent: string): string {
+  if (isEmpty(value)) return `${lead} ${Array.isArray(value) ? "[]" : "{}"}\n`;
+  if (Array.isArray(value) || isMap(value)) return `${lead}\n${block(value, `${indent}  `)}`;
+  if (typeof value === "string") {
+    const literal = literalBlock(value, indent);
+    if (literal !== null) return `${lead} ${literal}\n`;
+  }
+  return `${lead} ${yamlScalar(value)}\n`;
 }
 
 const CEL_ESCAPES: Readonly<Record<string, string>> = {

@@ -82,11 +82,15 @@ export function childOf(scope: Scope, node: Node): Node | undefined {
   return undefined;
 }
 
-function move(node: Node, to: Scope): void {
-  const from = node.parent;
-  if (from) from.children = from.children.filter((c) => c !== node);
-  to.children.push(node);
-  node.parent = to;
+/** Moves the children of `from` that are in `nodes` to `to`, keeping their order: one pass. */
+function moveAll(from: Scope, nodes: ReadonlySet<Node>, to: Scope): void {
+  const moving = from.children.filter((c) => nodes.has(c));
+  if (moving.length === 0) return;
+  from.children = from.children.filter((c) => !nodes.has(c));
+  for (const node of moving) {
+    to.children.push(node);
+    node.parent = to;
+  }
 }
 
 /** Trigger rules under which a task still runs when an upstream branch side was skipped. */
@@ -178,32 +182,52 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
     leaves.push(node);
   }
 
-  const upstreamOf = new Map(ir.tasks.map((t) => [t.id, t.upstream] as const));
+  const taskById = new Map(ir.tasks.map((t) => [t.id, t] as const));
+  /** nodeOf inverted: the IR task a node stands for (a leaf, or a condition's header scope). */
+  const idOf = new Map<Node, string>();
+  for (const [id, n] of nodeOf) idOf.set(n, id);
   /** The IR tasks under a node: the task itself, or every task whose node lies inside. */
-  const tasksUnder = (node: Node): string[] =>
-    [...nodeOf.entries()].filter(([, n]) => ancestry(n).includes(node)).map(([id]) => id);
-  /** The units of `s` (its children) that `unit` waits for, seen from inside `s`. */
+  const tasksUnder = (node: Node): string[] => {
+    const out: string[] = [];
+    const visit = (n: Node): void => {
+      const id = idOf.get(n);
+      if (id !== undefined) out.push(id);
+      if (n.type === "scope") for (const c of n.children) visit(c);
+    };
+    visit(node);
+    return out;
+  };
+  /**
+   * The units of `s` (its children) that `unit` waits for, seen from inside `s`. Memoized per
+   * scope: the tree does not change while one condition's units are being collected.
+   */
+  let memo: { scope: Scope; ups: Map<Node, Set<Node>> } | null = null;
   const upstreamUnits = (s: Scope, unit: Node): Set<Node> => {
+    if (memo?.scope !== s) memo = { scope: s, ups: new Map() };
+    const known = memo.ups.get(unit);
+    if (known) return known;
     const inside = new Set(tasksUnder(unit));
     const out = new Set<Node>();
     for (const id of inside) {
-      for (const u of upstreamOf.get(id) ?? []) {
+      for (const u of taskById.get(id)?.upstream ?? []) {
         if (inside.has(u)) continue;
         const n = nodeOf.get(u);
         const c = n && childOf(s, n);
         if (c) out.add(c);
       }
     }
+    memo.ups.set(unit, out);
     return out;
   };
   const runsAfterSkip = (unit: Node): boolean =>
     tasksUnder(unit).some((id) => {
-      const t = ir.tasks.find((x) => x.id === id);
+      const t = taskById.get(id);
       const rule = t ? effectiveOptions(ir, t).triggerRule : null;
       return rule !== null && JOIN_RULES.has(rule);
     });
 
   for (const task of conditional) {
+    memo = null; // the previous condition moved units
     const header = nodeOf.get(task.id) as Scope;
     const s = header.parent as Scope;
     const units = () => s.children.filter((c) => c !== header);
@@ -221,7 +245,7 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
           }
         }
       }
-      for (const u of s.children.filter((c) => side.has(c))) move(u, header);
+      moveAll(s, side, header);
       continue;
     }
     if (task.kind !== "branch") continue;
@@ -261,7 +285,8 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       }
     }
     sides.forEach((side, i) => {
-      for (const u of s.children.filter((c) => members[i]?.has(c))) move(u, side as Scope);
+      const m = members[i];
+      if (m) moveAll(s, m, side as Scope);
     });
   }
   return { root, nodeOf, leaves, problems, exit };

@@ -13,6 +13,7 @@ import {
   type Scalar,
   type Task,
   taskValues,
+  topologicalOrder,
   type Value,
 } from "@mlgen/core";
 import { celString } from "../../escape/yaml.js";
@@ -464,6 +465,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
   }
 
+  const isJoinAfterCondition = joinsAfterCondition(ir);
   const taskSpec = (n: Node): Record<string, unknown> => {
     const out: Record<string, unknown> = {
       componentRef: { name: `comp-${n.key}` },
@@ -494,7 +496,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         };
       }
       const rule = o.triggerRule;
-      if (rule !== null && rule !== "all_success" && !isJoinAfterCondition(ir, n.task)) {
+      if (rule !== null && rule !== "all_success" && !isJoinAfterCondition(n.task)) {
         if (rule === "all_done") {
           out.triggerPolicy = { strategy: "ALL_UPSTREAM_TASKS_COMPLETED" };
           const reads = [
@@ -646,25 +648,27 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
 }
 
 /** Joins after a branch need no policy: they wait on the condition's wrapper, which always ends. */
-function isJoinAfterCondition(ir: Pipeline, task: Task): boolean {
-  const rule = effectiveOptions(ir, task).triggerRule;
-  if (rule !== "none_failed_min_one_success") return false;
-  return task.upstream.some((u) => {
-    const t = ir.tasks.find((x) => x.id === u);
-    return t !== undefined && (t.kind === "branch" || hasBranchUpstream(ir, t, new Set()));
-  });
-}
-
-function hasBranchUpstream(ir: Pipeline, task: Task, seen: Set<string>): boolean {
-  for (const u of task.upstream) {
-    if (seen.has(u)) continue;
-    seen.add(u);
-    const t = ir.tasks.find((x) => x.id === u);
-    if (!t) continue;
-    if (t.kind === "branch" || t.kind === "short_circuit" || hasBranchUpstream(ir, t, seen))
-      return true;
+function joinsAfterCondition(ir: Pipeline): (task: Task) => boolean {
+  const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
+  // Tasks with a branch or short-circuit anywhere upstream, in one pass in topological order
+  // (every upstream task is settled before its dependents).
+  const { order } = topologicalOrder([...byId.keys()], (id) => byId.get(id)?.upstream ?? []);
+  const afterCondition = new Set<string>();
+  for (const id of order ?? []) {
+    const t = byId.get(id) as Task;
+    const hit = t.upstream.some((u) => {
+      const up = byId.get(u);
+      return (
+        up !== undefined &&
+        (up.kind === "branch" || up.kind === "short_circuit" || afterCondition.has(u))
+      );
+    });
+    if (hit) afterCondition.add(t.id);
   }
-  return false;
+  return (task) => {
+    if (effectiveOptions(ir, task).triggerRule !== "none_failed_min_one_success") return false;
+    return task.upstream.some((u) => byId.get(u)?.kind === "branch" || afterCondition.has(u));
+  };
 }
 
 /** The pipeline name KFP requires (`^[a-z0-9][a-z0-9-]{0,127}$`). */
