@@ -34,6 +34,8 @@ function needsEscape(code: number): boolean {
     code === 0x2028 ||
     code === 0x2029 ||
     code === 0xfeff ||
+    code === 0xfffe ||
+    code === 0xffff ||
     (code >= 0xd800 && code <= 0xdfff)
   );
 }

@@ -23,12 +23,12 @@ export function yamlComment(text: string): string {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]+/g;
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]+/g;
 /** What may not appear raw in a block scalar: controls but tab and newline, YAML 1.1 line
  * breaks (NEL, LS, PS), BOM, lone surrogates. */
 const NOT_IN_BLOCK =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Plain in every YAML 1.1 and 1.2 schema: starts with a letter or `_`, then `[A-Za-z0-9_./-]`. */
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 /** YAML 1.1 booleans and nulls that PLAIN would let through. */
@@ -82,6 +82,8 @@ function quoted(s: string): string {
       code === 0x2028 ||
       code === 0x2029 ||
       code === 0xfeff ||
+      code === 0xfffe ||
+      code === 0xffff ||
       (code >= 0xd800 && code <= 0xdfff)
     ) {
       out +=
@@ -137,7 +139,12 @@ function block(value: unknown, indent: string): string {
   if (Array.isArray(value)) return value.map((item) => entry(`${indent}-`, item, indent)).join("");
   if (isMap(value)) {
     return keysOf(value)
-      .map((k) => entry(`${indent}${yamlScalar(k)}:`, value[k], indent))
+      .map((k) => {
+        const key = yamlScalar(k);
+        // YAML caps implicit keys at 1024 characters: longer ones take the explicit form.
+        const lead = key.length > 1000 ? `${indent}? ${key}\n${indent}:` : `${indent}${key}:`;
+        return entry(lead, value[k], indent);
+      })
       .join("");
   }
   return `${indent}${yamlScalar(value)}\n`;

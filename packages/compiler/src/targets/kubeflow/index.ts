@@ -55,6 +55,28 @@ export function renderPipelineSpec(input: TargetInput): string {
   return yamlDocuments(platform ? [spec, platform] : [spec], header);
 }
 
+/** A lone UTF-16 surrogate: a JS string may hold one, a protobuf string (UTF-8) cannot. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path of the first string (or key) in `value` that is not well-formed UTF-16. */
+function illFormed(value: unknown, path: string): string | null {
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = illFormed(value[i], `${path}[${i}]`);
+      if (at !== null) return at;
+    }
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const step = `${path}.${JSON.stringify(k)}`;
+      if (LONE_SURROGATE.test(k)) return step;
+      const at = illFormed(v, step);
+      if (at !== null) return at;
+    }
+  }
+  return null;
+}
+
 export const kubeflowTarget: Target = {
   name: "kubeflow",
   validate(input) {
@@ -70,6 +92,23 @@ export const kubeflowTarget: Target = {
         p.level === "error"
           ? diagnostic("MLG3001", args, place)
           : diagnostic("MLG3002", args, place),
+      );
+    }
+    const { spec, platform } = build(input);
+    const bad = illFormed(platform ? [spec, platform] : [spec], "");
+    if (bad !== null) {
+      out.push(
+        diagnostic(
+          "MLG3001",
+          {
+            what: `the text at ${bad}`,
+            target: "Kubeflow Pipelines",
+            reason:
+              "it holds an unpaired UTF-16 surrogate, and a PipelineSpec is a protobuf, whose strings are UTF-8",
+            hint: "remove the unpaired surrogate (\\ud800-\\udfff) from the string",
+          },
+          { pipeline: input.ir.id, location: input.sourceMap.pipeline },
+        ),
       );
     }
     return out;

@@ -275,11 +275,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const sourceOf = (v: Value): Source | null => {
     if (v.kind === "ref") return { kind: "output", task: v.task, output: v.output };
     if (v.kind === "param") {
-      const p = ir.params[v.name];
+      const p = Object.hasOwn(ir.params, v.name) ? ir.params[v.name] : undefined;
       return { kind: "param", name: v.name, type: p ? PARAM_TYPES[p.type] : "STRING" };
     }
     if (v.kind === "variable") {
-      if (ir.params[v.name]) {
+      if (Object.hasOwn(ir.params, v.name)) {
         problems.push({
           what: `variable('${v.name}')`,
           reason: `Variables become pipeline parameters on Kubeflow, and a param named '${v.name}' exists`,
