@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { lintPythonSource, RULE_IDS } from "../src/index.js";
+import { lintPythonSource } from "../src/lint.js";
+import { RULE_IDS } from "../src/rules/index.js";
 
 const HEAD = `import pendulum
 from datetime import timedelta
@@ -133,6 +134,105 @@ ${dag(`    with TaskGroup("prep"):
       want: [],
     },
   ],
+  [
+    'pushes and pulls through context["ti"] and kwargs["ti"] are seen',
+    {
+      rule: "missing-xcom-key",
+      body: `def produce(**kwargs):
+    kwargs["ti"].xcom_push(key="path", value="s3://b/x")
+
+def consume(**context):
+    context["ti"].xcom_pull(task_ids="produce", key="path")
+    context["ti"].xcom_pull(task_ids="produce", key="paths")
+
+${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> PythonOperator(task_id="consume", python_callable=consume)
+`)}`,
+      want: ["6:5"],
+    },
+  ],
+  [
+    "a @task annotated -> dict[...] pushes its keys (as multiple_outputs=True); dict | None does not",
+    {
+      rule: "missing-xcom-key",
+      body: `@task
+def stats() -> dict[str, float]:
+    return {"auc": 0.9}
+
+@task
+def maybe() -> dict | None:
+    return {"auc": 0.9}
+
+@task
+def plain():
+    return {"auc": 0.9}
+
+@task
+def typed() -> Metrics:
+    return {"auc": 0.9}
+
+@task
+def report(ti=None):
+    ti.xcom_pull(task_ids="stats", key="auc")
+    ti.xcom_pull(task_ids="maybe", key="auc")
+    ti.xcom_pull(task_ids="plain", key="auc")
+    ti.xcom_pull(task_ids="typed", key="auc")
+
+${dag(`    [stats(), maybe(), plain(), typed()] >> report()
+`)}`,
+      want: ["20:5", "21:5"],
+    },
+  ],
+  [
+    "a template bound to a module-level name is read where the name is used",
+    {
+      rule: "missing-xcom-key",
+      body: `CMD = (
+    "publish {{ ti.xcom_pull(task_ids='a', key='pth') }}"
+)
+${dag(`    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command=CMD)
+    a >> b
+`)}`,
+      want: ["2:17"],
+    },
+  ],
+  [
+    "tasks in a group with a computed id have computed ids: a pull naming one is not judged",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    for t in ["a", "b"]:
+        with TaskGroup(f"load_{t}"):
+            BashOperator(task_id="copy", bash_command="echo")
+    BashOperator(task_id="x", bash_command="{{ ti.xcom_pull(task_ids='load_a.copy') }}")
+`),
+      want: [],
+    },
+  ],
+  [
+    "an edge Label between tasks, and task outputs passed to a @task_group call, are edges",
+    {
+      rule: "missing-xcom-key",
+      body: `@task
+def build(ti=None):
+    ti.xcom_push(key="rows", value=1)
+
+@task_group
+def publish(uris):
+    @task
+    def announce(ti=None):
+        ti.xcom_pull(task_ids="build", key="rows")
+        ti.xcom_pull(task_ids="start")
+
+    announce()
+
+${dag(`    start = BashOperator(task_id="start", bash_command="echo")
+    built = build()
+    start >> Label("weekly refresh") >> built
+    publish(built)
+`)}`,
+      want: [],
+    },
+  ],
   // hardcoded-path
   [
     "local paths in operator arguments, env dicts and task code",
@@ -148,6 +248,19 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     train()
 `)}`,
       want: ["3:11", "6:52", "6:84"],
+    },
+  ],
+  [
+    "a docstring that mentions a path is not a path in use",
+    {
+      rule: "hardcoded-path",
+      body: `def load(ds):
+    """Reads the day's file from the lake, never from /tmp or /data on the worker."""
+    open(f"/data/raw/{ds}.csv")
+
+${dag(`    PythonOperator(task_id="load", python_callable=load)
+`)}`,
+      want: ["3:12"],
     },
   ],
   // missing-timeout
@@ -175,6 +288,33 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
       want: [],
     },
   ],
+  [
+    ".override() arguments count, and .override().partial().expand() is one task",
+    {
+      rule: "missing-timeout",
+      body: `@task
+def train(config, data):
+    return config
+
+with DAG("d", schedule=None, default_args={"retries": 1}):
+    train.override(task_id="baseline", execution_timeout=timedelta(hours=1))(config={}, data=1)
+    train.override(execution_timeout=timedelta(hours=2)).partial(data=1).expand(config=[{}, {}])
+    train(config={}, data=2)
+`,
+      want: ["8:5"],
+    },
+  ],
+  [
+    "an EmptyOperator runs nothing, so it needs no timeout",
+    {
+      rule: "missing-timeout",
+      body: `with DAG("d", schedule=None, default_args={"retries": 1}):
+    start = EmptyOperator(task_id="start")
+    start >> BashOperator(task_id="a", bash_command="echo")
+`,
+      want: ["3:14"],
+    },
+  ],
   // missing-retries
   [
     "retries from the task or default_args; explicit 0 is a choice",
@@ -185,6 +325,18 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     BashOperator(task_id="b", bash_command="echo", retries=0)
 `,
       want: ["2:5"],
+    },
+  ],
+  [
+    "a classic Operator.partial().expand() is a task; an EmptyOperator needs no retries",
+    {
+      rule: "missing-retries",
+      body: `with DAG("d", schedule=None, default_args={"execution_timeout": timedelta(hours=1)}):
+    EmptyOperator(task_id="start")
+    BashOperator.partial(task_id="each").expand(bash_command=["echo 1", "echo 2"])
+    BashOperator.partial(task_id="each_safe", retries=2).expand(bash_command=["echo 1"])
+`,
+      want: ["3:5"],
     },
   ],
   // sensor-poke-mode
@@ -214,6 +366,16 @@ with DAG("mailed", schedule=None, default_args={"email": ["ml@x.io"]}):
       want: ["1:6"],
     },
   ],
+  [
+    "on_failure_callback=None on the DAG alerts no one",
+    {
+      rule: "no-failure-alert",
+      body: `with DAG("d", schedule=None, on_failure_callback=None, default_args={"retries": 1}):
+    BashOperator(task_id="a", bash_command="echo")
+`,
+      want: ["1:6"],
+    },
+  ],
   // unused-output
   [
     "an explicitly pushed key nobody pulls",
@@ -231,6 +393,39 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> PythonO
       want: ["3:5"],
     },
   ],
+  [
+    'pulls through context["ti"] and in a module-level template are reads',
+    {
+      rule: "unused-output",
+      body: `TEMPLATE = "{{ ti.xcom_pull(task_ids='produce', key='rows') }}"
+
+def produce(**context):
+    context["ti"].xcom_push(key="path", value=1)
+    context["ti"].xcom_push(key="rows", value=1)
+    context["ti"].xcom_push(key="debug", value=1)
+
+def consume(**kwargs):
+    kwargs["ti"].xcom_pull(task_ids="produce", key="path")
+
+${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
+    p >> PythonOperator(task_id="consume", python_callable=consume)
+    p >> BashOperator(task_id="report", bash_command=TEMPLATE)
+`)}`,
+      want: ["6:5"],
+    },
+  ],
+  [
+    'a template file (sql="merge.sql") may pull any key, so the check holds back',
+    {
+      rule: "unused-output",
+      body: `def produce(ti):
+    ti.xcom_push(key="batch_id", value=1)
+
+${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> SQLExecuteQueryOperator(task_id="merge", sql="merge.sql")
+`)}`,
+      want: [],
+    },
+  ],
   // train-without-validation
   [
     "a training task with no validation upstream",
@@ -242,6 +437,25 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> PythonO
     BashOperator(task_id="constraint_check", bash_command="echo")
 `),
       want: ["2:5"],
+    },
+  ],
+  [
+    "training words also name data and preprocessing; operators tell training and checks apart",
+    {
+      rule: "train-without-validation",
+      body: dag(`    BashOperator(task_id="build_training_set", bash_command="echo")
+    BashOperator(task_id="train_test_split", bash_command="echo")
+    BashOperator(task_id="fit_scaler", bash_command="echo")
+    TriggerDagRunOperator(task_id="trigger_retraining", trigger_dag_id="train")
+    ExternalTaskSensor(task_id="wait_for_training", external_dag_id="train")
+    SageMakerTrainingOperator(task_id="deepar", config={})
+    BashOperator(task_id="finetune_bert", bash_command="echo")
+    c = SQLColumnCheckOperator(task_id="orders_columns", table="t", column_mapping={})
+    c >> BashOperator(task_id="fit_model", bash_command="echo")
+    ckpt = BashOperator(task_id="load_checkpoint", bash_command="echo")
+    ckpt >> BashOperator(task_id="resume_training", bash_command="echo")
+`),
+      want: ["7:5", "8:5", "12:13"],
     },
   ],
   // top-level-code
@@ -265,6 +479,28 @@ ${dag(`    BashOperator(task_id="a", bash_command=Variable.get("cmd"))
       want: ["1:1", "6:10", "13:44"],
     },
   ],
+  [
+    "the body of a @dag function runs at parse time; a query on a hook built inline is a query",
+    {
+      rule: "top-level-code",
+      body: `@dag(schedule=None, default_args=default_args)
+def pipeline():
+    bucket = Variable.get("bucket")
+    import pandas
+
+    @task
+    def load():
+        import numpy
+        return Variable.get("x")
+
+    load()
+
+pipeline()
+TABLES = PostgresHook(postgres_conn_id="cfg").get_records("select 1")
+`,
+      want: ["3:14", "4:5", "14:10"],
+    },
+  ],
   // airflow3-removed
   [
     "schedule_interval, sla, removed imports and template variables",
@@ -277,6 +513,26 @@ with DAG("d", schedule_interval="@daily"):
     BashOperator(task_id="a", bash_command="echo {{ execution_date }} {{ ds }}", sla=timedelta(hours=1))
 `,
       want: ["1:1", "2:1", "3:15", "4:53", "4:82"],
+    },
+  ],
+  [
+    "removed context variables read by task code: parameters, context[...] and kwargs.get(...)",
+    {
+      rule: "airflow3-removed",
+      body: `def a(execution_date, ds, **kwargs):
+    kwargs["prev_ds"]
+    kwargs.get("next_ds")
+    row = {"execution_date": 1}
+    row["execution_date"]
+
+@task
+def b(yesterday_ds=None):
+    get_current_context()["tomorrow_ds"]
+
+${dag(`    PythonOperator(task_id="a", python_callable=a)
+    b()
+`)}`,
+      want: ["1:7", "2:12", "3:16", "8:7", "9:27"],
     },
   ],
   // dynamic-start-date
@@ -293,6 +549,21 @@ with DAG("e", start_date=pendulum.datetime(2025, 1, 1)):
       want: ["1:26"],
     },
   ],
+  [
+    "a start_date bound to a moving value at module level is followed through the name",
+    {
+      rule: "dynamic-start-date",
+      head: "",
+      body: `START = datetime.combine(datetime.today() - timedelta(1), datetime.min.time())
+FIXED = pendulum.datetime(2025, 1, 1, tz=UTC)
+with DAG("d", start_date=START):
+    pass
+with DAG("e", start_date=FIXED):
+    pass
+`,
+      want: ["3:26"],
+    },
+  ],
 ];
 
 describe("Python DAG rules", () => {
@@ -302,6 +573,69 @@ describe("Python DAG rules", () => {
 
   it("every rule has at least one case here", () => {
     expect(new Set(cases.map(([, c]) => c.rule))).toEqual(new Set(RULE_IDS));
+  });
+});
+
+describe("messages name the place and the fix", () => {
+  const messages = (rule: string, body: string) =>
+    lintPythonSource("d.py", HEAD + body)
+      .filter((f) => f.ruleId === rule)
+      .map((f) => `${f.message} | ${f.fix}`);
+
+  it("a key inside a dict returned without multiple_outputs", () => {
+    const body = `@task
+def train():
+    return {"auc": 0.9, "model_uri": "s3://m"}
+
+@task
+def gate(ti=None):
+    ti.xcom_pull(task_ids="train", key="auc")
+
+${dag("    train() >> gate()\n")}`;
+    expect(messages("missing-xcom-key", body)).toEqual([
+      "task 'gate' reads XCom 'auc' of task 'train', which 'train' never pushes (it pushes: return_value) | 'train' returns 'auc' inside one dict XCom: give it multiple_outputs=True (a @task may instead annotate its return as dict[str, ...]), or pull return_value and take ['auc']",
+    ]);
+  });
+
+  it("a call in the body of a @dag function, and a start_date through a name", () => {
+    const body = `START = pendulum.now().subtract(days=1)
+
+@dag(schedule=None, start_date=START, default_args=default_args)
+def pipeline():
+    Variable.get("bucket")
+`;
+    expect(messages("top-level-code", body)).toEqual([
+      "Variable.get() in the body of pipeline() (a metadata-DB or secrets-backend query) runs at module level, every time the scheduler parses the file | move it into the task's callable, or use a template ({{ var.value.name }}, {{ conn.id.host }}) that Airflow renders when the task runs; the body of pipeline() runs at every parse, its tasks' bodies do not",
+    ]);
+    expect(messages("dynamic-start-date", body)).toEqual([
+      "start_date of DAG 'pipeline' is computed when the file is parsed (pendulum.now() through START), so it moves on every parse | use a fixed date, e.g. pendulum.datetime(2025, 1, 1, tz=\"UTC\")",
+    ]);
+  });
+
+  it("removed context variables name what replaces them", () => {
+    const body = `def run(execution_date, **context):
+    context["yesterday_ds"]
+
+${dag('    PythonOperator(task_id="run", python_callable=run, env={"D": "{{ next_ds_nodash }}"})\n')}`;
+    expect(messages("airflow3-removed", body)).toEqual([
+      "context variable 'execution_date' (read by run) was removed in Airflow 3 | read logical_date instead (a parameter of that name, or context[\"logical_date\"])",
+      "context variable 'yesterday_ds' (read by run) was removed in Airflow 3 | compute it from ds: macros.ds_add(ds, -1), with macros from the context",
+      "template variable 'next_ds_nodash' was removed in Airflow 3 | use {{ data_interval_end | ds_nodash }}",
+    ]);
+  });
+});
+
+describe("robustness", () => {
+  it("strings and start dates bound to each other by name do not loop", () => {
+    const source = `A = f"{B}"
+B = f"x {A} {{ ti.xcom_pull(task_ids='q') }}"
+START = START + timedelta(days=1)
+with DAG("d", start_date=START, default_args=default_args):
+    BashOperator(task_id="t", bash_command=B)
+`;
+    expect(lintPythonSource("d.py", HEAD + source).map((f) => f.ruleId)).toEqual([
+      "missing-xcom-key",
+    ]);
   });
 });
 

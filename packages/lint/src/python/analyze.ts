@@ -1,8 +1,15 @@
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@lezer/python";
-import { pullArguments, splitTopLevel, templatePulls, templatePushes } from "./jinja.js";
+import {
+  pullArguments,
+  REMOVED_CONTEXT,
+  splitTopLevel,
+  templatePulls,
+  templatePushes,
+} from "./jinja.js";
 import type {
   ArgDict,
+  ContextUse,
   DagDecl,
   DagFile,
   DagTask,
@@ -44,6 +51,8 @@ interface Scope {
   readonly inFunction: boolean;
   readonly loop: boolean;
   readonly typeChecking: boolean;
+  /** The @dag or @task_group function whose body this is (it runs when the file is parsed). */
+  readonly within: string | null;
 }
 
 const GROUP = "g:";
@@ -70,6 +79,15 @@ const RETURNING_DECORATORS = new Set([
   "@task.pyspark",
 ]);
 const TASK_CONTEXT_NAMES = new Set(["ti", "task_instance", "context", "kwargs"]);
+/** Context variables Airflow 3 no longer passes to task code. */
+const REMOVED_CONTEXT_NAMES: ReadonlySet<string> = new Set(REMOVED_CONTEXT);
+/** A task argument naming a file that Airflow renders as a template (`template_ext`). */
+const TEMPLATE_FILE = /^[^\s{}'"]+\.(sql|hql|sh|bash|json|ya?ml|j2|jinja2?|tpl|txt)$/i;
+/** Return annotations that make a TaskFlow task push one XCom per key (a Mapping type). */
+const MAPPING_TYPE =
+  /^(?:typing\.|collections\.abc\.|collections\.|t\.)?(?:dict|Dict|Mapping|MutableMapping|OrderedDict|DefaultDict|defaultdict|Counter)$/;
+const OTHER_TYPE =
+  /^(?:typing\.|t\.)?(?:str|int|float|bool|bytes|complex|list|List|tuple|Tuple|set|Set|frozenset|FrozenSet|None|Any|Optional|Union|Sequence|Iterable|Iterator|Generator|Literal|object|XComArg)$/;
 
 const children = (node: SyntaxNode): SyntaxNode[] => {
   const out: SyntaxNode[] = [];
@@ -78,6 +96,48 @@ const children = (node: SyntaxNode): SyntaxNode[] => {
 };
 
 const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+
+/** The method name of `x.m`, whatever `x` is (`context["ti"].xcom_push` → `xcom_push`). */
+const methodOf = (src: string, node: SyntaxNode | null | undefined): string | null => {
+  const prop = node?.name === "MemberExpression" ? node.getChild("PropertyName") : null;
+  return prop ? textOf(src, prop) : null;
+};
+
+/** A parenthesized expression's content (`("a" "b")` → the string). */
+const unwrap = (node: SyntaxNode): SyntaxNode => {
+  let n = node;
+  while (n.name === "ParenthesizedExpression") {
+    const inner = children(n).filter((c) => c.name !== "(" && c.name !== ")");
+    if (inner.length !== 1 || !inner[0]) break;
+    n = inner[0];
+  }
+  return n;
+};
+
+/**
+ * Whether a return annotation is a Mapping type, as Airflow infers multiple_outputs (the
+ * annotation's origin must be a Mapping class: `dict | None` is not); null for a type it
+ * cannot judge, such as a user class that may be a TypedDict.
+ */
+function isMappingAnnotation(annotation: string): boolean | null {
+  let t = annotation.trim();
+  const quoted = /^(['"])(.*)\1$/s.exec(t);
+  if (quoted) t = (quoted[2] ?? "").trim();
+  let depth = 0;
+  let head = "";
+  for (const ch of t) {
+    if (ch === "[") depth++;
+    else if (ch === "]") depth--;
+    else if (depth === 0) {
+      if (ch === "|") return false;
+      head += ch;
+    }
+  }
+  head = head.trim();
+  if (MAPPING_TYPE.test(head)) return true;
+  if (OTHER_TYPE.test(head)) return false;
+  return null;
+}
 
 /** Reads one Python file into the DAG facts the rules need. Never throws on bad input. */
 export function analyzeDagFile(source: string): DagFile {
@@ -104,7 +164,9 @@ export function analyzeDagFile(source: string): DagFile {
   const functionDefs = new Map<string, SyntaxNode>();
   const callCounts = new Map<string, number>();
   const taskGroupFns = new Map<string, string>();
+  const constants = new Map<string, SyntaxNode>();
   let dynamicIds = false;
+  let readsTemplateFiles = false;
 
   // Every function of the file by name, so callables defined after their use resolve.
   tree.iterate({
@@ -123,6 +185,22 @@ export function analyzeDagFile(source: string): DagFile {
       const prop = node.getChild("PropertyName");
       const base = dotted(node.firstChild);
       return prop && base ? `${base}.${text(prop)}` : null;
+    }
+    return null;
+  };
+
+  /** The callee as written, inner calls as `(...)`: `PostgresHook(...).get_records`. */
+  const calleeText = (node: SyntaxNode | null): string | null => {
+    if (!node) return null;
+    if (node.name === "VariableName") return text(node);
+    if (node.name === "CallExpression") {
+      const inner = calleeText(node.firstChild);
+      return inner && `${inner}(...)`;
+    }
+    if (node.name === "MemberExpression") {
+      const base = calleeText(node.firstChild);
+      const prop = node.getChild("PropertyName");
+      return base && (prop ? `${base}.${text(prop)}` : `${base}[...]`);
     }
     return null;
   };
@@ -213,7 +291,9 @@ export function analyzeDagFile(source: string): DagFile {
         return children(node).flatMap(endpoints);
       case "BinaryExpression": {
         const op = node.getChild("BitOp");
-        return op && (text(op) === ">>" || text(op) === "<<") ? endpoints(node.lastChild) : [];
+        if (!op || (text(op) !== ">>" && text(op) !== "<<")) return [];
+        // `a >> Label("why") >> b`: an edge label stands for the task before it.
+        return isEdgeLabel(node.lastChild) ? endpoints(node.firstChild) : endpoints(node.lastChild);
       }
       case "MemberExpression":
         return endpoints(node.firstChild);
@@ -221,6 +301,11 @@ export function analyzeDagFile(source: string): DagFile {
         return [];
     }
   };
+
+  /** `Label("...")` (an EdgeModifier) between tasks in a `>>` chain. */
+  const isEdgeLabel = (node: SyntaxNode | null) =>
+    node?.name === "CallExpression" &&
+    ["Label", "EdgeModifier"].includes(lastSegment(dotted(node.firstChild) ?? ""));
 
   const connect = (up: readonly string[], down: readonly string[]) => {
     for (const a of up) for (const b of down) rawEdges.push([a, b]);
@@ -266,10 +351,20 @@ export function analyzeDagFile(source: string): DagFile {
     visit(node);
   };
 
+  /** String literals in an argument, and those bound at module level to names it uses. */
   const stringsIn = (node: SyntaxNode): SyntaxNode[] => {
     const out: SyntaxNode[] = [];
+    const followed = new Set<number>();
     const visit = (n: SyntaxNode) => {
       if (n.name === "String" || n.name === "FormatString") out.push(n);
+      if (n.name === "VariableName") {
+        const b = vars.get(text(n));
+        // Each binding once: `A = f"{B}"` and `B = f"{A}"` must not loop.
+        if (b?.kind === "string" && !followed.has(b.node.from)) {
+          followed.add(b.node.from);
+          visit(b.node);
+        }
+      }
       for (const c of children(n)) visit(c);
     };
     visit(node);
@@ -316,9 +411,13 @@ export function analyzeDagFile(source: string): DagFile {
     callableName: string | null,
     extraTemplates: SyntaxNode[] = [],
   ): string => {
-    const dynamic = local.dynamic;
-    if (dynamic) dynamicIds = true;
     const id = scope.prefix ? `${scope.prefix}.${local.id}` : local.id;
+    const dynamic = local.dynamic || scope.groups.some((g) => g.includes("*"));
+    if (dynamic) dynamicIds = true;
+    for (const value of kwargs.values()) {
+      const literal = stringValue(source, value);
+      if (literal !== null && TEMPLATE_FILE.test(literal)) readsTemplateFiles = true;
+    }
     const dagVar = kwargs.get("dag");
     let dag = scope.dag?.id ?? null;
     if (dag === null && dagVar) {
@@ -367,8 +466,12 @@ export function analyzeDagFile(source: string): DagFile {
     for (const c of children(node)) walk(c, scope);
     const name = dotted(fnNode);
     const args = parseArgs(argList);
-    if (!scope.inFunction && name) topLevelCalls.push({ callee: name, span: span(node) });
-    const last = name ? lastSegment(name) : null;
+    const callee = calleeText(fnNode);
+    if (!scope.inFunction && callee) {
+      topLevelCalls.push({ callee, span: span(node), within: scope.within });
+    }
+    // The function's name, or the method's even on a computed object (`tasks[0].set_upstream`).
+    const last = fnNode?.name === "MemberExpression" ? methodOf(source, fnNode) : name;
 
     if (last === "chain" || last === "chain_linear") {
       const parts = args.positional.map(endpoints);
@@ -390,22 +493,25 @@ export function analyzeDagFile(source: string): DagFile {
       return;
     }
 
-    // TaskFlow: f(), f.expand(...), f.override(task_id=...)(), f.partial(...).expand(...)
+    // TaskFlow: f(), f.override(...)(), and f[.override(...)][.partial(...)].expand(...) are
+    // tasks; f.override(...) and f.partial(...) on their own are steps of such a chain.
     const root = rootName(fnNode);
     const flow = root ? taskflowFns.get(root) : undefined;
     if (flow && root) {
-      if (last === "override" || last === "partial") return;
-      if (name !== null && name !== root && last !== "expand" && last !== "expand_kwargs") return;
-      let override: SyntaxNode | undefined;
+      if (fnNode?.name === "MemberExpression" && last !== "expand" && last !== "expand_kwargs") {
+        return;
+      }
+      const overrides = new Map<string, SyntaxNode>();
       const chainArgs: SyntaxNode[] = argList ? [argList] : [];
       for (let n: SyntaxNode | null = fnNode; n; n = n.firstChild) {
-        if (n.name === "CallExpression") {
-          const inner = parseArgs(n.getChild("ArgList"));
-          override ??= inner.kwargs.get("task_id");
-          const al = n.getChild("ArgList");
-          if (al) chainArgs.push(al);
-        }
+        if (n.name !== "CallExpression") continue;
+        const al = n.getChild("ArgList");
+        if (al) chainArgs.push(al);
+        if (methodOf(source, n.firstChild) !== "override") continue;
+        // Outer calls come first here and are applied last, so the first value seen wins.
+        for (const [k, v] of parseArgs(al).kwargs) if (!overrides.has(k)) overrides.set(k, v);
       }
+      const override = overrides.get("task_id");
       let local = taskIdOf(override ?? flow.kwargs.get("task_id")) ?? {
         id: flow.name,
         dynamic: false,
@@ -424,7 +530,7 @@ export function analyzeDagFile(source: string): DagFile {
         node,
         scope,
         flow.decorator,
-        flow.kwargs,
+        new Map([...flow.kwargs, ...overrides]),
         local,
         flow.name,
         flow.decorator === "@task.bash" && fnDef ? [fnDef] : [],
@@ -436,13 +542,21 @@ export function analyzeDagFile(source: string): DagFile {
       return;
     }
 
+    // A @task_group function called with task outputs: they feed the group's tasks. (All of
+    // them, as the linter does not follow the parameters: a pull is never wrongly a race.)
+    const group = root ? taskGroupFns.get(root) : undefined;
+    if (group !== undefined) {
+      if (argList) connect(dataSources(argList, true), [GROUP + group]);
+      return;
+    }
+
     // Classic operators, and Operator.partial(...).expand(...).
     let opName = last;
     let kwargs = args.kwargs;
     let extra: SyntaxNode[] = [];
     if ((last === "expand" || last === "expand_kwargs") && fnNode?.firstChild) {
       const partial = fnNode.firstChild;
-      if (partial.name === "CallExpression" && dotted(partial.firstChild)?.endsWith(".partial")) {
+      if (partial.name === "CallExpression" && methodOf(source, partial.firstChild) === "partial") {
         const opDotted = dotted(partial.firstChild?.firstChild ?? null);
         opName = opDotted ? lastSegment(opDotted) : null;
         kwargs = parseArgs(partial.getChild("ArgList")).kwargs;
@@ -486,7 +600,8 @@ export function analyzeDagFile(source: string): DagFile {
 
   const registerGroup = (args: Args, scope: Scope, fallback: string | null): Scope => {
     const idNode = args.kwargs.get("group_id") ?? args.positional[0];
-    const local = (idNode ? stringValue(source, idNode) : null) ?? fallback ?? "*";
+    // A computed group id (`f"sync_{table}"`) becomes a pattern, and its tasks' ids dynamic.
+    const local = idNode ? (taskIdOf(idNode)?.id ?? "*") : (fallback ?? "*");
     const full = scope.prefix ? `${scope.prefix}.${local}` : local;
     const prefixNode = args.kwargs.get("prefix_group_id");
     const prefixes = !(prefixNode && text(prefixNode) === "False");
@@ -507,7 +622,9 @@ export function analyzeDagFile(source: string): DagFile {
         const last = name ? lastSegment(name) : null;
         if (last === "DAG") {
           for (const a of children(c)) walk(a, scope);
-          if (!scope.inFunction && name) topLevelCalls.push({ callee: name, span: span(c) });
+          if (!scope.inFunction && name) {
+            topLevelCalls.push({ callee: name, span: span(c), within: scope.within });
+          }
           const dag = registerDag(c, parseArgs(c.getChild("ArgList")));
           inner = { ...inner, dag };
           pending = { kind: "dag", dag };
@@ -538,6 +655,9 @@ export function analyzeDagFile(source: string): DagFile {
     const nameNode = fn?.getChild("VariableName");
     const fnName = nameNode ? text(nameNode) : null;
     let inner: Scope = { ...scope, inFunction: true };
+    // The body of a @dag or @task_group function runs when the file is parsed (the file calls
+    // it to build the DAG), unlike the body of a task or a callback.
+    let runsAtParse = false;
     for (const dec of node.getChildren("Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
       const path = parts
@@ -562,6 +682,7 @@ export function analyzeDagFile(source: string): DagFile {
         });
         (dag as { id: string | null }).id = dag.id ?? fnName;
         inner = { ...inner, dag };
+        runsAtParse = true;
       } else if (short === "task_group" && fnName) {
         inner = registerGroup(args, inner, fnName);
         vars.set(fnName, {
@@ -571,7 +692,11 @@ export function analyzeDagFile(source: string): DagFile {
         });
         // A call of the group function stands for the group.
         taskGroupFns.set(fnName, inner.groups[inner.groups.length - 1] ?? fnName);
+        runsAtParse = true;
       }
+    }
+    if (runsAtParse && fnName) {
+      inner = { ...inner, inFunction: scope.inFunction, within: scope.within ?? fnName };
     }
     const body = fn?.getChild("Body");
     if (body) walk(body, inner);
@@ -589,6 +714,7 @@ export function analyzeDagFile(source: string): DagFile {
         const fromIdx = names.findIndex((c) => c.name === "from");
         const importIdx = names.findIndex((c) => c.name === "import");
         const topLevel = !scope.inFunction && !scope.typeChecking;
+        const within = topLevel ? scope.within : null;
         if (fromIdx >= 0) {
           const module = names
             .slice(fromIdx + 1, importIdx)
@@ -597,14 +723,16 @@ export function analyzeDagFile(source: string): DagFile {
           for (let i = importIdx + 1; i < names.length; i++) {
             const c = names[i] as SyntaxNode;
             if (c.name !== "VariableName" || names[i - 1]?.name === "as") continue;
-            imports.push({ module, name: text(c), span: span(node), topLevel });
+            imports.push({ module, name: text(c), span: span(node), topLevel, within });
           }
         } else {
           let module = "";
           for (let i = importIdx + 1; i <= names.length; i++) {
             const c = names[i];
             if (!c || c.name === ",") {
-              if (module) imports.push({ module, name: null, span: span(node), topLevel });
+              if (module) {
+                imports.push({ module, name: null, span: span(node), topLevel, within });
+              }
               module = "";
             } else if (c.name === "as") i++;
             else module += text(c);
@@ -641,12 +769,14 @@ export function analyzeDagFile(source: string): DagFile {
       case "AssignStatement": {
         const parts = children(node);
         const lastOp = parts.map((c) => c.name).lastIndexOf("AssignOp");
-        const value = parts[lastOp + 1];
         for (const c of parts.slice(lastOp + 1)) walk(c, scope);
-        if (!value) return;
+        const assigned = parts[lastOp + 1];
+        if (!assigned) return;
+        const value = unwrap(assigned);
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
         for (const t of targets) {
           const name = text(t);
+          if (!scope.inFunction) constants.set(name, value);
           const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
           if (value.name === "DictionaryExpression" || dict) {
             const d = dictOf(value);
@@ -704,6 +834,7 @@ export function analyzeDagFile(source: string): DagFile {
     inFunction: false,
     loop: false,
     typeChecking: false,
+    within: null,
   });
 
   // A task defined outside any DAG context belongs to the file's only DAG, when there is one.
@@ -750,6 +881,8 @@ export function analyzeDagFile(source: string): DagFile {
     groups,
     edges,
     dynamicIds,
+    readsTemplateFiles,
+    constants,
     imports,
     topLevelCalls,
     strings,
@@ -780,13 +913,37 @@ export function analyzeDagFile(source: string): DagFile {
     const keys = new Set(fn.pushes.map((p) => p.key));
     if (fn.returnsValue && !noReturn) {
       keys.add("return_value");
-      if (flag("multiple_outputs") === "True") {
+      const multiple = multipleOutputs(flag("multiple_outputs"), operator, fn);
+      if (multiple === null) return { pushes: null, pushSpans: fn.pushes };
+      if (multiple) {
         if (fn.returnKeys === null) return { pushes: null, pushSpans: fn.pushes };
         for (const k of fn.returnKeys) keys.add(k);
       }
     }
     return { pushes: keys, pushSpans: fn.pushes };
   }
+}
+
+/** Whether a task pushes one XCom per returned key; null when that cannot be told. */
+function multipleOutputs(
+  given: string | null,
+  operator: string,
+  fn: FunctionFacts,
+): boolean | null {
+  if (given === "True") return true;
+  if (given === "False") return false;
+  if (given !== null) return null;
+  // Without the argument, TaskFlow infers it from a Mapping return annotation.
+  return operator.startsWith("@") ? fn.returnsMapping : false;
+}
+
+/** A function's docstring: its body's first statement, when that is a string literal. */
+function docstringOf(body: SyntaxNode): SyntaxNode | null {
+  let first = body.firstChild;
+  while (first && (first.name === ":" || first.name === "Comment")) first = first.nextSibling;
+  const only = first?.name === "ExpressionStatement" ? first.firstChild : null;
+  // Nodes are fresh objects on each access: compare positions, not identity.
+  return only && only.to === first?.to && isStringNode(only) ? only : null;
 }
 
 /** Reads what each function of the file pushes, pulls and returns; memoized, follows calls. */
@@ -809,10 +966,36 @@ function functionFacts(
     const pulls: Pull[] = [];
     const calls: string[] = [];
     const strs: SyntaxNode[] = [];
+    const contextUses: ContextUse[] = [];
+    const use = (name: string, node: SyntaxNode) => {
+      if (REMOVED_CONTEXT_NAMES.has(name)) {
+        contextUses.push({ name, span: lines.span(node.from, node.to) });
+      }
+    };
+    // Parameters: Airflow passes context variables to the callable by name.
+    let contextDict: string | null = null;
+    for (const p of def.getChild("ParamList")?.getChildren("VariableName") ?? []) {
+      const before = p.prevSibling?.name;
+      if (before === "**") contextDict = textOf(source, p);
+      else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p);
+    }
+    /** `context[...]` / `kwargs.get(...)`: the `**` parameter, `context`, `get_current_context()`. */
+    const isContext = (n: SyntaxNode | null) =>
+      !!n &&
+      ((n.name === "VariableName" && ["context", "ctx", contextDict].includes(textOf(source, n))) ||
+        (n.name === "CallExpression" && dotted(n.firstChild) === "get_current_context"));
+    const annotation = def.getChild("TypeDef")?.lastChild;
+    const returnsMapping = annotation ? isMappingAnnotation(textOf(source, annotation)) : false;
+    const docstring = docstringOf(body);
     const visit = (n: SyntaxNode, nested: boolean) => {
       if (n.name === "String" || n.name === "FormatString" || n.name === "ContinuedString") {
-        if (!nested) strs.push(n);
+        if (!nested && n.from !== docstring?.from) strs.push(n);
         if (n.name !== "FormatString") return;
+      }
+      if (n.name === "MemberExpression" && isContext(n.firstChild) && n.getChild("[")) {
+        const key = n.getChild("String");
+        const value = key && stringValue(source, key);
+        if (key && value) use(value, key);
       }
       if (n.name === "FunctionDefinition" || n.name === "LambdaExpression") {
         for (let c = n.firstChild; c; c = c.nextSibling) visit(c, true);
@@ -833,13 +1016,18 @@ function functionFacts(
       }
       if (n.name === "CallExpression") {
         const callee = dotted(n.firstChild);
+        const method = methodOf(source, n.firstChild);
         const args = parseArgs(n.getChild("ArgList"));
-        if (callee?.endsWith("xcom_push")) {
+        if (method === "get" && isContext(n.firstChild?.firstChild ?? null) && args.positional[0]) {
+          const value = stringValue(source, args.positional[0]);
+          if (value) use(value, args.positional[0]);
+        }
+        if (method === "xcom_push") {
           const keyNode = args.kwargs.get("key") ?? args.positional[0];
           const key = keyNode ? stringValue(source, keyNode) : null;
           if (key === null) opaquePushes = true;
           else pushes.push({ key, span: lines.span(n.from, n.to) });
-        } else if (callee?.endsWith("xcom_pull")) {
+        } else if (method === "xcom_pull") {
           const p = pullArguments(args.texts.flatMap((t) => splitTopLevel(t)));
           pulls.push({ ...p, span: lines.span(n.from, n.to), inTemplate: false });
         } else {
@@ -862,10 +1050,12 @@ function functionFacts(
       node: def,
       returnsValue,
       returnKeys: returnsValue ? returnKeys : [],
+      returnsMapping,
       pushes,
       opaquePushes,
       pulls,
       calls,
+      contextUses,
       strings: strs,
     };
   };

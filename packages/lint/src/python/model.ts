@@ -25,6 +25,12 @@ export interface Push {
   readonly span: Span;
 }
 
+/** A task-context variable read in Python code: a parameter name or `context["name"]`. */
+export interface ContextUse {
+  readonly name: string;
+  readonly span: Span;
+}
+
 /** What a Python function does with XComs, read from its body. */
 export interface FunctionFacts {
   readonly name: string;
@@ -32,12 +38,20 @@ export interface FunctionFacts {
   readonly returnsValue: boolean;
   /** Keys of the dict every `return` builds, when all are dict literals with literal keys. */
   readonly returnKeys: readonly string[] | null;
+  /**
+   * Whether the return annotation is a mapping (`-> dict[str, float]`), which makes a TaskFlow
+   * task push one XCom per key as `multiple_outputs=True` would; null for a type we cannot
+   * judge (a user class may be a TypedDict).
+   */
+  readonly returnsMapping: boolean | null;
   readonly pushes: readonly Push[];
   /** A push with a computed key, or the task context handed to code we cannot see. */
   readonly opaquePushes: boolean;
   readonly pulls: readonly Pull[];
   /** Other functions of the file it calls (their pushes count as its own). */
   readonly calls: readonly string[];
+  /** Context variables it reads by name (parameters, `context["..."]`, `kwargs.get("...")`). */
+  readonly contextUses: readonly ContextUse[];
 }
 
 export interface DagTask {
@@ -80,15 +94,19 @@ export interface ImportDecl {
   /** Imported name (`from m import name`), or null for `import m`. */
   readonly name: string | null;
   readonly span: Span;
-  /** At module level, outside `if TYPE_CHECKING:` and functions. */
+  /** Run when the file is parsed: at module level or in a @dag body, not under `if TYPE_CHECKING:`. */
   readonly topLevel: boolean;
+  /** The @dag or @task_group function whose body holds it, when not at module level. */
+  readonly within: string | null;
 }
 
-/** A call evaluated when the file is imported (outside any function body). */
+/** A call evaluated when the file is parsed (outside task functions and callbacks). */
 export interface TopLevelCall {
-  /** The dotted callee as written, e.g. `Variable.get`, `requests.get`. */
+  /** The callee as written, inner calls as `(...)`: `Variable.get`, `PostgresHook(...).get_records`. */
   readonly callee: string;
   readonly span: Span;
+  /** The @dag or @task_group function whose body holds it, when not at module level. */
+  readonly within: string | null;
 }
 
 /** A string literal with where it sits: task arguments and task function bodies. */
@@ -109,6 +127,13 @@ export interface DagFile {
   readonly edges: readonly (readonly [string, string])[];
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */
   readonly dynamicIds: boolean;
+  /**
+   * Some task argument names a template file (`sql="merge.sql"`), whose XCom pulls the file
+   * does not show: checks that need every pull hold back.
+   */
+  readonly readsTemplateFiles: boolean;
+  /** Names bound at module level (and in `@dag` bodies), to the value last assigned. */
+  readonly constants: ReadonlyMap<string, SyntaxNode>;
   readonly imports: readonly ImportDecl[];
   readonly topLevelCalls: readonly TopLevelCall[];
   readonly strings: readonly TaskString[];

@@ -100,5 +100,10 @@ function product(text: string): number | null {
   return text.split("*").reduce((a, b) => a * Number(b), 1);
 }
 
+/** Operators that run nothing, so retries and timeouts do not apply to them. */
+const NO_OP_OPERATORS: ReadonlySet<string> = new Set(["EmptyOperator", "DummyOperator"]);
+
+export const isNoOp = (task: DagTask) => NO_OP_OPERATORS.has(task.operator);
+
 export const isNone = (src: string, node: SyntaxNode | "unknown" | null) =>
   node !== null && node !== "unknown" && textOf(src, node) === "None";

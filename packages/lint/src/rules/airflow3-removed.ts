@@ -33,12 +33,46 @@ const NAMES: [RegExp, string][] = [
   [/^days_ago$/, "use a fixed pendulum.datetime(...)"],
 ];
 
+/**
+ * What replaces a removed context variable: a context variable that still exists, or a day
+ * offset from `ds` (through `macros.ds_add`).
+ */
+const REPLACEMENTS: Record<string, string | number> = {
+  execution_date: "logical_date",
+  next_execution_date: "data_interval_end",
+  next_ds: "data_interval_end",
+  next_ds_nodash: "data_interval_end",
+  prev_execution_date: "data_interval_start",
+  prev_ds: "data_interval_start",
+  prev_ds_nodash: "data_interval_start",
+  prev_execution_date_success: "prev_data_interval_start_success",
+  tomorrow_ds: 1,
+  tomorrow_ds_nodash: 1,
+  yesterday_ds: -1,
+  yesterday_ds_nodash: -1,
+};
+
+function contextHint(name: string, inTemplate: boolean): string {
+  const r = REPLACEMENTS[name];
+  if (typeof r === "number") {
+    return inTemplate
+      ? `use {{ macros.ds_add(ds, ${r}) }}`
+      : `compute it from ds: macros.ds_add(ds, ${r}), with macros from the context`;
+  }
+  const current = r ?? "logical_date";
+  if (inTemplate) {
+    const filter = name.endsWith("_nodash") ? " | ds_nodash" : name.endsWith("_ds") ? " | ds" : "";
+    return `use {{ ${current}${filter} }}`;
+  }
+  return `read ${current} instead (a parameter of that name, or context["${current}"])`;
+}
+
 export const airflow3Removed = defineRule({
   id: "airflow3-removed",
   code: "MLG2010",
   defaultSeverity: "warning",
   description:
-    "what Airflow 3 removed: schedule_interval, sla, removed import paths and template variables",
+    "what Airflow 3 removed: schedule_interval, sla, removed import paths and context variables",
   checkPython(file, report) {
     for (const dag of file.dags) {
       for (const [name, node] of dag.kwargs) {
@@ -79,11 +113,24 @@ export const airflow3Removed = defineRule({
       if (!raw.includes("{{")) continue;
       for (const use of removedContextUses(raw)) {
         report(
-          {
-            what: `template variable '${use.name}'`,
-            hint: "use logical_date, data_interval_start / data_interval_end, or ds",
-          },
+          { what: `template variable '${use.name}'`, hint: contextHint(use.name, true) },
           file.lines.span(s.from + use.from, s.from + use.to),
+        );
+      }
+    }
+    // Task code reading them: a callable's parameter, context["..."], kwargs.get("...").
+    const seen = new Set<string>();
+    for (const task of file.tasks) {
+      for (const use of task.callable?.contextUses ?? []) {
+        const key = `${use.span.line}:${use.span.column}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        report(
+          {
+            what: `context variable '${use.name}' (read by ${task.callable?.name})`,
+            hint: contextHint(use.name, false),
+          },
+          use.span,
         );
       }
     }

@@ -1,9 +1,40 @@
 import type { SyntaxNode } from "@lezer/common";
+import type { DagFile } from "../python/model.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 const MOVING =
   /\b(datetime\.(now|utcnow|today)|date\.today|pendulum\.(now|today|yesterday|tomorrow)|timezone\.utcnow|days_ago)\s*\(/;
+
+/**
+ * The call that makes a value move, looking through names bound at module level
+ * (`START = datetime.today() - timedelta(1)`, then `start_date=START`).
+ */
+function movingCall(file: DagFile, node: SyntaxNode, seen = new Set<string>()): string | null {
+  const text = textOf(file.source, node);
+  const m = MOVING.exec(text);
+  if (m) return `${m[1]}()`;
+  for (const name of namesIn(file.source, node)) {
+    const bound = file.constants.get(name);
+    if (!bound || seen.has(name)) continue;
+    seen.add(name);
+    const call = movingCall(file, bound, seen);
+    if (call) return `${call} through ${name}`;
+  }
+  return null;
+}
+
+/** The variable names an expression reads (not attribute names: `cfg.start` reads `cfg`). */
+function namesIn(src: string, node: SyntaxNode): string[] {
+  const out: string[] = [];
+  const visit = (n: SyntaxNode) => {
+    // A keyword argument's name (`tz=` in `datetime(..., tz=UTC)`) is not a read.
+    if (n.name === "VariableName" && n.nextSibling?.name !== "AssignOp") out.push(textOf(src, n));
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(node);
+  return out;
+}
 
 export const dynamicStartDate = defineRule({
   id: "dynamic-start-date",
@@ -18,9 +49,9 @@ export const dynamicStartDate = defineRule({
       const fromDefaults = dag.defaultArgs?.entries.get("start_date");
       if (fromDefaults) nodes.push(fromDefaults);
       for (const node of nodes) {
-        const m = MOVING.exec(textOf(file.source, node));
-        if (!m) continue;
-        report({ dag: dag.id ?? "?", call: `${m[1]}()` }, file.lines.span(node.from, node.to));
+        const call = movingCall(file, node);
+        if (!call) continue;
+        report({ dag: dag.id ?? "?", call }, file.lines.span(node.from, node.to));
       }
     }
   },

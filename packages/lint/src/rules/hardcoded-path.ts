@@ -1,4 +1,4 @@
-import { taskValues } from "@mlgen/core";
+import { taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { localPaths } from "../paths.js";
 import { textOf } from "../python/text.js";

@@ -1,5 +1,5 @@
-import { effectiveOptions } from "@mlgen/core";
-import { taskSetting } from "../python/queries.js";
+import { effectiveOptions } from "@mlgen/core/light";
+import { isNoOp, taskSetting } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
 export const missingRetries = defineRule({
@@ -21,7 +21,7 @@ export const missingRetries = defineRule({
   },
   checkPython(file, report) {
     for (const task of file.tasks) {
-      if (taskSetting(file, task, "retries") !== null) continue;
+      if (isNoOp(task) || taskSetting(file, task, "retries") !== null) continue;
       report(
         {
           task: task.id,

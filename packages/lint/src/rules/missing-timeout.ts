@@ -1,5 +1,5 @@
-import { effectiveOptions } from "@mlgen/core";
-import { isNone, taskSetting } from "../python/queries.js";
+import { effectiveOptions } from "@mlgen/core/light";
+import { isNone, isNoOp, taskSetting } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
 export const missingTimeout = defineRule({
@@ -39,6 +39,7 @@ export const missingTimeout = defineRule({
   },
   checkPython(file, report) {
     for (const task of file.tasks) {
+      if (isNoOp(task)) continue;
       const name = task.isSensor ? "timeout" : "execution_timeout";
       const value = taskSetting(file, task, name);
       if (value === "unknown") continue;

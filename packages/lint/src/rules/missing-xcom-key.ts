@@ -1,4 +1,4 @@
-import { taskOutputs, taskValues } from "@mlgen/core";
+import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { taskTexts, upstreamClosure } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import { upstreamOf } from "../python/queries.js";
@@ -95,13 +95,18 @@ export const missingXcomKey = defineRule({
           if (!from || candidates.some((c) => c.pushes === null)) continue;
           const keys = new Set(candidates.flatMap((c) => [...(c.pushes ?? [])]));
           if (!keys.has(pull.key)) {
+            // A dict returned without multiple_outputs is one XCom, return_value.
+            const key = pull.key;
+            const inDict = candidates.some((c) => c.callable?.returnKeys?.includes(key));
             report(
               {
                 task: task.id,
                 key: pull.key,
                 source,
                 reason: `which '${source}' never pushes (it pushes: ${listed(keys)})`,
-                hint: `push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
+                hint: inDict
+                  ? `'${source}' returns '${pull.key}' inside one dict XCom: give it multiple_outputs=True (a @task may instead annotate its return as dict[str, ...]), or pull return_value and take ['${pull.key}']`
+                  : `push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
               },
               pull.span,
             );

@@ -1,4 +1,4 @@
-import { effectiveOptions } from "@mlgen/core";
+import { effectiveOptions } from "@mlgen/core/light";
 import { isNone, taskSetting } from "../python/queries.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -22,7 +22,8 @@ export const noFailureAlert = defineRule({
   },
   checkPython(file, report) {
     for (const dag of file.dags) {
-      if (dag.kwargs.has("on_failure_callback")) continue;
+      const own = dag.kwargs.get("on_failure_callback");
+      if (own && !isNone(file.source, own)) continue;
       const tasks = file.tasks.filter((t) => t.dag === dag.id);
       if (tasks.length === 0) continue;
       const alerted = tasks.some((t) => {

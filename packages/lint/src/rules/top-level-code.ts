@@ -2,7 +2,7 @@ import { defineRule } from "../rule.js";
 
 /** Calls that reach a metadata database, a secrets backend or the network. */
 const CALLS: [RegExp, string][] = [
-  [/(^|\.)Variable\.get$/, "Variable.get() (a metadata-DB or secrets-backend query)"],
+  [/(^|\.)Variable\.get$/, "a metadata-DB or secrets-backend query"],
   [/(^|\.)(BaseHook|Connection)\.get_connection(_from_secrets)?$/, "a connection lookup"],
   [/\.(get_conn|get_records|get_first|get_pandas_df|get_df|run_query)$/, "a database query"],
   [
@@ -26,15 +26,19 @@ export const topLevelCode = defineRule({
   code: "MLG2009",
   defaultSeverity: "warning",
   description:
-    "Variable, database or network access, or heavy imports, at module level of a DAG file",
+    "Variable, database or network access, or heavy imports, in code that runs whenever a DAG file is parsed",
   checkPython(file, report) {
+    /** Where it runs: a @dag function's body runs when the file calls it to build the DAG. */
+    const place = (within: string | null) => (within ? ` in the body of ${within}()` : "");
+    const why = (within: string | null) =>
+      within ? `; the body of ${within}() runs at every parse, its tasks' bodies do not` : "";
     for (const call of file.topLevelCalls) {
       const hit = CALLS.find(([re]) => re.test(call.callee));
       if (!hit) continue;
       report(
         {
-          what: `${call.callee}(): ${hit[1]}`,
-          hint: "move it into the task's callable, or use a template ({{ var.value.name }}, {{ conn.id.host }}) that Airflow renders when the task runs",
+          what: `${call.callee}()${place(call.within)} (${hit[1]})`,
+          hint: `move it into the task's callable, or use a template ({{ var.value.name }}, {{ conn.id.host }}) that Airflow renders when the task runs${why(call.within)}`,
         },
         call.span,
       );
@@ -43,8 +47,8 @@ export const topLevelCode = defineRule({
       if (!imp.topLevel || !HEAVY.test(imp.module)) continue;
       report(
         {
-          what: `import of ${imp.module.split(".")[0]}`,
-          hint: "import it inside the task function that uses it",
+          what: `the import of ${imp.module.split(".")[0]}${place(imp.within)}`,
+          hint: `import it inside the task function that uses it${why(imp.within)}`,
         },
         imp.span,
       );

@@ -1,14 +1,86 @@
 import { upstreamClosure } from "../dsl.js";
+import type { DagTask } from "../python/model.js";
 import { upstreamOf } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
-const TRAINING = /(^|[_.\-\s])(re)?(train|training|fit)([_.\-\s]|$)/i;
-const VALIDATION = /valid|check|quality|expect|verify|assert|profil/i;
+/** Words that name model training. */
+const TRAINING_WORDS: ReadonlySet<string> = new Set([
+  "train",
+  "training",
+  "retrain",
+  "retraining",
+  "fit",
+  "finetune",
+  "finetuning",
+]);
+/**
+ * Words that, beside a training word, name something other than training a model: the data it
+ * is trained on (`build_training_set`, `train_test_split`), a preprocessing step
+ * (`fit_scaler`), or an action around a training run (`trigger_retraining`).
+ */
+const NOT_A_MODEL: ReadonlySet<string> = new Set([
+  "set",
+  "sets",
+  "data",
+  "dataset",
+  "datasets",
+  "split",
+  "splits",
+  "sample",
+  "samples",
+  "rows",
+  "table",
+  "tables",
+  "features",
+  "labels",
+  "scaler",
+  "encoder",
+  "imputer",
+  "vectorizer",
+  "tokenizer",
+  "normalizer",
+  "pca",
+  "trigger",
+  "wait",
+  "notify",
+  "report",
+]);
+const VALIDATION =
+  /valid|check(?!point)|quality|expect|verif|assert|profil|(^|[_.\-\s])dq([_.\-\s]|$)/i;
+/** Operators that train a model whatever the task is called (SageMaker, Vertex AI, AutoML). */
+const TRAINING_OPERATOR = /Train|Tuning/;
+/** Operators that check data: SQL check operators, Great Expectations, Soda. */
+const VALIDATION_OPERATOR = /Check|Expectation|Validat|Quality|Soda/;
+/** Operators that never train anything themselves. */
+const NOT_TRAINING_OPERATOR = /^(EmptyOperator|DummyOperator|TriggerDagRunOperator)$/;
 
+/** snake_case, kebab-case, dotted and camelCase names as lower-case words. */
+const words = (name: string) =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/fine[_\-\s]?tun/gi, "finetun")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+
+/** Whether a task id or function name says it trains a model. */
 export const isTraining = (...names: (string | null | undefined)[]) =>
-  names.some((n) => n && TRAINING.test(n.replace(/([a-z])([A-Z])/g, "$1_$2")));
+  names.some((n) => {
+    if (!n) return false;
+    const w = words(n);
+    return w.some((x) => TRAINING_WORDS.has(x)) && !w.some((x) => NOT_A_MODEL.has(x));
+  });
 const isValidation = (...names: (string | null | undefined)[]) =>
   names.some((n) => n && VALIDATION.test(n));
+
+const trainsModel = (task: DagTask) =>
+  !task.isSensor &&
+  !NOT_TRAINING_OPERATOR.test(task.operator) &&
+  (TRAINING_OPERATOR.test(task.operator) ||
+    isTraining(task.id.split(".").pop(), task.callable?.name));
+
+const validatesData = (task: DagTask | undefined) =>
+  !!task && (VALIDATION_OPERATOR.test(task.operator) || isValidation(task.id, task.callable?.name));
 
 export const trainWithoutValidation = defineRule({
   id: "train-without-validation",
@@ -38,9 +110,8 @@ export const trainWithoutValidation = defineRule({
   checkPython(file, report) {
     const byId = new Map(file.tasks.map((t) => [t.id, t]));
     for (const task of file.tasks) {
-      if (!isTraining(task.id.split(".").pop(), task.callable?.name)) continue;
-      const up = upstreamOf(file, task.id);
-      if ([...up].some((id) => isValidation(id, byId.get(id)?.callable?.name))) continue;
+      if (!trainsModel(task)) continue;
+      if ([...upstreamOf(file, task.id)].some((id) => validatesData(byId.get(id)))) continue;
       report(
         {
           task: task.id,

@@ -1,4 +1,4 @@
-import { refsIn, taskValues } from "@mlgen/core";
+import { refsIn, taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import { defineRule } from "../rule.js";
@@ -39,7 +39,9 @@ export const unusedOutput = defineRule({
   },
   checkPython(file, report) {
     const pulls = file.tasks.flatMap((t) => t.pulls);
-    if (file.dynamicIds || pulls.some((p) => p.taskIds === null || p.key === null)) return;
+    // Every pull must be known: computed ids or keys, and template files, hold the check back.
+    if (file.dynamicIds || file.readsTemplateFiles) return;
+    if (pulls.some((p) => p.taskIds === null || p.key === null)) return;
     for (const task of file.tasks) {
       const seen = new Set<string>();
       for (const push of task.pushSpans) {

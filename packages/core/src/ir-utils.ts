@@ -1,0 +1,145 @@
+/**
+ * Plain functions over IR values: option layering, value traversal, the functions a task
+ * imports. No zod here, so `@mlgen/core/light` can export them without loading the schemas;
+ * `ir.ts` re-exports all of it, so `@mlgen/core` is unchanged.
+ */
+import type { FunctionRef, OutputType, Pipeline, Task, TaskOptions, Value } from "./ir.js";
+
+export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
+  retries: null,
+  retryDelay: null,
+  retryExponentialBackoff: null,
+  maxRetryDelay: null,
+  executionTimeout: null,
+  triggerRule: null,
+  pool: null,
+  poolSlots: null,
+  queue: null,
+  priorityWeight: null,
+  dependsOnPast: null,
+  maxActiveTisPerDag: null,
+  onFailure: null,
+  onRetry: null,
+  onSuccess: null,
+});
+
+/** Task options after applying pipeline defaults (task value wins). */
+export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
+  return resolveOptions(pipeline, task.group, task.options);
+}
+
+/** Options given at `own`, then each enclosing group outwards, then the pipeline defaults. */
+export function resolveOptions(
+  pipeline: Pipeline,
+  group: string | null,
+  own: TaskOptions,
+): TaskOptions {
+  const layers: TaskOptions[] = [own];
+  for (let g = group; g !== null; g = pipeline.groups[g]?.parent ?? null) {
+    const node = pipeline.groups[g];
+    if (!node) break;
+    layers.push(node.options);
+  }
+  layers.push(pipeline.defaults);
+  const out = { ...EMPTY_TASK_OPTIONS } as Record<keyof TaskOptions, unknown>;
+  for (const key of Object.keys(EMPTY_TASK_OPTIONS) as (keyof TaskOptions)[]) {
+    out[key] = layers.find((l) => l[key] !== null)?.[key] ?? null;
+  }
+  return out as TaskOptions;
+} /** Calls `fn` on a value and every value nested in it, depth first, in source order. */
+export function visitValue(value: Value, fn: (v: Value) => void): void {
+  fn(value);
+  switch (value.kind) {
+    case "list":
+      for (const item of value.items) visitValue(item, fn);
+      break;
+    case "object":
+      for (const entry of Object.values(value.entries)) visitValue(entry, fn);
+      break;
+    case "join":
+      visitValue(value.base, fn);
+      break;
+    case "literal":
+    case "ref":
+    case "env":
+    case "variable":
+    case "param":
+    case "template":
+      break;
+    default:
+      assertNever(value);
+  }
+}
+
+/** Every ref inside a value, depth first, in source order. */
+export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
+  visitValue(value, (v) => {
+    if (v.kind === "ref") out.push({ task: v.task, output: v.output });
+  });
+  return out;
+}
+
+/** The values a task consumes, by a readable path such as `inputs.data_path`. */
+export function taskValues(task: Task): [path: string, value: Value][] {
+  switch (task.kind) {
+    case "python": {
+      const out: [string, Value][] = Object.entries(task.inputs).map(([k, v]) => [
+        `inputs.${k}`,
+        v,
+      ]);
+      if (task.map) out.push(["map.over", task.map.over]);
+      return out;
+    }
+    case "bash":
+    case "container":
+      return Object.entries(task.env).map(([k, v]) => [`env.${k}`, v]);
+    case "branch":
+    case "short_circuit":
+      return [["condition", task.condition.left]];
+    case "sensor":
+      return task.sensor.type === "file" ? [["path", task.sensor.path]] : [];
+    case "validate":
+      return [["data", task.data]];
+    default:
+      return assertNever(task);
+  }
+}
+
+export function taskOutputs(task: Task): Readonly<Record<string, OutputType>> {
+  return task.kind === "python" ? task.outputs : {};
+}
+
+/** Every module of the project the pipeline's tasks and callbacks import, once each, sorted. */
+export function pipelineModules(pipeline: Pipeline): string[] {
+  const modules = new Set<string>();
+  for (const task of pipeline.tasks) {
+    for (const { ref } of functionRefs(pipeline, task)) modules.add(ref.module);
+  }
+  return [...modules].sort();
+}
+
+/** The user functions a task or its callbacks import, with where each is used. */
+export function functionRefs(
+  pipeline: Pipeline,
+  task: Task,
+): { ref: FunctionRef; where: string }[] {
+  const out: { ref: FunctionRef; where: string }[] = [];
+  if (task.kind === "python") {
+    out.push({ ref: { module: task.module, function: task.function }, where: "fn" });
+  }
+  const o = effectiveOptions(pipeline, task);
+  for (const [name, list] of [
+    ["onFailure", o.onFailure],
+    ["onRetry", o.onRetry],
+    ["onSuccess", o.onSuccess],
+  ] as const) {
+    for (const alert of list ?? []) {
+      if (alert.kind === "callable") out.push({ ref: alert, where: name });
+    }
+  }
+  return out;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected node: ${JSON.stringify(value)}`);
+}

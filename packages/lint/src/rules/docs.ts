@@ -1,0 +1,625 @@
+/**
+ * The prose of each rule's page, docs/rules/<id>.md, kept beside the rules: what a rule looks
+ * at, why it matters in production, and a bad and a good example. The pages are rendered by
+ * `ruleDocPages` (./render-docs.ts) and written by scripts/gen-rule-docs.mjs; a test lints
+ * every Python example (the bad one must raise exactly its rule, the good one nothing).
+ */
+
+/** A code example on a rule's page. */
+export interface RuleExample {
+  /** `python`: a complete Airflow DAG file; `typescript`: an mlgen DSL pipeline module. */
+  readonly language: "python" | "typescript";
+  readonly code: string;
+  /** One or two sentences under the example (Markdown). */
+  readonly note?: string;
+}
+
+export interface RuleDoc {
+  /** What the check looks at and what it holds back on, beyond the one-line description. */
+  readonly catches: string;
+  /** Where findings point, so users know where a suppression comment goes. */
+  readonly reportedAt: string;
+  /** What goes wrong in production when the finding is ignored. */
+  readonly why: string;
+  /** What the rule checks in DSL pipelines, for rules that check them too. */
+  readonly dsl?: string;
+  readonly bad: RuleExample;
+  readonly good: RuleExample;
+}
+
+/** The settings every example DAG shares, so that each example shows one problem only. */
+const DEFAULT_ARGS = `default_args = {
+    "retries": 2,
+    "retry_delay": timedelta(minutes=5),
+    "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="{{ dag.dag_id }} failed"),
+}`;
+
+const IMPORTS = `from datetime import timedelta
+
+import pendulum
+from airflow.providers.slack.notifications.slack import SlackNotifier`;
+
+const py = (code: string, note?: string): RuleExample => ({
+  language: "python",
+  code: code.replace(/^\n/, ""),
+  ...(note ? { note } : {}),
+});
+
+export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
+  "missing-xcom-key": {
+    catches: `A task pulls an XCom — \`ti.xcom_pull(task_ids=..., key=...)\` in its Python code, or \`{{ ti.xcom_pull(...) }}\` in a templated argument such as \`bash_command\` or \`sql\` — and the source task never pushes that key: it is not a key given to \`xcom_push\`, not \`return_value\` of a task that returns something, and not a key of a dict returned with \`multiple_outputs=True\` (or by a \`@task\` annotated \`-> dict[...]\`). It also reports a pull from a task id the DAG does not have (a TaskGroup prefixes its tasks' ids: \`group.task\`), and a pull from a task that is not upstream of the reader, which may not have run yet (a race).
+
+The check holds back where it cannot be sure: pulls from another DAG (\`dag_id=\`), computed task ids or keys, task ids built in loops, and operators whose pushes it does not model (SQL, Kubernetes and most provider operators) are not judged.`,
+    reportedAt: "the `xcom_pull` call, in code or inside the template string.",
+    why: `A missing XCom is not an error in Airflow: \`xcom_pull\` returns \`None\` and a template renders the text \`None\`. The reader carries on — a command runs with \`--input None\`, a quality gate compares against \`None\`, a COPY reads \`s3://bucket/None\` — and fails later and somewhere else, or succeeds on the wrong data. A race is worse: it passes every run in which the producer happened to finish first.`,
+    dsl: "Pipelines pass outputs as typed references (`task.out.key`), which the compiler checks; the rule reads the Jinja `xcom_pull` calls written by hand in commands, arguments and templates.",
+    bad: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def count_orders(ds):
+    return 1200  # pushed as one XCom, under the key return_value
+
+
+with DAG(
+    "orders_report",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    count = PythonOperator(task_id="count_orders", python_callable=count_orders)
+    report = BashOperator(
+        task_id="report",
+        bash_command="echo {{ ti.xcom_pull(task_ids='count_orders', key='row_count') }} orders",
+    )
+    count >> report
+`,
+      "`count_orders` returns its count, so Airflow stores it as `return_value`; `row_count` does not exist and the command prints `None orders`.",
+    ),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def count_orders(ds):
+    return 1200
+
+
+with DAG(
+    "orders_report",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    count = PythonOperator(task_id="count_orders", python_callable=count_orders)
+    report = BashOperator(
+        task_id="report",
+        bash_command="echo {{ ti.xcom_pull(task_ids='count_orders') }} orders",
+    )
+    count >> report
+`,
+      'Pull `return_value` (the default key), or push the key explicitly with `ti.xcom_push(key="row_count", value=...)`.',
+    ),
+  },
+
+  "hardcoded-path": {
+    catches: `An absolute path that exists on one machine only — under \`/Users\`, \`/home\`, \`/root\`, \`/tmp\`, \`/data\`, \`/mnt\`, \`/media\`, \`/scratch\`, \`/Volumes\` or a Windows drive — in an operator argument (including \`env\` dicts and templated commands), in a module-level string that an argument uses by name, or in the body of a task's Python function. Paths that images provide by convention (\`/opt/airflow\`, \`/usr\`) and URLs (\`s3://\`, \`gs://\`, \`https://\`) are fine, and docstrings are not read.`,
+    reportedAt: "the path inside the string (for a module-level constant, its assignment).",
+    why: `Tasks run on workers, not on the machine where the DAG was written, and two tasks of one run may land on two different workers. A path from a laptop fails with \`FileNotFoundError\` on the first run. A path under \`/tmp\` or on a local disk is worse: it works while one worker happens to run both the writer and the reader, then breaks when the scheduler places them apart or a worker pod restarts with an empty disk.`,
+    dsl: "The same paths in task inputs, env values, commands, container arguments, sensor paths and the MLflow tracking URI.",
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def build_features(ds):
+    import pandas as pd
+
+    orders = pd.read_parquet(f"/home/ana/exports/orders_{ds}.parquet")
+    orders.groupby("customer_id").sum().to_parquet(f"s3://acme-ml/features/{ds}.parquet")
+
+
+with DAG(
+    "customer_features",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    PythonOperator(task_id="build_features", python_callable=build_features)
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def build_features(ds):
+    import pandas as pd
+    from airflow.sdk import Variable
+
+    exports = Variable.get("orders_exports_uri")  # s3://acme-lake/exports in production
+    orders = pd.read_parquet(f"{exports}/orders_{ds}.parquet")
+    orders.groupby("customer_id").sum().to_parquet(f"s3://acme-ml/features/{ds}.parquet")
+
+
+with DAG(
+    "customer_features",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    PythonOperator(task_id="build_features", python_callable=build_features)
+`,
+      "Read the location when the task runs — a Variable or an environment variable inside the callable, `{{ var.value.name }}` in a templated field — and keep data in shared storage.",
+    ),
+  },
+
+  "missing-timeout": {
+    catches: `A task whose \`execution_timeout\` is set nowhere Airflow looks — its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\` — and a sensor with no \`timeout\`. An \`EmptyOperator\` runs nothing and is left alone; a \`default_args\` the linter cannot read (\`{**BASE, ...}\`, a dict built by a function) is assumed to set it.`,
+    reportedAt: "the operator call (for a TaskFlow task, the call of the task function).",
+    why: `Airflow does not time tasks out by default. A query waiting on a lock, an HTTP call without a socket timeout or a training job stuck on a dead GPU keeps its worker slot, and with \`max_active_runs\` it also blocks the next runs, until someone notices and kills it — often days later. With a timeout the try fails, is retried, and if it keeps hanging the failure alert fires. A sensor without a timeout waits Airflow's default of seven days.`,
+    dsl: "The same layering: the task, its groups' defaults, the pipeline's defaults; a sensor needs `timeout`.",
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    "warehouse_vacuum",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={
+        "retries": 2,
+        "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="vacuum failed"),
+    },
+):
+    BashOperator(task_id="vacuum", bash_command="psql $WAREHOUSE_URL -c 'VACUUM ANALYZE'")
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    "warehouse_vacuum",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={
+        "retries": 2,
+        "execution_timeout": timedelta(minutes=45),
+        "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="vacuum failed"),
+    },
+):
+    BashOperator(task_id="vacuum", bash_command="psql $WAREHOUSE_URL -c 'VACUUM ANALYZE'")
+`,
+      "Set it once in `default_args` and override it on the tasks that legitimately run longer.",
+    ),
+  },
+
+  "missing-retries": {
+    catches: `A task whose \`retries\` is set nowhere Airflow looks: its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\`. \`retries=0\` counts as set (a task that must not run twice), an \`EmptyOperator\` is left alone, and a \`default_args\` the linter cannot read is assumed to set it.`,
+    reportedAt: "the operator call (for a TaskFlow task, the call of the task function).",
+    why: `Most task failures in production are transient: a worker pod evicted, a database failover, a 503 from an API, a lost network connection. Without retries each of them fails the run, wakes someone up, or leaves a gap in the data until the next run. Retries with a delay absorb them; an idempotent task loses nothing by being retried.`,
+    dsl: "The same layering: the task, its groups' defaults, the pipeline's defaults.",
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    "fx_rates",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={
+        "execution_timeout": timedelta(minutes=10),
+        "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="fx_rates failed"),
+    },
+):
+    BashOperator(task_id="download_rates", bash_command="curl -fsS https://fx.example.com/{{ ds }} -o rates.json")
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    "fx_rates",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(minutes=10),
+        "execution_timeout": timedelta(minutes=10),
+        "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="fx_rates failed"),
+    },
+):
+    BashOperator(task_id="download_rates", bash_command="curl -fsS https://fx.example.com/{{ ds }} -o rates.json")
+`,
+      "Pass `retries=0` on a task that must not be retried, so the choice is visible.",
+    ),
+  },
+
+  "no-failure-alert": {
+    catches: `A DAG in which no task alerts anyone when it fails: no \`on_failure_callback\` on the tasks, in their groups' or in the DAG's \`default_args\`, no \`email\` with \`email_on_failure\` left on, and no \`on_failure_callback\` on the DAG itself. A \`default_args\` the linter cannot read is assumed to set one.`,
+    reportedAt: "the DAG: the `DAG(...)` call or the `@dag` decorator.",
+    why: `A failed run that nobody hears about is found by the people who use its output: a dashboard that stopped updating, a model retrained on last week's features, a partner who never got the file. The red square in the UI is seen only by those who look at it.`,
+    dsl: "Once per pipeline when no task has `onFailure` from itself, its groups or the defaults.",
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    "partner_export",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={"retries": 2, "execution_timeout": timedelta(minutes=30)},
+):
+    BashOperator(task_id="export", bash_command="partner-export --date {{ ds }}")
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    "partner_export",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={
+        "retries": 2,
+        "execution_timeout": timedelta(minutes=30),
+        "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="partner_export failed"),
+    },
+):
+    BashOperator(task_id="export", bash_command="partner-export --date {{ ds }}")
+`,
+      "In `default_args` the callback covers every task. An `email` list (with `email_on_failure` left on) also counts.",
+    ),
+  },
+
+  "sensor-poke-mode": {
+    catches: `A sensor in poke mode — Airflow's default when neither \`mode=\` nor \`deferrable=True\` is given — whose \`timeout\` is over an hour, or not set (seven days). Classic sensors and \`@task.sensor\` functions alike; the mode and timeout may come from \`default_args\`.`,
+    reportedAt: "the sensor's call (for `@task.sensor`, the call of the function).",
+    why: `A poking sensor holds a worker slot for the whole wait and sleeps between pokes. A few sensors waiting hours for late files can occupy every slot of a pool or a worker, so the tasks that could run stay queued — the deployment stalls behind its own waits. In \`reschedule\` mode the sensor gives its slot back between pokes; a deferrable sensor waits in the triggerer and holds no slot at all.`,
+    dsl: 'The same for `p.fileSensor` and the other sensors with `mode: "poke"` (reschedule is the DSL\'s default).',
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.sensors.filesystem import FileSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "partner_feed",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    FileSensor(task_id="wait_for_feed", filepath="feeds/{{ ds }}/_SUCCESS", timeout=timedelta(hours=8))
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.sensors.filesystem import FileSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "partner_feed",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    FileSensor(
+        task_id="wait_for_feed",
+        filepath="feeds/{{ ds }}/_SUCCESS",
+        mode="reschedule",
+        poke_interval=300,
+        timeout=timedelta(hours=8),
+    )
+`,
+      "Or `deferrable=True` for sensors that support it; short waits (an hour at most) may stay in poke mode.",
+    ),
+  },
+
+  "unused-output": {
+    catches: `A key a task pushes explicitly (\`ti.xcom_push(key=...)\`) that no task of the file pulls, in code or in a template. Return values are not reported. The check holds back when some pull cannot be read: computed task ids or keys, task ids built in loops, or an argument that names a template file (\`sql="merge.sql"\`), which may pull keys the DAG file does not show.`,
+    reportedAt: "the `xcom_push` call.",
+    why: `XComs are rows in the metadata database, serialized on every run and kept until someone cleans them up; pushing a large value nobody reads costs storage and time. More often an unused key is the other half of a bug: the reader asks for a slightly different key, gets \`None\`, and carries on.`,
+    dsl: "A declared output that no task reads (outputs of the last tasks are the pipeline's results and are not reported).",
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def evaluate(ti):
+    ti.xcom_push(key="auc", value=0.91)
+    ti.xcom_push(key="confusion_matrix", value=[[90, 10], [8, 92]])
+
+
+def gate(ti):
+    if ti.xcom_pull(task_ids="evaluate", key="auc") < 0.85:
+        raise ValueError("AUC under 0.85")
+
+
+with DAG(
+    "model_gate",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    PythonOperator(task_id="evaluate", python_callable=evaluate) >> PythonOperator(task_id="gate", python_callable=gate)
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def evaluate(ti):
+    ti.xcom_push(key="auc", value=0.91)
+
+
+def gate(ti):
+    if ti.xcom_pull(task_ids="evaluate", key="auc") < 0.85:
+        raise ValueError("AUC under 0.85")
+
+
+with DAG(
+    "model_gate",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    PythonOperator(task_id="evaluate", python_callable=evaluate) >> PythonOperator(task_id="gate", python_callable=gate)
+`,
+      "Log diagnostics to the experiment tracker (MLflow) or to storage instead of XCom, and push what other tasks need.",
+    ),
+  },
+
+  "train-without-validation": {
+    catches: `A task trains when its id or its function's name says train, retrain, fit or fine-tune, or when its operator trains (\`SageMakerTrainingOperator\`, Vertex AI and AutoML training operators); names about training data or preprocessing (\`build_training_set\`, \`train_test_split\`, \`fit_scaler\`) and tasks that only trigger or wait for training do not count. A task validates when its id or function says validate, check, quality, expect, verify, assert or profile (\`checkpoint\` does not count), or when its operator checks data (\`SQLColumnCheckOperator\`, \`SQLTableCheckOperator\`, \`GreatExpectationsOperator\`, Soda).`,
+    reportedAt: "the training task's call.",
+    why: `A model trained on a broken extract — an empty partition, a column that changed unit, labels shifted by a day — trains without an error and often scores well on a test split drawn from the same broken data. It gets promoted, and the damage shows in production metrics weeks later. A validation task before training turns that into a failed run with a clear message, before anything is deployed.`,
+    dsl: "A task whose id or function says train/fit with no `p.validate` (or validation-named) task upstream.",
+    bad: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@weekly", start_date=pendulum.datetime(2025, 1, 6, tz="UTC"), catchup=False, default_args=default_args)
+def churn_model():
+    @task
+    def extract(ds=None):
+        return f"s3://acme-ml/churn/{ds}/"
+
+    @task
+    def train_model(path: str):
+        import pandas as pd
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        df = pd.read_parquet(path)
+        GradientBoostingClassifier().fit(df.drop(columns="churned"), df["churned"])
+
+    train_model(extract())
+
+
+churn_model()
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@weekly", start_date=pendulum.datetime(2025, 1, 6, tz="UTC"), catchup=False, default_args=default_args)
+def churn_model():
+    @task
+    def extract(ds=None):
+        return f"s3://acme-ml/churn/{ds}/"
+
+    @task
+    def validate_data(path: str):
+        import pandas as pd
+
+        df = pd.read_parquet(path)
+        missing = {"tenure_days", "plan", "churned"} - set(df.columns)
+        if missing or len(df) < 10_000 or df["churned"].isna().any():
+            raise ValueError(f"rejected {path}: missing={missing}, rows={len(df)}")
+        return path
+
+    @task
+    def train_model(path: str):
+        import pandas as pd
+        from sklearn.ensemble import GradientBoostingClassifier
+
+        df = pd.read_parquet(path)
+        GradientBoostingClassifier().fit(df.drop(columns="churned"), df["churned"])
+
+    train_model(validate_data(extract()))
+
+
+churn_model()
+`,
+      "Any upstream task that checks the data counts: a schema and row-count check like this one, SQL check operators, or a Great Expectations suite.",
+    ),
+  },
+
+  "top-level-code": {
+    catches: `Code that runs every time the file is parsed — at module level, or in the body of a \`@dag\` or \`@task_group\` function, which the file calls to build the DAG — and reaches a service or loads something heavy: \`Variable.get\`, connection lookups, database queries and connections (\`hook.get_records\`, \`PostgresHook(...).get_first\`), HTTP requests, cloud clients and subprocesses; and imports of heavy libraries (pandas, numpy, scikit-learn, PyTorch, TensorFlow, MLflow, Spark, ...). The same code inside a task function or a callback runs only when the task runs, and is fine.`,
+    reportedAt: "the call, or the import statement.",
+    why: `Airflow re-parses every DAG file continuously — every 30 seconds by default — with a time limit per file (\`dagbag_import_timeout\`). A \`Variable.get\` at module level is a metadata-database or secrets-backend query on every parse of the file; an HTTP call makes parsing as slow and as flaky as that service; importing pandas or torch costs seconds each time. Parse times grow, DAGs vanish from the UI when a parse times out, and an outage of one service stops the scheduling of DAGs that do not even use it.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Variable
+
+${DEFAULT_ARGS}
+
+BUCKET = Variable.get("exports_bucket")
+
+with DAG(
+    "nightly_export",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="export", bash_command=f"export-all --to s3://{BUCKET}/{{{{ ds }}}}/")
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "nightly_export",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="export", bash_command="export-all --to s3://{{ var.value.exports_bucket }}/{{ ds }}/")
+`,
+      "`{{ var.value.name }}` is read when the task runs; in Python, call `Variable.get` and import heavy libraries inside the task function.",
+    ),
+  },
+
+  "airflow3-removed": {
+    catches: `What Airflow 3 no longer accepts: the DAG arguments \`schedule_interval\`, \`timetable\`, \`concurrency\`, \`sla_miss_callback\` and \`full_filepath\`; the task arguments \`sla\`, \`task_concurrency\` and \`provide_context\`; imports from \`airflow.contrib\`, the pre-2.0 module paths (\`airflow.operators.bash_operator\`, \`airflow.sensors.external_task_sensor\`, ...), \`airflow.utils.dates\` (\`days_ago\`), \`DummyOperator\` and \`SubDagOperator\`; and the removed context variables (\`execution_date\`, \`next_ds\`, \`prev_ds\`, \`yesterday_ds\`, \`tomorrow_ds\` and their variants) in templates and in task code — a callable's parameter, \`context["..."]\` or \`kwargs.get("...")\`. Each finding names what replaces it.`,
+    reportedAt:
+      "the argument, the import statement, or the variable's name in the template or the code.",
+    why: `On Airflow 3 such a file fails to import — an unknown module, or an unexpected keyword argument such as \`schedule_interval\` or \`provide_context\` — and every DAG in it disappears from the UI. The SLA arguments are still accepted but do nothing, so SLA alerts stop without a word. A removed context variable read in code fails when the task runs, with a \`KeyError\` or a missing argument. The replacements (\`schedule=\`, \`logical_date\`, \`data_interval_start\`, the standard provider's import paths) work on Airflow 2.10 and 2.11 too, so a file can be fixed before the upgrade and run on both.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "sales_rollup",
+    schedule_interval="0 3 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="rollup", bash_command="rollup --day {{ execution_date.strftime('%Y-%m-%d') }}")
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "sales_rollup",
+    schedule="0 3 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="rollup", bash_command="rollup --day {{ ds }}")
+`,
+      "`schedule=` replaces `schedule_interval=`; `{{ ds }}` (or `{{ logical_date }}`) replaces `execution_date`.",
+    ),
+  },
+
+  "dynamic-start-date": {
+    catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, or through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`).`,
+    reportedAt: "the `start_date` value.",
+    why: `The file is parsed again and again, so a start date computed from the clock moves forward on every parse. Airflow runs an interval once it has ended after the start date; with a start date that keeps moving, the next interval can stay in the future, so the DAG runs late, irregularly or never, and catchup and backfill ranges change from one parse to the next.`,
+    bad: py(`
+from datetime import datetime, timedelta
+
+from airflow.providers.slack.notifications.slack import SlackNotifier
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "hourly_sessions",
+    schedule="@hourly",
+    start_date=datetime.now() - timedelta(days=1),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="sessionize", bash_command="sessionize --hour {{ data_interval_start }}")
+`),
+    good: py(
+      `
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.slack.notifications.slack import SlackNotifier
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "hourly_sessions",
+    schedule="@hourly",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="sessionize", bash_command="sessionize --hour {{ data_interval_start }}")
+`,
+      "A fixed, time-zone aware date; `catchup=False` keeps Airflow from running every interval since then.",
+    ),
+  },
+};

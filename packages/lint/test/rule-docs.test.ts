@@ -1,0 +1,93 @@
+/**
+ * docs/rules/: a page per rule, generated from the rule table and the prose in
+ * src/rules/docs.ts by scripts/gen-rule-docs.mjs. The pages must match the generator, and each
+ * page's Python examples must do what they claim: the bad one raises exactly its rule, the good
+ * one raises nothing at all.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parser } from "@lezer/python";
+import { describe, expect, it } from "vitest";
+import { lintPythonSource } from "../src/lint.js";
+import { RULE_DOCS } from "../src/rules/docs.js";
+import { RULES } from "../src/rules/index.js";
+import { ruleDocPages } from "../src/rules/render-docs.js";
+
+const ROOT = resolve(import.meta.dirname, "../../..");
+const REGENERATE = "run `node scripts/gen-rule-docs.mjs`";
+
+const read = (path: string): string | null => {
+  try {
+    return readFileSync(join(ROOT, path), "utf8");
+  } catch {
+    return null;
+  }
+};
+
+/** The fenced code block under a `## <title>` heading of a page. */
+function example(page: string, title: string): { language: string; code: string } | null {
+  const section = page.split(/^## /m).find((s) => s.startsWith(`${title}\n`));
+  const m = section && /^```(\w+)\n([\s\S]*?)\n```$/m.exec(section);
+  return m ? { language: m[1] ?? "", code: `${m[2] ?? ""}\n` } : null;
+}
+
+/** Line:column of each syntax error lezer recovered from. */
+function syntaxErrors(code: string): string[] {
+  const out: string[] = [];
+  parser.parse(code).iterate({
+    enter(node) {
+      if (!node.type.isError) return;
+      const before = code.slice(0, node.from).split("\n");
+      out.push(`${before.length}:${(before.at(-1)?.length ?? 0) + 1}`);
+    },
+  });
+  return out;
+}
+
+describe("rule docs pages", () => {
+  const pages = ruleDocPages();
+
+  it("every rule has docs, and the docs name no other rule", () => {
+    expect(Object.keys(RULE_DOCS).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it.each(pages.map((p) => [p.path, p.text] as const))("%s matches the generator", (path, text) => {
+    const onDisk = read(path);
+    expect(onDisk, `${path} is missing: ${REGENERATE}`).not.toBeNull();
+    expect(onDisk, `${path} is out of date: ${REGENERATE}`).toBe(text);
+  });
+
+  it("docs/rules holds no page of a rule that no longer exists", () => {
+    const onDisk = readdirSync(join(ROOT, "docs/rules")).filter((f) => f.endsWith(".md"));
+    const wanted = pages.map((p) => p.path.slice("docs/rules/".length));
+    expect(
+      onDisk.filter((f) => !wanted.includes(f)),
+      REGENERATE,
+    ).toEqual([]);
+  });
+});
+
+describe("rule docs examples", () => {
+  const withPython = RULES.filter((r) => r.checkPython);
+
+  it.each(withPython.map((r) => [r.id] as const))(
+    "%s: the bad example raises exactly this rule, the good one nothing",
+    (id) => {
+      const page = read(`docs/rules/${id}.md`) ?? "";
+      const bad = example(page, "Bad");
+      const good = example(page, "Good");
+      expect(bad?.language).toBe("python");
+      expect(good?.language).toBe("python");
+      if (!bad || !good) return;
+      expect({ bad: syntaxErrors(bad.code), good: syntaxErrors(good.code) }).toEqual({
+        bad: [],
+        good: [],
+      });
+      const fired = (code: string, name: string) =>
+        lintPythonSource(name, code).map((f) => `${f.ruleId} ${f.line}:${f.column} ${f.message}`);
+      const badRules = [...new Set(fired(bad.code, `${id}-bad.py`).map((f) => f.split(" ")[0]))];
+      expect(badRules, fired(bad.code, `${id}-bad.py`).join("\n")).toEqual([id]);
+      expect(fired(good.code, `${id}-good.py`)).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,59 @@
+"""Partner feeds, the way the platform team recommends: sensors release their worker slot."""
+
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
+from airflow.providers.slack.notifications.slack import SlackNotifier
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.providers.standard.sensors.filesystem import FileSensor
+from airflow.sdk import DAG, task
+
+with DAG(
+    dag_id="partner_feeds_ingest_v2",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args={
+        "owner": "partnerships",
+        "retries": 1,
+        "execution_timeout": timedelta(hours=1),
+        "on_failure_callback": SlackNotifier(slack_conn_id="slack_partners", text="partner feeds failed"),
+    },
+):
+    wait_acme = S3KeySensor(
+        task_id="wait_for_acme_feed",
+        bucket_name="partner-drop",
+        bucket_key="acme/{{ ds_nodash }}/_SUCCESS",
+        deferrable=True,
+        timeout=timedelta(hours=10),
+    )
+    wait_globex = FileSensor(
+        task_id="wait_for_globex_feed",
+        fs_conn_id="partner_nfs",
+        filepath="globex/{{ ds }}/feed.csv",
+        mode="reschedule",
+        poke_interval=600,
+        timeout=timedelta(hours=8),
+    )
+    wait_crm = ExternalTaskSensor(
+        task_id="wait_for_crm_export",
+        external_dag_id="crm_export",
+        external_task_id="export_done",
+        poke_interval=30,
+        timeout=timedelta(minutes=50),
+    )
+
+    @task.sensor(poke_interval=120, timeout=6 * 3600, mode="reschedule")
+    def wait_for_quota_reset():
+        import requests
+
+        return requests.get("https://partner-api.example/quota", timeout=10).json()["remaining"] > 1000
+
+    ingest = BashOperator(
+        task_id="ingest_feeds",
+        bash_command="partner-ingest --date {{ ds }} --sources acme,globex",
+    )
+
+    [wait_acme, wait_globex, wait_crm, wait_for_quota_reset()] >> ingest
