@@ -106,4 +106,32 @@ describe("mlgen lint", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown rule 'no-such-rule'");
   });
+
+  it("target-aware: kubeflow-timeout when the config compiles for Kubeflow without timeouts", async () => {
+    const config = (kubeflow: string) => `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "all"${kubeflow} });
+`;
+    const source = pipelineSource(undefined, `{ defaults: { executionTimeout: 600, retries: 1 } }`)
+      .replace("executionTimeout: 600", "executionTimeout: minutes(10)")
+      .replace(
+        'import { pipeline } from "@mlgen/dsl";',
+        'import { minutes, pipeline } from "@mlgen/dsl";',
+      );
+    const p = project({
+      "mlgen.config.ts": config(""),
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": source,
+    });
+    const off = await p.mlgen("lint", "--format", "json");
+    const ids = (out: string) =>
+      (JSON.parse(out) as { ruleId: string; message: string }[]).filter(
+        (f) => f.ruleId === "kubeflow-timeout",
+      );
+    expect(ids(off.stdout).map((f) => f.message)).toEqual([
+      "task 'load' has an execution timeout (10m) that the Kubeflow target drops: kubeflow.timeouts is off",
+      "task 'train' has an execution timeout (10m) that the Kubeflow target drops: kubeflow.timeouts is off",
+    ]);
+    p.write("mlgen.config.ts", config(", kubeflow: { timeouts: true }"));
+    expect(ids((await p.mlgen("lint", "--format", "json")).stdout)).toEqual([]);
+  });
 });

@@ -168,6 +168,12 @@ export const DIAGNOSTICS = {
       "start_date of DAG '{dag}' is computed when the file is parsed ({call}), so it moves on every parse",
     fix: 'use a fixed date, e.g. pendulum.datetime(2025, 1, 1, tz="UTC")',
   },
+  MLG2012: {
+    severity: "warning",
+    message:
+      "task '{task}' has an execution timeout ({timeout}) that the Kubeflow target drops: kubeflow.timeouts is off",
+    fix: "set kubeflow.timeouts to true in mlgen.config.ts (the timeout becomes activeDeadlineSeconds in the Kubernetes platform spec), or compile for Airflow only",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

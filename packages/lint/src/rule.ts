@@ -9,6 +9,8 @@ export interface PipelineLintInput {
   readonly sourceMap: SourceMap;
   /** The pipeline module, for findings whose node has no recorded place. */
   readonly file: string;
+  /** Set when the project compiles for Kubeflow too (config `target: kubeflow` or `all`). */
+  readonly kubeflow?: { readonly timeouts: boolean };
 }
 
 /** Reports a finding on a DSL pipeline at a source-map key (`task:<id>`, `pipeline`, ...). */

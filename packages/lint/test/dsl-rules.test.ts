@@ -202,3 +202,32 @@ describe("DSL pipeline rules", () => {
     expect(lintPipeline({ ir: lowered.ir, sourceMap: def.sourceMap, file: "p.ts" })).toEqual([]);
   });
 });
+
+describe("kubeflow-timeout (target-aware)", () => {
+  const def = () =>
+    pipeline("p", { defaults: { ...SAFE, executionTimeout: hours(2) } }, (p) => {
+      p.python("fit", { fn: "t.py:fit" });
+      p.bash("report", { command: "echo done", executionTimeout: minutes(90) });
+    });
+  const run = (kubeflow?: { timeouts: boolean }) => {
+    const d = def();
+    const lowered = lowerPipeline({ ir: d.ir, sourceMap: d.sourceMap, modules: modulesFor(d) });
+    if (!lowered.ok) throw new Error("lowering failed");
+    return lintPipeline(
+      { ir: lowered.ir, sourceMap: d.sourceMap, file: "p.ts", ...(kubeflow ? { kubeflow } : {}) },
+      {},
+    ).filter((f) => f.ruleId === "kubeflow-timeout");
+  };
+
+  it("reports each timed task when the project compiles for Kubeflow without timeouts", () => {
+    expect(run({ timeouts: false }).map((f) => f.message)).toEqual([
+      "task 'fit' has an execution timeout (2h) that the Kubeflow target drops: kubeflow.timeouts is off",
+      "task 'report' has an execution timeout (90m) that the Kubeflow target drops: kubeflow.timeouts is off",
+    ]);
+  });
+
+  it("is silent for Airflow-only projects and when kubeflow.timeouts is on", () => {
+    expect(run()).toEqual([]);
+    expect(run({ timeouts: true })).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lintPythonSource } from "../src/lint.js";
-import { RULE_IDS } from "../src/rules/index.js";
+import { RULE_IDS, RULES } from "../src/rules/index.js";
 
 const HEAD = `import pendulum
 from datetime import timedelta
@@ -571,8 +571,10 @@ describe("Python DAG rules", () => {
     expect(found(c.rule, c.body, c.head)).toEqual(c.want);
   });
 
-  it("every rule has at least one case here", () => {
-    expect(new Set(cases.map(([, c]) => c.rule))).toEqual(new Set(RULE_IDS));
+  it("every rule that reads Python files has at least one case here", () => {
+    const python = RULES.filter((r) => r.checkPython).map((r) => r.id);
+    expect(python.length).toBeGreaterThanOrEqual(11);
+    expect(new Set(cases.map(([, c]) => c.rule))).toEqual(new Set(python));
   });
 });
 

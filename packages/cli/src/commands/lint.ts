@@ -37,6 +37,8 @@ interface LintConfig {
   readonly pipelines: readonly string[];
   readonly root: string;
   readonly rules: RuleSettings;
+  /** Set when the config compiles for Kubeflow too: target-aware rules read it. */
+  readonly kubeflow?: { readonly timeouts: boolean };
 }
 
 /** mlgen.config.ts when there is one (it is optional when files are given). */
@@ -91,6 +93,9 @@ async function loadLintConfig(
     pipelines: resolved.pipelines,
     root: resolved.root,
     rules: resolved.lintRules ?? {},
+    ...(resolved.target === "kubeflow" || resolved.target === "all"
+      ? { kubeflow: { timeouts: resolved.kubeflow.timeouts ?? false } }
+      : {}),
   };
 }
 
@@ -135,6 +140,7 @@ async function lintPipelines(
   root: string,
   rules: RuleSettings,
   importModule: ModuleLoader,
+  kubeflow?: { readonly timeouts: boolean },
 ): Promise<Finding[]> {
   const { errorMessage, frameIn } = await import("../load.js");
   const { isPipelineDefinition } = await import("@mlgen/dsl");
@@ -192,7 +198,12 @@ async function lintPipelines(
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       for (const d of lowered.diagnostics) out.push(diagnosticFinding(d, shown));
       if (!lowered.ok) continue;
-      out.push(...lintPipeline({ ir: lowered.ir, sourceMap, file: shown }, { rules }));
+      out.push(
+        ...lintPipeline(
+          { ir: lowered.ir, sourceMap, file: shown, ...(kubeflow ? { kubeflow } : {}) },
+          { rules },
+        ),
+      );
     }
   }
   return out;
@@ -295,6 +306,7 @@ export async function lintCommand(
       config.root,
       config.rules,
       await moduleLoader(),
+      config.kubeflow,
     );
     for (const f of dsl) {
       if (!sources.has(f.file)) {

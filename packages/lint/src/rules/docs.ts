@@ -622,4 +622,32 @@ with DAG(
       "A fixed, time-zone aware date; `catchup=False` keeps Airflow from running every interval since then.",
     ),
   },
+
+  "kubeflow-timeout": {
+    catches: `Only in DSL pipelines of a project that compiles for Kubeflow Pipelines (\`target: "kubeflow"\` or \`"all"\` in mlgen.config.ts): a task with an execution timeout — its own, its group's or the pipeline defaults' — while \`kubeflow.timeouts\` is off. The KFP pipeline spec has no task timeout; mlgen carries one only in the Kubernetes platform spec (kfp-kubernetes' \`activeDeadlineSeconds\`), which it writes when \`kubeflow.timeouts\` is on.`,
+    reportedAt: "the TypeScript call that defines the task.",
+    why: `On Airflow the task is killed when it runs too long; the same pipeline on Kubeflow would run until someone stops it — a hung download or a training job stuck on a dead GPU holds its node and blocks the run. The compiler also warns (MLG3002) when it writes the file; the linter says it where the task is written, before the pipeline is ever compiled.`,
+    dsl: "The only rule that depends on the target: it is silent for Airflow-only projects.",
+    bad: {
+      language: "typescript",
+      code: `// mlgen.config.ts: defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "all" })
+import { hours, pipeline } from "@mlgen/dsl";
+
+export default pipeline("train", { defaults: { executionTimeout: hours(2) } }, (p) => {
+  p.python("fit", { fn: "tasks/train.py:fit" });
+});
+`,
+    },
+    good: {
+      language: "typescript",
+      code: `// mlgen.config.ts: defineConfig({ pipelines: [...], target: "all", kubeflow: { timeouts: true } })
+import { hours, pipeline } from "@mlgen/dsl";
+
+export default pipeline("train", { defaults: { executionTimeout: hours(2) } }, (p) => {
+  p.python("fit", { fn: "tasks/train.py:fit" });
+});
+`,
+      note: "With `kubeflow.timeouts` on, the two hours become `activeDeadlineSeconds: '7200'` for the task's executor.",
+    },
+  },
 };

@@ -2,6 +2,7 @@ import type { Rule } from "../rule.js";
 import { airflow3Removed } from "./airflow3-removed.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { hardcodedPath } from "./hardcoded-path.js";
+import { kubeflowTimeout } from "./kubeflow-timeout.js";
 import { missingRetries } from "./missing-retries.js";
 import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   topLevelCode,
   airflow3Removed,
   dynamicStartDate,
+  kubeflowTimeout,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
