@@ -1,5 +1,5 @@
-import type { Pipeline, Task, Value } from "@mlgen/core";
-import { visitValue } from "@mlgen/core";
+import type { Pipeline, Task, Value } from "@mlgen/core/light";
+import { visitValue } from "@mlgen/core/light";
 
 /** Task id → every task that runs before it (transitively), from the lowered `upstream`. */
 export function upstreamClosure(ir: Pipeline): Map<string, Set<string>> {
