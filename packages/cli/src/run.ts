@@ -153,6 +153,19 @@ async function runProgram(
   });
 
   program
+    .command("graph")
+    .description("print a pipeline's task graph as Mermaid or Graphviz DOT")
+    .argument("[pipeline]", "pipeline id (default: the project's only pipeline)")
+    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option("-f, --format <format>", "mermaid (default) or dot")
+    .option("-o, --out <file>", "write to this file instead of stdout")
+    .option("--root <dir>", "folder that task module paths are relative to")
+    .action(async (pipeline: string | undefined, options) => {
+      const { graphCommand } = await import("./commands/graph.js");
+      exitCode = await graphCommand(io, pipeline, options);
+    });
+
+  program
     .command("lint")
     .description("lint DSL pipelines (default: those in mlgen.config.ts) and Airflow DAG files")
     .argument("[paths...]", ".py DAG files or folders, or pipeline modules")

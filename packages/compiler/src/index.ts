@@ -39,3 +39,14 @@ export const TARGETS: Readonly<Record<string, Target>> = {
   airflow: airflowTarget,
   kubeflow: kubeflowTarget,
 };
+export {
+  dotString,
+  GRAPH_FORMATS,
+  type GraphFormat,
+  type GraphModel,
+  graphModel,
+  mermaidText,
+  renderDot,
+  renderGraph,
+  renderMermaid,
+} from "./targets/graph/index.js";

@@ -53,7 +53,7 @@ function airflowMajor(text: string | undefined): 2 | 3 | undefined {
 
 const toPosix = (p: string) => p.split(sep).join("/");
 
-async function loadConfig(
+export async function loadConfig(
   io: CliIO,
   options: CompileOptions,
   files: readonly string[],
@@ -132,7 +132,7 @@ async function loadConfig(
   };
 }
 
-async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
+export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
   const base = config.file ? resolve(config.file, "..") : config.root;
   const found = new Set<string>();
   for (const pattern of config.pipelines) {
@@ -162,7 +162,7 @@ interface Loaded {
   readonly definitions: readonly import("@mlgen/dsl").PipelineDefinition[];
 }
 
-async function loadPipelines(
+export async function loadPipelines(
   files: readonly string[],
   root: string,
   report: (d: Diagnostic) => void,
@@ -197,11 +197,11 @@ async function loadPipelines(
   return loaded;
 }
 
-function relativeLocation(loc: SourceLocation, root: string): SourceLocation {
+export function relativeLocation(loc: SourceLocation, root: string): SourceLocation {
   return { ...loc, file: toPosix(isAbsolute(loc.file) ? relative(root, loc.file) : loc.file) };
 }
 
-async function readIfExists(file: string): Promise<string | null> {
+export async function readIfExists(file: string): Promise<string | null> {
   try {
     return await readFile(file, "utf8");
   } catch {

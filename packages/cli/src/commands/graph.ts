@@ -1,0 +1,125 @@
+/**
+ * `mlgen graph [pipeline] --format mermaid|dot`: the task graph of one pipeline (by id, or the
+ * only one in the project), lowered exactly as `mlgen compile` lowers it, printed to stdout or
+ * written atomically to `--out`.
+ */
+import { isAbsolute, join, relative, sep } from "node:path";
+import {
+  type Diagnostic,
+  diagnostic,
+  formatDiagnostic,
+  pipelineModules,
+  type SourceLocation,
+  type SourceMap,
+} from "@mlgen/core";
+import { CliError, type CliIO } from "../io.js";
+import { createModuleLoader } from "../load.js";
+import { writeAtomic } from "../write.js";
+import {
+  loadConfig,
+  loadPipelines,
+  pipelineFiles,
+  readIfExists,
+  relativeLocation,
+} from "./compile.js";
+
+export interface GraphOptions {
+  readonly config?: string;
+  readonly format?: string;
+  readonly out?: string;
+  readonly root?: string;
+}
+
+const toPosix = (p: string) => p.split(sep).join("/");
+
+export async function graphCommand(
+  io: CliIO,
+  pipelineId: string | undefined,
+  options: GraphOptions,
+): Promise<number> {
+  const { GRAPH_FORMATS, lowerPipeline, renderGraph } = await import("@mlgen/compiler");
+  const format = options.format ?? "mermaid";
+  if (!(GRAPH_FORMATS as readonly string[]).includes(format)) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "--format",
+          reason: `'${format}' is not a graph format`,
+          hint: `use one of: ${GRAPH_FORMATS.join(", ")}`,
+        }),
+      ),
+    );
+  }
+  await import("@mlgen/dsl");
+  const importModule = await createModuleLoader();
+  const config = await loadConfig(
+    io,
+    {
+      ...(options.config === undefined ? {} : { config: options.config }),
+      ...(options.root === undefined ? {} : { root: options.root }),
+    },
+    [],
+    importModule,
+  );
+  const diagnostics: Diagnostic[] = [];
+  const loaded = await loadPipelines(
+    await pipelineFiles(config),
+    config.root,
+    (d) => diagnostics.push(d),
+    importModule,
+  );
+  const all = loaded.flatMap(({ file, definitions }) => definitions.map((def) => ({ file, def })));
+  const ids = all.map((x) => x.def.ir.id).sort();
+  const chosen =
+    pipelineId === undefined
+      ? all.length === 1
+        ? all[0]
+        : undefined
+      : all.find((x) => x.def.ir.id === pipelineId);
+  if (!chosen) {
+    for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "pipeline",
+          reason:
+            pipelineId === undefined
+              ? `the project has ${ids.length} pipelines, so name one`
+              : `no pipeline has the id '${pipelineId}'`,
+          hint: ids.length
+            ? `mlgen graph <id>, with one of: ${ids.join(", ")}`
+            : "check `pipelines` in mlgen.config.ts",
+        }),
+      ),
+    );
+  }
+  const { def } = chosen;
+  const root = config.root;
+  const sourceMap: SourceMap = new Proxy(def.sourceMap, {
+    get: (target, key) => {
+      const loc = Reflect.get(target, key) as SourceLocation | undefined;
+      return loc && typeof key === "string" ? relativeLocation(loc, root) : loc;
+    },
+  });
+  const modules = new Map<string, string | null>();
+  for (const module of pipelineModules(def.ir)) {
+    const safe = !isAbsolute(module) && !module.split("/").includes("..");
+    modules.set(module, safe ? await readIfExists(join(root, module)) : null);
+  }
+  const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
+  const errors = [...def.problems, ...lowered.diagnostics].filter((d) => d.severity === "error");
+  if (!lowered.ok || errors.length > 0) {
+    for (const d of errors) io.stderr(`${formatDiagnostic(d)}\n`);
+    io.stderr(`mlgen: ${def.ir.id} has errors; fix them first (mlgen compile shows them all)\n`);
+    return 1;
+  }
+  const text = renderGraph(lowered.ir, format as (typeof GRAPH_FORMATS)[number]);
+  if (options.out === undefined) {
+    io.stdout(text);
+    return 0;
+  }
+  const target = isAbsolute(options.out) ? options.out : join(io.cwd, options.out);
+  await writeAtomic(target, text);
+  io.stderr(`mlgen: wrote ${toPosix(relative(io.cwd, target))}\n`);
+  return 0;
+}
