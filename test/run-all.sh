@@ -18,6 +18,9 @@ echo "== lint (biome)"
 biome check .
 echo "== engines venv (test/python/requirements.lock)"
 bash test/python/setup-engines.sh
+echo "== headless Chromium (test/setup-browser.sh)"
+MLGEN_CHROMIUM="$(bash test/setup-browser.sh)"
+export MLGEN_CHROMIUM
 echo "== vitest: unit, types, engines"
 results="$(mktemp)"
 status=0

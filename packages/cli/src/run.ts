@@ -154,10 +154,12 @@ async function runProgram(
 
   program
     .command("graph")
-    .description("print a pipeline's task graph as Mermaid or Graphviz DOT")
+    .description(
+      "print a pipeline's task graph as Mermaid, Graphviz DOT or a self-contained HTML page",
+    )
     .argument("[pipeline]", "pipeline id (default: the project's only pipeline)")
     .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
-    .option("-f, --format <format>", "mermaid (default) or dot")
+    .option("-f, --format <format>", "mermaid (default), dot, or html (one self-contained page)")
     .option("-o, --out <file>", "write to this file instead of stdout")
     .option("--root <dir>", "folder that task module paths are relative to")
     .action(async (pipeline: string | undefined, options) => {

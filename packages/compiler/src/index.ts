@@ -45,8 +45,11 @@ export {
   type GraphFormat,
   type GraphModel,
   graphModel,
+  htmlText,
   mermaidText,
   renderDot,
   renderGraph,
+  renderHtml,
   renderMermaid,
+  scriptJson,
 } from "./targets/graph/index.js";

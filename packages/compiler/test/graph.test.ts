@@ -7,10 +7,13 @@ import { describe, expect, it } from "vitest";
 import {
   dotString,
   graphModel,
+  htmlText,
   lowerPipeline,
   mermaidText,
   renderDot,
+  renderGraph,
   renderMermaid,
+  scriptJson,
 } from "../src/index.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -51,6 +54,10 @@ describe("mlgen graph renderers", () => {
       expect(renderMermaid(graphModel(await fixture(name)))).toBe(mermaid);
       expectGolden(`graph_${name}.mmd`, mermaid);
       expectGolden(`graph_${name}.dot`, dot);
+      const html = renderGraph(ir, "html");
+      expect(renderGraph(await fixture(name), "html")).toBe(html);
+      expectGolden(`graph_${name}.html`, html);
+      expect(html.match(/<g class="node/g)).toHaveLength(ir.tasks.length);
     },
   );
 
@@ -116,6 +123,43 @@ describe("mlgen graph renderers", () => {
 });
 
 describe("graph escaping (fuzzed)", () => {
+  it("HTML text has no markup character left and decodes back (controls become U+FFFD)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => {
+        const out = htmlText(s);
+        expect(out).not.toMatch(/[<>"']|&(?!amp;|lt;|gt;|quot;|#39;)/);
+        const decoded = out.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) =>
+          e === "amp" ? "&" : e === "lt" ? "<" : e === "gt" ? ">" : e === "quot" ? '"' : "'",
+        );
+        const expected = [...s]
+          .map((ch) => {
+            const c = ch.codePointAt(0) as number;
+            const bad =
+              (c < 0x20 && ch !== "\n" && ch !== "\t") ||
+              c === 0xfffe ||
+              c === 0xffff ||
+              (c >= 0xd800 && c <= 0xdfff);
+            return bad ? "\uFFFD" : ch;
+          })
+          .join("");
+        expect(decoded).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("JSON for a script element cannot close it and parses back to the value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: "binary" }), (v, s) => {
+        const value = { v, s, tricky: `</script><!--${s}` };
+        const out = scriptJson(value);
+        expect(out).not.toMatch(/[<>&\u2028\u2029]/);
+        expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("a Mermaid label never contains a quote, an angle bracket, a backtick or a line break", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (s) => {
