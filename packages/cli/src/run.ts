@@ -153,6 +153,19 @@ async function runProgram(
   });
 
   program
+    .command("init")
+    .description("create an mlgen project: config, a sample pipeline, tasks, pre-commit and CI")
+    .argument("[dir]", "folder to create it in (default: the current folder)")
+    .option("--name <name>", "pipeline name (default: from the folder name)")
+    .option("-t, --target <name>", "airflow (default), kubeflow, or all")
+    .option("--force", "replace files that already exist")
+    .option("-y, --yes", "accept the defaults without asking (asks only on a terminal)")
+    .action(async (dir: string | undefined, options) => {
+      const { initCommand } = await import("./commands/init.js");
+      exitCode = await initCommand(io, dir, options);
+    });
+
+  program
     .command("graph")
     .description(
       "print a pipeline's task graph as Mermaid, Graphviz DOT or a self-contained HTML page",

@@ -1,0 +1,139 @@
+/**
+ * `mlgen init [dir]`: a new mlgen project from templates/init — config, a sample pipeline and
+ * its Python tasks, a pre-commit config using the mlgen hook, a CI workflow that lints and
+ * checks the compiled output, and package scripts. Never overwrites: when any file it would
+ * write exists, it writes nothing and names them (`--force` replaces them). It asks questions
+ * only on a TTY; otherwise (CI, scripts) flags and defaults decide.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { createInterface } from "node:readline/promises";
+import Handlebars from "handlebars";
+import { CliError, type CliIO } from "../io.js";
+import { version } from "../run.js";
+import { writeAtomic } from "../write.js";
+
+export interface InitOptions {
+  readonly name?: string;
+  readonly target?: string;
+  readonly force?: boolean;
+  /** Accept the defaults without asking, even on a TTY. */
+  readonly yes?: boolean;
+}
+
+const TEMPLATES = new URL("../../../../templates/init/", import.meta.url);
+
+/** Template → the file it becomes (dotfiles are stored without the dot, so tools ignore them). */
+const FILES: ReadonlyArray<readonly [string, string]> = [
+  ["mlgen.config.ts.hbs", "mlgen.config.ts"],
+  ["pipelines/pipeline.ts.hbs", "pipelines/{{module}}.pipeline.ts"],
+  ["tasks/module.py.hbs", "tasks/{{module}}.py"],
+  ["pre-commit-config.yaml.hbs", ".pre-commit-config.yaml"],
+  [".github/workflows/mlgen.yml.hbs", ".github/workflows/mlgen.yml"],
+  ["package.json.hbs", "package.json"],
+  ["gitignore.hbs", ".gitignore"],
+];
+
+const TARGETS = ["airflow", "kubeflow", "all"] as const;
+/** A name is used as the pipeline id, the Python module and the package name: keep it plain. */
+const NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** `My Project-2` → `my_project_2`: what a folder name becomes as a default pipeline name. */
+export function defaultName(dir: string): string {
+  const slug = basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  if (slug === "") return "ml_pipeline";
+  const name = /^[a-z]/.test(slug) ? slug : `ml_${slug}`;
+  return NAME.test(name) ? name : "ml_pipeline";
+}
+
+export interface Scaffold {
+  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
+}
+
+/** The files of a new project, as data (the command writes them). */
+export function scaffold(
+  name: string,
+  target: (typeof TARGETS)[number],
+  cliVersion: string,
+): Scaffold {
+  const hb = Handlebars.create();
+  // The only way a value with quotes could reach a file: as a JSON (= TS and JSON) string literal.
+  hb.registerHelper("json", (value: unknown) => new hb.SafeString(JSON.stringify(value)));
+  const context = {
+    id: name,
+    module: name,
+    packageName: name.replace(/_/g, "-"),
+    target,
+    kubeflow: target !== "airflow",
+    startDate: "2025-01-01",
+    dataVariable: `${name}_data_dir`,
+    cliVersion: `^${cliVersion}`,
+  };
+  const files = FILES.map(([source, path]) => {
+    const text = readFileSync(new URL(source, TEMPLATES), "utf8");
+    const render = hb.compile(text, { strict: true, noEscape: true });
+    return {
+      path: hb.compile(path, { strict: true, noEscape: true })(context),
+      content: render(context),
+    };
+  });
+  return { files };
+}
+
+async function ask(io: CliIO, question: string, fallback: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = (await rl.question(`${question} (${fallback}) `)).trim();
+    return answer === "" ? fallback : answer;
+  } finally {
+    rl.close();
+    void io;
+  }
+}
+
+const toPosix = (p: string) => p.split(sep).join("/");
+
+export async function initCommand(
+  io: CliIO,
+  dirArg: string | undefined,
+  options: InitOptions,
+): Promise<number> {
+  const dir = dirArg === undefined ? io.cwd : isAbsolute(dirArg) ? dirArg : resolve(io.cwd, dirArg);
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !options.yes;
+  let name = options.name ?? defaultName(dir);
+  let target = options.target ?? "airflow";
+  if (interactive && options.name === undefined) name = await ask(io, "Pipeline name?", name);
+  if (interactive && options.target === undefined) {
+    target = await ask(io, `Target (${TARGETS.join(", ")})?`, target);
+  }
+  if (!NAME.test(name)) {
+    throw new CliError(
+      `mlgen init: '${name}' cannot name a pipeline: use lowercase letters, digits and _ , starting with a letter (e.g. --name churn_model)`,
+    );
+  }
+  if (!(TARGETS as readonly string[]).includes(target)) {
+    throw new CliError(
+      `mlgen init: '${target}' is not a target: use --target ${TARGETS.join(", --target ")}`,
+    );
+  }
+  const { files } = scaffold(name, target as (typeof TARGETS)[number], version());
+  const shown = toPosix(relative(io.cwd, dir)) || ".";
+  const existing = files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
+  if (existing.length > 0 && !options.force) {
+    io.stderr(
+      `mlgen init: ${shown} already has ${existing.join(", ")}; nothing was written.\n` +
+        "Run it in an empty folder, or pass --force to replace those files.\n",
+    );
+    return 1;
+  }
+  for (const f of files) await writeAtomic(join(dir, f.path), f.content);
+  io.stdout(
+    `mlgen: created a project in ${shown} (${files.length} files${existing.length ? `, ${existing.length} replaced` : ""}):\n` +
+      files.map((f) => `  ${f.path}\n`).join("") +
+      `\nNext:\n${shown === "." ? "" : `  cd ${shown}\n`}  npm install\n  npx mlgen compile      # writes dags/${target === "airflow" ? "" : " and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaultName, scaffold } from "../src/commands/init.js";
+import { project } from "./project.js";
+
+const FILES = [
+  "mlgen.config.ts",
+  "pipelines/churn_model.pipeline.ts",
+  "tasks/churn_model.py",
+  ".pre-commit-config.yaml",
+  ".github/workflows/mlgen.yml",
+  "package.json",
+  ".gitignore",
+];
+
+describe("mlgen init", () => {
+  it("scaffolds a project that compiles and lints clean", async () => {
+    const proj = project({});
+    const init = await proj.mlgen("init", "app", "--name", "churn_model", "--target", "all");
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    for (const f of FILES) expect(init.stdout).toContain(`  ${f}\n`);
+    const app = join(proj.dir, "app");
+    const compile = await proj.mlgen("compile", "--config", "app/mlgen.config.ts");
+    expect(compile.stderr).toBe("");
+    expect(compile.code).toBe(0);
+    expect(proj.read("app/dags/churn_model.py")).toContain('dag_id="churn_model"');
+    expect(proj.read("app/kubeflow/churn_model.yaml")).toContain('schemaVersion: "2.1.0"');
+    const lint = await proj.mlgen("lint", "--config", "app/mlgen.config.ts", "--max-warnings", "0");
+    expect(lint.stdout).toContain("no problems");
+    expect(lint.code).toBe(0);
+    // The generated DAG file is linted clean too (as the pre-commit hook would lint it).
+    const dag = await proj.mlgen("lint", "app/dags/churn_model.py", "--max-warnings", "0");
+    expect(dag.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(app, "package.json"), "utf8"));
+    expect(pkg.name).toBe("churn-model");
+    expect(pkg.scripts).toMatchObject({ compile: "mlgen compile", lint: "mlgen lint" });
+    expect(proj.read("app/.pre-commit-config.yaml")).toContain("mlgen lint");
+    expect(proj.read("app/.github/workflows/mlgen.yml")).toContain("npx mlgen compile --check");
+  });
+
+  it("refuses to overwrite anything, writing nothing, unless --force", async () => {
+    const proj = project({ "app/package.json": '{ "name": "mine" }\n' });
+    const first = await proj.mlgen("init", "app", "--name", "churn_model");
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain("already has package.json; nothing was written");
+    expect(first.stderr).toContain("--force");
+    expect(proj.read("app/package.json")).toBe('{ "name": "mine" }\n');
+    expect(() => proj.read("app/mlgen.config.ts")).toThrow();
+    const forced = await proj.mlgen("init", "app", "--name", "churn_model", "--force");
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain("1 replaced");
+    const again = await proj.mlgen("init", "app", "--name", "churn_model");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("mlgen.config.ts");
+  });
+
+  it("names the fix for a bad name or target, without a stack trace", async () => {
+    const proj = project({});
+    const name = await proj.mlgen("init", "app", "--name", 'x"; rm -rf /');
+    expect(name.code).not.toBe(0);
+    expect(name.stderr).toContain("cannot name a pipeline");
+    expect(name.stderr).not.toMatch(/\n\s+at /);
+    const target = await proj.mlgen("init", "app", "--target", "argo");
+    expect(target.code).not.toBe(0);
+    expect(target.stderr).toContain("'argo' is not a target");
+  });
+
+  it("derives a default name from the folder, and renders deterministically", () => {
+    expect(defaultName("/x/My Project-2")).toBe("my_project_2");
+    expect(defaultName("/x/2024")).toBe("ml_2024");
+    expect(defaultName("/x/---")).toBe("ml_pipeline");
+    expect(scaffold("a", "airflow", "0.1.0")).toEqual(scaffold("a", "airflow", "0.1.0"));
+    const config = scaffold("a", "airflow", "0.1.0").files.find(
+      (f) => f.path === "mlgen.config.ts",
+    );
+    expect(config?.content).toContain('target: "airflow"');
+    expect(config?.content).not.toContain("kubeflow:");
+  });
+});
