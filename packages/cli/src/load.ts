@@ -3,7 +3,11 @@ import { relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type SourceLocation, withNativeStackTrace } from "@mlgen/core";
 
-export type ModuleLoader = (file: string) => Promise<Record<string, unknown>>;
+export type ModuleLoader = ((file: string) => Promise<Record<string, unknown>>) & {
+  /** Drops this loader's tsx hook layer (namespaced loaders only): a long `--watch` session
+   * creates one loader per rebuild and must not pile up layers every module load goes through. */
+  readonly dispose: () => Promise<void>;
+};
 
 let registered = false;
 
@@ -23,6 +27,7 @@ export async function createModuleLoader(): Promise<ModuleLoader> {
   process.setSourceMapsEnabled(true);
   const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
   let load: (url: string) => Promise<unknown>;
+  let dispose = async () => {};
   // Under vitest, import() goes through vite's module runner rather than Node's loader and tsx:
   // tests get a namespace every time.
   if (!registered && !process.env.VITEST) {
@@ -33,11 +38,15 @@ export async function createModuleLoader(): Promise<ModuleLoader> {
   } else {
     const namespace = randomUUID();
     // As tsImport does: the CommonJS hooks too, for a project without "type": "module".
-    cjs.register({ namespace });
+    const cjsApi = cjs.register({ namespace });
     const api = esm.register({ namespace });
     load = (url) => api.import(url, import.meta.url);
+    dispose = async () => {
+      cjsApi.unregister();
+      await api.unregister();
+    };
   }
-  return async (file) => {
+  const loader = async (file: string) => {
     const ns = (await load(pathToFileURL(file).href)) as Record<string, unknown>;
     // In a package without "type": "module", tsx loads the file as CommonJS: the ESM exports
     // then sit on `module.exports`, marked `__esModule`, under the namespace's `default`.
@@ -46,6 +55,7 @@ export async function createModuleLoader(): Promise<ModuleLoader> {
       return cjsExports as Record<string, unknown>;
     return ns;
   };
+  return Object.assign(loader, { dispose: () => dispose() });
 }
 
 /** Imports one TypeScript (or JavaScript) module with a loader of its own. */

@@ -103,7 +103,16 @@ async function runProgram(
     )
     .option("--check", "write nothing; exit 1 and list stale files when the output is out of date")
     .option("--strict", "fail on warnings too (e.g. what a target can only approximate)")
-    .action(async (files: string[], options) => {
+    .option(
+      "-w, --watch",
+      "compile again on every change until Ctrl-C; a broken save keeps the outputs",
+    )
+    .action(async (files: string[], { watch, ...options }) => {
+      if (watch) {
+        const { watchCommand } = await import("./commands/watch.js");
+        exitCode = await watchCommand(io, files, options);
+        return;
+      }
       const { compileCommand } = await import("./commands/compile.js");
       exitCode = await compileCommand(io, files, options);
     });

@@ -236,12 +236,14 @@ export async function compileCommand(
   io: CliIO,
   files: readonly string[],
   options: CompileOptions,
+  /** A loader of the caller's (watch mode: a fresh one per rebuild, so edits are seen). */
+  loader?: ModuleLoader,
 ): Promise<number> {
   // mlgen's own modules first, loaded by Node itself: once tsx is registered, every module
   // load goes through its hooks (in the loader's worker thread), about twice as slow.
   const { TARGETS, lowerPipeline } = await import("@mlgen/compiler");
   await import("@mlgen/dsl");
-  const importModule = await createModuleLoader();
+  const importModule = loader ?? (await createModuleLoader());
   const config = await loadConfig(io, options, files, importModule);
   if (config.target === "all" && options.out) {
     throw new CliError(

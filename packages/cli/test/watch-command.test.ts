@@ -1,0 +1,85 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { watchCommand } from "../src/commands/watch.js";
+import { CONFIG, pipelineSource, project, TASKS } from "./project.js";
+
+async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("mlgen compile --watch", () => {
+  it("recompiles on a change, keeps the outputs on a broken save, and stops cleanly", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    let out = "";
+    const io = {
+      cwd: proj.dir,
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: (t: string) => {
+        out += t;
+      },
+      env: {},
+    };
+    const builds = () => out.split("watching for changes").length - 1;
+    const stop = new AbortController();
+    const done = watchCommand(io, [], {}, { signal: stop.signal, debounceMs: 50 });
+    try {
+      await until("the first build", () => builds() === 1);
+      expect(out).toContain("compiled 1 pipeline into dags");
+      const dag = () => proj.read("dags/demo.py");
+      expect(dag()).toContain('schedule="@daily"');
+
+      // A change: rebuilt, and the DAG follows it.
+      const file = join(proj.dir, "pipelines/demo.pipeline.ts");
+      writeFileSync(
+        file,
+        pipelineSource(undefined, `{ schedule: "@hourly", startDate: "2025-01-01" }`),
+      );
+      await until("the rebuild", () => builds() === 2);
+      expect(out).toContain("pipelines/demo.pipeline.ts changed; compiling");
+      expect(dag()).toContain('schedule="@hourly"');
+      const good = dag();
+
+      // A broken save: diagnostics, nothing written, the watch goes on.
+      writeFileSync(file, `${readFileSync(file, "utf8")}\nexport const broken = ;\n`);
+      await until("the failed rebuild", () => builds() === 3);
+      expect(out).toContain("error MLG1014");
+      expect(out).toContain("no files were written");
+      expect(dag()).toBe(good);
+
+      // A change in a task module is a change too; the output folder's own writes are not.
+      writeFileSync(
+        file,
+        pipelineSource(undefined, `{ schedule: "@weekly", startDate: "2025-01-01" }`),
+      );
+      await until("the fixed rebuild", () => builds() === 4);
+      expect(dag()).toContain('schedule="@weekly"');
+      writeFileSync(join(proj.dir, "tasks/steps.py"), `${TASKS}\n# touched\n`);
+      await until("the task-module rebuild", () => builds() === 5);
+      expect(proj.read("dags/tasks/steps.py")).toContain("# touched");
+      await new Promise((r) => setTimeout(r, 400));
+      expect(builds()).toBe(5);
+    } finally {
+      stop.abort();
+    }
+    expect(await done).toBe(0);
+    expect(out).toContain("stopped watching after 5 builds");
+  }, 120_000);
+
+  it("refuses --check", async () => {
+    const proj = project({ "mlgen.config.ts": CONFIG });
+    const r = await proj.mlgen("compile", "--watch", "--check");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--watch and --check do not go together");
+  });
+});
