@@ -136,6 +136,22 @@ describe("transport", () => {
     expect(retries).toEqual(["HTTP 502", "HTTP 503", "network", "HTTP 504"]);
   });
 
+  it("does not wait for a discarded body to cancel (msw's intercepted bodies never settle it)", async () => {
+    const stuck = () =>
+      new Response(
+        new ReadableStream({
+          pull: () => new Promise(() => {}),
+          cancel: () => new Promise(() => {}),
+        }),
+        { status: 503 },
+      );
+    const f = fakeFetch([stuck, () => json(200, { version: "3.3.2" })]);
+    const t = createTransport({ baseUrl: "http://af", fetch: f.fetch, ...noSleep });
+    const res = await t(new Request("http://af/api/v2/version"));
+    expect(res.status).toBe(200);
+    expect(f.seen).toHaveLength(2);
+  });
+
   it("gives up after the retries and returns the last answer as an error", async () => {
     const f = fakeFetch([() => json(503, { detail: "down" }), () => json(503, { detail: "down" })]);
     const c = createAirflowClient({

@@ -101,6 +101,15 @@ class NoAnswer {
  * A request that can never be repeated is sent as it is, not cloned, so a streamed body (an
  * artifact upload) is never buffered for a replay.
  */
+/**
+ * Drops a response's body without waiting: cancelling is only a courtesy to the connection, and
+ * a body that never settles its cancel (msw's intercepted responses in Node) must not hang the
+ * retry.
+ */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => {});
+}
+
 export function createHttpTransport(
   options: HttpTransportOptions = {},
 ): (input: Request) => Promise<Response> {
@@ -171,7 +180,7 @@ export function createHttpTransport(
         if (response.status === 401 && options.refreshOn401 && !refreshed) {
           // Tokens expire: get a new one once and repeat the request.
           refreshed = true;
-          await response.body?.cancel();
+          discard(response);
           await options.authorization?.(true);
           n--;
           continue;
@@ -179,7 +188,7 @@ export function createHttpTransport(
         if (!RETRY_STATUSES.has(response.status) || !idempotent || n >= retries) return response;
         reason = `HTTP ${response.status}`;
         waitMs = retryAfterMs(response.headers.get("retry-after"));
-        await response.body?.cancel();
+        discard(response);
       }
       const backoff = Math.random() * Math.min(maxDelay, baseDelay * 2 ** n);
       const delayMs = Math.min(maxDelay, waitMs ?? backoff);

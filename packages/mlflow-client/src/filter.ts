@@ -49,8 +49,12 @@ function numberLiteral(n: number): string {
 /**
  * Builds a `filter_string` for searchRuns: clauses joined by `and` (MLflow has no `or`).
  *
- *   runFilter().metric("accuracy", ">", 0.9).param("model", "=", "rf").status("IN", ["FINISHED"]).toString()
- *   → metrics.accuracy > 0.9 and params.model = 'rf' and attributes.status IN ('FINISHED')
+ *   runFilter().metric("accuracy", ">", 0.9).param("model", "=", "rf").status("=", "FINISHED").toString()
+ *   → metrics.accuracy > 0.9 and params.model = 'rf' and attributes.status = 'FINISHED'
+ *
+ * Lists (`IN`, `NOT IN`) work on `run_id` only: MLflow refuses them on every other attribute
+ * ("Only ['run_id'] attributes support comparison with a list of quoted string values"), so
+ * the builder refuses them too, before any request.
  */
 export class RunFilter {
   readonly #clauses: readonly string[];
@@ -80,13 +84,24 @@ export class RunFilter {
     return this.#and(`${kind}.${quoteKey(key)} IS ${present ? "NOT " : ""}NULL`);
   }
 
-  /** String attributes: run_name, status, user_id, artifact_uri, run_id. */
+  /** String attributes: run_name, status, user_id, artifact_uri, run_id; lists for run_id only. */
   attribute(key: string, op: StringOp, value: string): RunFilter;
-  attribute(key: string, op: ListOp, values: readonly string[]): RunFilter;
+  attribute(key: "run_id", op: ListOp, values: readonly string[]): RunFilter;
   attribute(key: string, op: StringOp | ListOp, value: string | readonly string[]): RunFilter {
+    if (typeof value !== "string" && key !== "run_id") {
+      throw new MlflowValidationError(
+        "filter",
+        `MLflow compares only run_id with a list (${op}); filter ${key} with = or != instead`,
+      );
+    }
     const v =
       typeof value === "string" ? quoteValue(value) : `(${value.map(quoteValue).join(", ")})`;
     return this.#and(`attributes.${quoteKey(key)} ${op} ${v}`);
+  }
+
+  /** `attributes.run_id IN (...)` / `NOT IN`: the one attribute MLflow compares with a list. */
+  runIds(op: ListOp, runIds: readonly string[]): RunFilter {
+    return this.attribute("run_id", op, runIds);
   }
 
   /** Numeric attributes: start_time, end_time, created (ms since the epoch). */
@@ -94,8 +109,12 @@ export class RunFilter {
     return this.#and(`attributes.${key} ${op} ${numberLiteral(ms)}`);
   }
 
-  status(op: ListOp, statuses: readonly string[]): RunFilter {
-    return this.attribute("status", op, statuses);
+  /** `attributes.status = 'FINISHED'` (MLflow has no `IN` for status, and no `or`). */
+  status(
+    op: "=" | "!=",
+    status: "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED",
+  ): RunFilter {
+    return this.attribute("status", op, status);
   }
 
   toString(): string {

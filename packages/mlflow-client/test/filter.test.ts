@@ -8,14 +8,25 @@ describe("runFilter", () => {
         .metric("accuracy", ">", 0.9)
         .param("model", "=", "rf")
         .tag("my key", "LIKE", "a%")
-        .status("IN", ["FINISHED", "FAILED"])
+        .status("!=", "FAILED")
+        .runIds("NOT IN", ["r1", "r2"])
         .time("start_time", ">=", 1700000000000)
         .exists("tags", "mlflow.note.content", false)
         .toString(),
     ).toBe(
       "metrics.accuracy > 0.9 and params.model = 'rf' and tags.`my key` LIKE 'a%' and " +
-        "attributes.status IN ('FINISHED', 'FAILED') and attributes.start_time >= 1700000000000 and " +
+        "attributes.status != 'FAILED' and attributes.run_id NOT IN ('r1', 'r2') and " +
+        "attributes.start_time >= 1700000000000 and " +
         "tags.`mlflow.note.content` IS NULL",
+    );
+  });
+
+  it("refuses a list on any attribute but run_id, as MLflow does", () => {
+    const list = ["FINISHED"] as const;
+    // @ts-expect-error lists are typed for run_id only
+    expect(() => runFilter().attribute("status", "IN", list)).toThrow(MlflowValidationError);
+    expect(runFilter().attribute("run_id", "IN", ["a"]).toString()).toBe(
+      "attributes.run_id IN ('a')",
     );
   });
 
