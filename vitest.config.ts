@@ -14,7 +14,7 @@ export default defineConfig({
         ssr,
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

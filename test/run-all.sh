@@ -11,7 +11,7 @@ if [[ ! -d node_modules ]]; then
 fi
 
 echo "== build"
-tsc -b packages/cli
+tsc -b packages/cli packages/mocks
 echo "== typecheck (tests, examples, fixtures)"
 tsc --noEmit -p tsconfig.json
 echo "== lint (biome)"

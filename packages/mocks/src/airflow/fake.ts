@@ -1,0 +1,1799 @@
+/**
+ * A stateful in-memory Airflow 3 (REST API v2) behind msw handlers: tokens, DAGs, DAG runs that
+ * move task by task on the fake's clock, task instances, XComs, import errors, variables, pools.
+ * Shapes, defaults and error bodies follow apache-airflow-core 3.3.2 and are checked against a
+ * real server by test/engines/mocks-airflow-parity.test.ts.
+ */
+import type { components, paths } from "@mlgen/airflow-client";
+import type { HttpHandler } from "msw";
+import { createOpenApiHttp } from "openapi-msw";
+import { systemClock } from "../clock.js";
+import { normalizeBaseUrl } from "../fake.js";
+import { airflowError, sized } from "../response.js";
+import { dispatcher, fetchVia, routed } from "../router.js";
+import type {
+  AirflowDagScript,
+  AirflowDagSpec,
+  AirflowFake,
+  AirflowFakeOptions,
+  AirflowImportErrorSpec,
+  TaskOutcome,
+} from "./types.js";
+import {
+  checkKeys,
+  extraForbidden,
+  ilikeContains,
+  isoTime,
+  missing,
+  pageParams,
+  parseAware,
+  pyStr,
+  pythonIso,
+  readJsonObject,
+  seconds,
+  sortBy,
+  uniqueViolation,
+  uuid7,
+  type ValidationIssue,
+  validationError,
+  variableValueOut,
+} from "./util.js";
+
+type Schemas = components["schemas"];
+type TiState = Schemas["TaskInstanceState"] | null;
+type RunStateName = Schemas["DagRunState"];
+
+const DEFAULT_OPERATOR = "_PythonDecoratedOperator";
+const TERMINAL_TI: ReadonlySet<string> = new Set([
+  "success",
+  "failed",
+  "upstream_failed",
+  "skipped",
+  "removed",
+]);
+const FAILED_TI: ReadonlySet<string> = new Set(["failed", "upstream_failed"]);
+
+interface TaskDef {
+  readonly taskId: string;
+  readonly upstream: readonly string[];
+  readonly downstream: string[];
+  readonly operator: string;
+  readonly operatorName: string;
+  readonly xcom: Readonly<Record<string, unknown>>;
+  readonly durationMs: number | undefined;
+  priorityWeight: number;
+}
+
+interface Dag {
+  readonly spec: AirflowDagSpec;
+  readonly dagId: string;
+  isPaused: boolean;
+  readonly tasks: readonly TaskDef[];
+  readonly byId: ReadonlyMap<string, TaskDef>;
+  /** Topological order. */
+  readonly order: readonly TaskDef[];
+  script: AirflowDagScript;
+  readonly versionId: string;
+  readonly createdAt: number;
+  readonly parsedAt: number;
+  readonly runs: Map<string, Run>;
+}
+
+interface XcomEntry {
+  readonly value: unknown;
+  readonly timestamp: number;
+}
+
+interface Ti {
+  id: string;
+  readonly taskId: string;
+  state: TiState;
+  startDate: number | null;
+  endDate: number | null;
+  queuedWhen: number | null;
+  scheduledWhen: number | null;
+  tryNumber: number;
+  maxTries: number;
+  hostname: string;
+  pid: number | null;
+  plannedEnd: number | null;
+  plannedState: "success" | "failed" | null;
+  readonly xcom: Map<string, XcomEntry>;
+}
+
+interface Run {
+  readonly seq: number;
+  readonly dagId: string;
+  readonly runId: string;
+  readonly logicalDate: number | null;
+  readonly dataIntervalStart: number | null;
+  readonly dataIntervalEnd: number | null;
+  readonly runAfter: number;
+  queuedAt: number | null;
+  startDate: number | null;
+  endDate: number | null;
+  lastSchedulingDecision: number | null;
+  state: RunStateName;
+  readonly conf: Record<string, unknown> | null;
+  note: string | null;
+  readonly tis: Map<string, Ti>;
+}
+
+interface Pool {
+  readonly seq: number;
+  readonly name: string;
+  slots: number;
+  description: string | null;
+  includeDeferred: boolean;
+}
+
+interface Variable {
+  readonly seq: number;
+  readonly key: string;
+  value: string;
+  description: string | null;
+}
+
+interface ImportErr {
+  readonly id: number;
+  readonly timestamp: number;
+  readonly filename: string;
+  readonly bundleName: string;
+  readonly stackTrace: string;
+}
+
+const fail = (status: number, detail: unknown): never => airflowError(status, detail) as never;
+const invalid = (issues: readonly ValidationIssue[]): never => validationError(issues) as never;
+
+function toMs(v: number | string | Date): number {
+  return typeof v === "number" ? v : new Date(v).getTime();
+}
+
+/**
+ * Path parameters arrive decoded once (by msw, and by the fakes' router), as Starlette decodes
+ * them; decoding again would turn a variable key `a%41` into `aA`. Kept as a named step so each
+ * handler says where a parameter enters.
+ */
+function decode(s: string): string {
+  return s;
+}
+
+export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake {
+  const baseUrl = normalizeBaseUrl(options.baseUrl ?? "http://airflow.mock");
+  const clock = options.clock ?? systemClock;
+  const username = options.username ?? "admin";
+  const password = options.password ?? "admin";
+  const ttlMs = (options.tokenTtlSeconds ?? 86_400) * 1000;
+  const leewayMs = (options.tokenLeewaySeconds ?? 0) * 1000;
+  const defaultDuration = options.taskDurationMs ?? 1000;
+  const schedulerDelay = options.schedulerDelayMs ?? 0;
+  const version = options.version ?? "3.3.2";
+  const hostname = options.hostname ?? "airflow.mock";
+  const unixname = options.unixname ?? "airflow";
+
+  // --- state -------------------------------------------------------------------------------
+  let dags = new Map<string, Dag>();
+  let active = new Set<Run>();
+  let tokens = new Map<string, number>(); // token → expiry (ms)
+  let tokenCount = 0;
+  let variables = new Map<string, Variable>();
+  let pools = new Map<string, Pool>();
+  let importErrors = new Map<number, ImportErr>();
+  let importErrorSeq = 0;
+  let seq = 0;
+  let idCounter = 0;
+  let pid = 1000;
+
+  const nextId = () => uuid7(clock.now(), idCounter++);
+
+  function reset(): void {
+    dags = new Map();
+    active = new Set();
+    tokens = new Map();
+    tokenCount = 0;
+    variables = new Map();
+    pools = new Map();
+    importErrors = new Map();
+    importErrorSeq = 0;
+    seq = 0;
+    pools.set("default_pool", {
+      seq: seq++,
+      name: "default_pool",
+      slots: 128,
+      description: "Default pool",
+      includeDeferred: false,
+    });
+    for (const d of options.dags ?? []) addDag(d);
+    for (const e of options.importErrors ?? []) addImportError(e);
+  }
+
+  function addDag(spec: AirflowDagSpec): void {
+    if (!spec.dagId) throw new TypeError("addDag: dagId is required");
+    const byId = new Map<string, TaskDef>();
+    const tasks: TaskDef[] = [];
+    for (const t of spec.tasks) {
+      if (byId.has(t.taskId)) throw new TypeError(`addDag(${spec.dagId}): task ${t.taskId} twice`);
+      const operator = t.operator ?? DEFAULT_OPERATOR;
+      const def: TaskDef = {
+        taskId: t.taskId,
+        upstream: [...(t.upstream ?? [])],
+        downstream: [],
+        operator,
+        operatorName: t.operatorName ?? (operator === DEFAULT_OPERATOR ? "@task" : operator),
+        xcom: t.xcom ?? {},
+        durationMs: t.durationMs,
+        priorityWeight: 1,
+      };
+      byId.set(t.taskId, def);
+      tasks.push(def);
+    }
+    for (const t of tasks) {
+      for (const u of t.upstream) {
+        const up = byId.get(u);
+        if (!up)
+          throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} waits for unknown task ${u}`);
+        up.downstream.push(t.taskId);
+      }
+    }
+    // Topological order (Kahn), keeping definition order among ready tasks.
+    const indegree = new Map(tasks.map((t) => [t.taskId, t.upstream.length]));
+    const order: TaskDef[] = [];
+    const ready = tasks.filter((t) => t.upstream.length === 0);
+    while (ready.length > 0) {
+      const t = ready.shift() as TaskDef;
+      order.push(t);
+      for (const d of t.downstream) {
+        const n = (indegree.get(d) ?? 0) - 1;
+        indegree.set(d, n);
+        if (n === 0) ready.push(byId.get(d) as TaskDef);
+      }
+    }
+    if (order.length !== tasks.length)
+      throw new TypeError(`addDag(${spec.dagId}): the tasks form a cycle`);
+    // priority_weight with weight_rule "downstream": 1 + every task downstream of it.
+    for (const t of tasks) {
+      const seen = new Set<string>();
+      const stack = [...t.downstream];
+      while (stack.length > 0) {
+        const d = stack.pop() as string;
+        if (seen.has(d)) continue;
+        seen.add(d);
+        stack.push(...(byId.get(d)?.downstream ?? []));
+      }
+      t.priorityWeight = 1 + seen.size;
+    }
+    const old = dags.get(spec.dagId);
+    if (old) for (const r of old.runs.values()) active.delete(r);
+    const now = clock.now();
+    dags.set(spec.dagId, {
+      spec,
+      dagId: spec.dagId,
+      isPaused: spec.isPaused ?? false,
+      tasks,
+      byId,
+      order,
+      script: spec.script ?? {},
+      versionId: nextId(),
+      createdAt: now,
+      parsedAt: now,
+      runs: new Map(),
+    });
+  }
+
+  function addImportError(spec: AirflowImportErrorSpec): number {
+    const id = ++importErrorSeq;
+    importErrors.set(id, {
+      id,
+      timestamp: spec.timestamp === undefined ? clock.now() : toMs(spec.timestamp),
+      filename: spec.filename,
+      bundleName: spec.bundleName ?? "dags-folder",
+      stackTrace: spec.stackTrace,
+    });
+    return id;
+  }
+
+  // --- the scheduler -----------------------------------------------------------------------
+  function outcomeOf(
+    dag: Dag,
+    task: TaskDef,
+    tryNumber: number,
+  ): { state: "success" | "failed"; durationMs: number } {
+    const entry = dag.script[task.taskId];
+    const pick: TaskOutcome | undefined = Array.isArray(entry)
+      ? (entry as readonly TaskOutcome[])[Math.min(tryNumber - 1, entry.length - 1)]
+      : (entry as TaskOutcome | undefined);
+    const duration = task.durationMs ?? dag.spec.taskDurationMs ?? defaultDuration;
+    if (pick === undefined) return { state: "success", durationMs: duration };
+    if (typeof pick === "string") return { state: pick, durationMs: duration };
+    return { state: pick.state, durationMs: pick.durationMs ?? duration };
+  }
+
+  /** Starts every task whose upstream all succeeded; marks upstream_failed where one failed. */
+  function schedule(run: Run, dag: Dag, t: number): void {
+    for (const task of dag.order) {
+      const ti = run.tis.get(task.taskId);
+      if (!ti || ti.state !== null) continue;
+      const ups = task.upstream.map((u) => run.tis.get(u)?.state ?? null);
+      if (ups.some((s) => s !== null && FAILED_TI.has(s))) {
+        ti.state = "upstream_failed";
+        ti.startDate = t;
+        ti.endDate = t;
+        continue;
+      }
+      if (ups.every((s) => s === "success" || s === "skipped")) {
+        ti.tryNumber += 1;
+        const outcome = outcomeOf(dag, task, ti.tryNumber);
+        ti.state = "running";
+        ti.scheduledWhen = t;
+        ti.queuedWhen = t;
+        ti.startDate = t;
+        ti.endDate = null;
+        ti.hostname = hostname;
+        ti.pid = pid++;
+        ti.plannedState = outcome.state;
+        ti.plannedEnd = t + outcome.durationMs;
+      }
+    }
+  }
+
+  function finishRun(run: Run, t: number): void {
+    const states = [...run.tis.values()].map((ti) => ti.state);
+    if (!states.every((s) => s !== null && TERMINAL_TI.has(s))) return;
+    run.state = states.some((s) => s !== null && FAILED_TI.has(s)) ? "failed" : "success";
+    run.endDate = t;
+    run.lastSchedulingDecision = t;
+    active.delete(run);
+  }
+
+  function advanceRun(run: Run, limit: number): void {
+    const dag = dags.get(run.dagId);
+    if (!dag || dag.runs.get(run.runId) !== run) {
+      active.delete(run);
+      return;
+    }
+    if (run.state === "queued") {
+      if (dag.isPaused) return;
+      const start = (run.queuedAt ?? 0) + schedulerDelay;
+      // The scheduler never picks a run up in the instant it was queued (the trigger's answer,
+      // and the next one on an unmoved clock, say "queued").
+      if (start > limit || limit === run.queuedAt) return;
+      run.state = "running";
+      run.startDate = start;
+      run.endDate = null;
+      run.lastSchedulingDecision = start;
+      schedule(run, dag, start);
+      finishRun(run, start);
+    }
+    if (run.state !== "running") {
+      active.delete(run);
+      return;
+    }
+    for (;;) {
+      let next: Ti | undefined;
+      for (const ti of run.tis.values()) {
+        if (ti.state === "running" && ti.plannedEnd !== null && ti.plannedEnd <= limit) {
+          if (!next || (next.plannedEnd as number) > ti.plannedEnd) next = ti;
+        }
+      }
+      if (!next) break;
+      const t = next.plannedEnd as number;
+      next.state = next.plannedState ?? "success";
+      next.endDate = t;
+      next.plannedEnd = null;
+      next.plannedState = null;
+      if (next.state === "success") {
+        const task = dag.byId.get(next.taskId);
+        for (const [key, value] of Object.entries(task?.xcom ?? {}))
+          next.xcom.set(key, { value, timestamp: t });
+      }
+      run.lastSchedulingDecision = t;
+      schedule(run, dag, t);
+      finishRun(run, t);
+      if (run.state !== "running") return;
+    }
+  }
+
+  function tick(limit = clock.now()): void {
+    for (const run of [...active]) advanceRun(run, limit);
+  }
+
+  function settle(): void {
+    tick(Number.POSITIVE_INFINITY);
+  }
+
+  // --- JSON shapes ---------------------------------------------------------------------------
+  const relative = (dag: Dag) => {
+    const f = fileloc(dag);
+    return f.slice(f.lastIndexOf("/") + 1);
+  };
+  const fileloc = (dag: Dag) => dag.spec.fileloc ?? `/opt/airflow/dags/${dag.dagId}.py`;
+
+  function dagVersionJson(dag: Dag): Schemas["DagVersionResponse"] {
+    return {
+      id: dag.versionId,
+      version_number: 1,
+      dag_id: dag.dagId,
+      bundle_name: "dags-folder",
+      bundle_version: null,
+      created_at: isoTime(dag.createdAt),
+      dag_display_name: dag.dagId,
+      bundle_url: null,
+    };
+  }
+
+  function dagJson(dag: Dag): Schemas["DAGResponse"] {
+    const schedule = dag.spec.schedule ?? null;
+    const fileToken = Buffer.from(
+      JSON.stringify({ bundle_name: "dags-folder", relative_fileloc: relative(dag) }),
+    ).toString("base64url");
+    return {
+      dag_id: dag.dagId,
+      dag_display_name: dag.dagId,
+      is_paused: dag.isPaused,
+      is_stale: false,
+      last_parsed_time: isoTime(dag.parsedAt),
+      last_parse_duration: 0.1,
+      last_expired: null,
+      bundle_name: "dags-folder",
+      bundle_version: null,
+      relative_fileloc: relative(dag),
+      fileloc: fileloc(dag),
+      description: dag.spec.description ?? null,
+      timetable_summary: schedule,
+      timetable_description: schedule === null ? "Never, external triggers only" : schedule,
+      timetable_partitioned: false,
+      timetable_periodic: schedule !== null,
+      tags: [...new Set(dag.spec.tags ?? [])]
+        .sort()
+        .map((name) => ({ name, dag_id: dag.dagId, dag_display_name: dag.dagId })),
+      max_active_tasks: 16,
+      max_active_runs: 16,
+      max_consecutive_failed_dag_runs: 0,
+      has_task_concurrency_limits: false,
+      has_import_errors: false,
+      next_dagrun_logical_date: null,
+      next_dagrun_data_interval_start: null,
+      next_dagrun_data_interval_end: null,
+      next_dagrun_run_after: null,
+      allowed_run_types: null,
+      owners: [...(dag.spec.owners ?? ["airflow"])],
+      is_backfillable: schedule !== null,
+      file_token: `${fileToken}.mock`,
+    } as Schemas["DAGResponse"];
+  }
+
+  function dagDetailsJson(dag: Dag): Schemas["DAGDetailsResponse"] {
+    let activeRuns = 0;
+    for (const r of dag.runs.values())
+      if (r.state === "running" || r.state === "queued") activeRuns++;
+    return {
+      ...dagJson(dag),
+      catchup: false,
+      dag_run_timeout: null,
+      asset_expression: null,
+      doc_md: null,
+      start_date: dag.spec.startDate === undefined ? null : isoTime(toMs(dag.spec.startDate)),
+      end_date: null,
+      is_paused_upon_creation: null,
+      params: {},
+      render_template_as_native_obj: false,
+      template_search_path: null,
+      timezone: "UTC",
+      last_parsed: isoTime(dag.parsedAt),
+      default_args: {},
+      rerun_with_latest_version: null,
+      owner_links: {},
+      is_favorite: false,
+      active_runs_count: activeRuns,
+      concurrency: 16,
+      latest_dag_version: dagVersionJson(dag),
+    } as unknown as Schemas["DAGDetailsResponse"];
+  }
+
+  function runJson(run: Run): Schemas["DAGRunResponse"] {
+    const dag = dags.get(run.dagId) as Dag;
+    return {
+      dag_run_id: run.runId,
+      dag_id: run.dagId,
+      logical_date: isoTime(run.logicalDate),
+      queued_at: isoTime(run.queuedAt),
+      start_date: isoTime(run.startDate),
+      end_date: isoTime(run.endDate),
+      duration: seconds(run.startDate, run.endDate),
+      data_interval_start: isoTime(run.dataIntervalStart),
+      data_interval_end: isoTime(run.dataIntervalEnd),
+      run_after: isoTime(run.runAfter),
+      last_scheduling_decision: isoTime(run.lastSchedulingDecision),
+      run_type: "manual",
+      state: run.state,
+      triggered_by: "rest_api",
+      triggering_user_name: username,
+      conf: run.conf,
+      note: run.note,
+      dag_versions: [dagVersionJson(dag)],
+      bundle_version: null,
+      dag_display_name: run.dagId,
+      partition_key: null,
+      partition_date: null,
+    } as Schemas["DAGRunResponse"];
+  }
+
+  function tiJson(run: Run, ti: Ti): Schemas["TaskInstanceResponse"] {
+    const dag = dags.get(run.dagId) as Dag;
+    const task = dag.byId.get(ti.taskId) as TaskDef;
+    return {
+      id: ti.id,
+      task_id: ti.taskId,
+      dag_id: run.dagId,
+      dag_run_id: run.runId,
+      map_index: -1,
+      logical_date: isoTime(run.logicalDate),
+      run_after: isoTime(run.runAfter),
+      start_date: isoTime(ti.startDate),
+      end_date: isoTime(ti.endDate),
+      duration: seconds(ti.startDate, ti.endDate),
+      state: ti.state,
+      try_number: ti.tryNumber,
+      max_tries: ti.maxTries,
+      task_display_name: ti.taskId,
+      dag_display_name: run.dagId,
+      hostname: ti.hostname,
+      unixname,
+      pool: "default_pool",
+      pool_slots: 1,
+      queue: "default",
+      priority_weight: task.priorityWeight,
+      operator: task.operator,
+      operator_name: task.operatorName,
+      queued_when: isoTime(ti.queuedWhen),
+      scheduled_when: isoTime(ti.scheduledWhen),
+      pid: ti.pid,
+      executor: null,
+      executor_config: "{}",
+      note: null,
+      rendered_map_index: null,
+      rendered_fields: {},
+      trigger: null,
+      triggerer_job: null,
+      dag_version: dagVersionJson(dag),
+    } as Schemas["TaskInstanceResponse"];
+  }
+
+  function xcomJson(run: Run, ti: Ti, key: string, entry: XcomEntry): Schemas["XComResponse"] {
+    return {
+      key,
+      timestamp: isoTime(entry.timestamp),
+      logical_date: isoTime(run.logicalDate),
+      map_index: -1,
+      task_id: ti.taskId,
+      dag_id: run.dagId,
+      run_id: run.runId,
+      dag_display_name: run.dagId,
+      task_display_name: ti.taskId,
+      run_after: isoTime(run.runAfter),
+    } as Schemas["XComResponse"];
+  }
+
+  const poolJson = (p: Pool): Schemas["PoolResponse"] =>
+    ({
+      name: p.name,
+      slots: p.slots,
+      description: p.description,
+      include_deferred: p.includeDeferred,
+      occupied_slots: 0,
+      running_slots: 0,
+      queued_slots: 0,
+      scheduled_slots: 0,
+      open_slots: p.slots,
+      deferred_slots: 0,
+      team_name: null,
+    }) as Schemas["PoolResponse"];
+
+  const variableJson = (v: Variable): Schemas["VariableResponse"] => ({
+    key: v.key,
+    value: variableValueOut(v.value),
+    description: v.description,
+    is_encrypted: true,
+    team_name: null,
+  });
+
+  const importErrorJson = (e: ImportErr): Schemas["ImportErrorResponse"] => ({
+    import_error_id: e.id,
+    timestamp: isoTime(e.timestamp),
+    filename: e.filename,
+    bundle_name: e.bundleName,
+    stack_trace: e.stackTrace,
+  });
+
+  // --- request plumbing ----------------------------------------------------------------------
+  /** Airflow's auth dependency: runs before validation, so a bad token wins over a bad body. */
+  function authFailure(request: Request): Response | undefined {
+    const header = request.headers.get("authorization") ?? "";
+    const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!m) return airflowError(401, "Not authenticated");
+    const expiry = tokens.get(m[1] as string);
+    if (expiry === undefined) return airflowError(403, "Invalid JWT token");
+    if (clock.now() > expiry + leewayMs) return airflowError(401, "Token Expired");
+    return undefined;
+  }
+
+  /** Wraps a resolver: auth first, then the runs catch up with the clock. */
+  function guarded<A extends { request: Request }, R>(resolver: (info: A) => R): (info: A) => R {
+    return (info: A) => {
+      const denied = authFailure(info.request);
+      if (denied) return denied as never;
+      tick();
+      return resolver(info);
+    };
+  }
+
+  const orderByOf = (url: URL) =>
+    url.searchParams
+      .getAll("order_by")
+      .flatMap((v) => v.split(","))
+      .filter(Boolean);
+
+  function page<T>(items: readonly T[], limit: number, offset: number): T[] {
+    return items.slice(offset, offset + limit);
+  }
+
+  function findDag(dagId: string): Dag | undefined {
+    return dags.get(dagId);
+  }
+
+  function findRun(dagId: string, runId: string): Run | undefined {
+    return dags.get(dagId)?.runs.get(runId);
+  }
+
+  const runNotFound = (dagId: string, runId: string) =>
+    fail(404, `The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
+
+  function queueRun(run: Run): void {
+    run.state = "queued";
+    run.queuedAt = clock.now();
+    run.startDate = null;
+    run.endDate = null;
+    run.lastSchedulingDecision = null;
+    active.add(run);
+  }
+
+  function clearTis(tis: readonly Ti[]): void {
+    for (const ti of tis) {
+      ti.state = null;
+      ti.plannedEnd = null;
+      ti.plannedState = null;
+      ti.maxTries = ti.tryNumber;
+      ti.xcom.clear();
+      // Airflow moves the old try to the task instance history: the row gets a new id.
+      ti.id = nextId();
+    }
+  }
+
+  const http = createOpenApiHttp<paths>({ baseUrl });
+
+  const handlers: HttpHandler[] = [
+    // POST /auth/token belongs to the auth manager, not the v2 spec: an untyped handler.
+    http.untyped.post(`${baseUrl}/auth/token`, async ({ request }) => {
+      const type = request.headers.get("content-type") ?? "";
+      let body: Record<string, unknown> = {};
+      const text = await request.text();
+      if (type.includes("application/x-www-form-urlencoded")) {
+        body = Object.fromEntries(new URLSearchParams(text));
+      } else {
+        try {
+          const parsed = JSON.parse(text) as unknown;
+          if (parsed && typeof parsed === "object") body = parsed as Record<string, unknown>;
+        } catch {
+          return airflowError(400, "Invalid request body");
+        }
+      }
+      const absent = ["username", "password"].filter((k) => typeof body[k] !== "string");
+      if (absent.length > 0) {
+        const lines = absent.map(
+          (k) =>
+            `${k}\n  Field required [type=missing, input_value=${pyStrDict(body)}, input_type=dict]\n    For further information visit https://errors.pydantic.dev/2.14/v/missing`,
+        );
+        return airflowError(
+          422,
+          `${absent.length} validation error${absent.length > 1 ? "s" : ""} for LoginBody\n${lines.join("\n")}`,
+        );
+      }
+      if (!body.username || !body.password)
+        return airflowError(400, "Username and password must be provided");
+      if (body.username !== username || body.password !== password) {
+        return airflowError(401, "Invalid credentials");
+      }
+      tokenCount++;
+      const token = `fake.${Buffer.from(JSON.stringify({ sub: username, n: tokenCount })).toString("base64url")}.${nextId().replace(/-/g, "")}`;
+      tokens.set(token, clock.now() + ttlMs);
+      return Response.json({ access_token: token }, { status: 201 });
+    }),
+
+    http.get("/api/v2/version", ({ response }) =>
+      sized(response(200).json, { version, git_version: `.release:mlgen-mocks-${version}` }),
+    ),
+
+    http.get("/api/v2/monitor/health", ({ response }) => {
+      const now = new Date(clock.now()).toISOString().replace("Z", "000+00:00");
+      return sized(response(200).json, {
+        metadatabase: { status: "healthy" },
+        scheduler: { status: "healthy", latest_scheduler_heartbeat: now },
+        triggerer: { status: null, latest_triggerer_heartbeat: null },
+        dag_processor: { status: "healthy", latest_dag_processor_heartbeat: now },
+      });
+    }),
+
+    // --- DAGs ---
+    http.get(
+      "/api/v2/dags",
+      guarded(({ request, response }) => {
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        let list = [...dags.values()];
+        const paused = url.searchParams.get("paused");
+        if (paused !== null) {
+          const want = /^(true|1|yes|on)$/i.test(paused);
+          list = list.filter((d) => d.isPaused === want);
+        }
+        const pattern = url.searchParams.get("dag_id_pattern");
+        if (pattern) {
+          const match = ilikeContains(pattern);
+          list = list.filter((d) => match(d.dagId));
+        }
+        const tags = url.searchParams.getAll("tags");
+        if (tags.length > 0) {
+          const all = url.searchParams.get("tags_match_mode") === "all";
+          list = list.filter((d) => {
+            const own = new Set(d.spec.tags ?? []);
+            return all ? tags.every((t) => own.has(t)) : tags.some((t) => own.has(t));
+          });
+        }
+        const sorted = sortBy(
+          list,
+          orderByOf(url),
+          { dag_id: (d) => d.dagId, dag_display_name: (d) => d.dagId },
+          "dag_id",
+        );
+        if (!sorted.ok) return sorted.response as never;
+        return sized(response(200).json, {
+          dags: page(sorted.items, p.limit, p.offset).map(dagJson),
+          total_entries: sorted.items.length,
+        });
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}",
+      guarded(({ params, response }) => {
+        const dag = findDag(decode(params.dag_id));
+        if (!dag) return fail(404, `The Dag with ID: \`${decode(params.dag_id)}\` was not found`);
+        return sized(response(200).json, dagJson(dag));
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}/details",
+      guarded(({ params, response }) => {
+        const dag = findDag(decode(params.dag_id));
+        if (!dag) return fail(404, `The Dag with ID: \`${decode(params.dag_id)}\` was not found`);
+        return sized(response(200).json, dagDetailsJson(dag));
+      }),
+    ),
+
+    http.patch(
+      "/api/v2/dags/{dag_id}",
+      guarded(async ({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = checkKeys(body, ["is_paused"], ["is_paused"]);
+        if ("is_paused" in body && typeof body.is_paused !== "boolean") {
+          issues.push({
+            type: "bool_type",
+            loc: ["body", "is_paused"],
+            msg: "Input should be a valid boolean",
+            input: body.is_paused,
+          });
+        }
+        const mask = new URL(request.url).searchParams.getAll("update_mask");
+        const dag = findDag(dagId);
+        if (issues.length > 0) return invalid(issues);
+        if (!dag) return fail(404, `Dag with id: ${dagId} was not found`);
+        if (mask.length > 0 && !(mask.length === 1 && mask[0] === "is_paused")) {
+          return fail(400, "Only `is_paused` field can be updated through the REST API");
+        }
+        dag.isPaused = body.is_paused as boolean;
+        return sized(response(200).json, dagJson(dag));
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dagSources/{dag_id}",
+      guarded(({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const dag = findDag(dagId);
+        if (!dag)
+          return fail(
+            404,
+            `The source code of the Dag ${dagId}, version_number None was not found`,
+          );
+        const content = dag.spec.source ?? `# ${dag.dagId}: seeded in @mlgen/mocks\n`;
+        if ((request.headers.get("accept") ?? "").startsWith("text/plain")) {
+          return new Response(content, {
+            headers: { "content-type": "text/plain; charset=utf-8" },
+          }) as never;
+        }
+        return sized(response(200).json, {
+          content,
+          dag_id: dag.dagId,
+          version_number: 1,
+          dag_display_name: dag.dagId,
+        });
+      }),
+    ),
+
+    // --- DAG runs ---
+    http.post(
+      "/api/v2/dags/{dag_id}/dagRuns",
+      guarded(async ({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const allowed = [
+          "dag_run_id",
+          "data_interval_start",
+          "data_interval_end",
+          "logical_date",
+          "run_after",
+          "conf",
+          "note",
+          "partition_key",
+        ];
+        const issues: ValidationIssue[] = [];
+        if (
+          "dag_run_id" in body &&
+          body.dag_run_id !== null &&
+          typeof body.dag_run_id !== "string"
+        ) {
+          issues.push({
+            type: "string_type",
+            loc: ["body", "dag_run_id"],
+            msg: "Input should be a valid string",
+            input: body.dag_run_id,
+          });
+        }
+        const dates: Record<string, number | null> = {};
+        for (const key of ["data_interval_start", "data_interval_end", "logical_date"]) {
+          if (key === "logical_date" && !(key in body)) {
+            issues.push(missing(["body", key], body));
+            continue;
+          }
+          const parsed = parseAware(body[key], ["body", key]);
+          if (parsed.ok) dates[key] = parsed.ms;
+          else issues.push(parsed.issue);
+        }
+        let runAfter: number | null = null;
+        if (body.run_after !== undefined && body.run_after !== null) {
+          const parsed = parseAware(body.run_after, ["body", "run_after"]);
+          if (parsed.ok) runAfter = parsed.ms;
+          else if (parsed.issue.type === "timezone_aware")
+            runAfter = Date.parse(`${String(body.run_after)}Z`);
+          else issues.push(parsed.issue);
+        }
+        if (
+          "conf" in body &&
+          body.conf !== null &&
+          (typeof body.conf !== "object" || Array.isArray(body.conf))
+        ) {
+          issues.push({
+            type: "dict_type",
+            loc: ["body", "conf"],
+            msg: "Input should be a valid dictionary",
+            input: body.conf,
+          });
+        }
+        if ("note" in body && body.note !== null && typeof body.note !== "string") {
+          issues.push({
+            type: "string_type",
+            loc: ["body", "note"],
+            msg: "Input should be a valid string",
+            input: body.note,
+          });
+        }
+        for (const key of Object.keys(body))
+          if (!allowed.includes(key)) issues.push(extraForbidden(["body", key], body[key]));
+        if (
+          issues.length === 0 &&
+          (dates.data_interval_start == null) !== (dates.data_interval_end == null)
+        ) {
+          issues.push({
+            type: "value_error",
+            loc: ["body"],
+            msg: "Value error, Either both data_interval_start and data_interval_end must be provided or both must be None",
+            input: body,
+            ctx: { error: {} },
+          });
+        }
+        if (issues.length > 0) return invalid(issues);
+        const dag = findDag(dagId);
+        if (!dag) return fail(404, `Dag with dag_id: '${dagId}' not found`);
+        const now = clock.now();
+        const logical = dates.logical_date ?? null;
+        const after = runAfter ?? now;
+        const runId =
+          (body.dag_run_id as string | null | undefined) ||
+          `manual__${pythonIso(logical ?? after)}`;
+        if (dag.runs.has(runId)) return uniqueViolation() as never;
+        const run: Run = {
+          seq: seq++,
+          dagId,
+          runId,
+          logicalDate: logical,
+          dataIntervalStart: logical === null ? null : (dates.data_interval_start ?? logical),
+          dataIntervalEnd: logical === null ? null : (dates.data_interval_end ?? logical),
+          runAfter: after,
+          queuedAt: now,
+          startDate: null,
+          endDate: null,
+          lastSchedulingDecision: null,
+          state: "queued",
+          conf:
+            body.conf === null ? null : ((body.conf as Record<string, unknown> | undefined) ?? {}),
+          note: (body.note as string | null | undefined) || null,
+          tis: new Map(),
+        };
+        for (const task of dag.tasks) {
+          run.tis.set(task.taskId, {
+            id: nextId(),
+            taskId: task.taskId,
+            state: null,
+            startDate: null,
+            endDate: null,
+            queuedWhen: null,
+            scheduledWhen: null,
+            tryNumber: 0,
+            maxTries: 0,
+            hostname: "",
+            pid: null,
+            plannedEnd: null,
+            plannedState: null,
+            xcom: new Map(),
+          });
+        }
+        dag.runs.set(runId, run);
+        active.add(run);
+        return sized(response(200).json, runJson(run));
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns",
+      guarded(({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        let runs: Run[];
+        if (dagId === "~") {
+          runs = [...dags.values()].flatMap((d) => [...d.runs.values()]);
+        } else {
+          const dag = findDag(dagId);
+          if (!dag) return fail(404, `The Dag with ID: \`${dagId}\` was not found`);
+          runs = [...dag.runs.values()];
+        }
+        const states = url.searchParams.getAll("state");
+        if (states.length > 0) runs = runs.filter((r) => states.includes(r.state));
+        const sorted = sortBy(
+          runs,
+          orderByOf(url),
+          {
+            id: (r) => r.seq,
+            state: (r) => r.state,
+            dag_id: (r) => r.dagId,
+            run_id: (r) => r.runId,
+            dag_run_id: (r) => r.runId,
+            logical_date: (r) => r.logicalDate,
+            run_after: (r) => r.runAfter,
+            start_date: (r) => r.startDate,
+            end_date: (r) => r.endDate,
+            updated_at: (r) => r.lastSchedulingDecision ?? r.queuedAt,
+            duration: (r) => seconds(r.startDate, r.endDate),
+          },
+          "id",
+        );
+        if (!sorted.ok) return sorted.response as never;
+        return sized(response(200).json, {
+          dag_runs: page(sorted.items, p.limit, p.offset).map(runJson),
+          total_entries: sorted.items.length,
+          total_entries_limit: null,
+          next_cursor: null,
+          previous_cursor: null,
+        } as Schemas["DAGRunCollectionResponse"]);
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
+      guarded(({ params, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const run = findRun(dagId, runId);
+        if (!run) return runNotFound(dagId, runId);
+        return sized(response(200).json, runJson(run));
+      }),
+    ),
+
+    http.patch(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
+      guarded(async ({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = checkKeys(body, ["state", "note"], []);
+        if (
+          "state" in body &&
+          body.state !== null &&
+          !["queued", "success", "failed"].includes(body.state as string)
+        ) {
+          issues.push({
+            type: "enum",
+            loc: ["body", "state"],
+            msg: "Input should be 'queued', 'success' or 'failed'",
+            input: body.state,
+            ctx: { expected: "'queued', 'success' or 'failed'" },
+          });
+        }
+        if ("note" in body && typeof body.note === "string" && body.note.length > 1000) {
+          issues.push({
+            type: "string_too_long",
+            loc: ["body", "note"],
+            msg: "String should have at most 1000 characters",
+            input: body.note,
+            ctx: { max_length: 1000 },
+          });
+        }
+        if (issues.length > 0) return invalid(issues);
+        const run = findRun(dagId, runId);
+        if (!run) return runNotFound(dagId, runId);
+        const mask = new URL(request.url).searchParams.getAll("update_mask");
+        const fields = Object.keys(body).filter((k) => mask.length === 0 || mask.includes(k));
+        const now = clock.now();
+        if (fields.includes("note")) run.note = (body.note as string | null) ?? null;
+        if (fields.includes("state") && body.state) {
+          const state = body.state as "queued" | "success" | "failed";
+          if (state === "queued") {
+            queueRun(run);
+          } else {
+            for (const ti of run.tis.values()) {
+              if (ti.state !== null && TERMINAL_TI.has(ti.state)) continue;
+              if (state === "success") {
+                ti.state = "success";
+              } else {
+                ti.state = ti.state === "running" ? "failed" : "skipped";
+              }
+              ti.plannedEnd = null;
+              ti.plannedState = null;
+              ti.endDate = now;
+              ti.startDate ??= now;
+            }
+            run.state = state;
+            run.endDate = now;
+            active.delete(run);
+          }
+        }
+        return sized(response(200).json, runJson(run));
+      }),
+    ),
+
+    http.delete(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}",
+      guarded(({ params, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const run = findRun(dagId, runId);
+        if (!run) return runNotFound(dagId, runId);
+        if (run.state === "running") {
+          return fail(
+            409,
+            `The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` cannot be deleted in running state`,
+          );
+        }
+        dags.get(dagId)?.runs.delete(runId);
+        active.delete(run);
+        return response(204).empty();
+      }),
+    ),
+
+    http.post(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/clear",
+      guarded(async ({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = checkKeys(
+          body,
+          ["dry_run", "only_failed", "only_new", "run_on_latest_version", "note"],
+          [],
+        );
+        if (issues.length > 0) return invalid(issues);
+        const run = findRun(dagId, runId);
+        if (!run) return runNotFound(dagId, runId);
+        const onlyFailed = body.only_failed === true;
+        const selected = [...run.tis.values()].filter(
+          (ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)),
+        );
+        if (body.dry_run !== false) {
+          return sized(response(200).json, {
+            task_instances: selected.map((ti) => tiJson(run, ti)),
+            total_entries: selected.length,
+          } as Schemas["ClearTaskInstanceCollectionResponse"]);
+        }
+        clearTis(selected);
+        if (typeof body.note === "string") run.note = body.note;
+        queueRun(run);
+        return sized(response(200).json, runJson(run));
+      }),
+    ),
+
+    // --- task instances ---
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
+      guarded(({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        let pairs: Array<[Run, Ti]>;
+        if (runId === "~") {
+          const pool = dagId === "~" ? [...dags.values()] : [findDag(dagId)];
+          if (pool[0] === undefined)
+            return fail(404, `The Dag with ID: \`${dagId}\` was not found`);
+          pairs = (pool as Dag[]).flatMap((d) =>
+            [...d.runs.values()].flatMap((r) =>
+              [...r.tis.values()].map((ti): [Run, Ti] => [r, ti]),
+            ),
+          );
+        } else {
+          if (dagId === "~") return fail(400, "dag_id is required when dag_run_id is specified");
+          const run = findRun(dagId, runId);
+          if (!run)
+            return fail(
+              404,
+              `DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`,
+            );
+          pairs = [...run.tis.values()].map((ti): [Run, Ti] => [run, ti]);
+        }
+        const states = url.searchParams.getAll("state");
+        if (states.length > 0) {
+          pairs = pairs.filter(([, ti]) =>
+            states.includes(ti.state === null ? "no_status" : ti.state),
+          );
+        }
+        const taskIds = url.searchParams.getAll("task_id");
+        if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
+        const sorted = sortBy(
+          pairs,
+          orderByOf(url),
+          {
+            id: ([, ti]) => ti.id,
+            state: ([, ti]) => ti.state,
+            duration: ([, ti]) => seconds(ti.startDate, ti.endDate),
+            start_date: ([, ti]) => ti.startDate,
+            end_date: ([, ti]) => ti.endDate,
+            map_index: () => -1,
+            try_number: ([, ti]) => ti.tryNumber,
+            logical_date: ([r]) => r.logicalDate,
+            run_after: ([r]) => r.runAfter,
+            data_interval_start: ([r]) => r.dataIntervalStart,
+            data_interval_end: ([r]) => r.dataIntervalEnd,
+            task_id: ([, ti]) => ti.taskId,
+            dag_id: ([r]) => r.dagId,
+            run_id: ([r]) => r.runId,
+            dag_run_id: ([r]) => r.runId,
+            operator: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.operator ?? null,
+            pool: () => "default_pool",
+            queue: () => "default",
+            hostname: ([, ti]) => ti.hostname,
+            pid: ([, ti]) => ti.pid,
+            priority_weight: ([r, ti]) =>
+              dags.get(r.dagId)?.byId.get(ti.taskId)?.priorityWeight ?? 1,
+          },
+          "map_index",
+        );
+        if (!sorted.ok) return sorted.response as never;
+        // Ties on map_index fall back to the id (time-ordered: creation order).
+        const items = orderByOf(url).length === 0 ? pairs : sorted.items;
+        return sized(response(200).json, {
+          task_instances: page(items, p.limit, p.offset).map(([r, ti]) => tiJson(r, ti)),
+          total_entries: items.length,
+          total_entries_limit: null,
+          next_cursor: null,
+          previous_cursor: null,
+        } as Schemas["TaskInstanceCollectionResponse"]);
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}",
+      guarded(({ params, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const taskId = decode(params.task_id);
+        const run = findRun(dagId, runId);
+        const ti = run?.tis.get(taskId);
+        if (!run || !ti) {
+          return fail(
+            404,
+            `The Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\` and task_id: \`${taskId}\` was not found`,
+          );
+        }
+        return sized(response(200).json, tiJson(run, ti));
+      }),
+    ),
+
+    http.post(
+      "/api/v2/dags/{dag_id}/clearTaskInstances",
+      guarded(async ({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = checkKeys(
+          body,
+          [
+            "dry_run",
+            "start_date",
+            "end_date",
+            "only_failed",
+            "only_running",
+            "reset_dag_runs",
+            "task_ids",
+            "dag_run_id",
+            "include_upstream",
+            "include_downstream",
+            "include_future",
+            "include_past",
+            "run_on_latest_version",
+            "prevent_running_task",
+            "note",
+          ],
+          [],
+        );
+        if (issues.length > 0) return invalid(issues);
+        const dag = findDag(dagId);
+        if (!dag) return fail(404, `The Dag with ID: \`${dagId}\` was not found`);
+        let runs = [...dag.runs.values()];
+        if (typeof body.dag_run_id === "string") {
+          const run = dag.runs.get(body.dag_run_id);
+          if (!run) return fail(404, `Dag Run id ${body.dag_run_id} not found in dag ${dagId}`);
+          runs = [run];
+        }
+        // Which tasks: the listed ones plus their upstream/downstream when asked.
+        let taskIds: Set<string> | null = null;
+        if (Array.isArray(body.task_ids)) {
+          taskIds = new Set(
+            body.task_ids.map((t) => (Array.isArray(t) ? String(t[0]) : String(t))),
+          );
+          const walk = (dir: "upstream" | "downstream") => {
+            const stack = [...(taskIds as Set<string>)];
+            while (stack.length > 0) {
+              const t = dag.byId.get(stack.pop() as string);
+              for (const n of t?.[dir] ?? []) {
+                if (!(taskIds as Set<string>).has(n)) {
+                  (taskIds as Set<string>).add(n);
+                  stack.push(n);
+                }
+              }
+            }
+          };
+          if (body.include_upstream === true) walk("upstream");
+          if (body.include_downstream === true) walk("downstream");
+        }
+        const onlyFailed = body.only_failed !== false;
+        const onlyRunning = body.only_running === true;
+        const dryRun = body.dry_run !== false;
+        const out: Array<[Run, Ti]> = [];
+        for (const run of runs) {
+          const selected = dag.tasks
+            .map((t) => run.tis.get(t.taskId) as Ti)
+            .filter((ti) => taskIds === null || taskIds.has(ti.taskId))
+            .filter((ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)))
+            .filter((ti) => !onlyRunning || ti.state === "running");
+          if (selected.length === 0) continue;
+          if (!dryRun) {
+            clearTis(selected);
+            if (body.reset_dag_runs !== false) queueRun(run);
+          }
+          for (const ti of selected) out.push([run, ti]);
+        }
+        return sized(response(200).json, {
+          task_instances: out.map(([r, ti]) => tiJson(r, ti)),
+          total_entries: out.length,
+          total_entries_limit: null,
+          next_cursor: null,
+          previous_cursor: null,
+        } as Schemas["TaskInstanceCollectionResponse"]);
+      }),
+    ),
+
+    // --- XComs ---
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
+      guarded(({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const taskId = decode(params.task_id);
+        const key = decode(params.xcom_key);
+        const url = new URL(request.url);
+        const issues: ValidationIssue[] = [];
+        const flag = (name: string) => {
+          const raw = url.searchParams.get(name);
+          if (raw === null) return false;
+          if (/^(true|1|yes|on|t|y)$/i.test(raw)) return true;
+          if (/^(false|0|no|off|f|n)$/i.test(raw)) return false;
+          issues.push({
+            type: "bool_parsing",
+            loc: ["query", name],
+            msg: "Input should be a valid boolean, unable to interpret input",
+            input: raw,
+          });
+          return false;
+        };
+        const stringify = flag("stringify");
+        flag("deserialize");
+        const mapIndex = url.searchParams.get("map_index");
+        if (mapIndex !== null && !/^-?\d+$/.test(mapIndex)) {
+          issues.push({
+            type: "int_parsing",
+            loc: ["query", "map_index"],
+            msg: "Input should be a valid integer, unable to parse string as an integer",
+            input: mapIndex,
+          });
+        }
+        if (issues.length > 0) return invalid(issues);
+        const run = findRun(dagId, runId);
+        const ti = run?.tis.get(taskId);
+        const entry = ti?.xcom.get(key);
+        if (!run || !ti || !entry || (mapIndex !== null && Number(mapIndex) !== -1)) {
+          return fail(404, `XCom entry with key: \`${key}\` not found`);
+        }
+        return sized(response(200).json, {
+          ...xcomJson(run, ti, key, entry),
+          value: stringify ? pyStr(entry.value) : (entry.value as never),
+        } as Schemas["XComResponseNative"]);
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
+      guarded(({ params, request, response }) => {
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const taskId = decode(params.task_id);
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        const keyFilter = url.searchParams.get("xcom_key");
+        const runs = [...dags.values()]
+          .filter((d) => dagId === "~" || d.dagId === dagId)
+          .flatMap((d) => [...d.runs.values()])
+          .filter((r) => runId === "~" || r.runId === runId);
+        const entries: Array<{ run: Run; ti: Ti; key: string; entry: XcomEntry }> = [];
+        for (const run of runs) {
+          for (const ti of run.tis.values()) {
+            if (taskId !== "~" && ti.taskId !== taskId) continue;
+            for (const [key, entry] of ti.xcom) {
+              if (keyFilter !== null && key !== keyFilter) continue;
+              entries.push({ run, ti, key, entry });
+            }
+          }
+        }
+        entries.sort(
+          (a, b) =>
+            cmp(a.run.dagId, b.run.dagId) ||
+            cmp(a.ti.taskId, b.ti.taskId) ||
+            cmp(a.run.runId, b.run.runId) ||
+            cmp(a.key, b.key),
+        );
+        return sized(response(200).json, {
+          xcom_entries: page(entries, p.limit, p.offset).map((e) =>
+            xcomJson(e.run, e.ti, e.key, e.entry),
+          ),
+          total_entries: entries.length,
+        });
+      }),
+    ),
+
+    // --- import errors ---
+    http.get(
+      "/api/v2/importErrors",
+      guarded(({ request, response }) => {
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        let list = [...importErrors.values()];
+        const pattern = url.searchParams.get("filename_pattern");
+        if (pattern) {
+          const match = ilikeContains(pattern);
+          list = list.filter((e) => match(e.filename));
+        }
+        const sorted = sortBy(
+          list,
+          orderByOf(url),
+          {
+            id: (e) => e.id,
+            import_error_id: (e) => e.id,
+            timestamp: (e) => e.timestamp,
+            filename: (e) => e.filename,
+            bundle_name: (e) => e.bundleName,
+            stacktrace: (e) => e.stackTrace,
+          },
+          "id",
+        );
+        if (!sorted.ok) return sorted.response as never;
+        return sized(response(200).json, {
+          import_errors: page(sorted.items, p.limit, p.offset).map(importErrorJson),
+          total_entries: sorted.items.length,
+        });
+      }),
+    ),
+
+    http.get(
+      "/api/v2/importErrors/{import_error_id}",
+      guarded(({ params, response }) => {
+        const id = Number(decode(params.import_error_id));
+        const e = importErrors.get(id);
+        if (!e) return fail(404, `The ImportError with import_error_id: \`${id}\` was not found`);
+        return sized(response(200).json, importErrorJson(e));
+      }),
+    ),
+
+    // --- variables ---
+    http.get(
+      "/api/v2/variables",
+      guarded(({ request, response }) => {
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        let list = [...variables.values()];
+        const pattern = url.searchParams.get("variable_key_pattern");
+        if (pattern) {
+          const match = ilikeContains(pattern);
+          list = list.filter((v) => match(v.key));
+        }
+        const sorted = sortBy(
+          list,
+          orderByOf(url),
+          {
+            id: (v) => v.seq,
+            key: (v) => v.key,
+            _val: (v) => v.value,
+            description: (v) => v.description,
+            is_encrypted: () => true,
+          },
+          "id",
+        );
+        if (!sorted.ok) return sorted.response as never;
+        return sized(response(200).json, {
+          variables: page(sorted.items, p.limit, p.offset).map(variableJson),
+          total_entries: sorted.items.length,
+        });
+      }),
+    ),
+
+    http.get(
+      "/api/v2/variables/{variable_key}",
+      guarded(({ params, response }) => {
+        const key = decode(params.variable_key);
+        const v = variables.get(key);
+        if (!v) return fail(404, `The Variable with key: \`${key}\` was not found`);
+        return sized(response(200).json, variableJson(v));
+      }),
+    ),
+
+    http.post(
+      "/api/v2/variables",
+      guarded(async ({ request, response }) => {
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = variableIssues(body);
+        if (issues.length > 0) return invalid(issues);
+        const key = body.key as string;
+        if (variables.has(key))
+          return fail(409, `The Variable with key: \`${key}\` already exists`);
+        const v: Variable = {
+          seq: seq++,
+          key,
+          value: storedVariableValue(body.value),
+          description: (body.description as string | null | undefined) ?? null,
+        };
+        variables.set(key, v);
+        return sized(response(201).json, variableJson(v));
+      }),
+    ),
+
+    http.patch(
+      "/api/v2/variables/{variable_key}",
+      guarded(async ({ params, request, response }) => {
+        const key = decode(params.variable_key);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = variableIssues(body);
+        if (issues.length > 0) return invalid(issues);
+        if (body.key !== key)
+          return fail(400, "Invalid body, key from request body doesn't match uri parameter");
+        const v = variables.get(key);
+        if (!v) return fail(404, `The Variable with key: \`${key}\` was not found`);
+        const mask = new URL(request.url).searchParams.getAll("update_mask");
+        const touched = (f: string) =>
+          mask.length === 0 ? f in body : mask.includes(f) && f in body;
+        if (touched("value")) v.value = storedVariableValue(body.value);
+        if (touched("description")) v.description = (body.description as string | null) ?? null;
+        return sized(response(200).json, variableJson(v));
+      }),
+    ),
+
+    http.delete(
+      "/api/v2/variables/{variable_key}",
+      guarded(({ params, response }) => {
+        const key = decode(params.variable_key);
+        if (!variables.delete(key))
+          return fail(404, `The Variable with key: \`${key}\` was not found`);
+        return response(204).empty();
+      }),
+    ),
+
+    // --- pools ---
+    http.get(
+      "/api/v2/pools",
+      guarded(({ request, response }) => {
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        let list = [...pools.values()];
+        const pattern = url.searchParams.get("pool_name_pattern");
+        if (pattern) {
+          const match = ilikeContains(pattern);
+          list = list.filter((x) => match(x.name));
+        }
+        const sorted = sortBy(
+          list,
+          orderByOf(url),
+          { id: (x) => x.seq, pool: (x) => x.name, name: (x) => x.name },
+          "id",
+        );
+        if (!sorted.ok) return sorted.response as never;
+        return sized(response(200).json, {
+          pools: page(sorted.items, p.limit, p.offset).map(poolJson),
+          total_entries: sorted.items.length,
+        });
+      }),
+    ),
+
+    http.get(
+      "/api/v2/pools/{pool_name}",
+      guarded(({ params, response }) => {
+        const name = decode(params.pool_name);
+        const pool = pools.get(name);
+        if (!pool) return fail(404, `The Pool with name: \`${name}\` was not found`);
+        return sized(response(200).json, poolJson(pool));
+      }),
+    ),
+
+    http.post(
+      "/api/v2/pools",
+      guarded(async ({ request, response }) => {
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = checkKeys(
+          body,
+          ["name", "slots", "description", "include_deferred", "team_name"],
+          ["name", "slots"],
+        );
+        issues.push(...slotIssues(body, ["body", "slots"]));
+        if (typeof body.name === "string" && body.name.length > 256) {
+          issues.push({
+            type: "string_too_long",
+            loc: ["body", "name"],
+            msg: "String should have at most 256 characters",
+            input: body.name,
+            ctx: { max_length: 256 },
+          });
+        }
+        if (issues.length > 0) return invalid(sortIssues(issues));
+        const name = body.name as string;
+        if (pools.has(name)) return uniqueViolation() as never;
+        const pool: Pool = {
+          seq: seq++,
+          name,
+          slots: body.slots as number,
+          description: (body.description as string | null | undefined) ?? null,
+          includeDeferred: body.include_deferred === true,
+        };
+        pools.set(name, pool);
+        return sized(response(201).json, poolJson(pool));
+      }),
+    ),
+
+    http.patch(
+      "/api/v2/pools/{pool_name}",
+      guarded(async ({ params, request, response }) => {
+        const name = decode(params.pool_name);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = checkKeys(
+          body,
+          ["name", "pool", "slots", "description", "include_deferred", "team_name"],
+          [],
+        );
+        if (body.slots !== null && body.slots !== undefined)
+          issues.push(...slotIssues(body, ["body", "slots"]));
+        if (issues.length > 0) return invalid(issues);
+        const newName = (body.name ?? body.pool) as string | undefined;
+        if (newName && newName !== name) {
+          return fail(400, "Invalid body, pool name from request body doesn't match uri parameter");
+        }
+        const pool = pools.get(name);
+        if (!pool) return fail(404, `The Pool with name: \`${name}\` was not found`);
+        const mask = new URL(request.url).searchParams.getAll("update_mask");
+        if (name === "default_pool") {
+          if (
+            !(
+              mask.length > 0 && mask.every((m) => ["slots", "include_deferred"].includes(m.trim()))
+            )
+          ) {
+            return fail(400, "Only slots and included_deferred can be modified on Default Pool");
+          }
+        } else {
+          // Airflow validates the fields sent against the whole pool model (name is `pool` there).
+          const field = (k: string) => (k === "pool" ? (body.name ?? body.pool) : body[k]);
+          const sent = ["pool", "slots", "description", "include_deferred"].filter(
+            (k) => field(k) !== undefined,
+          );
+          const absent = ["pool", "slots", "include_deferred"].filter(
+            (k) => field(k) === undefined || field(k) === null,
+          );
+          if (absent.length > 0) {
+            const input = Object.fromEntries(sent.map((k) => [k, field(k)]));
+            return invalid(
+              absent.map((k) => ({
+                ...missing([k], input),
+                url: "https://errors.pydantic.dev/2.14/v/missing",
+              })),
+            );
+          }
+        }
+        const touched = (f: string) =>
+          mask.length === 0 ? f in body : mask.includes(f) && f in body;
+        if (touched("slots")) pool.slots = body.slots as number;
+        if (touched("description")) pool.description = (body.description as string | null) ?? null;
+        if (touched("include_deferred")) pool.includeDeferred = body.include_deferred === true;
+        return sized(response(200).json, poolJson(pool));
+      }),
+    ),
+
+    http.delete(
+      "/api/v2/pools/{pool_name}",
+      guarded(({ params, response }) => {
+        const name = decode(params.pool_name);
+        if (name === "default_pool") return fail(400, "Default Pool can't be deleted");
+        if (!pools.delete(name)) return fail(404, `The Pool with name: \`${name}\` was not found`);
+        return response(204).empty();
+      }),
+    ),
+
+    // Anything else under the API: the api-server's own 404.
+    http.untyped.all(`${baseUrl}/api/v2/*`, () =>
+      Response.json({ error: "API route not found" }, { status: 404 }),
+    ),
+  ];
+  const dispatch = dispatcher(handlers);
+
+  reset();
+
+  return {
+    baseUrl,
+    handlers: [routed(baseUrl, dispatch)],
+    fetch: fetchVia(dispatch),
+    clock,
+    reset,
+    addDag,
+    removeDag(dagId) {
+      const dag = dags.get(dagId);
+      if (!dag) return;
+      for (const r of dag.runs.values()) active.delete(r);
+      dags.delete(dagId);
+    },
+    setScript(dagId, script) {
+      const dag = dags.get(dagId);
+      if (!dag) throw new TypeError(`setScript: no DAG ${dagId}`);
+      dag.script = script;
+    },
+    addImportError,
+    setVariable(key, value, description = null) {
+      const old = variables.get(key);
+      variables.set(key, { seq: old?.seq ?? seq++, key, value, description });
+    },
+    expireTokens() {
+      const past = clock.now() - leewayMs - 1;
+      for (const token of tokens.keys()) tokens.set(token, past);
+    },
+    tokenRequests: () => tokenCount,
+    settle,
+    tick: () => tick(),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Python's repr of a small dict, as pydantic prints `input_value`. */
+function pyStrDict(body: Record<string, unknown>): string {
+  return pyStr(body);
+}
+
+/** Airflow stores a string as is and anything else as `json.dumps(value, indent=2)`. */
+function storedVariableValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  return JSON.stringify(value, null, 2);
+}
+
+function variableIssues(body: Record<string, unknown>): ValidationIssue[] {
+  const issues = checkKeys(body, ["key", "value", "description", "team_name"], ["key", "value"]);
+  if ("key" in body && typeof body.key !== "string") {
+    issues.push({
+      type: "string_type",
+      loc: ["body", "key"],
+      msg: "Input should be a valid string",
+      input: body.key,
+    });
+  } else if (typeof body.key === "string" && body.key.length > 250) {
+    issues.push({
+      type: "string_too_long",
+      loc: ["body", "key"],
+      msg: "String should have at most 250 characters",
+      input: body.key,
+      ctx: { max_length: 250 },
+    });
+  }
+  return sortIssues(issues);
+}
+
+function slotIssues(body: Record<string, unknown>, loc: (string | number)[]): ValidationIssue[] {
+  if (!("slots" in body)) return [];
+  const s = body.slots;
+  if (typeof s !== "number" || !Number.isInteger(s)) {
+    return [{ type: "int_type", loc, msg: "Input should be a valid integer", input: s }];
+  }
+  if (s < -1)
+    return [
+      {
+        type: "greater_than_equal",
+        loc,
+        msg: "Input should be greater than or equal to -1",
+        input: s,
+        ctx: { ge: -1 },
+      },
+    ];
+  return [];
+}
+
+/** pydantic reports field errors in model order, missing and invalid together, extras last. */
+function sortIssues(issues: ValidationIssue[]): ValidationIssue[] {
+  return [...issues].sort(
+    (a, b) => Number(a.type === "extra_forbidden") - Number(b.type === "extra_forbidden"),
+  );
+}

@@ -1,0 +1,112 @@
+import type { Clock } from "../clock.js";
+import type { FakeApi } from "../fake.js";
+
+/** How one try of a task ends: a state, or a state and how long it runs. */
+export type TaskOutcome =
+  | "success"
+  | "failed"
+  | { readonly state: "success" | "failed"; readonly durationMs?: number };
+
+/**
+ * A DAG's script: per task id, how it ends — one outcome for every try, or a list by try
+ * (`["failed", "success"]`: the first try fails, the rerun after a clear succeeds; the last entry
+ * repeats). Tasks not named succeed.
+ */
+export type AirflowDagScript = Readonly<Record<string, TaskOutcome | readonly TaskOutcome[]>>;
+
+export interface AirflowTaskSpec {
+  readonly taskId: string;
+  /** Task ids this task waits for (all must succeed: trigger rule `all_success`). */
+  readonly upstream?: readonly string[];
+  /** Class name Airflow reports as `operator`. Default `_PythonDecoratedOperator` (a `@task`). */
+  readonly operator?: string;
+  /** `operator_name`. Default `@task` for the default operator, else the operator. */
+  readonly operatorName?: string;
+  /** XComs the task pushes when it succeeds, by key (`return_value` for a returned value). */
+  readonly xcom?: Readonly<Record<string, unknown>>;
+  /** How long each try runs on the fake's clock. Default: the DAG's, then the fake's `taskDurationMs`. */
+  readonly durationMs?: number;
+}
+
+export interface AirflowDagSpec {
+  readonly dagId: string;
+  /** In definition order (Airflow lists a run's task instances in this order). */
+  readonly tasks: readonly AirflowTaskSpec[];
+  readonly isPaused?: boolean;
+  readonly tags?: readonly string[];
+  /** Schedule as written in the DAG (`"@daily"`); null/absent: manual only. */
+  readonly schedule?: string | null;
+  /** Absolute path of the DAG file. Default `/opt/airflow/dags/<dagId>.py`. */
+  readonly fileloc?: string;
+  readonly description?: string | null;
+  readonly owners?: readonly string[];
+  /** The DAG's `start_date` (DAG details). Default none. */
+  readonly startDate?: number | string | Date;
+  /** The file's text, for GET /dagSources. */
+  readonly source?: string;
+  readonly script?: AirflowDagScript;
+  /** Default duration of this DAG's tasks. */
+  readonly taskDurationMs?: number;
+}
+
+export interface AirflowImportErrorSpec {
+  /** Path relative to the bundle, as Airflow reports it, e.g. `broken_dag.py`. */
+  readonly filename: string;
+  readonly stackTrace: string;
+  readonly bundleName?: string;
+  /** Default: the fake's clock when seeded. */
+  readonly timestamp?: number | string | Date;
+}
+
+export interface AirflowFakeOptions {
+  /** Default `http://airflow.mock`. */
+  readonly baseUrl?: string;
+  /** Default the system clock; a manual clock moves runs and token expiry only when told. */
+  readonly clock?: Clock;
+  /** Credentials POST /auth/token accepts. Default admin/admin. */
+  readonly username?: string;
+  readonly password?: string;
+  /** Token lifetime (`[api_auth] jwt_expiration_time`). Default 86400. */
+  readonly tokenTtlSeconds?: number;
+  /** `[api_auth] jwt_leeway`: seconds a token is still accepted after expiry. Default 0 (Airflow: 10). */
+  readonly tokenLeewaySeconds?: number;
+  /** Default duration of every task try. Default 1000 ms. */
+  readonly taskDurationMs?: number;
+  /** Time from trigger (or clear) until the "scheduler" starts the run. Default 0. */
+  readonly schedulerDelayMs?: number;
+  /** What GET /api/v2/version answers. Default 3.3.2 (the version the fake was checked against). */
+  readonly version?: string;
+  /** `hostname` of task instances that ran. Default `airflow.mock`. */
+  readonly hostname?: string;
+  /** `unixname` of task instances. Default `airflow`. */
+  readonly unixname?: string;
+  /** DAGs present from the start (and again after reset()). */
+  readonly dags?: readonly AirflowDagSpec[];
+  /** Import errors present from the start (and again after reset()). */
+  readonly importErrors?: readonly AirflowImportErrorSpec[];
+}
+
+export interface AirflowFake extends FakeApi {
+  readonly clock: Clock;
+  /** Adds (or replaces) a DAG as if the dag-processor had parsed it. */
+  addDag(spec: AirflowDagSpec): void;
+  /** Removes a DAG and its runs. */
+  removeDag(dagId: string): void;
+  /** Replaces a DAG's script (applies to tries that start from now on). */
+  setScript(dagId: string, script: AirflowDagScript): void;
+  /** Adds an import error (a file that failed to parse); returns its id. */
+  addImportError(spec: AirflowImportErrorSpec): number;
+  /** Sets a variable directly (the value as text, as Airflow stores it). */
+  setVariable(key: string, value: string, description?: string | null): void;
+  /** Every token issued so far expires now (the next API call gets 401 "Token Expired"). */
+  expireTokens(): void;
+  /** How many tokens POST /auth/token issued since the last reset. */
+  tokenRequests(): number;
+  /**
+   * Runs every queued or running DAG run (of unpaused DAGs) to its end now, task by task with
+   * their durations; timestamps are what they would be, even if later than the clock.
+   */
+  settle(): void;
+  /** Brings runs up to the clock without a request (requests do this themselves). */
+  tick(): void;
+}

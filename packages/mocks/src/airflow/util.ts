@@ -1,0 +1,319 @@
+/** Small helpers the Airflow fake shares: Airflow's date format, Python-style text, ids, FastAPI errors. */
+import { airflowError } from "../response.js";
+
+/**
+ * A time as Airflow's API writes it (pydantic, UTC): `2025-01-01T00:00:00Z`, with microseconds
+ * when the time has a fraction (`2025-01-01T00:00:00.123000Z`).
+ */
+export function isoTime(ms: number): string;
+export function isoTime(ms: number | null | undefined): string | null;
+export function isoTime(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null;
+  const s = new Date(ms).toISOString(); // 2025-01-01T00:00:00.000Z
+  const frac = s.slice(20, 23);
+  return frac === "000" ? `${s.slice(0, 19)}Z` : `${s.slice(0, 19)}.${frac}000Z`;
+}
+
+/** Python's `datetime.isoformat()` of an aware UTC time, as in generated run ids. */
+export function pythonIso(ms: number): string {
+  const s = new Date(ms).toISOString();
+  const frac = s.slice(20, 23);
+  return frac === "000" ? `${s.slice(0, 19)}+00:00` : `${s.slice(0, 19)}.${frac}000+00:00`;
+}
+
+/** Seconds between two times, as the float Airflow reports (`duration`). */
+export function seconds(start: number | null, end: number | null): number | null {
+  if (start === null || end === null) return null;
+  return (end - start) / 1000;
+}
+
+/** Python's `str()` of a JSON value (what `stringify=true` gives for XComs). */
+export function pyStr(value: unknown): string {
+  return typeof value === "string" ? value : pyRepr(value);
+}
+
+function pyRepr(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  // JSON has one number type: an integral float (Python's 1.0) prints as 1.
+  if (typeof value === "number")
+    return Number.isFinite(value) ? String(value) : value > 0 ? "inf" : "-inf";
+  if (typeof value === "string") {
+    return value.includes("'") && !value.includes('"')
+      ? `"${value}"`
+      : `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  }
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
+  if (typeof value === "object") {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
+      .join(", ")}}`;
+  }
+  return String(value);
+}
+
+/** Python's `json.dumps(value)`: `", "` and `": "` separators, non-ASCII escaped. */
+export function pyJsonDumps(value: unknown): string {
+  const walk = (v: unknown): string => {
+    if (v === null || v === undefined) return "null";
+    if (Array.isArray(v)) return `[${v.map(walk).join(", ")}]`;
+    if (typeof v === "object") {
+      return `{${Object.entries(v as Record<string, unknown>)
+        .map(([k, x]) => `${walk(k)}: ${walk(x)}`)
+        .join(", ")}}`;
+    }
+    if (typeof v === "string") {
+      return JSON.stringify(v).replace(
+        /[\u007f-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      );
+    }
+    return JSON.stringify(v);
+  };
+  return walk(value);
+}
+
+/** A variable's value as the API answers it: JSON text is re-dumped the Python way, other text kept. */
+export function variableValueOut(stored: string): string {
+  try {
+    return pyJsonDumps(JSON.parse(stored));
+  } catch {
+    return stored;
+  }
+}
+
+/** A UUID v7 (time-ordered, like Airflow's ids), made from the fake's clock and a counter. */
+export function uuid7(ms: number, counter: number): string {
+  const t = Math.max(0, Math.floor(ms)).toString(16).padStart(12, "0").slice(-12);
+  const c = (counter & 0xfff).toString(16).padStart(3, "0");
+  const r = Math.floor(Math.random() * 0x3fff)
+    .toString(16)
+    .padStart(4, "0");
+  const tail = Array.from({ length: 12 }, () => Math.floor(Math.random() * 16).toString(16)).join(
+    "",
+  );
+  const variant = (8 + (Number.parseInt(r[0] ?? "0", 16) & 3)).toString(16);
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${c}-${variant}${r.slice(1, 4)}-${tail}`;
+}
+
+/** A short reference like the one Airflow's database error handler prints ("look for ID Vc2rQjcs"). */
+export function errorRef(): string {
+  const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from({ length: 8 }, () => chars[Math.floor(Math.random() * chars.length)]).join("");
+}
+
+/** Airflow's answer to a unique-constraint violation (duplicate run id, duplicate pool). */
+export function uniqueViolation(): Response {
+  return airflowError(409, {
+    reason: "Unique constraint violation",
+    statement: "hidden",
+    orig_error: "hidden",
+    message: `Serious error when handling your request. Check logs for more details - you will find it in api server when you look for ID ${errorRef()}`,
+  });
+}
+
+/** One FastAPI/pydantic validation error. */
+export interface ValidationIssue {
+  readonly type: string;
+  readonly loc: readonly (string | number)[];
+  readonly msg: string;
+  readonly input: unknown;
+  readonly ctx?: Record<string, unknown>;
+}
+
+export const missing = (loc: (string | number)[], input: unknown): ValidationIssue => ({
+  type: "missing",
+  loc,
+  msg: "Field required",
+  input,
+});
+
+export const extraForbidden = (loc: (string | number)[], input: unknown): ValidationIssue => ({
+  type: "extra_forbidden",
+  loc,
+  msg: "Extra inputs are not permitted",
+  input,
+});
+
+/** 422 with FastAPI's `{detail: [...]}`. */
+export function validationError(issues: readonly ValidationIssue[]): Response {
+  return airflowError(422, issues);
+}
+
+/** Checks a JSON body against a strict model: required keys, allowed keys (pydantic `extra="forbid"`). */
+export function checkKeys(
+  body: Record<string, unknown>,
+  allowed: readonly string[],
+  required: readonly string[],
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const key of required) if (!(key in body)) issues.push(missing(["body", key], body));
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) issues.push(extraForbidden(["body", key], body[key]));
+  }
+  return issues;
+}
+
+/** Reads a JSON object body; a body that is not an object gives FastAPI's 422. */
+export async function readJsonObject(
+  request: Request,
+): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; response: Response }> {
+  const text = await request.text();
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch (e) {
+    return {
+      ok: false,
+      response: validationError([
+        {
+          type: "json_invalid",
+          loc: ["body", 0],
+          msg: "JSON decode error",
+          input: {},
+          ctx: { error: e instanceof Error ? e.message : String(e) },
+        },
+      ]),
+    };
+  }
+  if (parsed === undefined)
+    return { ok: false, response: validationError([missing(["body"], null)]) };
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return {
+      ok: false,
+      response: validationError([
+        {
+          type: "model_attributes_type",
+          loc: ["body"],
+          msg: "Input should be a valid dictionary or object to extract fields from",
+          input: parsed,
+        },
+      ]),
+    };
+  }
+  return { ok: true, body: parsed as Record<string, unknown> };
+}
+
+/** `limit`/`offset` as Airflow reads them: non-negative ints, limit defaults to 50 and is capped at 100. */
+export function pageParams(
+  url: URL,
+  maxLimit = 100,
+): { ok: true; limit: number; offset: number } | { ok: false; response: Response } {
+  const issues: ValidationIssue[] = [];
+  const read = (name: string, fallback: number): number => {
+    const raw = url.searchParams.get(name);
+    if (raw === null) return fallback;
+    if (!/^[-+]?\d+$/.test(raw.trim())) {
+      issues.push({
+        type: "int_parsing",
+        loc: ["query", name],
+        msg: "Input should be a valid integer, unable to parse string as an integer",
+        input: raw,
+      });
+      return fallback;
+    }
+    const n = Number(raw);
+    if (n < 0) {
+      issues.push({
+        type: "greater_than_equal",
+        loc: ["query", name],
+        msg: "Input should be greater than or equal to 0",
+        input: raw,
+        ctx: { ge: 0 },
+      });
+    }
+    return n;
+  };
+  const limit = read("limit", 50);
+  const offset = read("offset", 0);
+  if (issues.length > 0) return { ok: false, response: validationError(issues) };
+  return { ok: true, limit: Math.min(limit, maxLimit), offset };
+}
+
+/** An aware ISO date-time (pydantic `AwareDatetime`); null when absent, an issue when naive or bad. */
+export function parseAware(
+  value: unknown,
+  loc: (string | number)[],
+): { ok: true; ms: number | null } | { ok: false; issue: ValidationIssue } {
+  if (value === null || value === undefined) return { ok: true, ms: null };
+  if (typeof value !== "string") {
+    return {
+      ok: false,
+      issue: { type: "datetime_type", loc, msg: "Input should be a valid datetime", input: value },
+    };
+  }
+  const text = value.trim().replace(" ", "T");
+  const m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  const ms = m ? Date.parse(text) : Number.NaN;
+  if (m && m[3] === undefined) {
+    return {
+      ok: false,
+      issue: { type: "timezone_aware", loc, msg: "Input should have timezone info", input: value },
+    };
+  }
+  if (!m || Number.isNaN(ms)) {
+    return {
+      ok: false,
+      issue: {
+        type: "datetime_from_date_parsing",
+        loc,
+        msg: "Input should be a valid datetime or date, invalid character in year",
+        input: value,
+        ctx: { error: "invalid character in year" },
+      },
+    };
+  }
+  return { ok: true, ms };
+}
+
+/** SQL `ILIKE '%pattern%'`: `%` and `_` are wildcards, matching ignores case. */
+export function ilikeContains(pattern: string): (s: string) => boolean {
+  const source = pattern
+    .split("")
+    .map((c) => (c === "%" ? ".*" : c === "_" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  const re = new RegExp(source, "i");
+  return (s) => re.test(s);
+}
+
+/** Sorts by Airflow's `order_by` list (`-` for descending); unknown fields give its 400. */
+export function sortBy<T>(
+  items: T[],
+  orderBy: readonly string[],
+  fields: Record<string, (item: T) => string | number | boolean | null>,
+  primary: string,
+): { ok: true; items: T[] } | { ok: false; response: Response } {
+  const keys = orderBy.length > 0 ? [...orderBy] : [primary];
+  const resolved: Array<[(item: T) => string | number | boolean | null, boolean]> = [];
+  for (const raw of keys) {
+    const name = raw.replace(/^-+/, "");
+    const get = fields[name];
+    if (!get) {
+      return {
+        ok: false,
+        response: airflowError(
+          400,
+          `Ordering with '${name}' is disallowed or the attribute does not exist on the model`,
+        ),
+      };
+    }
+    resolved.push([get, raw.startsWith("-")]);
+  }
+  if (!keys.some((k) => k.replace(/^-+/, "") === primary)) {
+    const get = fields[primary];
+    if (get) resolved.push([get, keys[0]?.startsWith("-") ?? false]);
+  }
+  const sorted = [...items].sort((a, b) => {
+    for (const [get, desc] of resolved) {
+      const x = get(a);
+      const y = get(b);
+      if (x === y) continue;
+      // SQL (SQLite) puts NULLs first when ascending.
+      const cmp = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+      return desc ? -cmp : cmp;
+    }
+    return 0;
+  });
+  return { ok: true, items: sorted };
+}

@@ -1,0 +1,40 @@
+export {
+  type AirflowDagScript,
+  type AirflowDagSpec,
+  type AirflowFake,
+  type AirflowFakeOptions,
+  type AirflowImportErrorSpec,
+  type AirflowTaskSpec,
+  createAirflowFake,
+  type TaskOutcome,
+} from "./airflow/index.js";
+export { type Clock, createManualClock, type ManualClock, systemClock } from "./clock.js";
+export { type FakeApi, fetchFrom } from "./fake.js";
+export {
+  AIRFLOW_MOCK_URL,
+  type AirflowHttp,
+  airflowHttp,
+  MLFLOW_MOCK_URL,
+  type MlflowHttp,
+  mlflowHttp,
+} from "./http.js";
+export {
+  createMlflowFake,
+  FilterError as MlflowFilterError,
+  type MlflowFake,
+  MlflowFakeError,
+  type MlflowFakeOptions,
+  parseFilter as parseMlflowFilter,
+  parseOrderBy as parseMlflowOrderBy,
+} from "./mlflow/index.js";
+export { airflowError, mlflowError } from "./response.js";
+export {
+  expiredToken,
+  type FaultHandler,
+  type FaultOptions,
+  flap,
+  networkError,
+  rateLimited,
+  serviceUnavailable,
+  slow,
+} from "./scenarios.js";

@@ -1,0 +1,1257 @@
+/**
+ * The MLflow fake's in-memory state and its rules: what the tracking server and model registry
+ * of MLflow 3 (SQLite store, artifact proxy on) keep, check and answer. Everything is a Map keyed
+ * by id or name; searches filter and sort in one pass.
+ */
+import { randomUUID } from "node:crypto";
+import type { components } from "@mlgen/mlflow-client";
+import type { Clock } from "../clock.js";
+import {
+  type Clause,
+  type FilterDialect,
+  FilterError,
+  matches,
+  type OrderBy,
+  parseFilter,
+  parseOrderBy,
+  RUN_DIALECT,
+} from "./filter.js";
+
+type S = components["schemas"];
+export type WireExperiment = S["Experiment"];
+export type WireRun = S["Run"];
+export type WireRunInfo = S["RunInfo"];
+export type WireMetric = S["Metric"];
+export type WireRegisteredModel = S["RegisteredModel"];
+export type WireModelVersion = S["ModelVersion"];
+export type RunStatus = S["RunStatus"];
+export type ViewType = S["ViewType"];
+
+/** An MLflow error: the status the server sends with it, its error_code, its message. */
+export class MlflowFakeError extends Error {
+  override readonly name = "MlflowFakeError";
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (message: string) => new MlflowFakeError(400, "INVALID_PARAMETER_VALUE", message);
+const notFound = (message: string) => new MlflowFakeError(404, "RESOURCE_DOES_NOT_EXIST", message);
+const exists = (message: string) => new MlflowFakeError(400, "RESOURCE_ALREADY_EXISTS", message);
+export const missing = (field: string) =>
+  invalid(
+    `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
+  );
+
+/** The log-batch limits of mlflow/utils/validation.py. */
+export const MAX_METRICS_PER_BATCH = 1000;
+export const MAX_PARAMS_PER_BATCH = 100;
+export const MAX_TAGS_PER_BATCH = 100;
+export const MAX_ENTITIES_PER_BATCH = 1000;
+export const MAX_RUNS_SEARCH_RESULTS = 50_000;
+const RUN_NAME_TAG = "mlflow.runName";
+
+interface Experiment {
+  id: string;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: "active" | "deleted";
+  creationTime: number;
+  lastUpdateTime: number;
+  tags: Map<string, string>;
+}
+
+interface MetricPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+interface Run {
+  id: string;
+  experimentId: string;
+  runName: string;
+  userId: string;
+  status: RunStatus;
+  startTime: number;
+  endTime: number | undefined;
+  artifactUri: string;
+  lifecycleStage: "active" | "deleted";
+  latest: Map<string, MetricPoint>;
+  history: Map<string, MetricPoint[]>;
+  params: Map<string, string>;
+  tags: Map<string, string>;
+  datasetInputs: S["DatasetInput"][];
+}
+
+interface ModelVersion {
+  name: string;
+  version: number;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  description: string;
+  source: string;
+  runId: string;
+  runLink: string;
+  tags: Map<string, string>;
+  /** When it turns READY (PENDING_REGISTRATION before). */
+  readyAt: number;
+}
+
+interface RegisteredModel {
+  name: string;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  description: string | undefined;
+  tags: Map<string, string>;
+  aliases: Map<string, number>;
+  versions: Map<number, ModelVersion>;
+  nextVersion: number;
+}
+
+export interface StateOptions {
+  readonly clock: Clock;
+  /** How long a new model version stays PENDING_REGISTRATION; 0 (default) = READY at once. */
+  readonly registrationDelayMs?: number;
+}
+
+/** `{"offset": N}` in base64, as MLflow writes its page tokens. */
+export function pageToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset }).replace(":", ": "), "utf8").toString("base64");
+}
+
+function parsePageToken(token: string | undefined | null): number {
+  if (!token) return 0;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) {
+    throw invalid("Invalid page token, could not base64-decode");
+  }
+  const decoded = Buffer.from(token, "base64").toString("utf8");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoded);
+  } catch {
+    throw invalid(`Invalid page token, decoded value=b'${decoded}'`);
+  }
+  const offset = (parsed as { offset?: unknown } | null)?.offset;
+  if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0) {
+    throw invalid(`Invalid page token, parsed value=${decoded}`);
+  }
+  return offset;
+}
+
+/** A page of `items` from the token's offset, and a token when more come after it. */
+export function paginate<T>(items: readonly T[], token: string | undefined | null, max: number) {
+  const offset = parsePageToken(token);
+  const end = offset + max;
+  return {
+    items: items.slice(offset, end),
+    next: end < items.length ? pageToken(end) : undefined,
+  };
+}
+
+const ADJECTIVES = ["abundant", "bold", "bright", "calm", "clever", "debonair", "gentle", "merry"];
+const NOUNS = ["ant", "bass", "crab", "doe", "finch", "fly", "gull", "hare", "lark", "moth"];
+
+/** A number as MLflow's JSON sends it: NaN as "NaN"; ±Infinity was stored by SQLite as ±max. */
+export function wireDouble(v: number): number | "NaN" {
+  return Number.isNaN(v) ? "NaN" : v;
+}
+
+function readDouble(v: unknown, field: string): number {
+  if (v === undefined || v === null) throw missing(field);
+  if (typeof v === "number") return clampInfinity(v);
+  if (v === "NaN") return Number.NaN;
+  if (v === "Infinity") return Number.MAX_VALUE;
+  if (v === "-Infinity") return -Number.MAX_VALUE;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  throw invalid(
+    `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied. Hint: Value was of type '${typeof v === "string" ? "str" : typeof v}'. See the API docs for more information about request parameters.`,
+  );
+}
+
+const clampInfinity = (v: number) =>
+  v === Number.POSITIVE_INFINITY
+    ? Number.MAX_VALUE
+    : v === Number.NEGATIVE_INFINITY
+      ? -Number.MAX_VALUE
+      : v;
+
+/** An int64 field: a JSON number or a numeric string (protobuf's JSON reads both). */
+export function readInt(v: unknown, field: string, required = false): number | undefined {
+  if (v === undefined || v === null) {
+    if (required) throw missing(field);
+    return undefined;
+  }
+  const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n)) {
+    throw invalid(
+      `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied. Hint: Value was of type '${typeof v === "string" ? "str" : typeof v}'. See the API docs for more information about request parameters.`,
+    );
+  }
+  return n;
+}
+
+export function readString(v: unknown, field: string, required = false): string | undefined {
+  if (v === undefined || v === null || (required && v === "")) {
+    if (required) throw missing(field);
+    return undefined;
+  }
+  if (typeof v !== "string") {
+    throw invalid(
+      `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied. Hint: Value was of type '${typeof v}'. See the API docs for more information about request parameters.`,
+    );
+  }
+  return v;
+}
+
+/** Python's json.dumps of a string (ASCII only), as MLflow's invalid_value() quotes it. */
+const pyJson = (v: string) =>
+  JSON.stringify(v).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+
+/** posixpath.normpath. */
+function normpath(p: string): string {
+  if (p === "") return ".";
+  const lead = p.startsWith("//") && !p.startsWith("///") ? 2 : p.startsWith("/") ? 1 : 0;
+  const out: string[] = [];
+  for (const part of p.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== ".." || (lead === 0 && out.length === 0) || out.at(-1) === "..") out.push(part);
+    else if (out.length) out.pop();
+  }
+  return "/".repeat(lead) + out.join("/") || ".";
+}
+
+const NAME_CHARS = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
+export const MAX_ENTITY_KEY_LENGTH = 250;
+export const MAX_PARAM_VALUE_LENGTH = 6000;
+export const MAX_TAG_VALUE_LENGTH = 8000;
+
+/** validate_param_and_metric_name + path_not_unique + the 250-character key limit. */
+function checkName(name: string, path: string, lengthEntity: string): void {
+  if (!NAME_CHARS.test(name)) {
+    throw invalid(
+      `Invalid value ${pyJson(name)} for parameter '${path}' supplied: Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
+    );
+  }
+  const norm = normpath(name);
+  if (norm !== name || norm === "." || norm.startsWith("..") || norm.startsWith("/")) {
+    throw invalid(
+      `Invalid value ${pyJson(name)} for parameter '${path}' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${norm}'`,
+    );
+  }
+  if (name.length > MAX_ENTITY_KEY_LENGTH) {
+    throw invalid(
+      `'${lengthEntity}' exceeds the maximum length of ${MAX_ENTITY_KEY_LENGTH} characters`,
+    );
+  }
+}
+
+const tagsOut = (tags: Map<string, string>) =>
+  tags.size ? { tags: [...tags].map(([key, value]) => ({ key, value })) } : {};
+
+function compareValues(a: string | number | undefined, b: string | number | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export class MlflowState {
+  readonly experiments = new Map<string, Experiment>();
+  readonly experimentsByName = new Map<string, string>();
+  readonly runs = new Map<string, Run>();
+  readonly models = new Map<string, RegisteredModel>();
+  /** Artifact bytes by proxy path, e.g. `1/<run>/artifacts/model/model.pkl`. */
+  readonly artifacts = new Map<string, Uint8Array>();
+  /** Requests answered, by route (`POST /api/2.0/mlflow/runs/log-batch`). */
+  readonly requests = new Map<string, number>();
+  #nextExperimentId = 1;
+  #nameCounter = 0;
+
+  constructor(readonly options: StateOptions) {
+    this.reset();
+  }
+
+  get now(): number {
+    return this.options.clock.now();
+  }
+
+  reset(): void {
+    this.experiments.clear();
+    this.experimentsByName.clear();
+    this.runs.clear();
+    this.models.clear();
+    this.artifacts.clear();
+    this.requests.clear();
+    this.#nextExperimentId = 1;
+    this.#nameCounter = 0;
+    const t = this.now;
+    this.#addExperiment("0", "Default", undefined, t, []);
+  }
+
+  // Experiments ------------------------------------------------------------------------------
+
+  #addExperiment(
+    id: string,
+    name: string,
+    artifactLocation: string | undefined,
+    time: number,
+    tags: readonly { key?: string; value?: string }[],
+  ): Experiment {
+    const e: Experiment = {
+      id,
+      name,
+      artifactLocation: artifactLocation || `mlflow-artifacts:/${id}`,
+      lifecycleStage: "active",
+      creationTime: time,
+      lastUpdateTime: time,
+      tags: new Map(tags.map((t) => [t.key ?? "", t.value ?? ""])),
+    };
+    this.experiments.set(id, e);
+    this.experimentsByName.set(name, id);
+    return e;
+  }
+
+  createExperiment(body: {
+    name?: unknown;
+    artifact_location?: unknown;
+    tags?: readonly { key?: string; value?: string }[];
+  }): string {
+    const name = readString(body.name, "name", true) as string;
+    const location = readString(body.artifact_location, "artifact_location");
+    if (this.experimentsByName.has(name)) {
+      throw exists(`Experiment(name=${name}) already exists.`);
+    }
+    const id = String(this.#nextExperimentId++);
+    this.#addExperiment(id, name, location, this.now, body.tags ?? []);
+    return id;
+  }
+
+  experiment(id: unknown): Experiment {
+    const s = readString(id, "experiment_id", true) as string;
+    if (!/^\d+$/.test(s)) {
+      throw invalid(`Invalid experiment ID '${s}'. Experiment ID must be a valid integer.`);
+    }
+    const e = this.experiments.get(String(Number(s)));
+    if (!e) throw notFound(`No Experiment with id=${s} exists`);
+    return e;
+  }
+
+  experimentByName(name: unknown): Experiment {
+    const n = readString(name, "experiment_name", true) as string;
+    const id = this.experimentsByName.get(n);
+    const e = id === undefined ? undefined : this.experiments.get(id);
+    if (!e) throw notFound(`Could not find experiment with name '${n}'`);
+    return e;
+  }
+
+  experimentOut(e: Experiment): WireExperiment {
+    return {
+      experiment_id: e.id,
+      name: e.name,
+      artifact_location: e.artifactLocation,
+      lifecycle_stage: e.lifecycleStage,
+      last_update_time: e.lastUpdateTime,
+      creation_time: e.creationTime,
+      ...tagsOut(e.tags),
+      workspace: "default",
+    };
+  }
+
+  #activeExperiment(id: unknown): Experiment {
+    const e = this.experiment(id);
+    if (e.lifecycleStage !== "active") {
+      throw invalid(
+        `The experiment ${e.id} must be in the 'active' state. Current state is ${e.lifecycleStage}.`,
+      );
+    }
+    return e;
+  }
+
+  updateExperiment(id: unknown, newName: unknown): void {
+    const name = readString(newName, "new_name", true) as string;
+    const e = this.#activeExperiment(id);
+    const other = this.experimentsByName.get(name);
+    if (other !== undefined && other !== e.id) {
+      throw new MlflowFakeError(
+        400,
+        "BAD_REQUEST",
+        `UNIQUE constraint failed: experiments.workspace, experiments.name (${name})`,
+      );
+    }
+    this.experimentsByName.delete(e.name);
+    e.name = name;
+    e.lastUpdateTime = this.now;
+    this.experimentsByName.set(name, e.id);
+  }
+
+  deleteExperiment(id: unknown): void {
+    const e = this.experiment(id);
+    if (e.lifecycleStage === "deleted") throw notFound(`No Experiment with id=${e.id} exists`);
+    e.lifecycleStage = "deleted";
+    e.lastUpdateTime = this.now;
+    for (const r of this.runs.values()) if (r.experimentId === e.id) r.lifecycleStage = "deleted";
+  }
+
+  restoreExperiment(id: unknown): void {
+    const e = this.experiment(id);
+    if (e.lifecycleStage === "active") throw notFound(`No Experiment with id=${e.id} exists`);
+    e.lifecycleStage = "active";
+    e.lastUpdateTime = this.now;
+    for (const r of this.runs.values()) if (r.experimentId === e.id) r.lifecycleStage = "active";
+  }
+
+  setExperimentTag(id: unknown, key: unknown, value: unknown): void {
+    const k = readString(key, "key", true) as string;
+    const e = this.#activeExperiment(id);
+    e.tags.set(k, readString(value, "value") ?? "");
+  }
+
+  deleteExperimentTag(id: unknown, key: unknown): void {
+    const k = readString(key, "key", true) as string;
+    const e = this.#activeExperiment(id);
+    if (!e.tags.has(k)) throw notFound(`No tag with name: ${k} in experiment with id ${e.id}`);
+    e.tags.delete(k);
+  }
+
+  searchExperiments(body: {
+    max_results?: unknown;
+    page_token?: unknown;
+    filter?: unknown;
+    order_by?: unknown;
+    view_type?: unknown;
+  }) {
+    const max = readInt(body.max_results, "max_results") ?? 0;
+    if (max <= 0) {
+      throw invalid(
+        `Invalid value ${max} for parameter 'max_results' supplied. It must be a positive integer`,
+      );
+    }
+    if (max > 50_000) {
+      throw invalid(
+        `Invalid value ${max} for parameter 'max_results' supplied. It must be at most 50000`,
+      );
+    }
+    const view = (body.view_type as ViewType | undefined) ?? "ACTIVE_ONLY";
+    const clauses = parseSimpleFilter(readString(body.filter, "filter"), EXPERIMENT_DIALECT);
+    const orders = ((body.order_by as string[] | undefined) ?? []).map((o) =>
+      parseOrderBy(o, EXPERIMENT_DIALECT),
+    );
+    const list = [...this.experiments.values()].filter(
+      (e) =>
+        inView(e.lifecycleStage, view) &&
+        clauses.every((c) => matches(experimentValue(e, c), c.comparator, c.value)),
+    );
+    const sortKeys: OrderBy[] = orders.length
+      ? orders
+      : [
+          { type: "attribute", key: "creation_time", ascending: false },
+          { type: "attribute", key: "experiment_id", ascending: true },
+        ];
+    list.sort((a, b) => {
+      for (const o of sortKeys) {
+        const c = compareValues(experimentValue(a, o), experimentValue(b, o));
+        if (c !== 0) return o.ascending ? c : -c;
+      }
+      return Number(b.id) - Number(a.id);
+    });
+    const page = paginate(list, readString(body.page_token, "page_token"), max);
+    return { experiments: page.items.map((e) => this.experimentOut(e)), next: page.next };
+  }
+
+  // Runs -------------------------------------------------------------------------------------
+
+  #randomName(): string {
+    const n = this.#nameCounter++;
+    const adj = ADJECTIVES[n % ADJECTIVES.length];
+    const noun = NOUNS[Math.floor(n / ADJECTIVES.length) % NOUNS.length];
+    return `${adj}-${noun}-${100 + ((n * 37) % 900)}`;
+  }
+
+  createRun(body: {
+    experiment_id?: unknown;
+    user_id?: unknown;
+    run_name?: unknown;
+    start_time?: unknown;
+    tags?: readonly { key?: string; value?: string }[];
+  }): Run {
+    const e = this.#activeExperiment(body.experiment_id ?? "0");
+    const tags = new Map((body.tags ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
+    const name =
+      readString(body.run_name, "run_name") || tags.get(RUN_NAME_TAG) || this.#randomName();
+    if (tags.has(RUN_NAME_TAG) && tags.get(RUN_NAME_TAG) !== name) {
+      throw invalid(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${name}', mlflow.runName='${tags.get(RUN_NAME_TAG)}').`,
+      );
+    }
+    tags.set(RUN_NAME_TAG, name);
+    const id = randomUUID().replace(/-/g, "");
+    const run: Run = {
+      id,
+      experimentId: e.id,
+      runName: name,
+      userId: readString(body.user_id, "user_id") ?? "",
+      status: "RUNNING",
+      startTime: readInt(body.start_time, "start_time") ?? 0,
+      endTime: undefined,
+      artifactUri: `${e.artifactLocation.replace(/\/+$/, "")}/${id}/artifacts`,
+      lifecycleStage: "active",
+      latest: new Map(),
+      history: new Map(),
+      params: new Map(),
+      tags,
+      datasetInputs: [],
+    };
+    this.runs.set(id, run);
+    return run;
+  }
+
+  run(runId: unknown): Run {
+    const id = readString(runId, "run_id", true) as string;
+    const r = this.runs.get(id);
+    if (!r) throw notFound(`Run with id=${id} not found`);
+    return r;
+  }
+
+  activeRun(runId: unknown): Run {
+    const r = this.run(runId);
+    if (r.lifecycleStage !== "active") {
+      throw invalid(
+        `The run ${r.id} must be in the 'active' state. Current state is ${r.lifecycleStage}.`,
+      );
+    }
+    return r;
+  }
+
+  runInfoOut(r: Run): WireRunInfo {
+    return {
+      run_uuid: r.id,
+      experiment_id: r.experimentId,
+      run_name: r.runName,
+      user_id: r.userId,
+      status: r.status,
+      start_time: r.startTime,
+      ...(r.endTime !== undefined ? { end_time: r.endTime } : {}),
+      artifact_uri: r.artifactUri,
+      lifecycle_stage: r.lifecycleStage,
+      run_id: r.id,
+    };
+  }
+
+  runOut(r: Run, withOutputs = true): WireRun {
+    const data: S["RunData"] = {};
+    if (r.latest.size) {
+      data.metrics = [...r.latest.values()].map((m) => ({
+        key: m.key,
+        value: wireDouble(m.value),
+        timestamp: m.timestamp,
+        step: m.step,
+      }));
+    }
+    if (r.params.size) data.params = [...r.params].map(([key, value]) => ({ key, value }));
+    if (r.tags.size) data.tags = [...r.tags].map(([key, value]) => ({ key, value }));
+    return {
+      info: this.runInfoOut(r),
+      data,
+      inputs: r.datasetInputs.length ? { dataset_inputs: r.datasetInputs } : {},
+      ...(withOutputs ? { outputs: {} } : {}),
+    };
+  }
+
+  updateRun(body: { run_id?: unknown; status?: unknown; end_time?: unknown; run_name?: unknown }) {
+    const r = this.activeRun(body.run_id);
+    const status = body.status as RunStatus | undefined;
+    if (status !== undefined) {
+      if (!["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"].includes(status)) {
+        throw invalid(
+          `Invalid value ${JSON.stringify(status)} for parameter 'status' supplied. See the API docs for more information about request parameters.`,
+        );
+      }
+      r.status = status;
+    }
+    const end = readInt(body.end_time, "end_time");
+    if (end !== undefined) r.endTime = end;
+    const name = readString(body.run_name, "run_name");
+    if (name) {
+      r.runName = name;
+      r.tags.set(RUN_NAME_TAG, name);
+    }
+    return this.runInfoOut(r);
+  }
+
+  deleteRun(runId: unknown): void {
+    const r = this.run(runId);
+    r.lifecycleStage = "deleted";
+  }
+
+  restoreRun(runId: unknown): void {
+    const r = this.run(runId);
+    r.lifecycleStage = "active";
+  }
+
+  #paramConflict(r: Run, key: string, value: string): string | undefined {
+    const before = r.params.get(key);
+    return before !== undefined && before !== value ? before : undefined;
+  }
+
+  logParam(body: { run_id?: unknown; run_uuid?: unknown; key?: unknown; value?: unknown }) {
+    const key = readString(body.key, "key", true) as string;
+    const value = (readString(body.value, "value") ?? "").slice(0, MAX_PARAM_VALUE_LENGTH);
+    checkName(key, "key", "Param key");
+    const r = this.activeRun(body.run_id ?? body.run_uuid);
+    const old = this.#paramConflict(r, key, value);
+    if (old !== undefined) {
+      throw invalid(
+        `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old}' for run ID='${r.id}'. Attempted logging new value '${value}'.`,
+      );
+    }
+    r.params.set(key, value);
+  }
+
+  #addMetric(r: Run, m: MetricPoint): void {
+    let h = r.history.get(m.key);
+    if (!h) {
+      h = [];
+      r.history.set(m.key, h);
+    }
+    h.push(m);
+    const cur = r.latest.get(m.key);
+    if (
+      !cur ||
+      m.step > cur.step ||
+      (m.step === cur.step && m.timestamp > cur.timestamp) ||
+      (m.step === cur.step && m.timestamp === cur.timestamp && m.value > cur.value)
+    ) {
+      r.latest.set(m.key, m);
+    }
+  }
+
+  #readMetric(m: Record<string, unknown>, prefix: string): MetricPoint {
+    const key = readString(m.key, `${prefix}key`, true) as string;
+    const value = readDouble(m.value, `${prefix}value`);
+    const timestamp = readInt(m.timestamp, `${prefix}timestamp`, true) as number;
+    const step = readInt(m.step, `${prefix}step`) ?? 0;
+    checkName(key, `${prefix}name`, "Metric name");
+    return { key, value, timestamp, step };
+  }
+
+  logMetric(body: Record<string, unknown>): void {
+    const m = this.#readMetric(body, "");
+    const r = this.activeRun(body.run_id ?? body.run_uuid);
+    this.#addMetric(r, m);
+  }
+
+  setTag(body: { run_id?: unknown; run_uuid?: unknown; key?: unknown; value?: unknown }): void {
+    const key = readString(body.key, "key", true) as string;
+    const value = (readString(body.value, "value") ?? "").slice(0, MAX_TAG_VALUE_LENGTH);
+    checkName(key, "key", "key");
+    const r = this.activeRun(body.run_id ?? body.run_uuid);
+    r.tags.set(key, value);
+    if (key === RUN_NAME_TAG) r.runName = value;
+  }
+
+  deleteTag(body: { run_id?: unknown; key?: unknown }): void {
+    const key = readString(body.key, "key", true) as string;
+    const r = this.activeRun(body.run_id);
+    if (!r.tags.has(key)) throw notFound(`No tag with name: ${key} in run with id ${r.id}`);
+    r.tags.delete(key);
+  }
+
+  logBatch(body: {
+    run_id?: unknown;
+    metrics?: Record<string, unknown>[];
+    params?: { key?: unknown; value?: unknown }[];
+    tags?: { key?: unknown; value?: unknown }[];
+  }): void {
+    const runId = readString(body.run_id, "run_id", true);
+    const metrics = (body.metrics ?? []).map((m, i) => this.#readMetric(m, `metrics[${i}].`));
+    const params = (body.params ?? []).map((p, i) => ({
+      key: readString(p.key, `params[${i}].key`, true) as string,
+      value: (readString(p.value, `params[${i}].value`) ?? "").slice(0, MAX_PARAM_VALUE_LENGTH),
+    }));
+    const tags = (body.tags ?? []).map((t, i) => ({
+      key: readString(t.key, `tags[${i}].key`, true) as string,
+      value: (readString(t.value, `tags[${i}].value`) ?? "").slice(0, MAX_TAG_VALUE_LENGTH),
+    }));
+    const limit = (n: number, max: number, what: string) => {
+      if (n > max) {
+        throw invalid(
+          `A batch logging request can contain at most ${max} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`,
+        );
+      }
+    };
+    limit(metrics.length, MAX_METRICS_PER_BATCH, "metrics");
+    limit(params.length, MAX_PARAMS_PER_BATCH, "params");
+    limit(tags.length, MAX_TAGS_PER_BATCH, "tags");
+    limit(
+      metrics.length + params.length + tags.length,
+      MAX_ENTITIES_PER_BATCH,
+      "metrics, params, and tags",
+    );
+    params.forEach((p, i) => {
+      checkName(p.key, `params[${i}].key`, "Param key");
+    });
+    tags.forEach((t, i) => {
+      checkName(t.key, `tags[${i}].key`, `tags[${i}].key`);
+    });
+    const r = this.activeRun(runId);
+    const seen = new Set<string>();
+    const dups = new Set<string>();
+    for (const p of params) {
+      if (seen.has(p.key)) dups.add(p.key);
+      seen.add(p.key);
+    }
+    if (dups.size) {
+      throw invalid(
+        `Duplicate parameter keys have been submitted: [${[...dups].map((k) => `'${k}'`).join(", ")}]. Please ensure the request contains only one param value per param key.`,
+      );
+    }
+    const conflicts = params.flatMap((p) => {
+      const old = this.#paramConflict(r, p.key, p.value);
+      return old === undefined ? [] : [{ key: p.key, old, value: p.value }];
+    });
+    if (conflicts.length) {
+      const list = conflicts
+        .map((c) => `{'key': '${c.key}', 'old_value': '${c.old}', 'new_value': '${c.value}'}`)
+        .join(", ");
+      throw invalid(
+        `Changing param values is not allowed. Params were already logged='[${list}]' for run ID='${r.id}'.`,
+      );
+    }
+    for (const p of params) r.params.set(p.key, p.value);
+    for (const m of metrics) this.#addMetric(r, m);
+    for (const t of tags) {
+      r.tags.set(t.key, t.value);
+      if (t.key === RUN_NAME_TAG) r.runName = t.value;
+    }
+  }
+
+  logInputs(body: { run_id?: unknown; datasets?: S["DatasetInput"][] }): void {
+    const r = this.activeRun(body.run_id);
+    for (const d of body.datasets ?? []) {
+      const same = r.datasetInputs.some(
+        (x) => x.dataset?.name === d.dataset?.name && x.dataset?.digest === d.dataset?.digest,
+      );
+      if (!same) r.datasetInputs.push(d);
+    }
+  }
+
+  metricHistory(
+    runId: string | null,
+    key: string | null,
+    maxResults: string | null,
+    token: string | null,
+  ) {
+    if (!runId) throw missing("run_id");
+    if (!key) throw missing("metric_key");
+    const max = maxResults === null ? undefined : readInt(maxResults, "max_results");
+    if (max !== undefined && max <= 0) {
+      throw invalid(
+        `Invalid value ${max} for parameter 'max_results' supplied. It must be a positive integer.`,
+      );
+    }
+    const points = [...(this.runs.get(runId)?.history.get(key) ?? [])].sort(
+      (a, b) => a.timestamp - b.timestamp || a.step - b.step || a.value - b.value,
+    );
+    const wire = (m: MetricPoint): WireMetric => ({
+      key: m.key,
+      value: wireDouble(m.value),
+      timestamp: m.timestamp,
+      step: m.step,
+    });
+    if (max === undefined) return { metrics: points.map(wire), next: undefined };
+    const page = paginate(points, token, max);
+    return { metrics: page.items.map(wire), next: page.next };
+  }
+
+  searchRuns(body: {
+    experiment_ids?: unknown;
+    filter?: unknown;
+    run_view_type?: unknown;
+    max_results?: unknown;
+    order_by?: unknown;
+    page_token?: unknown;
+  }) {
+    const max = readInt(body.max_results, "max_results") ?? 1000;
+    if (max > MAX_RUNS_SEARCH_RESULTS) {
+      throw invalid(
+        `Invalid value ${max} for parameter 'max_results' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters.`,
+      );
+    }
+    if (max <= 0) {
+      throw invalid(
+        `Invalid value ${max} for parameter 'max_results' supplied. It must be a positive integer`,
+      );
+    }
+    const clauses = parseRunFilter(readString(body.filter, "filter"));
+    const orders = ((body.order_by as string[] | undefined) ?? []).map((o) => toOrder(o));
+    const view = (body.run_view_type as ViewType | undefined) ?? "ACTIVE_ONLY";
+    const ids = new Set((body.experiment_ids as string[] | undefined) ?? []);
+    const list: Run[] = [];
+    for (const r of this.runs.values()) {
+      if (!ids.has(r.experimentId) || !inView(r.lifecycleStage, view)) continue;
+      if (clauses.every((c) => runMatches(r, c))) list.push(r);
+    }
+    const keys = orders.map((o) => ({ o, values: new Map(list.map((r) => [r, sortValue(r, o)])) }));
+    const byStart = orders.some((o) => o.type === "attribute" && o.key === "start_time");
+    list.sort((a, b) => {
+      for (const { o, values } of keys) {
+        const x = values.get(a);
+        const y = values.get(b);
+        // Absent (and NaN) values last whatever the direction, as the server's CASE does.
+        const rank = (v: number | string | undefined) =>
+          v === undefined ? 2 : typeof v === "number" && Number.isNaN(v) ? 1 : 0;
+        const d = rank(x) - rank(y);
+        if (d !== 0) return d;
+        if (rank(x) !== 0) continue;
+        const c = compareValues(x, y);
+        if (c !== 0) return o.ascending ? c : -c;
+      }
+      if (!byStart && a.startTime !== b.startTime) return b.startTime - a.startTime;
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
+    const page = paginate(list, readString(body.page_token, "page_token"), max);
+    return { runs: page.items.map((r) => this.runOut(r)), next: page.next };
+  }
+
+  // Artifacts --------------------------------------------------------------------------------
+
+  putArtifact(path: string, bytes: Uint8Array): void {
+    this.artifacts.set(path, bytes);
+  }
+
+  getArtifact(path: string): Uint8Array {
+    const b = this.artifacts.get(path);
+    if (!b) throw notFound(`No such artifact: '${path}'`);
+    return b;
+  }
+
+  deleteArtifact(path: string): void {
+    const prefix = `${path.replace(/\/+$/, "")}/`;
+    this.artifacts.delete(path);
+    for (const k of [...this.artifacts.keys()]) if (k.startsWith(prefix)) this.artifacts.delete(k);
+  }
+
+  /** Direct children of `dir` (a proxy path): names relative to `relativeTo`. */
+  listArtifacts(dir: string, relativeTo: string): S["FileInfo"][] {
+    const base = dir.replace(/\/+$/, "");
+    const prefix = base ? `${base}/` : "";
+    const rel = relativeTo.replace(/\/+$/, "");
+    const relPrefix = rel ? `${rel}/` : "";
+    const out = new Map<string, S["FileInfo"]>();
+    for (const [k, v] of this.artifacts) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      const slash = rest.indexOf("/");
+      const full = prefix + (slash < 0 ? rest : rest.slice(0, slash));
+      const path = full.startsWith(relPrefix) ? full.slice(relPrefix.length) : full;
+      if (slash < 0) out.set(path, { path, is_dir: false, file_size: v.byteLength });
+      else if (!out.has(path)) out.set(path, { path, is_dir: true });
+    }
+    return [...out.values()].sort((a, b) => compareValues(a.path, b.path));
+  }
+
+  // Model registry ---------------------------------------------------------------------------
+
+  model(name: unknown): RegisteredModel {
+    const n = readString(name, "name", true) as string;
+    const m = this.models.get(n);
+    if (!m) throw notFound(`Registered Model with name=${n} not found`);
+    return m;
+  }
+
+  createModel(body: {
+    name?: unknown;
+    description?: unknown;
+    tags?: readonly { key?: string; value?: string }[];
+  }): RegisteredModel {
+    const name = readString(body.name, "name", true) as string;
+    if (this.models.has(name)) throw exists(`Registered Model (name=${name}) already exists.`);
+    const t = this.now;
+    const m: RegisteredModel = {
+      name,
+      creationTimestamp: t,
+      lastUpdatedTimestamp: t,
+      description: readString(body.description, "description"),
+      tags: new Map((body.tags ?? []).map((x) => [x.key ?? "", x.value ?? ""])),
+      aliases: new Map(),
+      versions: new Map(),
+      nextVersion: 1,
+    };
+    this.models.set(name, m);
+    return m;
+  }
+
+  versionOut(v: ModelVersion, withAliases: boolean): WireModelVersion {
+    const m = this.models.get(v.name);
+    const aliases = withAliases
+      ? [...(m?.aliases ?? [])].filter(([, n]) => n === v.version).map(([a]) => a)
+      : [];
+    return {
+      name: v.name,
+      version: String(v.version),
+      creation_timestamp: v.creationTimestamp,
+      last_updated_timestamp: v.lastUpdatedTimestamp,
+      current_stage: "None",
+      description: v.description,
+      source: v.source,
+      run_id: v.runId,
+      status: this.now >= v.readyAt ? "READY" : "PENDING_REGISTRATION",
+      ...tagsOut(v.tags),
+      run_link: v.runLink,
+      ...(aliases.length ? { aliases } : {}),
+    };
+  }
+
+  modelOut(m: RegisteredModel, withLatest = true): WireRegisteredModel {
+    let latest: ModelVersion | undefined;
+    for (const v of m.versions.values()) if (!latest || v.version > latest.version) latest = v;
+    return {
+      name: m.name,
+      creation_timestamp: m.creationTimestamp,
+      last_updated_timestamp: m.lastUpdatedTimestamp,
+      ...(m.description !== undefined ? { description: m.description } : {}),
+      ...(withLatest && latest ? { latest_versions: [this.versionOut(latest, false)] } : {}),
+      ...tagsOut(m.tags),
+      ...(m.aliases.size
+        ? { aliases: [...m.aliases].map(([alias, v]) => ({ alias, version: String(v) })) }
+        : {}),
+    };
+  }
+
+  updateModel(name: unknown, description: unknown): RegisteredModel {
+    const m = this.model(name);
+    const d = readString(description, "description");
+    if (d !== undefined) m.description = d;
+    m.lastUpdatedTimestamp = this.now;
+    return m;
+  }
+
+  renameModel(name: unknown, newName: unknown): RegisteredModel {
+    const to = readString(newName, "new_name", true) as string;
+    const m = this.model(name);
+    if (this.models.has(to)) throw exists(`Registered Model (name=${to}) already exists.`);
+    this.models.delete(m.name);
+    m.name = to;
+    for (const v of m.versions.values()) v.name = to;
+    m.lastUpdatedTimestamp = this.now;
+    this.models.set(to, m);
+    return m;
+  }
+
+  deleteModel(name: unknown): void {
+    const m = this.model(name);
+    this.models.delete(m.name);
+  }
+
+  setModelTag(name: unknown, key: unknown, value: unknown): void {
+    const k = readString(key, "key", true) as string;
+    const m = this.model(name);
+    m.tags.set(k, readString(value, "value") ?? "");
+  }
+
+  deleteModelTag(name: unknown, key: unknown): void {
+    const k = readString(key, "key", true) as string;
+    this.model(name).tags.delete(k);
+  }
+
+  createVersion(body: {
+    name?: unknown;
+    source?: unknown;
+    run_id?: unknown;
+    run_link?: unknown;
+    description?: unknown;
+    tags?: readonly { key?: string; value?: string }[];
+  }): ModelVersion {
+    const name = readString(body.name, "name", true) as string;
+    const source = readString(body.source, "source", true) as string;
+    const runId = readString(body.run_id, "run_id") ?? "";
+    // A `runs:/<id>/…` or `mlflow-artifacts:` source must lie in the run given as run_id.
+    const runsSource = /^runs:\/([^/]+)/.exec(source)?.[1];
+    const artifactRoot = this.runs.get(runId)?.artifactUri;
+    if (
+      (runsSource !== undefined && runsSource !== runId) ||
+      (source.startsWith("mlflow-artifacts:") &&
+        (!artifactRoot || !`${source}/`.startsWith(`${artifactRoot}/`)))
+    ) {
+      throw invalid(
+        `Invalid model version source: '${source}'. The run_id request parameter must identify the resource that contains the source.`,
+      );
+    }
+    if (runId && !this.runs.has(runId)) throw notFound(`Run with id=${runId} not found`);
+    const m = this.models.get(name);
+    if (!m) throw notFound(`Registered Model with name=${name} not found`);
+    const t = this.now;
+    const v: ModelVersion = {
+      name,
+      version: m.nextVersion++,
+      creationTimestamp: t,
+      lastUpdatedTimestamp: t,
+      description: readString(body.description, "description") ?? "",
+      source,
+      runId,
+      runLink: readString(body.run_link, "run_link") ?? "",
+      tags: new Map((body.tags ?? []).map((x) => [x.key ?? "", x.value ?? ""])),
+      readyAt: t + (this.options.registrationDelayMs ?? 0),
+    };
+    m.versions.set(v.version, v);
+    m.lastUpdatedTimestamp = t;
+    return v;
+  }
+
+  version(name: unknown, version: unknown): ModelVersion {
+    const n = readString(name, "name", true) as string;
+    const s = readString(version, "version", true) as string;
+    if (!/^-?\d+$/.test(s)) throw invalid(`Parameter 'version' must be an integer, got '${s}'.`);
+    const v = this.models.get(n)?.versions.get(Number(s));
+    if (!v) throw notFound(`Model Version (name=${n}, version=${s}) not found`);
+    return v;
+  }
+
+  updateVersion(name: unknown, version: unknown, description: unknown): ModelVersion {
+    const v = this.version(name, version);
+    const d = readString(description, "description");
+    if (d !== undefined) v.description = d;
+    v.lastUpdatedTimestamp = this.now;
+    return v;
+  }
+
+  deleteVersion(name: unknown, version: unknown): void {
+    const v = this.version(name, version);
+    const m = this.models.get(v.name);
+    if (!m) return;
+    m.versions.delete(v.version);
+    for (const [a, n] of [...m.aliases]) if (n === v.version) m.aliases.delete(a);
+    m.lastUpdatedTimestamp = this.now;
+  }
+
+  setVersionTag(name: unknown, version: unknown, key: unknown, value: unknown): void {
+    const k = readString(key, "key", true) as string;
+    this.version(name, version).tags.set(k, readString(value, "value") ?? "");
+  }
+
+  deleteVersionTag(name: unknown, version: unknown, key: unknown): void {
+    const k = readString(key, "key", true) as string;
+    this.version(name, version).tags.delete(k);
+  }
+
+  setAlias(name: unknown, alias: unknown, version: unknown): void {
+    const a = readString(alias, "alias", true) as string;
+    const v = this.version(name, version);
+    const m = this.models.get(v.name);
+    m?.aliases.set(a, v.version);
+  }
+
+  deleteAlias(name: unknown, alias: unknown): void {
+    const a = readString(alias, "alias", true) as string;
+    this.model(name).aliases.delete(a);
+  }
+
+  versionByAlias(name: unknown, alias: unknown): ModelVersion {
+    const a = readString(alias, "alias", true) as string;
+    const m = this.model(name);
+    const n = m.aliases.get(a);
+    const v = n === undefined ? undefined : m.versions.get(n);
+    if (!v) throw invalid(`Registered model alias ${a} not found.`);
+    return v;
+  }
+
+  searchModels(
+    filter: string | null,
+    maxResults: string | null,
+    token: string | null,
+    orderBy: string[],
+  ) {
+    const max = maxResults === null ? 100 : (readInt(maxResults, "max_results") as number);
+    if (max > 1000) {
+      throw invalid(
+        `Invalid value for request parameter max_results. It must be at most 1000, but got value ${max}`,
+      );
+    }
+    const clauses = parseSimpleFilter(filter ?? undefined, MODEL_DIALECT);
+    const list = [...this.models.values()].filter((m) =>
+      clauses.every((c) =>
+        matches(c.type === "tag" ? m.tags.get(c.key) : m.name, c.comparator, c.value),
+      ),
+    );
+    const orders = orderBy.length
+      ? orderBy.map((o) => parseOrderBy(o, MODEL_ORDER_DIALECT))
+      : [{ type: "attribute" as const, key: "name", ascending: true }];
+    const value = (m: RegisteredModel, key: string) =>
+      key === "name"
+        ? m.name
+        : key === "last_updated_timestamp"
+          ? m.lastUpdatedTimestamp
+          : m.creationTimestamp;
+    list.sort((a, b) => {
+      for (const o of orders) {
+        const c = compareValues(value(a, o.key), value(b, o.key));
+        if (c !== 0) return o.ascending ? c : -c;
+      }
+      return compareValues(a.name, b.name);
+    });
+    const page = paginate(list, token, max);
+    return { models: page.items.map((m) => this.modelOut(m)), next: page.next };
+  }
+
+  searchVersions(filter: string | null, maxResults: string | null, token: string | null) {
+    const max = maxResults === null ? 10_000 : (readInt(maxResults, "max_results") as number);
+    if (max < 1) {
+      throw invalid(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
+    }
+    const clauses = parseSimpleFilter(filter ?? undefined, VERSION_DIALECT);
+    const list: ModelVersion[] = [];
+    for (const m of this.models.values()) {
+      for (const v of m.versions.values()) {
+        const ok = clauses.every((c) => {
+          const lhs =
+            c.type === "tag"
+              ? v.tags.get(c.key)
+              : c.key === "name"
+                ? v.name
+                : c.key === "run_id"
+                  ? v.runId
+                  : c.key === "source_path"
+                    ? v.source
+                    : undefined;
+          return matches(lhs, c.comparator, c.value);
+        });
+        if (ok) list.push(v);
+      }
+    }
+    list.sort(
+      (a, b) =>
+        b.lastUpdatedTimestamp - a.lastUpdatedTimestamp ||
+        compareValues(a.name, b.name) ||
+        b.version - a.version,
+    );
+    const page = paginate(list, token, max);
+    return { versions: page.items.map((v) => this.versionOut(v, false)), next: page.next };
+  }
+}
+
+function inView(stage: string, view: ViewType): boolean {
+  if (view === "ALL") return true;
+  return view === "DELETED_ONLY" ? stage === "deleted" : stage === "active";
+}
+
+const EXPERIMENT_DIALECT: FilterDialect = {
+  stringAttributes: new Set(["name", "experiment_id"]),
+  numericAttributes: new Set(["creation_time", "last_update_time"]),
+  listAttributes: new Set(),
+};
+const MODEL_DIALECT: FilterDialect = {
+  stringAttributes: new Set(["name"]),
+  numericAttributes: new Set(),
+  listAttributes: new Set(),
+};
+const MODEL_ORDER_DIALECT: FilterDialect = {
+  stringAttributes: new Set(["name"]),
+  numericAttributes: new Set(["timestamp", "last_updated_timestamp"]),
+  listAttributes: new Set(),
+};
+const VERSION_DIALECT: FilterDialect = {
+  stringAttributes: new Set(["name", "run_id", "source_path"]),
+  numericAttributes: new Set(),
+  listAttributes: new Set(["run_id"]),
+};
+
+/** Filters of experiment/model/version searches: the same grammar, other attributes. */
+function parseSimpleFilter(filter: string | undefined, dialect: FilterDialect): Clause[] {
+  try {
+    return parseFilter(filter, dialect);
+  } catch (e) {
+    if (e instanceof FilterError) throw invalid(e.message);
+    throw e;
+  }
+}
+
+function parseRunFilter(filter: string | undefined): Clause[] {
+  return parseSimpleFilter(filter, RUN_DIALECT);
+}
+
+function toOrder(clause: string): OrderBy {
+  try {
+    return parseOrderBy(clause);
+  } catch (e) {
+    if (e instanceof FilterError) throw invalid(e.message);
+    throw e;
+  }
+}
+
+const ALIASES: Record<string, string> = {
+  created: "start_time",
+  Created: "start_time",
+  "run name": "run_name",
+  "Run name": "run_name",
+  "Run Name": "run_name",
+};
+
+function attributeOf(r: Run, key: string): string | number | undefined {
+  switch (ALIASES[key] ?? key) {
+    case "run_id":
+      return r.id;
+    case "run_name":
+      return r.tags.get(RUN_NAME_TAG);
+    case "status":
+      return r.status;
+    case "user_id":
+      return r.userId;
+    case "artifact_uri":
+      return r.artifactUri;
+    case "start_time":
+      return r.startTime;
+    case "end_time":
+      return r.endTime;
+    default:
+      return undefined;
+  }
+}
+
+function runValue(r: Run, type: Clause["type"], key: string): string | number | undefined {
+  switch (type) {
+    case "metric":
+      return r.latest.get(key)?.value;
+    case "parameter":
+      return r.params.get(key);
+    case "tag":
+      return r.tags.get(key);
+    default:
+      return attributeOf(r, key);
+  }
+}
+
+function runMatches(r: Run, c: Clause): boolean {
+  return matches(runValue(r, c.type, c.key), c.comparator, c.value);
+}
+
+function sortValue(r: Run, o: OrderBy): string | number | undefined {
+  return runValue(r, o.type, o.key);
+}
+
+function experimentValue(e: Experiment, c: { type: string; key: string }) {
+  if (c.type === "tag") return e.tags.get(c.key);
+  switch (c.key) {
+    case "name":
+      return e.name;
+    case "experiment_id":
+      return Number(e.id);
+    case "creation_time":
+      return e.creationTime;
+    case "last_update_time":
+      return e.lastUpdateTime;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `setupMlgenMocks()` for Node test runners (msw's `setupServer`): both fakes behind one msw
+ * server, listening before the tests, reset after each test, closed at the end.
+ */
+import type { RequestHandler } from "msw";
+import { type SetupServer, setupServer } from "msw/node";
+import { type AirflowFake, type AirflowFakeOptions, createAirflowFake } from "./airflow/index.js";
+import { createMlflowFake, type MlflowFake, type MlflowFakeOptions } from "./mlflow/index.js";
+
+type Hook = (fn: () => unknown) => void;
+
+export interface TestHooks {
+  readonly beforeAll: Hook;
+  readonly afterEach: Hook;
+  readonly afterAll: Hook;
+}
+
+export interface MlgenMocksOptions {
+  /** The MLflow fake's options; `false` leaves MLflow unmocked. Default: on, at http://mlflow.mock. */
+  readonly mlflow?: MlflowFakeOptions | false;
+  /** The Airflow fake's options; `false` leaves Airflow unmocked. Default: on, at http://airflow.mock. */
+  readonly airflow?: AirflowFakeOptions | false;
+  /** More handlers, in front of the fakes for the whole file. */
+  readonly handlers?: readonly RequestHandler[];
+  /** What a request no handler answers does. Default "error": a test never reaches a real network by accident. */
+  readonly onUnhandledRequest?: "error" | "warn" | "bypass";
+  /**
+   * The runner's hooks. Default: the global `beforeAll`/`afterEach`/`afterAll` (jest, vitest with
+   * `globals: true`); with plain vitest import from `@mlgen/mocks/vitest`. `false`: register
+   * nothing and call `listen()`/`reset()`/`close()` yourself.
+   */
+  readonly hooks?: TestHooks | false;
+}
+
+export interface MlgenMocks<M = MlflowFake | undefined, A = AirflowFake | undefined> {
+  readonly server: SetupServer;
+  readonly mlflow: M;
+  readonly airflow: A;
+  /** Handlers in front of everything until the next reset (e.g. a scenario preset). */
+  use(...handlers: RequestHandler[]): void;
+  listen(): void;
+  /** Drops per-test handlers and empties both fakes (what afterEach does). */
+  reset(): void;
+  close(): void;
+}
+
+export function setupMlgenMocks<O extends MlgenMocksOptions = Record<string, never>>(
+  options?: O,
+): MlgenMocks<
+  O["mlflow"] extends false ? undefined : MlflowFake,
+  O["airflow"] extends false ? undefined : AirflowFake
+>;
+export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
+  const mlflow = options.mlflow === false ? undefined : createMlflowFake(options.mlflow ?? {});
+  const airflow = options.airflow === false ? undefined : createAirflowFake(options.airflow ?? {});
+  const server = setupServer(
+    ...(options.handlers ?? []),
+    ...(mlflow?.handlers ?? []),
+    ...(airflow?.handlers ?? []),
+  );
+  const mocks: MlgenMocks = {
+    server,
+    mlflow,
+    airflow,
+    use: (...handlers) => server.use(...handlers),
+    listen: () => server.listen({ onUnhandledRequest: options.onUnhandledRequest ?? "error" }),
+    reset() {
+      server.resetHandlers();
+      mlflow?.reset();
+      airflow?.reset();
+    },
+    close: () => server.close(),
+  };
+  const hooks = options.hooks === undefined ? globalHooks() : options.hooks;
+  if (hooks) {
+    hooks.beforeAll(() => mocks.listen());
+    hooks.afterEach(() => mocks.reset());
+    hooks.afterAll(() => mocks.close());
+  }
+  return mocks;
+}
+
+function globalHooks(): TestHooks {
+  const g = globalThis as Partial<TestHooks>;
+  if (
+    typeof g.beforeAll === "function" &&
+    typeof g.afterEach === "function" &&
+    typeof g.afterAll === "function"
+  ) {
+    return { beforeAll: g.beforeAll, afterEach: g.afterEach, afterAll: g.afterAll };
+  }
+  throw new Error(
+    "setupMlgenMocks: no global beforeAll/afterEach/afterAll here. With vitest, import it from " +
+      '"@mlgen/mocks/vitest"; elsewhere pass `hooks: { beforeAll, afterEach, afterAll }`, or ' +
+      "`hooks: false` and call listen()/reset()/close() yourself.",
+  );
+}

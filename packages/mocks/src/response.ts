@@ -1,0 +1,37 @@
+/** JSON answers shaped the way each server shapes them, shared by the fakes. */
+
+/** MLflow's error body: `{ error_code, message }` with the HTTP status MLflow maps the code to. */
+export function mlflowError(status: number, errorCode: string, message: string): Response {
+  return Response.json({ error_code: errorCode, message }, { status });
+}
+
+/** Airflow 3's (FastAPI) error body: `{ detail }`; 422 validation errors carry a list. */
+export function airflowError(status: number, detail: unknown): Response {
+  return Response.json({ detail }, { status });
+}
+
+/** UTF-8 byte length of a string without encoding it (lone surrogates count as U+FFFD, 3 bytes). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * `response(200).json(body)` of openapi-msw with the Content-Length given, so msw does not
+ * measure the text through a Blob (most of a small answer's cost). Typed like the call it wraps.
+ */
+export function sized<B, R>(json: (body: B, init?: ResponseInit) => R, body: B): R {
+  return json(body, { headers: { "content-length": String(utf8Length(JSON.stringify(body))) } });
+}

@@ -1,0 +1,586 @@
+import { AirflowApiError, createAirflowClient } from "@mlgen/airflow-client";
+import { HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import { createManualClock } from "../src/clock.js";
+import { fetchFrom } from "../src/fetch.js";
+import { type AirflowFake, createAirflowFake } from "../src/index.js";
+
+const START = "2025-01-01T00:00:00Z";
+
+/** A fake on a manual clock plus a raw caller that logs in first. */
+async function setup(options: Parameters<typeof createAirflowFake>[0] = {}) {
+  const clock = createManualClock(START);
+  const fake = createAirflowFake({ clock, ...options });
+  const tokenRes = await fake.fetch(`${fake.baseUrl}/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: "admin" }),
+  });
+  const { access_token } = (await tokenRes.json()) as { access_token: string };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fake.fetch(`${fake.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const client = createAirflowClient({
+    baseUrl: fake.baseUrl,
+    auth: { username: "admin", password: "admin" },
+    fetch: fake.fetch,
+  });
+  return { clock, fake, call, client };
+}
+
+/** extract → (train, report) with train → publish: two branches, one join-free chain. */
+function addPipeline(fake: AirflowFake, script?: Parameters<AirflowFake["addDag"]>[0]["script"]) {
+  fake.addDag({
+    dagId: "pipe",
+    tags: ["ml"],
+    tasks: [
+      { taskId: "extract", xcom: { return_value: { rows: 3 } } },
+      {
+        taskId: "train",
+        upstream: ["extract"],
+        xcom: { return_value: 0.93, model_uri: "runs:/1/model" },
+      },
+      { taskId: "report", upstream: ["extract"], operator: "BashOperator" },
+      { taskId: "publish", upstream: ["train"] },
+    ],
+    ...(script ? { script } : {}),
+  });
+}
+
+const states = (tis: Array<{ task_id: string; state: string | null }>) =>
+  Object.fromEntries(tis.map((t) => [t.task_id, t.state]));
+
+describe("auth", () => {
+  it("issues tokens for the right credentials only, with Airflow's bodies", async () => {
+    const fake = createAirflowFake();
+    const post = (body: unknown) =>
+      fake.fetch(`${fake.baseUrl}/auth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const ok = await post({ username: "admin", password: "admin" });
+    expect(ok.status).toBe(201);
+    expect(typeof ((await ok.json()) as { access_token: unknown }).access_token).toBe("string");
+    const wrong = await post({ username: "admin", password: "nope" });
+    expect([wrong.status, await wrong.json()]).toEqual([401, { detail: "Invalid credentials" }]);
+    expect((await post({ username: "admin" })).status).toBe(422);
+    expect(fake.tokenRequests()).toBe(1);
+  });
+
+  it.each([
+    ["no header", undefined, 401, "Not authenticated"],
+    ["a token it never issued", "Bearer abc.def.ghi", 403, "Invalid JWT token"],
+  ])("rejects %s", async (_, header, status, detail) => {
+    const fake = createAirflowFake();
+    const res = await fake.fetch(`${fake.baseUrl}/api/v2/dags`, {
+      headers: header ? { authorization: header } : {},
+    });
+    expect([res.status, await res.json()]).toEqual([status, { detail }]);
+  });
+
+  it("expires tokens on its clock and with expireTokens()", async () => {
+    const { clock, fake, call } = await setup({ tokenTtlSeconds: 60 });
+    expect((await call("GET", "/api/v2/dags")).status).toBe(200);
+    clock.advance(60_001);
+    expect(await call("GET", "/api/v2/dags")).toEqual({
+      status: 401,
+      body: { detail: "Token Expired" },
+    });
+    const again = await setup();
+    again.fake.expireTokens();
+    expect((await again.call("GET", "/api/v2/pools")).status).toBe(401);
+    // /version answers without a token, as on the real server.
+    expect((await fake.fetch(`${fake.baseUrl}/api/v2/version`)).status).toBe(200);
+  });
+});
+
+describe("the run state machine", () => {
+  type Row = { advance: number; run: string; tis: Record<string, string | null> };
+  const table: Array<{ name: string; script?: Record<string, "success" | "failed">; rows: Row[] }> =
+    [
+      {
+        name: "success, task by task in dependency order",
+        rows: [
+          {
+            advance: 0,
+            run: "queued",
+            tis: { extract: null, train: null, report: null, publish: null },
+          },
+          {
+            advance: 1,
+            run: "running",
+            tis: { extract: "running", train: null, report: null, publish: null },
+          },
+          {
+            advance: 998,
+            run: "running",
+            tis: { extract: "running", train: null, report: null, publish: null },
+          },
+          {
+            advance: 1,
+            run: "running",
+            tis: { extract: "success", train: "running", report: "running", publish: null },
+          },
+          {
+            advance: 1000,
+            run: "running",
+            tis: { extract: "success", train: "success", report: "success", publish: "running" },
+          },
+          {
+            advance: 1000,
+            run: "success",
+            tis: { extract: "success", train: "success", report: "success", publish: "success" },
+          },
+        ],
+      },
+      {
+        name: "a failed task: downstream upstream_failed, the other branch runs, the run fails",
+        script: { train: "failed" },
+        rows: [
+          {
+            advance: 1000,
+            run: "running",
+            tis: { extract: "success", train: "running", report: "running", publish: null },
+          },
+          {
+            advance: 1000,
+            run: "failed",
+            tis: {
+              extract: "success",
+              train: "failed",
+              report: "success",
+              publish: "upstream_failed",
+            },
+          },
+        ],
+      },
+    ];
+
+  it.each(table)("$name", async ({ script, rows }) => {
+    const { clock, fake, call } = await setup();
+    addPipeline(fake, script);
+    const trig = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      dag_run_id: "r1",
+      logical_date: null,
+    });
+    expect(trig.status).toBe(200);
+    expect(trig.body.state).toBe("queued");
+    for (const row of rows) {
+      clock.advance(row.advance);
+      const run = await call("GET", "/api/v2/dags/pipe/dagRuns/r1");
+      const tis = await call("GET", "/api/v2/dags/pipe/dagRuns/r1/taskInstances");
+      expect({ run: run.body.state, tis: states(tis.body.task_instances) }).toEqual({
+        run: row.run,
+        tis: row.tis,
+      });
+    }
+    const run = (await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body;
+    expect(run.end_date).not.toBeNull();
+    expect(run.duration).toBeGreaterThan(0);
+  });
+
+  it("keeps a paused DAG's run queued until it is unpaused", async () => {
+    const { clock, fake, call } = await setup();
+    addPipeline(fake);
+    await call("PATCH", "/api/v2/dags/pipe", { is_paused: true });
+    await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(10_000);
+    fake.settle();
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("queued");
+    await call("PATCH", "/api/v2/dags/pipe", { is_paused: false });
+    fake.settle();
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("success");
+  });
+
+  it("clears a failed run and reruns it (a script by try number), with try_number 2", async () => {
+    const { fake, call } = await setup();
+    addPipeline(fake);
+    fake.setScript("pipe", { train: ["failed", "success"] });
+    await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("failed");
+    const cleared = await call("POST", "/api/v2/dags/pipe/clearTaskInstances", {
+      dry_run: false,
+      dag_run_id: "r1",
+    });
+    expect(cleared.body.task_instances.map((t: { task_id: string }) => t.task_id)).toEqual([
+      "train",
+      "publish",
+    ]);
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("queued");
+    fake.settle();
+    const tis = (await call("GET", "/api/v2/dags/pipe/dagRuns/r1/taskInstances")).body
+      .task_instances;
+    expect(states(tis)).toEqual({
+      extract: "success",
+      train: "success",
+      report: "success",
+      publish: "success",
+    });
+    expect(tis.find((t: { task_id: string }) => t.task_id === "train").try_number).toBe(2);
+    expect(tis.find((t: { task_id: string }) => t.task_id === "extract").try_number).toBe(1);
+    // the run-level clear endpoint re-queues too
+    const again = await call("POST", "/api/v2/dags/pipe/dagRuns/r1/clear", { dry_run: false });
+    expect(again.body.state).toBe("queued");
+  });
+
+  it("validates triggers like Airflow 3 and rejects a duplicate run id", async () => {
+    const { fake, call } = await setup();
+    addPipeline(fake);
+    const noDate = await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "x" });
+    expect(noDate.status).toBe(422);
+    expect(noDate.body.detail[0]).toMatchObject({ type: "missing", loc: ["body", "logical_date"] });
+    const naive = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      logical_date: "2025-01-01T00:00:00",
+    });
+    expect(naive.body.detail[0]).toMatchObject({ type: "timezone_aware" });
+    expect((await call("POST", "/api/v2/dags/nope/dagRuns", { logical_date: null })).body).toEqual({
+      detail: "Dag with dag_id: 'nope' not found",
+    });
+    const ok = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      logical_date: "2025-03-01T00:00:00+00:00",
+      conf: { k: 1 },
+    });
+    expect(ok.body).toMatchObject({
+      dag_run_id: "manual__2025-03-01T00:00:00+00:00",
+      logical_date: "2025-03-01T00:00:00Z",
+      conf: { k: 1 },
+      run_type: "manual",
+    });
+    const dup = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      dag_run_id: ok.body.dag_run_id,
+      logical_date: null,
+    });
+    expect(dup.status).toBe(409);
+  });
+
+  it("patches and deletes runs", async () => {
+    const { clock, fake, call } = await setup();
+    addPipeline(fake);
+    await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(500);
+    expect((await call("DELETE", "/api/v2/dags/pipe/dagRuns/r1")).status).toBe(409);
+    const patched = await call("PATCH", "/api/v2/dags/pipe/dagRuns/r1", { state: "success" });
+    expect(patched.body.state).toBe("success");
+    expect((await call("PATCH", "/api/v2/dags/pipe/dagRuns/r1", { state: "running" })).status).toBe(
+      422,
+    );
+    expect((await call("DELETE", "/api/v2/dags/pipe/dagRuns/r1")).status).toBe(204);
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).status).toBe(404);
+  });
+});
+
+describe("lists", () => {
+  it("pages, caps limit at 100, orders and filters", async () => {
+    const { fake, call } = await setup();
+    for (let i = 0; i < 120; i++) fake.setVariable(`var_${String(i).padStart(3, "0")}`, String(i));
+    const page = await call("GET", "/api/v2/variables?limit=3&offset=3");
+    expect(page.body.total_entries).toBe(120);
+    expect(page.body.variables.map((v: { key: string }) => v.key)).toEqual([
+      "var_003",
+      "var_004",
+      "var_005",
+    ]);
+    expect((await call("GET", "/api/v2/variables?limit=500")).body.variables).toHaveLength(100);
+    expect((await call("GET", "/api/v2/variables")).body.variables).toHaveLength(50);
+    const desc = await call("GET", "/api/v2/variables?order_by=-key&limit=1");
+    expect(desc.body.variables[0].key).toBe("var_119");
+    expect((await call("GET", "/api/v2/variables?order_by=nope")).status).toBe(400);
+    expect((await call("GET", "/api/v2/variables?limit=-1")).status).toBe(422);
+
+    for (const id of ["b_dag", "a_dag", "c_other"])
+      fake.addDag({ dagId: id, tasks: [{ taskId: "t" }], isPaused: id === "c_other" });
+    const dags = await call("GET", "/api/v2/dags?limit=2&offset=1");
+    expect([
+      dags.body.total_entries,
+      dags.body.dags.map((d: { dag_id: string }) => d.dag_id),
+    ]).toEqual([3, ["b_dag", "c_other"]]);
+    expect((await call("GET", "/api/v2/dags?dag_id_pattern=_dag")).body.total_entries).toBe(2);
+    expect(
+      (await call("GET", "/api/v2/dags?paused=true")).body.dags.map(
+        (d: { dag_id: string }) => d.dag_id,
+      ),
+    ).toEqual(["c_other"]);
+  });
+});
+
+describe("variables and pools", () => {
+  it("does variable CRUD with Airflow's bodies and errors", async () => {
+    const { call } = await setup();
+    expect(await call("POST", "/api/v2/variables", { key: "k", value: { a: [1, 2] } })).toEqual({
+      status: 201,
+      body: {
+        key: "k",
+        value: '{"a": [1, 2]}',
+        description: null,
+        is_encrypted: true,
+        team_name: null,
+      },
+    });
+    expect((await call("POST", "/api/v2/variables", { key: "k", value: "x" })).body).toEqual({
+      detail: "The Variable with key: `k` already exists",
+    });
+    expect((await call("POST", "/api/v2/variables", { value: "x" })).status).toBe(422);
+    expect(
+      (await call("PATCH", "/api/v2/variables/k", { key: "k", value: "text" })).body.value,
+    ).toBe("text");
+    expect((await call("PATCH", "/api/v2/variables/k", { key: "other", value: "x" })).status).toBe(
+      400,
+    );
+    expect((await call("DELETE", "/api/v2/variables/k")).status).toBe(204);
+    expect(await call("GET", "/api/v2/variables/k")).toEqual({
+      status: 404,
+      body: { detail: "The Variable with key: `k` was not found" },
+    });
+  });
+
+  it("decodes a path parameter once, as Starlette does", async () => {
+    const { call } = await setup();
+    expect((await call("POST", "/api/v2/variables", { key: "a%41 b/c", value: "v" })).status).toBe(
+      201,
+    );
+    const got = await call("GET", `/api/v2/variables/${encodeURIComponent("a%41 b/c")}`);
+    expect(got).toMatchObject({ status: 200, body: { key: "a%41 b/c", value: "v" } });
+  });
+
+  it("does pool CRUD, starting with default_pool like a fresh install", async () => {
+    const { call, client } = await setup();
+    const fresh = await call("GET", "/api/v2/pools");
+    expect(fresh.body.pools.map((p: { name: string }) => p.name)).toEqual(["default_pool"]);
+    expect(fresh.body.pools[0]).toMatchObject({
+      slots: 128,
+      description: "Default pool",
+      open_slots: 128,
+    });
+    expect(
+      (await client.pools.create({ name: "gpu", slots: 2, include_deferred: false })).open_slots,
+    ).toBe(2);
+    expect((await call("POST", "/api/v2/pools", { name: "gpu", slots: 2 })).status).toBe(409);
+    expect((await call("POST", "/api/v2/pools", { name: "bad", slots: -5 })).status).toBe(422);
+    expect(
+      (await call("PATCH", "/api/v2/pools/gpu", { name: "gpu", slots: 4, include_deferred: true }))
+        .body.slots,
+    ).toBe(4);
+    expect((await call("PATCH", "/api/v2/pools/gpu", { slots: 5 })).status).toBe(422);
+    expect((await call("DELETE", "/api/v2/pools/default_pool")).body).toEqual({
+      detail: "Default Pool can't be deleted",
+    });
+    await client.pools.delete("gpu");
+    const err = await client.pools.get("gpu").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect((err as AirflowApiError).status).toBe(404);
+  });
+});
+
+describe("the client helpers against the fake", () => {
+  it("triggers and waits for success, reading XComs", async () => {
+    const { clock, fake, client } = await setup();
+    addPipeline(fake);
+    const run = await client.triggerDagRun("pipe", {
+      runId: "manual__2025-01-01T00:00:00+00:00",
+      conf: { a: 1 },
+    });
+    expect(run.state).toBe("queued");
+    const seen: string[] = [];
+    const result = await client.waitForDagRun("pipe", run.dag_run_id, {
+      pollIntervalMs: 1,
+      timeoutMs: 5000,
+      onProgress: (r) => {
+        seen.push(r.state);
+        clock.advance(1000);
+      },
+    });
+    expect(result.state).toBe("success");
+    expect(result.failedTaskInstances).toEqual([]);
+    expect(seen.at(-1)).toBe("success");
+    expect(seen).toContain("running");
+    const xcom = await client.getXcom("pipe", run.dag_run_id, "train", "model_uri");
+    expect(xcom.value).toBe("runs:/1/model");
+    expect((await client.getXcom("pipe", run.dag_run_id, "extract", "return_value")).value).toEqual(
+      { rows: 3 },
+    );
+  });
+
+  it("waits for a failed run and returns its failed task instances", async () => {
+    const { fake, client } = await setup();
+    addPipeline(fake, { extract: "failed" });
+    const run = await client.triggerDagRun("pipe");
+    const result = await client.waitForDagRun("pipe", run.dag_run_id, {
+      pollIntervalMs: 1,
+      onProgress: () => fake.settle(),
+    });
+    expect(result.state).toBe("failed");
+    expect(result.failedTaskInstances.map((t) => [t.task_id, t.state]).sort()).toEqual([
+      ["extract", "failed"],
+      ["publish", "upstream_failed"],
+      ["report", "upstream_failed"],
+      ["train", "upstream_failed"],
+    ]);
+  });
+
+  it("pages task instances and import errors over more than one page", async () => {
+    const { fake, client } = await setup();
+    fake.addDag({
+      dagId: "wide",
+      tasks: Array.from({ length: 150 }, (_, i) => ({ taskId: `t${i}` })),
+    });
+    const run = await client.triggerDagRun("wide", { runId: "r" });
+    fake.settle();
+    const tis = await client.listTaskInstances("wide", run.dag_run_id);
+    expect(tis).toHaveLength(150);
+    expect(new Set(tis.map((t) => t.task_id)).size).toBe(150);
+    expect(tis.every((t) => t.state === "success")).toBe(true);
+    for (let i = 0; i < 130; i++)
+      fake.addImportError({ filename: `bad_${i}.py`, stackTrace: `Error ${i}` });
+    const errors = await client.listImportErrors();
+    expect(errors).toHaveLength(130);
+    expect(errors[129]?.filename).toBe("bad_129.py");
+  });
+
+  it("pauses, clears and reruns through the helpers", async () => {
+    const { fake, client } = await setup();
+    addPipeline(fake, { publish: "failed" });
+    expect((await client.setDagPaused("pipe", true)).is_paused).toBe(true);
+    expect((await client.unpauseDag("pipe")).is_paused).toBe(false);
+    const run = await client.triggerDagRun("pipe", { runId: "r1" });
+    fake.settle();
+    fake.setScript("pipe", {});
+    const cleared = await client.clearTaskInstances("pipe", { runId: "r1", onlyFailed: true });
+    expect(cleared.task_instances.map((t) => t.task_id)).toEqual(["publish"]);
+    fake.settle();
+    expect((await client.getDagRun("pipe", run.dag_run_id)).state).toBe("success");
+  });
+
+  it("fetches a new token once after a 401 (expired token)", async () => {
+    const { clock, fake } = await setup({ tokenTtlSeconds: 30 });
+    const before = fake.tokenRequests();
+    const client = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: fake.fetch,
+    });
+    await client.version();
+    fake.addDag({ dagId: "d", tasks: [{ taskId: "t" }] });
+    await client.setDagPaused("d", false);
+    expect(fake.tokenRequests()).toBe(before + 1);
+    clock.advance(31_000);
+    await client.setDagPaused("d", true);
+    expect(fake.tokenRequests()).toBe(before + 2);
+    fake.expireTokens();
+    await client.setDagPaused("d", false);
+    expect(fake.tokenRequests()).toBe(before + 3);
+  });
+
+  it("retries a 503 and then gets the fake's answer", async () => {
+    const fake = createAirflowFake();
+    fake.addDag({ dagId: "d", tasks: [{ taskId: "t" }] });
+    let failures = 0;
+    const flaky = http.all(`${fake.baseUrl}/api/v2/dags/*`, () => {
+      if (failures >= 2) return undefined;
+      failures++;
+      return new HttpResponse("unavailable", { status: 503 });
+    });
+    const retries: number[] = [];
+    const client = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: fetchFrom([flaky, ...fake.handlers]),
+      sleep: async () => {},
+      onRetry: (info) => retries.push(info.attempt),
+    });
+    const run = await client.triggerDagRun("d", { runId: "r1" }); // idempotent: retried
+    expect(run.dag_run_id).toBe("r1");
+    expect(failures).toBe(2);
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it("maps the fake's errors to AirflowApiError with Airflow's detail", async () => {
+    const { client } = await setup();
+    const err = (await client.getDagRun("nope", "x").catch((e: unknown) => e)) as AirflowApiError;
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect([err.status, err.detail]).toEqual([
+      404,
+      "The DagRun with dag_id: `nope` and run_id: `x` was not found",
+    ]);
+  });
+});
+
+describe("XComs, DAG details and sources", () => {
+  it("answers XComs like Airflow (native, stringify, list, 404)", async () => {
+    const { fake, call } = await setup();
+    addPipeline(fake);
+    await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
+    const base = "/api/v2/dags/pipe/dagRuns/r1/taskInstances";
+    expect((await call("GET", `${base}/extract/xcomEntries/return_value`)).status).toBe(404);
+    fake.settle();
+    const native = await call("GET", `${base}/extract/xcomEntries/return_value`);
+    expect(native.body).toMatchObject({
+      key: "return_value",
+      task_id: "extract",
+      run_id: "r1",
+      value: { rows: 3 },
+    });
+    const text = await call("GET", `${base}/extract/xcomEntries/return_value?stringify=true`);
+    expect(text.body.value).toBe("{'rows': 3}");
+    const list = await call("GET", `${base}/train/xcomEntries`);
+    expect(list.body.xcom_entries.map((e: { key: string }) => e.key)).toEqual([
+      "model_uri",
+      "return_value",
+    ]);
+    expect(list.body.xcom_entries[0]).not.toHaveProperty("value");
+    expect(await call("GET", `${base}/train/xcomEntries/nope`)).toEqual({
+      status: 404,
+      body: { detail: "XCom entry with key: `nope` not found" },
+    });
+  });
+
+  it("serves DAG details, sources and tags", async () => {
+    const { fake, call, client } = await setup();
+    fake.addDag({
+      dagId: "d",
+      tasks: [{ taskId: "t" }],
+      tags: ["b", "a"],
+      startDate: "2025-01-01T00:00:00Z",
+      source: "print('hi')\n",
+    });
+    const details = await call("GET", "/api/v2/dags/d/details");
+    expect(details.body).toMatchObject({
+      dag_id: "d",
+      start_date: "2025-01-01T00:00:00Z",
+      timezone: "UTC",
+    });
+    expect(details.body.tags.map((t: { name: string }) => t.name)).toEqual(["a", "b"]);
+    expect((await client.getDagSource("d")).content).toBe("print('hi')\n");
+    expect((await call("GET", "/api/v2/dags/nope")).body).toEqual({
+      detail: "The Dag with ID: `nope` was not found",
+    });
+  });
+});
+
+describe("reset", () => {
+  it("forgets everything but the seeds", async () => {
+    const fake = createAirflowFake({
+      dags: [{ dagId: "seeded", tasks: [{ taskId: "t" }] }],
+      importErrors: [{ filename: "bad.py", stackTrace: "boom" }],
+    });
+    fake.addDag({ dagId: "extra", tasks: [{ taskId: "t" }] });
+    fake.setVariable("v", "1");
+    fake.reset();
+    const client = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: fake.fetch,
+    });
+    const dags = await client.api.GET("/api/v2/dags");
+    expect(dags.data?.dags.map((d) => d.dag_id)).toEqual(["seeded"]);
+    expect(await client.listImportErrors()).toHaveLength(1);
+    expect((await client.api.GET("/api/v2/variables")).data?.total_entries).toBe(0);
+  });
+});

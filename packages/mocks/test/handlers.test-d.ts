@@ -1,0 +1,67 @@
+/**
+ * The typed handlers reject what the specs do not allow: unknown paths, unknown path
+ * parameters, and response bodies of the wrong shape (checked by `tsc` in the types project).
+ */
+import { describe, expectTypeOf, it } from "vitest";
+import { airflowHttp, mlflowHttp } from "../src/index.js";
+import { sized } from "../src/response.js";
+
+const mlflow = mlflowHttp();
+const airflow = airflowHttp();
+
+describe("typed handlers", () => {
+  it("accept a response that matches the spec", () => {
+    mlflow.get("/api/2.0/mlflow/experiments/get-by-name", ({ query, response }) => {
+      expectTypeOf(query.get("experiment_name")).toEqualTypeOf<string>();
+      return response(200).json({
+        experiment: {
+          experiment_id: "1",
+          name: "x",
+          artifact_location: "mlflow-artifacts:/1",
+          lifecycle_stage: "active",
+        },
+      });
+    });
+    airflow.get("/api/v2/dags/{dag_id}", ({ params }) => {
+      expectTypeOf(params.dag_id).toEqualTypeOf<string>();
+      return undefined;
+    });
+  });
+
+  it("reject a body missing a required field", () => {
+    mlflow.get("/api/2.0/mlflow/experiments/get-by-name", ({ response }) =>
+      // @ts-expect-error artifact_location and lifecycle_stage are required
+      response(200).json({ experiment: { experiment_id: "1", name: "x" } }),
+    );
+  });
+
+  it("keep the body typed through sized()", () => {
+    mlflow.post("/api/2.0/mlflow/experiments/create", ({ response }) =>
+      sized(response(200).json, { experiment_id: "1" }),
+    );
+    mlflow.post("/api/2.0/mlflow/experiments/create", ({ response }) =>
+      // @ts-expect-error experiment_id must be a string
+      sized(response(200).json, { experiment_id: 1 }),
+    );
+  });
+
+  it("reject paths the spec does not have", () => {
+    // @ts-expect-error not an MLflow path
+    mlflow.get("/api/2.0/mlflow/no-such-endpoint", () => undefined);
+    // @ts-expect-error runs/create is POST only
+    mlflow.get("/api/2.0/mlflow/runs/create", () => undefined);
+  });
+
+  it("reject unknown path parameters and wrong bodies", () => {
+    airflow.get("/api/v2/dags/{dag_id}", ({ params, response }) => {
+      // @ts-expect-error no such parameter
+      void params.dagId;
+      // @ts-expect-error is_paused must be a boolean
+      return response(200).json({ dag_id: "d", is_paused: "yes" });
+    });
+    mlflow.post("/api/2.0/mlflow/runs/create", ({ response }) =>
+      // @ts-expect-error status code not in the spec for this operation
+      response(201).json({}),
+    );
+  });
+});

@@ -1,0 +1,586 @@
+import { Readable } from "node:stream";
+import {
+  createMlflowClient,
+  MlflowApiError,
+  type MlflowClient,
+  runFilter,
+  toArray,
+} from "@mlgen/mlflow-client";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  createManualClock,
+  createMlflowFake,
+  type MlflowFake,
+  MlflowFilterError,
+  parseMlflowFilter,
+  parseMlflowOrderBy,
+} from "../src/index.js";
+
+const T0 = Date.parse("2025-01-01T00:00:00Z");
+
+function clientOf(fake: MlflowFake, fetchImpl: typeof fetch = fake.fetch): MlflowClient {
+  return createMlflowClient({ trackingUri: fake.baseUrl, fetch: fetchImpl, env: {}, retry: false });
+}
+
+async function post(fake: MlflowFake, path: string, body: unknown) {
+  const r = await fake.fetch(`${fake.baseUrl}/api/2.0/mlflow/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: r.status,
+    body: (await r.json()) as Record<string, unknown> & { message?: string; error_code?: string },
+  };
+}
+
+describe("filter parser", () => {
+  const ok: [string, unknown[]][] = [
+    ["", []],
+    ["metrics.acc > 0.9", [{ type: "metric", key: "acc", comparator: ">", value: 0.9 }]],
+    [
+      "params.model = 'rf' and tags.owner != \"ana\"",
+      [
+        { type: "parameter", key: "model", comparator: "=", value: "rf" },
+        { type: "tag", key: "owner", comparator: "!=", value: "ana" },
+      ],
+    ],
+    [
+      "params.`my key` LIKE 'a%' AND tags.\"x.y\" ilike '_b'",
+      [
+        { type: "parameter", key: "my key", comparator: "LIKE", value: "a%" },
+        { type: "tag", key: "x.y", comparator: "ILIKE", value: "_b" },
+      ],
+    ],
+    [
+      "status = 'FINISHED'",
+      [{ type: "attribute", key: "status", comparator: "=", value: "FINISHED" }],
+    ],
+    [
+      "attributes.run_id IN ('a', 'b')",
+      [{ type: "attribute", key: "run_id", comparator: "IN", value: ["a", "b"] }],
+    ],
+    [
+      "run_id NOT IN ('a')",
+      [{ type: "attribute", key: "run_id", comparator: "NOT IN", value: ["a"] }],
+    ],
+    [
+      "attributes.start_time >= 1700000000000",
+      [{ type: "attribute", key: "start_time", comparator: ">=", value: 1_700_000_000_000 }],
+    ],
+    ["metric.loss <= -1.5e-3", [{ type: "metric", key: "loss", comparator: "<=", value: -0.0015 }]],
+    ["params.x IS NULL", [{ type: "parameter", key: "x", comparator: "IS NULL", value: null }]],
+    ["tags.x is not null", [{ type: "tag", key: "x", comparator: "IS NOT NULL", value: null }]],
+    ["metrics.acc > 0.5 and", [{ type: "metric", key: "acc", comparator: ">", value: 0.5 }]],
+  ];
+  it.each(ok)("parses %j", (filter, clauses) => {
+    expect(parseMlflowFilter(filter)).toEqual(clauses);
+  });
+
+  const bad: [string, string][] = [
+    ["metrics.acc > 0.5 OR params.lr = '0.1'", "Invalid clause(s) in filter string: 'OR'"],
+    [
+      "params.lr = 0.1",
+      "Expected a quoted string value for parameter (e.g. 'my-value'). Got value 0.1",
+    ],
+    ["metrics.acc > 'x'", "Expected numeric value type for metric. Found 'x'"],
+    [
+      "foo.lr = '0'",
+      "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']",
+    ],
+    [
+      "status IN ('RUNNING')",
+      "Only ['run_id'] attributes support comparison with a list of quoted string values.",
+    ],
+    ["metrics.acc >", "Invalid clause(s) in filter string: 'metrics.acc', '>'"],
+    ["metrics.acc LIKE 1", "Invalid comparator 'LIKE' not one of"],
+    ["params.lr > '0'", "Invalid comparator '>' not one of"],
+    [
+      "attributes.start_time = 'x'",
+      "Expected numeric value type for numeric attribute: start_time. Found 'x'",
+    ],
+    ["metrics.acc IS NULL", "IS NULL / IS NOT NULL is only supported for tags and params"],
+    ["attributes.nope = 'x'", "Invalid attribute key 'nope' specified."],
+  ];
+  it.each(bad)("refuses %j like MLflow", (filter, message) => {
+    expect(() => parseMlflowFilter(filter)).toThrow(MlflowFilterError);
+    expect(() => parseMlflowFilter(filter)).toThrow(message);
+  });
+
+  it("reads order_by clauses", () => {
+    expect(parseMlflowOrderBy("metrics.acc DESC")).toEqual({
+      type: "metric",
+      key: "acc",
+      ascending: false,
+    });
+    expect(parseMlflowOrderBy("start_time")).toEqual({
+      type: "attribute",
+      key: "start_time",
+      ascending: true,
+    });
+    expect(parseMlflowOrderBy("params.`my key` asc")).toEqual({
+      type: "parameter",
+      key: "my key",
+      ascending: true,
+    });
+    expect(() => parseMlflowOrderBy("metrics.acc DESCX")).toThrow(
+      "Invalid ordering key in order_by clause 'metrics.acc DESCX'.",
+    );
+  });
+});
+
+describe("runs search", () => {
+  const fake = createMlflowFake({ clock: createManualClock(T0) });
+  let exp = "";
+  const ids: Record<string, string> = {};
+
+  beforeEach(() => {
+    fake.reset();
+    exp = fake.seed.experiment({ name: "search" });
+    const seed = (name: string, i: number, rest: Parameters<MlflowFake["seed"]["run"]>[0] = {}) => {
+      ids[name] = fake.seed.run({ experimentId: exp, runName: name, startTime: T0 + i, ...rest });
+    };
+    seed("a", 1, {
+      metrics: { acc: 0.9, loss: 0.3 },
+      params: { model: "rf" },
+      tags: { kind: "Baseline" },
+    });
+    seed("b", 2, {
+      metrics: { acc: 0.7 },
+      params: { model: "svm" },
+      tags: { kind: "candidate" },
+      status: "FINISHED",
+    });
+    seed("c", 3, { metrics: { acc: Number.NaN }, params: { model: "rf_2" }, status: "FAILED" });
+    seed("d", 4, { tags: { kind: "candidate" } });
+    seed("gone", 5, { metrics: { acc: 0.99 }, deleted: true });
+  });
+
+  const names = async (body: Record<string, unknown>) => {
+    const r = await post(fake, "runs/search", { experiment_ids: [exp], ...body });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return ((r.body.runs as { info: { run_name: string } }[] | undefined) ?? []).map(
+      (x) => x.info.run_name,
+    );
+  };
+
+  const table: [string, Record<string, unknown>, string[]][] = [
+    ["default order: start_time DESC", {}, ["d", "c", "b", "a"]],
+    ["metric >", { filter: "metrics.acc > 0.75" }, ["a"]],
+    ["metric > is strict", { filter: "metrics.acc > 0.7" }, ["a"]],
+    ["metric >= includes equal", { filter: "metrics.acc >= 0.7" }, ["b", "a"]],
+    ["metric < is strict", { filter: "metrics.acc < 0.9" }, ["b"]],
+    ["metric <= (NaN never matches)", { filter: "metrics.acc <= 0.9" }, ["b", "a"]],
+    ["metric != skips runs without it", { filter: "metrics.acc != 0.7" }, ["c", "a"]],
+    ["param =", { filter: "params.model = 'rf'" }, ["a"]],
+    ["param LIKE with _", { filter: "params.model LIKE 'rf__'" }, ["c"]],
+    ["param LIKE %", { filter: "params.model LIKE '%f%'" }, ["c", "a"]],
+    ["tag LIKE is case-sensitive", { filter: "tags.kind LIKE 'base%'" }, []],
+    ["tag ILIKE", { filter: "tags.kind ILIKE 'base%'" }, ["a"]],
+    ["AND", { filter: "tags.kind = 'candidate' and status = 'RUNNING'" }, ["d"]],
+    ["attribute run_name", { filter: "attributes.run_name = 'b'" }, ["b"]],
+    ["bare status !=", { filter: "status != 'RUNNING'" }, ["c", "b"]],
+    ["start_time", { filter: `start_time < ${T0 + 3}` }, ["b", "a"]],
+    ["param IS NULL", { filter: "params.model IS NULL" }, ["d"]],
+    [
+      "order by metric DESC, missing and NaN last",
+      { order_by: ["metrics.acc DESC"] },
+      ["a", "b", "c", "d"],
+    ],
+    [
+      "order by metric ASC, missing and NaN last",
+      { order_by: ["metrics.acc ASC"] },
+      ["b", "a", "c", "d"],
+    ],
+    ["order by param", { order_by: ["params.model"] }, ["a", "c", "b", "d"]],
+    ["order by run_name DESC", { order_by: ["attributes.run_name DESC"] }, ["d", "c", "b", "a"]],
+    ["deleted only", { run_view_type: "DELETED_ONLY" }, ["gone"]],
+    ["all", { run_view_type: "ALL", order_by: ["start_time ASC"] }, ["a", "b", "c", "d", "gone"]],
+  ];
+  it.each(table)("%s", async (_name, body, expected) => {
+    expect(await names(body)).toEqual(expected);
+  });
+
+  it("filters run_id IN", async () => {
+    expect(await names({ filter: `run_id IN ('${ids.a}', '${ids.c}')` })).toEqual(["c", "a"]);
+  });
+
+  it("pages with MLflow's offset tokens", async () => {
+    const p1 = await post(fake, "runs/search", { experiment_ids: [exp], max_results: 3 });
+    expect(p1.body.next_page_token).toBe(Buffer.from('{"offset": 3}').toString("base64"));
+    const p2 = await post(fake, "runs/search", {
+      experiment_ids: [exp],
+      max_results: 3,
+      page_token: p1.body.next_page_token,
+    });
+    expect((p2.body.runs as unknown[]).length).toBe(1);
+    expect(p2.body.next_page_token).toBeUndefined();
+  });
+
+  it("refuses what MLflow refuses, with 400 INVALID_PARAMETER_VALUE", async () => {
+    for (const body of [
+      { filter: "metrics.a > 1 OR metrics.b > 1" },
+      { max_results: 50_001 },
+      { page_token: "garbage" },
+      { order_by: ["nope"] },
+    ]) {
+      const r = await post(fake, "runs/search", { experiment_ids: [exp], ...body });
+      expect(r.status).toBe(400);
+      expect(r.body.error_code).toBe("INVALID_PARAMETER_VALUE");
+    }
+  });
+});
+
+describe("client helpers against the fake", () => {
+  let fake: MlflowFake;
+  let client: MlflowClient;
+  beforeEach(() => {
+    fake = createMlflowFake();
+    client = clientOf(fake);
+  });
+
+  it("starts like a fresh server and reset() goes back to it", async () => {
+    expect((await client.getExperiment("0")).name).toBe("Default");
+    await client.createExperiment("x");
+    fake.reset();
+    expect(await client.getExperimentByName("x")).toBeNull();
+    expect(await client.createExperiment("y")).toBe("1");
+  });
+
+  it("getOrCreateExperiment creates once, then reads; refuses a deleted one", async () => {
+    const a = await client.getOrCreateExperiment("exp", { tags: { team: "ml" } });
+    const b = await client.getOrCreateExperiment("exp");
+    expect(b.experiment_id).toBe(a.experiment_id);
+    expect(b.tags).toEqual([{ key: "team", value: "ml" }]);
+    expect(fake.requests("POST", "experiments/create")).toBe(1);
+    await post(fake, "experiments/delete", { experiment_id: a.experiment_id });
+    await expect(client.getOrCreateExperiment("exp")).rejects.toThrow(/is deleted/);
+  });
+
+  it("withRun ends the run FINISHED, or FAILED when fn throws", async () => {
+    const id = await client.withRun(async ({ runId }) => runId, {
+      experimentName: "wr",
+      runName: "ok",
+      signals: [],
+    });
+    expect(fake.run(id)?.info).toMatchObject({ status: "FINISHED", run_name: "ok" });
+    expect(fake.run(id)?.info.end_time).toBeTypeOf("number");
+
+    let failed = "";
+    await expect(
+      client.withRun(
+        ({ runId }) => {
+          failed = runId;
+          throw new Error("boom");
+        },
+        { experimentName: "wr", signals: [] },
+      ),
+    ).rejects.toThrow("boom");
+    expect(fake.run(failed)?.info.status).toBe("FAILED");
+    expect(fake.experimentByName("wr")?.experiment_id).toBe(fake.run(failed)?.info.experiment_id);
+  });
+
+  it("logBatch splits 5,000 metrics + 250 params into requests within the server's limits", async () => {
+    const sizes: { metrics: number; params: number; tags: number }[] = [];
+    const spy: typeof fetch = async (input, init) => {
+      const req = new Request(input, init);
+      if (req.url.endsWith("/runs/log-batch")) {
+        const b = (await req.clone().json()) as Record<string, unknown[] | undefined>;
+        sizes.push({
+          metrics: b.metrics?.length ?? 0,
+          params: b.params?.length ?? 0,
+          tags: b.tags?.length ?? 0,
+        });
+      }
+      return fake.fetch(req);
+    };
+    const c = clientOf(fake, spy);
+    const run = await c.createRun({ experimentId: "0", runName: "big" });
+    const metrics = Array.from({ length: 5000 }, (_, i) => ({
+      key: `m${i % 5}`,
+      value: i,
+      step: Math.floor(i / 5),
+      timestamp: T0 + i,
+    }));
+    const params = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p${i}`, i]));
+    const { requests } = await c.logBatch(run.info.run_id, { metrics, params, tags: { a: "b" } });
+    expect(requests).toBeGreaterThanOrEqual(6);
+    expect(fake.requests("POST", "runs/log-batch")).toBe(requests);
+    expect(sizes).toHaveLength(requests);
+    for (const s of sizes) {
+      expect(s.metrics).toBeLessThanOrEqual(1000);
+      expect(s.params).toBeLessThanOrEqual(100);
+      expect(s.tags).toBeLessThanOrEqual(100);
+      expect(s.metrics + s.params + s.tags).toBeLessThanOrEqual(1000);
+    }
+    const stored = fake.run(run.info.run_id);
+    expect(stored?.data.params).toHaveLength(250);
+    expect(fake.metricHistory(run.info.run_id, "m3")).toHaveLength(1000);
+    expect(stored?.data.metrics?.find((m) => m.key === "m4")).toMatchObject({
+      value: 4999,
+      step: 999,
+    });
+    // Every point came through, in order, and the history pages back.
+    const history = await toArray(client.getMetricHistory(run.info.run_id, "m0", 300));
+    expect(history.map((m) => m.value)).toEqual(Array.from({ length: 1000 }, (_, i) => i * 5));
+    expect(fake.requests("GET", "metrics/get-history")).toBe(4);
+  });
+
+  it("the fake itself refuses a batch over the limits, like the server", async () => {
+    const runId = fake.seed.run({ runName: "r" });
+    const r = await post(fake, "runs/log-batch", {
+      run_id: runId,
+      params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: "v" })),
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe(
+      "A batch logging request can contain at most 100 params. Got 101 params. Please split up params across multiple requests and try again.",
+    );
+  });
+
+  it("searchRuns pages over more than one page", async () => {
+    const exp = fake.seed.experiment({ name: "many" });
+    for (let i = 0; i < 25; i++) {
+      fake.seed.run({ experimentId: exp, runName: `r${i}`, startTime: T0 + i, metrics: { i } });
+    }
+    const runs = await toArray(
+      client.searchRuns({ experimentIds: [exp], pageSize: 10, orderBy: ["metrics.i ASC"] }),
+    );
+    expect(runs.map((r) => r.info.run_name)).toEqual(Array.from({ length: 25 }, (_, i) => `r${i}`));
+    expect(fake.requests("POST", "runs/search")).toBe(3);
+    const filtered = await toArray(
+      client.searchRuns({
+        experimentIds: [exp],
+        filter: runFilter().metric("i", ">=", 20).toString(),
+        pageSize: 2,
+      }),
+    );
+    expect(filtered.map((r) => r.info.run_name)).toEqual(["r24", "r23", "r22", "r21", "r20"]);
+  });
+
+  it("registerModel waits until the version is READY", async () => {
+    // Registration takes 2 s of fake time; each poll moves the clock 1 s, so the client must
+    // poll exactly twice: PENDING_REGISTRATION at +1 s, READY at +2 s.
+    const clock = createManualClock(T0);
+    const slow = createMlflowFake({ clock, registrationDelayMs: 2000 });
+    const statuses: string[] = [];
+    const ticking: typeof fetch = async (input, init) => {
+      const req = new Request(input, init);
+      if (req.url.includes("/model-versions/get")) clock.advance(1000);
+      const res = await slow.fetch(req);
+      if (req.url.includes("/model-versions/")) {
+        const body = (await res.clone().json()) as { model_version?: { status?: string } };
+        statuses.push(body.model_version?.status ?? "?");
+      }
+      return res;
+    };
+    const c = clientOf(slow, ticking);
+    const runId = slow.seed.run({ runName: "train" });
+    const v = await c.registerModel("iris", {
+      source: `runs:/${runId}/model`,
+      runId,
+      pollIntervalMs: 1,
+      tags: { stage: "dev" },
+    });
+    expect(v).toMatchObject({ name: "iris", version: "1", status: "READY", run_id: runId });
+    expect(statuses).toEqual(["PENDING_REGISTRATION", "PENDING_REGISTRATION", "READY"]);
+    expect(slow.requests("GET", "model-versions/get")).toBe(2);
+    // A second registration reuses the registered model (RESOURCE_ALREADY_EXISTS is swallowed).
+    const v2 = await c.registerModel("iris", {
+      source: `runs:/${runId}/model`,
+      runId,
+      pollIntervalMs: 1,
+    });
+    expect(v2).toMatchObject({ version: "2", status: "READY" });
+    expect(slow.requests("POST", "registered-models/create")).toBe(2);
+  });
+
+  it("a pending version stays pending until the manual clock moves", async () => {
+    const clock = createManualClock(T0);
+    const f = createMlflowFake({ clock, registrationDelayMs: 1000 });
+    const runId = f.seed.run({ runName: "r" });
+    f.seed.modelVersion("m", { source: `runs:/${runId}/model`, runId });
+    expect(f.modelVersion("m", "1")?.status).toBe("PENDING_REGISTRATION");
+    clock.advance(1000);
+    expect(f.modelVersion("m", "1")?.status).toBe("READY");
+  });
+
+  it("refuses a version whose source is not in the given run", async () => {
+    const a = fake.seed.run({ runName: "a" });
+    const b = fake.seed.run({ runName: "b" });
+    fake.seed.registeredModel("m");
+    const err = await client
+      .registerModel("m", { source: `runs:/${a}/model`, runId: b })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    expect((err as MlflowApiError).serverMessage).toBe(
+      `Invalid model version source: 'runs:/${a}/model'. The run_id request parameter must identify the resource that contains the source.`,
+    );
+    const ok = await client.registerModel("m", {
+      source: `mlflow-artifacts:/0/${b}/artifacts/model`,
+      runId: b,
+    });
+    expect(ok.version).toBe("1");
+  });
+
+  it("setAlias / getModelVersionByAlias / deleteAlias", async () => {
+    const runId = fake.seed.run({ runName: "train" });
+    await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
+    await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
+    await client.setAlias("iris", "champion", "2");
+    const v = await client.getModelVersionByAlias("iris", "champion");
+    expect(v).toMatchObject({ version: "2", aliases: ["champion"] });
+    expect(fake.registeredModel("iris")?.aliases).toEqual([{ alias: "champion", version: "2" }]);
+    await client.deleteAlias("iris", "champion");
+    const err = await client.getModelVersionByAlias("iris", "champion").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect(err).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    const versions = await toArray(
+      client.searchModelVersions({ filter: "name = 'iris'", pageSize: 1 }),
+    );
+    expect(versions.map((x) => x.version)).toEqual(["2", "1"]);
+    const models = await toArray(client.searchRegisteredModels({ filter: "name LIKE 'ir%'" }));
+    expect(models.map((m) => m.name)).toEqual(["iris"]);
+  });
+
+  it("uploads, lists, downloads and deletes artifacts through the proxy routes", async () => {
+    const run = await client.createRun({ experimentId: "0", runName: "art" });
+    const id = run.info.run_id;
+    await client.uploadArtifact(id, "model/model.pkl", "pickled");
+    await client.uploadArtifact(id, "data/rows.bin", new Uint8Array([0, 1, 2, 255]));
+    await client.uploadArtifact(
+      id,
+      "notes.txt",
+      Readable.from([Buffer.from("streamed "), Buffer.from("text")]),
+    );
+    expect(await client.listArtifacts(id)).toEqual([
+      { path: "data", is_dir: true },
+      { path: "model", is_dir: true },
+      { path: "notes.txt", is_dir: false, file_size: 13 },
+    ]);
+    expect(await client.listArtifacts(id, "model")).toEqual([
+      { path: "model/model.pkl", is_dir: false, file_size: 7 },
+    ]);
+    const body = await new Response(
+      await client.downloadArtifact(id, "data/rows.bin"),
+    ).arrayBuffer();
+    expect([...new Uint8Array(body)]).toEqual([0, 1, 2, 255]);
+    expect(await new Response(await client.downloadArtifact(id, "notes.txt")).text()).toBe(
+      "streamed text",
+    );
+    await client.deleteArtifact(id, "model/model.pkl");
+    expect(fake.artifact(id, "model/model.pkl")).toBeUndefined();
+    const missing = await client.downloadArtifact(id, "model/model.pkl").catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST" });
+  });
+
+  it("answers with MLflow's typed errors: 404, 400, already exists", async () => {
+    const notFound = await client
+      .getRun("0123456789abcdef0123456789abcdef")
+      .catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(MlflowApiError);
+    expect(notFound).toMatchObject({
+      status: 404,
+      errorCode: "RESOURCE_DOES_NOT_EXIST",
+      serverMessage: "Run with id=0123456789abcdef0123456789abcdef not found",
+    });
+
+    await client.createExperiment("dup");
+    const dup = await client.createExperiment("dup").catch((e: unknown) => e);
+    expect(MlflowApiError.is(dup, "RESOURCE_ALREADY_EXISTS")).toBe(true);
+    expect(dup).toMatchObject({ status: 400 });
+
+    const run = await client.createRun({ experimentId: "0", runName: "p" });
+    await client.logBatch(run.info.run_id, { params: { lr: "0.1" } });
+    const changed = await client
+      .logBatch(run.info.run_id, { params: { lr: "0.2" } })
+      .catch((e: unknown) => e);
+    expect(changed).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    expect((changed as MlflowApiError).serverMessage).toContain(
+      "Changing param values is not allowed",
+    );
+
+    const single = await post(fake, "runs/log-parameter", {
+      run_id: run.info.run_id,
+      key: "lr",
+      value: "0.3",
+    });
+    expect(single).toEqual({
+      status: 400,
+      body: {
+        error_code: "INVALID_PARAMETER_VALUE",
+        message: `Changing param values is not allowed. Param with key='lr' was already logged with value='0.1' for run ID='${run.info.run_id}'. Attempted logging new value '0.3'.`,
+        sqlstate: "KAM00",
+        error_class: "INVALID_PARAMETER_VALUE",
+      },
+    });
+  });
+
+  it.each([
+    [
+      "runs/log-parameter",
+      { key: "a#b", value: "1" },
+      "Invalid value \"a#b\" for parameter 'key' supplied: Names may only contain",
+    ],
+    [
+      "runs/log-metric",
+      { key: "a/../b", value: 1, timestamp: 1 },
+      "This name would resolve to 'b'",
+    ],
+    ["runs/set-tag", { key: "/a", value: "1" }, "This name would resolve to '/a'"],
+    [
+      "runs/log-parameter",
+      { key: "k".repeat(251), value: "1" },
+      "'Param key' exceeds the maximum length of 250 characters",
+    ],
+    [
+      "runs/log-metric",
+      { key: "m", value: 1 },
+      "Missing value for required parameter 'timestamp'.",
+    ],
+  ])("checks keys like the server: %s %j", async (route, body, message) => {
+    const runId = fake.seed.run({ runName: "k" });
+    const r = await post(fake, route, { run_id: runId, ...body });
+    expect(r.status).toBe(400);
+    expect(r.body.error_code).toBe("INVALID_PARAMETER_VALUE");
+    expect(r.body.message).toContain(message);
+  });
+
+  it("truncates a param value over 6000 characters, as the server does", async () => {
+    const runId = fake.seed.run({ runName: "t" });
+    expect(
+      (await post(fake, "runs/log-parameter", { run_id: runId, key: "p", value: "v".repeat(6001) }))
+        .status,
+    ).toBe(200);
+    expect(fake.run(runId)?.data.params?.[0]?.value).toHaveLength(6000);
+  });
+
+  it("serializes like the server: int64 as numbers, enums by name, unset fields omitted", async () => {
+    const run = await client.createRun({ experimentId: "0", runName: "s", startTime: T0 });
+    expect(run.info).toEqual({
+      run_uuid: run.info.run_id,
+      run_id: run.info.run_id,
+      experiment_id: "0",
+      run_name: "s",
+      user_id: "",
+      status: "RUNNING",
+      start_time: T0,
+      artifact_uri: `mlflow-artifacts:/0/${run.info.run_id}/artifacts`,
+      lifecycle_stage: "active",
+    });
+    expect(run.data).toEqual({ tags: [{ key: "mlflow.runName", value: "s" }] });
+    const ended = await client.endRun(run.info.run_id, "KILLED", T0 + 5);
+    expect(ended).toMatchObject({ status: "KILLED", end_time: T0 + 5 });
+  });
+
+  it("keeps timestamps on the given clock", async () => {
+    const clock = createManualClock(T0);
+    const f = createMlflowFake({ clock, baseUrl: "http://ml.test/prefix/" });
+    expect(f.baseUrl).toBe("http://ml.test/prefix");
+    const c = clientOf(f);
+    clock.advance(500);
+    const exp = await c.getOrCreateExperiment("clocked");
+    expect(exp.creation_time).toBe(T0 + 500);
+    expect(f.experiment("0")?.creation_time).toBe(T0);
+  });
+});

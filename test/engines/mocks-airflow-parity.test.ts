@@ -1,0 +1,489 @@
+/**
+ * Parity of the Airflow fake (@mlgen/mocks) with a real Airflow 3: one scenario, written once,
+ * runs against the fake and against a real api-server + scheduler + dag-processor started here
+ * (SQLite, simple auth manager), and every answer is compared after normalizing what legitimately
+ * differs (generated ids, times, host names, the DAG folder's path). Airflow is stopped by PID
+ * in afterAll.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AirflowFake, createAirflowFake } from "../../packages/mocks/src/index.js";
+import {
+  type Caller,
+  compare,
+  type Exception,
+  normalize,
+  record,
+  type Step,
+} from "../support/parity.js";
+import { type AirflowServer, startAirflow } from "./airflow-server.js";
+import { ensureEngines, tempDir } from "./harness.js";
+
+const FAKE_DAGS = "/opt/airflow/dags";
+
+const DAG_FILE = `import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, task
+
+with DAG(
+    dag_id="parity_ok",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["parity", "mlgen"],
+):
+
+    @task
+    def extract():
+        return {"rows": 3}
+
+    @task
+    def score(rows, ti=None):
+        ti.xcom_push(key="accuracy", value=0.9)
+        return 42
+
+    report = BashOperator(task_id="report", bash_command="echo done")
+    score(extract()) >> report
+
+with DAG(
+    dag_id="parity_fail",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task
+    def prepare():
+        return 1
+
+    @task
+    def boom(x):
+        raise ValueError("boom")
+
+    @task
+    def publish(y):
+        return 2
+
+    publish(boom(prepare()))
+`;
+
+const BROKEN_FILE = "from airflow.sdk import DAG\n\nraise ValueError('broken on purpose')\n";
+
+/** The stack trace Airflow 3.3.2 stores for BROKEN_FILE (the folder is normalized away). */
+const brokenTrace = (folder: string) =>
+  "Traceback (most recent call last):\n" +
+  '  File "<frozen importlib._bootstrap>", line 241, in _call_with_frames_removed\n' +
+  `  File "${folder}/broken_dag.py", line 3, in <module>\n` +
+  "    raise ValueError('broken on purpose')\n" +
+  "ValueError: broken on purpose\n";
+
+/** The same DAGs, seeded into the fake. */
+function seedFake(fake: AirflowFake): void {
+  fake.addDag({
+    dagId: "parity_ok",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tags: ["parity", "mlgen"],
+    startDate: "2025-01-01T00:00:00Z",
+    source: DAG_FILE,
+    tasks: [
+      // Definition order as in the file: `report` is created first.
+      { taskId: "report", operator: "BashOperator", upstream: ["score"] },
+      { taskId: "extract", xcom: { return_value: { rows: 3 } } },
+      { taskId: "score", upstream: ["extract"], xcom: { accuracy: 0.9, return_value: 42 } },
+    ],
+  });
+  fake.addDag({
+    dagId: "parity_fail",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "prepare", xcom: { return_value: 1 } },
+      { taskId: "boom", upstream: ["prepare"] },
+      { taskId: "publish", upstream: ["boom"], xcom: { return_value: 2 } },
+    ],
+    script: { boom: "failed" },
+  });
+  fake.addImportError({ filename: "broken_dag.py", stackTrace: brokenTrace(FAKE_DAGS) });
+}
+
+/**
+ * A fetch that logs in like a client: a token from POST /auth/token on first use, sent as a
+ * Bearer header. A request that already names `authorization` keeps it (`none` sends none).
+ */
+function authedFetch(
+  baseUrl: string,
+  inner: typeof fetch,
+  username: string,
+  password: string,
+): typeof fetch {
+  let token: string | undefined;
+  return async (input, init) => {
+    const headers = new Headers(init?.headers);
+    const own = headers.get("authorization");
+    if (own === "none") headers.delete("authorization");
+    else if (own === null) {
+      if (token === undefined) {
+        const res = await inner(`${baseUrl}/auth/token`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username, password }),
+        });
+        token = ((await res.json()) as { access_token: string }).access_token;
+      }
+      headers.set("authorization", `Bearer ${token}`);
+    }
+    return inner(input, { ...init, headers });
+  };
+}
+
+async function waitForRun(
+  call: Caller,
+  dagId: string,
+  runId: string,
+  settle: () => void,
+): Promise<void> {
+  if (call.side === "fake") {
+    settle();
+    return;
+  }
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const res = await call.fetch(
+      `${call.baseUrl}/api/v2/dags/${dagId}/dagRuns/${encodeURIComponent(runId)}`,
+    );
+    const run = (await res.json()) as { state?: string };
+    if (run.state === "success" || run.state === "failed") return;
+    if (Date.now() > deadline) throw new Error(`${dagId}/${runId} still ${run.state}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The scenario: written once, run on both sides. */
+function scenario(settle: () => void) {
+  return async (call: Caller) => {
+    const json = { "content-type": "application/json" };
+    // auth
+    await call("token_wrong_password", "POST", "/auth/token", {
+      body: { username: "admin", password: "wrong" },
+      headers: { authorization: "none" },
+    });
+    await call("token", "POST", "/auth/token", {
+      body: { username: "admin", password: "admin" },
+      headers: { authorization: "none" },
+    });
+    await call("no_token_401", "GET", "/api/v2/dags", { headers: { authorization: "none" } });
+    await call("bad_token_403", "GET", "/api/v2/dags", {
+      headers: { authorization: "Bearer not-a-token" },
+    });
+    await call("version", "GET", "/api/v2/version");
+    await call("health", "GET", "/api/v2/monitor/health");
+
+    // DAGs
+    await call("dag_get", "GET", "/api/v2/dags/parity_ok");
+    await call("dag_get_404", "GET", "/api/v2/dags/no_such_dag");
+    await call("dag_details", "GET", "/api/v2/dags/parity_ok/details");
+    await call("dag_source", "GET", "/api/v2/dagSources/parity_ok", {
+      headers: { accept: "application/json" },
+    });
+    await call("dag_source_text", "GET", "/api/v2/dagSources/parity_ok", {
+      headers: { accept: "text/plain" },
+    });
+    await call("dag_source_404", "GET", "/api/v2/dagSources/no_such_dag");
+    await call("dags_list_page1", "GET", "/api/v2/dags?limit=1&offset=0");
+    await call("dags_list_page2", "GET", "/api/v2/dags?limit=1&offset=1");
+    await call("dags_list_pattern", "GET", "/api/v2/dags?dag_id_pattern=fail");
+    await call("dags_list_desc", "GET", "/api/v2/dags?order_by=-dag_id");
+    await call("dags_list_bad_order_400", "GET", "/api/v2/dags?order_by=nope");
+    await call("dags_list_bad_limit_422", "GET", "/api/v2/dags?limit=-1");
+    await call("dag_pause", "PATCH", "/api/v2/dags/parity_ok?update_mask=is_paused", {
+      body: { is_paused: true },
+    });
+    await call("dags_list_paused", "GET", "/api/v2/dags?paused=true");
+    await call("dag_patch_422", "PATCH", "/api/v2/dags/parity_ok", { body: { paused: false } });
+    await call("dag_unpause", "PATCH", "/api/v2/dags/parity_ok", { body: { is_paused: false } });
+
+    // DAG runs: validation, trigger, duplicate
+    await call("trigger_no_logical_date_422", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "nope" },
+    });
+    await call("trigger_naive_date_422", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { logical_date: "2025-01-01T00:00:00" },
+    });
+    await call("trigger_404", "POST", "/api/v2/dags/no_such_dag/dagRuns", {
+      body: { logical_date: null },
+    });
+    await call("trigger", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "parity_run_1", logical_date: null, conf: { n: 1 } },
+    });
+    await call("trigger_duplicate_409", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "parity_run_1", logical_date: null },
+      headers: json,
+    });
+    await waitForRun(call, "parity_ok", "parity_run_1", settle);
+    await call("run_get", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1");
+    await call("run_get_404", "GET", "/api/v2/dags/parity_ok/dagRuns/no_such_run");
+    await call("runs_list", "GET", "/api/v2/dags/parity_ok/dagRuns?order_by=-run_after");
+    await call("tis_list", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1/taskInstances");
+    await call(
+      "tis_list_page",
+      "GET",
+      "/api/v2/dags/parity_ok/dagRuns/parity_run_1/taskInstances?limit=1&offset=2",
+    );
+    await call("ti_get", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1/taskInstances/report");
+    await call(
+      "ti_get_404",
+      "GET",
+      "/api/v2/dags/parity_ok/dagRuns/parity_run_1/taskInstances/nope",
+    );
+
+    // XComs
+    const xcoms = "/api/v2/dags/parity_ok/dagRuns/parity_run_1/taskInstances";
+    await call("xcom_get", "GET", `${xcoms}/score/xcomEntries/return_value?deserialize=true`);
+    await call("xcom_get_dict", "GET", `${xcoms}/extract/xcomEntries/return_value`);
+    await call(
+      "xcom_get_stringify",
+      "GET",
+      `${xcoms}/extract/xcomEntries/return_value?stringify=true`,
+    );
+    await call("xcom_get_pushed", "GET", `${xcoms}/score/xcomEntries/accuracy?deserialize=true`);
+    await call("xcom_get_404", "GET", `${xcoms}/score/xcomEntries/no_such_key`);
+    await call("xcom_list", "GET", `${xcoms}/score/xcomEntries`);
+
+    // A failing run, cleared and rerun
+    await call("trigger_fail", "POST", "/api/v2/dags/parity_fail/dagRuns", {
+      body: { dag_run_id: "parity_fail_1", logical_date: "2025-02-01T00:00:00+00:00" },
+    });
+    await waitForRun(call, "parity_fail", "parity_fail_1", settle);
+    await call("run_get_failed", "GET", "/api/v2/dags/parity_fail/dagRuns/parity_fail_1");
+    await call(
+      "tis_list_failed",
+      "GET",
+      "/api/v2/dags/parity_fail/dagRuns/parity_fail_1/taskInstances",
+    );
+    await call(
+      "runs_list_state",
+      "GET",
+      "/api/v2/dags/parity_fail/dagRuns?state=failed&state=success",
+    );
+    await call("clear_dry_run", "POST", "/api/v2/dags/parity_fail/clearTaskInstances", {
+      body: { dag_run_id: "parity_fail_1" },
+    });
+    await call("clear_failed", "POST", "/api/v2/dags/parity_fail/clearTaskInstances", {
+      body: {
+        dry_run: false,
+        only_failed: true,
+        dag_run_id: "parity_fail_1",
+        reset_dag_runs: true,
+      },
+    });
+    await waitForRun(call, "parity_fail", "parity_fail_1", settle);
+    await call("run_get_rerun", "GET", "/api/v2/dags/parity_fail/dagRuns/parity_fail_1");
+    await call(
+      "tis_list_rerun",
+      "GET",
+      "/api/v2/dags/parity_fail/dagRuns/parity_fail_1/taskInstances",
+    );
+    await call("run_patch_state", "PATCH", "/api/v2/dags/parity_ok/dagRuns/parity_run_1", {
+      body: { state: "failed" },
+    });
+    await call("run_patch_bad_state_422", "PATCH", "/api/v2/dags/parity_ok/dagRuns/parity_run_1", {
+      body: { state: "running" },
+    });
+    await call("run_delete", "DELETE", "/api/v2/dags/parity_ok/dagRuns/parity_run_1");
+    await call("run_delete_404", "DELETE", "/api/v2/dags/parity_ok/dagRuns/parity_run_1");
+
+    // import errors
+    await call("import_errors", "GET", "/api/v2/importErrors");
+    await call("import_errors_page2", "GET", "/api/v2/importErrors?limit=1&offset=1");
+
+    // variables
+    await call("variable_create", "POST", "/api/v2/variables", {
+      body: { key: "parity_text", value: "hello", description: "a text" },
+    });
+    await call("variable_create_json", "POST", "/api/v2/variables", {
+      body: { key: "parity_json", value: { a: [1, 2], b: "x" } },
+    });
+    await call("variable_create_409", "POST", "/api/v2/variables", {
+      body: { key: "parity_text", value: "again" },
+    });
+    await call("variable_create_422", "POST", "/api/v2/variables", { body: { value: "no key" } });
+    await call("variable_get", "GET", "/api/v2/variables/parity_json");
+    await call("variable_patch", "PATCH", "/api/v2/variables/parity_text", {
+      body: { key: "parity_text", value: "bye" },
+    });
+    await call("variable_patch_400", "PATCH", "/api/v2/variables/parity_text", {
+      body: { key: "other", value: "bye" },
+    });
+    await call("variables_list", "GET", "/api/v2/variables?limit=1&offset=1");
+    await call("variable_delete", "DELETE", "/api/v2/variables/parity_text");
+    await call("variable_get_404", "GET", "/api/v2/variables/parity_text");
+    await call("variable_delete_404", "DELETE", "/api/v2/variables/parity_text");
+
+    // pools
+    await call("pools_list", "GET", "/api/v2/pools");
+    await call("pool_create", "POST", "/api/v2/pools", { body: { name: "parity_pool", slots: 3 } });
+    await call("pool_create_409", "POST", "/api/v2/pools", {
+      body: { name: "parity_pool", slots: 3 },
+    });
+    await call("pool_create_422", "POST", "/api/v2/pools", {
+      body: { name: "bad_pool", slots: -5 },
+    });
+    await call("pool_patch", "PATCH", "/api/v2/pools/parity_pool", {
+      body: { name: "parity_pool", slots: 5, include_deferred: true, description: "for parity" },
+    });
+    await call("pool_patch_partial_422", "PATCH", "/api/v2/pools/parity_pool", {
+      body: { slots: 6 },
+    });
+    await call("pool_patch_default", "PATCH", "/api/v2/pools/default_pool?update_mask=slots", {
+      body: { slots: 64 },
+    });
+    await call("pool_patch_default_400", "PATCH", "/api/v2/pools/default_pool", {
+      body: { description: "x" },
+    });
+    await call("pools_list_after", "GET", "/api/v2/pools?order_by=-name");
+    await call("pool_get_404", "GET", "/api/v2/pools/no_such_pool");
+    await call("pool_delete_default_400", "DELETE", "/api/v2/pools/default_pool");
+    await call("pool_delete", "DELETE", "/api/v2/pools/parity_pool");
+    await call("pool_delete_404", "DELETE", "/api/v2/pools/parity_pool");
+    await call("unknown_route_404", "GET", "/api/v2/no_such_route");
+  };
+}
+
+/** Fields that hold a host, process or server build: the value is replaced when set. */
+const SCRUB = new Set(["hostname", "pid", "unixname", "version", "git_version", "rendered_fields"]);
+
+/** Local normalization before parity.ts's: scrubbed fields and Airflow's random error reference. */
+function scrub(steps: readonly Step[]): Step[] {
+  const walk = (value: unknown, key?: string): unknown => {
+    if (key !== undefined && SCRUB.has(key) && value !== null && value !== "") return `<${key}>`;
+    if (Array.isArray(value)) return value.map((v) => walk(v));
+    if (value && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+    }
+    if (typeof value === "string") return value.replace(/look for ID \w+/g, "look for ID <ref>");
+    return value;
+  };
+  return steps.map((s) => ({ ...s, body: walk(s.body) }));
+}
+
+const NORMALIZE = {
+  idKeys: ["access_token", "id", "file_token"],
+  timeKeys: [
+    "timestamp",
+    "queued_at",
+    "start_date",
+    "end_date",
+    "run_after",
+    "last_scheduling_decision",
+    "last_parsed_time",
+    "last_parsed",
+    "last_parse_duration",
+    "created_at",
+    "queued_when",
+    "scheduled_when",
+    "duration",
+    "latest_scheduler_heartbeat",
+    "latest_dag_processor_heartbeat",
+  ],
+};
+
+type TiRow = { task_id: string; state: string | null; try_number: number };
+
+/** Documented differences: each one says why the fake answers differently. */
+const EXCEPTIONS: readonly Exception[] = [];
+
+let airflow: AirflowServer | undefined;
+let dagsFolder = "";
+
+beforeAll(async () => {
+  ensureEngines();
+  dagsFolder = join(tempDir("mocks-parity"), "dags");
+  mkdirSync(dagsFolder, { recursive: true });
+  writeFileSync(join(dagsFolder, "parity_dags.py"), DAG_FILE);
+  writeFileSync(join(dagsFolder, "broken_dag.py"), BROKEN_FILE);
+  airflow = await startAirflow({ dagsFolder, triggerer: false });
+  // Wait until the dag-processor has parsed both DAGs and recorded the broken file.
+  const f = authedFetch(airflow.url, fetch, airflow.username, airflow.password);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const [ok, failing, errors] = await Promise.all([
+      f(`${airflow.url}/api/v2/dags/parity_ok`),
+      f(`${airflow.url}/api/v2/dags/parity_fail`),
+      f(`${airflow.url}/api/v2/importErrors`).then(
+        (r) => r.json() as Promise<{ total_entries?: number }>,
+      ),
+    ]);
+    if (ok.status === 200 && failing.status === 200 && (errors.total_entries ?? 0) >= 1) break;
+    if (Date.now() > deadline) throw new Error(`DAGs not parsed in time:\n${airflow.logs()}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+});
+
+afterAll(async () => {
+  await airflow?.stop();
+});
+
+describe("Airflow fake parity with a real Airflow 3", () => {
+  it("answers one scenario like the real server", async () => {
+    const server = airflow as AirflowServer;
+    const fake = createAirflowFake();
+    seedFake(fake);
+    const fakeSteps = await record(
+      "fake",
+      fake.baseUrl,
+      authedFetch(fake.baseUrl, fake.fetch, "admin", "admin"),
+      scenario(() => fake.settle()),
+    );
+    const realSteps = await record(
+      "real",
+      server.url,
+      authedFetch(server.url, fetch, server.username, server.password),
+      scenario(() => {}),
+    );
+    // The scenario really exercised the flows on the real side (not two matching errors).
+    const real = (name: string) => realSteps.find((s) => s.name === name) as Step;
+    type Json = {
+      state?: string;
+      value?: unknown;
+      total_entries?: number;
+      task_instances?: TiRow[];
+    };
+    const body = (name: string) => real(name).body as Json;
+    expect([
+      body("run_get").state,
+      body("run_get_failed").state,
+      body("run_get_rerun").state,
+    ]).toEqual(["success", "failed", "failed"]);
+    expect(
+      body("tis_list_rerun").task_instances?.map((t) => [t.task_id, t.state, t.try_number]),
+    ).toEqual([
+      ["prepare", "success", 1],
+      ["boom", "failed", 2],
+      ["publish", "upstream_failed", 0],
+    ]);
+    expect(body("xcom_get").value).toBe(42);
+    expect(body("import_errors").total_entries).toBe(1);
+    expect(real("trigger_duplicate_409").status).toBe(409);
+    const fakeNorm = normalize(scrub(fakeSteps), {
+      ...NORMALIZE,
+      replace: [[FAKE_DAGS, "<dags>"]],
+    });
+    const realNorm = normalize(scrub(realSteps), {
+      ...NORMALIZE,
+      replace: [[dagsFolder, "<dags>"]],
+    });
+    const report = compare(fakeNorm, realNorm, EXCEPTIONS);
+    for (const d of report.differences) {
+      console.log(
+        `--- ${d.step}\nfake: ${JSON.stringify(d.fake)}\nreal: ${JSON.stringify(d.real)}`,
+      );
+    }
+    console.log(
+      `parity: ${report.compared} steps compared, ${EXCEPTIONS.length} documented exceptions`,
+    );
+    expect(report.differences.map((d) => d.step)).toEqual([]);
+    expect(report.staleExceptions).toEqual([]);
+    expect(report.compared).toBeGreaterThanOrEqual(35);
+    for (const e of EXCEPTIONS) expect(e.why.length).toBeGreaterThan(20);
+  });
+});
