@@ -7,6 +7,7 @@
 import type { components, paths } from "@mlgen/airflow-client";
 import type { HttpHandler } from "msw";
 import { createOpenApiHttp } from "openapi-msw";
+import { base64url } from "../base64.js";
 import { systemClock } from "../clock.js";
 import { normalizeBaseUrl } from "../fake.js";
 import { airflowError, sized } from "../response.js";
@@ -423,9 +424,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   function dagJson(dag: Dag): Schemas["DAGResponse"] {
     const schedule = dag.spec.schedule ?? null;
-    const fileToken = Buffer.from(
+    const fileToken = base64url(
       JSON.stringify({ bundle_name: "dags-folder", relative_fileloc: relative(dag) }),
-    ).toString("base64url");
+    );
     return {
       dag_id: dag.dagId,
       dag_display_name: dag.dagId,
@@ -704,7 +705,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         return airflowError(401, "Invalid credentials");
       }
       tokenCount++;
-      const token = `fake.${Buffer.from(JSON.stringify({ sub: username, n: tokenCount })).toString("base64url")}.${nextId().replace(/-/g, "")}`;
+      const token = `fake.${base64url(JSON.stringify({ sub: username, n: tokenCount }))}.${nextId().replace(/-/g, "")}`;
       tokens.set(token, clock.now() + ttlMs);
       return Response.json({ access_token: token }, { status: 201 });
     }),

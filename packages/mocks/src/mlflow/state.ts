@@ -3,8 +3,8 @@
  * of MLflow 3 (SQLite store, artifact proxy on) keep, check and answer. Everything is a Map keyed
  * by id or name; searches filter and sort in one pass.
  */
-import { randomUUID } from "node:crypto";
 import type { components } from "@mlgen/mlflow-client";
+import { base64, fromBase64, uuid } from "../base64.js";
 import type { Clock } from "../clock.js";
 import {
   type Clause,
@@ -122,7 +122,7 @@ export interface StateOptions {
 
 /** `{"offset": N}` in base64, as MLflow writes its page tokens. */
 export function pageToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset }).replace(":", ": "), "utf8").toString("base64");
+  return base64(JSON.stringify({ offset }).replace(":", ": "));
 }
 
 function parsePageToken(token: string | undefined | null): number {
@@ -130,7 +130,7 @@ function parsePageToken(token: string | undefined | null): number {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) {
     throw invalid("Invalid page token, could not base64-decode");
   }
-  const decoded = Buffer.from(token, "base64").toString("utf8");
+  const decoded = fromBase64(token);
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoded);
@@ -496,7 +496,7 @@ export class MlflowState {
       );
     }
     tags.set(RUN_NAME_TAG, name);
-    const id = randomUUID().replace(/-/g, "");
+    const id = uuid().replace(/-/g, "");
     const run: Run = {
       id,
       experimentId: e.id,
