@@ -33,5 +33,8 @@ export function utf8Length(text: string): number {
  * measure the text through a Blob (most of a small answer's cost). Typed like the call it wraps.
  */
 export function sized<B, R>(json: (body: B, init?: ResponseInit) => R, body: B): R {
-  return json(body, { headers: { "content-length": String(utf8Length(JSON.stringify(body))) } });
+  const text = JSON.stringify(body);
+  // Node's native count where there is one (the common case, and much faster); else the loop.
+  const length = typeof Buffer === "function" ? Buffer.byteLength(text, "utf8") : utf8Length(text);
+  return json(body, { headers: { "content-length": String(length) } });
 }
