@@ -4,23 +4,19 @@
  * every task is drawn as a node in the DOM, every edge as an edge, clicking a node shows that
  * task's settings, the page needs no network, and its screenshot is not blank.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run as mlgen } from "../../packages/cli/src/run.js";
+import { launchChromium } from "../support/browser.js";
 import { ROOT, tempDir } from "./harness.js";
 
 let browser: Browser;
 let work = "";
 
 beforeAll(async () => {
-  const executablePath = execFileSync("bash", [join(ROOT, "test/setup-browser.sh")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim();
-  browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+  browser = await launchChromium();
   work = tempDir("graph-html");
 });
 

@@ -4,13 +4,13 @@
  * page's own fetch; it is served from 127.0.0.1 (service workers need http) by a server this
  * test starts and stops, and opened in headless Chromium (test/setup-browser.sh).
  */
-import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { extname, join, normalize } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { build, defaultClientConditions } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser.js";
 import { ROOT, tempDir } from "./harness.js";
 
 let browser: Browser;
@@ -52,11 +52,7 @@ beforeAll(async () => {
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const address = server.address();
   url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
-  const executablePath = execFileSync("bash", [join(ROOT, "test/setup-browser.sh")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim();
-  browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { getResponse, type RequestHandler } from "msw";
+import { fetchVia } from "./router.js";
 
 /**
  * A `fetch` answered by msw handlers, without patching the global one: give it to a client's
@@ -10,16 +11,5 @@ export function fetchFrom(
   handlers: readonly RequestHandler[] | (() => readonly RequestHandler[]),
 ): typeof fetch {
   const list = typeof handlers === "function" ? handlers : () => handlers;
-  return async (input, init) => {
-    const request =
-      input instanceof Request && init === undefined ? input : new Request(input, init);
-    const response = await getResponse([...list()], request);
-    // HttpResponse.error() (a network error): fetch rejects, as it does on a reset connection.
-    if (response?.type === "error") throw new TypeError("fetch failed (network error from a mock)");
-    if (response) return response;
-    return Response.json(
-      { error_code: "NOT_MOCKED", message: `no mock handler for ${request.method} ${request.url}` },
-      { status: 501 },
-    );
-  };
+  return fetchVia((request) => getResponse([...list()], request));
 }

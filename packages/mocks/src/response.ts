@@ -1,8 +1,20 @@
 /** JSON answers shaped the way each server shapes them, shared by the fakes. */
 
-/** MLflow's error body: `{ error_code, message }` with the HTTP status MLflow maps the code to. */
+/**
+ * MLflow 3's error body: `{ error_code, message, sqlstate, error_class }`, with the HTTP status
+ * MLflow maps the code to.
+ */
 export function mlflowError(status: number, errorCode: string, message: string): Response {
-  return Response.json({ error_code: errorCode, message }, { status });
+  const errorClass =
+    errorCode === "RESOURCE_DOES_NOT_EXIST"
+      ? "RESOURCE_NOT_FOUND"
+      : errorCode === "BAD_REQUEST"
+        ? "INVALID_PARAMETER_VALUE"
+        : errorCode;
+  return Response.json(
+    { error_code: errorCode, message, sqlstate: "KAM00", error_class: errorClass },
+    { status },
+  );
 }
 
 /** Airflow 3's (FastAPI) error body: `{ detail }`; 422 validation errors carry a list. */

@@ -113,8 +113,9 @@ export function routed(prefix: string, dispatch: Dispatch): RequestHandler {
 }
 
 /**
- * A fetch straight into a dispatcher (no msw matching at all): what `fake.fetch` uses. A
- * request no route answers gets the same loud 501 as `fetchFrom`.
+ * A fetch straight into a dispatcher: `fake.fetch` (the router, no msw matching at all) and
+ * `fetchFrom` (msw's getResponse) both answer through it. A request nothing answers gets a
+ * loud 501; a mocked network error (`HttpResponse.error()`) rejects, as fetch does.
  */
 export function fetchVia(dispatch: Dispatch): typeof fetch {
   return async (input, init) => {

@@ -197,11 +197,34 @@ export async function loadPipelines(
   return loaded;
 }
 
-export function relativeLocation(loc: SourceLocation, root: string): SourceLocation {
+function relativeLocation(loc: SourceLocation, root: string): SourceLocation {
   return { ...loc, file: toPosix(isAbsolute(loc.file) ? relative(root, loc.file) : loc.file) };
 }
 
-export async function readIfExists(file: string): Promise<string | null> {
+/** A definition's source map with locations relative to `root`, resolved only when read. */
+export function relativeSourceMap(sourceMap: SourceMap, root: string): SourceMap {
+  return new Proxy(sourceMap, {
+    get: (target, key) => {
+      const loc = Reflect.get(target, key) as SourceLocation | undefined;
+      return loc && typeof key === "string" ? relativeLocation(loc, root) : loc;
+    },
+  });
+}
+
+/** The Python modules a pipeline names, read from `root` (null: missing, or outside it). */
+export async function readModules(
+  ir: Parameters<typeof pipelineModules>[0],
+  root: string,
+): Promise<Map<string, string | null>> {
+  const modules = new Map<string, string | null>();
+  for (const module of pipelineModules(ir)) {
+    const safe = !isAbsolute(module) && !module.split("/").includes("..");
+    modules.set(module, safe ? await readIfExists(join(root, module)) : null);
+  }
+  return modules;
+}
+
+async function readIfExists(file: string): Promise<string | null> {
   try {
     return await readFile(file, "utf8");
   } catch {
@@ -307,13 +330,7 @@ export async function compileCommand(
   for (const { file, definitions } of loaded) {
     const sourceFile = toPosix(relative(root, file));
     for (const def of definitions) {
-      // Lazy: a location is resolved (and its stack formatted) only when a message names it.
-      const sourceMap: SourceMap = new Proxy(def.sourceMap, {
-        get: (target, key) => {
-          const loc = Reflect.get(target, key) as SourceLocation | undefined;
-          return loc && typeof key === "string" ? relativeLocation(loc, root) : loc;
-        },
-      });
+      const sourceMap = relativeSourceMap(def.sourceMap, root);
       for (const p of def.problems) {
         report(p.location ? { ...p, location: relativeLocation(p.location, root) } : p);
       }
@@ -329,11 +346,7 @@ export async function compileCommand(
         continue;
       }
       ids.set(def.ir.id, sourceFile);
-      const modules = new Map<string, string | null>();
-      for (const module of pipelineModules(def.ir)) {
-        const safe = !isAbsolute(module) && !module.split("/").includes("..");
-        modules.set(module, safe ? await readIfExists(join(root, module)) : null);
-      }
+      const modules = await readModules(def.ir, root);
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);
       if (!lowered.ok) continue;

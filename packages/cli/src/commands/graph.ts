@@ -1,17 +1,10 @@
 /**
- * `mlgen graph [pipeline] --format mermaid|dot`: the task graph of one pipeline (by id, or the
+ * `mlgen graph [pipeline] --format mermaid|dot|html`: the task graph of one pipeline (by id, or the
  * only one in the project), lowered exactly as `mlgen compile` lowers it, printed to stdout or
  * written atomically to `--out`.
  */
 import { isAbsolute, join, relative, sep } from "node:path";
-import {
-  type Diagnostic,
-  diagnostic,
-  formatDiagnostic,
-  pipelineModules,
-  type SourceLocation,
-  type SourceMap,
-} from "@mlgen/core";
+import { type Diagnostic, diagnostic, formatDiagnostic } from "@mlgen/core";
 import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader } from "../load.js";
 import { writeAtomic } from "../write.js";
@@ -19,8 +12,8 @@ import {
   loadConfig,
   loadPipelines,
   pipelineFiles,
-  readIfExists,
-  relativeLocation,
+  readModules,
+  relativeSourceMap,
 } from "./compile.js";
 
 export interface GraphOptions {
@@ -95,17 +88,8 @@ export async function graphCommand(
   }
   const { def } = chosen;
   const root = config.root;
-  const sourceMap: SourceMap = new Proxy(def.sourceMap, {
-    get: (target, key) => {
-      const loc = Reflect.get(target, key) as SourceLocation | undefined;
-      return loc && typeof key === "string" ? relativeLocation(loc, root) : loc;
-    },
-  });
-  const modules = new Map<string, string | null>();
-  for (const module of pipelineModules(def.ir)) {
-    const safe = !isAbsolute(module) && !module.split("/").includes("..");
-    modules.set(module, safe ? await readIfExists(join(root, module)) : null);
-  }
+  const sourceMap = relativeSourceMap(def.sourceMap, root);
+  const modules = await readModules(def.ir, root);
   const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
   const errors = [...def.problems, ...lowered.diagnostics].filter((d) => d.severity === "error");
   if (!lowered.ok || errors.length > 0) {

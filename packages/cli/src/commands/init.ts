@@ -83,14 +83,13 @@ export function scaffold(
   return { files };
 }
 
-async function ask(io: CliIO, question: string, fallback: string): Promise<string> {
+async function ask(question: string, fallback: string): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = (await rl.question(`${question} (${fallback}) `)).trim();
     return answer === "" ? fallback : answer;
   } finally {
     rl.close();
-    void io;
   }
 }
 
@@ -105,9 +104,9 @@ export async function initCommand(
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !options.yes;
   let name = options.name ?? defaultName(dir);
   let target = options.target ?? "airflow";
-  if (interactive && options.name === undefined) name = await ask(io, "Pipeline name?", name);
+  if (interactive && options.name === undefined) name = await ask("Pipeline name?", name);
   if (interactive && options.target === undefined) {
-    target = await ask(io, `Target (${TARGETS.join(", ")})?`, target);
+    target = await ask(`Target (${TARGETS.join(", ")})?`, target);
   }
   if (!NAME.test(name)) {
     throw new CliError(

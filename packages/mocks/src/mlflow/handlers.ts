@@ -4,21 +4,12 @@
  */
 import type { HttpHandler } from "msw";
 import { mlflowHttp } from "../http.js";
-import { sized } from "../response.js";
+import { mlflowError, sized } from "../response.js";
 import { MlflowFakeError, type MlflowState, missing } from "./state.js";
 
 /** MLflow's error body, with the `sqlstate`/`error_class` fields MLflow 3 adds. */
 export function errorResponse(e: MlflowFakeError): Response {
-  const errorClass =
-    e.errorCode === "RESOURCE_DOES_NOT_EXIST"
-      ? "RESOURCE_NOT_FOUND"
-      : e.errorCode === "BAD_REQUEST"
-        ? "INVALID_PARAMETER_VALUE"
-        : e.errorCode;
-  return Response.json(
-    { error_code: e.errorCode, message: e.message, sqlstate: "KAM00", error_class: errorClass },
-    { status: e.status },
-  );
+  return mlflowError(e.status, e.errorCode, e.message);
 }
 
 type Json = Record<string, unknown>;

@@ -10,7 +10,6 @@ import {
   type OutputType,
   type Pipeline,
   refsIn,
-  type Scalar,
   type Task,
   taskValues,
   topologicalOrder,
@@ -706,5 +705,4 @@ function definitions(
   return out;
 }
 
-export type { Scalar };
 export { constantOf, pyJsonDumps };
