@@ -201,6 +201,64 @@ async function runProgram(
       exitCode = await lintCommand(io, paths, options);
     });
 
+  const dev = program
+    .command("dev")
+    .description(
+      "a local Airflow 3 + MLflow on 127.0.0.1, no Docker: up, status, run <pipeline>, down",
+    );
+  dev
+    .command("up")
+    .description(
+      "install the pinned Airflow and MLflow into a managed venv (once), compile, start both servers",
+    )
+    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option("--airflow-port <port>", "Airflow's port (default 8080)")
+    .option("--mlflow-port <port>", "MLflow's port (default 5000)")
+    .option("--venv <dir>", "the managed venv (default: ~/.cache/mlgen/dev-venv-<lock hash>)")
+    .option("--python <python>", "Python to build the venv with (default: python3.11)")
+    .option("--requirements <file>", "your tasks' pip requirements, installed into the venv too")
+    .option("--timeout <seconds>", "how long to wait for both servers to be healthy (default 240)")
+    .action(async (options) => {
+      const { upCommand } = await import("./dev/stack.js");
+      exitCode = await upCommand(io, options);
+    });
+  dev
+    .command("status")
+    .description("each server process and its health; exit 1 unless all are healthy")
+    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { statusCommand } = await import("./dev/stack.js");
+      exitCode = await statusCommand(io, options);
+    });
+  dev
+    .command("run")
+    .description(
+      "compile, trigger a pipeline on the dev stack, show its tasks, print its MLflow metrics",
+    )
+    .argument("<pipeline>", "pipeline id (the DAG id)")
+    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option(
+      "--var <key=value>",
+      "set an Airflow variable first (repeatable)",
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option("--conf <json>", "the run's conf (DAG params), a JSON object")
+    .option("--timeout <seconds>", "give up waiting after this long (default 1800)")
+    .action(async (pipeline: string, options) => {
+      const { devRunCommand } = await import("./dev/run.js");
+      exitCode = await devRunCommand(io, pipeline, options);
+    });
+  dev
+    .command("down")
+    .description("stop exactly the processes `up` started (by PID); keeps the data")
+    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option("--force", "kill at once, even with a damaged state file")
+    .action(async (options) => {
+      const { downCommand } = await import("./dev/stack.js");
+      exitCode = await downCommand(io, options);
+    });
+
   (await import("./commands/mlflow.js")).registerMlflow(program, io, (c) => (exitCode = c));
 
   await program.parseAsync([...argv], { from: "user" });

@@ -1,0 +1,216 @@
+/**
+ * `mlgen dev run <pipeline>`: compile the project, wait until the stack's dag-processor has
+ * parsed the new DAG file, set the Airflow variables given, trigger a run through the Airflow
+ * client, show each task's state as it changes, and print the MLflow runs the DAG run logged
+ * (the generated tasks tag them with airflow.dag_id and airflow.run_id) with their metrics.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { TaskInstance } from "@mlgen/airflow-client";
+import { CliError, type CliIO } from "../io.js";
+import { sameProcess, sleep } from "./procs.js";
+import { devPaths, readState, shown } from "./state.js";
+
+export interface DevRunOptions {
+  readonly config?: string;
+  /** `key=value` Airflow variables set before the run. */
+  readonly var?: readonly string[];
+  /** The run's conf (DAG params), a JSON object. */
+  readonly conf?: string;
+  /** Seconds to wait for the run. Default 1800. */
+  readonly timeout?: string;
+}
+
+function variables(pairs: readonly string[]): { key: string; value: string }[] {
+  return pairs.map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      throw new CliError(
+        `mlgen dev run: --var ${pair} is not key=value\n  fix: --var data_dir=/tmp/data`,
+        2,
+      );
+    }
+    return { key: pair.slice(0, eq), value: pair.slice(eq + 1) };
+  });
+}
+
+function runConf(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {}
+  throw new CliError(
+    `mlgen dev run: --conf is not a JSON object\n  fix: --conf '{"n_estimators": 50}'`,
+    2,
+  );
+}
+
+/** DAG files the last compile wrote, from its manifest: what `run` can be given. */
+function compiledDags(folder: string): string[] {
+  try {
+    const manifest = JSON.parse(readFileSync(join(folder, ".mlgen-manifest.json"), "utf8")) as {
+      files?: string[];
+    };
+    return (manifest.files ?? [])
+      .filter((f) => !f.includes("/") && f.endsWith(".py"))
+      .map((f) => f.slice(0, -3));
+  } catch {
+    return [];
+  }
+}
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+const taskKey = (t: TaskInstance) =>
+  t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id;
+
+export async function devRunCommand(
+  io: CliIO,
+  pipeline: string,
+  options: DevRunOptions,
+): Promise<number> {
+  const vars = variables(options.var ?? []);
+  const conf = runConf(options.conf);
+  const timeoutMs = Number(options.timeout ?? 1800) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new CliError(`mlgen dev run: --timeout ${options.timeout} is not a number of seconds`, 2);
+  }
+  const paths = devPaths(io, options.config);
+  const state = readState(io, paths);
+  if (!state) {
+    throw new CliError(
+      "mlgen dev run: no dev stack is running for this project\n  fix: mlgen dev up",
+    );
+  }
+  const dead = state.processes.filter((p) => !sameProcess(p.pid, p.started));
+  if (dead.length > 0) {
+    throw new CliError(
+      `mlgen dev run: the dev stack is partly down (${dead.map((p) => p.name).join(", ")} exited)\n  fix: mlgen dev down, then mlgen dev up`,
+    );
+  }
+
+  const { compileCommand } = await import("../commands/compile.js");
+  const compiled = await compileCommand(io, [], { config: paths.config });
+  if (compiled !== 0) return compiled;
+  const dagFile = join(state.dagsFolder, `${pipeline}.py`);
+  if (!existsSync(dagFile)) {
+    const known = compiledDags(state.dagsFolder);
+    throw new CliError(
+      `mlgen dev run: no pipeline '${pipeline}' in ${shown(io, state.dagsFolder)}\n  fix: ${known.length ? `run one of: ${known.join(", ")}` : "check the pipeline id (the first argument of pipeline())"}`,
+    );
+  }
+
+  const { createAirflowClient } = await import("@mlgen/airflow-client");
+  const client = createAirflowClient({
+    baseUrl: state.airflow.url,
+    auth: { username: state.airflow.username, password: state.airflow.password },
+  });
+
+  // The dag-processor parses the folder every few seconds; wait for this version of the file.
+  const written = statSync(dagFile).mtimeMs;
+  const parseDeadline = Date.now() + 180_000;
+  let said = false;
+  for (;;) {
+    const { data, response } = await client.api.GET("/api/v2/dags/{dag_id}", {
+      params: { path: { dag_id: pipeline } },
+    });
+    const parsedAt = data?.last_parsed_time ? Date.parse(data.last_parsed_time) : 0;
+    if (response.ok && parsedAt >= written - 1000) break;
+    const failed = (await client.listImportErrors()).find(
+      (e) =>
+        (e.filename ?? "").endsWith(`${pipeline}.py`) && Date.parse(e.timestamp) >= written - 1000,
+    );
+    if (failed) {
+      throw new CliError(
+        `mlgen dev run: Airflow cannot import ${shown(io, dagFile)}:\n${(failed.stack_trace ?? "").trimEnd()}\n  fix: correct the cause above (a task module's import, a missing package: mlgen dev up --requirements), then run again`,
+      );
+    }
+    if (Date.now() > parseDeadline) {
+      throw new CliError(
+        `mlgen dev run: Airflow has not parsed ${shown(io, dagFile)} after 180 s\n  fix: check ${shown(io, join(paths.logs, "dag-processor.log"))}`,
+      );
+    }
+    if (!said) {
+      io.stderr(`mlgen dev: waiting for Airflow to parse ${shown(io, dagFile)}…\n`);
+      said = true;
+    }
+    await sleep(1000);
+  }
+
+  if (vars.length > 0) {
+    const { response } = await client.api.PATCH("/api/v2/variables", {
+      body: {
+        actions: [{ action: "create", action_on_existence: "overwrite", entities: vars }],
+      },
+    });
+    if (!response.ok) {
+      throw new CliError(`mlgen dev run: Airflow refused the variables (HTTP ${response.status})`);
+    }
+  }
+  await client.setDagPaused(pipeline, false);
+  const run = await client.triggerDagRun(pipeline, conf ? { conf } : {});
+  io.stdout(`mlgen dev: triggered ${pipeline} ${run.dag_run_id}\n`);
+
+  const seen = new Map<string, string>();
+  const result = await client.waitForDagRun(pipeline, run.dag_run_id, {
+    timeoutMs,
+    pollIntervalMs: 1000,
+    onProgress: (_, tis) => {
+      for (const t of [...tis].sort((a, b) => taskKey(a).localeCompare(taskKey(b)))) {
+        const now = t.state ?? "none";
+        if (seen.get(taskKey(t)) === now) continue;
+        seen.set(taskKey(t), now);
+        if (now === "none" || now === "scheduled") continue;
+        const took =
+          t.duration !== null && t.duration !== undefined ? ` (${t.duration.toFixed(1)} s)` : "";
+        io.stdout(`  ${clock()}  ${taskKey(t).padEnd(28)} ${now}${took}\n`);
+      }
+    },
+  });
+  io.stdout(`mlgen dev: ${pipeline} ${run.dag_run_id} ${result.state}\n`);
+  if (result.state !== "success") {
+    for (const t of result.failedTaskInstances) {
+      if (t.state !== "failed") continue;
+      const log = join(
+        paths.airflowHome,
+        "logs",
+        `dag_id=${pipeline}`,
+        `run_id=${run.dag_run_id}`,
+        `task_id=${t.task_id}`,
+      );
+      io.stdout(`  ${t.task_id} failed; its log: ${shown(io, log)}\n`);
+    }
+  }
+
+  const { createMlflowClient, runFilter, toArray } = await import("@mlgen/mlflow-client");
+  const mlflow = createMlflowClient({ trackingUri: state.mlflow.url, env: {} });
+  const experiments = await toArray(mlflow.searchExperiments());
+  const runs =
+    experiments.length === 0
+      ? []
+      : await toArray(
+          mlflow.searchRuns({
+            experimentIds: experiments.map((e) => e.experiment_id),
+            filter: runFilter()
+              .tag("airflow.dag_id", "=", pipeline)
+              .tag("airflow.run_id", "=", run.dag_run_id)
+              .toString(),
+            orderBy: ["attributes.start_time"],
+          }),
+        );
+  if (runs.length === 0) {
+    io.stdout("  no MLflow runs from this DAG run (tasks with `mlflow: true` log one)\n");
+  }
+  for (const r of runs) {
+    const tags = Object.fromEntries((r.data?.tags ?? []).map((t) => [t.key, t.value]));
+    io.stdout(
+      `MLflow run ${r.info.run_id} (task ${tags["airflow.task_id"] ?? "?"}, ${r.info.status}): ${state.mlflow.url}/#/experiments/${r.info.experiment_id}/runs/${r.info.run_id}\n`,
+    );
+    for (const m of [...(r.data?.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key))) {
+      io.stdout(`  ${m.key.padEnd(28)} ${m.value}\n`);
+    }
+  }
+  return result.state === "success" ? 0 : 1;
+}

@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { portInUse, sameProcess, startTime } from "../src/dev/procs.js";
+import { type DevState, devPaths, readState, writeState } from "../src/dev/state.js";
+import { DEV_LOCK, defaultVenv, pinned } from "../src/dev/venv.js";
+import { CliError, type CliIO } from "../src/io.js";
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), "mlgen-dev-unit-"));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const io = (cwd: string, env: Record<string, string> = {}): CliIO => ({
+  cwd,
+  env,
+  stdout: () => {},
+  stderr: () => {},
+});
+
+const state = (project: string): DevState => ({
+  version: 1,
+  startedAt: "2026-11-29T00:00:00.000Z",
+  project,
+  dagsFolder: join(project, "dags"),
+  venv: join(project, "venv"),
+  airflow: { url: "http://127.0.0.1:8080", port: 8080, username: "admin", password: "s3cret" },
+  mlflow: { url: "http://127.0.0.1:5000", port: 5000 },
+  processes: [{ name: "mlflow", pid: process.pid, started: startTime(process.pid), log: "x" }],
+});
+
+describe("mlgen dev: processes", () => {
+  it("knows a process by PID and start time, so a reused PID is not ours", () => {
+    const started = startTime(process.pid);
+    expect(started).not.toBeNull();
+    expect(sameProcess(process.pid, started)).toBe(true);
+    expect(sameProcess(process.pid, `${started}0`)).toBe(false);
+    expect(startTime(2 ** 22 + 12345)).toBeNull();
+  });
+
+  it("sees a port in use on 127.0.0.1, and a free one", async () => {
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as { port: number }).port;
+    expect(await portInUse(port)).toBe(true);
+    await new Promise((ok) => server.close(ok));
+    expect(await portInUse(port)).toBe(false);
+  });
+});
+
+describe("mlgen dev: state file", () => {
+  it("lives in the project's .mlgen/dev unless MLGEN_DEV_HOME moves it", () => {
+    const d = temp();
+    expect(devPaths(io(d), undefined).state).toBe(join(d, ".mlgen", "dev", "state.json"));
+    expect(devPaths(io(d), "sub/mlgen.config.ts").project).toBe(join(d, "sub"));
+    expect(devPaths(io(d, { MLGEN_DEV_HOME: "h" }), undefined).state).toBe(
+      join(d, "h", "state.json"),
+    );
+  });
+
+  it("is written atomically, readable only by its owner, and read back", () => {
+    const d = temp();
+    const paths = devPaths(io(d), undefined);
+    expect(readState(io(d), paths)).toBeNull();
+    writeState(paths, state(d));
+    expect(statSync(paths.state).mode & 0o777).toBe(0o600);
+    expect(readState(io(d), paths)).toEqual(state(d));
+  });
+
+  it("a damaged or foreign file is a CliError that names it and the way out", () => {
+    const d = temp();
+    const paths = devPaths(io(d), undefined);
+    writeState(paths, state(d));
+    for (const text of ["{ nope", JSON.stringify({ version: 2 })]) {
+      writeFileSync(paths.state, text);
+      let error: unknown;
+      try {
+        readState(io(d), paths);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as Error).message).toContain(".mlgen/dev/state.json");
+      expect((error as Error).message).toContain("mlgen dev down --force");
+    }
+  });
+});
+
+describe("mlgen dev: the managed venv", () => {
+  it("pins the versions the engine tests run", () => {
+    const engines = readFileSync(
+      join(import.meta.dirname, "../../../test/python/requirements.lock"),
+      "utf8",
+    );
+    for (const name of ["apache-airflow", "apache-airflow-providers-standard", "mlflow"]) {
+      const version = pinned(name);
+      expect(version, name).toMatch(/^\d+\.\d+/);
+      expect(engines).toContain(`\n${name}==${version}\n`);
+    }
+    expect(readFileSync(DEV_LOCK, "utf8")).not.toContain("dag-factory");
+  });
+
+  it("is one per lock in the user's cache, unless MLGEN_DEV_VENV says where", () => {
+    expect(defaultVenv(io("/p", { HOME: "/home/u" }))).toMatch(
+      /^\/home\/u\/\.cache\/mlgen\/dev-venv-[0-9a-f]{12}$/,
+    );
+    expect(defaultVenv(io("/p", { XDG_CACHE_HOME: "/c" }))).toMatch(/^\/c\/mlgen\/dev-venv-/);
+    expect(defaultVenv(io("/p", { MLGEN_DEV_VENV: "v" }))).toBe("/p/v");
+  });
+});
