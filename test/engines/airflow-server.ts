@@ -7,9 +7,10 @@
  * Config keys checked against airflow/config_templates/config.yml of apache-airflow-core 3.3.2.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { processesWithEnv } from "../../packages/cli/src/dev/procs.js";
 import { airflowEnv, bin, freePort, groupAlive, killGroup, runEngine, tempDir } from "./harness.js";
 
 export interface StartAirflowOptions {
@@ -73,23 +74,7 @@ interface Component {
 }
 
 /** PIDs of live processes whose environment has this AIRFLOW_HOME (Linux /proc; else []). */
-function processesWithHome(home: string): number[] {
-  if (!existsSync("/proc")) return [];
-  const marker = `\0AIRFLOW_HOME=${home}\0`;
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      if (!`\0${readFileSync(`/proc/${entry}/environ`, "latin1")}\0`.includes(marker)) continue;
-      // Zombies keep no environment, but skip a process already exiting.
-      if (/^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, "latin1"))) continue;
-      found.push(pid);
-    } catch {}
-  }
-  return found;
-}
+const processesWithHome = (home: string) => processesWithEnv("AIRFLOW_HOME", home);
 
 function tail(file: string, chars: number): string {
   try {

@@ -57,6 +57,18 @@ function mlgen(args: string[], timeoutMs = 540_000): Promise<Result> {
   });
 }
 
+/** `mlgen dev up` on the test's ports. */
+const up = (...extra: string[]) =>
+  mlgen([
+    "dev",
+    "up",
+    "--airflow-port",
+    String(airflowPort),
+    "--mlflow-port",
+    String(mlflowPort),
+    ...extra,
+  ]);
+
 const statePath = () => join(env.MLGEN_DEV_HOME as string, "state.json");
 
 interface RecordedState {
@@ -108,14 +120,7 @@ describe("mlgen dev: bad input", () => {
     const blocker: Server = createServer();
     await new Promise<void>((ok) => blocker.listen(airflowPort, "127.0.0.1", ok));
     try {
-      const r = await mlgen([
-        "dev",
-        "up",
-        "--airflow-port",
-        String(airflowPort),
-        "--mlflow-port",
-        String(mlflowPort),
-      ]);
+      const r = await up();
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`port ${airflowPort} on 127.0.0.1 is in use`);
       expect(r.stderr).toContain("--airflow-port");
@@ -130,16 +135,7 @@ describe("mlgen dev: bad input", () => {
   it("an install that fails halfway: exit 1 saying a retry resumes, no state, no stamp", async () => {
     const bad = join(work, "requirements.txt");
     writeFileSync(bad, "mlgen-no-such-package-on-any-index-7f3a==1.0\n");
-    const r = await mlgen([
-      "dev",
-      "up",
-      "--airflow-port",
-      String(airflowPort),
-      "--mlflow-port",
-      String(mlflowPort),
-      "--requirements",
-      bad,
-    ]);
+    const r = await up("--requirements", bad);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("failed");
     expect(r.stderr).toContain("resumes where this stopped");
@@ -198,14 +194,7 @@ describe("mlgen dev: up → healthy → run iris → down", () => {
   let recorded: RecordedState;
 
   it("up resumes the half-built venv, starts both servers, prints URLs and the login", async () => {
-    const r = await mlgen([
-      "dev",
-      "up",
-      "--airflow-port",
-      String(airflowPort),
-      "--mlflow-port",
-      String(mlflowPort),
-    ]);
+    const r = await up();
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stderr).toContain("resuming the venv");
     expect(existsSync(join(env.MLGEN_DEV_VENV as string, ".mlgen-installed"))).toBe(true);
@@ -233,14 +222,7 @@ describe("mlgen dev: up → healthy → run iris → down", () => {
   });
 
   it("a second up finds it running and starts nothing", async () => {
-    const r = await mlgen([
-      "dev",
-      "up",
-      "--airflow-port",
-      String(airflowPort),
-      "--mlflow-port",
-      String(mlflowPort),
-    ]);
+    const r = await up();
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("already running");
     expect(readRecorded().processes.map((p) => p.pid)).toEqual(

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { groupAlive, signalGroup as killGroup } from "../../packages/cli/src/dev/procs.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const VENV = process.env.MLGEN_ENGINE_VENV ?? join(ROOT, ".venv-engines");
@@ -247,21 +248,8 @@ export async function startMlflow(
   throw new Error(`mlflow server not healthy after 120 s:\n${log.slice(-3000)}`);
 }
 
-/** Whether any process of the group led by `pid` is alive (tests spawn servers detached). */
-export function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {}
-}
+// Process groups: the same helpers `mlgen dev` stops its stack with (tests spawn servers detached).
+export { groupAlive, killGroup };
 
 export function isAlive(pid: number): boolean {
   try {
