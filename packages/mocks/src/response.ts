@@ -1,4 +1,4 @@
-/** JSON answers shaped the way each server shapes them, shared by the fakes. */
+/** The fakes' answers: typed bodies built cheaply, and errors shaped as each server shapes them. */
 
 /**
  * MLflow 3's error body: `{ error_code, message, sqlstate, error_class }`, with the HTTP status
@@ -40,13 +40,131 @@ export function utf8Length(text: string): number {
   return n;
 }
 
+const encoder = new TextEncoder();
+/** A text body's bytes, as `bytes()` gives them (`.buffer` is theirs alone: `arrayBuffer()`). */
+export function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(text) as Uint8Array<ArrayBuffer>;
+}
+
+/** The reason phrases msw's HttpResponse gives the statuses the fakes answer with typed bodies. */
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+};
+
 /**
- * `response(200).json(body)` of openapi-msw with the Content-Length given, so msw does not
- * measure the text through a Blob (most of a small answer's cost). Typed like the call it wraps.
+ * A typed answer as msw's `HttpResponse.json`/`.text` and openapi-msw's `empty()` build it: the
+ * same status, status text, Content-Type and Content-Length (headers in `init` win), the same
+ * bytes. msw builds its Headers twice, measures the text through a Blob and wraps a
+ * FetchResponse, most of a small answer's cost; this is one Response with a plain header record,
+ * whose body stays text until read (see TextResponse).
  */
-export function sized<B, R>(json: (body: B, init?: ResponseInit) => R, body: B): R {
-  const text = JSON.stringify(body);
+export function answer(
+  status: number,
+  init: ResponseInit | undefined,
+  body?: { readonly text: string; readonly type: string },
+): Response {
   // Node's native count where there is one (the common case, and much faster); else the loop.
-  const length = typeof Buffer === "function" ? Buffer.byteLength(text, "utf8") : utf8Length(text);
-  return json(body, { headers: { "content-length": String(length) } });
+  const length =
+    body === undefined
+      ? "0"
+      : String(
+          typeof Buffer === "function"
+            ? Buffer.byteLength(body.text, "utf8")
+            : utf8Length(body.text),
+        );
+  const code = init?.status ?? status;
+  const statusText = init?.statusText ?? STATUS_TEXT[code] ?? "";
+  let headers: Record<string, string> | Headers;
+  if (init?.headers === undefined) {
+    headers = { "content-length": length };
+    if (body !== undefined) headers["content-type"] = body.type;
+  } else {
+    headers = new Headers(init.headers);
+    if (body !== undefined && !headers.has("content-type")) headers.set("content-type", body.type);
+    if (!headers.has("content-length")) headers.set("content-length", length);
+  }
+  const full = { status: code, statusText, headers };
+  return body === undefined ? new Response(null, full) : new TextResponse(body.text, full);
+}
+
+/** The body members TextResponse answers itself. */
+type BodyMember =
+  | "body"
+  | "bodyUsed"
+  | "arrayBuffer"
+  | "blob"
+  | "formData"
+  | "json"
+  | "text"
+  | "clone";
+// Response's types declare its body members as readonly properties, which a subclass may not
+// redefine as methods; at run time they are prototype members like any other.
+const ResponseBase: new (body: null, init: ResponseInit) => Omit<Response, BodyMember> = Response;
+
+/**
+ * A Response whose body is kept as the string it was made from until read. undici turns a
+ * string body into a ReadableStream as the Response is built, and `text()` reads it back through
+ * that stream: most of what a small answer costs. Here text(), json(), arrayBuffer() and bytes()
+ * answer from the string (once, like any body); whatever needs the stream (`body`, clone(),
+ * blob(), formData()) gets a real Response of the same text and init, made on first use, which
+ * answers everything from then on. Status, headers and the rest are the Response's own.
+ */
+class TextResponse extends ResponseBase implements Response {
+  readonly #text: string;
+  readonly #init: ResponseInit;
+  #used = false;
+  #real: Response | undefined;
+
+  constructor(text: string, init: ResponseInit) {
+    super(null, init);
+    this.#text = text;
+    this.#init = init;
+  }
+
+  #read(): Promise<string> {
+    if (this.#used)
+      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+    this.#used = true;
+    return Promise.resolve(this.#text);
+  }
+  #response(): Response {
+    if (this.#real === undefined) {
+      this.#real = new Response(this.#text, this.#init);
+      // A body already read stays read.
+      if (this.#used) void this.#real.arrayBuffer();
+    }
+    return this.#real;
+  }
+
+  text(): Promise<string> {
+    return this.#real ? this.#real.text() : this.#read();
+  }
+  json(): Promise<unknown> {
+    return this.#real ? this.#real.json() : this.#read().then((t) => JSON.parse(t));
+  }
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#real ? this.#real.arrayBuffer() : this.#read().then((t) => utf8Bytes(t).buffer);
+  }
+  bytes(): Promise<Uint8Array> {
+    return this.#real
+      ? (this.#real as Response & { bytes(): Promise<Uint8Array> }).bytes()
+      : this.#read().then(utf8Bytes);
+  }
+  get bodyUsed(): boolean {
+    return this.#real ? this.#real.bodyUsed : this.#used;
+  }
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.#response().body as ReadableStream<Uint8Array> | null;
+  }
+  blob(): Promise<Blob> {
+    return this.#response().blob();
+  }
+  formData(): Promise<FormData> {
+    return this.#response().formData();
+  }
+  clone(): Response {
+    return this.#response().clone();
+  }
 }

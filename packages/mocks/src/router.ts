@@ -11,6 +11,7 @@
  * the router is for them, not for arbitrary handlers.
  */
 import { type HttpHandler, http, type RequestHandler } from "msw";
+import { utf8Bytes } from "./response.js";
 
 type Resolver = (info: {
   request: Request;
@@ -94,9 +95,8 @@ export function dispatcher(handlers: readonly HttpHandler[]): Dispatch {
       const m = route.path.exec(clean);
       if (!m) continue;
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => {
-        params[name] = decode(m[i + 1] ?? "");
-      });
+      for (let i = 0; i < route.names.length; i++)
+        params[route.names[i] as string] = decode(m[i + 1] ?? "");
       const response = await route.resolver({ request, requestId, params, cookies: {} });
       if (response) return response;
     }
@@ -112,15 +112,167 @@ export function routed(prefix: string, dispatch: Dispatch): RequestHandler {
   return http.all(`${prefix}/*`, ({ request, requestId }) => dispatch(request, requestId));
 }
 
+/** Methods `new Request` keeps as they are (it upper-cases six others, and refuses some). */
+const PLAIN_METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+]);
+/** The `RequestInit` fields read here; any other (a signal, a mode…) goes to a real Request. */
+const PLAIN_INIT: ReadonlySet<string> = new Set(["method", "headers", "body"]);
+
+/**
+ * What `fake.fetch(url, init)` hands the fakes' resolvers in place of `new Request(url, init)`,
+ * when the body is text (what JSON clients send): undici builds an AbortSignal and a body stream
+ * for a Request, and reading the body back goes through that stream, together about half of a
+ * small request's cost. The URL, method, headers and body read here are what `new Request`
+ * would give (a text body without a Content-Type gets `text/plain;charset=UTF-8`); any other
+ * member (`signal`, `body`, clone()…) comes from a real Request made from the same arguments on
+ * first use, which answers everything from then on.
+ */
+class TextRequest implements Request {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly #body: string | null;
+  readonly #input: string | URL;
+  readonly #init: RequestInit | undefined;
+  #used = false;
+  #real: Request | undefined;
+
+  private constructor(input: string | URL, init: RequestInit | undefined, url: string) {
+    this.#input = input;
+    this.#init = init;
+    this.url = url;
+    this.method = init?.method ?? "GET";
+    this.#body = (init?.body as string | null | undefined) ?? null;
+    this.headers = new Headers(init?.headers);
+    if (this.#body !== null && !this.headers.has("content-type"))
+      this.headers.set("content-type", "text/plain;charset=UTF-8");
+  }
+
+  /** The light request, or undefined when only `new Request` gives the right answer or error. */
+  static from(
+    input: Parameters<typeof fetch>[0],
+    init: RequestInit | undefined,
+  ): Request | undefined {
+    if (typeof input !== "string" && !(input instanceof URL)) return undefined;
+    if (init !== undefined) {
+      for (const key in init) if (!PLAIN_INIT.has(key)) return undefined;
+      const { method, body } = init;
+      if (method !== undefined && !PLAIN_METHODS.has(method)) return undefined;
+      if (body !== undefined && body !== null) {
+        if (typeof body !== "string" || method === undefined || method === "GET") return undefined;
+        if (method === "HEAD") return undefined;
+      }
+    }
+    let url: URL;
+    try {
+      url = new URL(input);
+    } catch {
+      return undefined;
+    }
+    if (url.username !== "" || url.password !== "") return undefined;
+    return new TextRequest(input, init, url.href);
+  }
+
+  #text(): Promise<string> {
+    if (this.#body === null) return Promise.resolve("");
+    if (this.#used)
+      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+    this.#used = true;
+    return Promise.resolve(this.#body);
+  }
+  text(): Promise<string> {
+    return this.#real ? this.#real.text() : this.#text();
+  }
+  json(): Promise<unknown> {
+    return this.#real ? this.#real.json() : this.#text().then((t) => JSON.parse(t));
+  }
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#real ? this.#real.arrayBuffer() : this.#text().then((t) => utf8Bytes(t).buffer);
+  }
+  bytes(): Promise<Uint8Array> {
+    return this.#real
+      ? (this.#real as Request & { bytes(): Promise<Uint8Array> }).bytes()
+      : this.#text().then(utf8Bytes);
+  }
+  get bodyUsed(): boolean {
+    return this.#real ? this.#real.bodyUsed : this.#used;
+  }
+
+  // Everything else from a real Request, made on first use, which then answers the body too.
+  #request(): Request {
+    if (this.#real === undefined) {
+      this.#real = new Request(this.#input, this.#init);
+      // A body already read stays read.
+      if (this.#used) void this.#real.arrayBuffer();
+    }
+    return this.#real;
+  }
+  get body() {
+    return this.#request().body;
+  }
+  blob() {
+    return this.#request().blob();
+  }
+  formData() {
+    return this.#request().formData();
+  }
+  clone() {
+    return this.#request().clone();
+  }
+  get cache() {
+    return this.#request().cache;
+  }
+  get credentials() {
+    return this.#request().credentials;
+  }
+  get destination() {
+    return this.#request().destination;
+  }
+  get integrity() {
+    return this.#request().integrity;
+  }
+  get keepalive() {
+    return this.#request().keepalive;
+  }
+  get mode() {
+    return this.#request().mode;
+  }
+  get redirect() {
+    return this.#request().redirect;
+  }
+  get referrer() {
+    return this.#request().referrer;
+  }
+  get referrerPolicy() {
+    return this.#request().referrerPolicy;
+  }
+  get signal() {
+    return this.#request().signal;
+  }
+  get duplex() {
+    return this.#request().duplex;
+  }
+}
+
 /**
  * A fetch straight into a dispatcher: `fake.fetch` (the router, no msw matching at all) and
  * `fetchFrom` (msw's getResponse) both answer through it. A request nothing answers gets a
- * loud 501; a mocked network error (`HttpResponse.error()`) rejects, as fetch does.
+ * loud 501; a mocked network error (`HttpResponse.error()`) rejects, as fetch does. With
+ * `light`, a call with a URL and a text body skips building a Request (see TextRequest): only
+ * for the fakes' own resolvers, which read nothing else.
  */
-export function fetchVia(dispatch: Dispatch): typeof fetch {
+export function fetchVia(dispatch: Dispatch, light = false): typeof fetch {
   return async (input, init) => {
     const request =
-      input instanceof Request && init === undefined ? input : new Request(input, init);
+      (light ? TextRequest.from(input, init) : undefined) ??
+      (input instanceof Request && init === undefined ? input : new Request(input, init));
     const response = await dispatch(request);
     if (response?.type === "error") throw new TypeError("fetch failed (network error from a mock)");
     if (response) return response;

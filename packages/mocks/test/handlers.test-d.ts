@@ -2,9 +2,10 @@
  * The typed handlers reject what the specs do not allow: unknown paths, unknown path
  * parameters, and response bodies of the wrong shape (checked by `tsc` in the types project).
  */
+import type { paths as MlflowPaths } from "@mlgen/mlflow-client";
 import { describe, expectTypeOf, it } from "vitest";
-import { airflowHttp, mlflowHttp } from "../src/index.js";
-import { sized } from "../src/response.js";
+import { fakeHttp } from "../src/http.js";
+import { airflowHttp, type MlflowHttp, mlflowHttp } from "../src/index.js";
 
 const mlflow = mlflowHttp();
 const airflow = airflowHttp();
@@ -35,14 +36,18 @@ describe("typed handlers", () => {
     );
   });
 
-  it("keep the body typed through sized()", () => {
-    mlflow.post("/api/2.0/mlflow/experiments/create", ({ response }) =>
-      sized(response(200).json, { experiment_id: "1" }),
+  it("type the fakes' own factory exactly like mlflowHttp()", () => {
+    const fake = fakeHttp<MlflowPaths>("http://mlflow.mock");
+    expectTypeOf(fake).toEqualTypeOf<MlflowHttp>();
+    fake.post("/api/2.0/mlflow/experiments/create", ({ response }) =>
+      response(200).json({ experiment_id: "1" }),
     );
-    mlflow.post("/api/2.0/mlflow/experiments/create", ({ response }) =>
+    fake.post("/api/2.0/mlflow/experiments/create", ({ response }) =>
       // @ts-expect-error experiment_id must be a string
-      sized(response(200).json, { experiment_id: 1 }),
+      response(200).json({ experiment_id: 1 }),
     );
+    // @ts-expect-error not an MLflow path
+    fake.get("/api/2.0/mlflow/no-such-endpoint", () => undefined);
   });
 
   it("reject paths the spec does not have", () => {

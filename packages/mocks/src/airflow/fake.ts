@@ -6,11 +6,11 @@
  */
 import type { components, paths } from "@mlgen/airflow-client";
 import type { HttpHandler } from "msw";
-import { createOpenApiHttp } from "openapi-msw";
 import { base64url } from "../base64.js";
 import { systemClock } from "../clock.js";
 import { normalizeBaseUrl } from "../fake.js";
-import { airflowError, sized } from "../response.js";
+import { fakeHttp } from "../http.js";
+import { airflowError } from "../response.js";
 import { dispatcher, fetchVia, routed } from "../router.js";
 import type {
   AirflowDagScript,
@@ -31,6 +31,7 @@ import {
   pyStr,
   pythonIso,
   readJsonObject,
+  type SortFields,
   seconds,
   sortBy,
   uniqueViolation,
@@ -670,7 +671,66 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
   }
 
-  const http = createOpenApiHttp<paths>({ baseUrl });
+  // What each list endpoint sorts by (`order_by`), made once: the handlers only look fields up.
+  const dagFields: SortFields<Dag> = { dag_id: (d) => d.dagId, dag_display_name: (d) => d.dagId };
+  const runFields: SortFields<Run> = {
+    id: (r) => r.seq,
+    state: (r) => r.state,
+    dag_id: (r) => r.dagId,
+    run_id: (r) => r.runId,
+    dag_run_id: (r) => r.runId,
+    logical_date: (r) => r.logicalDate,
+    run_after: (r) => r.runAfter,
+    start_date: (r) => r.startDate,
+    end_date: (r) => r.endDate,
+    updated_at: (r) => r.lastSchedulingDecision ?? r.queuedAt,
+    duration: (r) => seconds(r.startDate, r.endDate),
+  };
+  const tiFields: SortFields<[Run, Ti]> = {
+    id: ([, ti]) => ti.id,
+    state: ([, ti]) => ti.state,
+    duration: ([, ti]) => seconds(ti.startDate, ti.endDate),
+    start_date: ([, ti]) => ti.startDate,
+    end_date: ([, ti]) => ti.endDate,
+    map_index: () => -1,
+    try_number: ([, ti]) => ti.tryNumber,
+    logical_date: ([r]) => r.logicalDate,
+    run_after: ([r]) => r.runAfter,
+    data_interval_start: ([r]) => r.dataIntervalStart,
+    data_interval_end: ([r]) => r.dataIntervalEnd,
+    task_id: ([, ti]) => ti.taskId,
+    dag_id: ([r]) => r.dagId,
+    run_id: ([r]) => r.runId,
+    dag_run_id: ([r]) => r.runId,
+    operator: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.operator ?? null,
+    pool: () => "default_pool",
+    queue: () => "default",
+    hostname: ([, ti]) => ti.hostname,
+    pid: ([, ti]) => ti.pid,
+    priority_weight: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.priorityWeight ?? 1,
+  };
+  const importErrorFields: SortFields<ImportErr> = {
+    id: (e) => e.id,
+    import_error_id: (e) => e.id,
+    timestamp: (e) => e.timestamp,
+    filename: (e) => e.filename,
+    bundle_name: (e) => e.bundleName,
+    stacktrace: (e) => e.stackTrace,
+  };
+  const variableFields: SortFields<Variable> = {
+    id: (v) => v.seq,
+    key: (v) => v.key,
+    _val: (v) => v.value,
+    description: (v) => v.description,
+    is_encrypted: () => true,
+  };
+  const poolFields: SortFields<Pool> = {
+    id: (x) => x.seq,
+    pool: (x) => x.name,
+    name: (x) => x.name,
+  };
+
+  const http = fakeHttp<paths>(baseUrl);
 
   const handlers: HttpHandler[] = [
     // POST /auth/token belongs to the auth manager, not the v2 spec: an untyped handler.
@@ -711,12 +771,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }),
 
     http.get("/api/v2/version", ({ response }) =>
-      sized(response(200).json, { version, git_version: `.release:mlgen-mocks-${version}` }),
+      response(200).json({ version, git_version: `.release:mlgen-mocks-${version}` }),
     ),
 
     http.get("/api/v2/monitor/health", ({ response }) => {
       const now = new Date(clock.now()).toISOString().replace("Z", "000+00:00");
-      return sized(response(200).json, {
+      return response(200).json({
         metadatabase: { status: "healthy" },
         scheduler: { status: "healthy", latest_scheduler_heartbeat: now },
         triggerer: { status: null, latest_triggerer_heartbeat: null },
@@ -750,14 +810,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             return all ? tags.every((t) => own.has(t)) : tags.some((t) => own.has(t));
           });
         }
-        const sorted = sortBy(
-          list,
-          orderByOf(url),
-          { dag_id: (d) => d.dagId, dag_display_name: (d) => d.dagId },
-          "dag_id",
-        );
+        const sorted = sortBy(list, orderByOf(url), dagFields, "dag_id");
         if (!sorted.ok) return sorted.response as never;
-        return sized(response(200).json, {
+        return response(200).json({
           dags: page(sorted.items, p.limit, p.offset).map(dagJson),
           total_entries: sorted.items.length,
         });
@@ -769,7 +824,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       guarded(({ params, response }) => {
         const dag = findDag(decode(params.dag_id));
         if (!dag) return fail(404, `The Dag with ID: \`${decode(params.dag_id)}\` was not found`);
-        return sized(response(200).json, dagJson(dag));
+        return response(200).json(dagJson(dag));
       }),
     ),
 
@@ -778,7 +833,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       guarded(({ params, response }) => {
         const dag = findDag(decode(params.dag_id));
         if (!dag) return fail(404, `The Dag with ID: \`${decode(params.dag_id)}\` was not found`);
-        return sized(response(200).json, dagDetailsJson(dag));
+        return response(200).json(dagDetailsJson(dag));
       }),
     ),
 
@@ -806,7 +861,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           return fail(400, "Only `is_paused` field can be updated through the REST API");
         }
         dag.isPaused = body.is_paused as boolean;
-        return sized(response(200).json, dagJson(dag));
+        return response(200).json(dagJson(dag));
       }),
     ),
 
@@ -826,7 +881,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             headers: { "content-type": "text/plain; charset=utf-8" },
           }) as never;
         }
-        return sized(response(200).json, {
+        return response(200).json({
           content,
           dag_id: dag.dagId,
           version_number: 1,
@@ -966,7 +1021,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         dag.runs.set(runId, run);
         active.add(run);
-        return sized(response(200).json, runJson(run));
+        return response(200).json(runJson(run));
       }),
     ),
 
@@ -987,26 +1042,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         const states = url.searchParams.getAll("state");
         if (states.length > 0) runs = runs.filter((r) => states.includes(r.state));
-        const sorted = sortBy(
-          runs,
-          orderByOf(url),
-          {
-            id: (r) => r.seq,
-            state: (r) => r.state,
-            dag_id: (r) => r.dagId,
-            run_id: (r) => r.runId,
-            dag_run_id: (r) => r.runId,
-            logical_date: (r) => r.logicalDate,
-            run_after: (r) => r.runAfter,
-            start_date: (r) => r.startDate,
-            end_date: (r) => r.endDate,
-            updated_at: (r) => r.lastSchedulingDecision ?? r.queuedAt,
-            duration: (r) => seconds(r.startDate, r.endDate),
-          },
-          "id",
-        );
+        const sorted = sortBy(runs, orderByOf(url), runFields, "id");
         if (!sorted.ok) return sorted.response as never;
-        return sized(response(200).json, {
+        return response(200).json({
           dag_runs: page(sorted.items, p.limit, p.offset).map(runJson),
           total_entries: sorted.items.length,
           total_entries_limit: null,
@@ -1023,7 +1061,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const runId = decode(params.dag_run_id);
         const run = findRun(dagId, runId);
         if (!run) return runNotFound(dagId, runId);
-        return sized(response(200).json, runJson(run));
+        return response(200).json(runJson(run));
       }),
     ),
 
@@ -1087,7 +1125,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             active.delete(run);
           }
         }
-        return sized(response(200).json, runJson(run));
+        return response(200).json(runJson(run));
       }),
     ),
 
@@ -1131,7 +1169,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           (ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)),
         );
         if (body.dry_run !== false) {
-          return sized(response(200).json, {
+          return response(200).json({
             task_instances: selected.map((ti) => tiJson(run, ti)),
             total_entries: selected.length,
           } as Schemas["ClearTaskInstanceCollectionResponse"]);
@@ -1139,7 +1177,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         clearTis(selected);
         if (typeof body.note === "string") run.note = body.note;
         queueRun(run);
-        return sized(response(200).json, runJson(run));
+        return response(200).json(runJson(run));
       }),
     ),
 
@@ -1180,39 +1218,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         const taskIds = url.searchParams.getAll("task_id");
         if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
-        const sorted = sortBy(
-          pairs,
-          orderByOf(url),
-          {
-            id: ([, ti]) => ti.id,
-            state: ([, ti]) => ti.state,
-            duration: ([, ti]) => seconds(ti.startDate, ti.endDate),
-            start_date: ([, ti]) => ti.startDate,
-            end_date: ([, ti]) => ti.endDate,
-            map_index: () => -1,
-            try_number: ([, ti]) => ti.tryNumber,
-            logical_date: ([r]) => r.logicalDate,
-            run_after: ([r]) => r.runAfter,
-            data_interval_start: ([r]) => r.dataIntervalStart,
-            data_interval_end: ([r]) => r.dataIntervalEnd,
-            task_id: ([, ti]) => ti.taskId,
-            dag_id: ([r]) => r.dagId,
-            run_id: ([r]) => r.runId,
-            dag_run_id: ([r]) => r.runId,
-            operator: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.operator ?? null,
-            pool: () => "default_pool",
-            queue: () => "default",
-            hostname: ([, ti]) => ti.hostname,
-            pid: ([, ti]) => ti.pid,
-            priority_weight: ([r, ti]) =>
-              dags.get(r.dagId)?.byId.get(ti.taskId)?.priorityWeight ?? 1,
-          },
-          "map_index",
-        );
+        const sorted = sortBy(pairs, orderByOf(url), tiFields, "map_index");
         if (!sorted.ok) return sorted.response as never;
         // Ties on map_index fall back to the id (time-ordered: creation order).
         const items = orderByOf(url).length === 0 ? pairs : sorted.items;
-        return sized(response(200).json, {
+        return response(200).json({
           task_instances: page(items, p.limit, p.offset).map(([r, ti]) => tiJson(r, ti)),
           total_entries: items.length,
           total_entries_limit: null,
@@ -1236,7 +1246,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             `The Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\` and task_id: \`${taskId}\` was not found`,
           );
         }
-        return sized(response(200).json, tiJson(run, ti));
+        return response(200).json(tiJson(run, ti));
       }),
     ),
 
@@ -1315,7 +1325,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           }
           for (const ti of selected) out.push([run, ti]);
         }
-        return sized(response(200).json, {
+        return response(200).json({
           task_instances: out.map(([r, ti]) => tiJson(r, ti)),
           total_entries: out.length,
           total_entries_limit: null,
@@ -1366,7 +1376,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (!run || !ti || !entry || (mapIndex !== null && Number(mapIndex) !== -1)) {
           return fail(404, `XCom entry with key: \`${key}\` not found`);
         }
-        return sized(response(200).json, {
+        return response(200).json({
           ...xcomJson(run, ti, key, entry),
           value: stringify ? pyStr(entry.value) : (entry.value as never),
         } as Schemas["XComResponseNative"]);
@@ -1404,7 +1414,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             cmp(a.run.runId, b.run.runId) ||
             cmp(a.key, b.key),
         );
-        return sized(response(200).json, {
+        return response(200).json({
           xcom_entries: page(entries, p.limit, p.offset).map((e) =>
             xcomJson(e.run, e.ti, e.key, e.entry),
           ),
@@ -1426,21 +1436,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const match = ilikeContains(pattern);
           list = list.filter((e) => match(e.filename));
         }
-        const sorted = sortBy(
-          list,
-          orderByOf(url),
-          {
-            id: (e) => e.id,
-            import_error_id: (e) => e.id,
-            timestamp: (e) => e.timestamp,
-            filename: (e) => e.filename,
-            bundle_name: (e) => e.bundleName,
-            stacktrace: (e) => e.stackTrace,
-          },
-          "id",
-        );
+        const sorted = sortBy(list, orderByOf(url), importErrorFields, "id");
         if (!sorted.ok) return sorted.response as never;
-        return sized(response(200).json, {
+        return response(200).json({
           import_errors: page(sorted.items, p.limit, p.offset).map(importErrorJson),
           total_entries: sorted.items.length,
         });
@@ -1453,7 +1451,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const id = Number(decode(params.import_error_id));
         const e = importErrors.get(id);
         if (!e) return fail(404, `The ImportError with import_error_id: \`${id}\` was not found`);
-        return sized(response(200).json, importErrorJson(e));
+        return response(200).json(importErrorJson(e));
       }),
     ),
 
@@ -1470,20 +1468,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const match = ilikeContains(pattern);
           list = list.filter((v) => match(v.key));
         }
-        const sorted = sortBy(
-          list,
-          orderByOf(url),
-          {
-            id: (v) => v.seq,
-            key: (v) => v.key,
-            _val: (v) => v.value,
-            description: (v) => v.description,
-            is_encrypted: () => true,
-          },
-          "id",
-        );
+        const sorted = sortBy(list, orderByOf(url), variableFields, "id");
         if (!sorted.ok) return sorted.response as never;
-        return sized(response(200).json, {
+        return response(200).json({
           variables: page(sorted.items, p.limit, p.offset).map(variableJson),
           total_entries: sorted.items.length,
         });
@@ -1496,7 +1483,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const key = decode(params.variable_key);
         const v = variables.get(key);
         if (!v) return fail(404, `The Variable with key: \`${key}\` was not found`);
-        return sized(response(200).json, variableJson(v));
+        return response(200).json(variableJson(v));
       }),
     ),
 
@@ -1518,7 +1505,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           description: (body.description as string | null | undefined) ?? null,
         };
         variables.set(key, v);
-        return sized(response(201).json, variableJson(v));
+        return response(201).json(variableJson(v));
       }),
     ),
 
@@ -1540,7 +1527,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           mask.length === 0 ? f in body : mask.includes(f) && f in body;
         if (touched("value")) v.value = storedVariableValue(body.value);
         if (touched("description")) v.description = (body.description as string | null) ?? null;
-        return sized(response(200).json, variableJson(v));
+        return response(200).json(variableJson(v));
       }),
     ),
 
@@ -1567,14 +1554,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const match = ilikeContains(pattern);
           list = list.filter((x) => match(x.name));
         }
-        const sorted = sortBy(
-          list,
-          orderByOf(url),
-          { id: (x) => x.seq, pool: (x) => x.name, name: (x) => x.name },
-          "id",
-        );
+        const sorted = sortBy(list, orderByOf(url), poolFields, "id");
         if (!sorted.ok) return sorted.response as never;
-        return sized(response(200).json, {
+        return response(200).json({
           pools: page(sorted.items, p.limit, p.offset).map(poolJson),
           total_entries: sorted.items.length,
         });
@@ -1587,7 +1569,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const name = decode(params.pool_name);
         const pool = pools.get(name);
         if (!pool) return fail(404, `The Pool with name: \`${name}\` was not found`);
-        return sized(response(200).json, poolJson(pool));
+        return response(200).json(poolJson(pool));
       }),
     ),
 
@@ -1623,7 +1605,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           includeDeferred: body.include_deferred === true,
         };
         pools.set(name, pool);
-        return sized(response(201).json, poolJson(pool));
+        return response(201).json(poolJson(pool));
       }),
     ),
 
@@ -1681,7 +1663,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (touched("slots")) pool.slots = body.slots as number;
         if (touched("description")) pool.description = (body.description as string | null) ?? null;
         if (touched("include_deferred")) pool.includeDeferred = body.include_deferred === true;
-        return sized(response(200).json, poolJson(pool));
+        return response(200).json(poolJson(pool));
       }),
     ),
 
@@ -1707,7 +1689,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   return {
     baseUrl,
     handlers: [routed(baseUrl, dispatch)],
-    fetch: fetchVia(dispatch),
+    fetch: fetchVia(dispatch, true),
     clock,
     reset,
     addDag,

@@ -1,6 +1,9 @@
 /** Small helpers the Airflow fake shares: Airflow's date format, Python-style text, ids, FastAPI errors. */
 import { airflowError } from "../response.js";
 
+/** Recent isoTime answers: every read of a run or task formats the same few times again. */
+const isoTimes = new Map<number, string>();
+
 /**
  * A time as Airflow's API writes it (pydantic, UTC): `2025-01-01T00:00:00Z`, with microseconds
  * when the time has a fraction (`2025-01-01T00:00:00.123000Z`).
@@ -9,9 +12,15 @@ export function isoTime(ms: number): string;
 export function isoTime(ms: number | null | undefined): string | null;
 export function isoTime(ms: number | null | undefined): string | null {
   if (ms === null || ms === undefined) return null;
-  const s = new Date(ms).toISOString(); // 2025-01-01T00:00:00.000Z
-  const frac = s.slice(20, 23);
-  return frac === "000" ? `${s.slice(0, 19)}Z` : `${s.slice(0, 19)}.${frac}000Z`;
+  let iso = isoTimes.get(ms);
+  if (iso === undefined) {
+    const s = new Date(ms).toISOString(); // 2025-01-01T00:00:00.000Z
+    const frac = s.slice(20, 23);
+    iso = frac === "000" ? `${s.slice(0, 19)}Z` : `${s.slice(0, 19)}.${frac}000Z`;
+    if (isoTimes.size >= 1024) isoTimes.clear();
+    isoTimes.set(ms, iso);
+  }
+  return iso;
 }
 
 /** Python's `datetime.isoformat()` of an aware UTC time, as in generated run ids. */
@@ -54,24 +63,21 @@ function pyRepr(value: unknown): string {
 }
 
 /** Python's `json.dumps(value)`: `", "` and `": "` separators, non-ASCII escaped. */
-export function pyJsonDumps(value: unknown): string {
-  const walk = (v: unknown): string => {
-    if (v === null || v === undefined) return "null";
-    if (Array.isArray(v)) return `[${v.map(walk).join(", ")}]`;
-    if (typeof v === "object") {
-      return `{${Object.entries(v as Record<string, unknown>)
-        .map(([k, x]) => `${walk(k)}: ${walk(x)}`)
-        .join(", ")}}`;
-    }
-    if (typeof v === "string") {
-      return JSON.stringify(v).replace(
-        /[\u007f-\uffff]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-      );
-    }
-    return JSON.stringify(v);
-  };
-  return walk(value);
+export function pyJsonDumps(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(", ")}]`;
+  if (typeof v === "object") {
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${pyJsonDumps(k)}: ${pyJsonDumps(x)}`)
+      .join(", ")}}`;
+  }
+  if (typeof v === "string") {
+    return JSON.stringify(v).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  }
+  return JSON.stringify(v);
 }
 
 /** A variable's value as the API answers it: JSON text is re-dumped the Python way, other text kept. */
@@ -90,9 +96,9 @@ export function uuid7(ms: number, counter: number): string {
   const r = Math.floor(Math.random() * 0x3fff)
     .toString(16)
     .padStart(4, "0");
-  const tail = Array.from({ length: 12 }, () => Math.floor(Math.random() * 16).toString(16)).join(
-    "",
-  );
+  const tail = Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, "0");
   const variant = (8 + (Number.parseInt(r[0] ?? "0", 16) & 3)).toString(16);
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${c}-${variant}${r.slice(1, 4)}-${tail}`;
 }
@@ -201,34 +207,36 @@ export function pageParams(
   maxLimit = 100,
 ): { ok: true; limit: number; offset: number } | { ok: false; response: Response } {
   const issues: ValidationIssue[] = [];
-  const read = (name: string, fallback: number): number => {
-    const raw = url.searchParams.get(name);
-    if (raw === null) return fallback;
-    if (!/^[-+]?\d+$/.test(raw.trim())) {
-      issues.push({
-        type: "int_parsing",
-        loc: ["query", name],
-        msg: "Input should be a valid integer, unable to parse string as an integer",
-        input: raw,
-      });
-      return fallback;
-    }
-    const n = Number(raw);
-    if (n < 0) {
-      issues.push({
-        type: "greater_than_equal",
-        loc: ["query", name],
-        msg: "Input should be greater than or equal to 0",
-        input: raw,
-        ctx: { ge: 0 },
-      });
-    }
-    return n;
-  };
-  const limit = read("limit", 50);
-  const offset = read("offset", 0);
+  const limit = intParam(url, "limit", 50, issues);
+  const offset = intParam(url, "offset", 0, issues);
   if (issues.length > 0) return { ok: false, response: validationError(issues) };
   return { ok: true, limit: Math.min(limit, maxLimit), offset };
+}
+
+/** One non-negative int query parameter (`fallback` when absent); problems go to `issues`. */
+function intParam(url: URL, name: string, fallback: number, issues: ValidationIssue[]): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  if (!/^[-+]?\d+$/.test(raw.trim())) {
+    issues.push({
+      type: "int_parsing",
+      loc: ["query", name],
+      msg: "Input should be a valid integer, unable to parse string as an integer",
+      input: raw,
+    });
+    return fallback;
+  }
+  const n = Number(raw);
+  if (n < 0) {
+    issues.push({
+      type: "greater_than_equal",
+      loc: ["query", name],
+      msg: "Input should be greater than or equal to 0",
+      input: raw,
+      ctx: { ge: 0 },
+    });
+  }
+  return n;
 }
 
 /** An aware ISO date-time (pydantic `AwareDatetime`); null when absent, an issue when naive or bad. */
@@ -277,11 +285,14 @@ export function ilikeContains(pattern: string): (s: string) => boolean {
   return (s) => re.test(s);
 }
 
+/** The fields a list can be sorted by, by their `order_by` names. */
+export type SortFields<T> = Readonly<Record<string, (item: T) => string | number | boolean | null>>;
+
 /** Sorts by Airflow's `order_by` list (`-` for descending); unknown fields give its 400. */
 export function sortBy<T>(
   items: T[],
   orderBy: readonly string[],
-  fields: Record<string, (item: T) => string | number | boolean | null>,
+  fields: SortFields<T>,
   primary: string,
 ): { ok: true; items: T[] } | { ok: false; response: Response } {
   const keys = orderBy.length > 0 ? [...orderBy] : [primary];

@@ -1,10 +1,11 @@
 /**
- * The MLflow fake's msw handlers, typed against specs/mlflow/openapi.yaml through openapi-msw:
- * each path and response body is checked against the spec at compile time.
+ * The MLflow fake's msw handlers, typed against specs/mlflow/openapi.yaml with openapi-msw's
+ * types (see fakeHttp): each path and response body is checked against the spec at compile time.
  */
+import type { paths } from "@mlgen/mlflow-client";
 import type { HttpHandler } from "msw";
-import { mlflowHttp } from "../http.js";
-import { mlflowError, sized } from "../response.js";
+import { fakeHttp } from "../http.js";
+import { mlflowError } from "../response.js";
 import { MlflowFakeError, type MlflowState, missing } from "./state.js";
 
 /** MLflow's error body, with the `sqlstate`/`error_class` fields MLflow 3 adds. */
@@ -32,7 +33,7 @@ async function jsonBody(request: Request): Promise<Json> {
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 
 export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler[] {
-  const http = mlflowHttp(baseUrl);
+  const http = fakeHttp<paths>(baseUrl);
   const count = (request: Request, route: string) => {
     const key = `${request.method} ${route}`;
     state.requests.set(key, (state.requests.get(key) ?? 0) + 1);
@@ -112,19 +113,19 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.post("/api/2.0/mlflow/experiments/create", ({ request, response }) =>
       guard(request, "experiments/create", response.untyped, async () => {
         const id = state.createExperiment(await jsonBody(request));
-        return sized(response(200).json, { experiment_id: id });
+        return response(200).json({ experiment_id: id });
       }),
     ),
     http.get("/api/2.0/mlflow/experiments/get", ({ request, query, response }) =>
       guard(request, "experiments/get", response.untyped, () =>
-        sized(response(200).json, {
+        response(200).json({
           experiment: state.experimentOut(state.experiment(query.get("experiment_id"))),
         }),
       ),
     ),
     http.get("/api/2.0/mlflow/experiments/get-by-name", ({ request, query, response }) =>
       guard(request, "experiments/get-by-name", response.untyped, () =>
-        sized(response(200).json, {
+        response(200).json({
           experiment: state.experimentOut(state.experimentByName(query.get("experiment_name"))),
         }),
       ),
@@ -132,7 +133,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.post("/api/2.0/mlflow/experiments/search", ({ request, response }) =>
       guard(request, "experiments/search", response.untyped, async () => {
         const r = state.searchExperiments(await jsonBody(request));
-        return sized(response(200).json, {
+        return response(200).json({
           ...(r.experiments.length ? { experiments: r.experiments } : {}),
           ...(r.next ? { next_page_token: r.next } : {}),
         });
@@ -142,33 +143,33 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       guard(request, "experiments/update", response.untyped, async () => {
         const b = await jsonBody(request);
         state.updateExperiment(b.experiment_id, b.new_name);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/experiments/delete", ({ request, response }) =>
       guard(request, "experiments/delete", response.untyped, async () => {
         state.deleteExperiment((await jsonBody(request)).experiment_id);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/experiments/restore", ({ request, response }) =>
       guard(request, "experiments/restore", response.untyped, async () => {
         state.restoreExperiment((await jsonBody(request)).experiment_id);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/experiments/set-experiment-tag", ({ request, response }) =>
       guard(request, "experiments/set-experiment-tag", response.untyped, async () => {
         const b = await jsonBody(request);
         state.setExperimentTag(b.experiment_id, b.key, b.value);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/experiments/delete-experiment-tag", ({ request, response }) =>
       guard(request, "experiments/delete-experiment-tag", response.untyped, async () => {
         const b = await jsonBody(request);
         state.deleteExperimentTag(b.experiment_id, b.key);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
 
@@ -176,71 +177,71 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.post("/api/2.0/mlflow/runs/create", ({ request, response }) =>
       guard(request, "runs/create", response.untyped, async () => {
         const run = state.createRun(await jsonBody(request));
-        return sized(response(200).json, { run: state.runOut(run, false) });
+        return response(200).json({ run: state.runOut(run, false) });
       }),
     ),
     http.get("/api/2.0/mlflow/runs/get", ({ request, query, response }) =>
       guard(request, "runs/get", response.untyped, () =>
-        sized(response(200).json, { run: state.runOut(state.run(query.get("run_id"))) }),
+        response(200).json({ run: state.runOut(state.run(query.get("run_id"))) }),
       ),
     ),
     http.post("/api/2.0/mlflow/runs/update", ({ request, response }) =>
       guard(request, "runs/update", response.untyped, async () =>
-        sized(response(200).json, { run_info: state.updateRun(await jsonBody(request)) }),
+        response(200).json({ run_info: state.updateRun(await jsonBody(request)) }),
       ),
     ),
     http.post("/api/2.0/mlflow/runs/delete", ({ request, response }) =>
       guard(request, "runs/delete", response.untyped, async () => {
         state.deleteRun((await jsonBody(request)).run_id);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/restore", ({ request, response }) =>
       guard(request, "runs/restore", response.untyped, async () => {
         state.restoreRun((await jsonBody(request)).run_id);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/log-parameter", ({ request, response }) =>
       guard(request, "runs/log-parameter", response.untyped, async () => {
         state.logParam(await jsonBody(request));
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/log-metric", ({ request, response }) =>
       guard(request, "runs/log-metric", response.untyped, async () => {
         state.logMetric(await jsonBody(request));
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/set-tag", ({ request, response }) =>
       guard(request, "runs/set-tag", response.untyped, async () => {
         state.setTag(await jsonBody(request));
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/delete-tag", ({ request, response }) =>
       guard(request, "runs/delete-tag", response.untyped, async () => {
         state.deleteTag(await jsonBody(request));
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/log-batch", ({ request, response }) =>
       guard(request, "runs/log-batch", response.untyped, async () => {
         state.logBatch(await jsonBody(request));
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/log-inputs", ({ request, response }) =>
       guard(request, "runs/log-inputs", response.untyped, async () => {
         state.logInputs(await jsonBody(request));
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/runs/search", ({ request, response }) =>
       guard(request, "runs/search", response.untyped, async () => {
         const r = state.searchRuns(await jsonBody(request));
-        return sized(response(200).json, {
+        return response(200).json({
           ...(r.runs.length ? { runs: r.runs } : {}),
           ...(r.next ? { next_page_token: r.next } : {}),
         });
@@ -254,7 +255,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
           query.get("max_results") as string | null,
           query.get("page_token"),
         );
-        return sized(response(200).json, {
+        return response(200).json({
           ...(r.metrics.length ? { metrics: r.metrics } : {}),
           ...(r.next ? { next_page_token: r.next } : {}),
         });
@@ -270,14 +271,14 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
         const base = (m?.[1] ?? "").replace(/\/+$/, "");
         const sub = (query.get("path") ?? "").replace(/^\/+|\/+$/g, "");
         const files = state.listArtifacts(sub ? `${base}/${sub}` : base, base);
-        return sized(response(200).json, { root_uri: root, ...(files.length ? { files } : {}) });
+        return response(200).json({ root_uri: root, ...(files.length ? { files } : {}) });
       }),
     ),
     http.get(ARTIFACTS, ({ request, query, response }) =>
       guard(request, "mlflow-artifacts/artifacts", response.untyped, () => {
         const dir = (query.get("path") ?? "").replace(/^\/+|\/+$/g, "");
         const files = state.listArtifacts(dir, dir);
-        return sized(response(200).json, files.length ? { files } : {});
+        return response(200).json(files.length ? { files } : {});
       }),
     ),
     // The spec's `{artifact_path}` is one path segment for msw, which fits a path whose slashes
@@ -301,12 +302,12 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.post("/api/2.0/mlflow/registered-models/create", ({ request, response }) =>
       guard(request, "registered-models/create", response.untyped, async () => {
         const m = state.createModel(await jsonBody(request));
-        return sized(response(200).json, { registered_model: state.modelOut(m) });
+        return response(200).json({ registered_model: state.modelOut(m) });
       }),
     ),
     http.get("/api/2.0/mlflow/registered-models/get", ({ request, query, response }) =>
       guard(request, "registered-models/get", response.untyped, () =>
-        sized(response(200).json, {
+        response(200).json({
           registered_model: state.modelOut(state.model(query.get("name"))),
         }),
       ),
@@ -314,7 +315,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.patch("/api/2.0/mlflow/registered-models/update", ({ request, response }) =>
       guard(request, "registered-models/update", response.untyped, async () => {
         const b = await jsonBody(request);
-        return sized(response(200).json, {
+        return response(200).json({
           registered_model: state.modelOut(state.updateModel(b.name, b.description)),
         });
       }),
@@ -322,7 +323,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.post("/api/2.0/mlflow/registered-models/rename", ({ request, response }) =>
       guard(request, "registered-models/rename", response.untyped, async () => {
         const b = await jsonBody(request);
-        return sized(response(200).json, {
+        return response(200).json({
           registered_model: state.modelOut(state.renameModel(b.name, b.new_name)),
         });
       }),
@@ -330,7 +331,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.delete("/api/2.0/mlflow/registered-models/delete", ({ request, response }) =>
       guard(request, "registered-models/delete", response.untyped, async () => {
         state.deleteModel((await jsonBody(request)).name);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.get("/api/2.0/mlflow/registered-models/search", ({ request, query, response }) =>
@@ -341,7 +342,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
           query.get("page_token"),
           query.getAll("order_by"),
         );
-        return sized(response(200).json, {
+        return response(200).json({
           ...(r.models.length ? { registered_models: r.models } : {}),
           ...(r.next ? { next_page_token: r.next } : {}),
         });
@@ -351,33 +352,33 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       guard(request, "registered-models/set-tag", response.untyped, async () => {
         const b = await jsonBody(request);
         state.setModelTag(b.name, b.key, b.value);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.delete("/api/2.0/mlflow/registered-models/delete-tag", ({ request, response }) =>
       guard(request, "registered-models/delete-tag", response.untyped, async () => {
         const b = await jsonBody(request);
         state.deleteModelTag(b.name, b.key);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.post("/api/2.0/mlflow/registered-models/alias", ({ request, response }) =>
       guard(request, "registered-models/alias", response.untyped, async () => {
         const b = await jsonBody(request);
         state.setAlias(b.name, b.alias, b.version);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.delete("/api/2.0/mlflow/registered-models/alias", ({ request, response }) =>
       guard(request, "registered-models/alias", response.untyped, async () => {
         const b = await jsonBody(request);
         state.deleteAlias(b.name, b.alias);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.get("/api/2.0/mlflow/registered-models/alias", ({ request, query, response }) =>
       guard(request, "registered-models/alias", response.untyped, () =>
-        sized(response(200).json, {
+        response(200).json({
           model_version: state.versionOut(
             state.versionByAlias(query.get("name"), query.get("alias")),
             true,
@@ -388,12 +389,12 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.post("/api/2.0/mlflow/model-versions/create", ({ request, response }) =>
       guard(request, "model-versions/create", response.untyped, async () => {
         const v = state.createVersion(await jsonBody(request));
-        return sized(response(200).json, { model_version: state.versionOut(v, true) });
+        return response(200).json({ model_version: state.versionOut(v, true) });
       }),
     ),
     http.get("/api/2.0/mlflow/model-versions/get", ({ request, query, response }) =>
       guard(request, "model-versions/get", response.untyped, () =>
-        sized(response(200).json, {
+        response(200).json({
           model_version: state.versionOut(
             state.version(query.get("name"), query.get("version")),
             true,
@@ -405,14 +406,14 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       guard(request, "model-versions/update", response.untyped, async () => {
         const b = await jsonBody(request);
         const v = state.updateVersion(b.name, b.version, b.description);
-        return sized(response(200).json, { model_version: state.versionOut(v, true) });
+        return response(200).json({ model_version: state.versionOut(v, true) });
       }),
     ),
     http.delete("/api/2.0/mlflow/model-versions/delete", ({ request, response }) =>
       guard(request, "model-versions/delete", response.untyped, async () => {
         const b = await jsonBody(request);
         state.deleteVersion(b.name, b.version);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.get("/api/2.0/mlflow/model-versions/search", ({ request, query, response }) =>
@@ -422,7 +423,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
           query.get("max_results") as string | null,
           query.get("page_token"),
         );
-        return sized(response(200).json, {
+        return response(200).json({
           ...(r.versions.length ? { model_versions: r.versions } : {}),
           ...(r.next ? { next_page_token: r.next } : {}),
         });
@@ -432,21 +433,21 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       guard(request, "model-versions/set-tag", response.untyped, async () => {
         const b = await jsonBody(request);
         state.setVersionTag(b.name, b.version, b.key, b.value);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.delete("/api/2.0/mlflow/model-versions/delete-tag", ({ request, response }) =>
       guard(request, "model-versions/delete-tag", response.untyped, async () => {
         const b = await jsonBody(request);
         state.deleteVersionTag(b.name, b.version, b.key);
-        return sized(response(200).json, {});
+        return response(200).json({});
       }),
     ),
     http.get("/api/2.0/mlflow/model-versions/get-download-uri", ({ request, query, response }) =>
       guard(request, "model-versions/get-download-uri", response.untyped, () => {
         const v = state.version(query.get("name"), query.get("version"));
         if (!v.source) throw missing("source");
-        return sized(response(200).json, { artifact_uri: v.source });
+        return response(200).json({ artifact_uri: v.source });
       }),
     ),
   ];

@@ -107,7 +107,7 @@ export function createMlflowFake(options: MlflowFakeOptions = {}): MlflowFake {
   return {
     baseUrl,
     handlers: [routed(baseUrl, dispatch)],
-    fetch: fetchVia(dispatch),
+    fetch: fetchVia(dispatch, true),
     reset: () => state.reset(),
     seed: {
       experiment: (e) =>
