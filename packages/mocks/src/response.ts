@@ -46,6 +46,48 @@ export function utf8Bytes(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text) as Uint8Array<ArrayBuffer>;
 }
 
+/**
+ * A text body read the way the Fetch Body methods read one: once (a second read rejects, as
+ * undici's does), a null body as "". TextRequest and TextResponse answer from it until they
+ * make a real Request or Response, which then answers instead.
+ */
+export class TextBody {
+  readonly #text: string | null;
+  #used = false;
+
+  constructor(text: string | null) {
+    this.#text = text;
+  }
+
+  get bodyUsed(): boolean {
+    return this.#used;
+  }
+  text(): Promise<string> {
+    if (this.#text === null) return Promise.resolve("");
+    if (this.#used)
+      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+    this.#used = true;
+    return Promise.resolve(this.#text);
+  }
+  json(): Promise<unknown> {
+    return this.text().then((t) => JSON.parse(t));
+  }
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.text().then((t) => utf8Bytes(t).buffer);
+  }
+  bytes(): Promise<Uint8Array> {
+    return this.text().then(utf8Bytes);
+  }
+  /** `real`, made from the same text, read too when this body was: a body read stays read. */
+  carryOver<R extends { arrayBuffer(): Promise<ArrayBuffer> }>(real: R): R {
+    if (this.#used) void real.arrayBuffer();
+    return real;
+  }
+}
+
+/** The body reads TextBody shares with a real Request or Response (whose types lack bytes()). */
+export type BodyReader = Pick<TextBody, "bodyUsed" | "text" | "json" | "arrayBuffer" | "bytes">;
+
 /** The reason phrases msw's HttpResponse gives the statuses the fakes answer with typed bodies. */
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: "OK",
@@ -114,46 +156,38 @@ const ResponseBase: new (body: null, init: ResponseInit) => Omit<Response, BodyM
 class TextResponse extends ResponseBase implements Response {
   readonly #text: string;
   readonly #init: ResponseInit;
-  #used = false;
+  readonly #body: TextBody;
   #real: Response | undefined;
 
   constructor(text: string, init: ResponseInit) {
     super(null, init);
     this.#text = text;
     this.#init = init;
+    this.#body = new TextBody(text);
   }
 
-  #read(): Promise<string> {
-    if (this.#used)
-      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
-    this.#used = true;
-    return Promise.resolve(this.#text);
+  #reader(): BodyReader {
+    return (this.#real as BodyReader | undefined) ?? this.#body;
   }
   #response(): Response {
-    if (this.#real === undefined) {
-      this.#real = new Response(this.#text, this.#init);
-      // A body already read stays read.
-      if (this.#used) void this.#real.arrayBuffer();
-    }
+    this.#real ??= this.#body.carryOver(new Response(this.#text, this.#init));
     return this.#real;
   }
 
   text(): Promise<string> {
-    return this.#real ? this.#real.text() : this.#read();
+    return this.#reader().text();
   }
   json(): Promise<unknown> {
-    return this.#real ? this.#real.json() : this.#read().then((t) => JSON.parse(t));
+    return this.#reader().json();
   }
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#real ? this.#real.arrayBuffer() : this.#read().then((t) => utf8Bytes(t).buffer);
+    return this.#reader().arrayBuffer();
   }
   bytes(): Promise<Uint8Array> {
-    return this.#real
-      ? (this.#real as Response & { bytes(): Promise<Uint8Array> }).bytes()
-      : this.#read().then(utf8Bytes);
+    return this.#reader().bytes();
   }
   get bodyUsed(): boolean {
-    return this.#real ? this.#real.bodyUsed : this.#used;
+    return this.#reader().bodyUsed;
   }
   get body(): ReadableStream<Uint8Array> | null {
     return this.#response().body as ReadableStream<Uint8Array> | null;

@@ -11,7 +11,7 @@
  * the router is for them, not for arbitrary handlers.
  */
 import { type HttpHandler, http, type RequestHandler } from "msw";
-import { utf8Bytes } from "./response.js";
+import { type BodyReader, TextBody } from "./response.js";
 
 type Resolver = (info: {
   request: Request;
@@ -138,10 +138,9 @@ class TextRequest implements Request {
   readonly url: string;
   readonly method: string;
   readonly headers: Headers;
-  readonly #body: string | null;
+  readonly #body: TextBody;
   readonly #input: string | URL;
   readonly #init: RequestInit | undefined;
-  #used = false;
   #real: Request | undefined;
 
   private constructor(input: string | URL, init: RequestInit | undefined, url: string) {
@@ -149,9 +148,10 @@ class TextRequest implements Request {
     this.#init = init;
     this.url = url;
     this.method = init?.method ?? "GET";
-    this.#body = (init?.body as string | null | undefined) ?? null;
+    const body = (init?.body as string | null | undefined) ?? null;
+    this.#body = new TextBody(body);
     this.headers = new Headers(init?.headers);
-    if (this.#body !== null && !this.headers.has("content-type"))
+    if (body !== null && !this.headers.has("content-type"))
       this.headers.set("content-type", "text/plain;charset=UTF-8");
   }
 
@@ -180,38 +180,28 @@ class TextRequest implements Request {
     return new TextRequest(input, init, url.href);
   }
 
-  #text(): Promise<string> {
-    if (this.#body === null) return Promise.resolve("");
-    if (this.#used)
-      return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
-    this.#used = true;
-    return Promise.resolve(this.#body);
+  #reader(): BodyReader {
+    return (this.#real as BodyReader | undefined) ?? this.#body;
   }
   text(): Promise<string> {
-    return this.#real ? this.#real.text() : this.#text();
+    return this.#reader().text();
   }
   json(): Promise<unknown> {
-    return this.#real ? this.#real.json() : this.#text().then((t) => JSON.parse(t));
+    return this.#reader().json();
   }
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#real ? this.#real.arrayBuffer() : this.#text().then((t) => utf8Bytes(t).buffer);
+    return this.#reader().arrayBuffer();
   }
   bytes(): Promise<Uint8Array> {
-    return this.#real
-      ? (this.#real as Request & { bytes(): Promise<Uint8Array> }).bytes()
-      : this.#text().then(utf8Bytes);
+    return this.#reader().bytes();
   }
   get bodyUsed(): boolean {
-    return this.#real ? this.#real.bodyUsed : this.#used;
+    return this.#reader().bodyUsed;
   }
 
   // Everything else from a real Request, made on first use, which then answers the body too.
   #request(): Request {
-    if (this.#real === undefined) {
-      this.#real = new Request(this.#input, this.#init);
-      // A body already read stays read.
-      if (this.#used) void this.#real.arrayBuffer();
-    }
+    this.#real ??= this.#body.carryOver(new Request(this.#input, this.#init));
     return this.#real;
   }
   get body() {

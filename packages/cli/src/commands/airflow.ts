@@ -82,24 +82,32 @@ async function printRun(
   io.stdout(table(["TASK", "MAP", "STATE", "TRY", "DURATION"], taskRows(tis)));
 }
 
+/** A `--conf` value: a DAG run's conf, which must be a JSON object. */
+export function runConf(
+  text: string | undefined,
+  command: string,
+  exitCode = 1,
+): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+      throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new CliError(
+      `${command}: --conf is not a JSON object (${(e as Error).message})\n  fix: --conf '{"key": "value"}'`,
+      exitCode,
+    );
+  }
+}
+
 export async function triggerCommand(
   io: CliIO,
   dagId: string,
   o: ConnectionOptions & { conf?: string; runId?: string; wait?: boolean; timeout?: string },
 ): Promise<number> {
-  let conf: Record<string, unknown> | undefined;
-  if (o.conf !== undefined) {
-    try {
-      const parsed = JSON.parse(o.conf) as unknown;
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
-        throw new Error("not an object");
-      conf = parsed as Record<string, unknown>;
-    } catch (e) {
-      throw new CliError(
-        `mlgen airflow trigger: --conf is not a JSON object (${(e as Error).message})\n  fix: --conf '{"key": "value"}'`,
-      );
-    }
-  }
+  const conf = runConf(o.conf, "mlgen airflow trigger");
   const client = await connect(io, o);
   const run = await client.triggerDagRun(dagId, {
     ...(conf ? { conf } : {}),

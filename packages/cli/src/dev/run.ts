@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { TaskInstance } from "@mlgen/airflow-client";
 import { CliError, type CliIO } from "../io.js";
 import { sameProcess, sleep } from "./procs.js";
+import { seconds } from "./stack.js";
 import { devPaths, readState, shown } from "./state.js";
 
 export interface DevRunOptions {
@@ -32,20 +33,6 @@ function variables(pairs: readonly string[]): { key: string; value: string }[] {
     }
     return { key: pair.slice(0, eq), value: pair.slice(eq + 1) };
   });
-}
-
-function runConf(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
-  } catch {}
-  throw new CliError(
-    `mlgen dev run: --conf is not a JSON object\n  fix: --conf '{"n_estimators": 50}'`,
-    2,
-  );
 }
 
 /** DAG files the last compile wrote, from its manifest: what `run` can be given. */
@@ -72,11 +59,9 @@ export async function devRunCommand(
   options: DevRunOptions,
 ): Promise<number> {
   const vars = variables(options.var ?? []);
-  const conf = runConf(options.conf);
-  const timeoutMs = Number(options.timeout ?? 1800) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new CliError(`mlgen dev run: --timeout ${options.timeout} is not a number of seconds`, 2);
-  }
+  const { runConf } = await import("../commands/airflow.js");
+  const conf = runConf(options.conf, "mlgen dev run", 2);
+  const timeoutMs = seconds(options.timeout, 1800, "--timeout") * 1000;
   const paths = devPaths(io, options.config);
   const state = readState(io, paths);
   if (!state) {

@@ -58,7 +58,8 @@ function port(text: string | undefined, fallback: number, flag: string): number 
   return n;
 }
 
-function seconds(text: string | undefined, fallback: number, flag: string): number {
+/** A `--timeout`-style option in seconds (`fallback` when absent); exit 2 when it is not one. */
+export function seconds(text: string | undefined, fallback: number, flag: string): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) {

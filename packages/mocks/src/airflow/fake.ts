@@ -21,9 +21,10 @@ import type {
   TaskOutcome,
 } from "./types.js";
 import {
+  boolParam,
   checkKeys,
   extraForbidden,
-  ilikeContains,
+  ilikeFilter,
   isoTime,
   missing,
   pageParams,
@@ -797,11 +798,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const want = /^(true|1|yes|on)$/i.test(paused);
           list = list.filter((d) => d.isPaused === want);
         }
-        const pattern = url.searchParams.get("dag_id_pattern");
-        if (pattern) {
-          const match = ilikeContains(pattern);
-          list = list.filter((d) => match(d.dagId));
-        }
+        list = ilikeFilter(list, url, "dag_id_pattern", (d) => d.dagId);
         const tags = url.searchParams.getAll("tags");
         if (tags.length > 0) {
           const all = url.searchParams.get("tags_match_mode") === "all";
@@ -1345,21 +1342,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const key = decode(params.xcom_key);
         const url = new URL(request.url);
         const issues: ValidationIssue[] = [];
-        const flag = (name: string) => {
-          const raw = url.searchParams.get(name);
-          if (raw === null) return false;
-          if (/^(true|1|yes|on|t|y)$/i.test(raw)) return true;
-          if (/^(false|0|no|off|f|n)$/i.test(raw)) return false;
-          issues.push({
-            type: "bool_parsing",
-            loc: ["query", name],
-            msg: "Input should be a valid boolean, unable to interpret input",
-            input: raw,
-          });
-          return false;
-        };
-        const stringify = flag("stringify");
-        flag("deserialize");
+        const stringify = boolParam(url, "stringify", issues);
+        boolParam(url, "deserialize", issues);
         const mapIndex = url.searchParams.get("map_index");
         if (mapIndex !== null && !/^-?\d+$/.test(mapIndex)) {
           issues.push({
@@ -1430,12 +1414,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const url = new URL(request.url);
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
-        let list = [...importErrors.values()];
-        const pattern = url.searchParams.get("filename_pattern");
-        if (pattern) {
-          const match = ilikeContains(pattern);
-          list = list.filter((e) => match(e.filename));
-        }
+        const list = ilikeFilter(
+          [...importErrors.values()],
+          url,
+          "filename_pattern",
+          (e) => e.filename,
+        );
         const sorted = sortBy(list, orderByOf(url), importErrorFields, "id");
         if (!sorted.ok) return sorted.response as never;
         return response(200).json({
@@ -1462,12 +1446,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const url = new URL(request.url);
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
-        let list = [...variables.values()];
-        const pattern = url.searchParams.get("variable_key_pattern");
-        if (pattern) {
-          const match = ilikeContains(pattern);
-          list = list.filter((v) => match(v.key));
-        }
+        const list = ilikeFilter(
+          [...variables.values()],
+          url,
+          "variable_key_pattern",
+          (v) => v.key,
+        );
         const sorted = sortBy(list, orderByOf(url), variableFields, "id");
         if (!sorted.ok) return sorted.response as never;
         return response(200).json({
@@ -1548,12 +1532,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const url = new URL(request.url);
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
-        let list = [...pools.values()];
-        const pattern = url.searchParams.get("pool_name_pattern");
-        if (pattern) {
-          const match = ilikeContains(pattern);
-          list = list.filter((x) => match(x.name));
-        }
+        const list = ilikeFilter([...pools.values()], url, "pool_name_pattern", (x) => x.name);
         const sorted = sortBy(list, orderByOf(url), poolFields, "id");
         if (!sorted.ok) return sorted.response as never;
         return response(200).json({

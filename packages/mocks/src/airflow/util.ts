@@ -213,6 +213,21 @@ export function pageParams(
   return { ok: true, limit: Math.min(limit, maxLimit), offset };
 }
 
+/** One boolean query parameter as pydantic reads it (false when absent); problems go to `issues`. */
+export function boolParam(url: URL, name: string, issues: ValidationIssue[]): boolean {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return false;
+  if (/^(true|1|yes|on|t|y)$/i.test(raw)) return true;
+  if (/^(false|0|no|off|f|n)$/i.test(raw)) return false;
+  issues.push({
+    type: "bool_parsing",
+    loc: ["query", name],
+    msg: "Input should be a valid boolean, unable to interpret input",
+    input: raw,
+  });
+  return false;
+}
+
 /** One non-negative int query parameter (`fallback` when absent); problems go to `issues`. */
 function intParam(url: URL, name: string, fallback: number, issues: ValidationIssue[]): number {
   const raw = url.searchParams.get(name);
@@ -275,8 +290,24 @@ export function parseAware(
   return { ok: true, ms };
 }
 
+/**
+ * Airflow's `*_pattern` query filters: the items whose `text` matches SQL `ILIKE '%pattern%'`
+ * for the pattern in query parameter `param`; all items when it is absent or empty.
+ */
+export function ilikeFilter<T>(
+  items: T[],
+  url: URL,
+  param: string,
+  text: (item: T) => string,
+): T[] {
+  const pattern = url.searchParams.get(param);
+  if (!pattern) return items;
+  const match = ilikeContains(pattern);
+  return items.filter((item) => match(text(item)));
+}
+
 /** SQL `ILIKE '%pattern%'`: `%` and `_` are wildcards, matching ignores case. */
-export function ilikeContains(pattern: string): (s: string) => boolean {
+function ilikeContains(pattern: string): (s: string) => boolean {
   const source = pattern
     .split("")
     .map((c) => (c === "%" ? ".*" : c === "_" ? "." : c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
