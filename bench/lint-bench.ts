@@ -783,7 +783,7 @@ async function main() {
       md.push("");
       md.push(
         `**mlgen lint ÷ ruff --select AIR, whole processes on the same ${count} files: ${(cli.median / ruffAll.median).toFixed(1)}×** ` +
-          `(${ms(cli.median)} ms ÷ ${ms(ruffAll.median)} ms; mlgen uses one CPU, ruff all ${m.nproc}). ` +
+          `(${ms(cli.median)} ms ÷ ${ms(ruffAll.median)} ms; ruff uses all ${m.nproc} CPUs, mlgen a worker thread per CPU beyond two: ${m.nproc > 2 ? `${m.nproc - 1} threads` : "one thread"} here). ` +
           `With ruff on one thread: ${(cli.median / ruffOne.median).toFixed(1)}×. ` +
           `One file, cold: ${(cold.median / ruffCold.median).toFixed(1)}× (${ms(cold.median)} ms ÷ ${ms(ruffCold.median)} ms). ` +
           "ruff is the speed reference (native code, far fewer and simpler Airflow rules); mlgen's rules resolve task ids through groups and loops and follow XCom keys across tasks and Jinja, which ruff does not.",

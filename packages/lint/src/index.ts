@@ -1,3 +1,8 @@
+export {
+  type LintedFile,
+  lintPythonFiles,
+  type PythonFile,
+} from "./files.js";
 export { compareFindings, type Finding, pointSpan, type Span } from "./finding.js";
 export { formatJson } from "./format/json.js";
 export { formatSarif } from "./format/sarif.js";

@@ -15,9 +15,12 @@ export interface PathMatch {
 /** Every local absolute path in a text, with offsets. */
 export function localPaths(text: string): PathMatch[] {
   const out: PathMatch[] = [];
-  for (const m of text.matchAll(LOCAL_PATH)) {
-    const from = m.index ?? 0;
-    out.push({ from, to: from + m[0].length, path: m[0] });
+  // Every match starts with "/" or a drive's ":\"; most strings have neither. An exec loop on
+  // the one regex: matchAll clones it on every call. (No match is empty, so none repeats.)
+  if (!text.includes("/") && !text.includes(":\\")) return out;
+  LOCAL_PATH.lastIndex = 0;
+  for (let m = LOCAL_PATH.exec(text); m; m = LOCAL_PATH.exec(text)) {
+    out.push({ from: m.index, to: m.index + m[0].length, path: m[0] });
   }
   return out;
 }

@@ -101,6 +101,8 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
 /** Every `xcom_pull(...)` inside `{{ ... }}` blocks of a templated string. */
 export function templatePulls(text: string): TextPull[] {
   const out: TextPull[] = [];
+  // Most strings have neither: skip the block search, which costs a regex clone per call.
+  if (!text.includes("{{") || !text.includes("xcom_pull")) return out;
   for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
     const base = (block.index ?? 0) + 2;
     const inner = block[1] ?? "";
@@ -152,6 +154,7 @@ export function removedContextUses(text: string): { from: number; to: number; na
 /** Keys pushed by `{{ ti.xcom_push(key=...) }}` in a template; null for a computed key. */
 export function templatePushes(text: string): (string | null)[] {
   const out: (string | null)[] = [];
+  if (!text.includes("{{") || !text.includes("xcom_push")) return out;
   for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
     const inner = block[1] ?? "";
     for (const m of inner.matchAll(/\bxcom_push\s*\(/g)) {

@@ -63,7 +63,7 @@ export function stringValue(src: string, node: SyntaxNode): string | null {
   if (prefix.includes("b")) return null;
   const quote = m[2] ?? '"';
   const body = raw.slice(m[0].length, raw.length - quote.length);
-  if (prefix.includes("r")) return body;
+  if (prefix.includes("r") || !body.includes("\\")) return body;
   return body.replace(/\\(.)/gs, (_, ch: string) => ESCAPES[ch] ?? (ch === "\n" ? "" : ch));
 }
 

@@ -63,10 +63,13 @@ const words = (name: string) =>
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
 
+/** What every training word contains ("finetun" may be written "fine-tun"): a quick no. */
+const TRAINING_HINT = /train|fit|tun/i;
+
 /** Whether a task id or function name says it trains a model. */
 export const isTraining = (...names: (string | null | undefined)[]) =>
   names.some((n) => {
-    if (!n) return false;
+    if (!n || !TRAINING_HINT.test(n)) return false;
     const w = words(n);
     return w.some((x) => TRAINING_WORDS.has(x)) && !w.some((x) => NOT_A_MODEL.has(x));
   });

@@ -1,0 +1,52 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { lintPythonFiles, type PythonFile } from "../src/files.js";
+import { lintPythonSource } from "../src/lint.js";
+
+const CORPUS = resolve(import.meta.dirname, "../../../test/lint-corpus/dags");
+const DIST = resolve(import.meta.dirname, "../dist/index.js");
+
+/** The labeled corpus under two folder names: enough files for worker threads. */
+function corpusTwice(): PythonFile[] {
+  const names = readdirSync(CORPUS).filter((n) => n.endsWith(".py"));
+  return ["a", "b"].flatMap((dir) =>
+    names.map((n) => ({ file: `${dir}/${n}`, path: join(CORPUS, n) })),
+  );
+}
+
+const OPTIONS = { rules: { "missing-retries": "off" } } as const;
+
+/** What a one-thread loop over lintPythonSource gives, per file. */
+function expected(files: readonly PythonFile[], lint = lintPythonSource) {
+  return files.map((f) => {
+    const source = readFileSync(f.path, "utf8");
+    const findings = lint(f.file, source, OPTIONS);
+    return { file: f.file, findings, source: findings.length > 0 ? source : null };
+  });
+}
+
+describe("lintPythonFiles", () => {
+  it("gives each file's findings in the order given, and the text of files that have some", async () => {
+    const files = corpusTwice().reverse();
+    const linted = await lintPythonFiles(files, OPTIONS);
+    expect(linted).toEqual(expected(files));
+    expect(linted.some((r) => r.source === null)).toBe(true);
+  });
+
+  it("reports a file it cannot read", async () => {
+    await expect(
+      lintPythonFiles([{ file: "gone.py", path: join(CORPUS, "gone.py") }]),
+    ).rejects.toThrow(/ENOENT/);
+  });
+
+  // Worker threads run the built module (from source there is none to start): when it is built,
+  // a run on two workers besides the main thread must equal the one-thread loop, file by file.
+  it.skipIf(!existsSync(DIST))("the built linter's worker threads change nothing", async () => {
+    const built = (await import(pathToFileURL(DIST).href)) as typeof import("../src/index.js");
+    const files = corpusTwice();
+    const linted = await built.lintPythonFiles(files, OPTIONS, 2);
+    expect(linted).toEqual(expected(files, built.lintPythonSource));
+  });
+});
