@@ -181,6 +181,10 @@ export interface MlflowServerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** More `mlflow server` arguments. */
   readonly args?: readonly string[];
+  /** Server worker processes (default 1: SQLite takes one writer at a time anyway). */
+  readonly workers?: number;
+  /** The tracking store (default: a SQLite file in the server's folder). */
+  readonly backendStoreUri?: string;
 }
 
 /**
@@ -201,9 +205,9 @@ export async function startMlflow(
       "--port",
       String(port),
       "--workers",
-      "1",
+      String(options.workers ?? 1),
       "--backend-store-uri",
-      `sqlite:///${join(dir, "mlflow.db")}`,
+      options.backendStoreUri ?? `sqlite:///${join(dir, "mlflow.db")}`,
       "--artifacts-destination",
       join(dir, "artifacts"),
       ...(options.args ?? []),
