@@ -7,11 +7,11 @@
  * PostgreSQL refuses to run as root, so under root (containers, CI) initdb and the server run as
  * `nobody` through util-linux's setpriv, with the data folder given to that user.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, groupAlive, killGroup, PYTHON } from "../test/engines/harness.js";
+import { freePort, PYTHON, spawnServer } from "../test/engines/harness.js";
 
 export interface Postgres {
   /** SQLAlchemy URL of the `mlflow` database, for `mlflow server --backend-store-uri`. */
@@ -86,25 +86,11 @@ export async function startPostgres(): Promise<Postgres> {
     "-c",
     "listen_addresses=127.0.0.1",
   ]);
-  const child = spawn(cmd, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  child.stdout?.on("data", (d) => {
-    log += d;
-  });
-  child.stderr?.on("data", (d) => {
-    log += d;
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("postgres did not start");
+  // SIGINT is PostgreSQL's fast shutdown.
+  const server = spawnServer("postgres", cmd, args, { signal: "SIGINT" });
+  const { child, pid, output } = server;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((ok) => child.once("exit", ok));
-      killGroup(pid, "SIGINT"); // PostgreSQL's fast shutdown
-      const timer = setTimeout(() => killGroup(pid, "SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (groupAlive(pid)) killGroup(pid, "SIGKILL");
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   const client = (name: string, more: string[]) =>
@@ -114,14 +100,15 @@ export async function startPostgres(): Promise<Postgres> {
     });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`postgres exited early:\n${log.slice(-3000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`postgres exited early:\n${output().slice(-3000)}`);
     try {
       client("pg_isready", ["-q"]);
       break;
     } catch {}
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`postgres not ready after 60 s:\n${log.slice(-3000)}`);
+      throw new Error(`postgres not ready after 60 s:\n${output().slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -170,6 +170,49 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A server in a process group of its own, what it prints kept for error messages. */
+export interface GroupServer {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Everything it has printed so far, stdout and stderr. */
+  readonly output: () => string;
+  /** Signals the group (`signal`, SIGKILL after 10 s) and kills workers its leader left behind. */
+  readonly stop: () => Promise<void>;
+}
+
+export function spawnServer(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: { readonly env?: NodeJS.ProcessEnv; readonly signal?: NodeJS.Signals } = {},
+): GroupServer {
+  const child = spawn(command, args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.env ? { env: options.env } : {}),
+  });
+  let log = "";
+  const keep = (d: Buffer) => {
+    log += d;
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${name} did not start`);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((ok) => child.once("exit", ok));
+      killGroup(pid, options.signal ?? "SIGTERM");
+      const timer = setTimeout(() => killGroup(pid, "SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // The leader is gone; its workers share the group and must go too.
+    if (groupAlive(pid)) killGroup(pid, "SIGKILL");
+  };
+  return { child, pid, output: () => log, stop };
+}
+
 export interface MlflowServer {
   readonly url: string;
   readonly pid: number;
@@ -196,7 +239,8 @@ export async function startMlflow(
   options: MlflowServerOptions = {},
 ): Promise<MlflowServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const { child, pid, output, stop } = spawnServer(
+    "mlflow server",
     bin("mlflow"),
     [
       "server",
@@ -212,36 +256,13 @@ export async function startMlflow(
       join(dir, "artifacts"),
       ...(options.args ?? []),
     ],
-    {
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
-    },
+    { env: { ...process.env, NO_COLOR: "1", ...options.env } },
   );
-  let log = "";
-  child.stdout?.on("data", (d) => {
-    log += d;
-  });
-  child.stderr?.on("data", (d) => {
-    log += d;
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("mlflow server did not start");
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((ok) => child.once("exit", ok));
-    killGroup(pid, "SIGTERM");
-    const timer = setTimeout(() => killGroup(pid, "SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-    // The leader is gone; its workers share the group and must go too.
-    if (groupAlive(pid)) killGroup(pid, "SIGKILL");
-  };
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
-      throw new Error(`mlflow server exited early:\n${log.slice(-3000)}`);
+      throw new Error(`mlflow server exited early:\n${output().slice(-3000)}`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return { url, pid, stop };
@@ -249,7 +270,7 @@ export async function startMlflow(
     await new Promise((r) => setTimeout(r, 500));
   }
   await stop();
-  throw new Error(`mlflow server not healthy after 120 s:\n${log.slice(-3000)}`);
+  throw new Error(`mlflow server not healthy after 120 s:\n${output().slice(-3000)}`);
 }
 
 // Process groups: the same helpers `mlgen dev` stops its stack with (tests spawn servers detached).
