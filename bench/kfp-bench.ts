@@ -50,7 +50,9 @@ const { values: flags } = parseArgs({
 });
 /** The checkout whose built packages are measured (`--build DIR`, e.g. a patched copy). */
 const BUILD = resolve(flags.build ?? ROOT);
-const CLI_BIN = join(BUILD, "packages", "cli", "dist", "bin.js");
+/** The command users run: bin/mlgen, which starts Node from the CLI's startup snapshot. */
+const MLGEN = join(BUILD, "packages", "cli", "bin", "mlgen");
+const BLOB = join(BUILD, "packages", "cli", "dist", "snapshot", `mlgen-${process.version}.blob`);
 const KFP_VENV = process.env.MLGEN_KFP_VENV ?? join(ROOT, ".venv-kfp");
 const KFP_PYTHON = join(KFP_VENV, "bin", "python");
 const PEER = join(ROOT, "bench", "kfp-peer");
@@ -288,8 +290,8 @@ const PHASES: readonly { name: string; match: (fn: string, url: string) => boole
   { name: "rest of `buildPipelineSpec` (spec.ts)", match: (f) => f === "buildPipelineSpec" },
   { name: "`lowerPipeline` (zod, checks, ordering, IR hash)", match: (f) => f === "lowerPipeline" },
   {
-    name: "DSL evaluation (the pipeline body)",
-    match: (_f, u) => u.includes("/packages/dsl/dist/"),
+    name: "loading the config and pipeline modules, and the pipeline body (DSL evaluation)",
+    match: (f) => f === "loadConfig" || f === "loadPipelines",
   },
   {
     name: "writing the output (`planWrites`, `applyPlan`)",
@@ -301,7 +303,7 @@ const PHASES: readonly { name: string; match: (fn: string, url: string) => boole
     match: (f) => f === "(idle)",
   },
 ];
-const OTHER = "start-up and module loading (Node's loaders, tsx, commander, zod, …)";
+const OTHER = "the rest: start-up, argument parsing, finding the files, …";
 
 function summarizeProfile(file: string) {
   const prof = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
@@ -359,7 +361,9 @@ function profileMlgen(
       "--cpu-prof",
       "--cpu-prof-dir",
       dir,
-      CLI_BIN,
+      "--snapshot-blob",
+      BLOB,
+      "--",
       "compile",
       "--config",
       config,
@@ -423,7 +427,7 @@ async function main(): Promise<void> {
   const warmup = count("warmup", flags.warmup, 1);
   const sizes = flags.sizes.split(",").map((s) => count("sizes", s.trim(), 1));
   const noPyc = flags["no-pyc"];
-  if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: run \`pnpm build\` first`);
+  if (!existsSync(BLOB)) throw new Error(`${BLOB} is missing: run \`npm run build\` first`);
   if (!existsSync(KFP_PYTHON)) {
     throw new Error(`${KFP_PYTHON} is missing: run \`bash test/python/setup-engines.sh\` first`);
   }
@@ -445,7 +449,14 @@ async function main(): Promise<void> {
     ...(noPyc ? { PYTHONDONTWRITEBYTECODE: "1" } : {}),
   };
   const preload = HAVE_TIME ? null : usagePreload(tmp);
-  const nodeArgs = preload ? ["--require", preload] : [];
+  // NODE_EXTRA_CA_CERTS (set in some sandboxes and CI images) makes every Node start-up read a
+  // certificate file, about 0.1 s here: mlgen runs without it, as on a developer's machine, and
+  // the floors below show what it costs.
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...noCaEnv } = nodeEnv;
+  const mlEnv: NodeJS.ProcessEnv = {
+    ...noCaEnv,
+    ...(preload ? { NODE_OPTIONS: `--require ${preload}` } : {}),
+  };
   const readUsage = () =>
     JSON.parse(readFileSync(usageFile, "utf8")) as { cpu: number; maxRssKb: number };
   try {
@@ -461,19 +472,9 @@ async function main(): Promise<void> {
       rmSync(p.ml.out, { recursive: true, force: true });
       return runTimed(
         `mlgen compile (${p.n})`,
-        process.execPath,
-        [
-          ...nodeArgs,
-          CLI_BIN,
-          "compile",
-          "--config",
-          p.ml.config,
-          "--target",
-          "kubeflow",
-          "--out",
-          p.ml.out,
-        ],
-        { cwd: p.mlDir, env: nodeEnv, usage: readUsage },
+        MLGEN,
+        ["compile", "--config", p.ml.config, "--target", "kubeflow", "--out", p.ml.out],
+        { cwd: p.mlDir, env: mlEnv, usage: readUsage },
       );
     };
     const statsFile = join(tmp, "kfp-stats.json");
@@ -499,8 +500,8 @@ async function main(): Promise<void> {
       };
     };
 
-    // 1. Warm-up runs (tsx's transform cache, Python's bytecode cache, the file-system cache);
-    //    they also write the outputs that are checked before any measured run.
+    // 1. Warm-up runs (mlgen's cache of the user's modules bundled, Python's bytecode cache, the
+    //    file-system cache); they also write the outputs that are checked before any measured run.
     const results = new Map<number, { ml: Side; kfp: Side }>();
     for (const p of projects) {
       log(`warm-up, ${int(p.n)} tasks`);
@@ -580,9 +581,29 @@ async function main(): Promise<void> {
       }
       return { what, ...summary(all) };
     };
+    const { NODE_EXTRA_CA_CERTS: _ca, ...noCaBase } = baseEnv;
     const floors = [
-      floor("`node -e ''`", process.execPath, ["-e", ""], baseEnv),
-      floor("`mlgen --version`", process.execPath, [CLI_BIN, "--version"], baseEnv),
+      floor("`node -e ''`", process.execPath, ["-e", ""], noCaBase),
+      ...(extraCa
+        ? [
+            floor(
+              "`node -e ''` with NODE_EXTRA_CA_CERTS set, as in this environment",
+              process.execPath,
+              ["-e", ""],
+              baseEnv,
+            ),
+          ]
+        : []),
+      floor(
+        "`mlgen --version` (bin/mlgen: from the startup snapshot)",
+        MLGEN,
+        ["--version"],
+        noCaBase,
+      ),
+      floor("`mlgen --version` with MLGEN_NO_SNAPSHOT=1 (the plain CLI)", MLGEN, ["--version"], {
+        ...noCaBase,
+        MLGEN_NO_SNAPSHOT: "1",
+      }),
       floor("`python -c 'pass'` (kfp venv)", KFP_PYTHON, ["-c", "pass"], pyEnv),
       floor(
         `\`python -c 'from kfp import compiler, dsl'\`${noPyc ? " (no .pyc)" : ""}`,
@@ -597,7 +618,7 @@ async function main(): Promise<void> {
     const largest = projects[projects.length - 1];
     if (flags.profile && largest) {
       log(`profiling mlgen compile of ${int(largest.n)} tasks (node --cpu-prof)`);
-      profile = profileMlgen(tmp, largest.n, largest.ml.config, largest.mlDir, baseEnv);
+      profile = profileMlgen(tmp, largest.n, largest.ml.config, largest.mlDir, noCaBase);
     }
 
     // 6. Markdown.
@@ -613,14 +634,13 @@ async function main(): Promise<void> {
     )
       .stdout.trim()
       .split(" ");
-    const mlVersion = spawnSync(process.execPath, [CLI_BIN, "--version"], {
-      encoding: "utf8",
-    }).stdout.trim();
+    const mlVersion = spawnSync(MLGEN, ["--version"], { encoding: "utf8" }).stdout.trim();
     const md: string[] = [];
     md.push(
       `Run on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${((performance.now() - started) / 1000).toFixed(0)} s in all: ` +
         `${info.nproc} CPUs (${info.cpu}), ${info.memGb} GB RAM, ${info.os}; load average ${loadStart} before and ${loadEnd} after. ` +
-        `Node ${process.version}, mlgen ${mlVersion} (commit ${info.commit}); kfp ${kfpVersion[0] ?? "?"} on Python ${kfpVersion[1] ?? "?"}` +
+        `Node ${process.version}, mlgen ${mlVersion} (commit ${info.commit}) run as \`bin/mlgen\`, from its startup snapshot` +
+        `${extraCa ? ", without the environment's NODE_EXTRA_CA_CERTS" : ""}; kfp ${kfpVersion[0] ?? "?"} on Python ${kfpVersion[1] ?? "?"}` +
         `${noPyc ? ", **without cached bytecode** (`--no-pyc`)" : ", bytecode cached"}. ` +
         `Median of ${runs} measured runs per side and size after ${warmup} warm-up, interleaved; peak RSS is the largest of the measured runs` +
         `${HAVE_TIME ? " (`/usr/bin/time -v`)" : " (the processes' own getrusage)"}. ` +
@@ -682,7 +702,7 @@ async function main(): Promise<void> {
       md.push("");
       md.push(
         `Where one \`mlgen compile\` of ${int(largest?.n ?? 0)} tasks spends its main thread (\`node --cpu-prof\`, one run, ${secs(profile.wall)} wall with the profiler; ` +
-          `${ms(profile.main.total)} ms of samples; the module loader's worker thread was busy another ${ms(profile.workerBusy)} ms):`,
+          `${ms(profile.main.total)} ms of samples; other threads were busy another ${ms(profile.workerBusy)} ms):`,
       );
       md.push("");
       md.push("| Phase | ms | share |");

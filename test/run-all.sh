@@ -10,8 +10,9 @@ if [[ ! -d node_modules ]]; then
   exit 1
 fi
 
-echo "== build"
+echo "== build (and the CLI's startup snapshot)"
 tsc -b packages/cli packages/mocks
+node packages/cli/dist/snapshot/make.js
 echo "== typecheck (tests, examples, fixtures)"
 tsc --noEmit -p tsconfig.json
 echo "== lint (biome)"

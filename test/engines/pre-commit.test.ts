@@ -68,8 +68,13 @@ function hookRepository(): { repo: string; rev: string } {
 
 beforeAll(() => {
   ensureEngines();
-  // The hook runs the built CLI, as a project's node_modules/.bin/mlgen would.
+  // The hook runs the built CLI, as a project's node_modules/.bin/mlgen would: from the startup
+  // snapshot, built here for what tsc built.
   execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-b", "packages/cli"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  execFileSync(process.execPath, [join(ROOT, "packages/cli/dist/snapshot/make.js")], {
     cwd: ROOT,
     stdio: "inherit",
   });
@@ -87,7 +92,7 @@ beforeAll(() => {
     GIT_CONFIG_NOSYSTEM: "1",
     PRE_COMMIT_HOME: join(work, "pre-commit-home"),
     NO_COLOR: "1",
-    // node for the CLI's `#!/usr/bin/env node`, whatever PATH the test runner was given.
+    // node for bin/mlgen, whatever PATH the test runner was given.
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
   });
   const hooks = hookRepository();
@@ -98,7 +103,7 @@ beforeAll(() => {
   mkdirSync(join(project, "node_modules", ".bin"));
   // What `npm install -D @mlgen/cli` leaves: the package and its bin link.
   symlinkSync(join(ROOT, "packages", "cli"), join(project, "node_modules", "@mlgen", "cli"));
-  symlinkSync("../@mlgen/cli/bin/mlgen.js", join(project, "node_modules", ".bin", "mlgen"));
+  symlinkSync("../@mlgen/cli/bin/mlgen", join(project, "node_modules", ".bin", "mlgen"));
   writeFileSync(join(project, ".gitignore"), "node_modules/\n");
   writeFileSync(join(project, "dags", "bad_dag.py"), BAD_DAG);
   writeFileSync(join(project, "dags", "clean_dag.py"), CLEAN_DAG);

@@ -11,6 +11,13 @@ export type ModuleLoader = ((file: string) => Promise<Record<string, unknown>>) 
 
 let registered = false;
 
+/** Set by the startup snapshot (snapshot/entry.ts): its loader, used instead of tsx's. */
+let snapshotLoader: (() => ModuleLoader) | undefined;
+
+export function useSnapshotLoader(create: () => ModuleLoader): void {
+  snapshotLoader = create;
+}
+
 /**
  * A loader for the user's TypeScript (or JavaScript) modules: users run no build step.
  *
@@ -23,6 +30,7 @@ let registered = false;
  * every later module load goes through.
  */
 export async function createModuleLoader(): Promise<ModuleLoader> {
+  if (snapshotLoader) return snapshotLoader();
   // tsx inlines source maps; with them on, stack traces (and so diagnostics) point at .ts lines.
   process.setSourceMapsEnabled(true);
   const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);

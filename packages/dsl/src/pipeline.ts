@@ -322,15 +322,31 @@ export interface GroupSpec {
 /** Frames from the package's src/ (source-mapped) or dist/ are the DSL's own. */
 const DSL_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DSL_DIRS = [`${DSL_ROOT}src/`, `${DSL_ROOT}dist/`];
+/**
+ * The file this module runs from. It is in DSL_DIRS, except when mlgen runs as one bundle
+ * (the CLI's startup snapshot, packages/cli/src/snapshot/): then the DSL's frames are the
+ * bundle's, and so are those of the rest of mlgen, none of them the user's. Read when first
+ * needed: while a snapshot is built, errors carry no stack.
+ */
+let ownFile: string | null | undefined;
+function thisFile(): string | null {
+  ownFile ??= withNativeStackTrace(() => {
+    const top = new Error().stack?.split("\n")[1] ?? "";
+    const m = /\(?((?:file:\/\/)?[^\s()]+):\d+:\d+\)?\s*$/.exec(top);
+    return m?.[1] ? (m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1]) : null;
+  });
+  return ownFile;
+}
 
 /** The file:line:col of the first stack frame outside the DSL: the user's call. */
 function locate(captured: Error): SourceLocation | undefined {
   const stack = withNativeStackTrace(() => captured.stack?.split("\n") ?? []);
+  const own = thisFile();
   for (const line of stack.slice(1)) {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
     if (!m?.[1]) continue;
     const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
-    if (DSL_DIRS.some((d) => file.startsWith(d)) || !file.startsWith("/")) continue;
+    if (file === own || DSL_DIRS.some((d) => file.startsWith(d)) || !file.startsWith("/")) continue;
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;

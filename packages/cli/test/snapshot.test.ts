@@ -1,0 +1,159 @@
+/**
+ * bin/mlgen from the startup snapshot (src/snapshot/): the built CLI, run as users run it, gives
+ * the same output and exit code as the plain CLI (MLGEN_NO_SNAPSHOT=1), and is really served by
+ * the snapshot (MLGEN_SNAPSHOT_TRACE says so) — or, for what the snapshot leaves to the plain CLI,
+ * falls back to it and still says the same.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, rmSync, statSync, utimesSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { project } from "./project.js";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const CLI = join(REPO, "packages/cli");
+const BIN = join(CLI, "bin/mlgen");
+const BLOB = join(CLI, "dist/snapshot", `mlgen-${process.version}.blob`);
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  trace: string[];
+}
+
+function mlgen(cwd: string, args: readonly string[], snapshot: boolean): Ran {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", MLGEN_SNAPSHOT_TRACE: "1" };
+  delete env.MLGEN_NO_SNAPSHOT;
+  if (!snapshot) env.MLGEN_NO_SNAPSHOT = "1";
+  const r = spawnSync(BIN, args, { cwd, env, encoding: "utf8" });
+  if (r.error) throw r.error;
+  const lines = r.stderr.split("\n");
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: lines.filter((l) => !l.startsWith("mlgen: snapshot: ")).join("\n"),
+    trace: lines.filter((l) => l.startsWith("mlgen: snapshot: ")),
+  };
+}
+
+/** Runs both ways; the outputs must match, and the trace says who served the snapshot run. */
+function both(cwd: string, args: readonly string[]) {
+  const plain = mlgen(cwd, args, false);
+  const snap = mlgen(cwd, args, true);
+  expect(plain.trace).toEqual([]);
+  expect({ code: snap.code, stdout: snap.stdout, stderr: snap.stderr }).toEqual({
+    code: plain.code,
+    stdout: plain.stdout,
+    stderr: plain.stderr,
+  });
+  return { plain, snap };
+}
+
+const lock = `${BLOB}.lock`;
+
+beforeAll(() => {
+  // The CLI as built: tsc, then the bundle and the snapshot for this Node.
+  execFileSync(join(REPO, "node_modules/.bin/tsc"), ["-b", "packages/cli"], { cwd: REPO });
+  execFileSync(process.execPath, [join(CLI, "dist/snapshot/make.js")], { cwd: REPO });
+  expect(existsSync(BLOB)).toBe(true);
+}, 120_000);
+
+afterAll(async () => {
+  // A stale run starts a rebuild in the background: let it finish before the files go.
+  for (let i = 0; i < 600 && existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
+});
+
+describe("bin/mlgen from the startup snapshot", () => {
+  it.each(["iris-quickstart", "training-pipeline", "production-pipeline"])(
+    "compiles the %s example as the plain CLI does (compile --check, lint --format json)",
+    (name) => {
+      const cwd = join(REPO, "examples", name);
+      const check = both(cwd, ["compile", "--check"]);
+      expect(check.snap.code).toBe(0);
+      expect(check.snap.trace).toEqual(["mlgen: snapshot: serving this run"]);
+      const lint = both(cwd, ["lint", "--format", "json"]);
+      expect(lint.snap.trace).toEqual(["mlgen: snapshot: serving this run"]);
+      expect(JSON.parse(lint.snap.stdout)).toBeInstanceOf(Array);
+    },
+    60_000,
+  );
+
+  it("passes options through to mlgen, not to node (--version, --help)", () => {
+    const v = both(REPO, ["--version"]);
+    expect(v.snap.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(v.snap.stdout.trim()).not.toBe(process.version);
+    const help = both(REPO, ["--help"]);
+    expect(help.snap.stdout).toContain("Usage: mlgen");
+  });
+
+  it("names the user's line for a problem found after loading (the source map of the bundle)", () => {
+    const p = project({
+      "mlgen.config.ts": 'export default { pipelines: ["pipelines/*.pipeline.ts"] };\n',
+      "pipelines/bad.pipeline.ts": [
+        'import { pipeline } from "@mlgen/dsl";',
+        'import { helper } from "./lib/helper.js";',
+        "",
+        'export default pipeline("bad", { schedule: "not a cron" }, (p) => {',
+        "  helper(p);",
+        "});",
+        "",
+      ].join("\n"),
+      "pipelines/lib/helper.ts": [
+        'import type { PipelineBuilder } from "@mlgen/dsl";',
+        "",
+        "export function helper(p: PipelineBuilder<Record<never, never>>): void {",
+        '  p.bash("a", { command: "echo a" });',
+        '  p.bash("a", { command: "echo again" });',
+        "}",
+        "",
+      ].join("\n"),
+    });
+    const r = both(p.dir, ["compile"]);
+    expect(r.snap.code).toBe(1);
+    expect(r.snap.stderr).toMatch(/pipelines\/(bad\.pipeline|lib\/helper)\.ts:\d+:\d+/);
+    expect(r.snap.trace).toEqual(["mlgen: snapshot: serving this run"]);
+    rmSync(p.dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ["throws while it loads", 'throw new Error("boom at load");\n', /failed to load/],
+    ["uses top-level await", "await Promise.resolve();\n", /esbuild could not bundle/],
+    ["reads import.meta", "export const here = import.meta.url;\n", /esbuild warned/],
+  ])("leaves a pipeline module that %s to the plain CLI, which says the same", (_, extra, why) => {
+    const p = project({
+      "mlgen.config.ts": 'export default { pipelines: ["pipelines/*.pipeline.ts"] };\n',
+      "pipelines/x.pipeline.ts": [
+        'import { pipeline } from "@mlgen/dsl";',
+        extra,
+        'export default pipeline("x", {}, (p) => { p.bash("a", { command: "echo a" }); });',
+        "",
+      ].join("\n"),
+    });
+    const r = both(p.dir, ["compile", "--check"]);
+    expect(r.snap.trace.join("\n")).toMatch(why);
+    expect(r.snap.trace.at(-1)).toMatch(/running the plain CLI$/);
+    rmSync(p.dir, { recursive: true, force: true });
+  });
+
+  it("runs the plain CLI when a file the snapshot holds has changed, and rebuilds it", async () => {
+    const template = join(REPO, "templates/kubeflow/component.py.hbs");
+    const { atime, mtime } = statSync(template);
+    const cwd = join(REPO, "examples/iris-quickstart");
+    const built = statSync(BLOB).mtimeMs;
+    try {
+      utimesSync(template, atime, new Date(mtime.getTime() + 5_000));
+      const r = both(cwd, ["compile", "--check"]);
+      expect(r.snap.trace[0]).toContain(`stale (${template} changed)`);
+    } finally {
+      utimesSync(template, atime, mtime);
+    }
+    // That run started a rebuild in the background: a new blob, then the lock released.
+    const rebuilt = () => statSync(BLOB).mtimeMs !== built && !existsSync(lock);
+    for (let i = 0; i < 600 && !rebuilt(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(rebuilt()).toBe(true);
+    expect(mlgen(cwd, ["compile", "--check"], true).trace).toEqual([
+      "mlgen: snapshot: serving this run",
+    ]);
+  }, 90_000);
+});
