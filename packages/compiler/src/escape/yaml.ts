@@ -12,8 +12,14 @@
 
 /** `docs` as a YAML stream with sorted keys (as kfp writes them), after the comment lines. */
 export function yamlDocuments(docs: readonly unknown[], comments: readonly string[]): string {
-  const head = comments.map((c) => `${yamlComment(c)}\n`).join("");
-  return head + docs.map((doc) => block(doc, "")).join("---\n");
+  // One list of pieces joined once: a 1,000-task spec is about 5 MB of YAML.
+  const out: string[] = [];
+  for (const c of comments) out.push(yamlComment(c), "\n");
+  docs.forEach((doc, i) => {
+    if (i > 0) out.push("---\n");
+    block(out, doc, "");
+  });
+  return out.join("");
 }
 
 /** A `# ...` comment line whose text cannot end the comment or start a new line. */
@@ -97,68 +103,85 @@ function quoted(s: string): string {
   return `${out}"`;
 }
 
-/** Multi-line text as a `|` block when it reads back exactly, else null. */
-function literalBlock(s: string, indent: string): string | null {
-  if (!s.includes("\n") || NOT_IN_BLOCK.test(s)) return null;
+/** Multi-line text as a `|` block (pushed onto `out`) when it reads back exactly; else false. */
+function literalBlock(out: string[], s: string, indent: string): boolean {
+  if (!s.includes("\n") || NOT_IN_BLOCK.test(s)) return false;
   const lines = s.split("\n");
   // Indentation is detected from the first non-empty line: it must not start with a space.
   const first = lines.find((l) => l !== "");
-  if (first === undefined || first.startsWith(" ")) return null;
+  if (first === undefined || first.startsWith(" ")) return false;
   // A line of spaces only would be read as (part of) the indentation.
-  if (lines.some((l) => l !== "" && l.trim() === "")) return null;
-  let body = s;
-  let chomp: string;
-  if (!s.endsWith("\n")) chomp = "-";
-  else if (s.endsWith("\n\n")) chomp = "+";
-  else {
-    chomp = "";
-    body = s.slice(0, -1);
-  }
-  if (chomp === "+") body = s.slice(0, -1);
+  for (const l of lines) if (l !== "" && l.trim() === "") return false;
+  // Chomping: `-` strips the final newline's absence, `+` keeps trailing empty lines, none
+  // keeps exactly one. The body is the text without its last newline (if any).
+  const chomp = !s.endsWith("\n") ? "-" : s.endsWith("\n\n") ? "+" : "";
+  const count = chomp === "-" ? lines.length : lines.length - 1;
   const inner = `${indent}  `;
-  return `|${chomp}\n${body
-    .split("\n")
-    .map((l) => (l === "" ? "" : `${inner}${l}`))
-    .join("\n")}`;
+  out.push("|", chomp);
+  for (let i = 0; i < count; i++) {
+    const l = lines[i] as string;
+    out.push(l === "" ? "\n" : `\n${inner}${l}`);
+  }
+  return true;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);
 
-const keysOf = (m: Record<string, unknown>) =>
-  Object.keys(m)
-    .filter((k) => m[k] !== undefined)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+/** The keys of `m` with a value, sorted by UTF-16 code units (as kfp's json.dumps sorts). */
+function keysOf(m: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const k of Object.keys(m)) if (m[k] !== undefined) keys.push(k);
+  return keys.sort();
+}
 
-const isEmpty = (v: unknown) =>
-  Array.isArray(v) ? v.length === 0 : isMap(v) && keysOf(v).length === 0;
-
-/** A value in block style at `indent`, ending with a newline. */
-function block(value: unknown, indent: string): string {
-  if (isEmpty(value)) return `${indent}${Array.isArray(value) ? "[]" : "{}"}\n`;
-  if (Array.isArray(value)) return value.map((item) => entry(`${indent}-`, item, indent)).join("");
-  if (isMap(value)) {
-    return keysOf(value)
-      .map((k) => {
-        const key = yamlScalar(k);
-        // YAML caps implicit keys at 1024 characters: longer ones take the explicit form.
-        const lead = key.length > 1000 ? `${indent}? ${key}\n${indent}:` : `${indent}${key}:`;
-        return entry(lead, value[k], indent);
-      })
-      .join("");
+/** A value in block style at `indent`, each line ending with a newline. */
+function block(out: string[], value: unknown, indent: string): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.push(indent, "[]\n");
+    else for (const item of value) entry(out, `${indent}-`, item, indent);
+  } else if (isMap(value)) {
+    mapBlock(out, value, keysOf(value), indent);
+  } else {
+    out.push(indent, yamlScalar(value), "\n");
   }
-  return `${indent}${yamlScalar(value)}\n`;
+}
+
+function mapBlock(out: string[], m: Record<string, unknown>, keys: string[], indent: string) {
+  if (keys.length === 0) {
+    out.push(indent, "{}\n");
+    return;
+  }
+  for (const k of keys) {
+    const key = yamlScalar(k);
+    // YAML caps implicit keys at 1024 characters: longer ones take the explicit form.
+    const lead = key.length > 1000 ? `${indent}? ${key}\n${indent}:` : `${indent}${key}:`;
+    entry(out, lead, m[k], indent);
+  }
 }
 
 /** `lead` (`key:` or `-`) followed by its value: inline when scalar or empty, else nested. */
-function entry(lead: string, value: unknown, indent: string): string {
-  if (isEmpty(value)) return `${lead} ${Array.isArray(value) ? "[]" : "{}"}\n`;
-  if (Array.isArray(value) || isMap(value)) return `${lead}\n${block(value, `${indent}  `)}`;
-  if (typeof value === "string") {
-    const literal = literalBlock(value, indent);
-    if (literal !== null) return `${lead} ${literal}\n`;
+function entry(out: string[], lead: string, value: unknown, indent: string): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.push(lead, " []\n");
+    else {
+      out.push(lead, "\n");
+      block(out, value, `${indent}  `);
+    }
+    return;
   }
-  return `${lead} ${yamlScalar(value)}\n`;
+  if (isMap(value)) {
+    const keys = keysOf(value);
+    if (keys.length === 0) out.push(lead, " {}\n");
+    else {
+      out.push(lead, "\n");
+      mapBlock(out, value, keys, `${indent}  `);
+    }
+    return;
+  }
+  out.push(lead, " ");
+  if (typeof value === "string" && literalBlock(out, value, indent)) out.push("\n");
+  else out.push(yamlScalar(value), "\n");
 }
 
 const CEL_ESCAPES: Readonly<Record<string, string>> = {

@@ -55,26 +55,37 @@ export function renderPipelineSpec(input: TargetInput): string {
   return yamlDocuments(platform ? [spec, platform] : [spec], header);
 }
 
-/** A lone UTF-16 surrogate: a JS string may hold one, a protobuf string (UTF-8) cannot. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** `String.prototype.isWellFormed` (ES2024; Node 20 has it): no lone UTF-16 surrogate. */
+const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
-/** The path of the first string (or key) in `value` that is not well-formed UTF-16. */
-function illFormed(value: unknown, path: string): string | null {
-  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const at = illFormed(value[i], `${path}[${i}]`);
-      if (at !== null) return at;
+/**
+ * The path of the first string (or key) in `value` that is not well-formed UTF-16, or null.
+ * The path is built only for that string: the walk itself visits every value of a spec that is
+ * megabytes long for a thousand tasks.
+ */
+function illFormed(value: unknown): string | null {
+  const path: string[] = [];
+  const bad = (v: unknown): boolean => {
+    if (typeof v === "string") return !wellFormed(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (bad(v[i])) {
+          path.push(`[${i}]`);
+          return true;
+        }
+      }
+    } else if (v !== null && typeof v === "object") {
+      const m = v as Record<string, unknown>;
+      for (const k of Object.keys(m)) {
+        if (!wellFormed(k) || bad(m[k])) {
+          path.push(`.${JSON.stringify(k)}`);
+          return true;
+        }
+      }
     }
-  } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const step = `${path}.${JSON.stringify(k)}`;
-      if (LONE_SURROGATE.test(k)) return step;
-      const at = illFormed(v, step);
-      if (at !== null) return at;
-    }
-  }
-  return null;
+    return false;
+  };
+  return bad(value) ? path.reverse().join("") : null;
 }
 
 export const kubeflowTarget: Target = {
@@ -95,7 +106,7 @@ export const kubeflowTarget: Target = {
       );
     }
     const { spec, platform } = build(input);
-    const bad = illFormed(platform ? [spec, platform] : [spec], "");
+    const bad = illFormed(platform ? [spec, platform] : [spec]);
     if (bad !== null) {
       out.push(
         diagnostic(
