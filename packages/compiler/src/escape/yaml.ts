@@ -31,10 +31,14 @@ export function yamlComment(text: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
 const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]+/g;
 /** What may not appear raw in a block scalar: controls but tab and newline, YAML 1.1 line
- * breaks (NEL, LS, PS), BOM, lone surrogates. */
+ * breaks (NEL, LS, PS), BOM; lone surrogates are checked apart (String#isWellFormed). */
 const NOT_IN_BLOCK =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+/** A line of white space only (it would be read as part of the indentation). */
+const BLANK_LINE = /(?:^|\n)[^\S\n]+(?:\n|$)/;
+/** The start of every non-empty line (the other line breaks are refused before it is used). */
+const LINE_START = /^(?=[^\n])/gm;
 /** Plain in every YAML 1.1 and 1.2 schema: starts with a letter or `_`, then `[A-Za-z0-9_./-]`. */
 const PLAIN = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 /** YAML 1.1 booleans and nulls that PLAIN would let through. */
@@ -105,25 +109,24 @@ function quoted(s: string): string {
 
 /** Multi-line text as a `|` block (pushed onto `out`) when it reads back exactly; else false. */
 function literalBlock(out: string[], s: string, indent: string): boolean {
-  if (!s.includes("\n") || NOT_IN_BLOCK.test(s)) return false;
-  const lines = s.split("\n");
+  if (!s.includes("\n") || NOT_IN_BLOCK.test(s) || !isWellFormed(s)) return false;
   // Indentation is detected from the first non-empty line: it must not start with a space.
-  const first = lines.find((l) => l !== "");
-  if (first === undefined || first.startsWith(" ")) return false;
-  // A line of spaces only would be read as (part of) the indentation.
-  for (const l of lines) if (l !== "" && l.trim() === "") return false;
-  // Chomping: `-` strips the final newline's absence, `+` keeps trailing empty lines, none
-  // keeps exactly one. The body is the text without its last newline (if any).
+  let i = 0;
+  while (s.charCodeAt(i) === 10) i++;
+  if (i === s.length || s.charCodeAt(i) === 32) return false;
+  if (BLANK_LINE.test(s)) return false;
+  // Chomping: `-` when there is no final newline, `+` to keep trailing empty lines, none to keep
+  // exactly one. The body is the text without its final newline (if any), each non-empty line
+  // indented.
   const chomp = !s.endsWith("\n") ? "-" : s.endsWith("\n\n") ? "+" : "";
-  const count = chomp === "-" ? lines.length : lines.length - 1;
-  const inner = `${indent}  `;
-  out.push("|", chomp);
-  for (let i = 0; i < count; i++) {
-    const l = lines[i] as string;
-    out.push(l === "" ? "\n" : `\n${inner}${l}`);
-  }
+  const body = chomp === "-" ? s : s.slice(0, -1);
+  out.push("|", chomp, "\n", body.replace(LINE_START, `${indent}  `));
   return true;
 }
+
+/** No lone UTF-16 surrogate (`String.prototype.isWellFormed`, ES2024; Node 20 has it). */
+export const isWellFormed = (s: string): boolean =>
+  (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v);

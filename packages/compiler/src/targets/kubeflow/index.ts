@@ -1,5 +1,5 @@
 import { type Diagnostic, diagnostic, taskKey } from "@mlgen/core";
-import { yamlDocuments } from "../../escape/yaml.js";
+import { isWellFormed as wellFormed, yamlDocuments } from "../../escape/yaml.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
 import type { KubeflowSettings } from "./executors.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
@@ -54,9 +54,6 @@ export function renderPipelineSpec(input: TargetInput): string {
   ];
   return yamlDocuments(platform ? [spec, platform] : [spec], header);
 }
-
-/** `String.prototype.isWellFormed` (ES2024; Node 20 has it): no lone UTF-16 surrogate. */
-const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * The path of the first string (or key) in `value` that is not well-formed UTF-16, or null.
