@@ -274,7 +274,7 @@ interface CpuProfile {
 /** Innermost matching frame wins: each sample counts once, so the phases add up to the total. */
 const PHASES: readonly { name: string; match: (fn: string, url: string) => boolean }[] = [
   {
-    name: "YAML stringify of the spec (`yaml` library, escape/yaml.ts)",
+    name: "the spec's YAML (escape/yaml.ts)",
     match: (f) => f === "yamlDocuments",
   },
   {
@@ -299,7 +299,7 @@ const PHASES: readonly { name: string; match: (fn: string, url: string) => boole
   },
   { name: "garbage collection", match: (f) => f === "(garbage collector)" },
   {
-    name: "idle (waiting on the module loader's worker thread, I/O)",
+    name: "idle (I/O)",
     match: (f) => f === "(idle)",
   },
 ];
@@ -382,7 +382,7 @@ function profileMlgen(
     .filter((f) => f.endsWith(".cpuprofile"))
     .map((f) => summarizeProfile(join(dir, f)));
   const isMain = (p: ReturnType<typeof summarizeProfile>) =>
-    p.phases.some(([name]) => name.startsWith("YAML"));
+    p.phases.some(([name]) => name.startsWith("the spec's YAML"));
   const main = profiles.find(isMain) ?? profiles[0];
   if (!main) throw new Error("no CPU profile was written");
   const workerBusy = profiles
