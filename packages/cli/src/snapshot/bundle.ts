@@ -7,7 +7,7 @@
  * when it runs, so the packages' relative paths (templates, package.json, the lint worker) hold.
  * The files it was made from are listed in mlgen.inputs.json: the snapshot checks them at start.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { bundlePath, inputsPath, snapshotDir } from "./build.js";
@@ -21,6 +21,8 @@ export async function bundleCli(cliDir: string): Promise<void> {
     absWorkingDir: cliDir,
     entryPoints: [join(outDir, "entry.js")],
     outfile: bundlePath(cliDir),
+    // Written below, only when it changed: the snapshot counts the bundle's mtime as an input.
+    write: false,
     bundle: true,
     format: "cjs",
     platform: "node",
@@ -73,5 +75,19 @@ export async function bundleCli(cliDir: string): Promise<void> {
     ],
   });
   const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(cliDir, p));
-  await writeFile(inputsPath(cliDir), `${JSON.stringify(inputs.sort(), null, 1)}\n`);
+  await writeIfChanged(bundlePath(cliDir), result.outputFiles[0]?.text ?? "");
+  await writeIfChanged(inputsPath(cliDir), `${JSON.stringify(inputs.sort(), null, 1)}\n`);
+}
+
+/**
+ * Replaces `file` (temp file + rename, so a snapshot built at the same time reads a whole one)
+ * unless it already holds `text`: an unchanged bundle keeps its mtime, and so every snapshot
+ * built from it stays fresh when two builds run at once (tests, a background rebuild).
+ */
+async function writeIfChanged(file: string, text: string): Promise<void> {
+  const old = await readFile(file, "utf8").catch(() => null);
+  if (old === text) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
 }
