@@ -597,6 +597,8 @@ async function main() {
     // (b) The whole command over the folder, JSON output (so the findings can be compared).
     const cliEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete cliEnv.FORCE_COLOR;
+    // As in a user's shell (and NODE_OPTIONS makes bin/mlgen take the plain CLI).
+    delete cliEnv.NODE_OPTIONS;
     const cli = processRow(
       `\`mlgen lint dags/ --format json\` (${count} files, whole process)`,
       rounds,

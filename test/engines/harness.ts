@@ -256,7 +256,18 @@ export async function startMlflow(
       join(dir, "artifacts"),
       ...(options.args ?? []),
     ],
-    { env: { ...process.env, NO_COLOR: "1", ...options.env } },
+    {
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        // MLflow 3's job runner (nine more Python processes, each importing MLflow: about two
+        // minutes of CPU at start-up) serves features the clients do not use; on 2 CPUs its
+        // start-up starved the Airflow server started next to it (a 10 s PATCH timed out).
+        // Webhooks are delivered by the server's own thread pool, not by jobs.
+        MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
+        ...options.env,
+      },
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;

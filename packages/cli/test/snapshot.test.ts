@@ -22,9 +22,16 @@ interface Ran {
   trace: string[];
 }
 
-function mlgen(cwd: string, args: readonly string[], snapshot: boolean): Ran {
+function mlgen(
+  cwd: string,
+  args: readonly string[],
+  snapshot: boolean,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Ran {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", MLGEN_SNAPSHOT_TRACE: "1" };
   delete env.MLGEN_NO_SNAPSHOT;
+  delete env.NODE_OPTIONS;
+  Object.assign(env, extraEnv);
   if (!snapshot) env.MLGEN_NO_SNAPSHOT = "1";
   const r = spawnSync(BIN, args, { cwd, env, encoding: "utf8" });
   if (r.error) throw r.error;
@@ -85,6 +92,17 @@ describe("bin/mlgen from the startup snapshot", () => {
     expect(v.snap.stdout.trim()).not.toBe(process.version);
     const help = both(REPO, ["--help"]);
     expect(help.snap.stdout).toContain("Usage: mlgen");
+  });
+
+  it("leaves a run with NODE_OPTIONS to the plain CLI (V8 options there would not fit the snapshot)", () => {
+    const cwd = join(REPO, "examples/iris-quickstart");
+    const options = { NODE_OPTIONS: "--max-old-space-size=4096" };
+    const plain = mlgen(cwd, ["compile", "--check"], false);
+    const withOptions = mlgen(cwd, ["compile", "--check"], true, options);
+    expect(withOptions.code).toBe(0);
+    expect(withOptions.trace).toEqual([]);
+    expect(withOptions.stdout).toBe(plain.stdout);
+    expect(withOptions.stderr).toBe(plain.stderr);
   });
 
   it("names the user's line for a problem found after loading (the source map of the bundle)", () => {
