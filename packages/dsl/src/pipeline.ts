@@ -328,14 +328,19 @@ const DSL_DIRS = [`${DSL_ROOT}src/`, `${DSL_ROOT}dist/`];
  * bundle's, and so are those of the rest of mlgen, none of them the user's. Read when first
  * needed: while a snapshot is built, errors carry no stack.
  */
-let ownFile: string | null | undefined;
-function thisFile(): string | null {
-  ownFile ??= withNativeStackTrace(() => {
-    const top = new Error().stack?.split("\n")[1] ?? "";
-    const m = /\(?((?:file:\/\/)?[^\s()]+):\d+:\d+\)?\s*$/.exec(top);
-    return m?.[1] ? (m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1]) : null;
-  });
+let ownFile: string | undefined;
+function thisFile(): string | undefined {
+  // Not cached until found: the warm-up of a snapshot build runs here without a stack.
+  ownFile ??= withNativeStackTrace(() => frameAt(new Error().stack?.split("\n")[1] ?? "")?.file);
   return ownFile;
+}
+
+/** The place one line of a V8 stack trace names (`at f (file:line:col)`, `at file:line:col`). */
+function frameAt(line: string): SourceLocation | undefined {
+  const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
+  if (!m?.[1]) return undefined;
+  const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
+  return { file, line: Number(m[2]), column: Number(m[3]) };
 }
 
 /** The file:line:col of the first stack frame outside the DSL: the user's call. */
@@ -343,11 +348,11 @@ function locate(captured: Error): SourceLocation | undefined {
   const stack = withNativeStackTrace(() => captured.stack?.split("\n") ?? []);
   const own = thisFile();
   for (const line of stack.slice(1)) {
-    const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!m?.[1]) continue;
-    const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
+    const at = frameAt(line);
+    if (!at) continue;
+    const { file } = at;
     if (file === own || DSL_DIRS.some((d) => file.startsWith(d)) || !file.startsWith("/")) continue;
-    return { file, line: Number(m[2]), column: Number(m[3]) };
+    return at;
   }
   return undefined;
 }

@@ -12,24 +12,21 @@ export const bundlePath = (cliDir: string) => join(snapshotDir(cliDir), "mlgen.c
 /** The files the bundle was made from (bundle.ts), which the snapshot checks at start. */
 export const inputsPath = (cliDir: string) => join(snapshotDir(cliDir), "mlgen.inputs.json");
 /** The name bin/mlgen looks for: `mlgen-$(node --version).blob`. */
-export const blobPath = (cliDir: string, nodeVersion = process.version) =>
-  join(snapshotDir(cliDir), `mlgen-${nodeVersion}.blob`);
+export const blobPath = (cliDir: string) =>
+  join(snapshotDir(cliDir), `mlgen-${process.version}.blob`);
 
 /** A build older than this is taken to have died, and its lock is ignored. */
 const STALE_LOCK_MS = 120_000;
 
-export interface BuildResult {
-  readonly blob: string;
-  readonly ms: number;
-}
-
-/** Builds the snapshot of the bundle for the running Node; throws with Node's output on failure. */
-export function buildSnapshot(cliDir: string): BuildResult {
+/**
+ * Builds the snapshot of the bundle for the running Node and returns the blob's path; throws
+ * with Node's output on failure.
+ */
+export function buildSnapshot(cliDir: string): string {
   const bundle = bundlePath(cliDir);
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: build the CLI (npm run build)`);
   const blob = blobPath(cliDir);
   const tmp = `${blob}.${process.pid}.tmp`;
-  const t0 = performance.now();
   const r = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", bundle], {
     encoding: "utf8",
     env: { ...process.env, NODE_OPTIONS: "" },
@@ -45,7 +42,7 @@ export function buildSnapshot(cliDir: string): BuildResult {
     throw new Error(`building the startup snapshot failed (exit ${r.status}):\n${output}`);
   }
   renameSync(tmp, blob);
-  return { blob, ms: performance.now() - t0 };
+  return blob;
 }
 
 /**

@@ -7,9 +7,10 @@
  * when it runs, so the packages' relative paths (templates, package.json, the lint worker) hold.
  * The files it was made from are listed in mlgen.inputs.json: the snapshot checks them at start.
  */
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { writeAtomic } from "../write.js";
 import { bundlePath, inputsPath, snapshotDir } from "./build.js";
 
 export async function bundleCli(cliDir: string): Promise<void> {
@@ -80,14 +81,11 @@ export async function bundleCli(cliDir: string): Promise<void> {
 }
 
 /**
- * Replaces `file` (temp file + rename, so a snapshot built at the same time reads a whole one)
- * unless it already holds `text`: an unchanged bundle keeps its mtime, and so every snapshot
- * built from it stays fresh when two builds run at once (tests, a background rebuild).
+ * Replaces `file` atomically (a snapshot built at the same time reads a whole one) unless it
+ * already holds `text`: an unchanged bundle keeps its mtime, and so every snapshot built from it
+ * stays fresh when two builds run at once (tests, a background rebuild).
  */
 async function writeIfChanged(file: string, text: string): Promise<void> {
   const old = await readFile(file, "utf8").catch(() => null);
-  if (old === text) return;
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  if (old !== text) await writeAtomic(file, text);
 }

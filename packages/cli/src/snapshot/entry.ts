@@ -1,6 +1,6 @@
 /**
- * The entry of mlgen's startup snapshot: bundled into dist/snapshot/mlgen.cjs (scripts/bundle.mjs)
- * and turned into a V8 startup snapshot by `node --build-snapshot` (build.ts). Building it loads
+ * The entry of mlgen's startup snapshot: bundled into dist/snapshot/mlgen.cjs (bundle.ts) and
+ * turned into a V8 startup snapshot by `node --build-snapshot` (build.ts). Building it loads
  * the CLI and runs a warm-up compile and lint, so the snapshot holds mlgen loaded, compiled and
  * with its caches filled; `bin/mlgen` then starts Node from it (`node --snapshot-blob`), which
  * skips loading and compiling about 300 modules on every run.
@@ -163,7 +163,7 @@ async function main(stamps: readonly Stamp[]): Promise<void> {
     return runPlain(argv);
   }
   if (longRunning(argv) || process.env.MLGEN_NO_SNAPSHOT) {
-    trace("a long-running command; running the plain CLI");
+    trace("a long-running command, or MLGEN_NO_SNAPSHOT; running the plain CLI");
     return runPlain(argv);
   }
   trace("serving this run");

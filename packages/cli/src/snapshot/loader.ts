@@ -10,11 +10,13 @@
  * says. Commands load every module before they print or write anything, so nothing is doubled.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import Module, { createRequire } from "node:module";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { ModuleLoader } from "../load.js";
+import { writeAtomic } from "../write.js";
 
 type Esbuild = typeof import("esbuild");
 
@@ -57,11 +59,10 @@ export interface SnapshotLoaderOptions {
   readonly esbuild: () => Esbuild;
   /** Called with the reason when a module needs the plain CLI; does not return. */
   readonly unsupported: (reason: string) => never;
-  /** Where bundles are cached; default: `mlgen-<user>/modules` in the temp folder, as tsx does. */
-  readonly cacheDir?: string;
 }
 
-export function defaultCacheDir(): string {
+/** Where bundles are cached: `mlgen-<user>/modules` in the temp folder, as tsx does. */
+function cacheFolder(): string {
   let user: string;
   try {
     user = userInfo().username;
@@ -72,10 +73,10 @@ export function defaultCacheDir(): string {
 }
 
 export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoader {
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const cacheDir = cacheFolder();
   let esbuild: Esbuild | undefined;
 
-  const bundle = (file: string): string => {
+  const bundle = async (file: string): Promise<string> => {
     const key = join(cacheDir, `${sha1(`${FORMAT}\0${process.version}\0${file}`)}.json`);
     const cached = readIfExists(key);
     if (cached !== null) {
@@ -118,10 +119,8 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
       return [path, sha1(readIfExists(path) ?? "\0")] as const;
     });
     try {
-      mkdirSync(cacheDir, { recursive: true });
-      const tmp = `${key}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ inputs, code } satisfies CacheEntry));
-      renameSync(tmp, key);
+      await mkdir(cacheDir, { recursive: true });
+      await writeAtomic(key, JSON.stringify({ inputs, code } satisfies CacheEntry));
     } catch {
       // No cache (a read-only temp folder): the next run bundles again.
     }
@@ -129,7 +128,7 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
   };
 
   const loader = async (file: string) => {
-    const code = bundle(file);
+    const code = await bundle(file);
     // Stack traces (and so the places diagnostics name) through the inline source map.
     process.setSourceMapsEnabled(true);
     const mod = new NodeModule(file);

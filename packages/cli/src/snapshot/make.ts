@@ -26,7 +26,7 @@ if (process.argv.includes("--background")) {
   try {
     const t0 = performance.now();
     await bundleCli(cliDir);
-    const { blob } = buildSnapshot(cliDir);
+    const blob = buildSnapshot(cliDir);
     process.stdout.write(
       `mlgen: startup snapshot ${blob} built in ${Math.round(performance.now() - t0)} ms\n`,
     );

@@ -1,5 +1,5 @@
 import { type Diagnostic, diagnostic, taskKey } from "@mlgen/core";
-import { isWellFormed as wellFormed, yamlDocuments } from "../../escape/yaml.js";
+import { isWellFormed, yamlDocuments } from "../../escape/yaml.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
 import type { KubeflowSettings } from "./executors.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
@@ -63,7 +63,7 @@ export function renderPipelineSpec(input: TargetInput): string {
 function illFormed(value: unknown): string | null {
   const path: string[] = [];
   const bad = (v: unknown): boolean => {
-    if (typeof v === "string") return !wellFormed(v);
+    if (typeof v === "string") return !isWellFormed(v);
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         if (bad(v[i])) {
@@ -74,7 +74,7 @@ function illFormed(value: unknown): string | null {
     } else if (v !== null && typeof v === "object") {
       const m = v as Record<string, unknown>;
       for (const k of Object.keys(m)) {
-        if (!wellFormed(k) || bad(m[k])) {
+        if (!isWellFormed(k) || bad(m[k])) {
           path.push(`.${JSON.stringify(k)}`);
           return true;
         }
