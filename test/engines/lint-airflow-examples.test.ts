@@ -7,6 +7,13 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Finding, lintPythonSource } from "../../packages/lint/src/index.js";
+import { fastParse } from "../../packages/lint/src/python/fastparse.js";
+import {
+  firstDifference,
+  hasErrorNode,
+  lezerTree,
+  treeDump,
+} from "../../packages/lint/test/tree-dump.js";
 import { ROOT, VENV } from "./harness.js";
 
 const SITE = join(VENV, "lib", "python3.11", "site-packages");
@@ -59,5 +66,34 @@ describe("mlgen lint on Airflow's own example DAGs (real engine packages)", () =
     expect(errors.map((f) => `${f.file}:${f.line}:${f.column} ${f.ruleId}: ${f.message}`)).toEqual(
       [],
     );
+  });
+
+  it("the fast Python parser builds @lezer/python's tree for every file of the Airflow wheel it reads", () => {
+    // Airflow's own source: library code, with far more Python than DAG files use (async, yield,
+    // walrus, match), which the fast path must either build exactly as lezer does or leave to it.
+    const files = pythonFiles(join(SITE, "airflow")).sort();
+    let accepted = 0;
+    let declinedValid = 0;
+    const wrong: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(file, "utf8");
+      const fast = fastParse(source);
+      const lezer = lezerTree(source);
+      if (!fast) {
+        if (!hasErrorNode(lezer)) declinedValid++;
+        continue;
+      }
+      accepted++;
+      const difference = hasErrorNode(lezer)
+        ? "lezer found a syntax error"
+        : firstDifference(source, treeDump(lezer), treeDump(fast));
+      if (difference) wrong.push(`${relative(SITE, file)}: ${difference}`);
+    }
+    console.log(
+      `fast parser on ${files.length} files of the airflow package: ${accepted} built exactly as lezer builds them, ${declinedValid} left to lezer (async, yield, walrus, match, ...), ${files.length - accepted - declinedValid} with lezer error nodes`,
+    );
+    expect(files.length).toBeGreaterThan(800);
+    expect(accepted / files.length).toBeGreaterThan(0.7);
+    expect(wrong).toEqual([]);
   });
 });

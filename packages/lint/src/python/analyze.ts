@@ -1,5 +1,5 @@
 import type { SyntaxNode } from "@lezer/common";
-import { parser } from "@lezer/python";
+import { parsePython } from "./fastparse.js";
 import {
   pullArguments,
   REMOVED_CONTEXT,
@@ -164,7 +164,7 @@ function isMappingAnnotation(annotation: string): boolean | null {
 
 /** Reads one Python file into the DAG facts the rules need. Never throws on bad input. */
 export function analyzeDagFile(source: string): DagFile {
-  const tree = parser.parse(source);
+  const tree = parsePython(source);
   const lines = new LineIndex(source);
   const span = (node: SyntaxNode) => lines.span(node.from, node.to);
   const text = (node: SyntaxNode) => textOf(source, node);

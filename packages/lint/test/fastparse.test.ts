@@ -1,0 +1,220 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parser } from "@lezer/python";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fastParse, parsePython } from "../src/python/fastparse.js";
+import { firstDifference, hasErrorNode, treeDump } from "./tree-dump.js";
+
+const CORPUS = resolve(import.meta.dirname, "../../../test/lint-corpus/dags");
+const corpus = readdirSync(CORPUS)
+  .filter((n) => n.endsWith(".py"))
+  .sort()
+  .map((n) => ({ name: n, source: readFileSync(join(CORPUS, n), "utf8") }));
+
+/** null when the fast path built lezer's very tree; otherwise what went wrong. */
+function mismatch(source: string): string | null {
+  const fast = fastParse(source);
+  if (!fast) return "declined";
+  return firstDifference(source, treeDump(parser.parse(source)), treeDump(fast));
+}
+
+// Each must be accepted by the fast path and give @lezer/python's tree, node for node.
+const SAME: Record<string, string> = {
+  "empty file": "",
+  "only comments and blank lines": "# a\n\n   \n# b\n",
+  "no newline at the end": "x = 1",
+  "a body at the end without a newline": "def f():\n    return 1",
+  "comments after a body, indented and not": "def f():\n    x\n    # in\n# out\n\n  # odd\ny\n",
+  "comments closing nested bodies": "if a:\n    if b:\n        c\n    # one\n# two\nd\n",
+  "comment at the end of a body at the end of the file": "def f():\n    x\n    # c",
+  "trailing comments on statements and headers":
+    "x = 1  # one\ndef f():  # two\n    pass  # three\nif x: y  # four\n",
+  "comments inside brackets": "f(  # a\n    x,  # b\n    # c\n    y,\n)\n",
+  "a statement group": "a = 1; b = 2\nc; d;\nif x: e; f\n",
+  decorators:
+    "@dag\n# between\n@task.branch(multiple_outputs=True)  # trailing\n@a.b.c()\ndef f(): pass\n@x\nclass C(B, metaclass=M):\n    pass\n",
+  "parameters of every kind":
+    "def f(a, b: int = 1, *args: str, c, d=2, **kw: dict) -> None:\n    pass\ndef g(a, /, b, *, c): ...\ndef h(*, a): pass\n",
+  lambdas:
+    "f = lambda: 0\ng = lambda x, y=1, *a, **k: x + y\nh = lambda *, z: z\nsorted(x, key=lambda t: t[1])\n",
+  "not takes or and and after it": "a = not b or c\nd = e and not f or g\nh = not i == j\n",
+  comparisons: "a < b <= c\nx is not None\ny not in z\nw in v\nq != r == s > t >= u\n",
+  "arithmetic and bitwise precedence":
+    "x = -a * b ** -c | d ^ e & f << g + h // i @ j % k >> l - ~m\n",
+  "power binds right": "x = a ** b ** c\ny = -a ** b\nz = (a + b) * c\n",
+  "conditional expressions": "x = a if b else c if d else e\nf(a if b else c)\n",
+  comprehensions:
+    "a = [x for x in y if x if z for w in x]\nb = {k: v for k, v in d.items()}\nc = {x for x in y}\nd = (x for x in y)\nf(x for x in y)\n",
+  "literals of every kind":
+    "a = [1, 2.5, .5, 1e-3, 1_000, 0x1F, 0o17, 0b101, 3j, None, True, False, ...]\nb = {}\nc = {'a': 1, **d}\ne = {1, *f}\ng = ()\nh = (1,)\ni = (1, 2)\nj = (*k, l)\n",
+  "subscripts and slices": "a[1]\nb[1:2]\nc[::2]\nd[:]\ne[1:]\nf[a, b]\ng[x:y:z]\nh['k'][0].m\n",
+  "calls with every kind of argument": "f(a, b=1, *c, **d)\ng()\nh(x)(y)\ni.j(k=l)[0]\n",
+  strings:
+    "a = 'x' \"y\" '''z''' \"\"\"w\"\"\"\nb = r'\\d+' rb'\\x' b'\\x00' u'\\u00e9' R'x' Br'y'\nc = 'a\\nb\\tc\\\\d\\'e'\nd = '\\N{DASH} \\x41 \\101 \\U0001F600'\ne = '''multi\nline \\\nstring'''\n",
+  "f-strings": `a = f"x {y} {z!r} {w:>10} {v=} {u!s:{width}.{p}}"\nb = f'{{literal}} {x}' "tail" f"{'q'}"\nc = rf"\\d{n}" F"{a[1]:%Y}"\nd = f"{x:}" f"{ y = }"\n`,
+  "Jinja in strings": `t = BashOperator(bash_command="echo {{ ti.xcom_pull(task_ids='a', key='b') }}")\n`,
+  "assignments of every kind":
+    "a = b = 1\nc, d = 1, 2\n*e, f = g\nh: int\ni: int = 1\nj += 1\nk //= 2\nl **= 3\nm >>= 1\nn.o[p] = q\n",
+  "compound statements":
+    "for a, b in c:\n    continue\nelse:\n    break\nwhile x:\n    pass\nelse:\n    pass\ntry:\n    a\nexcept (A, B) as e:\n    raise C from e\nexcept D:\n    raise\nelse:\n    b\nfinally:\n    c\nwith open(p) as f, lock:\n    pass\nif a:\n    b\nelif c:\n    d\nelse:\n    e\n",
+  "other simple statements":
+    "import a.b as c, d\nfrom . import x\nfrom ..m import (y as z,)\nfrom ... import *\nfrom __future__ import annotations\nglobal g, h\ndel a[0], b\nassert x, 'msg'\nreturn\nreturn a, *b\n",
+  "line continuation": "x = 1 + \\\n    2\nif a and \\\n        b:\n    pass\n",
+  "blank lines with spaces between statements": "def f():\n    a\n    \n\n    b\n",
+  "non-ASCII names and text": "données = 'é'\nπ = 3.14  # ≈\n",
+  "soft keywords used as names": "type = 1\nmatch.x = 2\nprint('x')\nprint\ncase = 3\n",
+};
+
+// Each must be declined (left to @lezer/python), and parsePython must then give lezer's tree.
+const DECLINED: Record<string, string> = {
+  "CRLF line ends": "x = 1\r\ny = 2\r\n",
+  "tabs in indentation": "if x:\n\ty\n",
+  "a match statement": "match x:\n    case 1:\n        pass\n",
+  "async functions": "async def f():\n    await g()\n",
+  yield: "def f():\n    yield 1\n",
+  "the walrus operator": "if (n := len(a)) > 10:\n    pass\n",
+  "a Python 2 print statement": "print 'x'\n",
+  "a type statement": "type X = int\n",
+  "an unclosed bracket": "f(a, b\n",
+  "an unexpected indent": "x = 1\n    y = 2\n",
+  "an inconsistent dedent": "if x:\n        a\n    b\n",
+  "an unterminated string": "x = 'abc\ny = 1\n",
+  "a stray character": "x = 1 $ 2\n",
+  "a keyword out of place": "x = else\n",
+  "a number lezer splits": "x = 1.\n",
+};
+
+describe("the fast Python parser", () => {
+  it(`builds @lezer/python's tree for each of the ${corpus.length} files of the lint corpus`, () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(40);
+    const wrong = corpus.map((f) => [f.name, mismatch(f.source)]).filter(([, m]) => m !== null);
+    expect(wrong).toEqual([]);
+  });
+
+  it("builds lezer's tree for a file over 64 KB (one TreeBuffer cannot hold it)", () => {
+    const source = corpus.map((f) => f.source).join("\n");
+    expect(source.length).toBeGreaterThan(0xffff);
+    expect(mismatch(source)).toBeNull();
+  });
+
+  for (const [name, source] of Object.entries(SAME)) {
+    it(`builds lezer's tree: ${name}`, () => {
+      expect(hasErrorNode(parser.parse(source)), "lezer reads the snippet without an error").toBe(
+        false,
+      );
+      expect(mismatch(source)).toBeNull();
+    });
+  }
+
+  for (const [name, source] of Object.entries(DECLINED)) {
+    it(`leaves it to lezer: ${name}`, () => {
+      expect(fastParse(source)).toBeNull();
+      expect(treeDump(parsePython(source))).toEqual(treeDump(parser.parse(source)));
+    });
+  }
+
+  it("gives lezer's tree or declines, for corpus files with random edits", () => {
+    const pieces = [
+      "(",
+      ")",
+      "[",
+      "]",
+      "{",
+      "}",
+      ":",
+      ",",
+      "\n",
+      "    ",
+      " ",
+      "#",
+      "'",
+      '"',
+      '"""',
+      "\\",
+      "=",
+      "==",
+      "not ",
+      " or ",
+      " and ",
+      "if ",
+      "else",
+      "lambda",
+      "*",
+      "**",
+      "f'",
+      "{x}",
+      ".",
+      "@",
+      "1",
+      "x",
+      "def ",
+      "return",
+      "in ",
+      " is ",
+      "-",
+      "~",
+      ";",
+      "\t",
+      "pass",
+      "for ",
+      "class ",
+      "try:",
+      "except",
+      "elif ",
+      "0x",
+      "1e",
+      "r'",
+      "\\n",
+      "{{",
+      "}}",
+      "!r",
+      ":>",
+    ];
+    // A character edit (insert a piece, cut a few characters) mostly breaks the file; a line
+    // edit (a line of another corpus file put in, or a line dropped) mostly keeps it valid.
+    const lines = corpus.flatMap((f) => f.source.split("\n")).filter((l) => l.trim() !== "");
+    const charEdit = fc.record({
+      kind: fc.constant("char" as const),
+      at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+      cut: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 6 })),
+      piece: fc.constantFrom(...pieces, ""),
+    });
+    const lineEdit = fc.record({
+      kind: fc.constant("line" as const),
+      at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+      line: fc.option(fc.constantFrom(...lines), { nil: null }),
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: corpus.length - 1 }),
+        fc.array(fc.oneof(charEdit, lineEdit), { minLength: 1, maxLength: 3 }),
+        (index, edits) => {
+          let source = (corpus[index] as { source: string }).source;
+          for (const e of edits) {
+            if (e.kind === "char") {
+              const at = Math.floor(e.at * source.length);
+              source = source.slice(0, at) + e.piece + source.slice(at + e.cut);
+            } else {
+              const all = source.split("\n");
+              const at = Math.floor(e.at * all.length);
+              if (e.line === null) all.splice(at, 1);
+              else all.splice(at, 0, e.line);
+              source = all.join("\n");
+            }
+          }
+          const fast = fastParse(source);
+          if (!fast) return;
+          accepted++;
+          const lezer = parser.parse(source);
+          expect(hasErrorNode(lezer)).toBe(false);
+          expect(firstDifference(source, treeDump(lezer), treeDump(fast))).toBeNull();
+        },
+      ),
+      { numRuns: 3000, seed: 20261129 },
+    );
+    // The edits must leave enough files parseable for the property to mean something.
+    expect(accepted).toBeGreaterThan(400);
+  });
+});
