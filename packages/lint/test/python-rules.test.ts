@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lintPythonSource } from "../src/lint.js";
 import { RULE_IDS, RULES } from "../src/rules/index.js";
+import { hasErrorNode, lezerTree } from "./tree-dump.js";
 
 const HEAD = `import pendulum
 from datetime import timedelta
@@ -638,6 +639,29 @@ with DAG("d", start_date=START, default_args=default_args):
     expect(lintPythonSource("d.py", HEAD + source).map((f) => f.ruleId)).toEqual([
       "missing-xcom-key",
     ]);
+  });
+});
+
+describe("long files with many comment lines", () => {
+  it("no false findings where @lezer/python alone loses statements", () => {
+    // @lezer/python 1.1.19 misreads long files with many comment lines: in this one it puts
+    // error nodes at about 25 KB and 48 KB and loses two assignments there, so chain() no
+    // longer links t328 and t629 and the pulls after them looked like races (false findings).
+    // The fast parser reads the file whole: every pull is of an upstream task's return value.
+    const n = 700;
+    const tasks = Array.from({ length: n }, (_, i) => {
+      const pull = i === 0 ? "" : ` {{ ti.xcom_pull(task_ids='t${i - 1}') }}`;
+      return `# step ${i}\nt${i} = BashOperator(task_id="t${i}", bash_command="echo${pull}", dag=dag)\n`;
+    }).join("");
+    const head = `${HEAD}dag = DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args)\n`;
+    const source = `${head}${tasks}chain(${Array.from({ length: n }, (_, i) => `t${i}`).join(", ")})\n`;
+    expect(hasErrorNode(lezerTree(source))).toBe(true);
+    const findings = lintPythonSource("long.py", source, {
+      rules: Object.fromEntries(
+        RULE_IDS.map((id) => [id, id === "missing-xcom-key" ? "warning" : "off"]),
+      ) as never,
+    });
+    expect(findings.map((f) => `${f.line}: ${f.message}`)).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 // A fast path for @lezer/python: a hand-written tokenizer and recursive-descent parser for the
 // Python that DAG files are made of, which builds the very tree @lezer/python builds (the same
 // node types, positions and nesting, comments included). Anything it is not sure to build
-// identically (a syntax error, CRLF line ends, tabs in indentation, match, async, yield, walrus,
+// identically (a syntax error, CRLF line ends, tabs in indentation, a match or type statement,
 // a legacy print, ...) makes it give up, and @lezer/python parses the file instead, so the
 // analysis never sees a different tree. Tests compare both trees node by node, parents and
 // siblings included: test/fastparse.test.ts on the lint corpus, on snippets of every construct
@@ -93,6 +93,12 @@ const T = {
   ScopeStatement: id("ScopeStatement"),
   AssertStatement: id("AssertStatement"),
   StatementGroup: id("StatementGroup"),
+  YieldStatement: id("YieldStatement"),
+  YieldExpression: id("YieldExpression"),
+  AwaitExpression: id("AwaitExpression"),
+  NamedExpression: id("NamedExpression"),
+  /** AssignOp ":=" of a NamedExpression. */
+  WalrusOp: id("AssignOp", 1),
   IfStatement: id("IfStatement"),
   WhileStatement: id("WhileStatement"),
   ForStatement: id("ForStatement"),
@@ -647,6 +653,9 @@ class FastParser {
         case "class":
           this.classDefinition(this.buf.length, this.ts);
           return;
+        case "async":
+          this.asyncStatement();
+          return;
       }
     } else if (this.isOp("@")) {
       this.decorated();
@@ -734,8 +743,10 @@ class FastParser {
           this.fromImport(mark, from);
           return;
         case "yield":
+          this.yieldBody();
+          this.finish(T.YieldStatement, from, this.prevEnd, mark);
+          return;
         case "async":
-        case "await":
           this.decline();
           return;
       }
@@ -747,10 +758,16 @@ class FastParser {
       // `print x`, `match x:`, `type X = ...` and `case` are lezer's to read.
       const next = this.nextChar();
       const assigns = next === 61 && this.src.charCodeAt(this.src.indexOf("=", this.te) + 1) !== 61;
-      // lezer's legacyPrint: `print` is a name before "(", ".", a line break or a comment.
-      const plain = this.src.startsWith("print", this.ts)
-        ? next === 40 || next === 46 || next === 10 || next === 35 || Number.isNaN(next)
-        : next === 46 || assigns;
+      const annotates =
+        next === 58 && this.src.charCodeAt(this.src.indexOf(":", this.te) + 1) !== 61;
+      // lezer's legacyPrint: `print` is a name before "(", ".", a line break or a comment. The
+      // others are names before ".", ",", "=" and an annotation's ":" (a `match` or `type` statement
+      // has a name or an expression there); `type(` can only be a call, `match(` can be either.
+      const word = this.src.slice(this.ts, this.te);
+      const plain =
+        word === "print"
+          ? next === 40 || next === 46 || next === 10 || next === 35 || Number.isNaN(next)
+          : next === 46 || next === 44 || assigns || annotates || (word === "type" && next === 40);
       if (!plain) this.decline();
     }
     this.expressions();
@@ -766,21 +783,41 @@ class FastParser {
         }
         while (this.isOp("=")) {
           this.eat(T.StatementAssign);
-          if (this.isKw("yield")) this.decline();
-          this.expressions();
+          if (this.isKw("yield")) this.yieldExpression();
+          else this.expressions();
         }
         this.finish(T.AssignStatement, from, this.prevEnd, mark);
         return;
       }
       if (UPDATE_OPS.has(v)) {
         this.eat(T.UpdateOp);
-        if (this.isKw("yield")) this.decline();
-        this.commaSep(() => this.test());
+        if (this.isKw("yield")) this.yieldExpression();
+        else this.commaSep(() => this.test());
         this.finish(T.UpdateStatement, from, this.prevEnd, mark);
         return;
       }
     }
     this.finish(T.ExpressionStatement, from, this.prevEnd, mark);
+  }
+
+  /** yield: `yield from test` or `yield` and items; a bare `yield` is an error to lezer. */
+  private yieldBody(): void {
+    this.eat(this.tk);
+    if (this.isKw("from")) {
+      this.eat(this.tk);
+      this.test();
+    } else if (this.startsItem()) {
+      this.commaSep(() => this.testOrStar());
+    } else {
+      this.decline();
+    }
+  }
+
+  private yieldExpression(): void {
+    const mark = this.buf.length;
+    const from = this.ts;
+    this.yieldBody();
+    this.finish(T.YieldExpression, from, this.prevEnd, mark);
   }
 
   private keywordStatement(type: number): void {
@@ -932,9 +969,18 @@ class FastParser {
     this.finish(T.WhileStatement, from, this.prevEnd, mark);
   }
 
-  private forStatement(): void {
+  /** `async def`, `async for` or `async with`: the statement, from the async on. */
+  private asyncStatement(): void {
     const mark = this.buf.length;
     const from = this.ts;
+    this.eat(this.tk);
+    if (this.isKw("def")) this.functionDefinition(mark, from);
+    else if (this.isKw("for")) this.forStatement(mark, from);
+    else if (this.isKw("with")) this.withStatement(mark, from);
+    else this.decline();
+  }
+
+  private forStatement(mark = this.buf.length, from = this.ts): void {
     this.eat(this.tk);
     this.commaSep(() => {
       if (this.isOp("*")) this.eat(T.Star);
@@ -974,9 +1020,7 @@ class FastParser {
     this.finish(T.TryStatement, from, this.prevEnd, mark);
   }
 
-  private withStatement(): void {
-    const mark = this.buf.length;
-    const from = this.ts;
+  private withStatement(mark = this.buf.length, from = this.ts): void {
     this.eat(this.tk);
     this.commaSep(() => {
       this.test();
@@ -1004,7 +1048,13 @@ class FastParser {
     }
     if (this.isKw("def")) this.functionDefinition(this.buf.length, this.ts);
     else if (this.isKw("class")) this.classDefinition(this.buf.length, this.ts);
-    else this.decline();
+    else if (this.isKw("async")) {
+      const am = this.buf.length;
+      const af = this.ts;
+      this.eat(this.tk);
+      if (!this.isKw("def")) this.decline();
+      this.functionDefinition(am, af);
+    } else this.decline();
     this.finish(T.DecoratedStatement, from, this.prevEnd, mark);
   }
 
@@ -1075,9 +1125,16 @@ class FastParser {
 
   // --- Expressions ----------------------------------------------------------------------------
 
+  /** testNamed: a test, or a NamedExpression `name := test`. */
   private testNamed(): void {
+    const mark = this.buf.length;
+    const from = this.ts;
     this.test();
-    if (this.isOp(":=")) this.decline();
+    if (this.isOp(":=")) {
+      this.eat(T.WalrusOp);
+      this.test();
+      this.finish(T.NamedExpression, from, this.prevEnd, mark);
+    }
   }
 
   /** test: a conditional expression, a lambda or testInner. */
@@ -1111,7 +1168,8 @@ class FastParser {
     const from = this.ts;
     this.eat(this.tk);
     const pm = this.buf.length;
-    const pf = this.isOp(":") ? this.prevEnd : this.ts;
+    // Without parameters, an empty ParamList where the ":" starts.
+    const pf = this.ts;
     if (!this.isOp(":")) {
       for (;;) {
         if (this.isOp("*") || this.isOp("**")) {
@@ -1130,7 +1188,7 @@ class FastParser {
         this.eat(T.Comma);
       }
     }
-    this.finish(T.LambdaParamList, pf, this.prevEnd, pm);
+    this.finish(T.LambdaParamList, pf, Math.max(pf, this.prevEnd), pm);
     this.expectOp(":", T.Colon);
     bodyRule();
     this.finish(type, from, this.prevEnd, mark);
@@ -1252,7 +1310,13 @@ class FastParser {
         this.finish(T.CallExpression, from, this.prevEnd, mark);
       } else if (this.isOp("[")) {
         this.eat(T.BracketL);
-        this.commaSep(() => this.subscriptItem());
+        // commaSep, but an item may start with ":" (`x[a, :]`).
+        this.subscriptItem();
+        while (this.isOp(",")) {
+          this.eat(T.Comma);
+          if (this.isOp("]")) break;
+          this.subscriptItem();
+        }
         this.expectOp("]", T.BracketR);
         this.finish(T.MemberExpression, from, this.prevEnd, mark);
       } else if (this.isOp(".")) {
@@ -1296,23 +1360,30 @@ class FastParser {
       return;
     }
     if (this.tt === NAME) {
-      const after = this.nextChar();
-      if (after === 61 && this.src.charCodeAt(this.src.indexOf("=", this.te) + 1) !== 61) {
+      // A keyword argument, `name=test` or `name := test` (one rule in lezer's grammar).
+      let q = this.te;
+      while (this.src.charCodeAt(q) === 32) q++;
+      const c = this.src.charCodeAt(q);
+      const next = this.src.charCodeAt(q + 1);
+      if ((c === 61 && next !== 61) || (c === 58 && next === 61)) {
         this.variableName();
-        if (!this.isOp("=")) this.decline();
         this.eat(T.ArgAssign);
         this.test();
-        if (this.isKw("for")) this.compFor();
+        if (this.startsCompFor()) this.compFor();
         return;
       }
     }
     this.test();
-    if (this.isOp(":=")) this.decline();
-    if (this.isKw("for")) this.compFor();
+    if (this.startsCompFor()) this.compFor();
+  }
+
+  private startsCompFor(): boolean {
+    return this.tt === KEYWORD && (this.tv === "for" || this.tv === "async");
   }
 
   private compFor(): void {
-    this.eat(this.tk);
+    if (this.isKw("async")) this.eat(this.tk);
+    this.expectKw("for");
     this.commaSep(() => this.expression());
     this.expectKw("in");
     this.testInner();
@@ -1320,12 +1391,12 @@ class FastParser {
   }
 
   private compTail(): void {
-    if (this.isKw("for")) this.compFor();
+    if (this.startsCompFor()) this.compFor();
     else if (this.isKw("if")) {
       this.eat(this.tk);
       this.testNoCond();
       this.compTail();
-    } else if (this.isKw("async")) this.decline();
+    }
   }
 
   /** An item of a list, tuple or set: testNamed or "*" expression. */
@@ -1356,6 +1427,14 @@ class FastParser {
           this.eat(this.tk);
           return;
         }
+        if (this.tv === "await") {
+          // AwaitExpression takes the whole expression after it (lezer's grammar gives it no
+          // precedence): `await a + b` is await (a + b).
+          this.eat(this.tk);
+          this.expression();
+          this.finish(T.AwaitExpression, from, this.prevEnd, mark);
+          return;
+        }
         this.decline();
         return;
       case OP:
@@ -1376,9 +1455,14 @@ class FastParser {
         this.finish(T.TupleExpression, from, this.prevEnd, mark);
         return;
       }
-      if (this.isKw("yield")) this.decline();
+      if (this.isKw("yield")) {
+        this.yieldExpression();
+        this.expectOp(")", T.ParenR);
+        this.finish(T.ParenthesizedExpression, from, this.prevEnd, mark);
+        return;
+      }
       this.starOrNamed();
-      if (this.isKw("for")) {
+      if (this.startsCompFor()) {
         this.compFor();
         this.expectOp(")", T.ParenR);
         this.finish(T.ComprehensionExpression, from, this.prevEnd, mark);
@@ -1406,7 +1490,7 @@ class FastParser {
         return;
       }
       this.starOrNamed();
-      if (this.isKw("for")) {
+      if (this.startsCompFor()) {
         this.compFor();
         this.expectOp("]", T.BracketR);
         this.finish(T.ArrayComprehensionExpression, from, this.prevEnd, mark);
@@ -1445,7 +1529,7 @@ class FastParser {
           this.test();
         }
       }
-      if (this.isKw("for")) {
+      if (this.startsCompFor()) {
         this.compFor();
         this.expectOp("}", T.BraceR);
         this.finish(
