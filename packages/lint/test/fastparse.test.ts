@@ -70,13 +70,16 @@ const SAME: Record<string, string> = {
     "def f():\n    yield a, b\n    yield from c\n    x = yield d\n    (yield e)\n    y += yield f\n    yield *g, h\n",
   "the walrus operator":
     "if (n := len(a)) > 10: pass\nwhile m := f(): pass\nf(x := 1)\n[y := 2, z]\nw[v := 3]\nif u := 5: pass\n",
+  "CRLF line ends":
+    '@dag()  # c\r\ndef f():\r\n    x = 1; y = 2\r\n\r\n    # gap\r\n    if x: pass\r\n    s = """a\r\nb"""\r\n    f(a,\r\n      b)\r\n# end\r\n',
   "soft keywords used as names":
     "type = 1\nmatch.x = 2\nprint('x')\nprint\ncase = 3\ntype: str = 'a'\ntype, b = c\ntype(x).y = 1\nmatch: int\n",
 };
 
 // Each must be declined (left to @lezer/python), and parsePython must then give lezer's tree.
 const DECLINED: Record<string, string> = {
-  "CRLF line ends": "x = 1\r\ny = 2\r\n",
+  "a lone carriage return": "x = 1\ry = 2\n",
+  "a line continuation before CRLF": "x = 1 + \\\r\n    2\r\n",
   "tabs in indentation": "if x:\n\ty\n",
   "a match statement": "match x:\n    case 1:\n        pass\n",
   "a bare yield (an error to lezer)": "def f():\n    yield\n",
@@ -95,6 +98,13 @@ describe("the fast Python parser", () => {
   it(`builds @lezer/python's tree for each of the ${corpus.length} files of the lint corpus`, () => {
     expect(corpus.length).toBeGreaterThanOrEqual(40);
     const wrong = corpus.map((f) => [f.name, mismatch(f.source)]).filter(([, m]) => m !== null);
+    expect(wrong).toEqual([]);
+  });
+
+  it("builds lezer's tree for each file of the lint corpus with CRLF line ends", () => {
+    const wrong = corpus
+      .map((f) => [f.name, mismatch(f.source.replaceAll("\n", "\r\n"))])
+      .filter(([, m]) => m !== null);
     expect(wrong).toEqual([]);
   });
 

@@ -1,8 +1,8 @@
 // A fast path for @lezer/python: a hand-written tokenizer and recursive-descent parser for the
 // Python that DAG files are made of, which builds the very tree @lezer/python builds (the same
 // node types, positions and nesting, comments included). Anything it is not sure to build
-// identically (a syntax error, CRLF line ends, tabs in indentation, a match or type statement,
-// a legacy print, ...) makes it give up, and @lezer/python parses the file instead, so the
+// identically (a syntax error, a lone carriage return, tabs in indentation, a match or type
+// statement, a legacy print, ...) makes it give up, and @lezer/python parses the file instead, so the
 // analysis never sees a different tree. Tests compare both trees node by node, parents and
 // siblings included: test/fastparse.test.ts on the lint corpus, on snippets of every construct
 // and on thousands of randomly edited files; test/engines/lint-airflow-examples.test.ts on every
@@ -18,7 +18,8 @@ export function parsePython(source: string): Tree {
 
 /** The fast path alone: null when it declines the file (lezer must parse it). */
 export function fastParse(source: string): Tree | null {
-  if (source.includes("\r") || source.includes("\f")) return null;
+  // Line ends are \n or \r\n; a lone \r (or a form feed) is lezer's to read.
+  if (source.includes("\f") || (source.includes("\r") && /\r(?!\n)/.test(source))) return null;
   let p: FastParser;
   try {
     p = new FastParser(source);
@@ -392,9 +393,11 @@ class FastParser {
     for (const n of moved) buf.push(n);
   }
 
+  /** A comment from `from` to the line's end (before its \r\n or \n); returns that end. */
   private comment(from: number): number {
     let e = this.src.indexOf("\n", from);
     if (e < 0) e = this.len;
+    else if (this.src.charCodeAt(e - 1) === 13) e--;
     this.leaf(T.Comment, from, e);
     return e;
   }
@@ -412,13 +415,13 @@ class FastParser {
           depth = c === 9 ? depth + 8 - (depth % 8) : depth + 1;
           c = src.charCodeAt(++p);
         }
-        if (c === 10) {
-          p++;
+        if (c === 10 || c === 13) {
+          p += c === 13 ? 2 : 1;
           continue;
         }
         if (c === 35) {
           p = this.comment(p);
-          if (p < this.len) p++;
+          if (p < this.len) p += src.charCodeAt(p) === 13 ? 2 : 1;
           continue;
         }
         if (p >= this.len) {
@@ -460,12 +463,14 @@ class FastParser {
         p += 2;
       } else if (c === 35) {
         p = this.comment(p);
-      } else if (c === 10) {
+      } else if (c === 10 || c === 13) {
+        // After a \r\n, lezer's newline token is the \r and the \n a blank line of its own.
+        const step = c === 13 ? 2 : 1;
         if (this.br > 0) {
-          p++;
+          p += step;
         } else {
           this.lineStart = true;
-          this.token(NEWLINE, p, p + 1, p + 1);
+          this.token(NEWLINE, p, p + 1, p + step);
           return;
         }
       } else {
@@ -1611,7 +1616,7 @@ class FastParser {
       ) {
         p += long ? 3 : 1;
         break;
-      } else if (c === 10 && !long) {
+      } else if ((c === 10 || c === 13) && !long) {
         this.decline();
       } else {
         p++;
