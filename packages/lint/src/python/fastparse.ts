@@ -1455,59 +1455,20 @@ class FastParser {
     }
     if (v === "(") {
       this.eat(T.ParenL);
-      if (this.isOp(")")) {
-        this.eat(T.ParenR);
-        this.finish(T.TupleExpression, from, this.prevEnd, mark);
-        return;
-      }
       if (this.isKw("yield")) {
         this.yieldExpression();
         this.expectOp(")", T.ParenR);
         this.finish(T.ParenthesizedExpression, from, this.prevEnd, mark);
         return;
       }
-      this.starOrNamed();
-      if (this.startsCompFor()) {
-        this.compFor();
-        this.expectOp(")", T.ParenR);
-        this.finish(T.ComprehensionExpression, from, this.prevEnd, mark);
-        return;
-      }
-      if (this.isOp(")")) {
-        this.eat(T.ParenR);
-        this.finish(T.ParenthesizedExpression, from, this.prevEnd, mark);
-        return;
-      }
-      while (this.isOp(",")) {
-        this.eat(T.Comma);
-        if (this.isOp(")")) break;
-        this.starOrNamed();
-      }
-      this.expectOp(")", T.ParenR);
-      this.finish(T.TupleExpression, from, this.prevEnd, mark);
+      const type = this.display(")", T.ParenR, T.ParenthesizedExpression, T.TupleExpression);
+      this.finish(type ?? T.ComprehensionExpression, from, this.prevEnd, mark);
       return;
     }
     if (v === "[") {
       this.eat(T.BracketL);
-      if (this.isOp("]")) {
-        this.eat(T.BracketR);
-        this.finish(T.ArrayExpression, from, this.prevEnd, mark);
-        return;
-      }
-      this.starOrNamed();
-      if (this.startsCompFor()) {
-        this.compFor();
-        this.expectOp("]", T.BracketR);
-        this.finish(T.ArrayComprehensionExpression, from, this.prevEnd, mark);
-        return;
-      }
-      while (this.isOp(",")) {
-        this.eat(T.Comma);
-        if (this.isOp("]")) break;
-        this.starOrNamed();
-      }
-      this.expectOp("]", T.BracketR);
-      this.finish(T.ArrayExpression, from, this.prevEnd, mark);
+      const type = this.display("]", T.BracketR, T.ArrayExpression, T.ArrayExpression);
+      this.finish(type ?? T.ArrayComprehensionExpression, from, this.prevEnd, mark);
       return;
     }
     if (v === "{") {
@@ -1569,6 +1530,35 @@ class FastParser {
       return;
     }
     this.decline();
+  }
+
+  /**
+   * The items of a tuple or list display after its opening bracket, through the closing one: its
+   * node type, `one` for a single item without a comma, `many` otherwise (none included), or
+   * null for a comprehension.
+   */
+  private display(close: string, closeType: number, one: number, many: number): number | null {
+    if (this.isOp(close)) {
+      this.eat(closeType);
+      return many;
+    }
+    this.starOrNamed();
+    if (this.startsCompFor()) {
+      this.compFor();
+      this.expectOp(close, closeType);
+      return null;
+    }
+    if (this.isOp(close)) {
+      this.eat(closeType);
+      return one;
+    }
+    while (this.isOp(",")) {
+      this.eat(T.Comma);
+      if (this.isOp(close)) break;
+      this.starOrNamed();
+    }
+    this.expectOp(close, closeType);
+    return many;
   }
 
   /** One string, or adjacent strings as a ContinuedString. */
