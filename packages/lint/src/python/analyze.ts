@@ -21,7 +21,7 @@ import type {
   TaskString,
   TopLevelCall,
 } from "./model.js";
-import { isStringNode, LineIndex, stringValue, textOf } from "./text.js";
+import { childNamed, childrenNamed, isStringNode, LineIndex, stringValue, textOf } from "./text.js";
 
 interface Args {
   readonly positional: SyntaxNode[];
@@ -122,7 +122,7 @@ const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
 /** The method name of `x.m`, whatever `x` is (`context["ti"].xcom_push` → `xcom_push`). */
 const methodOf = (src: string, node: SyntaxNode | null | undefined): string | null => {
-  const prop = node?.name === "MemberExpression" ? node.getChild("PropertyName") : null;
+  const prop = node?.name === "MemberExpression" ? childNamed(node, "PropertyName") : null;
   return prop ? textOf(src, prop) : null;
 };
 
@@ -195,7 +195,7 @@ export function analyzeDagFile(source: string): DagFile {
   tree.iterate({
     enter(ref) {
       if (ref.name === "FunctionDefinition") {
-        const name = ref.node.getChild("VariableName");
+        const name = childNamed(ref.node, "VariableName");
         if (name) functionDefs.set(text(name), ref.node);
       }
       return HOLDS_DEFINITIONS.has(ref.name);
@@ -207,7 +207,7 @@ export function analyzeDagFile(source: string): DagFile {
     if (!node) return null;
     if (node.name === "VariableName") return text(node);
     if (node.name === "MemberExpression") {
-      const prop = node.getChild("PropertyName");
+      const prop = childNamed(node, "PropertyName");
       const base = dotted(node.firstChild);
       return prop && base ? `${base}.${text(prop)}` : null;
     }
@@ -224,7 +224,7 @@ export function analyzeDagFile(source: string): DagFile {
     }
     if (node.name === "MemberExpression") {
       const base = calleeText(node.firstChild);
-      const prop = node.getChild("PropertyName");
+      const prop = childNamed(node, "PropertyName");
       return base && (prop ? `${base}.${text(prop)}` : `${base}[...]`);
     }
     return null;
@@ -287,7 +287,7 @@ export function analyzeDagFile(source: string): DagFile {
       return { entries, open, node };
     }
     if (node.name === "CallExpression" && dotted(node.firstChild) === "dict") {
-      const args = parseArgs(node.getChild("ArgList"));
+      const args = parseArgs(childNamed(node, "ArgList"));
       return {
         entries: args.kwargs,
         open: args.splat || args.positional.length > 0,
@@ -315,7 +315,7 @@ export function analyzeDagFile(source: string): DagFile {
       case "SetExpression":
         return children(node).flatMap(endpoints);
       case "BinaryExpression": {
-        const op = node.getChild("BitOp");
+        const op = childNamed(node, "BitOp");
         if (!op || (text(op) !== ">>" && text(op) !== "<<")) return [];
         // `a >> Label("why") >> b`: an edge label stands for the task before it.
         return isEdgeLabel(node.lastChild) ? endpoints(node.firstChild) : endpoints(node.lastChild);
@@ -352,7 +352,7 @@ export function analyzeDagFile(source: string): DagFile {
         n.name === "CallExpression" &&
         lastSegment(dotted(n.firstChild) ?? "") === "XComArg"
       ) {
-        out.push(...endpoints(parseArgs(n.getChild("ArgList")).positional[0]));
+        out.push(...endpoints(parseArgs(childNamed(n, "ArgList")).positional[0]));
       }
       for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
     };
@@ -489,7 +489,7 @@ export function analyzeDagFile(source: string): DagFile {
 
   const handleCall = (node: SyntaxNode, scope: Scope) => {
     const fnNode = node.firstChild;
-    const argList = node.getChild("ArgList");
+    const argList = childNamed(node, "ArgList");
     walkChildren(node, scope);
     const name = dotted(fnNode);
     const args = parseArgs(argList);
@@ -532,7 +532,7 @@ export function analyzeDagFile(source: string): DagFile {
       const chainArgs: SyntaxNode[] = argList ? [argList] : [];
       for (let n: SyntaxNode | null = fnNode; n; n = n.firstChild) {
         if (n.name !== "CallExpression") continue;
-        const al = n.getChild("ArgList");
+        const al = childNamed(n, "ArgList");
         if (al) chainArgs.push(al);
         if (methodOf(source, n.firstChild) !== "override") continue;
         // Outer calls come first here and are applied last, so the first value seen wins.
@@ -586,7 +586,7 @@ export function analyzeDagFile(source: string): DagFile {
       if (partial.name === "CallExpression" && methodOf(source, partial.firstChild) === "partial") {
         const opDotted = dotted(partial.firstChild?.firstChild ?? null);
         opName = opDotted ? lastSegment(opDotted) : null;
-        kwargs = parseArgs(partial.getChild("ArgList")).kwargs;
+        kwargs = parseArgs(childNamed(partial, "ArgList")).kwargs;
         extra = argList ? [argList] : [];
       }
     } else if (last === "partial") {
@@ -652,12 +652,12 @@ export function analyzeDagFile(source: string): DagFile {
           if (!scope.inFunction && name) {
             topLevelCalls.push({ callee: name, span: span(c), within: scope.within });
           }
-          const dag = registerDag(c, parseArgs(c.getChild("ArgList")));
+          const dag = registerDag(c, parseArgs(childNamed(c, "ArgList")));
           inner = { ...inner, dag };
           pending = { kind: "dag", dag };
         } else if (last === "TaskGroup") {
           walkChildren(c, scope);
-          inner = registerGroup(parseArgs(c.getChild("ArgList")), inner, null);
+          inner = registerGroup(parseArgs(childNamed(c, "ArgList")), inner, null);
           pending = { kind: "group", id: inner.groups[inner.groups.length - 1] ?? "" };
         } else {
           walk(c, inner);
@@ -678,20 +678,20 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   const handleDecorated = (node: SyntaxNode, scope: Scope) => {
-    const fn = node.getChild("FunctionDefinition") ?? node.getChild("ClassDefinition");
-    const nameNode = fn?.getChild("VariableName");
+    const fn = childNamed(node, "FunctionDefinition") ?? childNamed(node, "ClassDefinition");
+    const nameNode = childNamed(fn, "VariableName");
     const fnName = nameNode ? text(nameNode) : null;
     let inner: Scope = { ...scope, inFunction: true };
     // The body of a @dag or @task_group function runs when the file is parsed (the file calls
     // it to build the DAG), unlike the body of a task or a callback.
     let runsAtParse = false;
-    for (const dec of node.getChildren("Decorator")) {
+    for (const dec of childrenNamed(node, "Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
       const path = parts
         .filter((c) => c.name === "VariableName" || c.name === "PropertyName")
         .map((c) => text(c))
         .join(".");
-      const argList = dec.getChild("ArgList");
+      const argList = childNamed(dec, "ArgList");
       const args = parseArgs(argList);
       if (argList && !scope.inFunction) {
         walkChildren(argList, scope);
@@ -725,7 +725,7 @@ export function analyzeDagFile(source: string): DagFile {
     if (runsAtParse && fnName) {
       inner = { ...inner, inFunction: scope.inFunction, within: scope.within ?? fnName };
     }
-    const body = fn?.getChild("Body");
+    const body = childNamed(fn, "Body");
     if (body) walk(body, inner);
   };
   const walkChildren = (node: SyntaxNode, scope: Scope): void => {
@@ -848,7 +848,7 @@ export function analyzeDagFile(source: string): DagFile {
         return;
       case "BinaryExpression": {
         walkChildren(node, scope);
-        const op = node.getChild("BitOp");
+        const op = childNamed(node, "BitOp");
         const sym = op ? text(op) : "";
         if (sym === ">>" || sym === "<<") {
           const left = endpoints(node.firstChild);
@@ -999,7 +999,7 @@ function functionFacts(
   const memo = new Map<string, (FunctionFacts & { strings: SyntaxNode[] }) | null>();
   const own = (name: string): (FunctionFacts & { strings: SyntaxNode[] }) | null => {
     const def = defs.get(name);
-    const body = def?.getChild("Body");
+    const body = childNamed(def, "Body");
     if (!def || !body) return null;
     let returnsValue = false;
     let returnKeys: string[] | null = [];
@@ -1016,7 +1016,7 @@ function functionFacts(
     };
     // Parameters: Airflow passes context variables to the callable by name.
     let contextDict: string | null = null;
-    for (const p of def.getChild("ParamList")?.getChildren("VariableName") ?? []) {
+    for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
       const before = p.prevSibling?.name;
       if (before === "**") contextDict = textOf(source, p);
       else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p);
@@ -1026,7 +1026,7 @@ function functionFacts(
       !!n &&
       ((n.name === "VariableName" && ["context", "ctx", contextDict].includes(textOf(source, n))) ||
         (n.name === "CallExpression" && dotted(n.firstChild) === "get_current_context"));
-    const annotation = def.getChild("TypeDef")?.lastChild;
+    const annotation = childNamed(def, "TypeDef")?.lastChild;
     const returnsMapping = annotation ? isMappingAnnotation(textOf(source, annotation)) : false;
     const docstring = docstringOf(body);
     const visit = (n: SyntaxNode, nested: boolean) => {
@@ -1034,8 +1034,8 @@ function functionFacts(
         if (!nested && n.from !== docstring?.from) strs.push(n);
         if (n.name !== "FormatString") return;
       }
-      if (n.name === "MemberExpression" && isContext(n.firstChild) && n.getChild("[")) {
-        const key = n.getChild("String");
+      if (n.name === "MemberExpression" && isContext(n.firstChild) && childNamed(n, "[")) {
+        const key = childNamed(n, "String");
         const value = key && stringValue(source, key);
         if (key && value) use(value, key);
       }
@@ -1048,10 +1048,10 @@ function functionFacts(
         if (value && value.name !== "None") {
           returnsValue = true;
           if (value.name === "DictionaryExpression" && returnKeys) {
-            const ks = [...value.getChildren("String")]
+            const ks = childrenNamed(value, "String")
               .filter((s) => s.nextSibling?.name === ":")
               .map((s) => stringValue(source, s));
-            if (ks.some((k) => k === null) || value.getChild("**")) returnKeys = null;
+            if (ks.some((k) => k === null) || childNamed(value, "**")) returnKeys = null;
             else returnKeys.push(...(ks as string[]));
           } else returnKeys = null;
         }
@@ -1059,7 +1059,7 @@ function functionFacts(
       if (n.name === "CallExpression") {
         const callee = dotted(n.firstChild);
         const method = methodOf(source, n.firstChild);
-        const args = parseArgs(n.getChild("ArgList"));
+        const args = parseArgs(childNamed(n, "ArgList"));
         if (method === "get" && isContext(n.firstChild?.firstChild ?? null) && args.positional[0]) {
           const value = stringValue(source, args.positional[0]);
           if (value) use(value, args.positional[0]);

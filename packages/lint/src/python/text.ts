@@ -70,3 +70,19 @@ export function stringValue(src: string, node: SyntaxNode): string | null {
 /** Whether a node is any kind of string literal (including f-strings). */
 export const isStringNode = (node: SyntaxNode) =>
   node.name === "String" || node.name === "FormatString" || node.name === "ContinuedString";
+
+/**
+ * The first child of `node` named `name`, or null: lezer's getChild without its cursor, its
+ * array of every match and its node-group lookups (no name asked for here is a group's).
+ */
+export function childNamed(node: SyntaxNode | null | undefined, name: string): SyntaxNode | null {
+  for (let c = node?.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
+  return null;
+}
+
+/** Every child of `node` named `name`, in order (lezer's getChildren, as childNamed). */
+export function childrenNamed(node: SyntaxNode | null | undefined, name: string): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node?.firstChild; c; c = c.nextSibling) if (c.name === name) out.push(c);
+  return out;
+}
