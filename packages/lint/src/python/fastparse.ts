@@ -206,40 +206,12 @@ const BINARY_OPS = [T.BitOr, T.BitXor, T.BitAnd, T.Shift, T.PlusOp, T.TimesOp];
 
 /** Keywords that @lezer/python specializes everywhere an identifier can stand. */
 const KEYWORDS = new Map<string, number>(
-  [
-    "and",
-    "as",
-    "assert",
-    "async",
-    "await",
-    "break",
-    "class",
-    "continue",
-    "def",
-    "del",
-    "elif",
-    "else",
-    "except",
-    "finally",
-    "for",
-    "from",
-    "global",
-    "if",
-    "import",
-    "in",
-    "is",
-    "lambda",
-    "nonlocal",
-    "not",
-    "or",
-    "pass",
-    "raise",
-    "return",
-    "try",
-    "while",
-    "with",
-    "yield",
-  ].map((k) => [k, id(k)]),
+  (
+    "and as assert async await break class continue def del elif else except finally for from " +
+    "global if import in is lambda nonlocal not or pass raise return try while with yield"
+  )
+    .split(" ")
+    .map((k) => [k, id(k)]),
 );
 KEYWORDS.set("None", T.None);
 KEYWORDS.set("True", T.Boolean);
@@ -269,42 +241,13 @@ const NUMBER: number = 6;
 const STRING: number = 7;
 const OP: number = 8;
 
-const UPDATE_OPS = new Set([
-  "+=",
-  "-=",
-  "*=",
-  "/=",
-  "//=",
-  "%=",
-  "@=",
-  "&=",
-  "|=",
-  "^=",
-  "<<=",
-  ">>=",
-  "**=",
-]);
+const UPDATE_OPS = new Set("+= -= *= /= //= %= @= &= |= ^= <<= >>= **=".split(" "));
 function opTable(ops: string[]): Map<number, string> {
   return new Map(ops.map((o) => [o.charCodeAt(0), o]));
 }
 /** Operators by their first character: one character; that and "="; doubled; doubled and "=". */
 const OPS_SINGLE = opTable("()[]{},:;.@*/%+-|&^~<>=".split(""));
-const OPS_EQ = opTable([
-  "+=",
-  "-=",
-  "*=",
-  "/=",
-  "%=",
-  "@=",
-  "&=",
-  "|=",
-  "^=",
-  "<=",
-  ">=",
-  "==",
-  "!=",
-  ":=",
-]);
+const OPS_EQ = opTable("+= -= *= /= %= @= &= |= ^= <= >= == != :=".split(" "));
 const OPS_DOUBLE = opTable(["**", "//", "<<", ">>"]);
 const OPS_DOUBLE_EQ = opTable(["**=", "//=", "<<=", ">>="]);
 
@@ -324,6 +267,7 @@ const BINARY_LEVELS = new Map<string, number>([
   ["//", 5],
 ]);
 
+/** Operators that can start an item after a comma ("/" for a def's positional-only marker). */
 const START_OPS = new Set(["(", "[", "{", "-", "+", "~", "*", "**", "...", "/"]);
 const COMPARE_OPS = new Set(["<", ">", "==", ">=", "<=", "!=", "<>"]);
 
@@ -779,13 +723,7 @@ class FastParser {
     if (this.tt === OP) {
       const v = this.tv;
       if (v === "=" || v === ":") {
-        if (v === ":") {
-          const tm = this.buf.length;
-          const tf = this.ts;
-          this.eat(T.Colon);
-          this.test();
-          this.finish(T.TypeDef, tf, this.prevEnd, tm);
-        }
+        if (v === ":") this.typeDef();
         while (this.isOp("=")) {
           this.eat(T.StatementAssign);
           if (this.isKw("yield")) this.yieldExpression();
