@@ -217,14 +217,14 @@ KEYWORDS.set("None", T.None);
 KEYWORDS.set("True", T.Boolean);
 KEYWORDS.set("False", T.Boolean);
 
-/** Each keyword by the hash the scanner computes over an identifier's characters. */
-const KEYWORD_HASHES = new Map<number, string>();
-for (const k of KEYWORDS.keys()) {
-  let h = k.charCodeAt(0);
-  for (let i = 1; i < k.length; i++) h = (h * 31 + k.charCodeAt(i)) | 0;
-  if (KEYWORD_HASHES.has(h))
-    throw new Error(`fastparse: keywords ${k} and ${KEYWORD_HASHES.get(h)} share a hash`);
-  KEYWORD_HASHES.set(h, k);
+/** Each keyword and its node type by the hash the scanner computes over an identifier. */
+const KEYWORD_HASHES = new Map<number, { readonly word: string; readonly type: number }>();
+for (const [word, type] of KEYWORDS) {
+  let h = word.charCodeAt(0);
+  for (let i = 1; i < word.length; i++) h = (h * 31 + word.charCodeAt(i)) | 0;
+  const other = KEYWORD_HASHES.get(h);
+  if (other) throw new Error(`fastparse: keywords ${word} and ${other.word} share a hash`);
+  KEYWORD_HASHES.set(h, { word, type });
 }
 
 /** Words that @lezer/python treats as keywords at a statement's start only (@extend or external). */
@@ -441,9 +441,9 @@ class FastParser {
       }
       // Keywords by a hash of their characters, so that names need no string of their own.
       const kw = KEYWORD_HASHES.get(h);
-      if (kw !== undefined && e - p === kw.length && src.startsWith(kw, p)) {
-        this.tk = KEYWORDS.get(kw) as number;
-        this.tv = kw;
+      if (kw !== undefined && e - p === kw.word.length && src.startsWith(kw.word, p)) {
+        this.tk = kw.type;
+        this.tv = kw.word;
         this.token(KEYWORD, p, e, e);
       } else {
         this.tv = "";
@@ -456,7 +456,8 @@ class FastParser {
       return;
     }
     if (isDigit(c) || (c === 46 && isDigit(src.charCodeAt(p + 1)))) {
-      this.token(NUMBER, p, this.number(p), -1);
+      const e = this.number(p);
+      this.token(NUMBER, p, e, e);
       return;
     }
     this.op(p);
@@ -466,7 +467,7 @@ class FastParser {
     this.tt = kind;
     this.ts = from;
     this.te = to;
-    this.pos = pos < 0 ? to : pos;
+    this.pos = pos;
   }
 
   /** The end of the Number token at `p` (lezer's Number regex). */
@@ -532,7 +533,7 @@ class FastParser {
   /** Consumes the lookahead and reads the next token. */
   private advance(): void {
     // Zero-width tokens (dedent, eof) do not extend the node that takes them, as in lezer.
-    if (this.te > this.ts || this.tt === OP) this.prevEnd = this.te;
+    if (this.te > this.ts) this.prevEnd = this.te;
     if (this.tt === OP) {
       const c = this.tv.charCodeAt(0);
       if (this.tv.length === 1) {
@@ -565,11 +566,11 @@ class FastParser {
     this.eat(this.tk);
   }
 
-  /** The next character after the lookahead, past spaces. */
-  private nextChar(): number {
+  /** Where the source goes on after the lookahead, past spaces. */
+  private afterSpaces(): number {
     let p = this.te;
     while (this.src.charCodeAt(p) === 32) p++;
-    return this.src.charCodeAt(p);
+    return p;
   }
 
   // --- Statements -----------------------------------------------------------------------------
@@ -695,29 +696,10 @@ class FastParser {
           this.yieldBody();
           this.finish(T.YieldStatement, from, this.prevEnd, mark);
           return;
-        case "async":
-          this.decline();
-          return;
       }
-    } else if (
-      this.tt === NAME &&
-      this.te - this.ts <= 5 &&
-      SOFT_KEYWORDS.has(this.src.slice(this.ts, this.te))
-    ) {
-      // `print x`, `match x:`, `type X = ...` and `case` are lezer's to read.
-      const next = this.nextChar();
-      const assigns = next === 61 && this.src.charCodeAt(this.src.indexOf("=", this.te) + 1) !== 61;
-      const annotates =
-        next === 58 && this.src.charCodeAt(this.src.indexOf(":", this.te) + 1) !== 61;
-      // lezer's legacyPrint: `print` is a name before "(", ".", a line break or a comment. The
-      // others are names before ".", ",", "=" and an annotation's ":" (a `match` or `type` statement
-      // has a name or an expression there); `type(` can only be a call, `match(` can be either.
+    } else if (this.tt === NAME && this.te - this.ts <= 5) {
       const word = this.src.slice(this.ts, this.te);
-      const plain =
-        word === "print"
-          ? next === 40 || next === 46 || next === 10 || next === 35 || Number.isNaN(next)
-          : next === 46 || next === 44 || assigns || annotates || (word === "type" && next === 40);
-      if (!plain) this.decline();
+      if (SOFT_KEYWORDS.has(word) && !this.softKeywordIsName(word)) this.decline();
     }
     this.expressions();
     if (this.tt === OP) {
@@ -741,6 +723,28 @@ class FastParser {
       }
     }
     this.finish(T.ExpressionStatement, from, this.prevEnd, mark);
+  }
+
+  /**
+   * Whether `print`, `match`, `case` or `type` at a statement's start is a plain name; if not
+   * (`print x`, `match x:`, `type X = ...`), the statement is lezer's to read. lezer's
+   * legacyPrint: `print` is a name before "(", ".", a line break or a comment. The others are
+   * names before ".", ",", "=" and an annotation's ":" (a `match` or `type` statement has a name
+   * or an expression there); `type(` can only be a call, `match(` can be either.
+   */
+  private softKeywordIsName(word: string): boolean {
+    const q = this.afterSpaces();
+    const next = this.src.charCodeAt(q);
+    const second = this.src.charCodeAt(q + 1);
+    if (word === "print") {
+      return next === 40 || next === 46 || next === 10 || next === 35 || Number.isNaN(next);
+    }
+    return (
+      next === 46 ||
+      next === 44 ||
+      ((next === 61 || next === 58) && second !== 61) ||
+      (word === "type" && next === 40)
+    );
   }
 
   /** yield: `yield from test` or `yield` and items; a bare `yield` is an error to lezer. */
@@ -912,12 +916,13 @@ class FastParser {
     this.finish(T.WhileStatement, from, this.prevEnd, mark);
   }
 
-  /** `async def`, `async for` or `async with`: the statement, from the async on. */
-  private asyncStatement(): void {
+  /** `async def`, `async for` or `async with` (only `async def` after decorators), from the async. */
+  private asyncStatement(defOnly = false): void {
     const mark = this.buf.length;
     const from = this.ts;
     this.eat(this.tk);
     if (this.isKw("def")) this.functionDefinition(mark, from);
+    else if (defOnly) this.decline();
     else if (this.isKw("for")) this.forStatement(mark, from);
     else if (this.isKw("with")) this.withStatement(mark, from);
     else this.decline();
@@ -991,13 +996,8 @@ class FastParser {
     }
     if (this.isKw("def")) this.functionDefinition(this.buf.length, this.ts);
     else if (this.isKw("class")) this.classDefinition(this.buf.length, this.ts);
-    else if (this.isKw("async")) {
-      const am = this.buf.length;
-      const af = this.ts;
-      this.eat(this.tk);
-      if (!this.isKw("def")) this.decline();
-      this.functionDefinition(am, af);
-    } else this.decline();
+    else if (this.isKw("async")) this.asyncStatement(true);
+    else this.decline();
     this.finish(T.DecoratedStatement, from, this.prevEnd, mark);
   }
 
@@ -1304,8 +1304,7 @@ class FastParser {
     }
     if (this.tt === NAME) {
       // A keyword argument, `name=test` or `name := test` (one rule in lezer's grammar).
-      let q = this.te;
-      while (this.src.charCodeAt(q) === 32) q++;
+      const q = this.afterSpaces();
       const c = this.src.charCodeAt(q);
       const next = this.src.charCodeAt(q + 1);
       if ((c === 61 && next !== 61) || (c === 58 && next === 61)) {
@@ -1416,23 +1415,7 @@ class FastParser {
         this.finish(T.DictionaryExpression, from, this.prevEnd, mark);
         return;
       }
-      let dict: boolean;
-      if (this.isOp("**")) {
-        this.eat(T.StarStar);
-        this.expression();
-        dict = true;
-      } else if (this.isOp("*")) {
-        this.eat(T.Star);
-        this.expression();
-        dict = false;
-      } else {
-        this.test();
-        dict = this.isOp(":");
-        if (dict) {
-          this.eat(T.Colon);
-          this.test();
-        }
-      }
+      const dict = this.braceItem(null);
       if (this.startsCompFor()) {
         this.compFor();
         this.expectOp("}", T.BraceR);
@@ -1447,27 +1430,35 @@ class FastParser {
       while (this.isOp(",")) {
         this.eat(T.Comma);
         if (this.isOp("}")) break;
-        if (dict) {
-          if (this.isOp("**")) {
-            this.eat(T.StarStar);
-            this.expression();
-          } else {
-            this.test();
-            this.expectOp(":", T.Colon);
-            this.test();
-          }
-        } else if (this.isOp("*")) {
-          this.eat(T.Star);
-          this.expression();
-        } else {
-          this.test();
-        }
+        this.braceItem(dict);
       }
       this.expectOp("}", T.BraceR);
       this.finish(dict ? T.DictionaryExpression : T.SetExpression, from, this.prevEnd, mark);
       return;
     }
     this.decline();
+  }
+
+  /**
+   * An item of a dict (`k: v`, `**m`) or set (`x`, `*s`) display; returns whether the display is
+   * a dict. The first item (`dict` null) decides it; the others must agree.
+   */
+  private braceItem(dict: boolean | null): boolean {
+    if (dict !== false && this.isOp("**")) {
+      this.eat(T.StarStar);
+      this.expression();
+      return true;
+    }
+    if (dict !== true && this.isOp("*")) {
+      this.eat(T.Star);
+      this.expression();
+      return false;
+    }
+    this.test();
+    if (dict === false || (dict === null && !this.isOp(":"))) return false;
+    this.expectOp(":", T.Colon);
+    this.test();
+    return true;
   }
 
   /**
@@ -1550,7 +1541,6 @@ class FastParser {
         p++;
       }
     }
-    if (p > this.len) this.decline();
     this.finish(format ? T.FormatString : T.String, from, p, mark);
     this.prevEnd = p;
     this.pos = p;
@@ -1608,17 +1598,9 @@ class FastParser {
       if (this.isOp("*")) this.eat(T.Star);
       this.test();
     });
-    if (this.isOp("=")) {
-      this.leaf(selfDoc, this.ts, this.te);
-      this.prevEnd = this.te;
-      this.pos = this.te;
-      this.scan();
-    }
+    if (this.isOp("=")) this.eat(selfDoc);
     if (this.tt === OP && (this.tv === "!s" || this.tv === "!r" || this.tv === "!a")) {
-      this.leaf(T.FormatConversion, this.ts, this.te);
-      this.prevEnd = this.te;
-      this.pos = this.te;
-      this.scan();
+      this.eat(T.FormatConversion);
     }
     let end: number;
     if (this.isOp(":")) {
@@ -1628,20 +1610,14 @@ class FastParser {
       const sf = this.ts;
       this.leaf(T.Colon, sf, sf + 1);
       let q = sf + 1;
-      let last = q;
       for (;;) {
         const c = src.charCodeAt(q);
         if (q >= this.len) this.decline();
         if (c === 125) break;
-        if (c === 123) {
-          q = this.replacement(q, T.NestedReplacement, T.BraceL, T.NestedSelfDoc);
-          last = q;
-        } else {
-          q++;
-          last = q;
-        }
+        if (c === 123) q = this.replacement(q, T.NestedReplacement, T.BraceL, T.NestedSelfDoc);
+        else q++;
       }
-      this.finish(T.FormatSpec, sf, last, sm);
+      this.finish(T.FormatSpec, sf, q, sm);
       end = q;
     } else {
       if (!this.isOp("}")) this.decline();
