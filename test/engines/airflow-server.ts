@@ -7,11 +7,20 @@
  * Config keys checked against airflow/config_templates/config.yml of apache-airflow-core 3.3.2.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { processesWithEnv } from "../../packages/cli/src/dev/procs.js";
-import { airflowEnv, bin, freePort, groupAlive, killGroup, runEngine, tempDir } from "./harness.js";
+import {
+  airflowEnv,
+  bin,
+  freePort,
+  groupAlive,
+  killGroup,
+  PYTHON,
+  runEngine,
+  tempDir,
+} from "./harness.js";
 
 export interface StartAirflowOptions {
   /** Folder the dag-processor parses (`[core] dags_folder`). */
@@ -114,14 +123,37 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
   } else if (options.jwtLeewaySeconds !== undefined) {
     extra.AIRFLOW__API_AUTH__JWT_LEEWAY = String(options.jwtLeewaySeconds);
   }
+  // Four components and their task processes share one SQLite file. pysqlite waits 5 s for a
+  // lock by default, which a busy 2-CPU machine can exceed: the API then answers 500 "Database
+  // error". The file is switched to WAL below (readers no longer block the writer) and the wait
+  // is 60 s. (Not [api] expose_stacktrace: it changes the bodies the mocks' parity test compares.)
+  const pylib = join(home, "pylib");
+  mkdirSync(pylib);
+  await writeFile(join(pylib, "mlgen_test_db.py"), 'CONNECT_ARGS = {"timeout": 60}\n');
+  extra.PYTHONPATH = [pylib, process.env.PYTHONPATH].filter(Boolean).join(":");
+  extra.AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS = "mlgen_test_db.CONNECT_ARGS";
   // airflowEnv also sets LOAD_EXAMPLES=False, DAGS_ARE_PAUSED_AT_CREATION=False and JWT_SECRET.
   const env = airflowEnv(home, options.dagsFolder, { ...extra, ...options.env });
 
   const migrate = runEngine(bin("airflow"), ["db", "migrate"], env, 300_000);
-  if (migrate.status !== 0) {
+  const wal =
+    migrate.status === 0
+      ? runEngine(
+          PYTHON,
+          [
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('PRAGMA journal_mode=WAL').fetchone()[0])",
+            join(home, "airflow.db"),
+          ],
+          env,
+        )
+      : null;
+  if (migrate.status !== 0 || wal?.output.trim() !== "wal") {
     if (!options.keepHome) rmSync(home, { recursive: true, force: true });
     throw new Error(
-      `airflow db migrate failed (${migrate.status}):\n${migrate.output.slice(-4000)}`,
+      migrate.status !== 0
+        ? `airflow db migrate failed (${migrate.status}):\n${migrate.output.slice(-4000)}`
+        : `could not switch ${join(home, "airflow.db")} to WAL: ${wal?.output}`,
     );
   }
   const t1 = Date.now();

@@ -4,6 +4,13 @@ import type { components, paths } from "./generated/airflow-v2.js";
 import { createTransport, IDEMPOTENT_HEADER, type TransportOptions } from "./transport.js";
 
 export type Schemas = components["schemas"];
+
+/**
+ * Marks a request the transport may repeat: a PATCH that sets absolute values (pause, a
+ * variable, a connection, a pool) leaves the same state however often it lands, and a trigger
+ * with its own run id is refused as a duplicate rather than run twice.
+ */
+const REPEATABLE = { [IDEMPOTENT_HEADER]: "1" };
 export type DagRun = Schemas["DAGRunResponse"];
 export type TaskInstance = Schemas["TaskInstanceResponse"];
 export type ImportError = Schemas["ImportErrorResponse"];
@@ -150,7 +157,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
             ...(opts.runId !== undefined ? { dag_run_id: opts.runId } : {}),
             ...(opts.note !== undefined ? { note: opts.note } : {}),
           },
-          ...(opts.runId !== undefined ? { headers: { [IDEMPOTENT_HEADER]: "1" } } : {}),
+          ...(opts.runId !== undefined ? { headers: REPEATABLE } : {}),
         }),
         "POST",
         `/api/v2/dags/${dagId}/dagRuns`,
@@ -233,6 +240,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         api.PATCH("/api/v2/dags/{dag_id}", {
           params: { path: { dag_id: dagId } },
           body: { is_paused: paused },
+          headers: REPEATABLE,
         }),
         "PATCH",
         `/api/v2/dags/${dagId}`,
@@ -295,6 +303,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
           api.PATCH("/api/v2/variables/{variable_key}", {
             params: { path: { variable_key: key } },
             body,
+            headers: REPEATABLE,
           }),
           "PATCH",
           `/api/v2/variables/${key}`,
@@ -324,6 +333,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
           api.PATCH("/api/v2/connections/{connection_id}", {
             params: { path: { connection_id: id } },
             body,
+            headers: REPEATABLE,
           }),
           "PATCH",
           `/api/v2/connections/${id}`,
@@ -348,7 +358,11 @@ export function createAirflowClient(options: AirflowClientOptions) {
         unwrap(api.POST("/api/v2/pools", { body }), "POST", "/api/v2/pools"),
       update: (name: string, body: Schemas["PoolPatchBody"]) =>
         unwrap(
-          api.PATCH("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } }, body }),
+          api.PATCH("/api/v2/pools/{pool_name}", {
+            params: { path: { pool_name: name } },
+            body,
+            headers: REPEATABLE,
+          }),
           "PATCH",
           `/api/v2/pools/${name}`,
         ),

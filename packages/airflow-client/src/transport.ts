@@ -23,8 +23,24 @@ export interface TransportOptions extends HttpOptions {
 const requestError = (f: RequestFailure) => new AirflowRequestError(f);
 
 /**
+ * Airflow's API answers any SQLAlchemy error with 500 and `detail.reason` "Database error"
+ * (api_fastapi/common/exceptions.py). Most are passing: a locked SQLite file, a deadlock or a
+ * serialization failure in PostgreSQL or MySQL, with the transaction rolled back. A request that
+ * may be repeated gets the usual retries for them; any other 500 is returned as it is.
+ */
+export async function isAirflowDatabaseError(response: Response): Promise<boolean> {
+  if (response.status !== 500) return false;
+  try {
+    const body = (await response.clone().json()) as { detail?: { reason?: unknown } } | null;
+    return body?.detail?.reason === "Database error";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A `fetch` for openapi-fetch: the shared transport from `@mlgen/http` (per-attempt timeout,
- * retries with backoff and Retry-After) plus Airflow's auth — a token fetched with the username
+ * retries with backoff and Retry-After, also on Airflow's passing database errors) plus Airflow's auth — a token fetched with the username
  * and password once, shared by concurrent callers, and fetched again once on a 401.
  */
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
@@ -91,5 +107,6 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     // Tokens expire (24 h by default); a static token cannot be refreshed.
     refreshOn401: auth !== undefined && "username" in auth,
     requestError,
+    retryOn: isAirflowDatabaseError,
   });
 }

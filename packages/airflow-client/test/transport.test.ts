@@ -180,6 +180,46 @@ describe("transport", () => {
     });
   });
 
+  it("repeats a repeatable request after Airflow's 500 'Database error', and nothing else", async () => {
+    // What Airflow 3's API answers for a SQLAlchemy error, e.g. a locked SQLite file.
+    const dbError = () =>
+      json(500, {
+        detail: { reason: "Database error", statement: "hidden", orig_error: "hidden" },
+      });
+    const dag = { dag_id: "d", is_paused: true };
+    const retries: string[] = [];
+    const f = fakeFetch([
+      dbError,
+      dbError,
+      () => json(200, dag),
+      // a trigger without a run id could run twice: never repeated
+      dbError,
+      // other 500s are not passing: returned as they are
+      () => json(500, { detail: "Internal Server Error" }),
+      () => new Response("<html>oops</html>", { status: 500 }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      fetch: f.fetch,
+      onRetry: (i) => retries.push(`${i.method} ${i.reason}`),
+      ...noSleep,
+    });
+    expect((await c.pauseDag("d")).is_paused).toBe(true);
+    expect(f.seen.map((s) => [s.method, JSON.parse(s.body)])).toEqual([
+      ["PATCH", { is_paused: true }],
+      ["PATCH", { is_paused: true }],
+      ["PATCH", { is_paused: true }],
+    ]);
+    expect(retries).toEqual(["PATCH HTTP 500", "PATCH HTTP 500"]);
+    await expect(c.triggerDagRun("d")).rejects.toMatchObject({ status: 500 });
+    await expect(c.variables.update("k", { key: "k", value: "v" })).rejects.toMatchObject({
+      status: 500,
+    });
+    await expect(c.version()).rejects.toMatchObject({ status: 500 });
+    expect(f.seen).toHaveLength(6);
+    expect(retries).toHaveLength(2);
+  });
+
   it("waits as long as Retry-After says, capped by maxDelayMs", async () => {
     const waits: number[] = [];
     const f = fakeFetch([

@@ -49,9 +49,18 @@ export interface HttpTransportOptions extends HttpOptions {
   readonly refreshOn401?: boolean;
   /** The error thrown when a request got no answer; each client has its own class. */
   readonly requestError?: (failure: RequestFailure) => Error;
+  /**
+   * Other answers worth repeating, besides 429/502/503/504 — only ever for a request that may be
+   * repeated (a safe method, or one marked idempotent). Given the answer; read its body from a
+   * clone. Airflow's 500 "Database error" (a lock or deadlock in its metadata database) is one.
+   */
+  readonly retryOn?: (response: Response) => boolean | Promise<boolean>;
 }
 
-/** Marks a POST as safe to repeat (the helper knows it is idempotent); stripped before sending. */
+/**
+ * Marks a POST or PATCH as safe to repeat (the helper knows it is idempotent); stripped before
+ * sending.
+ */
 export const IDEMPOTENT_HEADER = "x-mlgen-idempotent";
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
@@ -96,8 +105,9 @@ class NoAnswer {
 
 /**
  * A `fetch` (for openapi-fetch or direct use) that adds an Authorization header, a per-attempt
- * timeout, and retries with exponential backoff and jitter on network errors and
- * 429/502/503/504 — for safe methods, and POSTs marked idempotent — honouring Retry-After.
+ * timeout, and retries with exponential backoff and jitter on network errors,
+ * 429/502/503/504 and the answers `retryOn` picks — for safe methods, and requests marked
+ * idempotent — honouring Retry-After.
  * A request that can never be repeated is sent as it is, not cloned, so a streamed body (an
  * artifact upload) is never buffered for a replay.
  */
@@ -185,7 +195,10 @@ export function createHttpTransport(
           n--;
           continue;
         }
-        if (!RETRY_STATUSES.has(response.status) || !idempotent || n >= retries) return response;
+        if (!idempotent || n >= retries) return response;
+        if (!RETRY_STATUSES.has(response.status) && !(await options.retryOn?.(response))) {
+          return response;
+        }
         reason = `HTTP ${response.status}`;
         waitMs = retryAfterMs(response.headers.get("retry-after"));
         discard(response);
