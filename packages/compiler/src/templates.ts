@@ -39,6 +39,10 @@ export function template(path: string): Handlebars.TemplateDelegate {
     t = env.compile(readFileSync(new URL(path, TEMPLATES_DIR), "utf8"), {
       strict: true,
       noEscape: false,
+      // Only the escaping helpers and the built-in block helpers, called directly; no @data.
+      knownHelpers: { code: true, pykey: true },
+      knownHelpersOnly: true,
+      data: false,
     });
     compiled.set(path, t);
   }
