@@ -60,13 +60,13 @@ function jsonLines<T>(file: string): T[] {
 const slackMessages = () => jsonLines<{ path: string; body: { text?: string } }>(slackFile);
 
 interface RunStates {
-  logical_date: string;
+  logical_date: string | null;
   state: string;
   conf: Record<string, unknown>;
   tasks: Record<string, string>;
 }
 
-/** Every run of a DAG, keyed by logical date (YYYY-MM-DD), from the Airflow metadata DB. */
+/** Every run of a DAG with a logical date, keyed by it (YYYY-MM-DD), from the Airflow metadata DB. */
 function runStates(dagId: string, dags = runtimeDags): Record<string, RunStates> {
   const out = join(work, `${dagId}-states.json`);
   const r = runEngine(
@@ -76,7 +76,10 @@ function runStates(dagId: string, dags = runtimeDags): Record<string, RunStates>
   );
   if (r.status !== 0) throw new Error(`ti_states.py failed:\n${r.output.slice(-3000)}`);
   const runs = JSON.parse(readFileSync(out, "utf8")) as Record<string, RunStates>;
-  return Object.fromEntries(Object.values(runs).map((v) => [v.logical_date.slice(0, 10), v]));
+  // Runs without a logical date (DAG.test(logical_date=None)) have no key here.
+  return Object.fromEntries(
+    Object.values(runs).flatMap((v) => (v.logical_date ? [[v.logical_date.slice(0, 10), v]] : [])),
+  );
 }
 
 function env(dags: string, extra: Record<string, string> = {}) {
@@ -210,6 +213,7 @@ describe("runtime constructs on real Airflow 3", () => {
     expect(alerts[0]?.path).toBe("/services/T000/B000/XXXX");
     const text = alerts[0]?.body.text ?? "";
     expect(text).toContain("Task fail_on_request in DAG runtime_constructs failed");
+    expect(text).toMatch(/\nRun: \S+\n/);
     expect(text).toContain("Logical date: 2025-02-02 00:00:00+00:00");
     expect(text).toContain("Try: 1");
     expect(text).toContain("Exception: injected failure for the alert test");
@@ -223,6 +227,31 @@ describe("runtime constructs on real Airflow 3", () => {
     expect(r.output).toContain(
       "callback saw fail_on_request fail: injected failure for the alert test",
     );
+  });
+
+  it("alerts for a run without a logical date too (asset-triggered, or triggered with logical_date null)", () => {
+    // `airflow dags test` always sets a logical date; DAG.test(logical_date=None) runs as the
+    // scheduler runs an asset-triggered run. Airflow 3 then leaves logical_date, ds and ts out of
+    // the context, and a default text that named them would fail to render: no alert at all.
+    writeFileSync(join(work, "runtime", "ready.flag"), "");
+    const before = slackMessages().length;
+    const script = [
+      "import sys",
+      "from airflow.dag_processing.dagbag import DagBag",
+      "dag = DagBag(dag_folder=sys.argv[1]).get_dag('runtime_constructs')",
+      "run = dag.test(logical_date=None, run_conf={'mode': 'quick', 'fail': True})",
+      "print('mlgen-run', run.run_id, run.state, run.logical_date)",
+    ].join("\n");
+    const r = runEngine(PYTHON, ["-c", script, runtimeDags], env(runtimeDags));
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    const [, runId, state, logicalDate] = /mlgen-run (\S+) (\S+) (\S+)/.exec(r.output) ?? [];
+    expect([state, logicalDate]).toEqual(["failed", "None"]);
+    const alerts = slackMessages().slice(before);
+    expect(alerts, r.output.slice(-5000)).toHaveLength(1);
+    const text = alerts[0]?.body.text ?? "";
+    expect(text).toContain("Task fail_on_request in DAG runtime_constructs failed");
+    expect(text).toContain(`Run: ${runId}\nLogical date: None`);
+    expect(text).toContain("Exception: injected failure for the alert test");
   });
 
   it("the file sensor times out cleanly when the file never comes (6 s timeout)", () => {

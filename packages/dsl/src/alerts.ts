@@ -8,8 +8,10 @@ export interface SlackAlertOptions {
   readonly connId?: string;
   readonly channel?: string;
   /**
-   * A Jinja template rendered with the task context. Default: the DAG, task, logical date,
-   * exception and log URL.
+   * A Jinja template rendered with the task context. Default: the DAG, task, run id, logical
+   * date (`None` for a run without one), try, exception and log URL. On Airflow 3, `ds`, `ts` and
+   * `logical_date` are missing from the context of a run without a logical date: use
+   * `dag_run.logical_date` or `run_id` in a text that must render for every run.
    */
   readonly text?: string;
 }

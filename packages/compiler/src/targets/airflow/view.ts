@@ -164,14 +164,18 @@ export function startDate(text: string): PyCode {
   return py`pendulum.parse(${text})`;
 }
 
-/** Default Slack texts: Jinja templates the notifier renders with the task context. */
+/**
+ * Default Slack texts: Jinja templates the notifier renders with the task context. The run is
+ * named by `run_id` and `dag_run.logical_date`, which every run has: Airflow 3 leaves
+ * `logical_date`, `ds` and `ts` out of the context of a run without a logical date (asset-triggered
+ * runs, API triggers with `logical_date: null`), where `{{ logical_date }}` fails to render and the
+ * alert is never sent.
+ */
+const RUN = "Run: {{ run_id }}\nLogical date: {{ dag_run.logical_date }}";
 const SLACK_TEXT = {
-  failure:
-    ":red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\nLogical date: {{ logical_date }}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}",
-  retry:
-    ":large_orange_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed and will be retried\nLogical date: {{ logical_date }}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}",
-  success:
-    ":large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\nLogical date: {{ logical_date }}\nLog: {{ ti.log_url }}",
+  failure: `:red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\n${RUN}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}`,
+  retry: `:large_orange_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed and will be retried\n${RUN}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}`,
+  success: `:large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\n${RUN}\nLog: {{ ti.log_url }}`,
 } as const;
 
 /** What every view in one file shares: the names it imports and the callbacks it defines. */
