@@ -1,7 +1,12 @@
 import createClient, { type Client } from "openapi-fetch";
 import { AirflowApiError } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
-import { createTransport, IDEMPOTENT_HEADER, type TransportOptions } from "./transport.js";
+import {
+  createTransport,
+  IDEMPOTENT_HEADER,
+  resolveServer,
+  type TransportOptions,
+} from "./transport.js";
 
 export type Schemas = components["schemas"];
 
@@ -99,7 +104,7 @@ export const MAX_PAGE_SIZE = 100;
 
 export function createAirflowClient(options: AirflowClientOptions) {
   const api: Client<paths> = createClient<paths>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ""),
+    baseUrl: resolveServer(options).baseUrl,
     fetch: createTransport(options),
   });
 

@@ -61,3 +61,8 @@ export class AirflowApiError extends Error {
 export class AirflowRequestError extends HttpRequestError {
   override readonly name = "AirflowRequestError";
 }
+
+/** The client's options cannot work (a URL that is not http(s), ...). Never echoes the URL. */
+export class AirflowConfigError extends Error {
+  override readonly name = "AirflowConfigError";
+}

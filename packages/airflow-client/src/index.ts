@@ -13,13 +13,19 @@ export {
   type WaitOptions,
   type WaitResult,
 } from "./client.js";
-export { AirflowApiError, type AirflowErrorDetail, AirflowRequestError } from "./errors.js";
+export {
+  AirflowApiError,
+  AirflowConfigError,
+  type AirflowErrorDetail,
+  AirflowRequestError,
+} from "./errors.js";
 export type { components, operations, paths } from "./generated/airflow-v2.js";
 export {
   type AirflowAuth,
   createTransport,
   IDEMPOTENT_HEADER,
   type RetryOptions,
+  resolveServer,
   retryAfterMs,
   type TransportOptions,
 } from "./transport.js";

@@ -6,7 +6,7 @@ import {
   type RetryOptions,
   retryAfterMs,
 } from "@mlgen/http";
-import { AirflowApiError, AirflowRequestError } from "./errors.js";
+import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
 
 export { IDEMPOTENT_HEADER, type RetryOptions, retryAfterMs };
 
@@ -39,13 +39,45 @@ export async function isAirflowDatabaseError(response: Response): Promise<boolea
 }
 
 /**
+ * The server root without credentials, and the auth to use. A username and password written
+ * into the URL (`http://user:pass@host:8080`, as curl takes them) become the auth unless one is
+ * given; fetch refuses URLs that hold credentials, and its message would print the password.
+ * Errors never echo the URL.
+ */
+export function resolveServer(options: { readonly baseUrl: string; readonly auth?: AirflowAuth }): {
+  baseUrl: string;
+  auth?: AirflowAuth;
+} {
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    throw new AirflowConfigError(
+      "the Airflow URL is not a URL; give the server root, e.g. http://127.0.0.1:8080",
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new AirflowConfigError(`the Airflow URL must be http(s), not ${url.protocol}`);
+  }
+  let auth = options.auth;
+  if (url.username || url.password) {
+    auth ??= {
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    };
+    url.username = "";
+    url.password = "";
+  }
+  return { baseUrl: url.toString().replace(/\/+$/, ""), ...(auth ? { auth } : {}) };
+}
+
+/**
  * A `fetch` for openapi-fetch: the shared transport from `@mlgen/http` (per-attempt timeout,
  * retries with backoff and Retry-After, also on Airflow's passing database errors) plus Airflow's auth — a token fetched with the username
  * and password once, shared by concurrent callers, and fetched again once on a 401.
  */
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
-  const base = options.baseUrl.replace(/\/+$/, "");
-  const auth = options.auth;
+  const { baseUrl: base, auth } = resolveServer(options);
   // The token request gets one try with the timeout, never a retry.
   const tokenTransport = createHttpTransport({
     ...(options.fetch ? { fetch: options.fetch } : {}),

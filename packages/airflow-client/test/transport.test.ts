@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   AirflowApiError,
+  AirflowConfigError,
   AirflowRequestError,
   createAirflowClient,
   createTransport,
   IDEMPOTENT_HEADER,
+  resolveServer,
   retryAfterMs,
 } from "../src/index.js";
 
@@ -218,6 +220,30 @@ describe("transport", () => {
     await expect(c.version()).rejects.toMatchObject({ status: 500 });
     expect(f.seen).toHaveLength(6);
     expect(retries).toHaveLength(2);
+  });
+
+  it("logs in with a username and password written into the URL, and sends them nowhere else", async () => {
+    const f = fakeFetch([token("t1"), () => json(200, { version: "3.3.2" })]);
+    const c = createAirflowClient({ baseUrl: "http://ad%40min:p%3Ass@af:8080/", fetch: f.fetch });
+    expect((await c.version()).version).toBe("3.3.2");
+    expect(f.seen.map((s) => [s.method, s.path, s.auth])).toEqual([
+      ["POST", "/auth/token", null],
+      ["GET", "/api/v2/version", "Bearer t1"],
+    ]);
+    expect(JSON.parse(f.seen[0]?.body ?? "")).toEqual({ username: "ad@min", password: "p:ss" });
+    expect(resolveServer({ baseUrl: "https://u:p@af/airflow/" })).toEqual({
+      baseUrl: "https://af/airflow",
+      auth: { username: "u", password: "p" },
+    });
+    // Given auth wins; the URL's credentials are dropped all the same.
+    expect(resolveServer({ baseUrl: "http://u:p@af", auth: { token: "x" } })).toEqual({
+      baseUrl: "http://af",
+      auth: { token: "x" },
+    });
+    for (const baseUrl of ["ftp://u:hunter2@af", "not a url hunter2"]) {
+      expect(() => createAirflowClient({ baseUrl })).toThrow(AirflowConfigError);
+      expect(() => createAirflowClient({ baseUrl })).not.toThrow(/hunter2/);
+    }
   });
 
   it("waits as long as Retry-After says, capped by maxDelayMs", async () => {

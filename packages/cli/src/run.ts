@@ -65,6 +65,10 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr(`mlgen: ${e.message}\n`);
       return 1;
     }
+    if (e instanceof Error && e.name === "AirflowConfigError") {
+      io.stderr(`mlgen: ${e.message}\n`);
+      return 2;
+    }
     // A bug in mlgen, not in the user's input: say so, and show the stack only on request.
     const detail = io.env.MLGEN_DEBUG
       ? String((e as Error).stack)

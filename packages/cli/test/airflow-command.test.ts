@@ -33,6 +33,25 @@ describe("mlgen airflow", () => {
     expect(r.stderr).toContain("a user needs a password");
   });
 
+  it("a password in the URL is used to log in and never printed; a bad URL is a usage error", async () => {
+    // Port 9 answers nothing: the token request, made with the URL's user and password, fails.
+    const r = await cli(
+      { MLGEN_AIRFLOW_URL: "http://admin:S3cretPW@127.0.0.1:9" },
+      "airflow",
+      "errors",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^mlgen: POST \/auth\/token failed \(network error\) after 1 attempt\n$/,
+    );
+    for (const url of ["ftp://admin:S3cretPW@host", "http//admin:S3cretPW@host"]) {
+      const bad = await cli({ MLGEN_AIRFLOW_URL: url }, "airflow", "errors");
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^mlgen: the Airflow URL (must be http\(s\)|is not a URL)/);
+      expect(bad.stderr).not.toContain("S3cretPW");
+    }
+  });
+
   it("--conf must be a JSON object", async () => {
     const r = await cli(
       { MLGEN_AIRFLOW_URL: "http://127.0.0.1:9" },
