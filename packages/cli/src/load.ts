@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type SourceLocation, withNativeStackTrace } from "@mlgen/core";
 
@@ -71,8 +71,45 @@ export async function importModule(file: string): Promise<Record<string, unknown
   return (await createModuleLoader())(file);
 }
 
+/**
+ * esbuild's first error, when the module did not transform (a syntax error): its text and where
+ * (line 1-based, column 0-based). tsx and the snapshot's loader both throw esbuild's error, whose
+ * message is only "Transform failed with 1 error:" and then "file:line:column: ERROR: text".
+ */
+function esbuildError(
+  error: unknown,
+): { text: string; file: string; line: number; column: number } | null {
+  const first = (error as { errors?: unknown } | null)?.errors;
+  if (Array.isArray(first) && first.length > 0) {
+    const e = first[0] as {
+      text?: unknown;
+      location?: { file?: unknown; line?: unknown; column?: unknown } | null;
+    };
+    const loc = e.location;
+    if (typeof e.text === "string" && loc && typeof loc.line === "number") {
+      return {
+        text: e.text,
+        file: String(loc.file ?? ""),
+        line: loc.line,
+        column: Number(loc.column ?? 0),
+      };
+    }
+  }
+  const message = error instanceof Error ? error.message : "";
+  const m = /^(?:Transform|Build) failed with \d+ errors?:\n(.+?):(\d+):(\d+): ERROR: (.*)/.exec(
+    message,
+  );
+  return m
+    ? { text: m[4] as string, file: m[1] as string, line: Number(m[2]), column: Number(m[3]) }
+    : null;
+}
+
 /** The first stack frame inside `file`, to point a load error at the user's line. */
 export function frameIn(error: unknown, file: string, root: string): SourceLocation {
+  const syntax = esbuildError(error);
+  if (syntax && (syntax.file === file || resolve(root, syntax.file) === file)) {
+    return { file: relative(root, file), line: syntax.line, column: syntax.column + 1 };
+  }
   const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
   const url = pathToFileURL(file).href;
   for (const line of stack.split("\n")) {
@@ -85,6 +122,8 @@ export function frameIn(error: unknown, file: string, root: string): SourceLocat
 }
 
 export function errorMessage(error: unknown): string {
+  const syntax = esbuildError(error);
+  if (syntax) return syntax.text;
   if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
   return String(error);
 }

@@ -178,6 +178,30 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a syntax error in a pipeline module (esbuild's reason and place, column 1-based)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": `import { pipeline } from "@mlgen/dsl";\nexport default pipeline("demo", {}, () => {});)\n`,
+      },
+      code: "MLG1014",
+      says: ["pipelines/demo.pipeline.ts:2:47", 'failed while loading: Unexpected ")"'],
+    },
+  ],
+  [
+    "a syntax error in the config file",
+    {
+      files: {
+        "mlgen.config.ts": "export default {\n",
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "mlgen.config.ts:2:1",
+        "could not be loaded: Expected identifier but found end of file",
+      ],
+    },
+  ],
+  [
     "a module with no pipeline export",
     {
       files: { "pipelines/demo.pipeline.ts": "export const notAPipeline = 1;\n" },
