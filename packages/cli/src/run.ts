@@ -55,7 +55,9 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     commander = await import("commander");
     return await runProgram(commander, argv, io);
   } catch (e) {
-    if (commander && e instanceof commander.CommanderError) return e.exitCode;
+    // Help and --version end with 0; anything else commander refuses (an unknown option, a
+    // missing value or argument) is a usage error: 2, never 1, which means findings or errors.
+    if (commander && e instanceof commander.CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof CliError) {
       io.stderr(`${e.message}\n`);
       return e.exitCode;

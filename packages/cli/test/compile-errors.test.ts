@@ -376,7 +376,18 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
   it("an unknown option is a usage error, not a crash", async () => {
     const proj = project({});
     const { code, stderr } = await proj.mlgen("compile", "--frobnicate");
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("unknown option '--frobnicate'");
+    // lint's own parser hands what it does not know to commander: the same exit code
+    for (const argv of [
+      ["lint", "--bogus"],
+      ["lint", "x.py", "--max-warnings"],
+      ["lint", "x.py", "--format"],
+    ]) {
+      const r = await proj.mlgen(...argv);
+      expect([argv.join(" "), r.code]).toEqual([argv.join(" "), 2]);
+    }
+    expect((await proj.mlgen("--version")).code).toBe(0);
+    expect((await proj.mlgen("compile", "--help")).code).toBe(0);
   });
 });
