@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { CliError } from "./io.js";
 
 export const MANIFEST = ".mlgen-manifest.json";
 
@@ -19,7 +20,10 @@ async function readOrNull(file: string): Promise<string | null> {
   try {
     return await readFile(file, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    const code = (e as NodeJS.ErrnoException).code;
+    // A file where a folder should be, or a folder where the file should be: not the file
+    // wanted, and writing there fails and says so before anything is replaced.
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return null;
     throw e;
   }
 }
@@ -62,6 +66,76 @@ export async function planWrites(
   return { write, unchanged, remove };
 }
 
+const WHY: Readonly<Record<string, string>> = {
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a file is in the way where a folder is needed",
+  EEXIST: "a file is in the way where a folder is needed",
+  EISDIR: "it is a folder",
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is exceeded",
+  EROFS: "the file system is read-only",
+};
+
+/** A file-system failure while writing `path` as the user's error (exit 1), not mlgen's. */
+export function writeError(e: unknown, path: string): Error {
+  const code = (e as NodeJS.ErrnoException).code ?? "";
+  const why = WHY[code];
+  if (!why) return e as Error;
+  return new CliError(
+    `mlgen: cannot write ${path}: ${why} (${code})\n  fix: write to a folder you own (--out, or out in mlgen.config.ts), or fix what is in the way`,
+  );
+}
+
+/**
+ * Applies every plan, or none: each new file is first written beside its destination under a
+ * temporary name, in every output folder; only when all of them are written are they renamed
+ * into place (each folder's manifest last) and stale files removed. A failure while writing
+ * (a read-only folder, a file where a folder should be, a full disk) removes the temporary files
+ * and any folder made for them, so every output folder keeps its previous files.
+ */
+export async function applyPlans(
+  plans: readonly { readonly out: string; readonly plan: WritePlan }[],
+): Promise<void> {
+  const staged: { tmp: string; file: string }[] = [];
+  const made: string[] = [];
+  let current = "";
+  try {
+    for (const { out, plan } of plans) {
+      const ordered = [...plan.write].sort(
+        (a, b) => Number(a.path === MANIFEST) - Number(b.path === MANIFEST),
+      );
+      for (const f of ordered) {
+        current = join(out, f.path);
+        const first = await mkdir(dirname(current), { recursive: true });
+        if (first) made.push(first);
+        // Renaming onto a folder fails only after the other files are in place: refuse it now.
+        if ((await stat(current).catch(() => null))?.isDirectory()) {
+          throw Object.assign(new Error(`${current} is a folder`), { code: "EISDIR" });
+        }
+        const tmp = join(dirname(current), `.${randomBytes(6).toString("hex")}.mlgen.tmp`);
+        staged.push({ tmp, file: current });
+        await writeFile(tmp, f.content, "utf8");
+      }
+    }
+  } catch (e) {
+    await Promise.all(staged.map(({ tmp }) => rm(tmp, { force: true })));
+    for (const dir of made.reverse()) await rm(dir, { recursive: true, force: true });
+    throw writeError(e, current);
+  }
+  for (const { tmp, file } of staged) {
+    try {
+      await rename(tmp, file);
+    } catch (e) {
+      await Promise.all(staged.map(({ tmp }) => rm(tmp, { force: true })));
+      throw writeError(e, file);
+    }
+  }
+  for (const { out, plan } of plans) {
+    for (const path of plan.remove) await rm(join(out, path), { force: true });
+  }
+}
+
 /** Temp file in the same folder, then rename: readers see the old file or the new, never half. */
 export async function writeAtomic(file: string, content: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
@@ -73,13 +147,4 @@ export async function writeAtomic(file: string, content: string): Promise<void> 
     await rm(tmp, { force: true });
     throw e;
   }
-}
-
-export async function applyPlan(outDir: string, plan: WritePlan): Promise<void> {
-  // The manifest goes last, so an interrupted run still knows every file it may own.
-  const ordered = [...plan.write].sort(
-    (a, b) => Number(a.path === MANIFEST) - Number(b.path === MANIFEST),
-  );
-  for (const f of ordered) await writeAtomic(join(outDir, f.path), f.content);
-  for (const path of plan.remove) await rm(join(outDir, path), { force: true });
 }

@@ -209,6 +209,44 @@ describe("mlgen --version and --help", () => {
     expect(again.code).toBe(0);
   });
 
+  it("a write that fails in one output folder changes none: every folder keeps its files", async () => {
+    const proj = base();
+    expect((await proj.mlgen("compile", "--target", "all")).code).toBe(0);
+    const dagsBefore = proj.snapshot("dags");
+    // Both outputs change; then a file stands where the Kubeflow folder was.
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(`  p.bash("report", { command: "echo changed" });`),
+    );
+    rmSync(join(proj.dir, "kubeflow"), { recursive: true, force: true });
+    proj.write("kubeflow", "not a folder\n");
+    const r = await proj.mlgen("compile", "--target", "all");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      /^mlgen: cannot write \S+kubeflow\/demo\.yaml: a file is in the way where a folder is needed \((ENOTDIR|EEXIST)\)\n {2}fix: /,
+    );
+    expect(r.stderr).not.toContain("internal error");
+    expect(proj.snapshot("dags")).toEqual(dagsBefore);
+    expect(readdirSync(join(proj.dir, "dags")).filter((f) => f.endsWith(".mlgen.tmp"))).toEqual([]);
+    // A folder where the YAML goes: refused before any file is renamed into place.
+    rmSync(join(proj.dir, "kubeflow"), { force: true });
+    proj.write("kubeflow/demo.yaml/keep", "");
+    const dir = await proj.mlgen("compile", "--target", "all");
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toMatch(
+      /^mlgen: cannot write \S+kubeflow\/demo\.yaml: it is a folder \(EISDIR\)/,
+    );
+    expect(proj.snapshot("dags")).toEqual(dagsBefore);
+    expect(readdirSync(join(proj.dir, "kubeflow"))).toEqual(["demo.yaml"]);
+    // --out that is a file: the same one-line error, nothing written.
+    proj.write("blocker", "a file\n");
+    const out = await proj.mlgen("compile", "--target", "airflow", "--out", "blocker");
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/^mlgen: cannot write \S+blocker\/demo\.py: a file is in the way/);
+    expect(proj.read("blocker")).toBe("a file\n");
+  });
+
   it("--strict fails on what a target only approximates, and writes nothing", async () => {
     const proj = base();
     proj.write(

@@ -20,7 +20,7 @@ import {
 } from "../config.js";
 import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader, errorMessage, frameIn, type ModuleLoader } from "../load.js";
-import { applyPlan, planWrites } from "../write.js";
+import { applyPlans, planWrites } from "../write.js";
 
 export interface CompileOptions {
   readonly config?: string;
@@ -433,8 +433,8 @@ export async function compileCommand(
     );
     return 1;
   }
+  await applyPlans(plans);
   for (const { out, plan } of plans) {
-    await applyPlan(out, plan);
     const outShown = toPosix(relative(io.cwd, out)) || ".";
     io.stdout(
       `mlgen: compiled ${count} into ${outShown}: ` +

@@ -7,7 +7,7 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import { type Diagnostic, diagnostic, formatDiagnostic } from "@mlgen/core";
 import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader } from "../load.js";
-import { writeAtomic } from "../write.js";
+import { writeAtomic, writeError } from "../write.js";
 import {
   loadConfig,
   loadPipelines,
@@ -103,7 +103,9 @@ export async function graphCommand(
     return 0;
   }
   const target = isAbsolute(options.out) ? options.out : join(io.cwd, options.out);
-  await writeAtomic(target, text);
+  await writeAtomic(target, text).catch((e: unknown) => {
+    throw writeError(e, target);
+  });
   io.stderr(`mlgen: wrote ${toPosix(relative(io.cwd, target))}\n`);
   return 0;
 }
