@@ -315,4 +315,39 @@ describe("kubeflow target", () => {
     });
     expect(parse(renderPipelineSpec(base))).toHaveLength(1);
   });
+
+  it("a sensor's pod may wait its whole timeout unless it pokes, and a sensor is never cached", () => {
+    const ir = pipeline("waits", { defaults: { executionTimeout: seconds(3600) } }, (p) => {
+      p.fileSensor("patient", { path: "/data/in.csv", timeout: seconds(6 * 3600) });
+      p.fileSensor("poking", { path: "/data/in.csv", mode: "poke", timeout: seconds(6 * 3600) });
+      p.fileSensor("quick", { path: "/data/in.csv", timeout: seconds(60) });
+      p.bash("work", { command: "true" });
+    }).ir;
+    const inp = { ...lowered(ir), settings: { kubeflow: { timeouts: true } } };
+    const [spec, platform] = parse(renderPipelineSpec(inp)) as Doc[];
+    const deadlines = (
+      platform as {
+        platforms: { kubernetes: { deploymentSpec: { executors: Record<string, unknown> } } };
+      }
+    ).platforms.kubernetes.deploymentSpec.executors;
+    expect(deadlines).toEqual({
+      // Airflow: execution_timeout bounds each reschedule check, timeout the wait (+ pod start).
+      "exec-patient": { activeDeadlineSeconds: String(6 * 3600 + 600) },
+      // Airflow: a poking sensor's execution_timeout ends the try, as the pod deadline does.
+      "exec-poking": { activeDeadlineSeconds: "3600" },
+      "exec-quick": { activeDeadlineSeconds: "3600" },
+      "exec-work": { activeDeadlineSeconds: "3600" },
+    });
+    const tasks = (
+      spec as { root: { dag: { tasks: Record<string, { cachingOptions: unknown }> } } }
+    ).root.dag.tasks;
+    expect(
+      Object.fromEntries(Object.entries(tasks).map(([k, t]) => [k, t.cachingOptions])),
+    ).toEqual({
+      patient: {},
+      poking: {},
+      quick: {},
+      work: { enableCache: true },
+    });
+  });
 });

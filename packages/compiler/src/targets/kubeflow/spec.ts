@@ -443,7 +443,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       ...definitions(ports, build.outputs, build.optionalInputs),
     };
     executors[`exec-${leaf.key}`] = { container: build.container };
-    const timeout = effectiveOptions(ir, task).executionTimeout;
+    const timeout = podDeadline(task, effectiveOptions(ir, task).executionTimeout);
     if (timeout !== null && settings.timeouts) {
       platformExecutors[`exec-${leaf.key}`] = { activeDeadlineSeconds: String(timeout) };
     }
@@ -478,9 +478,12 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         parameters: Object.fromEntries(sorted(ports.keys()).map((k) => [k, ports.get(k)?.spec])),
       };
     }
-    // kfp writes caching options on every PipelineTask, a sub-pipeline's (a group's) too.
+    // kfp writes caching options on every PipelineTask, a sub-pipeline's (a group's) too. A
+    // sensor is never cached: it looks at the world outside, and a cached success would skip the
+    // wait in every later run.
     if (n.type === "task" || n.kind === "group") {
-      out.cachingOptions = settings.caching ? { enableCache: true } : {};
+      const cached = settings.caching && !(n.type === "task" && n.task.kind === "sensor");
+      out.cachingOptions = cached ? { enableCache: true } : {};
     }
     if (n.type === "task") {
       const o = effectiveOptions(ir, n.task);
@@ -672,6 +675,21 @@ function joinsAfterCondition(ir: Pipeline): (task: Task) => boolean {
 
 /** The pipeline name KFP requires (`^[a-z0-9][a-z0-9-]{0,127}$`). */
 export const pipelineName = (id: string): string => k8sName(id).slice(0, 128);
+
+/** What a sensor component allows for its pod to start (image pull, pip install) before it polls. */
+const SENSOR_START_SECONDS = 600;
+
+/**
+ * The pod's activeDeadlineSeconds for a task: its execution timeout. A sensor that does not poke
+ * (reschedule mode, or deferrable) is given its own timeout instead: on Airflow the execution
+ * timeout bounds each short check and `timeout` the whole wait, and on Kubeflow the whole wait
+ * runs in one pod. A poking sensor's execution timeout bounds each try on Airflow too.
+ */
+function podDeadline(task: Task, executionTimeout: number | null): number | null {
+  if (task.kind !== "sensor" || (task.mode === "poke" && !task.deferrable)) return executionTimeout;
+  const wait = (task.timeout ?? 7 * 24 * 3600) + SENSOR_START_SECONDS;
+  return executionTimeout === null ? wait : Math.max(executionTimeout, wait);
+}
 
 function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
   return Object.fromEntries(sorted(Object.keys(r)).map((k) => [k, r[k] as T]));
