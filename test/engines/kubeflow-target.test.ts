@@ -71,6 +71,24 @@ describe("the real kfp SDK", () => {
     console.log(`kfp gate: ${results.length} pipeline files accepted by kfp 2.17.3`);
   });
 
+  it("the examples install what their tasks import, at the versions the tests run them with", () => {
+    const lock = readFileSync(join(ROOT, "test/python/requirements.lock"), "utf8");
+    for (const e of EXAMPLES) {
+      const dir = join(ROOT, "examples", e.name, "kubeflow");
+      for (const f of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+        const text = readFileSync(join(dir, f), "utf8");
+        const pins = [...text.matchAll(/'(scikit-learn|pandas|mlflow)==([^']+)'/g)];
+        // Every Python task of these examples imports sklearn, pandas or mlflow.
+        expect(new Set(pins.map((m) => m[1])), `${e.name}/${f}`).toEqual(
+          new Set(["scikit-learn", "pandas", "mlflow"]),
+        );
+        for (const [, name, version] of pins) {
+          expect(lock, `${e.name}/${f}: ${name}==${version}`).toContain(`\n${name}==${version}\n`);
+        }
+      }
+    }
+  });
+
   it("the examples' Kubernetes platform spec carries their timeouts", () => {
     const text = readFileSync(
       join(ROOT, "examples/iris-quickstart/kubeflow/iris_quickstart.yaml"),
