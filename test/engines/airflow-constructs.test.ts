@@ -383,4 +383,34 @@ except MlflowException:
     // The champion is still the version the high-accuracy run deployed.
     expect(champion()?.version).toBe("1");
   });
+
+  it("a run without a logical date (asset-triggered) reads the file of the day it was due", () => {
+    const dataDir = join(work, "production-asset");
+    mkdirSync(dataDir, { recursive: true });
+    const made = runEngine(
+      PYTHON,
+      [join(ROOT, "test/python/make_dataset.py"), join(dataDir, "2025-03-03.csv"), "high"],
+      process.env,
+    );
+    expect(made.status, made.output).toBe(0);
+    // What the scheduler does for an asset event: logical_date None, run_after when it was due.
+    const script = [
+      "import sys, pendulum",
+      "from airflow.dag_processing.dagbag import DagBag",
+      "dag = DagBag(dag_folder=sys.argv[1]).get_dag('production_pipeline')",
+      "run = dag.test(logical_date=None, run_after=pendulum.datetime(2025, 3, 3, 4, tz='UTC'))",
+      "print('mlgen-run', run.state, run.logical_date)",
+    ].join("\n");
+    const r = runEngine(
+      PYTHON,
+      ["-c", script, dags],
+      env(dags, { AIRFLOW_VAR_PRODUCTION_DATA_DIR: dataDir }),
+    );
+    expect(r.output).not.toMatch(/UndefinedError/);
+    expect(r.output, r.output.slice(-5000)).toMatch(/mlgen-run success None/);
+    expect(r.output).toMatch(/data validation passed for \S+2025-03-03\.csv: 600 rows/);
+    expect(r.output).toContain("production run 2025-03-03 finished");
+    // It deployed its model: the champion moved on from the high-accuracy run's version.
+    expect(champion()?.version).toBe("2");
+  });
 });

@@ -32,8 +32,11 @@ export default pipeline(
     mlflow: { experiment: "production-pipeline", trackingUri: env("MLFLOW_TRACKING_URI") },
   },
   (p) => {
-    // The file for the run's logical date, in the folder the Airflow Variable names.
-    const dayFile = template("{{ var.value.production_data_dir }}/{{ ds }}.csv");
+    // The file for the run's day, in the folder the Airflow Variable names. The day is the
+    // logical date's or, for a run without one (asset-triggered, or triggered through the API
+    // with logical_date null), the day it was due: Airflow 3 leaves `ds` undefined in those runs.
+    const day = "(dag_run.logical_date or dag_run.run_after) | ds";
+    const dayFile = template(`{{ var.value.production_data_dir }}/{{ ${day} }}.csv`);
 
     const wait = p.fileSensor("wait_for_data", {
       path: dayFile,
@@ -120,7 +123,7 @@ export default pipeline(
     });
 
     p.bash("report", {
-      command: 'echo "production run {{ ds }} finished: model $MODEL_TYPE, accuracy $ACCURACY"',
+      command: `echo "production run {{ ${day} }} finished: model $MODEL_TYPE, accuracy $ACCURACY"`,
       env: { MODEL_TYPE: best.out.model_type, ACCURACY: evaluate.out.accuracy },
     }).after(deploy, retrain);
   },

@@ -59,7 +59,8 @@ export default pipeline(
       retries: 0,
     });
     p.bash("report", {
-      command: 'echo "training run finished for {{ ds }}: $MODEL_URI"',
+      // Not `{{ ds }}`: Airflow 3 leaves it undefined in a run triggered without a logical date.
+      command: 'echo "training run {{ run_id }} finished: $MODEL_URI"',
       env: { MODEL_URI: train.out.model_uri },
     }).after(validate);
   },
