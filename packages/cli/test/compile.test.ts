@@ -141,10 +141,10 @@ const EXAMPLE_WARNINGS: Record<string, string[]> = {
   "iris-quickstart": [],
   "training-pipeline": ["MLG3002 the command of 'report'"],
   "production-pipeline": [
-    "MLG3002 template '{{ var.value.production_data_dir }}/{{ ds }}.csv' in 'wait_for_data'",
+    "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'wait_for_data'",
     "MLG3002 sensor 'wait_for_data'",
-    "MLG3002 template '{{ var.value.production_data_dir }}/{{ ds }}.csv' in 'validate_data'",
-    "MLG3002 template '{{ var.value.production_data_dir }}/{{ ds }}.csv' in 'build_features'",
+    "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'validate_data'",
+    "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'build_features'",
     "MLG3002 the command of 'report'",
   ],
 };
