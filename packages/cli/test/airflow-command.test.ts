@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { table } from "../src/commands/airflow.js";
 import { run } from "../src/run.js";
@@ -51,6 +53,39 @@ describe("mlgen airflow", () => {
       expect(bad.stderr).not.toContain("S3cretPW");
     }
   });
+
+  it("status says what the server answered, not 'no runs', when it answers an error", async () => {
+    const answers: Record<string, [number, unknown]> = {
+      "/api/v2/dags/broken/dagRuns": [500, { detail: "boom" }],
+      "/api/v2/dags/unknown/dagRuns": [404, { detail: "The Dag with ID: `unknown` was not found" }],
+      "/api/v2/dags/idle/dagRuns": [200, { dag_runs: [], total_entries: 0 }],
+    };
+    const server = createServer((req, res) => {
+      const [status, body] = answers[new URL(req.url ?? "/", "http://x").pathname] ?? [418, {}];
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const status = (dag: string) => cli(env, "airflow", "status", dag);
+      expect(await status("broken")).toMatchObject({
+        code: 1,
+        stderr: "mlgen: GET /api/v2/dags/broken/dagRuns → 500: boom\n",
+      });
+      expect(await status("unknown")).toMatchObject({
+        code: 1,
+        stderr:
+          "mlgen: GET /api/v2/dags/unknown/dagRuns → 404: The Dag with ID: `unknown` was not found\n",
+      });
+      expect(await status("idle")).toMatchObject({
+        code: 1,
+        stderr: "mlgen airflow status: idle has no runs\n",
+      });
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 
   it("--conf must be a JSON object", async () => {
     const r = await cli(

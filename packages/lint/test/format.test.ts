@@ -73,4 +73,13 @@ describe("output formats", () => {
     expect(formatText(findings, { sources, color: true })).toContain("\u001b[31merror");
     expect(formatText([])).toBe("mlgen lint: no problems\n");
   });
+
+  it("a finding that is a diagnostic (its rule is its code) names the code once", () => {
+    const [f] = findings;
+    if (!f) throw new Error("no finding");
+    const text = formatText([
+      { ...f, ruleId: "MLG1014", code: "MLG1014", severity: "error", message: "m" },
+    ]);
+    expect(text).toContain(`dags/d.py:${f.line}:${f.column}: error MLG1014: m\n`);
+  });
 });

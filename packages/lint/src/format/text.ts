@@ -39,7 +39,7 @@ export function formatText(findings: readonly Finding[], options: TextOptions = 
   const blocks = findings.map((f) => {
     const head =
       `${paint(color, "1", `${f.file}:${f.line}:${f.column}`)}: ` +
-      `${paint(color, SEVERITY_COLOR[f.severity], f.severity)} ${f.ruleId} (${f.code}): ${f.message}`;
+      `${paint(color, SEVERITY_COLOR[f.severity], f.severity)} ${f.ruleId === f.code ? f.code : `${f.ruleId} (${f.code})`}: ${f.message}`;
     const source = options.sources?.get(f.file);
     const frame = source === undefined ? "" : `\n${codeFrame(source, f, color)}`;
     return `${head}\n  fix: ${f.fix}${frame}\n`;
