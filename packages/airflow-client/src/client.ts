@@ -179,6 +179,18 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     },
 
+    /** The DAG's newest run (by run_after), or null when it has none. */
+    async latestDagRun(dagId: string): Promise<DagRun | null> {
+      const page = await unwrap(
+        api.GET("/api/v2/dags/{dag_id}/dagRuns", {
+          params: { path: { dag_id: dagId }, query: { limit: 1, order_by: ["-run_after"] } },
+        }),
+        "GET",
+        `/api/v2/dags/${dagId}/dagRuns`,
+      );
+      return page.dag_runs[0] ?? null;
+    },
+
     listTaskInstances(dagId: string, runId: string): Promise<TaskInstance[]> {
       return collect(
         paginate("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", {

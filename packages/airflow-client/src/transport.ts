@@ -73,8 +73,9 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
 
 /**
  * A `fetch` for openapi-fetch: the shared transport from `@mlgen/http` (per-attempt timeout,
- * retries with backoff and Retry-After, also on Airflow's passing database errors) plus Airflow's auth — a token fetched with the username
- * and password once, shared by concurrent callers, and fetched again once on a 401.
+ * retries with backoff and Retry-After, also on Airflow's passing database errors) plus
+ * Airflow's auth — a token fetched with the username and password once, shared by concurrent
+ * callers, and fetched again once on a 401.
  */
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
   const { baseUrl: base, auth } = resolveServer(options);

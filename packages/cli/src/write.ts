@@ -113,7 +113,7 @@ export async function applyPlans(
         if ((await stat(current).catch(() => null))?.isDirectory()) {
           throw Object.assign(new Error(`${current} is a folder`), { code: "EISDIR" });
         }
-        const tmp = join(dirname(current), `.${randomBytes(6).toString("hex")}.mlgen.tmp`);
+        const tmp = tempPath(current);
         staged.push({ tmp, file: current });
         await writeFile(tmp, f.content, "utf8");
       }
@@ -136,10 +136,14 @@ export async function applyPlans(
   }
 }
 
+/** A hidden temporary name beside `file`, on the same file system, so a rename is atomic. */
+const tempPath = (file: string) =>
+  join(dirname(file), `.${randomBytes(6).toString("hex")}.mlgen.tmp`);
+
 /** Temp file in the same folder, then rename: readers see the old file or the new, never half. */
 export async function writeAtomic(file: string, content: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${randomBytes(6).toString("hex")}.mlgen.tmp`);
+  const tmp = tempPath(file);
   try {
     await writeFile(tmp, content, "utf8");
     await rename(tmp, file);

@@ -1,9 +1,4 @@
-import type {
-  AirflowClient,
-  AirflowErrorDetail,
-  DagRun,
-  TaskInstance,
-} from "@mlgen/airflow-client";
+import type { AirflowClient, DagRun, TaskInstance } from "@mlgen/airflow-client";
 import { CliError, type CliIO } from "../io.js";
 
 export interface ConnectionOptions {
@@ -144,20 +139,7 @@ export async function statusCommand(
   let run: DagRun;
   if (runId) run = await client.getDagRun(dagId, runId);
   else {
-    const { data, error, response } = await client.api.GET("/api/v2/dags/{dag_id}/dagRuns", {
-      params: { path: { dag_id: dagId }, query: { limit: 1, order_by: ["-run_after"] } },
-    });
-    if (!response.ok) {
-      // The server's answer (a 404 for an unknown DAG, a 500, ...), not "no runs".
-      const { AirflowApiError } = await import("@mlgen/airflow-client");
-      throw new AirflowApiError({
-        status: response.status,
-        method: "GET",
-        path: `/api/v2/dags/${dagId}/dagRuns`,
-        detail: (error as { detail?: AirflowErrorDetail } | undefined)?.detail ?? null,
-      });
-    }
-    const latest = data?.dag_runs[0];
+    const latest = await client.latestDagRun(dagId);
     if (!latest) throw new CliError(`mlgen airflow status: ${dagId} has no runs`);
     run = latest;
   }

@@ -159,6 +159,9 @@ function moduleName(path: string): string {
   return path.replace(/\.py$/, "").split("/").join(".");
 }
 
+/** A sensor's timeout when none is given: Airflow's default, 7 days. */
+export const SENSOR_DEFAULT_TIMEOUT = 7 * 24 * 3600;
+
 /** The component of a python, validate or sensor task. */
 export function pythonComponent(
   input: TargetInput,
@@ -271,7 +274,7 @@ export function pythonComponent(
         );
       }
       body.push(
-        py`_wait_for_path(${path}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? 7 * 24 * 3600}, recursive=${s.recursive})`,
+        py`_wait_for_path(${path}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, recursive=${s.recursive})`,
       );
       approximated(
         task,

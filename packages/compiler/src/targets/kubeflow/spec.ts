@@ -21,6 +21,7 @@ import {
   alertsComponent,
   type ComponentBuild,
   pythonComponent,
+  SENSOR_DEFAULT_TIMEOUT,
   type ValueCode,
 } from "./component.js";
 import { containerExecutor, type KubeflowSettings, shellExecutor } from "./executors.js";
@@ -687,7 +688,7 @@ const SENSOR_START_SECONDS = 600;
  */
 function podDeadline(task: Task, executionTimeout: number | null): number | null {
   if (task.kind !== "sensor" || (task.mode === "poke" && !task.deferrable)) return executionTimeout;
-  const wait = (task.timeout ?? 7 * 24 * 3600) + SENSOR_START_SECONDS;
+  const wait = (task.timeout ?? SENSOR_DEFAULT_TIMEOUT) + SENSOR_START_SECONDS;
   return executionTimeout === null ? wait : Math.max(executionTimeout, wait);
 }
 
