@@ -5,6 +5,8 @@ import module from "node:module";
 // skips most of the parsing and compiling of JavaScript; a no-op on older Node. It must run
 // before the CLI's modules load, hence the dynamic import below.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const { run } = await import("./run.js");
+const { exitOnUncaught, run } = await import("./run.js");
+
+exitOnUncaught();
 
 process.exitCode = await run(process.argv.slice(2));

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { type SourceLocation, withNativeStackTrace } from "@mlgen/core";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type SourceLocation, withNativeStackTrace } from "@mlgen/core/light";
 
 export type ModuleLoader = ((file: string) => Promise<Record<string, unknown>>) & {
   /** Drops this loader's tsx hook layer (namespaced loaders only): a long `--watch` session
@@ -119,6 +119,27 @@ export function frameIn(error: unknown, file: string, root: string): SourceLocat
     }
   }
   return { file: relative(root, file) };
+}
+
+/** mlgen's own packages: `packages/` in this repository, `node_modules/@mlgen/` when installed. */
+const MLGEN_PACKAGES = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * The first stack frame in the user's code (not Node's, not a dependency's, not mlgen's), for an
+ * error thrown outside any load: a rejected promise nobody awaited, a throwing timer.
+ */
+export function userFrame(error: unknown, root: string): SourceLocation | undefined {
+  const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
+  for (const line of stack.split("\n").slice(1)) {
+    const m = /((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
+    if (!m) continue;
+    const file = (m[1] as string).startsWith("file:")
+      ? fileURLToPath(m[1] as string)
+      : (m[1] as string);
+    if (file.includes("/node_modules/") || file.startsWith(MLGEN_PACKAGES)) continue;
+    return { file: relative(root, file) || file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
 }
 
 export function errorMessage(error: unknown): string {

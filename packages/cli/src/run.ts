@@ -1,7 +1,9 @@
 import { createRequire } from "node:module";
+import { diagnostic, formatDiagnostic } from "@mlgen/core/light";
 import type { Command } from "commander";
 import type { LintCommandOptions } from "./commands/lint.js";
 import { CliError, type CliIO, processIO } from "./io.js";
+import { errorMessage, userFrame } from "./load.js";
 
 export function version(): string {
   const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
@@ -71,15 +73,44 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr(`mlgen: ${e.message}\n`);
       return 2;
     }
-    // A bug in mlgen, not in the user's input: say so, and show the stack only on request.
-    const detail = io.env.MLGEN_DEBUG
-      ? String((e as Error).stack)
-      : String((e as Error).message ?? e);
-    io.stderr(
-      `mlgen: internal error: ${detail}\n(set MLGEN_DEBUG=1 for a stack trace and report it)\n`,
-    );
+    io.stderr(internalError(e, io));
     return 2;
   }
+}
+
+/** A bug in mlgen, not in the user's input: say so, and show the stack only on request. */
+function internalError(e: unknown, io: CliIO): string {
+  const detail = io.env.MLGEN_DEBUG
+    ? String((e as Error).stack)
+    : String((e as Error).message ?? e);
+  return `mlgen: internal error: ${detail}\n(set MLGEN_DEBUG=1 for a stack trace and report it)\n`;
+}
+
+/**
+ * Errors that no command awaited: a pipeline or config module's promise rejected after the
+ * module had loaded, or its timer threw. Node would print its crash report; this names the
+ * user's file and line instead, and exits 1.
+ */
+export function exitOnUncaught(io: CliIO = processIO()): void {
+  const handle = (how: string) => (error: unknown) => {
+    const user = userFrame(error, io.cwd) !== undefined;
+    io.stderr(uncaughtMessage(error, how, io));
+    process.exit(user ? 1 : 2);
+  };
+  process.on("uncaughtException", handle("a callback or timer of it threw"));
+  process.on("unhandledRejection", handle("a promise it did not await was rejected"));
+}
+
+/** The message for an error no command awaited: at the user's line, else an internal error. */
+export function uncaughtMessage(error: unknown, how: string, io: CliIO): string {
+  const at = userFrame(error, io.cwd);
+  if (!at) return internalError(error, io);
+  const d = diagnostic(
+    "MLG1021",
+    { file: at.file, how, reason: errorMessage(error) },
+    { location: at },
+  );
+  return `${formatDiagnostic(d)}\n`;
 }
 
 async function runProgram(

@@ -135,6 +135,30 @@ describe("bin/mlgen from the startup snapshot", () => {
   });
 
   it.each([
+    ["rejects a promise it does not await", 'Promise.reject(new Error("late"));', "promise"],
+    ["throws in a timer", 'setTimeout(() => { throw new Error("late"); }, 1);', "timer"],
+  ])("names the user's line, not Node's crash, when a module %s", (_, extra, how) => {
+    const p = project({
+      "mlgen.config.ts": 'export default { pipelines: ["pipelines/*.pipeline.ts"] };\n',
+      "pipelines/x.pipeline.ts": [
+        'import { pipeline } from "@mlgen/dsl";',
+        'export default pipeline("x", {}, (p) => { p.bash("a", { command: "echo a" }); });',
+        extra,
+        "",
+      ].join("\n"),
+    });
+    const r = both(p.dir, ["compile"]);
+    expect(r.snap.code).toBe(1);
+    expect(r.snap.stderr).toMatch(
+      new RegExp(
+        `^pipelines/x\\.pipeline\\.ts:3:\\d+: error MLG1021: pipelines/x\\.pipeline\\.ts threw after it was loaded \\([^)]*${how}[^)]*\\): late\n  fix: await the promise`,
+      ),
+    );
+    expect(r.snap.stderr).not.toMatch(/Node\.js v|\n\s+at /);
+    rmSync(p.dir, { recursive: true, force: true });
+  });
+
+  it.each([
     ["throws while it loads", 'throw new Error("boom at load");\n', /failed to load/],
     ["uses top-level await", "await Promise.resolve();\n", /esbuild could not bundle/],
     ["reads import.meta", "export const here = import.meta.url;\n", /esbuild warned/],

@@ -108,6 +108,11 @@ export const DIAGNOSTICS = {
       "outputs '{first}' and '{second}' of task '{task}' are both mapped over; Airflow maps over one output per task (its return value)",
     fix: "map over one list output of '{task}', or split '{task}' into two tasks",
   },
+  MLG1021: {
+    severity: "error",
+    message: "{file} threw after it was loaded ({how}): {reason}",
+    fix: "await the promise (pipeline and config modules may use top-level await) or catch the error, so that mlgen sees it while it loads the module and can report it with the other problems",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

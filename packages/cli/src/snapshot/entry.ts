@@ -29,7 +29,7 @@ import * as dsl from "@mlgen/dsl";
 import * as lint from "@mlgen/lint";
 import * as cli from "../index.js";
 import { useSnapshotLoader } from "../load.js";
-import { run } from "../run.js";
+import { exitOnUncaught, run } from "../run.js";
 // Loaded (and so held by the snapshot) now, not when the command first needs them.
 import "commander";
 import "../commands/compile.js";
@@ -167,6 +167,7 @@ async function main(stamps: readonly Stamp[]): Promise<void> {
     return runPlain(argv);
   }
   trace("serving this run");
+  exitOnUncaught();
   process.exitCode = await run(argv);
 }
 
