@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { closestName } from "@mlgen/core/light";
 import { z } from "zod";
 
 export const configSchema = z.strictObject({
@@ -14,7 +15,12 @@ export const configSchema = z.strictObject({
   airflow: z
     .strictObject({
       /** Major Airflow version to emit for: 3 (default), or 2 for Airflow 2.10 and 2.11. */
-      version: z.union([z.literal(2), z.literal(3)]).default(3),
+      version: z
+        .union([z.literal(2), z.literal(3)], {
+          error: (iss) =>
+            `must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not ${JSON.stringify(iss.input)}`,
+        })
+        .default(3),
     })
     .default({ version: 3 }),
   /** Settings of the Kubeflow Pipelines target. */
@@ -103,10 +109,36 @@ function withoutOut({
 export function describeConfigError(error: z.ZodError): string {
   return error.issues
     .map((i) => {
-      const path = i.path.join(".") || "(root)";
-      if (i.code === "unrecognized_keys")
-        return `unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")} (known: pipelines, out, target, root, airflow, kubeflow, lint)`;
-      return `'${path}': ${i.message}`;
+      const path = i.path.join(".");
+      if (i.code === "unrecognized_keys") {
+        const known = Object.keys(objectAt(i.path)?.shape ?? {});
+        const where = path || "the config";
+        return i.keys
+          .map((k) => {
+            const guess = closestName(k, known);
+            const full = path ? `${path}.${k}` : k;
+            const meant = guess ? `: did you mean '${path ? `${path}.` : ""}${guess}'?` : "";
+            return `unknown key '${full}'${meant} (${where} takes ${known.join(", ")})`;
+          })
+          .join("; ");
+      }
+      if (i.code === "invalid_key" && i.path.length > 0) {
+        const key = String(i.path.at(-1));
+        return `'${i.path.slice(0, -1).join(".")}': '${key}' is not a rule id (rule ids are kebab-case, such as missing-timeout)`;
+      }
+      return `'${path || "(root)"}': ${i.message}`;
     })
     .join("; ");
+}
+
+/** The object schema at `path` in the config schema (through defaults and optionals). */
+function objectAt(path: readonly PropertyKey[]): z.ZodObject | undefined {
+  let s: z.core.$ZodType | undefined = configSchema;
+  for (let k = 0; s; k++) {
+    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap();
+    if (!(s instanceof z.ZodObject)) return undefined;
+    if (k === path.length) return s;
+    s = s.shape[String(path[k])];
+  }
+  return undefined;
 }

@@ -162,8 +162,23 @@ const cases: [string, Case][] = [
       },
       code: "MLG1009",
       says: [
-        "unknown key 'outDir'",
-        "known: pipelines, out, target, root, airflow, kubeflow, lint",
+        "unknown key 'outDir' (the config takes",
+        "takes pipelines, out, target, root, airflow, kubeflow, lint)",
+      ],
+    },
+  ],
+  [
+    "a config file with unknown or bad nested keys (named by their full path)",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], airflow: { version: 5, password: "hunter2" }, kubeflow: { timeout: true } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 5",
+        "unknown key 'airflow.password' (airflow takes version)",
+        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, timeouts, caching)",
       ],
     },
   ],

@@ -101,10 +101,20 @@ describe("mlgen lint", () => {
     expect((await p.mlgen("lint", "dags", "--max-warnings", "-1")).code).toBe(2);
     expect((await p.mlgen("lint")).code).toBe(2);
     expect((await p.mlgen("lint", "nowhere")).code).toBe(2);
+    p.write("empty/README.md", "no DAGs here\n");
+    const empty = await p.mlgen("lint", "empty");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("empty holds no Python files (.py) or pipeline modules");
     p.write("mlgen.config.ts", CONFIG_WITH(`{ "no-such-rule": "off" }`));
     const unknown = await p.mlgen("lint", "dags");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown rule 'no-such-rule'");
+    p.write("mlgen.config.ts", CONFIG_WITH(`{ "missing-timout": "off" }`));
+    const typo = await p.mlgen("lint", "dags");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      "unknown rule 'missing-timout' (did you mean 'missing-timeout'?)",
+    );
   });
 
   it("target-aware: kubeflow-timeout when the config compiles for Kubeflow without timeouts", async () => {

@@ -37,5 +37,6 @@ export type {
   Value,
 } from "./ir.js";
 export * from "./ir-utils.js";
+export * from "./names.js";
 export * from "./source-map.js";
 export * from "./stack.js";

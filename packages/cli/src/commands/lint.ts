@@ -5,6 +5,7 @@ import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 // config need; config.js, load.js (tsx), tinyglobby, the DSL and the compiler are imported
 // below only when a config file or a pipeline module is actually read.
 import {
+  closestName,
   type Diagnostic,
   diagnostic,
   formatDiagnostic,
@@ -249,7 +250,12 @@ export async function lintCommand(
   if (unknown.length > 0) {
     throw usage(
       "lint.rules in mlgen.config.ts",
-      `unknown rule ${unknown.map((u) => `'${u}'`).join(", ")}`,
+      `unknown rule ${unknown
+        .map((u) => {
+          const guess = closestName(u, lint.RULE_IDS);
+          return guess ? `'${u}' (did you mean '${guess}'?)` : `'${u}'`;
+        })
+        .join(", ")}`,
       `known rules: ${lint.RULE_IDS.join(", ")}`,
     );
   }
@@ -287,6 +293,21 @@ export async function lintCommand(
         "pass .py files or folders, or pipeline modules (.ts)",
       );
     }
+  }
+
+  // Nothing to lint is a mistake (a wrong folder, a stale glob), never "no problems".
+  if (python.length === 0 && modules.length === 0) {
+    throw paths.length > 0
+      ? usage(
+          "lint input",
+          `${paths.join(", ")} ${paths.length === 1 ? "holds" : "hold"} no Python files (.py) or pipeline modules`,
+          "pass the folder of your DAG files (mlgen lint dags/) or pipeline modules",
+        )
+      : usage(
+          "lint input",
+          `the pipelines patterns of ${toPosix(relative(io.cwd, config.file ?? "mlgen.config.ts"))} (${config.pipelines.join(", ")}) match no files`,
+          "fix `pipelines` in mlgen.config.ts, or pass files or folders to lint",
+        );
   }
 
   const findings: Finding[] = [];
