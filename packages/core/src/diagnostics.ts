@@ -113,6 +113,11 @@ export const DIAGNOSTICS = {
     message: "{file} threw after it was loaded ({how}): {reason}",
     fix: "await the promise (pipeline and config modules may use top-level await) or catch the error, so that mlgen sees it while it loads the module and can report it with the other problems",
   },
+  MLG1022: {
+    severity: "error",
+    message: "there is no option '{key}' in {what}, so it would be ignored",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

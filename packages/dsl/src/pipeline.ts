@@ -27,6 +27,7 @@ import {
 } from "@mlgen/core";
 import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
+import { type OptionsOf, unknownOptions } from "./options.js";
 import {
   checkKey,
   type Input,
@@ -466,6 +467,22 @@ export function pipeline<
   const pipelineSite = callSite();
   recordSite(sourceMap, "pipeline", pipelineSite);
   const tasks: Task[] = [];
+  const pipelinePlace = { pipeline: id, location: pipelineSite() };
+  problems.push(
+    ...unknownOptions(options, "pipeline", `pipeline '${id}'`, pipelinePlace),
+    ...unknownOptions(
+      options.defaults,
+      "defaults",
+      `the defaults of pipeline '${id}'`,
+      pipelinePlace,
+    ),
+    ...unknownOptions(
+      options.mlflow,
+      "mlflow",
+      `the mlflow options of pipeline '${id}'`,
+      pipelinePlace,
+    ),
+  );
   const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
 
   const paramsIr: Record<string, Param> = {};
@@ -536,8 +553,11 @@ export function pipeline<
     groupId: string | null,
     spec: TaskOptionsInput & OutletOptions,
     site: () => SourceLocation | undefined,
+    call: OptionsOf,
   ) => {
     recordSite(sourceMap, taskKey(taskId), site);
+    const place = { pipeline: id, task: taskId, location: site() };
+    problems.push(...unknownOptions(spec, call, `task '${taskId}'`, place));
     return {
       id: taskId,
       group: groupId,
@@ -590,7 +610,7 @@ export function pipeline<
     site: () => SourceLocation | undefined,
     map: PythonTask["map"],
   ): PythonTask => {
-    const base = taskBase(taskId, groupId, spec, site);
+    const base = taskBase(taskId, groupId, spec, site, map ? "p.map()" : "p.python()");
     const sep = spec.fn.lastIndexOf(":");
     const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
     const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
@@ -624,6 +644,10 @@ export function pipeline<
         );
       }
     } else if (spec.mlflow) {
+      const place = { pipeline: id, task: taskId, location: site() };
+      problems.push(
+        ...unknownOptions(spec.mlflow, "mlflow", `the mlflow options of task '${taskId}'`, place),
+      );
       mlflow = mlflowTracking(spec.mlflow, taskId);
     }
     return add({
@@ -672,6 +696,16 @@ export function pipeline<
         const groupFull = full(localId);
         const site = callSite();
         recordSite(sourceMap, `group:${groupFull}`, site);
+        const place = { pipeline: id, location: site() };
+        problems.push(
+          ...unknownOptions(spec, "p.group()", `group '${groupFull}'`, place),
+          ...unknownOptions(
+            spec.defaults,
+            "defaults",
+            `the defaults of group '${groupFull}'`,
+            place,
+          ),
+        );
         if (groups[groupFull] || tasks.some((t) => t.id === groupFull)) {
           problems.push(
             diagnostic(
@@ -721,7 +755,7 @@ export function pipeline<
       },
       branch<T>(localId: string, spec: BranchSpec<T>) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.branch()");
         return handle(
           add({
             kind: "branch",
@@ -734,14 +768,14 @@ export function pipeline<
       },
       shortCircuit<T>(localId: string, spec: ShortCircuitSpec<T>) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.shortCircuit()");
         return handle(
           add({ kind: "short_circuit", ...base, condition: condition(base.id, spec.when, site) }),
         );
       },
       fileSensor(localId: string, spec: FileSensorSpec) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.fileSensor()");
         const [path] = Object.values(lowerInputs(base.id, { path: spec.path }, "path", site));
         return handle(
           add(
@@ -756,7 +790,7 @@ export function pipeline<
       },
       externalTaskSensor(localId: string, spec: ExternalTaskSensorSpec) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.externalTaskSensor()");
         return handle(
           add(
             sensorNode(base, spec, {
@@ -772,15 +806,22 @@ export function pipeline<
       },
       timeDeltaSensor(localId: string, spec: TimeDeltaSensorSpec) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.timeDeltaSensor()");
         return handle(
           add(sensorNode(base, spec, { type: "time_delta", delta: toSeconds(spec.delta) })),
         );
       },
       container(localId: string, spec: ContainerTaskSpec) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.container()");
         const r = spec.resources ?? {};
+        problems.push(
+          ...unknownOptions(r, "resources", `the resources of task '${base.id}'`, {
+            pipeline: id,
+            task: base.id,
+            location: site(),
+          }),
+        );
         const node: ContainerTask = {
           kind: "container",
           ...base,
@@ -801,7 +842,7 @@ export function pipeline<
       },
       validate(localId: string, spec: ValidateSpec) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.validate()");
         const [data] = Object.values(lowerInputs(base.id, { data: spec.data }, "data", site));
         const node: ValidateTask = {
           kind: "validate",
@@ -817,7 +858,7 @@ export function pipeline<
       },
       bash(localId: string, spec: BashTaskSpec) {
         const site = callSite();
-        const base = taskBase(full(localId), groupId, spec, site);
+        const base = taskBase(full(localId), groupId, spec, site, "p.bash()");
         const node: BashTask = {
           kind: "bash",
           ...base,

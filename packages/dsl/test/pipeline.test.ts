@@ -118,6 +118,79 @@ describe("pipeline()", () => {
     expect(def.problems[3]?.message).toContain("needs `mlflow: { experiment }` on the pipeline");
   });
 
+  it("reports options it does not take (misspelled, or spread in from a wider object), naming the one meant", () => {
+    const typos = { retires: 2, catchUp: false } as object;
+    const def = pipeline(
+      "p",
+      {
+        schedule: "@daily",
+        defaults: { ...typos } as never,
+        mlflow: { experiment: "e", uri: "x" } as never,
+      },
+      (p) => {
+        p.python("a", { fn: "tasks/a.py:f", ...({ executionTimout: 60 } as object) });
+        p.group("g", { tooltip: "x", defaults: { retryDelay: 5, pol: "p" } as never }, (g) => {
+          g.container("c", { image: "i", resources: { cpu: "1", gpus: 1 } as never });
+          g.fileSensor("s", { path: "/x", ...({ pokeIntervall: 5, color: "red" } as object) });
+        });
+        p.bash("b", { command: "true", retries: 1, outlets: [] });
+      },
+    );
+    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual([
+      [
+        "MLG1022",
+        null,
+        "there is no option 'retires' in the defaults of pipeline 'p', so it would be ignored",
+        "did you mean 'retries'?",
+      ],
+      [
+        "MLG1022",
+        null,
+        "there is no option 'catchUp' in the defaults of pipeline 'p', so it would be ignored",
+        expect.stringMatching(/^remove it \(the options are retries, retryDelay, .*, onSuccess\)$/),
+      ],
+      [
+        "MLG1022",
+        null,
+        "there is no option 'uri' in the mlflow options of pipeline 'p', so it would be ignored",
+        "remove it (the options are experiment, trackingUri)",
+      ],
+      [
+        "MLG1022",
+        "a",
+        "there is no option 'executionTimout' in task 'a', so it would be ignored",
+        "did you mean 'executionTimeout'?",
+      ],
+      [
+        "MLG1022",
+        null,
+        "there is no option 'pol' in the defaults of group 'g', so it would be ignored",
+        "did you mean 'pool'?",
+      ],
+      [
+        "MLG1022",
+        "g.c",
+        "there is no option 'gpus' in the resources of task 'g.c', so it would be ignored",
+        "did you mean 'gpu'?",
+      ],
+      [
+        "MLG1022",
+        "g.s",
+        "there is no option 'pokeIntervall' in task 'g.s', so it would be ignored",
+        "did you mean 'pokeInterval'?",
+      ],
+      [
+        "MLG1022",
+        "g.s",
+        "there is no option 'color' in task 'g.s', so it would be ignored",
+        expect.stringMatching(
+          /^remove it \(the options are retries, .*pokeInterval, timeout, mode, deferrable, softFail, path, connId, recursive\)$/,
+        ),
+      ],
+    ]);
+    expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
+  });
+
   it("rejects negative or fractional durations", () => {
     expect(() => minutes(-1)).toThrow(/not a whole, non-negative number of seconds/);
     expect(() => seconds(1.5)).toThrow(RangeError);

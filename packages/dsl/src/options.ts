@@ -1,0 +1,175 @@
+// The option names of each DSL call, at run time: TypeScript rejects a misspelled option in an
+// object literal, but not in JavaScript, behind a cast, or in an object spread into the call,
+// and the DSL would otherwise ignore it (`executionTimout: hours(1)`: no timeout at all). Each
+// table is a Record over the interface's keys, so the type checker keeps it complete and exact.
+import { closestName, type Diagnostic, diagnostic, type SourceLocation } from "@mlgen/core";
+import type {
+  BashTaskSpec,
+  BranchSpec,
+  ContainerTaskSpec,
+  ExternalTaskSensorSpec,
+  FileSensorSpec,
+  GroupSpec,
+  MapTaskSpec,
+  MlflowOptions,
+  OutletOptions,
+  PipelineOptions,
+  PythonTaskSpec,
+  SensorOptions,
+  ShortCircuitSpec,
+  TaskOptionsInput,
+  TimeDeltaSensorSpec,
+  ValidateSpec,
+} from "./pipeline.js";
+
+type Keys<T> = Record<keyof T, true>;
+type Own<T, Base> = Record<Exclude<keyof T, keyof Base>, true>;
+type Outputs = Record<never, never>;
+
+const TASK: Keys<TaskOptionsInput> = {
+  retries: true,
+  retryDelay: true,
+  retryExponentialBackoff: true,
+  maxRetryDelay: true,
+  executionTimeout: true,
+  triggerRule: true,
+  pool: true,
+  poolSlots: true,
+  queue: true,
+  priorityWeight: true,
+  dependsOnPast: true,
+  maxActiveTisPerDag: true,
+  onFailure: true,
+  onRetry: true,
+  onSuccess: true,
+};
+const OUTLETS: Keys<OutletOptions> = { outlets: true };
+const SENSOR: Own<SensorOptions, TaskOptionsInput> = {
+  pokeInterval: true,
+  timeout: true,
+  mode: true,
+  deferrable: true,
+  softFail: true,
+};
+const PYTHON: Own<PythonTaskSpec<Outputs>, TaskOptionsInput & OutletOptions> = {
+  fn: true,
+  inputs: true,
+  outputs: true,
+  mlflow: true,
+};
+const MAP: Own<MapTaskSpec<Outputs>, PythonTaskSpec<Outputs>> = { over: true, as: true };
+const BASH: Own<BashTaskSpec, TaskOptionsInput & OutletOptions> = { command: true, env: true };
+const BRANCH: Own<BranchSpec<unknown>, TaskOptionsInput> = {
+  when: true,
+  ifTrue: true,
+  ifFalse: true,
+};
+const SHORT_CIRCUIT: Own<ShortCircuitSpec<unknown>, TaskOptionsInput> = { when: true };
+const FILE_SENSOR: Own<FileSensorSpec, SensorOptions> = {
+  path: true,
+  connId: true,
+  recursive: true,
+};
+const EXTERNAL_TASK_SENSOR: Own<ExternalTaskSensorSpec, SensorOptions> = {
+  dag: true,
+  task: true,
+  executionDelta: true,
+  allowedStates: true,
+  failedStates: true,
+};
+const TIME_DELTA_SENSOR: Own<TimeDeltaSensorSpec, SensorOptions> = { delta: true };
+const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
+  image: true,
+  command: true,
+  args: true,
+  env: true,
+  resources: true,
+  namespace: true,
+};
+const RESOURCES: Keys<NonNullable<ContainerTaskSpec["resources"]>> = {
+  cpu: true,
+  memory: true,
+  cpuLimit: true,
+  memoryLimit: true,
+  gpu: true,
+};
+const VALIDATE: Own<ValidateSpec, TaskOptionsInput> = {
+  data: true,
+  requiredColumns: true,
+  minRows: true,
+  maxNullFraction: true,
+  target: true,
+  dtypes: true,
+};
+const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
+  schedule: true,
+  startDate: true,
+  catchup: true,
+  tags: true,
+  description: true,
+  owner: true,
+  maxActiveRuns: true,
+  maxActiveTasks: true,
+  dagrunTimeout: true,
+  params: true,
+  defaults: true,
+  mlflow: true,
+};
+const GROUP: Keys<GroupSpec> = { tooltip: true, defaults: true };
+const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };
+
+const names = (...tables: object[]): readonly string[] => tables.flatMap((t) => Object.keys(t));
+
+/** The options each call (or nested object) takes. */
+export const OPTIONS = {
+  "p.python()": names(TASK, OUTLETS, PYTHON),
+  "p.map()": names(TASK, OUTLETS, PYTHON, MAP),
+  "p.bash()": names(TASK, OUTLETS, BASH),
+  "p.branch()": names(TASK, BRANCH),
+  "p.shortCircuit()": names(TASK, SHORT_CIRCUIT),
+  "p.fileSensor()": names(TASK, SENSOR, FILE_SENSOR),
+  "p.externalTaskSensor()": names(TASK, SENSOR, EXTERNAL_TASK_SENSOR),
+  "p.timeDeltaSensor()": names(TASK, SENSOR, TIME_DELTA_SENSOR),
+  "p.container()": names(TASK, OUTLETS, CONTAINER),
+  "p.validate()": names(TASK, VALIDATE),
+  "p.group()": names(GROUP),
+  pipeline: names(PIPELINE),
+  defaults: names(TASK),
+  resources: names(RESOURCES),
+  mlflow: names(MLFLOW),
+} as const;
+
+export type OptionsOf = keyof typeof OPTIONS;
+
+/**
+ * MLG1022 for each key of `spec` that `call` does not take, with the option most likely meant.
+ * `what` names the place: `task 'train'`, `pipeline 'demo'`, `the defaults of group 'g'`.
+ */
+export function unknownOptions(
+  spec: unknown,
+  call: OptionsOf,
+  what: string,
+  place: { pipeline: string; task?: string | undefined; location: SourceLocation | undefined },
+): Diagnostic[] {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return [];
+  const known = OPTIONS[call];
+  const out: Diagnostic[] = [];
+  for (const key of Object.keys(spec)) {
+    if (known.includes(key)) continue;
+    const guess = closestName(key, known);
+    out.push(
+      diagnostic(
+        "MLG1022",
+        {
+          what,
+          key,
+          hint: guess
+            ? `did you mean '${guess}'?`
+            : `remove it (the options are ${known.join(", ")})`,
+        },
+        place,
+      ),
+    );
+  }
+  return out;
+}
