@@ -1,23 +1,10 @@
 import type { Pipeline, Task, Value } from "@mlgen/core/light";
 import { visitValue } from "@mlgen/core/light";
+import { Reachability } from "./reach.js";
 
-/** Task id → every task that runs before it (transitively), from the lowered `upstream`. */
-export function upstreamClosure(ir: Pipeline): Map<string, Set<string>> {
-  const byId = new Map(ir.tasks.map((t) => [t.id, t]));
-  const out = new Map<string, Set<string>>();
-  const visit = (id: string): Set<string> => {
-    const seen = out.get(id);
-    if (seen) return seen;
-    const set = new Set<string>();
-    out.set(id, set);
-    for (const up of byId.get(id)?.upstream ?? []) {
-      set.add(up);
-      for (const x of visit(up)) set.add(x);
-    }
-    return set;
-  };
-  for (const t of ir.tasks) visit(t.id);
-  return out;
+/** Upstream queries over a lowered pipeline's `upstream` lists. */
+export function pipelineReachability(ir: Pipeline): Reachability {
+  return new Reachability(new Map(ir.tasks.map((t) => [t.id, t.upstream])));
 }
 
 /** Text a task hands to Airflow as written (commands, args, templates, literal strings). */

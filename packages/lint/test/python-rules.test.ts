@@ -642,6 +642,32 @@ with DAG("d", start_date=START, default_args=default_args):
   });
 });
 
+describe("large DAG files", () => {
+  it("a chain of 20,000 tasks, each pulling from the first and the one before: one race found", () => {
+    // Before: every task's ancestors as a set, 200 million entries, and the heap ran out.
+    const n = 20_000;
+    const tasks = Array.from({ length: n }, (_, i) => {
+      const pulls =
+        i === 0
+          ? ""
+          : ` {{ ti.xcom_pull(task_ids='t0') }} {{ ti.xcom_pull(task_ids='t${i - 1}') }}`;
+      return `    t${i} = BashOperator(task_id="t${i}", bash_command="echo${pulls}")\n`;
+    }).join("");
+    // The last task pulls from a task after it in no chain: a race, at the file's last task line.
+    const race = `    late = BashOperator(task_id="late", bash_command="echo {{ ti.xcom_pull(task_ids='t${n - 1}') }}")\n`;
+    const edges = Array.from({ length: n - 1 }, (_, i) => `    t${i} >> t${i + 1}\n`).join("");
+    const source = `${HEAD}with DAG("d", schedule=None, default_args=default_args):\n${tasks}${race}${edges}`;
+    const findings = lintPythonSource("big.py", source, {
+      rules: Object.fromEntries(
+        RULE_IDS.map((id) => [id, id === "missing-xcom-key" ? "error" : "off"]),
+      ) as never,
+    });
+    expect(findings.map((f) => f.message)).toEqual([
+      `task 'late' reads XCom 'return_value' of task 't${n - 1}', but 't${n - 1}' is not upstream of it, so the value may not exist yet (a race)`,
+    ]);
+  });
+});
+
 describe("long files with many comment lines", () => {
   it("no false findings where @lezer/python alone loses statements", () => {
     // @lezer/python 1.1.19 misreads long files with many comment lines: in this one it puts

@@ -183,6 +183,8 @@ export function analyzeDagFile(source: string): DagFile {
   const allStrings: SyntaxNode[] = [];
   const vars = new Map<string, Binding>();
   const created = new Map<number, string[]>();
+  /** Task id → the operator of the first task with that id (as a scan of `tasks` finds it). */
+  const firstTask = new Map<string, string>();
   const taskflowFns = new Map<string, TaskflowFn>();
   const functionDefs = new Map<string, SyntaxNode>();
   const callCounts = new Map<string, number>();
@@ -458,6 +460,7 @@ export function analyzeDagFile(source: string): DagFile {
         pulls.push(...pullsIn(s, raw));
       }
     }
+    if (!firstTask.has(id)) firstTask.set(id, operator);
     tasks.push({
       id,
       dynamic,
@@ -830,7 +833,7 @@ export function analyzeDagFile(source: string): DagFile {
             if (ends.length > 0) {
               const xcomArg =
                 value.name === "CallExpression" &&
-                ends.every((e) => tasks.find((t) => t.id === e)?.operator.startsWith("@"));
+                ends.every((e) => firstTask.get(e)?.startsWith("@"));
               vars.set(name, { kind: "tasks", endpoints: ends, xcomArg });
             } else if (value.name === "CallExpression" && groupFn && taskGroupFns.has(groupFn)) {
               vars.set(name, {
@@ -878,10 +881,17 @@ export function analyzeDagFile(source: string): DagFile {
   const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted);
 
   const edges: [string, string][] = [];
+  // Group → the ids of its tasks (nested groups' too), for edges that name a group.
+  const groupTasks = new Map<string, string[]>();
+  for (const t of tasks) {
+    for (const g of t.groups) {
+      const list = groupTasks.get(g);
+      if (list) list.push(t.id);
+      else groupTasks.set(g, [t.id]);
+    }
+  }
   const expand = (e: string) =>
-    e.startsWith(GROUP)
-      ? tasks.filter((t) => t.groups.includes(e.slice(GROUP.length))).map((t) => t.id)
-      : [e];
+    e.startsWith(GROUP) ? (groupTasks.get(e.slice(GROUP.length)) ?? []) : [e];
   for (const [a, b] of rawEdges) {
     for (const x of expand(a)) for (const y of expand(b)) if (x !== y) edges.push([x, y]);
   }

@@ -1,39 +1,24 @@
 import type { SyntaxNode } from "@lezer/common";
+import { Reachability } from "../reach.js";
 import type { DagFile, DagTask } from "./model.js";
 import { textOf } from "./text.js";
 
-const upstreamMemo = new WeakMap<DagFile, Map<string, Set<string>>>();
-const directMemo = new WeakMap<DagFile, Map<string, string[]>>();
+const reachMemo = new WeakMap<DagFile, Reachability>();
 
-/** Every task that runs before `taskId` (transitively). */
-export function upstreamOf(file: DagFile, taskId: string): ReadonlySet<string> {
-  let memo = upstreamMemo.get(file);
-  if (!memo) {
-    memo = new Map();
-    upstreamMemo.set(file, memo);
-  }
-  const cached = memo.get(taskId);
-  if (cached) return cached;
-  let direct = directMemo.get(file);
-  if (!direct) {
-    direct = new Map<string, string[]>();
+/** Upstream queries over the file's `>>`, `set_upstream`, `chain`, ... edges (built once). */
+export function reachability(file: DagFile): Reachability {
+  let reach = reachMemo.get(file);
+  if (!reach) {
+    const up = new Map<string, string[]>();
     for (const [a, b] of file.edges) {
-      const list = direct.get(b) ?? [];
-      list.push(a);
-      direct.set(b, list);
+      const list = up.get(b);
+      if (list) list.push(a);
+      else up.set(b, [a]);
     }
-    directMemo.set(file, direct);
+    reach = new Reachability(up);
+    reachMemo.set(file, reach);
   }
-  const out = new Set<string>();
-  const stack = [...(direct.get(taskId) ?? [])];
-  while (stack.length) {
-    const t = stack.pop() as string;
-    if (out.has(t)) continue;
-    out.add(t);
-    stack.push(...(direct.get(t) ?? []));
-  }
-  memo.set(taskId, out);
-  return out;
+  return reach;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { taskOutputs, taskValues } from "@mlgen/core/light";
-import { taskTexts, upstreamClosure } from "../dsl.js";
+import { pipelineReachability, taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
-import { upstreamOf } from "../python/queries.js";
+import type { DagTask } from "../python/model.js";
+import { reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
 const listed = (keys: Iterable<string>) => [...keys].sort().join(", ") || "nothing";
@@ -14,7 +15,7 @@ export const missingXcomKey = defineRule({
     "a task reads an XCom key that no upstream task pushes, or that only a task not upstream of it pushes (a race)",
   checkPipeline({ ir }, report) {
     const byId = new Map(ir.tasks.map((t) => [t.id, t]));
-    const upstream = upstreamClosure(ir);
+    const reach = pipelineReachability(ir);
     for (const task of ir.tasks) {
       for (const [, text] of taskTexts(task, taskValues(task))) {
         for (const pull of templatePulls(text)) {
@@ -52,7 +53,7 @@ export const missingXcomKey = defineRule({
                 },
                 at,
               );
-            } else if (source !== task.id && !upstream.get(task.id)?.has(source)) {
+            } else if (source !== task.id && !reach.isUpstream(source, task.id)) {
               report(
                 {
                   task: task.id,
@@ -70,12 +71,18 @@ export const missingXcomKey = defineRule({
     }
   },
   checkPython(file, report) {
+    const byId = new Map<string, DagTask[]>();
+    for (const t of file.tasks) {
+      const list = byId.get(t.id);
+      if (list) list.push(t);
+      else byId.set(t.id, [t]);
+    }
     for (const task of file.tasks) {
       for (const pull of task.pulls) {
         if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
         for (const source of pull.taskIds) {
-          const candidates = file.tasks.filter(
-            (t) => t.id === source && (t.dag === task.dag || t.dag === null || task.dag === null),
+          const candidates = (byId.get(source) ?? []).filter(
+            (t) => t.dag === task.dag || t.dag === null || task.dag === null,
           );
           if (candidates.length === 0) {
             if (file.dynamicIds) continue;
@@ -110,7 +117,7 @@ export const missingXcomKey = defineRule({
               },
               pull.span,
             );
-          } else if (source !== task.id && !upstreamOf(file, task.id).has(source)) {
+          } else if (source !== task.id && !reachability(file).isUpstream(source, task.id)) {
             report(
               {
                 task: task.id,

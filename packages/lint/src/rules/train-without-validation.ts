@@ -1,6 +1,6 @@
-import { upstreamClosure } from "../dsl.js";
+import { pipelineReachability } from "../dsl.js";
 import type { DagTask } from "../python/model.js";
-import { upstreamOf } from "../python/queries.js";
+import { reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
 /** Words that name model training. */
@@ -92,11 +92,11 @@ export const trainWithoutValidation = defineRule({
   description: "a training task (id or function says train/fit) with no data validation upstream",
   checkPipeline({ ir }, report) {
     const byId = new Map(ir.tasks.map((t) => [t.id, t]));
-    const upstream = upstreamClosure(ir);
+    const reach = pipelineReachability(ir);
     for (const task of ir.tasks) {
       const fn = task.kind === "python" ? task.function : null;
       if (task.kind === "validate" || !isTraining(task.id.split(".").pop(), fn)) continue;
-      const validated = [...(upstream.get(task.id) ?? [])].some((id) => {
+      const validated = reach.someUpstream(task.id, (id) => {
         const t = byId.get(id);
         return t?.kind === "validate" || isValidation(id, t?.kind === "python" ? t.function : null);
       });
@@ -114,7 +114,7 @@ export const trainWithoutValidation = defineRule({
     const byId = new Map(file.tasks.map((t) => [t.id, t]));
     for (const task of file.tasks) {
       if (!trainsModel(task)) continue;
-      if ([...upstreamOf(file, task.id)].some((id) => validatesData(byId.get(id)))) continue;
+      if (reachability(file).someUpstream(task.id, (id) => validatesData(byId.get(id)))) continue;
       report(
         {
           task: task.id,

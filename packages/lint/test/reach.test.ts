@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { Reachability } from "../src/reach.js";
+
+/** Every task's ancestors, the slow and obvious way. */
+function closure(up: Map<string, string[]>, b: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [b];
+  while (stack.length > 0) {
+    for (const u of up.get(stack.pop() as string) ?? []) {
+      if (!out.has(u)) {
+        out.add(u);
+        stack.push(u);
+      }
+    }
+  }
+  return out;
+}
+
+function randomGraph(seed: number, n: number, edges: number, backEdges: number) {
+  let r = seed;
+  const rnd = (k: number) => {
+    r = (r * 1103515245 + 12345) % 2147483648;
+    return r % k;
+  };
+  const up = new Map<string, string[]>();
+  const add = (a: number, b: number) => {
+    const list = up.get(`t${b}`) ?? [];
+    list.push(`t${a}`);
+    up.set(`t${b}`, list);
+  };
+  for (let e = 0; e < edges; e++) {
+    const a = rnd(n);
+    const b = rnd(n);
+    if (a < b) add(a, b);
+  }
+  // Edges against the order make cycles, as a broken DAG file may have.
+  for (let e = 0; e < backEdges; e++) add(rnd(n), rnd(n));
+  return up;
+}
+
+describe("Reachability", () => {
+  it("answers as the full ancestor sets do, on random graphs with and without cycles", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const n = 30 + (seed % 5) * 40;
+      const up = randomGraph(seed, n, n * 2, seed % 3 === 0 ? 3 : 0);
+      const reach = new Reachability(up);
+      for (let b = 0; b < n; b++) {
+        const ancestors = closure(up, `t${b}`);
+        for (let a = 0; a < n; a++) {
+          expect(reach.isUpstream(`t${a}`, `t${b}`), `seed ${seed}: t${a} before t${b}`).toBe(
+            ancestors.has(`t${a}`),
+          );
+        }
+        expect(reach.someUpstream(`t${b}`, (id) => id.endsWith("7"))).toBe(
+          [...ancestors].some((id) => id.endsWith("7")),
+        );
+      }
+    }
+  });
+
+  it("answers far queries on a long chain (past the walk budget) in both directions", () => {
+    const n = 5_000;
+    const up = new Map(Array.from({ length: n - 1 }, (_, i) => [`t${i + 1}`, [`t${i}`]]));
+    const reach = new Reachability(up);
+    expect(reach.isUpstream("t0", "t4999")).toBe(true);
+    expect(reach.isUpstream("t10", "t4000")).toBe(true);
+    expect(reach.isUpstream("t4000", "t10")).toBe(false);
+    expect(reach.isUpstream("t4999", "t4999")).toBe(false);
+    expect(reach.someUpstream("t4999", (id) => id === "t0")).toBe(true);
+  });
+});
