@@ -316,6 +316,48 @@ describe("kubeflow target", () => {
     expect(parse(renderPipelineSpec(base))).toHaveLength(1);
   });
 
+  it("a file sensor's timeout is not retried, as on Airflow; its dropped retries and softFail are said", () => {
+    const ir = pipeline("waits", { defaults: { retries: 2, retryDelay: seconds(60) } }, (p) => {
+      p.fileSensor("wait", { path: "/data/in.csv", timeout: seconds(3600) });
+      p.fileSensor("maybe", {
+        path: "/data/x.csv",
+        timeout: seconds(60),
+        retries: 0,
+        softFail: true,
+      });
+      p.timeDeltaSensor("settle", { delta: seconds(30) });
+      p.bash("work", { command: "true" });
+    }).ir;
+    const [spec] = parse(renderPipelineSpec(lowered(ir))) as Doc[];
+    const tasks = (spec as { root: { dag: { tasks: Record<string, { retryPolicy?: unknown }> } } })
+      .root.dag.tasks;
+    expect(Object.fromEntries(Object.entries(tasks).map(([k, t]) => [k, t.retryPolicy]))).toEqual({
+      maybe: undefined,
+      settle: {
+        maxRetryCount: 2,
+        backoffDuration: "60s",
+        backoffFactor: 1,
+        backoffMaxDuration: "3600s",
+      },
+      wait: undefined,
+      work: {
+        maxRetryCount: 2,
+        backoffDuration: "60s",
+        backoffFactor: 1,
+        backoffMaxDuration: "3600s",
+      },
+    });
+    const said = kubeflowTarget
+      .validate(lowered(ir))
+      .filter((d) => d.task === "wait" || d.task === "maybe")
+      .map((d) => `${d.task}: ${d.message}`);
+    expect(said).toEqual([
+      "maybe: sensor 'maybe' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits",
+      "maybe: softFail of sensor 'maybe' is approximated for Kubeflow Pipelines: KFP has no skipped state, so a wait that times out fails the task (and the run) instead of skipping what follows",
+      "wait: sensor 'wait' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits, and its 2 retries are dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying",
+    ]);
+  });
+
   it("a sensor's pod may wait its whole timeout unless it pokes, and a sensor is never cached", () => {
     const ir = pipeline("waits", { defaults: { executionTimeout: seconds(3600) } }, (p) => {
       p.fileSensor("patient", { path: "/data/in.csv", timeout: seconds(6 * 3600) });

@@ -6,6 +6,7 @@
  * declared outputs as a NamedTuple, which kfp's executor writes as output parameters.
  */
 import type { Alert, PythonTask, SensorTask, Task, ValidateTask, Value } from "@mlgen/core";
+import { effectiveOptions } from "@mlgen/core";
 import {
   isPyIdentifier,
   joinCode,
@@ -276,12 +277,21 @@ export function pythonComponent(
       body.push(
         py`_wait_for_path(${path}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, recursive=${s.recursive})`,
       );
+      const retries = effectiveOptions(input.ir, task).retries ?? 0;
       approximated(
         task,
         `sensor '${task.id}'`,
-        "Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits",
+        `Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits${retries > 0 ? `, and its ${retries} ${retries === 1 ? "retry is" : "retries are"} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying` : ""}`,
         "trigger the pipeline when the data lands, if the wait is long",
       );
+      if (task.softFail) {
+        approximated(
+          task,
+          `softFail of sensor '${task.id}'`,
+          "KFP has no skipped state, so a wait that times out fails the task (and the run) instead of skipping what follows",
+          "make what follows a branch on a task that checks for the file, or accept the failure",
+        );
+      }
     } else if (s.type === "time_delta") {
       doc = "Waits, as Airflow's TimeDeltaSensor does (measured from when this task starts).";
       imports.add("import time");

@@ -488,7 +488,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     if (n.type === "task") {
       const o = effectiveOptions(ir, n.task);
-      if (o.retries !== null && o.retries > 0) {
+      // A file sensor's failure is almost always its timeout, which Airflow never retries
+      // (AirflowSensorTimeout fails the task at once); KFP would wait the whole timeout again.
+      const waitsForFile = n.task.kind === "sensor" && n.task.sensor.type === "file";
+      if (o.retries !== null && o.retries > 0 && !waitsForFile) {
         const factor = o.retryExponentialBackoff ? o.retryExponentialBackoff : 1;
         out.retryPolicy = {
           maxRetryCount: o.retries,
