@@ -12,7 +12,8 @@ task findings, the `DAG(` or `@dag(` line for DAG findings, the pull, push, impo
 itself for the others. Labels are complete for every rule the corpus test scores
 (packages/lint/test/corpus.test.ts): a finding without a mark is a false positive.
 
-This script also checks that every file is valid Python and that each mark names a known rule.
+This script also checks that each mark names a known rule, and that every file is valid Python
+but those marked syntax-error, where CPython's own error must be on the marked line.
 Run it after editing a DAG: python3 test/lint-corpus/generate.py
 """
 
@@ -38,7 +39,6 @@ def known_rules() -> set[str]:
 
 def labels(path: Path, rules: set[str]) -> list[dict]:
     text = path.read_text()
-    ast.parse(text, filename=str(path))
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
         m = MARK.search(line)
@@ -48,7 +48,20 @@ def labels(path: Path, rules: set[str]) -> list[dict]:
             if rule not in rules:
                 raise SystemExit(f"{path.name}:{number}: unknown rule '{rule}' in an expect mark")
             out.append({"rule": rule, "line": number})
+    check_syntax(path, text, [e["line"] for e in out if e["rule"] == "syntax-error"])
     return sorted(out, key=lambda e: (e["line"], e["rule"]))
+
+
+def check_syntax(path: Path, text: str, marked: list[int]) -> None:
+    """Valid Python, or, for a file marked syntax-error, an error on the marked line (CPython's)."""
+    try:
+        ast.parse(text, filename=str(path))
+    except SyntaxError as e:
+        if marked != [e.lineno]:
+            raise SystemExit(f"{path.name}:{e.lineno}: {e.msg} (marked: {marked or 'none'})") from e
+        return
+    if marked:
+        raise SystemExit(f"{path.name}: marked syntax-error, but Python parses it")
 
 
 def main() -> None:

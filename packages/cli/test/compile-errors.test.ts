@@ -139,6 +139,31 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a task module that is not valid Python (checked before anything is written)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+        "tasks/steps.py": "def load():\n    return {}\n\ndef train(:\n    pass\n",
+      },
+      code: "MLG1023",
+      says: [
+        'tasks/steps.py:4:11: error MLG1023: tasks/steps.py is not valid Python: expected ")"',
+        "python -m py_compile tasks/steps.py",
+      ],
+    },
+  ],
+  [
+    "a helper module next to the task modules that is Python 2",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+        "tasks/helpers/report.py": 'def report(rows):\n    print "rows: %d" % rows\n',
+      },
+      code: "MLG1023",
+      says: ["tasks/helpers/report.py:2:5", "a Python 2 print statement"],
+    },
+  ],
+  [
     "a config file that does not load",
     {
       files: {

@@ -93,6 +93,23 @@ describe("mlgen lint", () => {
     expect(found).toContain("train-without-validation pipelines/demo.pipeline.ts:6");
   });
 
+  it("a DAG file that is not valid Python is an error at Python's line, with no other findings", async () => {
+    const p = project({
+      "dags/clean.py": CLEAN_DAG,
+      // Missing its colon, and a hardcoded path that a broken file must not be judged on.
+      "dags/broken.py": CLEAN_DAG.replace(/\):\n/, ")\n").replace("echo", "cat /tmp/x; echo"),
+    });
+    expect(p.read("dags/broken.py")).not.toBe(CLEAN_DAG);
+    const { code, stdout } = await p.mlgen("lint", "dags", "--format", "json");
+    expect(code).toBe(1);
+    const found = (JSON.parse(stdout) as { ruleId: string; file: string; message: string }[]).map(
+      (f) => `${f.file} ${f.ruleId}: ${f.message.split(";")[0]}`,
+    );
+    expect(found).toEqual([
+      "dags/broken.py syntax-error: invalid Python syntax: expected ':' at the end of the with line",
+    ]);
+  });
+
   it("usage errors exit 2: a bad format, a bad --max-warnings, an unknown rule, no input", async () => {
     const p = project({ "dags/clean.py": CLEAN_DAG });
     const format = await p.mlgen("lint", "dags", "--format", "xml");

@@ -134,6 +134,21 @@ describe("bin/mlgen from the startup snapshot", () => {
     rmSync(p.dir, { recursive: true, force: true });
   });
 
+  it("judges a DAG file that is not valid Python as the plain CLI does (tree-sitter-python from the bundle)", () => {
+    const p = project({
+      "dags/broken.py": 'from airflow.sdk import DAG\n\nwith DAG("d") as dag\n    pass\n',
+    });
+    const r = both(p.dir, ["lint", "dags", "--format", "json"]);
+    expect(r.snap.code).toBe(1);
+    expect(
+      (JSON.parse(r.snap.stdout) as { ruleId: string; line: number }[]).map(
+        (f) => `${f.ruleId} ${f.line}`,
+      ),
+    ).toEqual(["syntax-error 3"]);
+    expect(r.snap.trace).toEqual(["mlgen: snapshot: serving this run"]);
+    rmSync(p.dir, { recursive: true, force: true });
+  });
+
   it.each([
     ["rejects a promise it does not await", 'Promise.reject(new Error("late"));', "promise"],
     ["throws in a timer", 'setTimeout(() => { throw new Error("late"); }, 1);', "timer"],

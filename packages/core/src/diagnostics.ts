@@ -118,6 +118,12 @@ export const DIAGNOSTICS = {
     message: "there is no option '{key}' in {what}, so it would be ignored",
     fix: "{hint}",
   },
+  MLG1023: {
+    severity: "error",
+    message:
+      "{file} is not valid Python: {detail}; every task that imports it would fail when it runs",
+    fix: "fix it where shown; `python -m py_compile {file}` prints Python's own message",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",
@@ -183,6 +189,12 @@ export const DIAGNOSTICS = {
     message:
       "task '{task}' has an execution timeout ({timeout}) that the Kubeflow target drops: kubeflow.timeouts is off",
     fix: "set kubeflow.timeouts to true in mlgen.config.ts (the timeout becomes activeDeadlineSeconds in the Kubernetes platform spec), or compile for Airflow only",
+  },
+  MLG2013: {
+    severity: "error",
+    message:
+      "invalid Python syntax: {detail}; Airflow cannot import the file, so none of its DAGs load",
+    fix: "fix it where shown; `python -m py_compile <file>` prints Python's own message",
   },
   MLG3001: {
     severity: "error",

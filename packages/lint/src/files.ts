@@ -3,7 +3,8 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Finding } from "./finding.js";
-import { type LintOptions, lintPythonSource } from "./lint.js";
+import { type LintOptions, lintPythonDag } from "./lint.js";
+import { loadPythonSyntaxCheck } from "./python/syntax.js";
 
 /** A DAG file to lint: `file` is the name findings carry, `path` where to read it. */
 export interface PythonFile {
@@ -16,6 +17,8 @@ export interface LintedFile {
   readonly file: string;
   readonly findings: Finding[];
   readonly source: string | null;
+  /** Linted before tree-sitter-python was loaded, and it has a file to judge: lint again. */
+  readonly syntaxUnchecked: boolean;
 }
 
 /** What a worker is sent: the files of one chunk. */
@@ -38,8 +41,8 @@ const WORKER = new URL("./worker.js", import.meta.url);
 /** Reads and lints one file; synchronous, so no thread idles between files. */
 export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
   const source = readFileSync(f.path, "utf8");
-  const findings = lintPythonSource(f.file, source, options);
-  return { file: f.file, findings, source: findings.length > 0 ? source : null };
+  const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options);
+  return { file: f.file, findings, source: findings.length > 0 ? source : null, syntaxUnchecked };
 }
 
 /**
@@ -62,6 +65,21 @@ export async function lintPythonFiles(
   files: readonly PythonFile[],
   options: LintOptions = {},
   workers = defaultWorkers(files.length),
+): Promise<LintedFile[]> {
+  const results = await lintAll(files, options, workers);
+  // The rare file the fast parser declined: tree-sitter-python, loaded now, judges its syntax.
+  const unchecked = results.flatMap((r, i) => (r.syntaxUnchecked ? [i] : []));
+  if (unchecked.length > 0) {
+    await loadPythonSyntaxCheck();
+    for (const i of unchecked) results[i] = lintPythonFile(files[i] as PythonFile, options);
+  }
+  return results;
+}
+
+async function lintAll(
+  files: readonly PythonFile[],
+  options: LintOptions,
+  workers: number,
 ): Promise<LintedFile[]> {
   if (workers === 0 || !existsSync(fileURLToPath(WORKER))) {
     return files.map((f) => lintPythonFile(f, options));

@@ -11,6 +11,12 @@ export { type LintOptions, lintPipeline, lintPythonSource } from "./lint.js";
 export { localPaths } from "./paths.js";
 export { analyzeDagFile } from "./python/analyze.js";
 export type { DagFile, DagTask } from "./python/model.js";
+export {
+  findPythonSyntaxError,
+  loadPythonSyntaxCheck,
+  type PythonSyntaxError,
+  pythonSyntaxError,
+} from "./python/syntax.js";
 export type { PipelineLintInput, Rule, RuleSettings, RuleSeverity } from "./rule.js";
 export { RULE_IDS, RULES } from "./rules/index.js";
 export { applySuppressions } from "./suppress.js";

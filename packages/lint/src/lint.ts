@@ -54,15 +54,32 @@ export function lintPipeline(input: PipelineLintInput, options: LintOptions = {}
   return out.sort(compareFindings);
 }
 
-/** Lints one hand-written Airflow DAG file; `# mlgen: disable=...` comments are honored. */
+/**
+ * Lints one hand-written Airflow DAG file; `# mlgen: disable=...` comments are honored. A file
+ * the fast parser declines is checked for syntax errors once `loadPythonSyntaxCheck()` has
+ * loaded tree-sitter-python (lintPythonFiles does so when it meets one); only its layout before.
+ */
 export function lintPythonSource(
   file: string,
   source: string,
   options: LintOptions = {},
 ): Finding[] {
+  return lintPythonDag(file, source, options).findings;
+}
+
+/** lintPythonSource, and whether the file still awaits tree-sitter-python's verdict. */
+export function lintPythonDag(
+  file: string,
+  source: string,
+  options: LintOptions = {},
+): { findings: Finding[]; syntaxUnchecked: boolean } {
   const dag = analyzeDagFile(source);
   const out: Finding[] = [];
-  for (const { rule, severity } of active(options)) {
+  const rules = active(options);
+  // Other findings on a file that does not parse would be read from a broken tree.
+  const broken = dag.syntaxError !== null && rules.some((r) => r.rule.id === "syntax-error");
+  for (const { rule, severity } of rules) {
+    if (broken && rule.id !== "syntax-error") continue;
     rule.checkPython?.(dag, (args, at) => {
       out.push(finding(rule, severity, file, at, args));
     });
@@ -72,5 +89,5 @@ export function lintPythonSource(
     out.length > 0 && source.includes("mlgen")
       ? applySuppressions(out, new Map([[file, source]]))
       : out;
-  return kept.sort(compareFindings);
+  return { findings: kept.sort(compareFindings), syntaxUnchecked: dag.syntaxUnchecked };
 }

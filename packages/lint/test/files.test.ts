@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { lintPythonFiles, type PythonFile } from "../src/files.js";
 import { lintPythonSource } from "../src/lint.js";
+import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 
 const CORPUS = resolve(import.meta.dirname, "../../../test/lint-corpus/dags");
 const DIST = resolve(import.meta.dirname, "../dist/index.js");
@@ -18,20 +19,48 @@ function corpusTwice(): PythonFile[] {
 
 const OPTIONS = { rules: { "missing-retries": "off" } } as const;
 
-/** What a one-thread loop over lintPythonSource gives, per file. */
-function expected(files: readonly PythonFile[], lint = lintPythonSource) {
+/** What a one-thread loop over lintPythonSource gives, per file (syntax check loaded). */
+async function expected(
+  files: readonly PythonFile[],
+  lint = lintPythonSource,
+  load = loadPythonSyntaxCheck,
+) {
+  await load();
   return files.map((f) => {
     const source = readFileSync(f.path, "utf8");
     const findings = lint(f.file, source, OPTIONS);
-    return { file: f.file, findings, source: findings.length > 0 ? source : null };
+    return {
+      file: f.file,
+      findings,
+      source: findings.length > 0 ? source : null,
+      syntaxUnchecked: false,
+    };
   });
 }
 
 describe("lintPythonFiles", () => {
+  // First: nothing has loaded tree-sitter-python yet, in this file's module instance.
+  it("judges the syntax of files the fast parser declines, loading tree-sitter-python itself", async () => {
+    const broken = readdirSync(CORPUS)
+      .filter((n) => readFileSync(join(CORPUS, n), "utf8").includes("# expect: syntax-error"))
+      .sort();
+    expect(broken.length).toBeGreaterThanOrEqual(4);
+    const files = broken.map((n) => ({ file: n, path: join(CORPUS, n) }));
+    const linted = await lintPythonFiles(files, OPTIONS, 0);
+    const marked = (n: string) =>
+      readFileSync(join(CORPUS, n), "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes("# expect: syntax-error")) + 1;
+    expect(linted.map((r) => r.findings.map((f) => `${r.file}:${f.line} ${f.ruleId}`))).toEqual(
+      broken.map((n) => [`${n}:${marked(n)} syntax-error`]),
+    );
+    expect(linted.every((r) => !r.syntaxUnchecked)).toBe(true);
+  });
+
   it("gives each file's findings in the order given, and the text of files that have some", async () => {
     const files = corpusTwice().reverse();
     const linted = await lintPythonFiles(files, OPTIONS);
-    expect(linted).toEqual(expected(files));
+    expect(linted).toEqual(await expected(files));
     expect(linted.some((r) => r.source === null)).toBe(true);
   });
 
@@ -47,6 +76,8 @@ describe("lintPythonFiles", () => {
     const built = (await import(pathToFileURL(DIST).href)) as typeof import("../src/index.js");
     const files = corpusTwice();
     const linted = await built.lintPythonFiles(files, OPTIONS, 2);
-    expect(linted).toEqual(expected(files, built.lintPythonSource));
+    expect(linted).toEqual(
+      await expected(files, built.lintPythonSource, built.loadPythonSyntaxCheck),
+    );
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { lintPythonSource } from "../src/lint.js";
+import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 import { RULE_IDS, RULES } from "../src/rules/index.js";
 import { hasErrorNode, lezerTree } from "./tree-dump.js";
+
+// As `mlgen lint` does when a file is left to it (syntax-error cases below).
+await loadPythonSyntaxCheck();
 
 const HEAD = `import pendulum
 from datetime import timedelta
@@ -563,6 +567,65 @@ with DAG("e", start_date=FIXED):
     pass
 `,
       want: ["3:26"],
+    },
+  ],
+  // syntax-error: on the line where CPython 3.11 reports it, at its column for syntax errors and
+  // at the first token for indentation errors; valid Python that the fast parser leaves to
+  // lezer (which misreads some of it) gives nothing, nor does 3.12 syntax such as `type X = int`.
+  [
+    "an operator call never closed",
+    {
+      rule: "syntax-error",
+      body: dag(`    t = BashOperator(task_id="t", bash_command="x"
+    u = 1
+`),
+      want: ["2:21"],
+    },
+  ],
+  [
+    "a with line without its colon",
+    { rule: "syntax-error", body: `with DAG("d") as dag\n    pass\n`, want: ["1:21"] },
+  ],
+  ["an unexpected indent", { rule: "syntax-error", body: `x = 1\n    y = 2\n`, want: ["2:5"] }],
+  [
+    "a dedent to no enclosing level",
+    { rule: "syntax-error", body: `def f():\n        a = 1\n    b = 2\n`, want: ["3:5"] },
+  ],
+  [
+    "tabs and spaces mixed",
+    { rule: "syntax-error", body: `if x:\n\ta = 1\n        b = 2\n`, want: ["3:9"] },
+  ],
+  [
+    "a block header with no block",
+    { rule: "syntax-error", body: `def f():\nreturn 1\n`, want: ["2:1"] },
+  ],
+  [
+    "a Python 2 print statement",
+    { rule: "syntax-error", body: `def f():\n    print "done"\n`, want: ["2:5"] },
+  ],
+  ["an unterminated string", { rule: "syntax-error", body: `x = "abc\ny = 1\n`, want: ["1:5"] }],
+  [
+    "valid Python that lezer misreads or the fast parser leaves to it: no finding",
+    {
+      rule: "syntax-error",
+      body: `def gen():
+    yield
+x = 1.
+match x:
+    case {"a": 1}:
+        pass
+with (open("a") as f,
+      open("b") as g):
+    pass
+for k, *_ in pairs:
+    pass
+y = f"{d["k"]}" if False else f'{z:{w}}'
+\x0c
+type Alias = int
+\tif True:
+\t\tpass
+`.replace("\n\tif", "\nif"),
+      want: [],
     },
   ],
 ];

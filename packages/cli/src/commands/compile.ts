@@ -255,6 +255,24 @@ async function shippedPythonFiles(root: string, module: string): Promise<Emitted
   return out;
 }
 
+/**
+ * MLG1023 when a Python file shipped with the pipeline (the task modules' folder) does not
+ * parse: on Airflow and on Kubeflow, every task that imports it would fail when it runs.
+ */
+async function pythonSyntaxProblem(f: EmittedFile, pipeline: string): Promise<Diagnostic | null> {
+  const { findPythonSyntaxError } = await import("@mlgen/lint");
+  const error = await findPythonSyntaxError(f.content);
+  if (!error) return null;
+  const before = f.content.slice(0, error.from);
+  const line = before.split("\n").length;
+  const column = error.from - before.lastIndexOf("\n");
+  return diagnostic(
+    "MLG1023",
+    { file: f.path, detail: error.detail },
+    { pipeline, location: { file: f.path, line, column } },
+  );
+}
+
 export async function compileCommand(
   io: CliIO,
   files: readonly string[],
@@ -358,6 +376,10 @@ export async function compileCommand(
         if (!files) {
           files = await shippedPythonFiles(root, module);
           shipped.set(top, files);
+          for (const f of files) {
+            const problem = await pythonSyntaxProblem(f, def.ir.id);
+            if (problem) report(problem);
+          }
         }
         for (const f of files) pythonFiles.set(f.path, f);
       }

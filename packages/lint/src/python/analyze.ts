@@ -1,5 +1,6 @@
 import type { SyntaxNode } from "@lezer/common";
-import { parsePython } from "./fastparse.js";
+import { parser } from "@lezer/python";
+import { fastParse } from "./fastparse.js";
 import {
   pullArguments,
   REMOVED_CONTEXT,
@@ -21,6 +22,7 @@ import type {
   TaskString,
   TopLevelCall,
 } from "./model.js";
+import { pythonSyntaxError } from "./syntax.js";
 import { childNamed, childrenNamed, isStringNode, LineIndex, stringValue, textOf } from "./text.js";
 
 interface Args {
@@ -164,8 +166,11 @@ function isMappingAnnotation(annotation: string): boolean | null {
 
 /** Reads one Python file into the DAG facts the rules need. Never throws on bad input. */
 export function analyzeDagFile(source: string): DagFile {
-  const tree = parsePython(source);
+  // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
+  const fast = fastParse(source);
+  const tree = fast ?? parser.parse(source);
   const lines = new LineIndex(source);
+  const syntax = fast ? null : pythonSyntaxError(source);
   const span = (node: SyntaxNode) => lines.span(node.from, node.to);
   const text = (node: SyntaxNode) => textOf(source, node);
 
@@ -928,6 +933,10 @@ export function analyzeDagFile(source: string): DagFile {
   return {
     source,
     lines,
+    syntaxError: syntax
+      ? { span: lines.span(syntax.from, syntax.to), detail: syntax.detail }
+      : null,
+    syntaxUnchecked: syntax === undefined,
     dags,
     tasks: done,
     groups,

@@ -120,6 +120,10 @@ export interface TaskString {
 export interface DagFile {
   readonly source: string;
   readonly lines: LineIndex;
+  /** Where the file stops being Python (Airflow cannot import it), or null. */
+  readonly syntaxError: { readonly span: Span; readonly detail: string } | null;
+  /** The fast parser declined the file and tree-sitter-python was not loaded to judge it. */
+  readonly syntaxUnchecked: boolean;
   readonly dags: readonly DagDecl[];
   readonly tasks: readonly DagTask[];
   readonly groups: ReadonlyMap<string, GroupDecl>;

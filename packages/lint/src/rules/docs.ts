@@ -577,6 +577,41 @@ with DAG(
     ),
   },
 
+  "syntax-error": {
+    catches: `Python that does not parse: a bracket never closed, a missing colon, an unexpected or unmatched indent, tabs and spaces mixed in one indentation, an unterminated string, a Python 2 \`print\` or \`exec\` statement. mlgen's own fast parser reads nearly every DAG file and accepts only valid Python; a file it declines is judged by its layout rules and by tree-sitter-python, which read all 14,961 files of the test environment's site-packages without a false alarm. Other rules are not run on such a file: their findings would be read from a broken tree.`,
+    reportedAt:
+      "where Python would report it: the opening bracket that is never closed, the end of a line missing its colon, the first line of a bad indent.",
+    why: `Airflow imports every DAG file to find its DAGs. A file that does not parse is an import error (a "Broken DAG" banner in the UI): none of its DAGs load, so they are not scheduled, and a DAG that was running disappears from the scheduler until the file is fixed. Nothing else fails loudly: the error is in the DAG processor's log and the UI's banner.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_export", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(
+        task_id="export",
+        bash_command="export-table --day {{ ds }}",
+`),
+    good: py(
+      `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_export", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(
+        task_id="export",
+        bash_command="export-table --day {{ ds }}",
+    )
+`,
+      "`python -m py_compile dags/nightly_export.py` shows the same error with Python's own words.",
+    ),
+  },
+
   "dynamic-start-date": {
     catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, or through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`).`,
     reportedAt: "the `start_date` value.",

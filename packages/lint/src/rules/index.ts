@@ -8,6 +8,7 @@ import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
 import { noFailureAlert } from "./no-failure-alert.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
+import { syntaxError } from "./syntax-error.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
 import { unusedOutput } from "./unused-output.js";
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   airflow3Removed,
   dynamicStartDate,
   kubeflowTimeout,
+  syntaxError,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

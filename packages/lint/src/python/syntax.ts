@@ -1,0 +1,165 @@
+// Python syntax errors, for `mlgen lint` and for the task modules `mlgen compile` ships. The
+// fast parser (./fastparse.ts) accepts nearly every DAG file, and a file it accepts is valid
+// Python. What it declines goes to tree-sitter-python, which is loaded only then: lezer's
+// grammar is not a judge of validity. On the 14,961 .py files of the test venv's site-packages
+// (all valid Python), @lezer/python 1.1.19 put error nodes in 753 (bare `yield`, `1.`,
+// parenthesized `with` items, `as (a, b)` targets, `for x, *_ in`, form feeds, ...) and
+// tree-sitter-python 0.25 in none.
+import { createRequire } from "node:module";
+import type { Node, Parser } from "web-tree-sitter";
+import { fastParse } from "./fastparse.js";
+import { layoutError } from "./layout.js";
+
+/** Where a file stops being Python, and what is wrong there. */
+export interface PythonSyntaxError {
+  /** UTF-16 offsets into the source. */
+  readonly from: number;
+  readonly to: number;
+  /** `missing ")"`, `unexpected "else"`, ... */
+  readonly detail: string;
+}
+
+let parser: Parser | null = null;
+let loading: Promise<void> | null = null;
+
+/**
+ * Loads tree-sitter-python (WebAssembly; about 60 ms) once. Until it is loaded, a file the fast
+ * parser declines is not checked: `pythonSyntaxError` answers undefined.
+ */
+export function loadPythonSyntaxCheck(): Promise<void> {
+  loading ??= (async () => {
+    // Resolved from this package, also when mlgen runs as one bundle (the CLI's startup
+    // snapshot), whose own folder has neither package.
+    const load = createRequire(import.meta.url);
+    const ts = load("web-tree-sitter") as typeof import("web-tree-sitter");
+    await ts.Parser.init();
+    const language = await ts.Language.load(
+      load.resolve("tree-sitter-python/tree-sitter-python.wasm"),
+    );
+    const p = new ts.Parser();
+    p.setLanguage(language);
+    parser = p;
+  })();
+  return loading;
+}
+
+/**
+ * The first syntax error of `source`, by its layout (./layout.ts) and tree-sitter-python's
+ * reading; undefined while tree-sitter-python is not loaded (an earlier error may hide there).
+ */
+export function pythonSyntaxError(source: string): PythonSyntaxError | null | undefined {
+  const tree = parser?.parse(source);
+  if (!tree) return undefined;
+  const layout = layoutError(source);
+  try {
+    const found = tree.rootNode.hasError
+      ? errorAt(firstError(tree.rootNode), source)
+      : python2Statement(tree.rootNode);
+    if (layout && (!found || layout.from <= found.from)) return layout;
+    return found;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The syntax error of a file, checked with the fast parser first (no WebAssembly for most). */
+export async function findPythonSyntaxError(source: string): Promise<PythonSyntaxError | null> {
+  if (fastParse(source) !== null) return null;
+  await loadPythonSyntaxCheck();
+  return pythonSyntaxError(source) ?? null;
+}
+
+/** The first ERROR or MISSING node in document order. */
+function firstError(node: Node): Node | null {
+  if (node.isError || node.isMissing) return node;
+  // By index: web-tree-sitter's nextSibling skips MISSING nodes.
+  for (let i = 0; i < node.childCount; i++) {
+    const c = node.child(i);
+    if (c && (c.isError || c.isMissing || c.hasError)) {
+      const found = firstError(c);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+const OPEN: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
+const COMPOUND = new Set([
+  "if",
+  "elif",
+  "else",
+  "for",
+  "while",
+  "with",
+  "def",
+  "class",
+  "try",
+  "except",
+  "finally",
+]);
+
+/** What CPython would say, near enough, about an ERROR or MISSING node. */
+function errorAt(node: Node | null, source: string): PythonSyntaxError | null {
+  if (!node) return null;
+  const at = (n: Node, detail: string) => ({ from: n.startIndex, to: n.endIndex, detail });
+  if (node.isMissing) return at(node, `expected ${JSON.stringify(node.type)}`);
+  const kids: Node[] = [];
+  for (let i = 0; i < node.childCount; i++) {
+    const c = node.child(i);
+    if (c) kids.push(c);
+  }
+  // An opening bracket the error swallowed everything after: never closed.
+  const open: Node[] = [];
+  for (const k of kids) {
+    if (k.type in OPEN) open.push(k);
+    else if (open.length > 0 && k.type === OPEN[(open[open.length - 1] as Node).type]) open.pop();
+  }
+  if (open[0]) return at(open[0], `'${open[0].type}' was never closed`);
+  // `with DAG(...) as dag` with no colon: tree-sitter gives up at the line after.
+  const head = kids[0];
+  if (head && !head.isNamed && COMPOUND.has(head.type)) {
+    const end = source.indexOf("\n", head.startIndex);
+    const line = withoutComment(source.slice(head.startIndex, end < 0 ? undefined : end));
+    if (!line.endsWith(":")) {
+      const col = head.startIndex + line.length;
+      return { from: col, to: col, detail: `expected ':' at the end of the ${head.type} line` };
+    }
+  }
+  const quote = kids.find((k) => k.type === "string_start");
+  if (quote && !kids.some((k) => k.type === "string_end")) {
+    return at(quote, "unterminated string literal");
+  }
+  const keyword = kids.find((k, i) => i > 0 && !k.isNamed && /^[a-z]+$/.test(k.type));
+  if (keyword) return at(keyword, `'${keyword.type}' is not allowed here`);
+  const line = source.slice(node.startIndex).split("\n", 1)[0]?.trim() ?? "";
+  return at(
+    node,
+    line ? `invalid syntax near ${JSON.stringify(line.slice(0, 40))}` : "invalid syntax",
+  );
+}
+
+/** A line without its trailing comment and spaces (a `#` in a one-line string is not one). */
+function withoutComment(line: string): string {
+  let quote = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "#") return line.slice(0, i).trimEnd();
+  }
+  return line.trimEnd();
+}
+
+/** Python 2 statements tree-sitter-python still reads: `print "x"`, `exec code`. */
+function python2Statement(root: Node): PythonSyntaxError | null {
+  const [first] = root.descendantsOfType(["print_statement", "exec_statement"]);
+  if (!first) return null;
+  const word = first.type === "print_statement" ? "print" : "exec";
+  return {
+    from: first.startIndex,
+    to: first.endIndex,
+    detail: `a Python 2 ${word} statement (Python 3 calls ${word}(...))`,
+  };
+}
