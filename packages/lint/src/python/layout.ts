@@ -69,23 +69,27 @@ function scan(src: string): LayoutError | null {
     }
     const [top, topAlt] = levels[levels.length - 1] as [number, number];
     if (col > top) {
-      if (alt <= topAlt) return tabError(p);
-      if (!expectIndent) return { from: p, to: p, detail: "unexpected indent" };
+      if (alt <= topAlt) return tabError(src, p);
+      if (!expectIndent) return { from: p, to: tokenEnd(src, p), detail: "unexpected indent" };
       levels.push([col, alt]);
     } else {
       if (expectIndent) {
         return {
           from: p,
-          to: p,
+          to: tokenEnd(src, p),
           detail: "expected an indented block after the line that ends with ':'",
         };
       }
       while (col < (levels[levels.length - 1] as [number, number])[0]) levels.pop();
       const [now, nowAlt] = levels[levels.length - 1] as [number, number];
       if (col !== now) {
-        return { from: p, to: p, detail: "unindent does not match any outer indentation level" };
+        return {
+          from: p,
+          to: tokenEnd(src, p),
+          detail: "unindent does not match any outer indentation level",
+        };
       }
-      if (alt !== nowAlt) return tabError(p);
+      if (alt !== nowAlt) return tabError(src, p);
     }
     // The tokens of the logical line, through brackets and backslash continuations.
     let last = 0;
@@ -138,8 +142,19 @@ function scan(src: string): LayoutError | null {
   }
 }
 
-function tabError(at: number): LayoutError {
-  return { from: at, to: at, detail: "inconsistent use of tabs and spaces in indentation" };
+function tabError(src: string, at: number): LayoutError {
+  return {
+    from: at,
+    to: tokenEnd(src, at),
+    detail: "inconsistent use of tabs and spaces in indentation",
+  };
+}
+
+/** The end of the token at `p`: a name or number, else one character (for a code frame). */
+function tokenEnd(src: string, p: number): number {
+  let e = p;
+  while (e < src.length && isIdChar(src.charCodeAt(e))) e++;
+  return e > p ? e : p + 1;
 }
 
 /** Past the end of the line at `p` (its \n or \r\n). */
