@@ -173,3 +173,17 @@ export function unknownOptions(
   }
   return out;
 }
+
+/** unknownOptions of a pipeline's or a group's options and of their `defaults` (and `mlflow`). */
+export function unknownScopeOptions(
+  spec: { readonly defaults?: unknown; readonly mlflow?: unknown },
+  call: "pipeline" | "p.group()",
+  what: string,
+  place: { pipeline: string; location: SourceLocation | undefined },
+): Diagnostic[] {
+  return [
+    ...unknownOptions(spec, call, what, place),
+    ...unknownOptions(spec.defaults, "defaults", `the defaults of ${what}`, place),
+    ...unknownOptions(spec.mlflow, "mlflow", `the mlflow options of ${what}`, place),
+  ];
+}

@@ -27,7 +27,7 @@ import {
 } from "@mlgen/core";
 import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
-import { type OptionsOf, unknownOptions } from "./options.js";
+import { type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
 import {
   checkKey,
   type Input,
@@ -467,21 +467,11 @@ export function pipeline<
   const pipelineSite = callSite();
   recordSite(sourceMap, "pipeline", pipelineSite);
   const tasks: Task[] = [];
-  const pipelinePlace = { pipeline: id, location: pipelineSite() };
   problems.push(
-    ...unknownOptions(options, "pipeline", `pipeline '${id}'`, pipelinePlace),
-    ...unknownOptions(
-      options.defaults,
-      "defaults",
-      `the defaults of pipeline '${id}'`,
-      pipelinePlace,
-    ),
-    ...unknownOptions(
-      options.mlflow,
-      "mlflow",
-      `the mlflow options of pipeline '${id}'`,
-      pipelinePlace,
-    ),
+    ...unknownScopeOptions(options, "pipeline", `pipeline '${id}'`, {
+      pipeline: id,
+      location: pipelineSite(),
+    }),
   );
   const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
 
@@ -696,15 +686,11 @@ export function pipeline<
         const groupFull = full(localId);
         const site = callSite();
         recordSite(sourceMap, `group:${groupFull}`, site);
-        const place = { pipeline: id, location: site() };
         problems.push(
-          ...unknownOptions(spec, "p.group()", `group '${groupFull}'`, place),
-          ...unknownOptions(
-            spec.defaults,
-            "defaults",
-            `the defaults of group '${groupFull}'`,
-            place,
-          ),
+          ...unknownScopeOptions(spec, "p.group()", `group '${groupFull}'`, {
+            pipeline: id,
+            location: site(),
+          }),
         );
         if (groups[groupFull] || tasks.some((t) => t.id === groupFull)) {
           problems.push(
