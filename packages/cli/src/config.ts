@@ -18,7 +18,7 @@ export const configSchema = z.strictObject({
       version: z
         .union([z.literal(2), z.literal(3)], {
           error: (iss) =>
-            `must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not ${JSON.stringify(iss.input)}`,
+            `must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not ${shownValue(iss.input)}`,
         })
         .default(3),
     })
@@ -103,6 +103,19 @@ function withoutOut({
   return Object.fromEntries(
     Object.entries(settings).filter(([, v]) => v !== undefined),
   ) as ResolvedConfig["kubeflow"];
+}
+
+/**
+ * A bad value as an error may show it: a number, or a string that looks like a version; for
+ * anything else only its type, so that a token pasted into the wrong key is never printed.
+ */
+function shownValue(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string") return /^[\w.-]{0,12}$/.test(value) ? `"${value}"` : "a string";
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "a list";
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
 /** `pipelines.0: expected string` → readable lines naming each bad key. */

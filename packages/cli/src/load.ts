@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { inspect } from "node:util";
 import { type SourceLocation, withNativeStackTrace } from "@mlgen/core/light";
 
 export type ModuleLoader = ((file: string) => Promise<Record<string, unknown>>) & {
@@ -125,26 +126,37 @@ export function frameIn(error: unknown, file: string, root: string): SourceLocat
 const MLGEN_PACKAGES = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * The first stack frame in the user's code (not Node's, not a dependency's, not mlgen's), for an
- * error thrown outside any load: a rejected promise nobody awaited, a throwing timer.
+ * Where an error thrown outside any load (a rejected promise nobody awaited, a throwing timer)
+ * comes from: the first stack frame in the user's code (not Node's, not a dependency's, not
+ * mlgen's); `mlgen` when the stack runs through mlgen's code only (a bug of mlgen's);
+ * `unknown` when it has no frame of either (a rejected non-Error, a failed `fetch`).
  */
-export function userFrame(error: unknown, root: string): SourceLocation | undefined {
+export function uncaughtOrigin(
+  error: unknown,
+  root: string,
+): { at: SourceLocation } | "mlgen" | "unknown" {
   const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
+  let mlgen = false;
   for (const line of stack.split("\n").slice(1)) {
-    const m = /((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
+    // `at f (/path:1:2)` or `at /path:1:2`; never the `/deps/...` inside `node:internal/...`.
+    const m = /(?:\(|at )((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
     if (!m) continue;
     const file = (m[1] as string).startsWith("file:")
       ? fileURLToPath(m[1] as string)
       : (m[1] as string);
+    if (file.startsWith(MLGEN_PACKAGES)) mlgen = true;
     if (file.includes("/node_modules/") || file.startsWith(MLGEN_PACKAGES)) continue;
-    return { file: relative(root, file) || file, line: Number(m[2]), column: Number(m[3]) };
+    return { at: { file: relative(root, file) || file, line: Number(m[2]), column: Number(m[3]) } };
   }
-  return undefined;
+  return mlgen ? "mlgen" : "unknown";
 }
 
 export function errorMessage(error: unknown): string {
   const syntax = esbuildError(error);
   if (syntax) return syntax.text;
   if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
-  return String(error);
+  // A rejected plain value: shown as Node shows it, on one line and cut short.
+  const shown =
+    typeof error === "string" ? error : inspect(error, { depth: 1, breakLength: Infinity });
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }

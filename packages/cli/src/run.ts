@@ -3,7 +3,7 @@ import { diagnostic, formatDiagnostic } from "@mlgen/core/light";
 import type { Command } from "commander";
 import type { LintCommandOptions } from "./commands/lint.js";
 import { CliError, type CliIO, processIO } from "./io.js";
-import { errorMessage, userFrame } from "./load.js";
+import { errorMessage, uncaughtOrigin } from "./load.js";
 
 export function version(): string {
   const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
@@ -93,22 +93,27 @@ function internalError(e: unknown, io: CliIO): string {
  */
 export function exitOnUncaught(io: CliIO = processIO()): void {
   const handle = (how: string) => (error: unknown) => {
-    const user = userFrame(error, io.cwd) !== undefined;
+    const internal = uncaughtOrigin(error, io.cwd) === "mlgen";
     io.stderr(uncaughtMessage(error, how, io));
-    process.exit(user ? 1 : 2);
+    process.exit(internal ? 2 : 1);
   };
   process.on("uncaughtException", handle("a callback or timer of it threw"));
   process.on("unhandledRejection", handle("a promise it did not await was rejected"));
 }
 
-/** The message for an error no command awaited: at the user's line, else an internal error. */
+/**
+ * The message for an error no command awaited: at the user's line; without a place when the
+ * stack names no file (a rejected string, a failed `fetch`); an internal error when it runs
+ * through mlgen's code only.
+ */
 export function uncaughtMessage(error: unknown, how: string, io: CliIO): string {
-  const at = userFrame(error, io.cwd);
-  if (!at) return internalError(error, io);
+  const origin = uncaughtOrigin(error, io.cwd);
+  if (origin === "mlgen") return internalError(error, io);
+  const file = origin === "unknown" ? "a pipeline or config module" : origin.at.file;
   const d = diagnostic(
     "MLG1021",
-    { file: at.file, how, reason: errorMessage(error) },
-    { location: at },
+    { file, how, reason: errorMessage(error) },
+    origin === "unknown" ? {} : { location: origin.at },
   );
   return `${formatDiagnostic(d)}\n`;
 }

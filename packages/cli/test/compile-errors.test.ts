@@ -12,6 +12,8 @@ interface Case {
   readonly says: readonly (string | RegExp)[];
   /** Extra arguments after `compile`. */
   readonly argv?: readonly string[];
+  /** Text that must not appear anywhere in the output (a secret). */
+  readonly hides?: string;
 }
 
 const LOAD = `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });`;
@@ -193,6 +195,20 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a config value is never echoed unless it looks like a version (no token reaches the output)",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], airflow: { version: { token: "s3cr3t-t0ken-value" } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not an object",
+      ],
+      hides: "s3cr3t",
+    },
+  ],
+  [
     "a config file with unknown or bad nested keys (named by their full path)",
     {
       files: {
@@ -353,6 +369,7 @@ describe("mlgen compile on bad input", () => {
       else expect(stderr).toMatch(s);
     }
     expect(stderr).toContain("fix:");
+    if (c.hides) expect(stderr + stdout).not.toContain(c.hides);
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(stdout).toBe("");
     expect(proj.snapshot()).toEqual(before);

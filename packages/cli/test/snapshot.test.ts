@@ -149,10 +149,29 @@ describe("bin/mlgen from the startup snapshot", () => {
     rmSync(p.dir, { recursive: true, force: true });
   });
 
+  const late = (at: string, how: string, reason: string) =>
+    new RegExp(
+      `^${at}error MLG1021: ${at ? "pipelines/x\\.pipeline\\.ts" : "a pipeline or config module"} threw after it was loaded \\([^)]*${how}[^)]*\\): ${reason}\n  fix: await the promise`,
+    );
   it.each([
-    ["rejects a promise it does not await", 'Promise.reject(new Error("late"));', "promise"],
-    ["throws in a timer", 'setTimeout(() => { throw new Error("late"); }, 1);', "timer"],
-  ])("names the user's line, not Node's crash, when a module %s", (_, extra, how) => {
+    [
+      "rejects a promise it does not await",
+      'Promise.reject(new Error("late"));',
+      late("pipelines/x\\.pipeline\\.ts:3:\\d+: ", "promise", "late"),
+    ],
+    [
+      "throws in a timer",
+      'setTimeout(() => { throw new Error("late"); }, 1);',
+      late("pipelines/x\\.pipeline\\.ts:3:\\d+: ", "timer", "late"),
+    ],
+    // No stack to name a file by: said without a place, never blamed on mlgen.
+    ["rejects a string", 'Promise.reject("late");', late("", "promise", "late")],
+    [
+      "rejects a plain object",
+      "Promise.reject({ code: 42 });",
+      late("", "promise", "\\{ code: 42 \\}"),
+    ],
+  ])("names the user's line, not Node's crash, when a module %s", (_, extra, says) => {
     const p = project({
       "mlgen.config.ts": 'export default { pipelines: ["pipelines/*.pipeline.ts"] };\n',
       "pipelines/x.pipeline.ts": [
@@ -164,11 +183,7 @@ describe("bin/mlgen from the startup snapshot", () => {
     });
     const r = both(p.dir, ["compile"]);
     expect(r.snap.code).toBe(1);
-    expect(r.snap.stderr).toMatch(
-      new RegExp(
-        `^pipelines/x\\.pipeline\\.ts:3:\\d+: error MLG1021: pipelines/x\\.pipeline\\.ts threw after it was loaded \\([^)]*${how}[^)]*\\): late\n  fix: await the promise`,
-      ),
-    );
+    expect(r.snap.stderr).toMatch(says);
     expect(r.snap.stderr).not.toMatch(/Node\.js v|\n\s+at /);
     rmSync(p.dir, { recursive: true, force: true });
   });

@@ -121,17 +121,19 @@ const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };
 const names = (...tables: object[]): readonly string[] => tables.flatMap((t) => Object.keys(t));
 
 /** The options each call (or nested object) takes. */
+// `outlets` for every task kind: the DSL carries them for all (Airflow takes them on any
+// operator), though only the producing kinds declare them in their types.
 export const OPTIONS = {
   "p.python()": names(TASK, OUTLETS, PYTHON),
   "p.map()": names(TASK, OUTLETS, PYTHON, MAP),
   "p.bash()": names(TASK, OUTLETS, BASH),
-  "p.branch()": names(TASK, BRANCH),
-  "p.shortCircuit()": names(TASK, SHORT_CIRCUIT),
-  "p.fileSensor()": names(TASK, SENSOR, FILE_SENSOR),
-  "p.externalTaskSensor()": names(TASK, SENSOR, EXTERNAL_TASK_SENSOR),
-  "p.timeDeltaSensor()": names(TASK, SENSOR, TIME_DELTA_SENSOR),
+  "p.branch()": names(TASK, OUTLETS, BRANCH),
+  "p.shortCircuit()": names(TASK, OUTLETS, SHORT_CIRCUIT),
+  "p.fileSensor()": names(TASK, OUTLETS, SENSOR, FILE_SENSOR),
+  "p.externalTaskSensor()": names(TASK, OUTLETS, SENSOR, EXTERNAL_TASK_SENSOR),
+  "p.timeDeltaSensor()": names(TASK, OUTLETS, SENSOR, TIME_DELTA_SENSOR),
   "p.container()": names(TASK, OUTLETS, CONTAINER),
-  "p.validate()": names(TASK, VALIDATE),
+  "p.validate()": names(TASK, OUTLETS, VALIDATE),
   "p.group()": names(GROUP),
   pipeline: names(PIPELINE),
   defaults: names(TASK),

@@ -134,6 +134,8 @@ describe("pipeline()", () => {
           g.fileSensor("s", { path: "/x", ...({ pokeIntervall: 5, color: "red" } as object) });
         });
         p.bash("b", { command: "true", retries: 1, outlets: [] });
+        // Not in the type of validate(), but carried (and emitted) for every task kind.
+        p.validate("v", { data: "/d.csv", ...({ outlets: [] } as object) });
       },
     );
     expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual([

@@ -57,7 +57,7 @@ export function lintPipeline(input: PipelineLintInput, options: LintOptions = {}
 /**
  * Lints one hand-written Airflow DAG file; `# mlgen: disable=...` comments are honored. A file
  * the fast parser declines is checked for syntax errors once `loadPythonSyntaxCheck()` has
- * loaded tree-sitter-python (lintPythonFiles does so when it meets one); only its layout before.
+ * loaded tree-sitter-python (lintPythonFiles does so when it meets one), not at all before.
  */
 export function lintPythonSource(
   file: string,

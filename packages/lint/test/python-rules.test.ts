@@ -605,6 +605,14 @@ with DAG("e", start_date=FIXED):
   ],
   ["an unterminated string", { rule: "syntax-error", body: `x = "abc\ny = 1\n`, want: ["1:5"] }],
   [
+    "lone carriage returns as line ends (valid; the fast parser leaves them to lezer)",
+    {
+      rule: "syntax-error",
+      body: "def helper(x):\r    # scale it\r    return x * 2\r",
+      want: [],
+    },
+  ],
+  [
     "valid Python that lezer misreads or the fast parser leaves to it: no finding",
     {
       rule: "syntax-error",

@@ -157,10 +157,14 @@ function tokenEnd(src: string, p: number): number {
   return e > p ? e : p + 1;
 }
 
-/** Past the end of the line at `p` (its \n or \r\n). */
+/** Past the end of the line at `p`: its \n, \r\n or lone \r (old Mac line ends, still valid). */
 function lineEnd(src: string, p: number): number {
-  const n = src.indexOf("\n", p);
-  return n < 0 ? src.length : n + 1;
+  for (let i = p; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 10) return i + 1;
+    if (c === 13) return src.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
+  }
+  return src.length;
 }
 
 const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
