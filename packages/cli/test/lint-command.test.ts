@@ -74,6 +74,23 @@ describe("mlgen lint", () => {
     expect(stdout).not.toContain("hardcoded-path");
   });
 
+  it("a folder given lints its DAG files and its pipeline modules (*.pipeline.ts), not their helpers", async () => {
+    const p = project({
+      "pipelines/demo.pipeline.ts": pipelineSource(
+        '  p.python("train", { fn: "tasks/steps.py:train" });',
+      ),
+      // A helper a pipeline could import: not a pipeline itself (no MLG1010 for it).
+      "pipelines/lib/names.ts": 'export const PREFIX = "demo";\n',
+      "pipelines/dags/clean.py": CLEAN_DAG,
+      "tasks/steps.py": TASKS,
+    });
+    const { code, stdout, stderr } = await p.mlgen("lint", "pipelines", "--format", "json");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const files = [...new Set(JSON.parse(stdout).map((f: { file: string }) => f.file))];
+    expect(files).toEqual(["pipelines/demo.pipeline.ts"]);
+  });
+
   it("without paths, lints the config's DSL pipelines at their TypeScript lines; next-line comments silence", async () => {
     const body = `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
   // mlgen-disable-next-line missing-retries
@@ -121,7 +138,9 @@ describe("mlgen lint", () => {
     p.write("empty/README.md", "no DAGs here\n");
     const empty = await p.mlgen("lint", "empty");
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toContain("empty holds no Python files (.py) or pipeline modules");
+    expect(empty.stderr).toContain(
+      "empty holds no Python files (.py) or pipeline modules (*.pipeline.ts)",
+    );
     p.write("mlgen.config.ts", CONFIG_WITH(`{ "no-such-rule": "off" }`));
     const unknown = await p.mlgen("lint", "dags");
     expect(unknown.code).toBe(2);

@@ -100,15 +100,21 @@ async function loadLintConfig(
   };
 }
 
-/** Every .py file under a folder, skipping hidden folders, caches and virtualenvs. */
-async function pythonFilesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
+/** Pipeline modules in a folder are known by name (`train.pipeline.ts`), as the hook finds them. */
+const PIPELINE_MODULE = /\.pipeline\.(?:ts|mts|js|mjs)$/;
+
+/**
+ * Every .py file and pipeline module under a folder, skipping hidden folders, caches and
+ * virtualenvs; other TypeScript (helpers a pipeline imports) is read through its pipeline.
+ */
+async function filesIn(dir: string, out = { python: [] as string[], modules: [] as string[] }) {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await pythonFilesIn(path)));
-    else if (e.isFile() && e.name.endsWith(".py")) out.push(path);
+    if (e.isDirectory()) await filesIn(path, out);
+    else if (e.isFile() && e.name.endsWith(".py")) out.python.push(path);
+    else if (e.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
   return out;
 }
@@ -283,8 +289,11 @@ export async function lintCommand(
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
     if (!existsSync(abs)) throw usage("path", `${p} does not exist`, "check the path");
-    if (statSync(abs).isDirectory()) python.push(...(await pythonFilesIn(abs)));
-    else if (extname(abs) === ".py") python.push(abs);
+    if (statSync(abs).isDirectory()) {
+      const found = await filesIn(abs);
+      python.push(...found.python);
+      modules.push(...found.modules);
+    } else if (extname(abs) === ".py") python.push(abs);
     else if (MODULE_EXTENSIONS.includes(extname(abs))) modules.push(abs);
     else {
       throw usage(
@@ -300,7 +309,7 @@ export async function lintCommand(
     throw paths.length > 0
       ? usage(
           "lint input",
-          `${paths.join(", ")} ${paths.length === 1 ? "holds" : "hold"} no Python files (.py) or pipeline modules`,
+          `${paths.join(", ")} ${paths.length === 1 ? "holds" : "hold"} no Python files (.py) or pipeline modules (*.pipeline.ts)`,
           "pass the folder of your DAG files (mlgen lint dags/) or pipeline modules",
         )
       : usage(
