@@ -586,6 +586,14 @@ with DAG("e", start_date=FIXED):
     "a with line without its colon",
     { rule: "syntax-error", body: `with DAG("d") as dag\n    pass\n`, want: ["1:21"] },
   ],
+  [
+    "a header over several lines without its colon: at the end of the header, as Python says",
+    {
+      rule: "syntax-error",
+      body: `with DAG(\n    "etl",  # the id\n    schedule=None,\n) as dag  # no colon\n    pass\n`,
+      want: ["4:9"],
+    },
+  ],
   ["an unexpected indent", { rule: "syntax-error", body: `x = 1\n    y = 2\n`, want: ["2:5"] }],
   [
     "a dedent to no enclosing level",

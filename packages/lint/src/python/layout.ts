@@ -142,6 +142,43 @@ function scan(src: string): LayoutError | null {
   }
 }
 
+/**
+ * Where the logical line that starts at `from` ends: just after its last token, through
+ * brackets, strings and backslash continuations (a `with DAG(\n ...\n) as dag` header ends
+ * after `dag`); null when a token there cannot be read.
+ */
+export function logicalLineEnd(src: string, from: number): number | null {
+  let depth = 0;
+  let end = from;
+  let p = from;
+  try {
+    while (p < src.length) {
+      const c = src.charCodeAt(p);
+      if (c === 10 || c === 13) {
+        if (depth === 0) break;
+        p++;
+      } else if (c === 32 || c === 9 || c === 12) p++;
+      else if (c === 35) {
+        while (p < src.length && src.charCodeAt(p) !== 10 && src.charCodeAt(p) !== 13) p++;
+      } else if (c === 92) p += 2;
+      else {
+        const s = stringStart(src, p);
+        if (s !== null) p = stringEnd(src, p + s.prefix, s.format);
+        else {
+          if (c === 40 || c === 91 || c === 123) depth++;
+          else if (c === 41 || c === 93 || c === 125) depth--;
+          p++;
+        }
+        end = p;
+      }
+    }
+  } catch (e) {
+    if (e === UNSURE) return null;
+    throw e;
+  }
+  return end;
+}
+
 function tabError(src: string, at: number): LayoutError {
   return {
     from: at,

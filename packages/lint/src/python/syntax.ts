@@ -9,7 +9,7 @@
 import { createRequire } from "node:module";
 import type { Node, Parser } from "web-tree-sitter";
 import { fastParse } from "./fastparse.js";
-import { layoutError } from "./layout.js";
+import { layoutError, logicalLineEnd } from "./layout.js";
 
 /** Where a file stops being Python, and what is wrong there. */
 export interface PythonSyntaxError {
@@ -119,11 +119,9 @@ function errorAt(node: Node | null, source: string): PythonSyntaxError | null {
   // `with DAG(...) as dag` with no colon: tree-sitter gives up at the line after.
   const head = kids[0];
   if (head && !head.isNamed && COMPOUND.has(head.type)) {
-    const end = source.indexOf("\n", head.startIndex);
-    const line = withoutComment(source.slice(head.startIndex, end < 0 ? undefined : end));
-    if (!line.endsWith(":")) {
-      const col = head.startIndex + line.length;
-      return { from: col, to: col, detail: `expected ':' at the end of the ${head.type} line` };
+    const end = logicalLineEnd(source, head.startIndex);
+    if (end !== null && source.charCodeAt(end - 1) !== 58) {
+      return { from: end, to: end, detail: `expected ':' at the end of the ${head.type} line` };
     }
   }
   const quote = kids.find((k) => k.type === "string_start");
@@ -137,20 +135,6 @@ function errorAt(node: Node | null, source: string): PythonSyntaxError | null {
     node,
     line ? `invalid syntax near ${JSON.stringify(line.slice(0, 40))}` : "invalid syntax",
   );
-}
-
-/** A line without its trailing comment and spaces (a `#` in a one-line string is not one). */
-function withoutComment(line: string): string {
-  let quote = "";
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string;
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === "#") return line.slice(0, i).trimEnd();
-  }
-  return line.trimEnd();
 }
 
 /** Python 2 statements tree-sitter-python still reads: `print "x"`, `exec code`. */
