@@ -51,21 +51,42 @@ describe("Reachability", () => {
             ancestors.has(`t${a}`),
           );
         }
-        expect(reach.someUpstream(`t${b}`, (id) => id.endsWith("7"))).toBe(
+        const sevens = Array.from({ length: n }, (_, i) => `t${i}`).filter((id) =>
+          id.endsWith("7"),
+        );
+        expect(reach.downstreamOf(sevens).has(`t${b}`)).toBe(
           [...ancestors].some((id) => id.endsWith("7")),
         );
       }
     }
   });
 
-  it("answers far queries on a long chain (past the walk budget) in both directions", () => {
-    const n = 5_000;
-    const up = new Map(Array.from({ length: n - 1 }, (_, i) => [`t${i + 1}`, [`t${i}`]]));
-    const reach = new Reachability(up);
+  const chain = (n: number) =>
+    new Reachability(new Map(Array.from({ length: n - 1 }, (_, i) => [`t${i + 1}`, [`t${i}`]])));
+
+  it("answers far queries on a long chain in both directions", () => {
+    const reach = chain(5_000);
     expect(reach.isUpstream("t0", "t4999")).toBe(true);
     expect(reach.isUpstream("t10", "t4000")).toBe(true);
     expect(reach.isUpstream("t4000", "t10")).toBe(false);
     expect(reach.isUpstream("t4999", "t4999")).toBe(false);
-    expect(reach.someUpstream("t4999", (id) => id === "t0")).toBe(true);
+    expect(reach.downstreamOf(["t4998"])).toEqual(new Set(["t4999"]));
+  });
+
+  it("keeps what it learns from far queries within a few times the graph's size", () => {
+    const n = 6_000;
+    // Every task pulling from the first (one source asked again and again): kept once.
+    const one = chain(n);
+    for (let i = 1; i < n; i++) expect(one.isUpstream("t0", `t${i}`)).toBe(true);
+    expect(one.keptEntries).toBe(n - 1);
+    // Every task pulling from the one 300 before it, each source asked twice: 6,000 distinct
+    // far sources, whose sets would hold 18 million entries.
+    const many = chain(n);
+    for (let i = 300; i < n; i++) {
+      expect(many.isUpstream(`t${i - 300}`, `t${i}`)).toBe(true);
+      expect(many.isUpstream(`t${i - 300}`, `t${i - 1}`)).toBe(true);
+      expect(many.isUpstream(`t${i}`, `t${i - 300}`)).toBe(false);
+    }
+    expect(many.keptEntries).toBeLessThanOrEqual(4 * n + 1024);
   });
 });

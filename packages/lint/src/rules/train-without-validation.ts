@@ -91,16 +91,19 @@ export const trainWithoutValidation = defineRule({
   defaultSeverity: "warning",
   description: "a training task (id or function says train/fit) with no data validation upstream",
   checkPipeline({ ir }, report) {
-    const byId = new Map(ir.tasks.map((t) => [t.id, t]));
-    const reach = pipelineReachability(ir);
+    // Every task with a validation before it, in one pass over the graph.
+    const validated = pipelineReachability(ir).downstreamOf(
+      ir.tasks
+        .filter(
+          (t) =>
+            t.kind === "validate" || isValidation(t.id, t.kind === "python" ? t.function : null),
+        )
+        .map((t) => t.id),
+    );
     for (const task of ir.tasks) {
       const fn = task.kind === "python" ? task.function : null;
       if (task.kind === "validate" || !isTraining(task.id.split(".").pop(), fn)) continue;
-      const validated = reach.someUpstream(task.id, (id) => {
-        const t = byId.get(id);
-        return t?.kind === "validate" || isValidation(id, t?.kind === "python" ? t.function : null);
-      });
-      if (validated) continue;
+      if (validated.has(task.id)) continue;
       report(
         {
           task: task.id,
@@ -111,10 +114,13 @@ export const trainWithoutValidation = defineRule({
     }
   },
   checkPython(file, report) {
-    const byId = new Map(file.tasks.map((t) => [t.id, t]));
-    for (const task of file.tasks) {
-      if (!trainsModel(task)) continue;
-      if (reachability(file).someUpstream(task.id, (id) => validatesData(byId.get(id)))) continue;
+    const training = file.tasks.filter(trainsModel);
+    if (training.length === 0) return;
+    const validated = reachability(file).downstreamOf(
+      file.tasks.filter((t) => validatesData(t)).map((t) => t.id),
+    );
+    for (const task of training) {
+      if (validated.has(task.id)) continue;
       report(
         {
           task: task.id,
