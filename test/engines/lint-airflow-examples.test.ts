@@ -12,7 +12,7 @@ import {
   loadPythonSyntaxCheck,
   pythonSyntaxError,
 } from "../../packages/lint/src/index.js";
-import { fastParse } from "../../packages/lint/src/python/fastparse.js";
+import { fastParse, grammarError } from "../../packages/lint/src/python/fastparse.js";
 import {
   firstDifference,
   hasErrorNode,
@@ -82,7 +82,13 @@ describe("mlgen lint on Airflow's own example DAGs (real engine packages)", () =
     const broken: string[] = [];
     for (const file of files) {
       const source = readFileSync(file, "utf8");
-      if (fastParse(source)) continue;
+      const fast = fastParse(source);
+      if (fast) {
+        // What the fast parser itself checks beyond lezer's grammar (argument order, numbers).
+        const hidden = grammarError(fast);
+        if (hidden) broken.push(`${relative(SITE, file)}@${hidden.from}: ${hidden.detail}`);
+        continue;
+      }
       declined++;
       const error = pythonSyntaxError(source);
       if (error) broken.push(`${relative(SITE, file)}@${error.from}: ${error.detail}`);

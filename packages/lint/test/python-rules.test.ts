@@ -613,6 +613,31 @@ with DAG("e", start_date=FIXED):
   ],
   ["an unterminated string", { rule: "syntax-error", body: `x = "abc\ny = 1\n`, want: ["1:5"] }],
   [
+    "what lezer's grammar lets through and the fast parser checks: argument order, try, numbers",
+    {
+      rule: "syntax-error",
+      body: dag(`    BashOperator(task_id="t", "echo hi")
+`),
+      want: ["2:31"],
+    },
+  ],
+  [
+    "a try with neither except nor finally",
+    { rule: "syntax-error", body: "try:\n    a = 1\nelse:\n    b = 2\n", want: ["3:1"] },
+  ],
+  [
+    "a decimal integer with a leading zero, an underscore not between digits",
+    { rule: "syntax-error", body: "x = 1_000\ny = 007\nz = 1__0\n", want: ["2:5"] },
+  ],
+  [
+    "valid argument orders and numbers the fast parser reads: no finding",
+    {
+      rule: "syntax-error",
+      body: "f(a, *b, c=1, **d)\nf(a=1, *b)\nf(c := 1, a=2)\nf(x for x in y)\nx = 00 + 0_0 + 012.5 + 0x_ff + 1e1_0 + 1_0.0_1j\nfrom a import (b,)\n",
+      want: [],
+    },
+  ],
+  [
     "lone carriage returns as line ends (valid; the fast parser leaves them to lezer)",
     {
       rule: "syntax-error",

@@ -1,6 +1,6 @@
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@lezer/python";
-import { fastParse } from "./fastparse.js";
+import { fastParse, grammarError } from "./fastparse.js";
 import {
   pullArguments,
   REMOVED_CONTEXT,
@@ -170,7 +170,7 @@ export function analyzeDagFile(source: string): DagFile {
   const fast = fastParse(source);
   const tree = fast ?? parser.parse(source);
   const lines = new LineIndex(source);
-  const syntax = fast ? null : pythonSyntaxError(source);
+  const syntax = fast ? grammarError(fast) : pythonSyntaxError(source);
   const span = (node: SyntaxNode) => lines.span(node.from, node.to);
   const text = (node: SyntaxNode) => textOf(source, node);
 

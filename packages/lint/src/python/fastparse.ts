@@ -31,16 +31,20 @@ export function fastParse(source: string): Tree | null {
   // A file under 64 KB (nearly every DAG file) becomes one TreeBuffer, whose positions are
   // 16-bit; Tree.build would also split it into balanced subtrees, which only incremental
   // re-parsing uses, and the linter never re-parses.
+  let tree: Tree;
   if (source.length <= 0xffff && p.buf.length <= 0xffff) {
     const buffer = new TreeBuffer(toPrefixOrder(p.buf), source.length, parser.nodeSet);
-    return new Tree(parser.nodeSet.types[T.Script] as NodeType, [buffer], [0], source.length);
+    tree = new Tree(parser.nodeSet.types[T.Script] as NodeType, [buffer], [0], source.length);
+  } else {
+    tree = Tree.build({
+      buffer: p.buf,
+      nodeSet: parser.nodeSet,
+      topID: T.Script,
+      length: source.length,
+    });
   }
-  return Tree.build({
-    buffer: p.buf,
-    nodeSet: parser.nodeSet,
-    topID: T.Script,
-    length: source.length,
-  });
+  if (p.problem) problems.set(tree, p.problem);
+  return tree;
 }
 
 /**
@@ -67,6 +71,27 @@ function toPrefixOrder(postfix: readonly number[]): Uint16Array {
 }
 
 const DECLINE = new Error("fastparse: declined");
+
+/** An error of Python's that the tree does not show (see FastParser.problem). */
+export interface GrammarError {
+  readonly from: number;
+  readonly to: number;
+  readonly detail: string;
+}
+
+const problems = new WeakMap<Tree, GrammarError>();
+
+/** The Python error a tree built by the fast path hides, if any (`f(a=1, b)`, `012`, ...). */
+export function grammarError(tree: Tree): GrammarError | null {
+  return problems.get(tree) ?? null;
+}
+
+// What argument() read.
+const ARG_POSITIONAL = 0;
+const ARG_KEYWORD = 1;
+const ARG_STAR = 2;
+const ARG_DOUBLE_STAR = 3;
+const ARG_GENERATOR = 4;
 
 function id(name: string, nth = 0): number {
   const types = parser.nodeSet.types.filter((t) => t.name === name);
@@ -319,6 +344,16 @@ class FastParser {
     throw DECLINE;
   }
 
+  /**
+   * The first error CPython's parser or tokenizer reports that lezer's grammar (and so this
+   * tree) lets through: the tree is still built, lezer's, and the linter reports this instead.
+   */
+  problem: GrammarError | null = null;
+
+  private invalid(from: number, to: number, detail: string): void {
+    this.problem ??= { from, to, detail };
+  }
+
   private leaf(type: number, from: number, to: number): void {
     this.buf.push(type, from, to, 4);
   }
@@ -485,6 +520,7 @@ class FastParser {
       while (src.charCodeAt(e) === 95 || ok(src.charCodeAt(e))) e++;
       if (e === p + 2) this.decline();
       if (isIdChar(src.charCodeAt(e))) this.decline();
+      this.checkNumber(p, e);
       return e;
     }
     const digits = (e: number) => {
@@ -507,7 +543,26 @@ class FastParser {
     }
     if ((src.charCodeAt(e) | 32) === 106) e++;
     if (isIdChar(src.charCodeAt(e)) || src.charCodeAt(e) === 46) this.decline();
+    this.checkNumber(p, e);
     return e;
+  }
+
+  /** Underscores only between digits, and no leading zero in a decimal integer (`012`). */
+  private checkNumber(p: number, e: number): void {
+    const src = this.src;
+    let underscore = false;
+    for (let i = p; i < e && !underscore; i++) underscore = src.charCodeAt(i) === 95;
+    if (!underscore && (src.charCodeAt(p) !== 48 || e - p < 2)) return;
+    const text = src.slice(p, e);
+    if (underscore && /_(?![0-9a-fA-F])|(?<![0-9a-fA-FxXoObB])_/.test(text)) {
+      this.invalid(p, e, "invalid decimal literal (an underscore must sit between two digits)");
+    } else if (/^0[0-9_]*[1-9][0-9_]*$/.test(text)) {
+      this.invalid(
+        p,
+        e,
+        "leading zeros in decimal integer literals are not permitted; use 0o for octal",
+      );
+    }
   }
 
   private op(p: number): void {
@@ -863,6 +918,13 @@ class FastParser {
       this.expectOp(")", T.ParenR);
     } else {
       this.importedNames();
+      if (this.src.charCodeAt(this.prevEnd - 1) === 44) {
+        this.invalid(
+          this.prevEnd - 1,
+          this.prevEnd,
+          "trailing comma not allowed without surrounding parentheses",
+        );
+      }
     }
     this.finish(T.ImportStatement, from, this.prevEnd, mark);
   }
@@ -946,7 +1008,9 @@ class FastParser {
     const from = this.ts;
     this.eat(this.tk);
     this.body();
+    let handlers = 0;
     while (this.isKw("except")) {
+      handlers++;
       this.eat(this.tk);
       if (this.isOp("*")) this.decline();
       if (!this.isOp(":")) {
@@ -960,10 +1024,13 @@ class FastParser {
       }
       this.body();
     }
+    const afterBody = this.ts;
     this.elseClause();
     if (this.isKw("finally")) {
       this.eat(this.tk);
       this.body();
+    } else if (handlers === 0) {
+      this.invalid(afterBody, afterBody, "expected 'except' or 'finally' block");
     }
     this.finish(T.TryStatement, from, this.prevEnd, mark);
   }
@@ -1290,17 +1357,49 @@ class FastParser {
     const from = this.ts;
     this.expectOp("(", T.ParenL);
     if (!this.isOp(")")) {
-      this.commaSep(() => this.argument());
+      // What CPython checks of the order: nothing positional after `k=v` or `**kw`, no `*it`
+      // after `**kw`, and a generator expression only as the sole argument.
+      let keyword = false;
+      let unpacked = false;
+      let count = 0;
+      let generator = -1;
+      this.commaSep(() => {
+        const at = this.ts;
+        const kind = this.argument();
+        count++;
+        if (kind === ARG_GENERATOR) generator = at;
+        if (kind === ARG_KEYWORD) keyword = true;
+        else if (kind === ARG_DOUBLE_STAR) unpacked = true;
+        else if (kind === ARG_STAR && unpacked) {
+          this.invalid(
+            at,
+            this.prevEnd,
+            "iterable argument unpacking follows keyword argument unpacking",
+          );
+        } else if ((kind === ARG_POSITIONAL || kind === ARG_GENERATOR) && (keyword || unpacked)) {
+          this.invalid(
+            at,
+            this.prevEnd,
+            unpacked
+              ? "positional argument follows keyword argument unpacking"
+              : "positional argument follows keyword argument",
+          );
+        }
+      });
+      if (generator >= 0 && count > 1) {
+        this.invalid(generator, generator, "generator expression must be parenthesized");
+      }
     }
     this.expectOp(")", T.ParenR);
     this.finish(T.ArgList, from, this.prevEnd, mark);
   }
 
-  private argument(): void {
+  private argument(): number {
     if (this.isOp("*") || this.isOp("**")) {
-      this.eat(this.tv === "*" ? T.Star : T.StarStar);
+      const star = this.tv === "*";
+      this.eat(star ? T.Star : T.StarStar);
       this.test();
-      return;
+      return star ? ARG_STAR : ARG_DOUBLE_STAR;
     }
     if (this.tt === NAME) {
       // A keyword argument, `name=test` or `name := test` (one rule in lezer's grammar).
@@ -1312,11 +1411,16 @@ class FastParser {
         this.eat(T.ArgAssign);
         this.test();
         if (this.startsCompFor()) this.compFor();
-        return;
+        // `name := value` is a positional argument to Python.
+        return c === 61 ? ARG_KEYWORD : ARG_POSITIONAL;
       }
     }
     this.test();
-    if (this.startsCompFor()) this.compFor();
+    if (this.startsCompFor()) {
+      this.compFor();
+      return ARG_GENERATOR;
+    }
+    return ARG_POSITIONAL;
   }
 
   private startsCompFor(): boolean {

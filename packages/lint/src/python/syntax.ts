@@ -1,14 +1,15 @@
 // Python syntax errors, for `mlgen lint` and for the task modules `mlgen compile` ships. The
-// fast parser (./fastparse.ts) accepts nearly every DAG file, and a file it accepts follows
-// Python's grammar (what CPython rejects only after parsing, such as `return` outside a
-// function, no parser here sees). What it declines goes to tree-sitter-python, which is loaded only then: lezer's
+// fast parser (./fastparse.ts) accepts nearly every DAG file and reports, as it reads, the
+// errors lezer's grammar lets through (argument order, `try` without a handler, `012`); what
+// CPython rejects only after parsing (`return` outside a function) no reader here sees. What
+// it declines goes to tree-sitter-python, which is loaded only then: lezer's
 // grammar is not a judge of validity. On the 14,961 .py files of the test venv's site-packages
 // (all valid Python), @lezer/python 1.1.19 put error nodes in 753 (bare `yield`, `1.`,
 // parenthesized `with` items, `as (a, b)` targets, `for x, *_ in`, form feeds, ...) and
 // tree-sitter-python 0.25 in none.
 import { createRequire } from "node:module";
 import type { Node, Parser } from "web-tree-sitter";
-import { fastParse } from "./fastparse.js";
+import { fastParse, grammarError } from "./fastparse.js";
 import { layoutError, logicalLineEnd } from "./layout.js";
 
 /** Where a file stops being Python, and what is wrong there. */
@@ -65,7 +66,8 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
 
 /** The syntax error of a file, checked with the fast parser first (no WebAssembly for most). */
 export async function findPythonSyntaxError(source: string): Promise<PythonSyntaxError | null> {
-  if (fastParse(source) !== null) return null;
+  const fast = fastParse(source);
+  if (fast !== null) return grammarError(fast);
   await loadPythonSyntaxCheck();
   return pythonSyntaxError(source) ?? null;
 }
