@@ -20,6 +20,7 @@ export class Reachability {
   /** Entries the `after` sets may hold in all: a few times the number of tasks. */
   private readonly budget: number;
   private kept = 0;
+  private full = false;
 
   /** `up`: task id → the ids of the tasks directly before it. */
   constructor(up: ReadonlyMap<string, readonly string[]>) {
@@ -97,13 +98,20 @@ export class Reachability {
     return out;
   }
 
-  /** A second far walk for the same source: keep the tasks after it, if the budget allows. */
+  /**
+   * A second far walk for the same source: keep the tasks after it, if the budget allows. Once
+   * a set does not fit, no more are collected: each try would cost a walk of the whole graph.
+   */
   private farQuery(a: string): void {
+    if (this.full) return;
     const walks = (this.farWalks.get(a) ?? 0) + 1;
     this.farWalks.set(a, walks);
-    if (walks < 2 || this.kept >= this.budget) return;
+    if (walks < 2) return;
     const after = this.downstreamOf([a]);
-    if (this.kept + after.size > this.budget) return;
+    if (this.kept + after.size > this.budget) {
+      this.full = true;
+      return;
+    }
     this.after.set(a, after);
     this.kept += after.size;
   }

@@ -587,6 +587,14 @@ with DAG("e", start_date=FIXED):
     { rule: "syntax-error", body: `with DAG("d") as dag\n    pass\n`, want: ["1:21"] },
   ],
   [
+    "an unmatched closing bracket in a header: on its line, not at the end of the file",
+    {
+      rule: "syntax-error",
+      body: `with DAG("x", schedule=None)) as dag\n    a = 1\n    b = 2\n    c = 3\n`,
+      want: ["1:29"],
+    },
+  ],
+  [
     "a header over several lines without its colon: at the end of the header, as Python says",
     {
       rule: "syntax-error",
@@ -619,6 +627,22 @@ with DAG("e", start_date=FIXED):
       body: dag(`    BashOperator(task_id="t", "echo hi")
 `),
       want: ["2:31"],
+    },
+  ],
+  [
+    "the same checks on a file the fast parser leaves to tree-sitter (a bare yield in it)",
+    {
+      rule: "syntax-error",
+      body: "def gen():\n    yield\nBashOperator(\n    task_id='t',\n    # the command\n    'echo',\n)\n",
+      want: ["6:5"],
+    },
+  ],
+  [
+    "else with no except, a trailing comma after an unparenthesized generator, import a,",
+    {
+      rule: "syntax-error",
+      body: "try:\n    a = 1\nelse:\n    b = 2\nfinally:\n    c = 3\nf(x for x in y,)\nimport a,\n",
+      want: ["3:1"],
     },
   ],
   [

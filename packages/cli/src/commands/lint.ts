@@ -100,8 +100,11 @@ async function loadLintConfig(
   };
 }
 
-/** Pipeline modules in a folder are known by name (`train.pipeline.ts`), as the hook finds them. */
-const PIPELINE_MODULE = /\.pipeline\.(?:ts|mts|js|mjs)$/;
+/**
+ * Pipeline modules in a folder are known by name, `train.pipeline.ts`, as the pre-commit hook
+ * finds them (not `.js`: a build's copies would be linted twice).
+ */
+const PIPELINE_MODULE = /\.pipeline\.m?ts$/;
 
 /**
  * Every .py file and pipeline module under a folder, skipping hidden folders, caches and
@@ -236,13 +239,32 @@ export async function lintCommand(
       );
     }
   }
+  const python: string[] = [];
+  const modules: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(io.cwd, p);
+    if (!existsSync(abs)) throw usage("path", `${p} does not exist`, "check the path");
+    if (statSync(abs).isDirectory()) {
+      const found = await filesIn(abs);
+      python.push(...found.python);
+      modules.push(...found.modules);
+    } else if (extname(abs) === ".py") python.push(abs);
+    else if (MODULE_EXTENSIONS.includes(extname(abs))) modules.push(abs);
+    else {
+      throw usage(
+        "path",
+        `${p} is neither a Python DAG file nor a pipeline module`,
+        "pass .py files or folders, or pipeline modules (.ts)",
+      );
+    }
+  }
+
   // mlgen's own modules first, loaded by Node itself: once tsx is registered (for the config or
   // a pipeline module), every later module load goes through its hooks, about twice as slow.
   // The DSL and the compiler only when pipeline modules are linted: a DAG-file run never loads
   // them (nor zod, unless there is a config to validate).
   const lint = await import("@mlgen/lint");
-  const pipelinesToo =
-    paths.length === 0 || paths.some((p) => MODULE_EXTENSIONS.includes(extname(p)));
+  const pipelinesToo = paths.length === 0 || modules.length > 0;
   let loader: Promise<ModuleLoader> | undefined;
   const moduleLoader = () => {
     loader ??= (async () => {
@@ -266,8 +288,6 @@ export async function lintCommand(
     );
   }
 
-  const python: string[] = [];
-  const modules: string[] = [];
   if (paths.length === 0) {
     if (!config.file) {
       throw usage(
@@ -286,24 +306,6 @@ export async function lintCommand(
       } else modules.push(resolve(base, pattern));
     }
   }
-  for (const p of paths) {
-    const abs = resolve(io.cwd, p);
-    if (!existsSync(abs)) throw usage("path", `${p} does not exist`, "check the path");
-    if (statSync(abs).isDirectory()) {
-      const found = await filesIn(abs);
-      python.push(...found.python);
-      modules.push(...found.modules);
-    } else if (extname(abs) === ".py") python.push(abs);
-    else if (MODULE_EXTENSIONS.includes(extname(abs))) modules.push(abs);
-    else {
-      throw usage(
-        "path",
-        `${p} is neither a Python DAG file nor a pipeline module`,
-        "pass .py files or folders, or pipeline modules (.ts)",
-      );
-    }
-  }
-
   // Nothing to lint is a mistake (a wrong folder, a stale glob), never "no problems".
   if (python.length === 0 && modules.length === 0) {
     throw paths.length > 0

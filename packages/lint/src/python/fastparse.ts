@@ -72,6 +72,24 @@ function toPrefixOrder(postfix: readonly number[]): Uint16Array {
 
 const DECLINE = new Error("fastparse: declined");
 
+/**
+ * What Python's tokenizer says of a number literal that lezer reads without complaint: an
+ * underscore not between two digits (`1__0`, `1_`, `1_e5`), a leading zero in a decimal
+ * integer (`012`); null when it is fine.
+ */
+export function numberProblem(text: string): string | null {
+  const misplaced = /^0[xX]/.test(text)
+    ? /_(?![0-9a-fA-F])|(?<![0-9a-fA-FxX])_/
+    : /_(?![0-9])|(?<![0-9oObB])_/;
+  if (text.includes("_") && misplaced.test(text)) {
+    return "invalid number literal (an underscore must sit between two digits)";
+  }
+  if (/^0[0-9_]*[1-9][0-9_]*$/.test(text)) {
+    return "leading zeros in decimal integer literals are not permitted; use 0o for octal";
+  }
+  return null;
+}
+
 /** An error of Python's that the tree does not show (see FastParser.problem). */
 export interface GrammarError {
   readonly from: number;
@@ -553,16 +571,8 @@ class FastParser {
     let underscore = false;
     for (let i = p; i < e && !underscore; i++) underscore = src.charCodeAt(i) === 95;
     if (!underscore && (src.charCodeAt(p) !== 48 || e - p < 2)) return;
-    const text = src.slice(p, e);
-    if (underscore && /_(?![0-9a-fA-F])|(?<![0-9a-fA-FxXoObB])_/.test(text)) {
-      this.invalid(p, e, "invalid decimal literal (an underscore must sit between two digits)");
-    } else if (/^0[0-9_]*[1-9][0-9_]*$/.test(text)) {
-      this.invalid(
-        p,
-        e,
-        "leading zeros in decimal integer literals are not permitted; use 0o for octal",
-      );
-    }
+    const problem = numberProblem(src.slice(p, e));
+    if (problem) this.invalid(p, e, problem);
   }
 
   private op(p: number): void {
@@ -742,6 +752,7 @@ class FastParser {
         case "import":
           this.eat(this.tk);
           this.importedNames();
+          this.trailingComma();
           this.finish(T.ImportStatement, from, this.prevEnd, mark);
           return;
         case "from":
@@ -900,6 +911,17 @@ class FastParser {
     });
   }
 
+  /** `import a,` and `from m import a,`: Python wants parentheses around such a list. */
+  private trailingComma(): void {
+    if (this.src.charCodeAt(this.prevEnd - 1) === 44) {
+      this.invalid(
+        this.prevEnd - 1,
+        this.prevEnd,
+        "trailing comma not allowed without surrounding parentheses",
+      );
+    }
+  }
+
   private fromImport(mark: number, from: number): void {
     this.eat(this.tk);
     let dots = false;
@@ -918,13 +940,7 @@ class FastParser {
       this.expectOp(")", T.ParenR);
     } else {
       this.importedNames();
-      if (this.src.charCodeAt(this.prevEnd - 1) === 44) {
-        this.invalid(
-          this.prevEnd - 1,
-          this.prevEnd,
-          "trailing comma not allowed without surrounding parentheses",
-        );
-      }
+      this.trailingComma();
     }
     this.finish(T.ImportStatement, from, this.prevEnd, mark);
   }
@@ -1024,12 +1040,18 @@ class FastParser {
       }
       this.body();
     }
-    const afterBody = this.ts;
+    // At the end of the file, Python points at the end of the last line.
+    const afterBody = this.ts >= this.len ? this.prevEnd : this.ts;
+    const withElse = this.isKw("else");
     this.elseClause();
     if (this.isKw("finally")) {
       this.eat(this.tk);
       this.body();
     } else if (handlers === 0) {
+      this.invalid(afterBody, afterBody, "expected 'except' or 'finally' block");
+    }
+    // `else` needs an `except` before it, `finally` or not.
+    if (handlers === 0 && withElse) {
       this.invalid(afterBody, afterBody, "expected 'except' or 'finally' block");
     }
     this.finish(T.TryStatement, from, this.prevEnd, mark);
@@ -1386,7 +1408,8 @@ class FastParser {
           );
         }
       });
-      if (generator >= 0 && count > 1) {
+      // `f(x for x in y,)` too: a trailing comma makes it one of several arguments.
+      if (generator >= 0 && (count > 1 || this.src.charCodeAt(this.prevEnd - 1) === 44)) {
         this.invalid(generator, generator, "generator expression must be parenthesized");
       }
     }

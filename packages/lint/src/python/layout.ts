@@ -160,13 +160,15 @@ export function logicalLineEnd(src: string, from: number): number | null {
       } else if (c === 32 || c === 9 || c === 12) p++;
       else if (c === 35) {
         while (p < src.length && src.charCodeAt(p) !== 10 && src.charCodeAt(p) !== 13) p++;
-      } else if (c === 92) p += 2;
-      else {
+      } else if (c === 92) {
+        p += src.charCodeAt(p + 1) === 13 && src.charCodeAt(p + 2) === 10 ? 3 : 2;
+      } else {
         const s = stringStart(src, p);
         if (s !== null) p = stringEnd(src, p + s.prefix, s.format);
         else {
           if (c === 40 || c === 91 || c === 123) depth++;
-          else if (c === 41 || c === 93 || c === 125) depth--;
+          // An unmatched closing bracket: not a header whose end can be told.
+          else if ((c === 41 || c === 93 || c === 125) && --depth < 0) return null;
           p++;
         }
         end = p;

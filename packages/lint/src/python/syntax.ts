@@ -9,7 +9,7 @@
 // tree-sitter-python 0.25 in none.
 import { createRequire } from "node:module";
 import type { Node, Parser } from "web-tree-sitter";
-import { fastParse, grammarError } from "./fastparse.js";
+import { fastParse, grammarError, numberProblem } from "./fastparse.js";
 import { layoutError, logicalLineEnd } from "./layout.js";
 
 /** Where a file stops being Python, and what is wrong there. */
@@ -56,7 +56,7 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
   try {
     const found = tree.rootNode.hasError
       ? errorAt(firstError(tree.rootNode), source)
-      : python2Statement(tree.rootNode);
+      : earliest(python2Statement(tree.rootNode), grammarProblem(tree.rootNode));
     if (layout && (!found || layout.from <= found.from)) return layout;
     return found;
   } finally {
@@ -87,6 +87,7 @@ function firstError(node: Node): Node | null {
 }
 
 const OPEN: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
+const CLOSE = new Set([")", "]", "}"]);
 const COMPOUND = new Set([
   "if",
   "elif",
@@ -116,6 +117,10 @@ function errorAt(node: Node | null, source: string): PythonSyntaxError | null {
   for (const k of kids) {
     if (k.type in OPEN) open.push(k);
     else if (open.length > 0 && k.type === OPEN[(open[open.length - 1] as Node).type]) open.pop();
+    else if (open.length === 0 && CLOSE.has(k.type)) return at(k, `unmatched '${k.type}'`);
+    else if (k.isError && k.childCount === 1 && CLOSE.has(k.child(0)?.type ?? "")) {
+      return at(k, `unmatched '${k.child(0)?.type}'`);
+    }
   }
   if (open[0]) return at(open[0], `'${open[0].type}' was never closed`);
   // `with DAG(...) as dag` with no colon: tree-sitter gives up at the line after.
@@ -137,6 +142,62 @@ function errorAt(node: Node | null, source: string): PythonSyntaxError | null {
     node,
     line ? `invalid syntax near ${JSON.stringify(line.slice(0, 40))}` : "invalid syntax",
   );
+}
+
+function earliest(
+  a: PythonSyntaxError | null,
+  b: PythonSyntaxError | null,
+): PythonSyntaxError | null {
+  return !a || (b && b.from < a.from) ? b : a;
+}
+
+const ARGUMENT_KINDS = new Set(["keyword_argument", "list_splat", "dictionary_splat", "comment"]);
+
+/**
+ * The errors tree-sitter-python reads without complaint, as the fast parser checks them on the
+ * files it reads (fastparse.ts): argument order, `try` without `except` (or with only `else`),
+ * number literals. The first one, or null.
+ */
+function grammarProblem(root: Node): PythonSyntaxError | null {
+  let found: PythonSyntaxError | null = null;
+  const report = (n: Node, detail: string, at = n.startIndex) => {
+    found = earliest(found, { from: at, to: Math.max(at, n.endIndex), detail });
+  };
+  for (const list of root.descendantsOfType("argument_list")) {
+    if (!list) continue;
+    let keyword = false;
+    let unpacked = false;
+    for (const arg of list.namedChildren) {
+      if (!arg) continue;
+      if (arg.type === "keyword_argument") keyword = true;
+      else if (arg.type === "dictionary_splat") unpacked = true;
+      else if (arg.type === "list_splat") {
+        if (unpacked) report(arg, "iterable argument unpacking follows keyword argument unpacking");
+      } else if (!ARGUMENT_KINDS.has(arg.type) && (keyword || unpacked)) {
+        report(
+          arg,
+          unpacked
+            ? "positional argument follows keyword argument unpacking"
+            : "positional argument follows keyword argument",
+        );
+      }
+    }
+  }
+  for (const t of root.descendantsOfType("try_statement")) {
+    if (!t) continue;
+    const kinds = t.namedChildren.map((c) => c?.type);
+    const handled = kinds.includes("except_clause") || kinds.includes("except_group_clause");
+    if (!handled && (!kinds.includes("finally_clause") || kinds.includes("else_clause"))) {
+      const next = t.namedChildren.find((c) => c?.type === "else_clause");
+      report(t, "expected 'except' or 'finally' block", next?.startIndex ?? t.endIndex);
+    }
+  }
+  for (const n of root.descendantsOfType(["integer", "float"])) {
+    if (!n) continue;
+    const problem = numberProblem(n.text.replace(/[jJ]$/, ""));
+    if (problem) report(n, problem);
+  }
+  return found;
 }
 
 /** Python 2 statements tree-sitter-python still reads: `print "x"`, `exec code`. */
