@@ -687,6 +687,7 @@ for k, *_ in pairs:
 y = f"{d["k"]}" if False else f'{z:{w}}'
 \x0c
 type Alias = int
+s = f'{x:=}' + f'{x:=:010}'
 \tif True:
 \t\tpass
 `.replace("\n\tif", "\nif"),

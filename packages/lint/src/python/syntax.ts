@@ -55,7 +55,7 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
   const layout = layoutError(source);
   try {
     const found = tree.rootNode.hasError
-      ? errorAt(firstError(tree.rootNode), source)
+      ? errorAt(outsideStrings(firstError(tree.rootNode)), source)
       : earliest(python2Statement(tree.rootNode), grammarProblem(tree.rootNode));
     if (layout && (!found || layout.from <= found.from)) return layout;
     return found;
@@ -70,6 +70,19 @@ export async function findPythonSyntaxError(source: string): Promise<PythonSynta
   if (fast !== null) return grammarError(fast);
   await loadPythonSyntaxCheck();
   return pythonSyntaxError(source) ?? null;
+}
+
+/**
+ * An error inside a string's replacement field is no verdict: tree-sitter-python misreads some
+ * valid format specs (`f'{x:=}'`, `f'{x:=:010}'`); what is wrong there CPython says itself.
+ */
+function outsideStrings(node: Node | null): Node | null {
+  for (let p = node?.parent; p; p = p.parent) {
+    if (p.type === "interpolation" || p.type === "format_specifier" || p.type === "string") {
+      return null;
+    }
+  }
+  return node;
 }
 
 /** The first ERROR or MISSING node in document order. */
