@@ -260,7 +260,8 @@ async function shippedPythonFiles(root: string, module: string): Promise<Emitted
  * parse: on Airflow and on Kubeflow, every task that imports it would fail when it runs.
  */
 async function pythonSyntaxProblem(f: EmittedFile, pipeline: string): Promise<Diagnostic | null> {
-  const { findPythonSyntaxError } = await import("@mlgen/lint");
+  // The syntax check alone, not the linter's rules (about 30 ms less for the plain CLI).
+  const { findPythonSyntaxError } = await import("@mlgen/lint/syntax");
   const error = await findPythonSyntaxError(f.content);
   if (!error) return null;
   const before = f.content.slice(0, error.from);
