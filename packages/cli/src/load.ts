@@ -105,21 +105,32 @@ function esbuildError(
     : null;
 }
 
+/** The file, line and column of each frame of an error's stack (file URLs as paths). */
+function stackFrames(error: unknown): { file: string; line: number; column: number }[] {
+  const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
+  const out: { file: string; line: number; column: number }[] = [];
+  for (const line of stack.split("\n").slice(1)) {
+    // `at f (/path:1:2)` or `at /path:1:2`; never the `/deps/...` inside `node:internal/...`.
+    const m = /(?:\(|at )((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
+    if (!m) continue;
+    const file = (m[1] as string).startsWith("file:")
+      ? fileURLToPath(m[1] as string)
+      : (m[1] as string);
+    out.push({ file, line: Number(m[2]), column: Number(m[3]) });
+  }
+  return out;
+}
+
 /** The first stack frame inside `file`, to point a load error at the user's line. */
 export function frameIn(error: unknown, file: string, root: string): SourceLocation {
   const syntax = esbuildError(error);
   if (syntax && (syntax.file === file || resolve(root, syntax.file) === file)) {
     return { file: relative(root, file), line: syntax.line, column: syntax.column + 1 };
   }
-  const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
-  const url = pathToFileURL(file).href;
-  for (const line of stack.split("\n")) {
-    const m = /((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
-    if (m && (m[1] === file || m[1] === url)) {
-      return { file: relative(root, file), line: Number(m[2]), column: Number(m[3]) };
-    }
-  }
-  return { file: relative(root, file) };
+  const frame = stackFrames(error).find((f) => f.file === file);
+  return frame
+    ? { file: relative(root, file), line: frame.line, column: frame.column }
+    : { file: relative(root, file) };
 }
 
 /** mlgen's own packages: `packages/` in this repository, `node_modules/@mlgen/` when installed. */
@@ -135,18 +146,11 @@ export function uncaughtOrigin(
   error: unknown,
   root: string,
 ): { at: SourceLocation } | "mlgen" | "unknown" {
-  const stack = withNativeStackTrace(() => (error instanceof Error ? (error.stack ?? "") : ""));
   let mlgen = false;
-  for (const line of stack.split("\n").slice(1)) {
-    // `at f (/path:1:2)` or `at /path:1:2`; never the `/deps/...` inside `node:internal/...`.
-    const m = /(?:\(|at )((?:file:\/\/)?\/[^\s():]+):(\d+):(\d+)/.exec(line);
-    if (!m) continue;
-    const file = (m[1] as string).startsWith("file:")
-      ? fileURLToPath(m[1] as string)
-      : (m[1] as string);
+  for (const { file, line, column } of stackFrames(error)) {
     if (file.startsWith(MLGEN_PACKAGES)) mlgen = true;
     if (file.includes("/node_modules/") || file.startsWith(MLGEN_PACKAGES)) continue;
-    return { at: { file: relative(root, file) || file, line: Number(m[2]), column: Number(m[3]) } };
+    return { at: { file: relative(root, file) || file, line, column } };
   }
   return mlgen ? "mlgen" : "unknown";
 }

@@ -1044,14 +1044,13 @@ class FastParser {
     const afterBody = this.ts >= this.len ? this.prevEnd : this.ts;
     const withElse = this.isKw("else");
     this.elseClause();
-    if (this.isKw("finally")) {
+    const withFinally = this.isKw("finally");
+    if (withFinally) {
       this.eat(this.tk);
       this.body();
-    } else if (handlers === 0) {
-      this.invalid(afterBody, afterBody, "expected 'except' or 'finally' block");
     }
-    // `else` needs an `except` before it, `finally` or not.
-    if (handlers === 0 && withElse) {
+    // No `except`: an error unless a `finally` follows, and `else` needs an `except` anyway.
+    if (handlers === 0 && (withElse || !withFinally)) {
       this.invalid(afterBody, afterBody, "expected 'except' or 'finally' block");
     }
     this.finish(T.TryStatement, from, this.prevEnd, mark);

@@ -117,7 +117,7 @@ export const trainWithoutValidation = defineRule({
     const training = file.tasks.filter(trainsModel);
     if (training.length === 0) return;
     const validated = reachability(file).downstreamOf(
-      file.tasks.filter((t) => validatesData(t)).map((t) => t.id),
+      file.tasks.filter(validatesData).map((t) => t.id),
     );
     for (const task of training) {
       if (validated.has(task.id)) continue;
