@@ -144,6 +144,16 @@ export const OPTIONS = {
 export type OptionsOf = keyof typeof OPTIONS;
 
 /**
+ * Where the options were passed. `site` resolves the user's call site only when a diagnostic
+ * names it: formatting a stack through source maps costs far more than checking the keys.
+ */
+export interface OptionsPlace {
+  readonly pipeline: string;
+  readonly task?: string | undefined;
+  readonly site: () => SourceLocation | undefined;
+}
+
+/**
  * MLG1022 for each key of `spec` that `call` does not take, with the option most likely meant.
  * `what` names the place: `task 'train'`, `pipeline 'demo'`, `the defaults of group 'g'`.
  */
@@ -151,7 +161,7 @@ export function unknownOptions(
   spec: unknown,
   call: OptionsOf,
   what: string,
-  place: { pipeline: string; task?: string | undefined; location: SourceLocation | undefined },
+  place: OptionsPlace,
 ): Diagnostic[] {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return [];
   const known = OPTIONS[call];
@@ -169,7 +179,7 @@ export function unknownOptions(
             ? `did you mean '${guess}'?`
             : `remove it (the options are ${known.join(", ")})`,
         },
-        place,
+        { pipeline: place.pipeline, task: place.task, location: place.site() },
       ),
     );
   }
@@ -181,7 +191,7 @@ export function unknownScopeOptions(
   spec: { readonly defaults?: unknown; readonly mlflow?: unknown },
   call: "pipeline" | "p.group()",
   what: string,
-  place: { pipeline: string; location: SourceLocation | undefined },
+  place: OptionsPlace,
 ): Diagnostic[] {
   return [
     ...unknownOptions(spec, call, what, place),

@@ -344,8 +344,13 @@ function frameAt(line: string): SourceLocation | undefined {
   return { file, line: Number(m[2]), column: Number(m[3]) };
 }
 
+/** How many call sites were resolved (stacks formatted) in this process: for tests. */
+let sitesResolved = 0;
+export const resolvedSiteCount = () => sitesResolved;
+
 /** The file:line:col of the first stack frame outside the DSL: the user's call. */
 function locate(captured: Error): SourceLocation | undefined {
+  sitesResolved++;
   const stack = withNativeStackTrace(() => captured.stack?.split("\n") ?? []);
   const own = thisFile();
   for (const line of stack.slice(1)) {
@@ -470,7 +475,7 @@ export function pipeline<
   problems.push(
     ...unknownScopeOptions(options, "pipeline", `pipeline '${id}'`, {
       pipeline: id,
-      location: pipelineSite(),
+      site: pipelineSite,
     }),
   );
   const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
@@ -546,8 +551,9 @@ export function pipeline<
     call: OptionsOf,
   ) => {
     recordSite(sourceMap, taskKey(taskId), site);
-    const place = { pipeline: id, task: taskId, location: site() };
-    problems.push(...unknownOptions(spec, call, `task '${taskId}'`, place));
+    problems.push(
+      ...unknownOptions(spec, call, `task '${taskId}'`, { pipeline: id, task: taskId, site }),
+    );
     return {
       id: taskId,
       group: groupId,
@@ -634,9 +640,12 @@ export function pipeline<
         );
       }
     } else if (spec.mlflow) {
-      const place = { pipeline: id, task: taskId, location: site() };
       problems.push(
-        ...unknownOptions(spec.mlflow, "mlflow", `the mlflow options of task '${taskId}'`, place),
+        ...unknownOptions(spec.mlflow, "mlflow", `the mlflow options of task '${taskId}'`, {
+          pipeline: id,
+          task: taskId,
+          site,
+        }),
       );
       mlflow = mlflowTracking(spec.mlflow, taskId);
     }
@@ -689,7 +698,7 @@ export function pipeline<
         problems.push(
           ...unknownScopeOptions(spec, "p.group()", `group '${groupFull}'`, {
             pipeline: id,
-            location: site(),
+            site,
           }),
         );
         if (groups[groupFull] || tasks.some((t) => t.id === groupFull)) {
@@ -805,7 +814,7 @@ export function pipeline<
           ...unknownOptions(r, "resources", `the resources of task '${base.id}'`, {
             pipeline: id,
             task: base.id,
-            location: site(),
+            site,
           }),
         );
         const node: ContainerTask = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env, hours, minutes, pipeline, seconds, variable } from "../src/index.js";
+import { resolvedSiteCount } from "../src/pipeline.js";
 
 describe("pipeline()", () => {
   it("builds IR with defaults Airflow users expect", () => {
@@ -98,6 +99,25 @@ describe("pipeline()", () => {
     });
     expect(def.sourceMap["task:t"]?.file).toMatch(/pipeline\.test\.ts$/);
     expect(def.sourceMap["task:t"]?.line).toBeGreaterThan(0);
+  });
+
+  it("formats no stack when nothing is wrong: call sites resolve only when read", () => {
+    const before = resolvedSiteCount();
+    const def = pipeline("p", { defaults: { retries: 1 }, mlflow: { experiment: "e" } }, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/a.py:f",
+        outputs: { n: "int" },
+        mlflow: { experiment: "e2" },
+      });
+      p.group("g", { defaults: { retries: 2 } }, (g) => {
+        g.bash("b", { command: "true" }).after(a);
+        g.container("c", { image: "busybox:1.36", resources: { cpuLimit: "1" } });
+      });
+    });
+    expect(def.problems).toEqual([]);
+    expect(resolvedSiteCount()).toBe(before);
+    expect(def.sourceMap["task:g.b"]?.file).toMatch(/pipeline\.test\.ts$/);
+    expect(resolvedSiteCount()).toBe(before + 1);
   });
 
   it("reports a malformed fn and values that are not data, instead of throwing", () => {
