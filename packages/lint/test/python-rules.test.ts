@@ -646,6 +646,14 @@ with DAG("e", start_date=FIXED):
     },
   ],
   [
+    "a keyword argument given a generator, on its name: CPython's maybe-you-meant '=='",
+    { rule: "syntax-error", body: "f(y, x=a for a in b)\n", want: ["1:6"] },
+  ],
+  [
+    "a class whose bases are a generator expression, at its for",
+    { rule: "syntax-error", body: "class C(x for x in y):\n    pass\n", want: ["1:11"] },
+  ],
+  [
     "a try with neither except nor finally",
     { rule: "syntax-error", body: "try:\n    a = 1\nelse:\n    b = 2\n", want: ["3:1"] },
   ],
@@ -657,7 +665,7 @@ with DAG("e", start_date=FIXED):
     "valid argument orders and numbers the fast parser reads: no finding",
     {
       rule: "syntax-error",
-      body: "f(a, *b, c=1, **d)\nf(a=1, *b)\nf(c := 1, a=2)\nf(x for x in y)\nx = 00 + 0_0 + 012.5 + 0x_ff + 1e1_0 + 1_0.0_1j\nfrom a import (b,)\n",
+      body: "f(a, *b, c=1, **d)\nf(a=1, *b)\nf(c := 1, a=2)\nf(x for x in y)\nf(x := a for a in b)\nclass C((x for x in y)):\n    pass\nx = 00 + 0_0 + 012.5 + 0x_ff + 1e1_0 + 1_0.0_1j\nfrom a import (b,)\n",
       want: [],
     },
   ],

@@ -1149,7 +1149,7 @@ class FastParser {
     this.eat(this.tk);
     this.variableName();
     if (this.isOp("[")) this.decline();
-    if (this.isOp("(")) this.argList();
+    if (this.isOp("(")) this.argList(true);
     this.body();
     this.finish(T.ClassDefinition, from, this.prevEnd, mark);
   }
@@ -1373,7 +1373,11 @@ class FastParser {
     }
   }
 
-  private argList(): void {
+  /** Where the `for` of the last unparenthesized generator argument began. */
+  private compForAt = -1;
+
+  /** `(args)` of a call, or of a class (`bases`: CPython takes no generator there). */
+  private argList(bases = false): void {
     const mark = this.buf.length;
     const from = this.ts;
     this.expectOp("(", T.ParenL);
@@ -1410,6 +1414,13 @@ class FastParser {
       // `f(x for x in y,)` too: a trailing comma makes it one of several arguments.
       if (generator >= 0 && (count > 1 || this.src.charCodeAt(this.prevEnd - 1) === 44)) {
         this.invalid(generator, generator, "generator expression must be parenthesized");
+      } else if (generator >= 0 && bases) {
+        // `class C(x for x in y)`: CPython's plain "invalid syntax", at the `for`.
+        this.invalid(
+          this.compForAt,
+          this.compForAt + 3,
+          "a class's bases cannot be a generator expression",
+        );
       }
     }
     this.expectOp(")", T.ParenR);
@@ -1429,16 +1440,24 @@ class FastParser {
       const c = this.src.charCodeAt(q);
       const next = this.src.charCodeAt(q + 1);
       if ((c === 61 && next !== 61) || (c === 58 && next === 61)) {
+        const name = this.ts;
         this.variableName();
         this.eat(T.ArgAssign);
         this.test();
-        if (this.startsCompFor()) this.compFor();
+        if (this.startsCompFor()) {
+          // `f(x=a for a in b)`: CPython's "invalid syntax", on the name and its `=`.
+          if (c === 61) {
+            this.invalid(name, q + 1, "maybe you meant '==' or ':=' instead of '='?");
+          }
+          this.compFor();
+        }
         // `name := value` is a positional argument to Python.
         return c === 61 ? ARG_KEYWORD : ARG_POSITIONAL;
       }
     }
     this.test();
     if (this.startsCompFor()) {
+      this.compForAt = this.ts;
       this.compFor();
       return ARG_GENERATOR;
     }
