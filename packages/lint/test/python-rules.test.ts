@@ -651,7 +651,11 @@ with DAG("e", start_date=FIXED):
   ],
   [
     "a class whose bases are a generator expression, at its for",
-    { rule: "syntax-error", body: "class C(x for x in y):\n    pass\n", want: ["1:11"] },
+    {
+      rule: "syntax-error",
+      body: "class C(x for x in g(a for a in b)):\n    pass\n",
+      want: ["1:11"],
+    },
   ],
   [
     "a try with neither except nor finally",

@@ -1388,11 +1388,15 @@ class FastParser {
       let unpacked = false;
       let count = 0;
       let generator = -1;
+      let generatorFor = -1;
       this.commaSep(() => {
         const at = this.ts;
         const kind = this.argument();
         count++;
-        if (kind === ARG_GENERATOR) generator = at;
+        if (kind === ARG_GENERATOR) {
+          generator = at;
+          generatorFor = this.compForAt;
+        }
         if (kind === ARG_KEYWORD) keyword = true;
         else if (kind === ARG_DOUBLE_STAR) unpacked = true;
         else if (kind === ARG_STAR && unpacked) {
@@ -1417,8 +1421,8 @@ class FastParser {
       } else if (generator >= 0 && bases) {
         // `class C(x for x in y)`: CPython's plain "invalid syntax", at the `for`.
         this.invalid(
-          this.compForAt,
-          this.compForAt + 3,
+          generatorFor,
+          generatorFor + 3,
           "a class's bases cannot be a generator expression",
         );
       }
@@ -1457,8 +1461,10 @@ class FastParser {
     }
     this.test();
     if (this.startsCompFor()) {
-      this.compForAt = this.ts;
+      const forAt = this.ts;
       this.compFor();
+      // Set after the clauses: a generator argument inside them sets it too.
+      this.compForAt = forAt;
       return ARG_GENERATOR;
     }
     return ARG_POSITIONAL;
