@@ -268,6 +268,115 @@ ${dag(`    PythonOperator(task_id="load", python_callable=load)
       want: ["3:12"],
     },
   ],
+  // missing-xcom-key: what a review of hand-written DAGs found wrongly reported
+  [
+    "no race when a dependency names tasks the analysis cannot resolve (a comprehension, chain(*steps))",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    extract = BashOperator(task_id="extract", bash_command="echo s3://x")
+    loads = [BashOperator(task_id=f"load_{t}", bash_command="{{ ti.xcom_pull(task_ids='extract') }}") for t in "ab"]
+    extract >> loads
+    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="echo {{ ti.xcom_pull(task_ids='a') }}")
+    steps = [a, b]
+    chain(*steps)
+`),
+      want: [],
+    },
+  ],
+  [
+    "a @task_group function called twice: its second tasks are 'etl__1.*'",
+    {
+      rule: "missing-xcom-key",
+      body: `@task
+def extract():
+    return 1
+
+@task_group
+def etl():
+    return extract()
+
+@task
+def report(ti=None):
+    print(ti.xcom_pull(task_ids=["etl.extract", "etl__1.extract"]))
+
+${dag(`    [etl(), etl()] >> report()
+`)}`,
+      want: [],
+    },
+  ],
+  [
+    "a group without prefix inside a prefixing one: bare ids; task_group=tg and with tg: prefix",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    with TaskGroup("ingest"):
+        with TaskGroup("raw", prefix_group_id=False):
+            f = BashOperator(task_id="fetch_raw", bash_command="echo 1")
+    tg = TaskGroup("load")
+    a = BashOperator(task_id="a", bash_command="echo 1", task_group=tg)
+    with tg:
+        c = BashOperator(task_id="c", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="{{ ti.xcom_pull(task_ids='fetch_raw') }}")
+    d = BashOperator(task_id="d", bash_command="{{ ti.xcom_pull(task_ids='load.a') }}")
+    e = BashOperator(task_id="e", bash_command="{{ ti.xcom_pull(task_ids='load.c') }}")
+    x = BashOperator(task_id="x", bash_command="{{ ti.xcom_pull(task_ids='ingest.fetch_raw') }}")
+    f >> b
+    a >> d
+    c >> e
+    f >> x
+`),
+      want: ["12:52"],
+    },
+  ],
+  [
+    "templates filled in by Python (f-string, %): their placeholders are not task ids",
+    {
+      rule: "missing-xcom-key",
+      body: `SRC = "extract"
+${dag(`    e = BashOperator(task_id="extract", bash_command="echo 1")
+    f = BashOperator(task_id="f", bash_command=f"{{{{ ti.xcom_pull(task_ids='{SRC}') }}}}")
+    g = BashOperator(task_id="g", bash_command="{{ ti.xcom_pull(task_ids='%s') }}" % SRC)
+    e >> [f, g]
+`)}`,
+      want: [],
+    },
+  ],
+  [
+    "a read of an earlier run (include_prior_dates, run_id) is no race",
+    {
+      rule: "missing-xcom-key",
+      body: `def read(ti):
+    ti.xcom_pull(task_ids="publish", include_prior_dates=True)
+    ti.xcom_pull("publish", None, "return_value", True)
+    ti.xcom_pull(task_ids="publish", run_id="manual__1")
+
+${dag(`    r = PythonOperator(task_id="read", python_callable=read)
+    p = BashOperator(task_id="publish", bash_command="echo 1")
+    r >> p
+`)}`,
+      want: [],
+    },
+  ],
+  [
+    "the task instance handed to a helper by name, or as context['ti']: pushes unknown",
+    {
+      rule: "missing-xcom-key",
+      body: `def compute(ti):
+    publish_metrics(ti=ti, metrics={"auc": 1})
+
+def compute2(**ctx):
+    publish_metrics(ctx["ti"], metrics={"auc": 1})
+
+${dag(`    c = PythonOperator(task_id="compute", python_callable=compute)
+    c2 = PythonOperator(task_id="compute2", python_callable=compute2)
+    r = BashOperator(task_id="r", bash_command="{{ ti.xcom_pull(task_ids='compute', key='auc') }}")
+    s = BashOperator(task_id="s", bash_command="{{ ti.xcom_pull(task_ids='compute2', key='auc') }}")
+    [c, c2] >> r
+    c2 >> s
+`)}`,
+      want: [],
+    },
+  ],
   // missing-timeout
   [
     "tasks without execution_timeout anywhere, and a sensor without timeout",
@@ -463,7 +572,46 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> SQLExec
       want: ["7:5", "8:5", "12:13"],
     },
   ],
+  [
+    "settings from **options, from default_args changed after it was made, of DAGs with computed ids",
+    {
+      rule: "missing-retries",
+      head: HEAD.replace(/^default_args = .*\n/m, ""),
+      body: `COMMON = {"retries": 2}
+ARGS = {"owner": "data"}
+ARGS["retries"] = 2
+OTHER = {"owner": "data"}
+OTHER.update({"retries": 1})
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="a", bash_command="echo a", **COMMON)
+    BashOperator(task_id="b", bash_command="echo b")
+with DAG("e", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=ARGS):
+    BashOperator(task_id="c", bash_command="echo c")
+with DAG("f", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=OTHER):
+    BashOperator(task_id="d", bash_command="echo d")
+with DAG(DAILY_ID, schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="rollup", bash_command="x", retries=1)
+with DAG(HOURLY_ID, schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"retries": 3}):
+    BashOperator(task_id="refresh", bash_command="x")
+`,
+      want: ["8:5"],
+    },
+  ],
   // top-level-code
+  [
+    'the body of `if __name__ == "__main__":` never runs when Airflow imports the file; its else does',
+    {
+      rule: "top-level-code",
+      body: `if __name__ == "__main__":
+    import pandas as pd
+    print(Variable.get("env"))
+    requests.get("https://example.com")
+else:
+    ENV = Variable.get("env")
+`,
+      want: ["6:11"],
+    },
+  ],
   [
     "Variable.get, HTTP and heavy imports at module level; inside functions is fine",
     {

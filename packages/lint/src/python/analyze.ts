@@ -58,6 +58,7 @@ interface Scope {
 }
 
 const GROUP = "g:";
+const MAIN_GUARD = /^__name__\s*==\s*(['"])__main__\1$|^(['"])__main__\2\s*==\s*__name__$/;
 const PYTHON_OPERATORS = new Set([
   "PythonOperator",
   "BranchPythonOperator",
@@ -175,7 +176,8 @@ export function analyzeDagFile(source: string): DagFile {
   const text = (node: SyntaxNode) => textOf(source, node);
 
   const dags: DagDecl[] = [];
-  const tasks: (Omit<DagTask, "pushes" | "pushSpans" | "pulls" | "callable"> & {
+  const tasks: (Omit<DagTask, "pushes" | "pushSpans" | "pulls" | "callable" | "dagDecl"> & {
+    dagDecl: DagDecl | null;
     callableName: string | null;
     templatePulls: Pull[];
     templatePushes: (string | null)[];
@@ -196,7 +198,12 @@ export function analyzeDagFile(source: string): DagFile {
   const taskGroupFns = new Map<string, string>();
   const constants = new Map<string, SyntaxNode>();
   let dynamicIds = false;
+  let edgesIncomplete = false;
   let readsTemplateFiles = false;
+  /** `tg = TaskGroup(...)`: the scope its tasks get (`task_group=tg`, `with tg:`). */
+  const groupScopes = new Map<string, Scope>();
+  /** Calls of each @task_group function: from the second on, Airflow suffixes its ids. */
+  const groupCalls = new Map<string, number>();
 
   // Every function of the file by name, so callables defined after their use resolve.
   tree.iterate({
@@ -342,6 +349,10 @@ export function analyzeDagFile(source: string): DagFile {
   const connect = (up: readonly string[], down: readonly string[]) => {
     for (const a of up) for (const b of down) rawEdges.push([a, b]);
   };
+  /** A dependency whose operand stands for no task we know: `edges` may miss some. */
+  const dependsOn = (operands: readonly (readonly string[])[], splat = false) => {
+    if (splat || operands.some((o) => o.length === 0)) edgesIncomplete = true;
+  };
 
   /** Ids of tasks an argument tree hands over as data (TaskFlow results, `op.output`). */
   const dataSources = (node: SyntaxNode, taskflowArgs: boolean): string[] => {
@@ -409,6 +420,7 @@ export function analyzeDagFile(source: string): DagFile {
       taskIds: p.taskIds,
       key: p.key,
       otherDag: p.otherDag,
+      otherRuns: p.otherRuns,
       span: lines.span(s.from + p.from, s.from + p.to),
       inTemplate: true,
     }));
@@ -435,13 +447,19 @@ export function analyzeDagFile(source: string): DagFile {
 
   const addTask = (
     node: SyntaxNode,
-    scope: Scope,
+    outer: Scope,
     operator: string,
     kwargs: Map<string, SyntaxNode>,
     local: { id: string; dynamic: boolean },
     callableName: string | null,
     extraTemplates: SyntaxNode[] = [],
+    kwargsOpen = false,
   ): string => {
+    // `task_group=tg`: the group's prefix and default_args, as `with tg:` would give.
+    const groupArg = kwargs.get("task_group");
+    const bound = groupArg?.name === "VariableName" ? groupScopes.get(text(groupArg)) : undefined;
+    if (groupArg && !bound) dynamicIds = true;
+    const scope = bound ? { ...outer, groups: bound.groups, prefix: bound.prefix } : outer;
     const id = scope.prefix ? `${scope.prefix}.${local.id}` : local.id;
     const dynamic = local.dynamic || scope.groups.some((g) => g.includes("*"));
     if (dynamic) dynamicIds = true;
@@ -450,11 +468,12 @@ export function analyzeDagFile(source: string): DagFile {
       if (literal !== null && TEMPLATE_FILE.test(literal)) readsTemplateFiles = true;
     }
     const dagVar = kwargs.get("dag");
-    let dag = scope.dag?.id ?? null;
-    if (dag === null && dagVar) {
+    let dagDecl = scope.dag;
+    if (!dagDecl && dagVar) {
       const b = vars.get(text(dagVar));
-      if (b?.kind === "dag") dag = b.dag.id;
+      if (b?.kind === "dag") dagDecl = b.dag;
     }
+    const dag = dagDecl?.id ?? null;
     const pulls: Pull[] = [];
     const pushedInTemplates: (string | null)[] = [];
     // Each argument's strings once, for both the pushes and the pulls in their templates.
@@ -474,8 +493,10 @@ export function analyzeDagFile(source: string): DagFile {
       operator,
       isSensor: operator.endsWith("Sensor") || operator === "@task.sensor",
       kwargs,
+      kwargsOpen,
       groups: scope.groups,
       dag,
+      dagDecl,
       callableName,
       templatePulls: pulls,
       templatePushes: pushedInTemplates,
@@ -510,11 +531,15 @@ export function analyzeDagFile(source: string): DagFile {
 
     if (last === "chain" || last === "chain_linear") {
       const parts = args.positional.map(endpoints);
+      dependsOn(parts, args.splat);
       for (let i = 0; i + 1 < parts.length; i++) connect(parts[i] ?? [], parts[i + 1] ?? []);
       return;
     }
     if (last === "cross_downstream") {
-      connect(endpoints(args.positional[0]), endpoints(args.positional[1]));
+      const up = endpoints(args.positional[0]);
+      const down = endpoints(args.positional[1]);
+      dependsOn([up, down], args.splat);
+      connect(up, down);
       return;
     }
     if (
@@ -523,9 +548,16 @@ export function analyzeDagFile(source: string): DagFile {
     ) {
       const self = endpoints(fnNode.firstChild);
       const other = args.positional.flatMap(endpoints);
+      dependsOn([self, other], args.splat);
       if (last === "set_downstream") connect(self, other);
       else connect(other, self);
       return;
+    }
+    // `default_args.update(...)`, `.setdefault(...)`: the dict holds keys we cannot see.
+    if ((last === "update" || last === "setdefault") && fnNode?.name === "MemberExpression") {
+      const base = fnNode.firstChild;
+      const b = base?.name === "VariableName" ? vars.get(text(base)) : undefined;
+      if (b?.kind === "dict") (b.dict as { open: boolean }).open = true;
     }
 
     // TaskFlow: f(), f.override(...)(), and f[.override(...)][.partial(...)].expand(...) are
@@ -581,6 +613,11 @@ export function analyzeDagFile(source: string): DagFile {
     // them, as the linter does not follow the parameters: a pull is never wrongly a race.)
     const group = root ? taskGroupFns.get(root) : undefined;
     if (group !== undefined) {
+      // Each call after the first makes the group again with ids suffixed `__1`, `__2`, ...,
+      // which the analysis, reading the body once, does not create.
+      const calls = (groupCalls.get(group) ?? 0) + 1;
+      groupCalls.set(group, calls);
+      if (calls > 1 || scope.loop) dynamicIds = true;
       if (argList) connect(dataSources(argList, true), [GROUP + group]);
       return;
     }
@@ -616,6 +653,7 @@ export function analyzeDagFile(source: string): DagFile {
       local,
       callable?.name === "VariableName" ? text(callable) : null,
       extra,
+      args.splat,
     );
     if (argList) connect(dataSources(argList, false), [id]);
     for (const al of extra) connect(dataSources(al, true), [id]);
@@ -641,7 +679,9 @@ export function analyzeDagFile(source: string): DagFile {
     const prefixNode = args.kwargs.get("prefix_group_id");
     const prefixes = !(prefixNode && text(prefixNode) === "False");
     groups.set(full, { id: full, defaultArgs: dictOf(args.kwargs.get("default_args")) });
-    return { ...scope, groups: [...scope.groups, full], prefix: prefixes ? full : scope.prefix };
+    // Without the prefix, the group's tasks keep their bare ids, whatever encloses it
+    // (TaskGroup.child_id returns the label itself).
+    return { ...scope, groups: [...scope.groups, full], prefix: prefixes ? full : "" };
   };
 
   const handleWith = (node: SyntaxNode, scope: Scope) => {
@@ -671,6 +711,12 @@ export function analyzeDagFile(source: string): DagFile {
           walk(c, inner);
           pending = null;
         }
+        continue;
+      }
+      if (c.name === "VariableName" && !pending && groupScopes.has(text(c))) {
+        // `with tg:` of a group made earlier (`tg = TaskGroup(...)`).
+        const g = groupScopes.get(text(c)) as Scope;
+        inner = { ...inner, groups: g.groups, prefix: g.prefix };
         continue;
       }
       if (c.name === "VariableName" && pending) {
@@ -807,6 +853,17 @@ export function analyzeDagFile(source: string): DagFile {
           walkChildren(node, inner);
           return;
         }
+        // `if __name__ == "__main__":` never runs when Airflow imports the file (under a
+        // module name of its own): like a function's body, not code run at parse time.
+        if (cond && MAIN_GUARD.test(text(cond))) {
+          let first = true;
+          for (const c of children(node)) {
+            const guarded = first && c.name === "Body";
+            if (guarded) first = false;
+            walk(c, guarded ? { ...scope, inFunction: true } : scope);
+          }
+          return;
+        }
         break;
       }
       case "AssignStatement": {
@@ -816,6 +873,12 @@ export function analyzeDagFile(source: string): DagFile {
         const assigned = parts[lastOp + 1];
         if (!assigned) return;
         const value = unwrap(assigned);
+        // `default_args["retries"] = 2`: the dict holds keys we no longer see.
+        for (const t of parts.slice(0, lastOp)) {
+          const base = t.name === "MemberExpression" ? t.firstChild : null;
+          const b = base?.name === "VariableName" ? vars.get(text(base)) : undefined;
+          if (b?.kind === "dict") (b.dict as { open: boolean }).open = true;
+        }
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
         for (const t of targets) {
           const name = text(t);
@@ -826,6 +889,14 @@ export function analyzeDagFile(source: string): DagFile {
             if (d) vars.set(name, { kind: "dict", dict: d });
           } else if (isStringNode(value) && !scope.inFunction) {
             vars.set(name, { kind: "string", node: value });
+          } else if (
+            value.name === "CallExpression" &&
+            lastSegment(dotted(value.firstChild) ?? "") === "TaskGroup"
+          ) {
+            const g = registerGroup(parseArgs(childNamed(value, "ArgList")), scope, null);
+            groupScopes.set(name, g);
+            const full = g.groups[g.groups.length - 1] ?? "";
+            vars.set(name, { kind: "tasks", endpoints: [GROUP + full], xcomArg: false });
           } else if (
             value.name === "CallExpression" &&
             lastSegment(dotted(value.firstChild) ?? "") === "DAG"
@@ -861,6 +932,10 @@ export function analyzeDagFile(source: string): DagFile {
         if (sym === ">>" || sym === "<<") {
           const left = endpoints(node.firstChild);
           const right = endpoints(node.lastChild);
+          // `a >> Label("why")` is the first half of `a >> Label("why") >> b`; `1 >> 2` is
+          // arithmetic.
+          const numbers = node.firstChild?.name === "Number" && node.lastChild?.name === "Number";
+          if (!numbers && !isEdgeLabel(node.lastChild)) dependsOn([left, right]);
           if (sym === ">>") connect(left, right);
           else connect(right, left);
         }
@@ -921,8 +996,10 @@ export function analyzeDagFile(source: string): DagFile {
       operator: t.operator,
       isSensor: t.isSensor,
       kwargs: t.kwargs,
+      kwargsOpen: t.kwargsOpen,
       groups: t.groups,
       dag: t.dag ?? onlyDag,
+      dagDecl: t.dagDecl ?? (dags.length === 1 ? (dags[0] ?? null) : null),
       callable: fn,
       pushes,
       pushSpans,
@@ -942,6 +1019,7 @@ export function analyzeDagFile(source: string): DagFile {
     groups,
     edges,
     dynamicIds,
+    edgesIncomplete,
     readsTemplateFiles,
     constants,
     imports,
@@ -1094,15 +1172,20 @@ function functionFacts(
             taskIds: p.taskIds,
             key: p.key,
             otherDag: p.otherDag,
+            otherRuns: p.otherRuns,
             span: lines.span(n.from, n.to),
             inTemplate: false,
           });
         } else {
+          // The context, the task instance or `context["ti"]` passed on, by position or by name.
+          const passesContext = (a: SyntaxNode) =>
+            (a.name === "VariableName" && TASK_CONTEXT_NAMES.has(textOf(source, a))) ||
+            isContext(a) ||
+            (a.name === "MemberExpression" && isContext(a.firstChild));
           const handsContext =
             args.splat ||
-            args.positional.some(
-              (a) => a.name === "VariableName" && TASK_CONTEXT_NAMES.has(textOf(source, a)),
-            );
+            args.positional.some(passesContext) ||
+            [...args.kwargs.values()].some(passesContext);
           if (callee && defs.has(callee)) calls.push(callee);
           else if (handsContext && !/^(print|len|str|repr|type|dict|list)$/.test(callee ?? "")) {
             opaquePushes = true;

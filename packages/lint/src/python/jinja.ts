@@ -7,6 +7,8 @@ export interface TextPull {
   readonly key: string | null;
   /** `dag_id=` given: the pull reads another DAG, which a file-local check cannot judge. */
   readonly otherDag: boolean;
+  /** `include_prior_dates=` (not False) or `run_id=` given: it may read an earlier run. */
+  readonly otherRuns: boolean;
 }
 
 const LITERAL = /^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$/s;
@@ -77,6 +79,7 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
   let ids: string | undefined;
   let key: string | undefined;
   let otherDag = false;
+  let otherRuns = false;
   const positional: string[] = [];
   for (const arg of args) {
     const kw = /^\s*(\w+)\s*=(?!=)([\s\S]*)$/.exec(arg);
@@ -87,7 +90,11 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
     if (kw[1] === "task_ids") ids = kw[2];
     else if (kw[1] === "key") key = kw[2];
     else if (kw[1] === "dag_id") otherDag = !/^\s*None\s*$/.test(kw[2] ?? "");
+    else if (kw[1] === "include_prior_dates") otherRuns ||= !/^\s*False\s*$/.test(kw[2] ?? "");
+    else if (kw[1] === "run_id") otherRuns ||= !/^\s*None\s*$/.test(kw[2] ?? "");
   }
+  // xcom_pull(task_ids, dag_id, key, include_prior_dates)
+  if (positional[3] !== undefined && !/^\s*False\s*$/.test(positional[3])) otherRuns = true;
   ids ??= positional[0];
   if (positional[1] !== undefined && !/^\s*None\s*$/.test(positional[1])) otherDag = true;
   key ??= positional[2];
@@ -95,6 +102,7 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
     taskIds: ids === undefined ? null : literalIds(ids),
     key: key === undefined ? "return_value" : literal(key),
     otherDag,
+    otherRuns,
   };
 }
 

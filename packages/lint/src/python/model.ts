@@ -16,6 +16,11 @@ export interface Pull {
   /** Null when computed; `return_value` when omitted. */
   readonly key: string | null;
   readonly otherDag: boolean;
+  /**
+   * `include_prior_dates=True` or `run_id=`: a deliberate read of another run (a watermark),
+   * which no order of tasks in this run could make a race.
+   */
+  readonly otherRuns: boolean;
   readonly span: Span;
   readonly inTemplate: boolean;
 }
@@ -66,9 +71,13 @@ export interface DagTask {
   readonly isSensor: boolean;
   /** Keyword arguments of the operator call, or of the `@task(...)` decorator. */
   readonly kwargs: ReadonlyMap<string, SyntaxNode>;
+  /** `**options` among them: any argument may be set by it. */
+  readonly kwargsOpen: boolean;
   /** Enclosing task groups, outermost first. */
   readonly groups: readonly string[];
   dag: string | null;
+  /** The DAG it belongs to (ids may be computed, so two DAGs can share a null id). */
+  readonly dagDecl: DagDecl | null;
   /** The Python function it runs, when the file defines it. */
   readonly callable: FunctionFacts | null;
   /** Keys it pushes; null when unknown (an operator we do not model, computed keys). */
@@ -131,6 +140,12 @@ export interface DagFile {
   readonly edges: readonly (readonly [string, string])[];
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */
   readonly dynamicIds: boolean;
+  /**
+   * Some dependency (`>>`, `chain`, `set_upstream`, ...) names tasks the analysis could not
+   * resolve (a list built in a loop, `chain(*steps)`, a helper's return value): `edges` may
+   * lack edges, and checks that need every edge (a race) hold back.
+   */
+  readonly edgesIncomplete: boolean;
   /**
    * Some task argument names a template file (`sql="merge.sql"`), whose XCom pulls the file
    * does not show: checks that need every pull hold back.

@@ -33,7 +33,7 @@ export function taskSetting(
 ): SyntaxNode | "unknown" | null {
   const own = task.kwargs.get(name);
   if (own) return own;
-  if (task.kwargs.has("default_args")) return "unknown";
+  if (task.kwargsOpen || task.kwargs.has("default_args")) return "unknown";
   let unknown = false;
   for (const g of [...task.groups].reverse()) {
     const d = file.groups.get(g)?.defaultArgs;
@@ -41,8 +41,7 @@ export function taskSetting(
     if (v) return v;
     if (d?.open) unknown = true;
   }
-  const dag =
-    file.dags.find((d) => d.id === task.dag) ?? (file.dags.length === 1 ? file.dags[0] : undefined);
+  const dag = task.dagDecl;
   if (!dag) return "unknown";
   if (dag.kwargs.has("default_args") && !dag.defaultArgs) return "unknown";
   const v = dag.defaultArgs?.entries.get(name);

@@ -5,6 +5,9 @@ import type { DagTask } from "../python/model.js";
 import { reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
+/** Airflow's KEY_REGEX for task ids (`^[\w.-]+$`, Unicode word characters). */
+const TASK_ID = /^[\p{L}\p{M}\p{N}_.-]+$/u;
+
 const listed = (keys: Iterable<string>) => [...keys].sort().join(", ") || "nothing";
 
 export const missingXcomKey = defineRule({
@@ -81,6 +84,9 @@ export const missingXcomKey = defineRule({
       for (const pull of task.pulls) {
         if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
         for (const source of pull.taskIds) {
+          // Not a task id Airflow accepts: text built by Python (`'{src}'` in an f-string or a
+          // .format() template, `'%s'`), which the template shows before it is filled in.
+          if (!TASK_ID.test(source)) continue;
           const candidates = (byId.get(source) ?? []).filter(
             (t) => t.dag === task.dag || t.dag === null || task.dag === null,
           );
@@ -117,7 +123,12 @@ export const missingXcomKey = defineRule({
               },
               pull.span,
             );
-          } else if (source !== task.id && !reachability(file).isUpstream(source, task.id)) {
+          } else if (
+            source !== task.id &&
+            !pull.otherRuns &&
+            !file.edgesIncomplete &&
+            !reachability(file).isUpstream(source, task.id)
+          ) {
             report(
               {
                 task: task.id,
