@@ -196,6 +196,40 @@ export function unknownScopeOptions(
   return [
     ...unknownOptions(spec, call, what, place),
     ...unknownOptions(spec.defaults, "defaults", `the defaults of ${what}`, place),
+    ...badCallbacks(spec.defaults, `the defaults of ${what}`, place),
     ...unknownOptions(spec.mlflow, "mlflow", `the mlflow options of ${what}`, place),
   ];
+}
+
+/**
+ * MLG1011 for each `callback()` among the alerts of `spec` that does not name a module and a
+ * function (`callback("tasks/alerts.py")`): the DAG would import nothing from it.
+ */
+export function badCallbacks(spec: unknown, what: string, place: OptionsPlace): Diagnostic[] {
+  if (typeof spec !== "object" || spec === null) return [];
+  const out: Diagnostic[] = [];
+  for (const option of ["onFailure", "onRetry", "onSuccess"] as const) {
+    const given = (spec as Record<string, unknown>)[option];
+    for (const alert of Array.isArray(given) ? given : [given]) {
+      const a = alert as { kind?: unknown; module?: unknown; function?: unknown } | null;
+      if (a?.kind !== "callable") continue;
+      const module = String(a.module);
+      const fn = String(a.function);
+      if (module.endsWith(".py") && /^[A-Za-z_][A-Za-z0-9_]*$/.test(fn)) continue;
+      out.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `callback '${module}${fn ? `:${fn}` : ""}' in ${option} of ${what}`,
+            reason: module.endsWith(".py")
+              ? "it names no function"
+              : "it names no .py module and function",
+            hint: "write callback('path/to/module.py:function_name')",
+          },
+          { pipeline: place.pipeline, task: place.task, location: place.site() },
+        ),
+      );
+    }
+  }
+  return out;
 }

@@ -27,7 +27,7 @@ import {
 } from "@mlgen/core";
 import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
-import { type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
+import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
 import {
   checkKey,
   type Input,
@@ -551,8 +551,10 @@ export function pipeline<
     call: OptionsOf,
   ) => {
     recordSite(sourceMap, taskKey(taskId), site);
+    const place = { pipeline: id, task: taskId, site };
     problems.push(
-      ...unknownOptions(spec, call, `task '${taskId}'`, { pipeline: id, task: taskId, site }),
+      ...unknownOptions(spec, call, `task '${taskId}'`, place),
+      ...badCallbacks(spec, `task '${taskId}'`, place),
     );
     return {
       id: taskId,

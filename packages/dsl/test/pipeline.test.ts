@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { env, hours, minutes, pipeline, seconds, variable } from "../src/index.js";
+import { callback, env, hours, minutes, pipeline, seconds, variable } from "../src/index.js";
 import { resolvedSiteCount } from "../src/pipeline.js";
 
 describe("pipeline()", () => {
@@ -118,6 +118,26 @@ describe("pipeline()", () => {
     expect(resolvedSiteCount()).toBe(before);
     expect(def.sourceMap["task:g.b"]?.file).toMatch(/pipeline\.test\.ts$/);
     expect(resolvedSiteCount()).toBe(before + 1);
+  });
+
+  it("reports a callback() that names no module and function, where it is used", () => {
+    const def = pipeline("p", { defaults: { onFailure: callback("tasks/alerts.py") } }, (p) => {
+      p.bash("a", { command: "true", onRetry: [callback("notify_failure")] });
+      p.bash("b", { command: "true", onSuccess: callback("tasks/alerts.py:done") });
+    });
+    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message])).toEqual([
+      [
+        "MLG1011",
+        null,
+        "invalid callback 'tasks/alerts.py' in onFailure of the defaults of pipeline 'p': it names no function",
+      ],
+      [
+        "MLG1011",
+        "a",
+        "invalid callback 'notify_failure' in onRetry of task 'a': it names no .py module and function",
+      ],
+    ]);
+    expect(def.problems[1]?.location?.file).toMatch(/pipeline\.test\.ts$/);
   });
 
   it("reports a malformed fn and values that are not data, instead of throwing", () => {
