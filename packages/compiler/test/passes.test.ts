@@ -176,6 +176,15 @@ describe("resolveRefs", () => {
   });
 });
 
+const groupNode = (id: string, parent: string | null) => ({
+  kind: "group" as const,
+  id,
+  parent,
+  tooltip: null,
+  after: [],
+  options: { ...EMPTY_TASK_OPTIONS },
+});
+
 describe("checkGraph", () => {
   const cases: [string, { given: Pipeline; want: string[] }][] = [
     ["valid", { given: ir([py("a"), py("b", { upstream: ["a"] })]), want: [] }],
@@ -198,6 +207,24 @@ describe("checkGraph", () => {
     ["bad task id", { given: ir([py("a b")]), want: ["MLG1006"] }],
     ["id too long", { given: ir([py("x".repeat(251))]), want: ["MLG1006"] }],
     ["bad pipeline id", { given: ir([], { id: "my pipeline" }), want: ["MLG1006"] }],
+    [
+      "group ids: a dot in one's own label (Airflow rejects it), nested ones are fine",
+      {
+        given: ir([], {
+          groups: {
+            "g.h": groupNode("g.h", null),
+            ok: groupNode("ok", null),
+            "ok.in": groupNode("ok.in", "ok"),
+            "ok.in.x y": groupNode("ok.in.x y", "ok.in"),
+          },
+        }),
+        want: ["MLG1006", "MLG1006"],
+      },
+    ],
+    [
+      "an empty outlet asset URI",
+      { given: ir([py("a", { outlets: ["", "s3://b/k"] })]), want: ["MLG1011"] },
+    ],
     [
       "input name not an identifier",
       {
@@ -246,6 +273,14 @@ describe("startDateProblem", () => {
     ["2025-03-04T05:06:07+02:00", null],
     ["2025-03-04T05:06Z", null],
     ["2025-02-30", "no such day"],
+    ["2025-01-01T23:59:59-23:59", null],
+    ["2025-01-01T24:00", "no such time of day (hours 00-23, minutes and seconds 00-59)"],
+    ["2025-01-01T10:61:00Z", "no such time of day (hours 00-23, minutes and seconds 00-59)"],
+    ["2025-01-01T10:00:60", "no such time of day (hours 00-23, minutes and seconds 00-59)"],
+    [
+      "2025-01-01T10:00:00+25:00",
+      "the UTC offset must be less than 24 hours (±HH:MM, HH 00-23, MM 00-59)",
+    ],
     ["01/02/2025", "expected YYYY-MM-DD or an ISO date-time such as 2025-01-01T06:00:00+00:00"],
     ["yesterday", "expected YYYY-MM-DD or an ISO date-time such as 2025-01-01T06:00:00+00:00"],
   ])("%s", (given, want) => {

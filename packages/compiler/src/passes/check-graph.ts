@@ -1,5 +1,5 @@
 import { diagnostic, type Pipeline, topologicalOrder } from "@mlgen/core";
-import { checkSchedule } from "./check-schedule.js";
+import { assetUriProblem, checkSchedule } from "./check-schedule.js";
 import { type PassContext, taskPlace } from "./context.js";
 
 /** Airflow's KEY_REGEX restricted to ASCII, and its 250-character limit. */
@@ -38,6 +38,22 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
     if (seen.has(task.id)) ctx.report(diagnostic("MLG1001", { id: task.id }, place));
     seen.add(task.id);
+    for (const uri of task.outlets) {
+      const bad = assetUriProblem(uri);
+      if (bad) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `outlet asset URI '${uri}' of task '${task.id}'`,
+              reason: bad,
+              hint: "use a URI such as 's3://bucket/path' or 'file:///data/raw.csv'",
+            },
+            place,
+          ),
+        );
+      }
+    }
     const names: [string, string][] = [];
     if (task.kind === "python") {
       for (const k of Object.keys(task.inputs)) names.push(["input", k]);
@@ -64,7 +80,17 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   }
   const known = new Set([...seen, ...Object.keys(ir.groups)]);
   for (const [g, group] of Object.entries(ir.groups)) {
-    if (seen.has(g)) ctx.report(diagnostic("MLG1001", { id: g }, { pipeline: ir.id, task: g }));
+    const place = { pipeline: ir.id, task: g, location: ctx.sourceMap[`group:${g}`] };
+    // Airflow's group keys: no dot either (it joins nested group ids with one).
+    const label = group.parent ? g.slice(group.parent.length + 1) : g;
+    const labelProblem =
+      airflowIdProblem(label) ?? (label.includes(".") ? 'it contains "."' : null);
+    if (labelProblem) {
+      ctx.report(
+        diagnostic("MLG1006", { what: "group id", id: label, reason: labelProblem }, place),
+      );
+    }
+    if (seen.has(g)) ctx.report(diagnostic("MLG1001", { id: g }, place));
     for (const up of group.after) {
       if (!known.has(up)) {
         ctx.report(

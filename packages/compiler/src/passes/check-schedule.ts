@@ -77,6 +77,15 @@ export function startDateProblem(text: string): string | null {
   if (date.getUTCFullYear() !== y || date.getUTCMonth() + 1 !== m || date.getUTCDate() !== d) {
     return "no such day";
   }
+  // pendulum.parse rejects hour 24, minute or second 60, and an offset of 24 hours or more.
+  const time = /T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
+  if (time && (Number(time[1]) > 23 || Number(time[2]) > 59 || Number(time[3] ?? 0) > 59)) {
+    return "no such time of day (hours 00-23, minutes and seconds 00-59)";
+  }
+  const offset = /[+-](\d{2}):(\d{2})$/.exec(text.slice(10));
+  if (offset && (Number(offset[1]) > 23 || Number(offset[2]) > 59)) {
+    return "the UTC offset must be less than 24 hours (±HH:MM, HH 00-23, MM 00-59)";
+  }
   return null;
 }
 
