@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../src/run.js";
@@ -48,6 +56,32 @@ describe("mlgen compile", () => {
     expect(stdout).toContain("1 written, 2 unchanged");
     expect(proj.read("dags/demo.py")).toContain('schedule="@hourly"');
     expect(statSync(join(proj.dir, "dags/tasks/steps.py")).mtimeMs).toBe(mtime);
+  });
+
+  it("ships a task module that is a symbolic link as a file", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "shared/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    mkdirSync(join(proj.dir, "tasks"));
+    symlinkSync(join(proj.dir, "shared/steps.py"), join(proj.dir, "tasks/steps.py"));
+    symlinkSync(join(proj.dir, "tasks"), join(proj.dir, "tasks/loop"));
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(proj.read("dags/tasks/steps.py")).toBe(TASKS);
+    expect(lstatSync(join(proj.dir, "dags/tasks/steps.py")).isSymbolicLink()).toBe(false);
+  });
+
+  it("refuses to write into the project folder, whose task modules it would later remove", async () => {
+    const proj = base();
+    const before = proj.snapshot(".");
+    const { code, stderr } = await proj.mlgen("compile", "--out", ".");
+    expect(code).toBe(1);
+    expect(stderr).toContain("error MLG1011: invalid output folder: it is the project folder");
+    expect(stderr).not.toContain("    at ");
+    expect(proj.snapshot(".")).toEqual(before);
   });
 
   it("leaves no temp files behind", async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { EmittedFile } from "@mlgen/compiler";
 import {
@@ -240,13 +240,20 @@ async function shippedPythonFiles(root: string, module: string): Promise<Emitted
     return content === null ? [] : [{ path: module, content }];
   }
   const out: EmittedFile[] = [];
+  // Symbolic links are followed (a task module linked from a shared folder ships as a file);
+  // a folder reached twice (a link loop) is walked once.
+  const walked = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(join(root, dir)).catch(() => null);
+    if (real === null || walked.has(real)) return;
+    walked.add(real);
     const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.name.startsWith(".") || e.name === "__pycache__") continue;
       const rel = `${dir}/${e.name}`;
-      if (e.isDirectory()) await walk(rel);
-      else if (e.isFile() && e.name.endsWith(".py")) {
+      const target = e.isSymbolicLink() ? await stat(join(root, rel)).catch(() => null) : e;
+      if (target?.isDirectory()) await walk(rel);
+      else if (target?.isFile() && e.name.endsWith(".py")) {
         out.push({ path: rel, content: await readFile(join(root, rel), "utf8") });
       }
     }
@@ -324,6 +331,20 @@ export async function compileCommand(
       );
     }
     const out = name === "kubeflow" ? config.kubeflowOut : config.out;
+    // The task modules would be copied onto themselves, listed in the manifest as generated,
+    // and removed as stale the day a task stops using them.
+    if (resolve(out) === resolve(config.root)) {
+      throw new CliError(
+        formatDiagnostic(
+          diagnostic("MLG1011", {
+            what: "output folder",
+            reason:
+              "it is the project folder, which holds the task modules: mlgen would treat them as files it generated, and remove them once no task uses them",
+            hint: `write the ${name === "kubeflow" ? "pipeline specs" : "DAGs"} to a folder of their own (${name === "kubeflow" ? "kubeflow.out" : "out"} in mlgen.config.ts, or --out)`,
+          }),
+        ),
+      );
+    }
     return { target, out, emitted: new Map<string, { content: string; from: string }>() };
   });
   const diagnostics: Diagnostic[] = [];
