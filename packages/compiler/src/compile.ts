@@ -11,6 +11,7 @@ import { branchJoins } from "./passes/branch-joins.js";
 import { checkConstructs } from "./passes/check-constructs.js";
 import { checkGraph } from "./passes/check-graph.js";
 import { checkModules } from "./passes/check-modules.js";
+import { checkSecrets } from "./passes/check-secrets.js";
 import { inferDependencies } from "./passes/infer-dependencies.js";
 import { orderTasks } from "./passes/order-tasks.js";
 import { resolveRefs } from "./passes/resolve-refs.js";
@@ -58,6 +59,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkGraph(withDeps, ctx);
   checkConstructs(withDeps, ctx);
   checkModules(withDeps, input.modules, ctx);
+  checkSecrets(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   const ir = orderTasks(branchJoins(withDeps));
   return { ok: true, ir, hash: hashCanonicalIR(ir), diagnostics };

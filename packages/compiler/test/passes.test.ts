@@ -17,6 +17,7 @@ import {
   resolveRefs,
   startDateProblem,
 } from "../src/index.js";
+import { checkSecrets } from "../src/passes/check-secrets.js";
 
 const ref = (task: string, output: string): Value => ({ kind: "ref", task, output });
 // The same builders as the core tests, with a pipeline that has no schedule or start date.
@@ -347,5 +348,48 @@ describe("lowerPipeline", () => {
     expect(r.ok).toBe(false);
     expect(r.diagnostics[0]?.code).toBe("MLG1011");
     expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/irVersion|id/);
+  });
+});
+
+describe("checkSecrets", () => {
+  const SECRET = "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX";
+  const slackTo = (connId: string) => ({
+    ...EMPTY_TASK_OPTIONS,
+    onFailure: [{ kind: "slack" as const, connId, channel: null, text: null }],
+  });
+  const messages = (given: Pipeline) => {
+    const out: string[] = [];
+    checkSecrets(given, { sourceMap: {}, report: (d) => out.push(`${d.code} ${d.message}`) });
+    return out;
+  };
+
+  it("refuses a webhook URL given as a connection id, without repeating it", () => {
+    const found = messages(
+      ir([py("a", { options: slackTo(SECRET) }), py("b", { options: slackTo("slack_alerts") })], {
+        defaults: slackTo(SECRET),
+      }),
+    );
+    expect(found).toEqual([
+      "MLG1011 invalid slack connId in onFailure of the defaults of pipeline 'p': it is a URL, not the id of an Airflow connection: the URL (a webhook is a secret) would be written into the generated files",
+      "MLG1011 invalid slack connId in onFailure of task 'a': it is a URL, not the id of an Airflow connection: the URL (a webhook is a secret) would be written into the generated files",
+    ]);
+    expect(found.join("\n")).not.toContain("XXXXsecretXXXX");
+  });
+
+  it("refuses credentials in a tracking URI, without repeating them", () => {
+    const mlflow = (uri: string) => ({
+      kind: "mlflow" as const,
+      experiment: "e",
+      trackingUri: { kind: "literal" as const, value: uri },
+    });
+    const found = messages(
+      ir([
+        py("a", { mlflow: mlflow("https://admin:hunter2@mlflow.example.com") }),
+        py("b", { mlflow: mlflow("https://mlflow.example.com/path@x") }),
+      ]),
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain("mlflow trackingUri of task 'a': it holds a user name or password");
+    expect(found[0]).not.toContain("hunter2");
   });
 });
