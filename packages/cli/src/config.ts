@@ -8,7 +8,11 @@ export const configSchema = z.strictObject({
   /** Output folder, relative to the config file. Default `dags`. */
   out: z.string().min(1).default("dags"),
   /** Target to emit: `airflow` (default), `kubeflow`, or `all` (both, each in its folder). */
-  target: z.string().default("airflow"),
+  target: z
+    .enum(["airflow", "kubeflow", "all"], {
+      error: (iss) => `must be airflow, kubeflow or all, not ${shownValue(iss.input)}`,
+    })
+    .default("airflow"),
   /** Where task module paths (`tasks/train.py`) are resolved from. Default: the config's folder. */
   root: z.string().optional(),
   /** Settings of the Airflow target. */
@@ -109,7 +113,7 @@ function withoutOut({
  * A bad value as an error may show it: a number, or a string that looks like a version; for
  * anything else only its type, so that a token pasted into the wrong key is never printed.
  */
-function shownValue(value: unknown): string {
+export function shownValue(value: unknown): string {
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return /^[\w.-]{0,12}$/.test(value) ? `"${value}"` : "a string";
   if (value === null || value === undefined) return String(value);

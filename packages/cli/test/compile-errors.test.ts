@@ -403,7 +403,7 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
       "pipelines/demo.pipeline.ts": pipelineSource(),
     });
     const { code, stderr } = await proj.mlgen("compile", "--airflow-version", "1.10");
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("'1.10' is not an Airflow version mlgen emits for");
     expect(stderr).toContain("--airflow-version 2");
   });
@@ -415,9 +415,27 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
       "pipelines/demo.pipeline.ts": pipelineSource(),
     });
     const { code, stderr } = await proj.mlgen("compile", "--target", "argo");
-    expect(code).toBe(1);
-    expect(stderr).toContain("'argo' is not a target");
+    expect(code).toBe(2);
+    expect(stderr).toContain('"argo" is not a target');
     expect(stderr).toContain("use one of: airflow");
+    const typo = await proj.mlgen("compile", "--target", "Kubeflow");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("did you mean 'kubeflow'?");
+  });
+
+  it("a config target that is not one is refused without printing what was there", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG.replace(
+        'out: "dags"',
+        'out: "dags", target: "s3cr3t-token-ABCDEF0123456789"',
+      ),
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain("'target': must be airflow, kubeflow or all, not a string");
+    expect(stderr).not.toContain("s3cr3t");
   });
 
   it("no config and no files tells how to start", async () => {

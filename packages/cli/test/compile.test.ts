@@ -301,10 +301,10 @@ describe("mlgen --version and --help", () => {
   it("refuses --out with --target all, and an unknown target, naming the choices", async () => {
     const proj = base();
     const out = await proj.mlgen("compile", "--target", "all", "--out", "x");
-    expect(out.code).toBe(1);
+    expect(out.code).toBe(2);
     expect(out.stderr).toContain("--target all writes each target to its own folder");
     const unknown = await proj.mlgen("compile", "--target", "argo");
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("use one of: airflow, kubeflow, all");
   });
 });

@@ -3,6 +3,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { EmittedFile } from "@mlgen/compiler";
 import {
+  closestName,
   type Diagnostic,
   diagnostic,
   formatDiagnostic,
@@ -17,6 +18,7 @@ import {
   describeConfigError,
   type ResolvedConfig,
   resolveConfig,
+  shownValue,
 } from "../config.js";
 import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader, errorMessage, frameIn, type ModuleLoader } from "../load.js";
@@ -46,6 +48,7 @@ function airflowMajor(text: string | undefined): 2 | 3 | undefined {
           hint: "use --airflow-version 3 (Airflow 3.x) or --airflow-version 2 (Airflow 2.10, 2.11)",
         }),
       ),
+      2,
     );
   }
   return m[1] === "2" ? 2 : 3;
@@ -303,6 +306,7 @@ export async function compileCommand(
           hint: "set `out` (Airflow) and `kubeflow.out` in mlgen.config.ts, or compile one target at a time",
         }),
       ),
+      2,
     );
   }
   if (config.target === "all" && resolve(config.out) === resolve(config.kubeflowOut)) {
@@ -320,14 +324,17 @@ export async function compileCommand(
   const targets = names.map((name) => {
     const target = TARGETS[name];
     if (!target) {
+      const known = [...Object.keys(TARGETS), "all"];
+      const guess = closestName(name, known);
       throw new CliError(
         formatDiagnostic(
           diagnostic("MLG1011", {
             what: "target",
-            reason: `'${name}' is not a target`,
-            hint: `use one of: ${[...Object.keys(TARGETS), "all"].join(", ")}`,
+            reason: `${shownValue(name)} is not a target`,
+            hint: guess ? `did you mean '${guess}'?` : `use one of: ${known.join(", ")}`,
           }),
         ),
+        2,
       );
     }
     const out = name === "kubeflow" ? config.kubeflowOut : config.out;
