@@ -86,6 +86,28 @@ describe("bin/mlgen from the startup snapshot", () => {
     60_000,
   );
 
+  it("loads a JSON or CommonJS config and a CommonJS pipeline as the plain CLI does", () => {
+    const proj = project({
+      "package.json": '{ "private": true }\n',
+      "mlgen.config.json": '{ "pipelines": ["pipelines/*.pipeline.js"], "out": "dags" }\n',
+      "mlgen.config.cjs":
+        'module.exports = { pipelines: ["pipelines/*.pipeline.js"], out: "out2" };\n',
+      "tasks/steps.py": "def load():\n    return 1\n",
+      "pipelines/demo.pipeline.js": `const { pipeline } = require("@mlgen/dsl");
+module.exports = pipeline("demo", {}, (p) => {
+  p.python("load", { fn: "tasks/steps.py:load" });
+});
+`,
+    });
+    for (const config of ["mlgen.config.json", "mlgen.config.cjs"]) {
+      const run = both(proj.dir, ["compile", "--config", config, "--check"]);
+      expect(run.snap.trace).toEqual(["mlgen: snapshot: serving this run"]);
+      expect(run.snap.stderr).toContain("stale: ");
+      expect(run.snap.stderr).not.toContain("MLG1009");
+      expect(run.snap.stderr).not.toContain("MLG1010");
+    }
+  });
+
   it("passes options through to mlgen, not to node (--version, --help)", () => {
     const v = both(REPO, ["--version"]);
     expect(v.snap.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);

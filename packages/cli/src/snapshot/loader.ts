@@ -128,6 +128,14 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
   };
 
   const loader = async (file: string) => {
+    // esbuild bundles a JSON entry point into no exports at all: read it as import() would.
+    if (file.endsWith(".json")) {
+      try {
+        return { default: JSON.parse(readFileSync(file, "utf8")) as unknown };
+      } catch (e) {
+        return options.unsupported(`${file} is not JSON: ${(e as Error).message}`);
+      }
+    }
     const code = await bundle(file);
     // Stack traces (and so the places diagnostics name) through the inline source map.
     process.setSourceMapsEnabled(true);
@@ -141,7 +149,16 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
     } catch (e) {
       return options.unsupported(`${file} failed to load: ${(e as Error)?.message ?? e}`);
     }
-    return mod.exports;
+    // What import() gives for the module: an ES module's exports (esbuild marks them
+    // `__esModule`), or for CommonJS and JSON, `module.exports` as the default export beside
+    // its own keys, as Node's namespace of a CommonJS module has them.
+    const exported = mod.exports as unknown;
+    if (typeof exported === "object" && exported !== null && "__esModule" in exported)
+      return exported as Record<string, unknown>;
+    return {
+      ...(typeof exported === "object" && exported !== null ? exported : {}),
+      default: exported,
+    };
   };
   return Object.assign(loader, { dispose: async () => {} });
 }
