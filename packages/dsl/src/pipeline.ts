@@ -29,9 +29,11 @@ import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
 import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
 import {
+  buildingPipeline,
   checkKey,
   type Input,
   type PathValue,
+  type PipelineToken,
   paramValue,
   refValue,
   toValue,
@@ -469,6 +471,7 @@ export function pipeline<
 ): PipelineDefinition {
   const sourceMap: Record<string, SourceLocation> = {};
   const problems: Diagnostic[] = [];
+  const token: PipelineToken = { id };
   const pipelineSite = callSite();
   recordSite(sourceMap, "pipeline", pipelineSite);
   const tasks: Task[] = [];
@@ -499,7 +502,7 @@ export function pipeline<
     }
     const p = param(spec as ParamSpec);
     paramsIr[name] = p;
-    paramHandles[name] = paramValue(name, p.type === "string");
+    paramHandles[name] = paramValue(name, p.type === "string", token);
   }
 
   function handle<T extends Task>(node: T): TaskHandle & { node: T } {
@@ -668,7 +671,7 @@ export function pipeline<
     const out: Record<string, ValueHandle<unknown>> = {};
     // A mapped task's outputs are lists downstream, never strings to join paths onto.
     for (const [name, type] of Object.entries(node.outputs)) {
-      out[name] = refValue(node.id, name, type === "string" && node.map === null);
+      out[name] = refValue(node.id, name, type === "string" && node.map === null, token);
     }
     // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
     // hands back a ref, so resolveRefs can name the task and list the declared outputs.
@@ -677,7 +680,7 @@ export function pipeline<
         if (typeof prop !== "string" || prop in target || prop === "then" || prop === "toJSON") {
           return Reflect.get(target, prop);
         }
-        return refValue(node.id, prop, false);
+        return refValue(node.id, prop, false, token);
       },
     });
   };
@@ -867,7 +870,7 @@ export function pipeline<
     };
   };
 
-  body(makeBuilder(null));
+  buildingPipeline(token, () => body(makeBuilder(null)));
 
   const ir: Pipeline = {
     kind: "pipeline",

@@ -46,14 +46,60 @@ export function template(text: string): PathValue {
   return pathValue({ kind: "template", text });
 }
 
-export function refValue(task: string, output: string, isString: boolean): ValueHandle<unknown> {
+/** A pipeline() call, which the task outputs and params it hands out belong to. */
+export interface PipelineToken {
+  readonly id: string;
+}
+
+/** The pipeline each output and param value was made by (the IR value stays plain data). */
+const owners = new WeakMap<Value, PipelineToken>();
+/** The pipeline whose body is running: values of any other one are refused in it. */
+let building: PipelineToken | null = null;
+
+/** Runs a pipeline's body; toValue then refuses outputs and params of other pipelines. */
+export function buildingPipeline<T>(token: PipelineToken, fn: () => T): T {
+  const outer = building;
+  building = token;
+  try {
+    return fn();
+  } finally {
+    building = outer;
+  }
+}
+
+export function refValue(
+  task: string,
+  output: string,
+  isString: boolean,
+  owner: PipelineToken,
+): ValueHandle<unknown> {
   const value: Value = { kind: "ref", task, output };
+  owners.set(value, owner);
   return isString ? pathValue(value) : { [VALUE]: value };
 }
 
-export function paramValue(name: string, isString: boolean): ValueHandle<unknown> {
+export function paramValue(
+  name: string,
+  isString: boolean,
+  owner: PipelineToken,
+): ValueHandle<unknown> {
   const value: Value = { kind: "param", name };
+  owners.set(value, owner);
   return isString ? pathValue(value) : { [VALUE]: value };
+}
+
+/** Why a handle's value cannot be used in the pipeline being built, or null. */
+function foreign(value: Value): string | null {
+  if (building === null) return null;
+  if (value.kind === "join") return foreign(value.base);
+  if (value.kind !== "ref" && value.kind !== "param") return null;
+  const owner = owners.get(value);
+  if (!owner || owner === building) return null;
+  const what =
+    value.kind === "ref"
+      ? `the output '${value.output}' of task '${value.task}'`
+      : `the param '${value.name}'`;
+  return `${what} belongs to pipeline '${owner.id}', not to '${building.id}' (a pipeline can only read its own tasks' outputs and params)`;
 }
 
 /** Anything a task input accepts: a handle, a JSON scalar, or lists and objects of those. */
@@ -75,7 +121,11 @@ export function checkKey(key: string, path: string): void {
 
 /** Lowers an input to its IR value; throws a TypeError naming the path for what JSON cannot hold. */
 export function toValue(input: Input, path: string): Value {
-  if (isValueHandle(input)) return input[VALUE];
+  if (isValueHandle(input)) {
+    const problem = foreign(input[VALUE]);
+    if (problem) throw new TypeError(`${path}: ${problem}`);
+    return input[VALUE];
+  }
   if (input === undefined) {
     throw new TypeError(`${path} is undefined (an output that was never declared?)`);
   }

@@ -140,6 +140,33 @@ describe("pipeline()", () => {
     expect(def.problems[1]?.location?.file).toMatch(/pipeline\.test\.ts$/);
   });
 
+  it("refuses another pipeline's outputs and params, even when a task of this one has the id", () => {
+    let shared: { out: { data_path: unknown } } | undefined;
+    let seed: unknown;
+    pipeline("pipe_a", { params: { seed: 1 } }, (p) => {
+      shared = p.python("prepare_data", {
+        fn: "tasks/a.py:prep",
+        outputs: { data_path: "string" },
+      }) as never;
+      seed = p.params.seed;
+    });
+    const b = pipeline("pipe_b", { params: { seed: 2 } }, (p) => {
+      p.python("prepare_data", { fn: "tasks/a.py:prep", outputs: { data_path: "string" } });
+      p.python("evaluate", {
+        fn: "tasks/a.py:evaluate",
+        inputs: {
+          path: (shared?.out.data_path as { join(...p: string[]): never }).join("x.csv"),
+          seed: seed as never,
+          own: p.params.seed,
+        },
+      });
+    });
+    expect(b.problems.map((d) => d.message)).toEqual([
+      "invalid value for task 'evaluate': inputs.path: the output 'data_path' of task 'prepare_data' belongs to pipeline 'pipe_a', not to 'pipe_b' (a pipeline can only read its own tasks' outputs and params)",
+      "invalid value for task 'evaluate': inputs.seed: the param 'seed' belongs to pipeline 'pipe_a', not to 'pipe_b' (a pipeline can only read its own tasks' outputs and params)",
+    ]);
+  });
+
   it("reports a malformed fn and values that are not data, instead of throwing", () => {
     const def = pipeline("p", {}, (p) => {
       p.python("a", { fn: "tasks/a.py" });
