@@ -48,7 +48,17 @@ export function cronProblem(expression: string): string | null {
   for (const [i, part] of parts.entries()) {
     const f = FIELDS[i];
     if (!f) break;
-    for (const item of (part ?? "").split(",")) {
+    const items = (part ?? "").split(",");
+    for (const item of items) {
+      // croniter's (and so Airflow's) extensions: `?` for any day, the month's last day `L`
+      // (also as a range's end), the weekday nearest a day `15W`, and the nth weekday `1#2`
+      // (alone in its field).
+      if ((i === 2 || i === 4) && item === "?") continue;
+      if (i === 2 && (/^l$/i.test(item) || /^([1-9]|[12]\d|3[01])w$/i.test(item))) continue;
+      if (i === 2 && /^(\d+)-l$/i.test(item) && atom(item.slice(0, -2), f) !== null) continue;
+      if (i === 4 && /^\w+#[1-5]$/.test(item) && items.length === 1) {
+        if (atom(item.slice(0, -2), f) !== null) continue;
+      }
       const [range = "", step, ...extra] = item.split("/");
       if (extra.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) {
         return `${f.name} field '${part}' has a bad step`;
@@ -57,7 +67,8 @@ export function cronProblem(expression: string): string | null {
       const [lo = "", hi, ...more] = range.split("-");
       const a = atom(lo, f);
       const b = hi === undefined ? a : atom(hi, f);
-      if (more.length > 0 || a === null || b === null || b < a) {
+      // A range whose end comes before its start wraps around (`FRI-MON`), as croniter reads it.
+      if (more.length > 0 || a === null || b === null) {
         return `${f.name} field '${part}' is out of range ${f.min}-${f.max}`;
       }
     }
