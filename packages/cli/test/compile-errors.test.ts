@@ -2,6 +2,8 @@
  * Bad input: each case gives its diagnostic code, the place (file:line:col where known) and
  * the fix; exit code 1; no stack trace; and the previous output is left exactly as it was.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG, pipelineSource, project, TASKS } from "./project.js";
 
@@ -406,6 +408,21 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(code).toBe(2);
     expect(stderr).toContain("'1.10' is not an Airflow version mlgen emits for");
     expect(stderr).toContain("--airflow-version 2");
+  });
+
+  it("a pipeline whose DAG file would shadow its task modules' folder", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource().replace('"demo"', '"tasks"'),
+    });
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "error MLG1011: invalid pipeline id 'tasks': its DAG file tasks.py has the name of the task modules",
+    );
+    expect(stderr).toMatch(/^pipelines\/demo\.pipeline\.ts:\d+:\d+: error/m);
+    expect(existsSync(join(proj.dir, "dags"))).toBe(false);
   });
 
   it("an unknown target names the ones there are", async () => {

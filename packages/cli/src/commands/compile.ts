@@ -428,7 +428,30 @@ export async function compileCommand(
           emittedAll = false;
           continue;
         }
-        for (const f of target.emit(input)) {
+        const files = target.emit(input);
+        const shippedPaths = new Set(input.pythonFiles.map((f) => f.path));
+        const shadowed = files.find((f) => {
+          if (shippedPaths.has(f.path) || !/^[^/]+\.py$/.test(f.path)) return false;
+          const stem = f.path.slice(0, -3);
+          return input.pythonFiles.some((m) => m.path.startsWith(`${stem}/`) || m.path === f.path);
+        });
+        if (shadowed) {
+          // Airflow puts the DAG folder on sys.path: `import tasks.steps` would find tasks.py.
+          report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `pipeline id '${def.ir.id}'`,
+                reason: `its DAG file ${shadowed.path} has the name of the task modules (${shadowed.path.slice(0, -3)}/ or ${shadowed.path}), so Python would import the DAG file instead and every task would fail`,
+                hint: "rename the pipeline, or the folder of its task modules",
+              },
+              { pipeline: def.ir.id, location: sourceMap.pipeline },
+            ),
+          );
+          emittedAll = false;
+          continue;
+        }
+        for (const f of files) {
           const seen = emitted.get(f.path);
           if (seen && seen.content !== f.content) {
             throw new CliError(
