@@ -806,6 +806,23 @@ with DAG("e", start_date=FIXED):
     },
   ],
   [
+    "a keyword argument given twice, at the second (CPython's 'keyword argument repeated')",
+    {
+      rule: "syntax-error",
+      body: dag(`    BashOperator(task_id="a", bash_command="echo", task_id="b")
+`),
+      want: ["2:52"],
+    },
+  ],
+  [
+    "a keyword argument given twice, in a file left to tree-sitter (a bare yield in it)",
+    {
+      rule: "syntax-error",
+      body: "def gen():\n    yield\nf(a=1,\n  a=2)\n",
+      want: ["4:3"],
+    },
+  ],
+  [
     "a try with neither except nor finally",
     { rule: "syntax-error", body: "try:\n    a = 1\nelse:\n    b = 2\n", want: ["3:1"] },
   ],

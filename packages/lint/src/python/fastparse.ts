@@ -1373,6 +1373,9 @@ class FastParser {
     }
   }
 
+  /** The name of the last keyword argument read. */
+  private keywordName = "";
+
   /** Where the `for` of the last unparenthesized generator argument began. */
   private compForAt = -1;
 
@@ -1389,6 +1392,7 @@ class FastParser {
       let count = 0;
       let generator = -1;
       let generatorFor = -1;
+      let keywords: string[] | null = null;
       this.commaSep(() => {
         const at = this.ts;
         const kind = this.argument();
@@ -1397,8 +1401,14 @@ class FastParser {
           generator = at;
           generatorFor = this.compForAt;
         }
-        if (kind === ARG_KEYWORD) keyword = true;
-        else if (kind === ARG_DOUBLE_STAR) unpacked = true;
+        if (kind === ARG_KEYWORD) {
+          keyword = true;
+          const name = this.keywordName;
+          if (keywords === null) keywords = [name];
+          else if (keywords.includes(name)) {
+            this.invalid(at, this.prevEnd, `keyword argument repeated: ${name}`);
+          } else keywords.push(name);
+        } else if (kind === ARG_DOUBLE_STAR) unpacked = true;
         else if (kind === ARG_STAR && unpacked) {
           this.invalid(
             at,
@@ -1446,6 +1456,7 @@ class FastParser {
       if ((c === 61 && next !== 61) || (c === 58 && next === 61)) {
         const name = this.ts;
         this.variableName();
+        this.keywordName = this.src.slice(name, this.prevEnd);
         this.eat(T.ArgAssign);
         this.test();
         if (this.startsCompFor()) {

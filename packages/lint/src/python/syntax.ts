@@ -180,10 +180,15 @@ function grammarProblem(root: Node): PythonSyntaxError | null {
     if (!list) continue;
     let keyword = false;
     let unpacked = false;
+    const names: string[] = [];
     for (const arg of list.namedChildren) {
       if (!arg) continue;
-      if (arg.type === "keyword_argument") keyword = true;
-      else if (arg.type === "dictionary_splat") unpacked = true;
+      if (arg.type === "keyword_argument") {
+        keyword = true;
+        const name = arg.childForFieldName("name")?.text ?? "";
+        if (names.includes(name)) report(arg, `keyword argument repeated: ${name}`);
+        names.push(name);
+      } else if (arg.type === "dictionary_splat") unpacked = true;
       else if (arg.type === "list_splat") {
         if (unpacked) report(arg, "iterable argument unpacking follows keyword argument unpacking");
       } else if (!ARGUMENT_KINDS.has(arg.type) && (keyword || unpacked)) {
