@@ -377,6 +377,26 @@ ${dag(`    c = PythonOperator(task_id="compute", python_callable=compute)
       want: [],
     },
   ],
+  [
+    "hardcoded-path: not in docs, HTTP endpoints, or what runs in a container",
+    {
+      rule: "hardcoded-path",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="ls /data/raw", doc_md="Used to read /data/old")
+    h = HttpOperator(task_id="h", endpoint="/data/refresh", http_conn_id="api")
+    k = KubernetesPodOperator(
+        task_id="pod",
+        image="acme/train:1",
+        arguments=["--out", "/tmp/model.pkl"],
+        volume_mounts=[k8s.V1VolumeMount(name="data", mount_path="/data")],
+    )
+    @task.docker(image="python:3.11")
+    def in_image():
+        open("/app/config.yaml").read()
+    a >> h >> k >> in_image()
+`),
+      want: ["2:52"],
+    },
+  ],
   // missing-timeout
   [
     "tasks without execution_timeout anywhere, and a sensor without timeout",

@@ -4,6 +4,18 @@ import { localPaths } from "../paths.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
+const NOT_WORKER_PATHS: ReadonlySet<string> = new Set([
+  "doc",
+  "doc_md",
+  "doc_rst",
+  "doc_json",
+  "doc_yaml",
+  "endpoint",
+]);
+/** Operators and TaskFlow decorators whose command and code run in a container of their own. */
+const IN_CONTAINER =
+  /^(?:@task\.(?:docker|kubernetes)|KubernetesPodOperator|GKEStartPodOperator|EksPodOperator|DockerOperator|DockerSwarmOperator|EcsRunTaskOperator|SparkKubernetesOperator|KubernetesJobOperator)$/;
+
 export const hardcodedPath = defineRule({
   id: "hardcoded-path",
   code: "MLG2002",
@@ -33,7 +45,12 @@ export const hardcodedPath = defineRule({
   },
   checkPython(file, report) {
     const seen = new Set<string>();
+    const operators = new Map(file.tasks.map((t) => [t.id, t.operator]));
     for (const s of file.strings) {
+      // Text that names no path of the workers: docs, an HTTP endpoint on a remote server, and
+      // whatever runs in a container (a pod's mounts, a command or script inside the image).
+      if (NOT_WORKER_PATHS.has(s.where)) continue;
+      if (IN_CONTAINER.test(operators.get(s.task) ?? "")) continue;
       const raw = textOf(file.source, s.node);
       for (const m of localPaths(raw)) {
         const key = `${s.node.from + m.from}:${s.task}`;
