@@ -617,6 +617,27 @@ with DAG(HOURLY_ID, schedule=None, start_date=pendulum.datetime(2025, 1, 1), def
       want: ["8:5"],
     },
   ],
+  [
+    "airflow3-removed: what 3.3 no longer imports or takes, not the shims that still import",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.datasets import Dataset
+from airflow.hooks.base_hook import BaseHook
+from airflow.utils.helpers import chain
+from airflow.sensors.sql import SqlSensor
+from airflow.sensors.filesystem import FileSensor
+from airflow.sensors.bash import BashSensor
+from airflow.utils.helpers import merge_dicts
+with DAG("d", default_view="graph", fail_stop=True, schedule=None):
+    pass
+def load(execution_date, table):
+    pass
+PythonOperator(task_id="a", python_callable=load, op_kwargs={"execution_date": "{{ logical_date }}"})
+`,
+      want: ["1:1", "2:1", "3:1", "4:1", "8:15", "8:37"],
+    },
+  ],
   // top-level-code
   [
     'the body of `if __name__ == "__main__":` never runs when Airflow imports the file; its else does',

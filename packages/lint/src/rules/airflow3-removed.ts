@@ -8,6 +8,9 @@ const DAG_ARGS: Record<string, string> = {
   sla_miss_callback: "SLAs are gone; use deadline alerts or a task timeout",
   concurrency: "use max_active_tasks=",
   full_filepath: "remove it",
+  default_view: "remove it: the UI remembers each user's view",
+  orientation: "remove it: the UI remembers each user's view",
+  fail_stop: "use fail_fast=",
 };
 const TASK_ARGS: Record<string, string> = {
   sla: "SLAs are gone; use execution_timeout or deadline alerts",
@@ -22,11 +25,24 @@ const MODULES: [RegExp, string][] = [
     "import from airflow.providers.standard.operators.* (EmptyOperator replaces DummyOperator; SubDAGs are gone: use TaskGroup)",
   ],
   [
-    /^airflow\.sensors\.(base_sensor_operator|external_task_sensor|time_delta_sensor|time_sensor|date_time_sensor|sql_sensor|filesystem|bash)$/,
+    /^airflow\.sensors\.(base_sensor_operator|external_task_sensor|time_delta_sensor|date_time_sensor)$/,
     "import sensors from airflow.providers.standard.sensors.* and the base from airflow.sdk",
+  ],
+  [
+    /^airflow\.(sensors\.(sql|sql_sensor)|operators\.sql)$/,
+    "import from airflow.providers.common.sql (sensors.sql, operators.sql)",
+  ],
+  [/^airflow\.datasets$/, "Datasets are Assets in Airflow 3: from airflow.sdk import Asset"],
+  [
+    /^airflow\.hooks\.(base_hook|dbapi|dbapi_hook)$/,
+    "import BaseHook from airflow.sdk, DbApiHook from airflow.providers.common.sql.hooks.sql",
   ],
   [/^airflow\.utils\.dates$/, "days_ago is gone: use a fixed pendulum.datetime(...)"],
   [/^airflow\.(api\.client|www|executors\.debug_executor)/, "remove the import"],
+];
+/** Names a module no longer has (the module itself still imports). */
+const MODULE_NAMES: [RegExp, RegExp, string][] = [
+  [/^airflow\.utils\.helpers$/, /^(chain|cross_downstream)$/, "import it from airflow.sdk"],
 ];
 const NAMES: [RegExp, string][] = [
   [/^(DummyOperator|SubDagOperator)$/, "use EmptyOperator; SubDAGs are gone: use TaskGroup"],
@@ -67,6 +83,12 @@ function contextHint(name: string, inTemplate: boolean): string {
   return `read ${current} instead (a parameter of that name, or context["${current}"])`;
 }
 
+/** The string keys of a dict literal's text, or null when it is not one. */
+function literalKeys(text: string): Set<string> | null {
+  if (!/^\{[\s\S]*\}$/.test(text.trim()) || text.includes("**")) return null;
+  return new Set([...text.matchAll(/["'](\w+)["']\s*:/g)].map((m) => m[1] ?? ""));
+}
+
 export const airflow3Removed = defineRule({
   id: "airflow3-removed",
   code: "MLG2010",
@@ -98,7 +120,10 @@ export const airflow3Removed = defineRule({
     for (const imp of file.imports) {
       const mod = MODULES.find(([re]) => re.test(imp.module));
       const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
-      const hit = mod ?? name;
+      const moved = imp.name
+        ? MODULE_NAMES.find(([m, n]) => m.test(imp.module) && n.test(imp.name ?? ""))
+        : undefined;
+      const hit = mod ?? name ?? (moved ? [moved[1], moved[2]] : undefined);
       if (!hit) continue;
       report(
         {
@@ -121,7 +146,12 @@ export const airflow3Removed = defineRule({
     // Task code reading them: a callable's parameter, context["..."], kwargs.get("...").
     const seen = new Set<string>();
     for (const task of file.tasks) {
+      // op_kwargs are passed to the callable by name before the context is: a parameter they
+      // supply is theirs (a dict we cannot read may supply any).
+      const opKwargs = task.kwargs.get("op_kwargs");
+      const supplied = opKwargs ? literalKeys(textOf(file.source, opKwargs)) : new Set<string>();
       for (const use of task.callable?.contextUses ?? []) {
+        if (supplied === null || supplied.has(use.name)) continue;
         const key = `${use.span.line}:${use.span.column}`;
         if (seen.has(key)) continue;
         seen.add(key);
