@@ -397,6 +397,35 @@ ${dag(`    c = PythonOperator(task_id="compute", python_callable=compute)
       want: ["2:52"],
     },
   ],
+  [
+    "XComs read as objects, op.output['key'] and XComArg(op, key=...), are checked like pulls",
+    {
+      rule: "missing-xcom-key",
+      body: `def produce(ti):
+    ti.xcom_push(key="row_count", value=10)
+
+${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
+    BashOperator(task_id="c1", bash_command="echo", env={"N": XComArg(p, key="row_count")})
+    BashOperator(task_id="c2", bash_command="echo", env={"P": p.output["s3_path"]})
+`)}`,
+      want: ["7:63"],
+    },
+  ],
+  [
+    "...and they count as reads for unused-output",
+    {
+      rule: "unused-output",
+      body: `def produce(ti):
+    ti.xcom_push(key="row_count", value=10)
+    ti.xcom_push(key="s3_path", value="s3://x")
+
+${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
+    BashOperator(task_id="c1", bash_command="echo", env={"N": XComArg(p, key="row_count")})
+    BashOperator(task_id="c2", bash_command="echo", env={"P": p.output["s3_path"]})
+`)}`,
+      want: [],
+    },
+  ],
   // missing-timeout
   [
     "tasks without execution_timeout anywhere, and a sensor without timeout",
@@ -875,7 +904,7 @@ with DAG("e", start_date=FIXED):
     "valid argument orders and numbers the fast parser reads: no finding",
     {
       rule: "syntax-error",
-      body: "f(a, *b, c=1, **d)\nf(a=1, *b)\nf(c := 1, a=2)\nf(x for x in y)\nf(x := a for a in b)\nclass C((x for x in y)):\n    pass\nx = 00 + 0_0 + 012.5 + 0x_ff + 1e1_0 + 1_0.0_1j\nfrom a import (b,)\n",
+      body: "f(a=g(b=1), b=2)\nf(a, *b, c=1, **d)\nf(a=1, *b)\nf(c := 1, a=2)\nf(x for x in y)\nf(x := a for a in b)\nclass C((x for x in y)):\n    pass\nx = 00 + 0_0 + 012.5 + 0x_ff + 1e1_0 + 1_0.0_1j\nfrom a import (b,)\n",
       want: [],
     },
   ],

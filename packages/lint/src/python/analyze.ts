@@ -378,6 +378,45 @@ export function analyzeDagFile(source: string): DagFile {
     return out;
   };
 
+  /**
+   * The XComs an argument tree reads as objects rather than templates: `op.output["key"]`
+   * (`op.output` alone is its return value, an edge like any other) and `XComArg(op, key=...)`.
+   */
+  const xcomArgPulls = (node: SyntaxNode): Pull[] => {
+    const out: Pull[] = [];
+    const pull = (source: SyntaxNode | null | undefined, key: string | null, at: SyntaxNode) => {
+      const ids = endpoints(source);
+      if (ids.length === 0 || ids.some((i) => i.startsWith(GROUP))) return;
+      out.push({
+        taskIds: ids,
+        key,
+        otherDag: false,
+        otherRuns: false,
+        span: span(at),
+        inTemplate: false,
+      });
+    };
+    const visit = (n: SyntaxNode) => {
+      if (n.name === "MemberExpression" && childNamed(n, "[")) {
+        const base = n.firstChild;
+        if (base?.name === "MemberExpression" && methodOf(source, base) === "output") {
+          const key = childNamed(n, "String");
+          pull(base.firstChild, key ? stringValue(source, key) : null, n);
+          return;
+        }
+      }
+      if (n.name === "CallExpression" && lastSegment(dotted(n.firstChild) ?? "") === "XComArg") {
+        const args = parseArgs(childNamed(n, "ArgList"));
+        const keyNode = args.kwargs.get("key") ?? args.positional[1];
+        pull(args.positional[0], keyNode ? stringValue(source, keyNode) : "return_value", n);
+        return;
+      }
+      for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+    };
+    visit(node);
+    return out;
+  };
+
   /** Literal string arguments (and strings bound to names they use) for hardcoded-path. */
   const collectStrings = (taskId: string, where: string, node: SyntaxNode) => {
     const visit = (n: SyntaxNode) => {
@@ -605,6 +644,7 @@ export function analyzeDagFile(source: string): DagFile {
       for (const al of chainArgs) {
         collectStrings(id, "argument", al);
         connect(dataSources(al, true), [id]);
+        tasks[tasks.length - 1]?.templatePulls.push(...xcomArgPulls(al));
       }
       return;
     }
@@ -657,6 +697,9 @@ export function analyzeDagFile(source: string): DagFile {
     );
     if (argList) connect(dataSources(argList, false), [id]);
     for (const al of extra) connect(dataSources(al, true), [id]);
+    for (const al of argList ? [argList, ...extra] : extra) {
+      tasks[tasks.length - 1]?.templatePulls.push(...xcomArgPulls(al));
+    }
   };
 
   const registerDag = (node: SyntaxNode, args: Args): DagDecl => {

@@ -1456,7 +1456,7 @@ class FastParser {
       if ((c === 61 && next !== 61) || (c === 58 && next === 61)) {
         const name = this.ts;
         this.variableName();
-        this.keywordName = this.src.slice(name, this.prevEnd);
+        const keyword = this.src.slice(name, this.prevEnd);
         this.eat(T.ArgAssign);
         this.test();
         if (this.startsCompFor()) {
@@ -1466,6 +1466,8 @@ class FastParser {
           }
           this.compFor();
         }
+        // Set after the value, whose own calls set it too.
+        this.keywordName = keyword;
         // `name := value` is a positional argument to Python.
         return c === 61 ? ARG_KEYWORD : ARG_POSITIONAL;
       }
