@@ -11,6 +11,7 @@ import {
   checkGraph,
   checkModules,
   cronProblem,
+  definesFunction,
   inferDependencies,
   lowerPipeline,
   orderTasks,
@@ -404,5 +405,41 @@ describe("checkSecrets", () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toContain("mlflow trackingUri of task 'a': it holds a user name or password");
     expect(found[0]).not.toContain("hunter2");
+  });
+});
+
+describe("definesFunction", () => {
+  const MODULE = `"""Steps.
+
+def ghost(x):
+    pass
+"""
+from tasks.demo import prepare_data as prep, train
+from tasks.other import (
+    evaluate,  # the metric
+    score as grade,
+)
+import numpy as np
+LOADER = make_loader()
+threshold: float = 0.5
+
+
+async def fetch(url):
+    return url
+`;
+  it.each([
+    ["prep", true],
+    ["train", true],
+    ["evaluate", true],
+    ["grade", true],
+    ["score", false],
+    ["LOADER", true],
+    ["threshold", true],
+    ["fetch", true],
+    ["ghost", false],
+    ["prepare_data", false],
+    ["np", false],
+  ] as const)("%s: %s", (name, want) => {
+    expect(definesFunction(MODULE, name)).toBe(want);
   });
 });

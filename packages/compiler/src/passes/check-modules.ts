@@ -9,10 +9,26 @@ export function moduleName(path: string): string {
   return path.slice(0, -".py".length).split("/").join(".");
 }
 
-/** `def name(` or `async def name(` at column 0, i.e. a top-level function. */
+/**
+ * Whether the module binds `name` at top level to something callable: `def name(` or
+ * `async def name(` at column 0, an assignment `name = ...`, or an import of it
+ * (`from .steps import train as name`, also inside parentheses). Text inside triple-quoted
+ * strings (docstrings) does not count.
+ */
 export function definesFunction(source: string, name: string): boolean {
+  const code = source.replace(/("""|''')[\s\S]*?\1/g, "");
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").test(source);
+  if (new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").test(code)) return true;
+  if (new RegExp(`^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)`, "m").test(code)) return true;
+  for (const m of code.matchAll(/^from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm)) {
+    const names = (m[1] ?? "").replace(/[()\\]|#[^\n]*/g, " ").split(",");
+    for (const item of names) {
+      const parts = item.trim().split(/\s+/);
+      const bound = parts.length === 3 && parts[1] === "as" ? parts[2] : parts[0];
+      if (bound === name) return true;
+    }
+  }
+  return false;
 }
 
 /**
