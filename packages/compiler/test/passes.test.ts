@@ -224,6 +224,19 @@ describe("checkGraph", () => {
       },
     ],
     [
+      "durations: a zero timeout, and one longer than a timedelta (a zero retry delay is fine)",
+      {
+        given: ir(
+          [
+            py("a", { options: { ...EMPTY_TASK_OPTIONS, executionTimeout: 0, retryDelay: 0 } }),
+            py("b", { options: { ...EMPTY_TASK_OPTIONS, maxRetryDelay: 86_400 * 1e9 } }),
+          ],
+          { dagrunTimeout: 0 },
+        ),
+        want: ["MLG1011", "MLG1011", "MLG1011"],
+      },
+    ],
+    [
       "an empty outlet asset URI",
       { given: ir([py("a", { outlets: ["", "s3://b/k"] })]), want: ["MLG1011"] },
     ],

@@ -1,4 +1,4 @@
-import { diagnostic, type Pipeline, topologicalOrder } from "@mlgen/core";
+import { diagnostic, type Pipeline, type Task, topologicalOrder } from "@mlgen/core";
 import { assetUriProblem, checkSchedule } from "./check-schedule.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -16,6 +16,31 @@ export function airflowIdProblem(id: string): string | null {
   return null;
 }
 
+/** Python's timedelta.max in whole seconds (999,999,999 days and a day less a second). */
+const MAX_SECONDS = 86_399_999_999_999;
+
+/** A task's durations in seconds: [option, value, whether 0 would make it fail at once]. */
+function durationsOf(task: Task): [string, number | null, boolean][] {
+  const o = task.options;
+  const out: [string, number | null, boolean][] = [
+    ["executionTimeout", o.executionTimeout, true],
+    ["retryDelay", o.retryDelay, false],
+    ["maxRetryDelay", o.maxRetryDelay, false],
+  ];
+  if (task.kind === "sensor") {
+    out.push(["timeout", task.timeout, true], ["pokeInterval", task.pokeInterval, false]);
+  }
+  return out;
+}
+
+function durationProblem(value: number | null, positive: boolean): string | null {
+  if (value === null) return null;
+  if (positive && value === 0) return "a duration of 0 ends it as soon as it starts";
+  if (value > MAX_SECONDS)
+    return "it is longer than Python's timedelta can hold (999,999,999 days)";
+  return null;
+}
+
 /** Ids, duplicates, dangling `.after()` edges, names that must be Python identifiers, cycles. */
 export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   const idProblem = airflowIdProblem(ir.id);
@@ -29,6 +54,20 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     );
   }
   checkSchedule(ir, ctx);
+  const runTimeout = durationProblem(ir.dagrunTimeout, true);
+  if (runTimeout) {
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `dagrunTimeout of pipeline '${ir.id}'`,
+          reason: runTimeout,
+          hint: "give it a positive duration such as hours(6), or leave it unset",
+        },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
   const seen = new Set<string>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
@@ -38,6 +77,24 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
     if (seen.has(task.id)) ctx.report(diagnostic("MLG1001", { id: task.id }, place));
     seen.add(task.id);
+    for (const [name, value, positive] of durationsOf(task)) {
+      const problem = durationProblem(value, positive);
+      if (problem) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `${name} of task '${task.id}'`,
+              reason: problem,
+              hint: positive
+                ? "give it a positive duration such as minutes(30), or leave it unset"
+                : "give it a duration Python can hold",
+            },
+            place,
+          ),
+        );
+      }
+    }
     for (const uri of task.outlets) {
       const bad = assetUriProblem(uri);
       if (bad) {
