@@ -6,6 +6,7 @@ import {
   type Pipeline,
   pipelineSchema,
   type SourceMap,
+  taskKey,
 } from "@mlgen/core";
 import { branchJoins } from "./passes/branch-joins.js";
 import { checkConstructs } from "./passes/check-constructs.js";
@@ -38,19 +39,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   const diagnostics: Diagnostic[] = [];
   const parsed = pipelineSchema.safeParse(input.ir);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues.slice(0, 10)) {
-      diagnostics.push(
-        diagnostic(
-          "MLG1011",
-          {
-            what: `pipeline definition at ${issue.path.join(".") || "(root)"}`,
-            reason: issue.message,
-            hint: "build pipelines with @mlgen/dsl, or fix the IR document",
-          },
-          { location: input.sourceMap.pipeline },
-        ),
-      );
-    }
+    for (const issue of parsed.error.issues) diagnostics.push(irProblem(input, issue));
     return { ok: false, diagnostics };
   }
   const ctx = { sourceMap: input.sourceMap, report: (d: Diagnostic) => diagnostics.push(d) };
@@ -63,4 +52,55 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   const ir = orderTasks(branchJoins(withDeps));
   return { ok: true, ir, hash: hashCanonicalIR(ir), diagnostics };
+}
+
+/**
+ * A schema violation as the user wrote it: `retries of task 'train'` at the task's call, not
+ * `tasks.3.options.retries` at the pipeline (a value the types forbid still reaches here from
+ * JavaScript, a cast, or an `any`).
+ */
+function irProblem(
+  input: LowerInput,
+  issue: { readonly path: readonly PropertyKey[]; readonly message: string },
+): Diagnostic {
+  const path = issue.path.map(String);
+  const hint =
+    "fix the value where the pipeline is written (the DSL's types say what each option takes)";
+  const ir = input.ir as { tasks?: { id?: unknown }[]; groups?: Record<string, unknown> } | null;
+  if (path[0] === "tasks" && path[1] !== undefined) {
+    const id = ir?.tasks?.[Number(path[1])]?.id;
+    if (typeof id === "string") {
+      const option = path.slice(2).filter((p) => p !== "options");
+      return diagnostic(
+        "MLG1011",
+        {
+          what: `${option.join(".") || "definition"} of task '${id}'`,
+          reason: issue.message,
+          hint,
+        },
+        { task: id, location: input.sourceMap[taskKey(id)] ?? input.sourceMap.pipeline },
+      );
+    }
+  }
+  if (path[0] === "groups" && path[1] !== undefined) {
+    const option = path.slice(2).filter((p) => p !== "options");
+    return diagnostic(
+      "MLG1011",
+      {
+        what: `${option.join(".") || "definition"} of group '${path[1]}'`,
+        reason: issue.message,
+        hint,
+      },
+      { task: path[1], location: input.sourceMap[`group:${path[1]}`] ?? input.sourceMap.pipeline },
+    );
+  }
+  return diagnostic(
+    "MLG1011",
+    {
+      what: path.length > 0 ? `pipeline option ${path.join(".")}` : "pipeline definition",
+      reason: issue.message,
+      hint,
+    },
+    { location: input.sourceMap.pipeline },
+  );
 }

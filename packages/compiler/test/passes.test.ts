@@ -376,6 +376,24 @@ describe("lowerPipeline", () => {
     expect(r.diagnostics[0]?.code).toBe("MLG1011");
     expect(r.diagnostics.map((d) => d.message).join("\n")).toMatch(/irVersion|id/);
   });
+
+  it("names the task, its option and its line for a value the types forbid, every one of them", () => {
+    const at = { file: "pipelines/p.pipeline.ts", line: 7, column: 5 };
+    const tasks = Array.from({ length: 12 }, (_, i) =>
+      py(`t${i}`, { options: { ...EMPTY_TASK_OPTIONS, retries: -1 } }),
+    );
+    const r = lowerPipeline({
+      ir: ir(tasks),
+      sourceMap: { "task:t0": at },
+      modules: new Map(),
+    });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toHaveLength(12);
+    expect(r.diagnostics[0]?.message).toMatch(/^invalid retries of task 't0': /);
+    expect(r.diagnostics[0]?.task).toBe("t0");
+    expect(r.diagnostics[0]?.location).toEqual(at);
+    expect(r.diagnostics[0]?.fix).not.toContain("IR document");
+  });
 });
 
 describe("checkSecrets", () => {
