@@ -48,17 +48,25 @@ export function manifestContent(paths: readonly string[]): string {
 export async function planWrites(
   outDir: string,
   files: readonly PlannedFile[],
+  options: { readonly prune?: boolean } = {},
 ): Promise<WritePlan> {
-  const wanted = [...files, { path: MANIFEST, content: manifestContent(files.map((f) => f.path)) }];
+  // Compiling some of the pipelines (files named on the command line) removes nothing: the
+  // files of the others stay, and so do their manifest entries.
+  const previous = await previousFiles(outDir);
+  const planned = new Set(files.map((f) => f.path));
+  const kept =
+    options.prune === false ? previous.filter((p) => !planned.has(p) && p !== MANIFEST) : [];
+  const listed = [...files.map((f) => f.path), ...kept];
+  const wanted = [...files, { path: MANIFEST, content: manifestContent(listed) }];
   const write: PlannedFile[] = [];
   const unchanged: string[] = [];
   for (const f of wanted) {
     if ((await readOrNull(join(outDir, f.path))) === f.content) unchanged.push(f.path);
     else write.push(f);
   }
-  const keep = new Set(wanted.map((f) => f.path));
+  const keep = new Set([...wanted.map((f) => f.path), ...kept]);
   const remove: string[] = [];
-  for (const old of await previousFiles(outDir)) {
+  for (const old of previous) {
     if (!keep.has(old) && !old.includes("..") && (await readOrNull(join(outDir, old))) !== null) {
       remove.push(old);
     }

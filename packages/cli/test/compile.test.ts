@@ -84,6 +84,37 @@ describe("mlgen compile", () => {
     expect(proj.snapshot(".")).toEqual(before);
   });
 
+  it("with pipeline files named, still reads the project's config and removes no other pipeline's files", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG.replace(
+        'out: "dags"',
+        'out: "airflow_dags", airflow: { version: 2 }',
+      ),
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+      "pipelines/other.pipeline.ts": pipelineSource().replace('"demo"', '"other"'),
+    });
+    await proj.mlgen("compile");
+    const other = proj.read("airflow_dags/other.py");
+    proj.write("pipelines/demo.pipeline.ts", pipelineSource(undefined, `{ schedule: "@hourly" }`));
+    const { code, stdout, stderr } = await proj.mlgen("compile", "pipelines/demo.pipeline.ts");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain("into airflow_dags: 1 written, 2 unchanged, 0 removed");
+    expect(existsSync(join(proj.dir, "dags"))).toBe(false);
+    expect(proj.read("airflow_dags/demo.py")).toContain('schedule="@hourly"');
+    expect(proj.read("airflow_dags/demo.py")).toContain("Written for Airflow 2.10 and 2.11");
+    expect(proj.read("airflow_dags/other.py")).toBe(other);
+    expect(JSON.parse(proj.read("airflow_dags/.mlgen-manifest.json")).files).toEqual([
+      "demo.py",
+      "other.py",
+      "tasks/steps.py",
+    ]);
+    // A full compile prunes again.
+    rmSync(join(proj.dir, "pipelines/other.pipeline.ts"));
+    expect((await proj.mlgen("compile")).stdout).toContain("1 removed");
+  });
+
   it("leaves no temp files behind", async () => {
     const proj = base();
     await proj.mlgen("compile");

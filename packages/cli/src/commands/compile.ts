@@ -64,7 +64,9 @@ export async function loadConfig(
 ) {
   const explicit = options.config !== undefined;
   const file = resolve(io.cwd, options.config ?? "mlgen.config.ts");
-  if (files.length > 0 && !explicit) {
+  // Pipeline files given: the project's config still sets the output, target and settings
+  // when there is one; without one, the defaults and the options.
+  if (files.length > 0 && !explicit && !existsSync(file)) {
     const root = resolve(io.cwd, options.root ?? ".");
     return {
       file: null,
@@ -486,7 +488,7 @@ export async function compileCommand(
     const planned = [...emitted.entries()]
       .map(([path, v]) => ({ path, content: v.content }))
       .sort((a, b) => (a.path < b.path ? -1 : 1));
-    plans.push({ out, plan: await planWrites(out, planned) });
+    plans.push({ out, plan: await planWrites(out, planned, { prune: files.length === 0 }) });
   }
   const count = `${pipelines} pipeline${pipelines === 1 ? "" : "s"}`;
   if (options.check) {
