@@ -77,7 +77,7 @@ describe("mlgen lint", () => {
   it("a folder given lints its DAG files and its pipeline modules (*.pipeline.ts), not their helpers", async () => {
     const p = project({
       "pipelines/demo.pipeline.ts": pipelineSource(
-        '  p.python("train", { fn: "tasks/steps.py:train" });',
+        '  p.python("train", { fn: "tasks/steps.py:train", inputs: { path: "s3://b/x", rows: 1 } });',
       ),
       // A helper a pipeline could import: not a pipeline itself (no MLG1010 for it).
       "pipelines/lib/names.ts": 'export const PREFIX = "demo";\n',

@@ -228,6 +228,7 @@ describe("kubeflow target", () => {
     const ir = pipeline("limits", { defaults: { executionTimeout: seconds(60) } }, (p) => {
       const a = p.python("produce", {
         fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
         outputs: { values: "list", count: "int" },
       });
       const g = p.group("inner", {}, (gg) => {
@@ -255,14 +256,19 @@ describe("kubeflow target", () => {
     const ir = pipeline("leak", {}, (p) => {
       const a = p.python("a", {
         fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
         outputs: { values: "list", count: "int" },
       });
-      const b = p.python("b", { fn: "tasks/kfp_local.py:best", outputs: { best: "float" } });
+      const b = p.python("b", {
+        fn: "tasks/kfp_local.py:best",
+        inputs: { doubled: a.out.values, expected: 1, out_dir: "/tmp/out" },
+        outputs: { best: "float" },
+      });
       const other = p.bash("other", { command: "true" });
       p.branch("gate", { when: [a.out.count, ">", 1], ifTrue: b, ifFalse: other });
       p.python("c", {
         fn: "tasks/kfp_local.py:hold",
-        inputs: { best: b.out.best },
+        inputs: { best: b.out.best, out_dir: "/tmp/out" },
         triggerRule: "none_failed_min_one_success",
       }).after(other);
     }).ir;
@@ -276,11 +282,12 @@ describe("kubeflow target", () => {
     const ir = pipeline("cleanup", {}, (p) => {
       const a = p.python("a", {
         fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
         outputs: { values: "list", count: "int" },
       });
       p.python("b", {
         fn: "tasks/kfp_local.py:hold",
-        inputs: { best: a.out.count },
+        inputs: { best: a.out.count, out_dir: "/tmp/out" },
         triggerRule: "all_done",
       });
       p.bash("c", { command: "echo done", triggerRule: "all_done" }).after(a);

@@ -320,7 +320,7 @@ describe("checkModules", () => {
   const modules = new Map<string, string | null>([
     [
       "tasks/m.py",
-      "import os\n\n\ndef f(x):\n    pass\n\nasync def g():\n    pass\n\nclass C:\n    def method(self):\n        pass\n",
+      "import os\n\n\ndef f(x=None):\n    pass\n\nasync def g():\n    pass\n\nclass C:\n    def method(self):\n        pass\n",
     ],
     ["tasks/gone.py", null],
   ]);
@@ -335,6 +335,54 @@ describe("checkModules", () => {
   ] as const)("%s", (_n, module, fn, want) => {
     const p = ir([py("a", { module, function: fn })]);
     expect(codes((report) => checkModules(p, modules, { sourceMap: {}, report }))).toEqual(want);
+  });
+
+  const SIGNATURES = `def evaluate(accuracy, run_id: str = "", *, threshold: float = 0.5):
+    pass
+
+
+def flexible(
+    data,  # the rows
+    **options,
+):
+    pass
+
+
+def positional(a, /, b):
+    pass
+`;
+  const lit = (v: number) => ({ kind: "literal" as const, value: v });
+  it.each([
+    ["every required parameter passed", "evaluate", ["accuracy", "threshold"], null],
+    [
+      "a misspelled input",
+      "evaluate",
+      ["acc", "runid"],
+      "evaluate() has no parameter 'acc', 'runid' (it takes accuracy, run_id, threshold); the task calls it with acc=, runid=",
+    ],
+    [
+      "a required parameter not passed",
+      "evaluate",
+      ["run_id"],
+      "evaluate() needs 'accuracy', which has no default; the task calls it with run_id=",
+    ],
+    ["**options takes any keyword", "flexible", ["data", "anything"], null],
+    [
+      "a positional-only parameter cannot be passed by name",
+      "positional",
+      ["a", "b"],
+      "positional() has no parameter 'a' (it takes b); the task calls it with a=, b=",
+    ],
+  ] as const)("inputs vs the signature: %s", (_n, fn, inputs, want) => {
+    const modules = new Map([["tasks/m.py", SIGNATURES]]);
+    const task = py("t", {
+      module: "tasks/m.py",
+      function: fn,
+      inputs: Object.fromEntries(inputs.map((k) => [k, lit(1)])),
+    });
+    const found: string[] = [];
+    checkModules(ir([task]), modules, { sourceMap: {}, report: (d) => found.push(d.message) });
+    expect(found).toEqual(want === null ? [] : [`invalid inputs of task 't': ${want}`]);
   });
 });
 
@@ -360,7 +408,7 @@ describe("orderTasks", () => {
 describe("lowerPipeline", () => {
   it("the same pipeline written in another order lowers to the same IR and hash", () => {
     const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
-    const m = new Map([["tasks/m.py", "def f():\n    pass\n"]]);
+    const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);
     const one = lowerPipeline({ ir: ir(a), sourceMap: {}, modules: m });
     const two = lowerPipeline({ ir: ir([...a].reverse()), sourceMap: {}, modules: m });
     expect(one.ok && two.ok).toBe(true);

@@ -66,7 +66,109 @@ export function checkModules(
         ctx.report(diagnostic("MLG1007", args, place));
       } else if (!definesFunction(source, ref.function)) {
         ctx.report(diagnostic("MLG1008", args, place));
+      } else if (where === "fn" && task.kind === "python") {
+        const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
+        const problem = callProblem(parameters(source, ref.function), passed);
+        if (problem) {
+          ctx.report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `inputs of task '${task.id}'`,
+                reason: `${ref.function}() ${problem}; the task calls it with ${passed.length > 0 ? passed.map((n) => `${n}=`).join(", ") : "no arguments"}`,
+                hint: `give the task one input per parameter of ${ref.function} (or add **kwargs to it)`,
+              },
+              place,
+            ),
+          );
+        }
       }
     }
   }
+}
+
+interface Parameters {
+  /** Parameters a keyword argument can set, and whether each has a default. */
+  readonly named: readonly { readonly name: string; readonly optional: boolean }[];
+  /** `**kwargs`: any keyword is taken. */
+  readonly anyKeyword: boolean;
+}
+
+/** A signature's parameter texts, split at top-level commas, or null when it does not close. */
+function signatureParts(code: string, from: number): string[] | null {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let current = "";
+  for (let i = from; i < code.length; i++) {
+    const c = code[i] as string;
+    if (quote) {
+      if (c === "\\") {
+        current += c + (code[i + 1] ?? "");
+        i++;
+        continue;
+      }
+      if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "#") {
+      while (i + 1 < code.length && code[i + 1] !== "\n") i++;
+      continue;
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      if (depth === 0) return [...parts, current];
+      depth--;
+    } else if (c === "," && depth === 0) {
+      parts.push(current);
+      current = "";
+      continue;
+    }
+    current += c;
+  }
+  return null;
+}
+
+/**
+ * The parameters of the top-level `def name(...)` in `source`, or null when it is not a plain
+ * def (a re-export, an assignment) or its signature cannot be read.
+ */
+export function parameters(source: string, name: string): Parameters | null {
+  // Docstrings blanked (newlines kept), so a `def` inside one is not found.
+  const code = source.replace(/("""|''')[\s\S]*?\1/g, (m) => m.replace(/[^\n]/g, " "));
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").exec(code);
+  const parts = m ? signatureParts(code, m.index + m[0].length) : null;
+  if (!parts) return null;
+  const named: { name: string; optional: boolean }[] = [];
+  let anyKeyword = false;
+  for (const raw of parts) {
+    const p = raw.trim();
+    if (p === "/") {
+      named.length = 0; // positional-only: no keyword argument reaches them
+      continue;
+    }
+    if (p.startsWith("**")) anyKeyword = true;
+    if (p === "" || p.startsWith("*")) continue;
+    const id = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?(=)?/.exec(p);
+    if (!id?.[1]) return null;
+    named.push({ name: id[1], optional: id[2] === "=" });
+  }
+  return { named, anyKeyword };
+}
+
+/** Why calling a function with these keyword arguments fails, or null. */
+function callProblem(params: Parameters | null, passed: readonly string[]): string | null {
+  if (!params) return null;
+  const names = new Set(params.named.map((p) => p.name));
+  if (!params.anyKeyword) {
+    const unknown = passed.filter((n) => !names.has(n));
+    if (unknown.length > 0) {
+      const takes = params.named.map((p) => p.name).join(", ") || "no keyword arguments";
+      return `has no parameter ${unknown.map((n) => `'${n}'`).join(", ")} (it takes ${takes})`;
+    }
+  }
+  const missing = params.named.filter((p) => !p.optional && !passed.includes(p.name));
+  if (missing.length > 0) {
+    return `needs ${missing.map((p) => `'${p.name}'`).join(", ")}, which ${missing.length === 1 ? "has" : "have"} no default`;
+  }
+  return null;
 }
