@@ -81,7 +81,7 @@ export async function planWrites(
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ", ..." : "");
     throw new CliError(
-      `mlgen: ${foreign.length} file${foreign.length === 1 ? "" : "s"} in the output folder ${basename(outDir)}/ that mlgen did not generate would be overwritten: ${shown}; nothing was written\n  fix: move ${foreign.length === 1 ? "it" : "them"} out of the output folder, or write to another one (out in mlgen.config.ts, or --out)`,
+      `mlgen: ${foreign.length} file${foreign.length === 1 ? "" : "s"} in the output folder ${basename(outDir)}/ that mlgen did not generate (they are not in its manifest, .mlgen-manifest.json) would be overwritten: ${shown}; nothing was written\n  fix: move ${foreign.length === 1 ? "it" : "them"} out of the output folder or write to another one (out in mlgen.config.ts, or --out); if ${foreign.length === 1 ? "it is a copy" : "they are copies"} mlgen made before the manifest was lost, delete ${foreign.length === 1 ? "it" : "them"}`,
     );
   }
   const keep = new Set([...wanted.map((f) => f.path), ...kept]);

@@ -423,6 +423,11 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     );
     expect(stderr).toMatch(/^pipelines\/demo\.pipeline\.ts:\d+:\d+: error/m);
     expect(existsSync(join(proj.dir, "dags"))).toBe(false);
+    // A regular package (tasks/__init__.py) is imported before a module of its name.
+    proj.write("tasks/__init__.py", "");
+    const pkg = await proj.mlgen("compile");
+    expect(pkg.stderr).toBe("");
+    expect(pkg.code).toBe(0);
   });
 
   it("an unknown target names the ones there are", async () => {

@@ -64,14 +64,19 @@ describe("mlgen compile", () => {
       "shared/steps.py": TASKS,
       "pipelines/demo.pipeline.ts": pipelineSource(),
     });
-    mkdirSync(join(proj.dir, "tasks"));
+    mkdirSync(join(proj.dir, "tasks/v2"), { recursive: true });
     symlinkSync(join(proj.dir, "shared/steps.py"), join(proj.dir, "tasks/steps.py"));
     symlinkSync(join(proj.dir, "tasks"), join(proj.dir, "tasks/loop"));
+    // The same folder under two names (an alias sorted first): both ship.
+    proj.write("tasks/v2/extra.py", "X = 1\n");
+    symlinkSync(join(proj.dir, "tasks/v2"), join(proj.dir, "tasks/current"));
     const { code, stderr } = await proj.mlgen("compile");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(proj.read("dags/tasks/steps.py")).toBe(TASKS);
     expect(lstatSync(join(proj.dir, "dags/tasks/steps.py")).isSymbolicLink()).toBe(false);
+    expect(proj.read("dags/tasks/v2/extra.py")).toBe("X = 1\n");
+    expect(proj.read("dags/tasks/current/extra.py")).toBe("X = 1\n");
   });
 
   it("refuses to write into the project folder, whose task modules it would later remove", async () => {
@@ -82,6 +87,10 @@ describe("mlgen compile", () => {
     expect(stderr).toContain("error MLG1011: invalid output folder: it is the project folder");
     expect(stderr).not.toContain("    at ");
     expect(proj.snapshot(".")).toEqual(before);
+    // Kubeflow writes only its YAML files there: allowed.
+    const kfp = await proj.mlgen("compile", "--target", "kubeflow", "--out", ".");
+    expect(kfp.stderr).toBe("");
+    expect(kfp.code).toBe(0);
   });
 
   it("with pipeline files named, still reads the project's config and removes no other pipeline's files", async () => {
@@ -123,7 +132,7 @@ describe("mlgen compile", () => {
     const { code, stderr } = await proj.mlgen("compile");
     expect(code).toBe(1);
     expect(stderr).toContain(
-      "mlgen: 2 files in the output folder dags/ that mlgen did not generate would be overwritten: demo.py, tasks/steps.py; nothing was written",
+      "mlgen: 2 files in the output folder dags/ that mlgen did not generate (they are not in its manifest, .mlgen-manifest.json) would be overwritten: demo.py, tasks/steps.py; nothing was written",
     );
     expect(proj.snapshot()).toEqual(before);
     // A generated file whose manifest is gone is mlgen's: it is rewritten.

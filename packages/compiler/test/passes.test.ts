@@ -224,21 +224,24 @@ describe("checkGraph", () => {
       },
     ],
     [
-      "durations: a zero timeout, and one longer than a timedelta (a zero retry delay is fine)",
+      "durations: one longer than a timedelta holds (0 is Airflow's 'none', so fine)",
       {
         given: ir(
           [
             py("a", { options: { ...EMPTY_TASK_OPTIONS, executionTimeout: 0, retryDelay: 0 } }),
             py("b", { options: { ...EMPTY_TASK_OPTIONS, maxRetryDelay: 86_400 * 1e9 } }),
           ],
-          { dagrunTimeout: 0 },
+          { dagrunTimeout: 86_400 * 1e9 },
         ),
-        want: ["MLG1011", "MLG1011", "MLG1011"],
+        want: ["MLG1011", "MLG1011"],
       },
     ],
     [
-      "an empty outlet asset URI",
-      { given: ir([py("a", { outlets: ["", "s3://b/k"] })]), want: ["MLG1011"] },
+      "outlet asset URIs: empty, only spaces and non-ASCII refused; a space inside is fine",
+      {
+        given: ir([py("a", { outlets: ["", "  ", "s3://b/résumé.csv", "s3://b/my file.csv"] })]),
+        want: ["MLG1011", "MLG1011", "MLG1011"],
+      },
     ],
     [
       "input name not an identifier",
@@ -281,6 +284,9 @@ describe("cronProblem", () => {
     ["0 3 * * mon#2", null],
     ["0 3 * * 1#6", "day of week field '1#6' is out of range 0-7"],
     ["0 3 * * 1#2,3", "day of week field '1#2,3' is out of range 0-7"],
+    ["0 3 * * 1#1,1#3", null],
+    ["0 3 * * L5", null],
+    ["0 3 1-L/2 * *", null],
     ["0 3 * * 5L", "day of week field '5L' is out of range 0-7"],
     ["0 3 LW * *", "day of month field 'LW' is out of range 1-31"],
     ["? 3 * * *", "minute field '?' is out of range 0-59"],
@@ -350,6 +356,30 @@ def flexible(
 
 def positional(a, /, b):
     pass
+
+
+def rounded(accuracy, fmt=lambda v, d: round(v, d)):
+    pass
+
+
+def twice(a, b):
+    pass
+
+
+def twice(a):
+    pass
+
+
+@with_session
+def wrapped(session, data):
+    pass
+
+
+def partial_one(a, b):
+    pass
+
+
+partial_one = functools.partial(partial_one, b=1)
 `;
   const lit = (v: number) => ({ kind: "literal" as const, value: v });
   it.each([
@@ -367,6 +397,10 @@ def positional(a, /, b):
       "evaluate() needs 'accuracy', which has no default; the task calls it with run_id=",
     ],
     ["**options takes any keyword", "flexible", ["data", "anything"], null],
+    ["a lambda default: not judged", "rounded", ["accuracy"], null],
+    ["defined twice (an overload first): not judged", "twice", ["a"], null],
+    ["decorated (it may supply parameters): not judged", "wrapped", ["data"], null],
+    ["rebound with functools.partial: not judged", "partial_one", ["a"], null],
     [
       "a positional-only parameter cannot be passed by name",
       "positional",
@@ -479,10 +513,11 @@ describe("checkSecrets", () => {
       ir([
         py("a", { mlflow: mlflow("https://admin:hunter2@mlflow.example.com") }),
         py("b", { mlflow: mlflow("https://mlflow.example.com/path@x") }),
+        py("c", { mlflow: mlflow("postgresql://mlflow@db.internal:5432/mlflow") }),
       ]),
     );
     expect(found).toHaveLength(1);
-    expect(found[0]).toContain("mlflow trackingUri of task 'a': it holds a user name or password");
+    expect(found[0]).toContain("mlflow trackingUri of task 'a': it holds a password");
     expect(found[0]).not.toContain("hunter2");
   });
 });
@@ -520,5 +555,9 @@ async def fetch(url):
     ["np", false],
   ] as const)("%s: %s", (name, want) => {
     expect(definesFunction(MODULE, name)).toBe(want);
+  });
+  it("a triple quote inside a string or a comment starts no docstring", () => {
+    const source = `FENCE = '"""'  # or """ in a comment\n\n\ndef prepare(x):\n    pass\n`;
+    expect(definesFunction(source, "prepare")).toBe(true);
   });
 });

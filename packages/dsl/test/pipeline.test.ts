@@ -150,12 +150,14 @@ describe("pipeline()", () => {
       }) as never;
       seed = p.params.seed;
     });
+    if (!shared) throw new Error("pipe_a's body did not run");
+    const dataPath = shared.out.data_path as { join(...p: string[]): never };
     const b = pipeline("pipe_b", { params: { seed: 2 } }, (p) => {
       p.python("prepare_data", { fn: "tasks/a.py:prep", outputs: { data_path: "string" } });
       p.python("evaluate", {
         fn: "tasks/a.py:evaluate",
         inputs: {
-          path: (shared?.out.data_path as { join(...p: string[]): never }).join("x.csv"),
+          path: dataPath.join("x.csv"),
           seed: seed as never,
           own: p.params.seed,
         },

@@ -245,19 +245,18 @@ async function shippedPythonFiles(root: string, module: string): Promise<Emitted
     return content === null ? [] : [{ path: module, content }];
   }
   const out: EmittedFile[] = [];
-  // Symbolic links are followed (a task module linked from a shared folder ships as a file);
-  // a folder reached twice (a link loop) is walked once.
-  const walked = new Set<string>();
-  const walk = async (dir: string): Promise<void> => {
+  // Symbolic links are followed (a task module linked from a shared folder ships as a file,
+  // under every name it has); a link back to a folder being walked (a loop) is not.
+  const walk = async (dir: string, within: ReadonlySet<string> = new Set()): Promise<void> => {
     const real = await realpath(join(root, dir)).catch(() => null);
-    if (real === null || walked.has(real)) return;
-    walked.add(real);
+    if (real === null || within.has(real)) return;
+    const inner = new Set(within).add(real);
     const entries = await readdir(join(root, dir), { withFileTypes: true }).catch(() => []);
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (e.name.startsWith(".") || e.name === "__pycache__") continue;
       const rel = `${dir}/${e.name}`;
       const target = e.isSymbolicLink() ? await stat(join(root, rel)).catch(() => null) : e;
-      if (target?.isDirectory()) await walk(rel);
+      if (target?.isDirectory()) await walk(rel, inner);
       else if (target?.isFile() && e.name.endsWith(".py")) {
         out.push({ path: rel, content: await readFile(join(root, rel), "utf8") });
       }
@@ -342,14 +341,14 @@ export async function compileCommand(
     const out = name === "kubeflow" ? config.kubeflowOut : config.out;
     // The task modules would be copied onto themselves, listed in the manifest as generated,
     // and removed as stale the day a task stops using them.
-    if (resolve(out) === resolve(config.root)) {
+    if (name !== "kubeflow" && resolve(out) === resolve(config.root)) {
       throw new CliError(
         formatDiagnostic(
           diagnostic("MLG1011", {
             what: "output folder",
             reason:
               "it is the project folder, which holds the task modules: mlgen would treat them as files it generated, and remove them once no task uses them",
-            hint: `write the ${name === "kubeflow" ? "pipeline specs" : "DAGs"} to a folder of their own (${name === "kubeflow" ? "kubeflow.out" : "out"} in mlgen.config.ts, or --out)`,
+            hint: "write the DAGs to a folder of their own (out in mlgen.config.ts, or --out)",
           }),
         ),
       );
@@ -435,6 +434,9 @@ export async function compileCommand(
         const shadowed = files.find((f) => {
           if (shippedPaths.has(f.path) || !/^[^/]+\.py$/.test(f.path)) return false;
           const stem = f.path.slice(0, -3);
+          // A regular package (with __init__.py) wins over a module of its name; a folder
+          // without one is a namespace package, which the module shadows.
+          if (shippedPaths.has(`${stem}/__init__.py`)) return false;
           return input.pythonFiles.some((m) => m.path.startsWith(`${stem}/`) || m.path === f.path);
         });
         if (shadowed) {

@@ -19,25 +19,24 @@ export function airflowIdProblem(id: string): string | null {
 /** Python's timedelta.max in whole seconds (999,999,999 days and a day less a second). */
 const MAX_SECONDS = 86_399_999_999_999;
 
-/** A task's durations in seconds: [option, value, whether 0 would make it fail at once]. */
-function durationsOf(task: Task): [string, number | null, boolean][] {
+/** A task's durations in seconds: [option, value]. */
+function durationsOf(task: Task): [string, number | null][] {
   const o = task.options;
-  const out: [string, number | null, boolean][] = [
-    ["executionTimeout", o.executionTimeout, true],
-    ["retryDelay", o.retryDelay, false],
-    ["maxRetryDelay", o.maxRetryDelay, false],
+  const out: [string, number | null][] = [
+    ["executionTimeout", o.executionTimeout],
+    ["retryDelay", o.retryDelay],
+    ["maxRetryDelay", o.maxRetryDelay],
   ];
-  if (task.kind === "sensor") {
-    out.push(["timeout", task.timeout, true], ["pokeInterval", task.pokeInterval, false]);
-  }
+  if (task.kind === "sensor")
+    out.push(["timeout", task.timeout], ["pokeInterval", task.pokeInterval]);
   return out;
 }
 
-function durationProblem(value: number | null, positive: boolean): string | null {
-  if (value === null) return null;
-  if (positive && value === 0) return "a duration of 0 ends it as soon as it starts";
-  if (value > MAX_SECONDS)
+/** A duration Python cannot hold; 0 is fine (Airflow reads a 0 timeout as none). */
+function durationProblem(value: number | null): string | null {
+  if (value !== null && value > MAX_SECONDS) {
     return "it is longer than Python's timedelta can hold (999,999,999 days)";
+  }
   return null;
 }
 
@@ -54,7 +53,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     );
   }
   checkSchedule(ir, ctx);
-  const runTimeout = durationProblem(ir.dagrunTimeout, true);
+  const runTimeout = durationProblem(ir.dagrunTimeout);
   if (runTimeout) {
     ctx.report(
       diagnostic(
@@ -62,7 +61,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
         {
           what: `dagrunTimeout of pipeline '${ir.id}'`,
           reason: runTimeout,
-          hint: "give it a positive duration such as hours(6), or leave it unset",
+          hint: "give it a duration Python can hold, such as hours(6)",
         },
         { pipeline: ir.id, location: ctx.sourceMap.pipeline },
       ),
@@ -77,8 +76,8 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
     if (seen.has(task.id)) ctx.report(diagnostic("MLG1001", { id: task.id }, place));
     seen.add(task.id);
-    for (const [name, value, positive] of durationsOf(task)) {
-      const problem = durationProblem(value, positive);
+    for (const [name, value] of durationsOf(task)) {
+      const problem = durationProblem(value);
       if (problem) {
         ctx.report(
           diagnostic(
@@ -86,9 +85,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
             {
               what: `${name} of task '${task.id}'`,
               reason: problem,
-              hint: positive
-                ? "give it a positive duration such as minutes(30), or leave it unset"
-                : "give it a duration Python can hold",
+              hint: "give it a duration Python can hold",
             },
             place,
           ),
@@ -141,7 +138,12 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     // Airflow's group keys: no dot either (it joins nested group ids with one).
     const label = group.parent ? g.slice(group.parent.length + 1) : g;
     const labelProblem =
-      airflowIdProblem(label) ?? (label.includes(".") ? 'it contains "."' : null);
+      airflowIdProblem(label) ??
+      (label.includes(".")
+        ? 'it contains "."'
+        : label.length > 200
+          ? `it is ${label.length} characters long (Airflow takes at most 200 for a group)`
+          : null);
     if (labelProblem) {
       ctx.report(
         diagnostic("MLG1006", { what: "group id", id: label, reason: labelProblem }, place),

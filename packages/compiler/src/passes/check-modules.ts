@@ -10,13 +10,24 @@ export function moduleName(path: string): string {
 }
 
 /**
+ * The source with each triple-quoted string that begins a line (a docstring, or a string
+ * statement) blanked, newlines kept: a `def` shown in one is not the module's. A triple quote
+ * elsewhere (inside another string, in a comment) is left alone.
+ */
+function blankDocstrings(source: string): string {
+  return source.replace(/^([ \t]*[rRuUbB]{0,2})("""|''')[\s\S]*?\2/gm, (m) =>
+    m.replace(/[^\n]/g, " "),
+  );
+}
+
+/**
  * Whether the module binds `name` at top level to something callable: `def name(` or
  * `async def name(` at column 0, an assignment `name = ...`, or an import of it
  * (`from .steps import train as name`, also inside parentheses). Text inside triple-quoted
  * strings (docstrings) does not count.
  */
 export function definesFunction(source: string, name: string): boolean {
-  const code = source.replace(/("""|''')[\s\S]*?\1/g, "");
+  const code = blankDocstrings(source);
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   if (new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").test(code)) return true;
   if (new RegExp(`^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)`, "m").test(code)) return true;
@@ -133,11 +144,24 @@ function signatureParts(code: string, from: number): string[] | null {
  */
 export function parameters(source: string, name: string): Parameters | null {
   // Docstrings blanked (newlines kept), so a `def` inside one is not found.
-  const code = source.replace(/("""|''')[\s\S]*?\1/g, (m) => m.replace(/[^\n]/g, " "));
+  const code = blankDocstrings(source);
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const m = new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").exec(code);
-  const parts = m ? signatureParts(code, m.index + m[0].length) : null;
-  if (!parts) return null;
+  const defs = [
+    ...code.matchAll(new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "gm")),
+  ];
+  const m = defs[0];
+  // Only a plain, single definition says what the call takes: not one defined again (typing
+  // overloads; the last def wins), rebound (functools.partial) or decorated (a decorator may
+  // supply or change parameters).
+  if (!m || defs.length > 1) return null;
+  const rebound = new RegExp(
+    `^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)|^from[ \\t][^\\n]*\\b${escaped}\\b`,
+    "m",
+  );
+  if (rebound.test(code)) return null;
+  if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
+  const parts = signatureParts(code, m.index + m[0].length);
+  if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;
   const named: { name: string; optional: boolean }[] = [];
   let anyKeyword = false;
   for (const raw of parts) {

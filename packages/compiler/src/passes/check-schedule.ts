@@ -49,16 +49,22 @@ export function cronProblem(expression: string): string | null {
     const f = FIELDS[i];
     if (!f) break;
     const items = (part ?? "").split(",");
-    for (const item of items) {
+    // `1#1,1#3`: nth weekdays may be listed, but not mixed with plain days.
+    const nth = items.filter((x) => x.includes("#")).length;
+    if (i === 4 && nth > 0 && nth < items.length) {
+      return `${f.name} field '${part}' is out of range ${f.min}-${f.max}`;
+    }
+    for (const raw of items) {
+      // `1-L/2`: the month's last day as a range's end.
+      const item = i === 2 ? raw.replace(/^(\d+)-l(?=\/|$)/i, "$1-31") : raw;
       // croniter's (and so Airflow's) extensions: `?` for any day, the month's last day `L`
       // (also as a range's end), the weekday nearest a day `15W`, and the nth weekday `1#2`
       // (alone in its field).
       if ((i === 2 || i === 4) && item === "?") continue;
       if (i === 2 && (/^l$/i.test(item) || /^([1-9]|[12]\d|3[01])w$/i.test(item))) continue;
-      if (i === 2 && /^(\d+)-l$/i.test(item) && atom(item.slice(0, -2), f) !== null) continue;
-      if (i === 4 && /^\w+#[1-5]$/.test(item) && items.length === 1) {
-        if (atom(item.slice(0, -2), f) !== null) continue;
-      }
+      if (i === 4 && /^\w+#[1-5]$/.test(item) && atom(item.slice(0, -2), f) !== null) continue;
+      // `L5`: the month's last Friday.
+      if (i === 4 && /^l[0-7]$/i.test(item)) continue;
       const [range = "", step, ...extra] = item.split("/");
       if (extra.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) {
         return `${f.name} field '${part}' has a bad step`;
@@ -100,11 +106,15 @@ export function startDateProblem(text: string): string | null {
   return null;
 }
 
-/** Airflow's asset URI rules: non-empty ASCII, no whitespace, and no `airflow` scheme. */
+/**
+ * Airflow's asset URI rules: not empty or only whitespace, at most 1500 characters, no
+ * `airflow` scheme, and ASCII (Airflow 2 refuses anything else; Airflow 3 on MySQL too).
+ */
 export function assetUriProblem(uri: string): string | null {
-  if (uri.length === 0) return "it is empty";
+  if (uri.trim().length === 0) return uri.length === 0 ? "it is empty" : "it is only whitespace";
   if (uri.length > 1500) return "it is longer than 1500 characters";
-  if (!/^[\x21-\x7e]+$/.test(uri)) return "it must be printable ASCII without spaces";
+  if ([...uri].some((c) => c.charCodeAt(0) > 0x7f))
+    return "it must be ASCII (Airflow 2 refuses other characters)";
   if (/^airflow:/i.test(uri)) return "the 'airflow' scheme is reserved";
   return null;
 }

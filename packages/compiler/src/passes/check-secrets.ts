@@ -14,8 +14,8 @@ import { type PassContext, taskPlace } from "./context.js";
  * into the repository). The diagnostics never repeat the value.
  */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** `scheme://user:password@host` (or a token as the user name). */
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i;
+/** `scheme://user:password@host` (a user name alone, as databases take it, is no secret). */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s@:]*:[^/?#\s@]*@/i;
 
 export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
   const alerts = (options: TaskOptions, of: string, place: DiagnosticPlace) => {
@@ -59,8 +59,7 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
           "MLG1011",
           {
             what: `mlflow trackingUri of task '${task.id}'`,
-            reason:
-              "it holds a user name or password, which would be written into the generated files",
+            reason: "it holds a password, which would be written into the generated files",
             hint: "give the URI without credentials, and set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) on the workers, or pass env('MLFLOW_TRACKING_URI')",
           },
           place,
