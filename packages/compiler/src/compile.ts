@@ -66,32 +66,25 @@ function irProblem(
   const path = issue.path.map(String);
   const hint =
     "fix the value where the pipeline is written (the DSL's types say what each option takes)";
-  const ir = input.ir as { tasks?: { id?: unknown }[]; groups?: Record<string, unknown> } | null;
+  const ir = input.ir as { tasks?: { id?: unknown }[] } | null;
+  // The task or group the path is under, and where it was written.
+  let owner: { what: string; id: string; key: string } | null = null;
   if (path[0] === "tasks" && path[1] !== undefined) {
     const id = ir?.tasks?.[Number(path[1])]?.id;
-    if (typeof id === "string") {
-      const option = path.slice(2).filter((p) => p !== "options");
-      return diagnostic(
-        "MLG1011",
-        {
-          what: `${option.join(".") || "definition"} of task '${id}'`,
-          reason: issue.message,
-          hint,
-        },
-        { task: id, location: input.sourceMap[taskKey(id)] ?? input.sourceMap.pipeline },
-      );
-    }
+    if (typeof id === "string") owner = { what: "task", id, key: taskKey(id) };
+  } else if (path[0] === "groups" && path[1] !== undefined) {
+    owner = { what: "group", id: path[1], key: `group:${path[1]}` };
   }
-  if (path[0] === "groups" && path[1] !== undefined) {
+  if (owner) {
     const option = path.slice(2).filter((p) => p !== "options");
     return diagnostic(
       "MLG1011",
       {
-        what: `${option.join(".") || "definition"} of group '${path[1]}'`,
+        what: `${option.join(".") || "definition"} of ${owner.what} '${owner.id}'`,
         reason: issue.message,
         hint,
       },
-      { task: path[1], location: input.sourceMap[`group:${path[1]}`] ?? input.sourceMap.pipeline },
+      { task: owner.id, location: input.sourceMap[owner.key] ?? input.sourceMap.pipeline },
     );
   }
   return diagnostic(

@@ -27,10 +27,23 @@ function blankDocstrings(source: string): string {
  * strings (docstrings) does not count.
  */
 export function definesFunction(source: string, name: string): boolean {
-  const code = blankDocstrings(source);
+  return bindsName(blankDocstrings(source), name);
+}
+
+/** `def name(` at column 0 (also async) and `name = ...` (also annotated), as regex sources. */
+function topLevel(name: string) {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  if (new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "m").test(code)) return true;
-  if (new RegExp(`^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)`, "m").test(code)) return true;
+  return {
+    escaped,
+    def: `^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`,
+    assigned: `^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)`,
+  };
+}
+
+/** definesFunction on a module whose docstrings are already blanked. */
+function bindsName(code: string, name: string): boolean {
+  const { def, assigned } = topLevel(name);
+  if (new RegExp(def, "m").test(code) || new RegExp(assigned, "m").test(code)) return true;
   for (const m of code.matchAll(/^from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm)) {
     const names = (m[1] ?? "").replace(/[()\\]|#[^\n]*/g, " ").split(",");
     for (const item of names) {
@@ -51,6 +64,7 @@ export function checkModules(
   modules: ReadonlyMap<string, string | null>,
   ctx: PassContext,
 ): void {
+  const blanked = new Map<string, string>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
@@ -75,11 +89,19 @@ export function checkModules(
       const source = modules.get(ref.module);
       if (source === undefined || source === null) {
         ctx.report(diagnostic("MLG1007", args, place));
-      } else if (!definesFunction(source, ref.function)) {
+        continue;
+      }
+      // Blanked once per module, however many tasks call into it.
+      let code = blanked.get(source);
+      if (code === undefined) {
+        code = blankDocstrings(source);
+        blanked.set(source, code);
+      }
+      if (!bindsName(code, ref.function)) {
         ctx.report(diagnostic("MLG1008", args, place));
       } else if (where === "fn" && task.kind === "python") {
         const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
-        const problem = callProblem(parameters(source, ref.function), passed);
+        const problem = callProblem(signature(code, ref.function), passed);
         if (problem) {
           ctx.report(
             diagnostic(
@@ -143,21 +165,19 @@ function signatureParts(code: string, from: number): string[] | null {
  * def (a re-export, an assignment) or its signature cannot be read.
  */
 export function parameters(source: string, name: string): Parameters | null {
-  // Docstrings blanked (newlines kept), so a `def` inside one is not found.
-  const code = blankDocstrings(source);
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const defs = [
-    ...code.matchAll(new RegExp(`^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`, "gm")),
-  ];
+  return signature(blankDocstrings(source), name);
+}
+
+/** parameters on a module whose docstrings are already blanked. */
+function signature(code: string, name: string): Parameters | null {
+  const { escaped, def, assigned } = topLevel(name);
+  const defs = [...code.matchAll(new RegExp(def, "gm"))];
   const m = defs[0];
   // Only a plain, single definition says what the call takes: not one defined again (typing
   // overloads; the last def wins), rebound (functools.partial) or decorated (a decorator may
   // supply or change parameters).
   if (!m || defs.length > 1) return null;
-  const rebound = new RegExp(
-    `^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)|^from[ \\t][^\\n]*\\b${escaped}\\b`,
-    "m",
-  );
+  const rebound = new RegExp(`${assigned}|^from[ \\t][^\\n]*\\b${escaped}\\b`, "m");
   if (rebound.test(code)) return null;
   if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
   const parts = signatureParts(code, m.index + m[0].length);
