@@ -100,6 +100,8 @@ const WHY: Readonly<Record<string, string>> = {
   ENOTDIR: "a file is in the way where a folder is needed",
   EEXIST: "a file is in the way where a folder is needed",
   EISDIR: "it is a folder",
+  // mkdir in a folder that takes no new entries (/proc, /sys), or one removed meanwhile.
+  ENOENT: "its folder cannot be made there",
   ENOSPC: "the disk is full",
   EDQUOT: "the disk quota is exceeded",
   EROFS: "the file system is read-only",
@@ -135,7 +137,7 @@ export async function applyPlans(
       );
       for (const f of ordered) {
         current = join(out, f.path);
-        const first = await mkdir(dirname(current), { recursive: true });
+        const first = await makeDirs(dirname(current));
         if (first) made.push(first);
         // Renaming onto a folder fails only after the other files are in place: refuse it now.
         if ((await stat(current).catch(() => null))?.isDirectory()) {
@@ -147,7 +149,7 @@ export async function applyPlans(
       }
     }
   } catch (e) {
-    await Promise.all(staged.map(({ tmp }) => rm(tmp, { force: true })));
+    await Promise.all(staged.map(({ tmp }) => rm(tmp, { force: true }).catch(() => {})));
     for (const dir of made.reverse()) await rm(dir, { recursive: true, force: true });
     throw writeError(e, current);
   }
@@ -164,13 +166,42 @@ export async function applyPlans(
   }
 }
 
+/**
+ * `mkdir -p`: makes `dir` and the missing folders above it, and returns the first one it made
+ * (to remove on failure). Not Node's `mkdir(dir, { recursive: true })`, which never returns
+ * when a folder above answers ENOENT although it exists (`--out /proc/x` on Linux hung).
+ */
+export async function makeDirs(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  let at = dir;
+  let found = await stat(at).catch(() => null);
+  while (!found && dirname(at) !== at) {
+    missing.push(at);
+    at = dirname(at);
+    found = await stat(at).catch(() => null);
+  }
+  if (found && !found.isDirectory()) {
+    throw Object.assign(new Error(`${at} is not a folder`), { code: "ENOTDIR" });
+  }
+  let first: string | undefined;
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+      first ??= d;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  return first;
+}
+
 /** A hidden temporary name beside `file`, on the same file system, so a rename is atomic. */
 const tempPath = (file: string) =>
   join(dirname(file), `.${randomBytes(6).toString("hex")}.mlgen.tmp`);
 
 /** Temp file in the same folder, then rename: readers see the old file or the new, never half. */
 export async function writeAtomic(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await makeDirs(dirname(file));
   const tmp = tempPath(file);
   try {
     await writeFile(tmp, content, "utf8");

@@ -53,6 +53,34 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a task ordered after itself (the edge used to be dropped without a word)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`  const a = p.bash("a", { command: "true" });
+  a.after(a);`),
+      },
+      code: "MLG1002",
+      says: [
+        "pipelines/demo.pipeline.ts:4:15",
+        "tasks form a cycle: 'a' -> 'a' (.after() of itself)",
+      ],
+    },
+  ],
+  [
+    "a group ordered after itself",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`  const g = p.group("prep", {}, (g) => {
+    g.bash("a", { command: "true" });
+  });
+  p.bash("b", { command: "true" });
+  g.after(g);`),
+      },
+      code: "MLG1002",
+      says: ["tasks form a cycle: 'prep' -> 'prep' (.after() of itself)"],
+    },
+  ],
+  [
     "an input that references an undeclared output",
     {
       files: {
@@ -279,6 +307,23 @@ const cases: [string, Case][] = [
         "pipelines/demo.pipeline.ts:5:5",
         "branch 'route' lists 'load' in ifTrue, but 'load' runs before it (it is upstream)",
         "a branch chooses among tasks that come after it",
+      ],
+    },
+  ],
+  [
+    "a task on both sides of a branch, itself or through its group",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
+  const a = p.bash("a", { command: "true" });
+  const bs: ReturnType<typeof p.bash>[] = [];
+  const g = p.group("g", {}, (g) => { bs.push(g.bash("b", { command: "true" })); });
+  p.branch("route", { when: [load.out.rows, ">", 2], ifTrue: [a, ...bs], ifFalse: [a, g] });`),
+      },
+      code: "MLG1016",
+      says: [
+        "branch 'route' lists 'a' in ifFalse, but 'a' is on both sides, so the branch never chooses it",
+        "branch 'route' lists 'g' in ifFalse, but 'g' is on both sides ('g.b' is in it and in ifTrue)",
       ],
     },
   ],

@@ -87,6 +87,15 @@ describe("mlgen compile", () => {
     expect(stderr).toContain("error MLG1011: invalid output folder: it is the project folder");
     expect(stderr).not.toContain("    at ");
     expect(proj.snapshot(".")).toEqual(before);
+    // Through a link to the project folder too.
+    symlinkSync(proj.dir, join(proj.dir, "self-link"), "dir");
+    const linked = await proj.mlgen("compile", "--out", "self-link");
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toContain(
+      "error MLG1011: invalid output folder: it is the project folder",
+    );
+    rmSync(join(proj.dir, "self-link"));
+    expect(proj.snapshot(".")).toEqual(before);
     // Kubeflow writes only its YAML files there: allowed.
     const kfp = await proj.mlgen("compile", "--target", "kubeflow", "--out", ".");
     expect(kfp.stderr).toBe("");
@@ -225,7 +234,9 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], airflow: {
     proj.write("pipelines/copy.pipeline.ts", pipelineSource());
     const { code, stderr } = await proj.mlgen("compile");
     expect(code).toBe(1);
-    expect(stderr).toContain("error MLG1012: pipeline id 'demo' is defined by more than one file");
+    expect(stderr).toContain(
+      "pipelines/demo.pipeline.ts:3:16: error MLG1012: pipeline id 'demo' is defined twice: here and at pipelines/copy.pipeline.ts:3:16",
+    );
   });
 });
 
@@ -338,6 +349,14 @@ describe("mlgen --version and --help", () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/^mlgen: cannot write \S+blocker\/demo\.py: a file is in the way/);
     expect(proj.read("blocker")).toBe("a file\n");
+    // A folder that takes no new entries: Node's recursive mkdir never returned for /proc/x.
+    if (process.platform === "linux") {
+      const proc = await proj.mlgen("compile", "--target", "airflow", "--out", "/proc/mlgen-out");
+      expect(proc.code).toBe(1);
+      expect(proc.stderr).toMatch(
+        /^mlgen: cannot write \/proc\/mlgen-out\/demo\.py: its folder cannot be made there \(ENOENT\)/,
+      );
+    }
   });
 
   it("--strict fails on what a target only approximates, and writes nothing", async () => {

@@ -198,9 +198,20 @@ describe("checkGraph", () => {
         want: ["MLG1002"],
       },
     ],
+    ["self loop via after", { given: ir([py("a", { after: ["a"] })]), want: ["MLG1002"] }],
     [
-      "self loop via after",
-      { given: ir([py("a", { after: ["a"], upstream: ["a"] })]), want: ["MLG1002"] },
+      "a task after a group it is in; a group after itself, a task in it or a group around it",
+      {
+        given: ir([py("a", { group: "g.h", after: ["g"] }), py("b", { after: ["x"] })], {
+          groups: {
+            g: { ...groupNode("g", null), after: ["g.h"] },
+            "g.h": { ...groupNode("g.h", "g"), after: ["g"] },
+            x: { ...groupNode("x", null), after: ["x"] },
+            y: { ...groupNode("y", null), after: ["a", "x"] },
+          },
+        }),
+        want: ["MLG1002", "MLG1002", "MLG1002", "MLG1002"],
+      },
     ],
     [
       "after() names an unknown task",
@@ -555,6 +566,69 @@ async def fetch(url):
     ["np", false],
   ] as const)("%s: %s", (name, want) => {
     expect(definesFunction(MODULE, name)).toBe(want);
+  });
+  const GUARDED = `"""Bindings in top-level blocks count; those in functions and classes do not."""
+import sys
+
+try:
+    from fast_impl import score
+except ImportError:  # the slow one
+    def score(x):
+        return x
+
+if sys.version_info >= (3, 12):
+    def train(data):
+        return data
+else:
+    train = None
+
+with open(__file__) as fh:
+    (load, save) = make_io(fh)
+
+split, merge = make_pair()
+
+
+class Trainer:
+    def fit(self, data):
+        return data
+
+    predict = fit
+
+
+def outer():
+    def inner():
+        pass
+    helper = inner
+    return helper
+
+
+CONFIG = dict(
+    evaluate=1,
+    report=2,
+)
+`;
+  it.each([
+    ["score", true],
+    ["train", true],
+    ["load", true],
+    ["save", true],
+    ["split", true],
+    ["merge", true],
+    ["Trainer", true],
+    ["outer", true],
+    ["fit", false],
+    ["predict", false],
+    ["inner", false],
+    ["helper", false],
+    ["evaluate", false],
+    ["report", false],
+    ["sys", false],
+  ] as const)("in blocks, classes and functions: %s: %s", (name, want) => {
+    expect(definesFunction(GUARDED, name)).toBe(want);
+  });
+  it("a star import may bind any name", () => {
+    expect(definesFunction("from tasks.all import *\n", "anything")).toBe(true);
+    expect(definesFunction("def f():\n    from tasks.all import *\n", "anything")).toBe(false);
   });
   it("a triple quote inside a string or a comment starts no docstring", () => {
     const source = `FENCE = '"""'  # or """ in a comment\n\n\ndef prepare(x):\n    pass\n`;

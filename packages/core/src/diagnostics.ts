@@ -60,7 +60,7 @@ export const DIAGNOSTICS = {
   },
   MLG1012: {
     severity: "error",
-    message: "pipeline id '{id}' is defined by more than one file",
+    message: "pipeline id '{id}' is defined twice: here and at {first}",
     fix: "give each pipeline a unique id; each becomes one DAG file",
   },
   MLG1013: {
@@ -244,9 +244,22 @@ export type DiagnosticArgs<C extends DiagnosticCode> = {
     | Placeholders<(typeof DIAGNOSTICS)[C]["fix"]>]: string | number;
 };
 
+/** Control characters but newline and tab: C0, DEL and C1. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` with its control characters written as `\xNN`: names and values from the user's files
+ * reach terminals and CI logs through messages, where an escape sequence or a carriage return
+ * would recolor, hide or overwrite what is printed.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
 function fill(template: string, args: Readonly<Record<string, string | number>>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    key in args ? String(args[key]) : whole,
+    key in args ? printable(String(args[key])) : whole,
   );
 }
 
@@ -275,10 +288,9 @@ export function diagnostic<C extends DiagnosticCode>(
 }
 
 export function formatLocation(loc: SourceLocation): string {
-  if (loc.line === undefined) return loc.file;
-  return loc.column === undefined
-    ? `${loc.file}:${loc.line}`
-    : `${loc.file}:${loc.line}:${loc.column}`;
+  const file = printable(loc.file);
+  if (loc.line === undefined) return file;
+  return loc.column === undefined ? `${file}:${loc.line}` : `${file}:${loc.line}:${loc.column}`;
 }
 
 /** `file:line:col: error MLG1001: message\n  fix: ...` — what compilers print. */

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { EmittedFile } from "@mlgen/compiler";
@@ -216,6 +216,15 @@ export function relativeSourceMap(sourceMap: SourceMap, root: string): SourceMap
   });
 }
 
+/** Where `path` really is (links followed); as given when it does not exist yet. */
+function realFolder(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
 /** The Python modules a pipeline names, read from `root` (null: missing, or outside it). */
 export async function readModules(
   ir: Parameters<typeof pipelineModules>[0],
@@ -341,7 +350,7 @@ export async function compileCommand(
     const out = name === "kubeflow" ? config.kubeflowOut : config.out;
     // The task modules would be copied onto themselves, listed in the manifest as generated,
     // and removed as stale the day a task stops using them.
-    if (name !== "kubeflow" && resolve(out) === resolve(config.root)) {
+    if (name !== "kubeflow" && realFolder(out) === realFolder(config.root)) {
       throw new CliError(
         formatDiagnostic(
           diagnostic("MLG1011", {
@@ -383,17 +392,18 @@ export async function compileCommand(
         report(p.location ? { ...p, location: relativeLocation(p.location, root) } : p);
       }
       const previous = ids.get(def.ir.id);
+      const at = sourceMap.pipeline ?? { file: sourceFile };
       if (previous !== undefined) {
         report(
           diagnostic(
             "MLG1012",
-            { id: def.ir.id },
-            { pipeline: def.ir.id, location: { file: sourceFile } },
+            { id: def.ir.id, first: previous },
+            { pipeline: def.ir.id, location: at },
           ),
         );
         continue;
       }
-      ids.set(def.ir.id, sourceFile);
+      ids.set(def.ir.id, [at.file, at.line, at.column].filter((x) => x !== undefined).join(":"));
       const modules = await readModules(def.ir, root);
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);

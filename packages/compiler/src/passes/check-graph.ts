@@ -1,4 +1,10 @@
-import { diagnostic, type Pipeline, type Task, topologicalOrder } from "@mlgen/core";
+import {
+  type DiagnosticPlace,
+  diagnostic,
+  type Pipeline,
+  type Task,
+  topologicalOrder,
+} from "@mlgen/core";
 import { assetUriProblem, checkSchedule } from "./check-schedule.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -160,6 +166,42 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
           ),
         );
       }
+    }
+  }
+  // An item ordered after itself, or after a group it is in, would be dropped by the
+  // dependency pass without a word: Airflow rejects such an edge as a cycle.
+  const within = (id: string, first: string | null, g: string): boolean => {
+    for (let at = first, depth = 0; at !== null && depth < 1000; depth++) {
+      if (at === g) return true;
+      at = ir.groups[at]?.parent ?? null;
+    }
+    return id === g;
+  };
+  const selfCycle = (what: string, up: string, place: DiagnosticPlace) =>
+    ctx.report(
+      diagnostic(
+        "MLG1002",
+        {
+          cycle:
+            what === up
+              ? `'${what}' -> '${what}' (.after() of itself)`
+              : `'${what}' -> '${up}' -> '${what}' (.after('${up}'), and one is inside the other)`,
+        },
+        place,
+      ),
+    );
+  const groupOfTask = new Map(ir.tasks.map((t) => [t.id, t.group]));
+  for (const [g, group] of Object.entries(ir.groups)) {
+    for (const up of group.after) {
+      const upFirst = groupOfTask.has(up) ? (groupOfTask.get(up) ?? null) : up;
+      if (within(up, upFirst, g) || within(g, g, up)) {
+        selfCycle(g, up, { pipeline: ir.id, task: g, location: ctx.sourceMap[`group:${g}`] });
+      }
+    }
+  }
+  for (const task of ir.tasks) {
+    for (const up of task.after) {
+      if (within(task.id, task.group, up)) selfCycle(task.id, up, taskPlace(ctx, ir.id, task.id));
     }
   }
   for (const task of ir.tasks) {

@@ -21,13 +21,16 @@ function blankDocstrings(source: string): string {
 }
 
 /**
- * Whether the module binds `name` at top level to something callable: `def name(` or
- * `async def name(` at column 0, an assignment `name = ...`, or an import of it
- * (`from .steps import train as name`, also inside parentheses). Text inside triple-quoted
- * strings (docstrings) does not count.
+ * Whether the module binds `name` at top level to something that may be callable: `def name(`
+ * or `async def name(`, `class name`, an assignment `name = ...` (also annotated, or one name of
+ * `a, name = ...`), or an import of it (`from .steps import train as name`, also inside
+ * parentheses; not `import x as name`, a module). Top level includes the blocks of `if`, `try`/`except`,
+ * `with` and loops at top level (`try: from fast import f` / `except ImportError: def f(...)`),
+ * not function or class bodies. A `from x import *` may bind anything: true. Text inside
+ * triple-quoted strings (docstrings) does not count.
  */
 export function definesFunction(source: string, name: string): boolean {
-  return bindsName(blankDocstrings(source), name);
+  return bindsName(moduleLevel(blankDocstrings(source)), name);
 }
 
 /** `def name(` at column 0 (also async) and `name = ...` (also annotated), as regex sources. */
@@ -40,10 +43,58 @@ function topLevel(name: string) {
   };
 }
 
-/** definesFunction on a module whose docstrings are already blanked. */
+/** Block statements whose body still runs at module level. */
+const MODULE_BLOCK =
+  /^(?:if|elif|else|try|except|finally|with|for|while|async[ \t]+(?:with|for))\b/;
+
+/**
+ * The module's code with the statements that run at module level moved to column 0 (those in
+ * top-level `if`/`try`/`with`/loop blocks too) and every line inside a `def` or `class` body
+ * blanked; lines inside brackets stay as they are. Indentation-based, like Python: good enough to
+ * tell where a name is bound, on code whose docstrings are blanked.
+ */
+function moduleLevel(code: string): string {
+  const lines = code.split("\n");
+  const blocks: { indent: number; module: boolean }[] = [];
+  let depth = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const body = line.trimStart();
+    // Strings and comments removed: what is left says whether brackets open or a block starts.
+    const bare = body.replace(/(["'])(?:\\.|(?!\1).)*\1|#.*$/g, "");
+    if (depth > 0 || body === "" || body.startsWith("#")) {
+      depth = Math.max(0, depth + bracketDelta(bare));
+      continue;
+    }
+    const indent = line.length - body.length;
+    while (blocks.length && (blocks[blocks.length - 1] as { indent: number }).indent >= indent) {
+      blocks.pop();
+    }
+    const inModule = blocks.every((b) => b.module);
+    lines[i] = inModule ? body : "";
+    depth = Math.max(0, bracketDelta(bare));
+    if (depth === 0 && bare.trimEnd().endsWith(":")) {
+      blocks.push({ indent, module: inModule && MODULE_BLOCK.test(body) });
+    }
+  }
+  return lines.join("\n");
+}
+
+function bracketDelta(text: string): number {
+  let d = 0;
+  for (const c of text) {
+    if (c === "(" || c === "[" || c === "{") d++;
+    else if (c === ")" || c === "]" || c === "}") d--;
+  }
+  return d;
+}
+
+/** definesFunction on a module already through blankDocstrings and moduleLevel. */
 function bindsName(code: string, name: string): boolean {
-  const { def, assigned } = topLevel(name);
+  const { escaped, def, assigned } = topLevel(name);
   if (new RegExp(def, "m").test(code) || new RegExp(assigned, "m").test(code)) return true;
+  if (new RegExp(`^class[ \\t]+${escaped}\\b`, "m").test(code)) return true;
+  if (/^from[ \t]+[\w.]+[ \t]+import[ \t]+\*/m.test(code)) return true;
   for (const m of code.matchAll(/^from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm)) {
     const names = (m[1] ?? "").replace(/[()\\]|#[^\n]*/g, " ").split(",");
     for (const item of names) {
@@ -51,6 +102,10 @@ function bindsName(code: string, name: string): boolean {
       const bound = parts.length === 3 && parts[1] === "as" ? parts[2] : parts[0];
       if (bound === name) return true;
     }
+  }
+  // `a, name = ...` and `(a, name) = ...`
+  for (const m of code.matchAll(/^([\w \t,()[\]*]*,[\w \t,()[\]*]*)=(?!=)/gm)) {
+    if ((m[1] ?? "").split(/[\s,()[\]*]+/).includes(name)) return true;
   }
   return false;
 }
@@ -91,10 +146,10 @@ export function checkModules(
         ctx.report(diagnostic("MLG1007", args, place));
         continue;
       }
-      // Blanked once per module, however many tasks call into it.
+      // Read once per module, however many tasks call into it.
       let code = blanked.get(source);
       if (code === undefined) {
-        code = blankDocstrings(source);
+        code = moduleLevel(blankDocstrings(source));
         blanked.set(source, code);
       }
       if (!bindsName(code, ref.function)) {
@@ -165,10 +220,10 @@ function signatureParts(code: string, from: number): string[] | null {
  * def (a re-export, an assignment) or its signature cannot be read.
  */
 export function parameters(source: string, name: string): Parameters | null {
-  return signature(blankDocstrings(source), name);
+  return signature(moduleLevel(blankDocstrings(source)), name);
 }
 
-/** parameters on a module whose docstrings are already blanked. */
+/** parameters on a module already through blankDocstrings and moduleLevel. */
 function signature(code: string, name: string): Parameters | null {
   const { escaped, def, assigned } = topLevel(name);
   const defs = [...code.matchAll(new RegExp(def, "gm"))];
