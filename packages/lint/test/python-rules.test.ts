@@ -724,6 +724,50 @@ TABLES = PostgresHook(postgres_conn_id="cfg").get_records("select 1")
       want: ["3:14", "4:5", "14:10"],
     },
   ],
+  [
+    "a call at parse time of the file's own function that reads a Variable, directly or deeper",
+    {
+      rule: "top-level-code",
+      body: `def _raw():
+    return Variable.get("cfg")
+
+@functools.cache
+def load_config():
+    return _raw()
+
+def defaults():
+    return {"owner": "ml"}
+
+class Settings:
+    def run(self):
+        return Variable.get("x")
+
+def run():
+    return 1
+
+def on_failure(context):
+    requests.post("https://hooks.example.com")
+
+CONFIG = load_config()
+ARGS = defaults()
+run()
+Settings().run()
+
+@dag(schedule=None, on_failure_callback=on_failure)
+def pipeline():
+    cfg = load_config()
+
+    @task
+    def train():
+        return load_config()
+
+    train()
+
+pipeline()
+`,
+      want: ["21:10", "28:11"],
+    },
+  ],
   // airflow3-removed
   [
     "schedule_interval, sla, removed imports and template variables",
@@ -892,6 +936,64 @@ with DAG("e", start_date=FIXED):
       want: ["4:3"],
     },
   ],
+  ...(
+    [
+      ["return at module level", "x = 1\nreturn x\n", "2:1"],
+      ["break in a loop's else", "for x in y:\n    pass\nelse:\n    break\n", "4:5"],
+      ["continue in a function inside a loop", "while a:\n    def f():\n        continue\n", "3:9"],
+      [
+        "return in a class body inside a function",
+        "def f():\n    class C:\n        return 1\n",
+        "3:9",
+      ],
+      ["yield at module level", "x = yield 1\n", "1:5"],
+      ["nonlocal at module level", "nonlocal a\n", "1:1"],
+      ["nonlocal in a class body at module level", "class C:\n    nonlocal a\n", "2:5"],
+    ] as const
+  ).flatMap(([what, body, at]): [string, Case][] => {
+    const [line, column] = at.split(":").map(Number) as [number, number];
+    return [
+      [`what CPython refuses after parsing: ${what}`, { rule: "syntax-error", body, want: [at] }],
+      [
+        `the same in a file left to tree-sitter (a bare yield in it): ${what}`,
+        {
+          rule: "syntax-error",
+          body: `def gen():\n    yield\n${body}`,
+          want: [`${line + 2}:${column}`],
+        },
+      ],
+    ];
+  }),
+  ...(["", "def gen():\n    yield\n"] as const).map((lead): [string, Case] => [
+    `return, yield, break, continue and nonlocal where they belong: no finding${lead ? " (tree-sitter)" : ""}`,
+    {
+      rule: "syntax-error",
+      body: `${lead}def f():
+    v = 1
+    def g():
+        nonlocal v
+        return (yield v)
+    for x in y:
+        if x:
+            continue
+        break
+    else:
+        return 1
+    class C:
+        def m(self):
+            for a in b:
+                while a:
+                    break
+            return self
+        nonlocal v
+    return lambda: (yield)
+while True:
+    break
+handler = lambda: (yield)
+`,
+      want: [],
+    },
+  ]),
   [
     "a try with neither except nor finally",
     { rule: "syntax-error", body: "try:\n    a = 1\nelse:\n    b = 2\n", want: ["3:1"] },

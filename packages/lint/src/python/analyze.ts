@@ -55,6 +55,11 @@ interface Scope {
   readonly typeChecking: boolean;
   /** The @dag or @task_group function whose body this is (it runs when the file is parsed). */
   readonly within: string | null;
+  /**
+   * The plain function defined at module level (or in a @dag body) whose body this is: its calls
+   * run at parse time when the file calls it there (`CONFIG = load_config()`).
+   */
+  readonly helper: string | null;
 }
 
 const GROUP = "g:";
@@ -186,6 +191,7 @@ export function analyzeDagFile(source: string): DagFile {
   const rawEdges: [string, string][] = [];
   const imports: ImportDecl[] = [];
   const topLevelCalls: TopLevelCall[] = [];
+  const helperCalls = new Map<string, TopLevelCall[]>();
   const strings: TaskString[] = [];
   const allStrings: SyntaxNode[] = [];
   const vars = new Map<string, Binding>();
@@ -564,6 +570,10 @@ export function analyzeDagFile(source: string): DagFile {
     const callee = calleeText(fnNode);
     if (!scope.inFunction && callee) {
       topLevelCalls.push({ callee, span: span(node), within: scope.within });
+    } else if (scope.helper && callee) {
+      let calls = helperCalls.get(scope.helper);
+      if (!calls) helperCalls.set(scope.helper, (calls = []));
+      calls.push({ callee, span: span(node), within: null });
     }
     // The function's name, or the method's even on a computed object (`tasks[0].set_upstream`).
     const last = fnNode?.name === "MemberExpression" ? methodOf(source, fnNode) : name;
@@ -821,6 +831,11 @@ export function analyzeDagFile(source: string): DagFile {
     }
     if (runsAtParse && fnName) {
       inner = { ...inner, inFunction: scope.inFunction, within: scope.within ?? fnName };
+    } else if (fnName && fn?.name === "FunctionDefinition" && !taskflowFns.has(fnName)) {
+      // Another decorator (`@functools.cache`): a plain function still.
+      inner = { ...inner, helper: scope.inFunction ? null : fnName };
+    } else {
+      inner = { ...inner, helper: null };
     }
     const body = childNamed(fn, "Body");
     if (body) walk(body, inner);
@@ -875,8 +890,11 @@ export function analyzeDagFile(source: string): DagFile {
         return;
       case "FunctionDefinition":
       case "LambdaExpression": {
-        const inner = { ...scope, inFunction: true };
-        walkChildren(node, inner);
+        const nameNode =
+          node.name === "FunctionDefinition" ? childNamed(node, "VariableName") : null;
+        const method = node.parent?.parent?.name === "ClassDefinition";
+        const helper = nameNode && !scope.inFunction && !method ? text(nameNode) : null;
+        walkChildren(node, { ...scope, inFunction: true, helper });
         return;
       }
       case "ForStatement":
@@ -995,6 +1013,7 @@ export function analyzeDagFile(source: string): DagFile {
     inFunction: false,
     loop: false,
     typeChecking: false,
+    helper: null,
     within: null,
   });
 
@@ -1067,6 +1086,7 @@ export function analyzeDagFile(source: string): DagFile {
     constants,
     imports,
     topLevelCalls,
+    helperCalls,
     strings,
     allStrings,
   };

@@ -372,6 +372,35 @@ class FastParser {
     this.problem ??= { from, to, detail };
   }
 
+  /**
+   * Where the parser is, for what CPython's compiler refuses after parsing: `return` and `yield`
+   * outside a function (a class body is not one), `break` and `continue` outside a loop's body
+   * (its `else` is not in it, a function or class body inside one is not), `nonlocal` with no
+   * function around it.
+   */
+  private inFunction = false;
+  private inLoop = false;
+  private functions = 0;
+
+  /** Parses a function, class or lambda body, or a loop's, in the context it sets. */
+  private within(fn: boolean, loop: boolean, nested: boolean, parse: () => void): void {
+    const saved = [this.inFunction, this.inLoop] as const;
+    this.inFunction = fn;
+    this.inLoop = loop;
+    if (nested) this.functions++;
+    try {
+      parse();
+    } finally {
+      [this.inFunction, this.inLoop] = saved;
+      if (nested) this.functions--;
+    }
+  }
+
+  /** A statement that is valid only inside a function or a loop, where it is not. */
+  private misplaced(from: number, detail: string | null): void {
+    if (detail) this.invalid(from, this.prevEnd, detail);
+  }
+
   private leaf(type: number, from: number, to: number): void {
     this.buf.push(type, from, to, 4);
   }
@@ -710,12 +739,15 @@ class FastParser {
           return;
         case "break":
           this.keywordStatement(T.BreakStatement);
+          this.misplaced(from, this.inLoop ? null : "'break' outside loop");
           return;
         case "continue":
           this.keywordStatement(T.ContinueStatement);
+          this.misplaced(from, this.inLoop ? null : "'continue' not properly in loop");
           return;
         case "return":
           this.eat(this.tk);
+          this.misplaced(from, this.inFunction ? null : "'return' outside function");
           if (this.tt !== NEWLINE && this.tt !== EOF && !this.isOp(";"))
             this.commaSep(() => this.testOrStar());
           this.finish(T.ReturnStatement, from, this.prevEnd, mark);
@@ -740,6 +772,9 @@ class FastParser {
           return;
         case "global":
         case "nonlocal":
+          if (this.tv === "nonlocal" && this.functions === 0) {
+            this.invalid(from, this.te, "nonlocal declaration not allowed at module level");
+          }
           this.eat(this.tk);
           this.commaSep(() => this.variableName());
           this.finish(T.ScopeStatement, from, this.prevEnd, mark);
@@ -759,6 +794,7 @@ class FastParser {
           this.fromImport(mark, from);
           return;
         case "yield":
+          if (!this.inFunction) this.invalid(from, this.te, "'yield' outside function");
           this.yieldBody();
           this.finish(T.YieldStatement, from, this.prevEnd, mark);
           return;
@@ -829,6 +865,7 @@ class FastParser {
   private yieldExpression(): void {
     const mark = this.buf.length;
     const from = this.ts;
+    if (!this.inFunction) this.invalid(from, this.te, "'yield' outside function");
     this.yieldBody();
     this.finish(T.YieldExpression, from, this.prevEnd, mark);
   }
@@ -989,7 +1026,7 @@ class FastParser {
     const from = this.ts;
     this.eat(this.tk);
     this.testNamed();
-    this.body();
+    this.within(this.inFunction, true, false, () => this.body());
     this.elseClause();
     this.finish(T.WhileStatement, from, this.prevEnd, mark);
   }
@@ -1014,7 +1051,7 @@ class FastParser {
     });
     this.expectKw("in");
     this.commaSep(() => this.test());
-    this.body();
+    this.within(this.inFunction, true, false, () => this.body());
     this.elseClause();
     this.finish(T.ForStatement, from, this.prevEnd, mark);
   }
@@ -1108,7 +1145,7 @@ class FastParser {
       this.test();
       this.finish(T.ReturnType, tf, this.prevEnd, tm);
     }
-    this.body();
+    this.within(true, false, true, () => this.body());
     this.finish(T.FunctionDefinition, from, this.prevEnd, mark);
   }
 
@@ -1150,7 +1187,7 @@ class FastParser {
     this.variableName();
     if (this.isOp("[")) this.decline();
     if (this.isOp("(")) this.argList(true);
-    this.body();
+    this.within(false, false, false, () => this.body());
     this.finish(T.ClassDefinition, from, this.prevEnd, mark);
   }
 
@@ -1221,7 +1258,7 @@ class FastParser {
     }
     this.finish(T.LambdaParamList, pf, Math.max(pf, this.prevEnd), pm);
     this.expectOp(":", T.Colon);
-    bodyRule();
+    this.within(true, false, true, bodyRule);
     this.finish(type, from, this.prevEnd, mark);
   }
 

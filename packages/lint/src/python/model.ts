@@ -155,6 +155,11 @@ export interface DagFile {
   readonly constants: ReadonlyMap<string, SyntaxNode>;
   readonly imports: readonly ImportDecl[];
   readonly topLevelCalls: readonly TopLevelCall[];
+  /**
+   * The calls in the body of each plain function defined at module level (or in a @dag body),
+   * by its name: what a parse-time call of it runs.
+   */
+  readonly helperCalls: ReadonlyMap<string, readonly TopLevelCall[]>;
   readonly strings: readonly TaskString[];
   /** Every string literal of the file (for template checks). */
   readonly allStrings: readonly SyntaxNode[];

@@ -1,7 +1,8 @@
 // Python syntax errors, for `mlgen lint` and for the task modules `mlgen compile` ships. The
 // fast parser (./fastparse.ts) accepts nearly every DAG file and reports, as it reads, the
-// errors lezer's grammar lets through (argument order, `try` without a handler, `012`); what
-// CPython rejects only after parsing (`return` outside a function) no reader here sees. What
+// errors lezer's grammar lets through (argument order, `try` without a handler, `012`) and
+// some that CPython's compiler finds after parsing (`return` or `yield` outside a function,
+// `break` outside a loop, `nonlocal` at module level; not name-binding errors). What
 // it declines goes to tree-sitter-python, which is loaded only then: lezer's
 // grammar is not a judge of validity. On the 14,961 .py files of the test venv's site-packages
 // (all valid Python), @lezer/python 1.1.19 put error nodes in 753 (bare `yield`, `1.`,
@@ -215,7 +216,52 @@ function grammarProblem(root: Node): PythonSyntaxError | null {
     const problem = numberProblem(n.text.replace(/[jJ]$/, ""));
     if (problem) report(n, problem);
   }
+  for (const n of root.descendantsOfType([
+    "return_statement",
+    "yield",
+    "break_statement",
+    "continue_statement",
+    "nonlocal_statement",
+  ])) {
+    const problem = n && misplaced(n);
+    if (n && problem) report(n, problem);
+  }
   return found;
+}
+
+/**
+ * What CPython's compiler says of a statement that is valid only inside a function or a loop,
+ * where it is not (as the fast parser checks it: fastparse.ts, `within`); null where it is fine.
+ */
+function misplaced(n: Node): string | null {
+  const loopOnly = n.type === "break_statement" || n.type === "continue_statement";
+  let from = n;
+  for (let p = n.parent; p; from = p, p = p.parent) {
+    if (n.type === "nonlocal_statement") {
+      if (p.type === "function_definition") return null;
+      continue;
+    }
+    if (loopOnly) {
+      if ((p.type === "for_statement" || p.type === "while_statement") && from.type === "block")
+        return null;
+    } else if (p.type === "function_definition" || (n.type === "yield" && p.type === "lambda")) {
+      return null;
+    }
+    if (p.type === "function_definition" || p.type === "class_definition" || p.type === "lambda")
+      break;
+  }
+  switch (n.type) {
+    case "return_statement":
+      return "'return' outside function";
+    case "yield":
+      return "'yield' outside function";
+    case "break_statement":
+      return "'break' outside loop";
+    case "continue_statement":
+      return "'continue' not properly in loop";
+    default:
+      return "nonlocal declaration not allowed at module level";
+  }
 }
 
 /** Python 2 statements tree-sitter-python still reads: `print "x"`, `exec code`. */

@@ -21,6 +21,29 @@ const CALLS: [RegExp, string][] = [
 const HEAVY =
   /^(pandas|numpy|tensorflow|torch|sklearn|scipy|xgboost|lightgbm|catboost|transformers|keras|pyspark|matplotlib|mlflow|polars|statsmodels|cv2|spacy|nltk)(\.|$)/;
 
+/**
+ * The first call in CALLS that calling the file's own function `name` makes, directly or through
+ * the file's other functions it calls (`CONFIG = load_config()`, whose body reads a Variable).
+ */
+function throughHelpers(
+  helpers: ReadonlyMap<string, readonly { readonly callee: string }[]>,
+  name: string,
+): { callee: string; what: string } | null {
+  const seen = new Set<string>();
+  const visit = (fn: string): { callee: string; what: string } | null => {
+    if (seen.has(fn)) return null;
+    seen.add(fn);
+    for (const { callee } of helpers.get(fn) ?? []) {
+      const hit = CALLS.find(([re]) => re.test(callee));
+      if (hit) return { callee, what: hit[1] };
+      const deeper = helpers.has(callee) ? visit(callee) : null;
+      if (deeper) return deeper;
+    }
+    return null;
+  };
+  return helpers.has(name) ? visit(name) : null;
+}
+
 export const topLevelCode = defineRule({
   id: "top-level-code",
   code: "MLG2009",
@@ -33,11 +56,14 @@ export const topLevelCode = defineRule({
     const why = (within: string | null) =>
       within ? `; the body of ${within}() runs at every parse, its tasks' bodies do not` : "";
     for (const call of file.topLevelCalls) {
-      const hit = CALLS.find(([re]) => re.test(call.callee));
+      const direct = CALLS.find(([re]) => re.test(call.callee));
+      const via = direct ? null : throughHelpers(file.helperCalls, call.callee);
+      const hit = direct ? { callee: call.callee, what: direct[1] } : via;
       if (!hit) continue;
+      const through = via ? `, which calls ${hit.callee}()` : "";
       report(
         {
-          what: `${call.callee}()${place(call.within)} (${hit[1]})`,
+          what: `${call.callee}()${place(call.within)}${through} (${hit.what})`,
           hint: `move it into the task's callable, or use a template ({{ var.value.name }}, {{ conn.id.host }}) that Airflow renders when the task runs${why(call.within)}`,
         },
         call.span,
