@@ -100,8 +100,8 @@ const WHY: Readonly<Record<string, string>> = {
   ENOTDIR: "a file is in the way where a folder is needed",
   EEXIST: "a file is in the way where a folder is needed",
   EISDIR: "it is a folder",
-  // mkdir in a folder that takes no new entries (/proc, /sys), or one removed meanwhile.
-  ENOENT: "its folder cannot be made there",
+  // mkdir in a folder that takes no new entries (/proc, /sys), or a folder removed meanwhile.
+  ENOENT: "its folder does not exist and cannot be made there",
   ENOSPC: "the disk is full",
   EDQUOT: "the disk quota is exceeded",
   EROFS: "the file system is read-only",
@@ -150,7 +150,9 @@ export async function applyPlans(
     }
   } catch (e) {
     await Promise.all(staged.map(({ tmp }) => rm(tmp, { force: true }).catch(() => {})));
-    for (const dir of made.reverse()) await rm(dir, { recursive: true, force: true });
+    for (const dir of made.reverse()) {
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+    }
     throw writeError(e, current);
   }
   for (const { tmp, file } of staged) {

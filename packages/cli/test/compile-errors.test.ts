@@ -311,23 +311,6 @@ const cases: [string, Case][] = [
     },
   ],
   [
-    "a task on both sides of a branch, itself or through its group",
-    {
-      files: {
-        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
-  const a = p.bash("a", { command: "true" });
-  const bs: ReturnType<typeof p.bash>[] = [];
-  const g = p.group("g", {}, (g) => { bs.push(g.bash("b", { command: "true" })); });
-  p.branch("route", { when: [load.out.rows, ">", 2], ifTrue: [a, ...bs], ifFalse: [a, g] });`),
-      },
-      code: "MLG1016",
-      says: [
-        "branch 'route' lists 'a' in ifFalse, but 'a' is on both sides, so the branch never chooses it",
-        "branch 'route' lists 'g' in ifFalse, but 'g' is on both sides ('g.b' is in it and in ifTrue)",
-      ],
-    },
-  ],
-  [
     "a task right after a branch that is not one of its targets",
     {
       files: {

@@ -237,6 +237,24 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], airflow: {
     expect(stderr).toContain(
       "pipelines/demo.pipeline.ts:3:16: error MLG1012: pipeline id 'demo' is defined twice: here and at pipelines/copy.pipeline.ts:3:16",
     );
+    // Made by one factory in another module: the pipeline files are named, not the factory.
+    proj.write(
+      "lib/make.ts",
+      'import { pipeline } from "@mlgen/dsl";\nexport const make = (id: string) =>\n  pipeline(id, {}, (p) => { p.bash("a", { command: "true" }); });\n',
+    );
+    proj.write(
+      "pipelines/copy.pipeline.ts",
+      'import { make } from "../lib/make.ts";\nexport default make("shared");\n',
+    );
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      'import { make } from "../lib/make.ts";\nexport default make("shared");\n',
+    );
+    const factory = await proj.mlgen("compile");
+    expect(factory.code).toBe(1);
+    expect(factory.stderr).toContain(
+      "pipelines/demo.pipeline.ts: error MLG1012: pipeline id 'shared' is defined twice: here and at pipelines/copy.pipeline.ts\n",
+    );
   });
 });
 
@@ -354,7 +372,7 @@ describe("mlgen --version and --help", () => {
       const proc = await proj.mlgen("compile", "--target", "airflow", "--out", "/proc/mlgen-out");
       expect(proc.code).toBe(1);
       expect(proc.stderr).toMatch(
-        /^mlgen: cannot write \/proc\/mlgen-out\/demo\.py: its folder cannot be made there \(ENOENT\)/,
+        /^mlgen: cannot write \/proc\/mlgen-out\/demo\.py: its folder does not exist and cannot be made there \(ENOENT\)/,
       );
     }
   });

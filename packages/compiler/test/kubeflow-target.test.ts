@@ -278,6 +278,30 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a task on both sides of a branch is an error (Airflow runs it either way; KFP cannot)", () => {
+    const ir = pipeline("both", {}, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+      const yes = p.bash("yes", { command: "true" });
+      const no = p.bash("no", { command: "true" });
+      const notify = p.bash("notify", { command: "true" });
+      p.branch("gate", {
+        when: [a.out.count, ">", 1],
+        ifTrue: [yes, notify],
+        ifFalse: [no, notify],
+      });
+    }).ir;
+    // Valid for Airflow: lowering (every target-independent check) passes.
+    const low = lowered(ir);
+    const errors = kubeflowTarget.validate(low).filter((d) => d.severity === "error");
+    expect(errors.map((d) => d.message)).toEqual([
+      "branch 'gate' → 'notify' cannot be expressed for Kubeflow Pipelines: 'notify' is on both sides, and a task cannot sit in KFP's If and Else groups at once",
+    ]);
+  });
+
   it("an all_done task that reads an upstream output is a warning (kfp refuses it)", () => {
     const ir = pipeline("cleanup", {}, (p) => {
       const a = p.python("a", {

@@ -391,6 +391,21 @@ def partial_one(a, b):
 
 
 partial_one = functools.partial(partial_one, b=1)
+
+
+@with_config(
+    lr=0.1,
+)
+# configured
+def configured(data, config):
+    pass
+
+
+def unpacked(data, config):
+    pass
+
+
+unpacked, other = _wrap(unpacked), _wrap(other)
 `;
   const lit = (v: number) => ({ kind: "literal" as const, value: v });
   it.each([
@@ -412,6 +427,13 @@ partial_one = functools.partial(partial_one, b=1)
     ["defined twice (an overload first): not judged", "twice", ["a"], null],
     ["decorated (it may supply parameters): not judged", "wrapped", ["data"], null],
     ["rebound with functools.partial: not judged", "partial_one", ["a"], null],
+    [
+      "a decorator over several lines, a comment below it: not judged",
+      "configured",
+      ["data"],
+      null,
+    ],
+    ["rebound by unpacking: not judged", "unpacked", ["data"], null],
     [
       "a positional-only parameter cannot be passed by name",
       "positional",
@@ -451,6 +473,22 @@ describe("orderTasks", () => {
 });
 
 describe("lowerPipeline", () => {
+  it("a task ordered after its own group is one MLG1002, not also the loop it makes", () => {
+    const tasks = [
+      py("g.a", { group: "g", after: ["g"], function: "f" }),
+      py("g.b", { group: "g", after: ["g.a"], function: "f" }),
+    ];
+    const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);
+    const r = lowerPipeline({
+      ir: ir(tasks, { groups: { g: groupNode("g", null) } }),
+      sourceMap: {},
+      modules: m,
+    });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1002 tasks form a cycle: 'g.a' -> 'g' -> 'g.a' (.after('g'), and one is inside the other)",
+    ]);
+  });
+
   it("the same pipeline written in another order lowers to the same IR and hash", () => {
     const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
     const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);
@@ -625,6 +663,63 @@ CONFIG = dict(
     ["sys", false],
   ] as const)("in blocks, classes and functions: %s: %s", (name, want) => {
     expect(definesFunction(GUARDED, name)).toBe(want);
+  });
+  const HEADERS = `import os
+
+def run(
+    data: str,
+) -> None:
+    from os.path import join as hidden
+    evaluate, deploy = 1, 2
+
+class Steps(
+    Base,
+):
+    def fit(self, data): ...
+
+_s = Steps()
+train, evaluate = _s.fit, _s.fit
+
+
+def fit2(data, score=True):
+    pass
+
+
+configure(level, tune=False)
+PROMPT = f"""
+Rate 1 to 5 (5 = best:
+"""
+try: from fastlib import quick
+except ImportError: from os.path import join as quick
+if os.name == "nt": from ntpath import join as joiner
+else: from posixpath import join as joiner
+match os.name:
+    case "posix":
+        def portable(x): return x
+    case _:
+        portable = None
+a = 1; from os.path import basename as base
+x = "def ghost(y):" \\
+    ; \\
+    z = 1
+`;
+  it.each([
+    ["hidden", false],
+    ["deploy", false],
+    ["fit", false],
+    ["Steps", true],
+    ["train", true],
+    ["evaluate", true],
+    ["score", false],
+    ["tune", false],
+    ["quick", true],
+    ["joiner", true],
+    ["portable", true],
+    ["base", true],
+    ["ghost", false],
+    ["z", true],
+  ] as const)("multi-line headers, one-line bodies, strings, match: %s: %s", (name, want) => {
+    expect(definesFunction(HEADERS, name)).toBe(want);
   });
   it("a star import may bind any name", () => {
     expect(definesFunction("from tasks.all import *\n", "anything")).toBe(true);

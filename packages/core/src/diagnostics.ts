@@ -244,14 +244,14 @@ export type DiagnosticArgs<C extends DiagnosticCode> = {
     | Placeholders<(typeof DIAGNOSTICS)[C]["fix"]>]: string | number;
 };
 
-/** Control characters but newline and tab: C0, DEL and C1. */
+/** Control characters but tab: C0 (newline too: a forged line), DEL and C1. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 /**
  * `text` with its control characters written as `\xNN`: names and values from the user's files
- * reach terminals and CI logs through messages, where an escape sequence or a carriage return
- * would recolor, hide or overwrite what is printed.
+ * reach terminals and CI logs through messages, where an escape sequence, a carriage return or a
+ * newline would recolor, hide or overwrite what is printed, or forge a line of its own.
  */
 export function printable(text: string): string {
   return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);

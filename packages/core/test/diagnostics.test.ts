@@ -25,12 +25,12 @@ describe("diagnostics table", () => {
   it("writes control characters from names and file names as \\xNN, so a terminal shows them", () => {
     const d = diagnostic(
       "MLG1001",
-      { id: "a\u001b[2J\rb\u009b" },
+      { id: "a\u001b[2J\rb\u009b\nerror MLG9999: forged" },
       { location: { file: "p\u0007.ts", line: 1 } },
     );
     const shown = formatDiagnostic(d);
     expect(shown).toBe(
-      "p\\x07.ts:1: error MLG1001: task id 'a\\x1b[2J\\x0db\\x9b' is used by more than one task\n  fix: give each task a unique id within the pipeline",
+      "p\\x07.ts:1: error MLG1001: task id 'a\\x1b[2J\\x0db\\x9b\\x0aerror MLG9999: forged' is used by more than one task\n  fix: give each task a unique id within the pipeline",
     );
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
     expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);

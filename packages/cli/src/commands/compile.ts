@@ -392,7 +392,9 @@ export async function compileCommand(
         report(p.location ? { ...p, location: relativeLocation(p.location, root) } : p);
       }
       const previous = ids.get(def.ir.id);
-      const at = sourceMap.pipeline ?? { file: sourceFile };
+      // The pipeline() call, or the file when a function in another module made it.
+      const at =
+        sourceMap.pipeline?.file === sourceFile ? sourceMap.pipeline : { file: sourceFile };
       if (previous !== undefined) {
         report(
           diagnostic(

@@ -82,7 +82,6 @@ function checkBranch(
     for (const up of byId.get(id)?.upstream ?? []) if (up !== branch.id) stack.push(up);
   }
   const inGroup = (taskId: string, group: string) => taskId.startsWith(`${group}.`);
-  const trueSide = new Set<string>();
   for (const [side, list] of [
     ["ifTrue", branch.ifTrue],
     ["ifFalse", branch.ifFalse],
@@ -102,15 +101,8 @@ function checkBranch(
       const members = byId.has(target)
         ? [target]
         : ir.tasks.filter((t) => inGroup(t.id, target)).map((t) => t.id);
-      if (side === "ifTrue") for (const id of members) trueSide.add(id);
       for (const id of members) targets.add(id);
-      const twice = side === "ifFalse" ? members.find((id) => trueSide.has(id)) : undefined;
-      if (twice !== undefined) {
-        // Airflow would run it whichever way the branch goes; Kubeflow's If/Else cannot hold
-        // one task in both groups. Either way the branch does not choose it.
-        const reason = `is on both sides${twice === target ? "" : ` ('${twice}' is in it and in ifTrue)`}, so the branch never chooses it`;
-        ctx.report(diagnostic("MLG1016", { ...args, reason }, place));
-      } else if (members.includes(branch.id)) {
+      if (members.includes(branch.id)) {
         ctx.report(diagnostic("MLG1016", { ...args, reason: "is the branch itself" }, place));
       } else if (members.some((id) => ancestors.has(id))) {
         ctx.report(

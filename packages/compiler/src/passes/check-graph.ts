@@ -177,7 +177,9 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
     return id === g;
   };
-  const selfCycle = (what: string, up: string, place: DiagnosticPlace) =>
+  let selfCycles = 0;
+  const selfCycle = (what: string, up: string, place: DiagnosticPlace) => {
+    selfCycles++;
     ctx.report(
       diagnostic(
         "MLG1002",
@@ -190,6 +192,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
         place,
       ),
     );
+  };
   const groupOfTask = new Map(ir.tasks.map((t) => [t.id, t.group]));
   for (const [g, group] of Object.entries(ir.groups)) {
     for (const up of group.after) {
@@ -219,7 +222,8 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   }
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   const result = topologicalOrder([...byId.keys()], (id) => byId.get(id)?.upstream ?? []);
-  if (result.cycle) {
+  // The loop an item ordered after its own group makes is the one reported above.
+  if (result.cycle && selfCycles === 0) {
     const first = result.cycle[0] ?? "";
     ctx.report(
       diagnostic("MLG1002", { cycle: result.cycle.join(" -> ") }, taskPlace(ctx, ir.id, first)),

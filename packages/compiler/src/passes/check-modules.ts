@@ -10,17 +10,6 @@ export function moduleName(path: string): string {
 }
 
 /**
- * The source with each triple-quoted string that begins a line (a docstring, or a string
- * statement) blanked, newlines kept: a `def` shown in one is not the module's. A triple quote
- * elsewhere (inside another string, in a comment) is left alone.
- */
-function blankDocstrings(source: string): string {
-  return source.replace(/^([ \t]*[rRuUbB]{0,2})("""|''')[\s\S]*?\2/gm, (m) =>
-    m.replace(/[^\n]/g, " "),
-  );
-}
-
-/**
  * Whether the module binds `name` at top level to something that may be callable: `def name(`
  * or `async def name(`, `class name`, an assignment `name = ...` (also annotated, or one name of
  * `a, name = ...`), or an import of it (`from .steps import train as name`, also inside
@@ -30,7 +19,7 @@ function blankDocstrings(source: string): string {
  * triple-quoted strings (docstrings) does not count.
  */
 export function definesFunction(source: string, name: string): boolean {
-  return bindsName(moduleLevel(blankDocstrings(source)), name);
+  return bindsName(moduleLevel(source), name);
 }
 
 /** `def name(` at column 0 (also async) and `name = ...` (also annotated), as regex sources. */
@@ -45,51 +34,164 @@ function topLevel(name: string) {
 
 /** Block statements whose body still runs at module level. */
 const MODULE_BLOCK =
-  /^(?:if|elif|else|try|except|finally|with|for|while|async[ \t]+(?:with|for))\b/;
+  /^(?:if|elif|else|try|except|finally|with|for|while|match|case|async[ \t]+(?:with|for))\b/;
+/** Statements that open a block: the module-level ones, and `def` and `class`. */
+const HEADER =
+  /^(?:if|elif|else|try|except|finally|with|for|while|match|case|def|class|async[ \t]+(?:def|with|for))\b/;
+
+/** One logical line of Python: its indentation and its text, strings emptied, no comments. */
+interface LogicalLine {
+  readonly indent: number;
+  readonly text: string;
+}
 
 /**
- * The module's code with the statements that run at module level moved to column 0 (those in
- * top-level `if`/`try`/`with`/loop blocks too) and every line inside a `def` or `class` body
- * blanked; lines inside brackets stay as they are. Indentation-based, like Python: good enough to
- * tell where a name is bound, on code whose docstrings are blanked.
+ * The module's logical lines, as Python's tokenizer joins them: lines inside brackets and after
+ * a backslash are one, every string literal is emptied (`"..."` → `""`, so no `def`, bracket,
+ * `#` or `:` in a string or docstring is read as code) and comments are dropped. Indentation
+ * counts a tab to the next multiple of 8, as Python does.
  */
-function moduleLevel(code: string): string {
-  const lines = code.split("\n");
-  const blocks: { indent: number; module: boolean }[] = [];
+function logicalLines(code: string): LogicalLine[] {
+  const out: LogicalLine[] = [];
+  let text = "";
+  let indent = -1;
+  let column = 0;
   let depth = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const body = line.trimStart();
-    // Strings and comments removed: what is left says whether brackets open or a block starts.
-    const bare = body.replace(/(["'])(?:\\.|(?!\1).)*\1|#.*$/g, "");
-    if (depth > 0 || body === "" || body.startsWith("#")) {
-      depth = Math.max(0, depth + bracketDelta(bare));
+  const end = () => {
+    const t = text.trim();
+    if (t) out.push({ indent: Math.max(indent, 0), text: t });
+    text = "";
+    indent = -1;
+    column = 0;
+    depth = 0;
+  };
+  for (let i = 0; i < code.length; ) {
+    const c = code[i] as string;
+    if (indent < 0) {
+      if (c === " " || c === "\t" || c === "\f") {
+        column = c === " " ? column + 1 : c === "\t" ? column + 8 - (column % 8) : 0;
+        i++;
+        continue;
+      }
+      if (c === "\n" || c === "\r") {
+        column = 0;
+        i++;
+        continue;
+      }
+      if (c !== "#") indent = column;
+    }
+    if (c === "#") {
+      while (i < code.length && code[i] !== "\n") i++;
       continue;
     }
-    const indent = line.length - body.length;
-    while (blocks.length && (blocks[blocks.length - 1] as { indent: number }).indent >= indent) {
+    if (c === "\r") {
+      i++;
+      continue;
+    }
+    if (c === "\\" && /^\\\r?\n/.test(code.slice(i, i + 3))) {
+      text += " ";
+      i += code[i + 1] === "\r" ? 3 : 2;
+      continue;
+    }
+    if (c === "\n") {
+      if (depth > 0) text += " ";
+      else end();
+      i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      const quote = code.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      let j = i + quote.length;
+      while (j < code.length && !code.startsWith(quote, j)) {
+        if (code[j] === "\\") j++;
+        else if (quote.length === 1 && code[j] === "\n") break;
+        j++;
+      }
+      text += quote + quote;
+      i = j + quote.length;
+      continue;
+    }
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth = Math.max(0, depth - 1);
+    text += c;
+    i++;
+  }
+  end();
+  return out;
+}
+
+/** Where a block statement's own colon is: the first at bracket depth 0 that is no `:=`. */
+function headerColon(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === ":" && depth === 0 && text[i + 1] !== "=") return i;
+  }
+  return -1;
+}
+
+/** The simple statements of a logical line: `a = 1; b = 2` is two. */
+function statements(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === ";" && depth === 0) {
+      out.push(text.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  out.push(text.slice(from).trim());
+  return out.filter((t) => t !== "");
+}
+
+/**
+ * The statements that run at module level, one per line at column 0: those at top level and in
+ * the blocks of top-level `if`, `try`, `with`, `match` and loops (a one-line body too:
+ * `try: from fast import f`), with the header lines of `def` and `class` at that level; nothing
+ * from inside a function or class body. Strings are emptied and comments dropped (logicalLines).
+ */
+function moduleLevel(code: string): string {
+  const out: string[] = [];
+  const blocks: { indent: number; module: boolean }[] = [];
+  for (const { indent, text } of logicalLines(code)) {
+    while (
+      blocks.length > 0 &&
+      (blocks[blocks.length - 1] as { indent: number }).indent >= indent
+    ) {
       blocks.pop();
     }
     const inModule = blocks.every((b) => b.module);
-    lines[i] = inModule ? body : "";
-    depth = Math.max(0, bracketDelta(bare));
-    if (depth === 0 && bare.trimEnd().endsWith(":")) {
-      blocks.push({ indent, module: inModule && MODULE_BLOCK.test(body) });
+    const colon = HEADER.test(text) ? headerColon(text) : -1;
+    if (colon < 0) {
+      if (inModule) out.push(...statements(text));
+      continue;
     }
+    const module = inModule && MODULE_BLOCK.test(text);
+    if (inModule) out.push(text.slice(0, colon + 1));
+    const body = text.slice(colon + 1).trim();
+    if (body === "") blocks.push({ indent, module });
+    else if (module) out.push(...statements(body));
   }
-  return lines.join("\n");
+  return out.join("\n");
 }
 
-function bracketDelta(text: string): number {
-  let d = 0;
-  for (const c of text) {
-    if (c === "(" || c === "[" || c === "{") d++;
-    else if (c === ")" || c === "]" || c === "}") d--;
+/** `a, name = ...` and `(a, name) = ...`: plain names only, no call, subscript or attribute. */
+function unpacksInto(code: string, name: string): boolean {
+  for (const m of code.matchAll(/^([^=\n]*,[^=\n]*)=(?!=)/gm)) {
+    const targets = m[1] ?? "";
+    if (!/^[\w\s,()[\]*]+$/.test(targets) || /\w\s*[([]/.test(targets)) continue;
+    if (targets.split(/[\s,()[\]*]+/).includes(name)) return true;
   }
-  return d;
+  return false;
 }
 
-/** definesFunction on a module already through blankDocstrings and moduleLevel. */
+/** definesFunction on a module already through moduleLevel. */
 function bindsName(code: string, name: string): boolean {
   const { escaped, def, assigned } = topLevel(name);
   if (new RegExp(def, "m").test(code) || new RegExp(assigned, "m").test(code)) return true;
@@ -103,11 +205,7 @@ function bindsName(code: string, name: string): boolean {
       if (bound === name) return true;
     }
   }
-  // `a, name = ...` and `(a, name) = ...`
-  for (const m of code.matchAll(/^([\w \t,()[\]*]*,[\w \t,()[\]*]*)=(?!=)/gm)) {
-    if ((m[1] ?? "").split(/[\s,()[\]*]+/).includes(name)) return true;
-  }
-  return false;
+  return unpacksInto(code, name);
 }
 
 /**
@@ -149,7 +247,7 @@ export function checkModules(
       // Read once per module, however many tasks call into it.
       let code = blanked.get(source);
       if (code === undefined) {
-        code = moduleLevel(blankDocstrings(source));
+        code = moduleLevel(source);
         blanked.set(source, code);
       }
       if (!bindsName(code, ref.function)) {
@@ -220,10 +318,10 @@ function signatureParts(code: string, from: number): string[] | null {
  * def (a re-export, an assignment) or its signature cannot be read.
  */
 export function parameters(source: string, name: string): Parameters | null {
-  return signature(moduleLevel(blankDocstrings(source)), name);
+  return signature(moduleLevel(source), name);
 }
 
-/** parameters on a module already through blankDocstrings and moduleLevel. */
+/** parameters on a module already through moduleLevel. */
 function signature(code: string, name: string): Parameters | null {
   const { escaped, def, assigned } = topLevel(name);
   const defs = [...code.matchAll(new RegExp(def, "gm"))];
@@ -233,7 +331,7 @@ function signature(code: string, name: string): Parameters | null {
   // supply or change parameters).
   if (!m || defs.length > 1) return null;
   const rebound = new RegExp(`${assigned}|^from[ \\t][^\\n]*\\b${escaped}\\b`, "m");
-  if (rebound.test(code)) return null;
+  if (rebound.test(code) || unpacksInto(code, name)) return null;
   if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
   const parts = signatureParts(code, m.index + m[0].length);
   if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;

@@ -270,6 +270,23 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       }
       members.push(set);
     });
+    // Airflow runs a task listed on both sides whichever way the branch goes; KFP's If and Else
+    // groups cannot share one.
+    const [ifTrue, ifFalse] = members;
+    for (const target of task.ifFalse) {
+      const n = groups.get(target) ?? nodeOf.get(target);
+      const unit = n && childOf(s, n);
+      if (unit && unit !== header && ifTrue?.has(unit)) {
+        ifTrue.delete(unit);
+        ifFalse?.delete(unit);
+        problems.push({
+          task: task.id,
+          what: `branch '${task.id}' → '${target}'`,
+          reason: `'${target}' is on both sides, and a task cannot sit in KFP's If and Else groups at once`,
+          hint: `list '${target}' on one side only, or move what it does into a task of each side`,
+        });
+      }
+    }
     // Tasks downstream of one side only (and not joins) are skipped with it: they move too.
     for (let grew = true; grew; ) {
       grew = false;
