@@ -256,6 +256,26 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     },
   ],
   [
+    "the fallback of a setting read at run time is no hardcoded path; the setting's value is",
+    {
+      rule: "hardcoded-path",
+      body: `@task
+def train():
+    base = Variable.get("data_dir", default_var="/data/raw")
+    out = os.environ.get("OUT_DIR", "/tmp/out")
+    cache = os.getenv(
+        "CACHE",  # where to keep it
+        "/var/cache/ml",
+    )
+    open(os.environ.get("/home/ana/key.txt"))
+    open("/home/ana/data.csv")
+
+${dag(`    train()
+`)}`,
+      want: ["9:26", "10:11"],
+    },
+  ],
+  [
     "a docstring that mentions a path is not a path in use",
     {
       rule: "hardcoded-path",

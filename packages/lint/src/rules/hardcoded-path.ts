@@ -1,3 +1,4 @@
+import type { SyntaxNode } from "@lezer/common";
 import { taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { localPaths } from "../paths.js";
@@ -15,6 +16,25 @@ const NOT_WORKER_PATHS: ReadonlySet<string> = new Set([
 /** Operators and TaskFlow decorators whose command and code run in a container of their own. */
 const IN_CONTAINER =
   /^(?:@task\.(?:docker|kubernetes)|KubernetesPodOperator|GKEStartPodOperator|EksPodOperator|DockerOperator|DockerSwarmOperator|EcsRunTaskOperator|SparkKubernetesOperator|KubernetesJobOperator)$/;
+
+/** Lookups whose arguments after the first are a fallback for a setting read at run time. */
+const FALLBACK_LOOKUP = /(?:^|\.)(?:Variable\.get|environ\.get|environ\.setdefault|getenv)$/;
+
+/**
+ * A string given as the fallback of a setting (`Variable.get("data_dir", default_var="/data")`,
+ * `os.environ.get("OUT", "/tmp/out")`, `os.getenv(...)`): the value is already read when the task
+ * runs, as the rule asks (and as a DSL `variable(name, default)` is not reported either).
+ */
+function isFallback(source: string, node: SyntaxNode): boolean {
+  const args = node.parent;
+  const callee = args?.name === "ArgList" ? args.parent?.firstChild : null;
+  if (!args || !callee || !FALLBACK_LOOKUP.test(textOf(source, callee).replace(/\s+/g, ""))) {
+    return false;
+  }
+  let first = args.firstChild?.nextSibling ?? null;
+  while (first?.name === "Comment") first = first.nextSibling;
+  return first !== null && first.from !== node.from;
+}
 
 export const hardcodedPath = defineRule({
   id: "hardcoded-path",
@@ -51,6 +71,7 @@ export const hardcodedPath = defineRule({
       // whatever runs in a container (a pod's mounts, a command or script inside the image).
       if (NOT_WORKER_PATHS.has(s.where)) continue;
       if (IN_CONTAINER.test(operators.get(s.task) ?? "")) continue;
+      if (isFallback(file.source, s.node)) continue;
       const raw = textOf(file.source, s.node);
       for (const m of localPaths(raw)) {
         const key = `${s.node.from + m.from}:${s.task}`;
