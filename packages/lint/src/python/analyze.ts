@@ -571,8 +571,8 @@ export function analyzeDagFile(source: string): DagFile {
     if (!scope.inFunction && callee) {
       topLevelCalls.push({ callee, span: span(node), within: scope.within });
     } else if (scope.helper && callee) {
-      let calls = helperCalls.get(scope.helper);
-      if (!calls) helperCalls.set(scope.helper, (calls = []));
+      const calls = helperCalls.get(scope.helper) ?? [];
+      helperCalls.set(scope.helper, calls);
       calls.push({ callee, span: span(node), within: null });
     }
     // The function's name, or the method's even on a computed object (`tasks[0].set_upstream`).
