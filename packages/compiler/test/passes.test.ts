@@ -406,6 +406,25 @@ def unpacked(data, config):
 
 
 unpacked, other = _wrap(unpacked), _wrap(other)
+
+
+def chained(data, config):
+    pass
+
+
+alias = chained = functools.partial(chained, config=1)
+
+
+def looped(data, config):
+    pass
+
+
+for looped in [looped]:
+    pass
+
+
+def annotated(x: Annotated[int, Field(gt=0)]):
+    pass
 `;
   const lit = (v: number) => ({ kind: "literal" as const, value: v });
   it.each([
@@ -434,6 +453,14 @@ unpacked, other = _wrap(unpacked), _wrap(other)
       null,
     ],
     ["rebound by unpacking: not judged", "unpacked", ["data"], null],
+    ["rebound by a chained assignment: not judged", "chained", ["data"], null],
+    ["rebound by a loop: not judged", "looped", ["data"], null],
+    [
+      "an `=` inside an annotation is no default",
+      "annotated",
+      [],
+      "annotated() needs 'x', which has no default; the task calls it with no arguments",
+    ],
     [
       "a positional-only parameter cannot be passed by name",
       "positional",
@@ -720,6 +747,36 @@ x = "def ghost(y):" \\
     ["z", true],
   ] as const)("multi-line headers, one-line bodies, strings, match: %s: %s", (name, want) => {
     expect(definesFunction(HEADERS, name)).toBe(want);
+  });
+  it("CRLF and lone CR line ends, a backslash continuation inside a string", () => {
+    const crlf = 'MSG = "hello \\\r\nworld"\r\ndef train(x):\r\n    return x\r\n';
+    expect(definesFunction(crlf, "train")).toBe(true);
+    expect(definesFunction(crlf.replace(/\r\n/g, "\r"), "train")).toBe(true);
+  });
+  it("chained assignments, type parameters, Python 3.12 f-strings, the main guard", () => {
+    const source = `train = train_model = make()
+f = lambda x=1: x
+msg = f"{d["it's"]} and {e['k']!r:>{width}} {{literal}}"
+multi = f"""{
+    x
+}"""
+def typed[T](x: T) -> T:
+    return x
+if __name__ == "__main__":
+    def only_main(x):
+        return x
+`;
+    expect(definesFunction(source, "train_model")).toBe(true);
+    expect(definesFunction(source, "train")).toBe(true);
+    expect(definesFunction(source, "x")).toBe(false);
+    expect(definesFunction(source, "typed")).toBe(true);
+    expect(definesFunction(source, "only_main")).toBe(false);
+  });
+  it("a call over 50,000 lines (a data list) is one logical line, read in one pass", () => {
+    // The regex this replaced backtracked quadratically on it: minutes, not milliseconds.
+    const source = `register_ids([\n${"    1,\n".repeat(50_000)}])\ndef train(x):\n    pass\n`;
+    expect(definesFunction(source, "train")).toBe(true);
+    expect(definesFunction(source, "missing")).toBe(false);
   });
   it("a star import may bind any name", () => {
     expect(definesFunction("from tasks.all import *\n", "anything")).toBe(true);

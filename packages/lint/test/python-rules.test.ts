@@ -788,6 +788,61 @@ pipeline()
       want: ["21:10", "28:11"],
     },
   ],
+  [
+    "no parse-time call through a decorated task, a method, another DAG's function or a replaced one",
+    {
+      rule: "top-level-code",
+      body: `@setup
+def create_cluster():
+    requests.post("http://x")
+
+@af_task
+def fetch():
+    return Variable.get("x")
+
+class Cfg:
+    @staticmethod
+    def get_config():
+        return Variable.get("x")
+    if True:
+        def settings():
+            return Variable.get("y")
+
+def get_config():
+    return {"a": 1}
+
+def settings():
+    return {}
+
+def loader():
+    return Variable.get("old")
+
+def loader():
+    return {}
+
+CONFIG = get_config()
+SETTINGS = settings()
+LOADED = loader()
+
+@dag(schedule=None)
+def first():
+    def params():
+        return Variable.get("p")
+    create_cluster()
+    fetch()
+
+@dag(schedule=None)
+def second():
+    def params():
+        return {}
+    params()
+
+first()
+second()
+`,
+      want: [],
+    },
+  ],
   // airflow3-removed
   [
     "schedule_interval, sla, removed imports and template variables",
@@ -1069,6 +1124,37 @@ describe("Python DAG rules", () => {
   it.each(cases)("%s", (_, c) => {
     expect(found(c.rule, c.body, c.head)).toEqual(c.want);
   });
+
+  it.each([
+    ["", 0],
+    ["def gen():\n    yield\n", 2],
+  ] as const)(
+    "syntax errors in CPython's order: parse, then symbol table, then compiler (lead of %j)",
+    (lead, shift) => {
+      const first = (body: string) => {
+        const [f] = lintPythonSource("dag.py", lead + body, {
+          rules: Object.fromEntries(
+            RULE_IDS.map((id) => [id, id === "syntax-error" ? "error" : "off"]),
+          ) as never,
+        });
+        return f ? `${f.line - shift}:${f.column} ${f.message}` : "";
+      };
+      // A parse error later in the file wins over a return outside a function before it.
+      expect(first("return 1\nf(a=1, 2)\n")).toMatch(
+        /^2:8 .*positional argument follows keyword argument/,
+      );
+      // nonlocal (the symbol table) wins over an earlier break (the compiler).
+      expect(first("break\nnonlocal a\n")).toMatch(
+        /^2:1 .*nonlocal declaration not allowed at module level/,
+      );
+      expect(first("class C:\n    nonlocal a\n")).toMatch(
+        /^2:5 .*no binding for nonlocal 'a' found/,
+      );
+      expect(first("for x in y:\n    pass\nelse:\n    continue\n")).toMatch(
+        /^4:5 .*'continue' not properly in loop/,
+      );
+    },
+  );
 
   it("every rule that reads Python files has at least one case here", () => {
     const python = RULES.filter((r) => r.checkPython).map((r) => r.id);

@@ -22,13 +22,12 @@ export function definesFunction(source: string, name: string): boolean {
   return bindsName(moduleLevel(source), name);
 }
 
-/** `def name(` at column 0 (also async) and `name = ...` (also annotated), as regex sources. */
+/** `def name(` at column 0 (also async, also with type parameters), as regex sources. */
 function topLevel(name: string) {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return {
     escaped,
-    def: `^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*\\(`,
-    assigned: `^${escaped}[ \\t]*(?::[^=\\n]*)?=(?!=)`,
+    def: `^(?:async[ \\t]+)?def[ \\t]+${escaped}[ \\t]*(?:\\[[^\\n]*?\\][ \\t]*)?\\(`,
   };
 }
 
@@ -51,7 +50,9 @@ interface LogicalLine {
  * `#` or `:` in a string or docstring is read as code) and comments are dropped. Indentation
  * counts a tab to the next multiple of 8, as Python does.
  */
-function logicalLines(code: string): LogicalLine[] {
+function logicalLines(source: string): LogicalLine[] {
+  // Python reads \r\n and a lone \r as line ends too.
+  const code = source.includes("\r") ? source.replace(/\r\n?/g, "\n") : source;
   const out: LogicalLine[] = [];
   let text = "";
   let indent = -1;
@@ -73,7 +74,7 @@ function logicalLines(code: string): LogicalLine[] {
         i++;
         continue;
       }
-      if (c === "\n" || c === "\r") {
+      if (c === "\n") {
         column = 0;
         i++;
         continue;
@@ -84,13 +85,9 @@ function logicalLines(code: string): LogicalLine[] {
       while (i < code.length && code[i] !== "\n") i++;
       continue;
     }
-    if (c === "\r") {
-      i++;
-      continue;
-    }
-    if (c === "\\" && /^\\\r?\n/.test(code.slice(i, i + 3))) {
+    if (c === "\\" && code[i + 1] === "\n") {
       text += " ";
-      i += code[i + 1] === "\r" ? 3 : 2;
+      i += 2;
       continue;
     }
     if (c === "\n") {
@@ -101,14 +98,8 @@ function logicalLines(code: string): LogicalLine[] {
     }
     if (c === '"' || c === "'") {
       const quote = code.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
-      let j = i + quote.length;
-      while (j < code.length && !code.startsWith(quote, j)) {
-        if (code[j] === "\\") j++;
-        else if (quote.length === 1 && code[j] === "\n") break;
-        j++;
-      }
       text += quote + quote;
-      i = j + quote.length;
+      i = stringEnd(code, i, /[fF]/.test(stringPrefix(code, i)));
       continue;
     }
     if (c === "(" || c === "[" || c === "{") depth++;
@@ -118,6 +109,45 @@ function logicalLines(code: string): LogicalLine[] {
   }
   end();
   return out;
+}
+
+/** The prefix letters of the string literal whose quote is at `i` (`rb`, `f`, ...). */
+function stringPrefix(code: string, i: number): string {
+  let k = i;
+  while (k > 0 && i - k < 2 && /[rRbBuUfF]/.test(code[k - 1] as string)) k--;
+  return k > 0 && /\w/.test(code[k - 1] as string) ? "" : code.slice(k, i);
+}
+
+/**
+ * Where the string literal whose quote is at `i` ends (after its closing quote; at the line end
+ * when a one-line string is not closed). In an f-string, the expressions in braces may hold
+ * strings of their own, with the same quote since Python 3.12 (`f"{d["key"]}"`).
+ */
+function stringEnd(code: string, i: number, f: boolean): number {
+  const c = code[i] as string;
+  const quote = code.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+  let j = i + quote.length;
+  let braces = 0;
+  while (j < code.length) {
+    const ch = code[j] as string;
+    if (braces === 0 && code.startsWith(quote, j)) return j + quote.length;
+    if (ch === "\\") {
+      j += 2;
+      continue;
+    }
+    if (ch === "\n" && quote.length === 1 && braces === 0) return j;
+    if (f && (ch === "{" || ch === "}")) {
+      if (braces === 0 && code[j + 1] === ch)
+        j++; // {{ and }}: literal braces
+      else braces += ch === "{" ? 1 : -1;
+      braces = Math.max(0, braces);
+    } else if (f && braces > 0 && (ch === '"' || ch === "'")) {
+      j = stringEnd(code, j, /[fF]/.test(stringPrefix(code, j)));
+      continue;
+    }
+    j++;
+  }
+  return j;
 }
 
 /** Where a block statement's own colon is: the first at bracket depth 0 that is no `:=`. */
@@ -172,7 +202,9 @@ function moduleLevel(code: string): string {
       if (inModule) out.push(...statements(text));
       continue;
     }
-    const module = inModule && MODULE_BLOCK.test(text);
+    // `if __name__ == "__main__":` never runs when the module is imported.
+    const module =
+      inModule && MODULE_BLOCK.test(text) && !/^if\s+__name__\s*==\s*(?:""|'')\s*:/.test(text);
     if (inModule) out.push(text.slice(0, colon + 1));
     const body = text.slice(colon + 1).trim();
     if (body === "") blocks.push({ indent, module });
@@ -181,20 +213,63 @@ function moduleLevel(code: string): string {
   return out.join("\n");
 }
 
-/** `a, name = ...` and `(a, name) = ...`: plain names only, no call, subscript or attribute. */
-function unpacksInto(code: string, name: string): boolean {
-  for (const m of code.matchAll(/^([^=\n]*,[^=\n]*)=(?!=)/gm)) {
-    const targets = m[1] ?? "";
-    if (!/^[\w\s,()[\]*]+$/.test(targets) || /\w\s*[([]/.test(targets)) continue;
-    if (targets.split(/[\s,()[\]*]+/).includes(name)) return true;
+/** A target list of plain names: `a`, `a, b`, `(a, [b, *c])`. */
+const TARGETS = /^[\s([]*\*?[A-Za-z_]\w*(?:[\s)\]]*,[\s([]*\*?[A-Za-z_]\w*)*[\s,)\]]*$/;
+
+/**
+ * The names a statement assigns to: `a = b = 1` (both), `a, (b, *c) = ...`, `a: int = 1`;
+ * not attributes, subscripts or the keyword arguments of a call. One pass over the line.
+ */
+function assignedNames(statement: string): string[] {
+  const cuts: number[] = [];
+  let depth = 0;
+  for (let i = 0; i < statement.length; i++) {
+    const c = statement[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === "=" && depth === 0) {
+      if (statement[i + 1] === "=") i++;
+      else if (!"=!<>:+-*/%&|^@".includes(statement[i - 1] ?? "")) cuts.push(i);
+    }
+  }
+  const names: string[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    let target = statement.slice(from, cut);
+    from = cut + 1;
+    const annotated = /^\s*([A-Za-z_]\w*)\s*:/.exec(target);
+    if (annotated && names.length === 0) target = annotated[1] as string;
+    if (!TARGETS.test(target)) break; // the value itself (a lambda's default, ...)
+    names.push(...(target.match(/[A-Za-z_]\w*/g) ?? []));
+  }
+  return names;
+}
+
+/** Whether a parameter (`x: int = 1`) has a default: an `=` outside brackets. */
+function hasDefault(param: string): boolean {
+  let depth = 0;
+  for (const c of param) {
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === "=" && depth === 0) return true;
+  }
+  return false;
+}
+
+/** Whether a statement of `code` (one per line) assigns to `name`. */
+function assignsTo(code: string, name: string): boolean {
+  for (const line of code.split("\n")) {
+    if (line.includes(name) && line.includes("=") && assignedNames(line).includes(name)) {
+      return true;
+    }
   }
   return false;
 }
 
 /** definesFunction on a module already through moduleLevel. */
 function bindsName(code: string, name: string): boolean {
-  const { escaped, def, assigned } = topLevel(name);
-  if (new RegExp(def, "m").test(code) || new RegExp(assigned, "m").test(code)) return true;
+  const { escaped, def } = topLevel(name);
+  if (new RegExp(def, "m").test(code) || assignsTo(code, name)) return true;
   if (new RegExp(`^class[ \\t]+${escaped}\\b`, "m").test(code)) return true;
   if (/^from[ \t]+[\w.]+[ \t]+import[ \t]+\*/m.test(code)) return true;
   for (const m of code.matchAll(/^from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm)) {
@@ -205,7 +280,7 @@ function bindsName(code: string, name: string): boolean {
       if (bound === name) return true;
     }
   }
-  return unpacksInto(code, name);
+  return false;
 }
 
 /**
@@ -323,15 +398,19 @@ export function parameters(source: string, name: string): Parameters | null {
 
 /** parameters on a module already through moduleLevel. */
 function signature(code: string, name: string): Parameters | null {
-  const { escaped, def, assigned } = topLevel(name);
+  const { escaped, def } = topLevel(name);
   const defs = [...code.matchAll(new RegExp(def, "gm"))];
   const m = defs[0];
   // Only a plain, single definition says what the call takes: not one defined again (typing
   // overloads; the last def wins), rebound (functools.partial) or decorated (a decorator may
   // supply or change parameters).
   if (!m || defs.length > 1) return null;
-  const rebound = new RegExp(`${assigned}|^from[ \\t][^\\n]*\\b${escaped}\\b`, "m");
-  if (rebound.test(code) || unpacksInto(code, name)) return null;
+  // Also bound by an import, a loop, `with ... as` or `:=`.
+  const rebound = new RegExp(
+    `^from[ \\t][^\\n]*\\b${escaped}\\b|^(?:async[ \\t]+)?for[ \\t][^\\n]*\\b${escaped}\\b[^\\n]*[ \\t]in\\b|\\bas[ \\t]+${escaped}\\b|\\b${escaped}[ \\t]*:=`,
+    "m",
+  );
+  if (rebound.test(code) || assignsTo(code, name)) return null;
   if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
   const parts = signatureParts(code, m.index + m[0].length);
   if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;
@@ -345,9 +424,10 @@ function signature(code: string, name: string): Parameters | null {
     }
     if (p.startsWith("**")) anyKeyword = true;
     if (p === "" || p.startsWith("*")) continue;
-    const id = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?(=)?/.exec(p);
-    if (!id?.[1]) return null;
-    named.push({ name: id[1], optional: id[2] === "=" });
+    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(p);
+    if (!id) return null;
+    // A default is an `=` outside brackets: not one in `Annotated[int, Field(gt=0)]`.
+    named.push({ name: id[0], optional: hasDefault(p) });
   }
   return { named, anyKeyword };
 }

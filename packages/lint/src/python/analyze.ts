@@ -60,7 +60,15 @@ interface Scope {
    * run at parse time when the file calls it there (`CONFIG = load_config()`).
    */
   readonly helper: string | null;
+  /** In a class body: its functions are methods, not the module's functions. */
+  readonly inClass: boolean;
 }
+
+/** Decorators that leave a function's body to run when it is called (caches, wraps). */
+const TRANSPARENT_DECORATOR = /^(?:functools\.)?(?:cache|lru_cache|wraps)$/;
+
+/** The key of a function in `helperCalls`: where it is defined (a @dag body, or none) and its name. */
+export const helperKey = (within: string | null, name: string) => `${within ?? ""}:${name}`;
 
 const GROUP = "g:";
 const MAIN_GUARD = /^__name__\s*==\s*(['"])__main__\1$|^(['"])__main__\2\s*==\s*__name__$/;
@@ -192,6 +200,16 @@ export function analyzeDagFile(source: string): DagFile {
   const imports: ImportDecl[] = [];
   const topLevelCalls: TopLevelCall[] = [];
   const helperCalls = new Map<string, TopLevelCall[]>();
+  /**
+   * A function defined at module level or in a @dag body (not in a function or class): its key in
+   * helperCalls, with no calls yet (a later definition of the name replaces an earlier one).
+   */
+  const defineHelper = (scope: Scope, name: string): string | null => {
+    if (scope.inFunction || scope.inClass) return null;
+    const key = helperKey(scope.within, name);
+    helperCalls.set(key, []);
+    return key;
+  };
   const strings: TaskString[] = [];
   const allStrings: SyntaxNode[] = [];
   const vars = new Map<string, Binding>();
@@ -571,9 +589,7 @@ export function analyzeDagFile(source: string): DagFile {
     if (!scope.inFunction && callee) {
       topLevelCalls.push({ callee, span: span(node), within: scope.within });
     } else if (scope.helper && callee) {
-      const calls = helperCalls.get(scope.helper) ?? [];
-      helperCalls.set(scope.helper, calls);
-      calls.push({ callee, span: span(node), within: null });
+      helperCalls.get(scope.helper)?.push({ callee, span: span(node), within: null });
     }
     // The function's name, or the method's even on a computed object (`tasks[0].set_upstream`).
     const last = fnNode?.name === "MemberExpression" ? methodOf(source, fnNode) : name;
@@ -792,6 +808,7 @@ export function analyzeDagFile(source: string): DagFile {
     // The body of a @dag or @task_group function runs when the file is parsed (the file calls
     // it to build the DAG), unlike the body of a task or a callback.
     let runsAtParse = false;
+    let transparent = true;
     for (const dec of childrenNamed(node, "Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
       const path = parts
@@ -804,6 +821,7 @@ export function analyzeDagFile(source: string): DagFile {
         walkChildren(argList, scope);
       }
       const short = path.replace(/^airflow\.(sdk|decorators)\./, "");
+      if (!TRANSPARENT_DECORATOR.test(path)) transparent = false;
       if ((short === "task" || short.startsWith("task.")) && fnName) {
         taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
       } else if (short === "dag" && fnName) {
@@ -831,9 +849,10 @@ export function analyzeDagFile(source: string): DagFile {
     }
     if (runsAtParse && fnName) {
       inner = { ...inner, inFunction: scope.inFunction, within: scope.within ?? fnName };
-    } else if (fnName && fn?.name === "FunctionDefinition" && !taskflowFns.has(fnName)) {
-      // Another decorator (`@functools.cache`): a plain function still.
-      inner = { ...inner, helper: scope.inFunction ? null : fnName };
+    } else if (fnName && fn?.name === "FunctionDefinition" && transparent) {
+      // `@functools.cache` and the like: a plain function still. Any other decorator (`@setup`,
+      // `@task` imported under another name, a provider's) may run the body at another time.
+      inner = { ...inner, helper: defineHelper(scope, fnName) };
     } else {
       inner = { ...inner, helper: null };
     }
@@ -892,11 +911,13 @@ export function analyzeDagFile(source: string): DagFile {
       case "LambdaExpression": {
         const nameNode =
           node.name === "FunctionDefinition" ? childNamed(node, "VariableName") : null;
-        const method = node.parent?.parent?.name === "ClassDefinition";
-        const helper = nameNode && !scope.inFunction && !method ? text(nameNode) : null;
+        const helper = nameNode ? defineHelper(scope, text(nameNode)) : null;
         walkChildren(node, { ...scope, inFunction: true, helper });
         return;
       }
+      case "ClassDefinition":
+        walkChildren(node, { ...scope, inClass: true });
+        return;
       case "ForStatement":
       case "WhileStatement":
       case "ComprehensionExpression":
@@ -1014,6 +1035,7 @@ export function analyzeDagFile(source: string): DagFile {
     loop: false,
     typeChecking: false,
     helper: null,
+    inClass: false,
     within: null,
   });
 

@@ -43,7 +43,8 @@ export function fastParse(source: string): Tree | null {
       length: source.length,
     });
   }
-  if (p.problem) problems.set(tree, p.problem);
+  const problem = p.problem ?? p.symtableProblem ?? p.compileProblem;
+  if (problem) problems.set(tree, problem);
   return tree;
 }
 
@@ -381,6 +382,13 @@ class FastParser {
   private inFunction = false;
   private inLoop = false;
   private functions = 0;
+  private classes = 0;
+  /**
+   * CPython reports these only once the whole file parses, so a parse error anywhere wins:
+   * first its symbol table's (`nonlocal` with no function around it), then its compiler's.
+   */
+  symtableProblem: GrammarError | null = null;
+  compileProblem: GrammarError | null = null;
 
   /** Parses a function, class or lambda body, or a loop's, in the context it sets. */
   private within(fn: boolean, loop: boolean, nested: boolean, parse: () => void): void {
@@ -397,8 +405,8 @@ class FastParser {
   }
 
   /** A statement that is valid only inside a function or a loop, where it is not. */
-  private misplaced(from: number, detail: string | null): void {
-    if (detail) this.invalid(from, this.prevEnd, detail);
+  private misplaced(from: number, detail: string | null, to = this.prevEnd): void {
+    if (detail) this.compileProblem ??= { from, to, detail };
   }
 
   private leaf(type: number, from: number, to: number): void {
@@ -773,9 +781,18 @@ class FastParser {
         case "global":
         case "nonlocal":
           if (this.tv === "nonlocal" && this.functions === 0) {
-            this.invalid(from, this.te, "nonlocal declaration not allowed at module level");
+            this.eat(this.tk);
+            this.symtableProblem ??= {
+              from,
+              to: this.te,
+              detail:
+                this.classes > 0
+                  ? `no binding for nonlocal '${this.src.slice(this.ts, this.te)}' found`
+                  : "nonlocal declaration not allowed at module level",
+            };
+          } else {
+            this.eat(this.tk);
           }
-          this.eat(this.tk);
           this.commaSep(() => this.variableName());
           this.finish(T.ScopeStatement, from, this.prevEnd, mark);
           return;
@@ -794,7 +811,7 @@ class FastParser {
           this.fromImport(mark, from);
           return;
         case "yield":
-          if (!this.inFunction) this.invalid(from, this.te, "'yield' outside function");
+          this.misplaced(from, this.inFunction ? null : "'yield' outside function", this.te);
           this.yieldBody();
           this.finish(T.YieldStatement, from, this.prevEnd, mark);
           return;
@@ -865,7 +882,7 @@ class FastParser {
   private yieldExpression(): void {
     const mark = this.buf.length;
     const from = this.ts;
-    if (!this.inFunction) this.invalid(from, this.te, "'yield' outside function");
+    this.misplaced(from, this.inFunction ? null : "'yield' outside function", this.te);
     this.yieldBody();
     this.finish(T.YieldExpression, from, this.prevEnd, mark);
   }
@@ -1187,7 +1204,9 @@ class FastParser {
     this.variableName();
     if (this.isOp("[")) this.decline();
     if (this.isOp("(")) this.argList(true);
+    this.classes++;
     this.within(false, false, false, () => this.body());
+    this.classes--;
     this.finish(T.ClassDefinition, from, this.prevEnd, mark);
   }
 

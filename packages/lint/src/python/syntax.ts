@@ -59,7 +59,7 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
       ? errorAt(outsideStrings(firstError(tree.rootNode)), source)
       : earliest(python2Statement(tree.rootNode), grammarProblem(tree.rootNode));
     if (layout && (!found || layout.from <= found.from)) return layout;
-    return found;
+    return found ?? (tree.rootNode.hasError ? null : compileProblem(tree.rootNode));
   } finally {
     tree.delete();
   }
@@ -216,6 +216,16 @@ function grammarProblem(root: Node): PythonSyntaxError | null {
     const problem = numberProblem(n.text.replace(/[jJ]$/, ""));
     if (problem) report(n, problem);
   }
+  return found;
+}
+
+/**
+ * What CPython finds only once the file parses (so after any error above, wherever it is): its
+ * symbol table's errors first, then its compiler's. The first one, or null.
+ */
+function compileProblem(root: Node): PythonSyntaxError | null {
+  let symtable: PythonSyntaxError | null = null;
+  let compile: PythonSyntaxError | null = null;
   for (const n of root.descendantsOfType([
     "return_statement",
     "yield",
@@ -224,9 +234,18 @@ function grammarProblem(root: Node): PythonSyntaxError | null {
     "nonlocal_statement",
   ])) {
     const problem = n && misplaced(n);
-    if (n && problem) report(n, problem);
+    if (!n || !problem) continue;
+    const error = { from: n.startIndex, to: n.endIndex, detail: problem };
+    if (n.type === "nonlocal_statement") symtable = earliest(symtable, error);
+    else compile = earliest(compile, error);
   }
-  return found;
+  return symtable ?? compile;
+}
+
+function ancestors(n: Node): Node[] {
+  const out: Node[] = [];
+  for (let p = n.parent; p; p = p.parent) out.push(p);
+  return out;
 }
 
 /**
@@ -259,8 +278,13 @@ function misplaced(n: Node): string | null {
       return "'break' outside loop";
     case "continue_statement":
       return "'continue' not properly in loop";
-    default:
-      return "nonlocal declaration not allowed at module level";
+    default: {
+      const inClass = ancestors(n).some((p) => p.type === "class_definition");
+      const name = n.namedChildren.find((c) => c?.type === "identifier")?.text ?? "";
+      return inClass
+        ? `no binding for nonlocal '${name}' found`
+        : "nonlocal declaration not allowed at module level";
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { helperKey } from "../python/analyze.js";
 import { defineRule } from "../rule.js";
 
 /** Calls that reach a metadata database, a secrets backend or the network. */
@@ -22,26 +23,37 @@ const HEAVY =
   /^(pandas|numpy|tensorflow|torch|sklearn|scipy|xgboost|lightgbm|catboost|transformers|keras|pyspark|matplotlib|mlflow|polars|statsmodels|cv2|spacy|nltk)(\.|$)/;
 
 /**
- * The first call in CALLS that calling the file's own function `name` makes, directly or through
- * the file's other functions it calls (`CONFIG = load_config()`, whose body reads a Variable).
+ * The first call in CALLS that calling the file's own function `name` from `within` (a @dag
+ * body, or module level) makes, directly or through the file's other functions it calls
+ * (`CONFIG = load_config()`, whose body reads a Variable). A name resolves to the function
+ * defined in the same @dag body, else to the module's.
  */
 function throughHelpers(
   helpers: ReadonlyMap<string, readonly { readonly callee: string }[]>,
+  within: string | null,
   name: string,
 ): { callee: string; what: string } | null {
+  const resolve = (from: string | null, fn: string): string | null => {
+    const local = helperKey(from, fn);
+    if (helpers.has(local)) return local;
+    return helpers.has(helperKey(null, fn)) ? helperKey(null, fn) : null;
+  };
   const seen = new Set<string>();
-  const visit = (fn: string): { callee: string; what: string } | null => {
-    if (seen.has(fn)) return null;
-    seen.add(fn);
-    for (const { callee } of helpers.get(fn) ?? []) {
+  const visit = (key: string): { callee: string; what: string } | null => {
+    if (seen.has(key)) return null;
+    seen.add(key);
+    const from = key.slice(0, key.indexOf(":")) || null;
+    for (const { callee } of helpers.get(key) ?? []) {
       const hit = CALLS.find(([re]) => re.test(callee));
       if (hit) return { callee, what: hit[1] };
-      const deeper = helpers.has(callee) ? visit(callee) : null;
+      const next = resolve(from, callee);
+      const deeper = next ? visit(next) : null;
       if (deeper) return deeper;
     }
     return null;
   };
-  return helpers.has(name) ? visit(name) : null;
+  const start = resolve(within, name);
+  return start ? visit(start) : null;
 }
 
 export const topLevelCode = defineRule({
@@ -57,7 +69,7 @@ export const topLevelCode = defineRule({
       within ? `; the body of ${within}() runs at every parse, its tasks' bodies do not` : "";
     for (const call of file.topLevelCalls) {
       const direct = CALLS.find(([re]) => re.test(call.callee));
-      const via = direct ? null : throughHelpers(file.helperCalls, call.callee);
+      const via = direct ? null : throughHelpers(file.helperCalls, call.within, call.callee);
       const hit = direct ? { callee: call.callee, what: direct[1] } : via;
       if (!hit) continue;
       const through = via ? `, which calls ${hit.callee}()` : "";
