@@ -425,6 +425,14 @@ for looped in [looped]:
 
 def annotated(x: Annotated[int, Field(gt=0)]):
     pass
+
+
+def classed(data, config):
+    pass
+
+
+class classed:
+    pass
 `;
   const lit = (v: number) => ({ kind: "literal" as const, value: v });
   it.each([
@@ -455,6 +463,7 @@ def annotated(x: Annotated[int, Field(gt=0)]):
     ["rebound by unpacking: not judged", "unpacked", ["data"], null],
     ["rebound by a chained assignment: not judged", "chained", ["data"], null],
     ["rebound by a loop: not judged", "looped", ["data"], null],
+    ["rebound by a class, an import or del: not judged", "classed", ["data"], null],
     [
       "an `=` inside an annotation is no default",
       "annotated",
@@ -771,6 +780,25 @@ if __name__ == "__main__":
     expect(definesFunction(source, "x")).toBe(false);
     expect(definesFunction(source, "typed")).toBe(true);
     expect(definesFunction(source, "only_main")).toBe(false);
+  });
+  it("f-string format specs with quotes, raw f-strings with \\{{, attribute targets, spaced imports", () => {
+    const source = `x = f"{v:'>10}" + f'{w:">5}' + f"{d["k"]:{width}}"
+P = rf"\\{{" + rf"\\}}"
+a["k"] = first = make()
+base.dialect = second = make()
+f = lambda a=third, b=2: 0
+from pkg. mod import fourth
+from x import(fifth, sixth)
+if __name__ == "tasks.train":
+    def seventh(a):
+        pass
+def train(a):
+    pass
+`;
+    for (const name of ["train", "first", "second", "fourth", "fifth", "sixth", "seventh"]) {
+      expect([name, definesFunction(source, name)]).toEqual([name, true]);
+    }
+    expect(definesFunction(source, "third")).toBe(false);
   });
   it("a call over 50,000 lines (a data list) is one logical line, read in one pass", () => {
     // The regex this replaced backtracked quadratically on it: minutes, not milliseconds.

@@ -824,12 +824,27 @@ CONFIG = get_config()
 SETTINGS = settings()
 LOADED = loader()
 
+def load():
+    return Variable.get("x")
+
+def pull():
+    return Variable.get("x")
+
+pull = task(lambda: 1)
+PULLED = pull()
+
 @dag(schedule=None)
 def first():
     def params():
         return Variable.get("p")
     create_cluster()
     fetch()
+
+    @task
+    def load():
+        return 1
+
+    load()
 
 @dag(schedule=None)
 def second():
@@ -1153,6 +1168,9 @@ describe("Python DAG rules", () => {
       expect(first("for x in y:\n    pass\nelse:\n    continue\n")).toMatch(
         /^4:5 .*'continue' not properly in loop/,
       );
+      // A repeated keyword is the compiler's too: in source order with a return outside a function.
+      expect(first("return 1\nf(a=1, a=2)\n")).toMatch(/^1:1 .*'return' outside function/);
+      expect(first("f(a=1, a=2)\nreturn 1\n")).toMatch(/^1:8 .*keyword argument repeated: a/);
     },
   );
 

@@ -98,8 +98,11 @@ function logicalLines(source: string): LogicalLine[] {
     }
     if (c === '"' || c === "'") {
       const quote = code.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
-      text += quote + quote;
-      i = stringEnd(code, i, /[fF]/.test(stringPrefix(code, i)));
+      const end = stringEnd(code, i, /[fF]/.test(stringPrefix(code, i)));
+      // Emptied, but for the main guard's "__main__", which moduleLevel looks for.
+      const main = code.slice(i + quote.length, end - quote.length) === "__main__";
+      text += main ? `${quote}__main__${quote}` : quote + quote;
+      i = end;
       continue;
     }
     if (c === "(" || c === "[" || c === "{") depth++;
@@ -126,24 +129,39 @@ function stringPrefix(code: string, i: number): string {
 function stringEnd(code: string, i: number, f: boolean): number {
   const c = code[i] as string;
   const quote = code.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+  // The replacement fields open at this point: brackets open in its expression, and whether
+  // its format spec (after a top-level `:`, where quotes are plain text) has begun.
+  const fields: { depth: number; spec: boolean }[] = [];
   let j = i + quote.length;
-  let braces = 0;
   while (j < code.length) {
     const ch = code[j] as string;
-    if (braces === 0 && code.startsWith(quote, j)) return j + quote.length;
-    if (ch === "\\") {
-      j += 2;
+    const field = fields[fields.length - 1];
+    const inExpression = field !== undefined && !field.spec;
+    if (!inExpression && code.startsWith(quote, j) && fields.length === 0) return j + quote.length;
+    if (ch === "\\" && !inExpression) {
+      // A backslash escapes the next character, but never a brace of an f-string (rf"\{{").
+      j += f && (code[j + 1] === "{" || code[j + 1] === "}") ? 1 : 2;
       continue;
     }
-    if (ch === "\n" && quote.length === 1 && braces === 0) return j;
-    if (f && (ch === "{" || ch === "}")) {
-      if (braces === 0 && code[j + 1] === ch)
-        j++; // {{ and }}: literal braces
-      else braces += ch === "{" ? 1 : -1;
-      braces = Math.max(0, braces);
-    } else if (f && braces > 0 && (ch === '"' || ch === "'")) {
-      j = stringEnd(code, j, /[fF]/.test(stringPrefix(code, j)));
+    if (ch === "\n" && quote.length === 1 && fields.length === 0) return j;
+    if (!f) {
+      j++;
       continue;
+    }
+    if (inExpression) {
+      if (ch === '"' || ch === "'") {
+        j = stringEnd(code, j, /[fF]/.test(stringPrefix(code, j)));
+        continue;
+      }
+      if (ch === "(" || ch === "[" || ch === "{") field.depth++;
+      else if ((ch === ")" || ch === "]" || ch === "}") && field.depth > 0) field.depth--;
+      else if (ch === "}") fields.pop();
+      else if (ch === ":" && field.depth === 0) field.spec = true;
+    } else if (ch === "{" || ch === "}") {
+      if (fields.length === 0 && code[j + 1] === ch)
+        j++; // {{ and }}: literal braces
+      else if (ch === "{") fields.push({ depth: 0, spec: false });
+      else fields.pop();
     }
     j++;
   }
@@ -204,7 +222,9 @@ function moduleLevel(code: string): string {
     }
     // `if __name__ == "__main__":` never runs when the module is imported.
     const module =
-      inModule && MODULE_BLOCK.test(text) && !/^if\s+__name__\s*==\s*(?:""|'')\s*:/.test(text);
+      inModule &&
+      MODULE_BLOCK.test(text) &&
+      !/^if\s+__name__\s*==\s*(["'])__main__\1\s*:/.test(text);
     if (inModule) out.push(text.slice(0, colon + 1));
     const body = text.slice(colon + 1).trim();
     if (body === "") blocks.push({ indent, module });
@@ -213,6 +233,8 @@ function moduleLevel(code: string): string {
   return out.join("\n");
 }
 
+/** An attribute or subscript target: `a.b`, `a["k"]`, `a.b[0].c`. */
+const ATTRIBUTE_TARGET = /^\s*[A-Za-z_]\w*(?:\s*(?:\.\s*[A-Za-z_]\w*|\[[^=]*\]))+\s*$/;
 /** A target list of plain names: `a`, `a, b`, `(a, [b, *c])`. */
 const TARGETS = /^[\s([]*\*?[A-Za-z_]\w*(?:[\s)\]]*,[\s([]*\*?[A-Za-z_]\w*)*[\s,)\]]*$/;
 
@@ -238,9 +260,10 @@ function assignedNames(statement: string): string[] {
     let target = statement.slice(from, cut);
     from = cut + 1;
     const annotated = /^\s*([A-Za-z_]\w*)\s*:/.exec(target);
-    if (annotated && names.length === 0) target = annotated[1] as string;
-    if (!TARGETS.test(target)) break; // the value itself (a lambda's default, ...)
-    names.push(...(target.match(/[A-Za-z_]\w*/g) ?? []));
+    if (annotated && target === statement.slice(0, cut)) target = annotated[1] as string;
+    if (TARGETS.test(target)) names.push(...(target.match(/[A-Za-z_]\w*/g) ?? []));
+    // An attribute or an item (`base.dialect = dialect = ...`) binds no name of the module.
+    else if (!ATTRIBUTE_TARGET.test(target)) break; // the value itself (a lambda's default, ...)
   }
   return names;
 }
@@ -271,8 +294,8 @@ function bindsName(code: string, name: string): boolean {
   const { escaped, def } = topLevel(name);
   if (new RegExp(def, "m").test(code) || assignsTo(code, name)) return true;
   if (new RegExp(`^class[ \\t]+${escaped}\\b`, "m").test(code)) return true;
-  if (/^from[ \t]+[\w.]+[ \t]+import[ \t]+\*/m.test(code)) return true;
-  for (const m of code.matchAll(/^from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm)) {
+  if (/^from[ \t]+[\w.][\w. \t]*?\bimport[ \t]*\*/m.test(code)) return true;
+  for (const m of code.matchAll(/^from[ \t]+[\w.][\w. \t]*?\bimport[ \t]*(\([^)]*\)|[^\n]*)/gm)) {
     const names = (m[1] ?? "").replace(/[()\\]|#[^\n]*/g, " ").split(",");
     for (const item of names) {
       const parts = item.trim().split(/\s+/);
@@ -396,6 +419,25 @@ export function parameters(source: string, name: string): Parameters | null {
   return signature(moduleLevel(source), name);
 }
 
+/**
+ * Whether a statement binds the name (its regex source) otherwise than by a def or an
+ * assignment: an import, a class, a loop target, `with ... as`, `del`, `:=`, an augmented
+ * assignment. Line by line, each test linear in the line.
+ */
+function reboundElsewhere(code: string, escaped: string): boolean {
+  const word = new RegExp(`\\b${escaped}\\b`);
+  const forms = new RegExp(
+    `^(?:from|import|del)\\b|^class[ \\t]+${escaped}\\b|\\bas[ \\t]+${escaped}\\b|\\b${escaped}[ \\t]*(?::=|(?:\\*\\*|//|>>|<<|[-+*/%&|^@])=)`,
+  );
+  for (const line of code.split("\n")) {
+    if (!word.test(line)) continue;
+    if (forms.test(line)) return true;
+    const loop = /^(?:async[ \t]+)?for[ \t]+(.*?)[ \t]+in\b/.exec(line);
+    if (loop && word.test(loop[1] ?? "")) return true;
+  }
+  return false;
+}
+
 /** parameters on a module already through moduleLevel. */
 function signature(code: string, name: string): Parameters | null {
   const { escaped, def } = topLevel(name);
@@ -405,12 +447,7 @@ function signature(code: string, name: string): Parameters | null {
   // overloads; the last def wins), rebound (functools.partial) or decorated (a decorator may
   // supply or change parameters).
   if (!m || defs.length > 1) return null;
-  // Also bound by an import, a loop, `with ... as` or `:=`.
-  const rebound = new RegExp(
-    `^from[ \\t][^\\n]*\\b${escaped}\\b|^(?:async[ \\t]+)?for[ \\t][^\\n]*\\b${escaped}\\b[^\\n]*[ \\t]in\\b|\\bas[ \\t]+${escaped}\\b|\\b${escaped}[ \\t]*:=`,
-    "m",
-  );
-  if (rebound.test(code) || assignsTo(code, name)) return null;
+  if (reboundElsewhere(code, escaped) || assignsTo(code, name)) return null;
   if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
   const parts = signatureParts(code, m.index + m[0].length);
   if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;

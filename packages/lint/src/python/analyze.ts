@@ -204,6 +204,13 @@ export function analyzeDagFile(source: string): DagFile {
    * A function defined at module level or in a @dag body (not in a function or class): its key in
    * helperCalls, with no calls yet (a later definition of the name replaces an earlier one).
    */
+  /**
+   * `name` bound to something else than a plain function (an assignment, a `@task`): calls of it
+   * from here on reach no helper of this scope, nor the module's through it.
+   */
+  const shadowHelper = (scope: Scope, name: string) => {
+    if (!scope.inFunction && !scope.inClass) helperCalls.set(helperKey(scope.within, name), []);
+  };
   const defineHelper = (scope: Scope, name: string): string | null => {
     if (scope.inFunction || scope.inClass) return null;
     const key = helperKey(scope.within, name);
@@ -854,6 +861,7 @@ export function analyzeDagFile(source: string): DagFile {
       // `@task` imported under another name, a provider's) may run the body at another time.
       inner = { ...inner, helper: defineHelper(scope, fnName) };
     } else {
+      if (fnName) shadowHelper(scope, fnName);
       inner = { ...inner, helper: null };
     }
     const body = childNamed(fn, "Body");
@@ -965,6 +973,7 @@ export function analyzeDagFile(source: string): DagFile {
         for (const t of targets) {
           const name = text(t);
           if (!scope.inFunction) constants.set(name, value);
+          shadowHelper(scope, name);
           const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
           if (value.name === "DictionaryExpression" || dict) {
             const d = dictOf(value);

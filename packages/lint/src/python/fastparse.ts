@@ -1462,7 +1462,12 @@ class FastParser {
           const name = this.keywordName;
           if (keywords === null) keywords = [name];
           else if (keywords.includes(name)) {
-            this.invalid(at, this.prevEnd, `keyword argument repeated: ${name}`);
+            // CPython's compiler reports it, in source order with `return` outside a function.
+            this.compileProblem ??= {
+              from: at,
+              to: this.prevEnd,
+              detail: `keyword argument repeated: ${name}`,
+            };
           } else keywords.push(name);
         } else if (kind === ARG_DOUBLE_STAR) unpacked = true;
         else if (kind === ARG_STAR && unpacked) {

@@ -181,14 +181,10 @@ function grammarProblem(root: Node): PythonSyntaxError | null {
     if (!list) continue;
     let keyword = false;
     let unpacked = false;
-    const names: string[] = [];
     for (const arg of list.namedChildren) {
       if (!arg) continue;
       if (arg.type === "keyword_argument") {
         keyword = true;
-        const name = arg.childForFieldName("name")?.text ?? "";
-        if (names.includes(name)) report(arg, `keyword argument repeated: ${name}`);
-        names.push(name);
       } else if (arg.type === "dictionary_splat") unpacked = true;
       else if (arg.type === "list_splat") {
         if (unpacked) report(arg, "iterable argument unpacking follows keyword argument unpacking");
@@ -226,6 +222,18 @@ function grammarProblem(root: Node): PythonSyntaxError | null {
 function compileProblem(root: Node): PythonSyntaxError | null {
   let symtable: PythonSyntaxError | null = null;
   let compile: PythonSyntaxError | null = null;
+  for (const list of root.descendantsOfType("argument_list")) {
+    const names = new Set<string>();
+    for (const arg of list?.namedChildren ?? []) {
+      if (arg?.type !== "keyword_argument") continue;
+      const name = arg.childForFieldName("name")?.text ?? "";
+      if (names.has(name)) {
+        const detail = `keyword argument repeated: ${name}`;
+        compile = earliest(compile, { from: arg.startIndex, to: arg.endIndex, detail });
+      }
+      names.add(name);
+    }
+  }
   for (const n of root.descendantsOfType([
     "return_statement",
     "yield",
