@@ -49,9 +49,13 @@ export interface BatchPart {
 export type BatchPlan = BatchPart[][];
 
 // Keys may hold letters, digits, underscores, dashes, periods, spaces, colons and slashes
-// (validate_param_and_metric_name), and must be their own normalized path (path_not_unique):
-// no empty, `.` or `..` segment, no leading or trailing slash.
-const KEY_PATTERN = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
+// (validate_param_and_metric_name: Python's \w, which takes letters and numbers but not
+// combining marks), and must be their own normalized path (path_not_unique): no empty, `.` or
+// `..` segment, no leading or trailing slash.
+const KEY_PATTERN = /^[/\p{L}\p{N}_.\- :]*$/u;
+
+/** Characters as Python's len() counts them (code points), not UTF-16 units. */
+const length = (text: string) => (text.length < 2 ? text.length : [...text].length);
 const isNormalPath = (key: string) =>
   key.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
 
@@ -59,10 +63,10 @@ function checkKey(key: unknown, field: string): string {
   if (typeof key !== "string" || key.length === 0) {
     throw new MlflowValidationError(field, "a key must be a non-empty string");
   }
-  if (key.length > MAX_KEY_LENGTH) {
+  if (key.length > MAX_KEY_LENGTH && length(key) > MAX_KEY_LENGTH) {
     throw new MlflowValidationError(
       field,
-      `key is ${key.length} characters; the server accepts at most ${MAX_KEY_LENGTH}`,
+      `key is ${length(key)} characters; the server accepts at most ${MAX_KEY_LENGTH}`,
     );
   }
   if (!KEY_PATTERN.test(key) || !isNormalPath(key)) {
@@ -85,10 +89,10 @@ function pairs(input: KeyValues | undefined, kind: "params" | "tags", max: numbe
     const field = `${kind}[${i}]`;
     const key = checkKey(p.key, `${field}.key`);
     const value = String(p.value);
-    if (value.length > max) {
+    if (value.length > max && length(value) > max) {
       throw new MlflowValidationError(
         `${field}.value`,
-        `value of ${JSON.stringify(key)} is ${value.length} characters; the server accepts at most ${max}`,
+        `value of ${JSON.stringify(key)} is ${length(value)} characters; the server accepts at most ${max}`,
       );
     }
     const before = out.get(key);

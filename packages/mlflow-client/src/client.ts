@@ -150,6 +150,26 @@ export function proxyPath(artifactUri: string, path: string): string {
 
 const encodePath = (p: string) => p.split("/").map(encodeURIComponent).join("/");
 
+/** The KILLED updates under way for each signal, across every withRun of the process. */
+const killing = new Map<NodeJS.Signals, Set<Promise<unknown>>>();
+
+/**
+ * Waits for `update` and the other runs' KILLED updates for the same signal (each withRun's
+ * listener ran in the same emit), then, when no listener is left, does what the signal would
+ * have done without us: only after the last run is marked, never while another is still retrying.
+ */
+function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promise<unknown> {
+  const pending = killing.get(signal) ?? new Set<Promise<unknown>>();
+  killing.set(signal, pending);
+  pending.add(update);
+  return update.finally(() => {
+    pending.delete(update);
+    if (pending.size > 0) return;
+    killing.delete(signal);
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
+
 export function createMlflowClient(options: MlflowClientOptions = {}) {
   const config = resolveConfig(options);
   const transport = createHttpTransport({
@@ -374,10 +394,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         killedBy = signal;
         remove();
         controller.abort(new RunKilledError(runId, signal));
-        killed = client.endRun(runId, "KILLED").finally(() => {
-          // Nobody else listens: do what the signal would have done without us.
-          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-        });
+        killed = whenAllKilled(signal, client.endRun(runId, "KILLED"));
       };
       for (const s of signals) process.on(s, onSignal);
       try {
@@ -386,7 +403,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         await client.endRun(runId, "FINISHED");
         return result;
       } catch (e) {
-        if (!killedBy) await client.endRun(runId, "FAILED");
+        // The caller's error is what they need; the run stays RUNNING if it cannot be ended.
+        if (!killedBy) await client.endRun(runId, "FAILED").catch(() => {});
         throw e;
       } finally {
         remove();
@@ -433,9 +451,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       const plan = planBatch(input, concurrency);
       const path = "/api/2.0/mlflow/runs/log-batch";
       let requests = 0;
-      await Promise.all(
+      // The first failure stops every lane before its next request, and is what is thrown once
+      // the requests in flight have ended: nothing is written after logBatch has failed.
+      let failure: { error: unknown } | null = null;
+      await Promise.allSettled(
         plan.map(async (lane) => {
           for (const part of lane) {
+            if (failure) return;
             await unwrap(
               api.POST(path, {
                 body: {
@@ -447,11 +469,15 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
               }),
               "POST",
               path,
-            );
+            ).catch((error: unknown) => {
+              failure ??= { error };
+              throw error;
+            });
             requests++;
           }
         }),
       );
+      if (failure) throw (failure as { error: unknown }).error;
       return { requests };
     },
 

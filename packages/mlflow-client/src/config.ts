@@ -11,7 +11,10 @@ export interface MlflowClientOptions extends HttpOptions {
    * `MLFLOW_TRACKING_URI`. Credentials in the URL (`http://user:pass@host`) become basic auth.
    */
   readonly trackingUri?: string;
-  /** Bearer token or basic auth. Default: `MLFLOW_TRACKING_TOKEN`, else `MLFLOW_TRACKING_USERNAME`/`_PASSWORD`. */
+  /**
+   * Bearer token or basic auth. Default, as the Python client: `MLFLOW_TRACKING_USERNAME` and
+   * `_PASSWORD` when both are set, else `MLFLOW_TRACKING_TOKEN`.
+   */
   readonly auth?: MlflowAuth;
   /** Where the fallbacks are read; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -55,18 +58,17 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   else if (auth) authorization = basic(auth.username, auth.password);
   else if (url.username || url.password) {
     authorization = basic(decodeURIComponent(url.username), decodeURIComponent(url.password));
+  } else if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
+    // As the Python client: a user name and a password, both set, win over a token.
+    authorization = basic(env.MLFLOW_TRACKING_USERNAME, env.MLFLOW_TRACKING_PASSWORD);
   } else if (env.MLFLOW_TRACKING_TOKEN) {
     authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
-  } else if (
-    env.MLFLOW_TRACKING_USERNAME !== undefined ||
-    env.MLFLOW_TRACKING_PASSWORD !== undefined
-  ) {
-    if (env.MLFLOW_TRACKING_USERNAME === undefined || env.MLFLOW_TRACKING_PASSWORD === undefined) {
-      throw new MlflowConfigError(
-        "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD go together: set both, or MLFLOW_TRACKING_TOKEN",
-      );
-    }
-    authorization = basic(env.MLFLOW_TRACKING_USERNAME, env.MLFLOW_TRACKING_PASSWORD);
+  }
+  // Checked here, without the value: fetch's own error would print the whole header.
+  if (authorization !== null && /[^\t\x20-\x7e\x80-\xff]/.test(authorization)) {
+    throw new MlflowConfigError(
+      "the MLflow token or password holds a line break, a control character or a character beyond Latin-1, which no HTTP header can carry; check how it was set (a trailing newline from a file?)",
+    );
   }
   url.username = "";
   url.password = "";

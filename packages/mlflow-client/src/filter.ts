@@ -4,15 +4,13 @@ export type NumberOp = "=" | "!=" | ">" | ">=" | "<" | "<=";
 export type StringOp = "=" | "!=" | "LIKE" | "ILIKE";
 export type ListOp = "IN" | "NOT IN";
 
-const SIMPLE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
- * A key as MLflow's filter parser reads it: bare when simple, else in backticks (or double
- * quotes when it holds a backtick). The parser strips the quotes and unescapes nothing, so a
- * key holding both cannot be written.
+ * A key as MLflow's filter parser reads it: in backticks (or double quotes when it holds a
+ * backtick), always: a bare key that is an SQL word (`in`, `as`, `from`, `case`, ...) is refused
+ * by the server. The parser strips the quotes and unescapes nothing, so a key holding both cannot
+ * be written.
  */
 export function quoteKey(key: string): string {
-  if (SIMPLE_KEY.test(key)) return key;
   if (!key.includes("`")) return `\`${key}\``;
   if (!key.includes('"')) return `"${key}"`;
   throw new MlflowValidationError("filter", `key ${JSON.stringify(key)} holds both \` and "`);
@@ -43,7 +41,8 @@ function numberLiteral(n: number): string {
   if (!Number.isFinite(n)) {
     throw new MlflowValidationError("filter", `${n} cannot be compared in a filter`);
   }
-  return String(n);
+  // The server's tokenizer reads 1e21 and 1e-7, not 1e+21 (String's form from 1e21 on).
+  return String(n).replace("e+", "e");
 }
 
 /**
@@ -96,7 +95,9 @@ export class RunFilter {
     }
     const v =
       typeof value === "string" ? quoteValue(value) : `(${value.map(quoteValue).join(", ")})`;
-    return this.#and(`attributes.${quoteKey(key)} ${op} ${v}`);
+    // Attribute names are MLflow's own (run_id, status, run_name, ...): bare, as MLflow writes them.
+    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : quoteKey(key);
+    return this.#and(`attributes.${name} ${op} ${v}`);
   }
 
   /** `attributes.run_id IN (...)` / `NOT IN`: the one attribute MLflow compares with a list. */

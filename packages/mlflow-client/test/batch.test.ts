@@ -132,6 +132,8 @@ describe("planBatch", () => {
     ["a param value over 6000 characters", { params: { p: "v".repeat(6001) } }, "params[0].value"],
     ["a tag value over 8000 characters", { tags: { t: "v".repeat(8001) } }, "tags[0].value"],
     ["a key with characters MLflow refuses", { tags: { "a;b": "x" } }, "tags[0].key"],
+    // Python's \w takes no combining marks: the server answers 400 for "हानि".
+    ["a key with a combining mark", { params: { हानि: 1 } }, "params[0].key"],
     [
       "a key that climbs out of its folder",
       { metrics: [{ key: "a/../b", value: 1 }] },
@@ -166,13 +168,13 @@ describe("planBatch", () => {
     expect((e as MlflowValidationError).field).toBe(field);
   });
 
-  it("accepts exactly 250 characters and the longest values", () => {
+  it("accepts exactly 250 characters and the longest values, counted as Python counts", () => {
     expect(() =>
       planBatch(
         {
           metrics: [{ key: "k".repeat(250), value: 1 }],
           params: { ["p".repeat(250)]: "v".repeat(6000) },
-          tags: { t: "v".repeat(8000) },
+          tags: { t: "v".repeat(8000), emoji: "😀".repeat(8000) },
         },
         1,
       ),
@@ -181,6 +183,41 @@ describe("planBatch", () => {
 });
 
 describe("client.logBatch", () => {
+  it("stops every lane at the first failure and throws it: nothing is written afterwards", async () => {
+    let calls = 0;
+    let afterFailure = 0;
+    let failed = false;
+    const f = fakeFetch(async () => {
+      const n = ++calls;
+      if (failed) afterFailure++;
+      await new Promise((r) => setTimeout(r, 2));
+      if (n === 2) {
+        failed = true;
+        return json(500, { error_code: "INTERNAL_ERROR", message: "boom" });
+      }
+      return json(200, {});
+    });
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      fetch: f.fetch,
+      retry: { retries: 0 },
+    });
+    const metrics = Array.from({ length: 20_000 }, (_, i) => ({
+      key: `m${i % 4}`,
+      value: i,
+      step: i,
+    }));
+    const e = await c.logBatch(RUN_ID, { metrics }, { concurrency: 4 }).catch((x: unknown) => x);
+    expect((e as Error).message).toContain("boom");
+    // Only requests already in flight when the failure came back may still land.
+    expect(afterFailure).toBeLessThanOrEqual(3);
+    const settled = calls;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(settled);
+    expect(calls).toBeLessThan(20);
+  });
+
   it("sends nothing when anything is invalid", async () => {
     const f = fakeFetch([]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });

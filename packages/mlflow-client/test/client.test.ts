@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
@@ -55,10 +57,32 @@ describe("settings", () => {
     [{}, "MLFLOW_TRACKING_URI"],
     [{ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, "http(s)"],
     [{ MLFLOW_TRACKING_URI: "databricks" }, "not a URL"],
-    [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_USERNAME: "u" }, "go together"],
+    [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cret\n" }, "line break"],
+    [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cr\u0000et" }, "control"],
+    [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cr€t" }, "Latin-1"],
   ])("refuses %j", (env, message) => {
     expect(() => resolveConfig({ env })).toThrow(MlflowConfigError);
     expect(() => resolveConfig({ env })).toThrow(message);
+    // Never with the value in it.
+    expect(() => resolveConfig({ env })).not.toThrow(/s3cr/);
+  });
+
+  it("reads credentials from the environment as the Python client does", () => {
+    const both = {
+      MLFLOW_TRACKING_URI: "http://ml",
+      MLFLOW_TRACKING_USERNAME: "alice",
+      MLFLOW_TRACKING_PASSWORD: "pw",
+      MLFLOW_TRACKING_TOKEN: "tok",
+    };
+    // A user name and a password win over a token (mlflow/utils/rest_utils.py).
+    expect(resolveConfig({ env: both }).authorization).toBe(
+      `Basic ${Buffer.from("alice:pw").toString("base64")}`,
+    );
+    // One of the two alone is no basic auth: the token, or nothing.
+    const { MLFLOW_TRACKING_PASSWORD: _, ...userOnly } = both;
+    expect(resolveConfig({ env: userOnly }).authorization).toBe("Bearer tok");
+    const { MLFLOW_TRACKING_TOKEN: __, ...userNoToken } = userOnly;
+    expect(resolveConfig({ env: userNoToken }).authorization).toBeNull();
   });
 });
 
@@ -303,6 +327,35 @@ describe("withRun", () => {
     } finally {
       process.off("SIGTERM", ours);
     }
+  });
+
+  it("with two runs in one process, SIGTERM ends both KILLED before the process dies of it", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "fixtures", "sigterm-child.ts")],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect(r.stdout).toBe("KILLED\nKILLED\n");
+    expect(r.signal).toBe("SIGTERM");
+  });
+
+  it("rethrows fn's error even when the run cannot be ended", async () => {
+    const f = fakeFetch((req) =>
+      new URL(req.url).pathname.endsWith("/runs/create")
+        ? json(200, run("r1"))
+        : json(500, { error_code: "INTERNAL_ERROR", message: "down" }),
+    );
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      fetch: f.fetch,
+      retry: { retries: 0 },
+    });
+    await expect(
+      c.withRun(() => {
+        throw new RangeError("shape mismatch");
+      }),
+    ).rejects.toThrow(new RangeError("shape mismatch"));
   });
 
   it("leaves no signal listeners behind after FINISHED or FAILED", async () => {

@@ -14,7 +14,7 @@ describe("runFilter", () => {
         .exists("tags", "mlflow.note.content", false)
         .toString(),
     ).toBe(
-      "metrics.accuracy > 0.9 and params.model = 'rf' and tags.`my key` LIKE 'a%' and " +
+      "metrics.`accuracy` > 0.9 and params.`model` = 'rf' and tags.`my key` LIKE 'a%' and " +
         "attributes.status != 'FAILED' and attributes.run_id NOT IN ('r1', 'r2') and " +
         "attributes.start_time >= 1700000000000 and " +
         "tags.`mlflow.note.content` IS NULL",
@@ -33,7 +33,7 @@ describe("runFilter", () => {
   it("is immutable: each clause returns a new filter", () => {
     const base = runFilter().param("a", "=", "1");
     base.param("b", "=", "2");
-    expect(base.toString()).toBe("params.a = '1'");
+    expect(base.toString()).toBe("params.`a` = '1'");
   });
 
   it.each([
@@ -55,12 +55,20 @@ describe("runFilter", () => {
   );
 
   it.each([
-    ["accuracy", "accuracy"],
+    ["accuracy", "`accuracy`"],
+    // SQL words the server refuses bare.
+    ["in", "`in`"],
+    ["from", "`from`"],
     ["val loss", "`val loss`"],
     ["a.b", "`a.b`"],
     ["tick`key", `"tick\`key"`],
   ])("quotes the key %j as %s", (key, want) => {
     expect(quoteKey(key)).toBe(want);
+  });
+
+  it("writes large numbers as the server's tokenizer reads them (1e21, not 1e+21)", () => {
+    expect(runFilter().metric("big", ">", 1e21).toString()).toBe("metrics.`big` > 1e21");
+    expect(runFilter().metric("tiny", "<", 1e-7).toString()).toBe("metrics.`tiny` < 1e-7");
   });
 
   it("refuses non-finite numbers and keys holding both quote kinds", () => {

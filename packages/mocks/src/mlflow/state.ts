@@ -229,7 +229,8 @@ function normpath(p: string): string {
   return "/".repeat(lead) + out.join("/") || ".";
 }
 
-const NAME_CHARS = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u;
+// Python's \w: letters and numbers, not combining marks (validate_param_and_metric_name).
+const NAME_CHARS = /^[/\p{L}\p{N}_.\- :]*$/u;
 export const MAX_ENTITY_KEY_LENGTH = 250;
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 export const MAX_TAG_VALUE_LENGTH = 8000;
@@ -247,7 +248,7 @@ function checkName(name: string, path: string, lengthEntity: string): void {
       `Invalid value ${pyJson(name)} for parameter '${path}' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${norm}'`,
     );
   }
-  if (name.length > MAX_ENTITY_KEY_LENGTH) {
+  if (name.length > MAX_ENTITY_KEY_LENGTH && [...name].length > MAX_ENTITY_KEY_LENGTH) {
     throw invalid(
       `'${lengthEntity}' exceeds the maximum length of ${MAX_ENTITY_KEY_LENGTH} characters`,
     );
