@@ -168,33 +168,38 @@ function stringEnd(code: string, i: number, f: boolean): number {
   return j;
 }
 
-/** Where a block statement's own colon is: the first at bracket depth 0 that is no `:=`. */
-function headerColon(text: string): number {
+/**
+ * The positions in `text` (a logical line, strings emptied) at bracket depth 0 where `at` holds;
+ * only the first one when `first` is set.
+ */
+function atDepthZero(text: string, at: (i: number) => boolean, first = false): number[] {
+  const out: number[] = [];
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === "(" || c === "[" || c === "{") depth++;
     else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === ":" && depth === 0 && text[i + 1] !== "=") return i;
+    else if (depth === 0 && at(i)) {
+      out.push(i);
+      if (first) break;
+    }
   }
-  return -1;
+  return out;
+}
+
+/** Where a block statement's own colon is: the first at bracket depth 0 that is no `:=`. */
+function headerColon(text: string): number {
+  return atDepthZero(text, (i) => text[i] === ":" && text[i + 1] !== "=", true)[0] ?? -1;
 }
 
 /** The simple statements of a logical line: `a = 1; b = 2` is two. */
 function statements(text: string): string[] {
   const out: string[] = [];
-  let depth = 0;
   let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === ";" && depth === 0) {
-      out.push(text.slice(from, i).trim());
-      from = i + 1;
-    }
+  for (const at of [...atDepthZero(text, (i) => text[i] === ";"), text.length]) {
+    out.push(text.slice(from, at).trim());
+    from = at + 1;
   }
-  out.push(text.slice(from).trim());
   return out.filter((t) => t !== "");
 }
 
@@ -243,17 +248,14 @@ const TARGETS = /^[\s([]*\*?[A-Za-z_]\w*(?:[\s)\]]*,[\s([]*\*?[A-Za-z_]\w*)*[\s,
  * not attributes, subscripts or the keyword arguments of a call. One pass over the line.
  */
 function assignedNames(statement: string): string[] {
-  const cuts: number[] = [];
-  let depth = 0;
-  for (let i = 0; i < statement.length; i++) {
-    const c = statement[i];
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === "=" && depth === 0) {
-      if (statement[i + 1] === "=") i++;
-      else if (!"=!<>:+-*/%&|^@".includes(statement[i - 1] ?? "")) cuts.push(i);
-    }
-  }
+  // `=` alone: not `==`, `<=`, `:=`, `+=`, ...
+  const cuts = atDepthZero(
+    statement,
+    (i) =>
+      statement[i] === "=" &&
+      statement[i + 1] !== "=" &&
+      !"=!<>:+-*/%&|^@".includes(statement[i - 1] ?? ""),
+  );
   const names: string[] = [];
   let from = 0;
   for (const cut of cuts) {
@@ -269,15 +271,7 @@ function assignedNames(statement: string): string[] {
 }
 
 /** Whether a parameter (`x: int = 1`) has a default: an `=` outside brackets. */
-function hasDefault(param: string): boolean {
-  let depth = 0;
-  for (const c of param) {
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === "=" && depth === 0) return true;
-  }
-  return false;
-}
+const hasDefault = (param: string) => atDepthZero(param, (i) => param[i] === "=", true).length > 0;
 
 /** Whether a statement of `code` (one per line) assigns to `name`. */
 function assignsTo(code: string, name: string): boolean {
