@@ -170,8 +170,11 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   }
   // An item ordered after itself, or after a group it is in, would be dropped by the
   // dependency pass without a word: Airflow rejects such an edge as a cycle.
-  const within = (id: string, first: string | null, g: string): boolean => {
-    for (let at = first, depth = 0; at !== null && depth < 1000; depth++) {
+  const groupOfTask = new Map(ir.tasks.map((t) => [t.id, t.group]));
+  /** Whether `id` (a task or a group) is `g` or inside it. */
+  const inside = (id: string, g: string): boolean => {
+    let at = groupOfTask.has(id) ? (groupOfTask.get(id) ?? null) : id;
+    for (let depth = 0; at !== null && depth < 1000; depth++) {
       if (at === g) return true;
       at = ir.groups[at]?.parent ?? null;
     }
@@ -193,18 +196,16 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       ),
     );
   };
-  const groupOfTask = new Map(ir.tasks.map((t) => [t.id, t.group]));
   for (const [g, group] of Object.entries(ir.groups)) {
     for (const up of group.after) {
-      const upFirst = groupOfTask.has(up) ? (groupOfTask.get(up) ?? null) : up;
-      if (within(up, upFirst, g) || within(g, g, up)) {
+      if (inside(up, g) || inside(g, up)) {
         selfCycle(g, up, { pipeline: ir.id, task: g, location: ctx.sourceMap[`group:${g}`] });
       }
     }
   }
   for (const task of ir.tasks) {
     for (const up of task.after) {
-      if (within(task.id, task.group, up)) selfCycle(task.id, up, taskPlace(ctx, ir.id, task.id));
+      if (inside(task.id, up)) selfCycle(task.id, up, taskPlace(ctx, ir.id, task.id));
     }
   }
   for (const task of ir.tasks) {

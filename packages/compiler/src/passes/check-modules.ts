@@ -309,7 +309,7 @@ export function checkModules(
   modules: ReadonlyMap<string, string | null>,
   ctx: PassContext,
 ): void {
-  const blanked = new Map<string, string>();
+  const moduleCode = new Map<string, string>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
@@ -337,10 +337,10 @@ export function checkModules(
         continue;
       }
       // Read once per module, however many tasks call into it.
-      let code = blanked.get(source);
+      let code = moduleCode.get(source);
       if (code === undefined) {
         code = moduleLevel(source);
-        blanked.set(source, code);
+        moduleCode.set(source, code);
       }
       if (!bindsName(code, ref.function)) {
         ctx.report(diagnostic("MLG1008", args, place));
@@ -372,26 +372,17 @@ interface Parameters {
   readonly anyKeyword: boolean;
 }
 
-/** A signature's parameter texts, split at top-level commas, or null when it does not close. */
+/**
+ * A signature's parameter texts, split at top-level commas, or null when it does not close.
+ * `code` is moduleLevel's: strings are emptied and comments gone, so only brackets count.
+ */
 function signatureParts(code: string, from: number): string[] | null {
   const parts: string[] = [];
   let depth = 0;
-  let quote = "";
   let current = "";
   for (let i = from; i < code.length; i++) {
     const c = code[i] as string;
-    if (quote) {
-      if (c === "\\") {
-        current += c + (code[i + 1] ?? "");
-        i++;
-        continue;
-      }
-      if (c === quote) quote = "";
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === "#") {
-      while (i + 1 < code.length && code[i + 1] !== "\n") i++;
-      continue;
-    } else if (c === "(" || c === "[" || c === "{") depth++;
+    if (c === "(" || c === "[" || c === "{") depth++;
     else if (c === ")" || c === "]" || c === "}") {
       if (depth === 0) return [...parts, current];
       depth--;
