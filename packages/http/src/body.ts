@@ -10,3 +10,22 @@ export async function readErrorBody(response: Response): Promise<{ text: string;
     return { text, json: undefined };
   }
 }
+
+/**
+ * Why a success answer that should hold JSON does not — a login page or a proxy's answer when
+ * the configured URL is not the API server itself — or null when it does (or is empty). A body
+ * labelled JSON is not read here; openapi-fetch reads it.
+ */
+export async function notJsonSuccess(response: Response): Promise<string | null> {
+  if (!response.ok || response.status === 204) return null;
+  const type = response.headers.get("content-type") ?? "";
+  if (/\bjson\b/i.test(type)) return null;
+  const text = (await response.clone().text()).trim();
+  if (text === "") return null;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch {
+    return `the answer is not JSON (${type || "no content type"}): is the URL the API server itself, not a login page or a proxy? It began: ${text.slice(0, 200)}`;
+  }
+}

@@ -1,4 +1,4 @@
-export { readErrorBody } from "./body.js";
+export { notJsonSuccess, readErrorBody } from "./body.js";
 export {
   createHttpTransport,
   type HttpOptions,
@@ -9,4 +9,6 @@ export {
   type RetryInfo,
   type RetryOptions,
   retryAfterMs,
+  type SendOptions,
+  withIdleTimeout,
 } from "./transport.js";

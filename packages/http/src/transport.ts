@@ -28,7 +28,10 @@ export interface RequestFailure {
 export interface HttpOptions {
   /** Sent with every request (e.g. a proxy's header). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Per attempt. Default 30 s. */
+  /**
+   * Per attempt: how long to wait for the answer's headers. For a streamed body sent with
+   * `{ streamed: true }`, how long without progress. Default 30 s.
+   */
   readonly timeoutMs?: number;
   /** `false` disables retries. */
   readonly retry?: RetryOptions | false;
@@ -47,6 +50,12 @@ export interface HttpTransportOptions extends HttpOptions {
   readonly authorization?: (refresh: boolean) => string | null | Promise<string | null>;
   /** Repeat a request once, with a refreshed authorization, after a 401. Default false. */
   readonly refreshOn401?: boolean;
+  /**
+   * Other answers that mean the credentials went stale (with `refreshOn401`): Airflow answers a
+   * token signed with another key, or revoked, with 403 "Invalid JWT token". Read bodies from a
+   * clone.
+   */
+  readonly staleCredentials?: (response: Response) => boolean | Promise<boolean>;
   /** The error thrown when a request got no answer; each client has its own class. */
   readonly requestError?: (failure: RequestFailure) => Error;
   /**
@@ -120,9 +129,61 @@ function discard(response: Response): void {
   response.body?.cancel().catch(() => {});
 }
 
+/** How one request is sent, for callers of the transport itself (openapi-fetch passes none). */
+export interface SendOptions {
+  /**
+   * The body is a stream that may take longer than the timeout to send (an upload): the timeout
+   * then counts time without progress, restarting at each chunk sent, instead of the whole send.
+   */
+  readonly streamed?: boolean;
+}
+
+/** A pass-through stream that calls `touch` at each chunk. */
+function progress(touch: () => void): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, out) {
+      touch();
+      out.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * `stream`, failing with `stalled()` when no chunk arrives for `ms` (a download whose server
+ * stops sending would otherwise wait forever); the source is cancelled then.
+ */
+export function withIdleTimeout(
+  stream: ReadableStream<Uint8Array>,
+  ms: number,
+  stalled: () => Error,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(out) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const idle = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(stalled()), ms);
+      });
+      try {
+        const next = await Promise.race([reader.read(), idle]);
+        if (next.done) out.close();
+        else out.enqueue(next.value);
+      } catch (e) {
+        reader.cancel(e).catch(() => {});
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
 export function createHttpTransport(
   options: HttpTransportOptions = {},
-): (input: Request) => Promise<Response> {
+): (input: Request, send?: SendOptions) => Promise<Response> {
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const retry = options.retry === false ? { retries: 0 } : (options.retry ?? {});
@@ -132,25 +193,38 @@ export function createHttpTransport(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const requestError = options.requestError ?? ((f: RequestFailure) => new HttpRequestError(f));
 
-  async function attempt(request: Request): Promise<Response> {
+  async function attempt(request: Request, streamed: boolean): Promise<Response> {
     // An explicit timer raced against the fetch: the timeout holds even when a fetch ignores
     // its signal (signal-following differs between Node's undici and test environments).
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let fail: (reason: unknown) => void = () => {};
     const timedOut = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    const arm = () => {
+      clearTimeout(timer);
       timer = setTimeout(() => {
         const reason = new DOMException("timed out", "TimeoutError");
         controller.abort(reason);
-        reject(reason);
+        fail(reason);
       }, timeoutMs);
-    });
+    };
+    arm();
     const onAbort = () => controller.abort(request.signal.reason);
     request.signal.addEventListener("abort", onAbort, { once: true });
     try {
-      return await Promise.race([
-        doFetch(new Request(request, { signal: controller.signal })),
-        timedOut,
-      ]);
+      // A streamed body (an upload) may take longer than the timeout to send: each chunk the
+      // fetch takes from it starts the timeout again, so only a stall fails the attempt.
+      const sent =
+        streamed && request.body
+          ? new Request(request, {
+              signal: controller.signal,
+              body: request.body.pipeThrough(progress(arm)),
+              duplex: "half",
+            } as RequestInit)
+          : new Request(request, { signal: controller.signal });
+      return await Promise.race([doFetch(sent), timedOut]);
     } catch (e) {
       if (request.signal.aborted) throw e;
       throw new NoAnswer(controller.signal.aborted ? "timeout" : "network", e);
@@ -160,7 +234,7 @@ export function createHttpTransport(
     }
   }
 
-  return async function transport(input: Request): Promise<Response> {
+  return async function transport(input: Request, send: SendOptions = {}): Promise<Response> {
     const method = input.method.toUpperCase();
     const path = new URL(input.url).pathname;
     const idempotent = SAFE_METHODS.has(method) || input.headers.get(IDEMPOTENT_HEADER) === "1";
@@ -178,7 +252,7 @@ export function createHttpTransport(
       let reason = "";
       let waitMs: number | null = null;
       try {
-        response = await attempt(request);
+        response = await attempt(request, send.streamed === true);
       } catch (e) {
         if (!(e instanceof NoAnswer)) throw e;
         if (!idempotent || n >= retries) {
@@ -187,7 +261,11 @@ export function createHttpTransport(
         reason = e.kind;
       }
       if (response) {
-        if (response.status === 401 && options.refreshOn401 && !refreshed) {
+        if (
+          options.refreshOn401 &&
+          !refreshed &&
+          (response.status === 401 || (await options.staleCredentials?.(response)))
+        ) {
           // Tokens expire: get a new one once and repeat the request.
           refreshed = true;
           discard(response);

@@ -1,6 +1,11 @@
 import { Readable } from "node:stream";
-import { createHttpTransport, IDEMPOTENT_HEADER } from "@mlgen/http";
-import createClient, { type Client } from "openapi-fetch";
+import {
+  createHttpTransport,
+  IDEMPOTENT_HEADER,
+  notJsonSuccess,
+  withIdleTimeout,
+} from "@mlgen/http";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { type BatchInput, planBatch } from "./batch.js";
 import { type MlflowClientOptions, resolveConfig } from "./config.js";
 import { MlflowApiError, MlflowRequestError, MlflowValidationError } from "./errors.js";
@@ -29,6 +34,25 @@ async function unwrap<T>(result: Result<T>, method: string, path: string): Promi
 
 const idempotent = { [IDEMPOTENT_HEADER]: "1" };
 
+/**
+ * A success whose body is not JSON (a login page in front of the server) becomes an
+ * MlflowApiError naming what came back, instead of JSON.parse's bare SyntaxError.
+ */
+const jsonAnswers: Middleware = {
+  async onResponse({ request, response, options, schemaPath }) {
+    if ((options.parseAs ?? "json") !== "json") return undefined;
+    const problem = await notJsonSuccess(response);
+    if (problem === null) return undefined;
+    throw new MlflowApiError({
+      status: response.status,
+      errorCode: null,
+      serverMessage: problem,
+      method: request.method,
+      path: schemaPath,
+    });
+  },
+};
+
 /** The paging fields every search takes (body or query alike). */
 function pageFields(
   opts: { readonly filter?: string; readonly orderBy?: readonly string[] | undefined },
@@ -52,7 +76,7 @@ export interface SearchRunsOptions {
   readonly viewType?: ViewType;
   /** Page size; default 1000 (the server caps it at 50,000). */
   readonly pageSize?: number;
-  /** Stop after this many runs. */
+  /** Stop after this many runs (0: none, and no request). */
   readonly limit?: number;
 }
 
@@ -178,6 +202,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     requestError: (f) => new MlflowRequestError(f),
   });
   const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
+  api.use(jsonAnswers);
   const artifactRoots = new Map<string, string>();
 
   /** Pages over `next_page_token` until the server stops giving one or `limit` is reached. */
@@ -192,10 +217,20 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     pageSize: number,
     limit = Number.POSITIVE_INFINITY,
   ): AsyncGenerator<T> {
+    if (!(limit >= 0) || (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))) {
+      throw new MlflowValidationError("limit", `must be a whole number, 0 or more (got ${limit})`);
+    }
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new MlflowValidationError(
+        "pageSize",
+        `must be a whole number, 1 or more (got ${pageSize})`,
+      );
+    }
+    if (limit === 0) return;
     let token: string | undefined;
     let seen = 0;
     do {
-      const size = Math.max(1, Math.min(pageSize, limit - seen));
+      const size = Math.min(pageSize, limit - seen);
       const page = await fetchPage(token, size);
       for (const item of page.items ?? []) {
         yield item;
@@ -545,6 +580,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           body: stream,
           ...(stream instanceof ReadableStream ? { duplex: "half" } : {}),
         } as RequestInit),
+        { streamed: stream instanceof ReadableStream },
       );
       if (!response.ok) throw await MlflowApiError.from(response, "PUT", route);
       await response.body?.cancel();
@@ -561,7 +597,12 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       if (!response.ok || !data) {
         throw MlflowApiError.fromBody(response.status, error, "GET", route);
       }
-      return data;
+      // A server that stops sending mid-file fails the stream instead of leaving it waiting.
+      return withIdleTimeout(
+        data,
+        options.timeoutMs ?? 30_000,
+        () => new MlflowRequestError({ kind: "timeout", method: "GET", path: route, attempts: 1 }),
+      );
     },
 
     async deleteArtifact(runId: string, path: string): Promise<void> {

@@ -7,6 +7,7 @@ import {
   MlflowApiError,
   MlflowConfigError,
   MlflowRequestError,
+  MlflowValidationError,
   RunKilledError,
   resolveConfig,
   toArray,
@@ -171,6 +172,25 @@ describe("MlflowApiError", () => {
     expect(body.startsWith(e.serverMessage.replace(/…$/, ""))).toBe(true);
   });
 
+  it("a success that is not JSON (a login page in front of the server) is an MlflowApiError", async () => {
+    const page = "<html><head><title>Sign in</title></head><body>SSO</body></html>";
+    const f = fakeFetch([
+      () => new Response(page, { status: 200, headers: { "content-type": "text/html" } }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.getRun("r1").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect(err).toMatchObject({ status: 200, errorCode: null, path: "/api/2.0/mlflow/runs/get" });
+    expect(err.message).toContain("not JSON (text/html)");
+    expect(err.message).toContain("<title>Sign in</title>");
+    // JSON under another content type is still read.
+    const g = fakeFetch([
+      () => new Response(JSON.stringify(run("r1")), { headers: { "content-type": "text/plain" } }),
+    ]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch });
+    expect((await d.getRun("r1")).info.run_id).toBe("r1");
+  });
+
   it("an error body that is JSON but not MLflow's is kept as its JSON text", () => {
     const e = MlflowApiError.fromBody(500, { detail: "boom" }, "GET", "/x");
     expect(e).toMatchObject({ errorCode: null, serverMessage: '{"detail":"boom"}' });
@@ -213,6 +233,22 @@ describe("helpers", () => {
     const three = await toArray(d.searchRuns({ experimentIds: ["1"], pageSize: 2, limit: 3 }));
     expect(three.map((r) => r.info.run_id)).toEqual(["a", "b", "c"]);
     expect(JSON.parse(g.seen[1]?.body ?? "").max_results).toBe(1);
+  });
+
+  it("a limit of 0 sends nothing and yields nothing; a limit that is not a count is refused", async () => {
+    const f = fakeFetch([]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    expect(await toArray(c.searchRuns({ experimentIds: ["1"], limit: 0 }))).toEqual([]);
+    expect(await toArray(c.searchRegisteredModels({ limit: 0 }))).toEqual([]);
+    expect(f.seen).toHaveLength(0);
+    for (const limit of [-1, 1.5, Number.NaN]) {
+      const err = await toArray(c.searchRuns({ experimentIds: ["1"], limit })).catch((e) => e);
+      expect(err).toBeInstanceOf(MlflowValidationError);
+      expect(err).toMatchObject({ field: "limit" });
+    }
+    const err = await toArray(c.searchRuns({ experimentIds: ["1"], pageSize: 0 })).catch((e) => e);
+    expect(err).toMatchObject({ field: "pageSize" });
+    expect(f.seen).toHaveLength(0);
   });
 
   it("GET arrays go as repeated query keys", async () => {
@@ -268,6 +304,61 @@ describe("helpers", () => {
     ]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
     await expect(c.registerModel("m", { source: "s" })).rejects.toThrow("copy failed");
+  });
+});
+
+describe("artifacts", () => {
+  /** A stream of `chunks` pieces, one every `everyMs`; with `stallAfter`, it stops sending then. */
+  const slow = (chunks: number, everyMs: number, stallAfter = Number.POSITIVE_INFINITY) => {
+    let n = 0;
+    return new ReadableStream<Uint8Array>({
+      async pull(out) {
+        if (n >= stallAfter) return new Promise<void>(() => {});
+        await new Promise((r) => setTimeout(r, everyMs));
+        out.enqueue(new TextEncoder().encode(`chunk ${n}\n`));
+        if (++n === chunks) out.close();
+      },
+    });
+  };
+
+  it("an upload that takes longer than the timeout but keeps sending completes", async () => {
+    const f = fakeFetch([() => json(200, run("r1")), () => json(200, {})]);
+    const c = createMlflowClient({ trackingUri: "http://ml", fetch: f.fetch, timeoutMs: 150 });
+    // 8 chunks 40 ms apart: about 320 ms in all, never 150 ms without progress.
+    await c.uploadArtifact("r1", "model/weights.bin", slow(8, 40));
+    expect(f.seen[1]?.method).toBe("PUT");
+    expect(f.seen[1]?.body).toBe(Array.from({ length: 8 }, (_, i) => `chunk ${i}\n`).join(""));
+  });
+
+  it("an upload that stops sending fails with a timeout, once (a stream is never resent)", async () => {
+    const f = fakeFetch([() => json(200, run("r1")), () => json(200, {})]);
+    const c = createMlflowClient({ trackingUri: "http://ml", fetch: f.fetch, timeoutMs: 100 });
+    const err = await c.uploadArtifact("r1", "model/weights.bin", slow(8, 10, 2)).catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowRequestError);
+    expect(err).toMatchObject({ kind: "timeout", attempts: 1 });
+  });
+
+  it("a download whose server stops sending fails instead of waiting forever", async () => {
+    const f = fakeFetch([
+      () => json(200, run("r1")),
+      () => new Response(slow(8, 10, 2), { status: 200 }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", fetch: f.fetch, timeoutMs: 100 });
+    const stream = await c.downloadArtifact("r1", "model/weights.bin");
+    const err = await new Response(stream).text().catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowRequestError);
+    expect(err).toMatchObject({ kind: "timeout" });
+    expect(String(err.message)).toContain("timed out");
+  });
+
+  it("a download that keeps sending is read whole, however long it takes", async () => {
+    const f = fakeFetch([
+      () => json(200, run("r1")),
+      () => new Response(slow(6, 40), { status: 200 }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", fetch: f.fetch, timeoutMs: 100 });
+    const text = await new Response(await c.downloadArtifact("r1", "m.bin")).text();
+    expect(text.split("\n")).toHaveLength(7);
   });
 });
 
