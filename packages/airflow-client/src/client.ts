@@ -1,4 +1,5 @@
-import createClient, { type Client } from "openapi-fetch";
+import { notJsonSuccess } from "@mlgen/http";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { AirflowApiError } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
 import {
@@ -25,6 +26,58 @@ export interface AirflowClientOptions extends TransportOptions {}
 
 const TERMINAL: ReadonlySet<string> = new Set(["success", "failed"]);
 
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Whether an existing run is the one `opts` asked for: same conf, same logical date if given. */
+function sameTrigger(run: DagRun, opts: TriggerOptions): boolean {
+  const conf = (c: unknown) => JSON.stringify(sortKeys(c ?? {}));
+  if (conf(run.conf) !== conf(opts.conf)) return false;
+  if (opts.logicalDate == null) return true;
+  return run.logical_date != null && Date.parse(run.logical_date) === Date.parse(opts.logicalDate);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+  );
+}
+
+/**
+ * A success whose body is not JSON (a login page or a proxy's answer when the URL is not the API
+ * server itself) becomes an AirflowApiError naming what came back, not a bare SyntaxError.
+ */
+const jsonAnswers: Middleware = {
+  async onResponse({ request, response, options, schemaPath }) {
+    if ((options.parseAs ?? "json") !== "json") return undefined;
+    const problem = await notJsonSuccess(response);
+    if (problem === null) return undefined;
+    throw new AirflowApiError({
+      status: response.status,
+      method: request.method,
+      path: schemaPath,
+      detail: problem,
+    });
+  },
+};
+
 /** openapi-fetch's `{ data, error, response }` → data, or a typed AirflowApiError. */
 async function unwrap<T>(
   result: Promise<{ data?: T; error?: unknown; response: Response }>,
@@ -48,14 +101,19 @@ export interface TriggerOptions {
   readonly conf?: Record<string, unknown>;
   /** ISO date-time with an offset; `null`/absent sends `logical_date: null` (Airflow 3 needs the key). */
   readonly logicalDate?: string | null;
-  /** With a run id the trigger is idempotent (a repeat is a 409), so it may be retried. */
+  /**
+   * With a run id the trigger is idempotent, so it may be retried: when the run already exists
+   * (Airflow's 409) with the same conf (and logical date, when given), it is that run, e.g. the
+   * one an attempt whose answer was lost created; with other settings the 409 is thrown.
+   */
   readonly runId?: string;
   readonly note?: string;
 }
 
-export interface ClearOptions {
-  readonly runId?: string;
+interface ClearSettings {
+  /** Not empty: Airflow refuses an empty list. */
   readonly taskIds?: readonly string[];
+  /** Default false: every task of the run (or only `taskIds`), as the Airflow UI clears. */
   readonly onlyFailed?: boolean;
   /** Default false: clear for real. */
   readonly dryRun?: boolean;
@@ -64,6 +122,16 @@ export interface ClearOptions {
   readonly includeUpstream?: boolean;
   readonly includeDownstream?: boolean;
 }
+
+/**
+ * Which runs to clear: one (`runId`), or every run of the DAG, said out loud (`allRuns: true`):
+ * the endpoint without a run id clears across all runs.
+ */
+export type ClearOptions = ClearSettings &
+  (
+    | { readonly runId: string; readonly allRuns?: never }
+    | { readonly allRuns: true; readonly runId?: never }
+  );
 
 export interface WaitOptions {
   /** Default 10 minutes. */
@@ -107,6 +175,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
     baseUrl: resolveServer(options).baseUrl,
     fetch: createTransport(options),
   });
+  api.use(jsonAnswers);
 
   async function* paginate<P extends ListPath>(
     path: P,
@@ -131,8 +200,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
       if (!items || items.length === 0) return;
       yield* items;
       offset += items.length;
+      // The server may cap a page below what was asked ([api] maximum_page_limit): the total,
+      // when given, says whether more is left.
       const total = page.total_entries;
-      if (items.length < limit || (typeof total === "number" && offset >= total)) return;
+      if (typeof total === "number" ? offset >= total : items.length < limit) return;
     }
   }
 
@@ -153,7 +224,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
 
     async triggerDagRun(dagId: string, opts: TriggerOptions = {}): Promise<DagRun> {
       const path = "/api/v2/dags/{dag_id}/dagRuns";
-      return unwrap(
+      const created = unwrap(
         api.POST(path, {
           params: { path: { dag_id: dagId } },
           body: {
@@ -167,6 +238,14 @@ export function createAirflowClient(options: AirflowClientOptions) {
         "POST",
         `/api/v2/dags/${dagId}/dagRuns`,
       );
+      if (opts.runId === undefined) return created;
+      const runId = opts.runId;
+      return created.catch(async (e: unknown) => {
+        if (!(e instanceof AirflowApiError) || e.status !== 409) throw e;
+        const run = await client.getDagRun(dagId, runId).catch(() => null);
+        if (!run || !sameTrigger(run, opts)) throw e;
+        return run;
+      });
     },
 
     async getDagRun(dagId: string, runId: string): Promise<DagRun> {
@@ -220,12 +299,22 @@ export function createAirflowClient(options: AirflowClientOptions) {
             ),
           };
         }
-        if (Date.now() + interval > deadline) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          // New DAGs start paused (dags_are_paused_at_creation): their runs never leave queued.
+          const paused =
+            run.state === "queued"
+              ? await client
+                  .getDag(dagId)
+                  .then((d) => d.is_paused)
+                  .catch(() => false)
+              : false;
           throw new Error(
-            `dag run ${dagId}/${runId} still ${run.state} after ${opts.timeoutMs ?? 600_000} ms`,
+            `dag run ${dagId}/${runId} still ${run.state} after ${opts.timeoutMs ?? 600_000} ms${paused ? ": the DAG is paused, so its runs wait; unpause it (unpauseDag)" : ""}`,
           );
         }
-        await new Promise((r) => setTimeout(r, interval));
+        // The last wait is cut to the deadline, so the run is read once more at the deadline.
+        await abortableSleep(Math.min(interval, left), opts.signal);
       }
     },
 
@@ -263,6 +352,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
         `/api/v2/dags/${dagId}`,
       );
     },
+    async getDag(dagId: string): Promise<Schemas["DAGResponse"]> {
+      return unwrap(
+        api.GET("/api/v2/dags/{dag_id}", { params: { path: { dag_id: dagId } } }),
+        "GET",
+        `/api/v2/dags/${dagId}`,
+      );
+    },
     pauseDag: (dagId: string) => client.setDagPaused(dagId, true),
     unpauseDag: (dagId: string) => client.setDagPaused(dagId, false),
 
@@ -270,7 +366,15 @@ export function createAirflowClient(options: AirflowClientOptions) {
      * Clears task instances so the scheduler runs them again. Unlike the raw endpoint (whose
      * `dry_run` defaults to true), this clears unless `dryRun: true`; the answer lists them.
      */
-    async clearTaskInstances(dagId: string, opts: ClearOptions = {}) {
+    async clearTaskInstances(dagId: string, opts: ClearOptions) {
+      if (opts.runId === undefined && opts.allRuns !== true) {
+        throw new TypeError("clearTaskInstances: give runId, or allRuns: true to clear every run");
+      }
+      if (opts.taskIds?.length === 0) {
+        throw new TypeError(
+          "clearTaskInstances: taskIds is empty; leave it out to clear every task",
+        );
+      }
       const body: Schemas["ClearTaskInstancesBody"] = {
         dry_run: opts.dryRun ?? false,
         only_failed: opts.onlyFailed ?? false,
@@ -373,16 +477,43 @@ export function createAirflowClient(options: AirflowClientOptions) {
         ),
       create: (body: Schemas["PoolBody"]) =>
         unwrap(api.POST("/api/v2/pools", { body }), "POST", "/api/v2/pools"),
-      update: (name: string, body: Schemas["PoolPatchBody"]) =>
-        unwrap(
+      /**
+       * Changes only the fields given. Airflow validates a pool's patch as a whole pool, so the
+       * others are read first and sent unchanged; `update_mask` names the ones to write (the
+       * only way to change `default_pool`, whose slots and include_deferred alone may change).
+       */
+      update: async (name: string, changes: Omit<Schemas["PoolPatchBody"], "pool">) => {
+        const fields = Object.keys(changes).filter(
+          (k) => changes[k as keyof typeof changes] !== undefined,
+        );
+        const route = `/api/v2/pools/${name}`;
+        const current =
+          name === "default_pool"
+            ? null
+            : await unwrap(
+                api.GET("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),
+                "GET",
+                route,
+              );
+        const body: Schemas["PoolPatchBody"] = current
+          ? {
+              pool: name,
+              slots: current.slots,
+              include_deferred: current.include_deferred,
+              description: current.description ?? null,
+              ...changes,
+            }
+          : { ...changes };
+        return unwrap(
           api.PATCH("/api/v2/pools/{pool_name}", {
-            params: { path: { pool_name: name } },
+            params: { path: { pool_name: name }, query: { update_mask: fields } },
             body,
             headers: REPEATABLE,
           }),
           "PATCH",
-          `/api/v2/pools/${name}`,
-        ),
+          route,
+        );
+      },
       delete: (name: string) =>
         unwrap(
           api.DELETE("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),

@@ -22,6 +22,19 @@ function describeDetail(detail: AirflowErrorDetail): string {
   return JSON.stringify(detail);
 }
 
+/**
+ * FastAPI's validation errors repeat what was sent in each item's `input` (the whole body for a
+ * missing field: a connection's password too); kept out, so logging the error cannot print it.
+ */
+function withoutInputs(detail: AirflowErrorDetail): AirflowErrorDetail {
+  if (!Array.isArray(detail)) return detail;
+  return detail.map((d) => {
+    if (!d || typeof d !== "object" || !("input" in d)) return d;
+    const { input: _, ...rest } = d as Record<string, unknown>;
+    return rest;
+  });
+}
+
 /** A non-2xx answer from Airflow. Carries no headers, so no credentials can leak through it. */
 export class AirflowApiError extends Error {
   override readonly name = "AirflowApiError";
@@ -36,7 +49,7 @@ export class AirflowApiError extends Error {
     this.status = init.status;
     this.method = init.method;
     this.path = init.path;
-    this.detail = init.detail;
+    this.detail = withoutInputs(init.detail);
   }
 
   /** Builds the error from a response, coping with bodies that are not JSON. */

@@ -38,6 +38,24 @@ export async function isAirflowDatabaseError(response: Response): Promise<boolea
   }
 }
 
+/** What a refused login means, by status; the server's own text may hold the password. */
+const LOGIN_REFUSED: Readonly<Record<number, string>> = {
+  401: "the username or password was refused",
+  403: "the username or password was refused",
+  422: "the login request was refused as malformed: is the username or password empty?",
+};
+
+/** Airflow's 403 for a token it cannot verify (core_api/security.py). */
+async function isInvalidToken(response: Response): Promise<boolean> {
+  if (response.status !== 403) return false;
+  try {
+    const body = (await response.clone().json()) as { detail?: unknown } | null;
+    return body?.detail === "Invalid JWT token";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The server root without credentials, and the auth to use. A username and password written
  * into the URL (`http://user:pass@host:8080`, as curl takes them) become the auth unless one is
@@ -68,6 +86,20 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
     url.username = "";
     url.password = "";
   }
+  if (auth && "username" in auth) {
+    for (const field of ["username", "password"] as const) {
+      const v: unknown = auth[field];
+      if (typeof v !== "string" || v === "") {
+        throw new AirflowConfigError(
+          `auth.${field} is ${v === "" ? "empty" : "not set"}: give both a username and a password, or a token`,
+        );
+      }
+    }
+  } else if (auth && "token" in auth && (typeof auth.token !== "string" || auth.token === "")) {
+    throw new AirflowConfigError(
+      "auth.token is empty or not set: give a token, or a username and password",
+    );
+  }
   return { baseUrl: url.toString().replace(/\/+$/, ""), ...(auth ? { auth } : {}) };
 }
 
@@ -79,11 +111,15 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
  */
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
   const { baseUrl: base, auth } = resolveServer(options);
-  // The token request gets one try with the timeout, never a retry.
+  // The token request goes with the same headers (a gateway's key) and retries as any other; it
+  // may be repeated, as it changes nothing on the server.
   const tokenTransport = createHttpTransport({
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    retry: false,
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.retry !== undefined ? { retry: options.retry } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     requestError,
   });
   let token: string | null = auth && "token" in auth ? auth.token : null;
@@ -95,11 +131,25 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     const res = await tokenTransport(
       new Request(`${base}/auth/token`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", [IDEMPOTENT_HEADER]: "1" },
         body: JSON.stringify({ username: auth.username, password: auth.password }),
       }),
     );
-    if (!res.ok) throw await AirflowApiError.from(res, "POST", "/auth/token");
+    if (!res.ok) {
+      // The server's words only when they cannot hold the password: its 422 repeats the
+      // request body (Python's repr, which may escape the password past a plain search).
+      const error = await AirflowApiError.from(res, "POST", "/auth/token");
+      const echoes = [error.message, JSON.stringify(error.detail)].some((t) =>
+        t.includes(auth.password),
+      );
+      if (res.status !== 422 && !echoes) throw error;
+      throw new AirflowApiError({
+        status: res.status,
+        method: "POST",
+        path: "/auth/token",
+        detail: LOGIN_REFUSED[res.status] ?? "the login was refused",
+      });
+    }
     const body = (await res.json()) as { access_token?: unknown };
     if (typeof body.access_token !== "string") {
       throw new AirflowApiError({
@@ -137,8 +187,11 @@ export function createTransport(options: TransportOptions): (input: Request) => 
       const t = currentToken(refresh);
       return t ? `Bearer ${await t}` : null;
     },
-    // Tokens expire (24 h by default); a static token cannot be refreshed.
+    // Tokens expire (24 h by default), and a token signed with another key (the API server
+    // restarted without a fixed jwt_secret) or revoked is a 403 "Invalid JWT token"; a static
+    // token cannot be refreshed.
     refreshOn401: auth !== undefined && "username" in auth,
+    staleCredentials: isInvalidToken,
     requestError,
     retryOn: isAirflowDatabaseError,
   });

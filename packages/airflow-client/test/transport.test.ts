@@ -20,6 +20,8 @@ function fakeFetch(handlers: Handler[]) {
     auth: string | null;
     idem: string | null;
     body: string;
+    query: string;
+    headers: Headers;
   }[] = [];
   const fn = async (input: Request | string | URL, init?: RequestInit) => {
     const req = input instanceof Request ? input : new Request(input, init);
@@ -29,6 +31,8 @@ function fakeFetch(handlers: Handler[]) {
       auth: req.headers.get("authorization"),
       idem: req.headers.get(IDEMPOTENT_HEADER),
       body: await req.clone().text(),
+      query: new URL(req.url).search,
+      headers: req.headers,
     });
     const h = handlers.shift();
     if (!h) throw new Error(`unexpected request ${req.method} ${req.url}`);
@@ -327,5 +331,208 @@ describe("transport", () => {
       "POST /api/v2/dags/d/dagRuns → 422: body.logical_date: Field required",
     );
     await expect(c.version()).rejects.toMatchObject({ status: 500 });
+  });
+
+  it("a success that is not JSON (a login page in front of the server) is an AirflowApiError", async () => {
+    const page = "<!doctype html><title>Sign in</title>";
+    const f = fakeFetch([
+      () => new Response(page, { status: 200, headers: { "content-type": "text/html" } }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, retry: false });
+    const err = await c.version().catch((e) => e);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect(err).toMatchObject({ status: 200, path: "/api/v2/version" });
+    expect(err.message).toContain("not JSON (text/html)");
+    expect(err.message).toContain("<title>Sign in</title>");
+  });
+
+  it("the token request carries the extra headers and is retried like any other request", async () => {
+    const f = fakeFetch([
+      () => json(503, { detail: "restarting" }),
+      token("T"),
+      () => json(200, { version: "3" }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { username: "u", password: "p" },
+      headers: { "x-gateway-key": "k" },
+      fetch: f.fetch,
+      ...noSleep,
+    });
+    await c.version();
+    expect(f.seen.map((s) => [s.path, s.headers.get("x-gateway-key"), s.idem])).toEqual([
+      ["/auth/token", "k", null],
+      ["/auth/token", "k", null],
+      ["/api/v2/version", "k", null],
+    ]);
+  });
+
+  it("a 403 'Invalid JWT token' (a token signed with another key) fetches a new token once", async () => {
+    const f = fakeFetch([
+      token("old"),
+      () => json(403, { detail: "Invalid JWT token" }),
+      token("new"),
+      () => json(200, { version: "3" }),
+      () => json(403, { detail: "Forbidden" }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { username: "u", password: "p" },
+      fetch: f.fetch,
+    });
+    await c.version();
+    expect(f.seen.map((s) => s.auth)).toEqual([null, "Bearer old", null, "Bearer new"]);
+    // A 403 for a missing permission is the caller's error, with no new token.
+    await expect(c.version()).rejects.toMatchObject({ status: 403, detail: "Forbidden" });
+    expect(f.seen).toHaveLength(5);
+  });
+
+  it("a refused login never repeats the server's words, which hold the password", async () => {
+    const echo = `1 validation error for LoginBody\nusername\n  Field required [type=missing, input_value={'password': 'hunter2'}, input_type=dict]`;
+    const f = fakeFetch([() => json(422, { detail: echo })]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { username: "u", password: "hunter2" },
+      fetch: f.fetch,
+    });
+    const err = await c.version().catch((e) => e);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect(err).toMatchObject({ status: 422, path: "/auth/token" });
+    expect(JSON.stringify({ ...err, message: err.message })).not.toContain("hunter2");
+    expect(err.message).toContain("username or password empty");
+    // An unset username or password is a configuration error before any request.
+    for (const auth of [
+      { username: "", password: "p" },
+      { username: undefined as unknown as string, password: "p" },
+      { username: "u", password: undefined as unknown as string },
+    ]) {
+      expect(() => createAirflowClient({ baseUrl: "http://af", auth })).toThrow(AirflowConfigError);
+    }
+  });
+
+  it("validation errors drop the input FastAPI repeats (a connection's password)", async () => {
+    const f = fakeFetch([
+      () =>
+        json(422, {
+          detail: [
+            {
+              loc: ["body", "conn_type"],
+              msg: "Field required",
+              type: "missing",
+              input: { connection_id: "db", password: "hunter2" },
+            },
+          ],
+        }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, retry: false });
+    const err = await c.version().catch((e) => e);
+    expect(err.message).toContain("body.conn_type: Field required");
+    expect(JSON.stringify(err.detail)).not.toContain("hunter2");
+  });
+
+  it("a trigger with a run id that already exists is that run when the settings match", async () => {
+    const existing = { dag_id: "d", dag_run_id: "r1", state: "queued", conf: { b: 1, a: [2] } };
+    const conflict = () => json(409, { detail: { reason: "Unique constraint violation" } });
+    const f = fakeFetch([conflict, () => json(200, existing), conflict, () => json(200, existing)]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, ...noSleep });
+    // Key order does not matter.
+    const run = await c.triggerDagRun("d", { runId: "r1", conf: { a: [2], b: 1 } });
+    expect(run.dag_run_id).toBe("r1");
+    // Another conf: the 409 is the caller's.
+    await expect(c.triggerDagRun("d", { runId: "r1", conf: { a: 3 } })).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(f.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
+      "POST /api/v2/dags/d/dagRuns",
+      "GET /api/v2/dags/d/dagRuns/r1",
+      "POST /api/v2/dags/d/dagRuns",
+      "GET /api/v2/dags/d/dagRuns/r1",
+    ]);
+  });
+
+  it("paginates past a server whose page cap is below 100, by the total", async () => {
+    const page = (from: number, n: number) => () =>
+      json(200, {
+        variables: Array.from({ length: n }, (_, i) => ({ key: `v${from + i}` })),
+        total_entries: 120,
+      });
+    const f = fakeFetch([page(0, 50), page(50, 50), page(100, 20)]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    let count = 0;
+    for await (const _ of c.paginate("/api/v2/variables", {})) count++;
+    expect(count).toBe(120);
+    expect(f.seen.map((s) => new URLSearchParams(s.query).get("offset"))).toEqual([
+      "0",
+      "50",
+      "100",
+    ]);
+  });
+
+  it("clearTaskInstances needs a run id or allRuns, and refuses an empty task list", async () => {
+    const f = fakeFetch([() => json(200, { task_instances: [], total_entries: 0 })]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    await expect(c.clearTaskInstances("d", {} as never)).rejects.toThrow(/allRuns: true/);
+    await expect(c.clearTaskInstances("d", { runId: "r", taskIds: [] })).rejects.toThrow(
+      /taskIds is empty/,
+    );
+    expect(f.seen).toHaveLength(0);
+    await c.clearTaskInstances("d", { allRuns: true });
+    expect(JSON.parse(f.seen[0]?.body ?? "")).not.toHaveProperty("dag_run_id");
+  });
+
+  it("pools.update sends the whole pool with an update_mask; default_pool only the mask", async () => {
+    const pool = { name: "p", slots: 4, include_deferred: true, description: "d" };
+    const f = fakeFetch([
+      () => json(200, pool),
+      () => json(200, { ...pool, slots: 8 }),
+      () => json(200, { name: "default_pool", slots: 200 }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    await c.pools.update("p", { slots: 8 });
+    expect(f.seen[1]).toMatchObject({ method: "PATCH", query: "?update_mask=slots" });
+    expect(JSON.parse(f.seen[1]?.body ?? "")).toEqual({
+      pool: "p",
+      slots: 8,
+      include_deferred: true,
+      description: "d",
+    });
+    await c.pools.update("default_pool", { slots: 200 });
+    expect(f.seen[2]).toMatchObject({ method: "PATCH", query: "?update_mask=slots" });
+    expect(JSON.parse(f.seen[2]?.body ?? "")).toEqual({ slots: 200 });
+  });
+
+  it("waitForDagRun stops at once when aborted, reads the run at the deadline, and names a paused DAG", async () => {
+    const queued = () => json(200, { dag_id: "d", dag_run_id: "r", state: "queued" });
+    const f = fakeFetch([queued]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const controller = new AbortController();
+    const waiting = c.waitForDagRun("d", "r", {
+      pollIntervalMs: 60_000,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error("stop")), 20);
+    const started = Date.now();
+    await expect(waiting).rejects.toThrow("stop");
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    const g = fakeFetch([
+      queued,
+      () => json(200, { dag_id: "d", dag_run_id: "r", state: "success" }),
+      () => json(200, { task_instances: [], total_entries: 0 }),
+    ]);
+    const d = createAirflowClient({ baseUrl: "http://af", fetch: g.fetch });
+    // The interval is longer than the timeout: the run is still read at the deadline.
+    const done = await d.waitForDagRun("d", "r", { timeoutMs: 50, pollIntervalMs: 10_000 });
+    expect(done.state).toBe("success");
+
+    const route = (req: Request) =>
+      new URL(req.url).pathname === "/api/v2/dags/d"
+        ? json(200, { dag_id: "d", is_paused: true })
+        : queued();
+    const h = fakeFetch(Array.from({ length: 100 }, () => route));
+    const e = createAirflowClient({ baseUrl: "http://af", fetch: h.fetch });
+    await expect(e.waitForDagRun("d", "r", { timeoutMs: 30, pollIntervalMs: 10 })).rejects.toThrow(
+      /the DAG is paused/,
+    );
   });
 });
