@@ -302,6 +302,14 @@ const scenario: Scenario = async (call) => {
   });
   await call("create model again", "POST", `${R}/create`, { body: { name: "iris" } });
   await call("create bare model", "POST", `${R}/create`, { body: { name: "bare" } });
+  for (const name of ["a/b", "a:b", "   ", "..x", "."]) {
+    await call(`create model named ${name}`, "POST", `${R}/create`, { body: { name } });
+  }
+  await call("get model named a/b", "GET", `${R}/get?name=${encodeURIComponent("a/b")}`);
+  await call("get version of model ..x", "GET", `${V}/get?name=..x&version=1`);
+  await call("rename model to a:b", "POST", `${R}/rename`, {
+    body: { name: "bare", new_name: "a:b" },
+  });
   await call("create version 1", "POST", `${V}/create`, {
     body: {
       name: "iris",
@@ -332,6 +340,21 @@ const scenario: Scenario = async (call) => {
   await call("set alias to missing version", "POST", `${R}/alias`, {
     body: { name: "iris", alias: "champion", version: "9" },
   });
+  for (const alias of ["latest", "V3", "bad alias", "a.b", "x".repeat(256), "ünï-çødé_1"]) {
+    await call(`set alias ${alias.slice(0, 20)}`, "POST", `${R}/alias`, {
+      body: { name: "iris", alias, version: "1" },
+    });
+  }
+  await call("set alias zeta", "POST", `${R}/alias`, {
+    body: { name: "iris", alias: "zeta", version: "1" },
+  });
+  await call("set alias alpha", "POST", `${R}/alias`, {
+    body: { name: "iris", alias: "alpha", version: "1" },
+  });
+  await call("get model with three aliases", "GET", `${R}/get?name=iris`);
+  await call("get version with three aliases", "GET", `${V}/get?name=iris&version=1`);
+  await call("get by bad alias", "GET", `${R}/alias?name=iris&alias=a.b`);
+  await call("get by alias of a bad name", "GET", `${R}/alias?name=a:b&alias=champion`);
   await call("get by alias", "GET", `${R}/alias?name=iris&alias=champion`);
   await call("get version with alias", "GET", `${V}/get?name=iris&version=2`);
   await call("get by missing alias", "GET", `${R}/alias?name=iris&alias=nope`);

@@ -255,6 +255,48 @@ function checkName(name: string, path: string, lengthEntity: string): void {
   }
 }
 
+/** MLflow's _validate_model_name, run before every registry lookup: names become paths. */
+function modelName(v: unknown, field = "name"): string {
+  const name = readString(v, field, true) as string;
+  // The store's own check, without the request parser's "See the API docs" tail.
+  if (name.trim() === "") throw invalid(`Missing value for required parameter '${field}'.`);
+  if (name.includes("/") || name.includes(":")) {
+    throw invalid(`Invalid model name '${name}'. Names cannot contain '/' or ':'.`);
+  }
+  if (name === "." || name.startsWith("..")) {
+    throw invalid(
+      `Invalid value ${pyJson(name)} for parameter 'name' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${normpath(name)}'`,
+    );
+  }
+  return name;
+}
+
+// Python's \w and dashes (_REGISTERED_MODEL_ALIAS_REGEX), at most 255 characters.
+const ALIAS_CHARS = /^[\p{L}\p{N}_-]*$/u;
+const MAX_ALIAS_LENGTH = 255;
+
+/** _validate_model_alias_name; `reserved` adds the check made when an alias is set. */
+function aliasName(v: unknown, reserved = false): string {
+  const alias = readString(v, "alias", true) as string;
+  if (!ALIAS_CHARS.test(alias)) {
+    throw invalid(
+      `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`,
+    );
+  }
+  if ([...alias].length > MAX_ALIAS_LENGTH) {
+    throw invalid(
+      `'Registered model alias name' exceeds the maximum length of ${MAX_ALIAS_LENGTH} characters`,
+    );
+  }
+  if (reserved && alias.toLowerCase() === "latest") {
+    throw invalid("'latest' alias name (case insensitive) is reserved.");
+  }
+  if (reserved && /^[vV]\d+$/.test(alias)) {
+    throw invalid(`Version alias name '${alias}' is reserved.`);
+  }
+  return alias;
+}
+
 const tagsOut = (tags: Map<string, string>) =>
   tags.size ? { tags: [...tags].map(([key, value]) => ({ key, value })) } : {};
 
@@ -866,7 +908,7 @@ export class MlflowState {
   // Model registry ---------------------------------------------------------------------------
 
   model(name: unknown): RegisteredModel {
-    const n = readString(name, "name", true) as string;
+    const n = modelName(name);
     const m = this.models.get(n);
     if (!m) throw notFound(`Registered Model with name=${n} not found`);
     return m;
@@ -877,7 +919,7 @@ export class MlflowState {
     description?: unknown;
     tags?: readonly { key?: string; value?: string }[];
   }): RegisteredModel {
-    const name = readString(body.name, "name", true) as string;
+    const name = modelName(body.name);
     if (this.models.has(name)) throw exists(`Registered Model (name=${name}) already exists.`);
     const t = this.now;
     const m: RegisteredModel = {
@@ -897,7 +939,10 @@ export class MlflowState {
   versionOut(v: ModelVersion, withAliases: boolean): WireModelVersion {
     const m = this.models.get(v.name);
     const aliases = withAliases
-      ? [...(m?.aliases ?? [])].filter(([, n]) => n === v.version).map(([a]) => a)
+      ? [...(m?.aliases ?? [])]
+          .filter(([, n]) => n === v.version)
+          .map(([a]) => a)
+          .sort(compareValues)
       : [];
     return {
       name: v.name,
@@ -926,7 +971,12 @@ export class MlflowState {
       ...(withLatest && latest ? { latest_versions: [this.versionOut(latest, false)] } : {}),
       ...tagsOut(m.tags),
       ...(m.aliases.size
-        ? { aliases: [...m.aliases].map(([alias, v]) => ({ alias, version: String(v) })) }
+        ? {
+            // The store reads them by its (name, alias) key: sorted.
+            aliases: [...m.aliases]
+              .sort(([a], [b]) => compareValues(a, b))
+              .map(([alias, v]) => ({ alias, version: String(v) })),
+          }
         : {}),
     };
   }
@@ -940,8 +990,8 @@ export class MlflowState {
   }
 
   renameModel(name: unknown, newName: unknown): RegisteredModel {
-    const to = readString(newName, "new_name", true) as string;
     const m = this.model(name);
+    const to = modelName(newName, "new_name");
     if (this.models.has(to)) throw exists(`Registered Model (name=${to}) already exists.`);
     this.models.delete(m.name);
     m.name = to;
@@ -991,6 +1041,7 @@ export class MlflowState {
       );
     }
     if (runId && !this.runs.has(runId)) throw notFound(`Run with id=${runId} not found`);
+    modelName(name);
     const m = this.models.get(name);
     if (!m) throw notFound(`Registered Model with name=${name} not found`);
     const t = this.now;
@@ -1012,7 +1063,7 @@ export class MlflowState {
   }
 
   version(name: unknown, version: unknown): ModelVersion {
-    const n = readString(name, "name", true) as string;
+    const n = modelName(name);
     const s = readString(version, "version", true) as string;
     if (!/^-?\d+$/.test(s)) throw invalid(`Parameter 'version' must be an integer, got '${s}'.`);
     const v = this.models.get(n)?.versions.get(Number(s));
@@ -1048,19 +1099,22 @@ export class MlflowState {
   }
 
   setAlias(name: unknown, alias: unknown, version: unknown): void {
-    const a = readString(alias, "alias", true) as string;
+    modelName(name);
+    const a = aliasName(alias, true);
     const v = this.version(name, version);
     const m = this.models.get(v.name);
     m?.aliases.set(a, v.version);
   }
 
   deleteAlias(name: unknown, alias: unknown): void {
-    const a = readString(alias, "alias", true) as string;
+    modelName(name);
+    const a = aliasName(alias);
     this.model(name).aliases.delete(a);
   }
 
   versionByAlias(name: unknown, alias: unknown): ModelVersion {
-    const a = readString(alias, "alias", true) as string;
+    modelName(name);
+    const a = aliasName(alias);
     const m = this.model(name);
     const n = m.aliases.get(a);
     const v = n === undefined ? undefined : m.versions.get(n);
