@@ -196,10 +196,16 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(read("best")).toEqual({ doubled: [0.5, 1, 1.5], best: 1.5 });
       expect(read("deploy")).toBe(1.5); // the true side, inside the `ship` group
       expect(existsSync(join(records, "hold.json"))).toBe(false);
+      // After the true side, reading values from before the branch: ran with its side.
+      expect(read("announce")).toEqual({ best: 1.5, count: 3 });
       expect(read("audit")).toBe("short-circuit let this through");
       // The join ran after the side that ran (audit is independent of it and may come later).
       const summary = read("summary") as string[];
-      expect(summary.filter((n) => n !== "audit")).toEqual(["best", "deploy", "scores"]);
+      expect(summary.filter((n) => n !== "audit" && n !== "announce")).toEqual([
+        "best",
+        "deploy",
+        "scores",
+      ]);
       expect(existsSync(join(records, "alert.json"))).toBe(false); // succeeded: no failure alert
 
       const failed = tempDir("mlgen-kfp-local-fail-");

@@ -5,7 +5,7 @@ import { isPipelineDefinition } from "@mlgen/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { pipeline, seconds } from "../../dsl/src/index.js";
+import { env, pipeline, seconds } from "../../dsl/src/index.js";
 import { celString, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
@@ -106,7 +106,7 @@ describe("kubeflow target", () => {
     const branches = Object.keys(guarded).find((k) =>
       k.startsWith("condition-branches-"),
     ) as string;
-    expect(guarded[branches].dependentTasks).toEqual(["best"]);
+    expect(guarded[branches].dependentTasks).toEqual(["best", "scores"]);
     const sides = spec.components[`comp-${branches}`].dag.tasks;
     const conditions = Object.values(sides).map((t) => (t as Doc).triggerPolicy.condition);
     expect(conditions.sort()).toEqual([
@@ -275,6 +275,62 @@ describe("kubeflow target", () => {
     const errors = kubeflowTarget.validate(lowered(ir)).filter((d) => d.severity === "error");
     expect(errors.map((d) => d.message)).toEqual([
       "output 'best' of task 'b' cannot be expressed for Kubeflow Pipelines: it is read outside 'gate', but 'b' runs only when that condition holds",
+    ]);
+  });
+
+  it("env() and computed lists in Airflow templates (container env, sensor path) are errors", () => {
+    const ir = pipeline("templated", { params: { n: 1 } }, (p) => {
+      p.fileSensor("landing", { path: env("LANDING", "/landing").join("x.csv") });
+      p.container("c", {
+        image: "busybox:1.36",
+        env: { TOKEN_PATH: env("TOKEN_PATH", "/t"), BOTH: [p.params.n, 1] as never },
+      });
+    }).ir;
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+    const found = r.ok ? [] : r.diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(found).toEqual([
+      expect.stringMatching(/^MLG1015 task 'landing' path uses env\('LANDING'\)/),
+      expect.stringMatching(/^MLG1015 task 'c' env.TOKEN_PATH uses env\('TOKEN_PATH'\)/),
+      expect.stringMatching(/^MLG1011 invalid task 'c' env.BOTH: .*may hold only literals/),
+    ]);
+  });
+
+  it("a task on one side that also reads a value from before the branch stays on that side", () => {
+    const ir = pipeline("oneside", {}, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+      const reg = p.python("reg", {
+        fn: "tasks/kfp_local.py:best",
+        inputs: { doubled: a.out.values, expected: 1, out_dir: "/tmp/out" },
+        outputs: { best: "float" },
+      });
+      const rb = p.bash("rb", { command: "true" });
+      p.branch("gate", { when: [a.out.count, ">", 1], ifTrue: reg, ifFalse: rb });
+      // Reads the true side and a value from before the branch: skipped with the true side.
+      p.python("announce", {
+        fn: "tasks/kfp_local.py:hold",
+        inputs: { best: reg.out.best, out_dir: "/tmp/out" },
+      }).after(a);
+      // Downstream of both sides: a join, run whichever side was taken.
+      const join = p.bash("join", { command: "true" }).after(reg, rb);
+      p.bash("after_join", { command: "true" }).after(join, a);
+    }).ir;
+    const low = lowered(ir);
+    const rule = (id: string) => low.ir.tasks.find((t) => t.id === id)?.options.triggerRule;
+    expect(rule("announce")).toBeNull();
+    expect(rule("join")).toBe("none_failed_min_one_success");
+    expect(rule("after_join")).toBeNull();
+    expect(kubeflowTarget.validate(low).filter((d) => d.severity === "error")).toEqual([]);
+    const [spec] = parse(renderPipelineSpec(low)) as Doc[];
+    const components = (spec as { components: Record<string, { dag?: { tasks: object } }> })
+      .components;
+    const sides = Object.entries(components).filter(([k]) => k.startsWith("comp-condition-"));
+    const holding = sides.filter(([, c]) => Object.keys(c.dag?.tasks ?? {}).includes("announce"));
+    expect(holding.map(([, c]) => Object.keys(c.dag?.tasks ?? {}).sort())).toEqual([
+      ["announce", "reg"],
     ]);
   });
 

@@ -76,9 +76,10 @@ export const DIAGNOSTICS = {
   MLG1015: {
     severity: "error",
     message:
-      "{where} uses env('{name}'), which a bash task cannot read at run time through Airflow templates",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the message, not a JS template
-    fix: "the task inherits the worker's environment: refer to ${name} in the command instead",
+      "{where} uses env('{name}'), which an Airflow template (a bash or container env, a sensor's path) cannot read at run time",
+    fix:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the message, not a JS template
+      "use variable() or a param instead; in a bash command, refer to ${name} itself (the task inherits the worker's environment)",
   },
   MLG1016: {
     severity: "error",

@@ -1,31 +1,68 @@
 import { effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
 
 /**
- * After a branch, the side not taken is skipped, and Airflow's default `all_success` would skip
- * every task that joins the two sides too. A task downstream of a branch with more than one
- * upstream task, one of them skippable, gets `none_failed_min_one_success` unless its trigger
- * rule is set (on it, its groups or the pipeline defaults). A task with a single upstream task
- * keeps the default, so skipping still flows down one side.
+ * After a branch, the side not taken is skipped, and Airflow's default `all_success` skips every
+ * task downstream of a skipped one. That is right for a task on one side (it is skipped with its
+ * side, even when it also reads tasks from before the branch), and wrong for a task that joins
+ * the sides: one of its upstream tasks is always skipped. A join — a task downstream of both
+ * sides of one branch — gets `none_failed_min_one_success` unless its trigger rule is set (on
+ * it, its groups or the pipeline defaults). Past a join, that branch no longer decides whether
+ * a task runs.
  */
 export function branchJoins(ir: Pipeline): Pipeline {
+  if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
+  const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
   const downstream = new Map<string, string[]>();
-  for (const t of ir.tasks)
+  const waiting = new Map<string, number>();
+  for (const t of ir.tasks) {
+    waiting.set(t.id, t.upstream.length);
     for (const up of t.upstream) downstream.set(up, [...(downstream.get(up) ?? []), t.id]);
-  const skippable = new Set<string>();
-  const stack = ir.tasks
-    .filter((t) => t.kind === "branch")
-    .flatMap((t) => downstream.get(t.id) ?? []);
-  while (stack.length) {
-    const id = stack.pop() as string;
-    if (skippable.has(id)) continue;
-    skippable.add(id);
-    stack.push(...(downstream.get(id) ?? []));
   }
-  if (skippable.size === 0) return ir;
+  /** The task, and the groups it sits in, innermost first: a branch may name either. */
+  const names = (t: Task): string[] => {
+    const out = [t.id];
+    for (let g = t.group; g !== null; g = ir.groups[g]?.parent ?? null) out.push(g);
+    return out;
+  };
+  /** Per task: the branch sides whose skip skips it, as `branch id` → the sides seen. */
+  const sides = new Map<string, Map<string, Set<boolean>>>();
+  const joins = new Set<string>();
+  const ready = ir.tasks.filter((t) => t.upstream.length === 0).map((t) => t.id);
+  while (ready.length > 0) {
+    const id = ready.pop() as string;
+    const task = byId.get(id) as Task;
+    const seen = new Map<string, Set<boolean>>();
+    const add = (branch: string, side: boolean) => {
+      const s = seen.get(branch) ?? new Set<boolean>();
+      s.add(side);
+      seen.set(branch, s);
+    };
+    for (const up of task.upstream) {
+      const u = byId.get(up);
+      if (u?.kind === "branch") {
+        // Right after the branch: the side(s) that list it. A task on both runs either way.
+        const mine = names(task);
+        const onTrue = u.ifTrue.some((n) => mine.includes(n));
+        const onFalse = u.ifFalse.some((n) => mine.includes(n));
+        if (onTrue !== onFalse) add(u.id, onTrue);
+      }
+      for (const [branch, s] of sides.get(up) ?? []) for (const side of s) add(branch, side);
+    }
+    for (const [branch, s] of seen) {
+      if (s.size < 2) continue;
+      seen.delete(branch);
+      if (!task.upstream.includes(branch)) joins.add(id);
+    }
+    sides.set(id, seen);
+    for (const d of downstream.get(id) ?? []) {
+      const left = (waiting.get(d) ?? 0) - 1;
+      waiting.set(d, left);
+      if (left === 0) ready.push(d);
+    }
+  }
+  if (joins.size === 0) return ir;
   const tasks = ir.tasks.map((task): Task => {
-    if (task.upstream.length < 2 || !task.upstream.some((u) => skippable.has(u))) return task;
-    if (task.upstream.some((u) => ir.tasks.find((t) => t.id === u)?.kind === "branch")) return task;
-    if (effectiveOptions(ir, task).triggerRule !== null) return task;
+    if (!joins.has(task.id) || effectiveOptions(ir, task).triggerRule !== null) return task;
     return { ...task, options: { ...task.options, triggerRule: "none_failed_min_one_success" } };
   });
   return { ...ir, tasks };

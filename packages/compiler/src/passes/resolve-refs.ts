@@ -13,6 +13,9 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
   const tasks = new Map(ir.tasks.map((t) => [t.id, t]));
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
+    // Values Airflow renders as Jinja templates in the operator's fields (bash and container
+    // env, a file sensor's path): no access to the worker's environment, and text only.
+    const templated = task.kind === "bash" || task.kind === "container" || task.kind === "sensor";
     for (const [path, value] of taskValues(task)) {
       const where = `task '${task.id}' ${path}`;
       for (const ref of refsIn(value)) {
@@ -43,11 +46,11 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
         if (v.kind === "param" && !(v.name in ir.params)) {
           ctx.report(diagnostic("MLG1013", { where, param: v.name, pipeline: ir.id }, place));
         }
-        if (v.kind === "env" && task.kind === "bash") {
+        if (v.kind === "env" && templated) {
           ctx.report(diagnostic("MLG1015", { where, name: v.name }, place));
         }
       });
-      if (task.kind === "bash" && (value.kind === "list" || value.kind === "object") && computed) {
+      if (templated && (value.kind === "list" || value.kind === "object") && computed) {
         ctx.report(
           diagnostic(
             "MLG1011",

@@ -287,14 +287,15 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
         });
       }
     }
-    // Tasks downstream of one side only (and not joins) are skipped with it: they move too.
+    // Tasks downstream of one side only (and not joins) are skipped with it: they move too,
+    // reading anything they need from before the branch as KFP lets a condition's tasks do.
     for (let grew = true; grew; ) {
       grew = false;
       for (const u of units()) {
         if (members.some((m) => m.has(u)) || runsAfterSkip(u)) continue;
         const ups = [...upstreamUnits(s, u)].filter((x) => x !== header);
-        if (ups.length === 0) continue;
-        const side = members.find((m) => ups.every((x) => m.has(x)));
+        const on = members.filter((m) => ups.some((x) => m.has(x)));
+        const side = on.length === 1 ? on[0] : undefined;
         if (side) {
           side.add(u);
           grew = true;
