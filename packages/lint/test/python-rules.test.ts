@@ -454,11 +454,15 @@ ${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
       body: `with DAG("d", schedule=None, default_args={"retries": 1}):
     BashOperator(task_id="a", bash_command="echo")
     BashOperator(task_id="b", bash_command="echo", execution_timeout=timedelta(minutes=5))
-    FileSensor(task_id="w", filepath="x", execution_timeout=timedelta(minutes=5))
+    FileSensor(task_id="w", filepath="x", mode="reschedule", execution_timeout=timedelta(minutes=5))
     with TaskGroup("g", default_args={"execution_timeout": timedelta(minutes=1)}):
         BashOperator(task_id="c", bash_command="echo")
+    FileSensor(task_id="p", filepath="x", execution_timeout=timedelta(minutes=5))
+    FileSensor(task_id="q", filepath="x")
 `,
-      want: ["2:5", "4:5"],
+      // w: reschedule mode, where execution_timeout bounds one poke only. p: poke mode (the
+      // default), where it ends the wait as a timeout would. q: neither.
+      want: ["2:5", "4:5", "8:5"],
     },
   ],
   [
@@ -533,7 +537,20 @@ with DAG("d", schedule=None, default_args={"retries": 1}):
     FileSensor(task_id="d", filepath="x", deferrable=True)
     FileSensor(task_id="e", filepath="x")
 `),
-      want: ["2:5", "6:5"],
+      // e: no timeout, but default_args' 1-hour execution_timeout ends each poke-mode try.
+      want: ["2:5"],
+    },
+  ],
+  [
+    "poke mode with no timeout and no execution_timeout waits up to 7 days",
+    {
+      rule: "sensor-poke-mode",
+      body: `with DAG("d", schedule=None, default_args={"retries": 1}):
+    FileSensor(task_id="e", filepath="x")
+    FileSensor(task_id="f", filepath="x", execution_timeout=timedelta(hours=3))
+    FileSensor(task_id="g", filepath="x", execution_timeout=timedelta(minutes=30))
+`,
+      want: ["2:5", "3:5"],
     },
   ],
   // no-failure-alert
@@ -1266,6 +1283,30 @@ describe("large DAG files", () => {
     });
     expect(findings.map((f) => f.message)).toEqual([
       `task 'late' reads XCom 'return_value' of task 't${n - 1}', but 't${n - 1}' is not upstream of it, so the value may not exist yet (a race)`,
+    ]);
+  });
+});
+
+describe("long >> chains", () => {
+  it("t0 >> t1 >> ... >> t4999 in one expression: every edge, no stack overflow", () => {
+    // The expression nests to the left as deep as it is long; walking it recursively ran out
+    // of stack from about 1,300 tasks (CPython compiles it) and stopped the whole lint run.
+    const n = 5_000;
+    const tasks = Array.from(
+      { length: n },
+      (_, i) => `    t${i} = BashOperator(task_id="t${i}", bash_command="echo")\n`,
+    ).join("");
+    const chain = `    ${Array.from({ length: n }, (_, i) => `t${i}`).join(" >> ")}\n`;
+    const pulls = `    last = BashOperator(task_id="last", bash_command="echo {{ ti.xcom_pull(task_ids='t0') }} {{ ti.xcom_pull(task_ids='t${n - 1}') }}")\n    t${n - 1} >> last\n    early = BashOperator(task_id="early", bash_command="{{ ti.xcom_pull(task_ids='t3') }}")\n    t2 >> early\n`;
+    const source = `${HEAD}with DAG("d", schedule=None, default_args=default_args):\n${tasks}${chain}${pulls}`;
+    const findings = lintPythonSource("chain.py", source, {
+      rules: Object.fromEntries(
+        RULE_IDS.map((id) => [id, id === "missing-xcom-key" ? "error" : "off"]),
+      ) as never,
+    });
+    // last is downstream of the whole chain; early only of t0..t2, so t3 is a race.
+    expect(findings.map((f) => f.message)).toEqual([
+      "task 'early' reads XCom 'return_value' of task 't3', but 't3' is not upstream of it, so the value may not exist yet (a race)",
     ]);
   });
 });

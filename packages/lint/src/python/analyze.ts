@@ -867,6 +867,19 @@ export function analyzeDagFile(source: string): DagFile {
     const body = childNamed(fn, "Body");
     if (body) walk(body, inner);
   };
+  /** The dependency a `>>` or `<<` expression sets, once its operands have been walked. */
+  const edge = (node: SyntaxNode): void => {
+    const op = childNamed(node, "BitOp");
+    const sym = op ? text(op) : "";
+    if (sym !== ">>" && sym !== "<<") return;
+    const left = endpoints(node.firstChild);
+    const right = endpoints(node.lastChild);
+    // `a >> Label("why")` is the first half of `a >> Label("why") >> b`; `1 >> 2` is arithmetic.
+    const numbers = node.firstChild?.name === "Number" && node.lastChild?.name === "Number";
+    if (!numbers && !isEdgeLabel(node.lastChild)) dependsOn([left, right]);
+    if (sym === ">>") connect(left, right);
+    else connect(right, left);
+  };
   const walkChildren = (node: SyntaxNode, scope: Scope): void => {
     for (let c = node.firstChild; c; c = c.nextSibling) walk(c, scope);
   };
@@ -1017,18 +1030,19 @@ export function analyzeDagFile(source: string): DagFile {
         handleCall(node, scope);
         return;
       case "BinaryExpression": {
-        walkChildren(node, scope);
-        const op = childNamed(node, "BitOp");
-        const sym = op ? text(op) : "";
-        if (sym === ">>" || sym === "<<") {
-          const left = endpoints(node.firstChild);
-          const right = endpoints(node.lastChild);
-          // `a >> Label("why")` is the first half of `a >> Label("why") >> b`; `1 >> 2` is
-          // arithmetic.
-          const numbers = node.firstChild?.name === "Number" && node.lastChild?.name === "Number";
-          if (!numbers && !isEdgeLabel(node.lastChild)) dependsOn([left, right]);
-          if (sym === ">>") connect(left, right);
-          else connect(right, left);
+        // `a >> b >> c ...` nests to the left as deep as the chain is long: the left spine is
+        // walked in a loop, innermost first, so a chain of thousands never runs out of stack.
+        const spine: SyntaxNode[] = [];
+        let left: SyntaxNode | null = node;
+        while (left?.name === "BinaryExpression") {
+          spine.push(left);
+          left = left.firstChild;
+        }
+        if (left) walk(left, scope);
+        for (let i = spine.length - 1; i >= 0; i--) {
+          const b = spine[i] as SyntaxNode;
+          for (let c = b.firstChild?.nextSibling; c; c = c.nextSibling) walk(c, scope);
+          edge(b);
         }
         return;
       }

@@ -1,6 +1,25 @@
 import { effectiveOptions } from "@mlgen/core/light";
+import type { DagFile, DagTask } from "../python/model.js";
 import { isNone, isNoOp, taskSetting } from "../python/queries.js";
+import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+
+/**
+ * A sensor in poke mode (Airflow's default), not deferrable, with an execution timeout: each try
+ * ends at that timeout, as the sensor's own timeout would end it ("equivalent" in poke mode,
+ * BaseSensorOperator says). Unknown settings count as yes: no finding on a guess.
+ */
+function pokeWithExecutionTimeout(file: DagFile, task: DagTask): boolean {
+  const setting = (name: string) => taskSetting(file, task, name);
+  const deferrable = setting("deferrable");
+  if (deferrable === "unknown") return true;
+  if (deferrable !== null && textOf(file.source, deferrable) !== "False") return false;
+  const mode = setting("mode");
+  if (mode === "unknown") return true;
+  if (mode !== null && stringValue(file.source, mode) !== "poke") return false;
+  const timeout = setting("execution_timeout");
+  return timeout === "unknown" || (timeout !== null && !isNone(file.source, timeout));
+}
 
 export const missingTimeout = defineRule({
   id: "missing-timeout",
@@ -11,7 +30,12 @@ export const missingTimeout = defineRule({
   checkPipeline({ ir }, report) {
     for (const task of ir.tasks) {
       if (task.kind === "sensor") {
-        if (task.timeout === null) {
+        // A poke-mode sensor's execution timeout ends its wait as its timeout would.
+        const poke = task.mode === "poke" && !task.deferrable;
+        if (
+          task.timeout === null &&
+          !(poke && effectiveOptions(ir, task).executionTimeout !== null)
+        ) {
           report(
             {
               task: task.id,
@@ -44,6 +68,7 @@ export const missingTimeout = defineRule({
       const value = taskSetting(file, task, name);
       if (value === "unknown") continue;
       if (value !== null && !isNone(file.source, value)) continue;
+      if (task.isSensor && pokeWithExecutionTimeout(file, task)) continue;
       report(
         task.isSensor
           ? {

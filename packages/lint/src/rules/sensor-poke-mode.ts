@@ -1,3 +1,4 @@
+import { effectiveOptions } from "@mlgen/core/light";
 import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -19,7 +20,9 @@ export const sensorPokeMode = defineRule({
   checkPipeline({ ir }, report) {
     for (const task of ir.tasks) {
       if (task.kind !== "sensor" || task.mode !== "poke" || task.deferrable) continue;
-      const timeout = task.timeout ?? WEEK;
+      // In poke mode the execution timeout ends a try too (Airflow: "equivalent" there): it
+      // bounds the wait when the sensor has no timeout of its own.
+      const timeout = task.timeout ?? effectiveOptions(ir, task).executionTimeout ?? WEEK;
       if (timeout <= HOUR) continue;
       report(
         {
@@ -42,8 +45,13 @@ export const sensorPokeMode = defineRule({
       if (mode === "unknown") continue;
       if (mode !== null && stringValue(file.source, mode) !== "poke") continue;
       const t = taskSetting(file, task, "timeout");
-      if (t === "unknown") continue;
-      const timeout = t === null || isNone(file.source, t) ? WEEK : durationSeconds(file.source, t);
+      const e = taskSetting(file, task, "execution_timeout");
+      if (t === "unknown" || e === "unknown") continue;
+      const seconds = (v: typeof t) =>
+        v === null || isNone(file.source, v) ? WEEK : durationSeconds(file.source, v);
+      // In poke mode the execution timeout ends a try too (Airflow: "equivalent" there): it
+      // bounds the wait when the sensor has no timeout of its own.
+      const timeout = t !== null && !isNone(file.source, t) ? seconds(t) : seconds(e);
       if (timeout === null || timeout <= HOUR) continue;
       report(
         {
