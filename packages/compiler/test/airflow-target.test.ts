@@ -5,6 +5,7 @@ import { pipelineModules } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
+import { pipeline } from "../../dsl/src/index.js";
 import {
   airflowTarget,
   lowerPipeline,
@@ -168,6 +169,42 @@ describe("airflow target", () => {
     ["2025-03-04T05:06:07+02:00", 'pendulum.parse("2025-03-04T05:06:07+02:00")'],
   ])("start date %s is %s", (given, want) => {
     expect(startDate(given).text).toBe(want);
+  });
+});
+
+describe("settings Airflow refuses at import", () => {
+  const input = (ir: unknown, airflowVersion: 2 | 3 = 3) => {
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    return {
+      ...r,
+      sourceFile: "x.ts",
+      sourceMap: {},
+      pythonFiles: [],
+      settings: { airflowVersion },
+    };
+  };
+
+  it("@continuous gets max_active_runs=1 (ContinuousTimetable refuses more); more is an error", () => {
+    const ir = (maxActiveRuns?: number) =>
+      pipeline("c", { schedule: "@continuous", startDate: "2025-01-01", maxActiveRuns }, (p) => {
+        p.bash("a", { command: "true" });
+      }).ir;
+    expect(renderDag(input(ir()))).toContain("max_active_runs=1,");
+    const r = lowerPipeline({ ir: ir(3), sourceMap: {}, modules: new Map() });
+    expect(r.ok ? [] : r.diagnostics.map((d) => d.message)).toEqual([
+      "invalid maxActiveRuns 3 with the @continuous schedule: Airflow's continuous timetable starts the next run when one ends, and refuses the DAG with more than 1 active run",
+    ]);
+  });
+
+  it("Airflow 2 needs a start date for a scheduled DAG; Airflow 3 does not", () => {
+    const ir = pipeline("s", { schedule: "0 3 * * *" }, (p) => {
+      p.bash("a", { command: "true" });
+    }).ir;
+    expect(airflowTarget.validate(input(ir, 3))).toEqual([]);
+    expect(airflowTarget.validate(input(ir, 2)).map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG3001 a schedule without a start date cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 refuses to load a scheduled DAG without start_date ('DAG is missing the start_date parameter')",
+    ]);
   });
 });
 

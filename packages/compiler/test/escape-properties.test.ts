@@ -1076,7 +1076,6 @@ describe("the Airflow DAG file, end to end", () => {
 const constructsCase = fc.record({
   version: fc.constantFrom(2 as const, 3 as const),
   slackText: text(),
-  channel: text(),
   connId: text(),
   emails: fc.array(text(), { minLength: 1, maxLength: 2 }),
   subject: text(),
@@ -1116,7 +1115,7 @@ function constructsToCase(c: ConstructsCase) {
       params: { mode: "x" },
       defaults: {
         onFailure: [
-          slack({ text: c.slackText, channel: c.channel, connId: c.connId }),
+          slack({ text: c.slackText, connId: c.connId }),
           email({ to: c.emails, subject: c.subject }),
         ],
       },
@@ -1145,7 +1144,6 @@ function constructsToCase(c: ConstructsCase) {
     text: render(def, "pipelines/constructs.ts", undefined, c.version),
     strings: [
       c.slackText,
-      c.channel,
       c.connId,
       ...c.emails,
       c.subject,

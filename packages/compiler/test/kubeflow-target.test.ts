@@ -278,6 +278,28 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a task tracked in MLflow installs mlflow in its container, as a validation installs pandas", () => {
+    const ir = pipeline("tracked", {}, (p) => {
+      p.python("fit", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+        mlflow: { experiment: "e" },
+      });
+      p.python("plain", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+    }).ir;
+    const [spec] = parse(renderPipelineSpec(lowered(ir))) as Doc[];
+    const executors = (spec as { deploymentSpec: { executors: Record<string, Doc> } })
+      .deploymentSpec.executors;
+    const installs = (label: string) =>
+      JSON.stringify(executors[label]).includes("'mlflow'") ? "mlflow" : "none";
+    expect([installs("exec-fit"), installs("exec-plain")]).toEqual(["mlflow", "none"]);
+  });
+
   it("env() and computed lists in Airflow templates (container env, sensor path) are errors", () => {
     const ir = pipeline("templated", { params: { n: 1 } }, (p) => {
       p.fileSensor("landing", { path: env("LANDING", "/landing").join("x.csv") });

@@ -588,6 +588,22 @@ describe("checkSecrets", () => {
     expect(found.join("\n")).not.toContain("XXXXsecretXXXX");
   });
 
+  it("refuses a Slack channel: Airflow's webhook notifier has none (Airflow 3 refuses the file)", () => {
+    const found = messages(
+      ir([
+        py("a", {
+          options: {
+            ...EMPTY_TASK_OPTIONS,
+            onRetry: [{ kind: "slack", connId: "slack_default", channel: "#ml", text: null }],
+          },
+        }),
+      ]),
+    );
+    expect(found).toEqual([
+      "MLG1011 invalid slack channel in onRetry of task 'a': Airflow's Slack webhook notifier takes no channel: an incoming webhook posts to the channel it was made for (Airflow 3 refuses the DAG file, Airflow 2 ignores the channel)",
+    ]);
+  });
+
   it("refuses credentials in a tracking URI, without repeating them", () => {
     const mlflow = (uri: string) => ({
       kind: "mlflow" as const,

@@ -6,6 +6,10 @@ export type AlertInput = Alert | readonly Alert[];
 export interface SlackAlertOptions {
   /** An Airflow connection of type `slackwebhook` holding the webhook URL. Default `slack_default`. */
   readonly connId?: string;
+  /**
+   * @deprecated Refused when compiled (MLG1011): an incoming webhook posts to the channel it was
+   * made for, and Airflow's webhook notifier takes no channel. Use that webhook's connection.
+   */
   readonly channel?: string;
   /**
    * A Jinja template rendered with the task context. Default: the DAG, task, run id, logical

@@ -155,6 +155,25 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
       }
     }
   }
+  if (
+    s?.kind === "preset" &&
+    s.preset === "@continuous" &&
+    ir.maxActiveRuns !== null &&
+    ir.maxActiveRuns > 1
+  ) {
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `maxActiveRuns ${ir.maxActiveRuns} with the @continuous schedule`,
+          reason:
+            "Airflow's continuous timetable starts the next run when one ends, and refuses the DAG with more than 1 active run",
+          hint: "leave maxActiveRuns out (1 is written) or set it to 1",
+        },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
   if (s === null) return;
   let problem: string | null = null;
   let text = "";

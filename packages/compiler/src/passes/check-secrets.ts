@@ -11,7 +11,8 @@ import { type PassContext, taskPlace } from "./context.js";
 /**
  * Secrets pasted where a name belongs: a webhook URL given as a Slack connection id, a password
  * inside a tracking URI. Either would be written into the DAG file or the pipeline spec (and
- * into the repository). The diagnostics never repeat the value.
+ * into the repository). The diagnostics never repeat the value. Also the alert settings
+ * Airflow's notifiers refuse (a Slack channel with a webhook).
  */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** `scheme://user:password@host` (a user name alone, as databases take it, is no secret). */
@@ -21,6 +22,20 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
   const alerts = (options: TaskOptions, of: string, place: DiagnosticPlace) => {
     for (const option of ["onFailure", "onRetry", "onSuccess"] as const) {
       for (const alert of options[option] ?? []) {
+        if (alert.kind === "slack" && alert.channel !== null) {
+          ctx.report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `slack channel in ${option} of ${of}`,
+                reason:
+                  "Airflow's Slack webhook notifier takes no channel: an incoming webhook posts to the channel it was made for (Airflow 3 refuses the DAG file, Airflow 2 ignores the channel)",
+                hint: "drop channel, and pass the connection of a webhook made for that channel: slack({ connId: 'slack_alerts' })",
+              },
+              place,
+            ),
+          );
+        }
         const conn = connectionOf(alert);
         if (conn === null || !URL_LIKE.test(conn)) continue;
         ctx.report(

@@ -24,6 +24,13 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         },
       ),
     );
+  if (dialect.version === 2 && ir.startDate === null && ir.schedule.kind !== "none") {
+    report(
+      "a schedule without a start date",
+      "Airflow 2 refuses to load a scheduled DAG without start_date ('DAG is missing the start_date parameter')",
+      "set startDate on the pipeline, e.g. startDate: '2025-01-01', or emit for Airflow 3",
+    );
+  }
   if (!dialect.backoffIsMultiplier) {
     // Airflow 2 reads retry_exponential_backoff as a flag: the delay always doubles.
     const layers = [

@@ -223,7 +223,6 @@ class FileContext {
           py`slack_webhook_conn_id=${alert.connId}`,
           py`text=${alert.text ?? SLACK_TEXT[event]}`,
         ];
-        if (alert.channel !== null) args.push(py`channel=${alert.channel}`);
         return new PyCode(`${this.use("SlackWebhookNotifier").text}(${joinCode(args, ", ").text})`);
       }
       case "email": {
@@ -1002,7 +1001,10 @@ export function dagView(
   dagKwargs.push(kw("schedule", scheduleCode(ir, file)));
   if (ir.startDate !== null) dagKwargs.push(kw("start_date", startDate(ir.startDate)));
   dagKwargs.push(kw("catchup", py`${ir.catchup}`));
-  if (ir.maxActiveRuns !== null) dagKwargs.push(kw("max_active_runs", py`${ir.maxActiveRuns}`));
+  // Airflow's ContinuousTimetable refuses a DAG whose max_active_runs is over 1 (default 16).
+  const continuous = ir.schedule.kind === "preset" && ir.schedule.preset === "@continuous";
+  const maxActiveRuns = ir.maxActiveRuns ?? (continuous ? 1 : null);
+  if (maxActiveRuns !== null) dagKwargs.push(kw("max_active_runs", py`${maxActiveRuns}`));
   if (ir.maxActiveTasks !== null) dagKwargs.push(kw("max_active_tasks", py`${ir.maxActiveTasks}`));
   if (ir.dagrunTimeout !== null) dagKwargs.push(kw("dagrun_timeout", timedelta(ir.dagrunTimeout)));
   if (ir.tags.length) dagKwargs.push(kw("tags", py`${ir.tags}`));

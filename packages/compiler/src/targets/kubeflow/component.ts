@@ -210,6 +210,9 @@ export function pythonComponent(
     const assign = names.length ? "result = " : "";
     if (task.mlflow) {
       helpers.mlflow = true;
+      // The run is tracked from inside the container: mlflow must be installed there, as pandas
+      // is for a validation.
+      if (!packages.some((p) => /^mlflow(\b|-skinny)/.test(p))) packages.push("mlflow");
       imports.add("import contextlib");
       const uri = task.mlflow.trackingUri
         ? params.expr("tracking_uri", task.mlflow.trackingUri)
