@@ -114,7 +114,10 @@ describe("mlgen compile", () => {
     });
     await proj.mlgen("compile");
     const other = proj.read("airflow_dags/other.py");
-    proj.write("pipelines/demo.pipeline.ts", pipelineSource(undefined, `{ schedule: "@hourly" }`));
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(undefined, `{ schedule: "@hourly", startDate: "2025-01-01" }`),
+    );
     const { code, stdout, stderr } = await proj.mlgen("compile", "pipelines/demo.pipeline.ts");
     expect(stderr).toBe("");
     expect(code).toBe(0);
