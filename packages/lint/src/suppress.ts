@@ -1,13 +1,19 @@
 import type { Finding } from "./finding.js";
 
-const PY = /#\s*mlgen:\s*disable(?:=([\w\s,-]+))?\s*$/;
-const TS = /\/\/\s*mlgen-disable-next-line\b([\w\s,-]*)$/;
+// Text may follow the list: a reason, or another tool's comment (`# noqa: E501`).
+const PY = /#\s*mlgen:\s*disable\b(?:\s*=([^#]*))?/;
+const TS = /\/\/\s*mlgen-disable-next-line\b([^/]*)/;
 
-const ids = (list: string | undefined) =>
-  (list ?? "")
-    .split(/[\s,]+/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+/** The rule ids of a list: words that look like ids, up to the first that does not. */
+const ids = (list: string | undefined) => {
+  const out: string[] = [];
+  for (const word of (list ?? "").split(/[\s,]+/)) {
+    if (word === "") continue;
+    if (!/^[a-z][a-z0-9-]*$/.test(word)) break;
+    out.push(word);
+  }
+  return out;
+};
 
 /**
  * Drops findings silenced in the source: `# mlgen: disable=rule-a,rule-b` on the finding's

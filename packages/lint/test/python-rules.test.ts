@@ -52,6 +52,76 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "Jinja statements are read, comments are not",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="{# {{ ti.xcom_pull(task_ids='gone') }} #}echo")
+    c = BashOperator(task_id="c", bash_command="{% set v = ti.xcom_pull(task_ids='a', key='nope') %}{{ v }}")
+    a >> [b, c]
+`),
+      want: ["4:60"],
+    },
+  ],
+  [
+    "chain() pairs lists of the same length; chain_linear links all to all",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="echo 1")
+    c = BashOperator(task_id="c", bash_command="{{ ti.xcom_pull(task_ids='a') }}")
+    d = BashOperator(task_id="d", bash_command="{{ ti.xcom_pull(task_ids='a') }}")
+    chain([a, b], [c, d])
+    e = BashOperator(task_id="e", bash_command="echo 1")
+    f = BashOperator(task_id="f", bash_command="echo 1")
+    g = BashOperator(task_id="g", bash_command="{{ ti.xcom_pull(task_ids='e') }}")
+    h = BashOperator(task_id="h", bash_command="{{ ti.xcom_pull(task_ids='e') }}")
+    chain_linear([e, f], [g, h])
+`),
+      // d follows b only: its pull of a is a race. g and h both follow e.
+      want: ["5:52"],
+    },
+  ],
+  [
+    "setup and teardown tasks: @setup/@teardown, as_teardown(setups=...) and its with block",
+    {
+      rule: "missing-xcom-key",
+      head: `${HEAD}from airflow.sdk import setup, teardown\n`,
+      body: `with DAG("st", schedule=None, default_args=default_args):
+    @setup
+    def make():
+        return "c"
+
+    @task
+    def work(**ctx):
+        return ctx["ti"].xcom_pull(task_ids="make")
+
+    make() >> work()
+
+    @task
+    def create_cluster():
+        return "id"
+
+    @task
+    def delete_cluster():
+        pass
+
+    @task
+    def run_query(**ctx):
+        return ctx["ti"].xcom_pull(task_ids="create_cluster")
+
+    with delete_cluster().as_teardown(setups=create_cluster()):
+        run_query()
+
+    create = BashOperator(task_id="create", bash_command="echo")
+    delete = BashOperator(task_id="delete", bash_command="{{ ti.xcom_pull(task_ids='create') }}").as_teardown(setups=create)
+    stray = BashOperator(task_id="stray", bash_command="{{ ti.xcom_pull(task_ids='create') }}")
+`,
+      // Only stray, which nothing orders after create, races.
+      want: ["29:60"],
+    },
+  ],
+  [
     "a pull from a task that is not upstream (a race)",
     {
       rule: "missing-xcom-key",
@@ -704,6 +774,24 @@ PythonOperator(task_id="a", python_callable=load, op_kwargs={"execution_date": "
       want: ["1:1", "2:1", "3:1", "4:1", "8:15", "8:37"],
     },
   ],
+  [
+    "airflow3-removed: more paths that raise on import in 3.3 (each tried in the engine venv)",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.kubernetes.secret import Secret
+from airflow.providers.cncf.kubernetes.operators.kubernetes_pod import KubernetesPodOperator
+from airflow.timetables.datasets import DatasetOrTimeSchedule
+from airflow.utils.context import get_current_context
+from airflow.operators.python import task
+from airflow.utils.decorators import apply_defaults
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.operators.python import PythonOperator
+from airflow.utils.context import Context
+`,
+      want: ["1:1", "2:1", "3:1", "4:1", "5:1", "6:1"],
+    },
+  ],
   // top-level-code
   [
     'the body of `if __name__ == "__main__":` never runs when Airflow imports the file; its else does',
@@ -1349,6 +1437,19 @@ describe("suppression comments", () => {
     );
     expect(rules(src("# mlgen: disable", false))).toEqual(["no-failure-alert"]);
     expect(rules(src("# mlgen: disable=missing-retries", false))).toContain("hardcoded-path");
+  });
+
+  it("text may follow the list: a reason, or another tool's comment", () => {
+    for (const comment of [
+      "# mlgen: disable=hardcoded-path  # noqa: E501",
+      "# mlgen: disable=hardcoded-path (an NFS mount on every worker)",
+      "# mlgen: disable=hardcoded-path -- NFS",
+      "# mlgen: disable = hardcoded-path, missing-retries # why",
+    ]) {
+      expect(rules(src(comment, false)), comment).not.toContain("hardcoded-path");
+      expect(rules(src(comment, true)), comment).not.toContain("hardcoded-path");
+    }
+    expect(rules(src("# mlgen: disabled=hardcoded-path", false))).toContain("hardcoded-path");
   });
 });
 

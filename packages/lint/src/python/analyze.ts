@@ -134,6 +134,8 @@ const children = (node: SyntaxNode): SyntaxNode[] => {
   return out;
 };
 
+const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
+
 const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
 /** The method name of `x.m`, whatever `x` is (`context["ti"].xcom_push` → `xcom_push`). */
@@ -351,7 +353,11 @@ export function analyzeDagFile(source: string): DagFile {
         return b?.kind === "tasks" ? [...b.endpoints] : [];
       }
       case "CallExpression": {
-        const group = taskGroupFns.get(rootName(node.firstChild) ?? "");
+        const fn = node.firstChild;
+        const method = fn?.name === "MemberExpression" ? methodOf(source, fn) : null;
+        // `td.as_teardown(...)` and `s.as_setup()` stand for the task itself.
+        if (method === "as_teardown" || method === "as_setup") return endpoints(fn?.firstChild);
+        const group = taskGroupFns.get(rootName(fn) ?? "");
         return created.get(node.from) ?? (group ? [GROUP + group] : []);
       }
       case "ArrayExpression":
@@ -381,6 +387,8 @@ export function analyzeDagFile(source: string): DagFile {
     for (const a of up) for (const b of down) rawEdges.push([a, b]);
   };
   /** A dependency whose operand stands for no task we know: `edges` may miss some. */
+  /** Teardown task id → its setup tasks' ids, from `as_teardown(setups=...)`. */
+  const teardownSetups = new Map<string, string[]>();
   const dependsOn = (operands: readonly (readonly string[])[], splat = false) => {
     if (splat || operands.some((o) => o.length === 0)) edgesIncomplete = true;
   };
@@ -604,7 +612,29 @@ export function analyzeDagFile(source: string): DagFile {
     if (last === "chain" || last === "chain_linear") {
       const parts = args.positional.map(endpoints);
       dependsOn(parts, args.splat);
-      for (let i = 0; i + 1 < parts.length; i++) connect(parts[i] ?? [], parts[i + 1] ?? []);
+      // chain() pairs two lists of the same length item by item (`[a, b], [c, d]`: a >> c and
+      // b >> d); chain_linear, and chain otherwise, links every task to every next one. Only
+      // written-out lists are known to be lists; a name may hold one, so it links all to all.
+      const items = (n: SyntaxNode | undefined) =>
+        n?.name === "ArrayExpression" || n?.name === "TupleExpression"
+          ? children(n).filter((c) => !PUNCTUATION.has(c.name))
+          : null;
+      for (let i = 0; i + 1 < parts.length; i++) {
+        const [up, down] = [items(args.positional[i]), items(args.positional[i + 1])];
+        if (last === "chain" && up && down && up.length === down.length && up.length > 0) {
+          up.forEach((u, k) => connect(endpoints(u), endpoints(down[k])));
+        } else {
+          connect(parts[i] ?? [], parts[i + 1] ?? []);
+        }
+      }
+      return;
+    }
+    if (last === "as_teardown" && fnNode?.name === "MemberExpression") {
+      // `td.as_teardown(setups=s)` sets s >> td, and td's setups for a later `with td:`.
+      const self = endpoints(fnNode.firstChild);
+      const setups = endpoints(args.kwargs.get("setups") ?? args.positional[0]);
+      connect(setups, self);
+      for (const id of self) teardownSetups.set(id, [...(teardownSetups.get(id) ?? []), ...setups]);
       return;
     }
     if (last === "cross_downstream") {
@@ -763,10 +793,24 @@ export function analyzeDagFile(source: string): DagFile {
   const handleWith = (node: SyntaxNode, scope: Scope) => {
     let inner = scope;
     let pending: { kind: "dag"; dag: DagDecl } | { kind: "group"; id: string } | null = null;
+    /** Teardown tasks the with statement names (`with td:`, `with d.as_teardown(setups=s):`). */
+    const teardowns: string[] = [];
     for (const c of children(node)) {
       if (c.name === "Body") {
+        const before = tasks.length;
         walk(c, inner);
+        if (teardowns.length > 0) {
+          // Airflow's setup/teardown context: its setups run before every task made inside,
+          // and the teardown after them.
+          const made = tasks.slice(before).map((t) => t.id);
+          const setups = teardowns.flatMap((t) => teardownSetups.get(t) ?? []);
+          connect(setups, made);
+          connect(made, teardowns);
+        }
         continue;
+      }
+      if (c.name === "VariableName" && vars.get(text(c))?.kind === "tasks") {
+        for (const id of endpoints(c)) if (teardownSetups.has(id)) teardowns.push(id);
       }
       if (c.name === "CallExpression") {
         const name = dotted(c.firstChild);
@@ -786,6 +830,7 @@ export function analyzeDagFile(source: string): DagFile {
         } else {
           walk(c, inner);
           pending = null;
+          for (const id of endpoints(c)) if (teardownSetups.has(id)) teardowns.push(id);
         }
         continue;
       }
@@ -830,6 +875,13 @@ export function analyzeDagFile(source: string): DagFile {
       const short = path.replace(/^airflow\.(sdk|decorators)\./, "");
       if (!TRANSPARENT_DECORATOR.test(path)) transparent = false;
       if ((short === "task" || short.startsWith("task.")) && fnName) {
+        taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
+      } else if (
+        (short === "setup" || short === "teardown") &&
+        fnName &&
+        !taskflowFns.has(fnName)
+      ) {
+        // `@setup` / `@teardown` alone make a TaskFlow task too.
         taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
       } else if (short === "dag" && fnName) {
         const dag = registerDag(dec, {

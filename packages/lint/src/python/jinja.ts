@@ -106,14 +106,35 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
   };
 }
 
-/** Every `xcom_pull(...)` inside `{{ ... }}` blocks of a templated string. */
+/**
+ * The code of a template's `{{ ... }}` expressions and `{% ... %}` statements (`{% set v =
+ * ti.xcom_pull(...) %}` runs too), each with the offset where it starts in `text`; `{# ... #}`
+ * comments are left out, as Jinja renders nothing of them.
+ */
+function* jinjaCode(text: string): Generator<{ base: number; inner: string }> {
+  for (let at = text.indexOf("{"); at >= 0 && at < text.length - 1; at = text.indexOf("{", at)) {
+    const kind = text[at + 1];
+    const end = kind === "{" ? "}}" : kind === "%" ? "%}" : kind === "#" ? "#}" : null;
+    if (end === null) {
+      at++;
+      continue;
+    }
+    const close = text.indexOf(end, at + 2);
+    if (close < 0) return;
+    if (kind !== "#") yield { base: at + 2, inner: text.slice(at + 2, close) };
+    at = close + 2;
+  }
+}
+
+/** Whether a templated string may hold Jinja code at all (most strings do not). */
+const mayHoldJinja = (text: string) => text.includes("{{") || text.includes("{%");
+
+/** Every `xcom_pull(...)` in the Jinja code of a templated string. */
 export function templatePulls(text: string): TextPull[] {
   const out: TextPull[] = [];
-  // Most strings have neither: skip the block search, which costs a regex clone per call.
-  if (!text.includes("{{") || !text.includes("xcom_pull")) return out;
-  for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
-    const base = (block.index ?? 0) + 2;
-    const inner = block[1] ?? "";
+  // Most strings have neither: skip the block search.
+  if (!mayHoldJinja(text) || !text.includes("xcom_pull")) return out;
+  for (const { base, inner } of jinjaCode(text)) {
     for (const m of inner.matchAll(/\bxcom_pull\s*\(/g)) {
       const open = (m.index ?? 0) + m[0].length - 1;
       const close = closing(inner, open);
@@ -146,12 +167,12 @@ export const REMOVED_CONTEXT = [
 
 const REMOVED_RE = new RegExp(`(?<![\\w.])(${REMOVED_CONTEXT.join("|")})\\b`, "g");
 
-/** Uses of removed context variables inside `{{ ... }}`: offsets into `text`. */
+/** Uses of removed context variables in a template's Jinja code: offsets into `text`. */
 export function removedContextUses(text: string): { from: number; to: number; name: string }[] {
   const out: { from: number; to: number; name: string }[] = [];
-  for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
-    const base = (block.index ?? 0) + 2;
-    for (const m of (block[1] ?? "").matchAll(REMOVED_RE)) {
+  if (!mayHoldJinja(text)) return out;
+  for (const { base, inner } of jinjaCode(text)) {
+    for (const m of inner.matchAll(REMOVED_RE)) {
       const from = base + (m.index ?? 0);
       out.push({ from, to: from + m[0].length, name: m[0] });
     }
@@ -162,9 +183,8 @@ export function removedContextUses(text: string): { from: number; to: number; na
 /** Keys pushed by `{{ ti.xcom_push(key=...) }}` in a template; null for a computed key. */
 export function templatePushes(text: string): (string | null)[] {
   const out: (string | null)[] = [];
-  if (!text.includes("{{") || !text.includes("xcom_push")) return out;
-  for (const block of text.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
-    const inner = block[1] ?? "";
+  if (!mayHoldJinja(text) || !text.includes("xcom_push")) return out;
+  for (const { inner } of jinjaCode(text)) {
     for (const m of inner.matchAll(/\bxcom_push\s*\(/g)) {
       const open = (m.index ?? 0) + m[0].length - 1;
       const close = closing(inner, open);

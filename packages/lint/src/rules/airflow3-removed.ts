@@ -39,10 +39,34 @@ const MODULES: [RegExp, string][] = [
   ],
   [/^airflow\.utils\.dates$/, "days_ago is gone: use a fixed pendulum.datetime(...)"],
   [/^airflow\.(api\.client|www|executors\.debug_executor)/, "remove the import"],
+  [
+    /^airflow\.kubernetes(\.|$)/,
+    "import from airflow.providers.cncf.kubernetes (secret, pod_generator, k8s_model, ...)",
+  ],
+  [
+    /^airflow\.providers\.cncf\.kubernetes\.operators\.kubernetes_pod$/,
+    "import KubernetesPodOperator from airflow.providers.cncf.kubernetes.operators.pod",
+  ],
+  [/^airflow\.timetables\.datasets$/, "import AssetOrTimeSchedule from airflow.timetables.assets"],
+  [
+    /^airflow\.models\.mappedoperator$/,
+    "mapped operators come from .partial().expand(); remove the import",
+  ],
+  [
+    /^airflow\.lineage\.entities$/,
+    "lineage entities are gone: declare inlets and outlets as Assets",
+  ],
 ];
 /** Names a module no longer has (the module itself still imports). */
 const MODULE_NAMES: [RegExp, RegExp, string][] = [
   [/^airflow\.utils\.helpers$/, /^(chain|cross_downstream)$/, "import it from airflow.sdk"],
+  [/^airflow\.utils\.context$/, /^get_current_context$/, "import it from airflow.sdk"],
+  [/^airflow\.operators\.python$/, /^task$/, "import task from airflow.sdk"],
+  [
+    /^airflow\.utils\.decorators$/,
+    /^apply_defaults$/,
+    "remove @apply_defaults: operators apply default_args themselves",
+  ],
 ];
 const NAMES: [RegExp, string][] = [
   [/^(DummyOperator|SubDagOperator)$/, "use EmptyOperator; SubDAGs are gone: use TaskGroup"],
@@ -135,7 +159,7 @@ export const airflow3Removed = defineRule({
     }
     for (const s of file.allStrings) {
       const raw = textOf(file.source, s);
-      if (!raw.includes("{{")) continue;
+      if (!raw.includes("{{") && !raw.includes("{%")) continue;
       for (const use of removedContextUses(raw)) {
         report(
           { what: `template variable '${use.name}'`, hint: contextHint(use.name, true) },
