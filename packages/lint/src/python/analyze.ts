@@ -622,7 +622,7 @@ export function analyzeDagFile(source: string): DagFile {
       for (let i = 0; i + 1 < parts.length; i++) {
         const [up, down] = [items(args.positional[i]), items(args.positional[i + 1])];
         if (last === "chain" && up && down && up.length === down.length && up.length > 0) {
-          up.forEach((u, k) => connect(endpoints(u), endpoints(down[k])));
+          for (const [k, u] of up.entries()) connect(endpoints(u), endpoints(down[k]));
         } else {
           connect(parts[i] ?? [], parts[i + 1] ?? []);
         }
