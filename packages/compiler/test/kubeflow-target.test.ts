@@ -278,6 +278,27 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("Airflow scheduling settings and templates in container args are warnings, not dropped silently", () => {
+    const ir = pipeline("sched", { defaults: { pool: "etl", dependsOnPast: true } }, (p) => {
+      p.bash("a", { command: "true", queue: "gpu", priorityWeight: 5, maxActiveTisPerDag: 2 });
+      p.container("c", { image: "busybox:1.36", args: ["--day", "{{ ds }}"] });
+    }).ir;
+    const found = kubeflowTarget
+      .validate(lowered(ir))
+      .map((d) => `${d.severity} ${d.code} ${d.task ?? "-"}: ${d.message}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^warning MLG3002 -: pool of the defaults of pipeline 'sched' /),
+        expect.stringMatching(/^warning MLG3002 -: dependsOnPast of the defaults of pipeline /),
+        expect.stringMatching(/^warning MLG3002 a: queue, priorityWeight of task 'a' /),
+        expect.stringMatching(/^warning MLG3002 a: maxActiveTisPerDag of task 'a' /),
+        expect.stringMatching(
+          /^warning MLG3002 c: the args of 'c' .*'\{\{ ds \}\}' holds an Airflow template/,
+        ),
+      ]),
+    );
+  });
+
   it("a task tracked in MLflow installs mlflow in its container, as a validation installs pandas", () => {
     const ir = pipeline("tracked", {}, (p) => {
       p.python("fit", {

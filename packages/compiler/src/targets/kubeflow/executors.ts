@@ -175,6 +175,20 @@ export function containerExecutor(task: ContainerTask, approximated: Approximate
       );
     }
   }
+  for (const [field, parts] of [
+    ["command", task.command],
+    ["args", task.args],
+  ] as const) {
+    const templated = (parts ?? []).find((part) => /\{\{|\{%/.test(part));
+    if (templated !== undefined) {
+      approximated(
+        task,
+        `the ${field} of '${task.id}'`,
+        `'${templated}' holds an Airflow template, which Kubeflow does not render (passed as is)`,
+        "use a param or a literal, or compute the value in a python task",
+      );
+    }
+  }
   if (task.namespace !== null) {
     approximated(
       task,

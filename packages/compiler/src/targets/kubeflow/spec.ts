@@ -168,6 +168,51 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
     }
   }
+  // Airflow scheduling settings a pipeline spec has no place for: said once per layer.
+  const layers = [
+    { where: `the defaults of pipeline '${ir.id}'`, task: undefined, o: ir.defaults },
+    ...ownAlerts,
+  ];
+  for (const { where, task, o } of layers) {
+    const dropped = [
+      o.pool !== null ? "pool" : null,
+      o.poolSlots !== null ? "poolSlots" : null,
+      o.queue !== null ? "queue" : null,
+      o.priorityWeight !== null ? "priorityWeight" : null,
+    ].filter((x): x is string => x !== null);
+    if (dropped.length > 0) {
+      problems.push({
+        task,
+        what: `${dropped.join(", ")} of ${where}`,
+        reason:
+          "Kubernetes schedules a run's pods; Airflow's pools, queues and priorities have no KFP equivalent and are left out",
+        hint: "drop them for Kubeflow, or limit a fan-out with maxActiveTisPerDag (parallelismLimit)",
+        level: "warning",
+      });
+    }
+    if (o.dependsOnPast) {
+      problems.push({
+        task,
+        what: `dependsOnPast of ${where}`,
+        reason: "a KFP run never waits for the previous run's task; this is left out",
+        hint: "drop it for Kubeflow, or check the previous run's result in the task",
+        level: "warning",
+      });
+    }
+  }
+  for (const task of ir.tasks) {
+    const limit = task.options.maxActiveTisPerDag;
+    if (limit !== null && !(task.kind === "python" && task.map)) {
+      problems.push({
+        task: task.id,
+        what: `maxActiveTisPerDag of task '${task.id}'`,
+        reason:
+          "KFP limits parallelism only inside a loop (a mapped task's parallelismLimit); across runs there is no limit, so this is left out",
+        hint: "drop it for Kubeflow, or map the task and keep the limit there",
+        level: "warning",
+      });
+    }
+  }
   for (const p of shape.problems) problems.push({ ...p, level: "error" });
   const { nodeOf, root } = shape;
   const taskById = new Map(ir.tasks.map((t) => [t.id, t] as const));
