@@ -187,9 +187,17 @@ describe("settings Airflow refuses at import", () => {
 
   it("@continuous gets max_active_runs=1 (ContinuousTimetable refuses more); more is an error", () => {
     const ir = (maxActiveRuns?: number) =>
-      pipeline("c", { schedule: "@continuous", startDate: "2025-01-01", maxActiveRuns }, (p) => {
-        p.bash("a", { command: "true" });
-      }).ir;
+      pipeline(
+        "c",
+        {
+          schedule: "@continuous",
+          startDate: "2025-01-01",
+          ...(maxActiveRuns === undefined ? {} : { maxActiveRuns }),
+        },
+        (p) => {
+          p.bash("a", { command: "true" });
+        },
+      ).ir;
     expect(renderDag(input(ir()))).toContain("max_active_runs=1,");
     const r = lowerPipeline({ ir: ir(3), sourceMap: {}, modules: new Map() });
     expect(r.ok ? [] : r.diagnostics.map((d) => d.message)).toEqual([
