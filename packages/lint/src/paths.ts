@@ -12,14 +12,30 @@ export interface PathMatch {
   readonly path: string;
 }
 
-/** Every local absolute path in a text, with offsets. */
-export function localPaths(text: string): PathMatch[] {
+/**
+ * Cloud Composer mounts the environment's bucket at /home/airflow/gcs on every worker (its
+ * documented place for data and scripts): not one host's path.
+ */
+const SHARED_MOUNT = /^\/home\/airflow\/gcs(?:\/|$)/;
+
+/**
+ * In Python source, `B:\n` is a letter, a colon and a newline ("Grade B:\n"), not a drive: a
+ * drive's backslash is written `\\`, or followed by a character that is no escape.
+ */
+const ESCAPE_AFTER_DRIVE = /^[A-Za-z]:\\[abfnrtvxuUN0-7'"]/;
+
+/**
+ * Every local absolute path in a text, with offsets. `escaped`: the text is a Python string
+ * literal as written in the source, where a backslash may start an escape.
+ */
+export function localPaths(text: string, escaped = false): PathMatch[] {
   const out: PathMatch[] = [];
   // Every match starts with "/" or a drive's ":\"; most strings have neither. An exec loop on
   // the one regex: matchAll clones it on every call. (No match is empty, so none repeats.)
   if (!text.includes("/") && !text.includes(":\\")) return out;
   LOCAL_PATH.lastIndex = 0;
   for (let m = LOCAL_PATH.exec(text); m; m = LOCAL_PATH.exec(text)) {
+    if (SHARED_MOUNT.test(m[0]) || (escaped && ESCAPE_AFTER_DRIVE.test(m[0]))) continue;
     out.push({ from: m.index, to: m.index + m[0].length, path: m[0] });
   }
   return out;

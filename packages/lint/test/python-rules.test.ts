@@ -122,6 +122,25 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "hardcoded-path: escapes, concatenations, remote hosts and Composer's bucket mount",
+    {
+      rule: "hardcoded-path",
+      head: `${HEAD}from airflow.providers.sftp.sensors.sftp import SFTPSensor\n`,
+      body: dag(`    def grade(n):
+        print(f"Grade B:\\n{n}", "Summary D:\\tok")
+        open(r"C:\\new\\data.csv")
+        open("C:\\\\data\\\\x.csv")
+        return "s3://" + BUCKET + "/data/raw/" + n, "/data/raw/" + n
+    PythonOperator(task_id="g", python_callable=grade)
+    SFTPSensor(task_id="s", path="/home/partner/outbox/x.csv")
+    BashOperator(task_id="b", bash_command="bash /home/airflow/gcs/dags/scripts/x.sh")
+`),
+      // The raw string's drive, the escaped backslashes' drive, and the "/data/raw/" that starts
+      // its own concatenation.
+      want: ["4:16", "5:15", "6:54"],
+    },
+  ],
+  [
     "a pull from a task that is not upstream (a race)",
     {
       rule: "missing-xcom-key",

@@ -17,6 +17,21 @@ const NOT_WORKER_PATHS: ReadonlySet<string> = new Set([
 const IN_CONTAINER =
   /^(?:@task\.(?:docker|kubernetes)|KubernetesPodOperator|GKEStartPodOperator|EksPodOperator|DockerOperator|DockerSwarmOperator|EcsRunTaskOperator|SparkKubernetesOperator|KubernetesJobOperator)$/;
 
+/** Operators whose paths are on another host (SFTP, SSH), not the worker's. */
+const ON_REMOTE_HOST =
+  /^(?:SFTPSensor|SFTPOperator|SFTPToS3Operator|S3ToSFTPOperator|SFTPToGCSOperator|GCSToSFTPOperator|SFTPToWasbOperator|SSHOperator|SSHRemoteJobOperator)$/;
+
+/**
+ * A string after `+` in a concatenation (`"s3://" + bucket + "/data/raw/"`) continues what comes
+ * before it: a path at its start is no absolute path of its own.
+ */
+function continuesConcatenation(source: string, node: SyntaxNode): boolean {
+  const parent = node.parent;
+  if (parent?.name !== "BinaryExpression" || parent.firstChild?.from === node.from) return false;
+  const op = parent.firstChild?.nextSibling;
+  return op !== null && op !== undefined && textOf(source, op) === "+";
+}
+
 /** Lookups whose arguments after the first are a fallback for a setting read at run time. */
 const FALLBACK_LOOKUP = /(?:^|\.)(?:Variable\.get|environ\.get|environ\.setdefault|getenv)$/;
 
@@ -70,10 +85,16 @@ export const hardcodedPath = defineRule({
       // Text that names no path of the workers: docs, an HTTP endpoint on a remote server, and
       // whatever runs in a container (a pod's mounts, a command or script inside the image).
       if (NOT_WORKER_PATHS.has(s.where)) continue;
-      if (IN_CONTAINER.test(operators.get(s.task) ?? "")) continue;
+      const operator = operators.get(s.task) ?? "";
+      if (IN_CONTAINER.test(operator) || ON_REMOTE_HOST.test(operator)) continue;
       if (isFallback(file.source, s.node)) continue;
       const raw = textOf(file.source, s.node);
-      for (const m of localPaths(raw)) {
+      const continued = continuesConcatenation(file.source, s.node);
+      // The string's text starts after its prefix and opening quote(s).
+      const opening = /^[A-Za-z]*("""|'''|"|')/.exec(raw)?.[0].length ?? 0;
+      // In a raw string (r"C:\new") a backslash is only a backslash.
+      for (const m of localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw))) {
+        if (continued && m.from === opening) continue;
         const key = `${s.node.from + m.from}:${s.task}`;
         if (seen.has(key)) continue;
         seen.add(key);
