@@ -219,9 +219,20 @@ function scenario(settle: () => void) {
       body: { dag_run_id: "parity_run_1", logical_date: null },
       headers: json,
     });
+    await call("trigger_run_id_space_400", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "my run", logical_date: null },
+    });
+    await call("trigger_run_id_dots_400", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "a..b", logical_date: null },
+    });
     await waitForRun(call, "parity_ok", "parity_run_1", settle);
     await call("run_get", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1");
     await call("run_get_404", "GET", "/api/v2/dags/parity_ok/dagRuns/no_such_run");
+    // Clearing only failed tasks of a run that has none changes nothing.
+    await call("run_clear_nothing", "POST", "/api/v2/dags/parity_ok/dagRuns/parity_run_1/clear", {
+      body: { dry_run: false, only_failed: true },
+    });
+    await call("run_get_after_clear_nothing", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1");
     await call("runs_list", "GET", "/api/v2/dags/parity_ok/dagRuns?order_by=-run_after");
     await call("tis_list", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1/taskInstances");
     await call(
@@ -252,6 +263,10 @@ function scenario(settle: () => void) {
     // A failing run, cleared and rerun
     await call("trigger_fail", "POST", "/api/v2/dags/parity_fail/dagRuns", {
       body: { dag_run_id: "parity_fail_1", logical_date: "2025-02-01T00:00:00+00:00" },
+    });
+    await call("trigger_same_logical_date_409", "POST", "/api/v2/dags/parity_fail/dagRuns", {
+      body: { dag_run_id: "parity_fail_2", logical_date: "2025-02-01T00:00:00+00:00" },
+      headers: json,
     });
     await waitForRun(call, "parity_fail", "parity_fail_1", settle);
     await call("run_get_failed", "GET", "/api/v2/dags/parity_fail/dagRuns/parity_fail_1");

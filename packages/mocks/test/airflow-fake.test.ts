@@ -249,16 +249,37 @@ describe("the run state machine", () => {
       conf: { k: 1 },
     });
     expect(ok.body).toMatchObject({
-      dag_run_id: "manual__2025-03-01T00:00:00+00:00",
       logical_date: "2025-03-01T00:00:00Z",
       conf: { k: 1 },
       run_type: "manual",
     });
+    // Named after run_after (the trigger time), as Timetable.generate_run_id does.
+    expect(ok.body.dag_run_id).toBe(`manual__${ok.body.run_after.replace(/Z$/, "+00:00")}`);
     const dup = await call("POST", "/api/v2/dags/pipe/dagRuns", {
       dag_run_id: ok.body.dag_run_id,
       logical_date: null,
     });
     expect(dup.status).toBe(409);
+    // (dag_id, logical_date) is unique as well.
+    const sameDate = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      dag_run_id: "other",
+      logical_date: "2025-03-01T00:00:00+00:00",
+    });
+    expect(sameDate.status).toBe(409);
+    // DagRun.validate_run_id: no "..", and [scheduler] allowed_run_id_pattern.
+    for (const [id, detail] of [
+      ["a..b", "The run_id 'a..b' must not contain '..' to prevent path traversal"],
+      [
+        "my run",
+        "The run_id provided 'my run' does not match regex pattern '^[A-Za-z0-9_.~:+-]+$' or '^(?:manual|scheduled|asset_triggered)__(?:\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\+00:00)$'",
+      ],
+    ]) {
+      const bad = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+        dag_run_id: id,
+        logical_date: null,
+      });
+      expect([bad.status, bad.body]).toEqual([400, { detail }]);
+    }
   });
 
   it("patches and deletes runs", async () => {

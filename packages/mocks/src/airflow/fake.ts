@@ -55,6 +55,28 @@ const TERMINAL_TI: ReadonlySet<string> = new Set([
   "removed",
 ]);
 const FAILED_TI: ReadonlySet<string> = new Set(["failed", "upstream_failed"]);
+/** States of a task instance that has started and not ended (mark_tasks.py). */
+const RUNNING_TI: ReadonlySet<string> = new Set([
+  "running",
+  "deferred",
+  "up_for_reschedule",
+  "awaiting_input",
+]);
+
+/** The ids Airflow generates (models/dagrun.py RUN_ID_REGEX). */
+const GENERATED_RUN_ID =
+  /^(?:manual|scheduled|asset_triggered)__(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00)$/;
+/** [scheduler] allowed_run_id_pattern's default. */
+const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
+
+/** DagRun.validate_run_id's refusal of a given run id, or null. */
+function runIdProblem(runId: string): string | null {
+  if (runId.includes("..")) {
+    return `The run_id '${runId}' must not contain '..' to prevent path traversal`;
+  }
+  if (GENERATED_RUN_ID.test(runId) || ALLOWED_RUN_ID.test(runId)) return null;
+  return `The run_id provided '${runId}' does not match regex pattern '${ALLOWED_RUN_ID.source}' or '${GENERATED_RUN_ID.source}'`;
+}
 
 interface TaskDef {
   readonly taskId: string;
@@ -976,10 +998,19 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const now = clock.now();
         const logical = dates.logical_date ?? null;
         const after = runAfter ?? now;
-        const runId =
-          (body.dag_run_id as string | null | undefined) ||
-          `manual__${pythonIso(logical ?? after)}`;
+        // Airflow names a manual run after run_after (Timetable.generate_run_id), and checks a
+        // given id against DagRun.validate_run_id.
+        const given = (body.dag_run_id as string | null | undefined) || null;
+        if (given !== null) {
+          const bad = runIdProblem(given);
+          if (bad !== null) return fail(400, bad);
+        }
+        const runId = given ?? `manual__${pythonIso(after)}`;
         if (dag.runs.has(runId)) return uniqueViolation() as never;
+        // (dag_id, logical_date) is unique too (dag_run_dag_id_logical_date_key).
+        if (logical !== null && [...dag.runs.values()].some((r) => r.logicalDate === logical)) {
+          return uniqueViolation() as never;
+        }
         const run: Run = {
           seq: seq++,
           dagId,
@@ -1107,11 +1138,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           } else {
             for (const ti of run.tis.values()) {
               if (ti.state !== null && TERMINAL_TI.has(ti.state)) continue;
-              if (state === "success") {
-                ti.state = "success";
-              } else {
-                ti.state = ti.state === "running" ? "failed" : "skipped";
-              }
+              // Airflow (_set_dag_run_terminal_state): running tasks take the run's state, the
+              // ones not started are skipped; finished ones keep theirs.
+              ti.state = ti.state !== null && RUNNING_TI.has(ti.state) ? state : "skipped";
               ti.plannedEnd = null;
               ti.plannedState = null;
               ti.endDate = now;
@@ -1171,9 +1200,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             total_entries: selected.length,
           } as Schemas["ClearTaskInstanceCollectionResponse"]);
         }
-        clearTis(selected);
+        // DAG.clear changes nothing when no task instance matches: the run stays as it is.
+        if (selected.length > 0) {
+          clearTis(selected);
+          queueRun(run);
+        }
         if (typeof body.note === "string") run.note = body.note;
-        queueRun(run);
         return response(200).json(runJson(run));
       }),
     ),
