@@ -288,8 +288,23 @@ describe("the run state machine", () => {
     await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
     clock.advance(500);
     expect((await call("DELETE", "/api/v2/dags/pipe/dagRuns/r1")).status).toBe(409);
+    const running = await call("GET", "/api/v2/dags/pipe/dagRuns/r1/taskInstances");
+    expect(states(running.body.task_instances)).toEqual({
+      extract: "running",
+      train: null,
+      report: null,
+      publish: null,
+    });
     const patched = await call("PATCH", "/api/v2/dags/pipe/dagRuns/r1", { state: "success" });
     expect(patched.body.state).toBe("success");
+    // As Airflow marks a run: the running task takes the run's state, the others are skipped.
+    const marked = await call("GET", "/api/v2/dags/pipe/dagRuns/r1/taskInstances");
+    expect(states(marked.body.task_instances)).toEqual({
+      extract: "success",
+      train: "skipped",
+      report: "skipped",
+      publish: "skipped",
+    });
     expect((await call("PATCH", "/api/v2/dags/pipe/dagRuns/r1", { state: "running" })).status).toBe(
       422,
     );
