@@ -59,13 +59,31 @@ export function lowerPipeline(input: LowerInput): LowerResult {
  * `tasks.3.options.retries` at the pipeline (a value the types forbid still reaches here from
  * JavaScript, a cast, or an `any`).
  */
+/** Options the DSL takes as a Duration (`minutes(10)`), which the IR holds as seconds. */
+const DURATIONS = new Set([
+  "retryDelay",
+  "maxRetryDelay",
+  "executionTimeout",
+  "dagrunTimeout",
+  "timeout",
+  "pokeInterval",
+  "delta",
+]);
+
 function irProblem(
   input: LowerInput,
   issue: { readonly path: readonly PropertyKey[]; readonly message: string },
 ): Diagnostic {
   const path = issue.path.map(String);
-  const hint =
-    "fix the value where the pipeline is written (the DSL's types say what each option takes)";
+  // A bare number or a string where a Duration belongs reaches the IR as nothing.
+  const duration =
+    DURATIONS.has(path[path.length - 1] ?? "") && /received undefined/.test(issue.message);
+  const hint = duration
+    ? "write it with seconds(), minutes(), hours() or days() from @mlgen/dsl, e.g. executionTimeout: minutes(10)"
+    : "fix the value where the pipeline is written (the DSL's types say what each option takes)";
+  if (duration) {
+    issue = { ...issue, message: "it must be a duration (a bare number or a string is not one)" };
+  }
   const ir = input.ir as { tasks?: { id?: unknown }[] } | null;
   // The task or group the path is under, and where it was written.
   let owner: { what: string; id: string; key: string } | null = null;

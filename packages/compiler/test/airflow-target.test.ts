@@ -5,7 +5,7 @@ import { pipelineModules } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
-import { pipeline } from "../../dsl/src/index.js";
+import { type Input, pipeline } from "../../dsl/src/index.js";
 import {
   airflowTarget,
   lowerPipeline,
@@ -213,6 +213,50 @@ describe("settings Airflow refuses at import", () => {
     expect(airflowTarget.validate(input(ir, 2)).map((d) => `${d.code} ${d.message}`)).toEqual([
       "MLG3001 a schedule without a start date cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 refuses to load a scheduled DAG without start_date ('DAG is missing the start_date parameter')",
     ]);
+  });
+});
+
+describe("common mistakes get a message that says the fix", () => {
+  const messages = (ir: unknown) => {
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+    return r.ok ? [] : r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`);
+  };
+
+  it("a bare number as a duration", () => {
+    const ir = pipeline("m", {}, (p) => {
+      p.bash("a", { command: "true", executionTimeout: 3600 as never });
+    }).ir;
+    expect(messages(ir)).toEqual([
+      "MLG1011 invalid executionTimeout of task 'a': it must be a duration (a bare number or a string is not one) | write it with seconds(), minutes(), hours() or days() from @mlgen/dsl, e.g. executionTimeout: minutes(10)",
+    ]);
+  });
+
+  it("a misspelt output or param, an empty or mistyped branch", () => {
+    const ir = pipeline("m", { params: { algo: "rf" } }, (p) => {
+      const fit = p.python("fit", {
+        fn: "tasks/t.py:fit",
+        outputs: { model_uri: "string", score: "float" },
+      });
+      p.python("use", {
+        fn: "tasks/t.py:use",
+        inputs: {
+          // Misspelt on purpose: a project without a type check compiles these.
+          u: (fit.out as unknown as Record<string, Input>).model_url as Input,
+          q: (p.params as unknown as Record<string, Input>).alog as Input,
+        },
+      });
+      p.branch("br", { when: [fit.out.score, ">", "high" as never], ifTrue: [], ifFalse: [] });
+    }).ir;
+    expect(messages(ir)).toEqual(
+      expect.arrayContaining([
+        "MLG1003 task 'use' inputs.u reads output 'model_url' of task 'fit', which declares no such output | did you mean 'model_uri'? Or declare 'model_url' in the outputs of 'fit' (declared: model_uri, score)",
+        "MLG1013 task 'use' inputs.q reads param 'alog', which pipeline 'm' does not declare | did you mean 'algo'? Or add 'alog' to the pipeline's params with a default",
+        expect.stringMatching(/^MLG1011 invalid branch 'br': it lists no task on either side/),
+        expect.stringMatching(
+          /^MLG1011 invalid condition of branch 'br': it compares fit.score, a float, with "high" \(>\)/,
+        ),
+      ]),
+    );
   });
 });
 

@@ -16,7 +16,7 @@ export const DIAGNOSTICS = {
   MLG1003: {
     severity: "error",
     message: "{where} reads output '{output}' of task '{task}', which declares no such output",
-    fix: "declare '{output}' in the outputs of '{task}' (declared: {declared})",
+    fix: "{suggestion}declare '{output}' in the outputs of '{task}' (declared: {declared})",
   },
   MLG1004: {
     severity: "error",
@@ -66,7 +66,7 @@ export const DIAGNOSTICS = {
   MLG1013: {
     severity: "error",
     message: "{where} reads param '{param}', which pipeline '{pipeline}' does not declare",
-    fix: "add '{param}' to the pipeline's params with a default",
+    fix: "{suggestion}add '{param}' to the pipeline's params with a default",
   },
   MLG1014: {
     severity: "error",

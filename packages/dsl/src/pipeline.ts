@@ -687,11 +687,22 @@ export function pipeline<
 
   const groups: Record<string, Group> = {};
 
+  // A param the pipeline does not declare is still a param here, so lowering reports it by
+  // name (MLG1013) instead of the value being undefined. Symbols and promise/JSON probes pass.
+  const params = new Proxy(paramHandles, {
+    get(target, key, receiver) {
+      if (typeof key !== "string" || key in target || key === "then" || key === "toJSON") {
+        return Reflect.get(target, key, receiver);
+      }
+      return paramValue(key, false, token);
+    },
+  });
+
   /** A builder whose tasks go into `groupId` (null: the pipeline itself), ids prefixed with it. */
   const makeBuilder = (groupId: string | null): PipelineBuilder<P> => {
     const full = (local: string) => (groupId === null ? local : `${groupId}.${local}`);
     return {
-      params: paramHandles as ParamHandles<P>,
+      params: params as ParamHandles<P>,
       group(
         localId: string,
         spec: GroupSpec,

@@ -1,4 +1,11 @@
-import { diagnostic, type Pipeline, type PythonTask, type Task, taskOutputs } from "@mlgen/core";
+import {
+  type DiagnosticPlace,
+  diagnostic,
+  type Pipeline,
+  type PythonTask,
+  type Task,
+  taskOutputs,
+} from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
 
 /** Sensors in poke mode hold a worker slot; past this wait, rescheduling is the better deal. */
@@ -38,6 +45,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
       case "branch":
         checkBranch(ir, task, byId, ctx);
         break;
+      case "short_circuit":
+        conditionTypes(task, byId, ctx, place);
+        break;
       case "python":
         if (task.map) checkMap(task, byId, ctx, place);
         break;
@@ -64,6 +74,41 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/**
+ * A condition comparing a typed task output with a literal of another kind (`score > "high"`)
+ * raises a TypeError when the branch runs (Python does not order a float and a str) or is never
+ * true (`==`): caught here, as the DSL's types would catch it if the pipeline were type-checked.
+ */
+function conditionTypes(
+  task: Extract<Task, { kind: "branch" | "short_circuit" }>,
+  byId: ReadonlyMap<string, Task>,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  const { left, op, right } = task.condition;
+  if (left.kind !== "ref" || right === null) return;
+  const producer = byId.get(left.task);
+  const type = producer?.kind === "python" ? producer.outputs[left.output] : undefined;
+  if (type === undefined) return;
+  const numeric = type === "int" || type === "float";
+  const fits =
+    (numeric && typeof right === "number") ||
+    (type === "string" && typeof right === "string") ||
+    (type === "bool" && typeof right === "boolean");
+  if (fits || (type !== "string" && !numeric && type !== "bool")) return;
+  ctx.report(
+    diagnostic(
+      "MLG1011",
+      {
+        what: `condition of ${task.kind === "branch" ? "branch" : "short-circuit"} '${task.id}'`,
+        reason: `it compares ${left.task}.${left.output}, a ${type}, with ${JSON.stringify(right)} (${op}), which ${["==", "!="].includes(op) ? "never matches" : "fails when the branch runs: Python does not order these"}`,
+        hint: `compare with a ${numeric ? "number" : type === "bool" ? "boolean" : "string"}, or declare the output with the type it has`,
+      },
+      place,
+    ),
+  );
+}
+
 function checkBranch(
   ir: Pipeline,
   branch: Extract<Task, { kind: "branch" }>,
@@ -81,6 +126,21 @@ function checkBranch(
     ancestors.add(id);
     for (const up of byId.get(id)?.upstream ?? []) if (up !== branch.id) stack.push(up);
   }
+  if (branch.ifTrue.length === 0 && branch.ifFalse.length === 0) {
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `branch '${branch.id}'`,
+          reason:
+            "it lists no task on either side, so it would choose nothing and skip what follows",
+          hint: "list the tasks to run in ifTrue and/or ifFalse, or use p.shortCircuit() to stop what follows when the condition fails",
+        },
+        place,
+      ),
+    );
+  }
+  conditionTypes(branch, byId, ctx, place);
   const inGroup = (taskId: string, group: string) => taskId.startsWith(`${group}.`);
   for (const [side, list] of [
     ["ifTrue", branch.ifTrue],

@@ -1,4 +1,5 @@
 import {
+  closestName,
   diagnostic,
   type Pipeline,
   refsIn,
@@ -7,6 +8,9 @@ import {
   visitValue,
 } from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
+
+/** "did you mean 'x'? " before a fix, or nothing. */
+const suggest = (name: string | undefined) => (name ? `did you mean '${name}'? Or ` : "");
 
 /** Every ref names an existing task and a declared output; every param is declared. */
 export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
@@ -34,6 +38,7 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
                 output: ref.output,
                 task: ref.task,
                 declared: declared.length ? declared.join(", ") : "none",
+                suggestion: suggest(closestName(ref.output, declared)),
               },
               place,
             ),
@@ -44,7 +49,18 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
       visitValue(value, (v) => {
         if (v.kind !== "literal" && v.kind !== "list" && v.kind !== "object") computed = true;
         if (v.kind === "param" && !(v.name in ir.params)) {
-          ctx.report(diagnostic("MLG1013", { where, param: v.name, pipeline: ir.id }, place));
+          ctx.report(
+            diagnostic(
+              "MLG1013",
+              {
+                where,
+                param: v.name,
+                pipeline: ir.id,
+                suggestion: suggest(closestName(v.name, Object.keys(ir.params))),
+              },
+              place,
+            ),
+          );
         }
         if (v.kind === "env" && templated) {
           ctx.report(diagnostic("MLG1015", { where, name: v.name }, place));
