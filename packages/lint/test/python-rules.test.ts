@@ -64,6 +64,15 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a pull written in a task's docs is never rendered, so it reads nothing",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    BashOperator(task_id="a", bash_command="echo", doc_md="Reads {{ ti.xcom_pull(task_ids='gone') }}")
+`),
+      want: [],
+    },
+  ],
+  [
     "chain() pairs lists of the same length; chain_linear links all to all",
     {
       rule: "missing-xcom-key",

@@ -136,6 +136,9 @@ const children = (node: SyntaxNode): SyntaxNode[] => {
 
 const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
 
+/** Operator arguments Airflow never renders as templates: the task's docs. */
+const UNRENDERED = new Set(["doc", "doc_md", "doc_rst", "doc_json", "doc_yaml"]);
+
 const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
 /** The method name of `x.m`, whatever `x` is (`context["ti"].xcom_push` → `xcom_push`). */
@@ -554,8 +557,10 @@ export function analyzeDagFile(source: string): DagFile {
     const dag = dagDecl?.id ?? null;
     const pulls: Pull[] = [];
     const pushedInTemplates: (string | null)[] = [];
-    // Each argument's strings once, for both the pushes and the pulls in their templates.
-    for (const value of [...kwargs.values(), ...extraTemplates]) {
+    // Each argument's strings once, for both the pushes and the pulls in their templates. The
+    // docs are shown in the UI as written, never rendered: a pull there reads nothing.
+    const rendered = [...kwargs].filter(([k]) => !UNRENDERED.has(k)).map(([, v]) => v);
+    for (const value of [...rendered, ...extraTemplates]) {
       for (const s of stringsIn(value)) {
         const raw = text(s);
         pushedInTemplates.push(...templatePushes(raw));
