@@ -803,6 +803,20 @@ PythonOperator(task_id="a", python_callable=load, op_kwargs={"execution_date": "
     },
   ],
   [
+    "airflow3-removed: xcom_pull without task_ids reads the task's own XCom on Airflow 3",
+    {
+      rule: "airflow3-removed",
+      body: dag(`    def use(ti):
+        ti.xcom_pull(key="manifest")
+        ti.xcom_pull(task_ids=None, key="manifest")
+        ti.xcom_pull(task_ids="make", key="manifest")
+    PythonOperator(task_id="use", python_callable=use)
+    BashOperator(task_id="b", bash_command="{{ ti.xcom_pull(key='manifest') }}")
+`),
+      want: ["3:9", "4:9", "7:48"],
+    },
+  ],
+  [
     "airflow3-removed: more paths that raise on import in 3.3 (each tried in the engine venv)",
     {
       rule: "airflow3-removed",

@@ -436,6 +436,7 @@ export function analyzeDagFile(source: string): DagFile {
         otherRuns: false,
         span: span(at),
         inTemplate: false,
+        ownTask: false,
       });
     };
     const visit = (n: SyntaxNode) => {
@@ -504,6 +505,7 @@ export function analyzeDagFile(source: string): DagFile {
       otherRuns: p.otherRuns,
       span: lines.span(s.from + p.from, s.from + p.to),
       inTemplate: true,
+      ownTask: p.ownTask,
     }));
 
   /** The id in `task_id=`: literal, or a `*` pattern for f-strings and names. */
@@ -1340,6 +1342,7 @@ function functionFacts(
             otherRuns: p.otherRuns,
             span: lines.span(n.from, n.to),
             inTemplate: false,
+            ownTask: p.ownTask,
           });
         } else {
           // The context, the task instance or `context["ti"]` passed on, by position or by name.

@@ -9,6 +9,11 @@ export interface TextPull {
   readonly otherDag: boolean;
   /** `include_prior_dates=` (not False) or `run_id=` given: it may read an earlier run. */
   readonly otherRuns: boolean;
+  /**
+   * No task ids (none given, or None): Airflow 3 reads the calling task's own XCom, where
+   * Airflow 2 searched every task of the run.
+   */
+  readonly ownTask: boolean;
 }
 
 const LITERAL = /^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$/s;
@@ -101,6 +106,7 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
   return {
     taskIds: ids === undefined ? null : literalIds(ids),
     key: key === undefined ? "return_value" : literal(key),
+    ownTask: ids === undefined || /^\s*None\s*$/.test(ids),
     otherDag,
     otherRuns,
   };

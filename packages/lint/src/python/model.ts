@@ -23,6 +23,8 @@ export interface Pull {
   readonly otherRuns: boolean;
   readonly span: Span;
   readonly inTemplate: boolean;
+  /** No task ids: Airflow 3 reads the calling task's own XCom (Airflow 2 searched the run). */
+  readonly ownTask: boolean;
 }
 
 export interface Push {

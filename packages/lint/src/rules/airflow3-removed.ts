@@ -120,6 +120,21 @@ export const airflow3Removed = defineRule({
   description:
     "what Airflow 3 removed: schedule_interval, sla, removed import paths and context variables",
   checkPython(file, report) {
+    const reported = new Set<string>();
+    for (const task of file.tasks) {
+      for (const pull of task.pulls) {
+        const at = `${pull.span.line}:${pull.span.column}`;
+        if (!pull.ownTask || pull.otherDag || reported.has(at)) continue;
+        reported.add(at);
+        report(
+          {
+            what: "xcom_pull without task_ids searching the run's tasks",
+            hint: "Airflow 3 reads the calling task's own XCom instead: name the task that pushed it, task_ids='...'",
+          },
+          pull.span,
+        );
+      }
+    }
     for (const dag of file.dags) {
       for (const [name, node] of dag.kwargs) {
         const hint = DAG_ARGS[name];
