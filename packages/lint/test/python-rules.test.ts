@@ -73,6 +73,25 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a TaskFlow result indexed by a key reads that XCom: only multiple_outputs pushes it",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    @task(multiple_outputs=True)
+    def split():
+        return {"train": "s3://t", "test": "s3://v"}
+    @task
+    def get_cfg():
+        return {"lr": 0.1}
+    @task
+    def fit(data, lr, other):
+        pass
+    s = split()
+    fit(s["train"], get_cfg()["lr"], s["valid"])
+`),
+      want: ["12:21", "12:38"],
+    },
+  ],
+  [
     "chain() pairs lists of the same length; chain_linear links all to all",
     {
       rule: "missing-xcom-key",

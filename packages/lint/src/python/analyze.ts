@@ -136,6 +136,9 @@ const children = (node: SyntaxNode): SyntaxNode[] => {
 
 const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
 
+/** A name bound to a TaskFlow call's result (an XComArg), not to an operator. */
+const isXComArg = (b: Binding | undefined) => b?.kind === "tasks" && b.xcomArg;
+
 /** Operator arguments Airflow never renders as templates: the task's docs. */
 const UNRENDERED = new Set(["doc", "doc_md", "doc_rst", "doc_json", "doc_yaml"]);
 
@@ -445,6 +448,16 @@ export function analyzeDagFile(source: string): DagFile {
         if (base?.name === "MemberExpression" && methodOf(source, base) === "output") {
           const key = childNamed(n, "String");
           pull(base.firstChild, key ? stringValue(source, key) : null, n);
+          return;
+        }
+        // A TaskFlow result indexed by a key (`split()["train"]`, `cfg["lr"]`): the XCom of
+        // that key, which only a multiple_outputs task pushes (else XComNotFound at run time).
+        const taskflowResult =
+          (base?.name === "VariableName" && isXComArg(vars.get(text(base)))) ||
+          (base?.name === "CallExpression" && taskflowFns.has(rootName(base.firstChild) ?? ""));
+        const key = childNamed(n, "String");
+        if (taskflowResult && key) {
+          pull(base, stringValue(source, key), n);
           return;
         }
       }
