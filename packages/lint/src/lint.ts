@@ -73,7 +73,9 @@ export function lintPythonDag(
   source: string,
   options: LintOptions = {},
 ): { findings: Finding[]; syntaxUnchecked: boolean } {
-  const dag = analyzeDagFile(source);
+  // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
+  // column for it): without it the file takes the fast parser instead of tree-sitter's.
+  const dag = analyzeDagFile(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
   const out: Finding[] = [];
   const rules = active(options);
   // Other findings on a file that does not parse would be read from a broken tree.
