@@ -684,6 +684,19 @@ with DAG("mailed", schedule=None, default_args={"email": ["ml@x.io"]}):
     },
   ],
   [
+    "a callback set on the DAG object after it is made counts",
+    {
+      rule: "no-failure-alert",
+      body: `with DAG("d1", schedule=None, default_args={"retries": 1}) as d1:
+    BashOperator(task_id="a", bash_command="echo")
+d1.on_failure_callback = alert
+with DAG("d2", schedule=None, default_args={"retries": 1}) as d2:
+    BashOperator(task_id="a", bash_command="echo")
+`,
+      want: ["4:6"],
+    },
+  ],
+  [
     "on_failure_callback=None on the DAG alerts no one",
     {
       rule: "no-failure-alert",

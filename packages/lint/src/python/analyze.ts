@@ -1053,6 +1053,11 @@ export function analyzeDagFile(source: string): DagFile {
           const base = t.name === "MemberExpression" ? t.firstChild : null;
           const b = base?.name === "VariableName" ? vars.get(text(base)) : undefined;
           if (b?.kind === "dict") (b.dict as { open: boolean }).open = true;
+          // `dag.on_failure_callback = alert` after the DAG is made sets it as the argument does.
+          const attribute = t.name === "MemberExpression" ? t.lastChild : null;
+          if (b?.kind === "dag" && attribute?.name === "PropertyName") {
+            (b.dag.kwargs as Map<string, SyntaxNode>).set(text(attribute), assigned);
+          }
         }
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
         for (const t of targets) {
