@@ -616,7 +616,7 @@ function everythingOf({ str, long }: Alphabet) {
         }),
         check: fc.record({ data: str, columns: fc.array(str, { maxLength: 2 }), target: str }),
         sensor: fc.record({ path: str, dag: str, task: str }),
-        alerts: fc.option(fc.record({ channel: str, connId: str })),
+        alerts: fc.option(fc.record({ connId: str })),
         module: content,
         shipped: fc.uniqueArray(fc.record({ folder: fc.option(name), name, content }), {
           selector: (f) => shippedPath(f),
@@ -667,7 +667,7 @@ function everythingToCase(c: Everything) {
         ? {}
         : {
             defaults: {
-              onFailure: [slack({ channel: c.alerts.channel, connId: c.alerts.connId })],
+              onFailure: [slack({ connId: c.alerts.connId })],
             },
           }),
     },
@@ -815,7 +815,8 @@ function everythingToCase(c: Everything) {
     },
   };
   if (c.alerts !== null) {
-    python["exec-alerts"] = { ...pyHeader("alerts", c.sourceFile), strings: [c.alerts.channel] };
+    // The connection id only names the variable the webhook URL is read from.
+    python["exec-alerts"] = { ...pyHeader("alerts", c.sourceFile), strings: [] };
   }
 
   return {
@@ -870,7 +871,7 @@ const SAMPLE: Everything = {
   container: { image: "img", command: ["run"], args: ["--x"], env: { B: "b" } },
   check: { data: "data.csv", columns: ["c"], target: "c" },
   sensor: { path: "/tmp/x", dag: "other", task: "t" },
-  alerts: { channel: "#ch", connId: "slack_default" },
+  alerts: { connId: "slack_default" },
   module: "# zzmodule\n",
   shipped: [{ folder: "sub dir", name: "it's", content: "x = 1\n" }],
 };
