@@ -92,6 +92,22 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "an XComArg in an f-string is a pull without a dependency (a race unless ordered)",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    @task
+    def make_path():
+        return "s3://b/x"
+    path = make_path()
+    BashOperator(task_id="load", bash_command=f"load.sh {path}")
+    ok = make_path.override(task_id="mk2")()
+    done = BashOperator(task_id="load2", bash_command=f"load.sh {ok}")
+    ok >> done
+`),
+      want: ["6:58"],
+    },
+  ],
+  [
     "chain() pairs lists of the same length; chain_linear links all to all",
     {
       rule: "missing-xcom-key",

@@ -403,6 +403,9 @@ export function analyzeDagFile(source: string): DagFile {
   const dataSources = (node: SyntaxNode, taskflowArgs: boolean): string[] => {
     const out: string[] = [];
     const visit = (n: SyntaxNode) => {
+      // An XComArg in an f-string becomes its Jinja pull text: no dependency (xcomArgPulls
+      // records the pull).
+      if (n.name === "FormatString") return;
       if (n.name === "VariableName") {
         const b = vars.get(text(n));
         if (b?.kind === "tasks" && (taskflowArgs || b.xcomArg)) out.push(...b.endpoints);
@@ -442,7 +445,21 @@ export function analyzeDagFile(source: string): DagFile {
         ownTask: false,
       });
     };
+    /** In an f-string, str() of an XComArg is `{{ task_instance.xcom_pull(...) }}`. */
+    const inFormat = (n: SyntaxNode) => {
+      if (n.name === "VariableName" && isXComArg(vars.get(text(n)))) {
+        pull(n, "return_value", n);
+      } else if (n.name === "MemberExpression" && methodOf(source, n) === "output") {
+        pull(n.firstChild, "return_value", n);
+        return;
+      }
+      for (let c = n.firstChild; c; c = c.nextSibling) inFormat(c);
+    };
     const visit = (n: SyntaxNode) => {
+      if (n.name === "FormatString") {
+        for (let c = n.firstChild; c; c = c.nextSibling) inFormat(c);
+        return;
+      }
       if (n.name === "MemberExpression" && childNamed(n, "[")) {
         const base = n.firstChild;
         if (base?.name === "MemberExpression" && methodOf(source, base) === "output") {
