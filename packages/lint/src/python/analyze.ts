@@ -591,8 +591,8 @@ export function analyzeDagFile(source: string): DagFile {
     const pushedInTemplates: (string | null)[] = [];
     // Each argument's strings once, for both the pushes and the pulls in their templates. The
     // docs are shown in the UI as written, never rendered: a pull there reads nothing.
-    const rendered = [...kwargs].filter(([k]) => !UNRENDERED.has(k)).map(([, v]) => v);
-    for (const value of [...rendered, ...extraTemplates]) {
+    for (const [name, value] of [...kwargs, ...extraTemplates.map((v) => ["", v] as const)]) {
+      if (UNRENDERED.has(name)) continue;
       for (const s of stringsIn(value)) {
         const raw = text(s);
         pushedInTemplates.push(...templatePushes(raw));

@@ -87,13 +87,15 @@ export const hardcodedPath = defineRule({
       if (NOT_WORKER_PATHS.has(s.where)) continue;
       const operator = operators.get(s.task) ?? "";
       if (IN_CONTAINER.test(operator) || ON_REMOTE_HOST.test(operator)) continue;
-      if (isFallback(file.source, s.node)) continue;
       const raw = textOf(file.source, s.node);
-      const continued = continuesConcatenation(file.source, s.node);
+      // In a raw string (r"C:\new") a backslash is only a backslash.
+      const matches = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw));
+      // Most strings hold no path: the tree is asked about the rest only.
+      if (matches.length === 0 || isFallback(file.source, s.node)) continue;
       // The string's text starts after its prefix and opening quote(s).
       const opening = /^[A-Za-z]*("""|'''|"|')/.exec(raw)?.[0].length ?? 0;
-      // In a raw string (r"C:\new") a backslash is only a backslash.
-      for (const m of localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw))) {
+      const continued = matches[0]?.from === opening && continuesConcatenation(file.source, s.node);
+      for (const m of matches) {
         if (continued && m.from === opening) continue;
         const key = `${s.node.from + m.from}:${s.task}`;
         if (seen.has(key)) continue;
