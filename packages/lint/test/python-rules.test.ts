@@ -898,6 +898,34 @@ else:
     },
   ],
   [
+    "default arguments, decorator arguments and class bodies run when the file is parsed",
+    {
+      rule: "top-level-code",
+      body: `def load(path=Variable.get("path")):
+    return Variable.get("inside")
+
+@task(pool=Variable.get("pool"))
+def train(lr=requests.get("https://cfg").json()["lr"]):
+    return lr
+
+@dataclass
+class Settings:
+    bucket: str = Variable.get("bucket")
+
+    def url(self, token=Variable.get("token")):
+        return Variable.get("x")
+
+handler = lambda ctx, hook=Variable.get("hook"): Variable.get("y")
+
+def outer():
+    def inner(x=Variable.get("later")):
+        return x
+    return inner
+`,
+      want: ["1:15", "4:12", "5:14", "10:19", "12:25", "15:28"],
+    },
+  ],
+  [
     "Variable.get, HTTP and heavy imports at module level; inside functions is fine",
     {
       rule: "top-level-code",

@@ -953,8 +953,20 @@ export function analyzeDagFile(source: string): DagFile {
       if (fnName) shadowHelper(scope, fnName);
       inner = { ...inner, helper: null };
     }
-    const body = childNamed(fn, "Body");
-    if (body) walk(body, inner);
+    if (fn?.name === "ClassDefinition") {
+      // A class body runs when the class is defined: at parse time for a module-level class.
+      walk(fn, scope);
+      return;
+    }
+    if (fn) walkFunction(fn, scope, inner);
+  };
+  /**
+   * A function definition: its default values (and annotations) are evaluated where it is
+   * defined, in `outer`; its body only when it is called, in `inner`.
+   */
+  const walkFunction = (fn: SyntaxNode, outer: Scope, inner: Scope): void => {
+    for (let c = fn.firstChild; c; c = c.nextSibling)
+      walk(c, c.name === "ParamList" ? outer : inner);
   };
   /** The dependency a `>>` or `<<` expression sets, once its operands have been walked. */
   const edge = (node: SyntaxNode): void => {
@@ -1022,7 +1034,7 @@ export function analyzeDagFile(source: string): DagFile {
         const nameNode =
           node.name === "FunctionDefinition" ? childNamed(node, "VariableName") : null;
         const helper = nameNode ? defineHelper(scope, text(nameNode)) : null;
-        walkChildren(node, { ...scope, inFunction: true, helper });
+        walkFunction(node, scope, { ...scope, inFunction: true, helper });
         return;
       }
       case "ClassDefinition":
