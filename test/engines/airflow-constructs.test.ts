@@ -254,6 +254,27 @@ describe("runtime constructs on real Airflow 3", () => {
     expect(text).toContain("Exception: injected failure for the alert test");
   });
 
+  it("the default Slack text renders without an exception (Airflow 3 runs a killed task's callbacks in the DAG processor, whose context has none)", () => {
+    // The DAG processor's context (dag_processing/processor.py) has ti, dag, run_id, dag_run and
+    // no `exception`; the notifier renders with the DAG's StrictUndefined environment.
+    const script = [
+      "import sys, types",
+      "from airflow.dag_processing.dagbag import DagBag",
+      "dag = DagBag(dag_folder=sys.argv[1]).get_dag('runtime_constructs')",
+      "callbacks = dag.get_task('fail_on_request').on_failure_callback",
+      "callbacks = callbacks if isinstance(callbacks, list) else [callbacks]",
+      "notifier = next(c for c in callbacks if type(c).__name__ == 'SlackWebhookNotifier')",
+      "ti = types.SimpleNamespace(task_id='fail_on_request', try_number=2, log_url='http://log')",
+      "context = {'ti': ti, 'dag': dag, 'run_id': 'r1', 'dag_run': types.SimpleNamespace(logical_date=None)}",
+      "notifier.render_template_fields(context, jinja_env=dag.get_template_env())",
+      "print('mlgen-text', repr(notifier.text))",
+    ].join("\n");
+    const r = runEngine(PYTHON, ["-c", script, runtimeDags], env(runtimeDags));
+    expect(r.status, r.output.slice(-3000)).toBe(0);
+    expect(r.output).toContain("Task fail_on_request in DAG runtime_constructs failed");
+    expect(r.output).toContain("Try: 2\\nException: none: the task was killed or lost its worker");
+  });
+
   it("the file sensor times out cleanly when the file never comes (6 s timeout)", () => {
     rmSync(join(work, "runtime", "ready.flag"), { force: true });
     const before = slackMessages().length;

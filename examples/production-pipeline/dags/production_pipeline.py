@@ -253,7 +253,7 @@ default_args = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": datetime.timedelta(minutes=30),
     "execution_timeout": datetime.timedelta(hours=1),
-    "on_failure_callback": [SlackWebhookNotifier(slack_webhook_conn_id="slack_ml_alerts", text=":red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date }}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}")],
+    "on_failure_callback": [SlackWebhookNotifier(slack_webhook_conn_id="slack_ml_alerts", text=":red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date }}\nTry: {{ ti.try_number }}\nException: {{ exception | default('none: the task was killed or lost its worker') }}\nLog: {{ ti.log_url }}")],
 }
 
 

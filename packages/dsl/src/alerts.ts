@@ -15,7 +15,9 @@ export interface SlackAlertOptions {
    * A Jinja template rendered with the task context. Default: the DAG, task, run id, logical
    * date (`None` for a run without one), try, exception and log URL. On Airflow 3, `ds`, `ts` and
    * `logical_date` are missing from the context of a run without a logical date: use
-   * `dag_run.logical_date` or `run_id` in a text that must render for every run.
+   * `dag_run.logical_date` or `run_id` in a text that must render for every run. Nor is
+   * `exception` always there: Airflow 3 runs the callbacks of a task that was killed or lost its
+   * worker without one, so write `{{ exception | default('') }}` (the default text does).
    */
   readonly text?: string;
 }
@@ -50,7 +52,11 @@ export function email(options: EmailAlertOptions): Alert {
   };
 }
 
-/** A function of the project, `path/to/module.py:function`, called with the task context. */
+/**
+ * A function of the project, `path/to/module.py:function`, called with the task context. Read
+ * the exception with `context.get("exception")`: on Airflow 3 a task that was killed or lost its
+ * worker has its callbacks run without one.
+ */
 export function callback(fn: string): Alert {
   const sep = fn.lastIndexOf(":");
   return {

@@ -172,9 +172,16 @@ export function startDate(text: string): PyCode {
  * alert is never sent.
  */
 const RUN = "Run: {{ run_id }}\nLogical date: {{ dag_run.logical_date }}";
+/**
+ * The exception, when there is one: Airflow 3 runs the callbacks of a task that was killed,
+ * timed out on its heartbeat or lost its worker in the DAG processor, whose context has no
+ * `exception` (Airflow 2 puts the reason there), and `{{ exception }}` alone would fail to render.
+ */
+const EXCEPTION =
+  "Exception: {{ exception | default('none: the task was killed or lost its worker') }}";
 const SLACK_TEXT = {
-  failure: `:red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\n${RUN}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}`,
-  retry: `:large_orange_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed and will be retried\n${RUN}\nTry: {{ ti.try_number }}\nException: {{ exception }}\nLog: {{ ti.log_url }}`,
+  failure: `:red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\n${RUN}\nTry: {{ ti.try_number }}\n${EXCEPTION}\nLog: {{ ti.log_url }}`,
+  retry: `:large_orange_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed and will be retried\n${RUN}\nTry: {{ ti.try_number }}\n${EXCEPTION}\nLog: {{ ti.log_url }}`,
   success: `:large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\n${RUN}\nLog: {{ ti.log_url }}`,
 } as const;
 
