@@ -214,6 +214,18 @@ describe("settings Airflow refuses at import", () => {
       "MLG3001 a schedule without a start date cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 refuses to load a scheduled DAG without start_date ('DAG is missing the start_date parameter')",
     ]);
   });
+
+  it("Airflow 2 has no trigger rule all_done_min_one_success: MLG3001, not a DAG file Airflow refuses", () => {
+    const ir = pipeline("t", { defaults: { triggerRule: "all_done_min_one_success" } }, (p) => {
+      const a = p.bash("a", { command: "true" });
+      p.bash("b", { command: "true", triggerRule: "all_done_min_one_success" }).after(a);
+      p.bash("c", { command: "true", triggerRule: "all_done" }).after(a);
+    }).ir;
+    expect(airflowTarget.validate(input(ir, 3))).toEqual([]);
+    expect(airflowTarget.validate(input(ir, 2)).map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG3001 triggerRule 'all_done_min_one_success' (the pipeline defaults) cannot be expressed for Airflow 2 (2.10, 2.11): it is not a trigger rule of Airflow 2, which refuses to load the whole DAG file",
+    ]);
+  });
 });
 
 describe("common mistakes get a message that says the fix", () => {

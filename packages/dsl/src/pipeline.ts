@@ -83,7 +83,10 @@ export interface TaskOptionsInput {
   readonly maxRetryDelay?: Duration;
   /** Airflow fails the try when it runs longer than this. */
   readonly executionTimeout?: Duration;
-  /** When the task runs given its upstream states. Default Airflow's `all_success`. */
+  /**
+   * When the task runs given its upstream states. Default Airflow's `all_success`.
+   * `all_done_min_one_success` is Airflow 3's only (MLG3001 for Airflow 2).
+   */
   readonly triggerRule?: TriggerRule;
   /** An Airflow pool that limits how many such tasks run at once. */
   readonly pool?: string;

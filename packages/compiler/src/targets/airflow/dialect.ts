@@ -1,3 +1,5 @@
+import { TRIGGER_RULES, type TriggerRule } from "@mlgen/core";
+
 /**
  * What differs between the Airflow versions mlgen emits for: where each name is imported from,
  * what it is called, and what the version can express. Shared code asks the dialect, never
@@ -40,6 +42,8 @@ export interface Dialect {
   readonly hasLiteral: boolean;
   /** The keyword of AssetOrTimeSchedule (DatasetOrTimeSchedule) that takes the assets. */
   readonly assetsKeyword: "assets" | "datasets";
+  /** The trigger rules the version knows (its TriggerRule enum); any other fails the import. */
+  readonly triggerRules: readonly TriggerRule[];
   /** Comment lines after the header, e.g. ruff directives that only make sense for this version. */
   readonly fileDirectives: readonly string[];
 }
@@ -75,6 +79,7 @@ export const AIRFLOW3: Dialect = {
   backoffIsMultiplier: true,
   hasLiteral: true,
   assetsKeyword: "assets",
+  triggerRules: TRIGGER_RULES,
   fileDirectives: [],
 };
 
@@ -93,6 +98,8 @@ export const AIRFLOW2: Dialect = {
   backoffIsMultiplier: false,
   hasLiteral: false,
   assetsKeyword: "datasets",
+  // airflow/utils/trigger_rule.py of 2.11: no all_done_min_one_success.
+  triggerRules: TRIGGER_RULES.filter((r) => r !== "all_done_min_one_success"),
   // ruff's Airflow 3 migration hints (AIR311, AIR321) name what this file must use to run on
   // Airflow 2; every other Airflow rule still applies.
   fileDirectives: [

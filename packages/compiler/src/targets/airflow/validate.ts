@@ -31,21 +31,35 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       "set startDate on the pipeline, e.g. startDate: '2025-01-01', or emit for Airflow 3",
     );
   }
+  const layers = [
+    { where: "the pipeline defaults", options: ir.defaults, task: undefined },
+    ...Object.values(ir.groups).map((g) => ({
+      where: `group '${g.id}'`,
+      options: resolveOptions(ir, g.id, g.options),
+      task: undefined,
+    })),
+    ...ir.tasks.map((t) => ({
+      where: `task '${t.id}'`,
+      options: effectiveOptions(ir, t),
+      task: t.id,
+    })),
+  ];
+  const unknownRules = new Set<string>();
+  for (const { where, options, task } of layers) {
+    const rule = options.triggerRule;
+    if (rule === null || dialect.triggerRules.includes(rule) || unknownRules.has(rule)) continue;
+    unknownRules.add(rule);
+    report(
+      `triggerRule '${rule}' (${where})`,
+      `it is not a trigger rule of Airflow ${dialect.version}, which refuses to load the whole DAG file`,
+      rule === "all_done_min_one_success"
+        ? "use 'all_done' and check in the task that one upstream task succeeded, or emit for Airflow 3 (--airflow-version 3)"
+        : "use another trigger rule, or emit for Airflow 3 (--airflow-version 3)",
+      task,
+    );
+  }
   if (!dialect.backoffIsMultiplier) {
     // Airflow 2 reads retry_exponential_backoff as a flag: the delay always doubles.
-    const layers = [
-      { where: "the pipeline defaults", options: ir.defaults, task: undefined },
-      ...Object.values(ir.groups).map((g) => ({
-        where: `group '${g.id}'`,
-        options: resolveOptions(ir, g.id, g.options),
-        task: undefined,
-      })),
-      ...ir.tasks.map((t) => ({
-        where: `task '${t.id}'`,
-        options: effectiveOptions(ir, t),
-        task: t.id,
-      })),
-    ];
     const seen = new Set<number>();
     for (const { where, options, task } of layers) {
       const m = options.retryExponentialBackoff;
