@@ -18,14 +18,53 @@ export interface PathValue extends ValueHandle<string> {
   join(...parts: string[]): PathValue;
 }
 
+/** What a value is, in words, for messages: `variable('data_dir')`, `the output 'x' of task 't'`. */
+function describe(value: Value): string {
+  switch (value.kind) {
+    case "variable":
+      return `variable('${value.name}')`;
+    case "env":
+      return `env('${value.name}')`;
+    case "param":
+      return `the param '${value.name}'`;
+    case "ref":
+      return `the output '${value.output}' of task '${value.task}'`;
+    case "template":
+      return `template('${value.text}')`;
+    case "join":
+      return `${describe(value.base)}.join(...)`;
+    default:
+      return "a value read when the task runs";
+  }
+}
+
+/**
+ * A handle put into a string (`${variable("dir")}/raw.csv`, `"x" + out`) would become
+ * "[object Object]" in the DAG: refuse it, saying what to write instead.
+ */
+function toPrimitive(value: Value, path: boolean): () => never {
+  const what = describe(value);
+  const base = what.replace(/\.join\(\.\.\.\)$/, "");
+  const instead = path
+    ? `for a path write ${base}.join("raw.csv"); for other text, pass the value as an input or env entry of its own and build the text in the task`
+    : "pass it as an input or env entry of its own and build the text in the task";
+  return () => {
+    throw new TypeError(
+      `${what} is read when the task runs, so it cannot be put into a string while the pipeline is defined (it would become "[object Object]"): ${instead}`,
+    );
+  };
+}
+
 function pathValue(value: Value): PathValue {
-  return {
+  const handle = {
     [VALUE]: value,
+    [Symbol.toPrimitive]: toPrimitive(value, true),
     join(...parts: string[]): PathValue {
       if (value.kind === "join") return pathValue({ ...value, parts: [...value.parts, ...parts] });
       return pathValue({ kind: "join", base: value, parts });
     },
   };
+  return handle;
 }
 
 /** An environment variable of the worker, read when the task runs. */
@@ -75,7 +114,7 @@ export function refValue(
 ): ValueHandle<unknown> {
   const value: Value = { kind: "ref", task, output };
   owners.set(value, owner);
-  return isString ? pathValue(value) : { [VALUE]: value };
+  return isString ? pathValue(value) : plainValue(value);
 }
 
 export function paramValue(
@@ -85,7 +124,12 @@ export function paramValue(
 ): ValueHandle<unknown> {
   const value: Value = { kind: "param", name };
   owners.set(value, owner);
-  return isString ? pathValue(value) : { [VALUE]: value };
+  return isString ? pathValue(value) : plainValue(value);
+}
+
+function plainValue(value: Value): ValueHandle<unknown> {
+  const handle = { [VALUE]: value, [Symbol.toPrimitive]: toPrimitive(value, false) };
+  return handle;
 }
 
 /** Why a handle's value cannot be used in the pipeline being built, or null. */

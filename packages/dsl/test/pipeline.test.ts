@@ -262,6 +262,35 @@ describe("pipeline()", () => {
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
   });
 
+  it("refuses a handle put into a string, which would be written as [object Object]", () => {
+    const build = (body: (p: Parameters<Parameters<typeof pipeline>[2]>[0]) => void) => () =>
+      pipeline("s", { params: { n: 3, name: "x" } }, body);
+    expect(build((p) => p.bash("a", { command: `ls ${variable("data_dir")}` }))).toThrow(
+      /^variable\('data_dir'\) is read when the task runs, .*"\[object Object\]".*variable\('data_dir'\)\.join\("raw\.csv"\)/,
+    );
+    expect(build((p) => p.bash("a", { command: `ls ${env("HOME").join("x")}` }))).toThrow(
+      /^env\('HOME'\)\.join\(\.\.\.\) is read when the task runs.*env\('HOME'\)\.join\("raw\.csv"\)/,
+    );
+    // biome-ignore lint/style/useTemplate: the + operator is what this case tests
+    expect(build((p) => p.bash("a", { command: "echo " + p.params.n }))).toThrow(
+      /^the param 'n' is read when the task runs.*pass it as an input or env entry of its own/,
+    );
+    expect(
+      build((p) => {
+        const t = p.python("t", { fn: "t.py:f", outputs: { path: "string", n: "int" } });
+        p.bash("b", { command: `cat ${t.out.path}` });
+      }),
+    ).toThrow(/^the output 'path' of task 't' is read when the task runs/);
+    expect(
+      build((p) => {
+        const t = p.python("t", { fn: "t.py:f", outputs: { n: "int" } });
+        p.bash("b", { command: String(t.out.n) });
+      }),
+    ).toThrow(/^the output 'n' of task 't' is read when the task runs/);
+    // Handles are still data: JSON and the IR see the value, not a string.
+    expect(JSON.stringify({ v: variable("x") })).toBe('{"v":{}}');
+  });
+
   it("rejects negative or fractional durations", () => {
     expect(() => minutes(-1)).toThrow(/not a whole, non-negative number of seconds/);
     expect(() => seconds(1.5)).toThrow(RangeError);
