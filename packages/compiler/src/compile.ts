@@ -94,7 +94,8 @@ function irProblem(
     owner = { what: "group", id: path[1], key: `group:${path[1]}` };
   }
   if (owner) {
-    const option = path.slice(2).filter((p) => p !== "options");
+    // `options` and `sensor` are the IR's nesting; the DSL takes those keys on the task itself.
+    const option = path.slice(2).filter((p, i) => p !== "options" && !(i === 0 && p === "sensor"));
     return diagnostic(
       "MLG1011",
       {

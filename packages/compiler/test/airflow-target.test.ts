@@ -243,6 +243,25 @@ describe("common mistakes get a message that says the fix", () => {
     ]);
   });
 
+  it("a string where a list belongs is refused, not split into characters", () => {
+    const ir = pipeline("m", { tags: "ml" as never }, (p) => {
+      p.container("c", { image: "x", command: "python run.py" as never, args: "--fast" as never });
+      p.validate("v", { data: "/d.csv", requiredColumns: "label" as never });
+      p.externalTaskSensor("w", { dag: "up", allowedStates: "success" as never });
+      p.bash("b", { command: "true", outlets: "s3://x" as never });
+    }).ir;
+    const wrong = messages(ir).map((m) => m.slice(0, m.indexOf(":")));
+    expect(wrong).toEqual([
+      "MLG1011 invalid pipeline option tags",
+      "MLG1011 invalid command of task 'c'",
+      "MLG1011 invalid args of task 'c'",
+      "MLG1011 invalid requiredColumns of task 'v'",
+      "MLG1011 invalid allowedStates of task 'w'",
+      "MLG1011 invalid outlets of task 'b'",
+    ]);
+    expect(messages(ir)[0]).toContain("expected array, received string");
+  });
+
   it("a misspelt output or param, an empty or mistyped branch", () => {
     const ir = pipeline("m", { params: { algo: "rf" } }, (p) => {
       const fit = p.python("fit", {

@@ -462,6 +462,15 @@ function mlflowTracking(options: MlflowOptions, where: string): MlflowTracking {
 }
 
 /**
+ * A copy of a list option. Anything else (a string where a list belongs: `tags: "ml"`) is kept
+ * as it is, for the IR's validation to report (MLG1011): spreading a string would split it
+ * into characters.
+ */
+function list<T>(value: readonly T[]): T[] {
+  return Array.isArray(value) ? [...value] : (value as unknown as T[]);
+}
+
+/**
  * Defines a pipeline. `body` declares its tasks through the builder; passing one task's
  * `out.x` into another's inputs makes the second depend on the first.
  */
@@ -568,7 +577,9 @@ export function pipeline<
       after: [] as string[],
       upstream: [] as string[],
       options: taskOptions(spec),
-      outlets: (spec.outlets ?? []).map((a) => a.uri),
+      outlets: Array.isArray(spec.outlets)
+        ? spec.outlets.map((a: Asset) => a.uri)
+        : list((spec.outlets ?? []) as unknown as readonly string[]),
     };
   };
 
@@ -812,8 +823,8 @@ export function pipeline<
               dag: spec.dag,
               task: spec.task ?? null,
               executionDelta: seconds(spec.executionDelta),
-              allowedStates: spec.allowedStates ? [...spec.allowedStates] : null,
-              failedStates: spec.failedStates ? [...spec.failedStates] : null,
+              allowedStates: spec.allowedStates ? list(spec.allowedStates) : null,
+              failedStates: spec.failedStates ? list(spec.failedStates) : null,
             }),
           ),
         );
@@ -840,8 +851,8 @@ export function pipeline<
           kind: "container",
           ...base,
           image: spec.image,
-          command: spec.command ? [...spec.command] : null,
-          args: [...(spec.args ?? [])],
+          command: spec.command ? list(spec.command) : null,
+          args: list(spec.args ?? []),
           env: lowerInputs(base.id, spec.env, "env", site),
           resources: {
             cpuRequest: r.cpu ?? null,
@@ -862,7 +873,7 @@ export function pipeline<
           kind: "validate",
           ...base,
           data: data ?? { kind: "literal", value: "" },
-          requiredColumns: [...(spec.requiredColumns ?? [])],
+          requiredColumns: list(spec.requiredColumns ?? []),
           minRows: spec.minRows ?? null,
           maxNullFraction: { ...(spec.maxNullFraction ?? {}) },
           target: spec.target ?? null,
@@ -894,7 +905,7 @@ export function pipeline<
     schedule: schedule(options.schedule),
     startDate: options.startDate ?? null,
     catchup: options.catchup ?? false,
-    tags: [...(options.tags ?? [])],
+    tags: list(options.tags ?? []),
     owner: options.owner ?? null,
     maxActiveRuns: options.maxActiveRuns ?? null,
     maxActiveTasks: options.maxActiveTasks ?? null,
