@@ -432,10 +432,15 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
       "tasks/steps.py": TASKS,
       "pipelines/demo.pipeline.ts": pipelineSource(),
     });
-    const { code, stderr } = await proj.mlgen("compile", "--airflow-version", "1.10");
-    expect(code).toBe(2);
-    expect(stderr).toContain("'1.10' is not an Airflow version mlgen emits for");
-    expect(stderr).toContain("--airflow-version 2");
+    for (const version of ["1.10", "2.9", "2.9.3", "4", "3.x"]) {
+      const { code, stderr } = await proj.mlgen("compile", "--airflow-version", version);
+      expect(code, version).toBe(2);
+      expect(stderr).toContain(`'${version}' is not an Airflow version mlgen emits for`);
+      expect(stderr).toContain("--airflow-version 2");
+    }
+    for (const version of ["2.10", "2.11.2", "3.1"]) {
+      expect((await proj.mlgen("compile", "--airflow-version", version)).code, version).toBe(0);
+    }
   });
 
   it("a pipeline whose DAG file would shadow its task modules' folder", async () => {

@@ -35,11 +35,12 @@ export interface CompileOptions {
   readonly strict?: boolean;
 }
 
-/** `--airflow-version 2`, `2.11`, `3` or `3.1`: the major version the output is for. */
+/** `--airflow-version 2`, `2.11`, `3` or `3.1`: the major version the output is for (2.10 at least). */
 function airflowMajor(text: string | undefined): 2 | 3 | undefined {
   if (text === undefined) return undefined;
-  const m = /^([23])(?:\.\d+){0,2}$/.exec(text.trim());
-  if (!m) {
+  const m = /^([23])(?:\.(\d+)(?:\.\d+)?)?$/.exec(text.trim());
+  // The Airflow 2 dialect imports the standard provider, which Airflow 2.9 and older lack.
+  if (!m || (m[1] === "2" && m[2] !== undefined && Number(m[2]) < 10)) {
     throw new CliError(
       formatDiagnostic(
         diagnostic("MLG1011", {
