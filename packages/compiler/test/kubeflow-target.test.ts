@@ -5,7 +5,7 @@ import { isPipelineDefinition } from "@mlgen/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { env, pipeline, seconds } from "../../dsl/src/index.js";
+import { env, pipeline, seconds, variable } from "../../dsl/src/index.js";
 import { celString, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
@@ -275,6 +275,24 @@ describe("kubeflow target", () => {
     const errors = kubeflowTarget.validate(lowered(ir)).filter((d) => d.severity === "error");
     expect(errors.map((d) => d.message)).toEqual([
       "output 'best' of task 'b' cannot be expressed for Kubeflow Pipelines: it is read outside 'gate', but 'b' runs only when that condition holds",
+    ]);
+  });
+
+  it("one variable read with two defaults is a warning: a KFP parameter has one default", () => {
+    const ir = pipeline("vars", {}, (p) => {
+      p.bash("a", { command: "ls $D", env: { D: variable("data_dir", "data/a") } });
+      p.bash("b", { command: "ls $D", env: { D: variable("data_dir", "/other") } });
+      p.bash("c", { command: "ls $D", env: { D: variable("data_dir", "/third") } });
+      p.bash("d", { command: "ls $D", env: { D: variable("data_dir") } });
+      p.bash("e", { command: "ls $D", env: { D: variable("same", "x").join("y") } });
+      p.bash("f", { command: "ls $D", env: { D: variable("same", "x") } });
+    }).ir;
+    const found = kubeflowTarget
+      .validate(lowered(ir))
+      .filter((d) => /variable/.test(d.message))
+      .map((d) => `${d.severity} ${d.code}: ${d.message}`);
+    expect(found).toEqual([
+      "warning MLG3002: variable('data_dir') with two defaults ('data/a' and '/other') is approximated for Kubeflow Pipelines: Variables become pipeline parameters on Kubeflow, and a parameter has one default, so every task would read 'data/a' when the run does not set it; Airflow gives each use its own default",
     ]);
   });
 

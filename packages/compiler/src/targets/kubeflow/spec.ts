@@ -317,6 +317,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
 
   // Airflow Variables become pipeline parameters: the run's settings, defaulted as given.
   const variables = new Map<string, string | null>();
+  /** Variables read with two different defaults (reported once each). */
+  const conflicting = new Set<string>();
   const sourceOf = (v: Value): Source | null => {
     if (v.kind === "ref") return { kind: "output", task: v.task, output: v.output };
     if (v.kind === "param") {
@@ -332,7 +334,20 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           level: "error",
         });
       }
-      if (!variables.has(v.name) || v.default !== null) variables.set(v.name, v.default);
+      const known = variables.get(v.name) ?? null;
+      if (known !== null && v.default !== null && known !== v.default) {
+        if (!conflicting.has(v.name)) {
+          conflicting.add(v.name);
+          problems.push({
+            what: `variable('${v.name}') with two defaults ('${known}' and '${v.default}')`,
+            reason: `Variables become pipeline parameters on Kubeflow, and a parameter has one default, so every task would read '${known}' when the run does not set it; Airflow gives each use its own default`,
+            hint: `give variable('${v.name}') the same default everywhere, or use two variables`,
+            level: "warning",
+          });
+        }
+      } else if (!variables.has(v.name) || v.default !== null) {
+        variables.set(v.name, v.default);
+      }
       return { kind: "param", name: v.name, type: "STRING" };
     }
     return null;
