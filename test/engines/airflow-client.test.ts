@@ -232,10 +232,12 @@ describe("mlgen airflow (CLI) against the same server", () => {
     const r = await cli("airflow", "status", "iris_quickstart", "--json");
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.stdout) as {
-      dagRun: { dag_run_id: string; state: string };
+      dagRun: { dag_run_id: string; state: string; logical_date: string | null };
       taskInstances: unknown[];
     };
     expect(parsed.dagRun).toMatchObject({ dag_run_id: "cli_run_1", state: "success" });
+    // The trigger set a logical date (now), as the Airflow UI does: templates can read ds.
+    expect(Date.now() - Date.parse(parsed.dagRun.logical_date ?? "")).toBeLessThan(15 * 60_000);
     expect(parsed.taskInstances).toHaveLength(2);
   });
 

@@ -178,6 +178,10 @@ async function runProgram(
       .argument("<dag>", "DAG id")
       .option("--conf <json>", "run configuration, a JSON object")
       .option("--run-id <id>", "run id (makes the trigger safe to retry)")
+      .option(
+        "--logical-date <date>",
+        "the run's logical date, an ISO date-time, or 'none' (default: now, as the Airflow UI sets it; a run without one has no ds, ts or data interval)",
+      )
       .option("--wait", "wait until the run finishes")
       .option("--timeout <seconds>", "give up waiting after this long (default 3600)"),
   ).action(async (dag: string, options) => {

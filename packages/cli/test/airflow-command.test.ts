@@ -88,6 +88,46 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("trigger sends a logical date: now by default, the one given, or none", async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const server = createServer((req, res) => {
+      let text = "";
+      req.on("data", (c) => {
+        text += c;
+      });
+      req.on("end", () => {
+        bodies.push(JSON.parse(text || "{}") as Record<string, unknown>);
+        const run = { dag_run_id: `r${bodies.length}`, state: "queued", dag_id: "d" };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(run));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const before = Date.now();
+      expect((await cli(env, "airflow", "trigger", "d")).code).toBe(0);
+      const sent = Date.parse(String(bodies[0]?.logical_date));
+      expect(sent).toBeGreaterThanOrEqual(before - 1000);
+      expect(sent).toBeLessThanOrEqual(Date.now());
+      const given = ["airflow", "trigger", "d", "--logical-date"];
+      expect((await cli(env, ...given, "2025-03-01")).code).toBe(0);
+      expect((await cli(env, ...given, "2025-03-01T06:00:00+02:00")).code).toBe(0);
+      expect((await cli(env, ...given, "none")).code).toBe(0);
+      expect(bodies.slice(1).map((b) => b.logical_date)).toEqual([
+        "2025-03-01T00:00:00Z",
+        "2025-03-01T06:00:00+02:00",
+        null,
+      ]);
+      const bad = await cli(env, ...given, "2025-03-01T06:00:00");
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain("is not an ISO date-time with a timezone");
+      expect(bodies).toHaveLength(4);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("--conf must be a JSON object", async () => {
     const r = await cli(
       { MLGEN_AIRFLOW_URL: "http://127.0.0.1:9" },

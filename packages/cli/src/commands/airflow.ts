@@ -102,16 +102,45 @@ export function runConf(
   }
 }
 
+/**
+ * The logical date a trigger sends: the given ISO date-time, null for `none`, or now. Now is
+ * what the Airflow UI fills in: a run with no logical date has no `ds`, `ts`, `logical_date` or
+ * data interval in its context on Airflow 3, so templates that read them fail to render, and
+ * `depends_on_past` finds no previous run.
+ */
+export function triggerLogicalDate(text: string | undefined, command: string): string | null {
+  if (text === undefined) return new Date().toISOString();
+  if (text.trim().toLowerCase() === "none") return null;
+  // Airflow refuses a date-time without a timezone (422 timezone_aware).
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  if (!iso.test(text.trim()) || Number.isNaN(Date.parse(text.trim()))) {
+    throw new CliError(
+      `${command}: --logical-date '${text}' is not an ISO date-time with a timezone\n  fix: --logical-date 2025-01-01T00:00:00Z, or --logical-date none for a run without one`,
+      2,
+    );
+  }
+  const t = text.trim();
+  return t.length === 10 ? `${t}T00:00:00Z` : t;
+}
+
 export async function triggerCommand(
   io: CliIO,
   dagId: string,
-  o: ConnectionOptions & { conf?: string; runId?: string; wait?: boolean; timeout?: string },
+  o: ConnectionOptions & {
+    conf?: string;
+    runId?: string;
+    logicalDate?: string;
+    wait?: boolean;
+    timeout?: string;
+  },
 ): Promise<number> {
   const conf = runConf(o.conf, "mlgen airflow trigger");
+  const logicalDate = triggerLogicalDate(o.logicalDate, "mlgen airflow trigger");
   const client = await connect(io, o);
   const run = await client.triggerDagRun(dagId, {
     ...(conf ? { conf } : {}),
     ...(o.runId ? { runId: o.runId } : {}),
+    logicalDate,
   });
   if (!o.wait) {
     if (o.json) io.stdout(`${JSON.stringify(run, null, 2)}\n`);

@@ -135,7 +135,12 @@ export async function devRunCommand(
     }
   }
   await client.setDagPaused(pipeline, false);
-  const run = await client.triggerDagRun(pipeline, conf ? { conf } : {});
+  // A logical date, as the Airflow UI sets one: without it Airflow 3 leaves ds, ts and the data
+  // interval out of the context, and templates that read them fail.
+  const run = await client.triggerDagRun(pipeline, {
+    ...(conf ? { conf } : {}),
+    logicalDate: new Date().toISOString(),
+  });
   io.stdout(`mlgen dev: triggered ${pipeline} ${run.dag_run_id}\n`);
 
   const seen = new Map<string, string>();
