@@ -5,7 +5,16 @@ import { pipelineModules } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
-import { type Input, pipeline } from "../../dsl/src/index.js";
+import {
+  asset,
+  hours,
+  type Input,
+  minutes,
+  pipeline,
+  slack,
+  template,
+  variable,
+} from "../../dsl/src/index.js";
 import {
   airflowTarget,
   lowerPipeline,
@@ -212,6 +221,70 @@ describe("settings Airflow refuses at import", () => {
     expect(airflowTarget.validate(input(ir, 3))).toEqual([]);
     expect(airflowTarget.validate(input(ir, 2)).map((d) => `${d.code} ${d.message}`)).toEqual([
       "MLG3001 a schedule without a start date cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 refuses to load a scheduled DAG without start_date ('DAG is missing the start_date parameter')",
+    ]);
+  });
+
+  it("Airflow 3: removed context variables, and logical-date ones in an asset-scheduled pipeline, are MLG3001", () => {
+    const build = (schedule: "@daily" | ReturnType<typeof asset>[]) =>
+      pipeline("t", { schedule, startDate: "2025-01-01" }, (p) => {
+        p.bash("a", {
+          command: "echo {{ next_ds }} {{ macros.ds_add(ds, 1) }} {{ 'ds' }}",
+          env: { D: "{{ ts_nodash }}", E: template("{{ data_interval_end }}") },
+          onFailure: slack({ text: "{{ yesterday_ds }} {{ dag_run.logical_date }}" }),
+        });
+        p.fileSensor("w", { path: variable("dir").join("{{ ds }}", "x.csv") });
+        p.validate("v", {
+          data: template("{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv"),
+        });
+        p.container("c", { image: "x", args: ["--at", "{{ logical_date is defined }}"] });
+      }).ir;
+    const found = (ir: unknown, version: 2 | 3) =>
+      airflowTarget
+        .validate(input(ir as never, version))
+        .map((d) => `${d.task ?? "-"} ${d.message.split(" cannot")[0]}`);
+    expect(found(build("@daily"), 3)).toEqual([
+      "a template variable 'yesterday_ds' in the Slack text of task 'a'",
+      "a template variable 'next_ds' in the command of task 'a'",
+    ]);
+    expect(found(build([asset("s3://b/x")]), 3)).toEqual([
+      "a template variable 'yesterday_ds' in the Slack text of task 'a'",
+      "a template variable 'ts_nodash' in env.D of task 'a' of an asset-scheduled pipeline",
+      "a template variable 'data_interval_end' in env.E of task 'a' of an asset-scheduled pipeline",
+      "a template variable 'next_ds' in the command of task 'a'",
+      "a template variable 'ds' in the command of task 'a' of an asset-scheduled pipeline",
+      "c template variable 'logical_date' in the args of task 'c' of an asset-scheduled pipeline",
+      "w template variable 'ds' in path of task 'w' of an asset-scheduled pipeline",
+    ]);
+    expect(found(build([asset("s3://b/x")]), 2)).toEqual([]);
+    expect(airflowTarget.validate(input(build("@daily"), 3)).map((d) => d.fix)).toEqual([
+      "use {{ macros.ds_add(ds, -1) }}",
+      "use {{ data_interval_end | ds }}",
+    ]);
+  });
+
+  it("warns where Airflow 2 and 3 run the same settings differently", () => {
+    const ir = pipeline(
+      "t",
+      {
+        schedule: [asset("s3://b/x")],
+        startDate: "2025-01-01",
+        defaults: { executionTimeout: minutes(30), dependsOnPast: true },
+      },
+      (p) => {
+        p.timeDeltaSensor("long", { delta: minutes(5), timeout: hours(2), deferrable: true });
+        p.timeDeltaSensor("short", { delta: minutes(5), timeout: minutes(20), deferrable: true });
+        p.timeDeltaSensor("poked", { delta: minutes(5), timeout: hours(2), mode: "poke" });
+      },
+    ).ir;
+    const found = (version: 2 | 3) =>
+      airflowTarget
+        .validate(input(ir, version))
+        .map((d) => `${d.severity} ${d.code} ${d.message.split(" is approximated")[0]}`);
+    expect(found(3)).toEqual([
+      "warning MLG3002 dependsOnPast (the pipeline defaults) in an asset-scheduled pipeline",
+    ]);
+    expect(found(2)).toEqual([
+      "warning MLG3002 the timeout of deferrable sensor 'long' (7200 s, beyond its executionTimeout of 1800 s)",
     ]);
   });
 

@@ -1,3 +1,4 @@
+export * from "./airflow-context.js";
 export * from "./canonical.js";
 export * from "./diagnostics.js";
 export * from "./diagnostics-doc.js";

@@ -3,6 +3,7 @@ import {
   diagnostic,
   type Pipeline,
   type PythonTask,
+  SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskOutputs,
 } from "@mlgen/core";
@@ -10,9 +11,6 @@ import { type PassContext, taskPlace } from "./context.js";
 
 /** Sensors in poke mode hold a worker slot; past this wait, rescheduling is the better deal. */
 const POKE_WARN_SECONDS = 3600;
-/** Airflow's BaseSensorOperator default timeout. */
-const SENSOR_DEFAULT_TIMEOUT = 7 * 86400;
-
 function humanSeconds(s: number): string {
   if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? "" : "s"}`;
   if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? "" : "s"}`;

@@ -1,3 +1,4 @@
+import { AIRFLOW3_REMOVED_CONTEXT } from "@mlgen/core";
 /** A `xcom_pull(...)` found in text: offsets into that text; null ids or key: not literal. */
 export interface TextPull {
   readonly from: number;
@@ -156,20 +157,7 @@ export function templatePulls(text: string): TextPull[] {
 }
 
 /** Template variables that Airflow 3 no longer puts in the context. */
-export const REMOVED_CONTEXT = [
-  "execution_date",
-  "next_execution_date",
-  "prev_execution_date",
-  "prev_execution_date_success",
-  "next_ds",
-  "next_ds_nodash",
-  "prev_ds",
-  "prev_ds_nodash",
-  "tomorrow_ds",
-  "tomorrow_ds_nodash",
-  "yesterday_ds",
-  "yesterday_ds_nodash",
-] as const;
+export const REMOVED_CONTEXT = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 
 const REMOVED_RE = new RegExp(`(?<![\\w.])(${REMOVED_CONTEXT.join("|")})\\b`, "g");
 

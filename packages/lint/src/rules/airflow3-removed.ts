@@ -1,3 +1,4 @@
+import { removedContextHint } from "@mlgen/core";
 import { removedContextUses } from "../python/jinja.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -73,40 +74,6 @@ const NAMES: [RegExp, string][] = [
   [/^days_ago$/, "use a fixed pendulum.datetime(...)"],
 ];
 
-/**
- * What replaces a removed context variable: a context variable that still exists, or a day
- * offset from `ds` (through `macros.ds_add`).
- */
-const REPLACEMENTS: Record<string, string | number> = {
-  execution_date: "logical_date",
-  next_execution_date: "data_interval_end",
-  next_ds: "data_interval_end",
-  next_ds_nodash: "data_interval_end",
-  prev_execution_date: "data_interval_start",
-  prev_ds: "data_interval_start",
-  prev_ds_nodash: "data_interval_start",
-  prev_execution_date_success: "prev_data_interval_start_success",
-  tomorrow_ds: 1,
-  tomorrow_ds_nodash: 1,
-  yesterday_ds: -1,
-  yesterday_ds_nodash: -1,
-};
-
-function contextHint(name: string, inTemplate: boolean): string {
-  const r = REPLACEMENTS[name];
-  if (typeof r === "number") {
-    return inTemplate
-      ? `use {{ macros.ds_add(ds, ${r}) }}`
-      : `compute it from ds: macros.ds_add(ds, ${r}), with macros from the context`;
-  }
-  const current = r ?? "logical_date";
-  if (inTemplate) {
-    const filter = name.endsWith("_nodash") ? " | ds_nodash" : name.endsWith("_ds") ? " | ds" : "";
-    return `use {{ ${current}${filter} }}`;
-  }
-  return `read ${current} instead (a parameter of that name, or context["${current}"])`;
-}
-
 /** The string keys of a dict literal's text, or null when it is not one. */
 function literalKeys(text: string): Set<string> | null {
   if (!/^\{[\s\S]*\}$/.test(text.trim()) || text.includes("**")) return null;
@@ -177,7 +144,7 @@ export const airflow3Removed = defineRule({
       if (!raw.includes("{{") && !raw.includes("{%")) continue;
       for (const use of removedContextUses(raw)) {
         report(
-          { what: `template variable '${use.name}'`, hint: contextHint(use.name, true) },
+          { what: `template variable '${use.name}'`, hint: removedContextHint(use.name, true) },
           file.lines.span(s.from + use.from, s.from + use.to),
         );
       }
@@ -197,7 +164,7 @@ export const airflow3Removed = defineRule({
         report(
           {
             what: `context variable '${use.name}' (read by ${task.callable?.name})`,
-            hint: contextHint(use.name, false),
+            hint: removedContextHint(use.name, false),
           },
           use.span,
         );

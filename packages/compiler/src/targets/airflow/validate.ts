@@ -1,9 +1,18 @@
 import {
+  AIRFLOW3_REMOVED_CONTEXT,
+  type Alert,
   type Diagnostic,
   diagnostic,
   effectiveOptions,
+  LOGICAL_DATE_CONTEXT,
+  type Pipeline,
+  removedContextHint,
   resolveOptions,
+  SENSOR_DEFAULT_TIMEOUT,
+  type Task,
   taskKey,
+  taskValues,
+  visitValue,
 } from "@mlgen/core";
 import type { TargetInput } from "../../target.js";
 import type { Dialect } from "./dialect.js";
@@ -12,6 +21,18 @@ import type { Dialect } from "./dialect.js";
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { ir, sourceMap } = input;
+  const warn = (what: string, reason: string, hint: string, task?: string) =>
+    out.push(
+      diagnostic(
+        "MLG3002",
+        { what, target: dialect.label, reason, hint },
+        {
+          pipeline: ir.id,
+          task,
+          location: task ? sourceMap[taskKey(task)] : sourceMap.pipeline,
+        },
+      ),
+    );
   const report = (what: string, reason: string, hint: string, task?: string) =>
     out.push(
       diagnostic(
@@ -58,6 +79,64 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       task,
     );
   }
+  if (dialect.version === 3) {
+    // Airflow 3 removed these context variables, and leaves the logical-date ones out of the
+    // context of a run without a logical date, which every asset-triggered run is: a template
+    // that reads one fails to render (StrictUndefined) and the task fails.
+    const assetRuns = ir.schedule.kind === "assets";
+    const seen = new Set<string>();
+    for (const { where, task, text } of renderedTexts(ir)) {
+      for (const name of jinjaNames(text)) {
+        const removed = Object.hasOwn(AIRFLOW3_REMOVED_CONTEXT, name);
+        const key = `${task ?? ""}\0${name}`;
+        if (seen.has(key)) continue;
+        if (removed) {
+          seen.add(key);
+          report(
+            `template variable '${name}' in ${where}`,
+            "Airflow 3 removed it from the task context, so the template fails to render",
+            removedContextHint(name, true),
+            task,
+          );
+        } else if (assetRuns && LOGICAL_DATE_CONTEXT.has(name)) {
+          seen.add(key);
+          report(
+            `template variable '${name}' in ${where} of an asset-scheduled pipeline`,
+            "Airflow 3 starts an asset-triggered run without a logical date, and leaves logical_date, ds, ts and the data interval out of its context, so the template fails to render",
+            "read (dag_run.logical_date or dag_run.run_after) instead, which every run has on Airflow 3 and 2: {{ (dag_run.logical_date or dag_run.run_after) | ds }} for ds",
+            task,
+          );
+        }
+      }
+    }
+  }
+  if (dialect.version === 3 && ir.schedule.kind === "assets") {
+    const past = layers.find((l) => l.options.dependsOnPast === true);
+    if (past) {
+      warn(
+        `dependsOnPast (${past.where}) in an asset-scheduled pipeline`,
+        "an asset-triggered run has no logical date, so Airflow 3 finds no previous run and runs the task as if it were the first",
+        "order the runs another way (maxActiveRuns: 1), or schedule on time",
+        past.task,
+      );
+    }
+  }
+  if (dialect.version === 2) {
+    // Airflow 2 ends a deferred wait at the task's execution timeout (trigger_timeout is the
+    // earlier of the two); Airflow 3 does not count deferred time against it.
+    for (const t of ir.tasks) {
+      if (t.kind !== "sensor" || !t.deferrable) continue;
+      const limit = effectiveOptions(ir, t).executionTimeout;
+      const timeout = t.timeout ?? SENSOR_DEFAULT_TIMEOUT;
+      if (limit === null || limit >= timeout) continue;
+      warn(
+        `the timeout of deferrable sensor '${t.id}' (${timeout} s, beyond its executionTimeout of ${limit} s)`,
+        "Airflow 2 ends a deferred wait at the execution timeout, Airflow 3 at the sensor's timeout",
+        `set executionTimeout on '${t.id}' to at least its timeout`,
+        t.id,
+      );
+    }
+  }
   if (!dialect.backoffIsMultiplier) {
     // Airflow 2 reads retry_exponential_backoff as a flag: the delay always doubles.
     const seen = new Set<number>();
@@ -74,4 +153,78 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     }
   }
   return out;
+}
+
+/**
+ * The names a Jinja text reads from the context: identifiers in `{{ }}` and `{% %}`, outside
+ * string literals, not after a dot (`dag_run.logical_date` is an attribute, not the variable),
+ * and not filters (`| ds`) or tests (`is defined`).
+ */
+export function jinjaNames(text: string): Set<string> {
+  const names = new Set<string>();
+  if (!text.includes("{{") && !text.includes("{%")) return names;
+  for (const m of text.matchAll(/\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g)) {
+    const code = (m[1] ?? m[2] ?? "")
+      // Filter names (`| ds`) and tests (`is defined`) are not context variables.
+      .replace(/(\||\bis(?:\s+not)?)\s*[A-Za-z_]\w*/g, "$1")
+      .replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+    for (const n of code.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) names.add(n[0]);
+  }
+  return names;
+}
+
+interface RenderedText {
+  readonly where: string;
+  readonly task?: string | undefined;
+  readonly text: string;
+}
+
+/** Every text Airflow renders as a Jinja template, with where it was written. */
+function renderedTexts(ir: Pipeline): RenderedText[] {
+  const out: RenderedText[] = [];
+  const alerts = (where: string, list: readonly Alert[] | null, task?: string) => {
+    for (const a of list ?? []) {
+      if (a.kind === "slack" && a.text !== null) out.push({ where, task, text: a.text });
+    }
+  };
+  const options = (where: string, o: Pipeline["defaults"], task?: string) => {
+    alerts(`the Slack text of ${where}`, o.onFailure, task);
+    alerts(`the Slack text of ${where}`, o.onRetry, task);
+    alerts(`the Slack text of ${where}`, o.onSuccess, task);
+  };
+  options("the pipeline defaults", ir.defaults);
+  for (const g of Object.values(ir.groups)) options(`group '${g.id}'`, g.options);
+  for (const task of ir.tasks) {
+    const id = task.id;
+    options(`task '${id}'`, task.options, id);
+    for (const [path, value] of taskValues(task)) {
+      // In a templated field (a bash or container env, a file sensor's path) the literal text
+      // is rendered too, the parts joined onto a path included.
+      const templated = (path.startsWith("env.") && task.kind !== "python") || path === "path";
+      const where = `${path} of task '${id}'`;
+      visitValue(value, (v) => {
+        if (v.kind === "template") out.push({ where, task: id, text: v.text });
+        else if (templated && v.kind === "literal" && typeof v.value === "string") {
+          out.push({ where, task: id, text: v.value });
+        } else if (templated && v.kind === "join") {
+          for (const part of v.parts) out.push({ where, task: id, text: part });
+        }
+      });
+    }
+    for (const [where, text] of commandTexts(task)) {
+      out.push({ where: `the ${where} of task '${id}'`, task: id, text });
+    }
+  }
+  return out;
+}
+
+function commandTexts(task: Task): [string, string][] {
+  if (task.kind === "bash") return [["command", task.command]];
+  if (task.kind === "container") {
+    return [
+      ...(task.command ?? []).map((c): [string, string] => ["command", c]),
+      ...task.args.map((a): [string, string] => ["args", a]),
+    ];
+  }
+  return [];
 }

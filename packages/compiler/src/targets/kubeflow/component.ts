@@ -6,7 +6,7 @@
  * declared outputs as a NamedTuple, which kfp's executor writes as output parameters.
  */
 import type { Alert, PythonTask, SensorTask, Task, ValidateTask, Value } from "@mlgen/core";
-import { effectiveOptions } from "@mlgen/core";
+import { effectiveOptions, SENSOR_DEFAULT_TIMEOUT } from "@mlgen/core";
 import {
   isPyIdentifier,
   joinCode,
@@ -159,9 +159,6 @@ class Params {
 function moduleName(path: string): string {
   return path.replace(/\.py$/, "").split("/").join(".");
 }
-
-/** A sensor's timeout when none is given: Airflow's default, 7 days. */
-export const SENSOR_DEFAULT_TIMEOUT = 7 * 24 * 3600;
 
 /** The component of a python, validate or sensor task. */
 export function pythonComponent(

@@ -10,6 +10,7 @@ import {
   type OutputType,
   type Pipeline,
   refsIn,
+  SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskValues,
   topologicalOrder,
@@ -21,7 +22,6 @@ import {
   alertsComponent,
   type ComponentBuild,
   pythonComponent,
-  SENSOR_DEFAULT_TIMEOUT,
   type ValueCode,
 } from "./component.js";
 import { containerExecutor, type KubeflowSettings, shellExecutor } from "./executors.js";

@@ -1,0 +1,61 @@
+/**
+ * Facts about the Airflow 3 task context that the compiler (checking generated templates) and
+ * the linter (checking hand-written DAGs) share.
+ */
+
+/**
+ * Context variables Airflow 3 removed, and what replaces each: a context variable that still
+ * exists, or a day offset from `ds` (through `macros.ds_add`).
+ */
+export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number>> = {
+  execution_date: "logical_date",
+  next_execution_date: "data_interval_end",
+  prev_execution_date: "data_interval_start",
+  prev_execution_date_success: "prev_data_interval_start_success",
+  next_ds: "data_interval_end",
+  next_ds_nodash: "data_interval_end",
+  prev_ds: "data_interval_start",
+  prev_ds_nodash: "data_interval_start",
+  tomorrow_ds: 1,
+  tomorrow_ds_nodash: 1,
+  yesterday_ds: -1,
+  yesterday_ds_nodash: -1,
+};
+
+/** What to write instead of a removed context variable, in a template or in Python code. */
+export function removedContextHint(name: string, inTemplate: boolean): string {
+  const r = AIRFLOW3_REMOVED_CONTEXT[name];
+  if (typeof r === "number") {
+    return inTemplate
+      ? `use {{ macros.ds_add(ds, ${r}) }}`
+      : `compute it from ds: macros.ds_add(ds, ${r}), with macros from the context`;
+  }
+  const current = r ?? "logical_date";
+  if (inTemplate) {
+    const filter = name.endsWith("_nodash") ? " | ds_nodash" : name.endsWith("_ds") ? " | ds" : "";
+    return `use {{ ${current}${filter} }}`;
+  }
+  return `read ${current} instead (a parameter of that name, or context["${current}"])`;
+}
+
+/**
+ * What Airflow 3 puts in a task's context only when its run has a logical date
+ * (sdk/execution_time/task_runner.py): not in an asset-triggered run, nor in one triggered
+ * with `logical_date: null`.
+ */
+export const LOGICAL_DATE_CONTEXT: ReadonlySet<string> = new Set([
+  "logical_date",
+  "ds",
+  "ds_nodash",
+  "ts",
+  "ts_nodash",
+  "ts_nodash_with_tz",
+  "task_instance_key_str",
+  "data_interval_start",
+  "data_interval_end",
+  "prev_data_interval_start_success",
+  "prev_data_interval_end_success",
+]);
+
+/** A sensor's timeout when none is given: BaseSensorOperator's default, 7 days (in seconds). */
+export const SENSOR_DEFAULT_TIMEOUT = 7 * 24 * 3600;
