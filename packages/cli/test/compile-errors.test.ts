@@ -501,6 +501,10 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
       "error MLG1009: config file mlgen.config.ts could not be loaded: the file does not exist",
     );
     expect(stderr).toContain("defineConfig");
+    const given = await proj.mlgen("compile", "--config", "conf/nope.ts");
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain("config file conf/nope.ts could not be loaded");
+    expect(given.stderr).toContain("fix: check the path given to --config, or create conf/nope.ts");
   });
 
   it("an unknown option is a usage error, not a crash", async () => {

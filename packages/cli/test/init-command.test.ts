@@ -40,6 +40,13 @@ describe("mlgen init", () => {
     expect(proj.read("app/.github/workflows/mlgen.yml")).toContain("npx mlgen compile --check");
   });
 
+  it("quotes a folder with spaces in the next steps it prints", async () => {
+    const proj = project({});
+    const init = await proj.mlgen("init", "My Project 2", "--name", "churn_model");
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain("\n  cd 'My Project 2'\n");
+  });
+
   it("refuses to overwrite anything, writing nothing, unless --force", async () => {
     const proj = project({ "app/package.json": '{ "name": "mine" }\n' });
     const first = await proj.mlgen("init", "app", "--name", "churn_model");

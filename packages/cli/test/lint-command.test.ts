@@ -41,7 +41,7 @@ describe("mlgen lint", () => {
     expect((await p.mlgen("lint", "dags/warned.py", "--max-warnings", "1")).code).toBe(0);
     const over = await p.mlgen("lint", "dags/warned.py", "--max-warnings", "0");
     expect(over.code).toBe(1);
-    expect(over.stderr).toContain("more than --max-warnings 0");
+    expect(over.stderr).toContain("mlgen lint: 1 warning, more than --max-warnings 0\n");
   });
 
   it("--format json and sarif print machine-readable findings", async () => {

@@ -7,6 +7,7 @@ import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
 import {
   asset,
+  env,
   hours,
   type Input,
   minutes,
@@ -333,6 +334,19 @@ describe("common mistakes get a message that says the fix", () => {
       "MLG1011 invalid outlets of task 'b'",
     ]);
     expect(messages(ir)[0]).toContain("expected array, received string");
+  });
+
+  it("an env() or variable() without a name; a schedule list that holds no asset", () => {
+    const ir = pipeline("m", {}, (p) => {
+      p.bash("a", { command: "true", env: { A: variable(""), B: env("").join("x") } });
+    }).ir;
+    expect(messages(ir)).toEqual([
+      "MLG1011 invalid env.A.name of task 'a': a Variable needs a name | fix the value where the pipeline is written (the DSL's types say what each option takes)",
+      "MLG1011 invalid env.B.base.name of task 'a': an environment variable needs a name | fix the value where the pipeline is written (the DSL's types say what each option takes)",
+    ]);
+    expect(() => pipeline("m", { schedule: ["@daily"] as never }, () => {})).toThrow(
+      /^schedule: a list holds assets, and '@daily' is not one: .* schedule: "@daily"/,
+    );
   });
 
   it("a misspelt output or param, an empty or mistyped branch", () => {

@@ -29,10 +29,14 @@ export const valueSchema: z.ZodType<Value> = z.lazy(() =>
     z.strictObject({ kind: z.literal("list"), items: z.array(valueSchema) }),
     z.strictObject({ kind: z.literal("object"), entries: z.record(z.string(), valueSchema) }),
     z.strictObject({ kind: z.literal("ref"), task: z.string(), output: z.string() }),
-    z.strictObject({ kind: z.literal("env"), name: z.string(), default: z.string().nullable() }),
+    z.strictObject({
+      kind: z.literal("env"),
+      name: z.string().min(1, "an environment variable needs a name"),
+      default: z.string().nullable(),
+    }),
     z.strictObject({
       kind: z.literal("variable"),
-      name: z.string(),
+      name: z.string().min(1, "a Variable needs a name"),
       default: z.string().nullable(),
     }),
     z.strictObject({ kind: z.literal("param"), name: z.string() }),

@@ -37,5 +37,13 @@ export function closestName(name: string, known: readonly string[]): string | un
       bestDistance = dist;
     }
   }
+  // A word cut short or inflected (`retry` for `retries`): the known name starts with its stem.
+  if (best === undefined && lower.length >= 4) {
+    const stem = lower.slice(0, -1);
+    for (const k of known) {
+      if (k.toLowerCase().startsWith(stem) && (best === undefined || k.length < best.length))
+        best = k;
+    }
+  }
   return best;
 }

@@ -9,6 +9,7 @@ describe("closestName", () => {
     ["start_date", "startDate"],
     ["timeout", "timeouts"],
     ["retryDelays", "retryDelay"],
+    ["retry", "retries"],
   ])("%s → %s", (typo, meant) => {
     expect(closestName(typo, known)).toBe(meant);
   });

@@ -426,11 +426,22 @@ function schedule(value: ScheduleInput | undefined): Schedule {
   if (value === null || value === undefined) return { kind: "none" };
   if (typeof value === "string") return timeSchedule(value);
   if (Array.isArray(value)) {
-    return { kind: "assets", uris: (value as readonly Asset[]).map((a) => a.uri), time: null };
+    return { kind: "assets", uris: assetUris(value as readonly unknown[]), time: null };
   }
   if ("kind" in value) return { kind: "assets", uris: [(value as Asset).uri], time: null };
   const both = value as { cron: string; assets: readonly Asset[] };
-  return { kind: "assets", uris: both.assets.map((a) => a.uri), time: timeSchedule(both.cron) };
+  return { kind: "assets", uris: assetUris(both.assets), time: timeSchedule(both.cron) };
+}
+
+/** The URIs of a schedule's assets; anything else in the list is refused, saying what to write. */
+function assetUris(list: readonly unknown[]): string[] {
+  return list.map((a) => {
+    if (typeof a === "object" && a !== null && "uri" in a) return (a as Asset).uri;
+    const shown = typeof a === "string" ? `'${a}'` : String(a);
+    throw new TypeError(
+      `schedule: a list holds assets, and ${shown} is not one: write asset("s3://bucket/path") in the list, schedule: "@daily" (or a cron string) for a time schedule, or { cron: "@daily", assets: [...] } for both`,
+    );
+  });
 }
 
 const targets = (t: TaskHandle | readonly TaskHandle[] | undefined): string[] =>

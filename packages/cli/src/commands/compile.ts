@@ -87,7 +87,9 @@ export async function loadConfig(
         diagnostic("MLG1009", {
           file: shown,
           reason: "the file does not exist",
-          hint: "create mlgen.config.ts with `export default defineConfig({ pipelines: [...] })`, or pass pipeline files: mlgen compile pipelines/*.pipeline.ts",
+          hint: explicit
+            ? `check the path given to --config, or create ${shown} with \`export default defineConfig({ pipelines: [...] })\``
+            : "create mlgen.config.ts with `export default defineConfig({ pipelines: [...] })`, or pass pipeline files: mlgen compile pipelines/*.pipeline.ts",
         }),
       ),
     );

@@ -132,7 +132,12 @@ export async function initCommand(
   io.stdout(
     `mlgen: created a project in ${shown} (${files.length} files${existing.length ? `, ${existing.length} replaced` : ""}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
-      `\nNext:\n${shown === "." ? "" : `  cd ${shown}\n`}  npm install\n  npx mlgen compile      # writes dags/${target === "airflow" ? "" : " and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes dags/${target === "airflow" ? "" : " and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
   return 0;
+}
+
+/** A path as one shell word: quoted when it holds anything but safe characters. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

@@ -363,7 +363,9 @@ export async function lintCommand(
   const warnings = findings.filter((f) => f.severity === "warning").length;
   if (errors > 0) return 1;
   if (warnings > maxWarnings) {
-    io.stderr(`mlgen lint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    io.stderr(
+      `mlgen lint: ${warnings} warning${warnings === 1 ? "" : "s"}, more than --max-warnings ${maxWarnings}\n`,
+    );
     return 1;
   }
   return 0;
