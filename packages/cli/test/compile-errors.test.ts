@@ -31,7 +31,7 @@ const cases: [string, Case][] = [
       code: "MLG1001",
       says: [
         "pipelines/demo.pipeline.ts:5:5",
-        "task id 'step' is used by more than one task",
+        "task id 'step' is used more than once (first at line 4, column 5)",
         "unique id",
       ],
     },

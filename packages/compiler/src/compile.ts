@@ -44,6 +44,13 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   }
   const ctx = { sourceMap: input.sourceMap, report: (d: Diagnostic) => diagnostics.push(d) };
   const withDeps = inferDependencies(parsed.data);
+  // Two tasks with one id make every reference to it ambiguous: say that alone (MLG1001), not
+  // what reading the wrong one of them would break.
+  const ids = new Set<string>();
+  if (withDeps.tasks.some((t) => ids.size === ids.add(t.id).size)) {
+    checkGraph(withDeps, ctx);
+    return { ok: false, diagnostics };
+  }
   resolveRefs(withDeps, ctx);
   checkGraph(withDeps, ctx);
   checkConstructs(withDeps, ctx);

@@ -349,6 +349,20 @@ describe("common mistakes get a message that says the fix", () => {
     );
   });
 
+  it("a task id used twice is said alone, not as the outputs the other task lacks", () => {
+    const ir = pipeline("m", {}, (p) => {
+      const fit = p.python("fit", { fn: "tasks/t.py:fit", outputs: { score: "float" } });
+      p.python("fit", {
+        fn: "tasks/t.py:evaluate",
+        inputs: { score: fit.out.score },
+        outputs: { passed: "bool" },
+      });
+    }).ir;
+    expect(messages(ir)).toEqual([
+      "MLG1001 task id 'fit' is used more than once | give each task and group a unique id within the pipeline (a task in a group is <group>.<id>)",
+    ]);
+  });
+
   it("a misspelt output or param, an empty or mistyped branch", () => {
     const ir = pipeline("m", { params: { algo: "rf" } }, (p) => {
       const fit = p.python("fit", {

@@ -5,8 +5,8 @@
 export const DIAGNOSTICS = {
   MLG1001: {
     severity: "error",
-    message: "task id '{id}' is used by more than one task",
-    fix: "give each task a unique id within the pipeline",
+    message: "{what} id '{id}' is used more than once{first}",
+    fix: "give each task and group a unique id within the pipeline (a task in a group is <group>.<id>)",
   },
   MLG1002: {
     severity: "error",

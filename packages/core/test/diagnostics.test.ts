@@ -14,23 +14,23 @@ describe("diagnostics table", () => {
   it("fills placeholders and formats with the place first", () => {
     const d = diagnostic(
       "MLG1001",
-      { id: "train" },
+      { what: "task", id: "train", first: " (first at line 1, column 1)" },
       { pipeline: "p", task: "train", location: { file: "a.ts", line: 3, column: 5 } },
     );
     expect(formatDiagnostic(d)).toBe(
-      "a.ts:3:5: error MLG1001: task id 'train' is used by more than one task\n  fix: give each task a unique id within the pipeline",
+      "a.ts:3:5: error MLG1001: task id 'train' is used more than once (first at line 1, column 1)\n  fix: give each task and group a unique id within the pipeline (a task in a group is <group>.<id>)",
     );
   });
 
   it("writes control characters from names and file names as \\xNN, so a terminal shows them", () => {
     const d = diagnostic(
       "MLG1001",
-      { id: "a\u001b[2J\rb\u009b\nerror MLG9999: forged" },
+      { what: "task", id: "a\u001b[2J\rb\u009b\nerror MLG9999: forged", first: "" },
       { location: { file: "p\u0007.ts", line: 1 } },
     );
     const shown = formatDiagnostic(d);
     expect(shown).toBe(
-      "p\\x07.ts:1: error MLG1001: task id 'a\\x1b[2J\\x0db\\x9b\\x0aerror MLG9999: forged' is used by more than one task\n  fix: give each task a unique id within the pipeline",
+      "p\\x07.ts:1: error MLG1001: task id 'a\\x1b[2J\\x0db\\x9b\\x0aerror MLG9999: forged' is used more than once\n  fix: give each task and group a unique id within the pipeline (a task in a group is <group>.<id>)",
     );
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
     expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);

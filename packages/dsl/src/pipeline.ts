@@ -576,7 +576,10 @@ export function pipeline<
     site: () => SourceLocation | undefined,
     call: OptionsOf,
   ) => {
-    recordSite(sourceMap, taskKey(taskId), site);
+    // A second task with the id keeps the first's place and gets `task:<id>#2` (MLG1001 names both).
+    let key = taskKey(taskId);
+    for (let n = 2; Object.hasOwn(sourceMap, key); n++) key = `${taskKey(taskId)}#${n}`;
+    recordSite(sourceMap, key, site);
     const place = { pipeline: id, task: taskId, site };
     problems.push(
       ...unknownOptions(spec, call, `task '${taskId}'`, place),
@@ -735,7 +738,9 @@ export function pipeline<
       ): TaskHandle {
         const groupFull = full(localId);
         const site = callSite();
-        recordSite(sourceMap, `group:${groupFull}`, site);
+        let siteKey = `group:${groupFull}`;
+        for (let n = 2; Object.hasOwn(sourceMap, siteKey); n++) siteKey = `group:${groupFull}#${n}`;
+        recordSite(sourceMap, siteKey, site);
         problems.push(
           ...unknownScopeOptions(spec, "p.group()", `group '${groupFull}'`, {
             pipeline: id,
@@ -743,10 +748,15 @@ export function pipeline<
           }),
         );
         if (groups[groupFull] || tasks.some((t) => t.id === groupFull)) {
+          const first = sourceMap[groups[groupFull] ? `group:${groupFull}` : taskKey(groupFull)];
           problems.push(
             diagnostic(
               "MLG1001",
-              { id: groupFull },
+              {
+                what: "group",
+                id: groupFull,
+                first: first?.line ? ` (first at line ${first.line}, column ${first.column})` : "",
+              },
               { pipeline: id, task: groupFull, location: site() },
             ),
           );

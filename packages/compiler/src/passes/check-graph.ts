@@ -2,7 +2,9 @@ import {
   type DiagnosticPlace,
   diagnostic,
   type Pipeline,
+  type SourceLocation,
   type Task,
+  taskKey,
   topologicalOrder,
 } from "@mlgen/core";
 import { assetUriProblem, checkSchedule } from "./check-schedule.js";
@@ -74,13 +76,26 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     );
   }
   const seen = new Set<string>();
+  const repeats = new Map<string, number>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     const problem = airflowIdProblem(task.id);
     if (problem) {
       ctx.report(diagnostic("MLG1006", { what: "task id", id: task.id, reason: problem }, place));
     }
-    if (seen.has(task.id)) ctx.report(diagnostic("MLG1001", { id: task.id }, place));
+    if (seen.has(task.id)) {
+      const n = (repeats.get(task.id) ?? 1) + 1;
+      repeats.set(task.id, n);
+      const here = ctx.sourceMap[`${taskKey(task.id)}#${n}`];
+      const first = ctx.sourceMap[taskKey(task.id)];
+      ctx.report(
+        diagnostic(
+          "MLG1001",
+          { what: "task", id: task.id, first: firstAt(first, here) },
+          { pipeline: ir.id, task: task.id, location: here ?? first },
+        ),
+      );
+    }
     seen.add(task.id);
     for (const [name, value] of durationsOf(task)) {
       const problem = durationProblem(value);
@@ -155,7 +170,20 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
         diagnostic("MLG1006", { what: "group id", id: label, reason: labelProblem }, place),
       );
     }
-    if (seen.has(g)) ctx.report(diagnostic("MLG1001", { id: g }, place));
+    if (seen.has(g)) {
+      const task = ctx.sourceMap[taskKey(g)];
+      ctx.report(
+        diagnostic(
+          "MLG1001",
+          {
+            what: "group",
+            id: g,
+            first: task ? `: a task has it too${firstAt(task, place.location)}` : "",
+          },
+          place,
+        ),
+      );
+    }
     for (const up of group.after) {
       if (!known.has(up)) {
         ctx.report(
@@ -230,4 +258,11 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       diagnostic("MLG1002", { cycle: result.cycle.join(" -> ") }, taskPlace(ctx, ir.id, first)),
     );
   }
+}
+
+/** `(first at line 12, column 5)`, naming the file when it is another one; empty when unknown. */
+function firstAt(first: SourceLocation | undefined, here: SourceLocation | undefined): string {
+  if (!first?.line) return "";
+  const at = `line ${first.line}${first.column ? `, column ${first.column}` : ""}`;
+  return first.file === here?.file ? ` (first at ${at})` : ` (first in ${first.file} at ${at})`;
 }
