@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../packages/cli/src/run.js";
 import {
   EXAMPLES,
-  expectedSchedule,
+  expectedCron,
   expectedTasks,
   expectedTimetable,
   lowerFile,
@@ -88,9 +88,7 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       const dag = inspected[version]?.dags[id];
       expect(dag).toBeDefined();
       if (!dag) return;
-      if (ir.schedule.kind === "cron" || ir.schedule.kind === "preset") {
-        expect(dag.schedule).toBe(expectedSchedule(ir.schedule));
-      }
+      expect(dag.cron).toBe(expectedCron(ir.schedule));
       const timetable = expectedTimetable(ir.schedule, version);
       if (timetable !== null) expect(dag.timetable).toBe(timetable);
       expect(dag.assets).toEqual(ir.schedule.kind === "assets" ? [...ir.schedule.uris].sort() : []);

@@ -137,6 +137,8 @@ export interface InspectedDag {
   assets: string[];
   /** The timetable class, e.g. CronTriggerTimetable, AssetOrTimeSchedule. */
   timetable: string;
+  /** The cron expression of a cron timetable (presets expanded), also inside AssetOrTimeSchedule. */
+  cron: string | null;
   start_date: string | null;
   catchup: boolean;
   tags: string[];

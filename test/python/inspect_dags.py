@@ -95,6 +95,13 @@ def asset_uris(obj) -> list[str]:
     return [str(uri)] if uri else []  # 2.x _NullDataset has neither
 
 
+def cron_of(timetable):
+    # A cron timetable's expression (presets already expanded), also inside AssetOrTimeSchedule.
+    inner = getattr(timetable, "timetable", timetable)
+    expression = getattr(inner, "_expression", None)
+    return expression if isinstance(expression, str) else None
+
+
 def schedule_of(dag):
     # 3.x keeps what was passed as `schedule`; 2.x only has schedule_interval (a preset/cron
     # string, "Dataset", or a timetable's summary such as "Dataset or 0 1 * * *").
@@ -182,6 +189,7 @@ def main(folder: str, out_file: str) -> None:
             "schedule": schedule_of(dag),
             "assets": dag_assets(dag),
             "timetable": type(dag.timetable).__name__,
+            "cron": cron_of(dag.timetable),
             "start_date": dag.start_date.isoformat() if dag.start_date else None,
             "catchup": dag.catchup,
             "tags": sorted(dag.tags or []),

@@ -51,18 +51,26 @@ export async function lowerFile(
   return { ir: result.ir, hash: result.hash };
 }
 
-/** What Airflow's DAG.schedule should read back as for an IR schedule. */
-export function expectedSchedule(s: Schedule): string | null {
-  switch (s.kind) {
-    case "none":
-      return null;
-    case "preset":
-      return s.preset;
-    case "cron":
-      return s.expression;
-    case "assets":
-      return null; // compared through the DAG's asset list instead
-  }
+/** Airflow's cron_presets: what a preset means as a cron expression. */
+const PRESET_CRON: Readonly<Record<string, string>> = {
+  "@hourly": "0 * * * *",
+  "@daily": "0 0 * * *",
+  "@weekly": "0 0 * * 0",
+  "@monthly": "0 0 1 * *",
+  "@quarterly": "0 0 1 */3 *",
+  "@yearly": "0 0 1 1 *",
+};
+
+/**
+ * The cron expression of the DAG's timetable: every cron schedule is a CronTriggerTimetable on
+ * both Airflow versions (the same runs and logical dates), with or without assets.
+ */
+export function expectedCron(s: Schedule): string | null {
+  if (s.kind === "none") return null;
+  const time = s.kind === "assets" ? s.time : s;
+  if (time === null) return null;
+  if (time.kind === "cron") return time.expression;
+  return PRESET_CRON[time.preset] ?? null;
 }
 
 /** The operator class Airflow should report for a task. */
@@ -91,7 +99,9 @@ export function expectedOperator(t: Task): string {
 /** The timetable class Airflow builds from an IR schedule, per major version. */
 export function expectedTimetable(s: Schedule, version: 2 | 3): string | null {
   if (s.kind === "none") return "NullTimetable";
-  if (s.kind !== "assets") return null; // cron and presets: compared through `schedule`
+  if (s.kind === "preset" && s.preset === "@once") return "OnceTimetable";
+  if (s.kind === "preset" && s.preset === "@continuous") return "ContinuousTimetable";
+  if (s.kind !== "assets") return "CronTriggerTimetable";
   if (s.time === null)
     return version === 3 ? "AssetTriggeredTimetable" : "DatasetTriggeredTimetable";
   return version === 3 ? "AssetOrTimeSchedule" : "DatasetOrTimeSchedule";

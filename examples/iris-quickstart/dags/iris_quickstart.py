@@ -10,6 +10,7 @@ import datetime
 import pendulum
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
+from airflow.timetables.trigger import CronTriggerTimetable
 
 
 def _pull(ti, task_id, key):
@@ -114,7 +115,7 @@ default_args = {
 with DAG(
     dag_id="iris_quickstart",
     description="Train a RandomForest on the iris data set and log it to MLflow.",
-    schedule="@daily",
+    schedule=CronTriggerTimetable("@daily", timezone="UTC"),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

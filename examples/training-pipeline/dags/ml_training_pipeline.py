@@ -13,6 +13,7 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
+from airflow.timetables.trigger import CronTriggerTimetable
 
 
 def _pull(ti, task_id, key):
@@ -152,7 +153,7 @@ default_args = {
 with DAG(
     dag_id="ml_training_pipeline",
     description="Validate the training data, train a classifier, and evaluate it against a bar.",
-    schedule="0 3 * * *",
+    schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC"),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

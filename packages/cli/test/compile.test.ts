@@ -54,7 +54,9 @@ describe("mlgen compile", () => {
     proj.write("pipelines/demo.pipeline.ts", pipelineSource(undefined, `{ schedule: "@hourly" }`));
     const { stdout } = await proj.mlgen("compile");
     expect(stdout).toContain("1 written, 2 unchanged");
-    expect(proj.read("dags/demo.py")).toContain('schedule="@hourly"');
+    expect(proj.read("dags/demo.py")).toContain(
+      'schedule=CronTriggerTimetable("@hourly", timezone="UTC")',
+    );
     expect(statSync(join(proj.dir, "dags/tasks/steps.py")).mtimeMs).toBe(mtime);
   });
 
@@ -123,7 +125,9 @@ describe("mlgen compile", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("into airflow_dags: 1 written, 2 unchanged, 0 removed");
     expect(existsSync(join(proj.dir, "dags"))).toBe(false);
-    expect(proj.read("airflow_dags/demo.py")).toContain('schedule="@hourly"');
+    expect(proj.read("airflow_dags/demo.py")).toContain(
+      'schedule=CronTriggerTimetable("@hourly", timezone="UTC")',
+    );
     expect(proj.read("airflow_dags/demo.py")).toContain("Written for Airflow 2.10 and 2.11");
     expect(proj.read("airflow_dags/other.py")).toBe(other);
     expect(JSON.parse(proj.read("airflow_dags/.mlgen-manifest.json")).files).toEqual([

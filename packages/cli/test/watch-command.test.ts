@@ -37,7 +37,7 @@ describe("mlgen compile --watch", () => {
       await until("the first build", () => builds() === 1);
       expect(out).toContain("compiled 1 pipeline into dags");
       const dag = () => proj.read("dags/demo.py");
-      expect(dag()).toContain('schedule="@daily"');
+      expect(dag()).toContain('schedule=CronTriggerTimetable("@daily", timezone="UTC")');
 
       // A change: rebuilt, and the DAG follows it.
       const file = join(proj.dir, "pipelines/demo.pipeline.ts");
@@ -47,7 +47,7 @@ describe("mlgen compile --watch", () => {
       );
       await until("the rebuild", () => builds() === 2);
       expect(out).toContain("pipelines/demo.pipeline.ts changed; compiling");
-      expect(dag()).toContain('schedule="@hourly"');
+      expect(dag()).toContain('schedule=CronTriggerTimetable("@hourly", timezone="UTC")');
       const good = dag();
 
       // A broken save: diagnostics, nothing written, the watch goes on.
@@ -63,7 +63,7 @@ describe("mlgen compile --watch", () => {
         pipelineSource(undefined, `{ schedule: "@weekly", startDate: "2025-01-01" }`),
       );
       await until("the fixed rebuild", () => builds() === 4);
-      expect(dag()).toContain('schedule="@weekly"');
+      expect(dag()).toContain('schedule=CronTriggerTimetable("@weekly", timezone="UTC")');
       writeFileSync(join(proj.dir, "tasks/steps.py"), `${TASKS}\n# touched\n`);
       await until("the task-module rebuild", () => builds() === 5);
       expect(proj.read("dags/tasks/steps.py")).toContain("# touched");

@@ -215,6 +215,30 @@ describe("settings Airflow refuses at import", () => {
     ]);
   });
 
+  it("a cron schedule is the same CronTriggerTimetable on both versions, in the start date's zone", () => {
+    const dag = (startDate: string, version: 2 | 3) =>
+      renderDag(
+        input(
+          pipeline("s", { schedule: "@daily", startDate }, (p) => {
+            p.bash("a", { command: "true" });
+          }).ir,
+          version,
+        ),
+      );
+    for (const version of [2, 3] as const) {
+      expect(dag("2025-01-01", version)).toContain(
+        'schedule=CronTriggerTimetable("@daily", timezone="UTC"),',
+      );
+      expect(dag("2025-01-01T06:00:00+00:00", version)).toContain('timezone="UTC"),');
+      expect(dag("2025-01-01T06:00:00+02:00", version)).toContain(
+        'schedule=CronTriggerTimetable("@daily", timezone=pendulum.parse("2025-01-01T06:00:00+02:00").tzinfo),',
+      );
+      expect(dag("2025-01-01", version)).toContain(
+        "from airflow.timetables.trigger import CronTriggerTimetable",
+      );
+    }
+  });
+
   it("Airflow 2 needs a start date for a scheduled DAG; Airflow 3 does not", () => {
     const ir = pipeline("s", { schedule: "0 3 * * *" }, (p) => {
       p.bash("a", { command: "true" });

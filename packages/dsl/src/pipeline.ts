@@ -267,6 +267,9 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   /**
    * Cron expression, preset such as `@daily`, `null` for manual runs only (the default), assets
    * (`[asset("s3://bucket/raw")]`: run when all were updated), or `{ cron, assets }` for both.
+   * A cron schedule starts a run at each cron time, whose logical date is that time (Airflow's
+   * CronTriggerTimetable, written out on Airflow 3 and 2 alike: a plain cron string would mean a
+   * data interval ending then on Airflow 2). The cron reads in UTC, or the start date's offset.
    */
   readonly schedule?: ScheduleInput;
   /** `YYYY-MM-DD` or an ISO date-time; UTC unless it carries an offset. */

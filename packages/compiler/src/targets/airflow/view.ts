@@ -765,17 +765,23 @@ function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
   return out;
 }
 
-/** Cron expressions for the presets a CronTriggerTimetable is built from. */
-const PRESET_CRON: Readonly<Record<string, string>> = {
-  "@hourly": "0 * * * *",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@weekly": "0 0 * * 0",
-  "@monthly": "0 0 1 * *",
-  "@quarterly": "0 0 1 */3 *",
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-};
+/**
+ * A cron schedule as the timetable it means on every Airflow version: a run at each cron time,
+ * whose logical date is that time. A plain cron string means that on Airflow 3, but a data
+ * interval ending at the cron time (its logical date one interval earlier) on Airflow 2, and on
+ * either when `[scheduler] create_cron_data_intervals` says so. The cron is read in the start
+ * date's time zone, as Airflow reads a plain string in the DAG's: UTC unless it has an offset.
+ */
+function cronTimetable(cron: string, ir: Pipeline, file: FileContext): PyCode {
+  const offset = ir.startDate === null ? null : /[+-]\d{2}:\d{2}$/.exec(ir.startDate.slice(10));
+  const zone =
+    offset === null || /^[+-]00:00$/.test(offset[0])
+      ? new PyCode('"UTC"')
+      : new PyCode(`${startDate(ir.startDate as string).text}.tzinfo`);
+  return new PyCode(
+    `${file.use("CronTriggerTimetable").text}(${pyString(cron)}, timezone=${zone.text})`,
+  );
+}
 
 function scheduleCode(ir: Pipeline, file: FileContext): PyCode {
   const s = ir.schedule;
@@ -783,17 +789,18 @@ function scheduleCode(ir: Pipeline, file: FileContext): PyCode {
     case "none":
       return new PyCode("None");
     case "preset":
-      return py`${s.preset}`;
+      // @once and @continuous are timetables of their own; the others are cron expressions.
+      if (s.preset === "@once" || s.preset === "@continuous") return py`${s.preset}`;
+      return cronTimetable(s.preset, ir, file);
     case "cron":
-      return py`${s.expression}`;
+      return cronTimetable(s.expression, ir, file);
     case "assets": {
       const asset = file.use("Asset").text;
       const assets = `[${s.uris.map((u) => `${asset}(${pyString(u)})`).join(", ")}]`;
       if (s.time === null) return new PyCode(assets);
-      const cron =
-        s.time.kind === "cron" ? s.time.expression : (PRESET_CRON[s.time.preset] ?? s.time.preset);
+      const cron = s.time.kind === "cron" ? s.time.expression : s.time.preset;
       return new PyCode(
-        `${file.use("AssetOrTimeSchedule").text}(\n        timetable=${file.use("CronTriggerTimetable").text}(${pyString(cron)}, timezone="UTC"),\n        ${file.dialect.assetsKeyword}=${assets},\n    )`,
+        `${file.use("AssetOrTimeSchedule").text}(\n        timetable=${cronTimetable(cron, ir, file).text},\n        ${file.dialect.assetsKeyword}=${assets},\n    )`,
       );
     }
     default:
