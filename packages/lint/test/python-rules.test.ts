@@ -1221,6 +1221,14 @@ with DAG("e", start_date=FIXED):
     },
   ],
   [
+    "an error inside an f-string's field is passed over, not taken for a clean file: a later one is found",
+    {
+      rule: "syntax-error",
+      body: 'x = f"{1 + }"\ny = 2\nprint("unterminated\n',
+      want: ["3:6"],
+    },
+  ],
+  [
     "a keyword argument given a generator, on its name: CPython's maybe-you-meant '=='",
     { rule: "syntax-error", body: "f(y, x=a for a in b)\n", want: ["1:6"] },
   ],

@@ -56,7 +56,7 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
   const layout = layoutError(source);
   try {
     const found = tree.rootNode.hasError
-      ? errorAt(outsideStrings(firstError(tree.rootNode)), source)
+      ? errorAt(firstError(tree.rootNode), source)
       : earliest(python2Statement(tree.rootNode), grammarProblem(tree.rootNode));
     if (layout && (!found || layout.from <= found.from)) return layout;
     return found ?? (tree.rootNode.hasError ? null : compileProblem(tree.rootNode));
@@ -73,26 +73,21 @@ export async function findPythonSyntaxError(source: string): Promise<PythonSynta
   return pythonSyntaxError(source) ?? null;
 }
 
-/**
- * An error inside a string's replacement field is no verdict: tree-sitter-python misreads some
- * valid format specs (`f'{x:=}'`, `f'{x:=:010}'`); what is wrong there CPython says itself.
- */
-function outsideStrings(node: Node | null): Node | null {
-  for (let p = node?.parent; p; p = p.parent) {
-    if (p.type === "interpolation" || p.type === "format_specifier" || p.type === "string") {
-      return null;
-    }
-  }
-  return node;
-}
+/** Where an error is no verdict: tree-sitter-python misreads some valid format specs
+ * (`f'{x:=}'`, `f'{x:=:010}'`), so what is wrong inside a string CPython says itself. */
+const STRING_PARTS = new Set(["string", "interpolation", "format_specifier"]);
 
-/** The first ERROR or MISSING node in document order. */
+/**
+ * The first ERROR or MISSING node in document order outside strings: one inside a string's
+ * replacement field is passed over, and the search goes on after it, so a real error later in
+ * the file is still found.
+ */
 function firstError(node: Node): Node | null {
   if (node.isError || node.isMissing) return node;
   // By index: web-tree-sitter's nextSibling skips MISSING nodes.
   for (let i = 0; i < node.childCount; i++) {
     const c = node.child(i);
-    if (c && (c.isError || c.isMissing || c.hasError)) {
+    if (c && !STRING_PARTS.has(c.type) && (c.isError || c.isMissing || c.hasError)) {
       const found = firstError(c);
       if (found) return found;
     }
