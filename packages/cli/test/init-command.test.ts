@@ -48,19 +48,51 @@ describe("mlgen init", () => {
   });
 
   it("refuses to overwrite anything, writing nothing, unless --force", async () => {
-    const proj = project({ "app/package.json": '{ "name": "mine" }\n' });
+    const proj = project({ "app/mlgen.config.ts": "// mine\n" });
     const first = await proj.mlgen("init", "app", "--name", "churn_model");
     expect(first.code).toBe(1);
-    expect(first.stderr).toContain("already has package.json; nothing was written");
+    expect(first.stderr).toContain("already has mlgen.config.ts; nothing was written");
     expect(first.stderr).toContain("--force");
-    expect(proj.read("app/package.json")).toBe('{ "name": "mine" }\n');
-    expect(() => proj.read("app/mlgen.config.ts")).toThrow();
+    expect(proj.read("app/mlgen.config.ts")).toBe("// mine\n");
+    expect(() => proj.read("app/package.json")).toThrow();
     const forced = await proj.mlgen("init", "app", "--name", "churn_model", "--force");
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain("1 replaced");
     const again = await proj.mlgen("init", "app", "--name", "churn_model");
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("mlgen.config.ts");
+  });
+
+  it("adds to an existing package.json and .gitignore instead of replacing them", async () => {
+    const pkg = {
+      name: "existing",
+      version: "3.1.0",
+      scripts: { test: "vitest", lint: "eslint ." },
+      dependencies: { zod: "^4.0.0" },
+    };
+    const proj = project({
+      "package.json": `${JSON.stringify(pkg, null, 4)}\n`,
+      ".gitignore": "node_modules\n/coverage",
+    });
+    const init = await proj.mlgen("init", ".", "--name", "churn_model");
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain("package.json and .gitignore added to");
+    const merged = JSON.parse(proj.read("package.json"));
+    expect(merged).toMatchObject({
+      name: "existing",
+      version: "3.1.0",
+      dependencies: { zod: "^4.0.0" },
+      scripts: { test: "vitest", lint: "eslint .", compile: "mlgen compile" },
+    });
+    expect(Object.keys(merged.devDependencies)).toEqual(["@mlgen/cli", "@mlgen/dsl"]);
+    expect(merged.type).toBeUndefined();
+    expect(proj.read("package.json")).toMatch(/^\{\n {4}"name"/);
+    const ignored = proj.read(".gitignore").split("\n");
+    expect(ignored.slice(0, 2)).toEqual(["node_modules", "/coverage"]);
+    expect(ignored.filter((l) => l === "node_modules")).toHaveLength(1);
+    // Again: nothing more to add, and the other files are mlgen's own now.
+    expect((await proj.mlgen("init", ".", "--name", "churn_model")).code).toBe(1);
   });
 
   it("names the fix for a bad name or target, without a stack trace", async () => {

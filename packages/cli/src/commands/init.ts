@@ -121,16 +121,28 @@ export async function initCommand(
   const { files } = scaffold(name, target as (typeof TARGETS)[number], version());
   const shown = toPosix(relative(io.cwd, dir)) || ".";
   const existing = files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
-  if (existing.length > 0 && !options.force) {
+  // An existing package.json or .gitignore is added to, never replaced: mlgen can join a repo.
+  const merged = new Map<string, string>();
+  for (const path of existing) {
+    const f = files.find((x) => x.path === path);
+    const content = f ? mergeInto(path, readFileSync(join(dir, path), "utf8"), f.content) : null;
+    if (content !== null) merged.set(path, content);
+  }
+  const replaced = existing.filter((p) => !merged.has(p));
+  if (replaced.length > 0 && !options.force) {
     io.stderr(
-      `mlgen init: ${shown} already has ${existing.join(", ")}; nothing was written.\n` +
+      `mlgen init: ${shown} already has ${replaced.join(", ")}; nothing was written.\n` +
         "Run it in an empty folder, or pass --force to replace those files.\n",
     );
     return 1;
   }
-  for (const f of files) await writeAtomic(join(dir, f.path), f.content);
+  for (const f of files) await writeAtomic(join(dir, f.path), merged.get(f.path) ?? f.content);
+  const counts = [
+    replaced.length ? `${replaced.length} replaced` : "",
+    merged.size ? `${[...merged.keys()].join(" and ")} added to` : "",
+  ].filter(Boolean);
   io.stdout(
-    `mlgen: created a project in ${shown} (${files.length} files${existing.length ? `, ${existing.length} replaced` : ""}):\n` +
+    `mlgen: created a project in ${shown} (${files.length} files${counts.map((c) => `, ${c}`).join("")}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
       `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes dags/${target === "airflow" ? "" : " and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
@@ -140,4 +152,36 @@ export async function initCommand(
 /** A path as one shell word: quoted when it holds anything but safe characters. */
 function shellWord(path: string): string {
   return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * An existing file with what mlgen needs added: package.json gets the scripts and dependencies
+ * it lacks (its own are kept, `type` too), .gitignore the lines it lacks. Null when the file
+ * cannot be merged (package.json that is not a JSON object): it is then replaced, with --force.
+ */
+function mergeInto(path: string, old: string, fresh: string): string | null {
+  if (path === ".gitignore") {
+    const have = new Set(old.split(/\r?\n/).map((l) => l.trim()));
+    const add = fresh.split("\n").filter((l) => l.trim() !== "" && !have.has(l.trim()));
+    if (add.length === 0) return old;
+    return `${old}${old === "" || old.endsWith("\n") ? "" : "\n"}${add.join("\n")}\n`;
+  }
+  if (path !== "package.json") return null;
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(old);
+  } catch {
+    return null;
+  }
+  if (typeof pkg !== "object" || pkg === null || Array.isArray(pkg)) return null;
+  const ours = JSON.parse(fresh) as Record<string, unknown>;
+  const out = { ...(pkg as Record<string, unknown>) };
+  for (const key of ["scripts", "devDependencies"]) {
+    const mine = ours[key] as Record<string, string>;
+    const theirs = out[key];
+    if (theirs !== undefined && (typeof theirs !== "object" || theirs === null)) return null;
+    out[key] = { ...mine, ...(theirs as Record<string, string> | undefined) };
+  }
+  const indent = /^[ \t]+(?=")/m.exec(old)?.[0] ?? "  ";
+  return `${JSON.stringify(out, null, indent)}\n`;
 }
