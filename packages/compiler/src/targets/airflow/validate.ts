@@ -21,30 +21,22 @@ import type { Dialect } from "./dialect.js";
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { ir, sourceMap } = input;
-  const warn = (what: string, reason: string, hint: string, task?: string) =>
-    out.push(
-      diagnostic(
-        "MLG3002",
-        { what, target: dialect.label, reason, hint },
-        {
-          pipeline: ir.id,
-          task,
-          location: task ? sourceMap[taskKey(task)] : sourceMap.pipeline,
-        },
-      ),
-    );
-  const report = (what: string, reason: string, hint: string, task?: string) =>
-    out.push(
-      diagnostic(
-        "MLG3001",
-        { what, target: dialect.label, reason, hint },
-        {
-          pipeline: ir.id,
-          task,
-          location: task ? sourceMap[taskKey(task)] : sourceMap.pipeline,
-        },
-      ),
-    );
+  /** MLG3001 (cannot be expressed: an error) or MLG3002 (approximated: a warning). */
+  const emit =
+    (code: "MLG3001" | "MLG3002") => (what: string, reason: string, hint: string, task?: string) =>
+      out.push(
+        diagnostic(
+          code,
+          { what, target: dialect.label, reason, hint },
+          {
+            pipeline: ir.id,
+            task,
+            location: task ? sourceMap[taskKey(task)] : sourceMap.pipeline,
+          },
+        ),
+      );
+  const report = emit("MLG3001");
+  const warn = emit("MLG3002");
   if (dialect.version === 2 && ir.startDate === null && ir.schedule.kind !== "none") {
     report(
       "a schedule without a start date",
