@@ -6,15 +6,18 @@ import { run } from "../src/run.js";
 
 async function cli(env: Record<string, string>, ...argv: string[]) {
   let stderr = "";
+  let stdout = "";
   const code = await run(argv, {
     cwd: process.cwd(),
     env,
-    stdout: () => {},
+    stdout: (t) => {
+      stdout += t;
+    },
     stderr: (t) => {
       stderr += t;
     },
   });
-  return { code, stderr };
+  return { code, stdout, stderr };
 }
 
 describe("mlgen airflow", () => {
@@ -123,6 +126,38 @@ describe("mlgen airflow", () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain("is not an ISO date-time with a timezone");
       expect(bodies).toHaveLength(4);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
+  it("trigger run again with the same --run-id finds its run (the logical date it already has)", async () => {
+    const existing = {
+      dag_run_id: "X",
+      dag_id: "d",
+      state: "running",
+      conf: { n: 1 },
+      logical_date: "2025-06-01T10:00:00Z",
+    };
+    const server = createServer((req, res) => {
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (req.method === "GET") return json(200, existing);
+      req.resume();
+      req.on("end", () => json(409, { detail: "DAG Run with id X already exists" }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const again = await cli(env, "airflow", "trigger", "d", "--run-id", "X", "--conf", '{"n":1}');
+      expect(again.stderr).toBe("");
+      expect(again.stdout).toBe("triggered d X (running)\n");
+      expect(again.code).toBe(0);
+      // Another conf under the same run id is a conflict, said as Airflow said it.
+      const other = await cli(env, "airflow", "trigger", "d", "--run-id", "X", "--conf", '{"n":2}');
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain("409");
     } finally {
       server.close();
     }

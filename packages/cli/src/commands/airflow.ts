@@ -135,8 +135,14 @@ export async function triggerCommand(
   },
 ): Promise<number> {
   const conf = runConf(o.conf, "mlgen airflow trigger");
-  const logicalDate = triggerLogicalDate(o.logicalDate, "mlgen airflow trigger");
+  let logicalDate = triggerLogicalDate(o.logicalDate, "mlgen airflow trigger");
   const client = await connect(io, o);
+  if (o.runId && o.logicalDate === undefined) {
+    // Run again with the same --run-id (the first answer was lost): "now" has moved on, so ask
+    // for the logical date the run already has, and the trigger finds its own run.
+    const existing = await client.getDagRun(dagId, o.runId).catch(() => null);
+    if (existing) logicalDate = existing.logical_date ?? null;
+  }
   const run = await client.triggerDagRun(dagId, {
     ...(conf ? { conf } : {}),
     ...(o.runId ? { runId: o.runId } : {}),
