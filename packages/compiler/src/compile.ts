@@ -10,7 +10,7 @@ import {
 } from "@mlgen/core";
 import { branchJoins } from "./passes/branch-joins.js";
 import { checkConstructs } from "./passes/check-constructs.js";
-import { checkGraph } from "./passes/check-graph.js";
+import { checkDuplicateIds, checkGraph } from "./passes/check-graph.js";
 import { checkModules } from "./passes/check-modules.js";
 import { checkSecrets } from "./passes/check-secrets.js";
 import { inferDependencies } from "./passes/infer-dependencies.js";
@@ -46,11 +46,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   const withDeps = inferDependencies(parsed.data);
   // Two tasks with one id make every reference to it ambiguous: say that alone (MLG1001), not
   // what reading the wrong one of them would break.
-  const ids = new Set<string>();
-  if (withDeps.tasks.some((t) => ids.size === ids.add(t.id).size)) {
-    checkGraph(withDeps, ctx);
-    return { ok: false, diagnostics };
-  }
+  if (checkDuplicateIds(withDeps, ctx)) return { ok: false, diagnostics };
   resolveRefs(withDeps, ctx);
   checkGraph(withDeps, ctx);
   checkConstructs(withDeps, ctx);

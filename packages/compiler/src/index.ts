@@ -1,7 +1,7 @@
 export { type LowerInput, type LowerResult, lowerPipeline } from "./compile.js";
 export { jinjaString } from "./escape/jinja.js";
 export { PyCode, py, pyComment, pyLiteral, pyString } from "./escape/python.js";
-export { airflowIdProblem, checkGraph } from "./passes/check-graph.js";
+export { airflowIdProblem, checkDuplicateIds, checkGraph } from "./passes/check-graph.js";
 export { checkModules, definesFunction, moduleName } from "./passes/check-modules.js";
 export { cronProblem, SCHEDULE_PRESETS, startDateProblem } from "./passes/check-schedule.js";
 export type { PassContext } from "./passes/context.js";

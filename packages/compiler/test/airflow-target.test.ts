@@ -23,6 +23,7 @@ import {
   TEMPLATE_HELPERS,
   TEMPLATES_DIR,
 } from "../src/index.js";
+import { jinjaNames } from "../src/targets/airflow/validate.js";
 import { startDate, timedelta } from "../src/targets/airflow/view.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -261,7 +262,7 @@ describe("settings Airflow refuses at import", () => {
         p.validate("v", {
           data: template("{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv"),
         });
-        p.container("c", { image: "x", args: ["--at", "{{ logical_date is defined }}"] });
+        p.container("c", { image: "x", args: ["--at", "{{ logical_date }}"] });
       }).ir;
     const found = (ir: unknown, version: 2 | 3) =>
       airflowTarget
@@ -283,8 +284,19 @@ describe("settings Airflow refuses at import", () => {
     expect(found(build([asset("s3://b/x")]), 2)).toEqual([]);
     expect(airflowTarget.validate(input(build("@daily"), 3)).map((d) => d.fix)).toEqual([
       "use {{ macros.ds_add(ds, -1) }}",
-      "use {{ data_interval_end | ds }}",
+      "mlgen's cron schedules run at the cron time with no data interval: compute the date from ds, e.g. {{ macros.ds_add(ds, 1) }} for the next day, or pass it as a param",
     ]);
+  });
+
+  it.each([
+    ["{{ next_ds }} {{ macros.ds_add(ds, 1) }}", ["next_ds", "macros", "ds"]],
+    ["{% set next_ds = macros.ds_add(ds, 1) %}{{ next_ds }}", ["macros", "ds"]],
+    ["{% for prev_ds in days %}{{ prev_ds }}{% endfor %}", ["days"]],
+    ["{{ next_ds | default(ds) }} {{ next_ds if next_ds is defined else 'x' }}", []],
+    ["{{ f(ds=1) }} {{ is_ready }} {{ dag_run.logical_date | ds }}", ["f", "is_ready", "dag_run"]],
+    ["{# {{ next_ds }} #}{% raw %}{{ next_ds }}{% endraw %} {{ 'next_ds' }}", []],
+  ])("jinjaNames(%s)", (text, want) => {
+    expect([...jinjaNames(text)]).toEqual(want);
   });
 
   it("warns where Airflow 2 and 3 run the same settings differently", () => {
@@ -385,6 +397,13 @@ describe("common mistakes get a message that says the fix", () => {
     expect(messages(ir)).toEqual([
       "MLG1001 task id 'fit' is used more than once | give each task and group a unique id within the pipeline (a task in a group is <group>.<id>)",
     ]);
+    // Nor as the cycle that ordering through the one id makes up.
+    const looped = pipeline("m", {}, (p) => {
+      const a = p.bash("a", { command: "true" });
+      const b = p.bash("b", { command: "true" }).after(a);
+      p.bash("a", { command: "true" }).after(b);
+    }).ir;
+    expect(messages(looped).map((m) => m.slice(0, 7))).toEqual(["MLG1001"]);
   });
 
   it("a misspelt output or param, an empty or mistyped branch", () => {

@@ -8,6 +8,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { pythonTask, samplePipeline } from "../../core/test/fixtures.js";
 import {
+  checkDuplicateIds,
   checkGraph,
   checkModules,
   cronProblem,
@@ -187,10 +188,22 @@ const groupNode = (id: string, parent: string | null) => ({
   options: { ...EMPTY_TASK_OPTIONS },
 });
 
+describe("checkDuplicateIds", () => {
+  it("reports each task id used again, and says there was one", () => {
+    const found: string[] = [];
+    const report = (d: { code: string }) => found.push(d.code);
+    expect(checkDuplicateIds(ir([py("a"), py("a"), py("b")]), { sourceMap: {}, report })).toBe(
+      true,
+    );
+    expect(found).toEqual(["MLG1001"]);
+    expect(checkDuplicateIds(ir([py("a"), py("b")]), { sourceMap: {}, report })).toBe(false);
+    expect(found).toEqual(["MLG1001"]);
+  });
+});
+
 describe("checkGraph", () => {
   const cases: [string, { given: Pipeline; want: string[] }][] = [
     ["valid", { given: ir([py("a"), py("b", { upstream: ["a"] })]), want: [] }],
-    ["duplicate ids", { given: ir([py("a"), py("a")]), want: ["MLG1001"] }],
     [
       "cycle",
       {

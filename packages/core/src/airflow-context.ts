@@ -50,7 +50,6 @@ export const LOGICAL_DATE_CONTEXT: ReadonlySet<string> = new Set([
   "ts",
   "ts_nodash",
   "ts_nodash_with_tz",
-  "task_instance_key_str",
   "data_interval_start",
   "data_interval_end",
   "prev_data_interval_start_success",

@@ -76,25 +76,11 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     );
   }
   const seen = new Set<string>();
-  const repeats = new Map<string, number>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     const problem = airflowIdProblem(task.id);
     if (problem) {
       ctx.report(diagnostic("MLG1006", { what: "task id", id: task.id, reason: problem }, place));
-    }
-    if (seen.has(task.id)) {
-      const n = (repeats.get(task.id) ?? 1) + 1;
-      repeats.set(task.id, n);
-      const here = ctx.sourceMap[`${taskKey(task.id)}#${n}`];
-      const first = ctx.sourceMap[taskKey(task.id)];
-      ctx.report(
-        diagnostic(
-          "MLG1001",
-          { what: "task", id: task.id, first: firstAt(first, here) },
-          { pipeline: ir.id, task: task.id, location: here ?? first },
-        ),
-      );
     }
     seen.add(task.id);
     for (const [name, value] of durationsOf(task)) {
@@ -258,6 +244,30 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       diagnostic("MLG1002", { cycle: result.cycle.join(" -> ") }, taskPlace(ctx, ir.id, first)),
     );
   }
+}
+
+/**
+ * Reports every task id used more than once (MLG1001, at each later definition, naming the
+ * first) and says whether there was one: then every reference to the id is ambiguous, and the
+ * other checks would only report what reading the wrong task breaks.
+ */
+export function checkDuplicateIds(ir: Pipeline, ctx: PassContext): boolean {
+  const seen = new Map<string, number>();
+  for (const task of ir.tasks) {
+    const n = (seen.get(task.id) ?? 0) + 1;
+    seen.set(task.id, n);
+    if (n === 1) continue;
+    const here = ctx.sourceMap[`${taskKey(task.id)}#${n}`];
+    const first = ctx.sourceMap[taskKey(task.id)];
+    ctx.report(
+      diagnostic(
+        "MLG1001",
+        { what: "task", id: task.id, first: firstAt(first, here) },
+        { pipeline: ir.id, task: task.id, location: here ?? first },
+      ),
+    );
+  }
+  return seen.size < ir.tasks.length;
 }
 
 /** `(first at line 12, column 5)`, naming the file when it is another one; empty when unknown. */

@@ -87,7 +87,9 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           report(
             `template variable '${name}' in ${where}`,
             "Airflow 3 removed it from the task context, so the template fails to render",
-            removedContextHint(name, true),
+            /^(next|prev)_(ds|ds_nodash|execution_date)$/.test(name)
+              ? "mlgen's cron schedules run at the cron time with no data interval: compute the date from ds, e.g. {{ macros.ds_add(ds, 1) }} for the next day, or pass it as a param"
+              : removedContextHint(name, true),
             task,
           );
         } else if (assetRuns && LOGICAL_DATE_CONTEXT.has(name)) {
@@ -147,20 +149,40 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
   return out;
 }
 
+/** Jinja's own words: statements, operators and constants, never context variables. */
+const JINJA_WORDS = new Set(
+  "and or not in is if else elif endif for endfor set endset with endwith macro endmacro call endcall filter endfilter block endblock include import from as recursive true false none True False None".split(
+    " ",
+  ),
+);
+
 /**
- * The names a Jinja text reads from the context: identifiers in `{{ }}` and `{% %}`, outside
- * string literals, not after a dot (`dag_run.logical_date` is an attribute, not the variable),
- * and not filters (`| ds`) or tests (`is defined`).
+ * The names a Jinja text reads from the context and needs there: identifiers in `{{ }}` and
+ * `{% %}`, outside string literals, comments and raw blocks; not after a dot
+ * (`dag_run.logical_date` is an attribute), not filters (`| ds`), tests (`is defined`) or keyword
+ * arguments, not names the template sets itself (`{% set %}`, `{% for %}`), and none from a
+ * block that guards its reads (`| default(...)`, `is defined`), which renders without them.
  */
 export function jinjaNames(text: string): Set<string> {
   const names = new Set<string>();
   if (!text.includes("{{") && !text.includes("{%")) return names;
-  for (const m of text.matchAll(/\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g)) {
-    const code = (m[1] ?? m[2] ?? "")
-      // Filter names (`| ds`) and tests (`is defined`) are not context variables.
-      .replace(/(\||\bis(?:\s+not)?)\s*[A-Za-z_]\w*/g, "$1")
-      .replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
-    for (const n of code.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) names.add(n[0]);
+  const rendered = text
+    .replace(/\{#[\s\S]*?#\}/g, "")
+    .replace(/\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, "");
+  const local = new Set<string>();
+  for (const m of rendered.matchAll(/\{%-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/g)) {
+    for (const n of (m[1] ?? "").split(",")) local.add(n.trim());
+  }
+  for (const m of rendered.matchAll(/\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g)) {
+    const block = (m[1] ?? m[2] ?? "").replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+    if (/\|\s*(?:default|d)\b|\bis\s+(?:not\s+)?defined\b/.test(block)) continue;
+    const code = block
+      .replace(/\|\s*[A-Za-z_]\w*/g, "|")
+      .replace(/\bis(?:\s+not)?\s+[A-Za-z_]\w*/g, "")
+      .replace(/\b[A-Za-z_]\w*\s*=(?!=)/g, "");
+    for (const n of code.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
+      if (!local.has(n[0]) && !JINJA_WORDS.has(n[0])) names.add(n[0]);
+    }
   }
   return names;
 }
@@ -196,7 +218,13 @@ function renderedTexts(ir: Pipeline): RenderedText[] {
       const where = `${path} of task '${id}'`;
       visitValue(value, (v) => {
         if (v.kind === "template") out.push({ where, task: id, text: v.text });
-        else if (templated && v.kind === "literal" && typeof v.value === "string") {
+        else if (
+          templated &&
+          v.kind === "literal" &&
+          typeof v.value === "string" &&
+          // Written as literal(...) (a `.sh` text would be read as a template file): not rendered.
+          !/\.(sh|bash)$/.test(v.value)
+        ) {
           out.push({ where, task: id, text: v.value });
         } else if (templated && v.kind === "join") {
           for (const part of v.parts) out.push({ where, task: id, text: part });
