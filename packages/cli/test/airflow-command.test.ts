@@ -122,9 +122,11 @@ describe("mlgen airflow", () => {
         "2025-03-01T06:00:00+02:00",
         null,
       ]);
-      const bad = await cli(env, ...given, "2025-03-01T06:00:00");
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("is not an ISO date-time with a timezone");
+      for (const wrong of ["2025-03-01T06:00:00", "2025-02-30", "2025-01-01T24:00:00Z"]) {
+        const bad = await cli(env, ...given, wrong);
+        expect(bad.code, wrong).toBe(2);
+        expect(bad.stderr).toContain("is not an ISO date-time with a timezone");
+      }
       expect(bodies).toHaveLength(4);
     } finally {
       server.close();

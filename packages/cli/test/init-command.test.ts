@@ -71,8 +71,8 @@ describe("mlgen init", () => {
       dependencies: { zod: "^4.0.0" },
     };
     const proj = project({
-      "package.json": `${JSON.stringify(pkg, null, 4)}\n`,
-      ".gitignore": "node_modules\n/coverage",
+      "package.json": `\uFEFF${JSON.stringify(pkg, null, 4)}\n`,
+      ".gitignore": "node_modules/\n/coverage",
     });
     const init = await proj.mlgen("init", ".", "--name", "churn_model");
     expect(init.stderr).toBe("");
@@ -86,11 +86,13 @@ describe("mlgen init", () => {
       scripts: { test: "vitest", lint: "eslint .", compile: "mlgen compile" },
     });
     expect(Object.keys(merged.devDependencies)).toEqual(["@mlgen/cli", "@mlgen/dsl"]);
+    // The repo's scripts keep their place and their commands; mlgen's come after.
+    expect(Object.keys(merged.scripts).slice(0, 3)).toEqual(["test", "lint", "compile"]);
     expect(merged.type).toBeUndefined();
     expect(proj.read("package.json")).toMatch(/^\{\n {4}"name"/);
     const ignored = proj.read(".gitignore").split("\n");
-    expect(ignored.slice(0, 2)).toEqual(["node_modules", "/coverage"]);
-    expect(ignored.filter((l) => l === "node_modules")).toHaveLength(1);
+    expect(ignored.slice(0, 2)).toEqual(["node_modules/", "/coverage"]);
+    expect(ignored.filter((l) => l.startsWith("node_modules"))).toHaveLength(1);
     // Again: nothing more to add, and the other files are mlgen's own now.
     expect((await proj.mlgen("init", ".", "--name", "churn_model")).code).toBe(1);
   });

@@ -383,6 +383,9 @@ describe("common mistakes get a message that says the fix", () => {
     expect(() => pipeline("m", { schedule: ["@daily"] as never }, () => {})).toThrow(
       /^schedule: a list holds assets, and '@daily' is not one: .* schedule: "@daily"/,
     );
+    expect(() => pipeline("m", { schedule: [variable("x")] as never }, () => {})).toThrow(
+      /^schedule: a list holds assets, and an object is not one/,
+    );
   });
 
   it("a task id used twice is said alone, not as the outputs the other task lacks", () => {

@@ -440,7 +440,13 @@ function schedule(value: ScheduleInput | undefined): Schedule {
 function assetUris(list: readonly unknown[]): string[] {
   return list.map((a) => {
     if (typeof a === "object" && a !== null && "uri" in a) return (a as Asset).uri;
-    const shown = typeof a === "string" ? `'${a}'` : String(a);
+    // Never String(a): a handle refuses to become a string, with a message about something else.
+    const shown =
+      typeof a === "string"
+        ? `'${a}'`
+        : a === null || typeof a !== "object"
+          ? String(a)
+          : "an object";
     throw new TypeError(
       `schedule: a list holds assets, and ${shown} is not one: write asset("s3://bucket/path") in the list, schedule: "@daily" (or a cron string) for a time schedule, or { cron: "@daily", assets: [...] } for both`,
     );

@@ -113,7 +113,7 @@ export function triggerLogicalDate(text: string | undefined, command: string): s
   if (text.trim().toLowerCase() === "none") return null;
   // Airflow refuses a date-time without a timezone (422 timezone_aware).
   const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
-  if (!iso.test(text.trim()) || Number.isNaN(Date.parse(text.trim()))) {
+  if (!iso.test(text.trim()) || !realDate(text.trim())) {
     throw new CliError(
       `${command}: --logical-date '${text}' is not an ISO date-time with a timezone\n  fix: --logical-date 2025-01-01T00:00:00Z, or --logical-date none for a run without one`,
       2,
@@ -121,6 +121,17 @@ export function triggerLogicalDate(text: string | undefined, command: string): s
   }
   const t = text.trim();
   return t.length === 10 ? `${t}T00:00:00Z` : t;
+}
+
+/** Whether an ISO date-time names a day and time that exist (JS rolls 2025-02-30 over). */
+function realDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) {
+    return false;
+  }
+  const time = /T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
+  return !time || (Number(time[1]) < 24 && Number(time[2]) < 60 && Number(time[3] ?? 0) < 60);
 }
 
 export async function triggerCommand(

@@ -161,15 +161,17 @@ function shellWord(path: string): string {
  */
 function mergeInto(path: string, old: string, fresh: string): string | null {
   if (path === ".gitignore") {
-    const have = new Set(old.split(/\r?\n/).map((l) => l.trim()));
-    const add = fresh.split("\n").filter((l) => l.trim() !== "" && !have.has(l.trim()));
+    // `node_modules` and `node_modules/` ignore the same folder here.
+    const norm = (l: string) => l.trim().replace(/\/$/, "");
+    const have = new Set(old.split(/\r?\n/).map(norm));
+    const add = fresh.split("\n").filter((l) => l.trim() !== "" && !have.has(norm(l)));
     if (add.length === 0) return old;
     return `${old}${old === "" || old.endsWith("\n") ? "" : "\n"}${add.join("\n")}\n`;
   }
   if (path !== "package.json") return null;
   let pkg: unknown;
   try {
-    pkg = JSON.parse(old);
+    pkg = JSON.parse(old.replace(/^\uFEFF/, ""));
   } catch {
     return null;
   }
@@ -180,7 +182,12 @@ function mergeInto(path: string, old: string, fresh: string): string | null {
     const mine = ours[key] as Record<string, string>;
     const theirs = out[key];
     if (theirs !== undefined && (typeof theirs !== "object" || theirs === null)) return null;
-    out[key] = { ...mine, ...(theirs as Record<string, string> | undefined) };
+    // The repo's own entries first and kept as they are (a script of the same name stays theirs).
+    out[key] = {
+      ...(theirs as Record<string, string> | undefined),
+      ...mine,
+      ...(theirs as object),
+    };
   }
   const indent = /^[ \t]+(?=")/m.exec(old)?.[0] ?? "  ";
   return `${JSON.stringify(out, null, indent)}\n`;
