@@ -593,9 +593,10 @@ function everythingOf({ str, long }: Alphabet) {
           list: fc.array(str, { maxLength: 3 }),
           dict: fc.dictionary(key, str, { maxKeys: 2 }),
           template: str,
-          envName: str,
+          // env("") and variable("") are MLG1011: a name is never empty.
+          envName: str.filter((s) => s.length > 0),
           envDefault: str,
-          varName: key,
+          varName: key.filter((s) => s.length > 0),
           varDefault: str,
           parts: fc.array(str, { minLength: 1, maxLength: 2 }),
           experiment: str,
