@@ -139,11 +139,7 @@ function foreign(value: Value): string | null {
   if (value.kind !== "ref" && value.kind !== "param") return null;
   const owner = owners.get(value);
   if (!owner || owner === building) return null;
-  const what =
-    value.kind === "ref"
-      ? `the output '${value.output}' of task '${value.task}'`
-      : `the param '${value.name}'`;
-  return `${what} belongs to pipeline '${owner.id}', not to '${building.id}' (a pipeline can only read its own tasks' outputs and params)`;
+  return `${describe(value)} belongs to pipeline '${owner.id}', not to '${building.id}' (a pipeline can only read its own tasks' outputs and params)`;
 }
 
 /** Anything a task input accepts: a handle, a JSON scalar, or lists and objects of those. */

@@ -1,4 +1,4 @@
-import { AIRFLOW3_REMOVED_CONTEXT } from "@mlgen/core";
+import { AIRFLOW3_REMOVED_CONTEXT, jinjaCode, mayHoldJinja } from "@mlgen/core";
 /** A `xcom_pull(...)` found in text: offsets into that text; null ids or key: not literal. */
 export interface TextPull {
   readonly from: number;
@@ -112,29 +112,6 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
     otherRuns,
   };
 }
-
-/**
- * The code of a template's `{{ ... }}` expressions and `{% ... %}` statements (`{% set v =
- * ti.xcom_pull(...) %}` runs too), each with the offset where it starts in `text`; `{# ... #}`
- * comments are left out, as Jinja renders nothing of them.
- */
-function* jinjaCode(text: string): Generator<{ base: number; inner: string }> {
-  for (let at = text.indexOf("{"); at >= 0 && at < text.length - 1; at = text.indexOf("{", at)) {
-    const kind = text[at + 1];
-    const end = kind === "{" ? "}}" : kind === "%" ? "%}" : kind === "#" ? "#}" : null;
-    if (end === null) {
-      at++;
-      continue;
-    }
-    const close = text.indexOf(end, at + 2);
-    if (close < 0) return;
-    if (kind !== "#") yield { base: at + 2, inner: text.slice(at + 2, close) };
-    at = close + 2;
-  }
-}
-
-/** Whether a templated string may hold Jinja code at all (most strings do not). */
-const mayHoldJinja = (text: string) => text.includes("{{") || text.includes("{%");
 
 /** Every `xcom_pull(...)` in the Jinja code of a templated string. */
 export function templatePulls(text: string): TextPull[] {

@@ -4,7 +4,9 @@ import {
   type Diagnostic,
   diagnostic,
   effectiveOptions,
+  jinjaCode,
   LOGICAL_DATE_CONTEXT,
+  mayHoldJinja,
   type Pipeline,
   removedContextHint,
   resolveOptions,
@@ -165,16 +167,17 @@ const JINJA_WORDS = new Set(
  */
 export function jinjaNames(text: string): Set<string> {
   const names = new Set<string>();
-  if (!text.includes("{{") && !text.includes("{%")) return names;
-  const rendered = text
-    .replace(/\{#[\s\S]*?#\}/g, "")
-    .replace(/\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, "");
+  if (!mayHoldJinja(text)) return names;
+  const rendered = text.replace(/\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, "");
+  const blocks = [...jinjaCode(rendered)].map(({ inner }) =>
+    inner.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''"),
+  );
   const local = new Set<string>();
-  for (const m of rendered.matchAll(/\{%-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/g)) {
-    for (const n of (m[1] ?? "").split(",")) local.add(n.trim());
+  for (const block of blocks) {
+    const m = /^-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/.exec(block);
+    for (const n of m?.[1]?.split(",") ?? []) local.add(n.trim());
   }
-  for (const m of rendered.matchAll(/\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g)) {
-    const block = (m[1] ?? m[2] ?? "").replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+  for (const block of blocks) {
     if (/\|\s*(?:default|d)\b|\bis\s+(?:not\s+)?defined\b/.test(block)) continue;
     const code = block
       .replace(/\|\s*[A-Za-z_]\w*/g, "|")
