@@ -295,8 +295,21 @@ describe("settings Airflow refuses at import", () => {
     ["{{ next_ds | default(ds) }} {{ next_ds if next_ds is defined else 'x' }}", []],
     ["{{ f(ds=1) }} {{ is_ready }} {{ dag_run.logical_date | ds }}", ["f", "is_ready", "dag_run"]],
     ["{# {{ next_ds }} #}{% raw %}{{ next_ds }}{% endraw %} {{ 'next_ds' }}", []],
+    ["{{ conf.get('core', 'x') }} {{ dag_run.conf['k'] }}", ["conf", "dag_run"]],
   ])("jinjaNames(%s)", (text, want) => {
     expect([...jinjaNames(text)]).toEqual(want);
+  });
+
+  it("Airflow 3: conf in a template is MLG3001, with advice instead of a replacement variable", () => {
+    const ir = pipeline("t", {}, (p) => {
+      p.bash("a", { command: "echo {{ conf.get('core', 'dags_folder') }} {{ dag_run.conf }}" });
+    }).ir;
+    expect(
+      airflowTarget.validate(input(ir, 3)).map((d) => `${d.code} ${d.message} | ${d.fix}`),
+    ).toEqual([
+      "MLG3001 template variable 'conf' in the command of task 'a' cannot be expressed for Airflow 3: Airflow 3 removed it from the task context, so the template fails to render | pass the setting in as a param or a Variable ({{ var.value.name }}); templates cannot read Airflow's configuration on Airflow 3",
+    ]);
+    expect(airflowTarget.validate(input(ir, 2))).toEqual([]);
   });
 
   it("warns where Airflow 2 and 3 run the same settings differently", () => {

@@ -3,11 +3,26 @@
  * the linter (checking hand-written DAGs) share.
  */
 
+/** What to read instead of a removed context variable, when no context variable replaces it. */
+interface Advice {
+  /** In a template. */
+  readonly template: string;
+  /** In a task's Python code. */
+  readonly code: string;
+}
+
 /**
- * Context variables Airflow 3 removed, and what replaces each: a context variable that still
- * exists, or a day offset from `ds` (through `macros.ds_add`).
+ * Context variables Airflow 3 removed (the task runner's context, sdk/execution_time/
+ * task_runner.py, has none of them), and what replaces each: a context variable that still
+ * exists, a day offset from `ds` (through `macros.ds_add`), or advice.
  */
-export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number>> = {
+export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number | Advice>> = {
+  conf: {
+    template:
+      "pass the setting in as a param or a Variable ({{ var.value.name }}); templates cannot read Airflow's configuration on Airflow 3",
+    code: "import it where the task needs it: from airflow.sdk.configuration import conf",
+  },
+  triggering_dataset_events: "triggering_asset_events",
   execution_date: "logical_date",
   next_execution_date: "data_interval_end",
   prev_execution_date: "data_interval_start",
@@ -25,6 +40,7 @@ export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number>>
 /** What to write instead of a removed context variable, in a template or in Python code. */
 export function removedContextHint(name: string, inTemplate: boolean): string {
   const r = AIRFLOW3_REMOVED_CONTEXT[name];
+  if (typeof r === "object") return inTemplate ? r.template : r.code;
   if (typeof r === "number") {
     return inTemplate
       ? `use {{ macros.ds_add(ds, ${r}) }}`

@@ -22,3 +22,60 @@ export function* jinjaCode(text: string): Generator<{ base: number; inner: strin
     at = close + 2;
   }
 }
+
+/** Jinja's own words, which are never context variables. */
+const JINJA_WORDS = new Set(
+  "and or not in is if else elif endif for endfor set endset with endwith macro endmacro call endcall filter endfilter block endblock include import from as recursive true false none True False None".split(
+    " ",
+  ),
+);
+
+/** `text` with each match of `re` replaced by spaces of the same length, so offsets still hold. */
+const blank = (text: string, re: RegExp) => text.replace(re, (m) => " ".repeat(m.length));
+
+/** A name a template reads from its context, where it is in the text. */
+export interface JinjaNameUse {
+  readonly name: string;
+  /** Offsets of the name in the text. */
+  readonly from: number;
+  readonly to: number;
+  /**
+   * Whether its block guards its reads (`| default(...)`, `is defined`) and so renders without
+   * the name in the context.
+   */
+  readonly guarded: boolean;
+}
+
+/**
+ * The names a Jinja text reads from the context: identifiers in `{{ }}` and `{% %}`, outside
+ * string literals, comments and raw blocks; not after a dot (`dag_run.logical_date` is an
+ * attribute), not filters (`| ds`), tests (`is defined`) or keyword arguments, and not names
+ * the template sets itself (`{% set %}`, `{% for %}`).
+ */
+export function jinjaNameUses(text: string): JinjaNameUse[] {
+  const out: JinjaNameUse[] = [];
+  if (!mayHoldJinja(text)) return out;
+  const rendered = blank(text, /\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g);
+  const blocks = [...jinjaCode(rendered)].map(({ base, inner }) => ({
+    base,
+    code: blank(inner, /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g),
+  }));
+  const local = new Set<string>();
+  for (const { code } of blocks) {
+    const m = /^-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/.exec(code);
+    for (const n of m?.[1]?.split(",") ?? []) local.add(n.trim());
+  }
+  for (const { base, code } of blocks) {
+    const guarded = /\|\s*(?:default|d)\b|\bis\s+(?:not\s+)?defined\b/.test(code);
+    const names = blank(
+      blank(blank(code, /\|\s*[A-Za-z_]\w*/g), /\bis(?:\s+not)?\s+[A-Za-z_]\w*/g),
+      /\b[A-Za-z_]\w*\s*=(?!=)/g,
+    );
+    for (const n of names.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
+      if (local.has(n[0]) || JINJA_WORDS.has(n[0])) continue;
+      const from = base + (n.index ?? 0);
+      out.push({ name: n[0], from, to: from + n[0].length, guarded });
+    }
+  }
+  return out;
+}

@@ -1459,6 +1459,21 @@ ${dag('    PythonOperator(task_id="run", python_callable=run, env={"D": "{{ next
       "template variable 'next_ds_nodash' was removed in Airflow 3 | use {{ data_interval_end | ds_nodash }}",
     ]);
   });
+
+  it("conf and triggering_dataset_events are removed too; strings, attributes, keyword arguments, raw blocks and guarded reads are not reads", () => {
+    const cmd = [
+      "{{ conf.get('core', 'dags_folder') }}",
+      "{{ dag_run.conf['next_ds'] }} {{ params.get('conf') }} {{ f(conf=1) }}",
+      "{% raw %}{{ next_ds }}{% endraw %} {{ next_ds | default(ds) }}",
+      "{% set yesterday_ds = macros.ds_add(ds, -1) %}{{ yesterday_ds }}",
+      "{{ triggering_dataset_events }}",
+    ].join(" ");
+    const body = dag(`    BashOperator(task_id="run", bash_command="${cmd}")\n`);
+    expect(messages("airflow3-removed", body)).toEqual([
+      "template variable 'conf' was removed in Airflow 3 | pass the setting in as a param or a Variable ({{ var.value.name }}); templates cannot read Airflow's configuration on Airflow 3",
+      "template variable 'triggering_dataset_events' was removed in Airflow 3 | use {{ triggering_asset_events }}",
+    ]);
+  });
 });
 
 describe("robustness", () => {

@@ -1,4 +1,4 @@
-import { AIRFLOW3_REMOVED_CONTEXT, jinjaCode, mayHoldJinja } from "@mlgen/core";
+import { AIRFLOW3_REMOVED_CONTEXT, jinjaCode, jinjaNameUses, mayHoldJinja } from "@mlgen/core";
 /** A `xcom_pull(...)` found in text: offsets into that text; null ids or key: not literal. */
 export interface TextPull {
   readonly from: number;
@@ -136,19 +136,15 @@ export function templatePulls(text: string): TextPull[] {
 /** Template variables that Airflow 3 no longer puts in the context. */
 export const REMOVED_CONTEXT = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 
-const REMOVED_RE = new RegExp(`(?<![\\w.])(${REMOVED_CONTEXT.join("|")})\\b`, "g");
-
-/** Uses of removed context variables in a template's Jinja code: offsets into `text`. */
+/**
+ * Reads of removed context variables in a template (core's `jinjaNameUses`): offsets into
+ * `text`. A guarded read (`{{ next_ds | default(ds) }}`, `is defined`) is code written for both
+ * versions, and is left alone.
+ */
 export function removedContextUses(text: string): { from: number; to: number; name: string }[] {
-  const out: { from: number; to: number; name: string }[] = [];
-  if (!mayHoldJinja(text)) return out;
-  for (const { base, inner } of jinjaCode(text)) {
-    for (const m of inner.matchAll(REMOVED_RE)) {
-      const from = base + (m.index ?? 0);
-      out.push({ from, to: from + m[0].length, name: m[0] });
-    }
-  }
-  return out;
+  return jinjaNameUses(text).filter(
+    (u) => !u.guarded && Object.hasOwn(AIRFLOW3_REMOVED_CONTEXT, u.name),
+  );
 }
 
 /** Keys pushed by `{{ ti.xcom_push(key=...) }}` in a template; null for a computed key. */

@@ -4,9 +4,8 @@ import {
   type Diagnostic,
   diagnostic,
   effectiveOptions,
-  jinjaCode,
+  jinjaNameUses,
   LOGICAL_DATE_CONTEXT,
-  mayHoldJinja,
   type Pipeline,
   removedContextHint,
   resolveOptions,
@@ -152,42 +151,16 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
 }
 
 /** Jinja's own words: statements, operators and constants, never context variables. */
-const JINJA_WORDS = new Set(
-  "and or not in is if else elif endif for endfor set endset with endwith macro endmacro call endcall filter endfilter block endblock include import from as recursive true false none True False None".split(
-    " ",
-  ),
-);
-
 /**
- * The names a Jinja text reads from the context and needs there: identifiers in `{{ }}` and
- * `{% %}`, outside string literals, comments and raw blocks; not after a dot
- * (`dag_run.logical_date` is an attribute), not filters (`| ds`), tests (`is defined`) or keyword
- * arguments, not names the template sets itself (`{% set %}`, `{% for %}`), and none from a
- * block that guards its reads (`| default(...)`, `is defined`), which renders without them.
+ * The names a Jinja text needs in the context (core's `jinjaNameUses`), but none from a block
+ * that guards its reads (`| default(...)`, `is defined`), which renders without them.
  */
 export function jinjaNames(text: string): Set<string> {
-  const names = new Set<string>();
-  if (!mayHoldJinja(text)) return names;
-  const rendered = text.replace(/\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g, "");
-  const blocks = [...jinjaCode(rendered)].map(({ inner }) =>
-    inner.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''"),
+  return new Set(
+    jinjaNameUses(text)
+      .filter((u) => !u.guarded)
+      .map((u) => u.name),
   );
-  const local = new Set<string>();
-  for (const block of blocks) {
-    const m = /^-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/.exec(block);
-    for (const n of m?.[1]?.split(",") ?? []) local.add(n.trim());
-  }
-  for (const block of blocks) {
-    if (/\|\s*(?:default|d)\b|\bis\s+(?:not\s+)?defined\b/.test(block)) continue;
-    const code = block
-      .replace(/\|\s*[A-Za-z_]\w*/g, "|")
-      .replace(/\bis(?:\s+not)?\s+[A-Za-z_]\w*/g, "")
-      .replace(/\b[A-Za-z_]\w*\s*=(?!=)/g, "");
-    for (const n of code.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
-      if (!local.has(n[0]) && !JINJA_WORDS.has(n[0])) names.add(n[0]);
-    }
-  }
-  return names;
 }
 
 interface RenderedText {
