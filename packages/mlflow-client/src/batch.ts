@@ -138,10 +138,10 @@ export function planBatch(input: BatchInput, lanes: number, now = Date.now()): B
       throw new MlflowValidationError(`metrics[${i}].step`, "a step must be an integer");
     }
     const timestamp = m.timestamp ?? now;
-    if (!Number.isSafeInteger(timestamp)) {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
       throw new MlflowValidationError(
         `metrics[${i}].timestamp`,
-        "a timestamp must be integer milliseconds",
+        "a timestamp must be integer milliseconds since the epoch, not negative",
       );
     }
     const points = byKey.get(key) ?? [];

@@ -482,7 +482,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       input: BatchInput,
       opts: LogBatchOptions = {},
     ): Promise<{ requests: number }> {
-      const concurrency = Math.max(1, opts.concurrency ?? 4);
+      const concurrency = opts.concurrency ?? 4;
+      if (!Number.isInteger(concurrency) || concurrency < 1) {
+        throw new MlflowValidationError(
+          "concurrency",
+          `must be a whole number, 1 or more (got ${concurrency})`,
+        );
+      }
       const plan = planBatch(input, concurrency);
       const path = "/api/2.0/mlflow/runs/log-batch";
       let requests = 0;

@@ -57,7 +57,18 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   if (auth && "token" in auth) authorization = `Bearer ${auth.token}`;
   else if (auth) authorization = basic(auth.username, auth.password);
   else if (url.username || url.password) {
-    authorization = basic(decodeURIComponent(url.username), decodeURIComponent(url.password));
+    let user: string;
+    let password: string;
+    try {
+      user = decodeURIComponent(url.username);
+      password = decodeURIComponent(url.password);
+    } catch {
+      // Never echo the URI: it holds a password.
+      throw new MlflowConfigError(
+        "the user name or password in the MLflow tracking URI holds a % that starts no escape (%XX); write % as %25",
+      );
+    }
+    authorization = basic(user, password);
   } else if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
     // As the Python client: a user name and a password, both set, win over a token.
     authorization = basic(env.MLFLOW_TRACKING_USERNAME, env.MLFLOW_TRACKING_PASSWORD);

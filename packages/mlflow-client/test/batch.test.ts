@@ -183,6 +183,25 @@ describe("planBatch", () => {
 });
 
 describe("client.logBatch", () => {
+  it("refuses a negative timestamp and a concurrency that is not a whole number before sending anything", async () => {
+    const f = fakeFetch(async () => json(200, {}));
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const metrics = Array.from({ length: 2001 }, (_, i) => ({
+      key: "loss",
+      value: i,
+      step: i,
+      timestamp: i === 2000 ? -1 : 1000,
+    }));
+    await expect(c.logBatch(RUN_ID, { metrics })).rejects.toThrow(MlflowValidationError);
+    await expect(c.logBatch(RUN_ID, { metrics })).rejects.toThrow("metrics[2000].timestamp");
+    for (const concurrency of [Number.NaN, 0, 2.5]) {
+      await expect(
+        c.logBatch(RUN_ID, { metrics: [{ key: "m", value: 1 }] }, { concurrency }),
+      ).rejects.toThrow(MlflowValidationError);
+    }
+    expect(f.seen).toHaveLength(0);
+  });
+
   it("stops every lane at the first failure and throws it: nothing is written afterwards", async () => {
     let calls = 0;
     let afterFailure = 0;

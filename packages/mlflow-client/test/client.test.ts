@@ -61,6 +61,7 @@ describe("settings", () => {
     [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cret\n" }, "line break"],
     [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cr\u0000et" }, "control"],
     [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cr€t" }, "Latin-1"],
+    [{ MLFLOW_TRACKING_URI: "http://u:s3cr%zz@ml" }, "write % as %25"],
   ])("refuses %j", (env, message) => {
     expect(() => resolveConfig({ env })).toThrow(MlflowConfigError);
     expect(() => resolveConfig({ env })).toThrow(message);

@@ -555,6 +555,121 @@ describe("client helpers against the fake", () => {
     expect(fake.run(runId)?.data.params?.[0]?.value).toHaveLength(6000);
   });
 
+  it("truncates long values by characters as Python counts them, never splitting a surrogate pair", async () => {
+    const runId = fake.seed.run({ runName: "u" });
+    const emoji = "\u{1F600}";
+    // 3001 emoji are 6002 UTF-16 units but 3001 characters: under the 6000 limit.
+    await post(fake, "runs/log-parameter", { run_id: runId, key: "p", value: emoji.repeat(3001) });
+    expect(fake.run(runId)?.data.params?.[0]?.value).toBe(emoji.repeat(3001));
+    await post(fake, "runs/set-tag", { run_id: runId, key: "t", value: `a${emoji.repeat(8000)}` });
+    const tag = fake.run(runId)?.data.tags?.find((t) => t.key === "t")?.value as string;
+    expect([...tag]).toHaveLength(8000);
+    expect(tag).toBe(`a${emoji.repeat(7999)}`);
+  });
+
+  it("drops a metric point logged again (same key, timestamp, step and value), as the store does", async () => {
+    const runId = fake.seed.run({ runName: "d" });
+    const point = { key: "loss", value: 0.5, timestamp: T0, step: 1 };
+    await post(fake, "runs/log-batch", { run_id: runId, metrics: [point, point] });
+    await post(fake, "runs/log-metric", { run_id: runId, ...point });
+    await post(fake, "runs/log-metric", { run_id: runId, ...point, value: 0.25 });
+    const history = await toArray(client.getMetricHistory(runId, "loss"));
+    expect(history.map((m) => `${m.step}:${m.value}`).sort()).toEqual(["1:0.25", "1:0.5"]);
+  });
+
+  it("refuses a negative metric timestamp with the server's message", async () => {
+    const runId = fake.seed.run({ runName: "n" });
+    const r = await post(fake, "runs/log-batch", {
+      run_id: runId,
+      metrics: [{ key: "loss", value: 1, timestamp: -1, step: 0 }],
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe(
+      "Invalid value -1 for parameter 'metrics[0].timestamp' supplied: metric 'loss' (value=1.0). Timestamp must be a nonnegative long (64-bit integer) ",
+    );
+  });
+
+  it("searches experiments by experiment_id, = and IN, and takes only attribute/tag entities", async () => {
+    const id = await client.createExperiment("e1");
+    const names = async (filter: string) =>
+      (await post(fake, "experiments/search", { filter, max_results: 10 })).body;
+    expect((await names("experiment_id = '0'")).experiments).toMatchObject([{ name: "Default" }]);
+    expect((await names(`experiment_id IN ('0', '${id}')`)).experiments).toHaveLength(2);
+    expect((await names("attributes.name = 'e1'")).message).toBe(
+      "Invalid entity type 'attributes'. Valid entity types are ('attribute', 'tag', 'tags')",
+    );
+    expect((await names("attribute.name = 'e1'")).experiments).toMatchObject([{ name: "e1" }]);
+  });
+
+  it.each([
+    [
+      "experiments/set-experiment-tag",
+      { experiment_id: "0", key: "a/../b", value: "v" },
+      "This name would resolve to 'b'",
+    ],
+    [
+      "experiments/set-experiment-tag",
+      { experiment_id: "0", key: "k", value: "v".repeat(20_001) },
+      "'value' exceeds the maximum length of 20000 characters",
+    ],
+    [
+      "experiments/create",
+      { name: "t", tags: [{ key: "a/../b", value: "v" }] },
+      "This name would resolve to 'b'",
+    ],
+    [
+      "experiments/create",
+      { name: "t", artifact_location: "runs:/abc/def" },
+      "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/def'",
+    ],
+    [
+      "registered-models/create",
+      { name: "m", tags: [{ key: "a/../b", value: "v" }] },
+      "This name would resolve to 'b'",
+    ],
+    [
+      "runs/search",
+      { experiment_ids: ["abc"] },
+      "Invalid experiment ID 'abc'. Experiment ID must be a valid integer.",
+    ],
+  ])("refuses what the server refuses: %s, %#", async (route, body, message) => {
+    const r = await post(fake, route, body);
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain(message);
+  });
+
+  it("checks registered model and version tags, and refuses a run without an experiment", async () => {
+    await post(fake, "registered-models/create", { name: "m" });
+    const tag = await post(fake, "registered-models/set-tag", {
+      name: "m",
+      key: "a/../b",
+      value: "v",
+    });
+    expect(tag.status).toBe(400);
+    expect(tag.body.message).toContain("This name would resolve to 'b'");
+    const run = await post(fake, "runs/create", { run_name: "r" });
+    expect(run.status).toBe(400);
+    expect(run.body.error_code).toBe("BAD_REQUEST");
+  });
+
+  it("searches model versions on version_number and name IN, and caps max_results at 200,000", async () => {
+    await post(fake, "registered-models/create", { name: "m" });
+    for (let i = 0; i < 4; i++) {
+      await post(fake, "model-versions/create", { name: "m", source: `s3://b/m/${i}` });
+    }
+    const search = async (query: string) => {
+      const r = await fake.fetch(`${fake.baseUrl}/api/2.0/mlflow/model-versions/search?${query}`);
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const found = await search(
+      `filter=${encodeURIComponent("name IN ('m') and version_number > 2")}`,
+    );
+    expect(
+      (found.body.model_versions as { version: string }[]).map((v) => v.version).sort(),
+    ).toEqual(["3", "4"]);
+    expect((await search("max_results=200001")).status).toBe(400);
+  });
+
   it("serializes like the server: int64 as numbers, enums by name, unset fields omitted", async () => {
     const run = await client.createRun({ experimentId: "0", runName: "s", startTime: T0 });
     expect(run.info).toEqual({

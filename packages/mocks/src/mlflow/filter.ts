@@ -151,6 +151,8 @@ export interface FilterDialect {
   readonly numericAttributes: ReadonlySet<string>;
   /** Attributes that take `IN (…)`. */
   readonly listAttributes: ReadonlySet<string>;
+  /** The entity names (`tag.`, `attribute.`, …) taken, when not all of the runs search's. */
+  readonly entities?: readonly string[];
 }
 
 export const RUN_DIALECT: FilterDialect = {
@@ -174,6 +176,11 @@ function identifier(
     throw new FilterError(`Invalid identifier '${text}'`);
   }
   const type = IDENTIFIERS[trimBackticks(entity)];
+  if (dialect.entities && dot >= 0 && !dialect.entities.includes(entity)) {
+    throw new FilterError(
+      `Invalid entity type '${entity}'. Valid entity types are (${dialect.entities.map((e) => `'${e}'`).join(", ")})`,
+    );
+  }
   if (!type) {
     throw new FilterError(
       `Invalid entity type '${trimBackticks(entity)}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']`,

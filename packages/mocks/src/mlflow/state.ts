@@ -84,6 +84,9 @@ interface Run {
   lifecycleStage: "active" | "deleted";
   latest: Map<string, MetricPoint>;
   history: Map<string, MetricPoint[]>;
+  /** Every point logged, as the store's primary key (key, timestamp, step, value): a point
+   * logged again is dropped, as the store drops it. */
+  points: Set<string>;
   params: Map<string, string>;
   tags: Map<string, string>;
   datasetInputs: S["DatasetInput"][];
@@ -235,6 +238,51 @@ export const MAX_ENTITY_KEY_LENGTH = 250;
 export const MAX_PARAM_VALUE_LENGTH = 6000;
 export const MAX_TAG_VALUE_LENGTH = 8000;
 
+/**
+ * The first `max` characters of a value, counted as Python counts them (code points, so an
+ * emoji is one and is never cut in half): the server truncates long param and tag values.
+ */
+function truncate(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const chars = [...value];
+  return chars.length <= max ? value : chars.slice(0, max).join("");
+}
+
+/**
+ * An experiment, registered model or model version tag, checked as _validate_experiment_tag
+ * and _validate_registered_model_tag are: a valid name, and lengths in characters.
+ */
+function checkTag(key: string, value: string, maxValue: number): void {
+  checkName(key, "key", "key");
+  if (value.length > maxValue && [...value].length > maxValue) {
+    throw invalid(`'value' exceeds the maximum length of ${maxValue} characters`);
+  }
+}
+const MAX_EXPERIMENT_TAG_VALUE_LENGTH = 20_000;
+const MAX_REGISTRY_TAG_VALUE_LENGTH = 100_000;
+
+/** Tags given when an experiment, model or version is created, each checked. */
+function createdTags(
+  tags: readonly { key?: string; value?: string }[] | undefined,
+  maxValue: number,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tags ?? []) {
+    const key = readString(t.key, "key", true) as string;
+    const value = t.value ?? "";
+    checkTag(key, value, maxValue);
+    out.set(key, value);
+  }
+  return out;
+}
+
+/** A float as Python's repr writes it in messages: 1.0, 0.5, nan, inf. */
+function pyFloat(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return Number.isInteger(v) && Math.abs(v) < 1e16 ? `${v}.0` : String(v);
+}
+
 /** validate_param_and_metric_name + path_not_unique + the 250-character key limit. */
 function checkName(name: string, path: string, lengthEntity: string): void {
   if (!NAME_CHARS.test(name)) {
@@ -359,7 +407,7 @@ export class MlflowState {
       lifecycleStage: "active",
       creationTime: time,
       lastUpdateTime: time,
-      tags: new Map(tags.map((t) => [t.key ?? "", t.value ?? ""])),
+      tags: createdTags(tags, MAX_EXPERIMENT_TAG_VALUE_LENGTH),
     };
     this.experiments.set(id, e);
     this.experimentsByName.set(name, id);
@@ -373,9 +421,13 @@ export class MlflowState {
   }): string {
     const name = readString(body.name, "name", true) as string;
     const location = readString(body.artifact_location, "artifact_location");
+    if (location?.startsWith("runs:")) {
+      throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
+    }
     if (this.experimentsByName.has(name)) {
       throw exists(`Experiment(name=${name}) already exists.`);
     }
+    createdTags(body.tags, MAX_EXPERIMENT_TAG_VALUE_LENGTH); // refused before an id is taken
     const id = String(this.#nextExperimentId++);
     this.#addExperiment(id, name, location, this.now, body.tags ?? []);
     return id;
@@ -457,8 +509,10 @@ export class MlflowState {
 
   setExperimentTag(id: unknown, key: unknown, value: unknown): void {
     const k = readString(key, "key", true) as string;
+    const v = readString(value, "value") ?? "";
+    checkTag(k, v, MAX_EXPERIMENT_TAG_VALUE_LENGTH);
     const e = this.#activeExperiment(id);
-    e.tags.set(k, readString(value, "value") ?? "");
+    e.tags.set(k, v);
   }
 
   deleteExperimentTag(id: unknown, key: unknown): void {
@@ -494,7 +548,14 @@ export class MlflowState {
     const list = [...this.experiments.values()].filter(
       (e) =>
         inView(e.lifecycleStage, view) &&
-        clauses.every((c) => matches(experimentValue(e, c), c.comparator, c.value)),
+        clauses.every((c) =>
+          // The id is an integer column compared with the quoted value: '0' finds experiment 0.
+          matches(
+            c.type !== "tag" && c.key === "experiment_id" ? e.id : experimentValue(e, c),
+            c.comparator,
+            c.value,
+          ),
+        ),
     );
     const sortKeys: OrderBy[] = orders.length
       ? orders
@@ -529,8 +590,25 @@ export class MlflowState {
     start_time?: unknown;
     tags?: readonly { key?: string; value?: string }[];
   }): Run {
-    const e = this.#activeExperiment(body.experiment_id ?? "0");
-    const tags = new Map((body.tags ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
+    if (
+      body.experiment_id === undefined ||
+      body.experiment_id === null ||
+      body.experiment_id === ""
+    ) {
+      // The server's database refuses the run (a foreign-key error): no default experiment.
+      throw new MlflowFakeError(
+        400,
+        "BAD_REQUEST",
+        "Missing value for required parameter 'experiment_id': a run belongs to an experiment",
+      );
+    }
+    const e = this.#activeExperiment(body.experiment_id);
+    const tags = new Map<string, string>();
+    (body.tags ?? []).forEach((t, i) => {
+      const key = readString(t.key, `tags[${i}].key`, true) as string;
+      checkName(key, `tags[${i}].key`, "key");
+      tags.set(key, truncate(t.value ?? "", MAX_TAG_VALUE_LENGTH));
+    });
     const name =
       readString(body.run_name, "run_name") || tags.get(RUN_NAME_TAG) || this.#randomName();
     if (tags.has(RUN_NAME_TAG) && tags.get(RUN_NAME_TAG) !== name) {
@@ -552,6 +630,7 @@ export class MlflowState {
       lifecycleStage: "active",
       latest: new Map(),
       history: new Map(),
+      points: new Set(),
       params: new Map(),
       tags,
       datasetInputs: [],
@@ -650,7 +729,7 @@ export class MlflowState {
 
   logParam(body: { run_id?: unknown; run_uuid?: unknown; key?: unknown; value?: unknown }) {
     const key = readString(body.key, "key", true) as string;
-    const value = (readString(body.value, "value") ?? "").slice(0, MAX_PARAM_VALUE_LENGTH);
+    const value = truncate(readString(body.value, "value") ?? "", MAX_PARAM_VALUE_LENGTH);
     checkName(key, "key", "Param key");
     const r = this.activeRun(body.run_id ?? body.run_uuid);
     const old = this.#paramConflict(r, key, value);
@@ -663,6 +742,10 @@ export class MlflowState {
   }
 
   #addMetric(r: Run, m: MetricPoint): void {
+    // NaN is stored as 0 with is_nan set; -0 and 0 are one value in the database.
+    const id = `${m.key}\0${m.timestamp}\0${m.step}\0${Number.isNaN(m.value) ? "nan" : m.value === 0 ? 0 : m.value}`;
+    if (r.points.has(id)) return;
+    r.points.add(id);
     let h = r.history.get(m.key);
     if (!h) {
       h = [];
@@ -686,6 +769,11 @@ export class MlflowState {
     const timestamp = readInt(m.timestamp, `${prefix}timestamp`, true) as number;
     const step = readInt(m.step, `${prefix}step`) ?? 0;
     checkName(key, `${prefix}name`, "Metric name");
+    if (timestamp < 0) {
+      throw invalid(
+        `Invalid value ${timestamp} for parameter '${prefix}timestamp' supplied: metric '${key}' (value=${pyFloat(value)}). Timestamp must be a nonnegative long (64-bit integer) `,
+      );
+    }
     return { key, value, timestamp, step };
   }
 
@@ -697,7 +785,7 @@ export class MlflowState {
 
   setTag(body: { run_id?: unknown; run_uuid?: unknown; key?: unknown; value?: unknown }): void {
     const key = readString(body.key, "key", true) as string;
-    const value = (readString(body.value, "value") ?? "").slice(0, MAX_TAG_VALUE_LENGTH);
+    const value = truncate(readString(body.value, "value") ?? "", MAX_TAG_VALUE_LENGTH);
     checkName(key, "key", "key");
     const r = this.activeRun(body.run_id ?? body.run_uuid);
     r.tags.set(key, value);
@@ -721,11 +809,11 @@ export class MlflowState {
     const metrics = (body.metrics ?? []).map((m, i) => this.#readMetric(m, `metrics[${i}].`));
     const params = (body.params ?? []).map((p, i) => ({
       key: readString(p.key, `params[${i}].key`, true) as string,
-      value: (readString(p.value, `params[${i}].value`) ?? "").slice(0, MAX_PARAM_VALUE_LENGTH),
+      value: truncate(readString(p.value, `params[${i}].value`) ?? "", MAX_PARAM_VALUE_LENGTH),
     }));
     const tags = (body.tags ?? []).map((t, i) => ({
       key: readString(t.key, `tags[${i}].key`, true) as string,
-      value: (readString(t.value, `tags[${i}].value`) ?? "").slice(0, MAX_TAG_VALUE_LENGTH),
+      value: truncate(readString(t.value, `tags[${i}].value`) ?? "", MAX_TAG_VALUE_LENGTH),
     }));
     const limit = (n: number, max: number, what: string) => {
       if (n > max) {
@@ -841,6 +929,11 @@ export class MlflowState {
     const orders = ((body.order_by as string[] | undefined) ?? []).map((o) => toOrder(o));
     const view = (body.run_view_type as ViewType | undefined) ?? "ACTIVE_ONLY";
     const ids = new Set((body.experiment_ids as string[] | undefined) ?? []);
+    for (const id of ids) {
+      if (!/^\d+$/.test(String(id))) {
+        throw invalid(`Invalid experiment ID '${id}'. Experiment ID must be a valid integer.`);
+      }
+    }
     const list: Run[] = [];
     for (const r of this.runs.values()) {
       if (!ids.has(r.experimentId) || !inView(r.lifecycleStage, view)) continue;
@@ -927,7 +1020,7 @@ export class MlflowState {
       creationTimestamp: t,
       lastUpdatedTimestamp: t,
       description: readString(body.description, "description"),
-      tags: new Map((body.tags ?? []).map((x) => [x.key ?? "", x.value ?? ""])),
+      tags: createdTags(body.tags, MAX_REGISTRY_TAG_VALUE_LENGTH),
       aliases: new Map(),
       versions: new Map(),
       nextVersion: 1,
@@ -1008,8 +1101,10 @@ export class MlflowState {
 
   setModelTag(name: unknown, key: unknown, value: unknown): void {
     const k = readString(key, "key", true) as string;
+    const v = readString(value, "value") ?? "";
     const m = this.model(name);
-    m.tags.set(k, readString(value, "value") ?? "");
+    checkTag(k, v, MAX_REGISTRY_TAG_VALUE_LENGTH);
+    m.tags.set(k, v);
   }
 
   deleteModelTag(name: unknown, key: unknown): void {
@@ -1044,6 +1139,7 @@ export class MlflowState {
     modelName(name);
     const m = this.models.get(name);
     if (!m) throw notFound(`Registered Model with name=${name} not found`);
+    const tags = createdTags(body.tags, MAX_REGISTRY_TAG_VALUE_LENGTH);
     const t = this.now;
     const v: ModelVersion = {
       name,
@@ -1054,7 +1150,7 @@ export class MlflowState {
       source,
       runId,
       runLink: readString(body.run_link, "run_link") ?? "",
-      tags: new Map((body.tags ?? []).map((x) => [x.key ?? "", x.value ?? ""])),
+      tags,
       readyAt: t + (this.options.registrationDelayMs ?? 0),
     };
     m.versions.set(v.version, v);
@@ -1090,7 +1186,10 @@ export class MlflowState {
 
   setVersionTag(name: unknown, version: unknown, key: unknown, value: unknown): void {
     const k = readString(key, "key", true) as string;
-    this.version(name, version).tags.set(k, readString(value, "value") ?? "");
+    const v = readString(value, "value") ?? "";
+    const mv = this.version(name, version);
+    checkTag(k, v, MAX_REGISTRY_TAG_VALUE_LENGTH);
+    mv.tags.set(k, v);
   }
 
   deleteVersionTag(name: unknown, version: unknown, key: unknown): void {
@@ -1165,6 +1264,11 @@ export class MlflowState {
     if (max < 1) {
       throw invalid(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
     }
+    if (max > 200_000) {
+      throw invalid(
+        `Invalid value for request parameter max_results. It must be at most 200000, but got value ${max}`,
+      );
+    }
     const clauses = parseSimpleFilter(filter ?? undefined, VERSION_DIALECT);
     const list: ModelVersion[] = [];
     for (const m of this.models.values()) {
@@ -1179,7 +1283,9 @@ export class MlflowState {
                   ? v.runId
                   : c.key === "source_path"
                     ? v.source
-                    : undefined;
+                    : c.key === "version_number"
+                      ? v.version
+                      : undefined;
           return matches(lhs, c.comparator, c.value);
         });
         if (ok) list.push(v);
@@ -1204,7 +1310,9 @@ function inView(stage: string, view: ViewType): boolean {
 const EXPERIMENT_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name", "experiment_id"]),
   numericAttributes: new Set(["creation_time", "last_update_time"]),
-  listAttributes: new Set(),
+  listAttributes: new Set(["experiment_id"]),
+  // SearchExperimentsUtils._get_identifier: these entity names only.
+  entities: ["attribute", "tag", "tags"],
 };
 const MODEL_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name"]),
@@ -1218,8 +1326,8 @@ const MODEL_ORDER_DIALECT: FilterDialect = {
 };
 const VERSION_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name", "run_id", "source_path"]),
-  numericAttributes: new Set(),
-  listAttributes: new Set(["run_id"]),
+  numericAttributes: new Set(["version_number"]),
+  listAttributes: new Set(["name", "run_id"]),
 };
 
 /** Filters of experiment/model/version searches: the same grammar, other attributes. */
