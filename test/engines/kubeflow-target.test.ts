@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { kubeflowTarget } from "../../packages/compiler/src/index.js";
+import { callback, pipeline } from "../../packages/dsl/src/index.js";
 import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
 import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
 import { bin, ensureEngines, tempDir } from "./harness.js";
@@ -129,6 +130,102 @@ describe("generated Python components", () => {
     expect(result).toContain("All checks passed");
     // And every one compiles under the image's Python.
     execFileSync(KFP_PYTHON, ["-m", "compileall", "-q", dir], { encoding: "utf8" });
+  });
+});
+
+describe("the exit handler under the KFP backend", () => {
+  it("reads COMPLETE and CACHED as success and FAILED and CANCELED as failure, through kfp's own executor", () => {
+    // kfp.local reports a succeeded run as SUCCEEDED, but the KFP backend's driver sends the
+    // state COMPLETE (or CACHED): run the generated alerts component with kfp's executor
+    // (kfp.dsl.executor_main) on the status struct the backend sends, for each state.
+    const alerts = `import json
+import os
+
+
+def record(context):
+    with open(os.path.join(os.environ["ALERTS_OUT"], "calls.jsonl"), "a") as f:
+        f.write(json.dumps({"state": context["state"], "succeeded": context["succeeded"]}) + "\\n")
+
+
+def on_failure(context):
+    record({**context, "state": "failure:" + context["state"]})
+
+
+def on_success(context):
+    record({**context, "state": "success:" + context["state"]})
+`;
+    const ir = pipeline(
+      "exit_states",
+      {
+        defaults: {
+          onFailure: callback("tasks/alerts.py:on_failure"),
+          onSuccess: callback("tasks/alerts.py:on_success"),
+        },
+      },
+      (p) => {
+        p.bash("work", { command: "true" });
+      },
+    ).ir;
+    const [file] = kubeflowTarget.emit({
+      ir,
+      hash: "0",
+      sourceFile: "pipelines/exit.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/alerts.py", content: alerts }],
+      settings: {},
+    });
+    const [spec] = parseAllDocuments(file?.content ?? "").map((d) => d.toJS());
+    const { command, args } = spec.deploymentSpec.executors["exec-alerts"].container as {
+      command: string[];
+      args: string[];
+    };
+    // command: sh -c <pip install> sh -ec <launcher> <component> <modules...>; the install
+    // step is skipped (kfp is installed), the launcher run as the container runs it.
+    const launcher = command.slice(command.indexOf("-ec") - 1);
+    const work = tempDir("mlgen-kfp-exit-");
+    const kfpBin = join(KFP_PYTHON, "..");
+    const calls: unknown[] = [];
+    for (const state of ["COMPLETE", "CACHED", "SUCCEEDED", "FAILED", "CANCELED"]) {
+      const executorInput = {
+        inputs: {
+          parameterValues: {
+            status: {
+              state,
+              pipelineJobResourceName: "exit-states-abc",
+              pipelineTaskName: "exit-handler-1",
+              error: state === "FAILED" ? { code: 2, message: "task work failed" } : {},
+            },
+          },
+        },
+        outputs: { outputFile: join(work, `${state}.json`) },
+      };
+      execFileSync(
+        launcher[0] as string,
+        [
+          ...launcher.slice(1),
+          ...args.map((a) => (a === "{{$}}" ? JSON.stringify(executorInput) : a)),
+        ],
+        {
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            PATH: `${kfpBin}:${process.env.PATH}`,
+            ALERTS_OUT: work,
+            PYTHONWARNINGS: "ignore",
+          },
+        },
+      );
+    }
+    for (const line of readFileSync(join(work, "calls.jsonl"), "utf8").trim().split("\n")) {
+      calls.push(JSON.parse(line));
+    }
+    expect(calls).toEqual([
+      { state: "success:COMPLETE", succeeded: true },
+      { state: "success:CACHED", succeeded: true },
+      { state: "success:SUCCEEDED", succeeded: true },
+      { state: "failure:FAILED", succeeded: false },
+      { state: "failure:CANCELED", succeeded: false },
+    ]);
   });
 });
 

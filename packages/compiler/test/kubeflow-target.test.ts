@@ -441,6 +441,65 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a mapped item takes the type its parameter is annotated with; unannotated, a warning says it arrives as text", () => {
+    const source = [
+      "def listing() -> dict:",
+      '    return {"items": [1, 2]}',
+      "",
+      "",
+      "def configs() -> dict:",
+      '    return {"configs": [{"lr": 0.1}]}',
+      "",
+      "",
+      "def square(x: int) -> dict:",
+      '    return {"y": x * x}',
+      "",
+      "",
+      "def fit(cfg: dict[str, float]) -> None:",
+      "    pass",
+      "",
+      "",
+      "def show(v, w=None) -> None:",
+      "    pass",
+      "",
+    ].join("\n");
+    const ir = pipeline("items", {}, (p) => {
+      const l = p.python("listing", { fn: "tasks/m.py:listing", outputs: { items: "list" } });
+      const c = p.python("configs", { fn: "tasks/m.py:configs", outputs: { configs: "list" } });
+      p.map("square", {
+        fn: "tasks/m.py:square",
+        over: l.out.items,
+        as: "x",
+        outputs: { y: "int" },
+      });
+      p.map("fit", { fn: "tasks/m.py:fit", over: c.out.configs, as: "cfg" });
+      p.map("show", { fn: "tasks/m.py:show", over: l.out.items, as: "v" });
+      p.map("literal", { fn: "tasks/m.py:show", over: [1, 2], as: "v" });
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const inputOf = {
+      ir: r.ir,
+      hash: r.hash,
+      sourceFile: "pipelines/p.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/m.py", content: source }],
+    };
+    const [spec] = parse(renderPipelineSpec(inputOf));
+    const itemType = (component: string, name: string) =>
+      spec.components[component].inputDefinitions.parameters[name].parameterType;
+    expect(itemType("comp-square", "x")).toBe("NUMBER_INTEGER");
+    expect(itemType("comp-fit", "cfg")).toBe("STRUCT");
+    expect(itemType("comp-show", "v")).toBe("STRING");
+    expect(itemType("comp-literal", "v")).toBe("NUMBER_INTEGER");
+    expect(
+      kubeflowTarget.validate(inputOf).map((d) => `${d.severity} ${d.task}: ${d.message}`),
+    ).toEqual([
+      "warning show: the items that 'show' maps over is approximated for Kubeflow Pipelines: on a KFP cluster each item reaches show() as text (1 as '1', a dict as its JSON) unless its parameter 'v' is annotated; Airflow and kfp.local pass the value itself",
+    ]);
+  });
+
   it("timeouts go to the Kubernetes platform spec when enabled", async () => {
     const base = await input("kfp-local");
     const ir = pipeline(

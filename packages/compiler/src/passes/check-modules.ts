@@ -270,9 +270,6 @@ function assignedNames(statement: string): string[] {
   return names;
 }
 
-/** Whether a parameter (`x: int = 1`) has a default: an `=` outside brackets. */
-const hasDefault = (param: string) => atDepthZero(param, (i) => param[i] === "=", true).length > 0;
-
 /** Whether a statement of `code` (one per line) assigns to `name`. */
 function assignsTo(code: string, name: string): boolean {
   for (const line of code.split("\n")) {
@@ -366,8 +363,15 @@ export function checkModules(
 }
 
 interface Parameters {
-  /** Parameters a keyword argument can set, and whether each has a default. */
-  readonly named: readonly { readonly name: string; readonly optional: boolean }[];
+  /**
+   * Parameters a keyword argument can set, whether each has a default, and its annotation's
+   * text (`int`, `dict[str, float]`; null when it has none, or it is a string).
+   */
+  readonly named: readonly {
+    readonly name: string;
+    readonly optional: boolean;
+    readonly annotation: string | null;
+  }[];
   /** `**kwargs`: any keyword is taken. */
   readonly anyKeyword: boolean;
 }
@@ -436,7 +440,7 @@ function signature(code: string, name: string): Parameters | null {
   if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
   const parts = signatureParts(code, m.index + m[0].length);
   if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;
-  const named: { name: string; optional: boolean }[] = [];
+  const named: { name: string; optional: boolean; annotation: string | null }[] = [];
   let anyKeyword = false;
   for (const raw of parts) {
     const p = raw.trim();
@@ -449,7 +453,15 @@ function signature(code: string, name: string): Parameters | null {
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(p);
     if (!id) return null;
     // A default is an `=` outside brackets: not one in `Annotated[int, Field(gt=0)]`.
-    named.push({ name: id[0], optional: hasDefault(p) });
+    const eq = atDepthZero(p, (i) => p[i] === "=", true)[0];
+    const head = p.slice(id[0].length, eq ?? p.length).trim();
+    // moduleLevel emptied strings: a string annotation ("int") reads as "" and counts as none.
+    const annotation = head.startsWith(":") ? head.slice(1).trim() : "";
+    named.push({
+      name: id[0],
+      optional: eq !== undefined,
+      annotation: /^[A-Za-z_]/.test(annotation) ? annotation : null,
+    });
   }
   return { named, anyKeyword };
 }

@@ -17,6 +17,7 @@ import {
   pyLiteral,
   pyString,
 } from "../../escape/python.js";
+import { parameters } from "../../passes/check-modules.js";
 import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
 import { type KubeflowSettings, pythonCommand } from "./executors.js";
@@ -29,8 +30,11 @@ export interface ValueCode {
   input(name: string, value: Value): ParameterType;
   /** A literal passed as a constant input, visible and overridable in the KFP UI. */
   constant(name: string, value: unknown): ParameterType;
-  /** The loop item of a mapped task. */
-  item(name: string): ParameterType;
+  /**
+   * The loop item of a mapped task, as the type the function's parameter is annotated with
+   * (`declared`), or null when it has no annotation KFP can carry.
+   */
+  item(name: string, declared: ParameterType | null): ParameterType;
   /** A template value that KFP cannot render (reported once per text). */
   template(text: string): void;
 }
@@ -149,11 +153,36 @@ class Params {
     }
   }
 
-  item(name: string): PyCode {
+  item(name: string, declared: ParameterType | null): PyCode {
     const param = this.name(name);
-    this.list.push({ name: param, type: this.code.item(param) });
+    this.list.push({ name: param, type: this.code.item(param, declared) });
     return new PyCode(param);
   }
+}
+
+/** Python annotations kfp's executor converts a parameter to, by their KFP type. */
+const ANNOTATED_TYPES: Readonly<Record<string, ParameterType>> = {
+  str: "STRING",
+  int: "NUMBER_INTEGER",
+  float: "NUMBER_DOUBLE",
+  bool: "BOOLEAN",
+  dict: "STRUCT",
+  Dict: "STRUCT",
+  list: "LIST",
+  List: "LIST",
+};
+
+/**
+ * The KFP type of the annotation of parameter `param` of the task's function (`x: int`,
+ * `cfg: dict[str, float]`), as kfp types a component's inputs; null without one it can carry.
+ */
+function annotatedType(input: TargetInput, task: PythonTask, param: string): ParameterType | null {
+  const source = input.pythonFiles.find((f) => f.path === task.module)?.content;
+  const annotation = source
+    ? parameters(source, task.function)?.named.find((p) => p.name === param)?.annotation
+    : null;
+  const base = annotation ? /^(?:typing\.)?([A-Za-z_]\w*)\s*(?:\[.*\])?$/s.exec(annotation) : null;
+  return (base && ANNOTATED_TYPES[base[1] as string]) ?? null;
 }
 
 function moduleName(path: string): string {
@@ -188,12 +217,13 @@ export function pythonComponent(
       py`${new PyCode(safeLocal(task.function))} = _load(${moduleName(task.module)}, ${task.function})`,
     );
     const args: [string, PyCode][] = [];
+    const itemType = task.map ? annotatedType(input, task, task.map.input) : null;
     for (const [kwarg, value] of Object.entries(task.inputs)) {
-      if (task.map && kwarg === task.map.input) args.push([kwarg, params.item(kwarg)]);
+      if (task.map && kwarg === task.map.input) args.push([kwarg, params.item(kwarg, itemType)]);
       else args.push([kwarg, params.argument(kwarg, value)]);
     }
     if (task.map && !(task.map.input in task.inputs)) {
-      args.push([task.map.input, params.item(task.map.input)]);
+      args.push([task.map.input, params.item(task.map.input, itemType)]);
     }
     const call = args.length
       ? new PyCode(`${safeLocal(task.function)}(**inputs)`)
@@ -400,10 +430,14 @@ export function alertsComponent(
   const helpers = { ...NO_HELPERS };
   const imports = new Set(["from kfp.dsl import PipelineTaskFinalStatus"]);
   const body: PyCode[] = [
+    // kfp.local reports SUCCEEDED; the KFP backend reports COMPLETE (or CACHED) for a run whose
+    // tasks all succeeded, FAILED or CANCELED otherwise.
+    new PyCode('succeeded = status.state in ("SUCCEEDED", "COMPLETE", "CACHED")'),
     new PyCode("context = {"),
     new PyCode('    "engine": "kubeflow",'),
     new PyCode('    "pipeline_job_name": status.pipeline_job_resource_name,'),
     new PyCode('    "state": status.state,'),
+    new PyCode('    "succeeded": succeeded,'),
     new PyCode('    "error_code": status.error_code,'),
     new PyCode('    "error_message": status.error_message,'),
     new PyCode("}"),
@@ -443,11 +477,11 @@ export function alertsComponent(
   const failure = calls(alerts.onFailure, "onFailure");
   const success = calls(alerts.onSuccess, "onSuccess");
   if (failure.length) {
-    body.push(new PyCode('if status.state != "SUCCEEDED":'));
+    body.push(new PyCode("if not succeeded:"));
     for (const c of failure) body.push(new PyCode(`    ${c.text}`));
   }
   if (success.length) {
-    body.push(new PyCode('if status.state == "SUCCEEDED":'));
+    body.push(new PyCode("if succeeded:"));
     for (const c of success) body.push(new PyCode(`    ${c.text}`));
   }
   const functionName = new PyCode("run_alerts");

@@ -401,7 +401,13 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // Loops: iterate a task output, a param or a literal list.
   const iterators = new Map<
     Scope,
-    { iterator: Record<string, unknown>; item: string; itemType: ParameterType }
+    {
+      iterator: Record<string, unknown>;
+      item: string;
+      itemType: ParameterType;
+      /** Items from a literal list, which keep their JSON types whatever the input's type. */
+      literal: boolean;
+    }
   >();
   walk(root, (s) => {
     if (s.kind !== "for-loop" || !s.mapped || s.mapped.kind !== "python" || !s.mapped.map) return;
@@ -413,6 +419,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         iterator: { items: { raw: pyJsonDumps(literal) }, itemInput: item },
         item,
         itemType: literal.length > 0 ? literalType(literal[0]) : "STRING",
+        literal: true,
       });
       return;
     }
@@ -434,6 +441,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       iterator: { items: { inputParameter: ch }, itemInput: `${ch}-loop-item` },
       item: `${ch}-loop-item`,
       itemType: "STRING",
+      literal: false,
     });
   });
 
@@ -459,9 +467,19 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         ports.set(name, { type, spec: bring(x, src) });
         return type;
       },
-      item(name) {
+      item(name, declared) {
         const it = iterators.get(x);
-        const type = it?.itemType ?? "STRING";
+        if (it && !it.literal && declared === null && task.kind === "python") {
+          // The driver turns a value into text for a STRING input (pbValueToText), where
+          // Airflow and kfp.local pass the value itself; a typed input gets the value.
+          approximated(
+            task,
+            `the items that '${task.id}' maps over`,
+            `on a KFP cluster each item reaches ${task.function}() as text (1 as '1', a dict as its JSON) unless its parameter '${name}' is annotated; Airflow and kfp.local pass the value itself`,
+            `annotate the parameter in ${task.module} (${name}: int, float, bool, str, dict or list), as kfp components are`,
+          );
+        }
+        const type = declared ?? it?.itemType ?? "STRING";
         ports.set(name, { type, spec: it ? { componentInputParameter: it.item } : {} });
         return type;
       },
