@@ -221,6 +221,27 @@ export function conditionOperandInNestedGroups(
 }
 
 /**
+ * RETRY_WINDOW_UNSET: kfp writes `backoffMaxDuration` on every retry policy (3600s unless
+ * `set_retry` is given one); the backend makes it Argo's backoff.maxDuration, which stops
+ * retrying that long after the first try started. mlgen sets it only when each try is bounded
+ * (kubeflow.timeouts and an execution timeout), to Airflow's whole schedule, and otherwise
+ * leaves it out, so that KFP never stops retrying early, as Airflow never does; kfp's Python DSL
+ * cannot leave it out. Adds kfp's default to mlgen's retry policies at the given tasks.
+ */
+export function retryWindowUnset(...tasks: readonly (readonly string[])[]): Exception {
+  return {
+    id: "RETRY_WINDOW_UNSET",
+    why: "kfp always writes a retry window (an hour by default); mlgen leaves it out when no timeout bounds a try",
+    apply(docs) {
+      for (const task of tasks) {
+        const policy = objectAt(docs[0], [...task, "retryPolicy"]);
+        policy.backoffMaxDuration ??= "3600s";
+      }
+    },
+  };
+}
+
+/**
  * GROUP_INTERFACE_NAMES: a task group is a sub-pipeline in kfp, whose inputs and outputs are
  * named by its Python parameters and outputs (identifiers: `make_sq`); mlgen names a group's
  * ports after the channel they carry (`pipelinechannel--make-sq`), as kfp does for its own
@@ -318,13 +339,21 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     name: "kfp-eq-retry",
     py: "kfp_eq_retry.py",
     functionName: "kfp_eq_retry",
-    covers: "retries, retryDelay, exponential backoff, maxRetryDelay; defaults, overrides, groups",
+    covers:
+      "retries, retryDelay, exponential backoff, maxRetryDelay; defaults, overrides, groups; the retry window",
+    settings: { timeouts: true },
   },
   {
     name: "kfp-eq-exit",
     py: "kfp_eq_exit.py",
     functionName: "kfp_eq_exit",
     covers: "pipeline onFailure alert as dsl.ExitHandler + PipelineTaskFinalStatus exit task",
+    exceptions: [
+      retryWindowUnset(
+        ["components", "comp-condition-2", "dag", "tasks", "deploy"],
+        ["components", "comp-exit-handler-1", "dag", "tasks", "evaluate"],
+      ),
+    ],
   },
   {
     name: "kfp-eq-shortcircuit",

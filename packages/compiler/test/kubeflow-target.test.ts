@@ -120,7 +120,6 @@ describe("kubeflow target", () => {
       maxRetryCount: 1,
       backoffDuration: "1s",
       backoffFactor: 1,
-      backoffMaxDuration: "3600s",
     });
   });
 
@@ -523,6 +522,44 @@ describe("kubeflow target", () => {
     expect(parse(renderPipelineSpec(base))).toHaveLength(1);
   });
 
+  it("the retry window covers Airflow's whole schedule when tries are bounded, and none is set otherwise", () => {
+    const build = () =>
+      pipeline("windows", { defaults: { retries: 3, retryDelay: seconds(60) } }, (p) => {
+        p.bash("plain", { command: "true", executionTimeout: seconds(3600) });
+        p.bash("growing", {
+          command: "true",
+          executionTimeout: seconds(600),
+          retryExponentialBackoff: 2,
+          maxRetryDelay: seconds(120),
+        });
+        p.bash("unbounded", { command: "true" });
+      }).ir;
+    const withTimeouts = { ...lowered(build()), settings: { kubeflow: { timeouts: true } } };
+    const [spec] = parse(renderPipelineSpec(withTimeouts)) as Doc[];
+    const windows = Object.fromEntries(
+      Object.entries(spec.root.dag.tasks as Record<string, Doc>).map(([k, t]) => [
+        k,
+        t.retryPolicy.backoffMaxDuration,
+      ]),
+    );
+    expect(windows).toEqual({
+      // Waits of 60 s × 3, then 4 tries of an hour with 600 s each for the pod to start.
+      plain: `${3 * 60 + 4 * (3600 + 600)}s`,
+      // Waits of 60, 120 and 240 s (KFP does not cap them), 4 tries of 600 + 600 s.
+      growing: `${60 + 120 + 240 + 4 * (600 + 600)}s`,
+      // No execution timeout: a try may run for ever, as on Airflow, so no window at all.
+      unbounded: undefined,
+    });
+    expect(
+      kubeflowTarget.validate(withTimeouts).map((d) => `${d.task}: ${d.message} | ${d.fix}`),
+    ).toEqual([
+      "growing: maxRetryDelay of 'growing' (120 s) is approximated for Kubeflow Pipelines: KFP cannot cap each wait between tries: with backoffFactor 2 the last of its 3 retries waits 240 s, where Airflow waits at most maxRetryDelay | lower retries, retryDelay or the backoff factor so the waits stay under maxRetryDelay (`--strict` makes this an error)",
+    ]);
+    // Without kubeflow.timeouts nothing bounds a try on KFP: no window.
+    const [plain] = parse(renderPipelineSpec(lowered(build()))) as Doc[];
+    expect(plain.root.dag.tasks.plain.retryPolicy.backoffMaxDuration).toBeUndefined();
+  });
+
   it("a file sensor's timeout is not retried, as on Airflow; its dropped retries and softFail are said", () => {
     const ir = pipeline("waits", { defaults: { retries: 2, retryDelay: seconds(60) } }, (p) => {
       p.fileSensor("wait", { path: "/data/in.csv", timeout: seconds(3600) });
@@ -544,14 +581,12 @@ describe("kubeflow target", () => {
         maxRetryCount: 2,
         backoffDuration: "60s",
         backoffFactor: 1,
-        backoffMaxDuration: "3600s",
       },
       wait: undefined,
       work: {
         maxRetryCount: 2,
         backoffDuration: "60s",
         backoffFactor: 1,
-        backoffMaxDuration: "3600s",
       },
     });
     const said = kubeflowTarget

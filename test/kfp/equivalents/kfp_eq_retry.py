@@ -1,9 +1,11 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-retry.pipeline.ts: task.set_retry with
 mlgen's (Airflow's) retry options spelled out: num_retries = retries, backoff_duration =
-retryDelay, backoff_factor = retryExponentialBackoff (1 when off), backoff_max_duration =
-maxRetryDelay (kfp's default 3600s when unset)."""
+retryDelay, backoff_factor = retryExponentialBackoff (1 when off), and backoff_max_duration
+the whole window of Airflow's schedule (KFP ends retrying that long after the first try
+started): every wait between tries plus, for every try, its execution timeout (600 s, set with
+kubernetes.set_timeout on every task) and 600 s for its pod to start."""
 
-from kfp import dsl
+from kfp import dsl, kubernetes
 
 BASE = "python:3.11-slim"
 
@@ -43,14 +45,20 @@ def cleanup_sweep(name: str):
     print(f"step {name}")
 
 
+# Each try: 600 s of execution timeout + 600 s for the pod to start.
+TRY = 600 + 600
+
+
 @dsl.pipeline(name="cleanup")
 def cleanup():
-    cleanup_sweep(name="sweep").set_display_name("cleanup.sweep").set_retry(
+    sweep = cleanup_sweep(name="sweep").set_display_name("cleanup.sweep")
+    sweep.set_retry(
         num_retries=4,
         backoff_duration="5s",
         backoff_factor=1,
-        backoff_max_duration="3600s",
+        backoff_max_duration=f"{4 * 5 + 5 * TRY}s",
     )
+    kubernetes.set_timeout(sweep, 600)
 
 
 @dsl.pipeline(
@@ -64,31 +72,34 @@ def kfp_eq_retry():
         num_retries=2,
         backoff_duration="30s",
         backoff_factor=1,
-        backoff_max_duration="3600s",
+        backoff_max_duration=f"{2 * 30 + 3 * TRY}s",
     )
     u = upload(name="upload").set_display_name("upload").after(f)
+    # maxRetryDelay (30 min) caps no wait here: the last is 960 s.
     u.set_retry(
         num_retries=5,
         backoff_duration="60s",
         backoff_factor=2,
-        backoff_max_duration="1800s",
+        backoff_max_duration=f"{60 + 120 + 240 + 480 + 960 + 6 * TRY}s",
     )
     fl = flaky(name="flaky").set_display_name("flaky").after(u)
     fl.set_retry(
         num_retries=3,
         backoff_duration="30s",
         backoff_factor=3,
-        backoff_max_duration="7200s",
+        backoff_max_duration=f"{30 + 90 + 270 + 4 * TRY}s",
     )
     # triggerRule all_done: run once flaky has ended, whatever its state.
-    always(name="always").set_display_name("always").after(fl).ignore_upstream_failure()
+    al = always(name="always").set_display_name("always").after(fl).ignore_upstream_failure()
     # retries: 0 turns the pipeline's default off: no retry policy.
-    once(name="once").set_display_name("once")
+    on = once(name="once").set_display_name("once")
     p = push().set_display_name("push").after(u)
     p.set_retry(
         num_retries=1,
         backoff_duration="30s",
         backoff_factor=1,
-        backoff_max_duration="3600s",
+        backoff_max_duration=f"{30 + 2 * TRY}s",
     )
+    for task in (f, u, fl, al, on, p):
+        kubernetes.set_timeout(task, 600)
     cleanup()

@@ -571,13 +571,37 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       const waitsForFile = n.task.kind === "sensor" && n.task.sensor.type === "file";
       if (o.retries !== null && o.retries > 0 && !waitsForFile) {
         const factor = o.retryExponentialBackoff ? o.retryExponentialBackoff : 1;
-        out.retryPolicy = {
+        // Airflow's default delay between tries is five minutes.
+        const delay = o.retryDelay ?? 300;
+        const policy: Record<string, unknown> = {
           maxRetryCount: o.retries,
-          // Airflow's default delay between tries is five minutes.
-          backoffDuration: `${o.retryDelay ?? 300}s`,
+          backoffDuration: `${delay}s`,
           backoffFactor: factor,
-          backoffMaxDuration: `${o.maxRetryDelay ?? 3600}s`,
         };
+        // backoffMaxDuration becomes Argo's backoff.maxDuration: retrying stops that long after
+        // the first try started (a window over every try, not Airflow's cap on each delay, and
+        // kfp's default of an hour would stop retrying a task that runs longer). It is set only
+        // when each try is bounded (the pod deadline), to the whole of Airflow's schedule:
+        // every wait, and every try with time for its pod to start. Without it there is no
+        // limit, as on Airflow.
+        const tryLimit = settings.timeouts ? podDeadline(n.task, o.executionTimeout) : null;
+        const waits = Array.from({ length: o.retries }, (_, i) => delay * factor ** i);
+        if (tryLimit !== null) {
+          const window =
+            waits.reduce((a, b) => a + b, 0) + (o.retries + 1) * (tryLimit + POD_START_SECONDS);
+          policy.backoffMaxDuration = `${Math.min(Math.ceil(window), MAX_RETRY_WINDOW_SECONDS)}s`;
+        }
+        out.retryPolicy = policy;
+        const longest = waits[waits.length - 1] ?? 0;
+        if (factor !== 1 && o.maxRetryDelay !== null && longest > o.maxRetryDelay) {
+          problems.push({
+            task: n.task.id,
+            what: `maxRetryDelay of '${n.task.id}' (${o.maxRetryDelay} s)`,
+            reason: `KFP cannot cap each wait between tries: with backoffFactor ${factor} the last of its ${o.retries} retries waits ${Math.round(longest)} s, where Airflow waits at most maxRetryDelay`,
+            hint: "lower retries, retryDelay or the backoff factor so the waits stay under maxRetryDelay",
+            level: "warning",
+          });
+        }
       }
       const rule = o.triggerRule;
       if (rule !== null && rule !== "all_success" && !isJoinAfterCondition(n.task)) {
@@ -758,8 +782,10 @@ function joinsAfterCondition(ir: Pipeline): (task: Task) => boolean {
 /** The pipeline name KFP requires (`^[a-z0-9][a-z0-9-]{0,127}$`). */
 export const pipelineName = (id: string): string => k8sName(id).slice(0, 128);
 
-/** What a sensor component allows for its pod to start (image pull, pip install) before it polls. */
-const SENSOR_START_SECONDS = 600;
+/** What a component allows for its pod to start (image pull, pip install) before it runs. */
+const POD_START_SECONDS = 600;
+/** A retry window longer than ten years is no limit: a protobuf Duration of that is kept. */
+const MAX_RETRY_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
 
 /**
  * The pod's activeDeadlineSeconds for a task: its execution timeout. A sensor that does not poke
@@ -769,7 +795,7 @@ const SENSOR_START_SECONDS = 600;
  */
 function podDeadline(task: Task, executionTimeout: number | null): number | null {
   if (task.kind !== "sensor" || (task.mode === "poke" && !task.deferrable)) return executionTimeout;
-  const wait = (task.timeout ?? SENSOR_DEFAULT_TIMEOUT) + SENSOR_START_SECONDS;
+  const wait = (task.timeout ?? SENSOR_DEFAULT_TIMEOUT) + POD_START_SECONDS;
   return executionTimeout === null ? wait : Math.max(executionTimeout, wait);
 }
 
