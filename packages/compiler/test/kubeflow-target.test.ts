@@ -560,6 +560,48 @@ describe("kubeflow target", () => {
     expect(plain.root.dag.tasks.plain.retryPolicy.backoffMaxDuration).toBeUndefined();
   });
 
+  it("caching is off by default for a scheduled pipeline, on for one run by hand, as the config says otherwise", () => {
+    const build = (schedule?: string) =>
+      pipeline("cache", schedule ? { schedule, startDate: "2025-01-01" } : {}, (p) => {
+        p.bash("extract", { command: "true" });
+      }).ir;
+    const cachingOf = (ir: unknown, caching?: boolean) => {
+      const input = {
+        ...lowered(ir),
+        ...(caching === undefined ? {} : { settings: { kubeflow: { caching } } }),
+      };
+      const [spec] = parse(renderPipelineSpec(input)) as Doc[];
+      return spec.root.dag.tasks.extract.cachingOptions;
+    };
+    expect(cachingOf(build())).toEqual({ enableCache: true });
+    expect(cachingOf(build("@daily"))).toEqual({});
+    expect(cachingOf(build("0 3 * * *"))).toEqual({});
+    expect(cachingOf(build("@once"))).toEqual({ enableCache: true });
+    expect(cachingOf(build("@daily"), true)).toEqual({ enableCache: true });
+    expect(cachingOf(build(), false)).toEqual({});
+  });
+
+  it("a condition on a list or dict output is MLG3001: KFP conditions compare scalars only", () => {
+    const ir = pipeline("cond", {}, (p) => {
+      const m = p.python("make", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+      const after = p.bash("after", { command: "true" });
+      // The DSL's types allow only scalar outputs here; plain JavaScript gets past them.
+      p.branch("br", { when: [m.out.values as never, "==", 3], ifTrue: after });
+    }).ir;
+    expect(
+      kubeflowTarget
+        .validate(lowered(ir))
+        .filter((d) => d.severity === "error")
+        .map((d) => `${d.task}: ${d.message}`),
+    ).toEqual([
+      "br: the condition of 'br' cannot be expressed for Kubeflow Pipelines: it compares a list value, and KFP conditions compare strings, numbers and booleans only",
+    ]);
+  });
+
   it("a file sensor's timeout is not retried, as on Airflow; its dropped retries and softFail are said", () => {
     const ir = pipeline("waits", { defaults: { retries: 2, retryDelay: seconds(60) } }, (p) => {
       p.fileSensor("wait", { path: "/data/in.csv", timeout: seconds(3600) });

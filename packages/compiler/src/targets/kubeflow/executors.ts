@@ -12,8 +12,11 @@ export interface KubeflowSettings {
   readonly kfpPackage: string;
   /** Emit execution timeouts as `activeDeadlineSeconds` in the Kubernetes platform spec. */
   readonly timeouts: boolean;
-  /** KFP's cache: on (kfp's default) or off for every task. */
-  readonly caching: boolean;
+  /**
+   * KFP's cache: on or off for every task; null (the default) turns it on for a pipeline run by
+   * hand (kfp's default) and off for a scheduled one, whose runs must each do the work.
+   */
+  readonly caching: boolean | null;
   readonly mlgenVersion: string;
 }
 

@@ -11,7 +11,7 @@ export const KUBEFLOW_DEFAULTS: KubeflowSettings = {
   packages: [],
   kfpPackage: "kfp==2.17.3",
   timeouts: false,
-  caching: true,
+  caching: null,
   mlgenVersion: MLGEN_VERSION,
 };
 

@@ -140,6 +140,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const problems: KfpProblem[] = [];
   const alerts = { onFailure: ir.defaults.onFailure ?? [], onSuccess: ir.defaults.onSuccess ?? [] };
   const shape = buildShape(ir, alerts.onFailure.length + alerts.onSuccess.length > 0);
+  // KFP's cache reuses a task's outputs from an earlier run with the same inputs: a recurring
+  // run would skip its extracts and every task without inputs, which Airflow runs each time.
+  // Unless the config says, it is on (kfp's default) for pipelines run by hand, off for
+  // scheduled ones.
+  const recurring =
+    ir.schedule.kind !== "none" &&
+    !(ir.schedule.kind === "preset" && ir.schedule.preset === "@once");
+  const caching = settings.caching ?? !recurring;
   if (ir.defaults.onRetry?.length) {
     problems.push({
       what: "onRetry alerts",
@@ -393,6 +401,18 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     const ch = channel(src);
     const type = typeAt(src, s.parent as Scope);
+    if (type === "LIST" || type === "STRUCT") {
+      // kfp's compiler refuses it ("Conditional requires primitive parameter values"), and the
+      // backend's CEL has no comparison of a list or a map with a scalar.
+      problems.push({
+        task: task.id,
+        what: `the condition of '${task.id}'`,
+        reason: `it compares a ${type === "LIST" ? "list" : "dict"} value, and KFP conditions compare strings, numbers and booleans only`,
+        hint: "compare a string, number or bool output: compute it from the list or dict in a python task",
+        level: "error",
+      });
+      return;
+    }
     ensureInput(s, ch, type, () => bring(s.parent as Scope, src));
     const cel = celCondition(ch, type, task.condition);
     triggers.set(s, s.origin.negate ? `!(${cel})` : cel);
@@ -561,7 +581,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     // sensor is never cached: it looks at the world outside, and a cached success would skip the
     // wait in every later run.
     if (n.type === "task" || n.kind === "group") {
-      const cached = settings.caching && !(n.type === "task" && n.task.kind === "sensor");
+      const cached = caching && !(n.type === "task" && n.task.kind === "sensor");
       out.cachingOptions = cached ? { enableCache: true } : {};
     }
     if (n.type === "task") {
@@ -693,7 +713,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     };
     executors[`exec-${key}`] = { container: build.container };
     (rootTasks.tasks as Record<string, unknown>)[key] = {
-      cachingOptions: settings.caching ? { enableCache: true } : {},
+      cachingOptions: caching ? { enableCache: true } : {},
       componentRef: { name: `comp-${key}` },
       dependentTasks: [shape.exit.scope.key],
       inputs: {
