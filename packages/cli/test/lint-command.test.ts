@@ -32,6 +32,17 @@ describe("mlgen lint", () => {
     expect(stdout).not.toContain("\u001b[");
   });
 
+  it("a file the analysis cannot take fails alone: the others' findings, then exit 2 naming it", async () => {
+    const deep = `X = a${".b()".repeat(3000)}\n`;
+    const p = project({ "dags/racy.py": RACY_DAG, "dags/deep.py": deep });
+    const { code, stdout, stderr } = await p.mlgen("lint", "dags");
+    expect(code).toBe(2);
+    expect(stdout).toContain("dags/racy.py:7:57: error missing-xcom-key (MLG2001)");
+    expect(stderr).toBe(
+      "mlgen lint: could not analyze 1 file, so its findings are missing (please report it):\n  dags/deep.py: its expressions nest deeper than the analysis can follow\n",
+    );
+  });
+
   it("exit 0 when clean; warnings fail only over --max-warnings", async () => {
     const p = project({ "dags/clean.py": CLEAN_DAG, "dags/warned.py": WARNED_DAG });
     expect((await p.mlgen("lint", "dags/clean.py")).code).toBe(0);

@@ -19,6 +19,8 @@ export interface LintedFile {
   readonly source: string | null;
   /** Linted before tree-sitter-python was loaded, and it has a file to judge: lint again. */
   readonly syntaxUnchecked: boolean;
+  /** Why the analysis failed on this file (its findings are missing); the others go on. */
+  readonly failure?: string;
 }
 
 /** What a worker is sent: the files of one chunk. */
@@ -41,8 +43,19 @@ const WORKER = new URL("./worker.js", import.meta.url);
 /** Reads and lints one file; synchronous, so no thread idles between files. */
 export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
   const source = readFileSync(f.path, "utf8");
-  const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options);
-  return { file: f.file, findings, source: findings.length > 0 ? source : null, syntaxUnchecked };
+  try {
+    const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options);
+    return { file: f.file, findings, source: findings.length > 0 ? source : null, syntaxUnchecked };
+  } catch (e) {
+    // One file the analysis cannot take fails alone: the run goes on with the others.
+    const failure =
+      e instanceof RangeError
+        ? "its expressions nest deeper than the analysis can follow"
+        : e instanceof Error
+          ? e.message
+          : String(e);
+    return { file: f.file, findings: [], source: null, syntaxUnchecked: false, failure };
+  }
 }
 
 /**

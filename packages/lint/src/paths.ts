@@ -1,10 +1,10 @@
 /**
  * Absolute paths on a developer's machine or a single host: home folders, temp folders, mounted
- * data disks, Windows drives. Paths that images conventionally provide (`/opt/airflow`, `/usr`)
- * and URLs (`s3://bucket/data/...`) are not matched.
+ * data disks, Windows drives. Paths that images conventionally provide (`/opt/airflow`, `/usr`),
+ * URLs (`s3://bucket/data/...`) and regex anchors (`^/data/`) are not matched.
  */
 const LOCAL_PATH =
-  /(?<![\w:/.~$}-])(?:\/(?:Users|home|root|tmp|data|mnt|media|scratch|Volumes|private\/var\/folders|var\/folders)(?:\/[^\s'"`,;){}\]]*)?(?=$|[\s'"`,;){}\]/])|[A-Za-z]:\\[^\s'"`,;)}\]]*)/g;
+  /(?<![\w:/.~$}^-])(?:\/(?:Users|home|root|tmp|data|mnt|media|scratch|Volumes|private\/var\/folders|var\/folders)(?:\/[^\s'"`,;){}\]]*)?(?=$|[\s'"`,;){}\]/])|[A-Za-z]:\\[^\s'"`,;)}\]]*)/g;
 
 export interface PathMatch {
   readonly from: number;
@@ -36,6 +36,8 @@ export function localPaths(text: string, escaped = false): PathMatch[] {
   LOCAL_PATH.lastIndex = 0;
   for (let m = LOCAL_PATH.exec(text); m; m = LOCAL_PATH.exec(text)) {
     if (SHARED_MOUNT.test(m[0]) || (escaped && ESCAPE_AFTER_DRIVE.test(m[0]))) continue;
+    // The temp folder itself exists on every POSIX host (a file under it is one host's).
+    if (m[0] === "/tmp" || m[0] === "/tmp/") continue;
     out.push({ from: m.index, to: m.index + m[0].length, path: m[0] });
   }
   return out;

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -62,6 +63,26 @@ describe("lintPythonFiles", () => {
     const linted = await lintPythonFiles(files, OPTIONS);
     expect(linted).toEqual(await expected(files));
     expect(linted.some((r) => r.source === null)).toBe(true);
+  });
+
+  it("a file the analysis cannot take fails alone, the others are linted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-deep-"));
+    try {
+      // Valid Python (ast.parse takes it), nested deeper than the analysis's stack.
+      writeFileSync(join(dir, "deep.py"), `X = a${".b()".repeat(3000)}\n`);
+      const files = [{ file: "deep.py", path: join(dir, "deep.py") }, ...corpusTwice().slice(0, 3)];
+      const linted = await lintPythonFiles(files, OPTIONS, 0);
+      expect(linted[0]).toEqual({
+        file: "deep.py",
+        findings: [],
+        source: null,
+        syntaxUnchecked: false,
+        failure: "its expressions nest deeper than the analysis can follow",
+      });
+      expect(linted.slice(1)).toEqual(await expected(files.slice(1)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports a file it cannot read", async () => {

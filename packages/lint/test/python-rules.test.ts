@@ -670,8 +670,9 @@ with DAG("d", schedule=None, default_args={"retries": 1}):
     FileSensor(task_id="d", filepath="x", deferrable=True)
     FileSensor(task_id="e", filepath="x")
 `),
-      // e: no timeout, but default_args' 1-hour execution_timeout ends each poke-mode try.
-      want: ["2:5"],
+      // e: no timeout; default_args' 1-hour execution_timeout ends each poke-mode try, and each
+      // of its 2 retries waits again: 3 hours.
+      want: ["2:5", "6:5"],
     },
   ],
   [
@@ -1601,5 +1602,157 @@ describe("severity settings", () => {
     expect(a.find((f) => f.ruleId === "hardcoded-path")?.severity).toBe("error");
     const b = lintPythonSource("d.py", source, { rules: { "hardcoded-path": "off" } });
     expect(b.some((f) => f.ruleId === "hardcoded-path")).toBe(false);
+  });
+});
+
+describe("found in a review of realistic DAG files", () => {
+  const messages = (rule: string, body: string, head = HEAD) =>
+    lintPythonSource("d.py", head + body)
+      .filter((f) => f.ruleId === rule)
+      .map((f) => f.message);
+
+  it("airflow3-removed: a parameter the call fills (TaskFlow arguments, op_args) is no context read", () => {
+    const body = `def load(conf, execution_date):
+    print(conf, execution_date)
+
+
+def first_only(conf, next_ds):
+    print(conf, next_ds)
+
+
+@task
+def apply(conf: dict, yesterday_ds: str):
+    print(conf, yesterday_ds)
+
+
+@task
+def keyed(conf: dict, prev_ds: str):
+    print(conf, prev_ds)
+
+
+${dag(`    apply({"a": 1})
+    keyed(conf={"a": 1}, prev_ds="{{ ds }}")
+    PythonOperator(task_id="load", python_callable=load, op_args=[{"a": 1}, "x"])
+    PythonOperator(task_id="first", python_callable=first_only, op_args=[{"a": 1}])
+`)}`;
+    expect(messages("airflow3-removed", body)).toEqual([
+      "context variable 'next_ds' (read by first_only) was removed in Airflow 3",
+      "context variable 'yesterday_ds' (read by apply) was removed in Airflow 3",
+    ]);
+  });
+
+  it("train-without-validation: data checks are whole words; the infrastructure around training is no training", () => {
+    const run = (names: string[]) =>
+      messages(
+        "train-without-validation",
+        dag(
+          `${names.map((n) => `    ${n} = BashOperator(task_id="${n}", bash_command="true")\n`).join("")}    chain(${names.join(", ")})\n`,
+        ),
+      );
+    // "profiles", "checkout", "air_quality" and "invalidate" hold no data check.
+    for (const before of [
+      "extract_user_profiles",
+      "checkout_repo",
+      "ingest_air_quality",
+      "invalidate_cache",
+    ]) {
+      expect(run([before, "train_model"]), before).toEqual([
+        "training task 'train_model' has no data validation upstream, so it trains on whatever arrives",
+      ]);
+    }
+    for (const before of [
+      "validate_data",
+      "data_quality",
+      "quality_gate",
+      "dq_checks",
+      "run_expectations",
+    ]) {
+      expect(run([before, "train_model"]), before).toEqual([]);
+    }
+    expect(
+      run([
+        "provision_training_cluster",
+        "evaluate_training_run",
+        "log_training_metrics",
+        "cleanup_training_cluster",
+      ]),
+    ).toEqual([]);
+  });
+
+  it("a sensor class of the file's own is a sensor; a *SensorAsync defers and holds no slot", () => {
+    const body = `from airflow.sdk.bases.sensor import BaseSensorOperator
+from airflow.providers.standard.sensors.time_delta import TimeDeltaSensorAsync
+
+
+class WaitForPartition(BaseSensorOperator):
+    def poke(self, context):
+        return False
+
+
+class WaitForHivePartition(WaitForPartition):
+    pass
+
+
+${dag(`    WaitForPartition(task_id="wait", timeout=6 * 3600, poke_interval=60)
+    WaitForHivePartition(task_id="hive", timeout=2 * 3600, mode="poke")
+    TimeDeltaSensorAsync(task_id="later", delta=timedelta(hours=3), timeout=5 * 3600)
+`)}`;
+    expect(messages("sensor-poke-mode", body)).toEqual([
+      "sensor 'wait' waits up to 6 hours in poke mode, holding a worker slot the whole time",
+      "sensor 'hive' waits up to 2 hours in poke mode, holding a worker slot the whole time",
+    ]);
+    expect(messages("missing-timeout", body)).toEqual([]);
+  });
+
+  it("sensor-poke-mode: each retry of a try the execution timeout ended waits it again", () => {
+    const head = HEAD.replace('"retries": 2', '"retries": 5').replace("hours=1", "minutes=55");
+    const body = dag(
+      `    FileSensor(task_id="wait_file", filepath="incoming/ready.flag", poke_interval=30)\n`,
+    );
+    expect(messages("sensor-poke-mode", body, head)).toEqual([
+      "sensor 'wait_file' waits up to 330 minutes in poke mode, holding a worker slot the whole time",
+    ]);
+    // Without retries, 55 minutes: under the hour.
+    expect(
+      messages("sensor-poke-mode", body, head.replace('"retries": 5', '"retries": 0')),
+    ).toEqual([]);
+  });
+
+  it("missing-xcom-key: a KubernetesPodOperator pushes its return value only with do_xcom_push=True", () => {
+    const body = `from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+${dag(`    k = KubernetesPodOperator(task_id="k", name="k", image="busybox")
+    j = KubernetesPodOperator(task_id="j", name="j", image="busybox", do_xcom_push=True)
+    r = BashOperator(task_id="r", bash_command="echo {{ ti.xcom_pull(task_ids='k') }} {{ ti.xcom_pull(task_ids='j') }} {{ ti.xcom_pull(task_ids='k', key='pod_name') }}")
+    [k, j] >> r
+`)}`;
+    expect(messages("missing-xcom-key", body)).toEqual([
+      "task 'r' reads XCom 'return_value' of task 'k', which 'k' never pushes (it pushes: pod_name, pod_namespace)",
+    ]);
+  });
+
+  it("hardcoded-path: not venv_cache_path, the temp folder itself, nor a regex anchored at a path", () => {
+    const body = `import tempfile
+
+
+@task.virtualenv(requirements=["pandas==2.2.3"], venv_cache_path="/tmp/venvs")
+def venv_task():
+    pass
+
+
+@task
+def scratch():
+    with tempfile.TemporaryDirectory(dir="/tmp") as d:
+        print(d)
+
+
+${dag(`    venv_task()
+    scratch()
+    BashOperator(task_id="grep", bash_command="grep -E '^/data/[a-z]+' manifest.txt | wc -l")
+    BashOperator(task_id="real", bash_command="cat /data/in.csv")
+`)}`;
+    expect(messages("hardcoded-path", body)).toEqual([
+      "bash_command of task 'real' holds the local path '/data/in.csv', which need not exist on the Airflow workers",
+    ]);
   });
 });

@@ -29,7 +29,8 @@ with DAG(
         poke_interval=300,
         timeout=timedelta(hours=10),
     )
-    wait_globex = FileSensor(  # poke mode, no timeout: the 1 h execution_timeout ends each try
+    # Poke mode, no timeout: the 1 h execution_timeout ends each try, and the retry waits again.
+    wait_globex = FileSensor(  # expect: sensor-poke-mode
         task_id="wait_for_globex_feed",
         fs_conn_id="partner_nfs",
         filepath="globex/{{ ds }}/feed.csv",

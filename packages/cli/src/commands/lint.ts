@@ -328,9 +328,11 @@ export async function lintCommand(
     [...new Set(python)].sort().map((path) => ({ file: toPosix(relative(io.cwd, path)), path })),
     { rules: config.rules },
   );
-  for (const { file, findings: found, source } of linted) {
+  const failed: string[] = [];
+  for (const { file, findings: found, source, failure } of linted) {
     if (source !== null) sources.set(file, source);
     findings.push(...found);
+    if (failure !== undefined) failed.push(`${file}: ${failure}`);
   }
   if (modules.length > 0) {
     const dsl = await lintPipelines(
@@ -359,6 +361,14 @@ export async function lintCommand(
     io.stdout(lint.formatText(findings, { sources, color }));
   }
 
+  if (failed.length > 0) {
+    // Said after the findings of the other files, and an internal error's exit code: a file
+    // the linter could not read must not pass as clean.
+    io.stderr(
+      `mlgen lint: could not analyze ${failed.length === 1 ? "1 file, so its findings are" : `${failed.length} files, so their findings are`} missing (please report it):\n${failed.map((f) => `  ${f}\n`).join("")}`,
+    );
+    return 2;
+  }
   const errors = findings.filter((f) => f.severity === "error").length;
   const warnings = findings.filter((f) => f.severity === "warning").length;
   if (errors > 0) return 1;

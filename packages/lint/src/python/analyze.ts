@@ -187,6 +187,9 @@ function isMappingAnnotation(annotation: string): boolean | null {
 }
 
 /** Reads one Python file into the DAG facts the rules need. Never throws on bad input. */
+/** Sensor operator classes by name: `FileSensor`, `TimeDeltaSensorAsync`, `BaseSensorOperator`. */
+const SENSOR_CLASS = /Sensor(?:Async|Operator)?$/;
+
 export function analyzeDagFile(source: string): DagFile {
   // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
   const fast = fastParse(source);
@@ -197,7 +200,13 @@ export function analyzeDagFile(source: string): DagFile {
   const text = (node: SyntaxNode) => textOf(source, node);
 
   const dags: DagDecl[] = [];
-  const tasks: (Omit<DagTask, "pushes" | "pushSpans" | "pulls" | "callable" | "dagDecl"> & {
+  /** Sensor classes the file defines (subclasses of a sensor), by name. */
+  const sensorClasses = new Set<string>();
+  const tasks: (Omit<
+    DagTask,
+    "pushes" | "pushSpans" | "pulls" | "callable" | "dagDecl" | "callArgs"
+  > & {
+    callArgs: DagTask["callArgs"];
     dagDecl: DagDecl | null;
     callableName: string | null;
     templatePulls: Pull[];
@@ -606,13 +615,15 @@ export function analyzeDagFile(source: string): DagFile {
       span: span(node),
       node,
       operator,
-      isSensor: operator.endsWith("Sensor") || operator === "@task.sensor",
+      isSensor:
+        SENSOR_CLASS.test(operator) || sensorClasses.has(operator) || operator === "@task.sensor",
       kwargs,
       kwargsOpen,
       groups: scope.groups,
       dag,
       dagDecl,
       callableName,
+      callArgs: { positional: 0, keywords: new Set() },
       templatePulls: pulls,
       templatePushes: pushedInTemplates,
     });
@@ -709,11 +720,14 @@ export function analyzeDagFile(source: string): DagFile {
       }
       const overrides = new Map<string, SyntaxNode>();
       const chainArgs: SyntaxNode[] = argList ? [argList] : [];
+      const chainCalls: { args: SyntaxNode | null; override: boolean }[] = [];
       for (let n: SyntaxNode | null = fnNode; n; n = n.firstChild) {
         if (n.name !== "CallExpression") continue;
         const al = childNamed(n, "ArgList");
         if (al) chainArgs.push(al);
-        if (methodOf(source, n.firstChild) !== "override") continue;
+        const isOverride = methodOf(source, n.firstChild) === "override";
+        chainCalls.push({ args: al, override: isOverride });
+        if (!isOverride) continue;
         // Outer calls come first here and are applied last, so the first value seen wins.
         for (const [k, v] of parseArgs(al).kwargs) if (!overrides.has(k)) overrides.set(k, v);
       }
@@ -741,6 +755,17 @@ export function analyzeDagFile(source: string): DagFile {
         flow.name,
         flow.decorator === "@task.bash" && fnDef ? [fnDef] : [],
       );
+      // The function's arguments: the call's, .partial()'s and .expand()'s, not .override()'s.
+      const positional = parseArgs(argList).positional.length;
+      const keywords = new Set<string>();
+      let open = false;
+      for (const al of [argList, ...chainCalls.filter((c) => !c.override).map((c) => c.args)]) {
+        const a = parseArgs(al);
+        if (a.splat) open = true;
+        for (const k of a.kwargs.keys()) keywords.add(k);
+      }
+      const made = tasks[tasks.length - 1];
+      if (made) made.callArgs = open ? null : { positional, keywords };
       for (const al of chainArgs) {
         collectStrings(id, "argument", al);
         connect(dataSources(al, true), [id]);
@@ -785,6 +810,7 @@ export function analyzeDagFile(source: string): DagFile {
     const local = taskIdOf(kwargs.get("task_id"));
     if (!local) return;
     const callable = kwargs.get("python_callable");
+    const opArgs = kwargs.get("op_args");
     const id = addTask(
       node,
       scope,
@@ -795,6 +821,19 @@ export function analyzeDagFile(source: string): DagFile {
       extra,
       args.splat,
     );
+    // op_args fill the callable's leading parameters (op_kwargs are read by the rules).
+    const made = tasks[tasks.length - 1];
+    if (made && opArgs) {
+      const items: SyntaxNode[] | null =
+        opArgs.name === "ArrayExpression" || opArgs.name === "TupleExpression" ? [] : null;
+      for (let c = items ? opArgs.firstChild : null; c; c = c.nextSibling) {
+        if (!["[", "]", "(", ")", ",", "Comment"].includes(c.name)) items?.push(c);
+      }
+      made.callArgs =
+        items && !items.some((c) => text(c).startsWith("*"))
+          ? { positional: items.length, keywords: new Set() }
+          : null;
+    }
     if (argList) connect(dataSources(argList, false), [id]);
     for (const al of extra) connect(dataSources(al, true), [id]);
     for (const al of argList ? [argList, ...extra] : extra) {
@@ -1037,9 +1076,18 @@ export function analyzeDagFile(source: string): DagFile {
         walkFunction(node, scope, { ...scope, inFunction: true, helper });
         return;
       }
-      case "ClassDefinition":
+      case "ClassDefinition": {
+        // A sensor class of the file's own: a subclass of BaseSensorOperator or of a sensor.
+        const name = childNamed(node, "VariableName");
+        const bases = parseArgs(childNamed(node, "ArgList")).positional.map((b) =>
+          lastSegment(text(b)),
+        );
+        if (name && bases.some((b) => SENSOR_CLASS.test(b) || sensorClasses.has(b))) {
+          sensorClasses.add(text(name));
+        }
         walkChildren(node, { ...scope, inClass: true });
         return;
+      }
       case "ForStatement":
       case "WhileStatement":
       case "ComprehensionExpression":
@@ -1214,6 +1262,7 @@ export function analyzeDagFile(source: string): DagFile {
       dag: t.dag ?? onlyDag,
       dagDecl: t.dagDecl ?? (dags.length === 1 ? (dags[0] ?? null) : null),
       callable: fn,
+      callArgs: t.callArgs,
       pushes,
       pushSpans,
       pulls: fn ? [...t.templatePulls, ...fn.pulls] : t.templatePulls,
@@ -1254,6 +1303,15 @@ export function analyzeDagFile(source: string): DagFile {
     };
     const noReturn = flag("do_xcom_push") === "False";
     if (NO_XCOM_OPERATORS.has(operator)) return { pushes: new Set(), pushSpans: [] };
+    if (operator === "KubernetesPodOperator") {
+      // It pushes the pod's name and namespace, and the container's /airflow/xcom/return.json
+      // only with do_xcom_push=True: its default is False (providers/cncf/kubernetes pod.py).
+      const push = flag("do_xcom_push");
+      if (push !== null && push !== "True" && push !== "False")
+        return { pushes: null, pushSpans: [] };
+      const keys = ["pod_name", "pod_namespace", ...(push === "True" ? ["return_value"] : [])];
+      return { pushes: new Set(keys), pushSpans: [] };
+    }
     if (flag("multiple_outputs") === "True" && !fn) return { pushes: null, pushSpans: [] };
     if (operator === "BashOperator" || operator === "@task.bash") {
       if (kwargs.has("multiple_outputs") || kwargs.has("output_processor")) {

@@ -82,6 +82,13 @@ export interface DagTask {
   readonly dagDecl: DagDecl | null;
   /** The Python function it runs, when the file defines it. */
   readonly callable: FunctionFacts | null;
+  /**
+   * What its call passes to that function, which Airflow then does not fill from the context:
+   * the count of leading positional arguments (a TaskFlow call's, `op_args`) and the keyword
+   * names (a TaskFlow call's, `.partial()`'s and `.expand()`'s); null when unknown (`*args`,
+   * `**kwargs`, a computed `op_args`).
+   */
+  readonly callArgs: { readonly positional: number; readonly keywords: ReadonlySet<string> } | null;
   /** Keys it pushes; null when unknown (an operator we do not model, computed keys). */
   readonly pushes: ReadonlySet<string> | null;
   readonly pushSpans: readonly Push[];

@@ -1,6 +1,7 @@
+import type { SyntaxNode } from "@lezer/common";
 import { removedContextHint } from "@mlgen/core";
 import { removedContextUses } from "../python/jinja.js";
-import { textOf } from "../python/text.js";
+import { childNamed, childrenNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 const DAG_ARGS: Record<string, string> = {
@@ -80,6 +81,16 @@ function literalKeys(text: string): Set<string> | null {
   return new Set([...text.matchAll(/["'](\w+)["']\s*:/g)].map((m) => m[1] ?? ""));
 }
 
+/** The names of a def's parameters, in order (not `*args`, `**kwargs`). */
+function parameterNames(source: string, def: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
+    const before = p.prevSibling?.name;
+    if (before === "(" || before === ",") out.push(textOf(source, p));
+  }
+  return out;
+}
+
 export const airflow3Removed = defineRule({
   id: "airflow3-removed",
   code: "MLG2010",
@@ -156,8 +167,15 @@ export const airflow3Removed = defineRule({
       // supply is theirs (a dict we cannot read may supply any).
       const opKwargs = task.kwargs.get("op_kwargs");
       const supplied = opKwargs ? literalKeys(textOf(file.source, opKwargs)) : new Set<string>();
+      // So do the arguments of a TaskFlow call and op_args: Airflow fills a parameter from the
+      // context only when the call leaves it out.
+      const params = task.callable ? parameterNames(file.source, task.callable.node) : [];
+      if (supplied && task.callArgs) {
+        for (const k of task.callArgs.keywords) supplied.add(k);
+        for (const p of params.slice(0, task.callArgs.positional)) supplied.add(p);
+      }
       for (const use of task.callable?.contextUses ?? []) {
-        if (supplied === null || supplied.has(use.name)) continue;
+        if (supplied === null || task.callArgs === null || supplied.has(use.name)) continue;
         const key = `${use.span.line}:${use.span.column}`;
         if (seen.has(key)) continue;
         seen.add(key);

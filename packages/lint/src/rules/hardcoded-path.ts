@@ -12,6 +12,8 @@ const NOT_WORKER_PATHS: ReadonlySet<string> = new Set([
   "doc_json",
   "doc_yaml",
   "endpoint",
+  // A cache Airflow creates itself on the worker (python.py _ensure_venv_cache_exists).
+  "venv_cache_path",
 ]);
 /** Operators and TaskFlow decorators whose command and code run in a container of their own. */
 const IN_CONTAINER =

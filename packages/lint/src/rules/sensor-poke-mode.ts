@@ -22,7 +22,11 @@ export const sensorPokeMode = defineRule({
       if (task.kind !== "sensor" || task.mode !== "poke" || task.deferrable) continue;
       // In poke mode the execution timeout ends a try too (Airflow: "equivalent" there): it
       // bounds the wait when the sensor has no timeout of its own.
-      const timeout = task.timeout ?? effectiveOptions(ir, task).executionTimeout ?? WEEK;
+      // A try the execution timeout ends is retried, and waits it again.
+      const o = effectiveOptions(ir, task);
+      const timeout =
+        task.timeout ??
+        (o.executionTimeout === null ? WEEK : o.executionTimeout * ((o.retries ?? 0) + 1));
       if (timeout <= HOUR) continue;
       report(
         {
@@ -36,7 +40,8 @@ export const sensorPokeMode = defineRule({
   },
   checkPython(file, report) {
     for (const task of file.tasks) {
-      if (!task.isSensor) continue;
+      // A *SensorAsync class always defers: it holds no worker slot while it waits.
+      if (!task.isSensor || task.operator.endsWith("Async")) continue;
       const deferrable = taskSetting(file, task, "deferrable");
       if (deferrable === "unknown" || (deferrable && textOf(file.source, deferrable) !== "False")) {
         continue;
@@ -50,8 +55,16 @@ export const sensorPokeMode = defineRule({
       const seconds = (v: typeof t) =>
         v === null || isNone(file.source, v) ? WEEK : durationSeconds(file.source, v);
       // In poke mode the execution timeout ends a try too (Airflow: "equivalent" there): it
-      // bounds the wait when the sensor has no timeout of its own.
-      const timeout = t !== null && !isNone(file.source, t) ? seconds(t) : seconds(e);
+      // bounds the wait when the sensor has no timeout of its own, but a try it ends is retried
+      // (AirflowTaskTimeout is, AirflowSensorTimeout is not), and each try waits it again.
+      let timeout = t !== null && !isNone(file.source, t) ? seconds(t) : seconds(e);
+      if (timeout !== null && timeout !== WEEK && (t === null || isNone(file.source, t))) {
+        const r = taskSetting(file, task, "retries");
+        const retries = r === null ? 0 : r === "unknown" ? null : Number(textOf(file.source, r));
+        if (retries !== null && Number.isInteger(retries) && retries > 0) {
+          timeout *= retries + 1;
+        }
+      }
       if (timeout === null || timeout <= HOUR) continue;
       report(
         {

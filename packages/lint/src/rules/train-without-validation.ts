@@ -44,9 +44,49 @@ const NOT_A_MODEL: ReadonlySet<string> = new Set([
   "wait",
   "notify",
   "report",
+  // Around a training run, not the run itself: its infrastructure, its bookkeeping.
+  "cluster",
+  "clusters",
+  "provision",
+  "cleanup",
+  "clean",
+  "teardown",
+  "evaluate",
+  "evaluation",
+  "eval",
+  "metrics",
+  "log",
+  "logs",
+  "image",
+  "images",
+  "env",
+  "environment",
+  "monitor",
+  "status",
+  "upload",
+  "download",
+  "export",
+  "artifacts",
+  "config",
+  "configs",
 ]);
-const VALIDATION =
-  /valid|check(?!point)|quality|expect|verif|assert|profil|(^|[_.\-\s])dq([_.\-\s]|$)/i;
+/**
+ * Words that name a data check, matched as whole words (`checkout`, `invalidate` and
+ * `user_profiles` are none); "quality" counts first or after a data word, not in `air_quality`,
+ * and "profile" first (`profile_data`).
+ */
+const VALIDATION_WORD =
+  /^(?:valid|validate[sd]?|validation|validations|validator|validators|validating|check|checks|checked|checker|checking|verify|verified|verifies|verification|assert|asserts|assertion|assertions|expect|expects|expectation|expectations|profiling|profiler|dq|gx|soda|deequ)$/;
+const QUALITY_AFTER: ReadonlySet<string> = new Set([
+  "data",
+  "input",
+  "inputs",
+  "feature",
+  "features",
+  "label",
+  "labels",
+  "schema",
+]);
 /** Operators that train a model whatever the task is called (SageMaker, Vertex AI, AutoML). */
 const TRAINING_OPERATOR = /Train|Tuning/;
 /** Operators that check data: SQL check operators, Great Expectations, Soda. */
@@ -74,7 +114,17 @@ export const isTraining = (...names: (string | null | undefined)[]) =>
     return w.some((x) => TRAINING_WORDS.has(x)) && !w.some((x) => NOT_A_MODEL.has(x));
   });
 const isValidation = (...names: (string | null | undefined)[]) =>
-  names.some((n) => n && VALIDATION.test(n));
+  names.some((n) => {
+    if (!n) return false;
+    const w = words(n);
+    return w.some(
+      (x, i) =>
+        VALIDATION_WORD.test(x) ||
+        // "profile" as the verb that starts a name (profile_data), not user_profile(s).
+        (x === "profile" && i === 0) ||
+        (x === "quality" && (i === 0 || QUALITY_AFTER.has(w[i - 1] ?? ""))),
+    );
+  });
 
 const trainsModel = (task: DagTask) =>
   !task.isSensor &&
