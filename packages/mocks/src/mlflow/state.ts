@@ -1265,8 +1265,9 @@ export class MlflowState {
       throw invalid(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
     }
     if (max > 200_000) {
+      // The handler's schema check answers first (the value came as a query string).
       throw invalid(
-        `Invalid value for request parameter max_results. It must be at most 200000, but got value ${max}`,
+        `Invalid value "${maxResults}" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.`,
       );
     }
     const clauses = parseSimpleFilter(filter ?? undefined, VERSION_DIALECT);
