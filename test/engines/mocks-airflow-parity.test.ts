@@ -361,6 +361,7 @@ function scenario(settle: () => void) {
     await call("pool_delete", "DELETE", "/api/v2/pools/parity_pool");
     await call("pool_delete_404", "DELETE", "/api/v2/pools/parity_pool");
     await call("unknown_route_404", "GET", "/api/v2/no_such_route");
+    await call("wrong_method_405", "DELETE", "/api/v2/version");
   };
 }
 

@@ -497,6 +497,8 @@ const scenario: Scenario = async (call) => {
     `${V}/search?filter=${encodeURIComponent("name IN ('review') and version_number > 1")}&order_by=${encodeURIComponent("version_number DESC")}`,
   );
   await call("search versions over max_results", "GET", `${V}/search?max_results=300000`);
+  await call("GET a POST route", "GET", `${A}/runs/create`);
+  await call("DELETE a GET route", "DELETE", `${A}/experiments/get?experiment_id=0`);
 };
 
 /**

@@ -79,28 +79,58 @@ const decode = (s: string) => {
 /** The answer of the first route that answers `request`, or undefined. */
 export type Dispatch = (request: Request, requestId?: string) => Promise<Response | undefined>;
 
-export function dispatcher(handlers: readonly HttpHandler[]): Dispatch {
+/**
+ * `notAllowed`: the answer to a request whose path a route serves but not with its method (the
+ * server's 405), given the methods the path takes; without it, such a request falls through.
+ */
+export function dispatcher(
+  handlers: readonly HttpHandler[],
+  notAllowed?: (request: Request, allowed: readonly string[]) => Response,
+): Dispatch {
   const routes = handlers.map(routeOf);
+  /** The methods routes take `path` with, or null when one takes `method` (or none takes it). */
+  const allowedFor = (path: string, method: string): string[] | null => {
+    const allowed = new Set<string>();
+    for (const route of routes) {
+      if (typeof route.method !== "string" || !route.path.test(path)) continue;
+      if (route.method === method) return null;
+      allowed.add(route.method);
+    }
+    return allowed.size > 0 ? [...allowed].sort() : null;
+  };
   let ids = 0;
   return async (request, requestId = `mlgen-${++ids}`) => {
     const url = request.url;
     const q = url.search(/[?#]/);
     const clean = q === -1 ? url : url.slice(0, q);
+    let methodMatched = false;
+    let checked = false;
+    /** The 405, once, before a catch-all route (any method) or the end could answer. */
+    const refuse = () => {
+      if (!notAllowed || methodMatched || checked) return undefined;
+      checked = true;
+      const allowed = allowedFor(clean, request.method);
+      return allowed ? notAllowed(request, allowed) : undefined;
+    };
     for (const route of routes) {
-      const methodOk =
-        typeof route.method === "string"
-          ? route.method === request.method
-          : route.method.test(request.method);
+      let methodOk: boolean;
+      if (typeof route.method === "string") methodOk = route.method === request.method;
+      else {
+        const refused = refuse();
+        if (refused) return refused;
+        methodOk = route.method.test(request.method);
+      }
       if (!methodOk) continue;
       const m = route.path.exec(clean);
       if (!m) continue;
+      methodMatched = true;
       const params: Record<string, string> = {};
       for (let i = 0; i < route.names.length; i++)
         params[route.names[i] as string] = decode(m[i + 1] ?? "");
       const response = await route.resolver({ request, requestId, params, cookies: {} });
       if (response) return response;
     }
-    return undefined;
+    return refuse();
   };
 }
 

@@ -56,6 +56,20 @@ function addPipeline(fake: AirflowFake, script?: Parameters<AirflowFake["addDag"
 const states = (tis: Array<{ task_id: string; state: string | null }>) =>
   Object.fromEntries(tis.map((t) => [t.task_id, t.state]));
 
+describe("routing", () => {
+  it("a known route asked with another method is FastAPI's 405; an unknown one the API's 404", async () => {
+    const fake = createAirflowFake();
+    const r = await fake.fetch(`${fake.baseUrl}/api/v2/version`, { method: "DELETE" });
+    expect([r.status, r.headers.get("allow"), await r.json()]).toEqual([
+      405,
+      "GET",
+      { detail: "Method Not Allowed" },
+    ]);
+    const gone = await fake.fetch(`${fake.baseUrl}/api/v2/no_such_route`);
+    expect([gone.status, await gone.json()]).toEqual([404, { error: "API route not found" }]);
+  });
+});
+
 describe("auth", () => {
   it("issues tokens for the right credentials only, with Airflow's bodies", async () => {
     const fake = createAirflowFake();

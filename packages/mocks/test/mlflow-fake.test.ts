@@ -670,6 +670,15 @@ describe("client helpers against the fake", () => {
     expect((await search("max_results=200001")).status).toBe(400);
   });
 
+  it("a known route asked with another method is the server's 405, with the methods it takes", async () => {
+    const r = await fake.fetch(`${fake.baseUrl}/api/2.0/mlflow/runs/create`);
+    expect(r.status).toBe(405);
+    expect(r.headers.get("allow")).toBe("OPTIONS, POST");
+    expect(await r.text()).toContain("<title>405 Method Not Allowed</title>");
+    // A path no route serves is still not mocked.
+    expect((await fake.fetch(`${fake.baseUrl}/api/2.0/mlflow/nope`)).status).toBe(501);
+  });
+
   it("serializes like the server: int64 as numbers, enums by name, unset fields omitted", async () => {
     const run = await client.createRun({ experimentId: "0", runName: "s", startTime: T0 });
     expect(run.info).toEqual({

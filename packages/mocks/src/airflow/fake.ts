@@ -1693,7 +1693,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       Response.json({ error: "API route not found" }, { status: 404 }),
     ),
   ];
-  const dispatch = dispatcher(handlers);
+  // A known route asked with another method: FastAPI's 405.
+  const dispatch = dispatcher(handlers, (_, allowed) =>
+    Response.json(
+      { detail: "Method Not Allowed" },
+      { status: 405, headers: { allow: allowed.join(", ") } },
+    ),
+  );
 
   reset();
 

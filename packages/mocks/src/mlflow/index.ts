@@ -11,6 +11,10 @@ import { dispatcher, fetchVia, routed } from "../router.js";
 import { createHandlers } from "./handlers.js";
 import { MlflowState } from "./state.js";
 
+/** What Flask (werkzeug) answers for a method a route does not take. */
+const METHOD_NOT_ALLOWED_PAGE =
+  "<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n";
+
 type S = components["schemas"];
 
 export interface MlflowFakeOptions {
@@ -89,7 +93,17 @@ export function createMlflowFake(options: MlflowFakeOptions = {}): MlflowFake {
       : {}),
   });
   const handlers = createHandlers(baseUrl, state);
-  const dispatch = dispatcher(handlers);
+  // A known route asked with another method: Flask's 405 page, as the server answers.
+  const dispatch = dispatcher(handlers, (_, allowed) => {
+    const methods = new Set([...allowed, "OPTIONS", ...(allowed.includes("GET") ? ["HEAD"] : [])]);
+    return new Response(METHOD_NOT_ALLOWED_PAGE, {
+      status: 405,
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        allow: [...methods].sort().join(", "),
+      },
+    });
+  });
   const quietly = <T>(fn: () => T): T | undefined => {
     try {
       return fn();
