@@ -221,21 +221,21 @@ export function conditionOperandInNestedGroups(
 }
 
 /**
- * RETRY_WINDOW_UNSET: kfp writes `backoffMaxDuration` on every retry policy (3600s unless
- * `set_retry` is given one); the backend makes it Argo's backoff.maxDuration, which stops
- * retrying that long after the first try started. mlgen sets it only when each try is bounded
- * (kubeflow.timeouts and an execution timeout), to Airflow's whole schedule, and otherwise
- * leaves it out, so that KFP never stops retrying early, as Airflow never does; kfp's Python DSL
- * cannot leave it out. Adds kfp's default to mlgen's retry policies at the given tasks.
+ * RETRY_WINDOW_UNBOUNDED: kfp writes `backoffMaxDuration` on every retry policy, 3600s unless
+ * `set_retry` is given one; the backend makes it Argo's backoff.maxDuration, which stops retrying
+ * that long after the first try started, so a task whose tries take more than an hour is never
+ * retried. mlgen writes Airflow's whole schedule when each try is bounded (kubeflow.timeouts and
+ * an execution timeout) and otherwise ten years, which stands for no limit, as on Airflow.
+ * Replaces mlgen's ten years with kfp's default at the given tasks.
  */
-export function retryWindowUnset(...tasks: readonly (readonly string[])[]): Exception {
+export function retryWindowUnbounded(...tasks: readonly (readonly string[])[]): Exception {
   return {
-    id: "RETRY_WINDOW_UNSET",
-    why: "kfp always writes a retry window (an hour by default); mlgen leaves it out when no timeout bounds a try",
+    id: "RETRY_WINDOW_UNBOUNDED",
+    why: "kfp's default retry window is an hour; mlgen's is ten years when no timeout bounds a try",
     apply(docs) {
       for (const task of tasks) {
         const policy = objectAt(docs[0], [...task, "retryPolicy"]);
-        policy.backoffMaxDuration ??= "3600s";
+        if (policy.backoffMaxDuration === "315360000s") policy.backoffMaxDuration = "3600s";
       }
     },
   };
@@ -349,7 +349,7 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     functionName: "kfp_eq_exit",
     covers: "pipeline onFailure alert as dsl.ExitHandler + PipelineTaskFinalStatus exit task",
     exceptions: [
-      retryWindowUnset(
+      retryWindowUnbounded(
         ["components", "comp-condition-2", "dag", "tasks", "deploy"],
         ["components", "comp-exit-handler-1", "dag", "tasks", "evaluate"],
       ),

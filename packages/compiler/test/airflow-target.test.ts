@@ -292,7 +292,12 @@ describe("settings Airflow refuses at import", () => {
     ["{{ next_ds }} {{ macros.ds_add(ds, 1) }}", ["next_ds", "macros", "ds"]],
     ["{% set next_ds = macros.ds_add(ds, 1) %}{{ next_ds }}", ["macros", "ds"]],
     ["{% for prev_ds in days %}{{ prev_ds }}{% endfor %}", ["days"]],
-    ["{{ next_ds | default(ds) }} {{ next_ds if next_ds is defined else 'x' }}", []],
+    // The default is read when the name is missing: ds is needed (an asset run has none).
+    ["{{ next_ds | default(ds) }} {{ next_ds if next_ds is defined else 'x' }}", ["ds"]],
+    ["{% if next_ds is defined %}{{ next_ds }}{% else %}{{ ds }}{% endif %}", ["ds"]],
+    ["{{ execution_date if ds is defined else '' }}", ["execution_date"]],
+    ["{% with conf = dag_run.conf %}{{ conf.x }}{% endwith %}", ["dag_run"]],
+    ["{% macro row(conf) %}{{ conf }}{% endmacro %}{{ row(1) }}", []],
     ["{{ f(ds=1) }} {{ is_ready }} {{ dag_run.logical_date | ds }}", ["f", "is_ready", "dag_run"]],
     ["{# {{ next_ds }} #}{% raw %}{{ next_ds }}{% endraw %} {{ 'next_ds' }}", []],
     ["{{ conf.get('core', 'x') }} {{ dag_run.conf['k'] }}", ["conf", "dag_run"]],

@@ -120,6 +120,7 @@ describe("kubeflow target", () => {
       maxRetryCount: 1,
       backoffDuration: "1s",
       backoffFactor: 1,
+      backoffMaxDuration: "315360000s",
     });
   });
 
@@ -522,7 +523,7 @@ describe("kubeflow target", () => {
     expect(parse(renderPipelineSpec(base))).toHaveLength(1);
   });
 
-  it("the retry window covers Airflow's whole schedule when tries are bounded, and none is set otherwise", () => {
+  it("the retry window covers Airflow's whole schedule when tries are bounded, and ten years otherwise", () => {
     const build = () =>
       pipeline("windows", { defaults: { retries: 3, retryDelay: seconds(60) } }, (p) => {
         p.bash("plain", { command: "true", executionTimeout: seconds(3600) });
@@ -547,17 +548,18 @@ describe("kubeflow target", () => {
       plain: `${3 * 60 + 4 * (3600 + 600)}s`,
       // Waits of 60, 120 and 240 s (KFP does not cap them), 4 tries of 600 + 600 s.
       growing: `${60 + 120 + 240 + 4 * (600 + 600)}s`,
-      // No execution timeout: a try may run for ever, as on Airflow, so no window at all.
-      unbounded: undefined,
+      // No execution timeout: a try may run for ever, as on Airflow: ten years stands for none
+      // (left out, the backend's template would make it 0 and end retrying at once).
+      unbounded: "315360000s",
     });
     expect(
       kubeflowTarget.validate(withTimeouts).map((d) => `${d.task}: ${d.message} | ${d.fix}`),
     ).toEqual([
       "growing: maxRetryDelay of 'growing' (120 s) is approximated for Kubeflow Pipelines: KFP cannot cap each wait between tries: with backoffFactor 2 the last of its 3 retries waits 240 s, where Airflow waits at most maxRetryDelay | lower retries, retryDelay or the backoff factor so the waits stay under maxRetryDelay (`--strict` makes this an error)",
     ]);
-    // Without kubeflow.timeouts nothing bounds a try on KFP: no window.
+    // Without kubeflow.timeouts nothing bounds a try on KFP: no limit either.
     const [plain] = parse(renderPipelineSpec(lowered(build()))) as Doc[];
-    expect(plain.root.dag.tasks.plain.retryPolicy.backoffMaxDuration).toBeUndefined();
+    expect(plain.root.dag.tasks.plain.retryPolicy.backoffMaxDuration).toBe("315360000s");
   });
 
   it("caching is off by default for a scheduled pipeline, on for one run by hand, as the config says otherwise", () => {
@@ -623,12 +625,14 @@ describe("kubeflow target", () => {
         maxRetryCount: 2,
         backoffDuration: "60s",
         backoffFactor: 1,
+        backoffMaxDuration: "315360000s",
       },
       wait: undefined,
       work: {
         maxRetryCount: 2,
         backoffDuration: "60s",
         backoffFactor: 1,
+        backoffMaxDuration: "315360000s",
       },
     });
     const said = kubeflowTarget

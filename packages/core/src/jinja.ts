@@ -40,17 +40,21 @@ export interface JinjaNameUse {
   readonly from: number;
   readonly to: number;
   /**
-   * Whether its block guards its reads (`| default(...)`, `is defined`) and so renders without
-   * the name in the context.
+   * Whether the read is guarded, so the template renders without the name in the context: the
+   * name is tested or defaulted in the same block (`{{ x | default(1) }}`, `{{ x if x is defined
+   * else 1 }}`), or the read sits in `{% if x is defined %}` (or the else of `is not defined`).
    */
   readonly guarded: boolean;
 }
+
+/** Names tested with `is [not] defined` or defaulted with `| default` / `| d` in Jinja code. */
+const GUARD = /(?<![.\w])([A-Za-z_]\w*)\s*(?:\|\s*(?:default|d)\b|is\s+(not\s+)?defined\b)/g;
 
 /**
  * The names a Jinja text reads from the context: identifiers in `{{ }}` and `{% %}`, outside
  * string literals, comments and raw blocks; not after a dot (`dag_run.logical_date` is an
  * attribute), not filters (`| ds`), tests (`is defined`) or keyword arguments, and not names
- * the template sets itself (`{% set %}`, `{% for %}`).
+ * the template sets itself (`{% set %}`, `{% for %}`, `{% with %}`, a macro's parameters).
  */
 export function jinjaNameUses(text: string): JinjaNameUse[] {
   const out: JinjaNameUse[] = [];
@@ -58,15 +62,47 @@ export function jinjaNameUses(text: string): JinjaNameUse[] {
   const rendered = blank(text, /\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}/g);
   const blocks = [...jinjaCode(rendered)].map(({ base, inner }) => ({
     base,
+    statement: rendered[base - 1] === "%",
     code: blank(inner, /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g),
   }));
   const local = new Set<string>();
   for (const { code } of blocks) {
     const m = /^-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/.exec(code);
     for (const n of m?.[1]?.split(",") ?? []) local.add(n.trim());
+    if (/^-?\s*with\b/.test(code)) {
+      for (const w of code.matchAll(/\b([A-Za-z_]\w*)\s*=(?!=)/g)) local.add(w[1] as string);
+    }
+    const macro = /^-?\s*macro\s+([A-Za-z_]\w*)\s*\(([^)]*)\)/.exec(code);
+    if (macro) {
+      local.add(macro[1] as string);
+      for (const p of (macro[2] as string).split(",")) {
+        const name = /^\s*([A-Za-z_]\w*)/.exec(p)?.[1];
+        if (name) local.add(name);
+      }
+    }
   }
-  for (const { base, code } of blocks) {
-    const guarded = /\|\s*(?:default|d)\b|\bis\s+(?:not\s+)?defined\b/.test(code);
+  /** `{% if %}` blocks open around the current one: the names guarded in the branch taken. */
+  const ifs: { current: Set<string>; otherwise: Set<string> }[] = [];
+  const guards = (code: string, negated: boolean) => {
+    const names = new Set<string>();
+    for (const g of code.matchAll(GUARD)) if (!!g[2] === negated) names.add(g[1] as string);
+    return names;
+  };
+  for (const { base, statement, code } of blocks) {
+    if (statement) {
+      const keyword = /^-?\s*(if|elif|else|endif)\b/.exec(code)?.[1];
+      if (keyword === "if")
+        ifs.push({ current: guards(code, false), otherwise: guards(code, true) });
+      else if (keyword === "elif" && ifs.length > 0) {
+        const top = ifs[ifs.length - 1] as { current: Set<string>; otherwise: Set<string> };
+        top.current = guards(code, false);
+      } else if (keyword === "else" && ifs.length > 0) {
+        const top = ifs[ifs.length - 1] as { current: Set<string>; otherwise: Set<string> };
+        top.current = top.otherwise;
+      } else if (keyword === "endif") ifs.pop();
+    }
+    // Names tested or defaulted anywhere in this block are guarded everywhere in it.
+    const own = new Set([...code.matchAll(GUARD)].map((g) => g[1] as string));
     const names = blank(
       blank(blank(code, /\|\s*[A-Za-z_]\w*/g), /\bis(?:\s+not)?\s+[A-Za-z_]\w*/g),
       /\b[A-Za-z_]\w*\s*=(?!=)/g,
@@ -74,6 +110,7 @@ export function jinjaNameUses(text: string): JinjaNameUse[] {
     for (const n of names.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
       if (local.has(n[0]) || JINJA_WORDS.has(n[0])) continue;
       const from = base + (n.index ?? 0);
+      const guarded = own.has(n[0]) || ifs.some((f) => f.current.has(n[0]));
       out.push({ name: n[0], from, to: from + n[0].length, guarded });
     }
   }

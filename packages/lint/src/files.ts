@@ -49,7 +49,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
   } catch (e) {
     // One file the analysis cannot take fails alone: the run goes on with the others.
     const failure =
-      e instanceof RangeError
+      e instanceof RangeError && /call stack/i.test(e.message)
         ? "its expressions nest deeper than the analysis can follow"
         : e instanceof Error
           ? e.message

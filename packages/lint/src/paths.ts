@@ -36,8 +36,9 @@ export function localPaths(text: string, escaped = false): PathMatch[] {
   LOCAL_PATH.lastIndex = 0;
   for (let m = LOCAL_PATH.exec(text); m; m = LOCAL_PATH.exec(text)) {
     if (SHARED_MOUNT.test(m[0]) || (escaped && ESCAPE_AFTER_DRIVE.test(m[0]))) continue;
-    // The temp folder itself exists on every POSIX host (a file under it is one host's).
-    if (m[0] === "/tmp" || m[0] === "/tmp/") continue;
+    // The temp folder itself exists on every POSIX host (`dir="/tmp"`); a path under it
+    // (`/tmp/x`, `"/tmp/" + name`, `/tmp/{{ ds }}`) is one host's.
+    if (m[0] === "/tmp" && text[m.index + 4] !== "{" && text[m.index + 4] !== "$") continue;
     out.push({ from: m.index, to: m.index + m[0].length, path: m[0] });
   }
   return out;

@@ -131,7 +131,8 @@ const cases: [string, Case][] = [
           p.fileSensor("c", { path: "x", timeout: hours(6) });
           p.fileSensor("d", { path: "x", mode: "poke", deferrable: true, timeout: hours(6) });
         }),
-      want: ["sensor 'a' waits up to 6 hours"],
+      // Each try ends at the 1-hour execution timeout and is retried (2 retries): 3 hours.
+      want: ["sensor 'a' waits up to 3 hours"],
     },
   ],
   [

@@ -1697,9 +1697,10 @@ ${dag(`    WaitForPartition(task_id="wait", timeout=6 * 3600, poke_interval=60)
     WaitForHivePartition(task_id="hive", timeout=2 * 3600, mode="poke")
     TimeDeltaSensorAsync(task_id="later", delta=timedelta(hours=3), timeout=5 * 3600)
 `)}`;
+    // HEAD's default_args: each try ends at the 1-hour execution timeout, 2 retries: 3 hours.
     expect(messages("sensor-poke-mode", body)).toEqual([
-      "sensor 'wait' waits up to 6 hours in poke mode, holding a worker slot the whole time",
-      "sensor 'hive' waits up to 2 hours in poke mode, holding a worker slot the whole time",
+      "sensor 'wait' waits up to 3 hours in poke mode, holding a worker slot the whole time",
+      "sensor 'hive' waits up to 3 hours in poke mode, holding a worker slot the whole time",
     ]);
     expect(messages("missing-timeout", body)).toEqual([]);
   });
@@ -1753,6 +1754,80 @@ ${dag(`    venv_task()
 `)}`;
     expect(messages("hardcoded-path", body)).toEqual([
       "bash_command of task 'real' holds the local path '/data/in.csv', which need not exist on the Airflow workers",
+    ]);
+  });
+});
+
+describe("found in a review of the fixes above", () => {
+  const messages = (rule: string, body: string, head = HEAD) =>
+    lintPythonSource("d.py", head + body)
+      .filter((f) => f.ruleId === rule)
+      .map((f) => f.message);
+
+  it("hardcoded-path: a path under /tmp built from a template or a name is still one host's", () => {
+    const body = dag(`    BashOperator(task_id="a", bash_command="run --out /tmp/{{ ds }}/out.csv")
+    BashOperator(task_id="b", bash_command=f"run --out /tmp/{RUN}.csv")
+`);
+    expect(messages("hardcoded-path", body)).toEqual([
+      "bash_command of task 'a' holds the local path '/tmp/', which need not exist on the Airflow workers",
+      "bash_command of task 'b' holds the local path '/tmp/', which need not exist on the Airflow workers",
+    ]);
+  });
+
+  it("train-without-validation: a name that starts by training trains; DQCheck, precheck and verifying check", () => {
+    const run = (names: string[]) =>
+      messages(
+        "train-without-validation",
+        dag(
+          `${names.map((n) => `    ${n} = BashOperator(task_id="${n}", bash_command="true")\n`).join("")}    chain(${names.join(", ")})\n`,
+        ),
+      ).map((m) => m.split("'")[1]);
+    for (const t of ["train_and_evaluate", "train_and_log_model", "image_classifier_training"]) {
+      expect(run(["extract", t]), t).toEqual([t]);
+    }
+    for (const v of ["DQCheck", "precheck_inputs", "verifying_rows"]) {
+      expect(run([v, "train_model"]), v).toEqual([]);
+    }
+  });
+
+  it("missing-xcom-key: a KubernetesPodOperator's do_xcom_push may come from default_args or **kwargs", () => {
+    const head = `${HEAD}from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n`;
+    const pull = `    r = BashOperator(task_id="r", bash_command="echo {{ ti.xcom_pull(task_ids='k') }}")\n    k >> r\n`;
+    const inDefaults = `with DAG("d", schedule=None, default_args={**default_args, "do_xcom_push": True}):
+    k = KubernetesPodOperator(task_id="k", name="k", image="busybox")
+${pull}`;
+    const inKwargs = dag(
+      `    k = KubernetesPodOperator(task_id="k", name="k", image="busybox", **COMMON)\n${pull}`,
+    );
+    expect(messages("missing-xcom-key", inDefaults, head)).toEqual([]);
+    expect(messages("missing-xcom-key", inKwargs, head)).toEqual([]);
+  });
+
+  it("airflow3-removed: arguments it cannot count leave context[...] reads reported", () => {
+    const body = `def load(x, **context):
+    context["execution_date"]
+
+
+${dag(`    PythonOperator(task_id="load", python_callable=load, op_args=ARGS)\n`)}`;
+    expect(messages("airflow3-removed", body)).toEqual([
+      "context variable 'execution_date' (read by load) was removed in Airflow 3",
+    ]);
+  });
+
+  it("sensor-poke-mode: an execution timeout shorter than the timeout ends each try, retried", () => {
+    const head = HEAD.replace('"retries": 2', '"retries": 3').replace("hours=1", "minutes=40");
+    const body = dag(`    FileSensor(task_id="w", filepath="x", timeout=3000)\n`);
+    expect(messages("sensor-poke-mode", body, head)).toEqual([
+      "sensor 'w' waits up to 160 minutes in poke mode, holding a worker slot the whole time",
+    ]);
+  });
+
+  it("airflow3-removed: a read guarded by {% if x is defined %} is code for both versions; a default is read", () => {
+    const cmd =
+      "{% if next_ds is defined %}{{ next_ds }}{% endif %} {{ yesterday_ds | default(execution_date) }}";
+    const body = dag(`    BashOperator(task_id="run", bash_command="${cmd}")\n`);
+    expect(messages("airflow3-removed", body)).toEqual([
+      "template variable 'execution_date' was removed in Airflow 3",
     ]);
   });
 });

@@ -14,7 +14,8 @@ from airflow.sdk import dag, task
     tags=["monitoring"],
 )
 def serving_latency_monitor():
-    @task.sensor(poke_interval=60, timeout=3 * 60 * 60)
+    # Its own execution_timeout, as long as the wait: a poking try may hold its slot 3 hours.
+    @task.sensor(poke_interval=60, timeout=3 * 60 * 60, execution_timeout=timedelta(hours=3))
     def metrics_exported(data_interval_end=None) -> bool:
         import requests
 

@@ -1239,7 +1239,13 @@ export function analyzeDagFile(source: string): DagFile {
 
   const done: DagTask[] = tasks.map((t) => {
     const fn = t.callableName ? facts(t.callableName) : null;
-    const produced = producedKeys(t.operator, t.kwargs, fn, source);
+    const produced = producedKeys(
+      t.operator,
+      t.kwargs,
+      fn,
+      source,
+      t.operator === "KubernetesPodOperator" ? inherited(t, "do_xcom_push") : null,
+    );
     const pushSpans = produced.pushSpans;
     let pushes = produced.pushes;
     if (pushes && t.templatePushes.includes(null)) pushes = null;
@@ -1291,11 +1297,34 @@ export function analyzeDagFile(source: string): DagFile {
     allStrings,
   };
 
+  /**
+   * A task argument as Airflow applies it: the task's own, else its groups' and its DAG's
+   * default_args (`_apply_defaults`); "unknown" when one of them cannot be read.
+   */
+  function inherited(t: (typeof tasks)[number], name: string): SyntaxNode | "unknown" | null {
+    const own = t.kwargs.get(name);
+    if (own) return own;
+    if (t.kwargsOpen || t.kwargs.has("default_args")) return "unknown";
+    for (const g of [...t.groups].reverse()) {
+      const d = groups.get(g)?.defaultArgs;
+      const v = d?.entries.get(name);
+      if (v) return v;
+      if (d?.open) return "unknown";
+    }
+    const dag = t.dagDecl ?? (dags.length === 1 ? (dags[0] ?? null) : null);
+    if (!dag) return "unknown";
+    if (dag.kwargs.has("default_args") && !dag.defaultArgs) return "unknown";
+    const v = dag.defaultArgs?.entries.get(name);
+    if (v) return v;
+    return dag.defaultArgs?.open ? "unknown" : null;
+  }
+
   function producedKeys(
     operator: string,
     kwargs: ReadonlyMap<string, SyntaxNode>,
     fn: (FunctionFacts & { strings: SyntaxNode[] }) | null,
     src: string,
+    xcomPush: SyntaxNode | "unknown" | null,
   ): { pushes: Set<string> | null; pushSpans: readonly Push[] } {
     const flag = (name: string) => {
       const v = kwargs.get(name);
@@ -1306,7 +1335,8 @@ export function analyzeDagFile(source: string): DagFile {
     if (operator === "KubernetesPodOperator") {
       // It pushes the pod's name and namespace, and the container's /airflow/xcom/return.json
       // only with do_xcom_push=True: its default is False (providers/cncf/kubernetes pod.py).
-      const push = flag("do_xcom_push");
+      const push =
+        xcomPush === "unknown" ? "unknown" : xcomPush === null ? null : textOf(src, xcomPush);
       if (push !== null && push !== "True" && push !== "False")
         return { pushes: null, pushSpans: [] };
       const keys = ["pod_name", "pod_namespace", ...(push === "True" ? ["return_value"] : [])];
@@ -1378,9 +1408,9 @@ function functionFacts(
     const calls: string[] = [];
     const strs: SyntaxNode[] = [];
     const contextUses: ContextUse[] = [];
-    const use = (name: string, node: SyntaxNode) => {
+    const use = (name: string, node: SyntaxNode, parameter = false) => {
       if (REMOVED_CONTEXT_NAMES.has(name)) {
-        contextUses.push({ name, span: lines.span(node.from, node.to) });
+        contextUses.push({ name, span: lines.span(node.from, node.to), parameter });
       }
     };
     // Parameters: Airflow passes context variables to the callable by name.
@@ -1388,7 +1418,7 @@ function functionFacts(
     for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
       const before = p.prevSibling?.name;
       if (before === "**") contextDict = textOf(source, p);
-      else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p);
+      else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p, true);
     }
     /** `context[...]` / `kwargs.get(...)`: the `**` parameter, `context`, `get_current_context()`. */
     const isContext = (n: SyntaxNode | null) =>

@@ -36,6 +36,8 @@ export interface Push {
 export interface ContextUse {
   readonly name: string;
   readonly span: Span;
+  /** A parameter of the function (which the call may fill), not a read of the context dict. */
+  readonly parameter: boolean;
 }
 
 /** What a Python function does with XComs, read from its body. */

@@ -166,16 +166,17 @@ export const airflow3Removed = defineRule({
       // op_kwargs are passed to the callable by name before the context is: a parameter they
       // supply is theirs (a dict we cannot read may supply any).
       const opKwargs = task.kwargs.get("op_kwargs");
-      const supplied = opKwargs ? literalKeys(textOf(file.source, opKwargs)) : new Set<string>();
-      // So do the arguments of a TaskFlow call and op_args: Airflow fills a parameter from the
-      // context only when the call leaves it out.
+      // Keyword arguments (op_kwargs, a TaskFlow call's) are merged into the callable's kwargs
+      // and fill parameters and `context[...]` reads alike; null when they cannot be read.
+      const keywords = opKwargs ? literalKeys(textOf(file.source, opKwargs)) : new Set<string>();
+      for (const k of task.callArgs?.keywords ?? []) keywords?.add(k);
+      // Positional arguments (op_args, a TaskFlow call's) fill the leading parameters only.
       const params = task.callable ? parameterNames(file.source, task.callable.node) : [];
-      if (supplied && task.callArgs) {
-        for (const k of task.callArgs.keywords) supplied.add(k);
-        for (const p of params.slice(0, task.callArgs.positional)) supplied.add(p);
-      }
+      const positional = new Set(params.slice(0, task.callArgs?.positional ?? 0));
       for (const use of task.callable?.contextUses ?? []) {
-        if (supplied === null || task.callArgs === null || supplied.has(use.name)) continue;
+        if (keywords === null || keywords.has(use.name)) continue;
+        // Arguments we cannot count may fill any parameter, but no read of the context dict.
+        if (use.parameter && (task.callArgs === null || positional.has(use.name))) continue;
         const key = `${use.span.line}:${use.span.column}`;
         if (seen.has(key)) continue;
         seen.add(key);

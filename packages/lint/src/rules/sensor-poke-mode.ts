@@ -1,3 +1,4 @@
+import type { SyntaxNode } from "@lezer/common";
 import { effectiveOptions } from "@mlgen/core/light";
 import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
@@ -12,6 +13,17 @@ function human(seconds: number): string {
   return `${Math.round(seconds / 60)} minutes`;
 }
 
+/**
+ * How long a poke-mode sensor may wait in all. Its `timeout` (seven days when unset) counts from
+ * the start of each try; an execution timeout shorter than it ends the try first, which is
+ * retried (AirflowTaskTimeout is, AirflowSensorTimeout is not) and waits again: each try waits
+ * the execution timeout.
+ */
+function pokeWait(timeout: number, executionTimeout: number | null, retries: number): number {
+  if (executionTimeout === null || executionTimeout >= timeout) return timeout;
+  return executionTimeout * (Math.max(0, retries) + 1);
+}
+
 export const sensorPokeMode = defineRule({
   id: "sensor-poke-mode",
   code: "MLG2006",
@@ -24,9 +36,7 @@ export const sensorPokeMode = defineRule({
       // bounds the wait when the sensor has no timeout of its own.
       // A try the execution timeout ends is retried, and waits it again.
       const o = effectiveOptions(ir, task);
-      const timeout =
-        task.timeout ??
-        (o.executionTimeout === null ? WEEK : o.executionTimeout * ((o.retries ?? 0) + 1));
+      const timeout = pokeWait(task.timeout ?? WEEK, o.executionTimeout, o.retries ?? 0);
       if (timeout <= HOUR) continue;
       report(
         {
@@ -52,19 +62,14 @@ export const sensorPokeMode = defineRule({
       const t = taskSetting(file, task, "timeout");
       const e = taskSetting(file, task, "execution_timeout");
       if (t === "unknown" || e === "unknown") continue;
-      const seconds = (v: typeof t) =>
-        v === null || isNone(file.source, v) ? WEEK : durationSeconds(file.source, v);
-      // In poke mode the execution timeout ends a try too (Airflow: "equivalent" there): it
-      // bounds the wait when the sensor has no timeout of its own, but a try it ends is retried
-      // (AirflowTaskTimeout is, AirflowSensorTimeout is not), and each try waits it again.
-      let timeout = t !== null && !isNone(file.source, t) ? seconds(t) : seconds(e);
-      if (timeout !== null && timeout !== WEEK && (t === null || isNone(file.source, t))) {
-        const r = taskSetting(file, task, "retries");
-        const retries = r === null ? 0 : r === "unknown" ? null : Number(textOf(file.source, r));
-        if (retries !== null && Number.isInteger(retries) && retries > 0) {
-          timeout *= retries + 1;
-        }
-      }
+      const absent = (v: typeof t) => v === null || isNone(file.source, v);
+      const own = absent(t) ? WEEK : durationSeconds(file.source, t as SyntaxNode);
+      const limit = absent(e) ? null : durationSeconds(file.source, e as SyntaxNode);
+      // A duration we cannot read (a name, a computation) may be anything: no finding.
+      if (own === null || (!absent(e) && limit === null)) continue;
+      const r = taskSetting(file, task, "retries");
+      const retries = r === null || r === "unknown" ? 0 : Number(textOf(file.source, r));
+      const timeout = pokeWait(own, limit, Number.isInteger(retries) ? retries : 0);
       if (timeout === null || timeout <= HOUR) continue;
       report(
         {

@@ -44,7 +44,13 @@ const NOT_A_MODEL: ReadonlySet<string> = new Set([
   "wait",
   "notify",
   "report",
-  // Around a training run, not the run itself: its infrastructure, its bookkeeping.
+]);
+/**
+ * Words that, in a name that does not start with a training word, name the work around a
+ * training run rather than the run: its infrastructure and bookkeeping
+ * (`provision_training_cluster`, `log_training_metrics`; `train_and_evaluate` still trains).
+ */
+const AROUND_TRAINING: ReadonlySet<string> = new Set([
   "cluster",
   "clusters",
   "provision",
@@ -57,26 +63,18 @@ const NOT_A_MODEL: ReadonlySet<string> = new Set([
   "metrics",
   "log",
   "logs",
-  "image",
-  "images",
-  "env",
-  "environment",
   "monitor",
   "status",
-  "upload",
-  "download",
-  "export",
   "artifacts",
-  "config",
-  "configs",
 ]);
+
 /**
  * Words that name a data check, matched as whole words (`checkout`, `invalidate` and
  * `user_profiles` are none); "quality" counts first or after a data word, not in `air_quality`,
  * and "profile" first (`profile_data`).
  */
 const VALIDATION_WORD =
-  /^(?:valid|validate[sd]?|validation|validations|validator|validators|validating|check|checks|checked|checker|checking|verify|verified|verifies|verification|assert|asserts|assertion|assertions|expect|expects|expectation|expectations|profiling|profiler|dq|gx|soda|deequ)$/;
+  /^(?:valid|validate[sd]?|validation|validations|validator|validators|validating|(?:pre|re)?check|(?:pre|re)?checks|checked|checker|checking|verify|verified|verifies|verifying|verification|assert|asserts|assertion|assertions|expect|expects|expectation|expectations|profiling|profiler|dq|gx|soda|deequ)$/;
 const QUALITY_AFTER: ReadonlySet<string> = new Set([
   "data",
   "input",
@@ -98,6 +96,7 @@ const NOT_TRAINING_OPERATOR = /^(EmptyOperator|DummyOperator|TriggerDagRunOperat
 const words = (name: string) =>
   name
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
     .replace(/fine[_\-\s]?tun/gi, "finetun")
     .toLowerCase()
     .split(/[^a-z0-9]+/)
@@ -111,7 +110,8 @@ export const isTraining = (...names: (string | null | undefined)[]) =>
   names.some((n) => {
     if (!n || !TRAINING_HINT.test(n)) return false;
     const w = words(n);
-    return w.some((x) => TRAINING_WORDS.has(x)) && !w.some((x) => NOT_A_MODEL.has(x));
+    if (!w.some((x) => TRAINING_WORDS.has(x)) || w.some((x) => NOT_A_MODEL.has(x))) return false;
+    return TRAINING_WORDS.has(w[0] ?? "") || !w.some((x) => AROUND_TRAINING.has(x));
   });
 const isValidation = (...names: (string | null | undefined)[]) =>
   names.some((n) => {

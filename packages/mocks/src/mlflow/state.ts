@@ -603,12 +603,8 @@ export class MlflowState {
       );
     }
     const e = this.#activeExperiment(body.experiment_id);
-    const tags = new Map<string, string>();
-    (body.tags ?? []).forEach((t, i) => {
-      const key = readString(t.key, `tags[${i}].key`, true) as string;
-      checkName(key, `tags[${i}].key`, "key");
-      tags.set(key, truncate(t.value ?? "", MAX_TAG_VALUE_LENGTH));
-    });
+    // The store takes the tags of a new run as given (SqlAlchemyStore.create_run checks none).
+    const tags = new Map((body.tags ?? []).map((t) => [t.key ?? "", t.value ?? ""]));
     const name =
       readString(body.run_name, "run_name") || tags.get(RUN_NAME_TAG) || this.#randomName();
     if (tags.has(RUN_NAME_TAG) && tags.get(RUN_NAME_TAG) !== name) {

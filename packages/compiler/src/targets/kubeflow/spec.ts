@@ -600,17 +600,18 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         };
         // backoffMaxDuration becomes Argo's backoff.maxDuration: retrying stops that long after
         // the first try started (a window over every try, not Airflow's cap on each delay, and
-        // kfp's default of an hour would stop retrying a task that runs longer). It is set only
-        // when each try is bounded (the pod deadline), to the whole of Airflow's schedule:
-        // every wait, and every try with time for its pod to start. Without it there is no
-        // limit, as on Airflow.
+        // kfp's default of an hour would stop retrying a task that runs longer). It is always
+        // written: the backend's executor template defaults a missing one to 0, which ends
+        // retrying at once. When each try is bounded (the pod deadline) it is the whole of
+        // Airflow's schedule: every wait, and every try with time for its pod to start; when
+        // not, ten years: no limit, as on Airflow.
         const tryLimit = settings.timeouts ? podDeadline(n.task, o.executionTimeout) : null;
         const waits = Array.from({ length: o.retries }, (_, i) => delay * factor ** i);
-        if (tryLimit !== null) {
-          const window =
-            waits.reduce((a, b) => a + b, 0) + (o.retries + 1) * (tryLimit + POD_START_SECONDS);
-          policy.backoffMaxDuration = `${Math.min(Math.ceil(window), MAX_RETRY_WINDOW_SECONDS)}s`;
-        }
+        const window =
+          tryLimit === null
+            ? MAX_RETRY_WINDOW_SECONDS
+            : waits.reduce((a, b) => a + b, 0) + (o.retries + 1) * (tryLimit + POD_START_SECONDS);
+        policy.backoffMaxDuration = `${Math.min(Math.ceil(window), MAX_RETRY_WINDOW_SECONDS)}s`;
         out.retryPolicy = policy;
         const longest = waits[waits.length - 1] ?? 0;
         if (factor !== 1 && o.maxRetryDelay !== null && longest > o.maxRetryDelay) {
@@ -804,7 +805,7 @@ export const pipelineName = (id: string): string => k8sName(id).slice(0, 128);
 
 /** What a component allows for its pod to start (image pull, pip install) before it runs. */
 const POD_START_SECONDS = 600;
-/** A retry window longer than ten years is no limit: a protobuf Duration of that is kept. */
+/** The retry window that stands for none: ten years (within Argo's and protobuf's ranges). */
 const MAX_RETRY_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
 
 /**
