@@ -1831,3 +1831,22 @@ ${dag(`    PythonOperator(task_id="load", python_callable=load, op_args=ARGS)\n`
     ]);
   });
 });
+
+describe("top-level-code through import aliases", () => {
+  it("a call through a name imported under another is read as that name", () => {
+    const source = `${HEAD}from airflow.models import Variable as V2
+import requests as rq
+
+BUCKET = V2.get("bucket")
+STATUS = rq.get("https://example.com/health")
+`;
+    const only = Object.fromEntries(
+      RULE_IDS.map((id) => [id, id === "top-level-code" ? "warning" : "off"]),
+    );
+    expect(
+      lintPythonSource("d.py", source, { rules: only as never }).map(
+        (f) => f.message.split(" (")[0],
+      ),
+    ).toEqual(["Variable.get()", "requests.get()"]);
+  });
+});

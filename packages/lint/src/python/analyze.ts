@@ -200,6 +200,8 @@ export function analyzeDagFile(source: string): DagFile {
   const text = (node: SyntaxNode) => textOf(source, node);
 
   const dags: DagDecl[] = [];
+  /** Names imported under another name (`from m import Variable as V`): alias → name. */
+  const importedAs = new Map<string, string>();
   /** Sensor classes the file defines (subclasses of a sensor), by name. */
   const sensorClasses = new Set<string>();
   const tasks: (Omit<
@@ -276,10 +278,16 @@ export function analyzeDagFile(source: string): DagFile {
     return null;
   };
 
-  /** The callee as written, inner calls as `(...)`: `PostgresHook(...).get_records`. */
+  /**
+   * The callee as written, inner calls as `(...)`: `PostgresHook(...).get_records`; a name
+   * imported under another (`Variable as V`) by the name it was imported as.
+   */
   const calleeText = (node: SyntaxNode | null): string | null => {
     if (!node) return null;
-    if (node.name === "VariableName") return text(node);
+    if (node.name === "VariableName") {
+      const name = text(node);
+      return importedAs.get(name) ?? name;
+    }
     if (node.name === "CallExpression") {
       const inner = calleeText(node.firstChild);
       return inner && `${inner}(...)`;
@@ -1046,6 +1054,8 @@ export function analyzeDagFile(source: string): DagFile {
             const c = names[i] as SyntaxNode;
             if (c.name !== "VariableName" || names[i - 1]?.name === "as") continue;
             imports.push({ module, name: text(c), span: span(node), topLevel, within });
+            const alias = names[i + 1]?.name === "as" ? names[i + 2] : undefined;
+            if (alias?.name === "VariableName") importedAs.set(text(alias), text(c));
           }
         } else {
           let module = "";
@@ -1056,8 +1066,11 @@ export function analyzeDagFile(source: string): DagFile {
                 imports.push({ module, name: null, span: span(node), topLevel, within });
               }
               module = "";
-            } else if (c.name === "as") i++;
-            else module += text(c);
+            } else if (c.name === "as") {
+              const alias = names[i + 1];
+              if (alias?.name === "VariableName" && module) importedAs.set(text(alias), module);
+              i++;
+            } else module += text(c);
           }
         }
         return;
