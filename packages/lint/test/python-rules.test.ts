@@ -1605,6 +1605,12 @@ describe("severity settings", () => {
   });
 });
 
+/** A DAG of bash tasks with these ids, chained in this order. */
+const chainOf = (ids: string[]) =>
+  dag(
+    `${ids.map((n) => `    ${n} = BashOperator(task_id="${n}", bash_command="true")\n`).join("")}    chain(${ids.join(", ")})\n`,
+  );
+
 describe("found in a review of realistic DAG files", () => {
   const messages = (rule: string, body: string, head = HEAD) =>
     lintPythonSource("d.py", head + body)
@@ -1642,13 +1648,7 @@ ${dag(`    apply({"a": 1})
   });
 
   it("train-without-validation: data checks are whole words; the infrastructure around training is no training", () => {
-    const run = (names: string[]) =>
-      messages(
-        "train-without-validation",
-        dag(
-          `${names.map((n) => `    ${n} = BashOperator(task_id="${n}", bash_command="true")\n`).join("")}    chain(${names.join(", ")})\n`,
-        ),
-      );
+    const run = (names: string[]) => messages("train-without-validation", chainOf(names));
     // "profiles", "checkout", "air_quality" and "invalidate" hold no data check.
     for (const before of [
       "extract_user_profiles",
@@ -1776,12 +1776,7 @@ describe("found in a review of the fixes above", () => {
 
   it("train-without-validation: a name that starts by training trains; DQCheck, precheck and verifying check", () => {
     const run = (names: string[]) =>
-      messages(
-        "train-without-validation",
-        dag(
-          `${names.map((n) => `    ${n} = BashOperator(task_id="${n}", bash_command="true")\n`).join("")}    chain(${names.join(", ")})\n`,
-        ),
-      ).map((m) => m.split("'")[1]);
+      messages("train-without-validation", chainOf(names)).map((m) => m.split("'")[1]);
     for (const t of ["train_and_evaluate", "train_and_log_model", "image_classifier_training"]) {
       expect(run(["extract", t]), t).toEqual([t]);
     }
