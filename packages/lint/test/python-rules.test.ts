@@ -1845,3 +1845,37 @@ STATUS = rq.get("https://example.com/health")
     ).toEqual(["Variable.get()", "requests.get()"]);
   });
 });
+
+describe("a @task_group called more than once", () => {
+  it("its copies are etl__1, etl__2, ...: a wrong task id is still found, a copy's id is no error", () => {
+    const body = `from airflow.sdk import task_group
+
+
+@task_group
+def etl(src):
+    @task
+    def extract(s):
+        return s
+
+    @task
+    def load(ti=None):
+        return ti.xcom_pull(task_ids="extract")
+
+    extract(src) >> load()
+
+
+${dag(`    first = etl("a")
+    second = etl("b")
+    r = BashOperator(task_id="r", bash_command="echo {{ ti.xcom_pull(task_ids='etl__1.extract') }} {{ ti.xcom_pull(task_ids='etl__2.extract') }}")
+    [first, second] >> r
+`)}`;
+    expect(
+      lintPythonSource("d.py", HEAD + body)
+        .filter((f) => f.ruleId === "missing-xcom-key")
+        .map((f) => f.message),
+    ).toEqual([
+      "task 'etl.load' reads XCom 'return_value' of task 'extract', but DAG 'd' has no task 'extract'",
+      "task 'r' reads XCom 'return_value' of task 'etl__2.extract', but DAG 'd' has no task 'etl__2.extract'",
+    ]);
+  });
+});

@@ -787,10 +787,11 @@ export function analyzeDagFile(source: string): DagFile {
     const group = root ? taskGroupFns.get(root) : undefined;
     if (group !== undefined) {
       // Each call after the first makes the group again with ids suffixed `__1`, `__2`, ...,
-      // which the analysis, reading the body once, does not create.
+      // which the analysis, reading the body once, does not create (groupCopies says how
+      // many); calls in a loop make a number of them no one counts.
       const calls = (groupCalls.get(group) ?? 0) + 1;
       groupCalls.set(group, calls);
-      if (calls > 1 || scope.loop) dynamicIds = true;
+      if (scope.loop) dynamicIds = true;
       if (argList) connect(dataSources(argList, true), [GROUP + group]);
       return;
     }
@@ -1300,6 +1301,9 @@ export function analyzeDagFile(source: string): DagFile {
     groups,
     edges,
     dynamicIds,
+    groupCopies: new Map(
+      [...groupCalls].filter(([, n]) => n > 1).map(([g, n]) => [g, n - 1] as const),
+    ),
     edgesIncomplete,
     readsTemplateFiles,
     constants,

@@ -152,6 +152,12 @@ export interface DagFile {
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */
   readonly dynamicIds: boolean;
   /**
+   * @task_group functions called more than once, by group id, with the number of calls after
+   * the first: Airflow makes each again as `<group>__1`, `<group>__2`, ..., which the analysis
+   * reads once, as the first.
+   */
+  readonly groupCopies: ReadonlyMap<string, number>;
+  /**
    * Some dependency (`>>`, `chain`, `set_upstream`, ...) names tasks the analysis could not
    * resolve (a list built in a loop, `chain(*steps)`, a helper's return value): `edges` may
    * lack edges, and checks that need every edge (a race) hold back.

@@ -1,7 +1,7 @@
 import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
-import type { DagTask } from "../python/model.js";
+import type { DagFile, DagTask } from "../python/model.js";
 import { reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
@@ -9,6 +9,20 @@ import { defineRule } from "../rule.js";
 const TASK_ID = /^[\p{L}\p{M}\p{N}_.-]+$/u;
 
 const listed = (keys: Iterable<string>) => [...keys].sort().join(", ") || "nothing";
+
+/**
+ * The id, in the group as the analysis read it, of a task in a copy of a @task_group called
+ * more than once (`etl__2.load` → `etl.load`), or null.
+ */
+function copyOf(file: DagFile, id: string): string | null {
+  for (const [group, copies] of file.groupCopies) {
+    for (let k = 1; k <= copies; k++) {
+      const prefix = `${group}__${k}.`;
+      if (id.startsWith(prefix)) return `${group}.${id.slice(prefix.length)}`;
+    }
+  }
+  return null;
+}
 
 export const missingXcomKey = defineRule({
   id: "missing-xcom-key",
@@ -87,7 +101,9 @@ export const missingXcomKey = defineRule({
           // Not a task id Airflow accepts: text built by Python (`'{src}'` in an f-string or a
           // .format() template, `'%s'`), which the template shows before it is filled in.
           if (!TASK_ID.test(source)) continue;
-          const candidates = (byId.get(source) ?? []).filter(
+          // A copy of a @task_group called again (`etl__1.extract`) has the first's tasks.
+          const copied = byId.has(source) ? null : copyOf(file, source);
+          const candidates = (byId.get(copied ?? source) ?? []).filter(
             (t) => t.dag === task.dag || t.dag === null || task.dag === null,
           );
           if (candidates.length === 0) {
@@ -125,6 +141,7 @@ export const missingXcomKey = defineRule({
             );
           } else if (
             source !== task.id &&
+            copied === null &&
             !pull.otherRuns &&
             !file.edgesIncomplete &&
             !reachability(file).isUpstream(source, task.id)

@@ -40,7 +40,7 @@ export const unusedOutput = defineRule({
   checkPython(file, report) {
     const pulls = file.tasks.flatMap((t) => t.pulls);
     // Every pull must be known: computed ids or keys, and template files, hold the check back.
-    if (file.dynamicIds || file.readsTemplateFiles) return;
+    if (file.dynamicIds || file.groupCopies.size > 0 || file.readsTemplateFiles) return;
     if (pulls.some((p) => p.taskIds === null || p.key === null)) return;
     for (const task of file.tasks) {
       const seen = new Set<string>();
