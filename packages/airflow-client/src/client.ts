@@ -1,6 +1,6 @@
 import { notJsonSuccess } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import { AirflowApiError } from "./errors.js";
+import { AirflowApiError, AirflowWaitTimeoutError } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
 import {
   createTransport,
@@ -243,8 +243,16 @@ export function createAirflowClient(options: AirflowClientOptions) {
       return created.catch(async (e: unknown) => {
         if (!(e instanceof AirflowApiError) || e.status !== 409) throw e;
         const run = await client.getDagRun(dagId, runId).catch(() => null);
-        if (!run || !sameTrigger(run, opts)) throw e;
-        return run;
+        if (run && sameTrigger(run, opts)) return run;
+        // Airflow's 409 says only "Unique constraint violation": say which.
+        throw new AirflowApiError({
+          status: 409,
+          method: e.method,
+          path: e.path,
+          detail: run
+            ? `run '${runId}' of ${dagId} already exists with another conf or logical date: trigger with another run id`
+            : `a run of ${dagId} with this logical date already exists: trigger with another logical date`,
+        });
       });
     },
 
@@ -280,8 +288,15 @@ export function createAirflowClient(options: AirflowClientOptions) {
 
     /** Polls until the run is success or failed; resolves with the failed task instances. */
     async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
-      const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
+      const timeoutMs = opts.timeoutMs ?? 600_000;
       const interval = opts.pollIntervalMs ?? 2000;
+      // NaN (a flag that was no number) would poll without pause, for ever.
+      if (!(timeoutMs >= 0) || !(interval > 0) || !Number.isFinite(interval)) {
+        throw new RangeError(
+          `waitForDagRun: timeoutMs must be 0 or more and pollIntervalMs more than 0 (got ${timeoutMs} and ${interval})`,
+        );
+      }
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         opts.signal?.throwIfAborted();
         const run = await client.getDagRun(dagId, runId);
@@ -309,9 +324,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
                   .then((d) => d.is_paused)
                   .catch(() => false)
               : false;
-          throw new Error(
-            `dag run ${dagId}/${runId} still ${run.state} after ${opts.timeoutMs ?? 600_000} ms${paused ? ": the DAG is paused, so its runs wait; unpause it (unpauseDag)" : ""}`,
-          );
+          throw new AirflowWaitTimeoutError({
+            dagId,
+            runId,
+            state: run.state,
+            paused,
+            ms: timeoutMs,
+          });
         }
         // The last wait is cut to the deadline, so the run is read once more at the deadline.
         await abortableSleep(Math.min(interval, left), opts.signal);

@@ -79,3 +79,24 @@ export class AirflowRequestError extends HttpRequestError {
 export class AirflowConfigError extends Error {
   override readonly name = "AirflowConfigError";
 }
+
+/**
+ * A wait for a DAG run ran out of time with the run still going: its state then, and whether
+ * the DAG is paused (its runs wait for it to be unpaused, as every new DAG's do by default).
+ */
+export class AirflowWaitTimeoutError extends Error {
+  override readonly name = "AirflowWaitTimeoutError";
+  readonly dagId: string;
+  readonly runId: string;
+  readonly state: string;
+  readonly paused: boolean;
+  constructor(init: { dagId: string; runId: string; state: string; paused: boolean; ms: number }) {
+    super(
+      `dag run ${init.dagId}/${init.runId} still ${init.state} after ${init.ms / 1000} s${init.paused ? `: the DAG is paused, so its runs wait; unpause it (the UI's toggle, or \`airflow dags unpause ${init.dagId}\`)` : ""}`,
+    );
+    this.dagId = init.dagId;
+    this.runId = init.runId;
+    this.state = init.state;
+    this.paused = init.paused;
+  }
+}

@@ -18,6 +18,7 @@ export {
   AirflowConfigError,
   type AirflowErrorDetail,
   AirflowRequestError,
+  AirflowWaitTimeoutError,
 } from "./errors.js";
 export type { components, operations, paths } from "./generated/airflow-v2.js";
 export {

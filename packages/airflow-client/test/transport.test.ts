@@ -438,10 +438,13 @@ describe("transport", () => {
     // Key order does not matter.
     const run = await c.triggerDagRun("d", { runId: "r1", conf: { a: [2], b: 1 } });
     expect(run.dag_run_id).toBe("r1");
-    // Another conf: the 409 is the caller's.
-    await expect(c.triggerDagRun("d", { runId: "r1", conf: { a: 3 } })).rejects.toMatchObject({
-      status: 409,
-    });
+    // Another conf: the 409 is the caller's, saying what clashes (Airflow's says only
+    // "Unique constraint violation").
+    const clash = await c.triggerDagRun("d", { runId: "r1", conf: { a: 3 } }).catch((x) => x);
+    expect(clash).toMatchObject({ name: "AirflowApiError", status: 409 });
+    expect(clash.message).toBe(
+      "POST /api/v2/dags/d/dagRuns → 409: run 'r1' of d already exists with another conf or logical date: trigger with another run id",
+    );
     expect(f.seen.map((s) => `${s.method} ${s.path}`)).toEqual([
       "POST /api/v2/dags/d/dagRuns",
       "GET /api/v2/dags/d/dagRuns/r1",
@@ -531,8 +534,17 @@ describe("transport", () => {
         : queued();
     const h = fakeFetch(Array.from({ length: 100 }, () => route));
     const e = createAirflowClient({ baseUrl: "http://af", fetch: h.fetch });
-    await expect(e.waitForDagRun("d", "r", { timeoutMs: 30, pollIntervalMs: 10 })).rejects.toThrow(
-      /the DAG is paused/,
-    );
+    const timedOut = await e
+      .waitForDagRun("d", "r", { timeoutMs: 30, pollIntervalMs: 10 })
+      .catch((x) => x);
+    expect(timedOut).toMatchObject({
+      name: "AirflowWaitTimeoutError",
+      state: "queued",
+      paused: true,
+    });
+    expect(timedOut.message).toMatch(/still queued after 0.03 s: the DAG is paused/);
+    // A timeout that is no number would poll without pause: refused before the first request.
+    await expect(e.waitForDagRun("d", "r", { timeoutMs: Number.NaN })).rejects.toThrow(RangeError);
+    await expect(e.waitForDagRun("d", "r", { pollIntervalMs: 0 })).rejects.toThrow(RangeError);
   });
 });

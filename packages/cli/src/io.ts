@@ -23,3 +23,18 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** A flag's number of seconds (more than 0), or `fallback` when it is not given; else a usage error. */
+export function secondsFlag(
+  text: string | undefined,
+  fallback: number,
+  flag: string,
+  command: string,
+): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new CliError(`${command}: ${flag} ${text} is not a number of seconds`, 2);
+  }
+  return n;
+}

@@ -69,6 +69,11 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr(`mlgen: ${e.message}\n`);
       return 1;
     }
+    // A wait that ran out of time: the run's answer, not a fault of mlgen's.
+    if (e instanceof Error && e.name === "AirflowWaitTimeoutError") {
+      io.stderr(`mlgen: ${e.message}\n`);
+      return 1;
+    }
     if (e instanceof Error && e.name === "AirflowConfigError") {
       io.stderr(`mlgen: ${e.message}\n`);
       return 2;

@@ -165,6 +165,44 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("--timeout must be seconds; a paused DAG is said at once; a wait that runs out is exit 1", async () => {
+    const server = createServer((req, res) => {
+      const json = (status: number, body: unknown) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      req.resume();
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        if (req.method === "POST")
+          return json(200, { dag_id: "d", dag_run_id: "r", state: "queued" });
+        if (path === "/api/v2/dags/d") return json(200, { dag_id: "d", is_paused: true });
+        if (path.endsWith("/taskInstances"))
+          return json(200, { task_instances: [], total_entries: 0 });
+        return json(200, { dag_id: "d", dag_run_id: "r", state: "queued" });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const bad = await cli(env, "airflow", "trigger", "d", "--wait", "--timeout", "abc");
+      expect([bad.code, bad.stderr]).toEqual([
+        2,
+        "mlgen airflow trigger: --timeout abc is not a number of seconds\n",
+      ]);
+      const waited = await cli(env, "airflow", "trigger", "d", "--wait", "--timeout", "1");
+      expect(waited.code).toBe(1);
+      expect(waited.stderr).toContain(
+        "mlgen airflow trigger: d is paused, so the run waits until it is unpaused",
+      );
+      expect(waited.stderr).toContain(
+        "mlgen: dag run d/r still queued after 1 s: the DAG is paused",
+      );
+      expect(waited.stderr).not.toContain("internal error");
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("--conf must be a JSON object", async () => {
     const r = await cli(
       { MLGEN_AIRFLOW_URL: "http://127.0.0.1:9" },

@@ -1,5 +1,5 @@
 import type { AirflowClient, DagRun, TaskInstance } from "@mlgen/airflow-client";
-import { CliError, type CliIO } from "../io.js";
+import { CliError, type CliIO, secondsFlag } from "../io.js";
 
 export interface ConnectionOptions {
   readonly url?: string;
@@ -147,6 +147,7 @@ export async function triggerCommand(
 ): Promise<number> {
   const conf = runConf(o.conf, "mlgen airflow trigger");
   let logicalDate = triggerLogicalDate(o.logicalDate, "mlgen airflow trigger");
+  const timeoutMs = secondsFlag(o.timeout, 3600, "--timeout", "mlgen airflow trigger") * 1000;
   const client = await connect(io, o);
   if (o.runId && o.logicalDate === undefined) {
     // Run again with the same --run-id (the first answer was lost): "now" has moved on, so ask
@@ -165,8 +166,18 @@ export async function triggerCommand(
     return 0;
   }
   if (!o.json) io.stderr(`triggered ${dagId} ${run.dag_run_id}; waiting…\n`);
+  // New DAGs start paused (dags_are_paused_at_creation): say so now, not after the timeout.
+  const paused = await client
+    .getDag(dagId)
+    .then((d) => d.is_paused)
+    .catch(() => false);
+  if (paused) {
+    io.stderr(
+      `mlgen airflow trigger: ${dagId} is paused, so the run waits until it is unpaused (the UI's toggle, or \`airflow dags unpause ${dagId}\`)\n`,
+    );
+  }
   const result = await client.waitForDagRun(dagId, run.dag_run_id, {
-    timeoutMs: o.timeout ? Number(o.timeout) * 1000 : 3_600_000,
+    timeoutMs,
     onProgress: (r, tis) => {
       if (!o.json) io.stderr(`  ${r.state}: ${counts(tis)}\n`);
     },

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CliError, type CliIO } from "../io.js";
+import { CliError, type CliIO, secondsFlag } from "../io.js";
 import {
   groupAlive,
   portInUse,
@@ -60,12 +60,7 @@ function port(text: string | undefined, fallback: number, flag: string): number 
 
 /** A `--timeout`-style option in seconds (`fallback` when absent); exit 2 when it is not one. */
 export function seconds(text: string | undefined, fallback: number, flag: string): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new CliError(`mlgen dev: ${flag} ${text} is not a number of seconds`, 2);
-  }
-  return n;
+  return secondsFlag(text, fallback, flag, "mlgen dev");
 }
 
 function tail(file: string, chars = 2500): string {
