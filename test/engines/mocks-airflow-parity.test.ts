@@ -360,6 +360,30 @@ function scenario(settle: () => void) {
     await call("pool_delete_default_400", "DELETE", "/api/v2/pools/default_pool");
     await call("pool_delete", "DELETE", "/api/v2/pools/parity_pool");
     await call("pool_delete_404", "DELETE", "/api/v2/pools/parity_pool");
+    // State filters and clear checks the fake once let through (a review, 2026-11-30).
+    const run1 = "/api/v2/dags/parity_ok/dagRuns";
+    await call("runs_list_bad_state_422", "GET", `${run1}?state=succeeded`);
+    await call("runs_list_state_none", "GET", `${run1}?state=none`);
+    await call("tis_list_bad_state_422", "GET", `${run1}/parity_run_1/taskInstances?state=done`);
+    await call("tis_list_state_no_status", "GET", `${run1}/parity_run_1/taskInstances?state=none`);
+    const clear = "/api/v2/dags/parity_fail/clearTaskInstances";
+    await call("clear_both_only_422", "POST", clear, {
+      body: { dag_run_id: "parity_fail_1", only_failed: true, only_running: true },
+    });
+    await call("clear_empty_task_ids_422", "POST", clear, {
+      body: { dag_run_id: "parity_fail_1", task_ids: [] },
+    });
+    await call("clear_bad_dry_run_422", "POST", clear, {
+      body: { dag_run_id: "parity_fail_1", dry_run: "nope" },
+    });
+    await call(
+      "clear_include_past_no_logical_date_400",
+      "POST",
+      "/api/v2/dags/parity_ok/clearTaskInstances",
+      {
+        body: { dag_run_id: "parity_run_1", include_past: true },
+      },
+    );
     await call("unknown_route_404", "GET", "/api/v2/no_such_route");
     await call("wrong_method_405", "DELETE", "/api/v2/version");
   };

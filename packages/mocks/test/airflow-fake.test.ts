@@ -634,3 +634,33 @@ describe("reset", () => {
     expect((await client.api.GET("/api/v2/variables")).data?.total_entries).toBe(0);
   });
 });
+
+describe("checks the server makes", () => {
+  it("a state filter with an unknown state is a 422; none stands for no state", async () => {
+    const { call } = await setup();
+    expect(await call("GET", "/api/v2/dags/~/dagRuns?state=succeeded")).toEqual({
+      status: 422,
+      body: {
+        detail: "Invalid value for state. Valid values are queued, running, success, failed",
+      },
+    });
+    expect((await call("GET", "/api/v2/dags/~/dagRuns?state=none")).status).toBe(200);
+  });
+
+  it("clearTaskInstances refuses what ClearTaskInstancesBody refuses", async () => {
+    const { call } = await setup();
+    const msg = async (body: unknown) => {
+      const r = await call("POST", "/api/v2/dags/nope/clearTaskInstances", body);
+      return `${r.status} ${r.body.detail[0]?.msg}`;
+    };
+    expect(await msg({ only_failed: true, only_running: true })).toBe(
+      "422 Value error, only_failed and only_running both are set to True",
+    );
+    expect(await msg({ task_ids: [] })).toBe(
+      "422 Value error, task_ids list should have at least 1 element.",
+    );
+    expect(await msg({ dry_run: "nope" })).toBe(
+      "422 Input should be a valid boolean, unable to interpret input",
+    );
+  });
+});

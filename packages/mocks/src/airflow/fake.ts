@@ -170,6 +170,107 @@ interface ImportErr {
 const fail = (status: number, detail: unknown): never => airflowError(status, detail) as never;
 const invalid = (issues: readonly ValidationIssue[]): never => validationError(issues) as never;
 
+/** The boolean fields of ClearTaskInstancesBody. */
+const CLEAR_FLAGS = [
+  "dry_run",
+  "only_failed",
+  "only_running",
+  "reset_dag_runs",
+  "include_upstream",
+  "include_downstream",
+  "include_future",
+  "include_past",
+  "run_on_latest_version",
+  "prevent_running_task",
+] as const;
+
+/** Python's truth of a JSON value, as `data.get(...)` tests it. */
+const pyTruthy = (v: unknown): boolean =>
+  Array.isArray(v)
+    ? v.length > 0
+    : v !== null && typeof v === "object"
+      ? Object.keys(v).length > 0
+      : Boolean(v);
+
+/** What ClearTaskInstancesBody.validate_model refuses, on the body's raw values; or null. */
+function clearBodyProblem(body: Record<string, unknown>): string | null {
+  if (pyTruthy(body.only_failed) && pyTruthy(body.only_running)) {
+    return "only_failed and only_running both are set to True";
+  }
+  const start = pyTruthy(body.start_date);
+  const end = pyTruthy(body.end_date);
+  const run = pyTruthy(body.dag_run_id);
+  if (start && end && String(body.start_date) > String(body.end_date)) {
+    return "end_date is sooner than start_date";
+  }
+  if (start && end && run) {
+    return "Exactly one of dag_run_id or (start_date and end_date) must be provided";
+  }
+  if (start && run) return "Exactly one of dag_run_id or start_date must be provided";
+  if (end && run) return "Exactly one of dag_run_id or end_date must be provided";
+  if (Array.isArray(body.task_ids) && body.task_ids.length < 1) {
+    return "task_ids list should have at least 1 element.";
+  }
+  return null;
+}
+
+/** A JSON body's boolean as pydantic's lax mode reads it; null (and an issue) when it is none. */
+function jsonBool(v: unknown, loc: (string | number)[], issues: ValidationIssue[]): boolean | null {
+  if (typeof v === "boolean") return v;
+  if (v === 0 || v === 1) return v === 1;
+  if (typeof v === "string") {
+    if (/^(true|1|yes|on|t|y)$/i.test(v)) return true;
+    if (/^(false|0|no|off|f|n)$/i.test(v)) return false;
+    issues.push({
+      type: "bool_parsing",
+      loc,
+      msg: "Input should be a valid boolean, unable to interpret input",
+      input: v,
+    });
+    return null;
+  }
+  if (v === null && loc[loc.length - 1] === "run_on_latest_version") return null;
+  issues.push({ type: "bool_type", loc, msg: "Input should be a valid boolean", input: v });
+  return null;
+}
+
+/** Airflow's DagRunState and TaskInstanceState values, in their enums' order. */
+const RUN_STATES = ["queued", "running", "success", "failed"] as const;
+const TI_STATES = [
+  "removed",
+  "scheduled",
+  "queued",
+  "running",
+  "success",
+  "restarting",
+  "failed",
+  "up_for_retry",
+  "up_for_reschedule",
+  "upstream_failed",
+  "skipped",
+  "deferred",
+  "awaiting_input",
+] as const;
+
+/**
+ * The `state` query values as the server reads them (_transform_dag_run_states,
+ * _transform_ti_states): the names in `nulls` stand for no state (null); any other value not in
+ * `valid` is a 422.
+ */
+function stateFilter(
+  url: URL,
+  valid: readonly string[],
+  nulls: readonly string[],
+): (string | null)[] | Response {
+  const out: (string | null)[] = [];
+  for (const s of url.searchParams.getAll("state")) {
+    if (nulls.includes(s)) out.push(null);
+    else if (valid.includes(s)) out.push(s);
+    else return airflowError(422, `Invalid value for state. Valid values are ${valid.join(", ")}`);
+  }
+  return out;
+}
+
 function toMs(v: number | string | Date): number {
   return typeof v === "number" ? v : new Date(v).getTime();
 }
@@ -1058,6 +1159,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       guarded(({ params, request, response }) => {
         const dagId = decode(params.dag_id);
         const url = new URL(request.url);
+        // Query parameters are checked before anything is looked up, as FastAPI does.
+        const states = stateFilter(url, RUN_STATES, ["none"]);
+        if (states instanceof Response) return states as never;
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
         let runs: Run[];
@@ -1068,7 +1172,6 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           if (!dag) return fail(404, `The Dag with ID: \`${dagId}\` was not found`);
           runs = [...dag.runs.values()];
         }
-        const states = url.searchParams.getAll("state");
         if (states.length > 0) runs = runs.filter((r) => states.includes(r.state));
         const sorted = sortBy(runs, orderByOf(url), runFields, "id");
         if (!sorted.ok) return sorted.response as never;
@@ -1217,6 +1320,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const dagId = decode(params.dag_id);
         const runId = decode(params.dag_run_id);
         const url = new URL(request.url);
+        // Query parameters are checked before anything is looked up, as FastAPI does.
+        const states = stateFilter(url, TI_STATES, ["no_status", "none"]);
+        if (states instanceof Response) return states as never;
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
         let pairs: Array<[Run, Ti]>;
@@ -1239,11 +1345,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             );
           pairs = [...run.tis.values()].map((ti): [Run, Ti] => [run, ti]);
         }
-        const states = url.searchParams.getAll("state");
         if (states.length > 0) {
-          pairs = pairs.filter(([, ti]) =>
-            states.includes(ti.state === null ? "no_status" : ti.state),
-          );
+          pairs = pairs.filter(([, ti]) => states.includes(ti.state === null ? null : ti.state));
         }
         const taskIds = url.searchParams.getAll("task_id");
         if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
@@ -1307,6 +1410,25 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           ],
           [],
         );
+        // ClearTaskInstancesBody.validate_model runs first (mode="before", on the raw values).
+        const refused = clearBodyProblem(body);
+        if (refused) {
+          return invalid([
+            {
+              type: "value_error",
+              loc: ["body"],
+              msg: `Value error, ${refused}`,
+              input: body,
+              ctx: { error: {} },
+            },
+          ]);
+        }
+        const flags: Record<string, boolean> = {};
+        for (const name of CLEAR_FLAGS) {
+          if (!(name in body)) continue;
+          const b = jsonBool(body[name], ["body", name], issues);
+          if (b !== null) flags[name] = b;
+        }
         if (issues.length > 0) return invalid(issues);
         const dag = findDag(dagId);
         if (!dag) return fail(404, `The Dag with ID: \`${dagId}\` was not found`);
@@ -1314,6 +1436,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (typeof body.dag_run_id === "string") {
           const run = dag.runs.get(body.dag_run_id);
           if (!run) return fail(404, `Dag Run id ${body.dag_run_id} not found in dag ${dagId}`);
+          if ((flags.include_past || flags.include_future) && run.logicalDate === null) {
+            return fail(
+              400,
+              "Cannot use include_past or include_future with no logical_date(e.g. manually or asset-triggered).",
+            );
+          }
           runs = [run];
         }
         // Which tasks: the listed ones plus their upstream/downstream when asked.
@@ -1334,12 +1462,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
               }
             }
           };
-          if (body.include_upstream === true) walk("upstream");
-          if (body.include_downstream === true) walk("downstream");
+          if (flags.include_upstream === true) walk("upstream");
+          if (flags.include_downstream === true) walk("downstream");
         }
-        const onlyFailed = body.only_failed !== false;
-        const onlyRunning = body.only_running === true;
-        const dryRun = body.dry_run !== false;
+        const onlyFailed = flags.only_failed !== false;
+        const onlyRunning = flags.only_running === true;
+        const dryRun = flags.dry_run !== false;
         const out: Array<[Run, Ti]> = [];
         for (const run of runs) {
           const selected = dag.tasks
@@ -1350,7 +1478,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           if (selected.length === 0) continue;
           if (!dryRun) {
             clearTis(selected);
-            if (body.reset_dag_runs !== false) queueRun(run);
+            if (flags.reset_dag_runs !== false) queueRun(run);
           }
           for (const ti of selected) out.push([run, ti]);
         }
