@@ -151,9 +151,15 @@ export interface WaitResult {
 /** Paths whose GET takes `limit`/`offset` and answers a page holding one array. */
 type ListPath = {
   [P in keyof paths]: paths[P] extends { get: { parameters: { query?: infer Q } } }
-    ? NonNullable<Q> extends { limit?: number; offset?: number }
-      ? P
-      : never
+    ? // A path without query parameters has `query?: never`, which extends anything: it must
+      // name `limit` itself to be a list.
+      [NonNullable<Q>] extends [never]
+      ? never
+      : "limit" extends keyof NonNullable<Q>
+        ? NonNullable<Q> extends { limit?: number; offset?: number }
+          ? P
+          : never
+        : never
     : never;
 }[keyof paths];
 
