@@ -364,7 +364,11 @@ function scenario(settle: () => void) {
     const run1 = "/api/v2/dags/parity_ok/dagRuns";
     await call("runs_list_bad_state_422", "GET", `${run1}?state=succeeded`);
     await call("runs_list_state_none", "GET", `${run1}?state=none`);
-    await call("tis_list_bad_state_422", "GET", `${run1}/parity_run_1/taskInstances?state=done`);
+    await call(
+      "tis_list_bad_state_422",
+      "GET",
+      "/api/v2/dags/~/dagRuns/~/taskInstances?state=done",
+    );
     await call("tis_list_state_no_status", "GET", `${run1}/parity_run_1/taskInstances?state=none`);
     const clear = "/api/v2/dags/parity_fail/clearTaskInstances";
     await call("clear_both_only_422", "POST", clear, {
@@ -383,6 +387,18 @@ function scenario(settle: () => void) {
       {
         body: { dag_run_id: "parity_run_1", include_past: true },
       },
+    );
+    await call(
+      "tis_order_by_task_id_400",
+      "GET",
+      "/api/v2/dags/~/dagRuns/~/taskInstances?order_by=task_id",
+    );
+    await call("runs_order_by_conf", "GET", `${run1}?order_by=conf`);
+    await call("runs_order_by_comma_400", "GET", `${run1}?order_by=-run_after,id`);
+    await call(
+      "dags_order_by_next_dagrun",
+      "GET",
+      "/api/v2/dags?order_by=next_dagrun&dag_id_pattern=parity",
     );
     await call("unknown_route_404", "GET", "/api/v2/no_such_route");
     await call("wrong_method_405", "DELETE", "/api/v2/version");

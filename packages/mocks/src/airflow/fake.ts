@@ -753,11 +753,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     };
   }
 
-  const orderByOf = (url: URL) =>
-    url.searchParams
-      .getAll("order_by")
-      .flatMap((v) => v.split(","))
-      .filter(Boolean);
+  // Each order_by value is one attribute (the server does not split on commas).
+  const orderByOf = (url: URL) => url.searchParams.getAll("order_by").filter(Boolean);
 
   function page<T>(items: readonly T[], limit: number, offset: number): T[] {
     return items.slice(offset, offset + limit);
@@ -796,7 +793,23 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   }
 
   // What each list endpoint sorts by (`order_by`), made once: the handlers only look fields up.
-  const dagFields: SortFields<Dag> = { dag_id: (d) => d.dagId, dag_display_name: (d) => d.dagId };
+  // The attributes each list's SortParam allows (routes/public/dags.py, dag_run.py,
+  // task_instances.py), and its to_replace names; any other is the server's 400.
+  const latestRun = (d: Dag): Run | undefined => {
+    let latest: Run | undefined;
+    for (const r of d.runs.values()) if (!latest || r.runAfter > latest.runAfter) latest = r;
+    return latest;
+  };
+  const dagFields: SortFields<Dag> = {
+    dag_id: (d) => d.dagId,
+    dag_display_name: (d) => d.dagId,
+    // The fake schedules no runs: no DAG has a next run.
+    next_dagrun: () => null,
+    state: (d) => latestRun(d)?.state ?? null,
+    start_date: (d) => latestRun(d)?.startDate ?? null,
+    last_run_state: (d) => latestRun(d)?.state ?? null,
+    last_run_start_date: (d) => latestRun(d)?.startDate ?? null,
+  };
   const runFields: SortFields<Run> = {
     id: (r) => r.seq,
     state: (r) => r.state,
@@ -809,6 +822,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     end_date: (r) => r.endDate,
     updated_at: (r) => r.lastSchedulingDecision ?? r.queuedAt,
     duration: (r) => seconds(r.startDate, r.endDate),
+    partition_date: () => null,
+    conf: (r) => (r.conf === null ? null : JSON.stringify(r.conf)),
   };
   const tiFields: SortFields<[Run, Ti]> = {
     id: ([, ti]) => ti.id,
@@ -822,16 +837,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     run_after: ([r]) => r.runAfter,
     data_interval_start: ([r]) => r.dataIntervalStart,
     data_interval_end: ([r]) => r.dataIntervalEnd,
-    task_id: ([, ti]) => ti.taskId,
-    dag_id: ([r]) => r.dagId,
-    run_id: ([r]) => r.runId,
-    dag_run_id: ([r]) => r.runId,
+    // The fake's tasks are not mapped: no rendered map index.
+    rendered_map_index: () => null,
     operator: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.operator ?? null,
-    pool: () => "default_pool",
-    queue: () => "default",
-    hostname: ([, ti]) => ti.hostname,
-    pid: ([, ti]) => ti.pid,
-    priority_weight: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.priorityWeight ?? 1,
   };
   const importErrorFields: SortFields<ImportErr> = {
     id: (e) => e.id,
