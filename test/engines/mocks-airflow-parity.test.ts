@@ -401,6 +401,7 @@ function scenario(settle: () => void) {
       "/api/v2/dags?order_by=next_dagrun&dag_id_pattern=parity",
     );
     await call("unknown_route_404", "GET", "/api/v2/no_such_route");
+    await call("unknown_route_post_405", "POST", "/api/v2/no_such_route", { body: {} });
     await call("wrong_method_405", "DELETE", "/api/v2/version");
   };
 }

@@ -67,6 +67,9 @@ describe("routing", () => {
     ]);
     const gone = await fake.fetch(`${fake.baseUrl}/api/v2/no_such_route`);
     expect([gone.status, await gone.json()]).toEqual([404, { error: "API route not found" }]);
+    // The server's catch-all takes GET only: another method on an unknown path is a 405 too.
+    const posted = await fake.fetch(`${fake.baseUrl}/api/v2/no_such_route`, { method: "POST" });
+    expect([posted.status, posted.headers.get("allow")]).toEqual([405, "GET"]);
   });
 });
 

@@ -1824,8 +1824,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }),
     ),
 
-    // Anything else under the API: the api-server's own 404.
-    http.untyped.all(`${baseUrl}/api/v2/*`, () =>
+    // Any other GET under the API: the api-server's own 404 (its catch-all route takes GET
+    // only, so another method there is a 405).
+    http.untyped.get(`${baseUrl}/api/v2/*`, () =>
       Response.json({ error: "API route not found" }, { status: 404 }),
     ),
   ];
