@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import { AirflowApiError, createAirflowClient } from "@mlgen/airflow-client";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { AIRFLOW_SPEC_ROUTES } from "../src/airflow/spec-routes.js";
 import { createManualClock } from "../src/clock.js";
 import { fetchFrom } from "../src/fetch.js";
 import { type AirflowFake, createAirflowFake } from "../src/index.js";
@@ -635,6 +638,32 @@ describe("reset", () => {
     expect(dags.data?.dags.map((d) => d.dag_id)).toEqual(["seeded"]);
     expect(await client.listImportErrors()).toHaveLength(1);
     expect((await client.api.GET("/api/v2/variables")).data?.total_entries).toBe(0);
+  });
+});
+
+describe("routes of the API the fake does not implement", () => {
+  it("answer 501 NOT_MOCKED, not the server's 'no such route' 404 or a 405", async () => {
+    const { call } = await setup();
+    for (const [method, path] of [
+      ["GET", "/api/v2/connections/db"],
+      ["PATCH", "/api/v2/dags/d/dagRuns/r/taskInstances/t"],
+    ] as const) {
+      const r = await call(method, path, method === "GET" ? undefined : {});
+      expect([r.status, r.body.error_code], `${method} ${path}`).toEqual([501, "NOT_MOCKED"]);
+    }
+    expect((await call("GET", "/api/v2/no_such_route")).status).toBe(404);
+  });
+
+  it("the list of the API's routes is the spec's", () => {
+    const spec = parse(
+      readFileSync(new URL("../../../specs/airflow/v2-rest-api.yaml", import.meta.url), "utf8"),
+    ) as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(spec.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((m) => ["get", "post", "put", "patch", "delete"].includes(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(AIRFLOW_SPEC_ROUTES.map(([m, p]) => `${m} ${p}`).sort()).toEqual(routes.sort());
   });
 });
 

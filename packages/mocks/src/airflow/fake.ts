@@ -12,6 +12,7 @@ import { normalizeBaseUrl } from "../fake.js";
 import { fakeHttp } from "../http.js";
 import { airflowError } from "../response.js";
 import { dispatcher, fetchVia, routed } from "../router.js";
+import { AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
 import type {
   AirflowDagScript,
   AirflowDagSpec,
@@ -169,6 +170,27 @@ interface ImportErr {
 
 const fail = (status: number, detail: unknown): never => airflowError(status, detail) as never;
 const invalid = (issues: readonly ValidationIssue[]): never => validationError(issues) as never;
+
+/** The API's routes, as patterns over the path after the base URL. */
+const SPEC_ROUTES = AIRFLOW_SPEC_ROUTES.map(([method, path]) => ({
+  method,
+  path: new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}/?$`),
+}));
+
+/** A route of the API (method and path) the fake has no handler for: its 501, else null. */
+function notMockedRoute(request: Request, baseUrl: string): Response | null {
+  const url = new URL(request.url);
+  const base = new URL(baseUrl).pathname.replace(/\/+$/, "");
+  const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : url.pathname;
+  if (!SPEC_ROUTES.some((r) => r.method === request.method && r.path.test(path))) return null;
+  return Response.json(
+    {
+      error_code: "NOT_MOCKED",
+      message: `the Airflow fake does not implement ${request.method} ${path}; add a handler in front of it (msw) or test against a real server`,
+    },
+    { status: 501 },
+  );
+}
 
 /** The boolean fields of ClearTaskInstancesBody. */
 const CLEAR_FLAGS = [
@@ -864,6 +886,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   const http = fakeHttp<paths>(baseUrl);
 
+  const notMocked = (request: Request) => notMockedRoute(request, baseUrl);
   const handlers: HttpHandler[] = [
     // POST /auth/token belongs to the auth manager, not the v2 spec: an untyped handler.
     http.untyped.post(`${baseUrl}/auth/token`, async ({ request }) => {
@@ -1824,18 +1847,23 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }),
     ),
 
-    // Any other GET under the API: the api-server's own 404 (its catch-all route takes GET
-    // only, so another method there is a 405).
-    http.untyped.get(`${baseUrl}/api/v2/*`, () =>
-      Response.json({ error: "API route not found" }, { status: 404 }),
+    // Any other GET under the API: a route of the API the fake does not implement, or the
+    // api-server's own 404 (its catch-all takes GET only, so another method there is a 405).
+    http.untyped.get(
+      `${baseUrl}/api/v2/*`,
+      ({ request }) =>
+        notMocked(request) ?? Response.json({ error: "API route not found" }, { status: 404 }),
     ),
   ];
-  // A known route asked with another method: FastAPI's 405.
-  const dispatch = dispatcher(handlers, (_, allowed) =>
-    Response.json(
-      { detail: "Method Not Allowed" },
-      { status: 405, headers: { allow: allowed.join(", ") } },
-    ),
+  // A known route asked with another method: FastAPI's 405, unless the API has that route.
+  const dispatch = dispatcher(
+    handlers,
+    (request, allowed) =>
+      notMocked(request) ??
+      Response.json(
+        { detail: "Method Not Allowed" },
+        { status: 405, headers: { allow: allowed.join(", ") } },
+      ),
   );
 
   reset();
