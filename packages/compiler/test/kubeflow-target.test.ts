@@ -562,6 +562,20 @@ describe("kubeflow target", () => {
     expect(plain.root.dag.tasks.plain.retryPolicy.backoffMaxDuration).toBe("315360000s");
   });
 
+  it("a template in a joined path's parts is said, as in any other value: KFP does not render it", () => {
+    const ir = pipeline("joined", {}, (p) => {
+      p.fileSensor("w", { path: variable("dir").join("{{ ds }}", "x.csv"), timeout: seconds(60) });
+    }).ir;
+    expect(
+      kubeflowTarget
+        .validate(lowered(ir))
+        .map((d) => d.message)
+        .filter((m) => m.startsWith("template")),
+    ).toEqual([
+      "template '{{ ds }}' in 'w' is approximated for Kubeflow Pipelines: Airflow templates are not rendered on Kubeflow; the text is passed as is",
+    ]);
+  });
+
   it("caching is off by default for a scheduled pipeline, on for one run by hand, as the config says otherwise", () => {
     const build = (schedule?: string) =>
       pipeline("cache", schedule ? { schedule, startDate: "2025-01-01" } : {}, (p) => {

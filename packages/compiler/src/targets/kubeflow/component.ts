@@ -6,7 +6,7 @@
  * declared outputs as a NamedTuple, which kfp's executor writes as output parameters.
  */
 import type { Alert, PythonTask, SensorTask, Task, ValidateTask, Value } from "@mlgen/core";
-import { effectiveOptions, SENSOR_DEFAULT_TIMEOUT } from "@mlgen/core";
+import { effectiveOptions, mayHoldJinja, SENSOR_DEFAULT_TIMEOUT } from "@mlgen/core";
 import {
   isPyIdentifier,
   joinCode,
@@ -145,6 +145,8 @@ class Params {
         return new PyCode(pyString(value.text));
       case "join":
         this.uses.posixpath = true;
+        // A part is rendered by Airflow (`.join("{{ ds }}", "x.csv")`), not by KFP.
+        for (const part of value.parts) if (mayHoldJinja(part)) this.code.template(part);
         return new PyCode(
           `posixpath.join(${[this.expr(base, value.base).text, ...value.parts.map(pyString)].join(", ")})`,
         );
