@@ -43,6 +43,28 @@ describe("mlgen lint", () => {
     );
   });
 
+  it("a suppression names rules by id or code; a word that names no rule is said", async () => {
+    const line = '    a = BashOperator(task_id="a", bash_command="cat /tmp/in.csv")';
+    const withComment = (comment: string) =>
+      WARNED_DAG.replace(line, `${line}  # mlgen: disable=${comment}`);
+    expect(WARNED_DAG).toContain(line);
+    const p = project({
+      "dags/code.py": withComment("MLG2002"),
+      "dags/typo.py": withComment("hardcoded-paths"),
+    });
+    const code = await p.mlgen("lint", "dags/code.py", "--format", "json");
+    expect(JSON.parse(code.stdout).map((f: { ruleId: string }) => f.ruleId)).not.toContain(
+      "hardcoded-path",
+    );
+    const typo = await p.mlgen("lint", "dags/typo.py", "--format", "json");
+    expect(JSON.parse(typo.stdout).map((f: { ruleId: string }) => f.ruleId)).toContain(
+      "hardcoded-path",
+    );
+    expect(typo.stderr).toContain(
+      "'hardcoded-paths' in an mlgen suppression comment names no rule, so it silences nothing (did you mean 'hardcoded-path'?)",
+    );
+  });
+
   it("exit 0 when clean; warnings fail only over --max-warnings", async () => {
     const p = project({ "dags/clean.py": CLEAN_DAG, "dags/warned.py": WARNED_DAG });
     expect((await p.mlgen("lint", "dags/clean.py")).code).toBe(0);
@@ -144,6 +166,10 @@ describe("mlgen lint", () => {
     expect(format.code).toBe(2);
     expect(format.stderr).toContain("use one of: text, json, sarif");
     expect((await p.mlgen("lint", "dags", "--max-warnings", "-1")).code).toBe(2);
+    // An unset CI variable ("") is no 0, and 1e1 or 0x10 are no counts.
+    for (const bad of ["", "1e1", "0x10", " 3"]) {
+      expect((await p.mlgen("lint", "dags", "--max-warnings", bad)).code, `'${bad}'`).toBe(2);
+    }
     expect((await p.mlgen("lint")).code).toBe(2);
     expect((await p.mlgen("lint", "nowhere")).code).toBe(2);
     p.write("empty/README.md", "no DAGs here\n");

@@ -19,4 +19,4 @@ export {
 } from "./python/syntax.js";
 export type { PipelineLintInput, Rule, RuleSettings, RuleSeverity } from "./rule.js";
 export { RULE_IDS, RULES } from "./rules/index.js";
-export { applySuppressions } from "./suppress.js";
+export { applySuppressions, unknownSuppressions } from "./suppress.js";

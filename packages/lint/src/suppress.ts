@@ -4,21 +4,46 @@ import type { Finding } from "./finding.js";
 const PY = /#\s*mlgen:\s*disable\b(?:\s*=([^#]*))?/;
 const TS = /\/\/\s*mlgen-disable-next-line\b([^/]*)/;
 
-/** The rule ids of a list: words that look like ids, up to the first that does not. */
+/**
+ * The rules of a list: words that look like rule ids (`hardcoded-path`) or codes (`MLG2002`), up
+ * to the first that does not.
+ */
 const ids = (list: string | undefined) => {
   const out: string[] = [];
   for (const word of (list ?? "").split(/[\s,]+/)) {
     if (word === "") continue;
-    if (!/^[a-z][a-z0-9-]*$/.test(word)) break;
+    if (!/^[a-z][a-z0-9-]*$|^MLG\d{4}$/.test(word)) break;
     out.push(word);
   }
   return out;
 };
 
 /**
+ * Words of suppression comments that name no rule (`hardcoded-paths` for `hardcoded-path`):
+ * such a comment silences nothing, which its author should hear about.
+ */
+export function unknownSuppressions(
+  sources: ReadonlyMap<string, string>,
+  known: ReadonlySet<string>,
+): { file: string; line: number; id: string }[] {
+  const out: { file: string; line: number; id: string }[] = [];
+  for (const [file, text] of sources) {
+    if (!text.includes("mlgen")) continue;
+    const re = file.endsWith(".py") ? PY : TS;
+    text.split(/\r?\n/).forEach((line, i) => {
+      const m = re.exec(line);
+      for (const id of m ? ids(m[1]) : []) {
+        if (!known.has(id)) out.push({ file, line: i + 1, id });
+      }
+    });
+  }
+  return out;
+}
+
+/**
  * Drops findings silenced in the source: `# mlgen: disable=rule-a,rule-b` on the finding's
  * line or alone on the line above (Python), `// mlgen-disable-next-line rule-a` on the line
- * above (TypeScript). No rule ids silences every rule.
+ * above (TypeScript), with rule ids or codes (MLG2002). No list silences every rule.
  */
 export function applySuppressions(
   findings: readonly Finding[],
@@ -40,7 +65,7 @@ export function applySuppressions(
       const m = text === undefined ? null : re.exec(text);
       if (!m) return false;
       const list = ids(m[1]);
-      return list.length === 0 || list.includes(f.ruleId);
+      return list.length === 0 || list.includes(f.ruleId) || list.includes(f.code);
     };
     if (f.file.endsWith(".py")) {
       const same = lines[f.line - 1];

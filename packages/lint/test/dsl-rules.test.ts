@@ -61,6 +61,32 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "missing-xcom-key: a python task pushes return_value only when a task maps over its output",
+    {
+      rule: "missing-xcom-key",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const a = p.python("a", { fn: "t.py:a", outputs: { path: "string" } });
+          const l = p.python("l", { fn: "t.py:a", outputs: { parts: "list" } });
+          p.map("m", { fn: "t.py:a", over: l.out.parts, as: "part" });
+          p.bash("b", { command: "cat {{ ti.xcom_pull(task_ids='a') }}" }).after(a);
+          p.bash("c", { command: "cat {{ ti.xcom_pull(task_ids='l') }}" }).after(l);
+        }),
+      want: ["task 'b' reads XCom 'return_value' of task 'a', which 'a' never pushes"],
+    },
+  ],
+  [
+    "hardcoded-path: the default of a param a task reads is a literal too",
+    {
+      rule: "hardcoded-path",
+      def: () =>
+        pipeline("p", { defaults: SAFE, params: { data_dir: "/home/alice/data", n: 3 } }, (p) => {
+          p.python("a", { fn: "t.py:a", inputs: { data: p.params.data_dir, n: p.params.n } });
+        }),
+      want: ["the default of param 'data_dir' of task 'a' holds the local path '/home/alice/data'"],
+    },
+  ],
+  [
     "hardcoded-path: literal inputs, bash commands and sensor paths; env()/variable() are fine",
     {
       rule: "hardcoded-path",

@@ -230,7 +230,8 @@ export async function lintCommand(
   }
   let maxWarnings = Number.POSITIVE_INFINITY;
   if (options.maxWarnings !== undefined) {
-    maxWarnings = Number(options.maxWarnings);
+    // Digits only: Number("") is 0 (an unset CI variable), and 1e1 or 0x10 are no counts.
+    maxWarnings = /^\d+$/.test(options.maxWarnings) ? Number(options.maxWarnings) : Number.NaN;
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0) {
       throw usage(
         "--max-warnings",
@@ -361,6 +362,14 @@ export async function lintCommand(
     io.stdout(lint.formatText(findings, { sources, color }));
   }
 
+  // A suppression comment naming no rule silences nothing: say so (findings stay as they are).
+  const known = new Set([...lint.RULE_IDS, ...lint.RULES.map((r) => r.code)]);
+  for (const u of lint.unknownSuppressions(sources, known)) {
+    const guess = closestName(u.id, lint.RULE_IDS);
+    io.stderr(
+      `mlgen lint: ${u.file}:${u.line}: '${u.id}' in an mlgen suppression comment names no rule, so it silences nothing${guess ? ` (did you mean '${guess}'?)` : ""}\n`,
+    );
+  }
   if (failed.length > 0) {
     // Said after the findings of the other files, and an internal error's exit code: a file
     // the linter could not read must not pass as clean.

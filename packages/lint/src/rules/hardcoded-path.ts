@@ -1,5 +1,5 @@
 import type { SyntaxNode } from "@lezer/common";
-import { taskValues } from "@mlgen/core/light";
+import { taskValues, visitValue } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { localPaths } from "../paths.js";
 import { textOf } from "../python/text.js";
@@ -65,7 +65,21 @@ export const hardcodedPath = defineRule({
       if (task.kind === "python" && task.mlflow?.trackingUri) {
         values.push(["mlflow.trackingUri", task.mlflow.trackingUri]);
       }
-      for (const [where, text] of taskTexts(task, values)) {
+      // A param's default is a literal too: scheduled runs, which pass no conf, get it.
+      const params = new Set<string>();
+      for (const [, value] of values) {
+        visitValue(value, (v) => {
+          if (v.kind === "param") params.add(v.name);
+        });
+      }
+      const texts = taskTexts(task, values);
+      for (const name of params) {
+        const d = ir.params[name]?.default;
+        for (const text of Array.isArray(d) ? d : [d]) {
+          if (typeof text === "string") texts.push([`the default of param '${name}'`, text]);
+        }
+      }
+      for (const [where, text] of texts) {
         for (const m of localPaths(text)) {
           report(
             {

@@ -33,6 +33,12 @@ export const missingXcomKey = defineRule({
   checkPipeline({ ir }, report) {
     const byId = new Map(ir.tasks.map((t) => [t.id, t]));
     const reach = pipelineReachability(ir);
+    // A python task's callable pushes each output under its own key, and returns (so pushes
+    // as return_value) only the output a downstream task maps over (compiler's pythonCallable).
+    const returnsValue = new Set<string>();
+    for (const t of ir.tasks) {
+      if (t.kind === "python" && t.map?.over.kind === "ref") returnsValue.add(t.map.over.task);
+    }
     for (const task of ir.tasks) {
       for (const [, text] of taskTexts(task, taskValues(task))) {
         for (const pull of templatePulls(text)) {
@@ -55,7 +61,10 @@ export const missingXcomKey = defineRule({
             }
             const keys =
               from.kind === "python"
-                ? new Set([...Object.keys(taskOutputs(from)), "return_value"])
+                ? new Set([
+                    ...Object.keys(taskOutputs(from)),
+                    ...(returnsValue.has(from.id) ? ["return_value"] : []),
+                  ])
                 : from.kind === "bash"
                   ? new Set(["return_value"])
                   : null;
