@@ -409,15 +409,27 @@ describe("mlgen compile on bad input", () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,
       "tasks/steps.py": TASKS,
-      "pipelines/demo.pipeline.ts": `import { hours, pipeline } from "@mlgen/dsl";
+      "pipelines/demo.pipeline.ts": `import { hours, minutes, pipeline } from "@mlgen/dsl";
 export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" }, (p) => {
   p.fileSensor("wait", { path: "/data/{{ ds }}.csv", mode: "poke", timeout: hours(6) });
   p.fileSensor("wait_default", { path: "/data/x.csv", mode: "poke" });
+  // Each try ends at the 40-minute execution timeout, retried 3 times: 160 minutes.
+  p.fileSensor("tries", {
+    path: "/data/y.csv",
+    mode: "poke",
+    timeout: hours(6),
+    executionTimeout: minutes(40),
+    retries: 3,
+  });
+  // Each try ends at 20 minutes, once: under the hour.
+  p.fileSensor("short", { path: "/data/z.csv", mode: "poke", timeout: hours(6), executionTimeout: minutes(20), retries: 1 });
 });
 `,
     });
     const { code, stderr } = await proj.mlgen("compile");
     expect(code).toBe(0);
+    expect(stderr).toContain("sensor 'tries' waits up to 160 minutes in poke mode");
+    expect(stderr).not.toContain("sensor 'short'");
     expect(stderr).toContain(
       "pipelines/demo.pipeline.ts:3:5: warning MLG1019: sensor 'wait' waits up to 6 hours in poke mode",
     );

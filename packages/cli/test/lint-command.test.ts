@@ -124,6 +124,32 @@ describe("mlgen lint", () => {
     expect(files).toEqual(["pipelines/demo.pipeline.ts"]);
   });
 
+  it("a poke-mode sensor in a pipeline is the sensor-poke-mode rule's alone (config and comments apply)", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(
+        `{ "no-failure-alert": "off", "missing-timeout": "off", "missing-retries": "off" }`,
+      ),
+      "pipelines/demo.pipeline.ts": `import { hours, pipeline } from "@mlgen/dsl";
+export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" }, (p) => {
+  p.fileSensor("wait", { path: "x.csv", mode: "poke", timeout: hours(6) });
+});
+`,
+      "tasks/steps.py": TASKS,
+    });
+    const ids = async () =>
+      JSON.parse((await p.mlgen("lint", "--format", "json")).stdout).map(
+        (f: { ruleId: string }) => f.ruleId,
+      );
+    expect(await ids()).toEqual(["sensor-poke-mode"]);
+    p.write(
+      "mlgen.config.ts",
+      CONFIG_WITH(
+        `{ "no-failure-alert": "off", "missing-timeout": "off", "missing-retries": "off", "sensor-poke-mode": "off" }`,
+      ),
+    );
+    expect(await ids()).toEqual([]);
+  });
+
   it("without paths, lints the config's DSL pipelines at their TypeScript lines; next-line comments silence", async () => {
     const body = `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
   // mlgen-disable-next-line missing-retries

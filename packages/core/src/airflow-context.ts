@@ -74,3 +74,19 @@ export const LOGICAL_DATE_CONTEXT: ReadonlySet<string> = new Set([
 
 /** A sensor's timeout when none is given: BaseSensorOperator's default, 7 days (in seconds). */
 export const SENSOR_DEFAULT_TIMEOUT = 7 * 24 * 3600;
+
+/**
+ * How long a poke-mode sensor may wait in all, in seconds. Its `timeout` (seven days when
+ * unset) counts from the start of each try; an execution timeout shorter than it ends the try
+ * first, which is retried (AirflowTaskTimeout is, AirflowSensorTimeout is not) and waits again:
+ * each try then waits the execution timeout.
+ */
+export function pokeSensorWait(
+  timeout: number | null,
+  executionTimeout: number | null,
+  retries: number,
+): number {
+  const own = timeout ?? SENSOR_DEFAULT_TIMEOUT;
+  if (executionTimeout === null || executionTimeout >= own) return own;
+  return executionTimeout * (Math.max(0, retries) + 1);
+}

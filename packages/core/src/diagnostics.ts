@@ -101,7 +101,7 @@ export const DIAGNOSTICS = {
     severity: "warning",
     message:
       "sensor '{task}' waits up to {timeout} in poke mode, holding a worker slot the whole time",
-    fix: 'use mode: "reschedule" (the default) or deferrable: true, or a timeout under an hour',
+    fix: 'use mode: "reschedule" (the default) or deferrable: true, or a timeout of at most an hour',
   },
   MLG1020: {
     severity: "error",

@@ -5,6 +5,7 @@
  * the CLI's fast paths). Loading zod and building the schemas costs about 0.2 s of a cold
  * process; `@mlgen/core` itself adds the schemas (`pipelineSchema`, ...) and canonical JSON.
  */
+export * from "./airflow-context.js";
 export * from "./diagnostics.js";
 export * from "./diagnostics-doc.js";
 export * from "./graph.js";

@@ -1,8 +1,10 @@
 import {
   type DiagnosticPlace,
   diagnostic,
+  effectiveOptions,
   type Pipeline,
   type PythonTask,
+  pokeSensorWait,
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskOutputs,
@@ -50,7 +52,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         if (task.map) checkMap(task, byId, ctx, place);
         break;
       case "sensor": {
-        const timeout = task.timeout ?? SENSOR_DEFAULT_TIMEOUT;
+        // Each try ends at an execution timeout shorter than the timeout, and is retried.
+        const o = effectiveOptions(ir, task);
+        const timeout = pokeSensorWait(task.timeout, o.executionTimeout, o.retries ?? 0);
         if (task.mode === "poke" && !task.deferrable && timeout > POKE_WARN_SECONDS) {
           ctx.report(
             diagnostic(
@@ -58,7 +62,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
               {
                 task: task.id,
                 timeout:
-                  task.timeout === null ? "7 days (Airflow's default)" : humanSeconds(task.timeout),
+                  timeout === SENSOR_DEFAULT_TIMEOUT && task.timeout === null
+                    ? "7 days (Airflow's default)"
+                    : humanSeconds(timeout),
               },
               place,
             ),

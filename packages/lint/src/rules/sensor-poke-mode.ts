@@ -1,5 +1,5 @@
 import type { SyntaxNode } from "@lezer/common";
-import { effectiveOptions } from "@mlgen/core/light";
+import { effectiveOptions, pokeSensorWait } from "@mlgen/core/light";
 import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -11,17 +11,6 @@ function human(seconds: number): string {
   if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
   if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
   return `${Math.round(seconds / 60)} minutes`;
-}
-
-/**
- * How long a poke-mode sensor may wait in all. Its `timeout` (seven days when unset) counts from
- * the start of each try; an execution timeout shorter than it ends the try first, which is
- * retried (AirflowTaskTimeout is, AirflowSensorTimeout is not) and waits again: each try waits
- * the execution timeout.
- */
-function pokeWait(timeout: number, executionTimeout: number | null, retries: number): number {
-  if (executionTimeout === null || executionTimeout >= timeout) return timeout;
-  return executionTimeout * (Math.max(0, retries) + 1);
 }
 
 export const sensorPokeMode = defineRule({
@@ -36,7 +25,7 @@ export const sensorPokeMode = defineRule({
       // bounds the wait when the sensor has no timeout of its own.
       // A try the execution timeout ends is retried, and waits it again.
       const o = effectiveOptions(ir, task);
-      const timeout = pokeWait(task.timeout ?? WEEK, o.executionTimeout, o.retries ?? 0);
+      const timeout = pokeSensorWait(task.timeout ?? WEEK, o.executionTimeout, o.retries ?? 0);
       if (timeout <= HOUR) continue;
       report(
         {
@@ -69,7 +58,7 @@ export const sensorPokeMode = defineRule({
       if (own === null || (!absent(e) && limit === null)) continue;
       const r = taskSetting(file, task, "retries");
       const retries = r === null || r === "unknown" ? 0 : Number(textOf(file.source, r));
-      const timeout = pokeWait(own, limit, Number.isInteger(retries) ? retries : 0);
+      const timeout = pokeSensorWait(own, limit, Number.isInteger(retries) ? retries : 0);
       if (timeout === null || timeout <= HOUR) continue;
       report(
         {
