@@ -1605,6 +1605,12 @@ describe("severity settings", () => {
   });
 });
 
+/** The messages of one rule's findings in a DAG file built from `head` + `body`. */
+const ruleMessages = (rule: string, body: string, head = HEAD) =>
+  lintPythonSource("d.py", head + body)
+    .filter((f) => f.ruleId === rule)
+    .map((f) => f.message);
+
 /** A DAG of bash tasks with these ids, chained in this order. */
 const chainOf = (ids: string[]) =>
   dag(
@@ -1612,11 +1618,6 @@ const chainOf = (ids: string[]) =>
   );
 
 describe("found in a review of realistic DAG files", () => {
-  const messages = (rule: string, body: string, head = HEAD) =>
-    lintPythonSource("d.py", head + body)
-      .filter((f) => f.ruleId === rule)
-      .map((f) => f.message);
-
   it("airflow3-removed: a parameter the call fills (TaskFlow arguments, op_args) is no context read", () => {
     const body = `def load(conf, execution_date):
     print(conf, execution_date)
@@ -1641,14 +1642,14 @@ ${dag(`    apply({"a": 1})
     PythonOperator(task_id="load", python_callable=load, op_args=[{"a": 1}, "x"])
     PythonOperator(task_id="first", python_callable=first_only, op_args=[{"a": 1}])
 `)}`;
-    expect(messages("airflow3-removed", body)).toEqual([
+    expect(ruleMessages("airflow3-removed", body)).toEqual([
       "context variable 'next_ds' (read by first_only) was removed in Airflow 3",
       "context variable 'yesterday_ds' (read by apply) was removed in Airflow 3",
     ]);
   });
 
   it("train-without-validation: data checks are whole words; the infrastructure around training is no training", () => {
-    const run = (names: string[]) => messages("train-without-validation", chainOf(names));
+    const run = (names: string[]) => ruleMessages("train-without-validation", chainOf(names));
     // "profiles", "checkout", "air_quality" and "invalidate" hold no data check.
     for (const before of [
       "extract_user_profiles",
@@ -1698,11 +1699,11 @@ ${dag(`    WaitForPartition(task_id="wait", timeout=6 * 3600, poke_interval=60)
     TimeDeltaSensorAsync(task_id="later", delta=timedelta(hours=3), timeout=5 * 3600)
 `)}`;
     // HEAD's default_args: each try ends at the 1-hour execution timeout, 2 retries: 3 hours.
-    expect(messages("sensor-poke-mode", body)).toEqual([
+    expect(ruleMessages("sensor-poke-mode", body)).toEqual([
       "sensor 'wait' waits up to 3 hours in poke mode, holding a worker slot the whole time",
       "sensor 'hive' waits up to 3 hours in poke mode, holding a worker slot the whole time",
     ]);
-    expect(messages("missing-timeout", body)).toEqual([]);
+    expect(ruleMessages("missing-timeout", body)).toEqual([]);
   });
 
   it("sensor-poke-mode: each retry of a try the execution timeout ended waits it again", () => {
@@ -1710,12 +1711,12 @@ ${dag(`    WaitForPartition(task_id="wait", timeout=6 * 3600, poke_interval=60)
     const body = dag(
       `    FileSensor(task_id="wait_file", filepath="incoming/ready.flag", poke_interval=30)\n`,
     );
-    expect(messages("sensor-poke-mode", body, head)).toEqual([
+    expect(ruleMessages("sensor-poke-mode", body, head)).toEqual([
       "sensor 'wait_file' waits up to 330 minutes in poke mode, holding a worker slot the whole time",
     ]);
     // Without retries, 55 minutes: under the hour.
     expect(
-      messages("sensor-poke-mode", body, head.replace('"retries": 5', '"retries": 0')),
+      ruleMessages("sensor-poke-mode", body, head.replace('"retries": 5', '"retries": 0')),
     ).toEqual([]);
   });
 
@@ -1727,7 +1728,7 @@ ${dag(`    k = KubernetesPodOperator(task_id="k", name="k", image="busybox")
     r = BashOperator(task_id="r", bash_command="echo {{ ti.xcom_pull(task_ids='k') }} {{ ti.xcom_pull(task_ids='j') }} {{ ti.xcom_pull(task_ids='k', key='pod_name') }}")
     [k, j] >> r
 `)}`;
-    expect(messages("missing-xcom-key", body)).toEqual([
+    expect(ruleMessages("missing-xcom-key", body)).toEqual([
       "task 'r' reads XCom 'return_value' of task 'k', which 'k' never pushes (it pushes: pod_name, pod_namespace)",
     ]);
   });
@@ -1752,23 +1753,18 @@ ${dag(`    venv_task()
     BashOperator(task_id="grep", bash_command="grep -E '^/data/[a-z]+' manifest.txt | wc -l")
     BashOperator(task_id="real", bash_command="cat /data/in.csv")
 `)}`;
-    expect(messages("hardcoded-path", body)).toEqual([
+    expect(ruleMessages("hardcoded-path", body)).toEqual([
       "bash_command of task 'real' holds the local path '/data/in.csv', which need not exist on the Airflow workers",
     ]);
   });
 });
 
 describe("found in a review of the fixes above", () => {
-  const messages = (rule: string, body: string, head = HEAD) =>
-    lintPythonSource("d.py", head + body)
-      .filter((f) => f.ruleId === rule)
-      .map((f) => f.message);
-
   it("hardcoded-path: a path under /tmp built from a template or a name is still one host's", () => {
     const body = dag(`    BashOperator(task_id="a", bash_command="run --out /tmp/{{ ds }}/out.csv")
     BashOperator(task_id="b", bash_command=f"run --out /tmp/{RUN}.csv")
 `);
-    expect(messages("hardcoded-path", body)).toEqual([
+    expect(ruleMessages("hardcoded-path", body)).toEqual([
       "bash_command of task 'a' holds the local path '/tmp/', which need not exist on the Airflow workers",
       "bash_command of task 'b' holds the local path '/tmp/', which need not exist on the Airflow workers",
     ]);
@@ -1776,7 +1772,7 @@ describe("found in a review of the fixes above", () => {
 
   it("train-without-validation: a name that starts by training trains; DQCheck, precheck and verifying check", () => {
     const run = (names: string[]) =>
-      messages("train-without-validation", chainOf(names)).map((m) => m.split("'")[1]);
+      ruleMessages("train-without-validation", chainOf(names)).map((m) => m.split("'")[1]);
     for (const t of ["train_and_evaluate", "train_and_log_model", "image_classifier_training"]) {
       expect(run(["extract", t]), t).toEqual([t]);
     }
@@ -1794,8 +1790,8 @@ ${pull}`;
     const inKwargs = dag(
       `    k = KubernetesPodOperator(task_id="k", name="k", image="busybox", **COMMON)\n${pull}`,
     );
-    expect(messages("missing-xcom-key", inDefaults, head)).toEqual([]);
-    expect(messages("missing-xcom-key", inKwargs, head)).toEqual([]);
+    expect(ruleMessages("missing-xcom-key", inDefaults, head)).toEqual([]);
+    expect(ruleMessages("missing-xcom-key", inKwargs, head)).toEqual([]);
   });
 
   it("airflow3-removed: arguments it cannot count leave context[...] reads reported", () => {
@@ -1804,7 +1800,7 @@ ${pull}`;
 
 
 ${dag(`    PythonOperator(task_id="load", python_callable=load, op_args=ARGS)\n`)}`;
-    expect(messages("airflow3-removed", body)).toEqual([
+    expect(ruleMessages("airflow3-removed", body)).toEqual([
       "context variable 'execution_date' (read by load) was removed in Airflow 3",
     ]);
   });
@@ -1812,7 +1808,7 @@ ${dag(`    PythonOperator(task_id="load", python_callable=load, op_args=ARGS)\n`
   it("sensor-poke-mode: an execution timeout shorter than the timeout ends each try, retried", () => {
     const head = HEAD.replace('"retries": 2', '"retries": 3').replace("hours=1", "minutes=40");
     const body = dag(`    FileSensor(task_id="w", filepath="x", timeout=3000)\n`);
-    expect(messages("sensor-poke-mode", body, head)).toEqual([
+    expect(ruleMessages("sensor-poke-mode", body, head)).toEqual([
       "sensor 'w' waits up to 160 minutes in poke mode, holding a worker slot the whole time",
     ]);
   });
@@ -1821,7 +1817,7 @@ ${dag(`    PythonOperator(task_id="load", python_callable=load, op_args=ARGS)\n`
     const cmd =
       "{% if next_ds is defined %}{{ next_ds }}{% endif %} {{ yesterday_ds | default(execution_date) }}";
     const body = dag(`    BashOperator(task_id="run", bash_command="${cmd}")\n`);
-    expect(messages("airflow3-removed", body)).toEqual([
+    expect(ruleMessages("airflow3-removed", body)).toEqual([
       "template variable 'execution_date' was removed in Airflow 3",
     ]);
   });

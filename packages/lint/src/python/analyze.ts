@@ -22,6 +22,7 @@ import type {
   TaskString,
   TopLevelCall,
 } from "./model.js";
+import { taskSetting } from "./queries.js";
 import { pythonSyntaxError } from "./syntax.js";
 import { childNamed, childrenNamed, isStringNode, LineIndex, stringValue, textOf } from "./text.js";
 
@@ -1231,7 +1232,8 @@ export function analyzeDagFile(source: string): DagFile {
   });
 
   // A task defined outside any DAG context belongs to the file's only DAG, when there is one.
-  const onlyDag = dags.length === 1 ? (dags[0]?.id ?? null) : null;
+  const onlyDagDecl = dags.length === 1 ? (dags[0] ?? null) : null;
+  const onlyDag = onlyDagDecl?.id ?? null;
 
   const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted);
 
@@ -1258,7 +1260,9 @@ export function analyzeDagFile(source: string): DagFile {
       t.kwargs,
       fn,
       source,
-      t.operator === "KubernetesPodOperator" ? inherited(t, "do_xcom_push") : null,
+      t.operator === "KubernetesPodOperator"
+        ? taskSetting({ groups }, { ...t, dagDecl: t.dagDecl ?? onlyDagDecl }, "do_xcom_push")
+        : null,
     );
     const pushSpans = produced.pushSpans;
     let pushes = produced.pushes;
@@ -1280,7 +1284,7 @@ export function analyzeDagFile(source: string): DagFile {
       kwargsOpen: t.kwargsOpen,
       groups: t.groups,
       dag: t.dag ?? onlyDag,
-      dagDecl: t.dagDecl ?? (dags.length === 1 ? (dags[0] ?? null) : null),
+      dagDecl: t.dagDecl ?? onlyDagDecl,
       callable: fn,
       callArgs: t.callArgs,
       pushes,
@@ -1313,28 +1317,6 @@ export function analyzeDagFile(source: string): DagFile {
     strings,
     allStrings,
   };
-
-  /**
-   * A task argument as Airflow applies it: the task's own, else its groups' and its DAG's
-   * default_args (`_apply_defaults`); "unknown" when one of them cannot be read.
-   */
-  function inherited(t: (typeof tasks)[number], name: string): SyntaxNode | "unknown" | null {
-    const own = t.kwargs.get(name);
-    if (own) return own;
-    if (t.kwargsOpen || t.kwargs.has("default_args")) return "unknown";
-    for (const g of [...t.groups].reverse()) {
-      const d = groups.get(g)?.defaultArgs;
-      const v = d?.entries.get(name);
-      if (v) return v;
-      if (d?.open) return "unknown";
-    }
-    const dag = t.dagDecl ?? (dags.length === 1 ? (dags[0] ?? null) : null);
-    if (!dag) return "unknown";
-    if (dag.kwargs.has("default_args") && !dag.defaultArgs) return "unknown";
-    const v = dag.defaultArgs?.entries.get(name);
-    if (v) return v;
-    return dag.defaultArgs?.open ? "unknown" : null;
-  }
 
   function producedKeys(
     operator: string,

@@ -27,8 +27,8 @@ export function reachability(file: DagFile): Reachability {
  * (`**base`, a computed dict) may hold it.
  */
 export function taskSetting(
-  file: DagFile,
-  task: DagTask,
+  file: Pick<DagFile, "groups">,
+  task: Pick<DagTask, "kwargs" | "kwargsOpen" | "groups" | "dagDecl">,
   name: string,
 ): SyntaxNode | "unknown" | null {
   const own = task.kwargs.get(name);

@@ -5,7 +5,6 @@ import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 const HOUR = 3600;
-const WEEK = 7 * 24 * HOUR;
 
 function human(seconds: number): string {
   if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
@@ -25,7 +24,7 @@ export const sensorPokeMode = defineRule({
       // bounds the wait when the sensor has no timeout of its own.
       // A try the execution timeout ends is retried, and waits it again.
       const o = effectiveOptions(ir, task);
-      const timeout = pokeSensorWait(task.timeout ?? WEEK, o.executionTimeout, o.retries ?? 0);
+      const timeout = pokeSensorWait(task.timeout, o.executionTimeout, o.retries ?? 0);
       if (timeout <= HOUR) continue;
       report(
         {
@@ -52,14 +51,14 @@ export const sensorPokeMode = defineRule({
       const e = taskSetting(file, task, "execution_timeout");
       if (t === "unknown" || e === "unknown") continue;
       const absent = (v: typeof t) => v === null || isNone(file.source, v);
-      const own = absent(t) ? WEEK : durationSeconds(file.source, t as SyntaxNode);
+      const own = absent(t) ? null : durationSeconds(file.source, t as SyntaxNode);
       const limit = absent(e) ? null : durationSeconds(file.source, e as SyntaxNode);
       // A duration we cannot read (a name, a computation) may be anything: no finding.
-      if (own === null || (!absent(e) && limit === null)) continue;
+      if ((!absent(t) && own === null) || (!absent(e) && limit === null)) continue;
       const r = taskSetting(file, task, "retries");
       const retries = r === null || r === "unknown" ? 0 : Number(textOf(file.source, r));
       const timeout = pokeSensorWait(own, limit, Number.isInteger(retries) ? retries : 0);
-      if (timeout === null || timeout <= HOUR) continue;
+      if (timeout <= HOUR) continue;
       report(
         {
           task: task.id,

@@ -177,10 +177,12 @@ const SPEC_ROUTES = AIRFLOW_SPEC_ROUTES.map(([method, path]) => ({
   path: new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/\{[^}]+\}/g, "[^/]+")}/?$`),
 }));
 
-/** A route of the API (method and path) the fake has no handler for: its 501, else null. */
-function notMockedRoute(request: Request, baseUrl: string): Response | null {
+/**
+ * A route of the API (method and path) the fake has no handler for: its 501, else null. `base`:
+ * the path of the fake's base URL, without a final slash.
+ */
+function notMockedRoute(request: Request, base: string): Response | null {
   const url = new URL(request.url);
-  const base = new URL(baseUrl).pathname.replace(/\/+$/, "");
   const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : url.pathname;
   if (!SPEC_ROUTES.some((r) => r.method === request.method && r.path.test(path))) return null;
   return Response.json(
@@ -886,7 +888,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   const http = fakeHttp<paths>(baseUrl);
 
-  const notMocked = (request: Request) => notMockedRoute(request, baseUrl);
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, "");
+  const notMocked = (request: Request) => notMockedRoute(request, basePath);
   const handlers: HttpHandler[] = [
     // POST /auth/token belongs to the auth manager, not the v2 spec: an untyped handler.
     http.untyped.post(`${baseUrl}/auth/token`, async ({ request }) => {
@@ -1422,23 +1425,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const body = read.body;
         const issues = checkKeys(
           body,
-          [
-            "dry_run",
-            "start_date",
-            "end_date",
-            "only_failed",
-            "only_running",
-            "reset_dag_runs",
-            "task_ids",
-            "dag_run_id",
-            "include_upstream",
-            "include_downstream",
-            "include_future",
-            "include_past",
-            "run_on_latest_version",
-            "prevent_running_task",
-            "note",
-          ],
+          [...CLEAR_FLAGS, "start_date", "end_date", "task_ids", "dag_run_id", "note"],
           [],
         );
         // ClearTaskInstancesBody.validate_model runs first (mode="before", on the raw values).

@@ -388,7 +388,7 @@ export class MlflowState {
     this.#nextExperimentId = 1;
     this.#nameCounter = 0;
     const t = this.now;
-    this.#addExperiment("0", "Default", undefined, t, []);
+    this.#addExperiment("0", "Default", undefined, t, new Map());
   }
 
   // Experiments ------------------------------------------------------------------------------
@@ -398,7 +398,7 @@ export class MlflowState {
     name: string,
     artifactLocation: string | undefined,
     time: number,
-    tags: readonly { key?: string; value?: string }[],
+    tags: Map<string, string>,
   ): Experiment {
     const e: Experiment = {
       id,
@@ -407,7 +407,7 @@ export class MlflowState {
       lifecycleStage: "active",
       creationTime: time,
       lastUpdateTime: time,
-      tags: createdTags(tags, MAX_EXPERIMENT_TAG_VALUE_LENGTH),
+      tags,
     };
     this.experiments.set(id, e);
     this.experimentsByName.set(name, id);
@@ -427,9 +427,9 @@ export class MlflowState {
     if (this.experimentsByName.has(name)) {
       throw exists(`Experiment(name=${name}) already exists.`);
     }
-    createdTags(body.tags, MAX_EXPERIMENT_TAG_VALUE_LENGTH); // refused before an id is taken
+    const tags = createdTags(body.tags, MAX_EXPERIMENT_TAG_VALUE_LENGTH); // before an id is taken
     const id = String(this.#nextExperimentId++);
-    this.#addExperiment(id, name, location, this.now, body.tags ?? []);
+    this.#addExperiment(id, name, location, this.now, tags);
     return id;
   }
 
