@@ -74,6 +74,10 @@ const SAME: Record<string, string> = {
     "if (n := len(a)) > 10: pass\nwhile m := f(): pass\nf(x := 1)\n[y := 2, z]\nw[v := 3]\nif u := 5: pass\n",
   "CRLF line ends":
     '@dag()  # c\r\ndef f():\r\n    x = 1; y = 2\r\n\r\n    # gap\r\n    if x: pass\r\n    s = """a\r\nb"""\r\n    f(a,\r\n      b)\r\n# end\r\n',
+  "tabs in indentation, used consistently":
+    "def f():\n\tif x:\n\t\ty = 1\n\t  # c\n\telse:\n\t\tpass\n\treturn y\nz = f()\n",
+  "spaces then a tab, the same on every line of the block": "if x:\n  \ta\n  \tb\nc\n",
+  "tabs inside a line and in a continuation": "x = (1,\t2,\n\t\t3)\ny = 1 + \\\n\t2\n",
   "soft keywords used as names":
     "type = 1\nmatch.x = 2\nprint('x')\nprint\ncase = 3\ntype: str = 'a'\ntype, b = c\ntype(x).y = 1\nmatch: int\n",
 };
@@ -82,7 +86,12 @@ const SAME: Record<string, string> = {
 const DECLINED: Record<string, string> = {
   "a lone carriage return": "x = 1\ry = 2\n",
   "a line continuation before CRLF": "x = 1 + \\\r\n    2\r\n",
-  "tabs in indentation": "if x:\n\ty\n",
+  "tabs and spaces mixed so that CPython raises TabError, on the same level":
+    "if x:\n        a\n\tb\n",
+  "tabs and spaces mixed so that CPython raises TabError, on an indent":
+    "if x:\n        if y:\n\t\tb\n",
+  "tabs and spaces mixed so that CPython raises TabError, on a dedent":
+    "if x:\n\tif y:\n\t\tb\n        c\n",
   "a match statement": "match x:\n    case 1:\n        pass\n",
   "a bare yield (an error to lezer)": "def f():\n    yield\n",
   "a Python 2 print statement": "print 'x'\n",
@@ -108,6 +117,19 @@ describe("the fast Python parser", () => {
       .map((f) => [f.name, mismatch(f.source.replaceAll("\n", "\r\n"))])
       .filter(([, m]) => m !== null);
     expect(wrong).toEqual([]);
+  });
+
+  it("builds lezer's tree for each file of the lint corpus indented with tabs", () => {
+    const tabbed = corpus.map((f) => ({
+      name: f.name,
+      source: f.source.replace(/^((?: {4})+)/gm, (m) => "\t".repeat(m.length / 4)),
+    }));
+    expect(tabbed.filter((f) => f.source.includes("\n\t")).length).toBeGreaterThan(40);
+    for (const f of tabbed)
+      expect({ name: f.name, problem: mismatch(f.source) }).toEqual({
+        name: f.name,
+        problem: null,
+      });
   });
 
   it("builds lezer's tree for a file over 64 KB (one TreeBuffer cannot hold it)", () => {

@@ -1188,6 +1188,14 @@ with DAG("e", start_date=FIXED):
     { rule: "syntax-error", body: `if x:\n\ta = 1\n        b = 2\n`, want: ["3:9"] },
   ],
   [
+    "tabs and spaces mixed: on an indent, and on a dedent",
+    {
+      rule: "syntax-error",
+      body: `if x:\n        if y:\n\t\tb = 1\nif z:\n\tif w:\n\t\tc = 2\n        d = 3\n`,
+      want: ["3:3"],
+    },
+  ],
+  [
     "a block header with no block",
     { rule: "syntax-error", body: `def f():\nreturn 1\n`, want: ["2:1"] },
   ],

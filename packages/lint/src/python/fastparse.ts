@@ -1,11 +1,12 @@
 // A fast path for @lezer/python: a hand-written tokenizer and recursive-descent parser for the
 // Python that DAG files are made of, which builds the very tree @lezer/python builds (the same
 // node types, positions and nesting, comments included). Anything it is not sure to build
-// identically (a syntax error, a lone carriage return, tabs in indentation, a match or type
-// statement, a legacy print, ...) makes it give up, and @lezer/python parses the file instead, so the
-// analysis never sees a different tree. Tests compare both trees node by node, parents and
-// siblings included: test/fastparse.test.ts on the lint corpus, on snippets of every construct
-// and on thousands of randomly edited files; test/engines/lint-airflow-examples.test.ts on every
+// identically (a syntax error, a lone carriage return, tabs and spaces mixed inconsistently in
+// indentation, a match or type statement, a legacy print, ...) makes it give up, and
+// @lezer/python parses the file instead, so the analysis never sees a different tree. Tests
+// compare both trees node by node, parents and siblings included: test/fastparse.test.ts on
+// the lint corpus (as written and indented with tabs), on snippets of every construct and on
+// thousands of randomly edited files; test/engines/lint-airflow-examples.test.ts on every
 // file of the pinned Airflow wheel. Why: lezer's LR parser ran at about 2 MB/s here, two thirds
 // of a lint; this parses the same files about ten times faster (bench/README.md, "Lint").
 import { type NodeType, Tree, TreeBuffer } from "@lezer/common";
@@ -337,6 +338,12 @@ class FastParser {
   /** Bracket depth: inside brackets, line breaks and indentation do not count. */
   private br = 0;
   private readonly indents: number[] = [0];
+  /**
+   * The same levels with a tab counted as one column: CPython's tokenizer measures both and
+   * raises TabError where they disagree on indent, dedent or same level. Such a file is declined
+   * (syntax.ts reports the TabError); one that indents with tabs consistently is lezer's tree.
+   */
+  private readonly altIndents: number[] = [0];
   /** At the start of a logical line (indentation not looked at yet). */
   private lineStart = true;
   /** The end of the last token consumed. */
@@ -444,9 +451,11 @@ class FastParser {
       for (;;) {
         const ls = p;
         let depth = 0;
+        let alt = 0;
         let c = src.charCodeAt(p);
         while (c === 32 || c === 9) {
           depth = c === 9 ? depth + 8 - (depth % 8) : depth + 1;
+          alt++;
           c = src.charCodeAt(++p);
         }
         if (c === 10 || c === 13) {
@@ -462,6 +471,7 @@ class FastParser {
           if (p !== ls) this.decline();
           if (this.indents.length > 1) {
             this.indents.pop();
+            this.altIndents.pop();
             this.token(DEDENT, ls, ls, ls);
             return;
           }
@@ -469,21 +479,25 @@ class FastParser {
           this.token(EOF, this.len, this.len, this.len);
           return;
         }
-        if (src.slice(ls, p).includes("\t")) this.decline();
         const top = this.indents[this.indents.length - 1] as number;
+        const altTop = this.altIndents[this.altIndents.length - 1] as number;
         if (depth > top) {
+          if (alt <= altTop) this.decline();
           this.indents.push(depth);
+          this.altIndents.push(alt);
           this.lineStart = false;
           this.token(INDENT, ls, p, p);
           return;
         }
         if (depth < top) {
           this.indents.pop();
+          this.altIndents.pop();
           if (depth > (this.indents[this.indents.length - 1] as number)) this.decline();
           // Stay at the line's start: the next scan dedents again or reads the line.
           this.token(DEDENT, ls, ls, ls);
           return;
         }
+        if (alt !== altTop) this.decline();
         this.lineStart = false;
         break;
       }
