@@ -1,7 +1,50 @@
+import { DIAGNOSTICS, type DiagnosticCode } from "@mlgen/core/light";
 import type { Finding } from "../finding.js";
 import type { Rule } from "../rule.js";
+import { ruleDoc, rulePage } from "../rules/render-docs.js";
 
 const LEVEL = { error: "error", warning: "warning", info: "note" } as const;
+
+const pascal = (id: string) => id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+
+/**
+ * A rule's descriptor. GitHub code scanning shows `help.markdown` as the alert's rule help:
+ * the rule's page from docs/rules (what it catches, why it matters, a bad and a good example,
+ * how to suppress it), without its title and generator comment.
+ */
+function ruleDescriptor(r: Rule) {
+  const page = rulePage(r).split("\n");
+  const body = page.slice(page.findIndex((l) => l.startsWith("| code "))).join("\n");
+  return {
+    id: r.id,
+    name: pascal(r.id),
+    shortDescription: { text: r.description },
+    fullDescription: { text: ruleDoc(r).catches },
+    help: { text: `${r.description}. ${ruleDoc(r).why}`, markdown: body.trim() },
+    defaultConfiguration: { level: LEVEL[r.defaultSeverity] },
+    properties: { code: r.code },
+  };
+}
+
+/**
+ * The descriptor of a compiler diagnostic that `mlgen lint` reports on a DSL pipeline (a cycle,
+ * an unknown output, ...): its ruleId is its code, and docs/diagnostics.md lists them all.
+ */
+function diagnosticDescriptor(code: string) {
+  const spec = Object.hasOwn(DIAGNOSTICS, code) ? DIAGNOSTICS[code as DiagnosticCode] : null;
+  const text = spec
+    ? `${spec.message} (the parts in braces name the task, key or value at fault)`
+    : `mlgen diagnostic ${code}`;
+  return {
+    id: code,
+    name: code,
+    shortDescription: { text: `mlgen compiler diagnostic ${code}` },
+    fullDescription: { text },
+    help: { text: spec ? `Fix: ${spec.fix}. Every code is listed in docs/diagnostics.md.` : text },
+    defaultConfiguration: { level: LEVEL[spec?.severity ?? "error"] },
+    properties: { code },
+  };
+}
 
 /**
  * `--format sarif`: one SARIF 2.1.0 run, as GitHub code scanning reads it. File paths are
@@ -12,7 +55,14 @@ export function formatSarif(
   rules: readonly Rule[],
   tool: { readonly version: string },
 ): string {
+  const descriptors: object[] = rules.map(ruleDescriptor);
   const index = new Map(rules.map((r, i) => [r.id, i]));
+  // Codes reported that are not lint rules (compiler diagnostics): a descriptor each, in order.
+  for (const code of [...new Set(findings.map((f) => f.ruleId))].sort()) {
+    if (index.has(code) || !/^MLG\d{4}$/.test(code)) continue;
+    index.set(code, descriptors.length);
+    descriptors.push(diagnosticDescriptor(code));
+  }
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -22,13 +72,7 @@ export function formatSarif(
           driver: {
             name: "mlgen",
             version: tool.version,
-            rules: rules.map((r) => ({
-              id: r.id,
-              name: r.id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
-              shortDescription: { text: r.description },
-              defaultConfiguration: { level: LEVEL[r.defaultSeverity] },
-              properties: { code: r.code },
-            })),
+            rules: descriptors,
           },
         },
         columnKind: "utf16CodeUnits",
