@@ -75,7 +75,12 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
     );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new AirflowConfigError(`the Airflow URL must be http(s), not ${url.protocol}`);
+    // `user:password@host` and `host:8080` parse as a scheme: never echo what may be a secret.
+    throw new AirflowConfigError(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(options.baseUrl)
+        ? `the Airflow URL must be http(s), not ${url.protocol}`
+        : "the Airflow URL must start with http:// or https://, e.g. http://localhost:8080",
+    );
   }
   let auth = options.auth;
   if (url.username || url.password) {

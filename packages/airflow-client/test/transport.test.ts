@@ -244,7 +244,8 @@ describe("transport", () => {
       baseUrl: "http://af",
       auth: { token: "x" },
     });
-    for (const baseUrl of ["ftp://u:hunter2@af", "not a url hunter2"]) {
+    // Without `//`, `admin:hunter2@af` parses with `admin:` as its scheme: not echoed either.
+    for (const baseUrl of ["ftp://u:hunter2@af", "not a url hunter2", "hunter2:pw@af:8080"]) {
       expect(() => createAirflowClient({ baseUrl })).toThrow(AirflowConfigError);
       expect(() => createAirflowClient({ baseUrl })).not.toThrow(/hunter2/);
     }

@@ -631,8 +631,72 @@ describe("checkSecrets", () => {
       ]),
     );
     expect(found).toHaveLength(1);
-    expect(found[0]).toContain("mlflow trackingUri of task 'a': it holds a password");
+    expect(found[0]).toContain("mlflow trackingUri of task 'a': it holds a credential");
     expect(found[0]).not.toContain("hunter2");
+  });
+
+  it("refuses a token given as a tracking URI's user name or in its query", () => {
+    const mlflow = (uri: string) => ({
+      kind: "mlflow" as const,
+      experiment: "e",
+      trackingUri: { kind: "literal" as const, value: uri },
+    });
+    const found = messages(
+      ir([
+        py("a", { mlflow: mlflow("https://ghp_abcdEFGH1234567890@mlflow.example.com") }),
+        py("b", { mlflow: mlflow("https://mlflow.example.com/?access_token=abcdEF123456") }),
+        py("c", { mlflow: mlflow("https://mlflow.example.com/?access_token={{ var.value.t }}") }),
+      ]),
+    );
+    expect(found.map((m) => m.split(":")[0])).toEqual([
+      "MLG1011 invalid mlflow trackingUri of task 'a'",
+      "MLG1011 invalid mlflow trackingUri of task 'b'",
+    ]);
+    expect(found.join("\n")).not.toMatch(/ghp_|abcdEF/);
+  });
+
+  it("refuses credentials in any URL the generated files would carry, without repeating them", () => {
+    const bash = (id: string, command: string, env: Record<string, Value> = {}): Task =>
+      ({
+        ...(py(id) as Extract<Task, { kind: "python" }>),
+        kind: "bash",
+        command,
+        env,
+      }) as unknown as Task;
+    const lit = (value: string): Value => ({ kind: "literal", value });
+    const found = messages(
+      ir(
+        [
+          py("load", { inputs: { db: lit("postgresql://etl:s3cretPW@db.internal/warehouse") } }),
+          bash("fetch", "curl -fsS https://robot:s3cretPW@files.example.com/data.csv -o x.csv"),
+          bash("sas", "azcopy copy x", {
+            SRC: lit("https://acct.blob.core.windows.net/c?sv=1&sig=s3cretPW"),
+          }),
+          // Filled in when the task runs, or no credential: none of these is reported.
+          bash("clone", "git clone https://oauth2:${GITLAB_TOKEN}@gitlab.com/team/repo.git"),
+          bash("tmpl", "psql postgresql://{{ conn.db.login }}:{{ conn.db.password }}@db/x"),
+          bash("user", "psql postgresql://etl@db.internal/warehouse --password=$PW"),
+          py("ok", { inputs: { url: lit("https://example.com/a@b?page_size=10") } }),
+        ],
+        {
+          params: {
+            src: {
+              kind: "param",
+              type: "string",
+              default: "https://u:s3cretPW@h/x",
+              description: null,
+            },
+          },
+        },
+      ),
+    );
+    expect(found.map((m) => m.split(":")[0])).toEqual([
+      "MLG1011 invalid inputs.db of task 'load'",
+      "MLG1011 invalid the command of task 'fetch'",
+      "MLG1011 invalid env.SRC of task 'sas'",
+      "MLG1011 invalid default of param 'src'",
+    ]);
+    expect(found.join("\n")).not.toContain("s3cretPW");
   });
 });
 

@@ -48,8 +48,11 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     // Never echo the URI: it may hold a password.
+    // `user:password@host` and `host:5000` parse as a scheme: echo only a real one.
     throw new MlflowConfigError(
-      `the MLflow tracking URI must be http(s), not ${url.protocol} (file stores and databricks:// are the Python client's)`,
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(uri)
+        ? `the MLflow tracking URI must be http(s), not ${url.protocol} (file stores and databricks:// are the Python client's)`
+        : "the MLflow tracking URI must start with http:// or https://, e.g. http://localhost:5000",
     );
   }
   let authorization: string | null = null;

@@ -58,6 +58,9 @@ describe("settings", () => {
     [{}, "MLFLOW_TRACKING_URI"],
     [{ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, "http(s)"],
     [{ MLFLOW_TRACKING_URI: "databricks" }, "not a URL"],
+    // Without `//`, the user name (or a token) parses as the scheme: never echoed.
+    [{ MLFLOW_TRACKING_URI: "s3cretuser:pw@ml.example.com" }, "start with http:// or https://"],
+    [{ MLFLOW_TRACKING_URI: "localhost:5000" }, "e.g. http://localhost:5000"],
     [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cret\n" }, "line break"],
     [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cr\u0000et" }, "control"],
     [{ MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "s3cr€t" }, "Latin-1"],

@@ -3,8 +3,11 @@ import {
   type DiagnosticPlace,
   diagnostic,
   type Pipeline,
+  type Task,
   type TaskOptions,
+  taskValues,
   type Value,
+  visitValue,
 } from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -15,8 +18,30 @@ import { type PassContext, taskPlace } from "./context.js";
  * Airflow's notifiers refuse (a Slack channel with a webhook).
  */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** `scheme://user:password@host` (a user name alone, as databases take it, is no secret). */
-const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s@:]*:[^/?#\s@]*@/i;
+/** A URL's scheme and user info, anywhere in a text (a command, an input, a tracking URI). */
+const USERINFO = /\b([a-z][a-z0-9+.-]*):\/\/([^/?#\s@"'`]*)@/gi;
+/** Web schemes: any user info is a credential (HTTP clients send `token@` as basic auth). */
+const WEB = /^(https?|wss?|ftps?)$/i;
+/** A query parameter that carries a credential: `?access_token=...`, `&sig=...` (Azure SAS). */
+const SECRET_QUERY =
+  /[?&](?:[\w.-]*(?:token|passw(?:or)?d|pwd|secret|api[_-]?key|apikey|signature|credential)[\w.-]*|sig)=(?!&|#|$|\s)/i;
+
+/**
+ * Whether `text` holds a credential in a URL: `user:password@` (a user name alone, as databases
+ * take it, is no secret, except in a web URL, where clients send it as basic auth), or a token
+ * in the query. Parts written as a template, a shell variable or a format field (`{{ ... }}`,
+ * `$TOKEN`, `%(pw)s`) are filled in at run time: they are no secret here.
+ */
+export function urlCredential(text: string): boolean {
+  for (const m of text.matchAll(USERINFO)) {
+    const [, scheme = "", info = ""] = m;
+    if (info === "" || /\{\{|\$|%\(|\{[\w.]*\}/.test(info)) continue;
+    const password = info.includes(":") ? info.slice(info.indexOf(":") + 1) : "";
+    if (password !== "" || WEB.test(scheme)) return true;
+  }
+  // Only in a text with a URL: `--password=x` on a command line is no query.
+  return text.includes("://") && SECRET_QUERY.test(text.replace(/\{\{.*?\}\}|\$\{?\w+\}?/g, ""));
+}
 
 export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
   const alerts = (options: TaskOptions, of: string, place: DiagnosticPlace) => {
@@ -68,20 +93,69 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
     const place = taskPlace(ctx, ir.id, task.id);
     alerts(task.options, `task '${task.id}'`, place);
     const uri = task.kind === "python" ? task.mlflow?.trackingUri : null;
-    if (uri && literalText(uri) !== null && USERINFO.test(literalText(uri) ?? "")) {
+    if (uri && literalText(uri) !== null && urlCredential(literalText(uri) ?? "")) {
       ctx.report(
         diagnostic(
           "MLG1011",
           {
             what: `mlflow trackingUri of task '${task.id}'`,
-            reason: "it holds a password, which would be written into the generated files",
+            reason:
+              "it holds a credential (a password, a token as the user name or in the query), which would be written into the generated files",
             hint: "give the URI without credentials, and set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) on the workers, or pass env('MLFLOW_TRACKING_URI')",
           },
           place,
         ),
       );
     }
+    for (const [where, text] of writtenTexts(task)) {
+      if (!urlCredential(text)) continue;
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `${where} of task '${task.id}'`,
+            reason:
+              "a URL in it holds a credential (user:password@, a token as the user name or in the query), which would be written into the generated files",
+            hint: "keep the secret in an Airflow connection or a secret backend and read it when the task runs: variable('name') or env('NAME') in place of the literal, or $NAME in a bash command",
+          },
+          place,
+        ),
+      );
+    }
   }
+  for (const [name, param] of Object.entries(ir.params)) {
+    if (typeof param.default !== "string" || !urlCredential(param.default)) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `default of param '${name}'`,
+          reason:
+            "a URL in it holds a credential (user:password@, a token as the user name or in the query), which would be written into the generated files",
+          hint: "give a default without credentials and read the secret when the task runs, from an Airflow connection, variable('name') or env('NAME')",
+        },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
+}
+
+/** The literal texts of a task that the generated files carry verbatim, with where each is. */
+function writtenTexts(task: Task): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [path, value] of taskValues(task)) {
+    visitValue(value, (v) => {
+      if (v.kind === "literal" && typeof v.value === "string") out.push([path, v.value]);
+      else if (v.kind === "template") out.push([path, v.text]);
+      else if (v.kind === "join") for (const part of v.parts) out.push([path, part]);
+    });
+  }
+  if (task.kind === "bash") out.push(["the command", task.command]);
+  if (task.kind === "container") {
+    for (const c of task.command ?? []) out.push(["the command", c]);
+    for (const a of task.args) out.push(["the args", a]);
+  }
+  return out;
 }
 
 function connectionOf(alert: Alert): string | null {
