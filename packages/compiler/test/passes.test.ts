@@ -673,6 +673,7 @@ describe("checkSecrets", () => {
             SRC: lit("https://acct.blob.core.windows.net/c?sv=1&sig=s3cretPW"),
           }),
           // Filled in when the task runs, or no credential: none of these is reported.
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, on purpose
           bash("clone", "git clone https://oauth2:${GITLAB_TOKEN}@gitlab.com/team/repo.git"),
           bash("tmpl", "psql postgresql://{{ conn.db.login }}:{{ conn.db.password }}@db/x"),
           bash("user", "psql postgresql://etl@db.internal/warehouse --password=$PW"),
