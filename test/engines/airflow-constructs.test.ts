@@ -295,6 +295,50 @@ describe("runtime constructs on real Airflow 3", () => {
   });
 });
 
+describe("joins after a branch, and Airflow Variables, on real Airflow 3", () => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = join(work, "joins-dags");
+    const io = {
+      cwd: ROOT,
+      stdout: () => {},
+      stderr: (t: string) => process.stderr.write(t),
+      env: {},
+    };
+    const file = join(ROOT, "test/fixtures/pipelines/joins.pipeline.ts");
+    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+    if ((await run([...args, "--target", "airflow"], io)) !== 0)
+      throw new Error("compiling the joins fixture failed");
+  });
+
+  it("a join reads None from the skipped side; a missing variable fails its task by name", () => {
+    const r = dagsTest("joins_and_variables", "2025-03-01", dags, { pick: "right" });
+    // read_missing fails, so the run does.
+    expect(r.status).not.toBe(0);
+    const tasks = runStates("joins_and_variables", dags)["2025-03-01"]?.tasks ?? {};
+    expect(tasks).toMatchObject({
+      choose: "success",
+      left: "skipped",
+      right: "success",
+      report: "success",
+      read_present: "success",
+      read_missing: "failed",
+    });
+    expect(r.output).toContain("report left=None right='right'");
+    expect(r.output).toContain(
+      `variable value=${JSON.stringify(join(work, "runtime")).replace(/"/g, "'")}`,
+    );
+    // Airflow 3's accessor gives NOTSET for a missing variable: it must never reach the task.
+    expect(r.output).not.toContain("variable value=NOTSET");
+    // (Airflow's log wraps long lines, and colors the exception.)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI color codes
+    const plain = r.output.replace(/\u001b\[[0-9;]*m/g, "");
+    expect(plain).toContain(
+      "RuntimeError: Airflow Variable 'mlgen_no_such_variable' does not exist",
+    );
+  });
+});
+
 describe("the built-in data validation", () => {
   it("fails with one message that lists every violated check", () => {
     const csv = join(work, "bad.csv");

@@ -31,6 +31,7 @@ const FIXTURE_PIPELINES = [
   { id: "kitchen_sink", file: join(FIXTURES, "pipelines/kitchen-sink.pipeline.ts") },
   { id: "constructs", file: join(FIXTURES, "pipelines/constructs.pipeline.ts") },
   { id: "runtime_constructs", file: join(FIXTURES, "pipelines/runtime.pipeline.ts") },
+  { id: "joins_and_variables", file: join(FIXTURES, "pipelines/joins.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

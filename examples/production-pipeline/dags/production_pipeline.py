@@ -18,10 +18,14 @@ from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
 
-def _pull(ti, task_id, key):
-    """The XCom `key` that upstream task `task_id` pushed in this run; fails loudly when absent."""
+def _pull(ti, task_id, key, required=True):
+    """The XCom `key` that upstream task `task_id` pushed in this run; fails loudly when absent.
+
+    Not `required` (a task that runs when an upstream task was skipped, as a join after a
+    branch): None when `task_id` pushed nothing.
+    """
     value = ti.xcom_pull(task_ids=task_id, key=key)
-    if value is None:
+    if value is None and required:
         raise RuntimeError(
             f"input missing: upstream task {task_id!r} pushed no XCom {key!r} in this run; "
             f"check that {task_id!r} succeeded and that its function returned {key!r}"

@@ -122,6 +122,7 @@ export interface DagView {
     readonly pullMapped: boolean;
     readonly push: boolean;
     readonly env: boolean;
+    readonly variable: boolean;
     readonly mlflow: boolean;
     readonly item: boolean;
     readonly validate: boolean;
@@ -319,6 +320,14 @@ class Namer {
 interface Uses {
   /** Ids of mapped tasks: reading their outputs gives a list (one item per instance). */
   mapped: ReadonlySet<string>;
+  /**
+   * Ids of tasks whose trigger rule lets them run when an upstream task was skipped or failed
+   * (a join after a branch: `none_failed_min_one_success`; `all_done`, ...): what they read
+   * from upstream may be missing, and is then None, as `xcom_pull` gives it.
+   */
+  tolerant: ReadonlySet<string>;
+  /** The callable being built is a tolerant task's: its reads give None when absent. */
+  optionalRefs: boolean;
   pullMapped: boolean;
   /** Templates the task renders: `templates_dict` entries, keyed `template_1`, ... */
   templates?: string[];
@@ -326,19 +335,31 @@ interface Uses {
   pull: boolean;
   env: boolean;
   variable: boolean;
+  /** A variable read without a default: `_var`, which fails on a missing one. */
+  requiredVariable: boolean;
   posixpath: boolean;
 }
 
-function newUses(mapped: ReadonlySet<string>): Uses {
+function newUses(mapped: ReadonlySet<string>, tolerant: ReadonlySet<string> = new Set()): Uses {
   return {
     mapped,
+    tolerant,
+    optionalRefs: false,
     pullMapped: false,
     pull: false,
     env: false,
     variable: false,
+    requiredVariable: false,
     posixpath: false,
     params: false,
   };
+}
+
+/** What the callable of task `id` reads, collected apart and merged into `shared` after. */
+function taskUses(shared: Uses, id: string): Uses {
+  const uses = newUses(shared.mapped, shared.tolerant);
+  uses.optionalRefs = shared.tolerant.has(id);
+  return uses;
 }
 
 /** What one callable read, added to what the whole file needs. */
@@ -347,6 +368,7 @@ function mergeUses(shared: Uses, uses: Uses): void {
   shared.pullMapped ||= uses.pullMapped;
   shared.env ||= uses.env;
   shared.variable ||= uses.variable;
+  shared.requiredVariable ||= uses.requiredVariable;
   shared.posixpath ||= uses.posixpath;
   shared.params ||= uses.params;
 }
@@ -390,18 +412,22 @@ function pyValue(value: Value, uses: Uses): PyCode {
         return py`_pull_mapped(ti, ${value.task}, ${value.output})`;
       }
       uses.pull = true;
-      return py`_pull(ti, ${value.task}, ${value.output})`;
+      return uses.optionalRefs
+        ? py`_pull(ti, ${value.task}, ${value.output}, required=False)`
+        : py`_pull(ti, ${value.task}, ${value.output})`;
     case "env":
       uses.env = true;
       return value.default === null
         ? py`_env(${value.name})`
         : py`_env(${value.name}, ${value.default})`;
     case "variable":
-      // The task context's accessor: read at run time, and Airflow 2 and 3 spell it alike.
+      // The task context's accessor: read at run time, and Airflow 2 and 3 spell it alike. Its
+      // get() without a default gives Airflow 3's NOTSET for a missing variable (and raises on
+      // Airflow 2): _var fails the task on both, saying which variable is missing.
       uses.variable = true;
-      return value.default === null
-        ? py`var["value"].get(${value.name})`
-        : py`var["value"].get(${value.name}, ${value.default})`;
+      if (value.default !== null) return py`var["value"].get(${value.name}, ${value.default})`;
+      uses.requiredVariable = true;
+      return py`_var(var, ${value.name})`;
     case "param":
       uses.params = true;
       return py`params[${value.name}]`;
@@ -501,7 +527,7 @@ function pythonCallable(
   shared: Uses,
   returned: string | null,
 ): CallableView {
-  const uses = newUses(shared.mapped);
+  const uses = taskUses(shared, task.id);
   const fnName =
     isPyIdentifier(task.function) && !CALLABLE_NAMES.has(task.function)
       ? task.function
@@ -629,7 +655,7 @@ function conditionCallable(
   elseIds: readonly string[],
   shared: Uses,
 ): CallableView {
-  const uses = newUses(shared.mapped);
+  const uses = taskUses(shared, task.id);
   const c = task.condition;
   const left = pyValue(c.left, uses);
   mergeUses(shared, uses);
@@ -660,7 +686,7 @@ function conditionCallable(
 
 /** The callable of a validate task: reads the path and runs the checks in `_validate_table`. */
 function validateCallable(task: ValidateTask, name: string, shared: Uses): CallableView {
-  const uses = newUses(shared.mapped);
+  const uses = taskUses(shared, task.id);
   const data = pyValue(task.data, uses);
   mergeUses(shared, uses);
   const args: string[] = [data.text];
@@ -832,7 +858,15 @@ export function dagView(
   const mapped = new Set(
     ir.tasks.filter((t) => t.kind === "python" && t.map !== null).map((t) => t.id),
   );
-  const uses = newUses(mapped);
+  const tolerant = new Set(
+    ir.tasks
+      .filter((t) => {
+        const rule = effectiveOptions(ir, t).triggerRule;
+        return rule !== null && rule !== "all_success";
+      })
+      .map((t) => t.id),
+  );
+  const uses = newUses(mapped, tolerant);
   const namer = new Namer();
   const file = new FileContext(dialect, namer, mapped);
   const refs = new Map<string, PyCode>();
@@ -1064,6 +1098,7 @@ export function dagView(
       pullMapped: uses.pullMapped,
       push: usesPush,
       env: uses.env,
+      variable: uses.requiredVariable,
       mlflow: usesMlflow,
       item: usesItem,
       validate: usesValidate,
