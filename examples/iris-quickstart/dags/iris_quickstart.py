@@ -52,8 +52,9 @@ def _push(ti, task_id, result, outputs):
         if key not in result:
             raise KeyError(f"task {task_id!r}: the function returned no {key!r}; declared outputs: {sorted(outputs)}")
         value = result[key]
-        if type(value).__module__ == "numpy" and hasattr(value, "item"):
-            value = value.item()
+        if type(value).__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
+            # A numpy scalar becomes a Python number, an array or a pandas Series a list.
+            value = value.tolist()
         is_bool = isinstance(value, bool)
         if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != "bool"):
             raise TypeError(
