@@ -7,6 +7,7 @@ import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
 import {
   asset,
+  email,
   env,
   hours,
   type Input,
@@ -216,6 +217,74 @@ describe("settings Airflow refuses at import", () => {
     ]);
   });
 
+  it("what Airflow refuses when it parses the file, or never runs, is refused at compile time", () => {
+    const problems = (ir: unknown) => {
+      const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+      // (No task modules here: MLG1007 is left out.)
+      return r.diagnostics
+        .filter((d) => d.code !== "MLG1007")
+        .map((d) => `${d.code} ${d.message.split(":")[0]}`);
+    };
+    const built = pipeline(
+      "refused",
+      {
+        schedule: { cron: "@once", assets: [asset("s3://b/x")] },
+        params: {
+          ratio: { default: 0.5, type: "integer" },
+          name: { default: 3 as unknown as string, type: "string" },
+          epochs: 10,
+        },
+        tags: ["x".repeat(101), "ok"],
+      },
+      (p) => {
+        const a = p.python("a", { fn: "tasks/m.py:f", outputs: { n: "int" } });
+        p.map("m", { fn: "tasks/m.py:f", over: [1, a.out.n, p.params.epochs], as: "x" });
+        p.externalTaskSensor("whole_run", {
+          dag: "other",
+          failedStates: ["failed", "upstream_failed"],
+        });
+        p.externalTaskSensor("one_task", {
+          dag: "other",
+          task: "t",
+          allowedStates: ["success", "done"],
+        });
+      },
+    ).ir;
+    expect(problems(built)).toEqual([
+      "MLG1005 invalid schedule '@once'",
+      "MLG1011 invalid tag 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'",
+      "MLG1011 invalid default of param 'ratio'",
+      "MLG1011 invalid default of param 'name'",
+      "MLG1011 invalid map of task 'm'",
+      "MLG1011 invalid failedStates of external task sensor on 'other'",
+      "MLG1011 invalid allowedStates of external task sensor on 'other'",
+    ]);
+    const catchup = pipeline("c", { schedule: "@daily", catchup: true }, (p) => {
+      p.bash("a", { command: "true" });
+    }).ir;
+    expect(problems(catchup)).toEqual(["MLG1011 invalid catchup without a start date"]);
+    // What passes: a whole-number param, states each kind of watch takes, a literal list.
+    const fine = pipeline(
+      "fine",
+      {
+        schedule: { cron: "@daily", assets: [asset("s3://b/x")] },
+        startDate: "2025-01-01",
+        catchup: true,
+        params: { epochs: 10, ratio: { default: 1, type: "number" } },
+      },
+      (p) => {
+        p.map("m", { fn: "tasks/m.py:f", over: [1, [2, 3], { a: 4 }], as: "x" });
+        p.externalTaskSensor("whole_run", { dag: "other", failedStates: ["failed"] });
+        p.externalTaskSensor("one_task", {
+          dag: "other",
+          task: "t",
+          failedStates: ["upstream_failed", "skipped"],
+        });
+      },
+    ).ir;
+    expect(problems(fine)).toEqual([]);
+  });
+
   it("a cron schedule is the same CronTriggerTimetable on both versions, in the start date's zone", () => {
     const dag = (startDate: string, version: 2 | 3) =>
       renderDag(
@@ -256,7 +325,10 @@ describe("settings Airflow refuses at import", () => {
         p.bash("a", {
           command: "echo {{ next_ds }} {{ macros.ds_add(ds, 1) }} {{ 'ds' }}",
           env: { D: "{{ ts_nodash }}", E: template("{{ data_interval_end }}") },
-          onFailure: slack({ text: "{{ yesterday_ds }} {{ dag_run.logical_date }}" }),
+          onFailure: [
+            slack({ text: "{{ yesterday_ds }} {{ dag_run.logical_date }}" }),
+            email({ to: "oncall@example.com", subject: "failed {{ execution_date }}" }),
+          ],
         });
         p.fileSensor("w", { path: variable("dir").join("{{ ds }}", "x.csv") });
         p.validate("v", {
@@ -270,10 +342,12 @@ describe("settings Airflow refuses at import", () => {
         .map((d) => `${d.task ?? "-"} ${d.message.split(" cannot")[0]}`);
     expect(found(build("@daily"), 3)).toEqual([
       "a template variable 'yesterday_ds' in the Slack text of task 'a'",
+      "a template variable 'execution_date' in the email subject of task 'a'",
       "a template variable 'next_ds' in the command of task 'a'",
     ]);
     expect(found(build([asset("s3://b/x")]), 3)).toEqual([
       "a template variable 'yesterday_ds' in the Slack text of task 'a'",
+      "a template variable 'execution_date' in the email subject of task 'a'",
       "a template variable 'ts_nodash' in env.D of task 'a' of an asset-scheduled pipeline",
       "a template variable 'data_interval_end' in env.E of task 'a' of an asset-scheduled pipeline",
       "a template variable 'next_ds' in the command of task 'a'",
@@ -284,6 +358,7 @@ describe("settings Airflow refuses at import", () => {
     expect(found(build([asset("s3://b/x")]), 2)).toEqual([]);
     expect(airflowTarget.validate(input(build("@daily"), 3)).map((d) => d.fix)).toEqual([
       "use {{ macros.ds_add(ds, -1) }}",
+      expect.stringContaining("logical_date"),
       "mlgen's cron schedules run at the cron time with no data interval: compute the date from ds, e.g. {{ macros.ds_add(ds, 1) }} for the next day, or pass it as a param",
     ]);
   });

@@ -8,6 +8,7 @@ import {
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskOutputs,
+  type Value,
 } from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -20,9 +21,91 @@ function humanSeconds(s: number): string {
   return `${s} seconds`;
 }
 
+/** Task instance states Airflow's ExternalTaskSensor accepts when it watches a task. */
+const TI_STATES = [
+  "removed",
+  "scheduled",
+  "queued",
+  "running",
+  "success",
+  "restarting",
+  "failed",
+  "up_for_retry",
+  "up_for_reschedule",
+  "upstream_failed",
+  "skipped",
+  "deferred",
+];
+/** DAG run states, which it accepts when it watches a whole run (no task). */
+const RUN_STATES = ["queued", "running", "success", "failed"];
+
+/**
+ * ExternalTaskSensor checks its states when the DAG file is parsed: one it does not know (or a
+ * task state while it watches a whole run) makes Airflow refuse the whole file.
+ */
+function checkExternalStates(
+  sensor: Extract<Task, { kind: "sensor" }>["sensor"],
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  if (sensor.type !== "external_task") return;
+  const valid = sensor.task === null ? RUN_STATES : TI_STATES;
+  for (const key of ["allowedStates", "failedStates"] as const) {
+    const bad = (sensor[key] ?? []).filter((s) => !valid.includes(s));
+    if (bad.length === 0) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `${key} of external task sensor on '${sensor.dag}'`,
+          reason: `${bad.map((b) => `'${b}'`).join(", ")} ${bad.length === 1 ? "is not a state" : "are not states"} of ${sensor.task === null ? "a DAG run (the sensor watches the whole run: it names no task)" : "a task instance"}, and Airflow refuses the DAG file`,
+          hint: `use ${valid.map((v) => `'${v}'`).join(", ")}`,
+        },
+        place,
+      ),
+    );
+  }
+}
+
+/** Whether a value is written out as it is: a literal, or a list or object of literals. */
+function literalOnly(v: Value): boolean {
+  if (v.kind === "literal") return true;
+  if (v.kind === "list") return v.items.every(literalOnly);
+  if (v.kind === "object") return Object.values(v.entries).every(literalOnly);
+  return false;
+}
+
+/** A param's default must pass its own type, which Airflow checks on every run. */
+function checkParams(ir: Pipeline, ctx: PassContext): void {
+  const fits = {
+    string: (d: unknown) => typeof d === "string",
+    integer: (d: unknown) => Number.isInteger(d),
+    number: (d: unknown) => typeof d === "number",
+    boolean: (d: unknown) => typeof d === "boolean",
+  } as Record<string, (d: unknown) => boolean>;
+  for (const [name, param] of Object.entries(ir.params)) {
+    if (fits[param.type]?.(param.default) !== false) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `default of param '${name}'`,
+          reason: `${JSON.stringify(param.default)} is not of its type '${param.type}', and Airflow fails every run that keeps the default ('ParamValidationError')`,
+          hint:
+            param.type === "integer" && typeof param.default === "number"
+              ? `give a whole number, or declare type: "number" for a fractional one`
+              : `give a default of type '${param.type}', or change the type`,
+        },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
+}
+
 /** Branch targets come after the branch; mapped tasks map over lists; poke-mode sensors. */
 export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
+  checkParams(ir, ctx);
   const mappedOver = new Map<string, string>();
   for (const task of ir.tasks) {
     const over = task.kind === "python" ? task.map?.over : undefined;
@@ -55,6 +138,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         // Each try ends at an execution timeout shorter than the timeout, and is retried.
         const o = effectiveOptions(ir, task);
         const timeout = pokeSensorWait(task.timeout, o.executionTimeout, o.retries ?? 0);
+        if (task.sensor.type === "external_task") checkExternalStates(task.sensor, ctx, place);
         if (task.mode === "poke" && !task.deferrable && timeout > POKE_WARN_SECONDS) {
           ctx.report(
             diagnostic(
@@ -194,8 +278,25 @@ function checkMap(
   if (!over) return;
   let what: string | null = null;
   switch (over.kind) {
-    case "list":
+    case "list": {
+      // The list is written into the file as it is, when it is parsed: only literals are known.
+      const index = over.items.findIndex((item) => !literalOnly(item));
+      if (index >= 0) {
+        const item = over.items[index] as Value;
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `map of task '${task.id}'`,
+              reason: `item ${index} of the list it maps over is ${item.kind === "ref" ? `output '${item.output}' of task '${item.task}'` : `a ${item.kind}() value`}, known only when the pipeline runs, and a literal list is written into the pipeline as it is`,
+              hint: 'map over a literal list of values, or over an output declared "list" of an upstream task that builds the list when it runs',
+            },
+            place,
+          ),
+        );
+      }
       break;
+    }
     case "ref": {
       const producer = byId.get(over.task);
       if (!producer) return; // resolveRefs reports the missing task

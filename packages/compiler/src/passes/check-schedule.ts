@@ -137,6 +137,55 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
     }
   }
   const s = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
+  const place = { pipeline: ir.id, location: ctx.sourceMap.pipeline };
+  if (
+    ir.schedule.kind === "assets" &&
+    s?.kind === "preset" &&
+    ["@once", "@continuous"].includes(s.preset)
+  ) {
+    // AssetOrTimeSchedule takes a cron timetable, and croniter reads no such preset: the file
+    // imports, but the time half never fires (Airflow logs CroniterBadCronError).
+    ctx.report(
+      diagnostic(
+        "MLG1005",
+        {
+          schedule: s.preset,
+          reason:
+            "with assets, the time half of a schedule must repeat: Airflow builds a cron timetable from it, and croniter reads no such preset",
+          presets: SCHEDULE_PRESETS.filter((p) => p !== "@once" && p !== "@continuous").join(", "),
+        },
+        place,
+      ),
+    );
+  }
+  if (ir.catchup && ir.startDate === null && s !== null && s.kind !== "none") {
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: "catchup without a start date",
+          reason:
+            "Airflow 3 refuses the DAG file ('start_date is required when catchup=True'), and Airflow 2 has no date to catch up from",
+          hint: "set startDate on the pipeline, e.g. startDate: '2025-01-01', or leave catchup off",
+        },
+        place,
+      ),
+    );
+  }
+  for (const tag of ir.tags) {
+    if (tag.length <= 100) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `tag '${tag.slice(0, 40)}…'`,
+          reason: `it is ${tag.length} characters long, and Airflow refuses the DAG file with a tag over 100 ('tag cannot be longer than 100 characters')`,
+          hint: "shorten the tag to at most 100 characters",
+        },
+        place,
+      ),
+    );
+  }
   if (ir.schedule.kind === "assets") {
     for (const uri of ir.schedule.uris) {
       const bad = assetUriProblem(uri);

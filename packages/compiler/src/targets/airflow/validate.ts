@@ -174,13 +174,16 @@ function renderedTexts(ir: Pipeline): RenderedText[] {
   const out: RenderedText[] = [];
   const alerts = (where: string, list: readonly Alert[] | null, task?: string) => {
     for (const a of list ?? []) {
-      if (a.kind === "slack" && a.text !== null) out.push({ where, task, text: a.text });
+      if (a.kind === "slack" && a.text !== null)
+        out.push({ where: `the Slack text of ${where}`, task, text: a.text });
+      if (a.kind === "email" && a.subject !== null)
+        out.push({ where: `the email subject of ${where}`, task, text: a.subject });
     }
   };
   const options = (where: string, o: Pipeline["defaults"], task?: string) => {
-    alerts(`the Slack text of ${where}`, o.onFailure, task);
-    alerts(`the Slack text of ${where}`, o.onRetry, task);
-    alerts(`the Slack text of ${where}`, o.onSuccess, task);
+    alerts(where, o.onFailure, task);
+    alerts(where, o.onRetry, task);
+    alerts(where, o.onSuccess, task);
   };
   options("the pipeline defaults", ir.defaults);
   for (const g of Object.values(ir.groups)) options(`group '${g.id}'`, g.options);
