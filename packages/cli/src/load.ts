@@ -31,7 +31,7 @@ export function useSnapshotLoader(create: () => ModuleLoader): void {
  * every later module load goes through.
  */
 export async function createModuleLoader(): Promise<ModuleLoader> {
-  if (snapshotLoader) return snapshotLoader();
+  if (snapshotLoader) return guarded(snapshotLoader());
   // tsx inlines source maps; with them on, stack traces (and so diagnostics) point at .ts lines.
   process.setSourceMapsEnabled(true);
   const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
@@ -64,7 +64,78 @@ export async function createModuleLoader(): Promise<ModuleLoader> {
       return cjsExports as Record<string, unknown>;
     return ns;
   };
-  return Object.assign(loader, { dispose: () => dispose() });
+  return guarded(Object.assign(loader, { dispose: () => dispose() }));
+}
+
+/** Loads in progress, by file: what the exit guard names when one never finishes. */
+const loading = new Map<string, number>();
+const CONSOLE_TO_STDERR = ["log", "info", "debug", "dir", "table"] as const;
+/** What the guard replaced while modules load, to put back when the last load ends. */
+let saved: {
+  exit: typeof process.exit;
+  console: Console[(typeof CONSOLE_TO_STDERR)[number]][];
+} | null = null;
+
+/** Forgets the loads in progress: the process ends now, and another one reported them. */
+export function abandonLoads(): void {
+  loading.clear();
+  process.removeListener("exit", onExitDuringLoad);
+}
+
+function onExitDuringLoad(): void {
+  const files = [...loading.keys()].map((f) => relative(process.cwd(), f) || f);
+  if (files.length === 0) return;
+  process.stderr.write(
+    `mlgen: error MLG1014: pipeline module ${files.join(", ")} never finished loading: a top-level await in it (or in what it imports) never settled, and Node exited with nothing left to run
+  fix: make every top-level await settle (a promise that never resolves, a server left listening for a request)
+`,
+  );
+  process.exitCode = 1;
+}
+
+/**
+ * A loader that keeps the user's module from breaking the command's own output while it loads:
+ * its console output goes to stderr (stdout carries `--format json`, SARIF, the graph), a
+ * `process.exit()` in it is an error of the load (it would end the command with its exit code,
+ * 0 included: a silent pass in CI), and a load that never settles (a top-level await) ends
+ * with an error naming the module rather than an exit with nothing said.
+ */
+function guarded(load: ModuleLoader): ModuleLoader {
+  const guard = async (file: string) => {
+    if (loading.size === 0) {
+      // The first load of several at once patches, the last one out restores.
+      saved = { exit: process.exit, console: CONSOLE_TO_STDERR.map((k) => console[k]) };
+      for (const k of CONSOLE_TO_STDERR) console[k] = console.error;
+      process.exit = ((code?: number | string | null) => {
+        // Node's own exit (an unsettled top-level await ends the process this way) goes
+        // through; onExitDuringLoad then says which module never finished.
+        const caller = withNativeStackTrace(() => new Error().stack ?? "").split("\n")[2] ?? "";
+        if (caller.includes("node:internal") && saved) return saved.exit(code);
+        throw new Error(
+          `it called process.exit(${code ?? ""}) while mlgen loaded it; a pipeline or config module must only define, so throw an error instead`,
+        );
+      }) as typeof process.exit;
+      process.once("exit", onExitDuringLoad);
+    }
+    loading.set(file, (loading.get(file) ?? 0) + 1);
+    try {
+      return await load(file);
+    } finally {
+      const n = (loading.get(file) ?? 1) - 1;
+      if (n > 0) loading.set(file, n);
+      else loading.delete(file);
+      if (loading.size === 0 && saved) {
+        process.removeListener("exit", onExitDuringLoad);
+        process.exit = saved.exit;
+        const restore = saved.console;
+        CONSOLE_TO_STDERR.forEach((k, i) => {
+          console[k] = restore[i] as (typeof console)[typeof k];
+        });
+        saved = null;
+      }
+    }
+  };
+  return Object.assign(guard, { dispose: load.dispose });
 }
 
 /** Imports one TypeScript (or JavaScript) module with a loader of its own. */

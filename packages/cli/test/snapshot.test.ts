@@ -211,6 +211,53 @@ module.exports = pipeline("demo", {}, (p) => {
   });
 
   it.each([
+    [
+      "calls process.exit(0)",
+      "process.exit(0);",
+      ["compile", "--check"],
+      /pipelines\/x\.pipeline\.ts:2:\d+: error MLG1014: .*it called process\.exit\(0\) while mlgen loaded it/,
+    ],
+    [
+      "awaits a promise that never settles",
+      "await new Promise(() => {});",
+      ["lint", "--format", "json"],
+      /^mlgen: error MLG1014: pipeline module pipelines\/x\.pipeline\.ts never finished loading/,
+    ],
+  ])("fails, naming the module, when one %s (no silent pass in CI)", (_, extra, args, says) => {
+    const p = project({
+      "mlgen.config.ts": 'export default { pipelines: ["pipelines/*.pipeline.ts"] };\n',
+      "pipelines/x.pipeline.ts": [
+        'import { pipeline } from "@mlgen/dsl";',
+        extra,
+        'export default pipeline("x", {}, (p) => { p.bash("a", { command: "echo a" }); });',
+        "",
+      ].join("\n"),
+    });
+    const r = both(p.dir, args);
+    expect(r.snap.code).toBe(1);
+    expect(r.snap.stderr).toMatch(says);
+    expect(r.snap.stderr.match(/MLG1014/g)).toHaveLength(1);
+    rmSync(p.dir, { recursive: true, force: true });
+  });
+
+  it("sends a module's console output to stderr: stdout stays JSON (and SARIF, and the graph)", () => {
+    const p = project({
+      "mlgen.config.ts": 'export default { pipelines: ["pipelines/*.pipeline.ts"] };\n',
+      "pipelines/x.pipeline.ts": [
+        'import { pipeline } from "@mlgen/dsl";',
+        'console.log("hello from the module");',
+        'console.info("info from the module");',
+        'export default pipeline("x", {}, (p) => { console.log("in the body"); p.bash("a", { command: "echo a" }); });',
+        "",
+      ].join("\n"),
+    });
+    const r = both(p.dir, ["lint", "--format", "json"]);
+    expect(JSON.parse(r.snap.stdout)).toBeInstanceOf(Array);
+    expect(r.snap.stderr).toContain("hello from the module\ninfo from the module\nin the body");
+    rmSync(p.dir, { recursive: true, force: true });
+  });
+
+  it.each([
     ["throws while it loads", 'throw new Error("boom at load");\n', /failed to load/],
     ["uses top-level await", "await Promise.resolve();\n", /esbuild could not bundle/],
     ["reads import.meta", "export const here = import.meta.url;\n", /esbuild warned/],

@@ -28,7 +28,7 @@ import * as core from "@mlgen/core";
 import * as dsl from "@mlgen/dsl";
 import * as lint from "@mlgen/lint";
 import * as cli from "../index.js";
-import { useSnapshotLoader } from "../load.js";
+import { abandonLoads, useSnapshotLoader } from "../load.js";
 import { exitOnUncaught, run } from "../run.js";
 // Loaded (and so held by the snapshot) now, not when the command first needs them.
 import "commander";
@@ -147,7 +147,11 @@ function trace(what: string): void {
     process.stderr.write(`mlgen: snapshot: ${what.replace(/\s*\n\s*/g, " ")}\n`);
 }
 
+/** process.exit as Node gives it: the loader's guard replaces it while user modules load. */
+let exit: typeof process.exit = process.exit;
+
 async function main(stamps: readonly Stamp[]): Promise<void> {
+  exit = process.exit;
   const argv = process.argv.slice(1);
   const changed = stamps.find(([path, mtimeMs, size]) => {
     try {
@@ -178,7 +182,9 @@ if (v8.startupSnapshot?.isBuildingSnapshot()) {
     const unsupported = (reason: string): never => {
       trace(`${reason}; running the plain CLI`);
       runPlain(process.argv.slice(1));
-      process.exit();
+      // The plain CLI has said all there is to say about the module still loading here.
+      abandonLoads();
+      return exit();
     };
     useSnapshotLoader(() => createSnapshotLoader({ modules: MODULES, esbuild, unsupported }));
     // What the snapshot holds: the bundle, the files it was made from (a rebuilt dist/ makes
