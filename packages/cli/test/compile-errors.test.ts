@@ -2,7 +2,7 @@
  * Bad input: each case gives its diagnostic code, the place (file:line:col where known) and
  * the fix; exit code 1; no stack trace; and the previous output is left exactly as it was.
  */
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG, pipelineSource, project, TASKS } from "./project.js";
@@ -473,6 +473,40 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     const pkg = await proj.mlgen("compile");
     expect(pkg.stderr).toBe("");
     expect(pkg.code).toBe(0);
+  });
+
+  it("a task module that is not UTF-8, or not readable, is an error naming it; nothing is written or corrupted", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    expect((await proj.mlgen("compile")).code).toBe(0);
+    const before = proj.snapshot();
+    // Latin-1 with its coding line: Python reads it, and copying it as UTF-8 would corrupt it.
+    writeFileSync(
+      join(proj.dir, "tasks/units.py"),
+      Buffer.concat([
+        Buffer.from("# -*- coding: latin-1 -*-\nUNIT = '"),
+        Buffer.from([0xb0]),
+        Buffer.from("C'\n"),
+      ]),
+    );
+    const latin = await proj.mlgen("compile");
+    expect(latin.code).toBe(1);
+    expect(latin.stderr).toBe(
+      "mlgen: tasks/units.py is not UTF-8 text\n  fix: save it as UTF-8 (Python 3's default encoding; mlgen ships task modules and embeds them as UTF-8)\n",
+    );
+    rmSync(join(proj.dir, "tasks/units.py"));
+    if (process.getuid?.() !== 0) {
+      // (root reads any file: the permission case needs another user.)
+      chmodSync(join(proj.dir, "tasks/steps.py"), 0o000);
+      const locked = await proj.mlgen("compile");
+      chmodSync(join(proj.dir, "tasks/steps.py"), 0o644);
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toContain("mlgen: cannot read tasks/steps.py: permission denied");
+    }
+    expect(proj.snapshot()).toEqual(before);
   });
 
   it("an unknown target names the ones there are", async () => {

@@ -236,16 +236,36 @@ export async function readModules(
   const modules = new Map<string, string | null>();
   for (const module of pipelineModules(ir)) {
     const safe = !isAbsolute(module) && !module.split("/").includes("..");
-    modules.set(module, safe ? await readIfExists(join(root, module)) : null);
+    modules.set(module, safe ? await readIfExists(join(root, module), root) : null);
   }
   return modules;
 }
 
-async function readIfExists(file: string): Promise<string | null> {
+/** UTF-8 only: a file in another encoding is an error, never read with replacement characters. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A user's Python file as text: null when it is missing. A file mlgen cannot read (permissions)
+ * is an error of its own, not a missing module.
+ */
+async function readIfExists(file: string, root: string): Promise<string | null> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, "utf8");
+    bytes = await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw new CliError(
+      `mlgen: cannot read ${relative(root, file) || file}: ${code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error).message}\n  fix: make the file readable by the user running mlgen (chmod a+r)`,
+    );
+  }
+  try {
+    return UTF8.decode(bytes);
   } catch {
-    return null;
+    // Python 3 reads UTF-8 by default; a file in another encoding would be copied wrong.
+    throw new CliError(
+      `mlgen: ${relative(root, file) || file} is not UTF-8 text\n  fix: save it as UTF-8 (Python 3's default encoding; mlgen ships task modules and embeds them as UTF-8)`,
+    );
   }
 }
 
@@ -253,7 +273,7 @@ async function readIfExists(file: string): Promise<string | null> {
 async function shippedPythonFiles(root: string, module: string): Promise<EmittedFile[]> {
   const top = module.split("/")[0] ?? module;
   if (top === module) {
-    const content = await readIfExists(join(root, module));
+    const content = await readIfExists(join(root, module), root);
     return content === null ? [] : [{ path: module, content }];
   }
   const out: EmittedFile[] = [];
@@ -270,7 +290,8 @@ async function shippedPythonFiles(root: string, module: string): Promise<Emitted
       const target = e.isSymbolicLink() ? await stat(join(root, rel)).catch(() => null) : e;
       if (target?.isDirectory()) await walk(rel, inner);
       else if (target?.isFile() && e.name.endsWith(".py")) {
-        out.push({ path: rel, content: await readFile(join(root, rel), "utf8") });
+        const content = await readIfExists(join(root, rel), root);
+        if (content !== null) out.push({ path: rel, content });
       }
     }
   };
