@@ -341,9 +341,24 @@ export function checkModules(
       }
       if (!bindsName(code, ref.function)) {
         ctx.report(diagnostic("MLG1008", args, place));
+        continue;
+      }
+      const params = signature(code, ref.function);
+      if (params?.isAsync) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `function '${ref.function}' of task '${task.id}' (${where})`,
+              reason: `it is an async def: the generated task calls it without awaiting it, so it gets a coroutine and the body never runs`,
+              hint: `make ${ref.function} a plain def, and run the async code inside it with asyncio.run(...)`,
+            },
+            place,
+          ),
+        );
       } else if (where === "fn" && task.kind === "python") {
         const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
-        const problem = callProblem(signature(code, ref.function), passed);
+        const problem = callProblem(params, passed);
         if (problem) {
           ctx.report(
             diagnostic(
@@ -374,6 +389,8 @@ interface Parameters {
   }[];
   /** `**kwargs`: any keyword is taken. */
   readonly anyKeyword: boolean;
+  /** `async def`: a call gives a coroutine, and the body never runs unless it is awaited. */
+  readonly isAsync: boolean;
 }
 
 /**
@@ -463,7 +480,7 @@ function signature(code: string, name: string): Parameters | null {
       annotation: /^[A-Za-z_]/.test(annotation) ? annotation : null,
     });
   }
-  return { named, anyKeyword };
+  return { named, anyKeyword, isAsync: m[0].startsWith("async") };
 }
 
 /** Why calling a function with these keyword arguments fails, or null. */
