@@ -38,6 +38,24 @@ describe("mlgen compile", () => {
     ]);
   });
 
+  it("without a config, reads the pipeline paths given from the current folder, whatever --root says", async () => {
+    const proj = project({
+      "py/tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    const { code, stderr } = await proj.mlgen(
+      "compile",
+      "pipelines/demo.pipeline.ts",
+      "--root",
+      "py",
+      "--out",
+      "out",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(proj.read("out/tasks/steps.py")).toBe(TASKS);
+  });
+
   it("is deterministic and rewrites nothing when nothing changed", async () => {
     const proj = base();
     await proj.mlgen("compile");

@@ -72,7 +72,8 @@ export async function loadConfig(
     return {
       file: null,
       root,
-      pipelines: files,
+      // Paths given on the command line are the current folder's, whatever --root says.
+      pipelines: files.map((f) => resolve(io.cwd, f)),
       out: resolve(io.cwd, options.out ?? "dags"),
       target: options.target ?? "airflow",
       airflowVersion: airflowMajor(options.airflowVersion) ?? 3,
