@@ -2,7 +2,14 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import AjvDraft04 from "ajv-draft-04";
 import { describe, expect, it } from "vitest";
-import { formatJson, formatSarif, formatText, lintPythonSource, RULES } from "../src/index.js";
+import {
+  codeFrame,
+  formatJson,
+  formatSarif,
+  formatText,
+  lintPythonSource,
+  RULES,
+} from "../src/index.js";
 
 const SOURCE = `from airflow.sdk import DAG
 from airflow.providers.standard.operators.bash import BashOperator
@@ -97,6 +104,17 @@ describe("output formats", () => {
       "message",
       "fix",
     ]);
+  });
+
+  it("a code frame writes no control characters of the file, and cuts a long line", () => {
+    const hostile = `x = 1\ny = "\u001b]0;pwned\u0007\u001b[2J${"A".repeat(5000)}"\nz = 3\n`;
+    const f = { ...cycle, file: "dags/h.py", line: 2, column: 5, endLine: 2, endColumn: 10 };
+    const frame = codeFrame(hostile, f);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: what is checked is their absence
+    expect(frame).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(frame).toContain('> 2 | y = "\uFFFD]0;pwned\uFFFD\uFFFD[2JAAAA');
+    expect(frame.split("\n")[1]?.length).toBeLessThan(220);
+    expect(frame.split("\n")[2]).toBe("    |     ^^^^^");
   });
 
   it("text has the place, the rule, the fix and a code frame; color only when asked", () => {

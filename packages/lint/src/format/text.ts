@@ -12,6 +12,11 @@ const paint = (on: boolean, code: string, text: string) =>
 const SEVERITY_COLOR = { error: "31", warning: "33", info: "36" } as const;
 
 /** Two lines of context around the finding's first line, with a caret under its span. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what is matched is control characters
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/** Characters of a line a code frame shows, at least. */
+const MAX_FRAME_LINE = 200;
+
 export function codeFrame(source: string, f: Finding, color = false): string {
   const lines = source.split(/\r?\n/);
   const first = Math.max(1, f.line - 2);
@@ -19,7 +24,11 @@ export function codeFrame(source: string, f: Finding, color = false): string {
   const width = String(last).length;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
-    const text = (lines[n - 1] ?? "").replace(/\t/g, " ");
+    // One character for one: carets stay aligned. Control characters (a terminal escape in a
+    // binary or hostile file) are never written to the terminal; a long line is cut.
+    let text = (lines[n - 1] ?? "").replace(/\t/g, " ").replace(CONTROL, "\uFFFD");
+    const keep = Math.max(MAX_FRAME_LINE, n === f.line ? f.endColumn + 20 : 0);
+    if (text.length > keep) text = `${text.slice(0, keep)}…`;
     const gutter = `${String(n).padStart(width)} |`;
     out.push(`${n === f.line ? paint(color, "1", ">") : " "} ${paint(color, "2", gutter)} ${text}`);
     if (n === f.line) {
