@@ -78,6 +78,23 @@ const jsonAnswers: Middleware = {
   },
 };
 
+/**
+ * Checks that a success is a DAG run: a server that answers 200 with something else (`{}` from
+ * a proxy, or a redirect to another app) must not pass for one with an undefined run id.
+ */
+function aRun(method: string, path: string) {
+  return (run: DagRun): DagRun => {
+    if (typeof (run as { dag_run_id?: unknown } | null)?.dag_run_id === "string") return run;
+    throw new AirflowApiError({
+      status: 200,
+      method,
+      path,
+      detail:
+        "the answer is not a DAG run (it has no dag_run_id): is the URL the Airflow API server itself, not a proxy or another app?",
+    });
+  };
+}
+
 /** openapi-fetch's `{ data, error, response }` → data, or a typed AirflowApiError. */
 async function unwrap<T>(
   result: Promise<{ data?: T; error?: unknown; response: Response }>,
@@ -243,7 +260,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         }),
         "POST",
         `/api/v2/dags/${dagId}/dagRuns`,
-      );
+      ).then(aRun("POST", `/api/v2/dags/${dagId}/dagRuns`));
       if (opts.runId === undefined) return created;
       const runId = opts.runId;
       return created.catch(async (e: unknown) => {
@@ -269,7 +286,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         }),
         "GET",
         `/api/v2/dags/${dagId}/dagRuns/${runId}`,
-      );
+      ).then(aRun("GET", `/api/v2/dags/${dagId}/dagRuns/${runId}`));
     },
 
     /** The DAG's newest run (by run_after), or null when it has none. */
@@ -281,7 +298,17 @@ export function createAirflowClient(options: AirflowClientOptions) {
         "GET",
         `/api/v2/dags/${dagId}/dagRuns`,
       );
-      return page.dag_runs[0] ?? null;
+      const runs = (page as { dag_runs?: unknown } | null)?.dag_runs;
+      if (!Array.isArray(runs)) {
+        throw new AirflowApiError({
+          status: 200,
+          method: "GET",
+          path: `/api/v2/dags/${dagId}/dagRuns`,
+          detail:
+            "the answer is not a list of DAG runs: is the URL the Airflow API server itself, not a proxy or another app?",
+        });
+      }
+      return (runs[0] as DagRun | undefined) ?? null;
     },
 
     listTaskInstances(dagId: string, runId: string): Promise<TaskInstance[]> {

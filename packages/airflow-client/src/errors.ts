@@ -3,6 +3,9 @@ import { HttpRequestError } from "@mlgen/http";
 /** What Airflow put in `detail`: a string, an object, or a list of validation errors. */
 export type AirflowErrorDetail = string | Record<string, unknown> | unknown[] | null;
 
+/** Characters of a body that is not JSON kept in an error (a whole HTML page is no message). */
+const MAX_TEXT = 500;
+
 function describeDetail(detail: AirflowErrorDetail): string {
   if (detail === null) return "";
   if (typeof detail === "string") return detail;
@@ -44,6 +47,10 @@ export class AirflowApiError extends Error {
   readonly detail: AirflowErrorDetail;
 
   constructor(init: { status: number; method: string; path: string; detail: AirflowErrorDetail }) {
+    // A page (a proxy's or the UI's 500) is said by its start, not printed whole.
+    if (typeof init.detail === "string" && init.detail.length > MAX_TEXT) {
+      init = { ...init, detail: `${init.detail.trim().slice(0, MAX_TEXT)}…` };
+    }
     const text = describeDetail(init.detail);
     super(`${init.method} ${init.path} → ${init.status}${text ? `: ${text}` : ""}`);
     this.status = init.status;

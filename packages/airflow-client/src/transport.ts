@@ -2,6 +2,7 @@ import {
   createHttpTransport,
   type HttpOptions,
   IDEMPOTENT_HEADER,
+  notJsonSuccess,
   type RequestFailure,
   type RetryOptions,
   retryAfterMs,
@@ -155,8 +156,18 @@ export function createTransport(options: TransportOptions): (input: Request) => 
         detail: LOGIN_REFUSED[res.status] ?? "the login was refused",
       });
     }
-    const body = (await res.json()) as { access_token?: unknown };
-    if (typeof body.access_token !== "string") {
+    // A login page or a proxy answering 200 in place of the API server: said as such.
+    const notJson = await notJsonSuccess(res);
+    if (notJson !== null) {
+      throw new AirflowApiError({
+        status: res.status,
+        method: "POST",
+        path: "/auth/token",
+        detail: notJson,
+      });
+    }
+    const body = (await res.json().catch(() => null)) as { access_token?: unknown } | null;
+    if (typeof body?.access_token !== "string") {
       throw new AirflowApiError({
         status: res.status,
         method: "POST",

@@ -83,6 +83,36 @@ describe("transport", () => {
     expect(JSON.parse(f.seen[0]?.body ?? "")).toEqual({ username: "u", password: "p" });
   });
 
+  it("an answer that is not the API's (a login page, a proxy's 500 page, `{}`) is a typed error saying so", async () => {
+    const page = `<html><head><title>Login</title></head><body>${"x".repeat(11000)}</body></html>`;
+    const html = (status: number) => () =>
+      new Response(page, { status, headers: { "content-type": "text/html" } });
+    const client = (handlers: Handler[], auth = true) =>
+      createAirflowClient({
+        baseUrl: "http://af",
+        ...(auth ? { auth: { username: "u", password: "p" } } : {}),
+        fetch: fakeFetch(handlers).fetch,
+        retry: { retries: 0 },
+      });
+    const login = client([html(200)]).version();
+    await expect(login).rejects.toThrow(AirflowApiError);
+    await expect(client([html(200)]).version()).rejects.toThrow(
+      /POST \/auth\/token → 200: the answer is not JSON \(text\/html\)/,
+    );
+    const failed = await client([token("T"), html(500)])
+      .version()
+      .catch((e: Error) => e);
+    expect(failed).toBeInstanceOf(AirflowApiError);
+    expect((failed as Error).message.length).toBeLessThan(700);
+    expect((failed as Error).message).toContain("<html><head><title>Login</title>");
+    await expect(client([token("T"), () => json(200, {})]).triggerDagRun("d")).rejects.toThrow(
+      "the answer is not a DAG run (it has no dag_run_id)",
+    );
+    await expect(client([token("T"), () => json(200, {})]).latestDagRun("d")).rejects.toThrow(
+      "the answer is not a list of DAG runs",
+    );
+  });
+
   it("on a 401 fetches a new token once and repeats the request", async () => {
     const f = fakeFetch([
       token("old"),
