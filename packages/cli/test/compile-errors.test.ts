@@ -509,6 +509,26 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(proj.snapshot()).toEqual(before);
   });
 
+  it("an output folder inside the task modules' folder, or holding the pipelines, is refused", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    const before = proj.snapshot();
+    for (const [out, says] of [
+      ["tasks", "the task modules' folder tasks holds it"],
+      ["tasks/generated", "the task modules' folder tasks holds it"],
+      ["pipelines", "the pipeline module's folder pipelines is inside it"],
+    ]) {
+      const r = await proj.mlgen("compile", "--out", out as string);
+      expect(r.code, out).toBe(1);
+      expect(r.stderr).toContain(`error MLG1011: invalid output folder: ${says}`);
+      expect(proj.snapshot()).toEqual(before);
+    }
+    expect((await proj.mlgen("compile", "--out", "build/dags")).code).toBe(0);
+  });
+
   it("an unknown target names the ones there are", async () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,

@@ -404,6 +404,29 @@ export async function compileCommand(
     );
   }
   const root = config.root;
+  // An output folder holding sources: they would be listed as generated and removed as stale
+  // (a pipelines folder), or shipped into the output again on every compile (the task modules).
+  const within = (folder: string, dir: string) =>
+    folder === dir || folder.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+  const sourceFolder = (what: string, dir: string, outInside: boolean) => {
+    // The Kubeflow target writes its YAML files only, and removes only those it wrote.
+    for (const { target, out } of targets) {
+      if (target.name === "kubeflow") continue;
+      const [inner, outer] = outInside ? [out, dir] : [dir, out];
+      if (!within(realFolder(inner), realFolder(outer))) continue;
+      throw new CliError(
+        formatDiagnostic(
+          diagnostic("MLG1011", {
+            what: "output folder",
+            reason: `${what} ${toPosix(relative(io.cwd, dir)) || "."} ${outInside ? "holds it" : "is inside it"}: mlgen would copy or remove the sources as files it generated`,
+            hint: "write the output to a folder of its own beside the sources (out in mlgen.config.ts, or --out)",
+          }),
+        ),
+      );
+    }
+  };
+  for (const file of paths)
+    sourceFolder("the pipeline module's folder", resolve(file, ".."), false);
   const loaded = await loadPipelines(paths, root, report, importModule);
 
   const shipped = new Map<string, EmittedFile[]>();
@@ -439,6 +462,7 @@ export async function compileCommand(
       const pythonFiles = new Map<string, EmittedFile>();
       for (const module of [...modules.keys()].sort()) {
         const top = module.includes("/") ? (module.split("/")[0] ?? module) : module;
+        if (module.includes("/")) sourceFolder("the task modules' folder", join(root, top), true);
         let files = shipped.get(top);
         if (!files) {
           files = await shippedPythonFiles(root, module);
