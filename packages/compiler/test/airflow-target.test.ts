@@ -285,6 +285,32 @@ describe("settings Airflow refuses at import", () => {
     expect(problems(fine)).toEqual([]);
   });
 
+  it("a bool, list or dict output read in a bash env renders as JSON, as the same literal does", () => {
+    const ir = pipeline("j", {}, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/m.py:f",
+        outputs: { flag: "bool", items: "list", meta: "dict", n: "int", s: "string" },
+      });
+      p.bash("b", {
+        command: "echo $F $I $M $N $S $L",
+        env: { F: a.out.flag, I: a.out.items, M: a.out.meta, N: a.out.n, S: a.out.s, L: true },
+      });
+    }).ir;
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
+    });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const dag = renderDag({ ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
+    expect(dag).toContain(`"F": "{{ ti.xcom_pull(task_ids='a', key='flag') | tojson }}"`);
+    expect(dag).toContain(`"I": "{{ ti.xcom_pull(task_ids='a', key='items') | tojson }}"`);
+    expect(dag).toContain(`"M": "{{ ti.xcom_pull(task_ids='a', key='meta') | tojson }}"`);
+    expect(dag).toContain(`"N": "{{ ti.xcom_pull(task_ids='a', key='n') }}"`);
+    expect(dag).toContain(`"S": "{{ ti.xcom_pull(task_ids='a', key='s') }}"`);
+    expect(dag).toContain(`"L": "true"`);
+  });
+
   it("a cron schedule is the same CronTriggerTimetable on both versions, in the start date's zone", () => {
     const dag = (startDate: string, version: 2 | 3) =>
       renderDag(

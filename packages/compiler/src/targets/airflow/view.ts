@@ -14,6 +14,7 @@ import {
   type SensorTask,
   type Task,
   type TaskOptions,
+  taskOutputs,
   type ValidateTask,
   type Value,
 } from "@mlgen/core";
@@ -195,6 +196,8 @@ class FileContext {
     readonly namer: Namer,
     /** Ids of mapped tasks. */
     readonly mapped: ReadonlySet<string>,
+    /** `task\0output` of the outputs declared bool, list or dict: rendered as JSON in a template. */
+    readonly structured: ReadonlySet<string> = new Set(),
   ) {}
 
   /** The Python name of an Airflow class or module, recording its import. */
@@ -465,7 +468,8 @@ export function literalJson(value: Value): JsonValue {
 }
 
 /** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */
-function jinjaValue(value: Value, mapped: ReadonlySet<string>): string {
+function jinjaValue(value: Value, file: FileContext): string {
+  const mapped = file.mapped;
   switch (value.kind) {
     case "literal":
       return typeof value.value === "string" ? value.value : JSON.stringify(value.value);
@@ -473,7 +477,8 @@ function jinjaValue(value: Value, mapped: ReadonlySet<string>): string {
       // A list of task ids always pulls a list: every instance of a mapped task, as JSON.
       return mapped.has(value.task)
         ? `{{ ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)}) | list | tojson }}`
-        : `{{ ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)}) }}`;
+        : // A bool, list or dict as JSON, as the same literal is written (not Python's repr).
+          `{{ ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)})${file.structured.has(`${value.task}\0${value.output}`) ? " | tojson" : ""} }}`;
     case "variable":
       return value.default === null
         ? `{{ var.value[${jinjaString(value.name)}] }}`
@@ -483,7 +488,7 @@ function jinjaValue(value: Value, mapped: ReadonlySet<string>): string {
     case "template":
       return value.text;
     case "join":
-      return [jinjaValue(value.base, mapped), ...value.parts].join("/");
+      return [jinjaValue(value.base, file), ...value.parts].join("/");
     case "list":
     case "object":
       // resolveRefs reports lists and objects that hold anything but literals.
@@ -584,7 +589,7 @@ function templatedText(text: string, file: FileContext): PyCode {
 /** A templated `env` dict: literals as text, computed values as Jinja rendered at run time. */
 function envDict(env: Readonly<Record<string, Value>>, file: FileContext): PyCode {
   const entries = Object.entries(env).map(([k, v]) => {
-    const text = jinjaValue(v, file.mapped);
+    const text = jinjaValue(v, file);
     const value = v.kind === "literal" ? templatedText(text, file) : py`${text}`;
     return `${pyString(k)}: ${value.text}`;
   });
@@ -730,8 +735,8 @@ function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; 
         kw(
           "filepath",
           s.path.kind === "literal"
-            ? templatedText(jinjaValue(s.path, file.mapped), file)
-            : py`${jinjaValue(s.path, file.mapped)}`,
+            ? templatedText(jinjaValue(s.path, file), file)
+            : py`${jinjaValue(s.path, file)}`,
         ),
       );
       if (s.connId !== null) out.push(kw("fs_conn_id", py`${s.connId}`));
@@ -868,7 +873,14 @@ export function dagView(
   );
   const uses = newUses(mapped, tolerant);
   const namer = new Namer();
-  const file = new FileContext(dialect, namer, mapped);
+  const structured = new Set(
+    ir.tasks.flatMap((t) =>
+      Object.entries(taskOutputs(t))
+        .filter(([, type]) => type === "bool" || type === "list" || type === "dict")
+        .map(([output]) => `${t.id}\0${output}`),
+    ),
+  );
+  const file = new FileContext(dialect, namer, mapped, structured);
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
   const localId = (task: Task) =>
