@@ -1180,6 +1180,18 @@ with DAG("e", start_date=FIXED):
   ],
   ["an unexpected indent", { rule: "syntax-error", body: `x = 1\n    y = 2\n`, want: ["2:5"] }],
   [
+    "a def with a return annotation and no colon, a function after it: at the end of the header, as Python says",
+    {
+      rule: "syntax-error",
+      body: `def f(x) -> dict\n    return 1\n\n\ndef g():\n    pass\n`,
+      want: ["1:17"],
+    },
+  ],
+  [
+    "a one-line if and then an indented line: an unexpected indent, not a missing colon",
+    { rule: "syntax-error", body: `if x: y = 1\n    z = 2\n`, want: ["2:5"] },
+  ],
+  [
     "a dedent to no enclosing level",
     { rule: "syntax-error", body: `def f():\n        a = 1\n    b = 2\n`, want: ["3:5"] },
   ],

@@ -13,6 +13,8 @@ export interface LayoutError {
 }
 
 class Unsure extends Error {}
+/** A compound statement's header: the keyword that Python names in "expected ':'". */
+const HEADER = /^(?:async[ \t]+)?(def|class|if|elif|else|for|while|with|try|except|finally)\b/;
 const UNSURE = new Unsure();
 
 /** The first layout error of `source`, or null (none, or a token it could not read). */
@@ -33,6 +35,11 @@ function scan(src: string): LayoutError | null {
   let depth = 0;
   let expectIndent = false;
   let headerAt = 0;
+  /** The previous logical line: where it starts, where its last token ends, and whether it has
+   * a colon outside brackets (a one-line `if x: y` has one; a header missing its colon has none). */
+  let prevStart = -1;
+  let prevEnd = 0;
+  let prevColon = false;
   for (;;) {
     // The start of a logical line: measure its indentation.
     let col = 0;
@@ -70,7 +77,18 @@ function scan(src: string): LayoutError | null {
     const [top, topAlt] = levels[levels.length - 1] as [number, number];
     if (col > top) {
       if (alt <= topAlt) return tabError(src, p);
-      if (!expectIndent) return { from: p, to: tokenEnd(src, p), detail: "unexpected indent" };
+      if (!expectIndent) {
+        // `def f(x) -> dict` and then its body: Python says the header lacks its colon.
+        const head = prevStart < 0 ? null : HEADER.exec(src.slice(prevStart, prevEnd));
+        if (head && !prevColon) {
+          return {
+            from: prevEnd,
+            to: prevEnd,
+            detail: `expected ':' at the end of the ${head[1]} line`,
+          };
+        }
+        return { from: p, to: tokenEnd(src, p), detail: "unexpected indent" };
+      }
       levels.push([col, alt]);
     } else {
       if (expectIndent) {
@@ -92,6 +110,8 @@ function scan(src: string): LayoutError | null {
       if (alt !== nowAlt) return tabError(src, p);
     }
     // The tokens of the logical line, through brackets and backslash continuations.
+    const start = p;
+    let colon = false;
     let last = 0;
     let lastAt = p;
     for (;;) {
@@ -134,11 +154,15 @@ function scan(src: string): LayoutError | null {
       }
       // `:=` and `::` are not a block's colon.
       last = d === 58 && src.charCodeAt(p + 1) !== 61 && src.charCodeAt(p - 1) !== 58 ? 58 : d;
+      if (last === 58 && depth === 0) colon = true;
       lastAt = p;
       p++;
     }
     expectIndent = last === 58 && depth === 0;
     headerAt = lastAt;
+    prevStart = start;
+    prevEnd = lastAt + 1;
+    prevColon = colon;
   }
 }
 
