@@ -311,6 +311,52 @@ describe("settings Airflow refuses at import", () => {
     expect(dag).toContain(`"L": "true"`);
   });
 
+  it("a literal list a task maps over keeps its Jinja-looking strings verbatim (op_kwargs is rendered)", () => {
+    const ir = pipeline("m", {}, (p) => {
+      p.map("m", {
+        fn: "tasks/m.py:f",
+        over: ["{{ ds }}", "plain", ["{% x %}"], { k: "{# c #}" }],
+        as: "x",
+      });
+    }).ir;
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([["tasks/m.py", "def f(x):\n    pass\n"]]),
+    });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const dag = (v: 2 | 3) =>
+      renderDag({
+        ...r,
+        sourceFile: "x.ts",
+        sourceMap: {},
+        pythonFiles: [],
+        settings: { airflowVersion: v },
+      });
+    expect(dag(3)).toContain(
+      `op_kwargs=[{"item": literal("{{ ds }}")}, {"item": "plain"}, {"item": [literal("{% x %}")]}, {"item": {"k": literal("{# c #}")}}]`,
+    );
+    // Airflow 2 has no literal(): a Jinja string expression that renders to the text.
+    expect(dag(2)).toContain(`{"item": "{{ '\\\\x7b\\\\x7b ds \\\\x7d\\\\x7d' }}"}, {"item": "plain"}`);
+  });
+
+  it("a computed env value ending in .sh stays a value (Airflow would look for a template file)", () => {
+    const ir = pipeline("sh", {}, (p) => {
+      p.bash("b", {
+        command: "echo $S $T $L",
+        env: {
+          S: template("/opt/{{ ds }}/train.sh"),
+          T: variable("dir").join("run.bash"),
+          L: "x.sh",
+        },
+      });
+    }).ir;
+    const dag = renderDag(input(ir));
+    expect(dag).toContain(`"S": "/opt/{{ ds }}/train.sh{{ '' }}"`);
+    expect(dag).toContain(`"T": "{{ var.value['dir'] }}/run.bash{{ '' }}"`);
+    expect(dag).toContain(`"L": literal("x.sh")`);
+  });
+
   it("a cron schedule is the same CronTriggerTimetable on both versions, in the start date's zone", () => {
     const dag = (startDate: string, version: 2 | 3) =>
       renderDag(

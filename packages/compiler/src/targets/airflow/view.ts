@@ -586,11 +586,38 @@ function templatedText(text: string, file: FileContext): PyCode {
   return py`${`{{ ${jinjaString(text)} }}`}`;
 }
 
+/**
+ * A literal in a field Airflow renders (a mapped task's op_kwargs): a string that holds Jinja
+ * is kept verbatim, as a literal input of a task that is not mapped is.
+ */
+function unrenderedLiteral(v: JsonValue, file: FileContext): string {
+  if (typeof v === "string") {
+    if (!/\{[{%#]/.test(v)) return pyString(v);
+    if (file.dialect.hasLiteral) return `${file.use("literal").text}(${pyString(v)})`;
+    return pyString(`{{ ${jinjaString(v)} }}`);
+  }
+  if (Array.isArray(v)) return `[${v.map((x) => unrenderedLiteral(x, file)).join(", ")}]`;
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, JsonValue>);
+    return `{${entries.map(([k, x]) => `${pyString(k)}: ${unrenderedLiteral(x, file)}`).join(", ")}}`;
+  }
+  return pyLiteral(v);
+}
+
 /** A templated `env` dict: literals as text, computed values as Jinja rendered at run time. */
 function envDict(env: Readonly<Record<string, Value>>, file: FileContext): PyCode {
   const entries = Object.entries(env).map(([k, v]) => {
     const text = jinjaValue(v, file);
-    const value = v.kind === "literal" ? templatedText(text, file) : py`${text}`;
+    // Airflow reads a templated value ending in .sh/.bash as the path of a template file
+    // (TemplateNotFound). A literal is written as literal(...); a computed value (a template,
+    // a path joined onto a variable) gets an empty Jinja expression after it, which keeps it
+    // a value to render, on Airflow 2 and 3.
+    const value =
+      v.kind === "literal"
+        ? templatedText(text, file)
+        : TEMPLATE_EXT.test(text)
+          ? py`${`${text}{{ '' }}`}`
+          : py`${text}`;
     return `${pyString(k)}: ${value.text}`;
   });
   // Relative to the task block: the template indents the whole block.
@@ -933,7 +960,7 @@ export function dagView(
           } else {
             const items = over.kind === "list" ? over.items.map(literalJson) : [];
             expand = new PyCode(
-              `op_kwargs=[${items.map((v) => `{"item": ${pyLiteral(v)}}`).join(", ")}]`,
+              `op_kwargs=[${items.map((v) => `{"item": ${unrenderedLiteral(v, file)}}`).join(", ")}]`,
             );
           }
         }
