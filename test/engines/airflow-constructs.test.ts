@@ -311,7 +311,7 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       throw new Error("compiling the joins fixture failed");
   });
 
-  it("a join reads None from the skipped side; numpy and pandas outputs cross XCom as lists and numbers; a missing variable fails its task by name", () => {
+  it("a join reads None from the skipped side; numpy and pandas outputs cross XCom as lists and numbers; rendered values stay values; a missing variable fails its task by name", () => {
     const r = dagsTest("joins_and_variables", "2025-03-01", dags, { pick: "right" });
     // read_missing fails, so the run does.
     expect(r.status).not.toBe(0);
@@ -327,6 +327,9 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
     expect(r.output).toContain("report left=None right='right'");
     expect(tasks).toMatchObject({ arrays: "success", show_arrays: "success" });
     expect(r.output).toContain("arrays values=[0.5, 1.5, 2.5] mean=1.5 count=3 column=[1, 2, 3]");
+    expect(r.output).toContain("script=runs/2025-03-01/train.sh flag=true");
+    expect(r.output).toContain("variable value='{{ ds }}'");
+    expect(r.output).toContain("variable value='{# note #}'");
     expect(r.output).toContain(
       `variable value=${JSON.stringify(join(work, "runtime")).replace(/"/g, "'")}`,
     );
