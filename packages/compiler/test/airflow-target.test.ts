@@ -337,7 +337,9 @@ describe("settings Airflow refuses at import", () => {
       `op_kwargs=[{"item": literal("{{ ds }}")}, {"item": "plain"}, {"item": [literal("{% x %}")]}, {"item": {"k": literal("{# c #}")}}]`,
     );
     // Airflow 2 has no literal(): a Jinja string expression that renders to the text.
-    expect(dag(2)).toContain(`{"item": "{{ '\\\\x7b\\\\x7b ds \\\\x7d\\\\x7d' }}"}, {"item": "plain"}`);
+    expect(dag(2)).toContain(
+      `{"item": "{{ '\\\\x7b\\\\x7b ds \\\\x7d\\\\x7d' }}"}, {"item": "plain"}`,
+    );
   });
 
   it("a computed env value ending in .sh stays a value (Airflow would look for a template file)", () => {

@@ -4,6 +4,7 @@ import AjvDraft04 from "ajv-draft-04";
 import { describe, expect, it } from "vitest";
 import {
   codeFrame,
+  type Finding,
   formatJson,
   formatSarif,
   formatText,
@@ -20,10 +21,10 @@ with DAG("d", schedule=None):
 `;
 const findings = lintPythonSource("dags/d.py", SOURCE);
 /** A compiler diagnostic as `mlgen lint` reports it on a DSL pipeline. */
-const cycle = {
+const cycle: Finding = {
   ruleId: "MLG1002",
   code: "MLG1002",
-  severity: "error" as const,
+  severity: "error",
   file: "pipelines/a.pipeline.ts",
   line: 3,
   column: 5,
