@@ -1,3 +1,5 @@
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { pipelineSource, project, TASKS } from "./project.js";
 
@@ -41,6 +43,29 @@ describe("mlgen lint", () => {
     expect(stderr).toBe(
       "mlgen lint: could not analyze 1 file, so its findings are missing (please report it):\n  dags/deep.py: its expressions nest deeper than the analysis can follow\n",
     );
+  });
+
+  it("follows links to DAG files and folders (git-sync); a broken link is a file it cannot read: exit 2", async () => {
+    const p = project({
+      "shared/racy.py": RACY_DAG,
+      "shared/more/clean.py": CLEAN_DAG,
+      "dags/x.py": CLEAN_DAG,
+    });
+    symlinkSync(join(p.dir, "shared/racy.py"), join(p.dir, "dags/linked.py"));
+    symlinkSync(join(p.dir, "shared/more"), join(p.dir, "dags/more"), "dir");
+    symlinkSync(join(p.dir, "dags"), join(p.dir, "dags/loop"), "dir");
+    const linked = await p.mlgen("lint", "dags", "--format", "json");
+    expect(linked.code).toBe(1);
+    expect(JSON.parse(linked.stdout).map((f: { file: string }) => f.file)).toEqual([
+      "dags/linked.py",
+    ]);
+    symlinkSync(join(p.dir, "shared/gone.py"), join(p.dir, "dags/broken.py"));
+    const broken = await p.mlgen("lint", "dags");
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(
+      "mlgen lint: could not read 1 file:\n  dags/broken.py: cannot read it: it no longer exists\n",
+    );
+    expect(broken.stdout).toContain("dags/linked.py:");
   });
 
   it("a suppression names rules by id or code; a word that names no rule is said", async () => {

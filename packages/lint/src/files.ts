@@ -21,6 +21,8 @@ export interface LintedFile {
   readonly syntaxUnchecked: boolean;
   /** Why the analysis failed on this file (its findings are missing); the others go on. */
   readonly failure?: string;
+  /** The file could not be read (permissions, removed meanwhile): `failure` says why. */
+  readonly unreadable?: boolean;
 }
 
 /** What a worker is sent: the files of one chunk. */
@@ -42,7 +44,26 @@ const WORKER = new URL("./worker.js", import.meta.url);
 
 /** Reads and lints one file; synchronous, so no thread idles between files. */
 export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
-  const source = readFileSync(f.path, "utf8");
+  let source: string;
+  try {
+    source = readFileSync(f.path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "ENOENT"
+          ? "it no longer exists"
+          : (e as Error).message;
+    return {
+      file: f.file,
+      findings: [],
+      source: null,
+      syntaxUnchecked: false,
+      failure: `cannot read it: ${why}`,
+      unreadable: true,
+    };
+  }
   try {
     const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options);
     return { file: f.file, findings, source: findings.length > 0 ? source : null, syntaxUnchecked };

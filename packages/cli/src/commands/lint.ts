@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 // The light entry: no zod. Linting DAG files must not pay for what only pipelines and the
 // config need; config.js, load.js (tsx), tinyglobby, the DSL and the compiler are imported
@@ -110,14 +110,25 @@ const PIPELINE_MODULE = /\.pipeline\.m?ts$/;
  * Every .py file and pipeline module under a folder, skipping hidden folders, caches and
  * virtualenvs; other TypeScript (helpers a pipeline imports) is read through its pipeline.
  */
-async function filesIn(dir: string, out = { python: [] as string[], modules: [] as string[] }) {
+async function filesIn(
+  dir: string,
+  out = { python: [] as string[], modules: [] as string[] },
+  seen = new Set<string>(),
+) {
+  // Each real folder once: a link back up the tree is no loop.
+  seen.add(await realpath(dir));
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
     const path = join(dir, e.name);
-    if (e.isDirectory()) await filesIn(path, out);
-    else if (e.isFile() && e.name.endsWith(".py")) out.python.push(path);
-    else if (e.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
+    // A link is what it points at (DAG folders synced by git-sync or deployed as links): a
+    // broken one is a file that cannot be read, and is reported as such.
+    const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
+    if (kind?.isDirectory()) {
+      if (e.isSymbolicLink() && seen.has(await realpath(path))) continue;
+      await filesIn(path, out, seen);
+    } else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
+    else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
   return out;
 }
@@ -335,10 +346,11 @@ export async function lintCommand(
     { rules: config.rules },
   );
   const failed: string[] = [];
-  for (const { file, findings: found, source, failure } of linted) {
+  const unreadable: string[] = [];
+  for (const { file, findings: found, source, failure, unreadable: unread } of linted) {
     if (source !== null) sources.set(file, source);
     findings.push(...found);
-    if (failure !== undefined) failed.push(`${file}: ${failure}`);
+    if (failure !== undefined) (unread ? unreadable : failed).push(`${file}: ${failure}`);
   }
   if (modules.length > 0) {
     const dsl = await lintPipelines(
@@ -375,14 +387,20 @@ export async function lintCommand(
       `mlgen lint: ${u.file}:${u.line}: '${u.id}' in an mlgen suppression comment names no rule, so it silences nothing${guess ? ` (did you mean '${guess}'?)` : ""}\n`,
     );
   }
+  if (unreadable.length > 0) {
+    // A file the linter could not read must not pass as clean: said after the others' findings.
+    io.stderr(
+      `mlgen lint: could not read ${unreadable.length === 1 ? "1 file" : `${unreadable.length} files`}:\n${unreadable.map((f) => `  ${f}\n`).join("")}  fix: make ${unreadable.length === 1 ? "it" : "them"} readable by the user running mlgen (chmod a+r)\n`,
+    );
+  }
   if (failed.length > 0) {
-    // Said after the findings of the other files, and an internal error's exit code: a file
-    // the linter could not read must not pass as clean.
+    // Said after the findings of the other files, and an internal error's exit code.
     io.stderr(
       `mlgen lint: could not analyze ${failed.length === 1 ? "1 file, so its findings are" : `${failed.length} files, so their findings are`} missing (please report it):\n${failed.map((f) => `  ${f}\n`).join("")}`,
     );
     return 2;
   }
+  if (unreadable.length > 0) return 2;
   const errors = findings.filter((f) => f.severity === "error").length;
   const warnings = findings.filter((f) => f.severity === "warning").length;
   if (errors > 0) return 1;
