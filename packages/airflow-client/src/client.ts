@@ -78,20 +78,21 @@ const jsonAnswers: Middleware = {
   },
 };
 
-/**
- * Checks that a success is a DAG run: a server that answers 200 with something else (`{}` from
- * a proxy, or a redirect to another app) must not pass for one with an undefined run id.
- */
+/** A success that is not what the API sends (`{}` from a proxy, or a redirect to another app). */
+function notTheApi(method: string, path: string, what: string): AirflowApiError {
+  return new AirflowApiError({
+    status: 200,
+    method,
+    path,
+    detail: `the answer is not ${what}: is the URL the Airflow API server itself, not a proxy or another app?`,
+  });
+}
+
+/** Checks that a success is a DAG run, not something with an undefined run id. */
 function aRun(method: string, path: string) {
   return (run: DagRun): DagRun => {
     if (typeof (run as { dag_run_id?: unknown } | null)?.dag_run_id === "string") return run;
-    throw new AirflowApiError({
-      status: 200,
-      method,
-      path,
-      detail:
-        "the answer is not a DAG run (it has no dag_run_id): is the URL the Airflow API server itself, not a proxy or another app?",
-    });
+    throw notTheApi(method, path, "a DAG run (it has no dag_run_id)");
   };
 }
 
@@ -300,13 +301,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
       const runs = (page as { dag_runs?: unknown } | null)?.dag_runs;
       if (!Array.isArray(runs)) {
-        throw new AirflowApiError({
-          status: 200,
-          method: "GET",
-          path: `/api/v2/dags/${dagId}/dagRuns`,
-          detail:
-            "the answer is not a list of DAG runs: is the URL the Airflow API server itself, not a proxy or another app?",
-        });
+        throw notTheApi("GET", `/api/v2/dags/${dagId}/dagRuns`, "a list of DAG runs");
       }
       return (runs[0] as DagRun | undefined) ?? null;
     },

@@ -71,6 +71,27 @@ export function visitValue(value: Value, fn: (v: Value) => void): void {
   }
 }
 
+/** Whether a value is known when the file is written: a literal, or lists and objects of them. */
+export function literalOnly(value: Value): boolean {
+  let known = true;
+  visitValue(value, (v) => {
+    if (v.kind !== "literal" && v.kind !== "list" && v.kind !== "object") known = false;
+  });
+  return known;
+}
+
+/** A task's command texts (a bash command, a container's command and args), with where each is. */
+export function commandTexts(task: Task): [where: string, text: string][] {
+  if (task.kind === "bash") return [["command", task.command]];
+  if (task.kind === "container") {
+    return [
+      ...(task.command ?? []).map((c): [string, string] => ["command", c]),
+      ...task.args.map((a): [string, string] => ["args", a]),
+    ];
+  }
+  return [];
+}
+
 /** Every ref inside a value, depth first, in source order. */
 export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
   visitValue(value, (v) => {

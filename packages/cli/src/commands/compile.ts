@@ -462,9 +462,9 @@ export async function compileCommand(
       const pythonFiles = new Map<string, EmittedFile>();
       for (const module of [...modules.keys()].sort()) {
         const top = module.includes("/") ? (module.split("/")[0] ?? module) : module;
-        if (module.includes("/")) sourceFolder("the task modules' folder", join(root, top), true);
         let files = shipped.get(top);
         if (!files) {
+          if (module.includes("/")) sourceFolder("the task modules' folder", join(root, top), true);
           files = await shippedPythonFiles(root, module);
           shipped.set(top, files);
           for (const f of files) {

@@ -2,6 +2,7 @@ import {
   type DiagnosticPlace,
   diagnostic,
   effectiveOptions,
+  literalOnly,
   type Pipeline,
   type PythonTask,
   pokeSensorWait,
@@ -65,14 +66,6 @@ function checkExternalStates(
       ),
     );
   }
-}
-
-/** Whether a value is written out as it is: a literal, or a list or object of literals. */
-function literalOnly(v: Value): boolean {
-  if (v.kind === "literal") return true;
-  if (v.kind === "list") return v.items.every(literalOnly);
-  if (v.kind === "object") return Object.values(v.entries).every(literalOnly);
-  return false;
 }
 
 /** A param's default must pass its own type, which Airflow checks on every run. */

@@ -1,5 +1,6 @@
 import {
   type Alert,
+  commandTexts,
   type DiagnosticPlace,
   diagnostic,
   type Pipeline,
@@ -150,11 +151,7 @@ function writtenTexts(task: Task): [string, string][] {
       else if (v.kind === "join") for (const part of v.parts) out.push([path, part]);
     });
   }
-  if (task.kind === "bash") out.push(["the command", task.command]);
-  if (task.kind === "container") {
-    for (const c of task.command ?? []) out.push(["the command", c]);
-    for (const a of task.args) out.push(["the args", a]);
-  }
+  for (const [where, text] of commandTexts(task)) out.push([`the ${where}`, text]);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import {
   closestName,
   diagnostic,
+  literalOnly,
   type Pipeline,
   refsIn,
   taskOutputs,
@@ -45,9 +46,7 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
           );
         }
       }
-      let computed = false;
       visitValue(value, (v) => {
-        if (v.kind !== "literal" && v.kind !== "list" && v.kind !== "object") computed = true;
         if (v.kind === "param" && !(v.name in ir.params)) {
           ctx.report(
             diagnostic(
@@ -66,7 +65,7 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
           ctx.report(diagnostic("MLG1015", { where, name: v.name }, place));
         }
       });
-      if (templated && (value.kind === "list" || value.kind === "object") && computed) {
+      if (templated && (value.kind === "list" || value.kind === "object") && !literalOnly(value)) {
         ctx.report(
           diagnostic(
             "MLG1011",

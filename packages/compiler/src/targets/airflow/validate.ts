@@ -1,6 +1,7 @@
 import {
   AIRFLOW3_REMOVED_CONTEXT,
   type Alert,
+  commandTexts,
   type Diagnostic,
   diagnostic,
   effectiveOptions,
@@ -10,7 +11,6 @@ import {
   removedContextHint,
   resolveOptions,
   SENSOR_DEFAULT_TIMEOUT,
-  type Task,
   taskKey,
   taskValues,
   visitValue,
@@ -215,15 +215,4 @@ function renderedTexts(ir: Pipeline): RenderedText[] {
     }
   }
   return out;
-}
-
-function commandTexts(task: Task): [string, string][] {
-  if (task.kind === "bash") return [["command", task.command]];
-  if (task.kind === "container") {
-    return [
-      ...(task.command ?? []).map((c): [string, string] => ["command", c]),
-      ...task.args.map((a): [string, string] => ["args", a]),
-    ];
-  }
-  return [];
 }
