@@ -3,8 +3,9 @@ import { join, resolve } from "node:path";
 import { parser } from "@lezer/python";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fastParse, parsePython } from "../src/python/fastparse.js";
-import { firstDifference, hasErrorNode, treeDump } from "./tree-dump.js";
+import { fastParse, fastParseNodes, grammarError, parsePython } from "../src/python/fastparse.js";
+import { pyTree } from "../src/python/node.js";
+import { firstDifference, hasErrorNode, nodeDump, treeDump } from "./tree-dump.js";
 
 const CORPUS = resolve(import.meta.dirname, "../../../test/lint-corpus/dags");
 // The files seeded with a syntax error are no Python to build a tree of.
@@ -14,11 +15,25 @@ const corpus = readdirSync(CORPUS)
   .map((n) => ({ name: n, source: readFileSync(join(CORPUS, n), "utf8") }))
   .filter((f) => !f.source.includes("# expect: syntax-error"));
 
-/** null when the fast path built lezer's very tree; otherwise what went wrong. */
+/**
+ * null when the fast path built lezer's very tree, both as a lezer tree and as the PyNodes the
+ * analysis reads (made straight from the parser's nodes); otherwise what went wrong.
+ */
 function mismatch(source: string): string | null {
   const fast = fastParse(source);
-  if (!fast) return "declined";
-  return firstDifference(source, treeDump(parser.parse(source)), treeDump(fast));
+  const nodes = fastParseNodes(source);
+  if (!fast || !nodes) return fast || nodes ? "declined by one entry point only" : "declined";
+  const lezer = parser.parse(source);
+  if (nodes.problem !== grammarError(fast)) {
+    const [a, b] = [nodes.problem, grammarError(fast)].map((x) => JSON.stringify(x));
+    if (a !== b) return `problem ${a} against ${b}`;
+  }
+  const lezerNodes = nodeDump(lezer.topNode);
+  return (
+    firstDifference(source, treeDump(lezer), treeDump(fast)) ??
+    firstDifference(source, lezerNodes, nodeDump(nodes.root)) ??
+    firstDifference(source, lezerNodes, nodeDump(pyTree(lezer)))
+  );
 }
 
 // Each must be accepted by the fast path and give @lezer/python's tree, node for node.

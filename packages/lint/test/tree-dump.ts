@@ -24,6 +24,36 @@ export function treeDump(tree: Tree): string[] {
   return out;
 }
 
+/** What the analysis steps through: lezer's `SyntaxNode` or the PyNodes copied from a tree. */
+interface Navigable {
+  readonly name: string;
+  readonly from: number;
+  readonly to: number;
+  readonly parent: Navigable | null;
+  readonly prevSibling: Navigable | null;
+  readonly nextSibling: Navigable | null;
+  readonly firstChild: Navigable | null;
+  readonly lastChild: Navigable | null;
+}
+
+const named = (n: Navigable | null): string => (n ? `${n.name}@${n.from}-${n.to}` : "-");
+
+/**
+ * treeDump by the node names alone (PyNodes carry no type id), from a root node: lezer's
+ * `tree.topNode` and `pyTree(tree)` dump alike when the copy is faithful.
+ */
+export function nodeDump(root: Navigable): string[] {
+  const out: string[] = [];
+  const visit = (n: Navigable, depth: number): void => {
+    out.push(
+      `${depth} ${n.name} ${n.from}-${n.to} parent ${named(n.parent)} prev ${named(n.prevSibling)} next ${named(n.nextSibling)} first ${named(n.firstChild)} last ${named(n.lastChild)}`,
+    );
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c, depth + 1);
+  };
+  visit(root, 0);
+  return out;
+}
+
 /** Whether lezer put an error node anywhere in the tree. */
 export function hasErrorNode(tree: Tree): boolean {
   let error = false;

@@ -1,6 +1,5 @@
-import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@lezer/python";
-import { fastParse, grammarError } from "./fastparse.js";
+import { fastParseNodes } from "./fastparse.js";
 import {
   pullArguments,
   REMOVED_CONTEXT,
@@ -22,13 +21,14 @@ import type {
   TaskString,
   TopLevelCall,
 } from "./model.js";
+import { type PyNode, pyTree } from "./node.js";
 import { taskSetting } from "./queries.js";
 import { pythonSyntaxError } from "./syntax.js";
 import { childNamed, childrenNamed, isStringNode, LineIndex, stringValue, textOf } from "./text.js";
 
 interface Args {
-  readonly positional: SyntaxNode[];
-  readonly kwargs: Map<string, SyntaxNode>;
+  readonly positional: PyNode[];
+  readonly kwargs: Map<string, PyNode>;
   /** Every argument's text, for xcom_pull's signature. */
   readonly texts: string[];
   readonly splat: boolean;
@@ -38,11 +38,11 @@ type Binding =
   | { readonly kind: "tasks"; readonly endpoints: readonly string[]; readonly xcomArg: boolean }
   | { readonly kind: "dict"; readonly dict: ArgDict }
   | { readonly kind: "dag"; readonly dag: DagDecl }
-  | { readonly kind: "string"; readonly node: SyntaxNode };
+  | { readonly kind: "string"; readonly node: PyNode };
 
 interface TaskflowFn {
   readonly decorator: string;
-  readonly kwargs: Map<string, SyntaxNode>;
+  readonly kwargs: Map<string, PyNode>;
   readonly name: string;
 }
 
@@ -129,8 +129,8 @@ const HOLDS_DEFINITIONS: ReadonlySet<string> = new Set([
   "⚠",
 ]);
 
-const children = (node: SyntaxNode): SyntaxNode[] => {
-  const out: SyntaxNode[] = [];
+const children = (node: PyNode): PyNode[] => {
+  const out: PyNode[] = [];
   for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
   return out;
 };
@@ -146,13 +146,13 @@ const UNRENDERED = new Set(["doc", "doc_md", "doc_rst", "doc_json", "doc_yaml"])
 const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
 /** The method name of `x.m`, whatever `x` is (`context["ti"].xcom_push` → `xcom_push`). */
-const methodOf = (src: string, node: SyntaxNode | null | undefined): string | null => {
+const methodOf = (src: string, node: PyNode | null | undefined): string | null => {
   const prop = node?.name === "MemberExpression" ? childNamed(node, "PropertyName") : null;
   return prop ? textOf(src, prop) : null;
 };
 
 /** A parenthesized expression's content (`("a" "b")` → the string). */
-const unwrap = (node: SyntaxNode): SyntaxNode => {
+const unwrap = (node: PyNode): PyNode => {
   let n = node;
   while (n.name === "ParenthesizedExpression") {
     const inner = children(n).filter((c) => c.name !== "(" && c.name !== ")");
@@ -193,12 +193,12 @@ const SENSOR_CLASS = /Sensor(?:Async|Operator)?$/;
 
 export function analyzeDagFile(source: string): DagFile {
   // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
-  const fast = fastParse(source);
-  const tree = fast ?? parser.parse(source);
+  const fast = fastParseNodes(source);
+  const root = fast ? fast.root : pyTree(parser.parse(source));
   const lines = new LineIndex(source);
-  const syntax = fast ? grammarError(fast) : pythonSyntaxError(source);
-  const span = (node: SyntaxNode) => lines.span(node.from, node.to);
-  const text = (node: SyntaxNode) => textOf(source, node);
+  const syntax = fast ? fast.problem : pythonSyntaxError(source);
+  const span = (node: PyNode) => lines.span(node.from, node.to);
+  const text = (node: PyNode) => textOf(source, node);
 
   const dags: DagDecl[] = [];
   /** Names imported under another name (`from m import Variable as V`): alias → name. */
@@ -238,16 +238,16 @@ export function analyzeDagFile(source: string): DagFile {
     return key;
   };
   const strings: TaskString[] = [];
-  const allStrings: SyntaxNode[] = [];
+  const allStrings: PyNode[] = [];
   const vars = new Map<string, Binding>();
   const created = new Map<number, string[]>();
   /** Task id → the operator of the first task with that id (as a scan of `tasks` finds it). */
   const firstTask = new Map<string, string>();
   const taskflowFns = new Map<string, TaskflowFn>();
-  const functionDefs = new Map<string, SyntaxNode>();
+  const functionDefs = new Map<string, PyNode>();
   const callCounts = new Map<string, number>();
   const taskGroupFns = new Map<string, string>();
-  const constants = new Map<string, SyntaxNode>();
+  const constants = new Map<string, PyNode>();
   let dynamicIds = false;
   let edgesIncomplete = false;
   let readsTemplateFiles = false;
@@ -257,18 +257,18 @@ export function analyzeDagFile(source: string): DagFile {
   const groupCalls = new Map<string, number>();
 
   // Every function of the file by name, so callables defined after their use resolve.
-  tree.iterate({
-    enter(ref) {
-      if (ref.name === "FunctionDefinition") {
-        const name = childNamed(ref.node, "VariableName");
-        if (name) functionDefs.set(text(name), ref.node);
-      }
-      return HOLDS_DEFINITIONS.has(ref.name);
-    },
-  });
+  const findDefinitions = (node: PyNode): void => {
+    if (node.name === "FunctionDefinition") {
+      const name = childNamed(node, "VariableName");
+      if (name) functionDefs.set(text(name), node);
+    }
+    if (!HOLDS_DEFINITIONS.has(node.name)) return;
+    for (let c = node.firstChild; c; c = c.nextSibling) findDefinitions(c);
+  };
+  findDefinitions(root);
 
   /** `a.b.c` for names and attribute chains; null for anything computed. */
-  const dotted = (node: SyntaxNode | null): string | null => {
+  const dotted = (node: PyNode | null): string | null => {
     if (!node) return null;
     if (node.name === "VariableName") return text(node);
     if (node.name === "MemberExpression") {
@@ -283,7 +283,7 @@ export function analyzeDagFile(source: string): DagFile {
    * The callee as written, inner calls as `(...)`: `PostgresHook(...).get_records`; a name
    * imported under another (`Variable as V`) by the name it was imported as.
    */
-  const calleeText = (node: SyntaxNode | null): string | null => {
+  const calleeText = (node: PyNode | null): string | null => {
     if (!node) return null;
     if (node.name === "VariableName") {
       const name = text(node);
@@ -301,17 +301,17 @@ export function analyzeDagFile(source: string): DagFile {
     return null;
   };
 
-  const parseArgs = (argList: SyntaxNode | null): Args => {
+  const parseArgs = (argList: PyNode | null): Args => {
     const out: Args = { positional: [], kwargs: new Map(), texts: [], splat: false };
     if (!argList) return out;
-    let group: SyntaxNode[] = [];
+    let group: PyNode[] = [];
     const flush = () => {
       if (group.length === 0) return;
-      const first = group[0] as SyntaxNode;
-      const last = group[group.length - 1] as SyntaxNode;
+      const first = group[0] as PyNode;
+      const last = group[group.length - 1] as PyNode;
       out.texts.push(source.slice(first.from, last.to));
       if (group.length >= 3 && first.name === "VariableName" && group[1]?.name === "AssignOp") {
-        const value = group[2] as SyntaxNode;
+        const value = group[2] as PyNode;
         out.kwargs.set(text(first), value);
       } else if (first.name === "*" || first.name === "**" || text(first).startsWith("*")) {
         (out as { splat: boolean }).splat = true;
@@ -329,20 +329,20 @@ export function analyzeDagFile(source: string): DagFile {
     return out;
   };
 
-  const dictOf = (node: SyntaxNode | undefined | null): ArgDict | null => {
+  const dictOf = (node: PyNode | undefined | null): ArgDict | null => {
     if (!node) return null;
     if (node.name === "VariableName") {
       const b = vars.get(text(node));
       return b?.kind === "dict" ? b.dict : null;
     }
     if (node.name === "DictionaryExpression") {
-      const entries = new Map<string, SyntaxNode>();
+      const entries = new Map<string, PyNode>();
       let open = false;
       const parts = children(node).filter(
         (c) => c.name !== "{" && c.name !== "}" && c.name !== "Comment",
       );
       for (let i = 0; i < parts.length; i++) {
-        const c = parts[i] as SyntaxNode;
+        const c = parts[i] as PyNode;
         if (c.name === "**" || c.name === ",") {
           if (c.name === "**") open = true;
           continue;
@@ -369,7 +369,7 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** Task ids (or `g:` group ids) an expression stands for, as `>>` and chain() use them. */
-  const endpoints = (node: SyntaxNode | null | undefined): string[] => {
+  const endpoints = (node: PyNode | null | undefined): string[] => {
     if (!node) return [];
     switch (node.name) {
       case "VariableName": {
@@ -403,7 +403,7 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** `Label("...")` (an EdgeModifier) between tasks in a `>>` chain. */
-  const isEdgeLabel = (node: SyntaxNode | null) =>
+  const isEdgeLabel = (node: PyNode | null) =>
     node?.name === "CallExpression" &&
     ["Label", "EdgeModifier"].includes(lastSegment(dotted(node.firstChild) ?? ""));
 
@@ -418,9 +418,9 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** Ids of tasks an argument tree hands over as data (TaskFlow results, `op.output`). */
-  const dataSources = (node: SyntaxNode, taskflowArgs: boolean): string[] => {
+  const dataSources = (node: PyNode, taskflowArgs: boolean): string[] => {
     const out: string[] = [];
-    const visit = (n: SyntaxNode) => {
+    const visit = (n: PyNode) => {
       // An XComArg in an f-string becomes its Jinja pull text: no dependency (xcomArgPulls
       // records the pull).
       if (n.name === "FormatString") return;
@@ -448,9 +448,9 @@ export function analyzeDagFile(source: string): DagFile {
    * The XComs an argument tree reads as objects rather than templates: `op.output["key"]`
    * (`op.output` alone is its return value, an edge like any other) and `XComArg(op, key=...)`.
    */
-  const xcomArgPulls = (node: SyntaxNode): Pull[] => {
+  const xcomArgPulls = (node: PyNode): Pull[] => {
     const out: Pull[] = [];
-    const pull = (source: SyntaxNode | null | undefined, key: string | null, at: SyntaxNode) => {
+    const pull = (source: PyNode | null | undefined, key: string | null, at: PyNode) => {
       const ids = endpoints(source);
       if (ids.length === 0 || ids.some((i) => i.startsWith(GROUP))) return;
       out.push({
@@ -464,7 +464,7 @@ export function analyzeDagFile(source: string): DagFile {
       });
     };
     /** In an f-string, str() of an XComArg is `{{ task_instance.xcom_pull(...) }}`. */
-    const inFormat = (n: SyntaxNode) => {
+    const inFormat = (n: PyNode) => {
       if (n.name === "VariableName" && isXComArg(vars.get(text(n)))) {
         pull(n, "return_value", n);
       } else if (n.name === "MemberExpression" && methodOf(source, n) === "output") {
@@ -473,7 +473,7 @@ export function analyzeDagFile(source: string): DagFile {
       }
       for (let c = n.firstChild; c; c = c.nextSibling) inFormat(c);
     };
-    const visit = (n: SyntaxNode) => {
+    const visit = (n: PyNode) => {
       if (n.name === "FormatString") {
         for (let c = n.firstChild; c; c = c.nextSibling) inFormat(c);
         return;
@@ -509,8 +509,8 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** Literal string arguments (and strings bound to names they use) for hardcoded-path. */
-  const collectStrings = (taskId: string, where: string, node: SyntaxNode) => {
-    const visit = (n: SyntaxNode) => {
+  const collectStrings = (taskId: string, where: string, node: PyNode) => {
+    const visit = (n: PyNode) => {
       if (isStringNode(n)) {
         strings.push({ task: taskId, where, node: n });
         if (n.name !== "FormatString") return;
@@ -525,10 +525,10 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** String literals in an argument, and those bound at module level to names it uses. */
-  const stringsIn = (node: SyntaxNode): SyntaxNode[] => {
-    const out: SyntaxNode[] = [];
+  const stringsIn = (node: PyNode): PyNode[] => {
+    const out: PyNode[] = [];
     const followed = new Set<number>();
-    const visit = (n: SyntaxNode) => {
+    const visit = (n: PyNode) => {
       if (n.name === "String" || n.name === "FormatString") out.push(n);
       if (n.name === "VariableName") {
         const b = vars.get(text(n));
@@ -545,7 +545,7 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** The pulls in the templates of one string literal, `raw` being its text. */
-  const pullsIn = (s: SyntaxNode, raw: string): Pull[] =>
+  const pullsIn = (s: PyNode, raw: string): Pull[] =>
     templatePulls(raw).map((p) => ({
       taskIds: p.taskIds,
       key: p.key,
@@ -557,7 +557,7 @@ export function analyzeDagFile(source: string): DagFile {
     }));
 
   /** The id in `task_id=`: literal, or a `*` pattern for f-strings and names. */
-  const taskIdOf = (node: SyntaxNode | undefined): { id: string; dynamic: boolean } | null => {
+  const taskIdOf = (node: PyNode | undefined): { id: string; dynamic: boolean } | null => {
     if (!node) return null;
     const literal = stringValue(source, node);
     if (literal !== null) return { id: literal, dynamic: false };
@@ -577,13 +577,13 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   const addTask = (
-    node: SyntaxNode,
+    node: PyNode,
     outer: Scope,
     operator: string,
-    kwargs: Map<string, SyntaxNode>,
+    kwargs: Map<string, PyNode>,
     local: { id: string; dynamic: boolean },
     callableName: string | null,
-    extraTemplates: SyntaxNode[] = [],
+    extraTemplates: PyNode[] = [],
     kwargsOpen = false,
   ): string => {
     // `task_group=tg`: the group's prefix and default_args, as `with tg:` would give.
@@ -642,7 +642,7 @@ export function analyzeDagFile(source: string): DagFile {
   };
 
   /** The function a call chain starts from: `f` in `f.override(...).expand(...)`. */
-  const rootName = (node: SyntaxNode | null): string | null => {
+  const rootName = (node: PyNode | null): string | null => {
     for (let n = node; n; ) {
       if (n.name === "VariableName") return text(n);
       if (n.name === "MemberExpression" || n.name === "CallExpression") n = n.firstChild;
@@ -651,7 +651,7 @@ export function analyzeDagFile(source: string): DagFile {
     return null;
   };
 
-  const handleCall = (node: SyntaxNode, scope: Scope) => {
+  const handleCall = (node: PyNode, scope: Scope) => {
     const fnNode = node.firstChild;
     const argList = childNamed(node, "ArgList");
     walkChildren(node, scope);
@@ -672,7 +672,7 @@ export function analyzeDagFile(source: string): DagFile {
       // chain() pairs two lists of the same length item by item (`[a, b], [c, d]`: a >> c and
       // b >> d); chain_linear, and chain otherwise, links every task to every next one. Only
       // written-out lists are known to be lists; a name may hold one, so it links all to all.
-      const items = (n: SyntaxNode | undefined) =>
+      const items = (n: PyNode | undefined) =>
         n?.name === "ArrayExpression" || n?.name === "TupleExpression"
           ? children(n).filter((c) => !PUNCTUATION.has(c.name))
           : null;
@@ -727,10 +727,10 @@ export function analyzeDagFile(source: string): DagFile {
       if (fnNode?.name === "MemberExpression" && last !== "expand" && last !== "expand_kwargs") {
         return;
       }
-      const overrides = new Map<string, SyntaxNode>();
-      const chainArgs: SyntaxNode[] = argList ? [argList] : [];
-      const chainCalls: { args: SyntaxNode | null; override: boolean }[] = [];
-      for (let n: SyntaxNode | null = fnNode; n; n = n.firstChild) {
+      const overrides = new Map<string, PyNode>();
+      const chainArgs: PyNode[] = argList ? [argList] : [];
+      const chainCalls: { args: PyNode | null; override: boolean }[] = [];
+      for (let n: PyNode | null = fnNode; n; n = n.firstChild) {
         if (n.name !== "CallExpression") continue;
         const al = childNamed(n, "ArgList");
         if (al) chainArgs.push(al);
@@ -800,7 +800,7 @@ export function analyzeDagFile(source: string): DagFile {
     // Classic operators, and Operator.partial(...).expand(...).
     let opName = last;
     let kwargs = args.kwargs;
-    let extra: SyntaxNode[] = [];
+    let extra: PyNode[] = [];
     if ((last === "expand" || last === "expand_kwargs") && fnNode?.firstChild) {
       const partial = fnNode.firstChild;
       if (partial.name === "CallExpression" && methodOf(source, partial.firstChild) === "partial") {
@@ -834,7 +834,7 @@ export function analyzeDagFile(source: string): DagFile {
     // op_args fill the callable's leading parameters (op_kwargs are read by the rules).
     const made = tasks[tasks.length - 1];
     if (made && opArgs) {
-      const items: SyntaxNode[] | null =
+      const items: PyNode[] | null =
         opArgs.name === "ArrayExpression" || opArgs.name === "TupleExpression" ? [] : null;
       for (let c = items ? opArgs.firstChild : null; c; c = c.nextSibling) {
         if (!["[", "]", "(", ")", ",", "Comment"].includes(c.name)) items?.push(c);
@@ -851,7 +851,7 @@ export function analyzeDagFile(source: string): DagFile {
     }
   };
 
-  const registerDag = (node: SyntaxNode, args: Args): DagDecl => {
+  const registerDag = (node: PyNode, args: Args): DagDecl => {
     const idNode = args.kwargs.get("dag_id") ?? args.positional[0];
     const dag: DagDecl = {
       id: idNode ? stringValue(source, idNode) : null,
@@ -876,7 +876,7 @@ export function analyzeDagFile(source: string): DagFile {
     return { ...scope, groups: [...scope.groups, full], prefix: prefixes ? full : "" };
   };
 
-  const handleWith = (node: SyntaxNode, scope: Scope) => {
+  const handleWith = (node: PyNode, scope: Scope) => {
     let inner = scope;
     let pending: { kind: "dag"; dag: DagDecl } | { kind: "group"; id: string } | null = null;
     /** Teardown tasks the with statement names (`with td:`, `with d.as_teardown(setups=s):`). */
@@ -938,7 +938,7 @@ export function analyzeDagFile(source: string): DagFile {
     }
   };
 
-  const handleDecorated = (node: SyntaxNode, scope: Scope) => {
+  const handleDecorated = (node: PyNode, scope: Scope) => {
     const fn = childNamed(node, "FunctionDefinition") ?? childNamed(node, "ClassDefinition");
     const nameNode = childNamed(fn, "VariableName");
     const fnName = nameNode ? text(nameNode) : null;
@@ -975,7 +975,7 @@ export function analyzeDagFile(source: string): DagFile {
           positional: [],
           kwargs: args.kwargs.has("dag_id")
             ? args.kwargs
-            : new Map(args.kwargs).set("dag_id", nameNode as SyntaxNode),
+            : new Map(args.kwargs).set("dag_id", nameNode as PyNode),
         });
         (dag as { id: string | null }).id = dag.id ?? fnName;
         inner = { ...inner, dag };
@@ -1013,12 +1013,12 @@ export function analyzeDagFile(source: string): DagFile {
    * A function definition: its default values (and annotations) are evaluated where it is
    * defined, in `outer`; its body only when it is called, in `inner`.
    */
-  const walkFunction = (fn: SyntaxNode, outer: Scope, inner: Scope): void => {
+  const walkFunction = (fn: PyNode, outer: Scope, inner: Scope): void => {
     for (let c = fn.firstChild; c; c = c.nextSibling)
       walk(c, c.name === "ParamList" ? outer : inner);
   };
   /** The dependency a `>>` or `<<` expression sets, once its operands have been walked. */
-  const edge = (node: SyntaxNode): void => {
+  const edge = (node: PyNode): void => {
     const op = childNamed(node, "BitOp");
     const sym = op ? text(op) : "";
     if (sym !== ">>" && sym !== "<<") return;
@@ -1030,10 +1030,10 @@ export function analyzeDagFile(source: string): DagFile {
     if (sym === ">>") connect(left, right);
     else connect(right, left);
   };
-  const walkChildren = (node: SyntaxNode, scope: Scope): void => {
+  const walkChildren = (node: PyNode, scope: Scope): void => {
     for (let c = node.firstChild; c; c = c.nextSibling) walk(c, scope);
   };
-  const walk = (node: SyntaxNode, scope: Scope): void => {
+  const walk = (node: PyNode, scope: Scope): void => {
     switch (node.name) {
       case "String":
       case "FormatString":
@@ -1053,7 +1053,7 @@ export function analyzeDagFile(source: string): DagFile {
             .map((c) => text(c))
             .join("");
           for (let i = importIdx + 1; i < names.length; i++) {
-            const c = names[i] as SyntaxNode;
+            const c = names[i] as PyNode;
             if (c.name !== "VariableName" || names[i - 1]?.name === "as") continue;
             imports.push({ module, name: text(c), span: span(node), topLevel, within });
             const alias = names[i + 1]?.name === "as" ? names[i + 2] : undefined;
@@ -1148,7 +1148,7 @@ export function analyzeDagFile(source: string): DagFile {
           // `dag.on_failure_callback = alert` after the DAG is made sets it as the argument does.
           const attribute = t.name === "MemberExpression" ? t.lastChild : null;
           if (b?.kind === "dag" && attribute?.name === "PropertyName") {
-            (b.dag.kwargs as Map<string, SyntaxNode>).set(text(attribute), assigned);
+            (b.dag.kwargs as Map<string, PyNode>).set(text(attribute), assigned);
           }
         }
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
@@ -1201,15 +1201,15 @@ export function analyzeDagFile(source: string): DagFile {
       case "BinaryExpression": {
         // `a >> b >> c ...` nests to the left as deep as the chain is long: the left spine is
         // walked in a loop, innermost first, so a chain of thousands never runs out of stack.
-        const spine: SyntaxNode[] = [];
-        let left: SyntaxNode | null = node;
+        const spine: PyNode[] = [];
+        let left: PyNode | null = node;
         while (left?.name === "BinaryExpression") {
           spine.push(left);
           left = left.firstChild;
         }
         if (left) walk(left, scope);
         for (let i = spine.length - 1; i >= 0; i--) {
-          const b = spine[i] as SyntaxNode;
+          const b = spine[i] as PyNode;
           for (let c = b.firstChild?.nextSibling; c; c = c.nextSibling) walk(c, scope);
           edge(b);
         }
@@ -1219,7 +1219,7 @@ export function analyzeDagFile(source: string): DagFile {
     walkChildren(node, scope);
   };
 
-  walk(tree.topNode, {
+  walk(root, {
     groups: [],
     prefix: "",
     dag: null,
@@ -1320,10 +1320,10 @@ export function analyzeDagFile(source: string): DagFile {
 
   function producedKeys(
     operator: string,
-    kwargs: ReadonlyMap<string, SyntaxNode>,
-    fn: (FunctionFacts & { strings: SyntaxNode[] }) | null,
+    kwargs: ReadonlyMap<string, PyNode>,
+    fn: (FunctionFacts & { strings: PyNode[] }) | null,
     src: string,
-    xcomPush: SyntaxNode | "unknown" | null,
+    xcomPush: PyNode | "unknown" | null,
   ): { pushes: Set<string> | null; pushSpans: readonly Push[] } {
     const flag = (name: string) => {
       const v = kwargs.get(name);
@@ -1378,7 +1378,7 @@ function multipleOutputs(
 }
 
 /** A function's docstring: its body's first statement, when that is a string literal. */
-function docstringOf(body: SyntaxNode): SyntaxNode | null {
+function docstringOf(body: PyNode): PyNode | null {
   let first = body.firstChild;
   while (first && (first.name === ":" || first.name === "Comment")) first = first.nextSibling;
   const only = first?.name === "ExpressionStatement" ? first.firstChild : null;
@@ -1390,12 +1390,12 @@ function docstringOf(body: SyntaxNode): SyntaxNode | null {
 function functionFacts(
   source: string,
   lines: LineIndex,
-  defs: ReadonlyMap<string, SyntaxNode>,
-  parseArgs: (argList: SyntaxNode | null) => Args,
-  dotted: (node: SyntaxNode | null) => string | null,
-): (name: string) => (FunctionFacts & { strings: SyntaxNode[] }) | null {
-  const memo = new Map<string, (FunctionFacts & { strings: SyntaxNode[] }) | null>();
-  const own = (name: string): (FunctionFacts & { strings: SyntaxNode[] }) | null => {
+  defs: ReadonlyMap<string, PyNode>,
+  parseArgs: (argList: PyNode | null) => Args,
+  dotted: (node: PyNode | null) => string | null,
+): (name: string) => (FunctionFacts & { strings: PyNode[] }) | null {
+  const memo = new Map<string, (FunctionFacts & { strings: PyNode[] }) | null>();
+  const own = (name: string): (FunctionFacts & { strings: PyNode[] }) | null => {
     const def = defs.get(name);
     const body = childNamed(def, "Body");
     if (!def || !body) return null;
@@ -1405,9 +1405,9 @@ function functionFacts(
     let opaquePushes = false;
     const pulls: Pull[] = [];
     const calls: string[] = [];
-    const strs: SyntaxNode[] = [];
+    const strs: PyNode[] = [];
     const contextUses: ContextUse[] = [];
-    const use = (name: string, node: SyntaxNode, parameter = false) => {
+    const use = (name: string, node: PyNode, parameter = false) => {
       if (REMOVED_CONTEXT_NAMES.has(name)) {
         contextUses.push({ name, span: lines.span(node.from, node.to), parameter });
       }
@@ -1420,14 +1420,14 @@ function functionFacts(
       else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p, true);
     }
     /** `context[...]` / `kwargs.get(...)`: the `**` parameter, `context`, `get_current_context()`. */
-    const isContext = (n: SyntaxNode | null) =>
+    const isContext = (n: PyNode | null) =>
       !!n &&
       ((n.name === "VariableName" && ["context", "ctx", contextDict].includes(textOf(source, n))) ||
         (n.name === "CallExpression" && dotted(n.firstChild) === "get_current_context"));
     const annotation = childNamed(def, "TypeDef")?.lastChild;
     const returnsMapping = annotation ? isMappingAnnotation(textOf(source, annotation)) : false;
     const docstring = docstringOf(body);
-    const visit = (n: SyntaxNode, nested: boolean) => {
+    const visit = (n: PyNode, nested: boolean) => {
       if (n.name === "String" || n.name === "FormatString" || n.name === "ContinuedString") {
         if (!nested && n.from !== docstring?.from) strs.push(n);
         if (n.name !== "FormatString") return;
@@ -1480,7 +1480,7 @@ function functionFacts(
           });
         } else {
           // The context, the task instance or `context["ti"]` passed on, by position or by name.
-          const passesContext = (a: SyntaxNode) =>
+          const passesContext = (a: PyNode) =>
             (a.name === "VariableName" && TASK_CONTEXT_NAMES.has(textOf(source, a))) ||
             isContext(a) ||
             (a.name === "MemberExpression" && isContext(a.firstChild));
@@ -1511,10 +1511,7 @@ function functionFacts(
       strings: strs,
     };
   };
-  const get = (
-    name: string,
-    seen: Set<string>,
-  ): (FunctionFacts & { strings: SyntaxNode[] }) | null => {
+  const get = (name: string, seen: Set<string>): (FunctionFacts & { strings: PyNode[] }) | null => {
     if (memo.has(name)) return memo.get(name) ?? null;
     const base = own(name);
     if (!base) return null;

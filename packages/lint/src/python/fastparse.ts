@@ -11,24 +11,87 @@
 // of a lint; this parses the same files about ten times faster (bench/README.md, "Lint").
 import { type NodeType, Tree, TreeBuffer } from "@lezer/common";
 import { parser } from "@lezer/python";
+import { PyNode } from "./node.js";
 
 /** Parses Python source into @lezer/python's tree: the fast path when it can, else lezer. */
 export function parsePython(source: string): Tree {
   return fastParse(source) ?? parser.parse(source);
 }
 
-/** The fast path alone: null when it declines the file (lezer must parse it). */
-export function fastParse(source: string): Tree | null {
+/** The parser after reading the whole file, or null when it declines it. */
+function run(source: string): FastParser | null {
   // Line ends are \n or \r\n; a lone \r (or a form feed) is lezer's to read.
   if (source.includes("\f") || (source.includes("\r") && /\r(?!\n)/.test(source))) return null;
-  let p: FastParser;
   try {
-    p = new FastParser(source);
+    const p = new FastParser(source);
     p.script();
+    return p;
   } catch (e) {
     if (e === DECLINE) return null;
     throw e;
   }
+}
+
+/**
+ * The fast path as the analysis reads it: the tree as PyNodes, made straight from the parser's
+ * nodes (no lezer tree in between), and the Python error the tree hides; null when it declines
+ * the file. The same nodes as `pyTree(fastParse(source))` (test/fastparse.test.ts).
+ */
+export function fastParseNodes(
+  source: string,
+): { root: PyNode; problem: GrammarError | null } | null {
+  const p = run(source);
+  if (!p) return null;
+  const buf = p.buf;
+  const types = parser.nodeSet.types;
+  // Children come before their parent, each node's fourth number the size of its subtree: the
+  // subtrees read so far wait on a stack, with where each starts, until their parent comes.
+  const stack: PyNode[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < buf.length; i += 4) {
+    const node = new PyNode(
+      (types[buf[i] as number] as NodeType).name,
+      buf[i + 1] as number,
+      buf[i + 2] as number,
+      null,
+    );
+    const start = i + 4 - (buf[i + 3] as number);
+    let k = stack.length;
+    while (k > 0 && (starts[k - 1] as number) >= start) k--;
+    let prev: PyNode | null = null;
+    for (let j = k; j < stack.length; j++) {
+      const child = stack[j] as PyNode;
+      child.parent = node;
+      if (prev) {
+        prev.nextSibling = child;
+        child.prevSibling = prev;
+      } else node.firstChild = child;
+      prev = child;
+    }
+    node.lastChild = prev;
+    stack.length = k;
+    starts.length = k;
+    stack.push(node);
+    starts.push(start);
+  }
+  const top = new PyNode(types[T.Script]?.name ?? "Script", 0, source.length, null);
+  let prev: PyNode | null = null;
+  for (const child of stack) {
+    child.parent = top;
+    if (prev) {
+      prev.nextSibling = child;
+      child.prevSibling = prev;
+    } else top.firstChild = child;
+    prev = child;
+  }
+  top.lastChild = prev;
+  return { root: top, problem: p.problem ?? p.symtableProblem ?? p.compileProblem };
+}
+
+/** The fast path alone: null when it declines the file (lezer must parse it). */
+export function fastParse(source: string): Tree | null {
+  const p = run(source);
+  if (!p) return null;
   // A file under 64 KB (nearly every DAG file) becomes one TreeBuffer, whose positions are
   // 16-bit; Tree.build would also split it into balanced subtrees, which only incremental
   // re-parsing uses, and the linter never re-parses.

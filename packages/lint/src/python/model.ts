@@ -1,12 +1,12 @@
-import type { SyntaxNode } from "@lezer/common";
 import type { Span } from "../finding.js";
+import type { PyNode } from "./node.js";
 import type { LineIndex } from "./text.js";
 
 /** A dict literal we could read; `open` when it also holds keys we cannot see (`**base`). */
 export interface ArgDict {
-  readonly entries: ReadonlyMap<string, SyntaxNode>;
+  readonly entries: ReadonlyMap<string, PyNode>;
   readonly open: boolean;
-  readonly node: SyntaxNode;
+  readonly node: PyNode;
 }
 
 /** An XCom read, in Python code or in a Jinja template. */
@@ -43,7 +43,7 @@ export interface ContextUse {
 /** What a Python function does with XComs, read from its body. */
 export interface FunctionFacts {
   readonly name: string;
-  readonly node: SyntaxNode;
+  readonly node: PyNode;
   readonly returnsValue: boolean;
   /** Keys of the dict every `return` builds, when all are dict literals with literal keys. */
   readonly returnKeys: readonly string[] | null;
@@ -69,12 +69,12 @@ export interface DagTask {
   readonly dynamic: boolean;
   /** The operator call, or the call of a TaskFlow function. */
   readonly span: Span;
-  readonly node: SyntaxNode;
+  readonly node: PyNode;
   /** `BashOperator`, `@task`, `@task.bash`, ... */
   readonly operator: string;
   readonly isSensor: boolean;
   /** Keyword arguments of the operator call, or of the `@task(...)` decorator. */
-  readonly kwargs: ReadonlyMap<string, SyntaxNode>;
+  readonly kwargs: ReadonlyMap<string, PyNode>;
   /** `**options` among them: any argument may be set by it. */
   readonly kwargsOpen: boolean;
   /** Enclosing task groups, outermost first. */
@@ -100,7 +100,7 @@ export interface DagTask {
 export interface DagDecl {
   readonly id: string | null;
   readonly span: Span;
-  readonly kwargs: ReadonlyMap<string, SyntaxNode>;
+  readonly kwargs: ReadonlyMap<string, PyNode>;
   readonly defaultArgs: ArgDict | null;
 }
 
@@ -134,7 +134,7 @@ export interface TaskString {
   readonly task: string;
   /** `bash_command`, `env.DATA`, `code of function load`. */
   readonly where: string;
-  readonly node: SyntaxNode;
+  readonly node: PyNode;
 }
 
 export interface DagFile {
@@ -169,7 +169,7 @@ export interface DagFile {
    */
   readonly readsTemplateFiles: boolean;
   /** Names bound at module level (and in `@dag` bodies), to the value last assigned. */
-  readonly constants: ReadonlyMap<string, SyntaxNode>;
+  readonly constants: ReadonlyMap<string, PyNode>;
   readonly imports: readonly ImportDecl[];
   readonly topLevelCalls: readonly TopLevelCall[];
   /**
@@ -179,5 +179,5 @@ export interface DagFile {
   readonly helperCalls: ReadonlyMap<string, readonly TopLevelCall[]>;
   readonly strings: readonly TaskString[];
   /** Every string literal of the file (for template checks). */
-  readonly allStrings: readonly SyntaxNode[];
+  readonly allStrings: readonly PyNode[];
 }

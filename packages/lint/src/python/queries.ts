@@ -1,6 +1,6 @@
-import type { SyntaxNode } from "@lezer/common";
 import { Reachability } from "../reach.js";
 import type { DagFile, DagTask } from "./model.js";
+import type { PyNode } from "./node.js";
 import { textOf } from "./text.js";
 
 const reachMemo = new WeakMap<DagFile, Reachability>();
@@ -30,7 +30,7 @@ export function taskSetting(
   file: Pick<DagFile, "groups">,
   task: Pick<DagTask, "kwargs" | "kwargsOpen" | "groups" | "dagDecl">,
   name: string,
-): SyntaxNode | "unknown" | null {
+): PyNode | "unknown" | null {
   const own = task.kwargs.get(name);
   if (own) return own;
   if (task.kwargsOpen || task.kwargs.has("default_args")) return "unknown";
@@ -60,7 +60,7 @@ const UNITS: Record<string, number> = {
 };
 
 /** Seconds of a duration written as a number, `timedelta(...)`, `duration(...)` or `a * b`. */
-export function durationSeconds(src: string, node: SyntaxNode): number | null {
+export function durationSeconds(src: string, node: PyNode): number | null {
   const text = textOf(src, node).replace(/\s+/g, "");
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const call = /^(?:[\w.]*\.)?(timedelta|duration)\((.*)\)$/.exec(text);
@@ -89,5 +89,5 @@ const NO_OP_OPERATORS: ReadonlySet<string> = new Set(["EmptyOperator", "DummyOpe
 
 export const isNoOp = (task: DagTask) => NO_OP_OPERATORS.has(task.operator);
 
-export const isNone = (src: string, node: SyntaxNode | "unknown" | null) =>
+export const isNone = (src: string, node: PyNode | "unknown" | null) =>
   node !== null && node !== "unknown" && textOf(src, node) === "None";

@@ -1,5 +1,5 @@
-import type { SyntaxNode } from "@lezer/common";
 import type { Span } from "../finding.js";
+import type { PyNode } from "./node.js";
 
 /** Offsets → 1-based line and column (columns count UTF-16 units, as editors and SARIF do). */
 export class LineIndex {
@@ -36,7 +36,7 @@ export class LineIndex {
   }
 }
 
-export const textOf = (src: string, node: SyntaxNode) => src.slice(node.from, node.to);
+export const textOf = (src: string, node: PyNode) => src.slice(node.from, node.to);
 
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0" };
 
@@ -44,7 +44,7 @@ const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0" }
  * The value of a plain string literal (`"x"`, `r'x'`, `"""x"""`, implicit concatenation), or
  * null when it is not one: f-strings with replacements and bytes are computed, not literal.
  */
-export function stringValue(src: string, node: SyntaxNode): string | null {
+export function stringValue(src: string, node: PyNode): string | null {
   if (node.name === "ContinuedString") {
     let out = "";
     for (let c = node.firstChild; c; c = c.nextSibling) {
@@ -68,21 +68,21 @@ export function stringValue(src: string, node: SyntaxNode): string | null {
 }
 
 /** Whether a node is any kind of string literal (including f-strings). */
-export const isStringNode = (node: SyntaxNode) =>
+export const isStringNode = (node: PyNode) =>
   node.name === "String" || node.name === "FormatString" || node.name === "ContinuedString";
 
 /**
  * The first child of `node` named `name`, or null: lezer's getChild without its cursor, its
  * array of every match and its node-group lookups (no name asked for here is a group's).
  */
-export function childNamed(node: SyntaxNode | null | undefined, name: string): SyntaxNode | null {
+export function childNamed(node: PyNode | null | undefined, name: string): PyNode | null {
   for (let c = node?.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
   return null;
 }
 
 /** Every child of `node` named `name`, in order (lezer's getChildren, as childNamed). */
-export function childrenNamed(node: SyntaxNode | null | undefined, name: string): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
+export function childrenNamed(node: PyNode | null | undefined, name: string): PyNode[] {
+  const out: PyNode[] = [];
   for (let c = node?.firstChild; c; c = c.nextSibling) if (c.name === name) out.push(c);
   return out;
 }

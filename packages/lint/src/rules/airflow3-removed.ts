@@ -1,6 +1,6 @@
-import type { SyntaxNode } from "@lezer/common";
 import { removedContextHint } from "@mlgen/core";
 import { removedContextUses } from "../python/jinja.js";
+import type { PyNode } from "../python/node.js";
 import { childNamed, childrenNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -82,7 +82,7 @@ function literalKeys(text: string): Set<string> | null {
 }
 
 /** The names of a def's parameters, in order (not `*args`, `**kwargs`). */
-function parameterNames(source: string, def: SyntaxNode): string[] {
+function parameterNames(source: string, def: PyNode): string[] {
   const out: string[] = [];
   for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
     const before = p.prevSibling?.name;

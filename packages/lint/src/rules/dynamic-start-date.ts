@@ -1,5 +1,5 @@
-import type { SyntaxNode } from "@lezer/common";
 import type { DagFile } from "../python/model.js";
+import type { PyNode } from "../python/node.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -10,7 +10,7 @@ const MOVING =
  * The call that makes a value move, looking through names bound at module level
  * (`START = datetime.today() - timedelta(1)`, then `start_date=START`).
  */
-function movingCall(file: DagFile, node: SyntaxNode, seen = new Set<string>()): string | null {
+function movingCall(file: DagFile, node: PyNode, seen = new Set<string>()): string | null {
   const text = textOf(file.source, node);
   const m = MOVING.exec(text);
   if (m) return `${m[1]}()`;
@@ -25,9 +25,9 @@ function movingCall(file: DagFile, node: SyntaxNode, seen = new Set<string>()): 
 }
 
 /** The variable names an expression reads (not attribute names: `cfg.start` reads `cfg`). */
-function namesIn(src: string, node: SyntaxNode): string[] {
+function namesIn(src: string, node: PyNode): string[] {
   const out: string[] = [];
-  const visit = (n: SyntaxNode) => {
+  const visit = (n: PyNode) => {
     // A keyword argument's name (`tz=` in `datetime(..., tz=UTC)`) is not a read.
     if (n.name === "VariableName" && n.nextSibling?.name !== "AssignOp") out.push(textOf(src, n));
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
@@ -43,7 +43,7 @@ export const dynamicStartDate = defineRule({
   description: "a DAG start_date computed when the file is parsed (datetime.now(), days_ago())",
   checkPython(file, report) {
     for (const dag of file.dags) {
-      const nodes: SyntaxNode[] = [];
+      const nodes: PyNode[] = [];
       const own = dag.kwargs.get("start_date");
       if (own) nodes.push(own);
       const fromDefaults = dag.defaultArgs?.entries.get("start_date");

@@ -1,7 +1,7 @@
-import type { SyntaxNode } from "@lezer/common";
 import { taskValues, visitValue } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { localPaths } from "../paths.js";
+import type { PyNode } from "../python/node.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -27,7 +27,7 @@ const ON_REMOTE_HOST =
  * A string after `+` in a concatenation (`"s3://" + bucket + "/data/raw/"`) continues what comes
  * before it: a path at its start is no absolute path of its own.
  */
-function continuesConcatenation(source: string, node: SyntaxNode): boolean {
+function continuesConcatenation(source: string, node: PyNode): boolean {
   const parent = node.parent;
   if (parent?.name !== "BinaryExpression" || parent.firstChild?.from === node.from) return false;
   const op = parent.firstChild?.nextSibling;
@@ -42,7 +42,7 @@ const FALLBACK_LOOKUP = /(?:^|\.)(?:Variable\.get|environ\.get|environ\.setdefau
  * `os.environ.get("OUT", "/tmp/out")`, `os.getenv(...)`): the value is already read when the task
  * runs, as the rule asks (and as a DSL `variable(name, default)` is not reported either).
  */
-function isFallback(source: string, node: SyntaxNode): boolean {
+function isFallback(source: string, node: PyNode): boolean {
   const args = node.parent;
   const callee = args?.name === "ArgList" ? args.parent?.firstChild : null;
   if (!args || !callee || !FALLBACK_LOOKUP.test(textOf(source, callee).replace(/\s+/g, ""))) {

@@ -1,5 +1,5 @@
-import type { SyntaxNode } from "@lezer/common";
 import { effectiveOptions, pokeSensorWait } from "@mlgen/core/light";
+import type { PyNode } from "../python/node.js";
 import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -51,8 +51,8 @@ export const sensorPokeMode = defineRule({
       const e = taskSetting(file, task, "execution_timeout");
       if (t === "unknown" || e === "unknown") continue;
       const absent = (v: typeof t) => v === null || isNone(file.source, v);
-      const own = absent(t) ? null : durationSeconds(file.source, t as SyntaxNode);
-      const limit = absent(e) ? null : durationSeconds(file.source, e as SyntaxNode);
+      const own = absent(t) ? null : durationSeconds(file.source, t as PyNode);
+      const limit = absent(e) ? null : durationSeconds(file.source, e as PyNode);
       // A duration we cannot read (a name, a computation) may be anything: no finding.
       if ((!absent(t) && own === null) || (!absent(e) && limit === null)) continue;
       const r = taskSetting(file, task, "retries");
