@@ -25,6 +25,7 @@ export {
   type AirflowAuth,
   createTransport,
   IDEMPOTENT_HEADER,
+  type RetryInfo,
   type RetryOptions,
   resolveServer,
   retryAfterMs,

@@ -4,12 +4,13 @@ import {
   IDEMPOTENT_HEADER,
   notJsonSuccess,
   type RequestFailure,
+  type RetryInfo,
   type RetryOptions,
   retryAfterMs,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
 
-export { IDEMPOTENT_HEADER, type RetryOptions, retryAfterMs };
+export { IDEMPOTENT_HEADER, type RetryInfo, type RetryOptions, retryAfterMs };
 
 export type AirflowAuth =
   | { readonly username: string; readonly password: string }
@@ -83,6 +84,20 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
         : "the Airflow URL must start with http:// or https://, e.g. http://localhost:8080",
     );
   }
+  if (url.search || url.hash) {
+    throw new AirflowConfigError(
+      "the Airflow URL has a query or a fragment; give the server root, e.g. http://127.0.0.1:8080",
+    );
+  }
+  // The API's own root, as Airflow's docs and UI show it (`…/api/v2`), names the same server;
+  // Airflow 2's `/api/v1` is another API, which this client does not speak.
+  const path = url.pathname.replace(/\/+$/, "");
+  if (/\/api\/v1$/i.test(path)) {
+    throw new AirflowConfigError(
+      "the Airflow URL ends in /api/v1, Airflow 2's REST API; this client speaks Airflow 3's /api/v2: give the server root, e.g. http://127.0.0.1:8080",
+    );
+  }
+  if (/\/api\/v2$/i.test(path)) url.pathname = path.slice(0, -"/api/v2".length) || "/";
   let auth = options.auth;
   if (url.username || url.password) {
     auth ??= {

@@ -281,6 +281,73 @@ describe("transport", () => {
     }
   });
 
+  it("says why a request got no answer, from fetch's error code, and never retries a bad certificate", async () => {
+    const failing = (code: string) => () => {
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error(`connect ${code} http://u:pw@af`), { code }),
+      });
+    };
+    const retries: string[] = [];
+    const refused = createAirflowClient({
+      baseUrl: "http://u:pw@af:8080",
+      auth: { token: "t" },
+      fetch: fakeFetch([
+        failing("ECONNREFUSED"),
+        failing("ECONNRESET"),
+        () => json(200, { version: "3" }),
+      ]).fetch,
+      onRetry: (i) => retries.push(`${i.reason}: ${i.detail}`),
+      ...noSleep,
+    });
+    expect((await refused.version()).version).toBe("3");
+    expect(retries).toEqual([
+      "network: connection refused (ECONNREFUSED)",
+      "network: connection reset by the server (ECONNRESET)",
+    ]);
+    const cert = fakeFetch([failing("CERT_HAS_EXPIRED"), failing("CERT_HAS_EXPIRED")]);
+    const err = await createAirflowClient({
+      baseUrl: "https://u:pw@af:8443/",
+      auth: { token: "t" },
+      fetch: cert.fetch,
+      ...noSleep,
+    })
+      .version()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AirflowRequestError);
+    expect((err as Error).message).toBe(
+      "GET https://af:8443/api/v2/version failed: the server's TLS certificate has expired (CERT_HAS_EXPIRED), after 1 attempt",
+    );
+    expect(cert.seen).toHaveLength(1);
+    // No code to read: said as a network error, the cause's message (it may hold a URL) unread.
+    const bare = await createAirflowClient({
+      baseUrl: "http://af",
+      fetch: fakeFetch([() => Promise.reject(new TypeError("fetch failed http://u:pw@x"))]).fetch,
+      retry: false,
+    })
+      .version()
+      .catch((e: unknown) => e);
+    expect((bare as Error).message).toBe(
+      "GET http://af/api/v2/version failed: network error, after 1 attempt",
+    );
+  });
+
+  it("takes the API's root (…/api/v2) as the server's, and refuses Airflow 2's /api/v1", async () => {
+    const f = fakeFetch([() => json(200, { version: "3.3.2" })]);
+    const c = createAirflowClient({ baseUrl: "http://af:8080/api/v2/", fetch: f.fetch });
+    expect((await c.version()).version).toBe("3.3.2");
+    expect(f.seen.map((s) => s.path)).toEqual(["/api/v2/version"]);
+    expect(resolveServer({ baseUrl: "https://af/airflow/api/v2" }).baseUrl).toBe(
+      "https://af/airflow",
+    );
+    expect(resolveServer({ baseUrl: "https://af/api/v2x" }).baseUrl).toBe("https://af/api/v2x");
+    expect(() => resolveServer({ baseUrl: "http://af:8080/api/v1" })).toThrow(
+      /ends in \/api\/v1, Airflow 2's REST API; this client speaks Airflow 3's \/api\/v2/,
+    );
+    expect(() => resolveServer({ baseUrl: "http://af:8080/?dag=x" })).toThrow(
+      /has a query or a fragment/,
+    );
+  });
+
   it("waits as long as Retry-After says, capped by maxDelayMs", async () => {
     const waits: number[] = [];
     const f = fakeFetch([

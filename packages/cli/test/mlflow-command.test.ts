@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { run } from "../src/run.js";
 
@@ -15,6 +17,15 @@ async function cli(env: Record<string, string>, ...argv: string[]) {
     },
   });
   return { code, stdout, stderr };
+}
+
+/** A port on 127.0.0.1 that nothing listens on: one the system just handed out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }
 
 describe("mlgen mlflow", () => {
@@ -38,16 +49,29 @@ describe("mlgen mlflow", () => {
   });
 
   it("an unreachable server is a one-line error without the token", async () => {
+    const port = await closedPort();
     const r = await cli(
-      { MLFLOW_TRACKING_URI: "http://127.0.0.1:9", MLFLOW_TRACKING_TOKEN: "secret-token" },
+      { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`, MLFLOW_TRACKING_TOKEN: "secret-token" },
       "mlflow",
       "models",
       "m",
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^mlgen: GET \/api\/2.0\/mlflow\/registered-models\/get failed \(network error\) after 4 attempts\n$/,
+    const path = "/api/2.0/mlflow/registered-models/get";
+    const lines = r.stderr.split("\n");
+    expect(lines.slice(0, 3)).toEqual(
+      [1, 2, 3].map((n) =>
+        expect.stringMatching(
+          new RegExp(
+            `^mlgen: GET ${path} \\(attempt ${n}\\): connection refused \\(ECONNREFUSED\\); trying again in [0-9.]+ s$`,
+          ),
+        ),
+      ),
     );
+    expect(lines.slice(3)).toEqual([
+      `mlgen: GET http://127.0.0.1:${port}${path} failed: connection refused (ECONNREFUSED), after 4 attempts`,
+      "",
+    ]);
     expect(r.stderr).not.toContain("secret-token");
   }, 60_000);
 

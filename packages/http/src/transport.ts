@@ -12,7 +12,10 @@ export interface RetryInfo {
   path: string;
   attempt: number;
   delayMs: number;
+  /** `HTTP 503`, `network` or `timeout`. */
   reason: string;
+  /** For a network error or a timeout, what happened as a person says it (`connection refused…`). */
+  detail?: string;
 }
 
 /** What the transport knows when a request got no answer; never holds headers or bodies. */
@@ -22,6 +25,10 @@ export interface RequestFailure {
   path: string;
   attempts: number;
   cause?: unknown;
+  /** The server asked: scheme, host and port only (never user info, path or query). */
+  origin?: string;
+  /** The per-attempt timeout, for a timeout. */
+  timeoutMs?: number;
 }
 
 /** Options every client's transport shares. */
@@ -83,6 +90,72 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | n
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
+/** Node's (undici's) error codes for a request that got no answer, as a person says them. */
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found (DNS lookup failed)",
+  ECONNRESET: "connection reset by the server",
+  EPIPE: "connection closed by the server",
+  UND_ERR_SOCKET: "connection closed by the server",
+  ETIMEDOUT: "could not connect (timed out)",
+  UND_ERR_CONNECT_TIMEOUT: "could not connect (timed out)",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain is not trusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's TLS certificate cannot be verified",
+  CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate is for another host name",
+  ERR_SSL_WRONG_VERSION_NUMBER: "TLS handshake failed (an http:// server?)",
+  EPROTO: "TLS handshake failed (an http:// server?)",
+};
+
+/** Failures that trying again cannot change: the same certificate, port or protocol answers. */
+const PERMANENT = /^(?:DEPTH_ZERO|SELF_SIGNED|UNABLE_TO|CERT_|ERR_TLS_|ERR_SSL_|EPROTO$)/;
+
+interface Cause {
+  readonly text: string;
+  readonly permanent: boolean;
+}
+
+function classify(cause: unknown): Cause | null {
+  const seen = new Set<unknown>();
+  for (
+    let c = cause;
+    c && typeof c === "object" && !seen.has(c);
+    c = (c as { cause?: unknown }).cause
+  ) {
+    seen.add(c);
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code)) {
+      const text = `${NETWORK_CODES[code] ?? "network error"} (${code})`;
+      return { text, permanent: PERMANENT.test(code) };
+    }
+    // undici refuses the ports browsers block (the fetch standard's "bad port" list).
+    if ((c as { message?: unknown }).message === "bad port") {
+      return {
+        text: "fetch refuses to connect to this port (a port browsers block)",
+        permanent: true,
+      };
+    }
+    const nested = (c as { errors?: unknown }).errors;
+    if (Array.isArray(nested) && nested.length > 0) {
+      const inner = classify(nested[0]);
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+/**
+ * Why a fetch got no answer, from the error code fetch's TypeError carries in its causes
+ * (`fetch failed` alone says nothing); null when there is no code. Only codes are read: a
+ * cause's message may hold a URL.
+ */
+export const networkCause = (cause: unknown): string | null => classify(cause)?.text ?? null;
+
 /** The request never got an answer: a timeout or a network failure, after any retries. */
 export class HttpRequestError extends Error {
   override readonly name: string = "HttpRequestError";
@@ -92,11 +165,14 @@ export class HttpRequestError extends Error {
   readonly attempts: number;
 
   constructor(init: RequestFailure) {
-    const what = init.kind === "timeout" ? "timed out" : "failed (network error)";
-    super(
-      `${init.method} ${init.path} ${what} after ${init.attempts} attempt${init.attempts === 1 ? "" : "s"}`,
-      { cause: init.cause },
-    );
+    const what =
+      init.kind === "timeout"
+        ? `timed out (no answer in ${init.timeoutMs !== undefined ? `${init.timeoutMs / 1000} s` : "time"})`
+        : `failed: ${networkCause(init.cause) ?? "network error"}`;
+    const attempts = `${init.attempts} attempt${init.attempts === 1 ? "" : "s"}`;
+    super(`${init.method} ${init.origin ?? ""}${init.path} ${what}, after ${attempts}`, {
+      cause: init.cause,
+    });
     this.kind = init.kind;
     this.method = init.method;
     this.path = init.path;
@@ -236,7 +312,8 @@ export function createHttpTransport(
 
   return async function transport(input: Request, send: SendOptions = {}): Promise<Response> {
     const method = input.method.toUpperCase();
-    const path = new URL(input.url).pathname;
+    const url = new URL(input.url);
+    const path = url.pathname;
     const idempotent = SAFE_METHODS.has(method) || input.headers.get(IDEMPOTENT_HEADER) === "1";
     const template = new Request(input);
     template.headers.delete(IDEMPOTENT_HEADER);
@@ -250,15 +327,29 @@ export function createHttpTransport(
       if (auth) request.headers.set("authorization", auth);
       let response: Response | null = null;
       let reason = "";
+      let detail: string | undefined;
       let waitMs: number | null = null;
       try {
         response = await attempt(request, send.streamed === true);
       } catch (e) {
         if (!(e instanceof NoAnswer)) throw e;
-        if (!idempotent || n >= retries) {
-          throw requestError({ kind: e.kind, method, path, attempts: n + 1, cause: e.cause });
+        const permanent = e.kind === "network" && classify(e.cause)?.permanent === true;
+        if (!idempotent || n >= retries || permanent) {
+          throw requestError({
+            kind: e.kind,
+            method,
+            path,
+            attempts: n + 1,
+            cause: e.cause,
+            origin: url.origin,
+            ...(e.kind === "timeout" ? { timeoutMs } : {}),
+          });
         }
         reason = e.kind;
+        detail =
+          e.kind === "timeout"
+            ? `no answer in ${timeoutMs / 1000} s`
+            : (networkCause(e.cause) ?? "network error");
       }
       if (response) {
         if (
@@ -283,7 +374,14 @@ export function createHttpTransport(
       }
       const backoff = Math.random() * Math.min(maxDelay, baseDelay * 2 ** n);
       const delayMs = Math.min(maxDelay, waitMs ?? backoff);
-      options.onRetry?.({ method, path, attempt: n + 1, delayMs, reason });
+      options.onRetry?.({
+        method,
+        path,
+        attempt: n + 1,
+        delayMs,
+        reason,
+        ...(detail !== undefined ? { detail } : {}),
+      });
       await sleep(delayMs);
     }
   };

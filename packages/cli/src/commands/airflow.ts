@@ -1,4 +1,4 @@
-import type { AirflowClient, DagRun, TaskInstance } from "@mlgen/airflow-client";
+import type { AirflowClient, DagRun, RetryInfo, TaskInstance } from "@mlgen/airflow-client";
 import { CliError, type CliIO, secondsFlag } from "../io.js";
 
 export interface ConnectionOptions {
@@ -31,7 +31,24 @@ export async function connect(io: CliIO, o: ConnectionOptions): Promise<AirflowC
     : user !== undefined && password !== undefined
       ? { username: user, password }
       : undefined;
-  return createAirflowClient({ baseUrl: url, ...(auth ? { auth } : {}) });
+  return createAirflowClient({
+    baseUrl: url,
+    ...(auth ? { auth } : {}),
+    onRetry: retryNotice(io),
+  });
+}
+
+/**
+ * Says on stderr each time a request is tried again, so a server that does not answer is not a
+ * silent wait (four attempts of 30 s each before the error, on a host that drops packets).
+ */
+export function retryNotice(io: CliIO): (info: RetryInfo) => void {
+  return (i) => {
+    const seconds = i.delayMs < 1000 ? (i.delayMs / 1000).toFixed(1) : Math.round(i.delayMs / 1000);
+    io.stderr(
+      `mlgen: ${i.method} ${i.path} (attempt ${i.attempt}): ${i.detail ?? i.reason}; trying again in ${seconds} s\n`,
+    );
+  };
 }
 
 /** Columns padded to their widest cell; what `kubectl get` and `airflow dags list` print. */

@@ -1,7 +1,7 @@
 import type { MlflowClient, ModelVersion, Run } from "@mlgen/mlflow-client";
 import type { Command } from "commander";
 import { CliError, type CliIO } from "../io.js";
-import { table } from "./airflow.js";
+import { retryNotice, table } from "./airflow.js";
 
 export interface MlflowConnectionOptions {
   readonly url?: string;
@@ -23,6 +23,7 @@ export async function connectMlflow(io: CliIO, o: MlflowConnectionOptions): Prom
     env: io.env,
     ...(o.url ? { trackingUri: o.url } : {}),
     ...(o.token ? { auth: { token: o.token } } : {}),
+    onRetry: retryNotice(io),
   });
 }
 
