@@ -1,4 +1,5 @@
 import { parser } from "@lezer/python";
+import { compileCheck } from "./compile-check.js";
 import { fastParseNodes } from "./fastparse.js";
 import {
   pullArguments,
@@ -196,7 +197,9 @@ export function analyzeDagFile(source: string): DagFile {
   const fast = fastParseNodes(source);
   const root = fast ? fast.root : pyTree(parser.parse(source));
   const lines = new LineIndex(source);
-  const syntax = fast ? fast.problem : pythonSyntaxError(source);
+  // undefined: tree-sitter-python is not loaded yet to judge a file lezer parsed.
+  const parsed = fast ? fast.problem : pythonSyntaxError(source);
+  const syntax = parsed === null ? compileCheck(source, root) : parsed;
   const span = (node: PyNode) => lines.span(node.from, node.to);
   const text = (node: PyNode) => textOf(source, node);
 

@@ -9,9 +9,12 @@
 // parenthesized `with` items, `as (a, b)` targets, `for x, *_ in`, form feeds, ...) and
 // tree-sitter-python 0.25 in none.
 import { createRequire } from "node:module";
+import { parser as lezer } from "@lezer/python";
 import type { Node, Parser } from "web-tree-sitter";
-import { fastParse, grammarError, numberProblem } from "./fastparse.js";
+import { compileCheck } from "./compile-check.js";
+import { fastParseNodes, numberProblem } from "./fastparse.js";
 import { layoutError, logicalLineEnd } from "./layout.js";
+import { pyTree } from "./node.js";
 
 /** Where a file stops being Python, and what is wrong there. */
 export interface PythonSyntaxError {
@@ -67,10 +70,10 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
 
 /** The syntax error of a file, checked with the fast parser first (no WebAssembly for most). */
 export async function findPythonSyntaxError(source: string): Promise<PythonSyntaxError | null> {
-  const fast = fastParse(source);
-  if (fast !== null) return grammarError(fast);
+  const fast = fastParseNodes(source);
+  if (fast !== null) return fast.problem ?? compileCheck(source, fast.root);
   await loadPythonSyntaxCheck();
-  return pythonSyntaxError(source) ?? null;
+  return pythonSyntaxError(source) ?? compileCheck(source, pyTree(lezer.parse(source)));
 }
 
 /** Where an error is no verdict: tree-sitter-python misreads some valid format specs

@@ -1,0 +1,387 @@
+// What CPython refuses in a file that parses: invalid assignment and deletion targets, parameter
+// lists it rejects, and its symbol table's and compiler's errors (`global x` after x is used,
+// `await` outside an async function, ...). lezer's grammar, and so both parsers' trees, let
+// these through, yet Airflow cannot import such a file. Read from the tree the analysis reads
+// (PyNodes), so a file either parser read is checked the same way. Only shapes that are errors
+// whatever the rest of the file says are reported: a construct not listed here is never guessed.
+import type { GrammarError } from "./fastparse.js";
+import type { PyNode } from "./node.js";
+
+const LITERALS: ReadonlySet<string> = new Set([
+  "Number",
+  "String",
+  "FormatString",
+  "ContinuedString",
+  "Boolean",
+  "None",
+  "Ellipsis",
+]);
+/** Expressions that are never a target (a name, attribute, subscript, tuple or list is). */
+const EXPRESSIONS: ReadonlySet<string> = new Set([
+  "BinaryExpression",
+  "UnaryExpression",
+  "ConditionalExpression",
+  "LambdaExpression",
+  "AwaitExpression",
+  "DictionaryExpression",
+  "SetExpression",
+  "ComprehensionExpression",
+  "ArrayComprehensionExpression",
+  "DictionaryComprehensionExpression",
+  "SetComprehensionExpression",
+  "NamedExpression",
+]);
+const SEQUENCES: ReadonlySet<string> = new Set([
+  "TupleExpression",
+  "ArrayExpression",
+  "ParenthesizedExpression",
+]);
+const PUNCTUATION: ReadonlySet<string> = new Set(["(", ")", "[", "]"]);
+
+/** The kind CPython names in "cannot assign to …", or null for a valid target. */
+function badTarget(node: PyNode): { node: PyNode; kind: string } | null {
+  if (LITERALS.has(node.name)) return { node, kind: "literal" };
+  if (node.name === "CallExpression") return { node, kind: "function call" };
+  if (EXPRESSIONS.has(node.name)) return { node, kind: "expression" };
+  return null;
+}
+
+/** Items of a comma-separated run of siblings (`a, *b, c`), each with its leading `*` if any. */
+function items(nodes: readonly PyNode[]): { star: PyNode | null; node: PyNode }[] {
+  const out: { star: PyNode | null; node: PyNode }[] = [];
+  let star: PyNode | null = null;
+  for (const n of nodes) {
+    if (n.name === "Comment") continue;
+    if (n.name === "," || PUNCTUATION.has(n.name)) star = null;
+    else if (n.name === "*") star = n;
+    else out.push({ star, node: n });
+  }
+  return out;
+}
+
+const childList = (node: PyNode): PyNode[] => {
+  const out: PyNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+};
+
+/** The first problem in an assignment target list (`a, *b = …`, `for (a, b) in …`). */
+function targetProblem(nodes: readonly PyNode[], verb: "assign to" | "delete"): Problem | null {
+  const list = items(nodes);
+  const stars = list.filter((i) => i.star);
+  if (verb === "assign to" && stars.length > 1) {
+    const second = stars[1]?.star as PyNode;
+    return at(second, "multiple starred expressions in assignment");
+  }
+  for (const { node } of list) {
+    if (SEQUENCES.has(node.name)) {
+      const inner = targetProblem(childList(node), verb);
+      if (inner) return inner;
+      continue;
+    }
+    const bad = badTarget(node);
+    if (bad) return at(bad.node, `cannot ${verb} ${bad.kind}`);
+  }
+  return null;
+}
+
+interface Problem {
+  readonly from: number;
+  readonly to: number;
+  readonly detail: string;
+}
+
+const at = (node: PyNode, detail: string): Problem => ({ from: node.from, to: node.to, detail });
+
+/** A parameter list's problems: order of defaults, a bare `*` with nothing after, duplicates. */
+function paramsProblem(src: string, list: PyNode): Problem | null {
+  const seen = new Set<string>();
+  let sawDefault = false;
+  let keywordOnly = false;
+  let bareStar: PyNode | null = null;
+  let expectName = true;
+  let prefix: string | null = null;
+  for (let c = list.firstChild; c; c = c.nextSibling) {
+    if (c.name === "(" || c.name === ")" || c.name === "Comment") continue;
+    if (c.name === ",") {
+      expectName = true;
+      prefix = null;
+      continue;
+    }
+    if (expectName && (c.name === "*" || c.name === "**")) {
+      prefix = c.name;
+      if (c.name === "*") {
+        keywordOnly = true;
+        let next = c.nextSibling;
+        while (next?.name === "Comment") next = next.nextSibling;
+        if (next?.name !== "VariableName") bareStar = c;
+      } else if (bareStar) return at(bareStar, "named arguments must follow bare *");
+      continue;
+    }
+    if (expectName && c.name === "VariableName") {
+      expectName = false;
+      const name = src.slice(c.from, c.to);
+      if (seen.has(name)) return at(c, `duplicate argument '${name}' in function definition`);
+      seen.add(name);
+      if (prefix) continue;
+      if (bareStar) bareStar = null;
+      let hasDefault = false;
+      for (let d = c.nextSibling; d && d.name !== ","; d = d.nextSibling) {
+        if (d.name === "AssignOp") hasDefault = true;
+      }
+      if (hasDefault) sawDefault = true;
+      else if (sawDefault && !keywordOnly) {
+        return at(c, "non-default argument follows default argument");
+      }
+      continue;
+    }
+    expectName = false;
+  }
+  return bareStar ? at(bareStar, "named arguments must follow bare *") : null;
+}
+
+type ScopeNode = PyNode | null;
+
+/** The function, class or lambda whose scope `node` is in (null: the module). */
+function scopeOf(node: PyNode): ScopeNode {
+  for (let p = node.parent; p; p = p.parent) {
+    if (
+      p.name === "FunctionDefinition" ||
+      p.name === "ClassDefinition" ||
+      p.name === "LambdaExpression"
+    ) {
+      // A def's parameters and decorators belong to the scope around it, its body to its own.
+      if (p.name === "LambdaExpression" || isBodyOf(node, p)) return p;
+    }
+  }
+  return null;
+}
+
+function isBodyOf(node: PyNode, def: PyNode): boolean {
+  const body = def.lastChild;
+  if (body?.name !== "Body") return def.name === "LambdaExpression";
+  for (let n: PyNode | null = node; n && n !== def; n = n.parent) if (n === body) return true;
+  return false;
+}
+
+const isAsync = (def: PyNode | null) => def?.firstChild?.name === "async";
+
+/** The names a `def` or `lambda` takes as parameters. */
+function parameterNames(src: string, def: PyNode): Set<string> {
+  const names = new Set<string>();
+  const list = def.firstChild?.name === "ParamList" ? def.firstChild : childNamed(def, "ParamList");
+  let expectName = true;
+  for (let c = list?.firstChild; c; c = c.nextSibling) {
+    if (c.name === "Comment") continue;
+    if (c.name === "," || c.name === "(") expectName = true;
+    else if (c.name === "*" || c.name === "**") continue;
+    else {
+      if (expectName && c.name === "VariableName") names.add(src.slice(c.from, c.to));
+      expectName = false;
+    }
+  }
+  return names;
+}
+
+function childNamed(node: PyNode, name: string): PyNode | null {
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
+  return null;
+}
+
+/**
+ * How `name` is used in `scope` before `end`, as CPython's symbol table has seen it by then:
+ * read (`used`), bound (`assigned`), annotated; nested functions, classes, lambdas and
+ * comprehensions (scopes of their own) count only by the name they bind; imports are not read.
+ */
+function usesBefore(
+  src: string,
+  scopeBody: PyNode,
+  end: number,
+  name: string,
+): { used: boolean; assigned: boolean; annotated: boolean } {
+  const found = { used: false, assigned: false, annotated: false };
+  const visit = (n: PyNode): void => {
+    if (n.from >= end) return;
+    switch (n.name) {
+      case "FunctionDefinition":
+      case "ClassDefinition": {
+        const own = childNamed(n, "VariableName");
+        if (own && own.from < end && src.slice(own.from, own.to) === name) found.assigned = true;
+        return;
+      }
+      case "LambdaExpression":
+      case "ComprehensionExpression":
+      case "ArrayComprehensionExpression":
+      case "DictionaryComprehensionExpression":
+      case "SetComprehensionExpression":
+      case "ImportStatement":
+      case "ScopeStatement":
+        return;
+      case "VariableName": {
+        if (src.slice(n.from, n.to) !== name) return;
+        const p = n.parent;
+        const next = n.nextSibling;
+        // A keyword argument's name (`f(x=1)`) is no use of x.
+        if (p?.name === "ArgList" && next?.name === "AssignOp") return;
+        if (p?.name === "AssignStatement" && next?.name === "TypeDef") found.annotated = true;
+        else if (isAssigned(n)) found.assigned = true;
+        else found.used = true;
+        if (p?.name === "UpdateStatement" && p.firstChild === n) found.used = true;
+        return;
+      }
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(scopeBody);
+  return found;
+}
+
+/** Whether a name is bound where it stands: an assignment's or a for loop's target. */
+function isAssigned(n: PyNode): boolean {
+  let top = n;
+  while (top.parent && SEQUENCES.has(top.parent.name)) top = top.parent;
+  const p = top.parent;
+  if (!p) return false;
+  if (p.name === "AssignStatement" || p.name === "UpdateStatement") {
+    for (let s = top.nextSibling; s; s = s.nextSibling) {
+      if (s.name === "AssignOp" || s.name === "UpdateOp") return true;
+    }
+    return false;
+  }
+  if (p.name === "ForStatement" || p.name === "WithStatement") {
+    const before = top.prevSibling?.name;
+    return p.name === "WithStatement" ? before === "as" : sawBefore(top, "for", "in");
+  }
+  return false;
+}
+
+function sawBefore(node: PyNode, open: string, close: string): boolean {
+  for (let s = node.prevSibling; s; s = s.prevSibling) {
+    if (s.name === close) return false;
+    if (s.name === open) return true;
+  }
+  return false;
+}
+
+/** The first error CPython would report in a file whose tree has no syntax error. */
+export function compileCheck(src: string, root: PyNode): GrammarError | null {
+  let first: Problem | null = null;
+  const report = (p: Problem | null) => {
+    if (p && (!first || p.from < first.from)) first = p;
+  };
+  const visit = (n: PyNode): void => {
+    switch (n.name) {
+      case "⚠":
+        return;
+      case "ParamList":
+        report(paramsProblem(src, n));
+        break;
+      case "AssignStatement": {
+        let segment: PyNode[] = [];
+        for (let c = n.firstChild; c; c = c.nextSibling) {
+          if (c.name === "AssignOp") {
+            report(targetProblem(segment, "assign to"));
+            segment = [];
+          } else if (c.name !== "TypeDef") segment.push(c);
+        }
+        break;
+      }
+      case "UpdateStatement": {
+        const target = n.firstChild;
+        const kind =
+          target?.name === "TupleExpression"
+            ? "tuple"
+            : target?.name === "ArrayExpression"
+              ? "list"
+              : target && badTarget(target)?.kind;
+        if (target && kind) {
+          report(at(target, `'${kind}' is an illegal expression for augmented assignment`));
+        }
+        break;
+      }
+      case "DeleteStatement":
+        report(targetProblem(childList(n).slice(1), "delete"));
+        break;
+      case "ForStatement": {
+        const kids = childList(n);
+        const from = kids.findIndex((k) => k.name === "for");
+        const to = kids.findIndex((k) => k.name === "in");
+        if (from >= 0 && to > from) report(targetProblem(kids.slice(from + 1, to), "assign to"));
+        if (kids[0]?.name === "async" && !isAsync(functionOf(n))) {
+          report(at(kids[0], "'async for' outside async function"));
+        }
+        break;
+      }
+      case "WithStatement":
+        if (n.firstChild?.name === "async" && !isAsync(functionOf(n))) {
+          report(at(n.firstChild, "'async with' outside async function"));
+        }
+        break;
+      case "AwaitExpression": {
+        const fn = scopeOf(n);
+        if (!fn || fn.name === "ClassDefinition") report(at(n, "'await' outside function"));
+        else if (!isAsync(fn)) report(at(n, "'await' outside async function"));
+        break;
+      }
+      case "YieldStatement":
+      case "YieldExpression": {
+        const fn = scopeOf(n);
+        if (childNamed(n, "from") && fn?.name === "FunctionDefinition" && isAsync(fn)) {
+          report(at(n, "'yield from' inside async function"));
+        }
+        break;
+      }
+      case "ImportStatement":
+        if (childNamed(n, "*") && functionOf(n)) {
+          report(at(n, "import * only allowed at module level"));
+        }
+        break;
+      case "ScopeStatement":
+        report(scopeProblem(src, root, n));
+        break;
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(root);
+  return first;
+}
+
+/** The function (not class) whose body `node` runs in, or null. */
+function functionOf(node: PyNode): PyNode | null {
+  const s = scopeOf(node);
+  return s && s.name !== "ClassDefinition" ? s : null;
+}
+
+/** `global x` / `nonlocal x` after x is a parameter, read or bound in the same scope. */
+function scopeProblem(src: string, root: PyNode, statement: PyNode): Problem | null {
+  const kind = statement.firstChild?.name;
+  if (kind !== "global" && kind !== "nonlocal") return null;
+  const scope = scopeOf(statement);
+  const body = scope ? scope.lastChild : root;
+  if (!body) return null;
+  if (kind === "nonlocal" && scope?.name === "FunctionDefinition" && !boundAround(scope)) {
+    const name = childNamed(statement, "VariableName");
+    if (name) return at(name, `no binding for nonlocal '${src.slice(name.from, name.to)}' found`);
+  }
+  const params = scope?.name === "FunctionDefinition" ? parameterNames(src, scope) : new Set();
+  for (let c = statement.firstChild; c; c = c.nextSibling) {
+    if (c.name !== "VariableName") continue;
+    const name = src.slice(c.from, c.to);
+    if (params.has(name)) return at(c, `name '${name}' is parameter and ${kind}`);
+    const u = usesBefore(src, body, statement.from, name);
+    if (u.used) return at(c, `name '${name}' is used prior to ${kind} declaration`);
+    if (u.annotated) return at(c, `annotated name '${name}' can't be ${kind}`);
+    if (u.assigned) return at(c, `name '${name}' is assigned to before ${kind} declaration`);
+  }
+  return null;
+}
+
+/**
+ * Whether a function has a function around it (classes do not count) that may bind names: a
+ * `nonlocal` in a function with none around it has no binding to find. Which names the outer
+ * function binds is not judged.
+ */
+function boundAround(def: PyNode): boolean {
+  for (let s = scopeOf(def); s; s = scopeOf(s)) if (s.name !== "ClassDefinition") return true;
+  return false;
+}

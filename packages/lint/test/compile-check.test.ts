@@ -1,0 +1,160 @@
+import { parser } from "@lezer/python";
+import { describe, expect, it } from "vitest";
+import { analyzeDagFile } from "../src/python/analyze.js";
+import { compileCheck } from "../src/python/compile-check.js";
+import { fastParseNodes } from "../src/python/fastparse.js";
+import { pyTree } from "../src/python/node.js";
+import { findPythonSyntaxError } from "../src/python/syntax.js";
+
+// What CPython 3.11 refuses once a file parses (its messages, checked with `compile()` when
+// these were written), and what it accepts that looks alike. lezer's grammar lets all of it
+// through, so the linter checks the tree itself (src/python/compile-check.ts).
+const REFUSED: [name: string, source: string, message: string][] = [
+  [
+    "a parameter without a default after one with",
+    "def f(a=1, b):\n    pass\n",
+    "non-default argument follows default argument",
+  ],
+  [
+    "a lambda's parameters, likewise",
+    "g = lambda a=1, b: 0\n",
+    "non-default argument follows default argument",
+  ],
+  [
+    "a parameter named twice",
+    "def f(a, b, a):\n    pass\n",
+    "duplicate argument 'a' in function definition",
+  ],
+  [
+    "a bare * with no name after it",
+    "def f(a, *):\n    pass\n",
+    "named arguments must follow bare *",
+  ],
+  ["a bare * followed by **", "def f(*, **kw):\n    pass\n", "named arguments must follow bare *"],
+  ["assigning to a literal", "1 = x\n", "cannot assign to literal"],
+  ["assigning to a call", "f() = 1\n", "cannot assign to function call"],
+  ["assigning to a call in a tuple", "a, f() = 1, 2\n", "cannot assign to function call"],
+  ["assigning to an expression", "a + b = 1\n", "cannot assign to expression"],
+  ["two starred targets", "a, *b, *c = x\n", "multiple starred expressions in assignment"],
+  ["a for loop's target a call", "for f() in x:\n    pass\n", "cannot assign to function call"],
+  ["deleting a call", "del f()\n", "cannot delete function call"],
+  ["deleting a literal", "del a, 1\n", "cannot delete literal"],
+  [
+    "augmented assignment to a tuple",
+    "(a, b) += 1\n",
+    "'tuple' is an illegal expression for augmented assignment",
+  ],
+  [
+    "augmented assignment to a call",
+    "f() += 1\n",
+    "'function call' is an illegal expression for augmented assignment",
+  ],
+  ["await at module level", "await x\n", "'await' outside function"],
+  ["await in a plain function", "def f():\n    await x\n", "'await' outside async function"],
+  [
+    "async for in a plain function",
+    "def f():\n    async for a in b:\n        pass\n",
+    "'async for' outside async function",
+  ],
+  [
+    "async with at module level",
+    "async with a:\n    pass\n",
+    "'async with' outside async function",
+  ],
+  [
+    "yield from in an async function",
+    "async def f():\n    yield from x\n",
+    "'yield from' inside async function",
+  ],
+  [
+    "import * in a function",
+    "def f():\n    from m import *\n",
+    "import * only allowed at module level",
+  ],
+  [
+    "global after assigning",
+    "def f():\n    x = 1\n    global x\n",
+    "name 'x' is assigned to before global declaration",
+  ],
+  [
+    "global after using",
+    "def f():\n    print(x)\n    global x\n",
+    "name 'x' is used prior to global declaration",
+  ],
+  ["global of a parameter", "def f(x):\n    global x\n", "name 'x' is parameter and global"],
+  [
+    "global after assigning, at module level",
+    "x = 1\nglobal x\n",
+    "name 'x' is assigned to before global declaration",
+  ],
+  [
+    "global of an annotated name",
+    "def f():\n    x: int = 1\n    global x\n",
+    "annotated name 'x' can't be global",
+  ],
+  [
+    "nonlocal with no function around",
+    "def f():\n    nonlocal q\n",
+    "no binding for nonlocal 'q' found",
+  ],
+  [
+    "nonlocal after assigning",
+    "def f():\n    x = 1\n    def g():\n        x = 2\n        nonlocal x\n",
+    "name 'x' is assigned to before nonlocal declaration",
+  ],
+];
+
+const ACCEPTED: string[] = [
+  "def f(a, b=1, *args, c, d=2, **kw):\n    pass\n",
+  "def f(a, /, b=1, *, c):\n    pass\n",
+  "def f(*, a=1, b):\n    pass\n",
+  "def f(\n    a,  # the first\n    *,  # keyword-only from here\n    b,\n):\n    pass\n",
+  "g = lambda a, b=1, *c, d: 0\n",
+  "x: int = 1\na.b = 1\na[0] = 1\n(a, b) = 1, 2\n[a, *b] = x\na, *b = x\na = b = 1\nx = *a, *b\na, = x\n",
+  "del a, b[0], a.c, (d, e)\n",
+  "for (a, b) in x:\n    pass\nfor a.b in x:\n    pass\n",
+  "async def f():\n    await x\n    async for a in b:\n        pass\n    async with c:\n        pass\n    yield 1\n",
+  "async def f():\n    return [await y for y in z]\n",
+  "def f():\n    global x\n    x = 1\n",
+  "x = 1\n\ndef f():\n    global x\n    x = 2\n",
+  "def f():\n    g(x=1)\n    global x\n",
+  "def f():\n    def x():\n        pass\n\ndef h():\n    global x\n",
+  "def outer():\n    x = 1\n\n    def inner():\n        nonlocal x\n        x = 2\n",
+  "from m import *\n",
+  "class C:\n    x = 1\n\n    def m(self):\n        global x\n",
+  "def f():\n    yield from x\n",
+  "async def f():\n    async def g():\n        yield 1\n    await g()\n",
+  "def f():\n    class C:\n        nonlocal_ok = 1\n",
+  "def f(a, b):\n    return lambda a=a: a\n",
+];
+
+describe("what CPython refuses in a file that parses", () => {
+  for (const [name, source, message] of REFUSED) {
+    it(`reports ${name}: ${message}`, async () => {
+      expect(analyzeDagFile(source).syntaxError?.detail).toBe(message);
+      expect((await findPythonSyntaxError(source))?.detail).toBe(message);
+      // The same check on lezer's own tree, as for a file the fast parser declines.
+      expect(compileCheck(source, pyTree(parser.parse(source)))?.detail).toBe(message);
+    });
+  }
+
+  it(`accepts ${ACCEPTED.length} files CPython compiles that look alike`, async () => {
+    for (const source of ACCEPTED) {
+      expect({ source, error: analyzeDagFile(source).syntaxError }).toEqual({
+        source,
+        error: null,
+      });
+      expect({ source, error: await findPythonSyntaxError(source) }).toEqual({
+        source,
+        error: null,
+      });
+      const fast = fastParseNodes(source);
+      expect(fast && compileCheck(source, fast.root)).toBeNull();
+    }
+  });
+
+  it("points at the offending name or expression", () => {
+    const source = "def f(a, b=1, c):\n    pass\n";
+    expect(analyzeDagFile(source).syntaxError?.span).toMatchObject({ line: 1, column: 15 });
+  });
+});
