@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pipelineModules } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
@@ -497,6 +499,153 @@ describe("kubeflow target", () => {
       kubeflowTarget.validate(inputOf).map((d) => `${d.severity} ${d.task}: ${d.message}`),
     ).toEqual([
       "warning show: the items that 'show' maps over is approximated for Kubeflow Pipelines: on a KFP cluster each item reaches show() as text (1 as '1', a dict as its JSON) unless its parameter 'v' is annotated; Airflow and kfp.local pass the value itself",
+    ]);
+  });
+
+  it("a literal list's items take one type that carries them all; mixed kinds are an error", () => {
+    const source = "def show(v) -> None:\n    pass\n";
+    const ir = pipeline("items", {}, (p) => {
+      p.map("ints", { fn: "tasks/m.py:show", over: [1, 2], as: "v" });
+      p.map("numbers", { fn: "tasks/m.py:show", over: [1, 0.5, 0.25], as: "v" });
+      p.map("words", { fn: "tasks/m.py:show", over: ["a", "b"], as: "v" });
+      p.map("mixed", { fn: "tasks/m.py:show", over: [1, "two"], as: "v" });
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const inputOf = {
+      ...r,
+      sourceFile: "pipelines/p.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/m.py", content: source }],
+    };
+    expect(
+      kubeflowTarget
+        .validate(inputOf)
+        .map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message}`),
+    ).toEqual([
+      "error MLG3001 mixed: the literal list that 'mixed' maps over cannot be expressed for Kubeflow Pipelines: its items are of different types, and a ParallelFor hands every item to the task as one parameter type (a string item given to an integer parameter fails, a float is cut to an integer)",
+    ]);
+    const ok = pipeline("items", {}, (p) => {
+      p.map("ints", { fn: "tasks/m.py:show", over: [1, 2], as: "v" });
+      p.map("numbers", { fn: "tasks/m.py:show", over: [1, 0.5, 0.25], as: "v" });
+      p.map("words", { fn: "tasks/m.py:show", over: ["a", "b"], as: "v" });
+    }).ir;
+    const lowerOk = lowerPipeline({ ir: ok, sourceMap: {}, modules });
+    if (!lowerOk.ok) throw new Error("lowering failed");
+    const [spec] = parse(renderPipelineSpec({ ...inputOf, ...lowerOk }));
+    const itemType = (component: string) =>
+      spec.components[component].inputDefinitions.parameters.v.parameterType;
+    // kfp types the items by the first one: 1 would make 0.5 an integer, 0 on the cluster.
+    expect([itemType("comp-ints"), itemType("comp-numbers"), itemType("comp-words")]).toEqual([
+      "NUMBER_INTEGER",
+      "NUMBER_DOUBLE",
+      "STRING",
+    ]);
+  });
+
+  it("an input named like the task's function, or like a name the wrapper uses, gets a parameter of its own", () => {
+    const source =
+      "def scale(values: list, scale: float, Outputs: int = 0) -> dict:\n    return {}\n";
+    const ir = pipeline("shadow", {}, (p) => {
+      p.python("scale_values", {
+        fn: "tasks/m.py:scale",
+        inputs: { values: [1, 2], scale: 3, Outputs: 1 },
+        outputs: { out: "list" },
+      });
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const text = renderPipelineSpec({
+      ...r,
+      sourceFile: "pipelines/p.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/m.py", content: source }],
+    });
+    const [spec] = parse(text);
+    const container = spec.deploymentSpec.executors["exec-scale-values"].container;
+    const command = [...container.command, ...(container.args ?? [])].join("\n");
+    expect(command).toContain(
+      "def run_scale_values(Outputs_2: int, scale_2: int, values: list) -> Outputs:",
+    );
+    expect(command).toContain('scale = _load("tasks.m", "scale")');
+    expect(command).toContain('"scale": scale_2,');
+    expect(command).toContain('"Outputs": Outputs_2,');
+    expect(
+      Object.keys(spec.components["comp-scale-values"].inputDefinitions.parameters).sort(),
+    ).toEqual(["Outputs_2", "scale_2", "values"]);
+  });
+
+  it("outputs kfp cannot return (keywords, names starting with _) are errors naming them", () => {
+    const source = "def f() -> dict:\n    return {}\n";
+    const ir = pipeline("outs", {}, (p) => {
+      p.python("classify", {
+        fn: "tasks/m.py:f",
+        outputs: { class: "string", _raw: "int", count: "int" },
+      });
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const found = kubeflowTarget.validate({
+      ...r,
+      sourceFile: "pipelines/p.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/m.py", content: source }],
+    });
+    expect(
+      found.map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message.split(":")[0]} | ${d.fix}`),
+    ).toEqual([
+      "error MLG3001 classify: output '_raw' of task 'classify' cannot be expressed for Kubeflow Pipelines | rename the output (e.g. 'raw'), here and where it is read",
+      "error MLG3001 classify: output 'class' of task 'classify' cannot be expressed for Kubeflow Pipelines | rename the output (e.g. 'class_value'), here and where it is read",
+    ]);
+  });
+
+  it("a file sensor waits as Airflow's FileSensor does: a folder counts once it holds a file", () => {
+    const ir = pipeline("sense", {}, (p) => {
+      p.fileSensor("wait", { path: "/data/in", timeout: seconds(10) });
+    }).ir;
+    const [spec] = parse(renderPipelineSpec(lowered(ir)));
+    const container = spec.deploymentSpec.executors["exec-wait"].container;
+    const program = [...container.command, ...(container.args ?? [])].find((a: string) =>
+      a.includes("def _wait_for_path("),
+    ) as string;
+    const helper = /\ndef _wait_for_path\([\s\S]*?\n(?=\n\n|\S)/.exec(program)?.[0] as string;
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-sense-"));
+    mkdirSync(join(dir, "empty"));
+    mkdirSync(join(dir, "full", "part"), { recursive: true });
+    writeFileSync(join(dir, "full", "part", "x.csv"), "1");
+    writeFileSync(join(dir, "file.txt"), "1");
+    const check = (path: string) =>
+      execFileSync(
+        "python3",
+        [
+          "-c",
+          `import glob, os, sys, time\n${helper}\ntry:\n    _wait_for_path(sys.argv[1], 0.01, 0.05, False)\n    print("found")\nexcept TimeoutError:\n    print("waited")`,
+          path,
+        ],
+        { encoding: "utf8" },
+      )
+        .trim()
+        .split("\n")
+        .at(-1);
+    expect(["empty", "full", "file.txt", "missing", "fu*"].map((p) => check(join(dir, p)))).toEqual(
+      ["waited", "found", "found", "waited", "found"],
+    );
+  });
+
+  it("starts with kfp's own header, so kfp reads the name and the (multi-line) description", () => {
+    const ir = pipeline("described", { description: "First line\nsecond line" }, (p) => {
+      p.bash("a", { command: "true" });
+    }).ir;
+    const text = renderPipelineSpec(lowered(ir));
+    expect(text.split("\n").slice(0, 5)).toEqual([
+      "# PIPELINE DEFINITION",
+      "# Name: described",
+      "# Description: First line",
+      "#              second line",
+      "# Generated by mlgen from pipelines/p.pipeline.ts. Do not edit: change the pipeline and run `mlgen compile --target kubeflow`.",
     ]);
   });
 

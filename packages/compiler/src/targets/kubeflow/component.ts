@@ -199,7 +199,18 @@ export function pythonComponent(
   settings: KubeflowSettings,
   approximated: Approximated,
 ): ComponentBuild {
-  const params = new Params(code, ["mlgen_job_name", "mlgen_task_name"]);
+  // The names the wrapper's body reads: a parameter of the same name would shadow them (an
+  // input named after the task's function got the function object).
+  const params = new Params(code, [
+    "mlgen_job_name",
+    "mlgen_task_name",
+    "Outputs",
+    "inputs",
+    "result",
+    "posixpath",
+    "time",
+    ...(task.kind === "python" ? [safeLocal(task.function)] : []),
+  ]);
   const body: PyCode[] = [];
   const helpers = { ...NO_HELPERS };
   const imports = new Set<string>();
@@ -296,7 +307,7 @@ export function pythonComponent(
     if (s.type === "file") {
       doc = "Waits for the file, polling as Airflow's FileSensor does.";
       helpers.waitForPath = true;
-      imports.add("import glob").add("import time");
+      imports.add("import glob").add("import os").add("import time");
       const path = params.expr("path", s.path);
       if (s.connId !== null) {
         approximated(

@@ -16,6 +16,7 @@ import {
   topologicalOrder,
   type Value,
 } from "@mlgen/core";
+import { isPyIdentifier } from "../../escape/python.js";
 import { celString } from "../../escape/yaml.js";
 import type { TargetInput } from "../../target.js";
 import {
@@ -91,6 +92,21 @@ function literalType(value: unknown): ParameterType {
     return Number.isInteger(value) ? "NUMBER_INTEGER" : "NUMBER_DOUBLE";
   if (Array.isArray(value)) return "LIST";
   return "STRUCT";
+}
+
+/**
+ * The one parameter type that carries every item of a literal list unchanged: integers and
+ * floats together are NUMBER_DOUBLE (kfp types the items by the first one, and an integer type
+ * cuts 0.5 to 0); null when the items are of different kinds.
+ */
+function listItemType(items: readonly unknown[]): ParameterType | null {
+  if (items.length === 0) return "STRING";
+  const types = new Set(items.map(literalType));
+  if (types.size === 1) return [...types][0] as ParameterType;
+  if (types.size === 2 && types.has("NUMBER_INTEGER") && types.has("NUMBER_DOUBLE")) {
+    return "NUMBER_DOUBLE";
+  }
+  return null;
 }
 
 const CEL_OPS: Readonly<Record<Condition["op"], string>> = {
@@ -222,6 +238,22 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
   }
   for (const p of shape.problems) problems.push({ ...p, level: "error" });
+  for (const task of ir.tasks) {
+    if (task.kind !== "python") continue;
+    for (const output of Object.keys(task.outputs)) {
+      // kfp's executor returns a function's outputs as a typing.NamedTuple of their names,
+      // which refuses keywords and names starting with `_` when the task runs.
+      if (isPyIdentifier(output) && !output.startsWith("_")) continue;
+      problems.push({
+        task: task.id,
+        what: `output '${output}' of task '${task.id}'`,
+        reason:
+          "kfp returns a function's outputs as a typing.NamedTuple of their names, and a field name must be a Python identifier, not a keyword, not starting with '_' (every run of the task would fail)",
+        hint: `rename the output (e.g. '${outputSuggestion(output)}'), here and where it is read`,
+        level: "error",
+      });
+    }
+  }
   const { nodeOf, root } = shape;
   const taskById = new Map(ir.tasks.map((t) => [t.id, t] as const));
 
@@ -435,10 +467,22 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     const literal = constantOf(over);
     if (Array.isArray(literal)) {
       const item = `pipelinechannel--loop-item-param-${s.number}`;
+      const itemType = listItemType(literal);
+      if (itemType === null) {
+        problems.push({
+          task: s.mapped.id,
+          what: `the literal list that '${s.mapped.id}' maps over`,
+          reason:
+            "its items are of different types, and a ParallelFor hands every item to the task as one parameter type (a string item given to an integer parameter fails, a float is cut to an integer)",
+          hint: "map over items of one type (numbers, strings, booleans, lists or dicts), e.g. dicts holding the different values",
+          level: "error",
+        });
+        return;
+      }
       iterators.set(s, {
         iterator: { items: { raw: pyJsonDumps(literal) }, itemInput: item },
         item,
-        itemType: literal.length > 0 ? literalType(literal[0]) : "STRING",
+        itemType,
         literal: true,
       });
       return;
@@ -853,3 +897,10 @@ function definitions(
 }
 
 export { constantOf, pyJsonDumps };
+
+/** A name close to `output` that kfp can return. */
+function outputSuggestion(output: string): string {
+  const ident = output.replace(/[^A-Za-z0-9_]/g, "_").replace(/^_+/, "");
+  const base = /^[A-Za-z]/.test(ident) ? ident : `out_${ident}`;
+  return isPyIdentifier(base) ? base : `${base}_value`;
+}
