@@ -1353,6 +1353,18 @@ handler = lambda: (yield)
     },
   ],
   [
+    "lone carriage returns as the only line ends, a block among them (Python's universal newlines)",
+    { rule: "syntax-error", body: "x = 1\rif x:\r    y = 2\rz = )\r", want: ["4:5"] },
+  ],
+  [
+    "`print >>f, x` parses in Python 3 too (a tuple; it fails only when it runs): no finding",
+    {
+      rule: "syntax-error",
+      body: "import sys\n\n\ndef log(msg):\n    print >>sys.stderr, msg\n    exec(msg)\n",
+      want: [],
+    },
+  ],
+  [
     "lone carriage returns as line ends (valid; the fast parser leaves them to lezer)",
     {
       rule: "syntax-error",

@@ -192,7 +192,10 @@ function isMappingAnnotation(annotation: string): boolean | null {
 /** Sensor operator classes by name: `FileSensor`, `TimeDeltaSensorAsync`, `BaseSensorOperator`. */
 const SENSOR_CLASS = /Sensor(?:Async|Operator)?$/;
 
-export function analyzeDagFile(source: string): DagFile {
+export function analyzeDagFile(raw: string): DagFile {
+  // Python reads a lone carriage return as a line end (universal newlines), as editors do:
+  // the same length, so every offset stays where it was.
+  const source = raw.includes("\r") ? raw.replace(/\r(?!\n)/g, "\n") : raw;
   // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
   const fast = fastParseNodes(source);
   const root = fast ? fast.root : pyTree(parser.parse(source));

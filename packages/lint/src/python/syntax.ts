@@ -69,7 +69,9 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
 }
 
 /** The syntax error of a file, checked with the fast parser first (no WebAssembly for most). */
-export async function findPythonSyntaxError(source: string): Promise<PythonSyntaxError | null> {
+export async function findPythonSyntaxError(text: string): Promise<PythonSyntaxError | null> {
+  // A lone carriage return ends a line, as Python's universal newlines read it.
+  const source = text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
   const fast = fastParseNodes(source);
   if (fast !== null) return fast.problem ?? compileCheck(source, fast.root);
   await loadPythonSyntaxCheck();
@@ -296,7 +298,11 @@ function misplaced(n: Node): string | null {
 
 /** Python 2 statements tree-sitter-python still reads: `print "x"`, `exec code`. */
 function python2Statement(root: Node): PythonSyntaxError | null {
-  const [first] = root.descendantsOfType(["print_statement", "exec_statement"]);
+  // `print >>sys.stderr, msg` is also Python 3: the tuple `(print >> sys.stderr), msg`, which
+  // imports fine and fails only when it runs.
+  const first = root
+    .descendantsOfType(["print_statement", "exec_statement"])
+    .find((n) => !n?.namedChildren.some((c) => c?.type === "chevron"));
   if (!first) return null;
   const word = first.type === "print_statement" ? "print" : "exec";
   return {
