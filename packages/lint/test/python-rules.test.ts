@@ -1353,6 +1353,60 @@ handler = lambda: (yield)
     },
   ],
   [
+    "a callable calling the project's own helper may push there (get_current_context()); a library call pushes nothing",
+    {
+      rule: "missing-xcom-key",
+      body: `from mycompany.airflow_utils import publish_stats
+from pandas import read_csv
+
+
+def extract():
+    publish_stats([1, 2, 3])
+
+
+def load():
+    read_csv("x.csv")
+
+
+${dag(`    e = PythonOperator(task_id="extract", python_callable=extract)
+    l = PythonOperator(task_id="load", python_callable=load)
+    r = BashOperator(task_id="report", bash_command="{{ ti.xcom_pull(task_ids='extract', key='rows') }} {{ ti.xcom_pull(task_ids='load', key='rows') }}")
+    [e, l] >> r
+`)}`,
+      want: ["16:108"],
+    },
+  ],
+  [
+    "a function name defined in two DAG functions: each task reads the definition in its own",
+    {
+      rule: "missing-xcom-key",
+      body: `@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+def orders():
+    def extract(ti):
+        ti.xcom_push(key="order_count", value=10)
+
+    e = PythonOperator(task_id="extract", python_callable=extract)
+    r = BashOperator(task_id="report", bash_command="echo {{ ti.xcom_pull(task_ids='extract', key='order_count') }}")
+    e >> r
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+def customers():
+    def extract(ti):
+        ti.xcom_push(key="customer_count", value=5)
+
+    e = PythonOperator(task_id="extract", python_callable=extract)
+    r = BashOperator(task_id="report", bash_command="echo {{ ti.xcom_pull(task_ids='extract', key='order_count') }}")
+    e >> r
+
+
+orders()
+customers()
+`,
+      want: ["17:62"],
+    },
+  ],
+  [
     "lone carriage returns as the only line ends, a block among them (Python's universal newlines)",
     { rule: "syntax-error", body: "x = 1\rif x:\r    y = 2\rz = )\r", want: ["4:5"] },
   ],

@@ -263,15 +263,46 @@ export function analyzeDagFile(raw: string): DagFile {
   const groupCalls = new Map<string, number>();
 
   // Every function of the file by name, so callables defined after their use resolve.
+  /** Every definition of a name, when the file has more than one (in two DAG functions, say). */
+  const sameNamed = new Map<string, PyNode[]>();
   const findDefinitions = (node: PyNode): void => {
     if (node.name === "FunctionDefinition") {
       const name = childNamed(node, "VariableName");
-      if (name) functionDefs.set(text(name), node);
+      if (name) {
+        const key = text(name);
+        const earlier = functionDefs.get(key);
+        if (earlier) sameNamed.set(key, [...(sameNamed.get(key) ?? [earlier]), node]);
+        functionDefs.set(key, node);
+      }
     }
     if (!HOLDS_DEFINITIONS.has(node.name)) return;
     for (let c = node.firstChild; c; c = c.nextSibling) findDefinitions(c);
   };
   findDefinitions(root);
+
+  /**
+   * The key of the function `name` means where `at` uses it, as Python resolves it: the
+   * definition in the innermost function around `at` (or the module) that defines the name,
+   * the last one before `at` there. A name defined once is its own key; one defined in several
+   * places gets `name#offset` for the definition meant, so each task reads its own function.
+   */
+  const functionKey = (name: string, at: PyNode): string => {
+    const defs = sameNamed.get(name);
+    if (!defs) return name;
+    let best: { def: PyNode; depth: number } | null = null;
+    for (const def of defs) {
+      const home = enclosingFunction(def);
+      if (home && !(home.from <= at.from && at.to <= home.to)) continue;
+      const depth = home ? home.from + 1 : 0;
+      if (!best || depth > best.depth || (depth === best.depth && def.from <= at.from)) {
+        best = { def, depth };
+      }
+    }
+    if (!best) return name;
+    const key = `${name}#${best.def.from}`;
+    functionDefs.set(key, best.def);
+    return key;
+  };
 
   /** `a.b.c` for names and attribute chains; null for anything computed. */
   const dotted = (node: PyNode | null): string | null => {
@@ -624,6 +655,7 @@ export function analyzeDagFile(raw: string): DagFile {
       }
     }
     if (!firstTask.has(id)) firstTask.set(id, operator);
+    if (callableName) callableName = functionKey(callableName, node);
     tasks.push({
       id,
       dynamic,
@@ -760,7 +792,7 @@ export function analyzeDagFile(raw: string): DagFile {
           local = { id: `${local.id}*`, dynamic: true };
         }
       }
-      const fnDef = functionDefs.get(flow.name);
+      const fnDef = functionDefs.get(functionKey(flow.name, node));
       const id = addTask(
         node,
         scope,
@@ -1241,7 +1273,20 @@ export function analyzeDagFile(raw: string): DagFile {
   const onlyDagDecl = dags.length === 1 ? (dags[0] ?? null) : null;
   const onlyDag = onlyDagDecl?.id ?? null;
 
-  const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted);
+  // Names bound to the project's own code (`from mycompany.utils import publish`): a callable
+  // calling one may push XComs there (through get_current_context()), unseen from this file.
+  const projectNames = new Set<string>();
+  for (const i of imports) {
+    if (isLibraryModule(i.module)) continue;
+    const bound = i.name ?? i.module.split(".")[0] ?? "";
+    projectNames.add(bound);
+    for (const [alias, target] of importedAs) {
+      if (target === (i.name ?? i.module)) projectNames.add(alias);
+    }
+  }
+  const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted, (callee) =>
+    projectNames.has(callee.split(".")[0] ?? ""),
+  );
 
   const edges: [string, string][] = [];
   // Group → the ids of its tasks (nested groups' too), for edges that name a group.
@@ -1393,12 +1438,45 @@ function docstringOf(body: PyNode): PyNode | null {
 }
 
 /** Reads what each function of the file pushes, pulls and returns; memoized, follows calls. */
+/**
+ * Packages that push no XCom of a task's: the standard library's common modules, Airflow and
+ * the libraries DAG code calls. A function imported from any other module (the project's own
+ * helpers) may push through get_current_context().
+ */
+const LIBRARIES: ReadonlySet<string> = new Set(
+  (
+    "__future__ abc argparse ast asyncio base64 bisect calendar collections concurrent contextlib copy csv " +
+    "dataclasses datetime decimal difflib enum fnmatch functools getpass glob gzip hashlib heapq hmac html " +
+    "http importlib inspect io ipaddress itertools json logging math mimetypes multiprocessing numbers " +
+    "operator os pathlib pickle platform pprint queue random re secrets shlex shutil signal socket sqlite3 " +
+    "ssl statistics string struct subprocess sys tarfile tempfile textwrap threading time timeit traceback " +
+    "types typing unicodedata urllib uuid warnings weakref xml zipfile zlib zoneinfo " +
+    "airflow pendulum pandas numpy scipy sklearn requests httpx boto3 botocore google azure sqlalchemy " +
+    "psycopg2 pymysql mlflow torch tensorflow keras xgboost lightgbm catboost great_expectations pyarrow " +
+    "polars duckdb pyspark dask snowflake kubernetes yaml jinja2 pydantic joblib matplotlib seaborn plotly " +
+    "s3fs fsspec gcsfs paramiko slack_sdk redis pymongo elasticsearch kafka confluent_kafka docker " +
+    "smart_open tqdm click attrs attr dateutil pytz six tenacity openai transformers datasets"
+  ).split(" "),
+);
+
+const isLibraryModule = (module: string) =>
+  !module.startsWith(".") && LIBRARIES.has(module.split(".")[0] ?? "");
+
+/** The function or class whose body holds `node` (null: the module's). */
+function enclosingFunction(node: PyNode): PyNode | null {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.name === "FunctionDefinition" || p.name === "ClassDefinition") return p;
+  }
+  return null;
+}
+
 function functionFacts(
   source: string,
   lines: LineIndex,
   defs: ReadonlyMap<string, PyNode>,
   parseArgs: (argList: PyNode | null) => Args,
   dotted: (node: PyNode | null) => string | null,
+  projectCall: (callee: string) => boolean,
 ): (name: string) => (FunctionFacts & { strings: PyNode[] }) | null {
   const memo = new Map<string, (FunctionFacts & { strings: PyNode[] }) | null>();
   const own = (name: string): (FunctionFacts & { strings: PyNode[] }) | null => {
@@ -1497,14 +1575,14 @@ function functionFacts(
           if (callee && defs.has(callee)) calls.push(callee);
           else if (handsContext && !/^(print|len|str|repr|type|dict|list)$/.test(callee ?? "")) {
             opaquePushes = true;
-          }
+          } else if (callee && projectCall(callee)) opaquePushes = true;
         }
       }
       for (let c = n.firstChild; c; c = c.nextSibling) visit(c, nested);
     };
     visit(body, false);
     return {
-      name,
+      name: name.replace(/#\d+$/, ""),
       node: def,
       returnsValue,
       returnKeys: returnsValue ? returnKeys : [],
