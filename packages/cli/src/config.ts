@@ -3,8 +3,11 @@ import { closestName } from "@mlgen/core/light";
 import { z } from "zod";
 
 export const configSchema = z.strictObject({
-  /** Globs of pipeline modules, relative to the config file. */
-  pipelines: z.array(z.string().min(1)).min(1),
+  /**
+   * Globs of pipeline modules, relative to the config file. None in a repository of
+   * hand-written DAGs that has a config only for `mlgen lint`'s settings.
+   */
+  pipelines: z.array(z.string().min(1)).default([]),
   /** Output folder, relative to the config file. Default `dags`. */
   out: z.string().min(1).default("dags"),
   /** Target to emit: `airflow` (default), `kubeflow`, or `all` (both, each in its folder). */

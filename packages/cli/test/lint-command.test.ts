@@ -34,6 +34,26 @@ describe("mlgen lint", () => {
     expect(stdout).not.toContain("\u001b[");
   });
 
+  it("a repository of DAG files only: a config with lint settings and no pipelines", async () => {
+    const p = project({
+      "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ lint: { rules: { "missing-xcom-key": "warning" } } });
+`,
+      "dags/racy.py": RACY_DAG,
+    });
+    const linted = await p.mlgen("lint", "dags");
+    expect(linted.stderr).toBe("");
+    expect(linted.stdout).toContain("dags/racy.py:7:57: warning missing-xcom-key (MLG2001)");
+    expect(linted.code).toBe(0);
+    const bare = await p.mlgen("lint");
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("no paths were given and mlgen.config.ts lists no pipelines");
+    const compiled = await p.mlgen("compile");
+    expect(compiled.code).toBe(1);
+    expect(compiled.stderr).toContain("mlgen.config.ts lists no pipelines");
+    expect(compiled.stderr).toContain("add pipelines: ['pipelines/*.pipeline.ts']");
+  });
+
   it("a file the analysis cannot take fails alone: the others' findings, then exit 2 naming it", async () => {
     const deep = `X = a${".b()".repeat(3000)}\n`;
     const p = project({ "dags/racy.py": RACY_DAG, "dags/deep.py": deep });

@@ -391,6 +391,17 @@ export async function compileCommand(
   });
   const diagnostics: Diagnostic[] = [];
   const report = (d: Diagnostic) => diagnostics.push(d);
+  if (config.pipelines.length === 0) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "pipeline list",
+          reason: `${config.file ? toPosix(relative(io.cwd, config.file)) : "the config"} lists no pipelines`,
+          hint: "add pipelines: ['pipelines/*.pipeline.ts'] to mlgen.config.ts, or pass pipeline files to compile",
+        }),
+      ),
+    );
+  }
   const paths = await pipelineFiles(config);
   if (paths.length === 0) {
     throw new CliError(

@@ -331,11 +331,17 @@ export async function lintCommand(
           `${paths.join(", ")} ${paths.length === 1 ? "holds" : "hold"} no Python files (.py) or pipeline modules (*.pipeline.ts)`,
           "pass the folder of your DAG files (mlgen lint dags/) or pipeline modules",
         )
-      : usage(
-          "lint input",
-          `the pipelines patterns of ${toPosix(relative(io.cwd, config.file ?? "mlgen.config.ts"))} (${config.pipelines.join(", ")}) match no files`,
-          "fix `pipelines` in mlgen.config.ts, or pass files or folders to lint",
-        );
+      : config.pipelines.length === 0
+        ? usage(
+            "lint input",
+            `no paths were given and ${toPosix(relative(io.cwd, config.file ?? "mlgen.config.ts"))} lists no pipelines`,
+            "pass files or folders (mlgen lint dags/)",
+          )
+        : usage(
+            "lint input",
+            `the pipelines patterns of ${toPosix(relative(io.cwd, config.file ?? "mlgen.config.ts"))} (${config.pipelines.join(", ")}) match no files`,
+            "fix `pipelines` in mlgen.config.ts, or pass files or folders to lint",
+          );
   }
 
   const findings: Finding[] = [];
