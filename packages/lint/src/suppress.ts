@@ -48,6 +48,11 @@ export function unknownSuppressions(
 export function applySuppressions(
   findings: readonly Finding[],
   sources: ReadonlyMap<string, string>,
+  /**
+   * For Python files, their comments that mention mlgen by line (DagFile.mlgenComments): only
+   * a real comment silences, not the same words inside a string.
+   */
+  comments?: ReadonlyMap<string, ReadonlyMap<number, string>>,
 ): Finding[] {
   const cache = new Map<string, string[]>();
   const linesOf = (file: string) => {
@@ -68,8 +73,9 @@ export function applySuppressions(
       return list.length === 0 || list.includes(f.ruleId) || list.includes(f.code);
     };
     if (f.file.endsWith(".py")) {
-      const same = lines[f.line - 1];
-      const above = lines[f.line - 2];
+      const known = comments?.get(f.file);
+      const same = known ? known.get(f.line) : lines[f.line - 1];
+      const above = known ? known.get(f.line - 1) && lines[f.line - 2] : lines[f.line - 2];
       return !(silenced(same, PY) || (above?.trimStart().startsWith("#") && silenced(above, PY)));
     }
     return !silenced(lines[f.line - 2], TS);

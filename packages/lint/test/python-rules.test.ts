@@ -1377,6 +1377,20 @@ ${dag(`    e = PythonOperator(task_id="extract", python_callable=extract)
     },
   ],
   [
+    "`# mlgen: disable` inside a string (a shell comment in a bash script) silences nothing; in a comment it does",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="echo '# mlgen: disable'; echo {{ ti.xcom_pull(task_ids='nope') }}")
+    b = BashOperator(task_id="b", bash_command="""
+        # mlgen: disable=missing-xcom-key
+        echo {{ ti.xcom_pull(task_ids='nope') }}
+    """)
+    c = BashOperator(task_id="c", bash_command="echo {{ ti.xcom_pull(task_ids='nope') }}")  # mlgen: disable
+`),
+      want: ["2:82", "5:17"],
+    },
+  ],
+  [
     "a function name defined in two DAG functions: each task reads the definition in its own",
     {
       rule: "missing-xcom-key",

@@ -1351,6 +1351,7 @@ export function analyzeDagFile(raw: string): DagFile {
       ? { span: lines.span(syntax.from, syntax.to), detail: syntax.detail }
       : null,
     syntaxUnchecked: syntax === undefined,
+    mlgenComments: source.includes("mlgen") ? mlgenComments(source, root, lines) : new Map(),
     dags,
     tasks: done,
     groups,
@@ -1461,6 +1462,21 @@ const LIBRARIES: ReadonlySet<string> = new Set(
 
 const isLibraryModule = (module: string) =>
   !module.startsWith(".") && LIBRARIES.has(module.split(".")[0] ?? "");
+
+/** The file's comments that mention mlgen, by line (comments can sit anywhere in the tree). */
+function mlgenComments(source: string, root: PyNode, lines: LineIndex): Map<number, string> {
+  const out = new Map<number, string>();
+  const visit = (n: PyNode): void => {
+    if (n.name === "Comment") {
+      const text = source.slice(n.from, n.to);
+      if (text.includes("mlgen")) out.set(lines.position(n.from).line, text);
+      return;
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(root);
+  return out;
+}
 
 /** The function or class whose body holds `node` (null: the module's). */
 function enclosingFunction(node: PyNode): PyNode | null {

@@ -180,4 +180,9 @@ export interface DagFile {
   readonly strings: readonly TaskString[];
   /** Every string literal of the file (for template checks). */
   readonly allStrings: readonly PyNode[];
+  /**
+   * The Python comments that mention mlgen, by 1-based line, for `# mlgen: disable=...`: the
+   * same words inside a string (a shell comment in a bash_command) silence nothing.
+   */
+  readonly mlgenComments: ReadonlyMap<number, string>;
 }
