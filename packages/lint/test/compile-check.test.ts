@@ -102,6 +102,25 @@ const REFUSED: [name: string, source: string, message: string][] = [
     "def f():\n    x = 1\n    def g():\n        x = 2\n        nonlocal x\n",
     "name 'x' is assigned to before nonlocal declaration",
   ],
+  // CPython words these "(unicode error) 'unicodeescape' codec can't decode bytes ...".
+  [
+    "a Windows path in a plain string",
+    'LANDING = "C:\\Users\\etl\\landing"\n',
+    'truncated \\UXXXXXXXX escape in a string (a Windows path? write it r"C:\\Users\\..." or with forward slashes)',
+  ],
+  ["a short \\x escape", 'x = "\\x1"\n', "truncated \\xXX escape in a string"],
+  ["a short \\x escape in bytes", 'x = b"\\x1g"\n', "truncated \\xXX escape in a string"],
+  [
+    "a short \\u escape in an f-string",
+    'x = f"{a}\\u12"\n',
+    'truncated \\uXXXX escape in a string (a Windows path? write it r"C:\\Users\\..." or with forward slashes)',
+  ],
+  ["a \\N escape without a name", 'x = "\\N"\n', "malformed \\N character escape in a string"],
+  [
+    "a __future__ import after another import",
+    '"""Doc."""\nimport os\nfrom __future__ import annotations\n',
+    "from __future__ imports must occur at the beginning of the file",
+  ],
 ];
 
 const ACCEPTED: string[] = [
@@ -126,6 +145,9 @@ const ACCEPTED: string[] = [
   "async def f():\n    async def g():\n        yield 1\n    await g()\n",
   "def f():\n    class C:\n        nonlocal_ok = 1\n",
   "def f(a, b):\n    return lambda a=a: a\n",
+  'x = r"C:\\Users\\etl"\ny = b"\\Users"\nz = "a\\\\Users"\nw = "\\N{EM DASH}"\nv = f"{a}\\U0001F600"\nu = "\\x41\\u0041"\n',
+  '"""Doc."""\n# c\nfrom __future__ import annotations\nfrom __future__ import division\nimport os\n',
+  "from __future__ import annotations\n",
 ];
 
 describe("what CPython refuses in a file that parses", () => {

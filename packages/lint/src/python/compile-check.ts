@@ -335,9 +335,16 @@ export function compileCheck(src: string, root: PyNode): GrammarError | null {
         if (childNamed(n, "*") && functionOf(n)) {
           report(at(n, "import * only allowed at module level"));
         }
+        if (isFutureImport(src, n) && !futureAllowed(src, n)) {
+          report(at(n, "from __future__ imports must occur at the beginning of the file"));
+        }
         break;
       case "ScopeStatement":
         report(scopeProblem(src, root, n));
+        break;
+      case "String":
+      case "FormatString":
+        report(escapeProblem(src, n));
         break;
     }
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
@@ -384,4 +391,74 @@ function scopeProblem(src: string, root: PyNode, statement: PyNode): Problem | n
 function boundAround(def: PyNode): boolean {
   for (let s = scopeOf(def); s; s = scopeOf(s)) if (s.name !== "ClassDefinition") return true;
   return false;
+}
+
+/** `from __future__ import ...`. */
+function isFutureImport(src: string, n: PyNode): boolean {
+  const first = n.firstChild;
+  const module = first?.nextSibling;
+  return (
+    first?.name === "from" &&
+    module?.name === "VariableName" &&
+    src.slice(module.from, module.to) === "__future__"
+  );
+}
+
+/** Whether only a docstring, comments and other __future__ imports come before it. */
+function futureAllowed(src: string, n: PyNode): boolean {
+  const script = n.parent;
+  if (script?.name !== "Script" || script.parent !== null) return false;
+  let first = true;
+  for (let c = script.firstChild; c && c !== n; c = c.nextSibling) {
+    if (c.name === "Comment") continue;
+    const docstring =
+      first &&
+      c.name === "ExpressionStatement" &&
+      c.firstChild?.name === "String" &&
+      c.firstChild === c.lastChild;
+    first = false;
+    if (docstring) continue;
+    if (c.name === "ImportStatement" && isFutureImport(src, c)) continue;
+    return false;
+  }
+  return true;
+}
+
+const HEX = /^[0-9A-Fa-f]*$/;
+
+/**
+ * A `\x`, `\u`, `\U` or `\N` escape Python cannot decode (`"C:\Users\etl"`: `\U` wants eight
+ * hex digits); raw strings have none, bytes only `\x`. Names in `\N{...}` are not looked up.
+ */
+function escapeProblem(src: string, n: PyNode): Problem | null {
+  const text = src.slice(n.from, n.to);
+  if (!text.includes("\\")) return null;
+  const m = /^([A-Za-z]*)("""|'''|"|')/.exec(text);
+  if (!m) return null;
+  const prefix = (m[1] ?? "").toLowerCase();
+  if (prefix.includes("r")) return null;
+  const bytes = prefix.includes("b");
+  const start = m[0].length;
+  for (let i = text.indexOf("\\", start); i !== -1; i = text.indexOf("\\", i + 2)) {
+    const kind = text[i + 1];
+    const want = kind === "x" ? 2 : bytes ? 0 : kind === "u" ? 4 : kind === "U" ? 8 : 0;
+    const from = n.from + i;
+    if (want > 0) {
+      const digits = text.slice(i + 2, i + 2 + want);
+      if (digits.length < want || !HEX.test(digits)) {
+        const form = kind === "x" ? "\\xXX" : kind === "u" ? "\\uXXXX" : "\\UXXXXXXXX";
+        const windows =
+          kind === "x"
+            ? ""
+            : ' (a Windows path? write it r"C:\\Users\\..." or with forward slashes)';
+        return { from, to: from + 2, detail: `truncated ${form} escape in a string${windows}` };
+      }
+      if (kind === "U" && Number.parseInt(digits, 16) > 0x10ffff) {
+        return { from, to: from + 10, detail: "illegal Unicode character in a \\U escape" };
+      }
+    } else if (kind === "N" && !bytes && !/^\{[^}\n]+\}/.test(text.slice(i + 2))) {
+      return { from, to: from + 2, detail: "malformed \\N character escape in a string" };
+    }
+  }
+  return null;
 }
