@@ -1391,6 +1391,28 @@ ${dag(`    e = PythonOperator(task_id="extract", python_callable=extract)
     },
   ],
   [
+    "trigger rules and execution_date attributes Airflow 3 removed",
+    {
+      rule: "airflow3-removed",
+      head: `import pendulum
+from airflow.utils.trigger_rule import TriggerRule
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.python import PythonOperator
+`,
+      body: `def load(ti, dag_run, **context):
+    print(ti.execution_date, dag_run.execution_date, context["ti"].execution_date, ti.logical_date)
+
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"trigger_rule": TriggerRule.NONE_FAILED_OR_SKIPPED}):
+    a = BashOperator(task_id="a", bash_command="echo {{ dag_run.execution_date }} {{ dag_run.logical_date }}")
+    b = PythonOperator(task_id="b", python_callable=load, trigger_rule="dummy")
+    c = BashOperator(task_id="c", bash_command="echo 1", trigger_rule="none_failed_min_one_success")
+`,
+      want: ["2:11", "2:30", "2:54", "5:102", "6:57", "7:72"],
+    },
+  ],
+  [
     "a function name defined in two DAG functions: each task reads the definition in its own",
     {
       rule: "missing-xcom-key",

@@ -1352,6 +1352,9 @@ export function analyzeDagFile(raw: string): DagFile {
       : null,
     syntaxUnchecked: syntax === undefined,
     mlgenComments: source.includes("mlgen") ? mlgenComments(source, root, lines) : new Map(),
+    executionDateAttributes: source.includes(".execution_date")
+      ? executionDateAttributes(source, root)
+      : [],
     dags,
     tasks: done,
     groups,
@@ -1462,6 +1465,32 @@ const LIBRARIES: ReadonlySet<string> = new Set(
 
 const isLibraryModule = (module: string) =>
   !module.startsWith(".") && LIBRARIES.has(module.split(".")[0] ?? "");
+
+/** Objects whose `execution_date` Airflow 3 removed: the task instance and the DAG run. */
+const RUN_OBJECTS =
+  /^(?:ti|task_instance|dag_run|dagrun|context\[["'](?:ti|task_instance|dag_run)["']\]|kwargs\[["'](?:ti|task_instance|dag_run)["']\])$/;
+
+/** `ti.execution_date`, `context["dag_run"].execution_date`, ... in the file's code. */
+function executionDateAttributes(source: string, root: PyNode): PyNode[] {
+  const out: PyNode[] = [];
+  const visit = (n: PyNode): void => {
+    if (n.name === "MemberExpression") {
+      const prop = n.lastChild;
+      const base = n.firstChild;
+      if (
+        prop?.name === "PropertyName" &&
+        source.slice(prop.from, prop.to) === "execution_date" &&
+        base &&
+        RUN_OBJECTS.test(source.slice(base.from, base.to).replace(/\s+/g, ""))
+      ) {
+        out.push(n);
+      }
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(root);
+  return out;
+}
 
 /** The file's comments that mention mlgen, by line (comments can sit anywhere in the tree). */
 function mlgenComments(source: string, root: PyNode, lines: LineIndex): Map<number, string> {

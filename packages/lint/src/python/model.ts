@@ -185,4 +185,6 @@ export interface DagFile {
    * same words inside a string (a shell comment in a bash_command) silence nothing.
    */
   readonly mlgenComments: ReadonlyMap<number, string>;
+  /** `ti.execution_date`, `dag_run.execution_date` in code: attributes Airflow 3 removed. */
+  readonly executionDateAttributes: readonly PyNode[];
 }

@@ -70,6 +70,23 @@ const MODULE_NAMES: [RegExp, RegExp, string][] = [
     "remove @apply_defaults: operators apply default_args themselves",
   ],
 ];
+/** Trigger rules Airflow 3 refuses when it parses the file, by their value and enum name. */
+const TRIGGER_RULES: Record<string, string> = {
+  dummy: "use 'always' (TriggerRule.ALWAYS)",
+  DUMMY: "use TriggerRule.ALWAYS ('always')",
+  none_failed_or_skipped:
+    "use 'none_failed_min_one_success' (TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)",
+  NONE_FAILED_OR_SKIPPED:
+    "use TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS ('none_failed_min_one_success')",
+};
+
+/** A removed trigger rule written as a string or as `TriggerRule.X`, or null. */
+function removedTriggerRule(text: string): string | null {
+  const m = /^(?:["']([a-z_]+)["']|(?:[\w.]*\.)?TriggerRule\.([A-Z_]+))$/.exec(text.trim());
+  const rule = m?.[1] ?? m?.[2];
+  return rule && rule in TRIGGER_RULES ? rule : null;
+}
+
 const NAMES: [RegExp, string][] = [
   [/^(DummyOperator|SubDagOperator)$/, "use EmptyOperator; SubDAGs are gone: use TaskGroup"],
   [/^days_ago$/, "use a fixed pendulum.datetime(...)"],
@@ -126,7 +143,37 @@ export const airflow3Removed = defineRule({
           report({ what: `default_args key '${name}'`, hint }, file.lines.span(node.from, node.to));
       }
     }
+    const triggerRule = (node: PyNode, where: string) => {
+      const rule = removedTriggerRule(textOf(file.source, node));
+      if (!rule) return;
+      report(
+        {
+          what: `trigger rule '${rule}'${where} (Airflow 3 refuses the DAG file)`,
+          hint: TRIGGER_RULES[rule] ?? "use another trigger rule",
+        },
+        file.lines.span(node.from, node.to),
+      );
+    };
+    for (const dag of file.dags) {
+      const rule = dag.defaultArgs?.entries.get("trigger_rule");
+      if (rule) triggerRule(rule, " in default_args");
+    }
+    for (const [, group] of file.groups) {
+      const rule = group.defaultArgs?.entries.get("trigger_rule");
+      if (rule) triggerRule(rule, " in default_args");
+    }
+    for (const node of file.executionDateAttributes) {
+      report(
+        {
+          what: `attribute '${textOf(file.source, node).replace(/\s+/g, "")}'`,
+          hint: "use logical_date (dag_run.logical_date, or context['logical_date']); a run without one has none",
+        },
+        file.lines.span(node.from, node.to),
+      );
+    }
     for (const task of file.tasks) {
+      const rule = task.kwargs.get("trigger_rule");
+      if (rule) triggerRule(rule, "");
       for (const [name, node] of task.kwargs) {
         const hint = TASK_ARGS[name];
         if (!hint) continue;
@@ -153,6 +200,15 @@ export const airflow3Removed = defineRule({
     for (const s of file.allStrings) {
       const raw = textOf(file.source, s);
       if (!raw.includes("{{") && !raw.includes("{%")) continue;
+      for (const m of raw.matchAll(/\b(dag_run|ti|task_instance)\s*\.\s*execution_date\b/g)) {
+        report(
+          {
+            what: `template attribute '${m[1]}.execution_date'`,
+            hint: "use {{ dag_run.logical_date }} or {{ logical_date }}; a run without one has none",
+          },
+          file.lines.span(s.from + m.index, s.from + m.index + m[0].length),
+        );
+      }
       for (const use of removedContextUses(raw)) {
         report(
           { what: `template variable '${use.name}'`, hint: removedContextHint(use.name, true) },
