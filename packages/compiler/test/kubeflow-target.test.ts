@@ -577,6 +577,42 @@ describe("kubeflow target", () => {
     ).toEqual(["Outputs_2", "scale_2", "values"]);
   });
 
+  it("a task module too big for one argument of the container's command is an error naming it", () => {
+    const source = "def f() -> None:\n    pass\n";
+    const ir = pipeline("big", {}, (p) => {
+      p.python("small", { fn: "tasks/m.py:f" });
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const words = `WORDS = [\n${'    "abcdefghij",\n'.repeat(8000)}]\n`;
+    const found = (files: { path: string; content: string }[]) =>
+      kubeflowTarget
+        .validate({
+          ...r,
+          sourceFile: "pipelines/p.pipeline.ts",
+          sourceMap: {},
+          pythonFiles: files,
+        })
+        .map((d) => `${d.code} ${d.message.split(" cannot")[0]}`);
+    const m = { path: "tasks/m.py", content: source };
+    expect(found([m, { path: "tasks/vocab.py", content: words }])).toEqual([
+      "MLG3001 task module tasks/vocab.py (141 KiB)",
+    ]);
+    expect(found([m, { path: "tasks/vocab.py", content: words.slice(0, 100_000) }])).toEqual([]);
+    const many = Array.from({ length: 16 }, (_, i) => ({
+      path: `tasks/v${i}.py`,
+      content: words.slice(0, 120_000),
+    }));
+    expect(found([m, ...many])).toEqual(["MLG3001 the task modules (1875 KiB in 17 files)"]);
+    // Kubeflow fills its placeholders in the command the modules travel in.
+    const placeholder = {
+      path: "tasks/t.py",
+      content: 'def top():\n    return {"s": "x {{$}} y"}\n',
+    };
+    expect(found([m, placeholder])).toEqual(["MLG3001 task module tasks/t.py"]);
+  });
+
   it("outputs kfp cannot return (keywords, names starting with _) are errors naming them", () => {
     const source = "def f() -> dict:\n    return {}\n";
     const ir = pipeline("outs", {}, (p) => {

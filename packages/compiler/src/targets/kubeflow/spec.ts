@@ -238,6 +238,43 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
   }
   for (const p of shape.problems) problems.push({ ...p, level: "error" });
+  // Each python task's command carries every module of the project (the launcher writes them
+  // beside the component), one argument each: Linux refuses an argument over 128 KiB and a
+  // command line over 2 MiB, and every run of the task would fail with E2BIG.
+  if (ir.tasks.some((t) => t.kind === "python")) {
+    let total = 0;
+    for (const f of input.pythonFiles) {
+      if (f.content.includes("{{$")) {
+        problems.push({
+          what: `task module ${f.path}`,
+          reason:
+            "it holds '{{$', and Kubeflow replaces its placeholders ({{$}}, {{$.inputs...}}) in a container's command, where the modules travel: the module would run changed",
+          hint: 'split the text ("{{" "$"), or read it from a file at run time',
+          level: "error",
+        });
+      }
+      const bytes = Buffer.byteLength(f.content, "utf8");
+      total += bytes;
+      if (bytes >= MAX_ARGUMENT) {
+        problems.push({
+          what: `task module ${f.path} (${Math.round(bytes / 1024)} KiB)`,
+          reason:
+            "every python task's command carries the project's modules, one argument each, and Linux refuses an argument of 128 KiB or more ('Argument list too long'): every run would fail",
+          hint: "keep data (word lists, generated code) out of the task modules' folder and load it at run time, or split the module",
+          level: "error",
+        });
+      }
+    }
+    if (total >= MAX_COMMAND) {
+      problems.push({
+        what: `the task modules (${Math.round(total / 1024)} KiB in ${input.pythonFiles.length} files)`,
+        reason:
+          "every python task's command carries them all, and Linux refuses a command line over 2 MiB ('Argument list too long'): every run would fail",
+        hint: "keep data and code the tasks do not import out of the task modules' folder",
+        level: "error",
+      });
+    }
+  }
   for (const task of ir.tasks) {
     if (task.kind !== "python") continue;
     for (const output of Object.keys(task.outputs)) {
@@ -897,6 +934,10 @@ function definitions(
 }
 
 export { constantOf, pyJsonDumps };
+
+/** Linux's MAX_ARG_STRLEN (32 pages), and most of ARG_MAX (2 MiB, shared with the environment). */
+const MAX_ARGUMENT = 128 * 1024;
+const MAX_COMMAND = 1792 * 1024;
 
 /** A name close to `output` that kfp can return. */
 function outputSuggestion(output: string): string {
