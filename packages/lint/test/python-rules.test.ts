@@ -1413,6 +1413,39 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "dag.set_dependency('c', 'd') is an edge: d's pull from c is no race",
+    {
+      rule: "missing-xcom-key",
+      body: `with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args) as d:
+    c = BashOperator(task_id="c", bash_command="echo 1")
+    e = BashOperator(task_id="d", bash_command="echo {{ ti.xcom_pull(task_ids='c') }}")
+    f = BashOperator(task_id="f", bash_command="echo {{ ti.xcom_pull(task_ids='c') }}")
+    d.set_dependency("c", "d")
+`,
+      want: ["4:57"],
+    },
+  ],
+  [
+    "paths of FTP and HDFS operators are on another host",
+    {
+      rule: "hardcoded-path",
+      body: dag(`    a = FTPSensor(task_id="a", path="/home/partner/outbox/orders.csv", ftp_conn_id="p")
+    b = WebHdfsSensor(task_id="b", filepath="/data/warehouse/orders/_SUCCESS")
+    c = FTPFileTransmitOperator(task_id="c", remote_filepath="/home/partner/in.csv", local_filepath="{{ var.value.stage }}/in.csv")
+    d = BashOperator(task_id="d", bash_command="cat /data/warehouse/x.csv")
+`),
+      want: ["5:53"],
+    },
+  ],
+  [
+    "os.system() at module level runs at every parse",
+    {
+      rule: "top-level-code",
+      body: 'import os\n\nos.system("ls")\nos.popen("ls")\n',
+      want: ["3:1", "4:1"],
+    },
+  ],
+  [
     "a function name defined in two DAG functions: each task reads the definition in its own",
     {
       rule: "missing-xcom-key",

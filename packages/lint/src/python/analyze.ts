@@ -739,6 +739,13 @@ export function analyzeDagFile(raw: string): DagFile {
       connect(up, down);
       return;
     }
+    // `dag.set_dependency("a", "b")`: task ids as strings, upstream first.
+    if (last === "set_dependency" && fnNode?.name === "MemberExpression") {
+      const [up, down] = args.positional.map((a) => stringValue(source, a));
+      if (up && down && args.positional.length === 2) rawEdges.push([up, down]);
+      else edgesIncomplete = true;
+      return;
+    }
     if (
       (last === "set_downstream" || last === "set_upstream") &&
       fnNode?.name === "MemberExpression"

@@ -19,9 +19,9 @@ const NOT_WORKER_PATHS: ReadonlySet<string> = new Set([
 const IN_CONTAINER =
   /^(?:@task\.(?:docker|kubernetes)|KubernetesPodOperator|GKEStartPodOperator|EksPodOperator|DockerOperator|DockerSwarmOperator|EcsRunTaskOperator|SparkKubernetesOperator|KubernetesJobOperator)$/;
 
-/** Operators whose paths are on another host (SFTP, SSH), not the worker's. */
+/** Operators whose paths are on another host (SFTP, SSH, FTP, HDFS), not the worker's. */
 const ON_REMOTE_HOST =
-  /^(?:SFTPSensor|SFTPOperator|SFTPToS3Operator|S3ToSFTPOperator|SFTPToGCSOperator|GCSToSFTPOperator|SFTPToWasbOperator|SSHOperator|SSHRemoteJobOperator)$/;
+  /^(?:SFTP\w*|\w*ToSFTPOperator|SSHOperator|SSHRemoteJobOperator|FTPS?\w*|\w*ToFTPS?Operator|WebHdfsSensor|WebHDFSHook|Hdfs\w*Sensor|HdfsSensor|\w*HDFS\w*Operator|\w*Hdfs\w*Operator)$/;
 
 /**
  * A string after `+` in a concatenation (`"s3://" + bucket + "/data/raw/"`) continues what comes

@@ -15,7 +15,11 @@ const CALLS: [RegExp, string][] = [
   [/(^|\.)urlopen$/, "an HTTP request"],
   [/^socket\.create_connection$/, "a network connection"],
   [/^(boto3)\.(client|resource)$/, "a cloud client (credential lookups)"],
-  [/^subprocess\.(run|check_output|check_call|call|Popen)$/, "a subprocess"],
+  [
+    /^subprocess\.(run|check_output|check_call|call|Popen|getoutput|getstatusoutput)$/,
+    "a subprocess",
+  ],
+  [/^os\.(system|popen)$/, "a subprocess"],
 ];
 
 /** Imports that take seconds to load: at module level, every parse pays for them. */
