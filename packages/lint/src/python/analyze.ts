@@ -202,7 +202,7 @@ export function analyzeDagFile(raw: string): DagFile {
   const lines = new LineIndex(source);
   // undefined: tree-sitter-python is not loaded yet to judge a file lezer parsed.
   const parsed = fast ? fast.problem : pythonSyntaxError(source);
-  const syntax = parsed === null ? compileCheck(source, root) : parsed;
+  const syntax = parsed === null ? compileCheck(source, root, fast?.checked) : parsed;
   const span = (node: PyNode) => lines.span(node.from, node.to);
   const text = (node: PyNode) => textOf(source, node);
 

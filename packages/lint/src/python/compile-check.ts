@@ -264,15 +264,55 @@ function sawBefore(node: PyNode, open: string, close: string): boolean {
 }
 
 /** The first error CPython would report in a file whose tree has no syntax error. */
-export function compileCheck(src: string, root: PyNode): GrammarError | null {
+/** The node types the check reads (the fast parser lists them as it builds the tree). */
+export const CHECKED: ReadonlySet<string> = new Set([
+  "ParamList",
+  "AssignStatement",
+  "UpdateStatement",
+  "DeleteStatement",
+  "ForStatement",
+  "WithStatement",
+  "AwaitExpression",
+  "YieldStatement",
+  "YieldExpression",
+  "ImportStatement",
+  "ScopeStatement",
+  "String",
+  "FormatString",
+]);
+
+/**
+ * The first error CPython would report in a file whose tree has no syntax error. `checked`:
+ * the tree's nodes of the CHECKED types, when the parser listed them (the fast path; a walk
+ * of every node was a tenth of a lint); without it the tree is walked, error nodes skipped.
+ */
+export function compileCheck(
+  src: string,
+  root: PyNode,
+  checked?: readonly PyNode[],
+): GrammarError | null {
   let first: Problem | null = null;
   const report = (p: Problem | null) => {
     if (p && (!first || p.from < first.from)) first = p;
   };
-  const visit = (n: PyNode): void => {
+  // Where the file's backslashes are, found once: only a string holding one has escapes.
+  let backslashes: number[] | null = null;
+  const hasBackslash = (n: PyNode): boolean => {
+    if (backslashes === null) {
+      backslashes = [];
+      for (let i = src.indexOf("\\"); i !== -1; i = src.indexOf("\\", i + 1)) backslashes.push(i);
+    }
+    let lo = 0;
+    let hi = backslashes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((backslashes[mid] as number) < n.from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < backslashes.length && (backslashes[lo] as number) < n.to;
+  };
+  const check = (n: PyNode): void => {
     switch (n.name) {
-      case "⚠":
-        return;
       case "ParamList":
         report(paramsProblem(src, n));
         break;
@@ -344,9 +384,17 @@ export function compileCheck(src: string, root: PyNode): GrammarError | null {
         break;
       case "String":
       case "FormatString":
-        report(escapeProblem(src, n));
+        if (hasBackslash(n)) report(escapeProblem(src, n));
         break;
     }
+  };
+  if (checked) {
+    for (const n of checked) check(n);
+    return first;
+  }
+  const visit = (n: PyNode): void => {
+    if (n.name === "⚠") return;
+    if (CHECKED.has(n.name)) check(n);
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
   };
   visit(root);

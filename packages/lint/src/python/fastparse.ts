@@ -11,6 +11,7 @@
 // of a lint; this parses the same files about ten times faster (bench/README.md, "Lint").
 import { type NodeType, Tree, TreeBuffer } from "@lezer/common";
 import { parser } from "@lezer/python";
+import { CHECKED } from "./compile-check.js";
 import { PyNode } from "./node.js";
 
 /** Parses Python source into @lezer/python's tree: the fast path when it can, else lezer. */
@@ -39,11 +40,14 @@ function run(source: string): FastParser | null {
  */
 export function fastParseNodes(
   source: string,
-): { root: PyNode; problem: GrammarError | null } | null {
+): { root: PyNode; problem: GrammarError | null; checked: PyNode[] } | null {
   const p = run(source);
   if (!p) return null;
   const buf = p.buf;
   const types = parser.nodeSet.types;
+  // The nodes compile-check.ts reads, listed as they are made (no second walk of the tree).
+  checkedTypes ??= types.map((t) => CHECKED.has(t.name));
+  const checked: PyNode[] = [];
   // Children come before their parent, each node's fourth number the size of its subtree: the
   // subtrees read so far wait on a stack, with where each starts, until their parent comes.
   const stack: PyNode[] = [];
@@ -55,6 +59,7 @@ export function fastParseNodes(
       buf[i + 2] as number,
       null,
     );
+    if (checkedTypes[buf[i] as number]) checked.push(node);
     const start = i + 4 - (buf[i + 3] as number);
     let k = stack.length;
     while (k > 0 && (starts[k - 1] as number) >= start) k--;
@@ -85,8 +90,10 @@ export function fastParseNodes(
     prev = child;
   }
   top.lastChild = prev;
-  return { root: top, problem: p.problem ?? p.symtableProblem ?? p.compileProblem };
+  return { root: top, problem: p.problem ?? p.symtableProblem ?? p.compileProblem, checked };
 }
+
+let checkedTypes: boolean[] | null = null;
 
 /** The fast path alone: null when it declines the file (lezer must parse it). */
 export function fastParse(source: string): Tree | null {

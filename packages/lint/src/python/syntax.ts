@@ -73,7 +73,7 @@ export async function findPythonSyntaxError(text: string): Promise<PythonSyntaxE
   // A lone carriage return ends a line, as Python's universal newlines read it.
   const source = text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
   const fast = fastParseNodes(source);
-  if (fast !== null) return fast.problem ?? compileCheck(source, fast.root);
+  if (fast !== null) return fast.problem ?? compileCheck(source, fast.root, fast.checked);
   await loadPythonSyntaxCheck();
   return pythonSyntaxError(source) ?? compileCheck(source, pyTree(lezer.parse(source)));
 }
