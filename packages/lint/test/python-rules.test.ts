@@ -1446,6 +1446,28 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "`with setup >> teardown:` makes both tasks, and runs the setup before the tasks inside",
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    @task
+    def make_bucket(ti=None):
+        ti.xcom_push(key="bucket", value="b")
+
+    @task
+    def drop_bucket():
+        pass
+
+    @task
+    def use_bucket(ti=None):
+        print(ti.xcom_pull(task_ids="make_bucket", key="bucket"), ti.xcom_pull(task_ids="make_bucket", key="nope"))
+
+    with make_bucket().as_setup() >> drop_bucket().as_teardown():
+        use_bucket()
+`),
+      want: ["12:67"],
+    },
+  ],
+  [
     "a function name defined in two DAG functions: each task reads the definition in its own",
     {
       rule: "missing-xcom-key",

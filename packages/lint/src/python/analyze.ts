@@ -926,6 +926,8 @@ export function analyzeDagFile(raw: string): DagFile {
     let pending: { kind: "dag"; dag: DagDecl } | { kind: "group"; id: string } | null = null;
     /** Teardown tasks the with statement names (`with td:`, `with d.as_teardown(setups=s):`). */
     const teardowns: string[] = [];
+    /** `with setup >> teardown:`: the setups named before the teardown. */
+    const headerSetups: string[] = [];
     for (const c of children(node)) {
       if (c.name === "Body") {
         const before = tasks.length;
@@ -935,9 +937,17 @@ export function analyzeDagFile(raw: string): DagFile {
           // and the teardown after them.
           const made = tasks.slice(before).map((t) => t.id);
           const setups = teardowns.flatMap((t) => teardownSetups.get(t) ?? []);
-          connect(setups, made);
+          connect([...setups, ...headerSetups], made);
           connect(made, teardowns);
         }
+        continue;
+      }
+      if (c.name === "BinaryExpression" && childNamed(c, "BitOp") && text(c).includes(">>")) {
+        // `with make().as_setup() >> drop().as_teardown():` makes both tasks and the edge;
+        // the context is the teardown on the right, its setups on the left.
+        walk(c, inner);
+        teardowns.push(...endpoints(c.lastChild));
+        headerSetups.push(...endpoints(c.firstChild));
         continue;
       }
       if (c.name === "VariableName" && vars.get(text(c))?.kind === "tasks") {
