@@ -1468,6 +1468,32 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "a @task_group made under other ids with .override(group_id=...): pulls from them are not judged",
+    {
+      rule: "missing-xcom-key",
+      head: `import pendulum
+from airflow.sdk import DAG, task, task_group
+from airflow.providers.standard.operators.bash import BashOperator
+`,
+      body: `@task_group
+def region():
+    @task
+    def extract(ti=None):
+        ti.xcom_push(key="rows", value=3)
+
+    extract()
+
+
+with DAG("tgover", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC")):
+    eu = region.override(group_id="eu")()
+    us = region.override(group_id="us")()
+    r = BashOperator(task_id="report", bash_command="echo {{ ti.xcom_pull(task_ids='eu.extract', key='rows') }} {{ ti.xcom_pull(task_ids='us.extract', key='rows') }}")
+    [eu, us] >> r
+`,
+      want: [],
+    },
+  ],
+  [
     "a function name defined in two DAG functions: each task reads the definition in its own",
     {
       rule: "missing-xcom-key",

@@ -838,6 +838,11 @@ export function analyzeDagFile(raw: string): DagFile {
       const calls = (groupCalls.get(group) ?? 0) + 1;
       groupCalls.set(group, calls);
       if (scope.loop) dynamicIds = true;
+      // `region.override(group_id="eu")()` makes the group's tasks as `eu.*`, ids the analysis
+      // (reading the body once, as `region.*`) does not have: checks that need every id hold back.
+      if (fnNode?.name === "CallExpression" && methodOf(source, fnNode.firstChild) === "override") {
+        dynamicIds = true;
+      }
       if (argList) connect(dataSources(argList, true), [GROUP + group]);
       return;
     }
