@@ -1494,6 +1494,34 @@ with DAG("tgover", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="U
     },
   ],
   [
+    "a clock read under another name, or through the file's own function, moves the start date too",
+    {
+      rule: "dynamic-start-date",
+      head: `from datetime import datetime as DT, timedelta
+import pendulum as pdl
+from pendulum import now as pnow
+from airflow.utils.timezone import utcnow
+from airflow.sdk import DAG
+`,
+      body: `def yesterday():
+    return pdl.now("UTC").subtract(days=1)
+
+
+with DAG("a", schedule="@daily", start_date=DT.now()):
+    pass
+with DAG("b", schedule="@daily", start_date=pnow("UTC").subtract(days=1)):
+    pass
+with DAG("c", schedule="@daily", start_date=utcnow() - timedelta(days=1)):
+    pass
+with DAG("d", schedule="@daily", start_date=yesterday()):
+    pass
+with DAG("ok", schedule="@daily", start_date=DT.fromisoformat("2024-01-01"), end_date=pnow().add(days=30)):
+    pass
+`,
+      want: ["5:45", "7:45", "9:45", "11:45"],
+    },
+  ],
+  [
     "a function name defined in two DAG functions: each task reads the definition in its own",
     {
       rule: "missing-xcom-key",

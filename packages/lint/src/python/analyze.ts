@@ -1115,22 +1115,28 @@ export function analyzeDagFile(raw: string): DagFile {
           for (let i = importIdx + 1; i < names.length; i++) {
             const c = names[i] as PyNode;
             if (c.name !== "VariableName" || names[i - 1]?.name === "as") continue;
-            imports.push({ module, name: text(c), span: span(node), topLevel, within });
             const alias = names[i + 1]?.name === "as" ? names[i + 2] : undefined;
-            if (alias?.name === "VariableName") importedAs.set(text(alias), text(c));
+            const as = alias?.name === "VariableName" ? text(alias) : null;
+            imports.push({ module, name: text(c), as, span: span(node), topLevel, within });
+            if (as) importedAs.set(as, text(c));
           }
         } else {
           let module = "";
+          let as: string | null = null;
           for (let i = importIdx + 1; i <= names.length; i++) {
             const c = names[i];
             if (!c || c.name === ",") {
               if (module) {
-                imports.push({ module, name: null, span: span(node), topLevel, within });
+                imports.push({ module, name: null, as, span: span(node), topLevel, within });
               }
               module = "";
+              as = null;
             } else if (c.name === "as") {
               const alias = names[i + 1];
-              if (alias?.name === "VariableName" && module) importedAs.set(text(alias), module);
+              if (alias?.name === "VariableName" && module) {
+                as = text(alias);
+                importedAs.set(as, module);
+              }
               i++;
             } else module += text(c);
           }

@@ -113,6 +113,8 @@ export interface ImportDecl {
   readonly module: string;
   /** Imported name (`from m import name`), or null for `import m`. */
   readonly name: string | null;
+  /** The name it is bound to, when not its own (`import pendulum as pdl`, `... import now as pnow`). */
+  readonly as: string | null;
   readonly span: Span;
   /** Run when the file is parsed: at module level or in a @dag body, not under `if TYPE_CHECKING:`. */
   readonly topLevel: boolean;

@@ -11,10 +11,18 @@ const MOVING =
  * (`START = datetime.today() - timedelta(1)`, then `start_date=START`).
  */
 function movingCall(file: DagFile, node: PyNode, seen = new Set<string>()): string | null {
-  const text = textOf(file.source, node);
-  const m = MOVING.exec(text);
+  const names = namesIn(file.source, node);
+  const m = MOVING.exec(canonical(file, textOf(file.source, node), names));
   if (m) return `${m[1]}()`;
-  for (const name of namesIn(file.source, node)) {
+  for (const name of names) {
+    // The file's own function (`start_date=yesterday()`), whose body calls the clock.
+    const helper = file.helperCalls
+      .get(`:${name}`)
+      ?.find((c) => MOVING.test(`${canonical(file, c.callee, [c.callee.split(".")[0] ?? ""])}(`));
+    if (helper && !seen.has(`${name}()`)) {
+      seen.add(`${name}()`);
+      return `${canonical(file, helper.callee, [helper.callee.split(".")[0] ?? ""])}() through ${name}()`;
+    }
     const bound = file.constants.get(name);
     if (!bound || seen.has(name)) continue;
     seen.add(name);
@@ -22,6 +30,36 @@ function movingCall(file: DagFile, node: PyNode, seen = new Set<string>()): stri
     if (call) return `${call} through ${name}`;
   }
   return null;
+}
+
+/** Where modules and clock functions come from, by their canonical names. */
+const CANONICAL: Readonly<Record<string, string>> = {
+  datetime: "datetime",
+  "datetime.datetime": "datetime",
+  "datetime.date": "date",
+  pendulum: "pendulum",
+  "airflow.utils.timezone": "timezone",
+  "airflow.utils.timezone.utcnow": "timezone.utcnow",
+  "airflow.utils.dates.days_ago": "days_ago",
+};
+
+/**
+ * `text` with the names imported under other names written as MOVING knows them:
+ * `DT.now()` (`from datetime import datetime as DT`) as `datetime.now()`, `pnow()` (`from
+ * pendulum import now as pnow`) as `pendulum.now()`, `utcnow()` as `timezone.utcnow()`.
+ */
+function canonical(file: DagFile, text: string, names: readonly string[]): string {
+  let out = text;
+  for (const imp of file.imports) {
+    const local = imp.as ?? imp.name ?? imp.module;
+    if (!names.includes(local)) continue;
+    const full = imp.name ? `${imp.module}.${imp.name}` : imp.module;
+    const known =
+      CANONICAL[full] ?? (imp.module === "pendulum" && imp.name ? `pendulum.${imp.name}` : null);
+    if (!known || known === local) continue;
+    out = out.replace(new RegExp(`(?<![\\w.])${local}\\b`, "g"), known);
+  }
+  return out;
 }
 
 /** The variable names an expression reads (not attribute names: `cfg.start` reads `cfg`). */
