@@ -10,5 +10,9 @@ export default defineConfig({
   kubeflow: {
     timeouts: true,
     packages: ["scikit-learn==1.9.1", "pandas==3.1.1", "mlflow==3.17.2"],
+    // The Slack alert's webhook URL, from a Kubernetes secret, in the tasks' pods.
+    secretEnv: {
+      MLGEN_SLACK_SLACK_ML_ALERTS_URL: { secret: "slack-ml-alerts", key: "webhook-url" },
+    },
   },
 });

@@ -45,6 +45,21 @@ export const configSchema = z.strictObject({
       timeouts: z.boolean().optional(),
       /** KFP's cache for every task: on (kfp's default) or off. */
       caching: z.boolean().optional(),
+      /**
+       * Environment variables every task's pod takes from Kubernetes secrets:
+       * `{ MLGEN_SLACK_ML_ALERTS_URL: { secret: "slack", key: "url" } }`.
+       */
+      secretEnv: z
+        .record(
+          z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"),
+          z.strictObject({
+            secret: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes secret name"),
+            key: z.string().regex(/^[-._a-zA-Z0-9]+$/, "a key of the secret"),
+          }),
+        )
+        .optional(),
     })
     .default({ out: "kubeflow" }),
   /** `mlgen lint` settings: a severity per rule id ("off", "info", "warning" or "error"). */
@@ -83,6 +98,7 @@ export interface ResolvedConfig {
     kfpPackage?: string;
     timeouts?: boolean;
     caching?: boolean;
+    secretEnv?: Readonly<Record<string, { secret: string; key: string }>>;
   }>;
   /** Severity per lint rule id from `lint.rules`. */
   readonly lintRules?: Readonly<Record<string, "off" | "info" | "warning" | "error">>;

@@ -249,7 +249,7 @@ const cases: [string, Case][] = [
       says: [
         "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 5",
         "unknown key 'airflow.password' (airflow takes version)",
-        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, timeouts, caching)",
+        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, timeouts, caching, secretEnv)",
       ],
     },
   ],

@@ -7,7 +7,7 @@ import { isPipelineDefinition } from "@mlgen/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { env, pipeline, seconds, variable } from "../../dsl/src/index.js";
+import { env, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
 import { celString, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
@@ -669,6 +669,39 @@ describe("kubeflow target", () => {
     expect(["empty", "full", "file.txt", "missing", "fu*"].map((p) => check(join(dir, p)))).toEqual(
       ["waited", "found", "found", "waited", "found"],
     );
+  });
+
+  it("a Slack alert needs its webhook URL from a secret: said until kubeflow.secretEnv gives it to every pod", () => {
+    const ir = pipeline(
+      "alerting",
+      { defaults: { onFailure: slack({ connId: "ml_alerts" }) } },
+      (p) => {
+        p.bash("a", { command: "true" });
+        p.bash("b", { command: "true" });
+      },
+    ).ir;
+    const base = lowered(ir);
+    expect(kubeflowTarget.validate(base).map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG3002 the Slack webhook of connection 'ml_alerts' is approximated for Kubeflow Pipelines: the alert reads its URL from the pod's environment variable MLGEN_SLACK_ML_ALERTS_URL, which nothing gives the pod, so it fails",
+    ]);
+    const secretEnv = {
+      MLGEN_SLACK_ML_ALERTS_URL: { secret: "slack", key: "url" },
+      TOKEN: { secret: "api", key: "token" },
+    };
+    const inp = { ...base, settings: { kubeflow: { secretEnv } } };
+    expect(kubeflowTarget.validate(inp)).toEqual([]);
+    const docs = parse(renderPipelineSpec(inp)) as Doc[];
+    const executors = docs[1].platforms.kubernetes.deploymentSpec.executors;
+    expect(Object.keys(executors).sort()).toEqual(["exec-a", "exec-alerts", "exec-b"]);
+    for (const e of Object.values(executors) as Doc[]) {
+      expect(e.secretAsEnv).toEqual([
+        {
+          secretName: "slack",
+          keyToEnv: [{ secretKey: "url", envVar: "MLGEN_SLACK_ML_ALERTS_URL" }],
+        },
+        { secretName: "api", keyToEnv: [{ secretKey: "token", envVar: "TOKEN" }] },
+      ]);
+    }
   });
 
   it("starts with kfp's own header, so kfp reads the name and the (multi-line) description", () => {

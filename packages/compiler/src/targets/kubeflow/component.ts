@@ -457,6 +457,7 @@ export function alertsComponent(
     new PyCode("print(f\"pipeline run {context['pipeline_job_name']} ended {context['state']}\")"),
   ];
   let project = false;
+  const warnedSlack = new Set<string>();
   const calls = (list: readonly Alert[], when: string): PyCode[] =>
     list.flatMap((a): PyCode[] => {
       switch (a.kind) {
@@ -474,7 +475,16 @@ export function alertsComponent(
               "leave text unset for Kubeflow",
             );
           }
-          return [py`_slack(${slackVariable(a.connId)}, ${a.channel}, context)`];
+          const variable = slackVariable(a.connId);
+          if (!(variable in settings.secretEnv) && !warnedSlack.has(variable)) {
+            warnedSlack.add(variable);
+            approximated(
+              `the Slack webhook of connection '${a.connId}'`,
+              `the alert reads its URL from the pod's environment variable ${variable}, which nothing gives the pod, so it fails`,
+              `set kubeflow: { secretEnv: { ${variable}: { secret: "<secret name>", key: "<key>" } } } in mlgen.config.ts (a Kubernetes secret holding the webhook URL)`,
+            );
+          }
+          return [py`_slack(${variable}, ${a.channel}, context)`];
         }
         case "email":
           approximated(

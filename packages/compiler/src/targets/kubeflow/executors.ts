@@ -17,6 +17,12 @@ export interface KubeflowSettings {
    * hand (kfp's default) and off for a scheduled one, whose runs must each do the work.
    */
   readonly caching: boolean | null;
+  /**
+   * Environment variables every task's pod takes from Kubernetes secrets, by name: the Slack
+   * webhook URL of an alert (`MLGEN_SLACK_<CONNID>_URL`), what `env()` reads. Written as
+   * kfp-kubernetes' `secretAsEnv` in the platform spec.
+   */
+  readonly secretEnv: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
   readonly mlgenVersion: string;
 }
 

@@ -12,6 +12,7 @@ export const KUBEFLOW_DEFAULTS: KubeflowSettings = {
   kfpPackage: "kfp==2.17.3",
   timeouts: false,
   caching: null,
+  secretEnv: {},
   mlgenVersion: MLGEN_VERSION,
 };
 

@@ -841,6 +841,21 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       level: "warning",
     });
   }
+  // Secrets as env, on every executor: kfp-kubernetes' secretAsEnv, one entry per secret.
+  const bySecret = new Map<string, { secretKey: string; envVar: string }[]>();
+  for (const [envVar, ref] of Object.entries(settings.secretEnv).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
+    const list = bySecret.get(ref.secret) ?? [];
+    list.push({ secretKey: ref.key, envVar });
+    bySecret.set(ref.secret, list);
+  }
+  if (bySecret.size > 0) {
+    const secretAsEnv = [...bySecret].map(([secretName, keyToEnv]) => ({ secretName, keyToEnv }));
+    for (const label of Object.keys(executors)) {
+      platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
+    }
+  }
   const hasPlatform = Object.keys(platformExecutors).length > 0 || pipelineConfig;
   const platform = hasPlatform
     ? {
