@@ -1907,6 +1907,9 @@ ${dag(`    apply({"a": 1})
         "evaluate_training_run",
         "log_training_metrics",
         "cleanup_training_cluster",
+        "ingest_train_positions",
+        "load_training_data",
+        "export_training_set",
       ]),
     ).toEqual([]);
   });

@@ -66,6 +66,15 @@ const AROUND_TRAINING: ReadonlySet<string> = new Set([
   "monitor",
   "status",
   "artifacts",
+  // Moving data that happens to be named train: `ingest_train_positions` loads rail data.
+  "ingest",
+  "load",
+  "extract",
+  "fetch",
+  "download",
+  "export",
+  "copy",
+  "sync",
 ]);
 
 /**
