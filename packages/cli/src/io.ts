@@ -1,3 +1,6 @@
+import { existsSync } from "node:fs";
+import { dirname as dirnameOf, join as joinPath, resolve as resolvePath } from "node:path";
+
 /** Where the CLI writes and where it runs; tests pass their own to capture output. */
 export interface CliIO {
   readonly cwd: string;
@@ -37,4 +40,17 @@ export function secondsFlag(
     throw new CliError(`${command}: ${flag} ${text} is not a number of seconds`, 2);
   }
   return n;
+}
+
+/**
+ * The mlgen.config.ts that governs `cwd`: in it or in the nearest folder above, as ESLint, ruff
+ * and Prettier find theirs, so a command run from a project's subfolder finds the project's;
+ * the search stops at a repository's root (a folder holding `.git`). Null when there is none.
+ */
+export function findConfig(cwd: string): string | null {
+  for (let dir = resolvePath(cwd); ; dir = dirnameOf(dir)) {
+    const file = joinPath(dir, "mlgen.config.ts");
+    if (existsSync(file)) return file;
+    if (existsSync(joinPath(dir, ".git")) || dirnameOf(dir) === dir) return null;
+  }
 }

@@ -140,7 +140,10 @@ async function runProgram(
     .command("compile")
     .description("compile pipelines into the target's files (Airflow DAGs by default)")
     .argument("[pipelines...]", "pipeline modules (default: the pipelines in mlgen.config.ts)")
-    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option(
+      "-c, --config <file>",
+      "config file (default: mlgen.config.ts here or in the nearest folder above)",
+    )
     .option("-o, --out <dir>", "output folder (default from config, else dags)")
     .option("-t, --target <name>", "target: airflow (default), kubeflow, or all")
     .option("--root <dir>", "folder that task module paths are relative to")
@@ -231,7 +234,10 @@ async function runProgram(
       "print a pipeline's task graph as Mermaid, Graphviz DOT or a self-contained HTML page",
     )
     .argument("[pipeline]", "pipeline id (default: the project's only pipeline)")
-    .option("-c, --config <file>", "config file (default: mlgen.config.ts)")
+    .option(
+      "-c, --config <file>",
+      "config file (default: mlgen.config.ts here or in the nearest folder above)",
+    )
     .option("-f, --format <format>", "mermaid (default), dot, or html (one self-contained page)")
     .option("-o, --out <file>", "write to this file instead of stdout")
     .option("--root <dir>", "folder that task module paths are relative to")
@@ -244,7 +250,10 @@ async function runProgram(
     .command("lint")
     .description("lint DSL pipelines (default: those in mlgen.config.ts) and Airflow DAG files")
     .argument("[paths...]", ".py DAG files or folders, or pipeline modules")
-    .option("-c, --config <file>", "config file (default: mlgen.config.ts, when present)")
+    .option(
+      "-c, --config <file>",
+      "config file (default: mlgen.config.ts here or in the nearest folder above, when present)",
+    )
     .option("-f, --format <format>", "text (default), json or sarif")
     .option("--max-warnings <n>", "exit 1 when there are more warnings than this")
     .action(async (paths: string[], options) => {

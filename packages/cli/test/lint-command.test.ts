@@ -34,6 +34,19 @@ describe("mlgen lint", () => {
     expect(stdout).not.toContain("\u001b[");
   });
 
+  it("run from a subfolder, finds the project's mlgen.config.ts above it, as ESLint and ruff do", async () => {
+    const p = project({
+      "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ lint: { rules: { "missing-xcom-key": "warning" } } });
+`,
+      "dags/racy.py": RACY_DAG,
+    });
+    const linted = await p.mlgenIn("dags", "lint", "racy.py");
+    expect(linted.stderr).toBe("");
+    expect(linted.stdout).toContain("racy.py:7:57: warning missing-xcom-key (MLG2001)");
+    expect(linted.code).toBe(0);
+  });
+
   it("a repository of DAG files only: a config with lint settings and no pipelines", async () => {
     const p = project({
       "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";

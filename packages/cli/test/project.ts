@@ -28,11 +28,15 @@ export function project(files: Record<string, string | null>) {
     dir,
     write,
     read: (path: string) => readFileSync(join(dir, path), "utf8"),
-    async mlgen(...argv: string[]) {
+    mlgen(...argv: string[]) {
+      return this.mlgenIn(".", ...argv);
+    },
+    /** The CLI run from a folder of the project. */
+    async mlgenIn(sub: string, ...argv: string[]) {
       let stdout = "";
       let stderr = "";
       const code = await run(argv, {
-        cwd: dir,
+        cwd: join(dir, sub),
         stdout: (t) => {
           stdout += t;
         },

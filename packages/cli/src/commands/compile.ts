@@ -20,7 +20,7 @@ import {
   resolveConfig,
   shownValue,
 } from "../config.js";
-import { CliError, type CliIO } from "../io.js";
+import { CliError, type CliIO, findConfig } from "../io.js";
 import { createModuleLoader, errorMessage, frameIn, type ModuleLoader } from "../load.js";
 import { applyPlans, planWrites } from "../write.js";
 
@@ -64,7 +64,10 @@ export async function loadConfig(
   importModule: ModuleLoader,
 ) {
   const explicit = options.config !== undefined;
-  const file = resolve(io.cwd, options.config ?? "mlgen.config.ts");
+  const file =
+    options.config !== undefined
+      ? resolve(io.cwd, options.config)
+      : (findConfig(io.cwd) ?? resolve(io.cwd, "mlgen.config.ts"));
   // Pipeline files given: the project's config still sets the output, target and settings
   // when there is one; without one, the defaults and the options.
   if (files.length > 0 && !explicit && !existsSync(file)) {

@@ -14,7 +14,7 @@ import {
   type SourceMap,
 } from "@mlgen/core/light";
 import type { Finding, RuleSettings } from "@mlgen/lint";
-import { CliError, type CliIO } from "../io.js";
+import { CliError, type CliIO, findConfig } from "../io.js";
 import type { ModuleLoader } from "../load.js";
 import { version } from "../run.js";
 
@@ -48,7 +48,10 @@ async function loadLintConfig(
   explicit: string | undefined,
   moduleLoader: () => Promise<ModuleLoader>,
 ): Promise<LintConfig> {
-  const file = resolve(io.cwd, explicit ?? "mlgen.config.ts");
+  const file =
+    explicit !== undefined
+      ? resolve(io.cwd, explicit)
+      : (findConfig(io.cwd) ?? resolve(io.cwd, "mlgen.config.ts"));
   const shown = toPosix(relative(io.cwd, file)) || file;
   if (!existsSync(file)) {
     if (explicit !== undefined) {
