@@ -302,6 +302,8 @@ describe("kubeflow target", () => {
     const ir = pipeline("sched", { defaults: { pool: "etl", dependsOnPast: true } }, (p) => {
       p.bash("a", { command: "true", queue: "gpu", priorityWeight: 5, maxActiveTisPerDag: 2 });
       p.container("c", { image: "busybox:1.36", args: ["--day", "{{ ds }}"] });
+      p.container("k", { image: "busybox:1.36", args: ['echo "{{$}}"'] });
+      p.bash("b", { command: 'echo "{{$.inputs}}"' });
     }).ir;
     const found = kubeflowTarget
       .validate(lowered(ir))
@@ -314,6 +316,13 @@ describe("kubeflow target", () => {
         expect.stringMatching(/^warning MLG3002 a: maxActiveTisPerDag of task 'a' /),
         expect.stringMatching(
           /^warning MLG3002 c: the args of 'c' .*'\{\{ ds \}\}' holds an Airflow template/,
+        ),
+        // Kubeflow's own placeholders are replaced, not passed as is.
+        expect.stringMatching(
+          /^warning MLG3002 k: the args of 'k' .*holds '\{\{\$', which Kubeflow takes for its own placeholder/,
+        ),
+        expect.stringMatching(
+          /^warning MLG3002 b: the command of 'b' .*holds '\{\{\$', which Kubeflow takes for its own placeholder/,
         ),
       ]),
     );

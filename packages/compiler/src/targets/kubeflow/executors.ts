@@ -119,7 +119,14 @@ export function shellExecutor(
   settings: KubeflowSettings,
   approximated: Approximated,
 ): ComponentBuild {
-  if (/\{\{.*\}\}/s.test(task.command)) {
+  if (task.command.includes("{{$")) {
+    approximated(
+      task,
+      `the command of '${task.id}'`,
+      "it holds '{{$', which Kubeflow takes for its own placeholder ({{$}}, {{$.inputs...}}) and replaces in the container's command",
+      'split the text ("{{""$" in the shell), or pass it through env',
+    );
+  } else if (/\{\{.*\}\}/s.test(task.command)) {
     approximated(
       task,
       `the command of '${task.id}'`,
@@ -188,8 +195,16 @@ export function containerExecutor(task: ContainerTask, approximated: Approximate
     ["command", task.command],
     ["args", task.args],
   ] as const) {
+    const placeholder = (parts ?? []).find((part) => part.includes("{{$"));
     const templated = (parts ?? []).find((part) => /\{\{|\{%/.test(part));
-    if (templated !== undefined) {
+    if (placeholder !== undefined) {
+      approximated(
+        task,
+        `the ${field} of '${task.id}'`,
+        `'${placeholder}' holds '{{$', which Kubeflow takes for its own placeholder ({{$}}, {{$.inputs...}}) and replaces`,
+        "write the text another way, or compute it in a python task",
+      );
+    } else if (templated !== undefined) {
       approximated(
         task,
         `the ${field} of '${task.id}'`,
