@@ -392,13 +392,19 @@ export function compileCheck(
     for (const n of checked) check(n);
     return first;
   }
+  // lezer's tree of a file the fast parser declined: where lezer put an error node in valid
+  // Python (it misreads `1.`, long comment runs), the shapes around it cannot be trusted.
+  let broken = false;
   const visit = (n: PyNode): void => {
-    if (n.name === "⚠") return;
+    if (n.name === "⚠") {
+      broken = true;
+      return;
+    }
     if (CHECKED.has(n.name)) check(n);
-    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+    for (let c = n.firstChild; c && !broken; c = c.nextSibling) visit(c);
   };
   visit(root);
-  return first;
+  return broken ? null : first;
 }
 
 /** The function (not class) whose body `node` runs in, or null. */
