@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { table } from "../src/commands/airflow.js";
 import { run } from "../src/run.js";
+import { closedPort } from "./project.js";
 
 async function cli(env: Record<string, string>, ...argv: string[]) {
   let stderr = "";
@@ -18,15 +19,6 @@ async function cli(env: Record<string, string>, ...argv: string[]) {
     },
   });
   return { code, stdout, stderr };
-}
-
-/** A port on 127.0.0.1 that nothing listens on: one the system just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 /** What `mlgen` says while it tries a refused request four times, then gives up. */

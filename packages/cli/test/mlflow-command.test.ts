@@ -1,7 +1,6 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { run } from "../src/run.js";
+import { closedPort } from "./project.js";
 
 async function cli(env: Record<string, string>, ...argv: string[]) {
   let stderr = "";
@@ -17,15 +16,6 @@ async function cli(env: Record<string, string>, ...argv: string[]) {
     },
   });
   return { code, stdout, stderr };
-}
-
-/** A port on 127.0.0.1 that nothing listens on: one the system just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 describe("mlgen mlflow", () => {

@@ -6,6 +6,8 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
 import { run } from "../src/run.js";
 
@@ -97,4 +99,13 @@ ${
 }
 });
 `;
+}
+
+/** A port on 127.0.0.1 that nothing listens on: one the system just handed out and took back. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }

@@ -63,37 +63,33 @@ export function fastParseNodes(
     const start = i + 4 - (buf[i + 3] as number);
     let k = stack.length;
     while (k > 0 && (starts[k - 1] as number) >= start) k--;
-    let prev: PyNode | null = null;
-    for (let j = k; j < stack.length; j++) {
-      const child = stack[j] as PyNode;
-      child.parent = node;
-      if (prev) {
-        prev.nextSibling = child;
-        child.prevSibling = prev;
-      } else node.firstChild = child;
-      prev = child;
-    }
-    node.lastChild = prev;
+    adopt(node, stack, k);
     stack.length = k;
     starts.length = k;
     stack.push(node);
     starts.push(start);
   }
   const top = new PyNode(types[T.Script]?.name ?? "Script", 0, source.length, null);
-  let prev: PyNode | null = null;
-  for (const child of stack) {
-    child.parent = top;
-    if (prev) {
-      prev.nextSibling = child;
-      child.prevSibling = prev;
-    } else top.firstChild = child;
-    prev = child;
-  }
-  top.lastChild = prev;
+  adopt(top, stack, 0);
   return { root: top, problem: p.problem ?? p.symtableProblem ?? p.compileProblem, checked };
 }
 
 let checkedTypes: boolean[] | null = null;
+
+/** Makes `nodes[from..]` the children of `parent`, in order, linked as siblings. */
+function adopt(parent: PyNode, nodes: readonly PyNode[], from: number): void {
+  let prev: PyNode | null = null;
+  for (let j = from; j < nodes.length; j++) {
+    const child = nodes[j] as PyNode;
+    child.parent = parent;
+    if (prev) {
+      prev.nextSibling = child;
+      child.prevSibling = prev;
+    } else parent.firstChild = child;
+    prev = child;
+  }
+  parent.lastChild = prev;
+}
 
 /** The fast path alone: null when it declines the file (lezer must parse it). */
 export function fastParse(source: string): Tree | null {
