@@ -1303,18 +1303,20 @@ export function analyzeDagFile(raw: string): DagFile {
 
   // Names bound to the project's own code (`from mycompany.utils import publish`): a callable
   // calling one may push XComs there (through get_current_context()), unseen from this file.
-  const projectNames = new Set<string>();
-  for (const i of imports) {
-    if (isLibraryModule(i.module)) continue;
-    const bound = i.name ?? i.module.split(".")[0] ?? "";
-    projectNames.add(bound);
-    for (const [alias, target] of importedAs) {
-      if (target === (i.name ?? i.module)) projectNames.add(alias);
+  // Made on the first call it is asked about (most files' callables call nothing unknown).
+  let projectNames: Set<string> | null = null;
+  const projectCall = (callee: string): boolean => {
+    if (projectNames === null) {
+      projectNames = new Set<string>();
+      for (const i of imports) {
+        if (isLibraryModule(i.module)) continue;
+        projectNames.add(i.as ?? i.name ?? i.module.split(".")[0] ?? "");
+      }
     }
-  }
-  const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted, (callee) =>
-    projectNames.has(callee.split(".")[0] ?? ""),
-  );
+    const dot = callee.indexOf(".");
+    return projectNames.has(dot === -1 ? callee : callee.slice(0, dot));
+  };
+  const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted, projectCall);
 
   const edges: [string, string][] = [];
   // Group → the ids of its tasks (nested groups' too), for edges that name a group.

@@ -44,42 +44,48 @@ export function fastParseNodes(
   const p = run(source);
   if (!p) return null;
   const buf = p.buf;
-  const types = parser.nodeSet.types;
-  // The nodes compile-check.ts reads, listed as they are made (no second walk of the tree).
-  checkedTypes ??= types.map((t) => CHECKED.has(t.name));
+  // Type names, and the nodes compile-check.ts reads, listed as they are made (no second walk).
+  typeNames ??= parser.nodeSet.types.map((t) => t.name);
+  checkedTypes ??= parser.nodeSet.types.map((t) => CHECKED.has(t.name));
+  const names = typeNames;
+  const isChecked = checkedTypes;
   const checked: PyNode[] = [];
   // Children come before their parent, each node's fourth number the size of its subtree: the
-  // subtrees read so far wait on a stack, with where each starts, until their parent comes.
+  // subtrees read so far wait on a stack (`depth` deep), with where each starts, until their
+  // parent comes. The stack shrinks by its depth, not its length (setting an array's length
+  // is a call into V8's runtime, a sixth of this function).
   const stack: PyNode[] = [];
   const starts: number[] = [];
+  let depth = 0;
   for (let i = 0; i < buf.length; i += 4) {
+    const type = buf[i] as number;
     const node = new PyNode(
-      (types[buf[i] as number] as NodeType).name,
+      names[type] as string,
       buf[i + 1] as number,
       buf[i + 2] as number,
       null,
     );
-    if (checkedTypes[buf[i] as number]) checked.push(node);
+    if (isChecked[type]) checked.push(node);
     const start = i + 4 - (buf[i + 3] as number);
-    let k = stack.length;
+    let k = depth;
     while (k > 0 && (starts[k - 1] as number) >= start) k--;
-    adopt(node, stack, k);
-    stack.length = k;
-    starts.length = k;
-    stack.push(node);
-    starts.push(start);
+    if (k < depth) adopt(node, stack, k, depth);
+    stack[k] = node;
+    starts[k] = start;
+    depth = k + 1;
   }
-  const top = new PyNode(types[T.Script]?.name ?? "Script", 0, source.length, null);
-  adopt(top, stack, 0);
+  const top = new PyNode(names[T.Script] ?? "Script", 0, source.length, null);
+  adopt(top, stack, 0, depth);
   return { root: top, problem: p.problem ?? p.symtableProblem ?? p.compileProblem, checked };
 }
 
 let checkedTypes: boolean[] | null = null;
+let typeNames: string[] | null = null;
 
-/** Makes `nodes[from..]` the children of `parent`, in order, linked as siblings. */
-function adopt(parent: PyNode, nodes: readonly PyNode[], from: number): void {
+/** Makes `nodes[from..to)` the children of `parent`, in order, linked as siblings. */
+function adopt(parent: PyNode, nodes: readonly PyNode[], from: number, to: number): void {
   let prev: PyNode | null = null;
-  for (let j = from; j < nodes.length; j++) {
+  for (let j = from; j < to; j++) {
     const child = nodes[j] as PyNode;
     child.parent = parent;
     if (prev) {
