@@ -25,7 +25,16 @@ import type {
 import { type PyNode, pyTree } from "./node.js";
 import { taskSetting } from "./queries.js";
 import { pythonSyntaxError } from "./syntax.js";
-import { childNamed, childrenNamed, isStringNode, LineIndex, stringValue, textOf } from "./text.js";
+import {
+  childNamed,
+  childrenOf as children,
+  childrenNamed,
+  isStringNode,
+  LineIndex,
+  stringValue,
+  textOf,
+  universalNewlines,
+} from "./text.js";
 
 interface Args {
   readonly positional: PyNode[];
@@ -130,12 +139,6 @@ const HOLDS_DEFINITIONS: ReadonlySet<string> = new Set([
   "⚠",
 ]);
 
-const children = (node: PyNode): PyNode[] => {
-  const out: PyNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
-  return out;
-};
-
 const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
 
 /** A name bound to a TaskFlow call's result (an XComArg), not to an operator. */
@@ -193,9 +196,7 @@ function isMappingAnnotation(annotation: string): boolean | null {
 const SENSOR_CLASS = /Sensor(?:Async|Operator)?$/;
 
 export function analyzeDagFile(raw: string): DagFile {
-  // Python reads a lone carriage return as a line end (universal newlines), as editors do:
-  // the same length, so every offset stays where it was.
-  const source = raw.includes("\r") ? raw.replace(/\r(?!\n)/g, "\n") : raw;
+  const source = universalNewlines(raw);
   // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
   const fast = fastParseNodes(source);
   const root = fast ? fast.root : pyTree(parser.parse(source));

@@ -6,6 +6,7 @@
 // whatever the rest of the file says are reported: a construct not listed here is never guessed.
 import type { GrammarError } from "./fastparse.js";
 import type { PyNode } from "./node.js";
+import { childNamed, childrenOf } from "./text.js";
 
 const LITERALS: ReadonlySet<string> = new Set([
   "Number",
@@ -59,12 +60,6 @@ function items(nodes: readonly PyNode[]): { star: PyNode | null; node: PyNode }[
   return out;
 }
 
-const childList = (node: PyNode): PyNode[] => {
-  const out: PyNode[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
-  return out;
-};
-
 /** The first problem in an assignment target list (`a, *b = …`, `for (a, b) in …`). */
 function targetProblem(nodes: readonly PyNode[], verb: "assign to" | "delete"): Problem | null {
   const list = items(nodes);
@@ -75,7 +70,7 @@ function targetProblem(nodes: readonly PyNode[], verb: "assign to" | "delete"): 
   }
   for (const { node } of list) {
     if (SEQUENCES.has(node.name)) {
-      const inner = targetProblem(childList(node), verb);
+      const inner = targetProblem(childrenOf(node), verb);
       if (inner) return inner;
       continue;
     }
@@ -181,11 +176,6 @@ function parameterNames(src: string, def: PyNode): Set<string> {
     }
   }
   return names;
-}
-
-function childNamed(node: PyNode, name: string): PyNode | null {
-  for (let c = node.firstChild; c; c = c.nextSibling) if (c.name === name) return c;
-  return null;
 }
 
 /**
@@ -340,10 +330,10 @@ export function compileCheck(
         break;
       }
       case "DeleteStatement":
-        report(targetProblem(childList(n).slice(1), "delete"));
+        report(targetProblem(childrenOf(n).slice(1), "delete"));
         break;
       case "ForStatement": {
-        const kids = childList(n);
+        const kids = childrenOf(n);
         const from = kids.findIndex((k) => k.name === "for");
         const to = kids.findIndex((k) => k.name === "in");
         if (from >= 0 && to > from) report(targetProblem(kids.slice(from + 1, to), "assign to"));

@@ -15,6 +15,7 @@ import { compileCheck } from "./compile-check.js";
 import { fastParseNodes, numberProblem } from "./fastparse.js";
 import { layoutError, logicalLineEnd } from "./layout.js";
 import { pyTree } from "./node.js";
+import { universalNewlines } from "./text.js";
 
 /** Where a file stops being Python, and what is wrong there. */
 export interface PythonSyntaxError {
@@ -70,8 +71,7 @@ export function pythonSyntaxError(source: string): PythonSyntaxError | null | un
 
 /** The syntax error of a file, checked with the fast parser first (no WebAssembly for most). */
 export async function findPythonSyntaxError(text: string): Promise<PythonSyntaxError | null> {
-  // A lone carriage return ends a line, as Python's universal newlines read it.
-  const source = text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+  const source = universalNewlines(text);
   const fast = fastParseNodes(source);
   if (fast !== null) return fast.problem ?? compileCheck(source, fast.root, fast.checked);
   await loadPythonSyntaxCheck();

@@ -38,6 +38,20 @@ export class LineIndex {
 
 export const textOf = (src: string, node: PyNode) => src.slice(node.from, node.to);
 
+/**
+ * The source with each lone carriage return as a line feed: Python reads one as a line end
+ * (universal newlines), as editors do. The same length, so every offset stays where it was.
+ */
+export const universalNewlines = (source: string) =>
+  source.includes("\r") ? source.replace(/\r(?!\n)/g, "\n") : source;
+
+/** A node's children, in order. */
+export const childrenOf = (node: PyNode): PyNode[] => {
+  const out: PyNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+};
+
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0" };
 
 /**
