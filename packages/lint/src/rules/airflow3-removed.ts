@@ -1,5 +1,5 @@
 import { removedContextHint } from "@mlgen/core";
-import { removedContextUses } from "../python/jinja.js";
+import { namesRemovedContext, removedContextUses } from "../python/jinja.js";
 import type { PyNode } from "../python/node.js";
 import { childNamed, childrenNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -182,11 +182,14 @@ export const airflow3Removed = defineRule({
       }
     }
     for (const imp of file.imports) {
-      const mod = MODULES.find(([re]) => re.test(imp.module));
+      // Every removed module is one of Airflow's own.
+      const airflow = imp.module.startsWith("airflow");
+      const mod = airflow ? MODULES.find(([re]) => re.test(imp.module)) : undefined;
       const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
-      const moved = imp.name
-        ? MODULE_NAMES.find(([m, n]) => m.test(imp.module) && n.test(imp.name ?? ""))
-        : undefined;
+      const moved =
+        airflow && imp.name
+          ? MODULE_NAMES.find(([m, n]) => m.test(imp.module) && n.test(imp.name ?? ""))
+          : undefined;
       const hit = mod ?? name ?? (moved ? [moved[1], moved[2]] : undefined);
       if (!hit) continue;
       report(
@@ -197,7 +200,8 @@ export const airflow3Removed = defineRule({
         imp.span,
       );
     }
-    for (const s of file.allStrings) {
+    // Both checks below need a removed name (execution_date is one) in the string.
+    for (const s of namesRemovedContext(file.source) ? file.allStrings : []) {
       const raw = textOf(file.source, s);
       if (!raw.includes("{{") && !raw.includes("{%")) continue;
       for (const m of raw.matchAll(/\b(dag_run|ti|task_instance)\s*\.\s*execution_date\b/g)) {
