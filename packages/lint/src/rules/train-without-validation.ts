@@ -122,9 +122,12 @@ export const isTraining = (...names: (string | null | undefined)[]) =>
     if (!w.some((x) => TRAINING_WORDS.has(x)) || w.some((x) => NOT_A_MODEL.has(x))) return false;
     return TRAINING_WORDS.has(w[0] ?? "") || !w.some((x) => AROUND_TRAINING.has(x));
   });
+/** Every validation word holds one of these (most names hold none, and skip the split). */
+const VALIDATION_HINT = /valid|check|verif|assert|expect|profil|dq|gx|soda|deequ|quality/i;
+
 const isValidation = (...names: (string | null | undefined)[]) =>
   names.some((n) => {
-    if (!n) return false;
+    if (!n || !VALIDATION_HINT.test(n)) return false;
     const w = words(n);
     return w.some(
       (x, i) =>
