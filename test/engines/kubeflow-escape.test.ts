@@ -639,7 +639,9 @@ function shippedPath(f: { folder: string | null; name: string }): string {
 
 const PIPELINE_ID = "everything";
 const MODULE = "tasks/m.py";
-const FUNCTION_HEAD = "def f(**kw):\n    pass\n";
+// importlib: a module the compiler cannot follow, so every shipped file travels with the task
+// (targets/kubeflow/modules.ts), whatever its folder's name.
+const FUNCTION_HEAD = "import importlib\n\n\ndef f(**kw):\n    pass\n";
 
 type Path = readonly (string | number)[];
 

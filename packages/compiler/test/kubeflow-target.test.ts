@@ -10,6 +10,7 @@ import { parseAllDocuments } from "yaml";
 import { env, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
 import { celString, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
+import { shippedModules } from "../src/targets/kubeflow/modules.js";
 import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
 import { celCondition, pyJsonDumps } from "../src/targets/kubeflow/spec.js";
 
@@ -604,22 +605,142 @@ describe("kubeflow target", () => {
           pythonFiles: files,
         })
         .map((d) => `${d.code} ${d.message.split(" cannot")[0]}`);
-    const m = { path: "tasks/m.py", content: source };
-    expect(found([m, { path: "tasks/vocab.py", content: words }])).toEqual([
+    const m = (imports: string) => ({ path: "tasks/m.py", content: `${imports}\n${source}` });
+    const vocab = { path: "tasks/vocab.py", content: words };
+    expect(found([m("import tasks.vocab"), vocab])).toEqual([
       "MLG3001 task module tasks/vocab.py (141 KiB)",
     ]);
-    expect(found([m, { path: "tasks/vocab.py", content: words.slice(0, 100_000) }])).toEqual([]);
+    // A module no task imports does not travel, whatever its size.
+    expect(found([m(""), vocab])).toEqual([]);
+    expect(
+      found([m("import tasks.vocab"), { ...vocab, content: words.slice(0, 100_000) }]),
+    ).toEqual([]);
     const many = Array.from({ length: 16 }, (_, i) => ({
       path: `tasks/v${i}.py`,
       content: words.slice(0, 120_000),
     }));
-    expect(found([m, ...many])).toEqual(["MLG3001 the task modules (1875 KiB in 17 files)"]);
+    const all = `from tasks import (\n${many.map((_, i) => `    v${i},\n`).join("")})`;
+    expect(found([m(all), ...many])).toEqual([
+      "MLG3001 the modules task 'small' carries (1875 KiB in 17 files)",
+    ]);
+    // A module that imports through importlib makes the task carry every file.
+    expect(found([m("import importlib"), ...many])).toEqual([
+      "MLG3001 the modules task 'small' carries (1875 KiB in 17 files)",
+    ]);
+    expect(found([m("from tasks import v1, v2"), ...many])).toEqual([]);
     // Kubeflow fills its placeholders in the command the modules travel in.
     const placeholder = {
       path: "tasks/t.py",
       content: 'def top():\n    return {"s": "x {{$}} y"}\n',
     };
-    expect(found([m, placeholder])).toEqual(["MLG3001 task module tasks/t.py"]);
+    expect(found([m("from .t import top"), placeholder])).toEqual([
+      "MLG3001 task module tasks/t.py",
+    ]);
+    expect(found([m(""), placeholder])).toEqual([]);
+  });
+
+  it("a python task's command carries its module and the project modules it imports, no others", () => {
+    const files = (entries: Record<string, string>) =>
+      Object.entries(entries).map(([path, content]) => ({ path, content }));
+    const paths = (fs: readonly { path: string }[]) => fs.map((f) => f.path);
+    const project = files({
+      "tasks/__init__.py": "",
+      "tasks/train.py": [
+        "import os",
+        "import numpy as np",
+        "from . import features",
+        "from .common.io import load  # a comment: import tasks.unused",
+        "from tasks.models import (",
+        "    forest,",
+        "    linear as lin,",
+        ")",
+        "def train():",
+        "    import tasks.late",
+        '    return "import tasks.in_string"',
+      ].join("\n"),
+      "tasks/features.py": "from ..shared import util\n",
+      "tasks/common/__init__.py": "",
+      "tasks/common/io.py": "def load(): pass\n",
+      "tasks/models/__init__.py": "",
+      "tasks/models/forest.py": "",
+      "tasks/models/linear.py": "",
+      "tasks/models/boost.py": "",
+      "tasks/late.py": "",
+      "tasks/unused.py": "",
+      "tasks/in_string.py": "",
+      "tasks/score.py": "if True: from tasks.helpers import *\n",
+      "tasks/helpers/__init__.py": "",
+      "tasks/helpers/a.py": "",
+      "tasks/other.py": "x = 1; import tasks.late\n",
+      "tasks/dyn.py": 'import importlib\nm = importlib.import_module("tasks.late")\n',
+      "tasks/hack.py": "import sys\nsys.path.insert(0, '.')\n",
+      "tasks/evals.py": "def f(model):\n    model.eval()\n",
+    });
+    expect(paths(shippedModules(project, ["tasks/train.py"]))).toEqual([
+      "tasks/__init__.py",
+      "tasks/train.py",
+      "tasks/features.py",
+      "tasks/common/__init__.py",
+      "tasks/common/io.py",
+      "tasks/models/__init__.py",
+      "tasks/models/forest.py",
+      "tasks/models/linear.py",
+      "tasks/late.py",
+    ]);
+    // `from pkg import *`: the whole package; `;`-separated statements are read too.
+    expect(paths(shippedModules(project, ["tasks/score.py"]))).toEqual([
+      "tasks/__init__.py",
+      "tasks/score.py",
+      "tasks/helpers/__init__.py",
+      "tasks/helpers/a.py",
+    ]);
+    expect(paths(shippedModules(project, ["tasks/other.py"]))).toEqual([
+      "tasks/__init__.py",
+      "tasks/late.py",
+      "tasks/other.py",
+    ]);
+    // Modules it cannot follow: every file travels.
+    expect(shippedModules(project, ["tasks/dyn.py"])).toBe(project);
+    expect(shippedModules(project, ["tasks/hack.py"])).toBe(project);
+    expect(shippedModules(project, ["tasks/missing.py"])).toBe(project);
+    // A method named eval is no dynamic import.
+    expect(paths(shippedModules(project, ["tasks/evals.py"]))).toEqual([
+      "tasks/__init__.py",
+      "tasks/evals.py",
+    ]);
+
+    // In the YAML: each executor's command holds its own task's modules.
+    const ir = pipeline("carry", {}, (p) => {
+      p.python("fit", { fn: "tasks/a.py:f" });
+      p.python("score", { fn: "tasks/b.py:g" });
+    }).ir;
+    const sources = files({
+      "tasks/a.py": "from tasks.c import helper\ndef f():\n    return helper()\n",
+      "tasks/b.py": "def g():\n    return 2\n",
+      "tasks/c.py": "def helper():\n    return 1\n",
+    });
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map(sources.map((f) => [f.path, f.content])),
+    });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const [spec] = parse(
+      renderPipelineSpec({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: sources,
+      }),
+    );
+    const written = (executor: string) =>
+      [
+        ...spec.deploymentSpec.executors[executor].container.command
+          .join("\n")
+          .matchAll(/mlgen_project\/(tasks\/\w+\.py)/g),
+      ].map((m) => m[1]);
+    expect(written("exec-fit")).toEqual(["tasks/a.py", "tasks/c.py"]);
+    expect(written("exec-score")).toEqual(["tasks/b.py"]);
   });
 
   it("outputs kfp cannot return (keywords, names starting with _) are errors naming them", () => {

@@ -500,3 +500,57 @@ function callProblem(params: Parameters | null, passed: readonly string[]): stri
   }
   return null;
 }
+
+/** One import statement of a module: `import a.b` or `from ..a import b, c`. */
+export interface ModuleImport {
+  /** The leading dots of a relative import (`from ..a import b`: 2); 0 when absolute. */
+  readonly level: number;
+  /** The dotted module after the dots (`a.b`), or "" (`from . import x`). */
+  readonly module: string;
+  /** The names of a from-import (each may be a submodule), `*` for all; empty for `import a.b`. */
+  readonly names: readonly string[];
+}
+
+/**
+ * Code that finds modules by other means than an import statement (`importlib.import_module`,
+ * `__import__`, `runpy`, `pkgutil`, the builtin `exec()`/`eval()`, a changed `sys.path`): what it loads cannot be read.
+ */
+const DYNAMIC_IMPORT =
+  /\b(?:importlib|__import__|runpy|pkgutil)\b|(?<![.\w])(?:exec|eval)\s*\(|\bsys\s*\.\s*path\b/;
+
+/**
+ * Every import statement of a module, at any depth (a function's imports run when it is
+ * called), or null when the module also loads modules in ways that cannot be read
+ * (DYNAMIC_IMPORT). Strings are emptied and comments dropped first, so neither counts.
+ */
+export function moduleImports(source: string): ModuleImport[] | null {
+  const out: ModuleImport[] = [];
+  for (const { text } of logicalLines(source)) {
+    if (DYNAMIC_IMPORT.test(text)) return null;
+    if (!/\bimport\b/.test(text)) continue;
+    const colon = HEADER.test(text) ? headerColon(text) : -1;
+    for (const statement of statements(colon < 0 ? text : text.slice(colon + 1))) {
+      const plain = /^import\s+(.+)$/s.exec(statement);
+      if (plain) {
+        for (const item of (plain[1] as string).split(",")) {
+          const module = item.trim().split(/\s+/)[0] ?? "";
+          if (module) out.push({ level: 0, module: module.replace(/\s+/g, ""), names: [] });
+        }
+        continue;
+      }
+      const from = /^from\s+(\.*)\s*([\w.\s]*?)\s+import\s*(.+)$/s.exec(statement);
+      if (!from) continue;
+      const names = (from[3] as string)
+        .replace(/[()]/g, " ")
+        .split(",")
+        .map((n) => n.trim().split(/\s+/)[0] ?? "")
+        .filter((n) => n !== "");
+      out.push({
+        level: (from[1] as string).length,
+        module: (from[2] as string).replace(/\s+/g, ""),
+        names,
+      });
+    }
+  }
+  return out;
+}

@@ -21,6 +21,7 @@ import { parameters } from "../../passes/check-modules.js";
 import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
 import { type KubeflowSettings, pythonCommand } from "./executors.js";
+import { shippedModules } from "./modules.js";
 import type { InputSpec, ParameterType } from "./spec.js";
 import { constantOf } from "./values.js";
 
@@ -224,7 +225,7 @@ export function pythonComponent(
 
   if (task.kind === "python") {
     doc = `Runs ${task.module}:${task.function}.`;
-    modules = input.pythonFiles;
+    modules = shippedModules(input.pythonFiles, [task.module]);
     imports.add("import importlib").add("import os").add("import sys");
     body.push(
       py`${new PyCode(safeLocal(task.function))} = _load(${moduleName(task.module)}, ${task.function})`,
@@ -456,13 +457,13 @@ export function alertsComponent(
     new PyCode("}"),
     new PyCode("print(f\"pipeline run {context['pipeline_job_name']} ended {context['state']}\")"),
   ];
-  let project = false;
+  const project: string[] = [];
   const warnedSlack = new Set<string>();
   const calls = (list: readonly Alert[], when: string): PyCode[] =>
     list.flatMap((a): PyCode[] => {
       switch (a.kind) {
         case "callable":
-          project = true;
+          project.push(a.module);
           imports.add("import importlib").add("import os").add("import sys");
           return [py`_load(${moduleName(a.module)}, ${a.function})(context)`];
         case "slack": {
@@ -512,7 +513,7 @@ export function alertsComponent(
     input,
     taskId: "alerts",
     imports,
-    project,
+    project: project.length > 0,
     helpers,
     outputTuple: null,
     functionName,
@@ -521,7 +522,7 @@ export function alertsComponent(
     doc: "Runs the pipeline's alerts once its tasks have ended: on failure, or on success.",
     body,
   });
-  const modules = project ? input.pythonFiles : [];
+  const modules = shippedModules(input.pythonFiles, project);
   return {
     container: pythonCommand(settings, settings.packages, source, functionName.text, modules),
     outputs: {},

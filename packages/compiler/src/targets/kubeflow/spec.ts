@@ -18,7 +18,7 @@ import {
 } from "@mlgen/core";
 import { isPyIdentifier } from "../../escape/python.js";
 import { celString } from "../../escape/yaml.js";
-import type { TargetInput } from "../../target.js";
+import type { EmittedFile, TargetInput } from "../../target.js";
 import {
   alertsComponent,
   type ComponentBuild,
@@ -26,6 +26,7 @@ import {
   type ValueCode,
 } from "./component.js";
 import { containerExecutor, type KubeflowSettings, shellExecutor } from "./executors.js";
+import { shippedModules } from "./modules.js";
 import { k8sName } from "./names.js";
 import { ancestry, buildShape, childOf, type Node, type Scope, type TaskNode } from "./scopes.js";
 import { constantOf, pyJsonDumps } from "./values.js";
@@ -238,12 +239,33 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
   }
   for (const p of shape.problems) problems.push({ ...p, level: "error" });
-  // Each python task's command carries every module of the project (the launcher writes them
-  // beside the component), one argument each: Linux refuses an argument over 128 KiB and a
-  // command line over 2 MiB, and every run of the task would fail with E2BIG.
-  if (ir.tasks.some((t) => t.kind === "python")) {
-    let total = 0;
-    for (const f of input.pythonFiles) {
+  // Each python task's command carries its module and the project modules that imports
+  // (modules.ts; the exit handler, its alert callbacks' modules), one argument each: Linux
+  // refuses an argument over 128 KiB and a command line over 2 MiB, and every run of the task
+  // would fail with E2BIG.
+  const carriers: { who: string; task?: string; files: readonly EmittedFile[] }[] = [];
+  for (const task of ir.tasks) {
+    if (task.kind !== "python") continue;
+    const files = shippedModules(input.pythonFiles, [task.module]);
+    carriers.push({ who: `task '${task.id}'`, task: task.id, files });
+  }
+  const alertModules = [...alerts.onFailure, ...alerts.onSuccess].flatMap((a) =>
+    a.kind === "callable" ? [a.module] : [],
+  );
+  if (alertModules.length > 0) {
+    carriers.push({
+      who: "the alerts' exit handler",
+      files: shippedModules(input.pythonFiles, alertModules),
+    });
+  }
+  const judged = new Set<string>();
+  const bytesOf = new Map<string, number>();
+  for (const { files } of carriers) {
+    for (const f of files) {
+      if (judged.has(f.path)) continue;
+      judged.add(f.path);
+      const bytes = Buffer.byteLength(f.content, "utf8");
+      bytesOf.set(f.path, bytes);
       if (f.content.includes("{{$")) {
         problems.push({
           what: `task module ${f.path}`,
@@ -253,27 +275,32 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           level: "error",
         });
       }
-      const bytes = Buffer.byteLength(f.content, "utf8");
-      total += bytes;
       if (bytes >= MAX_ARGUMENT) {
         problems.push({
           what: `task module ${f.path} (${Math.round(bytes / 1024)} KiB)`,
           reason:
-            "every python task's command carries the project's modules, one argument each, and Linux refuses an argument of 128 KiB or more ('Argument list too long'): every run would fail",
-          hint: "keep data (word lists, generated code) out of the task modules' folder and load it at run time, or split the module",
+            "a python task's command carries the modules it runs, one argument each, and Linux refuses an argument of 128 KiB or more ('Argument list too long'): every run would fail",
+          hint: "keep data (word lists, generated code) out of the task modules and load it at run time, or split the module",
           level: "error",
         });
       }
     }
-    if (total >= MAX_COMMAND) {
-      problems.push({
-        what: `the task modules (${Math.round(total / 1024)} KiB in ${input.pythonFiles.length} files)`,
-        reason:
-          "every python task's command carries them all, and Linux refuses a command line over 2 MiB ('Argument list too long'): every run would fail",
-        hint: "keep data and code the tasks do not import out of the task modules' folder",
-        level: "error",
-      });
-    }
+  }
+  const tooLong = new Set<string>();
+  for (const { who, task, files } of carriers) {
+    let total = 0;
+    for (const f of files) total += bytesOf.get(f.path) ?? 0;
+    const key = files.map((f) => f.path).join("\0");
+    if (total < MAX_COMMAND || tooLong.has(key)) continue;
+    tooLong.add(key);
+    problems.push({
+      ...(task ? { task } : {}),
+      what: `the modules ${who} carries (${Math.round(total / 1024)} KiB in ${files.length} files)`,
+      reason:
+        "a python task's command carries its module and the project modules that imports (every one when a module imports with importlib, __import__ or sys.path), and Linux refuses a command line over 2 MiB ('Argument list too long'): every run would fail",
+      hint: "keep data and code the task does not import out of its modules, or import what it needs with import statements",
+      level: "error",
+    });
   }
   for (const task of ir.tasks) {
     if (task.kind !== "python") continue;
