@@ -19,8 +19,18 @@ export function moduleName(path: string): string {
  * triple-quoted strings (docstrings) does not count.
  */
 export function definesFunction(source: string, name: string): boolean {
-  return bindsName(moduleLevel(source), name);
+  // Many tasks call functions of one module: it is read once per compile, not once per task.
+  let level = levels.get(source);
+  if (level === undefined) {
+    if (levels.size >= 64) levels.clear();
+    level = moduleLevel(source);
+    levels.set(source, level);
+  }
+  return bindsName(level, name);
 }
+
+/** moduleLevel of the modules read last, by their source. */
+const levels = new Map<string, string>();
 
 /** `def name(` at column 0 (also async, also with type parameters), as regex sources. */
 function topLevel(name: string) {

@@ -834,8 +834,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
 
   const spec: Record<string, unknown> = {
-    components: sortedRecord(components),
-    deploymentSpec: { executors: sortedRecord(executors) },
+    components,
+    deploymentSpec: { executors },
     pipelineInfo: {
       name: pipelineName(ir.id),
       ...(ir.description ? { description: ir.description } : {}),
@@ -889,7 +889,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         platforms: {
           kubernetes: {
             ...(Object.keys(platformExecutors).length > 0
-              ? { deploymentSpec: { executors: sortedRecord(platformExecutors) } }
+              ? { deploymentSpec: { executors: platformExecutors } }
               : {}),
             ...(pipelineConfig ? { pipelineConfig } : {}),
           },
@@ -941,10 +941,6 @@ function podDeadline(task: Task, executionTimeout: number | null): number | null
   if (task.kind !== "sensor" || (task.mode === "poke" && !task.deferrable)) return executionTimeout;
   const wait = (task.timeout ?? SENSOR_DEFAULT_TIMEOUT) + POD_START_SECONDS;
   return executionTimeout === null ? wait : Math.max(executionTimeout, wait);
-}
-
-function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(sorted(Object.keys(r)).map((k) => [k, r[k] as T]));
 }
 
 function definitions(
