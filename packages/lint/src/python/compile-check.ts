@@ -265,6 +265,7 @@ export const CHECKED: ReadonlySet<string> = new Set([
   "AwaitExpression",
   "YieldStatement",
   "YieldExpression",
+  "DictionaryComprehensionExpression",
   "ImportStatement",
   "ScopeStatement",
   "String",
@@ -282,6 +283,8 @@ export function compileCheck(
   checked?: readonly PyNode[],
 ): GrammarError | null {
   let first: Problem | null = null;
+  /** The async functions whose returns were checked, once one of their yields was seen. */
+  const asyncGenerators = new Set<PyNode>();
   const report = (p: Problem | null) => {
     if (p && (!first || p.from < first.from)) first = p;
   };
@@ -355,9 +358,23 @@ export function compileCheck(
       }
       case "YieldStatement":
       case "YieldExpression": {
+        const comprehension = comprehensionAround(n);
+        if (comprehension) report(at(n, `'yield' inside ${comprehension}`));
         const fn = scopeOf(n);
-        if (childNamed(n, "from") && fn?.name === "FunctionDefinition" && isAsync(fn)) {
-          report(at(n, "'yield from' inside async function"));
+        if (fn?.name === "FunctionDefinition" && isAsync(fn)) {
+          if (childNamed(n, "from")) report(at(n, "'yield from' inside async function"));
+          else if (!asyncGenerators.has(fn)) {
+            asyncGenerators.add(fn);
+            const value = returnWithValue(fn);
+            if (value) report(at(value, "'return' with value in async generator"));
+          }
+        }
+        break;
+      }
+      case "DictionaryComprehensionExpression": {
+        const first = n.firstChild?.nextSibling;
+        if (first?.name === "**") {
+          report(at(first, "dict unpacking cannot be used in dict comprehension"));
         }
         break;
       }
@@ -398,6 +415,67 @@ export function compileCheck(
 }
 
 /** The function (not class) whose body `node` runs in, or null. */
+/** CPython's words for the comprehensions, which are scopes of their own for a yield. */
+const COMPREHENSIONS: Readonly<Record<string, string>> = {
+  ArrayComprehensionExpression: "list comprehension",
+  SetComprehensionExpression: "set comprehension",
+  DictionaryComprehensionExpression: "dict comprehension",
+  ComprehensionExpression: "generator expression",
+};
+
+/**
+ * The kind of comprehension `node` runs in, inside its function, or null. The first iterable
+ * (`[x for x in (yield y)]`) is evaluated in the scope around, so a yield there is the
+ * function's own.
+ */
+function comprehensionAround(node: PyNode): string | null {
+  let child = node;
+  for (let p = node.parent; p; child = p, p = p.parent) {
+    if (
+      p.name === "FunctionDefinition" ||
+      p.name === "ClassDefinition" ||
+      p.name === "LambdaExpression"
+    ) {
+      return null;
+    }
+    const kind = COMPREHENSIONS[p.name];
+    if (!kind) continue;
+    let firstIterable: PyNode | null = null;
+    for (let c = p.firstChild; c; c = c.nextSibling) {
+      if (c.name === "in") {
+        firstIterable = c.nextSibling;
+        break;
+      }
+    }
+    if (child !== firstIterable) return kind;
+  }
+  return null;
+}
+
+/** The first `return <value>` of a function's own body (not of functions or lambdas in it). */
+function returnWithValue(fn: PyNode): PyNode | null {
+  const visit = (n: PyNode): PyNode | null => {
+    if (n.name === "ReturnStatement") {
+      const value = n.firstChild?.nextSibling;
+      return value && value.name !== "Comment" ? n : null;
+    }
+    if (
+      n.name === "FunctionDefinition" ||
+      n.name === "ClassDefinition" ||
+      n.name === "LambdaExpression"
+    ) {
+      return null;
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      const found = visit(c);
+      if (found) return found;
+    }
+    return null;
+  };
+  const body = fn.lastChild;
+  return body ? visit(body) : null;
+}
+
 function functionOf(node: PyNode): PyNode | null {
   const s = scopeOf(node);
   return s && s.name !== "ClassDefinition" ? s : null;
