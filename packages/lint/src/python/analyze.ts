@@ -1494,8 +1494,10 @@ const LIBRARIES: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
-const isLibraryModule = (module: string) =>
-  !module.startsWith(".") && LIBRARIES.has(module.split(".")[0] ?? "");
+const isLibraryModule = (module: string) => {
+  const dot = module.indexOf(".");
+  return dot !== 0 && LIBRARIES.has(dot === -1 ? module : module.slice(0, dot));
+};
 
 /** Objects whose `execution_date` Airflow 3 removed: the task instance and the DAG run. */
 const RUN_OBJECTS =

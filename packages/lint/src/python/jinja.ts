@@ -139,9 +139,6 @@ export const REMOVED_CONTEXT = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 /** Any of the names Airflow 3 removed from the context, as a word. */
 const REMOVED_NAME = new RegExp(`\\b(?:${Object.keys(AIRFLOW3_REMOVED_CONTEXT).join("|")})\\b`);
 
-/** Whether `text` names a context variable Airflow 3 removed anywhere (else no use is in it). */
-export const namesRemovedContext = (text: string): boolean => REMOVED_NAME.test(text);
-
 /**
  * Reads of removed context variables in a template (core's `jinjaNameUses`): offsets into
  * `text`. A guarded read (`{{ next_ds | default(ds) }}`, `is defined`) is code written for both
@@ -149,7 +146,7 @@ export const namesRemovedContext = (text: string): boolean => REMOVED_NAME.test(
  */
 export function removedContextUses(text: string): { from: number; to: number; name: string }[] {
   // A use spells the name out: most templates name none of them, and skip the full reading.
-  if (!namesRemovedContext(text)) return [];
+  if (!REMOVED_NAME.test(text)) return [];
   return jinjaNameUses(text).filter(
     (u) => !u.guarded && Object.hasOwn(AIRFLOW3_REMOVED_CONTEXT, u.name),
   );

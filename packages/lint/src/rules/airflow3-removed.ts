@@ -1,5 +1,5 @@
-import { removedContextHint } from "@mlgen/core";
-import { namesRemovedContext, removedContextUses } from "../python/jinja.js";
+import { mayHoldJinja, removedContextHint } from "@mlgen/core";
+import { removedContextUses } from "../python/jinja.js";
 import type { PyNode } from "../python/node.js";
 import { childNamed, childrenNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -200,8 +200,8 @@ export const airflow3Removed = defineRule({
         imp.span,
       );
     }
-    // Both checks below need a removed name (execution_date is one) in the string.
-    for (const s of namesRemovedContext(file.source) ? file.allStrings : []) {
+    // Both checks below read templates only.
+    for (const s of mayHoldJinja(file.source) ? file.allStrings : []) {
       const raw = textOf(file.source, s);
       if (!raw.includes("{{") && !raw.includes("{%")) continue;
       for (const m of raw.matchAll(/\b(dag_run|ti|task_instance)\s*\.\s*execution_date\b/g)) {
