@@ -35,6 +35,41 @@ async function unwrap<T>(result: Result<T>, method: string, path: string): Promi
 const idempotent = { [IDEMPOTENT_HEADER]: "1" };
 
 /**
+ * A field the answer must hold. A 200 without it (`{}`, an empty body: a proxy's, or another
+ * service's) is an MlflowApiError saying so here, not an `undefined` that fails later.
+ */
+function present<T>(value: T | undefined, field: string, method: string, path: string): T {
+  if (value !== undefined && value !== null) return value;
+  throw new MlflowApiError({
+    status: 200,
+    errorCode: null,
+    serverMessage: `the answer holds no '${field}': is the tracking URI an MLflow server?`,
+    method,
+    path,
+  });
+}
+
+/**
+ * An error answer with every credential in its body replaced by `***`: MlflowApiError quotes
+ * the body, and a server or proxy may repeat the request's Authorization header in it.
+ */
+async function scrubbed(response: Response, secrets: readonly string[]): Promise<Response> {
+  if (response.ok || secrets.length === 0) return response;
+  let text = await response.text();
+  for (const secret of secrets) text = text.replaceAll(secret, "***");
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+const scrubbing =
+  (fetch: (input: Request) => Promise<Response>, secrets: readonly string[]) =>
+  async (input: Request) =>
+    scrubbed(await fetch(input), secrets);
+
+/**
  * A success whose body is not JSON (a login page in front of the server) becomes an
  * MlflowApiError naming what came back, instead of JSON.parse's bare SyntaxError.
  */
@@ -201,7 +236,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     authorization: () => config.authorization,
     requestError: (f) => new MlflowRequestError(f),
   });
-  const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
+  const api: Client<paths> = createClient<paths>({
+    baseUrl: config.baseUrl,
+    fetch: scrubbing(transport, config.secrets),
+  });
   api.use(jsonAnswers);
   const artifactRoots = new Map<string, string>();
 
@@ -229,6 +267,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     if (limit === 0) return;
     let token: string | undefined;
     let seen = 0;
+    const tokens = new Set<string>();
     do {
       const size = Math.min(pageSize, limit - seen);
       const page = await fetchPage(token, size);
@@ -237,6 +276,15 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         if (++seen >= limit) return;
       }
       token = page.next || undefined;
+      // A server (or a proxy's cache) that hands out a page token again would page forever.
+      if (token !== undefined) {
+        if (tokens.has(token)) {
+          throw new Error(
+            `the MLflow server sent the page token '${token.slice(0, 40)}' a second time, after ${seen} items: stopped paging instead of looping`,
+          );
+        }
+        tokens.add(token);
+      }
     } while (token);
   }
 
@@ -265,7 +313,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         "GET",
         path,
       );
-      return r.experiment;
+      return present(r.experiment, "experiment", "GET", path);
     },
 
     /** The experiment of that name (also a deleted one), or null. */
@@ -277,7 +325,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           "GET",
           path,
         );
-        return r.experiment;
+        return present(r.experiment, "experiment", "GET", path);
       } catch (e) {
         if (MlflowApiError.is(e, "RESOURCE_DOES_NOT_EXIST")) return null;
         throw e;
@@ -300,7 +348,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         "POST",
         path,
       );
-      return r.experiment_id;
+      return present(r.experiment_id, "experiment_id", "POST", path);
     },
 
     /**
@@ -375,13 +423,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         "POST",
         path,
       );
-      return r.run;
+      return present(r.run, "run", "POST", path);
     },
 
     async getRun(runId: string): Promise<Run> {
       const path = "/api/2.0/mlflow/runs/get";
-      return (await unwrap(api.GET(path, { params: { query: { run_id: runId } } }), "GET", path))
-        .run;
+      const r = await unwrap(api.GET(path, { params: { query: { run_id: runId } } }), "GET", path);
+      return present(r.run, "run", "GET", path);
     },
 
     async endRun(runId: string, status: RunStatus = "FINISHED", endTime = Date.now()) {
@@ -394,7 +442,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         "POST",
         path,
       );
-      return r.run_info;
+      return present(r.run_info, "run_info", "POST", path);
     },
 
     /**
@@ -433,14 +481,19 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       };
       for (const s of signals) process.on(s, onSignal);
       try {
-        const result = await fn({ run, runId, signal: controller.signal });
-        if (killedBy) throw new RunKilledError(runId, killedBy);
+        let result: T;
+        try {
+          result = await fn({ run, runId, signal: controller.signal });
+          if (killedBy) throw new RunKilledError(runId, killedBy);
+        } catch (e) {
+          // The caller's error is what they need; the run stays RUNNING if it cannot be ended.
+          if (!killedBy) await client.endRun(runId, "FAILED").catch(() => {});
+          throw e;
+        }
+        // `fn` succeeded: a failure to say so (after the transport's retries) is thrown as it
+        // is and leaves the run RUNNING, never FAILED, as Python's `with start_run()` does.
         await client.endRun(runId, "FINISHED");
         return result;
-      } catch (e) {
-        // The caller's error is what they need; the run stays RUNNING if it cannot be ended.
-        if (!killedBy) await client.endRun(runId, "FAILED").catch(() => {});
-        throw e;
       } finally {
         remove();
         await killed.catch(() => {});
@@ -588,7 +641,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         } as RequestInit),
         { streamed: stream instanceof ReadableStream },
       );
-      if (!response.ok) throw await MlflowApiError.from(response, "PUT", route);
+      if (!response.ok) {
+        throw await MlflowApiError.from(await scrubbed(response, config.secrets), "PUT", route);
+      }
       await response.body?.cancel();
     },
 
@@ -692,8 +747,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
 
     async getModelVersion(name: string, version: string): Promise<ModelVersion> {
       const path = "/api/2.0/mlflow/model-versions/get";
-      return (await unwrap(api.GET(path, { params: { query: { name, version } } }), "GET", path))
-        .model_version;
+      const r = await unwrap(api.GET(path, { params: { query: { name, version } } }), "GET", path);
+      return present(r.model_version, "model_version", "GET", path);
     },
 
     /**
@@ -724,6 +779,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           path,
         )
       ).model_version;
+      version = present(version, "model_version", "POST", path);
       const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
       while (version.status !== "READY") {
         if (version.status === "FAILED_REGISTRATION") {

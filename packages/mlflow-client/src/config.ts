@@ -24,6 +24,11 @@ export interface ResolvedConfig {
   readonly baseUrl: string;
   /** The Authorization header value, or null. Kept out of everything that is printed. */
   readonly authorization: string | null;
+  /**
+   * The credentials as they may come back in an error body (a server or proxy repeating the
+   * request's headers): the header value, the token or password alone, extra header values.
+   */
+  readonly secrets: readonly string[];
 }
 
 const basic = (user: string, password: string) =>
@@ -56,10 +61,15 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
     );
   }
   let authorization: string | null = null;
+  const secrets: string[] = [];
   const auth = options.auth;
-  if (auth && "token" in auth) authorization = `Bearer ${auth.token}`;
-  else if (auth) authorization = basic(auth.username, auth.password);
-  else if (url.username || url.password) {
+  if (auth && "token" in auth) {
+    authorization = `Bearer ${auth.token}`;
+    secrets.push(auth.token);
+  } else if (auth) {
+    authorization = basic(auth.username, auth.password);
+    secrets.push(auth.password);
+  } else if (url.username || url.password) {
     let user: string;
     let password: string;
     try {
@@ -72,12 +82,17 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
       );
     }
     authorization = basic(user, password);
+    secrets.push(password, url.password);
   } else if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
     // As the Python client: a user name and a password, both set, win over a token.
     authorization = basic(env.MLFLOW_TRACKING_USERNAME, env.MLFLOW_TRACKING_PASSWORD);
+    secrets.push(env.MLFLOW_TRACKING_PASSWORD);
   } else if (env.MLFLOW_TRACKING_TOKEN) {
     authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
+    secrets.push(env.MLFLOW_TRACKING_TOKEN);
   }
+  if (authorization !== null) secrets.push(authorization, authorization.replace(/^\S+ /, ""));
+  for (const value of Object.values(options.headers ?? {})) secrets.push(value);
   // Checked here, without the value: fetch's own error would print the whole header.
   if (authorization !== null && /[^\t\x20-\x7e\x80-\xff]/.test(authorization)) {
     throw new MlflowConfigError(
@@ -88,5 +103,11 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   url.password = "";
   url.search = "";
   url.hash = "";
-  return { baseUrl: url.toString().replace(/\/+$/, ""), authorization };
+  return {
+    baseUrl: url.toString().replace(/\/+$/, ""),
+    authorization,
+    // Longest first, so a header value goes whole before the token inside it; short values
+    // (a header `1`) would blank out unrelated text.
+    secrets: [...new Set(secrets)].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length),
+  };
 }

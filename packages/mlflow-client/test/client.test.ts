@@ -45,7 +45,7 @@ describe("settings", () => {
       auth: { token: "mine" },
       env: { MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: "env" },
     });
-    expect(opts).toEqual({ baseUrl: "https://other", authorization: "Bearer mine" });
+    expect(opts).toMatchObject({ baseUrl: "https://other", authorization: "Bearer mine" });
   });
 
   it("turns credentials in the URI into basic auth and drops them from the URL", () => {
@@ -94,6 +94,7 @@ describe("settings", () => {
 describe("secrets never reach errors, retries or printed clients", () => {
   const SECRET = "s3cret-T0ken";
   const PASSWORD = "hunter2-pw";
+  const API_KEY = "k3y-for-the-gateway";
 
   it.each([
     ["a bearer token", { auth: { token: SECRET } }],
@@ -104,15 +105,27 @@ describe("secrets never reach errors, retries or printed clients", () => {
     const retries: string[] = [];
     const f = fakeFetch([
       () => json(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" }),
-      () => json(401, { error_code: "UNAUTHENTICATED", message: "bad credentials" }),
+      // A server (or a proxy) that repeats the credentials it was sent.
+      (req) =>
+        json(401, {
+          error_code: "UNAUTHENTICATED",
+          message: `bad credentials: ${req.headers.get("authorization")} ${req.headers.get("x-api-key")}`,
+        }),
       () => {
         throw new TypeError("fetch failed");
       },
+      () => json(200, run("r1")),
+      (req) =>
+        new Response(`proxy refused ${req.headers.get("authorization")}`, {
+          status: 403,
+          headers: { "content-type": "text/plain" },
+        }),
     ]);
     const c = createMlflowClient({
       trackingUri: "http://ml",
       env: {},
       ...extra,
+      headers: { "X-Api-Key": API_KEY },
       fetch: f.fetch,
       retry: { retries: 1 },
       onRetry: (i) => retries.push(JSON.stringify(i)),
@@ -120,17 +133,21 @@ describe("secrets never reach errors, retries or printed clients", () => {
     });
     const apiError = await c.getRun("x").catch((e: unknown) => e);
     const requestError = await c.createRun({ experimentId: "1" }).catch((e: unknown) => e);
+    const uploadError = await c.uploadArtifact("r1", "a.txt", "x").catch((e: unknown) => e);
     expect(apiError).toBeInstanceOf(MlflowApiError);
+    expect(uploadError).toBeInstanceOf(MlflowApiError);
+    expect((apiError as Error).message).toContain("bad credentials: ***");
+    expect((uploadError as Error).message).toContain("proxy refused ***");
     expect(requestError).toBeInstanceOf(MlflowRequestError);
     const b64 = Buffer.from(`ann:${PASSWORD}`).toString("base64");
-    const shown = [apiError, requestError]
+    const shown = [apiError, requestError, uploadError]
       .map(
         (e) =>
           `${String(e)} ${(e as Error).stack} ${JSON.stringify(e)} ${inspect(e, { depth: 5 })}`,
       )
       .concat(retries, inspect(c, { depth: 5, showHidden: true }), JSON.stringify(c))
       .join("\n");
-    for (const secret of [SECRET, PASSWORD, b64]) expect(shown).not.toContain(secret);
+    for (const secret of [SECRET, PASSWORD, b64, API_KEY]) expect(shown).not.toContain(secret);
     expect(f.seen[0]?.auth).toMatch(/^(Bearer|Basic) /);
   });
 });
@@ -237,6 +254,34 @@ describe("helpers", () => {
     const three = await toArray(d.searchRuns({ experimentIds: ["1"], pageSize: 2, limit: 3 }));
     expect(three.map((r) => r.info.run_id)).toEqual(["a", "b", "c"]);
     expect(JSON.parse(g.seen[1]?.body ?? "").max_results).toBe(1);
+  });
+
+  it("stops with an error when the server sends a page token again, instead of paging forever", async () => {
+    const f = fakeFetch(() => json(200, { runs: [run("a").run], next_page_token: "abc" }));
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await toArray(c.searchRuns({ experimentIds: ["1"] })).catch((e) => e);
+    expect(String(err)).toContain("sent the page token 'abc' a second time, after 2 items");
+    expect(f.seen).toHaveLength(2);
+    const g = fakeFetch(
+      Array.from({ length: 3 }, () => () => json(200, { files: [], next_page_token: "t" })),
+    );
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch });
+    expect(String(await d.listArtifacts("r1").catch((e) => e))).toContain("a second time");
+  });
+
+  it("a 200 without the answer's own field is an MlflowApiError saying so, not undefined", async () => {
+    const f = fakeFetch(() => json(200, {}));
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    for (const call of [
+      () => c.getRun("a"),
+      () => c.getExperiment("1"),
+      () => c.createRun({ experimentId: "1" }),
+      () => c.getModelVersion("m", "1"),
+    ]) {
+      const err = await call().catch((e) => e);
+      expect(err).toBeInstanceOf(MlflowApiError);
+      expect(err.message).toMatch(/holds no '\w+': is the tracking URI an MLflow server\?/);
+    }
   });
 
   it("a limit of 0 sends nothing and yields nothing; a limit that is not a count is refused", async () => {
@@ -398,6 +443,22 @@ describe("withRun", () => {
       }),
     ).rejects.toThrow("boom");
     expect(ended(f.seen)).toEqual(["FAILED"]);
+  });
+
+  it("never marks a run FAILED because saying FINISHED failed: that error is thrown as it is", async () => {
+    let updates = 0;
+    const f = fakeFetch((req) => {
+      if (new URL(req.url).pathname.endsWith("/runs/create")) return json(200, run("r1"));
+      updates++;
+      return updates === 1
+        ? json(500, { error_code: "INTERNAL_ERROR", message: "db locked" })
+        : json(200, { run_info: run("r1").run.info });
+    });
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.withRun(async () => "trained").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect(err.message).toContain("db locked");
+    expect(ended(f.seen)).toEqual(["FINISHED"]);
   });
 
   it("ends the run KILLED on SIGTERM, aborts fn's signal, and removes its listeners", async () => {
