@@ -423,6 +423,66 @@ describe("client helpers against the fake", () => {
     expect(ok.version).toBe("1");
   });
 
+  it("judges a version's source as the server does: local paths, `..`, runs:/ sources", async () => {
+    const runId = fake.seed.run({ runName: "a" });
+    fake.seed.registeredModel("m");
+    const local = await client
+      .registerModel("m", { source: "/etc/passwd" })
+      .catch((e: unknown) => e);
+    expect(local).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    expect((local as MlflowApiError).serverMessage).toMatch(
+      /^Invalid model version source: '\/etc\/passwd'\. To use a local path as a model version source, the run_id request parameter has to be specified/,
+    );
+    const climbing = await client
+      .registerModel("m", { source: "s3://bucket/models/../../other", runId })
+      .catch((e: unknown) => e);
+    expect((climbing as MlflowApiError).serverMessage).toContain(
+      "without relative path references present",
+    );
+    // A runs:/ source naming the run given as run_id: the run itself is not looked up.
+    const ghost = "0123456789abcdef0123456789abcdef";
+    const v = await client.registerModel("m", { source: `runs:/${ghost}/model`, runId: ghost });
+    expect(v).toMatchObject({ version: "1", status: "READY" });
+  });
+
+  it("leaves a run's status as it was for a status name the server does not know", async () => {
+    const run = await client.createRun({ experimentId: "0" });
+    const r = await post(fake, "runs/update", { run_id: run.info.run_id, status: "DONE" });
+    expect(r.status).toBe(200);
+    expect((await client.getRun(run.info.run_id)).info.status).toBe("RUNNING");
+  });
+
+  it("filters runs on their datasets (dataset.name, digest, context; `datasets.` too)", async () => {
+    const a = await client.createRun({ experimentId: "0", runName: "a" });
+    const b = await client.createRun({ experimentId: "0", runName: "b" });
+    const r = await post(fake, "runs/log-inputs", {
+      run_id: a.info.run_id,
+      datasets: [
+        {
+          dataset: { name: "iris", digest: "d1", source_type: "local", source: "{}" },
+          tags: [{ key: "mlflow.data.context", value: "training" }],
+        },
+      ],
+    });
+    expect(r.status).toBe(200);
+    const names = async (filter: string) =>
+      (await toArray(client.searchRuns({ experimentIds: ["0"], filter }))).map(
+        (x) => x.info.run_name,
+      );
+    expect(await names("dataset.name = 'iris'")).toEqual(["a"]);
+    expect(await names("datasets.digest IN ('d1', 'd2')")).toEqual(["a"]);
+    expect(await names("dataset.context = 'training'")).toEqual(["a"]);
+    expect(await names("datasets.name = 'x'")).toEqual([]);
+    expect(b.info.run_name).toBe("b");
+    const bad = await client
+      .searchRuns({ experimentIds: ["0"], filter: "dataset.size = '1'" })
+      .next()
+      .catch((e: unknown) => e);
+    expect((bad as MlflowApiError).serverMessage).toBe(
+      "Invalid dataset key 'size' specified. Valid keys are '{'name', 'digest', 'context'}'",
+    );
+  });
+
   it("setAlias / getModelVersionByAlias / deleteAlias", async () => {
     const runId = fake.seed.run({ runName: "train" });
     await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
@@ -468,6 +528,18 @@ describe("client helpers against the fake", () => {
     expect(await new Response(await client.downloadArtifact(id, "notes.txt")).text()).toBe(
       "streamed text",
     );
+    // A folder is no file: the artifact server's 400, with `detail` and no error_code.
+    const folder = await client.downloadArtifact(id, "model").catch((e: unknown) => e);
+    expect(folder).toMatchObject({ status: 400, errorCode: null });
+    expect((folder as MlflowApiError).serverMessage).toContain(
+      "Artifact path refers to a directory, not a file",
+    );
+    // An empty file has no file_size (proto3 JSON leaves out a 0).
+    await client.uploadArtifact(id, "model/empty.txt", "");
+    expect(await client.listArtifacts(id, "model")).toEqual([
+      { path: "model/empty.txt", is_dir: false },
+      { path: "model/model.pkl", is_dir: false, file_size: 7 },
+    ]);
     await client.deleteArtifact(id, "model/model.pkl");
     expect(fake.artifact(id, "model/model.pkl")).toBeUndefined();
     const missing = await client.downloadArtifact(id, "model/model.pkl").catch((e: unknown) => e);

@@ -9,7 +9,7 @@ export class FilterError extends Error {
   override readonly name = "FilterError";
 }
 
-export type EntityType = "metric" | "parameter" | "tag" | "attribute";
+export type EntityType = "metric" | "parameter" | "tag" | "attribute" | "dataset";
 
 export interface Clause {
   readonly type: EntityType;
@@ -127,7 +127,12 @@ const IDENTIFIERS: Record<string, EntityType> = {
   attr: "attribute",
   attributes: "attribute",
   run: "attribute",
+  dataset: "dataset",
+  datasets: "dataset",
 };
+
+/** The keys a `dataset.` clause may name (a run matches when one of its dataset inputs does). */
+const DATASET_KEYS = ["name", "digest", "context"];
 
 const isQuoted = (v: string, q: string) => v.length >= 2 && v.startsWith(q) && v.endsWith(q);
 const trimBackticks = (v: string) => (isQuoted(v, "`") ? v.slice(1, -1) : v);
@@ -187,6 +192,11 @@ function identifier(
     );
   }
   key = trimBackticks(stripQuotes(key));
+  if (type === "dataset" && !DATASET_KEYS.includes(key)) {
+    throw new FilterError(
+      `Invalid dataset key '${key}' specified. Valid keys are '{${DATASET_KEYS.map((k) => `'${k}'`).join(", ")}}'`,
+    );
+  }
   if (
     type === "attribute" &&
     !dialect.stringAttributes.has(key) &&
@@ -223,6 +233,13 @@ function clauseValue(
     }
     throw new FilterError(
       `Expected a quoted string value for ${type} (e.g. 'my-value'). Got value ${tok.text}`,
+    );
+  }
+  if (type === "dataset") {
+    if (quoted) return stripQuotes(tok.text);
+    if (tok.kind === "list" && tok.items) return tok.items;
+    throw new FilterError(
+      `Expected a quoted string value for dataset attributes. Got value ${tok.text}`,
     );
   }
   if (dialect.numericAttributes.has(key)) {
@@ -271,6 +288,9 @@ function checkComparator(c: Clause, dialect: FilterDialect): void {
   }
   if (c.type === "tag" && !STRING_OPS.has(op)) {
     throw new FilterError(`Invalid comparator '${op}' not one of '${fmt(STRING_OPS)}`);
+  }
+  if (c.type === "dataset" && !STRING_ATTRIBUTE_OPS.has(op)) {
+    throw new FilterError(`Invalid comparator '${op}' not one of '${fmt(STRING_ATTRIBUTE_OPS)}`);
   }
   if (c.type === "attribute") {
     if (dialect.numericAttributes.has(c.key) && !METRIC_OPS.has(op)) {

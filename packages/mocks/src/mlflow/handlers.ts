@@ -71,6 +71,13 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     count(request, "mlflow-artifacts/artifacts/*");
     try {
       const path = checkProxyPath(artifactPath(request));
+      if (state.isArtifactFolder(path)) {
+        // The artifact server's own (FastAPI) error body: `detail`, no error_code.
+        return new Response(
+          JSON.stringify({ detail: `Artifact path refers to a directory, not a file: '${path}'` }),
+          { status: 400, headers: { "content-type": "application/json" } },
+        );
+      }
       const bytes = state.getArtifact(path);
       const name = path.split("/").pop() ?? "file";
       return new Response(bytes.slice(), {

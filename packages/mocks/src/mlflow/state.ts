@@ -691,12 +691,16 @@ export class MlflowState {
     const r = this.activeRun(body.run_id);
     const status = body.status as RunStatus | undefined;
     if (status !== undefined) {
-      if (!["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"].includes(status)) {
+      if (typeof status !== "string") {
         throw invalid(
           `Invalid value ${JSON.stringify(status)} for parameter 'status' supplied. See the API docs for more information about request parameters.`,
         );
       }
-      r.status = status;
+      // The server parses the enum by name and drops a name it does not know: a 200 that
+      // leaves the status as it was (seen with MLflow 3.17 and "DONE").
+      if (["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"].includes(status)) {
+        r.status = status;
+      }
     }
     const end = readInt(body.end_time, "end_time");
     if (end !== undefined) r.endTime = end;
@@ -969,6 +973,14 @@ export class MlflowState {
     return b;
   }
 
+  /** Whether artifacts lie under `path` (a folder), with no file of that name. */
+  isArtifactFolder(path: string): boolean {
+    if (this.artifacts.has(path)) return false;
+    const prefix = `${path.replace(/\/+$/, "")}/`;
+    for (const k of this.artifacts.keys()) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
   deleteArtifact(path: string): void {
     const prefix = `${path.replace(/\/+$/, "")}/`;
     this.artifacts.delete(path);
@@ -988,8 +1000,14 @@ export class MlflowState {
       const slash = rest.indexOf("/");
       const full = prefix + (slash < 0 ? rest : rest.slice(0, slash));
       const path = full.startsWith(relPrefix) ? full.slice(relPrefix.length) : full;
-      if (slash < 0) out.set(path, { path, is_dir: false, file_size: v.byteLength });
-      else if (!out.has(path)) out.set(path, { path, is_dir: true });
+      // As proto3 JSON: a size of 0 is left out.
+      if (slash < 0) {
+        out.set(path, {
+          path,
+          is_dir: false,
+          ...(v.byteLength ? { file_size: v.byteLength } : {}),
+        });
+      } else if (!out.has(path)) out.set(path, { path, is_dir: true });
     }
     return [...out.values()].sort((a, b) => compareValues(a.path, b.path));
   }
@@ -1119,19 +1137,41 @@ export class MlflowState {
     const name = readString(body.name, "name", true) as string;
     const source = readString(body.source, "source", true) as string;
     const runId = readString(body.run_id, "run_id") ?? "";
-    // A `runs:/<id>/…` or `mlflow-artifacts:` source must lie in the run given as run_id.
-    const runsSource = /^runs:\/([^/]+)/.exec(source)?.[1];
-    const artifactRoot = this.runs.get(runId)?.artifactUri;
+    // As the server's _validate_source_run: a local path must lie in the artifact folder of the
+    // run given as run_id (a local one); no source may climb out with `..`; a `runs:/<id>/…`
+    // source must name the run given as run_id (which is not looked up), and an
+    // `mlflow-artifacts:` one must lie in that run's artifacts.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase() ?? "";
+    const root = (runId: string) => this.runs.get(runId)?.artifactUri;
+    const local = (uri: string) => uri.replace(/^file:(\/\/[^/]*)?/, "");
+    if (scheme === "" || scheme === "file") {
+      const base = runId ? root(runId) : undefined;
+      const baseLocal = base !== undefined && /^(?:file:|\/)/.test(base) ? local(base) : null;
+      if (
+        baseLocal === null ||
+        !`${local(source)}/`.startsWith(`${baseLocal.replace(/\/$/, "")}/`)
+      ) {
+        throw invalid(
+          `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id.`,
+        );
+      }
+    }
+    if (decodeURIComponentSafe(source).split("/").includes("..")) {
+      throw invalid(
+        `Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.`,
+      );
+    }
+    const runsSource = scheme === "runs" ? /^runs:\/([^/]*)/.exec(source)?.[1] : undefined;
+    const artifactRoot = root(runId);
     if (
-      (runsSource !== undefined && runsSource !== runId) ||
-      (source.startsWith("mlflow-artifacts:") &&
+      (scheme === "runs" && (runsSource === undefined || runsSource !== runId)) ||
+      (scheme === "mlflow-artifacts" &&
         (!artifactRoot || !`${source}/`.startsWith(`${artifactRoot}/`)))
     ) {
       throw invalid(
         `Invalid model version source: '${source}'. The run_id request parameter must identify the resource that contains the source.`,
       );
     }
-    if (runId && !this.runs.has(runId)) throw notFound(`Run with id=${runId} not found`);
     modelName(name);
     const m = this.models.get(name);
     if (!m) throw notFound(`Registered Model with name=${name} not found`);
@@ -1393,6 +1433,18 @@ function runValue(r: Run, type: Clause["type"], key: string): string | number | 
 }
 
 function runMatches(r: Run, c: Clause): boolean {
+  if (c.type === "dataset") {
+    // One of the run's dataset inputs matches: its name, digest, or context tag.
+    return r.datasetInputs.some((d) =>
+      matches(
+        c.key === "context"
+          ? d.tags?.find((t) => t.key === "mlflow.data.context")?.value
+          : d.dataset?.[c.key as "name" | "digest"],
+        c.comparator,
+        c.value,
+      ),
+    );
+  }
   return matches(runValue(r, c.type, c.key), c.comparator, c.value);
 }
 
@@ -1413,5 +1465,14 @@ function experimentValue(e: Experiment, c: { type: string; key: string }) {
       return e.lastUpdateTime;
     default:
       return undefined;
+  }
+}
+
+/** `decodeURIComponent`, or the text as it is when it holds a `%` that starts no escape. */
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    return text;
   }
 }
