@@ -211,6 +211,12 @@ export function createAirflowClient(options: AirflowClientOptions) {
     },
     pageSize = MAX_PAGE_SIZE,
   ): AsyncGenerator<ListItem<P>> {
+    // Checked before any request: 0 would list nothing, and others come back as a 422.
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new RangeError(
+        `paginate: pageSize must be a whole number, 1 or more (got ${pageSize})`,
+      );
+    }
     const limit = Math.min(pageSize, MAX_PAGE_SIZE);
     for (let offset = 0; ; ) {
       const init = { params: { ...params, query: { ...(params.query ?? {}), limit, offset } } };

@@ -646,3 +646,19 @@ describe("transport", () => {
     await expect(e.waitForDagRun("d", "r", { pollIntervalMs: 0 })).rejects.toThrow(RangeError);
   });
 });
+
+describe("paginate", () => {
+  it("refuses a page size that is not a whole number of 1 or more, before any request", async () => {
+    const f = fakeFetch([]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    for (const size of [0, -1, 2.5, Number.NaN]) {
+      const err = await c
+        .paginate("/api/v2/dags", {}, size)
+        .next()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RangeError);
+      expect(String(err)).toContain(`pageSize must be a whole number, 1 or more (got ${size})`);
+    }
+    expect(f.seen).toHaveLength(0);
+  });
+});

@@ -273,6 +273,22 @@ describe("the run state machine", () => {
       conf: { k: 1 },
       run_type: "manual",
     });
+    // The answer writes the dates back in their own offset, with microseconds (pydantic);
+    // reads come from the database: UTC, microseconds kept.
+    const offset = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      dag_run_id: "with-offset",
+      logical_date: "2023-03-01T05:00:00.123456+02:00",
+    });
+    expect(offset.body).toMatchObject({
+      logical_date: "2023-03-01T05:00:00.123456+02:00",
+      data_interval_start: "2023-03-01T05:00:00.123456+02:00",
+      data_interval_end: "2023-03-01T05:00:00.123456+02:00",
+    });
+    const read = await call("GET", "/api/v2/dags/pipe/dagRuns/with-offset");
+    expect(read.body).toMatchObject({
+      logical_date: "2023-03-01T03:00:00.123456Z",
+      data_interval_start: "2023-03-01T03:00:00.123456Z",
+    });
     // Named after run_after (the trigger time), as Timetable.generate_run_id does.
     expect(ok.body.dag_run_id).toBe(`manual__${ok.body.run_after.replace(/Z$/, "+00:00")}`);
     const dup = await call("POST", "/api/v2/dags/pipe/dagRuns", {

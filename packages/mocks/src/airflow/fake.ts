@@ -27,6 +27,7 @@ import {
   extraForbidden,
   ilikeFilter,
   isoTime,
+  isoTimeMicros,
   missing,
   pageParams,
   parseAware,
@@ -134,6 +135,8 @@ interface Run {
   readonly logicalDate: number | null;
   readonly dataIntervalStart: number | null;
   readonly dataIntervalEnd: number | null;
+  /** Microseconds past the millisecond of the given dates, which Airflow stores. */
+  readonly micros?: Readonly<Record<string, number>>;
   readonly runAfter: number;
   queuedAt: number | null;
   startDate: number | null;
@@ -645,13 +648,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return {
       dag_run_id: run.runId,
       dag_id: run.dagId,
-      logical_date: isoTime(run.logicalDate),
+      logical_date: isoTimeMicros(run.logicalDate, run.micros?.logical_date),
       queued_at: isoTime(run.queuedAt),
       start_date: isoTime(run.startDate),
       end_date: isoTime(run.endDate),
       duration: seconds(run.startDate, run.endDate),
-      data_interval_start: isoTime(run.dataIntervalStart),
-      data_interval_end: isoTime(run.dataIntervalEnd),
+      data_interval_start: isoTimeMicros(run.dataIntervalStart, run.micros?.data_interval_start),
+      data_interval_end: isoTimeMicros(run.dataIntervalEnd, run.micros?.data_interval_end),
       run_after: isoTime(run.runAfter),
       last_scheduling_decision: isoTime(run.lastSchedulingDecision),
       run_type: "manual",
@@ -677,7 +680,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       dag_id: run.dagId,
       dag_run_id: run.runId,
       map_index: -1,
-      logical_date: isoTime(run.logicalDate),
+      logical_date: isoTimeMicros(run.logicalDate, run.micros?.logical_date),
       run_after: isoTime(run.runAfter),
       start_date: isoTime(ti.startDate),
       end_date: isoTime(ti.endDate),
@@ -713,7 +716,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return {
       key,
       timestamp: isoTime(entry.timestamp),
-      logical_date: isoTime(run.logicalDate),
+      logical_date: isoTimeMicros(run.logicalDate, run.micros?.logical_date),
       map_index: -1,
       task_id: ti.taskId,
       dag_id: run.dagId,
@@ -1076,14 +1079,21 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           });
         }
         const dates: Record<string, number | null> = {};
+        const micros: Record<string, number> = {};
+        // The trigger's answer writes the dates back as pydantic parsed them (their offset,
+        // microseconds); later reads come from the database, in UTC.
+        const echoes: Record<string, string> = {};
         for (const key of ["data_interval_start", "data_interval_end", "logical_date"]) {
           if (key === "logical_date" && !(key in body)) {
             issues.push(missing(["body", key], body));
             continue;
           }
           const parsed = parseAware(body[key], ["body", key]);
-          if (parsed.ok) dates[key] = parsed.ms;
-          else issues.push(parsed.issue);
+          if (parsed.ok) {
+            dates[key] = parsed.ms;
+            if (parsed.micros) micros[key] = parsed.micros;
+            if (parsed.echo) echoes[key] = parsed.echo;
+          } else issues.push(parsed.issue);
         }
         let runAfter: number | null = null;
         if (body.run_after !== undefined && body.run_after !== null) {
@@ -1143,7 +1153,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const runId = given ?? `manual__${pythonIso(after)}`;
         if (dag.runs.has(runId)) return uniqueViolation() as never;
         // (dag_id, logical_date) is unique too (dag_run_dag_id_logical_date_key).
-        if (logical !== null && [...dag.runs.values()].some((r) => r.logicalDate === logical)) {
+        const sameTime = (r: Run) =>
+          r.logicalDate === logical && (r.micros?.logical_date ?? 0) === (micros.logical_date ?? 0);
+        if (logical !== null && [...dag.runs.values()].some(sameTime)) {
           return uniqueViolation() as never;
         }
         const run: Run = {
@@ -1153,6 +1165,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           logicalDate: logical,
           dataIntervalStart: logical === null ? null : (dates.data_interval_start ?? logical),
           dataIntervalEnd: logical === null ? null : (dates.data_interval_end ?? logical),
+          micros: {
+            ...(micros.logical_date ? { logical_date: micros.logical_date } : {}),
+            data_interval_start: micros.data_interval_start ?? micros.logical_date ?? 0,
+            data_interval_end: micros.data_interval_end ?? micros.logical_date ?? 0,
+          },
           runAfter: after,
           queuedAt: now,
           startDate: null,
@@ -1184,7 +1201,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         dag.runs.set(runId, run);
         active.add(run);
-        return response(200).json(runJson(run));
+        const echo = (key: string, fallback: string) =>
+          logical === null ? null : (echoes[key] ?? echoes[fallback] ?? null);
+        const answer = runJson(run);
+        return response(200).json({
+          ...answer,
+          logical_date: echo("logical_date", "logical_date") ?? answer.logical_date,
+          data_interval_start:
+            echo("data_interval_start", "logical_date") ?? answer.data_interval_start,
+          data_interval_end: echo("data_interval_end", "logical_date") ?? answer.data_interval_end,
+        });
       }),
     ),
 

@@ -258,7 +258,16 @@ function intParam(url: URL, name: string, fallback: number, issues: ValidationIs
 export function parseAware(
   value: unknown,
   loc: (string | number)[],
-): { ok: true; ms: number | null } | { ok: false; issue: ValidationIssue } {
+):
+  | {
+      ok: true;
+      ms: number | null;
+      /** Microseconds past the millisecond (0-999): Airflow keeps microseconds. */
+      micros?: number;
+      /** The time as pydantic writes the parsed value back: its own offset, `Z` for UTC. */
+      echo?: string;
+    }
+  | { ok: false; issue: ValidationIssue } {
   if (value === null || value === undefined) return { ok: true, ms: null };
   if (typeof value !== "string") {
     return {
@@ -287,7 +296,27 @@ export function parseAware(
       },
     };
   }
-  return { ok: true, ms };
+  const fraction = (m[2] ?? "").slice(1, 7).padEnd(6, "0");
+  const local = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?/.exec(text) as RegExpExecArray;
+  const offset = (m[3] as string).toUpperCase();
+  const zone =
+    offset === "Z" || /^[+-]00:?00$/.test(offset)
+      ? "Z"
+      : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
+  return {
+    ok: true,
+    ms,
+    micros: Number(fraction.slice(3)),
+    echo: `${local[1]}${local[2] ?? ":00"}${/^0+$/.test(fraction) ? "" : `.${fraction}`}${zone}`,
+  };
+}
+
+/** isoTime of a time with microseconds past its millisecond (`micros`, 0-999). */
+export function isoTimeMicros(ms: number | null, micros: number | undefined): string | null {
+  const iso = isoTime(ms);
+  if (iso === null || !micros) return iso;
+  const millis = iso.length > 20 ? iso.slice(20, 23) : "000";
+  return `${iso.slice(0, 19)}.${millis}${String(micros).padStart(3, "0")}Z`;
 }
 
 /**
