@@ -700,6 +700,17 @@ describe("mlgen mlflow against the real server", () => {
     const missing = await cli("mlflow", "runs", "no-such-experiment");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no-such-experiment/);
+    // A deleted experiment's runs went with it: said, not shown as an empty table.
+    const gone = await client.createExperiment("cli-deleted-ts");
+    await ok(
+      client.api.POST("/api/2.0/mlflow/experiments/delete", { body: { experiment_id: gone } }),
+    );
+    const deleted = await cli("mlflow", "runs", "cli-deleted-ts");
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toBe("");
+    expect(deleted.stderr).toContain(
+      `experiment "cli-deleted-ts" (id ${gone}) is deleted at ${client.trackingUri}; restore it to list its runs`,
+    );
   });
 });
 

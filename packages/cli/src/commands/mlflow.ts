@@ -68,6 +68,12 @@ export async function runsCommand(
         `mlgen mlflow runs: no experiment named ${JSON.stringify(experiment)} at ${client.trackingUri}`,
       );
     }
+    if (exp.lifecycle_stage === "deleted") {
+      // Its runs went with it (deleted too): an empty table would say it has none.
+      throw new CliError(
+        `mlgen mlflow runs: experiment ${JSON.stringify(exp.name)} (id ${exp.experiment_id}) is deleted at ${client.trackingUri}; restore it to list its runs (mlflow experiments restore --experiment-id ${exp.experiment_id})`,
+      );
+    }
     const { toArray } = await import("@mlgen/mlflow-client");
     const runs = await toArray(
       client.searchRuns({
