@@ -623,6 +623,38 @@ export function pipeline<
     } catch (e) {
       problems.push(invalidValue(taskId, (e as Error).message, site));
     }
+    const scalar =
+      right === null ||
+      typeof right === "string" ||
+      typeof right === "boolean" ||
+      (typeof right === "number" && Number.isFinite(right));
+    if (!scalar) {
+      // A param or another task's output on the right (behind a cast, or from plain JS).
+      let shown: string = typeof right;
+      try {
+        const v = toValue(right as Input, "when[2]");
+        shown =
+          v.kind === "param"
+            ? `param '${v.name}'`
+            : v.kind === "ref"
+              ? `output '${v.output}' of task '${v.task}'`
+              : `a value of kind ${v.kind}`;
+      } catch {
+        // Not a value at all: its JavaScript type says enough.
+      }
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `condition of task '${taskId}'`,
+            reason: `its right side (when[2]) is ${shown}; it must be a literal string, number, boolean or null, which the condition compares the left side with`,
+            hint: "to compare with a param or another output, compute the decision in a python task that returns a bool (inputs: { score, threshold: p.params.threshold }) and branch on [check.out.ok, '==', true]",
+          },
+          { pipeline: id, task: taskId, location: site() },
+        ),
+      );
+      return { left: leftValue, op, right: null };
+    }
     return { left: leftValue, op, right: right as Condition["right"] };
   };
 

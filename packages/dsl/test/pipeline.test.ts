@@ -140,6 +140,26 @@ describe("pipeline()", () => {
     expect(def.problems[1]?.location?.file).toMatch(/pipeline\.test\.ts$/);
   });
 
+  it("says how to compare with a param when a condition's right side is not a literal", () => {
+    const def = pipeline("p", { params: { threshold: 0.9 } }, (p) => {
+      const e = p.python("evaluate", { fn: "tasks/m.py:f", outputs: { accuracy: "float" } });
+      const d = p.bash("deploy", { command: "true" });
+      // biome-ignore lint/suspicious/noExplicitAny: what a user writes behind a cast
+      p.branch("gate", { when: [e.out.accuracy, ">=", p.params.threshold as any], ifTrue: d });
+    });
+    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual([
+      [
+        "MLG1011",
+        "gate",
+        expect.stringMatching(
+          /^invalid condition of task 'gate': its right side \(when\[2\]\) is param 'threshold'; it must be a literal string, number, boolean or null/,
+        ),
+        expect.stringContaining("compute the decision in a python task that returns a bool"),
+      ],
+    ]);
+    expect(def.problems[0]?.location?.file).toMatch(/pipeline\.test\.ts$/);
+  });
+
   it("refuses another pipeline's outputs and params, even when a task of this one has the id", () => {
     let shared: { out: { data_path: unknown } } | undefined;
     let seed: unknown;
