@@ -325,6 +325,14 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       read_missing: "failed",
     });
     expect(r.output).toContain("report left=None right='right'");
+    // The failed instance leaves None in its place in both lists: nothing pairs up wrongly.
+    expect(tasks).toMatchObject({
+      "measure[0]": "success",
+      "measure[1]": "failed",
+      "measure[2]": "success",
+      pair_up: "success",
+    });
+    expect(r.output).toContain("pairs [('a', 1), (None, None), ('c', 1)]");
     expect(tasks).toMatchObject({ arrays: "success", show_arrays: "success" });
     expect(r.output).toContain("arrays values=[0.5, 1.5, 2.5] mean=1.5 count=3 column=[1, 2, 3]");
     expect(r.output).toContain("script=runs/2025-03-01/train.sh flag=true");

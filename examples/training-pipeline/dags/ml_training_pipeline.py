@@ -64,8 +64,13 @@ def _push(ti, task_id, result, outputs):
                 f"task {task_id!r}: output {key!r} is declared {type_name} "
                 f"but the function returned {type(value).__name__} {value!r}"
             )
-        ti.xcom_push(key=key, value=value)
         pushed[key] = value
+    # All checked first: a task that fails pushes none of its outputs, never some.
+    for key, value in pushed.items():
+        ti.xcom_push(key=key, value=value)
+    if getattr(ti, "map_index", -1) >= 0:
+        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).
+        ti.xcom_push(key="mlgen_map_index", value=ti.map_index)
     return pushed
 
 
@@ -91,7 +96,13 @@ def _mlflow_run(ti, experiment, tracking_uri):
         "airflow.task_id": ti.task_id,
         "airflow.try_number": str(ti.try_number),
     }
-    with mlflow.start_run(run_name=ti.task_id, tags=tags) as run:
+    run_name = ti.task_id
+    map_index = getattr(ti, "map_index", -1)
+    if map_index is not None and map_index >= 0:
+        # One run per instance of a mapped task: told apart by name and tag.
+        tags["airflow.map_index"] = str(map_index)
+        run_name = f"{ti.task_id}[{map_index}]"
+    with mlflow.start_run(run_name=run_name, tags=tags) as run:
         yield run
 
 

@@ -430,6 +430,17 @@ describe("settings Airflow refuses at import", () => {
       "w template variable 'ds' in path of task 'w' of an asset-scheduled pipeline",
     ]);
     expect(found(build([asset("s3://b/x")]), 2)).toEqual([]);
+    // No schedule: every run is a trigger, which may come without a logical date (a warning).
+    const manual = pipeline("m", { schedule: null }, (p) => {
+      p.bash("a", { command: "echo $D", env: { D: template("{{ ds }}") } });
+    }).ir;
+    const manualFound = airflowTarget.validate(input(manual as never, 3));
+    expect(
+      manualFound.map((d) => `${d.code} ${d.severity} ${d.message.split(" is approximated")[0]}`),
+    ).toEqual([
+      "MLG3002 warning template variable 'ds' in env.D of task 'a' of a pipeline without a schedule",
+    ]);
+    expect(manualFound[0]?.fix).toContain("(dag_run.logical_date or dag_run.run_after) | ds");
     expect(airflowTarget.validate(input(build("@daily"), 3)).map((d) => d.fix)).toEqual([
       "use {{ macros.ds_add(ds, -1) }}",
       expect.stringContaining("logical_date"),

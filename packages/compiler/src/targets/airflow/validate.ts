@@ -77,6 +77,9 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     // context of a run without a logical date, which every asset-triggered run is: a template
     // that reads one fails to render (StrictUndefined) and the task fails.
     const assetRuns = ir.schedule.kind === "assets";
+    // A pipeline without a schedule runs only when triggered, and a trigger without a logical
+    // date (`airflow dags trigger` without -l, the API with logical_date null) is as bare.
+    const manualRuns = ir.schedule.kind === "none";
     const seen = new Set<string>();
     for (const { where, task, text } of renderedTexts(ir)) {
       for (const name of jinjaNames(text)) {
@@ -98,6 +101,14 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           report(
             `template variable '${name}' in ${where} of an asset-scheduled pipeline`,
             "Airflow 3 starts an asset-triggered run without a logical date, and leaves logical_date, ds, ts and the data interval out of its context, so the template fails to render",
+            "read (dag_run.logical_date or dag_run.run_after) instead, which every run has on Airflow 3 and 2: {{ (dag_run.logical_date or dag_run.run_after) | ds }} for ds",
+            task,
+          );
+        } else if (manualRuns && LOGICAL_DATE_CONTEXT.has(name)) {
+          seen.add(key);
+          warn(
+            `template variable '${name}' in ${where} of a pipeline without a schedule`,
+            "Airflow 3 leaves logical_date, ds, ts and the data interval out of the context of a run triggered without a logical date (`airflow dags trigger` without -l, the API with logical_date null), so the template fails to render there",
             "read (dag_run.logical_date or dag_run.run_after) instead, which every run has on Airflow 3 and 2: {{ (dag_run.logical_date or dag_run.run_after) | ds }} for ds",
             task,
           );

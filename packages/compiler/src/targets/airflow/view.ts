@@ -321,8 +321,8 @@ class Namer {
 }
 
 interface Uses {
-  /** Ids of mapped tasks: reading their outputs gives a list (one item per instance). */
-  mapped: ReadonlySet<string>;
+  /** Mapped tasks (reading their outputs gives a list, one item per instance): what each maps over. */
+  mapped: ReadonlyMap<string, Value>;
   /**
    * Ids of tasks whose trigger rule lets them run when an upstream task was skipped or failed
    * (a join after a branch: `none_failed_min_one_success`; `all_done`, ...): what they read
@@ -343,7 +343,10 @@ interface Uses {
   posixpath: boolean;
 }
 
-function newUses(mapped: ReadonlySet<string>, tolerant: ReadonlySet<string> = new Set()): Uses {
+function newUses(
+  mapped: ReadonlyMap<string, Value>,
+  tolerant: ReadonlySet<string> = new Set(),
+): Uses {
   return {
     mapped,
     tolerant,
@@ -412,7 +415,20 @@ function pyValue(value: Value, uses: Uses): PyCode {
     case "ref":
       if (uses.mapped.has(value.task)) {
         uses.pullMapped = true;
-        return py`_pull_mapped(ti, ${value.task}, ${value.output})`;
+        // The list the task mapped over, when it can be read here: its length places a
+        // trailing instance that failed too.
+        const over = uses.mapped.get(value.task);
+        let list: PyCode | null = null;
+        if (over?.kind === "list") list = py`${over.items.length}`;
+        else if (over?.kind === "literal" && Array.isArray(over.value)) {
+          list = py`${over.value.length}`;
+        } else if (over?.kind === "ref" && !uses.mapped.has(over.task)) {
+          uses.pull = true;
+          list = py`_pull(ti, ${over.task}, ${over.output}, required=False)`;
+        }
+        return list
+          ? py`_pull_mapped(ti, ${value.task}, ${value.output}, over=${list})`
+          : py`_pull_mapped(ti, ${value.task}, ${value.output})`;
       }
       uses.pull = true;
       return uses.optionalRefs
@@ -887,9 +903,8 @@ export function dagView(
   sourceFile: string,
   dialect: Dialect = AIRFLOW3,
 ): DagView {
-  const mapped = new Set(
-    ir.tasks.filter((t) => t.kind === "python" && t.map !== null).map((t) => t.id),
-  );
+  const mapped = new Map<string, Value>();
+  for (const t of ir.tasks) if (t.kind === "python" && t.map !== null) mapped.set(t.id, t.map.over);
   const tolerant = new Set(
     ir.tasks
       .filter((t) => {
@@ -907,7 +922,7 @@ export function dagView(
         .map(([output]) => `${t.id}\0${output}`),
     ),
   );
-  const file = new FileContext(dialect, namer, mapped, structured);
+  const file = new FileContext(dialect, namer, new Set(mapped.keys()), structured);
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
   const localId = (task: Task) =>
