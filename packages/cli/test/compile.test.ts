@@ -47,6 +47,59 @@ describe("mlgen compile", () => {
     ]);
   });
 
+  it("ships what the task modules import from elsewhere in the project: a module beside a root-level one, a shared package", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "train_root.py": "from helpers import helper\n\n\ndef go():\n    return {'v': helper()}\n",
+      "helpers.py": "from mlcommon.metrics import score\n\n\ndef helper():\n    return score()\n",
+      "mlcommon/__init__.py": "",
+      "mlcommon/metrics.py": "def score():\n    return 1\n",
+      "mlcommon/unused.py": "X = 1\n",
+      "unrelated.py": "Y = 2\n",
+      "tasks/steps.py": `import tasks.missing_helper  # not in the project: nothing to ship\n${TASKS}`,
+      "pipelines/demo.pipeline.ts": pipelineSource(
+        `  p.python("a", { fn: "train_root.py:go", outputs: { v: "int" } });
+  p.python("b", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });`,
+      ),
+    });
+    const { code, stderr } = await proj.mlgen("compile", "--target", "airflow");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(JSON.parse(proj.read("dags/.mlgen-manifest.json")).files).toEqual([
+      "demo.py",
+      "helpers.py",
+      "mlcommon/__init__.py",
+      "mlcommon/metrics.py",
+      "mlcommon/unused.py",
+      "tasks/steps.py",
+      "train_root.py",
+    ]);
+  });
+
+  it("two pipeline ids that give one file name are MLG1011 naming both, and nothing is written", async () => {
+    const pipelineNamed = (id: string) =>
+      pipelineSource().replace('pipeline("demo"', `pipeline(${JSON.stringify(id)}`);
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/p.pipeline.ts": pipelineNamed("ml-train"),
+      "pipelines/q.pipeline.ts": pipelineNamed("ml_train")
+        .replace('"load"', '"load_data"')
+        .replace("load.out", "load.out"),
+    });
+    const { code, stdout, stderr } = await proj.mlgen("compile");
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(
+      "pipelines/q.pipeline.ts:3:16: error MLG1011: invalid pipeline id 'ml_train': it generates ml_train.py, as pipeline 'ml-train' (pipelines/p.pipeline.ts) does with other content, and one would overwrite the other",
+    );
+    expect(stderr).toContain(
+      "fix: rename one of the two pipelines so that their file names differ ('ml_train' and 'ml-train' both give ml_train.py)",
+    );
+    expect(stderr).toContain("mlgen: 1 error; no files were written");
+    expect(existsSync(join(proj.dir, "dags"))).toBe(false);
+  });
+
   it("without a config, reads the pipeline paths given from the current folder, whatever --root says", async () => {
     const proj = project({
       "py/tasks/steps.py": TASKS,

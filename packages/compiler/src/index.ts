@@ -2,9 +2,15 @@ export { type LowerInput, type LowerResult, lowerPipeline } from "./compile.js";
 export { jinjaString } from "./escape/jinja.js";
 export { PyCode, py, pyComment, pyLiteral, pyString } from "./escape/python.js";
 export { airflowIdProblem, checkDuplicateIds, checkGraph } from "./passes/check-graph.js";
-export { checkModules, definesFunction, moduleName } from "./passes/check-modules.js";
+export {
+  checkModules,
+  definesFunction,
+  moduleImports,
+  moduleName,
+} from "./passes/check-modules.js";
 export { cronProblem, SCHEDULE_PRESETS, startDateProblem } from "./passes/check-schedule.js";
 export type { PassContext } from "./passes/context.js";
+export { EVERYTHING, importCandidates } from "./passes/imports.js";
 export { inferDependencies } from "./passes/infer-dependencies.js";
 export { orderTasks } from "./passes/order-tasks.js";
 export { resolveRefs } from "./passes/resolve-refs.js";

@@ -331,7 +331,9 @@ export async function compileCommand(
 ): Promise<number> {
   // mlgen's own modules first, loaded by Node itself: once tsx is registered, every module
   // load goes through its hooks (in the loader's worker thread), about twice as slow.
-  const { TARGETS, lowerPipeline } = await import("@mlgen/compiler");
+  const { TARGETS, lowerPipeline, moduleImports, importCandidates } = await import(
+    "@mlgen/compiler"
+  );
   await import("@mlgen/dsl");
   const importModule = loader ?? (await createModuleLoader());
   const config = await loadConfig(io, options, files, importModule);
@@ -390,7 +392,11 @@ export async function compileCommand(
         ),
       );
     }
-    return { target, out, emitted: new Map<string, { content: string; from: string }>() };
+    return {
+      target,
+      out,
+      emitted: new Map<string, { content: string; from: string; pipeline: string }>(),
+    };
   });
   const diagnostics: Diagnostic[] = [];
   const report = (d: Diagnostic) => diagnostics.push(d);
@@ -474,7 +480,7 @@ export async function compileCommand(
       if (!lowered.ok) continue;
       // One read per top-level folder, however many modules and pipelines share it.
       const pythonFiles = new Map<string, EmittedFile>();
-      for (const module of [...modules.keys()].sort()) {
+      const ship = async (module: string) => {
         const top = module.includes("/") ? (module.split("/")[0] ?? module) : module;
         let files = shipped.get(top);
         if (!files) {
@@ -486,7 +492,30 @@ export async function compileCommand(
             if (problem) report(problem);
           }
         }
-        for (const f of files) pythonFiles.set(f.path, f);
+        const added = files.filter((f) => !pythonFiles.has(f.path));
+        for (const f of added) pythonFiles.set(f.path, f);
+        return added;
+      };
+      for (const module of [...modules.keys()].sort()) await ship(module);
+      // What they import from elsewhere in the project (a helpers.py beside a task module at
+      // the root, a shared package) travels too, its whole folder as the task modules' does:
+      // without it the task fails with ModuleNotFoundError when it runs.
+      const queue = [...pythonFiles.values()];
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        for (const imp of moduleImports(f.content) ?? []) {
+          for (const path of importCandidates(f.path, imp)) {
+            if (!path.endsWith(".py") || pythonFiles.has(path)) continue;
+            const top = path.split("/")[0] ?? path;
+            if (top.startsWith(".") || top === "node_modules") continue;
+            if (!existsSync(join(root, path))) continue;
+            try {
+              queue.push(...(await ship(path)));
+            } catch (e) {
+              // A folder that holds the output folder is not copied into it.
+              if (!(e instanceof CliError)) throw e;
+            }
+          }
+        }
       }
       const input = {
         ir: lowered.ir,
@@ -530,14 +559,30 @@ export async function compileCommand(
           emittedAll = false;
           continue;
         }
-        for (const f of files) {
+        const clash = files.find((f) => {
           const seen = emitted.get(f.path);
-          if (seen && seen.content !== f.content) {
-            throw new CliError(
-              `two pipelines (${seen.from}, ${sourceFile}) generate ${f.path} with different content`,
-            );
-          }
-          emitted.set(f.path, { content: f.content, from: sourceFile });
+          return seen !== undefined && seen.content !== f.content;
+        });
+        if (clash) {
+          const seen = emitted.get(clash.path) as { from: string; pipeline: string };
+          // Ids that differ only in '-' and '_' (or that a file name cannot tell apart) map to
+          // one file: the second would overwrite the first.
+          report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `pipeline id '${def.ir.id}'`,
+                reason: `it generates ${clash.path}, as pipeline '${seen.pipeline}' (${seen.from}) does with other content, and one would overwrite the other`,
+                hint: `rename one of the two pipelines so that their file names differ ('${def.ir.id}' and '${seen.pipeline}' both give ${clash.path})`,
+              },
+              { pipeline: def.ir.id, location: sourceMap.pipeline },
+            ),
+          );
+          emittedAll = false;
+          continue;
+        }
+        for (const f of files) {
+          emitted.set(f.path, { content: f.content, from: sourceFile, pipeline: def.ir.id });
         }
       }
       if (!emittedAll) continue;
