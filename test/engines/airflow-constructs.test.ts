@@ -333,6 +333,21 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       pair_up: "success",
     });
     expect(r.output).toContain("pairs [('a', 1), (None, None), ('c', 1)]");
+    // Each instance has an MLflow run of its own, told apart by name and tag.
+    const code = `
+import json, sys
+from mlflow import MlflowClient
+c = MlflowClient(sys.argv[1])
+e = c.get_experiment_by_name("joins")
+runs = c.search_runs([e.experiment_id])
+print(json.dumps(sorted([r.info.run_name, r.info.status, r.data.tags.get("airflow.map_index"), r.data.tags.get("airflow.task_id")] for r in runs)))
+`;
+    const found = runEngine(PYTHON, ["-c", code, mlflow.url], process.env);
+    expect(JSON.parse(found.output.trim().split("\n").pop() ?? "null")).toEqual([
+      ["measure[0]", "FINISHED", "0", "measure"],
+      ["measure[1]", "FAILED", "1", "measure"],
+      ["measure[2]", "FINISHED", "2", "measure"],
+    ]);
     expect(tasks).toMatchObject({ arrays: "success", show_arrays: "success" });
     expect(r.output).toContain("arrays values=[0.5, 1.5, 2.5] mean=1.5 count=3 column=[1, 2, 3]");
     expect(r.output).toContain("script=runs/2025-03-01/train.sh flag=true");

@@ -4,7 +4,7 @@
  * that the test starts and stops by PID.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -188,17 +188,24 @@ export function spawnServer(
   args: readonly string[],
   options: { readonly env?: NodeJS.ProcessEnv; readonly signal?: NodeJS.Signals } = {},
 ): GroupServer {
-  const child = spawn(command, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(options.env ? { env: options.env } : {}),
-  });
-  let log = "";
-  const keep = (d: Buffer) => {
-    log += d;
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
+  // The server writes its output to a file, not a pipe: a test that blocks this process (a
+  // spawnSync of `airflow dags test`) would stop draining a pipe, and a server that fills
+  // one (64 KiB of access log) hangs in its next write, and the test with it.
+  const logDir = mkdtempSync(join(tmpdir(), "mlgen-server-log-"));
+  const logFile = join(logDir, `${name.replace(/\W+/g, "-")}.log`);
+  const fd = openSync(logFile, "a");
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      ...(options.env ? { env: options.env } : {}),
+    });
+  } finally {
+    closeSync(fd);
+  }
+  let kept: string | null = null;
+  const output = () => kept ?? (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name} did not start`);
   const stop = async () => {
@@ -211,8 +218,10 @@ export function spawnServer(
     }
     // The leader is gone; its workers share the group and must go too.
     if (groupAlive(pid)) killGroup(pid, "SIGKILL");
+    kept = output();
+    rmSync(logDir, { recursive: true, force: true });
   };
-  return { child, pid, output: () => log, stop };
+  return { child, pid, output, stop };
 }
 
 export interface MlflowServer {

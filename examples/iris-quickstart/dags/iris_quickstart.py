@@ -117,7 +117,7 @@ def run_train_model(ti, params, **_):
     }
     with _mlflow_run(ti, experiment="iris-quickstart", tracking_uri=None):
         result = train_model(**inputs)
-    _push(ti, "train_model", result, {"accuracy": "float", "model_uri": "string"})
+        _push(ti, "train_model", result, {"accuracy": "float", "model_uri": "string"})
 
 
 default_args = {

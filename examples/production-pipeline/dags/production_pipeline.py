@@ -175,7 +175,7 @@ def run_train_gradient_boosting(ti, **_):
     }
     with _mlflow_run(ti, experiment="production-pipeline", tracking_uri=_env("MLFLOW_TRACKING_URI")):
         result = train_model(**inputs)
-    _push(ti, "train.gradient_boosting", result, {"accuracy": "float", "run_id": "string"})
+        _push(ti, "train.gradient_boosting", result, {"accuracy": "float", "run_id": "string"})
 
 
 def run_train_logistic_regression(ti, **_):
@@ -188,7 +188,7 @@ def run_train_logistic_regression(ti, **_):
     }
     with _mlflow_run(ti, experiment="production-pipeline", tracking_uri=_env("MLFLOW_TRACKING_URI")):
         result = train_model(**inputs)
-    _push(ti, "train.logistic_regression", result, {"accuracy": "float", "run_id": "string"})
+        _push(ti, "train.logistic_regression", result, {"accuracy": "float", "run_id": "string"})
 
 
 def run_train_random_forest(ti, **_):
@@ -201,7 +201,7 @@ def run_train_random_forest(ti, **_):
     }
     with _mlflow_run(ti, experiment="production-pipeline", tracking_uri=_env("MLFLOW_TRACKING_URI")):
         result = train_model(**inputs)
-    _push(ti, "train.random_forest", result, {"accuracy": "float", "run_id": "string"})
+        _push(ti, "train.random_forest", result, {"accuracy": "float", "run_id": "string"})
 
 
 def run_select_best(ti, **_):
@@ -225,7 +225,7 @@ def run_evaluate(ti, **_):
     }
     with _mlflow_run(ti, experiment="production-pipeline", tracking_uri=_env("MLFLOW_TRACKING_URI")):
         result = evaluate_model(**inputs)
-    _push(ti, "evaluate", result, {"accuracy": "float"})
+        _push(ti, "evaluate", result, {"accuracy": "float"})
 
 
 def choose_check_accuracy(ti, **_):

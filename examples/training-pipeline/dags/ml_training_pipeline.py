@@ -142,7 +142,7 @@ def run_train_model(ti, **_):
     }
     with _mlflow_run(ti, experiment="production-training", tracking_uri=_env("MLFLOW_TRACKING_URI")):
         result = train_model(**inputs)
-    _push(ti, "train_model", result, {"accuracy": "float", "model_uri": "string", "run_id": "string"})
+        _push(ti, "train_model", result, {"accuracy": "float", "model_uri": "string", "run_id": "string"})
 
 
 def run_evaluate_model(ti, params, **_):
