@@ -10,7 +10,7 @@ export {
 } from "./passes/check-modules.js";
 export { cronProblem, SCHEDULE_PRESETS, startDateProblem } from "./passes/check-schedule.js";
 export type { PassContext } from "./passes/context.js";
-export { EVERYTHING, importCandidates } from "./passes/imports.js";
+export { importCandidates } from "./passes/imports.js";
 export { inferDependencies } from "./passes/infer-dependencies.js";
 export { orderTasks } from "./passes/order-tasks.js";
 export { resolveRefs } from "./passes/resolve-refs.js";

@@ -3,6 +3,7 @@ import {
   createHttpTransport,
   IDEMPOTENT_HEADER,
   notJsonSuccess,
+  type SendOptions,
   withIdleTimeout,
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
@@ -63,11 +64,6 @@ async function scrubbed(response: Response, secrets: readonly string[]): Promise
     headers: response.headers,
   });
 }
-
-const scrubbing =
-  (fetch: (input: Request) => Promise<Response>, secrets: readonly string[]) =>
-  async (input: Request) =>
-    scrubbed(await fetch(input), secrets);
 
 /**
  * A success whose body is not JSON (a login page in front of the server) becomes an
@@ -231,15 +227,15 @@ function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promis
 
 export function createMlflowClient(options: MlflowClientOptions = {}) {
   const config = resolveConfig(options);
-  const transport = createHttpTransport({
+  const http = createHttpTransport({
     ...options,
     authorization: () => config.authorization,
     requestError: (f) => new MlflowRequestError(f),
   });
-  const api: Client<paths> = createClient<paths>({
-    baseUrl: config.baseUrl,
-    fetch: scrubbing(transport, config.secrets),
-  });
+  // Every answer passes through here, so no error body can carry a credential further.
+  const transport = async (input: Request, send?: SendOptions) =>
+    scrubbed(await http(input, send), config.secrets);
+  const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
   api.use(jsonAnswers);
   const artifactRoots = new Map<string, string>();
 
@@ -641,9 +637,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         } as RequestInit),
         { streamed: stream instanceof ReadableStream },
       );
-      if (!response.ok) {
-        throw await MlflowApiError.from(await scrubbed(response, config.secrets), "PUT", route);
-      }
+      if (!response.ok) throw await MlflowApiError.from(response, "PUT", route);
       await response.body?.cancel();
     },
 
