@@ -41,12 +41,24 @@ export function resolveOptions(
     layers.push(node.options);
   }
   layers.push(pipeline.defaults);
-  const out = { ...EMPTY_TASK_OPTIONS } as Record<keyof TaskOptions, unknown>;
-  for (const key of Object.keys(EMPTY_TASK_OPTIONS) as (keyof TaskOptions)[]) {
-    out[key] = layers.find((l) => l[key] !== null)?.[key] ?? null;
+  // Plain loops: a compile of a thousand tasks calls this several times per task.
+  const out = {} as Record<keyof TaskOptions, unknown>;
+  for (const key of OPTION_KEYS) {
+    let value: unknown = null;
+    for (const layer of layers) {
+      if (layer[key] !== null) {
+        value = layer[key] ?? null;
+        break;
+      }
+    }
+    out[key] = value;
   }
   return out as TaskOptions;
-} /** Calls `fn` on a value and every value nested in it, depth first, in source order. */
+}
+
+const OPTION_KEYS = Object.keys(EMPTY_TASK_OPTIONS) as (keyof TaskOptions)[];
+
+/** Calls `fn` on a value and every value nested in it, depth first, in source order. */
 export function visitValue(value: Value, fn: (v: Value) => void): void {
   fn(value);
   switch (value.kind) {

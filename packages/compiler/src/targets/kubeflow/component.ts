@@ -403,6 +403,23 @@ const NO_HELPERS = {
   slack: false,
 };
 
+const helperSources = new Map<string, PyCode | null>();
+
+/**
+ * The helper functions a component defines: the same few blocks of fixed text in every task, so
+ * rendered once per combination (a thousand-task compile rendered them a thousand times).
+ */
+function helperDefs(project: boolean, helpers: typeof NO_HELPERS): PyCode | null {
+  const key = `${project} ${Object.values(helpers).join(" ")}`;
+  let code = helperSources.get(key);
+  if (code === undefined) {
+    const text = template("kubeflow/component-helpers.py.hbs")({ project, helpers });
+    code = text === "" ? null : new PyCode(text.replace(/\n$/, ""));
+    helperSources.set(key, code);
+  }
+  return code;
+}
+
 function renderComponent(v: {
   input: TargetInput;
   taskId: string;
@@ -420,8 +437,7 @@ function renderComponent(v: {
     headerSource: new PyCode(pyComment(v.input.sourceFile)),
     headerTask: new PyCode(pyComment(`'${v.taskId}' of pipeline '${v.input.ir.id}'`)),
     imports: importLines(v.imports),
-    project: v.project,
-    helpers: v.helpers,
+    helperDefs: helperDefs(v.project, v.helpers),
     outputTuple: v.outputTuple,
     functionName: v.functionName,
     signature: v.signature,
