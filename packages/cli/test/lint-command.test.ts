@@ -34,6 +34,22 @@ describe("mlgen lint", () => {
     expect(stdout).not.toContain("\u001b[");
   });
 
+  it("a folder's walk skips virtualenvs whatever their name, conda environments and site-packages", async () => {
+    const p = project({
+      "dags/racy.py": RACY_DAG,
+      "venv/pyvenv.cfg": "home = /usr/bin\n",
+      "venv/lib/python3.11/site-packages/airflow/example_dags/racy.py": RACY_DAG,
+      "env/conda-meta/history": "",
+      "env/lib/racy.py": RACY_DAG,
+      "vendor/site-packages/racy.py": RACY_DAG,
+      "jobs/racy.py": RACY_DAG,
+    });
+    const { code, stdout } = await p.mlgen("lint", ".", "--format", "json");
+    expect(code).toBe(1);
+    const files = [...new Set(JSON.parse(stdout).map((f: { file: string }) => f.file))].sort();
+    expect(files).toEqual(["dags/racy.py", "jobs/racy.py"]);
+  });
+
   it("run from a subfolder, finds the project's mlgen.config.ts above it, as ESLint and ruff do", async () => {
     const p = project({
       "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";

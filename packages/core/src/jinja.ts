@@ -18,10 +18,22 @@ export function* jinjaCode(text: string): Generator<{ base: number; inner: strin
     }
     const close = text.indexOf(end, at + 2);
     if (close < 0) return;
-    if (kind !== "#") yield { base: at + 2, inner: text.slice(at + 2, close) };
+    const inner = text.slice(at + 2, close);
     at = close + 2;
+    // `{% raw %}...{% endraw %}`: Jinja outputs the text between as it is, code-like or not.
+    if (kind === "%" && RAW.test(inner)) {
+      ENDRAW.lastIndex = at;
+      const endraw = ENDRAW.exec(text);
+      if (!endraw) return;
+      at = endraw.index + endraw[0].length;
+      continue;
+    }
+    if (kind !== "#") yield { base: close - inner.length, inner };
   }
 }
+
+const RAW = /^[-+]?\s*raw\s*[-+]?$/;
+const ENDRAW = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
 
 /** Jinja's own words, which are never context variables. */
 const JINJA_WORDS = new Set(

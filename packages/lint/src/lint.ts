@@ -89,7 +89,12 @@ export function lintPythonDag(
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.
   const kept =
     out.length > 0 && source.includes("mlgen")
-      ? applySuppressions(out, new Map([[file, source]]), new Map([[file, dag.mlgenComments]]))
+      ? applySuppressions(
+          out,
+          new Map([[file, source]]),
+          new Map([[file, dag.mlgenComments]]),
+          new Map([[file, dag.stringStatements]]),
+        )
       : out;
   return { findings: kept.sort(compareFindings), syntaxUnchecked: dag.syntaxUnchecked };
 }

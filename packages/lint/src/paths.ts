@@ -39,7 +39,9 @@ export function localPaths(text: string, escaped = false): PathMatch[] {
     // The temp folder itself exists on every POSIX host (`dir="/tmp"`); a path under it
     // (`/tmp/x`, `"/tmp/" + name`, `/tmp/{{ ds }}`) is one host's.
     if (m[0] === "/tmp" && text[m.index + 4] !== "{" && text[m.index + 4] !== "$") continue;
-    out.push({ from: m.index, to: m.index + m[0].length, path: m[0] });
+    // In source, `/home/x/\"out\"` ends the path at the escape, not on its backslash.
+    const path = escaped && m[0].startsWith("/") ? m[0].replace(/\\+$/, "") : m[0];
+    out.push({ from: m.index, to: m.index + path.length, path });
   }
   return out;
 }

@@ -1,21 +1,25 @@
 import type { Finding } from "./finding.js";
 
-// Text may follow the list: a reason, or another tool's comment (`# noqa: E501`).
-const PY = /#\s*mlgen:\s*disable\b(?:\s*=([^#]*))?/;
+// Text may follow the list: a reason, or another tool's comment (`# noqa: E501`). The `=` may be
+// left out (`# mlgen: disable hardcoded-path`): the words are still the list, never "all rules".
+const PY = /#\s*mlgen:\s*disable\b\s*=?([^#]*)/;
 const TS = /\/\/\s*mlgen-disable-next-line\b([^/]*)/;
 
+const ID = "(?:[a-z][a-z0-9-]*|MLG\\d{4})";
+/** Rule ids or codes joined by commas, at the start of the text after `disable`. */
+const LIST = new RegExp(`^\\s*(${ID}(?:\\s*,\\s*${ID})*)(?![\\w-])`);
+
 /**
- * The rules of a list: words that look like rule ids (`hardcoded-path`) or codes (`MLG2002`), up
- * to the first that does not.
+ * The rules of a list: rule ids (`hardcoded-path`) or codes (`MLG2002`) joined by commas; the
+ * first word not joined by a comma starts the reason (`disable=hardcoded-path shared NFS mount`).
  */
-const ids = (list: string | undefined) => {
-  const out: string[] = [];
-  for (const word of (list ?? "").split(/[\s,]+/)) {
-    if (word === "") continue;
-    if (!/^[a-z][a-z0-9-]*$|^MLG\d{4}$/.test(word)) break;
-    out.push(word);
-  }
-  return out;
+const ids = (list: string | undefined): string[] => {
+  const m = LIST.exec(list ?? "");
+  if (m) return (m[1] as string).split(/\s*,\s*/);
+  // A first word that is no rule id (`Hardcoded-Path`) silences nothing, and is reported; only
+  // no word at all (or a reason in parentheses) silences every rule.
+  const word = /^\s*([^\s,(]+)/.exec(list ?? "");
+  return word ? [word[1] as string] : [];
 };
 
 /**
@@ -53,6 +57,12 @@ export function applySuppressions(
    * a real comment silences, not the same words inside a string.
    */
   comments?: ReadonlyMap<string, ReadonlyMap<number, string>>,
+  /**
+   * For Python files, lines inside multi-line strings with the line their statement starts on
+   * (DagFile.stringStatements): a finding there is silenced by a comment on the statement's
+   * lines before it, or alone on the line above the statement.
+   */
+  stringStatements?: ReadonlyMap<string, ReadonlyMap<number, number>>,
 ): Finding[] {
   const cache = new Map<string, string[]>();
   const linesOf = (file: string) => {
@@ -74,9 +84,17 @@ export function applySuppressions(
     };
     if (f.file.endsWith(".py")) {
       const known = comments?.get(f.file);
-      const same = known ? known.get(f.line) : lines[f.line - 1];
-      const above = known ? known.get(f.line - 1) && lines[f.line - 2] : lines[f.line - 2];
-      return !(silenced(same, PY) || (above?.trimStart().startsWith("#") && silenced(above, PY)));
+      const at = (line: number) => (known ? known.get(line) : lines[line - 1]);
+      const alone = (line: number) => {
+        const text = known ? known.get(line) && lines[line - 1] : lines[line - 1];
+        return text?.trimStart().startsWith("#") ? text : undefined;
+      };
+      if (silenced(at(f.line), PY) || silenced(alone(f.line - 1), PY)) return false;
+      // Inside a string that spans lines, where no comment can be: the statement's lines.
+      const start = stringStatements?.get(f.file)?.get(f.line);
+      if (start === undefined) return true;
+      for (let line = start; line < f.line; line++) if (silenced(at(line), PY)) return false;
+      return !silenced(alone(start - 1), PY);
     }
     return !silenced(lines[f.line - 2], TS);
   });

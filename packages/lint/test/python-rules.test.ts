@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { lintPythonSource } from "../src/lint.js";
+import { analyzeDagFile } from "../src/python/analyze.js";
 import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 import { RULE_IDS, RULES } from "../src/rules/index.js";
+import { unknownSuppressions } from "../src/suppress.js";
 import { hasErrorNode, lezerTree } from "./tree-dump.js";
 
 // As `mlgen lint` does when a file is left to it (syntax-error cases below).
@@ -178,6 +180,9 @@ const cases: [string, Case][] = [
     PythonOperator(task_id="g", python_callable=grade)
     SFTPSensor(task_id="s", path="/home/partner/outbox/x.csv")
     BashOperator(task_id="b", bash_command="bash /home/airflow/gcs/dags/scripts/x.sh")
+    DatabricksSubmitRunOperator(task_id="db", notebook_task={"notebook_path": "/Users/ml-team@example.com/features/build", "base_parameters": {"out": "/mnt/curated/features"}})
+    EmrAddStepsOperator(task_id="emr", steps=[{"HadoopJarStep": {"Args": ["spark-submit", "/home/hadoop/jobs/train.py"]}}])
+    DataprocSubmitJobOperator(task_id="dp", job={"pyspark_job": {"main_python_file_uri": "/tmp/job.py"}})
 `),
       // The raw string's drive, the escaped backslashes' drive, and the "/data/raw/" that starts
       // its own concatenation.
@@ -1824,6 +1829,57 @@ describe("suppression comments", () => {
     }
     expect(rules(src("# mlgen: disabled=hardcoded-path", false))).toContain("hardcoded-path");
   });
+
+  it("without `=` the words are still the list, and a plain-word reason after it names no rule", () => {
+    const line = `BashOperator(task_id="a", bash_command="cat /data/x {{ ti.xcom_pull(task_ids='nope') }}")`;
+    const source = (comment: string) =>
+      `${HEAD}with DAG("d", schedule=None):\n    ${line}  ${comment}\n`;
+    // Before, `disable hardcoded-path` read as `disable` alone: every rule, the error too.
+    expect(rules(source("# mlgen: disable hardcoded-path"))).toEqual(
+      rules(source("")).filter((r) => r !== "hardcoded-path"),
+    );
+    expect(rules(source("# mlgen: disable hardcoded-path"))).toContain("missing-xcom-key");
+    const reason = "# mlgen: disable=hardcoded-path shared NFS mount on all workers";
+    expect(rules(source(reason))).not.toContain("hardcoded-path");
+    const known = new Set(RULE_IDS);
+    expect(unknownSuppressions(new Map([["d.py", source(reason)]]), known)).toEqual([]);
+    expect(
+      unknownSuppressions(
+        new Map([["d.py", source("# mlgen: disable=hardcoded-path, missing-xcom-keys")]]),
+        known,
+      ),
+    ).toEqual([{ file: "d.py", line: 10, id: "missing-xcom-keys" }]);
+    // A first word that is no rule id silences nothing, and is reported.
+    expect(rules(source("# mlgen: disable Hardcoded-Path"))).toEqual(rules(source("")));
+    expect(
+      unknownSuppressions(new Map([["d.py", source("# mlgen: disable Hardcoded-Path")]]), known),
+    ).toEqual([{ file: "d.py", line: 10, id: "Hardcoded-Path" }]);
+  });
+
+  it("a finding inside a string that spans lines is silenced from the statement's lines", () => {
+    const task = (before: string, first: string) => `${HEAD}with DAG("d", schedule=None):
+    BashOperator(task_id="produce", bash_command="echo 1")
+${before}    run = BashOperator(${first}
+        task_id="run",
+        bash_command="""
+        cd /home/etl/app   # mlgen: disable=hardcoded-path
+        ./run.sh {{ ti.xcom_pull(task_ids='produce', key='batch') }}
+        """,
+    )
+`;
+    const plain = rules(task("", ""));
+    expect(plain).toContain("hardcoded-path");
+    expect(plain).toContain("missing-xcom-key");
+    // The shell comment inside the string is no Python comment: it silences nothing.
+    expect(rules(task("    # mlgen: disable=hardcoded-path,missing-xcom-key\n", ""))).toEqual(
+      plain.filter((r) => r !== "hardcoded-path" && r !== "missing-xcom-key"),
+    );
+    expect(rules(task("", "  # mlgen: disable=hardcoded-path"))).toEqual(
+      plain.filter((r) => r !== "hardcoded-path"),
+    );
+    // A comment two lines above the statement is not about it.
+    expect(rules(task("    # mlgen: disable=hardcoded-path\n    x = 1\n", ""))).toEqual(plain);
+  });
 });
 
 describe("severity settings", () => {
@@ -1847,6 +1903,196 @@ const chainOf = (ids: string[]) =>
   dag(
     `${ids.map((n) => `    ${n} = BashOperator(task_id="${n}", bash_command="true")\n`).join("")}    chain(${ids.join(", ")})\n`,
   );
+
+describe("found in a second review of realistic DAG files", () => {
+  it("missing-xcom-key: a task made by a factory, or where its DAG is not known, may pull from tasks made elsewhere", () => {
+    // A helper module with no DAG: its tasks join a DAG that another file makes.
+    const helper = `from airflow.providers.standard.operators.python import PythonOperator
+
+
+def _publish(ti, **_):
+    ti.xcom_pull(task_ids="train_model", key="model_path")
+
+
+def make_publish_task(dag=None):
+    return PythonOperator(task_id="publish_model", python_callable=_publish, dag=dag)
+`;
+    expect(ruleMessages("missing-xcom-key", helper, "")).toEqual([]);
+    // A DAG that takes a task from an imported factory: its id is not in this file.
+    const body = (pulled: string) => `from common.task_factories import make_load_task
+
+${dag(`    extract = BashOperator(task_id="extract", bash_command="echo s3://raw/users")
+    load = make_load_task("users", dag=dag)
+    audit = BashOperator(task_id="audit", bash_command="audit {{ ti.xcom_pull(task_ids='${pulled}') }}")
+    extract >> load >> audit
+`)}`;
+    expect(ruleMessages("missing-xcom-key", body("load"))).toEqual([]);
+    // Without the factory's task, the same pull is still an error.
+    const plain = dag(`    extract = BashOperator(task_id="extract", bash_command="echo 1")
+    audit = BashOperator(task_id="audit", bash_command="audit {{ ti.xcom_pull(task_ids='load') }}")
+    extract >> audit
+`);
+    expect(ruleMessages("missing-xcom-key", plain)).toEqual([
+      "task 'audit' reads XCom 'return_value' of task 'load', but DAG 'd' has no task 'load'",
+    ]);
+  });
+
+  it("TaskFlow applied as a function (task(fn), task(fn, retries=0), task(**kw)(fn)) makes tasks named after the function", () => {
+    const body = `from ml_lib.steps import build_features, validate_data, train_model, score_fn
+
+${dag(`    feats = task(build_features)()
+    model = task(train_model, retries=0)(task(validate_data)(feats))
+    score = task(task_id="score")(score_fn)()
+    register = BashOperator(task_id="register", bash_command="register {{ ti.xcom_pull(task_ids='train_model') }} {{ ti.xcom_pull(task_ids='score') }}")
+    register.set_upstream([model, score])
+    typo = BashOperator(task_id="typo", bash_command="{{ ti.xcom_pull(task_ids='train_modle') }}")
+    model >> typo
+`)}`;
+    const file = analyzeDagFile(HEAD + body);
+    expect(file.tasks.map((t) => t.id).sort()).toEqual([
+      "build_features",
+      "register",
+      "score",
+      "train_model",
+      "typo",
+      "validate_data",
+    ]);
+    expect(ruleMessages("missing-xcom-key", body)).toEqual([
+      "task 'typo' reads XCom 'return_value' of task 'train_modle', but DAG 'd' has no task 'train_modle'",
+    ]);
+    // The decorator's arguments are the task's.
+    expect(file.tasks.find((t) => t.id === "train_model")?.kwargs.has("retries")).toBe(true);
+    expect(file.tasks.find((t) => t.id === "train_model")?.operator).toBe("@task");
+    // A name bound to task(fn) makes a task each time it is called.
+    const bound = `from ml_lib.steps import train_model
+
+${dag(`    train = task.virtualenv(train_model, requirements=["scikit-learn"])
+    first = train()
+    second = train()
+    r = BashOperator(task_id="r", bash_command="{{ ti.xcom_pull(task_ids='train_model__1') }}")
+    [first, second] >> r
+`)}`;
+    expect(analyzeDagFile(HEAD + bound).tasks.map((t) => t.id)).toEqual([
+      "train_model",
+      "train_model__1",
+      "r",
+    ]);
+    expect(ruleMessages("missing-xcom-key", bound)).toEqual([]);
+  });
+
+  it("missing-xcom-key and unused-output: a key still holding a Python formatting field is filled in before Airflow reads it", () => {
+    const body = dag(`    MODEL_KEY = "model_path"
+    t = PythonOperator(task_id="train_model", python_callable=push_model)
+    d1 = BashOperator(task_id="d1", bash_command=f"deploy {{{{ ti.xcom_pull(task_ids='train_model', key='{MODEL_KEY}') }}}}")
+    d2 = BashOperator(task_id="d2", bash_command="deploy {{{{ ti.xcom_pull(task_ids='train_model', key='{key}') }}}}".format(key=MODEL_KEY))
+    d3 = BashOperator(task_id="d3", bash_command="deploy {{ ti.xcom_pull(task_ids='train_model', key='%s') }}" % MODEL_KEY)
+    t >> [d1, d2, d3]
+`);
+    const head = `${HEAD}
+
+def push_model(ti):
+    ti.xcom_push(key="model_path", value="s3://m/1")
+
+`;
+    expect(ruleMessages("missing-xcom-key", body, head)).toEqual([]);
+    expect(ruleMessages("unused-output", body, head)).toEqual([]);
+    // A key the file writes out is still checked.
+    expect(ruleMessages("missing-xcom-key", body.replace("key='%s'", "key='model'"), head)).toEqual(
+      [
+        "task 'd3' reads XCom 'model' of task 'train_model', which 'train_model' never pushes (it pushes: model_path)",
+      ],
+    );
+  });
+
+  it("DAG(**common) and @dag(**common): default_args may be in the dict, so the task settings are unknown", () => {
+    const common = `COMMON = {"start_date": pendulum.datetime(2024, 1, 1), "default_args": {"retries": 2, "execution_timeout": timedelta(minutes=45), "on_failure_callback": print}}
+
+`;
+    const classic = `${common}with DAG("classic", schedule="@daily", **COMMON):
+    BashOperator(task_id="refresh", bash_command="make refresh")
+`;
+    const flow = `${common}from airflow.sdk import dag
+
+
+@dag(schedule="@daily", **COMMON)
+def flow():
+    @task
+    def refresh():
+        return 1
+
+    refresh()
+
+
+flow()
+`;
+    for (const body of [classic, flow]) {
+      for (const rule of ["missing-timeout", "missing-retries", "no-failure-alert"]) {
+        expect(ruleMessages(rule, body), `${rule} in ${body.slice(-40)}`).toEqual([]);
+      }
+    }
+    // Without the splat the same DAG has none of them.
+    const bare = classic.replace(", **COMMON", "");
+    expect(ruleMessages("missing-timeout", bare).length).toBe(1);
+    expect(ruleMessages("no-failure-alert", bare).length).toBe(1);
+  });
+
+  it("train-without-validation holds back when a dependency names tasks it cannot resolve", () => {
+    const body = dag(`    validations = []
+    for t in ["users", "orders"]:
+        validations.append(BashOperator(task_id=f"validate_{t}", bash_command="great_expectations checkpoint run"))
+    fit = BashOperator(task_id="fit_model", bash_command="python train.py")
+    chain(*validations, fit)
+`);
+    expect(ruleMessages("train-without-validation", body)).toEqual([]);
+    // With no validation anywhere and every edge known, it is still reported.
+    const none = dag(`    prep = BashOperator(task_id="prep", bash_command="python prep.py")
+    fit = BashOperator(task_id="fit_model", bash_command="python train.py")
+    prep >> fit
+`);
+    expect(ruleMessages("train-without-validation", none).length).toBe(1);
+  });
+
+  it("messages and spans: a concatenated task id, an escaped quote after a path, {% raw %}, urljoin, a short TimeDeltaSensor", () => {
+    const body = `from urllib.parse import urljoin
+from airflow.providers.standard.sensors.time_delta import TimeDeltaSensor
+
+API = "https://api.example.com"
+${dag(`    for region in ["eu", "us"]:
+        BashOperator(task_id="export_" + region, bash_command="echo 1", execution_timeout=None)
+    BashOperator(task_id="q", bash_command="cat x > /home/x/\\"out\\"")
+    BashOperator(task_id="raw", bash_command="{% raw %}{{ ti.xcom_pull(task_ids='nothing') }}{% endraw %} {{ ds }}")
+    PythonOperator(task_id="u", python_callable=print, op_args=[urljoin(API, "/data/latest")])
+    TimeDeltaSensor(task_id="short", delta=timedelta(seconds=2), mode="poke")
+    TimeDeltaSensor(task_id="long", delta=timedelta(hours=3), mode="poke")
+`)}`;
+    const all = lintPythonSource("d.py", HEAD + body);
+    const messages = (rule: string) => all.filter((f) => f.ruleId === rule).map((f) => f.message);
+    expect(messages("missing-timeout")[0]).toContain("task 'export_*'");
+    expect(messages("hardcoded-path")).toEqual([
+      "bash_command of task 'q' holds the local path '/home/x/', which need not exist on the Airflow workers",
+    ]);
+    expect(messages("missing-xcom-key")).toEqual([]);
+    expect(all.filter((f) => f.ruleId === "sensor-poke-mode").map((f) => f.message)).toEqual([
+      expect.stringContaining("'long'"),
+    ]);
+  });
+
+  it("missing-xcom-key: @task.kubernetes pushes its return value only with do_xcom_push=True", () => {
+    const body = (flag: string) =>
+      dag(`    @task.kubernetes(image="python:3.11-slim"${flag})
+    def score():
+        return 0.9
+
+    s = score()
+    r = BashOperator(task_id="r", bash_command="echo {{ ti.xcom_pull(task_ids='score') }}")
+    s >> r
+`);
+    expect(ruleMessages("missing-xcom-key", body(""))).toEqual([
+      "task 'r' reads XCom 'return_value' of task 'score', which 'score' never pushes (it pushes: pod_name, pod_namespace)",
+    ]);
+    expect(ruleMessages("missing-xcom-key", body(", do_xcom_push=True"))).toEqual([]);
+  });
+});
 
 describe("found in a review of realistic DAG files", () => {
   it("airflow3-removed: a parameter the call fills (TaskFlow arguments, op_args) is no context read", () => {

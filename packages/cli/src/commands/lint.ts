@@ -26,7 +26,7 @@ export interface LintCommandOptions {
 
 const FORMATS = ["text", "json", "sarif"] as const;
 const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
-const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist"]);
+const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
 const toPosix = (p: string) => p.split(sep).join("/");
 
 /** Exit 2: the command line or the config is wrong, not the linted code. */
@@ -129,11 +129,27 @@ async function filesIn(
     const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
     if (kind?.isDirectory()) {
       if (e.isSymbolicLink() && seen.has(await realpath(path))) continue;
+      // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment: installed
+      // packages, not the project's DAGs.
+      if (await isEnvironment(path)) continue;
       await filesIn(path, out, seen);
     } else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
     else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
   return out;
+}
+
+async function isEnvironment(dir: string): Promise<boolean> {
+  for (const marker of ["pyvenv.cfg", "conda-meta"]) {
+    if (
+      await stat(join(dir, marker)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+  }
+  return false;
 }
 
 function relativeLocation(loc: SourceLocation, cwd: string): SourceLocation {

@@ -454,6 +454,31 @@ export function analyzeDagFile(raw: string): DagFile {
   const dependsOn = (operands: readonly (readonly string[])[], splat = false) => {
     if (splat || operands.some((o) => o.length === 0)) edgesIncomplete = true;
   };
+  /** Names last bound to the result of a call that made no task we know (a factory's task?). */
+  const callBound = new Set<string>();
+  /**
+   * An operand of a dependency that is the result of a call the analysis cannot read
+   * (`make_load_task("users", dag=dag)`, imported from a helper module): it may be a task
+   * whose id the file does not show, so checks that need every id hold back.
+   */
+  const opaqueOperands = (nodes: readonly (PyNode | null | undefined)[]): void => {
+    const opaque = (n: PyNode | null | undefined): boolean => {
+      if (!n) return false;
+      switch (n.name) {
+        case "VariableName":
+          return callBound.has(text(n));
+        case "CallExpression":
+          return endpoints(n).length === 0 && !isEdgeLabel(n);
+        case "ArrayExpression":
+        case "TupleExpression":
+        case "ParenthesizedExpression":
+          return children(n).some(opaque);
+        default:
+          return false;
+      }
+    };
+    if (nodes.some(opaque)) dynamicIds = true;
+  };
 
   /** Ids of tasks an argument tree hands over as data (TaskFlow results, `op.output`). */
   const dataSources = (node: PyNode, taskflowArgs: boolean): string[] => {
@@ -611,6 +636,18 @@ export function analyzeDagFile(raw: string): DagFile {
       const m = /^[a-zA-Z]*(['"]{1,3})([\s\S]*)\1$/.exec(id);
       return { id: m?.[2] ?? "*", dynamic: true };
     }
+    // `"export_" + region`: the literal parts, the rest `*`.
+    const op = node.name === "BinaryExpression" ? node.firstChild?.nextSibling : null;
+    if (op && text(op) === "+" && node.firstChild && node.lastChild) {
+      const left = taskIdOf(node.firstChild);
+      const right = taskIdOf(node.lastChild);
+      if (left && right) {
+        return {
+          id: `${left.id}${right.id}`.replace(/\*+/g, "*"),
+          dynamic: left.dynamic || right.dynamic,
+        };
+      }
+    }
     return { id: "*", dynamic: true };
   };
 
@@ -690,6 +727,46 @@ export function analyzeDagFile(raw: string): DagFile {
     return null;
   };
 
+  /** `task`, `task.virtualenv`, ... (the TaskFlow decorator, by its short name), or null. */
+  const taskDecorator = (node: PyNode | null): string | null => {
+    const d = dotted(node);
+    if (!d) return null;
+    const short = (importedAs.get(d) ?? d).replace(/^airflow\.(sdk|decorators)\./, "");
+    return short === "task" || /^task\.\w+$/.test(short) ? short : null;
+  };
+
+  /**
+   * TaskFlow applied as a function rather than as a decorator, to a function defined elsewhere
+   * (`task(train)`, `task(train, retries=0)`, `task(retries=0)(train)`, `task.virtualenv(...)`):
+   * calling the result makes a task named after the function, as a decorated function does.
+   */
+  const taskflowApplication = (node: PyNode | null): TaskflowFn | null => {
+    if (node?.name !== "CallExpression") return null;
+    const args = parseArgs(childNamed(node, "ArgList"));
+    let decorator = taskDecorator(node.firstChild);
+    let kwargs: Map<string, PyNode>;
+    let fn: PyNode | undefined;
+    if (decorator) {
+      // task(fn, **kwargs), or task(python_callable=fn, **kwargs)
+      fn = args.positional[0] ?? args.kwargs.get("python_callable");
+      kwargs = new Map([...args.kwargs].filter(([k]) => k !== "python_callable"));
+    } else {
+      // task(**kwargs)(fn): the decorator is made first (no positional argument), then applied.
+      const inner = node.firstChild;
+      if (inner?.name !== "CallExpression") return null;
+      const made = parseArgs(childNamed(inner, "ArgList"));
+      decorator = taskDecorator(inner.firstChild);
+      if (!decorator || made.positional.length > 0 || made.kwargs.has("python_callable")) {
+        return null;
+      }
+      if (args.positional.length !== 1 || args.kwargs.size > 0) return null;
+      fn = args.positional[0];
+      kwargs = made.kwargs;
+    }
+    const name = dotted(fn ?? null);
+    return name ? { decorator: `@${decorator}`, kwargs, name: lastSegment(name) } : null;
+  };
+
   const handleCall = (node: PyNode, scope: Scope) => {
     const fnNode = node.firstChild;
     const argList = childNamed(node, "ArgList");
@@ -707,6 +784,7 @@ export function analyzeDagFile(raw: string): DagFile {
 
     if (last === "chain" || last === "chain_linear") {
       const parts = args.positional.map(endpoints);
+      opaqueOperands(args.positional);
       dependsOn(parts, args.splat);
       // chain() pairs two lists of the same length item by item (`[a, b], [c, d]`: a >> c and
       // b >> d); chain_linear, and chain otherwise, links every task to every next one. Only
@@ -736,6 +814,7 @@ export function analyzeDagFile(raw: string): DagFile {
     if (last === "cross_downstream") {
       const up = endpoints(args.positional[0]);
       const down = endpoints(args.positional[1]);
+      opaqueOperands(args.positional);
       dependsOn([up, down], args.splat);
       connect(up, down);
       return;
@@ -753,6 +832,7 @@ export function analyzeDagFile(raw: string): DagFile {
     ) {
       const self = endpoints(fnNode.firstChild);
       const other = args.positional.flatMap(endpoints);
+      opaqueOperands([fnNode.firstChild, ...args.positional]);
       dependsOn([self, other], args.splat);
       if (last === "set_downstream") connect(self, other);
       else connect(other, self);
@@ -768,15 +848,25 @@ export function analyzeDagFile(raw: string): DagFile {
     // TaskFlow: f(), f.override(...)(), and f[.override(...)][.partial(...)].expand(...) are
     // tasks; f.override(...) and f.partial(...) on their own are steps of such a chain.
     const root = rootName(fnNode);
-    const flow = root ? taskflowFns.get(root) : undefined;
-    if (flow && root) {
+    let flow = root ? taskflowFns.get(root) : undefined;
+    /** The `task(fn)` application the chain starts from, when TaskFlow is used as a function. */
+    let applied: PyNode | null = null;
+    for (let n = fnNode; !flow && n; n = n.firstChild) {
+      if (n.name !== "CallExpression" && n.name !== "MemberExpression") break;
+      const found = taskflowApplication(n);
+      if (found) {
+        flow = found;
+        applied = n;
+      }
+    }
+    if (flow) {
       if (fnNode?.name === "MemberExpression" && last !== "expand" && last !== "expand_kwargs") {
         return;
       }
       const overrides = new Map<string, PyNode>();
       const chainArgs: PyNode[] = argList ? [argList] : [];
       const chainCalls: { args: PyNode | null; override: boolean }[] = [];
-      for (let n: PyNode | null = fnNode; n; n = n.firstChild) {
+      for (let n: PyNode | null = fnNode; n && n !== applied; n = n.firstChild) {
         if (n.name !== "CallExpression") continue;
         const al = childNamed(n, "ArgList");
         if (al) chainArgs.push(al);
@@ -908,6 +998,7 @@ export function analyzeDagFile(raw: string): DagFile {
       id: idNode ? stringValue(source, idNode) : null,
       span: span(node),
       kwargs: args.kwargs,
+      kwargsOpen: args.splat,
       defaultArgs: dictOf(args.kwargs.get("default_args")),
     };
     dags.push(dag);
@@ -1085,6 +1176,10 @@ export function analyzeDagFile(raw: string): DagFile {
     if (sym !== ">>" && sym !== "<<") return;
     const left = endpoints(node.firstChild);
     const right = endpoints(node.lastChild);
+    opaqueOperands([
+      node.firstChild?.name === "BinaryExpression" ? null : node.firstChild,
+      node.lastChild,
+    ]);
     // `a >> Label("why")` is the first half of `a >> Label("why") >> b`; `1 >> 2` is arithmetic.
     const numbers = node.firstChild?.name === "Number" && node.lastChild?.name === "Number";
     if (!numbers && !isEdgeLabel(node.lastChild)) dependsOn([left, right]);
@@ -1221,6 +1316,7 @@ export function analyzeDagFile(raw: string): DagFile {
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
         for (const t of targets) {
           const name = text(t);
+          callBound.delete(name);
           if (!scope.inFunction) constants.set(name, value);
           shadowHelper(scope, name);
           const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
@@ -1251,13 +1347,20 @@ export function analyzeDagFile(raw: string): DagFile {
                 value.name === "CallExpression" &&
                 ends.every((e) => firstTask.get(e)?.startsWith("@"));
               vars.set(name, { kind: "tasks", endpoints: ends, xcomArg });
+            } else if (taskflowApplication(value)) {
+              // `train = task(train_model, retries=0)`: calling `train` makes the task.
+              taskflowFns.set(name, taskflowApplication(value) as TaskflowFn);
+              vars.delete(name);
             } else if (value.name === "CallExpression" && groupFn && taskGroupFns.has(groupFn)) {
               vars.set(name, {
                 kind: "tasks",
                 endpoints: [GROUP + (taskGroupFns.get(groupFn) ?? groupFn)],
                 xcomArg: false,
               });
-            } else vars.delete(name);
+            } else {
+              vars.delete(name);
+              if (value.name === "CallExpression") callBound.add(name);
+            }
           }
         }
         return;
@@ -1342,7 +1445,7 @@ export function analyzeDagFile(raw: string): DagFile {
       t.kwargs,
       fn,
       source,
-      t.operator === "KubernetesPodOperator"
+      t.operator === "KubernetesPodOperator" || t.operator === "@task.kubernetes"
         ? taskSetting({ groups }, { ...t, dagDecl: t.dagDecl ?? onlyDagDecl }, "do_xcom_push")
         : null,
     );
@@ -1383,6 +1486,7 @@ export function analyzeDagFile(raw: string): DagFile {
       : null,
     syntaxUnchecked: syntax === undefined,
     mlgenComments: source.includes("mlgen") ? mlgenComments(source, root, lines) : new Map(),
+    stringStatements: source.includes("mlgen") ? stringStatements(root, lines) : new Map(),
     executionDateAttributes: source.includes(".execution_date")
       ? executionDateAttributes(source, root)
       : [],
@@ -1417,15 +1521,19 @@ export function analyzeDagFile(raw: string): DagFile {
     };
     const noReturn = flag("do_xcom_push") === "False";
     if (NO_XCOM_OPERATORS.has(operator)) return { pushes: new Set(), pushSpans: [] };
-    if (operator === "KubernetesPodOperator") {
+    if (operator === "KubernetesPodOperator" || operator === "@task.kubernetes") {
       // It pushes the pod's name and namespace, and the container's /airflow/xcom/return.json
-      // only with do_xcom_push=True: its default is False (providers/cncf/kubernetes pod.py).
+      // only with do_xcom_push=True: its default is False (providers/cncf/kubernetes pod.py),
+      // for @task.kubernetes too (a KubernetesPodOperator, which writes the function's return
+      // value to /dev/null unless do_xcom_push=True).
       const push =
         xcomPush === "unknown" ? "unknown" : xcomPush === null ? null : textOf(src, xcomPush);
       if (push !== null && push !== "True" && push !== "False")
         return { pushes: null, pushSpans: [] };
-      const keys = ["pod_name", "pod_namespace", ...(push === "True" ? ["return_value"] : [])];
-      return { pushes: new Set(keys), pushSpans: [] };
+      if (operator === "KubernetesPodOperator" || push !== "True") {
+        const keys = ["pod_name", "pod_namespace", ...(push === "True" ? ["return_value"] : [])];
+        return { pushes: new Set(keys), pushSpans: [] };
+      }
     }
     if (flag("multiple_outputs") === "True" && !fn) return { pushes: null, pushSpans: [] };
     if (operator === "BashOperator" || operator === "@task.bash") {
@@ -1532,6 +1640,35 @@ function mlgenComments(source: string, root: PyNode, lines: LineIndex): Map<numb
     if (n.name === "Comment") {
       const text = source.slice(n.from, n.to);
       if (text.includes("mlgen")) out.set(lines.position(n.from).line, text);
+      return;
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(root);
+  return out;
+}
+
+/**
+ * Each line inside a string that spans lines (after its first), with the line its statement
+ * starts on: a finding there can be silenced only from outside the string.
+ */
+function stringStatements(root: PyNode, lines: LineIndex): Map<number, number> {
+  const out = new Map<number, number>();
+  const visit = (n: PyNode): void => {
+    if (n.name === "String" || n.name === "FormatString") {
+      const first = lines.position(n.from).line;
+      const last = lines.position(n.to).line;
+      if (last === first) return;
+      let statement = n;
+      while (
+        statement.parent &&
+        statement.parent.name !== "Body" &&
+        statement.parent.name !== "Script"
+      ) {
+        statement = statement.parent;
+      }
+      const start = lines.position(statement.from).line;
+      for (let l = first + 1; l <= last; l++) out.set(l, start);
       return;
     }
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);

@@ -168,3 +168,12 @@ export function templatePushes(text: string): (string | null)[] {
   }
   return out;
 }
+
+const FORMAT_FIELD = /\{[^{}]*\}|%(?:\([^)]*\))?[sdr]/;
+
+/**
+ * A key in a template that still holds a Python formatting field (`'{MODEL_KEY}'` in an
+ * f-string or a .format() template, `'%s'`, `'%(key)s'`): Python fills it in before Airflow
+ * sees the template, so the key the task reads is not the text shown.
+ */
+export const formattedKey = (key: string): boolean => FORMAT_FIELD.test(key);

@@ -101,6 +101,8 @@ export interface DagDecl {
   readonly id: string | null;
   readonly span: Span;
   readonly kwargs: ReadonlyMap<string, PyNode>;
+  /** `DAG(**common)`: arguments the analysis cannot see (default_args among them). */
+  readonly kwargsOpen: boolean;
   readonly defaultArgs: ArgDict | null;
 }
 
@@ -187,6 +189,11 @@ export interface DagFile {
    * same words inside a string (a shell comment in a bash_command) silence nothing.
    */
   readonly mlgenComments: ReadonlyMap<number, string>;
+  /**
+   * Lines inside strings that span lines, with the line their statement starts on (when the
+   * file mentions mlgen): a finding in a bash_command is silenced from the statement's lines.
+   */
+  readonly stringStatements: ReadonlyMap<number, number>;
   /** `ti.execution_date`, `dag_run.execution_date` in code: attributes Airflow 3 removed. */
   readonly executionDateAttributes: readonly PyNode[];
 }

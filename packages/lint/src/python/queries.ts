@@ -44,6 +44,8 @@ export function taskSetting(
   const dag = task.dagDecl;
   if (!dag) return "unknown";
   if (dag.kwargs.has("default_args") && !dag.defaultArgs) return "unknown";
+  // `DAG(**common)`: default_args may be in the dict.
+  if (dag.kwargsOpen && !dag.kwargs.has("default_args")) return "unknown";
   const v = dag.defaultArgs?.entries.get(name);
   if (v) return v;
   if (dag.defaultArgs?.open) unknown = true;

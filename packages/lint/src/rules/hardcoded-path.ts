@@ -19,9 +19,22 @@ const NOT_WORKER_PATHS: ReadonlySet<string> = new Set([
 const IN_CONTAINER =
   /^(?:@task\.(?:docker|kubernetes)|KubernetesPodOperator|GKEStartPodOperator|EksPodOperator|DockerOperator|DockerSwarmOperator|EcsRunTaskOperator|SparkKubernetesOperator|KubernetesJobOperator)$/;
 
-/** Operators whose paths are on another host (SFTP, SSH, FTP, HDFS), not the worker's. */
+/**
+ * Operators whose paths are on another host (SFTP, SSH, FTP, HDFS), not the worker's, or in a
+ * service or cluster the task submits work to: Databricks workspace and DBFS paths
+ * (`/Users/...`, `/mnt/...`), EMR steps and EMR Serverless/EKS jobs, Dataproc jobs and batches,
+ * Glue jobs, AWS Batch and Azure Batch jobs, SageMaker.
+ */
 const ON_REMOTE_HOST =
-  /^(?:SFTP\w*|\w*ToSFTPOperator|SSHOperator|SSHRemoteJobOperator|FTPS?\w*|\w*ToFTPS?Operator|WebHdfsSensor|WebHDFSHook|Hdfs\w*Sensor|HdfsSensor|\w*HDFS\w*Operator|\w*Hdfs\w*Operator)$/;
+  /^(?:SFTP\w*|\w*ToSFTPOperator|SSHOperator|SSHRemoteJobOperator|FTPS?\w*|\w*ToFTPS?Operator|WebHdfsSensor|WebHDFSHook|Hdfs\w*Sensor|HdfsSensor|\w*HDFS\w*Operator|\w*Hdfs\w*Operator|Databricks\w*Operator|Emr\w*Operator|Dataproc\w*Operator|Glue\w*Operator|BatchOperator|AzureBatchOperator|SageMaker\w*Operator)$/;
+
+/** A string passed to urljoin (`urljoin(API, "/data/latest")`): a URL's path, not a file's. */
+function urlPart(source: string, node: PyNode): boolean {
+  const args = node.parent;
+  const call = args?.name === "ArgList" ? args.parent : null;
+  const callee = call?.name === "CallExpression" ? call.firstChild : null;
+  return callee !== null && callee !== undefined && /(?:^|\.)urljoin$/.test(textOf(source, callee));
+}
 
 /**
  * A string after `+` in a concatenation (`"s3://" + bucket + "/data/raw/"`) continues what comes
@@ -107,7 +120,9 @@ export const hardcodedPath = defineRule({
       // In a raw string (r"C:\new") a backslash is only a backslash.
       const matches = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw));
       // Most strings hold no path: the tree is asked about the rest only.
-      if (matches.length === 0 || isFallback(file.source, s.node)) continue;
+      if (matches.length === 0 || isFallback(file.source, s.node) || urlPart(file.source, s.node)) {
+        continue;
+      }
       // The string's text starts after its prefix and opening quote(s).
       const opening = /^[A-Za-z]*("""|'''|"|')/.exec(raw)?.[0].length ?? 0;
       const continued = matches[0]?.from === opening && continuesConcatenation(file.source, s.node);

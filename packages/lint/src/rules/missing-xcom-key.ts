@@ -1,6 +1,6 @@
 import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
-import { templatePulls } from "../python/jinja.js";
+import { formattedKey, templatePulls } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
 import { reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
@@ -106,6 +106,7 @@ export const missingXcomKey = defineRule({
     for (const task of file.tasks) {
       for (const pull of task.pulls) {
         if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
+        if (pull.inTemplate && formattedKey(pull.key)) continue;
         for (const source of pull.taskIds) {
           // Not a task id Airflow accepts: text built by Python (`'{src}'` in an f-string or a
           // .format() template, `'%s'`), which the template shows before it is filled in.
@@ -116,7 +117,9 @@ export const missingXcomKey = defineRule({
             (t) => t.dag === task.dag || t.dag === null || task.dag === null,
           );
           if (candidates.length === 0) {
-            if (file.dynamicIds) continue;
+            // Some ids are computed, or the pulling task is made where its DAG is not known (a
+            // factory function, a helper module with no DAG): the task may exist elsewhere.
+            if (file.dynamicIds || task.dag === null) continue;
             report(
               {
                 task: task.id,

@@ -24,6 +24,8 @@ export const noFailureAlert = defineRule({
     for (const dag of file.dags) {
       const own = dag.kwargs.get("on_failure_callback");
       if (own && !isNone(file.source, own)) continue;
+      // `DAG(**common)`: on_failure_callback may be in the dict.
+      if (!own && dag.kwargsOpen) continue;
       const tasks = file.tasks.filter((t) => t.dag === dag.id);
       if (tasks.length === 0) continue;
       const alerted = tasks.some((t) => {

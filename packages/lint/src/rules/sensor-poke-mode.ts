@@ -44,6 +44,11 @@ export const sensorPokeMode = defineRule({
       if (deferrable === "unknown" || (deferrable && textOf(file.source, deferrable) !== "False")) {
         continue;
       }
+      // A TimeDeltaSensor waits its delta past the data interval's end, not up to its timeout:
+      // a short delta holds the slot as briefly.
+      const delta = task.operator === "TimeDeltaSensor" ? task.kwargs.get("delta") : undefined;
+      const waits = delta ? durationSeconds(file.source, delta) : null;
+      if (waits !== null && waits <= HOUR) continue;
       const mode = taskSetting(file, task, "mode");
       if (mode === "unknown") continue;
       if (mode !== null && stringValue(file.source, mode) !== "poke") continue;
