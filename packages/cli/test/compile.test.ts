@@ -50,7 +50,9 @@ describe("mlgen compile", () => {
   it("ships what the task modules import from elsewhere in the project: a module beside a root-level one, a shared package", async () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,
-      "train_root.py": "from helpers import helper\n\n\ndef go():\n    return {'v': helper()}\n",
+      // importlib makes what it loads unknowable, not the import statements beside it.
+      "train_root.py":
+        "import importlib\n\nfrom helpers import helper\n\n\ndef go():\n    return {'v': helper(), 'm': importlib.import_module('json').__name__}\n",
       "helpers.py": "from mlcommon.metrics import score\n\n\ndef helper():\n    return score()\n",
       "mlcommon/__init__.py": "",
       "mlcommon/metrics.py": "def score():\n    return 1\n",
@@ -74,6 +76,11 @@ describe("mlgen compile", () => {
       "tasks/steps.py",
       "train_root.py",
     ]);
+    // Kubeflow: the task that imports through importlib carries every shipped file.
+    const kfp = await proj.mlgen("compile", "--target", "kubeflow");
+    expect(kfp.code).toBe(0);
+    expect(proj.read("kubeflow/demo.yaml")).toContain("mlgen_project/helpers.py");
+    expect(proj.read("kubeflow/demo.yaml")).toContain("mlgen_project/mlcommon/metrics.py");
   });
 
   it("two pipeline ids that give one file name are MLG1011 naming both, and nothing is written", async () => {
@@ -350,6 +357,7 @@ const EXAMPLE_WARNINGS: Record<string, string[]> = {
   "iris-quickstart": [],
   "training-pipeline": ["MLG3002 the command of 'report'"],
   "production-pipeline": [
+    "MLG3002 the asset schedule of pipeline 'production_pipeline' (s3://ml-data/production/daily)",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'wait_for_data'",
     "MLG3002 sensor 'wait_for_data'",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'validate_data'",

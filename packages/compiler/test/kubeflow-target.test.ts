@@ -7,7 +7,7 @@ import { isPipelineDefinition } from "@mlgen/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { env, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
+import { asset, env, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
 import { celString, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { shippedModules } from "../src/targets/kubeflow/modules.js";
@@ -154,6 +154,80 @@ describe("kubeflow target", () => {
       "inputs.parameter_values['pipelinechannel--t-x'] == 'it\\'s'",
     );
     expect(celString("a\\b\n\u0001")).toBe("'a\\\\b\\n\\u0001'");
+  });
+
+  it("whole numbers beyond 2^53 compare as CEL doubles: 1e21 is written 1e+21, never 1e+21.0", () => {
+    const c = (type: Parameters<typeof celCondition>[1], right: number) =>
+      celCondition("pipelinechannel--t-x", type, {
+        left: { kind: "literal", value: 0 },
+        op: ">",
+        right,
+      });
+    expect(c("NUMBER_DOUBLE", 1e21)).toBe(
+      "inputs.parameter_values['pipelinechannel--t-x'] > 1e+21",
+    );
+    expect(c("NUMBER_DOUBLE", -1e-7)).toBe(
+      "inputs.parameter_values['pipelinechannel--t-x'] > -1e-7",
+    );
+    expect(c("NUMBER_INTEGER", 1e21)).toBe(
+      "double(int(inputs.parameter_values['pipelinechannel--t-x'])) > 1e+21",
+    );
+  });
+
+  it("what KFP cannot express is said: failure trigger rules (error), assets and maxActiveTasks (warnings), a map over a mapped task's outputs (error)", () => {
+    const source =
+      "def make() -> dict:\n    return {'xs': [1]}\n\n\ndef sq(x: int) -> dict:\n    return {'y': x}\n\n\ndef ok(tag: str) -> None:\n    pass\n";
+    const ir = pipeline("odd", { schedule: [asset("s3://b/raw")], maxActiveTasks: 4 }, (p) => {
+      const m = p.python("make", {
+        fn: "tasks/m.py:make",
+        outputs: { xs: "list" },
+        outlets: [asset("s3://b/curated")],
+      });
+      const sq = p.map("square", {
+        fn: "tasks/m.py:sq",
+        over: m.out.xs,
+        as: "x",
+        outputs: { y: "int" },
+      });
+      p.map("again", { fn: "tasks/m.py:sq", over: sq.out.y, as: "x", outputs: { y: "int" } });
+      p.python("on_fail", {
+        fn: "tasks/m.py:ok",
+        inputs: { tag: "x" },
+        triggerRule: "one_failed",
+      }).after(m);
+      p.python("all_bad", {
+        fn: "tasks/m.py:ok",
+        inputs: { tag: "x" },
+        triggerRule: "all_failed",
+      }).after(m);
+      p.python("any", {
+        fn: "tasks/m.py:ok",
+        inputs: { tag: "x" },
+        triggerRule: "one_success",
+      }).after(m);
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const said = kubeflowTarget
+      .validate({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: [{ path: "tasks/m.py", content: source }],
+      })
+      .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.split(":")[0]}`);
+    expect(said).toEqual(
+      expect.arrayContaining([
+        "warning -: the asset schedule of pipeline 'odd' (s3",
+        "warning make: the outlets of 'make' is approximated for Kubeflow Pipelines",
+        "warning -: maxActiveTasks of pipeline 'odd' (4) is approximated for Kubeflow Pipelines",
+        "error again: the list that 'again' maps over cannot be expressed for Kubeflow Pipelines",
+        "error on_fail: trigger rule 'one_failed' of 'on_fail' cannot be expressed for Kubeflow Pipelines",
+        "error all_bad: trigger rule 'all_failed' of 'all_bad' cannot be expressed for Kubeflow Pipelines",
+        "warning any: trigger rule 'one_success' of 'any' is approximated for Kubeflow Pipelines",
+      ]),
+    );
   });
 
   it("literal loop lists are written as Python's json.dumps writes them", () => {

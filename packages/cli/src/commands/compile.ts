@@ -502,7 +502,8 @@ export async function compileCommand(
       // without it the task fails with ModuleNotFoundError when it runs.
       const queue = [...pythonFiles.values()];
       for (let f = queue.shift(); f; f = queue.shift()) {
-        for (const imp of moduleImports(f.content) ?? []) {
+        // A module that also imports through importlib still imports these statically.
+        for (const imp of moduleImports(f.content, true) ?? []) {
           for (const path of importCandidates(f.path, imp)) {
             if (!path.endsWith(".py") || pythonFiles.has(path)) continue;
             const top = path.split("/")[0] ?? path;

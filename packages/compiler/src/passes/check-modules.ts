@@ -532,11 +532,12 @@ const DYNAMIC_IMPORT =
  * Every import statement of a module, at any depth (a function's imports run when it is
  * called), or null when the module also loads modules in ways that cannot be read
  * (DYNAMIC_IMPORT). Strings are emptied and comments dropped first, so neither counts.
+ * `staticOnly`: the import statements even then (what can be read still has to travel).
  */
-export function moduleImports(source: string): ModuleImport[] | null {
+export function moduleImports(source: string, staticOnly = false): ModuleImport[] | null {
   const out: ModuleImport[] = [];
   for (const { text } of logicalLines(source)) {
-    if (DYNAMIC_IMPORT.test(text)) return null;
+    if (!staticOnly && DYNAMIC_IMPORT.test(text)) return null;
     if (!/\bimport\b/.test(text)) continue;
     const colon = HEADER.test(text) ? headerColon(text) : -1;
     for (const statement of statements(colon < 0 ? text : text.slice(colon + 1))) {

@@ -138,16 +138,23 @@ export function celCondition(channel: string, type: ParameterType, c: Condition)
     operand = `string(${type === "NUMBER_INTEGER" ? `int(${operand})` : operand})`;
   } else if (typeof right === "boolean" || right === null) {
     literal = String(right);
-  } else if (type === "NUMBER_INTEGER" && Number.isInteger(right)) {
+  } else if (type === "NUMBER_INTEGER" && Number.isSafeInteger(right)) {
     operand = `int(${operand})`;
     literal = String(right);
   } else if (type === "NUMBER_INTEGER") {
+    // A fraction, or a whole number beyond what JavaScript holds exactly (1e21): as doubles.
     operand = `double(int(${operand}))`;
-    literal = String(right);
+    literal = celDouble(right);
   } else {
-    literal = Number.isInteger(right) ? `${right}.0` : String(right);
+    literal = celDouble(right);
   }
   return `${operand} ${CEL_OPS[c.op]} ${literal}`;
+}
+
+/** A CEL double literal: `1.0`, `0.5`, `1e+21` (an exponent needs no dot; `1e+21.0` is no CEL). */
+function celDouble(n: number): string {
+  const text = String(n);
+  return /[.eE]/.test(text) ? text : `${text}.0`;
 }
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
@@ -224,6 +231,34 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         level: "warning",
       });
     }
+  }
+  // Airflow's data-aware scheduling: nothing on KFP starts a run when data is updated.
+  if (ir.schedule.kind === "assets") {
+    problems.push({
+      what: `the asset schedule of pipeline '${ir.id}' (${ir.schedule.uris.join(", ")})`,
+      reason: `a KFP recurring run starts on a cron or an interval only, so no run starts when the assets are updated${ir.schedule.time ? " (the schedule's time part can be the recurring run's cron)" : ""}`,
+      hint: "start this pipeline's runs from the producer (kfp.Client().create_run_from_pipeline_package) or give it a cron schedule for Kubeflow",
+      level: "warning",
+    });
+  }
+  const producers = ir.tasks.filter((t) => t.outlets.length > 0);
+  if (producers.length > 0) {
+    problems.push({
+      task: producers[0]?.id,
+      what: `the outlets of ${producers.map((t) => `'${t.id}'`).join(", ")}`,
+      reason: "KFP has no assets: updating them triggers no pipeline, so they are left out",
+      hint: "start the consuming pipeline's run from a task, or schedule it by time for Kubeflow",
+      level: "warning",
+    });
+  }
+  if (ir.maxActiveTasks !== null) {
+    problems.push({
+      what: `maxActiveTasks of pipeline '${ir.id}' (${ir.maxActiveTasks})`,
+      reason:
+        "KFP has no limit on a pipeline's running tasks across runs; it is left out (a recurring run's max_concurrency limits runs, not tasks)",
+      hint: "limit a fan-out with maxActiveTisPerDag (parallelismLimit), or runs with maxActiveRuns",
+      level: "warning",
+    });
   }
   for (const task of ir.tasks) {
     const limit = task.options.maxActiveTisPerDag;
@@ -562,6 +597,18 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
       return;
     }
+    const producer = src.kind === "output" ? ir.tasks.find((t) => t.id === src.task) : undefined;
+    if (producer?.kind === "python" && producer.map) {
+      // kfp's compiler refuses dsl.ParallelFor(dsl.Collected(...)), and kfp.local cannot run it.
+      problems.push({
+        task: s.mapped.id,
+        what: `the list that '${s.mapped.id}' maps over`,
+        reason: `it is the collected output of '${producer.id}', itself mapped, and KFP does not iterate the outputs collected from another loop (kfp refuses dsl.ParallelFor over dsl.Collected)`,
+        hint: `pass ${producer.id}'s output to a python task that returns the list, and map over that task's output`,
+        level: "error",
+      });
+      return;
+    }
     const ch = channel(src);
     ensureInput(s, ch, "LIST", () => bring(s.parent as Scope, src));
     // kfp types the items of an untyped list as strings (kfp/dsl/for_loop.py).
@@ -749,6 +796,19 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
               level: "warning",
             });
           }
+        } else if (rule === "one_failed" || rule === "all_failed" || rule === "all_skipped") {
+          // Run only when something upstream failed (or was skipped): on KFP, which runs a task
+          // after its upstream tasks succeeded, it would run exactly when it should not.
+          problems.push({
+            task: n.task.id,
+            what: `trigger rule '${rule}' of '${n.task.id}'`,
+            reason: `KFP runs a task only after its upstream tasks succeeded (or, all_done, completed), so it would run when it should not and never when it should`,
+            hint:
+              rule === "all_skipped"
+                ? "make it a branch target instead"
+                : "react to failures with the pipeline's onFailure alert (defaults: { onFailure: callback(...) }), which Kubeflow runs in an exit handler",
+            level: "error",
+          });
         } else {
           problems.push({
             task: n.task.id,
