@@ -5,8 +5,20 @@
  * falls back to it and still says the same.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, rmSync, statSync, utimesSync } from "node:fs";
-import { join, resolve } from "node:path";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { project } from "./project.js";
 
@@ -275,6 +287,45 @@ module.exports = pipeline("demo", {}, (p) => {
     expect(r.snap.trace.join("\n")).toMatch(why);
     expect(r.snap.trace.at(-1)).toMatch(/running the plain CLI$/);
     rmSync(p.dir, { recursive: true, force: true });
+  });
+
+  it("a blob copied with its package elsewhere serves the package it sits in, and is rebuilt there", async () => {
+    // A moved install (a restored CI cache, a Docker COPY): the blob holds the code of where it
+    // was built. Here the copy's "package" is two stand-ins that say who ran.
+    const moved = mkdtempSync(join(tmpdir(), "mlgen-moved-"));
+    try {
+      mkdirSync(join(moved, "dist", "snapshot"), { recursive: true });
+      const blob = join(moved, "dist", "snapshot", basename(BLOB));
+      copyFileSync(BLOB, blob);
+      writeFileSync(
+        join(moved, "dist", "bin.js"),
+        'console.log("plain CLI of the copy:", process.argv.slice(2).join(" ")); process.exitCode = 3;\n',
+      );
+      writeFileSync(
+        join(moved, "dist", "snapshot", "make.js"),
+        'require("node:fs").writeFileSync(require("node:path").join(__dirname, "rebuilt"), process.argv.slice(2).join(" "));\n',
+      );
+      const env: NodeJS.ProcessEnv = { ...process.env, MLGEN_SNAPSHOT_TRACE: "1" };
+      delete env.MLGEN_NO_SNAPSHOT;
+      delete env.NODE_OPTIONS;
+      const r = spawnSync(process.execPath, ["--snapshot-blob", blob, "--", "--version"], {
+        env,
+        encoding: "utf8",
+      });
+      expect(r.stdout).toBe("plain CLI of the copy: --version\n");
+      expect(r.status).toBe(3);
+      expect(r.stderr).toContain(
+        `mlgen: snapshot: moved (built in ${CLI}); running the plain CLI of ${realpathSync(moved)}`,
+      );
+      const marker = join(moved, "dist", "snapshot", "rebuilt");
+      for (let i = 0; i < 100 && !existsSync(marker); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(readFileSync(marker, "utf8")).toBe("--background");
+      // Where it was built, the same blob serves the run itself.
+      expect(mlgen(REPO, ["--version"], true).trace).toEqual(["mlgen: snapshot: serving this run"]);
+    } finally {
+      rmSync(moved, { recursive: true, force: true });
+    }
   });
 
   it("runs the plain CLI when a file the snapshot holds has changed, and rebuilds it", async () => {

@@ -301,6 +301,83 @@ describe("kubeflow target", () => {
     );
   });
 
+  it("a condition that would carry tasks that do not depend on it (a group's other tasks, another gate) is MLG3001", () => {
+    const errors = (build: Parameters<typeof pipeline>[2]) =>
+      kubeflowTarget
+        .validate(lowered(pipeline("gates", {}, build).ir))
+        .filter((d) => d.severity === "error")
+        .map((d) => `${d.task}: ${d.message}`);
+    const produce = (p: Parameters<Parameters<typeof pipeline>[2]>[0], id = "produce") =>
+      p.python(id, {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+    // A branch target inside a group: the group's other task does not depend on the branch.
+    expect(
+      errors((p) => {
+        const s = produce(p);
+        let act: ReturnType<typeof p.bash> | undefined;
+        p.group("g", {}, (g) => {
+          act = g.bash("act", { command: "echo act" });
+          g.bash("other", { command: "echo other" });
+        });
+        p.branch("gate", { when: [s.out.count, ">", 5], ifTrue: act as never });
+      }),
+    ).toEqual([
+      "g.other: task 'g.other' cannot be expressed for Kubeflow Pipelines: it would sit inside the condition of 'gate' with the rest of task group 'g', so Kubeflow would skip it with that condition, where Airflow runs it whatever 'gate' decides",
+    ]);
+    // The same with a short-circuit whose downstream task shares a group.
+    expect(
+      errors((p) => {
+        const s = produce(p);
+        const ok = p.shortCircuit("enough", { when: [s.out.count, ">", 5] });
+        p.group("reports", {}, (g) => {
+          g.bash("cleanup", { command: "echo clean" }).after(ok);
+          g.bash("summary", { command: "echo summary" });
+        });
+      }),
+    ).toEqual([
+      "reports.summary: task 'reports.summary' cannot be expressed for Kubeflow Pipelines: it would sit inside the condition of 'enough' with the rest of task group 'reports', so Kubeflow would skip it with that condition, where Airflow runs it whatever 'enough' decides",
+    ]);
+    // A branch on a whole group, and a target at the top level, stay fine.
+    expect(
+      errors((p) => {
+        const s = produce(p);
+        const g = p.group("g", {}, (gg) => {
+          gg.bash("act", { command: "echo act" });
+          gg.bash("other", { command: "echo other" });
+        });
+        const solo = p.bash("solo", { command: "echo solo" });
+        p.branch("gate", { when: [s.out.count, ">", 5], ifTrue: g, ifFalse: solo });
+      }),
+    ).toEqual([]);
+  });
+
+  it("'$$' in what reaches a container's command or args is said: Kubernetes turns it into '$'", () => {
+    const source = 'PRICE = "cost: $$"\n\n\ndef go() -> None:\n    print(PRICE)\n';
+    const ir = pipeline("dollars", {}, (p) => {
+      p.bash("tmp", { command: "tmp=/tmp/work.$$ && echo $tmp" });
+      p.container("serve", { image: "busybox", command: ["sh", "-c", "echo $$"] });
+      p.python("go", { fn: "tasks/d.py:go" });
+    }).ir;
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/d.py", source]]) });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const said = kubeflowTarget
+      .validate({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: [{ path: "tasks/d.py", content: source }],
+      })
+      .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.split(":")[0]}`);
+    expect(said.sort()).toEqual([
+      "error -: task module tasks/d.py cannot be expressed for Kubeflow Pipelines",
+      "warning serve: the command of 'serve' is approximated for Kubeflow Pipelines",
+      "warning tmp: the command of 'tmp' is approximated for Kubeflow Pipelines",
+    ]);
+  });
+
   it("reports what KFP cannot express, naming the task and the way out", async () => {
     const ir = pipeline("limits", { defaults: { executionTimeout: seconds(60) } }, (p) => {
       const a = p.python("produce", {

@@ -14,6 +14,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -73,9 +74,34 @@ function longRunning(argv: readonly string[]): boolean {
   return argv[0] === "dev" || argv.includes("--watch") || argv.includes("-w");
 }
 
+/**
+ * The CLI folder of the blob this process started from (`--snapshot-blob .../dist/snapshot/x`),
+ * or null when Node was not given one.
+ */
+function startedFrom(): string | null {
+  const args = process.execArgv;
+  const at = args.indexOf("--snapshot-blob");
+  const blob =
+    at >= 0 ? args[at + 1] : args.find((a) => a.startsWith("--snapshot-blob="))?.slice(16);
+  if (!blob) return null;
+  try {
+    return join(dirname(realpathSync(blob)), "..", "..");
+  } catch {
+    return null;
+  }
+}
+
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 /** Runs the plain CLI (tsx, modules from disk) with the same arguments, and exits as it did. */
-function runPlain(argv: readonly string[]): void {
-  const r = spawnSync(process.execPath, [PLAIN_BIN, ...argv], {
+function runPlain(argv: readonly string[], bin = PLAIN_BIN): void {
+  const r = spawnSync(process.execPath, [bin, ...argv], {
     stdio: "inherit",
     env: { ...process.env, MLGEN_NO_SNAPSHOT: "1" },
   });
@@ -153,6 +179,17 @@ let exit: typeof process.exit = process.exit;
 async function main(stamps: readonly Stamp[]): Promise<void> {
   exit = process.exit;
   const argv = process.argv.slice(1);
+  // A blob copied or moved with its package (a restored CI cache, a Docker COPY, a second
+  // checkout) holds the code of where it was built, and its stamps name files there: the
+  // package it sits in serves the run, and gets a snapshot of its own.
+  const here = startedFrom();
+  if (here !== null && here !== realOr(CLI_DIR)) {
+    trace(
+      `moved (built in ${CLI_DIR}); running the plain CLI of ${here} and rebuilding the snapshot there`,
+    );
+    startSnapshotBuild(here);
+    return runPlain(argv, join(here, "dist", "bin.js"));
+  }
   const changed = stamps.find(([path, mtimeMs, size]) => {
     try {
       const [, m, s] = stamp(path);

@@ -119,6 +119,15 @@ export function shellExecutor(
   settings: KubeflowSettings,
   approximated: Approximated,
 ): ComponentBuild {
+  if (task.command.includes("$$")) {
+    approximated(
+      task,
+      `the command of '${task.id}'`,
+      "it holds '$$', which Kubernetes turns into '$' in a container's command and args (Airflow runs it as written)",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a placeholder
+      "write ${$} for the shell's process id, or '$''$' for two dollar signs",
+    );
+  }
   if (task.command.includes("{{$")) {
     approximated(
       task,
@@ -195,6 +204,16 @@ export function containerExecutor(task: ContainerTask, approximated: Approximate
     ["command", task.command],
     ["args", task.args],
   ] as const) {
+    const dollars = (parts ?? []).find((part) => part.includes("$$"));
+    if (dollars !== undefined) {
+      approximated(
+        task,
+        `the ${field} of '${task.id}'`,
+        `'${dollars}' holds '$$', which Kubernetes turns into '$' in a container's ${field} (Airflow passes it as written)`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a placeholder
+        "write it another way, e.g. ${$} in a shell for its process id",
+      );
+    }
     const placeholder = (parts ?? []).find((part) => part.includes("{{$"));
     const templated = (parts ?? []).find((part) => /\{\{|\{%/.test(part));
     if (placeholder !== undefined) {

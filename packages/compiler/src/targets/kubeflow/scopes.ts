@@ -307,5 +307,52 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       if (m) moveAll(s, m, side as Scope);
     });
   }
+
+  // A condition moves whole units (a task group, another condition): a task that came along
+  // without depending on the branch or short-circuit would be skipped with it on Kubeflow,
+  // where Airflow runs it whatever the condition decides.
+  const downstream = new Map<string, string[]>();
+  for (const t of ir.tasks) {
+    for (const u of t.upstream) downstream.set(u, [...(downstream.get(u) ?? []), t.id]);
+  }
+  const groupTasks = (id: string) =>
+    ir.tasks
+      .filter((t) => {
+        for (let g = t.group; g !== null; g = ir.groups[g]?.parent ?? null)
+          if (g === id) return true;
+        return false;
+      })
+      .map((t) => t.id);
+  for (const task of conditional) {
+    const seeds = [task.id];
+    if (task.kind === "branch") {
+      for (const target of [...task.ifTrue, ...task.ifFalse]) {
+        seeds.push(...(ir.groups[target] ? groupTasks(target) : [target]));
+      }
+    }
+    const decided = new Set<string>();
+    for (const id of seeds) {
+      if (decided.has(id)) continue;
+      decided.add(id);
+      seeds.push(...(downstream.get(id) ?? []));
+    }
+    const header = nodeOf.get(task.id) as Scope;
+    for (const id of tasksUnder(header)) {
+      if (id === task.id || decided.has(id)) continue;
+      // The outermost task group between the condition and the task: what came along whole.
+      let group: string | undefined;
+      for (let n = nodeOf.get(id)?.parent ?? null; n && n !== header; n = n.parent) {
+        if (n.kind === "group") group = n.group;
+      }
+      problems.push({
+        task: id,
+        what: `task '${id}'`,
+        reason: `it would sit inside the condition of '${task.id}'${group ? ` with the rest of task group '${group}'` : ""}, so Kubeflow would skip it with that condition, where Airflow runs it whatever '${task.id}' decides`,
+        hint: group
+          ? `branch on task group '${group}' as a whole, or move what '${task.id}' decides out of '${group}'`
+          : `make '${id}' downstream of '${task.id}'; when a task after two conditions pulled one into the other, branch once on a flag that combines both (computed in a python task)`,
+      });
+    }
+  }
   return { root, nodeOf, leaves, problems, exit };
 }

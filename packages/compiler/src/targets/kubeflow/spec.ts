@@ -310,6 +310,15 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           level: "error",
         });
       }
+      if (f.content.includes("$$")) {
+        problems.push({
+          what: `task module ${f.path}`,
+          reason:
+            "it holds '$$', which Kubernetes turns into '$' in a container's command and args, where the modules travel: the module would run changed",
+          hint: 'write it another way ("$" "$", "$" * 2), or read it from a file at run time',
+          level: "error",
+        });
+      }
       if (bytes >= MAX_ARGUMENT) {
         problems.push({
           what: `task module ${f.path} (${Math.round(bytes / 1024)} KiB)`,
