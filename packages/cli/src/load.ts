@@ -226,6 +226,18 @@ export function uncaughtOrigin(
   return mlgen ? "mlgen" : "unknown";
 }
 
+/**
+ * Why a pipeline module failed to load (MLG1014): its message; with MLGEN_DEBUG set, the whole
+ * stack goes to stderr first (`node --import tsx file.ts` cannot resolve tsx from a project
+ * where pnpm keeps it inside mlgen's own dependencies, so the fix points here).
+ */
+export function loadFailure(error: unknown): string {
+  if (process.env.MLGEN_DEBUG && error instanceof Error && error.stack && !esbuildError(error)) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+  return errorMessage(error);
+}
+
 export function errorMessage(error: unknown): string {
   const syntax = esbuildError(error);
   if (syntax) return syntax.text;

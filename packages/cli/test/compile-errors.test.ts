@@ -438,6 +438,37 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(proj.read("dags/demo.py")).toContain('mode="poke"');
   });
 
+  it("a pipeline module that throws: MLGEN_DEBUG=1 shows the whole stack, as the fix says", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": `import { pipeline } from "@mlgen/dsl";\nfunction settings(): { retries: number } { throw new Error("no settings for demo"); }\nexport default pipeline("demo", { defaults: { retries: settings().retries } }, () => {});\n`,
+    });
+    const plain = await p.mlgen("compile");
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain("failed while loading: no settings for demo");
+    expect(plain.stderr).toContain("set MLGEN_DEBUG=1 for the whole stack trace");
+    expect(plain.stderr).not.toContain("    at ");
+    process.env.MLGEN_DEBUG = "1";
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const debug = await p.mlgen("compile");
+      expect(debug.code).toBe(1);
+      expect(debug.stderr).toContain("failed while loading: no settings for demo");
+      expect(written.join("")).toMatch(
+        /^Error: no settings for demo\n {4}at settings \(.*demo\.pipeline\.ts/,
+      );
+    } finally {
+      process.stderr.write = write;
+      delete process.env.MLGEN_DEBUG;
+    }
+  });
+
   it("an Airflow version mlgen does not emit for is a usage error", async () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,

@@ -71,7 +71,7 @@ export const DIAGNOSTICS = {
   MLG1014: {
     severity: "error",
     message: "pipeline module {file} failed while loading: {reason}",
-    fix: "fix the error in the pipeline module; run it with `node --import tsx {file}` for the full trace",
+    fix: "fix the error in the pipeline module at the place shown; set MLGEN_DEBUG=1 for the whole stack trace",
   },
   MLG1015: {
     severity: "error",

@@ -21,7 +21,13 @@ import {
   shownValue,
 } from "../config.js";
 import { CliError, type CliIO, findConfig } from "../io.js";
-import { createModuleLoader, errorMessage, frameIn, type ModuleLoader } from "../load.js";
+import {
+  createModuleLoader,
+  errorMessage,
+  frameIn,
+  loadFailure,
+  type ModuleLoader,
+} from "../load.js";
 import { applyPlans, planWrites } from "../write.js";
 
 export interface CompileOptions {
@@ -191,7 +197,7 @@ export async function loadPipelines(
       report(
         diagnostic(
           "MLG1014",
-          { file: shown, reason: errorMessage(e) },
+          { file: shown, reason: loadFailure(e) },
           { location: frameIn(e, file, root) },
         ),
       );

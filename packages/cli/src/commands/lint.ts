@@ -182,7 +182,7 @@ async function lintPipelines(
   importModule: ModuleLoader,
   kubeflow?: { readonly timeouts: boolean },
 ): Promise<Finding[]> {
-  const { errorMessage, frameIn } = await import("../load.js");
+  const { frameIn, loadFailure } = await import("../load.js");
   const { isPipelineDefinition } = await import("@mlgen/dsl");
   const { lowerPipeline } = await import("@mlgen/compiler");
   const { lintPipeline } = await import("@mlgen/lint");
@@ -197,7 +197,7 @@ async function lintPipelines(
         diagnosticFinding(
           diagnostic(
             "MLG1014",
-            { file: shown, reason: errorMessage(e) },
+            { file: shown, reason: loadFailure(e) },
             { location: frameIn(e, file, io.cwd) },
           ),
           shown,
