@@ -340,6 +340,15 @@ describe("kubeflow target", () => {
     ).toEqual([
       "reports.summary: task 'reports.summary' cannot be expressed for Kubeflow Pipelines: it would sit inside the condition of 'enough' with the rest of task group 'reports', so Kubeflow would skip it with that condition, where Airflow runs it whatever 'enough' decides",
     ]);
+    // A gate behind another gate runs nothing on KFP: nested conditions are Airflow's AND.
+    expect(
+      errors((p) => {
+        const s = produce(p);
+        const a = p.shortCircuit("gate_a", { when: [s.out.count, ">", 1] });
+        const b = p.shortCircuit("gate_b", { when: [s.out.count, "<", 10] });
+        p.bash("train", { command: "echo train" }).after(a, b);
+      }),
+    ).toEqual([]);
     // A branch on a whole group, and a target at the top level, stay fine.
     expect(
       errors((p) => {

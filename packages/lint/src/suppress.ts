@@ -29,15 +29,25 @@ const ids = (list: string | undefined): string[] => {
 export function unknownSuppressions(
   sources: ReadonlyMap<string, string>,
   known: ReadonlySet<string>,
-): { file: string; line: number; id: string }[] {
-  const out: { file: string; line: number; id: string }[] = [];
+): { file: string; line: number; id: string; inReason?: true }[] {
+  const out: { file: string; line: number; id: string; inReason?: true }[] = [];
   for (const [file, text] of sources) {
     if (!text.includes("mlgen")) continue;
     const re = file.endsWith(".py") ? PY : TS;
     text.split(/\r?\n/).forEach((line, i) => {
       const m = re.exec(line);
-      for (const id of m ? ids(m[1]) : []) {
+      if (!m) return;
+      const list = ids(m[1]);
+      for (const id of list) {
         if (!known.has(id)) out.push({ file, line: i + 1, id });
+      }
+      // A rule id after the list without a comma (`disable=a b`) is read as the reason.
+      const listed = LIST.exec(m[1] ?? "");
+      const reason = listed ? (m[1] ?? "").slice(listed[0].length) : "";
+      for (const word of reason.split(/[\s,]+/)) {
+        if (known.has(word) && !list.includes(word)) {
+          out.push({ file, line: i + 1, id: word, inReason: true });
+        }
       }
     });
   }
@@ -62,7 +72,7 @@ export function applySuppressions(
    * (DagFile.stringStatements): a finding there is silenced by a comment on the statement's
    * lines before it, or alone on the line above the statement.
    */
-  stringStatements?: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  stringStatements?: ReadonlyMap<string, ReadonlyMap<number, readonly [number, number, number]>>,
 ): Finding[] {
   const cache = new Map<string, string[]>();
   const linesOf = (file: string) => {
@@ -90,11 +100,17 @@ export function applySuppressions(
         return text?.trimStart().startsWith("#") ? text : undefined;
       };
       if (silenced(at(f.line), PY) || silenced(alone(f.line - 1), PY)) return false;
-      // Inside a string that spans lines, where no comment can be: the statement's lines.
-      const start = stringStatements?.get(f.file)?.get(f.line);
-      if (start === undefined) return true;
-      for (let line = start; line < f.line; line++) if (silenced(at(line), PY)) return false;
-      return !silenced(alone(start - 1), PY);
+      // Inside a string that spans lines, where no comment can be: a comment on the statement's
+      // lines before the string, after the string on its last line, or alone above the statement.
+      const string = stringStatements?.get(f.file)?.get(f.line);
+      if (string === undefined) return true;
+      const [start, first, last] = string;
+      const inStrings = stringStatements?.get(f.file);
+      for (let line = start; line < first; line++) {
+        // A comment after another string of the statement (on its last line) is about that one.
+        if (!inStrings?.has(line) && silenced(at(line), PY)) return false;
+      }
+      return !(silenced(at(last), PY) || silenced(alone(start - 1), PY));
     }
     return !silenced(lines[f.line - 2], TS);
   });

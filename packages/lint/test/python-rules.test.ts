@@ -183,10 +183,11 @@ const cases: [string, Case][] = [
     DatabricksSubmitRunOperator(task_id="db", notebook_task={"notebook_path": "/Users/ml-team@example.com/features/build", "base_parameters": {"out": "/mnt/curated/features"}})
     EmrAddStepsOperator(task_id="emr", steps=[{"HadoopJarStep": {"Args": ["spark-submit", "/home/hadoop/jobs/train.py"]}}])
     DataprocSubmitJobOperator(task_id="dp", job={"pyspark_job": {"main_python_file_uri": "/tmp/job.py"}})
+    GlueJobOperator(task_id="glue", job_name="etl", script_location="/home/etl/jobs/etl.py")
 `),
-      // The raw string's drive, the escaped backslashes' drive, and the "/data/raw/" that starts
-      // its own concatenation.
-      want: ["4:16", "5:15", "6:54"],
+      // The raw string's drive, the escaped backslashes' drive, the "/data/raw/" that starts
+      // its own concatenation, and Glue's script_location (uploaded from the worker).
+      want: ["4:16", "5:15", "6:54", "13:70"],
     },
   ],
   [
@@ -1880,6 +1881,45 @@ ${before}    run = BashOperator(${first}
     // A comment two lines above the statement is not about it.
     expect(rules(task("    # mlgen: disable=hardcoded-path\n    x = 1\n", ""))).toEqual(plain);
   });
+
+  it("a comment after one multi-line string is about that string, not the next; a string's first line counts", () => {
+    const two = `${HEAD}with DAG("d", schedule=None):
+    BashOperator(
+        task_id="run",
+        env={"SETUP": """
+            /home/etl/setup
+        """},  # mlgen: disable=hardcoded-path (shared NFS)
+        bash_command="""
+        cd /Users/alice/project
+        """,
+    )
+`;
+    const paths = (source: string) =>
+      lintPythonSource("d.py", source)
+        .filter((f) => f.ruleId === "hardcoded-path")
+        .map((f) => f.message.match(/'(\/[^']*)'/)?.[1]);
+    expect(paths(two)).toEqual(["/Users/alice/project"]);
+    const firstLine = `${HEAD}with DAG("d", schedule=None):
+    run = BashOperator(  # mlgen: disable=hardcoded-path
+        task_id="run",
+        bash_command="""cd /home/etl/app
+        cp /data/in.csv /Users/me/out.csv
+""")
+`;
+    expect(paths(firstLine)).toEqual([]);
+    expect(paths(firstLine.replace("  # mlgen: disable=hardcoded-path", ""))).toEqual([
+      "/home/etl/app",
+      "/data/in.csv",
+      "/Users/me/out.csv",
+    ]);
+  });
+
+  it("a rule id after the list without a comma is said: it is read as the reason", () => {
+    const source = `${HEAD}with DAG("d", schedule=None):\n    BashOperator(task_id="a", bash_command="cd /home/etl/app")  # mlgen: disable=hardcoded-path missing-retries\n`;
+    expect(unknownSuppressions(new Map([["d.py", source]]), new Set(RULE_IDS))).toEqual([
+      { file: "d.py", line: 10, id: "missing-retries", inReason: true },
+    ]);
+  });
 });
 
 describe("severity settings", () => {
@@ -1934,6 +1974,39 @@ ${dag(`    extract = BashOperator(task_id="extract", bash_command="echo s3://raw
 `);
     expect(ruleMessages("missing-xcom-key", plain)).toEqual([
       "task 'audit' reads XCom 'return_value' of task 'load', but DAG 'd' has no task 'load'",
+    ]);
+  });
+
+  it("missing-xcom-key still reports a wrong id when the DAG's id is computed, or a task comes from a function of the file", () => {
+    const typo = (dagLine: string, extra = "") => `import os
+
+DAG_ID = "etl"
+${extra}${dagLine}
+    extract = BashOperator(task_id="extract", bash_command="echo 1")
+    load = BashOperator(task_id="load", bash_command="echo {{ ti.xcom_pull(task_ids='extrct') }}")
+    extract >> load
+`;
+    const want = [
+      "task 'load' reads XCom 'return_value' of task 'extrct', but this file has no task 'extrct'",
+    ];
+    for (const dagLine of [
+      "with DAG(DAG_ID, schedule=None, default_args=default_args) as dag:",
+      'with DAG(dag_id=os.path.basename(__file__).replace(".py", ""), schedule=None) as dag:',
+      'with DAG(f"etl_{1}", schedule=None) as dag:',
+    ]) {
+      expect(ruleMessages("missing-xcom-key", typo(dagLine)), dagLine).toEqual(want);
+    }
+    // A task made by a function of this file is read where the function is defined.
+    const factory = dag(`    def make_extract():
+        return BashOperator(task_id="extract", bash_command="echo 1")
+
+    extract = make_extract()
+    load = BashOperator(task_id="load", bash_command="echo {{ ti.xcom_pull(task_ids='extrct') }}")
+    extract >> load
+    n = len([1]) >> 1
+`);
+    expect(ruleMessages("missing-xcom-key", factory)).toEqual([
+      "task 'load' reads XCom 'return_value' of task 'extrct', but DAG 'd' has no task 'extrct'",
     ]);
   });
 

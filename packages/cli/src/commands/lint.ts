@@ -407,6 +407,12 @@ export async function lintCommand(
   // A suppression comment naming no rule silences nothing: say so (findings stay as they are).
   const known = new Set([...lint.RULE_IDS, ...lint.RULES.map((r) => r.code)]);
   for (const u of lint.unknownSuppressions(sources, known)) {
+    if (u.inReason) {
+      io.stderr(
+        `mlgen lint: ${u.file}:${u.line}: '${u.id}' follows an mlgen suppression list without a comma, so it is read as the reason and silences nothing (write 'disable=a,b')\n`,
+      );
+      continue;
+    }
     const guess = closestName(u.id, lint.RULE_IDS);
     io.stderr(
       `mlgen lint: ${u.file}:${u.line}: '${u.id}' in an mlgen suppression comment names no rule, so it silences nothing${guess ? ` (did you mean '${guess}'?)` : ""}\n`,

@@ -467,8 +467,12 @@ export function analyzeDagFile(raw: string): DagFile {
       switch (n.name) {
         case "VariableName":
           return callBound.has(text(n));
-        case "CallExpression":
-          return endpoints(n).length === 0 && !isEdgeLabel(n);
+        case "CallExpression": {
+          if (endpoints(n).length > 0 || isEdgeLabel(n)) return false;
+          // A function of this file (its tasks were read where it is defined), or XComArg(op).
+          const callee = rootName(n.firstChild);
+          return !(callee && (functionDefs.has(callee) || callee === "XComArg"));
+        }
         case "ArrayExpression":
         case "TupleExpression":
         case "ParenthesizedExpression":
@@ -1176,12 +1180,15 @@ export function analyzeDagFile(raw: string): DagFile {
     if (sym !== ">>" && sym !== "<<") return;
     const left = endpoints(node.firstChild);
     const right = endpoints(node.lastChild);
-    opaqueOperands([
-      node.firstChild?.name === "BinaryExpression" ? null : node.firstChild,
-      node.lastChild,
-    ]);
     // `a >> Label("why")` is the first half of `a >> Label("why") >> b`; `1 >> 2` is arithmetic.
     const numbers = node.firstChild?.name === "Number" && node.lastChild?.name === "Number";
+    // `len(x) >> 1`: a shift, no dependency.
+    if (node.firstChild?.name !== "Number" && node.lastChild?.name !== "Number") {
+      opaqueOperands([
+        node.firstChild?.name === "BinaryExpression" ? null : node.firstChild,
+        node.lastChild,
+      ]);
+    }
     if (!numbers && !isEdgeLabel(node.lastChild)) dependsOn([left, right]);
     if (sym === ">>") connect(left, right);
     else connect(right, left);
@@ -1359,7 +1366,11 @@ export function analyzeDagFile(raw: string): DagFile {
               });
             } else {
               vars.delete(name);
-              if (value.name === "CallExpression") callBound.add(name);
+              // A call of a function this file defines made its tasks where it is defined.
+              const callee = value.name === "CallExpression" ? rootName(value.firstChild) : null;
+              if (value.name === "CallExpression" && !(callee && functionDefs.has(callee))) {
+                callBound.add(name);
+              }
             }
           }
         }
@@ -1649,11 +1660,14 @@ function mlgenComments(source: string, root: PyNode, lines: LineIndex): Map<numb
 }
 
 /**
- * Each line inside a string that spans lines (after its first), with the line its statement
- * starts on: a finding there can be silenced only from outside the string.
+ * Each line of a string that spans lines, with the line its statement starts on and the
+ * string's first and last lines: a finding there can be silenced only from outside the string.
  */
-function stringStatements(root: PyNode, lines: LineIndex): Map<number, number> {
-  const out = new Map<number, number>();
+function stringStatements(
+  root: PyNode,
+  lines: LineIndex,
+): Map<number, readonly [statement: number, first: number, last: number]> {
+  const out = new Map<number, readonly [number, number, number]>();
   const visit = (n: PyNode): void => {
     if (n.name === "String" || n.name === "FormatString") {
       const first = lines.position(n.from).line;
@@ -1668,7 +1682,7 @@ function stringStatements(root: PyNode, lines: LineIndex): Map<number, number> {
         statement = statement.parent;
       }
       const start = lines.position(statement.from).line;
-      for (let l = first + 1; l <= last; l++) out.set(l, start);
+      for (let l = first; l <= last; l++) out.set(l, [start, first, last]);
       return;
     }
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);

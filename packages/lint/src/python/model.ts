@@ -190,10 +190,11 @@ export interface DagFile {
    */
   readonly mlgenComments: ReadonlyMap<number, string>;
   /**
-   * Lines inside strings that span lines, with the line their statement starts on (when the
-   * file mentions mlgen): a finding in a bash_command is silenced from the statement's lines.
+   * The lines of strings that span lines, with the line their statement starts on and the
+   * string's first and last lines (when the file mentions mlgen): a finding in a bash_command
+   * is silenced from the statement's lines before the string, or after it on its last line.
    */
-  readonly stringStatements: ReadonlyMap<number, number>;
+  readonly stringStatements: ReadonlyMap<number, readonly [number, number, number]>;
   /** `ti.execution_date`, `dag_run.execution_date` in code: attributes Airflow 3 removed. */
   readonly executionDateAttributes: readonly PyNode[];
 }

@@ -23,10 +23,11 @@ const IN_CONTAINER =
  * Operators whose paths are on another host (SFTP, SSH, FTP, HDFS), not the worker's, or in a
  * service or cluster the task submits work to: Databricks workspace and DBFS paths
  * (`/Users/...`, `/mnt/...`), EMR steps and EMR Serverless/EKS jobs, Dataproc jobs and batches,
- * Glue jobs, AWS Batch and Azure Batch jobs, SageMaker.
+ * AWS Batch and Azure Batch jobs, SageMaker (not Glue: GlueJobOperator uploads a local
+ * script_location from the worker).
  */
 const ON_REMOTE_HOST =
-  /^(?:SFTP\w*|\w*ToSFTPOperator|SSHOperator|SSHRemoteJobOperator|FTPS?\w*|\w*ToFTPS?Operator|WebHdfsSensor|WebHDFSHook|Hdfs\w*Sensor|HdfsSensor|\w*HDFS\w*Operator|\w*Hdfs\w*Operator|Databricks\w*Operator|Emr\w*Operator|Dataproc\w*Operator|Glue\w*Operator|BatchOperator|AzureBatchOperator|SageMaker\w*Operator)$/;
+  /^(?:SFTP\w*|\w*ToSFTPOperator|SSHOperator|SSHRemoteJobOperator|FTPS?\w*|\w*ToFTPS?Operator|WebHdfsSensor|WebHDFSHook|Hdfs\w*Sensor|HdfsSensor|\w*HDFS\w*Operator|\w*Hdfs\w*Operator|Databricks\w*Operator|Emr\w*Operator|Dataproc\w*Operator|BatchOperator|AzureBatchOperator|SageMaker\w*Operator)$/;
 
 /** A string passed to urljoin (`urljoin(API, "/data/latest")`): a URL's path, not a file's. */
 function urlPart(source: string, node: PyNode): boolean {

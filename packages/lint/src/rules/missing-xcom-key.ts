@@ -119,7 +119,7 @@ export const missingXcomKey = defineRule({
           if (candidates.length === 0) {
             // Some ids are computed, or the pulling task is made where its DAG is not known (a
             // factory function, a helper module with no DAG): the task may exist elsewhere.
-            if (file.dynamicIds || task.dag === null) continue;
+            if (file.dynamicIds || task.dagDecl === null) continue;
             report(
               {
                 task: task.id,

@@ -339,6 +339,10 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
     const header = nodeOf.get(task.id) as Scope;
     for (const id of tasksUnder(header)) {
       if (id === task.id || decided.has(id)) continue;
+      // Another gate runs nothing on KFP (it is only a condition): nesting it is Airflow's AND.
+      // The tasks it guards are judged one by one.
+      const kind = taskById.get(id)?.kind;
+      if (kind === "branch" || kind === "short_circuit") continue;
       // The outermost task group between the condition and the task: what came along whole.
       let group: string | undefined;
       for (let n = nodeOf.get(id)?.parent ?? null; n && n !== header; n = n.parent) {
