@@ -2150,6 +2150,28 @@ ${dag(`    for region in ["eu", "us"]:
     ]);
   });
 
+  it("hardcoded-path: a module-level path the task's function reads by name", () => {
+    const body = `OUT_DIR = "/data/out"
+BUCKET = "s3://b/x"
+
+
+def write(**_):
+    with open(f"{OUT_DIR}/x.csv", "w") as f:
+        f.write(BUCKET)
+
+
+def own(OUT_DIR="/opt/airflow/x"):
+    return OUT_DIR
+
+
+${dag(`    PythonOperator(task_id="write", python_callable=write)
+    PythonOperator(task_id="own", python_callable=own)
+`)}`;
+    expect(ruleMessages("hardcoded-path", body)).toEqual([
+      "function write of task 'write' holds the local path '/data/out', which need not exist on the Airflow workers",
+    ]);
+  });
+
   it("missing-xcom-key: @task.kubernetes pushes its return value only with do_xcom_push=True", () => {
     const body = (flag: string) =>
       dag(`    @task.kubernetes(image="python:3.11-slim"${flag})

@@ -1467,6 +1467,12 @@ export function analyzeDagFile(raw: string): DagFile {
     if (fn) {
       for (const s of fn.strings)
         strings.push({ task: t.id, where: `function ${fn.name}`, node: s });
+      // Module-level strings the function reads by name (`open(f"{OUT_DIR}/x.csv")`).
+      for (const name of fn.names) {
+        const b = vars.get(name);
+        if (b?.kind === "string")
+          strings.push({ task: t.id, where: `function ${fn.name}`, node: b.node });
+      }
     }
     // Spelled out: an object rest and spread per task was a tenth of the analysis.
     return {
@@ -1522,7 +1528,7 @@ export function analyzeDagFile(raw: string): DagFile {
   function producedKeys(
     operator: string,
     kwargs: ReadonlyMap<string, PyNode>,
-    fn: (FunctionFacts & { strings: PyNode[] }) | null,
+    fn: (FunctionFacts & { strings: PyNode[]; names: string[] }) | null,
     src: string,
     xcomPush: PyNode | "unknown" | null,
   ): { pushes: Set<string> | null; pushSpans: readonly Push[] } {
@@ -1706,9 +1712,9 @@ function functionFacts(
   parseArgs: (argList: PyNode | null) => Args,
   dotted: (node: PyNode | null) => string | null,
   projectCall: (callee: string) => boolean,
-): (name: string) => (FunctionFacts & { strings: PyNode[] }) | null {
-  const memo = new Map<string, (FunctionFacts & { strings: PyNode[] }) | null>();
-  const own = (name: string): (FunctionFacts & { strings: PyNode[] }) | null => {
+): (name: string) => (FunctionFacts & { strings: PyNode[]; names: string[] }) | null {
+  const memo = new Map<string, (FunctionFacts & { strings: PyNode[]; names: string[] }) | null>();
+  const own = (name: string): (FunctionFacts & { strings: PyNode[]; names: string[] }) | null => {
     const def = defs.get(name);
     const body = childNamed(def, "Body");
     if (!def || !body) return null;
@@ -1719,6 +1725,9 @@ function functionFacts(
     const pulls: Pull[] = [];
     const calls: string[] = [];
     const strs: PyNode[] = [];
+    /** Names the body reads that it does not bind: module-level constants, among others. */
+    const read = new Set<string>();
+    const bound = new Set<string>();
     const contextUses: ContextUse[] = [];
     const use = (name: string, node: PyNode, parameter = false) => {
       if (REMOVED_CONTEXT_NAMES.has(name)) {
@@ -1728,6 +1737,7 @@ function functionFacts(
     // Parameters: Airflow passes context variables to the callable by name.
     let contextDict: string | null = null;
     for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
+      bound.add(textOf(source, p));
       const before = p.prevSibling?.name;
       if (before === "**") contextDict = textOf(source, p);
       else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p, true);
@@ -1744,6 +1754,13 @@ function functionFacts(
       if (n.name === "String" || n.name === "FormatString" || n.name === "ContinuedString") {
         if (!nested && n.from !== docstring?.from) strs.push(n);
         if (n.name !== "FormatString") return;
+      }
+      if (n.name === "VariableName" && !nested) {
+        const parent = n.parent;
+        const assigned =
+          (parent?.name === "AssignStatement" && n.nextSibling?.name === "AssignOp") ||
+          parent?.name === "ForStatement";
+        (assigned ? bound : read).add(textOf(source, n));
       }
       if (n.name === "MemberExpression" && isContext(n.firstChild) && childNamed(n, "[")) {
         const key = childNamed(n, "String");
@@ -1822,9 +1839,13 @@ function functionFacts(
       calls,
       contextUses,
       strings: strs,
+      names: [...read].filter((n) => !bound.has(n)),
     };
   };
-  const get = (name: string, seen: Set<string>): (FunctionFacts & { strings: PyNode[] }) | null => {
+  const get = (
+    name: string,
+    seen: Set<string>,
+  ): (FunctionFacts & { strings: PyNode[]; names: string[] }) | null => {
     if (memo.has(name)) return memo.get(name) ?? null;
     const base = own(name);
     if (!base) return null;
