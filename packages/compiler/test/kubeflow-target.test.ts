@@ -47,6 +47,20 @@ function expectGolden(name: string, content: string) {
 
 const parse = (text: string) => parseAllDocuments(text).map((d) => d.toJS());
 
+/** `severity task: what` of each diagnostic the Kubeflow target gives a pipeline of one module. */
+function saidAbout(ir: unknown, module: string, source: string): string[] {
+  const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([[module, source]]) });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return kubeflowTarget
+    .validate({
+      ...r,
+      sourceFile: "pipelines/p.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: module, content: source }],
+    })
+    .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.split(":")[0]}`);
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: walking parsed YAML
 type Doc = any;
 
@@ -206,17 +220,7 @@ describe("kubeflow target", () => {
         triggerRule: "one_success",
       }).after(m);
     }).ir;
-    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
-    const r = lowerPipeline({ ir, sourceMap: {}, modules });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-    const said = kubeflowTarget
-      .validate({
-        ...r,
-        sourceFile: "pipelines/p.pipeline.ts",
-        sourceMap: {},
-        pythonFiles: [{ path: "tasks/m.py", content: source }],
-      })
-      .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.split(":")[0]}`);
+    const said = saidAbout(ir, "tasks/m.py", source);
     expect(said).toEqual(
       expect.arrayContaining([
         "warning -: the asset schedule of pipeline 'odd' (s3",
@@ -370,16 +374,7 @@ describe("kubeflow target", () => {
       p.container("serve", { image: "busybox", command: ["sh", "-c", "echo $$"] });
       p.python("go", { fn: "tasks/d.py:go" });
     }).ir;
-    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/d.py", source]]) });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-    const said = kubeflowTarget
-      .validate({
-        ...r,
-        sourceFile: "pipelines/p.pipeline.ts",
-        sourceMap: {},
-        pythonFiles: [{ path: "tasks/d.py", content: source }],
-      })
-      .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.split(":")[0]}`);
+    const said = saidAbout(ir, "tasks/d.py", source);
     expect(said.sort()).toEqual([
       "error -: task module tasks/d.py cannot be expressed for Kubeflow Pipelines",
       "warning serve: the command of 'serve' is approximated for Kubeflow Pipelines",
