@@ -570,9 +570,15 @@ function treeOf(str: fc.Arbitrary<string>, key: fc.Arbitrary<string>): fc.Arbitr
 function everythingOf({ str, long }: Alphabet) {
   const key = keyOf(str);
   // File contents and names come from the disk: well formed, and argv cannot carry NUL. A
-  // module holding "{{$" is refused (MLG3001: Kubeflow fills its placeholders in the command),
-  // as the unit tests show, so the contents here never hold it.
-  const content = long.map((s) => asWritten(s).replace(/\0/g, "").replaceAll("{{$", "{{ $"));
+  // module holding "{{$" or "$$" is refused (MLG3001: Kubeflow fills its placeholders in the
+  // command, Kubernetes turns "$$" into "$"), as the unit tests show, so the contents here never
+  // hold either.
+  const content = long.map((s) =>
+    asWritten(s)
+      .replace(/\0/g, "")
+      .replaceAll("{{$", "{{ $")
+      .replace(/\$(?=\$)/g, "$ "),
+  );
   const name = nameOf(str);
   return (
     fc
