@@ -13,14 +13,15 @@ const LIST = new RegExp(`^\\s*(${ID}(?:\\s*,\\s*${ID})*)(?![\\w-])`);
  * The rules of a list: rule ids (`hardcoded-path`) or codes (`MLG2002`) joined by commas; the
  * first word not joined by a comma starts the reason (`disable=hardcoded-path shared NFS mount`).
  */
-const ids = (list: string | undefined): string[] => {
-  const m = LIST.exec(list ?? "");
-  if (m) return (m[1] as string).split(/\s*,\s*/);
+const parseList = (list = ""): { ids: string[]; reason: string } => {
+  const m = LIST.exec(list);
+  if (m) return { ids: (m[1] as string).split(/\s*,\s*/), reason: list.slice(m[0].length) };
   // A first word that is no rule id (`Hardcoded-Path`) silences nothing, and is reported; only
   // no word at all (or a reason in parentheses) silences every rule.
-  const word = /^\s*([^\s,(]+)/.exec(list ?? "");
-  return word ? [word[1] as string] : [];
+  const word = /^\s*([^\s,(]+)/.exec(list);
+  return { ids: word ? [word[1] as string] : [], reason: "" };
 };
+const ids = (list: string | undefined): string[] => parseList(list).ids;
 
 /**
  * Words of suppression comments that name no rule (`hardcoded-paths` for `hardcoded-path`):
@@ -37,13 +38,11 @@ export function unknownSuppressions(
     text.split(/\r?\n/).forEach((line, i) => {
       const m = re.exec(line);
       if (!m) return;
-      const list = ids(m[1]);
+      const { ids: list, reason } = parseList(m[1]);
       for (const id of list) {
         if (!known.has(id)) out.push({ file, line: i + 1, id });
       }
       // A rule id after the list without a comma (`disable=a b`) is read as the reason.
-      const listed = LIST.exec(m[1] ?? "");
-      const reason = listed ? (m[1] ?? "").slice(listed[0].length) : "";
       for (const word of reason.split(/[\s,]+/)) {
         if (known.has(word) && !list.includes(word)) {
           out.push({ file, line: i + 1, id: word, inReason: true });
@@ -102,10 +101,10 @@ export function applySuppressions(
       if (silenced(at(f.line), PY) || silenced(alone(f.line - 1), PY)) return false;
       // Inside a string that spans lines, where no comment can be: a comment on the statement's
       // lines before the string, after the string on its last line, or alone above the statement.
-      const string = stringStatements?.get(f.file)?.get(f.line);
+      const inStrings = stringStatements?.get(f.file);
+      const string = inStrings?.get(f.line);
       if (string === undefined) return true;
       const [start, first, last] = string;
-      const inStrings = stringStatements?.get(f.file);
       for (let line = start; line < first; line++) {
         // A comment after another string of the statement (on its last line) is about that one.
         if (!inStrings?.has(line) && silenced(at(line), PY)) return false;

@@ -27,6 +27,8 @@ export interface LintCommandOptions {
 const FORMATS = ["text", "json", "sarif"] as const;
 const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
 const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
+/** What a virtualenv (`pyvenv.cfg`) or a conda environment (`conda-meta/`) holds at its top. */
+const ENVIRONMENT_MARKERS = new Set(["pyvenv.cfg", "conda-meta"]);
 const toPosix = (p: string) => p.split(sep).join("/");
 
 /** Exit 2: the command line or the config is wrong, not the linted code. */
@@ -117,10 +119,14 @@ async function filesIn(
   dir: string,
   out = { python: [] as string[], modules: [] as string[] },
   seen = new Set<string>(),
+  nested = false,
 ) {
   // Each real folder once: a link back up the tree is no loop.
   seen.add(await realpath(dir));
   const entries = await readdir(dir, { withFileTypes: true });
+  // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment, found below the
+  // folder given: installed packages, not the project's DAGs.
+  if (nested && entries.some((e) => ENVIRONMENT_MARKERS.has(e.name))) return out;
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
     const path = join(dir, e.name);
@@ -129,27 +135,11 @@ async function filesIn(
     const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
     if (kind?.isDirectory()) {
       if (e.isSymbolicLink() && seen.has(await realpath(path))) continue;
-      // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment: installed
-      // packages, not the project's DAGs.
-      if (await isEnvironment(path)) continue;
-      await filesIn(path, out, seen);
+      await filesIn(path, out, seen, true);
     } else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
     else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
   return out;
-}
-
-async function isEnvironment(dir: string): Promise<boolean> {
-  for (const marker of ["pyvenv.cfg", "conda-meta"]) {
-    if (
-      await stat(join(dir, marker)).then(
-        () => true,
-        () => false,
-      )
-    )
-      return true;
-  }
-  return false;
 }
 
 function relativeLocation(loc: SourceLocation, cwd: string): SourceLocation {

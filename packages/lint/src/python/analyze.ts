@@ -2,6 +2,7 @@ import { parser } from "@lezer/python";
 import { compileCheck } from "./compile-check.js";
 import { fastParseNodes } from "./fastparse.js";
 import {
+  formattedKey,
   pullArguments,
   REMOVED_CONTEXT,
   splitTopLevel,
@@ -615,7 +616,8 @@ export function analyzeDagFile(raw: string): DagFile {
   const pullsIn = (s: PyNode, raw: string): Pull[] =>
     templatePulls(raw).map((p) => ({
       taskIds: p.taskIds,
-      key: p.key,
+      // A key still holding a formatting field (`'{MODEL_KEY}'`) is computed by Python first.
+      key: p.key !== null && formattedKey(p.key) ? null : p.key,
       otherDag: p.otherDag,
       otherRuns: p.otherRuns,
       span: lines.span(s.from + p.from, s.from + p.to),
@@ -1349,14 +1351,15 @@ export function analyzeDagFile(raw: string): DagFile {
           } else {
             const ends = endpoints(value);
             const groupFn = rootName(value.firstChild);
+            const applied = ends.length > 0 ? null : taskflowApplication(value);
             if (ends.length > 0) {
               const xcomArg =
                 value.name === "CallExpression" &&
                 ends.every((e) => firstTask.get(e)?.startsWith("@"));
               vars.set(name, { kind: "tasks", endpoints: ends, xcomArg });
-            } else if (taskflowApplication(value)) {
+            } else if (applied) {
               // `train = task(train_model, retries=0)`: calling `train` makes the task.
-              taskflowFns.set(name, taskflowApplication(value) as TaskflowFn);
+              taskflowFns.set(name, applied);
               vars.delete(name);
             } else if (value.name === "CallExpression" && groupFn && taskGroupFns.has(groupFn)) {
               vars.set(name, {

@@ -1,6 +1,6 @@
 import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
-import { formattedKey, templatePulls } from "../python/jinja.js";
+import { templatePulls } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
 import { reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
@@ -106,7 +106,6 @@ export const missingXcomKey = defineRule({
     for (const task of file.tasks) {
       for (const pull of task.pulls) {
         if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
-        if (pull.inTemplate && formattedKey(pull.key)) continue;
         for (const source of pull.taskIds) {
           // Not a task id Airflow accepts: text built by Python (`'{src}'` in an f-string or a
           // .format() template, `'%s'`), which the template shows before it is filled in.

@@ -1,6 +1,6 @@
 import { refsIn, taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
-import { formattedKey, templatePulls } from "../python/jinja.js";
+import { templatePulls } from "../python/jinja.js";
 import { defineRule } from "../rule.js";
 
 export const unusedOutput = defineRule({
@@ -41,12 +41,7 @@ export const unusedOutput = defineRule({
     const pulls = file.tasks.flatMap((t) => t.pulls);
     // Every pull must be known: computed ids or keys, and template files, hold the check back.
     if (file.dynamicIds || file.groupCopies.size > 0 || file.readsTemplateFiles) return;
-    if (
-      pulls.some(
-        (p) => p.taskIds === null || p.key === null || (p.inTemplate && formattedKey(p.key)),
-      )
-    )
-      return;
+    if (pulls.some((p) => p.taskIds === null || p.key === null)) return;
     for (const task of file.tasks) {
       const seen = new Set<string>();
       for (const push of task.pushSpans) {

@@ -315,19 +315,12 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
   for (const t of ir.tasks) {
     for (const u of t.upstream) downstream.set(u, [...(downstream.get(u) ?? []), t.id]);
   }
-  const groupTasks = (id: string) =>
-    ir.tasks
-      .filter((t) => {
-        for (let g = t.group; g !== null; g = ir.groups[g]?.parent ?? null)
-          if (g === id) return true;
-        return false;
-      })
-      .map((t) => t.id);
   for (const task of conditional) {
     const seeds = [task.id];
     if (task.kind === "branch") {
       for (const target of [...task.ifTrue, ...task.ifFalse]) {
-        seeds.push(...(ir.groups[target] ? groupTasks(target) : [target]));
+        const group = groups.get(target);
+        seeds.push(...(group ? tasksUnder(group) : [target]));
       }
     }
     const decided = new Set<string>();

@@ -151,6 +151,22 @@ export function celCondition(channel: string, type: ParameterType, c: Condition)
   return `${operand} ${CEL_OPS[c.op]} ${literal}`;
 }
 
+/** Text that a container's command does not pass as written, where the task modules travel. */
+const CHANGED_IN_COMMAND = [
+  {
+    marker: "{{$",
+    reason:
+      "it holds '{{$', and Kubeflow replaces its placeholders ({{$}}, {{$.inputs...}}) in a container's command, where the modules travel: the module would run changed",
+    hint: 'split the text ("{{" "$"), or read it from a file at run time',
+  },
+  {
+    marker: "$$",
+    reason:
+      "it holds '$$', which Kubernetes turns into '$' in a container's command and args, where the modules travel: the module would run changed",
+    hint: 'write it another way ("$" "$", "$" * 2), or read it from a file at run time',
+  },
+] as const;
+
 /** A CEL double literal: `1.0`, `0.5`, `1e+21` (an exponent needs no dot; `1e+21.0` is no CEL). */
 function celDouble(n: number): string {
   const text = String(n);
@@ -301,23 +317,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       judged.add(f.path);
       const bytes = Buffer.byteLength(f.content, "utf8");
       bytesOf.set(f.path, bytes);
-      if (f.content.includes("{{$")) {
-        problems.push({
-          what: `task module ${f.path}`,
-          reason:
-            "it holds '{{$', and Kubeflow replaces its placeholders ({{$}}, {{$.inputs...}}) in a container's command, where the modules travel: the module would run changed",
-          hint: 'split the text ("{{" "$"), or read it from a file at run time',
-          level: "error",
-        });
-      }
-      if (f.content.includes("$$")) {
-        problems.push({
-          what: `task module ${f.path}`,
-          reason:
-            "it holds '$$', which Kubernetes turns into '$' in a container's command and args, where the modules travel: the module would run changed",
-          hint: 'write it another way ("$" "$", "$" * 2), or read it from a file at run time',
-          level: "error",
-        });
+      for (const { marker, reason, hint } of CHANGED_IN_COMMAND) {
+        if (f.content.includes(marker)) {
+          problems.push({ what: `task module ${f.path}`, reason, hint, level: "error" });
+        }
       }
       if (bytes >= MAX_ARGUMENT) {
         problems.push({
