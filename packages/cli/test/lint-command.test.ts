@@ -50,6 +50,92 @@ describe("mlgen lint", () => {
     expect(files).toEqual(["dags/racy.py", "jobs/racy.py"]);
   });
 
+  describe(".airflowignore: what Airflow does not parse is not linted", () => {
+    const files = {
+      "dags/racy.py": RACY_DAG,
+      "dags/helpers/racy.py": RACY_DAG,
+      "dags/racy_test.py": RACY_DAG,
+      "dags/team/racy_test.py": RACY_DAG,
+      "dags/team/racy.py": RACY_DAG,
+    };
+    const linted = (stdout: string) =>
+      [...new Set(JSON.parse(stdout).map((f: { file: string }) => f.file))].sort();
+
+    it("in a folder walk, glob patterns by default, nested files and negations too", async () => {
+      const p = project({
+        ...files,
+        "dags/.airflowignore": "# imported by the DAGs\nhelpers/\n*_test.py  # tests\n",
+        "dags/team/.airflowignore": "!racy_test.py\n",
+      });
+      const { code, stdout, stderr } = await p.mlgen("lint", "dags", "--format", "json");
+      expect(stderr).toBe("");
+      expect(code).toBe(1);
+      expect(linted(stdout)).toEqual([
+        "dags/racy.py",
+        "dags/team/racy.py",
+        "dags/team/racy_test.py",
+      ]);
+    });
+
+    it("files given by name (as the pre-commit hook gives them) are set apart, and exit 0 when all are", async () => {
+      const p = project({ ...files, "dags/.airflowignore": "helpers/\n*_test.py\n" });
+      const some = await p.mlgen(
+        "lint",
+        "dags/helpers/racy.py",
+        "dags/racy.py",
+        "--format",
+        "json",
+      );
+      expect(linted(some.stdout)).toEqual(["dags/racy.py"]);
+      expect(some.stderr).toBe(
+        "mlgen lint: not linted, as .airflowignore excludes it (Airflow does not parse it): dags/helpers/racy.py\n",
+      );
+      expect(some.code).toBe(1);
+      const none = await p.mlgenIn("dags", "lint", "helpers/racy.py", "racy_test.py");
+      expect(none.code).toBe(0);
+      expect(none.stdout).toBe("");
+      expect(none.stderr).toContain(
+        "excludes them (Airflow does not parse them): helpers/racy.py, racy_test.py",
+      );
+    });
+
+    it("regular expressions under airflow.version 2, or when Airflow's own option says so", async () => {
+      const ignore = { "dags/.airflowignore": "help\n^team/.*_test\n" };
+      const v2 = project({
+        ...files,
+        ...ignore,
+        "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ airflow: { version: 2 } });
+`,
+      });
+      const expected = ["dags/racy.py", "dags/racy_test.py", "dags/team/racy.py"];
+      expect(linted((await v2.mlgen("lint", "dags", "--format", "json")).stdout)).toEqual(expected);
+      const v3 = project({ ...files, ...ignore });
+      // Read as globs, the same lines match nothing here.
+      expect(linted((await v3.mlgen("lint", "dags", "--format", "json")).stdout)).toHaveLength(5);
+      const env = { AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX: "regexp" };
+      const byEnv = await v3.mlgenWith({ env }, "lint", "dags", "--format", "json");
+      expect(linted(byEnv.stdout)).toEqual(expected);
+      const wrong = await v3.mlgenWith(
+        { env: { AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX: "gitignore" } },
+        "lint",
+        "dags",
+      );
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain("'gitignore' is not a syntax of .airflowignore");
+      expect(wrong.stderr).toContain("set it to glob or regexp");
+    });
+
+    it("a pattern it cannot read is named, with its line", async () => {
+      const p = project({ ...files, "dags/.airflowignore": "helpers/\nracy\\\n" });
+      const { stderr, stdout } = await p.mlgen("lint", "dags", "--format", "json");
+      expect(stderr).toBe(
+        "mlgen lint: dags/.airflowignore:2: cannot read the pattern 'racy\\' (it ends with an escaping backslash), so what it matches is linted\n",
+      );
+      expect(linted(stdout)).toHaveLength(4);
+    });
+  });
+
   it("run from a subfolder, finds the project's mlgen.config.ts above it, as ESLint and ruff do", async () => {
     const p = project({
       "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";

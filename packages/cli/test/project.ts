@@ -34,7 +34,14 @@ export function project(files: Record<string, string | null>) {
       return this.mlgenIn(".", ...argv);
     },
     /** The CLI run from a folder of the project. */
-    async mlgenIn(sub: string, ...argv: string[]) {
+    mlgenIn(sub: string, ...argv: string[]) {
+      return this.mlgenWith({ cwd: sub }, ...argv);
+    },
+    /** The CLI run from a folder of the project (default: its root) with environment variables. */
+    async mlgenWith(
+      { cwd: sub = ".", env = {} }: { cwd?: string; env?: Record<string, string> },
+      ...argv: string[]
+    ) {
       let stdout = "";
       let stderr = "";
       const code = await run(argv, {
@@ -45,7 +52,7 @@ export function project(files: Record<string, string | null>) {
         stderr: (t) => {
           stderr += t;
         },
-        env: {},
+        env,
       });
       return { code, stdout, stderr };
     },

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 // The light entry: no zod. Linting DAG files must not pay for what only pipelines and the
 // config need; config.js, load.js (tsx), tinyglobby, the DSL and the compiler are imported
@@ -14,7 +14,9 @@ import {
   type SourceMap,
 } from "@mlgen/core/light";
 import type { Finding, RuleSettings } from "@mlgen/lint";
+import { IGNORE_SYNTAXES, type IgnoreSyntax } from "../airflowignore.js";
 import { CliError, type CliIO, findConfig } from "../io.js";
+import { lintTargets } from "../lint-files.js";
 import type { ModuleLoader } from "../load.js";
 import { version } from "../run.js";
 
@@ -26,9 +28,6 @@ export interface LintCommandOptions {
 
 const FORMATS = ["text", "json", "sarif"] as const;
 const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
-const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
-/** What a virtualenv (`pyvenv.cfg`) or a conda environment (`conda-meta/`) holds at its top. */
-const ENVIRONMENT_MARKERS = new Set(["pyvenv.cfg", "conda-meta"]);
 const toPosix = (p: string) => p.split(sep).join("/");
 
 /** Exit 2: the command line or the config is wrong, not the linted code. */
@@ -40,6 +39,8 @@ interface LintConfig {
   readonly pipelines: readonly string[];
   readonly root: string;
   readonly rules: RuleSettings;
+  /** `airflow.version`, which sets how `.airflowignore` is read when Airflow's option is unset. */
+  readonly airflowVersion: 2 | 3;
   /** Set when the config compiles for Kubeflow too: target-aware rules read it. */
   readonly kubeflow?: { readonly timeouts: boolean };
 }
@@ -59,7 +60,7 @@ async function loadLintConfig(
     if (explicit !== undefined) {
       throw usage("--config", `${shown} does not exist`, "pass the path of mlgen.config.ts");
     }
-    return { file: null, pipelines: [], root: io.cwd, rules: {} };
+    return { file: null, pipelines: [], root: io.cwd, rules: {}, airflowVersion: 3 };
   }
   const [{ errorMessage, frameIn }, { configSchema, describeConfigError, resolveConfig }] =
     await Promise.all([import("../load.js"), import("../config.js")]);
@@ -99,6 +100,7 @@ async function loadLintConfig(
     pipelines: resolved.pipelines,
     root: resolved.root,
     rules: resolved.lintRules ?? {},
+    airflowVersion: resolved.airflowVersion,
     ...(resolved.target === "kubeflow" || resolved.target === "all"
       ? { kubeflow: { timeouts: resolved.kubeflow.timeouts ?? false } }
       : {}),
@@ -106,40 +108,21 @@ async function loadLintConfig(
 }
 
 /**
- * Pipeline modules in a folder are known by name, `train.pipeline.ts`, as the pre-commit hook
- * finds them (not `.js`: a build's copies would be linted twice).
+ * How `.airflowignore` is read: Airflow's own option (`[core] dag_ignore_file_syntax`, here from
+ * its environment variable) when set, else the default of the Airflow version the config names
+ * (3: glob, 2: regexp).
  */
-const PIPELINE_MODULE = /\.pipeline\.m?ts$/;
-
-/**
- * Every .py file and pipeline module under a folder, skipping hidden folders, caches and
- * virtualenvs; other TypeScript (helpers a pipeline imports) is read through its pipeline.
- */
-async function filesIn(
-  dir: string,
-  out = { python: [] as string[], modules: [] as string[] },
-  seen = new Set<string>(),
-  nested = false,
-) {
-  // Each real folder once: a link back up the tree is no loop.
-  seen.add(await realpath(dir));
-  const entries = await readdir(dir, { withFileTypes: true });
-  // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment, found below the
-  // folder given: installed packages, not the project's DAGs.
-  if (nested && entries.some((e) => ENVIRONMENT_MARKERS.has(e.name))) return out;
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
-    const path = join(dir, e.name);
-    // A link is what it points at (DAG folders synced by git-sync or deployed as links): a
-    // broken one is a file that cannot be read, and is reported as such.
-    const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
-    if (kind?.isDirectory()) {
-      if (e.isSymbolicLink() && seen.has(await realpath(path))) continue;
-      await filesIn(path, out, seen, true);
-    } else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
-    else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
+function ignoreSyntax(io: CliIO, airflowVersion: 2 | 3): IgnoreSyntax {
+  const set = io.env.AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX;
+  if (set === undefined || set === "") return airflowVersion === 2 ? "regexp" : "glob";
+  if (!(IGNORE_SYNTAXES as readonly string[]).includes(set)) {
+    throw usage(
+      "AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX",
+      `'${set}' is not a syntax of .airflowignore`,
+      `set it to ${IGNORE_SYNTAXES.join(" or ")}, as for Airflow`,
+    );
   }
-  return out;
+  return set as IgnoreSyntax;
 }
 
 function relativeLocation(loc: SourceLocation, cwd: string): SourceLocation {
@@ -265,18 +248,11 @@ export async function lintCommand(
       );
     }
   }
-  const python: string[] = [];
-  const modules: string[] = [];
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
     if (!existsSync(abs)) throw usage("path", `${p} does not exist`, "check the path");
-    if (statSync(abs).isDirectory()) {
-      const found = await filesIn(abs);
-      python.push(...found.python);
-      modules.push(...found.modules);
-    } else if (extname(abs) === ".py") python.push(abs);
-    else if (MODULE_EXTENSIONS.includes(extname(abs))) modules.push(abs);
-    else {
+    const ext = extname(abs);
+    if (!statSync(abs).isDirectory() && ext !== ".py" && !MODULE_EXTENSIONS.includes(ext)) {
       throw usage(
         "path",
         `${p} is neither a Python DAG file nor a pipeline module`,
@@ -290,7 +266,7 @@ export async function lintCommand(
   // The DSL and the compiler only when pipeline modules are linted: a DAG-file run never loads
   // them (nor zod, unless there is a config to validate).
   const lint = await import("@mlgen/lint");
-  const pipelinesToo = paths.length === 0 || modules.length > 0;
+  const pipelinesToo = paths.length === 0 || paths.some((p) => extname(p) !== ".py");
   let loader: Promise<ModuleLoader> | undefined;
   const moduleLoader = () => {
     loader ??= (async () => {
@@ -312,6 +288,27 @@ export async function lintCommand(
         .join(", ")}`,
       `known rules: ${lint.RULE_IDS.join(", ")}`,
     );
+  }
+
+  // What Airflow would not parse, by `.airflowignore`, is not linted: in folders, and among
+  // the files given (the pre-commit hook passes every changed .py file).
+  const { python, modules, excluded, problems } = await lintTargets(
+    io.cwd,
+    paths,
+    ignoreSyntax(io, config.airflowVersion),
+    (path) => MODULE_EXTENSIONS.includes(extname(path)),
+  );
+  for (const d of problems) {
+    io.stderr(
+      `mlgen lint: ${toPosix(relative(io.cwd, d.file))}:${d.line}: cannot read the pattern '${d.pattern}' (${d.reason}), so what it matches is linted\n`,
+    );
+  }
+  if (excluded.length > 0) {
+    const them = excluded.length === 1 ? "it" : "them";
+    io.stderr(
+      `mlgen lint: not linted, as .airflowignore excludes ${them} (Airflow does not parse ${them}): ${excluded.join(", ")}\n`,
+    );
+    if (python.length === 0 && modules.length === 0) return 0;
   }
 
   if (paths.length === 0) {

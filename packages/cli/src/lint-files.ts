@@ -1,0 +1,143 @@
+/**
+ * What `mlgen lint` reads: the paths given (or, in folders, every .py file and pipeline module),
+ * less what Airflow would never parse by `.airflowignore` (see airflowignore.ts).
+ */
+import { existsSync, statSync } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
+import { dirname, extname, join, resolve } from "node:path";
+import {
+  IGNORE_FILE,
+  type IgnoreFile,
+  type IgnoreProblem,
+  type IgnoreSyntax,
+  isIgnored,
+  readIgnoreFile,
+} from "./airflowignore.js";
+
+const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
+/** What a virtualenv (`pyvenv.cfg`) or a conda environment (`conda-meta/`) holds at its top. */
+const ENVIRONMENT_MARKERS = new Set(["pyvenv.cfg", "conda-meta"]);
+
+/**
+ * Pipeline modules in a folder are known by name, `train.pipeline.ts`, as the pre-commit hook
+ * finds them (not `.js`: a build's copies would be linted twice).
+ */
+const PIPELINE_MODULE = /\.pipeline\.m?ts$/;
+
+/** The `.airflowignore` files in effect, read once per folder. */
+class IgnoreFiles {
+  readonly problems: IgnoreProblem[] = [];
+  readonly #read = new Map<string, Promise<IgnoreFile | null>>();
+  constructor(readonly syntax: IgnoreSyntax) {}
+
+  /** The `.airflowignore` of a folder, or null. */
+  in(dir: string): Promise<IgnoreFile | null> {
+    let file = this.#read.get(dir);
+    if (file === undefined) {
+      const path = join(dir, IGNORE_FILE);
+      file = stat(path).then(
+        (s) => (s.isFile() ? readIgnoreFile(path, this.syntax, this.problems) : null),
+        () => null,
+      );
+      this.#read.set(dir, file);
+    }
+    return file;
+  }
+
+  /**
+   * The rules in effect inside `dir` (its own file's included), from the files in the folders
+   * above it up to the repository's root (the folder holding `.git`), and whether a folder on
+   * the way, `dir` included, is itself excluded: as if Airflow walked down from there.
+   */
+  async above(dir: string): Promise<{ chain: IgnoreFile[]; excluded: boolean }> {
+    const folders = [dir];
+    for (let d = dir; !existsSync(join(d, ".git")); ) {
+      const up = dirname(d);
+      if (up === d) break;
+      folders.unshift(up);
+      d = up;
+    }
+    const chain: IgnoreFile[] = [];
+    for (const [k, folder] of folders.entries()) {
+      if (k > 0 && isIgnored(folder, true, chain)) return { chain, excluded: true };
+      const own = await this.in(folder);
+      if (own) chain.push(own);
+    }
+    return { chain, excluded: false };
+  }
+}
+
+/**
+ * Every .py file and pipeline module under a folder, skipping hidden folders, caches,
+ * virtualenvs and what `.airflowignore` excludes; other TypeScript (helpers a pipeline imports)
+ * is read through its pipeline.
+ */
+async function filesIn(
+  dir: string,
+  ignores: IgnoreFiles,
+  chain: readonly IgnoreFile[],
+  out = { python: [] as string[], modules: [] as string[] },
+  seen = new Set<string>(),
+  nested = false,
+) {
+  // Each real folder once: a link back up the tree is no loop.
+  seen.add(await realpath(dir));
+  const entries = await readdir(dir, { withFileTypes: true });
+  // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment, found below the
+  // folder given: installed packages, not the project's DAGs.
+  if (nested && entries.some((e) => ENVIRONMENT_MARKERS.has(e.name))) return out;
+  if (nested && entries.some((e) => e.name === IGNORE_FILE)) {
+    const own = await ignores.in(dir);
+    if (own) chain = [...chain, own];
+  }
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
+    const path = join(dir, e.name);
+    // A link is what it points at (DAG folders synced by git-sync or deployed as links): a
+    // broken one is a file that cannot be read, and is reported as such.
+    const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
+    if (kind?.isDirectory()) {
+      if (isIgnored(path, true, chain)) continue;
+      if (e.isSymbolicLink() && seen.has(await realpath(path))) continue;
+      await filesIn(path, ignores, chain, out, seen, true);
+    } else if (isIgnored(path, false, chain)) continue;
+    else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
+    else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
+  }
+  return out;
+}
+
+export interface LintTargets {
+  readonly python: string[];
+  readonly modules: string[];
+  /** Paths given that `.airflowignore` excludes, as given. */
+  readonly excluded: string[];
+  /** Patterns of `.airflowignore` files that mlgen cannot read. */
+  readonly problems: readonly IgnoreProblem[];
+}
+
+/**
+ * The files to lint among `paths` (files and folders, already checked to exist), with the
+ * `.airflowignore` files in effect read in `syntax`. Folder walks skip what those files exclude
+ * as Airflow does; a path given that they exclude is set apart in `excluded` (the pre-commit
+ * hook passes every changed .py file, helpers and tests too).
+ */
+export async function lintTargets(
+  cwd: string,
+  paths: readonly string[],
+  syntax: IgnoreSyntax,
+  isModule: (path: string) => boolean,
+): Promise<LintTargets> {
+  const ignores = new IgnoreFiles(syntax);
+  const out: LintTargets = { python: [], modules: [], excluded: [], problems: ignores.problems };
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    const isDir = statSync(abs).isDirectory();
+    const { chain, excluded } = await ignores.above(isDir ? abs : dirname(abs));
+    if (excluded || (!isDir && isIgnored(abs, false, chain))) out.excluded.push(p);
+    else if (isDir) await filesIn(abs, ignores, chain, out);
+    else if (extname(abs) === ".py") out.python.push(abs);
+    else if (isModule(abs)) out.modules.push(abs);
+  }
+  return out;
+}
