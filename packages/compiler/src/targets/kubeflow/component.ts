@@ -286,7 +286,9 @@ export function pythonComponent(
       returns = new PyCode(" -> Outputs");
       const declared = `{${names.map((n) => `${pyString(n)}: ${pyString(task.outputs[n] as string)}`).join(", ")}}`;
       body.push(
-        new PyCode(`return Outputs(**_outputs(${pyString(task.id)}, result, ${declared}))`),
+        new PyCode(
+          `return Outputs(**_outputs(${pyString(`${task.module}:${task.function}`)}, result, ${declared}))`,
+        ),
       );
     }
   } else if (task.kind === "validate") {
@@ -368,14 +370,19 @@ export function pythonComponent(
     // the partial imports pandas inside the function
   }
 
-  const functionName = new PyCode(`run_${safeLocal(task.id.split(".").pop() ?? "task")}`);
+  // Nothing in the module names the task: tasks that call the same function the same way get
+  // the same executor, which the KFP backend stores once (argocompiler keys executors by a hash
+  // of their container spec), where a module per task made a thousand-task fan-out a Workflow
+  // object too large for etcd.
+  const functionName = new PyCode(
+    `run_${task.kind === "python" ? safeLocal(task.function) : task.kind}`,
+  );
   const signature = joinCode(
     params.list.map((p) => new PyCode(`${p.name}: ${ANNOTATIONS[p.type]}`)),
     ", ",
   );
   const source = renderComponent({
     input,
-    taskId: task.id,
     imports,
     project: modules.length > 0,
     helpers,
@@ -422,7 +429,6 @@ function helperDefs(project: boolean, helpers: typeof NO_HELPERS): PyCode | null
 
 function renderComponent(v: {
   input: TargetInput;
-  taskId: string;
   imports: ReadonlySet<string>;
   project: boolean;
   helpers: typeof NO_HELPERS;
@@ -435,7 +441,7 @@ function renderComponent(v: {
 }): string {
   return template("kubeflow/component.py.hbs")({
     headerSource: new PyCode(pyComment(v.input.sourceFile)),
-    headerTask: new PyCode(pyComment(`'${v.taskId}' of pipeline '${v.input.ir.id}'`)),
+    headerPipeline: new PyCode(pyComment(`'${v.input.ir.id}'`)),
     imports: importLines(v.imports),
     helperDefs: helperDefs(v.project, v.helpers),
     outputTuple: v.outputTuple,
@@ -527,7 +533,6 @@ export function alertsComponent(
   const functionName = new PyCode("run_alerts");
   const source = renderComponent({
     input,
-    taskId: "alerts",
     imports,
     project: project.length > 0,
     helpers,
