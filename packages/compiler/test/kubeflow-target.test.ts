@@ -354,6 +354,32 @@ describe("kubeflow target", () => {
     );
   });
 
+  it("YAML of values met more than once (shared objects, long repeated texts) is the YAML of their copies", () => {
+    const long = fc
+      .tuple(fc.string({ unit: "grapheme", maxLength: 20 }), fc.integer({ min: 13, max: 40 }))
+      .map(([line, n]) => Array.from({ length: n }, (_, i) => `${line}${i}`).join("\n"));
+    const leaf = fc.oneof(long, fc.string(), fc.integer(), fc.constant(null));
+    const shared = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(leaf, fc.array(leaf)), {
+      minKeys: 0,
+      maxKeys: 4,
+    });
+    fc.assert(
+      fc.property(shared, long, fc.array(fc.nat(3), { maxLength: 6 }), (obj, text, depths) => {
+        // The same object and text at several depths (indentations), as tasks share containers.
+        const doc: Record<string, unknown> = { top: obj, again: obj, text, list: [obj, text] };
+        for (const [i, d] of depths.entries()) {
+          let v: unknown = { obj, text };
+          for (let k = 0; k < d; k++) v = { [`l${k}`]: v, items: [v] };
+          doc[`d${i}`] = v;
+        }
+        expect(yamlDocuments([doc], [])).toBe(yamlDocuments([JSON.parse(JSON.stringify(doc))], []));
+        const [back] = parseAllDocuments(yamlDocuments([doc], [])).map((d) => d.toJS());
+        expect(back).toEqual(JSON.parse(JSON.stringify(doc)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("a condition that would carry tasks that do not depend on it (a group's other tasks, another gate) is MLG3001", () => {
     const errors = (build: Parameters<typeof pipeline>[2]) =>
       kubeflowTarget

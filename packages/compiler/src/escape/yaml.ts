@@ -15,10 +15,19 @@ export function yamlDocuments(docs: readonly unknown[], comments: readonly strin
   // One list of pieces joined once: a 1,000-task spec is about 5 MB of YAML.
   const out: string[] = [];
   for (const c of comments) out.push(yamlComment(c), "\n");
-  docs.forEach((doc, i) => {
-    if (i > 0) out.push("---\n");
-    block(out, doc, "");
-  });
+  written = new Map();
+  seenOnce = new WeakSet();
+  repeated = new WeakMap();
+  try {
+    docs.forEach((doc, i) => {
+      if (i > 0) out.push("---\n");
+      block(out, doc, "");
+    });
+  } finally {
+    written = null;
+    seenOnce = null;
+    repeated = null;
+  }
   return out.join("");
 }
 
@@ -107,21 +116,46 @@ function quoted(s: string): string {
   return `${out}"`;
 }
 
+/**
+ * Long texts already written in this document, by indentation: a Kubeflow spec repeats the same
+ * task module, launcher and project files in every task that runs them.
+ */
+let written: Map<string, Map<string, string | null>> | null = null;
+const REUSED_FROM = 256;
+
 /** Multi-line text as a `|` block (pushed onto `out`) when it reads back exactly; else false. */
 function literalBlock(out: string[], s: string, indent: string): boolean {
-  if (!s.includes("\n") || NOT_IN_BLOCK.test(s) || !isWellFormed(s)) return false;
+  let text: string | null | undefined;
+  if (written !== null && s.length >= REUSED_FROM) {
+    let atIndent = written.get(indent);
+    if (atIndent === undefined) {
+      atIndent = new Map();
+      written.set(indent, atIndent);
+    }
+    text = atIndent.get(s);
+    if (text === undefined) {
+      text = blockText(s, indent);
+      atIndent.set(s, text);
+    }
+  } else text = blockText(s, indent);
+  if (text === null) return false;
+  out.push(text);
+  return true;
+}
+
+function blockText(s: string, indent: string): string | null {
+  if (!s.includes("\n") || NOT_IN_BLOCK.test(s) || !isWellFormed(s)) return null;
   // Indentation is detected from the first non-empty line: it must not start with a space.
   let i = 0;
   while (s.charCodeAt(i) === 10) i++;
-  if (i === s.length || s.charCodeAt(i) === 32) return false;
-  if (BLANK_LINE.test(s)) return false;
+  if (i === s.length || s.charCodeAt(i) === 32) return null;
+  if (BLANK_LINE.test(s)) return null;
   // Chomping: `-` when there is no final newline, `+` to keep trailing empty lines, none to keep
   // exactly one. The body is the text without its final newline (if any), each non-empty line
   // indented.
   const chomp = !s.endsWith("\n") ? "-" : s.endsWith("\n\n") ? "+" : "";
   const body = chomp === "-" ? s : s.slice(0, -1);
-  out.push("|", chomp, "\n", body.replace(LINE_START, `${indent}  `));
-  return true;
+  return `|${chomp}\n${body.replace(LINE_START, `${indent}  `)}`;
 }
 
 /** No lone UTF-16 surrogate (`String.prototype.isWellFormed`, ES2024; Node 20 has it). */
@@ -163,8 +197,39 @@ function mapBlock(out: string[], m: Record<string, unknown>, keys: string[], ind
   }
 }
 
+/**
+ * Maps and lists met more than once in this document (a Kubeflow spec shares one container
+ * between the tasks that run the same code), and their text by indentation from the second time.
+ */
+let seenOnce: WeakSet<object> | null = null;
+let repeated: WeakMap<object, Map<string, string>> | null = null;
+
 /** `lead` (`key:` or `-`) followed by its value: inline when scalar or empty, else nested. */
 function entry(out: string[], lead: string, value: unknown, indent: string): void {
+  if (seenOnce !== null && repeated !== null && value !== null && typeof value === "object") {
+    if (!seenOnce.has(value)) seenOnce.add(value);
+    else {
+      let byIndent = repeated.get(value);
+      if (byIndent === undefined) {
+        byIndent = new Map();
+        repeated.set(value, byIndent);
+      }
+      let text = byIndent.get(indent);
+      if (text === undefined) {
+        // What follows the lead, which is the first piece pushed.
+        const own: string[] = [];
+        entryValue(own, "", value, indent);
+        text = own.join("");
+        byIndent.set(indent, text);
+      }
+      out.push(lead, text);
+      return;
+    }
+  }
+  entryValue(out, lead, value, indent);
+}
+
+function entryValue(out: string[], lead: string, value: unknown, indent: string): void {
   if (Array.isArray(value)) {
     if (value.length === 0) out.push(lead, " []\n");
     else {

@@ -317,6 +317,7 @@ export function checkModules(
   ctx: PassContext,
 ): void {
   const moduleCode = new Map<string, string>();
+  const functions = new Map<string, { binds: boolean; params: Parameters | null }>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
@@ -349,11 +350,19 @@ export function checkModules(
         code = moduleLevel(source);
         moduleCode.set(source, code);
       }
-      if (!bindsName(code, ref.function)) {
+      // And each function once, however many tasks call it.
+      const factKey = `${ref.module}\u0000${ref.function}`;
+      let fact = functions.get(factKey);
+      if (fact === undefined) {
+        const binds = bindsName(code, ref.function);
+        fact = { binds, params: binds ? signature(code, ref.function) : null };
+        functions.set(factKey, fact);
+      }
+      if (!fact.binds) {
         ctx.report(diagnostic("MLG1008", args, place));
         continue;
       }
-      const params = signature(code, ref.function);
+      const params = fact.params;
       if (params?.isAsync) {
         ctx.report(
           diagnostic(

@@ -381,24 +381,50 @@ export function pythonComponent(
     params.list.map((p) => new PyCode(`${p.name}: ${ANNOTATIONS[p.type]}`)),
     ", ",
   );
-  const source = renderComponent({
-    input,
-    imports,
-    project: modules.length > 0,
-    helpers,
-    outputTuple,
-    functionName,
-    signature,
-    returns,
+  // Tasks that call one function the same way have the same container: made once, shared.
+  const key = [
+    [...imports].sort().join(","),
+    Object.values(helpers).join(","),
+    outputTuple?.text ?? "",
+    functionName.text,
+    signature.text,
+    returns.text,
     doc,
-    body,
-  });
-  return {
-    container: pythonCommand(settings, packages, source, functionName.text, modules),
-    outputs,
-    extraInputs,
-    optionalInputs: new Set(),
-  };
+    packages.join("\n"),
+    modules.map((m) => m.path).join("\n"),
+    ...body.map((b) => b.text),
+  ].join("\u0000");
+  const made = containersOf(input);
+  let container = made.get(key);
+  if (container === undefined) {
+    const source = renderComponent({
+      input,
+      imports,
+      project: modules.length > 0,
+      helpers,
+      outputTuple,
+      functionName,
+      signature,
+      returns,
+      doc,
+      body,
+    });
+    container = pythonCommand(settings, packages, source, functionName.text, modules);
+    made.set(key, container);
+  }
+  return { container, outputs, extraInputs, optionalInputs: new Set() };
+}
+
+const containers = new WeakMap<TargetInput, Map<string, Record<string, unknown>>>();
+
+/** The Python containers made for one pipeline's compile, by what they are made of. */
+function containersOf(input: TargetInput): Map<string, Record<string, unknown>> {
+  let made = containers.get(input);
+  if (made === undefined) {
+    made = new Map();
+    containers.set(input, made);
+  }
+  return made;
 }
 
 const NO_HELPERS = {

@@ -71,8 +71,14 @@ export function renderPipelineSpec(input: TargetInput): string {
  */
 function illFormed(value: unknown): string | null {
   const path: string[] = [];
+  // Tasks that run the same code share one container object: it is checked once.
+  const seen = new Set<object>();
   const bad = (v: unknown): boolean => {
     if (typeof v === "string") return !isWellFormed(v);
+    if (v !== null && typeof v === "object") {
+      if (seen.has(v)) return false;
+      seen.add(v);
+    }
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         if (bad(v[i])) {
