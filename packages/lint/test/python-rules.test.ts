@@ -2172,6 +2172,33 @@ ${dag(`    PythonOperator(task_id="write", python_callable=write)
     ]);
   });
 
+  it("hardcoded-path: paths in module-level dicts, lists and tuples the task's function reads, a loop's iterable too", () => {
+    const body = `PATHS = {"raw": "/home/alice/raw.csv", "out": "s3://b/out"}
+FILES = ["/data/a.csv"]
+SHARDS = ("/mnt/x/0", "/mnt/x/1")
+UNUSED = {"x": "/home/bob/never.csv"}
+
+
+def extract(**_):
+    print(PATHS["raw"])
+    for f in FILES:
+        print(f)
+
+
+def shards(**_):
+    for SHARDS in [("s3://b/0",)]:
+        print(SHARDS)
+
+
+${dag(`    PythonOperator(task_id="extract", python_callable=extract)
+    PythonOperator(task_id="shards", python_callable=shards)
+`)}`;
+    expect(ruleMessages("hardcoded-path", body)).toEqual([
+      "function extract of task 'extract' holds the local path '/home/alice/raw.csv', which need not exist on the Airflow workers",
+      "function extract of task 'extract' holds the local path '/data/a.csv', which need not exist on the Airflow workers",
+    ]);
+  });
+
   it("missing-xcom-key: @task.kubernetes pushes its return value only with do_xcom_push=True", () => {
     const body = (flag: string) =>
       dag(`    @task.kubernetes(image="python:3.11-slim"${flag})

@@ -45,6 +45,19 @@ interface Args {
   readonly splat: boolean;
 }
 
+/** A name before the `in` of a for statement: what the loop binds, not what it reads. */
+function loopTarget(n: PyNode): boolean {
+  for (let c = n.nextSibling; c; c = c.nextSibling) if (c.name === "in") return true;
+  return false;
+}
+
+/** Literal collections whose strings a task's function reads through the name bound to them. */
+const COLLECTIONS: ReadonlySet<string> = new Set([
+  "DictionaryExpression",
+  "ArrayExpression",
+  "TupleExpression",
+]);
+
 type Binding =
   | { readonly kind: "tasks"; readonly endpoints: readonly string[]; readonly xcomArg: boolean }
   | { readonly kind: "dict"; readonly dict: ArgDict }
@@ -1470,11 +1483,17 @@ export function analyzeDagFile(raw: string): DagFile {
     if (fn) {
       for (const s of fn.strings)
         strings.push({ task: t.id, where: `function ${fn.name}`, node: s });
-      // Module-level strings the function reads by name (`open(f"{OUT_DIR}/x.csv")`).
+      // Module-level strings the function reads by name (`open(f"{OUT_DIR}/x.csv")`), and the
+      // strings in module-level dicts, lists and tuples it reads (`PATHS["raw"]`).
       for (const name of fn.names) {
         const b = vars.get(name);
         if (b?.kind === "string")
           strings.push({ task: t.id, where: `function ${fn.name}`, node: b.node });
+        const value = constants.get(name);
+        if (value && COLLECTIONS.has(value.name)) {
+          for (const node of stringsIn(value))
+            strings.push({ task: t.id, where: `function ${fn.name}`, node });
+        }
       }
     }
     // Spelled out: an object rest and spread per task was a tenth of the analysis.
@@ -1762,7 +1781,7 @@ function functionFacts(
         const parent = n.parent;
         const assigned =
           (parent?.name === "AssignStatement" && n.nextSibling?.name === "AssignOp") ||
-          parent?.name === "ForStatement";
+          (parent?.name === "ForStatement" && loopTarget(n));
         (assigned ? bound : read).add(textOf(source, n));
       }
       if (n.name === "MemberExpression" && isContext(n.firstChild) && childNamed(n, "[")) {
