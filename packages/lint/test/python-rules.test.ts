@@ -377,6 +377,24 @@ ${dag(`    start = BashOperator(task_id="start", bash_command="echo")
       want: [],
     },
   ],
+  [
+    "an edge Label imported under another name is an edge label too (a race after it is found)",
+    {
+      rule: "missing-xcom-key",
+      body: `from airflow.sdk import Label as L
+import airflow.utils.edgemodifier as em
+
+${dag(`    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="echo {{ ti.xcom_pull(task_ids='a') }}")
+    c = BashOperator(task_id="c", bash_command="echo {{ ti.xcom_pull(task_ids='b') }}")
+    d = BashOperator(task_id="d", bash_command="echo {{ ti.xcom_pull(task_ids='c') }}")
+    a >> L("first") >> b
+    b >> em.Label("then") >> c
+    a >> L("not after c") >> d
+`)}`,
+      want: ["8:57"],
+    },
+  ],
   // hardcoded-path
   [
     "local paths in operator arguments, env dicts and task code",

@@ -454,10 +454,13 @@ export function analyzeDagFile(raw: string): DagFile {
     }
   };
 
-  /** `Label("...")` (an EdgeModifier) between tasks in a `>>` chain. */
-  const isEdgeLabel = (node: PyNode | null) =>
-    node?.name === "CallExpression" &&
-    ["Label", "EdgeModifier"].includes(lastSegment(dotted(node.firstChild) ?? ""));
+  /** `Label("...")` (an EdgeModifier) between tasks in a `>>` chain, imported under any name. */
+  const isEdgeLabel = (node: PyNode | null) => {
+    if (node?.name !== "CallExpression") return false;
+    const callee = dotted(node.firstChild) ?? "";
+    const name = lastSegment(importedAs.get(callee) ?? callee);
+    return name === "Label" || name === "EdgeModifier";
+  };
 
   const connect = (up: readonly string[], down: readonly string[]) => {
     for (const a of up) for (const b of down) rawEdges.push([a, b]);
