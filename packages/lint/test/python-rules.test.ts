@@ -2182,6 +2182,11 @@ def own(OUT_DIR="/opt/airflow/x"):
     return OUT_DIR
 
 
+def local(**_):
+    OUT_DIR = "s3://b/y"
+    return OUT_DIR
+
+
 ${dag(`    PythonOperator(task_id="write", python_callable=write)
     PythonOperator(task_id="own", python_callable=own)
 `)}`;

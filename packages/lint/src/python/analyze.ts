@@ -1348,8 +1348,9 @@ export function analyzeDagFile(raw: string): DagFile {
           if (value.name === "DictionaryExpression" || dict) {
             const d = dictOf(value);
             if (d) vars.set(name, { kind: "dict", dict: d });
-          } else if (isStringNode(value) && !scope.inFunction) {
-            vars.set(name, { kind: "string", node: value });
+          } else if (isStringNode(value)) {
+            // A function's own string is local to it: the module-level binding stays.
+            if (!scope.inFunction) vars.set(name, { kind: "string", node: value });
           } else if (
             value.name === "CallExpression" &&
             lastSegment(dotted(value.firstChild) ?? "") === "TaskGroup"
