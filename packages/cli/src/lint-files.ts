@@ -7,9 +7,9 @@ import { readdir, realpath, stat } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
 import {
   IGNORE_FILE,
+  type IgnoreDialect,
   type IgnoreFile,
   type IgnoreProblem,
-  type IgnoreSyntax,
   isIgnored,
   readIgnoreFile,
 } from "./airflowignore.js";
@@ -28,7 +28,10 @@ const PIPELINE_MODULE = /\.pipeline\.m?ts$/;
 class IgnoreFiles {
   readonly problems: IgnoreProblem[] = [];
   readonly #read = new Map<string, Promise<IgnoreFile | null>>();
-  constructor(readonly syntax: IgnoreSyntax) {}
+  constructor(
+    readonly dialect: IgnoreDialect,
+    readonly cwd: string,
+  ) {}
 
   /** The `.airflowignore` of a folder, or null. */
   in(dir: string): Promise<IgnoreFile | null> {
@@ -36,7 +39,7 @@ class IgnoreFiles {
     if (file === undefined) {
       const path = join(dir, IGNORE_FILE);
       file = stat(path).then(
-        (s) => (s.isFile() ? readIgnoreFile(path, this.syntax, this.problems) : null),
+        (s) => (s.isFile() ? readIgnoreFile(path, this.dialect, this.problems) : null),
         () => null,
       );
       this.#read.set(dir, file);
@@ -46,17 +49,25 @@ class IgnoreFiles {
 
   /**
    * The rules in effect inside `dir` (its own file's included), from the files in the folders
-   * above it up to the repository's root (the folder holding `.git`), and whether a folder on
-   * the way, `dir` included, is itself excluded: as if Airflow walked down from there.
+   * above it up to the nearest of the current folder and the repository's root (the folder
+   * holding `.git`), and whether a folder on the way, `dir` included, is itself excluded: as if
+   * Airflow walked down from there. With neither above `dir`, only `dir`'s own file counts: an
+   * `.airflowignore` somewhere above a project is no part of it.
    */
   async above(dir: string): Promise<{ chain: IgnoreFile[]; excluded: boolean }> {
-    const folders = [dir];
-    for (let d = dir; !existsSync(join(d, ".git")); ) {
-      const up = dirname(d);
-      if (up === d) break;
-      folders.unshift(up);
-      d = up;
+    const up: string[] = [];
+    let top = false;
+    for (let d = dir; ; ) {
+      up.unshift(d);
+      if (d === this.cwd || existsSync(join(d, ".git"))) {
+        top = true;
+        break;
+      }
+      const parent = dirname(d);
+      if (parent === d) break;
+      d = parent;
     }
+    const folders = top ? up : [dir];
     const chain: IgnoreFile[] = [];
     for (const [k, folder] of folders.entries()) {
       if (k > 0 && isIgnored(folder, true, chain)) return { chain, excluded: true };
@@ -76,12 +87,15 @@ async function filesIn(
   dir: string,
   ignores: IgnoreFiles,
   chain: readonly IgnoreFile[],
-  out = { python: [] as string[], modules: [] as string[] },
+  out: { python: string[]; modules: string[]; ignored: number },
   seen = new Set<string>(),
   nested = false,
 ) {
-  // Each real folder once: a link back up the tree is no loop.
-  seen.add(await realpath(dir));
+  // Each real folder once: a link back up the tree is no loop, and a folder reached through a
+  // link and by its own name is linted once.
+  const real = await realpath(dir);
+  if (seen.has(real)) return out;
+  seen.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment, found below the
   // folder given: installed packages, not the project's DAGs.
@@ -97,10 +111,9 @@ async function filesIn(
     // broken one is a file that cannot be read, and is reported as such.
     const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
     if (kind?.isDirectory()) {
-      if (isIgnored(path, true, chain)) continue;
-      if (e.isSymbolicLink() && seen.has(await realpath(path))) continue;
-      await filesIn(path, ignores, chain, out, seen, true);
-    } else if (isIgnored(path, false, chain)) continue;
+      if (isIgnored(path, true, chain)) out.ignored++;
+      else await filesIn(path, ignores, chain, out, seen, true);
+    } else if (isIgnored(path, false, chain)) out.ignored++;
     else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
     else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
@@ -112,30 +125,39 @@ export interface LintTargets {
   readonly modules: string[];
   /** Paths given that `.airflowignore` excludes, as given. */
   readonly excluded: string[];
+  /** Files and folders that `.airflowignore` excluded in folder walks. */
+  ignored: number;
   /** Patterns of `.airflowignore` files that mlgen cannot read. */
   readonly problems: readonly IgnoreProblem[];
 }
 
 /**
  * The files to lint among `paths` (files and folders, already checked to exist), with the
- * `.airflowignore` files in effect read in `syntax`. Folder walks skip what those files exclude
+ * `.airflowignore` files in effect read in `dialect`. Folder walks skip what those files exclude
  * as Airflow does; a path given that they exclude is set apart in `excluded` (the pre-commit
  * hook passes every changed .py file, helpers and tests too).
  */
 export async function lintTargets(
   cwd: string,
   paths: readonly string[],
-  syntax: IgnoreSyntax,
+  dialect: IgnoreDialect,
   isModule: (path: string) => boolean,
 ): Promise<LintTargets> {
-  const ignores = new IgnoreFiles(syntax);
-  const out: LintTargets = { python: [], modules: [], excluded: [], problems: ignores.problems };
+  const ignores = new IgnoreFiles(dialect, resolve(cwd));
+  const out: LintTargets = {
+    python: [],
+    modules: [],
+    excluded: [],
+    ignored: 0,
+    problems: ignores.problems,
+  };
+  const seen = new Set<string>();
   for (const p of paths) {
     const abs = resolve(cwd, p);
     const isDir = statSync(abs).isDirectory();
     const { chain, excluded } = await ignores.above(isDir ? abs : dirname(abs));
     if (excluded || (!isDir && isIgnored(abs, false, chain))) out.excluded.push(p);
-    else if (isDir) await filesIn(abs, ignores, chain, out);
+    else if (isDir) await filesIn(abs, ignores, chain, out, seen);
     else if (extname(abs) === ".py") out.python.push(abs);
     else if (isModule(abs)) out.modules.push(abs);
   }

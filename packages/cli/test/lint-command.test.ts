@@ -93,10 +93,45 @@ describe("mlgen lint", () => {
       expect(some.code).toBe(1);
       const none = await p.mlgenIn("dags", "lint", "helpers/racy.py", "racy_test.py");
       expect(none.code).toBe(0);
-      expect(none.stdout).toBe("");
+      expect(none.stdout).toBe("mlgen lint: no problems\n");
       expect(none.stderr).toContain(
         "excludes them (Airflow does not parse them): helpers/racy.py, racy_test.py",
       );
+      // The formats CI reads still print their empty document.
+      const json = await p.mlgen("lint", "dags/racy_test.py", "--format", "json");
+      expect([json.code, JSON.parse(json.stdout)]).toEqual([0, []]);
+      const sarif = await p.mlgen("lint", "dags/racy_test.py", "--format", "sarif");
+      expect(JSON.parse(sarif.stdout).runs[0].results).toEqual([]);
+      // A folder whose files are all excluded is no mistake either (exit 0, said on stderr).
+      p.write("dags/team/.airflowignore", "*.py\n");
+      const folder = await p.mlgenIn("dags", "lint", "team");
+      expect(folder.code).toBe(0);
+      expect(folder.stderr).toBe("mlgen lint: .airflowignore excludes every file in team\n");
+    });
+
+    it("reads .airflowignore files up to the current folder, not above it; a folder reached twice is linted once", async () => {
+      // A stray .airflowignore above the DAG folder, in the current folder when run from the
+      // project, above it when run from dags/.
+      const p = project({ ...files, ".airflowignore": "*.py\n" });
+      const inside = await p.mlgenIn("dags", "lint", ".", "--format", "json");
+      expect(linted(inside.stdout)).toEqual([
+        "helpers/racy.py",
+        "racy.py",
+        "racy_test.py",
+        "team/racy.py",
+        "team/racy_test.py",
+      ]);
+      const above = await p.mlgen("lint", "dags", "--format", "json");
+      expect([above.code, JSON.parse(above.stdout)]).toEqual([0, []]);
+      symlinkSync(join(p.dir, "dags/team"), join(p.dir, "dags/a_link"));
+      const twice = await p.mlgenIn("dags", "lint", ".", "--format", "json");
+      expect(linted(twice.stdout)).toEqual([
+        "a_link/racy.py",
+        "a_link/racy_test.py",
+        "helpers/racy.py",
+        "racy.py",
+        "racy_test.py",
+      ]);
     });
 
     it("regular expressions under airflow.version 2, or when Airflow's own option says so", async () => {
@@ -130,7 +165,7 @@ export default defineConfig({ airflow: { version: 2 } });
       const p = project({ ...files, "dags/.airflowignore": "helpers/\nracy\\\n" });
       const { stderr, stdout } = await p.mlgen("lint", "dags", "--format", "json");
       expect(stderr).toBe(
-        "mlgen lint: dags/.airflowignore:2: cannot read the pattern 'racy\\' (it ends with an escaping backslash), so what it matches is linted\n",
+        "mlgen lint: dags/.airflowignore:2: Airflow stops listing DAG files on the pattern 'racy\\' (it ends with an escaping backslash): fix it; mlgen lints as if the line were not there\n",
       );
       expect(linted(stdout)).toHaveLength(4);
     });

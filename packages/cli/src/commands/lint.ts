@@ -292,15 +292,24 @@ export async function lintCommand(
 
   // What Airflow would not parse, by `.airflowignore`, is not linted: in folders, and among
   // the files given (the pre-commit hook passes every changed .py file).
-  const { python, modules, excluded, problems } = await lintTargets(
+  const { python, modules, excluded, ignored, problems } = await lintTargets(
     io.cwd,
     paths,
-    ignoreSyntax(io, config.airflowVersion),
+    { syntax: ignoreSyntax(io, config.airflowVersion), airflow: config.airflowVersion },
     (path) => MODULE_EXTENSIONS.includes(extname(path)),
   );
   for (const d of problems) {
+    const file = toPosix(relative(io.cwd, d.file));
     io.stderr(
-      `mlgen lint: ${toPosix(relative(io.cwd, d.file))}:${d.line}: cannot read the pattern '${d.pattern}' (${d.reason}), so what it matches is linted\n`,
+      d.line === 0
+        ? `mlgen lint: ${file} cannot be read (${d.reason}), and Airflow stops listing DAG files on it; mlgen lints as if it were not there\n`
+        : `mlgen lint: ${file}:${d.line}: ${
+            d.kind === "skipped"
+              ? `Airflow skips the pattern '${d.pattern}' with a warning, and so does mlgen: ${d.reason}`
+              : d.kind === "fatal"
+                ? `Airflow stops listing DAG files on the pattern '${d.pattern}' (${d.reason}): fix it; mlgen lints as if the line were not there`
+                : `mlgen cannot read the pattern '${d.pattern}' (${d.reason}), so what it matches is linted`
+          }\n`,
     );
   }
   if (excluded.length > 0) {
@@ -308,7 +317,15 @@ export async function lintCommand(
     io.stderr(
       `mlgen lint: not linted, as .airflowignore excludes ${them} (Airflow does not parse ${them}): ${excluded.join(", ")}\n`,
     );
-    if (python.length === 0 && modules.length === 0) return 0;
+  }
+  // Everything given was excluded: nothing to lint, and no findings, which is no mistake.
+  const allExcluded =
+    paths.length > 0 &&
+    python.length === 0 &&
+    modules.length === 0 &&
+    (excluded.length > 0 || ignored > 0);
+  if (allExcluded && excluded.length === 0) {
+    io.stderr(`mlgen lint: .airflowignore excludes every file in ${paths.join(", ")}\n`);
   }
 
   if (paths.length === 0) {
@@ -330,7 +347,7 @@ export async function lintCommand(
     }
   }
   // Nothing to lint is a mistake (a wrong folder, a stale glob), never "no problems".
-  if (python.length === 0 && modules.length === 0) {
+  if (python.length === 0 && modules.length === 0 && !allExcluded) {
     throw paths.length > 0
       ? usage(
           "lint input",
