@@ -210,6 +210,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
       >;
     },
     pageSize = MAX_PAGE_SIZE,
+    signal?: AbortSignal,
   ): AsyncGenerator<ListItem<P>> {
     // Checked before any request: 0 would list nothing, and others come back as a 422.
     if (!Number.isInteger(pageSize) || pageSize < 1) {
@@ -219,7 +220,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
     }
     const limit = Math.min(pageSize, MAX_PAGE_SIZE);
     for (let offset = 0; ; ) {
-      const init = { params: { ...params, query: { ...(params.query ?? {}), limit, offset } } };
+      const init = {
+        params: { ...params, query: { ...(params.query ?? {}), limit, offset } },
+        ...(signal ? { signal } : {}),
+      };
       // The generic path cannot be narrowed for openapi-fetch's overloads; the types above carry it.
       const get = api.GET as unknown as (
         p: string,
@@ -286,10 +290,15 @@ export function createAirflowClient(options: AirflowClientOptions) {
       });
     },
 
-    async getDagRun(dagId: string, runId: string): Promise<DagRun> {
+    async getDagRun(
+      dagId: string,
+      runId: string,
+      opts: { readonly signal?: AbortSignal } = {},
+    ): Promise<DagRun> {
       return unwrap(
         api.GET("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}", {
           params: { path: { dag_id: dagId, dag_run_id: runId } },
+          ...(opts.signal ? { signal: opts.signal } : {}),
         }),
         "GET",
         `/api/v2/dags/${dagId}/dagRuns/${runId}`,
@@ -312,11 +321,18 @@ export function createAirflowClient(options: AirflowClientOptions) {
       return (runs[0] as DagRun | undefined) ?? null;
     },
 
-    listTaskInstances(dagId: string, runId: string): Promise<TaskInstance[]> {
+    listTaskInstances(
+      dagId: string,
+      runId: string,
+      opts: { readonly signal?: AbortSignal } = {},
+    ): Promise<TaskInstance[]> {
       return collect(
-        paginate("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", {
-          path: { dag_id: dagId, dag_run_id: runId },
-        }),
+        paginate(
+          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
+          { path: { dag_id: dagId, dag_run_id: runId } },
+          MAX_PAGE_SIZE,
+          opts.signal,
+        ),
       );
     },
 
@@ -333,10 +349,12 @@ export function createAirflowClient(options: AirflowClientOptions) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         opts.signal?.throwIfAborted();
-        const run = await client.getDagRun(dagId, runId);
+        // The signal also stops a request in flight, not only the wait between polls.
+        const signal = opts.signal ? { signal: opts.signal } : {};
+        const run = await client.getDagRun(dagId, runId, signal);
         const tis =
           opts.onProgress || TERMINAL.has(run.state)
-            ? await client.listTaskInstances(dagId, runId)
+            ? await client.listTaskInstances(dagId, runId, signal)
             : [];
         opts.onProgress?.(run, tis);
         if (TERMINAL.has(run.state)) {

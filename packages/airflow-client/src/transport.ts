@@ -7,6 +7,7 @@ import {
   type RetryInfo,
   type RetryOptions,
   retryAfterMs,
+  scrub,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
 
@@ -212,7 +213,15 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     return pendingToken;
   }
 
-  return createHttpTransport({
+  // What no error message may quote: the token in use and the password it was fetched with.
+  const secrets = (): string[] => {
+    const out: string[] = [];
+    if (auth && "token" in auth) out.push(auth.token);
+    if (auth && "password" in auth) out.push(auth.password);
+    if (token) out.push(token);
+    return out;
+  };
+  const http = createHttpTransport({
     ...options,
     authorization: async (refresh) => {
       const t = currentToken(refresh);
@@ -226,4 +235,19 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     requestError,
     retryOn: isAirflowDatabaseError,
   });
+  // Every answer that may be quoted in an error (an error, or a success that is not JSON: a
+  // proxy's page) loses the credentials a server or proxy may repeat from the request.
+  return async (input: Request) => {
+    const res = await http(input);
+    if (!res.body || (res.ok && /\bjson\b/i.test(res.headers.get("content-type") ?? ""))) {
+      return res;
+    }
+    const list = secrets();
+    if (list.length === 0) return res;
+    return new Response(scrub(await res.text(), list), {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  };
 }

@@ -149,6 +149,44 @@ describe("transport", () => {
     expect(shown).not.toContain("s3cret-token");
   });
 
+  it("an answer that repeats the Authorization header (a proxy's page) is quoted without the token", async () => {
+    const echo = (status: number) => (req: Request) =>
+      new Response(`<html>you sent ${req.headers.get("authorization")}</html>`, {
+        status,
+        headers: { "content-type": "text/html" },
+      });
+    for (const status of [401, 200]) {
+      const f = fakeFetch([echo(status)]);
+      const c = createAirflowClient({
+        baseUrl: "http://af",
+        auth: { token: "static-airflow-token-SECRET" },
+        fetch: f.fetch,
+        ...noSleep,
+      });
+      const err = (await c.version().catch((e: unknown) => e)) as AirflowApiError;
+      expect(err).toBeInstanceOf(AirflowApiError);
+      const shown = `${err.message} ${JSON.stringify(err)} ${JSON.stringify(err.detail)}`;
+      expect(shown).toContain("you sent Bearer ***");
+      expect(shown).not.toContain("SECRET");
+    }
+  });
+
+  it("waitForDagRun's signal also stops a request in flight", async () => {
+    const f = fakeFetch([
+      (req) =>
+        new Promise<Response>((_, reject) => {
+          req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true });
+        }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = c.waitForDagRun("d", "r", { signal: controller.signal }).catch((e) => e);
+    setTimeout(() => controller.abort(new Error("stop waiting")), 50);
+    expect(await pending).toEqual(new Error("stop waiting"));
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it("retries GET on 502/503/504/429 and on network errors, then succeeds", async () => {
     const f = fakeFetch([
       () => json(502, {}),

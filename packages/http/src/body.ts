@@ -16,7 +16,10 @@ export async function readErrorBody(response: Response): Promise<{ text: string;
  * the configured URL is not the API server itself — or null when it does (or is empty). A body
  * labelled JSON is not read here; openapi-fetch reads it.
  */
-export async function notJsonSuccess(response: Response): Promise<string | null> {
+export async function notJsonSuccess(
+  response: Response,
+  secrets: readonly string[] = [],
+): Promise<string | null> {
   if (!response.ok || response.status === 204) return null;
   const type = response.headers.get("content-type") ?? "";
   if (/\bjson\b/i.test(type)) return null;
@@ -26,6 +29,39 @@ export async function notJsonSuccess(response: Response): Promise<string | null>
     JSON.parse(text);
     return null;
   } catch {
-    return `the answer is not JSON (${type || "no content type"}): is the URL the API server itself, not a login page or a proxy? It began: ${text.slice(0, 200)}`;
+    return `the answer is not JSON (${type || "no content type"}): is the URL the API server itself, not a login page or a proxy? It began: ${scrub(text, secrets).slice(0, 200)}`;
   }
+}
+
+/**
+ * `text` with every credential in `secrets` replaced by `***` (longest first). Credentials of
+ * fewer than 4 characters are left: replacing every `t` of a body would mangle it, and hide
+ * nothing worth hiding.
+ */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets]
+    .filter((x) => x.length >= 4)
+    .sort((a, b) => b.length - a.length)) {
+    out = out.replaceAll(secret, "***");
+  }
+  return out;
+}
+
+/**
+ * An error answer with every credential in its body replaced by `***`: errors quote the body,
+ * and a server or proxy may repeat the request's Authorization header in it. Successes pass
+ * untouched (a download's bytes are never buffered here).
+ */
+export async function scrubbedError(
+  response: Response,
+  secrets: readonly string[],
+): Promise<Response> {
+  if (response.ok || secrets.length === 0) return response;
+  const text = scrub(await response.text(), secrets);
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }

@@ -270,6 +270,8 @@ export function createHttpTransport(
   const requestError = options.requestError ?? ((f: RequestFailure) => new HttpRequestError(f));
 
   async function attempt(request: Request, streamed: boolean): Promise<Response> {
+    // Cancelled before this attempt (while waiting to retry, or before the first): no send.
+    request.signal.throwIfAborted();
     // An explicit timer raced against the fetch: the timeout holds even when a fetch ignores
     // its signal (signal-following differs between Node's undici and test environments).
     const controller = new AbortController();
@@ -364,9 +366,9 @@ export function createHttpTransport(
           n--;
           continue;
         }
-        if (!idempotent || n >= retries) return response;
+        if (!idempotent || n >= retries) return bounded(response, method, path, n + 1, url);
         if (!RETRY_STATUSES.has(response.status) && !(await options.retryOn?.(response))) {
-          return response;
+          return bounded(response, method, path, n + 1, url);
         }
         reason = `HTTP ${response.status}`;
         waitMs = retryAfterMs(response.headers.get("retry-after"));
@@ -382,7 +384,51 @@ export function createHttpTransport(
         reason,
         ...(detail !== undefined ? { detail } : {}),
       });
-      await sleep(delayMs);
+      // Cancelling the request ends the wait for the next attempt at once.
+      await new Promise<void>((resolve, reject) => {
+        const signal = input.signal;
+        if (signal.aborted) return reject(signal.reason);
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        sleep(delayMs).then(
+          () => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          (e) => {
+            signal.removeEventListener("abort", onAbort);
+            reject(e);
+          },
+        );
+      });
     }
   };
+
+  /**
+   * The answer, its body failing as a timeout when no byte of it arrives for `timeoutMs`: the
+   * attempt's timer stops at the headers, and a server that then stops sending must not hang
+   * the caller's `await res.json()`.
+   */
+  function bounded(response: Response, method: string, path: string, attempts: number, url: URL) {
+    if (!response.body) return response;
+    const body = withIdleTimeout(response.body, timeoutMs, () =>
+      requestError({
+        kind: "timeout",
+        method,
+        path,
+        attempts,
+        cause: null,
+        origin: url.origin,
+        timeoutMs,
+      }),
+    );
+    const out = new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    // What a Response made here lacks: where the answer came from.
+    Object.defineProperty(out, "url", { value: response.url });
+    return out;
+  }
 }

@@ -57,7 +57,8 @@ const KEY_PATTERN = /^[/\p{L}\p{N}_.\- :]*$/u;
 /** Characters as Python's len() counts them (code points), not UTF-16 units. */
 const length = (text: string) => (text.length < 2 ? text.length : [...text].length);
 const isNormalPath = (key: string) =>
-  key.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+  // posixpath.normpath(key) == key, and it must not start with `..` at all ("..loss" neither).
+  !key.startsWith("..") && key.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
 
 function checkKey(key: unknown, field: string): string {
   if (typeof key !== "string" || key.length === 0) {

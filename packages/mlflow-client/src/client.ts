@@ -4,6 +4,7 @@ import {
   IDEMPOTENT_HEADER,
   notJsonSuccess,
   type SendOptions,
+  scrubbedError,
   withIdleTimeout,
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
@@ -51,28 +52,13 @@ function present<T>(value: T | undefined, field: string, method: string, path: s
 }
 
 /**
- * An error answer with every credential in its body replaced by `***`: MlflowApiError quotes
- * the body, and a server or proxy may repeat the request's Authorization header in it.
- */
-async function scrubbed(response: Response, secrets: readonly string[]): Promise<Response> {
-  if (response.ok || secrets.length === 0) return response;
-  let text = await response.text();
-  for (const secret of secrets) text = text.replaceAll(secret, "***");
-  return new Response(text, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-}
-
-/**
  * A success whose body is not JSON (a login page in front of the server) becomes an
  * MlflowApiError naming what came back, instead of JSON.parse's bare SyntaxError.
  */
-const jsonAnswers: Middleware = {
+const jsonAnswers = (secrets: readonly string[]): Middleware => ({
   async onResponse({ request, response, options, schemaPath }) {
     if ((options.parseAs ?? "json") !== "json") return undefined;
-    const problem = await notJsonSuccess(response);
+    const problem = await notJsonSuccess(response, secrets);
     if (problem === null) return undefined;
     throw new MlflowApiError({
       status: response.status,
@@ -82,7 +68,7 @@ const jsonAnswers: Middleware = {
       path: schemaPath,
     });
   },
-};
+});
 
 /** The paging fields every search takes (body or query alike). */
 function pageFields(
@@ -234,9 +220,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
   });
   // Every answer passes through here, so no error body can carry a credential further.
   const transport = async (input: Request, send?: SendOptions) =>
-    scrubbed(await http(input, send), config.secrets);
+    scrubbedError(await http(input, send), config.secrets);
   const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
-  api.use(jsonAnswers);
+  api.use(jsonAnswers(config.secrets));
   const artifactRoots = new Map<string, string>();
 
   /** Pages over `next_page_token` until the server stops giving one or `limit` is reached. */
@@ -649,9 +635,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         params: { path: { artifact_path: target } },
         parseAs: "stream",
       });
-      if (!response.ok || !data) {
-        throw MlflowApiError.fromBody(response.status, error, "GET", route);
-      }
+      if (!response.ok) throw MlflowApiError.fromBody(response.status, error, "GET", route);
+      // An empty artifact: openapi-fetch gives no stream for a body of 0 bytes.
+      if (!data) return new Response("").body as ReadableStream<Uint8Array>;
       // A server that stops sending mid-file fails the stream instead of leaving it waiting.
       return withIdleTimeout(
         data,

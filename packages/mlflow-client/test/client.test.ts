@@ -411,6 +411,97 @@ describe("artifacts", () => {
   });
 });
 
+describe("found in a review against real servers", () => {
+  /** A body that sends `head` and then nothing more, ever. */
+  const stalled = (head: string) =>
+    new ReadableStream<Uint8Array>({
+      start(out) {
+        out.enqueue(new TextEncoder().encode(head));
+      },
+    });
+
+  it("cancelling while it waits to retry rejects at once with the reason, and sends nothing more", async () => {
+    const f = fakeFetch(
+      () => new Response("busy", { status: 503, headers: { "retry-after": "5" } }),
+    );
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = c.api
+      .GET("/api/2.0/mlflow/runs/get", {
+        params: { query: { run_id: "r1" } },
+        signal: controller.signal,
+      })
+      .catch((e) => e);
+    setTimeout(() => controller.abort(new Error("stop")), 50);
+    const err = await pending;
+    expect(err).toEqual(new Error("stop"));
+    expect(Date.now() - started).toBeLessThan(2000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(f.seen).toHaveLength(1);
+  });
+
+  it("an answer whose body stops halfway fails as a timeout instead of hanging", async () => {
+    const f = fakeFetch([
+      () =>
+        new Response(stalled('{"run": {"info": '), {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        }),
+    ]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      fetch: f.fetch,
+      timeoutMs: 100,
+      retry: false,
+    });
+    const err = await c.getRun("r1").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowRequestError);
+    expect(err).toMatchObject({ kind: "timeout" });
+  });
+
+  it("a success that is not JSON and repeats the Authorization header is quoted without it", async () => {
+    const f = fakeFetch([
+      (req) =>
+        new Response(`<html>you sent ${req.headers.get("authorization")}</html>`, {
+          status: 200,
+          headers: { "content-type": "text/html" },
+        }),
+    ]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      auth: { token: "mlflow-token-SECRET" },
+      fetch: f.fetch,
+    });
+    const err = await c.getRun("r1").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect(String(err.message)).toContain("you sent ***");
+    expect(inspect(err, { depth: 5 })).not.toContain("SECRET");
+  });
+
+  it("an empty artifact downloads as an empty stream", async () => {
+    const f = fakeFetch([
+      () => json(200, run("r1")),
+      () => new Response(null, { status: 200, headers: { "content-length": "0" } }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    expect(await new Response(await c.downloadArtifact("r1", "empty.txt")).text()).toBe("");
+  });
+
+  it("a key the server refuses as a path ('...', '..loss') is refused before any request", async () => {
+    const f = fakeFetch([]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    for (const key of ["...", "..loss"]) {
+      await expect(
+        c.logBatch("r1", { metrics: [{ key, value: 1, timestamp: 1, step: 0 }] }),
+      ).rejects.toBeInstanceOf(MlflowValidationError);
+    }
+    expect(f.seen).toHaveLength(0);
+  });
+});
+
 describe("withRun", () => {
   const ended = (seen: { path: string; body: string }[]) =>
     seen

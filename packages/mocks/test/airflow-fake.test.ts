@@ -219,6 +219,24 @@ describe("the run state machine", () => {
     expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("success");
   });
 
+  it("keeps a run queued until its run_after, as the scheduler does", async () => {
+    const { clock, fake, call } = await setup();
+    addPipeline(fake);
+    const later = new Date(clock.now() + 3_600_000).toISOString();
+    await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      dag_run_id: "r1",
+      logical_date: null,
+      run_after: later,
+    });
+    clock.advance(60_000);
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("queued");
+    // settle() runs everything to its end: this run, from its run_after on.
+    fake.settle();
+    const run = (await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body;
+    expect(run.state).toBe("success");
+    expect(Date.parse(run.start_date)).toBeGreaterThanOrEqual(Date.parse(later));
+  });
+
   it("clears a failed run and reruns it (a script by try number), with try_number 2", async () => {
     const { fake, call } = await setup();
     addPipeline(fake);

@@ -780,3 +780,30 @@ describe("client helpers against the fake", () => {
     expect(f.experiment("0")?.creation_time).toBe(T0);
   });
 });
+
+describe("found in a review against a real server", () => {
+  it("an order_by it cannot read is the server's 400, not a thrown error", async () => {
+    const fake = createMlflowFake({ clock: createManualClock(T0) });
+    for (const order of ["nope", "name SIDEWAYS"]) {
+      const r = await post(fake, "experiments/search", { max_results: 10, order_by: [order] });
+      expect([r.status, r.body.error_code]).toEqual([400, "INVALID_PARAMETER_VALUE"]);
+    }
+    const models = await fake.fetch(
+      `${fake.baseUrl}/api/2.0/mlflow/registered-models/search?max_results=10&order_by=nope`,
+    );
+    expect([models.status, ((await models.json()) as { error_code: string }).error_code]).toEqual([
+      400,
+      "INVALID_PARAMETER_VALUE",
+    ]);
+  });
+
+  it("an experiment name over 500 characters is refused, as the server refuses it", async () => {
+    const fake = createMlflowFake({ clock: createManualClock(T0) });
+    const r = await post(fake, "experiments/create", { name: "x".repeat(501) });
+    expect([r.status, r.body.message]).toEqual([
+      400,
+      "'name' exceeds the maximum length of 500 characters",
+    ]);
+    expect((await post(fake, "experiments/create", { name: "x".repeat(500) })).status).toBe(200);
+  });
+});

@@ -506,7 +506,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     if (run.state === "queued") {
       if (dag.isPaused) return;
-      const start = (run.queuedAt ?? 0) + schedulerDelay;
+      // Nor before its run_after (a trigger for later waits, queued, until then).
+      const start = Math.max((run.queuedAt ?? 0) + schedulerDelay, run.runAfter);
       // The scheduler never picks a run up in the instant it was queued (the trigger's answer,
       // and the next one on an unmoved clock, say "queued").
       if (start > limit || limit === run.queuedAt) return;

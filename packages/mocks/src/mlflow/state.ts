@@ -419,7 +419,7 @@ export class MlflowState {
     artifact_location?: unknown;
     tags?: readonly { key?: string; value?: string }[];
   }): string {
-    const name = readString(body.name, "name", true) as string;
+    const name = experimentName(readString(body.name, "name", true) as string);
     const location = readString(body.artifact_location, "artifact_location");
     if (location?.startsWith("runs:")) {
       throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
@@ -475,7 +475,7 @@ export class MlflowState {
   }
 
   updateExperiment(id: unknown, newName: unknown): void {
-    const name = readString(newName, "new_name", true) as string;
+    const name = experimentName(readString(newName, "new_name", true) as string);
     const e = this.#activeExperiment(id);
     const other = this.experimentsByName.get(name);
     if (other !== undefined && other !== e.id) {
@@ -543,7 +543,7 @@ export class MlflowState {
     const view = (body.view_type as ViewType | undefined) ?? "ACTIVE_ONLY";
     const clauses = parseSimpleFilter(readString(body.filter, "filter"), EXPERIMENT_DIALECT);
     const orders = ((body.order_by as string[] | undefined) ?? []).map((o) =>
-      parseOrderBy(o, EXPERIMENT_DIALECT),
+      orderClause(o, EXPERIMENT_DIALECT),
     );
     const list = [...this.experiments.values()].filter(
       (e) =>
@@ -1276,7 +1276,7 @@ export class MlflowState {
       ),
     );
     const orders = orderBy.length
-      ? orderBy.map((o) => parseOrderBy(o, MODEL_ORDER_DIALECT))
+      ? orderBy.map((o) => orderClause(o, MODEL_ORDER_DIALECT))
       : [{ type: "attribute" as const, key: "name", ascending: true }];
     const value = (m: RegisteredModel, key: string) =>
       key === "name"
@@ -1382,12 +1382,26 @@ function parseRunFilter(filter: string | undefined): Clause[] {
 }
 
 function toOrder(clause: string): OrderBy {
+  return orderClause(clause);
+}
+
+/** An order_by clause, or the server's 400 for one it cannot read (never a thrown FilterError). */
+function orderClause(
+  clause: string,
+  dialect?: Parameters<typeof parseOrderBy>[1],
+): ReturnType<typeof parseOrderBy> {
   try {
-    return parseOrderBy(clause);
+    return parseOrderBy(clause, dialect);
   } catch (e) {
     if (e instanceof FilterError) throw invalid(e.message);
     throw e;
   }
+}
+
+/** The server's experiment name check (validation.py _validate_experiment_name): 500 characters. */
+function experimentName(name: string): string {
+  if ([...name].length > 500) throw invalid("'name' exceeds the maximum length of 500 characters");
+  return name;
 }
 
 const ALIASES: Record<string, string> = {
