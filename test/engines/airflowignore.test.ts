@@ -148,17 +148,22 @@ function mlgenVerdict(pattern: string) {
   return { matches: PATHS.map((p) => regex.test(p)), include: re.ignore };
 }
 
+/** The patterns whose verdict differs between mlgen and pathspec (`theirs`, in order). */
+function differences(patterns: readonly string[], theirs: readonly unknown[]) {
+  return patterns.flatMap((p, k) => {
+    const ours = mlgenVerdict(p);
+    return JSON.stringify(ours) === JSON.stringify(theirs[k])
+      ? []
+      : [{ p, ours, theirs: theirs[k] }];
+  });
+}
+
 describe(".airflowignore glob patterns match as Airflow's pathspec does", () => {
   beforeAll(() => ensureEngines(), 600_000);
 
   it("hand-picked patterns, edge cases included", () => {
     const theirs = pathspecVerdicts(HAND_PICKED);
-    const differ = HAND_PICKED.flatMap((p, k) => {
-      const ours = mlgenVerdict(p);
-      return JSON.stringify(ours) === JSON.stringify(theirs[k])
-        ? []
-        : [{ p, ours, theirs: theirs[k] }];
-    });
+    const differ = differences(HAND_PICKED, theirs);
     expect(differ).toEqual([]);
     // The check sees something: most patterns match some path, some match none, some are refused.
     expect(theirs.filter((v) => "matches" in v && v.matches?.some(Boolean)).length).toBeGreaterThan(
@@ -181,12 +186,7 @@ describe(".airflowignore glob patterns match as Airflow's pathspec does", () => 
       { numRuns: 600, seed: 20261201 },
     );
     const theirs = pathspecVerdicts(patterns);
-    const differ = patterns.flatMap((p, k) => {
-      const ours = mlgenVerdict(p);
-      return JSON.stringify(ours) === JSON.stringify(theirs[k])
-        ? []
-        : [{ p, ours, theirs: theirs[k] }];
-    });
+    const differ = differences(patterns, theirs);
     expect(differ.slice(0, 10)).toEqual([]);
     expect(theirs.filter((v) => "matches" in v && v.matches?.some(Boolean)).length).toBeGreaterThan(
       150,
