@@ -173,7 +173,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
       });
     }
     // A login page or a proxy answering 200 in place of the API server: said as such.
-    const notJson = await notJsonSuccess(res);
+    const notJson = await notJsonSuccess(res, [auth.password]);
     if (notJson !== null) {
       throw new AirflowApiError({
         status: res.status,

@@ -55,19 +55,21 @@ class IgnoreFiles {
    * `.airflowignore` somewhere above a project is no part of it.
    */
   async above(dir: string): Promise<{ chain: IgnoreFile[]; excluded: boolean }> {
+    // Up to the repository's root when there is one above; else up to the current folder.
     const up: string[] = [];
-    let top = false;
+    let top = -1;
     for (let d = dir; ; ) {
       up.unshift(d);
-      if (d === this.cwd || existsSync(join(d, ".git"))) {
-        top = true;
+      if (existsSync(join(d, ".git"))) {
+        top = 0;
         break;
       }
       const parent = dirname(d);
       if (parent === d) break;
       d = parent;
     }
-    const folders = top ? up : [dir];
+    if (top < 0) top = up.indexOf(this.cwd);
+    const folders = top < 0 ? [dir] : up.slice(top);
     const chain: IgnoreFile[] = [];
     for (const [k, folder] of folders.entries()) {
       if (k > 0 && isIgnored(folder, true, chain)) return { chain, excluded: true };
@@ -113,8 +115,10 @@ async function filesIn(
     if (kind?.isDirectory()) {
       if (isIgnored(path, true, chain)) out.ignored++;
       else await filesIn(path, ignores, chain, out, seen, true);
-    } else if (isIgnored(path, false, chain)) out.ignored++;
-    else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
+    } else if (isIgnored(path, false, chain)) {
+      // Counted when it is a file mlgen would lint: a folder of excluded READMEs holds no DAG.
+      if (e.name.endsWith(".py") || PIPELINE_MODULE.test(e.name)) out.ignored++;
+    } else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
     else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
   return out;
@@ -125,7 +129,7 @@ export interface LintTargets {
   readonly modules: string[];
   /** Paths given that `.airflowignore` excludes, as given. */
   readonly excluded: string[];
-  /** Files and folders that `.airflowignore` excluded in folder walks. */
+  /** DAG files and folders that `.airflowignore` excluded in folder walks. */
   ignored: number;
   /** Patterns of `.airflowignore` files that mlgen cannot read. */
   readonly problems: readonly IgnoreProblem[];

@@ -1,6 +1,8 @@
-import { symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { lintTargets } from "../src/lint-files.js";
 import { pipelineSource, project, TASKS } from "./project.js";
 
 const RACY_DAG = `from datetime import timedelta
@@ -106,23 +108,20 @@ describe("mlgen lint", () => {
       p.write("dags/team/.airflowignore", "*.py\n");
       const folder = await p.mlgenIn("dags", "lint", "team");
       expect(folder.code).toBe(0);
-      expect(folder.stderr).toBe("mlgen lint: .airflowignore excludes every file in team\n");
+      expect(folder.stderr).toBe("mlgen lint: .airflowignore excludes every DAG file in team\n");
     });
 
-    it("reads .airflowignore files up to the current folder, not above it; a folder reached twice is linted once", async () => {
-      // A stray .airflowignore above the DAG folder, in the current folder when run from the
-      // project, above it when run from dags/.
-      const p = project({ ...files, ".airflowignore": "*.py\n" });
-      const inside = await p.mlgenIn("dags", "lint", ".", "--format", "json");
-      expect(linted(inside.stdout)).toEqual([
-        "helpers/racy.py",
-        "racy.py",
-        "racy_test.py",
-        "team/racy.py",
-        "team/racy_test.py",
+    it("reads .airflowignore files up to the repository's root from any folder; a folder reached twice is linted once", async () => {
+      // The project sits inside this repository: its top-level file counts from dags/ too.
+      const p = project({ ...files, "dags/.airflowignore": "team/\n" });
+      const inside = await p.mlgenIn("dags/helpers", "lint", ".", "--format", "json");
+      expect(linted(inside.stdout)).toEqual(["racy.py"]);
+      const team = await p.mlgenIn("dags/team", "lint", "racy.py");
+      expect([team.code, team.stderr]).toEqual([
+        0,
+        "mlgen lint: not linted, as .airflowignore excludes it (Airflow does not parse it): racy.py\n",
       ]);
-      const above = await p.mlgen("lint", "dags", "--format", "json");
-      expect([above.code, JSON.parse(above.stdout)]).toEqual([0, []]);
+      p.write("dags/.airflowignore", "");
       symlinkSync(join(p.dir, "dags/team"), join(p.dir, "dags/a_link"));
       const twice = await p.mlgenIn("dags", "lint", ".", "--format", "json");
       expect(linted(twice.stdout)).toEqual([
@@ -134,31 +133,28 @@ describe("mlgen lint", () => {
       ]);
     });
 
-    it("regular expressions under airflow.version 2, or when Airflow's own option says so", async () => {
-      const ignore = { "dags/.airflowignore": "help\n^team/.*_test\n" };
-      const v2 = project({
-        ...files,
-        ...ignore,
-        "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
-export default defineConfig({ airflow: { version: 2 } });
-`,
-      });
-      const expected = ["dags/racy.py", "dags/racy_test.py", "dags/team/racy.py"];
-      expect(linted((await v2.mlgen("lint", "dags", "--format", "json")).stdout)).toEqual(expected);
-      const v3 = project({ ...files, ...ignore });
-      // Read as globs, the same lines match nothing here.
-      expect(linted((await v3.mlgen("lint", "dags", "--format", "json")).stdout)).toHaveLength(5);
-      const env = { AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX: "regexp" };
-      const byEnv = await v3.mlgenWith({ env }, "lint", "dags", "--format", "json");
-      expect(linted(byEnv.stdout)).toEqual(expected);
-      const wrong = await v3.mlgenWith(
-        { env: { AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX: "gitignore" } },
-        "lint",
-        "dags",
-      );
-      expect(wrong.code).toBe(2);
-      expect(wrong.stderr).toContain("'gitignore' is not a syntax of .airflowignore");
-      expect(wrong.stderr).toContain("set it to glob or regexp");
+    it("outside a repository, .airflowignore files above the current folder are not read", async () => {
+      const outer = mkdtempSync(join(tmpdir(), "mlgen-stray-"));
+      try {
+        writeFileSync(join(outer, ".airflowignore"), "*.py\n");
+        mkdirSync(join(outer, "proj", "dags"), { recursive: true });
+        writeFileSync(join(outer, "proj", "dags", "a.py"), RACY_DAG);
+        const syntax = { syntax: "glob", airflow: 3 } as const;
+        const found = await lintTargets(join(outer, "proj"), ["dags"], syntax, () => false);
+        expect(found.python).toEqual([join(outer, "proj", "dags", "a.py")]);
+        // From the folder that holds it, it counts.
+        const fromOuter = await lintTargets(outer, ["proj/dags"], syntax, () => false);
+        expect(fromOuter.python).toEqual([]);
+      } finally {
+        rmSync(outer, { recursive: true, force: true });
+      }
+    });
+
+    it("a folder with no DAG file is still a mistake when .airflowignore excluded only other files", async () => {
+      const p = project({ "docs/README.md": "x", "docs/.airflowignore": "*.md\n" });
+      const { code, stderr } = await p.mlgen("lint", "docs");
+      expect(code).toBe(2);
+      expect(stderr).toContain("holds no Python files");
     });
 
     it("a pattern it cannot read is named, with its line", async () => {

@@ -46,7 +46,7 @@ export interface HttpOptions {
   /** Called before each retry, e.g. for logging; never given credentials. */
   readonly onRetry?: (info: RetryInfo) => void;
   /** For tests: how to wait. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface HttpTransportOptions extends HttpOptions {
@@ -234,34 +234,51 @@ export function withIdleTimeout(
   stalled: () => Error,
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(out) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const idle = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(stalled()), ms);
-      });
-      try {
-        const next = await Promise.race([reader.read(), idle]);
-        if (next.done) out.close();
-        else out.enqueue(next.value);
-      } catch (e) {
-        reader.cancel(e).catch(() => {});
-        throw e;
-      } finally {
-        clearTimeout(timer);
-      }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(out) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const idle = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(stalled()), ms);
+        });
+        try {
+          const next = await Promise.race([reader.read(), idle]);
+          if (next.done) out.close();
+          else out.enqueue(next.value);
+        } catch (e) {
+          reader.cancel(e).catch(() => {});
+          throw e;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+    // Nothing is read ahead: the timer runs only while the caller waits for a chunk, so an
+    // answer read long after it came is no stall.
+    { highWaterMark: 0 },
+  );
 }
 
 export function createHttpTransport(
   options: HttpTransportOptions = {},
 ): (input: Request, send?: SendOptions) => Promise<Response> {
   const doFetch = options.fetch ?? globalThis.fetch;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // The default sleep stops its timer when the request is cancelled: a cancelled CLI exits at
+  // once instead of when a Retry-After of minutes ends.
+  const sleep =
+    options.sleep ??
+    ((ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        const stop = () => clearTimeout(timer);
+        const timer = setTimeout(() => {
+          signal?.removeEventListener("abort", stop);
+          resolve();
+        }, ms);
+        signal?.addEventListener("abort", stop, { once: true });
+      }));
   const retry = options.retry === false ? { retries: 0 } : (options.retry ?? {});
   const retries = retry.retries ?? 3;
   const baseDelay = retry.baseDelayMs ?? 250;
@@ -390,7 +407,7 @@ export function createHttpTransport(
         if (signal.aborted) return reject(signal.reason);
         const onAbort = () => reject(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
-        sleep(delayMs).then(
+        sleep(delayMs, signal).then(
           () => {
             signal.removeEventListener("abort", onAbort);
             resolve();
@@ -410,7 +427,9 @@ export function createHttpTransport(
    * the caller's `await res.json()`.
    */
   function bounded(response: Response, method: string, path: string, attempts: number, url: URL) {
-    if (!response.body) return response;
+    // A status Response cannot be made with (fetch passes any from 100 to 999) keeps its
+    // answer as it came, unbounded.
+    if (!response.body || response.status < 200 || response.status > 599) return response;
     const body = withIdleTimeout(response.body, timeoutMs, () =>
       requestError({
         kind: "timeout",
@@ -424,7 +443,11 @@ export function createHttpTransport(
     );
     const out = new Response(body, {
       status: response.status,
-      statusText: response.statusText,
+      // A reason phrase beyond Latin-1 (undici decodes bytes it cannot read as U+FFFD) is no
+      // ByteString, which Response refuses: it is dropped, as HTTP/2 has none anyway.
+      statusText: [...response.statusText].some((c) => (c.codePointAt(0) as number) > 0xff)
+        ? ""
+        : response.statusText,
       headers: response.headers,
     });
     // What a Response made here lacks: where the answer came from.

@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -439,6 +441,79 @@ describe("found in a review against real servers", () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await new Promise((r) => setTimeout(r, 100));
     expect(f.seen).toHaveLength(1);
+  });
+
+  /** A local server (127.0.0.1, closed after `use`) answering each request with `handle`. */
+  async function withServer(
+    handle: (req: IncomingMessage, res: ServerResponse) => void,
+    use: (url: string) => Promise<void>,
+  ) {
+    const server = createServer(handle);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await use(`http://127.0.0.1:${port}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }
+
+  it("answers Response cannot be made with (status 999, a reason beyond Latin-1) still reach the caller", async () => {
+    await withServer(
+      (req, res) => {
+        if (req.url?.includes("r999")) res.writeHead(999, { "content-type": "application/json" });
+        else res.writeHead(200, "Déjà OK", { "content-type": "application/json" });
+        res.end(JSON.stringify(run("r1")));
+      },
+      async (url) => {
+        const c = createMlflowClient({ trackingUri: url, env: {}, retry: false });
+        expect((await c.getRun("r1")).info.run_id).toBe("r1");
+        const err = await c.getRun("r999").catch((e) => e);
+        expect(err).toBeInstanceOf(MlflowApiError);
+        expect(err.status).toBe(999);
+      },
+    );
+  });
+
+  it("an answer read long after it came is no stall; the idle timer runs only while reading", async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.flushHeaders();
+        setTimeout(() => res.end(JSON.stringify(run("r1"))), 150);
+      },
+      async (url) => {
+        const c = createMlflowClient({ trackingUri: url, env: {}, retry: false, timeoutMs: 100 });
+        const { response } = await c.api.GET("/api/2.0/mlflow/runs/get", {
+          params: { query: { run_id: "r1" } },
+          parseAs: "stream",
+        });
+        await new Promise((r) => setTimeout(r, 400));
+        expect(JSON.parse(await response.text()).run.info.run_id).toBe("r1");
+      },
+    );
+  });
+
+  it("a cancelled wait between retries leaves no timer behind (the process can exit)", async () => {
+    const f = fakeFetch(
+      () => new Response("busy", { status: 503, headers: { "retry-after": "30" } }),
+    );
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    const controller = new AbortController();
+    const pending = c.api
+      .GET("/api/2.0/mlflow/runs/get", {
+        params: { query: { run_id: "r1" } },
+        signal: controller.signal,
+      })
+      .catch((e) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(timers()).toBeGreaterThan(before);
+    controller.abort(new Error("stop"));
+    expect(await pending).toEqual(new Error("stop"));
+    expect(timers()).toBe(before);
   });
 
   it("an answer whose body stops halfway fails as a timeout instead of hanging", async () => {

@@ -325,7 +325,7 @@ export async function lintCommand(
     modules.length === 0 &&
     (excluded.length > 0 || ignored > 0);
   if (allExcluded && excluded.length === 0) {
-    io.stderr(`mlgen lint: .airflowignore excludes every file in ${paths.join(", ")}\n`);
+    io.stderr(`mlgen lint: .airflowignore excludes every DAG file in ${paths.join(", ")}\n`);
   }
 
   if (paths.length === 0) {
