@@ -213,9 +213,10 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     return pendingToken;
   }
 
-  // What no error message may quote: the token in use and the password it was fetched with.
+  // What no error message may quote: the token in use, the password it was fetched with, and
+  // the extra headers' values (a gateway's API key).
   const secrets = (): string[] => {
-    const out: string[] = [];
+    const out: string[] = Object.values(options.headers ?? {});
     if (auth && "token" in auth) out.push(auth.token);
     if (auth && "password" in auth) out.push(auth.password);
     if (token) out.push(token);

@@ -171,6 +171,25 @@ describe("transport", () => {
     }
   });
 
+  it("an extra header's value (a gateway's key) a proxy repeats is quoted without it", async () => {
+    const f = fakeFetch([
+      (req) =>
+        new Response(`<html>key ${req.headers.get("x-api-key")}</html>`, {
+          status: 403,
+          headers: { "content-type": "text/html" },
+        }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      headers: { "x-api-key": "gateway-KEY-1234" },
+      fetch: f.fetch,
+      ...noSleep,
+    });
+    const err = (await c.version().catch((e: unknown) => e)) as AirflowApiError;
+    expect(`${err.message} ${JSON.stringify(err)}`).toContain("key ***");
+    expect(`${err.message} ${JSON.stringify(err)}`).not.toContain("gateway-KEY");
+  });
+
   it("waitForDagRun's signal also stops a request in flight", async () => {
     const f = fakeFetch([
       (req) =>
