@@ -7,7 +7,7 @@ import {
   type RetryInfo,
   type RetryOptions,
   retryAfterMs,
-  scrub,
+  scrubbedBody,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
 
@@ -240,15 +240,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
   // proxy's page) loses the credentials a server or proxy may repeat from the request.
   return async (input: Request) => {
     const res = await http(input);
-    if (!res.body || (res.ok && /\bjson\b/i.test(res.headers.get("content-type") ?? ""))) {
-      return res;
-    }
-    const list = secrets();
-    if (list.length === 0) return res;
-    return new Response(scrub(await res.text(), list), {
-      status: res.status,
-      statusText: res.statusText,
-      headers: res.headers,
-    });
+    const json = res.ok && /\bjson\b/i.test(res.headers.get("content-type") ?? "");
+    return json ? res : scrubbedBody(res, secrets());
   };
 }

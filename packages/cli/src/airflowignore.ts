@@ -81,8 +81,9 @@ const PY_SPACE =
   "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const PY_TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`, "u");
 const PY_COMMENT = new RegExp(`[${PY_SPACE}]*#.*`, "su");
+const PY_LEADING_SPACE = new RegExp(`^[${PY_SPACE}]+`, "u");
 const pyRstrip = (s: string) => s.replace(PY_TRAILING_SPACE, "");
-const pyStrip = (s: string) => pyRstrip(s).replace(new RegExp(`^[${PY_SPACE}]+`, "u"), "");
+const pyStrip = (s: string) => pyRstrip(s).replace(PY_LEADING_SPACE, "");
 
 /** What a JavaScript regular expression (`u` flag) needs escaped to read a character as itself. */
 const SYNTAX = new Set([..."\\^$.*+?()[]{}|/"]);

@@ -28,6 +28,7 @@ const PIPELINE_MODULE = /\.pipeline\.m?ts$/;
 class IgnoreFiles {
   readonly problems: IgnoreProblem[] = [];
   readonly #read = new Map<string, Promise<IgnoreFile | null>>();
+  readonly #above = new Map<string, Promise<{ chain: IgnoreFile[]; excluded: boolean }>>();
   constructor(
     readonly dialect: IgnoreDialect,
     readonly cwd: string,
@@ -49,26 +50,33 @@ class IgnoreFiles {
 
   /**
    * The rules in effect inside `dir` (its own file's included), from the files in the folders
-   * above it up to the nearest of the current folder and the repository's root (the folder
-   * holding `.git`), and whether a folder on the way, `dir` included, is itself excluded: as if
-   * Airflow walked down from there. With neither above `dir`, only `dir`'s own file counts: an
-   * `.airflowignore` somewhere above a project is no part of it.
+   * above it up to the repository's root (the folder holding `.git`), and whether a folder on
+   * the way, `dir` included, is itself excluded: as if Airflow walked down from there. Outside a
+   * repository, up to the current folder when `dir` is in it, else only `dir`'s own file counts:
+   * an `.airflowignore` somewhere above a project is no part of it. Once per folder: the files
+   * given by name (the pre-commit hook's) mostly share a few.
    */
-  async above(dir: string): Promise<{ chain: IgnoreFile[]; excluded: boolean }> {
-    // Up to the repository's root when there is one above; else up to the current folder.
+  above(dir: string): Promise<{ chain: IgnoreFile[]; excluded: boolean }> {
+    let found = this.#above.get(dir);
+    if (found === undefined) {
+      found = this.#chainAbove(dir);
+      this.#above.set(dir, found);
+    }
+    return found;
+  }
+
+  async #chainAbove(dir: string): Promise<{ chain: IgnoreFile[]; excluded: boolean }> {
     const up: string[] = [];
-    let top = -1;
-    for (let d = dir; ; ) {
+    let inRepository = false;
+    for (let d = dir; ; d = dirname(d)) {
       up.unshift(d);
       if (existsSync(join(d, ".git"))) {
-        top = 0;
+        inRepository = true;
         break;
       }
-      const parent = dirname(d);
-      if (parent === d) break;
-      d = parent;
+      if (dirname(d) === d) break;
     }
-    if (top < 0) top = up.indexOf(this.cwd);
+    const top = inRepository ? 0 : up.indexOf(this.cwd);
     const folders = top < 0 ? [dir] : up.slice(top);
     const chain: IgnoreFile[] = [];
     for (const [k, folder] of folders.entries()) {

@@ -57,9 +57,16 @@ export async function scrubbedError(
   response: Response,
   secrets: readonly string[],
 ): Promise<Response> {
-  if (response.ok || secrets.length === 0) return response;
-  const text = scrub(await response.text(), secrets);
-  return new Response(text, {
+  return response.ok ? response : scrubbedBody(response, secrets);
+}
+
+/** `response` with every credential in its body replaced by `***` (the body read whole). */
+export async function scrubbedBody(
+  response: Response,
+  secrets: readonly string[],
+): Promise<Response> {
+  if (!response.body || secrets.length === 0) return response;
+  return new Response(scrub(await response.text(), secrets), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,

@@ -1,4 +1,4 @@
-export { notJsonSuccess, readErrorBody, scrub, scrubbedError } from "./body.js";
+export { notJsonSuccess, readErrorBody, scrub, scrubbedBody, scrubbedError } from "./body.js";
 export {
   createHttpTransport,
   type HttpOptions,

@@ -15,18 +15,14 @@ export function yamlDocuments(docs: readonly unknown[], comments: readonly strin
   // One list of pieces joined once: a 1,000-task spec is about 5 MB of YAML.
   const out: string[] = [];
   for (const c of comments) out.push(yamlComment(c), "\n");
-  written = new Map();
-  seenOnce = new WeakSet();
-  repeated = new WeakMap();
+  reuse = { texts: new Map(), seen: new WeakSet(), values: new WeakMap() };
   try {
     docs.forEach((doc, i) => {
       if (i > 0) out.push("---\n");
       block(out, doc, "");
     });
   } finally {
-    written = null;
-    seenOnce = null;
-    repeated = null;
+    reuse = null;
   }
   return out.join("");
 }
@@ -117,27 +113,47 @@ function quoted(s: string): string {
 }
 
 /**
- * Long texts already written in this document, by indentation: a Kubeflow spec repeats the same
- * task module, launcher and project files in every task that runs them.
+ * What this document already wrote, to write again without redoing it: a Kubeflow spec repeats
+ * the same task module, launcher and project files (`texts`, long strings) and shares one
+ * container between the tasks that run the same code (`values`, maps and lists met more than
+ * once: `seen` holds those met once). Each by indentation, as the text depends on it.
  */
-let written: Map<string, Map<string, string | null>> | null = null;
+let reuse: {
+  readonly texts: Map<string, Map<string, string | null>>;
+  readonly seen: WeakSet<object>;
+  readonly values: WeakMap<object, Map<string, string | null>>;
+} | null = null;
 const REUSED_FROM = 256;
+
+/** The text `make` gives for `key` at `indent`, made once per document. */
+function reused<K>(
+  byKey: {
+    get(key: K): Map<string, string | null> | undefined;
+    set(key: K, v: Map<string, string | null>): unknown;
+  },
+  key: K,
+  indent: string,
+  make: () => string | null,
+): string | null {
+  let atIndent = byKey.get(key);
+  if (atIndent === undefined) {
+    atIndent = new Map();
+    byKey.set(key, atIndent);
+  }
+  let text = atIndent.get(indent);
+  if (text === undefined) {
+    text = make();
+    atIndent.set(indent, text);
+  }
+  return text;
+}
 
 /** Multi-line text as a `|` block (pushed onto `out`) when it reads back exactly; else false. */
 function literalBlock(out: string[], s: string, indent: string): boolean {
-  let text: string | null | undefined;
-  if (written !== null && s.length >= REUSED_FROM) {
-    let atIndent = written.get(indent);
-    if (atIndent === undefined) {
-      atIndent = new Map();
-      written.set(indent, atIndent);
-    }
-    text = atIndent.get(s);
-    if (text === undefined) {
-      text = blockText(s, indent);
-      atIndent.set(s, text);
-    }
-  } else text = blockText(s, indent);
+  const text =
+    reuse !== null && s.length >= REUSED_FROM
+      ? reused(reuse.texts, s, indent, () => blockText(s, indent))
+      : blockText(s, indent);
   if (text === null) return false;
   out.push(text);
   return true;
@@ -197,32 +213,19 @@ function mapBlock(out: string[], m: Record<string, unknown>, keys: string[], ind
   }
 }
 
-/**
- * Maps and lists met more than once in this document (a Kubeflow spec shares one container
- * between the tasks that run the same code), and their text by indentation from the second time.
- */
-let seenOnce: WeakSet<object> | null = null;
-let repeated: WeakMap<object, Map<string, string>> | null = null;
-
 /** `lead` (`key:` or `-`) followed by its value: inline when scalar or empty, else nested. */
 function entry(out: string[], lead: string, value: unknown, indent: string): void {
-  if (seenOnce !== null && repeated !== null && value !== null && typeof value === "object") {
-    if (!seenOnce.has(value)) seenOnce.add(value);
+  if (reuse !== null && value !== null && typeof value === "object") {
+    // From the second time a map or list is met, the text written the first time.
+    if (!reuse.seen.has(value)) reuse.seen.add(value);
     else {
-      let byIndent = repeated.get(value);
-      if (byIndent === undefined) {
-        byIndent = new Map();
-        repeated.set(value, byIndent);
-      }
-      let text = byIndent.get(indent);
-      if (text === undefined) {
+      const text = reused(reuse.values, value, indent, () => {
         // What follows the lead, which is the first piece pushed.
         const own: string[] = [];
         entryValue(own, "", value, indent);
-        text = own.join("");
-        byIndent.set(indent, text);
-      }
-      out.push(lead, text);
+        return own.join("");
+      });
+      out.push(lead, text as string);
       return;
     }
   }
