@@ -14,10 +14,12 @@ import { processesWithEnv } from "../../packages/cli/src/dev/procs.js";
 import {
   airflowEnv,
   bin,
+  forgetOnExit,
   freePort,
   groupAlive,
   killGroup,
   PYTHON,
+  reapOnExit,
   runEngine,
   tempDir,
 } from "./harness.js";
@@ -173,9 +175,13 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
     const child = spawn(bin("airflow"), args, { detached: true, stdio: ["ignore", fd, fd], env });
     closeSync(fd);
     if (child.pid === undefined) {
-      for (const c of components) killGroup(c.pid, "SIGKILL");
+      for (const c of components) {
+        killGroup(c.pid, "SIGKILL");
+        forgetOnExit(c.pid);
+      }
       throw new Error(`airflow ${name} did not start`);
     }
+    reapOnExit(child.pid);
     const component: Component = { name, child, pid: child.pid, logFile, exited: false };
     child.once("exit", () => {
       component.exited = true;
@@ -196,6 +202,7 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
       await sleep(200);
     }
     for (const c of components) if (groupAlive(c.pid)) killGroup(c.pid, "SIGKILL");
+    for (const c of components) forgetOnExit(c.pid);
     // Anything that left its group (setsid in a grandchild) still carries our AIRFLOW_HOME.
     for (const pid of processesWithHome(home)) {
       try {

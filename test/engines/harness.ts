@@ -172,6 +172,40 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Process groups of servers started here and not stopped yet. Each leads a group of its own
+ * (detached), so a Ctrl-C in the terminal, which signals the foreground group only, or a
+ * test runner ending this process, would leave them running: they are killed when this
+ * process exits or is interrupted, whatever the test or benchmark did not get to stop.
+ */
+const unstopped = new Set<number>();
+let reaping = false;
+
+function killUnstopped(): void {
+  for (const pgid of unstopped) killGroup(pgid, "SIGKILL");
+  unstopped.clear();
+}
+
+/** Kills the group `pgid` if this process ends before `forgetOnExit(pgid)` is called. */
+export function reapOnExit(pgid: number): void {
+  unstopped.add(pgid);
+  if (reaping) return;
+  reaping = true;
+  process.on("exit", killUnstopped);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      killUnstopped();
+      // Then end as the signal would have, unless someone else (a test runner) handles it.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** The group `pgid` is stopped: nothing to kill at exit. */
+export function forgetOnExit(pgid: number): void {
+  unstopped.delete(pgid);
+}
+
 /** A server in a process group of its own, what it prints kept for error messages. */
 export interface GroupServer {
   readonly child: ChildProcess;
@@ -208,6 +242,7 @@ export function spawnServer(
   const output = () => kept ?? (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name} did not start`);
+  reapOnExit(pid);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((ok) => child.once("exit", ok));
@@ -218,6 +253,7 @@ export function spawnServer(
     }
     // The leader is gone; its workers share the group and must go too.
     if (groupAlive(pid)) killGroup(pid, "SIGKILL");
+    forgetOnExit(pid);
     kept = output();
     rmSync(logDir, { recursive: true, force: true });
   };
