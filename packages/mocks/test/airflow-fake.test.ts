@@ -336,6 +336,35 @@ describe("the run state machine", () => {
     }
   });
 
+  it("gives runs triggered in one millisecond ids of their own, as Airflow's microsecond clock does", async () => {
+    const { fake, call, client } = await setup();
+    addPipeline(fake);
+    // The manual clock stands still: every trigger below happens at the same instant.
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, () => client.triggerDagRun("pipe", { logical_date: null })),
+    );
+    const ids = runs.map((r) => r.dag_run_id);
+    expect(new Set(ids).size).toBe(10);
+    expect(ids[0]).toBe("manual__2025-01-01T00:00:00+00:00");
+    expect(ids).toContain("manual__2025-01-01T00:00:00.000009+00:00");
+    // run_after carries the microsecond the id was named after.
+    for (const r of runs) {
+      expect(r.dag_run_id).toBe(`manual__${String(r.run_after).replace(/Z$/, "+00:00")}`);
+    }
+    // A trigger with a logical date right after one without: no clash either.
+    const dated = await call("POST", "/api/v2/dags/pipe/dagRuns", { logical_date: START });
+    expect(dated.status).toBe(200);
+    expect(dated.body.dag_run_id).toBe("manual__2025-01-01T00:00:00.000010+00:00");
+    // A run_after given with microseconds names the run with them.
+    const given = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      logical_date: null,
+      run_after: "2025-02-01T00:00:00.123456Z",
+    });
+    expect(given.body.dag_run_id).toBe("manual__2025-02-01T00:00:00.123456+00:00");
+    const read = await call("GET", `/api/v2/dags/pipe/dagRuns/${given.body.dag_run_id}`);
+    expect(read.body.run_after).toBe("2025-02-01T00:00:00.123456Z");
+  });
+
   it("patches and deletes runs", async () => {
     const { clock, fake, call } = await setup();
     addPipeline(fake);

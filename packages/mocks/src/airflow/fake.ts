@@ -656,7 +656,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       duration: seconds(run.startDate, run.endDate),
       data_interval_start: isoTimeMicros(run.dataIntervalStart, run.micros?.data_interval_start),
       data_interval_end: isoTimeMicros(run.dataIntervalEnd, run.micros?.data_interval_end),
-      run_after: isoTime(run.runAfter),
+      run_after: isoTimeMicros(run.runAfter, run.micros?.run_after),
       last_scheduling_decision: isoTime(run.lastSchedulingDecision),
       run_type: "manual",
       state: run.state,
@@ -682,7 +682,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       dag_run_id: run.runId,
       map_index: -1,
       logical_date: isoTimeMicros(run.logicalDate, run.micros?.logical_date),
-      run_after: isoTime(run.runAfter),
+      run_after: isoTimeMicros(run.runAfter, run.micros?.run_after),
       start_date: isoTime(ti.startDate),
       end_date: isoTime(ti.endDate),
       duration: seconds(ti.startDate, ti.endDate),
@@ -724,7 +724,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       run_id: run.runId,
       dag_display_name: run.dagId,
       task_display_name: ti.taskId,
-      run_after: isoTime(run.runAfter),
+      run_after: isoTimeMicros(run.runAfter, run.micros?.run_after),
     } as Schemas["XComResponse"];
   }
 
@@ -1099,8 +1099,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         let runAfter: number | null = null;
         if (body.run_after !== undefined && body.run_after !== null) {
           const parsed = parseAware(body.run_after, ["body", "run_after"]);
-          if (parsed.ok) runAfter = parsed.ms;
-          else if (parsed.issue.type === "timezone_aware")
+          if (parsed.ok) {
+            runAfter = parsed.ms;
+            if (parsed.micros) micros.run_after = parsed.micros;
+          } else if (parsed.issue.type === "timezone_aware")
             runAfter = Date.parse(`${String(body.run_after)}Z`);
           else issues.push(parsed.issue);
         }
@@ -1151,7 +1153,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const bad = runIdProblem(given);
           if (bad !== null) return fail(400, bad);
         }
-        const runId = given ?? `manual__${pythonIso(after)}`;
+        // Airflow's clock counts microseconds, so triggers in one millisecond get ids of their
+        // own there: one that would take a taken id here is a microsecond later.
+        if (given === null && runAfter === null) {
+          let us = 0;
+          while (us < 999 && dag.runs.has(`manual__${pythonIso(after, us)}`)) us++;
+          if (us > 0) micros.run_after = us;
+        }
+        const runId = given ?? `manual__${pythonIso(after, micros.run_after)}`;
         if (dag.runs.has(runId)) return uniqueViolation() as never;
         // (dag_id, logical_date) is unique too (dag_run_dag_id_logical_date_key).
         const sameTime = (r: Run) =>
@@ -1168,6 +1177,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           dataIntervalEnd: logical === null ? null : (dates.data_interval_end ?? logical),
           micros: {
             ...(micros.logical_date ? { logical_date: micros.logical_date } : {}),
+            ...(micros.run_after ? { run_after: micros.run_after } : {}),
             data_interval_start: micros.data_interval_start ?? micros.logical_date ?? 0,
             data_interval_end: micros.data_interval_end ?? micros.logical_date ?? 0,
           },

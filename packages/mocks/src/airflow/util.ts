@@ -23,11 +23,14 @@ export function isoTime(ms: number | null | undefined): string | null {
   return iso;
 }
 
-/** Python's `datetime.isoformat()` of an aware UTC time, as in generated run ids. */
-export function pythonIso(ms: number): string {
+/**
+ * Python's `datetime.isoformat()` of an aware UTC time, as in generated run ids; `micros` are
+ * the microseconds past the millisecond.
+ */
+export function pythonIso(ms: number, micros = 0): string {
   const s = new Date(ms).toISOString();
-  const frac = s.slice(20, 23);
-  return frac === "000" ? `${s.slice(0, 19)}+00:00` : `${s.slice(0, 19)}.${frac}000+00:00`;
+  const frac = `${s.slice(20, 23)}${String(micros).padStart(3, "0")}`;
+  return frac === "000000" ? `${s.slice(0, 19)}+00:00` : `${s.slice(0, 19)}.${frac}+00:00`;
 }
 
 /** Seconds between two times, as the float Airflow reports (`duration`). */
