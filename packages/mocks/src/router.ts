@@ -27,8 +27,17 @@ interface Route {
   readonly resolver: Resolver;
 }
 
-/** msw's path syntax (`:param`, `*`) after the origin → a RegExp over the URL without query. */
-export function compilePath(pattern: string): { path: RegExp; names: string[] } {
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/**
+ * msw's path syntax (`:param`, `*`) after the origin → a RegExp over the URL without query.
+ * A parameter named in `pathParams` takes the rest of the path, slashes included, as
+ * Starlette's `{name:path}` does.
+ */
+export function compilePath(
+  pattern: string,
+  pathParams: ReadonlySet<string> = NO_NAMES,
+): { path: RegExp; names: string[] } {
   const scheme = pattern.indexOf("://");
   const slash = scheme === -1 ? 0 : pattern.indexOf("/", scheme + 3);
   const origin = slash === -1 ? pattern : pattern.slice(0, slash);
@@ -45,7 +54,7 @@ export function compilePath(pattern: string): { path: RegExp; names: string[] } 
       }
       if (part.startsWith(":")) {
         names.push(part.slice(1));
-        return "([^/]+)";
+        return pathParams.has(part.slice(1)) ? "(.+)" : "([^/]+)";
       }
       return literal(part);
     })
@@ -53,13 +62,13 @@ export function compilePath(pattern: string): { path: RegExp; names: string[] } 
   return { path: new RegExp(`^${literal(origin)}${body}/?$`), names };
 }
 
-function routeOf(handler: HttpHandler): Route {
+function routeOf(handler: HttpHandler, pathParams: ReadonlySet<string>): Route {
   const { method, path } = handler.info;
   if (typeof path !== "string") throw new TypeError("router: only string paths are routed");
   // msw keeps the resolver on the handler (TypeScript calls it protected; it is a plain field).
   const resolver = (handler as unknown as { resolver: Resolver }).resolver;
   if (typeof resolver !== "function") throw new TypeError("router: a handler without a resolver");
-  const compiled = compilePath(path);
+  const compiled = compilePath(path, pathParams);
   return {
     method: typeof method === "string" ? method.toUpperCase() : method,
     path: compiled.path,
@@ -82,12 +91,14 @@ export type Dispatch = (request: Request, requestId?: string) => Promise<Respons
 /**
  * `notAllowed`: the answer to a request whose path a route serves but not with its method (the
  * server's 405), given the methods the path takes; without it, such a request falls through.
+ * `pathParams`: the parameters that take the rest of the path, slashes included (compilePath).
  */
 export function dispatcher(
   handlers: readonly HttpHandler[],
   notAllowed?: (request: Request, allowed: readonly string[]) => Response,
+  pathParams: ReadonlySet<string> = NO_NAMES,
 ): Dispatch {
-  const routes = handlers.map(routeOf);
+  const routes = handlers.map((h) => routeOf(h, pathParams));
   /** The methods routes take `path` with, or null when one takes `method` (or none takes it). */
   const allowedFor = (path: string, method: string): string[] | null => {
     const allowed = new Set<string>();

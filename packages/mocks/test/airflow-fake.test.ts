@@ -469,6 +469,36 @@ describe("variables and pools", () => {
     expect(got).toMatchObject({ status: 200, body: { key: "a%41 b/c", value: "v" } });
   });
 
+  it("takes a / in an XCom key, variable key or pool name as it is, as Airflow's {name:path} routes do", async () => {
+    const { fake, call } = await setup();
+    fake.addDag({
+      dagId: "pipe",
+      tasks: [{ taskId: "train", xcom: { "model/uri": "runs:/1/model" } }],
+    });
+    await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const base = "/api/v2/dags/pipe/dagRuns/r1/taskInstances/train/xcomEntries";
+    for (const path of [`${base}/model/uri`, `${base}/model%2Furi`]) {
+      expect(await call("GET", path)).toMatchObject({
+        status: 200,
+        body: { key: "model/uri", value: "runs:/1/model" },
+      });
+    }
+    await call("POST", "/api/v2/variables", { key: "team/a", value: "v" });
+    expect(await call("GET", "/api/v2/variables/team/a")).toMatchObject({
+      status: 200,
+      body: { key: "team/a", value: "v" },
+    });
+    expect((await call("DELETE", "/api/v2/variables/team/a")).status).toBe(204);
+    await call("POST", "/api/v2/pools", { name: "gpu/a100", slots: 2 });
+    expect(await call("GET", "/api/v2/pools/gpu/a100")).toMatchObject({
+      status: 200,
+      body: { name: "gpu/a100", slots: 2 },
+    });
+    // A parameter of one segment still ends at its slash.
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1/x")).status).toBe(404);
+  });
+
   it("does pool CRUD, starting with default_pool like a fresh install", async () => {
     const { call, client } = await setup();
     const fresh = await call("GET", "/api/v2/pools");

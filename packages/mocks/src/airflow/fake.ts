@@ -311,6 +311,12 @@ function decode(s: string): string {
   return s;
 }
 
+/**
+ * The path parameters Airflow's API declares `{name:path}` (routes/public/xcom.py, variables.py,
+ * pools.py): an XCom key, variable key or pool name may hold a `/`, sent as it is or as `%2F`.
+ */
+const PATH_PARAMS: ReadonlySet<string> = new Set(["xcom_key", "variable_key", "pool_name"]);
+
 export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake {
   const baseUrl = normalizeBaseUrl(options.baseUrl ?? "http://airflow.mock");
   const clock = options.clock ?? systemClock;
@@ -1888,6 +1894,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         { detail: "Method Not Allowed" },
         { status: 405, headers: { allow: allowed.join(", ") } },
       ),
+    PATH_PARAMS,
   );
 
   reset();
