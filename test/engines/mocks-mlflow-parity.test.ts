@@ -63,6 +63,11 @@ const scenario: Scenario = async (call) => {
   await call("search experiments page 2", "POST", `${A}/experiments/search`, {
     body: { max_results: 2, order_by: ["name ASC"], page_token: e1.body.next_page_token },
   });
+  await call(
+    "search experiments by GET",
+    "GET",
+    `${A}/experiments/search?max_results=2&order_by=${encodeURIComponent("name DESC")}`,
+  );
 
   // Runs -------------------------------------------------------------------------------------
   const runIds: string[] = [];
@@ -220,6 +225,13 @@ const scenario: Scenario = async (call) => {
   await call("get run", "GET", `${A}/runs/get?run_id=${alpha}`);
   await call("get batch run", "GET", `${A}/runs/get?run_id=${beta}`);
   await call("get missing run", "GET", `${A}/runs/get?run_id=0123456789abcdef0123456789abcdef`);
+  await call("get run by run_uuid", "GET", `${A}/runs/get?run_uuid=${alpha}`);
+  await call("log param with a number value", "POST", `${A}/runs/log-parameter`, {
+    body: { run_id: alpha, key: "num", value: 5 },
+  });
+  await call("log metric with a text value", "POST", `${A}/runs/log-metric`, {
+    body: { run_id: alpha, key: "m", value: "high", timestamp: T0, step: 0 },
+  });
   await call("update run", "POST", `${A}/runs/update`, {
     body: { run_id: gamma, status: "FINISHED", end_time: T0 + 5000, run_name: "gamma-2" },
   });
@@ -291,6 +303,24 @@ const scenario: Scenario = async (call) => {
     "GET",
     `${A}/artifacts/list?run_id=${alpha}&path=nope`,
   );
+  await call(
+    "run artifacts list outside the run",
+    "GET",
+    `${A}/artifacts/list?run_id=${alpha}&path=../x`,
+  );
+  await call(
+    "run artifacts list outside the run, encoded twice",
+    "GET",
+    `${A}/artifacts/list?run_id=${alpha}&path=%252E%252E/x`,
+  );
+  await call("proxy list outside the root", "GET", `${ART}?path=../x`);
+  // The type a download is served with comes from the file's name.
+  for (const file of ["plot.png", "MLmodel", "data.tar.gz", "report.html", "weights.bin"]) {
+    await call(`upload ${file}`, "PUT", `${ART}/${root}/typed/${file}`, { raw: "bytes" });
+    await call(`download ${file}`, "GET", `${ART}/${root}/typed/${file}`, {
+      answerHeaders: ["content-type", "x-content-type-options"],
+    });
+  }
   await call("delete artifact", "DELETE", `${ART}/${root}/notes.txt`);
   await call("run artifacts list after delete", "GET", `${A}/artifacts/list?run_id=${alpha}`);
 
@@ -358,6 +388,17 @@ const scenario: Scenario = async (call) => {
   await call("get by alias", "GET", `${R}/alias?name=iris&alias=champion`);
   await call("get version with alias", "GET", `${V}/get?name=iris&version=2`);
   await call("get by missing alias", "GET", `${R}/alias?name=iris&alias=nope`);
+  await call("get latest versions", "POST", `${R}/get-latest-versions`, { body: { name: "iris" } });
+  await call("get latest versions by GET", "GET", `${R}/get-latest-versions?name=iris&stages=none`);
+  await call("get latest versions in Staging", "POST", `${R}/get-latest-versions`, {
+    body: { name: "iris", stages: ["Staging"] },
+  });
+  await call("get latest versions of a bad stage", "POST", `${R}/get-latest-versions`, {
+    body: { name: "iris", stages: ["Prod"] },
+  });
+  await call("get latest versions of a missing model", "POST", `${R}/get-latest-versions`, {
+    body: { name: "nope" },
+  });
   await call("set model tag", "POST", `${R}/set-tag`, {
     body: { name: "iris", key: "k", value: "v" },
   });
@@ -384,6 +425,13 @@ const scenario: Scenario = async (call) => {
     body: { name: "iris", version: "2", description: "second" },
   });
   await call("search models page", "GET", `${R}/search?max_results=1&order_by=name%20DESC`);
+  await call("search models by a bad key", "GET", `${R}/search?order_by=bogus`);
+  await call(
+    "search models by both timestamps",
+    "GET",
+    `${R}/search?order_by=timestamp&order_by=last_updated_timestamp`,
+  );
+  await call("search models over max_results", "GET", `${R}/search?max_results=1001`);
   await call("rename model", "POST", `${R}/rename`, { body: { name: "iris", new_name: "iris2" } });
   await call("rename model back", "POST", `${R}/rename`, {
     body: { name: "iris2", new_name: "iris" },
@@ -558,7 +606,12 @@ describe("MLflow fake ↔ real MLflow parity", () => {
         "creation_timestamp",
         "last_updated_timestamp",
       ],
-      replace: [[base, "<base>"] as const, ...runIdLiterals(steps)],
+      replace: [
+        [base, "<base>"] as const,
+        // A Python set printed in a message: its order changes from process to process.
+        ["{'timestamp', 'name'}", "{'name', 'timestamp'}"] as const,
+        ...runIdLiterals(steps),
+      ],
     });
     const report = compare(
       normalize(fakeSteps, options(fakeSteps, fake.baseUrl)),

@@ -15,6 +15,8 @@ export interface Step {
   readonly status: number;
   /** Parsed JSON, or the text when the body is not JSON (null when empty). */
   readonly body: unknown;
+  /** The answer's headers the call asked to record (CallInit.answerHeaders), null when absent. */
+  readonly headers?: Readonly<Record<string, string | null>>;
 }
 
 /** A parsed answer: scenarios read ids out of it freely (a mismatch fails the comparison anyway). */
@@ -47,6 +49,8 @@ export interface CallInit {
   readonly headers?: Record<string, string>;
   /** Raw body instead of JSON (e.g. artifact bytes). */
   readonly raw?: RequestInit["body"];
+  /** Headers of the answer to record and compare (lower case), e.g. `content-type`. */
+  readonly answerHeaders?: readonly string[];
 }
 
 /** Runs a scenario against one side and returns what it recorded, in order. */
@@ -78,7 +82,17 @@ export async function record(
     } catch {
       // not JSON: keep the text
     }
-    steps.push({ name, method, path, status: response.status, body: parsed });
+    const step: Step = { name, method, path, status: response.status, body: parsed };
+    steps.push(
+      init.answerHeaders
+        ? {
+            ...step,
+            headers: Object.fromEntries(
+              init.answerHeaders.map((h) => [h, response.headers.get(h)] as const),
+            ),
+          }
+        : step,
+    );
     return { status: response.status, body: parsed as Answer };
   }) as Caller;
   Object.assign(call, { fetch: fetchImpl, baseUrl, side });

@@ -1,18 +1,35 @@
 /** The fakes' answers: typed bodies built cheaply, and errors shaped as each server shapes them. */
 
 /**
+ * The error class MLflow 3 derives from an error code (error_classification.py,
+ * _CLIENT_ERROR_CODE_TO_ERROR_CLASS); codes not listed keep their own name.
+ */
+const ERROR_CLASS: Readonly<Record<string, string>> = {
+  BAD_REQUEST: "INVALID_PARAMETER_VALUE",
+  CUSTOMER_UNAUTHORIZED: "PERMISSION_DENIED",
+  ENDPOINT_NOT_FOUND: "RESOURCE_NOT_FOUND",
+  INTERNAL_ERROR: "CLIENT_INTERNAL_ERROR",
+  INVALID_STATE: "CLIENT_INTERNAL_ERROR",
+  NOT_FOUND: "RESOURCE_NOT_FOUND",
+  RESOURCE_DOES_NOT_EXIST: "RESOURCE_NOT_FOUND",
+  TEMPORARILY_UNAVAILABLE: "CLIENT_INTERNAL_ERROR",
+};
+/** The codes whose SQLSTATE is the internal error's (_CLIENT_ERROR_CODE_TO_SQLSTATE). */
+const INTERNAL_SQLSTATE: ReadonlySet<string> = new Set([
+  "INTERNAL_ERROR",
+  "INVALID_STATE",
+  "TEMPORARILY_UNAVAILABLE",
+]);
+
+/**
  * MLflow 3's error body: `{ error_code, message, sqlstate, error_class }`, with the HTTP status
- * MLflow maps the code to.
+ * MLflow maps the code to; the class and SQLSTATE derived from the code as MLflow derives them.
  */
 export function mlflowError(status: number, errorCode: string, message: string): Response {
-  const errorClass =
-    errorCode === "RESOURCE_DOES_NOT_EXIST"
-      ? "RESOURCE_NOT_FOUND"
-      : errorCode === "BAD_REQUEST"
-        ? "INVALID_PARAMETER_VALUE"
-        : errorCode;
+  const errorClass = ERROR_CLASS[errorCode] ?? errorCode;
+  const sqlstate = INTERNAL_SQLSTATE.has(errorCode) ? "XXM00" : "KAM00";
   return Response.json(
-    { error_code: errorCode, message, sqlstate: "KAM00", error_class: errorClass },
+    { error_code: errorCode, message, sqlstate, error_class: errorClass },
     { status },
   );
 }

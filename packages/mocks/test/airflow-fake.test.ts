@@ -341,7 +341,7 @@ describe("the run state machine", () => {
     addPipeline(fake);
     // The manual clock stands still: every trigger below happens at the same instant.
     const runs = await Promise.all(
-      Array.from({ length: 10 }, () => client.triggerDagRun("pipe", { logical_date: null })),
+      Array.from({ length: 10 }, () => client.triggerDagRun("pipe", { logicalDate: null })),
     );
     const ids = runs.map((r) => r.dag_run_id);
     expect(new Set(ids).size).toBe(10);

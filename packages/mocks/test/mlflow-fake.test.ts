@@ -807,3 +807,45 @@ describe("found in a review against a real server", () => {
     expect((await post(fake, "experiments/create", { name: "x".repeat(500) })).status).toBe(200);
   });
 });
+
+describe("artifact names, as the server reads them", () => {
+  it("guesses a download's Content-Type from the name as MLflow does (mime_type_utils)", async () => {
+    const { artifactMimeType } = await import("../src/mlflow/handlers.js");
+    const cases: [string, string][] = [
+      ["model/MLmodel", "text/plain"],
+      ["a/requirements.txt", "text/plain"],
+      ["conf.yaml", "text/plain"],
+      ["plot.png", "image/png"],
+      ["PLOT.PNG", "image/png"],
+      ["report.html", "text/html"],
+      ["data.tar.gz", "application/x-tar"],
+      ["data.tgz", "application/x-tar"],
+      ["table.csv.gz", "text/csv"],
+      ["blob.gz", "application/octet-stream"],
+      ["model.pkl", "application/octet-stream"],
+      [".bashrc", "application/octet-stream"],
+      ["weights", "application/octet-stream"],
+    ];
+    for (const [name, type] of cases) expect([name, artifactMimeType(name)]).toEqual([name, type]);
+  });
+
+  it("refuses paths that leave the root, as validate_path_is_safe does", async () => {
+    const { unsafeArtifactPath } = await import("../src/mlflow/handlers.js");
+    for (const p of [
+      "../x",
+      "a/../../x",
+      "/etc/passwd",
+      "a\\b",
+      "a#b",
+      "%2E%2E/x",
+      "%252E%252E/x",
+      "C:/x",
+      "file:///x",
+    ]) {
+      expect([p, unsafeArtifactPath(p)]).toEqual([p, true]);
+    }
+    for (const p of ["", "model", "a/b.txt", "a..b", "..a/b", "a/./b"]) {
+      expect([p, unsafeArtifactPath(p)]).toEqual([p, false]);
+    }
+  });
+});

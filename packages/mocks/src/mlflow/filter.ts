@@ -440,6 +440,12 @@ export interface OrderBy {
 
 /** One `order_by` entry of a runs search, e.g. "metrics.acc DESC" or "`params`.`my key`". */
 export function parseOrderBy(clause: string, dialect: FilterDialect = RUN_DIALECT): OrderBy {
+  const { key, ascending } = splitOrderClause(clause);
+  return { ...identifier(key, dialect), ascending };
+}
+
+/** An order_by clause's key, as written, and its direction (ASC unless DESC). */
+export function splitOrderClause(clause: string): { key: string; ascending: boolean } {
   const m = /^\s*(.*?)(?:\s+(\w+))?\s*$/.exec(clause);
   let key = (m?.[1] ?? "").trim();
   let dir = m?.[2];
@@ -452,6 +458,5 @@ export function parseOrderBy(clause: string, dialect: FilterDialect = RUN_DIALEC
   if (dir && !["asc", "desc"].includes(dir.toLowerCase())) {
     throw new FilterError(`Invalid ordering key in order_by clause '${clause}'.`);
   }
-  const id = identifier(key, dialect);
-  return { ...id, ascending: dir?.toLowerCase() !== "desc" };
+  return { key, ascending: dir?.toLowerCase() !== "desc" };
 }

@@ -32,6 +32,92 @@ async function jsonBody(request: Request): Promise<Json> {
 
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 
+/**
+ * MLflow's validate_path_is_safe: a path is refused ("Invalid path") when, decoded until it
+ * stops changing, it holds `#`, a backslash, a `..` segment, or is absolute.
+ */
+export function unsafeArtifactPath(path: string): boolean {
+  let p = path;
+  for (let i = 0; i < 10; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(p);
+    } catch {
+      break;
+    }
+    if (next === p) break;
+    p = next;
+  }
+  if (p.startsWith("file://")) p = p.slice("file://".length);
+  return (
+    p.includes("#") ||
+    p.includes("\\") ||
+    p.split("/").includes("..") ||
+    p.startsWith("/") ||
+    /^[A-Za-z]:[\\/]/.test(p)
+  );
+}
+
+/** The extensions MLflow serves as text/plain (mime_type_utils.get_text_extensions), MLmodel too. */
+const TEXT_EXTENSIONS: ReadonlySet<string> = new Set(
+  "txt log err cfg conf cnf cf ini properties prop hocon toml yaml yml xml json js py py3 csv tsv md rst ipynb MLmodel MLproject".split(
+    " ",
+  ),
+);
+
+/**
+ * Python's built-in mimetypes table, for the files runs log (plots, reports, archives); the
+ * server's machine may add more from /etc/mime.types, which the fake does not read.
+ */
+const MIME_TYPES: Readonly<Record<string, string>> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".svg": "image/svg+xml",
+  ".bmp": "image/bmp",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".ico": "image/vnd.microsoft.icon",
+  ".html": "text/html",
+  ".htm": "text/html",
+  ".css": "text/css",
+  ".csv": "text/csv",
+  ".txt": "text/plain",
+  ".json": "application/json",
+  ".pdf": "application/pdf",
+  ".zip": "application/zip",
+  ".tar": "application/x-tar",
+  ".h5": "application/x-hdf5",
+  ".wav": "audio/x-wav",
+  ".mp3": "audio/mpeg",
+  ".mp4": "video/mp4",
+  ".xls": "application/vnd.ms-excel",
+  ".doc": "application/msword",
+};
+/** Compressions mimetypes reads as an encoding of the type before them (`x.tar.gz`). */
+const ENCODINGS: ReadonlySet<string> = new Set([".gz", ".Z", ".bz2", ".xz", ".br"]);
+
+/** Python's os.path.splitext: leading dots belong to the name. */
+function splitext(name: string): [string, string] {
+  const dot = name.lastIndexOf(".");
+  if (dot <= 0 || !/[^.]/.test(name.slice(0, dot))) return [name, ""];
+  return [name.slice(0, dot), name.slice(dot)];
+}
+
+/** The Content-Type MLflow sends a downloaded artifact with (mime_type_utils._guess_mime_type). */
+export function artifactMimeType(path: string): string {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  let [base, ext] = splitext(name);
+  // MLmodel and MLproject have no extension: their name counts as one.
+  if (TEXT_EXTENSIONS.has(ext === "" ? name : ext.slice(1))) return "text/plain";
+  if (ext === ".tgz") [base, ext] = splitext(`${base}.tar.gz`);
+  if (ENCODINGS.has(ext)) [base, ext] = splitext(base);
+  return MIME_TYPES[ext] ?? MIME_TYPES[ext.toLowerCase()] ?? "application/octet-stream";
+}
+
+const invalidPath = () => new MlflowFakeError(400, "INVALID_PARAMETER_VALUE", "Invalid path");
+
 export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler[] {
   const http = fakeHttp<paths>(baseUrl);
   const count = (request: Request, route: string) => {
@@ -61,9 +147,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     return decodeURIComponent(pathname.slice(prefix.length));
   };
   const checkProxyPath = (p: string) => {
-    if (p === "" || p.startsWith("/") || p.split("/").includes("..") || p.includes("\\")) {
-      throw new MlflowFakeError(400, "INVALID_PARAMETER_VALUE", "Invalid path");
-    }
+    if (p === "" || unsafeArtifactPath(p)) throw invalidPath();
     return p;
   };
 
@@ -83,8 +167,9 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       return new Response(bytes.slice(), {
         status: 200,
         headers: {
-          "content-type": "application/octet-stream",
+          "content-type": artifactMimeType(path),
           "content-disposition": `attachment; filename=${name}`,
+          "x-content-type-options": "nosniff",
           "content-length": String(bytes.byteLength),
         },
       });
@@ -113,6 +198,11 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       if (e instanceof MlflowFakeError) return errorResponse(e);
       throw e;
     }
+  };
+
+  const latestVersions = (name: unknown, stages: unknown) => {
+    const versions = state.latestVersions(name, stages);
+    return versions.length ? { model_versions: versions } : {};
   };
 
   return [
@@ -145,6 +235,28 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
           ...(r.next ? { next_page_token: r.next } : {}),
         });
       }),
+    ),
+    // The server takes the search as a GET too, its fields as query parameters.
+    http.untyped.get(`${baseUrl}/api/2.0/mlflow/experiments/search`, ({ request }) =>
+      guard(
+        request,
+        "experiments/search",
+        (r) => r,
+        () => {
+          const query = new URL(request.url).searchParams;
+          const r = state.searchExperiments({
+            max_results: query.get("max_results") ?? undefined,
+            page_token: query.get("page_token") ?? undefined,
+            filter: query.get("filter") ?? undefined,
+            order_by: query.getAll("order_by"),
+            view_type: query.get("view_type") ?? undefined,
+          });
+          return Response.json({
+            ...(r.experiments.length ? { experiments: r.experiments } : {}),
+            ...(r.next ? { next_page_token: r.next } : {}),
+          });
+        },
+      ),
     ),
     http.post("/api/2.0/mlflow/experiments/update", ({ request, response }) =>
       guard(request, "experiments/update", response.untyped, async () => {
@@ -189,7 +301,10 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     ),
     http.get("/api/2.0/mlflow/runs/get", ({ request, query, response }) =>
       guard(request, "runs/get", response.untyped, () =>
-        response(200).json({ run: state.runOut(state.run(query.get("run_id"))) }),
+        // The server reads run_id, else the older run_uuid.
+        response(200).json({
+          run: state.runOut(state.run(query.get("run_id") || query.get("run_uuid"))),
+        }),
       ),
     ),
     http.post("/api/2.0/mlflow/runs/update", ({ request, response }) =>
@@ -276,14 +391,18 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
         const root = run.artifactUri;
         const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(root);
         const base = (m?.[1] ?? "").replace(/\/+$/, "");
-        const sub = (query.get("path") ?? "").replace(/^\/+|\/+$/g, "");
+        const given = query.get("path") ?? "";
+        if (unsafeArtifactPath(given)) throw invalidPath();
+        const sub = given.replace(/^\/+|\/+$/g, "");
         const files = state.listArtifacts(sub ? `${base}/${sub}` : base, base);
         return response(200).json({ root_uri: root, ...(files.length ? { files } : {}) });
       }),
     ),
     http.get(ARTIFACTS, ({ request, query, response }) =>
       guard(request, "mlflow-artifacts/artifacts", response.untyped, () => {
-        const dir = (query.get("path") ?? "").replace(/^\/+|\/+$/g, "");
+        const given = query.get("path") ?? "";
+        if (unsafeArtifactPath(given)) throw invalidPath();
+        const dir = given.replace(/^\/+|\/+$/g, "");
         const files = state.listArtifacts(dir, dir);
         return response(200).json(files.length ? { files } : {});
       }),
@@ -354,6 +473,33 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
           ...(r.next ? { next_page_token: r.next } : {}),
         });
       }),
+    ),
+    // Deprecated with model stages, still served (MlflowClient.get_latest_versions): POST or GET.
+    http.untyped.post(
+      `${baseUrl}/api/2.0/mlflow/registered-models/get-latest-versions`,
+      ({ request }) =>
+        guard(
+          request,
+          "registered-models/get-latest-versions",
+          (r) => r,
+          async () => {
+            const b = await jsonBody(request);
+            return Response.json(latestVersions(b.name, b.stages));
+          },
+        ),
+    ),
+    http.untyped.get(
+      `${baseUrl}/api/2.0/mlflow/registered-models/get-latest-versions`,
+      ({ request }) =>
+        guard(
+          request,
+          "registered-models/get-latest-versions",
+          (r) => r,
+          () => {
+            const query = new URL(request.url).searchParams;
+            return Response.json(latestVersions(query.get("name"), query.getAll("stages")));
+          },
+        ),
     ),
     http.post("/api/2.0/mlflow/registered-models/set-tag", ({ request, response }) =>
       guard(request, "registered-models/set-tag", response.untyped, async () => {

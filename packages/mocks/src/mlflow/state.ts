@@ -15,6 +15,7 @@ import {
   parseFilter,
   parseOrderBy,
   RUN_DIALECT,
+  splitOrderClause,
 } from "./filter.js";
 
 type S = components["schemas"];
@@ -172,9 +173,7 @@ function readDouble(v: unknown, field: string): number {
   if (v === "Infinity") return Number.MAX_VALUE;
   if (v === "-Infinity") return -Number.MAX_VALUE;
   if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  throw invalid(
-    `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied. Hint: Value was of type '${typeof v === "string" ? "str" : typeof v}'. See the API docs for more information about request parameters.`,
-  );
+  throw wrongType(v, field);
 }
 
 const clampInfinity = (v: number) =>
@@ -192,9 +191,7 @@ export function readInt(v: unknown, field: string, required = false): number | u
   }
   const n = typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isInteger(n)) {
-    throw invalid(
-      `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied. Hint: Value was of type '${typeof v === "string" ? "str" : typeof v}'. See the API docs for more information about request parameters.`,
-    );
+    throw wrongType(v, field);
   }
   return n;
 }
@@ -205,9 +202,7 @@ export function readString(v: unknown, field: string, required = false): string 
     return undefined;
   }
   if (typeof v !== "string") {
-    throw invalid(
-      `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied. Hint: Value was of type '${typeof v}'. See the API docs for more information about request parameters.`,
-    );
+    throw wrongType(v, field);
   }
   return v;
 }
@@ -218,6 +213,33 @@ const pyJson = (v: string) =>
     /[\u0080-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+
+/** Python's json.dumps(v, sort_keys=True, separators=(",", ":")) of a JSON value. */
+function pyDumps(v: unknown): string {
+  if (typeof v === "string") return pyJson(v);
+  if (Array.isArray(v)) return `[${v.map(pyDumps).join(",")}]`;
+  if (v && typeof v === "object") {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${pyJson(k)}:${pyDumps((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/** The Python type a JSON value parses to (JSON cannot tell 5 from 5.0: an integer is an int). */
+function pyTypeName(v: unknown): string {
+  if (typeof v === "string") return "str";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (Array.isArray(v)) return "list";
+  return v === null ? "NoneType" : "dict";
+}
+
+/** A field of the wrong type, as the handlers' schema check words it (invalid_value()). */
+function wrongType(v: unknown, field: string): MlflowFakeError {
+  return invalid(
+    `Invalid value ${pyDumps(v)} for parameter '${field}' supplied:  Hint: Value was of type '${pyTypeName(v)}'. See the API docs for more information about request parameters.`,
+  );
+}
 
 /** posixpath.normpath. */
 function normpath(p: string): string {
@@ -1067,6 +1089,28 @@ export class MlflowState {
     };
   }
 
+  /**
+   * registered-models/get-latest-versions: the latest version in each of `stages` (every stage
+   * when none is given). Versions here never leave stage "None".
+   */
+  latestVersions(name: unknown, stages: unknown): WireModelVersion[] {
+    const m = this.model(readString(name, "name", true));
+    const wanted = new Set(
+      (Array.isArray(stages) && stages.length > 0 ? stages : STAGES).map((stage) => {
+        const canonical = STAGES.find((s) => s.toLowerCase() === String(stage).toLowerCase());
+        if (!canonical) {
+          throw invalid(
+            `Invalid Model Version stage: ${stage}. Value must be one of ${STAGES.join(", ")}.`,
+          );
+        }
+        return canonical;
+      }),
+    );
+    let latest: ModelVersion | undefined;
+    for (const v of m.versions.values()) if (!latest || v.version > latest.version) latest = v;
+    return latest && wanted.has("None") ? [this.versionOut(latest, true)] : [];
+  }
+
   modelOut(m: RegisteredModel, withLatest = true): WireRegisteredModel {
     let latest: ModelVersion | undefined;
     for (const v of m.versions.values()) if (!latest || v.version > latest.version) latest = v;
@@ -1265,9 +1309,8 @@ export class MlflowState {
   ) {
     const max = maxResults === null ? 100 : (readInt(maxResults, "max_results") as number);
     if (max > 1000) {
-      throw invalid(
-        `Invalid value for request parameter max_results. It must be at most 1000, but got value ${max}`,
-      );
+      // The handler's schema check (at most 1000) answers, on the query string's text.
+      throw wrongType(maxResults, "max_results");
     }
     const clauses = parseSimpleFilter(filter ?? undefined, MODEL_DIALECT);
     const list = [...this.models.values()].filter((m) =>
@@ -1275,15 +1318,10 @@ export class MlflowState {
         matches(c.type === "tag" ? m.tags.get(c.key) : m.name, c.comparator, c.value),
       ),
     );
-    const orders = orderBy.length
-      ? orderBy.map((o) => orderClause(o, MODEL_ORDER_DIALECT))
-      : [{ type: "attribute" as const, key: "name", ascending: true }];
+    const orders = modelOrder(orderBy);
+    // Both timestamp keys order by the last update (the store's last_updated_time column).
     const value = (m: RegisteredModel, key: string) =>
-      key === "name"
-        ? m.name
-        : key === "last_updated_timestamp"
-          ? m.lastUpdatedTimestamp
-          : m.creationTimestamp;
+      key === "name" ? m.name : m.lastUpdatedTimestamp;
     list.sort((a, b) => {
       for (const o of orders) {
         const c = compareValues(value(a, o.key), value(b, o.key));
@@ -1302,9 +1340,7 @@ export class MlflowState {
     }
     if (max > 200_000) {
       // The handler's schema check answers first (the value came as a query string).
-      throw invalid(
-        `Invalid value "${maxResults}" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.`,
-      );
+      throw wrongType(maxResults, "max_results");
     }
     const clauses = parseSimpleFilter(filter ?? undefined, VERSION_DIALECT);
     const list: ModelVersion[] = [];
@@ -1356,11 +1392,39 @@ const MODEL_DIALECT: FilterDialect = {
   numericAttributes: new Set(),
   listAttributes: new Set(),
 };
-const MODEL_ORDER_DIALECT: FilterDialect = {
-  stringAttributes: new Set(["name"]),
-  numericAttributes: new Set(["timestamp", "last_updated_timestamp"]),
-  listAttributes: new Set(),
-};
+/** Model version stages (model_version_stages.ALL_STAGES). */
+const STAGES = ["None", "Staging", "Production", "Archived"] as const;
+
+/**
+ * The order of a registered-model search (SearchUtils.parse_order_by_for_search_registered_models
+ * and the store's order clauses): bare keys only, each column once, then by name.
+ */
+function modelOrder(orderBy: readonly string[]): { key: string; ascending: boolean }[] {
+  const columns = new Set<string>();
+  const out: { key: string; ascending: boolean }[] = [];
+  for (const clause of orderBy) {
+    const { key, ascending } = splitOrderBy(clause);
+    if (key !== "name" && key !== "timestamp" && key !== "last_updated_timestamp") {
+      // The server prints a Python set, whose order changes from process to process.
+      throw invalid(
+        `Invalid order by key '${key}' specified. Valid keys are '{'name', 'timestamp'}'`,
+      );
+    }
+    const column = key === "name" ? "name" : "last_updated_time";
+    if (columns.has(column)) {
+      // Raised without an error code: the server's 500 INTERNAL_ERROR.
+      throw new MlflowFakeError(
+        500,
+        "INTERNAL_ERROR",
+        `\`order_by\` contains duplicate fields: [${orderBy.map((o) => `'${o}'`).join(", ")}]`,
+      );
+    }
+    columns.add(column);
+    out.push({ key, ascending });
+  }
+  if (!columns.has("name")) out.push({ key: "name", ascending: true });
+  return out;
+}
 const VERSION_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name", "run_id", "source_path"]),
   numericAttributes: new Set(["version_number"]),
@@ -1392,6 +1456,16 @@ function orderClause(
 ): ReturnType<typeof parseOrderBy> {
   try {
     return parseOrderBy(clause, dialect);
+  } catch (e) {
+    if (e instanceof FilterError) throw invalid(e.message);
+    throw e;
+  }
+}
+
+/** An order_by clause's key and direction, or the server's 400 for one it cannot read. */
+function splitOrderBy(clause: string): ReturnType<typeof splitOrderClause> {
+  try {
+    return splitOrderClause(clause);
   } catch (e) {
     if (e instanceof FilterError) throw invalid(e.message);
     throw e;
