@@ -1121,6 +1121,19 @@ with DAG("d", schedule_interval="@daily"):
     },
   ],
   [
+    "a removed module imported by name from its package",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.operators import dummy
+from airflow import datasets, DAG
+from airflow.operators import bash, python
+from airflow.utils import dates as d
+`,
+      want: ["1:1", "2:1", "4:1"],
+    },
+  ],
+  [
     "removed context variables read by task code: parameters, context[...] and kwargs.get(...)",
     {
       rule: "airflow3-removed",

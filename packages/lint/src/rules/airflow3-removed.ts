@@ -184,7 +184,11 @@ export const airflow3Removed = defineRule({
     for (const imp of file.imports) {
       // Every removed module is one of Airflow's own.
       const airflow = imp.module.startsWith("airflow");
-      const mod = airflow ? MODULES.find(([re]) => re.test(imp.module)) : undefined;
+      // `from airflow.operators import dummy` imports the module airflow.operators.dummy.
+      const submodule = imp.name ? `${imp.module}.${imp.name}` : null;
+      const mod = airflow
+        ? MODULES.find(([re]) => re.test(imp.module) || (submodule !== null && re.test(submodule)))
+        : undefined;
       const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
       const moved =
         airflow && imp.name
