@@ -457,6 +457,27 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a literal env value holding Jinja is said: Airflow renders it, Kubeflow passes it as written", () => {
+    const ir = pipeline("envs", {}, (p) => {
+      p.bash("show", {
+        command: "echo $LIT $PCT $PLAIN",
+        env: { LIT: "literal {{ ds }}", PCT: "100% {# note", PLAIN: "plain" },
+      });
+      p.container("serve", { image: "busybox", env: { DAY: "{% if true %}x{% endif %}" } });
+    }).ir;
+    const lines = kubeflowTarget
+      .validate(lowered(ir))
+      .map((d) => `${d.severity} ${d.code} ${d.task ?? "-"}: ${d.message}`)
+      .sort();
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^warning MLG3002 serve: template '\{% if true %\}x\{% endif %\}' in 'serve'/,
+      ),
+      expect.stringMatching(/^warning MLG3002 show: template '100% \{# note' in 'show'/),
+      expect.stringMatching(/^warning MLG3002 show: template 'literal \{\{ ds \}\}' in 'show'/),
+    ]);
+  });
+
   it("reports what KFP cannot express, naming the task and the way out", async () => {
     const ir = pipeline("limits", { defaults: { executionTimeout: seconds(60) } }, (p) => {
       const a = p.python("produce", {

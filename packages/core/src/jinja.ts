@@ -1,7 +1,8 @@
 /** Reading Jinja templates, as the compiler (generated DAGs) and the linter (hand-written) do. */
 
 /** Whether a templated string may hold Jinja code at all (most strings do not). */
-export const mayHoldJinja = (text: string) => text.includes("{{") || text.includes("{%");
+export const mayHoldJinja = (text: string) =>
+  text.includes("{{") || text.includes("{%") || text.includes("{#");
 
 /**
  * The code of a template's `{{ ... }}` expressions and `{% ... %}` statements (`{% set v =

@@ -1,5 +1,5 @@
 /** Executors: the container that runs each task (python components, shell, images). */
-import type { BashTask, ContainerTask } from "@mlgen/core";
+import { type BashTask, type ContainerTask, mayHoldJinja } from "@mlgen/core";
 import { shQuote } from "../../escape/shell.js";
 import type { Approximated, ComponentBuild, ValueCode } from "./component.js";
 
@@ -88,6 +88,8 @@ function environment(
   const passed: { name: string; input: string }[] = [];
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
+      // Airflow renders a shell task's env, literals included; Kubeflow passes them as written.
+      if (typeof value.value === "string" && mayHoldJinja(value.value)) code.template(value.value);
       literal.push({ name, value: String(value.value) });
     } else if (value.kind === "template") {
       code.template(value.text);
@@ -186,10 +188,16 @@ export function memoryToFloat(memory: string): number {
   return Number(memory) / 10 ** 9;
 }
 
-export function containerExecutor(task: ContainerTask, approximated: Approximated): ComponentBuild {
+export function containerExecutor(
+  task: ContainerTask,
+  code: ValueCode,
+  approximated: Approximated,
+): ComponentBuild {
   const literal: { name: string; value: string }[] = [];
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
+      // Airflow renders a pod's env_vars (a templated field); Kubeflow passes them as written.
+      if (typeof value.value === "string" && mayHoldJinja(value.value)) code.template(value.value);
       literal.push({ name, value: String(value.value) });
     } else {
       approximated(

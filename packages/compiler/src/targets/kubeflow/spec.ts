@@ -695,7 +695,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         build = shellExecutor(task, code, settings, approximated);
         break;
       case "container":
-        build = containerExecutor(task, approximated);
+        build = containerExecutor(task, code, approximated);
         break;
       default:
         continue;
