@@ -320,6 +320,18 @@ describe("cronProblem", () => {
     ["* * * * 8", "day of week field '8' is out of range 0-7"],
     ["*/0 * * * *", "minute field '*/0' has a bad step"],
     ["10-5 * * * FRI-MON", null],
+    [
+      "0 0 31 2 *",
+      "day of month '31' never comes in month '2' (FEB has fewer days), so the schedule never runs",
+    ],
+    [
+      "0 0 31 4,6,9,11 ?",
+      "day of month '31' never comes in month '4,6,9,11' (APR, JUN, SEP, NOV have fewer days), so the schedule never runs",
+    ],
+    ["0 0 29 2 *", null],
+    ["0 0 31 2 MON", null],
+    ["0 0 31 */2 *", null],
+    ["0 0 L 2 *", null],
   ])("%s", (expr, want) => {
     expect(cronProblem(expr)).toBe(want);
   });

@@ -79,7 +79,42 @@ export function cronProblem(expression: string): string | null {
       }
     }
   }
-  return null;
+  return neverOccurs(parts);
+}
+
+/** The most days each month has (February 29 in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The values a field's items list, or null when one is not a plain number, range or step. */
+function fieldValues(part: string, f: (typeof FIELDS)[number]): Set<number> | null {
+  const out = new Set<number>();
+  for (const item of part.split(",")) {
+    const [range = "", step = "1"] = item.split("/");
+    const [lo = "", hi] = range.split("-");
+    const a = range === "*" ? f.min : atom(lo, f);
+    const b =
+      range === "*" ? f.max : hi === undefined ? (item.includes("/") ? f.max : a) : atom(hi, f);
+    if (a === null || b === null || b < a) return null;
+    for (let v = a; v <= b; v += Number(step)) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * A valid expression whose days never come: a day of the month that none of its months has
+ * (`0 0 31 2 *`, `0 0 30 2 *`). croniter finds no run for it, and Airflow never schedules one.
+ * Only when the day of the week is `*`: with both restricted, either one matching is a day.
+ */
+function neverOccurs(parts: readonly string[]): string | null {
+  const [, , dom = "", month = "", dow = ""] = parts;
+  if (dow !== "*" && dow !== "?") return null;
+  const days = fieldValues(dom, FIELDS[2] as (typeof FIELDS)[number]);
+  const months = fieldValues(month, FIELDS[3] as (typeof FIELDS)[number]);
+  if (!days || !months) return null;
+  const first = Math.min(...days);
+  if ([...months].some((m) => first <= (MONTH_DAYS[m - 1] ?? 31))) return null;
+  const names = [...months].map((m) => MONTHS[m - 1]).join(", ");
+  return `day of month '${dom}' never comes in month '${month}' (${names} ${months.size === 1 ? "has" : "have"} fewer days), so the schedule never runs`;
 }
 
 const START_DATE =
