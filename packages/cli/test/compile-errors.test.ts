@@ -22,6 +22,23 @@ const LOAD = `  const load = p.python("load", { fn: "tasks/steps.py:load", outpu
 
 const cases: [string, Case][] = [
   [
+    "an output named after an XCom key the DAG pushes itself",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          `  p.python("load", { fn: "tasks/steps.py:load", outputs: { return_value: "int", rows: "int" } });`,
+        ),
+      },
+      code: "MLG1011",
+      says: [
+        "pipelines/demo.pipeline.ts:4:5",
+        "invalid output name 'return_value' of task 'load'",
+        "one output would overwrite the other",
+        "name the output otherwise, e.g. 'value'",
+      ],
+    },
+  ],
+  [
     "duplicate task ids",
     {
       files: {

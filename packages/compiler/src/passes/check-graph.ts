@@ -10,6 +10,9 @@ import {
 import { assetUriProblem, checkSchedule } from "./check-schedule.js";
 import { type PassContext, taskPlace } from "./context.js";
 
+/** XCom keys the generated DAG pushes itself: no output may take them. */
+const RESERVED_OUTPUTS: ReadonlySet<string> = new Set(["return_value", "mlgen_map_index"]);
+
 /** Airflow's KEY_REGEX restricted to ASCII, and its 250-character limit. */
 const AIRFLOW_ID = /^[A-Za-z0-9_.-]+$/;
 const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -122,6 +125,25 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       if (task.function && !PY_IDENTIFIER.test(task.function))
         names.push(["function", task.function]);
       if (task.map) names.push(["mapped input", task.map.input]);
+    }
+    if (task.kind === "python") {
+      for (const k of Object.keys(task.outputs)) {
+        if (!RESERVED_OUTPUTS.has(k)) continue;
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `output name '${k}' of task '${task.id}'`,
+              reason:
+                k === "return_value"
+                  ? "Airflow keeps the value a task returns under that XCom key, and a task whose output is mapped over returns it, so one output would overwrite the other"
+                  : "mlgen keeps a mapped task's instance numbers under that XCom key",
+              hint: `name the output otherwise, e.g. '${k === "return_value" ? "value" : "map_index"}'`,
+            },
+            place,
+          ),
+        );
+      }
     }
     for (const [what, name] of names) {
       if (!PY_IDENTIFIER.test(name)) {
