@@ -70,9 +70,6 @@ def _push(ti, task_id, result, outputs):
     # All checked first: a task that fails pushes none of its outputs, never some.
     for key, value in pushed.items():
         ti.xcom_push(key=key, value=value)
-    if getattr(ti, "map_index", -1) >= 0:
-        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).
-        ti.xcom_push(key="mlgen_map_index", value=ti.map_index)
     return pushed
 
 

@@ -24,6 +24,27 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], lint: { ru
 `;
 
 describe("mlgen lint", () => {
+  it("says nothing about the XCom keys mlgen's generated DAGs push for themselves", async () => {
+    const p = project({
+      "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags" });
+`,
+      "tasks/steps.py": `def make():
+    return {"items": [1, 2], "ok": True}
+`,
+      // Outputs read by a shell task's environment only (as Jinja in a templated field).
+      "pipelines/demo.pipeline.ts":
+        pipelineSource(`  const v = p.python("make", { fn: "tasks/steps.py:make", outputs: { items: "list", ok: "bool" } });
+  p.bash("show", { command: "echo $ITEMS $OK", env: { ITEMS: v.out.items, OK: v.out.ok } });`),
+    });
+    expect((await p.mlgen("compile")).code).toBe(0);
+    const { stdout } = await p.mlgen("lint", "dags", "--format", "json");
+    const xcom = JSON.parse(stdout).filter((f: { ruleId: string }) =>
+      ["unused-output", "missing-xcom-key"].includes(f.ruleId),
+    );
+    expect(xcom).toEqual([]);
+  });
+
   it("lints a folder of DAG files: exit 1 on an error, with place, rule and a code frame", async () => {
     const p = project({ "dags/racy.py": RACY_DAG, "dags/clean.py": CLEAN_DAG });
     const { code, stdout } = await p.mlgen("lint", "dags");
