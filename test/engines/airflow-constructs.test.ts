@@ -325,6 +325,17 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       read_missing: "failed",
     });
     expect(r.output).toContain("report left=None right='right'");
+    // The one-sided branch is a short-circuit that skips its side only.
+    expect(tasks).toMatchObject({
+      gate_left: "success",
+      only_left: "skipped",
+      after_left: "skipped",
+      anyway: "success",
+    });
+    const source = readFileSync(join(dags, "joins_and_variables.py"), "utf8");
+    expect(source).toMatch(
+      /gate_left = ShortCircuitOperator\([^)]*ignore_downstream_trigger_rules=False/s,
+    );
     // The failed instance leaves None in its place in both lists: nothing pairs up wrongly.
     expect(tasks).toMatchObject({
       "measure[0]": "success",

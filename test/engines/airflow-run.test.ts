@@ -135,5 +135,6 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
     expect(r.output).toContain('run "one":3 in /srv/sink/x for');
     expect(r.output).toContain("finished.sh");
     expect(r.output).toContain('script=setup.sh list=["a",1,{"b":true}]');
+    expect(r.output).toContain("slashed=/srv/slashed/y/z.csv absolute=/abs/f.csv");
   });
 });

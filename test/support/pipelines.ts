@@ -73,16 +73,25 @@ export function expectedCron(s: Schedule): string | null {
   return PRESET_CRON[time.preset] ?? null;
 }
 
-/** The operator class Airflow should report for a task. */
-export function expectedOperator(t: Task): string {
+/**
+ * The operator class Airflow should report for a task of `ir`. A branch with one side, which is
+ * all that follows it, is a short-circuit that skips that side only.
+ */
+export function expectedOperator(t: Task, ir: Pipeline): string {
   switch (t.kind) {
     case "python":
     case "validate":
       return "PythonOperator";
     case "bash":
       return "BashOperator";
-    case "branch":
-      return "BranchPythonOperator";
+    case "branch": {
+      const sides = [t.ifTrue, t.ifFalse].filter((side) => side.length > 0);
+      const below = ir.tasks.filter((d) => d.upstream.includes(t.id)).map((d) => d.id);
+      const oneSided =
+        sides.length === 1 &&
+        below.every((id) => sides[0]?.some((x) => id === x || id.startsWith(`${x}.`)));
+      return oneSided ? "ShortCircuitOperator" : "BranchPythonOperator";
+    }
     case "short_circuit":
       return "ShortCircuitOperator";
     case "container":
@@ -123,7 +132,7 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
       return [
         t.id,
         {
-          operator: expectedOperator(t),
+          operator: expectedOperator(t, ir),
           is_mapped: t.kind === "python" && t.map !== null,
           upstream: [...t.upstream].sort(),
           downstream: ir.tasks

@@ -233,12 +233,16 @@ describe("settings Airflow refuses at import", () => {
           ratio: { default: 0.5, type: "integer" },
           name: { default: 3 as unknown as string, type: "string" },
           epochs: 10,
+          // Beyond 2^53, where a number literal may not keep the digits written.
+          seed: 2 ** 60,
         },
         tags: ["x".repeat(101), "ok"],
       },
       (p) => {
         const a = p.python("a", { fn: "tasks/m.py:f", outputs: { n: "int" } });
         p.map("m", { fn: "tasks/m.py:f", over: [1, a.out.n, p.params.epochs], as: "x" });
+        // A list computed when the pipeline is defined may come out empty.
+        p.map("none", { fn: "tasks/m.py:f", over: [].filter(Boolean), as: "x" });
         p.externalTaskSensor("whole_run", {
           dag: "other",
           failedStates: ["failed", "upstream_failed"],
@@ -255,7 +259,9 @@ describe("settings Airflow refuses at import", () => {
       "MLG1011 invalid tag 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'",
       "MLG1011 invalid default of param 'ratio'",
       "MLG1011 invalid default of param 'name'",
+      "MLG1011 invalid default of param 'seed'",
       "MLG1011 invalid map of task 'm'",
+      "MLG1011 invalid map of task 'none'",
       "MLG1011 invalid failedStates of external task sensor on 'other'",
       "MLG1011 invalid allowedStates of external task sensor on 'other'",
     ]);
@@ -342,6 +348,20 @@ describe("settings Airflow refuses at import", () => {
     );
   });
 
+  it("a boolean param reaches a bash env as JSON (true), as a bool output or literal does", () => {
+    const ir = pipeline("flags", { params: { dry: false, name: "x", n: 2 } }, (p) => {
+      p.bash("b", {
+        command: "echo $DRY $NAME $N $LIT",
+        env: { DRY: p.params.dry, NAME: p.params.name, N: p.params.n, LIT: true },
+      });
+    }).ir;
+    const dag = renderDag(input(ir));
+    expect(dag).toContain(`"DRY": "{{ params['dry'] | tojson }}"`);
+    expect(dag).toContain(`"NAME": "{{ params['name'] }}"`);
+    expect(dag).toContain(`"N": "{{ params['n'] }}"`);
+    expect(dag).toContain(`"LIT": "true"`);
+  });
+
   it("a computed env value ending in .sh stays a value (Airflow would look for a template file)", () => {
     const ir = pipeline("sh", {}, (p) => {
       p.bash("b", {
@@ -355,7 +375,9 @@ describe("settings Airflow refuses at import", () => {
     }).ir;
     const dag = renderDag(input(ir));
     expect(dag).toContain(`"S": "/opt/{{ ds }}/train.sh{{ '' }}"`);
-    expect(dag).toContain(`"T": "{{ var.value['dir'] }}/run.bash{{ '' }}"`);
+    expect(dag).toContain(
+      `"T": "{% set mlgen_base %}{{ var.value['dir'] }}{% endset %}{{ mlgen_base }}{{ '' if not mlgen_base or mlgen_base.endswith('/') else '/' }}run.bash{{ '' }}"`,
+    );
     expect(dag).toContain(`"L": literal("x.sh")`);
   });
 

@@ -194,7 +194,7 @@ def free_names(fn):
 
 
 XCOM = re.compile(r"\{\{ ti\.xcom_pull\(task_ids=('(?:[^'\\]|\\.)*'), key=('(?:[^'\\]|\\.)*')\) \}\}", re.S)
-PARAM = re.compile(r"\{\{ params\[('(?:[^'\\]|\\.)*')\] \}\}", re.S)
+PARAM = re.compile(r"\{\{ params\[('(?:[^'\\]|\\.)*')\](?: \| tojson)? \}\}", re.S)
 
 
 def check_ref(what, node_or_text, ref, errors):

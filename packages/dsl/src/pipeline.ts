@@ -240,6 +240,11 @@ export interface ValidateSpec extends TaskOptionsInput {
   readonly dtypes?: Readonly<Record<string, ValidateTask["dtypes"][string]>>;
 }
 
+/**
+ * A pipeline param: its default, or `{ default, type, description }`. Without a type, a whole
+ * number is an `integer` param and any other number a `number` one; JavaScript reads `1.0` as
+ * `1`, so a float param with a whole default says so: `{ default: 1, type: "number" }`.
+ */
 export type ParamSpec =
   | string
   | number
@@ -302,7 +307,10 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
     id: string,
     spec: MapTaskSpec<O>,
   ): MappedTaskHandle<O>;
-  /** Runs `then` or `else` depending on a value known at run time; the other side is skipped. */
+  /**
+   * Runs `ifTrue` or `ifFalse` depending on a value known at run time; the other side is
+   * skipped (omit `ifFalse` to skip `ifTrue` and go on).
+   */
   branch<T>(id: string, spec: BranchSpec<T>): TaskHandle;
   /** Skips everything downstream unless the condition holds. */
   shortCircuit<T>(id: string, spec: ShortCircuitSpec<T>): TaskHandle;

@@ -77,6 +77,22 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
     boolean: (d: unknown) => typeof d === "boolean",
   } as Record<string, (d: unknown) => boolean>;
   for (const [name, param] of Object.entries(ir.params)) {
+    if (typeof param.default === "number" && Number.isInteger(param.default)) {
+      if (!Number.isSafeInteger(param.default)) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `default of param '${name}'`,
+              reason: `${param.default} is beyond 2^53, where a JavaScript number keeps only about 16 digits, so it may not be the number written`,
+              hint: "give a smaller number, or pass the value as text (a string param) and convert it in the task",
+            },
+            { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+          ),
+        );
+        continue;
+      }
+    }
     if (fits[param.type]?.(param.default) !== false) continue;
     ctx.report(
       diagnostic(
@@ -272,6 +288,21 @@ function checkMap(
   let what: string | null = null;
   switch (over.kind) {
     case "list": {
+      if (over.items.length === 0) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `map of task '${task.id}'`,
+              reason:
+                "the list it maps over is empty, so no instance would run: Airflow skips the task and whatever waits on it, and Kubeflow refuses an empty loop",
+              hint: "leave the task out when the list is empty (it is known when the pipeline is defined), or map over a list output of an upstream task",
+            },
+            place,
+          ),
+        );
+        break;
+      }
       // The list is written into the file as it is, when it is parsed: only literals are known.
       const index = over.items.findIndex((item) => !literalOnly(item));
       if (index >= 0) {

@@ -188,6 +188,9 @@ const SLACK_TEXT = {
 } as const;
 
 /** What every view in one file shares: the names it imports and the callbacks it defines. */
+/** A param's key in FileContext.structured (no task id holds a NUL). */
+const paramKey = (name: string) => `\0param\0${name}`;
+
 class FileContext {
   readonly names = new Set<AirflowName>();
   readonly callbacks = new Map<string, CallableView>();
@@ -196,7 +199,10 @@ class FileContext {
     readonly namer: Namer,
     /** Ids of mapped tasks. */
     readonly mapped: ReadonlySet<string>,
-    /** `task\0output` of the outputs declared bool, list or dict: rendered as JSON in a template. */
+    /**
+     * `task\0output` of the outputs declared bool, list or dict, and paramKey() of the boolean
+     * params: rendered as JSON in a template.
+     */
     readonly structured: ReadonlySet<string> = new Set(),
   ) {}
 
@@ -483,6 +489,17 @@ export function literalJson(value: Value): JsonValue {
   }
 }
 
+/** Python's posixpath.join of literal parts. */
+function posixJoin(parts: readonly string[]): string {
+  let path = parts[0] ?? "";
+  for (const part of parts.slice(1)) {
+    if (part.startsWith("/")) path = part;
+    else if (path === "" || path.endsWith("/")) path += part;
+    else path += `/${part}`;
+  }
+  return path;
+}
+
 /** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */
 function jinjaValue(value: Value, file: FileContext): string {
   const mapped = file.mapped;
@@ -500,11 +517,21 @@ function jinjaValue(value: Value, file: FileContext): string {
         ? `{{ var.value[${jinjaString(value.name)}] }}`
         : `{{ var.value.get(${jinjaString(value.name)}, ${jinjaString(value.default)}) }}`;
     case "param":
-      return `{{ params[${jinjaString(value.name)}] }}`;
+      // A boolean as JSON (true), as a bool output or literal is written, not Python's True.
+      return `{{ params[${jinjaString(value.name)}]${file.structured.has(paramKey(value.name)) ? " | tojson" : ""} }}`;
     case "template":
       return value.text;
-    case "join":
-      return [jinjaValue(value.base, file), ...value.parts].join("/");
+    case "join": {
+      // posixpath.join, as a Python task reads the same value: an absolute part starts the path
+      // over, and a slash goes between two parts only when the left one does not end in one.
+      const restart = value.parts.findLastIndex((part) => part.startsWith("/"));
+      if (restart >= 0) return posixJoin(value.parts.slice(restart));
+      if (value.base.kind === "literal" && typeof value.base.value === "string") {
+        return posixJoin([value.base.value, ...value.parts]);
+      }
+      // The base is known at run time only: rendered once, then the slash decided on it.
+      return `{% set mlgen_base %}${jinjaValue(value.base, file)}{% endset %}{{ mlgen_base }}{{ '' if not mlgen_base or mlgen_base.endswith('/') else '/' }}${posixJoin(value.parts)}`;
+    }
     case "list":
     case "object":
       // resolveRefs reports lists and objects that hold anything but literals.
@@ -695,12 +722,26 @@ function bodyCallable(c: {
   };
 }
 
+/**
+ * How a branch or short-circuit decides: `branch` returns the ids to follow; `gate` returns
+ * whether the tasks right after it run (a branch with one side: `only` names them, `negated`
+ * when they are the side taken when the condition is false); `short_circuit` whether anything
+ * after it runs.
+ */
+type Decision =
+  | {
+      readonly kind: "branch";
+      readonly thenIds: readonly string[];
+      readonly elseIds: readonly string[];
+    }
+  | { readonly kind: "gate"; readonly only: readonly string[]; readonly negated: boolean }
+  | { readonly kind: "short_circuit" };
+
 /** The callable of a branch or short-circuit: reads the value, compares, decides. */
 function conditionCallable(
   task: Extract<Task, { kind: "branch" | "short_circuit" }>,
   name: string,
-  thenIds: readonly string[],
-  elseIds: readonly string[],
+  decision: Decision,
   shared: Uses,
 ): CallableView {
   const uses = taskUses(shared, task.id);
@@ -709,19 +750,28 @@ function conditionCallable(
   mergeUses(shared, uses);
   const test = new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
   const shown = `${describeValue(c.left)} ${c.op} ${JSON.stringify(c.right)}`;
-  const lines =
-    task.kind === "branch"
-      ? [
-          new PyCode(`value = ${left.text}`),
-          new PyCode(`if ${test.text}:`),
-          new PyCode(`    return ${py`${[...thenIds]}`.text}`),
-          new PyCode(`return ${py`${[...elseIds]}`.text}`),
-        ]
-      : [new PyCode(`value = ${left.text}`), new PyCode(`return ${test.text}`)];
-  const doc =
-    task.kind === "branch"
-      ? `Follows ${thenIds.join(", ") || "nothing"} when ${shown}, else ${elseIds.join(", ") || "nothing"}.`
-      : `Goes on only when ${shown}; otherwise skips everything downstream.`;
+  const value = new PyCode(`value = ${left.text}`);
+  let lines: PyCode[];
+  let doc: string;
+  switch (decision.kind) {
+    case "branch":
+      lines = [
+        value,
+        new PyCode(`if ${test.text}:`),
+        new PyCode(`    return ${py`${[...decision.thenIds]}`.text}`),
+        new PyCode(`return ${py`${[...decision.elseIds]}`.text}`),
+      ];
+      doc = `Follows ${decision.thenIds.join(", ") || "nothing"} when ${shown}, else ${decision.elseIds.join(", ") || "nothing"}.`;
+      break;
+    case "gate":
+      lines = [value, new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`)];
+      doc = `Goes on to ${decision.only.join(", ")} when ${decision.negated ? "not " : ""}${shown}; otherwise skips them (the tasks after them follow their trigger rules).`;
+      break;
+    case "short_circuit":
+      lines = [value, new PyCode(`return ${test.text}`)];
+      doc = `Goes on only when ${shown}; otherwise skips everything downstream.`;
+      break;
+  }
   return bodyCallable({
     name: pyIdent(name),
     signature: signature(uses),
@@ -915,13 +965,16 @@ export function dagView(
   );
   const uses = newUses(mapped, tolerant);
   const namer = new Namer();
-  const structured = new Set(
-    ir.tasks.flatMap((t) =>
+  const structured = new Set([
+    ...ir.tasks.flatMap((t) =>
       Object.entries(taskOutputs(t))
         .filter(([, type]) => type === "bool" || type === "list" || type === "dict")
         .map(([output]) => `${t.id}\0${output}`),
     ),
-  );
+    ...Object.entries(ir.params)
+      .filter(([, param]) => param.type === "boolean")
+      .map(([name]) => paramKey(name)),
+  ]);
   const file = new FileContext(dialect, namer, new Set(mapped.keys()), structured);
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
@@ -993,16 +1046,26 @@ export function dagView(
           below.filter((id) => targets.some((t) => id === t || id.startsWith(`${t}.`)));
         const thenIds = task.kind === "branch" ? side(task.ifTrue) : [];
         const elseIds = task.kind === "branch" ? side(task.ifFalse) : [];
-        callable = conditionCallable(
-          task,
-          namer.fresh(`choose_${task.id}`),
-          thenIds,
-          elseIds,
-          uses,
-        );
+        // A branch with one side, whose tasks are all that follow it, is a short-circuit that
+        // skips only them (ruff's AIR004 asks for that): the same runs, said more simply.
+        const only = thenIds.length > 0 ? thenIds : elseIds;
+        const oneSided =
+          task.kind === "branch" &&
+          (thenIds.length === 0) !== (elseIds.length === 0) &&
+          below.every((id) => only.includes(id));
+        const decision: Decision =
+          task.kind === "short_circuit"
+            ? { kind: "short_circuit" }
+            : oneSided
+              ? { kind: "gate", only, negated: thenIds.length === 0 }
+              : { kind: "branch", thenIds, elseIds };
+        callable = conditionCallable(task, namer.fresh(`choose_${task.id}`), decision, uses);
         kwargs.push(kw("python_callable", callable.name));
+        if (decision.kind === "gate") {
+          kwargs.push(kw("ignore_downstream_trigger_rules", new PyCode("False")));
+        }
         operator = file.use(
-          task.kind === "branch" ? "BranchPythonOperator" : "ShortCircuitOperator",
+          decision.kind === "branch" ? "BranchPythonOperator" : "ShortCircuitOperator",
         );
         break;
       }
