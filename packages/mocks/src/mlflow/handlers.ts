@@ -200,10 +200,20 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     }
   };
 
-  const latestVersions = (name: unknown, stages: unknown) => {
-    const versions = state.latestVersions(name, stages);
-    return versions.length ? { model_versions: versions } : {};
-  };
+  const LATEST = `${baseUrl}/api/2.0/mlflow/registered-models/get-latest-versions`;
+  /** get-latest-versions, its name and stages read from the request by `read`. */
+  const latestVersions =
+    (read: (request: Request) => Promise<[name: unknown, stages: unknown]>) =>
+    ({ request }: { request: Request }) =>
+      guard(
+        request,
+        "registered-models/get-latest-versions",
+        (r) => r,
+        async () => {
+          const versions = state.latestVersions(...(await read(request)));
+          return Response.json(versions.length ? { model_versions: versions } : {});
+        },
+      );
 
   return [
     // Experiments ----------------------------------------------------------------------------
@@ -476,30 +486,18 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     ),
     // Deprecated with model stages, still served (MlflowClient.get_latest_versions): POST or GET.
     http.untyped.post(
-      `${baseUrl}/api/2.0/mlflow/registered-models/get-latest-versions`,
-      ({ request }) =>
-        guard(
-          request,
-          "registered-models/get-latest-versions",
-          (r) => r,
-          async () => {
-            const b = await jsonBody(request);
-            return Response.json(latestVersions(b.name, b.stages));
-          },
-        ),
+      LATEST,
+      latestVersions(async (request) => {
+        const b = await jsonBody(request);
+        return [b.name, b.stages];
+      }),
     ),
     http.untyped.get(
-      `${baseUrl}/api/2.0/mlflow/registered-models/get-latest-versions`,
-      ({ request }) =>
-        guard(
-          request,
-          "registered-models/get-latest-versions",
-          (r) => r,
-          () => {
-            const query = new URL(request.url).searchParams;
-            return Response.json(latestVersions(query.get("name"), query.getAll("stages")));
-          },
-        ),
+      LATEST,
+      latestVersions(async (request) => {
+        const query = new URL(request.url).searchParams;
+        return [query.get("name"), query.getAll("stages")];
+      }),
     ),
     http.post("/api/2.0/mlflow/registered-models/set-tag", ({ request, response }) =>
       guard(request, "registered-models/set-tag", response.untyped, async () => {

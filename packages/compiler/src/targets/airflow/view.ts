@@ -187,10 +187,10 @@ const SLACK_TEXT = {
   success: `:large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\n${RUN}\nLog: {{ ti.log_url }}`,
 } as const;
 
-/** What every view in one file shares: the names it imports and the callbacks it defines. */
 /** A param's key in FileContext.structured (no task id holds a NUL). */
 const paramKey = (name: string) => `\0param\0${name}`;
 
+/** What every view in one file shares: the names it imports and the callbacks it defines. */
 class FileContext {
   readonly names = new Set<AirflowName>();
   readonly callbacks = new Map<string, CallableView>();
