@@ -478,6 +478,31 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a literal or default holding '{{$' is said: KFP fills in its placeholders there", () => {
+    const ir = pipeline("dollar", { params: { tag: "run {{$.pipeline_job_name}}" } }, (p) => {
+      p.python("a", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/{{$}}", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+      p.python("b", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: variable("note", "{{$}}"), fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+    }).ir;
+    const lines = kubeflowTarget
+      .validate(lowered(ir))
+      .filter((d) => d.message.includes("{{$"))
+      .map((d) => `${d.task ?? "-"}: ${d.message.split(" is approximated")[0]}`)
+      .sort();
+    expect(lines).toEqual([
+      "-: the default of param 'tag'",
+      "-: the default of variable('note')",
+      "a: input 'out_dir' of 'a'",
+    ]);
+  });
+
   it("reports what KFP cannot express, naming the task and the way out", async () => {
     const ir = pipeline("limits", { defaults: { executionTimeout: seconds(60) } }, (p) => {
       const a = p.python("produce", {

@@ -151,6 +151,19 @@ export function celCondition(channel: string, type: ParameterType, c: Condition)
   return `${operand} ${CEL_OPS[c.op]} ${literal}`;
 }
 
+/**
+ * A value KFP fills in: `{{$.pipeline_job_name}}` and the like in an input's constant or a
+ * parameter's default are replaced before the task runs (that is how kfp's
+ * PIPELINE_JOB_NAME_PLACEHOLDER works), and `{{$}}` becomes the whole executor input.
+ */
+const PLACEHOLDER = {
+  reason:
+    "it holds '{{$', which Kubeflow takes for one of its placeholders ({{$}}, {{$.pipeline_job_name}}, ...) and fills in before the task runs",
+  hint: 'split the text ("{{" "$") and join it in the task',
+} as const;
+const holdsPlaceholder = (value: unknown) =>
+  value !== null && value !== undefined && JSON.stringify(value).includes("{{$");
+
 /** Text that a container's command does not pass as written, where the task modules travel. */
 const CHANGED_IN_COMMAND = [
   {
@@ -377,7 +390,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     return s;
   };
   const rootParams = new Map<string, Record<string, unknown>>();
+  const placeholderDefault = (what: string, value: unknown) => {
+    if (holdsPlaceholder(value)) problems.push({ what, ...PLACEHOLDER, level: "warning" });
+  };
   for (const [name, p] of Object.entries(ir.params)) {
+    placeholderDefault(`the default of param '${name}'`, p.default);
     rootParams.set(name, {
       parameterType: PARAM_TYPES[p.type],
       defaultValue: p.default,
@@ -671,6 +688,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         return type;
       },
       constant(name, value) {
+        if (holdsPlaceholder(value)) {
+          approximated(
+            task,
+            `input '${name}' of '${task.id}'`,
+            PLACEHOLDER.reason,
+            PLACEHOLDER.hint,
+          );
+        }
         const type = literalType(value);
         ports.set(name, { type, spec: { runtimeValue: { constant: value } } });
         return type;
@@ -874,6 +899,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   });
 
   for (const [name, def] of variables) {
+    placeholderDefault(`the default of variable('${name}')`, def);
     rootParams.set(name, {
       parameterType: "STRING",
       ...(def !== null ? { defaultValue: def, isOptional: true } : {}),
