@@ -515,6 +515,38 @@ class classed:
   });
 });
 
+describe("checkModules: an integer param into a float parameter", () => {
+  const modules = new Map([
+    [
+      "tasks/m.py",
+      "def fit(lr: float, steps: int, ratio: float | None = None, plain=1):\n    pass\n",
+    ],
+  ]);
+  it("warns with MLG1024 where a whole default makes a float parameter's param an integer one", () => {
+    const param = (name: string) => ({ kind: "param", name }) as const;
+    const task = py("t", {
+      module: "tasks/m.py",
+      function: "fit",
+      inputs: { lr: param("lr"), steps: param("steps"), ratio: param("ratio"), plain: param("lr") },
+    });
+    const pipelineIr = ir([task], {
+      params: {
+        lr: { kind: "param", type: "integer", default: 1, description: null },
+        steps: { kind: "param", type: "integer", default: 100, description: null },
+        ratio: { kind: "param", type: "number", default: 0.5, description: null },
+      },
+    });
+    const found: string[] = [];
+    checkModules(pipelineIr, modules, {
+      sourceMap: {},
+      report: (d) => found.push(`${d.code} ${d.message} | ${d.fix}`),
+    });
+    expect(found).toEqual([
+      `MLG1024 param 'lr' is an integer param (its default 1 is a whole number) and feeds 'lr: float' of fit(), so a run given a fraction (0.5) is refused by Airflow's param check and by Kubeflow's input type | declare it a number param, lr: { default: 1, type: "number" } (JavaScript reads 1.0 as 1)`,
+    ]);
+  });
+});
+
 describe("orderTasks", () => {
   it("orders topologically with an id tie-break and dedupes tags", () => {
     const p = inferDependencies(

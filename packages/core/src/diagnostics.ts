@@ -125,6 +125,12 @@ export const DIAGNOSTICS = {
       "{file} is not valid Python: {detail}; every task that imports it would fail when it runs",
     fix: "fix it where shown; `python -m py_compile {file}` prints Python's own message",
   },
+  MLG1024: {
+    severity: "warning",
+    message:
+      "param '{param}' is an integer param (its default {value} is a whole number) and feeds '{parameter}: float' of {function}(), so a run given a fraction (0.5) is refused by Airflow's param check and by Kubeflow's input type",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -1,4 +1,10 @@
-import { diagnostic, functionRefs, type Pipeline } from "@mlgen/core";
+import {
+  type DiagnosticPlace,
+  diagnostic,
+  functionRefs,
+  type Pipeline,
+  type Value,
+} from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -377,6 +383,7 @@ export function checkModules(
         );
       } else if (where === "fn" && task.kind === "python") {
         const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
+        integerIntoFloat(ir, task.inputs, params, ref.function, ctx, place);
         const problem = callProblem(params, passed);
         if (problem) {
           ctx.report(
@@ -393,6 +400,41 @@ export function checkModules(
         }
       }
     }
+  }
+}
+
+/**
+ * A param whose default is a whole number (so an integer param) passed to a parameter annotated
+ * float: JavaScript reads `lr: 1.0` as 1, and the runs that give it a fraction are refused.
+ */
+function integerIntoFloat(
+  ir: Pipeline,
+  inputs: Readonly<Record<string, Value>>,
+  params: Parameters | null,
+  fn: string,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  for (const [name, value] of Object.entries(inputs)) {
+    if (value.kind !== "param") continue;
+    const param = ir.params[value.name];
+    const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
+    if (param?.type !== "integer" || annotation === null) continue;
+    if (!/^(?:float|Optional\[float\]|float\s*\|\s*None|None\s*\|\s*float)$/.test(annotation))
+      continue;
+    ctx.report(
+      diagnostic(
+        "MLG1024",
+        {
+          param: value.name,
+          value: String(param.default),
+          parameter: name,
+          function: fn,
+          hint: `declare it a number param, ${value.name}: { default: ${String(param.default)}, type: "number" } (JavaScript reads ${String(param.default)}.0 as ${String(param.default)})`,
+        },
+        place,
+      ),
+    );
   }
 }
 
