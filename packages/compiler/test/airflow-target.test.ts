@@ -234,7 +234,9 @@ describe("settings Airflow refuses at import", () => {
           name: { default: 3 as unknown as string, type: "string" },
           epochs: 10,
           // Beyond 2^53, where a number literal may not keep the digits written.
-          seed: 2 ** 60,
+          seed: { default: 2 ** 60, type: "integer" },
+          // Shorthand: a number param (a float), as JavaScript cannot hold it as an integer.
+          big: 1e21,
         },
         tags: ["x".repeat(101), "ok"],
       },

@@ -474,7 +474,8 @@ function param(spec: ParamSpec): Param {
       ? "string"
       : typeof s.default === "boolean"
         ? "boolean"
-        : Number.isInteger(s.default)
+        : // A whole number JavaScript holds exactly; 1e21 is a float's default.
+          Number.isSafeInteger(s.default)
           ? "integer"
           : "number");
   return { kind: "param", type, default: s.default, description: s.description ?? null };

@@ -77,8 +77,8 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
     boolean: (d: unknown) => typeof d === "boolean",
   } as Record<string, (d: unknown) => boolean>;
   for (const [name, param] of Object.entries(ir.params)) {
-    if (typeof param.default === "number" && Number.isInteger(param.default)) {
-      if (!Number.isSafeInteger(param.default)) {
+    if (param.type === "integer" && typeof param.default === "number") {
+      if (Number.isInteger(param.default) && !Number.isSafeInteger(param.default)) {
         ctx.report(
           diagnostic(
             "MLG1011",
