@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMlflowFake } from "../../packages/mocks/src/index.js";
+import { artifactMimeType, unsafeArtifactPath } from "../../packages/mocks/src/mlflow/handlers.js";
 import {
   compare,
   type Exception,
@@ -13,7 +14,14 @@ import {
   type Scenario,
   type Step,
 } from "../support/parity.js";
-import { ensureEngines, type MlflowServer, startMlflow, tempDir } from "./harness.js";
+import {
+  ensureEngines,
+  type MlflowServer,
+  PYTHON,
+  runEngine,
+  startMlflow,
+  tempDir,
+} from "./harness.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -396,6 +404,9 @@ const scenario: Scenario = async (call) => {
   await call("get latest versions of a bad stage", "POST", `${R}/get-latest-versions`, {
     body: { name: "iris", stages: ["Prod"] },
   });
+  await call("get latest versions with stages as text", "POST", `${R}/get-latest-versions`, {
+    body: { name: "iris", stages: "None" },
+  });
   await call("get latest versions of a missing model", "POST", `${R}/get-latest-versions`, {
     body: { name: "nope" },
   });
@@ -627,5 +638,58 @@ describe("MLflow fake ↔ real MLflow parity", () => {
     expect(report.staleExceptions).toEqual([]);
     expect(report.compared).toBeGreaterThanOrEqual(120);
     for (const e of EXCEPTIONS) expect(e.why.length).toBeGreaterThan(10);
+  });
+});
+
+describe("the MLflow fake's artifact path and content type rules ↔ MLflow's own functions", () => {
+  // What the server runs on each artifact path and download: validate_path_is_safe and
+  // _guess_mime_type, called by the pinned mlflow (mimetypes reset to Python's built-in table,
+  // which the fake follows: the machine's /etc/mime.types would add to it).
+  const PATHS = [
+    ...["../x", "a/../../x", "/etc/passwd", "a#b", "%2E%2E/x", "%252E%252E/x", "%252E%252E/50%25"],
+    ...["C:/x", "C:\\x", "\\\\server\\share", "file:///x", "FILE:///x", "file:/etc/passwd"],
+    ...["file:../x", "file://host/x", "", "model", "a/b.txt", "a..b", "..a/b", "a/./b", "a\\b"],
+    ...["50%", "%zz", "a%2Fb", "caf%C3%A9", "%E9", "x/..", "./x", "\\x", "C:x"],
+  ];
+  const NAMES = [
+    ...["model/MLmodel", "MLproject", "a/requirements.txt", "conf.yaml", "plot.png", "PLOT.PNG"],
+    ...["report.html", "data.tar.gz", "data.tgz", "A.TGZ", "a.tbz2", "a.txz", "a.svgz", "a.taz"],
+    ...["table.csv.gz", "blob.gz", "a.Z", "model.pkl", ".bashrc", "weights", "run.sh", "a.c"],
+    ...["clip.webm", "x.wasm", "a.JSON", "notes.TXT", "a.", "a.b.c.png", "archive.tar.bz2"],
+  ];
+  it("refuses the paths MLflow refuses and types downloads as MLflow does", () => {
+    ensureEngines();
+    const code = `
+import json, mimetypes, sys
+mimetypes._db = mimetypes.MimeTypes()  # the built-in table alone
+mimetypes.inited = True
+from mlflow.exceptions import MlflowException
+from mlflow.utils.uri import validate_path_is_safe
+from mlflow.utils.mime_type_utils import _guess_mime_type
+data = json.loads(sys.argv[1])
+def refused(p):
+    try:
+        validate_path_is_safe(p)
+        return False
+    except MlflowException:
+        return True
+print(json.dumps({"paths": [refused(p) for p in data["paths"]], "names": [_guess_mime_type(n) for n in data["names"]]}))
+`;
+    const r = runEngine(
+      PYTHON,
+      ["-c", code, JSON.stringify({ paths: PATHS, names: NAMES })],
+      process.env,
+    );
+    expect(r.status, r.output).toBe(0);
+    const real = JSON.parse(r.output.trim().split("\n").pop() ?? "{}") as {
+      paths: boolean[];
+      names: string[];
+    };
+    expect(PATHS.map((p) => [p, unsafeArtifactPath(p)])).toEqual(
+      PATHS.map((p, i) => [p, real.paths[i]]),
+    );
+    expect(NAMES.map((n) => [n, artifactMimeType(n)])).toEqual(
+      NAMES.map((n, i) => [n, real.names[i]]),
+    );
   });
 });

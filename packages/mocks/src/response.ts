@@ -1,35 +1,37 @@
 /** The fakes' answers: typed bodies built cheaply, and errors shaped as each server shapes them. */
 
 /**
- * The error class MLflow 3 derives from an error code (error_classification.py,
- * _CLIENT_ERROR_CODE_TO_ERROR_CLASS); codes not listed keep their own name.
+ * The error class and SQLSTATE MLflow 3 derives from an error code (error_classification.py,
+ * _CLIENT_ERROR_CODE_TO_ERROR_CLASS and _CLIENT_ERROR_CODE_TO_SQLSTATE); a code it does not
+ * list gets neither, and the body leaves both out.
  */
-const ERROR_CLASS: Readonly<Record<string, string>> = {
-  BAD_REQUEST: "INVALID_PARAMETER_VALUE",
-  CUSTOMER_UNAUTHORIZED: "PERMISSION_DENIED",
-  ENDPOINT_NOT_FOUND: "RESOURCE_NOT_FOUND",
-  INTERNAL_ERROR: "CLIENT_INTERNAL_ERROR",
-  INVALID_STATE: "CLIENT_INTERNAL_ERROR",
-  NOT_FOUND: "RESOURCE_NOT_FOUND",
-  RESOURCE_DOES_NOT_EXIST: "RESOURCE_NOT_FOUND",
-  TEMPORARILY_UNAVAILABLE: "CLIENT_INTERNAL_ERROR",
+const CLASSIFIED: Readonly<Record<string, readonly [errorClass: string, sqlstate: string]>> = {
+  BAD_REQUEST: ["INVALID_PARAMETER_VALUE", "KAM00"],
+  CUSTOMER_UNAUTHORIZED: ["PERMISSION_DENIED", "KAM00"],
+  ENDPOINT_NOT_FOUND: ["RESOURCE_NOT_FOUND", "KAM00"],
+  FEATURE_DISABLED: ["FEATURE_DISABLED", "KAM00"],
+  INTERNAL_ERROR: ["CLIENT_INTERNAL_ERROR", "XXM00"],
+  INVALID_PARAMETER_VALUE: ["INVALID_PARAMETER_VALUE", "KAM00"],
+  INVALID_STATE: ["CLIENT_INTERNAL_ERROR", "XXM00"],
+  NOT_FOUND: ["RESOURCE_NOT_FOUND", "KAM00"],
+  PERMISSION_DENIED: ["PERMISSION_DENIED", "KAM00"],
+  RESOURCE_ALREADY_EXISTS: ["RESOURCE_ALREADY_EXISTS", "KAM00"],
+  RESOURCE_DOES_NOT_EXIST: ["RESOURCE_NOT_FOUND", "KAM00"],
+  TEMPORARILY_UNAVAILABLE: ["CLIENT_INTERNAL_ERROR", "XXM00"],
 };
-/** The codes whose SQLSTATE is the internal error's (_CLIENT_ERROR_CODE_TO_SQLSTATE). */
-const INTERNAL_SQLSTATE: ReadonlySet<string> = new Set([
-  "INTERNAL_ERROR",
-  "INVALID_STATE",
-  "TEMPORARILY_UNAVAILABLE",
-]);
 
 /**
  * MLflow 3's error body: `{ error_code, message, sqlstate, error_class }`, with the HTTP status
- * MLflow maps the code to; the class and SQLSTATE derived from the code as MLflow derives them.
+ * MLflow maps the code to.
  */
 export function mlflowError(status: number, errorCode: string, message: string): Response {
-  const errorClass = ERROR_CLASS[errorCode] ?? errorCode;
-  const sqlstate = INTERNAL_SQLSTATE.has(errorCode) ? "XXM00" : "KAM00";
+  const classified = CLASSIFIED[errorCode];
   return Response.json(
-    { error_code: errorCode, message, sqlstate, error_class: errorClass },
+    {
+      error_code: errorCode,
+      message,
+      ...(classified ? { sqlstate: classified[1], error_class: classified[0] } : {}),
+    },
     { status },
   );
 }

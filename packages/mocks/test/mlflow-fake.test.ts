@@ -797,6 +797,39 @@ describe("found in a review against a real server", () => {
     ]);
   });
 
+  it("a model search order key may be quoted, as shlex reads it on the server", async () => {
+    const fake = createMlflowFake({ clock: createManualClock(T0) });
+    for (const name of ["b", "a", "c"]) await post(fake, "registered-models/create", { name });
+    for (const order of ["`name` DESC", '"name" DESC', "'name' DESC"]) {
+      const r = await fake.fetch(
+        `${fake.baseUrl}/api/2.0/mlflow/registered-models/search?order_by=${encodeURIComponent(order)}`,
+      );
+      const body = (await r.json()) as { registered_models: { name: string }[] };
+      expect([order, r.status, body.registered_models.map((m) => m.name)]).toEqual([
+        order,
+        200,
+        ["c", "b", "a"],
+      ]);
+    }
+  });
+
+  it("an error code MLflow does not classify carries no error_class or sqlstate", async () => {
+    const fake = createMlflowFake({ clock: createManualClock(T0) });
+    const r = await fake.fetch(`${fake.baseUrl}/api/2.0/mlflow/experiments/create`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
+    const body = (await r.json()) as Record<string, unknown>;
+    expect(body.error_code).toBe("MALFORMED_REQUEST");
+    expect(Object.keys(body).sort()).toEqual(["error_code", "message"]);
+    const missing = await fake.fetch(`${fake.baseUrl}/api/2.0/mlflow/experiments/get-by-name`);
+    expect(await missing.json()).toMatchObject({
+      sqlstate: "KAM00",
+      error_class: "INVALID_PARAMETER_VALUE",
+    });
+  });
+
   it("an experiment name over 500 characters is refused, as the server refuses it", async () => {
     const fake = createMlflowFake({ clock: createManualClock(T0) });
     const r = await post(fake, "experiments/create", { name: "x".repeat(501) });
@@ -825,6 +858,12 @@ describe("artifact names, as the server reads them", () => {
       ["model.pkl", "application/octet-stream"],
       [".bashrc", "application/octet-stream"],
       ["weights", "application/octet-stream"],
+      ["A.TGZ", "application/x-tar"],
+      ["a.tbz2", "application/x-tar"],
+      ["a.svgz", "image/svg+xml"],
+      ["run.sh", "application/x-sh"],
+      ["a.c", "text/plain"],
+      ["clip.webm", "video/webm"],
     ];
     for (const [name, type] of cases) expect([name, artifactMimeType(name)]).toEqual([name, type]);
   });
@@ -835,16 +874,22 @@ describe("artifact names, as the server reads them", () => {
       "../x",
       "a/../../x",
       "/etc/passwd",
-      "a\\b",
       "a#b",
       "%2E%2E/x",
       "%252E%252E/x",
+      "%252E%252E/50%25",
       "C:/x",
+      "\\\\server\\share",
       "file:///x",
+      "FILE:///x",
+      "file:/etc/passwd",
+      "file:../x",
+      "file://host/x",
     ]) {
       expect([p, unsafeArtifactPath(p)]).toEqual([p, true]);
     }
-    for (const p of ["", "model", "a/b.txt", "a..b", "..a/b", "a/./b"]) {
+    // A backslash is no separator on a POSIX server.
+    for (const p of ["", "model", "a/b.txt", "a..b", "..a/b", "a/./b", "a\\b", "50%"]) {
       expect([p, unsafeArtifactPath(p)]).toEqual([p, false]);
     }
   });

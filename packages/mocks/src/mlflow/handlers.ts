@@ -32,70 +32,106 @@ async function jsonBody(request: Request): Promise<Json> {
 
 const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 
+/** Python's urllib.parse.unquote: valid %XX sequences decoded (as UTF-8), the rest kept. */
+function unquote(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    const bytes = Uint8Array.from(run.slice(1).split("%"), (h) => Number.parseInt(h, 16));
+    return new TextDecoder().decode(bytes);
+  });
+}
+
 /**
- * MLflow's validate_path_is_safe: a path is refused ("Invalid path") when, decoded until it
- * stops changing, it holds `#`, a backslash, a `..` segment, or is absolute.
+ * MLflow's validate_path_is_safe on a POSIX server: a path is refused ("Invalid path") when,
+ * decoded until it stops changing (a file: URI read as its path), it holds `#` or a `..`
+ * segment, or is absolute (for POSIX or for Windows).
  */
 export function unsafeArtifactPath(path: string): boolean {
   let p = path;
   for (let i = 0; i < 10; i++) {
-    let next: string;
-    try {
-      next = decodeURIComponent(p);
-    } catch {
-      break;
-    }
+    const next = unquote(p);
     if (next === p) break;
     p = next;
   }
-  if (p.startsWith("file://")) p = p.slice("file://".length);
+  if (p.includes("#")) return true;
+  // local_file_uri_to_path: the URI's path part (`file://host/x` is /x).
+  if (/^file:/i.test(p)) p = p.slice("file:".length).replace(/^\/\/[^/]*/, "");
+  // Absolute for POSIX (/x) or for Windows (C:/x, C:\\x, \\\\server\\share).
   return (
-    p.includes("#") ||
-    p.includes("\\") ||
-    p.split("/").includes("..") ||
-    p.startsWith("/") ||
-    /^[A-Za-z]:[\\/]/.test(p)
+    p.split("/").includes("..") || p.startsWith("/") || /^[A-Za-z]:[\\/]|^\\\\[^\\]+\\[^\\]/.test(p)
   );
 }
 
-/** The extensions MLflow serves as text/plain (mime_type_utils.get_text_extensions), MLmodel too. */
+/**
+ * The extensions MLflow serves as text/plain (mime_type_utils.get_text_extensions), and the
+ * names MLmodel and mlproject (MLflow's spelling: a file named MLproject is not one of them).
+ */
 const TEXT_EXTENSIONS: ReadonlySet<string> = new Set(
-  "txt log err cfg conf cnf cf ini properties prop hocon toml yaml yml xml json js py py3 csv tsv md rst ipynb MLmodel MLproject".split(
+  "txt log err cfg conf cnf cf ini properties prop hocon toml yaml yml xml json js py py3 csv tsv md rst ipynb MLmodel mlproject".split(
     " ",
   ),
 );
 
 /**
- * Python's built-in mimetypes table, for the files runs log (plots, reports, archives); the
- * server's machine may add more from /etc/mime.types, which the fake does not read.
+ * Python 3.11's built-in mimetypes table (mimetypes.MimeTypes(filenames=()).types_map[True]);
+ * the server's machine may add more from /etc/mime.types, which the fake does not read.
  */
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".svg": "image/svg+xml",
-  ".bmp": "image/bmp",
-  ".tif": "image/tiff",
-  ".tiff": "image/tiff",
-  ".ico": "image/vnd.microsoft.icon",
-  ".html": "text/html",
-  ".htm": "text/html",
-  ".css": "text/css",
-  ".csv": "text/csv",
-  ".txt": "text/plain",
-  ".json": "application/json",
-  ".pdf": "application/pdf",
-  ".zip": "application/zip",
-  ".tar": "application/x-tar",
-  ".h5": "application/x-hdf5",
-  ".wav": "audio/x-wav",
-  ".mp3": "audio/mpeg",
-  ".mp4": "video/mp4",
-  ".xls": "application/vnd.ms-excel",
-  ".doc": "application/msword",
+const MIME_TYPES: ReadonlyMap<string, string> = new Map(
+  (
+    "3g2=audio/3gpp2 3gp=audio/3gpp 3gpp=audio/3gpp 3gpp2=audio/3gpp2 a=application/octet-stream " +
+    "aac=audio/aac adts=audio/aac ai=application/postscript aif=audio/x-aiff aifc=audio/x-aiff " +
+    "aiff=audio/x-aiff ass=audio/aac au=audio/basic avi=video/x-msvideo avif=image/avif " +
+    "bat=text/plain bcpio=application/x-bcpio bin=application/octet-stream bmp=image/bmp " +
+    "c=text/plain cdf=application/x-netcdf cpio=application/x-cpio csh=application/x-csh " +
+    "css=text/css csv=text/csv dll=application/octet-stream doc=application/msword " +
+    "dot=application/msword dvi=application/x-dvi eml=message/rfc822 eps=application/postscript " +
+    "etx=text/x-setext exe=application/octet-stream gif=image/gif gtar=application/x-gtar " +
+    "h=text/plain h5=application/x-hdf5 hdf=application/x-hdf heic=image/heic heif=image/heif " +
+    "htm=text/html html=text/html ico=image/vnd.microsoft.icon ief=image/ief jpe=image/jpeg " +
+    "jpeg=image/jpeg jpg=image/jpeg js=application/javascript json=application/json " +
+    "ksh=text/plain latex=application/x-latex loas=audio/aac m1v=video/mpeg " +
+    "m3u=application/vnd.apple.mpegurl m3u8=application/vnd.apple.mpegurl " +
+    "man=application/x-troff-man me=application/x-troff-me mht=message/rfc822 " +
+    "mhtml=message/rfc822 mif=application/x-mif mjs=application/javascript mov=video/quicktime " +
+    "movie=video/x-sgi-movie mp2=audio/mpeg mp3=audio/mpeg mp4=video/mp4 mpa=video/mpeg " +
+    "mpe=video/mpeg mpeg=video/mpeg mpg=video/mpeg ms=application/x-troff-ms n3=text/n3 " +
+    "nc=application/x-netcdf nq=application/n-quads nt=application/n-triples nws=message/rfc822 " +
+    "o=application/octet-stream obj=application/octet-stream oda=application/oda opus=audio/opus " +
+    "p12=application/x-pkcs12 p7c=application/pkcs7-mime pbm=image/x-portable-bitmap " +
+    "pdf=application/pdf pfx=application/x-pkcs12 pgm=image/x-portable-graymap pl=text/plain " +
+    "png=image/png pnm=image/x-portable-anymap pot=application/vnd.ms-powerpoint " +
+    "ppa=application/vnd.ms-powerpoint ppm=image/x-portable-pixmap pps=application/vnd.ms- " +
+    "powerpoint ppt=application/vnd.ms-powerpoint ps=application/postscript " +
+    "pwz=application/vnd.ms-powerpoint py=text/x-python pyc=application/x-python-code " +
+    "pyo=application/x-python-code qt=video/quicktime ra=audio/x-pn-realaudio " +
+    "ram=application/x-pn-realaudio ras=image/x-cmu-raster rdf=application/xml rgb=image/x-rgb " +
+    "roff=application/x-troff rtx=text/richtext sgm=text/x-sgml sgml=text/x-sgml " +
+    "sh=application/x-sh shar=application/x-shar snd=audio/basic so=application/octet-stream " +
+    "src=application/x-wais-source srt=text/plain sv4cpio=application/x-sv4cpio " +
+    "sv4crc=application/x-sv4crc svg=image/svg+xml swf=application/x-shockwave-flash " +
+    "t=application/x-troff tar=application/x-tar tcl=application/x-tcl tex=application/x-tex " +
+    "texi=application/x-texinfo texinfo=application/x-texinfo tif=image/tiff tiff=image/tiff " +
+    "tr=application/x-troff trig=application/trig tsv=text/tab-separated-values txt=text/plain " +
+    "ustar=application/x-ustar vcf=text/x-vcard vtt=text/vtt wasm=application/wasm " +
+    "wav=audio/x-wav webm=video/webm webmanifest=application/manifest+json wiz=application/msword " +
+    "wsdl=application/xml xbm=image/x-xbitmap xlb=application/vnd.ms-excel " +
+    "xls=application/vnd.ms-excel xml=text/xml xpdl=application/xml xpm=image/x-xpixmap " +
+    "xsl=application/xml xwd=image/x-xwindowdump zip=application/zip"
+  )
+    .split(" ")
+    .map((pair) => {
+      const [ext = "", type = ""] = pair.split("=");
+      return [`.${ext}`, type] as const;
+    }),
+);
+/** mimetypes' suffix_map (case-insensitive) and encodings_map (case-sensitive). */
+const SUFFIXES: Readonly<Record<string, string>> = {
+  ".svgz": ".svg.gz",
+  ".tgz": ".tar.gz",
+  ".taz": ".tar.gz",
+  ".tz": ".tar.gz",
+  ".tbz2": ".tar.bz2",
+  ".txz": ".tar.xz",
 };
-/** Compressions mimetypes reads as an encoding of the type before them (`x.tar.gz`). */
 const ENCODINGS: ReadonlySet<string> = new Set([".gz", ".Z", ".bz2", ".xz", ".br"]);
 
 /** Python's os.path.splitext: leading dots belong to the name. */
@@ -109,11 +145,14 @@ function splitext(name: string): [string, string] {
 export function artifactMimeType(path: string): string {
   const name = path.slice(path.lastIndexOf("/") + 1);
   let [base, ext] = splitext(name);
-  // MLmodel and MLproject have no extension: their name counts as one.
+  // MLmodel and mlproject have no extension: their name counts as one.
   if (TEXT_EXTENSIONS.has(ext === "" ? name : ext.slice(1))) return "text/plain";
-  if (ext === ".tgz") [base, ext] = splitext(`${base}.tar.gz`);
+  // mimetypes.guess_type.
+  for (let suffix = SUFFIXES[ext.toLowerCase()]; suffix; suffix = SUFFIXES[ext.toLowerCase()]) {
+    [base, ext] = splitext(base + suffix);
+  }
   if (ENCODINGS.has(ext)) [base, ext] = splitext(base);
-  return MIME_TYPES[ext] ?? MIME_TYPES[ext.toLowerCase()] ?? "application/octet-stream";
+  return MIME_TYPES.get(ext.toLowerCase()) ?? "application/octet-stream";
 }
 
 const invalidPath = () => new MlflowFakeError(400, "INVALID_PARAMETER_VALUE", "Invalid path");
@@ -313,7 +352,9 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
       guard(request, "runs/get", response.untyped, () =>
         // The server reads run_id, else the older run_uuid.
         response(200).json({
-          run: state.runOut(state.run(query.get("run_id") || query.get("run_uuid"))),
+          run: state.runOut(
+            state.run(query.has("run_id") ? query.get("run_id") : query.get("run_uuid")),
+          ),
         }),
       ),
     ),
@@ -397,12 +438,13 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     // Artifacts ------------------------------------------------------------------------------
     http.get("/api/2.0/mlflow/artifacts/list", ({ request, query, response }) =>
       guard(request, "artifacts/list", response.untyped, () => {
+        // The path is checked before the run is looked up, as the server does.
+        const given = query.get("path") ?? "";
+        if (unsafeArtifactPath(given)) throw invalidPath();
         const run = state.run(query.get("run_id"));
         const root = run.artifactUri;
         const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(root);
         const base = (m?.[1] ?? "").replace(/\/+$/, "");
-        const given = query.get("path") ?? "";
-        if (unsafeArtifactPath(given)) throw invalidPath();
         const sub = given.replace(/^\/+|\/+$/g, "");
         const files = state.listArtifacts(sub ? `${base}/${sub}` : base, base);
         return response(200).json({ root_uri: root, ...(files.length ? { files } : {}) });

@@ -1095,6 +1095,10 @@ export class MlflowState {
    */
   latestVersions(name: unknown, stages: unknown): WireModelVersion[] {
     const m = this.model(readString(name, "name", true));
+    // The handler's schema check: stages is a list.
+    if (stages !== undefined && stages !== null && !Array.isArray(stages)) {
+      throw wrongType(stages, "stages");
+    }
     const wanted = new Set(
       (Array.isArray(stages) && stages.length > 0 ? stages : STAGES).map((stage) => {
         const canonical = STAGES.find((s) => s.toLowerCase() === String(stage).toLowerCase());
@@ -1403,7 +1407,10 @@ function modelOrder(orderBy: readonly string[]): { key: string; ascending: boole
   const columns = new Set<string>();
   const out: { key: string; ascending: boolean }[] = [];
   for (const clause of orderBy) {
-    const { key, ascending } = splitOrderBy(clause);
+    const split = splitOrderBy(clause);
+    // shlex.split after backticks become double quotes: `name`, "name" and 'name' are name.
+    const key = split.key.replace(/^([`"'])(.*)\1$/s, "$2");
+    const { ascending } = split;
     if (key !== "name" && key !== "timestamp" && key !== "last_updated_timestamp") {
       // The server prints a Python set, whose order changes from process to process.
       throw invalid(
