@@ -350,6 +350,13 @@ describe("settings Airflow refuses at import", () => {
     );
   });
 
+  it("a path joined with no parts is its base, as posixpath.join(base) is", () => {
+    const ir = pipeline("nojoin", {}, (p) => {
+      p.bash("b", { command: "echo $D", env: { D: variable("dir").join() } });
+    }).ir;
+    expect(renderDag(input(ir))).toContain(`"D": "{{ var.value['dir'] }}"`);
+  });
+
   it("a boolean param reaches a bash env as JSON (true), as a bool output or literal does", () => {
     const ir = pipeline("flags", { params: { dry: false, name: "x", n: 2 } }, (p) => {
       p.bash("b", {

@@ -461,7 +461,13 @@ describe("kubeflow target", () => {
     const ir = pipeline("envs", {}, (p) => {
       p.bash("show", {
         command: "echo $LIT $PCT $PLAIN",
-        env: { LIT: "literal {{ ds }}", PCT: "100% {# note", PLAIN: "plain" },
+        // SCRIPT ends in .sh: Airflow writes it as literal(...) and does not render it.
+        env: {
+          LIT: "literal {{ ds }}",
+          PCT: "100% {# note",
+          PLAIN: "plain",
+          SCRIPT: "{{ ds }}/run.sh",
+        },
       });
       p.container("serve", { image: "busybox", env: { DAY: "{% if true %}x{% endif %}" } });
     }).ir;

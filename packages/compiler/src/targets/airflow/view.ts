@@ -529,6 +529,8 @@ function jinjaValue(value: Value, file: FileContext): string {
       if (value.base.kind === "literal" && typeof value.base.value === "string") {
         return posixJoin([value.base.value, ...value.parts]);
       }
+      // posixpath.join(base) is the base as it is.
+      if (value.parts.length === 0) return jinjaValue(value.base, file);
       // The base is known at run time only: rendered once, then the slash decided on it.
       return `{% set mlgen_base %}${jinjaValue(value.base, file)}{% endset %}{{ mlgen_base }}{{ '' if not mlgen_base or mlgen_base.endswith('/') else '/' }}${posixJoin(value.parts)}`;
     }

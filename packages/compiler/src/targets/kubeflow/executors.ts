@@ -78,6 +78,13 @@ export function pythonCommand(
   };
 }
 
+/**
+ * Whether Airflow renders a literal env value as a template: one that may hold Jinja, unless it
+ * ends in .sh or .bash (written as literal(...) there, lest Airflow read it as a file's name).
+ */
+const rendered = (value: unknown) =>
+  typeof value === "string" && mayHoldJinja(value) && !/\.(sh|bash)$/.test(value);
+
 /** Environment values: literals are set on the container, run-time values come in as inputs. */
 function environment(
   task: BashTask,
@@ -89,7 +96,7 @@ function environment(
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
       // Airflow renders a shell task's env, literals included; Kubeflow passes them as written.
-      if (typeof value.value === "string" && mayHoldJinja(value.value)) code.template(value.value);
+      if (rendered(value.value)) code.template(value.value as string);
       literal.push({ name, value: String(value.value) });
     } else if (value.kind === "template") {
       code.template(value.text);
@@ -197,7 +204,7 @@ export function containerExecutor(
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
       // Airflow renders a pod's env_vars (a templated field); Kubeflow passes them as written.
-      if (typeof value.value === "string" && mayHoldJinja(value.value)) code.template(value.value);
+      if (rendered(value.value)) code.template(value.value as string);
       literal.push({ name, value: String(value.value) });
     } else {
       approximated(
