@@ -181,7 +181,7 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
       }
       throw new Error(`airflow ${name} did not start`);
     }
-    reapOnExit(child.pid);
+    reapOnExit(child.pid, () => processesWithHome(home));
     const component: Component = { name, child, pid: child.pid, logFile, exited: false };
     child.once("exit", () => {
       component.exited = true;

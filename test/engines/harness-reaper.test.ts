@@ -16,36 +16,43 @@ afterEach(() => {
 });
 
 /** Runs a script that starts a server (a `sleep`) through spawnServer, then `ending` it. */
-async function startThenEnd(ending: string): Promise<{ pgid: number; code: number | null }> {
+async function startThenEnd(
+  ending: string,
+  extra = "",
+): Promise<{ pgid: number; code: number | null; stray: number | null }> {
   const dir = tempDir("reaper");
   const script = join(dir, "start.mts");
   writeFileSync(
     script,
     [
-      `import { spawnServer } from ${JSON.stringify(join(ROOT, "test/engines/harness.ts"))};`,
+      `import { spawn } from "node:child_process";`,
+      `import { reapOnExit, spawnServer } from ${JSON.stringify(join(ROOT, "test/engines/harness.ts"))};`,
       `const server = spawnServer("sleeper", "sleep", ["600"]);`,
-      `console.log("PGID " + server.pid);`,
+      `let stray = null;`,
+      extra,
+      `console.log("PGID " + server.pid + " STRAY " + stray);`,
       ending,
     ].join("\n"),
   );
   const child = spawn(TSX, [script], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
-  const pgid = await new Promise<number>((ok, fail) => {
+  const [pgid, stray] = await new Promise<[number, number | null]>((ok, fail) => {
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /PGID (\d+)/.exec(out);
-      if (m) ok(Number(m[1]));
+      const m = /PGID (\d+) STRAY (\w+)/.exec(out);
+      if (m) ok([Number(m[1]), m[2] === "null" ? null : Number(m[2])]);
     });
     child.once("exit", (code) => fail(new Error(`exited (${code}) before starting: ${out}`)));
   });
   left.push(pgid);
+  if (stray !== null) left.push(stray);
   expect(groupAlive(pgid)).toBe(true);
   const code = await new Promise<number | null>((ok) => {
     if (child.exitCode !== null) ok(child.exitCode);
     else child.once("exit", (c) => ok(c));
     if (ending.includes("setTimeout")) child.kill("SIGINT");
   });
-  return { pgid, code };
+  return { pgid, code, stray };
 }
 
 async function gone(pgid: number): Promise<boolean> {
@@ -58,6 +65,17 @@ describe("servers the harness started and nobody stopped", () => {
     const { pgid, code } = await startThenEnd("setTimeout(() => {}, 600_000);");
     expect(await gone(pgid)).toBe(true);
     expect(code).not.toBe(0);
+  });
+
+  it("take along the processes that left their group, as the server registered them", async () => {
+    // A detached child leads a session of its own, as an Airflow process that calls setsid.
+    const { pgid, stray } = await startThenEnd(
+      "setTimeout(() => {}, 600_000);",
+      `const s = spawn("sleep", ["600"], { detached: true, stdio: "ignore" }); stray = s.pid; reapOnExit(server.pid, () => [s.pid]);`,
+    );
+    expect(stray).not.toBeNull();
+    expect(await gone(pgid)).toBe(true);
+    expect(await gone(stray as number)).toBe(true);
   });
 
   it("are killed when the process exits without stopping them", async () => {

@@ -178,17 +178,27 @@ export async function freePort(): Promise<number> {
  * test runner ending this process, would leave them running: they are killed when this
  * process exits or is interrupted, whatever the test or benchmark did not get to stop.
  */
-const unstopped = new Set<number>();
+const unstopped = new Map<number, (() => readonly number[]) | undefined>();
 let reaping = false;
 
 function killUnstopped(): void {
-  for (const pgid of unstopped) killGroup(pgid, "SIGKILL");
+  for (const [pgid, strays] of unstopped) {
+    killGroup(pgid, "SIGKILL");
+    for (const pid of strays?.() ?? []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  }
   unstopped.clear();
 }
 
-/** Kills the group `pgid` if this process ends before `forgetOnExit(pgid)` is called. */
-export function reapOnExit(pgid: number): void {
-  unstopped.add(pgid);
+/**
+ * Kills the group `pgid` if this process ends before `forgetOnExit(pgid)` is called, and the
+ * processes `strays` lists then (those that left the group with a setsid of their own).
+ */
+export function reapOnExit(pgid: number, strays?: () => readonly number[]): void {
+  unstopped.set(pgid, strays);
   if (reaping) return;
   reaping = true;
   process.on("exit", killUnstopped);
@@ -243,6 +253,11 @@ export function spawnServer(
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name} did not start`);
   reapOnExit(pid);
+  // A group whose leader and workers are all gone is nothing to kill at exit (its id may be
+  // another group's by then).
+  child.once("exit", () => {
+    if (!groupAlive(pid)) forgetOnExit(pid);
+  });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((ok) => child.once("exit", ok));
