@@ -350,6 +350,25 @@ describe("settings Airflow refuses at import", () => {
     );
   });
 
+  it("a branch with one side is a short-circuit over that side, negated for the false side", () => {
+    const ir = pipeline("gates", { params: { go: true } }, (p) => {
+      const a = p.bash("a", { command: "true" });
+      const b = p.bash("b", { command: "true" });
+      const c = p.bash("c", { command: "true" });
+      p.branch("when_true", { when: [p.params.go, "==", true], ifTrue: a });
+      p.branch("when_false", { when: [p.params.go, "==", true], ifTrue: [], ifFalse: b });
+      p.branch("both", { when: [p.params.go, "==", true], ifTrue: c, ifFalse: [] });
+    }).ir;
+    const dag = renderDag(input(ir));
+    expect(dag).toMatch(
+      /when_true = ShortCircuitOperator\(\s*task_id="when_true",\s*python_callable=choose_when_true,\s*ignore_downstream_trigger_rules=False,/,
+    );
+    expect(dag).toContain("    return value == True\n");
+    expect(dag).toContain("    return not (value == True)\n");
+    expect(dag).toContain("Goes on to b when not param go == true");
+    expect(dag).not.toContain("BranchPythonOperator");
+  });
+
   it("a path joined with no parts is its base, as posixpath.join(base) is", () => {
     const ir = pipeline("nojoin", {}, (p) => {
       p.bash("b", { command: "echo $D", env: { D: variable("dir").join() } });
