@@ -655,7 +655,17 @@ describe("the MLflow fake's artifact path and content type rules ↔ MLflow's ow
     ...["model/MLmodel", "MLproject", "a/requirements.txt", "conf.yaml", "plot.png", "PLOT.PNG"],
     ...["report.html", "data.tar.gz", "data.tgz", "A.TGZ", "a.tbz2", "a.txz", "a.svgz", "a.taz"],
     ...["table.csv.gz", "blob.gz", "a.Z", "model.pkl", ".bashrc", "weights", "run.sh", "a.c"],
-    ...["clip.webm", "x.wasm", "a.JSON", "notes.TXT", "a.", "a.b.c.png", "archive.tar.bz2"],
+    ...[
+      "clip.webm",
+      "x.wasm",
+      "slides.pps",
+      "deck.PPT",
+      "a.JSON",
+      "notes.TXT",
+      "a.",
+      "a.b.c.png",
+      "archive.tar.bz2",
+    ],
   ];
   it("refuses the paths MLflow refuses and types downloads as MLflow does", () => {
     ensureEngines();

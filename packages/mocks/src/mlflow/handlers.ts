@@ -99,8 +99,8 @@ const MIME_TYPES: ReadonlyMap<string, string> = new Map(
     "p12=application/x-pkcs12 p7c=application/pkcs7-mime pbm=image/x-portable-bitmap " +
     "pdf=application/pdf pfx=application/x-pkcs12 pgm=image/x-portable-graymap pl=text/plain " +
     "png=image/png pnm=image/x-portable-anymap pot=application/vnd.ms-powerpoint " +
-    "ppa=application/vnd.ms-powerpoint ppm=image/x-portable-pixmap pps=application/vnd.ms- " +
-    "powerpoint ppt=application/vnd.ms-powerpoint ps=application/postscript " +
+    "ppa=application/vnd.ms-powerpoint ppm=image/x-portable-pixmap " +
+    "pps=application/vnd.ms-powerpoint ppt=application/vnd.ms-powerpoint ps=application/postscript " +
     "pwz=application/vnd.ms-powerpoint py=text/x-python pyc=application/x-python-code " +
     "pyo=application/x-python-code qt=video/quicktime ra=audio/x-pn-realaudio " +
     "ram=application/x-pn-realaudio ras=image/x-cmu-raster rdf=application/xml rgb=image/x-rgb " +
