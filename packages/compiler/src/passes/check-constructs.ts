@@ -77,21 +77,20 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
     boolean: (d: unknown) => typeof d === "boolean",
   } as Record<string, (d: unknown) => boolean>;
   for (const [name, param] of Object.entries(ir.params)) {
-    if (param.type === "integer" && typeof param.default === "number") {
-      if (Number.isInteger(param.default) && !Number.isSafeInteger(param.default)) {
-        ctx.report(
-          diagnostic(
-            "MLG1011",
-            {
-              what: `default of param '${name}'`,
-              reason: `${param.default} is beyond 2^53, where a JavaScript number keeps only about 16 digits, so it may not be the number written`,
-              hint: "give a smaller number, or pass the value as text (a string param) and convert it in the task",
-            },
-            { pipeline: ir.id, location: ctx.sourceMap.pipeline },
-          ),
-        );
-        continue;
-      }
+    const d = param.default;
+    if (param.type === "integer" && Number.isInteger(d) && !Number.isSafeInteger(d)) {
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `default of param '${name}'`,
+            reason: `${d} is beyond 2^53, where a JavaScript number keeps only about 16 digits, so it may not be the number written`,
+            hint: "give a smaller number, or pass the value as text (a string param) and convert it in the task",
+          },
+          { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+        ),
+      );
+      continue;
     }
     if (fits[param.type]?.(param.default) !== false) continue;
     ctx.report(

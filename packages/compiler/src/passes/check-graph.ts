@@ -126,9 +126,8 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
         names.push(["function", task.function]);
       if (task.map) names.push(["mapped input", task.map.input]);
     }
-    if (task.kind === "python") {
-      for (const k of Object.keys(task.outputs)) {
-        if (!RESERVED_OUTPUTS.has(k)) continue;
+    for (const k of task.kind === "python" ? Object.keys(task.outputs) : []) {
+      if (RESERVED_OUTPUTS.has(k)) {
         ctx.report(
           diagnostic(
             "MLG1011",

@@ -34,11 +34,11 @@ const ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts";
 
 /** Python's urllib.parse.unquote: valid %XX sequences decoded (as UTF-8), the rest kept. */
 function unquote(text: string): string {
-  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    const bytes = Uint8Array.from(run.slice(1).split("%"), (h) => Number.parseInt(h, 16));
-    return new TextDecoder().decode(bytes);
-  });
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) =>
+    UTF8.decode(Uint8Array.from(run.slice(1).split("%"), (h) => Number.parseInt(h, 16))),
+  );
 }
+const UTF8 = new TextDecoder();
 
 /**
  * MLflow's validate_path_is_safe on a POSIX server: a path is refused ("Invalid path") when,
@@ -156,6 +156,20 @@ export function artifactMimeType(path: string): string {
 }
 
 const invalidPath = () => new MlflowFakeError(400, "INVALID_PARAMETER_VALUE", "Invalid path");
+
+/** A listing's `path` query parameter, checked as the server checks it, without outer slashes. */
+function listedPath(given: string | null): string {
+  if (unsafeArtifactPath(given ?? "")) throw invalidPath();
+  return (given ?? "").replace(/^\/+|\/+$/g, "");
+}
+
+/** An experiment search's answer, fields left out when empty as the server leaves them out. */
+function experimentsFound(r: ReturnType<MlflowState["searchExperiments"]>) {
+  return {
+    ...(r.experiments.length ? { experiments: r.experiments } : {}),
+    ...(r.next ? { next_page_token: r.next } : {}),
+  };
+}
 
 export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler[] {
   const http = fakeHttp<paths>(baseUrl);
@@ -278,11 +292,9 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     ),
     http.post("/api/2.0/mlflow/experiments/search", ({ request, response }) =>
       guard(request, "experiments/search", response.untyped, async () => {
-        const r = state.searchExperiments(await jsonBody(request));
-        return response(200).json({
-          ...(r.experiments.length ? { experiments: r.experiments } : {}),
-          ...(r.next ? { next_page_token: r.next } : {}),
-        });
+        return response(200).json(
+          experimentsFound(state.searchExperiments(await jsonBody(request))),
+        );
       }),
     ),
     // The server takes the search as a GET too, its fields as query parameters.
@@ -300,10 +312,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
             order_by: query.getAll("order_by"),
             view_type: query.get("view_type") ?? undefined,
           });
-          return Response.json({
-            ...(r.experiments.length ? { experiments: r.experiments } : {}),
-            ...(r.next ? { next_page_token: r.next } : {}),
-          });
+          return Response.json(experimentsFound(r));
         },
       ),
     ),
@@ -439,22 +448,18 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.get("/api/2.0/mlflow/artifacts/list", ({ request, query, response }) =>
       guard(request, "artifacts/list", response.untyped, () => {
         // The path is checked before the run is looked up, as the server does.
-        const given = query.get("path") ?? "";
-        if (unsafeArtifactPath(given)) throw invalidPath();
+        const sub = listedPath(query.get("path"));
         const run = state.run(query.get("run_id"));
         const root = run.artifactUri;
         const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(root);
         const base = (m?.[1] ?? "").replace(/\/+$/, "");
-        const sub = given.replace(/^\/+|\/+$/g, "");
         const files = state.listArtifacts(sub ? `${base}/${sub}` : base, base);
         return response(200).json({ root_uri: root, ...(files.length ? { files } : {}) });
       }),
     ),
     http.get(ARTIFACTS, ({ request, query, response }) =>
       guard(request, "mlflow-artifacts/artifacts", response.untyped, () => {
-        const given = query.get("path") ?? "";
-        if (unsafeArtifactPath(given)) throw invalidPath();
-        const dir = given.replace(/^\/+|\/+$/g, "");
+        const dir = listedPath(query.get("path"));
         const files = state.listArtifacts(dir, dir);
         return response(200).json(files.length ? { files } : {});
       }),

@@ -82,7 +82,7 @@ export function pythonCommand(
  * Whether Airflow renders a literal env value as a template: one that may hold Jinja, unless it
  * ends in .sh or .bash (written as literal(...) there, lest Airflow read it as a file's name).
  */
-const rendered = (value: unknown) =>
+const rendered = (value: unknown): value is string =>
   typeof value === "string" && mayHoldJinja(value) && !/\.(sh|bash)$/.test(value);
 
 /** Environment values: literals are set on the container, run-time values come in as inputs. */
@@ -96,7 +96,7 @@ function environment(
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
       // Airflow renders a shell task's env, literals included; Kubeflow passes them as written.
-      if (rendered(value.value)) code.template(value.value as string);
+      if (rendered(value.value)) code.template(value.value);
       literal.push({ name, value: String(value.value) });
     } else if (value.kind === "template") {
       code.template(value.text);
@@ -204,7 +204,7 @@ export function containerExecutor(
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
       // Airflow renders a pod's env_vars (a templated field); Kubeflow passes them as written.
-      if (rendered(value.value)) code.template(value.value as string);
+      if (rendered(value.value)) code.template(value.value);
       literal.push({ name, value: String(value.value) });
     } else {
       approximated(
