@@ -10,12 +10,37 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  watchPipes();
   return {
     cwd: process.cwd(),
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: (t) => {
+      if (!gone.stdout) process.stdout.write(t);
+    },
+    stderr: (t) => {
+      if (!gone.stderr) process.stderr.write(t);
+    },
     env: process.env,
   };
+}
+
+/**
+ * Whether the reader of stdout or stderr went away: `mlgen lint dags | head -5` closes the pipe
+ * after five lines. The command still finishes and exits with its own code (1 when it found
+ * errors, which `set -o pipefail` passes on), without writing more and without the EPIPE that
+ * Node would otherwise throw, as an uncaught error, at the end of the output.
+ */
+const gone = { stdout: false, stderr: false };
+let watching = false;
+
+function watchPipes(): void {
+  if (watching) return;
+  watching = true;
+  for (const name of ["stdout", "stderr"] as const) {
+    process[name].on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      gone[name] = true;
+    });
+  }
 }
 
 /** Expected failures: printed as they are, never with a stack trace. */

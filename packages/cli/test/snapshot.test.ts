@@ -4,7 +4,7 @@
  * the snapshot (MLGEN_SNAPSHOT_TRACE says so) — or, for what the snapshot leaves to the plain CLI,
  * falls back to it and still says the same.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -268,6 +268,50 @@ module.exports = pipeline("demo", {}, (p) => {
     expect(r.snap.stderr).toContain("hello from the module\ninfo from the module\nin the body");
     rmSync(p.dir, { recursive: true, force: true });
   });
+
+  it("stops writing quietly when the reader goes away (mlgen lint dags | head), and keeps its exit code", async () => {
+    const p = project({
+      "dags/pull.py": [
+        "from datetime import datetime",
+        "from airflow.providers.standard.operators.bash import BashOperator",
+        "from airflow.sdk import DAG",
+        "",
+        'with DAG("pull", start_date=datetime(2024, 1, 1), schedule=None):',
+        "    BashOperator(",
+        '        task_id="read",',
+        "        bash_command=\"echo {{ ti.xcom_pull(task_ids='nobody', key='k') }} /home/me/x.csv\",",
+        "    )",
+        "",
+      ].join("\n"),
+    });
+    // The read end is closed before the CLI writes a byte: its first write meets EPIPE.
+    const closedReader = (snapshot: boolean, format: string) =>
+      new Promise<{ code: number | null; stderr: string }>((done, fail) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+        delete env.NODE_OPTIONS;
+        if (snapshot) delete env.MLGEN_NO_SNAPSHOT;
+        else env.MLGEN_NO_SNAPSHOT = "1";
+        const child = spawn(BIN, ["lint", "dags", "--format", format], {
+          cwd: p.dir,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        child.stdout.destroy();
+        let stderr = "";
+        child.stderr.on("data", (d) => {
+          stderr += d;
+        });
+        child.on("error", fail);
+        child.on("close", (code) => done({ code, stderr }));
+      });
+    for (const snapshot of [true, false]) {
+      for (const format of ["text", "json", "sarif"]) {
+        // Findings at error severity: exit 1, as when the whole output was read; no EPIPE report.
+        expect(await closedReader(snapshot, format)).toEqual({ code: 1, stderr: "" });
+      }
+    }
+    rmSync(p.dir, { recursive: true, force: true });
+  }, 60_000);
 
   it.each([
     ["throws while it loads", 'throw new Error("boom at load");\n', /failed to load/],
