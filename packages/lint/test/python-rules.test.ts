@@ -1134,6 +1134,19 @@ from airflow.utils import dates as d
     },
   ],
   [
+    "airflow.utils.dates still imports on Airflow 3: only the helpers it lost are reported",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.utils.dates import datetime_to_nano
+from airflow.utils.dates import days_ago, datetime_to_nano as nano
+import airflow.utils.dates
+from airflow.utils.dates import date_range
+`,
+      want: ["2:1", "3:1", "4:1"],
+    },
+  ],
+  [
     "removed context variables read by task code: parameters, context[...] and kwargs.get(...)",
     {
       rule: "airflow3-removed",

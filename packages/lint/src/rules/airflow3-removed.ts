@@ -39,7 +39,6 @@ const MODULES: [RegExp, string][] = [
     /^airflow\.hooks\.(base_hook|dbapi|dbapi_hook)$/,
     "import BaseHook from airflow.sdk, DbApiHook from airflow.providers.common.sql.hooks.sql",
   ],
-  [/^airflow\.utils\.dates$/, "days_ago is gone: use a fixed pendulum.datetime(...)"],
   [/^airflow\.(api\.client|www|executors\.debug_executor)/, "remove the import"],
   [
     /^airflow\.kubernetes(\.|$)/,
@@ -59,8 +58,24 @@ const MODULES: [RegExp, string][] = [
     "lineage entities are gone: declare inlets and outlets as Assets",
   ],
 ];
+/**
+ * Modules that still import on Airflow 3 with little left in them: `import M` and `from P import
+ * M` are reported (a DAG file reads them for what is gone), `from M import name` only for a name
+ * MODULE_NAMES lists. airflow.utils.dates keeps datetime_to_nano only.
+ */
+const HOLLOWED: [RegExp, string][] = [
+  [
+    /^airflow\.utils\.dates$/,
+    "days_ago and the other date helpers are gone: use a fixed pendulum.datetime(...)",
+  ],
+];
 /** Names a module no longer has (the module itself still imports). */
 const MODULE_NAMES: [RegExp, RegExp, string][] = [
+  [
+    /^airflow\.utils\.dates$/,
+    /^(days_ago|date_range|round_time|infer_time_unit|scale_time_units|parse_execution_date)$/,
+    "days_ago and the other date helpers are gone: use a fixed pendulum.datetime(...)",
+  ],
   [/^airflow\.utils\.helpers$/, /^(chain|cross_downstream)$/, "import it from airflow.sdk"],
   [/^airflow\.utils\.context$/, /^get_current_context$/, "import it from airflow.sdk"],
   [/^airflow\.operators\.python$/, /^task$/, "import task from airflow.sdk"],
@@ -187,7 +202,14 @@ export const airflow3Removed = defineRule({
       // `from airflow.operators import dummy` imports the module airflow.operators.dummy.
       const submodule = imp.name ? `${imp.module}.${imp.name}` : null;
       const mod = airflow
-        ? MODULES.find(([re]) => re.test(imp.module) || (submodule !== null && re.test(submodule)))
+        ? (MODULES.find(
+            ([re]) => re.test(imp.module) || (submodule !== null && re.test(submodule)),
+          ) ??
+          HOLLOWED.find(
+            ([re]) =>
+              (imp.name === null && re.test(imp.module)) ||
+              (submodule !== null && re.test(submodule)),
+          ))
         : undefined;
       const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
       const moved =
