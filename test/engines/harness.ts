@@ -24,8 +24,16 @@ export function ensureEngines(): void {
   if (!existsSync(PYTHON)) throw new Error(`engine venv missing at ${VENV} after setup`);
 }
 
+/**
+ * A fresh folder under the system temp dir, removed when this process exits (after the servers
+ * still running are killed), so test runs do not pile up folders in /tmp. MLGEN_KEEP_TMP=1
+ * keeps them, to look at after a failure.
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `mlgen-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `mlgen-${prefix}-`));
+  temps.add(dir);
+  cleanUpOnExit();
+  return dir;
 }
 
 /**
@@ -179,7 +187,29 @@ export async function freePort(): Promise<number> {
  * process exits or is interrupted, whatever the test or benchmark did not get to stop.
  */
 const unstopped = new Map<number, (() => readonly number[]) | undefined>();
+/** Folders tempDir made: removed at exit, once nothing started here can write to them. */
+const temps = new Set<string>();
 let reaping = false;
+
+function cleanUp(): void {
+  killUnstopped();
+  if (process.env.MLGEN_KEEP_TMP) return;
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  temps.clear();
+}
+
+function cleanUpOnExit(): void {
+  if (reaping) return;
+  reaping = true;
+  process.on("exit", cleanUp);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      // Then end as the signal would have, unless someone else (a test runner) handles it.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+}
 
 function killUnstopped(): void {
   for (const [pgid, strays] of unstopped) {
@@ -199,16 +229,7 @@ function killUnstopped(): void {
  */
 export function reapOnExit(pgid: number, strays?: () => readonly number[]): void {
   unstopped.set(pgid, strays);
-  if (reaping) return;
-  reaping = true;
-  process.on("exit", killUnstopped);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      killUnstopped();
-      // Then end as the signal would have, unless someone else (a test runner) handles it.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
+  cleanUpOnExit();
 }
 
 /** The group `pgid` is stopped: nothing to kill at exit. */

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -360,5 +361,21 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def run_in_scratch(argv: list[str]) -> int:
+    """main() with every temp file in one folder, removed at the end.
+
+    kfp.local makes a workspace, and each lightweight task's command a `mktemp -d` folder for
+    its module (TMPDIR is honoured); the default pipeline root is a temp folder too. A test
+    that wants outputs after the run passes --pipeline-root (or writes them where it says).
+    """
+    scratch = tempfile.mkdtemp(prefix="mlgen-kfp-local-run-")
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
+    try:
+        return main(argv)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(run_in_scratch(sys.argv[1:]))

@@ -3,12 +3,14 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
+import { afterAll } from "vitest";
 import { run } from "../src/run.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -18,9 +20,22 @@ const TMP = join(REPO, "test/.tmp");
  * A throwaway project inside the repo (so `@mlgen/dsl` resolves through the workspace's
  * node_modules), with helpers to run the CLI in it and snapshot its output folder.
  */
+/**
+ * Projects made by the test file that imports this module: removed after its tests (vitest
+ * evaluates this module once per test file). MLGEN_KEEP_TMP=1 keeps them, to look at after a
+ * failure.
+ */
+const made = new Set<string>();
+afterAll(() => {
+  if (process.env.MLGEN_KEEP_TMP) return;
+  for (const d of made) rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+  made.clear();
+});
+
 export function project(files: Record<string, string | null>) {
   mkdirSync(TMP, { recursive: true });
   const dir = mkdtempSync(join(TMP, "p-"));
+  made.add(dir);
   const write = (path: string, content: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
