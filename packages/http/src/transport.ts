@@ -140,6 +140,13 @@ function classify(cause: unknown): Cause | null {
         permanent: true,
       };
     }
+    // A streamed body is sent with redirect: "error" (see attempt()).
+    if ((c as { message?: unknown }).message === "unexpected redirect") {
+      return {
+        text: "the server answered with a redirect, which a streamed upload does not follow: point the client at the URL it redirects to",
+        permanent: true,
+      };
+    }
     const nested = (c as { errors?: unknown }).errors;
     if (Array.isArray(nested) && nested.length > 0) {
       const inner = classify(nested[0]);
@@ -310,13 +317,17 @@ export function createHttpTransport(
     request.signal.addEventListener("abort", onAbort, { once: true });
     try {
       // A streamed body (an upload) may take longer than the timeout to send: each chunk the
-      // fetch takes from it starts the timeout again, so only a stall fails the attempt.
+      // fetch takes from it starts the timeout again, so only a stall fails the attempt. Not
+      // following redirects keeps it out of memory: Node's fetch (undici) otherwise keeps every
+      // chunk sent until the answer comes, to send them again on a 307/308 (nodejs/undici#4058),
+      // so a 2 GB model upload held 2 GB.
       const sent =
         streamed && request.body
           ? new Request(request, {
               signal: controller.signal,
               body: request.body.pipeThrough(progress(arm)),
               duplex: "half",
+              redirect: "error",
             } as RequestInit)
           : new Request(request, { signal: controller.signal });
       return await Promise.race([doFetch(sent), timedOut]);

@@ -476,6 +476,75 @@ describe("found in a review against real servers", () => {
     );
   });
 
+  it("a streamed upload is not held in memory (Node's fetch keeps a body it may resend on a redirect)", async () => {
+    const MiB = 1024 * 1024;
+    let received = 0;
+    await withServer(
+      (req, res) => {
+        if (req.method === "GET") {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(run("r1")));
+          return;
+        }
+        req.on("data", (d: Buffer) => {
+          received += d.length;
+        });
+        req.on("end", () => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end("{}");
+        });
+      },
+      async (url) => {
+        const c = createMlflowClient({ trackingUri: url, env: {}, retry: false });
+        // 192 fresh 1 MiB chunks: memory held for the request shows in arrayBuffers.
+        let n = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(out) {
+            if (n++ === 192) out.close();
+            else out.enqueue(new Uint8Array(MiB).fill(n));
+          },
+        });
+        const base = process.memoryUsage().arrayBuffers;
+        let peak = 0;
+        const sampler = setInterval(() => {
+          peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+        }, 10);
+        try {
+          await c.uploadArtifact("r1", "model/weights.bin", body);
+        } finally {
+          clearInterval(sampler);
+        }
+        expect(received).toBe(192 * MiB);
+        // Held whole, the body would be 192 MiB here.
+        expect(peak).toBeLessThan(64 * MiB);
+      },
+    );
+  });
+
+  it("a streamed upload answered with a redirect fails naming it, instead of resending the body", async () => {
+    await withServer(
+      (req, res) => {
+        if (req.method === "GET") {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(run("r1")));
+          return;
+        }
+        req.resume();
+        req.on("end", () => {
+          res.writeHead(307, { location: "/elsewhere" });
+          res.end();
+        });
+      },
+      async (url) => {
+        const c = createMlflowClient({ trackingUri: url, env: {}, retry: false });
+        const body = new Blob(["x".repeat(1000)]).stream();
+        const err = await c.uploadArtifact("r1", "a.bin", body).catch((e) => e);
+        expect(err).toBeInstanceOf(MlflowRequestError);
+        expect(String(err.message)).toMatch(/redirect/);
+      },
+    );
+  });
+
   it("an answer read long after it came is no stall; the idle timer runs only while reading", async () => {
     await withServer(
       (_req, res) => {
