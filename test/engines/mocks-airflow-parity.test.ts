@@ -41,6 +41,7 @@ with DAG(
     @task
     def score(rows, ti=None):
         ti.xcom_push(key="accuracy", value=0.9)
+        ti.xcom_push(key="threshold", value="0.9")
         return 42
 
     report = BashOperator(task_id="report", bash_command="echo done")
@@ -90,7 +91,11 @@ function seedFake(fake: AirflowFake): void {
       // Definition order as in the file: `report` is created first.
       { taskId: "report", operator: "BashOperator", upstream: ["score"] },
       { taskId: "extract", xcom: { return_value: { rows: 3 } } },
-      { taskId: "score", upstream: ["extract"], xcom: { accuracy: 0.9, return_value: 42 } },
+      {
+        taskId: "score",
+        upstream: ["extract"],
+        xcom: { accuracy: 0.9, threshold: "0.9", return_value: 42 },
+      },
     ],
   });
   fake.addDag({
@@ -257,6 +262,13 @@ function scenario(settle: () => void) {
       `${xcoms}/extract/xcomEntries/return_value?stringify=true`,
     );
     await call("xcom_get_pushed", "GET", `${xcoms}/score/xcomEntries/accuracy?deserialize=true`);
+    // A string that reads as JSON: itself by default, what it reads as with deserialize=true.
+    await call("xcom_get_string", "GET", `${xcoms}/score/xcomEntries/threshold`);
+    await call(
+      "xcom_get_string_deserialized",
+      "GET",
+      `${xcoms}/score/xcomEntries/threshold?deserialize=true`,
+    );
     await call("xcom_get_404", "GET", `${xcoms}/score/xcomEntries/no_such_key`);
     await call("xcom_list", "GET", `${xcoms}/score/xcomEntries`);
 
@@ -519,6 +531,8 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       ["publish", "upstream_failed", 0],
     ]);
     expect(body("xcom_get").value).toBe(42);
+    expect(body("xcom_get_string").value).toBe("0.9");
+    expect(body("xcom_get_string_deserialized").value).toBe(0.9);
     expect(body("import_errors").total_entries).toBe(1);
     expect(real("trigger_duplicate_409").status).toBe(409);
     const fakeNorm = normalize(scrub(fakeSteps), {

@@ -88,13 +88,17 @@ function notTheApi(method: string, path: string, what: string): AirflowApiError 
   });
 }
 
-/** Checks that a success is a DAG run, not something with an undefined run id. */
-function aRun(method: string, path: string) {
-  return (run: DagRun): DagRun => {
-    if (typeof (run as { dag_run_id?: unknown } | null)?.dag_run_id === "string") return run;
-    throw notTheApi(method, path, "a DAG run (it has no dag_run_id)");
+/** Checks that a success is what was asked for: it has `field`, a string (`{}` has none). */
+function having<T>(field: string, what: string, method: string, path: string) {
+  return (answer: T): T => {
+    if (typeof (answer as Record<string, unknown> | null)?.[field] === "string") return answer;
+    throw notTheApi(method, path, `${what} (it has no ${field})`);
   };
 }
+
+/** Checks that a success is a DAG run, not something with an undefined run id. */
+const aRun = (method: string, path: string) =>
+  having<DagRun>("dag_run_id", "a DAG run", method, path);
 
 /** openapi-fetch's `{ data, error, response }` → data, or a typed AirflowApiError. */
 async function unwrap<T>(
@@ -396,15 +400,22 @@ export function createAirflowClient(options: AirflowClientOptions) {
           {
             params: {
               path: { dag_id: dagId, dag_run_id: runId, task_id: taskId, xcom_key: key },
-              query: {
-                deserialize: true,
-                ...(mapIndex !== undefined ? { map_index: mapIndex } : {}),
-              },
+              // The value as the task pushed it. Not deserialize=true: Airflow 3 then runs
+              // json.loads on a string value, so a pushed "0.9" came back as the number 0.9
+              // and '{"x": 1}' as an object.
+              query: mapIndex !== undefined ? { map_index: mapIndex } : {},
             },
           },
         ),
         "GET",
         `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/xcomEntries/${key}`,
+      ).then(
+        having(
+          "key",
+          "an XCom entry",
+          "GET",
+          `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/xcomEntries/${key}`,
+        ),
       );
     },
 
@@ -424,11 +435,12 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     },
     async getDag(dagId: string): Promise<Schemas["DAGResponse"]> {
+      const path = `/api/v2/dags/${dagId}`;
       return unwrap(
         api.GET("/api/v2/dags/{dag_id}", { params: { path: { dag_id: dagId } } }),
         "GET",
-        `/api/v2/dags/${dagId}`,
-      );
+        path,
+      ).then(having("dag_id", "a DAG", "GET", path));
     },
     pauseDag: (dagId: string) => client.setDagPaused(dagId, true),
     unpauseDag: (dagId: string) => client.setDagPaused(dagId, false),

@@ -111,6 +111,12 @@ describe("transport", () => {
     await expect(client([token("T"), () => json(200, {})]).latestDagRun("d")).rejects.toThrow(
       "the answer is not a list of DAG runs",
     );
+    await expect(client([token("T"), () => json(200, {})]).getDag("d")).rejects.toThrow(
+      "the answer is not a DAG (it has no dag_id)",
+    );
+    await expect(
+      client([token("T"), () => json(200, {})]).getXcom("d", "r", "t", "k"),
+    ).rejects.toThrow("the answer is not an XCom entry (it has no key)");
   });
 
   it("on a 401 fetches a new token once and repeats the request", async () => {

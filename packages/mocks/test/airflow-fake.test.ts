@@ -47,7 +47,7 @@ function addPipeline(fake: AirflowFake, script?: Parameters<AirflowFake["addDag"
       {
         taskId: "train",
         upstream: ["extract"],
-        xcom: { return_value: 0.93, model_uri: "runs:/1/model" },
+        xcom: { return_value: 0.93, model_uri: "runs:/1/model", threshold: "0.9" },
       },
       { taskId: "report", upstream: ["extract"], operator: "BashOperator" },
       { taskId: "publish", upstream: ["train"] },
@@ -555,6 +555,8 @@ describe("the client helpers against the fake", () => {
     expect((await client.getXcom("pipe", run.dag_run_id, "extract", "return_value")).value).toEqual(
       { rows: 3 },
     );
+    // A string output that reads as JSON is still the string the task pushed.
+    expect((await client.getXcom("pipe", run.dag_run_id, "train", "threshold")).value).toBe("0.9");
   });
 
   it("waits for a failed run and returns its failed task instances", async () => {
@@ -682,7 +684,12 @@ describe("XComs, DAG details and sources", () => {
     expect(list.body.xcom_entries.map((e: { key: string }) => e.key)).toEqual([
       "model_uri",
       "return_value",
+      "threshold",
     ]);
+    // A string that reads as JSON: deserialize=true reads it once more, as Airflow 3 does.
+    const threshold = `${base}/train/xcomEntries/threshold`;
+    expect((await call("GET", threshold)).body.value).toBe("0.9");
+    expect((await call("GET", `${threshold}?deserialize=true`)).body.value).toBe(0.9);
     expect(list.body.xcom_entries[0]).not.toHaveProperty("value");
     expect(await call("GET", `${base}/train/xcomEntries/nope`)).toEqual({
       status: 404,

@@ -1564,7 +1564,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const url = new URL(request.url);
         const issues: ValidationIssue[] = [];
         const stringify = boolParam(url, "stringify", issues);
-        boolParam(url, "deserialize", issues);
+        const deserialize = boolParam(url, "deserialize", issues);
         const mapIndex = url.searchParams.get("map_index");
         if (mapIndex !== null && !/^-?\d+$/.test(mapIndex)) {
           issues.push({
@@ -1581,9 +1581,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (!run || !ti || !entry || (mapIndex !== null && Number(mapIndex) !== -1)) {
           return fail(404, `XCom entry with key: \`${key}\` not found`);
         }
+        // deserialize=true: Airflow runs json.loads on the stored value once more, which
+        // turns a string that reads as JSON ("0.9", '{"x": 1}') into what it reads as.
+        const value = deserialize ? jsonLoadsAgain(entry.value) : entry.value;
         return response(200).json({
           ...xcomJson(run, ti, key, entry),
-          value: stringify ? pyStr(entry.value) : (entry.value as never),
+          value: stringify ? pyStr(value) : (value as never),
         } as Schemas["XComResponseNative"]);
       }),
     ),
@@ -1992,4 +1995,14 @@ function sortIssues(issues: ValidationIssue[]): ValidationIssue[] {
   return [...issues].sort(
     (a, b) => Number(a.type === "extra_forbidden") - Number(b.type === "extra_forbidden"),
   );
+}
+
+/** Python's json.loads of a stored XCom value: a string that reads as JSON, else the value. */
+function jsonLoadsAgain(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }
