@@ -79,7 +79,41 @@ function checkKey(key: unknown, field: string): string {
   return key;
 }
 
-function pairs(input: KeyValues | undefined, kind: "params" | "tags", max: number) {
+/**
+ * A param or tag value as Python's MlflowClient logs it, `str(value)`: True and False, and a
+ * fractional number in Python's notation (1e-05, not 0.00001), so runs logged from TypeScript
+ * and from Python compare equal in filters (`params.flag = 'True'`). A whole number is an int
+ * (JavaScript cannot tell 1.0 from 1): all its digits.
+ */
+export function pythonStr(value: string | number | boolean): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (Number.isNaN(value)) return "nan";
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+  if (Number.isInteger(value)) return BigInt(value).toString();
+  // repr(float): the shortest digits that read back, fixed from 1e-4 up, else scientific with
+  // at least two exponent digits (a fraction is below 2^53, so never 1e16 or more).
+  const [digits = "", exp = "0"] = value.toExponential().split("e");
+  const e = Number(exp);
+  if (e >= -4 && e < 16) return String(value);
+  const sign = e < 0 ? "-" : "+";
+  return `${digits}e${sign}${String(Math.abs(e)).padStart(2, "0")}`;
+}
+
+/**
+ * The first `max` characters of a value as Python counts them (code points: an emoji is one and
+ * is never cut in half), as MLflow's client and server truncate long param and tag values.
+ */
+function truncated(value: string, max: number): string {
+  return [...value].slice(0, max).join("");
+}
+
+function pairs(
+  input: KeyValues | undefined,
+  kind: "params" | "tags",
+  max: number,
+  truncate: boolean,
+) {
   const list = !input
     ? []
     : Array.isArray(input)
@@ -89,12 +123,15 @@ function pairs(input: KeyValues | undefined, kind: "params" | "tags", max: numbe
   list.forEach((p, i) => {
     const field = `${kind}[${i}]`;
     const key = checkKey(p.key, `${field}.key`);
-    const value = String(p.value);
+    let value = pythonStr(p.value);
     if (value.length > max && length(value) > max) {
-      throw new MlflowValidationError(
-        `${field}.value`,
-        `value of ${JSON.stringify(key)} is ${length(value)} characters; the server accepts at most ${max}`,
-      );
+      if (!truncate) {
+        throw new MlflowValidationError(
+          `${field}.value`,
+          `value of ${JSON.stringify(key)} is ${length(value)} characters; the server accepts at most ${max} (MLFLOW_TRUNCATE_LONG_VALUES is false)`,
+        );
+      }
+      value = truncated(value, max);
     }
     const before = out.get(key);
     if (kind === "params" && before !== undefined && before !== value) {
@@ -125,9 +162,14 @@ const EMPTY_REQUEST_BYTES = bytes({ run_id: "x".repeat(64), metrics: [], params:
  * `lanes` lanes. All points of one metric key stay in one lane, in the order given, so they
  * reach the server in order; throws MlflowValidationError before anything is sent.
  */
-export function planBatch(input: BatchInput, lanes: number, now = Date.now()): BatchPlan {
-  const params = pairs(input.params, "params", MAX_PARAM_VALUE_LENGTH);
-  const tags = pairs(input.tags, "tags", MAX_TAG_VALUE_LENGTH);
+export function planBatch(
+  input: BatchInput,
+  lanes: number,
+  now = Date.now(),
+  truncate = true,
+): BatchPlan {
+  const params = pairs(input.params, "params", MAX_PARAM_VALUE_LENGTH, truncate);
+  const tags = pairs(input.tags, "tags", MAX_TAG_VALUE_LENGTH, truncate);
   const byKey = new Map<string, BatchPart["metrics"]>();
   (input.metrics ?? []).forEach((m, i) => {
     const key = checkKey(m.key, `metrics[${i}].key`);

@@ -124,6 +124,12 @@ export interface RunContext {
 export interface LogBatchOptions {
   /** Requests in flight at once. Default 4. */
   readonly concurrency?: number;
+  /**
+   * Param values over 6000 characters and tag values over 8000 are cut to that length, as
+   * MLflow's Python client and server cut them; false refuses them instead. Default: true
+   * unless MLFLOW_TRUNCATE_LONG_VALUES is false, as in Python.
+   */
+  readonly truncateLongValues?: boolean;
 }
 
 export interface RegisterModelOptions {
@@ -509,8 +515,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     /**
      * Logs any number of metrics, params and tags in requests within the server's limits,
      * `concurrency` at a time. The points of one metric key go in order, one request after
-     * another. Everything is checked (key ≤ 250 characters, param values ≤ 6000, tag values ≤
-     * 8000, key characters) before the first request; a problem is an MlflowValidationError.
+     * another. Everything is checked (key ≤ 250 characters, key characters, and with
+     * `truncateLongValues: false` param values ≤ 6000 and tag values ≤ 8000) before the first
+     * request; a problem is an MlflowValidationError. Values are logged as Python's str() writes
+     * them (True, 1e-05).
      */
     async logBatch(
       runId: string,
@@ -524,7 +532,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           `must be a whole number, 1 or more (got ${concurrency})`,
         );
       }
-      const plan = planBatch(input, concurrency);
+      const truncate =
+        opts.truncateLongValues ??
+        !/^(false|0)$/i.test((options.env ?? process.env).MLFLOW_TRUNCATE_LONG_VALUES ?? "");
+      const plan = planBatch(input, concurrency, Date.now(), truncate);
       const path = "/api/2.0/mlflow/runs/log-batch";
       let requests = 0;
       // The first failure stops every lane before its next request, and is what is thrown once
@@ -671,10 +682,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
                 ...pageFields({ ...opts, orderBy: undefined }, token, size),
                 ...(opts.orderBy
                   ? {
-                      order_by: opts.orderBy.map((o) => {
-                        const [field_name = "", dir] = o.split(/\s+/);
-                        return { field_name, ascending: dir?.toUpperCase() !== "DESC" };
-                      }),
+                      order_by: opts.orderBy.map(loggedModelOrder),
                     }
                   : {}),
               },
@@ -794,8 +802,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
 
     async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
       const path = "/api/2.0/mlflow/registered-models/alias";
-      return (await unwrap(api.GET(path, { params: { query: { name, alias } } }), "GET", path))
-        .model_version;
+      const r = await unwrap(api.GET(path, { params: { query: { name, alias } } }), "GET", path);
+      return present(r.model_version, "model_version", "GET", path);
     },
   };
   return client;
@@ -808,4 +816,14 @@ export async function toArray<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/**
+ * `"metrics.acc DESC"` as the logged-model search takes it: `{ field_name, ascending }`. Only a
+ * last word ASC or DESC is the direction, so a metric key with spaces (`metrics.my acc`) is
+ * the field name whole; the server takes no quoting here.
+ */
+export function loggedModelOrder(entry: string): { field_name: string; ascending: boolean } {
+  const m = /^\s*(.*?)(?:\s+(asc|desc))?\s*$/i.exec(entry) as RegExpExecArray;
+  return { field_name: m[1] as string, ascending: m[2]?.toLowerCase() !== "desc" };
 }

@@ -9,6 +9,7 @@ export {
   MAX_TAG_VALUE_LENGTH,
   type MetricInput,
   planBatch,
+  pythonStr,
 } from "./batch.js";
 export {
   type ArtifactBody,

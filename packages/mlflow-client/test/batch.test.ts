@@ -3,9 +3,11 @@ import { describe, expect, it } from "vitest";
 import {
   BATCH_LIMITS,
   type BatchInput,
+  type BatchPart,
   createMlflowClient,
   MlflowValidationError,
   planBatch,
+  pythonStr,
 } from "../src/index.js";
 import { fakeFetch, json } from "./support.js";
 
@@ -129,8 +131,6 @@ describe("planBatch", () => {
       "metrics[0].key",
     ],
     ["a param key over 250 characters", { params: { ["p".repeat(251)]: 1 } }, "params[0].key"],
-    ["a param value over 6000 characters", { params: { p: "v".repeat(6001) } }, "params[0].value"],
-    ["a tag value over 8000 characters", { tags: { t: "v".repeat(8001) } }, "tags[0].value"],
     ["a key with characters MLflow refuses", { tags: { "a;b": "x" } }, "tags[0].key"],
     // Python's \w takes no combining marks: the server answers 400 for "हानि".
     ["a key with a combining mark", { params: { हानि: 1 } }, "params[0].key"],
@@ -167,6 +167,51 @@ describe("planBatch", () => {
     expect(e).toBeInstanceOf(MlflowValidationError);
     expect((e as MlflowValidationError).field).toBe(field);
   });
+
+  it("cuts long param and tag values as MLflow's Python client does, or refuses them when told to", () => {
+    // 5999 letters and an emoji: 6000 characters as Python counts them, the emoji kept whole.
+    const param = `${"v".repeat(5999)}😀tail`;
+    const [[part]] = planBatch({ params: { p: param }, tags: { t: "t".repeat(8001) } }, 4) as [
+      [BatchPart],
+    ];
+    expect(part.params).toEqual([{ key: "p", value: `${"v".repeat(5999)}😀` }]);
+    expect(part.tags).toEqual([{ key: "t", value: "t".repeat(8000) }]);
+    for (const [input, field] of [
+      [{ params: { p: "v".repeat(6001) } }, "params[0].value"],
+      [{ tags: { t: "v".repeat(8001) } }, "tags[0].value"],
+    ] as [BatchInput, string][]) {
+      const e = (() => {
+        try {
+          planBatch(input, 4, 0, false);
+        } catch (x) {
+          return x;
+        }
+      })();
+      expect(e).toBeInstanceOf(MlflowValidationError);
+      expect((e as MlflowValidationError).field).toBe(field);
+    }
+  });
+
+  it.each([
+    [true, "True"],
+    [false, "False"],
+    [3, "3"],
+    [0.5, "0.5"],
+    [1e-5, "1e-05"],
+    [0.0001, "0.0001"],
+    [1.5e-16, "1.5e-16"],
+    [123456789012345.6, "123456789012345.6"],
+    [1e21, "1000000000000000000000"],
+    [-2.5e-7, "-2.5e-07"],
+    ["True", "True"],
+  ] as [string | number | boolean, string][])(
+    "logs %s as Python's str() writes it: %s",
+    (value, text) => {
+      expect(pythonStr(value)).toBe(text);
+      const [[part]] = planBatch({ params: { p: value } }, 4) as [[BatchPart]];
+      expect(part.params).toEqual([{ key: "p", value: text }]);
+    },
+  );
 
   it("accepts exactly 250 characters and the longest values, counted as Python counts", () => {
     expect(() =>

@@ -279,6 +279,7 @@ describe("helpers", () => {
       () => c.getExperiment("1"),
       () => c.createRun({ experimentId: "1" }),
       () => c.getModelVersion("m", "1"),
+      () => c.getModelVersionByAlias("m", "champion"),
     ]) {
       const err = await call().catch((e) => e);
       expect(err).toBeInstanceOf(MlflowApiError);
@@ -355,6 +356,25 @@ describe("helpers", () => {
     ]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
     await expect(c.registerModel("m", { source: "s" })).rejects.toThrow("copy failed");
+  });
+});
+
+describe("logged models", () => {
+  it("orders by a metric key with spaces: only a last ASC or DESC is the direction", async () => {
+    const f = fakeFetch([() => json(200, { models: [] })]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await toArray(
+      c.searchLoggedModels({
+        experimentIds: ["1"],
+        orderBy: ["metrics.my acc ASC", " metrics.f1  desc ", "name", "metrics.two words"],
+      }),
+    );
+    expect(JSON.parse(f.seen[0]?.body ?? "{}").order_by).toEqual([
+      { field_name: "metrics.my acc", ascending: true },
+      { field_name: "metrics.f1", ascending: false },
+      { field_name: "name", ascending: true },
+      { field_name: "metrics.two words", ascending: true },
+    ]);
   });
 });
 
