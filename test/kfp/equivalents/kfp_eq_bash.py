@@ -36,12 +36,6 @@ def announce(env_LEVEL: str, env_MSG: str):
     description="A bash task with its environment, compared with kfp's compiler.",
 )
 def kfp_eq_bash(level: str = "info"):
-    msg = (
-        make_message(who="world")
-        .set_display_name("make_message")
-        .set_caching_options(False)
-    )
-    task = announce(env_LEVEL=level, env_MSG=msg.outputs["msg"]).set_display_name(
-        "announce"
-    )
+    msg = make_message(who="world").set_caching_options(False)
+    task = announce(env_LEVEL=level, env_MSG=msg.outputs["msg"])
     task.set_env_variable("ORIGIN", "mlgen").set_caching_options(False)

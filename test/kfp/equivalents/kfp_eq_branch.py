@@ -54,12 +54,12 @@ def kfp_eq_branch(threshold: float = 0.7, mode: str = "full"):
     # canonical task order (topological, ties broken by task id): `mode_gate` comes before
     # `route`, so this If is entered first.
     with dsl.If(mode == "full"):
-        full_report(message="full mode").set_display_name("full_report")
-    ev = evaluate(threshold=threshold).set_display_name("evaluate")
+        full_report(message="full mode")
+    ev = evaluate(threshold=threshold)
     with dsl.If(ev.outputs["score"] >= 0.8):
-        dep = deploy(score=ev.outputs["score"]).set_display_name("deploy")
-        announce(message="deployed").set_display_name("announce").after(dep)
+        dep = deploy(score=ev.outputs["score"])
+        announce(message="deployed").after(dep)
     with dsl.Else():
-        rt = retrain(reason="score below 0.8").set_display_name("retrain")
+        rt = retrain(reason="score below 0.8")
     # kfp lifts the dependency on tasks inside the If/Else to its wrapper group.
-    summary(message="routed").set_display_name("summary").after(dep, rt)
+    summary(message="routed").after(dep, rt)

@@ -37,13 +37,13 @@ def report():
     pipeline_config=dsl.PipelineConfig(active_deadline_seconds=7200),
 )
 def kfp_eq_containers():
-    prep = prepare().set_display_name("prepare")
+    prep = prepare()
     # mlgen writes env sorted by name.
     prep.set_env_variable("LOG_LEVEL", "debug").set_env_variable("MODE", "full")
     prep.set_cpu_request("500m").set_memory_request("256Mi")
     prep.set_cpu_limit("1").set_memory_limit("512Mi")
-    train = train_gpu().set_display_name("train_gpu").after(prep)
+    train = train_gpu().after(prep)
     train.set_cpu_limit("4").set_memory_limit("16Gi")
     train.set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
     kubernetes.set_timeout(train, 45 * 60)
-    report().set_display_name("report").after(train)
+    report().after(train)

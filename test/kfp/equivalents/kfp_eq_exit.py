@@ -32,12 +32,12 @@ def deploy(score: float):
     description="Pipeline alerts as an exit handler, compared with kfp's compiler.",
 )
 def kfp_eq_exit(threshold: float = 0.5):
-    on_end = alerts().set_display_name("alerts")
+    on_end = alerts()
     with dsl.ExitHandler(on_end):
         # The pipeline's default retries (1, Airflow's default 300 s delay) on every task but
         # the exit task.
-        ev = evaluate(threshold=threshold).set_display_name("evaluate")
+        ev = evaluate(threshold=threshold)
         ev.set_retry(num_retries=1, backoff_duration="300s", backoff_factor=1)
         with dsl.If(ev.outputs["score"] > 0.55):
-            dep = deploy(score=ev.outputs["score"]).set_display_name("deploy")
+            dep = deploy(score=ev.outputs["score"])
             dep.set_retry(num_retries=1, backoff_duration="300s", backoff_factor=1)

@@ -27,7 +27,7 @@ def report(n: int) -> NamedTuple("Outputs", [("sq", int)]):
 
 @dsl.pipeline(name="stage-fit")
 def fit(make_sq: int) -> NamedTuple("Outputs", [("model_sq", int)]):
-    model = stage_fit_model(n=make_sq).set_display_name("stage.fit.model")
+    model = stage_fit_model(n=make_sq)
     return NamedTuple("Outputs", [("model_sq", int)])(model.outputs["sq"])
 
 
@@ -43,6 +43,6 @@ def stage(make_sq: int) -> NamedTuple("Outputs", [("model_sq", int)]):
     description="Data into and out of nested task groups, compared with kfp's compiler.",
 )
 def kfp_eq_group_data(n: int = 3):
-    m = make(n=n).set_display_name("make")
+    m = make(n=n)
     s = stage(make_sq=m.outputs["sq"])
-    report(n=s.outputs["model_sq"]).set_display_name("report")
+    report(n=s.outputs["model_sq"])

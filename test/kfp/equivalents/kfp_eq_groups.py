@@ -41,22 +41,18 @@ def release_tag(name: str):
 
 @dsl.pipeline(name="release")
 def release_group():
-    release_tag(name="tag").set_display_name("release.tag")
+    release_tag(name="tag")
 
 
 @dsl.pipeline(name="training-evaluation")
 def evaluation():
-    score = training_evaluation_score(name="score").set_display_name(
-        "training.evaluation.score"
-    )
-    training_evaluation_compare(name="compare").set_display_name(
-        "training.evaluation.compare"
-    ).after(score)
+    score = training_evaluation_score(name="score")
+    training_evaluation_compare(name="compare").after(score)
 
 
 @dsl.pipeline(name="training")
 def training():
-    fit = training_fit(name="fit").set_display_name("training.fit")
+    fit = training_fit(name="fit")
     evaluation().after(fit)
 
 
@@ -66,8 +62,8 @@ def training():
     description="A task group inside a task group, compared with kfp's compiler.",
 )
 def kfp_eq_groups(release: bool = True):
-    prep = prepare(name="prepare").set_display_name("prepare")
+    prep = prepare(name="prepare")
     train = training().after(prep)
-    pub = publish(name="publish").set_display_name("publish").after(train)
+    pub = publish(name="publish").after(train)
     with dsl.If(release == True):  # a channel: builds a condition
         release_group().after(pub)

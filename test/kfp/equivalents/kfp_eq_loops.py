@@ -40,12 +40,10 @@ def sum_squares(squares: list):
     description="Fan-out and fan-in, compared with kfp's compiler.",
 )
 def kfp_eq_loops():
-    shards = list_shards().set_display_name("list_shards")
+    shards = list_shards()
     with dsl.ParallelFor(shards.outputs["shards"], parallelism=2) as shard:
-        pr = process(shard=shard, factor=shards.outputs["factor"]).set_display_name(
-            "process"
-        )
-    total(sizes=dsl.Collected(pr.outputs["size"])).set_display_name("total")
+        pr = process(shard=shard, factor=shards.outputs["factor"])
+    total(sizes=dsl.Collected(pr.outputs["size"]))
     with dsl.ParallelFor([1, 2, 3]) as n:
-        sq = square(n=n).set_display_name("square")
-    sum_squares(squares=dsl.Collected(sq.outputs["sq"])).set_display_name("sum_squares")
+        sq = square(n=n)
+    sum_squares(squares=dsl.Collected(sq.outputs["sq"]))

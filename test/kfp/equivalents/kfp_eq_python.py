@@ -55,14 +55,12 @@ def kfp_eq_python(
         scale: feature scale
         normalize: scale features to [0, 1]
     """
-    ex = extract(source=source, rows=rows).set_display_name("extract")
+    ex = extract(source=source, rows=rows)
     ft = featurize(
         path=ex.outputs["path"],
         rows=ex.outputs["rows"],
         scale=scale,
         normalize=normalize,
         label="target",
-    ).set_display_name("featurize")
-    train(
-        features=ft.outputs["features"], stats=ft.outputs["stats"], epochs=3, lr=0.01
-    ).set_display_name("train")
+    )
+    train(features=ft.outputs["features"], stats=ft.outputs["stats"], epochs=3, lr=0.01)

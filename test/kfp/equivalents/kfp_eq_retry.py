@@ -51,7 +51,7 @@ TRY = 600 + 600
 
 @dsl.pipeline(name="cleanup")
 def cleanup():
-    sweep = cleanup_sweep(name="sweep").set_display_name("cleanup.sweep")
+    sweep = cleanup_sweep(name="sweep")
     sweep.set_retry(
         num_retries=4,
         backoff_duration="5s",
@@ -67,14 +67,14 @@ def cleanup():
     description="Retry policies, compared with kfp's compiler.",
 )
 def kfp_eq_retry():
-    f = fetch(name="fetch").set_display_name("fetch")
+    f = fetch(name="fetch")
     f.set_retry(
         num_retries=2,
         backoff_duration="30s",
         backoff_factor=1,
         backoff_max_duration=f"{2 * 30 + 3 * TRY}s",
     )
-    u = upload(name="upload").set_display_name("upload").after(f)
+    u = upload(name="upload").after(f)
     # maxRetryDelay (30 min) caps no wait here: the last is 960 s.
     u.set_retry(
         num_retries=5,
@@ -82,7 +82,7 @@ def kfp_eq_retry():
         backoff_factor=2,
         backoff_max_duration=f"{60 + 120 + 240 + 480 + 960 + 6 * TRY}s",
     )
-    fl = flaky(name="flaky").set_display_name("flaky").after(u)
+    fl = flaky(name="flaky").after(u)
     fl.set_retry(
         num_retries=3,
         backoff_duration="30s",
@@ -90,10 +90,10 @@ def kfp_eq_retry():
         backoff_max_duration=f"{30 + 90 + 270 + 4 * TRY}s",
     )
     # triggerRule all_done: run once flaky has ended, whatever its state.
-    al = always(name="always").set_display_name("always").after(fl).ignore_upstream_failure()
+    al = always(name="always").after(fl).ignore_upstream_failure()
     # retries: 0 turns the pipeline's default off: no retry policy.
-    on = once(name="once").set_display_name("once")
-    p = push().set_display_name("push").after(u)
+    on = once(name="once")
+    p = push().after(u)
     p.set_retry(
         num_retries=1,
         backoff_duration="30s",

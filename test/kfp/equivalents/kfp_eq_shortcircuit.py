@@ -58,17 +58,17 @@ def audit(name: str):
     description="Short-circuits as conditions, compared with kfp's compiler.",
 )
 def kfp_eq_shortcircuit():
-    c = check().set_display_name("check")
+    c = check()
     with dsl.If(c.outputs["ok"] == True):  # a channel: builds a condition
-        pub = publish(name="publish").set_display_name("publish")
-        announce(message="published").set_display_name("announce").after(pub)
+        pub = publish(name="publish")
+        announce(message="published").after(pub)
         with dsl.ParallelFor(c.outputs["items"]) as shard:
-            f = fan(shard=shard, factor=c.outputs["count"]).set_display_name("fan")
-        gather(sizes=dsl.Collected(f.outputs["size"])).set_display_name("gather")
+            f = fan(shard=shard, factor=c.outputs["count"])
+        gather(sizes=dsl.Collected(f.outputs["size"]))
     # Groups in mlgen's canonical task order (topological, ties broken by task id): gate, fan,
     # high, many.
     with dsl.If(c.outputs["ratio"] > 1.0):
-        boost(name="boost").set_display_name("boost")
+        boost(name="boost")
     with dsl.If(c.outputs["count"] > 2):
-        batch(name="batch").set_display_name("batch")
-    audit(name="audit").set_display_name("audit").after(c)
+        batch(name="batch")
+    audit(name="audit").after(c)

@@ -759,7 +759,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const taskSpec = (n: Node): Record<string, unknown> => {
     const out: Record<string, unknown> = {
       componentRef: { name: `comp-${n.key}` },
-      taskInfo: { name: n.type === "task" ? n.task.id : n.key },
+      // The task key, as kfp writes it: KFP backends before 2.14 look a producer task up by
+      // taskInfo.name, so a display name (the DSL id, `prepare_data`) broke data passing.
+      taskInfo: { name: n.key },
     };
     const d = deps.get(n);
     if (d && d.size > 0) out.dependentTasks = sorted(d);
