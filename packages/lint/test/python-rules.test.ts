@@ -1147,6 +1147,19 @@ from airflow.utils.dates import date_range
     },
   ],
   [
+    "Airflow 2 modules that Airflow 3.3 no longer has: parsing context, secrets masker, dataset model",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.utils.dag_parsing_context import get_parsing_context
+from airflow.utils.log.secrets_masker import mask_secret
+from airflow.models.dataset import DatasetModel
+from airflow.sdk import get_parsing_context as ok
+`,
+      want: ["1:1", "2:1", "3:1"],
+    },
+  ],
+  [
     "removed context variables read by task code: parameters, context[...] and kwargs.get(...)",
     {
       rule: "airflow3-removed",

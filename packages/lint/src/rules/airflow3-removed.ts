@@ -35,6 +35,9 @@ const MODULES: [RegExp, string][] = [
     "import from airflow.providers.common.sql (sensors.sql, operators.sql)",
   ],
   [/^airflow\.datasets$/, "Datasets are Assets in Airflow 3: from airflow.sdk import Asset"],
+  [/^airflow\.models\.dataset$/, "Datasets are Assets in Airflow 3: use airflow.sdk's Asset"],
+  [/^airflow\.utils\.dag_parsing_context$/, "import get_parsing_context from airflow.sdk"],
+  [/^airflow\.utils\.log\.secrets_masker$/, "import mask_secret from airflow.sdk.log"],
   [
     /^airflow\.hooks\.(base_hook|dbapi|dbapi_hook)$/,
     "import BaseHook from airflow.sdk, DbApiHook from airflow.providers.common.sql.hooks.sql",
