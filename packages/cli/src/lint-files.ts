@@ -2,6 +2,8 @@
  * What `mlgen lint` reads: the paths given (or, in folders, every .py file and pipeline module),
  * less what Airflow would never parse by `.airflowignore` (see airflowignore.ts).
  */
+
+import type { Dirent } from "node:fs";
 import { existsSync, statSync } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { dirname, extname, join, resolve } from "node:path";
@@ -13,6 +15,7 @@ import {
   isIgnored,
   readIgnoreFile,
 } from "./airflowignore.js";
+import { CliError } from "./io.js";
 
 const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
 /** What a virtualenv (`pyvenv.cfg`) or a conda environment (`conda-meta/`) holds at its top. */
@@ -97,7 +100,7 @@ async function filesIn(
   dir: string,
   ignores: IgnoreFiles,
   chain: readonly IgnoreFile[],
-  out: { python: string[]; modules: string[]; ignored: number },
+  out: { python: string[]; modules: string[]; ignored: number; unreadable: string[] },
   seen = new Set<string>(),
   nested = false,
 ) {
@@ -106,7 +109,23 @@ async function filesIn(
   const real = await realpath(dir);
   if (seen.has(real)) return out;
   seen.add(real);
-  const entries = await readdir(dir, { withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    // A folder below the one given that cannot be listed (a root-owned lost+found on a DAG
+    // volume): Airflow's walk skips it, and so does mlgen, saying so.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") throw e;
+    if (!nested) {
+      throw new CliError(
+        `mlgen lint: cannot list ${dir}: permission denied\n  fix: make it readable by the user running mlgen (chmod a+rx)`,
+        2,
+      );
+    }
+    out.unreadable.push(dir);
+    return out;
+  }
   // A virtualenv whatever its name (`venv/`, `env/`), or a conda environment, found below the
   // folder given: installed packages, not the project's DAGs.
   if (nested && entries.some((e) => ENVIRONMENT_MARKERS.has(e.name))) return out;
@@ -141,6 +160,8 @@ export interface LintTargets {
   ignored: number;
   /** Patterns of `.airflowignore` files that mlgen cannot read. */
   readonly problems: readonly IgnoreProblem[];
+  /** Folders below those given that cannot be listed (permissions): skipped, as Airflow does. */
+  readonly unreadable: string[];
 }
 
 /**
@@ -162,6 +183,7 @@ export async function lintTargets(
     excluded: [],
     ignored: 0,
     problems: ignores.problems,
+    unreadable: [],
   };
   const seen = new Set<string>();
   for (const p of paths) {

@@ -45,6 +45,30 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     expect(xcom).toEqual([]);
   });
 
+  it("reports a pipeline's findings once: at the pipeline, not again at the DAG file compiled from it", async () => {
+    const p = project({
+      "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags" });
+`,
+      "tasks/steps.py": "def train():\n    return {}\n",
+      "pipelines/demo.pipeline.ts": pipelineSource(
+        `  p.python("train_model", { fn: "tasks/steps.py:train" });`,
+      ),
+    });
+    expect((await p.mlgen("compile")).code).toBe(0);
+    const files = async (...argv: string[]) =>
+      [
+        ...new Set(
+          JSON.parse((await p.mlgen("lint", ...argv, "--format", "json")).stdout).map(
+            (f: { file: string }) => f.file,
+          ),
+        ),
+      ].sort();
+    expect(await files(".")).toEqual(["pipelines/demo.pipeline.ts"]);
+    // Without its pipeline in the run, the generated file is linted as any DAG file.
+    expect(await files("dags")).toEqual(["dags/demo.py"]);
+  });
+
   it("lints a folder of DAG files: exit 1 on an error, with place, rule and a code frame", async () => {
     const p = project({ "dags/racy.py": RACY_DAG, "dags/clean.py": CLEAN_DAG });
     const { code, stdout } = await p.mlgen("lint", "dags");
@@ -222,7 +246,7 @@ export default defineConfig({ lint: { rules: { "missing-xcom-key": "warning" } }
   });
 
   it("a file the analysis cannot take fails alone: the others' findings, then exit 2 naming it", async () => {
-    const deep = `X = a${".b()".repeat(3000)}\n`;
+    const deep = `# an airflow dag\nX = a${".b()".repeat(3000)}\n`;
     const p = project({ "dags/racy.py": RACY_DAG, "dags/deep.py": deep });
     const { code, stdout, stderr } = await p.mlgen("lint", "dags");
     expect(code).toBe(2);

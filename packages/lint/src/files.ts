@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
-import type { Finding } from "./finding.js";
+import type { Finding, Span } from "./finding.js";
 import { type LintOptions, lintPythonDag } from "./lint.js";
 import { loadPythonSyntaxCheck } from "./python/syntax.js";
 
@@ -42,11 +42,110 @@ const IN_FLIGHT = 2;
 /** The worker is the built module next to this one; run from source (tests), there is none. */
 const WORKER = new URL("./worker.js", import.meta.url);
 
+/**
+ * Airflow's might_contain_dag_via_default_heuristic: the file's bytes, lowercased (ASCII only),
+ * hold "airflow" and "dag" or "asset".
+ */
+const MIGHT_HOLD_DAG = {
+  airflow: /[aA][iI][rR][fF][lL][oO][wW]/,
+  dagOrAsset: /[dD][aA][gG]|[aA][sS][sS][eE][tT]/,
+};
+
+/** The encoding a `# -*- coding: latin-1 -*-` line (PEP 263) in the first two lines names. */
+function codingCookie(bytes: Buffer): string | null {
+  const head = bytes
+    .subarray(0, 512)
+    .toString("latin1")
+    .split(/\r\n|\r|\n/, 2);
+  for (const line of head) {
+    const m = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/.exec(line);
+    if (m) return (m[1] as string).toLowerCase().replace(/_/g, "-");
+    // Only a comment or blank line may come before the cookie's line.
+    if (!/^[ \t\f]*(#.*)?$/.test(line)) return null;
+  }
+  return null;
+}
+
+/**
+ * A Python file's text as Python reads it: UTF-8 unless a coding line names another encoding;
+ * bytes that do not decode are the syntax error Python (and so Airflow) stops at.
+ */
+function decodePython(bytes: Buffer): {
+  source: string;
+  undecodable: { readonly span: Span; readonly detail: string } | null;
+} {
+  const source = bytes.toString("utf8");
+  const cookie = codingCookie(bytes);
+  const utf8 = cookie === null || /^utf-?8(-sig)?$/.test(cookie);
+  if (utf8 && !source.includes("\uFFFD")) return { source, undecodable: null };
+  if (!utf8) {
+    const label = /^(latin-?1|iso-?8859-1|l1)$/.test(cookie) ? "latin1" : cookie;
+    try {
+      return { source: new TextDecoder(label).decode(bytes), undecodable: null };
+    } catch {
+      return { source, undecodable: notDecoded(bytes, 0, `unknown encoding: ${cookie}`) };
+    }
+  }
+  // A U+FFFD written as such (EF BF BD) is text; another is a byte that is not UTF-8.
+  const bad = firstInvalidUtf8(bytes);
+  if (bad < 0) return { source, undecodable: null };
+  const hex = (bytes[bad] as number).toString(16).padStart(2, "0");
+  return {
+    source,
+    undecodable: notDecoded(
+      bytes,
+      bad,
+      `byte 0x${hex} is not UTF-8 and no coding line (# -*- coding: latin-1 -*-) names the file's encoding, so Python cannot read it`,
+    ),
+  };
+}
+
+function notDecoded(bytes: Buffer, at: number, detail: string) {
+  const before = bytes.subarray(0, at).toString("utf8");
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return { span: { line, column, endLine: line, endColumn: column + 1 }, detail };
+}
+
+/** The offset of the first byte that is not part of valid UTF-8, or -1. */
+function firstInvalidUtf8(b: Buffer): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i] as number;
+    const n =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c <= 0xdf
+          ? 1
+          : c >= 0xe0 && c <= 0xef
+            ? 2
+            : c >= 0xf0 && c <= 0xf4
+              ? 3
+              : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+    }
+    // Overlong 3- and 4-byte forms, surrogates and code points past U+10FFFF.
+    const d1 = b[i + 1] as number;
+    if (
+      (c === 0xe0 && d1 < 0xa0) ||
+      (c === 0xed && d1 > 0x9f) ||
+      (c === 0xf0 && d1 < 0x90) ||
+      (c === 0xf4 && d1 > 0x8f)
+    ) {
+      return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
 /** Reads and lints one file; synchronous, so no thread idles between files. */
 export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
-  let source: string;
+  let bytes: Buffer;
   try {
-    source = readFileSync(f.path, "utf8");
+    bytes = readFileSync(f.path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -64,8 +163,14 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
       unreadable: true,
     };
   }
+  const { source, undecodable } = decodePython(bytes);
+  // Airflow parses only files that may hold a DAG (dag_discovery_safe_mode, on by default): a
+  // helper module or script beside the DAGs is never imported as one, so it has no findings.
+  if (!MIGHT_HOLD_DAG.airflow.test(source) || !MIGHT_HOLD_DAG.dagOrAsset.test(source)) {
+    return { file: f.file, findings: [], source: null, syntaxUnchecked: false };
+  }
   try {
-    const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options);
+    const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options, undecodable);
     return { file: f.file, findings, source: findings.length > 0 ? source : null, syntaxUnchecked };
   } catch (e) {
     // One file the analysis cannot take fails alone: the run goes on with the others.

@@ -72,10 +72,13 @@ export function lintPythonDag(
   file: string,
   source: string,
   options: LintOptions = {},
+  undecodable: { readonly span: Span; readonly detail: string } | null = null,
 ): { findings: Finding[]; syntaxUnchecked: boolean } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
-  const dag = analyzeDagFile(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
+  const analyzed = analyzeDagFile(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
+  // Bytes Python cannot decode stop it before it parses anything.
+  const dag = undecodable ? { ...analyzed, syntaxError: undecodable } : analyzed;
   const out: Finding[] = [];
   const rules = active(options);
   // Other findings on a file that does not parse would be read from a broken tree.

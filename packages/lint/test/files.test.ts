@@ -86,7 +86,7 @@ describe("lintPythonFiles", () => {
     const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-deep-"));
     try {
       // Valid Python (ast.parse takes it), nested deeper than the analysis's stack.
-      writeFileSync(join(dir, "deep.py"), `X = a${".b()".repeat(3000)}\n`);
+      writeFileSync(join(dir, "deep.py"), `# an airflow dag\nX = a${".b()".repeat(3000)}\n`);
       const files = [{ file: "deep.py", path: join(dir, "deep.py") }, ...corpusTwice().slice(0, 3)];
       const linted = await lintPythonFiles(files, OPTIONS, 0);
       expect(linted[0]).toEqual({
@@ -97,6 +97,65 @@ describe("lintPythonFiles", () => {
         failure: "its expressions nest deeper than the analysis can follow",
       });
       expect(linted.slice(1)).toEqual(await expected(files.slice(1)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads files as Python does: UTF-8 unless a coding line says otherwise; other bytes are a syntax error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-bytes-"));
+    try {
+      const dag = "from airflow.sdk import DAG\n";
+      const write = (name: string, ...parts: (string | Buffer)[]) => {
+        writeFileSync(
+          join(dir, name),
+          Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p))),
+        );
+        return { file: name, path: join(dir, name) };
+      };
+      const e9 = Buffer.from([0xe9]);
+      const files = [
+        write("latin.py", dag, 'x = "caf', e9, '"\n'),
+        write("declared.py", "# -*- coding: latin-1 -*-\n", dag, 'x = "caf', e9, '"\n'),
+        write("utf8.py", dag, 'x = "café \uFFFD"\n'),
+        write("truncated.py", dag, 'x = "', Buffer.from([0xe2, 0x82]), '"\n'),
+      ];
+      const linted = await lintPythonFiles(files, OPTIONS, 0);
+      const syntax = linted.map((l) =>
+        l.findings
+          .filter((f) => f.ruleId === "syntax-error")
+          .map((f) => `${f.line}:${f.column} ${f.message}`),
+      );
+      expect(syntax[0]).toEqual([
+        expect.stringMatching(/^2:9 .*byte 0xe9 is not UTF-8 and no coding line/),
+      ]);
+      expect(syntax[1]).toEqual([]);
+      expect(syntax[2]).toEqual([]);
+      expect(syntax[3]).toEqual([expect.stringMatching(/^2:6 .*byte 0xe2 is not UTF-8/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("skips a file Airflow never parses (no 'airflow', or neither 'dag' nor 'asset'), as its safe mode does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-safe-"));
+    try {
+      const files = [
+        ["script.py", 'print "hello"\n'],
+        ["helper.py", 'import airflow\nOPEN = open("/home/me/x.csv")\n'],
+        ["dag.py", 'print "hello"  # an Airflow DAG\n'],
+        ["asset.py", 'import AIRFLOW\nprint "an ASSET"\n'],
+      ].map(([name, text]) => {
+        writeFileSync(join(dir, name as string), text as string);
+        return { file: name as string, path: join(dir, name as string) };
+      });
+      const linted = await lintPythonFiles(files, OPTIONS, 0);
+      expect(linted.map((l) => l.findings.map((f) => f.ruleId))).toEqual([
+        [],
+        [],
+        ["syntax-error"],
+        ["syntax-error"],
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
