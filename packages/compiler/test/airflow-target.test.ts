@@ -267,6 +267,23 @@ describe("settings Airflow refuses at import", () => {
       "MLG1011 invalid failedStates of external task sensor on 'other'",
       "MLG1011 invalid allowedStates of external task sensor on 'other'",
     ]);
+    // Resources: Kubernetes quantities only, and no request above its limit.
+    const pods = pipeline("pods", {}, (p) => {
+      p.container("words", { image: "x", resources: { cpu: "2 cores", memory: "4gb" } });
+      p.container("over", {
+        image: "x",
+        resources: { cpu: "4", cpuLimit: "2", memory: "2Gi", memoryLimit: "2048Mi" },
+      });
+      p.container("fine", {
+        image: "x",
+        resources: { cpu: "500m", cpuLimit: "1.5", memory: "1.5Gi", memoryLimit: "2G", gpu: 1 },
+      });
+    }).ir;
+    expect(problems(pods)).toEqual([
+      "MLG1011 invalid resources.cpu of task 'words'",
+      "MLG1011 invalid resources.memory of task 'words'",
+      "MLG1011 invalid resources.cpu of task 'over'",
+    ]);
     const catchup = pipeline("c", { schedule: "@daily", catchup: true }, (p) => {
       p.bash("a", { command: "true" });
     }).ir;

@@ -76,6 +76,73 @@ describe("kubeflow target", () => {
     expectGolden(golden, a);
   });
 
+  it("a pipeline id with nothing Kubernetes-safe in it (___) is MLG3001: kfp refuses an empty pipeline name", () => {
+    const def = pipeline("___", {}, (p) => {
+      p.bash("a", { command: "true" });
+    });
+    expect(
+      kubeflowTarget.validate(lowered(def.ir)).map((d) => `${d.severity} ${d.code} ${d.message}`),
+    ).toEqual([
+      expect.stringMatching(/^error MLG3001 pipeline id '___' .*made Kubernetes-safe it is ''/),
+    ]);
+    const fine = pipeline("_x_", {}, (p) => {
+      p.bash("a", { command: "true" });
+    });
+    expect(kubeflowTarget.validate(lowered(fine.ir))).toEqual([]);
+  });
+
+  it("a shell task's env arrives as on Airflow: lists and dicts as JSON, joined paths, and $ as written (Kubernetes would expand $(X) and $$)", () => {
+    const def = pipeline("envs", { params: { root: "/srv/" } }, (p) => {
+      p.bash("show", {
+        command: 'printf "%s|" "$LIT" "$REF" "$LST" "$DCT" "$CONST" "$ABS" "$VAR" "$PARAM" "$BARE"',
+        env: {
+          LIT: "pa$$word",
+          REF: "$(DCT)-x",
+          LST: [1, 2],
+          DCT: { a: "b" },
+          CONST: variable("unused", "x").join("/abs", "f.csv"),
+          ABS: p.params.root.join("/etc", "app.conf"),
+          VAR: variable("data_dir", "/data").join("sub", "x.csv"),
+          PARAM: p.params.root.join("y.csv"),
+          BARE: variable("data_dir", "/data").join(),
+        },
+      });
+    });
+    expect(kubeflowTarget.validate(lowered(def.ir)).map((d) => d.message)).toEqual([]);
+    const spec = parse(renderPipelineSpec(lowered(def.ir)))[0] as Doc;
+    const container = spec.deploymentSpec.executors["exec-show"].container;
+    // Kubernetes' env expansion: $$ is $, and $(NAME) is the value of an earlier NAME in the list.
+    const env: Record<string, string> = {};
+    for (const e of container.env as { name: string; value: string }[]) {
+      env[e.name] = e.value.replace(/\$(\$|\(([A-Za-z_][A-Za-z0-9_]*)\))?/g, (m, next, name) =>
+        next === "$" ? "$" : name !== undefined && name in env ? (env[name] as string) : m,
+      );
+    }
+    // The run-time inputs as the KFP driver fills them: the variable, then the param.
+    const args = (container.args as string[]).map((a) =>
+      a.includes("env_PARAM")
+        ? "/srv/"
+        : a.includes("env_BARE") || a.includes("env_VAR")
+          ? "/data"
+          : a,
+    );
+    const out = execFileSync(container.command[0], [...container.command.slice(1), ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      encoding: "utf8",
+    });
+    expect(out.split("|").slice(0, -1)).toEqual([
+      "pa$$word",
+      "$(DCT)-x",
+      "[1,2]",
+      '{"a":"b"}',
+      "/abs/f.csv",
+      "/etc/app.conf",
+      "/data/sub/x.csv",
+      "/srv/y.csv",
+      "/data",
+    ]);
+  });
+
   it("tasks that call one function the same way get byte-identical executors (the KFP backend stores each distinct one once)", () => {
     const def = pipeline("fan", { params: { seed: 1 } }, (p) => {
       for (const kind of ["rf", "gbm", "lr"]) {

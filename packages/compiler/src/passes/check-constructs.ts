@@ -68,6 +68,86 @@ function checkExternalStates(
   }
 }
 
+/** A Kubernetes quantity as a pod's resources take it: `500m`, `2`, `1.5`, `4Gi`, `512M`, `1e3`. */
+const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/;
+const SUFFIX: Record<string, number> = {
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** The value of a quantity QUANTITY accepts. */
+function quantity(text: string): number {
+  const m = /^([\d.]+)(.*)$/.exec(text) as RegExpExecArray;
+  const unit = m[2] as string;
+  const n = Number(m[1]);
+  return /^[eE]/.test(unit) ? n * 10 ** Number(unit.slice(1)) : n * (SUFFIX[unit] ?? 1);
+}
+
+/**
+ * A container task's resources must be quantities Kubernetes reads, with requests no larger than
+ * limits: the pod is refused otherwise (and kfp refuses the strings), whichever engine runs it.
+ */
+function checkResources(
+  task: Extract<Task, { kind: "container" }>,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  const r = task.resources;
+  const written = {
+    cpu: r.cpuRequest,
+    memory: r.memoryRequest,
+    cpuLimit: r.cpuLimit,
+    memoryLimit: r.memoryLimit,
+  };
+  for (const [key, value] of Object.entries(written)) {
+    if (value === null || QUANTITY.test(value)) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `resources.${key} of task '${task.id}'`,
+          reason: `${JSON.stringify(value)} is not a Kubernetes quantity, so the pod is refused`,
+          hint: key.startsWith("cpu")
+            ? 'give cores or millicores: "2", "0.5", "500m"'
+            : 'give bytes with a unit: "512Mi", "4Gi", "1G"',
+        },
+        place,
+      ),
+    );
+  }
+  for (const [request, limit, key] of [
+    [r.cpuRequest, r.cpuLimit, "cpu"],
+    [r.memoryRequest, r.memoryLimit, "memory"],
+  ] as const) {
+    if (request === null || limit === null || !QUANTITY.test(request) || !QUANTITY.test(limit)) {
+      continue;
+    }
+    if (quantity(request) <= quantity(limit)) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `resources.${key} of task '${task.id}'`,
+          reason: `the request ${request} is more than the limit ${limit}, and Kubernetes refuses such a pod`,
+          hint: `lower ${key} to ${limit} or less, or raise ${key}Limit`,
+        },
+        place,
+      ),
+    );
+  }
+}
+
 /** A param's default must pass its own type, which Airflow checks on every run. */
 function checkParams(ir: Pipeline, ctx: PassContext): void {
   const fits = {
@@ -141,6 +221,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         break;
       case "python":
         if (task.map) checkMap(task, byId, ctx, place);
+        break;
+      case "container":
+        checkResources(task, ctx, place);
         break;
       case "sensor": {
         // Each try ends at an execution timeout shorter than the timeout, and is retried.

@@ -1,7 +1,8 @@
 /** Executors: the container that runs each task (python components, shell, images). */
-import { type BashTask, type ContainerTask, mayHoldJinja } from "@mlgen/core";
+import { type BashTask, type ContainerTask, mayHoldJinja, type Value } from "@mlgen/core";
 import { shQuote } from "../../escape/shell.js";
 import type { Approximated, ComponentBuild, ValueCode } from "./component.js";
+import { constantOf } from "./values.js";
 
 export interface KubeflowSettings {
   /** Image of python, validate, sensor and bash tasks. */
@@ -85,29 +86,63 @@ export function pythonCommand(
 const rendered = (value: unknown): value is string =>
   typeof value === "string" && mayHoldJinja(value) && !/\.(sh|bash)$/.test(value);
 
-/** Environment values: literals are set on the container, run-time values come in as inputs. */
+/**
+ * An env value as Kubernetes reads a container's env: it turns `$$` into `$` and expands
+ * `$(NAME)`, which BashOperator on Airflow does not; every `$` doubled arrives as written.
+ */
+const podEnvText = (text: string) => text.replaceAll("$", () => "$$");
+
+/** Python's posixpath.join of literal parts: an absolute part starts the path over. */
+function posixJoin(parts: readonly string[]): string {
+  let path = parts[0] ?? "";
+  for (const part of parts.slice(1)) {
+    if (part.startsWith("/")) path = part;
+    else if (path === "" || path.endsWith("/")) path += part;
+    else path += `/${part}`;
+  }
+  return path;
+}
+
+type Passed = { name: string; input: string; join?: string };
+
+/**
+ * Environment values: literals (lists and dicts as JSON, as on Airflow) are set on the
+ * container, run-time values come in as inputs; a path joined onto one is joined in the shell.
+ */
 function environment(
   task: BashTask,
   code: ValueCode,
   approximated: Approximated,
-): { literal: { name: string; value: string }[]; passed: { name: string; input: string }[] } {
+): { literal: { name: string; value: string }[]; passed: Passed[] } {
   const literal: { name: string; value: string }[] = [];
-  const passed: { name: string; input: string }[] = [];
+  const passed: Passed[] = [];
+  const runTime = (v: Value) => v.kind === "ref" || v.kind === "param" || v.kind === "variable";
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const constant = constantOf(value);
+    const restart =
+      value.kind === "join" ? value.parts.findLastIndex((p) => p.startsWith("/")) : -1;
     if (value.kind === "literal" && value.value !== null) {
       // Airflow renders a shell task's env, literals included; Kubeflow passes them as written.
       if (rendered(value.value)) code.template(value.value);
-      literal.push({ name, value: String(value.value) });
+      const text = typeof value.value === "string" ? value.value : JSON.stringify(value.value);
+      literal.push({ name, value: podEnvText(text) });
+    } else if ((value.kind === "list" || value.kind === "object") && constant !== undefined) {
+      literal.push({ name, value: podEnvText(JSON.stringify(constant)) });
+    } else if (value.kind === "join" && (restart >= 0 || value.base.kind === "literal")) {
+      const base = value.base.kind === "literal" ? String(value.base.value ?? "") : "";
+      const parts = restart >= 0 ? value.parts.slice(restart) : [base, ...value.parts];
+      literal.push({ name, value: podEnvText(posixJoin(parts)) });
     } else if (value.kind === "template") {
       code.template(value.text);
       literal.push({ name, value: value.text });
-    } else if (
-      (value.kind === "ref" || value.kind === "param" || value.kind === "variable") &&
-      SHELL_NAME.test(name)
-    ) {
+    } else if (runTime(value) && SHELL_NAME.test(name)) {
       const input = `env_${name}`;
       code.input(input, value);
       passed.push({ name, input });
+    } else if (value.kind === "join" && runTime(value.base) && SHELL_NAME.test(name)) {
+      const input = `env_${name}`;
+      code.input(input, value.base);
+      passed.push({ name, input, join: posixJoin(value.parts) });
     } else {
       approximated(
         task,
@@ -153,7 +188,14 @@ export function shellExecutor(
     );
   }
   const { literal, passed } = environment(task, code, approximated);
-  const exports = passed.map((p, i) => `export ${p.name}="$${i + 1}"\n`).join("");
+  const exports = passed
+    .map((p, i) =>
+      !p.join
+        ? `export ${p.name}="$${i + 1}"\n`
+        : // posixpath.join: a slash between the two unless the base is empty or ends in one.
+          `case "$${i + 1}" in ""|*/) export ${p.name}="$${i + 1}"${shQuote(p.join)} ;; *) export ${p.name}="$${i + 1}"/${shQuote(p.join)} ;; esac\n`,
+    )
+    .join("");
   return {
     container: {
       args: passed.map((p) => placeholder(p.input)),

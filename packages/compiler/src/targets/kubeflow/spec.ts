@@ -740,6 +740,16 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
   }
 
+  // kfp's validate_pipeline_name: what is left of the id once made k8s-safe must name it.
+  if (!/^[a-z0-9][a-z0-9-]{0,127}$/.test(pipelineName(ir.id))) {
+    problems.push({
+      what: `pipeline id '${ir.id}'`,
+      reason: `made Kubernetes-safe it is '${pipelineName(ir.id)}', and a KFP pipeline name must start with a letter or digit (kfp refuses it)`,
+      hint: "give the pipeline an id with a letter or digit in it, e.g. 'train_model'",
+      level: "error",
+    });
+  }
+
   if (!settings.timeouts) {
     const timed = ir.tasks.filter((t) => effectiveOptions(ir, t).executionTimeout !== null);
     if (timed.length > 0) {
