@@ -293,6 +293,10 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(read("best")).toEqual({ doubled: [0.5, 1, 1.5], best: 1.5 });
       expect(read("deploy")).toBe(1.5); // the true side, inside the `ship` group
       expect(existsSync(join(records, "hold.json"))).toBe(false);
+      // The nested branch after `hold` and the join after both its sides: skipped with `hold`.
+      for (const skipped of ["recheck_yes", "recheck_no", "rejoin"]) {
+        expect(existsSync(join(records, `${skipped}.json`)), skipped).toBe(false);
+      }
       // After the true side, reading values from before the branch: ran with its side.
       expect(read("announce")).toEqual({ best: 1.5, count: 3 });
       expect(read("audit")).toBe("short-circuit let this through");

@@ -94,6 +94,8 @@ function moveAll(from: Scope, nodes: ReadonlySet<Node>, to: Scope): void {
 }
 
 /** Trigger rules under which a task still runs when an upstream branch side was skipped. */
+/** Join rules that want a success upstream: with every upstream task skipped, Airflow skips. */
+const NEEDS_A_SUCCESS = new Set(["none_failed_min_one_success", "one_success"]);
 const JOIN_RULES = new Set([
   "none_failed_min_one_success",
   "none_failed",
@@ -219,12 +221,18 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
     memo.ups.set(unit, out);
     return out;
   };
-  const runsAfterSkip = (unit: Node): boolean =>
-    tasksUnder(unit).some((id) => {
+  const rulesOf = (unit: Node) =>
+    tasksUnder(unit).map((id) => {
       const t = taskById.get(id);
-      const rule = t ? effectiveOptions(ir, t).triggerRule : null;
-      return rule !== null && JOIN_RULES.has(rule);
+      return t ? effectiveOptions(ir, t).triggerRule : null;
     });
+  const runsAfterSkip = (unit: Node): boolean =>
+    rulesOf(unit).some((rule) => rule !== null && JOIN_RULES.has(rule));
+  /** Joins Airflow skips when every task they wait for was skipped (none succeeded). */
+  const skipsWhenAllSkipped = (unit: Node): boolean =>
+    rulesOf(unit).every(
+      (rule) => rule === null || !JOIN_RULES.has(rule) || NEEDS_A_SUCCESS.has(rule),
+    );
 
   for (const task of conditional) {
     memo = null; // the previous condition moved units
@@ -292,14 +300,19 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
     for (let grew = true; grew; ) {
       grew = false;
       for (const u of units()) {
-        if (members.some((m) => m.has(u)) || runsAfterSkip(u)) continue;
+        if (members.some((m) => m.has(u))) continue;
         const ups = [...upstreamUnits(s, u)].filter((x) => x !== header);
         const on = members.filter((m) => ups.some((x) => m.has(x)));
         const side = on.length === 1 ? on[0] : undefined;
-        if (side) {
-          side.add(u);
-          grew = true;
+        if (!side) continue;
+        // A join moves only when all it waits for is on that side: skipped with it, none of
+        // them succeeds, and Airflow skips a none_failed_min_one_success or one_success join too
+        // (a join after both sides of a nested branch, all inside one side of this one).
+        if (runsAfterSkip(u) && !(skipsWhenAllSkipped(u) && ups.every((x) => side.has(x)))) {
+          continue;
         }
+        side.add(u);
+        grew = true;
       }
     }
     sides.forEach((side, i) => {
