@@ -623,6 +623,21 @@ ${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
     },
   ],
   [
+    "execution_timeout as a number of seconds: Airflow refuses the DAG file; reported once per value",
+    {
+      rule: "missing-timeout",
+      body: `with DAG("d", schedule=None, default_args={"retries": 1, "execution_timeout": 3600}):
+    BashOperator(task_id="a", bash_command="echo")
+    BashOperator(task_id="b", bash_command="echo")
+    BashOperator(task_id="c", bash_command="echo", execution_timeout=90.5)
+    BashOperator(task_id="d", bash_command="echo", execution_timeout=timedelta(seconds=60))
+    FileSensor(task_id="w", filepath="x", mode="reschedule", timeout=600)
+`,
+      // The sensor's timeout is in seconds, as Airflow wants it.
+      want: ["1:79", "4:70"],
+    },
+  ],
+  [
     "default_args built from another dict may hold it: no finding",
     {
       rule: "missing-timeout",

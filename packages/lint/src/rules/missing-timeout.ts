@@ -21,6 +21,9 @@ function pokeWithExecutionTimeout(file: DagFile, task: DagTask): boolean {
   return timeout === "unknown" || (timeout !== null && !isNone(file.source, timeout));
 }
 
+/** A number literal, as lezer names it (a negative one is a UnaryExpression: rare enough). */
+const NUMBER = /^Number$/;
+
 export const missingTimeout = defineRule({
   id: "missing-timeout",
   code: "MLG2003",
@@ -62,11 +65,31 @@ export const missingTimeout = defineRule({
     }
   },
   checkPython(file, report) {
+    const numbers = new Set<number>();
     for (const task of file.tasks) {
       if (isNoOp(task)) continue;
       const name = task.isSensor ? "timeout" : "execution_timeout";
       const value = taskSetting(file, task, name);
       if (value === "unknown") continue;
+      // execution_timeout=3600: Airflow wants a timedelta and refuses the whole DAG file
+      // (a sensor's timeout is in seconds, which is where the number comes from). Once per value.
+      const timeout = task.isSensor ? null : taskSetting(file, task, "execution_timeout");
+      if (timeout !== null && timeout !== "unknown" && NUMBER.test(timeout.name)) {
+        if (!numbers.has(timeout.from)) {
+          numbers.add(timeout.from);
+          const seconds = textOf(file.source, timeout);
+          report(
+            {
+              task: task.id,
+              setting: "valid execution_timeout",
+              consequence: `runs until someone stops it, and Airflow refuses the DAG file: execution_timeout=${seconds} is a number, where it wants a timedelta`,
+              hint: `pass execution_timeout=timedelta(seconds=${seconds})`,
+            },
+            file.lines.span(timeout.from, timeout.to),
+          );
+        }
+        continue;
+      }
       if (value !== null && !isNone(file.source, value)) continue;
       if (task.isSensor && pokeWithExecutionTimeout(file, task)) continue;
       report(
