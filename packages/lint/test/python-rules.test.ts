@@ -413,6 +413,25 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     },
   ],
   [
+    "module constants made with pathlib or os.path from a local path, read by a task",
+    {
+      rule: "hardcoded-path",
+      body: `DATA_DIR = Path("/home/ana/projects/churn/data")
+OUT_DIR = os.path.join("/home/ana/projects", "out")
+FROM_ENV = pathlib.Path(os.environ.get("DATA", "/srv/data"))
+UNUSED = Path("/home/ana/unused")
+
+@task
+def load():
+    return str(DATA_DIR / "x.csv"), FROM_ENV
+
+${dag(`    BashOperator(task_id="ls", bash_command=f"ls {OUT_DIR}")
+    load()
+`)}`,
+      want: ["1:18", "2:25"],
+    },
+  ],
+  [
     "the fallback of a setting read at run time is no hardcoded path; the setting's value is",
     {
       rule: "hardcoded-path",

@@ -52,6 +52,21 @@ function loopTarget(n: PyNode): boolean {
 }
 
 /** Literal collections whose strings a task's function reads through the name bound to them. */
+/** Calls that make a path from the string they start with: pathlib's classes, os.path's joins. */
+const PATH_CALLS =
+  /^(?:(?:pathlib\.)?(?:Path|PurePath|PosixPath|PurePosixPath)|(?:os\.path|posixpath)\.(?:join|abspath|normpath|realpath|expanduser))$/;
+
+/**
+ * The string literal a path-making call starts from (`Path("/data/x")`), or null; `callee` is
+ * the call's callee as a dotted name.
+ */
+function pathCallString(value: PyNode, callee: string | null): PyNode | null {
+  if (value.name !== "CallExpression" || !callee || !PATH_CALLS.test(callee)) return null;
+  let first = childNamed(value, "ArgList")?.firstChild?.nextSibling ?? null;
+  while (first?.name === "Comment") first = first.nextSibling;
+  return first && isStringNode(first) ? first : null;
+}
+
 const COLLECTIONS: ReadonlySet<string> = new Set([
   "DictionaryExpression",
   "ArrayExpression",
@@ -1351,6 +1366,15 @@ export function analyzeDagFile(raw: string): DagFile {
           } else if (isStringNode(value)) {
             // A function's own string is local to it: the module-level binding stays.
             if (!scope.inFunction) vars.set(name, { kind: "string", node: value });
+          } else if (
+            !scope.inFunction &&
+            value.name === "CallExpression" &&
+            pathCallString(value, dotted(value.firstChild))
+          ) {
+            // `DATA = Path("/home/ana/data")`, `OUT = os.path.join("/home/ana", "out")`: the
+            // path is the string the call starts from.
+            const node = pathCallString(value, dotted(value.firstChild)) as PyNode;
+            vars.set(name, { kind: "string", node });
           } else if (
             value.name === "CallExpression" &&
             lastSegment(dotted(value.firstChild) ?? "") === "TaskGroup"
