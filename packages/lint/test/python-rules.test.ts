@@ -413,6 +413,19 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     },
   ],
   [
+    "patterns over paths and other machines' paths are not the worker's; a local path beside them is",
+    {
+      rule: "hardcoded-path",
+      body: dag(`    SQLExecuteQueryOperator(task_id="q", sql="SELECT * FROM f WHERE p LIKE '%/tmp/%' AND regexp_replace(p, '/home/[^/]+/', '') = ''")
+    BashOperator(task_id="s", bash_command="sed 's#/home/old#/opt/new#g' in.txt && find . -path '*/tmp/*'")
+    BashOperator(task_id="h", bash_command="hdfs dfs -ls /data/raw && ssh etl@host 'ls /data/exports' | sort > /data/local.txt")
+    BashOperator(task_id="k", bash_command="kubectl exec trainer -- ls /data/checkpoints; cp /home/ana/x /mnt/y")
+`),
+      // The redirect after the pipe is the worker's; so are cp's paths after the ';'.
+      want: ["4:112", "5:94", "5:106"],
+    },
+  ],
+  [
     "module constants made with pathlib or os.path from a local path, read by a task",
     {
       rule: "hardcoded-path",
