@@ -970,6 +970,23 @@ else:
     },
   ],
   [
+    "hook calls at parse time: listing a bucket or calling an API to make tasks; inside a task they are fine",
+    {
+      rule: "top-level-code",
+      body: `KEYS = S3Hook(aws_conn_id="aws").list_keys(bucket_name="b", prefix="raw/")
+BLOBS = GCSHook().list("bucket")
+TABLES = HttpHook(method="GET", http_conn_id="api").run("/tables").json()
+hook = S3Hook()
+READY = hook.check_for_key("raw/_SUCCESS", bucket_name="b")
+
+@task
+def fine():
+    return S3Hook().list_keys(bucket_name="b")
+`,
+      want: ["1:8", "2:9", "3:10", "5:9"],
+    },
+  ],
+  [
     "default arguments, decorator arguments and class bodies run when the file is parsed",
     {
       rule: "top-level-code",

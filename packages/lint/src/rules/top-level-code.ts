@@ -11,6 +11,12 @@ const CALLS: [RegExp, string][] = [
     "a database connection",
   ],
   [/(^|\.)create_engine$/, "a database engine"],
+  // A hook's methods look its connection up and call the service: listing a bucket, an API.
+  [/(^|\.)\w*Hook\(\.\.\.\)\.\w+$/, "a hook call (a connection lookup, then the service)"],
+  [
+    /(^|\.)\w*[hH]ook\.(list_keys|list_prefixes|list|check_for_key|check_for_prefix|get_key|read_key|download|download_file|exists|get_bucket|run|get_blob|list_blobs)$/,
+    "a hook call (a connection lookup, then the service)",
+  ],
   [/^(requests|httpx)\.(get|post|put|patch|delete|head|request)$/, "an HTTP request"],
   [/(^|\.)urlopen$/, "an HTTP request"],
   [/^socket\.create_connection$/, "a network connection"],
