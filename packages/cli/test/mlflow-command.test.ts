@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createMlflowClient } from "../../mlflow-client/src/index.js";
+import { createMlflowFake } from "../../mocks/src/index.js";
 import { run } from "../src/run.js";
 import { closedPort } from "./project.js";
 
@@ -64,6 +66,28 @@ describe("mlgen mlflow", () => {
     ]);
     expect(r.stderr).not.toContain("secret-token");
   }, 60_000);
+
+  it("shows metrics to four digits, and the largest doubles as they are, not as Infinity", async () => {
+    const fake = createMlflowFake();
+    const client = createMlflowClient({ trackingUri: fake.baseUrl, env: {}, fetch: fake.fetch });
+    const exp = await client.getOrCreateExperiment("tiny");
+    const r = await client.createRun({ experimentId: exp.experiment_id });
+    await client.logBatch(r.info.run_id, {
+      metrics: [
+        { key: "acc", value: 0.912345 },
+        { key: "low", value: -Number.MAX_VALUE },
+      ],
+    });
+    vi.stubGlobal("fetch", fake.fetch);
+    try {
+      const out = await cli({ MLFLOW_TRACKING_URI: fake.baseUrl }, "mlflow", "runs", "tiny");
+      expect(out.stderr).toBe("");
+      expect(out.stdout).toContain(`acc=0.9123 low=${-Number.MAX_VALUE}`);
+      expect(out.stdout).not.toContain("Infinity");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 
   it("lists both subcommands in its help", async () => {
     const r = await cli({}, "mlflow", "--help");

@@ -10,7 +10,12 @@ import {
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { type BatchInput, planBatch } from "./batch.js";
 import { type MlflowClientOptions, resolveConfig } from "./config.js";
-import { MlflowApiError, MlflowRequestError, MlflowValidationError } from "./errors.js";
+import {
+  MlflowApiError,
+  MlflowRegistrationError,
+  MlflowRequestError,
+  MlflowValidationError,
+} from "./errors.js";
 import type { components, paths } from "./generated/mlflow.js";
 
 export type Schemas = components["schemas"];
@@ -771,12 +776,16 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
       while (version.status !== "READY") {
         if (version.status === "FAILED_REGISTRATION") {
-          throw new Error(
+          throw new MlflowRegistrationError(
+            "failed",
+            version,
             `model ${name} version ${version.version} failed to register: ${version.status_message ?? "no message"}`,
           );
         }
         if (Date.now() > deadline) {
-          throw new Error(
+          throw new MlflowRegistrationError(
+            "timeout",
+            version,
             `model ${name} version ${version.version} still ${version.status} after ${opts.timeoutMs ?? 300_000} ms`,
           );
         }

@@ -92,6 +92,33 @@ export class MlflowValidationError extends Error {
   }
 }
 
+/**
+ * registerModel's version did not become READY: the server reported FAILED_REGISTRATION
+ * (`kind: "failed"`, its status message in the text), or the wait ran out (`"timeout"`).
+ */
+export class MlflowRegistrationError extends Error {
+  override readonly name = "MlflowRegistrationError";
+  readonly kind: "failed" | "timeout";
+  readonly model: string;
+  readonly version: string;
+  /** The version's last status, and the server's message about it. */
+  readonly status: string | undefined;
+  readonly statusMessage: string | undefined;
+
+  constructor(
+    kind: "failed" | "timeout",
+    v: { name: string; version: string; status?: string; status_message?: string },
+    message: string,
+  ) {
+    super(message);
+    this.kind = kind;
+    this.model = v.name;
+    this.version = v.version;
+    this.status = v.status;
+    this.statusMessage = v.status_message;
+  }
+}
+
 /** Bad client settings (no tracking URI, a non-HTTP URI, half a username/password pair). */
 export class MlflowConfigError extends Error {
   override readonly name = "MlflowConfigError";

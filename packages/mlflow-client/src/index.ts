@@ -42,6 +42,7 @@ export {
   MlflowApiError,
   MlflowConfigError,
   type MlflowErrorCode,
+  MlflowRegistrationError,
   MlflowRequestError,
   MlflowValidationError,
 } from "./errors.js";

@@ -8,6 +8,7 @@ import {
   createMlflowClient,
   MlflowApiError,
   MlflowConfigError,
+  MlflowRegistrationError,
   MlflowRequestError,
   MlflowValidationError,
   RunKilledError,
@@ -355,7 +356,16 @@ describe("helpers", () => {
         }),
     ]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
-    await expect(c.registerModel("m", { source: "s" })).rejects.toThrow("copy failed");
+    const err = await c.registerModel("m", { source: "s" }).catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowRegistrationError);
+    expect(err).toMatchObject({
+      kind: "failed",
+      model: "m",
+      version: "1",
+      status: "FAILED_REGISTRATION",
+      statusMessage: "copy failed",
+    });
+    expect(err.message).toContain("copy failed");
   });
 });
 

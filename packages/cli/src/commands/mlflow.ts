@@ -39,13 +39,17 @@ async function oneLineErrors(fn: () => Promise<number>): Promise<number> {
 
 const iso = (ms: number | undefined) => (ms ? `${new Date(ms).toISOString().slice(0, 19)}Z` : "");
 
+/** Four significant digits; a value that rounding would push past the largest double as is. */
+function short(value: number): string {
+  const rounded = Number(value.toPrecision(4));
+  return String(Number.isFinite(rounded) || !Number.isFinite(value) ? rounded : value);
+}
+
 function metricSummary(run: Run): string {
   return [...(run.data.metrics ?? [])]
     .sort((a, b) => a.key.localeCompare(b.key))
     .slice(0, 4)
-    .map(
-      (m) => `${m.key}=${typeof m.value === "number" ? Number(m.value.toPrecision(4)) : m.value}`,
-    )
+    .map((m) => `${m.key}=${typeof m.value === "number" ? short(m.value) : m.value}`)
     .join(" ");
 }
 
