@@ -117,6 +117,12 @@ export interface WithRunOptions {
   readonly tags?: Readonly<Record<string, string>>;
   /** Default SIGINT and SIGTERM. */
   readonly signals?: readonly NodeJS.Signals[];
+  /**
+   * How long marking the run KILLED after a signal may take before the signal goes on anyway
+   * (the run then stays RUNNING). Default 10 s: within Kubernetes' 30 s grace period, where the
+   * transport's retries against an unreachable server would take minutes.
+   */
+  readonly killTimeoutMs?: number;
 }
 
 export interface RunContext {
@@ -201,6 +207,14 @@ export function proxyPath(artifactUri: string, path: string): string {
 }
 
 const encodePath = (p: string) => p.split("/").map(encodeURIComponent).join("/");
+
+/** `update`, or a resolved promise once `ms` have passed without it settling. */
+function atMost(update: Promise<unknown>, ms: number): Promise<unknown> {
+  return new Promise((done) => {
+    const timer = setTimeout(done, ms);
+    update.then(done, done).finally(() => clearTimeout(timer));
+  });
+}
 
 /** The KILLED updates under way for each signal, across every withRun of the process. */
 const killing = new Map<NodeJS.Signals, Set<Promise<unknown>>>();
@@ -470,7 +484,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         killedBy = signal;
         remove();
         controller.abort(new RunKilledError(runId, signal));
-        killed = whenAllKilled(signal, client.endRun(runId, "KILLED"));
+        killed = whenAllKilled(
+          signal,
+          atMost(client.endRun(runId, "KILLED"), opts.killTimeoutMs ?? 10_000),
+        );
       };
       for (const s of signals) process.on(s, onSignal);
       try {

@@ -750,6 +750,33 @@ describe("withRun", () => {
     }
   });
 
+  it("a signal goes on after killTimeoutMs when the KILLED update gets no answer (an unreachable server)", async () => {
+    // The update never answers: without a bound, retries would hold the signal for minutes.
+    const f = fakeFetch((req) =>
+      new URL(req.url).pathname.endsWith("/runs/create")
+        ? json(200, run("r1"))
+        : new Promise<Response>(() => {}),
+    );
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const ours = () => {};
+    process.on("SIGTERM", ours);
+    try {
+      // Without the bound, withRun would still be waiting when the test times out.
+      const result = c.withRun(
+        ({ signal }) =>
+          new Promise((resolve) => {
+            signal.addEventListener("abort", () => resolve("stopped"));
+            setTimeout(() => process.emit("SIGTERM", "SIGTERM"), 5);
+          }),
+        { killTimeoutMs: 200 },
+      );
+      await expect(result).rejects.toBeInstanceOf(RunKilledError);
+      expect(ended(f.seen)).toEqual(["KILLED"]);
+    } finally {
+      process.off("SIGTERM", ours);
+    }
+  });
+
   it("with two runs in one process, SIGTERM ends both KILLED before the process dies of it", () => {
     const r = spawnSync(
       process.execPath,
