@@ -274,7 +274,7 @@ export default defineConfig({ lint: { rules: { "missing-xcom-key": "warning" } }
     const broken = await p.mlgen("lint", "dags");
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain(
-      "mlgen lint: could not read 1 file:\n  dags/broken.py: cannot read it: it no longer exists\n",
+      `mlgen lint: could not read 1 file:\n  dags/broken.py: cannot read it: it is a link to ${join(p.dir, "shared/gone.py")}, which does not exist\n  fix: make it readable by the user running mlgen (chmod a+r), and remove or repoint broken links\n`,
     );
     expect(broken.stdout).toContain("dags/linked.py:");
   });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
@@ -141,6 +141,17 @@ function firstInvalidUtf8(b: Buffer): number {
   return -1;
 }
 
+/** Why a path that is a link cannot be read: what it points at is missing; null otherwise. */
+function brokenLink(path: string): string | null {
+  try {
+    return lstatSync(path).isSymbolicLink()
+      ? `it is a link to ${readlinkSync(path)}, which does not exist`
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Reads and lints one file; synchronous, so no thread idles between files. */
 export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
   let bytes: Buffer;
@@ -152,7 +163,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
       code === "EACCES" || code === "EPERM"
         ? "permission denied"
         : code === "ENOENT"
-          ? "it no longer exists"
+          ? (brokenLink(f.path) ?? "it no longer exists")
           : (e as Error).message;
     return {
       file: f.file,

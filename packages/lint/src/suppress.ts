@@ -24,6 +24,29 @@ const parseList = (list = ""): { ids: string[]; reason: string } => {
 const ids = (list: string | undefined): string[] => parseList(list).ids;
 
 /**
+ * Where a Python line's comment starts: its first `#` outside a quoted string (quotes opened on
+ * the line; a line inside a multi-line string is read as code), or -1.
+ */
+function commentStart(line: string): number {
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote !== null) {
+      if (c === "\\") i++;
+      else if (line.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = null;
+      }
+    } else if (c === "#") return i;
+    else if (c === '"' || c === "'") {
+      quote = line.startsWith(c.repeat(3), i) ? c.repeat(3) : c;
+      i += quote.length - 1;
+    }
+  }
+  return -1;
+}
+
+/**
  * Words of suppression comments that name no rule (`hardcoded-paths` for `hardcoded-path`):
  * such a comment silences nothing, which its author should hear about.
  */
@@ -34,9 +57,12 @@ export function unknownSuppressions(
   const out: { file: string; line: number; id: string; inReason?: true }[] = [];
   for (const [file, text] of sources) {
     if (!text.includes("mlgen")) continue;
-    const re = file.endsWith(".py") ? PY : TS;
+    const python = file.endsWith(".py");
+    const re = python ? PY : TS;
     text.split(/\r?\n/).forEach((line, i) => {
-      const m = re.exec(line);
+      // The words inside a string (`bash_command="echo '# mlgen: disable'"`) are no comment.
+      const m = re.exec(python ? line.slice(Math.max(0, commentStart(line))) : line);
+      if (python && commentStart(line) < 0) return;
       if (!m) return;
       const { ids: list, reason } = parseList(m[1]);
       for (const id of list) {

@@ -1976,6 +1976,9 @@ describe("suppression comments", () => {
     expect(
       unknownSuppressions(new Map([["d.py", source("# mlgen: disable Hardcoded-Path")]]), known),
     ).toEqual([{ file: "d.py", line: 10, id: "Hardcoded-Path" }]);
+    // The words inside a string are no comment: nothing to report about them.
+    const inString = `${HEAD}with DAG("d", schedule=None):\n    BashOperator(task_id="a", bash_command="echo '# mlgen: disable'")  # note: 'x#y'\n`;
+    expect(unknownSuppressions(new Map([["d.py", inString]]), known)).toEqual([]);
   });
 
   it("a finding inside a string that spans lines is silenced from the statement's lines", () => {

@@ -445,7 +445,7 @@ export async function lintCommand(
   if (unreadable.length > 0) {
     // A file the linter could not read must not pass as clean: said after the others' findings.
     io.stderr(
-      `mlgen lint: could not read ${unreadable.length === 1 ? "1 file" : `${unreadable.length} files`}:\n${unreadable.map((f) => `  ${f}\n`).join("")}  fix: make ${unreadable.length === 1 ? "it" : "them"} readable by the user running mlgen (chmod a+r)\n`,
+      `mlgen lint: could not read ${unreadable.length === 1 ? "1 file" : `${unreadable.length} files`}:\n${unreadable.map((f) => `  ${f}\n`).join("")}  fix: make ${unreadable.length === 1 ? "it" : "them"} readable by the user running mlgen (chmod a+r)${unreadable.some((u) => u.includes(": cannot read it: it is a link to ")) ? ", and remove or repoint broken links" : ""}\n`,
     );
   }
   if (failed.length > 0) {
