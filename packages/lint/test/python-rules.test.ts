@@ -1792,6 +1792,30 @@ ${dag("    train() >> gate()\n")}`;
     ]);
   });
 
+  it("an Airflow 3 @asset is a DAG of one task: its function, with task arguments from a @task beneath it", () => {
+    const body = `from airflow.sdk import asset
+
+@asset(schedule="@daily")
+def raw_orders():
+    open("/home/ana/orders.csv")
+
+@asset(schedule=raw_orders, on_failure_callback=alert)
+@task(retries=2, execution_timeout=timedelta(hours=1))
+def clean_orders():
+    return 1
+`;
+    const found = lintPythonSource("d.py", HEAD + body).map((f) => `${f.ruleId} ${f.message}`);
+    expect(found).toEqual([
+      "missing-retries task 'raw_orders' sets no retries, so one transient failure (a network blip, a lost worker) fails the run",
+      "missing-timeout task 'raw_orders' has no execution_timeout, so a hung try runs until someone stops it",
+      "no-failure-alert DAG 'raw_orders' alerts no one when a task fails",
+      "hardcoded-path function raw_orders of task 'raw_orders' holds the local path '/home/ana/orders.csv', which need not exist on the Airflow workers",
+    ]);
+    expect(messages("missing-timeout", body)[0]).toContain(
+      "put @task(execution_timeout=timedelta(hours=1)) beneath @asset",
+    );
+  });
+
   it("a call in the body of a @dag function, and a start_date through a name", () => {
     const body = `START = pendulum.now().subtract(days=1)
 

@@ -1136,6 +1136,8 @@ export function analyzeDagFile(raw: string): DagFile {
     // it to build the DAG), unlike the body of a task or a callback.
     let runsAtParse = false;
     let transparent = true;
+    /** `@asset(...)` / `@asset.multi(...)`: a DAG of one task, the function (Airflow 3). */
+    let asset: { dec: PyNode; args: Args } | null = null;
     for (const dec of childrenNamed(node, "Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
       const path = parts
@@ -1169,6 +1171,8 @@ export function analyzeDagFile(raw: string): DagFile {
         (dag as { id: string | null }).id = dag.id ?? fnName;
         inner = { ...inner, dag };
         runsAtParse = true;
+      } else if ((short === "asset" || short === "asset.multi") && fnName && !scope.inFunction) {
+        asset = { dec, args };
       } else if (short === "task_group" && fnName) {
         inner = registerGroup(args, inner, fnName);
         vars.set(fnName, {
@@ -1180,6 +1184,28 @@ export function analyzeDagFile(raw: string): DagFile {
         taskGroupFns.set(fnName, inner.groups[inner.groups.length - 1] ?? fnName);
         runsAtParse = true;
       }
+    }
+    if (asset && fnName) {
+      // The DAG is named by dag_id, else the asset's name, else the function's; the task by the
+      // function. Its task arguments come from a @task(...) beneath @asset, when there is one.
+      const { dec, args } = asset;
+      const named = args.kwargs.get("dag_id") ?? args.kwargs.get("name") ?? (nameNode as PyNode);
+      const dag = registerDag(dec, {
+        ...args,
+        positional: [],
+        kwargs: new Map(args.kwargs).set("dag_id", named),
+      });
+      (dag as { id: string | null }).id = dag.id ?? fnName;
+      const flow = taskflowFns.get(fnName);
+      taskflowFns.delete(fnName);
+      addTask(
+        node,
+        { ...scope, dag, groups: [], prefix: "" },
+        flow?.decorator ?? "@asset",
+        new Map(flow?.kwargs ?? []),
+        { id: fnName, dynamic: false },
+        fnName,
+      );
     }
     if (runsAtParse && fnName) {
       inner = { ...inner, inFunction: scope.inFunction, within: scope.within ?? fnName };

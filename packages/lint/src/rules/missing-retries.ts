@@ -25,7 +25,10 @@ export const missingRetries = defineRule({
       report(
         {
           task: task.id,
-          hint: 'pass retries= (0 if the task must not be retried), or set "retries" in the DAG\'s default_args',
+          hint:
+            task.operator === "@asset"
+              ? "an @asset takes no task arguments: put @task(retries=2) beneath @asset"
+              : 'pass retries= (0 if the task must not be retried), or set "retries" in the DAG\'s default_args',
         },
         task.span,
       );

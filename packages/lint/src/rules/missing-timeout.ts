@@ -104,7 +104,10 @@ export const missingTimeout = defineRule({
               task: task.id,
               setting: "execution_timeout",
               consequence: "runs until someone stops it",
-              hint: 'pass execution_timeout=timedelta(hours=1), or set "execution_timeout" in the DAG\'s default_args',
+              hint:
+                task.operator === "@asset"
+                  ? "an @asset takes no task arguments: put @task(execution_timeout=timedelta(hours=1)) beneath @asset"
+                  : 'pass execution_timeout=timedelta(hours=1), or set "execution_timeout" in the DAG\'s default_args',
             },
         task.span,
       );
