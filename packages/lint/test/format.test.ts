@@ -67,6 +67,20 @@ describe("output formats", () => {
       validate(JSON.parse(formatSarif([cycle, ...findings], RULES, { version: "0.1.0" }))),
     ).toBe(true);
     expect(validate(JSON.parse(formatSarif([], RULES, { version: "0.1.0" })))).toBe(true);
+    const rooted = formatSarif(findings, RULES, { version: "0.1.0", root: "/r", cwd: "/r" });
+    expect(validate(JSON.parse(rooted)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("SARIF paths are relative to the repository, whatever folder mlgen ran in, and percent-encoded", () => {
+    const odd = { ...(findings[0] as Finding), file: "dags/a#b c.py" };
+    const log = JSON.parse(
+      formatSarif([odd], RULES, { version: "0.1.0", root: "/repo", cwd: "/repo/pipelines" }),
+    );
+    expect(log.runs[0].originalUriBaseIds).toEqual({ "%SRCROOT%": { uri: "file:///repo/" } });
+    expect(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({
+      uri: "pipelines/dags/a%23b%20c.py",
+      uriBaseId: "%SRCROOT%",
+    });
   });
 
   it("SARIF carries each rule's help page, and a descriptor for each compiler code reported", () => {

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 // The light entry: no zod. Linting DAG files must not pay for what only pipelines and the
 // config need; config.js, load.js (tsx), tinyglobby, the DSL and the compiler are imported
 // below only when a config file or a pipeline module is actually read.
@@ -422,7 +422,13 @@ export async function lintCommand(
 
   if (format === "json") io.stdout(lint.formatJson(findings));
   else if (format === "sarif")
-    io.stdout(lint.formatSarif(findings, lint.RULES, { version: version() }));
+    io.stdout(
+      lint.formatSarif(findings, lint.RULES, {
+        version: version(),
+        root: repositoryRoot(io.cwd) ?? resolve(io.cwd),
+        cwd: io.cwd,
+      }),
+    );
   else {
     const color = io.env.NO_COLOR === undefined && wantsColor(io);
     io.stdout(lint.formatText(findings, { sources, color }));
@@ -473,4 +479,12 @@ function wantsColor(io: CliIO): boolean {
   const force = io.env.FORCE_COLOR;
   if (force !== undefined) return force !== "0" && force !== "false";
   return io.env === process.env && process.stdout.isTTY === true;
+}
+
+/** The top folder of the git repository holding `dir` (where code scanning resolves paths). */
+function repositoryRoot(dir: string): string | null {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return d;
+    if (dirname(d) === d) return null;
+  }
 }

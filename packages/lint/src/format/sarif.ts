@@ -1,3 +1,5 @@
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { DIAGNOSTICS, type DiagnosticCode } from "@mlgen/core/light";
 import type { Finding } from "../finding.js";
 import type { Rule } from "../rule.js";
@@ -46,15 +48,25 @@ function diagnosticDescriptor(code: string) {
   };
 }
 
+/** A relative path as a URI reference: each segment percent-encoded (`#`, `?`, `%` too). */
+const uriOf = (path: string) => path.split(/[\\/]/).map(encodeURIComponent).join("/");
+
 /**
  * `--format sarif`: one SARIF 2.1.0 run, as GitHub code scanning reads it. File paths are
- * relative URIs against `%SRCROOT%`; columns count UTF-16 code units.
+ * relative URIs against `%SRCROOT%`; columns count UTF-16 code units. With `root` (the
+ * repository's top folder, as an absolute path, and `cwd`, where the findings' paths start),
+ * the paths are made relative to the repository, which is what code scanning resolves them
+ * against, wherever mlgen ran, and `originalUriBaseIds` says where `%SRCROOT%` is.
  */
 export function formatSarif(
   findings: readonly Finding[],
   rules: readonly Rule[],
-  tool: { readonly version: string },
+  tool: { readonly version: string; readonly root?: string; readonly cwd?: string },
 ): string {
+  const fromRoot = (file: string) =>
+    tool.root !== undefined && tool.cwd !== undefined
+      ? relative(tool.root, resolve(tool.cwd, file))
+      : file;
   const descriptors: object[] = rules.map(ruleDescriptor);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   // Codes reported that are not lint rules (compiler diagnostics): a descriptor each, in order.
@@ -75,6 +87,13 @@ export function formatSarif(
             rules: descriptors,
           },
         },
+        ...(tool.root !== undefined
+          ? {
+              originalUriBaseIds: {
+                "%SRCROOT%": { uri: pathToFileURL(`${tool.root.replace(/\/+$/, "")}/`).href },
+              },
+            }
+          : {}),
         columnKind: "utf16CodeUnits",
         results: findings.map((f) => {
           const region: Record<string, number> = { startLine: f.line, startColumn: f.column };
@@ -91,7 +110,7 @@ export function formatSarif(
               {
                 physicalLocation: {
                   artifactLocation: {
-                    uri: encodeURI(f.file.split("\\").join("/")),
+                    uri: uriOf(fromRoot(f.file)),
                     uriBaseId: "%SRCROOT%",
                   },
                   region,
