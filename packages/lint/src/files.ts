@@ -51,6 +51,18 @@ const MIGHT_HOLD_DAG = {
   dagOrAsset: /[dD][aA][gG]|[aA][sS][sS][eE][tT]/,
 };
 
+/** MIGHT_HOLD_DAG, asking the plain spellings first (indexOf beats a regex over the file). */
+function mightHoldDag(source: string): boolean {
+  const airflow = source.includes("airflow") || MIGHT_HOLD_DAG.airflow.test(source);
+  return (
+    airflow &&
+    (source.includes("dag") ||
+      source.includes("DAG") ||
+      source.includes("asset") ||
+      MIGHT_HOLD_DAG.dagOrAsset.test(source))
+  );
+}
+
 /** The encoding a `# -*- coding: latin-1 -*-` line (PEP 263) in the first two lines names. */
 function codingCookie(bytes: Buffer): string | null {
   const head = bytes
@@ -177,7 +189,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
   const { source, undecodable } = decodePython(bytes);
   // Airflow parses only files that may hold a DAG (dag_discovery_safe_mode, on by default): a
   // helper module or script beside the DAGs is never imported as one, so it has no findings.
-  if (!MIGHT_HOLD_DAG.airflow.test(source) || !MIGHT_HOLD_DAG.dagOrAsset.test(source)) {
+  if (!mightHoldDag(source)) {
     return { file: f.file, findings: [], source: null, syntaxUnchecked: false };
   }
   try {
