@@ -6,25 +6,52 @@
 const LOCAL_PATH =
   /(?<![\w:/.~$}^%*#-])(?:\/(?:Users|home|root|tmp|data|mnt|media|scratch|Volumes|private\/var\/folders|var\/folders)(?:\/[^\s'"`,;){}\]#]*)?(?=$|[\s'"`,;){}\]/#])|[A-Za-z]:\\[^\s'"`,;)}\]]*)/g;
 
-/** Regex syntax in a match (`/home/[^/]+/`): a pattern over paths, not a path. */
-const PATTERN = /\[\^|\(\?|\]\+|\]\*/;
-
 /**
- * Shell commands that act on another machine's files: HDFS, a host reached over SSH, a pod or
- * container, a cloud CLI. A path in their segment of a command line is not the worker's.
+ * Where a shell command's operands are another machine's paths, each from the end of its match to
+ * the end of the command (`;`, `&`, `|`, a redirect, a newline, or `\\n` in Python source):
+ * HDFS listing and editing commands (not put, get and the like, which read or write the worker's
+ * files), the remote command of `ssh host '...'` (after its options and host: an identity file is
+ * local), and what `kubectl exec ... --` runs in the pod.
  */
-const REMOTE_COMMAND =
-  /(?:^|[;&|\n("'`]|&&|\|\|)\s*(?:sudo\s+)?(?:hdfs|hadoop|ssh|kubectl|oc|docker\s+(?:exec|run)|gcloud|databricks|az|beeline|spark-submit\s+--deploy-mode\s+cluster)\b[^;&|\n]*/g;
+const HDFS =
+  /\b(?:hdfs\s+dfs|hdfs\s+fs|hadoop\s+fs)\s+-(?!(?:put|copyFromLocal|moveFromLocal|get|copyToLocal|moveToLocal|appendToFile|getmerge)\b)\w+/g;
+const KUBECTL_EXEC = /\bkubectl\s+exec\b[^;&|<>\n]*?\s--\s/g;
+const SSH = /(?<![\w-])ssh(?=\s)/g;
+/** ssh options that take a value (the next word). */
+const SSH_VALUE_OPTION = /^-[BbcDEeFIiJLlmOopQRSWw]$/;
+const SEGMENT_END = /[;&|<>\n]|\\n/g;
 
-/** The ranges of `text` that are remote commands' segments. */
-function remoteSegments(text: string): [number, number][] {
-  if (!/hdfs|hadoop|ssh|kubectl|oc |docker|gcloud|databricks|az |beeline|spark-submit/.test(text)) {
-    return [];
-  }
+/** The ranges of `text` that hold another machine's paths. */
+function remoteRanges(text: string): [number, number][] {
+  if (!/hdfs|hadoop|ssh|kubectl/.test(text)) return [];
   const out: [number, number][] = [];
-  REMOTE_COMMAND.lastIndex = 0;
-  for (let m = REMOTE_COMMAND.exec(text); m; m = REMOTE_COMMAND.exec(text)) {
-    out.push([m.index, m.index + m[0].length]);
+  const endOf = (from: number) => {
+    SEGMENT_END.lastIndex = from;
+    const m = SEGMENT_END.exec(text);
+    return m ? m.index : text.length;
+  };
+  for (const re of [HDFS, KUBECTL_EXEC]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const from = m.index + m[0].length;
+      out.push([from, endOf(from)]);
+    }
+  }
+  SSH.lastIndex = 0;
+  for (let m = SSH.exec(text); m; m = SSH.exec(text)) {
+    const end = endOf(m.index);
+    // Options (and their values), then the host; the rest of the command runs there.
+    const word = /\S+/g;
+    word.lastIndex = m.index + 3;
+    let takesValue = false;
+    for (let w = word.exec(text); w && w.index < end; w = word.exec(text)) {
+      if (takesValue) takesValue = false;
+      else if (SSH_VALUE_OPTION.test(w[0])) takesValue = true;
+      else if (!w[0].startsWith("-")) {
+        out.push([w.index + w[0].length, end]);
+        break;
+      }
+    }
   }
   return out;
 }
@@ -56,12 +83,14 @@ export function localPaths(text: string, escaped = false): PathMatch[] {
   // Every match starts with "/" or a drive's ":\"; most strings have neither. An exec loop on
   // the one regex: matchAll clones it on every call. (No match is empty, so none repeats.)
   if (!text.includes("/") && !text.includes(":\\")) return out;
-  const remote = remoteSegments(text);
+  const remote = remoteRanges(text);
   LOCAL_PATH.lastIndex = 0;
   for (let m = LOCAL_PATH.exec(text); m; m = LOCAL_PATH.exec(text)) {
     if (SHARED_MOUNT.test(m[0]) || (escaped && ESCAPE_AFTER_DRIVE.test(m[0]))) continue;
-    if (PATTERN.test(m[0])) continue;
     const at = m.index;
+    // Regex syntax (`/home/[^/]+/`, `/data/[0-9]+\.csv`): a pattern over paths, not a path.
+    const after = text.slice(at + m[0].length, at + m[0].length + 2);
+    if (/\[\^|\(\?/.test(m[0]) || (m[0].includes("[") && /^\][+*?{]/.test(after))) continue;
     if (remote.some(([from, to]) => at >= from && at < to)) continue;
     // The temp folder itself exists on every POSIX host (`dir="/tmp"`); a path under it
     // (`/tmp/x`, `"/tmp/" + name`, `/tmp/{{ ds }}`) is one host's.

@@ -420,9 +420,14 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     BashOperator(task_id="s", bash_command="sed 's#/home/old#/opt/new#g' in.txt && find . -path '*/tmp/*'")
     BashOperator(task_id="h", bash_command="hdfs dfs -ls /data/raw && ssh etl@host 'ls /data/exports' | sort > /data/local.txt")
     BashOperator(task_id="k", bash_command="kubectl exec trainer -- ls /data/checkpoints; cp /home/ana/x /mnt/y")
+    BashOperator(task_id="p", bash_command="hdfs dfs -put /data/local.csv /warehouse/x && ssh -i /home/ana/.ssh/key etl@host 'ls /data/x' > /tmp/listing.txt")
+    BashOperator(task_id="g", bash_command="ssh-keygen -f /home/ana/.ssh/id_rsa; docker run -v /home/ana/data:/in img; hdfs dfs -ls /x\\ncp /home/ana/z /data/z")
+    BashOperator(task_id="r", bash_command="grep -E '/data/[0-9]+\\.csv' x; ls /home/[a-z]*")
 `),
-      // The redirect after the pipe is the worker's; so are cp's paths after the ';'.
-      want: ["4:112", "5:94", "5:106"],
+      // The redirect after the pipe is the worker's; so are cp's paths after the ';', put's
+      // source, ssh's identity file and what follows a redirect, the paths of ssh-keygen and of
+      // docker run's mount, and a command after an escaped newline; `[a-z]*` reads as regex.
+      want: ["4:112", "5:94", "5:106", "6:59", "6:98", "6:141", "7:59", "7:96", "7:140", "7:152"],
     },
   ],
   [
