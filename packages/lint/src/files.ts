@@ -65,8 +65,9 @@ function mightHoldDag(source: string): boolean {
 
 /** The encoding a `# -*- coding: latin-1 -*-` line (PEP 263) in the first two lines names. */
 function codingCookie(bytes: Buffer): string | null {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const head = bytes
-    .subarray(0, 512)
+    .subarray(bom, 512)
     .toString("latin1")
     .split(/\r\n|\r|\n/, 2);
   for (const line of head) {
@@ -79,6 +80,26 @@ function codingCookie(bytes: Buffer): string | null {
 }
 
 /**
+ * The codec a coding line names, as Python's tokenizer takes it (get_normal_name, then the
+ * codec's aliases): "utf-8", "latin-1" (ISO-8859-1 exactly, not the WHATWG label's
+ * windows-1252), "ascii", or the name for TextDecoder.
+ */
+function pythonCodec(cookie: string): string {
+  const enc = cookie.slice(0, 12).toLowerCase().replace(/_/g, "-");
+  if (enc === "utf-8" || enc.startsWith("utf-8-")) return "utf-8";
+  if (/^(latin-1|iso-8859-1|iso-latin-1)(-|$)/.test(enc)) return "latin-1";
+  const alias = cookie.toLowerCase().replace(/[-\s]/g, "_");
+  if (/^(utf8|u8|utf|utf8_ucs2|utf8_ucs4|cp65001)$/.test(alias)) return "utf-8";
+  if (
+    /^(latin|latin1|latin_1|l1|iso8859_1|iso_8859_1|8859|cp819|iso_ir_100|csisolatin1)$/.test(alias)
+  ) {
+    return "latin-1";
+  }
+  if (/^(ascii|us_ascii|646|us|ansi_x3\.4_1968|iso646_us)$/.test(alias)) return "ascii";
+  return cookie;
+}
+
+/**
  * A Python file's text as Python reads it: UTF-8 unless a coding line names another encoding;
  * bytes that do not decode are the syntax error Python (and so Airflow) stops at.
  */
@@ -88,16 +109,36 @@ function decodePython(bytes: Buffer): {
 } {
   const source = bytes.toString("utf8");
   const cookie = codingCookie(bytes);
-  const utf8 = cookie === null || /^utf-?8(-sig)?$/.test(cookie);
-  if (utf8 && !source.includes("\uFFFD")) return { source, undecodable: null };
-  if (!utf8) {
-    const label = /^(latin-?1|iso-?8859-1|l1)$/.test(cookie) ? "latin1" : cookie;
+  const codec = cookie === null ? "utf-8" : pythonCodec(cookie);
+  if (codec !== "utf-8" && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    return {
+      source,
+      undecodable: notDecoded(bytes, 0, `encoding problem: ${cookie} with BOM`),
+    };
+  }
+  if (codec === "latin-1") return { source: bytes.toString("latin1"), undecodable: null };
+  if (codec === "ascii") {
+    const bad = bytes.findIndex((b) => b >= 0x80);
+    if (bad < 0) return { source, undecodable: null };
+    const hex = (bytes[bad] as number).toString(16);
+    return {
+      source,
+      undecodable: notDecoded(
+        bytes,
+        bad,
+        `byte 0x${hex} is not ASCII, the encoding the coding line names`,
+      ),
+    };
+  }
+  if (codec !== "utf-8") {
     try {
-      return { source: new TextDecoder(label).decode(bytes), undecodable: null };
+      return { source: new TextDecoder(codec).decode(bytes), undecodable: null };
     } catch {
-      return { source, undecodable: notDecoded(bytes, 0, `unknown encoding: ${cookie}`) };
+      // A codec Python may know and TextDecoder does not: read the bytes one by one.
+      return { source: bytes.toString("latin1"), undecodable: null };
     }
   }
+  if (!source.includes("\uFFFD")) return { source, undecodable: null };
   // A U+FFFD written as such (EF BF BD) is text; another is a byte that is not UTF-8.
   const bad = firstInvalidUtf8(bytes);
   if (bad < 0) return { source, undecodable: null };

@@ -119,6 +119,12 @@ describe("lintPythonFiles", () => {
         write("declared.py", "# -*- coding: latin-1 -*-\n", dag, 'x = "caf', e9, '"\n'),
         write("utf8.py", dag, 'x = "café \uFFFD"\n'),
         write("truncated.py", dag, 'x = "', Buffer.from([0xe2, 0x82]), '"\n'),
+        // Names Python's tokenizer normalises (get_normal_name) or knows as aliases.
+        write("unix.py", "# coding: utf-8-unix\n", dag, 'x = "café"\n'),
+        write("latin.py2", "# coding: latin\n", dag, 'x = "caf', e9, '"\n'),
+        write("cp437.py", "# vim: set fileencoding=cp437 :\n", dag, 'x = "caf', e9, '"\n'),
+        write("ascii.py", "# coding: ascii\n", dag, 'x = "caf', e9, '"\n'),
+        write("bom.py", Buffer.from([0xef, 0xbb, 0xbf]), "# coding: latin-1\n", dag),
       ];
       const linted = await lintPythonFiles(files, OPTIONS, 0);
       const syntax = linted.map((l) =>
@@ -132,6 +138,9 @@ describe("lintPythonFiles", () => {
       expect(syntax[1]).toEqual([]);
       expect(syntax[2]).toEqual([]);
       expect(syntax[3]).toEqual([expect.stringMatching(/^2:6 .*byte 0xe2 is not UTF-8/)]);
+      expect(syntax.slice(4, 7)).toEqual([[], [], []]);
+      expect(syntax[7]).toEqual([expect.stringMatching(/^3:9 .*byte 0xe9 is not ASCII/)]);
+      expect(syntax[8]).toEqual([expect.stringMatching(/encoding problem: latin-1 with BOM/)]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
