@@ -278,6 +278,11 @@ describe("settings Airflow refuses at import", () => {
         image: "x",
         resources: { cpu: "500m", cpuLimit: "1.5", memory: "1.5Gi", memoryLimit: "2G", gpu: 1 },
       });
+      // Valid for Kubernetes, though kfp's own validators would refuse them.
+      p.container("k8s", {
+        image: "x",
+        resources: { cpu: "100n", cpuLimit: "+1", memory: "512k", memoryLimit: "1e9" },
+      });
     }).ir;
     expect(problems(pods)).toEqual([
       "MLG1011 invalid resources.cpu of task 'words'",

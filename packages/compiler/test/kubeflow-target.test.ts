@@ -76,6 +76,27 @@ describe("kubeflow target", () => {
     expectGolden(golden, a);
   });
 
+  it("container resources that kfp's validators would refuse but Kubernetes takes get their values, never .nan", () => {
+    const def = pipeline("res", {}, (p) => {
+      p.container("c", {
+        image: "x",
+        resources: { cpu: "100n", cpuLimit: "1.5", memory: "512k", memoryLimit: "1.5Gi" },
+      });
+    });
+    const text = renderPipelineSpec(lowered(def.ir));
+    expect(text).not.toContain(".nan");
+    const resources = (parse(text)[0] as Doc).deploymentSpec.executors["exec-c"].container
+      .resources;
+    expect(resources).toMatchObject({
+      cpuRequest: 1e-7,
+      cpuLimit: 1.5,
+      memoryRequest: 0.000512,
+      memoryLimit: (1.5 * 2 ** 30) / 1e9,
+      resourceCpuRequest: "100n",
+      resourceMemoryRequest: "512k",
+    });
+  });
+
   it("a pipeline id with nothing Kubernetes-safe in it (___) is MLG3001: kfp refuses an empty pipeline name", () => {
     const def = pipeline("___", {}, (p) => {
       p.bash("a", { command: "true" });

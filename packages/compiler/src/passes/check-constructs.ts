@@ -11,6 +11,7 @@ import {
   taskOutputs,
   type Value,
 } from "@mlgen/core";
+import { QUANTITY, quantity } from "../quantity.js";
 import { type PassContext, taskPlace } from "./context.js";
 
 /** Sensors in poke mode hold a worker slot; past this wait, rescheduling is the better deal. */
@@ -66,32 +67,6 @@ function checkExternalStates(
       ),
     );
   }
-}
-
-/** A Kubernetes quantity as a pod's resources take it: `500m`, `2`, `1.5`, `4Gi`, `512M`, `1e3`. */
-const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/;
-const SUFFIX: Record<string, number> = {
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** The value of a quantity QUANTITY accepts. */
-function quantity(text: string): number {
-  const m = /^([\d.]+)(.*)$/.exec(text) as RegExpExecArray;
-  const unit = m[2] as string;
-  const n = Number(m[1]);
-  return /^[eE]/.test(unit) ? n * 10 ** Number(unit.slice(1)) : n * (SUFFIX[unit] ?? 1);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Executors: the container that runs each task (python components, shell, images). */
 import { type BashTask, type ContainerTask, mayHoldJinja, type Value } from "@mlgen/core";
 import { shQuote } from "../../escape/shell.js";
+import { quantity } from "../../quantity.js";
 import type { Approximated, ComponentBuild, ValueCode } from "./component.js";
 import { constantOf } from "./values.js";
 
@@ -210,6 +211,8 @@ export function shellExecutor(
 
 /** kfp's `_cpu_to_float`: cores, `m` suffix for millicores. */
 export function cpuToFloat(cpu: string): number {
+  // What kfp's validator takes, converted as kfp does; any other quantity by its value.
+  if (!/^([0-9]*[.])?[0-9]+m?$/.test(cpu)) return quantity(cpu);
   return cpu.endsWith("m") ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
 }
 
@@ -229,6 +232,8 @@ const MEMORY_UNITS: readonly [string, number | null][] = [
   ["Ki", 2 ** 10],
 ];
 export function memoryToFloat(memory: string): number {
+  // What kfp's validator takes, converted as kfp does; any other quantity by its value.
+  if (!/^[0-9]+(E|Ei|P|Pi|T|Ti|G|Gi|M|Mi|K|Ki)?$/.test(memory)) return quantity(memory) / 10 ** 9;
   for (const [suffix, factor] of MEMORY_UNITS) {
     if (!memory.endsWith(suffix)) continue;
     const n = Number(memory.slice(0, -suffix.length));
