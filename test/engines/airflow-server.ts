@@ -17,6 +17,7 @@ import {
   forgetOnExit,
   freePort,
   groupAlive,
+  keepTempDir,
   killGroup,
   PYTHON,
   reapOnExit,
@@ -98,6 +99,7 @@ function tail(file: string, chars: number): string {
 export async function startAirflow(options: StartAirflowOptions): Promise<AirflowServer> {
   const t0 = Date.now();
   const home = tempDir("airflow-home");
+  if (options.keepHome) keepTempDir(home);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const passwordsFile = join(home, "simple_auth_manager_passwords.json");

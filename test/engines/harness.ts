@@ -29,6 +29,11 @@ export function ensureEngines(): void {
  * still running are killed), so test runs do not pile up folders in /tmp. MLGEN_KEEP_TMP=1
  * keeps them, to look at after a failure.
  */
+/** Keeps a folder tempDir made past this process's exit (an AIRFLOW_HOME asked to be kept). */
+export function keepTempDir(dir: string): void {
+  temps.delete(dir);
+}
+
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `mlgen-${prefix}-`));
   temps.add(dir);

@@ -106,11 +106,11 @@ async function filesIn(
 ) {
   // Each real folder once: a link back up the tree is no loop, and a folder reached through a
   // link and by its own name is linted once.
-  const real = await realpath(dir);
-  if (seen.has(real)) return out;
-  seen.add(real);
   let entries: Dirent[];
   try {
+    const real = await realpath(dir);
+    if (seen.has(real)) return out;
+    seen.add(real);
     entries = await readdir(dir, { withFileTypes: true });
   } catch (e) {
     // A folder below the one given that cannot be listed (a root-owned lost+found on a DAG

@@ -115,7 +115,8 @@ describe("kubeflow target", () => {
   it("a shell task's env arrives as on Airflow: lists and dicts as JSON, joined paths, and $ as written (Kubernetes would expand $(X) and $$)", () => {
     const def = pipeline("envs", { params: { root: "/srv/" } }, (p) => {
       p.bash("show", {
-        command: 'printf "%s|" "$LIT" "$REF" "$LST" "$DCT" "$CONST" "$ABS" "$VAR" "$PARAM" "$BARE"',
+        command:
+          'printf "%s|" "$LIT" "$REF" "$LST" "$DCT" "$CONST" "$ABS" "$VAR" "$PARAM" "$BARE" "$SLASH"',
         env: {
           LIT: "pa$$word",
           REF: "$(DCT)-x",
@@ -126,6 +127,7 @@ describe("kubeflow target", () => {
           VAR: variable("data_dir", "/data").join("sub", "x.csv"),
           PARAM: p.params.root.join("y.csv"),
           BARE: variable("data_dir", "/data").join(),
+          SLASH: variable("data_dir", "/data").join(""),
         },
       });
     });
@@ -141,11 +143,7 @@ describe("kubeflow target", () => {
     }
     // The run-time inputs as the KFP driver fills them: the variable, then the param.
     const args = (container.args as string[]).map((a) =>
-      a.includes("env_PARAM")
-        ? "/srv/"
-        : a.includes("env_BARE") || a.includes("env_VAR")
-          ? "/data"
-          : a,
+      a.includes("env_PARAM") ? "/srv/" : /env_(BARE|VAR|SLASH)/.test(a) ? "/data" : a,
     );
     const out = execFileSync(container.command[0], [...container.command.slice(1), ...args], {
       env: { PATH: process.env.PATH, ...env },
@@ -161,6 +159,7 @@ describe("kubeflow target", () => {
       "/data/sub/x.csv",
       "/srv/y.csv",
       "/data",
+      "/data/",
     ]);
   });
 

@@ -669,9 +669,10 @@ ${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
     BashOperator(task_id="c", bash_command="echo", execution_timeout=90.5)
     BashOperator(task_id="d", bash_command="echo", execution_timeout=timedelta(seconds=60))
     FileSensor(task_id="w", filepath="x", mode="reschedule", timeout=600)
+    FileSensor(task_id="v", filepath="x", timeout=600, execution_timeout=60)
 `,
-      // The sensor's timeout is in seconds, as Airflow wants it.
-      want: ["1:79", "4:70"],
+      // The sensor's timeout is in seconds, as Airflow wants it; its execution_timeout is not.
+      want: ["1:79", "4:70", "7:74"],
     },
   ],
   [
@@ -1819,6 +1820,18 @@ def clean_orders():
     expect(messages("missing-timeout", body)[0]).toContain(
       "put @task(execution_timeout=timedelta(hours=1)) beneath @asset",
     );
+    expect(messages("no-failure-alert", body)[0]).toContain("pass on_failure_callback= to @asset");
+    // A task_id given to the @task beneath names the task.
+    const named = `from airflow.sdk import asset
+
+@asset(schedule="@daily", on_failure_callback=alert)
+@task(task_id="clean", execution_timeout=timedelta(hours=1))
+def clean_orders():
+    return 1
+`;
+    expect(messages("missing-retries", named)).toEqual([
+      expect.stringMatching(/^task 'clean' sets no retries/),
+    ]);
   });
 
   it("a call in the body of a @dag function, and a start_date through a name", () => {

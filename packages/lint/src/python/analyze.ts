@@ -51,7 +51,6 @@ function loopTarget(n: PyNode): boolean {
   return false;
 }
 
-/** Literal collections whose strings a task's function reads through the name bound to them. */
 /** Calls that make a path from the string they start with: pathlib's classes, os.path's joins. */
 const PATH_CALLS =
   /^(?:(?:pathlib\.)?(?:Path|PurePath|PosixPath|PurePosixPath)|(?:os\.path|posixpath)\.(?:join|abspath|normpath|realpath|expanduser))$/;
@@ -67,6 +66,7 @@ function pathCallString(value: PyNode, callee: string | null): PyNode | null {
   return first && isStringNode(first) ? first : null;
 }
 
+/** Literal collections whose strings a task's function reads through the name bound to them. */
 const COLLECTIONS: ReadonlySet<string> = new Set([
   "DictionaryExpression",
   "ArrayExpression",
@@ -1203,7 +1203,7 @@ export function analyzeDagFile(raw: string): DagFile {
         { ...scope, dag, groups: [], prefix: "" },
         flow?.decorator ?? "@asset",
         new Map(flow?.kwargs ?? []),
-        { id: fnName, dynamic: false },
+        taskIdOf(flow?.kwargs.get("task_id")) ?? { id: fnName, dynamic: false },
         fnName,
       );
     }

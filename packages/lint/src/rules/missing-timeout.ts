@@ -71,9 +71,10 @@ export const missingTimeout = defineRule({
       const name = task.isSensor ? "timeout" : "execution_timeout";
       const value = taskSetting(file, task, name);
       if (value === "unknown") continue;
-      // execution_timeout=3600: Airflow wants a timedelta and refuses the whole DAG file
-      // (a sensor's timeout is in seconds, which is where the number comes from). Once per value.
-      const timeout = task.isSensor ? null : taskSetting(file, task, "execution_timeout");
+      // execution_timeout=3600: Airflow wants a timedelta and refuses the whole DAG file, a
+      // sensor's too (its timeout is in seconds, which is where the number comes from). Once
+      // per value.
+      const timeout = taskSetting(file, task, "execution_timeout");
       if (timeout !== null && timeout !== "unknown" && NUMBER.test(timeout.name)) {
         if (!numbers.has(timeout.from)) {
           numbers.add(timeout.from);

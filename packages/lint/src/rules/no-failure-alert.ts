@@ -44,7 +44,9 @@ export const noFailureAlert = defineRule({
         {
           what: "DAG",
           id: dag.id ?? "?",
-          hint: 'set "on_failure_callback" in default_args (e.g. a Slack or email notifier), or on_failure_callback= on the DAG',
+          hint: tasks.every((t) => t.operator === "@asset")
+            ? "pass on_failure_callback= to @asset (e.g. a Slack or email notifier)"
+            : 'set "on_failure_callback" in default_args (e.g. a Slack or email notifier), or on_failure_callback= on the DAG',
         },
         dag.span,
       );

@@ -104,7 +104,8 @@ function posixJoin(parts: readonly string[]): string {
   return path;
 }
 
-type Passed = { name: string; input: string; join?: string };
+/** A value passed in as an input; `join`: the parts `.join()` adds to it in the shell. */
+type Passed = { name: string; input: string; join?: readonly string[] };
 
 /**
  * Environment values: literals (lists and dicts as JSON, as on Airflow) are set on the
@@ -135,7 +136,7 @@ function environment(
       literal.push({ name, value: podEnvText(posixJoin(parts)) });
     } else if (value.kind === "template") {
       code.template(value.text);
-      literal.push({ name, value: value.text });
+      literal.push({ name, value: podEnvText(value.text) });
     } else if (runTime(value) && SHELL_NAME.test(name)) {
       const input = `env_${name}`;
       code.input(input, value);
@@ -143,7 +144,7 @@ function environment(
     } else if (value.kind === "join" && runTime(value.base) && SHELL_NAME.test(name)) {
       const input = `env_${name}`;
       code.input(input, value.base);
-      passed.push({ name, input, join: posixJoin(value.parts) });
+      passed.push({ name, input, join: value.parts });
     } else {
       approximated(
         task,
@@ -191,10 +192,11 @@ export function shellExecutor(
   const { literal, passed } = environment(task, code, approximated);
   const exports = passed
     .map((p, i) =>
-      !p.join
+      p.join === undefined || p.join.length === 0
         ? `export ${p.name}="$${i + 1}"\n`
-        : // posixpath.join: a slash between the two unless the base is empty or ends in one.
-          `case "$${i + 1}" in ""|*/) export ${p.name}="$${i + 1}"${shQuote(p.join)} ;; *) export ${p.name}="$${i + 1}"/${shQuote(p.join)} ;; esac\n`,
+        : // posixpath.join: a slash between the two unless the base is empty or ends in one
+          // (join("/data", "") is "/data/").
+          `case "$${i + 1}" in ""|*/) export ${p.name}="$${i + 1}"${shQuote(posixJoin(p.join))} ;; *) export ${p.name}="$${i + 1}"/${shQuote(posixJoin(p.join))} ;; esac\n`,
     )
     .join("");
   return {

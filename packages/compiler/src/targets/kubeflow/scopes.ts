@@ -93,9 +93,9 @@ function moveAll(from: Scope, nodes: ReadonlySet<Node>, to: Scope): void {
   }
 }
 
-/** Trigger rules under which a task still runs when an upstream branch side was skipped. */
 /** Join rules that want a success upstream: with every upstream task skipped, Airflow skips. */
 const NEEDS_A_SUCCESS = new Set(["none_failed_min_one_success", "one_success"]);
+/** Trigger rules under which a task still runs when an upstream branch side was skipped. */
 const JOIN_RULES = new Set([
   "none_failed_min_one_success",
   "none_failed",
