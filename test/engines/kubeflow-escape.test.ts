@@ -56,6 +56,14 @@ vi.setConfig({ testTimeout: 180_000 });
 
 const SEED = Number(process.env.MLGEN_FC_SEED ?? 20_250_601);
 
+/**
+ * A shell task's literal env value as the file holds it: Kubernetes reads `$$` as `$` and
+ * `$(NAME)` as a reference in a container's env, so every `$` is doubled and the pod gets the
+ * value as written (kubeflow/executors.ts); the Kubernetes side is proven in
+ * packages/compiler/test/kubeflow-target.test.ts.
+ */
+const podEnv = (value: string) => value.replaceAll("$", () => "$$");
+
 // ---------------------------------------------------------------------------------------------
 // The Python side
 // ---------------------------------------------------------------------------------------------
@@ -775,9 +783,9 @@ function everythingToCase(c: Everything) {
   const executor = (key: string) => ["deploymentSpec", "executors", `exec-${key}`, "container"];
   const literalEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(bashEnv)) {
-    if (typeof v === "string") literalEnv[k] = v;
+    if (typeof v === "string") literalEnv[k] = podEnv(v);
   }
-  literalEnv.TPL = c.bash.template;
+  literalEnv.TPL = podEnv(c.bash.template);
   const exports = c.bash.ref ? 'export REF="$1"\n' : "";
   values.push([
     [...executor("sh"), "command"],
@@ -1045,7 +1053,7 @@ function placesToCase(s: string) {
   return {
     text: asWritten(renderPipelineSpec(input)),
     values,
-    envs: [[[...executor("sh"), "env"], { E: s }]],
+    envs: [[[...executor("sh"), "env"], { E: podEnv(s) }]],
     header_lines: 4 + (s ? lineCount(s) : 0) + 2,
   };
 }
@@ -1224,7 +1232,8 @@ describe("YAML scalars that PyYAML (YAML 1.1) reads differently from YAML 1.2 (e
           text: asWritten(renderPipelineSpec(input)),
           values: [
             [["pipelineInfo", "name"], pipelineId.toLowerCase()],
-            [["root", "dag", "tasks", key, "taskInfo", "name"], taskId],
+            // The key, as kfp writes it (KFP backends before 2.14 look tasks up by it).
+            [["root", "dag", "tasks", key, "taskInfo", "name"], key],
             [["root", "dag", "tasks", key, "componentRef", "name"], `comp-${key}`],
           ],
         };
