@@ -33,6 +33,7 @@ import {
   pyString,
 } from "../../escape/python.js";
 import { moduleName } from "../../passes/check-modules.js";
+import { posixJoin } from "../../posix.js";
 import { AIRFLOW3, type AirflowName, type Dialect } from "./dialect.js";
 
 /** Names the generated module defines or reads; task variables must not shadow them. */
@@ -487,17 +488,6 @@ export function literalJson(value: Value): JsonValue {
     default:
       return null;
   }
-}
-
-/** Python's posixpath.join of literal parts. */
-function posixJoin(parts: readonly string[]): string {
-  let path = parts[0] ?? "";
-  for (const part of parts.slice(1)) {
-    if (part.startsWith("/")) path = part;
-    else if (path === "" || path.endsWith("/")) path += part;
-    else path += `/${part}`;
-  }
-  return path;
 }
 
 /** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */

@@ -1,6 +1,8 @@
 /** Executors: the container that runs each task (python components, shell, images). */
+
 import { type BashTask, type ContainerTask, mayHoldJinja, type Value } from "@mlgen/core";
 import { shQuote } from "../../escape/shell.js";
+import { posixJoin } from "../../posix.js";
 import { quantity } from "../../quantity.js";
 import type { Approximated, ComponentBuild, ValueCode } from "./component.js";
 import { constantOf } from "./values.js";
@@ -92,17 +94,6 @@ const rendered = (value: unknown): value is string =>
  * `$(NAME)`, which BashOperator on Airflow does not; every `$` doubled arrives as written.
  */
 const podEnvText = (text: string) => text.replaceAll("$", () => "$$");
-
-/** Python's posixpath.join of literal parts: an absolute part starts the path over. */
-function posixJoin(parts: readonly string[]): string {
-  let path = parts[0] ?? "";
-  for (const part of parts.slice(1)) {
-    if (part.startsWith("/")) path = part;
-    else if (path === "" || path.endsWith("/")) path += part;
-    else path += `/${part}`;
-  }
-  return path;
-}
 
 /** A value passed in as an input; `join`: the parts `.join()` adds to it in the shell. */
 type Passed = { name: string; input: string; join?: readonly string[] };
