@@ -261,7 +261,8 @@ export function spawnServer(
   // The server writes its output to a file, not a pipe: a test that blocks this process (a
   // spawnSync of `airflow dags test`) would stop draining a pipe, and a server that fills
   // one (64 KiB of access log) hangs in its next write, and the test with it.
-  const logDir = mkdtempSync(join(tmpdir(), "mlgen-server-log-"));
+  // Removed by stop(), or at exit with the other temp folders when the server was never stopped.
+  const logDir = tempDir("server-log");
   const logFile = join(logDir, `${name.replace(/\W+/g, "-")}.log`);
   const fd = openSync(logFile, "a");
   let child: ChildProcess;

@@ -212,6 +212,8 @@ def on_success(context):
             PATH: `${kfpBin}:${process.env.PATH}`,
             ALERTS_OUT: work,
             PYTHONWARNINGS: "ignore",
+            // The launcher's `mktemp -d` (the component's module) goes there, not into /tmp.
+            TMPDIR: work,
           },
         },
       );

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pipelineModules } from "@mlgen/core";
@@ -1165,9 +1165,13 @@ describe("kubeflow target", () => {
         .trim()
         .split("\n")
         .at(-1);
-    expect(["empty", "full", "file.txt", "missing", "fu*"].map((p) => check(join(dir, p)))).toEqual(
-      ["waited", "found", "found", "waited", "found"],
-    );
+    try {
+      expect(
+        ["empty", "full", "file.txt", "missing", "fu*"].map((p) => check(join(dir, p))),
+      ).toEqual(["waited", "found", "found", "waited", "found"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a Slack alert needs its webhook URL from a secret: said until kubeflow.secretEnv gives it to every pod", () => {
