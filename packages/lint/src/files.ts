@@ -63,11 +63,13 @@ function mightHoldDag(source: string): boolean {
   );
 }
 
+/** Whether the file starts with a UTF-8 byte order mark. */
+const hasBom = (bytes: Buffer) => bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+
 /** The encoding a `# -*- coding: latin-1 -*-` line (PEP 263) in the first two lines names. */
 function codingCookie(bytes: Buffer): string | null {
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const head = bytes
-    .subarray(bom, 512)
+    .subarray(hasBom(bytes) ? 3 : 0, 512)
     .toString("latin1")
     .split(/\r\n|\r|\n/, 2);
   for (const line of head) {
@@ -110,7 +112,7 @@ function decodePython(bytes: Buffer): {
   const source = bytes.toString("utf8");
   const cookie = codingCookie(bytes);
   const codec = cookie === null ? "utf-8" : pythonCodec(cookie);
-  if (codec !== "utf-8" && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+  if (codec !== "utf-8" && hasBom(bytes)) {
     return {
       source,
       undecodable: notDecoded(bytes, 0, `encoding problem: ${cookie} with BOM`),

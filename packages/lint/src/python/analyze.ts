@@ -1380,6 +1380,10 @@ export function analyzeDagFile(raw: string): DagFile {
           }
         }
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
+        const pathString =
+          !scope.inFunction && value.name === "CallExpression"
+            ? pathCallString(value, dotted(value.firstChild))
+            : null;
         for (const t of targets) {
           const name = text(t);
           callBound.delete(name);
@@ -1392,15 +1396,10 @@ export function analyzeDagFile(raw: string): DagFile {
           } else if (isStringNode(value)) {
             // A function's own string is local to it: the module-level binding stays.
             if (!scope.inFunction) vars.set(name, { kind: "string", node: value });
-          } else if (
-            !scope.inFunction &&
-            value.name === "CallExpression" &&
-            pathCallString(value, dotted(value.firstChild))
-          ) {
+          } else if (pathString) {
             // `DATA = Path("/home/ana/data")`, `OUT = os.path.join("/home/ana", "out")`: the
             // path is the string the call starts from.
-            const node = pathCallString(value, dotted(value.firstChild)) as PyNode;
-            vars.set(name, { kind: "string", node });
+            vars.set(name, { kind: "string", node: pathString });
           } else if (
             value.name === "CallExpression" &&
             lastSegment(dotted(value.firstChild) ?? "") === "TaskGroup"

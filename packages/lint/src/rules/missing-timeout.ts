@@ -74,7 +74,7 @@ export const missingTimeout = defineRule({
       // execution_timeout=3600: Airflow wants a timedelta and refuses the whole DAG file, a
       // sensor's too (its timeout is in seconds, which is where the number comes from). Once
       // per value.
-      const timeout = taskSetting(file, task, "execution_timeout");
+      const timeout = task.isSensor ? taskSetting(file, task, "execution_timeout") : value;
       if (timeout !== null && timeout !== "unknown" && NUMBER.test(timeout.name)) {
         if (!numbers.has(timeout.from)) {
           numbers.add(timeout.from);
