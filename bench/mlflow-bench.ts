@@ -10,7 +10,8 @@
  * Options: --rounds N (rounds per side, default 3), --runs N (runs to search, default 5000),
  * --backend sqlite|postgres|both (the server's tracking store, default both: SQLite with one
  * worker, as the tests run it, and PostgreSQL 16 from the engine venv's pgserver wheel with
- * --workers N server workers, default 4, as MLflow is deployed for a team), --strict (exit 1
+ * --workers N server workers, default 4, as MLflow is deployed for a team), --concurrency N (the
+ * TS client's requests in flight, default its own default), --strict (exit 1
  * when the throughput target fails; it is judged on the PostgreSQL server when there is one). Progress goes to stderr, the Markdown to
  * stdout. The servers are always stopped by PID (try/finally).
  */
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "5000" },
     backend: { type: "string", default: "both" },
     workers: { type: "string", default: "4" },
+    concurrency: { type: "string", default: "" },
     write: { type: "boolean", default: false },
     strict: { type: "boolean", default: false },
   },
@@ -51,6 +53,10 @@ function positive(name: string, text: string): number {
   if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} needs a positive integer`);
   return v;
 }
+
+/** The client's `concurrency` when --concurrency is given, otherwise its default. */
+const concurrencyOption = () =>
+  flags.concurrency ? { concurrency: positive("concurrency", flags.concurrency) } : {};
 
 /** The middle value (the mean of the two middle ones for an even count). */
 const median = (xs: readonly number[]) => {
@@ -99,7 +105,7 @@ async function logRounds(url: string, rounds: number): Promise<{ ts: number[]; p
       });
       if (side === "ts") {
         const t = performance.now();
-        await client.logBatch(target.info.run_id, { metrics: points });
+        await client.logBatch(target.info.run_id, { metrics: points }, concurrencyOption());
         ts.push((performance.now() - t) / 1000);
       } else {
         const out = await python("log", url, target.info.run_id, String(KEYS), String(STEPS));
@@ -203,7 +209,7 @@ async function main(): Promise<void> {
   ]);
   const [mlflowVersion, pythonVersion] = pyVersion.trim().split(" ");
   const md = [
-    `Run on ${new Date(started).toISOString().slice(0, 10)}: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, mlflow ${mlflowVersion} server on 127.0.0.1 (${results.map((r) => r.label).join("; ")}) and the Python client on Python ${pythonVersion}; @mlgen/mlflow-client at its default concurrency (4); load average ${load.map((x) => x.toFixed(2)).join(" ")} at the start. ${rounds} rounds per side after one warm-up, alternating; medians.`,
+    `Run on ${new Date(started).toISOString().slice(0, 10)}: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, mlflow ${mlflowVersion} server on 127.0.0.1 (${results.map((r) => r.label).join("; ")}) and the Python client on Python ${pythonVersion}; @mlgen/mlflow-client ${flags.concurrency ? `with concurrency ${flags.concurrency}` : "at its default concurrency (8)"}; load average ${load.map((x) => x.toFixed(2)).join(" ")} at the start. ${rounds} rounds per side after one warm-up, alternating; medians.`,
     "",
     "| Scenario | @mlgen/mlflow-client | Python MlflowClient | TS / Python | Target | Result |",
     "| --- | ---: | ---: | ---: | --- | --- |",

@@ -294,6 +294,50 @@ describe("client.logBatch", () => {
     expect(f.seen).toHaveLength(0);
   });
 
+  it("keeps every slot busy while a key has requests left: 20 keys × 5,000 points, 8 at a time, in 13 rounds", async () => {
+    // Requests are held until the test lets every one in flight end together: one round.
+    const held: (() => void)[] = [];
+    const arrived: { key: string; step: number }[] = [];
+    const f = fakeFetch(async (req) => {
+      const body = (await req.json()) as { metrics?: { key: string; step: number }[] };
+      await new Promise<void>((r) => held.push(r));
+      arrived.push(...(body.metrics ?? []));
+      return json(200, {});
+    });
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const metrics = Array.from({ length: 100_000 }, (_, i) => ({
+      key: `m${Math.floor(i / 5000)}`,
+      value: i,
+      step: i % 5000,
+    }));
+    let finished = false;
+    const logged = c.logBatch(RUN_ID, { metrics }).then((r) => {
+      finished = true;
+      return r;
+    });
+    // Lets the client start what it will: until the number held stops changing.
+    const quiet = async () => {
+      for (let same = 0, last = -1; same < 5; ) {
+        await new Promise((r) => setTimeout(r, 0));
+        same = held.length === last ? same + 1 : 0;
+        last = held.length;
+      }
+    };
+    const rounds: number[] = [];
+    for (await quiet(); !finished && held.length > 0; await quiet()) {
+      rounds.push(held.length);
+      for (const release of held.splice(0)) release();
+    }
+    expect((await logged).requests).toBe(100);
+    // 100 requests, 8 at a time: 13 rounds at best; lanes pinned to slots took 15.
+    expect(rounds).toHaveLength(13);
+    expect(rounds.slice(0, 12).every((n) => n === 8)).toBe(true);
+    for (let k = 0; k < 20; k++) {
+      const steps = arrived.filter((m) => m.key === `m${k}`).map((m) => m.step);
+      expect(steps).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    }
+  });
+
   it("keeps at most `concurrency` requests in flight, and one key's steps arrive in order", async () => {
     let inFlight = 0;
     let most = 0;
