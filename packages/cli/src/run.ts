@@ -201,7 +201,8 @@ async function runProgram(
       .command("status")
       .description("a DAG run's state and its task instances (the latest run by default)")
       .argument("<dag>", "DAG id")
-      .argument("[run]", "run id"),
+      .argument("[run]", "run id")
+      .option("--exit-status", "exit 1 unless the run succeeded (failed, queued or still running)"),
   ).action(async (dag: string, runId: string | undefined, options) => {
     const { statusCommand } = await import("./commands/airflow.js");
     exitCode = await statusCommand(io, dag, runId, options);

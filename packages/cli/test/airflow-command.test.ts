@@ -105,6 +105,42 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("status --exit-status exits 1 unless the run succeeded; without it, 0 whatever the state", async () => {
+    const runs: Record<string, string> = { good: "success", bad: "failed", busy: "running" };
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      const dag = /^\/api\/v2\/dags\/([^/]+)\//.exec(path)?.[1] ?? "";
+      const run = { dag_id: dag, dag_run_id: "r1", state: runs[dag], logical_date: null };
+      const body = path.endsWith("/dagRuns")
+        ? { dag_runs: [run], total_entries: 1 }
+        : path.endsWith("/taskInstances")
+          ? { task_instances: [], total_entries: 0 }
+          : run;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const codes = async (...flags: string[]) => {
+        const out: Record<string, number> = {};
+        for (const dag of Object.keys(runs)) {
+          const r = await cli(env, "airflow", "status", dag, ...flags);
+          expect(r.stderr).toBe("");
+          expect(r.stdout).toContain(runs[dag] as string);
+          out[dag] = r.code;
+        }
+        return out;
+      };
+      expect(await codes()).toEqual({ good: 0, bad: 0, busy: 0 });
+      expect(await codes("--exit-status")).toEqual({ good: 0, bad: 1, busy: 1 });
+      expect(await codes("--exit-status", "--json")).toEqual({ good: 0, bad: 1, busy: 1 });
+      expect((await cli(env, "airflow", "status", "bad", "r1", "--exit-status")).code).toBe(1);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("trigger sends a logical date: now by default, the one given, or none", async () => {
     const bodies: Record<string, unknown>[] = [];
     const server = createServer((req, res) => {

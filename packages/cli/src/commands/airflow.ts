@@ -207,7 +207,7 @@ export async function statusCommand(
   io: CliIO,
   dagId: string,
   runId: string | undefined,
-  o: ConnectionOptions,
+  o: ConnectionOptions & { exitStatus?: boolean },
 ): Promise<number> {
   const client = await connect(io, o);
   let run: DagRun;
@@ -218,7 +218,9 @@ export async function statusCommand(
     run = latest;
   }
   await printRun(io, client, run, o.json ?? false);
-  return 0;
+  // Like `gh run view --exit-status`: a script can ask whether the run (the latest by default)
+  // succeeded without parsing the output.
+  return o.exitStatus && run.state !== "success" ? 1 : 0;
 }
 
 export async function errorsCommand(io: CliIO, o: ConnectionOptions): Promise<number> {
