@@ -224,6 +224,60 @@ ${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
     },
   ],
   [
+    "keys and task ids passed by module-level constants are read as their strings",
+    {
+      rule: "missing-xcom-key",
+      body: `MODEL_KEY = "model_uri"
+METRICS_KEY = "metrics"
+TRAIN = "train"
+
+def train(ti):
+    ti.xcom_push(key=MODEL_KEY, value="s3://m/1")
+
+def deploy(ti):
+    uri = ti.xcom_pull(task_ids=TRAIN, key=MODEL_KEY)
+    scores = ti.xcom_pull(task_ids=TRAIN, key=METRICS_KEY)
+    return uri, scores
+
+${dag(`    t = PythonOperator(task_id="train", python_callable=train)
+    d = PythonOperator(task_id="deploy", python_callable=deploy)
+    t >> d
+`)}`,
+      want: ["10:14"],
+    },
+  ],
+  [
+    "a name the function binds, a name the module assigns twice, and a template's name are not read as constants",
+    {
+      rule: "missing-xcom-key",
+      body: `KEY = "metrics"
+OTHER = "a"
+OTHER = "b"
+
+def train(ti):
+    ti.xcom_push(key="model_uri", value="s3://m/1")
+
+def train2(ti, KEY="model_uri"):
+    ti.xcom_push(key=KEY, value="s3://m/2")
+
+def deploy(ti):
+    one = ti.xcom_pull(task_ids="train", key=OTHER)
+    two = ti.xcom_pull(task_ids="train", key=KEY)
+    three = ti.xcom_pull(task_ids="train2", key="model_uri")
+    KEY = "model_uri"
+    return one, two, three
+
+${dag(`    t = PythonOperator(task_id="train", python_callable=train)
+    t2 = PythonOperator(task_id="train2", python_callable=train2)
+    d = PythonOperator(task_id="deploy", python_callable=deploy)
+    b = BashOperator(task_id="b", bash_command="echo {{ ti.xcom_pull(task_ids='train', key=KEY) }}")
+    [t, t2] >> d
+    t >> b
+`)}`,
+      want: [],
+    },
+  ],
+  [
     "TaskFlow return values, set_upstream, task groups and a list on the left of >>",
     {
       rule: "missing-xcom-key",

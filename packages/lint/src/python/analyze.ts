@@ -1,4 +1,5 @@
 import { parser } from "@lezer/python";
+import type { Span } from "../finding.js";
 import { compileCheck } from "./compile-check.js";
 import { fastParseNodes } from "./fastparse.js";
 import {
@@ -284,6 +285,8 @@ export function analyzeDagFile(raw: string): DagFile {
   const callCounts = new Map<string, number>();
   const taskGroupFns = new Map<string, string>();
   const constants = new Map<string, PyNode>();
+  /** Module-level names assigned more than once: which value a function reads is not known. */
+  const reassigned = new Set<string>();
   let dynamicIds = false;
   let edgesIncomplete = false;
   let readsTemplateFiles = false;
@@ -1387,7 +1390,10 @@ export function analyzeDagFile(raw: string): DagFile {
         for (const t of targets) {
           const name = text(t);
           callBound.delete(name);
-          if (!scope.inFunction) constants.set(name, value);
+          if (!scope.inFunction) {
+            if (constants.has(name)) reassigned.add(name);
+            constants.set(name, value);
+          }
           shadowHelper(scope, name);
           const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
           if (value.name === "DictionaryExpression" || dict) {
@@ -1500,7 +1506,20 @@ export function analyzeDagFile(raw: string): DagFile {
     const dot = callee.indexOf(".");
     return projectNames.has(dot === -1 ? callee : callee.slice(0, dot));
   };
-  const facts = functionFacts(source, lines, functionDefs, parseArgs, dotted, projectCall);
+  // A module-level name assigned one plain string, once (`MODEL_KEY = "model_uri"`).
+  const constantString = (name: string): string | null => {
+    const value = constants.get(name);
+    return value?.name === "String" && !reassigned.has(name) ? stringValue(source, value) : null;
+  };
+  const facts = functionFacts(
+    source,
+    lines,
+    functionDefs,
+    parseArgs,
+    dotted,
+    projectCall,
+    constantString,
+  );
 
   const edges: [string, string][] = [];
   // Group → the ids of its tasks (nested groups' too), for edges that name a group.
@@ -1787,6 +1806,7 @@ function functionFacts(
   parseArgs: (argList: PyNode | null) => Args,
   dotted: (node: PyNode | null) => string | null,
   projectCall: (callee: string) => boolean,
+  constant: (name: string) => string | null,
 ): (name: string) => (FunctionFacts & { strings: PyNode[]; names: string[] }) | null {
   const memo = new Map<string, (FunctionFacts & { strings: PyNode[]; names: string[] }) | null>();
   const own = (name: string): (FunctionFacts & { strings: PyNode[]; names: string[] }) | null => {
@@ -1797,7 +1817,9 @@ function functionFacts(
     let returnKeys: string[] | null = [];
     const pushes: Push[] = [];
     let opaquePushes = false;
-    const pulls: Pull[] = [];
+    /** Keys pushed by name (`key=MODEL_KEY`), and pulls: read once the body's names are known. */
+    const namedPushes: { name: string; span: Span }[] = [];
+    const rawPulls: { args: string[]; span: Span }[] = [];
     const calls: string[] = [];
     const strs: PyNode[] = [];
     /** Names the body reads that it does not bind: module-level constants, among others. */
@@ -1870,18 +1892,14 @@ function functionFacts(
         if (method === "xcom_push") {
           const keyNode = args.kwargs.get("key") ?? args.positional[0];
           const key = keyNode ? stringValue(source, keyNode) : null;
-          if (key === null) opaquePushes = true;
-          else pushes.push({ key, span: lines.span(n.from, n.to) });
+          if (key !== null) pushes.push({ key, span: lines.span(n.from, n.to) });
+          else if (keyNode?.name === "VariableName") {
+            namedPushes.push({ name: textOf(source, keyNode), span: lines.span(n.from, n.to) });
+          } else opaquePushes = true;
         } else if (method === "xcom_pull") {
-          const p = pullArguments(args.texts.flatMap((t) => splitTopLevel(t)));
-          pulls.push({
-            taskIds: p.taskIds,
-            key: p.key,
-            otherDag: p.otherDag,
-            otherRuns: p.otherRuns,
+          rawPulls.push({
+            args: args.texts.flatMap((t) => splitTopLevel(t)),
             span: lines.span(n.from, n.to),
-            inTemplate: false,
-            ownTask: p.ownTask,
           });
         } else {
           // The context, the task instance or `context["ti"]` passed on, by position or by name.
@@ -1902,6 +1920,26 @@ function functionFacts(
       for (let c = n.firstChild; c; c = c.nextSibling) visit(c, nested);
     };
     visit(body, false);
+    // A name the function binds anywhere in its body is its own (Python's rule), not the
+    // module's constant.
+    const named = (n: string) => (bound.has(n) ? null : constant(n));
+    for (const p of namedPushes) {
+      const key = named(p.name);
+      if (key === null) opaquePushes = true;
+      else pushes.push({ key, span: p.span });
+    }
+    const pulls: Pull[] = rawPulls.map(({ args, span }) => {
+      const p = pullArguments(args, named);
+      return {
+        taskIds: p.taskIds,
+        key: p.key,
+        otherDag: p.otherDag,
+        otherRuns: p.otherRuns,
+        span,
+        inTemplate: false,
+        ownTask: p.ownTask,
+      };
+    });
     return {
       name: name.replace(/#\d+$/, ""),
       node: def,

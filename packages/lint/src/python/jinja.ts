@@ -80,8 +80,15 @@ function closing(text: string, open: number): number {
   return -1;
 }
 
-/** Interprets xcom_pull's arguments: (task_ids=None, dag_id=None, key="return_value", ...). */
-export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | "to"> {
+/**
+ * Interprets xcom_pull's arguments: (task_ids=None, dag_id=None, key="return_value", ...).
+ * `constant` gives the string a bare name holds (Python code's module-level constants, never a
+ * template's names), for a key or a task id passed by name.
+ */
+export function pullArguments(
+  args: readonly string[],
+  constant: (name: string) => string | null = () => null,
+): Omit<TextPull, "from" | "to"> {
   let ids: string | undefined;
   let key: string | undefined;
   let otherDag = false;
@@ -104,9 +111,14 @@ export function pullArguments(args: readonly string[]): Omit<TextPull, "from" | 
   ids ??= positional[0];
   if (positional[1] !== undefined && !/^\s*None\s*$/.test(positional[1])) otherDag = true;
   key ??= positional[2];
+  const named = (text: string) => {
+    const name = /^\s*([A-Za-z_]\w*)\s*$/.exec(text)?.[1];
+    return name && name !== "None" ? constant(name) : null;
+  };
+  const namedId = ids === undefined ? null : named(ids);
   return {
-    taskIds: ids === undefined ? null : literalIds(ids),
-    key: key === undefined ? "return_value" : literal(key),
+    taskIds: ids === undefined ? null : namedId !== null ? [namedId] : literalIds(ids),
+    key: key === undefined ? "return_value" : (literal(key) ?? named(key)),
     ownTask: ids === undefined || /^\s*None\s*$/.test(ids),
     otherDag,
     otherRuns,
