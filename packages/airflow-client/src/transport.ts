@@ -7,6 +7,7 @@ import {
   type RetryInfo,
   type RetryOptions,
   retryAfterMs,
+  scrub,
   scrubbedBody,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
@@ -161,8 +162,8 @@ export function createTransport(options: TransportOptions): (input: Request) => 
       // The server's words only when they cannot hold the password: its 422 repeats the
       // request body (Python's repr, which may escape the password past a plain search).
       const error = await AirflowApiError.from(res, "POST", "/auth/token");
-      const echoes = [error.message, JSON.stringify(error.detail)].some((t) =>
-        t.includes(auth.password),
+      const echoes = [error.message, JSON.stringify(error.detail) ?? ""].some(
+        (t) => scrub(t, [auth.password]) !== t,
       );
       if (res.status !== 422 && !echoes) throw error;
       throw new AirflowApiError({

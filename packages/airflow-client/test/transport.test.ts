@@ -571,6 +571,32 @@ describe("transport", () => {
     }
   });
 
+  it("a login refused with the request echoed, the password escaped or encoded, never quotes it", async () => {
+    const password = `pa"ss\\w0rd 'x'`;
+    const echoes = [
+      `echo ${JSON.stringify({ username: "admin", password })}`,
+      `echo username=admin&password=${encodeURIComponent(password)}`,
+      `echo username=admin&password=${encodeURIComponent(password).replaceAll("%20", "+")}`,
+      `echo {'username': 'admin', 'password': 'pa"ss\\\\w0rd \\'x\\''}`,
+    ];
+    for (const status of [400, 401, 403, 500]) {
+      for (const echo of echoes) {
+        const f = fakeFetch([() => json(status, { detail: echo })]);
+        const c = createAirflowClient({
+          baseUrl: "http://af",
+          auth: { username: "admin", password },
+          fetch: f.fetch,
+          retry: false,
+        });
+        const err = await c.version().catch((e) => e);
+        if (!(err instanceof AirflowApiError)) throw err;
+        expect(err).toMatchObject({ status, path: "/auth/token" });
+        const shown = JSON.stringify({ ...err, message: err.message });
+        for (const part of ["ss\\\\w0rd", "ss%5Cw0rd", "w0rd"]) expect(shown).not.toContain(part);
+      }
+    }
+  });
+
   it("validation errors drop the input FastAPI repeats (a connection's password)", async () => {
     const f = fakeFetch([
       () =>

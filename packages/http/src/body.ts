@@ -40,12 +40,23 @@ export async function notJsonSuccess(
  */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of [...secrets]
-    .filter((x) => x.length >= 4)
-    .sort((a, b) => b.length - a.length)) {
-    out = out.replaceAll(secret, "***");
+  const forms = secrets.filter((x) => x.length >= 4).flatMap(secretForms);
+  for (const form of [...new Set(forms)].sort((a, b) => b.length - a.length)) {
+    out = out.replaceAll(form, "***");
   }
   return out;
+}
+
+/**
+ * A credential as a body that repeats the request may spell it: as sent, JSON-escaped (a JSON
+ * echo of a JSON body: `pa\"ss`), URL- and form-encoded, and in Python's repr (`pa\'ss`, as
+ * FastAPI's validation errors quote the input).
+ */
+function secretForms(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const url = encodeURIComponent(secret);
+  const repr = secret.replaceAll("\\", "\\\\").replaceAll("'", "\\'");
+  return [secret, json, url, url.replaceAll("%20", "+"), repr];
 }
 
 /**
