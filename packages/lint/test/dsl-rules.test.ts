@@ -87,7 +87,7 @@ const cases: [string, Case][] = [
     },
   ],
   [
-    "hardcoded-path: literal inputs, bash commands and sensor paths; env()/variable() are fine",
+    "hardcoded-path: literal inputs, bash commands and sensor paths; env()/variable() and a container's own paths are fine",
     {
       rule: "hardcoded-path",
       def: () =>
@@ -102,6 +102,11 @@ const cases: [string, Case][] = [
           });
           p.bash("b", { command: "python /home/ana/job.py" });
           p.fileSensor("w", { path: "/data/{{ ds }}.csv", timeout: minutes(30) });
+          p.container("c", {
+            image: "ghcr.io/acme/scorer:1.4",
+            args: ["--model-dir", "/mnt/models", "--out", "/data/out"],
+            env: { TMPDIR: "/tmp/scratch" },
+          });
         }),
       want: ["'/Users/me/data.csv'", "'/home/ana/job.py'", "local path '/data"],
     },
