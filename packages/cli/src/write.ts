@@ -24,6 +24,12 @@ async function readOrNull(file: string): Promise<string | null> {
     // A file where a folder should be, or a folder where the file should be: not the file
     // wanted, and writing there fails and says so before anything is replaced.
     if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return null;
+    // An output folder mlgen may not read (chmod 000): the user's to fix, not an internal error.
+    if (code === "EACCES" || code === "EPERM") {
+      throw new CliError(
+        `mlgen: cannot read ${file}: permission denied (${code}); nothing was written\n  fix: give yourself read and write access to the output folder (chmod u+rwx), or write to another one (--out, or out in mlgen.config.ts)`,
+      );
+    }
     throw e;
   }
 }
