@@ -405,6 +405,28 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(found).toContain("train-without-validation pipelines/demo.pipeline.ts:6");
   });
 
+  it("a next-line comment above a statement whose call is chained on the lines below it silences", async () => {
+    const body = `  const load = p
+    .python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });
+  // mlgen-disable-next-line missing-retries
+  const train = p
+    .python("train", { fn: "tasks/steps.py:train", inputs: { path: load.out.path, rows: load.out.rows } });
+  void train;`;
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(`{ "no-failure-alert": "off", "missing-timeout": "off" }`),
+      "pipelines/demo.pipeline.ts": pipelineSource(body),
+      "tasks/steps.py": TASKS,
+    });
+    const { stdout } = await p.mlgen("lint", "--format", "json");
+    const found = JSON.parse(stdout).map(
+      (f: { ruleId: string; file: string; line: number }) => `${f.ruleId} ${f.file}:${f.line}`,
+    );
+    // The chained call's line is where the finding is; only the commented statement is silenced.
+    expect(found).toContain("missing-retries pipelines/demo.pipeline.ts:5");
+    expect(found).toContain("train-without-validation pipelines/demo.pipeline.ts:8");
+    expect(found).not.toContain("missing-retries pipelines/demo.pipeline.ts:8");
+  });
+
   it("a DAG file that is not valid Python is an error at Python's line, with no other findings", async () => {
     const p = project({
       "dags/clean.py": CLEAN_DAG,

@@ -82,7 +82,8 @@ export function unknownSuppressions(
 /**
  * Drops findings silenced in the source: `# mlgen: disable=rule-a,rule-b` on the finding's
  * line or alone on the line above (Python), `// mlgen-disable-next-line rule-a` on the line
- * above (TypeScript), with rule ids or codes (MLG2002). No list silences every rule.
+ * above (TypeScript; for a call chained on the lines below the statement's start, also the line
+ * above the statement), with rule ids or codes (MLG2002). No list silences every rule.
  */
 export function applySuppressions(
   findings: readonly Finding[],
@@ -137,6 +138,11 @@ export function applySuppressions(
       }
       return !(silenced(at(last), PY) || silenced(alone(start - 1), PY));
     }
-    return !silenced(lines[f.line - 2], TS);
+    if (silenced(lines[f.line - 2], TS)) return false;
+    // A call chained on the lines below its start (`const d = p` / `.python(...)`, as the
+    // examples and `mlgen init` write it): the comment above the statement counts too.
+    let start = f.line;
+    while (start > 1 && /^\s*\??\./.test(lines[start - 1] ?? "")) start--;
+    return start === f.line || !silenced(lines[start - 2], TS);
   });
 }
