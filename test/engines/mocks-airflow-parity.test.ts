@@ -42,6 +42,7 @@ with DAG(
     def score(rows, ti=None):
         ti.xcom_push(key="accuracy", value=0.9)
         ti.xcom_push(key="threshold", value="0.9")
+        ti.xcom_push(key="nothing", value=None)
         return 42
 
     report = BashOperator(task_id="report", bash_command="echo done")
@@ -94,7 +95,7 @@ function seedFake(fake: AirflowFake): void {
       {
         taskId: "score",
         upstream: ["extract"],
-        xcom: { accuracy: 0.9, threshold: "0.9", return_value: 42 },
+        xcom: { accuracy: 0.9, threshold: "0.9", nothing: null, return_value: 42 },
       },
     ],
   });
@@ -269,6 +270,12 @@ function scenario(settle: () => void) {
       "GET",
       `${xcoms}/score/xcomEntries/threshold?deserialize=true`,
     );
+    // None stays null when stringified (XComResponseString).
+    await call(
+      "xcom_get_none_stringify",
+      "GET",
+      `${xcoms}/score/xcomEntries/nothing?stringify=true`,
+    );
     await call("xcom_get_404", "GET", `${xcoms}/score/xcomEntries/no_such_key`);
     await call("xcom_list", "GET", `${xcoms}/score/xcomEntries`);
 
@@ -415,6 +422,10 @@ function scenario(settle: () => void) {
     await call("unknown_route_404", "GET", "/api/v2/no_such_route");
     await call("unknown_route_post_405", "POST", "/api/v2/no_such_route", { body: {} });
     await call("wrong_method_405", "DELETE", "/api/v2/version");
+    // Last, so the run it starts changes no answer above: conf null is stored as {}.
+    await call("trigger_conf_null", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "parity_conf_null", logical_date: null, conf: null },
+    });
   };
 }
 

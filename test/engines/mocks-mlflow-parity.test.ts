@@ -281,6 +281,8 @@ const scenario: Scenario = async (call) => {
   await search("search runs bad entity", { filter: "foo.lr = '0'" });
   await search("search runs status in", { filter: "status IN ('RUNNING')" });
   await search("search runs incomplete", { filter: "metrics.acc >" });
+  await search("search runs blank filter", { filter: "  " });
+  await search("search runs empty filter", { filter: "" });
   await search("search runs bad order direction", { order_by: ["metrics.acc DESCX"] });
   await search("search runs max_results too large", { max_results: 50001 });
   await search("search runs bad page token", { page_token: "garbage" });

@@ -50,7 +50,7 @@ function addPipeline(fake: AirflowFake, script?: Parameters<AirflowFake["addDag"
         xcom: { return_value: 0.93, model_uri: "runs:/1/model", threshold: "0.9" },
       },
       { taskId: "report", upstream: ["extract"], operator: "BashOperator" },
-      { taskId: "publish", upstream: ["train"] },
+      { taskId: "publish", upstream: ["train"], xcom: { nothing: null } },
     ],
     ...(script ? { script } : {}),
   });
@@ -291,6 +291,14 @@ describe("the run state machine", () => {
       conf: { k: 1 },
       run_type: "manual",
     });
+    // conf: null is an empty dict, as on the server.
+    const noConf = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+      dag_run_id: "no-conf",
+      logical_date: null,
+      conf: null,
+    });
+    expect(noConf.body.conf).toEqual({});
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/no-conf")).body.conf).toEqual({});
     // The answer writes the dates back in their own offset, with microseconds (pydantic);
     // reads come from the database: UTC, microseconds kept.
     const offset = await call("POST", "/api/v2/dags/pipe/dagRuns", {
@@ -680,6 +688,10 @@ describe("XComs, DAG details and sources", () => {
     });
     const text = await call("GET", `${base}/extract/xcomEntries/return_value?stringify=true`);
     expect(text.body.value).toBe("{'rows': 3}");
+    // None is null, stringified or not (XComResponseString keeps None).
+    for (const q of ["", "?stringify=true"]) {
+      expect((await call("GET", `${base}/publish/xcomEntries/nothing${q}`)).body.value).toBeNull();
+    }
     const list = await call("GET", `${base}/train/xcomEntries`);
     expect(list.body.xcom_entries.map((e: { key: string }) => e.key)).toEqual([
       "model_uri",

@@ -1193,8 +1193,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           endDate: null,
           lastSchedulingDecision: null,
           state: "queued",
-          conf:
-            body.conf === null ? null : ((body.conf as Record<string, unknown> | undefined) ?? {}),
+          // conf: null is stored as {} (DagRun's conf defaults to an empty dict), as Airflow answers.
+          conf: (body.conf as Record<string, unknown> | null | undefined) ?? {},
           note: (body.note as string | null | undefined) || null,
           tis: new Map(),
         };
@@ -1586,7 +1586,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const value = deserialize ? jsonLoadsAgain(entry.value) : entry.value;
         return response(200).json({
           ...xcomJson(run, ti, key, entry),
-          value: stringify ? pyStr(value) : (value as never),
+          // XComResponseString: str(value), but None stays null.
+          value: stringify && value !== null ? pyStr(value) : (value as never),
         } as Schemas["XComResponseNative"]);
       }),
     ),

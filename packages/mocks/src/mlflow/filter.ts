@@ -308,7 +308,10 @@ function checkComparator(c: Clause, dialect: FilterDialect): void {
  * unknown entity or attribute, a comparator the key type does not take.
  */
 export function parseFilter(filter: string | undefined, dialect: FilterDialect = RUN_DIALECT) {
-  if (!filter || filter.trim() === "") return [];
+  if (!filter) return [];
+  // sqlparse finds no statement in blanks: MLflow refuses them (an empty string is no filter).
+  if (filter.trim() === "")
+    throw new FilterError(`Invalid filter '${filter}'. Could not be parsed.`);
   const toks = tokenize(filter);
   const clauses: Clause[] = [];
   const invalid: string[] = [];
