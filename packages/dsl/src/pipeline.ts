@@ -369,14 +369,19 @@ function locate(captured: Error): SourceLocation | undefined {
   sitesResolved++;
   const stack = withNativeStackTrace(() => captured.stack?.split("\n") ?? []);
   const own = thisFile();
+  // The first frame of the user's own code: a task made by a helper installed in node_modules
+  // (a team's shared package) is placed at the user's call of the helper, where a suppression
+  // comment can be written; the helper's own line only when no frame is the user's.
+  let installed: SourceLocation | undefined;
   for (const line of stack.slice(1)) {
     const at = frameAt(line);
     if (!at) continue;
     const { file } = at;
     if (file === own || DSL_DIRS.some((d) => file.startsWith(d)) || !file.startsWith("/")) continue;
-    return at;
+    if (!file.includes("/node_modules/")) return at;
+    installed ??= at;
   }
-  return undefined;
+  return installed;
 }
 
 /**

@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { callback, env, hours, minutes, pipeline, seconds, variable } from "../src/index.js";
 import { resolvedSiteCount } from "../src/pipeline.js";
@@ -99,6 +103,27 @@ describe("pipeline()", () => {
     });
     expect(def.sourceMap["task:t"]?.file).toMatch(/pipeline\.test\.ts$/);
     expect(def.sourceMap["task:t"]?.line).toBeGreaterThan(0);
+  });
+
+  it("a task made by a helper installed in node_modules is placed at the user's call of the helper", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-dsl-"));
+    try {
+      const helper = join(dir, "node_modules/@acme/helpers/index.mjs");
+      mkdirSync(dirname(helper), { recursive: true });
+      writeFileSync(
+        helper,
+        'export function loadTask(p, id) {\n  return p.bash(id, { command: "true" });\n}\n',
+      );
+      const { loadTask } = (await import(pathToFileURL(helper).href)) as {
+        loadTask: (p: unknown, id: string) => unknown;
+      };
+      const def = pipeline("p", {}, (p) => {
+        loadTask(p, "load");
+      });
+      expect(def.sourceMap["task:load"]?.file).toMatch(/pipeline\.test\.ts$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("formats no stack when nothing is wrong: call sites resolve only when read", () => {
