@@ -299,6 +299,14 @@ function scenario(settle: () => void) {
       "GET",
       "/api/v2/dags/parity_fail/dagRuns?state=failed&state=success",
     );
+    // Filters the fake applies: dates (a run without one matches no bound), run type, run id.
+    await call(
+      "runs_logical_date_range",
+      "GET",
+      "/api/v2/dags/~/dagRuns?logical_date_gte=2025-01-01T00:00:00Z&logical_date_lte=2025-03-01T00:00:00Z",
+    );
+    await call("runs_run_type_scheduled", "GET", "/api/v2/dags/~/dagRuns?run_type=scheduled");
+    await call("runs_run_id_pattern", "GET", "/api/v2/dags/~/dagRuns?run_id_pattern=fail");
     await call("clear_dry_run", "POST", "/api/v2/dags/parity_fail/clearTaskInstances", {
       body: { dag_run_id: "parity_fail_1" },
     });

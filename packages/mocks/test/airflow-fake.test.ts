@@ -3,7 +3,7 @@ import { AirflowApiError, createAirflowClient } from "@mlgen/airflow-client";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { AIRFLOW_SPEC_ROUTES } from "../src/airflow/spec-routes.js";
+import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "../src/airflow/spec-routes.js";
 import { createManualClock } from "../src/clock.js";
 import { fetchFrom } from "../src/fetch.js";
 import { type AirflowFake, createAirflowFake } from "../src/index.js";
@@ -764,6 +764,54 @@ describe("routes of the API the fake does not implement", () => {
       expect([r.status, r.body.error_code], `${method} ${path}`).toEqual([501, "NOT_MOCKED"]);
     }
     expect((await call("GET", "/api/v2/no_such_route")).status).toBe(404);
+  });
+
+  it("list filters: dates, run type and run id applied; the server's others are 501, unknown ones ignored", async () => {
+    const { fake, call } = await setup();
+    addPipeline(fake);
+    const trigger = (id: string, logical: string | null) =>
+      call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: id, logical_date: logical });
+    await trigger("jan", "2025-01-15T00:00:00Z");
+    await trigger("mar", "2025-03-15T00:00:00Z");
+    await trigger("none", null);
+    const ids = async (query: string) => {
+      const r = await call("GET", `/api/v2/dags/pipe/dagRuns?${query}`);
+      expect(r.status, query).toBe(200);
+      return r.body.dag_runs.map((x: { dag_run_id: string }) => x.dag_run_id).sort();
+    };
+    expect(
+      await ids("logical_date_gte=2025-01-01T00:00:00Z&logical_date_lte=2025-02-01T00:00:00Z"),
+    ).toEqual(["jan"]);
+    expect(await ids("logical_date_gt=2025-01-15T00:00:00Z")).toEqual(["mar"]);
+    expect(await ids("run_type=scheduled")).toEqual([]);
+    expect(await ids("run_type=manual&run_type=scheduled")).toEqual(["jan", "mar", "none"]);
+    expect(await ids("run_id_pattern=a")).toEqual(["jan", "mar"]);
+    expect(await ids("run_after_gte=2098-01-01T00:00:00Z")).toEqual([]);
+    // A parameter the server does not know is ignored, as FastAPI ignores it.
+    expect(await ids("no_such_filter=1")).toEqual(["jan", "mar", "none"]);
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns?logical_date_gte=soon")).status).toBe(422);
+    for (const path of [
+      "/api/v2/dags?owners=nobody",
+      "/api/v2/dags/pipe/dagRuns?conf_contains=x",
+      "/api/v2/dags/~/dagRuns?triggering_user_name_pattern=nobody",
+      "/api/v2/dags/pipe/dagRuns/jan/taskInstances?pool=nopool",
+    ]) {
+      const r = await call("GET", path);
+      expect([r.status, r.body.error_code], path).toEqual([501, "NOT_MOCKED"]);
+      expect(r.body.message).toContain("which the server filters by");
+    }
+  });
+
+  it("the list routes' query parameters are the spec's", () => {
+    const spec = parse(
+      readFileSync(new URL("../../../specs/airflow/v2-rest-api.yaml", import.meta.url), "utf8"),
+    ) as {
+      paths: Record<string, { get: { parameters?: { name: string; in: string }[] } }>;
+    };
+    for (const [route, names] of Object.entries(AIRFLOW_LIST_QUERY)) {
+      const query = (spec.paths[route]?.get.parameters ?? []).filter((p) => p.in === "query");
+      expect([...names].sort(), route).toEqual(query.map((p) => p.name).sort());
+    }
   });
 
   it("the list of the API's routes is the spec's", () => {

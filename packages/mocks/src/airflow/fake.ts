@@ -12,7 +12,7 @@ import { normalizeBaseUrl } from "../fake.js";
 import { fakeHttp } from "../http.js";
 import { airflowError } from "../response.js";
 import { dispatcher, fetchVia, routed } from "../router.js";
-import { AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
+import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
 import type {
   AirflowDagScript,
   AirflowDagSpec,
@@ -196,6 +196,30 @@ function notMockedRoute(request: Request, base: string): Response | null {
     { status: 501 },
   );
 }
+
+/**
+ * A query parameter of a list route that the server applies and the fake does not: its 501
+ * NOT_MOCKED, so a test never gets the whole list where the server would filter it. Null when
+ * every parameter is applied (or unknown to the server, which ignores those).
+ */
+function unappliedQuery(url: URL, route: string, applied: readonly string[]): Response | null {
+  const known = AIRFLOW_LIST_QUERY[route] ?? [];
+  const skipped = [...new Set(url.searchParams.keys())].filter(
+    (k) => known.includes(k) && !applied.includes(k),
+  );
+  if (skipped.length === 0) return null;
+  return Response.json(
+    {
+      error_code: "NOT_MOCKED",
+      message: `the Airflow fake does not apply ${skipped.map((k) => `'${k}'`).join(", ")} of GET ${route}, which the server filters by; filter in the test, add a handler in front of it (msw), or test against a real server`,
+    },
+    { status: 501 },
+  );
+}
+
+/** The DAG-run filters on dates the fake applies: `<field>_gte`, `_gt`, `_lte`, `_lt`. */
+const RUN_DATE_FILTERS = ["logical_date", "run_after", "start_date", "end_date"] as const;
+const RANGE = ["gte", "gt", "lte", "lt"] as const;
 
 /** The boolean fields of ClearTaskInstancesBody. */
 const CLEAR_FLAGS = [
@@ -957,6 +981,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       "/api/v2/dags",
       guarded(({ request, response }) => {
         const url = new URL(request.url);
+        const unapplied = unappliedQuery(url, "/api/v2/dags", [
+          "limit",
+          "offset",
+          "paused",
+          "dag_id_pattern",
+          "tags",
+          "tags_match_mode",
+          "order_by",
+        ]);
+        if (unapplied) return unapplied as never;
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
         let list = [...dags.values()];
@@ -1236,9 +1270,38 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       guarded(({ params, request, response }) => {
         const dagId = decode(params.dag_id);
         const url = new URL(request.url);
+        const unapplied = unappliedQuery(url, "/api/v2/dags/{dag_id}/dagRuns", [
+          "limit",
+          "offset",
+          "state",
+          "order_by",
+          "run_type",
+          "run_id_pattern",
+          ...RUN_DATE_FILTERS.flatMap((f) => RANGE.map((r) => `${f}_${r}`)),
+        ]);
+        if (unapplied) return unapplied as never;
         // Query parameters are checked before anything is looked up, as FastAPI does.
         const states = stateFilter(url, RUN_STATES, ["none"]);
         if (states instanceof Response) return states as never;
+        const bounds: { field: (typeof RUN_DATE_FILTERS)[number]; op: string; at: number }[] = [];
+        const badDates: ValidationIssue[] = [];
+        for (const field of RUN_DATE_FILTERS) {
+          for (const op of RANGE) {
+            const name = `${field}_${op}`;
+            const text = url.searchParams.get(name);
+            if (text === null) continue;
+            const at = Date.parse(text);
+            if (Number.isNaN(at)) {
+              badDates.push({
+                type: "datetime_from_date_parsing",
+                loc: ["query", name],
+                msg: "Input should be a valid datetime or date, invalid character in year",
+                input: text,
+              });
+            } else bounds.push({ field, op, at });
+          }
+        }
+        if (badDates.length > 0) return invalid(badDates);
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
         let runs: Run[];
@@ -1250,6 +1313,26 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           runs = [...dag.runs.values()];
         }
         if (states.length > 0) runs = runs.filter((r) => states.includes(r.state));
+        // The fake's runs are all triggered through the API: manual.
+        const runTypes = url.searchParams.getAll("run_type");
+        if (runTypes.length > 0 && !runTypes.includes("manual")) runs = [];
+        runs = ilikeFilter(runs, url, "run_id_pattern", (r) => r.runId);
+        const dateOf = (r: Run, field: (typeof RUN_DATE_FILTERS)[number]) =>
+          field === "logical_date"
+            ? r.logicalDate
+            : field === "run_after"
+              ? r.runAfter
+              : field === "start_date"
+                ? r.startDate
+                : r.endDate;
+        for (const { field, op, at } of bounds) {
+          // A run without the date matches no bound (SQL's comparison with NULL).
+          runs = runs.filter((r) => {
+            const v = dateOf(r, field);
+            if (v === null) return false;
+            return op === "gte" ? v >= at : op === "gt" ? v > at : op === "lte" ? v <= at : v < at;
+          });
+        }
         const sorted = sortBy(runs, orderByOf(url), runFields, "id");
         if (!sorted.ok) return sorted.response as never;
         return response(200).json({
@@ -1397,6 +1480,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const dagId = decode(params.dag_id);
         const runId = decode(params.dag_run_id);
         const url = new URL(request.url);
+        const unapplied = unappliedQuery(
+          url,
+          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
+          ["limit", "offset", "state", "task_id", "order_by"],
+        );
+        if (unapplied) return unapplied as never;
         // Query parameters are checked before anything is looked up, as FastAPI does.
         const states = stateFilter(url, TI_STATES, ["no_status", "none"]);
         if (states instanceof Response) return states as never;
