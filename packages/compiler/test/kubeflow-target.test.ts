@@ -776,6 +776,28 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a join whose all_success comes from the defaults gets the join's rule; another default, or a rule set on it, stays", () => {
+    const rule = (defaults: { triggerRule?: "all_success" | "all_done" }, own?: "all_success") => {
+      const ir = pipeline("d", { defaults }, (p) => {
+        const a = p.python("a", {
+          fn: "tasks/kfp_local.py:scores",
+          inputs: { out_dir: "/tmp/out", fail: false },
+          outputs: { values: "list", count: "int" },
+        });
+        const yes = p.bash("yes", { command: "true" });
+        const no = p.bash("no", { command: "true" });
+        p.branch("gate", { when: [a.out.count, ">", 1], ifTrue: yes, ifFalse: no });
+        p.bash("join", { command: "true", ...(own ? { triggerRule: own } : {}) }).after(yes, no);
+      }).ir;
+      return lowered(ir).ir.tasks.find((t) => t.id === "join")?.options.triggerRule;
+    };
+    expect(rule({})).toBe("none_failed_min_one_success");
+    expect(rule({ triggerRule: "all_success" })).toBe("none_failed_min_one_success");
+    // all_done from the defaults runs the join anyway: the defaults' rule is kept.
+    expect(rule({ triggerRule: "all_done" })).toBeNull();
+    expect(rule({}, "all_success")).toBe("all_success");
+  });
+
   it("a task on both sides of a branch is an error (Airflow runs it either way; KFP cannot)", () => {
     const ir = pipeline("both", {}, (p) => {
       const a = p.python("a", {

@@ -6,8 +6,9 @@ import { effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
  * side, even when it also reads tasks from before the branch), and wrong for a task that joins
  * the sides: one of its upstream tasks is always skipped. A join — a task downstream of both
  * sides of one branch — gets `none_failed_min_one_success` unless its trigger rule is set (on
- * it, its groups or the pipeline defaults). Past a join, that branch no longer decides whether
- * a task runs.
+ * it, its groups or the pipeline defaults). `all_success` from the defaults is Airflow's own
+ * default written out, not a choice for the join (which it would always skip): the join gets
+ * its rule then too. Past a join, that branch no longer decides whether a task runs.
  */
 export function branchJoins(ir: Pipeline): Pipeline {
   if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
@@ -62,7 +63,10 @@ export function branchJoins(ir: Pipeline): Pipeline {
   }
   if (joins.size === 0) return ir;
   const tasks = ir.tasks.map((task): Task => {
-    if (!joins.has(task.id) || effectiveOptions(ir, task).triggerRule !== null) return task;
+    if (!joins.has(task.id)) return task;
+    const rule = effectiveOptions(ir, task).triggerRule;
+    const fromDefaults = task.options.triggerRule == null;
+    if (rule !== null && !(fromDefaults && rule === "all_success")) return task;
     return { ...task, options: { ...task.options, triggerRule: "none_failed_min_one_success" } };
   });
   return { ...ir, tasks };
