@@ -344,6 +344,13 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       pair_up: "success",
     });
     expect(r.output).toContain("pairs [('a', 1), (None, None), ('c', 1)]");
+    // A map over an empty list is skipped whole; the join after it gets empty lists.
+    expect(tasks).toMatchObject({
+      no_items: "success",
+      each_item: "skipped",
+      pair_none: "success",
+    });
+    expect(r.output).toContain("pairs []");
     // Each instance has an MLflow run of its own, told apart by name and tag.
     const code = `
 import json, sys
@@ -359,7 +366,12 @@ print(json.dumps(sorted([r.info.run_name, r.info.status, r.data.tags.get("airflo
       ["measure[1]", "FAILED", "1", "measure"],
       ["measure[2]", "FINISHED", "2", "measure"],
     ]);
-    expect(tasks).toMatchObject({ arrays: "success", show_arrays: "success" });
+    expect(tasks).toMatchObject({
+      arrays: "success",
+      show_arrays: "success",
+      flag_set: "success",
+      when_flag: "success",
+    });
     expect(r.output).toContain("arrays values=[0.5, 1.5, 2.5] mean=1.5 count=3 column=[1, 2, 3]");
     expect(r.output).toContain("script=runs/2025-03-01/train.sh flag=true");
     expect(r.output).toContain("variable value='{{ ds }}'");

@@ -385,8 +385,8 @@ describe("settings Airflow refuses at import", () => {
     expect(dag).toMatch(
       /when_true = ShortCircuitOperator\(\s*task_id="when_true",\s*python_callable=choose_when_true,\s*ignore_downstream_trigger_rules=False,/,
     );
-    expect(dag).toContain("    return value == True\n");
-    expect(dag).toContain("    return not (value == True)\n");
+    expect(dag).toContain("    return value == True  # noqa: E712\n");
+    expect(dag).toContain("    return not (value == True)  # noqa: E712\n");
     expect(dag).toContain("Goes on to b when not param go == true");
     expect(dag).not.toContain("BranchPythonOperator");
   });
@@ -463,6 +463,32 @@ describe("settings Airflow refuses at import", () => {
     expect(airflowTarget.validate(input(ir, 2)).map((d) => `${d.code} ${d.message}`)).toEqual([
       "MLG3001 a schedule without a start date cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 refuses to load a scheduled DAG without start_date ('DAG is missing the start_date parameter')",
     ]);
+  });
+
+  it("a template Jinja cannot parse (an unclosed {{, {%, {#, or raw) is MLG3001 on both versions; {% raw %} keeps braces as text", () => {
+    /* biome-ignore-start lint/suspicious/noTemplateCurlyInString: bash's ${#ARR[@]} */
+    const ir = pipeline("j", {}, (p) => {
+      p.bash("count", { command: 'ARR=(a b c); echo "count=${#ARR[@]}"' });
+      p.bash("open", { command: "echo {{ ds " });
+      p.bash("raw", { command: "{% raw %}echo ${#ARR[@]}" });
+      p.bash("fine", { command: 'echo {% raw %}${#ARR[@]}{% endraw %} {{ "{#" }} {{ ds }}' });
+      p.bash("env", { command: "echo $X", env: { X: "{% if true " } });
+      p.bash("alert", { command: "true", onFailure: [slack({ text: "failed {{ ti.task_id" })] });
+    }).ir;
+    /* biome-ignore-end lint/suspicious/noTemplateCurlyInString: bash's ${#ARR[@]} */
+    for (const version of [2, 3] as const) {
+      const found = airflowTarget
+        .validate(input(ir, version))
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.code} ${d.task} ${d.message.split(": ").slice(-1)[0]}`);
+      expect(found).toEqual([
+        "MLG3001 alert an expression opened with '{{' is never closed with '}}', so the task fails every run",
+        "MLG3001 count a comment opened with '{#' is never closed with '#}', so the task fails every run",
+        "MLG3001 env a statement opened with '{%' is never closed with '%}', so the task fails every run",
+        "MLG3001 open an expression opened with '{{' is never closed with '}}', so the task fails every run",
+        "MLG3001 raw '{% raw %}' is never closed with '{% endraw %}', so the task fails every run",
+      ]);
+    }
   });
 
   it("Airflow 3: removed context variables, and logical-date ones in an asset-scheduled pipeline, are MLG3001", () => {

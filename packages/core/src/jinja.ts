@@ -33,6 +33,37 @@ export function* jinjaCode(text: string): Generator<{ base: number; inner: strin
   }
 }
 
+/**
+ * Why Jinja cannot parse `text` for want of a closing delimiter (a `{{`, `{%` or `{#` never
+ * closed, a `{% raw %}` with no `{% endraw %}`), with where the opening one is; null otherwise.
+ * Airflow renders the text when the task runs, and a text that does not parse fails it every
+ * time: bash's `${#ARR[@]}` opens a Jinja comment.
+ */
+export function jinjaDelimiterProblem(text: string): { at: number; message: string } | null {
+  for (let at = text.indexOf("{"); at >= 0 && at < text.length - 1; at = text.indexOf("{", at)) {
+    const kind = text[at + 1];
+    const end = kind === "{" ? "}}" : kind === "%" ? "%}" : kind === "#" ? "#}" : null;
+    if (end === null) {
+      at++;
+      continue;
+    }
+    const close = text.indexOf(end, at + 2);
+    if (close < 0) {
+      const what = kind === "{" ? "an expression" : kind === "%" ? "a statement" : "a comment";
+      return { at, message: `${what} opened with '{${kind}' is never closed with '${end}'` };
+    }
+    const open = at;
+    at = close + 2;
+    if (kind === "%" && RAW.test(text.slice(open + 2, close))) {
+      ENDRAW.lastIndex = at;
+      const endraw = ENDRAW.exec(text);
+      if (!endraw) return { at: open, message: "'{% raw %}' is never closed with '{% endraw %}'" };
+      at = endraw.index + endraw[0].length;
+    }
+  }
+  return null;
+}
+
 const RAW = /^[-+]?\s*raw\s*[-+]?$/;
 const ENDRAW = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
 

@@ -5,6 +5,7 @@ import {
   type Diagnostic,
   diagnostic,
   effectiveOptions,
+  jinjaDelimiterProblem,
   jinjaNameUses,
   LOGICAL_DATE_CONTEXT,
   type Pipeline,
@@ -69,6 +70,18 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       rule === "all_done_min_one_success"
         ? "use 'all_done' and check in the task that one upstream task succeeded, or emit for Airflow 3 (--airflow-version 3)"
         : "use another trigger rule, or emit for Airflow 3 (--airflow-version 3)",
+      task,
+    );
+  }
+  for (const { where, task, text } of renderedTexts(ir)) {
+    const problem = jinjaDelimiterProblem(text);
+    if (!problem) continue;
+    const shown = text.slice(problem.at, problem.at + 24).replace(/\s+/g, " ");
+    report(
+      `the template in ${where} ('${shown}${text.length > problem.at + 24 ? "..." : ""}')`,
+      `Airflow renders it with Jinja when the task runs, and Jinja cannot parse it: ${problem.message}, so the task fails every run`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${#ARR[@]}, shown as text
+      "close it, or keep braces Jinja should not read as text: {% raw %}...{% endraw %} around them, or {{ '{#' }} for a literal {# (as in bash's ${#ARR[@]})",
       task,
     );
   }

@@ -741,6 +741,14 @@ function conditionCallable(
   const left = pyValue(c.left, uses);
   mergeUses(shared, uses);
   const test = new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
+  // `value == True` on purpose (1 and numpy's True compare equal, `is` would not): said to ruff,
+  // whose default rules (E7) flag comparisons with True, False and None.
+  const noqa =
+    c.right === true || c.right === false
+      ? "  # noqa: E712"
+      : c.right === null
+        ? "  # noqa: E711"
+        : "";
   const shown = `${describeValue(c.left)} ${c.op} ${JSON.stringify(c.right)}`;
   const value = new PyCode(`value = ${left.text}`);
   let lines: PyCode[];
@@ -749,18 +757,21 @@ function conditionCallable(
     case "branch":
       lines = [
         value,
-        new PyCode(`if ${test.text}:`),
+        new PyCode(`if ${test.text}:${noqa}`),
         new PyCode(`    return ${py`${[...decision.thenIds]}`.text}`),
         new PyCode(`return ${py`${[...decision.elseIds]}`.text}`),
       ];
       doc = `Follows ${decision.thenIds.join(", ") || "nothing"} when ${shown}, else ${decision.elseIds.join(", ") || "nothing"}.`;
       break;
     case "gate":
-      lines = [value, new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`)];
+      lines = [
+        value,
+        new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}${noqa}`),
+      ];
       doc = `Goes on to ${decision.only.join(", ")} when ${decision.negated ? "not " : ""}${shown}; otherwise skips them (the tasks after them follow their trigger rules).`;
       break;
     case "short_circuit":
-      lines = [value, new PyCode(`return ${test.text}`)];
+      lines = [value, new PyCode(`return ${test.text}${noqa}`)];
       doc = `Goes on only when ${shown}; otherwise skips everything downstream.`;
       break;
   }
