@@ -427,6 +427,31 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(found).not.toContain("missing-retries pipelines/demo.pipeline.ts:8");
   });
 
+  it("run from above a project (pre-commit runs hooks at the repository root), reads the config nearest the paths", async () => {
+    const rules = `{ "no-failure-alert": "off", "missing-timeout": "off", "missing-retries": "off", "train-without-validation": "off", "unused-output": "off" }`;
+    const p = project({
+      "ml/mlgen.config.ts": CONFIG_WITH(rules),
+      "ml/pipelines/demo.pipeline.ts": pipelineSource(),
+      "ml/tasks/steps.py": TASKS,
+    });
+    const r = await p.mlgen("lint", "ml/pipelines/demo.pipeline.ts", "--format", "json");
+    expect(r.stderr).toBe("");
+    // Its task modules are found from the project's folder, and its rule settings hold.
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    expect(r.code).toBe(0);
+    p.write("other/mlgen.config.ts", CONFIG_WITH(rules));
+    p.write("other/pipelines/demo.pipeline.ts", pipelineSource());
+    const two = await p.mlgen(
+      "lint",
+      "ml/pipelines/demo.pipeline.ts",
+      "other/pipelines/demo.pipeline.ts",
+    );
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain(
+      "the paths given belong to 2 projects (ml/mlgen.config.ts, other/mlgen.config.ts)",
+    );
+  });
+
   it("a DAG file that is not valid Python is an error at Python's line, with no other findings", async () => {
     const p = project({
       "dags/clean.py": CLEAN_DAG,

@@ -46,15 +46,39 @@ interface LintConfig {
 }
 
 /** mlgen.config.ts when there is one (it is optional when files are given). */
+/**
+ * The config of the paths given when none is found from the working folder: the one nearest
+ * above them (a project in a sub-folder of the repository, linted from its root as pre-commit
+ * runs hooks). Paths under two projects' configs are a usage error: one run, one config.
+ */
+function nearestConfig(io: CliIO, paths: readonly string[]): string | null {
+  const found = new Set<string>();
+  for (const p of paths) {
+    const abs = resolve(io.cwd, p);
+    const config = findConfig(statSync(abs).isDirectory() ? abs : dirname(abs));
+    if (config) found.add(config);
+  }
+  if (found.size > 1) {
+    const shown = [...found].map((f) => toPosix(relative(io.cwd, f))).sort();
+    throw usage(
+      "lint input",
+      `the paths given belong to ${found.size} projects (${shown.join(", ")}), and one run reads one config`,
+      "lint each project on its own: mlgen lint --config <its mlgen.config.ts> <its paths> (one pre-commit hook per project, with files: ^<its folder>/)",
+    );
+  }
+  return [...found][0] ?? null;
+}
+
 async function loadLintConfig(
   io: CliIO,
   explicit: string | undefined,
   moduleLoader: () => Promise<ModuleLoader>,
+  paths: readonly string[],
 ): Promise<LintConfig> {
   const file =
     explicit !== undefined
       ? resolve(io.cwd, explicit)
-      : (findConfig(io.cwd) ?? resolve(io.cwd, "mlgen.config.ts"));
+      : (findConfig(io.cwd) ?? nearestConfig(io, paths) ?? resolve(io.cwd, "mlgen.config.ts"));
   const shown = toPosix(relative(io.cwd, file)) || file;
   if (!existsSync(file)) {
     if (explicit !== undefined) {
@@ -275,7 +299,7 @@ export async function lintCommand(
     })();
     return loader;
   };
-  const config = await loadLintConfig(io, options.config, moduleLoader);
+  const config = await loadLintConfig(io, options.config, moduleLoader, paths);
   const unknown = Object.keys(config.rules).filter((id) => !lint.RULE_IDS.includes(id));
   if (unknown.length > 0) {
     throw usage(
