@@ -44,12 +44,21 @@ export interface MlgenMocks<M = MlflowFake | undefined, A = AirflowFake | undefi
   close(): void;
 }
 
-export function setupMlgenMocks<O extends MlgenMocksOptions = Record<string, never>>(
+/**
+ * The fake `setupMlgenMocks(options)` makes for `K`: none for `false`, maybe none when the option
+ * may be false, else the fake (also when the option is left out: the fakes are on by default).
+ */
+export type FakeFor<O, K extends "mlflow" | "airflow", F> = K extends keyof O
+  ? [O[K]] extends [false]
+    ? undefined
+    : false extends O[K]
+      ? F | undefined
+      : F
+  : F;
+
+export function setupMlgenMocks<O extends MlgenMocksOptions = Record<never, never>>(
   options?: O,
-): MlgenMocks<
-  O["mlflow"] extends false ? undefined : MlflowFake,
-  O["airflow"] extends false ? undefined : AirflowFake
->;
+): MlgenMocks<FakeFor<O, "mlflow", MlflowFake>, FakeFor<O, "airflow", AirflowFake>>;
 export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
   const mlflow = options.mlflow === false ? undefined : createMlflowFake(options.mlflow ?? {});
   const airflow = options.airflow === false ? undefined : createAirflowFake(options.airflow ?? {});

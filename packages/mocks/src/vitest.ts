@@ -4,6 +4,6 @@ import { type MlgenMocksOptions, setupMlgenMocks as setup } from "./node.js";
 
 export type { MlgenMocks, MlgenMocksOptions, TestHooks } from "./node.js";
 
-export function setupMlgenMocks<O extends MlgenMocksOptions = Record<string, never>>(options?: O) {
+export function setupMlgenMocks<O extends MlgenMocksOptions = Record<never, never>>(options?: O) {
   return setup<O>({ hooks: { beforeAll, afterEach, afterAll }, ...options } as O);
 }

@@ -5,7 +5,14 @@
 import type { paths as MlflowPaths } from "@mlgen/mlflow-client";
 import { describe, expectTypeOf, it } from "vitest";
 import { fakeHttp } from "../src/http.js";
-import { airflowHttp, type MlflowHttp, mlflowHttp } from "../src/index.js";
+import {
+  type AirflowFake,
+  airflowHttp,
+  type MlflowFake,
+  type MlflowHttp,
+  mlflowHttp,
+} from "../src/index.js";
+import { setupMlgenMocks } from "../src/vitest.js";
 
 const mlflow = mlflowHttp();
 const airflow = airflowHttp();
@@ -68,5 +75,32 @@ describe("typed handlers", () => {
       // @ts-expect-error status code not in the spec for this operation
       response(201).json({}),
     );
+  });
+});
+
+describe("errors from the MLflow spec's default response", () => {
+  it("type-check as the README writes them: response('default') with the status in init", () => {
+    mlflow.get("/api/2.0/mlflow/registered-models/alias", ({ response }) =>
+      response("default").json(
+        { error_code: "RESOURCE_DOES_NOT_EXIST", message: "no champion yet" },
+        { status: 404 },
+      ),
+    );
+  });
+});
+
+describe("setupMlgenMocks", () => {
+  it("types each fake as there, absent or maybe absent, as the options say (only type-checked)", () => {
+    const all = setupMlgenMocks();
+    expectTypeOf(all.airflow).toEqualTypeOf<AirflowFake>();
+    expectTypeOf(all.mlflow).toEqualTypeOf<MlflowFake>();
+    const noMlflow = setupMlgenMocks({ mlflow: false });
+    expectTypeOf(noMlflow.mlflow).toEqualTypeOf<undefined>();
+    expectTypeOf(noMlflow.airflow).toEqualTypeOf<AirflowFake>();
+    const maybe = setupMlgenMocks({
+      airflow: Math.random() > 1 ? false : { baseUrl: "http://af" },
+    });
+    expectTypeOf(maybe.airflow).toEqualTypeOf<AirflowFake | undefined>();
+    expectTypeOf(maybe.mlflow).toEqualTypeOf<MlflowFake>();
   });
 });
