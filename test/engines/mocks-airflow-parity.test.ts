@@ -360,6 +360,21 @@ function scenario(settle: () => void) {
     await call("variable_delete", "DELETE", "/api/v2/variables/parity_text");
     await call("variable_get_404", "GET", "/api/v2/variables/parity_text");
     await call("variable_delete_404", "DELETE", "/api/v2/variables/parity_text");
+    // Values under sensitive names are answered as ***, by the key and by keys inside JSON.
+    await call("variable_create_secret", "POST", "/api/v2/variables", {
+      body: { key: "Parity-API.Token", value: "hunter2-secret" },
+    });
+    await call("variable_get_secret", "GET", "/api/v2/variables/Parity-API.Token");
+    await call("variable_create_nested_secret", "POST", "/api/v2/variables", {
+      body: {
+        key: "parity_conn",
+        value: { user: "u", password: "p4ss", port: 5432, nested: [{ api_key: "k", n: 1 }] },
+      },
+    });
+    await call("variable_get_nested_secret", "GET", "/api/v2/variables/parity_conn");
+    await call("variable_create_secret_dict", "POST", "/api/v2/variables", {
+      body: { key: "parity_passwords", value: { a: "x", b: 2, c: ["y", true] } },
+    });
 
     // pools
     await call("pools_list", "GET", "/api/v2/pools");

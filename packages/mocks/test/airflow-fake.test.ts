@@ -802,6 +802,29 @@ describe("routes of the API the fake does not implement", () => {
     }
   });
 
+  it("answers values under sensitive names as ***, by the variable's key and by keys inside its JSON", async () => {
+    const { call } = await setup();
+    const put = (key: string, value: unknown) => call("POST", "/api/v2/variables", { key, value });
+    const got = async (key: string) =>
+      (await call("GET", `/api/v2/variables/${encodeURIComponent(key)}`)).body.value;
+    await put("Parity-API.Token", "hunter2-secret");
+    await put("conn", {
+      user: "u",
+      password: "p4ss",
+      port: 5432,
+      nested: [{ api_key: "k", n: 1 }],
+    });
+    await put("my_passwords", { a: "x", b: 2, c: ["y", true] });
+    await put("data_dir", "/opt/data");
+    expect(await got("Parity-API.Token")).toBe("***");
+    expect(await got("conn")).toBe(
+      '{"user": "u", "password": "***", "port": 5432, "nested": [{"api_key": "***", "n": 1}]}',
+    );
+    expect(await got("my_passwords")).toBe('{"a": "***", "b": 2, "c": ["***", true]}');
+    expect(await got("data_dir")).toBe("/opt/data");
+    expect((await put("db_password", "x")).body.value).toBe("***");
+  });
+
   it("the list routes' query parameters are the spec's", () => {
     const spec = parse(
       readFileSync(new URL("../../../specs/airflow/v2-rest-api.yaml", import.meta.url), "utf8"),

@@ -775,7 +775,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   const variableJson = (v: Variable): Schemas["VariableResponse"] => ({
     key: v.key,
-    value: variableValueOut(v.value),
+    value: variableValueOut(v.key, v.value),
     description: v.description,
     is_encrypted: true,
     team_name: null,

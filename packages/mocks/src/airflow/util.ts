@@ -83,13 +83,76 @@ export function pyJsonDumps(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** A variable's value as the API answers it: JSON text is re-dumped the Python way, other text kept. */
-export function variableValueOut(stored: string): string {
-  try {
-    return pyJsonDumps(JSON.parse(stored));
-  } catch {
-    return stored;
+/**
+ * Names Airflow deems sensitive (secrets_masker's DEFAULT_SENSITIVE_FIELDS, Airflow 3.3.2): a
+ * Variable key, or a key inside its JSON value, holding one has its value answered as `***`.
+ */
+const SENSITIVE_FIELDS = [
+  "access_key",
+  "access_token",
+  "api_key",
+  "apikey",
+  "auth_header",
+  "authorization",
+  "bearer",
+  "connection_string",
+  "dsn",
+  "passphrase",
+  "passwd",
+  "password",
+  "private_key",
+  "proxy",
+  "proxy_password",
+  "proxies",
+  "secret",
+  "service_account",
+  "service_key",
+  "token",
+  "keyfile_dict",
+  "webhook_url",
+];
+
+/** should_hide_value_for_key: lower-cased, runs of non-word characters as `_`, then a substring. */
+export function sensitiveName(name: string): boolean {
+  const normalized = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_]+/gu, "_");
+  return SENSITIVE_FIELDS.some((s) => normalized.includes(s));
+}
+
+/** secrets_masker's _redact_all: every string inside `v` becomes `***`, numbers and bools stay. */
+function redactAll(v: unknown): unknown {
+  if (typeof v === "string") return "***";
+  if (Array.isArray(v)) return v.map(redactAll);
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactAll(x)]));
   }
+  return v;
+}
+
+/** secrets_masker's _redact by key names: a sensitive name hides all below it. */
+function redact(v: unknown, name: string | null): unknown {
+  if (name !== null && sensitiveName(name)) return redactAll(v);
+  if (Array.isArray(v)) return v.map((x) => redact(x, null));
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x, k)]));
+  }
+  return v;
+}
+
+/**
+ * A variable's value as the API answers it (VariableResponse): JSON text is redacted by key
+ * names and re-dumped the Python way; other text is `***` under a sensitive key, else kept.
+ */
+export function variableValueOut(key: string, stored: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return sensitiveName(key) ? "***" : stored;
+  }
+  return pyJsonDumps(redact(parsed, key));
 }
 
 /** A UUID v7 (time-ordered, like Airflow's ids), made from the fake's clock and a counter. */
