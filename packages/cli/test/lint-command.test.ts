@@ -452,6 +452,27 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     );
   });
 
+  it("refuses what compile refuses: a pipeline id defined twice, and a task module that is not valid Python", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(`{ "no-failure-alert": "off", "missing-timeout": "off" }`),
+      "pipelines/a.pipeline.ts": pipelineSource(),
+      "pipelines/b.pipeline.ts": pipelineSource(),
+      "tasks/steps.py": `${TASKS}\ndef broken(:\n    pass\n`,
+    });
+    const r = await p.mlgen("lint", "--format", "json");
+    expect(r.code).toBe(1);
+    const found = (
+      JSON.parse(r.stdout) as { ruleId: string; file: string; line: number; message: string }[]
+    )
+      .filter((f) => f.ruleId === "MLG1012" || f.ruleId === "MLG1023")
+      .map((f) => `${f.ruleId} ${f.file}:${f.line} ${f.message.split(";")[0]}`);
+    const brokenLine = `${TASKS}\ndef broken(:`.split("\n").length;
+    expect(found).toEqual([
+      "MLG1012 pipelines/b.pipeline.ts:3 pipeline id 'demo' is defined twice: here and at pipelines/a.pipeline.ts:3:16",
+      `MLG1023 tasks/steps.py:${brokenLine} tasks/steps.py is not valid Python: expected ")"`,
+    ]);
+  });
+
   it("a DAG file that is not valid Python is an error at Python's line, with no other findings", async () => {
     const p = project({
       "dags/clean.py": CLEAN_DAG,

@@ -184,6 +184,10 @@ async function lintPipelines(
   const { lowerPipeline } = await import("@mlgen/compiler");
   const { lintPipeline } = await import("@mlgen/lint");
   const out: Finding[] = [];
+  /** Pipeline id → where it was first defined: compile refuses a second (MLG1012), so does lint. */
+  const ids = new Map<string, string>();
+  /** Task modules already checked for Python syntax (MLG1023, as compile checks them). */
+  const checked = new Set<string>();
   for (const file of files) {
     const shown = toPosix(relative(io.cwd, file));
     let mod: Record<string, unknown>;
@@ -221,6 +225,27 @@ async function lintPipelines(
           ),
         );
       }
+      const pipelineAt = sourceMap.pipeline?.file === shown ? sourceMap.pipeline : { file: shown };
+      const first = ids.get(def.ir.id);
+      if (first !== undefined) {
+        out.push(
+          diagnosticFinding(
+            diagnostic(
+              "MLG1012",
+              { id: def.ir.id, first },
+              { pipeline: def.ir.id, location: pipelineAt },
+            ),
+            shown,
+          ),
+        );
+        continue;
+      }
+      ids.set(
+        def.ir.id,
+        [pipelineAt.file, pipelineAt.line, pipelineAt.column]
+          .filter((x) => x !== undefined)
+          .join(":"),
+      );
       const modules = new Map<string, string | null>();
       for (const task of def.ir.tasks) {
         for (const { ref } of functionRefs(def.ir, task)) {
@@ -231,6 +256,34 @@ async function lintPipelines(
             safe ? await readFile(join(root, ref.module), "utf8").catch(() => null) : null,
           );
         }
+      }
+      // A task module Python cannot parse fails every task that imports it (compile's MLG1023);
+      // the DAG-file lint skips such files (no `airflow` or `dag` in them).
+      for (const [module, text] of modules) {
+        if (text === null || checked.has(module)) continue;
+        checked.add(module);
+        const { findPythonSyntaxError } = await import("@mlgen/lint/syntax");
+        const error = await findPythonSyntaxError(text);
+        if (!error) continue;
+        const path = toPosix(relative(io.cwd, join(root, module)));
+        const before = text.slice(0, error.from);
+        out.push(
+          diagnosticFinding(
+            diagnostic(
+              "MLG1023",
+              { file: path, detail: error.detail },
+              {
+                pipeline: def.ir.id,
+                location: {
+                  file: path,
+                  line: before.split("\n").length,
+                  column: error.from - before.lastIndexOf("\n"),
+                },
+              },
+            ),
+            path,
+          ),
+        );
       }
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       for (const d of lowered.diagnostics) {
