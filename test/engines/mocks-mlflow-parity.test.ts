@@ -557,6 +557,13 @@ const scenario: Scenario = async (call) => {
     "GET",
     `${V}/search?filter=${encodeURIComponent("name IN ('review') and version_number > 1")}&order_by=${encodeURIComponent("version_number DESC")}`,
   );
+  for (const order of ["version_number ASC", "`name` DESC", "version_number ASC, name DESC"]) {
+    await call(
+      `search versions ordered by ${order}`,
+      "GET",
+      `${V}/search?filter=${encodeURIComponent("name IN ('review', 'iris')")}&order_by=${encodeURIComponent(order)}`,
+    );
+  }
   await call("search versions over max_results", "GET", `${V}/search?max_results=300000`);
   await call("GET a POST route", "GET", `${A}/runs/create`);
   await call("DELETE a GET route", "DELETE", `${A}/experiments/get?experiment_id=0`);

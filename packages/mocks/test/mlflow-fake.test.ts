@@ -499,6 +499,20 @@ describe("client helpers against the fake", () => {
       client.searchModelVersions({ filter: "name = 'iris'", pageSize: 1 }),
     );
     expect(versions.map((x) => x.version)).toEqual(["2", "1"]);
+    // order_by is applied (version_number, creation and update times, name), not ignored.
+    const search = (order: string) =>
+      fake.fetch(
+        `${fake.baseUrl}/api/2.0/mlflow/model-versions/search?filter=${encodeURIComponent("name = 'iris'")}&order_by=${encodeURIComponent(order)}`,
+      );
+    const ordered = (await (await search("version_number ASC")).json()) as {
+      model_versions: { version: string }[];
+    };
+    expect(ordered.model_versions.map((x) => x.version)).toEqual(["1", "2"]);
+    const wrong = await search("stage ASC");
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { message: string }).message).toMatch(
+      /^Invalid attribute key 'stage' specified\. Valid keys are '\{/,
+    );
     const models = await toArray(client.searchRegisteredModels({ filter: "name LIKE 'ir%'" }));
     expect(models.map((m) => m.name)).toEqual(["iris"]);
   });

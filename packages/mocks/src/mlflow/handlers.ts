@@ -620,6 +620,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
           query.get("filter"),
           query.get("max_results") as string | null,
           query.get("page_token"),
+          query.getAll("order_by"),
         );
         return response(200).json({
           ...(r.versions.length ? { model_versions: r.versions } : {}),

@@ -1337,7 +1337,12 @@ export class MlflowState {
     return { models: page.items.map((m) => this.modelOut(m)), next: page.next };
   }
 
-  searchVersions(filter: string | null, maxResults: string | null, token: string | null) {
+  searchVersions(
+    filter: string | null,
+    maxResults: string | null,
+    token: string | null,
+    orderBy: readonly string[] = [],
+  ) {
     const max = maxResults === null ? 10_000 : (readInt(maxResults, "max_results") as number);
     if (max < 1) {
       throw invalid(`Invalid value for max_results. It must be a positive integer, but got ${max}`);
@@ -1368,12 +1373,22 @@ export class MlflowState {
         if (ok) list.push(v);
       }
     }
-    list.sort(
-      (a, b) =>
-        b.lastUpdatedTimestamp - a.lastUpdatedTimestamp ||
-        compareValues(a.name, b.name) ||
-        b.version - a.version,
-    );
+    const orders = versionOrder(orderBy);
+    const value = (v: ModelVersion, key: string) =>
+      key === "name"
+        ? v.name
+        : key === "version_number"
+          ? v.version
+          : key === "creation_timestamp"
+            ? v.creationTimestamp
+            : v.lastUpdatedTimestamp;
+    list.sort((a, b) => {
+      for (const o of orders) {
+        const c = compareValues(value(a, o.key), value(b, o.key));
+        if (c !== 0) return o.ascending ? c : -c;
+      }
+      return 0;
+    });
     const page = paginate(list, token, max);
     return { versions: page.items.map((v) => this.versionOut(v, false)), next: page.next };
   }
@@ -1432,6 +1447,56 @@ function modelOrder(orderBy: readonly string[]): { key: string; ascending: boole
   if (!columns.has("name")) out.push({ key: "name", ascending: true });
   return out;
 }
+/**
+ * The order of a model-version search (the store's _parse_search_model_versions_order_by):
+ * last update first by default; each column once; then name ascending and version descending.
+ */
+function versionOrder(orderBy: readonly string[]): { key: string; ascending: boolean }[] {
+  const clauses = orderBy.length
+    ? orderBy
+    : ["last_updated_timestamp DESC", "name ASC", "version_number DESC"];
+  const seen = new Set<string>();
+  const out: { key: string; ascending: boolean }[] = [];
+  // The server prints Python sets, whose order changes from process to process.
+  const valid = "{'name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'}";
+  for (const clause of clauses) {
+    // sqlparse reads `a ASC, b DESC` as a list of identifiers, which is no clause.
+    if (/,(?=(?:[^`'"]|`[^`]*`|'[^']*'|"[^"]*")*$)/.test(clause)) {
+      throw invalid(`Invalid order_by clause '${clause}'. Could not be parsed.`);
+    }
+    const split = splitOrderBy(clause);
+    const dot = split.key.indexOf(".");
+    const entity = dot < 0 ? "attribute" : split.key.slice(0, dot);
+    const key = (dot < 0 ? split.key : split.key.slice(dot + 1)).replace(/^([`"'])(.*)\1$/s, "$2");
+    if (!["attribute", "tag", "tags"].includes(entity)) {
+      throw invalid(
+        `Invalid entity type '${entity}'. Valid entity types are ('attribute', 'tag', 'tags')`,
+      );
+    }
+    const known = ["name", "version_number", "creation_timestamp", "last_updated_timestamp"];
+    if (entity === "attribute" && !known.includes(key)) {
+      throw invalid(`Invalid attribute key '${key}' specified. Valid keys are '${valid}'`);
+    }
+    if (!known.includes(key) || entity !== "attribute") {
+      // A tag: past the parser, the store takes attribute columns only.
+      throw invalid(`Invalid order by key '${key}' specified. Valid keys are ${valid}`);
+    }
+    if (seen.has(key)) {
+      // Raised without an error code: the server's 500 INTERNAL_ERROR.
+      throw new MlflowFakeError(
+        500,
+        "INTERNAL_ERROR",
+        `\`order_by\` contains duplicate fields: [${orderBy.map((o) => `'${o}'`).join(", ")}]`,
+      );
+    }
+    seen.add(key);
+    out.push({ key, ascending: split.ascending });
+  }
+  if (!seen.has("name")) out.push({ key: "name", ascending: true });
+  if (!seen.has("version_number")) out.push({ key: "version_number", ascending: false });
+  return out;
+}
+
 const VERSION_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name", "run_id", "source_path"]),
   numericAttributes: new Set(["version_number"]),
