@@ -278,6 +278,59 @@ ${dag(`    t = PythonOperator(task_id="train", python_callable=train)
     },
   ],
   [
+    "a module constant bound again anywhere (with, import, except, tuple, +=, global, a loop, a fallback import) is not read",
+    {
+      rule: "missing-xcom-key",
+      body: `try:
+    from cfg import A
+except ImportError:
+    A = "a"
+B = "b"
+B += "_uri"
+C = "c"
+for D in ["d"]:
+    pass
+D = "d"
+E = "e"
+F = "f"
+G = "g"
+H = "h"
+
+def train(ti):
+    ti.xcom_push(key="model_uri", value="s3://m/1")
+
+def rebind():
+    global E
+    E = "e2"
+
+def deploy(ti):
+    with open("x") as C:
+        pass
+    import F
+    G, n = "g2", 1
+    try:
+        pass
+    except ValueError as H:
+        pass
+    return [ti.xcom_pull(task_ids="train", key=k) for k in (A, B, C, D, E, F, G, H)], [
+        ti.xcom_pull(task_ids="train", key=A),
+        ti.xcom_pull(task_ids="train", key=B),
+        ti.xcom_pull(task_ids="train", key=C),
+        ti.xcom_pull(task_ids="train", key=D),
+        ti.xcom_pull(task_ids="train", key=E),
+        ti.xcom_pull(task_ids="train", key=F),
+        ti.xcom_pull(task_ids="train", key=G),
+        ti.xcom_pull(task_ids="train", key=H),
+    ]
+
+${dag(`    t = PythonOperator(task_id="train", python_callable=train)
+    d = PythonOperator(task_id="deploy", python_callable=deploy)
+    t >> d
+`)}`,
+      want: [],
+    },
+  ],
+  [
     "TaskFlow return values, set_upstream, task groups and a list on the left of >>",
     {
       rule: "missing-xcom-key",

@@ -1506,10 +1506,44 @@ export function analyzeDagFile(raw: string): DagFile {
     const dot = callee.indexOf(".");
     return projectNames.has(dot === -1 ? callee : callee.slice(0, dot));
   };
-  // A module-level name assigned one plain string, once (`MODEL_KEY = "model_uri"`).
+  // A module-level name assigned one plain string, once (`MODEL_KEY = "model_uri"`), and never
+  // bound again anywhere in the file: every other place the name appears is an argument of a
+  // call (`key=MODEL_KEY`). Any other use (a with/for/except target, an import, a parameter, a
+  // tuple or augmented assignment, global, ...) leaves it unread: the check then holds back.
+  let argumentOnly: Map<string, boolean> | null = null;
   const constantString = (name: string): string | null => {
     const value = constants.get(name);
-    return value?.name === "String" && !reassigned.has(name) ? stringValue(source, value) : null;
+    if (value?.name !== "String" || reassigned.has(name)) return null;
+    if (argumentOnly === null) {
+      const seen = new Map<string, boolean>();
+      const visit = (n: PyNode) => {
+        if (n.name === "VariableName") {
+          const text = textOf(source, n);
+          const parent = n.parent;
+          const target =
+            parent?.name === "AssignStatement" &&
+            parent.parent?.name === "Script" &&
+            n.nextSibling?.name === "AssignOp" &&
+            n.prevSibling === null;
+          if (!target) seen.set(text, (seen.get(text) ?? true) && parent?.name === "ArgList");
+        }
+        for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+      };
+      visit(root);
+      argumentOnly = seen;
+    }
+    if (argumentOnly.get(name) === false) return null;
+    const text = stringValue(source, value);
+    // The assignment must be this one plain statement: `NAME = "..."`, nothing chained.
+    const statement = value.parent;
+    return statement?.name === "AssignStatement" &&
+      statement.parent?.name === "Script" &&
+      statement.firstChild?.name === "VariableName" &&
+      statement.firstChild.nextSibling?.name === "AssignOp" &&
+      statement.firstChild.nextSibling.nextSibling === value &&
+      value.nextSibling === null
+      ? text
+      : null;
   };
   const facts = functionFacts(
     source,
