@@ -47,6 +47,34 @@ interface Case {
 
 const cases: [string, Case][] = [
   [
+    "dynamic-start-date: a startDate with milliseconds was taken from the clock; one written by hand is fine",
+    {
+      rule: "dynamic-start-date",
+      def: () =>
+        pipeline(
+          "p",
+          { defaults: SAFE, startDate: new Date(1_764_584_412_138).toISOString() },
+          (p) => {
+            p.bash("a", { command: "true" });
+          },
+        ),
+      want: [
+        "start_date of DAG 'p' is computed when the file is parsed (startDate '2025-12-01T10:20:12.138Z' has milliseconds",
+      ],
+    },
+  ],
+  [
+    "dynamic-start-date: dates written by hand, with or without a time, are fine",
+    {
+      rule: "dynamic-start-date",
+      def: () =>
+        pipeline("p", { defaults: SAFE, startDate: "2025-01-01T06:30:00.000+02:00" }, (p) => {
+          p.bash("a", { command: "true" });
+        }),
+      want: [],
+    },
+  ],
+  [
     "missing-xcom-key: a Jinja pull of an undeclared output, and one from a task not upstream",
     {
       rule: "missing-xcom-key",

@@ -615,6 +615,7 @@ with DAG("nightly_export", schedule="@daily", start_date=pendulum.datetime(2025,
   "dynamic-start-date": {
     catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, under the name it was imported as (\`from datetime import datetime as DT\`, \`from pendulum import now as pnow\`, \`from airflow.utils.timezone import utcnow\`), through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`), or through a function of the file's own that calls one (\`start_date=yesterday()\`).`,
     reportedAt: "the `start_date` value.",
+    dsl: "A pipeline's `startDate` with milliseconds, as a date taken from the clock (`new Date().toISOString()`) has and one written by hand has not: each `mlgen compile` writes a new start date, and `mlgen compile --check` always finds the DAG file stale.",
     why: `The file is parsed again and again, so a start date computed from the clock moves forward on every parse. Airflow runs an interval once it has ended after the start date; with a start date that keeps moving, the next interval can stay in the future, so the DAG runs late, irregularly or never, and catchup and backfill ranges change from one parse to the next.`,
     bad: py(`
 from datetime import datetime, timedelta

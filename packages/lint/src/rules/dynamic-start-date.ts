@@ -79,6 +79,20 @@ export const dynamicStartDate = defineRule({
   code: "MLG2011",
   defaultSeverity: "warning",
   description: "a DAG start_date computed when the file is parsed (datetime.now(), days_ago())",
+  checkPipeline({ ir }, report) {
+    // A date taken from the clock when the module loads (`new Date().toISOString()`) has
+    // milliseconds, which a date written by hand has not: it moves on every compile, so every
+    // `mlgen compile --check` finds the DAG file stale.
+    const start = ir.startDate;
+    if (start === null || !/T\d{2}:\d{2}:\d{2}\.\d*[1-9]/.test(start)) return;
+    report(
+      {
+        dag: ir.id,
+        call: `startDate '${start}' has milliseconds, as a date from the clock (new Date()) has; mlgen compile writes it anew each time`,
+      },
+      "pipeline",
+    );
+  },
   checkPython(file, report) {
     for (const dag of file.dags) {
       const nodes: PyNode[] = [];
