@@ -162,8 +162,9 @@ export function createTransport(options: TransportOptions): (input: Request) => 
       // The server's words only when they cannot hold the password: its 422 repeats the
       // request body (Python's repr, which may escape the password past a plain search).
       const error = await AirflowApiError.from(res, "POST", "/auth/token");
+      // The raw form whatever its length (scrub leaves secrets under 4 characters alone).
       const echoes = [error.message, JSON.stringify(error.detail) ?? ""].some(
-        (t) => scrub(t, [auth.password]) !== t,
+        (t) => t.includes(auth.password) || scrub(t, [auth.password]) !== t,
       );
       if (res.status !== 422 && !echoes) throw error;
       throw new AirflowApiError({

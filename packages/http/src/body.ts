@@ -55,8 +55,14 @@ export function scrub(text: string, secrets: readonly string[]): string {
 function secretForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const url = encodeURIComponent(secret);
+  // RFC 3986's strict form (Python's quote_plus also escapes ! ' ( ) *), and URLSearchParams'.
+  const strict = url.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const form = new URLSearchParams({ x: secret }).toString().slice(2);
   const repr = secret.replaceAll("\\", "\\\\").replaceAll("'", "\\'");
-  return [secret, json, url, url.replaceAll("%20", "+"), repr];
+  const encoded = [url, strict, form].flatMap((e) => [e, e.replaceAll("%20", "+")]);
+  // Percent-escapes in lower case too (%2a), as some encoders write them.
+  const lower = encoded.map((e) => e.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  return [secret, json, repr, ...encoded, ...lower];
 }
 
 /**

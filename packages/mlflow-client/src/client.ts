@@ -564,10 +564,11 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       // a free slot always finds a lane whose previous request has ended: with lanes pinned to
       // slots, 20 keys over 8 lanes left half the slots idle once the 2-key lanes were done.
       const points = input.metrics?.length ?? 0;
-      const lanes = Math.max(
-        1,
-        Math.min(2 * concurrency, Math.ceil(points / BATCH_LIMITS.metrics)),
-      );
+      // One at a time gains nothing from more lanes, only partly filled requests.
+      const lanes =
+        concurrency === 1
+          ? 1
+          : Math.max(1, Math.min(2 * concurrency, Math.ceil(points / BATCH_LIMITS.metrics)));
       const plan = planBatch(input, lanes, Date.now(), truncate).map((parts) => ({
         parts,
         next: 0,

@@ -338,6 +338,17 @@ describe("client.logBatch", () => {
     }
   });
 
+  it("one at a time packs every key into one lane: no partly filled requests", async () => {
+    const f = fakeFetch(() => json(200, {}));
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const metrics = Array.from({ length: 5000 }, (_, i) => ({
+      key: `m${i % 3}`,
+      value: i,
+      step: i,
+    }));
+    expect((await c.logBatch(RUN_ID, { metrics }, { concurrency: 1 })).requests).toBe(5);
+  });
+
   it("keeps at most `concurrency` requests in flight, and one key's steps arrive in order", async () => {
     let inFlight = 0;
     let most = 0;
