@@ -472,6 +472,8 @@ describe("settings Airflow refuses at import", () => {
       p.bash("open", { command: "echo {{ ds " });
       p.bash("raw", { command: "{% raw %}echo ${#ARR[@]}" });
       p.bash("fine", { command: 'echo {% raw %}${#ARR[@]}{% endraw %} {{ "{#" }} {{ ds }}' });
+      // Braces inside a string of the tag's code are text: Jinja parses these.
+      p.bash("quoted", { command: `echo {{ '}}{#' }} {{ "}}" ~ "{%" }} {% set x = '%}' %}` });
       p.bash("env", { command: "echo $X", env: { X: "{% if true " } });
       p.bash("alert", { command: "true", onFailure: [slack({ text: "failed {{ ti.task_id" })] });
     }).ir;

@@ -47,7 +47,7 @@ export function jinjaDelimiterProblem(text: string): { at: number; message: stri
       at++;
       continue;
     }
-    const close = text.indexOf(end, at + 2);
+    const close = kind === "#" ? text.indexOf(end, at + 2) : tagEnd(text, at + 2, end);
     if (close < 0) {
       const what = kind === "{" ? "an expression" : kind === "%" ? "a statement" : "a comment";
       return { at, message: `${what} opened with '{${kind}' is never closed with '${end}'` };
@@ -62,6 +62,19 @@ export function jinjaDelimiterProblem(text: string): { at: number; message: stri
     }
   }
   return null;
+}
+
+/** Where `end` closes a tag's code from `from` on, past its string literals (`{{ '}}' }}`). */
+function tagEnd(text: string, from: number, end: string): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === "\\") i++;
+      continue;
+    }
+    if (c === end[0] && text[i + 1] === end[1]) return i;
+  }
+  return -1;
 }
 
 const RAW = /^[-+]?\s*raw\s*[-+]?$/;
