@@ -253,7 +253,7 @@ async function runProgram(
     .argument("[paths...]", ".py DAG files or folders, or pipeline modules")
     .option(
       "-c, --config <file>",
-      "config file (default: mlgen.config.ts here or in the nearest folder above, when present)",
+      "config file (default: mlgen.config.ts here or in the nearest folder above; without one, the one nearest above the paths given)",
     )
     .option("-f, --format <format>", "text (default), json or sarif")
     .option("--max-warnings <n>", "exit 1 when there are more warnings than this")

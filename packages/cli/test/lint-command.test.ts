@@ -450,6 +450,13 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(two.stderr).toContain(
       "the paths given belong to 2 projects (ml/mlgen.config.ts, other/mlgen.config.ts)",
     );
+    // A file under no config gets the default rules, never the project's: a usage error too.
+    p.write("dags/loose.py", "x = 1\n");
+    const mixed = await p.mlgen("lint", "ml/pipelines/demo.pipeline.ts", "dags/loose.py");
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain(
+      "the paths given belong to 2 projects (ml/mlgen.config.ts, 1 path under none)",
+    );
   });
 
   it("refuses what compile refuses: a pipeline id defined twice, and a task module that is not valid Python", async () => {

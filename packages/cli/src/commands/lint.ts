@@ -53,16 +53,20 @@ interface LintConfig {
  */
 function nearestConfig(io: CliIO, paths: readonly string[]): string | null {
   const found = new Set<string>();
+  let outside = 0;
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
     const config = findConfig(statSync(abs).isDirectory() ? abs : dirname(abs));
     if (config) found.add(config);
+    else outside++;
   }
-  if (found.size > 1) {
+  if (found.size > 1 || (found.size === 1 && outside > 0)) {
     const shown = [...found].map((f) => toPosix(relative(io.cwd, f))).sort();
+    // Files under no config get the default rules, never another project's.
+    if (outside > 0) shown.push(`${outside} path${outside === 1 ? "" : "s"} under none`);
     throw usage(
       "lint input",
-      `the paths given belong to ${found.size} projects (${shown.join(", ")}), and one run reads one config`,
+      `the paths given belong to ${found.size + (outside > 0 ? 1 : 0)} projects (${shown.join(", ")}), and one run reads one config`,
       "lint each project on its own: mlgen lint --config <its mlgen.config.ts> <its paths> (one pre-commit hook per project, with files: ^<its folder>/)",
     );
   }
