@@ -299,7 +299,8 @@ function scenario(settle: () => void) {
       "GET",
       "/api/v2/dags/parity_fail/dagRuns?state=failed&state=success",
     );
-    // Filters the fake applies: dates (a run without one matches no bound), run type, run id.
+    // Filters the fake applies: logical dates (a run without one matches no bound), run type,
+    // run id.
     await call(
       "runs_logical_date_range",
       "GET",

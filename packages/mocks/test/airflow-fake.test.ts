@@ -786,6 +786,14 @@ describe("routes of the API the fake does not implement", () => {
     expect(await ids("run_type=scheduled")).toEqual([]);
     expect(await ids("run_type=manual&run_type=scheduled")).toEqual(["jan", "mar", "none"]);
     expect(await ids("run_id_pattern=a")).toEqual(["jan", "mar"]);
+    // `|` is either, as in Airflow's pattern filters.
+    expect(await ids("run_id_pattern=jan|non")).toEqual(["jan", "none"]);
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns?run_type=bogus")).status).toBe(422);
+    // Runs not started or not ended pass lower bounds on those dates, and upper bounds that
+    // are still ahead of now.
+    expect(await ids("end_date_gte=2000-01-01T00:00:00Z")).toEqual(["jan", "mar", "none"]);
+    expect(await ids("end_date_lte=2999-01-01T00:00:00Z")).toEqual(["jan", "mar", "none"]);
+    expect(await ids("start_date_lt=2000-01-01T00:00:00Z")).toEqual([]);
     expect(await ids("run_after_gte=2098-01-01T00:00:00Z")).toEqual([]);
     // A parameter the server does not know is ignored, as FastAPI ignores it.
     expect(await ids("no_such_filter=1")).toEqual(["jan", "mar", "none"]);

@@ -1302,6 +1302,19 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           }
         }
         if (badDates.length > 0) return invalid(badDates);
+        const RUN_TYPES = [
+          "backfill",
+          "scheduled",
+          "manual",
+          "operator_triggered",
+          "asset_triggered",
+          "asset_materialization",
+        ];
+        if (
+          url.searchParams.getAll("run_type").some((t) => t !== "none" && !RUN_TYPES.includes(t))
+        ) {
+          return fail(422, `Invalid value for run type. Valid values are ${RUN_TYPES.join(", ")}`);
+        }
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
         let runs: Run[];
@@ -1325,11 +1338,17 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
               : field === "start_date"
                 ? r.startDate
                 : r.endDate;
+        const now = clock.now();
         for (const { field, op, at } of bounds) {
-          // A run without the date matches no bound (SQL's comparison with NULL).
           runs = runs.filter((r) => {
             const v = dateOf(r, field);
-            if (v === null) return false;
+            if (v === null) {
+              // No logical date or run_after: no bound holds (SQL's comparison with NULL). No
+              // start or end yet (NullableDatetimeRangeFilter): it will pass any lower bound, and
+              // an upper bound that now has not passed.
+              if (field === "logical_date" || field === "run_after") return false;
+              return op === "gte" || op === "gt" || (op === "lte" ? now <= at : now < at);
+            }
             return op === "gte" ? v >= at : op === "gt" ? v > at : op === "lte" ? v <= at : v < at;
           });
         }

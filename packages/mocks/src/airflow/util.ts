@@ -397,8 +397,15 @@ export function ilikeFilter<T>(
 ): T[] {
   const pattern = url.searchParams.get(param);
   if (!pattern) return items;
-  const match = ilikeContains(pattern);
-  return items.filter((item) => match(text(item)));
+  // `a|b` is either (Airflow's _SearchParam, pipe_as_or), unless it has no term at all.
+  const terms = pattern.includes("|")
+    ? pattern
+        .split("|")
+        .map((t) => t.trim())
+        .filter((t) => t !== "")
+    : [];
+  const matchers = (terms.length > 0 ? terms : [pattern]).map(ilikeContains);
+  return items.filter((item) => matchers.some((match) => match(text(item))));
 }
 
 /** SQL `ILIKE '%pattern%'`: `%` and `_` are wildcards, matching ignores case. */
