@@ -32,6 +32,8 @@ const TARGET = 2;
 const KEYS = 20;
 const STEPS = 5000;
 const POINTS = KEYS * STEPS;
+/** Steps per key of the untimed warm-up: 20,000 points, as many as before, over every key. */
+const WARM_STEPS = 1000;
 
 const log = (s: string) => process.stderr.write(`mlflow-bench: ${s}\n`);
 const run = promisify(execFile);
@@ -90,10 +92,16 @@ async function logRounds(url: string, rounds: number): Promise<{ ts: number[]; p
     timestamp: 1_700_000_000_000 + (i % STEPS),
     step: i % STEPS,
   }));
-  // The first requests a server worker answers import and set up what later ones reuse.
+  // The first requests a server worker answers import and set up what later ones reuse. The
+  // warm-up has the rounds' shape (all 20 keys, 1,000 steps each), so the TS client's requests
+  // in flight reach every server worker, as in the rounds; 4 keys left workers cold for round 1.
   const warm = await client.createRun({ experimentId: exp.experiment_id, runName: "warm-up" });
-  await client.logBatch(warm.info.run_id, { metrics: points.slice(0, 4 * STEPS) });
-  await python("log", url, warm.info.run_id, "4", String(STEPS));
+  await client.logBatch(
+    warm.info.run_id,
+    { metrics: points.filter((p) => p.step < WARM_STEPS) },
+    concurrencyOption(),
+  );
+  await python("log", url, warm.info.run_id, String(KEYS), String(WARM_STEPS));
   const ts: number[] = [];
   const py: number[] = [];
   for (let r = 0; r < rounds; r++) {
