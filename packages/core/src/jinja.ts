@@ -5,31 +5,52 @@ export const mayHoldJinja = (text: string) =>
   text.includes("{{") || text.includes("{%") || text.includes("{#");
 
 /**
- * The code of a template's `{{ ... }}` expressions and `{% ... %}` statements (`{% set v =
- * ti.xcom_pull(...) %}` runs too), each with the offset where it starts in `text`; `{# ... #}`
- * comments are left out, as Jinja renders nothing of them.
+ * A template's tags in order, as Jinja's lexer finds them: `kind` is `{`, `%` or `#`, `open`
+ * the offset of the tag, `close` that of its closing delimiter (past the string literals in the
+ * code of `{{ }}` and `{% %}`), or -1 for a tag never closed, which ends the walk. The text of
+ * `{% raw %}...{% endraw %}` is passed over (its `close` is -1 when there is no endraw).
  */
-export function* jinjaCode(text: string): Generator<{ base: number; inner: string }> {
+function* jinjaTags(
+  text: string,
+): Generator<{ kind: string; open: number; close: number; raw: boolean }> {
   for (let at = text.indexOf("{"); at >= 0 && at < text.length - 1; at = text.indexOf("{", at)) {
-    const kind = text[at + 1];
+    const kind = text[at + 1] as string;
     const end = kind === "{" ? "}}" : kind === "%" ? "%}" : kind === "#" ? "#}" : null;
     if (end === null) {
       at++;
       continue;
     }
-    const close = text.indexOf(end, at + 2);
-    if (close < 0) return;
-    const inner = text.slice(at + 2, close);
+    const close = kind === "#" ? text.indexOf(end, at + 2) : tagEnd(text, at + 2, end);
+    if (close < 0) {
+      yield { kind, open: at, close, raw: false };
+      return;
+    }
+    const open = at;
     at = close + 2;
     // `{% raw %}...{% endraw %}`: Jinja outputs the text between as it is, code-like or not.
-    if (kind === "%" && RAW.test(inner)) {
+    if (kind === "%" && RAW.test(text.slice(open + 2, close))) {
       ENDRAW.lastIndex = at;
       const endraw = ENDRAW.exec(text);
+      yield { kind, open, close: endraw ? close : -1, raw: true };
       if (!endraw) return;
       at = endraw.index + endraw[0].length;
       continue;
     }
-    if (kind !== "#") yield { base: close - inner.length, inner };
+    yield { kind, open, close, raw: false };
+  }
+}
+
+/**
+ * The code of a template's `{{ ... }}` expressions and `{% ... %}` statements (`{% set v =
+ * ti.xcom_pull(...) %}` runs too), each with the offset where it starts in `text`; `{# ... #}`
+ * comments are left out, as Jinja renders nothing of them.
+ */
+export function* jinjaCode(text: string): Generator<{ base: number; inner: string }> {
+  for (const tag of jinjaTags(text)) {
+    if (tag.close < 0) return;
+    if (tag.kind !== "#" && !tag.raw) {
+      yield { base: tag.open + 2, inner: text.slice(tag.open + 2, tag.close) };
+    }
   }
 }
 
@@ -40,26 +61,12 @@ export function* jinjaCode(text: string): Generator<{ base: number; inner: strin
  * time: bash's `${#ARR[@]}` opens a Jinja comment.
  */
 export function jinjaDelimiterProblem(text: string): { at: number; message: string } | null {
-  for (let at = text.indexOf("{"); at >= 0 && at < text.length - 1; at = text.indexOf("{", at)) {
-    const kind = text[at + 1];
-    const end = kind === "{" ? "}}" : kind === "%" ? "%}" : kind === "#" ? "#}" : null;
-    if (end === null) {
-      at++;
-      continue;
-    }
-    const close = kind === "#" ? text.indexOf(end, at + 2) : tagEnd(text, at + 2, end);
-    if (close < 0) {
-      const what = kind === "{" ? "an expression" : kind === "%" ? "a statement" : "a comment";
-      return { at, message: `${what} opened with '{${kind}' is never closed with '${end}'` };
-    }
-    const open = at;
-    at = close + 2;
-    if (kind === "%" && RAW.test(text.slice(open + 2, close))) {
-      ENDRAW.lastIndex = at;
-      const endraw = ENDRAW.exec(text);
-      if (!endraw) return { at: open, message: "'{% raw %}' is never closed with '{% endraw %}'" };
-      at = endraw.index + endraw[0].length;
-    }
+  for (const { kind, open, close, raw } of jinjaTags(text)) {
+    if (close >= 0) continue;
+    if (raw) return { at: open, message: "'{% raw %}' is never closed with '{% endraw %}'" };
+    const what = kind === "{" ? "an expression" : kind === "%" ? "a statement" : "a comment";
+    const end = kind === "{" ? "}}" : `${kind}}`;
+    return { at: open, message: `${what} opened with '{${kind}' is never closed with '${end}'` };
   }
   return null;
 }

@@ -563,8 +563,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       // More lanes than requests in flight (but no more than the requests the points fill), so
       // a free slot always finds a lane whose previous request has ended: with lanes pinned to
       // slots, 20 keys over 8 lanes left half the slots idle once the 2-key lanes were done.
-      const points = input.metrics?.length ?? 0;
       // One at a time gains nothing from more lanes, only partly filled requests.
+      const points = input.metrics?.length ?? 0;
       const lanes =
         concurrency === 1
           ? 1
