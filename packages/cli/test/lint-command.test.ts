@@ -480,6 +480,17 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     ]);
   });
 
+  it("colours text on FORCE_COLOR; NO_COLOR set and not empty turns it off, an empty one does not", async () => {
+    const p = project({ "dags/bad.py": CLEAN_DAG.replace("echo", "cat /home/me/x.csv; echo") });
+    const colored = async (env: Record<string, string>) =>
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
+      /\u001b\[/.test((await p.mlgenWith({ env }, "lint", "dags")).stdout);
+    expect(await colored({ FORCE_COLOR: "1" })).toBe(true);
+    expect(await colored({ FORCE_COLOR: "1", NO_COLOR: "" })).toBe(true);
+    expect(await colored({ FORCE_COLOR: "1", NO_COLOR: "1" })).toBe(false);
+    expect(await colored({})).toBe(false);
+  });
+
   it("a DAG file that is not valid Python is an error at Python's line, with no other findings", async () => {
     const p = project({
       "dags/clean.py": CLEAN_DAG,

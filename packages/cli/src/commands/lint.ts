@@ -511,7 +511,8 @@ export async function lintCommand(
       }),
     );
   else {
-    const color = io.env.NO_COLOR === undefined && wantsColor(io);
+    // no-color.org: NO_COLOR set and not empty turns colour off (an empty one does not).
+    const color = !io.env.NO_COLOR && wantsColor(io);
     io.stdout(lint.formatText(findings, { sources, color }));
   }
 
