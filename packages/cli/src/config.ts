@@ -62,12 +62,17 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .default({ out: "kubeflow" }),
-  /** `mlgen lint` settings: a severity per rule id ("off", "info", "warning" or "error"). */
+  /**
+   * `mlgen lint` settings: a severity ("off", "info", "warning" or "error") per rule id, or per
+   * rule code (MLG2002), as suppression comments name them.
+   */
   lint: z
     .strictObject({
       rules: z
         .record(
-          z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "rule ids are kebab-case"),
+          z
+            .string()
+            .regex(/^([a-z0-9]+(-[a-z0-9]+)*|MLG\d{4})$/, "rule ids are kebab-case, codes MLG0000"),
           z.enum(["off", "info", "warning", "error"]),
         )
         .default({}),
@@ -160,7 +165,7 @@ export function describeConfigError(error: z.ZodError): string {
       }
       if (i.code === "invalid_key" && i.path.length > 0) {
         const key = String(i.path.at(-1));
-        return `'${i.path.slice(0, -1).join(".")}': '${key}' is not a rule id (rule ids are kebab-case, such as missing-timeout)`;
+        return `'${i.path.slice(0, -1).join(".")}': '${key}' is not a rule id (rule ids are kebab-case, such as missing-timeout, and codes read MLG2002)`;
       }
       return `'${path || "(root)"}': ${i.message}`;
     })

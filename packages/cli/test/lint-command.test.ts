@@ -384,6 +384,14 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
       ),
     );
     expect(await ids()).toEqual([]);
+    // A rule named by its code, as suppression comments allow.
+    p.write(
+      "mlgen.config.ts",
+      CONFIG_WITH(
+        `{ "no-failure-alert": "off", "missing-timeout": "off", "missing-retries": "off", MLG2006: "off" }`,
+      ),
+    );
+    expect(await ids()).toEqual([]);
   });
 
   it("without paths, lints the config's DSL pipelines at their TypeScript lines; next-line comments silence", async () => {

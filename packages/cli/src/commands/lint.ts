@@ -356,7 +356,15 @@ export async function lintCommand(
     })();
     return loader;
   };
-  const config = await loadLintConfig(io, options.config, moduleLoader, paths);
+  const loaded = await loadLintConfig(io, options.config, moduleLoader, paths);
+  // A rule may be named by its code (MLG2002), as in suppression comments.
+  const byCode = new Map<string, string>(lint.RULES.map((r) => [r.code, r.id]));
+  const config: LintConfig = {
+    ...loaded,
+    rules: Object.fromEntries(
+      Object.entries(loaded.rules).map(([k, v]) => [byCode.get(k) ?? k, v]),
+    ) as RuleSettings,
+  };
   const unknown = Object.keys(config.rules).filter((id) => !lint.RULE_IDS.includes(id));
   if (unknown.length > 0) {
     throw usage(
