@@ -1,10 +1,11 @@
 /**
  * Absolute paths on a developer's machine or a single host: home folders, temp folders, mounted
  * data disks, Windows drives. Paths that images conventionally provide (`/opt/airflow`, `/usr`),
- * URLs (`s3://bucket/data/...`) and regex anchors (`^/data/`) are not matched.
+ * URLs (`s3://bucket/data/...`) and regex anchors (`^/data/`) are not matched; a `file://` URL
+ * names a local path (`file:///tmp/mlruns`), so its path is.
  */
 const LOCAL_PATH =
-  /(?<![\w:/.~$}^%*#-])(?:\/(?:Users|home|root|tmp|data|mnt|media|scratch|Volumes|private\/var\/folders|var\/folders)(?:\/[^\s'"`,;){}\]#]*)?(?=$|[\s'"`,;){}\]/#])|[A-Za-z]:\\[^\s'"`,;)}\]]*)/g;
+  /(?:(?<=\bfile:\/\/)|(?<![\w:/.~$}^%*#-]))(?:\/(?:Users|home|root|tmp|data|mnt|media|scratch|Volumes|private\/var\/folders|var\/folders)(?:\/[^\s'"`,;){}\]#]*)?(?=$|[\s'"`,;){}\]/#])|[A-Za-z]:\\[^\s'"`,;)}\]]*)/g;
 
 /**
  * Where a shell command's operands are another machine's paths, each from the end of its match to

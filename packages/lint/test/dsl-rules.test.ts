@@ -130,13 +130,17 @@ const cases: [string, Case][] = [
           });
           p.bash("b", { command: "python /home/ana/job.py" });
           p.fileSensor("w", { path: "/data/{{ ds }}.csv", timeout: minutes(30) });
+          p.python("t", {
+            fn: "t.py:a",
+            inputs: { uri: "file:///tmp/mlruns", remote: "s3://bucket/tmp/x" },
+          });
           p.container("c", {
             image: "ghcr.io/acme/scorer:1.4",
             args: ["--model-dir", "/mnt/models", "--out", "/data/out"],
             env: { TMPDIR: "/tmp/scratch" },
           });
         }),
-      want: ["'/Users/me/data.csv'", "'/home/ana/job.py'", "local path '/data"],
+      want: ["'/Users/me/data.csv'", "'/home/ana/job.py'", "local path '/data", "'/tmp/mlruns'"],
     },
   ],
   [
