@@ -499,6 +499,21 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(await colored({})).toBe(false);
   });
 
+  it("expands a quoted glob, as compile does; one that matches nothing is a usage error", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(`{ "no-failure-alert": "off", "missing-timeout": "off" }`),
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+      "tasks/steps.py": TASKS,
+    });
+    const glob = await p.mlgen("lint", "pipelines/*.pipeline.ts", "--format", "json");
+    expect(glob.stderr).toBe("");
+    const files = new Set(JSON.parse(glob.stdout).map((f: { file: string }) => f.file));
+    expect(files).toEqual(new Set(["pipelines/demo.pipeline.ts"]));
+    const none = await p.mlgen("lint", "nowhere/*.py");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("nowhere/*.py matches no file");
+  });
+
   it("a DAG file that is not valid Python is an error at Python's line, with no other findings", async () => {
     const p = project({
       "dags/clean.py": CLEAN_DAG,

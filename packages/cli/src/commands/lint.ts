@@ -310,9 +310,21 @@ async function lintPipelines(
 
 export async function lintCommand(
   io: CliIO,
-  paths: readonly string[],
+  given: readonly string[],
   options: LintCommandOptions,
 ): Promise<number> {
+  // A quoted glob (`mlgen lint 'pipelines/*.pipeline.ts'`) is expanded, as compile expands it;
+  // one that matches nothing stays, to be said so below.
+  const paths: string[] = [];
+  for (const p of given) {
+    if (!/[*?[{]/.test(p) || existsSync(resolve(io.cwd, p))) {
+      paths.push(p);
+      continue;
+    }
+    const { glob } = await import("tinyglobby");
+    const matched = (await glob(p, { cwd: io.cwd })).sort();
+    paths.push(...(matched.length > 0 ? matched : [p]));
+  }
   const format = options.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw usage("--format", `'${format}' is not a format`, `use one of: ${FORMATS.join(", ")}`);
@@ -331,7 +343,11 @@ export async function lintCommand(
   }
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
-    if (!existsSync(abs)) throw usage("path", `${p} does not exist`, "check the path");
+    if (!existsSync(abs)) {
+      throw /[*?[{]/.test(p)
+        ? usage("path", `${p} matches no file`, "check the pattern (quoted, mlgen expands it)")
+        : usage("path", `${p} does not exist`, "check the path");
+    }
     const ext = extname(abs);
     if (!statSync(abs).isDirectory() && ext !== ".py" && !MODULE_EXTENSIONS.includes(ext)) {
       throw usage(
