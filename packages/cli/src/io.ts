@@ -67,6 +67,9 @@ export function secondsFlag(
   return n;
 }
 
+/** Whether a path as given is a glob pattern (tinyglobby's syntax), to be expanded. */
+export const isGlob = (path: string) => /[*?[{]/.test(path);
+
 /**
  * The mlgen.config.ts that governs `cwd`: in it or in the nearest folder above, as ESLint, ruff
  * and Prettier find theirs, so a command run from a project's subfolder finds the project's;

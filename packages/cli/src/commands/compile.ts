@@ -20,7 +20,7 @@ import {
   resolveConfig,
   shownValue,
 } from "../config.js";
-import { CliError, type CliIO, findConfig } from "../io.js";
+import { CliError, type CliIO, findConfig, isGlob } from "../io.js";
 import {
   createModuleLoader,
   errorMessage,
@@ -28,6 +28,7 @@ import {
   loadFailure,
   type ModuleLoader,
 } from "../load.js";
+import { pythonSyntaxProblem } from "../python-syntax.js";
 import { applyPlans, planWrites } from "../write.js";
 
 export interface CompileOptions {
@@ -154,7 +155,7 @@ export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
   const base = config.file ? resolve(config.file, "..") : config.root;
   const found = new Set<string>();
   for (const pattern of config.pipelines) {
-    if (!/[*?[{]/.test(pattern)) {
+    if (!isGlob(pattern)) {
       const file = isAbsolute(pattern) ? pattern : resolve(base, pattern);
       if (!existsSync(file)) {
         throw new CliError(
@@ -307,25 +308,6 @@ async function shippedPythonFiles(root: string, module: string): Promise<Emitted
   };
   await walk(top);
   return out;
-}
-
-/**
- * MLG1023 when a Python file shipped with the pipeline (the task modules' folder) does not
- * parse: on Airflow and on Kubeflow, every task that imports it would fail when it runs.
- */
-async function pythonSyntaxProblem(f: EmittedFile, pipeline: string): Promise<Diagnostic | null> {
-  // The syntax check alone, not the linter's rules (about 30 ms less for the plain CLI).
-  const { findPythonSyntaxError } = await import("@mlgen/lint/syntax");
-  const error = await findPythonSyntaxError(f.content);
-  if (!error) return null;
-  const before = f.content.slice(0, error.from);
-  const line = before.split("\n").length;
-  const column = error.from - before.lastIndexOf("\n");
-  return diagnostic(
-    "MLG1023",
-    { file: f.path, detail: error.detail },
-    { pipeline, location: { file: f.path, line, column } },
-  );
 }
 
 export async function compileCommand(

@@ -15,7 +15,7 @@ import {
 } from "@mlgen/core/light";
 import type { Finding, RuleSettings } from "@mlgen/lint";
 import { IGNORE_SYNTAXES, type IgnoreSyntax } from "../airflowignore.js";
-import { CliError, type CliIO, findConfig } from "../io.js";
+import { CliError, type CliIO, findConfig, isGlob } from "../io.js";
 import { lintTargets } from "../lint-files.js";
 import type { ModuleLoader } from "../load.js";
 import { version } from "../run.js";
@@ -187,6 +187,7 @@ async function lintPipelines(
   const { isPipelineDefinition } = await import("@mlgen/dsl");
   const { lowerPipeline } = await import("@mlgen/compiler");
   const { lintPipeline } = await import("@mlgen/lint");
+  const { pythonSyntaxProblem } = await import("../python-syntax.js");
   const out: Finding[] = [];
   /** Pipeline id → where it was first defined: compile refuses a second (MLG1012), so does lint. */
   const ids = new Map<string, string>();
@@ -266,28 +267,9 @@ async function lintPipelines(
       for (const [module, text] of modules) {
         if (text === null || checked.has(module)) continue;
         checked.add(module);
-        const { findPythonSyntaxError } = await import("@mlgen/lint/syntax");
-        const error = await findPythonSyntaxError(text);
-        if (!error) continue;
         const path = toPosix(relative(io.cwd, join(root, module)));
-        const before = text.slice(0, error.from);
-        out.push(
-          diagnosticFinding(
-            diagnostic(
-              "MLG1023",
-              { file: path, detail: error.detail },
-              {
-                pipeline: def.ir.id,
-                location: {
-                  file: path,
-                  line: before.split("\n").length,
-                  column: error.from - before.lastIndexOf("\n"),
-                },
-              },
-            ),
-            path,
-          ),
-        );
+        const problem = await pythonSyntaxProblem({ path, content: text }, def.ir.id);
+        if (problem) out.push(diagnosticFinding(problem, path));
       }
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       for (const d of lowered.diagnostics) {
@@ -317,7 +299,7 @@ export async function lintCommand(
   // one that matches nothing stays, to be said so below.
   const paths: string[] = [];
   for (const p of given) {
-    if (!/[*?[{]/.test(p) || existsSync(resolve(io.cwd, p))) {
+    if (!isGlob(p) || existsSync(resolve(io.cwd, p))) {
       paths.push(p);
       continue;
     }
@@ -344,7 +326,7 @@ export async function lintCommand(
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
     if (!existsSync(abs)) {
-      throw /[*?[{]/.test(p)
+      throw isGlob(p)
         ? usage("path", `${p} matches no file`, "check the pattern (quoted, mlgen expands it)")
         : usage("path", `${p} does not exist`, "check the path");
     }
@@ -455,7 +437,7 @@ export async function lintCommand(
     }
     const base = resolve(config.file, "..");
     for (const pattern of config.pipelines) {
-      if (/[*?[{]/.test(pattern)) {
+      if (isGlob(pattern)) {
         const { glob } = await import("tinyglobby");
         modules.push(
           ...(await glob(pattern, { cwd: base, absolute: true })).map((f) => resolve(f)),

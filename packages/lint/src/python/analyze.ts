@@ -285,8 +285,6 @@ export function analyzeDagFile(raw: string): DagFile {
   const callCounts = new Map<string, number>();
   const taskGroupFns = new Map<string, string>();
   const constants = new Map<string, PyNode>();
-  /** Module-level names assigned more than once: which value a function reads is not known. */
-  const reassigned = new Set<string>();
   let dynamicIds = false;
   let edgesIncomplete = false;
   let readsTemplateFiles = false;
@@ -1390,10 +1388,7 @@ export function analyzeDagFile(raw: string): DagFile {
         for (const t of targets) {
           const name = text(t);
           callBound.delete(name);
-          if (!scope.inFunction) {
-            if (constants.has(name)) reassigned.add(name);
-            constants.set(name, value);
-          }
+          if (!scope.inFunction) constants.set(name, value);
           shadowHelper(scope, name);
           const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
           if (value.name === "DictionaryExpression" || dict) {
@@ -1508,31 +1503,37 @@ export function analyzeDagFile(raw: string): DagFile {
   };
   // A module-level name assigned one plain string, once (`MODEL_KEY = "model_uri"`), and never
   // bound again anywhere in the file: every other place the name appears is an argument of a
-  // call (`key=MODEL_KEY`). Any other use (a with/for/except target, an import, a parameter, a
-  // tuple or augmented assignment, global, ...) leaves it unread: the check then holds back.
-  let argumentOnly: Map<string, boolean> | null = null;
+  // call (`key=MODEL_KEY`). Any other use (a second assignment, a with/for/except target, an
+  // import, a parameter, a tuple or augmented assignment, global, ...) leaves it unread: the
+  // check then holds back. The file is scanned for this once, and only when a key is a name.
+  let uses: Map<string, { assigned: number; elsewhere: boolean }> | null = null;
   const constantString = (name: string): string | null => {
     const value = constants.get(name);
-    if (value?.name !== "String" || reassigned.has(name)) return null;
-    if (argumentOnly === null) {
-      const seen = new Map<string, boolean>();
+    if (value?.name !== "String") return null;
+    if (uses === null) {
+      const seen = new Map<string, { assigned: number; elsewhere: boolean }>();
       const visit = (n: PyNode) => {
         if (n.name === "VariableName") {
           const text = textOf(source, n);
           const parent = n.parent;
-          const target =
+          const use = seen.get(text) ?? { assigned: 0, elsewhere: false };
+          seen.set(text, use);
+          if (
             parent?.name === "AssignStatement" &&
             parent.parent?.name === "Script" &&
             n.nextSibling?.name === "AssignOp" &&
-            n.prevSibling === null;
-          if (!target) seen.set(text, (seen.get(text) ?? true) && parent?.name === "ArgList");
+            n.prevSibling === null
+          ) {
+            use.assigned++;
+          } else if (parent?.name !== "ArgList") use.elsewhere = true;
         }
         for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
       };
       visit(root);
-      argumentOnly = seen;
+      uses = seen;
     }
-    if (argumentOnly.get(name) === false) return null;
+    const use = uses.get(name);
+    if (use?.assigned !== 1 || use.elsewhere) return null;
     const text = stringValue(source, value);
     // The assignment must be this one plain statement: `NAME = "..."`, nothing chained.
     const statement = value.parent;

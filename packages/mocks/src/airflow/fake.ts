@@ -217,9 +217,25 @@ function unappliedQuery(url: URL, route: string, applied: readonly string[]): Re
   );
 }
 
-/** The DAG-run filters on dates the fake applies: `<field>_gte`, `_gt`, `_lte`, `_lt`. */
-const RUN_DATE_FILTERS = ["logical_date", "run_after", "start_date", "end_date"] as const;
+/** The DAG-run dates the fake filters on (`<field>_gte`, `_gt`, `_lte`, `_lt`), read from a run. */
+const RUN_DATES = {
+  logical_date: (r: Run) => r.logicalDate,
+  run_after: (r: Run) => r.runAfter,
+  start_date: (r: Run) => r.startDate,
+  end_date: (r: Run) => r.endDate,
+} as const;
+const RUN_DATE_FILTERS = Object.keys(RUN_DATES) as (keyof typeof RUN_DATES)[];
 const RANGE = ["gte", "gt", "lte", "lt"] as const;
+
+/** Airflow's DagRunType values, which a run_type filter must name (or "none"). */
+const RUN_TYPES = [
+  "backfill",
+  "scheduled",
+  "manual",
+  "operator_triggered",
+  "asset_triggered",
+  "asset_materialization",
+];
 
 /** The boolean fields of ClearTaskInstancesBody. */
 const CLEAR_FLAGS = [
@@ -1302,14 +1318,6 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           }
         }
         if (badDates.length > 0) return invalid(badDates);
-        const RUN_TYPES = [
-          "backfill",
-          "scheduled",
-          "manual",
-          "operator_triggered",
-          "asset_triggered",
-          "asset_materialization",
-        ];
         if (
           url.searchParams.getAll("run_type").some((t) => t !== "none" && !RUN_TYPES.includes(t))
         ) {
@@ -1330,18 +1338,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const runTypes = url.searchParams.getAll("run_type");
         if (runTypes.length > 0 && !runTypes.includes("manual")) runs = [];
         runs = ilikeFilter(runs, url, "run_id_pattern", (r) => r.runId);
-        const dateOf = (r: Run, field: (typeof RUN_DATE_FILTERS)[number]) =>
-          field === "logical_date"
-            ? r.logicalDate
-            : field === "run_after"
-              ? r.runAfter
-              : field === "start_date"
-                ? r.startDate
-                : r.endDate;
         const now = clock.now();
         for (const { field, op, at } of bounds) {
           runs = runs.filter((r) => {
-            const v = dateOf(r, field);
+            const v = RUN_DATES[field](r);
             if (v === null) {
               // No logical date or run_after: no bound holds (SQL's comparison with NULL). No
               // start or end yet (NullableDatetimeRangeFilter): it will pass any lower bound, and
