@@ -130,7 +130,9 @@ async function runProgram(
 ): Promise<number> {
   let exitCode = 0;
   const program = new commander.Command("mlgen")
-    .description("Define ML pipelines once in typed TypeScript; compile them to Airflow DAGs.")
+    .description(
+      "Define ML pipelines once in typed TypeScript; compile them to Airflow DAGs and Kubeflow Pipelines YAML.",
+    )
     .version(version(), "-v, --version")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })

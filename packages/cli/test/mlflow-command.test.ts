@@ -25,6 +25,9 @@ describe("mlgen mlflow", () => {
     const r = await cli({}, "mlflow", "runs", "exp");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("MLFLOW_TRACKING_URI");
+    // The command's own flag, not the library's option name.
+    expect(r.stderr).toContain("pass --url");
+    expect(r.stderr).not.toContain("trackingUri");
   });
 
   it("--max must be a positive integer", async () => {

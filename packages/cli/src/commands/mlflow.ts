@@ -19,6 +19,11 @@ const CLIENT_ERRORS = new Set([
 /** Flags win over MLFLOW_TRACKING_* variables (the Python client's). Secrets are never printed. */
 export async function connectMlflow(io: CliIO, o: MlflowConnectionOptions): Promise<MlflowClient> {
   const { createMlflowClient } = await import("@mlgen/mlflow-client");
+  if (!o.url && !io.env.MLFLOW_TRACKING_URI) {
+    throw new CliError(
+      "mlgen mlflow: no tracking server given\n  fix: pass --url http://host:5000 or set MLFLOW_TRACKING_URI",
+    );
+  }
   return createMlflowClient({
     env: io.env,
     ...(o.url ? { trackingUri: o.url } : {}),
