@@ -329,7 +329,7 @@ const MUTATIONS: readonly Mutation[] = [
     what: "a changed bash script",
     mutate: (s) => {
       const c = at(s, "deploymentSpec", "executors", "exec-announce", "container");
-      c.command = ["bash", "-ec", 'echo "$MSG"', "bash"];
+      c.command = ["bash", "-c", 'echo "$MSG"', "bash"];
     },
     where: "$.deploymentSpec.executors[exec-announce].container.command",
   },

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { kubeflowTarget } from "../../packages/compiler/src/index.js";
-import { callback, pipeline } from "../../packages/dsl/src/index.js";
+import { callback, type Input, pipeline } from "../../packages/dsl/src/index.js";
 import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
 import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
 import { bin, ensureEngines, tempDir } from "./harness.js";
@@ -133,6 +133,44 @@ describe("generated Python components", () => {
   });
 });
 
+/** A pipeline file's executor (exec-*) of a given name, as the YAML has it. */
+function executor(yaml: string, name: string): { command: string[]; args: string[] } {
+  const [spec] = parseAllDocuments(yaml).map((d) => d.toJS());
+  return spec.deploymentSpec.executors[name].container;
+}
+
+/**
+ * Runs a Python task's executor as its container would, through kfp's own executor
+ * (kfp.dsl.executor_main) with the executor input the KFP backend sends: command `sh -c <pip
+ * install> sh -ec <launcher> <component> <modules...>`, the install step skipped (kfp is
+ * installed), the launcher run as the container runs it. Returns its stdout.
+ */
+function runPythonExecutor(
+  yaml: string,
+  name: string,
+  work: string,
+  executorInput: unknown,
+  env: Record<string, string> = {},
+): string {
+  const { command, args } = executor(yaml, name);
+  const launcher = command.slice(command.indexOf("-ec") - 1);
+  return execFileSync(
+    launcher[0] as string,
+    [...launcher.slice(1), ...args.map((a) => (a === "{{$}}" ? JSON.stringify(executorInput) : a))],
+    {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PATH: `${join(KFP_PYTHON, "..")}:${process.env.PATH}`,
+        PYTHONWARNINGS: "ignore",
+        // The launcher's `mktemp -d` (the component's module) goes there, not into /tmp.
+        TMPDIR: work,
+        ...env,
+      },
+    },
+  );
+}
+
 describe("the exit handler under the KFP backend", () => {
   it("reads COMPLETE and CACHED as success and FAILED and CANCELED as failure, through kfp's own executor", () => {
     // kfp.local reports a succeeded run as SUCCEEDED, but the KFP backend's driver sends the
@@ -174,50 +212,29 @@ def on_success(context):
       pythonFiles: [{ path: "tasks/alerts.py", content: alerts }],
       settings: {},
     });
-    const [spec] = parseAllDocuments(file?.content ?? "").map((d) => d.toJS());
-    const { command, args } = spec.deploymentSpec.executors["exec-alerts"].container as {
-      command: string[];
-      args: string[];
-    };
-    // command: sh -c <pip install> sh -ec <launcher> <component> <modules...>; the install
-    // step is skipped (kfp is installed), the launcher run as the container runs it.
-    const launcher = command.slice(command.indexOf("-ec") - 1);
     const work = tempDir("mlgen-kfp-exit-");
-    const kfpBin = join(KFP_PYTHON, "..");
-    const calls: unknown[] = [];
     for (const state of ["COMPLETE", "CACHED", "SUCCEEDED", "FAILED", "CANCELED"]) {
-      const executorInput = {
-        inputs: {
-          parameterValues: {
-            status: {
-              state,
-              pipelineJobResourceName: "exit-states-abc",
-              pipelineTaskName: "exit-handler-1",
-              error: state === "FAILED" ? { code: 2, message: "task work failed" } : {},
+      runPythonExecutor(
+        file?.content ?? "",
+        "exec-alerts",
+        work,
+        {
+          inputs: {
+            parameterValues: {
+              status: {
+                state,
+                pipelineJobResourceName: "exit-states-abc",
+                pipelineTaskName: "exit-handler-1",
+                error: state === "FAILED" ? { code: 2, message: "task work failed" } : {},
+              },
             },
           },
+          outputs: { outputFile: join(work, `${state}.json`) },
         },
-        outputs: { outputFile: join(work, `${state}.json`) },
-      };
-      execFileSync(
-        launcher[0] as string,
-        [
-          ...launcher.slice(1),
-          ...args.map((a) => (a === "{{$}}" ? JSON.stringify(executorInput) : a)),
-        ],
-        {
-          encoding: "utf8",
-          env: {
-            ...process.env,
-            PATH: `${kfpBin}:${process.env.PATH}`,
-            ALERTS_OUT: work,
-            PYTHONWARNINGS: "ignore",
-            // The launcher's `mktemp -d` (the component's module) goes there, not into /tmp.
-            TMPDIR: work,
-          },
-        },
+        { ALERTS_OUT: work },
       );
     }
+    const calls: unknown[] = [];
     for (const line of readFileSync(join(work, "calls.jsonl"), "utf8").trim().split("\n")) {
       calls.push(JSON.parse(line));
     }
@@ -228,6 +245,78 @@ def on_success(context):
       { state: "failure:FAILED", succeeded: false },
       { state: "failure:CANCELED", succeeded: false },
     ]);
+  });
+});
+
+describe("the executors as their containers run them", () => {
+  it("a Python task whose module imports ten or more project modules, one at the project root, gets each file's own text", () => {
+    // "$10" in the shell is "$1" followed by 0: the tenth module and later once got the
+    // first one's text; and a module at the project root had no folder to be written into.
+    const modules = Array.from({ length: 11 }, (_, i) => ({
+      path: `tasks/m${i + 1}.py`,
+      content: `NAME = "m${i + 1}"\n`,
+    }));
+    const names = modules.map((_, i) => `m${i + 1}`).join(", ");
+    const main = `import rootmod\nfrom tasks import ${names}\n\n\ndef run() -> dict:\n    return {"s": ",".join(m.NAME for m in (${names})) + "+" + rootmod.NAME}\n`;
+    const ir = pipeline("many_modules", {}, (p) => {
+      p.python("run", { fn: "tasks/main.py:run", outputs: { s: "string" } });
+    }).ir;
+    const [file] = kubeflowTarget.emit({
+      ir,
+      hash: "0",
+      sourceFile: "pipelines/many.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [
+        ...modules,
+        { path: "tasks/main.py", content: main },
+        { path: "rootmod.py", content: 'NAME = "root"\n' },
+      ],
+      settings: {},
+    });
+    const work = tempDir("mlgen-kfp-modules-");
+    const output = join(work, "executor-output.json");
+    runPythonExecutor(file?.content ?? "", "exec-run", work, {
+      inputs: {},
+      outputs: { parameters: { s: { outputFile: join(work, "s.txt") } }, outputFile: output },
+    });
+    expect(JSON.parse(readFileSync(output, "utf8")).parameterValues).toEqual({
+      s: `${modules.map((_, i) => `m${i + 1}`).join(",")}+root`,
+    });
+  });
+
+  it("a bash task reads its tenth and later inputs, and runs its command as BashOperator does (bash -c)", () => {
+    const params = Array.from({ length: 11 }, (_, i) => `p${String(i).padStart(2, "0")}`);
+    const ir = pipeline(
+      "many_env",
+      { params: Object.fromEntries(params.map((n, i) => [n, `value${i}`])) },
+      (p) => {
+        p.bash("show", {
+          // Without -e, as on Airflow: a failing line does not end the command.
+          command: 'echo "P09=$P09 P10=$P10"\nfalse\necho "after $P00"',
+          env: Object.fromEntries(params.map((n) => [n.toUpperCase(), p.params[n] as Input])),
+        });
+      },
+    ).ir;
+    const [file] = kubeflowTarget.emit({
+      ir,
+      hash: "0",
+      sourceFile: "pipelines/env.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [],
+      settings: {},
+    });
+    const { command, args } = executor(file?.content ?? "", "exec-show");
+    // The backend fills each input's placeholder with the param's value.
+    const filled = args.map((a) => {
+      const m = /^\{\{\$\.inputs\.parameters\['env_P(\d+)'\]\}\}$/.exec(a);
+      if (!m) throw new Error(`unexpected argument ${a}`);
+      return `value${Number(m[1])}`;
+    });
+    expect(command.slice(0, 2)).toEqual(["bash", "-c"]);
+    const out = execFileSync(command[0] as string, [...command.slice(1), ...filled], {
+      encoding: "utf8",
+    });
+    expect(out).toBe("P09=value9 P10=value10\nafter value0\n");
   });
 });
 

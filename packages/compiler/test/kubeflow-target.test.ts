@@ -669,7 +669,8 @@ describe("kubeflow target", () => {
   });
 
   it("Airflow scheduling settings and templates in container args are warnings, not dropped silently", () => {
-    const ir = pipeline("sched", { defaults: { pool: "etl", dependsOnPast: true } }, (p) => {
+    const defaults = { pool: "etl", dependsOnPast: true, maxActiveTisPerDag: 3 };
+    const ir = pipeline("sched", { defaults }, (p) => {
       p.bash("a", { command: "true", queue: "gpu", priorityWeight: 5, maxActiveTisPerDag: 2 });
       p.container("c", { image: "busybox:1.36", args: ["--day", "{{ ds }}"] });
       p.container("k", { image: "busybox:1.36", args: ['echo "{{$}}"'] });
@@ -684,6 +685,10 @@ describe("kubeflow target", () => {
         expect.stringMatching(/^warning MLG3002 -: dependsOnPast of the defaults of pipeline /),
         expect.stringMatching(/^warning MLG3002 a: queue, priorityWeight of task 'a' /),
         expect.stringMatching(/^warning MLG3002 a: maxActiveTisPerDag of task 'a' /),
+        // From the defaults: said once, for the tasks that are not mapped.
+        expect.stringMatching(
+          /^warning MLG3002 b: maxActiveTisPerDag from the defaults, for 'b', 'c', 'k' /,
+        ),
         expect.stringMatching(
           /^warning MLG3002 c: the args of 'c' .*'\{\{ ds \}\}' holds an Airflow template/,
         ),
@@ -943,6 +948,43 @@ describe("kubeflow target", () => {
       "NUMBER_DOUBLE",
       "STRING",
     ]);
+  });
+
+  it("a param whose name meets a task output's channel name (model-path, model's path) gets a channel of its own", () => {
+    // kfp's channels: pipelinechannel--<param> and pipelinechannel--<task>-<output>. A param or
+    // variable named with a '-' once shared the task output's channel, and one value replaced
+    // the other inside the group.
+    const source =
+      "def model() -> dict:\n    return {}\n\n\ndef deploy(uri: str, target: str) -> None:\n    pass\n";
+    const ir = pipeline("channels", {}, (p) => {
+      const m = p.python("model", { fn: "tasks/m.py:model", outputs: { path: "string" } });
+      p.group("release", {}, (g) => {
+        g.python("deploy", {
+          fn: "tasks/m.py:deploy",
+          inputs: { uri: m.out.path, target: variable("model-path", "/srv/models") },
+        });
+      });
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const [spec] = parse(
+      renderPipelineSpec({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: [{ path: "tasks/m.py", content: source }],
+      }),
+    );
+    const group = spec.components["comp-release"].dag.tasks["release-deploy"].inputs.parameters;
+    const uri = group.uri.componentInputParameter;
+    const target = group.target.componentInputParameter;
+    expect(uri).not.toBe(target);
+    const wired = spec.root.dag.tasks.release.inputs.parameters;
+    expect(wired[uri]).toEqual({
+      taskOutputParameter: { producerTask: "model", outputParameterKey: "path" },
+    });
+    expect(wired[target]).toEqual({ componentInputParameter: "model-path" });
   });
 
   it("an input named like the task's function, or like a name the wrapper uses, gets a parameter of its own", () => {

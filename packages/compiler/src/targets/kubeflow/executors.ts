@@ -58,17 +58,24 @@ export function pythonCommand(
     `${installs.join(" && ")} && "$0" "$@"`,
     "",
   ].join("\n");
+  const dirs = new Set<string>();
   const launcher = [
     "",
     "program_path=$(mktemp -d)",
     "",
     'printf "%s" "$0" > "$program_path/ephemeral_component.py"',
     // The project's modules travel as the next arguments, written where the component finds them.
+    // Positional parameters past $9 need braces: "$10" is "$1" followed by 0.
     ...modules.flatMap((m, i) => {
-      const dir = m.path.includes("/") ? m.path.slice(0, m.path.lastIndexOf("/")) : "";
+      const slash = m.path.lastIndexOf("/");
+      const dir = `mlgen_project${slash < 0 ? "" : `/${m.path.slice(0, slash)}`}`;
+      const made = dirs.has(dir);
+      // mkdir -p made its parents too.
+      for (let d = dir; d.includes("/"); d = d.slice(0, d.lastIndexOf("/"))) dirs.add(d);
+      dirs.add("mlgen_project");
       return [
-        ...(dir ? [`mkdir -p "$program_path"/${shQuote(`mlgen_project/${dir}`)}`] : []),
-        `printf "%s" "$${i + 1}" > "$program_path"/${shQuote(`mlgen_project/${m.path}`)}`,
+        ...(made ? [] : [`mkdir -p "$program_path"/${shQuote(dir)}`]),
+        `printf "%s" "\${${i + 1}}" > "$program_path"/${shQuote(`mlgen_project/${m.path}`)}`,
       ];
     }),
     ...(modules.length ? [`shift ${modules.length}`] : []),
@@ -184,16 +191,17 @@ export function shellExecutor(
   const exports = passed
     .map((p, i) =>
       p.join === undefined || p.join.length === 0
-        ? `export ${p.name}="$${i + 1}"\n`
+        ? `export ${p.name}="\${${i + 1}}"\n`
         : // posixpath.join: a slash between the two unless the base is empty or ends in one
           // (join("/data", "") is "/data/").
-          `case "$${i + 1}" in ""|*/) export ${p.name}="$${i + 1}"${shQuote(posixJoin(p.join))} ;; *) export ${p.name}="$${i + 1}"/${shQuote(posixJoin(p.join))} ;; esac\n`,
+          `case "\${${i + 1}}" in ""|*/) export ${p.name}="\${${i + 1}}"${shQuote(posixJoin(p.join))} ;; *) export ${p.name}="\${${i + 1}}"/${shQuote(posixJoin(p.join))} ;; esac\n`,
     )
     .join("");
   return {
     container: {
       args: passed.map((p) => placeholder(p.input)),
-      command: ["bash", "-ec", `${exports}${task.command}`, "bash"],
+      // `bash -c`, as BashOperator runs it: without -e, a failing line does not end the command.
+      command: ["bash", "-c", `${exports}${task.command}`, "bash"],
       ...(literal.length ? { env: literal } : {}),
       image: settings.image,
     },

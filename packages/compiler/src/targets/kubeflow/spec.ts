@@ -289,18 +289,32 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       level: "warning",
     });
   }
+  const tisReason =
+    "KFP limits parallelism only inside a loop (a mapped task's parallelismLimit); across runs there is no limit, so this is left out";
+  // Set in the defaults (the pipeline's or a group's): said once, naming the tasks it misses.
+  const inheritedTis: string[] = [];
   for (const task of ir.tasks) {
-    const limit = task.options.maxActiveTisPerDag;
-    if (limit !== null && !(task.kind === "python" && task.map)) {
+    if (task.kind === "python" && task.map) continue;
+    if (task.options.maxActiveTisPerDag !== null) {
       problems.push({
         task: task.id,
         what: `maxActiveTisPerDag of task '${task.id}'`,
-        reason:
-          "KFP limits parallelism only inside a loop (a mapped task's parallelismLimit); across runs there is no limit, so this is left out",
+        reason: tisReason,
         hint: "drop it for Kubeflow, or map the task and keep the limit there",
         level: "warning",
       });
+    } else if (effectiveOptions(ir, task).maxActiveTisPerDag !== null) {
+      inheritedTis.push(task.id);
     }
+  }
+  if (inheritedTis.length > 0) {
+    problems.push({
+      task: inheritedTis[0],
+      what: `maxActiveTisPerDag from the defaults, for ${inheritedTis.map((t) => `'${t}'`).join(", ")}`,
+      reason: tisReason,
+      hint: "set it on the mapped tasks only for Kubeflow (it is their loop's parallelismLimit)",
+      level: "warning",
+    });
   }
   for (const p of shape.problems) problems.push({ ...p, level: "error" });
   // Each python task's command carries its module and the project modules that imports
@@ -404,10 +418,29 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
 
   const producer = (task: string) => nodeOf.get(task) as TaskNode;
-  const channel = (src: Source) =>
-    src.kind === "param"
-      ? `pipelinechannel--${src.name}`
-      : `pipelinechannel--${producer(src.task).key}-${src.output}`;
+  // kfp's names: `pipelinechannel--<param>` and `pipelinechannel--<task>-<output>`. A param
+  // whose name holds a '-' (which kfp's, Python identifiers, never do) can meet a task output's
+  // (`model-path` and model's `path`): the second value met gets a numbered name of its own.
+  const channels = new Map<string, string>();
+  const channelTaken = new Set<string>();
+  const channel = (src: Source) => {
+    const id = src.kind === "param" ? `param ${src.name}` : `output ${src.task} ${src.output}`;
+    let name = channels.get(id);
+    if (name === undefined) {
+      const base =
+        src.kind === "param"
+          ? `pipelinechannel--${src.name}`
+          : `pipelinechannel--${producer(src.task).key}-${src.output}`;
+      name = base;
+      // (A loop's item is `pipelinechannel--loop-item-param-<n>`.)
+      const taken = (c: string) =>
+        channelTaken.has(c) || /^pipelinechannel--loop-item-param-\d+$/.test(c);
+      for (let n = 2; taken(name); n++) name = `${base}-${n}`;
+      channels.set(id, name);
+      channelTaken.add(name);
+    }
+    return name;
+  };
   const baseType = (src: Source): ParameterType => {
     if (src.kind === "param") return src.type;
     const t = taskById.get(src.task);
