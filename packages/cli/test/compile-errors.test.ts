@@ -523,6 +523,24 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(pkg.code).toBe(0);
   });
 
+  it("a pipeline whose DAG file has the name of a task module at the project root is MLG1011, never written over it", async () => {
+    // train.py beside mlgen.config.ts and pipeline id 'train': both are dags/train.py. The
+    // module once overwrote the DAG file, and compile said it wrote both.
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "train.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(
+        `  p.python("load", { fn: "train.py:load", outputs: { path: "string", rows: "int" } });`,
+      ).replace('"demo"', '"train"'),
+    });
+    const { code, stderr } = await proj.mlgen("compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "error MLG1011: invalid pipeline id 'train': its DAG file train.py has the name of the task modules",
+    );
+    expect(existsSync(join(proj.dir, "dags"))).toBe(false);
+  });
+
   it("a task module that is not UTF-8, or not readable, is an error naming it; nothing is written or corrupted", async () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,

@@ -556,7 +556,11 @@ describe("kubeflow target", () => {
           SCRIPT: "{{ ds }}/run.sh",
         },
       });
-      p.container("serve", { image: "busybox", env: { DAY: "{% if true %}x{% endif %}" } });
+      p.container("serve", {
+        image: "busybox",
+        command: ["env"],
+        env: { DAY: "{% if true %}x{% endif %}" },
+      });
     }).ir;
     const lines = kubeflowTarget
       .validate(lowered(ir))
@@ -701,6 +705,68 @@ describe("kubeflow target", () => {
         ),
       ]),
     );
+  });
+
+  it("a container task without a command is said: KFP's launcher runs command and args in place of the image's ENTRYPOINT", () => {
+    const ir = pipeline("entry", {}, (p) => {
+      p.container("bare", { image: "ghcr.io/acme/scorer:1.4" });
+      p.container("args_only", { image: "ghcr.io/acme/scorer:1.4", args: ["--date", "x"] });
+      p.container("full", { image: "ghcr.io/acme/scorer:1.4", command: ["python", "-m", "s"] });
+    }).ir;
+    const found = kubeflowTarget
+      .validate(lowered(ir))
+      .map((d) => `${d.severity} ${d.code} ${d.task ?? "-"}: ${d.message}`);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^warning MLG3002 args_only: the image's entrypoint in 'args_only' .*runs its args \('--date' as the program\)/,
+      ),
+      expect.stringMatching(
+        /^warning MLG3002 bare: the image's entrypoint in 'bare' .*runs nothing/,
+      ),
+    ]);
+  });
+
+  it("a literal FileSensor path holding a template is said (Airflow renders filepath, KFP does not)", () => {
+    const ir = pipeline("sense", {}, (p) => {
+      p.fileSensor("wait", { path: "/data/{{ ds }}.csv", timeout: seconds(60) });
+      p.fileSensor("plain", { path: "/data/in.csv", timeout: seconds(60) });
+    }).ir;
+    const found = kubeflowTarget
+      .validate(lowered(ir))
+      .filter((d) => /template/.test(d.message))
+      .map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message.split(":")[0]}`);
+    expect(found).toEqual([
+      "warning MLG3002 wait: template '/data/{{ ds }}.csv' in 'wait' is approximated for Kubeflow Pipelines",
+    ]);
+  });
+
+  it("env() without a default is said once per variable, unless kubeflow.secretEnv gives it to the pod", () => {
+    const source = "def fit(url: str, token: str, level: str) -> None:\n    pass\n";
+    const ir = pipeline("envs", {}, (p) => {
+      for (const id of ["a", "b"]) {
+        p.python(id, {
+          fn: "tasks/m.py:fit",
+          inputs: { url: env("API_URL"), token: env("API_TOKEN"), level: env("LEVEL", "info") },
+        });
+      }
+    }).ir;
+    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const found = kubeflowTarget
+      .validate({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: [{ path: "tasks/m.py", content: source }],
+        settings: { kubeflow: { secretEnv: { API_TOKEN: { secret: "api", key: "token" } } } },
+      })
+      .map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message}`);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^warning MLG3002 a: env\('API_URL'\) in 'a' is approximated for Kubeflow Pipelines: it has no default, and nothing sets API_URL in a KFP pod/,
+      ),
+    ]);
   });
 
   it("a task tracked in MLflow installs mlflow in its container, as a validation installs pandas", () => {

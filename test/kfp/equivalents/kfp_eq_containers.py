@@ -26,8 +26,8 @@ def train_gpu():
 
 @dsl.container_component
 def report():
-    # No command: the image's entrypoint runs.
-    return dsl.ContainerSpec(image="alpine:3.20", args=["--summary"])
+    # A command of its own: KFP's launcher runs command and args, never the image's entrypoint.
+    return dsl.ContainerSpec(image="alpine:3.20", command=["echo"], args=["--summary"])
 
 
 @dsl.pipeline(

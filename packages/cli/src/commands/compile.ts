@@ -524,8 +524,11 @@ export async function compileCommand(
         }
         const files = target.emit(input);
         const shippedPaths = new Set(input.pythonFiles.map((f) => f.path));
+        // The task modules the target copies beside the DAG file are emitted as they are.
+        const shipped = (f: { path: string; content: string }) =>
+          input.pythonFiles.some((m) => m.path === f.path && m.content === f.content);
         const shadowed = files.find((f) => {
-          if (shippedPaths.has(f.path) || !/^[^/]+\.py$/.test(f.path)) return false;
+          if (shipped(f) || !/^[^/]+\.py$/.test(f.path)) return false;
           const stem = f.path.slice(0, -3);
           // A regular package (with __init__.py) wins over a module of its name; a folder
           // without one is a namespace package, which the module shadows.

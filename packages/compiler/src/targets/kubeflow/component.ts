@@ -38,6 +38,8 @@ export interface ValueCode {
   item(name: string, declared: ParameterType | null): ParameterType;
   /** A template value that KFP cannot render (reported once per text). */
   template(text: string): void;
+  /** An env() read without a default: said unless kubeflow.secretEnv gives the pod the variable. */
+  envWithoutDefault(name: string): void;
 }
 
 export interface ComponentBuild {
@@ -138,9 +140,11 @@ class Params {
       }
       case "env":
         this.uses.env = true;
-        return value.default === null
-          ? py`_env(${value.name})`
-          : py`_env(${value.name}, ${value.default})`;
+        if (value.default === null) {
+          this.code.envWithoutDefault(value.name);
+          return py`_env(${value.name})`;
+        }
+        return py`_env(${value.name}, ${value.default})`;
       case "template":
         this.code.template(value.text);
         return new PyCode(pyString(value.text));
@@ -312,6 +316,10 @@ export function pythonComponent(
       helpers.waitForPath = true;
       imports.add("import glob").add("import os").add("import time");
       const path = params.expr("path", s.path);
+      // FileSensor's filepath is a templated field: Airflow renders a literal path, KFP does not.
+      if (s.path.kind === "literal" && typeof s.path.value === "string") {
+        if (mayHoldJinja(s.path.value)) code.template(s.path.value);
+      }
       if (s.connId !== null) {
         approximated(
           task,

@@ -295,6 +295,16 @@ export function containerExecutor(
       );
     }
   }
+  if (task.command === null || task.command.length === 0) {
+    // The KFP v2 driver makes the pod's command its launcher and passes the container's
+    // command and args to it: the image's ENTRYPOINT never runs (KubernetesPodOperator keeps it).
+    approximated(
+      task,
+      `the image's entrypoint in '${task.id}'`,
+      `a task without a command runs ${task.args.length ? `its args ('${task.args[0]}' as the program)` : "nothing"} on KFP: its launcher runs the container's command and args in place of the image's ENTRYPOINT`,
+      "set command to what the image's ENTRYPOINT runs, e.g. command: ['python', '-m', 'scorer']",
+    );
+  }
   if (task.namespace !== null) {
     approximated(
       task,

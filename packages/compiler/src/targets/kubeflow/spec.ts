@@ -690,6 +690,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const leafOutputs = new Map<TaskNode, Record<string, ParameterType>>();
   const approximated = (task: Task, what: string, reason: string, hint: string) =>
     problems.push({ task: task.id, what, reason, hint, level: "warning" });
+  const warnedEnv = new Set<string>();
 
   for (const leaf of shape.leaves) {
     const task = leaf.task;
@@ -739,6 +740,17 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           `template '${text}' in '${task.id}'`,
           "Airflow templates are not rendered on Kubeflow; the text is passed as is",
           "use a param, or a placeholder value computed in a python task",
+        );
+      },
+      envWithoutDefault(name) {
+        // Said once per variable, at the first task that reads it.
+        if (name in settings.secretEnv || warnedEnv.has(name)) return;
+        warnedEnv.add(name);
+        approximated(
+          task,
+          `env('${name}') in '${task.id}'`,
+          `it has no default, and nothing sets ${name} in a KFP pod (the image's own environment aside), so the task fails when it reads it`,
+          `give it a default, env('${name}', '...'), or set kubeflow: { secretEnv: { ${name}: { secret: "<secret name>", key: "<key>" } } } in mlgen.config.ts`,
         );
       },
     };
