@@ -466,8 +466,8 @@ function assetUris(list: readonly unknown[]): string[] {
   });
 }
 
-const targets = (t: TaskHandle | readonly TaskHandle[] | undefined): string[] =>
-  t === undefined ? [] : Array.isArray(t) ? t.map((x: TaskHandle) => x.id) : [(t as TaskHandle).id];
+const handles = (t: TaskHandle | readonly TaskHandle[] | undefined): TaskHandle[] =>
+  t === undefined ? [] : Array.isArray(t) ? [...t] : [t as TaskHandle];
 
 const seconds = (d: Duration | undefined) => (d ? toSeconds(d) : null);
 
@@ -551,15 +551,43 @@ export function pipeline<
     paramHandles[name] = paramValue(name, p.type === "string", token);
   }
 
+  // The handles this pipeline made: a task of another pipeline, whose id may also be one of
+  // this pipeline's, must not be wired in by its id.
+  const own = new WeakSet<object>();
+  /** The ids of `upstream`; one from another pipeline is reported (MLG1011), not wired. */
+  const ownIds = (
+    taskId: string,
+    what: string,
+    upstream: readonly TaskHandle[],
+    site: () => SourceLocation | undefined,
+  ): string[] =>
+    upstream.flatMap((t) => {
+      if (typeof t === "object" && t !== null && own.has(t)) return [t.id];
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `${what} of '${taskId}'`,
+            reason: `'${String((t as Partial<TaskHandle> | null)?.id)}' is not a task of pipeline '${id}' (a handle from another pipeline, or not a task handle)`,
+            hint: "pass the handle that this pipeline's p.python()/p.bash()/p.group()... returned",
+          },
+          { pipeline: id, task: taskId, location: site() },
+        ),
+      );
+      return [];
+    });
+
   function handle<T extends Task>(node: T): TaskHandle & { node: T } {
-    return {
+    const h = {
       id: node.id,
       node,
       after(...upstream: TaskHandle[]) {
-        (node.after as string[]).push(...upstream.map((t) => t.id));
+        (node.after as string[]).push(...ownIds(node.id, ".after()", upstream, callSite()));
         return this;
       },
     };
+    own.add(h);
+    return h;
   }
 
   const lowerInputs = (
@@ -826,13 +854,15 @@ export function pipeline<
         };
         groups[groupFull] = node;
         groupBody(makeBuilder(groupFull));
-        return {
+        const h = {
           id: groupFull,
           after(...upstream: TaskHandle[]) {
-            (node.after as string[]).push(...upstream.map((t) => t.id));
+            (node.after as string[]).push(...ownIds(groupFull, ".after()", upstream, callSite()));
             return this;
           },
         };
+        own.add(h);
+        return h;
       },
       python<const O extends Outputs>(localId: string, spec: PythonTaskSpec<O>) {
         const site = callSite();
@@ -862,8 +892,8 @@ export function pipeline<
             kind: "branch",
             ...base,
             condition: condition(base.id, spec.when, site),
-            ifTrue: targets(spec.ifTrue),
-            ifFalse: targets(spec.ifFalse),
+            ifTrue: ownIds(base.id, "ifTrue", handles(spec.ifTrue), site),
+            ifFalse: ownIds(base.id, "ifFalse", handles(spec.ifFalse), site),
           }),
         );
       },
@@ -971,7 +1001,35 @@ export function pipeline<
     };
   };
 
-  buildingPipeline(token, () => body(makeBuilder(null)));
+  const returned: unknown = buildingPipeline(token, () => body(makeBuilder(null)));
+  if (typeof (returned as { then?: unknown } | null)?.then === "function") {
+    // Tasks added after an await would come after pipeline() returned: some silently lost.
+    (returned as Promise<unknown>).then(undefined, () => {});
+    problems.push(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `body of pipeline '${id}'`,
+          reason:
+            "it returned a promise (an async function?); the tasks it adds after an await are never seen",
+          hint: "build the tasks synchronously; load what they need with top-level await before pipeline()",
+        },
+        { pipeline: id, location: pipelineSite() },
+      ),
+    );
+  } else if (tasks.length === 0) {
+    problems.push(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `pipeline '${id}'`,
+          reason: "it has no tasks, so its DAG file would have nothing to run",
+          hint: "add a task in the pipeline's body, or remove the pipeline",
+        },
+        { pipeline: id, location: pipelineSite() },
+      ),
+    );
+  }
 
   const ir: Pipeline = {
     kind: "pipeline",

@@ -3,21 +3,82 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { callback, env, hours, minutes, pipeline, seconds, variable } from "../src/index.js";
+import {
+  callback,
+  env,
+  hours,
+  minutes,
+  pipeline,
+  seconds,
+  type TaskHandle,
+  variable,
+} from "../src/index.js";
 import { resolvedSiteCount } from "../src/pipeline.js";
 
 describe("pipeline()", () => {
   it("builds IR with defaults Airflow users expect", () => {
-    const def = pipeline("p", {}, () => {});
+    const def = pipeline("p", {}, (p) => {
+      p.bash("t", { command: "true" });
+    });
     expect(def.ir).toMatchObject({
       kind: "pipeline",
       id: "p",
       schedule: { kind: "none" },
       catchup: false,
       startDate: null,
-      tasks: [],
+      tasks: [{ id: "t", kind: "bash" }],
     });
     expect(def.problems).toEqual([]);
+  });
+
+  it("a pipeline without tasks is MLG1011 (its DAG file would not even be valid Python)", () => {
+    const def = pipeline("p", {}, () => {});
+    expect(def.problems.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1011 invalid pipeline 'p': it has no tasks, so its DAG file would have nothing to run",
+    ]);
+  });
+
+  it("an async body is MLG1011: tasks added after an await would be lost", async () => {
+    const def = pipeline("p", {}, async (p) => {
+      p.bash("before", { command: "true" });
+      await new Promise((r) => setTimeout(r, 0));
+      p.bash("after", { command: "true" });
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1011 invalid body of pipeline 'p': it returned a promise (an async function?); the tasks it adds after an await are never seen",
+    ]);
+    expect(def.problems[0]?.location?.file).toBe(import.meta.filename);
+  });
+
+  it("a task handle of another pipeline in .after() or a branch is MLG1011, never wired to a task of the same id here", () => {
+    let leaked: TaskHandle | undefined;
+    pipeline("first", {}, (p) => {
+      leaked = p.bash("deploy", { command: "true" });
+    });
+    const foreign = leaked as TaskHandle;
+    const def = pipeline("second", { params: { go: true } }, (p) => {
+      const train = p.bash("train", { command: "true" });
+      p.bash("deploy", { command: "true" }).after(train);
+      p.branch("gate", {
+        when: [p.params.go, "==", true],
+        ifTrue: foreign,
+        ifFalse: p.bash("later", { command: "true" }),
+      }).after(train);
+      p.bash("orphan", { command: "true" }).after(foreign);
+      p.group("g", {}, (g) => {
+        g.bash("inner", { command: "true" });
+      }).after(foreign, train);
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.task}: ${d.message}`)).toEqual([
+      "MLG1011 gate: invalid ifTrue of 'gate': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline, or not a task handle)",
+      "MLG1011 orphan: invalid .after() of 'orphan': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline, or not a task handle)",
+      "MLG1011 g: invalid .after() of 'g': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline, or not a task handle)",
+    ]);
+    const byId = new Map(def.ir.tasks.map((t) => [t.id, t]));
+    expect(byId.get("orphan")?.after).toEqual([]);
+    expect(def.ir.groups.g?.after).toEqual(["train"]);
+    // Each is placed at the user's call.
+    for (const d of def.problems) expect(d.location?.file).toBe(import.meta.filename);
   });
 
   it.each([
