@@ -577,6 +577,24 @@ ${dag(`    train()
     },
   ],
   [
+    "a Variable's fallback through the task context or a template (as mlgen's DAG files write variable(name, default)) is no hardcoded path",
+    {
+      rule: "hardcoded-path",
+      body: `def run_extract(**context):
+    var = context["var"]
+    out_dir = var["value"].get("churn_dir", "/tmp/churn")
+    cache = context["var"]["value"].get("cache_dir", "/data/cache")
+    other = var["value"].get("/home/ana/key")
+    open("/home/ana/data.csv")
+
+${dag(`    PythonOperator(task_id="extract", python_callable=run_extract)
+    FileSensor(task_id="wait", filepath="{{ var.value.get('inbox_dir', '/tmp/inbox') }}/{{ ds }}.csv", timeout=60)
+    BashOperator(task_id="ls", bash_command="ls {{ var.value.get('x', '/srv/x') }} /home/ana/out")
+`)}`,
+      want: ["5:31", "6:11", "11:84"],
+    },
+  ],
+  [
     "a docstring that mentions a path is not a path in use",
     {
       rule: "hardcoded-path",

@@ -48,8 +48,24 @@ function continuesConcatenation(source: string, node: PyNode): boolean {
   return op !== null && op !== undefined && textOf(source, op) === "+";
 }
 
-/** Lookups whose arguments after the first are a fallback for a setting read at run time. */
-const FALLBACK_LOOKUP = /(?:^|\.)(?:Variable\.get|environ\.get|environ\.setdefault|getenv)$/;
+/**
+ * Lookups whose arguments after the first are a fallback for a setting read at run time: also a
+ * Variable through the task context, `var["value"].get(...)` or `context["var"]["value"].get(...)`
+ * (what mlgen's DAG files write for a DSL `variable(name, default)`).
+ */
+const FALLBACK_LOOKUP =
+  /(?:^|\.)(?:Variable\.get|environ\.get|environ\.setdefault|getenv)$|(?:^|\.|\[["']var["']\])(?:var)?(?:\[["']value["']\]|\.value)\.get$/;
+
+/** Where `{{ var.value.get('name', '<fallback>') }}` in a template gives a fallback, as offsets. */
+function templateFallbacks(raw: string): [from: number, to: number][] {
+  if (!raw.includes("var.value.get")) return [];
+  const out: [number, number][] = [];
+  for (const m of raw.matchAll(/\bvar\.value\.get\(\s*(['"])[^'"]*\1\s*,\s*(['"])([^'"]*)\2/g)) {
+    const to = m.index + m[0].length - 1;
+    out.push([to - (m[3] ?? "").length, to]);
+  }
+  return out;
+}
 
 /**
  * A string given as the fallback of a setting (`Variable.get("data_dir", default_var="/data")`,
@@ -130,8 +146,10 @@ export const hardcodedPath = defineRule({
       // The string's text starts after its prefix and opening quote(s).
       const opening = /^[A-Za-z]*("""|'''|"|')/.exec(raw)?.[0].length ?? 0;
       const continued = matches[0]?.from === opening && continuesConcatenation(file.source, s.node);
+      const fallbacks = templateFallbacks(raw);
       for (const m of matches) {
         if (continued && m.from === opening) continue;
+        if (fallbacks.some(([from, to]) => m.from >= from && m.to <= to)) continue;
         const key = `${s.node.from + m.from}:${s.task}`;
         if (seen.has(key)) continue;
         seen.add(key);
