@@ -567,6 +567,28 @@ describe("orderTasks", () => {
 });
 
 describe("lowerPipeline", () => {
+  it("the fix of an invalid id says what that id may hold: no '.' in a group's", () => {
+    const r = lowerPipeline({
+      ir: ir([py("a", { function: "f" })], { groups: { "g.h": groupNode("g.h", null) } }),
+      sourceMap: {},
+      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
+    });
+    expect(r.diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      `group id 'g.h' is not a valid Airflow id: it contains "." (Airflow joins nested group ids with one) | use only letters, digits, '_' and '-', at most 200 characters`,
+    ]);
+  });
+
+  it("a fn path written with './' is refused saying so, with the path to write", () => {
+    const r = lowerPipeline({
+      ir: ir([py("a", { module: "./tasks/m.py", function: "f" })]),
+      sourceMap: {},
+      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
+    });
+    expect(r.diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      "invalid module path './tasks/m.py' of task 'a' (fn): it starts with './': fn paths are written from the project root without one | write fn as 'tasks/m.py:f'",
+    ]);
+  });
+
   it("a task ordered after its own group is one MLG1002, not also the loop it makes", () => {
     const tasks = [
       py("g.a", { group: "g", after: ["g"], function: "f" }),

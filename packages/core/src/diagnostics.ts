@@ -31,7 +31,7 @@ export const DIAGNOSTICS = {
   MLG1006: {
     severity: "error",
     message: "{what} '{id}' is not a valid Airflow id: {reason}",
-    fix: "use only letters, digits, '_', '-' and '.', at most 250 characters",
+    fix: "use only {allowed}, at most {max} characters",
   },
   MLG1007: {
     severity: "error",

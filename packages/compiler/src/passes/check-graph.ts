@@ -51,6 +51,8 @@ function durationProblem(value: number | null): string | null {
   return null;
 }
 
+const ID_CHARS = "letters, digits, '_', '-' and '.'";
+
 /** Ids, duplicates, dangling `.after()` edges, names that must be Python identifiers, cycles. */
 export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   const idProblem = airflowIdProblem(ir.id);
@@ -58,7 +60,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     ctx.report(
       diagnostic(
         "MLG1006",
-        { what: "pipeline id", id: ir.id, reason: idProblem },
+        { what: "pipeline id", id: ir.id, reason: idProblem, allowed: ID_CHARS, max: "250" },
         { pipeline: ir.id, location: ctx.sourceMap.pipeline },
       ),
     );
@@ -83,7 +85,13 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     const place = taskPlace(ctx, ir.id, task.id);
     const problem = airflowIdProblem(task.id);
     if (problem) {
-      ctx.report(diagnostic("MLG1006", { what: "task id", id: task.id, reason: problem }, place));
+      ctx.report(
+        diagnostic(
+          "MLG1006",
+          { what: "task id", id: task.id, reason: problem, allowed: ID_CHARS, max: "250" },
+          place,
+        ),
+      );
     }
     seen.add(task.id);
     for (const [name, value] of durationsOf(task)) {
@@ -168,13 +176,24 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     const labelProblem =
       airflowIdProblem(label) ??
       (label.includes(".")
-        ? 'it contains "."'
+        ? 'it contains "." (Airflow joins nested group ids with one)'
         : label.length > 200
           ? `it is ${label.length} characters long (Airflow takes at most 200 for a group)`
           : null);
     if (labelProblem) {
       ctx.report(
-        diagnostic("MLG1006", { what: "group id", id: label, reason: labelProblem }, place),
+        // No '.' in a group id; Airflow takes at most 200 characters there.
+        diagnostic(
+          "MLG1006",
+          {
+            what: "group id",
+            id: label,
+            reason: labelProblem,
+            allowed: "letters, digits, '_' and '-'",
+            max: "200",
+          },
+          place,
+        ),
       );
     }
     if (seen.has(g)) {

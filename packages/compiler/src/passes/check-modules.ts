@@ -336,9 +336,12 @@ export function checkModules(
             "MLG1011",
             {
               what: `module path '${ref.module}' of task '${task.id}' (${where})`,
-              reason:
-                "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
-              hint: "write fn as 'tasks/train.py:train_model', relative to the project root",
+              reason: ref.module.startsWith("./")
+                ? "it starts with './': fn paths are written from the project root without one"
+                : "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
+              hint: ref.module.startsWith("./")
+                ? `write fn as '${ref.module.replace(/^(\.\/)+/, "")}:${ref.function}'`
+                : "write fn as 'tasks/train.py:train_model', relative to the project root",
             },
             place,
           ),
