@@ -143,7 +143,8 @@ function executor(yaml: string, name: string): { command: string[]; args: string
  * Runs a Python task's executor as its container would, through kfp's own executor
  * (kfp.dsl.executor_main) with the executor input the KFP backend sends: command `sh -c <pip
  * install> sh -ec <launcher> <component> <modules...>`, the install step skipped (kfp is
- * installed), the launcher run as the container runs it. Returns its stdout.
+ * installed), the launcher run as the container runs it (`executorInput` as JSON text, or an
+ * object to write as JSON). Returns its stdout.
  */
 function runPythonExecutor(
   yaml: string,
@@ -156,9 +157,20 @@ function runPythonExecutor(
   const launcher = command.slice(command.indexOf("-ec") - 1);
   return execFileSync(
     launcher[0] as string,
-    [...launcher.slice(1), ...args.map((a) => (a === "{{$}}" ? JSON.stringify(executorInput) : a))],
+    [
+      ...launcher.slice(1),
+      ...args.map((a) =>
+        a !== "{{$}}"
+          ? a
+          : typeof executorInput === "string"
+            ? executorInput
+            : JSON.stringify(executorInput),
+      ),
+    ],
     {
       encoding: "utf8",
+      // stderr is kept (for a failure's message), never printed.
+      stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
         PATH: `${join(KFP_PYTHON, "..")}:${process.env.PATH}`,
@@ -246,6 +258,68 @@ def on_success(context):
       { state: "failure:CANCELED", succeeded: false },
     ]);
   });
+  it("runs every alert when one raises, as Airflow runs callbacks, and then fails naming how many did", () => {
+    const alerts = `import json
+import os
+
+
+def boom(context):
+    raise RuntimeError("pager down")
+
+
+def record(context):
+    with open(os.path.join(os.environ["ALERTS_OUT"], "calls.jsonl"), "a") as f:
+        f.write(json.dumps({"state": context["state"]}) + "\\n")
+`;
+    const ir = pipeline(
+      "exit_isolated",
+      {
+        defaults: {
+          onFailure: [callback("tasks/alerts.py:boom"), callback("tasks/alerts.py:record")],
+        },
+      },
+      (p) => {
+        p.bash("work", { command: "true" });
+      },
+    ).ir;
+    const [file] = kubeflowTarget.emit({
+      ir,
+      hash: "0",
+      sourceFile: "pipelines/exit.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/alerts.py", content: alerts }],
+      settings: {},
+    });
+    const work = tempDir("mlgen-kfp-alerts-");
+    let error = "";
+    try {
+      runPythonExecutor(
+        file?.content ?? "",
+        "exec-alerts",
+        work,
+        {
+          inputs: {
+            parameterValues: {
+              status: {
+                state: "FAILED",
+                pipelineJobResourceName: "exit-isolated-abc",
+                pipelineTaskName: "exit-handler-1",
+                error: { code: 2, message: "task work failed" },
+              },
+            },
+          },
+          outputs: { outputFile: join(work, "out.json") },
+        },
+        { ALERTS_OUT: work },
+      );
+    } catch (e) {
+      error = String((e as { stderr?: string }).stderr ?? e);
+    }
+    // The second alert ran although the first raised; the task failed, saying so.
+    expect(readFileSync(join(work, "calls.jsonl"), "utf8")).toBe('{"state": "FAILED"}\n');
+    expect(error).toContain("RuntimeError: pager down");
+    expect(error).toContain("1 of 2 alerts failed");
+  });
 });
 
 describe("the executors as their containers run them", () => {
@@ -317,6 +391,45 @@ describe("the executors as their containers run them", () => {
       encoding: "utf8",
     });
     expect(out).toBe("P09=value9 P10=value10\nafter value0\n");
+  });
+  it("an int output that is a whole float (KFP hands list numbers over as doubles) is the int; 2.5 is refused", () => {
+    const source = "def total(values: list) -> dict:\n    return {'n': sum(values)}\n";
+    const ir = pipeline("sums", {}, (p) => {
+      p.python("total", {
+        fn: "tasks/m.py:total",
+        inputs: { values: [1, 2] },
+        outputs: { n: "int" },
+      });
+    }).ir;
+    const [file] = kubeflowTarget.emit({
+      ir,
+      hash: "0",
+      sourceFile: "pipelines/sums.pipeline.ts",
+      sourceMap: {},
+      pythonFiles: [{ path: "tasks/m.py", content: source }],
+      settings: {},
+    });
+    const work = tempDir("mlgen-kfp-int-");
+    const run = (values: string) => {
+      const output = join(work, "executor-output.json");
+      const outputs = {
+        parameters: { n: { outputFile: join(work, "n.txt") } },
+        outputFile: output,
+      };
+      // As the backend sends a list parameter: its numbers as JSON doubles (JSON.stringify
+      // would write 11.0 as 11).
+      runPythonExecutor(
+        file?.content ?? "",
+        "exec-total",
+        work,
+        `{"inputs": {"parameterValues": {"values": ${values}}}, "outputs": ${JSON.stringify(outputs)}}`,
+      );
+      return JSON.parse(readFileSync(output, "utf8")).parameterValues;
+    };
+    expect(run("[11.0, 14.0, 19.0]")).toEqual({ n: 44 });
+    expect(() => run("[1.5, 1.0]")).toThrow(
+      /output 'n' of tasks\/m\.py:total is declared int but it returned float 2\.5/,
+    );
   });
 });
 

@@ -103,6 +103,10 @@ describe("mlgen init", () => {
     expect(name.code).not.toBe(0);
     expect(name.stderr).toContain("cannot name a pipeline");
     expect(name.stderr).not.toMatch(/\n\s+at /);
+    // The DAG file tasks.py would shadow the tasks/ folder the project's modules are in.
+    const tasks = await proj.mlgen("init", "app", "--name", "tasks");
+    expect(tasks.code).not.toBe(0);
+    expect(tasks.stderr).toContain("'tasks' cannot name the pipeline");
     const target = await proj.mlgen("init", "app", "--target", "argo");
     expect(target.code).not.toBe(0);
     expect(target.stderr).toContain("'argo' is not a target");
@@ -112,6 +116,7 @@ describe("mlgen init", () => {
     expect(defaultName("/x/My Project-2")).toBe("my_project_2");
     expect(defaultName("/x/2024")).toBe("ml_2024");
     expect(defaultName("/x/---")).toBe("ml_pipeline");
+    expect(defaultName("/x/tasks")).toBe("tasks_pipeline");
     expect(scaffold("a", "airflow", "0.1.0")).toEqual(scaffold("a", "airflow", "0.1.0"));
     const config = scaffold("a", "airflow", "0.1.0").files.find(
       (f) => f.path === "mlgen.config.ts",

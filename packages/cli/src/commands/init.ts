@@ -46,6 +46,8 @@ export function defaultName(dir: string): string {
     .replace(/^_+|_+$/g, "");
   if (slug === "") return "ml_pipeline";
   const name = /^[a-z]/.test(slug) ? slug : `ml_${slug}`;
+  // 'tasks' would be dags/tasks.py beside the tasks/ folder (see initCommand).
+  if (name === "tasks") return "tasks_pipeline";
   return NAME.test(name) ? name : "ml_pipeline";
 }
 
@@ -111,6 +113,12 @@ export async function initCommand(
   if (!NAME.test(name)) {
     throw new CliError(
       `mlgen init: '${name}' cannot name a pipeline: use lowercase letters, digits and _ , starting with a letter (e.g. --name churn_model)`,
+    );
+  }
+  if (name === "tasks") {
+    // dags/tasks.py beside the copied tasks/ folder: Python would import the DAG file.
+    throw new CliError(
+      "mlgen init: 'tasks' cannot name the pipeline: its DAG file tasks.py would shadow the tasks/ folder of its task modules; choose another name (e.g. --name tasks_pipeline)",
     );
   }
   if (!(TARGETS as readonly string[]).includes(target)) {

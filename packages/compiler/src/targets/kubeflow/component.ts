@@ -556,14 +556,30 @@ export function alertsComponent(
     });
   const failure = calls(alerts.onFailure, "onFailure");
   const success = calls(alerts.onSuccess, "onSuccess");
+  // Each alert on its own, as Airflow runs callbacks: one that raises does not stop the others;
+  // the task fails at the end, naming how many did, so the failure shows in the run.
+  const lambdas = (list: PyCode[]) => list.map((c) => new PyCode(`        lambda: ${c.text},`));
+  body.push(new PyCode("alerts = []"));
   if (failure.length) {
-    body.push(new PyCode("if not succeeded:"));
-    for (const c of failure) body.push(new PyCode(`    ${c.text}`));
+    body.push(new PyCode("if not succeeded:"), new PyCode("    alerts += ["));
+    body.push(...lambdas(failure), new PyCode("    ]"));
   }
   if (success.length) {
-    body.push(new PyCode("if succeeded:"));
-    for (const c of success) body.push(new PyCode(`    ${c.text}`));
+    body.push(new PyCode("if succeeded:"), new PyCode("    alerts += ["));
+    body.push(...lambdas(success), new PyCode("    ]"));
   }
+  imports.add("import traceback");
+  body.push(
+    new PyCode("failed = 0"),
+    new PyCode("for alert in alerts:"),
+    new PyCode("    try:"),
+    new PyCode("        alert()"),
+    new PyCode("    except Exception:"),
+    new PyCode("        failed += 1"),
+    new PyCode("        traceback.print_exc()"),
+    new PyCode("if failed:"),
+    new PyCode('    raise RuntimeError(f"{failed} of {len(alerts)} alerts failed (see above)")'),
+  );
   const functionName = new PyCode("run_alerts");
   const source = renderComponent({
     input,
