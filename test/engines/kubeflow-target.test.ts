@@ -133,6 +133,22 @@ describe("generated Python components", () => {
   });
 });
 
+/** The pipeline file the Kubeflow target writes for `ir`, given the project's modules. */
+function emitted(
+  ir: Parameters<typeof kubeflowTarget.emit>[0]["ir"],
+  pythonFiles: { path: string; content: string }[],
+): string {
+  const [file] = kubeflowTarget.emit({
+    ir,
+    hash: "0",
+    sourceFile: "pipelines/p.pipeline.ts",
+    sourceMap: {},
+    pythonFiles,
+    settings: {},
+  });
+  return file?.content ?? "";
+}
+
 /** A pipeline file's executor (exec-*) of a given name, as the YAML has it. */
 function executor(yaml: string, name: string): { command: string[]; args: string[] } {
   const [spec] = parseAllDocuments(yaml).map((d) => d.toJS());
@@ -216,18 +232,11 @@ def on_success(context):
         p.bash("work", { command: "true" });
       },
     ).ir;
-    const [file] = kubeflowTarget.emit({
-      ir,
-      hash: "0",
-      sourceFile: "pipelines/exit.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [{ path: "tasks/alerts.py", content: alerts }],
-      settings: {},
-    });
+    const yaml = emitted(ir, [{ path: "tasks/alerts.py", content: alerts }]);
     const work = tempDir("mlgen-kfp-exit-");
     for (const state of ["COMPLETE", "CACHED", "SUCCEEDED", "FAILED", "CANCELED"]) {
       runPythonExecutor(
-        file?.content ?? "",
+        yaml,
         "exec-alerts",
         work,
         {
@@ -282,19 +291,12 @@ def record(context):
         p.bash("work", { command: "true" });
       },
     ).ir;
-    const [file] = kubeflowTarget.emit({
-      ir,
-      hash: "0",
-      sourceFile: "pipelines/exit.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [{ path: "tasks/alerts.py", content: alerts }],
-      settings: {},
-    });
+    const yaml = emitted(ir, [{ path: "tasks/alerts.py", content: alerts }]);
     const work = tempDir("mlgen-kfp-alerts-");
     let error = "";
     try {
       runPythonExecutor(
-        file?.content ?? "",
+        yaml,
         "exec-alerts",
         work,
         {
@@ -335,21 +337,14 @@ describe("the executors as their containers run them", () => {
     const ir = pipeline("many_modules", {}, (p) => {
       p.python("run", { fn: "tasks/main.py:run", outputs: { s: "string" } });
     }).ir;
-    const [file] = kubeflowTarget.emit({
-      ir,
-      hash: "0",
-      sourceFile: "pipelines/many.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [
-        ...modules,
-        { path: "tasks/main.py", content: main },
-        { path: "rootmod.py", content: 'NAME = "root"\n' },
-      ],
-      settings: {},
-    });
+    const yaml = emitted(ir, [
+      ...modules,
+      { path: "tasks/main.py", content: main },
+      { path: "rootmod.py", content: 'NAME = "root"\n' },
+    ]);
     const work = tempDir("mlgen-kfp-modules-");
     const output = join(work, "executor-output.json");
-    runPythonExecutor(file?.content ?? "", "exec-run", work, {
+    runPythonExecutor(yaml, "exec-run", work, {
       inputs: {},
       outputs: { parameters: { s: { outputFile: join(work, "s.txt") } }, outputFile: output },
     });
@@ -371,15 +366,8 @@ describe("the executors as their containers run them", () => {
         });
       },
     ).ir;
-    const [file] = kubeflowTarget.emit({
-      ir,
-      hash: "0",
-      sourceFile: "pipelines/env.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [],
-      settings: {},
-    });
-    const { command, args } = executor(file?.content ?? "", "exec-show");
+    const yaml = emitted(ir, []);
+    const { command, args } = executor(yaml, "exec-show");
     // The backend fills each input's placeholder with the param's value.
     const filled = args.map((a) => {
       const m = /^\{\{\$\.inputs\.parameters\['env_P(\d+)'\]\}\}$/.exec(a);
@@ -401,14 +389,7 @@ describe("the executors as their containers run them", () => {
         outputs: { n: "int" },
       });
     }).ir;
-    const [file] = kubeflowTarget.emit({
-      ir,
-      hash: "0",
-      sourceFile: "pipelines/sums.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [{ path: "tasks/m.py", content: source }],
-      settings: {},
-    });
+    const yaml = emitted(ir, [{ path: "tasks/m.py", content: source }]);
     const work = tempDir("mlgen-kfp-int-");
     const run = (values: string) => {
       const output = join(work, "executor-output.json");
@@ -419,7 +400,7 @@ describe("the executors as their containers run them", () => {
       // As the backend sends a list parameter: its numbers as JSON doubles (JSON.stringify
       // would write 11.0 as 11).
       runPythonExecutor(
-        file?.content ?? "",
+        yaml,
         "exec-total",
         work,
         `{"inputs": {"parameterValues": {"values": ${values}}}, "outputs": ${JSON.stringify(outputs)}}`,

@@ -13,11 +13,12 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 
-def _pull(ti, task_id, key, required=True):
+def _pull(ti, task_id, key, required=True, as_float=False):
     """The XCom `key` that upstream task `task_id` pushed in this run; fails loudly when absent.
 
     Not `required` (a task that runs when an upstream task was skipped, as a join after a
-    branch): None when `task_id` pushed nothing.
+    branch): None when `task_id` pushed nothing. `as_float`: an output declared float, read
+    back as one (Airflow 3 may return a whole float, 1.0, as the int 1).
     """
     value = ti.xcom_pull(task_ids=task_id, key=key)
     if value is None and required:
@@ -25,6 +26,8 @@ def _pull(ti, task_id, key, required=True):
             f"input missing: upstream task {task_id!r} pushed no XCom {key!r} in this run; "
             f"check that {task_id!r} succeeded and that its function returned {key!r}"
         )
+    if as_float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     return value
 
 

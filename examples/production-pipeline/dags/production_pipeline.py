@@ -18,11 +18,12 @@ from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
 
-def _pull(ti, task_id, key, required=True):
+def _pull(ti, task_id, key, required=True, as_float=False):
     """The XCom `key` that upstream task `task_id` pushed in this run; fails loudly when absent.
 
     Not `required` (a task that runs when an upstream task was skipped, as a join after a
-    branch): None when `task_id` pushed nothing.
+    branch): None when `task_id` pushed nothing. `as_float`: an output declared float, read
+    back as one (Airflow 3 may return a whole float, 1.0, as the int 1).
     """
     value = ti.xcom_pull(task_ids=task_id, key=key)
     if value is None and required:
@@ -30,6 +31,8 @@ def _pull(ti, task_id, key, required=True):
             f"input missing: upstream task {task_id!r} pushed no XCom {key!r} in this run; "
             f"check that {task_id!r} succeeded and that its function returned {key!r}"
         )
+    if as_float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     return value
 
 
@@ -206,7 +209,7 @@ def run_select_best(ti, **_):
     from tasks.train import select_best
 
     inputs = {
-        "candidates": [{"accuracy": _pull(ti, "train.logistic_regression", "accuracy"), "model_type": "logistic_regression", "run_id": _pull(ti, "train.logistic_regression", "run_id")}, {"accuracy": _pull(ti, "train.random_forest", "accuracy"), "model_type": "random_forest", "run_id": _pull(ti, "train.random_forest", "run_id")}, {"accuracy": _pull(ti, "train.gradient_boosting", "accuracy"), "model_type": "gradient_boosting", "run_id": _pull(ti, "train.gradient_boosting", "run_id")}],
+        "candidates": [{"accuracy": _pull(ti, "train.logistic_regression", "accuracy", as_float=True), "model_type": "logistic_regression", "run_id": _pull(ti, "train.logistic_regression", "run_id")}, {"accuracy": _pull(ti, "train.random_forest", "accuracy", as_float=True), "model_type": "random_forest", "run_id": _pull(ti, "train.random_forest", "run_id")}, {"accuracy": _pull(ti, "train.gradient_boosting", "accuracy", as_float=True), "model_type": "gradient_boosting", "run_id": _pull(ti, "train.gradient_boosting", "run_id")}],
     }
     result = select_best(**inputs)
     _push(ti, "select_best", result, {"accuracy": "float", "model_type": "string", "run_id": "string"})
@@ -227,7 +230,7 @@ def run_evaluate(ti, **_):
 
 def choose_check_accuracy(ti, **_):
     """Follows deploy when evaluate.accuracy >= 0.85, else request_retraining."""
-    value = _pull(ti, "evaluate", "accuracy")
+    value = _pull(ti, "evaluate", "accuracy", as_float=True)
     if value >= 0.85:
         return ["deploy"]
     return ["request_retraining"]
@@ -238,7 +241,7 @@ def run_deploy(ti, params, **_):
     from tasks.deploy import register_champion
 
     inputs = {
-        "accuracy": _pull(ti, "evaluate", "accuracy"),
+        "accuracy": _pull(ti, "evaluate", "accuracy", as_float=True),
         "model_name": params["model_name"],
         "run_id": _pull(ti, "select_best", "run_id"),
         "tracking_uri": _env("MLFLOW_TRACKING_URI"),
@@ -252,7 +255,7 @@ def run_request_retraining(ti, **_):
     from tasks.deploy import request_retraining
 
     inputs = {
-        "accuracy": _pull(ti, "evaluate", "accuracy"),
+        "accuracy": _pull(ti, "evaluate", "accuracy", as_float=True),
         "model_type": _pull(ti, "select_best", "model_type"),
     }
     result = request_retraining(**inputs)

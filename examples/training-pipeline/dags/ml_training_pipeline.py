@@ -16,11 +16,12 @@ from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
 
 
-def _pull(ti, task_id, key, required=True):
+def _pull(ti, task_id, key, required=True, as_float=False):
     """The XCom `key` that upstream task `task_id` pushed in this run; fails loudly when absent.
 
     Not `required` (a task that runs when an upstream task was skipped, as a join after a
-    branch): None when `task_id` pushed nothing.
+    branch): None when `task_id` pushed nothing. `as_float`: an output declared float, read
+    back as one (Airflow 3 may return a whole float, 1.0, as the int 1).
     """
     value = ti.xcom_pull(task_ids=task_id, key=key)
     if value is None and required:
@@ -28,6 +29,8 @@ def _pull(ti, task_id, key, required=True):
             f"input missing: upstream task {task_id!r} pushed no XCom {key!r} in this run; "
             f"check that {task_id!r} succeeded and that its function returned {key!r}"
         )
+    if as_float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     return value
 
 
@@ -147,7 +150,7 @@ def run_evaluate_model(ti, params, **_):
     from tasks.train import evaluate_model
 
     inputs = {
-        "accuracy": _pull(ti, "train_model", "accuracy"),
+        "accuracy": _pull(ti, "train_model", "accuracy", as_float=True),
         "min_accuracy": params["min_accuracy"],
         "model_uri": _pull(ti, "train_model", "model_uri"),
     }

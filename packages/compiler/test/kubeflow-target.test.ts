@@ -39,6 +39,17 @@ function lowered(ir: unknown, sourceFile = "pipelines/p.pipeline.ts") {
   return { ir: r.ir, hash: r.hash, sourceFile, sourceMap: {}, pythonFiles };
 }
 
+/** A pipeline lowered with these project modules, as the Kubeflow target takes it. */
+function loweredWith(ir: unknown, files: { path: string; content: string }[]) {
+  const r = lowerPipeline({
+    ir,
+    sourceMap: {},
+    modules: new Map(files.map((f) => [f.path, f.content])),
+  });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return { ...r, sourceFile: "pipelines/p.pipeline.ts", sourceMap: {}, pythonFiles: files };
+}
+
 function expectGolden(name: string, content: string) {
   const file = join(GOLDEN, name);
   if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, content);
@@ -750,15 +761,9 @@ describe("kubeflow target", () => {
         });
       }
     }).ir;
-    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
-    const r = lowerPipeline({ ir, sourceMap: {}, modules });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
     const found = kubeflowTarget
       .validate({
-        ...r,
-        sourceFile: "pipelines/p.pipeline.ts",
-        sourceMap: {},
-        pythonFiles: [{ path: "tasks/m.py", content: source }],
+        ...loweredWith(ir, [{ path: "tasks/m.py", content: source }]),
         settings: { kubeflow: { secretEnv: { API_TOKEN: { secret: "api", key: "token" } } } },
       })
       .map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message}`);
@@ -1031,16 +1036,8 @@ describe("kubeflow target", () => {
         });
       });
     }).ir;
-    const modules = new Map<string, string | null>([["tasks/m.py", source]]);
-    const r = lowerPipeline({ ir, sourceMap: {}, modules });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
     const [spec] = parse(
-      renderPipelineSpec({
-        ...r,
-        sourceFile: "pipelines/p.pipeline.ts",
-        sourceMap: {},
-        pythonFiles: [{ path: "tasks/m.py", content: source }],
-      }),
+      renderPipelineSpec(loweredWith(ir, [{ path: "tasks/m.py", content: source }])),
     );
     const group = spec.components["comp-release"].dag.tasks["release-deploy"].inputs.parameters;
     const uri = group.uri.componentInputParameter;
@@ -1218,20 +1215,7 @@ describe("kubeflow target", () => {
       "tasks/b.py": "def g():\n    return 2\n",
       "tasks/c.py": "def helper():\n    return 1\n",
     });
-    const r = lowerPipeline({
-      ir,
-      sourceMap: {},
-      modules: new Map(sources.map((f) => [f.path, f.content])),
-    });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-    const [spec] = parse(
-      renderPipelineSpec({
-        ...r,
-        sourceFile: "pipelines/p.pipeline.ts",
-        sourceMap: {},
-        pythonFiles: sources,
-      }),
-    );
+    const [spec] = parse(renderPipelineSpec(loweredWith(ir, sources)));
     const written = (executor: string) =>
       [
         ...spec.deploymentSpec.executors[executor].container.command

@@ -336,6 +336,11 @@ interface Uses {
    * from upstream may be missing, and is then None, as `xcom_pull` gives it.
    */
   tolerant: ReadonlySet<string>;
+  /**
+   * Outputs declared "float" (`task\0output`): read back as floats. Airflow 3 may hand a whole
+   * float (1.0) back as an int, and a float output may return an int (both pass its check).
+   */
+  floats: ReadonlySet<string>;
   /** The callable being built is a tolerant task's: its reads give None when absent. */
   optionalRefs: boolean;
   pullMapped: boolean;
@@ -353,10 +358,12 @@ interface Uses {
 function newUses(
   mapped: ReadonlyMap<string, Value>,
   tolerant: ReadonlySet<string> = new Set(),
+  floats: ReadonlySet<string> = new Set(),
 ): Uses {
   return {
     mapped,
     tolerant,
+    floats,
     optionalRefs: false,
     pullMapped: false,
     pull: false,
@@ -370,7 +377,7 @@ function newUses(
 
 /** What the callable of task `id` reads, collected apart and merged into `shared` after. */
 function taskUses(shared: Uses, id: string): Uses {
-  const uses = newUses(shared.mapped, shared.tolerant);
+  const uses = newUses(shared.mapped, shared.tolerant, shared.floats);
   uses.optionalRefs = shared.tolerant.has(id);
   return uses;
 }
@@ -419,7 +426,7 @@ function pyValue(value: Value, uses: Uses): PyCode {
       );
       return new PyCode(`{${joinCode(parts, ", ").text}}`);
     }
-    case "ref":
+    case "ref": {
       if (uses.mapped.has(value.task)) {
         uses.pullMapped = true;
         // The list the task mapped over, when it can be read here: its length places a
@@ -433,14 +440,19 @@ function pyValue(value: Value, uses: Uses): PyCode {
           uses.pull = true;
           list = py`_pull(ti, ${over.task}, ${over.output}, required=False)`;
         }
+        const asFloat = uses.floats.has(`${value.task}\0${value.output}`) ? ", as_float=True" : "";
         return list
-          ? py`_pull_mapped(ti, ${value.task}, ${value.output}, over=${list})`
-          : py`_pull_mapped(ti, ${value.task}, ${value.output})`;
+          ? py`_pull_mapped(ti, ${value.task}, ${value.output}, over=${list}${new PyCode(asFloat)})`
+          : py`_pull_mapped(ti, ${value.task}, ${value.output}${new PyCode(asFloat)})`;
       }
       uses.pull = true;
+      const asFloat = new PyCode(
+        uses.floats.has(`${value.task}\0${value.output}`) ? ", as_float=True" : "",
+      );
       return uses.optionalRefs
-        ? py`_pull(ti, ${value.task}, ${value.output}, required=False)`
-        : py`_pull(ti, ${value.task}, ${value.output})`;
+        ? py`_pull(ti, ${value.task}, ${value.output}, required=False${asFloat})`
+        : py`_pull(ti, ${value.task}, ${value.output}${asFloat})`;
+    }
     case "env":
       uses.env = true;
       return value.default === null
@@ -966,7 +978,14 @@ export function dagView(
       })
       .map((t) => t.id),
   );
-  const uses = newUses(mapped, tolerant);
+  const floats = new Set(
+    ir.tasks.flatMap((t) =>
+      Object.entries(taskOutputs(t))
+        .filter(([, type]) => type === "float")
+        .map(([output]) => `${t.id}\0${output}`),
+    ),
+  );
+  const uses = newUses(mapped, tolerant, floats);
   const namer = new Namer();
   const structured = new Set([
     ...ir.tasks.flatMap((t) =>
