@@ -530,6 +530,21 @@ describe("settings Airflow refuses at import", () => {
       "w template variable 'ds' in path of task 'w' of an asset-scheduled pipeline",
     ]);
     expect(found(build([asset("s3://b/x")]), 2)).toEqual([]);
+    // The fix gives the replacement of the variable the template reads.
+    const fixes = new Map(
+      airflowTarget
+        .validate(input(build([asset("s3://b/x")]) as never, 3))
+        .map((d) => [d.message.split(" in ")[0], d.fix ?? ""]),
+    );
+    expect(fixes.get("template variable 'ts_nodash'")).toContain(
+      "{{ (dag_run.logical_date or dag_run.run_after) | ts_nodash }} for ts_nodash",
+    );
+    expect(fixes.get("template variable 'logical_date'")).toContain(
+      "{{ (dag_run.logical_date or dag_run.run_after) }} for logical_date",
+    );
+    expect(fixes.get("template variable 'data_interval_end'")).toContain(
+      "{{ (dag_run.logical_date or dag_run.run_after) | ds }} for ds",
+    );
     // No schedule: every run is a trigger, which may come without a logical date (a warning).
     const manual = pipeline("m", { schedule: null }, (p) => {
       p.bash("a", { command: "echo $D", env: { D: template("{{ ds }}") } });
@@ -663,6 +678,10 @@ describe("common mistakes get a message that says the fix", () => {
     );
     expect(() => pipeline("m", { schedule: [variable("x")] as never }, () => {})).toThrow(
       /^schedule: a list holds assets, and an object is not one/,
+    );
+    // Past the types (plain JavaScript): said as a schedule, not as JavaScript's own error.
+    expect(() => pipeline("m", { schedule: 5 as never }, () => {})).toThrow(
+      /^schedule: 5 is not a schedule: write "@daily" or a cron string/,
     );
   });
 

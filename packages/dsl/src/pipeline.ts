@@ -444,6 +444,12 @@ function schedule(value: ScheduleInput | undefined): Schedule {
   if (Array.isArray(value)) {
     return { kind: "assets", uris: assetUris(value as readonly unknown[]), time: null };
   }
+  if (typeof value !== "object") {
+    // From plain JavaScript, or past the types with a cast.
+    throw new TypeError(
+      `schedule: ${String(value)} is not a schedule: write "@daily" or a cron string, null for none, asset("s3://bucket/path") or a list of them, or { cron: "@daily", assets: [...] }`,
+    );
+  }
   if ("kind" in value) return { kind: "assets", uris: [(value as Asset).uri], time: null };
   const both = value as { cron: string; assets: readonly Asset[] };
   return { kind: "assets", uris: assetUris(both.assets), time: timeSchedule(both.cron) };

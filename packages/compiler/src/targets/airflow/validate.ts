@@ -20,6 +20,20 @@ import type { TargetInput } from "../../target.js";
 import type { Dialect } from "./dialect.js";
 
 /** What the chosen Airflow version cannot express, reported before anything is written. */
+/** Airflow's date filters, which give the context variable of the same name from a date. */
+const DATE_FILTERS = new Set(["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"]);
+
+/** What to write for a logical-date context variable that a run may lack, for that variable. */
+function runDateHint(name: string): string {
+  const date = "(dag_run.logical_date or dag_run.run_after)";
+  const example = DATE_FILTERS.has(name)
+    ? `{{ ${date} | ${name} }} for ${name}`
+    : name === "logical_date"
+      ? `{{ ${date} }} for logical_date`
+      : `{{ ${date} | ds }} for ds`;
+  return `read ${date} instead, which every run has on Airflow 3 and 2: ${example}`;
+}
+
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { ir, sourceMap } = input;
@@ -114,7 +128,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           report(
             `template variable '${name}' in ${where} of an asset-scheduled pipeline`,
             "Airflow 3 starts an asset-triggered run without a logical date, and leaves logical_date, ds, ts and the data interval out of its context, so the template fails to render",
-            "read (dag_run.logical_date or dag_run.run_after) instead, which every run has on Airflow 3 and 2: {{ (dag_run.logical_date or dag_run.run_after) | ds }} for ds",
+            runDateHint(name),
             task,
           );
         } else if (manualRuns && LOGICAL_DATE_CONTEXT.has(name)) {
@@ -122,7 +136,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           warn(
             `template variable '${name}' in ${where} of a pipeline without a schedule`,
             "Airflow 3 leaves logical_date, ds, ts and the data interval out of the context of a run triggered without a logical date (`airflow dags trigger` without -l, the API with logical_date null), so the template fails to render there",
-            "read (dag_run.logical_date or dag_run.run_after) instead, which every run has on Airflow 3 and 2: {{ (dag_run.logical_date or dag_run.run_after) | ds }} for ds",
+            runDateHint(name),
             task,
           );
         }
