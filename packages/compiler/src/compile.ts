@@ -53,7 +53,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkModules(withDeps, input.modules, ctx);
   checkSecrets(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
-  const ir = orderTasks(branchJoins(withDeps));
+  const ir = orderTasks(branchJoins(withDeps, ctx));
   return { ok: true, ir, hash: hashCanonicalIR(ir), diagnostics };
 }
 

@@ -874,6 +874,20 @@ describe("kubeflow target", () => {
     expect(rule({}, "all_success")).toBe("all_success");
   });
 
+  it("a join whose own rule is all_success is said (MLG1025): Airflow skips it on every run", () => {
+    const ir = pipeline("d", { params: { go: true } }, (p) => {
+      const yes = p.bash("yes", { command: "true" });
+      const no = p.bash("no", { command: "true" });
+      p.branch("gate", { when: [p.params.go, "==", true], ifTrue: yes, ifFalse: no });
+      p.bash("join", { command: "true", triggerRule: "all_success" }).after(yes, no);
+      p.bash("after_yes", { command: "true", triggerRule: "all_success" }).after(yes);
+    });
+    const r = lowerPipeline({ ir: ir.ir, sourceMap: {}, modules: new Map() });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.severity} ${d.task}: ${d.message}`)).toEqual([
+      "MLG1025 warning join: task 'join' joins both sides of branch 'gate', and its trigger rule all_success, set on it, skips it on every run: one side is always skipped",
+    ]);
+  });
+
   it("a task on both sides of a branch is an error (Airflow runs it either way; KFP cannot)", () => {
     const ir = pipeline("both", {}, (p) => {
       const a = p.python("a", {

@@ -131,6 +131,12 @@ export const DIAGNOSTICS = {
       "param '{param}' is an integer param (its default {value} is a whole number) and feeds '{parameter}: float' of {function}(), so a run given a fraction (0.5) is refused by Airflow's param check and by Kubeflow's input type",
     fix: "{hint}",
   },
+  MLG1025: {
+    severity: "warning",
+    message:
+      "task '{task}' joins both sides of branch '{branch}', and its trigger rule all_success, set on it, skips it on every run: one side is always skipped",
+    fix: "drop triggerRule from '{task}' (mlgen gives a join none_failed_min_one_success), or set the rule the join needs",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -1,4 +1,5 @@
-import { effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
+import { diagnostic, effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
+import { type PassContext, taskPlace } from "./context.js";
 
 /**
  * After a branch, the side not taken is skipped, and Airflow's default `all_success` skips every
@@ -8,9 +9,10 @@ import { effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
  * sides of one branch — gets `none_failed_min_one_success` unless its trigger rule is set (on
  * it, its groups or the pipeline defaults). `all_success` from the defaults is Airflow's own
  * default written out, not a choice for the join (which it would always skip): the join gets
- * its rule then too. Past a join, that branch no longer decides whether a task runs.
+ * its rule then too. Past a join, that branch no longer decides whether a task runs. A join
+ * whose own rule is `all_success` is kept as written, and said (MLG1025): Airflow skips it always.
  */
-export function branchJoins(ir: Pipeline): Pipeline {
+export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
   if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
   const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
   const downstream = new Map<string, string[]>();
@@ -27,7 +29,8 @@ export function branchJoins(ir: Pipeline): Pipeline {
   };
   /** Per task: the branch sides whose skip skips it, as `branch id` → the sides seen. */
   const sides = new Map<string, Map<string, Set<boolean>>>();
-  const joins = new Set<string>();
+  /** Each join, and the branch whose sides it joins. */
+  const joins = new Map<string, string>();
   const ready = ir.tasks.filter((t) => t.upstream.length === 0).map((t) => t.id);
   while (ready.length > 0) {
     const id = ready.pop() as string;
@@ -52,7 +55,7 @@ export function branchJoins(ir: Pipeline): Pipeline {
     for (const [branch, s] of seen) {
       if (s.size < 2) continue;
       seen.delete(branch);
-      if (!task.upstream.includes(branch)) joins.add(id);
+      if (!task.upstream.includes(branch) && !joins.has(id)) joins.set(id, branch);
     }
     sides.set(id, seen);
     for (const d of downstream.get(id) ?? []) {
@@ -66,6 +69,15 @@ export function branchJoins(ir: Pipeline): Pipeline {
     if (!joins.has(task.id)) return task;
     const rule = effectiveOptions(ir, task).triggerRule;
     const fromDefaults = task.options.triggerRule == null;
+    if (rule === "all_success" && !fromDefaults) {
+      ctx?.report(
+        diagnostic(
+          "MLG1025",
+          { task: task.id, branch: joins.get(task.id) as string },
+          taskPlace(ctx, ir.id, task.id),
+        ),
+      );
+    }
     if (rule !== null && !(fromDefaults && rule === "all_success")) return task;
     return { ...task, options: { ...task.options, triggerRule: "none_failed_min_one_success" } };
   });
