@@ -427,6 +427,10 @@ function pyValue(value: Value, uses: Uses): PyCode {
       return new PyCode(`{${joinCode(parts, ", ").text}}`);
     }
     case "ref": {
+      // An output declared float is read back as one (see Uses.floats).
+      const asFloat = new PyCode(
+        uses.floats.has(`${value.task}\0${value.output}`) ? ", as_float=True" : "",
+      );
       if (uses.mapped.has(value.task)) {
         uses.pullMapped = true;
         // The list the task mapped over, when it can be read here: its length places a
@@ -440,15 +444,11 @@ function pyValue(value: Value, uses: Uses): PyCode {
           uses.pull = true;
           list = py`_pull(ti, ${over.task}, ${over.output}, required=False)`;
         }
-        const asFloat = uses.floats.has(`${value.task}\0${value.output}`) ? ", as_float=True" : "";
         return list
-          ? py`_pull_mapped(ti, ${value.task}, ${value.output}, over=${list}${new PyCode(asFloat)})`
-          : py`_pull_mapped(ti, ${value.task}, ${value.output}${new PyCode(asFloat)})`;
+          ? py`_pull_mapped(ti, ${value.task}, ${value.output}, over=${list}${asFloat})`
+          : py`_pull_mapped(ti, ${value.task}, ${value.output}${asFloat})`;
       }
       uses.pull = true;
-      const asFloat = new PyCode(
-        uses.floats.has(`${value.task}\0${value.output}`) ? ", as_float=True" : "",
-      );
       return uses.optionalRefs
         ? py`_pull(ti, ${value.task}, ${value.output}, required=False${asFloat})`
         : py`_pull(ti, ${value.task}, ${value.output}${asFloat})`;
