@@ -199,6 +199,23 @@ function runPythonExecutor(
   );
 }
 
+/** The executor input the KFP backend gives an exit handler's task: the run's final status. */
+function finalStatus(state: string, work: string) {
+  return {
+    inputs: {
+      parameterValues: {
+        status: {
+          state,
+          pipelineJobResourceName: "exit-abc",
+          pipelineTaskName: "exit-handler-1",
+          error: state === "FAILED" ? { code: 2, message: "task work failed" } : {},
+        },
+      },
+    },
+    outputs: { outputFile: join(work, `${state}.json`) },
+  };
+}
+
 describe("the exit handler under the KFP backend", () => {
   it("reads COMPLETE and CACHED as success and FAILED and CANCELED as failure, through kfp's own executor", () => {
     // kfp.local reports a succeeded run as SUCCEEDED, but the KFP backend's driver sends the
@@ -235,25 +252,7 @@ def on_success(context):
     const yaml = emitted(ir, [{ path: "tasks/alerts.py", content: alerts }]);
     const work = tempDir("mlgen-kfp-exit-");
     for (const state of ["COMPLETE", "CACHED", "SUCCEEDED", "FAILED", "CANCELED"]) {
-      runPythonExecutor(
-        yaml,
-        "exec-alerts",
-        work,
-        {
-          inputs: {
-            parameterValues: {
-              status: {
-                state,
-                pipelineJobResourceName: "exit-states-abc",
-                pipelineTaskName: "exit-handler-1",
-                error: state === "FAILED" ? { code: 2, message: "task work failed" } : {},
-              },
-            },
-          },
-          outputs: { outputFile: join(work, `${state}.json`) },
-        },
-        { ALERTS_OUT: work },
-      );
+      runPythonExecutor(yaml, "exec-alerts", work, finalStatus(state, work), { ALERTS_OUT: work });
     }
     const calls: unknown[] = [];
     for (const line of readFileSync(join(work, "calls.jsonl"), "utf8").trim().split("\n")) {
@@ -295,25 +294,9 @@ def record(context):
     const work = tempDir("mlgen-kfp-alerts-");
     let error = "";
     try {
-      runPythonExecutor(
-        yaml,
-        "exec-alerts",
-        work,
-        {
-          inputs: {
-            parameterValues: {
-              status: {
-                state: "FAILED",
-                pipelineJobResourceName: "exit-isolated-abc",
-                pipelineTaskName: "exit-handler-1",
-                error: { code: 2, message: "task work failed" },
-              },
-            },
-          },
-          outputs: { outputFile: join(work, "out.json") },
-        },
-        { ALERTS_OUT: work },
-      );
+      runPythonExecutor(yaml, "exec-alerts", work, finalStatus("FAILED", work), {
+        ALERTS_OUT: work,
+      });
     } catch (e) {
       error = String((e as { stderr?: string }).stderr ?? e);
     }
