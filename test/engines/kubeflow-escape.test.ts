@@ -786,10 +786,11 @@ function everythingToCase(c: Everything) {
     if (typeof v === "string") literalEnv[k] = podEnv(v);
   }
   literalEnv.TPL = podEnv(c.bash.template);
-  const exports = c.bash.ref ? 'export REF="$1"\n' : "";
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's first argument
+  const exports = c.bash.ref ? 'export REF="${1}"\n' : "";
   values.push([
     [...executor("sh"), "command"],
-    ["bash", "-ec", exports + c.bash.command, "bash"],
+    ["bash", "-c", exports + c.bash.command, "bash"],
   ]);
   envs.push([[...executor("sh"), "env"], literalEnv]);
   values.push([[...executor("box"), "image"], c.container.image]);
@@ -1045,7 +1046,7 @@ function placesToCase(s: string) {
     [[...task, "obj", "runtimeValue", "constant"], s === "__proto__" ? {} : { [s]: [s] }],
     [
       [...executor("sh"), "command"],
-      ["bash", "-ec", s, "bash"],
+      ["bash", "-c", s, "bash"],
     ],
     [[...executor("box"), "args"], [s]],
   ];
