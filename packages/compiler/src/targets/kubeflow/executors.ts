@@ -58,7 +58,8 @@ export function pythonCommand(
     `${installs.join(" && ")} && "$0" "$@"`,
     "",
   ].join("\n");
-  const dirs = new Set<string>();
+  // The folders made so far ("": the program path itself).
+  const dirs = new Set<string>([""]);
   const launcher = [
     "",
     "program_path=$(mktemp -d)",
@@ -70,9 +71,8 @@ export function pythonCommand(
       const slash = m.path.lastIndexOf("/");
       const dir = `mlgen_project${slash < 0 ? "" : `/${m.path.slice(0, slash)}`}`;
       const made = dirs.has(dir);
-      // mkdir -p made its parents too.
-      for (let d = dir; d.includes("/"); d = d.slice(0, d.lastIndexOf("/"))) dirs.add(d);
-      dirs.add("mlgen_project");
+      // mkdir -p makes the parents too.
+      for (let d = dir; !dirs.has(d); d = d.slice(0, Math.max(0, d.lastIndexOf("/")))) dirs.add(d);
       return [
         ...(made ? [] : [`mkdir -p "$program_path"/${shQuote(dir)}`]),
         `printf "%s" "\${${i + 1}}" > "$program_path"/${shQuote(`mlgen_project/${m.path}`)}`,

@@ -423,6 +423,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // (`model-path` and model's `path`): the second value met gets a numbered name of its own.
   const channels = new Map<string, string>();
   const channelTaken = new Set<string>();
+  // (A loop's item is `pipelinechannel--loop-item-param-<n>`.)
+  const taken = (c: string) =>
+    channelTaken.has(c) || /^pipelinechannel--loop-item-param-\d+$/.test(c);
   const channel = (src: Source) => {
     const id = src.kind === "param" ? `param ${src.name}` : `output ${src.task} ${src.output}`;
     let name = channels.get(id);
@@ -432,9 +435,6 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           ? `pipelinechannel--${src.name}`
           : `pipelinechannel--${producer(src.task).key}-${src.output}`;
       name = base;
-      // (A loop's item is `pipelinechannel--loop-item-param-<n>`.)
-      const taken = (c: string) =>
-        channelTaken.has(c) || /^pipelinechannel--loop-item-param-\d+$/.test(c);
       for (let n = 2; taken(name); n++) name = `${base}-${n}`;
       channels.set(id, name);
       channelTaken.add(name);
