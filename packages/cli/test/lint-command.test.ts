@@ -561,6 +561,51 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     );
   });
 
+  it("target-aware: the Airflow target's own checks, as compile makes them, only when the project compiles for Airflow", async () => {
+    const config = (target: string) => `import { defineConfig } from "@mlgen/cli";
+export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "${target}" });
+`;
+    // Two outputs of one task mapped over (Airflow maps over the return value only), catchup
+    // without a start date (Airflow 3 refuses the file) and a context variable Airflow 3 removed.
+    const source = pipelineSource(
+      `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { a: "list", b: "list" } });
+  p.map("x", { fn: "tasks/steps.py:train", over: load.out.a, as: "path", inputs: { rows: 1 } });
+  p.map("y", { fn: "tasks/steps.py:train", over: load.out.b, as: "path", inputs: { rows: 1 } });
+  p.bash("when", { command: "echo {{ execution_date }}" });`,
+      `{ schedule: "@daily", catchup: true }`,
+    );
+    const p = project({
+      "mlgen.config.ts": config("airflow"),
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": source,
+    });
+    const found = async () => {
+      const r = await p.mlgen("lint", "--format", "json");
+      const codes = (JSON.parse(r.stdout) as { code: string; message: string }[])
+        .filter((f) => /^MLG(1011|1020|3001)$/.test(f.code))
+        .map((f) => `${f.code} ${f.message.split(":")[0]}`);
+      return { code: r.code, codes };
+    };
+    const airflow = {
+      code: 1,
+      codes: [
+        "MLG1011 invalid catchup without a start date",
+        "MLG1020 outputs 'a' and 'b' of task 'load' are both mapped over; Airflow maps over one output per task (its return value)",
+        "MLG3001 template variable 'execution_date' in the command of task 'when' cannot be expressed for Airflow 3",
+      ],
+    };
+    expect(await found()).toEqual(airflow);
+    p.write("mlgen.config.ts", config("all"));
+    expect(await found()).toEqual(airflow);
+    // Kubeflow has no catchup and iterates any output: compile and lint let both through.
+    p.write("mlgen.config.ts", config("kubeflow"));
+    const kubeflow = await found();
+    expect(kubeflow.codes).toEqual([]);
+    const compiled = await p.mlgen("compile", "--target", "kubeflow");
+    expect(compiled.stderr).not.toMatch(/MLG1011|MLG1020/);
+    expect(compiled.code, compiled.stderr).toBe(0);
+  });
+
   it("target-aware: kubeflow-timeout when the config compiles for Kubeflow without timeouts", async () => {
     const config = (kubeflow: string) => `import { defineConfig } from "@mlgen/cli";
 export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "all"${kubeflow} });

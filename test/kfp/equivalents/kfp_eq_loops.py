@@ -1,6 +1,6 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-loops.pipeline.ts: dsl.ParallelFor over a
 task output with parallelism and a dsl.Collected fan-in (the loop body also reads another output
-of the listing task), and over a literal list."""
+of the listing task), over a literal list, and over a second list output of the listing task."""
 
 from typing import NamedTuple
 
@@ -10,8 +10,10 @@ BASE = "python:3.11-slim"
 
 
 @dsl.component(base_image=BASE)
-def list_shards() -> NamedTuple("Outputs", [("shards", list), ("factor", int)]):
-    return (["a", "b", "c"], 2)
+def list_shards() -> NamedTuple(
+    "Outputs", [("shards", list), ("factor", int), ("labels", list)]
+):
+    return (["a", "b", "c"], 2, ["x", "y"])
 
 
 @dsl.component(base_image=BASE)
@@ -34,6 +36,11 @@ def sum_squares(squares: list):
     print(sum(squares))
 
 
+@dsl.component(base_image=BASE)
+def step(name: str):
+    print(f"step {name}")
+
+
 @dsl.pipeline(
     name="kfp-eq-loops",
     display_name="kfp_eq_loops",
@@ -47,3 +54,5 @@ def kfp_eq_loops():
     with dsl.ParallelFor([1, 2, 3]) as n:
         sq = square(n=n)
     sum_squares(squares=dsl.Collected(sq.outputs["sq"]))
+    with dsl.ParallelFor(shards.outputs["labels"]) as name:
+        step(name=name)

@@ -43,6 +43,8 @@ interface LintConfig {
   readonly airflowVersion: 2 | 3;
   /** Set when the config compiles for Kubeflow too: target-aware rules read it. */
   readonly kubeflow?: { readonly timeouts: boolean };
+  /** Set when the project compiles for Airflow (the default): its checks run as compile's do. */
+  readonly airflow?: { readonly version: 2 | 3 };
 }
 
 /** mlgen.config.ts when there is one (it is optional when files are given). */
@@ -88,7 +90,14 @@ async function loadLintConfig(
     if (explicit !== undefined) {
       throw usage("--config", `${shown} does not exist`, "pass the path of mlgen.config.ts");
     }
-    return { file: null, pipelines: [], root: io.cwd, rules: {}, airflowVersion: 3 };
+    return {
+      file: null,
+      pipelines: [],
+      root: io.cwd,
+      rules: {},
+      airflowVersion: 3,
+      airflow: { version: 3 },
+    };
   }
   const [{ errorMessage, frameIn }, { configSchema, describeConfigError, resolveConfig }] =
     await Promise.all([import("../load.js"), import("../config.js")]);
@@ -131,6 +140,9 @@ async function loadLintConfig(
     airflowVersion: resolved.airflowVersion,
     ...(resolved.target === "kubeflow" || resolved.target === "all"
       ? { kubeflow: { timeouts: resolved.kubeflow.timeouts ?? false } }
+      : {}),
+    ...(resolved.target === "airflow" || resolved.target === "all"
+      ? { airflow: { version: resolved.airflowVersion } }
       : {}),
   };
 }
@@ -181,11 +193,12 @@ async function lintPipelines(
   root: string,
   rules: RuleSettings,
   importModule: ModuleLoader,
-  kubeflow?: { readonly timeouts: boolean },
+  targets: Pick<LintConfig, "kubeflow" | "airflow">,
 ): Promise<Finding[]> {
   const { frameIn, loadFailure } = await import("../load.js");
   const { isPipelineDefinition } = await import("@mlgen/dsl");
-  const { lowerPipeline } = await import("@mlgen/compiler");
+  const { lowerPipeline, TARGETS } = await import("@mlgen/compiler");
+  const { kubeflow, airflow } = targets;
   const { lintPipeline } = await import("@mlgen/lint");
   const { pythonSyntaxProblem } = await import("../python-syntax.js");
   const out: Finding[] = [];
@@ -279,6 +292,18 @@ async function lintPipelines(
         out.push(diagnosticFinding(d, shown));
       }
       if (!lowered.ok) continue;
+      if (airflow) {
+        // What the Airflow target refuses or approximates, as `mlgen compile` reports it.
+        const problems = TARGETS.airflow?.validate({
+          ir: lowered.ir,
+          hash: lowered.hash,
+          sourceFile: shown,
+          sourceMap,
+          pythonFiles: [],
+          settings: { airflowVersion: airflow.version },
+        });
+        for (const d of problems ?? []) out.push(diagnosticFinding(d, shown));
+      }
       out.push(
         ...lintPipeline(
           { ir: lowered.ir, sourceMap, file: shown, ...(kubeflow ? { kubeflow } : {}) },
@@ -495,7 +520,7 @@ export async function lintCommand(
       config.root,
       config.rules,
       await moduleLoader(),
-      config.kubeflow,
+      config,
     );
     for (const f of dsl) {
       if (!sources.has(f.file)) {

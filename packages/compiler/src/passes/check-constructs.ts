@@ -169,22 +169,6 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
 export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   checkParams(ir, ctx);
-  const mappedOver = new Map<string, string>();
-  for (const task of ir.tasks) {
-    const over = task.kind === "python" ? task.map?.over : undefined;
-    if (over?.kind !== "ref") continue;
-    const first = mappedOver.get(over.task);
-    if (first !== undefined && first !== over.output) {
-      ctx.report(
-        diagnostic(
-          "MLG1020",
-          { task: over.task, first, second: over.output },
-          taskPlace(ctx, ir.id, task.id),
-        ),
-      );
-    }
-    mappedOver.set(over.task, over.output);
-  }
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     switch (task.kind) {

@@ -193,20 +193,6 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
       ),
     );
   }
-  if (ir.catchup && ir.startDate === null && s !== null && s.kind !== "none") {
-    ctx.report(
-      diagnostic(
-        "MLG1011",
-        {
-          what: "catchup without a start date",
-          reason:
-            "Airflow 3 refuses the DAG file ('start_date is required when catchup=True'), and Airflow 2 has no date to catch up from",
-          hint: "set startDate on the pipeline, e.g. startDate: '2025-01-01', or leave catchup off",
-        },
-        place,
-      ),
-    );
-  }
   for (const tag of ir.tags) {
     if (tag.length <= 100) continue;
     ctx.report(

@@ -60,6 +60,39 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       "set startDate on the pipeline, e.g. startDate: '2025-01-01', or emit for Airflow 3",
     );
   }
+  // Airflow facts, not the pipeline's: the Kubeflow target has no catchup, and maps over any
+  // number of a task's outputs.
+  const timed = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
+  if (ir.catchup && ir.startDate === null && timed !== null && timed.kind !== "none") {
+    out.push(
+      diagnostic(
+        "MLG1011",
+        {
+          what: "catchup without a start date",
+          reason:
+            "Airflow 3 refuses the DAG file ('start_date is required when catchup=True'), and Airflow 2 has no date to catch up from",
+          hint: "set startDate on the pipeline, e.g. startDate: '2025-01-01', or leave catchup off",
+        },
+        { pipeline: ir.id, location: sourceMap.pipeline },
+      ),
+    );
+  }
+  const mappedOver = new Map<string, string>();
+  for (const task of ir.tasks) {
+    const over = task.kind === "python" ? task.map?.over : undefined;
+    if (over?.kind !== "ref") continue;
+    const first = mappedOver.get(over.task);
+    if (first !== undefined && first !== over.output) {
+      out.push(
+        diagnostic(
+          "MLG1020",
+          { task: over.task, first, second: over.output },
+          { pipeline: ir.id, task: task.id, location: sourceMap[taskKey(task.id)] },
+        ),
+      );
+    }
+    mappedOver.set(over.task, over.output);
+  }
   const layers = [
     { where: "the pipeline defaults", options: ir.defaults, task: undefined },
     ...Object.values(ir.groups).map((g) => ({
