@@ -547,6 +547,102 @@ describe("checkModules: an integer param into a float parameter", () => {
   });
 });
 
+describe("checkModules: a value whose kind the parameter's annotation refuses", () => {
+  const modules = new Map([
+    [
+      "tasks/m.py",
+      [
+        "from typing import List, Optional",
+        "",
+        "def fit(lr: float, rows: int, items: list, cfg: Optional[dict] = None, name: str = '',",
+        "        scores: List[float] = None, anything=None, flag: bool = False, epochs: int = 1,",
+        "        rate: float = 0.1, typed: 'int' = 0, count: int | None = None):",
+        "    pass",
+        "",
+      ].join("\n"),
+    ],
+  ]);
+  it("warns with MLG1026 naming the value, the parameter and both fixes; accepts what Python's typing does", () => {
+    const param = (name: string) => ({ kind: "param", name }) as const;
+    const a = py("a", {
+      module: "tasks/m.py",
+      function: "fit",
+      outputs: { items: "list", n: "int", s: "string", f: "float", yes: "bool" },
+    });
+    const mapped = py("m", {
+      module: "tasks/m.py",
+      function: "fit",
+      map: { input: "lr", over: ref("a", "items") },
+      outputs: { score: "float" },
+    });
+    const task = py("t", {
+      module: "tasks/m.py",
+      function: "fit",
+      inputs: {
+        lr: ref("a", "items"), // a list into a float
+        rows: ref("a", "n"),
+        items: ref("m", "score"), // collected from the mapped runs: a list
+        cfg: ref("a", "s"), // a string into Optional[dict]
+        name: param("size"), // an integer param into a str
+        scores: ref("a", "items"),
+        anything: ref("a", "s"),
+        flag: ref("m", "score"), // collected: a list into a bool
+        epochs: ref("a", "f"), // a float into an int
+        rate: ref("a", "yes"), // a bool is an int, an int a float
+        typed: ref("a", "s"), // a string annotation is not read
+        count: ref("a", "yes"),
+      },
+    });
+    const pipelineIr = ir([a, mapped, task], {
+      params: { size: { kind: "param", type: "integer", default: 3, description: null } },
+    });
+    const found: string[] = [];
+    checkModules(pipelineIr, modules, {
+      sourceMap: {},
+      report: (d) => {
+        // (Tasks a and m leave fit()'s other parameters out: MLG1011, not what this is about.)
+        if (d.code !== "MLG1011") found.push(`${d.code} ${d.message} | ${d.fix}`);
+      },
+    });
+    const tail =
+      "the function is called with {kind} value, on Airflow and on Kubeflow alike, which its annotation does not allow";
+    const said = (what: string, kind: string, p: string, fix: string) =>
+      `MLG1026 ${what} is ${kind} and feeds '${p}' of fit(): ${tail.replace("{kind}", kind)} | ${fix}`;
+    expect(found).toEqual([
+      said(
+        "output 'items' of task 'a'",
+        "a list",
+        "lr: float",
+        `declare output 'items' of 'a' as "float", or annotate 'lr' as list`,
+      ),
+      said(
+        "output 's' of task 'a'",
+        "a string",
+        "cfg: Optional[dict]",
+        `declare output 's' of 'a' as "dict", or annotate 'cfg' as str`,
+      ),
+      said(
+        "param 'size'",
+        "an int",
+        "name: str",
+        `give param 'size' type: "string", or annotate 'name' as int`,
+      ),
+      said(
+        "output 'score' of task 'm' (collected from every mapped run)",
+        "a list",
+        "flag: bool",
+        "annotate 'flag' as list",
+      ),
+      said(
+        "output 'f' of task 'a'",
+        "a float",
+        "epochs: int",
+        `declare output 'f' of 'a' as "int", or annotate 'epochs' as float`,
+      ),
+    ]);
+  });
+});
+
 describe("orderTasks", () => {
   it("orders topologically with an id tie-break and dedupes tags", () => {
     const p = inferDependencies(

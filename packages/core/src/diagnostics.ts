@@ -137,6 +137,12 @@ export const DIAGNOSTICS = {
       "task '{task}' joins both sides of branch '{branch}', and its trigger rule all_success, set on it, skips it on every run: one side is always skipped",
     fix: "drop triggerRule from '{task}' (mlgen gives a join none_failed_min_one_success), or set the rule the join needs",
   },
+  MLG1026: {
+    severity: "warning",
+    message:
+      "{what} is {kind} and feeds '{parameter}: {annotation}' of {function}(): the function is called with {kind} value, on Airflow and on Kubeflow alike, which its annotation does not allow",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -2,7 +2,10 @@ import {
   type DiagnosticPlace,
   diagnostic,
   functionRefs,
+  type OutputType,
   type Pipeline,
+  type Task,
+  taskOutputs,
   type Value,
 } from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
@@ -324,6 +327,7 @@ export function checkModules(
 ): void {
   const moduleCode = new Map<string, string>();
   const functions = new Map<string, { binds: boolean; params: Parameters | null }>();
+  const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
@@ -387,6 +391,7 @@ export function checkModules(
       } else if (where === "fn" && task.kind === "python") {
         const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
         integerIntoFloat(ir, task.inputs, params, ref.function, ctx, place);
+        valueIntoAnnotation(ir, byId, task.inputs, params, ref.function, ctx, place);
         const problem = callProblem(params, passed);
         if (problem) {
           ctx.report(
@@ -403,6 +408,108 @@ export function checkModules(
         }
       }
     }
+  }
+}
+
+/** Each kind of value: as a message says it, as Python annotates it, as a DSL param types it. */
+const KINDS: Readonly<
+  Record<OutputType, { readonly said: string; readonly py: string; readonly param?: string }>
+> = {
+  string: { said: "a string", py: "str", param: "string" },
+  int: { said: "an int", py: "int", param: "integer" },
+  float: { said: "a float", py: "float", param: "number" },
+  bool: { said: "a bool", py: "bool", param: "boolean" },
+  list: { said: "a list", py: "list" },
+  dict: { said: "a dict", py: "dict" },
+};
+
+/** The kinds a plain annotation takes (an int is a float, a bool an int, as in Python's typing). */
+const ANNOTATION_KINDS: Readonly<Record<string, readonly OutputType[]>> = {
+  str: ["string"],
+  int: ["int", "bool"],
+  float: ["float", "int", "bool"],
+  bool: ["bool"],
+  list: ["list"],
+  List: ["list"],
+  dict: ["dict"],
+  Dict: ["dict"],
+};
+
+const PARAM_KINDS: Readonly<Record<string, OutputType>> = {
+  string: "string",
+  integer: "int",
+  number: "float",
+  boolean: "bool",
+};
+
+/** The plain type an annotation names (`Optional[list[str]]` → `list`), or null for any other. */
+function annotationBase(annotation: string): string | null {
+  const text = annotation.trim();
+  const optional =
+    /^(?:typing\.)?Optional\[(.*)\]$/s.exec(text)?.[1] ??
+    /^(.*?)\s*\|\s*None$/s.exec(text)?.[1] ??
+    /^None\s*\|\s*(.*)$/s.exec(text)?.[1] ??
+    text;
+  const base = /^(?:typing\.)?([A-Za-z_]\w*)\s*(?:\[.*\])?$/s.exec(optional.trim())?.[1];
+  return base !== undefined && Object.hasOwn(ANNOTATION_KINDS, base) ? base : null;
+}
+
+/**
+ * A task output or param passed to a parameter whose annotation refuses its kind: a `list`
+ * output into `lr: float`. Neither Airflow nor the Kubeflow launcher converts a value to the
+ * annotation, so the function gets the other kind (an integer param into a float is MLG1024's).
+ */
+function valueIntoAnnotation(
+  ir: Pipeline,
+  byId: ReadonlyMap<string, Task>,
+  inputs: Readonly<Record<string, Value>>,
+  params: Parameters | null,
+  fn: string,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  for (const [name, value] of Object.entries(inputs)) {
+    const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
+    const base = annotation === null ? null : annotationBase(annotation);
+    if (annotation === null || base === null) continue;
+    const wanted = ANNOTATION_KINDS[base]?.[0] as OutputType;
+    let kind: OutputType | undefined;
+    let what: string;
+    let declare: string | null = null;
+    if (value.kind === "ref") {
+      const producer = byId.get(value.task);
+      if (!producer) continue;
+      // A mapped task's readers get the list of every mapped run's value.
+      const collected = producer.kind === "python" && producer.map !== null;
+      kind = collected ? "list" : taskOutputs(producer)[value.output];
+      what = `output '${value.output}' of task '${value.task}'${collected ? " (collected from every mapped run)" : ""}`;
+      if (!collected)
+        declare = `declare output '${value.output}' of '${value.task}' as "${wanted}"`;
+    } else if (value.kind === "param") {
+      const type = ir.params[value.name]?.type;
+      kind = type === undefined ? undefined : PARAM_KINDS[type];
+      what = `param '${value.name}'`;
+      const param = KINDS[wanted].param;
+      if (param) declare = `give param '${value.name}' type: "${param}"`;
+    } else {
+      continue;
+    }
+    if (kind === undefined || ANNOTATION_KINDS[base]?.includes(kind)) continue;
+    const annotate = `annotate '${name}' as ${KINDS[kind].py}`;
+    ctx.report(
+      diagnostic(
+        "MLG1026",
+        {
+          what,
+          kind: KINDS[kind].said,
+          parameter: name,
+          annotation,
+          function: fn,
+          hint: declare ? `${declare}, or ${annotate}` : annotate,
+        },
+        place,
+      ),
+    );
   }
 }
 
