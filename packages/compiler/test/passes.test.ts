@@ -547,6 +547,33 @@ describe("checkModules: an integer param into a float parameter", () => {
   });
 });
 
+describe("checkModules: a project module named like a standard-library or installed one", () => {
+  it("is refused once per name, with the rename; a module inside a project folder is fine", () => {
+    const fns = [
+      "email.py",
+      "json/util.py",
+      "airflow.py",
+      "tasks/email.py",
+      "emails.py",
+      "email.py",
+    ];
+    const tasks = fns.map((m, i) => py(`t${i}`, { module: m, function: "f" }));
+    const modules = new Map(fns.map((m) => [m, "def f():\n    pass\n"]));
+    const found: string[] = [];
+    checkModules(ir(tasks), modules, {
+      sourceMap: {},
+      report: (d) => found.push(`${d.code} ${d.message} | ${d.fix}`),
+    });
+    const reason = (lib: string, top: string, mod: string) =>
+      `Python finds ${lib} '${top}' first: Airflow appends the DAG folder to sys.path, after the standard library and the installed packages (and kfp's executor has imported much of the standard library before the task's module), so 'from ${mod} import f' imports the wrong module and the task fails`;
+    expect(found).toEqual([
+      `MLG1011 invalid module path 'email.py' of task 't0' (fn): ${reason("its standard library's", "email", "email")} | rename it (e.g. 'email_tasks.py') or move it into a folder of your own: fn: 'tasks/email.py:f'`,
+      `MLG1011 invalid module path 'json/util.py' of task 't1' (fn): ${reason("its standard library's", "json", "json.util")} | rename the folder 'json' (e.g. 'json_tasks')`,
+      `MLG1011 invalid module path 'airflow.py' of task 't2' (fn): ${reason("the installed", "airflow", "airflow")} | rename it (e.g. 'airflow_tasks.py') or move it into a folder of your own: fn: 'tasks/airflow.py:f'`,
+    ]);
+  });
+});
+
 describe("checkModules: a value whose kind the parameter's annotation refuses", () => {
   const modules = new Map([
     [

@@ -10,6 +10,7 @@ import {
 } from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
 import { type PassContext, taskPlace } from "./context.js";
+import { PYTHON_STDLIB } from "./stdlib.js";
 
 /** Module paths must be importable: relative, `.py`, every segment a Python identifier. */
 const MODULE_PATH = /^(?:[A-Za-z_][A-Za-z0-9_]*\/)*[A-Za-z_][A-Za-z0-9_]*\.py$/;
@@ -328,6 +329,8 @@ export function checkModules(
   const moduleCode = new Map<string, string>();
   const functions = new Map<string, { binds: boolean; params: Parameters | null }>();
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
+  /** Top-level names already said to be shadowed (once each). */
+  const shadowed = new Set<string>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
@@ -346,6 +349,25 @@ export function checkModules(
               hint: ref.module.startsWith("./")
                 ? `write fn as '${ref.module.replace(/^(\.\/)+/, "")}:${ref.function}'`
                 : "write fn as 'tasks/train.py:train_model', relative to the project root",
+            },
+            place,
+          ),
+        );
+        continue;
+      }
+      const top = segments[0] ?? "";
+      if (!shadowed.has(top) && (PYTHON_STDLIB.has(top) || top === "airflow" || top === "kfp")) {
+        shadowed.add(top);
+        const root = segments.length === 1;
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `module path '${ref.module}' of task '${task.id}' (${where})`,
+              reason: `Python finds ${PYTHON_STDLIB.has(top) ? "its standard library's" : "the installed"} '${top}' first: Airflow appends the DAG folder to sys.path, after the standard library and the installed packages (and kfp's executor has imported much of the standard library before the task's module), so 'from ${moduleName(ref.module)} import ${ref.function}' imports the wrong module and the task fails`,
+              hint: root
+                ? `rename it (e.g. '${top}_tasks.py') or move it into a folder of your own: fn: 'tasks/${top}.py:${ref.function}'`
+                : `rename the folder '${top}' (e.g. '${top}_tasks')`,
             },
             place,
           ),
