@@ -272,7 +272,10 @@ export function withIdleTimeout(
 export function createHttpTransport(
   options: HttpTransportOptions = {},
 ): (input: Request, send?: SendOptions) => Promise<Response> {
-  const doFetch = options.fetch ?? globalThis.fetch;
+  // The global fetch is looked up at each request, not when the client is made: a client made
+  // at module scope, before msw (or another interceptor) patches fetch in a test's setup, must
+  // still go through the patched one rather than to the network.
+  const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   // The default sleep stops its timer when the request is cancelled: a cancelled CLI exits at
   // once instead of when a Retry-After of minutes ends.
   const sleep =

@@ -1,3 +1,5 @@
+import { createAirflowClient } from "@mlgen/airflow-client";
+import { createMlflowClient } from "@mlgen/mlflow-client";
 import { describe, expect, it } from "vitest";
 import { setupMlgenMocks } from "../src/node.js";
 
@@ -22,6 +24,30 @@ function recordingHooks() {
 }
 
 describe("setupMlgenMocks", () => {
+  it("serves clients made before it listens (a service module's client, made at import)", async () => {
+    // As `export const mlflow = createMlflowClient()` in a service runs: before any test hook,
+    // so before msw patches fetch. The clients must still go through the mocks, not the network.
+    const mlflow = createMlflowClient({ trackingUri: "http://mlflow.mock", env: {} });
+    const airflow = createAirflowClient({
+      baseUrl: "http://airflow.mock",
+      auth: { username: "admin", password: "admin" },
+      retry: false,
+    });
+    const h = recordingHooks();
+    const mocks = setupMlgenMocks({ hooks: h.hooks });
+    await h.run("beforeAll");
+    try {
+      const id = await mlflow.getOrCreateExperiment("made-before-listen");
+      expect(mocks.mlflow.experimentByName("made-before-listen")?.experiment_id).toBe(
+        id.experiment_id,
+      );
+      const { data } = await airflow.api.GET("/api/v2/version");
+      expect(data?.version).toMatch(/^3\./);
+    } finally {
+      await h.run("afterAll");
+    }
+  });
+
   it("registers listen, reset-after-each and close with the runner's hooks", async () => {
     const h = recordingHooks();
     const mocks = setupMlgenMocks({ hooks: h.hooks });
