@@ -12,6 +12,7 @@ import { BATCH_LIMITS, type BatchInput, type BatchPart, planBatch } from "./batc
 import { type MlflowClientOptions, resolveConfig } from "./config.js";
 import {
   MlflowApiError,
+  MlflowDeletedExperimentError,
   MlflowRegistrationError,
   MlflowRequestError,
   MlflowValidationError,
@@ -364,7 +365,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     /**
      * The experiment of that name, created when missing. Safe when several processes race:
      * whoever loses the create (RESOURCE_ALREADY_EXISTS) reads the winner's. A deleted
-     * experiment of that name is an error (restore it or pick another name).
+     * experiment of that name is an `MlflowDeletedExperimentError` (restore it or pick another
+     * name).
      */
     async getOrCreateExperiment(
       name: string,
@@ -381,9 +383,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         }
       }
       if (found.lifecycle_stage === "deleted") {
-        throw new Error(
-          `experiment ${JSON.stringify(name)} (${found.experiment_id}) is deleted: restore it or use another name`,
-        );
+        throw new MlflowDeletedExperimentError(name, found.experiment_id);
       }
       return found;
     },

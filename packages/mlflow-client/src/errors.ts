@@ -119,6 +119,24 @@ export class MlflowRegistrationError extends Error {
   }
 }
 
+/**
+ * getOrCreateExperiment / withRun found the experiment of that name deleted (in the trash, where
+ * its name stays taken): restore it (`experiments/restore`) or use another name.
+ */
+export class MlflowDeletedExperimentError extends Error {
+  override readonly name = "MlflowDeletedExperimentError";
+  readonly experimentName: string;
+  readonly experimentId: string;
+
+  constructor(experimentName: string, experimentId: string) {
+    super(
+      `experiment ${JSON.stringify(experimentName)} (${experimentId}) is deleted: restore it or use another name`,
+    );
+    this.experimentName = experimentName;
+    this.experimentId = experimentId;
+  }
+}
+
 /** Bad client settings (no tracking URI, a non-HTTP URI, half a username/password pair). */
 export class MlflowConfigError extends Error {
   override readonly name = "MlflowConfigError";

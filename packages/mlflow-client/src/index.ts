@@ -41,6 +41,7 @@ export { type MlflowAuth, type MlflowClientOptions, resolveConfig } from "./conf
 export {
   MlflowApiError,
   MlflowConfigError,
+  MlflowDeletedExperimentError,
   type MlflowErrorCode,
   MlflowRegistrationError,
   MlflowRequestError,

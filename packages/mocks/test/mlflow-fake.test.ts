@@ -3,6 +3,7 @@ import {
   createMlflowClient,
   MlflowApiError,
   type MlflowClient,
+  MlflowDeletedExperimentError,
   runFilter,
   toArray,
 } from "@mlgen/mlflow-client";
@@ -254,7 +255,10 @@ describe("client helpers against the fake", () => {
     expect(b.tags).toEqual([{ key: "team", value: "ml" }]);
     expect(fake.requests("POST", "experiments/create")).toBe(1);
     await post(fake, "experiments/delete", { experiment_id: a.experiment_id });
-    await expect(client.getOrCreateExperiment("exp")).rejects.toThrow(/is deleted/);
+    const deleted = await client.getOrCreateExperiment("exp").catch((e: unknown) => e);
+    expect(deleted).toBeInstanceOf(MlflowDeletedExperimentError);
+    expect(deleted).toMatchObject({ experimentName: "exp", experimentId: a.experiment_id });
+    expect(String(deleted)).toContain("is deleted: restore it or use another name");
   });
 
   it("withRun ends the run FINISHED, or FAILED when fn throws", async () => {
