@@ -220,6 +220,37 @@ function atMost(update: Promise<unknown>, ms: number): Promise<unknown> {
   });
 }
 
+/**
+ * The runs of the process waiting for each signal: one process listener per signal serves them
+ * all, so a service with many runs under way at once gets no MaxListenersExceededWarning.
+ */
+const listening = new Map<NodeJS.Signals, Set<(signal: NodeJS.Signals) => void>>();
+
+function dispatch(signal: NodeJS.Signals): void {
+  // A handler removes itself (and the process listener goes with the last): iterate a copy.
+  for (const handler of [...(listening.get(signal) ?? [])]) handler(signal);
+}
+
+function onSignals(signals: readonly NodeJS.Signals[], handler: (s: NodeJS.Signals) => void) {
+  for (const s of signals) {
+    let handlers = listening.get(s);
+    if (!handlers) {
+      handlers = new Set();
+      listening.set(s, handlers);
+      process.on(s, dispatch);
+    }
+    handlers.add(handler);
+  }
+  return () => {
+    for (const s of signals) {
+      const handlers = listening.get(s);
+      if (!handlers?.delete(handler) || handlers.size > 0) continue;
+      listening.delete(s);
+      process.off(s, dispatch);
+    }
+  };
+}
+
 /** The KILLED updates under way for each signal, across every withRun of the process. */
 const killing = new Map<NodeJS.Signals, Set<Promise<unknown>>>();
 
@@ -479,9 +510,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       let killedBy: NodeJS.Signals | null = null;
       let killed: Promise<unknown> = Promise.resolve();
       const signals = opts.signals ?? ["SIGINT", "SIGTERM"];
-      const remove = () => {
-        for (const s of signals) process.off(s, onSignal);
-      };
+      let remove = () => {};
       const onSignal = (signal: NodeJS.Signals) => {
         if (killedBy) return;
         killedBy = signal;
@@ -492,7 +521,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           atMost(client.endRun(runId, "KILLED"), opts.killTimeoutMs ?? 10_000),
         );
       };
-      for (const s of signals) process.on(s, onSignal);
+      remove = onSignals(signals, onSignal);
       try {
         let result: T;
         try {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createMlflowClient,
   MlflowApiError,
@@ -804,6 +804,43 @@ describe("withRun", () => {
         throw new RangeError("shape mismatch");
       }),
     ).rejects.toThrow(new RangeError("shape mismatch"));
+  });
+
+  it("many runs at once share one listener per signal (no MaxListenersExceededWarning), and a signal ends each KILLED", async () => {
+    const f = server();
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const ours = () => {};
+    process.on("SIGTERM", ours);
+    const term = process.listenerCount("SIGTERM");
+    const warnings: string[] = [];
+    const warned = (w: Error) => warnings.push(w.name);
+    process.on("warning", warned);
+    try {
+      let started = 0;
+      const runs = Array.from({ length: 12 }, () =>
+        c.withRun(
+          ({ signal }) =>
+            new Promise((resolve) => {
+              started++;
+              expect(process.listenerCount("SIGTERM")).toBe(term + 1);
+              signal.addEventListener("abort", () => resolve("stopped"));
+            }),
+        ),
+      );
+      await vi.waitFor(() => expect(started).toBe(12));
+      process.emit("SIGTERM", "SIGTERM");
+      const settled = await Promise.allSettled(runs);
+      expect(
+        settled.map((r) => r.status === "rejected" && r.reason instanceof RunKilledError),
+      ).toEqual(Array(12).fill(true));
+      expect(ended(f.seen)).toEqual(Array(12).fill("KILLED"));
+      expect(process.listenerCount("SIGTERM")).toBe(term);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", warned);
+      process.off("SIGTERM", ours);
+    }
   });
 
   it("leaves no signal listeners behind after FINISHED or FAILED", async () => {
