@@ -186,13 +186,15 @@ export function checkArtifactPath(path: string): string {
     path.includes("#") ||
     path.includes("\\") ||
     path.startsWith("/") ||
-    path.split("/").includes("..") ||
+    // `.` and empty segments: the server reads `a/./b` and `a//b` as `a/b`, but an upload's URL
+    // and a download's (its path escaped) would name different files.
+    path.split("/").some((segment) => segment === ".." || segment === "." || segment === "") ||
     /%[0-9A-Fa-f]{2}/.test(path) ||
     path.length === 0
   ) {
     throw new MlflowValidationError(
       "artifact path",
-      `${JSON.stringify(path)}: MLflow's artifact proxy refuses or rewrites paths that are empty, absolute, hold #, \\, .. or %XX`,
+      `${JSON.stringify(path)}: MLflow's artifact proxy refuses or rewrites paths that are empty, absolute, hold #, \\, %XX, or a segment that is .., . or empty (a//b, a/): write it as a/b`,
     );
   }
   return path;
@@ -710,6 +712,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
      * holds the whole file in memory (a stream body is sent once, never retried).
      */
     async uploadArtifact(runId: string, path: string, body: ArtifactBody): Promise<void> {
+      checkArtifactPath(path); // before the run is read: a bad path sends nothing
       const target = proxyPath(await artifactRoot(runId), path);
       const route = `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`;
       const stream =
@@ -729,6 +732,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
 
     /** The bytes of one artifact as a web stream (`Readable.fromWeb` makes a Node stream). */
     async downloadArtifact(runId: string, path: string): Promise<ReadableStream<Uint8Array>> {
+      checkArtifactPath(path); // before the run is read: a bad path sends nothing
       const target = proxyPath(await artifactRoot(runId), path);
       const route = "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}";
       const { data, error, response } = await api.GET(route, {
@@ -747,6 +751,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     async deleteArtifact(runId: string, path: string): Promise<void> {
+      checkArtifactPath(path); // before the run is read: a bad path sends nothing
       const target = proxyPath(await artifactRoot(runId), path);
       const route = "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}";
       await unwrap(

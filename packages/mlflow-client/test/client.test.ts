@@ -664,6 +664,30 @@ describe("found in a review against real servers", () => {
     expect(await new Response(await c.downloadArtifact("r1", "empty.txt")).text()).toBe("");
   });
 
+  it("an artifact path the proxy would refuse or rewrite (dir/./c.txt, a//b) is refused before any request", async () => {
+    const f = fakeFetch([]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    for (const path of [
+      "dir/./c.txt",
+      "./c.txt",
+      "a//b",
+      "a/",
+      "../x",
+      "a#b",
+      "/abs",
+      "a%2Fb",
+      "",
+    ]) {
+      const refused = await c.uploadArtifact("r1", path, "x").catch((e: unknown) => e);
+      expect(refused, path).toBeInstanceOf(MlflowValidationError);
+      expect(String(refused)).toContain("write it as a/b");
+      await expect(c.downloadArtifact("r1", path), path).rejects.toBeInstanceOf(
+        MlflowValidationError,
+      );
+    }
+    expect(f.seen).toHaveLength(0);
+  });
+
   it("a key the server refuses as a path ('...', '..loss') is refused before any request", async () => {
     const f = fakeFetch([]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
