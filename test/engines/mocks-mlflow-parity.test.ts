@@ -120,6 +120,21 @@ const scenario: Scenario = async (call) => {
   await call("log NaN metric", "POST", `${A}/runs/log-metric`, {
     body: { run_id: alpha, key: "loss", value: "NaN", timestamp: T0 + 20 },
   });
+  // Points of one step and timestamp: the server stores NaN as 0 and keeps the larger value as
+  // the latest, so NaN loses to 7 and wins over -3, whichever comes first.
+  const ties: [string, (number | string)[]][] = [
+    ["tie_a", ["NaN", 7]],
+    ["tie_b", ["NaN", -3]],
+    ["tie_c", [7, "NaN"]],
+    ["tie_d", [-3, "NaN"]],
+  ];
+  for (const [key, values] of ties) {
+    for (const value of values) {
+      await call(`log ${key} ${value}`, "POST", `${A}/runs/log-metric`, {
+        body: { run_id: alpha, key, value, timestamp: T0 + 30, step: 5 },
+      });
+    }
+  }
   await call("log metric without timestamp", "POST", `${A}/runs/log-metric`, {
     body: { run_id: alpha, key: "acc", value: 1 },
   });

@@ -775,11 +775,14 @@ export class MlflowState {
     }
     h.push(m);
     const cur = r.latest.get(m.key);
+    // The server compares the stored values, and stores NaN as 0: at one step and timestamp,
+    // NaN loses to 7 and wins over -3.
+    const stored = (v: number) => (Number.isNaN(v) ? 0 : v);
     if (
       !cur ||
       m.step > cur.step ||
       (m.step === cur.step && m.timestamp > cur.timestamp) ||
-      (m.step === cur.step && m.timestamp === cur.timestamp && m.value > cur.value)
+      (m.step === cur.step && m.timestamp === cur.timestamp && stored(m.value) > stored(cur.value))
     ) {
       r.latest.set(m.key, m);
     }
