@@ -717,6 +717,25 @@ ${dag(`    c = PythonOperator(task_id="compute", python_callable=compute)
     },
   ],
   [
+    "another context entry (context['ds']) given to a log line or a format pushes nothing: the typo is still seen",
+    {
+      rule: "missing-xcom-key",
+      body: `import logging
+
+def extract(**context):
+    logging.info("ds=%s", context["ds"])
+    name = "s3://b/{}".format(context["ds"])
+    context["ti"].xcom_push(key="rows", value=3)
+
+def load(ti):
+    ti.xcom_pull(task_ids="extract", key="row_count")
+
+${dag(`    PythonOperator(task_id="extract", python_callable=extract) >> PythonOperator(task_id="load", python_callable=load)
+`)}`,
+      want: ["9:5"],
+    },
+  ],
+  [
     "hardcoded-path: not in docs, HTTP endpoints, or what runs in a container",
     {
       rule: "hardcoded-path",

@@ -1937,11 +1937,19 @@ function functionFacts(
             span: lines.span(n.from, n.to),
           });
         } else {
-          // The context, the task instance or `context["ti"]` passed on, by position or by name.
+          // The context, the task instance or `context["ti"]` passed on, by position or by name;
+          // not another entry (`context["ds"]` to a log line or a format), which pushes nothing.
+          const contextEntry = (a: PyNode) => {
+            if (a.name !== "MemberExpression" || !isContext(a.firstChild)) return false;
+            const open = a.firstChild?.nextSibling;
+            if (open?.name !== "[") return true;
+            const key = open.nextSibling ? stringValue(source, open.nextSibling) : null;
+            return key === null || key === "ti" || key === "task_instance";
+          };
           const passesContext = (a: PyNode) =>
             (a.name === "VariableName" && TASK_CONTEXT_NAMES.has(textOf(source, a))) ||
             isContext(a) ||
-            (a.name === "MemberExpression" && isContext(a.firstChild));
+            contextEntry(a);
           const handsContext =
             args.splat ||
             args.positional.some(passesContext) ||
