@@ -100,7 +100,13 @@ async function filesIn(
   dir: string,
   ignores: IgnoreFiles,
   chain: readonly IgnoreFile[],
-  out: { python: string[]; modules: string[]; ignored: number; unreadable: string[] },
+  out: {
+    python: string[];
+    modules: string[];
+    ignored: number;
+    unreadable: string[];
+    brokenLinks: string[];
+  },
   seen = new Set<string>(),
   nested = false,
 ) {
@@ -136,17 +142,23 @@ async function filesIn(
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
     const path = join(dir, e.name);
-    // A link is what it points at (DAG folders synced by git-sync or deployed as links): a
-    // broken one is a file that cannot be read, and is reported as such.
+    // A link is what it points at (DAG folders synced by git-sync or deployed as links). A
+    // broken one is no file: Airflow's walk skips it (`is_file()` is false), and so does mlgen,
+    // saying so.
     const kind = e.isSymbolicLink() ? await stat(path).catch(() => null) : e;
-    if (kind?.isDirectory()) {
+    if (kind === null) {
+      const lintable = e.name.endsWith(".py") || PIPELINE_MODULE.test(e.name);
+      if (lintable && !isIgnored(path, false, chain)) out.brokenLinks.push(path);
+      continue;
+    }
+    if (kind.isDirectory()) {
       if (isIgnored(path, true, chain)) out.ignored++;
       else await filesIn(path, ignores, chain, out, seen, true);
     } else if (isIgnored(path, false, chain)) {
       // Counted when it is a file mlgen would lint: a folder of excluded READMEs holds no DAG.
       if (e.name.endsWith(".py") || PIPELINE_MODULE.test(e.name)) out.ignored++;
-    } else if ((kind === null || kind.isFile()) && e.name.endsWith(".py")) out.python.push(path);
-    else if (kind?.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
+    } else if (kind.isFile() && e.name.endsWith(".py")) out.python.push(path);
+    else if (kind.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
   }
   return out;
 }
@@ -162,6 +174,8 @@ export interface LintTargets {
   readonly problems: readonly IgnoreProblem[];
   /** Folders below those given that cannot be listed (permissions): skipped, as Airflow does. */
   readonly unreadable: string[];
+  /** Links in folder walks to a DAG file or module that does not exist: skipped, as Airflow does. */
+  readonly brokenLinks: string[];
 }
 
 /**
@@ -184,6 +198,7 @@ export async function lintTargets(
     ignored: 0,
     problems: ignores.problems,
     unreadable: [],
+    brokenLinks: [],
   };
   const seen = new Set<string>();
   for (const p of paths) {

@@ -411,6 +411,7 @@ export async function lintCommand(
     ignored,
     problems,
     unreadable: unlisted,
+    brokenLinks,
   } = await lintTargets(
     io.cwd,
     paths,
@@ -434,6 +435,11 @@ export async function lintCommand(
   if (unlisted.length > 0) {
     io.stderr(
       `mlgen lint: skipped ${unlisted.length === 1 ? "a folder" : `${unlisted.length} folders`} it cannot list (permission denied), as Airflow skips ${unlisted.length === 1 ? "it" : "them"}: ${unlisted.map((d) => toPosix(relative(io.cwd, d))).join(", ")}\n`,
+    );
+  }
+  if (brokenLinks.length > 0) {
+    io.stderr(
+      `mlgen lint: skipped ${brokenLinks.length === 1 ? "a link" : `${brokenLinks.length} links`} to a file that does not exist, as Airflow skips ${brokenLinks.length === 1 ? "it" : "them"}: ${brokenLinks.map((d) => toPosix(relative(io.cwd, d))).join(", ")}\n`,
     );
   }
   if (excluded.length > 0) {
