@@ -736,6 +736,19 @@ ${dag(`    PythonOperator(task_id="extract", python_callable=extract) >> PythonO
     },
   ],
   [
+    'a Jinja pull whose quotes Python escapes (task_ids=\\"typo\\") is read as Jinja reads it',
+    {
+      rule: "missing-xcom-key",
+      body: dag(`    f = BashOperator(task_id="f", bash_command="echo 1")
+    h = BashOperator(task_id="h", bash_command="echo {{ ti.xcom_pull(task_ids=\\"typo_f\\") }}")
+    g = BashOperator(task_id="g", bash_command="echo \\"{{ ti.xcom_pull(task_ids='f', key=\\"k\\") }}\\" don't")
+    i = BashOperator(task_id="i", bash_command='echo {{ ti.xcom_pull(task_ids=\\'f\\') }}')
+    f >> [h, g, i]
+`),
+      want: ["3:57", "4:59"],
+    },
+  ],
+  [
     "hardcoded-path: not in docs, HTTP endpoints, or what runs in a container",
     {
       rule: "hardcoded-path",

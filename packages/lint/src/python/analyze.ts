@@ -9,6 +9,7 @@ import {
   splitTopLevel,
   templatePulls,
   templatePushes,
+  templateSource,
 } from "./jinja.js";
 import type {
   ArgDict,
@@ -725,7 +726,7 @@ export function analyzeDagFile(raw: string): DagFile {
     for (const [name, value] of [...kwargs, ...extraTemplates.map((v) => ["", v] as const)]) {
       if (UNRENDERED.has(name)) continue;
       for (const s of stringsIn(value)) {
-        const raw = text(s);
+        const raw = templateSource(text(s));
         pushedInTemplates.push(...templatePushes(raw));
         pulls.push(...pullsIn(s, raw));
       }

@@ -17,6 +17,51 @@ export interface TextPull {
   readonly ownTask: boolean;
 }
 
+/**
+ * A Python string literal's source text, for reading the templates in it: a quote that Python
+ * escapes (`task_ids=\\"a\\"`) is a plain quote to Jinja. Its backslash becomes a space outside
+ * the Jinja string it opens or closes (`task_ids= "a" `), so the text keeps its length and
+ * offsets into it stay offsets into the source. Raw strings keep their backslashes.
+ */
+export function templateSource(raw: string): string {
+  if (!raw.includes("\\") || /^[A-Za-z]*[rR]/.test(raw)) return raw;
+  const chars = [...raw];
+  let code = false; // inside {{ }} or {% %}
+  let quote: string | null = null; // the Jinja string open there
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] as string;
+    const next = chars[i + 1];
+    if (!code) {
+      if (c === "\\") i++;
+      else if (c === "{" && (next === "{" || next === "%")) {
+        code = true;
+        quote = null;
+        i++;
+      }
+      continue;
+    }
+    if (quote === null && (c === "}" || c === "%") && next === "}") {
+      code = false;
+      i++;
+    } else if (c === "\\" && (next === '"' || next === "'")) {
+      if (quote === null) {
+        chars[i] = " "; // an opening quote: the space goes before it
+        quote = next;
+      } else if (quote === next) {
+        chars[i] = next; // a closing quote: the space goes after it
+        chars[i + 1] = " ";
+        quote = null;
+      }
+      i++;
+    } else if (c === "\\") i++;
+    else if (c === '"' || c === "'") {
+      if (quote === null) quote = c;
+      else if (quote === c) quote = null;
+    }
+  }
+  return chars.join("");
+}
+
 const LITERAL = /^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$/s;
 
 function literal(text: string): string | null {
