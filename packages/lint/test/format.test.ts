@@ -81,6 +81,20 @@ describe("output formats", () => {
       uri: "pipelines/dags/a%23b%20c.py",
       uriBaseId: "%SRCROOT%",
     });
+    // Outside the repository: no `../` against %SRCROOT%, which code scanning cannot place.
+    const outside = [
+      { ...(findings[0] as Finding), file: "../../elsewhere/x y.py" },
+      { ...(findings[0] as Finding), file: "/abs/z.py" },
+    ];
+    const out = JSON.parse(
+      formatSarif(outside, RULES, { version: "0.1.0", root: "/repo", cwd: "/repo/pipelines" }),
+    );
+    expect(
+      out.runs[0].results.map(
+        (r: { locations: { physicalLocation: { artifactLocation: unknown } }[] }) =>
+          r.locations[0]?.physicalLocation.artifactLocation,
+      ),
+    ).toEqual([{ uri: "file:///elsewhere/x%20y.py" }, { uri: "file:///abs/z.py" }]);
   });
 
   it("SARIF carries each rule's help page, and a descriptor for each compiler code reported", () => {

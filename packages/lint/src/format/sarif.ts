@@ -1,4 +1,4 @@
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DIAGNOSTICS, type DiagnosticCode } from "@mlgen/core/light";
 import type { Finding } from "../finding.js";
@@ -67,6 +67,14 @@ export function formatSarif(
     tool.root !== undefined && tool.cwd !== undefined
       ? relative(tool.root, resolve(tool.cwd, file))
       : file;
+  // A file outside the repository (linted by a path that leaves it) cannot be named from
+  // %SRCROOT%: its absolute file URI names it, which a `../` relative one would not.
+  const artifactLocation = (file: string) => {
+    const rel = fromRoot(file);
+    return isAbsolute(rel) || rel === ".." || /^\.\.[\\/]/.test(rel)
+      ? { uri: pathToFileURL(resolve(tool.cwd ?? "", file)).href }
+      : { uri: uriOf(rel), uriBaseId: "%SRCROOT%" };
+  };
   const descriptors: object[] = rules.map(ruleDescriptor);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   // Codes reported that are not lint rules (compiler diagnostics): a descriptor each, in order.
@@ -109,10 +117,7 @@ export function formatSarif(
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: {
-                    uri: uriOf(fromRoot(f.file)),
-                    uriBaseId: "%SRCROOT%",
-                  },
+                  artifactLocation: artifactLocation(f.file),
                   region,
                 },
               },
