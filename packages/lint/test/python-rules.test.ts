@@ -859,14 +859,15 @@ with DAG("d", schedule=None, default_args={"retries": 1}):
     },
   ],
   [
-    "an EmptyOperator runs nothing, so it needs no timeout",
+    "an EmptyOperator or LatestOnlyOperator runs nothing of the user's, so it needs no timeout",
     {
       rule: "missing-timeout",
       body: `with DAG("d", schedule=None, default_args={"retries": 1}):
     start = EmptyOperator(task_id="start")
-    start >> BashOperator(task_id="a", bash_command="echo")
+    latest = LatestOnlyOperator(task_id="latest")
+    start >> latest >> BashOperator(task_id="a", bash_command="echo")
 `,
-      want: ["3:14"],
+      want: ["4:24"],
     },
   ],
   // missing-retries

@@ -86,8 +86,15 @@ function product(text: string): number | null {
   return text.split("*").reduce((a, b) => a * Number(b), 1);
 }
 
-/** Operators that run nothing, so retries and timeouts do not apply to them. */
-const NO_OP_OPERATORS: ReadonlySet<string> = new Set(["EmptyOperator", "DummyOperator"]);
+/**
+ * Operators that run nothing of the user's, so retries and timeouts do not apply to them
+ * (LatestOnlyOperator compares the run's dates and skips what follows).
+ */
+const NO_OP_OPERATORS: ReadonlySet<string> = new Set([
+  "EmptyOperator",
+  "DummyOperator",
+  "LatestOnlyOperator",
+]);
 
 export const isNoOp = (task: DagTask) => NO_OP_OPERATORS.has(task.operator);
 

@@ -177,7 +177,7 @@ with DAG(
   },
 
   "missing-timeout": {
-    catches: `A task whose \`execution_timeout\` is set nowhere Airflow looks — its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\` — and a sensor with no \`timeout\`. An \`EmptyOperator\` runs nothing and is left alone; a \`default_args\` the linter cannot read (\`{**BASE, ...}\`, a dict built by a function) is assumed to set it.`,
+    catches: `A task whose \`execution_timeout\` is set nowhere Airflow looks — its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\` — and a sensor with no \`timeout\`. An \`EmptyOperator\` or \`LatestOnlyOperator\` runs nothing of yours and is left alone; a \`default_args\` the linter cannot read (\`{**BASE, ...}\`, a dict built by a function) is assumed to set it.`,
     reportedAt: "the operator call (for a TaskFlow task, the call of the task function).",
     why: `Airflow does not time tasks out by default. A query waiting on a lock, an HTTP call without a socket timeout or a training job stuck on a dead GPU keeps its worker slot, and with \`max_active_runs\` it also blocks the next runs, until someone notices and kills it — often days later. With a timeout the try fails, is retried, and if it keeps hanging the failure alert fires. A sensor without a timeout waits Airflow's default of seven days.`,
     dsl: "The same layering: the task, its groups' defaults, the pipeline's defaults; a sensor needs `timeout`.",
@@ -222,7 +222,7 @@ with DAG(
   },
 
   "missing-retries": {
-    catches: `A task whose \`retries\` is set nowhere Airflow looks: its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\`. \`retries=0\` counts as set (a task that must not run twice), an \`EmptyOperator\` is left alone, and a \`default_args\` the linter cannot read is assumed to set it.`,
+    catches: `A task whose \`retries\` is set nowhere Airflow looks: its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\`. \`retries=0\` counts as set (a task that must not run twice), an \`EmptyOperator\` or \`LatestOnlyOperator\` is left alone, and a \`default_args\` the linter cannot read is assumed to set it.`,
     reportedAt: "the operator call (for a TaskFlow task, the call of the task function).",
     why: `Most task failures in production are transient: a worker pod evicted, a database failover, a 503 from an API, a lost network connection. Without retries each of them fails the run, wakes someone up, or leaves a gap in the data until the next run. Retries with a delay absorb them; an idempotent task loses nothing by being retried.`,
     dsl: "The same layering: the task, its groups' defaults, the pipeline's defaults.",
