@@ -70,6 +70,13 @@ export interface PathMatch {
 const SHARED_MOUNT = /^\/home\/airflow\/gcs(?:\/|$)/;
 
 /**
+ * Paths every worker has: the home folder of the official apache/airflow image's user
+ * (`HOME=/home/airflow`), and a mktemp template (`/tmp/job.XXXXXX`: at least three X at the end
+ * of the name), which names a fresh folder made on the worker that runs the task.
+ */
+const WORKER_PATH = /^\/home\/airflow\/?$|^\/[^\s]*X{3,}\/?$/;
+
+/**
  * In Python source, `B:\n` is a letter, a colon and a newline ("Grade B:\n"), not a drive: a
  * drive's backslash is written `\\`, or followed by a character that is no escape.
  */
@@ -87,7 +94,8 @@ export function localPaths(text: string, escaped = false): PathMatch[] {
   const remote = remoteRanges(text);
   LOCAL_PATH.lastIndex = 0;
   for (let m = LOCAL_PATH.exec(text); m; m = LOCAL_PATH.exec(text)) {
-    if (SHARED_MOUNT.test(m[0]) || (escaped && ESCAPE_AFTER_DRIVE.test(m[0]))) continue;
+    if (SHARED_MOUNT.test(m[0]) || WORKER_PATH.test(m[0])) continue;
+    if (escaped && ESCAPE_AFTER_DRIVE.test(m[0])) continue;
     const at = m.index;
     // Regex syntax (`/home/[^/]+/`, `/data/[0-9]+\.csv`): a pattern over paths, not a path.
     const after = text.slice(at + m[0].length, at + m[0].length + 2);

@@ -191,6 +191,18 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "hardcoded-path: the official image's home folder and a mktemp template are every worker's",
+    {
+      rule: "hardcoded-path",
+      body: dag(`    BashOperator(task_id="d", bash_command="dir=$(mktemp -d /tmp/job.XXXXXX) && cd $dir")
+    BashOperator(task_id="h", bash_command="make", env={"HOME": "/home/airflow"})
+    BashOperator(task_id="x", bash_command="cat /home/airflow/data/x.csv /tmp/job.XX")
+`),
+      // Still one host's: a file in that home folder, and a name with too few X for mktemp.
+      want: ["4:49", "4:74"],
+    },
+  ],
+  [
     "a pull from a task that is not upstream (a race)",
     {
       rule: "missing-xcom-key",
