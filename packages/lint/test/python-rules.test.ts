@@ -2818,3 +2818,31 @@ ${dag(`    first = etl("a")
     ]);
   });
 });
+
+describe("a callable shared by the tasks of two DAGs in one file", () => {
+  it("each finding names its DAG", () => {
+    const body = `def noop():
+    return 1
+
+def pull_k(ti):
+    ti.xcom_pull(task_ids="extract", key="k")
+
+dag_a = DAG("dag_a", default_args=default_args, schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+dag_b = DAG("dag_b", default_args=default_args, schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+PythonOperator(task_id="extract", python_callable=noop, dag=dag_a) >> PythonOperator(task_id="reader", python_callable=pull_k, dag=dag_a)
+PythonOperator(task_id="extract", python_callable=noop, dag=dag_b) >> PythonOperator(task_id="reader", python_callable=pull_k, dag=dag_b)
+`;
+    expect(ruleMessages("missing-xcom-key", body)).toEqual([
+      "task 'reader' of DAG 'dag_a' reads XCom 'k' of task 'extract', which 'extract' never pushes (it pushes: return_value)",
+      "task 'reader' of DAG 'dag_b' reads XCom 'k' of task 'extract', which 'extract' never pushes (it pushes: return_value)",
+    ]);
+    // One DAG in the file: the message stays short.
+    const one = body
+      .split("\n")
+      .filter((l) => !l.includes("dag_b"))
+      .join("\n");
+    expect(ruleMessages("missing-xcom-key", one)).toEqual([
+      "task 'reader' reads XCom 'k' of task 'extract', which 'extract' never pushes (it pushes: return_value)",
+    ]);
+  });
+});

@@ -103,7 +103,10 @@ export const missingXcomKey = defineRule({
       if (list) list.push(t);
       else byId.set(t.id, [t]);
     }
+    // One callable may serve tasks of several DAGs in a file: the finding names the DAG.
+    const severalDags = file.dags.length > 1;
     for (const task of file.tasks) {
+      const who = severalDags && task.dag ? `${task.id}' of DAG '${task.dag}` : task.id;
       for (const pull of task.pulls) {
         if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
         for (const source of pull.taskIds) {
@@ -121,7 +124,7 @@ export const missingXcomKey = defineRule({
             if (file.dynamicIds || task.dagDecl === null) continue;
             report(
               {
-                task: task.id,
+                task: who,
                 key: pull.key,
                 source,
                 reason: `but ${task.dag ? `DAG '${task.dag}'` : "this file"} has no task '${source}'`,
@@ -140,7 +143,7 @@ export const missingXcomKey = defineRule({
             const inDict = candidates.some((c) => c.callable?.returnKeys?.includes(key));
             report(
               {
-                task: task.id,
+                task: who,
                 key: pull.key,
                 source,
                 reason: `which '${source}' never pushes (it pushes: ${listed(keys)})`,
@@ -159,7 +162,7 @@ export const missingXcomKey = defineRule({
           ) {
             report(
               {
-                task: task.id,
+                task: who,
                 key: pull.key,
                 source,
                 reason: `but '${source}' is not upstream of it, so the value may not exist yet (a race)`,
