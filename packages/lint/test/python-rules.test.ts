@@ -1053,6 +1053,23 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> SQLExec
     },
   ],
   [
+    "a Great Expectations checkpoint and dbt's data tests validate; an ETL of train data trains nothing",
+    {
+      rule: "train-without-validation",
+      body: dag(`    ge = BashOperator(task_id="run_ge_checkpoint", bash_command="echo")
+    ge >> BashOperator(task_id="train_model", bash_command="echo")
+    dbt = BashOperator(task_id="dbt_test_features", bash_command="dbt test")
+    dbt >> BashOperator(task_id="train_ranker", bash_command="echo")
+    BashOperator(task_id="train_station_etl", bash_command="echo")
+    ckpt = BashOperator(task_id="save_checkpoint", bash_command="echo")
+    t = BashOperator(task_id="test_connection", bash_command="echo")
+    [ckpt, t] >> BashOperator(task_id="fit_model", bash_command="echo")
+`),
+      // A model checkpoint and a connection test check no data.
+      want: ["9:18"],
+    },
+  ],
+  [
     "settings from **options, from default_args changed after it was made, of DAGs with computed ids",
     {
       rule: "missing-retries",

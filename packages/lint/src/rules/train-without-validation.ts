@@ -44,6 +44,7 @@ const NOT_A_MODEL: ReadonlySet<string> = new Set([
   "wait",
   "notify",
   "report",
+  "etl",
 ]);
 /**
  * Words that, in a name that does not start with a training word, name the work around a
@@ -123,7 +124,7 @@ export const isTraining = (...names: (string | null | undefined)[]) =>
     return TRAINING_WORDS.has(w[0] ?? "") || !w.some((x) => AROUND_TRAINING.has(x));
   });
 /** Every validation word holds one of these (most names hold none, and skip the split). */
-const VALIDATION_HINT = /valid|check|verif|assert|expect|profil|dq|gx|soda|deequ|quality/i;
+const VALIDATION_HINT = /valid|check|verif|assert|expect|profil|dq|gx|ge|soda|deequ|quality|test/i;
 
 const isValidation = (...names: (string | null | undefined)[]) =>
   names.some((n) => {
@@ -134,7 +135,10 @@ const isValidation = (...names: (string | null | undefined)[]) =>
         VALIDATION_WORD.test(x) ||
         // "profile" as the verb that starts a name (profile_data), not user_profile(s).
         (x === "profile" && i === 0) ||
-        (x === "quality" && (i === 0 || QUALITY_AFTER.has(w[i - 1] ?? ""))),
+        (x === "quality" && (i === 0 || QUALITY_AFTER.has(w[i - 1] ?? ""))) ||
+        // A Great Expectations checkpoint (run_ge_checkpoint), dbt's data tests (dbt_test_x).
+        (x === "ge" && w.includes("checkpoint")) ||
+        ((x === "test" || x === "tests") && w.includes("dbt")),
     );
   });
 
