@@ -97,7 +97,7 @@ export interface SearchRunsOptions {
   /** e.g. `["metrics.accuracy DESC", "attributes.start_time"]`. */
   readonly orderBy?: readonly string[];
   readonly viewType?: ViewType;
-  /** Page size; default 1000 (the server caps it at 50,000). */
+  /** Page size; default 1000, at most 50,000 (the server refuses more). */
   readonly pageSize?: number;
   /** Stop after this many runs (0: none, and no request). */
   readonly limit?: number;
@@ -298,6 +298,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     }>,
     pageSize: number,
     limit = Number.POSITIVE_INFINITY,
+    /** The largest page the server takes (it refuses more: INVALID_PARAMETER_VALUE). */
+    most = Number.POSITIVE_INFINITY,
   ): AsyncGenerator<T> {
     if (!(limit >= 0) || (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))) {
       throw new MlflowValidationError("limit", `must be a whole number, 0 or more (got ${limit})`);
@@ -306,6 +308,12 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       throw new MlflowValidationError(
         "pageSize",
         `must be a whole number, 1 or more (got ${pageSize})`,
+      );
+    }
+    if (pageSize > most) {
+      throw new MlflowValidationError(
+        "pageSize",
+        `must be at most ${most}, the largest page the server takes (got ${pageSize}); the pages are read one after another whatever their size`,
       );
     }
     if (limit === 0) return;
@@ -442,6 +450,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         },
         opts.pageSize ?? 1000,
         opts.limit,
+        50_000,
       );
     },
 
@@ -565,6 +574,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         },
         opts.pageSize ?? 1000,
         opts.limit,
+        50_000,
       );
     },
 
@@ -807,6 +817,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         },
         opts.pageSize ?? 100,
         opts.limit,
+        1000,
       );
     },
 
@@ -824,6 +835,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         },
         opts.pageSize ?? 200,
         opts.limit,
+        200_000,
       );
     },
 

@@ -688,6 +688,22 @@ describe("found in a review against real servers", () => {
     expect(f.seen).toHaveLength(0);
   });
 
+  it("a page size over what the server takes is refused before any request", async () => {
+    const f = fakeFetch([]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const first = (it: AsyncGenerator<unknown>) => it.next().catch((e: unknown) => e);
+    const refused = [
+      await first(c.searchRuns({ experimentIds: ["1"], pageSize: 50_001 })),
+      await first(c.searchExperiments({ pageSize: 60_000 })),
+      await first(c.searchRegisteredModels({ pageSize: 1001 })),
+      await first(c.searchModelVersions({ pageSize: 200_001 })),
+    ];
+    for (const e of refused) expect(e).toBeInstanceOf(MlflowValidationError);
+    expect(String(refused[0])).toContain("must be at most 50000");
+    expect(String(refused[2])).toContain("must be at most 1000");
+    expect(f.seen).toHaveLength(0);
+  });
+
   it("a key the server refuses as a path ('...', '..loss') is refused before any request", async () => {
     const f = fakeFetch([]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
