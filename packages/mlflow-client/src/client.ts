@@ -749,7 +749,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         params: { path: { artifact_path: target } },
         parseAs: "stream",
       });
-      if (!response.ok) throw MlflowApiError.fromBody(response.status, error, "GET", route);
+      // The error names the artifact's own path, not the route's template.
+      const shown = `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`;
+      if (!response.ok) throw MlflowApiError.fromBody(response.status, error, "GET", shown);
       // An empty artifact: openapi-fetch gives no stream for a body of 0 bytes.
       if (!data) return new Response("").body as ReadableStream<Uint8Array>;
       // A server that stops sending mid-file fails the stream instead of leaving it waiting.
@@ -767,7 +769,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       await unwrap(
         api.DELETE(route, { params: { path: { artifact_path: target } } }),
         "DELETE",
-        route,
+        `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`,
       );
     },
 

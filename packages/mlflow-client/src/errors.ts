@@ -54,9 +54,15 @@ export class MlflowApiError extends Error {
     let errorCode: string | null = null;
     let serverMessage = "";
     if (body && typeof body === "object") {
-      const b = body as { error_code?: unknown; message?: unknown };
+      const b = body as { error_code?: unknown; message?: unknown; detail?: unknown };
       if (typeof b.error_code === "string") errorCode = b.error_code;
-      serverMessage = typeof b.message === "string" ? b.message : JSON.stringify(body);
+      // The artifact proxy's FastAPI routes answer `{"detail": "..."}`.
+      serverMessage =
+        typeof b.message === "string"
+          ? b.message
+          : typeof b.detail === "string"
+            ? b.detail
+            : JSON.stringify(body);
     } else if (typeof body === "string") {
       serverMessage = body.trim();
     }

@@ -215,9 +215,11 @@ describe("MlflowApiError", () => {
     expect((await d.getRun("r1")).info.run_id).toBe("r1");
   });
 
-  it("an error body that is JSON but not MLflow's is kept as its JSON text", () => {
-    const e = MlflowApiError.fromBody(500, { detail: "boom" }, "GET", "/x");
-    expect(e).toMatchObject({ errorCode: null, serverMessage: '{"detail":"boom"}' });
+  it("an error body that is JSON but not MLflow's is kept as its JSON text; FastAPI's detail is read", () => {
+    const e = MlflowApiError.fromBody(500, { error: "boom", at: 3 }, "GET", "/x");
+    expect(e).toMatchObject({ errorCode: null, serverMessage: '{"error":"boom","at":3}' });
+    const detail = MlflowApiError.fromBody(500, { detail: "boom" }, "GET", "/x");
+    expect(detail).toMatchObject({ errorCode: null, serverMessage: "boom" });
   });
 });
 
@@ -653,6 +655,27 @@ describe("found in a review against real servers", () => {
     expect(err).toBeInstanceOf(MlflowApiError);
     expect(String(err.message)).toContain("you sent ***");
     expect(inspect(err, { depth: 5 })).not.toContain("SECRET");
+  });
+
+  it("a failed download or delete names the artifact's path, and reads the proxy's FastAPI detail", async () => {
+    const f = fakeFetch([
+      () => json(200, run("r1")),
+      () => json(400, { detail: "Artifact path refers to a directory" }),
+      () => json(404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: "No such file" }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const down = await c.downloadArtifact("r1", "model").catch((e: unknown) => e);
+    expect(down).toMatchObject({
+      status: 400,
+      errorCode: null,
+      serverMessage: "Artifact path refers to a directory",
+      path: "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/model",
+    });
+    const del = await c.deleteArtifact("r1", "gone.txt").catch((e: unknown) => e);
+    expect(del).toMatchObject({
+      errorCode: "RESOURCE_DOES_NOT_EXIST",
+      path: "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/gone.txt",
+    });
   });
 
   it("an empty artifact downloads as an empty stream", async () => {
