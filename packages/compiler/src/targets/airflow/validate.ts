@@ -276,8 +276,11 @@ function renderedTexts(ir: Pipeline): RenderedText[] {
           !/\.(sh|bash)$/.test(v.value)
         ) {
           out.push({ where, task: id, text: v.value });
-        } else if (templated && v.kind === "join") {
-          for (const part of v.parts) out.push({ where, task: id, text: part });
+        } else if (v.kind === "join") {
+          // A Python task renders the parts that hold a template (templates_dict).
+          for (const part of v.parts) {
+            if (templated || /\{[{%#]/.test(part)) out.push({ where, task: id, text: part });
+          }
         }
       });
     }

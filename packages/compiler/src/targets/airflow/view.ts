@@ -393,6 +393,14 @@ function mergeUses(shared: Uses, uses: Uses): void {
   shared.params ||= uses.params;
 }
 
+/** A text Airflow renders before the callable runs: templates_dict is a templated field. */
+function renderedText(text: string, uses: Uses): PyCode {
+  uses.templates ??= [];
+  let index = uses.templates.indexOf(text);
+  if (index < 0) index = uses.templates.push(text) - 1;
+  return py`templates_dict[${`template_${index + 1}`}]`;
+}
+
 /** A task callable's parameters: `ti` and the context entries its body reads. */
 function signature(uses: Uses, extra: readonly string[] = []): PyCode {
   const args = [
@@ -469,16 +477,13 @@ function pyValue(value: Value, uses: Uses): PyCode {
     case "param":
       uses.params = true;
       return py`params[${value.name}]`;
-    case "template": {
-      // Rendered by Airflow before the callable runs: templates_dict is a templated field.
-      uses.templates ??= [];
-      let index = uses.templates.indexOf(value.text);
-      if (index < 0) index = uses.templates.push(value.text) - 1;
-      return py`templates_dict[${`template_${index + 1}`}]`;
-    }
+    case "template":
+      return renderedText(value.text, uses);
     case "join": {
       uses.posixpath = true;
-      const parts = value.parts.map((p) => py`${p}`);
+      // A part holding a template is rendered, as it is in a bash env or a sensor's path, where
+      // Airflow renders the whole joined text.
+      const parts = value.parts.map((p) => (/\{[{%#]/.test(p) ? renderedText(p, uses) : py`${p}`));
       return new PyCode(
         `posixpath.join(${joinCode([pyValue(value.base, uses), ...parts], ", ").text})`,
       );
