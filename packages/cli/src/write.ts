@@ -133,6 +133,33 @@ export function writeError(e: unknown, path: string): Error {
 export async function applyPlans(
   plans: readonly { readonly out: string; readonly plan: WritePlan }[],
 ): Promise<void> {
+  // Ctrl-C (or SIGTERM) while the files are staged: the staged files are removed and nothing
+  // is written; once they are all staged, the renames finish first, so the folders hold either
+  // the old files or the new, never some of each, nor temporary files.
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await stageAndRename(plans, () => interrupted);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (interrupted) {
+    throw new CliError(
+      `mlgen: interrupted (${interrupted}) after the files were written; they are complete`,
+      interrupted === "SIGINT" ? 130 : 143,
+    );
+  }
+}
+
+async function stageAndRename(
+  plans: readonly { readonly out: string; readonly plan: WritePlan }[],
+  interrupted: () => NodeJS.Signals | null,
+): Promise<void> {
   const staged: { tmp: string; file: string }[] = [];
   const made: string[] = [];
   let current = "";
@@ -152,12 +179,20 @@ export async function applyPlans(
         const tmp = tempPath(current);
         staged.push({ tmp, file: current });
         await writeFile(tmp, f.content, "utf8");
+        const signal = interrupted();
+        if (signal) throw new Interrupted(signal);
       }
     }
   } catch (e) {
     await Promise.all(staged.map(({ tmp }) => rm(tmp, { force: true }).catch(() => {})));
     for (const dir of made.reverse()) {
       await rm(dir, { recursive: true, force: true }).catch(() => {});
+    }
+    if (e instanceof Interrupted) {
+      throw new CliError(
+        `mlgen: interrupted (${e.signal}); nothing was written`,
+        e.signal === "SIGINT" ? 130 : 143,
+      );
     }
     throw writeError(e, current);
   }
@@ -171,6 +206,12 @@ export async function applyPlans(
   }
   for (const { out, plan } of plans) {
     for (const path of plan.remove) await rm(join(out, path), { force: true });
+  }
+}
+
+class Interrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
   }
 }
 
