@@ -107,6 +107,20 @@ describe("mlgen init", () => {
     const tasks = await proj.mlgen("init", "app", "--name", "tasks");
     expect(tasks.code).not.toBe(0);
     expect(tasks.stderr).toContain("'tasks' cannot name the pipeline");
+    // A Python keyword: tasks/class.py could not be imported (`from tasks.class import ...`).
+    const keyword = await proj.mlgen("init", "app", "--name", "class");
+    expect(keyword.code).toBe(2);
+    expect(keyword.stderr).toContain("'class' cannot name the pipeline: it is a Python keyword");
+    expect(keyword.stderr).toContain("--name class_pipeline");
+    proj.write("afile", "x\n");
+    const file = await proj.mlgen("init", "afile");
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain("mlgen init: afile is a file, not a folder");
+    expect(file.stderr).not.toContain("internal error");
+    proj.write("bad/package.json", "[1, 2]\n");
+    const bad = await proj.mlgen("init", "bad", "--name", "churn_model");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("its package.json is not a JSON object mlgen can add");
     const target = await proj.mlgen("init", "app", "--target", "argo");
     expect(target.code).not.toBe(0);
     expect(target.stderr).toContain("'argo' is not a target");
@@ -117,11 +131,18 @@ describe("mlgen init", () => {
     expect(defaultName("/x/2024")).toBe("ml_2024");
     expect(defaultName("/x/---")).toBe("ml_pipeline");
     expect(defaultName("/x/tasks")).toBe("tasks_pipeline");
+    expect(defaultName("/x/import")).toBe("import_pipeline");
     expect(scaffold("a", "airflow", "0.1.0")).toEqual(scaffold("a", "airflow", "0.1.0"));
     const config = scaffold("a", "airflow", "0.1.0").files.find(
       (f) => f.path === "mlgen.config.ts",
     );
     expect(config?.content).toContain('target: "airflow"');
     expect(config?.content).not.toContain("kubeflow:");
+    // Kubeflow only: no Airflow DAG folder in its config.
+    const kubeflow = scaffold("a", "kubeflow", "0.1.0").files.find(
+      (f) => f.path === "mlgen.config.ts",
+    );
+    expect(kubeflow?.content).toContain('kubeflow: { out: "kubeflow", timeouts: true }');
+    expect(kubeflow?.content).not.toContain('out: "dags"');
   });
 });

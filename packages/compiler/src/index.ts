@@ -1,6 +1,6 @@
 export { type LowerInput, type LowerResult, lowerPipeline } from "./compile.js";
 export { jinjaString } from "./escape/jinja.js";
-export { PyCode, py, pyComment, pyLiteral, pyString } from "./escape/python.js";
+export { HARD_KEYWORDS, PyCode, py, pyComment, pyLiteral, pyString } from "./escape/python.js";
 export { airflowIdProblem, checkDuplicateIds, checkGraph } from "./passes/check-graph.js";
 export {
   checkModules,

@@ -5,9 +5,10 @@
  * write exists, it writes nothing and names them (`--force` replaces them). It asks questions
  * only on a TTY; otherwise (CI, scripts) flags and defaults decide.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { HARD_KEYWORDS } from "@mlgen/compiler";
 import Handlebars from "handlebars";
 import { CliError, type CliIO } from "../io.js";
 import { version } from "../run.js";
@@ -46,8 +47,9 @@ export function defaultName(dir: string): string {
     .replace(/^_+|_+$/g, "");
   if (slug === "") return "ml_pipeline";
   const name = /^[a-z]/.test(slug) ? slug : `ml_${slug}`;
-  // 'tasks' would be dags/tasks.py beside the tasks/ folder (see initCommand).
-  if (name === "tasks") return "tasks_pipeline";
+  // 'tasks' would be dags/tasks.py beside the tasks/ folder, and a Python keyword cannot name
+  // the task module (see initCommand).
+  if (name === "tasks" || HARD_KEYWORDS.has(name)) return `${name}_pipeline`;
   return NAME.test(name) ? name : "ml_pipeline";
 }
 
@@ -70,6 +72,7 @@ export function scaffold(
     packageName: name.replace(/_/g, "-"),
     target,
     kubeflow: target !== "airflow",
+    airflow: target !== "kubeflow",
     startDate: "2025-01-01",
     dataVariable: `${name}_data_dir`,
     cliVersion: `^${cliVersion}`,
@@ -121,6 +124,13 @@ export async function initCommand(
       "mlgen init: 'tasks' cannot name the pipeline: its DAG file tasks.py would shadow the tasks/ folder of its task modules; choose another name (e.g. --name tasks_pipeline)",
     );
   }
+  if (HARD_KEYWORDS.has(name)) {
+    // tasks/class.py cannot be imported: `from tasks.class import ...` is a syntax error.
+    throw new CliError(
+      `mlgen init: '${name}' cannot name the pipeline: it is a Python keyword, and its task module tasks/${name}.py could not be imported; choose another name (e.g. --name ${name}_pipeline)`,
+      2,
+    );
+  }
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new CliError(
       `mlgen init: '${target}' is not a target: use --target ${TARGETS.join(", --target ")}`,
@@ -128,6 +138,12 @@ export async function initCommand(
   }
   const { files } = scaffold(name, target as (typeof TARGETS)[number], version());
   const shown = toPosix(relative(io.cwd, dir)) || ".";
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new CliError(
+      `mlgen init: ${shown} is a file, not a folder; give the folder to create the project in (a new one, or an existing one to add mlgen to)`,
+      2,
+    );
+  }
   const existing = files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
   // An existing package.json or .gitignore is added to, never replaced: mlgen can join a repo.
   const merged = new Map<string, string>();
@@ -138,8 +154,12 @@ export async function initCommand(
   }
   const replaced = existing.filter((p) => !merged.has(p));
   if (replaced.length > 0 && !options.force) {
+    // A package.json mlgen could not add to is said as such: fixing it keeps the user's file.
+    const unreadable = replaced.includes("package.json")
+      ? ` (its package.json is not a JSON object mlgen can add its scripts and devDependencies to: fix it, and mlgen adds to it instead of replacing it)`
+      : "";
     io.stderr(
-      `mlgen init: ${shown} already has ${replaced.join(", ")}; nothing was written.\n` +
+      `mlgen init: ${shown} already has ${replaced.join(", ")}${unreadable}; nothing was written.\n` +
         "Run it in an empty folder, or pass --force to replace those files.\n",
     );
     return 1;
@@ -152,7 +172,7 @@ export async function initCommand(
   io.stdout(
     `mlgen: created a project in ${shown} (${files.length} files${counts.map((c) => `, ${c}`).join("")}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
-      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes dags/${target === "airflow" ? "" : " and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
   return 0;
 }
