@@ -41,4 +41,14 @@ describe("mlgen graph", () => {
     expect(format.stderr).toContain("'png' is not a graph format");
     expect(format.stderr).toContain("mermaid, dot");
   });
+
+  it("refuses an id two modules define, as compile does, instead of drawing one of them", async () => {
+    const proj = base();
+    proj.write("pipelines/dup.pipeline.ts", pipelineSource(`  p.bash("a", { command: "true" });`));
+    const r = await proj.mlgen("graph", "demo");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("MLG1012");
+    expect(r.stderr).toContain("pipelines/demo.pipeline.ts");
+  });
 });

@@ -86,6 +86,21 @@ export async function graphCommand(
       ),
     );
   }
+  const same = all.filter((x) => x.def.ir.id === chosen.def.ir.id);
+  if (same.length > 1) {
+    // Which one compile would keep is no answer: it refuses both (MLG1012).
+    const [first, second] = same.map((x) => toPosix(relative(config.root, x.file)));
+    io.stderr(
+      `${formatDiagnostic(
+        diagnostic(
+          "MLG1012",
+          { id: chosen.def.ir.id, first: first ?? "" },
+          { pipeline: chosen.def.ir.id, location: { file: second ?? "" } },
+        ),
+      )}\n`,
+    );
+    return 1;
+  }
   const { def } = chosen;
   const root = config.root;
   const sourceMap = relativeSourceMap(def.sourceMap, root);
