@@ -77,6 +77,19 @@ export async function loadConfig(
     options.config !== undefined
       ? resolve(io.cwd, options.config)
       : (findConfig(io.cwd) ?? resolve(io.cwd, "mlgen.config.ts"));
+  if (options.root !== undefined && !existsSync(resolve(io.cwd, options.root))) {
+    // Else every task would say its module is missing (MLG1007), for one wrong flag.
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1011", {
+          what: "--root",
+          reason: `${options.root} does not exist`,
+          hint: "pass the folder that fn paths (tasks/train.py) are written from, usually the project's",
+        }),
+      ),
+      2,
+    );
+  }
   // Pipeline files given: the project's config still sets the output, target and settings
   // when there is one; without one, the defaults and the options.
   if (files.length > 0 && !explicit && !existsSync(file)) {
@@ -609,8 +622,29 @@ export async function compileCommand(
     }
   }
   const strict = options.strict === true;
-  for (const d of diagnostics) {
-    const shown = strict && d.severity === "warning" ? { ...d, severity: "error" as const } : d;
+  // Paths as the user can open them from where mlgen ran (lint says them so too), in the order
+  // of the file's lines; diagnostics without a place keep theirs, first.
+  const fromCwd = (file: string) =>
+    isAbsolute(file) ? file : toPosix(relative(io.cwd, join(root, file))) || file;
+  const placed = diagnostics
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const x = a.d.location;
+      const y = b.d.location;
+      if (!x?.file || !y?.file) return x?.file ? 1 : y?.file ? -1 : a.i - b.i;
+      return (
+        (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) ||
+        (x.line ?? 0) - (y.line ?? 0) ||
+        (x.column ?? 0) - (y.column ?? 0) ||
+        a.i - b.i
+      );
+    });
+  for (const { d } of placed) {
+    const located = d.location?.file
+      ? { ...d, location: { ...d.location, file: fromCwd(d.location.file) } }
+      : d;
+    const shown =
+      strict && d.severity === "warning" ? { ...located, severity: "error" as const } : located;
     io.stderr(`${formatDiagnostic(shown)}\n`);
   }
   const failing = diagnostics.filter(
