@@ -547,6 +547,48 @@ describe("checkModules: an integer param into a float parameter", () => {
   });
 });
 
+describe("checkModules: a callback whose module or function is missing", () => {
+  it("is said once, where it was set (defaults, group, task), naming callback(...) as the fix", () => {
+    const cb = (fn: string) =>
+      [{ kind: "callable", module: "tasks/alerts.py", function: fn }] as const;
+    const withAlert = (fn: string) => ({ ...EMPTY_TASK_OPTIONS, onFailure: cb(fn) as never });
+    const tasks = [
+      py("a", { module: "tasks/m.py", function: "f" }),
+      py("b", { module: "tasks/m.py", function: "f" }),
+      py("g.c", { module: "tasks/m.py", function: "f", group: "g" }),
+      py("g.d", { module: "tasks/m.py", function: "f", group: "g" }),
+      py("e", { module: "tasks/m.py", function: "f", options: withAlert("own") }),
+    ];
+    const pipelineIr = ir(tasks, {
+      defaults: withAlert("notify"),
+      groups: {
+        g: {
+          kind: "group",
+          id: "g",
+          parent: null,
+          tooltip: null,
+          after: [],
+          options: withAlert("grouped"),
+        },
+      },
+    });
+    const modules = new Map([
+      ["tasks/m.py", "def f():\n    pass\n"],
+      ["tasks/alerts.py", "def other(context):\n    pass\n"],
+    ]);
+    const found: string[] = [];
+    checkModules(pipelineIr, modules, {
+      sourceMap: { pipeline: { file: "p.ts", line: 1, column: 1 } },
+      report: (d) => found.push(`${d.code} ${d.location?.file ?? "-"} ${d.message} | ${d.fix}`),
+    });
+    expect(found).toEqual([
+      "MLG1008 p.ts function 'notify' used by the onFailure callback of the pipeline defaults is not defined at top level of tasks/alerts.py | define `def notify(...)` in tasks/alerts.py, or fix the name in callback('tasks/alerts.py:notify')",
+      "MLG1008 - function 'grouped' used by the onFailure callback of group 'g' is not defined at top level of tasks/alerts.py | define `def grouped(...)` in tasks/alerts.py, or fix the name in callback('tasks/alerts.py:grouped')",
+      "MLG1008 - function 'own' used by the onFailure callback of task 'e' is not defined at top level of tasks/alerts.py | define `def own(...)` in tasks/alerts.py, or fix the name in callback('tasks/alerts.py:own')",
+    ]);
+  });
+});
+
 describe("checkModules: a project module named like a standard-library or installed one", () => {
   it("is refused once per name, with the rename; a module inside a project folder is fine", () => {
     const fns = [

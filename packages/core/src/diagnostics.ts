@@ -35,13 +35,13 @@ export const DIAGNOSTICS = {
   },
   MLG1007: {
     severity: "error",
-    message: "Python module '{module}' used by task '{task}' was not found",
-    fix: "create {module} relative to the project root, or fix the path in fn: '{module}:{function}'",
+    message: "Python module '{module}' used by {user} was not found",
+    fix: "create {module} relative to the project root, or fix the path in {field}",
   },
   MLG1008: {
     severity: "error",
-    message: "function '{function}' used by task '{task}' is not defined at top level of {module}",
-    fix: "define `def {function}(...)` in {module}, or fix the name in fn: '{module}:{function}'",
+    message: "function '{function}' used by {user} is not defined at top level of {module}",
+    fix: "define `def {function}(...)` in {module}, or fix the name in {field}",
   },
   MLG1009: {
     severity: "error",

@@ -331,11 +331,29 @@ export function checkModules(
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   /** Top-level names already said to be shadowed (once each). */
   const shadowed = new Set<string>();
+  /** Callbacks already said missing, by where they were set: once each, not once per task. */
+  const saidCallbacks = new Set<string>();
   for (const task of ir.tasks) {
-    const place = taskPlace(ctx, ir.id, task.id);
+    const taskAt = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
       if (!ref.function) continue;
-      const args = { module: ref.module, task: task.id, function: ref.function };
+      // A callback set in the defaults or a group is every task's: said where it was set.
+      const origin = where === "fn" ? null : callbackOrigin(ir, task, where, ref);
+      const place =
+        origin?.group === null ? { pipeline: ir.id, location: ctx.sourceMap.pipeline } : taskAt;
+      const args = {
+        module: ref.module,
+        function: ref.function,
+        user:
+          where === "fn"
+            ? `task '${task.id}'`
+            : `the ${where} callback of ${origin?.label ?? `task '${task.id}'`}`,
+        field:
+          where === "fn"
+            ? `fn: '${ref.module}:${ref.function}'`
+            : `callback('${ref.module}:${ref.function}')`,
+      };
+      const said = `${origin?.label ?? task.id}\0${where}\0${ref.module}:${ref.function}`;
       const segments = ref.module.replace(/\.py$/, "").split("/");
       if (!MODULE_PATH.test(ref.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {
         ctx.report(
@@ -376,7 +394,8 @@ export function checkModules(
       }
       const source = modules.get(ref.module);
       if (source === undefined || source === null) {
-        ctx.report(diagnostic("MLG1007", args, place));
+        if (!saidCallbacks.has(said)) ctx.report(diagnostic("MLG1007", args, place));
+        if (where !== "fn") saidCallbacks.add(said);
         continue;
       }
       // Read once per module, however many tasks call into it.
@@ -394,7 +413,8 @@ export function checkModules(
         functions.set(factKey, fact);
       }
       if (!fact.binds) {
-        ctx.report(diagnostic("MLG1008", args, place));
+        if (!saidCallbacks.has(said)) ctx.report(diagnostic("MLG1008", args, place));
+        if (where !== "fn") saidCallbacks.add(said);
         continue;
       }
       const params = fact.params;
@@ -431,6 +451,30 @@ export function checkModules(
       }
     }
   }
+}
+
+/**
+ * Where a task's callback was set: on the task (null), in one of its groups, or in the pipeline
+ * defaults (`group: null`), with how a message names it.
+ */
+function callbackOrigin(
+  ir: Pipeline,
+  task: Task,
+  where: string,
+  ref: { readonly module: string; readonly function: string | null },
+): { readonly group: string | null; readonly label: string } | null {
+  type Lists = Partial<
+    Record<string, readonly { kind: string; module?: string; function?: string | null }[] | null>
+  >;
+  const has = (options: unknown) =>
+    ((options as Lists)[where] ?? []).some(
+      (a) => a.kind === "callable" && a.module === ref.module && a.function === ref.function,
+    );
+  if (has(task.options)) return null;
+  for (let g = task.group; g !== null; g = ir.groups[g]?.parent ?? null) {
+    if (has(ir.groups[g]?.options ?? {})) return { group: g, label: `group '${g}'` };
+  }
+  return { group: null, label: "the pipeline defaults" };
 }
 
 /** Each kind of value: as a message says it, as Python annotates it, as a DSL param types it. */
