@@ -294,8 +294,22 @@ describe("mlgen compile", () => {
     const { code, stderr } = await proj.mlgen("compile", "--check");
     expect(code).toBe(1);
     expect(stderr).toContain("stale: dags/demo.py");
-    expect(stderr).toContain("run `mlgen compile`");
+    expect(stderr).toContain("run `mlgen compile` and commit the result");
     expect(proj.snapshot()).toEqual(before);
+    // The fix is the same command without --check: the flags it was given stay.
+    const flagged = await proj.mlgen(
+      "compile",
+      "--check",
+      "--target",
+      "airflow",
+      "--out",
+      "my dags",
+    );
+    expect(flagged.stderr).toContain(
+      "run `mlgen compile --out 'my dags' --target airflow` and commit the result",
+    );
+    const none = await proj.mlgen("compile", "nothing/*.pipeline.ts");
+    expect(none.stderr).toContain("check the pipeline files given");
   });
 
   it("--check exits 0 when the output is current", async () => {

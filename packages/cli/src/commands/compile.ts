@@ -421,7 +421,10 @@ export async function compileCommand(
         diagnostic("MLG1011", {
           what: "pipeline list",
           reason: `no file matches ${config.pipelines.join(", ")}`,
-          hint: "check the globs in mlgen.config.ts (relative to the config file)",
+          hint:
+            files.length > 0
+              ? "check the pipeline files given (a glob is read from the current folder; quote it to let mlgen expand it)"
+              : "check the globs in mlgen.config.ts (relative to the config file)",
         }),
       ),
     );
@@ -678,9 +681,22 @@ export async function compileCommand(
       io.stdout(`mlgen: ${shown} ${plans.length > 1 ? "are" : "is"} up to date (${count})\n`);
       return 0;
     }
-    io.stderr(
-      "mlgen: generated files are out of date; run `mlgen compile` and commit the result\n",
-    );
+    // The same command without --check: the flags that made the checked output matter.
+    const word = (w: string) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+    const again = [
+      "mlgen compile",
+      ...files.map(word),
+      ...(
+        [
+          ["--config", options.config],
+          ["--out", options.out],
+          ["--target", options.target],
+          ["--root", options.root],
+          ["--airflow-version", options.airflowVersion],
+        ] as const
+      ).flatMap(([flag, v]) => (v === undefined ? [] : [flag, word(v)])),
+    ].join(" ");
+    io.stderr(`mlgen: generated files are out of date; run \`${again}\` and commit the result\n`);
     return 1;
   }
   await applyPlans(plans);
