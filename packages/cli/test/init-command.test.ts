@@ -100,12 +100,12 @@ describe("mlgen init", () => {
   it("names the fix for a bad name or target, without a stack trace", async () => {
     const proj = project({});
     const name = await proj.mlgen("init", "app", "--name", 'x"; rm -rf /');
-    expect(name.code).not.toBe(0);
+    expect(name.code).toBe(2);
     expect(name.stderr).toContain("cannot name a pipeline");
     expect(name.stderr).not.toMatch(/\n\s+at /);
     // The DAG file tasks.py would shadow the tasks/ folder the project's modules are in.
     const tasks = await proj.mlgen("init", "app", "--name", "tasks");
-    expect(tasks.code).not.toBe(0);
+    expect(tasks.code).toBe(2);
     expect(tasks.stderr).toContain("'tasks' cannot name the pipeline");
     // A Python keyword: tasks/class.py could not be imported (`from tasks.class import ...`).
     const keyword = await proj.mlgen("init", "app", "--name", "class");
@@ -122,7 +122,7 @@ describe("mlgen init", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("its package.json is not a JSON object mlgen can add");
     const target = await proj.mlgen("init", "app", "--target", "argo");
-    expect(target.code).not.toBe(0);
+    expect(target.code).toBe(2);
     expect(target.stderr).toContain("'argo' is not a target");
   });
 

@@ -116,12 +116,14 @@ export async function initCommand(
   if (!NAME.test(name)) {
     throw new CliError(
       `mlgen init: '${name}' cannot name a pipeline: use lowercase letters, digits and _ , starting with a letter (e.g. --name churn_model)`,
+      2,
     );
   }
   if (name === "tasks") {
     // dags/tasks.py beside the copied tasks/ folder: Python would import the DAG file.
     throw new CliError(
       "mlgen init: 'tasks' cannot name the pipeline: its DAG file tasks.py would shadow the tasks/ folder of its task modules; choose another name (e.g. --name tasks_pipeline)",
+      2,
     );
   }
   if (HARD_KEYWORDS.has(name)) {
@@ -134,6 +136,7 @@ export async function initCommand(
   if (!(TARGETS as readonly string[]).includes(target)) {
     throw new CliError(
       `mlgen init: '${target}' is not a target: use --target ${TARGETS.join(", --target ")}`,
+      2,
     );
   }
   const { files } = scaffold(name, target as (typeof TARGETS)[number], version());
