@@ -1,5 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultName, scaffold } from "../src/commands/init.js";
 import { project } from "./project.js";
@@ -11,6 +12,7 @@ const FILES = [
   ".pre-commit-config.yaml",
   ".github/workflows/mlgen.yml",
   "package.json",
+  "tsconfig.json",
   ".gitignore",
 ];
 
@@ -38,6 +40,38 @@ describe("mlgen init", () => {
     expect(pkg.scripts).toMatchObject({ compile: "mlgen compile", lint: "mlgen lint" });
     expect(proj.read("app/.pre-commit-config.yaml")).toContain("mlgen lint");
     expect(proj.read("app/.github/workflows/mlgen.yml")).toContain("npx mlgen compile --check");
+  });
+
+  it("scaffolds a project whose pipelines tsc type-checks: a misspelled output is an error", async () => {
+    const proj = project({});
+    expect((await proj.mlgen("init", "app", "--name", "churn_model")).code).toBe(0);
+    const app = join(proj.dir, "app");
+    // As `npm install` would give it: the packages the scaffold depends on.
+    const repo = resolve(import.meta.dirname, "../../..");
+    mkdirSync(join(app, "node_modules/@mlgen"), { recursive: true });
+    for (const name of ["cli", "dsl"]) {
+      symlinkSync(join(repo, "packages", name), join(app, "node_modules/@mlgen", name), "dir");
+    }
+    const tsc = () =>
+      spawnSync(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", app], {
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+    const clean = tsc();
+    expect(clean.stdout + clean.stderr).toBe("");
+    expect(clean.status).toBe(0);
+    const source = proj.read("app/pipelines/churn_model.pipeline.ts");
+    expect(source).toContain("data: data.out.data_path,");
+    proj.write(
+      "app/pipelines/churn_model.pipeline.ts",
+      source.replace("data: data.out.data_path,", "data: data.out.data_pth,"),
+    );
+    const typo = tsc();
+    expect(typo.status).not.toBe(0);
+    expect(typo.stdout).toMatch(
+      /pipelines\/churn_model\.pipeline\.ts\(\d+,\d+\): error TS2551: Property 'data_pth' does not exist/,
+    );
+    expect(proj.read("app/.github/workflows/mlgen.yml")).toContain("npx tsc");
   });
 
   it("quotes a folder with spaces in the next steps it prints", async () => {
@@ -85,7 +119,7 @@ describe("mlgen init", () => {
       dependencies: { zod: "^4.0.0" },
       scripts: { test: "vitest", lint: "eslint .", compile: "mlgen compile" },
     });
-    expect(Object.keys(merged.devDependencies)).toEqual(["@mlgen/cli", "@mlgen/dsl"]);
+    expect(Object.keys(merged.devDependencies)).toEqual(["@mlgen/cli", "@mlgen/dsl", "typescript"]);
     // The repo's scripts keep their place and their commands; mlgen's come after.
     expect(Object.keys(merged.scripts).slice(0, 3)).toEqual(["test", "lint", "compile"]);
     expect(merged.type).toBeUndefined();

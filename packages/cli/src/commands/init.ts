@@ -32,6 +32,7 @@ const FILES: ReadonlyArray<readonly [string, string]> = [
   ["pre-commit-config.yaml.hbs", ".pre-commit-config.yaml"],
   [".github/workflows/mlgen.yml.hbs", ".github/workflows/mlgen.yml"],
   ["package.json.hbs", "package.json"],
+  ["tsconfig.json.hbs", "tsconfig.json"],
   ["gitignore.hbs", ".gitignore"],
 ];
 
@@ -175,7 +176,7 @@ export async function initCommand(
   io.stdout(
     `mlgen: created a project in ${shown} (${files.length} files${counts.map((c) => `, ${c}`).join("")}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
-      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx tsc                # type-checks the pipelines\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
   return 0;
 }
