@@ -608,6 +608,38 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "$
     expect(compiled.code, compiled.stderr).toBe(0);
   });
 
+  it("reports the output names compile refuses: two ids that give one file, a DAG file named like the task modules", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH("{}"),
+      "tasks/steps.py": TASKS,
+      "pipelines/a.pipeline.ts": pipelineSource().replace(
+        'pipeline("demo"',
+        'pipeline("my-pipe.v2"',
+      ),
+      "pipelines/b.pipeline.ts": pipelineSource().replace(
+        'pipeline("demo"',
+        'pipeline("my_pipe_v2"',
+      ),
+      "pipelines/c.pipeline.ts": pipelineSource().replace('pipeline("demo"', 'pipeline("tasks"'),
+    });
+    const lint = await p.mlgen("lint", "--format", "json");
+    const said = (JSON.parse(lint.stdout) as { code: string; file: string; message: string }[])
+      .filter((f) => f.code === "MLG1011")
+      .map((f) => `${f.file}: ${f.message.split(", as ")[0]?.split(" has the name")[0]}`);
+    expect(said).toEqual([
+      "pipelines/b.pipeline.ts: invalid pipeline id 'my_pipe_v2': it generates my_pipe_v2.py",
+      "pipelines/c.pipeline.ts: invalid pipeline id 'tasks': its DAG file tasks.py",
+    ]);
+    expect(lint.code).toBe(1);
+    // Compile refuses the same two.
+    const compile = await p.mlgen("compile");
+    expect(compile.code).toBe(1);
+    expect(compile.stderr).toContain(
+      "invalid pipeline id 'my_pipe_v2': it generates my_pipe_v2.py",
+    );
+    expect(compile.stderr).toContain("invalid pipeline id 'tasks': its DAG file tasks.py");
+  });
+
   it("target-aware: kubeflow-timeout when the config compiles for Kubeflow without timeouts", async () => {
     const config = (kubeflow: string) => `import { defineConfig } from "@mlgen/cli";
 export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "all"${kubeflow} });

@@ -28,6 +28,7 @@ import {
   loadFailure,
   type ModuleLoader,
 } from "../load.js";
+import { dagShadowsModules, fileClash, shadowsModules } from "../output-names.js";
 import { pythonSyntaxProblem } from "../python-syntax.js";
 import { applyPlans, planWrites } from "../write.js";
 
@@ -541,31 +542,13 @@ export async function compileCommand(
           continue;
         }
         const files = target.emit(input);
-        const shippedPaths = new Set(input.pythonFiles.map((f) => f.path));
+        const shippedPaths = input.pythonFiles.map((f) => f.path);
         // The task modules the target copies beside the DAG file are emitted as they are.
         const shipped = (f: { path: string; content: string }) =>
           input.pythonFiles.some((m) => m.path === f.path && m.content === f.content);
-        const shadowed = files.find((f) => {
-          if (shipped(f) || !/^[^/]+\.py$/.test(f.path)) return false;
-          const stem = f.path.slice(0, -3);
-          // A regular package (with __init__.py) wins over a module of its name; a folder
-          // without one is a namespace package, which the module shadows.
-          if (shippedPaths.has(`${stem}/__init__.py`)) return false;
-          return input.pythonFiles.some((m) => m.path.startsWith(`${stem}/`) || m.path === f.path);
-        });
+        const shadowed = files.find((f) => !shipped(f) && shadowsModules(f.path, shippedPaths));
         if (shadowed) {
-          // Airflow puts the DAG folder on sys.path: `import tasks.steps` would find tasks.py.
-          report(
-            diagnostic(
-              "MLG1011",
-              {
-                what: `pipeline id '${def.ir.id}'`,
-                reason: `its DAG file ${shadowed.path} has the name of the task modules (${shadowed.path.slice(0, -3)}/ or ${shadowed.path}), so Python would import the DAG file instead and every task would fail`,
-                hint: "rename the pipeline, or the folder of its task modules",
-              },
-              { pipeline: def.ir.id, location: sourceMap.pipeline },
-            ),
-          );
+          report(dagShadowsModules(def.ir.id, shadowed.path, sourceMap.pipeline));
           emittedAll = false;
           continue;
         }
@@ -575,19 +558,7 @@ export async function compileCommand(
         });
         if (clash) {
           const seen = emitted.get(clash.path) as { from: string; pipeline: string };
-          // Ids that differ only in '-' and '_' (or that a file name cannot tell apart) map to
-          // one file: the second would overwrite the first.
-          report(
-            diagnostic(
-              "MLG1011",
-              {
-                what: `pipeline id '${def.ir.id}'`,
-                reason: `it generates ${clash.path}, as pipeline '${seen.pipeline}' (${seen.from}) does with other content, and one would overwrite the other`,
-                hint: `rename one of the two pipelines so that their file names differ ('${def.ir.id}' and '${seen.pipeline}' both give ${clash.path})`,
-              },
-              { pipeline: def.ir.id, location: sourceMap.pipeline },
-            ),
-          );
+          report(fileClash(def.ir.id, clash.path, seen, sourceMap.pipeline));
           emittedAll = false;
           continue;
         }

@@ -197,7 +197,11 @@ async function lintPipelines(
 ): Promise<Finding[]> {
   const { frameIn, loadFailure } = await import("../load.js");
   const { isPipelineDefinition } = await import("@mlgen/dsl");
-  const { lowerPipeline, TARGETS } = await import("@mlgen/compiler");
+  const { dagFileName, kubeflowFileName, lowerPipeline, TARGETS } = await import("@mlgen/compiler");
+  const { pipelineModules } = await import("@mlgen/core");
+  const { dagShadowsModules, fileClash, shadowsModules } = await import("../output-names.js");
+  /** The files compile would write, by name: which pipeline and module each is from. */
+  const outputsSeen = new Map<string, { pipeline: string; from: string }>();
   const { kubeflow, airflow } = targets;
   const { lintPipeline } = await import("@mlgen/lint");
   const { pythonSyntaxProblem } = await import("../python-syntax.js");
@@ -292,6 +296,30 @@ async function lintPipelines(
         out.push(diagnosticFinding(d, shown));
       }
       if (!lowered.ok) continue;
+      // The names of the files compile would write, as compile checks them.
+      const at = sourceMap.pipeline;
+      const outputs = [
+        ...(airflow ? [dagFileName(def.ir.id)] : []),
+        ...(kubeflow ? [kubeflowFileName(def.ir.id)] : []),
+      ];
+      for (const path of outputs) {
+        const other = outputsSeen.get(path);
+        if (other && other.pipeline !== def.ir.id) {
+          out.push(diagnosticFinding(fileClash(def.ir.id, path, other, at), shown));
+        }
+        outputsSeen.set(path, { pipeline: def.ir.id, from: shown });
+      }
+      if (airflow) {
+        const modules = pipelineModules(lowered.ir);
+        const top = dagFileName(def.ir.id).slice(0, -3);
+        const init = `${top}/__init__.py`;
+        if (existsSync(join(root, init))) modules.push(init);
+        if (shadowsModules(dagFileName(def.ir.id), modules)) {
+          out.push(
+            diagnosticFinding(dagShadowsModules(def.ir.id, dagFileName(def.ir.id), at), shown),
+          );
+        }
+      }
       if (airflow) {
         // What the Airflow target refuses or approximates, as `mlgen compile` reports it.
         const problems = TARGETS.airflow?.validate({
