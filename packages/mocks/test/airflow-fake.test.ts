@@ -237,6 +237,22 @@ describe("the run state machine", () => {
     expect(Date.parse(run.start_date)).toBeGreaterThanOrEqual(Date.parse(later));
   });
 
+  it("keeps the XComs a failed try pushed (xcomOnFailure), as Airflow does; a success's only on success", async () => {
+    const { fake, call } = await setup();
+    fake.addDag({
+      dagId: "diag",
+      tasks: [{ taskId: "a", xcom: { ok: 1 }, xcomOnFailure: { s: "hello" } }],
+      script: { a: "failed" },
+    });
+    await call("POST", "/api/v2/dags/diag/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const base = "/api/v2/dags/diag/dagRuns/r1/taskInstances/a/xcomEntries";
+    const s = await call("GET", `${base}/s`);
+    expect(s.status).toBe(200);
+    expect(s.body.value).toBe("hello");
+    expect((await call("GET", `${base}/ok`)).status).toBe(404);
+  });
+
   it("clears a failed run and reruns it (a script by try number), with try_number 2", async () => {
     const { fake, call } = await setup();
     addPipeline(fake);

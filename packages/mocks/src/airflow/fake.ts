@@ -87,6 +87,7 @@ interface TaskDef {
   readonly operator: string;
   readonly operatorName: string;
   readonly xcom: Readonly<Record<string, unknown>>;
+  readonly xcomOnFailure: Readonly<Record<string, unknown>>;
   readonly durationMs: number | undefined;
   priorityWeight: number;
 }
@@ -420,6 +421,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         operator,
         operatorName: t.operatorName ?? (operator === DEFAULT_OPERATOR ? "@task" : operator),
         xcom: t.xcom ?? {},
+        xcomOnFailure: t.xcomOnFailure ?? {},
         durationMs: t.durationMs,
         priorityWeight: 1,
       };
@@ -581,9 +583,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       next.endDate = t;
       next.plannedEnd = null;
       next.plannedState = null;
-      if (next.state === "success") {
+      if (next.state === "success" || next.state === "failed") {
         const task = dag.byId.get(next.taskId);
-        for (const [key, value] of Object.entries(task?.xcom ?? {}))
+        const pushed = next.state === "success" ? task?.xcom : task?.xcomOnFailure;
+        for (const [key, value] of Object.entries(pushed ?? {}))
           next.xcom.set(key, { value, timestamp: t });
       }
       run.lastSchedulingDecision = t;

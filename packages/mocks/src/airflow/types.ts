@@ -24,6 +24,11 @@ export interface AirflowTaskSpec {
   readonly operatorName?: string;
   /** XComs the task pushes when it succeeds, by key (`return_value` for a returned value). */
   readonly xcom?: Readonly<Record<string, unknown>>;
+  /**
+   * XComs a try pushes before it fails (`ti.xcom_push(...)`, then a raise), by key: Airflow
+   * keeps them, and the API serves them for the failed task instance.
+   */
+  readonly xcomOnFailure?: Readonly<Record<string, unknown>>;
   /** How long each try runs on the fake's clock. Default: the DAG's, then the fake's `taskDurationMs`. */
   readonly durationMs?: number;
 }
