@@ -51,4 +51,15 @@ describe("mlgen graph", () => {
     expect(r.stderr).toContain("MLG1012");
     expect(r.stderr).toContain("pipelines/demo.pipeline.ts");
   });
+
+  it("without a config, says to make one (graph takes a pipeline id, not files)", async () => {
+    const proj = project({
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    const r = await proj.mlgen("graph");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("(mlgen graph reads the pipelines it lists), or pass --config");
+    expect(r.stderr).not.toContain("mlgen compile pipelines/");
+  });
 });

@@ -72,6 +72,8 @@ export async function loadConfig(
   options: CompileOptions,
   files: readonly string[],
   importModule: ModuleLoader,
+  /** The command, for the fix when there is no config: only compile takes pipeline files. */
+  command = "compile",
 ) {
   const explicit = options.config !== undefined;
   const file =
@@ -116,7 +118,9 @@ export async function loadConfig(
           reason: "the file does not exist",
           hint: explicit
             ? `check the path given to --config, or create ${shown} with \`export default defineConfig({ pipelines: [...] })\``
-            : "create mlgen.config.ts with `export default defineConfig({ pipelines: [...] })`, or pass pipeline files: mlgen compile pipelines/*.pipeline.ts",
+            : command === "compile"
+              ? "create mlgen.config.ts with `export default defineConfig({ pipelines: [...] })`, or pass pipeline files: mlgen compile pipelines/*.pipeline.ts"
+              : `create mlgen.config.ts with \`export default defineConfig({ pipelines: [...] })\` (mlgen ${command} reads the pipelines it lists), or pass --config`,
         }),
       ),
     );

@@ -53,6 +53,7 @@ export async function graphCommand(
     },
     [],
     importModule,
+    "graph",
   );
   const diagnostics: Diagnostic[] = [];
   const loaded = await loadPipelines(
