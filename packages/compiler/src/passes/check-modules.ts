@@ -432,8 +432,14 @@ export function checkModules(
         );
       } else if (where === "fn" && task.kind === "python") {
         const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
-        integerIntoFloat(ir, task.inputs, params, ref.function, ctx, place);
-        valueIntoAnnotation(ir, byId, task.inputs, params, ref.function, ctx, place);
+        // Each input against its parameter's annotation.
+        for (const [name, value] of Object.entries(task.inputs)) {
+          const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
+          if (annotation === null) continue;
+          const input = { name, value, annotation, fn: ref.function };
+          integerIntoFloat(ir, input, ctx, place);
+          valueIntoAnnotation(ir, byId, input, ctx, place);
+        }
         const problem = callProblem(params, passed);
         if (problem) {
           ctx.report(
@@ -528,55 +534,49 @@ function annotationBase(annotation: string): string | null {
 function valueIntoAnnotation(
   ir: Pipeline,
   byId: ReadonlyMap<string, Task>,
-  inputs: Readonly<Record<string, Value>>,
-  params: Parameters | null,
-  fn: string,
+  { name, value, annotation, fn }: AnnotatedInput,
   ctx: PassContext,
   place: DiagnosticPlace,
 ): void {
-  for (const [name, value] of Object.entries(inputs)) {
-    const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
-    const base = annotation === null ? null : annotationBase(annotation);
-    if (annotation === null || base === null) continue;
-    const wanted = ANNOTATION_KINDS[base]?.[0] as OutputType;
-    let kind: OutputType | undefined;
-    let what: string;
-    let declare: string | null = null;
-    if (value.kind === "ref") {
-      const producer = byId.get(value.task);
-      if (!producer) continue;
-      // A mapped task's readers get the list of every mapped run's value.
-      const collected = producer.kind === "python" && producer.map !== null;
-      kind = collected ? "list" : taskOutputs(producer)[value.output];
-      what = `output '${value.output}' of task '${value.task}'${collected ? " (collected from every mapped run)" : ""}`;
-      if (!collected)
-        declare = `declare output '${value.output}' of '${value.task}' as "${wanted}"`;
-    } else if (value.kind === "param") {
-      const type = ir.params[value.name]?.type;
-      kind = type === undefined ? undefined : PARAM_KINDS[type];
-      what = `param '${value.name}'`;
-      const param = KINDS[wanted].param;
-      if (param) declare = `give param '${value.name}' type: "${param}"`;
-    } else {
-      continue;
-    }
-    if (kind === undefined || ANNOTATION_KINDS[base]?.includes(kind)) continue;
-    const annotate = `annotate '${name}' as ${KINDS[kind].py}`;
-    ctx.report(
-      diagnostic(
-        "MLG1026",
-        {
-          what,
-          kind: KINDS[kind].said,
-          parameter: name,
-          annotation,
-          function: fn,
-          hint: declare ? `${declare}, or ${annotate}` : annotate,
-        },
-        place,
-      ),
-    );
+  const base = annotationBase(annotation);
+  if (base === null) return;
+  const wanted = ANNOTATION_KINDS[base]?.[0] as OutputType;
+  let kind: OutputType | undefined;
+  let what: string;
+  let declare: string | null = null;
+  if (value.kind === "ref") {
+    const producer = byId.get(value.task);
+    if (!producer) return;
+    // A mapped task's readers get the list of every mapped run's value.
+    const collected = producer.kind === "python" && producer.map !== null;
+    kind = collected ? "list" : taskOutputs(producer)[value.output];
+    what = `output '${value.output}' of task '${value.task}'${collected ? " (collected from every mapped run)" : ""}`;
+    if (!collected) declare = `declare output '${value.output}' of '${value.task}' as "${wanted}"`;
+  } else if (value.kind === "param") {
+    const type = ir.params[value.name]?.type;
+    kind = type === undefined ? undefined : PARAM_KINDS[type];
+    what = `param '${value.name}'`;
+    const param = KINDS[wanted].param;
+    if (param) declare = `give param '${value.name}' type: "${param}"`;
+  } else {
+    return;
   }
+  if (kind === undefined || ANNOTATION_KINDS[base]?.includes(kind)) return;
+  const annotate = `annotate '${name}' as ${KINDS[kind].py}`;
+  ctx.report(
+    diagnostic(
+      "MLG1026",
+      {
+        what,
+        kind: KINDS[kind].said,
+        parameter: name,
+        annotation,
+        function: fn,
+        hint: declare ? `${declare}, or ${annotate}` : annotate,
+      },
+      place,
+    ),
+  );
 }
 
 /**
@@ -585,33 +585,35 @@ function valueIntoAnnotation(
  */
 function integerIntoFloat(
   ir: Pipeline,
-  inputs: Readonly<Record<string, Value>>,
-  params: Parameters | null,
-  fn: string,
+  { name, value, annotation, fn }: AnnotatedInput,
   ctx: PassContext,
   place: DiagnosticPlace,
 ): void {
-  for (const [name, value] of Object.entries(inputs)) {
-    if (value.kind !== "param") continue;
-    const param = ir.params[value.name];
-    const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
-    if (param?.type !== "integer" || annotation === null) continue;
-    if (!/^(?:float|Optional\[float\]|float\s*\|\s*None|None\s*\|\s*float)$/.test(annotation))
-      continue;
-    ctx.report(
-      diagnostic(
-        "MLG1024",
-        {
-          param: value.name,
-          value: String(param.default),
-          parameter: name,
-          function: fn,
-          hint: `declare it a number param, ${value.name}: { default: ${String(param.default)}, type: "number" } (JavaScript reads ${String(param.default)}.0 as ${String(param.default)})`,
-        },
-        place,
-      ),
-    );
-  }
+  if (value.kind !== "param") return;
+  const param = ir.params[value.name];
+  if (param?.type !== "integer") return;
+  if (!/^(?:float|Optional\[float\]|float\s*\|\s*None|None\s*\|\s*float)$/.test(annotation)) return;
+  ctx.report(
+    diagnostic(
+      "MLG1024",
+      {
+        param: value.name,
+        value: String(param.default),
+        parameter: name,
+        function: fn,
+        hint: `declare it a number param, ${value.name}: { default: ${String(param.default)}, type: "number" } (JavaScript reads ${String(param.default)}.0 as ${String(param.default)})`,
+      },
+      place,
+    ),
+  );
+}
+
+/** A task input passed to a parameter with an annotation. */
+interface AnnotatedInput {
+  readonly name: string;
+  readonly value: Value;
+  readonly annotation: string;
+  readonly fn: string;
 }
 
 interface Parameters {
