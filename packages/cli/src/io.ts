@@ -82,3 +82,8 @@ export function findConfig(cwd: string): string | null {
     if (existsSync(joinPath(dir, ".git")) || dirnameOf(dir) === dir) return null;
   }
 }
+
+/** A path or argument as one shell word: quoted when it holds anything but safe characters. */
+export function shellWord(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

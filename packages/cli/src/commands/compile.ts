@@ -20,7 +20,7 @@ import {
   resolveConfig,
   shownValue,
 } from "../config.js";
-import { CliError, type CliIO, findConfig, isGlob } from "../io.js";
+import { CliError, type CliIO, findConfig, isGlob, shellWord } from "../io.js";
 import {
   createModuleLoader,
   errorMessage,
@@ -657,10 +657,9 @@ export async function compileCommand(
       return 0;
     }
     // The same command without --check: the flags that made the checked output matter.
-    const word = (w: string) => (/^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
     const again = [
       "mlgen compile",
-      ...files.map(word),
+      ...files.map(shellWord),
       ...(
         [
           ["--config", options.config],
@@ -669,7 +668,7 @@ export async function compileCommand(
           ["--root", options.root],
           ["--airflow-version", options.airflowVersion],
         ] as const
-      ).flatMap(([flag, v]) => (v === undefined ? [] : [flag, word(v)])),
+      ).flatMap(([flag, v]) => (v === undefined ? [] : [flag, shellWord(v)])),
     ].join(" ");
     io.stderr(`mlgen: generated files are out of date; run \`${again}\` and commit the result\n`);
     return 1;

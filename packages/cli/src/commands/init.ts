@@ -10,7 +10,7 @@ import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { HARD_KEYWORDS } from "@mlgen/compiler";
 import Handlebars from "handlebars";
-import { CliError, type CliIO } from "../io.js";
+import { CliError, type CliIO, shellWord } from "../io.js";
 import { version } from "../run.js";
 import { writeAtomic } from "../write.js";
 
@@ -179,11 +179,6 @@ export async function initCommand(
       `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx tsc                # type-checks the pipelines\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
   return 0;
-}
-
-/** A path as one shell word: quoted when it holds anything but safe characters. */
-function shellWord(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -310,17 +310,13 @@ async function lintPipelines(
         outputsSeen.set(path, { pipeline: def.ir.id, from: shown });
       }
       if (airflow) {
+        const dag = dagFileName(def.ir.id);
         const modules = pipelineModules(lowered.ir);
-        const top = dagFileName(def.ir.id).slice(0, -3);
-        const init = `${top}/__init__.py`;
+        const init = `${dag.slice(0, -3)}/__init__.py`;
         if (existsSync(join(root, init))) modules.push(init);
-        if (shadowsModules(dagFileName(def.ir.id), modules)) {
-          out.push(
-            diagnosticFinding(dagShadowsModules(def.ir.id, dagFileName(def.ir.id), at), shown),
-          );
+        if (shadowsModules(dag, modules)) {
+          out.push(diagnosticFinding(dagShadowsModules(def.ir.id, dag, at), shown));
         }
-      }
-      if (airflow) {
         // What the Airflow target refuses or approximates, as `mlgen compile` reports it.
         const problems = TARGETS.airflow?.validate({
           ir: lowered.ir,
