@@ -640,6 +640,26 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "$
     expect(compile.stderr).toContain("invalid pipeline id 'tasks': its DAG file tasks.py");
   });
 
+  it("a DAG file Airflow 3 refuses fails the lint on Airflow 3 (the default), not when the config says 2", async () => {
+    const old = CLEAN_DAG.replace("schedule=None", 'schedule_interval="@daily"');
+    expect(old).toContain("schedule_interval");
+    const p = project({ "dags/old.py": old });
+    const three = await p.mlgen("lint", "dags/old.py", "--format", "json");
+    const found = (out: string) =>
+      (JSON.parse(out) as { ruleId: string; severity: string }[]).filter(
+        (f) => f.ruleId === "airflow3-removed",
+      );
+    expect(found(three.stdout).map((f) => f.severity)).toEqual(["error"]);
+    expect(three.code).toBe(1);
+    p.write(
+      "mlgen.config.ts",
+      `import { defineConfig } from "@mlgen/cli";\nexport default defineConfig({ airflow: { version: 2 } });\n`,
+    );
+    const two = await p.mlgen("lint", "dags/old.py", "--format", "json");
+    expect(found(two.stdout).map((f) => f.severity)).toEqual(["warning"]);
+    expect(two.code).toBe(0);
+  });
+
   it("target-aware: kubeflow-timeout when the config compiles for Kubeflow without timeouts", async () => {
     const config = (kubeflow: string) => `import { defineConfig } from "@mlgen/cli";
 export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "all"${kubeflow} });

@@ -8,13 +8,20 @@ import { applySuppressions } from "./suppress.js";
 export interface LintOptions {
   /** Severity per rule id; `off` disables a rule. Unlisted rules use their default. */
   readonly rules?: RuleSettings;
+  /**
+   * The Airflow the DAG files run on (default 3). On 3, a finding of what makes Airflow 3 refuse
+   * the whole file (a removed argument, import or trigger rule) is an error unless the rule's
+   * severity is set; on 2 it is the rule's migration note.
+   */
+  readonly airflowVersion?: 2 | 3;
 }
 
 function active(options: LintOptions) {
-  const out: { rule: Rule; severity: Finding["severity"] }[] = [];
+  const out: { rule: Rule; severity: Finding["severity"]; configured: boolean }[] = [];
   for (const rule of RULES) {
-    const s = options.rules?.[rule.id] ?? rule.defaultSeverity;
-    if (s !== "off") out.push({ rule, severity: s });
+    const set = options.rules?.[rule.id];
+    const s = set ?? rule.defaultSeverity;
+    if (s !== "off") out.push({ rule, severity: s, configured: set !== undefined });
   }
   return out;
 }
@@ -83,10 +90,12 @@ export function lintPythonDag(
   const rules = active(options);
   // Other findings on a file that does not parse would be read from a broken tree.
   const broken = dag.syntaxError !== null && rules.some((r) => r.rule.id === "syntax-error");
-  for (const { rule, severity } of rules) {
+  const onAirflow3 = (options.airflowVersion ?? 3) === 3;
+  for (const { rule, severity, configured } of rules) {
     if (broken && rule.id !== "syntax-error") continue;
-    rule.checkPython?.(dag, (args, at) => {
-      out.push(finding(rule, severity, file, at, args));
+    const refusedSeverity = onAirflow3 && !configured ? "error" : severity;
+    rule.checkPython?.(dag, (args, at, how) => {
+      out.push(finding(rule, how?.refused ? refusedSeverity : severity, file, at, args));
     });
   }
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.

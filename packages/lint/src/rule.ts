@@ -18,8 +18,15 @@ export type PipelineReport<C extends DiagnosticCode> = (
   args: DiagnosticArgs<C>,
   at: string,
 ) => void;
-/** Reports a finding in a Python file at a span. */
-export type PythonReport<C extends DiagnosticCode> = (args: DiagnosticArgs<C>, at: Span) => void;
+/**
+ * Reports a finding in a Python file at a span. `refused`: what it reports makes Airflow 3
+ * refuse the whole DAG file when it parses it (an error then, see LintOptions.airflowVersion).
+ */
+export type PythonReport<C extends DiagnosticCode> = (
+  args: DiagnosticArgs<C>,
+  at: Span,
+  how?: { readonly refused?: boolean },
+) => void;
 
 export interface Rule<C extends DiagnosticCode = DiagnosticCode> {
   /** kebab-case, what users write in config and suppression comments. */

@@ -2863,3 +2863,29 @@ PythonOperator(task_id="extract", python_callable=noop, dag=dag_b) >> PythonOper
     ]);
   });
 });
+
+describe("airflow3-removed: what Airflow 3 refuses when it parses the file", () => {
+  const source = `${HEAD}from airflow.operators.bash_operator import BashOperator as Old
+with DAG("x", default_args=default_args, schedule_interval="@daily", start_date=pendulum.datetime(2025, 1, 1)):
+    Old(task_id="t", bash_command="echo", task_concurrency=2, sla=timedelta(hours=1), trigger_rule="dummy")
+`;
+  const severities = (options: Parameters<typeof lintPythonSource>[2]) =>
+    lintPythonSource("d.py", source, options)
+      .filter((f) => f.ruleId === "airflow3-removed")
+      .map((f) => `${f.severity} ${f.message.split(" was removed")[0]?.split(" (Airflow")[0]}`);
+  it("is an error on Airflow 3 (the default), a warning on 2 or at the severity the config sets", () => {
+    expect(severities({})).toEqual([
+      "error import BashOperator from airflow.operators.bash_operator",
+      "error DAG argument 'schedule_interval'",
+      "error operator argument 'task_concurrency'",
+      // Airflow 3 warns about sla and ignores it.
+      "warning operator argument 'sla'",
+      "error trigger rule 'dummy'",
+    ]);
+    const warned = severities({ airflowVersion: 2 });
+    expect(warned.every((s) => s.startsWith("warning "))).toBe(true);
+    expect(warned).toHaveLength(5);
+    const set = severities({ rules: { "airflow3-removed": "info" } });
+    expect(set.every((s) => s.startsWith("info "))).toBe(true);
+  });
+});

@@ -526,7 +526,7 @@ export async function lintCommand(
   const sources = new Map<string, string>();
   const linted = await lint.lintPythonFiles(
     [...new Set(python)].sort().map((path) => ({ file: toPosix(relative(io.cwd, path)), path })),
-    { rules: config.rules },
+    { rules: config.rules, airflowVersion: config.airflowVersion },
   );
   const failed: string[] = [];
   const unreadable: string[] = [];

@@ -126,6 +126,11 @@ function parameterNames(source: string, def: PyNode): string[] {
   return out;
 }
 
+/** What makes Airflow 3 refuse the whole DAG file when it parses it: an error on Airflow 3. */
+const REFUSED = { refused: true } as const;
+/** An operator argument Airflow 3 refuses (TypeError); `sla` is only warned about and ignored. */
+const refusedArg = (name: string) => (name === "sla" ? undefined : REFUSED);
+
 export const airflow3Removed = defineRule({
   id: "airflow3-removed",
   code: "MLG2010",
@@ -153,12 +158,21 @@ export const airflow3Removed = defineRule({
         const hint = DAG_ARGS[name];
         if (!hint) continue;
         const key = node.prevSibling?.prevSibling ?? node;
-        report({ what: `DAG argument '${name}'`, hint }, file.lines.span(key.from, node.to));
+        // DAG() takes no other arguments: TypeError when Airflow 3 parses the file.
+        report(
+          { what: `DAG argument '${name}'`, hint },
+          file.lines.span(key.from, node.to),
+          REFUSED,
+        );
       }
       for (const [name, node] of dag.defaultArgs?.entries ?? []) {
         const hint = TASK_ARGS[name];
         if (hint)
-          report({ what: `default_args key '${name}'`, hint }, file.lines.span(node.from, node.to));
+          report(
+            { what: `default_args key '${name}'`, hint },
+            file.lines.span(node.from, node.to),
+            refusedArg(name),
+          );
       }
     }
     const triggerRule = (node: PyNode, where: string) => {
@@ -170,6 +184,7 @@ export const airflow3Removed = defineRule({
           hint: TRIGGER_RULES[rule] ?? "use another trigger rule",
         },
         file.lines.span(node.from, node.to),
+        REFUSED,
       );
     };
     for (const dag of file.dags) {
@@ -196,7 +211,11 @@ export const airflow3Removed = defineRule({
         const hint = TASK_ARGS[name];
         if (!hint) continue;
         const key = node.prevSibling?.prevSibling ?? node;
-        report({ what: `operator argument '${name}'`, hint }, file.lines.span(key.from, node.to));
+        report(
+          { what: `operator argument '${name}'`, hint },
+          file.lines.span(key.from, node.to),
+          refusedArg(name),
+        );
       }
     }
     for (const imp of file.imports) {
@@ -204,16 +223,18 @@ export const airflow3Removed = defineRule({
       const airflow = imp.module.startsWith("airflow");
       // `from airflow.operators import dummy` imports the module airflow.operators.dummy.
       const submodule = imp.name ? `${imp.module}.${imp.name}` : null;
-      const mod = airflow
-        ? (MODULES.find(
-            ([re]) => re.test(imp.module) || (submodule !== null && re.test(submodule)),
-          ) ??
-          HOLLOWED.find(
-            ([re]) =>
-              (imp.name === null && re.test(imp.module)) ||
-              (submodule !== null && re.test(submodule)),
-          ))
+      const removed = airflow
+        ? MODULES.find(([re]) => re.test(imp.module) || (submodule !== null && re.test(submodule)))
         : undefined;
+      const hollowed =
+        airflow && !removed
+          ? HOLLOWED.find(
+              ([re]) =>
+                (imp.name === null && re.test(imp.module)) ||
+                (submodule !== null && re.test(submodule)),
+            )
+          : undefined;
+      const mod = removed ?? hollowed;
       const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
       const moved =
         airflow && imp.name
@@ -221,12 +242,15 @@ export const airflow3Removed = defineRule({
           : undefined;
       const hit = mod ?? name ?? (moved ? [moved[1], moved[2]] : undefined);
       if (!hit) continue;
+      // A module or name that is gone fails the import (a hollowed module still imports).
+      const gone = removed !== undefined || moved !== undefined;
       report(
         {
           what: `import ${imp.name ? `${imp.name} from ${imp.module}` : imp.module}`,
           hint: hit[1],
         },
         imp.span,
+        gone ? REFUSED : undefined,
       );
     }
     // Both checks below read templates only.
