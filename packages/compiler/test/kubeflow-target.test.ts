@@ -1467,6 +1467,27 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a condition comparing with null is MLG3001: a KFP value is never null", () => {
+    const ir = pipeline("nulls", {}, (p) => {
+      const m = p.python("make", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+      const after = p.bash("after", { command: "true" });
+      // The DSL types refuse null here; plain JavaScript (or a cast) gets past them.
+      p.branch("br", { when: [m.out.count, "==", null as never], ifTrue: after });
+    }).ir;
+    expect(
+      kubeflowTarget
+        .validate(lowered(ir))
+        .filter((d) => d.severity === "error")
+        .map((d) => `${d.task}: ${d.message}`),
+    ).toEqual([
+      "br: the condition of 'br' cannot be expressed for Kubeflow Pipelines: it compares with null, and a KFP task output or param is never null, so the same side would run on every run",
+    ]);
+  });
+
   it("a file sensor's timeout is not retried, as on Airflow; its dropped retries and softFail are said", () => {
     const ir = pipeline("waits", { defaults: { retries: 2, retryDelay: seconds(60) } }, (p) => {
       p.fileSensor("wait", { path: "/data/in.csv", timeout: seconds(3600) });

@@ -592,6 +592,19 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
       return;
     }
+    if (task.condition.right === null) {
+      // Airflow compares with None (a join's read of a skipped side); a KFP parameter always
+      // holds a value, so the branch would be taken the same way on every run.
+      problems.push({
+        task: task.id,
+        what: `the condition of '${task.id}'`,
+        reason:
+          "it compares with null, and a KFP task output or param is never null, so the same side would run on every run",
+        hint: "compare with a value the task returns when it has nothing (an empty string, 0 or false)",
+        level: "error",
+      });
+      return;
+    }
     const ch = channel(src);
     const type = typeAt(src, s.parent as Scope);
     if (type === "LIST" || type === "STRUCT") {
