@@ -198,6 +198,20 @@ describe("settings Airflow refuses at import", () => {
     };
   };
 
+  it("a number param's whole default is written as a float (1.0), as Python and Airflow's UI read it", () => {
+    const ir = pipeline(
+      "params",
+      { params: { lr: { default: 1, type: "number" }, ratio: 0.5, epochs: 3 } },
+      (p) => {
+        p.bash("a", { command: "true" });
+      },
+    ).ir;
+    const dag = renderDag(input(ir));
+    expect(dag).toContain('"lr": Param(1.0, type="number")');
+    expect(dag).toContain('"ratio": Param(0.5, type="number")');
+    expect(dag).toContain('"epochs": Param(3, type="integer")');
+  });
+
   it("@continuous gets max_active_runs=1 (ContinuousTimetable refuses more); more is an error", () => {
     const ir = (maxActiveRuns?: number) =>
       pipeline(

@@ -1205,7 +1205,12 @@ export function dagView(
     const param = file.use("Param").text;
     const entries = params.map(([name, p]) => {
       const desc = p.description === null ? new PyCode("") : py`, description=${p.description}`;
-      return `${pyString(name)}: ${param}${py`(${p.default}, type=${p.type}${desc})`.text}`;
+      // A number param's whole default stays a float in Python (1.0, as the user wrote it).
+      const value =
+        p.type === "number" && Number.isSafeInteger(p.default)
+          ? new PyCode(`${p.default}.0`)
+          : py`${p.default}`;
+      return `${pyString(name)}: ${param}${py`(${value}, type=${p.type}${desc})`.text}`;
     });
     dagKwargs.push(
       kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)),
