@@ -320,6 +320,21 @@ describe("settings Airflow refuses at import", () => {
     expect(
       said(kubeflowTarget.validate(input(catchup))).filter((d) => d.startsWith("MLG1")),
     ).toEqual([]);
+    // all_failed / all_skipped on a task that reads another's output: the read makes the
+    // producer upstream, so the task could run only when the producer left nothing to read.
+    const rollback = pipeline("r", {}, (p) => {
+      const start = p.python("start", { fn: "tasks/m.py:f", outputs: { accuracy: "float" } });
+      const boom = p.bash("boom", { command: "exit 1" }).after(start);
+      p.python("rollback", {
+        fn: "tasks/m.py:f",
+        inputs: { accuracy: start.out.accuracy },
+        triggerRule: "all_failed",
+      }).after(boom);
+      p.bash("cleanup", { command: "true", triggerRule: "all_failed" }).after(boom);
+    }).ir;
+    expect(problems(rollback)).toEqual([
+      "MLG1027 task 'rollback' has trigger rule all_failed and reads output 'accuracy' of task 'start'",
+    ]);
     // What passes: a whole-number param, states each kind of watch takes, a literal list.
     const fine = pipeline(
       "fine",

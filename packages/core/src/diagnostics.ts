@@ -143,6 +143,12 @@ export const DIAGNOSTICS = {
       "{what} is {kind} and feeds '{parameter}: {annotation}' of {function}(): the function is called with {kind} value, on Airflow and on Kubeflow alike, which its annotation does not allow",
     fix: "{hint}",
   },
+  MLG1027: {
+    severity: "warning",
+    message:
+      "task '{task}' has trigger rule {rule} and reads output '{output}' of task '{source}': reading it makes '{source}' upstream, and {rule} runs '{task}' only when '{source}' {ends}, which leaves no output to read",
+    fix: "drop the input (read the value another way, or from a task that runs), or use a trigger rule the producer can satisfy (all_done, one_failed)",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -9,7 +9,9 @@ import {
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskOutputs,
+  taskValues,
   type Value,
+  visitValue,
 } from "@mlgen/core";
 import { QUANTITY, quantity } from "../quantity.js";
 import { type PassContext, taskPlace } from "./context.js";
@@ -165,10 +167,45 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/** Trigger rules under which every upstream task ends without an output to read. */
+const NO_OUTPUT_RULES: Readonly<Record<string, string>> = {
+  all_failed: "fails",
+  all_skipped: "is skipped",
+};
+
+/**
+ * A task whose trigger rule needs every upstream task to fail (or be skipped) and that reads
+ * another task's output: the read makes the producer upstream, so the task runs only when the
+ * producer left nothing to read (a hand-written DAG's xcom_pull adds no such edge).
+ */
+function checkRulesAgainstInputs(ir: Pipeline, ctx: PassContext): void {
+  for (const task of ir.tasks) {
+    const rule = effectiveOptions(ir, task).triggerRule;
+    const ends = rule ? NO_OUTPUT_RULES[rule] : undefined;
+    if (!rule || !ends) continue;
+    let read: { task: string; output: string } | null = null;
+    for (const [, value] of taskValues(task)) {
+      visitValue(value, (v) => {
+        if (v.kind === "ref") read ??= { task: v.task, output: v.output };
+      });
+    }
+    if (read === null) continue;
+    const { task: source, output } = read;
+    ctx.report(
+      diagnostic(
+        "MLG1027",
+        { task: task.id, rule, output, source, ends },
+        taskPlace(ctx, ir.id, task.id),
+      ),
+    );
+  }
+}
+
 /** Branch targets come after the branch; mapped tasks map over lists; poke-mode sensors. */
 export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   checkParams(ir, ctx);
+  checkRulesAgainstInputs(ir, ctx);
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     switch (task.kind) {
