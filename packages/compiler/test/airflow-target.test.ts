@@ -335,6 +335,17 @@ describe("settings Airflow refuses at import", () => {
     expect(problems(rollback)).toEqual([
       "MLG1027 task 'rollback' has trigger rule all_failed and reads output 'accuracy' of task 'start'",
     ]);
+    // A template written as a plain string into a Python task's input: passed as written.
+    const literal = pipeline("l", {}, (p) => {
+      p.python("a", {
+        fn: "tasks/m.py:f",
+        inputs: { label: "{{ ds }}", rendered: template("{{ ds }}"), plain: "no template" },
+      });
+      p.bash("b", { command: "echo $L", env: { L: "{{ ds }}" } });
+    }).ir;
+    expect(problems(literal)).toEqual([
+      "MLG1028 input 'label' of task 'a' holds an Airflow template ('{{ ds }}') as a plain string, which a Python task gets as written, never rendered",
+    ]);
     // What passes: a whole-number param, states each kind of watch takes, a literal list.
     const fine = pipeline(
       "fine",

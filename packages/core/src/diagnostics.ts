@@ -149,6 +149,12 @@ export const DIAGNOSTICS = {
       "task '{task}' has trigger rule {rule} and reads output '{output}' of task '{source}': reading it makes '{source}' upstream, and {rule} runs '{task}' only when '{source}' {ends}, which leaves no output to read",
     fix: "drop the input (read the value another way, or from a task that runs), or use a trigger rule the producer can satisfy (all_done, one_failed)",
   },
+  MLG1028: {
+    severity: "warning",
+    message:
+      "input '{input}' of task '{task}' holds an Airflow template ('{text}') as a plain string, which a Python task gets as written, never rendered",
+    fix: "write template('{text}') to have Airflow render it; keep the plain string only if the function renders it itself",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

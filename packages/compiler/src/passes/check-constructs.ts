@@ -167,6 +167,32 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/**
+ * A Python task's input given as a plain string that holds an Airflow template: PythonOperator's
+ * op_kwargs would be rendered, but mlgen passes a literal as written (template() is rendered).
+ */
+function checkLiteralTemplates(ir: Pipeline, ctx: PassContext): void {
+  for (const task of ir.tasks) {
+    if (task.kind !== "python") continue;
+    for (const [input, value] of Object.entries(task.inputs)) {
+      let text: string | null = null;
+      visitValue(value, (v) => {
+        if (
+          v.kind === "literal" &&
+          typeof v.value === "string" &&
+          /\{\{[\s\S]*\}\}|\{%/.test(v.value)
+        ) {
+          text ??= v.value;
+        }
+      });
+      if (text === null) continue;
+      ctx.report(
+        diagnostic("MLG1028", { input, task: task.id, text }, taskPlace(ctx, ir.id, task.id)),
+      );
+    }
+  }
+}
+
 /** Trigger rules under which every upstream task ends without an output to read. */
 const NO_OUTPUT_RULES: Readonly<Record<string, string>> = {
   all_failed: "fails",
@@ -206,6 +232,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   checkParams(ir, ctx);
   checkRulesAgainstInputs(ir, ctx);
+  checkLiteralTemplates(ir, ctx);
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     switch (task.kind) {
