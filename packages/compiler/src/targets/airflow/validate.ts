@@ -188,6 +188,18 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     }
   }
   if (dialect.version === 2) {
+    // An ExternalTaskSensor finds the other DAG's run by logical date. mlgen's cron DAGs take
+    // the cron time as theirs (CronTriggerTimetable); a hand-written Airflow 2 DAG on a cron
+    // string takes the start of its data interval, one interval earlier.
+    for (const t of ir.tasks) {
+      if (t.kind !== "sensor" || t.sensor.type !== "external_task") continue;
+      warn(
+        `external task sensor '${t.id}' on DAG '${t.sensor.dag}'`,
+        "on Airflow 2 a DAG scheduled by a cron string has the start of its data interval as logical date, one interval before the run, where mlgen's DAGs (CronTriggerTimetable) have the run's own time: the sensor waits for the run of that date",
+        `if '${t.sensor.dag}' is not an mlgen DAG and runs on a cron string, count executionDelta from its interval start (one interval more), or give it schedule=CronTriggerTimetable(...)`,
+        t.id,
+      );
+    }
     // Airflow 2 ends a deferred wait at the task's execution timeout (trigger_timeout is the
     // earlier of the two); Airflow 3 does not count deferred time against it.
     for (const t of ir.tasks) {
