@@ -153,6 +153,16 @@ export interface OptionsPlace {
   readonly site: () => SourceLocation | undefined;
 }
 
+/** Airflow settings (as the DSL would spell them) that mlgen has no option for. */
+const NOT_CARRIED: Readonly<Record<string, string>> = {
+  maxActiveTisPerDagrun:
+    "max_active_tis_per_dagrun (maxActiveTisPerDag caps instances across all runs, not per run)",
+  weightRule: "weight_rule",
+  waitForDownstream: "wait_for_downstream",
+  endDate: "end_date",
+  docMd: "doc_md (description is the DAG's description)",
+};
+
 /**
  * MLG1022 for each key of `spec` that `call` does not take, with the option most likely meant.
  * `what` names the place: `task 'train'`, `pipeline 'demo'`, `the defaults of group 'g'`.
@@ -168,16 +178,20 @@ export function unknownOptions(
   const out: Diagnostic[] = [];
   for (const key of Object.keys(spec)) {
     if (known.includes(key)) continue;
-    const guess = closestName(key, known);
+    // An Airflow setting mlgen does not carry is no typo of a near name that means otherwise.
+    const missing = NOT_CARRIED[key];
+    const guess = missing ? null : closestName(key, known);
     out.push(
       diagnostic(
         "MLG1022",
         {
           what,
           key,
-          hint: guess
-            ? `did you mean '${guess}'?`
-            : `remove it (the options are ${known.join(", ")})`,
+          hint: missing
+            ? `mlgen does not carry Airflow's ${missing}: remove it`
+            : guess
+              ? `did you mean '${guess}'?`
+              : `remove it (the options are ${known.join(", ")})`,
         },
         { pipeline: place.pipeline, task: place.task, location: place.site() },
       ),

@@ -309,6 +309,8 @@ describe("pipeline()", () => {
           g.fileSensor("s", { path: "/x", ...({ pokeIntervall: 5, color: "red" } as object) });
         });
         p.bash("b", { command: "true", retries: 1, outlets: [] });
+        // An Airflow setting mlgen has no option for: no near name (it means another thing).
+        p.bash("d", { command: "true", ...({ maxActiveTisPerDagrun: 1 } as object) });
         // Not in the type of validate(), but carried (and emitted) for every task kind.
         p.validate("v", { data: "/d.csv", ...({ outlets: [] } as object) });
       },
@@ -363,6 +365,12 @@ describe("pipeline()", () => {
         expect.stringMatching(
           /^remove it \(the options are retries, .*pokeInterval, timeout, mode, deferrable, softFail, path, connId, recursive\)$/,
         ),
+      ],
+      [
+        "MLG1022",
+        "d",
+        "there is no option 'maxActiveTisPerDagrun' in task 'd', so it would be ignored",
+        "mlgen does not carry Airflow's max_active_tis_per_dagrun (maxActiveTisPerDag caps instances across all runs, not per run): remove it",
       ],
     ]);
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
