@@ -32,6 +32,7 @@ const FIXTURE_PIPELINES = [
   { id: "constructs", file: join(FIXTURES, "pipelines/constructs.pipeline.ts") },
   { id: "runtime_constructs", file: join(FIXTURES, "pipelines/runtime.pipeline.ts") },
   { id: "joins_and_variables", file: join(FIXTURES, "pipelines/joins.pipeline.ts") },
+  { id: "zoned_schedule", file: join(FIXTURES, "pipelines/zoned.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({
@@ -94,6 +95,7 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       if (timetable !== null) expect(dag.timetable).toBe(timetable);
       expect(dag.assets).toEqual(ir.schedule.kind === "assets" ? [...ir.schedule.uris].sort() : []);
       expect(dag.catchup).toBe(ir.catchup);
+      if (ir.timezone !== null) expect(dag.timezone).toBe(ir.timezone);
       expect(dag.tags).toEqual([...ir.tags].sort());
       expect(dag.description).toBe(ir.description);
       if (ir.maxActiveRuns !== null) expect(dag.max_active_runs).toBe(ir.maxActiveRuns);
@@ -122,6 +124,21 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
     const dags = inspected[version]?.dags;
     expect(dags?.kitchen_sink?.start_date).toBe("2025-03-04T03:06:07+00:00");
     expect(dags?.iris_quickstart?.start_date).toBe("2025-01-01T00:00:00+00:00");
+    // Midnight in Berlin (UTC+1 in March).
+    expect(dags?.zoned_schedule?.start_date).toBe("2025-03-26T23:00:00+00:00");
+  });
+
+  it("a cron in a named time zone keeps its local time across a daylight-saving change", () => {
+    const dag = inspected[version]?.dags.zoned_schedule;
+    expect(dag?.timezone).toBe("Europe/Berlin");
+    // Thursday and Friday at 06:30 CET, then Monday at 06:30 CEST (clocks went forward Sunday).
+    expect(dag?.next_runs).toEqual([
+      "2025-03-27T05:30:00+00:00",
+      "2025-03-28T05:30:00+00:00",
+      "2025-03-31T04:30:00+00:00",
+    ]);
+    // Without a name, the DAG is in its start date's zone: a fixed offset, with no summer time.
+    expect(inspected[version]?.dags.kitchen_sink?.timezone).toBe("+02:00");
   });
 });
 

@@ -1,12 +1,12 @@
 /**
  * mlgen's cron check against croniter, which Airflow's cron timetables validate with (the venv's
  * pinned version): every expression mlgen accepts croniter accepts and finds a run for, and the
- * other way round.
+ * other way round. And its time zone check against pendulum, which reads a DAG's time zone.
  */
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cronProblem } from "../../packages/compiler/src/index.js";
-import { ensureEngines, PYTHON } from "./harness.js";
+import { cronProblem, timezoneProblem } from "../../packages/compiler/src/index.js";
+import { AIRFLOW2_PYTHON, ensureEngines, PYTHON } from "./harness.js";
 
 const EXPRESSIONS = [
   "0 3 * * *",
@@ -80,5 +80,54 @@ describe("cronProblem agrees with croniter", () => {
 
   it.each(EXPRESSIONS)("%s", (expression) => {
     expect(cronProblem(expression) === null).toBe(valid[expression]);
+  });
+});
+
+/** Every zone ICU lists, IANA names it lists under another, and names mlgen refuses. */
+const ZONES = [
+  ...Intl.supportedValuesOf("timeZone"),
+  "UTC",
+  "Etc/UTC",
+  "Asia/Kolkata",
+  "Europe/Kyiv",
+  "US/Pacific",
+  "America/Argentina/Buenos_Aires",
+  "Etc/GMT+5",
+  "europe/berlin",
+  "Europe/berlin",
+  "utc",
+  "Europe/Berlinn",
+  "+02:00",
+  "UTC+2",
+  "Central European Time",
+];
+
+describe.each([
+  { engine: "Airflow 3", python: PYTHON },
+  { engine: "Airflow 2", python: AIRFLOW2_PYTHON },
+])("timezoneProblem agrees with pendulum under $engine", ({ python }) => {
+  let loads: Record<string, boolean>;
+  beforeAll(() => {
+    ensureEngines();
+    const script = [
+      "import json, sys",
+      "import pendulum",
+      "def loads(name):",
+      "    try:",
+      "        pendulum.datetime(2025, 1, 1, tz=name)",
+      "        return True",
+      "    except Exception:",
+      "        return False",
+      "print(json.dumps({z: loads(z) for z in json.load(sys.stdin)}))",
+    ].join("\n");
+    loads = JSON.parse(
+      execFileSync(python, ["-c", script], { input: JSON.stringify(ZONES), encoding: "utf8" }),
+    );
+  }, 600_000);
+
+  it(`on all ${ZONES.length} names: a name mlgen accepts loads, one it refuses does not`, () => {
+    const disagree = ZONES.filter((z) => (timezoneProblem(z) === null) !== loads[z]);
+    // pendulum reads UTC in any case; mlgen asks for it as IANA spells it, like every name.
+    expect(disagree).toEqual(["utc"]);
   });
 });

@@ -153,6 +153,10 @@ export interface InspectedDag {
   /** The cron expression of a cron timetable (presets expanded), also inside AssetOrTimeSchedule. */
   cron: string | null;
   start_date: string | null;
+  /** The DAG's time zone (its start date's), by name, e.g. `Europe/Berlin` or `UTC`. */
+  timezone: string;
+  /** The logical dates (UTC) of the first three runs its timetable schedules; [] if none. */
+  next_runs: string[];
   catchup: boolean;
   tags: string[];
   max_active_runs: number;

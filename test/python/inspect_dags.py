@@ -102,6 +102,26 @@ def cron_of(timetable):
     return expression if isinstance(expression, str) else None
 
 
+def next_runs(dag, count=3):
+    # The logical dates of the first `count` runs the timetable schedules from the start date
+    # (catchup on), in UTC; [] for timetables that schedule nothing by time.
+    from airflow.timetables.base import TimeRestriction
+
+    if dag.start_date is None or cron_of(dag.timetable) is None:
+        return []
+    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=True)
+    out, last = [], None
+    for _ in range(count):
+        info = dag.timetable.next_dagrun_info(
+            last_automated_data_interval=last, restriction=restriction
+        )
+        if info is None:
+            break
+        out.append(info.logical_date.isoformat())
+        last = info.data_interval
+    return out
+
+
 def schedule_of(dag):
     # 3.x keeps what was passed as `schedule`; 2.x only has schedule_interval (a preset/cron
     # string, "Dataset", or a timetable's summary such as "Dataset or 0 1 * * *").
@@ -191,6 +211,8 @@ def main(folder: str, out_file: str) -> None:
             "timetable": type(dag.timetable).__name__,
             "cron": cron_of(dag.timetable),
             "start_date": dag.start_date.isoformat() if dag.start_date else None,
+            "timezone": getattr(dag.timezone, "name", str(dag.timezone)),
+            "next_runs": next_runs(dag),
             "catchup": dag.catchup,
             "tags": sorted(dag.tags or []),
             "max_active_runs": dag.max_active_runs,

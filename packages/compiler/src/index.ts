@@ -8,7 +8,12 @@ export {
   moduleImports,
   moduleName,
 } from "./passes/check-modules.js";
-export { cronProblem, SCHEDULE_PRESETS, startDateProblem } from "./passes/check-schedule.js";
+export {
+  cronProblem,
+  SCHEDULE_PRESETS,
+  startDateProblem,
+  timezoneProblem,
+} from "./passes/check-schedule.js";
 export type { PassContext } from "./passes/context.js";
 export { importCandidates } from "./passes/imports.js";
 export { inferDependencies } from "./passes/infer-dependencies.js";

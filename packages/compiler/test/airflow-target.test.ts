@@ -186,6 +186,19 @@ describe("airflow target", () => {
   ])("start date %s is %s", (given, want) => {
     expect(startDate(given).text).toBe(want);
   });
+
+  it.each([
+    ["2025-03-27", 'pendulum.datetime(2025, 3, 27, tz="Europe/Berlin")'],
+    ["2025-03-27T06:30:00", 'pendulum.parse("2025-03-27T06:30:00", tz="Europe/Berlin")'],
+    // An instant with an offset stays that instant, in the pipeline's zone.
+    ["2025-03-27T05:30Z", 'pendulum.parse("2025-03-27T05:30Z").in_timezone("Europe/Berlin")'],
+    [
+      "2025-03-27T06:30:00+01:00",
+      'pendulum.parse("2025-03-27T06:30:00+01:00").in_timezone("Europe/Berlin")',
+    ],
+  ])("start date %s in Europe/Berlin is %s", (given, want) => {
+    expect(startDate(given, "Europe/Berlin").text).toBe(want);
+  });
 });
 
 describe("settings Airflow refuses at import", () => {

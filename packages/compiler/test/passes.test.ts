@@ -18,6 +18,7 @@ import {
   orderTasks,
   resolveRefs,
   startDateProblem,
+  timezoneProblem,
 } from "../src/index.js";
 import { checkSecrets } from "../src/passes/check-secrets.js";
 
@@ -334,6 +335,44 @@ describe("cronProblem", () => {
     ["0 0 L 2 *", null],
   ])("%s", (expr, want) => {
     expect(cronProblem(expr)).toBe(want);
+  });
+});
+
+describe("timezoneProblem", () => {
+  const caseSensitive =
+    "the tz database's names are case-sensitive, and Airflow does not find this one";
+  it.each([
+    ["Europe/Berlin", null],
+    ["UTC", null],
+    ["America/Argentina/Buenos_Aires", null],
+    // IANA names ICU lists under another name (Asia/Calcutta, US/Pacific's America/Los_Angeles).
+    ["Asia/Kolkata", null],
+    ["US/Pacific", null],
+    ["Etc/GMT+5", null],
+    ["Europe/Berlinn", { reason: "no such time zone in the tz database", meant: "Europe/Berlin" }],
+    ["europe/berlin", { reason: caseSensitive, meant: "Europe/Berlin" }],
+    ["Europe/berlin", { reason: caseSensitive, meant: "Europe/Berlin" }],
+    ["utc", { reason: caseSensitive, meant: "UTC" }],
+    [
+      "+02:00",
+      { reason: "a UTC offset is not a time zone name (it has no daylight-saving rules)" },
+    ],
+    ["UTC+2", { reason: "a UTC offset is not a time zone name (it has no daylight-saving rules)" }],
+    ["Central European Time", { reason: "not an IANA time zone name such as 'Europe/Berlin'" }],
+  ])("%s", (given, want) => {
+    expect(timezoneProblem(given)).toEqual(want);
+  });
+
+  it("is reported with the name meant", () => {
+    const r = lowerPipeline({
+      ir: ir([py("a")], { timezone: "Europe/Berln" }),
+      sourceMap: {},
+      modules: new Map(),
+    });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toContain(
+      "MLG1011 invalid time zone 'Europe/Berln': no such time zone in the tz database | write timezone: 'Europe/Berlin'",
+    );
   });
 });
 

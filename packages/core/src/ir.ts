@@ -333,6 +333,8 @@ export const pipelineSchema = z.strictObject({
   schedule: scheduleSchema,
   /** ISO date (`2025-01-01`) or date-time with offset; read as UTC when it has none. */
   startDate: z.string().nullable(),
+  /** IANA time zone name the schedule and an offset-less start date are read in; null: UTC. */
+  timezone: z.string().nullable(),
   catchup: z.boolean(),
   tags: z.array(z.string()),
   owner: z.string().nullable(),

@@ -32,6 +32,7 @@ export function samplePipeline(
     description: null,
     schedule: { kind: "preset", preset: "@daily" },
     startDate: "2025-01-01",
+    timezone: null,
     catchup: false,
     tags: [],
     owner: null,

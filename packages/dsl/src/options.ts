@@ -104,6 +104,7 @@ const VALIDATE: Own<ValidateSpec, TaskOptionsInput> = {
 const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
   schedule: true,
   startDate: true,
+  timezone: true,
   catchup: true,
   tags: true,
   description: true,

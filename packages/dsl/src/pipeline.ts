@@ -277,8 +277,15 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
    * data interval ending then on Airflow 2). The cron reads in UTC, or the start date's offset.
    */
   readonly schedule?: ScheduleInput;
-  /** `YYYY-MM-DD` or an ISO date-time; UTC unless it carries an offset. */
+  /** `YYYY-MM-DD` or an ISO date-time; read in `timezone` (UTC by default) unless it carries an offset. */
   readonly startDate?: string;
+  /**
+   * An IANA time zone name such as `Europe/Berlin`: the cron schedule and a start date without
+   * an offset are read in it, so a `0 6 * * *` run starts at 06:00 there in summer and in
+   * winter (a fixed offset in `startDate` moves by an hour at each daylight-saving change).
+   * Airflow's DAG time zone; not carried to Kubeflow, whose recurring runs have their own.
+   */
+  readonly timezone?: string;
   /** Default `false`: a new pipeline does not backfill. */
   readonly catchup?: boolean;
   readonly tags?: readonly string[];
@@ -1044,6 +1051,7 @@ export function pipeline<
     description: options.description ?? null,
     schedule: schedule(options.schedule),
     startDate: options.startDate ?? null,
+    timezone: options.timezone ?? null,
     catchup: options.catchup ?? false,
     tags: list(options.tags ?? []),
     owner: options.owner ?? null,

@@ -1,4 +1,4 @@
-import { diagnostic, type Pipeline } from "@mlgen/core";
+import { closestName, diagnostic, type Pipeline } from "@mlgen/core";
 import type { PassContext } from "./context.js";
 
 /** The presets Airflow 3 accepts as `schedule=`. */
@@ -141,6 +141,44 @@ export function startDateProblem(text: string): string | null {
   return null;
 }
 
+/** A time zone name's shape: IANA's `Area/Location` (or `UTC`), no offsets or spaces. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+
+/**
+ * Why `name` is not a time zone Airflow (pendulum, on the tz database) loads, with the name
+ * meant when one is close, or null. ICU (Intl) knows the same zones but reads names in any
+ * case, where Python's tz database does not: a segment must start as IANA spells it.
+ */
+export function timezoneProblem(name: string): { reason: string; meant?: string } | null {
+  const known = Intl.supportedValuesOf("timeZone");
+  const near = () => {
+    const meant = closestName(name, [...known, "UTC"]);
+    return meant ? { meant } : {};
+  };
+  if (/^(?:UTC|GMT)?[+-]\d/i.test(name)) {
+    return { reason: "a UTC offset is not a time zone name (it has no daylight-saving rules)" };
+  }
+  if (!ZONE_NAME.test(name)) {
+    return { reason: "not an IANA time zone name such as 'Europe/Berlin'", ...near() };
+  }
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return { reason: "no such time zone in the tz database", ...near() };
+  }
+  const cased = [resolved, ...known, "UTC"].find(
+    (k) => k !== name && k.toLowerCase() === name.toLowerCase(),
+  );
+  if (cased || name.split("/").some((segment) => !/^[A-Z]/.test(segment))) {
+    return {
+      reason: "the tz database's names are case-sensitive, and Airflow does not find this one",
+      ...(cased ? { meant: cased } : near()),
+    };
+  }
+  return null;
+}
+
 /**
  * Airflow's asset URI rules: not empty or only whitespace, at most 1500 characters, no
  * `airflow` scheme, and ASCII (Airflow 2 refuses anything else; Airflow 3 on MySQL too).
@@ -165,6 +203,24 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
             what: `start date '${ir.startDate}'`,
             reason: problem,
             hint: "write startDate: '2025-01-01'",
+          },
+          { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+        ),
+      );
+    }
+  }
+  if (ir.timezone !== null) {
+    const problem = timezoneProblem(ir.timezone);
+    if (problem) {
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `time zone '${ir.timezone}'`,
+            reason: problem.reason,
+            hint: problem.meant
+              ? `write timezone: '${problem.meant}'`
+              : "write an IANA name such as timezone: 'Europe/Berlin', or leave timezone out for UTC",
           },
           { pipeline: ir.id, location: ctx.sourceMap.pipeline },
         ),

@@ -158,13 +158,20 @@ export function timedelta(totalSeconds: number): PyCode {
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-export function startDate(text: string): PyCode {
+/**
+ * The start date as a pendulum date-time in the pipeline's time zone (the DAG's time zone is
+ * its start date's): a date is midnight there, a date-time without an offset is read there,
+ * and one with an offset is the same instant, shown there.
+ */
+export function startDate(text: string, timezone: string | null = null): PyCode {
+  const zone = timezone ?? "UTC";
   const m = DATE_ONLY.exec(text);
   if (m)
-    return new PyCode(
-      `pendulum.datetime(${Number(m[1])}, ${Number(m[2])}, ${Number(m[3])}, tz="UTC")`,
-    );
-  return py`pendulum.parse(${text})`;
+    return py`pendulum.datetime(${new PyCode(`${Number(m[1])}, ${Number(m[2])}, ${Number(m[3])}`)}, tz=${zone})`;
+  if (timezone === null) return py`pendulum.parse(${text})`;
+  return /(?:Z|[+-]\d{2}:\d{2})$/.test(text)
+    ? py`pendulum.parse(${text}).in_timezone(${zone})`
+    : py`pendulum.parse(${text}, tz=${zone})`;
 }
 
 /**
@@ -913,15 +920,18 @@ function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
  * A cron schedule as the timetable it means on every Airflow version: a run at each cron time,
  * whose logical date is that time. A plain cron string means that on Airflow 3, but a data
  * interval ending at the cron time (its logical date one interval earlier) on Airflow 2, and on
- * either when `[scheduler] create_cron_data_intervals` says so. The cron is read in the start
- * date's time zone, as Airflow reads a plain string in the DAG's: UTC unless it has an offset.
+ * either when `[scheduler] create_cron_data_intervals` says so. The cron is read in the
+ * pipeline's time zone, or else the start date's, as Airflow reads a plain string in the DAG's:
+ * UTC unless it has an offset.
  */
 function cronTimetable(cron: string, ir: Pipeline, file: FileContext): PyCode {
   const offset = ir.startDate === null ? null : /[+-]\d{2}:\d{2}$/.exec(ir.startDate.slice(10));
   const zone =
-    offset === null || /^[+-]00:00$/.test(offset[0])
-      ? new PyCode('"UTC"')
-      : new PyCode(`${startDate(ir.startDate as string).text}.tzinfo`);
+    ir.timezone !== null
+      ? py`${ir.timezone}`
+      : offset === null || /^[+-]00:00$/.test(offset[0])
+        ? new PyCode('"UTC"')
+        : new PyCode(`${startDate(ir.startDate as string).text}.tzinfo`);
   return new PyCode(
     `${file.use("CronTriggerTimetable").text}(${pyString(cron)}, timezone=${zone.text})`,
   );
@@ -1191,7 +1201,7 @@ export function dagView(
   const dagKwargs: Kwarg[] = [kw("dag_id", py`${ir.id}`)];
   if (ir.description !== null) dagKwargs.push(kw("description", py`${ir.description}`));
   dagKwargs.push(kw("schedule", scheduleCode(ir, file)));
-  if (ir.startDate !== null) dagKwargs.push(kw("start_date", startDate(ir.startDate)));
+  if (ir.startDate !== null) dagKwargs.push(kw("start_date", startDate(ir.startDate, ir.timezone)));
   dagKwargs.push(kw("catchup", py`${ir.catchup}`));
   // Airflow's ContinuousTimetable refuses a DAG whose max_active_runs is over 1 (default 16).
   const continuous = ir.schedule.kind === "preset" && ir.schedule.preset === "@continuous";
