@@ -9,6 +9,7 @@ import {
   retryAfterMs,
   scrub,
   scrubbedBody,
+  unsendableHeader,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
 
@@ -102,10 +103,16 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
   if (/\/api\/v2$/i.test(path)) url.pathname = path.slice(0, -"/api/v2".length) || "/";
   let auth = options.auth;
   if (url.username || url.password) {
-    auth ??= {
-      username: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-    };
+    try {
+      auth ??= {
+        username: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+      };
+    } catch {
+      throw new AirflowConfigError(
+        "the user name or password in the Airflow URL holds a % that starts no escape (%XX); write % as %25",
+      );
+    }
     url.username = "";
     url.password = "";
   }
@@ -121,6 +128,10 @@ export function resolveServer(options: { readonly baseUrl: string; readonly auth
   } else if (auth && "token" in auth && (typeof auth.token !== "string" || auth.token === "")) {
     throw new AirflowConfigError(
       "auth.token is empty or not set: give a token, or a username and password",
+    );
+  } else if (auth && "token" in auth && unsendableHeader(`Bearer ${auth.token}`)) {
+    throw new AirflowConfigError(
+      "the Airflow token holds a line break, a control character or a character beyond Latin-1, which no HTTP header can carry; check how it was set (a line end from a file?)",
     );
   }
   return { baseUrl: url.toString().replace(/\/+$/, ""), ...(auth ? { auth } : {}) };

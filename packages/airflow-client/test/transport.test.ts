@@ -177,6 +177,44 @@ describe("transport", () => {
     }
   });
 
+  it("a token with spaces or tabs around it is quoted without it too", async () => {
+    // fetch strips them before sending, so the echo holds the token without them.
+    for (const token of ["file-token-SECRET ", " file-token-SECRET\t", "\tfile-token-SECRET  "]) {
+      const f = fakeFetch([
+        (req) =>
+          new Response(`<html>you sent ${req.headers.get("authorization")}</html>`, {
+            status: 500,
+            headers: { "content-type": "text/html" },
+          }),
+      ]);
+      const c = createAirflowClient({
+        baseUrl: "http://af",
+        auth: { token },
+        fetch: f.fetch,
+        retry: { retries: 0 },
+        ...noSleep,
+      });
+      const err = (await c.version().catch((e: unknown) => e)) as AirflowApiError;
+      const shown = `${err.message} ${JSON.stringify(err)} ${JSON.stringify(err.detail)}`;
+      expect(shown).toContain("***</html>");
+      expect(shown).not.toContain("SECRET");
+    }
+  });
+
+  it("a token no HTTP header can carry, or a URL password with a broken escape, is a configuration error that quotes neither", () => {
+    // (A line end, as Python's requests refuses it: `$(cat token)` keeps a CRLF file's \r.)
+    for (const token of ["abc\ndef-SECRET", "SECRET\x01x", "SECRET€", "SECRET-token\r"]) {
+      const make = () => createAirflowClient({ baseUrl: "http://af", auth: { token } });
+      expect(make).toThrow(AirflowConfigError);
+      expect(make).toThrow(/line break, a control character or a character beyond Latin-1/);
+      expect(() => make()).not.toThrow(/SECRET/);
+    }
+    const make = () => createAirflowClient({ baseUrl: "http://alice:S3cret%zzPw@af" });
+    expect(make).toThrow(AirflowConfigError);
+    expect(make).toThrow(/holds a % that starts no escape/);
+    expect(make).not.toThrow(/S3cret/);
+  });
+
   it("an extra header's value (a gateway's key) a proxy repeats is quoted without it", async () => {
     const f = fakeFetch([
       (req) =>

@@ -38,6 +38,15 @@ export async function notJsonSuccess(
  * fewer than 4 characters are left: replacing every `t` of a body would mangle it, and hide
  * nothing worth hiding.
  */
+/**
+ * Whether fetch refuses `value` as a header value (a line break inside, a control character, a
+ * character beyond Latin-1). Checked before sending, without the value: fetch's own error would
+ * print the whole header, credential and all.
+ */
+export function unsendableHeader(value: string): boolean {
+  return /[^\t\x20-\x7e\x80-\xff]/.test(value);
+}
+
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   const forms = secrets.filter((x) => x.length >= 4).flatMap(secretForms);
@@ -53,6 +62,14 @@ export function scrub(text: string, secrets: readonly string[]): string {
  * FastAPI's validation errors quote the input).
  */
 function secretForms(secret: string): string[] {
+  // fetch strips a header value's leading and trailing HTTP whitespace before sending, so a
+  // server echoes a token read with its file's line end (`tok\r`) without it.
+  const sent = secret.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+  if (sent !== secret && sent.length >= 4) return [...secretForms(sent), ...oneSecretForms(secret)];
+  return oneSecretForms(secret);
+}
+
+function oneSecretForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const url = encodeURIComponent(secret);
   // RFC 3986's strict form (Python's quote_plus also escapes ! ' ( ) *), and URLSearchParams'.

@@ -1,4 +1,11 @@
-export { notJsonSuccess, readErrorBody, scrub, scrubbedBody, scrubbedError } from "./body.js";
+export {
+  notJsonSuccess,
+  readErrorBody,
+  scrub,
+  scrubbedBody,
+  scrubbedError,
+  unsendableHeader,
+} from "./body.js";
 export {
   createHttpTransport,
   type HttpOptions,

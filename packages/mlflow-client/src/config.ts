@@ -1,4 +1,4 @@
-import type { HttpOptions } from "@mlgen/http";
+import { type HttpOptions, unsendableHeader } from "@mlgen/http";
 import { MlflowConfigError } from "./errors.js";
 
 export type MlflowAuth =
@@ -93,8 +93,7 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   }
   if (authorization !== null) secrets.push(authorization, authorization.replace(/^\S+ /, ""));
   for (const value of Object.values(options.headers ?? {})) secrets.push(value);
-  // Checked here, without the value: fetch's own error would print the whole header.
-  if (authorization !== null && /[^\t\x20-\x7e\x80-\xff]/.test(authorization)) {
+  if (authorization !== null && unsendableHeader(authorization)) {
     throw new MlflowConfigError(
       "the MLflow token or password holds a line break, a control character or a character beyond Latin-1, which no HTTP header can carry; check how it was set (a trailing newline from a file?)",
     );

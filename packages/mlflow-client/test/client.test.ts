@@ -491,6 +491,30 @@ describe("found in a review against real servers", () => {
     }
   }
 
+  it("a token with spaces or tabs around it, which fetch strips before sending, is not quoted either", async () => {
+    for (const token of ["env-token-SECRET ", "\tenv-token-SECRET", " env-token-SECRET\t "]) {
+      const f = fakeFetch([
+        (req) =>
+          new Response(`<html>you sent ${req.headers.get("authorization")}</html>`, {
+            status: 500,
+            headers: { "content-type": "text/html" },
+          }),
+      ]);
+      const c = createMlflowClient({
+        trackingUri: "http://ml",
+        env: { MLFLOW_TRACKING_TOKEN: token },
+        fetch: f.fetch,
+        retry: { retries: 0 },
+        ...noSleep,
+      });
+      const err = (await c.getRun("r1").catch((e: unknown) => e)) as MlflowApiError;
+      expect(err).toBeInstanceOf(MlflowApiError);
+      const shown = `${err.message} ${JSON.stringify(err)}`;
+      expect(shown).toContain("***</html>");
+      expect(shown).not.toContain("SECRET");
+    }
+  });
+
   it("answers Response cannot be made with (status 999, a reason beyond Latin-1) still reach the caller", async () => {
     await withServer(
       (req, res) => {
