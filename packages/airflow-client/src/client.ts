@@ -1,4 +1,4 @@
-import { notJsonSuccess } from "@mlgen/http";
+import { notJsonSuccess, strictJson } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { AirflowApiError, AirflowWaitTimeoutError } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
@@ -62,19 +62,22 @@ function sortKeys(v: unknown): unknown {
 
 /**
  * A success whose body is not JSON (a login page or a proxy's answer when the URL is not the API
- * server itself) becomes an AirflowApiError naming what came back, not a bare SyntaxError.
+ * server itself, or a garbled answer labelled JSON) becomes an AirflowApiError naming what came
+ * back, not a bare SyntaxError.
  */
 const jsonAnswers: Middleware = {
   async onResponse({ request, response, options, schemaPath }) {
     if ((options.parseAs ?? "json") !== "json") return undefined;
+    const invalid = (problem: string) =>
+      new AirflowApiError({
+        status: response.status,
+        method: request.method,
+        path: schemaPath,
+        detail: problem,
+      });
     const problem = await notJsonSuccess(response);
-    if (problem === null) return undefined;
-    throw new AirflowApiError({
-      status: response.status,
-      method: request.method,
-      path: schemaPath,
-      detail: problem,
-    });
+    if (problem === null) return strictJson(response, invalid);
+    throw invalid(problem);
   },
 };
 

@@ -543,6 +543,20 @@ describe("transport", () => {
     expect(err).toMatchObject({ status: 200, path: "/api/v2/version" });
     expect(err.message).toContain("not JSON (text/html)");
     expect(err.message).toContain("<title>Sign in</title>");
+    // Labelled JSON but garbled (a proxy cut it short): said as such, not a bare SyntaxError.
+    const g = fakeFetch([
+      () =>
+        new Response('{"version": "3.3', {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        }),
+    ]);
+    const d = createAirflowClient({ baseUrl: "http://af", fetch: g.fetch, retry: false });
+    const bad = await d.version().catch((e) => e);
+    expect(bad).toBeInstanceOf(AirflowApiError);
+    expect(bad).toMatchObject({ status: 200, path: "/api/v2/version" });
+    expect(bad.message).toContain("labelled JSON but is not");
+    expect(bad.message).toContain('It began: {"version": "3.3');
   });
 
   it("the token request carries the extra headers and is retried like any other request", async () => {

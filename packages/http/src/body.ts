@@ -34,11 +34,6 @@ export async function notJsonSuccess(
 }
 
 /**
- * `text` with every credential in `secrets` replaced by `***` (longest first). Credentials of
- * fewer than 4 characters are left: replacing every `t` of a body would mangle it, and hide
- * nothing worth hiding.
- */
-/**
  * Whether fetch refuses `value` as a header value (a line break inside, a control character, a
  * character beyond Latin-1). Checked before sending, without the value: fetch's own error would
  * print the whole header, credential and all.
@@ -47,6 +42,44 @@ export function unsendableHeader(value: string): boolean {
   return /[^\t\x20-\x7e\x80-\xff]/.test(value);
 }
 
+/**
+ * `response` (a success labelled JSON) read and parsed here, so a body that is not JSON (a
+ * proxy's truncated or garbled answer) is said through `invalid` with what came back, instead of
+ * JSON.parse's bare SyntaxError. Parsed once: the Response returned hands out the value parsed
+ * here (openapi-fetch calls `json()` when there is a Content-Length, as set here).
+ */
+export async function strictJson(
+  response: Response,
+  invalid: (problem: string) => Error,
+  secrets: readonly string[] = [],
+): Promise<Response | undefined> {
+  if (!response.ok || response.status === 204 || response.body === null) return undefined;
+  const text = await response.text();
+  let value: unknown;
+  try {
+    value = text.trim() === "" ? undefined : JSON.parse(text);
+  } catch (e) {
+    throw invalid(
+      `the answer is labelled JSON but is not (${(e as Error).message}): is the URL the API server itself, not a proxy? It began: ${scrub(text.trim(), secrets).slice(0, 200)}`,
+    );
+  }
+  const headers = new Headers(response.headers);
+  headers.set("content-length", value === undefined ? "0" : String(Buffer.byteLength(text)));
+  headers.delete("transfer-encoding");
+  const parsed = new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+  Object.defineProperty(parsed, "json", { value: async () => value });
+  return parsed;
+}
+
+/**
+ * `text` with every credential in `secrets` replaced by `***` (longest first). Credentials of
+ * fewer than 4 characters are left: replacing every `t` of a body would mangle it, and hide
+ * nothing worth hiding.
+ */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   const forms = secrets.filter((x) => x.length >= 4).flatMap(secretForms);

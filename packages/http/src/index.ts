@@ -4,6 +4,7 @@ export {
   scrub,
   scrubbedBody,
   scrubbedError,
+  strictJson,
   unsendableHeader,
 } from "./body.js";
 export {

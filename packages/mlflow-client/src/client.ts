@@ -5,6 +5,7 @@ import {
   notJsonSuccess,
   type SendOptions,
   scrubbedError,
+  strictJson,
   withIdleTimeout,
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
@@ -58,21 +59,24 @@ function present<T>(value: T | undefined, field: string, method: string, path: s
 }
 
 /**
- * A success whose body is not JSON (a login page in front of the server) becomes an
- * MlflowApiError naming what came back, instead of JSON.parse's bare SyntaxError.
+ * A success whose body is not JSON (a login page in front of the server, or a garbled answer
+ * labelled JSON) becomes an MlflowApiError naming what came back, instead of JSON.parse's bare
+ * SyntaxError.
  */
 const jsonAnswers = (secrets: readonly string[]): Middleware => ({
   async onResponse({ request, response, options, schemaPath }) {
     if ((options.parseAs ?? "json") !== "json") return undefined;
+    const invalid = (problem: string) =>
+      new MlflowApiError({
+        status: response.status,
+        errorCode: null,
+        serverMessage: problem,
+        method: request.method,
+        path: schemaPath,
+      });
     const problem = await notJsonSuccess(response, secrets);
-    if (problem === null) return undefined;
-    throw new MlflowApiError({
-      status: response.status,
-      errorCode: null,
-      serverMessage: problem,
-      method: request.method,
-      path: schemaPath,
-    });
+    if (problem === null) return strictJson(response, invalid, secrets);
+    throw invalid(problem);
   },
 });
 

@@ -215,6 +215,22 @@ describe("MlflowApiError", () => {
     expect((await d.getRun("r1")).info.run_id).toBe("r1");
   });
 
+  it("a success labelled JSON that is not (a proxy's garbled answer) is an MlflowApiError", async () => {
+    const f = fakeFetch([
+      () =>
+        new Response('{"run": {"info": ', {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.getRun("r1").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect(err).toMatchObject({ status: 200, errorCode: null, path: "/api/2.0/mlflow/runs/get" });
+    expect(err.message).toContain("labelled JSON but is not");
+    expect(err.message).toContain('It began: {"run": {"info":');
+  });
+
   it("an error body that is JSON but not MLflow's is kept as its JSON text; FastAPI's detail is read", () => {
     const e = MlflowApiError.fromBody(500, { error: "boom", at: 3 }, "GET", "/x");
     expect(e).toMatchObject({ errorCode: null, serverMessage: '{"error":"boom","at":3}' });
