@@ -964,10 +964,69 @@ describe("checkSecrets", () => {
     );
     expect(found.map((m) => m.split(":")[0])).toEqual([
       "MLG1011 invalid inputs.db of task 'load'",
-      "MLG1011 invalid the command of task 'fetch'",
+      "MLG1011 invalid command of task 'fetch'",
       "MLG1011 invalid env.SRC of task 'sas'",
       "MLG1011 invalid default of param 'src'",
     ]);
+    expect(found.join("\n")).not.toContain("s3cretPW");
+  });
+
+  it("refuses credentials in env()/variable() defaults, descriptions and asset URIs, and any default of a value named as a secret", () => {
+    const env = (name: string, value: string): Value => ({ kind: "env", name, default: value });
+    const variable = (name: string, value: string): Value => ({
+      kind: "variable",
+      name,
+      default: value,
+    });
+    const found = messages(
+      ir(
+        [
+          py("a", {
+            inputs: {
+              db: env("DB_URL", "postgresql://u:s3cretPW@db/x"),
+              pw: env("MLFLOW_TRACKING_PASSWORD", "s3cretPW"),
+              key: variable("api_token", "s3cretPW"),
+              aws: variable("awsSecretAccessKey", "s3cretPW"),
+              // Names that say nothing of a secret, and a secret one without a default.
+              dir: env("DATA_DIR", "/opt/data"),
+              tokenFile: env("TOKEN_PATH", "/run/secrets/token"),
+              ok: env("DB_PASSWORD", ""),
+            },
+            mlflow: {
+              kind: "mlflow",
+              experiment: "e",
+              trackingUri: env("MLFLOW_TRACKING_URI", "http://bob:s3cretPW@mlflow:5000"),
+            },
+            outlets: ["s3://AKIA:s3cretPW@bucket/out"],
+          }),
+        ],
+        {
+          description: "Reads https://robot:s3cretPW@files.example.com",
+          schedule: { kind: "assets", uris: ["s3://AKIA:s3cretPW@bucket/raw"], time: null },
+          params: {
+            src: {
+              kind: "param",
+              type: "string",
+              default: "x",
+              description: "from https://u:s3cretPW@h/x",
+            },
+          },
+        },
+      ),
+    );
+    expect(found.map((m) => m.split(": ")[0]).sort()).toEqual(
+      [
+        "MLG1011 invalid default of env('DB_URL') in inputs.db of task 'a'",
+        "MLG1011 invalid default of env('MLFLOW_TRACKING_URI') in mlflow trackingUri of task 'a'",
+        "MLG1011 invalid default of env('MLFLOW_TRACKING_PASSWORD') in inputs.pw of task 'a'",
+        "MLG1011 invalid default of variable('api_token') in inputs.key of task 'a'",
+        "MLG1011 invalid default of variable('awsSecretAccessKey') in inputs.aws of task 'a'",
+        "MLG1011 invalid description of pipeline 'p'",
+        "MLG1011 invalid description of param 'src' of pipeline 'p'",
+        "MLG1011 invalid asset URI in the schedule of pipeline 'p'",
+        "MLG1011 invalid outlet of task 'a' of pipeline 'p'",
+      ].sort(),
+    );
     expect(found.join("\n")).not.toContain("s3cretPW");
   });
 });

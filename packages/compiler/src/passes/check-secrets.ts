@@ -124,6 +124,22 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
       );
     }
   }
+  for (const [where, text] of pipelineTexts(ir)) {
+    if (!urlCredential(text)) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `${where} of pipeline '${ir.id}'`,
+          reason:
+            "a URL in it holds a credential (user:password@, a token as the user name or in the query), which would be written into the generated files",
+          hint: "write the URL without credentials: the workers authenticate with an Airflow connection or their own credentials (an asset URI names the data, it does not open it)",
+        },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
+  checkSecretDefaults(ir, ctx);
   for (const [name, param] of Object.entries(ir.params)) {
     if (typeof param.default !== "string" || !urlCredential(param.default)) continue;
     ctx.report(
@@ -151,7 +167,79 @@ function writtenTexts(task: Task): [string, string][] {
       else if (v.kind === "join") for (const part of v.parts) out.push([path, part]);
     });
   }
-  for (const [where, text] of commandTexts(task)) out.push([`the ${where}`, text]);
+  for (const [path, value] of [...taskValues(task), ...trackingUri(task)]) {
+    for (const d of defaults(value)) out.push([`${d.what} in ${path}`, d.text]);
+  }
+  for (const [where, text] of commandTexts(task)) out.push([where, text]);
+  return out;
+}
+
+/** An MLflow tracking URI given as env()/variable() with a default (a literal one is checked apart). */
+function trackingUri(task: Task): [string, Value][] {
+  const uri = task.kind === "python" ? task.mlflow?.trackingUri : null;
+  return uri && uri.kind !== "literal" ? [["mlflow trackingUri", uri]] : [];
+}
+
+/**
+ * Whether a name says its value is a secret: its last word is one (MLFLOW_TRACKING_PASSWORD,
+ * api_token, awsSecretAccessKey), not a word before it (TOKEN_PATH, secret_name).
+ */
+function secretName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  return /(?:^|[_.-])(?:passw(?:or)?d|pwd|token|secret|(?:secret|access|api|private)[_-]?key|apikey|credentials?)$/.test(
+    words,
+  );
+}
+
+/** The defaults of env() and variable() values: written into the files as the fallback. */
+function defaults(value: Value): { what: string; name: string; text: string }[] {
+  const out: { what: string; name: string; text: string }[] = [];
+  visitValue(value, (v) => {
+    if ((v.kind === "env" || v.kind === "variable") && v.default !== null && v.default !== "")
+      out.push({ what: `default of ${v.kind}('${v.name}')`, name: v.name, text: v.default });
+  });
+  return out;
+}
+
+/**
+ * Secrets given as the default of a value whose name says it is one (`env('DB_PASSWORD', 'pw')`):
+ * the default is written into the generated files, whatever it looks like.
+ */
+function checkSecretDefaults(ir: Pipeline, ctx: PassContext): void {
+  for (const task of ir.tasks) {
+    for (const [path, value] of [...taskValues(task), ...trackingUri(task)]) {
+      for (const d of defaults(value)) {
+        if (!secretName(d.name)) continue;
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `${d.what} in ${path} of task '${task.id}'`,
+              reason:
+                "the name says it holds a secret, and a default is written into the generated files as the value to use when it is not set",
+              hint: `give no default (${d.what.slice("default of ".length)}) and set it where the task runs, or keep it in an Airflow connection or a secret backend`,
+            },
+            taskPlace(ctx, ir.id, task.id),
+          ),
+        );
+      }
+    }
+  }
+}
+
+/** Pipeline texts written into the files as they are: descriptions and asset URIs. */
+function pipelineTexts(ir: Pipeline): [string, string][] {
+  const out: [string, string][] = [];
+  if (ir.description !== null) out.push(["description", ir.description]);
+  for (const [name, param] of Object.entries(ir.params)) {
+    if (param.description !== null) out.push([`description of param '${name}'`, param.description]);
+  }
+  if (ir.schedule.kind === "assets") {
+    for (const uri of ir.schedule.uris) out.push(["asset URI in the schedule", uri]);
+  }
+  for (const task of ir.tasks) {
+    for (const uri of task.outlets) out.push([`outlet of task '${task.id}'`, uri]);
+  }
   return out;
 }
 
