@@ -278,7 +278,10 @@ async function runProgram(
     .option("--airflow-port <port>", "Airflow's port (default 8080)")
     .option("--mlflow-port <port>", "MLflow's port (default 5000)")
     .option("--venv <dir>", "the managed venv (default: ~/.cache/mlgen/dev-venv-<lock hash>)")
-    .option("--python <python>", "Python to build the venv with (default: python3.11)")
+    .option(
+      "--python <python>",
+      "Python to build the venv with (default: the first of python3.11, python3.12, python3.10, python3 that is 3.10-3.13)",
+    )
     .option("--requirements <file>", "your tasks' pip requirements, installed into the venv too")
     .option("--timeout <seconds>", "how long to wait for both servers to be healthy (default 240)")
     .action(async (options) => {

@@ -281,6 +281,24 @@ export default defineConfig({ lint: { rules: { "missing-xcom-key": "warning" } }
     expect(broken.stdout).toContain("dags/linked.py:");
   });
 
+  it("a file given by name that is a device, a loop of links or a broken link is refused at once, saying which", async () => {
+    const p = project({ "dags/x.py": CLEAN_DAG });
+    symlinkSync("/dev/zero", join(p.dir, "dags/zero.py"));
+    symlinkSync(join(p.dir, "dags/loop2.py"), join(p.dir, "dags/loop1.py"));
+    symlinkSync(join(p.dir, "dags/loop1.py"), join(p.dir, "dags/loop2.py"));
+    symlinkSync(join(p.dir, "dags/gone.py"), join(p.dir, "dags/broken.py"));
+    const cases = [
+      ["dags/zero.py", "is not a regular file or a folder (a device, a pipe or a socket)"],
+      ["dags/loop1.py", "is a link that leads back to itself (a loop of links)"],
+      ["dags/broken.py", `is a link to ${join(p.dir, "dags/gone.py")}, which does not exist`],
+    ];
+    for (const [file, why] of cases) {
+      const r = await p.mlgen("lint", file as string);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`invalid path: ${file} ${why}`);
+    }
+  });
+
   it("a suppression names rules by id or code; a word that names no rule is said", async () => {
     const line = '    a = BashOperator(task_id="a", bash_command="cat /tmp/in.csv")';
     const withComment = (comment: string) =>

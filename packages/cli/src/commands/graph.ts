@@ -41,6 +41,7 @@ export async function graphCommand(
           hint: `use one of: ${GRAPH_FORMATS.join(", ")}`,
         }),
       ),
+      2,
     );
   }
   await import("@mlgen/dsl");

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readlinkSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 // The light entry: no zod. Linting DAG files must not pay for what only pipelines and the
@@ -375,12 +375,22 @@ export async function lintCommand(
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
     if (!existsSync(abs)) {
+      const link = linkProblem(abs);
       throw isGlob(p)
         ? usage("path", `${p} matches no file`, "check the pattern (quoted, mlgen expands it)")
-        : usage("path", `${p} does not exist`, "check the path");
+        : usage("path", link ? `${p} ${link}` : `${p} does not exist`, "check the path");
     }
     const ext = extname(abs);
-    if (!statSync(abs).isDirectory() && ext !== ".py" && !MODULE_EXTENSIONS.includes(ext)) {
+    const stat = statSync(abs);
+    if (!stat.isDirectory() && !stat.isFile()) {
+      // /dev/zero, a FIFO or a socket: reading it would never end, or block.
+      throw usage(
+        "path",
+        `${p} is not a regular file or a folder (a device, a pipe or a socket)`,
+        "pass .py files or folders",
+      );
+    }
+    if (!stat.isDirectory() && ext !== ".py" && !MODULE_EXTENSIONS.includes(ext)) {
       throw usage(
         "path",
         `${p} is neither a Python DAG file nor a pipeline module`,
@@ -629,5 +639,22 @@ function repositoryRoot(dir: string): string | null {
   for (let d = resolve(dir); ; d = dirname(d)) {
     if (existsSync(join(d, ".git"))) return d;
     if (dirname(d) === d) return null;
+  }
+}
+
+/** Why a path that exists as a link does not resolve: a loop, or a missing target; else null. */
+function linkProblem(abs: string): string | null {
+  try {
+    if (!lstatSync(abs).isSymbolicLink()) return null;
+  } catch {
+    return null;
+  }
+  try {
+    statSync(abs);
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ELOOP"
+      ? "is a link that leads back to itself (a loop of links)"
+      : `is a link to ${readlinkSync(abs)}, which does not exist`;
   }
 }

@@ -154,11 +154,10 @@ from airflow.sdk import DAG
 ${DEFAULT_ARGS}
 
 
-def build_features(ds):
+def build_features(ds, exports):
     import pandas as pd
-    from airflow.sdk import Variable
 
-    exports = Variable.get("orders_exports_uri")  # s3://acme-lake/exports in production
+    # exports: s3://acme-lake/exports in production, rendered from the Variable at run time
     orders = pd.read_parquet(f"{exports}/orders_{ds}.parquet")
     orders.groupby("customer_id").sum().to_parquet(f"s3://acme-ml/features/{ds}.parquet")
 
@@ -170,9 +169,13 @@ with DAG(
     catchup=False,
     default_args=default_args,
 ):
-    PythonOperator(task_id="build_features", python_callable=build_features)
+    PythonOperator(
+        task_id="build_features",
+        python_callable=build_features,
+        op_kwargs={"exports": "{{ var.value.orders_exports_uri }}"},
+    )
 `,
-      "Read the location when the task runs — a Variable or an environment variable inside the callable, `{{ var.value.name }}` in a templated field — and keep data in shared storage.",
+      "Read the location when the task runs — `{{ var.value.name }}` in a templated field such as `op_kwargs`, or an environment variable inside the callable — and keep data in shared storage.",
     ),
   },
 
@@ -539,7 +542,7 @@ with DAG(
     catches: `What Airflow 3 no longer accepts: the trigger rules \`dummy\` and \`none_failed_or_skipped\` (as strings or \`TriggerRule.DUMMY\`/\`NONE_FAILED_OR_SKIPPED\`, on a task or in \`default_args\`: Airflow 3 refuses the file); \`execution_date\` read as an attribute of the task instance or DAG run, in code (\`ti.execution_date\`, \`context["dag_run"].execution_date\`) or in a template (\`{{ dag_run.execution_date }}\`); the DAG arguments \`schedule_interval\`, \`timetable\`, \`concurrency\`, \`sla_miss_callback\`, \`full_filepath\`, \`default_view\`, \`orientation\` and \`fail_stop\`; the task arguments \`sla\`, \`task_concurrency\` and \`provide_context\`; imports from \`airflow.contrib\`, the pre-2.0 module paths (\`airflow.operators.bash_operator\`, \`airflow.sensors.external_task_sensor\`, ...), \`airflow.datasets\` (Datasets are Assets), \`airflow.hooks.base_hook\`, \`airflow.hooks.dbapi\`, \`airflow.sensors.sql\`, \`airflow.operators.sql\`, \`chain\` from \`airflow.utils.helpers\`, \`airflow.utils.dates\` (\`days_ago\`), \`DummyOperator\` and \`SubDagOperator\`; and the removed context variables (\`execution_date\`, \`next_ds\`, \`prev_ds\`, \`yesterday_ds\`, \`tomorrow_ds\` and their variants) in templates and in task code — a callable's parameter, \`context["..."]\` or \`kwargs.get("...")\`; and \`xcom_pull\` without \`task_ids\`, which Airflow 2 answered from any task of the run and Airflow 3 answers from the calling task's own XComs only. Each finding names what replaces it. What makes Airflow 3 refuse the whole file — a removed DAG or operator argument, a removed import, a removed trigger rule — is an error when the DAGs run on Airflow 3 (the default; \`airflow: { version: 2 }\` in mlgen.config.ts keeps these warnings while the DAGs still run on Airflow 2), unless the config sets the rule's severity; the rest (\`sla\`, context variables, \`xcom_pull\` without \`task_ids\`) are warnings.`,
     reportedAt:
       "the argument, the import statement, or the variable's name in the template or the code.",
-    why: `On Airflow 3 such a file fails to import — an unknown module, or an unexpected keyword argument such as \`schedule_interval\` or \`provide_context\` — and every DAG in it disappears from the UI. The SLA arguments are still accepted but do nothing, so SLA alerts stop without a word. A removed context variable read in code fails when the task runs, with a \`KeyError\` or a missing argument. The replacements (\`schedule=\`, \`logical_date\`, \`data_interval_start\`, the standard provider's import paths) work on Airflow 2.10 and 2.11 too, so a file can be fixed before the upgrade and run on both.`,
+    why: `On Airflow 3 such a file fails to import — an unknown module, or an unexpected keyword argument such as \`schedule_interval\` or \`provide_context\` — and every DAG in it disappears from the UI. The SLA arguments are still accepted but do nothing, so SLA alerts stop without a word. A removed context variable read in code fails when the task runs, with a \`KeyError\` or a missing argument. The replacements (\`schedule=\`, \`logical_date\`, \`data_interval_start\`, the standard provider's import paths) work on Airflow 2 too, so a file can be fixed before the upgrade and run on both. The import paths need apache-airflow-providers-standard, whose releases from 1.10.0 (the tests pin 1.21.0) need Airflow 2.11; on 2.10, install 1.9.1 or earlier.`,
     bad: py(`
 ${IMPORTS}
 from airflow.providers.standard.operators.bash import BashOperator
