@@ -85,4 +85,32 @@ describe("the mlgen init scaffold on the real engines", () => {
     expect(results).toHaveLength(1);
     for (const r of results) expect(r).toMatchObject({ ok: true, errors: [] });
   });
+
+  it("on Kubeflow: the tasks' libraries are installed, and the failure callback takes the run's context", async () => {
+    const { readFileSync } = await import("node:fs");
+    const yaml = readFileSync(join(app, "kubeflow", "demand_forecast.yaml"), "utf8");
+    // The versions the tests run the tasks with (the engine lock), so the sample's pins move with it.
+    const lock = readFileSync(join(ROOT, "test/python/requirements.lock"), "utf8");
+    for (const name of ["scikit-learn", "pandas", "mlflow"]) {
+      const pin = new RegExp(`^${name}==[^\\s;]+`, "m").exec(lock)?.[0];
+      expect(pin).toBeDefined();
+      expect(yaml).toContain(pin);
+    }
+    // What the Kubeflow exit handler passes (docs/kubeflow.md): no task_instance in it.
+    const r = runEngine(
+      bin("python"),
+      [
+        "-c",
+        [
+          "import sys; sys.path.insert(0, sys.argv[1])",
+          "from tasks.demand_forecast import notify_failure",
+          "notify_failure({'engine': 'kubeflow', 'pipeline_job_name': 'demand-forecast-x', 'state': 'FAILED', 'succeeded': False, 'error_code': 9, 'error_message': 'train_model failed'})",
+        ].join("\n"),
+        app,
+      ],
+      process.env,
+    );
+    expect(r.output).toContain("run demand-forecast-x ended FAILED: train_model failed");
+    expect(r.status).toBe(0);
+  });
 });

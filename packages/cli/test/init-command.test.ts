@@ -176,7 +176,11 @@ describe("mlgen init", () => {
     const kubeflow = scaffold("a", "kubeflow", "0.1.0").files.find(
       (f) => f.path === "mlgen.config.ts",
     );
-    expect(kubeflow?.content).toContain('kubeflow: { out: "kubeflow", timeouts: true }');
+    expect(kubeflow?.content).toContain('out: "kubeflow",\n    timeouts: true,');
+    // The libraries the sample's tasks import: a Kubeflow pod has only what is installed.
+    expect(kubeflow?.content).toContain(
+      'packages: ["scikit-learn==1.9.1", "pandas==3.1.1", "mlflow==3.17.2"]',
+    );
     expect(kubeflow?.content).not.toContain('out: "dags"');
   });
 });
