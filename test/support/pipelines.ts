@@ -141,7 +141,7 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
             .sort(),
           retries: o.retries ?? 0,
           retry_delay: o.retryDelay ?? 300,
-          retry_exponential_backoff: version === 3 ? backoff : backoff > 0 ? 1 : 0,
+          retry_exponential_backoff: version === 3 ? backoff : backoff > 0 && backoff !== 1 ? 1 : 0,
           max_retry_delay: o.maxRetryDelay,
           execution_timeout: o.executionTimeout,
           group: t.group,

@@ -524,6 +524,39 @@ describe("settings Airflow refuses at import", () => {
     }
   });
 
+  it("a backoff multiplier of 1 is a constant delay: 1.0 on Airflow 3, False on Airflow 2 (no MLG3001)", () => {
+    const ir = pipeline("s", { startDate: "2025-01-01" }, (p) => {
+      p.bash("one", { command: "true", retries: 2, retryExponentialBackoff: 1 });
+      p.bash("two", { command: "true", retries: 2, retryExponentialBackoff: 2 });
+    }).ir;
+    const v2 = renderDag(input(ir, 2));
+    expect(v2).toMatch(/task_id="one",[^)]*retry_exponential_backoff=False/s);
+    expect(v2).toMatch(/task_id="two",[^)]*retry_exponential_backoff=True/s);
+    expect(renderDag(input(ir, 3))).toMatch(/task_id="one",[^)]*retry_exponential_backoff=1\.0/s);
+    expect(airflowTarget.validate(input(ir, 2))).toEqual([]);
+  });
+
+  it("Airflow 2: a template reading the data interval or the neighbouring runs of a cron DAG is MLG3002", () => {
+    const make = (schedule: string | null) =>
+      pipeline("s", { schedule, startDate: "2025-01-01" }, (p) => {
+        p.bash("load", {
+          command:
+            "load --from {{ data_interval_start }} --to {{ data_interval_end }} --prev {{ prev_ds }} --day {{ ds }}",
+        });
+      }).ir;
+    const found = airflowTarget
+      .validate(input(make("0 3 * * *"), 2))
+      .map((d) => `${d.code} ${d.message.split(":")[0]}`);
+    expect(found).toEqual([
+      "MLG3002 template variable 'data_interval_start' in the command of task 'load' is approximated for Airflow 2 (2.10, 2.11)",
+      "MLG3002 template variable 'data_interval_end' in the command of task 'load' is approximated for Airflow 2 (2.10, 2.11)",
+      "MLG3002 template variable 'prev_ds' in the command of task 'load' is approximated for Airflow 2 (2.10, 2.11)",
+    ]);
+    // A preset is a cron too; a pipeline run by hand has no cron to differ from.
+    expect(airflowTarget.validate(input(make("@daily"), 2))).toHaveLength(3);
+    expect(airflowTarget.validate(input(make(null), 2))).toEqual([]);
+  });
+
   it("Airflow 2 needs a start date for a scheduled DAG; Airflow 3 does not", () => {
     const ir = pipeline("s", { schedule: "0 3 * * *" }, (p) => {
       p.bash("a", { command: "true" });

@@ -187,6 +187,25 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       );
     }
   }
+  if (dialect.version === 2 && timedSchedule(ir)) {
+    // A hand-written Airflow 2 DAG on a cron string runs on CronDataIntervalTimetable; mlgen's
+    // on CronTriggerTimetable (the same runs on both versions): the templates that read the
+    // interval or the neighbouring runs read other dates than the user may be porting from.
+    const seen = new Set<string>();
+    for (const { where, task, text } of renderedTexts(ir)) {
+      for (const name of jinjaNames(text)) {
+        const key = `${task ?? ""}\0${name}`;
+        if (!INTERVAL_CONTEXT.has(name) || seen.has(key)) continue;
+        seen.add(key);
+        warn(
+          `template variable '${name}' in ${where}`,
+          "mlgen's cron DAGs run on CronTriggerTimetable on Airflow 2 too: a run's data interval is its own cron time (data_interval_start equals data_interval_end) and prev_ds/next_ds are not the neighbouring cron times, where a hand-written Airflow 2 DAG on a cron string has the interval from the previous cron time to this one, and ds one interval earlier",
+          "compute the window from the run's date, e.g. {{ macros.ds_add(ds, -1) }} to {{ ds }} for a daily run, or pass it as a param",
+          task,
+        );
+      }
+    }
+  }
   if (dialect.version === 2) {
     // An ExternalTaskSensor finds the other DAG's run by logical date. mlgen's cron DAGs take
     // the cron time as theirs (CronTriggerTimetable); a hand-written Airflow 2 DAG on a cron
@@ -220,17 +239,40 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     const seen = new Set<number>();
     for (const { where, options, task } of layers) {
       const m = options.retryExponentialBackoff;
-      if (m === null || m === 0 || m === 2 || seen.has(m)) continue;
+      if (m === null || m === 0 || m === 1 || m === 2 || seen.has(m)) continue;
       seen.add(m);
       report(
         `retryExponentialBackoff: ${m} (${where})`,
         "Airflow 2 only doubles the delay between retries",
-        "use retryExponentialBackoff: true (×2), or emit for Airflow 3 (--airflow-version 3)",
+        "use retryExponentialBackoff: true (×2) or 1 (a constant delay), or emit for Airflow 3 (--airflow-version 3)",
         task,
       );
     }
   }
   return out;
+}
+
+/** Context variables that hold a data interval or the neighbouring runs' dates. */
+const INTERVAL_CONTEXT = new Set([
+  "data_interval_start",
+  "data_interval_end",
+  "prev_data_interval_start_success",
+  "prev_data_interval_end_success",
+  "prev_ds",
+  "prev_ds_nodash",
+  "next_ds",
+  "next_ds_nodash",
+  "prev_execution_date",
+  "next_execution_date",
+]);
+
+/** Whether the pipeline runs on a cron (or a preset that is one), alone or with assets. */
+function timedSchedule(ir: Pipeline): boolean {
+  const s = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
+  if (s === null) return false;
+  return (
+    s.kind === "cron" || (s.kind === "preset" && s.preset !== "@once" && s.preset !== "@continuous")
+  );
 }
 
 /** Jinja's own words: statements, operators and constants, never context variables. */

@@ -277,8 +277,9 @@ function optionKwargs(options: TaskOptions, file: FileContext): Kwarg[] {
         file.dialect.backoffIsMultiplier
           ? // Airflow 3 reads this as the multiplier (0 = constant delay), not as a flag.
             new PyCode(Number.isInteger(m) ? `${m}.0` : String(m))
-          : // Airflow 2: a flag that doubles the delay; the target's validate() reports others.
-            py`${m > 0}`,
+          : // Airflow 2: a flag that doubles the delay (1 is a constant delay on Airflow 3 as
+            // 0 is); the target's validate() reports other multipliers.
+            py`${m > 0 && m !== 1}`,
       ),
     );
   }
