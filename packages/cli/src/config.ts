@@ -165,11 +165,28 @@ export function describeConfigError(error: z.ZodError): string {
       }
       if (i.code === "invalid_key" && i.path.length > 0) {
         const key = String(i.path.at(-1));
-        return `'${i.path.slice(0, -1).join(".")}': '${key}' is not a rule id (rule ids are kebab-case, such as missing-timeout, and codes read MLG2002)`;
+        const where = i.path.slice(0, -1).join(".");
+        // Only names of the keys this file should hold are shown (a secret pasted as a key is not).
+        const shown = /^[\w.-]{0,40}$/.test(key) ? `'${key}'` : "a key";
+        return where === "kubeflow.secretEnv"
+          ? `'${where}': ${shown} is not an environment variable name (letters, digits and underscores, not starting with a digit)`
+          : `'${where}': ${shown} is not a rule id (rule ids are kebab-case, such as missing-timeout, and codes read MLG2002)`;
       }
       return `'${path || "(root)"}': ${i.message}`;
     })
     .join("; ");
+}
+
+/** The fix for a config that does not parse: for its first bad key when there is one to give. */
+export function configHint(error: z.ZodError | undefined, fallback: string): string {
+  const path = error?.issues[0]?.path.join(".") ?? "";
+  if (path === "airflow.version") {
+    return "write airflow: { version: 2 } for Airflow 2.10 and 2.11, or version: 3 (the default) for Airflow 3.x: the major version only";
+  }
+  if (path.startsWith("kubeflow.secretEnv")) {
+    return "kubeflow: { secretEnv: { MLFLOW_TRACKING_TOKEN: { secret: 'mlflow', key: 'token' } } }: a variable name, then the Kubernetes secret and its key";
+  }
+  return fallback;
 }
 
 /** The object schema at `path` in the config schema (through defaults and optionals). */

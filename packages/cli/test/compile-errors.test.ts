@@ -256,6 +256,35 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a minor Airflow version in the config: the fix says the major one",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], airflow: { version: 2.11 } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 2.11",
+        "fix: write airflow: { version: 2 } for Airflow 2.10 and 2.11",
+      ],
+    },
+  ],
+  [
+    "a bad kubeflow.secretEnv name is said as such, not as a rule id, and not echoed when it is no name",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], kubeflow: { secretEnv: { "BAD NAME;x": { secret: "s", key: "k" }, "s3cr3t/t0ken=value+xyz": { secret: "s", key: "k" } } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'kubeflow.secretEnv': a key is not an environment variable name (letters, digits and underscores, not starting with a digit)",
+        "fix: kubeflow: { secretEnv: { MLFLOW_TRACKING_TOKEN: { secret: 'mlflow', key: 'token' } } }",
+      ],
+      hides: "s3cr3t",
+    },
+  ],
+  [
     "a config file with unknown or bad nested keys (named by their full path)",
     {
       files: {

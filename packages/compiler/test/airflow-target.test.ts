@@ -557,6 +557,21 @@ describe("settings Airflow refuses at import", () => {
     expect(airflowTarget.validate(input(make(null), 2))).toEqual([]);
   });
 
+  it("Airflow 2: a pool name Airflow 2 refuses as a key is MLG3001, once per pool", () => {
+    const ir = pipeline("s", { startDate: "2025-01-01", defaults: { pool: "my pool" } }, (p) => {
+      p.bash("a", { command: "true" });
+      p.bash("b", { command: "true", pool: "gpu.pool-1_ü" });
+      p.bash("c", { command: "true", pool: "x".repeat(251) });
+    }).ir;
+    expect(
+      airflowTarget.validate(input(ir, 2)).map((d) => `${d.code} ${d.message.split(":")[0]}`),
+    ).toEqual([
+      "MLG3001 pool 'my pool' (the pipeline defaults) cannot be expressed for Airflow 2 (2.10, 2.11)",
+      `MLG3001 pool '${"x".repeat(251)}' (task 'c') cannot be expressed for Airflow 2 (2.10, 2.11)`,
+    ]);
+    expect(airflowTarget.validate(input(ir, 3))).toEqual([]);
+  });
+
   it("Airflow 2 needs a start date for a scheduled DAG; Airflow 3 does not", () => {
     const ir = pipeline("s", { schedule: "0 3 * * *" }, (p) => {
       p.bash("a", { command: "true" });

@@ -14,6 +14,7 @@ import {
 } from "@mlgen/core";
 import { glob } from "tinyglobby";
 import {
+  configHint,
   configSchema,
   describeConfigError,
   type ResolvedConfig,
@@ -152,7 +153,10 @@ export async function loadConfig(
               exported === undefined
                 ? "it has no default export"
                 : describeConfigError(parsed.error),
-            hint: "export default defineConfig({ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' })",
+            hint: configHint(
+              parsed.error,
+              "export default defineConfig({ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' })",
+            ),
           },
           { location: { file: shown } },
         ),

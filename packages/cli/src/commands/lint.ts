@@ -99,8 +99,10 @@ async function loadLintConfig(
       airflow: { version: 3 },
     };
   }
-  const [{ errorMessage, frameIn }, { configSchema, describeConfigError, resolveConfig }] =
-    await Promise.all([import("../load.js"), import("../config.js")]);
+  const [
+    { errorMessage, frameIn },
+    { configHint, configSchema, describeConfigError, resolveConfig },
+  ] = await Promise.all([import("../load.js"), import("../config.js")]);
   const importModule = await moduleLoader();
   let exported: unknown;
   try {
@@ -125,7 +127,10 @@ async function loadLintConfig(
           file: shown,
           reason:
             exported === undefined ? "it has no default export" : describeConfigError(parsed.error),
-          hint: "export default defineConfig({ pipelines: [...], lint: { rules: { 'missing-retries': 'off' } } })",
+          hint: configHint(
+            parsed.error,
+            "export default defineConfig({ pipelines: [...], lint: { rules: { 'missing-retries': 'off' } } })",
+          ),
         }),
       ),
       2,

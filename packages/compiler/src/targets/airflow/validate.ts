@@ -187,6 +187,22 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       );
     }
   }
+  if (dialect.version === 2) {
+    // Airflow 2's BaseOperator checks a pool's name as a key (utils/helpers.py validate_key).
+    const seen = new Set<string>();
+    for (const { where, options, task } of layers) {
+      const pool = options.pool;
+      if (pool === null || pool === "default_pool" || seen.has(pool)) continue;
+      if (pool.length <= 250 && /^[\p{L}\p{N}_.-]+$/u.test(pool)) continue;
+      seen.add(pool);
+      report(
+        `pool '${pool}' (${where})`,
+        "Airflow 2 refuses to load the DAG file: a pool's name must be letters, digits, underscores, dots and dashes, at most 250 characters",
+        "rename the pool (in Airflow too), e.g. 'gpu_pool', or emit for Airflow 3 (--airflow-version 3)",
+        task,
+      );
+    }
+  }
   if (dialect.version === 2 && timedSchedule(ir)) {
     // A hand-written Airflow 2 DAG on a cron string runs on CronDataIntervalTimetable; mlgen's
     // on CronTriggerTimetable (the same runs on both versions): the templates that read the
