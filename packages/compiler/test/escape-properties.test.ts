@@ -42,6 +42,7 @@ import {
   pyLiteral,
   pyString,
 } from "../src/escape/python.js";
+import { celString, yamlComment, yamlScalar } from "../src/escape/yaml.js";
 import { lowerPipeline, renderDag, TEMPLATES_DIR } from "../src/index.js";
 
 const SEED = Number(process.env.MLGEN_FC_SEED ?? 20_250_601);
@@ -644,6 +645,33 @@ describe("Python literals", () => {
           2 ** 60,
         ],
       },
+    );
+  });
+});
+
+describe("bidirectional controls (Trojan Source)", () => {
+  // Raw, they make an editor or a review show the text in another order than Python, YAML or
+  // CEL read it (ruff's PLE2502); every escaper writes them as escapes.
+  const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+  const bidi = fc.constantFrom(
+    ..."\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+  );
+  it("never reach generated Python, YAML or CEL raw (1000 cases)", () => {
+    fc.assert(
+      fc.property(fc.tuple(anyText, bidi, anyText), ([a, c, b]) => {
+        const s = `${a}${c}${b}`;
+        for (const out of [
+          pyString(s),
+          pyDocstring(s),
+          pyComment(s),
+          yamlScalar(s),
+          yamlComment(s),
+          celString(s),
+        ]) {
+          expect(out).not.toMatch(BIDI);
+        }
+      }),
+      { seed: SEED, numRuns: 1000 },
     );
   });
 });

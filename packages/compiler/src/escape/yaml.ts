@@ -34,12 +34,25 @@ export function yamlComment(text: string): string {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]+/g;
+const LINE_BREAKING =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ufffe\uffff]+/g;
 /** What may not appear raw in a block scalar: controls but tab and newline, YAML 1.1 line
- * breaks (NEL, LS, PS), BOM; lone surrogates are checked apart (String#isWellFormed). */
+ * breaks (NEL, LS, PS), BOM, bidirectional controls; lone surrogates are checked apart
+ * (String#isWellFormed). */
 const NOT_IN_BLOCK =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ufffe\uffff]/;
+
+/** Bidirectional controls: shown raw, they reorder the text an editor displays (Trojan Source). */
+function bidiControl(code: number): boolean {
+  return (
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
 /** A line of white space only (it would be read as part of the indentation). */
 const BLANK_LINE = /(?:^|\n)[^\S\n]+(?:\n|$)/;
 /** The start of every non-empty line (the other line breaks are refused before it is used). */
@@ -94,6 +107,7 @@ function quoted(s: string): string {
     } else if (
       code < 0x20 ||
       (code >= 0x7f && code <= 0x9f) ||
+      bidiControl(code) ||
       code === 0x2028 ||
       code === 0x2029 ||
       code === 0xfeff ||
@@ -270,7 +284,13 @@ export function celString(s: string): string {
     const named = CEL_ESCAPES[ch];
     const code = ch.codePointAt(0) as number;
     if (named) out += named;
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029)
+    else if (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      bidiControl(code) ||
+      code === 0x2028 ||
+      code === 0x2029
+    )
       out += `\\u${code.toString(16).padStart(4, "0")}`;
     else out += ch;
   }
