@@ -83,11 +83,18 @@ export function lintPythonDag(
 ): { findings: Finding[]; syntaxUnchecked: boolean } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
-  const analyzed = analyzeDagFile(source.charCodeAt(0) === 0xfeff ? source.slice(1) : source);
-  // Bytes Python cannot decode stop it before it parses anything.
+  const rules = active(options);
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  // Bytes Python cannot decode stop it before it parses anything. When that is the finding,
+  // only the lines before them are analysed (for suppression comments): parsing the rest,
+  // often binary garbage, would take the parsers' error recovery seconds to minutes.
+  const cut =
+    undecodable !== null && rules.some((r) => r.rule.id === "syntax-error")
+      ? lineStart(text, undecodable.span.line)
+      : text.length;
+  const analyzed = analyzeDagFile(cut < text.length ? text.slice(0, cut) : text);
   const dag = undecodable ? { ...analyzed, syntaxError: undecodable } : analyzed;
   const out: Finding[] = [];
-  const rules = active(options);
   // Other findings on a file that does not parse would be read from a broken tree.
   const broken = dag.syntaxError !== null && rules.some((r) => r.rule.id === "syntax-error");
   const onAirflow3 = (options.airflowVersion ?? 3) === 3;
@@ -109,4 +116,15 @@ export function lintPythonDag(
         )
       : out;
   return { findings: kept.sort(compareFindings), syntaxUnchecked: dag.syntaxUnchecked };
+}
+
+/** The offset of the start of 1-based `line` in `text` (its length when there are fewer lines). */
+function lineStart(text: string, line: number): number {
+  let at = 0;
+  for (let n = 1; n < line; n++) {
+    const next = text.indexOf("\n", at);
+    if (next < 0) return text.length;
+    at = next + 1;
+  }
+  return at;
 }

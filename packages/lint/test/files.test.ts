@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { lintPythonFiles, type PythonFile } from "../src/files.js";
+import { lintPythonFile, lintPythonFiles, type PythonFile } from "../src/files.js";
 import { lintPythonSource } from "../src/lint.js";
 import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 
@@ -141,6 +141,31 @@ describe("lintPythonFiles", () => {
       expect(syntax.slice(4, 7)).toEqual([[], [], []]);
       expect(syntax[7]).toEqual([expect.stringMatching(/^3:9 .*byte 0xe9 is not ASCII/)]);
       expect(syntax[8]).toEqual([expect.stringMatching(/encoding problem: latin-1 with BOM/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a file whose bytes Python cannot decode is judged by its lines before them: the garbage after is never parsed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-garbage-"));
+    try {
+      // Binary garbage after a first line, as a file saved by a broken tool: parsing it all,
+      // the parsers' error recovery took seconds (minutes at 1 MB).
+      let seed = 7;
+      const garbage = Buffer.alloc(20_000, 0).map(() => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed >> 23;
+      });
+      garbage[0] = 0xff;
+      const path = join(dir, "garbage.py");
+      writeFileSync(path, Buffer.concat([Buffer.from("from airflow.sdk import DAG\n"), garbage]));
+      const linted = lintPythonFile({ file: "garbage.py", path }, OPTIONS);
+      expect(linted.findings.map((f) => `${f.ruleId} ${f.line}:${f.column}`)).toEqual([
+        "syntax-error 2:1",
+      ]);
+      expect(linted.findings[0]?.message).toContain("byte 0xff is not UTF-8");
+      // The first line took the fast parser, so no slower parser is called on the rest.
+      expect(linted.syntaxUnchecked).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
