@@ -33,8 +33,8 @@ export function yamlComment(text: string): string {
   return flat === "" ? "#" : `# ${flat}`;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
 const LINE_BREAKING =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ufffe\uffff]+/g;
 /** What may not appear raw in a block scalar: controls but tab and newline, YAML 1.1 line
  * breaks (NEL, LS, PS), BOM, bidirectional controls; lone surrogates are checked apart
