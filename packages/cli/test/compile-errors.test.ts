@@ -39,6 +39,18 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a container resource the types refuse is named as the DSL spells it (gpu, not the IR's gpuLimit)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          `  p.container("c", { image: "python:3.11", command: ["true"], resources: { gpu: 0.5 as number } });`,
+        ),
+      },
+      code: "MLG1011",
+      says: ["pipelines/demo.pipeline.ts:4:5", "invalid resources.gpu of task 'c'"],
+    },
+  ],
+  [
     "duplicate task ids",
     {
       files: {

@@ -73,6 +73,13 @@ const DURATIONS = new Set([
   "delta",
 ]);
 
+/** The IR's names of container resources that the DSL spells otherwise (`resources: { gpu }`). */
+const DSL_RESOURCE: Readonly<Record<string, string>> = {
+  cpuRequest: "cpu",
+  memoryRequest: "memory",
+  gpuLimit: "gpu",
+};
+
 function irProblem(
   input: LowerInput,
   issue: { readonly path: readonly PropertyKey[]; readonly message: string },
@@ -98,7 +105,10 @@ function irProblem(
   }
   if (owner) {
     // `options` and `sensor` are the IR's nesting; the DSL takes those keys on the task itself.
-    const option = path.slice(2).filter((p, i) => p !== "options" && !(i === 0 && p === "sensor"));
+    const option = path
+      .slice(2)
+      .filter((p, i) => p !== "options" && !(i === 0 && p === "sensor"))
+      .map((p, i, all) => (all[i - 1] === "resources" ? (DSL_RESOURCE[p] ?? p) : p));
     return diagnostic(
       "MLG1011",
       {
