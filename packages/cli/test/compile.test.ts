@@ -453,7 +453,7 @@ const EXAMPLE_WARNINGS: Record<string, string[]> = {
     "MLG3002 sensor 'wait_for_data'",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'validate_data'",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'build_features'",
-    "MLG3002 env('MLFLOW_TRACKING_URI') in 'train.gradient_boosting'",
+    "MLG3002 env('MLFLOW_TRACKING_URI') in 'train.gradient_boosting', 'train.logistic_regression', 'train.random_forest' and 2 more",
     "MLG3002 the command of 'report'",
   ],
 };

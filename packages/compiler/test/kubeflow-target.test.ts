@@ -769,7 +769,7 @@ describe("kubeflow target", () => {
       .map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message}`);
     expect(found).toEqual([
       expect.stringMatching(
-        /^warning MLG3002 a: env\('API_URL'\) in 'a' is approximated for Kubeflow Pipelines: it has no default, and nothing sets API_URL in a KFP pod/,
+        /^warning MLG3002 a: env\('API_URL'\) in 'a' and 'b' is approximated for Kubeflow Pipelines: it has no default, and nothing sets API_URL in a KFP pod/,
       ),
     ]);
   });

@@ -703,7 +703,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const leafOutputs = new Map<TaskNode, Record<string, ParameterType>>();
   const approximated = (task: Task, what: string, reason: string, hint: string) =>
     problems.push({ task: task.id, what, reason, hint, level: "warning" });
-  const warnedEnv = new Set<string>();
+  /** Variables read without a default and not set from a secret: the tasks that read each. */
+  const unsetEnv = new Map<string, Task[]>();
 
   for (const leaf of shape.leaves) {
     const task = leaf.task;
@@ -756,15 +757,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         );
       },
       envWithoutDefault(name) {
-        // Said once per variable, at the first task that reads it.
-        if (name in settings.secretEnv || warnedEnv.has(name)) return;
-        warnedEnv.add(name);
-        approximated(
-          task,
-          `env('${name}') in '${task.id}'`,
-          `it has no default, and nothing sets ${name} in a KFP pod (the image's own environment aside), so the task fails when it reads it`,
-          `give it a default, env('${name}', '...'), or set kubeflow: { secretEnv: { ${name}: { secret: "<secret name>", key: "<key>" } } } in mlgen.config.ts`,
-        );
+        // Said once per variable (below), at the first task that reads it, naming them all.
+        if (name in settings.secretEnv) return;
+        const readers = unsetEnv.get(name) ?? [];
+        if (!readers.includes(task)) readers.push(task);
+        unsetEnv.set(name, readers);
       },
     };
     let build: ComponentBuild;
@@ -796,6 +793,20 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (timeout !== null && settings.timeouts) {
       platformExecutors[`exec-${leaf.key}`] = { activeDeadlineSeconds: String(timeout) };
     }
+  }
+
+  for (const [name, readers] of unsetEnv) {
+    const ids = readers.map((t) => `'${t.id}'`);
+    const shown =
+      ids.length <= 3
+        ? ids.join(ids.length === 2 ? " and " : ", ")
+        : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+    approximated(
+      readers[0] as Task,
+      `env('${name}') in ${shown}`,
+      `it has no default, and nothing sets ${name} in a KFP pod (the image's own environment aside), so ${readers.length === 1 ? "the task fails" : "each of these tasks fails"} when it reads it`,
+      `give it a default, env('${name}', '...'), or set kubeflow: { secretEnv: { ${name}: { secret: "<secret name>", key: "<key>" } } } in mlgen.config.ts`,
+    );
   }
 
   // kfp's validate_pipeline_name: what is left of the id once made k8s-safe must name it.
