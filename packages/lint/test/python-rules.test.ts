@@ -2888,4 +2888,21 @@ with DAG("x", default_args=default_args, schedule_interval="@daily", start_date=
     const set = severities({ rules: { "airflow3-removed": "info" } });
     expect(set.every((s) => s.startsWith("info "))).toBe(true);
   });
+
+  it("leaves a DAG file mlgen wrote for Airflow 2 alone on Airflow 2 (compiling for 3 migrates it)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const golden = readFileSync(
+      new URL("../../../test/fixtures/golden/constructs_airflow2.py", import.meta.url),
+      "utf8",
+    );
+    const removed = (text: string, airflowVersion: 2 | 3) =>
+      lintPythonSource("constructs.py", text, { airflowVersion }).filter(
+        (f) => f.ruleId === "airflow3-removed",
+      ).length;
+    // It imports Dataset and DatasetOrTimeSchedule, which Airflow 3 removed.
+    expect(removed(golden, 3)).toBeGreaterThan(0);
+    expect(removed(golden, 2)).toBe(0);
+    // The same code written by hand is still told what Airflow 3 removed.
+    expect(removed(golden.split("\n").slice(1).join("\n"), 2)).toBeGreaterThan(0);
+  });
 });
