@@ -155,7 +155,7 @@ describe("the committed example DAGs are the Airflow 3 output", () => {
 
 describe("ruff's Airflow rules", () => {
   it.each(VERSIONS)(
-    "pass on every generated DAG for Airflow $version (ruff check --preview --select AIR,F,E4,E7,E9: ruff's default rules and Airflow's)",
+    "pass on every generated DAG for Airflow $version (ruff check --preview --select AIR,F,E4,E7,E9,I: Airflow's rules, pyflakes, the errors and import sorting, as ruff 0.17's defaults have it)",
     ({ version }) => {
       const files = CASES.map((c) => {
         const dir = join(folders[version] ?? "", c.id);
@@ -165,7 +165,7 @@ describe("ruff's Airflow rules", () => {
       expect(files).toHaveLength(CASES.length);
       const r = runEngine(
         bin("ruff"),
-        ["check", "--no-cache", "--preview", "--select", "AIR,F,E4,E7,E9", ...files],
+        ["check", "--no-cache", "--preview", "--select", "AIR,F,E4,E7,E9,I", ...files],
         process.env,
       );
       expect(r.output).toContain("All checks passed");

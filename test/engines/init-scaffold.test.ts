@@ -70,7 +70,7 @@ describe("the mlgen init scaffold on the real engines", () => {
         "--no-cache",
         "--preview",
         "--select",
-        "AIR,F,E9",
+        "AIR,F,E9,I",
         join(app, "dags", "demand_forecast.py"),
         join(app, "tasks", "demand_forecast.py"),
       ],

@@ -11,9 +11,12 @@ import os
 import pendulum
 from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.providers.standard.operators.python import BranchPythonOperator, PythonOperator
+from airflow.providers.standard.operators.python import (
+    BranchPythonOperator,
+    PythonOperator,
+)
 from airflow.providers.standard.sensors.filesystem import FileSensor
-from airflow.sdk import Asset, DAG, Param, TaskGroup
+from airflow.sdk import DAG, Asset, Param, TaskGroup
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 

@@ -105,7 +105,7 @@ describe("airflow target", () => {
       });
     const v3 = render(3);
     const v2 = render(2);
-    expect(v3).toContain("from airflow.sdk import Asset, DAG, Param, TaskGroup, literal");
+    expect(v3).toContain("from airflow.sdk import DAG, Asset, Param, TaskGroup, literal");
     expect(v3).toContain('"RUN_SH": literal("run.sh")');
     expect(v2).toContain("from airflow.datasets import Dataset");
     expect(v2).toContain("from airflow.utils.task_group import TaskGroup");

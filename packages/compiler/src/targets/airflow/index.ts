@@ -16,13 +16,22 @@ export function renderDag(input: TargetInput): string {
   const view = dagView(input.ir, input.hash, input.sourceFile, dialect);
   return template("airflow/dag.py.hbs")(view).replace(
     /\n{3,}(?=\S)/g,
-    (_m, offset: number, whole: string) =>
+    (_m, offset: number, whole: string) => {
+      const next = whole.slice(offset);
+      // After the imports, as ruff's import sorting (isort) wants them: two blank lines before
+      // a definition, one before any other statement.
+      if (IMPORTS_END.test(whole.slice(0, offset))) {
+        return /^\n+(def |@|class )/.test(next) ? "\n\n\n" : "\n\n";
+      }
       // Keep PEP 8's two blank lines before top-level definitions, one elsewhere.
-      /^\n+(def |@|default_args|with DAG|_OUTPUT_TYPES)/.test(whole.slice(offset))
-        ? "\n\n\n"
-        : "\n\n",
+      return /^\n+(def |@|default_args|with DAG|_OUTPUT_TYPES)/.test(next) ? "\n\n\n" : "\n\n";
+    },
   );
 }
+
+/** Text that ends with an import statement (one line, or names in parentheses one per line). */
+const IMPORTS_END =
+  /(?:^|\n)(?:(?:from|import) [^\n(]+|from [\w.]+ import \(\n(?: {4}[^\n]+,\n)+\))$/;
 
 export const airflowTarget: Target = {
   name: "airflow",

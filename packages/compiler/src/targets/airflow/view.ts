@@ -963,7 +963,12 @@ function scheduleCode(ir: Pipeline, file: FileContext): PyCode {
   }
 }
 
-/** Import lines for the Airflow names a file uses, one line per module, in a stable order. */
+/**
+ * Import lines for the Airflow (and Kubernetes) names a file uses, as ruff's import sorting
+ * (isort's defaults, in ruff's default rules) writes them: one statement per module, modules in
+ * order, names constants first (`DAG`), then classes, then the rest, and a statement longer
+ * than 88 characters one name per line in parentheses.
+ */
 function airflowImports(file: FileContext): PyCode[] {
   const byModule = new Map<string, string[]>();
   for (const name of file.names) {
@@ -971,11 +976,30 @@ function airflowImports(file: FileContext): PyCode[] {
     const text = name === "k8s" ? `${sym.name ?? name} as k8s` : (sym.name ?? name);
     byModule.set(sym.module, [...(byModule.get(sym.module) ?? []), text]);
   }
-  const thirdParty = [...byModule.keys()].filter((m) => !m.startsWith("airflow")).sort();
-  const airflow = [...byModule.keys()].filter((m) => m.startsWith("airflow")).sort();
-  return [...thirdParty, ...airflow].map(
-    (m) => new PyCode(`from ${m} import ${(byModule.get(m) ?? []).sort().join(", ")}`),
-  );
+  return [...byModule.keys()].sort(byIsort).map((m) => {
+    const names = (byModule.get(m) ?? []).sort(byNameType);
+    const line = `from ${m} import ${names.join(", ")}`;
+    return new PyCode(
+      line.length <= 88 ? line : `from ${m} import (\n${names.map((n) => `    ${n},\n`).join("")})`,
+    );
+  });
+}
+
+/** isort's module order: case-insensitive, then as written. */
+function byIsort(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** isort's `order-by-type`: CONSTANTS, then Classes, then the rest, each in isort's order. */
+function byNameType(a: string, b: string): number {
+  const kind = (n: string) => {
+    const name = n.split(" as ")[0] ?? n;
+    if (name.length > 1 && name === name.toUpperCase()) return 0;
+    return /^[A-Z]/.test(name) ? 1 : 2;
+  };
+  return kind(a) - kind(b) || byIsort(a, b);
 }
 
 export function dagView(
