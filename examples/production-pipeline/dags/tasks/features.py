@@ -15,6 +15,6 @@ def build_features(data_path: str) -> dict:
         for right in features[i + 1 :]:
             out[f"{left}_x_{right}"] = out[left] * out[right]
     out["label"] = frame["label"]
-    path = f"{data_path[: -len('.csv')] if data_path.endswith('.csv') else data_path}.features.csv"
+    path = f"{data_path.removesuffix('.csv')}.features.csv"
     out.to_csv(path, index=False)
     return {"features_path": path, "rows": len(out)}
