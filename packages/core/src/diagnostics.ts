@@ -275,17 +275,27 @@ export type DiagnosticArgs<C extends DiagnosticCode> = {
     | Placeholders<(typeof DIAGNOSTICS)[C]["fix"]>]: string | number;
 };
 
-/** Control characters but tab: C0 (newline too: a forged line), DEL and C1. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+/**
+ * Control characters but tab: C0 (newline too: a forged line), DEL and C1; and the line
+ * separators and bidirectional controls, which break a line or reorder what a terminal shows.
+ */
+const CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
 /**
- * `text` with its control characters written as `\xNN`: names and values from the user's files
- * reach terminals and CI logs through messages, where an escape sequence, a carriage return or a
- * newline would recolor, hide or overwrite what is printed, or forge a line of its own.
+ * `text` with its control characters written as `\xNN` (`\uNNNN` beyond Latin-1): names and
+ * values from the user's files reach terminals and CI logs through messages, where an escape
+ * sequence, a carriage return, a newline or a right-to-left override would recolor, hide,
+ * reorder or overwrite what is printed, or forge a line of its own.
  */
 export function printable(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }
 
 function fill(template: string, args: Readonly<Record<string, string | number>>): string {

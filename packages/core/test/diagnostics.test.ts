@@ -36,6 +36,13 @@ describe("diagnostics table", () => {
     expect(shown).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it("writes line separators and bidirectional controls as \\uNNNN, so a name shows in its order", () => {
+    const d = diagnostic("MLG1001", { what: "task", id: "a\u2028b\u202ec\u2066d", first: "" });
+    expect(formatDiagnostic(d)).toContain(
+      "task id 'a\\u2028b\\u202ec\\u2066d' is used more than once",
+    );
+  });
+
   it("docs/diagnostics.md is generated from the table and up to date (npm run docs)", () => {
     const file = resolve(import.meta.dirname, "../../../docs/diagnostics.md");
     expect(readFileSync(file, "utf8")).toBe(diagnosticsMarkdown());
