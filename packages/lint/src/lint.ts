@@ -88,12 +88,15 @@ export function lintPythonDag(
   // Bytes Python cannot decode stop it before it parses anything. When that is the finding,
   // only the lines before them are analysed (for suppression comments): parsing the rest,
   // often binary garbage, would take the parsers' error recovery seconds to minutes.
+  // So do brackets nested deeper than Python's tokenizer takes, which would also overflow the
+  // analysis' stack.
+  const stop = undecodable ?? tooDeeplyNested(text);
   const cut =
-    undecodable !== null && rules.some((r) => r.rule.id === "syntax-error")
-      ? lineStart(text, undecodable.span.line)
+    stop !== null && rules.some((r) => r.rule.id === "syntax-error")
+      ? lineStart(text, stop.span.line)
       : text.length;
   const analyzed = analyzeDagFile(cut < text.length ? text.slice(0, cut) : text);
-  const dag = undecodable ? { ...analyzed, syntaxError: undecodable } : analyzed;
+  const dag = stop ? { ...analyzed, syntaxError: stop } : analyzed;
   const out: Finding[] = [];
   // Other findings on a file that does not parse would be read from a broken tree.
   const broken = dag.syntaxError !== null && rules.some((r) => r.rule.id === "syntax-error");
@@ -120,6 +123,61 @@ export function lintPythonDag(
         )
       : out;
   return { findings: kept.sort(compareFindings), syntaxUnchecked: dag.syntaxUnchecked };
+}
+
+/** CPython's tokenizer refuses the 201st bracket open at once (MAXLEVEL in tokenizer.c). */
+const MAX_NESTING = 200;
+
+/**
+ * Where `text` opens a bracket inside 200 open ones ("too many nested parentheses"), or null.
+ * A scan of the tokens that matter: comments and strings (their brackets are text) are skipped.
+ */
+export function tooDeeplyNested(text: string): { span: Span; detail: string } | null {
+  let depth = 0;
+  let line = 1;
+  let lineAt = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\n") {
+      line++;
+      lineAt = i + 1;
+    } else if (c === "#") {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+    } else if (c === '"' || c === "'") {
+      const triple = text[i + 1] === c && text[i + 2] === c;
+      const close = triple ? c.repeat(3) : c;
+      i += triple ? 3 : 1;
+      for (; i < text.length; i++) {
+        const d = text[i];
+        if (d === "\\") {
+          if (text[i + 1] === "\n") {
+            line++;
+            lineAt = i + 2;
+          }
+          i++;
+        } else if (d === "\n") {
+          if (!triple) break; // an unclosed string: the tokenizer's error, not this one
+          line++;
+          lineAt = i + 1;
+        } else if (text.startsWith(close, i)) {
+          i += close.length - 1;
+          break;
+        }
+      }
+      if (text[i] === "\n") i--;
+    } else if (c === "(" || c === "[" || c === "{") {
+      if (++depth > MAX_NESTING) {
+        const column = i - lineAt + 1;
+        return {
+          span: { line, column, endLine: line, endColumn: column + 1 },
+          detail: `too many nested parentheses (Python takes ${MAX_NESTING} brackets inside each other)`,
+        };
+      }
+    } else if (c === ")" || c === "]" || c === "}") {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return null;
 }
 
 /** Line 1 of every DAG file `mlgen compile` writes (templates/airflow/dag.py.hbs). */

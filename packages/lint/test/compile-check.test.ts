@@ -1,5 +1,6 @@
 import { parser } from "@lezer/python";
 import { describe, expect, it } from "vitest";
+import { lintPythonSource, tooDeeplyNested } from "../src/lint.js";
 import { analyzeDagFile } from "../src/python/analyze.js";
 import { compileCheck } from "../src/python/compile-check.js";
 import { fastParseNodes } from "../src/python/fastparse.js";
@@ -219,5 +220,32 @@ describe("what CPython refuses in a file that parses", () => {
   it("points at the offending name or expression", () => {
     const source = "def f(a, b=1, c):\n    pass\n";
     expect(analyzeDagFile(source).syntaxError?.span).toMatchObject({ line: 1, column: 15 });
+  });
+});
+
+describe("brackets nested deeper than CPython's tokenizer takes", () => {
+  // CPython 3.11 (the engine venv's): `x = ` and 201 "(" is "too many nested parentheses" at
+  // line 2, column 205 (the 201st bracket); 200 compile.
+  const file = (depth: number) =>
+    `from airflow.sdk import DAG\nx = ${"(".repeat(depth)}1${")".repeat(depth)}\n`;
+  const syntax = (source: string) =>
+    lintPythonSource("d.py", source)
+      .filter((f) => f.ruleId === "syntax-error")
+      .map((f) => `${f.line}:${f.column} ${f.message.split(";")[0]}`);
+
+  it("is a syntax error at the 201st bracket, as CPython says it; 200 are fine", () => {
+    expect(syntax(file(200))).toEqual([]);
+    const said = [
+      "2:205 invalid Python syntax: too many nested parentheses (Python takes 200 brackets inside each other)",
+    ];
+    expect(syntax(file(201))).toEqual(said);
+    // Deeper still: the same finding, where the analysis' own stack would have run out.
+    expect(syntax(file(5000))).toEqual(said);
+  });
+
+  it("counts no bracket in a string or a comment", () => {
+    const source = `from airflow.sdk import DAG\ns = "${"(".repeat(300)}"  # ${"[".repeat(300)}\nt = """\n${"{".repeat(300)}\n"""\nu = 'a\\'${"(".repeat(300)}'\n`;
+    expect(syntax(source)).toEqual([]);
+    expect(tooDeeplyNested(source)).toBeNull();
   });
 });
