@@ -26,6 +26,17 @@ function hex(code: number, width: number): string {
   return code.toString(16).padStart(width, "0");
 }
 
+/** Bidirectional controls: shown raw, they reorder the text an editor displays (Trojan Source). */
+export function bidiControl(code: number): boolean {
+  return (
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
 /**
  * Characters that would be invisible, ambiguous or line-breaking in source text, and the
  * bidirectional controls that make an editor show code in another order than Python reads it
@@ -34,11 +45,7 @@ function hex(code: number, width: number): string {
 function needsEscape(code: number): boolean {
   return (
     code < 0x20 ||
-    code === 0x061c ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069) ||
+    bidiControl(code) ||
     (code >= 0x7f && code <= 0x9f) ||
     code === 0x2028 ||
     code === 0x2029 ||

@@ -9,6 +9,7 @@
  * JSON-shaped data (maps, lists, strings, numbers, booleans, null) with keys sorted, as kfp
  * writes them. Property tests check the output against PyYAML and the `yaml` library.
  */
+import { bidiControl } from "./python.js";
 
 /** `docs` as a YAML stream with sorted keys (as kfp writes them), after the comment lines. */
 export function yamlDocuments(docs: readonly unknown[], comments: readonly string[]): string {
@@ -43,16 +44,6 @@ const NOT_IN_BLOCK =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff\ufffe\uffff]/;
 
-/** Bidirectional controls: shown raw, they reorder the text an editor displays (Trojan Source). */
-function bidiControl(code: number): boolean {
-  return (
-    code === 0x061c ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069)
-  );
-}
 /** A line of white space only (it would be read as part of the indentation). */
 const BLANK_LINE = /(?:^|\n)[^\S\n]+(?:\n|$)/;
 /** The start of every non-empty line (the other line breaks are refused before it is used). */
