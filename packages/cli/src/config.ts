@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { closestName } from "@mlgen/core/light";
-import { z } from "zod";
+import * as z from "zod";
 
 export const configSchema = z.strictObject({
   /**

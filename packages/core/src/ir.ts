@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Bumped whenever the IR changes shape; generated files record it through the hash. */
 export const IR_VERSION = 2;

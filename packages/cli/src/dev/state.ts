@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { CliError, type CliIO } from "../io.js";
 
 export interface DevPaths {
