@@ -1,6 +1,8 @@
 import { type DiagnosticCode, diagnostic } from "@mlgen/core/light";
 import { compareFindings, type Finding, pointSpan, type Span } from "./finding.js";
 import { analyzeDagFile } from "./python/analyze.js";
+import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
+import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
 import { RULES } from "./rules/index.js";
 import { applySuppressions } from "./suppress.js";
@@ -90,12 +92,15 @@ export function lintPythonDag(
   // often binary garbage, would take the parsers' error recovery seconds to minutes.
   // So do brackets nested deeper than Python's tokenizer takes, which would also overflow the
   // analysis' stack.
-  const stop = undecodable ?? tooDeeplyNested(text);
+  // A file the fast parser takes nests no deeper than that (it declines one that does).
+  const fast = undecodable ? undefined : fastParseNodes(universalNewlines(text));
+  const stop = undecodable ?? (fast ? null : tooDeeplyNested(text));
   const cut =
     stop !== null && rules.some((r) => r.rule.id === "syntax-error")
       ? lineStart(text, stop.span.line)
       : text.length;
-  const analyzed = analyzeDagFile(cut < text.length ? text.slice(0, cut) : text);
+  const analyzed =
+    cut < text.length ? analyzeDagFile(text.slice(0, cut)) : analyzeDagFile(text, fast);
   const dag = stop ? { ...analyzed, syntaxError: stop } : analyzed;
   const out: Finding[] = [];
   // Other findings on a file that does not parse would be read from a broken tree.
@@ -124,9 +129,6 @@ export function lintPythonDag(
       : out;
   return { findings: kept.sort(compareFindings), syntaxUnchecked: dag.syntaxUnchecked };
 }
-
-/** CPython's tokenizer refuses the 201st bracket open at once (MAXLEVEL in tokenizer.c). */
-const MAX_NESTING = 200;
 
 /**
  * Where `text` opens a bracket inside 200 open ones ("too many nested parentheses"), or null.

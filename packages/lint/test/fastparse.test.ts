@@ -147,6 +147,18 @@ describe("the fast Python parser", () => {
       });
   });
 
+  it("declines a file opening a 201st bracket inside 200 (lint.ts then finds where CPython stops)", () => {
+    const nested = (depth: number, open = "(", close = ")") =>
+      `x = ${open.repeat(depth)}1${close.repeat(depth)}\n`;
+    expect(fastParseNodes(nested(200))).not.toBeNull();
+    expect(fastParseNodes(nested(200, "[", "]"))).not.toBeNull();
+    expect(fastParseNodes(nested(201))).toBeNull();
+    expect(fastParseNodes(nested(201, "[", "]"))).toBeNull();
+    expect(fastParseNodes(`y = {"k": ${nested(200).slice(4, -1)}}\n`)).toBeNull();
+    // Brackets closed again do not add up: 300 pairs side by side are one level.
+    expect(fastParseNodes(`z = [${"(1), ".repeat(300)}]\n`)).not.toBeNull();
+  });
+
   it("builds lezer's tree for a file over 64 KB (one TreeBuffer cannot hold it)", () => {
     const source = corpus.map((f) => f.source).join("\n");
     expect(source.length).toBeGreaterThan(0xffff);

@@ -1,7 +1,7 @@
 import { parser } from "@lezer/python";
 import type { Span } from "../finding.js";
 import { compileCheck } from "./compile-check.js";
-import { fastParseNodes } from "./fastparse.js";
+import { type FastNodes, fastParseNodes } from "./fastparse.js";
 import {
   formattedKey,
   pullArguments,
@@ -222,14 +222,17 @@ function isMappingAnnotation(annotation: string): boolean | null {
   return null;
 }
 
-/** Reads one Python file into the DAG facts the rules need. Never throws on bad input. */
 /** Sensor operator classes by name: `FileSensor`, `TimeDeltaSensorAsync`, `BaseSensorOperator`. */
 const SENSOR_CLASS = /Sensor(?:Async|Operator)?$/;
 
-export function analyzeDagFile(raw: string): DagFile {
+/**
+ * Reads one Python file into the DAG facts the rules need. Never throws on bad input. `fastNodes`:
+ * the fast parser's nodes of `raw` with universal newlines, when the caller has them already.
+ */
+export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   const source = universalNewlines(raw);
   // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
-  const fast = fastParseNodes(source);
+  const fast = fastNodes === undefined ? fastParseNodes(source) : fastNodes;
   const root = fast ? fast.root : pyTree(parser.parse(source));
   const lines = new LineIndex(source);
   // undefined: tree-sitter-python is not loaded yet to judge a file lezer parsed.

@@ -97,6 +97,15 @@ function adopt(parent: PyNode, nodes: readonly PyNode[], from: number, to: numbe
   parent.lastChild = prev;
 }
 
+/**
+ * Brackets CPython's tokenizer takes inside each other (MAXLEVEL in tokenizer.c): the fast path
+ * declines a file that opens more, so a file it accepts needs no other nesting check.
+ */
+export const MAX_NESTING = 200;
+
+/** The fast parser's nodes, or null when it declines the file. */
+export type FastNodes = ReturnType<typeof fastParseNodes>;
+
 /** The fast path alone: null when it declines the file (lezer must parse it). */
 export function fastParse(source: string): Tree | null {
   const p = run(source);
@@ -725,8 +734,10 @@ class FastParser {
     if (this.tt === OP) {
       const c = this.tv.charCodeAt(0);
       if (this.tv.length === 1) {
-        if (c === 40 || c === 91 || c === 123) this.br++;
-        else if (c === 41 || c === 93 || c === 125) this.br--;
+        if (c === 40 || c === 91 || c === 123) {
+          // CPython refuses the 201st bracket inside others: lint.ts finds where (tooDeeplyNested).
+          if (++this.br > MAX_NESTING) this.decline();
+        } else if (c === 41 || c === 93 || c === 125) this.br--;
       }
     }
     if (this.tt !== EOF) this.scan();
