@@ -120,14 +120,18 @@ module.exports = pipeline("demo", {}, (p) => {
     }
   });
 
-  it("holds only the zod it uses: `import * as z` lets esbuild leave out zod's 40-odd translations", () => {
-    // `import { z } from "zod"` keeps every export of the namespace, locales and all: 0.45 MB of
-    // the bundle's 1.65 MB, deserialized at every start-up (zod's docs recommend the namespace
-    // import for this reason).
+  it("holds only what mlgen runs: zod without its translations, Handlebars without its compiler", () => {
     const bundle = readFileSync(join(CLI, "dist/snapshot/mlgen.cjs"), "utf8");
+    // `import { z } from "zod"` keeps every export of the namespace, locales and all (0.45 MB of
+    // a 1.65 MB bundle, deserialized at every start-up); `import * as z` lets esbuild drop them.
     // English messages, which zod uses, are in; German ones (zod/v4/locales/de.js) are not.
     expect(bundle).toContain("Invalid input: expected");
     expect(bundle).not.toContain("ltige Eingabe: erwartet");
+    // The templates come precompiled (scripts/gen-templates.mjs): Handlebars' runtime renders
+    // them; its parser (and the source-map library its code generator uses) is not needed.
+    expect(bundle).toContain("Template was precompiled with");
+    expect(bundle).not.toContain("Parse error on line");
+    expect(bundle).not.toContain("SourceMapGenerator");
   });
 
   it("passes options through to mlgen, not to node (--version, --help)", () => {
@@ -383,7 +387,8 @@ module.exports = pipeline("demo", {}, (p) => {
   });
 
   it("runs the plain CLI when a file the snapshot holds has changed, and rebuilds it", async () => {
-    const template = join(REPO, "templates/kubeflow/component.py.hbs");
+    // The templates, precompiled: one of the built files the bundle was made from.
+    const template = join(REPO, "packages/compiler/dist/templates.generated.js");
     const { atime, mtime } = statSync(template);
     const cwd = join(REPO, "examples/iris-quickstart");
     const built = statSync(BLOB).mtimeMs;
@@ -392,7 +397,7 @@ module.exports = pipeline("demo", {}, (p) => {
       const r = both(cwd, ["compile", "--check"]);
       expect(r.snap.trace[0]).toContain(`stale (${template} changed)`);
       // That run started a rebuild in the background: a new blob, then the lock released; the
-      // new snapshot holds the template as it is now, and serves the next run.
+      // new snapshot holds the templates as they are now, and serves the next run.
       const rebuilt = () => statSync(BLOB).mtimeMs !== built && !existsSync(lock);
       for (let i = 0; i < 600 && !rebuilt(); i++) await new Promise((r) => setTimeout(r, 100));
       expect(rebuilt()).toBe(true);
@@ -400,7 +405,7 @@ module.exports = pipeline("demo", {}, (p) => {
         "mlgen: snapshot: serving this run",
       ]);
     } finally {
-      // The template as it was, and a snapshot that holds it so.
+      // The file as it was, and a snapshot that holds it so.
       utimesSync(template, atime, mtime);
       execFileSync(process.execPath, [join(CLI, "dist/snapshot/make.js")], { cwd: REPO });
     }

@@ -25,7 +25,6 @@ export {
   dagFileName,
   renderDag,
   TEMPLATE_HELPERS,
-  TEMPLATES_DIR,
 } from "./targets/airflow/index.js";
 
 import type { Target } from "./target.js";

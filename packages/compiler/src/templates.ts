@@ -1,8 +1,17 @@
-import { readFileSync } from "node:fs";
-import Handlebars from "handlebars";
+import type HandlebarsApi from "handlebars";
+import * as runtime from "handlebars/runtime.js";
 import { PyCode, pyString } from "./escape/python.js";
+import { TEMPLATE_SPECS } from "./templates.generated.js";
 
-export const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
+/**
+ * Handlebars' runtime (the CommonJS module's export; its own typings declare none): the
+ * templates come precompiled (templates.generated.ts, from templates/ by
+ * scripts/gen-templates.mjs), so the compiler and the template files are not needed here.
+ */
+const Handlebars = (runtime as unknown as { default: typeof HandlebarsApi }).default;
+
+/** A template under templates/ by its path there, e.g. `airflow/dag.py.hbs`. */
+export type TemplatePath = keyof typeof TEMPLATE_SPECS;
 
 /**
  * Templates may only insert `PyCode` (built by the escaper) through `code`; a bare
@@ -10,7 +19,7 @@ export const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
  */
 export const TEMPLATE_HELPERS = ["code", "pykey"] as const;
 
-export function createEnv(): typeof Handlebars {
+function createEnv(): typeof HandlebarsApi {
   const hb = Handlebars.create();
   hb.registerHelper("code", (value: unknown) => {
     if (!(value instanceof PyCode)) {
@@ -25,26 +34,19 @@ export function createEnv(): typeof Handlebars {
   return hb;
 }
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+const compiled = new Map<string, HandlebarsApi.TemplateDelegate>();
 
-/** A template under templates/, compiled once, with the escaping helpers and the shared partials. */
-export function template(path: string): Handlebars.TemplateDelegate {
+/** A template under templates/, with the escaping helpers and the shared partials. */
+export function template(path: TemplatePath): HandlebarsApi.TemplateDelegate {
   let t = compiled.get(path);
   if (!t) {
     const env = createEnv();
-    env.registerPartial(
-      "validate_table",
-      readFileSync(new URL("shared/validate_table.py.hbs", TEMPLATES_DIR), "utf8"),
-    );
-    t = env.compile(readFileSync(new URL(path, TEMPLATES_DIR), "utf8"), {
-      strict: true,
-      noEscape: false,
-      // Only the escaping helpers and the built-in block helpers, called directly; no @data.
-      knownHelpers: { code: true, pykey: true },
-      knownHelpersOnly: true,
-      data: false,
-    });
+    env.registerPartial("validate_table", env.template(spec("shared/validate_table.py.hbs")));
+    t = env.template(spec(path));
     compiled.set(path, t);
   }
   return t;
 }
+
+const spec = (path: TemplatePath) =>
+  TEMPLATE_SPECS[path] as unknown as Parameters<typeof HandlebarsApi.template>[0];

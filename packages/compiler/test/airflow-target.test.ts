@@ -23,10 +23,12 @@ import {
   lowerPipeline,
   renderDag,
   TEMPLATE_HELPERS,
-  TEMPLATES_DIR,
 } from "../src/index.js";
 import { jinjaNames } from "../src/targets/airflow/validate.js";
 import { startDate, timedelta } from "../src/targets/airflow/view.js";
+
+/** The Handlebars sources (templates.generated.ts holds them precompiled). */
+const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const GOLDEN = join(REPO, "test/fixtures/golden");

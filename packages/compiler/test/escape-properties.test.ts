@@ -43,7 +43,10 @@ import {
   pyString,
 } from "../src/escape/python.js";
 import { celString, yamlComment, yamlScalar } from "../src/escape/yaml.js";
-import { lowerPipeline, renderDag, TEMPLATES_DIR } from "../src/index.js";
+import { lowerPipeline, renderDag } from "../src/index.js";
+
+/** The Handlebars sources (templates.generated.ts holds them precompiled). */
+const TEMPLATES_DIR = new URL("../../../templates/", import.meta.url);
 
 const SEED = Number(process.env.MLGEN_FC_SEED ?? 20_250_601);
 

@@ -9,10 +9,12 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { HARD_KEYWORDS } from "@mlgen/compiler";
-import Handlebars from "handlebars";
+import type HandlebarsApi from "handlebars";
+import * as runtime from "handlebars/runtime.js";
 import { CliError, type CliIO, shellWord } from "../io.js";
 import { version } from "../run.js";
 import { writeAtomic } from "../write.js";
+import { INIT_TEMPLATE_SPECS } from "./init-templates.generated.js";
 
 export interface InitOptions {
   readonly name?: string;
@@ -22,18 +24,22 @@ export interface InitOptions {
   readonly yes?: boolean;
 }
 
-const TEMPLATES = new URL("../../../../templates/init/", import.meta.url);
+/** Handlebars' runtime: the templates come precompiled (the CommonJS module's export). */
+const Handlebars = (runtime as unknown as { default: typeof HandlebarsApi }).default;
 
-/** Template → the file it becomes (dotfiles are stored without the dot, so tools ignore them). */
-const FILES: ReadonlyArray<readonly [string, string]> = [
-  ["mlgen.config.ts.hbs", "mlgen.config.ts"],
-  ["pipelines/pipeline.ts.hbs", "pipelines/{{module}}.pipeline.ts"],
-  ["tasks/module.py.hbs", "tasks/{{module}}.py"],
-  ["pre-commit-config.yaml.hbs", ".pre-commit-config.yaml"],
-  [".github/workflows/mlgen.yml.hbs", ".github/workflows/mlgen.yml"],
-  ["package.json.hbs", "package.json"],
-  ["tsconfig.json.hbs", "tsconfig.json"],
-  ["gitignore.hbs", ".gitignore"],
+/**
+ * Template under templates/ (precompiled into init-templates.generated.ts) → the file it becomes,
+ * `MODULE` standing for the module name (dotfiles are stored without the dot, so tools ignore them).
+ */
+const FILES: ReadonlyArray<readonly [keyof typeof INIT_TEMPLATE_SPECS, string]> = [
+  ["init/mlgen.config.ts.hbs", "mlgen.config.ts"],
+  ["init/pipelines/pipeline.ts.hbs", "pipelines/MODULE.pipeline.ts"],
+  ["init/tasks/module.py.hbs", "tasks/MODULE.py"],
+  ["init/pre-commit-config.yaml.hbs", ".pre-commit-config.yaml"],
+  ["init/.github/workflows/mlgen.yml.hbs", ".github/workflows/mlgen.yml"],
+  ["init/package.json.hbs", "package.json"],
+  ["init/tsconfig.json.hbs", "tsconfig.json"],
+  ["init/gitignore.hbs", ".gitignore"],
 ];
 
 const TARGETS = ["airflow", "kubeflow", "all"] as const;
@@ -79,12 +85,8 @@ export function scaffold(
     cliVersion: `^${cliVersion}`,
   };
   const files = FILES.map(([source, path]) => {
-    const text = readFileSync(new URL(source, TEMPLATES), "utf8");
-    const render = hb.compile(text, { strict: true, noEscape: true });
-    return {
-      path: hb.compile(path, { strict: true, noEscape: true })(context),
-      content: render(context),
-    };
+    const spec = INIT_TEMPLATE_SPECS[source] as unknown as Parameters<typeof hb.template>[0];
+    return { path: path.replace("MODULE", context.module), content: hb.template(spec)(context) };
   });
   return { files };
 }

@@ -12,7 +12,6 @@ import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -22,7 +21,6 @@ import {
 import Module, { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import * as compiler from "@mlgen/compiler";
 import * as core from "@mlgen/core";
@@ -60,13 +58,6 @@ type Stamp = readonly [path: string, mtimeMs: number, size: number];
 function stamp(path: string): Stamp {
   const s = statSync(path);
   return [path, s.mtimeMs, s.size];
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
 }
 
 /** Commands that run for long: their start-up does not matter, the plain CLI serves them. */
@@ -224,11 +215,11 @@ if (v8.startupSnapshot?.isBuildingSnapshot()) {
       return exit();
     };
     useSnapshotLoader(() => createSnapshotLoader({ modules: MODULES, esbuild, unsupported }));
-    // What the snapshot holds: the bundle, the files it was made from (a rebuilt dist/ makes
-    // the snapshot stale even before it is bundled again) and the templates it compiled.
+    // What the snapshot holds: the bundle and the files it was made from (a rebuilt dist/ makes
+    // the snapshot stale even before it is bundled again); the templates are among them,
+    // precompiled (templates.generated.ts).
     const inputs = JSON.parse(readFileSync(inputsPath(CLI_DIR), "utf8")) as string[];
-    const templates = fileURLToPath(compiler.TEMPLATES_DIR);
-    const stamps = [BUNDLE, ...inputs, ...filesUnder(templates)].map(stamp);
+    const stamps = [BUNDLE, ...inputs].map(stamp);
     v8.startupSnapshot.setDeserializeMainFunction(() => {
       void main(stamps);
     });

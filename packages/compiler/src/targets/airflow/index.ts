@@ -4,7 +4,7 @@ import { dialectFor } from "./dialect.js";
 import { validateDialect } from "./validate.js";
 import { dagView } from "./view.js";
 
-export { TEMPLATE_HELPERS, TEMPLATES_DIR } from "../../templates.js";
+export { TEMPLATE_HELPERS } from "../../templates.js";
 
 /** The DAG file name for a pipeline id: ids are restricted to [A-Za-z0-9_.-]. */
 export function dagFileName(id: string): string {
