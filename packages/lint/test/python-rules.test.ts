@@ -2906,3 +2906,43 @@ with DAG("x", default_args=default_args, schedule_interval="@daily", start_date=
     expect(removed(golden.split("\n").slice(1).join("\n"), 2)).toBeGreaterThan(0);
   });
 });
+
+describe("found in a review of Airflow 3 DAG patterns", () => {
+  /** `rule line:col` of every finding, lines counted in the whole file. */
+  const all = (source: string) =>
+    lintPythonSource("d.py", source).map((f) => `${f.ruleId} ${f.line}:${f.column}`);
+
+  it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
+    const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    with (
+        TaskGroup("load", default_args={"execution_timeout": timedelta(minutes=30)}) as load
+    ):
+        c = BashOperator(task_id="c", bash_command="echo c")
+        d = BashOperator(task_id="d", bash_command="echo {{ ti.xcom_pull(task_ids='load.c') }}")
+        c >> d
+`;
+    expect(all(grouped)).toEqual([]);
+    // Several managers, a comment and strings with brackets inside, a trailing comma: the DAG's
+    // own settings are read (it has none), and the pull is checked against the group's task.
+    const several = `${HEAD.replace(/^default_args = .*$/m, "")}with (
+    DAG(
+        "paren_dag",  # a comment with ) and ( in it
+        schedule=None,
+        start_date=pendulum.datetime(2025, 1, 1),
+    ) as dag,
+    TaskGroup("g", tooltip="a ) tricky ( tooltip") as g,
+):
+    a = BashOperator(task_id="a", bash_command="echo a")
+    b = BashOperator(task_id="b", bash_command="echo {{ ti.xcom_pull(task_ids='g.a', key='k') }}")
+    a >> b
+`;
+    expect(all(several)).toEqual([
+      "no-failure-alert 10:5",
+      "missing-retries 17:9",
+      "missing-timeout 17:9",
+      "missing-retries 18:9",
+      "missing-timeout 18:9",
+      "missing-xcom-key 18:57",
+    ]);
+  });
+});

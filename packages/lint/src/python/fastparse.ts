@@ -106,6 +106,55 @@ export const MAX_NESTING = 200;
 /** The fast parser's nodes, or null when it declines the file. */
 export type FastNodes = ReturnType<typeof fastParseNodes>;
 
+/**
+ * Whether the `(` at `open` after a `with` starts Python 3.10's parenthesized list of context
+ * managers: its `)` is followed by the header's `:`, and an `as` stands inside it, outside any
+ * inner bracket (without one, `with (a):` and `with (a, b):` are expressions lezer reads).
+ */
+export function parenthesizedWithItems(src: string, open: number): boolean {
+  let depth = 0;
+  let as = false;
+  for (let p = open; p < src.length; p++) {
+    const c = src.charCodeAt(p);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) {
+      if (--depth > 0) continue;
+      let q = p + 1;
+      while (src.charCodeAt(q) === 32 || src.charCodeAt(q) === 9) q++;
+      return as && src.charCodeAt(q) === 58;
+    } else if (c === 35) {
+      while (p < src.length && src.charCodeAt(p) !== 10) p++;
+    } else if (c === 34 || c === 39) {
+      const triple = src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c;
+      p += triple ? 3 : 1;
+      for (; p < src.length; p++) {
+        const d = src.charCodeAt(p);
+        if (d === 92) p++;
+        else if (
+          d === c &&
+          (!triple || (src.charCodeAt(p + 1) === c && src.charCodeAt(p + 2) === c))
+        ) {
+          if (triple) p += 2;
+          break;
+        } else if (d === 10 && !triple) return false;
+      }
+    } else if (
+      depth === 1 &&
+      c === 97 &&
+      src.charCodeAt(p + 1) === 115 &&
+      !isWordCode(src.charCodeAt(p - 1)) &&
+      !isWordCode(src.charCodeAt(p + 2))
+    ) {
+      as = true;
+    }
+  }
+  return false;
+}
+
+/** A character code that can continue a Python name (ASCII letters, digits, `_`, non-ASCII). */
+const isWordCode = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+
 /** The fast path alone: null when it declines the file (lezer must parse it). */
 export function fastParse(source: string): Tree | null {
   const p = run(source);
@@ -1209,13 +1258,22 @@ class FastParser {
 
   private withStatement(mark = this.buf.length, from = this.ts): void {
     this.eat(this.tk);
-    this.commaSep(() => {
+    const item = () => {
       this.test();
       if (this.isKw("as")) {
         this.eat(this.tk);
         this.variableName();
       }
-    });
+    };
+    // `with (A() as a, B() as b):`, Python 3.10's parenthesized form, which black and ruff
+    // write for a long header: lezer's grammar lacks it (it reads the parentheses as an
+    // expression and recovers from the `as` with error nodes). Its items are read as if the
+    // parentheses were not there, which they otherwise mean.
+    if (this.isOp("(") && parenthesizedWithItems(this.src, this.ts)) {
+      this.eat(T.ParenL);
+      this.commaSep(item);
+      this.expectOp(")", T.ParenR);
+    } else this.commaSep(item);
     this.body();
     this.finish(T.WithStatement, from, this.prevEnd, mark);
   }
