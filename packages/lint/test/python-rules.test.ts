@@ -2912,6 +2912,33 @@ describe("found in a review of Airflow 3 DAG patterns", () => {
   const all = (source: string) =>
     lintPythonSource("d.py", source).map((f) => `${f.ruleId} ${f.line}:${f.column}`);
 
+  it("two DAGs of one file with the same task ids: one DAG's dependencies are not the other's", () => {
+    const variants = (hourly: string) => `${HEAD}
+def push(ti):
+    ti.xcom_push(key="batch_id", value=1)
+
+def pull(ti):
+    return ti.xcom_pull(task_ids="extract", key="batch_id")
+
+with DAG("orders_daily", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    extract = PythonOperator(task_id="extract", python_callable=push)
+    load = PythonOperator(task_id="load", python_callable=pull)
+    validate_data = BashOperator(task_id="validate_data", bash_command="true")
+    train_model = BashOperator(task_id="train_model", bash_command="true")
+    extract >> load
+    validate_data >> train_model
+
+with DAG("orders_hourly", schedule="@hourly", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    extract = PythonOperator(task_id="extract", python_callable=push)
+    load = PythonOperator(task_id="load", python_callable=pull)
+    validate_data = BashOperator(task_id="validate_data", bash_command="true")
+    train_model = BashOperator(task_id="train_model", bash_command="true")
+${hourly}`;
+    // The hourly DAG forgot both dependencies the daily one has.
+    expect(all(variants(""))).toEqual(["missing-xcom-key 14:12", "train-without-validation 28:19"]);
+    expect(all(variants("    extract >> load\n    validate_data >> train_model\n"))).toEqual([]);
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

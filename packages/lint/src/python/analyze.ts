@@ -26,7 +26,7 @@ import type {
   TopLevelCall,
 } from "./model.js";
 import { type PyNode, pyTree } from "./node.js";
-import { taskSetting } from "./queries.js";
+import { graphNode, taskSetting } from "./queries.js";
 import { pythonSyntaxError } from "./syntax.js";
 import {
   childNamed,
@@ -257,7 +257,10 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     templatePushes: (string | null)[];
   })[] = [];
   const groups = new Map<string, GroupDecl>();
-  const rawEdges: [string, string][] = [];
+  /** `[upstream, downstream, the DAG the edge is in (null: not known)]`. */
+  const rawEdges: [string, string, DagDecl | null][] = [];
+  /** Task id → the DAG of the task made last with it, which a name of it refers to. */
+  const lastDagOf = new Map<string, DagDecl | null>();
   const imports: ImportDecl[] = [];
   const topLevelCalls: TopLevelCall[] = [];
   const helperCalls = new Map<string, TopLevelCall[]>();
@@ -482,8 +485,21 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return name === "Label" || name === "EdgeModifier";
   };
 
+  /**
+   * The DAG of a dependency between these tasks: that of the latest task made with one of the
+   * ids (a name stands for the task last bound to it; Airflow links tasks of one DAG only).
+   */
+  const edgeDag = (ids: readonly string[]): DagDecl | null => {
+    for (const id of ids) {
+      const dag = lastDagOf.get(id);
+      if (dag) return dag;
+    }
+    return null;
+  };
   const connect = (up: readonly string[], down: readonly string[]) => {
-    for (const a of up) for (const b of down) rawEdges.push([a, b]);
+    if (up.length === 0 || down.length === 0) return;
+    const dag = edgeDag(up) ?? edgeDag(down);
+    for (const a of up) for (const b of down) rawEdges.push([a, b, dag]);
   };
   /** A dependency whose operand stands for no task we know: `edges` may miss some. */
   /** Teardown task id → its setup tasks' ids, from `as_teardown(setups=...)`. */
@@ -754,6 +770,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       templatePulls: pulls,
       templatePushes: pushedInTemplates,
     });
+    lastDagOf.set(id, dagDecl);
     created.set(node.from, [id]);
     for (const [name, value] of kwargs) collectStrings(id, name, value);
     return id;
@@ -864,7 +881,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     // `dag.set_dependency("a", "b")`: task ids as strings, upstream first.
     if (last === "set_dependency" && fnNode?.name === "MemberExpression") {
       const [up, down] = args.positional.map((a) => stringValue(source, a));
-      if (up && down && args.positional.length === 2) rawEdges.push([up, down]);
+      if (up && down && args.positional.length === 2) connect([up], [down]);
       else edgesIncomplete = true;
       return;
     }
@@ -1572,8 +1589,20 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   }
   const expand = (e: string) =>
     e.startsWith(GROUP) ? (groupTasks.get(e.slice(GROUP.length)) ?? []) : [e];
-  for (const [a, b] of rawEdges) {
-    for (const x of expand(a)) for (const y of expand(b)) if (x !== y) edges.push([x, y]);
+  const dagsOfId = new Map<string, Set<DagDecl>>();
+  for (const t of tasks) {
+    if (!t.dagDecl) continue;
+    const set = dagsOfId.get(t.id);
+    if (set) set.add(t.dagDecl);
+    else dagsOfId.set(t.id, new Set([t.dagDecl]));
+  }
+  const sharedIds = new Set([...dagsOfId].filter(([, d]) => d.size > 1).map(([id]) => id));
+  const node = (id: string, dag: DagDecl | null) =>
+    sharedIds.size > 0 ? graphNode({ dags, sharedIds }, id, dag) : id;
+  for (const [a, b, dag] of rawEdges) {
+    for (const x of expand(a)) {
+      for (const y of expand(b)) if (x !== y) edges.push([node(x, dag), node(y, dag)]);
+    }
   }
 
   const done: DagTask[] = tasks.map((t) => {
@@ -1644,6 +1673,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     tasks: done,
     groups,
     edges,
+    sharedIds,
     dynamicIds,
     groupCopies: new Map(
       [...groupCalls].filter(([, n]) => n > 1).map(([g, n]) => [g, n - 1] as const),

@@ -151,8 +151,13 @@ export interface DagFile {
   readonly dags: readonly DagDecl[];
   readonly tasks: readonly DagTask[];
   readonly groups: ReadonlyMap<string, GroupDecl>;
-  /** `[upstream, downstream]` task ids. */
+  /**
+   * `[upstream, downstream]` task nodes: a task's id, or, for an id that tasks of two DAGs of
+   * the file share (a daily and an hourly variant), the id qualified by its DAG (`graphNode`).
+   */
   readonly edges: readonly (readonly [string, string])[];
+  /** Task ids that tasks of more than one DAG of the file have: their nodes name the DAG. */
+  readonly sharedIds: ReadonlySet<string>;
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */
   readonly dynamicIds: boolean;
   /**

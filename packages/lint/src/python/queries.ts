@@ -1,5 +1,5 @@
 import { Reachability } from "../reach.js";
-import type { DagFile, DagTask } from "./model.js";
+import type { DagDecl, DagFile, DagTask } from "./model.js";
 import type { PyNode } from "./node.js";
 import { textOf } from "./text.js";
 
@@ -19,6 +19,18 @@ export function reachability(file: DagFile): Reachability {
     reachMemo.set(file, reach);
   }
   return reach;
+}
+
+/**
+ * A task's node in the file's `edges`: its id, qualified by its DAG when tasks of another DAG of
+ * the file have the same id (Airflow's dependencies never cross DAGs).
+ */
+export function graphNode(
+  file: Pick<DagFile, "dags" | "sharedIds">,
+  id: string,
+  dag: DagDecl | null,
+): string {
+  return dag && file.sharedIds.has(id) ? `${id}\0${file.dags.indexOf(dag)}` : id;
 }
 
 /**

@@ -2,7 +2,7 @@ import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
-import { reachability } from "../python/queries.js";
+import { graphNode, reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
 /** Airflow's KEY_REGEX for task ids (`^[\w.-]+$`, Unicode word characters). */
@@ -158,7 +158,10 @@ export const missingXcomKey = defineRule({
             copied === null &&
             !pull.otherRuns &&
             !file.edgesIncomplete &&
-            !reachability(file).isUpstream(source, task.id)
+            !reachability(file).isUpstream(
+              graphNode(file, source, task.dagDecl),
+              graphNode(file, task.id, task.dagDecl),
+            )
           ) {
             report(
               {

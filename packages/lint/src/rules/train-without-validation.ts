@@ -1,6 +1,6 @@
 import { pipelineReachability } from "../dsl.js";
 import type { DagTask } from "../python/model.js";
-import { reachability } from "../python/queries.js";
+import { graphNode, reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 
 /** Words that name model training. */
@@ -182,13 +182,15 @@ export const trainWithoutValidation = defineRule({
   checkPython(file, report) {
     const training = file.tasks.filter(trainsModel);
     if (training.length === 0) return;
-    const validators = file.tasks.filter(validatesData).map((t) => t.id);
+    const validators = file.tasks
+      .filter(validatesData)
+      .map((t) => graphNode(file, t.id, t.dagDecl));
     // A dependency the analysis could not resolve (`chain(*checks, fit)`, a factory's task) may
     // be the one that runs a validation first.
     if (file.edgesIncomplete && (validators.length > 0 || file.dynamicIds)) return;
     const validated = reachability(file).downstreamOf(validators);
     for (const task of training) {
-      if (validated.has(task.id)) continue;
+      if (validated.has(graphNode(file, task.id, task.dagDecl))) continue;
       report(
         {
           task: task.id,
