@@ -11,6 +11,14 @@ interface Advice {
   readonly code: string;
 }
 
+/** Advice for the previous scheduled run's date, which no context variable of Airflow 3 holds. */
+function previousRun(filter: string): Advice {
+  return {
+    template: `the previous scheduled run's date is one schedule interval before this run's: for @daily, {{ macros.ds_add(ds, -1) }}; or the last successful run's, {{ prev_data_interval_start_success${filter} }} (not data_interval_start: that is this run's own date)`,
+    code: "compute it from the schedule (for @daily, logical_date - timedelta(days=1)), or read prev_data_interval_start_success for the last successful run's; data_interval_start is this run's own date",
+  };
+}
+
 /**
  * Context variables Airflow 3 removed (the task runner's context, sdk/execution_time/
  * task_runner.py, has none of them), and what replaces each: a context variable that still
@@ -25,12 +33,14 @@ export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number |
   triggering_dataset_events: "triggering_asset_events",
   execution_date: "logical_date",
   next_execution_date: "data_interval_end",
-  prev_execution_date: "data_interval_start",
+  // The previous scheduled run's logical date: one interval before data_interval_start, which
+  // is the run's own date (Airflow 2 lists no replacement for these, Context._DEPRECATION_REPLACEMENTS).
+  prev_execution_date: previousRun(""),
   prev_execution_date_success: "prev_data_interval_start_success",
   next_ds: "data_interval_end",
   next_ds_nodash: "data_interval_end",
-  prev_ds: "data_interval_start",
-  prev_ds_nodash: "data_interval_start",
+  prev_ds: previousRun(" | ds"),
+  prev_ds_nodash: previousRun(" | ds_nodash"),
   tomorrow_ds: 1,
   tomorrow_ds_nodash: 1,
   yesterday_ds: -1,

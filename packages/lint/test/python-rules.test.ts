@@ -2048,6 +2048,17 @@ ${dag('    PythonOperator(task_id="run", python_callable=run, env={"D": "{{ next
     ]);
   });
 
+  it("prev_ds and prev_execution_date: the previous run's date, not data_interval_start (this run's)", () => {
+    const body = `def run(prev_execution_date):
+    pass
+
+${dag('    PythonOperator(task_id="run", python_callable=run, env={"D": "{{ prev_ds }}"})\n')}`;
+    expect(messages("airflow3-removed", body)).toEqual([
+      "context variable 'prev_execution_date' (read by run) was removed in Airflow 3 | compute it from the schedule (for @daily, logical_date - timedelta(days=1)), or read prev_data_interval_start_success for the last successful run's; data_interval_start is this run's own date",
+      "template variable 'prev_ds' was removed in Airflow 3 | the previous scheduled run's date is one schedule interval before this run's: for @daily, {{ macros.ds_add(ds, -1) }}; or the last successful run's, {{ prev_data_interval_start_success | ds }} (not data_interval_start: that is this run's own date)",
+    ]);
+  });
+
   it("conf and triggering_dataset_events are removed too; strings, attributes, keyword arguments, raw blocks and guarded reads are not reads", () => {
     const cmd = [
       "{{ conf.get('core', 'dags_folder') }}",
