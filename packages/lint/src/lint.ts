@@ -13,7 +13,8 @@ export interface LintOptions {
   /**
    * The Airflow the DAG files run on (default 3). On 3, a finding of what makes Airflow 3 refuse
    * the whole file (a removed argument, import or trigger rule) is an error unless the rule's
-   * severity is set; on 2 it is the rule's migration note.
+   * severity is set; on 2 it is the rule's migration note, unless Airflow 2 refuses it too
+   * (`execution_timeout=3600`).
    */
   readonly airflowVersion?: 2 | 3;
 }
@@ -112,9 +113,9 @@ export function lintPythonDag(
   for (const { rule, severity, configured } of rules) {
     if (broken && rule.id !== "syntax-error") continue;
     if (generatedForAirflow2 && rule.id === "airflow3-removed") continue;
-    const refusedSeverity = onAirflow3 && !configured ? "error" : severity;
     rule.checkPython?.(dag, (args, at, how) => {
-      out.push(finding(rule, how?.refused ? refusedSeverity : severity, file, at, args));
+      const refused = how?.refused && (onAirflow3 || how.alsoAirflow2) && !configured;
+      out.push(finding(rule, refused ? "error" : severity, file, at, args));
     });
   }
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.

@@ -20,12 +20,13 @@ export type PipelineReport<C extends DiagnosticCode> = (
 ) => void;
 /**
  * Reports a finding in a Python file at a span. `refused`: what it reports makes Airflow 3
- * refuse the whole DAG file when it parses it (an error then, see LintOptions.airflowVersion).
+ * refuse the whole DAG file when it parses it (an error then, see LintOptions.airflowVersion);
+ * `alsoAirflow2`: Airflow 2 refuses it too (an error there as well).
  */
 export type PythonReport<C extends DiagnosticCode> = (
   args: DiagnosticArgs<C>,
   at: Span,
-  how?: { readonly refused?: boolean },
+  how?: { readonly refused?: boolean; readonly alsoAirflow2?: boolean },
 ) => void;
 
 export interface Rule<C extends DiagnosticCode = DiagnosticCode> {

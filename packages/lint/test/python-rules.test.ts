@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lintPythonSource } from "../src/lint.js";
+import { type LintOptions, lintPythonSource } from "../src/lint.js";
 import { analyzeDagFile } from "../src/python/analyze.js";
 import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 import { RULE_IDS, RULES } from "../src/rules/index.js";
@@ -2005,7 +2005,7 @@ def clean_orders():
       "hardcoded-path function raw_orders of task 'raw_orders' holds the local path '/home/ana/orders.csv', which need not exist on the Airflow workers",
     ]);
     expect(messages("missing-timeout", body)[0]).toContain(
-      "put @task(execution_timeout=timedelta(hours=1)) beneath @asset",
+      "put @task(execution_timeout=timedelta(hours=1)) beneath @asset, its function taking **context",
     );
     expect(messages("no-failure-alert", body)[0]).toContain("pass on_failure_callback= to @asset");
     // A task_id given to the @task beneath names the task.
@@ -2948,6 +2948,20 @@ ${hourly}`;
     // The hourly DAG forgot both dependencies the daily one has.
     expect(all(variants(""))).toEqual(["missing-xcom-key 14:12", "train-without-validation 28:19"]);
     expect(all(variants("    extract >> load\n    validate_data >> train_model\n"))).toEqual([]);
+  });
+
+  it("execution_timeout=3600 is an error: Airflow 2 and 3 refuse the DAG file (ValueError)", () => {
+    const body = dag(
+      '    BashOperator(task_id="a", bash_command="true", execution_timeout=3600)\n',
+    );
+    const severities = (options: LintOptions) =>
+      lintPythonSource("d.py", HEAD + body, options)
+        .filter((f) => f.ruleId === "missing-timeout")
+        .map((f) => f.severity);
+    expect(severities({})).toEqual(["error"]);
+    expect(severities({ airflowVersion: 2 })).toEqual(["error"]);
+    // A severity set for the rule is the user's word.
+    expect(severities({ rules: { "missing-timeout": "warning" } })).toEqual(["warning"]);
   });
 
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {

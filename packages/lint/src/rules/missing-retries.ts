@@ -27,7 +27,7 @@ export const missingRetries = defineRule({
           task: task.id,
           hint:
             task.operator === "@asset"
-              ? "an @asset takes no task arguments: put @task(retries=2) beneath @asset"
+              ? "an @asset takes no task arguments: put @task(retries=2) beneath @asset, its function taking **context (Airflow calls a @task beneath @asset with no arguments, so a context or upstream-asset parameter is left unfilled and the DAG file fails)"
               : 'pass retries= (0 if the task must not be retried), or set "retries" in the DAG\'s default_args',
         },
         task.span,

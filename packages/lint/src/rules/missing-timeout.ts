@@ -87,6 +87,8 @@ export const missingTimeout = defineRule({
               hint: `pass execution_timeout=timedelta(seconds=${seconds})`,
             },
             file.lines.span(timeout.from, timeout.to),
+            // "ValueError: execution_timeout must be timedelta object", on Airflow 2 and 3.
+            { refused: true, alsoAirflow2: true },
           );
         }
         continue;
@@ -107,7 +109,7 @@ export const missingTimeout = defineRule({
               consequence: "runs until someone stops it",
               hint:
                 task.operator === "@asset"
-                  ? "an @asset takes no task arguments: put @task(execution_timeout=timedelta(hours=1)) beneath @asset"
+                  ? "an @asset takes no task arguments: put @task(execution_timeout=timedelta(hours=1)) beneath @asset, its function taking **context (Airflow calls a @task beneath @asset with no arguments, so a context or upstream-asset parameter is left unfilled and the DAG file fails)"
                   : 'pass execution_timeout=timedelta(hours=1), or set "execution_timeout" in the DAG\'s default_args',
             },
         task.span,
