@@ -2964,6 +2964,23 @@ ${hourly}`;
     expect(severities({ rules: { "missing-timeout": "warning" } })).toEqual(["warning"]);
   });
 
+  it("TriggerDagRunOperator and ExternalTaskMarker: execution_date= is refused on Airflow 3 (logical_date=)", () => {
+    const head = `${HEAD}from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskMarker
+`;
+    const body = (arg: string) =>
+      dag(`    TriggerDagRunOperator(task_id="t", trigger_dag_id="o", ${arg}="{{ ds }}")
+    ExternalTaskMarker(task_id="m", external_dag_id="o", external_task_id="x", ${arg}="{{ ds }}")
+`);
+    const removed = (arg: string) =>
+      lintPythonSource("d.py", head + body(arg))
+        .filter((f) => f.ruleId === "airflow3-removed")
+        .map((f) => `${f.severity} ${f.line}:${f.column} ${f.message}`);
+    const said = "operator argument 'execution_date' was removed in Airflow 3";
+    expect(removed("execution_date")).toEqual([`error 12:60 ${said}`, `error 13:80 ${said}`]);
+    expect(removed("logical_date")).toEqual([]);
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

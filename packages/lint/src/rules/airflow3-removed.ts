@@ -19,6 +19,11 @@ const TASK_ARGS: Record<string, string> = {
   task_concurrency: "use max_active_tis_per_dag=",
   provide_context: "remove it: the context is always passed to **kwargs",
 };
+/** Arguments one operator no longer takes on Airflow 3 (it refuses them: invalid arguments). */
+const OPERATOR_ARGS: Record<string, Record<string, string>> = {
+  TriggerDagRunOperator: { execution_date: "use logical_date=" },
+  ExternalTaskMarker: { execution_date: "use logical_date=" },
+};
 /** Modules (and module:name pairs) that no longer import on Airflow 3. */
 const MODULES: [RegExp, string][] = [
   [/^airflow\.contrib(\.|$)/, "import from the provider packages"],
@@ -207,8 +212,9 @@ export const airflow3Removed = defineRule({
     for (const task of file.tasks) {
       const rule = task.kwargs.get("trigger_rule");
       if (rule) triggerRule(rule, "");
+      const own = OPERATOR_ARGS[task.operator.slice(task.operator.lastIndexOf(".") + 1)];
       for (const [name, node] of task.kwargs) {
-        const hint = TASK_ARGS[name];
+        const hint = TASK_ARGS[name] ?? own?.[name];
         if (!hint) continue;
         const key = node.prevSibling?.prevSibling ?? node;
         report(
