@@ -2981,6 +2981,22 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskMarker
     expect(removed("logical_date")).toEqual([]);
   });
 
+  it("a lambda python_callable is read as a function: its pulls, return value and paths", () => {
+    const body = `def choose(ti):
+    ti.xcom_push(key="route", value="a")
+
+${dag(`    c = PythonOperator(task_id="choose", python_callable=choose)
+    f = PythonOperator(task_id="f", python_callable=lambda ti: ti.xcom_pull(task_ids="choose", key="nope"))
+    h = PythonOperator(task_id="h", python_callable=lambda ti: ti.xcom_pull(task_ids="choose", key="route"))
+    g = PythonOperator(task_id="g", python_callable=lambda: open("/home/ana/x.csv").read())
+    c >> [f, h, g]
+`)}`;
+    expect(all(HEAD + body)).toEqual(["missing-xcom-key 14:64", "hardcoded-path 16:67"]);
+    // The race in a lambda is found too.
+    const race = body.replace("    c >> [f, h, g]\n", "    c >> [f, g]\n");
+    expect(all(HEAD + race)).toContain("missing-xcom-key 15:64");
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

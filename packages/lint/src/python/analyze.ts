@@ -342,6 +342,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return key;
   };
 
+  /** A lambda given as a python_callable, read as a function of the file under its own key. */
+  const lambdaKey = (node: PyNode): string => {
+    const key = `<lambda>#${node.from}`;
+    functionDefs.set(key, node);
+    return key;
+  };
+
   /** `a.b.c` for names and attribute chains; null for anything computed. */
   const dotted = (node: PyNode | null): string | null => {
     if (!node) return null;
@@ -1027,7 +1034,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       opName,
       kwargs,
       local,
-      callable?.name === "VariableName" ? text(callable) : null,
+      callable?.name === "VariableName"
+        ? text(callable)
+        : callable?.name === "LambdaExpression"
+          ? lambdaKey(callable)
+          : null,
       extra,
       args.splat,
     );
@@ -1880,10 +1891,24 @@ function functionFacts(
   const memo = new Map<string, (FunctionFacts & { strings: PyNode[]; names: string[] }) | null>();
   const own = (name: string): (FunctionFacts & { strings: PyNode[]; names: string[] }) | null => {
     const def = defs.get(name);
-    const body = childNamed(def, "Body");
+    // `python_callable=lambda ti: ...`: its body is the one expression it returns.
+    const lambda = def?.name === "LambdaExpression";
+    const body = lambda ? def.lastChild : childNamed(def, "Body");
     if (!def || !body) return null;
     let returnsValue = false;
     let returnKeys: string[] | null = [];
+    const returned = (value: PyNode) => {
+      if (value.name === "None") return;
+      returnsValue = true;
+      if (value.name === "DictionaryExpression" && returnKeys) {
+        const ks = childrenNamed(value, "String")
+          .filter((s) => s.nextSibling?.name === ":")
+          .map((s) => stringValue(source, s));
+        if (ks.some((k) => k === null) || childNamed(value, "**")) returnKeys = null;
+        else returnKeys.push(...(ks as string[]));
+      } else returnKeys = null;
+    };
+    if (lambda) returned(body);
     const pushes: Push[] = [];
     let opaquePushes = false;
     /** Keys pushed by name (`key=MODEL_KEY`), and pulls: read once the body's names are known. */
@@ -1904,9 +1929,12 @@ function functionFacts(
     let contextDict: string | null = null;
     for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
       bound.add(textOf(source, p));
+      // A lambda's first parameter has nothing before it (no parenthesis).
       const before = p.prevSibling?.name;
       if (before === "**") contextDict = textOf(source, p);
-      else if (before === "(" || before === "," || before === "*") use(textOf(source, p), p, true);
+      else if (before === "(" || before === "," || before === "*" || before === undefined) {
+        use(textOf(source, p), p, true);
+      }
     }
     /** `context[...]` / `kwargs.get(...)`: the `**` parameter, `context`, `get_current_context()`. */
     const isContext = (n: PyNode | null) =>
@@ -1915,7 +1943,7 @@ function functionFacts(
         (n.name === "CallExpression" && dotted(n.firstChild) === "get_current_context"));
     const annotation = childNamed(def, "TypeDef")?.lastChild;
     const returnsMapping = annotation ? isMappingAnnotation(textOf(source, annotation)) : false;
-    const docstring = docstringOf(body);
+    const docstring = lambda ? null : docstringOf(body);
     const visit = (n: PyNode, nested: boolean) => {
       if (n.name === "String" || n.name === "FormatString" || n.name === "ContinuedString") {
         if (!nested && n.from !== docstring?.from) strs.push(n);
@@ -1939,16 +1967,7 @@ function functionFacts(
       }
       if (n.name === "ReturnStatement" && !nested) {
         const value = n.firstChild?.nextSibling;
-        if (value && value.name !== "None") {
-          returnsValue = true;
-          if (value.name === "DictionaryExpression" && returnKeys) {
-            const ks = childrenNamed(value, "String")
-              .filter((s) => s.nextSibling?.name === ":")
-              .map((s) => stringValue(source, s));
-            if (ks.some((k) => k === null) || childNamed(value, "**")) returnKeys = null;
-            else returnKeys.push(...(ks as string[]));
-          } else returnKeys = null;
-        }
+        if (value) returned(value);
       }
       if (n.name === "CallExpression") {
         const callee = dotted(n.firstChild);
