@@ -369,6 +369,23 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a branch target that runs after a target of the other side (it never runs)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
+  const deploy = p.bash("deploy", { command: "true" });
+  const rollback = p.bash("rollback", { command: "true" }).after(deploy);
+  p.branch("route", { when: [load.out.rows, ">", 2], ifTrue: deploy, ifFalse: rollback });`),
+      },
+      code: "MLG1011",
+      says: [
+        "pipelines/demo.pipeline.ts:7:5",
+        "invalid branch 'route': 'rollback' (ifFalse) runs after 'deploy' (ifTrue), so it never runs",
+        `give it triggerRule: "none_failed_min_one_success" if it may run without 'deploy'`,
+      ],
+    },
+  ],
+  [
     "a task right after a branch that is not one of its targets",
     {
       files: {

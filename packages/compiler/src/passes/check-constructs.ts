@@ -311,6 +311,61 @@ function conditionTypes(
   );
 }
 
+/**
+ * A target of one side that runs after a target of the other side (it reads its output, or
+ * `.after()` it): whichever side the branch takes, one of them is skipped, and with Airflow's
+ * default trigger rule (all_success) so is it, on both outcomes. A target with another trigger
+ * rule may mean it.
+ */
+function crossSideReads(
+  ir: Pipeline,
+  branch: Extract<Task, { kind: "branch" }>,
+  byId: ReadonlyMap<string, Task>,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  const members = (list: readonly string[]) =>
+    new Set(
+      list.flatMap((t) =>
+        byId.has(t) ? [t] : [...byId.keys()].filter((id) => id.startsWith(`${t}.`)),
+      ),
+    );
+  const sides = [
+    ["ifTrue", members(branch.ifTrue), "ifFalse", members(branch.ifFalse)],
+    ["ifFalse", members(branch.ifFalse), "ifTrue", members(branch.ifTrue)],
+  ] as const;
+  for (const [side, own, otherSide, other] of sides) {
+    for (const id of own) {
+      const task = byId.get(id);
+      const rule = task ? effectiveOptions(ir, task).triggerRule : null;
+      if (!task || (rule !== null && rule !== "all_success")) continue;
+      // The first task of the other side this one runs after (upstream, transitively).
+      const seen = new Set<string>();
+      const stack = [...task.upstream];
+      let found: string | null = null;
+      while (stack.length > 0 && found === null) {
+        const up = stack.pop() as string;
+        if (seen.has(up) || up === branch.id) continue;
+        seen.add(up);
+        if (other.has(up) && !own.has(up)) found = up;
+        else stack.push(...(byId.get(up)?.upstream ?? []));
+      }
+      if (found === null) continue;
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `branch '${branch.id}'`,
+            reason: `'${id}' (${side}) runs after '${found}' (${otherSide}), so it never runs: the branch skips '${found}' when it takes ${side}, and skips '${id}' when it takes ${otherSide}`,
+            hint: `make '${id}' independent of '${found}' (read what both need from a task before '${branch.id}'), or give it triggerRule: "none_failed_min_one_success" if it may run without '${found}'`,
+          },
+          place,
+        ),
+      );
+    }
+  }
+}
+
 function checkBranch(
   ir: Pipeline,
   branch: Extract<Task, { kind: "branch" }>,
@@ -373,6 +428,7 @@ function checkBranch(
       }
     }
   }
+  crossSideReads(ir, branch, byId, ctx, place);
   for (const task of ir.tasks) {
     if (task.upstream.includes(branch.id) && !targets.has(task.id)) {
       ctx.report(
