@@ -574,6 +574,45 @@ describe("settings Airflow refuses at import", () => {
     expect(airflowTarget.validate(input(ir, 3))).toEqual([]);
   });
 
+  it("Airflow 2: a branch listing a map over a literal list is MLG3001 (Airflow 2 would run it whatever the branch says)", () => {
+    const make = (over: "literal" | "output") =>
+      pipeline("s", { startDate: "2025-01-01", params: { go: false } }, (p) => {
+        const items = p.python("items", { fn: "tasks/a.py:items", outputs: { xs: "list" } });
+        const m = p.map("score", {
+          fn: "tasks/a.py:score",
+          over: over === "literal" ? [1, 2, 3] : items.out.xs,
+          as: "c",
+          outputs: { s: "float" },
+        });
+        const n = p.python("nothing", { fn: "tasks/a.py:nothing", outputs: { x: "int" } });
+        p.branch("br", { when: [p.params.go, "==", true], ifTrue: m, ifFalse: n });
+      });
+    const module =
+      "def items() -> list:\n    return [1]\n\ndef score(c):\n    return 1.0\n\ndef nothing():\n    return 1\n";
+    const found = (over: "literal" | "output", version: 2 | 3) => {
+      const r = lowerPipeline({
+        ir: make(over).ir,
+        sourceMap: {},
+        modules: new Map([["tasks/a.py", module]]),
+      });
+      if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+      return airflowTarget
+        .validate({
+          ...r,
+          sourceFile: "x.ts",
+          sourceMap: {},
+          pythonFiles: [],
+          settings: { airflowVersion: version },
+        })
+        .map((d) => `${d.code} ${d.message.split(":")[0]}`);
+    };
+    expect(found("literal", 2)).toEqual([
+      "MLG3001 map 'score' over a literal list, in ifTrue of branch 'br' cannot be expressed for Airflow 2 (2.10, 2.11)",
+    ]);
+    expect(found("output", 2)).toEqual([]);
+    expect(found("literal", 3)).toEqual([]);
+  });
+
   it("Airflow 2 needs a start date for a scheduled DAG; Airflow 3 does not", () => {
     const ir = pipeline("s", { schedule: "0 3 * * *" }, (p) => {
       p.bash("a", { command: "true" });

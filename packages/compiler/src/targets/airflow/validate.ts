@@ -235,6 +235,35 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         t.id,
       );
     }
+    // A branch does not skip a map over a literal list on Airflow 2: SkipMixin looks the target
+    // up with the branch's own map index (-1), which such a map (expanded when the run is made)
+    // lacks, and NotPreviouslySkippedDep reads the branch's decision with the instance's index,
+    // gets none, and lets it run (models/skipmixin.py, ti_deps/deps/not_previously_skipped_dep.py).
+    const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
+    for (const b of ir.tasks) {
+      if (b.kind !== "branch") continue;
+      for (const [side, list] of [
+        ["ifTrue", b.ifTrue],
+        ["ifFalse", b.ifFalse],
+      ] as const) {
+        for (const target of list) {
+          const members = byId.has(target)
+            ? [target]
+            : ir.tasks.filter((t) => t.id.startsWith(`${target}.`)).map((t) => t.id);
+          for (const id of members) {
+            const t = byId.get(id);
+            if (!t || !("map" in t) || t.map === null || t.map.over.kind !== "list") continue;
+            if (!t.upstream.includes(b.id)) continue;
+            report(
+              `map '${t.id}' over a literal list, in ${side} of branch '${b.id}'`,
+              "Airflow 2 does not skip the instances of a map over a literal list when the branch takes the other side (it looks the task up with the branch's own map index, which such a map lacks): they run against the branch's decision",
+              `on Airflow 2, list a task that runs before '${t.id}' in the branch instead (the map .after() it, or reading its output), map over a task's output, or emit for Airflow 3`,
+              t.id,
+            );
+          }
+        }
+      }
+    }
     // Airflow 2 ends a deferred wait at the task's execution timeout (trigger_timeout is the
     // earlier of the two); Airflow 3 does not count deferred time against it.
     for (const t of ir.tasks) {
