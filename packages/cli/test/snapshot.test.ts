@@ -120,6 +120,43 @@ module.exports = pipeline("demo", {}, (p) => {
     }
   });
 
+  it("runs compile --watch as the plain CLI in the process started, so its PID stops it", async () => {
+    const proj = project({
+      "package.json": '{ "private": true }\n',
+      "mlgen.config.json": '{ "pipelines": ["pipelines/*.pipeline.js"], "out": "dags" }\n',
+      "tasks/steps.py": "def load():\n    return 1\n",
+      "pipelines/demo.pipeline.js": `const { pipeline } = require("@mlgen/dsl");
+module.exports = pipeline("demo", {}, (p) => {
+  p.python("load", { fn: "tasks/steps.py:load" });
+});
+`,
+    });
+    const { NODE_OPTIONS: _options, MLGEN_NO_SNAPSHOT: _plain, ...env } = process.env;
+    const args = ["compile", "--config", "mlgen.config.json", "--watch"];
+    const child = spawn(BIN, args, { cwd: proj.dir, env, stdio: "pipe" });
+    let err = "";
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on("data", (d) => {
+        err += d;
+      });
+    }
+    try {
+      for (let i = 0; i < 300 && !err.includes("watching"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(err).toContain("watching");
+      // The process bin/mlgen started is the plain CLI itself, not a launcher waiting on it
+      // (which a kill by PID would stop, leaving the watcher running).
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      expect(cmdline.some((a) => a.endsWith("dist/bin.js"))).toBe(true);
+    } finally {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(err).toContain("stopped watching");
+  }, 60_000);
+
   it("holds only what mlgen runs: zod without its translations, Handlebars without its compiler", () => {
     const bundle = readFileSync(join(CLI, "dist/snapshot/mlgen.cjs"), "utf8");
     // `import { z } from "zod"` keeps every export of the namespace, locales and all (0.45 MB of
