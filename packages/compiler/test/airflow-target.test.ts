@@ -843,6 +843,29 @@ describe("common mistakes get a message that says the fix", () => {
     );
   });
 
+  it("a condition on a mapped task's output (a list) or a list output, against a number, is MLG1011", () => {
+    const ir = pipeline("m", {}, (p) => {
+      const m = p.map("score", {
+        fn: "tasks/t.py:score",
+        over: [1, 2, 3],
+        as: "c",
+        outputs: { s: "float" },
+      });
+      const l = p.python("parts", { fn: "tasks/t.py:parts", outputs: { xs: "list" } });
+      const a = p.bash("a", { command: "true" });
+      const b = p.bash("b", { command: "true" });
+      p.branch("br", { when: [m.out.s as never, ">", 0.5], ifTrue: a });
+      const sc = p.shortCircuit("sc", { when: [l.out.xs as never, "==", 1] });
+      b.after(sc);
+    }).ir;
+    expect(messages(ir).filter((m) => m.includes("condition"))).toEqual([
+      "MLG1011 invalid condition of branch 'br': it compares score.s, the list of the float values of the instances of map 'score', with 0.5 (>), which fails when the branch runs: Python does not order these | reduce it to one value first: a python task that takes score.out.s and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that",
+      expect.stringMatching(
+        /^MLG1011 invalid condition of short-circuit 'sc': it compares parts.xs, a list, with 1 \(==\), which never matches/,
+      ),
+    ]);
+  });
+
   it("a task id used twice is said alone, not as the outputs the other task lacks", () => {
     const ir = pipeline("m", {}, (p) => {
       const fit = p.python("fit", { fn: "tasks/t.py:fit", outputs: { score: "float" } });

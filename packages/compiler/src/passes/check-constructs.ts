@@ -290,22 +290,35 @@ function conditionTypes(
   const { left, op, right } = task.condition;
   if (left.kind !== "ref" || right === null) return;
   const producer = byId.get(left.task);
-  const type = producer?.kind === "python" ? producer.outputs[left.output] : undefined;
-  if (type === undefined) return;
+  const declared = producer?.kind === "python" ? producer.outputs[left.output] : undefined;
+  if (declared === undefined) return;
+  // A mapped task's output, read downstream, is the list of its instances' values.
+  const mapped = producer?.kind === "python" && producer.map !== null;
+  const type = mapped ? "list" : declared;
   const numeric = type === "int" || type === "float";
   const fits =
     (numeric && typeof right === "number") ||
     (type === "string" && typeof right === "string") ||
     (type === "bool" && typeof right === "boolean");
-  if (fits || (type !== "string" && !numeric && type !== "bool")) return;
+  if (fits) return;
+  const what = `condition of ${task.kind === "branch" ? "branch" : "short-circuit"} '${task.id}'`;
+  const outcome = ["==", "!="].includes(op)
+    ? "never matches"
+    : "fails when the branch runs: Python does not order these";
   ctx.report(
     diagnostic(
       "MLG1011",
-      {
-        what: `condition of ${task.kind === "branch" ? "branch" : "short-circuit"} '${task.id}'`,
-        reason: `it compares ${left.task}.${left.output}, a ${type}, with ${JSON.stringify(right)} (${op}), which ${["==", "!="].includes(op) ? "never matches" : "fails when the branch runs: Python does not order these"}`,
-        hint: `compare with a ${numeric ? "number" : type === "bool" ? "boolean" : "string"}, or declare the output with the type it has`,
-      },
+      type === "list" || type === "dict"
+        ? {
+            what,
+            reason: `it compares ${left.task}.${left.output}, ${mapped ? `the list of the ${declared} values of the instances of map '${left.task}'` : `a ${type}`}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
+            hint: `reduce it to one value first: a python task that takes ${left.task}.out.${left.output} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
+          }
+        : {
+            what,
+            reason: `it compares ${left.task}.${left.output}, a ${type}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
+            hint: `compare with a ${numeric ? "number" : type === "bool" ? "boolean" : "string"}, or declare the output with the type it has`,
+          },
       place,
     ),
   );
