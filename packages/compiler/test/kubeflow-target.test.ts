@@ -1446,28 +1446,31 @@ describe("kubeflow target", () => {
     expect(cachingOf(build(), false)).toEqual({});
   });
 
-  it("a condition on a list or dict output, or comparing with null, is MLG3001: KFP conditions compare scalars, never null", () => {
-    const ir = pipeline("cond", {}, (p) => {
-      const m = p.python("make", {
-        fn: "tasks/kfp_local.py:scores",
-        inputs: { out_dir: "/tmp/out", fail: false },
-        outputs: { values: "list", count: "int" },
-      });
-      const after = p.bash("after", { command: "true" });
-      // The DSL's types allow only scalar outputs here, and no null; plain JavaScript gets past.
-      p.branch("br", { when: [m.out.values as never, "==", 3], ifTrue: after });
-      const other = p.bash("other", { command: "true" });
-      p.branch("nul", { when: [m.out.count, "==", null as never], ifTrue: other });
-    }).ir;
+  it("a condition comparing with null is MLG3001 (KFP conditions compare scalars, never null); one on a list output fails to compile for every target", () => {
+    const ir = (list: boolean) =>
+      pipeline("cond", {}, (p) => {
+        const m = p.python("make", {
+          fn: "tasks/kfp_local.py:scores",
+          inputs: { out_dir: "/tmp/out", fail: false },
+          outputs: { values: "list", count: "int" },
+        });
+        const after = p.bash("after", { command: "true" });
+        // The DSL's types allow only scalar outputs here, and no null; plain JavaScript gets past.
+        if (list) p.branch("br", { when: [m.out.values as never, "==", 3], ifTrue: after });
+        const other = p.bash("other", { command: "true" });
+        p.branch("nul", { when: [m.out.count, "==", null as never], ifTrue: other });
+      }).ir;
     expect(
       kubeflowTarget
-        .validate(lowered(ir))
+        .validate(lowered(ir(false)))
         .filter((d) => d.severity === "error")
         .map((d) => `${d.task}: ${d.message}`),
     ).toEqual([
-      "br: the condition of 'br' cannot be expressed for Kubeflow Pipelines: it compares a list value, and KFP conditions compare strings, numbers and booleans only",
       "nul: the condition of 'nul' cannot be expressed for Kubeflow Pipelines: it compares with null, and a KFP task output or param is never null, so the same side would run on every run",
     ]);
+    expect(() => lowered(ir(true))).toThrow(
+      "invalid condition of branch 'br': it compares make.values, a list, with 3 (==), which never matches",
+    );
   });
 
   it("a file sensor's timeout is not retried, as on Airflow; its dropped retries and softFail are said", () => {
