@@ -504,7 +504,11 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     const { code, stderr } = await proj.mlgen("compile");
     expect(code).toBe(0);
     expect(stderr).toContain("sensor 'tries' waits up to 160 minutes in poke mode");
-    expect(stderr).not.toContain("sensor 'short'");
+    expect(stderr).not.toContain("MLG1019: sensor 'short'");
+    // Its tries end at their execution timeout long before its own 6 hours: said as such.
+    expect(stderr).toContain(
+      "warning MLG1029: sensor 'short' waits up to 6 hours in poke mode, but its executionTimeout of 20 minutes ends each try first",
+    );
     expect(stderr).toContain(
       "pipelines/demo.pipeline.ts:3:5: warning MLG1019: sensor 'wait' waits up to 6 hours in poke mode",
     );

@@ -155,6 +155,12 @@ export const DIAGNOSTICS = {
       "input '{input}' of task '{task}' holds an Airflow template ('{text}') as a plain string, which a Python task gets as written, never rendered",
     fix: "write template('{text}') to have Airflow render it; keep the plain string only if the function renders it itself",
   },
+  MLG1029: {
+    severity: "warning",
+    message:
+      "sensor '{task}' waits up to {timeout} in poke mode, but its executionTimeout of {executionTimeout} ends each try first: it fails with a task timeout (and is retried) before its own timeout is reached",
+    fix: "give the sensor an executionTimeout longer than its timeout, or a timeout within its executionTimeout; in reschedule mode (the default) the timeout counts across the tries",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -253,6 +253,26 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         const o = effectiveOptions(ir, task);
         const timeout = pokeSensorWait(task.timeout, o.executionTimeout, o.retries ?? 0);
         if (task.sensor.type === "external_task") checkExternalStates(task.sensor, ctx, place);
+        const tryEnds = o.executionTimeout;
+        if (
+          task.mode === "poke" &&
+          !task.deferrable &&
+          task.timeout !== null &&
+          tryEnds !== null &&
+          tryEnds < task.timeout
+        ) {
+          ctx.report(
+            diagnostic(
+              "MLG1029",
+              {
+                task: task.id,
+                timeout: humanSeconds(task.timeout),
+                executionTimeout: humanSeconds(tryEnds),
+              },
+              place,
+            ),
+          );
+        }
         if (task.mode === "poke" && !task.deferrable && timeout > POKE_WARN_SECONDS) {
           ctx.report(
             diagnostic(
