@@ -2997,6 +2997,24 @@ ${dag(`    c = PythonOperator(task_id="choose", python_callable=choose)
     expect(all(HEAD + race)).toContain("missing-xcom-key 15:64");
   });
 
+  it("a pull of a task with do_xcom_push=False that returns a value names do_xcom_push as the cause", () => {
+    const body = `@task(do_xcom_push=False)
+def silent():
+    return 42
+
+@task
+def read(ti=None):
+    return ti.xcom_pull(task_ids="silent")
+
+${dag("    silent() >> read()\n")}`;
+    const fixes = lintPythonSource("d.py", HEAD + body)
+      .filter((f) => f.ruleId === "missing-xcom-key")
+      .map((f) => f.fix);
+    expect(fixes).toEqual([
+      "'silent' returns a value, but do_xcom_push=False keeps Airflow from pushing it: remove do_xcom_push=False, or read a key it pushes",
+    ]);
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

@@ -2,7 +2,8 @@ import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
-import { graphNode, reachability } from "../python/queries.js";
+import { graphNode, reachability, taskSetting } from "../python/queries.js";
+import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 /** Airflow's KEY_REGEX for task ids (`^[\w.-]+$`, Unicode word characters). */
@@ -141,15 +142,29 @@ export const missingXcomKey = defineRule({
             // A dict returned without multiple_outputs is one XCom, return_value.
             const key = pull.key;
             const inDict = candidates.some((c) => c.callable?.returnKeys?.includes(key));
+            // `@task(do_xcom_push=False)` returning a value: the value is what is not pushed.
+            const unpushed =
+              key === "return_value" &&
+              candidates.some((c) => {
+                const setting = taskSetting(file, c, "do_xcom_push");
+                return (
+                  c.callable?.returnsValue === true &&
+                  setting !== null &&
+                  setting !== "unknown" &&
+                  textOf(file.source, setting) === "False"
+                );
+              });
             report(
               {
                 task: who,
                 key: pull.key,
                 source,
                 reason: `which '${source}' never pushes (it pushes: ${listed(keys)})`,
-                hint: inDict
-                  ? `'${source}' returns '${pull.key}' inside one dict XCom: give it multiple_outputs=True (a @task may instead annotate its return as dict[str, ...]), or pull return_value and take ['${pull.key}']`
-                  : `push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
+                hint: unpushed
+                  ? `'${source}' returns a value, but do_xcom_push=False keeps Airflow from pushing it: remove do_xcom_push=False, or read a key it pushes`
+                  : inDict
+                    ? `'${source}' returns '${pull.key}' inside one dict XCom: give it multiple_outputs=True (a @task may instead annotate its return as dict[str, ...]), or pull return_value and take ['${pull.key}']`
+                    : `push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
               },
               pull.span,
             );
