@@ -323,6 +323,9 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       report: "success",
       read_present: "success",
       read_missing: "failed",
+      // A mapped float output (1.0, 2.0) mapped over again arrives as floats.
+      "exact_float[0]": "success",
+      "exact_float[1]": "success",
     });
     expect(r.output).toContain("report left=None right='right'");
     // The one-sided branch is a short-circuit that skips its side only.

@@ -39,6 +39,8 @@ export const TEMPLATE_SPECS = {
 },"8":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _item(value):\n    \"\"\"One item of a mapped list, as the keyword argument of one mapped task instance.\"\"\"\n    return {\"item\": value}\n";
 },"9":function(container,depth0,helpers,partials,data) {
+    return "\n\ndef _float_item(value):\n    \"\"\"_item for a mapped task's float output: a float, as declared.\n\n    Airflow 3 may return a whole float, 1.0, as the int 1.\n    \"\"\"\n    if isinstance(value, int) and not isinstance(value, bool):\n        value = float(value)\n    return {\"item\": value}\n";
+},"10":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -48,15 +50,6 @@ export const TEMPLATE_SPECS = {
 
   return "\n\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"validate_table"),depth0,{"name":"validate_table","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"10":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"11":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -65,7 +58,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(12, data, 0),"inverse":container.noop,"loc":{"start":{"line":170,"column":0},"end":{"line":200,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"12":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -74,7 +67,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.program(14, data, 0),"loc":{"start":{"line":171,"column":0},"end":{"line":199,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(13, data, 0),"inverse":container.noop,"loc":{"start":{"line":182,"column":0},"end":{"line":212,"column":7}}})) != null ? stack1 : "");
 },"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -83,8 +76,17 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.program(15, data, 0),"loc":{"start":{"line":183,"column":0},"end":{"line":211,"column":7}}})) != null ? stack1 : "");
 },"14":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+},"15":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -93,17 +95,17 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":176,"column":4},"end":{"line":176,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":188,"column":4},"end":{"line":188,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":176,"column":27},"end":{"line":176,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":188,"column":27},"end":{"line":188,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":177,"column":4},"end":{"line":177,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":189,"column":4},"end":{"line":189,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":178,"column":4},"end":{"line":178,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":190,"column":4},"end":{"line":190,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"loc":{"start":{"line":180,"column":0},"end":{"line":186,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.program(20, data, 0),"loc":{"start":{"line":187,"column":0},"end":{"line":198,"column":7}}})) != null ? stack1 : "");
-},"15":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"loc":{"start":{"line":192,"column":0},"end":{"line":198,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.program(21, data, 0),"loc":{"start":{"line":199,"column":0},"end":{"line":210,"column":7}}})) != null ? stack1 : "");
+},"16":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -112,9 +114,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"loc":{"start":{"line":182,"column":0},"end":{"line":184,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"loc":{"start":{"line":194,"column":0},"end":{"line":196,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
-},"16":function(container,depth0,helpers,partials,data) {
+},"17":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -123,11 +125,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":183,"column":8},"end":{"line":183,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":195,"column":8},"end":{"line":195,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":183,"column":22},"end":{"line":183,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":195,"column":22},"end":{"line":195,"column":36}}}))
     + ",\n";
-},"17":function(container,depth0,helpers,partials,data) {
+},"18":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -136,15 +138,15 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":188,"column":9},"end":{"line":188,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":200,"column":9},"end":{"line":200,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"loc":{"start":{"line":189,"column":8},"end":{"line":189,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":189,"column":45},"end":{"line":189,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":201,"column":8},"end":{"line":201,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":201,"column":45},"end":{"line":201,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":190,"column":0},"end":{"line":192,"column":7}}})) != null ? stack1 : "");
-},"18":function(container,depth0,helpers,partials,data) {
-    return "result = ";
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":202,"column":0},"end":{"line":204,"column":7}}})) != null ? stack1 : "");
 },"19":function(container,depth0,helpers,partials,data) {
+    return "result = ";
+},"20":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -153,9 +155,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":191,"column":8},"end":{"line":191,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":203,"column":8},"end":{"line":203,"column":30}}}))
     + "\n";
-},"20":function(container,depth0,helpers,partials,data) {
+},"21":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -164,11 +166,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"loc":{"start":{"line":194,"column":4},"end":{"line":194,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":194,"column":41},"end":{"line":194,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":206,"column":4},"end":{"line":206,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":206,"column":41},"end":{"line":206,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":195,"column":0},"end":{"line":197,"column":7}}})) != null ? stack1 : "");
-},"21":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":207,"column":0},"end":{"line":209,"column":7}}})) != null ? stack1 : "");
+},"22":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -177,9 +179,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":196,"column":4},"end":{"line":196,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":208,"column":4},"end":{"line":208,"column":26}}}))
     + "\n";
-},"22":function(container,depth0,helpers,partials,data) {
+},"23":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -188,21 +190,8 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":206,"column":0},"end":{"line":208,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":218,"column":0},"end":{"line":220,"column":9}}})) != null ? stack1 : "")
     + "}\n";
-},"23":function(container,depth0,helpers,partials,data) {
-    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":207,"column":11},"end":{"line":207,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":207,"column":4},"end":{"line":207,"column":24}}}))
-    + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":207,"column":26},"end":{"line":207,"column":40}}}))
-    + ",\n";
 },"24":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -212,21 +201,25 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":215,"column":4},"end":{"line":215,"column":16}}}))
-    + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":215,"column":17},"end":{"line":215,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":219,"column":11},"end":{"line":219,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":219,"column":4},"end":{"line":219,"column":24}}}))
+    + ": "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":219,"column":26},"end":{"line":219,"column":40}}}))
     + ",\n";
 },"25":function(container,depth0,helpers,partials,data) {
-    return "    tasks = {}\n";
-},"26":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return "    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":227,"column":4},"end":{"line":227,"column":16}}}))
+    + "="
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":227,"column":17},"end":{"line":227,"column":31}}}))
+    + ",\n";
+},"26":function(container,depth0,helpers,partials,data) {
+    return "    tasks = {}\n";
 },"27":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -235,9 +228,18 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":226,"column":0},"end":{"line":228,"column":9}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"28":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":238,"column":0},"end":{"line":240,"column":9}}})) != null ? stack1 : "");
+},"29":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -246,9 +248,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":227,"column":4},"end":{"line":227,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":239,"column":4},"end":{"line":239,"column":17}}}))
     + "\n";
-},"29":function(container,depth0,helpers,partials,data) {
+},"30":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -256,8 +258,8 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(30, data, 0),"inverse":container.program(33, data, 0),"loc":{"start":{"line":231,"column":0},"end":{"line":242,"column":7}}})) != null ? stack1 : "");
-},"30":function(container,depth0,helpers,partials,data) {
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(31, data, 0),"inverse":container.program(34, data, 0),"loc":{"start":{"line":243,"column":0},"end":{"line":254,"column":7}}})) != null ? stack1 : "");
+},"31":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -265,18 +267,18 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":232,"column":0},"end":{"line":232,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":244,"column":0},"end":{"line":244,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":232,"column":20},"end":{"line":232,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":232,"column":42},"end":{"line":232,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":244,"column":20},"end":{"line":244,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":244,"column":42},"end":{"line":244,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":233,"column":0},"end":{"line":235,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":245,"column":0},"end":{"line":247,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":236,"column":1},"end":{"line":236,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":248,"column":1},"end":{"line":248,"column":56}}})) != null ? stack1 : "")
     + "\n";
-},"31":function(container,depth0,helpers,partials,data) {
-    return ".partial";
 },"32":function(container,depth0,helpers,partials,data) {
+    return ".partial";
+},"33":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -285,9 +287,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":236,"column":28},"end":{"line":236,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":248,"column":28},"end":{"line":248,"column":48}}}))
     + ")";
-},"33":function(container,depth0,helpers,partials,data) {
+},"34":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -296,10 +298,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with TaskGroup("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":238,"column":15},"end":{"line":238,"column":34}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":250,"column":15},"end":{"line":250,"column":34}}}))
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":239,"column":0},"end":{"line":241,"column":9}}})) != null ? stack1 : "");
-},"34":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":253,"column":9}}})) != null ? stack1 : "");
+},"35":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -308,15 +310,15 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":246,"column":4},"end":{"line":246,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":4},"end":{"line":258,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":246,"column":18},"end":{"line":246,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":18},"end":{"line":258,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":247,"column":4},"end":{"line":247,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":259,"column":4},"end":{"line":259,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":248,"column":0},"end":{"line":251,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":252,"column":0},"end":{"line":254,"column":9}}})) != null ? stack1 : "");
-},"35":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(36, data, 0),"inverse":container.noop,"loc":{"start":{"line":260,"column":0},"end":{"line":263,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":264,"column":0},"end":{"line":266,"column":9}}})) != null ? stack1 : "");
+},"36":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -325,7 +327,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":249,"column":4},"end":{"line":249,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":261,"column":4},"end":{"line":261,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -351,16 +353,17 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":115,"column":0},"end":{"line":127,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":128,"column":0},"end":{"line":153,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":154,"column":0},"end":{"line":160,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":161,"column":0},"end":{"line":165,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":166,"column":0},"end":{"line":168,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":169,"column":0},"end":{"line":201,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(22, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":202,"column":0},"end":{"line":210,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":161,"column":0},"end":{"line":172,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":173,"column":0},"end":{"line":177,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":178,"column":0},"end":{"line":180,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":181,"column":0},"end":{"line":213,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(23, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":214,"column":0},"end":{"line":222,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(24, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":214,"column":0},"end":{"line":216,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(25, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":226,"column":0},"end":{"line":228,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(25, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":218,"column":0},"end":{"line":220,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(26, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":221,"column":0},"end":{"line":223,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":224,"column":0},"end":{"line":229,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(26, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":230,"column":0},"end":{"line":232,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":233,"column":0},"end":{"line":235,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(28, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":236,"column":0},"end":{"line":241,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -372,10 +375,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":230,"column":0},"end":{"line":243,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(30, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":242,"column":0},"end":{"line":255,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":243,"column":11},"end":{"line":255,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(35, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":255,"column":11},"end":{"line":267,"column":11}}}) || fn;
   return fn;
   }
 

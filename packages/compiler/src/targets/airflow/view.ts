@@ -127,6 +127,7 @@ export interface DagView {
     readonly variable: boolean;
     readonly mlflow: boolean;
     readonly item: boolean;
+    readonly floatItem: boolean;
     readonly validate: boolean;
   };
   /** Module-level callables for `callback()` alerts. */
@@ -1053,6 +1054,7 @@ export function dagView(
   let usesMlflow = false;
   let usesPush = false;
   let usesItem = false;
+  let usesFloatItem = false;
   let usesValidate = false;
   const mappedOver = new Map<string, string>();
   for (const t of ir.tasks) {
@@ -1081,13 +1083,22 @@ export function dagView(
         kwargs.push(kw("python_callable", callable.name));
         operator = file.use("PythonOperator");
         if (task.map) {
-          usesItem = true;
           const over = task.map.over;
           if (over.kind === "ref") {
             const producer = refs.get(over.task) ?? py`tasks[${over.task}]`;
+            // A mapped task's float output: its values, read back, may be whole floats that
+            // Airflow 3 returns as ints (what _pull's as_float does for the other inputs).
+            const from = ir.tasks.find((t) => t.id === over.task);
+            const floats =
+              from?.kind === "python" && from.map !== null && from.outputs[over.output] === "float";
+            usesFloatItem ||= floats;
+            usesItem ||= !floats;
             // The producer returns this output (see pythonCallable): its return value is mapped.
-            expand = new PyCode(`op_kwargs=${producer.text}.output.map(_item)`);
+            expand = new PyCode(
+              `op_kwargs=${producer.text}.output.map(${floats ? "_float_item" : "_item"})`,
+            );
           } else {
+            usesItem = true;
             const items = over.kind === "list" ? over.items.map(literalJson) : [];
             expand = new PyCode(
               `op_kwargs=[${items.map((v) => `{"item": ${unrenderedLiteral(v, file)}}`).join(", ")}]`,
@@ -1285,6 +1296,7 @@ export function dagView(
       variable: uses.requiredVariable,
       mlflow: usesMlflow,
       item: usesItem,
+      floatItem: usesFloatItem,
       validate: usesValidate,
     },
     callbacks: [...file.callbacks.values()],
