@@ -653,6 +653,22 @@ describe("checkModules: a project module named like a standard-library or instal
       `MLG1011 invalid module path 'airflow.py' of task 't2' (fn): ${reason("the installed", "airflow", "airflow")} | rename it (e.g. 'airflow_tasks.py') or move it into a folder of your own: fn: 'tasks/airflow.py:f'`,
     ]);
   });
+
+  it("counts what Airflow and the generated code import as installed: pandas.py, pendulum/, mlflow.py", () => {
+    const fns = ["pandas.py", "pendulum/dates.py", "mlflow.py", "my_pandas.py"];
+    const tasks = fns.map((m, i) => py(`t${i}`, { module: m, function: "f" }));
+    const modules = new Map(fns.map((m) => [m, "def f():\n    pass\n"]));
+    const found: string[] = [];
+    checkModules(ir(tasks), modules, {
+      sourceMap: {},
+      report: (d) => found.push(`${d.code} ${d.message.split(":")[0]}`),
+    });
+    expect(found).toEqual([
+      "MLG1011 invalid module path 'pandas.py' of task 't0' (fn)",
+      "MLG1011 invalid module path 'pendulum/dates.py' of task 't1' (fn)",
+      "MLG1011 invalid module path 'mlflow.py' of task 't2' (fn)",
+    ]);
+  });
 });
 
 describe("checkModules: a value whose kind the parameter's annotation refuses", () => {

@@ -12,6 +12,27 @@ import { HARD_KEYWORDS } from "../escape/python.js";
 import { type PassContext, taskPlace } from "./context.js";
 import { PYTHON_STDLIB } from "./stdlib.js";
 
+/**
+ * Packages installed wherever an mlgen task runs: the engines, what Airflow itself depends on
+ * (and has often imported before the task's module), and what the generated code imports
+ * (mlflow for tracking, pandas for validations, numpy and scikit-learn with them). A task module
+ * of the same top-level name is never the one Python imports.
+ */
+const INSTALLED: ReadonlySet<string> = new Set([
+  "airflow",
+  "kfp",
+  "pendulum",
+  "jinja2",
+  "sqlalchemy",
+  "pydantic",
+  "requests",
+  "yaml",
+  "mlflow",
+  "pandas",
+  "numpy",
+  "sklearn",
+]);
+
 /** Module paths must be importable: relative, `.py`, every segment a Python identifier. */
 const MODULE_PATH = /^(?:[A-Za-z_][A-Za-z0-9_]*\/)*[A-Za-z_][A-Za-z0-9_]*\.py$/;
 
@@ -374,7 +395,7 @@ export function checkModules(
         continue;
       }
       const top = segments[0] ?? "";
-      if (!shadowed.has(top) && (PYTHON_STDLIB.has(top) || top === "airflow" || top === "kfp")) {
+      if (!shadowed.has(top) && (PYTHON_STDLIB.has(top) || INSTALLED.has(top))) {
         shadowed.add(top);
         const root = segments.length === 1;
         ctx.report(
