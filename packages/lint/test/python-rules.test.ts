@@ -3015,6 +3015,29 @@ ${dag("    silent() >> read()\n")}`;
     ]);
   });
 
+  it("TaskFlow through the SDK module: from airflow import sdk, or import airflow.sdk as sdk; @sdk.dag, @sdk.task", () => {
+    const flow = (imp: string) => `import pendulum
+${imp}
+
+@sdk.dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+def ns_flow():
+    @sdk.task(retries=1, execution_timeout=pendulum.duration(hours=1))
+    def make():
+        return 1
+
+    @sdk.task(retries=1, execution_timeout=pendulum.duration(hours=1))
+    def use(ti=None):
+        return ti.xcom_pull(task_ids="make", key="bogus")
+
+    make() >> use()
+
+ns_flow()
+`;
+    for (const imp of ["from airflow import sdk", "import airflow.sdk as sdk"]) {
+      expect(all(flow(imp))).toEqual(["no-failure-alert 4:1", "missing-xcom-key 12:16"]);
+    }
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

@@ -793,11 +793,27 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return null;
   };
 
+  /**
+   * A dotted name read through a module the file imports Airflow's SDK as: `sdk.dag` with
+   * `from airflow import sdk` (or `import airflow.sdk as sdk`) is `airflow.sdk.dag`.
+   */
+  const viaSdkModule = (path: string): string => {
+    const dot = path.indexOf(".");
+    if (dot < 0) return path;
+    const head = path.slice(0, dot);
+    for (const imp of imports) {
+      const full = imp.name ? `${imp.module}.${imp.name}` : imp.module;
+      if ((imp.as ?? imp.name) !== head) continue;
+      if (full === "airflow.sdk" || full === "airflow.decorators") return full + path.slice(dot);
+    }
+    return path;
+  };
+
   /** `task`, `task.virtualenv`, ... (the TaskFlow decorator, by its short name), or null. */
   const taskDecorator = (node: PyNode | null): string | null => {
     const d = dotted(node);
     if (!d) return null;
-    const short = (importedAs.get(d) ?? d).replace(/^airflow\.(sdk|decorators)\./, "");
+    const short = viaSdkModule(importedAs.get(d) ?? d).replace(/^airflow\.(sdk|decorators)\./, "");
     return short === "task" || /^task\.\w+$/.test(short) ? short : null;
   };
 
@@ -1182,7 +1198,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       if (argList && !scope.inFunction) {
         walkChildren(argList, scope);
       }
-      const short = path.replace(/^airflow\.(sdk|decorators)\./, "");
+      const short = viaSdkModule(path).replace(/^airflow\.(sdk|decorators)\./, "");
       if (!TRANSPARENT_DECORATOR.test(path)) transparent = false;
       if ((short === "task" || short.startsWith("task.")) && fnName) {
         taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
