@@ -63,6 +63,21 @@ const REFUSED: [name: string, source: string, message: string][] = [
     "'async with' outside async function",
   ],
   [
+    "an async list comprehension in a plain function",
+    "def rows(c):\n    return [r async for r in c]\n",
+    "asynchronous comprehension outside of an asynchronous function",
+  ],
+  [
+    "an async set comprehension at module level",
+    "x = {r async for r in c}\n",
+    "asynchronous comprehension outside of an asynchronous function",
+  ],
+  [
+    "an async dict comprehension in a lambda inside an async function",
+    "async def f(c):\n    return lambda: {k: v async for k, v in c}\n",
+    "asynchronous comprehension outside of an asynchronous function",
+  ],
+  [
     "yield from in an async function",
     "async def f():\n    yield from x\n",
     "'yield from' inside async function",
@@ -170,6 +185,8 @@ const ACCEPTED: string[] = [
   "for (a, b) in x:\n    pass\nfor a.b in x:\n    pass\n",
   "async def f():\n    await x\n    async for a in b:\n        pass\n    async with c:\n        pass\n    yield 1\n",
   "async def f():\n    return [await y for y in z]\n",
+  "async def f(c):\n    return [[x async for x in r] for r in c], {k async for k in c}\n",
+  "def gen(c):\n    return (r async for r in c)\n",
   "def f():\n    global x\n    x = 1\n",
   "x = 1\n\ndef f():\n    global x\n    x = 2\n",
   "def f():\n    g(x=1)\n    global x\n",

@@ -266,6 +266,8 @@ export const CHECKED: ReadonlySet<string> = new Set([
   "YieldStatement",
   "YieldExpression",
   "DictionaryComprehensionExpression",
+  "ArrayComprehensionExpression",
+  "SetComprehensionExpression",
   "ImportStatement",
   "ScopeStatement",
   "String",
@@ -371,10 +373,18 @@ export function compileCheck(
         }
         break;
       }
-      case "DictionaryComprehensionExpression": {
+      case "DictionaryComprehensionExpression":
+      case "ArrayComprehensionExpression":
+      case "SetComprehensionExpression": {
         const first = n.firstChild?.nextSibling;
-        if (first?.name === "**") {
+        if (n.name === "DictionaryComprehensionExpression" && first?.name === "**") {
           report(at(first, "dict unpacking cannot be used in dict comprehension"));
+        }
+        // A list, set or dict comprehension with `async for` (a generator expression may have
+        // one anywhere) needs an async function around it.
+        const asyncFor = childNamed(n, "async");
+        if (asyncFor && !isAsync(functionOf(n))) {
+          report(at(n, "asynchronous comprehension outside of an asynchronous function"));
         }
         break;
       }
