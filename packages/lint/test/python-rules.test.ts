@@ -3038,6 +3038,18 @@ ns_flow()
     }
   });
 
+  it("params are never rendered: a pull written in them reads nothing, so it is no pull", () => {
+    const body =
+      dag(`    BashOperator(task_id="a", bash_command="echo {{ params.x }}", params={"x": "{{ ti.xcom_pull(task_ids='nope_either') }}"})
+`);
+    expect(found("missing-xcom-key", body)).toEqual([]);
+    // The same pull in the command is one.
+    const inCommand =
+      dag(`    BashOperator(task_id="a", bash_command="echo {{ ti.xcom_pull(task_ids='nope_either') }}")
+`);
+    expect(found("missing-xcom-key", inCommand)).toHaveLength(1);
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

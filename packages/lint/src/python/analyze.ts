@@ -175,8 +175,11 @@ const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
 /** A name bound to a TaskFlow call's result (an XComArg), not to an operator. */
 const isXComArg = (b: Binding | undefined) => b?.kind === "tasks" && b.xcomArg;
 
-/** Operator arguments Airflow never renders as templates: the task's docs. */
-const UNRENDERED = new Set(["doc", "doc_md", "doc_rst", "doc_json", "doc_yaml"]);
+/**
+ * Operator arguments Airflow never renders as templates: the task's docs, and `params` (no
+ * operator lists it in template_fields; templates read its values, it holds no template).
+ */
+const UNRENDERED = new Set(["doc", "doc_md", "doc_rst", "doc_json", "doc_yaml", "params"]);
 
 const lastSegment = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
@@ -748,7 +751,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     const pulls: Pull[] = [];
     const pushedInTemplates: (string | null)[] = [];
     // Each argument's strings once, for both the pushes and the pulls in their templates. The
-    // docs are shown in the UI as written, never rendered: a pull there reads nothing.
+    // docs are shown in the UI as written, and params passed as written: a pull there reads
+    // nothing.
     for (const [name, value] of [...kwargs, ...extraTemplates.map((v) => ["", v] as const)]) {
       if (UNRENDERED.has(name)) continue;
       for (const s of stringsIn(value)) {
