@@ -866,6 +866,29 @@ describe("common mistakes get a message that says the fix", () => {
     ]);
   });
 
+  it("a map over a mapped output that runs after a failure is MLG1030: its items need not line up", () => {
+    const make = (triggerRule?: "all_done") =>
+      pipeline("m", {}, (p) => {
+        const w = p.map("work", {
+          fn: "tasks/t.py:work",
+          over: [1, 2, 3],
+          as: "i",
+          outputs: { val: "float" },
+        });
+        p.map("second", {
+          fn: "tasks/t.py:second",
+          over: w.out.val,
+          as: "v",
+          outputs: { w: "float" },
+          ...(triggerRule ? { triggerRule } : {}),
+        });
+      }).ir;
+    expect(messages(make("all_done")).filter((m) => m.startsWith("MLG1030"))).toEqual([
+      "MLG1030 task 'second' maps over the output of 'work', itself mapped, and runs after a failure (all_done): an instance of 'work' that fails leaves no item, so the items of 'second' need not line up with the instances of 'work' | pair values inside one task (have 'work' return what 'second' needs), or let 'second' run only when all of 'work' succeeded (the default trigger rule)",
+    ]);
+    expect(messages(make()).filter((m) => m.startsWith("MLG1030"))).toEqual([]);
+  });
+
   it("a task id used twice is said alone, not as the outputs the other task lacks", () => {
     const ir = pipeline("m", {}, (p) => {
       const fit = p.python("fit", { fn: "tasks/t.py:fit", outputs: { score: "float" } });

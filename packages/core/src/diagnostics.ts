@@ -161,6 +161,12 @@ export const DIAGNOSTICS = {
       "sensor '{task}' waits up to {timeout} in poke mode, but its executionTimeout of {executionTimeout} ends each try first: it fails with a task timeout (and is retried) before its own timeout is reached",
     fix: "give the sensor an executionTimeout longer than its timeout, or a timeout within its executionTimeout; in reschedule mode (the default) the timeout counts across the tries",
   },
+  MLG1030: {
+    severity: "warning",
+    message:
+      "task '{task}' maps over the output of '{producer}', itself mapped, and runs after a failure ({rule}): an instance of '{producer}' that fails leaves no item, so the items of '{task}' need not line up with the instances of '{producer}'",
+    fix: "pair values inside one task (have '{producer}' return what '{task}' needs), or let '{task}' run only when all of '{producer}' succeeded (the default trigger rule)",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -243,7 +243,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         conditionTypes(task, byId, ctx, place);
         break;
       case "python":
-        if (task.map) checkMap(task, byId, ctx, place);
+        if (task.map) checkMap(ir, task, byId, ctx, place);
         break;
       case "container":
         checkResources(task, ctx, place);
@@ -471,7 +471,20 @@ function checkBranch(
   }
 }
 
+/** Trigger rules that run a task after an upstream failure. */
+const RUNS_AFTER_FAILURE: ReadonlySet<string> = new Set([
+  "all_failed",
+  "all_done",
+  "all_done_min_one_success",
+  "one_success",
+  "one_failed",
+  "one_done",
+  "none_skipped",
+  "always",
+]);
+
 function checkMap(
+  ir: Pipeline,
   task: PythonTask,
   byId: ReadonlyMap<string, Task>,
   ctx: PassContext,
@@ -479,6 +492,13 @@ function checkMap(
 ): void {
   const over = task.map?.over;
   if (!over) return;
+  // Airflow expands over the values the producer's instances returned: a failed one leaves a
+  // gap that closes up, where its outputs read downstream keep a None in its place.
+  const producer = over.kind === "ref" ? byId.get(over.task) : undefined;
+  const rule = effectiveOptions(ir, task).triggerRule ?? "all_success";
+  if (producer?.kind === "python" && producer.map !== null && RUNS_AFTER_FAILURE.has(rule)) {
+    ctx.report(diagnostic("MLG1030", { task: task.id, producer: producer.id, rule }, place));
+  }
   let what: string | null = null;
   switch (over.kind) {
     case "list": {
