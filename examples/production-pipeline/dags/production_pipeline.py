@@ -347,7 +347,7 @@ with DAG(
         task_id="report",
         bash_command='echo "production run {{ (dag_run.logical_date or dag_run.run_after) | ds }} finished: model $MODEL_TYPE, accuracy $ACCURACY"',
         env={
-            "ACCURACY": "{{ ti.xcom_pull(task_ids='evaluate', key='accuracy') }}",
+            "ACCURACY": "{% set value = ti.xcom_pull(task_ids='evaluate', key='accuracy') %}{{ value | float if value is integer else value }}",
             "MODEL_TYPE": "{{ ti.xcom_pull(task_ids='select_best', key='model_type') }}",
         },
         append_env=True,

@@ -213,6 +213,8 @@ class FileContext {
      * params: rendered as JSON in a template.
      */
     readonly structured: ReadonlySet<string> = new Set(),
+    /** `task\0output` of the outputs declared float: rendered as floats in a template. */
+    readonly floats: ReadonlySet<string> = new Set(),
   ) {}
 
   /** The Python name of an Airflow class or module, recording its import. */
@@ -522,12 +524,20 @@ function jinjaValue(value: Value, file: FileContext): string {
   switch (value.kind) {
     case "literal":
       return typeof value.value === "string" ? value.value : JSON.stringify(value.value);
-    case "ref":
+    case "ref": {
+      const key = `${value.task}\0${value.output}`;
+      const pull = `ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)})`;
       // A list of task ids always pulls a list: every instance of a mapped task, as JSON.
-      return mapped.has(value.task)
-        ? `{{ ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)}) | list | tojson }}`
-        : // A bool, list or dict as JSON, as the same literal is written (not Python's repr).
-          `{{ ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)})${file.structured.has(`${value.task}\0${value.output}`) ? " | tojson" : ""} }}`;
+      if (mapped.has(value.task)) {
+        return `{{ ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)}) | list | tojson }}`;
+      }
+      // A float as a float (3.0), which Airflow 3 may hand back as the int 3; None stays None.
+      if (file.floats.has(key)) {
+        return `{% set value = ${pull} %}{{ value | float if value is integer else value }}`;
+      }
+      // A bool, list or dict as JSON, as the same literal is written (not Python's repr).
+      return `{{ ${pull}${file.structured.has(key) ? " | tojson" : ""} }}`;
+    }
     case "variable":
       return value.default === null
         ? `{{ var.value[${jinjaString(value.name)}] }}`
@@ -1038,7 +1048,7 @@ export function dagView(
       .filter(([, param]) => param.type === "boolean")
       .map(([name]) => paramKey(name)),
   ]);
-  const file = new FileContext(dialect, namer, new Set(mapped.keys()), structured);
+  const file = new FileContext(dialect, namer, new Set(mapped.keys()), structured, floats);
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
   const localId = (task: Task) =>
