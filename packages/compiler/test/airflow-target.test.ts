@@ -889,6 +889,22 @@ describe("common mistakes get a message that says the fix", () => {
     expect(messages(make()).filter((m) => m.startsWith("MLG1030"))).toEqual([]);
   });
 
+  it("a branch side that runs after the other side is said once per task it waits on, a group's tasks together", () => {
+    const ir = pipeline("m", { params: { go: true } }, (p) => {
+      const deploy = p.bash("deploy", { command: "true" });
+      const rollback = p.group("rollback", {}, (g) => {
+        const undo = g.bash("undo", { command: "true" }).after(deploy);
+        g.bash("notify", { command: "true" }).after(undo);
+      });
+      p.branch("br", { when: [p.params.go, "==", true], ifTrue: deploy, ifFalse: rollback });
+    }).ir;
+    expect(messages(ir).filter((m) => m.includes("runs after"))).toEqual([
+      expect.stringMatching(
+        /^MLG1011 invalid branch 'br': 'rollback.undo' \(ifFalse\) runs after 'deploy' \(ifTrue\), so it never runs/,
+      ),
+    ]);
+  });
+
   it("a task id used twice is said alone, not as the outputs the other task lacks", () => {
     const ir = pipeline("m", {}, (p) => {
       const fit = p.python("fit", { fn: "tasks/t.py:fit", outputs: { score: "float" } });

@@ -368,6 +368,8 @@ function crossSideReads(
     ["ifFalse", members(branch.ifFalse), "ifTrue", members(branch.ifTrue)],
   ] as const;
   for (const [side, own, otherSide, other] of sides) {
+    // Once per task of the other side: a group's tasks after it are one mistake.
+    const said = new Set<string>();
     for (const id of own) {
       const task = byId.get(id);
       const rule = task ? effectiveOptions(ir, task).triggerRule : null;
@@ -383,7 +385,8 @@ function crossSideReads(
         if (other.has(up) && !own.has(up)) found = up;
         else stack.push(...(byId.get(up)?.upstream ?? []));
       }
-      if (found === null) continue;
+      if (found === null || said.has(found)) continue;
+      said.add(found);
       ctx.report(
         diagnostic(
           "MLG1011",
