@@ -3050,6 +3050,29 @@ ns_flow()
     expect(found("missing-xcom-key", inCommand)).toHaveLength(1);
   });
 
+  it("top-level-code: dag.test() at module level runs the DAG at every parse; under __main__ it does not", () => {
+    const source = `${HEAD}
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args)
+def forgot_guard():
+    BashOperator(task_id="a", bash_command="true")
+
+d = forgot_guard()
+d.test()
+
+with DAG("classic", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args) as classic:
+    BashOperator(task_id="b", bash_command="true")
+
+classic.test()
+forgot_guard().test()
+
+if __name__ == "__main__":
+    d.test()
+`;
+    expect(
+      all(source.replace("from airflow.sdk import DAG,", "from airflow.sdk import dag, DAG,")),
+    ).toEqual(["top-level-code 15:1", "top-level-code 20:1", "top-level-code 21:1"]);
+  });
+
   it("a parenthesized with (black's and ruff's layout of a long header) opens its DAG and groups", () => {
     const grouped = `${HEAD}with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     with (

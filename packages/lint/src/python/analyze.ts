@@ -291,6 +291,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   /** Task id → the operator of the first task with that id (as a scan of `tasks` finds it). */
   const firstTask = new Map<string, string>();
   const taskflowFns = new Map<string, TaskflowFn>();
+  /** @dag functions of the file, by name, with the DAG each builds. */
+  const dagFunctions = new Map<string, DagDecl>();
   const functionDefs = new Map<string, PyNode>();
   const callCounts = new Map<string, number>();
   const taskGroupFns = new Map<string, string>();
@@ -853,6 +855,17 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return name ? { decorator: `@${decorator}`, kwargs, name: lastSegment(name) } : null;
   };
 
+  /** `d.test` where d is a DAG of the file (`with DAG(...) as d`, `d = my_dag()`), or `my_dag().test`. */
+  const isDagTest = (fn: PyNode | null): boolean => {
+    if (fn?.name !== "MemberExpression" || methodOf(source, fn) !== "test") return false;
+    const receiver = fn.firstChild;
+    if (receiver?.name === "VariableName") return vars.get(text(receiver))?.kind === "dag";
+    if (receiver?.name === "CallExpression") {
+      return dagFunctions.has(dotted(receiver.firstChild) ?? "");
+    }
+    return false;
+  };
+
   const handleCall = (node: PyNode, scope: Scope) => {
     const fnNode = node.firstChild;
     const argList = childNamed(node, "ArgList");
@@ -861,7 +874,12 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     const args = parseArgs(argList);
     const callee = calleeText(fnNode);
     if (!scope.inFunction && callee) {
-      topLevelCalls.push({ callee, span: span(node), within: scope.within });
+      topLevelCalls.push({
+        callee,
+        span: span(node),
+        within: scope.within,
+        ...(isDagTest(fnNode) ? { dagTest: true as const } : {}),
+      });
     } else if (scope.helper && callee) {
       helperCalls.get(scope.helper)?.push({ callee, span: span(node), within: null });
     }
@@ -1222,6 +1240,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             : new Map(args.kwargs).set("dag_id", nameNode as PyNode),
         });
         (dag as { id: string | null }).id = dag.id ?? fnName;
+        dagFunctions.set(fnName, dag);
         inner = { ...inner, dag };
         runsAtParse = true;
       } else if ((short === "asset" || short === "asset.multi") && fnName && !scope.inFunction) {
@@ -1467,6 +1486,15 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           ) {
             const dag = dags.find((d) => d.span.line === span(value).line);
             if (dag) vars.set(name, { kind: "dag", dag });
+          } else if (
+            value.name === "CallExpression" &&
+            dagFunctions.has(dotted(value.firstChild) ?? "")
+          ) {
+            // `d = my_dag()`: the DAG the @dag function builds.
+            vars.set(name, {
+              kind: "dag",
+              dag: dagFunctions.get(dotted(value.firstChild) ?? "") as DagDecl,
+            });
           } else {
             const ends = endpoints(value);
             const groupFn = rootName(value.firstChild);

@@ -122,6 +122,8 @@ export interface ImportDecl {
   readonly topLevel: boolean;
   /** The @dag or @task_group function whose body holds it, when not at module level. */
   readonly within: string | null;
+  /** `dag.test()` of a DAG of the file: the whole DAG runs when the file is parsed. */
+  readonly dagTest?: true;
 }
 
 /** A call evaluated when the file is parsed (outside task functions and callbacks). */
@@ -131,6 +133,8 @@ export interface TopLevelCall {
   readonly span: Span;
   /** The @dag or @task_group function whose body holds it, when not at module level. */
   readonly within: string | null;
+  /** `dag.test()` of a DAG of the file: the whole DAG runs when the file is parsed. */
+  readonly dagTest?: true;
 }
 
 /** A string literal with where it sits: task arguments and task function bodies. */

@@ -78,6 +78,16 @@ export const topLevelCode = defineRule({
     const why = (within: string | null) =>
       within ? `; the body of ${within}() runs at every parse, its tasks' bodies do not` : "";
     for (const call of file.topLevelCalls) {
+      if (call.dagTest) {
+        report(
+          {
+            what: `${call.callee}()${place(call.within)} (a whole run of the DAG: every task runs, against Airflow's database)`,
+            hint: 'put it under if __name__ == "__main__": so that it runs only when you run the file yourself',
+          },
+          call.span,
+        );
+        continue;
+      }
       const direct = CALLS.find(([re]) => re.test(call.callee));
       const via = direct ? null : throughHelpers(file.helperCalls, call.within, call.callee);
       const hit = direct ? { callee: call.callee, what: direct[1] } : via;
