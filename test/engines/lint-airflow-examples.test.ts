@@ -12,7 +12,7 @@ import {
   lintPythonSource,
   loadPythonSyntaxCheck,
 } from "../../packages/lint/src/index.js";
-import { fastParse } from "../../packages/lint/src/python/fastparse.js";
+import { fastParse, hasParenthesizedWith } from "../../packages/lint/src/python/fastparse.js";
 import {
   firstDifference,
   hasErrorNode,
@@ -103,6 +103,7 @@ describe("mlgen lint on Airflow's own example DAGs (real engine packages)", () =
     const files = pythonFiles(join(SITE, "airflow")).sort();
     let accepted = 0;
     let declinedValid = 0;
+    let parenthesized = 0;
     const wrong: string[] = [];
     for (const file of files) {
       const source = readFileSync(file, "utf8");
@@ -113,13 +114,19 @@ describe("mlgen lint on Airflow's own example DAGs (real engine packages)", () =
         continue;
       }
       accepted++;
+      // Python 3.10's `with (A() as a, ...):`, which lezer's grammar lacks: the fast path reads
+      // it as Python does (packages/lint/test/fastparse.test.ts).
+      if (hasErrorNode(lezer) && hasParenthesizedWith(source)) {
+        parenthesized++;
+        continue;
+      }
       const difference = hasErrorNode(lezer)
         ? "lezer found a syntax error"
         : firstDifference(source, treeDump(lezer), treeDump(fast));
       if (difference) wrong.push(`${relative(SITE, file)}: ${difference}`);
     }
     console.log(
-      `fast parser on ${files.length} files of the airflow package: ${accepted} built exactly as lezer builds them, ${declinedValid} left to lezer (match statements, ...), ${files.length - accepted - declinedValid} that lezer reads with error nodes (left to it too)`,
+      `fast parser on ${files.length} files of the airflow package: ${accepted - parenthesized} built exactly as lezer builds them, ${parenthesized} with a parenthesized with read as Python 3.10 reads it, ${declinedValid} left to lezer (match statements, ...), ${files.length - accepted - declinedValid} that lezer reads with error nodes (left to it too)`,
     );
     expect(files.length).toBeGreaterThan(800);
     expect(accepted / files.length).toBeGreaterThan(0.9);

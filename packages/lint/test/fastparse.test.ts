@@ -7,6 +7,7 @@ import {
   fastParse,
   fastParseNodes,
   grammarError,
+  hasParenthesizedWith,
   parenthesizedWithItems,
   parsePython,
 } from "../src/python/fastparse.js";
@@ -41,12 +42,6 @@ function mismatch(source: string): string | null {
     firstDifference(source, lezerNodes, nodeDump(pyTree(lezer)))
   );
 }
-
-/** Whether a `with` of the source opens Python 3.10's parenthesized list of context managers. */
-const parenthesizedWith = (source: string) =>
-  [...source.matchAll(/\bwith\s*\(/g)].some((m) =>
-    parenthesizedWithItems(source, m.index + m[0].length - 1),
-  );
 
 // Each must be accepted by the fast path and give @lezer/python's tree, node for node.
 const SAME: Record<string, string> = {
@@ -161,7 +156,7 @@ describe("the fast Python parser", () => {
 
   it("reads `with (A() as a, B() as b,):` as Python 3.10 does: the items, as if unparenthesized", () => {
     const source = 'with (\n    open(p) as f,  # ( a comment\n    lock(")") as g,\n):\n    pass\n';
-    expect(parenthesizedWith(source)).toBe(true);
+    expect(hasParenthesizedWith(source)).toBe(true);
     // lezer's grammar reads the parentheses as an expression and recovers from the `as`.
     expect(hasErrorNode(parser.parse(source))).toBe(true);
     const nodes = fastParseNodes(source);
@@ -315,7 +310,7 @@ describe("the fast Python parser", () => {
           if (!fast) return;
           accepted++;
           // Python 3.10's `with (A() as a):`, which lezer's grammar lacks (see below).
-          if (parenthesizedWith(source)) return;
+          if (hasParenthesizedWith(source)) return;
           const lezer = parser.parse(source);
           expect(hasErrorNode(lezer)).toBe(false);
           expect(firstDifference(source, treeDump(lezer), treeDump(fast))).toBeNull();

@@ -151,6 +151,14 @@ export function parenthesizedWithItems(src: string, open: number): boolean {
   return false;
 }
 
+/** Whether a `with` of the source opens Python 3.10's parenthesized list of context managers. */
+export function hasParenthesizedWith(source: string): boolean {
+  for (const m of source.matchAll(/\bwith\s*\(/g)) {
+    if (parenthesizedWithItems(source, m.index + m[0].length - 1)) return true;
+  }
+  return false;
+}
+
 /** A character code that can continue a Python name (ASCII letters, digits, `_`, non-ASCII). */
 const isWordCode = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
