@@ -15,10 +15,10 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATES = join(ROOT, "templates");
-const Handlebars = createRequire(join(ROOT, "packages/compiler/package.json"))("handlebars");
-const { version } = createRequire(join(ROOT, "packages/compiler/package.json"))(
-  "handlebars/package.json",
-);
+// The compiler's own Handlebars, whose runtime renders what this precompiles.
+const require = createRequire(join(ROOT, "packages/compiler/package.json"));
+const Handlebars = require("handlebars");
+const { version } = require("handlebars/package.json");
 
 /** Every .hbs file under `dir` (dot folders too), as paths relative to templates/, sorted. */
 function templatesUnder(dir) {

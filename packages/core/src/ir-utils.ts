@@ -23,6 +23,16 @@ export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   onSuccess: null,
 });
 
+/**
+ * The tasks a branch target names: the task of that id, or every task of the group of that id
+ * (nested groups' too); none for an id that is neither.
+ */
+export function targetTasks(pipeline: Pipeline, target: string): Task[] {
+  const task = pipeline.tasks.find((t) => t.id === target);
+  if (task) return [task];
+  return pipeline.tasks.filter((t) => t.id.startsWith(`${target}.`));
+}
+
 /** Task options after applying pipeline defaults (task value wins). */
 export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
   return resolveOptions(pipeline, task.group, task.options);

@@ -92,8 +92,8 @@ export function lintPythonDag(
   // only the lines before them are analysed (for suppression comments): parsing the rest,
   // often binary garbage, would take the parsers' error recovery seconds to minutes.
   // So do brackets nested deeper than Python's tokenizer takes, which would also overflow the
-  // analysis' stack.
-  // A file the fast parser takes nests no deeper than that (it declines one that does).
+  // analysis' stack; a file the fast parser takes nests no deeper (it declines one that does),
+  // and its tree is handed on rather than parsed again.
   const fast = undecodable ? undefined : fastParseNodes(universalNewlines(text));
   const stop = undecodable ?? (fast ? null : tooDeeplyNested(text));
   const cut =

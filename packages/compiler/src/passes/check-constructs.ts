@@ -8,6 +8,7 @@ import {
   pokeSensorWait,
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
+  targetTasks,
   taskOutputs,
   taskValues,
   type Value,
@@ -358,11 +359,7 @@ function crossSideReads(
   place: DiagnosticPlace,
 ): void {
   const members = (list: readonly string[]) =>
-    new Set(
-      list.flatMap((t) =>
-        byId.has(t) ? [t] : [...byId.keys()].filter((id) => id.startsWith(`${t}.`)),
-      ),
-    );
+    new Set(list.flatMap((t) => targetTasks(ir, t).map((task) => task.id)));
   const sides = [
     ["ifTrue", members(branch.ifTrue), "ifFalse", members(branch.ifFalse)],
     ["ifFalse", members(branch.ifFalse), "ifTrue", members(branch.ifTrue)],
@@ -434,7 +431,6 @@ function checkBranch(
     );
   }
   conditionTypes(branch, byId, ctx, place);
-  const inGroup = (taskId: string, group: string) => taskId.startsWith(`${group}.`);
   for (const [side, list] of [
     ["ifTrue", branch.ifTrue],
     ["ifFalse", branch.ifFalse],
@@ -451,9 +447,7 @@ function checkBranch(
         );
         continue;
       }
-      const members = byId.has(target)
-        ? [target]
-        : ir.tasks.filter((t) => inGroup(t.id, target)).map((t) => t.id);
+      const members = targetTasks(ir, target).map((t) => t.id);
       for (const id of members) targets.add(id);
       if (members.includes(branch.id)) {
         ctx.report(diagnostic("MLG1016", { ...args, reason: "is the branch itself" }, place));

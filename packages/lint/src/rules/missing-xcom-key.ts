@@ -2,7 +2,7 @@ import { taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
-import { graphNode, reachability, taskSetting } from "../python/queries.js";
+import { graphNode, reachability } from "../python/queries.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -142,16 +142,16 @@ export const missingXcomKey = defineRule({
             // A dict returned without multiple_outputs is one XCom, return_value.
             const key = pull.key;
             const inDict = candidates.some((c) => c.callable?.returnKeys?.includes(key));
-            // `@task(do_xcom_push=False)` returning a value: the value is what is not pushed.
+            // `@task(do_xcom_push=False)` returning a value: the value is what is not pushed
+            // (the analysis drops return_value for the task's own do_xcom_push=False).
             const unpushed =
               key === "return_value" &&
               candidates.some((c) => {
-                const setting = taskSetting(file, c, "do_xcom_push");
+                const own = c.kwargs.get("do_xcom_push");
                 return (
                   c.callable?.returnsValue === true &&
-                  setting !== null &&
-                  setting !== "unknown" &&
-                  textOf(file.source, setting) === "False"
+                  own !== undefined &&
+                  textOf(file.source, own) === "False"
                 );
               });
             report(

@@ -12,6 +12,7 @@ import {
   removedContextHint,
   resolveOptions,
   SENSOR_DEFAULT_TIMEOUT,
+  targetTasks,
   taskKey,
   taskValues,
   visitValue,
@@ -239,7 +240,6 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     // up with the branch's own map index (-1), which such a map (expanded when the run is made)
     // lacks, and NotPreviouslySkippedDep reads the branch's decision with the instance's index,
     // gets none, and lets it run (models/skipmixin.py, ti_deps/deps/not_previously_skipped_dep.py).
-    const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
     for (const b of ir.tasks) {
       if (b.kind !== "branch") continue;
       for (const [side, list] of [
@@ -247,12 +247,8 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         ["ifFalse", b.ifFalse],
       ] as const) {
         for (const target of list) {
-          const members = byId.has(target)
-            ? [target]
-            : ir.tasks.filter((t) => t.id.startsWith(`${target}.`)).map((t) => t.id);
-          for (const id of members) {
-            const t = byId.get(id);
-            if (!t || !("map" in t) || t.map === null || t.map.over.kind !== "list") continue;
+          for (const t of targetTasks(ir, target)) {
+            if (!("map" in t) || t.map === null || t.map.over.kind !== "list") continue;
             if (!t.upstream.includes(b.id)) continue;
             report(
               `map '${t.id}' over a literal list, in ${side} of branch '${b.id}'`,

@@ -1098,14 +1098,12 @@ export function dagView(
             const producer = refs.get(over.task) ?? py`tasks[${over.task}]`;
             // A mapped task's float output: its values, read back, may be whole floats that
             // Airflow 3 returns as ints (what _pull's as_float does for the other inputs).
-            const from = ir.tasks.find((t) => t.id === over.task);
-            const floats =
-              from?.kind === "python" && from.map !== null && from.outputs[over.output] === "float";
-            usesFloatItem ||= floats;
-            usesItem ||= !floats;
+            const floatItems = mapped.has(over.task) && floats.has(`${over.task}\0${over.output}`);
+            usesFloatItem ||= floatItems;
+            usesItem ||= !floatItems;
             // The producer returns this output (see pythonCallable): its return value is mapped.
             expand = new PyCode(
-              `op_kwargs=${producer.text}.output.map(${floats ? "_float_item" : "_item"})`,
+              `op_kwargs=${producer.text}.output.map(${floatItems ? "_float_item" : "_item"})`,
             );
           } else {
             usesItem = true;
