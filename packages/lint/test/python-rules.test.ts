@@ -569,6 +569,25 @@ ${dag(`    BashOperator(task_id="ls", bash_command=f"ls {OUT_DIR}")
     },
   ],
   [
+    "paths in parameter defaults, joined under /tmp, made with pathlib's / and mapped by .expand()",
+    {
+      rule: "hardcoded-path",
+      body: `BASE = "/home/ana"
+OUT = os.path.join(BASE, "out")
+RAW = Path("/data") / "raw" / "x.csv"
+TMP = tempfile.mkdtemp(dir="/tmp")
+
+@task
+def load(path: str = os.path.join("/tmp", "x.csv"), out=OUT, raw=RAW, scratch=TMP):
+    return path, out, raw, os.path.join("/tmp"), str(Path("/tmp"))
+
+${dag(`    load()
+    BashOperator.partial(task_id="b").expand(bash_command=["cat /home/ana/a.csv", "ls"])
+`)}`,
+      want: ["1:9", "3:13", "7:36", "12:65"],
+    },
+  ],
+  [
     "the fallback of a setting read at run time is no hardcoded path; the setting's value is",
     {
       rule: "hardcoded-path",

@@ -54,18 +54,33 @@ function loopTarget(n: PyNode): boolean {
 }
 
 /** Calls that make a path from the string they start with: pathlib's classes, os.path's joins. */
-const PATH_CALLS =
+export const PATH_CALLS =
   /^(?:(?:pathlib\.)?(?:Path|PurePath|PosixPath|PurePosixPath)|(?:os\.path|posixpath)\.(?:join|abspath|normpath|realpath|expanduser))$/;
 
 /**
  * The string literal a path-making call starts from (`Path("/data/x")`), or null; `callee` is
  * the call's callee as a dotted name.
  */
-function pathCallString(value: PyNode, callee: string | null): PyNode | null {
-  if (value.name !== "CallExpression" || !callee || !PATH_CALLS.test(callee)) return null;
-  let first = childNamed(value, "ArgList")?.firstChild?.nextSibling ?? null;
+function pathCallString(
+  value: PyNode,
+  text: (node: PyNode) => string,
+  dotted: (node: PyNode | null) => string | null,
+  boundString: (name: PyNode) => PyNode | null,
+): PyNode | null {
+  // `Path("/data") / "raw" / "x.csv"`: the path the left-most operand makes.
+  let left = value;
+  while (left.name === "BinaryExpression" && left.firstChild) {
+    const op = left.firstChild.nextSibling;
+    if (op?.name !== "ArithOp" || text(op) !== "/") break;
+    left = left.firstChild;
+  }
+  const callee = left.name === "CallExpression" ? dotted(left.firstChild) : null;
+  if (!callee || !PATH_CALLS.test(callee)) return null;
+  let first = childNamed(left, "ArgList")?.firstChild?.nextSibling ?? null;
   while (first?.name === "Comment") first = first.nextSibling;
-  return first && isStringNode(first) ? first : null;
+  if (!first) return null;
+  // `os.path.join(BASE, "out")`, BASE bound to a string: the path starts from BASE's string.
+  return isStringNode(first) ? first : first.name === "VariableName" ? boundString(first) : null;
 }
 
 /** Literal collections whose strings a task's function reads through the name bound to them. */
@@ -640,6 +655,12 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return out;
   };
 
+  /** The string a module-level name is bound to (`BASE = "/data"`), or null. */
+  const boundString = (name: PyNode): PyNode | null => {
+    const b = vars.get(text(name));
+    return b?.kind === "string" ? b.node : null;
+  };
+
   /** Literal string arguments (and strings bound to names they use) for hardcoded-path. */
   const collectStrings = (taskId: string, where: string, node: PyNode) => {
     const visit = (n: PyNode) => {
@@ -1080,6 +1101,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       extra,
       args.splat,
     );
+    // `.expand(bash_command=[...])`: each mapped instance gets one of the values.
+    if (extra.length > 0) {
+      for (const [name, value] of args.kwargs) collectStrings(id, name, value);
+      for (const value of args.positional) collectStrings(id, last ?? "expand", value);
+    }
     // op_args fill the callable's leading parameters (op_kwargs are read by the rules).
     const made = tasks[tasks.length - 1];
     if (made && opArgs) {
@@ -1452,10 +1478,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           }
         }
         const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
-        const pathString =
-          !scope.inFunction && value.name === "CallExpression"
-            ? pathCallString(value, dotted(value.firstChild))
-            : null;
+        const pathString = scope.inFunction
+          ? null
+          : pathCallString(value, text, dotted, boundString);
         for (const t of targets) {
           const name = text(t);
           callBound.delete(name);
@@ -1976,6 +2001,8 @@ function functionFacts(
     // Parameters: Airflow passes context variables to the callable by name.
     let contextDict: string | null = null;
     for (const p of childrenNamed(childNamed(def, "ParamList"), "VariableName")) {
+      // `p=DATA`: DATA is the default, read from the module, not a parameter.
+      if (p.prevSibling?.name === "AssignOp") continue;
       bound.add(textOf(source, p));
       // A lambda's first parameter has nothing before it (no parenthesis).
       const before = p.prevSibling?.name;
@@ -2064,6 +2091,11 @@ function functionFacts(
       for (let c = n.firstChild; c; c = c.nextSibling) visit(c, nested);
     };
     visit(body, false);
+    // Parameter defaults (`def load(path="/data/x.csv")`, `p=DATA_DIR`) are what the task
+    // reads when it is not given the argument.
+    for (let c = childNamed(def, "ParamList")?.firstChild; c; c = c.nextSibling) {
+      if (c.prevSibling?.name === "AssignOp") visit(c, false);
+    }
     // A name the function binds anywhere in its body is its own (Python's rule), not the
     // module's constant.
     const named = (n: string) => (bound.has(n) ? null : constant(n));

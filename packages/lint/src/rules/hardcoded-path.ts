@@ -1,6 +1,7 @@
 import { taskValues, visitValue } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { localPaths } from "../paths.js";
+import { PATH_CALLS } from "../python/analyze.js";
 import type { PyNode } from "../python/node.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -83,6 +84,30 @@ function isFallback(source: string, node: PyNode): boolean {
   return first !== null && first.from !== node.from;
 }
 
+/** A string literal's prefix and opening quote(s). */
+const OPENING = /^[A-Za-z]*("""|'''|"|')/;
+
+/**
+ * `os.path.join("/tmp", "x.csv")`, `Path("/tmp") / name`: the temp folder alone is every host's
+ * (localPaths lets it pass), but a path made under it is one host's.
+ */
+function joinedUnderTmp(source: string, node: PyNode): boolean {
+  const raw = textOf(source, node);
+  const opening = OPENING.exec(raw)?.[0] ?? "";
+  if (raw.slice(opening.length) !== `/tmp${opening.replace(/^[A-Za-z]*/, "")}`) return false;
+  const args = node.parent;
+  const call = args?.name === "ArgList" ? args.parent : null;
+  if (!args || call?.name !== "CallExpression" || !call.firstChild) return false;
+  if (!PATH_CALLS.test(textOf(source, call.firstChild).replace(/\s+/g, ""))) return false;
+  let first = args.firstChild?.nextSibling ?? null;
+  while (first?.name === "Comment") first = first.nextSibling;
+  if (first?.from !== node.from) return false;
+  // More parts after it: in the call (join), or after a `/` (pathlib).
+  const more = first.nextSibling?.name === "," && first.nextSibling.nextSibling?.name !== ")";
+  const op = call.parent?.name === "BinaryExpression" ? call.nextSibling : null;
+  return more || (op !== null && op !== undefined && textOf(source, op) === "/");
+}
+
 export const hardcodedPath = defineRule({
   id: "hardcoded-path",
   code: "MLG2002",
@@ -138,13 +163,17 @@ export const hardcodedPath = defineRule({
       if (IN_CONTAINER.test(operator) || ON_REMOTE_HOST.test(operator)) continue;
       const raw = textOf(file.source, s.node);
       // In a raw string (r"C:\new") a backslash is only a backslash.
-      const matches = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw));
+      // The string's text starts after its prefix and opening quote(s).
+      const opening = OPENING.exec(raw)?.[0].length ?? 0;
+      const found = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw));
+      const matches =
+        found.length === 0 && joinedUnderTmp(file.source, s.node)
+          ? [{ from: opening, to: opening + 4, path: "/tmp/…" }]
+          : found;
       // Most strings hold no path: the tree is asked about the rest only.
       if (matches.length === 0 || isFallback(file.source, s.node) || urlPart(file.source, s.node)) {
         continue;
       }
-      // The string's text starts after its prefix and opening quote(s).
-      const opening = /^[A-Za-z]*("""|'''|"|')/.exec(raw)?.[0].length ?? 0;
       const continued = matches[0]?.from === opening && continuesConcatenation(file.source, s.node);
       const fallbacks = templateFallbacks(raw);
       for (const m of matches) {
