@@ -138,5 +138,9 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
     expect(r.output).toContain("slashed=/srv/slashed/y/z.csv absolute=/abs/f.csv");
     // A whole float output in a bash env renders as a float, as on Airflow 2.
     expect(r.output).toContain("score=1.0");
+    // List and object params reach a bash env as JSON.
+    expect(r.output).toContain(
+      'columns=["age", "income", "it\\u0027s \\u003cb\\u003e"] model={"depth": 3, "name": "rf", "weights": [0.5, 1]}',
+    );
   });
 });

@@ -459,6 +459,11 @@ describe("kfp.local runs the Python-only pipelines", () => {
       const doubles = run.tasks.filter((t) => t.task === "double");
       expect(doubles.map((t) => t.outputs.doubled).sort()).toEqual([0.5, 1, 1.5]);
       expect(read("best")).toEqual({ doubled: [0.5, 1, 1.5], best: 1.5 });
+      // List and object params (LIST and STRUCT parameters) reach the function as a list and a dict.
+      expect(read("scores_inputs")).toEqual({
+        weights: [0.5, 1, "it's"],
+        config: { depth: 3, tags: ["a"], nested: { ok: true } },
+      });
       expect(read("deploy")).toBe(1.5); // the true side, inside the `ship` group
       expect(existsSync(join(records, "hold.json"))).toBe(false);
       // The nested branch after `hold` and the join after both its sides: skipped with `hold`.
@@ -470,11 +475,8 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(read("audit")).toBe("short-circuit let this through");
       // The join ran after the side that ran (audit is independent of it and may come later).
       const summary = read("summary") as string[];
-      expect(summary.filter((n) => n !== "audit" && n !== "announce")).toEqual([
-        "best",
-        "deploy",
-        "scores",
-      ]);
+      const ordered = summary.filter((n) => !["audit", "announce", "scores_inputs"].includes(n));
+      expect(ordered).toEqual(["best", "deploy", "scores"]);
       expect(existsSync(join(records, "alert.json"))).toBe(false); // succeeded: no failure alert
 
       const failed = tempDir("mlgen-kfp-local-fail-");

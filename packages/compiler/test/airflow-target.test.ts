@@ -889,6 +889,31 @@ describe("common mistakes get a message that says the fix", () => {
     expect(messages(make()).filter((m) => m.startsWith("MLG1030"))).toEqual([]);
   });
 
+  it("list and object params: a condition on one, a map over one, a default of another type", () => {
+    const ir = pipeline(
+      "m",
+      {
+        params: {
+          cols: ["a", "b"],
+          cfg: { depth: 3 },
+          wrong: { default: "x", type: "array" },
+        },
+      },
+      (p) => {
+        const a = p.bash("a", { command: "true" });
+        p.branch("br", { when: [p.params.cols as never, "==", "a"], ifTrue: a });
+        p.map("each", { fn: "tasks/t.py:each", over: p.params.cols, as: "col" });
+        p.map("each_key", { fn: "tasks/t.py:each", over: p.params.cfg as never, as: "col" });
+      },
+    ).ir;
+    expect(messages(ir).filter((m) => !m.includes("tasks/t.py"))).toEqual([
+      `MLG1011 invalid default of param 'wrong': "x" is not of its type 'array', and Airflow fails every run that keeps the default ('ParamValidationError') | give a default of type 'array', or change the type`,
+      "MLG1011 invalid condition of branch 'br': it compares param 'cols', a list, with \"a\" (==), which never matches | reduce it to one value first: a python task that takes p.params.cols and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that",
+      `MLG1011 invalid map of task 'each': it maps over param 'cols', and Airflow expands over a literal list or an upstream task's output, not over a run's params | add a python task that takes cols: p.params.cols and returns it as an output declared "list", and map over that output`,
+      "MLG1018 mapped task 'each_key' maps over param 'cfg' (type object), which is not a list | map over an output declared \"list\" of an upstream task, or over a literal array",
+    ]);
+  });
+
   it("a branch side that runs after the other side is said once per task it waits on, a group's tasks together", () => {
     const ir = pipeline("m", { params: { go: true } }, (p) => {
       const deploy = p.bash("deploy", { command: "true" });

@@ -767,6 +767,32 @@ describe("checkModules: a value whose kind the parameter's annotation refuses", 
   });
 });
 
+describe("checkModules: list and object params against annotations", () => {
+  it("an object param into a list parameter is MLG1026; an array param into list[str] is fine", () => {
+    const modules = new Map([
+      ["tasks/m.py", "def fit(items: list, cols: list[str], cfg: dict):\n    pass\n"],
+    ]);
+    const param = (name: string) => ({ kind: "param", name }) as const;
+    const task = py("t", {
+      module: "tasks/m.py",
+      function: "fit",
+      inputs: { items: param("cfg"), cols: param("cols"), cfg: param("cfg") },
+    });
+    const pipelineIr = ir([task], {
+      params: {
+        cols: { kind: "param", type: "array", default: ["a"], description: null },
+        cfg: { kind: "param", type: "object", default: { a: 1 }, description: null },
+      },
+    });
+    const found: string[] = [];
+    checkModules(pipelineIr, modules, {
+      sourceMap: {},
+      report: (d) => found.push(`${d.code} ${d.fix}`),
+    });
+    expect(found).toEqual([`MLG1026 give param 'cfg' type: "array", or annotate 'items' as dict`]);
+  });
+});
+
 describe("orderTasks", () => {
   it("orders topologically with an id tie-break and dedupes tags", () => {
     const p = inferDependencies(

@@ -316,11 +316,36 @@ export const groupSchema = z.strictObject({
 });
 export type Group = z.infer<typeof groupSchema>;
 
-export const PARAM_TYPES = ["string", "integer", "number", "boolean"] as const;
+/** Airflow's Param types (JSON Schema's): `array` and `object` hold JSON lists and objects. */
+export const PARAM_TYPES = ["string", "integer", "number", "boolean", "array", "object"] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+/** The kind of value each param type holds, as task outputs name them. */
+export const PARAM_OUTPUT_TYPES: Readonly<Record<ParamType, OutputType>> = {
+  string: "string",
+  integer: "int",
+  number: "float",
+  boolean: "bool",
+  array: "list",
+  object: "dict",
+};
+
+/** JSON data: what a list or object param holds. */
+export type Json = Scalar | readonly Json[] | { readonly [key: string]: Json };
+export const jsonSchema: z.ZodType<Json> = z.lazy(() =>
+  z.union([scalar, z.array(jsonSchema), z.record(z.string(), jsonSchema)]),
+);
+
 export const paramSchema = z.strictObject({
   kind: z.literal("param"),
   type: z.enum(PARAM_TYPES),
-  default: z.union([z.string(), z.number(), z.boolean()]),
+  default: z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.array(jsonSchema),
+    z.record(z.string(), jsonSchema),
+  ]),
   description: z.string().nullable(),
 });
 export type Param = z.infer<typeof paramSchema>;

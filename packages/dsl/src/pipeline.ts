@@ -9,6 +9,7 @@ import {
   EMPTY_TASK_OPTIONS,
   type Group,
   IR_VERSION,
+  type Json,
   type MlflowTracking,
   type OutputType,
   type Param,
@@ -249,8 +250,15 @@ export type ParamSpec =
   | string
   | number
   | boolean
+  | readonly Json[]
+  | { readonly [key: string]: Json }
   | {
-      readonly default: string | number | boolean;
+      readonly default:
+        | string
+        | number
+        | boolean
+        | readonly Json[]
+        | { readonly [key: string]: Json };
       readonly type?: Param["type"];
       readonly description?: string;
     };
@@ -258,7 +266,13 @@ type ParamTs<S> = S extends { readonly default: infer D } ? D : S;
 export type ParamHandles<P extends Readonly<Record<string, ParamSpec>>> = {
   readonly [K in keyof P]: ParamTs<P[K]> extends string
     ? PathValue
-    : ValueHandle<ParamTs<P[K]> extends number ? number : boolean>;
+    : ParamTs<P[K]> extends number
+      ? ValueHandle<number>
+      : ParamTs<P[K]> extends boolean
+        ? ValueHandle<boolean>
+        : ParamTs<P[K]> extends readonly Json[]
+          ? ValueHandle<unknown[]>
+          : ValueHandle<Record<string, unknown>>;
 };
 
 export type ScheduleInput =
@@ -484,19 +498,68 @@ const handles = (t: TaskHandle | readonly TaskHandle[] | undefined): TaskHandle[
 
 const seconds = (d: Duration | undefined) => (d ? toSeconds(d) : null);
 
+/** Why `value` is not JSON data (where in it, e.g. `[2].lr is NaN`), or null when it is. */
+function notJson(value: unknown, at: string): string | null {
+  const where = at === "" ? "it" : at;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return null;
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? null : `${where} is ${value}, which JSON has no number for`;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const why = notJson(value[i], `${at}[${i}]`);
+      if (why !== null) return why;
+    }
+    return null;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) {
+      const why = notJson(
+        v,
+        `${at}${/^[A-Za-z_]\w*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`}`,
+      );
+      if (why !== null) return why;
+    }
+    return null;
+  }
+  const kind =
+    typeof value === "object" ? `a ${value.constructor?.name ?? "non-plain"} object` : typeof value;
+  return `${where} is ${kind === "undefined" ? "undefined" : kind === "function" ? "a function" : kind}`;
+}
+
+/** `{ default, type?, description? }` rather than an object param's default. */
+function isParamOptions(
+  spec: ParamSpec,
+): spec is Extract<ParamSpec, { readonly default: unknown }> {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return false;
+  const keys = Object.keys(spec);
+  return keys.includes("default") && keys.every((k) => PARAM_OPTION_KEYS.has(k));
+}
+const PARAM_OPTION_KEYS: ReadonlySet<string> = new Set(["default", "type", "description"]);
+
 function param(spec: ParamSpec): Param {
-  const s = typeof spec === "object" ? spec : { default: spec };
+  const s = isParamOptions(spec) ? spec : { default: spec as Param["default"] };
+  const d = s.default;
   const type =
     s.type ??
-    (typeof s.default === "string"
+    (typeof d === "string"
       ? "string"
-      : typeof s.default === "boolean"
+      : typeof d === "boolean"
         ? "boolean"
-        : // A whole number JavaScript holds exactly; 1e21 is a float's default.
-          Number.isSafeInteger(s.default)
-          ? "integer"
-          : "number");
-  return { kind: "param", type, default: s.default, description: s.description ?? null };
+        : Array.isArray(d)
+          ? "array"
+          : typeof d === "object" && d !== null
+            ? "object"
+            : // A whole number JavaScript holds exactly; 1e21 is a float's default.
+              Number.isSafeInteger(d)
+              ? "integer"
+              : "number");
+  return {
+    kind: "param",
+    type,
+    default: d as Param["default"],
+    description: s.description ?? null,
+  };
 }
 
 function mlflowTracking(options: MlflowOptions, where: string): MlflowTracking {
@@ -560,6 +623,21 @@ export function pipeline<
       continue;
     }
     const p = param(spec as ParamSpec);
+    const notData = notJson(p.default, "");
+    if (notData !== null) {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `the default of param '${name}'`,
+            reason: `${notData}, and a param's value is JSON (Airflow's trigger form and Kubeflow's run inputs)`,
+            hint: "give strings, numbers, booleans, null, lists and plain objects; a value known only when the run starts is a task's output or env()/variable()",
+          },
+          { pipeline: id, location: pipelineSite() },
+        ),
+      );
+      continue;
+    }
     paramsIr[name] = p;
     paramHandles[name] = paramValue(name, p.type === "string", token);
   }

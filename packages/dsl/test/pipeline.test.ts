@@ -89,6 +89,56 @@ describe("pipeline()", () => {
     expect(pipeline("p", { schedule: given }, () => {}).ir.schedule).toEqual(want);
   });
 
+  it("a list default makes an array param, a plain object an object param; { default } stays options", () => {
+    const def = pipeline(
+      "p",
+      {
+        params: {
+          columns: ["age", "income"],
+          model: { depth: 3, name: "rf" },
+          grid: { default: [{ lr: 0.1 }], description: "candidates" },
+          // An object with other keys than default/type/description is an object param's default.
+          odd: { default: 1, other: 2 },
+          typed: { default: { a: 1 }, type: "object" },
+        },
+      },
+      (p) => {
+        p.python("a", { fn: "tasks/a.py:f", inputs: { c: p.params.columns } });
+      },
+    );
+    expect(def.problems).toEqual([]);
+    expect(def.ir.params).toEqual({
+      columns: { kind: "param", type: "array", default: ["age", "income"], description: null },
+      model: {
+        kind: "param",
+        type: "object",
+        default: { depth: 3, name: "rf" },
+        description: null,
+      },
+      grid: { kind: "param", type: "array", default: [{ lr: 0.1 }], description: "candidates" },
+      odd: { kind: "param", type: "object", default: { default: 1, other: 2 }, description: null },
+      typed: { kind: "param", type: "object", default: { a: 1 }, description: null },
+    });
+  });
+
+  it.each([
+    [[1, undefined], "[1] is undefined"],
+    [{ lr: Number.NaN }, ".lr is NaN, which JSON has no number for"],
+    [{ when: new Date(0) }, ".when is a Date object"],
+    [{ "a b": [() => 1] }, '["a b"][0] is a function'],
+  ])("a param default that is not JSON (%o) is MLG1011 saying where", (bad, where) => {
+    const def = pipeline("p", { params: { x: bad as never } }, (p) => {
+      p.bash("a", { command: "true" });
+    });
+    expect(def.problems.map((d) => [d.code, d.message])).toEqual([
+      [
+        "MLG1011",
+        expect.stringContaining(`the default of param 'x': ${where}, and a param's value is JSON`),
+      ],
+    ]);
+    expect(def.ir.params).toEqual({});
+  });
+
   it("lowers outputs, params, env, variables and joins to IR values", () => {
     const def = pipeline("p", { params: { n: 3 } }, (p) => {
       const a = p.python("a", { fn: "tasks/a.py:f", outputs: { dir: "string", n: "int" } });

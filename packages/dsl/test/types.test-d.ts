@@ -71,9 +71,18 @@ describe("typed data passing", () => {
       expectTypeOf(p.params.name).toEqualTypeOf<PathValue>();
       expectTypeOf(p.params.on).toEqualTypeOf<ValueHandle<boolean>>();
       expectTypeOf(p.params.ratio).toEqualTypeOf<ValueHandle<number>>();
-      // @ts-expect-error: undeclared param
-      p.params.missing;
     });
+    pipeline(
+      "q",
+      { params: { cols: ["a"], model: { depth: 3 }, grid: { default: [1, 2] } } },
+      (p) => {
+        expectTypeOf(p.params.cols).toEqualTypeOf<ValueHandle<unknown[]>>();
+        expectTypeOf(p.params.model).toEqualTypeOf<ValueHandle<Record<string, unknown>>>();
+        expectTypeOf(p.params.grid).toEqualTypeOf<ValueHandle<unknown[]>>();
+        // @ts-expect-error: undeclared param
+        p.params.missing;
+      },
+    );
   });
 
   it("inputs accept handles, JSON values, lists and objects, but not functions or dates", () => {

@@ -108,10 +108,27 @@ const cases: [string, Case][] = [
     {
       rule: "hardcoded-path",
       def: () =>
-        pipeline("p", { defaults: SAFE, params: { data_dir: "/home/alice/data", n: 3 } }, (p) => {
-          p.python("a", { fn: "t.py:a", inputs: { data: p.params.data_dir, n: p.params.n } });
-        }),
-      want: ["the default of param 'data_dir' of task 'a' holds the local path '/home/alice/data'"],
+        pipeline(
+          "p",
+          {
+            defaults: SAFE,
+            params: {
+              data_dir: "/home/alice/data",
+              n: 3,
+              inputs: { train: ["/data/train.csv"], name: "x" },
+            },
+          },
+          (p) => {
+            p.python("a", {
+              fn: "t.py:a",
+              inputs: { data: p.params.data_dir, n: p.params.n, inputs: p.params.inputs },
+            });
+          },
+        ),
+      want: [
+        "the default of param 'data_dir' of task 'a' holds the local path '/home/alice/data'",
+        "the default of param 'inputs' of task 'a' holds the local path '/data/train.csv'",
+      ],
     },
   ],
   [

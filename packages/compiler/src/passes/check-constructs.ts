@@ -3,6 +3,8 @@ import {
   diagnostic,
   effectiveOptions,
   literalOnly,
+  type OutputType,
+  PARAM_OUTPUT_TYPES,
   type Pipeline,
   type PythonTask,
   pokeSensorWait,
@@ -133,6 +135,8 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
     integer: (d: unknown) => Number.isInteger(d),
     number: (d: unknown) => typeof d === "number",
     boolean: (d: unknown) => typeof d === "boolean",
+    array: (d: unknown) => Array.isArray(d),
+    object: (d: unknown) => typeof d === "object" && d !== null && !Array.isArray(d),
   } as Record<string, (d: unknown) => boolean>;
   for (const [name, param] of Object.entries(ir.params)) {
     const d = param.default;
@@ -241,7 +245,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         checkBranch(ir, task, byId, ctx);
         break;
       case "short_circuit":
-        conditionTypes(task, byId, ctx, place);
+        conditionTypes(ir, task, byId, ctx, place);
         break;
       case "python":
         if (task.map) checkMap(ir, task, byId, ctx, place);
@@ -303,18 +307,32 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
  * true (`==`): caught here, as the DSL's types would catch it if the pipeline were type-checked.
  */
 function conditionTypes(
+  ir: Pipeline,
   task: Extract<Task, { kind: "branch" | "short_circuit" }>,
   byId: ReadonlyMap<string, Task>,
   ctx: PassContext,
   place: DiagnosticPlace,
 ): void {
   const { left, op, right } = task.condition;
-  if (left.kind !== "ref" || right === null) return;
-  const producer = byId.get(left.task);
-  const declared = producer?.kind === "python" ? producer.outputs[left.output] : undefined;
+  if (right === null) return;
+  let declared: OutputType | undefined;
+  let mapped = false;
+  let shown: string;
+  let reduce: string;
+  if (left.kind === "ref") {
+    const producer = byId.get(left.task);
+    declared = producer?.kind === "python" ? producer.outputs[left.output] : undefined;
+    // A mapped task's output, read downstream, is the list of its instances' values.
+    mapped = producer?.kind === "python" && producer.map !== null;
+    shown = `${left.task}.${left.output}`;
+    reduce = `${left.task}.out.${left.output}`;
+  } else if (left.kind === "param") {
+    const type = ir.params[left.name]?.type;
+    declared = type === undefined ? undefined : PARAM_OUTPUT_TYPES[type];
+    shown = `param '${left.name}'`;
+    reduce = `p.params.${left.name}`;
+  } else return;
   if (declared === undefined) return;
-  // A mapped task's output, read downstream, is the list of its instances' values.
-  const mapped = producer?.kind === "python" && producer.map !== null;
   const type = mapped ? "list" : declared;
   const numeric = type === "int" || type === "float";
   const fits =
@@ -332,12 +350,12 @@ function conditionTypes(
       type === "list" || type === "dict"
         ? {
             what,
-            reason: `it compares ${left.task}.${left.output}, ${mapped ? `the list of the ${declared} values of the instances of map '${left.task}'` : `a ${type}`}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
-            hint: `reduce it to one value first: a python task that takes ${left.task}.out.${left.output} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
+            reason: `it compares ${shown}, ${mapped && left.kind === "ref" ? `the list of the ${declared} values of the instances of map '${left.task}'` : `a ${type}`}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
+            hint: `reduce it to one value first: a python task that takes ${reduce} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
           }
         : {
             what,
-            reason: `it compares ${left.task}.${left.output}, a ${type}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
+            reason: `it compares ${shown}, a ${type}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
             hint: `compare with a ${numeric ? "number" : type === "bool" ? "boolean" : "string"}, or declare the output with the type it has`,
           },
       place,
@@ -430,7 +448,7 @@ function checkBranch(
       ),
     );
   }
-  conditionTypes(branch, byId, ctx, place);
+  conditionTypes(ir, branch, byId, ctx, place);
   for (const [side, list] of [
     ["ifTrue", branch.ifTrue],
     ["ifFalse", branch.ifFalse],
@@ -551,6 +569,26 @@ function checkMap(
     case "join":
       what = "a path";
       break;
+    case "param": {
+      const type = ir.params[over.name]?.type;
+      if (type === "array") {
+        // Airflow expands over a task's output or a list written in the file, not over a param.
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `map of task '${task.id}'`,
+              reason: `it maps over param '${over.name}', and Airflow expands over a literal list or an upstream task's output, not over a run's params`,
+              hint: `add a python task that takes ${over.name}: p.params.${over.name} and returns it as an output declared "list", and map over that output`,
+            },
+            place,
+          ),
+        );
+        break;
+      }
+      what = `param '${over.name}'${type ? ` (type ${type})` : ""}`;
+      break;
+    }
     default:
       what = `a ${over.kind}() value, which is a string`;
   }

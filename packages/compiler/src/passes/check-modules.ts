@@ -3,6 +3,7 @@ import {
   diagnostic,
   functionRefs,
   type OutputType,
+  PARAM_OUTPUT_TYPES,
   type Pipeline,
   type Task,
   taskOutputs,
@@ -512,8 +513,8 @@ const KINDS: Readonly<
   int: { said: "an int", py: "int", param: "integer" },
   float: { said: "a float", py: "float", param: "number" },
   bool: { said: "a bool", py: "bool", param: "boolean" },
-  list: { said: "a list", py: "list" },
-  dict: { said: "a dict", py: "dict" },
+  list: { said: "a list", py: "list", param: "array" },
+  dict: { said: "a dict", py: "dict", param: "object" },
 };
 
 /** The kinds a plain annotation takes (an int is a float, a bool an int, as in Python's typing). */
@@ -526,13 +527,6 @@ const ANNOTATION_KINDS: Readonly<Record<string, readonly OutputType[]>> = {
   List: ["list"],
   dict: ["dict"],
   Dict: ["dict"],
-};
-
-const PARAM_KINDS: Readonly<Record<string, OutputType>> = {
-  string: "string",
-  integer: "int",
-  number: "float",
-  boolean: "bool",
 };
 
 /** The plain type an annotation names (`Optional[list[str]]` → `list`), or null for any other. */
@@ -575,7 +569,7 @@ function valueIntoAnnotation(
     if (!collected) declare = `declare output '${value.output}' of '${value.task}' as "${wanted}"`;
   } else if (value.kind === "param") {
     const type = ir.params[value.name]?.type;
-    kind = type === undefined ? undefined : PARAM_KINDS[type];
+    kind = type === undefined ? undefined : PARAM_OUTPUT_TYPES[type];
     what = `param '${value.name}'`;
     const param = KINDS[wanted].param;
     if (param) declare = `give param '${value.name}' type: "${param}"`;

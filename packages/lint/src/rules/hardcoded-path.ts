@@ -1,4 +1,4 @@
-import { taskValues, visitValue } from "@mlgen/core/light";
+import { type Json, taskValues, visitValue } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { localPaths } from "../paths.js";
 import { PATH_CALLS } from "../python/analyze.js";
@@ -108,6 +108,13 @@ function joinedUnderTmp(source: string, node: PyNode): boolean {
   return more || (op !== null && op !== undefined && textOf(source, op) === "/");
 }
 
+/** The strings in JSON data (a list or object param's default), in order. */
+function jsonStrings(value: Json): string[] {
+  if (typeof value === "string") return [value];
+  if (value === null || typeof value !== "object") return [];
+  return (Array.isArray(value) ? value : Object.values(value)).flatMap(jsonStrings);
+}
+
 export const hardcodedPath = defineRule({
   id: "hardcoded-path",
   code: "MLG2002",
@@ -132,9 +139,8 @@ export const hardcodedPath = defineRule({
       }
       const texts = taskTexts(task, values);
       for (const name of params) {
-        const d = ir.params[name]?.default;
-        for (const text of Array.isArray(d) ? d : [d]) {
-          if (typeof text === "string") texts.push([`the default of param '${name}'`, text]);
+        for (const text of jsonStrings(ir.params[name]?.default ?? null)) {
+          texts.push([`the default of param '${name}'`, text]);
         }
       }
       for (const [where, text] of texts) {

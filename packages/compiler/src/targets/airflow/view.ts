@@ -1045,7 +1045,10 @@ export function dagView(
         .map(([output]) => `${t.id}\0${output}`),
     ),
     ...Object.entries(ir.params)
-      .filter(([, param]) => param.type === "boolean")
+      .filter(
+        ([, param]) =>
+          param.type === "boolean" || param.type === "array" || param.type === "object",
+      )
       .map(([name]) => paramKey(name)),
   ]);
   const file = new FileContext(dialect, namer, new Set(mapped.keys()), structured, floats);
@@ -1263,7 +1266,7 @@ export function dagView(
       const value =
         p.type === "number" && Number.isSafeInteger(p.default)
           ? new PyCode(`${p.default}.0`)
-          : py`${p.default}`;
+          : new PyCode(pyLiteral(p.default));
       return `${pyString(name)}: ${param}${py`(${value}, type=${p.type}${desc})`.text}`;
     });
     dagKwargs.push(

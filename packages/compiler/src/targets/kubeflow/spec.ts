@@ -8,6 +8,7 @@ import {
   type Condition,
   effectiveOptions,
   type OutputType,
+  type ParamType,
   type Pipeline,
   refsIn,
   SENSOR_DEFAULT_TIMEOUT,
@@ -54,7 +55,9 @@ const PARAM_TYPES = {
   integer: "NUMBER_INTEGER",
   number: "NUMBER_DOUBLE",
   boolean: "BOOLEAN",
-} as const satisfies Record<string, ParameterType>;
+  array: "LIST",
+  object: "STRUCT",
+} as const satisfies Record<ParamType, ParameterType>;
 
 /** Something a task reads at run time that KFP carries as a parameter. */
 export type Source =
