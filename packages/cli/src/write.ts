@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { CliError } from "./io.js";
 
 export const MANIFEST = ".mlgen-manifest.json";
+
+const toPosixPath = (p: string) => p.split(sep).join("/");
 
 export interface PlannedFile {
   readonly path: string;
@@ -34,36 +36,57 @@ async function readOrNull(file: string): Promise<string | null> {
   }
 }
 
-/** Files mlgen generated last time in `outDir`, from its manifest. */
-export async function previousFiles(outDir: string): Promise<string[]> {
+/**
+ * What mlgen generated last time in `outDir`, from its manifest: the files, and the project
+ * that wrote them (its root, relative to the folder; null in a manifest from before that).
+ */
+export async function previousManifest(
+  outDir: string,
+): Promise<{ files: string[]; project: string | null }> {
   const text = await readOrNull(join(outDir, MANIFEST));
-  if (text === null) return [];
+  if (text === null) return { files: [], project: null };
   try {
-    const parsed = JSON.parse(text) as { files?: unknown };
-    return Array.isArray(parsed.files) ? parsed.files.filter((f) => typeof f === "string") : [];
+    const parsed = JSON.parse(text) as { files?: unknown; project?: unknown };
+    return {
+      files: Array.isArray(parsed.files) ? parsed.files.filter((f) => typeof f === "string") : [],
+      project: typeof parsed.project === "string" ? parsed.project : null,
+    };
   } catch {
-    return [];
+    return { files: [], project: null };
   }
 }
 
-export function manifestContent(paths: readonly string[]): string {
-  return `${JSON.stringify({ generatedBy: "mlgen", files: [...paths].sort() }, null, 2)}\n`;
+/**
+ * The manifest: the files written, and the project that wrote them, as the path from the output
+ * folder to the project's root (the same on every clone of the repository).
+ */
+export function manifestContent(paths: readonly string[], project: string): string {
+  const manifest = { generatedBy: "mlgen", project, files: [...paths].sort() };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /** Compares wanted files with the folder: what to write, what is current, what is stale. */
 export async function planWrites(
   outDir: string,
   files: readonly PlannedFile[],
-  options: { readonly prune?: boolean } = {},
+  options: { readonly prune?: boolean; readonly root: string },
 ): Promise<WritePlan> {
+  const project = toPosixPath(relative(outDir, options.root)) || ".";
+  const { files: previous, project: owner } = await previousManifest(outDir);
+  // Another project's output (two projects given one `out`): writing would remove its files as
+  // stale, and it would remove these on its next compile.
+  if (owner !== null && owner !== project) {
+    throw new CliError(
+      `mlgen: the output folder ${basename(outDir)}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: give each project an output folder of its own (Airflow reads the subfolders of its dags folder: out: "dags/<project>"); if this folder was moved with its project, delete its .mlgen-manifest.json`,
+    );
+  }
   // Compiling some of the pipelines (files named on the command line) removes nothing: the
   // files of the others stay, and so do their manifest entries.
-  const previous = await previousFiles(outDir);
   const planned = new Set(files.map((f) => f.path));
   const kept =
     options.prune === false ? previous.filter((p) => !planned.has(p) && p !== MANIFEST) : [];
   const listed = [...files.map((f) => f.path), ...kept];
-  const wanted = [...files, { path: MANIFEST, content: manifestContent(listed) }];
+  const wanted = [...files, { path: MANIFEST, content: manifestContent(listed, project) }];
   const write: PlannedFile[] = [];
   const unchanged: string[] = [];
   const known = new Set(previous);

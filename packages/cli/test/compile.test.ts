@@ -267,6 +267,34 @@ describe("mlgen compile", () => {
     expect(again.code).toBe(0);
   });
 
+  it("refuses an output folder another project writes to (it would remove that project's DAGs as stale)", async () => {
+    const proj = base();
+    expect((await proj.mlgen("compile")).code).toBe(0);
+    // A second project beside the first, its out pointing at the first one's dags/.
+    proj.write("other/mlgen.config.ts", CONFIG.replace(/out: "dags"/, 'out: "../dags"'));
+    proj.write("other/tasks/steps.py", TASKS);
+    proj.write(
+      "other/pipelines/demo.pipeline.ts",
+      pipelineSource().replace('"demo"', '"other_demo"'),
+    );
+    const before = proj.snapshot();
+    const { code, stderr } = await proj.mlgenIn("other", "compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "mlgen: the output folder dags/ holds the files of another mlgen project (.., from this folder, says its .mlgen-manifest.json); this project (../other) would remove them as stale; nothing was written",
+    );
+    expect(stderr).toContain('out: "dags/<project>"');
+    expect(proj.snapshot()).toEqual(before);
+    // The first project still compiles into its own folder; a manifest without a project
+    // (written by an older mlgen) is taken as this project's.
+    expect((await proj.mlgen("compile")).stdout).toContain("0 written, 3 unchanged");
+    proj.write(
+      "dags/.mlgen-manifest.json",
+      '{"generatedBy":"mlgen","files":["demo.py","tasks/steps.py"]}\n',
+    );
+    expect((await proj.mlgen("compile")).stdout).toContain("1 written, 2 unchanged, 0 removed");
+  });
+
   it("leaves no temp files behind", async () => {
     const proj = base();
     await proj.mlgen("compile");

@@ -644,7 +644,7 @@ export async function compileCommand(
     const planned = [...emitted.entries()]
       .map(([path, v]) => ({ path, content: v.content }))
       .sort((a, b) => (a.path < b.path ? -1 : 1));
-    plans.push({ out, plan: await planWrites(out, planned, { prune: files.length === 0 }) });
+    plans.push({ out, plan: await planWrites(out, planned, { prune: files.length === 0, root }) });
   }
   const count = `${pipelines} pipeline${pipelines === 1 ? "" : "s"}`;
   if (options.check) {
