@@ -654,13 +654,23 @@ export function pipeline<
   ): string[] =>
     upstream.flatMap((t) => {
       if (typeof t === "object" && t !== null && own.has(t)) return [t.id];
+      const handleId = (t as Partial<TaskHandle> | null)?.id;
+      const reason =
+        typeof t === "string"
+          ? `it is the string '${t}', not a task handle`
+          : typeof t === "object" && t !== null && typeof handleId === "string"
+            ? `'${handleId}' is not a task of pipeline '${id}' (a handle from another pipeline)`
+            : `it is ${t === null || t === undefined ? String(t) : `a ${typeof t}`}, not a task handle`;
       problems.push(
         diagnostic(
           "MLG1011",
           {
             what: `${what} of '${taskId}'`,
-            reason: `'${String((t as Partial<TaskHandle> | null)?.id)}' is not a task of pipeline '${id}' (a handle from another pipeline, or not a task handle)`,
-            hint: "pass the handle that this pipeline's p.python()/p.bash()/p.group()... returned",
+            reason,
+            hint:
+              typeof t === "string"
+                ? `pass the handle that p.python()/p.bash()/p.group()... returned for '${t}': const ${/^[A-Za-z_$][\w$]*$/.test(t) ? t : "task"} = p.bash("${t}", ...); ... .after(${/^[A-Za-z_$][\w$]*$/.test(t) ? t : "task"})`
+                : "pass the handle that this pipeline's p.python()/p.bash()/p.group()... returned",
           },
           { pipeline: id, task: taskId, location: site() },
         ),
@@ -944,7 +954,30 @@ export function pipeline<
           options: taskOptions(spec.defaults ?? {}),
         };
         groups[groupFull] = node;
+        const before = tasks.length;
         groupBody(makeBuilder(groupFull));
+        // An empty group orders nothing: `.after(group)` and `group.after(...)` would be dropped.
+        const inGroup = (t: Task) => t.id.startsWith(`${groupFull}.`);
+        if (!tasks.slice(before).some(inGroup)) {
+          const strays = tasks.slice(before).filter((t) => !inGroup(t));
+          problems.push(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `group '${groupFull}'`,
+                reason:
+                  strays.length > 0
+                    ? `it has no tasks: its body added ${strays.map((t) => `'${t.id}'`).join(", ")} through the pipeline's builder, outside the group, and an empty group orders nothing (.after() on it would be dropped)`
+                    : "it has no tasks, and an empty group orders nothing (.after() on it would be dropped)",
+                hint:
+                  strays.length > 0
+                    ? `add them with the builder the group's body is given: p.group("${localId}", {}, (g) => { g.bash(...) })`
+                    : "add its tasks in its body, or remove the group",
+              },
+              { pipeline: id, task: groupFull, location: site() },
+            ),
+          );
+        }
         const h = {
           id: groupFull,
           after(...upstream: TaskHandle[]) {

@@ -70,9 +70,9 @@ describe("pipeline()", () => {
       }).after(foreign, train);
     });
     expect(def.problems.map((d) => `${d.code} ${d.task}: ${d.message}`)).toEqual([
-      "MLG1011 gate: invalid ifTrue of 'gate': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline, or not a task handle)",
-      "MLG1011 orphan: invalid .after() of 'orphan': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline, or not a task handle)",
-      "MLG1011 g: invalid .after() of 'g': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline, or not a task handle)",
+      "MLG1011 gate: invalid ifTrue of 'gate': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline)",
+      "MLG1011 orphan: invalid .after() of 'orphan': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline)",
+      "MLG1011 g: invalid .after() of 'g': 'deploy' is not a task of pipeline 'second' (a handle from another pipeline)",
     ]);
     const byId = new Map(def.ir.tasks.map((t) => [t.id, t]));
     expect(byId.get("orphan")?.after).toEqual([]);
@@ -87,6 +87,36 @@ describe("pipeline()", () => {
     [null, { kind: "none" }],
   ] as const)("schedule %s", (given, want) => {
     expect(pipeline("p", { schedule: given }, () => {}).ir.schedule).toEqual(want);
+  });
+
+  it("a task id given where a handle goes says so, with the handle to pass", () => {
+    const def = pipeline("p", {}, (p) => {
+      p.bash("load", { command: "true" });
+      p.bash("x", { command: "true" }).after("load" as never, undefined as never);
+    });
+    expect(def.problems.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      `invalid .after() of 'x': it is the string 'load', not a task handle | pass the handle that p.python()/p.bash()/p.group()... returned for 'load': const load = p.bash("load", ...); ... .after(load)`,
+      "invalid .after() of 'x': it is undefined, not a task handle | pass the handle that this pipeline's p.python()/p.bash()/p.group()... returned",
+    ]);
+  });
+
+  it("an empty group is MLG1011, naming the tasks its body added outside it (p instead of g)", () => {
+    const def = pipeline("p", {}, (p) => {
+      const load = p.bash("load", { command: "true" });
+      const g = p.group("grp", {}, () => {
+        p.bash("x", { command: "true" });
+      });
+      g.after(load);
+      p.bash("y", { command: "true" }).after(g);
+      p.group("empty", {}, () => {});
+      p.group("ok", {}, (h) => {
+        h.bash("z", { command: "true" });
+      });
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1011 invalid group 'grp': it has no tasks: its body added 'x' through the pipeline's builder, outside the group, and an empty group orders nothing (.after() on it would be dropped) | add them with the builder the group's body is given: p.group(\"grp\", {}, (g) => { g.bash(...) })",
+      "MLG1011 invalid group 'empty': it has no tasks, and an empty group orders nothing (.after() on it would be dropped) | add its tasks in its body, or remove the group",
+    ]);
   });
 
   it("a list default makes an array param, a plain object an object param; { default } stays options", () => {
