@@ -463,6 +463,7 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(read("scores_inputs")).toEqual({
         weights: [0.5, 1, "it's"],
         config: { depth: 3, tags: ["a"], nested: { ok: true } },
+        scale: "2.0",
       });
       expect(read("deploy")).toBe(1.5); // the true side, inside the `ship` group
       expect(existsSync(join(records, "hold.json"))).toBe(false);

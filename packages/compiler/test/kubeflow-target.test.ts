@@ -912,7 +912,22 @@ describe("kubeflow target", () => {
     ]);
   });
 
-  it("an all_done task that reads an upstream output is a warning (kfp refuses it)", () => {
+  it("a pipeline id whose Kubeflow name is over 128 characters is an error, not cut", () => {
+    const make = (id: string) =>
+      pipeline(id, {}, (p) => {
+        p.bash("a", { command: "true" });
+      }).ir;
+    const said = (id: string) =>
+      kubeflowTarget.validate(lowered(make(id))).map((d) => `${d.severity} ${d.message}`);
+    expect(said(`p_${"a".repeat(126)}`)).toEqual([]);
+    expect(said(`p_${"a".repeat(127)}`)).toEqual([
+      expect.stringMatching(
+        /^error pipeline id 'p_a+\.\.\.' cannot be expressed for Kubeflow Pipelines: its Kubeflow name is 129 characters long, and KFP takes pipeline names of at most 128/,
+      ),
+    ]);
+  });
+
+  it("an all_done task that reads an upstream output is an error, as kfp's compiler refuses it", () => {
     const ir = pipeline("cleanup", {}, (p) => {
       const a = p.python("a", {
         fn: "tasks/kfp_local.py:scores",
@@ -930,7 +945,7 @@ describe("kubeflow target", () => {
       .validate(lowered(ir))
       .map((d) => `${d.severity} ${d.task}: ${d.message}`);
     expect(found).toEqual([
-      "warning b: trigger rule all_done of 'b' is approximated for Kubeflow Pipelines: it reads outputs of 'a', which do not exist when that task failed, so on Kubeflow it fails instead of running",
+      "error b: trigger rule all_done of 'b' cannot be expressed for Kubeflow Pipelines: it reads outputs of 'a', which do not exist when that task failed, so on Kubeflow it fails instead of running (kfp's own compiler refuses such a task: ignore_upstream_failure() on a task with an upstream input)",
     ]);
   });
 
@@ -955,6 +970,10 @@ describe("kubeflow target", () => {
       "def show(v, w=None) -> None:",
       "    pass",
       "",
+      "",
+      "def maybe(x: Optional[float], y: 'int | None' = None) -> None:",
+      "    pass",
+      "",
     ].join("\n");
     const ir = pipeline("items", {}, (p) => {
       const l = p.python("listing", { fn: "tasks/m.py:listing", outputs: { items: "list" } });
@@ -968,6 +987,7 @@ describe("kubeflow target", () => {
       p.map("fit", { fn: "tasks/m.py:fit", over: c.out.configs, as: "cfg" });
       p.map("show", { fn: "tasks/m.py:show", over: l.out.items, as: "v" });
       p.map("literal", { fn: "tasks/m.py:show", over: [1, 2], as: "v" });
+      p.map("maybe", { fn: "tasks/m.py:maybe", over: l.out.items, as: "x" });
     }).ir;
     const modules = new Map<string, string | null>([["tasks/m.py", source]]);
     const r = lowerPipeline({ ir, sourceMap: {}, modules });
@@ -986,6 +1006,8 @@ describe("kubeflow target", () => {
     expect(itemType("comp-fit", "cfg")).toBe("STRUCT");
     expect(itemType("comp-show", "v")).toBe("STRING");
     expect(itemType("comp-literal", "v")).toBe("NUMBER_INTEGER");
+    // Optional[float] is a float to kfp too (it types the input NUMBER_DOUBLE).
+    expect(itemType("comp-maybe", "x")).toBe("NUMBER_DOUBLE");
     expect(
       kubeflowTarget.validate(inputOf).map((d) => `${d.severity} ${d.task}: ${d.message}`),
     ).toEqual([
@@ -1087,10 +1109,15 @@ describe("kubeflow target", () => {
     const container = spec.deploymentSpec.executors["exec-scale-values"].container;
     const command = [...container.command, ...(container.args ?? [])].join("\n");
     expect(command).toContain(
-      "def run_scale(Outputs_2: int, scale_2: int, values: list) -> Outputs:",
+      "def run_scale(Outputs_2: int, scale_2: float, values: list) -> Outputs:",
     );
     expect(command).toContain('scale = _load("tasks.m", "scale")');
-    expect(command).toContain('"scale": scale_2,');
+    // The literal 3 into `scale: float` is a NUMBER_DOUBLE (as kfp types it), handed over as a
+    // float: JSON, on the way, reads a whole float back as an int.
+    expect(command).toContain('"scale": float(scale_2),');
+    expect(spec.components["comp-scale-values"].inputDefinitions.parameters.scale_2).toEqual({
+      parameterType: "NUMBER_DOUBLE",
+    });
     expect(command).toContain('"Outputs": Outputs_2,');
     expect(
       Object.keys(spec.components["comp-scale-values"].inputDefinitions.parameters).sort(),

@@ -530,7 +530,7 @@ const ANNOTATION_KINDS: Readonly<Record<string, readonly OutputType[]>> = {
 };
 
 /** The plain type an annotation names (`Optional[list[str]]` → `list`), or null for any other. */
-function annotationBase(annotation: string): string | null {
+export function annotationBase(annotation: string): string | null {
   const text = annotation.trim();
   const optional =
     /^(?:typing\.)?Optional\[(.*)\]$/s.exec(text)?.[1] ??

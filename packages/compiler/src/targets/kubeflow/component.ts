@@ -17,7 +17,7 @@ import {
   pyLiteral,
   pyString,
 } from "../../escape/python.js";
-import { parameters } from "../../passes/check-modules.js";
+import { annotationBase, parameters } from "../../passes/check-modules.js";
 import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
 import { type KubeflowSettings, pythonCommand } from "./executors.js";
@@ -29,8 +29,12 @@ import { constantOf } from "./values.js";
 export interface ValueCode {
   /** A value read at run time from a task output, a param or a variable: a component input. */
   input(name: string, value: Value): ParameterType;
-  /** A literal passed as a constant input, visible and overridable in the KFP UI. */
-  constant(name: string, value: unknown): ParameterType;
+  /**
+   * A literal passed as a constant input (fixed in the task's spec: a run overrides only the
+   * pipeline's params), typed `declared` when the function's parameter is annotated so (a whole
+   * number into `x: float` is a NUMBER_DOUBLE, as kfp types it).
+   */
+  constant(name: string, value: unknown, declared: ParameterType | null): ParameterType;
   /**
    * The loop item of a mapped task, as the type the function's parameter is annotated with
    * (`declared`), or null when it has no annotation KFP can carry.
@@ -108,15 +112,23 @@ class Params {
   }
 
   /** The top-level keyword argument `kwarg`: constants and channels become their own inputs. */
-  argument(kwarg: string, value: Value): PyCode {
+  argument(kwarg: string, value: Value, declared: ParameterType | null = null): PyCode {
     // Literals (lists and dicts of them too) are constant inputs, as kfp passes them.
     const constant = constantOf(value);
-    if (constant !== undefined && constant !== null) {
-      const name = this.name(kwarg);
-      this.list.push({ name, type: this.code.constant(name, constant) });
-      return new PyCode(name);
-    }
-    return this.expr(kwarg, value);
+    const code =
+      constant !== undefined && constant !== null
+        ? this.constantInput(kwarg, constant, declared)
+        : this.expr(kwarg, value);
+    // A float arrives as JSON, where a whole one (2.0) reads back as the int 2: the function
+    // annotated float gets a float, as on Airflow.
+    const type = this.list.find((p) => p.name === code.text)?.type;
+    return type === "NUMBER_DOUBLE" ? new PyCode(`float(${code.text})`) : code;
+  }
+
+  private constantInput(kwarg: string, constant: unknown, declared: ParameterType | null): PyCode {
+    const name = this.name(kwarg);
+    this.list.push({ name, type: this.code.constant(name, constant, declared) });
+    return new PyCode(name);
   }
 
   expr(base: string, value: Value): PyCode {
@@ -188,8 +200,9 @@ function annotatedType(input: TargetInput, task: PythonTask, param: string): Par
   const annotation = source
     ? parameters(source, task.function)?.named.find((p) => p.name === param)?.annotation
     : null;
-  const base = annotation ? /^(?:typing\.)?([A-Za-z_]\w*)\s*(?:\[.*\])?$/s.exec(annotation) : null;
-  return (base && ANNOTATED_TYPES[base[1] as string]) ?? null;
+  // `Optional[float]` and `float | None` are floats to kfp too.
+  const base = annotation ? annotationBase(annotation) : null;
+  return base ? (ANNOTATED_TYPES[base] ?? null) : null;
 }
 
 function moduleName(path: string): string {
@@ -238,7 +251,7 @@ export function pythonComponent(
     const itemType = task.map ? annotatedType(input, task, task.map.input) : null;
     for (const [kwarg, value] of Object.entries(task.inputs)) {
       if (task.map && kwarg === task.map.input) args.push([kwarg, params.item(kwarg, itemType)]);
-      else args.push([kwarg, params.argument(kwarg, value)]);
+      else args.push([kwarg, params.argument(kwarg, value, annotatedType(input, task, kwarg))]);
     }
     if (task.map && !(task.map.input in task.inputs)) {
       args.push([task.map.input, params.item(task.map.input, itemType)]);

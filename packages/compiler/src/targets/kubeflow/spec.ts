@@ -738,7 +738,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         ports.set(name, { type, spec: it ? { componentInputParameter: it.item } : {} });
         return type;
       },
-      constant(name, value) {
+      constant(name, value, declared) {
         if (holdsPlaceholder(value)) {
           approximated(
             task,
@@ -747,7 +747,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
             PLACEHOLDER.hint,
           );
         }
-        const type = literalType(value);
+        const type =
+          declared === "NUMBER_DOUBLE" && typeof value === "number"
+            ? "NUMBER_DOUBLE"
+            : literalType(value);
         ports.set(name, { type, spec: { runtimeValue: { constant: value } } });
         return type;
       },
@@ -912,9 +915,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
             problems.push({
               task: n.task.id,
               what: `trigger rule all_done of '${n.task.id}'`,
-              reason: `it reads outputs of ${reads.map((r) => `'${r}'`).join(", ")}, which do not exist when that task failed, so on Kubeflow it fails instead of running`,
+              reason: `it reads outputs of ${reads.map((r) => `'${r}'`).join(", ")}, which do not exist when that task failed, so on Kubeflow it fails instead of running (kfp's own compiler refuses such a task: ignore_upstream_failure() on a task with an upstream input)`,
               hint: "read no upstream output in an all_done task (e.g. clean-up), or use all_success",
-              level: "warning",
+              level: "error",
             });
           }
         } else if (rule === "one_failed" || rule === "all_failed" || rule === "all_skipped") {
@@ -1015,6 +1018,15 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     };
   }
 
+  if (k8sName(ir.id).length > 128) {
+    // kfp refuses the name (`^[a-z0-9][a-z0-9-]{0,127}$`); cut, two long ids could meet.
+    problems.push({
+      what: `pipeline id '${ir.id.slice(0, 40)}...'`,
+      reason: `its Kubeflow name is ${k8sName(ir.id).length} characters long, and KFP takes pipeline names of at most 128 ('${pipelineName(ir.id).slice(0, 20)}...' would be cut, and two ids that start alike would clash)`,
+      hint: "give the pipeline a shorter id (put the rest in its description)",
+      level: "error",
+    });
+  }
   const spec: Record<string, unknown> = {
     components,
     deploymentSpec: { executors },
