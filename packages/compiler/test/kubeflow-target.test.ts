@@ -912,6 +912,52 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a container's run-time env (a task output, a param, a Variable, a path joined onto one) is exported by sh before its command runs", () => {
+    const ir = pipeline("ctr", { params: { epochs: 3 } }, (p) => {
+      const prep = p.python("prep", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+      p.container("train", {
+        image: "python:3.11-slim",
+        command: [
+          "sh",
+          "-c",
+          'echo "count=$COUNT epochs=$EPOCHS dir=$DIR nccl=$NCCL_DEBUG" "$@"',
+          "prog",
+        ],
+        args: ["--flag", "it's"],
+        env: {
+          COUNT: prep.out.count,
+          EPOCHS: p.params.epochs,
+          DIR: variable("data_dir", "/data/").join("x.csv"),
+          NCCL_DEBUG: "INFO",
+        },
+      });
+    }).ir;
+    const input = lowered(ir);
+    expect(kubeflowTarget.validate(input).filter((d) => d.task === "train")).toEqual([]);
+    const [spec] = parse(renderPipelineSpec(input));
+    const container = spec.deploymentSpec.executors["exec-train"].container;
+    expect(container.env).toEqual([{ name: "NCCL_DEBUG", value: "INFO" }]);
+    // What the KFP launcher runs: the placeholders filled in, the args after the command.
+    const values: Record<string, string> = { env_COUNT: "3", env_EPOCHS: "5", env_DIR: "/mnt/" };
+    const argv = [...container.command, ...container.args].map((a: string) =>
+      a.replace(/\{\{\$\.inputs\.parameters\['(\w+)'\]\}\}/g, (_m, n: string) => values[n] ?? ""),
+    );
+    const out = execFileSync(argv[0] as string, argv.slice(1), {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, NCCL_DEBUG: "INFO" },
+    });
+    expect(out).toBe("count=3 epochs=5 dir=/mnt/x.csv nccl=INFO --flag it's\n");
+    expect(Object.keys(spec.components["comp-train"].inputDefinitions.parameters).sort()).toEqual([
+      "env_COUNT",
+      "env_DIR",
+      "env_EPOCHS",
+    ]);
+  });
+
   it("a pipeline id whose Kubeflow name is over 128 characters is an error, not cut", () => {
     const make = (id: string) =>
       pipeline(id, {}, (p) => {

@@ -105,6 +105,22 @@ const podEnvText = (text: string) => text.replaceAll("$", () => "$$");
 /** A value passed in as an input; `join`: the parts `.join()` adds to it in the shell. */
 type Passed = { name: string; input: string; join?: readonly string[] };
 
+/** The shell lines that export each value passed in as a positional argument ($1, $2, ...). */
+function exportLines(passed: readonly Passed[]): string {
+  return passed
+    .map((p, i) =>
+      p.join === undefined || p.join.length === 0
+        ? `export ${p.name}="\${${i + 1}}"\n`
+        : // posixpath.join: a slash between the two unless the base is empty or ends in one
+          // (join("/data", "") is "/data/").
+          `case "\${${i + 1}}" in ""|*/) export ${p.name}="\${${i + 1}}"${shQuote(posixJoin(p.join))} ;; *) export ${p.name}="\${${i + 1}}"/${shQuote(posixJoin(p.join))} ;; esac\n`,
+    )
+    .join("");
+}
+
+/** A value known only when the run starts: a component input. */
+const runTime = (v: Value) => v.kind === "ref" || v.kind === "param" || v.kind === "variable";
+
 /**
  * Environment values: literals (lists and dicts as JSON, as on Airflow) are set on the
  * container, run-time values come in as inputs; a path joined onto one is joined in the shell.
@@ -116,7 +132,6 @@ function environment(
 ): { literal: { name: string; value: string }[]; passed: Passed[] } {
   const literal: { name: string; value: string }[] = [];
   const passed: Passed[] = [];
-  const runTime = (v: Value) => v.kind === "ref" || v.kind === "param" || v.kind === "variable";
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const constant = constantOf(value);
     const restart =
@@ -188,15 +203,7 @@ export function shellExecutor(
     );
   }
   const { literal, passed } = environment(task, code, approximated);
-  const exports = passed
-    .map((p, i) =>
-      p.join === undefined || p.join.length === 0
-        ? `export ${p.name}="\${${i + 1}}"\n`
-        : // posixpath.join: a slash between the two unless the base is empty or ends in one
-          // (join("/data", "") is "/data/").
-          `case "\${${i + 1}}" in ""|*/) export ${p.name}="\${${i + 1}}"${shQuote(posixJoin(p.join))} ;; *) export ${p.name}="\${${i + 1}}"/${shQuote(posixJoin(p.join))} ;; esac\n`,
-    )
-    .join("");
+  const exports = exportLines(passed);
   return {
     container: {
       args: passed.map((p) => placeholder(p.input)),
@@ -249,17 +256,33 @@ export function containerExecutor(
   approximated: Approximated,
 ): ComponentBuild {
   const literal: { name: string; value: string }[] = [];
+  const passed: Passed[] = [];
+  // A run-time value (a task output, a param, a Variable) comes in as an input: the container's
+  // command starts with `sh -c` exporting it, then execs the command (the image needs a sh).
+  const wraps = task.command !== null && task.command.length > 0;
   for (const [name, value] of Object.entries(task.env).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (value.kind === "literal" && value.value !== null) {
       // Airflow renders a pod's env_vars (a templated field); Kubeflow passes them as written.
       if (rendered(value.value)) code.template(value.value);
       literal.push({ name, value: String(value.value) });
+    } else if (wraps && SHELL_NAME.test(name) && runTime(value)) {
+      const input = `env_${name}`;
+      code.input(input, value);
+      passed.push({ name, input });
+    } else if (wraps && SHELL_NAME.test(name) && value.kind === "join" && runTime(value.base)) {
+      const input = `env_${name}`;
+      code.input(input, value.base);
+      passed.push({ name, input, join: value.parts });
     } else {
       approximated(
         task,
         `env ${name} of '${task.id}'`,
-        `a container's environment holds literals only on Kubeflow; this ${value.kind} value is left out`,
-        "pass the value in a python task, or give a literal",
+        wraps
+          ? `this ${value.kind} value cannot reach a container's environment on Kubeflow; it is left out`
+          : `a run-time value reaches a container's environment through its command on Kubeflow, and this task has none; the ${value.kind} value is left out`,
+        wraps
+          ? "compute it in a python task and pass its output"
+          : "set command to what the image's ENTRYPOINT runs, e.g. command: ['python', '-m', 'trainer']",
       );
     }
   }
@@ -343,7 +366,21 @@ export function containerExecutor(
   return {
     container: {
       ...(task.args.length ? { args: task.args } : {}),
-      ...(task.command !== null ? { command: task.command } : {}),
+      ...(task.command !== null
+        ? {
+            command:
+              passed.length > 0
+                ? [
+                    "sh",
+                    "-c",
+                    `${exportLines(passed)}shift ${passed.length}\nexec "$@"\n`,
+                    "sh",
+                    ...passed.map((p) => placeholder(p.input)),
+                    ...task.command,
+                  ]
+                : task.command,
+          }
+        : {}),
       ...(literal.length ? { env: literal } : {}),
       image: task.image,
       ...(Object.keys(resources).length ? { resources } : {}),
