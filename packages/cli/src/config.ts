@@ -25,7 +25,10 @@ export const configSchema = z.strictObject({
       version: z
         .union([z.literal(2), z.literal(3)], {
           error: (iss) =>
-            `must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not ${shownValue(iss.input)}`,
+            typeof iss.input === "number" &&
+            (Math.trunc(iss.input) === 2 || Math.trunc(iss.input) === 3)
+              ? `must be the major version only, 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not ${iss.input} (a number: 2.10 reads as 2.1)`
+              : `must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not ${shownValue(iss.input)}`,
         })
         .default(3),
     })

@@ -271,12 +271,12 @@ const cases: [string, Case][] = [
     "a minor Airflow version in the config: the fix says the major one",
     {
       files: {
-        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], airflow: { version: 2.11 } };\n`,
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], airflow: { version: 2.10 } };\n`,
         "pipelines/demo.pipeline.ts": pipelineSource(),
       },
       code: "MLG1009",
       says: [
-        "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 2.11",
+        "'airflow.version': must be the major version only, 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 2.1 (a number: 2.10 reads as 2.1)",
         "fix: write airflow: { version: 2 } for Airflow 2.10 and 2.11",
       ],
     },

@@ -23,6 +23,11 @@ describe("mlgen init", () => {
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
     for (const f of FILES) expect(init.stdout).toContain(`  ${f}\n`);
+    // mlgen is not on the npm registry: from a checkout, the packages come from its folders.
+    const packages = resolve(import.meta.dirname, "../..");
+    expect(init.stdout).toContain(
+      `\n  npm install -D ${join(packages, "cli")} ${join(packages, "dsl")}   # mlgen from its checkout (it is not on the npm registry)\n`,
+    );
     const app = join(proj.dir, "app");
     const compile = await proj.mlgen("compile", "--config", "app/mlgen.config.ts");
     expect(compile.stderr).toBe("");

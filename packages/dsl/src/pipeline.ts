@@ -192,7 +192,11 @@ export interface SensorOptions extends TaskOptionsInput {
 export interface FileSensorSpec extends SensorOptions {
   /** The file or glob to wait for: a template such as `/data/{{ ds }}.csv`, or a computed path. */
   readonly path: string | PathValue;
-  /** Airflow `fs` connection whose path prefixes `path`. Default `fs_default`. */
+  /**
+   * Airflow `fs` connection whose path prefixes `path`. Default `fs_default`, which Airflow 3
+   * does not create: define it in your deployment (`AIRFLOW_CONN_FS_DEFAULT='{"conn_type": "fs"}'`;
+   * `mlgen dev up` sets it), or the sensor fails with "The conn_id `fs_default` isn't defined".
+   */
   readonly connId?: string;
   readonly recursive?: boolean;
 }

@@ -8,12 +8,29 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { fileURLToPath } from "node:url";
 import { HARD_KEYWORDS } from "@mlgen/compiler";
 import type HandlebarsApi from "handlebars";
 import * as runtime from "handlebars/runtime.js";
 import { CliError, type CliIO, shellWord } from "../io.js";
 import { version } from "../run.js";
 import { writeAtomic } from "../write.js";
+
+/**
+ * How the new project gets mlgen. Run from a checkout (mlgen is not on the npm registry), the
+ * plain `npm install` of `@mlgen/cli@^0.1.0` fails with a 404: the packages are installed from
+ * the checkout's folders, as the README says.
+ */
+function installLine(): string {
+  const cliDir = fileURLToPath(new URL("../../", import.meta.url)).replace(/[\\/]$/, "");
+  const dslDir = join(cliDir, "..", "dsl");
+  const fromCheckout =
+    !cliDir.split(sep).includes("node_modules") && existsSync(join(dslDir, "package.json"));
+  return fromCheckout
+    ? `npm install -D ${shellWord(cliDir)} ${shellWord(resolve(dslDir))}   # mlgen from its checkout (it is not on the npm registry)`
+    : "npm install";
+}
+
 import { INIT_TEMPLATE_SPECS } from "./init-templates.generated.js";
 
 export interface InitOptions {
@@ -178,7 +195,7 @@ export async function initCommand(
   io.stdout(
     `mlgen: created a project in ${shown} (${files.length} files${counts.map((c) => `, ${c}`).join("")}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
-      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  npm install\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx tsc                # type-checks the pipelines\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  ${installLine()}\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx tsc                # type-checks the pipelines\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
   return 0;
 }

@@ -318,6 +318,10 @@ export async function upCommand(io: CliIO, options: UpOptions): Promise<number> 
       AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: `${USERNAME}:admin`,
       AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE: passwordsFile,
       AIRFLOW__CORE__EXECUTOR: "LocalExecutor",
+      // A fileSensor's default connection: Airflow 3's `db migrate` no longer creates fs_default,
+      // and the sensor fails without it (a connection of your own, set in the env, wins).
+      AIRFLOW_CONN_FS_DEFAULT:
+        process.env.AIRFLOW_CONN_FS_DEFAULT ?? JSON.stringify({ conn_type: "fs" }),
       // LocalExecutor forks this many workers up front (~130 MB each); a laptop needs few.
       AIRFLOW__CORE__PARALLELISM: "4",
       // Task workers call the Execution API; its default URL is http://localhost:8080/execution/.
