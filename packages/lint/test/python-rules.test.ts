@@ -1182,6 +1182,26 @@ else:
     },
   ],
   [
+    "reading a local absolute path at parse time (the file fails to import where it is missing); a file beside the DAG file is fine",
+    {
+      rule: "top-level-code",
+      body: `CFG_PATH = "/home/alice/cfg.json"
+CONFIG = json.load(open(CFG_PATH))
+TABLES = open("/home/alice/tables.txt").read().split()
+LOCAL = json.loads((Path(__file__).parent / "cfg.json").read_text())
+HERE = open(os.path.join(os.path.dirname(__file__), "cfg.json"))
+DF = pd.read_csv("/data/x.csv")
+TXT = Path("/tmp/x.txt").read_text()
+ANY = open(f"{BASE}/x.txt")
+
+@task
+def t():
+    return open("/home/alice/in.txt").read()
+`,
+      want: ["2:20", "3:10", "6:6", "7:7"],
+    },
+  ],
+  [
     "hook calls at parse time: listing a bucket or calling an API to make tasks; inside a task they are fine",
     {
       rule: "top-level-code",

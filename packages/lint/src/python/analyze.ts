@@ -899,6 +899,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         callee,
         span: span(node),
         within: scope.within,
+        node,
         ...(isDagTest(fnNode) ? { dagTest: true as const } : {}),
       });
     } else if (scope.helper && callee) {

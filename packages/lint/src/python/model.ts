@@ -124,6 +124,8 @@ export interface ImportDecl {
   readonly within: string | null;
   /** `dag.test()` of a DAG of the file: the whole DAG runs when the file is parsed. */
   readonly dagTest?: true;
+  /** The call itself (module-level calls), for the rules that read its arguments. */
+  readonly node?: PyNode;
 }
 
 /** A call evaluated when the file is parsed (outside task functions and callbacks). */
@@ -135,6 +137,8 @@ export interface TopLevelCall {
   readonly within: string | null;
   /** `dag.test()` of a DAG of the file: the whole DAG runs when the file is parsed. */
   readonly dagTest?: true;
+  /** The call itself (module-level calls), for the rules that read its arguments. */
+  readonly node?: PyNode;
 }
 
 /** A string literal with where it sits: task arguments and task function bodies. */

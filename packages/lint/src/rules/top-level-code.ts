@@ -1,4 +1,7 @@
+import { localPaths } from "../paths.js";
 import { helperKey } from "../python/analyze.js";
+import type { PyNode } from "../python/node.js";
+import { childNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 /** Calls that reach a metadata database, a secrets backend or the network. */
@@ -27,6 +30,36 @@ const CALLS: [RegExp, string][] = [
   ],
   [/^os\.(system|popen)$/, "a subprocess"],
 ];
+
+/**
+ * Calls that read a file named by their first argument (`Path(...).read_text()`: by the path's).
+ * At parse time, a local absolute path (`open("/home/ana/cfg.json")`) is one the scheduler and
+ * the dag processor need not have: the whole file fails to import. A path next to the DAG file
+ * (`Path(__file__).parent / "cfg.json"`, as dynamic DAGs read their configs) is not reported.
+ */
+const FILE_READS =
+  /^(?:open|io\.open|codecs\.open)$|(?:^|\.)read_(?:csv|parquet|json|excel|table|feather|pickle|orc|sas|stata)$|^(?:pathlib\.)?(?:Pure)?(?:Posix)?Path\(\.\.\.\)\.(?:read_text|read_bytes|open)$|^(?:np|numpy)\.(?:load|loadtxt|genfromtxt)$/;
+
+/** The local path a file-reading call at module level reads, with the node that holds it. */
+function readPath(
+  file: Parameters<NonNullable<typeof topLevelCode.checkPython>>[0],
+  call: { callee: string; node?: PyNode },
+): { path: string; node: PyNode } | null {
+  if (!call.node || !FILE_READS.test(call.callee)) return null;
+  // `Path("/x").read_text()`: the path is the receiver call's argument.
+  const target = call.callee.includes("(...)")
+    ? (call.node.firstChild?.firstChild ?? null)
+    : call.node;
+  const argList = target?.name === "CallExpression" ? childNamed(target, "ArgList") : null;
+  let first = argList?.firstChild?.nextSibling ?? null;
+  while (first?.name === "Comment") first = first.nextSibling;
+  if (first?.name === "VariableName")
+    first = file.constants.get(textOf(file.source, first)) ?? null;
+  if (!first || (first.name !== "String" && first.name !== "FormatString")) return null;
+  const raw = textOf(file.source, first);
+  const found = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw))[0];
+  return found ? { path: found.path, node: first } : null;
+}
 
 /** Imports that take seconds to load: at module level, every parse pays for them. */
 const HEAVY =
@@ -71,7 +104,7 @@ export const topLevelCode = defineRule({
   code: "MLG2009",
   defaultSeverity: "warning",
   description:
-    "Variable, database or network access, or heavy imports, in code that runs whenever a DAG file is parsed",
+    "Variable, database or network access, a read of a local absolute path, or heavy imports, in code that runs whenever a DAG file is parsed",
   checkPython(file, report) {
     /** Where it runs: a @dag function's body runs when the file calls it to build the DAG. */
     const place = (within: string | null) => (within ? ` in the body of ${within}()` : "");
@@ -83,6 +116,17 @@ export const topLevelCode = defineRule({
           {
             what: `${call.callee}()${place(call.within)} (a whole run of the DAG: every task runs, against Airflow's database)`,
             hint: 'put it under if __name__ == "__main__": so that it runs only when you run the file yourself',
+          },
+          call.span,
+        );
+        continue;
+      }
+      const read = readPath(file, call);
+      if (read) {
+        report(
+          {
+            what: `${call.callee}() of the local path '${read.path}'${place(call.within)} (a file the scheduler and dag processor need not have: the whole file then fails to import)`,
+            hint: `read it in the task that needs it, or keep the file beside the DAG file and read Path(__file__).parent / "name"${why(call.within)}`,
           },
           call.span,
         );
