@@ -1375,7 +1375,7 @@ describe("kubeflow target", () => {
     }
   });
 
-  it("a Slack alert needs its webhook URL from a secret: said until kubeflow.secretEnv gives it to every pod", () => {
+  it("a Slack alert needs its webhook URL from a secret: said until kubeflow.secretEnv gives it to the alerts' pod only", () => {
     const ir = pipeline(
       "alerting",
       { defaults: { onFailure: slack({ connId: "ml_alerts" }) } },
@@ -1397,15 +1397,17 @@ describe("kubeflow target", () => {
     const docs = parse(renderPipelineSpec(inp)) as Doc[];
     const executors = docs[1].platforms.kubernetes.deploymentSpec.executors;
     expect(Object.keys(executors).sort()).toEqual(["exec-a", "exec-alerts", "exec-b"]);
-    for (const e of Object.values(executors) as Doc[]) {
-      expect(e.secretAsEnv).toEqual([
-        {
-          secretName: "slack",
-          keyToEnv: [{ secretKey: "url", envVar: "MLGEN_SLACK_ML_ALERTS_URL" }],
-        },
-        { secretName: "api", keyToEnv: [{ secretKey: "token", envVar: "TOKEN" }] },
-      ]);
-    }
+    const token = { secretName: "api", keyToEnv: [{ secretKey: "token", envVar: "TOKEN" }] };
+    // The webhook URL goes to the exit handler only, not to every task's pod.
+    expect(executors["exec-alerts"].secretAsEnv).toEqual([
+      {
+        secretName: "slack",
+        keyToEnv: [{ secretKey: "url", envVar: "MLGEN_SLACK_ML_ALERTS_URL" }],
+      },
+      token,
+    ]);
+    expect(executors["exec-a"].secretAsEnv).toEqual([token]);
+    expect(executors["exec-b"].secretAsEnv).toEqual([token]);
   });
 
   it("starts with kfp's own header, so kfp reads the name and the (multi-line) description", () => {

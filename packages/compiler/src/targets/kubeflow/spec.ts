@@ -1062,20 +1062,27 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       level: "warning",
     });
   }
-  // Secrets as env, on every executor: kfp-kubernetes' secretAsEnv, one entry per secret.
-  const bySecret = new Map<string, { secretKey: string; envVar: string }[]>();
-  for (const [envVar, ref] of Object.entries(settings.secretEnv).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
-  )) {
-    const list = bySecret.get(ref.secret) ?? [];
-    list.push({ secretKey: ref.key, envVar });
-    bySecret.set(ref.secret, list);
-  }
-  if (bySecret.size > 0) {
-    const secretAsEnv = [...bySecret].map(([secretName, keyToEnv]) => ({ secretName, keyToEnv }));
-    for (const label of Object.keys(executors)) {
-      platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
+  // Secrets as env: kfp-kubernetes' secretAsEnv, one entry per secret. A Slack webhook URL
+  // (MLGEN_SLACK_<CONN>_URL) is read by the alerts only: it goes to the exit handler's pod, not
+  // to every task's (third-party images included); the other variables, which a task's code may
+  // read from its environment, go to every pod.
+  const exitLabel = shape.exit ? `exec-${shape.exit.key}` : null;
+  const secretsFor = (label: string) => {
+    const bySecret = new Map<string, { secretKey: string; envVar: string }[]>();
+    for (const [envVar, ref] of Object.entries(settings.secretEnv).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
+      if (SLACK_VARIABLE.test(envVar) && label !== exitLabel) continue;
+      const list = bySecret.get(ref.secret) ?? [];
+      list.push({ secretKey: ref.key, envVar });
+      bySecret.set(ref.secret, list);
     }
+    return [...bySecret].map(([secretName, keyToEnv]) => ({ secretName, keyToEnv }));
+  };
+  for (const label of Object.keys(executors)) {
+    const secretAsEnv = secretsFor(label);
+    if (secretAsEnv.length === 0) continue;
+    platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
   }
   const hasPlatform = Object.keys(platformExecutors).length > 0 || pipelineConfig;
   const platform = hasPlatform
@@ -1092,6 +1099,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     : null;
   return { spec, platform, problems };
 }
+
+/** The variables that hold Slack webhook URLs (slackVariable's names): the alerts' only. */
+const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
 
 /** Joins after a branch need no policy: they wait on the condition's wrapper, which always ends. */
 function joinsAfterCondition(ir: Pipeline): (task: Task) => boolean {
