@@ -503,16 +503,20 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     });
     const { code, stderr } = await proj.mlgen("compile");
     expect(code).toBe(0);
-    expect(stderr).toContain("sensor 'tries' waits up to 160 minutes in poke mode");
+    expect(stderr).toContain(
+      "sensor 'tries' waits up to 160 minutes (4 tries of its executionTimeout of 40 minutes, which ends each try before its timeout of 6 hours) in poke mode",
+    );
     expect(stderr).not.toContain("MLG1019: sensor 'short'");
     // Its tries end at their execution timeout long before its own 6 hours: said as such.
     expect(stderr).toContain(
-      "warning MLG1029: sensor 'short' waits up to 6 hours in poke mode, but its executionTimeout of 20 minutes ends each try first",
+      "warning MLG1029: sensor 'short' has a timeout of 6 hours in poke mode, but its executionTimeout of 20 minutes ends each try first",
     );
     expect(stderr).toContain(
       "pipelines/demo.pipeline.ts:3:5: warning MLG1019: sensor 'wait' waits up to 6 hours in poke mode",
     );
-    expect(stderr).toContain("sensor 'wait_default' waits up to 7 days (Airflow's default)");
+    expect(stderr).toContain(
+      "sensor 'wait_default' waits up to 7 days (Airflow's default timeout)",
+    );
     expect(stderr).toContain('use mode: "reschedule"');
     expect(proj.read("dags/demo.py")).toContain('mode="poke"');
   });

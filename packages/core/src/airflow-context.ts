@@ -100,3 +100,30 @@ export function pokeSensorWait(
   if (executionTimeout === null || executionTimeout >= own) return own;
   return executionTimeout * (Math.max(0, retries) + 1);
 }
+
+/** Seconds in words: `2 days`, `1 hour`, `90 minutes`, `45 seconds`. */
+export function humanDuration(s: number): string {
+  if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? "" : "s"}`;
+  if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? "" : "s"}`;
+  if (s % 60 === 0) return `${s / 60} minutes`;
+  return `${s} seconds`;
+}
+
+/**
+ * pokeSensorWait in words, saying where it comes from when it is not the sensor's own timeout:
+ * `3 hours (3 tries of its executionTimeout of 1 hour, which ends each try before its timeout
+ * of 12 hours)`, `7 days (Airflow's default timeout)`.
+ */
+export function pokeSensorWaitText(
+  timeout: number | null,
+  executionTimeout: number | null,
+  retries: number,
+): string {
+  const wait = humanDuration(pokeSensorWait(timeout, executionTimeout, retries));
+  const own = timeout ?? SENSOR_DEFAULT_TIMEOUT;
+  if (executionTimeout !== null && executionTimeout < own) {
+    const tries = Math.max(0, retries) + 1;
+    return `${wait} (${tries === 1 ? "one try" : `${tries} tries`} of its executionTimeout of ${humanDuration(executionTimeout)}, which ends each try before its ${timeout === null ? "default " : ""}timeout of ${humanDuration(own)})`;
+  }
+  return timeout === null ? `${wait} (Airflow's default timeout)` : wait;
+}

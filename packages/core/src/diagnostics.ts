@@ -158,7 +158,7 @@ export const DIAGNOSTICS = {
   MLG1029: {
     severity: "warning",
     message:
-      "sensor '{task}' waits up to {timeout} in poke mode, but its executionTimeout of {executionTimeout} ends each try first: it fails with a task timeout (and is retried) before its own timeout is reached",
+      "sensor '{task}' has a timeout of {timeout} in poke mode, but its executionTimeout of {executionTimeout} ends each try first: it fails with a task timeout (and is retried) before its own timeout is reached",
     fix: "give the sensor an executionTimeout longer than its timeout, or a timeout within its executionTimeout; in reschedule mode (the default) the timeout counts across the tries",
   },
   MLG1030: {

@@ -2,13 +2,14 @@ import {
   type DiagnosticPlace,
   diagnostic,
   effectiveOptions,
+  humanDuration,
   literalOnly,
   type OutputType,
   PARAM_OUTPUT_TYPES,
   type Pipeline,
   type PythonTask,
   pokeSensorWait,
-  SENSOR_DEFAULT_TIMEOUT,
+  pokeSensorWaitText,
   type Task,
   targetTasks,
   taskOutputs,
@@ -21,12 +22,6 @@ import { type PassContext, taskPlace } from "./context.js";
 
 /** Sensors in poke mode hold a worker slot; past this wait, rescheduling is the better deal. */
 const POKE_WARN_SECONDS = 3600;
-function humanSeconds(s: number): string {
-  if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? "" : "s"}`;
-  if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? "" : "s"}`;
-  if (s % 60 === 0) return `${s / 60} minutes`;
-  return `${s} seconds`;
-}
 
 /** Task instance states Airflow's ExternalTaskSensor accepts when it watches a task. */
 const TI_STATES = [
@@ -271,8 +266,8 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
               "MLG1029",
               {
                 task: task.id,
-                timeout: humanSeconds(task.timeout),
-                executionTimeout: humanSeconds(tryEnds),
+                timeout: humanDuration(task.timeout),
+                executionTimeout: humanDuration(tryEnds),
               },
               place,
             ),
@@ -284,10 +279,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
               "MLG1019",
               {
                 task: task.id,
-                timeout:
-                  timeout === SENSOR_DEFAULT_TIMEOUT && task.timeout === null
-                    ? "7 days (Airflow's default)"
-                    : humanSeconds(timeout),
+                timeout: pokeSensorWaitText(task.timeout, o.executionTimeout, o.retries ?? 0),
               },
               place,
             ),

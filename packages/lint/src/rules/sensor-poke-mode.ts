@@ -1,16 +1,10 @@
-import { effectiveOptions, pokeSensorWait } from "@mlgen/core/light";
+import { effectiveOptions, pokeSensorWait, pokeSensorWaitText } from "@mlgen/core/light";
 import type { PyNode } from "../python/node.js";
 import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 const HOUR = 3600;
-
-function human(seconds: number): string {
-  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
-  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? "" : "s"}`;
-  return `${Math.round(seconds / 60)} minutes`;
-}
 
 export const sensorPokeMode = defineRule({
   id: "sensor-poke-mode",
@@ -29,7 +23,7 @@ export const sensorPokeMode = defineRule({
       report(
         {
           task: task.id,
-          timeout: human(timeout),
+          timeout: pokeSensorWaitText(task.timeout, o.executionTimeout, o.retries ?? 0),
           hint: 'use mode: "reschedule" (the default) or deferrable: true, or a timeout of at most an hour',
         },
         `task:${task.id}`,
@@ -62,12 +56,13 @@ export const sensorPokeMode = defineRule({
       if ((!absent(t) && own === null) || (!absent(e) && limit === null)) continue;
       const r = taskSetting(file, task, "retries");
       const retries = r === null || r === "unknown" ? 0 : Number(textOf(file.source, r));
-      const timeout = pokeSensorWait(own, limit, Number.isInteger(retries) ? retries : 0);
+      const tries = Number.isInteger(retries) ? retries : 0;
+      const timeout = pokeSensorWait(own, limit, tries);
       if (timeout <= HOUR) continue;
       report(
         {
           task: task.id,
-          timeout: human(timeout),
+          timeout: pokeSensorWaitText(own, limit, tries),
           hint: 'pass mode="reschedule" or deferrable=True, or a timeout of at most an hour',
         },
         task.span,
