@@ -351,12 +351,28 @@ describe("the run state machine", () => {
         "my run",
         "The run_id provided 'my run' does not match regex pattern '^[A-Za-z0-9_.~:+-]+$' or '^(?:manual|scheduled|asset_triggered)__(?:\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\+00:00)$'",
       ],
+      // create_dagrun: a manual run may not take the prefix of another run type
+      // (DagRunType.from_run_id), even in the generated form the pattern lets through.
+      ...["backfill", "scheduled", "operator_triggered", "asset_triggered", "asset_materialization"]
+        .flatMap((type) => [`${type}__2024`, `${type}__2024-01-01T00:00:00+00:00`])
+        .map((id) => [
+          id,
+          `A manual DAG run cannot use ID '${id}' since it is reserved for ${id.slice(0, id.indexOf("__"))} runs`,
+        ]),
     ]) {
       const bad = await call("POST", "/api/v2/dags/pipe/dagRuns", {
         dag_run_id: id,
         logical_date: null,
       });
-      expect([bad.status, bad.body]).toEqual([400, { detail }]);
+      expect([id, bad.status, bad.body]).toEqual([id, 400, { detail }]);
+    }
+    // The manual prefix is a manual run's own, and a type name without "__" is no prefix.
+    for (const id of ["manual__2024", "scheduled_2024", "my__scheduled__run"]) {
+      const ok = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+        dag_run_id: id,
+        logical_date: null,
+      });
+      expect([id, ok.status]).toEqual([id, 200]);
     }
   });
 
@@ -581,6 +597,20 @@ describe("the client helpers against the fake", () => {
     );
     // A string output that reads as JSON is still the string the task pushed.
     expect((await client.getXcom("pipe", run.dag_run_id, "train", "threshold")).value).toBe("0.9");
+  });
+
+  it("refuses a run id reserved for scheduled runs, as Airflow 3 does, and creates no run", async () => {
+    const { fake, client } = await setup();
+    addPipeline(fake);
+    const refused = await client
+      .triggerDagRun("pipe", { runId: "scheduled__2024" })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(AirflowApiError);
+    expect([refused.status, refused.detail]).toEqual([
+      400,
+      "A manual DAG run cannot use ID 'scheduled__2024' since it is reserved for scheduled runs",
+    ]);
+    expect(await client.latestDagRun("pipe")).toBeNull();
   });
 
   it("waits for a failed run and returns its failed task instances", async () => {

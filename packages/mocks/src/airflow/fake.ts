@@ -71,13 +71,30 @@ const GENERATED_RUN_ID =
 /** [scheduler] allowed_run_id_pattern's default. */
 const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
 
-/** DagRun.validate_run_id's refusal of a given run id, or null. */
+/** The run types (DagRunType) other than manual, whose `<type>__` prefix a manual run may not use. */
+const RESERVED_RUN_TYPES = [
+  "backfill",
+  "scheduled",
+  "operator_triggered",
+  "asset_triggered",
+  "asset_materialization",
+] as const;
+
+/** DagRun.validate_run_id's and create_dagrun's refusal of a given run id, or null. */
 function runIdProblem(runId: string): string | null {
   if (runId.includes("..")) {
     return `The run_id '${runId}' must not contain '..' to prevent path traversal`;
   }
-  if (GENERATED_RUN_ID.test(runId) || ALLOWED_RUN_ID.test(runId)) return null;
-  return `The run_id provided '${runId}' does not match regex pattern '${ALLOWED_RUN_ID.source}' or '${GENERATED_RUN_ID.source}'`;
+  if (!GENERATED_RUN_ID.test(runId) && !ALLOWED_RUN_ID.test(runId)) {
+    return `The run_id provided '${runId}' does not match regex pattern '${ALLOWED_RUN_ID.source}' or '${GENERATED_RUN_ID.source}'`;
+  }
+  // SerializedDAG.create_dagrun: a manual run may not take an id DagRunType.from_run_id reads as
+  // another type's (the allowed characters hold no quote, so Python's repr is '<id>').
+  const reserved = RESERVED_RUN_TYPES.find((type) => runId.startsWith(`${type}__`));
+  if (reserved !== undefined) {
+    return `A manual DAG run cannot use ID '${runId}' since it is reserved for ${reserved} runs`;
+  }
+  return null;
 }
 
 interface TaskDef {
