@@ -886,6 +886,47 @@ describe("artifact names, as the server reads them", () => {
     for (const [name, type] of cases) expect([name, artifactMimeType(name)]).toEqual([name, type]);
   });
 
+  it("downloads artifacts of any name with MLflow's Content-Disposition (RFC 5987 for non-ASCII)", async () => {
+    const fake = createMlflowFake();
+    const client = clientOf(fake);
+    const run = await client.createRun({ experimentId: "0", runName: "names" });
+    const id = run.info.run_id;
+    const cases: [string, string][] = [
+      ["model.pkl", "attachment; filename=model.pkl"],
+      ["my model.pkl", 'attachment; filename="my model.pkl"'],
+      ["日本.bin", "attachment; filename=.bin; filename*=UTF-8''%E6%97%A5%E6%9C%AC.bin"],
+      [
+        "my model ü.pkl",
+        "attachment; filename=\"my model u.pkl\"; filename*=UTF-8''my%20model%20%C3%BC.pkl",
+      ],
+      ["日本語", "attachment; filename=download; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E"],
+      ["a(1)'s*.txt", 'attachment; filename="a(1)\'s*.txt"'],
+      [
+        "café (1).txt",
+        "attachment; filename=\"cafe (1).txt\"; filename*=UTF-8''caf%C3%A9%20%281%29.txt",
+      ],
+      [
+        "emoji 🙂 $1+&.txt",
+        "attachment; filename=\"emoji  $1+&.txt\"; filename*=UTF-8''emoji%20%F0%9F%99%82%20$1+&.txt",
+      ],
+      ['say "hi".txt', 'attachment; filename="say \\"hi\\".txt"'],
+    ];
+    for (const [name, disposition] of cases) {
+      await client.uploadArtifact(id, `names/${name}`, `bytes of ${name}`);
+      const res = await fake.fetch(
+        `${fake.baseUrl}/api/2.0/mlflow-artifacts/artifacts/0/${id}/artifacts/names/${encodeURIComponent(name)}`,
+      );
+      expect([name, res.status, res.headers.get("content-disposition")]).toEqual([
+        name,
+        200,
+        disposition,
+      ]);
+      expect(await new Response(await client.downloadArtifact(id, `names/${name}`)).text()).toBe(
+        `bytes of ${name}`,
+      );
+    }
+  });
+
   it("refuses paths that leave the root, as validate_path_is_safe does", async () => {
     const { unsafeArtifactPath } = await import("../src/mlflow/handlers.js");
     for (const p of [
