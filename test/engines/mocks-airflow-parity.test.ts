@@ -468,6 +468,22 @@ function scenario(settle: () => void) {
     await call("trigger_manual_prefix", "POST", "/api/v2/dags/parity_ok/dagRuns", {
       body: { dag_run_id: "manual__by_hand", logical_date: null },
     });
+    // A logical date before the DAG's start_date (2025-01-01): Airflow creates no task instance
+    // and the run succeeds having run nothing (a review, 2027-01: the fake ran every task).
+    await call("trigger_before_start_date", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "parity_before_start", logical_date: "2024-06-01T00:00:00+00:00" },
+    });
+    const early = "/api/v2/dags/parity_ok/dagRuns/parity_before_start";
+    await call("tis_list_before_start_date_at_trigger", "GET", `${early}/taskInstances`);
+    await waitForRun(call, "parity_ok", "parity_before_start", settle);
+    await call("run_get_before_start_date", "GET", early);
+    await call("tis_list_before_start_date", "GET", `${early}/taskInstances`);
+    await call("ti_get_before_start_date_404", "GET", `${early}/taskInstances/score`);
+    await call(
+      "xcom_get_before_start_date_404",
+      "GET",
+      `${early}/taskInstances/score/xcomEntries/return_value`,
+    );
   };
 }
 
@@ -599,6 +615,10 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       },
     ]);
     expect(real("trigger_manual_prefix").status).toBe(200);
+    expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
+      "success",
+      expect.objectContaining({ task_instances: [], total_entries: 0 }),
+    ]);
     const fakeNorm = normalize(scrub(fakeSteps), {
       ...NORMALIZE,
       replace: [[FAKE_DAGS, "<dags>"]],

@@ -170,7 +170,15 @@ export interface WaitOptions {
 export interface WaitResult {
   readonly state: DagRunState;
   readonly dagRun: DagRun;
+  /** Every task instance of the run when it ended, in Airflow's order. */
+  readonly taskInstances: readonly TaskInstance[];
   readonly failedTaskInstances: readonly TaskInstance[];
+  /**
+   * The run ended without a single task instance: Airflow created none, so a `success` ran
+   * nothing (no task, no XCom). It does so for a logical date before the DAG's (its tasks')
+   * `start_date` or after their `end_date`; trigger with a later logical date, or none.
+   */
+  readonly noTaskInstances: boolean;
 }
 
 /** Paths whose GET takes `limit`/`offset` and answers a page holding one array. */
@@ -343,7 +351,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     },
 
-    /** Polls until the run is success or failed; resolves with the failed task instances. */
+    /**
+     * Polls until the run is success or failed; resolves with its task instances, the failed
+     * ones, and `noTaskInstances` when it ended without any (a success that ran nothing).
+     */
     async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
       const timeoutMs = opts.timeoutMs ?? 600_000;
       const interval = opts.pollIntervalMs ?? 2000;
@@ -368,9 +379,11 @@ export function createAirflowClient(options: AirflowClientOptions) {
           return {
             state: run.state,
             dagRun: run,
+            taskInstances: tis,
             failedTaskInstances: tis.filter(
               (t) => t.state === "failed" || t.state === "upstream_failed",
             ),
+            noTaskInstances: tis.length === 0,
           };
         }
         const left = deadline - Date.now();

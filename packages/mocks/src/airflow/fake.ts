@@ -730,7 +730,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       triggering_user_name: username,
       conf: run.conf,
       note: run.note,
-      dag_versions: [dagVersionJson(dag)],
+      // The versions of the run's task instances (DagRun.dag_versions): none without any.
+      dag_versions: run.tis.size === 0 ? [] : [dagVersionJson(dag)],
       bundle_version: null,
       dag_display_name: run.dagId,
       partition_key: null,
@@ -1268,7 +1269,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           note: (body.note as string | null | undefined) || null,
           tis: new Map(),
         };
-        for (const task of dag.tasks) {
+        // DagRun.verify_integrity creates no task instance for a task whose start_date (the
+        // DAG's) is after the run's logical date: such a run succeeds at once, having run nothing.
+        const beforeStart =
+          logical !== null &&
+          dag.spec.startDate !== undefined &&
+          toMs(dag.spec.startDate) > logical;
+        for (const task of beforeStart ? [] : dag.tasks) {
           run.tis.set(task.taskId, {
             id: nextId(),
             taskId: task.taskId,
@@ -1660,7 +1667,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const out: Array<[Run, Ti]> = [];
         for (const run of runs) {
           const selected = dag.tasks
-            .map((t) => run.tis.get(t.taskId) as Ti)
+            .flatMap((t) => run.tis.get(t.taskId) ?? [])
             .filter((ti) => taskIds === null || taskIds.has(ti.taskId))
             .filter((ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)))
             .filter((ti) => !onlyRunning || ti.state === "running");
