@@ -147,6 +147,31 @@ describe("airflow client against a real Airflow 3", () => {
     ]);
   });
 
+  it("pages runs and task instances by cursor, one a page, as by offset", async () => {
+    // Two runs of iris_quickstart by now (the triggers above), two task instances in the first.
+    const pages = async <T>(it: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const x of it) out.push(x);
+      return out;
+    };
+    const runs = "/api/v2/dags/{dag_id}/dagRuns" as const;
+    const path = { dag_id: "iris_quickstart" };
+    const byOffset = await pages(client.paginate(runs, { path, query: { order_by: ["id"] } }, 1));
+    const byCursor = await pages(
+      client.paginate(runs, { path, query: { order_by: ["id"], cursor: "" } }, 1),
+    );
+    expect(byOffset.length).toBeGreaterThanOrEqual(2);
+    expect(byCursor.map((r) => r.dag_run_id)).toEqual(byOffset.map((r) => r.dag_run_id));
+    const tis = await pages(
+      client.paginate(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
+        { path: { ...path, dag_run_id: RUN_ID }, query: { cursor: "" } },
+        1,
+      ),
+    );
+    expect(tis.map((t) => t.task_id).sort()).toEqual(["prepare_data", "train_model"]);
+  });
+
   it("fetched new tokens on its own after they expired (short jwt_expiration_time)", async () => {
     const before = tokenRequests;
     await new Promise((r) => setTimeout(r, (JWT_SECONDS + 2) * 1000));
