@@ -426,6 +426,8 @@ const scenario: Scenario = async (call) => {
   await call("get by alias", "GET", `${R}/alias?name=iris&alias=champion`);
   await call("get version with alias", "GET", `${V}/get?name=iris&version=2`);
   await call("get by missing alias", "GET", `${R}/alias?name=iris&alias=nope`);
+  // A missing alias is a 400; only a missing model is the 404 (the guide once taught a 404).
+  await call("get by alias of a missing model", "GET", `${R}/alias?name=no-such&alias=champion`);
   await call("get latest versions", "POST", `${R}/get-latest-versions`, { body: { name: "iris" } });
   await call("get latest versions by GET", "GET", `${R}/get-latest-versions?name=iris&stages=none`);
   await call("get latest versions in Staging", "POST", `${R}/get-latest-versions`, {

@@ -64,10 +64,9 @@ export async function retrainAndPromote(
     return { outcome: "kept", reason: `no finished run reaches ${opts.metric} ≥ ${opts.minimum}` };
   const value = best.data?.metrics?.find((m) => m.key === opts.metric)?.value ?? Number.NaN;
 
-  const champion = await mlflow
-    .getModelVersionByAlias(opts.modelName, "champion")
-    .catch(() => undefined);
-  if (champion?.run_id === best.info?.run_id)
+  // null when there is no champion yet (or no model); an outage is thrown, not taken for that.
+  const champion = await mlflow.findModelVersionByAlias(opts.modelName, "champion");
+  if (champion !== null && champion.run_id === best.info?.run_id)
     return { outcome: "kept", reason: "the best run is already the champion" };
 
   const runId = best.info?.run_id as string;

@@ -5,7 +5,7 @@
  */
 import { createAirflowClient } from "@mlgen/airflow-client";
 import { createMlflowClient } from "@mlgen/mlflow-client";
-import { rateLimited, serviceUnavailable } from "@mlgen/mocks";
+import { mlflowHttp, rateLimited, serviceUnavailable } from "@mlgen/mocks";
 import { setupMlgenMocks } from "@mlgen/mocks/vitest";
 import { beforeEach, describe, expect, it } from "vitest";
 import { retrainAndPromote } from "../src/promote.js";
@@ -78,6 +78,27 @@ describe("retrainAndPromote", () => {
     const { airflow, mlflow } = clients();
     const result = await retrainAndPromote(airflow, mlflow, OPTIONS);
     expect(result).toEqual({ outcome: "training-failed", failedTasks: ["fit"] });
+    expect(mocks.mlflow.registeredModel("churn-classifier")).toBeUndefined();
+  });
+
+  it("stops, promoting nothing, when the registry cannot say who the champion is", async () => {
+    // The registry's database is down: MLflow's 503, on every try.
+    mocks.use(
+      mlflowHttp().get("/api/2.0/mlflow/registered-models/alias", ({ response }) =>
+        response("default").json(
+          {
+            error_code: "TEMPORARILY_UNAVAILABLE",
+            message: "(sqlite3.OperationalError) database is locked",
+          },
+          { status: 503 },
+        ),
+      ),
+    );
+    const { airflow, mlflow } = clients();
+    await expect(retrainAndPromote(airflow, mlflow, OPTIONS)).rejects.toMatchObject({
+      status: 503,
+      errorCode: "TEMPORARILY_UNAVAILABLE",
+    });
     expect(mocks.mlflow.registeredModel("churn-classifier")).toBeUndefined();
   });
 

@@ -4,6 +4,7 @@ import {
   MlflowApiError,
   type MlflowClient,
   MlflowDeletedExperimentError,
+  MlflowRequestError,
   runFilter,
   toArray,
 } from "@mlgen/mlflow-client";
@@ -11,10 +12,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   createManualClock,
   createMlflowFake,
+  fetchFrom,
   type MlflowFake,
   MlflowFilterError,
+  networkError,
   parseMlflowFilter,
   parseMlflowOrderBy,
+  serviceUnavailable,
 } from "../src/index.js";
 
 const T0 = Date.parse("2025-01-01T00:00:00Z");
@@ -485,6 +489,34 @@ describe("client helpers against the fake", () => {
     expect((bad as MlflowApiError).serverMessage).toBe(
       "Invalid dataset key 'size' specified. Valid keys are '{'name', 'digest', 'context'}'",
     );
+  });
+
+  it("findModelVersionByAlias: null for a missing alias or model, every other error thrown", async () => {
+    const runId = fake.seed.run({ runName: "train" });
+    await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
+    expect(await client.findModelVersionByAlias("iris", "champion")).toBeNull();
+    expect(await client.findModelVersionByAlias("no-such-model", "champion")).toBeNull();
+    await client.setAlias("iris", "champion", "1");
+    expect(await client.findModelVersionByAlias("iris", "champion")).toMatchObject({
+      name: "iris",
+      version: "1",
+    });
+    // An alias that cannot exist is the caller's mistake: MLflow's 400 is thrown.
+    const bad = await client.findModelVersionByAlias("iris", "a.b").catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    expect((bad as MlflowApiError).serverMessage).toMatch(/^Invalid alias name: 'a\.b'/);
+    // A proxy's 503 and a reset connection are no "not found".
+    const unavailable = serviceUnavailable({ times: 1 });
+    const down = await clientOf(fake, fetchFrom([unavailable, ...fake.handlers]))
+      .findModelVersionByAlias("iris", "nope")
+      .catch((e: unknown) => e);
+    expect(down).toMatchObject({ name: "MlflowApiError", status: 503, errorCode: null });
+    const reset = networkError({ times: 1 });
+    const gone = await clientOf(fake, fetchFrom([reset, ...fake.handlers]))
+      .findModelVersionByAlias("iris", "nope")
+      .catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(MlflowRequestError);
+    expect([unavailable.hits(), reset.hits()]).toEqual([1, 1]);
   });
 
   it("setAlias / getModelVersionByAlias / deleteAlias", async () => {
