@@ -65,6 +65,25 @@ describe("retrainAndPromote", () => {
     ]);
   });
 
+  it("never promotes a run whose metric is NaN or Infinity", async () => {
+    const experimentId = mocks.mlflow.experimentByName("churn")?.experiment_id as string;
+    for (const [runName, accuracy] of [
+      ["diverged", Number.POSITIVE_INFINITY],
+      ["broken", Number.NaN],
+    ] as const) {
+      mocks.mlflow.seed.run({ experimentId, runName, status: "FINISHED", metrics: { accuracy } });
+    }
+    const { airflow, mlflow } = clients();
+    const result = await retrainAndPromote(airflow, mlflow, OPTIONS);
+    const best = mocks.mlflow.runs().find((r) => r.info.run_name === "xgboost");
+    expect(result).toEqual({
+      outcome: "promoted",
+      runId: best?.info.run_id,
+      version: "1",
+      value: 0.93,
+    });
+  });
+
   it("keeps the champion when the best run already is it", async () => {
     const { airflow, mlflow } = clients();
     await retrainAndPromote(airflow, mlflow, OPTIONS);
