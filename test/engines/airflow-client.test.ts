@@ -108,7 +108,33 @@ describe("airflow client against a real Airflow 3", () => {
     });
     expect(result.state, JSON.stringify(result.failedTaskInstances)).toBe("success");
     expect(result.failedTaskInstances).toEqual([]);
+    expect(result.taskInstances.map((t) => t.task_id).sort()).toEqual([
+      "prepare_data",
+      "train_model",
+    ]);
+    expect(result.noTaskInstances).toBe(false);
     expect(progress.at(-1)).toBe("success:2");
+  });
+
+  it("says when a run succeeded having run nothing: a logical date before the DAG's start_date", async () => {
+    // iris_quickstart starts on 2025-01-01: Airflow creates no task instance for this run.
+    const run = await client.triggerDagRun("iris_quickstart", {
+      runId: "before_start_date",
+      logicalDate: "2024-06-01T00:00:00Z",
+    });
+    const result = await client.waitForDagRun("iris_quickstart", run.dag_run_id, {
+      timeoutMs: 120_000,
+      pollIntervalMs: 500,
+    });
+    expect([result.state, result.taskInstances, result.noTaskInstances]).toEqual([
+      "success",
+      [],
+      true,
+    ]);
+    const xcom = await client
+      .getXcom("iris_quickstart", run.dag_run_id, "train_model", "accuracy")
+      .catch((e: unknown) => e);
+    expect(xcom).toMatchObject({ status: 404 });
   });
 
   it("reads the run's XCom and task instances", async () => {
@@ -119,6 +145,31 @@ describe("airflow client against a real Airflow 3", () => {
       ["prepare_data", "success"],
       ["train_model", "success"],
     ]);
+  });
+
+  it("pages runs and task instances by cursor, one a page, as by offset", async () => {
+    // Two runs of iris_quickstart by now (the triggers above), two task instances in the first.
+    const pages = async <T>(it: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const x of it) out.push(x);
+      return out;
+    };
+    const runs = "/api/v2/dags/{dag_id}/dagRuns" as const;
+    const path = { dag_id: "iris_quickstart" };
+    const byOffset = await pages(client.paginate(runs, { path, query: { order_by: ["id"] } }, 1));
+    const byCursor = await pages(
+      client.paginate(runs, { path, query: { order_by: ["id"], cursor: "" } }, 1),
+    );
+    expect(byOffset.length).toBeGreaterThanOrEqual(2);
+    expect(byCursor.map((r) => r.dag_run_id)).toEqual(byOffset.map((r) => r.dag_run_id));
+    const tis = await pages(
+      client.paginate(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
+        { path: { ...path, dag_run_id: RUN_ID }, query: { cursor: "" } },
+        1,
+      ),
+    );
+    expect(tis.map((t) => t.task_id).sort()).toEqual(["prepare_data", "train_model"]);
   });
 
   it("fetched new tokens on its own after they expired (short jwt_expiration_time)", async () => {

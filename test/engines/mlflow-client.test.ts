@@ -320,7 +320,25 @@ describe("mlflow client against a real mlflow server: every operation of the spe
     expect((await client.getModelVersion("contract-model", "2")).status).toBe("READY");
     await client.setAlias("contract-model", "champion", "1");
     expect((await client.getModelVersionByAlias("contract-model", "champion")).version).toBe("1");
+    expect((await client.findModelVersionByAlias("contract-model", "champion"))?.version).toBe("1");
     await client.deleteAlias("contract-model", "champion");
+    // A missing alias is the server's 400 INVALID_PARAMETER_VALUE, a missing model its 404:
+    // findModelVersionByAlias makes both null, and throws for an alias that cannot exist.
+    expect(
+      await client.getModelVersionByAlias("contract-model", "champion").catch((e: unknown) => e),
+    ).toMatchObject({
+      status: 400,
+      errorCode: "INVALID_PARAMETER_VALUE",
+      serverMessage: "Registered model alias champion not found.",
+    });
+    expect(
+      await client.getModelVersionByAlias("no-such-model", "champion").catch((e: unknown) => e),
+    ).toMatchObject({ status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST" });
+    expect(await client.findModelVersionByAlias("contract-model", "champion")).toBeNull();
+    expect(await client.findModelVersionByAlias("no-such-model", "champion")).toBeNull();
+    expect(
+      await client.findModelVersionByAlias("contract-model", "a.b").catch((e: unknown) => e),
+    ).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
     const name = "contract-model";
     await ok(
       api.POST("/api/2.0/mlflow/registered-models/set-tag", {

@@ -231,6 +231,20 @@ function scenario(settle: () => void) {
     await call("trigger_run_id_dots_400", "POST", "/api/v2/dags/parity_ok/dagRuns", {
       body: { dag_run_id: "a..b", logical_date: null },
     });
+    // Ids that DagRunType.from_run_id reads as another run type's are refused for a manual run
+    // (a review, 2027-01: the fake took them), the generated form too.
+    for (const id of [
+      "scheduled__2024",
+      "scheduled__2024-01-01T00:00:00+00:00",
+      "backfill__2024",
+      "operator_triggered__x",
+      "asset_triggered__2024-01-01T00:00:00+00:00",
+      "asset_materialization__x",
+    ]) {
+      await call(`trigger_reserved_400_${id}`, "POST", "/api/v2/dags/parity_ok/dagRuns", {
+        body: { dag_run_id: id, logical_date: null },
+      });
+    }
     await waitForRun(call, "parity_ok", "parity_run_1", settle);
     await call("run_get", "GET", "/api/v2/dags/parity_ok/dagRuns/parity_run_1");
     await call("run_get_404", "GET", "/api/v2/dags/parity_ok/dagRuns/no_such_run");
@@ -450,6 +464,26 @@ function scenario(settle: () => void) {
     await call("trigger_conf_null", "POST", "/api/v2/dags/parity_ok/dagRuns", {
       body: { dag_run_id: "parity_conf_null", logical_date: null, conf: null },
     });
+    // The manual prefix is a manual run's own: taken (its answer is the last, like the one above).
+    await call("trigger_manual_prefix", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "manual__by_hand", logical_date: null },
+    });
+    // A logical date before the DAG's start_date (2025-01-01): Airflow creates no task instance
+    // and the run succeeds having run nothing (a review, 2027-01: the fake ran every task).
+    await call("trigger_before_start_date", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      body: { dag_run_id: "parity_before_start", logical_date: "2024-06-01T00:00:00+00:00" },
+    });
+    const early = "/api/v2/dags/parity_ok/dagRuns/parity_before_start";
+    await call("tis_list_before_start_date_at_trigger", "GET", `${early}/taskInstances`);
+    await waitForRun(call, "parity_ok", "parity_before_start", settle);
+    await call("run_get_before_start_date", "GET", early);
+    await call("tis_list_before_start_date", "GET", `${early}/taskInstances`);
+    await call("ti_get_before_start_date_404", "GET", `${early}/taskInstances/score`);
+    await call(
+      "xcom_get_before_start_date_404",
+      "GET",
+      `${early}/taskInstances/score/xcomEntries/return_value`,
+    );
   };
 }
 
@@ -570,6 +604,21 @@ describe("Airflow fake parity with a real Airflow 3", () => {
     expect(body("xcom_get_string_deserialized").value).toBe(0.9);
     expect(body("import_errors").total_entries).toBe(1);
     expect(real("trigger_duplicate_409").status).toBe(409);
+    expect([
+      real("trigger_reserved_400_scheduled__2024").status,
+      body("trigger_reserved_400_scheduled__2024"),
+    ]).toEqual([
+      400,
+      {
+        detail:
+          "A manual DAG run cannot use ID 'scheduled__2024' since it is reserved for scheduled runs",
+      },
+    ]);
+    expect(real("trigger_manual_prefix").status).toBe(200);
+    expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
+      "success",
+      expect.objectContaining({ task_instances: [], total_entries: 0 }),
+    ]);
     const fakeNorm = normalize(scrub(fakeSteps), {
       ...NORMALIZE,
       replace: [[FAKE_DAGS, "<dags>"]],

@@ -5,7 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMlflowFake } from "../../packages/mocks/src/index.js";
-import { artifactMimeType, unsafeArtifactPath } from "../../packages/mocks/src/mlflow/handlers.js";
+import {
+  artifactContentDisposition,
+  artifactMimeType,
+  unsafeArtifactPath,
+} from "../../packages/mocks/src/mlflow/handlers.js";
 import {
   compare,
   type Exception,
@@ -346,6 +350,15 @@ const scenario: Scenario = async (call) => {
       answerHeaders: ["content-type", "x-content-type-options"],
     });
   }
+  // The name a download is offered under: quoted when it needs quotes, and RFC 5987's
+  // filename* beside an ASCII fallback when it is not ASCII (the fake's Response threw there).
+  for (const file of ["日本.bin", "my model ü.pkl", "my model.pkl", "日本語", 'say "hi".txt']) {
+    const at = `${ART}/${root}/named/${encodeURIComponent(file)}`;
+    await call(`upload named ${file}`, "PUT", at, { raw: `bytes of ${file}` });
+    await call(`download named ${file}`, "GET", at, {
+      answerHeaders: ["content-disposition", "content-type"],
+    });
+  }
   await call("delete artifact", "DELETE", `${ART}/${root}/notes.txt`);
   await call("run artifacts list after delete", "GET", `${A}/artifacts/list?run_id=${alpha}`);
 
@@ -413,6 +426,8 @@ const scenario: Scenario = async (call) => {
   await call("get by alias", "GET", `${R}/alias?name=iris&alias=champion`);
   await call("get version with alias", "GET", `${V}/get?name=iris&version=2`);
   await call("get by missing alias", "GET", `${R}/alias?name=iris&alias=nope`);
+  // A missing alias is a 400; only a missing model is the 404 (the guide once taught a 404).
+  await call("get by alias of a missing model", "GET", `${R}/alias?name=no-such&alias=champion`);
   await call("get latest versions", "POST", `${R}/get-latest-versions`, { body: { name: "iris" } });
   await call("get latest versions by GET", "GET", `${R}/get-latest-versions?name=iris&stages=none`);
   await call("get latest versions in Staging", "POST", `${R}/get-latest-versions`, {
@@ -691,7 +706,16 @@ describe("the MLflow fake's artifact path and content type rules ↔ MLflow's ow
       "archive.tar.bz2",
     ],
   ];
-  it("refuses the paths MLflow refuses and types downloads as MLflow does", () => {
+  // File names for _content_disposition_attachment: token characters, spaces, quotes and
+  // backslashes, non-ASCII with and without an ASCII fallback, decomposed accents, astral
+  // characters, percent signs, and the RFC 5987 attr-char set.
+  const DISPOSITIONS = [
+    ...["model.pkl", "my model.pkl", "日本.bin", "my model ü.pkl", "日本語", "", "a b"],
+    ...['say "hi".txt', "back\\slash", "tab\tname", "café (1).txt", "cafe\u0301.txt"],
+    ...["emoji 🙂 $1+&.txt", "50%.txt", "a;b=c,d.txt", "!#$&+-.^_`|~", "*'()[]{}@:/?=", "Ωmega"],
+    ...["ﬁle.txt", "Ａ１.txt", "x\u00a0y", "ß", "İ"],
+  ];
+  it("refuses the paths MLflow refuses, and types and names downloads as MLflow does", () => {
     ensureEngines();
     const code = `
 import json, mimetypes, sys
@@ -700,6 +724,7 @@ mimetypes.inited = True
 from mlflow.exceptions import MlflowException
 from mlflow.utils.uri import validate_path_is_safe
 from mlflow.utils.mime_type_utils import _guess_mime_type
+from mlflow.server.handlers import _content_disposition_attachment
 data = json.loads(sys.argv[1])
 def refused(p):
     try:
@@ -707,23 +732,27 @@ def refused(p):
         return False
     except MlflowException:
         return True
-print(json.dumps({"paths": [refused(p) for p in data["paths"]], "names": [_guess_mime_type(n) for n in data["names"]]}))
+print(json.dumps({"paths": [refused(p) for p in data["paths"]], "names": [_guess_mime_type(n) for n in data["names"]], "dispositions": [_content_disposition_attachment(n) for n in data["dispositions"]]}))
 `;
     const r = runEngine(
       PYTHON,
-      ["-c", code, JSON.stringify({ paths: PATHS, names: NAMES })],
+      ["-c", code, JSON.stringify({ paths: PATHS, names: NAMES, dispositions: DISPOSITIONS })],
       process.env,
     );
     expect(r.status, r.output).toBe(0);
     const real = JSON.parse(r.output.trim().split("\n").pop() ?? "{}") as {
       paths: boolean[];
       names: string[];
+      dispositions: string[];
     };
     expect(PATHS.map((p) => [p, unsafeArtifactPath(p)])).toEqual(
       PATHS.map((p, i) => [p, real.paths[i]]),
     );
     expect(NAMES.map((n) => [n, artifactMimeType(n)])).toEqual(
       NAMES.map((n, i) => [n, real.names[i]]),
+    );
+    expect(DISPOSITIONS.map((n) => [n, artifactContentDisposition(n)])).toEqual(
+      DISPOSITIONS.map((n, i) => [n, real.dispositions[i]]),
     );
   });
 });

@@ -4,7 +4,7 @@
  * to the two typed clients, so in tests the clients point at @mlgen/mocks' fakes.
  */
 import type { AirflowClient } from "@mlgen/airflow-client";
-import { type MlflowClient, runFilter, toArray } from "@mlgen/mlflow-client";
+import { type MlflowClient, metricValue, runFilter, toArray } from "@mlgen/mlflow-client";
 
 export interface PromoteOptions {
   readonly dagId: string;
@@ -55,6 +55,9 @@ export async function retrainAndPromote(
       filter: runFilter()
         .status("=", "FINISHED")
         .metric(opts.metric, ">=", opts.minimum)
+        // A run that logged +Infinity (a diverged or broken evaluation) is no candidate: MLflow's
+        // SQL store keeps it as the largest double, which would top the order below.
+        .metric(opts.metric, "<", Number.MAX_VALUE)
         .toString(),
       orderBy: [`metrics.${opts.metric} DESC`],
       limit: 1,
@@ -62,12 +65,19 @@ export async function retrainAndPromote(
   );
   if (!best)
     return { outcome: "kept", reason: `no finished run reaches ${opts.metric} ≥ ${opts.minimum}` };
-  const value = best.data?.metrics?.find((m) => m.key === opts.metric)?.value ?? Number.NaN;
+  // The API sends NaN and ±Infinity as "NaN", "Infinity" and "-Infinity": read it as a number,
+  // and promote only a real score (another store may send what the filter above cannot catch).
+  const logged = best.data?.metrics?.find((m) => m.key === opts.metric)?.value;
+  const value = logged === undefined ? Number.NaN : metricValue(logged);
+  if (!Number.isFinite(value))
+    return {
+      outcome: "kept",
+      reason: `the best run's ${opts.metric} is ${logged ?? "missing"}, not a finite number`,
+    };
 
-  const champion = await mlflow
-    .getModelVersionByAlias(opts.modelName, "champion")
-    .catch(() => undefined);
-  if (champion?.run_id === best.info?.run_id)
+  // null when there is no champion yet (or no model); an outage is thrown, not taken for that.
+  const champion = await mlflow.findModelVersionByAlias(opts.modelName, "champion");
+  if (champion !== null && champion.run_id === best.info?.run_id)
     return { outcome: "kept", reason: "the best run is already the champion" };
 
   const runId = best.info?.run_id as string;

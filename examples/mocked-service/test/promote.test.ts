@@ -5,7 +5,7 @@
  */
 import { createAirflowClient } from "@mlgen/airflow-client";
 import { createMlflowClient } from "@mlgen/mlflow-client";
-import { rateLimited, serviceUnavailable } from "@mlgen/mocks";
+import { mlflowHttp, rateLimited, serviceUnavailable } from "@mlgen/mocks";
 import { setupMlgenMocks } from "@mlgen/mocks/vitest";
 import { beforeEach, describe, expect, it } from "vitest";
 import { retrainAndPromote } from "../src/promote.js";
@@ -65,6 +65,25 @@ describe("retrainAndPromote", () => {
     ]);
   });
 
+  it("never promotes a run whose metric is NaN or Infinity", async () => {
+    const experimentId = mocks.mlflow.experimentByName("churn")?.experiment_id as string;
+    for (const [runName, accuracy] of [
+      ["diverged", Number.POSITIVE_INFINITY],
+      ["broken", Number.NaN],
+    ] as const) {
+      mocks.mlflow.seed.run({ experimentId, runName, status: "FINISHED", metrics: { accuracy } });
+    }
+    const { airflow, mlflow } = clients();
+    const result = await retrainAndPromote(airflow, mlflow, OPTIONS);
+    const best = mocks.mlflow.runs().find((r) => r.info.run_name === "xgboost");
+    expect(result).toEqual({
+      outcome: "promoted",
+      runId: best?.info.run_id,
+      version: "1",
+      value: 0.93,
+    });
+  });
+
   it("keeps the champion when the best run already is it", async () => {
     const { airflow, mlflow } = clients();
     await retrainAndPromote(airflow, mlflow, OPTIONS);
@@ -78,6 +97,27 @@ describe("retrainAndPromote", () => {
     const { airflow, mlflow } = clients();
     const result = await retrainAndPromote(airflow, mlflow, OPTIONS);
     expect(result).toEqual({ outcome: "training-failed", failedTasks: ["fit"] });
+    expect(mocks.mlflow.registeredModel("churn-classifier")).toBeUndefined();
+  });
+
+  it("stops, promoting nothing, when the registry cannot say who the champion is", async () => {
+    // The registry's database is down: MLflow's 503, on every try.
+    mocks.use(
+      mlflowHttp().get("/api/2.0/mlflow/registered-models/alias", ({ response }) =>
+        response("default").json(
+          {
+            error_code: "TEMPORARILY_UNAVAILABLE",
+            message: "(sqlite3.OperationalError) database is locked",
+          },
+          { status: 503 },
+        ),
+      ),
+    );
+    const { airflow, mlflow } = clients();
+    await expect(retrainAndPromote(airflow, mlflow, OPTIONS)).rejects.toMatchObject({
+      status: 503,
+      errorCode: "TEMPORARILY_UNAVAILABLE",
+    });
     expect(mocks.mlflow.registeredModel("churn-classifier")).toBeUndefined();
   });
 

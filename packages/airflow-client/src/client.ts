@@ -170,7 +170,15 @@ export interface WaitOptions {
 export interface WaitResult {
   readonly state: DagRunState;
   readonly dagRun: DagRun;
+  /** Every task instance of the run when it ended, in Airflow's order. */
+  readonly taskInstances: readonly TaskInstance[];
   readonly failedTaskInstances: readonly TaskInstance[];
+  /**
+   * The run ended without a single task instance: Airflow created none, so a `success` ran
+   * nothing (no task, no XCom). It does so for a logical date before the DAG's (its tasks')
+   * `start_date` or after their `end_date`; trigger with a later logical date, or none.
+   */
+  readonly noTaskInstances: boolean;
 }
 
 /** Paths whose GET takes `limit`/`offset` and answers a page holding one array. */
@@ -226,16 +234,23 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     }
     const limit = Math.min(pageSize, MAX_PAGE_SIZE);
+    // The generic path cannot be narrowed for openapi-fetch's overloads; the types above carry it.
+    const get = api.GET as unknown as (
+      p: string,
+      i: unknown,
+    ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+    const query = (params.query ?? {}) as Record<string, unknown>;
+    if (typeof query.cursor === "string") {
+      yield* byCursor(path, params, query.cursor, limit, signal, get) as AsyncGenerator<
+        ListItem<P>
+      >;
+      return;
+    }
     for (let offset = 0; ; ) {
       const init = {
-        params: { ...params, query: { ...(params.query ?? {}), limit, offset } },
+        params: { ...params, query: { ...query, limit, offset } },
         ...(signal ? { signal } : {}),
       };
-      // The generic path cannot be narrowed for openapi-fetch's overloads; the types above carry it.
-      const get = api.GET as unknown as (
-        p: string,
-        i: unknown,
-      ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
       const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
       const items = Object.values(page).find(Array.isArray) as ListItem<P>[] | undefined;
       if (!items || items.length === 0) return;
@@ -245,6 +260,56 @@ export function createAirflowClient(options: AirflowClientOptions) {
       // when given, says whether more is left.
       const total = page.total_entries;
       if (typeof total === "number" ? offset >= total : items.length < limit) return;
+    }
+  }
+
+  /**
+   * Keyset pages (the DAG-run and task-instance lists take `cursor`: "" for the first page, or a
+   * `next_cursor` kept from an earlier page). Airflow ignores `offset` then and caps
+   * `total_entries`, so the pages are followed by `next_cursor` until it is null.
+   */
+  async function* byCursor(
+    path: string,
+    params: { query?: unknown },
+    first: string,
+    limit: number,
+    signal: AbortSignal | undefined,
+    get: (
+      p: string,
+      i: unknown,
+    ) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  ): AsyncGenerator<unknown> {
+    const seen = new Set<string>();
+    for (let cursor = first; ; ) {
+      const init = {
+        params: { ...params, query: { ...(params.query as object), limit, cursor } },
+        ...(signal ? { signal } : {}),
+      };
+      const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
+      const items = Object.values(page).find(Array.isArray) as unknown[] | undefined;
+      if (!items || items.length === 0) return;
+      yield* items;
+      const next = page.next_cursor;
+      if (next === null) return;
+      if (typeof next !== "string") {
+        // A server without cursor pages ignores `cursor`: each "next" page would be the first.
+        throw new AirflowApiError({
+          status: 200,
+          method: "GET",
+          path,
+          detail: `paginate: the answer has no next_cursor, so this Airflow does not page ${path} by cursor; leave cursor out of the query to page by offset`,
+        });
+      }
+      if (seen.has(next)) {
+        throw new AirflowApiError({
+          status: 200,
+          method: "GET",
+          path,
+          detail: `paginate: the server answered a next_cursor it had already given, so the pages would repeat for ever; leave cursor out of the query to page by offset`,
+        });
+      }
+      seen.add(next);
+      cursor = next;
     }
   }
 
@@ -343,7 +408,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     },
 
-    /** Polls until the run is success or failed; resolves with the failed task instances. */
+    /**
+     * Polls until the run is success or failed; resolves with its task instances, the failed
+     * ones, and `noTaskInstances` when it ended without any (a success that ran nothing).
+     */
     async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
       const timeoutMs = opts.timeoutMs ?? 600_000;
       const interval = opts.pollIntervalMs ?? 2000;
@@ -368,9 +436,11 @@ export function createAirflowClient(options: AirflowClientOptions) {
           return {
             state: run.state,
             dagRun: run,
+            taskInstances: tis,
             failedTaskInstances: tis.filter(
               (t) => t.state === "failed" || t.state === "upstream_failed",
             ),
+            noTaskInstances: tis.length === 0,
           };
         }
         const left = deadline - Date.now();

@@ -15,6 +15,23 @@ describe("paginate", () => {
     client.paginate("/api/v2/dags/{dag_id}/dagRuns", { path: { dag_id: "d" } });
   });
 
+  it("takes a cursor where the endpoint pages by cursor, and never limit or offset", () => {
+    client.paginate("/api/v2/dags/{dag_id}/dagRuns", {
+      path: { dag_id: "d" },
+      query: { cursor: "" },
+    });
+    client.paginate("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances", {
+      path: { dag_id: "d", dag_run_id: "~" },
+      query: { cursor: "" },
+    });
+    // @ts-expect-error: the DAG list pages by offset only
+    client.paginate("/api/v2/dags", { query: { cursor: "" } });
+    // @ts-expect-error: paginate sets the offset itself
+    client.paginate("/api/v2/dags", { query: { offset: 5 } });
+    // @ts-expect-error: and the page size (its third argument)
+    client.paginate("/api/v2/dags", { query: { limit: 5 } });
+  });
+
   it("refuses endpoints that are no list (no limit), which it would page through their fields", () => {
     // @ts-expect-error: one DAG, not a list
     client.paginate("/api/v2/dags/{dag_id}", { path: { dag_id: "d" } });

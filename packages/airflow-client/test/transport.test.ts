@@ -807,6 +807,98 @@ describe("transport", () => {
 });
 
 describe("paginate", () => {
+  const runsPage = (ids: string[], next: string | null | undefined) => () =>
+    json(200, {
+      dag_runs: ids.map((id) => ({ dag_id: "d", dag_run_id: id })),
+      total_entries: 2, // capped under cursor paging: no guide to what is left
+      total_entries_limit: 2,
+      ...(next === undefined ? {} : { next_cursor: next, previous_cursor: null }),
+    });
+
+  it("follows next_cursor when the query names a cursor (Airflow ignores offset then)", async () => {
+    const f = fakeFetch([
+      runsPage(["r1", "r2"], "c1"),
+      runsPage(["r3", "r4"], "c2"),
+      runsPage(["r5"], null),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const ids: string[] = [];
+    for await (const run of c.paginate(
+      "/api/v2/dags/{dag_id}/dagRuns",
+      { path: { dag_id: "d" }, query: { cursor: "", order_by: ["-run_after"] } },
+      2,
+    ))
+      ids.push(run.dag_run_id);
+    expect(ids).toEqual(["r1", "r2", "r3", "r4", "r5"]);
+    expect(f.seen.map((s) => Object.fromEntries(new URLSearchParams(s.query)))).toEqual([
+      { cursor: "", order_by: "-run_after", limit: "2" },
+      { cursor: "c1", order_by: "-run_after", limit: "2" },
+      { cursor: "c2", order_by: "-run_after", limit: "2" },
+    ]);
+  });
+
+  it("starts from a cursor kept from before, and stops at an empty page", async () => {
+    const f = fakeFetch([runsPage(["r3"], "c2"), runsPage([], "c3")]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const ids: string[] = [];
+    for await (const ti of c.paginate("/api/v2/dags/{dag_id}/dagRuns", {
+      path: { dag_id: "d" },
+      query: { cursor: "c1" },
+    }))
+      ids.push(ti.dag_run_id);
+    expect(ids).toEqual(["r3"]);
+    expect(f.seen.map((s) => new URLSearchParams(s.query).get("cursor"))).toEqual(["c1", "c2"]);
+  });
+
+  it("refuses to loop where a server ignores the cursor or repeats one", async () => {
+    // A server without cursor pages answers the first page again and no next_cursor.
+    const f = fakeFetch([runsPage(["r1", "r2"], undefined)]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const ids: string[] = [];
+    const err = await (async () => {
+      for await (const run of c.paginate("/api/v2/dags/{dag_id}/dagRuns", {
+        path: { dag_id: "d" },
+        query: { cursor: "" },
+      }))
+        ids.push(run.dag_run_id);
+    })().catch((e: unknown) => e);
+    expect(ids).toEqual(["r1", "r2"]);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect(String(err)).toContain(
+      "the answer has no next_cursor, so this Airflow does not page /api/v2/dags/{dag_id}/dagRuns by cursor; leave cursor out of the query to page by offset",
+    );
+    const g = fakeFetch([runsPage(["r1"], "c1"), runsPage(["r2"], "c1")]);
+    const d = createAirflowClient({ baseUrl: "http://af", fetch: g.fetch });
+    const again = await (async () => {
+      for await (const _ of d.paginate("/api/v2/dags/{dag_id}/dagRuns", {
+        path: { dag_id: "d" },
+        query: { cursor: "" },
+      }));
+    })().catch((e: unknown) => e);
+    expect(String(again)).toContain("a next_cursor it had already given");
+    expect(g.seen).toHaveLength(2);
+  });
+
+  it("pages by offset when the cursor is null or absent (next_cursor is null there)", async () => {
+    const page = (ids: string[]) => () =>
+      json(200, {
+        dag_runs: ids.map((id) => ({ dag_run_id: id })),
+        total_entries: 3,
+        next_cursor: null,
+      });
+    const f = fakeFetch([page(["r1", "r2"]), page(["r3"])]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const ids: string[] = [];
+    for await (const run of c.paginate(
+      "/api/v2/dags/{dag_id}/dagRuns",
+      { path: { dag_id: "d" }, query: { cursor: null } },
+      2,
+    ))
+      ids.push(run.dag_run_id);
+    expect(ids).toEqual(["r1", "r2", "r3"]);
+    expect(f.seen.map((s) => s.query)).toEqual(["?limit=2&offset=0", "?limit=2&offset=2"]);
+  });
+
   it("refuses a page size that is not a whole number of 1 or more, before any request", async () => {
     const f = fakeFetch([]);
     const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });

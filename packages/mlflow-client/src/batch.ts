@@ -37,7 +37,7 @@ export interface BatchInput {
 export interface BatchPart {
   metrics: {
     key: string;
-    value: number | "NaN" | "Infinity" | "-Infinity";
+    value: WireDouble;
     timestamp: number;
     step: number;
   }[];
@@ -147,11 +147,23 @@ function pairs(
   return [...out].map(([key, value]) => ({ key, value }));
 }
 
-function wireValue(v: number): number | "NaN" | "Infinity" | "-Infinity" {
+/** A double as MLflow's JSON carries it: a number, or protobuf's name for NaN and ±Infinity. */
+export type WireDouble = number | "NaN" | "Infinity" | "-Infinity";
+
+function wireValue(v: number): WireDouble {
   if (Number.isNaN(v)) return "NaN";
   if (v === Number.POSITIVE_INFINITY) return "Infinity";
   if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
   return v;
+}
+
+/**
+ * A metric value as MLflow answers it (`run.data.metrics[i].value`, a metric history's points),
+ * as a number: protobuf's JSON writes NaN and ±Infinity as "NaN", "Infinity" and "-Infinity".
+ * Check `Number.isFinite` before comparing or storing it where a NaN would not do.
+ */
+export function metricValue(v: WireDouble): number {
+  return typeof v === "number" ? v : Number(v);
 }
 
 const bytes = (x: unknown) => Buffer.byteLength(JSON.stringify(x), "utf8") + 1;

@@ -921,6 +921,29 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       const r = await unwrap(api.GET(path, { params: { query: { name, alias } } }), "GET", path);
       return present(r.model_version, "model_version", "GET", path);
     },
+
+    /**
+     * The version an alias points at, or null when the alias is not set or the model does not
+     * exist. MLflow answers a missing alias with 400 INVALID_PARAMETER_VALUE "Registered model
+     * alias <alias> not found." (404 RESOURCE_DOES_NOT_EXIST only for a missing model, or for
+     * `latest` on a model without versions); every other error — an invalid alias or model
+     * name, a 5xx, a network error — is thrown.
+     */
+    async findModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | null> {
+      try {
+        return await client.getModelVersionByAlias(name, alias);
+      } catch (e) {
+        if (MlflowApiError.is(e, "RESOURCE_DOES_NOT_EXIST") && e.status === 404) return null;
+        if (
+          MlflowApiError.is(e, "INVALID_PARAMETER_VALUE") &&
+          e.status === 400 &&
+          e.serverMessage === `Registered model alias ${alias} not found.`
+        ) {
+          return null;
+        }
+        throw e;
+      }
+    },
   };
   return client;
 }

@@ -8,8 +8,10 @@ export {
   MAX_PARAM_VALUE_LENGTH,
   MAX_TAG_VALUE_LENGTH,
   type MetricInput,
+  metricValue,
   planBatch,
   pythonStr,
+  type WireDouble,
 } from "./batch.js";
 export {
   type ArtifactBody,

@@ -6,6 +6,7 @@ import {
   type BatchPart,
   createMlflowClient,
   MlflowValidationError,
+  metricValue,
   planBatch,
   pythonStr,
 } from "../src/index.js";
@@ -377,5 +378,27 @@ describe("client.logBatch", () => {
       expect(steps).toEqual(metrics.filter((m) => m.key === `m${k}`).map((m) => m.step));
     }
     expect(f.seen.every((s) => s.path === "/api/2.0/mlflow/runs/log-batch")).toBe(true);
+  });
+});
+
+describe("metricValue", () => {
+  it("reads protobuf's names for NaN and ±Infinity back as numbers, as planBatch writes them", () => {
+    expect([0.93, -1, "NaN", "Infinity", "-Infinity"].map((v) => metricValue(v as never))).toEqual([
+      0.93,
+      -1,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]);
+    const plan = planBatch(
+      {
+        metrics: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5].map(
+          (value, step) => ({ key: "m", value, step, timestamp: 1 }),
+        ),
+      },
+      1,
+    );
+    const sent = plan.flat().flatMap((p) => p.metrics.map((m) => metricValue(m.value)));
+    expect(sent).toEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5]);
   });
 });

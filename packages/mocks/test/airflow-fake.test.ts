@@ -351,13 +351,87 @@ describe("the run state machine", () => {
         "my run",
         "The run_id provided 'my run' does not match regex pattern '^[A-Za-z0-9_.~:+-]+$' or '^(?:manual|scheduled|asset_triggered)__(?:\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\+00:00)$'",
       ],
+      // create_dagrun: a manual run may not take the prefix of another run type
+      // (DagRunType.from_run_id), even in the generated form the pattern lets through.
+      ...["backfill", "scheduled", "operator_triggered", "asset_triggered", "asset_materialization"]
+        .flatMap((type) => [`${type}__2024`, `${type}__2024-01-01T00:00:00+00:00`])
+        .map((id) => [
+          id,
+          `A manual DAG run cannot use ID '${id}' since it is reserved for ${id.slice(0, id.indexOf("__"))} runs`,
+        ]),
     ]) {
       const bad = await call("POST", "/api/v2/dags/pipe/dagRuns", {
         dag_run_id: id,
         logical_date: null,
       });
-      expect([bad.status, bad.body]).toEqual([400, { detail }]);
+      expect([id, bad.status, bad.body]).toEqual([id, 400, { detail }]);
     }
+    // The manual prefix is a manual run's own, and a type name without "__" is no prefix.
+    for (const id of ["manual__2024", "scheduled_2024", "my__scheduled__run"]) {
+      const ok = await call("POST", "/api/v2/dags/pipe/dagRuns", {
+        dag_run_id: id,
+        logical_date: null,
+      });
+      expect([id, ok.status]).toEqual([id, 200]);
+    }
+  });
+
+  it("runs no task for a logical date before the DAG's start_date, as Airflow 3 creates none", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({
+      dagId: "dated",
+      startDate: "2025-01-01T00:00:00Z",
+      tasks: [
+        { taskId: "a", xcom: { return_value: 1 } },
+        { taskId: "b", upstream: ["a"] },
+      ],
+    });
+    const trigger = (id: string, logical: string | null) =>
+      call("POST", "/api/v2/dags/dated/dagRuns", { dag_run_id: id, logical_date: logical });
+    expect((await trigger("early", "2024-06-01T00:00:00+00:00")).body.state).toBe("queued");
+    expect((await trigger("just_before", "2024-12-31T23:59:59.999999+00:00")).status).toBe(200);
+    expect((await trigger("on_start", "2025-01-01T00:00:00+00:00")).status).toBe(200);
+    expect((await trigger("undated", null)).status).toBe(200);
+    const tis = async (id: string) =>
+      (await call("GET", `/api/v2/dags/dated/dagRuns/${id}/taskInstances`)).body;
+    // No task instance from the trigger on: not even one without a state.
+    expect(await tis("early")).toMatchObject({ task_instances: [], total_entries: 0 });
+    clock.advance(1);
+    // Picked up by the scheduler, it ends at once: success, having run nothing.
+    const early = (await call("GET", "/api/v2/dags/dated/dagRuns/early")).body;
+    expect([early.state, early.start_date, early.end_date]).toEqual([
+      "success",
+      early.start_date,
+      early.start_date,
+    ]);
+    // A run's DAG versions are its task instances' (DagRun.dag_versions): none here.
+    expect(early.dag_versions).toEqual([]);
+    expect(
+      (await call("GET", "/api/v2/dags/dated/dagRuns/undated")).body.dag_versions,
+    ).toHaveLength(1);
+    fake.settle();
+    for (const [id, count] of [
+      ["early", 0],
+      ["just_before", 0],
+      ["on_start", 2],
+      ["undated", 2],
+    ] as const) {
+      const run = (await call("GET", `/api/v2/dags/dated/dagRuns/${id}`)).body;
+      expect([id, run.state, (await tis(id)).total_entries]).toEqual([id, "success", count]);
+    }
+    const xcom = "taskInstances/a/xcomEntries/return_value";
+    expect(await call("GET", `/api/v2/dags/dated/dagRuns/early/${xcom}`)).toEqual({
+      status: 404,
+      body: { detail: "XCom entry with key: `return_value` not found" },
+    });
+    expect((await call("GET", `/api/v2/dags/dated/dagRuns/on_start/${xcom}`)).body.value).toBe(1);
+    // Clearing such a run finds nothing to clear.
+    const cleared = await call("POST", "/api/v2/dags/dated/clearTaskInstances", {
+      dag_run_id: "early",
+      only_failed: false,
+      dry_run: false,
+    });
+    expect(cleared).toMatchObject({ status: 200, body: { task_instances: [], total_entries: 0 } });
   });
 
   it("gives runs triggered in one millisecond ids of their own, as Airflow's microsecond clock does", async () => {
@@ -572,6 +646,13 @@ describe("the client helpers against the fake", () => {
     });
     expect(result.state).toBe("success");
     expect(result.failedTaskInstances).toEqual([]);
+    expect(result.taskInstances.map((t) => [t.task_id, t.state])).toEqual([
+      ["extract", "success"],
+      ["train", "success"],
+      ["report", "success"],
+      ["publish", "success"],
+    ]);
+    expect(result.noTaskInstances).toBe(false);
     expect(seen.at(-1)).toBe("success");
     expect(seen).toContain("running");
     const xcom = await client.getXcom("pipe", run.dag_run_id, "train", "model_uri");
@@ -581,6 +662,41 @@ describe("the client helpers against the fake", () => {
     );
     // A string output that reads as JSON is still the string the task pushed.
     expect((await client.getXcom("pipe", run.dag_run_id, "train", "threshold")).value).toBe("0.9");
+  });
+
+  it("refuses a run id reserved for scheduled runs, as Airflow 3 does, and creates no run", async () => {
+    const { fake, client } = await setup();
+    addPipeline(fake);
+    const refused = await client
+      .triggerDagRun("pipe", { runId: "scheduled__2024" })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(AirflowApiError);
+    expect([refused.status, refused.detail]).toEqual([
+      400,
+      "A manual DAG run cannot use ID 'scheduled__2024' since it is reserved for scheduled runs",
+    ]);
+    expect(await client.latestDagRun("pipe")).toBeNull();
+  });
+
+  it("says when a run succeeded without task instances (a logical date before start_date)", async () => {
+    const { fake, client } = await setup();
+    fake.addDag({
+      dagId: "dated",
+      startDate: "2025-01-01T00:00:00Z",
+      tasks: [{ taskId: "a", xcom: { return_value: 1 } }],
+    });
+    const run = await client.triggerDagRun("dated", { logicalDate: "2024-06-01T00:00:00Z" });
+    const result = await client.waitForDagRun("dated", run.dag_run_id, {
+      pollIntervalMs: 1,
+      onProgress: () => fake.settle(),
+    });
+    expect([result.state, result.taskInstances, result.noTaskInstances]).toEqual([
+      "success",
+      [],
+      true,
+    ]);
+    const xcom = await client.getXcom("dated", run.dag_run_id, "a", "return_value").catch((e) => e);
+    expect(xcom).toMatchObject({ status: 404 });
   });
 
   it("waits for a failed run and returns its failed task instances", async () => {

@@ -80,10 +80,20 @@ describe("typed handlers", () => {
 
 describe("errors from the MLflow spec's default response", () => {
   it("type-check as the README writes them: response('default') with the status in init", () => {
+    mlflow.get("/api/2.0/mlflow/runs/get", ({ response }) =>
+      response("default").json(
+        { error_code: "RESOURCE_DOES_NOT_EXIST", message: "gone" },
+        { status: 404 },
+      ),
+    );
+    // As the guide writes it (docs/guides/testing-with-mocks.md, §5).
     mlflow.get("/api/2.0/mlflow/registered-models/alias", ({ response }) =>
       response("default").json(
-        { error_code: "RESOURCE_DOES_NOT_EXIST", message: "no champion yet" },
-        { status: 404 },
+        {
+          error_code: "TEMPORARILY_UNAVAILABLE",
+          message: "(sqlite3.OperationalError) database is locked",
+        },
+        { status: 503 },
       ),
     );
   });

@@ -4,6 +4,7 @@ import {
   MlflowApiError,
   type MlflowClient,
   MlflowDeletedExperimentError,
+  MlflowRequestError,
   runFilter,
   toArray,
 } from "@mlgen/mlflow-client";
@@ -11,10 +12,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import {
   createManualClock,
   createMlflowFake,
+  fetchFrom,
   type MlflowFake,
   MlflowFilterError,
+  networkError,
   parseMlflowFilter,
   parseMlflowOrderBy,
+  serviceUnavailable,
 } from "../src/index.js";
 
 const T0 = Date.parse("2025-01-01T00:00:00Z");
@@ -487,6 +491,34 @@ describe("client helpers against the fake", () => {
     );
   });
 
+  it("findModelVersionByAlias: null for a missing alias or model, every other error thrown", async () => {
+    const runId = fake.seed.run({ runName: "train" });
+    await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
+    expect(await client.findModelVersionByAlias("iris", "champion")).toBeNull();
+    expect(await client.findModelVersionByAlias("no-such-model", "champion")).toBeNull();
+    await client.setAlias("iris", "champion", "1");
+    expect(await client.findModelVersionByAlias("iris", "champion")).toMatchObject({
+      name: "iris",
+      version: "1",
+    });
+    // An alias that cannot exist is the caller's mistake: MLflow's 400 is thrown.
+    const bad = await client.findModelVersionByAlias("iris", "a.b").catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    expect((bad as MlflowApiError).serverMessage).toMatch(/^Invalid alias name: 'a\.b'/);
+    // A proxy's 503 and a reset connection are no "not found".
+    const unavailable = serviceUnavailable({ times: 1 });
+    const down = await clientOf(fake, fetchFrom([unavailable, ...fake.handlers]))
+      .findModelVersionByAlias("iris", "nope")
+      .catch((e: unknown) => e);
+    expect(down).toMatchObject({ name: "MlflowApiError", status: 503, errorCode: null });
+    const reset = networkError({ times: 1 });
+    const gone = await clientOf(fake, fetchFrom([reset, ...fake.handlers]))
+      .findModelVersionByAlias("iris", "nope")
+      .catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(MlflowRequestError);
+    expect([unavailable.hits(), reset.hits()]).toEqual([1, 1]);
+  });
+
   it("setAlias / getModelVersionByAlias / deleteAlias", async () => {
     const runId = fake.seed.run({ runName: "train" });
     await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
@@ -884,6 +916,47 @@ describe("artifact names, as the server reads them", () => {
       ["clip.webm", "video/webm"],
     ];
     for (const [name, type] of cases) expect([name, artifactMimeType(name)]).toEqual([name, type]);
+  });
+
+  it("downloads artifacts of any name with MLflow's Content-Disposition (RFC 5987 for non-ASCII)", async () => {
+    const fake = createMlflowFake();
+    const client = clientOf(fake);
+    const run = await client.createRun({ experimentId: "0", runName: "names" });
+    const id = run.info.run_id;
+    const cases: [string, string][] = [
+      ["model.pkl", "attachment; filename=model.pkl"],
+      ["my model.pkl", 'attachment; filename="my model.pkl"'],
+      ["日本.bin", "attachment; filename=.bin; filename*=UTF-8''%E6%97%A5%E6%9C%AC.bin"],
+      [
+        "my model ü.pkl",
+        "attachment; filename=\"my model u.pkl\"; filename*=UTF-8''my%20model%20%C3%BC.pkl",
+      ],
+      ["日本語", "attachment; filename=download; filename*=UTF-8''%E6%97%A5%E6%9C%AC%E8%AA%9E"],
+      ["a(1)'s*.txt", 'attachment; filename="a(1)\'s*.txt"'],
+      [
+        "café (1).txt",
+        "attachment; filename=\"cafe (1).txt\"; filename*=UTF-8''caf%C3%A9%20%281%29.txt",
+      ],
+      [
+        "emoji 🙂 $1+&.txt",
+        "attachment; filename=\"emoji  $1+&.txt\"; filename*=UTF-8''emoji%20%F0%9F%99%82%20$1+&.txt",
+      ],
+      ['say "hi".txt', 'attachment; filename="say \\"hi\\".txt"'],
+    ];
+    for (const [name, disposition] of cases) {
+      await client.uploadArtifact(id, `names/${name}`, `bytes of ${name}`);
+      const res = await fake.fetch(
+        `${fake.baseUrl}/api/2.0/mlflow-artifacts/artifacts/0/${id}/artifacts/names/${encodeURIComponent(name)}`,
+      );
+      expect([name, res.status, res.headers.get("content-disposition")]).toEqual([
+        name,
+        200,
+        disposition,
+      ]);
+      expect(await new Response(await client.downloadArtifact(id, `names/${name}`)).text()).toBe(
+        `bytes of ${name}`,
+      );
+    }
   });
 
   it("refuses paths that leave the root, as validate_path_is_safe does", async () => {

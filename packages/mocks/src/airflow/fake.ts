@@ -71,13 +71,30 @@ const GENERATED_RUN_ID =
 /** [scheduler] allowed_run_id_pattern's default. */
 const ALLOWED_RUN_ID = /^[A-Za-z0-9_.~:+-]+$/;
 
-/** DagRun.validate_run_id's refusal of a given run id, or null. */
+/** The run types (DagRunType) other than manual, whose `<type>__` prefix a manual run may not use. */
+const RESERVED_RUN_TYPES = [
+  "backfill",
+  "scheduled",
+  "operator_triggered",
+  "asset_triggered",
+  "asset_materialization",
+] as const;
+
+/** DagRun.validate_run_id's and create_dagrun's refusal of a given run id, or null. */
 function runIdProblem(runId: string): string | null {
   if (runId.includes("..")) {
     return `The run_id '${runId}' must not contain '..' to prevent path traversal`;
   }
-  if (GENERATED_RUN_ID.test(runId) || ALLOWED_RUN_ID.test(runId)) return null;
-  return `The run_id provided '${runId}' does not match regex pattern '${ALLOWED_RUN_ID.source}' or '${GENERATED_RUN_ID.source}'`;
+  if (!GENERATED_RUN_ID.test(runId) && !ALLOWED_RUN_ID.test(runId)) {
+    return `The run_id provided '${runId}' does not match regex pattern '${ALLOWED_RUN_ID.source}' or '${GENERATED_RUN_ID.source}'`;
+  }
+  // SerializedDAG.create_dagrun: a manual run may not take an id DagRunType.from_run_id reads as
+  // another type's (the allowed characters hold no quote, so Python's repr is '<id>').
+  const reserved = RESERVED_RUN_TYPES.find((type) => runId.startsWith(`${type}__`));
+  if (reserved !== undefined) {
+    return `A manual DAG run cannot use ID '${runId}' since it is reserved for ${reserved} runs`;
+  }
+  return null;
 }
 
 interface TaskDef {
@@ -713,7 +730,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       triggering_user_name: username,
       conf: run.conf,
       note: run.note,
-      dag_versions: [dagVersionJson(dag)],
+      // The versions of the run's task instances (DagRun.dag_versions): none without any.
+      dag_versions: run.tis.size === 0 ? [] : [dagVersionJson(dag)],
       bundle_version: null,
       dag_display_name: run.dagId,
       partition_key: null,
@@ -1251,7 +1269,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           note: (body.note as string | null | undefined) || null,
           tis: new Map(),
         };
-        for (const task of dag.tasks) {
+        // DagRun.verify_integrity creates no task instance for a task whose start_date (the
+        // DAG's) is after the run's logical date: such a run succeeds at once, having run nothing.
+        const beforeStart =
+          logical !== null &&
+          dag.spec.startDate !== undefined &&
+          toMs(dag.spec.startDate) > logical;
+        for (const task of beforeStart ? [] : dag.tasks) {
           run.tis.set(task.taskId, {
             id: nextId(),
             taskId: task.taskId,
@@ -1643,7 +1667,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const out: Array<[Run, Ti]> = [];
         for (const run of runs) {
           const selected = dag.tasks
-            .map((t) => run.tis.get(t.taskId) as Ti)
+            .flatMap((t) => run.tis.get(t.taskId) ?? [])
             .filter((ti) => taskIds === null || taskIds.has(ti.taskId))
             .filter((ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)))
             .filter((ti) => !onlyRunning || ti.state === "running");

@@ -45,7 +45,11 @@ export interface AirflowDagSpec {
   readonly fileloc?: string;
   readonly description?: string | null;
   readonly owners?: readonly string[];
-  /** The DAG's `start_date` (DAG details). Default none. */
+  /**
+   * The DAG's `start_date` (DAG details; every task's too). A run whose logical date is before
+   * it gets no task instances, as in Airflow: it ends `success` having run nothing (no XComs).
+   * Default none.
+   */
   readonly startDate?: number | string | Date;
   /** The file's text, for GET /dagSources. */
   readonly source?: string;

@@ -141,6 +141,42 @@ function splitext(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot)];
 }
 
+/** werkzeug's token characters: a header parameter made of them alone is sent unquoted. */
+const HEADER_TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z|~]+$/;
+
+/** werkzeug.http.quote_header_value(value, allow_token=True). */
+function quoteHeaderValue(value: string): string {
+  if (value === "") return '""';
+  if (HEADER_TOKEN.test(value)) return value;
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Bytes Python's urllib.parse.quote(s, safe="!#$&+-.^_`|~") keeps: RFC 5987's attr-char. */
+const ATTR_CHAR = /^[A-Za-z0-9!#$&+\-.^_`|~]$/;
+
+/** urllib.parse.quote of the name's UTF-8 bytes with RFC 5987's attr-char kept. */
+function rfc5987(value: string): string {
+  let out = "";
+  for (const byte of new TextEncoder().encode(value)) {
+    const ch = String.fromCharCode(byte);
+    out += ATTR_CHAR.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/**
+ * The Content-Disposition MLflow sends a downloaded artifact with
+ * (server/handlers.py _content_disposition_attachment): the file's name, quoted as werkzeug
+ * quotes a header value; a name that is not ASCII gets an ASCII fallback (NFKD, the rest
+ * dropped, "download" when nothing is left) and RFC 5987's `filename*=UTF-8''…`. Header values
+ * must be ASCII (fetch's Response refuses others).
+ */
+export function artifactContentDisposition(name: string): string {
+  if (!/[\u0080-\uffff]/.test(name)) return `attachment; filename=${quoteHeaderValue(name)}`;
+  const fallback = name.normalize("NFKD").replace(/[\u0080-\uffff]/g, "") || "download";
+  return `attachment; filename=${quoteHeaderValue(fallback)}; filename*=UTF-8''${rfc5987(name)}`;
+}
+
 /** The Content-Type MLflow sends a downloaded artifact with (mime_type_utils._guess_mime_type). */
 export function artifactMimeType(path: string): string {
   const name = path.slice(path.lastIndexOf("/") + 1);
@@ -221,7 +257,7 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
         status: 200,
         headers: {
           "content-type": artifactMimeType(path),
-          "content-disposition": `attachment; filename=${name}`,
+          "content-disposition": artifactContentDisposition(name),
           "x-content-type-options": "nosniff",
           "content-length": String(bytes.byteLength),
         },
