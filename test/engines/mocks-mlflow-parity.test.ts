@@ -428,6 +428,11 @@ const scenario: Scenario = async (call) => {
   await call("get by missing alias", "GET", `${R}/alias?name=iris&alias=nope`);
   // A missing alias is a 400; only a missing model is the 404 (the guide once taught a 404).
   await call("get by alias of a missing model", "GET", `${R}/alias?name=no-such&alias=champion`);
+  // `latest` is every model's newest version; one without versions has none (a 404).
+  await call("get by alias latest", "GET", `${R}/alias?name=iris&alias=latest`);
+  await call("get by alias LaTeSt", "GET", `${R}/alias?name=iris&alias=LaTeSt`);
+  await call("get by alias latest, no versions", "GET", `${R}/alias?name=bare&alias=latest`);
+  await call("get by alias latest, no model", "GET", `${R}/alias?name=no-such&alias=latest`);
   await call("get latest versions", "POST", `${R}/get-latest-versions`, { body: { name: "iris" } });
   await call("get latest versions by GET", "GET", `${R}/get-latest-versions?name=iris&stages=none`);
   await call("get latest versions in Staging", "POST", `${R}/get-latest-versions`, {

@@ -421,7 +421,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
           `waitForDagRun: timeoutMs must be 0 or more and pollIntervalMs more than 0 (got ${timeoutMs} and ${interval})`,
         );
       }
-      const deadline = Date.now() + timeoutMs;
+      // A test's clock (options.clock) paces the polls and the deadline, else real time does.
+      const clock = options.clock;
+      const now = clock ? () => clock.now() : Date.now;
+      const sleep = clock
+        ? (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal)
+        : abortableSleep;
+      const deadline = now() + timeoutMs;
       for (;;) {
         opts.signal?.throwIfAborted();
         // The signal also stops a request in flight, not only the wait between polls.
@@ -443,7 +449,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
             noTaskInstances: tis.length === 0,
           };
         }
-        const left = deadline - Date.now();
+        const left = deadline - now();
         if (left <= 0) {
           // New DAGs start paused (dags_are_paused_at_creation): their runs never leave queued.
           const paused =
@@ -462,7 +468,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
           });
         }
         // The last wait is cut to the deadline, so the run is read once more at the deadline.
-        await abortableSleep(Math.min(interval, left), opts.signal);
+        await sleep(Math.min(interval, left), opts.signal);
       }
     },
 

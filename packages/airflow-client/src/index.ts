@@ -30,4 +30,5 @@ export {
   resolveServer,
   retryAfterMs,
   type TransportOptions,
+  type WaitClock,
 } from "./transport.js";

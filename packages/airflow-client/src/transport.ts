@@ -10,10 +10,11 @@ import {
   scrub,
   scrubbedBody,
   unsendableHeader,
+  type WaitClock,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
 
-export { IDEMPOTENT_HEADER, type RetryInfo, type RetryOptions, retryAfterMs };
+export { IDEMPOTENT_HEADER, type RetryInfo, type RetryOptions, retryAfterMs, type WaitClock };
 
 export type AirflowAuth =
   | { readonly username: string; readonly password: string }
@@ -153,6 +154,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     requestError,
   });

@@ -806,6 +806,45 @@ describe("transport", () => {
   });
 });
 
+describe("waitForDagRun's clock", () => {
+  it("waits on real time with a retry-only sleep: the polls keep their interval", async () => {
+    const run = (state: string) => () => json(200, { dag_id: "d", dag_run_id: "r", state });
+    const f = fakeFetch([
+      run("queued"),
+      run("success"),
+      () => json(200, { task_instances: [], total_entries: 0 }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, ...noSleep });
+    const started = performance.now();
+    await c.waitForDagRun("d", "r", { pollIntervalMs: 100 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+  });
+
+  it("waits on the clock it is given: its sleep paces the polls, its now the deadline", async () => {
+    let t = 0;
+    const waits: number[] = [];
+    const clock = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        t += ms;
+      },
+    };
+    const queued = () => json(200, { dag_id: "d", dag_run_id: "r", state: "queued" });
+    const f = fakeFetch([
+      ...Array.from({ length: 4 }, () => queued),
+      () => json(200, { dag_id: "d", is_paused: false }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, clock });
+    const err = await c
+      .waitForDagRun("d", "r", { pollIntervalMs: 1000, timeoutMs: 2500 })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "AirflowWaitTimeoutError", state: "queued" });
+    // The last wait is cut to the deadline, on the clock.
+    expect(waits).toEqual([1000, 1000, 500]);
+  });
+});
+
 describe("paginate", () => {
   const runsPage = (ids: string[], next: string | null | undefined) => () =>
     json(200, {

@@ -18,5 +18,6 @@ export {
   type RetryOptions,
   retryAfterMs,
   type SendOptions,
+  type WaitClock,
   withIdleTimeout,
 } from "./transport.js";

@@ -47,6 +47,20 @@ export interface HttpOptions {
   readonly onRetry?: (info: RetryInfo) => void;
   /** For tests: how to wait. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * A clock to wait on instead of real time, for tests (@mlgen/mocks' `createManualClock`
+   * fits): the helpers' waits (`waitForDagRun`, `registerModel`) and, unless `sleep` is given,
+   * retries' back-off call its `sleep`, which moves it, and deadlines are read from its `now`.
+   */
+  readonly clock?: WaitClock;
+}
+
+/** A clock a client waits on (HttpOptions.clock). */
+export interface WaitClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves once `ms` passed on this clock (a manual clock moves itself forward). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface HttpTransportOptions extends HttpOptions {
@@ -278,8 +292,10 @@ export function createHttpTransport(
   const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   // The default sleep stops its timer when the request is cancelled: a cancelled CLI exits at
   // once instead of when a Retry-After of minutes ends.
+  const clock = options.clock;
   const sleep =
     options.sleep ??
+    (clock ? (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal) : undefined) ??
     ((ms: number, signal?: AbortSignal) =>
       new Promise<void>((resolve) => {
         const stop = () => clearTimeout(timer);

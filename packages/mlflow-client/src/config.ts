@@ -1,4 +1,7 @@
-import { type HttpOptions, unsendableHeader } from "@mlgen/http";
+import { type HttpOptions, unsendableHeader, type WaitClock } from "@mlgen/http";
+
+export type { WaitClock };
+
 import { MlflowConfigError } from "./errors.js";
 
 export type MlflowAuth =

@@ -39,7 +39,12 @@ export {
   type ViewType,
   type WithRunOptions,
 } from "./client.js";
-export { type MlflowAuth, type MlflowClientOptions, resolveConfig } from "./config.js";
+export {
+  type MlflowAuth,
+  type MlflowClientOptions,
+  resolveConfig,
+  type WaitClock,
+} from "./config.js";
 export {
   MlflowApiError,
   MlflowConfigError,

@@ -10,6 +10,14 @@ export interface Clock {
 export interface ManualClock extends Clock {
   /** Moves the clock forward (never back). */
   advance(ms: number): void;
+  /**
+   * A wait that passes on this clock: moves it forward by `ms`, then resolves (after the
+   * event loop's pending work; rejects if `signal` aborted). A client given the clock
+   * (`createAirflowClient({ ..., clock })`, `createMlflowClient({ ..., clock })`) waits with it:
+   * `waitForDagRun`'s polls, `registerModel`'s wait and retries' back-off move the clock instead
+   * of sleeping on real timers, under which a manual clock's runs never progress.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Sets the clock; earlier than now is refused, since fakes order events by time. */
   set(epochMs: number | string | Date): void;
 }
@@ -21,12 +29,20 @@ export function createManualClock(
   start: number | string | Date = "2025-01-01T00:00:00Z",
 ): ManualClock {
   let t = toEpoch(start);
+  const advance = (ms: number) => {
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`advance(${ms}): give a number of milliseconds ≥ 0`);
+    t += ms;
+  };
   return {
     now: () => t,
-    advance(ms) {
-      if (!Number.isFinite(ms) || ms < 0)
-        throw new RangeError(`advance(${ms}): give a number of milliseconds ≥ 0`);
-      t += ms;
+    advance,
+    async sleep(ms, signal) {
+      signal?.throwIfAborted();
+      advance(ms);
+      // A macrotask, so what waits on I/O (a request in flight, a timer) gets its turn.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      signal?.throwIfAborted();
     },
     set(value) {
       const next = toEpoch(value);

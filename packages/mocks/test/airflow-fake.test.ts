@@ -7,6 +7,7 @@ import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "../src/airflow/spec-rou
 import { createManualClock } from "../src/clock.js";
 import { fetchFrom } from "../src/fetch.js";
 import { type AirflowFake, createAirflowFake } from "../src/index.js";
+import { rateLimited } from "../src/scenarios.js";
 
 const START = "2025-01-01T00:00:00Z";
 
@@ -697,6 +698,38 @@ describe("the client helpers against the fake", () => {
     ]);
     const xcom = await client.getXcom("dated", run.dag_run_id, "a", "return_value").catch((e) => e);
     expect(xcom).toMatchObject({ status: 404 });
+  });
+
+  it("waits on the fake's manual clock when the client is given it (clock: its sleep and now)", async () => {
+    const { clock, fake } = await setup();
+    addPipeline(fake);
+    const client = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: fake.fetch,
+      clock,
+    });
+    const run = await client.triggerDagRun("pipe");
+    const t0 = clock.now();
+    const result = await client.waitForDagRun("pipe", run.dag_run_id, { pollIntervalMs: 500 });
+    expect(result.state).toBe("success");
+    // Three layers of one-second tasks from the trigger on, seen by polls every 500 ms of the clock.
+    expect(clock.now() - t0).toBe(3000);
+    // The clock's sleep stops as a real one does when the wait is cancelled.
+    const controller = new AbortController();
+    controller.abort(new Error("stop"));
+    await expect(clock.sleep(1000, controller.signal)).rejects.toThrow("stop");
+    expect(clock.now() - t0).toBe(3000);
+    // Retries' back-off waits on it too: a Retry-After of 20 s passes on the clock.
+    const limited = rateLimited({ retryAfterSeconds: 20, times: 1 });
+    const retrying = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: fetchFrom([limited, ...fake.handlers]),
+      clock,
+    });
+    await retrying.getDagRun("pipe", run.dag_run_id);
+    expect([limited.hits(), clock.now() - t0]).toEqual([1, 23_000]);
   });
 
   it("waits for a failed run and returns its failed task instances", async () => {

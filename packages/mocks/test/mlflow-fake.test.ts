@@ -501,6 +501,18 @@ describe("client helpers against the fake", () => {
       name: "iris",
       version: "1",
     });
+    // `latest` needs no setting: the newest version, as the server answers it.
+    await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
+    expect((await client.getModelVersionByAlias("iris", "latest")).version).toBe("2");
+    expect((await client.findModelVersionByAlias("iris", "Latest"))?.version).toBe("2");
+    await post(fake, "registered-models/create", { name: "bare" });
+    const none = await client.getModelVersionByAlias("bare", "latest").catch((e: unknown) => e);
+    expect(none).toMatchObject({
+      status: 404,
+      errorCode: "RESOURCE_DOES_NOT_EXIST",
+      serverMessage: "Latest version not found for model bare.",
+    });
+    expect(await client.findModelVersionByAlias("bare", "latest")).toBeNull();
     // An alias that cannot exist is the caller's mistake: MLflow's 400 is thrown.
     const bad = await client.findModelVersionByAlias("iris", "a.b").catch((e: unknown) => e);
     expect(bad).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });

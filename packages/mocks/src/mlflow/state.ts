@@ -1302,6 +1302,13 @@ export class MlflowState {
     modelName(name);
     const a = aliasName(alias);
     const m = this.model(name);
+    // `latest` (any case) is the model's newest version, set or not (get_model_version_by_alias).
+    if (a.toLowerCase() === "latest") {
+      let latest: ModelVersion | undefined;
+      for (const v of m.versions.values()) if (!latest || v.version > latest.version) latest = v;
+      if (!latest) throw notFound(`Latest version not found for model ${m.name}.`);
+      return latest;
+    }
     const n = m.aliases.get(a);
     const v = n === undefined ? undefined : m.versions.get(n);
     if (!v) throw invalid(`Registered model alias ${a} not found.`);
