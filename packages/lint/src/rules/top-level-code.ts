@@ -1,5 +1,6 @@
 import { localPaths } from "../paths.js";
 import { helperKey } from "../python/analyze.js";
+import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { childNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -42,7 +43,7 @@ const FILE_READS =
 
 /** The local path a file-reading call at module level reads, with the node that holds it. */
 function readPath(
-  file: Parameters<NonNullable<typeof topLevelCode.checkPython>>[0],
+  file: DagFile,
   call: { callee: string; node?: PyNode },
 ): { path: string; node: PyNode } | null {
   if (!call.node || !FILE_READS.test(call.callee)) return null;

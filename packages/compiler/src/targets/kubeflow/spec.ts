@@ -1067,20 +1067,23 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // to every task's (third-party images included); the other variables, which a task's code may
   // read from its environment, go to every pod.
   const exitLabel = shape.exit ? `exec-${shape.exit.key}` : null;
-  const secretsFor = (label: string) => {
+  const secretsOf = (alerts: boolean) => {
     const bySecret = new Map<string, { secretKey: string; envVar: string }[]>();
     for (const [envVar, ref] of Object.entries(settings.secretEnv).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     )) {
-      if (SLACK_VARIABLE.test(envVar) && label !== exitLabel) continue;
+      if (SLACK_VARIABLE.test(envVar) && !alerts) continue;
       const list = bySecret.get(ref.secret) ?? [];
       list.push({ secretKey: ref.key, envVar });
       bySecret.set(ref.secret, list);
     }
     return [...bySecret].map(([secretName, keyToEnv]) => ({ secretName, keyToEnv }));
   };
+  // Built once each and shared by the executors, as the YAML writer writes a shared value once.
+  const taskSecrets = secretsOf(false);
+  const alertSecrets = exitLabel ? secretsOf(true) : taskSecrets;
   for (const label of Object.keys(executors)) {
-    const secretAsEnv = secretsFor(label);
+    const secretAsEnv = label === exitLabel ? alertSecrets : taskSecrets;
     if (secretAsEnv.length === 0) continue;
     platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
   }
