@@ -11,7 +11,11 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { isPipelineDefinition } from "@mlgen/dsl";
 import { describe, expect, it } from "vitest";
+import { compileCommand } from "../src/commands/compile.js";
+import type { CliIO } from "../src/io.js";
+import { createModuleLoader, type ModuleLoader } from "../src/load.js";
 import { run } from "../src/run.js";
 import { CONFIG, pipelineSource, project, TASKS } from "./project.js";
 
@@ -437,6 +441,47 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], airflow: {
       }
     },
   );
+
+  it("reads no place on a clean compile: a place is resolved only for a message", async () => {
+    // Reading a place formats a V8 stack through the bundle's source map: milliseconds that a
+    // compile reporting nothing should not pay. The loader counts what is read of each
+    // definition's source map.
+    const reads: string[] = [];
+    const counting = async (): Promise<ModuleLoader> => {
+      const inner = await createModuleLoader();
+      const load = async (file: string) => {
+        const ns = await inner(file);
+        const def = ns.default;
+        if (!isPipelineDefinition(def)) return ns;
+        const sourceMap = new Proxy(def.sourceMap, {
+          get: (t, k) => {
+            if (typeof k === "string") reads.push(k);
+            return Reflect.get(t, k);
+          },
+        });
+        const counted = new Proxy(def, {
+          get: (t, k) => (k === "sourceMap" ? sourceMap : Reflect.get(t, k)),
+        });
+        return { ...ns, default: counted };
+      };
+      return Object.assign(load, { dispose: inner.dispose });
+    };
+    const proj = base();
+    const io = (): CliIO => ({ cwd: proj.dir, env: {}, stdout: () => {}, stderr: () => {} });
+    const options = { config: join(proj.dir, "mlgen.config.ts") };
+    expect(await compileCommand(io(), [], options, await counting())).toBe(0);
+    const kubeflow = { ...options, target: "kubeflow", out: join(proj.dir, "kfp") };
+    expect(await compileCommand(io(), [], kubeflow, await counting())).toBe(0);
+    expect(proj.read("kfp/demo.yaml")).toContain("pipelineInfo:");
+    expect(reads).toEqual([]);
+    // The control: a problem is placed, so its place is read.
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource('  p.python("b", { fn: "tasks/missing.py:f" });'),
+    );
+    expect(await compileCommand(io(), [], options, await counting())).toBe(1);
+    expect(reads).toContain("task:b");
+  });
 
   it("rejects two files that define the same pipeline id", async () => {
     const proj = base();

@@ -465,7 +465,7 @@ export async function compileCommand(
   const loaded = await loadPipelines(paths, root, report, importModule);
 
   const shipped = new Map<string, EmittedFile[]>();
-  const ids = new Map<string, string>();
+  const ids = new Map<string, () => SourceLocation>();
   let pipelines = 0;
   for (const { file, definitions } of loaded) {
     const sourceFile = toPosix(relative(root, file));
@@ -474,21 +474,26 @@ export async function compileCommand(
       for (const p of def.problems) {
         report(p.location ? { ...p, location: relativeLocation(p.location, root) } : p);
       }
-      const previous = ids.get(def.ir.id);
-      // The pipeline() call, or the file when a function in another module made it.
-      const at =
+      // The pipeline() call, or the file when a function in another module made it. Resolved
+      // only for a message: reading a location formats a stack through the source map.
+      const at = () =>
         sourceMap.pipeline?.file === sourceFile ? sourceMap.pipeline : { file: sourceFile };
-      if (previous !== undefined) {
+      const first = ids.get(def.ir.id);
+      if (first !== undefined) {
+        const was = first();
         report(
           diagnostic(
             "MLG1012",
-            { id: def.ir.id, first: previous },
-            { pipeline: def.ir.id, location: at },
+            {
+              id: def.ir.id,
+              first: [was.file, was.line, was.column].filter((x) => x !== undefined).join(":"),
+            },
+            { pipeline: def.ir.id, location: at() },
           ),
         );
         continue;
       }
-      ids.set(def.ir.id, [at.file, at.line, at.column].filter((x) => x !== undefined).join(":"));
+      ids.set(def.ir.id, at);
       const modules = await readModules(def.ir, root);
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);

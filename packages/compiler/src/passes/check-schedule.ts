@@ -1,5 +1,5 @@
 import { closestName, diagnostic, type Pipeline } from "@mlgen/core";
-import type { PassContext } from "./context.js";
+import { type PassContext, pipelinePlace } from "./context.js";
 
 /** The presets Airflow 3 accepts as `schedule=`. */
 export const SCHEDULE_PRESETS = [
@@ -228,7 +228,7 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
     }
   }
   const s = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
-  const place = { pipeline: ir.id, location: ctx.sourceMap.pipeline };
+  const place = pipelinePlace(ctx, ir.id);
   if (
     ir.schedule.kind === "assets" &&
     s?.kind === "preset" &&

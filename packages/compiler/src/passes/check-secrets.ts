@@ -10,7 +10,7 @@ import {
   type Value,
   visitValue,
 } from "@mlgen/core";
-import { type PassContext, taskPlace } from "./context.js";
+import { groupPlace, type PassContext, pipelinePlace, taskPlace } from "./context.js";
 
 /**
  * Secrets pasted where a name belongs: a webhook URL given as a Slack connection id, a password
@@ -79,16 +79,9 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
       }
     }
   };
-  alerts(ir.defaults, `the defaults of pipeline '${ir.id}'`, {
-    pipeline: ir.id,
-    location: ctx.sourceMap.pipeline,
-  });
+  alerts(ir.defaults, `the defaults of pipeline '${ir.id}'`, pipelinePlace(ctx, ir.id));
   for (const [id, group] of Object.entries(ir.groups)) {
-    alerts(group.options, `group '${id}'`, {
-      pipeline: ir.id,
-      task: id,
-      location: ctx.sourceMap[`group:${id}`],
-    });
+    alerts(group.options, `group '${id}'`, groupPlace(ctx, ir.id, id));
   }
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);

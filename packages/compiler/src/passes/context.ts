@@ -19,3 +19,24 @@ export function taskPlace(ctx: PassContext, pipeline: string, task: string): Dia
     },
   };
 }
+
+/** Where a diagnostic about the pipeline itself points, looked up only when read (as above). */
+export function pipelinePlace(ctx: PassContext, pipeline: string): DiagnosticPlace {
+  return {
+    pipeline,
+    get location() {
+      return ctx.sourceMap.pipeline;
+    },
+  };
+}
+
+/** Where a diagnostic about a task group points, looked up only when read (as above). */
+export function groupPlace(ctx: PassContext, pipeline: string, group: string): DiagnosticPlace {
+  return {
+    pipeline,
+    task: group,
+    get location() {
+      return ctx.sourceMap[`group:${group}`];
+    },
+  };
+}
