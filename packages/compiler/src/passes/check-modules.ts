@@ -51,18 +51,22 @@ export function moduleName(path: string): string {
  * triple-quoted strings (docstrings) does not count.
  */
 export function definesFunction(source: string, name: string): boolean {
-  // Many tasks call functions of one module: it is read once per compile, not once per task.
+  return bindsName(cachedLevel(source), name);
+}
+
+/** moduleLevel of the modules read last, by their source. */
+const levels = new Map<string, string>();
+
+/** Many tasks call functions of one module: it is read once per compile, not once per task. */
+function cachedLevel(source: string): string {
   let level = levels.get(source);
   if (level === undefined) {
     if (levels.size >= 64) levels.clear();
     level = moduleLevel(source);
     levels.set(source, level);
   }
-  return bindsName(level, name);
+  return level;
 }
-
-/** moduleLevel of the modules read last, by their source. */
-const levels = new Map<string, string>();
 
 /** `def name(` at column 0 (also async, also with type parameters), as regex sources. */
 function topLevel(name: string) {
@@ -676,8 +680,23 @@ function signatureParts(code: string, from: number): string[] | null {
  * def (a re-export, an assignment) or its signature cannot be read.
  */
 export function parameters(source: string, name: string): Parameters | null {
-  return signature(moduleLevel(source), name);
+  // Asked once per task (a thousand tasks may call one function): read once per function.
+  let byName = signatures.get(source);
+  if (byName === undefined) {
+    if (signatures.size >= 64) signatures.clear();
+    byName = new Map();
+    signatures.set(source, byName);
+  }
+  let params = byName.get(name);
+  if (params === undefined) {
+    params = signature(cachedLevel(source), name);
+    byName.set(name, params);
+  }
+  return params;
 }
+
+/** The signatures asked of the modules read last, by their source and the function's name. */
+const signatures = new Map<string, Map<string, Parameters | null>>();
 
 /**
  * Whether a statement binds the name (its regex source) otherwise than by a def or an
