@@ -35,8 +35,20 @@ export function targetTasks(pipeline: Pipeline, target: string): Task[] {
 
 /** Task options after applying pipeline defaults (task value wins). */
 export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
-  return resolveOptions(pipeline, task.group, task.options);
+  // Asked several times per task by the passes and targets (a thousand-task compile asked it
+  // thousands of times): kept per task while the pipeline and the task's own options are the
+  // same objects. The IR is not changed in place once built; the result is frozen.
+  const known = effective.get(task);
+  if (known && known.pipeline === pipeline && known.own === task.options) return known.options;
+  const options = Object.freeze(resolveOptions(pipeline, task.group, task.options));
+  effective.set(task, { pipeline, own: task.options, options });
+  return options;
 }
+
+const effective = new WeakMap<
+  Task,
+  { readonly pipeline: Pipeline; readonly own: TaskOptions; readonly options: TaskOptions }
+>();
 
 /** Options given at `own`, then each enclosing group outwards, then the pipeline defaults. */
 export function resolveOptions(
