@@ -136,6 +136,55 @@ const REFUSED = { refused: true } as const;
 /** An operator argument Airflow 3 refuses (TypeError); `sla` is only warned about and ignored. */
 const refusedArg = (name: string) => (name === "sla" ? undefined : REFUSED);
 
+/**
+ * What an import of `name` from `module` (`import module` when name is null) runs into, and
+ * whether it fails (a hollowed module still imports): null when nothing. Kept per import, as
+ * the files of one repository import the same few modules again and again.
+ */
+function removedImport(module: string, name: string | null): Verdict | null {
+  const key = `${module}\u0000${name ?? ""}`;
+  let found = importVerdicts.get(key);
+  if (found === undefined) {
+    if (importVerdicts.size >= 4096) importVerdicts.clear();
+    found = judgeImport(module, name);
+    importVerdicts.set(key, found);
+  }
+  return found;
+}
+
+const importVerdicts = new Map<string, Verdict | null>();
+
+/** What to say of an import, and whether it fails when Airflow 3 parses the file. */
+interface Verdict {
+  readonly hint: string;
+  readonly gone: boolean;
+}
+
+function judgeImport(module: string, name: string | null): Verdict | null {
+  // Every removed module is one of Airflow's own.
+  const airflow = module.startsWith("airflow");
+  // `from airflow.operators import dummy` imports the module airflow.operators.dummy.
+  const submodule = name ? `${module}.${name}` : null;
+  const removed = airflow
+    ? MODULES.find(([re]) => re.test(module) || (submodule !== null && re.test(submodule)))
+    : undefined;
+  const hollowed =
+    airflow && !removed
+      ? HOLLOWED.find(
+          ([re]) =>
+            (name === null && re.test(module)) || (submodule !== null && re.test(submodule)),
+        )
+      : undefined;
+  const mod = removed ?? hollowed;
+  const renamed = name ? NAMES.find(([re]) => re.test(name)) : undefined;
+  const moved =
+    airflow && name ? MODULE_NAMES.find(([m, n]) => m.test(module) && n.test(name)) : undefined;
+  const hit = mod ?? renamed ?? (moved ? [moved[1], moved[2]] : undefined);
+  if (!hit) return null;
+  // A module or name that is gone fails the import (a hollowed module still imports).
+  return { hint: hit[1], gone: removed !== undefined || moved !== undefined };
+}
+
 export const airflow3Removed = defineRule({
   id: "airflow3-removed",
   code: "MLG2010",
@@ -225,38 +274,15 @@ export const airflow3Removed = defineRule({
       }
     }
     for (const imp of file.imports) {
-      // Every removed module is one of Airflow's own.
-      const airflow = imp.module.startsWith("airflow");
-      // `from airflow.operators import dummy` imports the module airflow.operators.dummy.
-      const submodule = imp.name ? `${imp.module}.${imp.name}` : null;
-      const removed = airflow
-        ? MODULES.find(([re]) => re.test(imp.module) || (submodule !== null && re.test(submodule)))
-        : undefined;
-      const hollowed =
-        airflow && !removed
-          ? HOLLOWED.find(
-              ([re]) =>
-                (imp.name === null && re.test(imp.module)) ||
-                (submodule !== null && re.test(submodule)),
-            )
-          : undefined;
-      const mod = removed ?? hollowed;
-      const name = imp.name ? NAMES.find(([re]) => re.test(imp.name ?? "")) : undefined;
-      const moved =
-        airflow && imp.name
-          ? MODULE_NAMES.find(([m, n]) => m.test(imp.module) && n.test(imp.name ?? ""))
-          : undefined;
-      const hit = mod ?? name ?? (moved ? [moved[1], moved[2]] : undefined);
-      if (!hit) continue;
-      // A module or name that is gone fails the import (a hollowed module still imports).
-      const gone = removed !== undefined || moved !== undefined;
+      const found = removedImport(imp.module, imp.name);
+      if (!found) continue;
       report(
         {
           what: `import ${imp.name ? `${imp.name} from ${imp.module}` : imp.module}`,
-          hint: hit[1],
+          hint: found.hint,
         },
         imp.span,
-        gone ? REFUSED : undefined,
+        found.gone ? REFUSED : undefined,
       );
     }
     // Both checks below read templates only.

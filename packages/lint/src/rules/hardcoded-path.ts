@@ -91,8 +91,10 @@ const OPENING = /^[A-Za-z]*("""|'''|"|')/;
  * `os.path.join("/tmp", "x.csv")`, `Path("/tmp") / name`: the temp folder alone is every host's
  * (localPaths lets it pass), but a path made under it is one host's.
  */
-function joinedUnderTmp(source: string, node: PyNode): boolean {
-  const raw = textOf(source, node);
+function joinedUnderTmp(source: string, node: PyNode, raw: string): boolean {
+  // The literal `/tmp` with its quotes and a prefix (rb"""/tmp""") is 12 characters at most;
+  // most strings are asked here, as most hold no path.
+  if (raw.length > 12 || !raw.includes("/tmp")) return false;
   const opening = OPENING.exec(raw)?.[0] ?? "";
   if (raw.slice(opening.length) !== `/tmp${opening.replace(/^[A-Za-z]*/, "")}`) return false;
   const args = node.parent;
@@ -160,20 +162,23 @@ export const hardcodedPath = defineRule({
   },
   checkPython(file, report) {
     const seen = new Set<string>();
+    // Text that names no path of the workers: docs, an HTTP endpoint on a remote server, and
+    // whatever runs in a container (a pod's mounts, a command or script inside the image).
     const operators = new Map(file.tasks.map((t) => [t.id, t.operator]));
+    const elsewhere = new Set(
+      [...operators]
+        .filter(([, operator]) => IN_CONTAINER.test(operator) || ON_REMOTE_HOST.test(operator))
+        .map(([id]) => id),
+    );
     for (const s of file.strings) {
-      // Text that names no path of the workers: docs, an HTTP endpoint on a remote server, and
-      // whatever runs in a container (a pod's mounts, a command or script inside the image).
-      if (NOT_WORKER_PATHS.has(s.where)) continue;
-      const operator = operators.get(s.task) ?? "";
-      if (IN_CONTAINER.test(operator) || ON_REMOTE_HOST.test(operator)) continue;
+      if (NOT_WORKER_PATHS.has(s.where) || elsewhere.has(s.task)) continue;
       const raw = textOf(file.source, s.node);
       // In a raw string (r"C:\new") a backslash is only a backslash.
       // The string's text starts after its prefix and opening quote(s).
       const opening = OPENING.exec(raw)?.[0].length ?? 0;
       const found = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw));
       const matches =
-        found.length === 0 && joinedUnderTmp(file.source, s.node)
+        found.length === 0 && joinedUnderTmp(file.source, s.node, raw)
           ? [{ from: opening, to: opening + 4, path: "/tmp/…" }]
           : found;
       // Most strings hold no path: the tree is asked about the rest only.
