@@ -33,6 +33,22 @@ const CALLS: [RegExp, string][] = [
 ];
 
 /**
+ * What calling `callee` at parse time does (CALLS), or null. Kept per callee: every DAG file
+ * makes the same few calls (DAG, the operators, datetime) at module level.
+ */
+function callKind(callee: string): string | null {
+  let what = callKinds.get(callee);
+  if (what === undefined) {
+    if (callKinds.size >= 4096) callKinds.clear();
+    what = CALLS.find(([re]) => re.test(callee))?.[1] ?? null;
+    callKinds.set(callee, what);
+  }
+  return what;
+}
+
+const callKinds = new Map<string, string | null>();
+
+/**
  * Calls that read a file named by their first argument (`Path(...).read_text()`: by the path's).
  * At parse time, a local absolute path (`open("/home/ana/cfg.json")`) is one the scheduler and
  * the dag processor need not have: the whole file fails to import. A path next to the DAG file
@@ -88,8 +104,8 @@ function throughHelpers(
     seen.add(key);
     const from = key.slice(0, key.indexOf(":")) || null;
     for (const { callee } of helpers.get(key) ?? []) {
-      const hit = CALLS.find(([re]) => re.test(callee));
-      if (hit) return { callee, what: hit[1] };
+      const what = callKind(callee);
+      if (what !== null) return { callee, what };
       const next = resolve(from, callee);
       const deeper = next ? visit(next) : null;
       if (deeper) return deeper;
@@ -133,9 +149,10 @@ export const topLevelCode = defineRule({
         );
         continue;
       }
-      const direct = CALLS.find(([re]) => re.test(call.callee));
-      const via = direct ? null : throughHelpers(file.helperCalls, call.within, call.callee);
-      const hit = direct ? { callee: call.callee, what: direct[1] } : via;
+      const direct = callKind(call.callee);
+      const via =
+        direct !== null ? null : throughHelpers(file.helperCalls, call.within, call.callee);
+      const hit = direct !== null ? { callee: call.callee, what: direct } : via;
       if (!hit) continue;
       const through = via ? `, which calls ${hit.callee}()` : "";
       report(
