@@ -14,6 +14,7 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -177,6 +178,32 @@ module.exports = pipeline("demo", {}, (p) => {
     expect(v.snap.stdout.trim()).not.toBe(process.version);
     const help = both(REPO, ["--help"]);
     expect(help.snap.stdout).toContain("Usage: mlgen");
+  });
+
+  it("finds its package through a chain of relative links, and when run as `sh mlgen` from bin/", () => {
+    // npm's node_modules/.bin/mlgen is a relative link; a link to it elsewhere makes a chain.
+    const tmp = mkdtempSync(join(tmpdir(), "mlgen-links-"));
+    try {
+      mkdirSync(join(tmp, "a"));
+      mkdirSync(join(tmp, "b"));
+      symlinkSync(BIN, join(tmp, "b", "mlgen"));
+      symlinkSync("../b/mlgen", join(tmp, "a", "mlgen"));
+      const env = { ...process.env, MLGEN_SNAPSHOT_TRACE: "1" };
+      delete env.MLGEN_NO_SNAPSHOT;
+      delete env.NODE_OPTIONS;
+      const version = both(REPO, ["--version"]).plain.stdout;
+      for (const [cwd, cmd, args] of [
+        [tmp, "a/mlgen", ["--version"]],
+        [join(CLI, "bin"), "sh", ["mlgen", "--version"]],
+      ] as const) {
+        const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toBe(version);
+        expect(r.stderr).toBe("mlgen: snapshot: serving this run\n");
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("leaves a run with NODE_OPTIONS to the plain CLI (V8 options there would not fit the snapshot)", () => {
