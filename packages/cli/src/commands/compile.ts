@@ -12,7 +12,6 @@ import {
   type SourceLocation,
   type SourceMap,
 } from "@mlgen/core";
-import { glob } from "tinyglobby";
 import {
   configHint,
   configSchema,
@@ -21,6 +20,7 @@ import {
   resolveConfig,
   shownValue,
 } from "../config.js";
+import { globFiles } from "../glob.js";
 import { CliError, type CliIO, findConfig, isGlob, shellWord } from "../io.js";
 import {
   createModuleLoader,
@@ -195,7 +195,7 @@ export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
       found.add(file);
       continue;
     }
-    for (const f of await glob(pattern, { cwd: base, absolute: true })) found.add(resolve(f));
+    for (const f of await globFiles(pattern, base)) found.add(f);
   }
   return [...found].sort();
 }

@@ -508,10 +508,8 @@ export async function lintCommand(
     const base = resolve(config.file, "..");
     for (const pattern of config.pipelines) {
       if (isGlob(pattern)) {
-        const { glob } = await import("tinyglobby");
-        modules.push(
-          ...(await glob(pattern, { cwd: base, absolute: true })).map((f) => resolve(f)),
-        );
+        const { globFiles } = await import("../glob.js");
+        modules.push(...(await globFiles(pattern, base)));
       } else modules.push(resolve(base, pattern));
     }
   }
