@@ -188,7 +188,7 @@ module.exports = pipeline("demo", {}, (p) => {
       mkdirSync(join(tmp, "b"));
       symlinkSync(BIN, join(tmp, "b", "mlgen"));
       symlinkSync("../b/mlgen", join(tmp, "a", "mlgen"));
-      const env = { ...process.env, MLGEN_SNAPSHOT_TRACE: "1" };
+      const env: NodeJS.ProcessEnv = { ...process.env, MLGEN_SNAPSHOT_TRACE: "1" };
       delete env.MLGEN_NO_SNAPSHOT;
       delete env.NODE_OPTIONS;
       const version = both(REPO, ["--version"]).plain.stdout;
