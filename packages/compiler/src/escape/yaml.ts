@@ -11,12 +11,26 @@
  */
 import { bidiControl } from "./python.js";
 
-/** `docs` as a YAML stream with sorted keys (as kfp writes them), after the comment lines. */
-export function yamlDocuments(docs: readonly unknown[], comments: readonly string[]): string {
+/** What yamlDocuments met while writing the documents (not the comments). */
+export interface YamlFacts {
+  /** A string or key held an unpaired UTF-16 surrogate, which it wrote escaped (`\ud800`). */
+  loneSurrogate: boolean;
+}
+
+/**
+ * `docs` as a YAML stream with sorted keys (as kfp writes them), after the comment lines; what
+ * it met is noted in `facts` when given.
+ */
+export function yamlDocuments(
+  docs: readonly unknown[],
+  comments: readonly string[],
+  facts?: YamlFacts,
+): string {
   // One list of pieces joined once: a 1,000-task spec is about 5 MB of YAML.
   const out: string[] = [];
   for (const c of comments) out.push(yamlComment(c), "\n");
   reuse = { texts: new Map(), seen: new WeakSet(), values: new WeakMap() };
+  noted = facts ?? null;
   try {
     docs.forEach((doc, i) => {
       if (i > 0) out.push("---\n");
@@ -24,9 +38,13 @@ export function yamlDocuments(docs: readonly unknown[], comments: readonly strin
     });
   } finally {
     reuse = null;
+    noted = null;
   }
   return out.join("");
 }
+
+/** The facts of the documents being written, if the caller asked for them. */
+let noted: YamlFacts | null = null;
 
 /** A `# ...` comment line whose text cannot end the comment or start a new line. */
 export function yamlComment(text: string): string {
@@ -94,7 +112,10 @@ function quoted(s: string): string {
       if (next >= 0xdc00 && next <= 0xdfff) {
         out += s.slice(i, i + 2);
         i++;
-      } else out += `\\u${code.toString(16).padStart(4, "0")}`;
+      } else {
+        if (noted) noted.loneSurrogate = true;
+        out += `\\u${code.toString(16).padStart(4, "0")}`;
+      }
     } else if (
       code < 0x20 ||
       (code >= 0x7f && code <= 0x9f) ||
@@ -106,6 +127,7 @@ function quoted(s: string): string {
       code === 0xffff ||
       (code >= 0xd800 && code <= 0xdfff)
     ) {
+      if (noted && code >= 0xd800 && code <= 0xdfff) noted.loneSurrogate = true;
       out +=
         code <= 0xff
           ? `\\x${code.toString(16).padStart(2, "0")}`
