@@ -210,6 +210,19 @@ describe("mlgen dev: up → healthy → run iris → down", () => {
       "triggerer",
     ]);
     for (const p of recorded.processes) expect(isAlive(p.pid), p.name).toBe(true);
+    // MLflow 3's job runner (huey consumers, each a Python process importing MLflow, minutes of
+    // CPU at start-up on a laptop) serves nothing the stack uses, and is not started.
+    const commands = processesWithEnv("MLGEN_DEV_HOME", env.MLGEN_DEV_HOME as string).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        return "";
+      }
+    });
+    expect(commands.some((c) => c.includes("mlflow server") || c.includes(" server --host"))).toBe(
+      true,
+    );
+    expect(commands.filter((c) => c.includes("huey"))).toEqual([]);
 
     // Both healthy, by their own health endpoints.
     expect((await fetch(`${recorded.mlflow.url}/health`)).ok).toBe(true);

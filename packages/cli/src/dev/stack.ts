@@ -303,7 +303,16 @@ export async function upCommand(io: CliIO, options: UpOptions): Promise<number> 
         "--artifacts-destination",
         join(paths.mlflowDir, "artifacts"),
       ],
-      base,
+      {
+        ...base,
+        // MLflow 3 starts a job runner with the server (huey consumers: several more Python
+        // processes, each importing MLflow; minutes of CPU on a laptop, starving Airflow as it
+        // starts) for its GenAI jobs (scorers, evaluations, prompt optimization). Tracking, the
+        // registry and webhooks work without it; MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true in
+        // your environment turns it back on.
+        MLFLOW_SERVER_ENABLE_JOB_EXECUTION:
+          process.env.MLFLOW_SERVER_ENABLE_JOB_EXECUTION ?? "false",
+      },
     );
 
     const airflowEnv: NodeJS.ProcessEnv = {
