@@ -30,6 +30,7 @@ const CLEAN_DAG = `${BAD_DAG}    extract >> report
 
 let work = "";
 let project = "";
+let hooks: { repo: string; rev: string };
 let env: NodeJS.ProcessEnv = {};
 
 function git(cwd: string, ...args: string[]): string {
@@ -37,8 +38,12 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 function preCommit(...args: string[]): { status: number | null; output: string } {
+  return preCommitIn(project, ...args);
+}
+
+function preCommitIn(cwd: string, ...args: string[]): { status: number | null; output: string } {
   const r = spawnSync(bin("pre-commit"), [...args, "--color", "never"], {
-    cwd: project,
+    cwd,
     env,
     encoding: "utf8",
     timeout: 300_000,
@@ -95,16 +100,10 @@ beforeAll(() => {
     // node for bin/mlgen, whatever PATH the test runner was given.
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
   });
-  const hooks = hookRepository();
+  hooks = hookRepository();
 
   project = join(work, "project");
-  mkdirSync(join(project, "dags"), { recursive: true });
-  mkdirSync(join(project, "node_modules", "@mlgen"), { recursive: true });
-  mkdirSync(join(project, "node_modules", ".bin"));
-  // What `npm install -D @mlgen/cli` leaves: the package and its bin link.
-  symlinkSync(join(ROOT, "packages", "cli"), join(project, "node_modules", "@mlgen", "cli"));
-  symlinkSync("../@mlgen/cli/bin/mlgen", join(project, "node_modules", ".bin", "mlgen"));
-  writeFileSync(join(project, ".gitignore"), "node_modules/\n");
+  newProject(project);
   writeFileSync(join(project, "dags", "bad_dag.py"), BAD_DAG);
   writeFileSync(join(project, "dags", "clean_dag.py"), CLEAN_DAG);
   writeFileSync(join(project, "README.md"), "# a project\n");
@@ -115,6 +114,16 @@ beforeAll(() => {
   git(project, "init", "--quiet");
   git(project, "add", "-A");
 });
+
+/** A project with @mlgen/cli installed, as `npm install -D @mlgen/cli` leaves it. */
+function newProject(dir: string): void {
+  mkdirSync(join(dir, "dags"), { recursive: true });
+  mkdirSync(join(dir, "node_modules", "@mlgen"), { recursive: true });
+  mkdirSync(join(dir, "node_modules", ".bin"));
+  symlinkSync(join(ROOT, "packages", "cli"), join(dir, "node_modules", "@mlgen", "cli"));
+  symlinkSync("../@mlgen/cli/bin/mlgen", join(dir, "node_modules", ".bin", "mlgen"));
+  writeFileSync(join(dir, ".gitignore"), "node_modules/\n");
+}
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -160,5 +169,29 @@ describe("pre-commit runs the mlgen-lint hook of .pre-commit-hooks.yaml", () => 
     expect(refused.status, output).not.toBe(0);
     expect(output).toMatch(/dags\/bad_dag\.py:8:\d+: error missing-xcom-key/);
     expect(git(project, "log", "--format=%s")).toBe("clean DAG");
+  });
+
+  it("--max-warnings counts the warnings of all the files, not of each batch pre-commit makes", () => {
+    // pre-commit splits the files over one process per CPU unless the hook is require_serial:
+    // 8 files of one warning each, 5 allowed, passed as two batches of 4 on 2 CPUs.
+    const dir = join(work, "max-warnings");
+    newProject(dir);
+    for (let i = 0; i < 8; i++) {
+      // One task, no retries anywhere: missing-retries, a warning (and nothing else).
+      writeFileSync(
+        join(dir, "dags", `dag_${i}.py`),
+        HEADER.replace('"retries": 1, ', "").replace('"orders"', `"orders_${i}"`),
+      );
+    }
+    writeFileSync(
+      join(dir, ".pre-commit-config.yaml"),
+      `repos:\n  - repo: ${hooks.repo}\n    rev: ${hooks.rev}\n    hooks:\n      - id: mlgen-lint\n        args: [--max-warnings, "5"]\n`,
+    );
+    git(dir, "init", "--quiet");
+    git(dir, "add", "-A");
+    const r = preCommitIn(dir, "run", "--all-files");
+    expect(r.output.match(/warning missing-retries/g)?.length, r.output).toBe(8);
+    expect(r.status, r.output).toBe(1);
+    expect(r.output).toContain("more than --max-warnings 5");
   });
 });
