@@ -170,6 +170,13 @@ describe("ruff's Airflow rules", () => {
       );
       expect(r.output).toContain("All checks passed");
       expect(r.status).toBe(0);
+      // A project's ruff format (a pre-commit hook, an editor on save) leaves them as written,
+      // so it and mlgen compile --check do not undo each other.
+      const format = runEngine(bin("ruff"), ["format", "--check", "--no-cache", ...files], {
+        ...process.env,
+      });
+      expect(format.output).toContain(`${files.length} files already formatted`);
+      expect(format.status).toBe(0);
     },
   );
 });
