@@ -783,6 +783,35 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("refuses a credential in kubeflow.packages or kfpPackage, which every python task's command carries", () => {
+    const ir = pipeline("pkgs", {}, (p) => {
+      p.python("fit", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/o", fail: false },
+      });
+    }).ir;
+    const found = (kubeflow: Record<string, unknown>) =>
+      kubeflowTarget
+        .validate({ ...lowered(ir), settings: { kubeflow } })
+        .map((d) => `${d.severity} ${d.code} ${d.message}`);
+    const bad = found({
+      packages: [
+        "pandas==2.2.3",
+        "acme-features @ git+https://oauth2:glpat-s3cret@gitlab.example.com/acme/features.git",
+      ],
+      kfpPackage: "kfp @ https://u:s3cret@pypi.example.com/kfp-2.17.3.tar.gz",
+    });
+    expect(bad.map((m) => m.split(":")[0])).toEqual([
+      "error MLG1011 invalid entry 2 of kubeflow.packages in mlgen.config.ts",
+      "error MLG1011 invalid kubeflow.kfpPackage in mlgen.config.ts",
+    ]);
+    expect(bad.join("\n")).not.toContain("s3cret");
+    // A package alone, or a URL without credentials, is fine.
+    expect(
+      found({ packages: ["acme-features==1.0", "x @ https://pypi.example.com/x-1.0.tar.gz"] }),
+    ).toEqual([]);
+  });
+
   it("a task tracked in MLflow installs mlflow in its container, as a validation installs pandas", () => {
     const ir = pipeline("tracked", {}, (p) => {
       p.python("fit", {

@@ -1071,8 +1071,49 @@ describe("checkSecrets", () => {
     );
     expect(found.join("\n")).not.toContain("s3cretPW");
   });
-});
 
+  it("refuses a literal under a secret's name: a bash or container env, a python input, a param's default", () => {
+    const lit = (value: string): Value => ({ kind: "literal", value });
+    const shell = (kind: "bash" | "container", id: string, env: Record<string, Value>): Task =>
+      ({
+        ...(py(id) as Extract<Task, { kind: "python" }>),
+        kind,
+        command: kind === "bash" ? "true" : ["true"],
+        args: [],
+        image: "busybox:1.36",
+        env,
+      }) as unknown as Task;
+    const found = messages(
+      ir(
+        [
+          shell("bash", "fetch", { API_TOKEN: lit("s3cretPW"), DATA_DIR: lit("/data") }),
+          shell("container", "job", { DB_PASSWORD: lit("s3cretPW") }),
+          py("train", { inputs: { password: lit("s3cretPW"), max_token_length: lit("512") } }),
+          // Read when the task runs, or nothing: none of these is reported.
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, on purpose
+          shell("bash", "ok", { API_TOKEN: lit("${VAULT_TOKEN}"), EMPTY_SECRET: lit("") }),
+          shell("bash", "tmpl", { DB_PASSWORD: lit("{{ conn.db.password }}") }),
+          py("env", { inputs: { token: { kind: "env", name: "TOKEN", default: null } } }),
+        ],
+        {
+          params: {
+            db_password: { kind: "param", type: "string", default: "s3cretPW", description: null },
+            token_path: { kind: "param", type: "string", default: "/run/t", description: null },
+          },
+        },
+      ),
+    );
+    expect(found.map((m) => m.split(": ")[0]).sort()).toEqual(
+      [
+        "MLG1011 invalid env.API_TOKEN of task 'fetch'",
+        "MLG1011 invalid env.DB_PASSWORD of task 'job'",
+        "MLG1011 invalid inputs.password of task 'train'",
+        "MLG1011 invalid default of param 'db_password'",
+      ].sort(),
+    );
+    expect(found.join("\n")).not.toContain("s3cretPW");
+  });
+});
 describe("definesFunction", () => {
   const MODULE = `"""Steps.
 

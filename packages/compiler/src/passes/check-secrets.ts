@@ -133,6 +133,7 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
     );
   }
   checkSecretDefaults(ir, ctx);
+  checkSecretLiterals(ir, ctx);
   for (const [name, param] of Object.entries(ir.params)) {
     if (typeof param.default !== "string" || !urlCredential(param.default)) continue;
     ctx.report(
@@ -217,6 +218,61 @@ function checkSecretDefaults(ir: Pipeline, ctx: PassContext): void {
         );
       }
     }
+  }
+}
+
+/**
+ * A literal under a name that says it is a secret: `env: { API_TOKEN: "..." }` of a bash or
+ * container task, a python task's `inputs: { password: "..." }`, a param `db_password: "..."`.
+ * Each is written into the generated files (and the repository they are committed to) as it is.
+ * Text that reads the value at run time (`$OTHER` in a shell's env, a `{{ ... }}` template) and
+ * an empty string are no secret.
+ */
+function checkSecretLiterals(ir: Pipeline, ctx: PassContext): void {
+  const literal = (value: Value, shell: boolean): boolean => {
+    const text = literalText(value);
+    return text !== null && text !== "" && !text.includes("{{") && !(shell && text.includes("$"));
+  };
+  for (const task of ir.tasks) {
+    const shell = task.kind === "bash" || task.kind === "container";
+    for (const [path, value] of taskValues(task)) {
+      const name = path.startsWith("env.")
+        ? path.slice(4)
+        : path.startsWith("inputs.")
+          ? path.slice(7)
+          : null;
+      if (name === null || !secretName(name) || !literal(value, shell)) continue;
+      const read = path.startsWith("env.")
+        ? `env('${name}') (set on the workers), variable('${name.toLowerCase()}') (an Airflow Variable or secret backend)${task.kind === "container" ? ", or a Kubernetes secret in kubeflow.secretEnv" : ""}`
+        : `variable('${name}') or env('${name.toUpperCase()}'), or an Airflow connection the function reads`;
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `${path} of task '${task.id}'`,
+            reason:
+              "the name says it holds a secret, and a literal value is written into the generated files as it is",
+            hint: `read it when the task runs: ${read}`,
+          },
+          taskPlace(ctx, ir.id, task.id),
+        ),
+      );
+    }
+  }
+  for (const [name, param] of Object.entries(ir.params)) {
+    if (!secretName(name) || typeof param.default !== "string" || param.default === "") continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `default of param '${name}'`,
+          reason:
+            "the name says it holds a secret, and a param's default is written into the generated files (and shown in the trigger form)",
+          hint: `give no secret as a param: read it when the task runs, variable('${name}') or env('${name.toUpperCase()}'), or an Airflow connection`,
+        },
+        pipelinePlace(ctx, ir.id),
+      ),
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { type Diagnostic, diagnostic, hasErrors, taskKey } from "@mlgen/core";
 import { isWellFormed, type YamlFacts, yamlDocuments } from "../../escape/yaml.js";
+import { urlCredential } from "../../passes/check-secrets.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
 import type { KubeflowSettings } from "./executors.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
@@ -131,6 +132,26 @@ export const kubeflowTarget: Target = {
         p.level === "error"
           ? diagnostic("MLG3001", args, place)
           : diagnostic("MLG3002", args, place),
+      );
+    }
+    const settings = settingsOf(input);
+    for (const [i, pkg] of [...settings.packages, settings.kfpPackage].entries()) {
+      if (!urlCredential(pkg)) continue;
+      const what =
+        i < settings.packages.length
+          ? `entry ${i + 1} of kubeflow.packages in mlgen.config.ts`
+          : "kubeflow.kfpPackage in mlgen.config.ts";
+      out.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what,
+            reason:
+              "a URL in it holds a credential (user:password@, a token as the user name or in the query), and the packages are written into the command of every python task in the generated YAML",
+            hint: "keep the credential out of the spec: a private index in PIP_INDEX_URL or PIP_EXTRA_INDEX_URL given to the pods by kubeflow.secretEnv (pip reads them), or a kubeflow.image with the package installed",
+          },
+          { pipeline: input.ir.id },
+        ),
       );
     }
     const { spec, platform } = build(input);
