@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { CliError } from "./io.js";
 
 export const MANIFEST = ".mlgen-manifest.json";
@@ -57,6 +58,51 @@ export async function previousManifest(
 }
 
 /**
+ * What two projects that share an Airflow need: a subfolder of one dags folder does not do, as
+ * Airflow puts only the root of a dags folder (a DAG bundle) on sys.path, where generated DAGs
+ * import their task modules from.
+ */
+const ONE_DAGS_FOLDER_EACH =
+  "give each project an Airflow dags folder of its own (Airflow 3 reads several: a DAG bundle each, [dag_processor] dag_bundle_config_list); a subfolder of another project's does not do, as Airflow imports task modules from the root of a dags folder only; on Airflow 2, keep the pipelines in one mlgen project";
+
+/**
+ * The nearest folder above `outDir` (up to the repository's root) that holds the DAG files of
+ * another mlgen project, by its manifest; null when there is none. DAGs compiled into such a
+ * subfolder import their task modules (`from tasks.x import f`) from that folder, not their own:
+ * ModuleNotFoundError when a task runs, or the other project's module of the same name.
+ */
+export function enclosingOutput(outDir: string, root: string): string | null {
+  for (let dir = dirname(resolve(outDir)); ; dir = dirname(dir)) {
+    const text = readIfThere(join(dir, MANIFEST));
+    if (text !== null) {
+      let owner: unknown = null;
+      try {
+        owner = (JSON.parse(text) as { project?: unknown }).project;
+      } catch {}
+      const project = toPosixPath(relative(dir, root)) || ".";
+      if (owner !== project) return dir;
+    }
+    if (existsSync(join(dir, ".git")) || dirname(dir) === dir) return null;
+  }
+}
+
+/** The refusal of an output folder inside another project's (enclosingOutput). */
+export function nestedOutputError(outDir: string, enclosing: string, cwd: string): CliError {
+  const shown = (p: string) => `${toPosixPath(relative(cwd, p)) || "."}/`;
+  return new CliError(
+    `mlgen: the output folder ${shown(outDir)} is inside ${shown(enclosing)}, where another mlgen project writes its DAGs (says its .mlgen-manifest.json): Airflow puts only the root of a dags folder on sys.path, so this project's DAGs would import their task modules from ${shown(enclosing)} (ModuleNotFoundError when a task runs, or the other project's module of the same name); nothing was written\n  fix: ${ONE_DAGS_FOLDER_EACH}`,
+  );
+}
+
+function readIfThere(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The manifest: the files written, and the project that wrote them, as the path from the output
  * folder to the project's root (the same on every clone of the repository).
  */
@@ -77,7 +123,7 @@ export async function planWrites(
   // stale, and it would remove these on its next compile.
   if (owner !== null && owner !== project) {
     throw new CliError(
-      `mlgen: the output folder ${basename(outDir)}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: give each project an output folder of its own (Airflow reads the subfolders of its dags folder: out: "dags/<project>"); if this folder was moved with its project, delete its .mlgen-manifest.json`,
+      `mlgen: the output folder ${basename(outDir)}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: ${ONE_DAGS_FOLDER_EACH}; if this folder was moved with its project, delete its .mlgen-manifest.json`,
     );
   }
   // Compiling some of the pipelines (files named on the command line) removes nothing: the

@@ -287,7 +287,7 @@ describe("mlgen compile", () => {
     expect(stderr).toContain(
       "mlgen: the output folder dags/ holds the files of another mlgen project (.., from this folder, says its .mlgen-manifest.json); this project (../other) would remove them as stale; nothing was written",
     );
-    expect(stderr).toContain('out: "dags/<project>"');
+    expect(stderr).toContain("give each project an Airflow dags folder of its own");
     expect(proj.snapshot()).toEqual(before);
     // The first project still compiles into its own folder; a manifest without a project
     // (written by an older mlgen) is taken as this project's.
@@ -297,6 +297,41 @@ describe("mlgen compile", () => {
       '{"generatedBy":"mlgen","files":["demo.py","tasks/steps.py"]}\n',
     );
     expect((await proj.mlgen("compile")).stdout).toContain("1 written, 2 unchanged, 0 removed");
+  });
+
+  it("refuses an output folder inside another project's: Airflow imports task modules from the dags folder's root", async () => {
+    const proj = base();
+    expect((await proj.mlgen("compile")).code).toBe(0);
+    // The second project writes into a subfolder of the first one's dags/: its DAGs would import
+    // tasks.steps from dags/tasks/ (the first project's) or fail with ModuleNotFoundError.
+    proj.write("other/mlgen.config.ts", CONFIG.replace(/out: "dags"/, 'out: "../dags/other"'));
+    proj.write("other/tasks/steps.py", TASKS);
+    proj.write(
+      "other/pipelines/demo.pipeline.ts",
+      pipelineSource().replace('"demo"', '"other_demo"'),
+    );
+    const before = proj.snapshot();
+    const { code, stderr } = await proj.mlgenIn("other", "compile");
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "mlgen: the output folder ../dags/other/ is inside ../dags/, where another mlgen project writes its DAGs",
+    );
+    expect(stderr).toContain("fix: give each project an Airflow dags folder of its own");
+    expect(proj.snapshot()).toEqual(before);
+    // Kubeflow's YAML imports nothing: a subfolder is fine there.
+    const kfp = await proj.mlgenIn(
+      "other",
+      "compile",
+      "--target",
+      "kubeflow",
+      "--out",
+      "../dags/kfp",
+    );
+    expect(kfp.stderr).not.toContain("is inside");
+    // Nor is the project's own output folder, or a folder next to another project's.
+    expect((await proj.mlgen("compile")).code).toBe(0);
+    proj.write("other/mlgen.config.ts", CONFIG.replace(/out: "dags"/, 'out: "../other_dags"'));
+    expect((await proj.mlgenIn("other", "compile")).code).toBe(0);
   });
 
   it("leaves no temp files behind", async () => {

@@ -31,7 +31,7 @@ import {
 } from "../load.js";
 import { dagShadowsModules, fileClash, shadowsModules } from "../output-names.js";
 import { pythonSyntaxProblem } from "../python-syntax.js";
-import { applyPlans, planWrites } from "../write.js";
+import { applyPlans, enclosingOutput, nestedOutputError, planWrites } from "../write.js";
 
 export interface CompileOptions {
   readonly config?: string;
@@ -645,6 +645,11 @@ export async function compileCommand(
   }
 
   const plans = [];
+  for (const { target, out } of targets) {
+    // DAG files only: a Kubeflow YAML imports nothing.
+    const enclosing = target.name === "airflow" ? enclosingOutput(out, root) : null;
+    if (enclosing !== null) throw nestedOutputError(out, enclosing, io.cwd);
+  }
   for (const { out, emitted } of targets) {
     const planned = [...emitted.entries()]
       .map(([path, v]) => ({ path, content: v.content }))
