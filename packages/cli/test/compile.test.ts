@@ -28,6 +28,19 @@ const base = () =>
     "pipelines/demo.pipeline.ts": pipelineSource(),
   });
 
+/** The base project, compiled, and a second one in other/ whose out is `out`. */
+async function twoProjects(out: string) {
+  const proj = base();
+  expect((await proj.mlgen("compile")).code).toBe(0);
+  proj.write("other/mlgen.config.ts", CONFIG.replace(/out: "dags"/, `out: "${out}"`));
+  proj.write("other/tasks/steps.py", TASKS);
+  proj.write(
+    "other/pipelines/demo.pipeline.ts",
+    pipelineSource().replace('"demo"', '"other_demo"'),
+  );
+  return proj;
+}
+
 describe("mlgen compile", () => {
   it("run from a subfolder, compiles the project whose mlgen.config.ts is above it", async () => {
     const proj = base();
@@ -272,15 +285,8 @@ describe("mlgen compile", () => {
   });
 
   it("refuses an output folder another project writes to (it would remove that project's DAGs as stale)", async () => {
-    const proj = base();
-    expect((await proj.mlgen("compile")).code).toBe(0);
     // A second project beside the first, its out pointing at the first one's dags/.
-    proj.write("other/mlgen.config.ts", CONFIG.replace(/out: "dags"/, 'out: "../dags"'));
-    proj.write("other/tasks/steps.py", TASKS);
-    proj.write(
-      "other/pipelines/demo.pipeline.ts",
-      pipelineSource().replace('"demo"', '"other_demo"'),
-    );
+    const proj = await twoProjects("../dags");
     const before = proj.snapshot();
     const { code, stderr } = await proj.mlgenIn("other", "compile");
     expect(code).toBe(1);
@@ -300,16 +306,9 @@ describe("mlgen compile", () => {
   });
 
   it("refuses an output folder inside another project's: Airflow imports task modules from the dags folder's root", async () => {
-    const proj = base();
-    expect((await proj.mlgen("compile")).code).toBe(0);
     // The second project writes into a subfolder of the first one's dags/: its DAGs would import
     // tasks.steps from dags/tasks/ (the first project's) or fail with ModuleNotFoundError.
-    proj.write("other/mlgen.config.ts", CONFIG.replace(/out: "dags"/, 'out: "../dags/other"'));
-    proj.write("other/tasks/steps.py", TASKS);
-    proj.write(
-      "other/pipelines/demo.pipeline.ts",
-      pipelineSource().replace('"demo"', '"other_demo"'),
-    );
+    const proj = await twoProjects("../dags/other");
     const before = proj.snapshot();
     const { code, stderr } = await proj.mlgenIn("other", "compile");
     expect(code).toBe(1);
