@@ -456,8 +456,9 @@ describe("settings Airflow refuses at import", () => {
     expect(dag).toMatch(
       /when_true = ShortCircuitOperator\(\s*task_id="when_true",\s*python_callable=choose_when_true,\s*ignore_downstream_trigger_rules=False,/,
     );
-    expect(dag).toContain("    return value == True  # noqa: E712\n");
-    expect(dag).toContain("    return not (value == True)  # noqa: E712\n");
+    expect(dag).toContain("    return operator.eq(value, True)\n");
+    expect(dag).toContain("    return not (operator.eq(value, True))\n");
+    expect(dag).toContain("\nimport operator\n");
     expect(dag).toContain("Goes on to b when not param go == true");
     expect(dag).not.toContain("BranchPythonOperator");
   });

@@ -932,7 +932,12 @@ function stringsToCase(c: StringsCase) {
     expect: {
       ...header(c.sourceFile),
       dag_id: "strings",
-      docstring: c.description ?? "The strings pipeline.",
+      // The description's first line when it makes a plain docstring; the whole of it is
+      // the DAG's description, checked exactly.
+      docstring: ((first) =>
+        first !== "" && pyDocstring(first).startsWith('"""') ? first : "The strings pipeline.")(
+        (c.description ?? "").split(/\r\n|\r|\n/)[0]?.trim() ?? "",
+      ),
       description: c.description,
       owner: c.owner,
       tags: [...new Set(c.tags)].sort(),

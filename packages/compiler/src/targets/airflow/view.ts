@@ -364,6 +364,8 @@ interface Uses {
   /** A variable read without a default: `_var`, which fails on a missing one. */
   requiredVariable: boolean;
   posixpath: boolean;
+  /** A condition compares with True, False or None through operator.eq / operator.ne. */
+  operator: boolean;
 }
 
 function newUses(
@@ -382,6 +384,7 @@ function newUses(
     variable: false,
     requiredVariable: false,
     posixpath: false,
+    operator: false,
     params: false,
   };
 }
@@ -401,6 +404,7 @@ function mergeUses(shared: Uses, uses: Uses): void {
   shared.variable ||= uses.variable;
   shared.requiredVariable ||= uses.requiredVariable;
   shared.posixpath ||= uses.posixpath;
+  shared.operator ||= uses.operator;
   shared.params ||= uses.params;
 }
 
@@ -716,6 +720,18 @@ const PY_OPS: Readonly<Record<Condition["op"], string>> = {
   "<=": "<=",
 };
 
+/**
+ * The DAG file's docstring: the description's first line when it reads as a plain docstring,
+ * else a generic one. The whole description is the DAG's `description=`, exactly; a docstring
+ * with escapes in it (a quote, a backslash, a line break written `\n`) is what pydocstyle's
+ * D301 (in ruff's preview defaults) flags, and reads badly.
+ */
+function moduleDocstring(ir: Pipeline): string {
+  const first = (ir.description ?? "").split(/\r\n|\r|\n/)[0]?.trim() ?? "";
+  const doc = first === "" ? "" : pyDocstring(first);
+  return doc.startsWith('"""') ? doc : pyDocstring(`The ${ir.id} pipeline.`);
+}
+
 function describeValue(v: Value): string {
   switch (v.kind) {
     case "ref":
@@ -776,15 +792,15 @@ function conditionCallable(
   const c = task.condition;
   const left = pyValue(c.left, uses);
   mergeUses(shared, uses);
-  const test = new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
-  // `value == True` on purpose (1 and numpy's True compare equal, `is` would not): said to ruff,
-  // whose default rules (E7) flag comparisons with True, False and None.
-  const noqa =
-    c.right === true || c.right === false
-      ? "  # noqa: E712"
-      : c.right === null
-        ? "  # noqa: E711"
-        : "";
+  // Equality with True, False or None as == has it (1 and numpy's True equal True; `is` would
+  // not), written operator.eq: `value == True` is what pycodestyle's E711/E712 flag, and a
+  // `# noqa` for them is what ruff's RUF100 flags where those rules are off (its defaults).
+  const singleton =
+    (c.right === true || c.right === false || c.right === null) && (c.op === "==" || c.op === "!=");
+  if (singleton) shared.operator = true;
+  const test = singleton
+    ? new PyCode(`operator.${c.op === "==" ? "eq" : "ne"}(value, ${py`${c.right}`.text})`)
+    : new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
   const shown = `${describeValue(c.left)} ${c.op} ${JSON.stringify(c.right)}`;
   const value = new PyCode(`value = ${left.text}`);
   let lines: PyCode[];
@@ -793,7 +809,7 @@ function conditionCallable(
     case "branch":
       lines = [
         value,
-        new PyCode(`if ${test.text}:${noqa}`),
+        new PyCode(`if ${test.text}:`),
         new PyCode(`    return ${py`${[...decision.thenIds]}`.text}`),
         new PyCode(`return ${py`${[...decision.elseIds]}`.text}`),
       ];
@@ -802,12 +818,12 @@ function conditionCallable(
     case "gate":
       lines = [
         value,
-        new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}${noqa}`),
+        new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`),
       ];
       doc = `Goes on to ${decision.only.join(", ")} when ${decision.negated ? "not " : ""}${shown}; otherwise skips them (the tasks after them follow their trigger rules).`;
       break;
     case "short_circuit":
-      lines = [value, new PyCode(`return ${test.text}${noqa}`)];
+      lines = [value, new PyCode(`return ${test.text}`)];
       doc = `Goes on only when ${shown}; otherwise skips everything downstream.`;
       break;
   }
@@ -1286,6 +1302,7 @@ export function dagView(
   if (code.some((text) => text.includes("datetime.timedelta("))) {
     stdlib.push("import datetime");
   }
+  if (uses.operator) stdlib.push("import operator");
   if (uses.env) stdlib.push("import os");
   if (uses.posixpath) stdlib.push("import posixpath");
   for (const line of stdlib) imports.push(new PyCode(line));
@@ -1297,7 +1314,7 @@ export function dagView(
     headerSource: new PyCode(pyComment(sourceFile)),
     headerHash: new PyCode(hash),
     directives: dialect.fileDirectives.map((line) => new PyCode(line)),
-    docstring: new PyCode(pyDocstring(ir.description ?? `The ${ir.id} pipeline.`)),
+    docstring: new PyCode(moduleDocstring(ir)),
     imports,
     helpers: {
       pull: uses.pull,
