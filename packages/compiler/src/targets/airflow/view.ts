@@ -816,10 +816,7 @@ function conditionCallable(
       doc = `Follows ${decision.thenIds.join(", ") || "nothing"} when ${shown}, else ${decision.elseIds.join(", ") || "nothing"}.`;
       break;
     case "gate":
-      lines = [
-        value,
-        new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`),
-      ];
+      lines = [value, new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`)];
       doc = `Goes on to ${decision.only.join(", ")} when ${decision.negated ? "not " : ""}${shown}; otherwise skips them (the tasks after them follow their trigger rules).`;
       break;
     case "short_circuit":
