@@ -180,6 +180,28 @@ export function describeConfigError(error: z.ZodError): string {
     .join("; ");
 }
 
+/**
+ * Why a config module's exports hold no config to check: it exports nothing (a bare
+ * `defineConfig({...})` call, which only returns the config), its default export is undefined,
+ * or it has named exports only. Null when it has a default export.
+ */
+export function missingConfigExport(exports: Record<string, unknown>): string | null {
+  if (exports.default !== undefined) return null;
+  if ("default" in exports) return "its default export is undefined";
+  // Node's namespace of a CommonJS module holds `module.exports` too (Node 23 and later).
+  const names = Object.keys(exports).filter((k) => k !== "module.exports");
+  if (names.length === 0) {
+    return "it exports nothing, so mlgen reads no settings from it (calling defineConfig(...) is not enough: mlgen reads the config from the module's default export)";
+  }
+  const shown = names.slice(0, 3).map((n) => `'${n}'`);
+  return `it has no default export (it exports ${shown.join(", ")}${names.length > 3 ? ", …" : ""})`;
+}
+
+/** The fix for a config without a default export: `example` is the config of the command's use. */
+export function configExportHint(example: string): string {
+  return `export the config as the module's default: export default defineConfig(${example})`;
+}
+
 /** The fix for a config that does not parse: for its first bad key when there is one to give. */
 export function configHint(error: z.ZodError | undefined, fallback: string): string {
   const path = error?.issues[0]?.path.join(".") ?? "";

@@ -691,6 +691,51 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(stderr).not.toContain("s3cr3t");
   });
 
+  it.each([
+    ["as an ES module", '{ "type": "module" }\n'],
+    ["as CommonJS (a package without type: module)", '{ "private": true }\n'],
+  ])(
+    "a config that exports nothing, or an undefined default, is an error of compile, lint and graph %s",
+    async (_, pkg) => {
+      // defineConfig(...) without `export default` once read as an empty config: lint ran with
+      // its default rules and compile said the config lists no pipelines.
+      const proj = project({
+        "package.json": pkg,
+        "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";\ndefineConfig({ pipelines: ["pipelines/*.pipeline.ts"], lint: { rules: { "missing-retries": "off" } } });\n`,
+        "tasks/steps.py": TASKS,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      });
+      const says =
+        "error MLG1009: config file mlgen.config.ts could not be loaded: it exports nothing";
+      const fix = "fix: export the config as the module's default: export default defineConfig({";
+      for (const [argv, exit] of [
+        [["compile"], 1],
+        [["lint"], 2],
+        [["graph"], 1],
+      ] as const) {
+        const r = await proj.mlgen(...argv);
+        expect([argv[0], r.code]).toEqual([argv[0], exit]);
+        expect(r.stderr).toContain(says);
+        expect(r.stderr).toContain(fix);
+        expect(r.stderr).not.toContain("lists no pipelines");
+      }
+      proj.write("mlgen.config.ts", "export default undefined;\n");
+      const undef = await proj.mlgen("compile");
+      expect(undef.code).toBe(1);
+      expect(undef.stderr).toContain("could not be loaded: its default export is undefined");
+      proj.write("mlgen.config.ts", 'export const config = { out: "dags" };\n');
+      const named = await proj.mlgen("lint");
+      expect(named.code).toBe(2);
+      expect(named.stderr).toContain("it has no default export (it exports 'config')");
+      // An empty config exported as such is a config: its defaults.
+      proj.write("mlgen.config.ts", "export default {};\n");
+      const empty = await proj.mlgen("compile", "pipelines/demo.pipeline.ts");
+      expect(empty.stderr).toBe("");
+      expect(empty.code).toBe(0);
+      expect(existsSync(join(proj.dir, "dags/demo.py"))).toBe(true);
+    },
+  );
+
   it("no config and no files tells how to start", async () => {
     const proj = project({});
     const { code, stderr } = await proj.mlgen("compile");

@@ -13,9 +13,11 @@ import {
   type SourceMap,
 } from "@mlgen/core";
 import {
+  configExportHint,
   configHint,
   configSchema,
   describeConfigError,
+  missingConfigExport,
   type ResolvedConfig,
   resolveConfig,
   shownValue,
@@ -126,9 +128,9 @@ export async function loadConfig(
       ),
     );
   }
-  let exported: unknown;
+  let exports: Record<string, unknown>;
   try {
-    exported = (await importModule(file)).default;
+    exports = await importModule(file);
   } catch (e) {
     const loc = frameIn(e, file, io.cwd);
     throw new CliError(
@@ -141,7 +143,27 @@ export async function loadConfig(
       ),
     );
   }
-  const parsed = configSchema.safeParse(exported);
+  const missing = missingConfigExport(exports);
+  if (missing !== null) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic(
+          "MLG1009",
+          {
+            file: shown,
+            reason: missing,
+            hint: configExportHint(
+              command === "graph"
+                ? "{ pipelines: ['pipelines/*.pipeline.ts'] }"
+                : "{ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' }",
+            ),
+          },
+          { location: { file: shown } },
+        ),
+      ),
+    );
+  }
+  const parsed = configSchema.safeParse(exports.default);
   if (!parsed.success) {
     throw new CliError(
       formatDiagnostic(
@@ -149,10 +171,7 @@ export async function loadConfig(
           "MLG1009",
           {
             file: shown,
-            reason:
-              exported === undefined
-                ? "it has no default export"
-                : describeConfigError(parsed.error),
+            reason: describeConfigError(parsed.error),
             hint: configHint(
               parsed.error,
               "export default defineConfig({ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' })",
