@@ -297,6 +297,37 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a misspelt key of a kubeflow.secretEnv variable: the keys it takes and the one meant (not 'received undefined')",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], kubeflow: { secretEnv: { DB_PASSWORD: { secrt: "db", key: "pw" } } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "could not be loaded: unknown key 'kubeflow.secretEnv.DB_PASSWORD.secrt': did you mean 'kubeflow.secretEnv.DB_PASSWORD.secret'? (kubeflow.secretEnv.DB_PASSWORD takes secret, key)\n",
+        "fix: kubeflow: { secretEnv: { MLFLOW_TRACKING_TOKEN: { secret: 'mlflow', key: 'token' } } }",
+      ],
+    },
+  ],
+  [
+    "a kubeflow.secretEnv key or secret name Kubernetes does not take says what is wrong with it",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], kubeflow: { secretEnv: { DB_PASSWORD: { secret: "db", key: "pass word" }, TOKEN: { secret: "Tokens", key: "t" }, URL: { key: "u" }, HOST: "db" } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'kubeflow.secretEnv.DB_PASSWORD.key' is not a key a Kubernetes secret can have: it has a space (keys are letters, digits, '-', '_' and '.')",
+        "'kubeflow.secretEnv.TOKEN.secret' is not a Kubernetes secret name: it has 'T' (names are lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+        "'kubeflow.secretEnv.URL.secret' is missing (the name of the Kubernetes secret)",
+        `'kubeflow.secretEnv.HOST': must be an object { secret, key }, not "db"`,
+        "fix: write the key as the secret holds it (kubectl get secret <name> -o jsonpath='{.data}' lists its keys)",
+      ],
+    },
+  ],
+  [
     "a config file with unknown or bad nested keys (named by their full path)",
     {
       files: {

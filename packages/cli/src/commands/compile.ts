@@ -15,9 +15,9 @@ import {
 import {
   configExportHint,
   configHint,
-  configSchema,
   describeConfigError,
   missingConfigExport,
+  parseConfig,
   type ResolvedConfig,
   resolveConfig,
   shownValue,
@@ -163,7 +163,7 @@ export async function loadConfig(
       ),
     );
   }
-  const parsed = configSchema.safeParse(exports.default);
+  const parsed = parseConfig(exports.default);
   if (!parsed.success) {
     throw new CliError(
       formatDiagnostic(

@@ -104,7 +104,7 @@ async function loadLintConfig(
     {
       configExportHint,
       configHint,
-      configSchema,
+      parseConfig,
       describeConfigError,
       missingConfigExport,
       resolveConfig,
@@ -141,7 +141,7 @@ async function loadLintConfig(
       2,
     );
   }
-  const parsed = configSchema.safeParse(exports.default);
+  const parsed = parseConfig(exports.default);
   if (!parsed.success) {
     throw new CliError(
       formatDiagnostic(
