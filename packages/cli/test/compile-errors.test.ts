@@ -767,6 +767,41 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     },
   );
 
+  it("a pipeline path that does not exist says where it was looked for: the current folder for one given, the config's for one listed", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    // From pipelines/, a path from the project's folder: only the current folder was tried.
+    const inner = await proj.mlgenIn("pipelines", "compile", "pipelines/demo.pipeline.ts");
+    expect(inner.code).toBe(1);
+    expect(inner.stderr).toContain(
+      "invalid pipeline path: pipelines/demo.pipeline.ts does not exist (paths given to compile are read from the current folder, pipelines/)",
+    );
+    expect(inner.stderr).toContain(
+      "fix: did you mean demo.pipeline.ts? (pipelines/demo.pipeline.ts from the config's folder)",
+    );
+    expect(inner.stderr).not.toContain("pipelines/pipelines");
+    const nowhere = await proj.mlgen("compile", "pipelines/third.pipeline.ts");
+    expect(nowhere.stderr).toContain(
+      "pipelines/third.pipeline.ts does not exist (paths given to compile are read from the current folder)",
+    );
+    expect(nowhere.stderr).toContain("fix: check the path from the current folder");
+    proj.write(
+      "mlgen.config.ts",
+      CONFIG.replace('"pipelines/*.pipeline.ts"', '"pipelines/third.pipeline.ts"'),
+    );
+    const listed = await proj.mlgenIn("pipelines", "compile");
+    expect(listed.stderr).toContain(
+      "invalid pipeline path: pipelines/third.pipeline.ts, listed in mlgen.config.ts, does not exist",
+    );
+    expect(listed.stderr).toContain(
+      "fix: check the path in mlgen.config.ts: it is read from the config file's folder",
+    );
+    expect(existsSync(join(proj.dir, "dags"))).toBe(false);
+  });
+
   it("no config and no files tells how to start", async () => {
     const proj = project({});
     const { code, stderr } = await proj.mlgen("compile");

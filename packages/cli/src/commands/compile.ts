@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { EmittedFile } from "@mlgen/compiler";
 import {
   closestName,
@@ -194,7 +194,11 @@ export async function loadConfig(
   };
 }
 
-export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
+export async function pipelineFiles(
+  config: ResolvedConfig,
+  /** The current folder, when the pipelines are the files given on the command line. */
+  givenIn?: string,
+): Promise<string[]> {
   const base = config.file ? resolve(config.file, "..") : config.root;
   const found = new Set<string>();
   for (const pattern of config.pipelines) {
@@ -205,8 +209,9 @@ export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
           formatDiagnostic(
             diagnostic("MLG1011", {
               what: "pipeline path",
-              reason: `${toPosix(relative(base, file))} does not exist`,
-              hint: "check the path, relative to the config file or the current folder",
+              ...(givenIn === undefined
+                ? inConfig(config, file)
+                : onCommandLine(config, file, givenIn)),
             }),
           ),
         );
@@ -217,6 +222,44 @@ export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
     for (const f of await globFiles(pattern, base)) found.add(f);
   }
   return [...found].sort();
+}
+
+/** Why a pipeline path of the config is not found: it is read from the config file's folder. */
+function inConfig(config: ResolvedConfig, file: string): { reason: string; hint: string } {
+  const base = config.file ? resolve(config.file, "..") : config.root;
+  const configShown = config.file ? basename(config.file) : "the config";
+  return {
+    reason: `${toPosix(relative(base, file))}, listed in ${configShown}, does not exist`,
+    hint: `check the path in ${configShown}: it is read from the config file's folder`,
+  };
+}
+
+/**
+ * Why a pipeline file given on the command line is not found: it is read from the current
+ * folder, and only there; when the path names a file from the config's folder, that is the fix.
+ */
+function onCommandLine(
+  config: ResolvedConfig,
+  file: string,
+  cwd: string,
+): { reason: string; hint: string } {
+  const given = toPosix(relative(cwd, file));
+  const here = toPosix(relative(config.file ? resolve(config.file, "..") : cwd, cwd));
+  const reason = `${given} does not exist (paths given to compile are read from the current folder${here && !here.startsWith("..") ? `, ${here}/` : ""})`;
+  const fromConfig = config.file ? resolve(config.file, "..", relative(cwd, file)) : null;
+  if (fromConfig !== null && fromConfig !== file && existsSync(fromConfig)) {
+    const meant = toPosix(relative(cwd, fromConfig));
+    return {
+      reason,
+      hint: `did you mean ${shellWord(meant)}? (${given} from the config's folder)`,
+    };
+  }
+  return {
+    reason,
+    hint: config.file
+      ? `check the path from the current folder, or run mlgen compile without files to compile the pipelines ${basename(config.file)} lists`
+      : "check the path from the current folder",
+  };
 }
 
 interface Loaded {
@@ -442,7 +485,7 @@ export async function compileCommand(
       ),
     );
   }
-  const paths = await pipelineFiles(config);
+  const paths = await pipelineFiles(config, files.length > 0 ? io.cwd : undefined);
   if (paths.length === 0) {
     throw new CliError(
       formatDiagnostic(
