@@ -14,6 +14,8 @@ export interface PlannedFile {
 
 export interface WritePlan {
   readonly write: readonly PlannedFile[];
+  /** The paths of `write` that have no file now (deleted, or never written). */
+  readonly missing: readonly string[];
   readonly unchanged: readonly string[];
   readonly remove: readonly string[];
 }
@@ -88,6 +90,7 @@ export async function planWrites(
   const listed = [...files.map((f) => f.path), ...kept];
   const wanted = [...files, { path: MANIFEST, content: manifestContent(listed, project) }];
   const write: PlannedFile[] = [];
+  const missing: string[] = [];
   const unchanged: string[] = [];
   const known = new Set(previous);
   const foreign: string[] = [];
@@ -105,6 +108,7 @@ export async function planWrites(
         foreign.push(f.path);
       }
       write.push(f);
+      if (existing === null) missing.push(f.path);
     }
   }
   if (foreign.length > 0) {
@@ -120,7 +124,7 @@ export async function planWrites(
       remove.push(old);
     }
   }
-  return { write, unchanged, remove };
+  return { write, missing, unchanged, remove };
 }
 
 const WHY: Readonly<Record<string, string>> = {

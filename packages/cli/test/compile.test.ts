@@ -340,6 +340,12 @@ describe("mlgen compile", () => {
     expect(flagged.stderr).toContain(
       "run `mlgen compile --out 'my dags' --target airflow` and commit the result",
     );
+    expect(stderr).not.toContain("stale: dags/demo.py (missing)");
+    // A generated file that was deleted is said to be missing, not only stale.
+    rmSync(join(proj.dir, "dags/demo.py"));
+    const gone = await proj.mlgen("compile", "--check");
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("stale: dags/demo.py (missing)\n");
     const none = await proj.mlgen("compile", "nothing/*.pipeline.ts");
     expect(none.stderr).toContain("check the pipeline files given");
   });

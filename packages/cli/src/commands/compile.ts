@@ -718,7 +718,10 @@ export async function compileCommand(
     let stale = 0;
     for (const { out, plan } of plans) {
       const outShown = toPosix(relative(io.cwd, out)) || ".";
-      for (const f of plan.write) io.stderr(`stale: ${outShown}/${f.path}\n`);
+      const missing = new Set(plan.missing);
+      for (const f of plan.write) {
+        io.stderr(`stale: ${outShown}/${f.path}${missing.has(f.path) ? " (missing)" : ""}\n`);
+      }
       for (const f of plan.remove) io.stderr(`stale: ${outShown}/${f} (no longer generated)\n`);
       stale += plan.write.length + plan.remove.length;
     }
