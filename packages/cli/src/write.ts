@@ -71,15 +71,21 @@ export function manifestContent(paths: readonly string[], project: string): stri
 export async function planWrites(
   outDir: string,
   files: readonly PlannedFile[],
-  options: { readonly prune?: boolean; readonly root: string },
+  options: {
+    readonly prune?: boolean;
+    readonly root: string;
+    /** The output folder as messages name it (from the current folder); else its name. */
+    readonly shown?: string;
+  },
 ): Promise<WritePlan> {
   const project = toPosixPath(relative(outDir, options.root)) || ".";
+  const shownOut = options.shown ?? basename(outDir);
   const { files: previous, project: owner } = await previousManifest(outDir);
   // Another project's output (two projects given one `out`): writing would remove its files as
   // stale, and it would remove these on its next compile.
   if (owner !== null && owner !== project) {
     throw new CliError(
-      `mlgen: the output folder ${basename(outDir)}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: give each project an output folder of its own (Airflow reads the subfolders of its dags folder: out: "dags/<project>"); if this folder was moved with its project, delete its .mlgen-manifest.json`,
+      `mlgen: the output folder ${shownOut}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: give each project an output folder of its own (Airflow reads the subfolders of its dags folder: out: "dags/<project>"); if this folder was moved with its project, delete its .mlgen-manifest.json`,
     );
   }
   // Compiling some of the pipelines (files named on the command line) removes nothing: the
@@ -114,7 +120,7 @@ export async function planWrites(
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ", ..." : "");
     throw new CliError(
-      `mlgen: ${foreign.length} file${foreign.length === 1 ? "" : "s"} in the output folder ${basename(outDir)}/ that mlgen did not generate (they are not in its manifest, .mlgen-manifest.json) would be overwritten: ${shown}; nothing was written\n  fix: move ${foreign.length === 1 ? "it" : "them"} out of the output folder or write to another one (out in mlgen.config.ts, or --out); if ${foreign.length === 1 ? "it is a copy" : "they are copies"} mlgen made before the manifest was lost, delete ${foreign.length === 1 ? "it" : "them"}`,
+      `mlgen: ${foreign.length} file${foreign.length === 1 ? "" : "s"} in the output folder ${shownOut}/ that mlgen did not generate (they are not in its manifest, .mlgen-manifest.json) would be overwritten: ${shown}; nothing was written\n  fix: move ${foreign.length === 1 ? "it" : "them"} out of the output folder or write to another one (out in mlgen.config.ts, or --out); if ${foreign.length === 1 ? "it is a copy" : "they are copies"} mlgen made before the manifest was lost, delete ${foreign.length === 1 ? "it" : "them"}`,
     );
   }
   const keep = new Set([...wanted.map((f) => f.path), ...kept]);

@@ -284,8 +284,9 @@ describe("mlgen compile", () => {
     const before = proj.snapshot();
     const { code, stderr } = await proj.mlgenIn("other", "compile");
     expect(code).toBe(1);
+    // The folder is named as the current folder reaches it (it was only "dags/").
     expect(stderr).toContain(
-      "mlgen: the output folder dags/ holds the files of another mlgen project (.., from this folder, says its .mlgen-manifest.json); this project (../other) would remove them as stale; nothing was written",
+      "mlgen: the output folder ../dags/ holds the files of another mlgen project (.., from this folder, says its .mlgen-manifest.json); this project (../other) would remove them as stale; nothing was written",
     );
     expect(stderr).toContain('out: "dags/<project>"');
     expect(proj.snapshot()).toEqual(before);

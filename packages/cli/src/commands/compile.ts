@@ -711,7 +711,11 @@ export async function compileCommand(
     const planned = [...emitted.entries()]
       .map(([path, v]) => ({ path, content: v.content }))
       .sort((a, b) => (a.path < b.path ? -1 : 1));
-    plans.push({ out, plan: await planWrites(out, planned, { prune: files.length === 0, root }) });
+    const shown = toPosix(relative(io.cwd, out)) || ".";
+    plans.push({
+      out,
+      plan: await planWrites(out, planned, { prune: files.length === 0, root, shown }),
+    });
   }
   const count = `${pipelines} pipeline${pipelines === 1 ? "" : "s"}`;
   if (options.check) {
