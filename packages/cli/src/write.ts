@@ -152,9 +152,19 @@ export function writeError(e: unknown, path: string): Error {
   const why = WHY[code];
   if (!why) return e as Error;
   return new CliError(
-    `mlgen: cannot write ${path}: ${why} (${code})\n  fix: write to a folder you own (--out, or out in mlgen.config.ts), or fix what is in the way`,
+    `mlgen: cannot write ${path}: ${why} (${code})\n  fix: ${FIX[code] ?? "write to a folder you own (--out, or out in mlgen.config.ts), or fix what is in the way"}`,
   );
 }
+
+/** The fix of a write failure whose cause is no folder's owner nor anything in the way. */
+const FIX: Readonly<Record<string, string>> = {
+  ENOSPC:
+    "free space on that disk (df -h shows how much each has) and run it again, or write to a folder on another disk (--out, or out in mlgen.config.ts)",
+  EDQUOT:
+    "free space within your disk quota (quota -s shows it) and run it again, or write to a folder outside it (--out, or out in mlgen.config.ts)",
+  EROFS:
+    "write to a folder on a file system mounted for writing (--out, or out in mlgen.config.ts)",
+};
 
 /**
  * Applies every plan, or none: each new file is first written beside its destination under a
