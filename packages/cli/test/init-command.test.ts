@@ -79,6 +79,70 @@ describe("mlgen init", () => {
     expect(proj.read("app/.github/workflows/mlgen.yml")).toContain("npx tsc");
   });
 
+  it("leaves an existing tsconfig.json as it is, without --force, and writes mlgen's beside it", async () => {
+    const appTsconfig =
+      '{\n  "compilerOptions": { "module": "commonjs", "outDir": "dist", "strict": true },\n  "include": ["src"]\n}\n';
+    const proj = project({
+      "app/.git/HEAD": "ref: refs/heads/main\n",
+      "app/tsconfig.json": appTsconfig,
+      "app/package.json": '{ "name": "app", "scripts": { "build": "tsc" } }\n',
+      "app/src/index.ts": "export const answer: number = 42;\n",
+    });
+    const init = await proj.mlgen("init", "app", "--name", "churn_model");
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    expect(proj.read("app/tsconfig.json")).toBe(appTsconfig);
+    expect(JSON.parse(proj.read("app/tsconfig.mlgen.json")).include).toEqual([
+      "mlgen.config.ts",
+      "pipelines",
+    ]);
+    expect(init.stdout).toContain("  tsconfig.mlgen.json\n");
+    expect(init.stdout).toContain(
+      "tsconfig.json was left as it is: mlgen compiles and lints without it. mlgen's TypeScript settings are in tsconfig.mlgen.json",
+    );
+    expect(init.stdout).toContain(
+      "\n  npx tsc -p tsconfig.mlgen.json   # type-checks the pipelines\n",
+    );
+    expect(JSON.parse(proj.read("app/package.json")).scripts).toMatchObject({
+      build: "tsc",
+      typecheck: "tsc -p tsconfig.mlgen.json",
+    });
+    expect(proj.read("app/.github/workflows/mlgen.yml")).toContain(
+      "- run: npx tsc -p tsconfig.mlgen.json\n",
+    );
+    // Both type-check: the app's build as before, the pipelines with mlgen's settings.
+    const app = join(proj.dir, "app");
+    const repo = resolve(import.meta.dirname, "../../..");
+    mkdirSync(join(app, "node_modules/@mlgen"), { recursive: true });
+    for (const name of ["cli", "dsl"]) {
+      symlinkSync(join(repo, "packages", name), join(app, "node_modules/@mlgen", name), "dir");
+    }
+    const tsc = (config: string) =>
+      spawnSync(
+        process.execPath,
+        [join(repo, "node_modules/typescript/bin/tsc"), "-p", join(app, config), "--noEmit"],
+        {
+          encoding: "utf8",
+          timeout: 120_000,
+        },
+      );
+    for (const config of ["tsconfig.json", "tsconfig.mlgen.json"]) {
+      const r = tsc(config);
+      expect(r.stdout + r.stderr, config).toBe("");
+      expect(r.status, config).toBe(0);
+    }
+    // A tsconfig.json that takes in every file of its folder: the note says so.
+    const all = project({
+      "app/.git/HEAD": "",
+      "app/tsconfig.json": '{ "compilerOptions": { "strict": true, }, // all\n}\n',
+    });
+    const wide = await all.mlgen("init", "app", "--name", "churn_model");
+    expect(wide.code).toBe(0);
+    expect(wide.stdout).toContain(
+      'Your tsconfig.json has no "include" or "files", so its tsc takes in mlgen.config.ts and pipelines/ too: add them to its "exclude"',
+    );
+  });
+
   it("quotes a folder with spaces in the next steps it prints", async () => {
     const proj = project({});
     const init = await proj.mlgen("init", "My Project 2", "--name", "churn_model");

@@ -4,7 +4,16 @@
 // @ts-nocheck
 export const INIT_TEMPLATE_SPECS = {
   "init/.github/workflows/mlgen.yml.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    return "# Type-checks and lints the pipelines, and checks that the committed DAG files are up to date.\nname: mlgen\non:\n  push:\n  pull_request:\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: npm install\n      - run: npx tsc\n      - run: npx mlgen lint\n      - run: npx mlgen compile --check\n";
+    var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "# Type-checks and lints the pipelines, and checks that the committed DAG files are up to date.\nname: mlgen\non:\n  push:\n  pull_request:\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: npm install\n      - run: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"typecheck") || container.strict(depth0, "typecheck", {"start":{"line":15,"column":16},"end":{"line":15,"column":25}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"typecheck","hash":{},"data":data,"loc":{"start":{"line":15,"column":13},"end":{"line":15,"column":28}}}) : helper))) != null ? stack1 : "")
+    + "\n      - run: npx mlgen lint\n      - run: npx mlgen compile --check\n";
 },"useData":true},
   "init/gitignore.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     return "node_modules/\ngraph.html\n# mlgen dev: the local stack's state, databases and logs\n.mlgen/\n";
@@ -39,7 +48,9 @@ export const INIT_TEMPLATE_SPECS = {
 
   return "{\n  \"name\": "
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":2,"column":13},"end":{"line":2,"column":17}} )).call(alias2,lookupProperty(depth0,"packageName"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":2,"column":10},"end":{"line":2,"column":32}}})) != null ? stack1 : "")
-    + ",\n  \"private\": true,\n  \"type\": \"module\",\n  \"scripts\": {\n    \"compile\": \"mlgen compile\",\n    \"check\": \"mlgen compile --check\",\n    \"lint\": \"mlgen lint\",\n    \"typecheck\": \"tsc\",\n    \"graph\": \"mlgen graph --format html --out graph.html\",\n    \"dev:up\": \"mlgen dev up\",\n    \"dev:down\": \"mlgen dev down\"\n  },\n  \"devDependencies\": {\n    \"@mlgen/cli\": "
+    + ",\n  \"private\": true,\n  \"type\": \"module\",\n  \"scripts\": {\n    \"compile\": \"mlgen compile\",\n    \"check\": \"mlgen compile --check\",\n    \"lint\": \"mlgen lint\",\n    \"typecheck\": "
+    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":9,"column":20},"end":{"line":9,"column":24}} )).call(alias2,lookupProperty(depth0,"typecheckScript"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":9,"column":17},"end":{"line":9,"column":43}}})) != null ? stack1 : "")
+    + ",\n    \"graph\": \"mlgen graph --format html --out graph.html\",\n    \"dev:up\": \"mlgen dev up\",\n    \"dev:down\": \"mlgen dev down\"\n  },\n  \"devDependencies\": {\n    \"@mlgen/cli\": "
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":15,"column":21},"end":{"line":15,"column":25}} )).call(alias2,lookupProperty(depth0,"cliVersion"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":15,"column":18},"end":{"line":15,"column":39}}})) != null ? stack1 : "")
     + ",\n    \"@mlgen/dsl\": "
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":16,"column":21},"end":{"line":16,"column":25}} )).call(alias2,lookupProperty(depth0,"cliVersion"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":16,"column":18},"end":{"line":16,"column":39}}})) != null ? stack1 : "")

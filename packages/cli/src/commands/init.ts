@@ -81,16 +81,28 @@ export interface Scaffold {
   readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
 }
 
+export interface ScaffoldPlace {
+  /** The file of mlgen's TypeScript settings: `tsconfig.mlgen.json` beside a project's own. */
+  readonly tsconfig?: string;
+}
+
+/** mlgen's TypeScript settings beside a project's own tsconfig.json, which init leaves alone. */
+export const MLGEN_TSCONFIG = "tsconfig.mlgen.json";
+
 /** The files of a new project, as data (the command writes them). */
 export function scaffold(
   name: string,
   target: (typeof TARGETS)[number],
   cliVersion: string,
+  place: ScaffoldPlace = {},
 ): Scaffold {
   const hb = Handlebars.create();
   // The only way a value with quotes could reach a file: as a JSON (= TS and JSON) string literal.
   hb.registerHelper("json", (value: unknown) => new hb.SafeString(JSON.stringify(value)));
+  const tsc = place.tsconfig ? `tsc -p ${place.tsconfig}` : "tsc";
   const context = {
+    typecheck: `npx ${tsc}`,
+    typecheckScript: tsc,
     id: name,
     module: name,
     packageName: name.replace(/_/g, "-"),
@@ -103,7 +115,8 @@ export function scaffold(
   };
   const files = FILES.map(([source, path]) => {
     const spec = INIT_TEMPLATE_SPECS[source] as unknown as Parameters<typeof hb.template>[0];
-    return { path: path.replace("MODULE", context.module), content: hb.template(spec)(context) };
+    const file = path === "tsconfig.json" && place.tsconfig ? place.tsconfig : path;
+    return { path: file.replace("MODULE", context.module), content: hb.template(spec)(context) };
   });
   return { files };
 }
@@ -159,7 +172,6 @@ export async function initCommand(
       2,
     );
   }
-  const { files } = scaffold(name, target as (typeof TARGETS)[number], version());
   const shown = toPosix(relative(io.cwd, dir)) || ".";
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new CliError(
@@ -167,6 +179,18 @@ export async function initCommand(
       2,
     );
   }
+  // A TypeScript project's own tsconfig.json is left alone: its build (module, outDir, include)
+  // is not mlgen's to change. mlgen's settings go beside it, and its scripts name them.
+  const ownTsconfig =
+    existsSync(join(dir, "tsconfig.json")) &&
+    readFileSync(join(dir, "tsconfig.json"), "utf8") !==
+      scaffold(name, "airflow", version()).files.find((f) => f.path === "tsconfig.json")?.content;
+  const { files } = scaffold(
+    name,
+    target as (typeof TARGETS)[number],
+    version(),
+    ownTsconfig ? { tsconfig: MLGEN_TSCONFIG } : {},
+  );
   const existing = files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
   // An existing package.json or .gitignore is added to, never replaced: mlgen can join a repo.
   const merged = new Map<string, string>();
@@ -192,12 +216,33 @@ export async function initCommand(
     replaced.length ? `${replaced.length} replaced` : "",
     merged.size ? `${[...merged.keys()].join(" and ")} added to` : "",
   ].filter(Boolean);
+  const tscLine = ownTsconfig
+    ? `npx tsc -p ${MLGEN_TSCONFIG}   # type-checks the pipelines`
+    : "npx tsc                # type-checks the pipelines";
   io.stdout(
     `mlgen: created a project in ${shown} (${files.length} files${counts.map((c) => `, ${c}`).join("")}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
-      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  ${installLine()}\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx tsc                # type-checks the pipelines\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+      (ownTsconfig
+        ? `\ntsconfig.json was left as it is: mlgen compiles and lints without it. mlgen's TypeScript settings are in ${MLGEN_TSCONFIG}, which type-checks mlgen.config.ts and pipelines/ (npm run typecheck runs tsc -p ${MLGEN_TSCONFIG}).${tsconfigCoversAll(join(dir, "tsconfig.json")) ? ` Your tsconfig.json has no "include" or "files", so its tsc takes in mlgen.config.ts and pipelines/ too: add them to its "exclude" if its build should leave them out.` : ""}\n`
+        : "") +
+      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  ${installLine()}\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  ${tscLine}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
   );
   return 0;
+}
+
+/** Whether a tsconfig.json takes in every TypeScript file of its folder (no include, no files). */
+function tsconfigCoversAll(file: string): boolean {
+  try {
+    // JSON with comments and trailing commas, as tsc reads it; strings are kept as they are.
+    const text = readFileSync(file, "utf8")
+      .replace(/^\uFEFF/, "")
+      .replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str) => str ?? "")
+      .replace(/,(\s*[}\]])/g, "$1");
+    const config = JSON.parse(text) as Record<string, unknown>;
+    return !("include" in config) && !("files" in config) && !("extends" in config);
+  } catch {
+    return false;
+  }
 }
 
 /**
