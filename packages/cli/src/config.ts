@@ -56,10 +56,10 @@ export const configSchema = z.strictObject({
         .record(
           z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"),
           z.strictObject({
-            secret: z
-              .string()
-              .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes secret name"),
-            key: z.string().regex(/^[-._a-zA-Z0-9]+$/, "a key of the secret"),
+            secret: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+              error: (iss) => badSecretName(iss.input),
+            }),
+            key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: (iss) => badSecretKey(iss.input) }),
           }),
         )
         .optional(),
@@ -82,6 +82,50 @@ export const configSchema = z.strictObject({
     })
     .default({ rules: {} }),
 });
+
+/** What is wrong with a `kubeflow.secretEnv` secret name: the first character out of place. */
+function badSecretName(input: unknown): string {
+  const rule =
+    "(names are lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)";
+  if (input === "") return `is empty: give the name of the Kubernetes secret ${rule}`;
+  const name = String(input);
+  const bad = [...name].find((c) => !/[-a-z0-9.]/.test(c));
+  const why =
+    bad !== undefined
+      ? `it has ${shownChar(bad)}`
+      : /^[-.]/.test(name)
+        ? `it starts with '${name[0]}'`
+        : `it ends with '${name.at(-1)}'`;
+  return `is not a Kubernetes secret name: ${why} ${rule}`;
+}
+
+/** What is wrong with a `kubeflow.secretEnv` key: empty, or the first character a key cannot have. */
+function badSecretKey(input: unknown): string {
+  const rule = "(keys are letters, digits, '-', '_' and '.')";
+  if (input === "") return `is empty: give the key in the secret that holds the value ${rule}`;
+  const bad = [...String(input)].find((c) => !/[-._a-zA-Z0-9]/.test(c)) ?? "";
+  return `is not a key a Kubernetes secret can have: it has ${shownChar(bad)} ${rule}`;
+}
+
+/** One character of a value, as an error may show it (one character gives no secret away). */
+function shownChar(c: string): string {
+  if (c === " ") return "a space";
+  if (/^\s$/.test(c)) return "a blank (a tab or line break)";
+  return /^[\x21-\x7e]$/.test(c)
+    ? `'${c}'`
+    : `the character U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** Checks a config module's default export (its input is kept in the issues, for the messages). */
+export function parseConfig(value: unknown) {
+  return configSchema.safeParse(value, { reportInput: true });
+}
+
+/** What a required key holds, for the message saying it is missing. */
+const REQUIRED: Readonly<Record<string, string>> = {
+  "kubeflow.secretEnv.*.secret": "the name of the Kubernetes secret",
+  "kubeflow.secretEnv.*.key": "the key in the secret that holds the value",
+};
 
 export type MlgenConfigInput = z.input<typeof configSchema>;
 export type MlgenConfig = z.output<typeof configSchema>;
@@ -149,9 +193,30 @@ export function shownValue(value: unknown): string {
   return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
+/**
+ * The issues to show: a required key that is missing because it was misspelt is left to the
+ * unknown key's "did you mean" (`{ secrt: "db" }` is one mistake, not two).
+ */
+function shownIssues(error: z.ZodError): z.core.$ZodIssue[] {
+  const meant = new Set<string>();
+  for (const i of error.issues) {
+    if (i.code !== "unrecognized_keys") continue;
+    const known = Object.keys(objectAt(i.path)?.shape ?? {});
+    for (const k of i.keys) {
+      const guess = closestName(k, known);
+      if (guess) meant.add([...i.path, guess].join("."));
+    }
+  }
+  return error.issues.filter((i) => !(isMissing(i) && meant.has(i.path.join("."))));
+}
+
+/** A required key that is not there (the config was parsed with its input reported). */
+const isMissing = (i: z.core.$ZodIssue) =>
+  i.code === "invalid_type" && "input" in i && i.input === undefined;
+
 /** `pipelines.0: expected string` → readable lines naming each bad key. */
 export function describeConfigError(error: z.ZodError): string {
-  return error.issues
+  return shownIssues(error)
     .map((i) => {
       const path = i.path.join(".");
       if (i.code === "unrecognized_keys") {
@@ -175,18 +240,80 @@ export function describeConfigError(error: z.ZodError): string {
           ? `'${where}': ${shown} is not an environment variable name (letters, digits and underscores, not starting with a digit)`
           : `'${where}': ${shown} is not a rule id (rule ids are kebab-case, such as missing-timeout, and codes read MLG2002)`;
       }
-      return `'${path || "(root)"}': ${i.message}`;
+      if (isMissing(i)) {
+        const what = REQUIRED[genericPath(i.path)];
+        return `'${path}' is missing${what ? ` (${what})` : ""}`;
+      }
+      if (i.code === "invalid_type" && "input" in i) {
+        const keys = i.expected === "object" ? Object.keys(objectAt(i.path)?.shape ?? {}) : [];
+        const expected =
+          i.expected === "array"
+            ? "a list"
+            : `${/^[aeiou]/.test(i.expected) ? "an" : "a"} ${i.expected}${keys.length ? ` { ${keys.join(", ")} }` : ""}`;
+        return `'${path || "(root)"}': must be ${expected}, not ${shownValue(i.input)}`;
+      }
+      // The messages of mlgen's own checks that say what the value "is" read on from the key.
+      return i.message.startsWith("is ")
+        ? `'${path || "(root)"}' ${i.message}`
+        : `'${path || "(root)"}': ${i.message}`;
     })
     .join("; ");
 }
 
+/** A path with the keys of records (`kubeflow.secretEnv.DB_PASSWORD`) as `*`. */
+function genericPath(path: readonly PropertyKey[]): string {
+  const out: string[] = [];
+  let s: z.core.$ZodType | undefined = configSchema;
+  for (const key of path) {
+    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap();
+    if (s instanceof z.ZodRecord) {
+      out.push("*");
+      s = s.valueType;
+    } else {
+      out.push(String(key));
+      s = s instanceof z.ZodObject ? s.shape[String(key)] : undefined;
+    }
+  }
+  return out.join(".");
+}
+
+/**
+ * Why a config module's exports hold no config to check: it exports nothing (a bare
+ * `defineConfig({...})` call, which only returns the config), its default export is undefined,
+ * or it has named exports only. Null when it has a default export.
+ */
+export function missingConfigExport(exports: Record<string, unknown>): string | null {
+  if (exports.default !== undefined) return null;
+  if ("default" in exports) return "its default export is undefined";
+  // Node's namespace of a CommonJS module holds `module.exports` too (Node 23 and later).
+  const names = Object.keys(exports).filter((k) => k !== "module.exports");
+  if (names.length === 0) {
+    return "it exports nothing, so mlgen reads no settings from it (calling defineConfig(...) is not enough: mlgen reads the config from the module's default export)";
+  }
+  const shown = names.slice(0, 3).map((n) => `'${n}'`);
+  return `it has no default export (it exports ${shown.join(", ")}${names.length > 3 ? ", …" : ""})`;
+}
+
+/** The fix for a config without a default export: `example` is the config of the command's use. */
+export function configExportHint(example: string): string {
+  return `export the config as the module's default: export default defineConfig(${example})`;
+}
+
 /** The fix for a config that does not parse: for its first bad key when there is one to give. */
 export function configHint(error: z.ZodError | undefined, fallback: string): string {
-  const path = error?.issues[0]?.path.join(".") ?? "";
+  const first = error ? shownIssues(error)[0] : undefined;
+  const path = first?.path.join(".") ?? "";
   if (path === "airflow.version") {
     return "write airflow: { version: 2 } for Airflow 2.10 and 2.11, or version: 3 (the default) for Airflow 3.x: the major version only";
   }
-  if (path.startsWith("kubeflow.secretEnv")) {
+  if (first && path.startsWith("kubeflow.secretEnv")) {
+    const generic = genericPath(first.path);
+    if (generic === "kubeflow.secretEnv.*.key" && !isMissing(first)) {
+      return "write the key as the secret holds it (kubectl get secret <name> -o jsonpath='{.data}' lists its keys)";
+    }
+    if (generic === "kubeflow.secretEnv.*.secret" && !isMissing(first)) {
+      return "write the secret's name as kubectl get secrets lists it";
+    }
     return "kubeflow: { secretEnv: { MLFLOW_TRACKING_TOKEN: { secret: 'mlflow', key: 'token' } } }: a variable name, then the Kubernetes secret and its key";
   }
   return fallback;
@@ -197,9 +324,11 @@ function objectAt(path: readonly PropertyKey[]): z.ZodObject | undefined {
   let s: z.core.$ZodType | undefined = configSchema;
   for (let k = 0; s; k++) {
     while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap();
-    if (!(s instanceof z.ZodObject)) return undefined;
-    if (k === path.length) return s;
-    s = s.shape[String(path[k])];
+    if (k === path.length) return s instanceof z.ZodObject ? s : undefined;
+    // A record (kubeflow.secretEnv) has the same schema under every key.
+    if (s instanceof z.ZodRecord) s = s.valueType;
+    else if (s instanceof z.ZodObject) s = s.shape[String(path[k])];
+    else return undefined;
   }
   return undefined;
 }

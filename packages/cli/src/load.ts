@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { relative, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import { type SourceLocation, withNativeStackTrace } from "@mlgen/core/light";
@@ -62,9 +63,50 @@ export async function createModuleLoader(): Promise<ModuleLoader> {
     const cjsExports = ns.default as { __esModule?: unknown } | undefined;
     if (cjsExports && typeof cjsExports === "object" && cjsExports.__esModule === true)
       return cjsExports as Record<string, unknown>;
-    return ns;
+    return exportedNothing(ns.default) && loadsAsCommonJS(file) ? {} : ns;
   };
   return guarded(Object.assign(loader, { dispose: () => dispose() }));
+}
+
+/**
+ * Whether a module loaded as CommonJS exported nothing: its `module.exports` is still an empty
+ * object (without the `__esModule` mark of a transformed ES module's exports). A TypeScript
+ * module with no `export` at all, loaded as CommonJS (tsx in a package without
+ * `"type": "module"`, the snapshot's bundles), reads that way; import() would give the empty
+ * object as its default export, which a config would take as an empty config, silently. Both
+ * loaders give such a module no exports at all instead, as Node gives an ES module with none.
+ */
+export function exportedNothing(exports: unknown): boolean {
+  return (
+    typeof exports === "object" &&
+    exports !== null &&
+    Object.getPrototypeOf(exports) === Object.prototype &&
+    Reflect.ownKeys(exports).length === 0
+  );
+}
+
+/**
+ * Whether Node (and tsx, which follows it for `.ts`) loads `file` as CommonJS: a `.cjs` or `.cts`
+ * file, or a `.js` or `.ts` one whose nearest package.json does not say `"type": "module"`.
+ */
+function loadsAsCommonJS(file: string): boolean {
+  if (!/\.[cm]?[jt]sx?$/.test(file)) return false; // JSON
+  if (/\.c[jt]s$/.test(file)) return true;
+  if (/\.m[jt]s$/.test(file)) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, "package.json"), "utf8");
+    } catch {
+      if (dirname(dir) === dir) return true;
+      continue;
+    }
+    try {
+      return (JSON.parse(text) as { type?: unknown }).type !== "module";
+    } catch {
+      return true;
+    }
+  }
 }
 
 /** Loads in progress, by file: what the exit guard names when one never finishes. */

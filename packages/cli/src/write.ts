@@ -15,6 +15,8 @@ export interface PlannedFile {
 
 export interface WritePlan {
   readonly write: readonly PlannedFile[];
+  /** The paths of `write` that have no file now (deleted, or never written). */
+  readonly missing: readonly string[];
   readonly unchanged: readonly string[];
   readonly remove: readonly string[];
 }
@@ -115,15 +117,21 @@ export function manifestContent(paths: readonly string[], project: string): stri
 export async function planWrites(
   outDir: string,
   files: readonly PlannedFile[],
-  options: { readonly prune?: boolean; readonly root: string },
+  options: {
+    readonly prune?: boolean;
+    readonly root: string;
+    /** The output folder as messages name it (from the current folder); else its name. */
+    readonly shown?: string;
+  },
 ): Promise<WritePlan> {
   const project = toPosixPath(relative(outDir, options.root)) || ".";
+  const shownOut = options.shown ?? basename(outDir);
   const { files: previous, project: owner } = await previousManifest(outDir);
   // Another project's output (two projects given one `out`): writing would remove its files as
   // stale, and it would remove these on its next compile.
   if (owner !== null && owner !== project) {
     throw new CliError(
-      `mlgen: the output folder ${basename(outDir)}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: ${ONE_DAGS_FOLDER_EACH}; if this folder was moved with its project, delete its .mlgen-manifest.json`,
+      `mlgen: the output folder ${shownOut}/ holds the files of another mlgen project (${owner}, from this folder, says its .mlgen-manifest.json); this project (${project}) would remove them as stale; nothing was written\n  fix: ${ONE_DAGS_FOLDER_EACH}; if this folder was moved with its project, delete its .mlgen-manifest.json`,
     );
   }
   // Compiling some of the pipelines (files named on the command line) removes nothing: the
@@ -134,6 +142,7 @@ export async function planWrites(
   const listed = [...files.map((f) => f.path), ...kept];
   const wanted = [...files, { path: MANIFEST, content: manifestContent(listed, project) }];
   const write: PlannedFile[] = [];
+  const missing: string[] = [];
   const unchanged: string[] = [];
   const known = new Set(previous);
   const foreign: string[] = [];
@@ -151,12 +160,13 @@ export async function planWrites(
         foreign.push(f.path);
       }
       write.push(f);
+      if (existing === null) missing.push(f.path);
     }
   }
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ", ..." : "");
     throw new CliError(
-      `mlgen: ${foreign.length} file${foreign.length === 1 ? "" : "s"} in the output folder ${basename(outDir)}/ that mlgen did not generate (they are not in its manifest, .mlgen-manifest.json) would be overwritten: ${shown}; nothing was written\n  fix: move ${foreign.length === 1 ? "it" : "them"} out of the output folder or write to another one (out in mlgen.config.ts, or --out); if ${foreign.length === 1 ? "it is a copy" : "they are copies"} mlgen made before the manifest was lost, delete ${foreign.length === 1 ? "it" : "them"}`,
+      `mlgen: ${foreign.length} file${foreign.length === 1 ? "" : "s"} in the output folder ${shownOut}/ that mlgen did not generate (they are not in its manifest, .mlgen-manifest.json) would be overwritten: ${shown}; nothing was written\n  fix: move ${foreign.length === 1 ? "it" : "them"} out of the output folder or write to another one (out in mlgen.config.ts, or --out); if ${foreign.length === 1 ? "it is a copy" : "they are copies"} mlgen made before the manifest was lost, delete ${foreign.length === 1 ? "it" : "them"}`,
     );
   }
   const keep = new Set([...wanted.map((f) => f.path), ...kept]);
@@ -166,7 +176,7 @@ export async function planWrites(
       remove.push(old);
     }
   }
-  return { write, unchanged, remove };
+  return { write, missing, unchanged, remove };
 }
 
 const WHY: Readonly<Record<string, string>> = {
@@ -188,9 +198,19 @@ export function writeError(e: unknown, path: string): Error {
   const why = WHY[code];
   if (!why) return e as Error;
   return new CliError(
-    `mlgen: cannot write ${path}: ${why} (${code})\n  fix: write to a folder you own (--out, or out in mlgen.config.ts), or fix what is in the way`,
+    `mlgen: cannot write ${path}: ${why} (${code})\n  fix: ${FIX[code] ?? "write to a folder you own (--out, or out in mlgen.config.ts), or fix what is in the way"}`,
   );
 }
+
+/** The fix of a write failure whose cause is no folder's owner nor anything in the way. */
+const FIX: Readonly<Record<string, string>> = {
+  ENOSPC:
+    "free space on that disk (df -h shows how much each has) and run it again, or write to a folder on another disk (--out, or out in mlgen.config.ts)",
+  EDQUOT:
+    "free space within your disk quota (quota -s shows it) and run it again, or write to a folder outside it (--out, or out in mlgen.config.ts)",
+  EROFS:
+    "write to a folder on a file system mounted for writing (--out, or out in mlgen.config.ts)",
+};
 
 /**
  * Applies every plan, or none: each new file is first written beside its destination under a

@@ -297,6 +297,37 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a misspelt key of a kubeflow.secretEnv variable: the keys it takes and the one meant (not 'received undefined')",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], kubeflow: { secretEnv: { DB_PASSWORD: { secrt: "db", key: "pw" } } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "could not be loaded: unknown key 'kubeflow.secretEnv.DB_PASSWORD.secrt': did you mean 'kubeflow.secretEnv.DB_PASSWORD.secret'? (kubeflow.secretEnv.DB_PASSWORD takes secret, key)\n",
+        "fix: kubeflow: { secretEnv: { MLFLOW_TRACKING_TOKEN: { secret: 'mlflow', key: 'token' } } }",
+      ],
+    },
+  ],
+  [
+    "a kubeflow.secretEnv key or secret name Kubernetes does not take says what is wrong with it",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], kubeflow: { secretEnv: { DB_PASSWORD: { secret: "db", key: "pass word" }, TOKEN: { secret: "Tokens", key: "t" }, URL: { key: "u" }, HOST: "db" } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'kubeflow.secretEnv.DB_PASSWORD.key' is not a key a Kubernetes secret can have: it has a space (keys are letters, digits, '-', '_' and '.')",
+        "'kubeflow.secretEnv.TOKEN.secret' is not a Kubernetes secret name: it has 'T' (names are lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+        "'kubeflow.secretEnv.URL.secret' is missing (the name of the Kubernetes secret)",
+        `'kubeflow.secretEnv.HOST': must be an object { secret, key }, not "db"`,
+        "fix: write the key as the secret holds it (kubectl get secret <name> -o jsonpath='{.data}' lists its keys)",
+      ],
+    },
+  ],
+  [
     "a config file with unknown or bad nested keys (named by their full path)",
     {
       files: {
@@ -689,6 +720,86 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(code).toBe(1);
     expect(stderr).toContain("'target': must be airflow, kubeflow or all, not a string");
     expect(stderr).not.toContain("s3cr3t");
+  });
+
+  it.each([
+    ["as an ES module", '{ "type": "module" }\n'],
+    ["as CommonJS (a package without type: module)", '{ "private": true }\n'],
+  ])(
+    "a config that exports nothing, or an undefined default, is an error of compile, lint and graph %s",
+    async (_, pkg) => {
+      // defineConfig(...) without `export default` once read as an empty config: lint ran with
+      // its default rules and compile said the config lists no pipelines.
+      const proj = project({
+        "package.json": pkg,
+        "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";\ndefineConfig({ pipelines: ["pipelines/*.pipeline.ts"], lint: { rules: { "missing-retries": "off" } } });\n`,
+        "tasks/steps.py": TASKS,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      });
+      const says =
+        "error MLG1009: config file mlgen.config.ts could not be loaded: it exports nothing";
+      const fix = "fix: export the config as the module's default: export default defineConfig({";
+      for (const [argv, exit] of [
+        [["compile"], 1],
+        [["lint"], 2],
+        [["graph"], 1],
+      ] as const) {
+        const r = await proj.mlgen(...argv);
+        expect([argv[0], r.code]).toEqual([argv[0], exit]);
+        expect(r.stderr).toContain(says);
+        expect(r.stderr).toContain(fix);
+        expect(r.stderr).not.toContain("lists no pipelines");
+      }
+      proj.write("mlgen.config.ts", "export default undefined;\n");
+      const undef = await proj.mlgen("compile");
+      expect(undef.code).toBe(1);
+      expect(undef.stderr).toContain("could not be loaded: its default export is undefined");
+      proj.write("mlgen.config.ts", 'export const config = { out: "dags" };\n');
+      const named = await proj.mlgen("lint");
+      expect(named.code).toBe(2);
+      expect(named.stderr).toContain("it has no default export (it exports 'config')");
+      // An empty config exported as such is a config: its defaults.
+      proj.write("mlgen.config.ts", "export default {};\n");
+      const empty = await proj.mlgen("compile", "pipelines/demo.pipeline.ts");
+      expect(empty.stderr).toBe("");
+      expect(empty.code).toBe(0);
+      expect(existsSync(join(proj.dir, "dags/demo.py"))).toBe(true);
+    },
+  );
+
+  it("a pipeline path that does not exist says where it was looked for: the current folder for one given, the config's for one listed", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    // From pipelines/, a path from the project's folder: only the current folder was tried.
+    const inner = await proj.mlgenIn("pipelines", "compile", "pipelines/demo.pipeline.ts");
+    expect(inner.code).toBe(1);
+    expect(inner.stderr).toContain(
+      "invalid pipeline path: pipelines/demo.pipeline.ts does not exist (paths given to compile are read from the current folder, pipelines/)",
+    );
+    expect(inner.stderr).toContain(
+      "fix: did you mean demo.pipeline.ts? (pipelines/demo.pipeline.ts from the config's folder)",
+    );
+    expect(inner.stderr).not.toContain("pipelines/pipelines");
+    const nowhere = await proj.mlgen("compile", "pipelines/third.pipeline.ts");
+    expect(nowhere.stderr).toContain(
+      "pipelines/third.pipeline.ts does not exist (paths given to compile are read from the current folder)",
+    );
+    expect(nowhere.stderr).toContain("fix: check the path from the current folder");
+    proj.write(
+      "mlgen.config.ts",
+      CONFIG.replace('"pipelines/*.pipeline.ts"', '"pipelines/third.pipeline.ts"'),
+    );
+    const listed = await proj.mlgenIn("pipelines", "compile");
+    expect(listed.stderr).toContain(
+      "invalid pipeline path: pipelines/third.pipeline.ts, listed in mlgen.config.ts, does not exist",
+    );
+    expect(listed.stderr).toContain(
+      "fix: check the path in mlgen.config.ts: it is read from the config file's folder",
+    );
+    expect(existsSync(join(proj.dir, "dags"))).toBe(false);
   });
 
   it("no config and no files tells how to start", async () => {

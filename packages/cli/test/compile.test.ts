@@ -290,8 +290,9 @@ describe("mlgen compile", () => {
     const before = proj.snapshot();
     const { code, stderr } = await proj.mlgenIn("other", "compile");
     expect(code).toBe(1);
+    // The folder is named as the current folder reaches it (it was only "dags/").
     expect(stderr).toContain(
-      "mlgen: the output folder dags/ holds the files of another mlgen project (.., from this folder, says its .mlgen-manifest.json); this project (../other) would remove them as stale; nothing was written",
+      "mlgen: the output folder ../dags/ holds the files of another mlgen project (.., from this folder, says its .mlgen-manifest.json); this project (../other) would remove them as stale; nothing was written",
     );
     expect(stderr).toContain("give each project an Airflow dags folder of its own");
     expect(proj.snapshot()).toEqual(before);
@@ -374,6 +375,12 @@ describe("mlgen compile", () => {
     expect(flagged.stderr).toContain(
       "run `mlgen compile --out 'my dags' --target airflow` and commit the result",
     );
+    expect(stderr).not.toContain("stale: dags/demo.py (missing)");
+    // A generated file that was deleted is said to be missing, not only stale.
+    rmSync(join(proj.dir, "dags/demo.py"));
+    const gone = await proj.mlgen("compile", "--check");
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("stale: dags/demo.py (missing)\n");
     const none = await proj.mlgen("compile", "nothing/*.pipeline.ts");
     expect(none.stderr).toContain("check the pipeline files given");
   });

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { defaultName, scaffold } from "../src/commands/init.js";
 import { project } from "./project.js";
 
@@ -18,7 +19,8 @@ const FILES = [
 
 describe("mlgen init", () => {
   it("scaffolds a project that compiles and lints clean", async () => {
-    const proj = project({});
+    // app/ is the root of its git repository: the workflow and pre-commit config are its own.
+    const proj = project({ "app/.git/HEAD": "ref: refs/heads/main\n" });
     const init = await proj.mlgen("init", "app", "--name", "churn_model", "--target", "all");
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
@@ -48,7 +50,7 @@ describe("mlgen init", () => {
   });
 
   it("scaffolds a project whose pipelines tsc type-checks: a misspelled output is an error", async () => {
-    const proj = project({});
+    const proj = project({ "app/.git/HEAD": "ref: refs/heads/main\n" });
     expect((await proj.mlgen("init", "app", "--name", "churn_model")).code).toBe(0);
     const app = join(proj.dir, "app");
     // As `npm install` would give it: the packages the scaffold depends on.
@@ -77,6 +79,133 @@ describe("mlgen init", () => {
       /pipelines\/churn_model\.pipeline\.ts\(\d+,\d+\): error TS2551: Property 'data_pth' does not exist/,
     );
     expect(proj.read("app/.github/workflows/mlgen.yml")).toContain("npx tsc");
+  });
+
+  it("in a subfolder of a git repository, prints the workflow and the pre-commit hook for the root instead of writing them", async () => {
+    const proj = project({ ".git/HEAD": "ref: refs/heads/main\n" });
+    const init = await proj.mlgen("init", "ml", "--name", "churn_model", "--yes");
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    // GitHub reads workflows only at the root; pre-commit runs from the root.
+    expect(existsSync(join(proj.dir, "ml/.github"))).toBe(false);
+    expect(existsSync(join(proj.dir, "ml/.pre-commit-config.yaml"))).toBe(false);
+    expect(existsSync(join(proj.dir, ".pre-commit-config.yaml"))).toBe(false);
+    expect(init.stdout).not.toContain("  .pre-commit-config.yaml\n");
+    expect(init.stdout).toContain(
+      "ml/ is a subfolder of the git repository here: GitHub reads workflows only from the repository's root, and pre-commit runs its hooks from there, so init did not write .pre-commit-config.yaml and .github/workflows/mlgen.yml in ml/",
+    );
+    const block = (title: string) => {
+      const start = init.stdout.indexOf(`\n${title}`);
+      expect(start, title).toBeGreaterThan(0);
+      const body = init.stdout.slice(init.stdout.indexOf("\n\n", start) + 2);
+      const end = body.indexOf("\n\n", body.indexOf("\n#") + 1);
+      return parse(end < 0 ? body : body.slice(0, end));
+    };
+    const workflow = block(".github/workflows/mlgen.yml:");
+    expect(workflow.jobs.check.defaults.run["working-directory"]).toBe("ml");
+    expect(workflow.jobs.check.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual([
+      "npm install",
+      "npx tsc",
+      "npx mlgen lint",
+      "npx mlgen compile --check",
+    ]);
+    const [hook] = block(".pre-commit-config.yaml (if it exists").repos[0].hooks;
+    expect(hook.entry).toBe("ml/node_modules/.bin/mlgen lint --config ml/mlgen.config.ts");
+    const files = new RegExp(hook.files);
+    const staged = ["ml/pipelines/churn_model.pipeline.ts", "ml/tasks/churn_model.py"];
+    for (const f of staged) expect(files.test(f), f).toBe(true);
+    expect(files.test("web/app.py")).toBe(false);
+    // What pre-commit runs, from the root with the paths from there: the project's lint.
+    const [command, ...args] = hook.entry.split(" ");
+    expect(command).toBe("ml/node_modules/.bin/mlgen");
+    const lint = await proj.mlgen(...args, ...staged);
+    expect(lint.stderr).toBe("");
+    expect(lint.stdout).toContain("no problems");
+    expect(lint.code).toBe(0);
+    // A DAG file with an error is found: the hook fails the commit.
+    proj.write(
+      "ml/dags/orders.py",
+      `from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+with DAG("orders", schedule=None):
+    extract = BashOperator(task_id="extract", bash_command="echo 1")
+    report = BashOperator(task_id="report", bash_command="echo {{ ti.xcom_pull(task_ids='extract') }}")
+`,
+    );
+    expect(files.test("ml/dags/orders.py")).toBe(true);
+    const race = await proj.mlgen(...args, "ml/dags/orders.py");
+    expect(race.code).toBe(1);
+    expect(race.stdout).toContain("ml/dags/orders.py:6:");
+    expect(race.stdout).toContain("missing-xcom-key");
+    // From inside the repository's subfolder: the root is named from there.
+    const inner = await proj.mlgenIn("ml", "init", "inner", "--name", "churn_model", "--yes");
+    expect(inner.stdout).toContain("ml/inner/ is a subfolder of the git repository at ..:");
+    expect(inner.stdout).toContain("../.github/workflows/mlgen.yml:");
+  });
+
+  it("leaves an existing tsconfig.json as it is, without --force, and writes mlgen's beside it", async () => {
+    const appTsconfig =
+      '{\n  "compilerOptions": { "module": "commonjs", "outDir": "dist", "strict": true },\n  "include": ["src"]\n}\n';
+    const proj = project({
+      "app/.git/HEAD": "ref: refs/heads/main\n",
+      "app/tsconfig.json": appTsconfig,
+      "app/package.json": '{ "name": "app", "scripts": { "build": "tsc" } }\n',
+      "app/src/index.ts": "export const answer: number = 42;\n",
+    });
+    const init = await proj.mlgen("init", "app", "--name", "churn_model");
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    expect(proj.read("app/tsconfig.json")).toBe(appTsconfig);
+    expect(JSON.parse(proj.read("app/tsconfig.mlgen.json")).include).toEqual([
+      "mlgen.config.ts",
+      "pipelines",
+    ]);
+    expect(init.stdout).toContain("  tsconfig.mlgen.json\n");
+    expect(init.stdout).toContain(
+      "tsconfig.json was left as it is: mlgen compiles and lints without it. mlgen's TypeScript settings are in tsconfig.mlgen.json",
+    );
+    expect(init.stdout).toContain(
+      "\n  npx tsc -p tsconfig.mlgen.json   # type-checks the pipelines\n",
+    );
+    expect(JSON.parse(proj.read("app/package.json")).scripts).toMatchObject({
+      build: "tsc",
+      typecheck: "tsc -p tsconfig.mlgen.json",
+    });
+    expect(proj.read("app/.github/workflows/mlgen.yml")).toContain(
+      "- run: npx tsc -p tsconfig.mlgen.json\n",
+    );
+    // Both type-check: the app's build as before, the pipelines with mlgen's settings.
+    const app = join(proj.dir, "app");
+    const repo = resolve(import.meta.dirname, "../../..");
+    mkdirSync(join(app, "node_modules/@mlgen"), { recursive: true });
+    for (const name of ["cli", "dsl"]) {
+      symlinkSync(join(repo, "packages", name), join(app, "node_modules/@mlgen", name), "dir");
+    }
+    const tsc = (config: string) =>
+      spawnSync(
+        process.execPath,
+        [join(repo, "node_modules/typescript/bin/tsc"), "-p", join(app, config), "--noEmit"],
+        {
+          encoding: "utf8",
+          timeout: 120_000,
+        },
+      );
+    for (const config of ["tsconfig.json", "tsconfig.mlgen.json"]) {
+      const r = tsc(config);
+      expect(r.stdout + r.stderr, config).toBe("");
+      expect(r.status, config).toBe(0);
+    }
+    // A tsconfig.json that takes in every file of its folder: the note says so.
+    const all = project({
+      "app/.git/HEAD": "",
+      "app/tsconfig.json": '{ "compilerOptions": { "strict": true, }, // all\n}\n',
+    });
+    const wide = await all.mlgen("init", "app", "--name", "churn_model");
+    expect(wide.code).toBe(0);
+    expect(wide.stdout).toContain(
+      'Your tsconfig.json has no "include" or "files", so its tsc takes in mlgen.config.ts and pipelines/ too: add them to its "exclude"',
+    );
   });
 
   it("quotes a folder with spaces in the next steps it prints", async () => {

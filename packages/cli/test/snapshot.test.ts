@@ -121,6 +121,24 @@ module.exports = pipeline("demo", {}, (p) => {
     }
   });
 
+  it.each([
+    ["an ES module", '{ "type": "module" }\n'],
+    ["CommonJS", '{ "private": true }\n'],
+  ])(
+    "refuses a config that exports nothing, as %s, as the plain CLI does (not an empty config)",
+    (_, pkg) => {
+      const proj = project({
+        "package.json": pkg,
+        "mlgen.config.ts": `import { defineConfig } from "@mlgen/cli";\ndefineConfig({ pipelines: ["pipelines/*.pipeline.ts"] });\n`,
+      });
+      for (const command of ["compile", "lint"]) {
+        const run = both(proj.dir, [command]);
+        expect(run.snap.trace).toEqual(["mlgen: snapshot: serving this run"]);
+        expect(run.snap.stderr).toContain("could not be loaded: it exports nothing");
+      }
+    },
+  );
+
   it("runs compile --watch as the plain CLI in the process started, so its PID stops it", async () => {
     const proj = project({
       "package.json": '{ "private": true }\n',

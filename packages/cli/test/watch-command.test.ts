@@ -76,6 +76,53 @@ describe("mlgen compile --watch", () => {
     expect(out).toContain("stopped watching after 5 builds");
   }, 120_000);
 
+  it("ignores the output folder the config names after a change of out, not only the first one", async () => {
+    const proj = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+    });
+    let out = "";
+    const io = {
+      cwd: proj.dir,
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: (t: string) => {
+        out += t;
+      },
+      env: {},
+    };
+    const builds = () => out.split("watching for changes").length - 1;
+    const stop = new AbortController();
+    const done = watchCommand(io, [], {}, { signal: stop.signal, debounceMs: 50 });
+    try {
+      await until("the first build", () => builds() === 1);
+      writeFileSync(
+        join(proj.dir, "mlgen.config.ts"),
+        CONFIG.replace('out: "dags"', 'out: "dags2"'),
+      );
+      await until("the build after the config changed", () => builds() === 2);
+      expect(out).toContain("mlgen.config.ts changed; compiling");
+      expect(proj.read("dags2/demo.py")).toContain("demo");
+      // Its own writes to dags2/ (the DAG, the task modules, the manifest) start no build.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(builds()).toBe(2);
+      writeFileSync(
+        join(proj.dir, "pipelines/demo.pipeline.ts"),
+        pipelineSource(undefined, `{ schedule: "@hourly", startDate: "2025-01-01" }`),
+      );
+      await until("the rebuild", () => builds() === 3);
+      expect(proj.read("dags2/demo.py")).toContain('"@hourly"');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(builds()).toBe(3);
+      expect(out).not.toMatch(/dags2\/[^\n]* changed; compiling/);
+    } finally {
+      stop.abort();
+    }
+    expect(await done).toBe(0);
+  }, 120_000);
+
   it("refuses --check", async () => {
     const proj = project({ "mlgen.config.ts": CONFIG });
     const r = await proj.mlgen("compile", "--watch", "--check");

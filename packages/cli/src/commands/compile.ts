@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { EmittedFile } from "@mlgen/compiler";
 import {
   closestName,
@@ -13,9 +13,11 @@ import {
   type SourceMap,
 } from "@mlgen/core";
 import {
+  configExportHint,
   configHint,
-  configSchema,
   describeConfigError,
+  missingConfigExport,
+  parseConfig,
   type ResolvedConfig,
   resolveConfig,
   shownValue,
@@ -126,9 +128,9 @@ export async function loadConfig(
       ),
     );
   }
-  let exported: unknown;
+  let exports: Record<string, unknown>;
   try {
-    exported = (await importModule(file)).default;
+    exports = await importModule(file);
   } catch (e) {
     const loc = frameIn(e, file, io.cwd);
     throw new CliError(
@@ -141,7 +143,27 @@ export async function loadConfig(
       ),
     );
   }
-  const parsed = configSchema.safeParse(exported);
+  const missing = missingConfigExport(exports);
+  if (missing !== null) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic(
+          "MLG1009",
+          {
+            file: shown,
+            reason: missing,
+            hint: configExportHint(
+              command === "graph"
+                ? "{ pipelines: ['pipelines/*.pipeline.ts'] }"
+                : "{ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' }",
+            ),
+          },
+          { location: { file: shown } },
+        ),
+      ),
+    );
+  }
+  const parsed = parseConfig(exports.default);
   if (!parsed.success) {
     throw new CliError(
       formatDiagnostic(
@@ -149,10 +171,7 @@ export async function loadConfig(
           "MLG1009",
           {
             file: shown,
-            reason:
-              exported === undefined
-                ? "it has no default export"
-                : describeConfigError(parsed.error),
+            reason: describeConfigError(parsed.error),
             hint: configHint(
               parsed.error,
               "export default defineConfig({ pipelines: ['pipelines/*.pipeline.ts'], out: 'dags' })",
@@ -175,7 +194,11 @@ export async function loadConfig(
   };
 }
 
-export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
+export async function pipelineFiles(
+  config: ResolvedConfig,
+  /** The current folder, when the pipelines are the files given on the command line. */
+  givenIn?: string,
+): Promise<string[]> {
   const base = config.file ? resolve(config.file, "..") : config.root;
   const found = new Set<string>();
   for (const pattern of config.pipelines) {
@@ -186,8 +209,9 @@ export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
           formatDiagnostic(
             diagnostic("MLG1011", {
               what: "pipeline path",
-              reason: `${toPosix(relative(base, file))} does not exist`,
-              hint: "check the path, relative to the config file or the current folder",
+              ...(givenIn === undefined
+                ? inConfig(config, file)
+                : onCommandLine(config, file, givenIn)),
             }),
           ),
         );
@@ -198,6 +222,44 @@ export async function pipelineFiles(config: ResolvedConfig): Promise<string[]> {
     for (const f of await globFiles(pattern, base)) found.add(f);
   }
   return [...found].sort();
+}
+
+/** Why a pipeline path of the config is not found: it is read from the config file's folder. */
+function inConfig(config: ResolvedConfig, file: string): { reason: string; hint: string } {
+  const base = config.file ? resolve(config.file, "..") : config.root;
+  const configShown = config.file ? basename(config.file) : "the config";
+  return {
+    reason: `${toPosix(relative(base, file))}, listed in ${configShown}, does not exist`,
+    hint: `check the path in ${configShown}: it is read from the config file's folder`,
+  };
+}
+
+/**
+ * Why a pipeline file given on the command line is not found: it is read from the current
+ * folder, and only there; when the path names a file from the config's folder, that is the fix.
+ */
+function onCommandLine(
+  config: ResolvedConfig,
+  file: string,
+  cwd: string,
+): { reason: string; hint: string } {
+  const given = toPosix(relative(cwd, file));
+  const here = toPosix(relative(config.file ? resolve(config.file, "..") : cwd, cwd));
+  const reason = `${given} does not exist (paths given to compile are read from the current folder${here && !here.startsWith("..") ? `, ${here}/` : ""})`;
+  const fromConfig = config.file ? resolve(config.file, "..", relative(cwd, file)) : null;
+  if (fromConfig !== null && fromConfig !== file && existsSync(fromConfig)) {
+    const meant = toPosix(relative(cwd, fromConfig));
+    return {
+      reason,
+      hint: `did you mean ${shellWord(meant)}? (${given} from the config's folder)`,
+    };
+  }
+  return {
+    reason,
+    hint: config.file
+      ? `check the path from the current folder, or run mlgen compile without files to compile the pipelines ${basename(config.file)} lists`
+      : "check the path from the current folder",
+  };
 }
 
 interface Loaded {
@@ -423,7 +485,7 @@ export async function compileCommand(
       ),
     );
   }
-  const paths = await pipelineFiles(config);
+  const paths = await pipelineFiles(config, files.length > 0 ? io.cwd : undefined);
   if (paths.length === 0) {
     throw new CliError(
       formatDiagnostic(
@@ -654,14 +716,21 @@ export async function compileCommand(
     const planned = [...emitted.entries()]
       .map(([path, v]) => ({ path, content: v.content }))
       .sort((a, b) => (a.path < b.path ? -1 : 1));
-    plans.push({ out, plan: await planWrites(out, planned, { prune: files.length === 0, root }) });
+    const shown = toPosix(relative(io.cwd, out)) || ".";
+    plans.push({
+      out,
+      plan: await planWrites(out, planned, { prune: files.length === 0, root, shown }),
+    });
   }
   const count = `${pipelines} pipeline${pipelines === 1 ? "" : "s"}`;
   if (options.check) {
     let stale = 0;
     for (const { out, plan } of plans) {
       const outShown = toPosix(relative(io.cwd, out)) || ".";
-      for (const f of plan.write) io.stderr(`stale: ${outShown}/${f.path}\n`);
+      const missing = new Set(plan.missing);
+      for (const f of plan.write) {
+        io.stderr(`stale: ${outShown}/${f.path}${missing.has(f.path) ? " (missing)" : ""}\n`);
+      }
       for (const f of plan.remove) io.stderr(`stale: ${outShown}/${f} (no longer generated)\n`);
       stale += plan.write.length + plan.remove.length;
     }

@@ -3,8 +3,32 @@
 // Handlebars 4.7.10 with {"strict":true,"noEscape":true}.
 // @ts-nocheck
 export const INIT_TEMPLATE_SPECS = {
-  "init/.github/workflows/mlgen.yml.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    return "# Type-checks and lints the pipelines, and checks that the committed DAG files are up to date.\nname: mlgen\non:\n  push:\n  pull_request:\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: npm install\n      - run: npx tsc\n      - run: npx mlgen lint\n      - run: npx mlgen compile --check\n";
+  "init/.github/workflows/mlgen.yml.hbs": {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    defaults:\n      run:\n        # The mlgen project's folder in the repository.\n        working-directory: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"workingDirectory") || container.strict(depth0, "workingDirectory", {"start":{"line":13,"column":30},"end":{"line":13,"column":46}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"workingDirectory","hash":{},"data":data,"loc":{"start":{"line":13,"column":27},"end":{"line":13,"column":49}}}) : helper))) != null ? stack1 : "")
+    + "\n";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "# Type-checks and lints the pipelines, and checks that the committed DAG files are up to date.\nname: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"workflowName") || alias1(depth0, "workflowName", {"start":{"line":2,"column":9},"end":{"line":2,"column":21}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"workflowName","hash":{},"data":data,"loc":{"start":{"line":2,"column":6},"end":{"line":2,"column":24}}}) : helper))) != null ? stack1 : "")
+    + "\non:\n  push:\n  pull_request:\njobs:\n  check:\n    runs-on: ubuntu-latest\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"subfolder"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":9,"column":0},"end":{"line":14,"column":7}}})) != null ? stack1 : "")
+    + "    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: npm install\n      - run: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"typecheck") || alias1(depth0, "typecheck", {"start":{"line":21,"column":16},"end":{"line":21,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"typecheck","hash":{},"data":data,"loc":{"start":{"line":21,"column":13},"end":{"line":21,"column":28}}}) : helper))) != null ? stack1 : "")
+    + "\n      - run: npx mlgen lint\n      - run: npx mlgen compile --check\n";
 },"useData":true},
   "init/gitignore.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     return "node_modules/\ngraph.html\n# mlgen dev: the local stack's state, databases and logs\n.mlgen/\n";
@@ -39,7 +63,9 @@ export const INIT_TEMPLATE_SPECS = {
 
   return "{\n  \"name\": "
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":2,"column":13},"end":{"line":2,"column":17}} )).call(alias2,lookupProperty(depth0,"packageName"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":2,"column":10},"end":{"line":2,"column":32}}})) != null ? stack1 : "")
-    + ",\n  \"private\": true,\n  \"type\": \"module\",\n  \"scripts\": {\n    \"compile\": \"mlgen compile\",\n    \"check\": \"mlgen compile --check\",\n    \"lint\": \"mlgen lint\",\n    \"typecheck\": \"tsc\",\n    \"graph\": \"mlgen graph --format html --out graph.html\",\n    \"dev:up\": \"mlgen dev up\",\n    \"dev:down\": \"mlgen dev down\"\n  },\n  \"devDependencies\": {\n    \"@mlgen/cli\": "
+    + ",\n  \"private\": true,\n  \"type\": \"module\",\n  \"scripts\": {\n    \"compile\": \"mlgen compile\",\n    \"check\": \"mlgen compile --check\",\n    \"lint\": \"mlgen lint\",\n    \"typecheck\": "
+    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":9,"column":20},"end":{"line":9,"column":24}} )).call(alias2,lookupProperty(depth0,"typecheckScript"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":9,"column":17},"end":{"line":9,"column":43}}})) != null ? stack1 : "")
+    + ",\n    \"graph\": \"mlgen graph --format html --out graph.html\",\n    \"dev:up\": \"mlgen dev up\",\n    \"dev:down\": \"mlgen dev down\"\n  },\n  \"devDependencies\": {\n    \"@mlgen/cli\": "
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":15,"column":21},"end":{"line":15,"column":25}} )).call(alias2,lookupProperty(depth0,"cliVersion"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":15,"column":18},"end":{"line":15,"column":39}}})) != null ? stack1 : "")
     + ",\n    \"@mlgen/dsl\": "
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":16,"column":21},"end":{"line":16,"column":25}} )).call(alias2,lookupProperty(depth0,"cliVersion"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":16,"column":18},"end":{"line":16,"column":39}}})) != null ? stack1 : "")
@@ -76,7 +102,20 @@ export const INIT_TEMPLATE_SPECS = {
     + ".py:evaluate_model\",\n      inputs: { accuracy: model.out.accuracy, run_id: model.out.run_id },\n      outputs: { passed: \"bool\" },\n    });\n  },\n);\n";
 },"useData":true},
   "init/pre-commit-config.yaml.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    return "# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit lints the\n# pipelines and DAG files it touches with mlgen.\nrepos:\n  - repo: local\n    hooks:\n      - id: mlgen-lint\n        name: mlgen lint\n        entry: node_modules/.bin/mlgen lint\n        language: system\n        files: \\.(py|pipeline\\.ts)$\n";
+    var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit lints the\n# pipelines and DAG files it touches with mlgen.\nrepos:\n  - repo: local\n    hooks:\n      - id: mlgen-lint\n        name: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"hookName") || alias1(depth0, "hookName", {"start":{"line":7,"column":17},"end":{"line":7,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"hookName","hash":{},"data":data,"loc":{"start":{"line":7,"column":14},"end":{"line":7,"column":28}}}) : helper))) != null ? stack1 : "")
+    + "\n        entry: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"lintEntry") || alias1(depth0, "lintEntry", {"start":{"line":8,"column":18},"end":{"line":8,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"lintEntry","hash":{},"data":data,"loc":{"start":{"line":8,"column":15},"end":{"line":8,"column":30}}}) : helper))) != null ? stack1 : "")
+    + "\n        language: system\n        files: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"lintFiles") || alias1(depth0, "lintFiles", {"start":{"line":10,"column":18},"end":{"line":10,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"lintFiles","hash":{},"data":data,"loc":{"start":{"line":10,"column":15},"end":{"line":10,"column":30}}}) : helper))) != null ? stack1 : "")
+    + "\n";
 },"useData":true},
   "init/tasks/module.py.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {

@@ -1,12 +1,13 @@
 /**
  * `mlgen init [dir]`: a new mlgen project from templates/init — config, a sample pipeline and
  * its Python tasks, a pre-commit config using the mlgen hook, a CI workflow that lints and
- * checks the compiled output, and package scripts. Never overwrites: when any file it would
+ * checks the compiled output (both printed for the repository's root instead, when the project
+ * is in a subfolder of a git repository), and package scripts. Never overwrites: when any file it would
  * write exists, it writes nothing and names them (`--force` replaces them). It asks questions
  * only on a TTY; otherwise (CI, scripts) flags and defaults decide.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
 import { HARD_KEYWORDS } from "@mlgen/compiler";
@@ -81,16 +82,58 @@ export interface Scaffold {
   readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
 }
 
+export interface ScaffoldPlace {
+  /**
+   * The project's folder from the root of the git repository it is in, when that is not the
+   * root (`ml`): the workflow and the pre-commit config are then the root's, written for it.
+   */
+  readonly subfolder?: string;
+  /** The file of mlgen's TypeScript settings: `tsconfig.mlgen.json` beside a project's own. */
+  readonly tsconfig?: string;
+}
+
+/** The files that only work at the root of a git repository. */
+export const REPOSITORY_ROOT_FILES: readonly string[] = [
+  ".github/workflows/mlgen.yml",
+  ".pre-commit-config.yaml",
+];
+
+/** mlgen's TypeScript settings beside a project's own tsconfig.json, which init leaves alone. */
+export const MLGEN_TSCONFIG = "tsconfig.mlgen.json";
+
+/** A YAML single-quoted scalar: nothing in it is special but the quote, doubled. */
+const yamlQuoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const regexEscaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** The files of a new project, as data (the command writes them). */
 export function scaffold(
   name: string,
   target: (typeof TARGETS)[number],
   cliVersion: string,
+  place: ScaffoldPlace = {},
 ): Scaffold {
   const hb = Handlebars.create();
   // The only way a value with quotes could reach a file: as a JSON (= TS and JSON) string literal.
   hb.registerHelper("json", (value: unknown) => new hb.SafeString(JSON.stringify(value)));
+  const sub = place.subfolder;
+  const tsc = place.tsconfig ? `tsc -p ${place.tsconfig}` : "tsc";
   const context = {
+    // At a repository's root, as before; from its root, the hook reaches into the subfolder:
+    // pre-commit runs hooks from the root with paths from there.
+    subfolder: sub ?? "",
+    workingDirectory: sub ? yamlQuoted(sub) : "",
+    workflowName: sub ? yamlQuoted(`mlgen (${sub})`) : "mlgen",
+    hookName: sub ? yamlQuoted(`mlgen lint (${sub})`) : "mlgen lint",
+    lintEntry: sub
+      ? yamlQuoted(
+          `${shellWord(`${sub}/node_modules/.bin/mlgen`)} lint --config ${shellWord(`${sub}/mlgen.config.ts`)}`,
+        )
+      : "node_modules/.bin/mlgen lint",
+    lintFiles: sub
+      ? yamlQuoted(`^${regexEscaped(sub)}/.*\\.(py|pipeline\\.ts)$`)
+      : "\\.(py|pipeline\\.ts)$",
+    typecheck: `npx ${tsc}`,
+    typecheckScript: tsc,
     id: name,
     module: name,
     packageName: name.replace(/_/g, "-"),
@@ -103,7 +146,8 @@ export function scaffold(
   };
   const files = FILES.map(([source, path]) => {
     const spec = INIT_TEMPLATE_SPECS[source] as unknown as Parameters<typeof hb.template>[0];
-    return { path: path.replace("MODULE", context.module), content: hb.template(spec)(context) };
+    const file = path === "tsconfig.json" && place.tsconfig ? place.tsconfig : path;
+    return { path: file.replace("MODULE", context.module), content: hb.template(spec)(context) };
   });
   return { files };
 }
@@ -159,7 +203,6 @@ export async function initCommand(
       2,
     );
   }
-  const { files } = scaffold(name, target as (typeof TARGETS)[number], version());
   const shown = toPosix(relative(io.cwd, dir)) || ".";
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new CliError(
@@ -167,6 +210,24 @@ export async function initCommand(
       2,
     );
   }
+  const repository = gitRoot(dir);
+  const subfolder =
+    repository !== null && repository !== dir ? toPosix(relative(repository, dir)) : undefined;
+  // A TypeScript project's own tsconfig.json is left alone: its build (module, outDir, include)
+  // is not mlgen's to change. mlgen's settings go beside it, and its scripts name them.
+  const ownTsconfig =
+    existsSync(join(dir, "tsconfig.json")) &&
+    readFileSync(join(dir, "tsconfig.json"), "utf8") !==
+      scaffold(name, "airflow", version()).files.find((f) => f.path === "tsconfig.json")?.content;
+  const all = scaffold(name, target as (typeof TARGETS)[number], version(), {
+    ...(subfolder === undefined ? {} : { subfolder }),
+    ...(ownTsconfig ? { tsconfig: MLGEN_TSCONFIG } : {}),
+  });
+  // GitHub reads workflows only at the repository's root, and pre-commit runs from there: in a
+  // subfolder, these two are printed for the root, not written where they would do nothing.
+  const forRoot =
+    subfolder === undefined ? [] : all.files.filter((f) => REPOSITORY_ROOT_FILES.includes(f.path));
+  const files = all.files.filter((f) => !forRoot.includes(f));
   const existing = files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
   // An existing package.json or .gitignore is added to, never replaced: mlgen can join a repo.
   const merged = new Map<string, string>();
@@ -192,12 +253,67 @@ export async function initCommand(
     replaced.length ? `${replaced.length} replaced` : "",
     merged.size ? `${[...merged.keys()].join(" and ")} added to` : "",
   ].filter(Boolean);
+  const tscLine = ownTsconfig
+    ? `npx tsc -p ${MLGEN_TSCONFIG}   # type-checks the pipelines`
+    : "npx tsc                # type-checks the pipelines";
   io.stdout(
     `mlgen: created a project in ${shown} (${files.length} files${counts.map((c) => `, ${c}`).join("")}):\n` +
       files.map((f) => `  ${f.path}\n`).join("") +
-      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  ${installLine()}\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  npx tsc                # type-checks the pipelines\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n`,
+      (ownTsconfig
+        ? `\ntsconfig.json was left as it is: mlgen compiles and lints without it. mlgen's TypeScript settings are in ${MLGEN_TSCONFIG}, which type-checks mlgen.config.ts and pipelines/ (npm run typecheck runs tsc -p ${MLGEN_TSCONFIG}).${tsconfigCoversAll(join(dir, "tsconfig.json")) ? ` Your tsconfig.json has no "include" or "files", so its tsc takes in mlgen.config.ts and pipelines/ too: add them to its "exclude" if its build should leave them out.` : ""}\n`
+        : "") +
+      `\nNext:\n${shown === "." ? "" : `  cd ${shellWord(shown)}\n`}  ${installLine()}\n  npx mlgen compile      # writes ${target === "airflow" ? "dags/" : target === "kubeflow" ? "kubeflow/" : "dags/ and kubeflow/"}\n  ${tscLine}\n  npx mlgen lint\n  npx mlgen graph --format html --out graph.html\n` +
+      (forRoot.length > 0 && repository !== null
+        ? repositoryRootFiles(io, repository, subfolder ?? "", forRoot)
+        : ""),
   );
   return 0;
+}
+
+/**
+ * What to add at the root of the repository for a project in its subfolder: the CI workflow,
+ * run in the subfolder, and the pre-commit hook, which runs from the root with paths from there.
+ */
+function repositoryRootFiles(
+  io: CliIO,
+  repository: string,
+  subfolder: string,
+  files: Scaffold["files"],
+): string {
+  const root = toPosix(relative(io.cwd, repository)) || ".";
+  const at = (path: string) => (root === "." ? path : `${root}/${path}`);
+  const blocks = files.map((f) =>
+    f.path === ".pre-commit-config.yaml"
+      ? `${at(f.path)} (if it exists, add the "- repo: local" entry below to its repos:):\n\n${f.content}`
+      : `${at(f.path)}:\n\n${f.content}`,
+  );
+  return (
+    `\n${subfolder}/ is a subfolder of the git repository ${root === "." ? "here" : `at ${root}`}: GitHub reads workflows only from the repository's root, and pre-commit runs its hooks from there, so init did not write ${files.map((f) => f.path).join(" and ")} in ${subfolder}/. Add them at the repository's root (they run mlgen in ${subfolder}/):\n\n` +
+    blocks.join("\n")
+  );
+}
+
+/** The root of the git work tree `dir` is in (the nearest folder holding `.git`), or null. */
+function gitRoot(dir: string): string | null {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return d;
+    if (dirname(d) === d) return null;
+  }
+}
+
+/** Whether a tsconfig.json takes in every TypeScript file of its folder (no include, no files). */
+function tsconfigCoversAll(file: string): boolean {
+  try {
+    // JSON with comments and trailing commas, as tsc reads it; strings are kept as they are.
+    const text = readFileSync(file, "utf8")
+      .replace(/^\uFEFF/, "")
+      .replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str) => str ?? "")
+      .replace(/,(\s*[}\]])/g, "$1");
+    const config = JSON.parse(text) as Record<string, unknown>;
+    return !("include" in config) && !("files" in config) && !("extends" in config);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -101,12 +101,19 @@ async function loadLintConfig(
   }
   const [
     { errorMessage, frameIn },
-    { configHint, configSchema, describeConfigError, resolveConfig },
+    {
+      configExportHint,
+      configHint,
+      parseConfig,
+      describeConfigError,
+      missingConfigExport,
+      resolveConfig,
+    },
   ] = await Promise.all([import("../load.js"), import("../config.js")]);
   const importModule = await moduleLoader();
-  let exported: unknown;
+  let exports: Record<string, unknown>;
   try {
-    exported = (await importModule(file)).default;
+    exports = await importModule(file);
   } catch (e) {
     throw new CliError(
       formatDiagnostic(
@@ -119,14 +126,28 @@ async function loadLintConfig(
       2,
     );
   }
-  const parsed = configSchema.safeParse(exported);
+  const missing = missingConfigExport(exports);
+  if (missing !== null) {
+    throw new CliError(
+      formatDiagnostic(
+        diagnostic("MLG1009", {
+          file: shown,
+          reason: missing,
+          hint: configExportHint(
+            "{ pipelines: [...], lint: { rules: { 'missing-retries': 'off' } } }",
+          ),
+        }),
+      ),
+      2,
+    );
+  }
+  const parsed = parseConfig(exports.default);
   if (!parsed.success) {
     throw new CliError(
       formatDiagnostic(
         diagnostic("MLG1009", {
           file: shown,
-          reason:
-            exported === undefined ? "it has no default export" : describeConfigError(parsed.error),
+          reason: describeConfigError(parsed.error),
           hint: configHint(
             parsed.error,
             "export default defineConfig({ pipelines: [...], lint: { rules: { 'missing-retries': 'off' } } })",

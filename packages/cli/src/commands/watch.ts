@@ -32,14 +32,17 @@ export async function watchCommand(
       2,
     );
   }
-  // Where to watch and what to ignore (the output folders): from the config, read once here.
+  // Where to watch: from the config, read once here. What to ignore (the output folders): from
+  // the config each build reads, as a change of `out` moves them.
   const probe = await createModuleLoader();
   let root: string;
   let outputs: string[];
+  const outputsOf = (config: { out: string; kubeflowOut: string }) =>
+    [config.out, config.kubeflowOut].map((o) => resolve(o));
   try {
     const config = await loadConfig(io, options, files, probe);
     root = config.file ? dirname(config.file) : config.root;
-    outputs = [config.out, config.kubeflowOut].map((o) => resolve(o));
+    outputs = outputsOf(config);
   } finally {
     await probe.dispose();
   }
@@ -58,6 +61,20 @@ export async function watchCommand(
     io.stdout(`mlgen: ${reason}; compiling\n`);
     const loader = await createModuleLoader();
     try {
+      // The output folders of this build are ignored before it writes to them; the config stays
+      // loaded in this loader for the compile. A config that does not load keeps the old ones
+      // (the compile says what is wrong with it).
+      try {
+        outputs = outputsOf(await loadConfig(io, options, files, loader));
+        for (const [dir, w] of watchers) {
+          if (ignored(dir)) {
+            w.close();
+            watchers.delete(dir);
+          }
+        }
+      } catch {
+        // compileCommand reads it again and reports it.
+      }
       await compileCommand(io, files, options, loader);
     } catch (e) {
       // What run() would print and exit with; here the watch goes on.

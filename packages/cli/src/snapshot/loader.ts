@@ -15,7 +15,7 @@ import { mkdir } from "node:fs/promises";
 import Module, { createRequire } from "node:module";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import type { ModuleLoader } from "../load.js";
+import { exportedNothing, type ModuleLoader } from "../load.js";
 import { writeAtomic } from "../write.js";
 
 type Esbuild = typeof import("esbuild");
@@ -155,6 +155,8 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
     const exported = mod.exports as unknown;
     if (typeof exported === "object" && exported !== null && "__esModule" in exported)
       return exported as Record<string, unknown>;
+    // A module with no export (see exportedNothing): no exports, as the plain CLI gives it.
+    if (exportedNothing(exported)) return {};
     return {
       ...(typeof exported === "object" && exported !== null ? exported : {}),
       default: exported,
