@@ -842,6 +842,11 @@ describe("common mistakes get a message that says the fix", () => {
     expect(() => pipeline("m", { schedule: 5 as never }, () => {})).toThrow(
       /^schedule: 5 is not a schedule: write "@daily" or a cron string/,
     );
+    // Airflow's schedule=timedelta(hours=4) written with the DSL's hours(): said as a duration,
+    // not as an asset without a URI (schedule.uris.0: expected string).
+    expect(() => pipeline("m", { schedule: hours(4) as never }, () => {})).toThrow(
+      /^schedule: 14400 seconds \(a duration, hours\(\) or minutes\(\)\) is not a schedule: write a cron string \("0 \*\/4 \* \* \*"/,
+    );
   });
 
   it("a condition on a mapped task's output (a list) or a list output, against a number, is MLG1011", () => {

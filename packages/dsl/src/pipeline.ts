@@ -475,7 +475,14 @@ function schedule(value: ScheduleInput | undefined): Schedule {
       `schedule: ${String(value)} is not a schedule: write "@daily" or a cron string, null for none, asset("s3://bucket/path") or a list of them, or { cron: "@daily", assets: [...] }`,
     );
   }
-  if ("kind" in value) return { kind: "assets", uris: [(value as Asset).uri], time: null };
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === "duration") {
+    // Airflow's schedule=timedelta(hours=4), written with the DSL's hours(4).
+    throw new TypeError(
+      `schedule: ${toSeconds(value as unknown as Duration)} seconds (a duration, hours() or minutes()) is not a schedule: write a cron string ("0 */4 * * *" runs every 4 hours from midnight) or a preset ("@hourly", "@daily"); Airflow's timedelta schedules have no equivalent here`,
+    );
+  }
+  if (kind !== undefined) return { kind: "assets", uris: [(value as Asset).uri], time: null };
   const both = value as { cron: string; assets: readonly Asset[] };
   return { kind: "assets", uris: assetUris(both.assets), time: timeSchedule(both.cron) };
 }
