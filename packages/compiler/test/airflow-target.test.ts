@@ -85,9 +85,15 @@ describe("airflow target", () => {
       pythonFiles: [],
       settings: { airflowVersion: version },
     };
-    // On Airflow 2 only: an external task sensor names the logical date it looks for.
+    // constructs waits on another DAG in an asset-scheduled pipeline: an asset-triggered run
+    // has no logical date to match; on Airflow 2 the sensor also names the logical date it
+    // looks for (the other DAG's, on a cron string, is the start of its data interval).
     expect(airflowTarget.validate(input).map((d) => `${d.code} ${d.task}`)).toEqual(
-      version === 2 && name === "constructs" ? ["MLG3002 wait_for_ingest"] : [],
+      name !== "constructs"
+        ? []
+        : version === 2
+          ? ["MLG3002 wait_for_ingest", "MLG3002 wait_for_ingest"]
+          : ["MLG3002 wait_for_ingest"],
     );
     expectGolden(golden, renderDag(input));
   });
@@ -775,6 +781,32 @@ describe("settings Airflow refuses at import", () => {
     expect(found(2)).toEqual([
       "warning MLG3002 the timeout of deferrable sensor 'long' (7200 s, beyond its executionTimeout of 1800 s)",
     ]);
+  });
+
+  it("an external task sensor in an asset-scheduled pipeline is MLG3002: an asset-triggered run has no logical date to match", () => {
+    // Seen on Airflow 3.3.2: the sensor poked 'daily_features on <run_after, to the
+    // microsecond>' until its timeout (a user review); a cron run of the same DAG matched.
+    const make = (schedule: Parameters<typeof pipeline>[1]["schedule"]) =>
+      pipeline("t", { schedule, startDate: "2025-01-01" }, (p) => {
+        p.externalTaskSensor("wait_up", { dag: "daily_features", task: "publish" });
+        p.timeDeltaSensor("pause", { delta: minutes(5) });
+      }).ir;
+    const found = (ir: unknown, version: 2 | 3) =>
+      airflowTarget
+        .validate(input(ir, version))
+        .filter((d) => d.message.includes("sensor 'wait_up' in an asset-scheduled pipeline"))
+        .map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message.split(" is approximated")[0]}`);
+    for (const schedule of [
+      [asset("s3://f/x")],
+      { cron: "30 2 * * *", assets: [asset("s3://f/x")] },
+    ]) {
+      for (const version of [2, 3] as const) {
+        expect(found(make(schedule), version)).toEqual([
+          "warning MLG3002 wait_up: external task sensor 'wait_up' in an asset-scheduled pipeline",
+        ]);
+      }
+    }
+    expect(found(make("30 2 * * *"), 3)).toEqual([]);
   });
 
   it("Airflow 2 has no trigger rule all_done_min_one_success: MLG3001, not a DAG file Airflow refuses", () => {
