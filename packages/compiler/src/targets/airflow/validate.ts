@@ -191,12 +191,12 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
   if (ir.schedule.kind === "assets") {
     // ExternalTaskSensor waits for the other DAG's run at this run's logical date; a run the
     // assets trigger has none of its own (Airflow 3 falls back to run_after, the time it was
-    // queued; Airflow 2 gives it the time of the asset event): no run of the other DAG has it.
+    // queued; Airflow 2 gives it the time the run was created): no run of the other DAG has it.
     for (const task of ir.tasks) {
       if (task.kind !== "sensor" || task.sensor.type !== "external_task") continue;
       warn(
         `external task sensor '${task.id}' in an asset-scheduled pipeline`,
-        `a run the assets trigger has no logical date of a schedule (Airflow ${dialect.version === 3 ? "3 uses the time it was queued" : "2 the time of the asset event"}), so the sensor waits for a run of '${task.sensor.dag}' at that instant, which none has: it waits out its timeout and fails (or is skipped, with softFail)`,
+        `a run the assets trigger has no logical date of a schedule (Airflow ${dialect.version === 3 ? "3 uses the time it was queued" : "2 the time the run was created"}), so the sensor waits for a run of '${task.sensor.dag}' at that instant, which none has: it waits out its timeout and fails (or is skipped, with softFail)`,
         `wait for the data, not the run: give the task of '${task.sensor.dag}' it waits for an outlet asset and add it to this pipeline's schedule, then drop the sensor`,
         task.id,
       );
