@@ -334,6 +334,32 @@ describe("mlgen compile", () => {
     expect((await proj.mlgenIn("other", "compile")).code).toBe(0);
   });
 
+  it("Airflow 2: a sensor on a pipeline compiled with it needs no warning; one on another DAG still gets it", async () => {
+    // mlgen's DAGs take their cron time as logical date on Airflow 2 too (CronTriggerTimetable):
+    // a sensor waiting on one of them finds its run; --strict must not refuse it.
+    const proj = base();
+    const waitOn = (dag: string) =>
+      pipelineSource(
+        `  p.externalTaskSensor("wait_up", { dag: "${dag}", timeout: hours(1) });`,
+        `{ schedule: "@daily", startDate: "2025-01-01" }`,
+      )
+        .replace('"demo"', '"scoring"')
+        .replace(
+          'import { pipeline } from "@mlgen/dsl";',
+          'import { hours, pipeline } from "@mlgen/dsl";',
+        );
+    proj.write("pipelines/scoring.pipeline.ts", waitOn("demo"));
+    const ours = await proj.mlgen("compile", "--airflow-version", "2", "--strict");
+    expect(ours.stderr).toBe("");
+    expect(ours.code).toBe(0);
+    proj.write("pipelines/scoring.pipeline.ts", waitOn("hand_written"));
+    const theirs = await proj.mlgen("compile", "--airflow-version", "2");
+    expect(theirs.code).toBe(0);
+    expect(theirs.stderr).toContain(
+      "warning MLG3002: external task sensor 'wait_up' on DAG 'hand_written' is approximated for Airflow 2",
+    );
+  });
+
   it("leaves no temp files behind", async () => {
     const proj = base();
     await proj.mlgen("compile");

@@ -25,6 +25,11 @@ export interface TargetSettings {
   readonly airflowVersion?: 2 | 3;
   /** Kubeflow target settings; unset ones take `KUBEFLOW_DEFAULTS`. */
   readonly kubeflow?: Partial<Omit<KubeflowSettings, "mlgenVersion">>;
+  /**
+   * Ids of the pipelines compiled with this one: DAGs mlgen writes, so their runs' logical
+   * dates are known (an external task sensor on one of them needs no warning on Airflow 2).
+   */
+  readonly pipelines?: readonly string[];
 }
 
 /** Written into generated files' `sdkVersion`; bumped with the compiler's package version. */

@@ -606,7 +606,11 @@ export async function compileCommand(
         sourceFile,
         sourceMap,
         pythonFiles: [...pythonFiles.values()],
-        settings: { airflowVersion: config.airflowVersion, kubeflow: config.kubeflow },
+        settings: {
+          airflowVersion: config.airflowVersion,
+          kubeflow: config.kubeflow,
+          pipelines: loaded.flatMap((l) => l.definitions.map((d) => d.ir.id)),
+        },
       };
       let emittedAll = true;
       for (const { target, emitted } of targets) {

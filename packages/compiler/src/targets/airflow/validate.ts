@@ -241,8 +241,11 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     // An ExternalTaskSensor finds the other DAG's run by logical date. mlgen's cron DAGs take
     // the cron time as theirs (CronTriggerTimetable); a hand-written Airflow 2 DAG on a cron
     // string takes the start of its data interval, one interval earlier.
+    const ours = new Set(input.settings?.pipelines ?? []);
     for (const t of ir.tasks) {
       if (t.kind !== "sensor" || t.sensor.type !== "external_task") continue;
+      // A DAG compiled with this one is mlgen's: its logical date is its cron time too.
+      if (ours.has(t.sensor.dag)) continue;
       warn(
         `external task sensor '${t.id}' on DAG '${t.sensor.dag}'`,
         "on Airflow 2 a DAG scheduled by a cron string has the start of its data interval as logical date, one interval before the run, where mlgen's DAGs (CronTriggerTimetable) have the run's own time: the sensor waits for the run of that date",
