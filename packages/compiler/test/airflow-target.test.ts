@@ -786,7 +786,7 @@ describe("settings Airflow refuses at import", () => {
   it("an external task sensor in an asset-scheduled pipeline is MLG3002: an asset-triggered run has no logical date to match", () => {
     // Seen on Airflow 3.3.2: the sensor poked 'daily_features on <run_after, to the
     // microsecond>' until its timeout (a user review); a cron run of the same DAG matched.
-    const make = (schedule: Parameters<typeof pipeline>[1]["schedule"]) =>
+    const make = (schedule: NonNullable<Parameters<typeof pipeline>[1]["schedule"]>) =>
       pipeline("t", { schedule, startDate: "2025-01-01" }, (p) => {
         p.externalTaskSensor("wait_up", { dag: "daily_features", task: "publish" });
         p.timeDeltaSensor("pause", { delta: minutes(5) });
