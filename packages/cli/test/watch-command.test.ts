@@ -12,30 +12,41 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
   }
 }
 
+/** The base project, watched: its output so far, the number of builds, and the way to stop. */
+function watching() {
+  const proj = project({
+    "mlgen.config.ts": CONFIG,
+    "tasks/steps.py": TASKS,
+    "pipelines/demo.pipeline.ts": pipelineSource(),
+  });
+  let out = "";
+  const io = {
+    cwd: proj.dir,
+    stdout: (t: string) => {
+      out += t;
+    },
+    stderr: (t: string) => {
+      out += t;
+    },
+    env: {},
+  };
+  const stop = new AbortController();
+  const done = watchCommand(io, [], {}, { signal: stop.signal, debounceMs: 50 });
+  return {
+    proj,
+    output: () => out,
+    builds: () => out.split("watching for changes").length - 1,
+    stop,
+    done,
+  };
+}
+
 describe("mlgen compile --watch", () => {
   it("recompiles on a change, keeps the outputs on a broken save, and stops cleanly", async () => {
-    const proj = project({
-      "mlgen.config.ts": CONFIG,
-      "tasks/steps.py": TASKS,
-      "pipelines/demo.pipeline.ts": pipelineSource(),
-    });
-    let out = "";
-    const io = {
-      cwd: proj.dir,
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: (t: string) => {
-        out += t;
-      },
-      env: {},
-    };
-    const builds = () => out.split("watching for changes").length - 1;
-    const stop = new AbortController();
-    const done = watchCommand(io, [], {}, { signal: stop.signal, debounceMs: 50 });
+    const { proj, output, builds, stop, done } = watching();
     try {
       await until("the first build", () => builds() === 1);
-      expect(out).toContain("compiled 1 pipeline into dags");
+      expect(output()).toContain("compiled 1 pipeline into dags");
       const dag = () => proj.read("dags/demo.py");
       expect(dag()).toContain('schedule=CronTriggerTimetable("@daily", timezone="UTC")');
 
@@ -46,15 +57,15 @@ describe("mlgen compile --watch", () => {
         pipelineSource(undefined, `{ schedule: "@hourly", startDate: "2025-01-01" }`),
       );
       await until("the rebuild", () => builds() === 2);
-      expect(out).toContain("pipelines/demo.pipeline.ts changed; compiling");
+      expect(output()).toContain("pipelines/demo.pipeline.ts changed; compiling");
       expect(dag()).toContain('schedule=CronTriggerTimetable("@hourly", timezone="UTC")');
       const good = dag();
 
       // A broken save: diagnostics, nothing written, the watch goes on.
       writeFileSync(file, `${readFileSync(file, "utf8")}\nexport const broken = ;\n`);
       await until("the failed rebuild", () => builds() === 3);
-      expect(out).toContain("error MLG1014");
-      expect(out).toContain("no files were written");
+      expect(output()).toContain("error MLG1014");
+      expect(output()).toContain("no files were written");
       expect(dag()).toBe(good);
 
       // A change in a task module is a change too; the output folder's own writes are not.
@@ -73,29 +84,11 @@ describe("mlgen compile --watch", () => {
       stop.abort();
     }
     expect(await done).toBe(0);
-    expect(out).toContain("stopped watching after 5 builds");
+    expect(output()).toContain("stopped watching after 5 builds");
   }, 120_000);
 
   it("ignores the output folder the config names after a change of out, not only the first one", async () => {
-    const proj = project({
-      "mlgen.config.ts": CONFIG,
-      "tasks/steps.py": TASKS,
-      "pipelines/demo.pipeline.ts": pipelineSource(),
-    });
-    let out = "";
-    const io = {
-      cwd: proj.dir,
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: (t: string) => {
-        out += t;
-      },
-      env: {},
-    };
-    const builds = () => out.split("watching for changes").length - 1;
-    const stop = new AbortController();
-    const done = watchCommand(io, [], {}, { signal: stop.signal, debounceMs: 50 });
+    const { proj, output, builds, stop, done } = watching();
     try {
       await until("the first build", () => builds() === 1);
       writeFileSync(
@@ -103,7 +96,7 @@ describe("mlgen compile --watch", () => {
         CONFIG.replace('out: "dags"', 'out: "dags2"'),
       );
       await until("the build after the config changed", () => builds() === 2);
-      expect(out).toContain("mlgen.config.ts changed; compiling");
+      expect(output()).toContain("mlgen.config.ts changed; compiling");
       expect(proj.read("dags2/demo.py")).toContain("demo");
       // Its own writes to dags2/ (the DAG, the task modules, the manifest) start no build.
       await new Promise((r) => setTimeout(r, 500));
@@ -116,7 +109,7 @@ describe("mlgen compile --watch", () => {
       expect(proj.read("dags2/demo.py")).toContain('"@hourly"');
       await new Promise((r) => setTimeout(r, 500));
       expect(builds()).toBe(3);
-      expect(out).not.toMatch(/dags2\/[^\n]* changed; compiling/);
+      expect(output()).not.toMatch(/dags2\/[^\n]* changed; compiling/);
     } finally {
       stop.abort();
     }
