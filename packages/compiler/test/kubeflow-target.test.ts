@@ -783,6 +783,29 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("places what a task group's settings lose at its p.group() call, not at pipeline()", () => {
+    const ir = pipeline("grouped", { defaults: { queue: "gpu" } }, (p) => {
+      p.group(
+        "g",
+        { defaults: { queue: "cpu", onFailure: [slack({ connId: "alerts" })] } },
+        (g) => {
+          g.bash("a", { command: "true" });
+        },
+      );
+    }).ir;
+    const at = (line: number) => ({ file: "pipelines/p.pipeline.ts", line, column: 5 });
+    const found = kubeflowTarget
+      .validate({ ...lowered(ir), sourceMap: { pipeline: at(1), "group:g": at(4) } })
+      .map((d) => `${d.location?.line} ${d.message.split(" is approximated")[0]}`);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "1 queue of the defaults of pipeline 'grouped'",
+        "4 queue of group 'g'",
+        "4 the alerts of group 'g'",
+      ]),
+    );
+  });
+
   it("refuses a credential in kubeflow.packages or kfpPackage, which every python task's command carries", () => {
     const ir = pipeline("pkgs", {}, (p) => {
       p.python("fit", {

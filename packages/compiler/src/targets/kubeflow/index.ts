@@ -125,7 +125,11 @@ export const kubeflowTarget: Target = {
       const place = {
         pipeline: input.ir.id,
         task: p.task,
-        location: p.task ? input.sourceMap[taskKey(p.task)] : input.sourceMap.pipeline,
+        location: p.task
+          ? input.sourceMap[taskKey(p.task)]
+          : p.group
+            ? input.sourceMap[`group:${p.group}`]
+            : input.sourceMap.pipeline,
       };
       const args = { what: p.what, target: "Kubeflow Pipelines", reason: p.reason, hint: p.hint };
       out.push(

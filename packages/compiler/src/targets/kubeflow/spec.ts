@@ -75,6 +75,8 @@ interface Port {
 /** What KFP cannot carry exactly, reported by the target's validate step. */
 export interface KfpProblem {
   readonly task?: string | undefined;
+  /** The task group it is about, when it is about one's settings: placed at its p.group() call. */
+  readonly group?: string | undefined;
   readonly what: string;
   readonly reason: string;
   readonly hint: string;
@@ -216,14 +218,21 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     ...Object.values(ir.groups).map((g) => ({
       where: `group '${g.id}'`,
       task: undefined,
+      group: g.id,
       o: g.options,
     })),
-    ...ir.tasks.map((t) => ({ where: `task '${t.id}'`, task: t.id, o: t.options })),
+    ...ir.tasks.map((t) => ({
+      where: `task '${t.id}'`,
+      task: t.id,
+      group: undefined,
+      o: t.options,
+    })),
   ];
-  for (const { where, task, o } of ownAlerts) {
+  for (const { where, task, group, o } of ownAlerts) {
     if (o.onFailure || o.onRetry || o.onSuccess) {
       problems.push({
         task,
+        group,
         what: `the alerts of ${where}`,
         reason:
           "Kubeflow runs alerts for the whole pipeline only (an exit handler); these are not sent",
@@ -234,10 +243,15 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
   // Airflow scheduling settings a pipeline spec has no place for: said once per layer.
   const layers = [
-    { where: `the defaults of pipeline '${ir.id}'`, task: undefined, o: ir.defaults },
+    {
+      where: `the defaults of pipeline '${ir.id}'`,
+      task: undefined,
+      group: undefined,
+      o: ir.defaults,
+    },
     ...ownAlerts,
   ];
-  for (const { where, task, o } of layers) {
+  for (const { where, task, group, o } of layers) {
     const dropped = [
       o.pool !== null ? "pool" : null,
       o.poolSlots !== null ? "poolSlots" : null,
@@ -247,6 +261,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (dropped.length > 0) {
       problems.push({
         task,
+        group,
         what: `${dropped.join(", ")} of ${where}`,
         reason:
           "Kubernetes schedules a run's pods; Airflow's pools, queues and priorities have no KFP equivalent and are left out",
@@ -257,6 +272,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (o.dependsOnPast) {
       problems.push({
         task,
+        group,
         what: `dependsOnPast of ${where}`,
         reason: "a KFP run never waits for the previous run's task; this is left out",
         hint: "drop it for Kubeflow, or check the previous run's result in the task",
