@@ -66,7 +66,7 @@ const cases: [string, Case][] = [
     },
   ],
   [
-    "a cycle",
+    "a cycle, at the .after() that closed it (it pointed at the first task's definition)",
     {
       files: {
         "pipelines/demo.pipeline.ts": pipelineSource(`  const a = p.bash("a", { command: "true" });
@@ -75,7 +75,7 @@ const cases: [string, Case][] = [
       },
       code: "MLG1002",
       says: [
-        "pipelines/demo.pipeline.ts:4:15",
+        "pipelines/demo.pipeline.ts:6:5",
         "tasks form a cycle: a -> b -> a",
         "remove one of the dependencies",
       ],

@@ -694,7 +694,11 @@ export function pipeline<
       id: node.id,
       node,
       after(...upstream: TaskHandle[]) {
-        (node.after as string[]).push(...ownIds(node.id, ".after()", upstream, callSite()));
+        const site = callSite();
+        const ids = ownIds(node.id, ".after()", upstream, site);
+        (node.after as string[]).push(...ids);
+        // Where each edge was made: a loop of tasks is closed by one (MLG1002 points at it).
+        for (const up of ids) recordSite(sourceMap, `after:${node.id}:${up}`, site);
         return this;
       },
     };

@@ -279,9 +279,24 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
   const result = topologicalOrder([...byId.keys()], (id) => byId.get(id)?.upstream ?? []);
   // The loop an item ordered after its own group makes is the one reported above.
   if (result.cycle && selfCycles === 0) {
-    const first = result.cycle[0] ?? "";
+    const { cycle } = result;
+    // A loop needs an .after() (an input can only read a task made before it): the place is
+    // the last such call written in it, which closed the loop; else the loop's first task.
+    const closing = cycle
+      .slice(1)
+      .map((down, i) => ({ down, at: ctx.sourceMap[`after:${down}:${cycle[i]}`] }))
+      .filter((e): e is { down: string; at: SourceLocation } => e.at !== undefined)
+      .sort(
+        (x, y) => (y.at.line ?? 0) - (x.at.line ?? 0) || (y.at.column ?? 0) - (x.at.column ?? 0),
+      )[0];
     ctx.report(
-      diagnostic("MLG1002", { cycle: result.cycle.join(" -> ") }, taskPlace(ctx, ir.id, first)),
+      diagnostic(
+        "MLG1002",
+        { cycle: cycle.join(" -> ") },
+        closing
+          ? { pipeline: ir.id, task: closing.down, location: closing.at }
+          : taskPlace(ctx, ir.id, cycle[0] ?? ""),
+      ),
     );
   }
 }
