@@ -485,6 +485,26 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(mixed.stderr).toContain(
       "the paths given belong to 2 projects (ml/mlgen.config.ts, 1 path under none)",
     );
+    // With a project at the root too, its config is found from the current folder: a path of
+    // the nested project is refused, not linted with the root's config (its task modules
+    // looked up from the root: false MLG1007), and the message names both configs.
+    p.write("mlgen.config.ts", CONFIG_WITH(rules));
+    const nested = await p.mlgen("lint", "ml/pipelines/demo.pipeline.ts");
+    expect(nested.stderr).not.toContain("MLG1007");
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain(
+      "ml/pipelines/demo.pipeline.ts belongs to the project of ml/mlgen.config.ts, and this run reads mlgen.config.ts, found from the current folder",
+    );
+    expect(nested.stderr).toContain("mlgen lint --config ml/mlgen.config.ts");
+    // Given its config, it lints as before; so does a file of the root project.
+    const own = await p.mlgen(
+      "lint",
+      "--config",
+      "ml/mlgen.config.ts",
+      "ml/pipelines/demo.pipeline.ts",
+    );
+    expect(own.code, own.stderr).toBe(0);
+    expect((await p.mlgen("lint", "dags/loose.py")).code).toBe(0);
   });
 
   it("refuses what compile refuses: a pipeline id defined twice, and a task module that is not valid Python", async () => {

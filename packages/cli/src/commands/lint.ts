@@ -75,16 +75,42 @@ function nearestConfig(io: CliIO, paths: readonly string[]): string | null {
   return [...found][0] ?? null;
 }
 
+/**
+ * Paths given that sit in another project (a nearer mlgen.config.ts than `config`, the one found
+ * from the working folder): a usage error, as two projects in one run are. Linted with this
+ * config, their task modules are looked up from the wrong root (false MLG1007) and their rule
+ * settings are not theirs.
+ */
+function inOtherProjects(io: CliIO, paths: readonly string[], config: string): void {
+  const others = new Map<string, string>();
+  for (const p of paths) {
+    const abs = resolve(io.cwd, p);
+    if (!existsSync(abs)) continue;
+    const near = findConfig(statSync(abs).isDirectory() ? abs : dirname(abs));
+    if (near !== null && near !== config && !others.has(near)) others.set(near, p);
+  }
+  if (others.size === 0) return;
+  const shown = (f: string) => toPosix(relative(io.cwd, f)) || f;
+  const [[near, first] = ["", ""]] = [...others].sort(([a], [b]) => (a < b ? -1 : 1));
+  throw usage(
+    "lint input",
+    `${toPosix(first)} belongs to the project of ${shown(near)}${others.size > 1 ? ` (and paths to ${others.size - 1} more)` : ""}, and this run reads ${shown(config)}, found from the current folder: one run reads one config`,
+    `lint that project with its own: mlgen lint --config ${shown(near)} <its paths>; in pre-commit, one hook per project (files: ^${toPosix(relative(io.cwd, dirname(near)))}/ for that one, exclude: ^${toPosix(relative(io.cwd, dirname(near)))}/ for this one)`,
+  );
+}
+
 async function loadLintConfig(
   io: CliIO,
   explicit: string | undefined,
   moduleLoader: () => Promise<ModuleLoader>,
   paths: readonly string[],
 ): Promise<LintConfig> {
+  const fromCwd = explicit === undefined ? findConfig(io.cwd) : null;
+  if (fromCwd !== null) inOtherProjects(io, paths, fromCwd);
   const file =
     explicit !== undefined
       ? resolve(io.cwd, explicit)
-      : (findConfig(io.cwd) ?? nearestConfig(io, paths) ?? resolve(io.cwd, "mlgen.config.ts"));
+      : (fromCwd ?? nearestConfig(io, paths) ?? resolve(io.cwd, "mlgen.config.ts"));
   const shown = toPosix(relative(io.cwd, file)) || file;
   if (!existsSync(file)) {
     if (explicit !== undefined) {
