@@ -262,19 +262,7 @@ export function describeConfigError(error: z.ZodError): string {
 
 /** A path with the keys of records (`kubeflow.secretEnv.DB_PASSWORD`) as `*`. */
 function genericPath(path: readonly PropertyKey[]): string {
-  const out: string[] = [];
-  let s: z.core.$ZodType | undefined = configSchema;
-  for (const key of path) {
-    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap();
-    if (s instanceof z.ZodRecord) {
-      out.push("*");
-      s = s.valueType;
-    } else {
-      out.push(String(key));
-      s = s instanceof z.ZodObject ? s.shape[String(key)] : undefined;
-    }
-  }
-  return out.join(".");
+  return schemaAt(path).generic;
 }
 
 /**
@@ -321,14 +309,34 @@ export function configHint(error: z.ZodError | undefined, fallback: string): str
 
 /** The object schema at `path` in the config schema (through defaults and optionals). */
 function objectAt(path: readonly PropertyKey[]): z.ZodObject | undefined {
-  let s: z.core.$ZodType | undefined = configSchema;
-  for (let k = 0; s; k++) {
-    while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap();
-    if (k === path.length) return s instanceof z.ZodObject ? s : undefined;
-    // A record (kubeflow.secretEnv) has the same schema under every key.
-    if (s instanceof z.ZodRecord) s = s.valueType;
-    else if (s instanceof z.ZodObject) s = s.shape[String(path[k])];
-    else return undefined;
+  const { schema } = schemaAt(path);
+  return schema instanceof z.ZodObject ? schema : undefined;
+}
+
+/**
+ * The config schema at `path` (defaults and optionals unwrapped; undefined past a key it does
+ * not have), and the path with the keys of records as `*`: a record (kubeflow.secretEnv) has
+ * the same schema under every key.
+ */
+function schemaAt(path: readonly PropertyKey[]): {
+  schema: z.core.$ZodType | undefined;
+  generic: string;
+} {
+  const unwrap = (t: z.core.$ZodType | undefined) => {
+    let u = t;
+    while (u instanceof z.ZodDefault || u instanceof z.ZodOptional) u = u.unwrap();
+    return u;
+  };
+  const out: string[] = [];
+  let s = unwrap(configSchema);
+  for (const key of path) {
+    if (s instanceof z.ZodRecord) {
+      out.push("*");
+      s = unwrap(s.valueType);
+    } else {
+      out.push(String(key));
+      s = unwrap(s instanceof z.ZodObject ? s.shape[String(key)] : undefined);
+    }
   }
-  return undefined;
+  return { schema: s, generic: out.join(".") };
 }

@@ -96,7 +96,8 @@ export function nestedOutputError(outDir: string, enclosing: string, cwd: string
   );
 }
 
-function readIfThere(file: string): string | null {
+/** A file's text, or null when it cannot be read (there is none). */
+export function readIfThere(file: string): string | null {
   try {
     return readFileSync(file, "utf8");
   } catch {

@@ -528,6 +528,8 @@ export async function compileCommand(
 
   const shipped = new Map<string, EmittedFile[]>();
   const ids = new Map<string, () => SourceLocation>();
+  // The pipelines compiled together, which each target may take as mlgen's own DAGs.
+  const compiledIds = loaded.flatMap((l) => l.definitions.map((d) => d.ir.id));
   let pipelines = 0;
   for (const { file, definitions } of loaded) {
     const sourceFile = toPosix(relative(root, file));
@@ -609,7 +611,7 @@ export async function compileCommand(
         settings: {
           airflowVersion: config.airflowVersion,
           kubeflow: config.kubeflow,
-          pipelines: loaded.flatMap((l) => l.definitions.map((d) => d.ir.id)),
+          pipelines: compiledIds,
         },
       };
       let emittedAll = true;
@@ -723,14 +725,14 @@ export async function compileCommand(
     const shown = toPosix(relative(io.cwd, out)) || ".";
     plans.push({
       out,
+      shown,
       plan: await planWrites(out, planned, { prune: files.length === 0, root, shown }),
     });
   }
   const count = `${pipelines} pipeline${pipelines === 1 ? "" : "s"}`;
   if (options.check) {
     let stale = 0;
-    for (const { out, plan } of plans) {
-      const outShown = toPosix(relative(io.cwd, out)) || ".";
+    for (const { shown: outShown, plan } of plans) {
       const missing = new Set(plan.missing);
       for (const f of plan.write) {
         io.stderr(`stale: ${outShown}/${f.path}${missing.has(f.path) ? " (missing)" : ""}\n`);
@@ -739,7 +741,7 @@ export async function compileCommand(
       stale += plan.write.length + plan.remove.length;
     }
     if (stale === 0) {
-      const shown = plans.map((p) => toPosix(relative(io.cwd, p.out)) || ".").join(" and ");
+      const shown = plans.map((p) => p.shown).join(" and ");
       io.stdout(`mlgen: ${shown} ${plans.length > 1 ? "are" : "is"} up to date (${count})\n`);
       return 0;
     }
@@ -761,10 +763,9 @@ export async function compileCommand(
     return 1;
   }
   await applyPlans(plans);
-  for (const { out, plan } of plans) {
-    const outShown = toPosix(relative(io.cwd, out)) || ".";
+  for (const { shown, plan } of plans) {
     io.stdout(
-      `mlgen: compiled ${count} into ${outShown}: ` +
+      `mlgen: compiled ${count} into ${shown}: ` +
         `${plan.write.length} written, ${plan.unchanged.length} unchanged, ${plan.remove.length} removed\n`,
     );
   }

@@ -47,6 +47,9 @@ interface LintConfig {
   readonly airflow?: { readonly version: 2 | 3 };
 }
 
+/** The config of a file or folder: the nearest mlgen.config.ts at or above its folder. */
+const configAbove = (abs: string) => findConfig(statSync(abs).isDirectory() ? abs : dirname(abs));
+
 /** mlgen.config.ts when there is one (it is optional when files are given). */
 /**
  * The config of the paths given when none is found from the working folder: the one nearest
@@ -57,8 +60,7 @@ function nearestConfig(io: CliIO, paths: readonly string[]): string | null {
   const found = new Set<string>();
   let outside = 0;
   for (const p of paths) {
-    const abs = resolve(io.cwd, p);
-    const config = findConfig(statSync(abs).isDirectory() ? abs : dirname(abs));
+    const config = configAbove(resolve(io.cwd, p));
     if (config) found.add(config);
     else outside++;
   }
@@ -86,7 +88,7 @@ function inOtherProjects(io: CliIO, paths: readonly string[], config: string): v
   for (const p of paths) {
     const abs = resolve(io.cwd, p);
     if (!existsSync(abs)) continue;
-    const near = findConfig(statSync(abs).isDirectory() ? abs : dirname(abs));
+    const near = configAbove(abs);
     if (near !== null && near !== config && !others.has(near)) others.set(near, p);
   }
   if (others.size === 0) return;

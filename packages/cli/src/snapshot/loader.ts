@@ -16,7 +16,7 @@ import Module, { createRequire } from "node:module";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { exportedNothing, type ModuleLoader } from "../load.js";
-import { writeAtomic } from "../write.js";
+import { readIfThere, writeAtomic } from "../write.js";
 
 type Esbuild = typeof import("esbuild");
 
@@ -44,14 +44,6 @@ const NodeModule = Module as unknown as {
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
 
-function readIfExists(file: string): string | null {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return null;
-  }
-}
-
 export interface SnapshotLoaderOptions {
   /** mlgen's modules by specifier (`@mlgen/dsl`, …): the user's imports of them get these. */
   readonly modules: Readonly<Record<string, unknown>>;
@@ -78,11 +70,11 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
 
   const bundle = async (file: string): Promise<string> => {
     const key = join(cacheDir, `${sha1(`${FORMAT}\0${process.version}\0${file}`)}.json`);
-    const cached = readIfExists(key);
+    const cached = readIfThere(key);
     if (cached !== null) {
       try {
         const entry = JSON.parse(cached) as CacheEntry;
-        if (entry.inputs.every(([path, hash]) => sha1(readIfExists(path) ?? "\0") === hash))
+        if (entry.inputs.every(([path, hash]) => sha1(readIfThere(path) ?? "\0") === hash))
           return entry.code;
       } catch {
         // A torn or foreign entry: bundle again and replace it.
@@ -116,7 +108,7 @@ export function createSnapshotLoader(options: SnapshotLoaderOptions): ModuleLoad
     const code = result.outputFiles?.[0]?.text ?? "";
     const inputs = Object.keys(result.metafile.inputs).map((p) => {
       const path = join(dir, p);
-      return [path, sha1(readIfExists(path) ?? "\0")] as const;
+      return [path, sha1(readIfThere(path) ?? "\0")] as const;
     });
     try {
       await mkdir(cacheDir, { recursive: true });

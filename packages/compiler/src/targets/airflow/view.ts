@@ -791,13 +791,13 @@ function conditionCallable(
   const uses = taskUses(shared, task.id);
   const c = task.condition;
   const left = pyValue(c.left, uses);
-  mergeUses(shared, uses);
   // Equality with True, False or None as == has it (1 and numpy's True equal True; `is` would
   // not), written operator.eq: `value == True` is what pycodestyle's E711/E712 flag, and a
   // `# noqa` for them is what ruff's RUF100 flags where those rules are off (its defaults).
   const singleton =
     (c.right === true || c.right === false || c.right === null) && (c.op === "==" || c.op === "!=");
-  if (singleton) shared.operator = true;
+  uses.operator = singleton;
+  mergeUses(shared, uses);
   const test = singleton
     ? new PyCode(`operator.${c.op === "==" ? "eq" : "ne"}(value, ${py`${c.right}`.text})`)
     : new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
