@@ -18,7 +18,7 @@ import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
 import { bin, ensureEngines, tempDir } from "./harness.js";
 
 const FIXTURES = join(ROOT, "test/fixtures");
-const FIXTURE_PIPELINES = ["kitchen-sink", "constructs", "runtime", "kfp-local"];
+const FIXTURE_PIPELINES = ["kitchen-sink", "constructs", "runtime", "kfp-local", "kfp-eq-images"];
 
 let out = "";
 const files: string[] = [];

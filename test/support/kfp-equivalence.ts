@@ -376,6 +376,14 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     covers: "bash task as a `bash -ec` container component, env from a literal, an output, a param",
     settings: { caching: false },
   },
+  {
+    name: "kfp-eq-images",
+    py: "kfp_eq_images.py",
+    functionName: "kfp_eq_images",
+    covers:
+      "images and packages of the project, the pipeline and a task (base_image, packages_to_install); a python task's CPU, memory and GPU",
+    settings: { packages: ["pandas==2.2.3", "numpy==2.1.3"] },
+  },
 ];
 
 export interface MlgenCompile {

@@ -835,6 +835,135 @@ describe("kubeflow target", () => {
     ).toEqual([]);
   });
 
+  it("refuses a credential in a pipeline's or a task's kubeflow.packages, placed where it was written", () => {
+    const def = pipeline(
+      "pkgs",
+      { kubeflow: { packages: ["x @ https://u:s3cret@pypi.example.com/x-1.0.tar.gz"] } },
+      (p) => {
+        p.python("fit", {
+          fn: "tasks/kfp_local.py:scores",
+          inputs: { out_dir: "/tmp/o", fail: false },
+          kubeflow: {
+            packages: ["torch==2.5.1", "y @ https://pypi.example.com/y.whl?token=s3cret"],
+          },
+        });
+      },
+    );
+    const input = { ...lowered(def.ir), sourceMap: def.sourceMap };
+    const bad = kubeflowTarget.validate(input);
+    expect(bad.map((d) => `${d.code} ${d.task ?? "-"} ${d.message.split(":")[0]}`)).toEqual([
+      "MLG1011 - invalid entry 1 of kubeflow.packages of pipeline 'pkgs'",
+      "MLG1011 fit invalid entry 2 of kubeflow.packages of task 'fit'",
+    ]);
+    expect(bad.map((d) => d.location?.line)).toEqual([
+      def.sourceMap.pipeline?.line,
+      def.sourceMap["task:fit"]?.line,
+    ]);
+    expect(bad.map((d) => d.location?.line).every((l) => typeof l === "number")).toBe(true);
+    expect(JSON.stringify(bad)).not.toContain("s3cret");
+  });
+
+  it("a python task runs in its own image, the pipeline's or the project's, with their packages added up and its own resources", () => {
+    const ir = pipeline(
+      "images",
+      { kubeflow: { image: "python:3.12-slim", packages: ["pyarrow==17.0.0"] } },
+      (p) => {
+        const run = (id: string, kubeflow?: Parameters<typeof p.python>[1]["kubeflow"]) =>
+          p.python(id, {
+            fn: "tasks/kfp_local.py:scores",
+            inputs: { out_dir: "/tmp/o", fail: false },
+            ...(kubeflow ? { kubeflow } : {}),
+          });
+        run("plain");
+        run("gpu", {
+          image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+          packages: ["torch==2.5.1", "NumPy==1.26.4", "git+https://example.com/acme/feat.git"],
+          resources: { cpuLimit: "4", memory: "8Gi", gpu: 2 },
+        });
+        run("kfp_pinned", { packages: ["kfp-kubernetes==2.15.2"] });
+        p.validate("check", { data: "/data/x.csv" });
+      },
+    ).ir;
+    const [spec] = parse(
+      renderPipelineSpec({
+        ...lowered(ir),
+        settings: { kubeflow: { packages: ["pandas==2.2.3", "numpy==2.1.3"] } },
+      }),
+    ) as Doc[];
+    const container = (label: string) =>
+      (spec as { deploymentSpec: { executors: Record<string, { container: Doc }> } }).deploymentSpec
+        .executors[label]?.container as {
+        image: string;
+        command: string[];
+        resources?: Doc;
+      };
+    const installs = (label: string) =>
+      [...(container(label).command[2] ?? "").matchAll(/'([^']+)'/g)]
+        .map((m) => m[1])
+        .filter((p) => !p?.startsWith("--") && !p?.startsWith("typing"));
+    expect(container("exec-plain").image).toBe("python:3.12-slim");
+    expect(installs("exec-plain")).toEqual([
+      "pandas==2.2.3",
+      "numpy==2.1.3",
+      "pyarrow==17.0.0",
+      "kfp==2.17.3",
+    ]);
+    expect(container("exec-plain").resources).toBeUndefined();
+    // A task's own numpy (NumPy: names compare as pip compares them) replaces the project's
+    // where it stood; a URL names no package and is added.
+    expect(container("exec-gpu").image).toBe("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime");
+    expect(installs("exec-gpu")).toEqual([
+      "pandas==2.2.3",
+      "NumPy==1.26.4",
+      "pyarrow==17.0.0",
+      "torch==2.5.1",
+      "git+https://example.com/acme/feat.git",
+      "kfp==2.17.3",
+    ]);
+    expect(container("exec-gpu").resources).toEqual({
+      cpuLimit: 4,
+      resourceCpuLimit: "4",
+      memoryRequest: 8.589934592,
+      resourceMemoryRequest: "8Gi",
+      accelerator: {
+        count: "2",
+        resourceCount: "2",
+        resourceType: "nvidia.com/gpu",
+        type: "nvidia.com/gpu",
+      },
+    });
+    // kfp installs no kfp of its own next to a package named kfp*, which brings it along.
+    expect(installs("exec-kfp-pinned")).toEqual([
+      "pandas==2.2.3",
+      "numpy==2.1.3",
+      "pyarrow==17.0.0",
+      "kfp-kubernetes==2.15.2",
+    ]);
+    // The pipeline's image is every task's it runs in: a validation's too.
+    expect(container("exec-check").image).toBe("python:3.12-slim");
+  });
+
+  it("a python task's kubeflow resources are checked as a container's: quantities, requests within limits", () => {
+    const ir = pipeline("res", {}, (p) => {
+      p.python("fit", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/o", fail: false },
+        kubeflow: { resources: { cpu: "8", cpuLimit: "4", memoryLimit: "16 GB" } },
+      });
+    }).ir;
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([
+        ["tasks/kfp_local.py", readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8")],
+      ]),
+    });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message.split(":")[0]}`).sort()).toEqual([
+      "MLG1011 invalid kubeflow.resources.cpu of task 'fit'",
+      "MLG1011 invalid kubeflow.resources.memoryLimit of task 'fit'",
+    ]);
+  });
+
   it("a task tracked in MLflow installs mlflow in its container, as a validation installs pandas", () => {
     const ir = pipeline("tracked", {}, (p) => {
       p.python("fit", {

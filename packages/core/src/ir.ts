@@ -153,6 +153,35 @@ const taskBase = {
 export const mapSchema = z.strictObject({ input: z.string(), over: valueSchema });
 export type TaskMap = z.infer<typeof mapSchema>;
 
+export const resourcesSchema = z.strictObject({
+  cpuRequest: z.string().nullable(),
+  cpuLimit: z.string().nullable(),
+  memoryRequest: z.string().nullable(),
+  memoryLimit: z.string().nullable(),
+  /** `nvidia.com/gpu` limit. */
+  gpuLimit: z.number().int().positive().nullable(),
+});
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/**
+ * The Kubeflow image and pip packages of a pipeline's tasks (set on the pipeline) or of one
+ * python task: the Airflow target ignores them (a python task runs in its Airflow worker).
+ */
+export const kubeflowPipelineSchema = z.strictObject({
+  /** The image the tasks run in; null: the project's `kubeflow.image`. */
+  image: z.string().min(1).nullable(),
+  /** pip requirements added to the project's (one naming the same package replaces it). */
+  packages: z.array(z.string().min(1)),
+});
+export type KubeflowPipelineSettings = z.infer<typeof kubeflowPipelineSchema>;
+
+/** A python task's own Kubeflow settings: its image, extra packages and its pod's resources. */
+export const kubeflowTaskSchema = z.strictObject({
+  ...kubeflowPipelineSchema.shape,
+  resources: resourcesSchema.nullable(),
+});
+export type KubeflowTaskSettings = z.infer<typeof kubeflowTaskSchema>;
+
 export const pythonTaskSchema = z.strictObject({
   kind: z.literal("python"),
   ...taskBase,
@@ -165,6 +194,8 @@ export const pythonTaskSchema = z.strictObject({
   mlflow: mlflowSchema.nullable(),
   /** Set for a mapped task: its outputs, read downstream, are lists with one item per instance. */
   map: mapSchema.nullable(),
+  /** Kubeflow only; absent when the task sets none (the pipeline's and the project's apply). */
+  kubeflow: kubeflowTaskSchema.optional(),
 });
 export type PythonTask = z.infer<typeof pythonTaskSchema>;
 
@@ -232,16 +263,6 @@ export const sensorTaskSchema = z.strictObject({
   softFail: z.boolean(),
 });
 export type SensorTask = z.infer<typeof sensorTaskSchema>;
-
-export const resourcesSchema = z.strictObject({
-  cpuRequest: z.string().nullable(),
-  cpuLimit: z.string().nullable(),
-  memoryRequest: z.string().nullable(),
-  memoryLimit: z.string().nullable(),
-  /** `nvidia.com/gpu` limit. */
-  gpuLimit: z.number().int().positive().nullable(),
-});
-export type Resources = z.infer<typeof resourcesSchema>;
 
 /** A container image run as a Kubernetes pod. */
 export const containerTaskSchema = z.strictObject({
@@ -375,6 +396,8 @@ export const pipelineSchema = z.strictObject({
     z.lazy(() => groupSchema),
   ),
   tasks: z.array(taskSchema),
+  /** Kubeflow only; absent when the pipeline sets none (the project's apply). */
+  kubeflow: kubeflowPipelineSchema.optional(),
 });
 export type Pipeline = z.infer<typeof pipelineSchema>;
 

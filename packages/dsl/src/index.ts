@@ -19,6 +19,8 @@ export {
   type FileSensorSpec,
   type GroupSpec,
   isPipelineDefinition,
+  type KubeflowPipelineOptions,
+  type KubeflowTaskOptions,
   type MappedOutputHandles,
   type MappedTaskHandle,
   type MapTaskSpec,
@@ -41,6 +43,7 @@ export {
   type ShortCircuitSpec,
   type TaskHandle,
   type TaskOptionsInput,
+  type TaskResources,
   type TimeDeltaSensorSpec,
   type ValidateSpec,
 } from "./pipeline.js";

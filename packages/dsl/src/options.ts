@@ -10,6 +10,8 @@ import type {
   ExternalTaskSensorSpec,
   FileSensorSpec,
   GroupSpec,
+  KubeflowPipelineOptions,
+  KubeflowTaskOptions,
   MapTaskSpec,
   MlflowOptions,
   OutletOptions,
@@ -18,6 +20,7 @@ import type {
   SensorOptions,
   ShortCircuitSpec,
   TaskOptionsInput,
+  TaskResources,
   TimeDeltaSensorSpec,
   ValidateSpec,
 } from "./pipeline.js";
@@ -56,6 +59,7 @@ const PYTHON: Own<PythonTaskSpec<Outputs>, TaskOptionsInput & OutletOptions> = {
   inputs: true,
   outputs: true,
   mlflow: true,
+  kubeflow: true,
 };
 const MAP: Own<MapTaskSpec<Outputs>, PythonTaskSpec<Outputs>> = { over: true, as: true };
 const BASH: Own<BashTaskSpec, TaskOptionsInput & OutletOptions> = { command: true, env: true };
@@ -86,7 +90,7 @@ const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
   resources: true,
   namespace: true,
 };
-const RESOURCES: Keys<NonNullable<ContainerTaskSpec["resources"]>> = {
+const RESOURCES: Keys<TaskResources> = {
   cpu: true,
   memory: true,
   cpuLimit: true,
@@ -115,7 +119,10 @@ const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
   params: true,
   defaults: true,
   mlflow: true,
+  kubeflow: true,
 };
+const KUBEFLOW_PIPELINE: Keys<KubeflowPipelineOptions> = { image: true, packages: true };
+const KUBEFLOW_TASK: Keys<KubeflowTaskOptions> = { ...KUBEFLOW_PIPELINE, resources: true };
 const GROUP: Keys<GroupSpec> = { tooltip: true, defaults: true };
 const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };
 
@@ -140,6 +147,8 @@ export const OPTIONS = {
   defaults: names(TASK),
   resources: names(RESOURCES),
   mlflow: names(MLFLOW),
+  "kubeflow (task)": names(KUBEFLOW_TASK),
+  "kubeflow (pipeline)": names(KUBEFLOW_PIPELINE),
 } as const;
 
 export type OptionsOf = keyof typeof OPTIONS;

@@ -10,11 +10,13 @@ import {
   type Group,
   IR_VERSION,
   type Json,
+  type KubeflowPipelineSettings,
   type MlflowTracking,
   type OutputType,
   type Param,
   type Pipeline,
   type PythonTask,
+  type Resources,
   type Schedule,
   type SensorTask,
   type SourceLocation,
@@ -136,6 +138,41 @@ export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput, Out
   readonly outputs?: O;
   /** Run the function inside an MLflow run; `true` uses the pipeline's settings. */
   readonly mlflow?: boolean | MlflowOptions;
+  /**
+   * Kubeflow only (on Airflow a python task runs in its worker): the image this task runs in,
+   * pip packages it needs besides the pipeline's and the project's, and its pod's CPU, memory
+   * and GPUs, e.g. `{ image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime", resources: { gpu: 1 } }`.
+   */
+  readonly kubeflow?: KubeflowTaskOptions;
+}
+
+/** CPU and memory as Kubernetes quantities (`"500m"`, `"2"`, `"4Gi"`); GPUs as a count. */
+export interface TaskResources {
+  /** CPU request. */
+  readonly cpu?: string;
+  /** Memory request. */
+  readonly memory?: string;
+  readonly cpuLimit?: string;
+  readonly memoryLimit?: string;
+  /** `nvidia.com/gpu` limit. */
+  readonly gpu?: number;
+}
+
+/** The Kubeflow image and pip packages of a pipeline's tasks. */
+export interface KubeflowPipelineOptions {
+  /** The image its tasks run in, instead of the project's `kubeflow.image`. */
+  readonly image?: string;
+  /**
+   * pip requirements installed before each python task, besides the project's
+   * `kubeflow.packages`; one naming a package the project lists replaces its requirement.
+   */
+  readonly packages?: readonly string[];
+}
+
+/** A python task's own Kubeflow settings. */
+export interface KubeflowTaskOptions extends KubeflowPipelineOptions {
+  /** The task's pod's CPU, memory and GPUs (as `set_cpu_limit()` and the like in kfp). */
+  readonly resources?: TaskResources;
 }
 
 export interface BashTaskSpec extends TaskOptionsInput, OutletOptions {
@@ -223,13 +260,7 @@ export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
   /** Arguments; Airflow templates such as `{{ ds }}` work. */
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, Input>>;
-  readonly resources?: {
-    readonly cpu?: string;
-    readonly memory?: string;
-    readonly cpuLimit?: string;
-    readonly memoryLimit?: string;
-    readonly gpu?: number;
-  };
+  readonly resources?: TaskResources;
   readonly namespace?: string;
 }
 
@@ -318,6 +349,8 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   readonly params?: P;
   readonly defaults?: TaskOptionsInput;
   readonly mlflow?: MlflowOptions;
+  /** Kubeflow only: the image and pip packages of this pipeline's tasks. */
+  readonly kubeflow?: KubeflowPipelineOptions;
 }
 
 export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> {
@@ -614,6 +647,14 @@ export function pipeline<
       site: pipelineSite,
     }),
   );
+  problems.push(
+    ...unknownOptions(
+      options.kubeflow,
+      "kubeflow (pipeline)",
+      `the kubeflow options of pipeline '${id}'`,
+      { pipeline: id, site: pipelineSite },
+    ),
+  );
   const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
 
   const paramsIr: Record<string, Param> = {};
@@ -881,6 +922,19 @@ export function pipeline<
       );
       mlflow = mlflowTracking(spec.mlflow, taskId);
     }
+    const kf = spec.kubeflow;
+    if (kf) {
+      const place = { pipeline: id, task: taskId, site };
+      problems.push(
+        ...unknownOptions(kf, "kubeflow (task)", `the kubeflow options of task '${taskId}'`, place),
+        ...unknownOptions(
+          kf.resources,
+          "resources",
+          `the kubeflow resources of task '${taskId}'`,
+          place,
+        ),
+      );
+    }
     return add({
       kind: "python",
       ...base,
@@ -890,6 +944,14 @@ export function pipeline<
       outputs: { ...(spec.outputs ?? {}) },
       mlflow,
       map,
+      ...(kf
+        ? {
+            kubeflow: {
+              ...kubeflowPipeline(kf),
+              resources: kf.resources ? resources(kf.resources) : null,
+            },
+          }
+        : {}),
     });
   };
 
@@ -1099,13 +1161,7 @@ export function pipeline<
           command: spec.command ? list(spec.command) : null,
           args: list(spec.args ?? []),
           env: lowerInputs(base.id, spec.env, "env", site),
-          resources: {
-            cpuRequest: r.cpu ?? null,
-            cpuLimit: r.cpuLimit ?? null,
-            memoryRequest: r.memory ?? null,
-            memoryLimit: r.memoryLimit ?? null,
-            gpuLimit: r.gpu ?? null,
-          },
+          resources: resources(r),
           namespace: spec.namespace ?? null,
         };
         return handle(add(node));
@@ -1188,6 +1244,23 @@ export function pipeline<
     defaults: options.defaults ? taskOptions(options.defaults) : { ...EMPTY_TASK_OPTIONS },
     groups,
     tasks,
+    ...(options.kubeflow ? { kubeflow: kubeflowPipeline(options.kubeflow) } : {}),
   };
   return { [PIPELINE]: true, ir, sourceMap, problems };
+}
+
+/** A task's resources in the IR (Kubernetes' names: requests and limits). */
+function resources(r: TaskResources): Resources {
+  return {
+    cpuRequest: r.cpu ?? null,
+    cpuLimit: r.cpuLimit ?? null,
+    memoryRequest: r.memory ?? null,
+    memoryLimit: r.memoryLimit ?? null,
+    gpuLimit: r.gpu ?? null,
+  };
+}
+
+/** The image and packages of `kubeflow` options, as the IR holds them. */
+function kubeflowPipeline(k: KubeflowPipelineOptions): KubeflowPipelineSettings {
+  return { image: k.image ?? null, packages: list(k.packages ?? []) };
 }

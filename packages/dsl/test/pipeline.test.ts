@@ -456,6 +456,63 @@ describe("pipeline()", () => {
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
   });
 
+  it("carries Kubeflow images, packages and resources of a pipeline and its python tasks, and names their typos", () => {
+    const def = pipeline(
+      "k",
+      { kubeflow: { image: "python:3.12-slim", packages: ["pandas==2.2.3"], gpu: 1 } as never },
+      (p) => {
+        p.python("fit", {
+          fn: "tasks/a.py:f",
+          kubeflow: {
+            image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+            resources: { gpu: 1 },
+          },
+        });
+        p.map("each", {
+          fn: "tasks/a.py:f",
+          over: [1, 2],
+          as: "n",
+          kubeflow: { packages: ["torch==2.5.1"], resource: { gpu: 1 } } as never,
+        });
+        p.python("plain", { fn: "tasks/a.py:f" });
+      },
+    );
+    expect(def.ir.kubeflow).toEqual({ image: "python:3.12-slim", packages: ["pandas==2.2.3"] });
+    const byId = Object.fromEntries(def.ir.tasks.map((t) => [t.id, t]));
+    expect(byId.fit).toMatchObject({
+      kubeflow: {
+        image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+        packages: [],
+        resources: {
+          cpuRequest: null,
+          cpuLimit: null,
+          memoryRequest: null,
+          memoryLimit: null,
+          gpuLimit: 1,
+        },
+      },
+    });
+    expect(byId.each).toMatchObject({
+      kubeflow: { image: null, packages: ["torch==2.5.1"], resources: null },
+    });
+    // A task that sets nothing carries nothing: its IR (and the IR hash) is what it was.
+    expect(byId.plain && "kubeflow" in byId.plain).toBe(false);
+    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual([
+      [
+        "MLG1022",
+        null,
+        "there is no option 'gpu' in the kubeflow options of pipeline 'k', so it would be ignored",
+        "remove it (the options are image, packages)",
+      ],
+      [
+        "MLG1022",
+        "each",
+        "there is no option 'resource' in the kubeflow options of task 'each', so it would be ignored",
+        "did you mean 'resources'?",
+      ],
+    ]);
+  });
+
   it("refuses a handle put into a string, which would be written as [object Object]", () => {
     const build = (body: (p: Parameters<Parameters<typeof pipeline>[2]>[0]) => void) => () =>
       pipeline("s", { params: { n: 3, name: "x" } }, body);

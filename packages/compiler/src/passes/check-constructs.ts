@@ -10,6 +10,7 @@ import {
   type PythonTask,
   pokeSensorWait,
   pokeSensorWaitText,
+  type Resources,
   type Task,
   targetTasks,
   taskOutputs,
@@ -70,15 +71,17 @@ function checkExternalStates(
 }
 
 /**
- * A container task's resources must be quantities Kubernetes reads, with requests no larger than
- * limits: the pod is refused otherwise (and kfp refuses the strings), whichever engine runs it.
+ * A task's resources (a container task's, a python task's on Kubeflow: `option` names which)
+ * must be quantities Kubernetes reads, with requests no larger than limits: the pod is refused
+ * otherwise (and kfp refuses the strings), whichever engine runs it.
  */
 function checkResources(
-  task: Extract<Task, { kind: "container" }>,
+  task: Task,
+  r: Resources,
+  option: string,
   ctx: PassContext,
   place: DiagnosticPlace,
 ): void {
-  const r = task.resources;
   const written = {
     cpu: r.cpuRequest,
     memory: r.memoryRequest,
@@ -91,7 +94,7 @@ function checkResources(
       diagnostic(
         "MLG1011",
         {
-          what: `resources.${key} of task '${task.id}'`,
+          what: `${option}.${key} of task '${task.id}'`,
           reason: `${JSON.stringify(value)} is not a Kubernetes quantity, so the pod is refused`,
           hint: key.startsWith("cpu")
             ? 'give cores or millicores: "2", "0.5", "500m"'
@@ -113,7 +116,7 @@ function checkResources(
       diagnostic(
         "MLG1011",
         {
-          what: `resources.${key} of task '${task.id}'`,
+          what: `${option}.${key} of task '${task.id}'`,
           reason: `the request ${request} is more than the limit ${limit}, and Kubernetes refuses such a pod`,
           hint: `lower ${key} to ${limit} or less, or raise ${key}Limit`,
         },
@@ -244,9 +247,12 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         break;
       case "python":
         if (task.map) checkMap(ir, task, byId, ctx, place);
+        if (task.kubeflow?.resources) {
+          checkResources(task, task.kubeflow.resources, "kubeflow.resources", ctx, place);
+        }
         break;
       case "container":
-        checkResources(task, ctx, place);
+        checkResources(task, task.resources, "resources", ctx, place);
         break;
       case "sensor": {
         // Each try ends at an execution timeout shorter than the timeout, and is retried.

@@ -20,7 +20,12 @@ import {
 import { annotationBase, parameters } from "../../passes/check-modules.js";
 import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
-import { type KubeflowSettings, pythonCommand } from "./executors.js";
+import {
+  addPackages,
+  containerResources,
+  type KubeflowSettings,
+  pythonCommand,
+} from "./executors.js";
 import { shippedModules } from "./modules.js";
 import type { InputSpec, ParameterType } from "./spec.js";
 import { constantOf } from "./values.js";
@@ -237,7 +242,12 @@ export function pythonComponent(
   let outputTuple: PyCode | null = null;
   let returns = new PyCode("");
   let doc: string;
-  const packages = [...settings.packages];
+  // A python task's own image, packages and resources (Kubeflow only); the pipeline's and the
+  // project's are in `settings` already.
+  const own = task.kind === "python" ? task.kubeflow : undefined;
+  const packages = addPackages(settings.packages, own?.packages ?? []);
+  const image = own?.image ?? settings.image;
+  const resources = own?.resources ? containerResources(own.resources) : null;
   let modules: readonly { path: string; content: string }[] = [];
 
   if (task.kind === "python") {
@@ -412,6 +422,8 @@ export function pythonComponent(
     returns.text,
     doc,
     packages.join("\n"),
+    image,
+    resources ? JSON.stringify(resources) : "",
     modules.map((m) => m.path).join("\n"),
     ...body.map((b) => b.text),
   ].join("\u0000");
@@ -430,7 +442,10 @@ export function pythonComponent(
       doc,
       body,
     });
-    container = pythonCommand(settings, packages, source, functionName.text, modules);
+    container = {
+      ...pythonCommand({ ...settings, image }, packages, source, functionName.text, modules),
+      ...(resources ? { resources } : {}),
+    };
     made.set(key, container);
   }
   return { container, outputs, extraInputs, optionalInputs: new Set() };

@@ -1,6 +1,12 @@
 /** Executors: the container that runs each task (python components, shell, images). */
 
-import { type BashTask, type ContainerTask, mayHoldJinja, type Value } from "@mlgen/core";
+import {
+  type BashTask,
+  type ContainerTask,
+  mayHoldJinja,
+  type Resources,
+  type Value,
+} from "@mlgen/core";
 import { shQuote } from "../../escape/shell.js";
 import { posixJoin } from "../../posix.js";
 import { quantity } from "../../quantity.js";
@@ -33,6 +39,78 @@ export interface KubeflowSettings {
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
+ * The project name a pip requirement installs (PEP 508: `scikit-learn>=1.5`, `torch[cuda]==2.5`,
+ * `pkg @ https://...`), normalized as PEP 503 compares names; null for what names none
+ * (a URL, a path, a pip option).
+ */
+function requirementName(requirement: string): string | null {
+  const m = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?=$|[[(;<>=!~@\s])/.exec(
+    requirement,
+  );
+  return m ? (m[1] as string).toLowerCase().replace(/[-_.]+/g, "-") : null;
+}
+
+/**
+ * The requirements of a nearer level (a task's, a pipeline's) added to a farther one's (the
+ * pipeline's, the project's): one that names a package the farther level lists replaces that
+ * requirement where it stood, so a task can pin another version; the others follow in order.
+ */
+export function addPackages(farther: readonly string[], nearer: readonly string[]): string[] {
+  if (nearer.length === 0) return [...farther];
+  const names = new Map<string, string>();
+  for (const r of nearer) {
+    const name = requirementName(r);
+    if (name !== null) names.set(name, r);
+  }
+  const out: string[] = [];
+  const placed = new Set<string>();
+  for (const r of farther) {
+    const name = requirementName(r);
+    const replaced = name === null ? undefined : names.get(name);
+    if (replaced === undefined) out.push(r);
+    else if (!placed.has(replaced)) {
+      out.push(replaced);
+      placed.add(replaced);
+    }
+  }
+  for (const r of nearer) if (!placed.has(r)) out.push(r);
+  return out;
+}
+
+/**
+ * A container's resources as kfp writes them: the strings, and for drivers older than those,
+ * the deprecated numbers (CPU in cores, memory in GB; kfp/compiler/compiler_utils.py
+ * _cpu_to_float, _memory_to_float). Null when none is set.
+ */
+export function containerResources(r: Resources): Record<string, unknown> | null {
+  const resources: Record<string, unknown> = {
+    ...(r.cpuLimit !== null
+      ? { cpuLimit: cpuToFloat(r.cpuLimit), resourceCpuLimit: r.cpuLimit }
+      : {}),
+    ...(r.cpuRequest !== null
+      ? { cpuRequest: cpuToFloat(r.cpuRequest), resourceCpuRequest: r.cpuRequest }
+      : {}),
+    ...(r.memoryLimit !== null
+      ? { memoryLimit: memoryToFloat(r.memoryLimit), resourceMemoryLimit: r.memoryLimit }
+      : {}),
+    ...(r.memoryRequest !== null
+      ? { memoryRequest: memoryToFloat(r.memoryRequest), resourceMemoryRequest: r.memoryRequest }
+      : {}),
+    ...(r.gpuLimit !== null
+      ? {
+          accelerator: {
+            count: String(r.gpuLimit),
+            resourceCount: String(r.gpuLimit),
+            resourceType: "nvidia.com/gpu",
+            type: "nvidia.com/gpu",
+          },
+        }
+      : {}),
+  };
+  return Object.keys(resources).length ? resources : null;
+}
+
+/**
  * The command kfp writes for a lightweight component: install kfp (and the task's packages)
  * when missing, write the module to a temp dir, hand it to kfp's executor.
  */
@@ -43,11 +121,17 @@ export function pythonCommand(
   functionName: string,
   modules: readonly { readonly path: string; readonly content: string }[],
 ): Record<string, unknown> {
-  const pip =
-    "PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install --quiet --no-warn-script-location";
+  // As kfp 2.17 writes it (kfp/dsl/component_factory.py): the task's packages first, then kfp's
+  // executor, which is left out when a package names kfp itself (`kfp==2.16.0`,
+  // `kfp-kubernetes`, which brings kfp along).
+  const pip = "python3 -m pip install --quiet --no-warn-script-location";
   const installs = [
-    `${pip} ${shQuote(settings.kfpPackage)} '--no-deps' 'typing-extensions>=3.7.4,<5; python_version<"3.9"'`,
     ...(packages.length ? [`${pip} ${packages.map(shQuote).join(" ")}`] : []),
+    ...(packages.some((p) => p.startsWith("kfp"))
+      ? []
+      : [
+          `${pip} ${shQuote(settings.kfpPackage)} '--no-deps' 'typing-extensions>=3.7.4,<5; python_version<"3.9"'`,
+        ]),
   ];
   const install = [
     "",
@@ -55,7 +139,7 @@ export function pythonCommand(
     "    python3 -m ensurepip || python3 -m ensurepip --user || apt-get install python3-pip",
     "fi",
     "",
-    `${installs.join(" && ")} && "$0" "$@"`,
+    `PIP_DISABLE_PIP_VERSION_CHECK=1 ${installs.join("  &&  ")} && "$0" "$@"`,
     "",
   ].join("\n");
   // The folders made so far ("": the program path itself).
@@ -336,33 +420,7 @@ export function containerExecutor(
       "run the pipeline in that namespace",
     );
   }
-  const r = task.resources;
-  // As kfp writes them: the strings, and for drivers older than those, the deprecated numbers
-  // (CPU in cores, memory in GB; kfp/compiler/compiler_utils.py _cpu_to_float, _memory_to_float).
-  const resources: Record<string, unknown> = {
-    ...(r.cpuLimit !== null
-      ? { cpuLimit: cpuToFloat(r.cpuLimit), resourceCpuLimit: r.cpuLimit }
-      : {}),
-    ...(r.cpuRequest !== null
-      ? { cpuRequest: cpuToFloat(r.cpuRequest), resourceCpuRequest: r.cpuRequest }
-      : {}),
-    ...(r.memoryLimit !== null
-      ? { memoryLimit: memoryToFloat(r.memoryLimit), resourceMemoryLimit: r.memoryLimit }
-      : {}),
-    ...(r.memoryRequest !== null
-      ? { memoryRequest: memoryToFloat(r.memoryRequest), resourceMemoryRequest: r.memoryRequest }
-      : {}),
-    ...(r.gpuLimit !== null
-      ? {
-          accelerator: {
-            count: String(r.gpuLimit),
-            resourceCount: String(r.gpuLimit),
-            resourceType: "nvidia.com/gpu",
-            type: "nvidia.com/gpu",
-          },
-        }
-      : {}),
-  };
+  const resources = containerResources(task.resources);
   return {
     container: {
       ...(task.args.length ? { args: task.args } : {}),
@@ -383,7 +441,7 @@ export function containerExecutor(
         : {}),
       ...(literal.length ? { env: literal } : {}),
       image: task.image,
-      ...(Object.keys(resources).length ? { resources } : {}),
+      ...(resources ? { resources } : {}),
     },
     outputs: {},
     optionalInputs: new Set(),

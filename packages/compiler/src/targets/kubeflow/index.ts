@@ -1,8 +1,8 @@
-import { type Diagnostic, diagnostic, hasErrors, taskKey } from "@mlgen/core";
+import { type Diagnostic, diagnostic, hasErrors, type SourceLocation, taskKey } from "@mlgen/core";
 import { isWellFormed, type YamlFacts, yamlDocuments } from "../../escape/yaml.js";
 import { urlCredential } from "../../passes/check-secrets.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
-import type { KubeflowSettings } from "./executors.js";
+import { addPackages, type KubeflowSettings } from "./executors.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
 
 export type { KubeflowSettings } from "./executors.js";
@@ -17,8 +17,20 @@ export const KUBEFLOW_DEFAULTS: KubeflowSettings = {
   mlgenVersion: MLGEN_VERSION,
 };
 
+/** The project's settings (mlgen.config.ts), with the pipeline's own image and packages. */
 function settingsOf(input: TargetInput): KubeflowSettings {
-  return { ...KUBEFLOW_DEFAULTS, ...input.settings?.kubeflow, mlgenVersion: MLGEN_VERSION };
+  const project = {
+    ...KUBEFLOW_DEFAULTS,
+    ...input.settings?.kubeflow,
+    mlgenVersion: MLGEN_VERSION,
+  };
+  const own = input.ir.kubeflow;
+  if (!own) return project;
+  return {
+    ...project,
+    image: own.image ?? project.image,
+    packages: addPackages(project.packages, own.packages),
+  };
 }
 
 // validate() and emit() see the same input object: build once.
@@ -138,13 +150,34 @@ export const kubeflowTarget: Target = {
           : diagnostic("MLG3002", args, place),
       );
     }
-    const settings = settingsOf(input);
-    for (const [i, pkg] of [...settings.packages, settings.kfpPackage].entries()) {
+    // Every requirement written into a command, and where it was given.
+    const project = { ...KUBEFLOW_DEFAULTS, ...input.settings?.kubeflow };
+    const config = "in mlgen.config.ts";
+    const requirements: { pkg: string; what: string; location?: SourceLocation; task?: string }[] =
+      [
+        ...project.packages.map((pkg, i) => ({
+          pkg,
+          what: `entry ${i + 1} of kubeflow.packages ${config}`,
+        })),
+        { pkg: project.kfpPackage, what: `kubeflow.kfpPackage ${config}` },
+        ...(input.ir.kubeflow?.packages ?? []).map((pkg, i) => ({
+          pkg,
+          what: `entry ${i + 1} of kubeflow.packages of pipeline '${input.ir.id}'`,
+          location: input.sourceMap.pipeline,
+        })),
+        ...input.ir.tasks.flatMap((t) =>
+          t.kind === "python"
+            ? (t.kubeflow?.packages ?? []).map((pkg, i) => ({
+                pkg,
+                what: `entry ${i + 1} of kubeflow.packages of task '${t.id}'`,
+                location: input.sourceMap[taskKey(t.id)],
+                task: t.id,
+              }))
+            : [],
+        ),
+      ];
+    for (const { pkg, what, location, task } of requirements) {
       if (!urlCredential(pkg)) continue;
-      const what =
-        i < settings.packages.length
-          ? `entry ${i + 1} of kubeflow.packages in mlgen.config.ts`
-          : "kubeflow.kfpPackage in mlgen.config.ts";
       out.push(
         diagnostic(
           "MLG1011",
@@ -154,7 +187,7 @@ export const kubeflowTarget: Target = {
               "a URL in it holds a credential (user:password@, a token as the user name or in the query), and the packages are written into the command of every python task in the generated YAML",
             hint: "keep the credential out of the spec: a private index in PIP_INDEX_URL or PIP_EXTRA_INDEX_URL given to the pods by kubeflow.secretEnv (pip reads them), or a kubeflow.image with the package installed",
           },
-          { pipeline: input.ir.id },
+          { pipeline: input.ir.id, task, location },
         ),
       );
     }
