@@ -511,6 +511,38 @@ describe("mlgen compile on bad input", () => {
     expect(proj.snapshot()).toEqual(before);
   });
 
+  it("a group with a task's id, either first, or two groups with one id, is said once", async () => {
+    const errors = async (body: string) => {
+      const proj = project({
+        "mlgen.config.ts": CONFIG,
+        "tasks/steps.py": TASKS,
+        "pipelines/demo.pipeline.ts": pipelineSource(body),
+      });
+      const { code, stderr } = await proj.mlgen("compile");
+      expect(code).toBe(1);
+      return stderr.split("\n").filter((l) => l.includes("error MLG"));
+    };
+    const group = `  p.group("prep", {}, (g) => {
+    g.bash("x", { command: "true" });
+  });`;
+    const task = `  p.bash("prep", { command: "true" });`;
+    expect(await errors(`${task}\n${group}`)).toEqual([
+      expect.stringMatching(
+        /^pipelines\/demo\.pipeline\.ts:5:5: error MLG1001: group id 'prep' is used more than once: a task has it too \(first at line 4, column 5\)$/,
+      ),
+    ]);
+    expect(await errors(`${group}\n${task}`)).toEqual([
+      expect.stringMatching(
+        /^pipelines\/demo\.pipeline\.ts:4:5: error MLG1001: group id 'prep' .*a task has it too/,
+      ),
+    ]);
+    expect(await errors(`${group}\n${group.replace('"x"', '"y"')}`)).toEqual([
+      expect.stringMatching(
+        /^pipelines\/demo\.pipeline\.ts:7:5: error MLG1001: group id 'prep' is used more than once \(first at line 4, column 5\)$/,
+      ),
+    ]);
+  });
+
   it("a sensor in poke mode with a multi-hour timeout is a warning: the output is written", async () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,

@@ -1008,8 +1008,10 @@ export function pipeline<
             site,
           }),
         );
-        if (groups[groupFull] || tasks.some((t) => t.id === groupFull)) {
-          const first = sourceMap[groups[groupFull] ? `group:${groupFull}` : taskKey(groupFull)];
+        // A group with a task's id is the compiler's to report (check-graph.ts says a task has
+        // it too, whichever came first); two groups with one id only this record sees.
+        if (groups[groupFull]) {
+          const first = sourceMap[`group:${groupFull}`];
           problems.push(
             diagnostic(
               "MLG1001",
