@@ -118,6 +118,23 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
     expect(mlRun?.logged_models).toHaveLength(1);
   });
 
+  it("a task reads the files beside its module that taskFiles names (SQL, settings), copied into the dags folder", async () => {
+    const out = join(work, "task-files-dags");
+    const io = {
+      cwd: ROOT,
+      stdout: () => {},
+      stderr: (t: string) => process.stderr.write(t),
+      env: {},
+    };
+    const config = join(ROOT, "test/fixtures/task-files/mlgen.config.ts");
+    expect(await run(["compile", "--config", config, "--out", out], io)).toBe(0);
+    const r = dagsTest("task_files", out, {});
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    expect(r.output).toContain(
+      "task-files: SELECT count(*) FROM events WHERE kind = 'café' | threshold=0.9",
+    );
+  });
+
   it("the kitchen-sink fixture runs: every output type crosses XCom intact, '.sh' commands run", async () => {
     const out = join(work, "sink-dags");
     const io = {

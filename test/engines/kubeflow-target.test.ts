@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { run as runCli } from "../../packages/cli/src/run.js";
 import { kubeflowTarget } from "../../packages/compiler/src/index.js";
 import { callback, type Input, pipeline } from "../../packages/dsl/src/index.js";
 import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
@@ -446,6 +447,25 @@ describe("kfp.local runs the Python-only pipelines", () => {
     expect(tracked.tags["kfp.task_name"]).toContain("train-model");
     expect(tracked.tags["kfp.pipeline_job_name"]).toContain("iris-quickstart");
     expect(tracked.metrics.accuracy).toBeGreaterThan(0.8);
+  });
+
+  it("a task reads the files beside its module that taskFiles names: they travel in its command", async () => {
+    const out = tempDir("mlgen-kfp-task-files-");
+    const io = {
+      cwd: ROOT,
+      stdout: () => {},
+      stderr: (t: string) => process.stderr.write(t),
+      env: {},
+    };
+    const config = join(ROOT, "test/fixtures/task-files/mlgen.config.ts");
+    expect(
+      await runCli(["compile", "--config", config, "--target", "kubeflow", "--out", out], io),
+    ).toBe(0);
+    const run = await runKfpLocal(join(out, "task_files.yaml"));
+    expect(run.error, run.log.slice(-3000)).toBeUndefined();
+    expect(run.tasks.map((t) => t.outputs.text)).toEqual([
+      "SELECT count(*) FROM events WHERE kind = 'café' | threshold=0.9",
+    ]);
   });
 
   it("a fan-out, fan-in, branch into a group, join, short-circuit and exit handler run as on Airflow", async () => {

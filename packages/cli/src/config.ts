@@ -18,6 +18,13 @@ export const configSchema = z.strictObject({
     .default("airflow"),
   /** Where task module paths (`tasks/train.py`) are resolved from. Default: the config's folder. */
   root: z.string().optional(),
+  /**
+   * Globs of the project's other files that the task modules read when they run (SQL, YAML,
+   * templates: `["tasks/sql/*.sql", "tasks/config.yaml"]`), relative to the config file and
+   * inside `root`: copied beside the task modules into the Airflow folder, and written beside
+   * them in every Kubeflow python task's container, as the modules are. Text files only.
+   */
+  taskFiles: z.array(z.string().min(1)).default([]),
   /** Settings of the Airflow target. */
   airflow: z
     .strictObject({
@@ -139,6 +146,8 @@ export interface ResolvedConfig {
   readonly file: string | null;
   readonly root: string;
   readonly pipelines: readonly string[];
+  /** Globs of the files the task modules read (relative to the config file's folder). */
+  readonly taskFiles: readonly string[];
   readonly out: string;
   readonly target: string;
   readonly airflowVersion: 2 | 3;
@@ -162,6 +171,7 @@ export function resolveConfig(file: string, config: MlgenConfig): ResolvedConfig
     file,
     root: resolve(dir, config.root ?? "."),
     pipelines: config.pipelines,
+    taskFiles: config.taskFiles,
     out: resolve(dir, config.out),
     target: config.target,
     airflowVersion: config.airflow.version,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
 import { CliError } from "./io.js";
 
 export const MANIFEST = ".mlgen-manifest.json";
@@ -295,7 +295,20 @@ async function stageAndRename(
     }
   }
   for (const { out, plan } of plans) {
-    for (const path of plan.remove) await rm(join(out, path), { force: true });
+    for (const path of plan.remove) {
+      await rm(join(out, path), { force: true });
+      // The folders the file was the last one of (a task module's folder that no task uses
+      // any more) go too; rmdir refuses a folder that still holds something, which stays.
+      for (let dir = posix.dirname(path); dir !== "." && dir !== "/"; dir = posix.dirname(dir)) {
+        if (
+          !(await rmdir(join(out, dir)).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+      }
+    }
   }
 }
 

@@ -20,7 +20,66 @@ interface Case {
 
 const LOAD = `  const load = p.python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });`;
 
+/** The config with `taskFiles` (and other settings) added. */
+const withTaskFiles = (taskFiles: string, more = "") =>
+  CONFIG.replace('out: "dags"', `out: "dags", taskFiles: ${taskFiles}${more}`);
+
 const cases: [string, Case][] = [
+  [
+    "a taskFiles glob that matches no file",
+    {
+      files: {
+        "mlgen.config.ts": withTaskFiles('["tasks/sql/*.sql"]'),
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1011",
+      says: [
+        "invalid taskFiles: 'tasks/sql/*.sql' in mlgen.config.ts matches no file",
+        "read from the config file's folder",
+      ],
+    },
+  ],
+  [
+    "a taskFiles file outside the root",
+    {
+      files: {
+        "mlgen.config.ts": withTaskFiles('["shared/q.sql"]', ', root: "src"'),
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+        "src/tasks/steps.py": TASKS,
+        "shared/q.sql": "SELECT 1\n",
+      },
+      code: "MLG1011",
+      says: [
+        "shared/q.sql (from 'shared/q.sql') is outside the root src, where the task modules are",
+      ],
+    },
+  ],
+  [
+    "a Python module in taskFiles",
+    {
+      files: {
+        "mlgen.config.ts": withTaskFiles('["tasks/*.py"]'),
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1011",
+      says: [
+        "tasks/steps.py (from 'tasks/*.py') is a Python module",
+        "leave Python files out of taskFiles",
+      ],
+    },
+  ],
+  [
+    "a binary file in taskFiles",
+    {
+      files: {
+        "mlgen.config.ts": withTaskFiles('["tasks/model.bin"]'),
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+        "tasks/model.bin": "\u0000\u0001weights",
+      },
+      code: "MLG1011",
+      says: ["tasks/model.bin (from 'tasks/model.bin') is not UTF-8 text", "keep binary data"],
+    },
+  ],
   [
     "an output named after an XCom key the DAG pushes itself",
     {
@@ -249,7 +308,7 @@ const cases: [string, Case][] = [
       code: "MLG1009",
       says: [
         "unknown key 'outDir' (the config takes",
-        "takes pipelines, out, target, root, airflow, kubeflow, lint)",
+        "takes pipelines, out, target, root, taskFiles, airflow, kubeflow, lint)",
       ],
     },
   ],

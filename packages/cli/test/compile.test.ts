@@ -85,6 +85,38 @@ describe("mlgen compile", () => {
     ]);
   });
 
+  it("copies the files taskFiles names beside the task modules, carries them in Kubeflow tasks, and removes them (and their emptied folder) when dropped", async () => {
+    const config = (taskFiles: string) =>
+      CONFIG.replace('out: "dags"', `out: "dags", target: "all", taskFiles: ${taskFiles}`);
+    const proj = base();
+    proj.write("mlgen.config.ts", config('["tasks/sql/*.sql", "tasks/settings.yaml"]'));
+    proj.write("tasks/sql/daily.sql", "SELECT 'café'\n");
+    proj.write("tasks/settings.yaml", "threshold: 0.9\n");
+    proj.write("tasks/notes.txt", "not named: not copied\n");
+    const first = await proj.mlgen("compile");
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(proj.read("dags/tasks/sql/daily.sql")).toBe("SELECT 'café'\n");
+    expect(proj.read("dags/tasks/settings.yaml")).toBe("threshold: 0.9\n");
+    expect(existsSync(join(proj.dir, "dags/tasks/notes.txt"))).toBe(false);
+    expect(JSON.parse(proj.read("dags/.mlgen-manifest.json")).files).toEqual([
+      "demo.py",
+      "tasks/settings.yaml",
+      "tasks/sql/daily.sql",
+      "tasks/steps.py",
+    ]);
+    // Each python task writes them beside its modules (the launcher's printf lines).
+    const yaml = proj.read("kubeflow/demo.yaml");
+    expect(yaml).toContain(`"$program_path"/'mlgen_project/tasks/sql/daily.sql'`);
+    expect(yaml).toContain(`"$program_path"/'mlgen_project/tasks/settings.yaml'`);
+    expect((await proj.mlgen("compile", "--check")).code).toBe(0);
+    proj.write("mlgen.config.ts", config('["tasks/settings.yaml"]'));
+    const second = await proj.mlgen("compile");
+    expect(second.stdout).toContain("1 removed");
+    expect(existsSync(join(proj.dir, "dags/tasks/sql"))).toBe(false);
+    expect(existsSync(join(proj.dir, "dags/tasks/settings.yaml"))).toBe(true);
+  });
+
   it("ships what the task modules import from elsewhere in the project: a module beside a root-level one, a shared package", async () => {
     const proj = project({
       "mlgen.config.ts": CONFIG,

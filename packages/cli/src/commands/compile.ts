@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { existsSync, realpathSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -105,6 +106,7 @@ export async function loadConfig(
       root,
       // Paths given on the command line are the current folder's, whatever --root says.
       pipelines: files.map((f) => resolve(io.cwd, f)),
+      taskFiles: [],
       out: resolve(io.cwd, options.out ?? "dags"),
       target: options.target ?? "airflow",
       airflowVersion: airflowMajor(options.airflowVersion) ?? 3,
@@ -367,6 +369,56 @@ async function readIfExists(file: string, root: string): Promise<string | null> 
 }
 
 /** Every .py file in the top-level folder of a module (`tasks/` for `tasks/train.py`). */
+/**
+ * The files `taskFiles` of the config names, read once per compile, as paths relative to the
+ * root: every glob must match a file, inside the root, that is text (a Kubeflow task carries it
+ * in its command, which holds no NUL byte, and writes it as UTF-8).
+ */
+async function readTaskFiles(config: ResolvedConfig, cwd: string): Promise<EmittedFile[]> {
+  const base = config.file ? resolve(config.file, "..") : config.root;
+  const configShown = config.file ? toPosix(relative(cwd, config.file)) : "the config";
+  const refuse = (reason: string, hint: string) =>
+    new CliError(formatDiagnostic(diagnostic("MLG1011", { what: "taskFiles", reason, hint })));
+  const out = new Map<string, EmittedFile>();
+  for (const pattern of config.taskFiles) {
+    const matched = isGlob(pattern)
+      ? await globFiles(pattern, base)
+      : existsSync(resolve(base, pattern))
+        ? [resolve(base, pattern)]
+        : [];
+    if (matched.length === 0) {
+      throw refuse(
+        `'${pattern}' in ${configShown} matches no file`,
+        "check the glob: it is read from the config file's folder",
+      );
+    }
+    for (const file of matched.sort()) {
+      const path = toPosix(relative(config.root, file));
+      if (path.startsWith("../") || isAbsolute(path)) {
+        throw refuse(
+          `${toPosix(relative(cwd, file))} (from '${pattern}') is outside the root ${toPosix(relative(cwd, config.root)) || "."}, where the task modules are`,
+          "keep the files the tasks read under the root, beside the task modules",
+        );
+      }
+      if (path.endsWith(".py")) {
+        throw refuse(
+          `${path} (from '${pattern}') is a Python module: a module a task imports travels with it already`,
+          "leave Python files out of taskFiles",
+        );
+      }
+      const bytes = await readFile(file);
+      if (bytes.includes(0) || !isUtf8(bytes)) {
+        throw refuse(
+          `${path} (from '${pattern}') is not UTF-8 text: a Kubeflow task carries its files in its command, which holds text only`,
+          "keep binary data (models, Parquet, images) in storage the tasks read (s3://, gs://), or in the image",
+        );
+      }
+      out.set(path, { path, content: bytes.toString("utf8") });
+    }
+  }
+  return [...out.values()];
+}
+
 async function shippedPythonFiles(root: string, module: string): Promise<EmittedFile[]> {
   const top = module.split("/")[0] ?? module;
   if (top === module) {
@@ -527,6 +579,11 @@ export async function compileCommand(
   const loaded = await loadPipelines(paths, root, report, importModule);
 
   const shipped = new Map<string, EmittedFile[]>();
+  const taskFiles = await readTaskFiles(config, io.cwd);
+  for (const f of taskFiles) {
+    const top = f.path.split("/")[0] ?? f.path;
+    if (top !== f.path) sourceFolder("the task files' folder", join(root, top), true);
+  }
   const ids = new Map<string, () => SourceLocation>();
   // The pipelines compiled together, which each target may take as mlgen's own DAGs.
   const compiledIds = loaded.flatMap((l) => l.definitions.map((d) => d.ir.id));
@@ -602,6 +659,8 @@ export async function compileCommand(
           }
         }
       }
+      // The files the modules read travel with them (a module of that name wins).
+      for (const f of taskFiles) if (!pythonFiles.has(f.path)) pythonFiles.set(f.path, f);
       const input = {
         ir: lowered.ir,
         hash: lowered.hash,

@@ -7,7 +7,8 @@
  *
  * Reading imports errs on the side of shipping: a module that loads modules some other way
  * (importlib, `__import__`, `sys.path`, ...) makes the task carry every file, as does a task
- * module that is not among the files.
+ * module that is not among the files. Files that are not modules (the config's `taskFiles`)
+ * travel with every task.
  */
 import { moduleImports } from "../../passes/check-modules.js";
 import { EVERYTHING, importCandidates, packageInits } from "../../passes/imports.js";
@@ -60,5 +61,7 @@ function closure(files: Files, roots: readonly string[]): Files {
       }
     }
   }
-  return files.filter((f) => needed.has(f.path));
+  // The project's other files (`taskFiles` of the config: SQL, YAML) are read by path, which
+  // imports do not show: every task carries them.
+  return files.filter((f) => needed.has(f.path) || !f.path.endsWith(".py"));
 }
