@@ -9,7 +9,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../packages/cli/src/run.js";
 import { ROOT } from "../support/pipelines.js";
 import {
   airflowEnv,
@@ -18,6 +17,7 @@ import {
   freePort,
   isAlive,
   type MlflowServer,
+  mlgenHere,
   PYTHON,
   runEngine,
   startMlflow,
@@ -131,17 +131,9 @@ beforeAll(async () => {
   });
   mlflow = await startMlflow(join(work, "mlflow"));
   runtimeDags = join(work, "runtime-dags");
-  const io = {
-    cwd: ROOT,
-    stdout: () => {},
-    stderr: (t: string) => process.stderr.write(t),
-    env: {},
-  };
   const file = join(ROOT, "test/fixtures/pipelines/runtime.pipeline.ts");
-  const code = await run(
-    ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", runtimeDags],
-    io,
-  );
+  const root = join(ROOT, "test/fixtures");
+  const code = await mlgenHere("compile", file, "--root", root, "--out", runtimeDags);
   if (code !== 0) throw new Error(`compiling the runtime fixture failed with ${code}`);
   const migrate = runEngine(bin("airflow"), ["db", "migrate"], env(join(work, "none")));
   if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
@@ -299,15 +291,9 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
   let dags = "";
   beforeAll(async () => {
     dags = join(work, "joins-dags");
-    const io = {
-      cwd: ROOT,
-      stdout: () => {},
-      stderr: (t: string) => process.stderr.write(t),
-      env: {},
-    };
     const file = join(ROOT, "test/fixtures/pipelines/joins.pipeline.ts");
     const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
-    if ((await run([...args, "--target", "airflow"], io)) !== 0)
+    if ((await mlgenHere(...args, "--target", "airflow")) !== 0)
       throw new Error("compiling the joins fixture failed");
   });
 

@@ -5,7 +5,6 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../packages/cli/src/run.js";
 import { ROOT } from "../support/pipelines.js";
 import {
   airflowEnv,
@@ -13,6 +12,7 @@ import {
   ensureEngines,
   isAlive,
   type MlflowServer,
+  mlgenHere,
   PYTHON,
   runEngine,
   startMlflow,
@@ -120,14 +120,8 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
 
   it("a task reads the files beside its module that taskFiles names (SQL, settings), copied into the dags folder", async () => {
     const out = join(work, "task-files-dags");
-    const io = {
-      cwd: ROOT,
-      stdout: () => {},
-      stderr: (t: string) => process.stderr.write(t),
-      env: {},
-    };
     const config = join(ROOT, "test/fixtures/task-files/mlgen.config.ts");
-    expect(await run(["compile", "--config", config, "--out", out], io)).toBe(0);
+    expect(await mlgenHere("compile", "--config", config, "--out", out)).toBe(0);
     const r = dagsTest("task_files", out, {});
     expect(r.status, r.output.slice(-5000)).toBe(0);
     expect(r.output).toContain(
@@ -137,16 +131,9 @@ describe("real Airflow runs the examples against a real MLflow server", () => {
 
   it("the kitchen-sink fixture runs: every output type crosses XCom intact, '.sh' commands run", async () => {
     const out = join(work, "sink-dags");
-    const io = {
-      cwd: ROOT,
-      stdout: () => {},
-      stderr: (t: string) => process.stderr.write(t),
-      env: {},
-    };
     const file = join(ROOT, "test/fixtures/pipelines/kitchen-sink.pipeline.ts");
-    expect(
-      await run(["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", out], io),
-    ).toBe(0);
+    const root = join(ROOT, "test/fixtures");
+    expect(await mlgenHere("compile", file, "--root", root, "--out", out)).toBe(0);
     const r = dagsTest("kitchen_sink", out, {});
     expect(r.status, r.output.slice(-5000)).toBe(0);
     expect(r.output).toContain('run "one":3 in /srv/sink/x for');

@@ -9,8 +9,20 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { groupAlive, signalGroup as killGroup } from "../../packages/cli/src/dev/procs.js";
+import { run } from "../../packages/cli/src/run.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
+
+/** `mlgen <argv>` in this process, from the repository root: its output dropped, errors shown. */
+export function mlgenHere(...argv: string[]): Promise<number> {
+  const io = {
+    cwd: ROOT,
+    stdout: () => {},
+    stderr: (t: string) => process.stderr.write(t),
+    env: {},
+  };
+  return run(argv, io);
+}
 export const VENV = process.env.MLGEN_ENGINE_VENV ?? join(ROOT, ".venv-engines");
 export const PYTHON = join(VENV, "bin", "python");
 export const bin = (name: string) => join(VENV, "bin", name);

@@ -11,12 +11,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { run as runCli } from "../../packages/cli/src/run.js";
 import { kubeflowTarget } from "../../packages/compiler/src/index.js";
 import { callback, type Input, pipeline } from "../../packages/dsl/src/index.js";
 import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
 import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
-import { bin, ensureEngines, tempDir } from "./harness.js";
+import { bin, ensureEngines, mlgenHere, tempDir } from "./harness.js";
 
 const FIXTURES = join(ROOT, "test/fixtures");
 const FIXTURE_PIPELINES = ["kitchen-sink", "constructs", "runtime", "kfp-local", "kfp-eq-images"];
@@ -451,16 +450,9 @@ describe("kfp.local runs the Python-only pipelines", () => {
 
   it("a task reads the files beside its module that taskFiles names: they travel in its command", async () => {
     const out = tempDir("mlgen-kfp-task-files-");
-    const io = {
-      cwd: ROOT,
-      stdout: () => {},
-      stderr: (t: string) => process.stderr.write(t),
-      env: {},
-    };
     const config = join(ROOT, "test/fixtures/task-files/mlgen.config.ts");
-    expect(
-      await runCli(["compile", "--config", config, "--target", "kubeflow", "--out", out], io),
-    ).toBe(0);
+    const argv = ["compile", "--config", config, "--target", "kubeflow", "--out", out];
+    expect(await mlgenHere(...argv)).toBe(0);
     const run = await runKfpLocal(join(out, "task_files.yaml"));
     expect(run.error, run.log.slice(-3000)).toBeUndefined();
     expect(run.tasks.map((t) => t.outputs.text)).toEqual([
