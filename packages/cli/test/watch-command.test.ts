@@ -116,6 +116,31 @@ describe("mlgen compile --watch", () => {
     expect(await done).toBe(0);
   }, 120_000);
 
+  it("recompiles when a file taskFiles names changes, and not for other files beside it", async () => {
+    const { proj, output, builds, stop, done } = watching();
+    try {
+      await until("the first build", () => builds() === 1);
+      proj.write("tasks/sql/daily.sql", "SELECT 1\n");
+      proj.write("tasks/notes.md", "not a task file\n");
+      writeFileSync(
+        join(proj.dir, "mlgen.config.ts"),
+        CONFIG.replace('out: "dags"', 'out: "dags", taskFiles: ["tasks/sql/*.sql"]'),
+      );
+      await until("the build after the config changed", () => builds() === 2);
+      expect(proj.read("dags/tasks/sql/daily.sql")).toBe("SELECT 1\n");
+      writeFileSync(join(proj.dir, "tasks/sql/daily.sql"), "SELECT 2\n");
+      await until("the rebuild", () => builds() === 3);
+      expect(output()).toContain("tasks/sql/daily.sql changed; compiling");
+      expect(proj.read("dags/tasks/sql/daily.sql")).toBe("SELECT 2\n");
+      writeFileSync(join(proj.dir, "tasks/notes.md"), "still not one\n");
+      await new Promise((r) => setTimeout(r, 500));
+      expect(builds()).toBe(3);
+    } finally {
+      stop.abort();
+    }
+    expect(await done).toBe(0);
+  }, 120_000);
+
   it("refuses --check", async () => {
     const proj = project({ "mlgen.config.ts": CONFIG });
     const r = await proj.mlgen("compile", "--watch", "--check");

@@ -1,12 +1,13 @@
 /**
  * `mlgen compile --watch`: compile, then again after each change to the project's TypeScript,
- * Python or JSON files (debounced), until Ctrl-C. Each rebuild loads the pipelines afresh with a
+ * Python or JSON files, or to the files its `taskFiles` names (debounced), until Ctrl-C. Each rebuild loads the pipelines afresh with a
  * module loader of its own, disposed after the build. A broken save prints its diagnostics and
  * writes nothing — compile checks everything before it writes — so the previous outputs stay.
  */
 import { type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { CliError, type CliIO } from "../io.js";
+import { globFiles } from "../glob.js";
+import { CliError, type CliIO, isGlob } from "../io.js";
 import { createModuleLoader } from "../load.js";
 import { type CompileOptions, compileCommand, loadConfig } from "./compile.js";
 
@@ -39,10 +40,26 @@ export async function watchCommand(
   let outputs: string[];
   const outputsOf = (config: { out: string; kubeflowOut: string }) =>
     [config.out, config.kubeflowOut].map((o) => resolve(o));
+  // The files `taskFiles` names (SQL, YAML), as of the last build: a change to one recompiles.
+  let taskFiles = new Set<string>();
+  const taskFilesOf = async (config: {
+    file: string | null;
+    root: string;
+    taskFiles: readonly string[];
+  }) => {
+    const base = config.file ? dirname(config.file) : config.root;
+    const found = new Set<string>();
+    for (const pattern of config.taskFiles) {
+      if (!isGlob(pattern)) found.add(resolve(base, pattern));
+      else for (const f of await globFiles(pattern, base)) found.add(f);
+    }
+    return found;
+  };
   try {
     const config = await loadConfig(io, options, files, probe);
     root = config.file ? dirname(config.file) : config.root;
     outputs = outputsOf(config);
+    taskFiles = await taskFilesOf(config);
   } finally {
     await probe.dispose();
   }
@@ -65,7 +82,9 @@ export async function watchCommand(
       // loaded in this loader for the compile. A config that does not load keeps the old ones
       // (the compile says what is wrong with it).
       try {
-        outputs = outputsOf(await loadConfig(io, options, files, loader));
+        const config = await loadConfig(io, options, files, loader);
+        outputs = outputsOf(config);
+        taskFiles = await taskFilesOf(config);
         for (const [dir, w] of watchers) {
           if (ignored(dir)) {
             w.close();
@@ -102,7 +121,7 @@ export async function watchCommand(
   let timer: NodeJS.Timeout | undefined;
   const changed = new Set<string>();
   const onChange = (abs: string) => {
-    if (!WATCHED.test(abs) || ignored(abs)) return;
+    if (!(WATCHED.test(abs) || taskFiles.has(abs)) || ignored(abs)) return;
     changed.add(toPosix(relative(io.cwd, abs)));
     clearTimeout(timer);
     timer = setTimeout(() => {
