@@ -453,6 +453,8 @@ describe("kfp.local runs the Python-only pipelines", () => {
     const config = join(ROOT, "test/fixtures/task-files/mlgen.config.ts");
     const argv = ["compile", "--config", config, "--target", "kubeflow", "--out", out];
     expect(await mlgenHere(...argv)).toBe(0);
+    // Nothing installed (kubeflow.installKfp: false): the launcher alone is the command.
+    expect(readFileSync(join(out, "task_files.yaml"), "utf8")).not.toContain("pip install");
     const run = await runKfpLocal(join(out, "task_files.yaml"));
     expect(run.error, run.log.slice(-3000)).toBeUndefined();
     expect(run.tasks.map((t) => t.outputs.text)).toEqual([

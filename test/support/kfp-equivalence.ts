@@ -27,12 +27,14 @@ export const PYTHON_FUNCTION = "<function>";
 
 /**
  * A kfp lightweight-Python executor, as both compilers write it: `sh -c <install> sh -ec
- * <launcher> <source> …` whose launcher runs `kfp.dsl.executor_main`, with args exactly
+ * <launcher> <source> …` (or `sh -ec <launcher> <source> …` when nothing is installed) whose
+ * launcher runs `kfp.dsl.executor_main`, with args exactly
  * `--executor_input {{$}} --function_to_execute <name>`. Anything else (container components,
  * bash tasks) is not one, and keeps its command and args.
  */
 export function isLightweightPython(container: Obj): boolean {
   const { command, args } = container;
+  const launcher = launcherAt(command);
   return (
     Array.isArray(args) &&
     args.length === 4 &&
@@ -40,16 +42,28 @@ export function isLightweightPython(container: Obj): boolean {
     args[1] === "{{$}}" &&
     args[2] === "--function_to_execute" &&
     typeof args[3] === "string" &&
+    launcher !== null &&
     Array.isArray(command) &&
-    command.length >= 7 &&
-    command[0] === "sh" &&
-    command[1] === "-c" &&
-    command[3] === "sh" &&
-    command[4] === "-ec" &&
-    typeof command[5] === "string" &&
-    command[5].includes("python3 -m kfp.dsl.executor_main") &&
-    command[5].includes("--component_module_path")
+    command.length >= launcher + 2
   );
+}
+
+/**
+ * Where the launcher script is in a lightweight-Python command: after the install step
+ * (`sh -c <install> sh -ec <launcher>`), or first when nothing is installed (`sh -ec
+ * <launcher>`: install_kfp_package=False and no packages). Null in any other command.
+ */
+function launcherAt(command: unknown): number | null {
+  if (!Array.isArray(command)) return null;
+  const at = command[0] === "sh" && command[1] === "-c" ? 3 : 0;
+  const launcher = command[at + 2];
+  return command[at] === "sh" &&
+    command[at + 1] === "-ec" &&
+    typeof launcher === "string" &&
+    launcher.includes("python3 -m kfp.dsl.executor_main") &&
+    launcher.includes("--component_module_path")
+    ? at + 2
+    : null;
 }
 
 /**
@@ -81,7 +95,8 @@ export function normalizeSpec(doc: unknown): unknown {
     for (const executor of Object.values(executors)) {
       const container = isObj(executor) ? executor.container : undefined;
       if (isObj(container) && isLightweightPython(container)) {
-        container.command = [...(container.command as unknown[]).slice(0, 5), PYTHON_LAUNCHER];
+        const at = launcherAt(container.command) as number;
+        container.command = [...(container.command as unknown[]).slice(0, at), PYTHON_LAUNCHER];
         container.args = ["--executor_input", "{{$}}", "--function_to_execute", PYTHON_FUNCTION];
       }
     }

@@ -51,6 +51,8 @@ export const configSchema = z.strictObject({
       packages: z.array(z.string().min(1)).optional(),
       /** The kfp requirement installed for kfp's executor inside the task's container. */
       kfpPackage: z.string().min(1).optional(),
+      /** false: no kfp is installed before python tasks (the image has kfp 2). */
+      installKfp: z.boolean().optional(),
       /** Emit execution timeouts as activeDeadlineSeconds in the Kubernetes platform spec. */
       timeouts: z.boolean().optional(),
       /** KFP's cache for every task: on (kfp's default) or off. */
@@ -157,6 +159,7 @@ export interface ResolvedConfig {
     image?: string;
     packages?: readonly string[];
     kfpPackage?: string;
+    installKfp?: boolean;
     timeouts?: boolean;
     caching?: boolean;
     secretEnv?: Readonly<Record<string, { secret: string; key: string }>>;

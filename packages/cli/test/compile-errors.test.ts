@@ -397,7 +397,7 @@ const cases: [string, Case][] = [
       says: [
         "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 5",
         "unknown key 'airflow.password' (airflow takes version)",
-        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, timeouts, caching, secretEnv)",
+        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, installKfp, timeouts, caching, secretEnv)",
       ],
     },
   ],

@@ -943,6 +943,49 @@ describe("kubeflow target", () => {
     expect(container("exec-check").image).toBe("python:3.12-slim");
   });
 
+  it("KFP's cache and the installs follow the nearest level: the task's, the pipeline's, the project's", () => {
+    const ir = pipeline(
+      "levels",
+      { kubeflow: { caching: false, packages: ["pyarrow==17.0.0"], inheritPackages: false } },
+      (p) => {
+        const run = (id: string, kubeflow?: Parameters<typeof p.python>[1]["kubeflow"]) =>
+          p.python(id, {
+            fn: "tasks/kfp_local.py:scores",
+            inputs: { out_dir: "/tmp/o", fail: false },
+            ...(kubeflow ? { kubeflow } : {}),
+          });
+        run("plain");
+        run("cached", { caching: true, installKfp: false });
+        p.bash("shell", { command: "true" });
+      },
+    ).ir;
+    // The project turns the cache on; the pipeline turns it off; one task turns it back on.
+    const [spec] = parse(
+      renderPipelineSpec({
+        ...lowered(ir),
+        settings: { kubeflow: { caching: true, packages: ["pandas==2.2.3"] } },
+      }),
+    ) as Doc[];
+    const s = spec as {
+      root: { dag: { tasks: Record<string, { cachingOptions: Doc }> } };
+      deploymentSpec: { executors: Record<string, { container: { command: string[] } }> };
+    };
+    const tasks = s.root.dag.tasks;
+    expect([tasks.plain, tasks.cached, tasks.shell].map((t) => t?.cachingOptions)).toEqual([
+      {},
+      { enableCache: true },
+      {},
+    ]);
+    const install = (label: string) => s.deploymentSpec.executors[label]?.container.command[2];
+    // The pipeline's packages alone (inheritPackages: false), then kfp; the task installs no kfp.
+    expect(install("exec-plain")).toContain(
+      "pip install --quiet --no-warn-script-location 'pyarrow==17.0.0'  &&  python3 -m pip install --quiet --no-warn-script-location 'kfp==2.17.3'",
+    );
+    expect(install("exec-plain")).not.toContain("pandas");
+    expect(install("exec-cached")).toContain('\'pyarrow==17.0.0\' && "$0" "$@"');
+    expect(install("exec-cached")).not.toContain("kfp==");
+  });
+
   it("a python task's kubeflow resources are checked as a container's: quantities, requests within limits", () => {
     const ir = pipeline("res", {}, (p) => {
       p.python("fit", {

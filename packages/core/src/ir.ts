@@ -172,6 +172,12 @@ export const kubeflowPipelineSchema = z.strictObject({
   image: z.string().min(1).nullable(),
   /** pip requirements added to the project's (one naming the same package replaces it). */
   packages: z.array(z.string().min(1)),
+  /** false: `packages` alone, not added to the farther levels' (an image with them built in). */
+  inheritPackages: z.boolean().nullable(),
+  /** false: kfp's executor is not pip-installed (kfp's install_kfp_package): the image has kfp. */
+  installKfp: z.boolean().nullable(),
+  /** KFP's cache for the tasks; null: the farther level's (the project's, then kfp's default). */
+  caching: z.boolean().nullable(),
 });
 export type KubeflowPipelineSettings = z.infer<typeof kubeflowPipelineSchema>;
 

@@ -121,7 +121,13 @@ const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
   mlflow: true,
   kubeflow: true,
 };
-const KUBEFLOW_PIPELINE: Keys<KubeflowPipelineOptions> = { image: true, packages: true };
+const KUBEFLOW_PIPELINE: Keys<KubeflowPipelineOptions> = {
+  image: true,
+  packages: true,
+  inheritPackages: true,
+  installKfp: true,
+  caching: true,
+};
 const KUBEFLOW_TASK: Keys<KubeflowTaskOptions> = { ...KUBEFLOW_PIPELINE, resources: true };
 const GROUP: Keys<GroupSpec> = { tooltip: true, defaults: true };
 const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };

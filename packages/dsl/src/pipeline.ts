@@ -167,6 +167,23 @@ export interface KubeflowPipelineOptions {
    * `kubeflow.packages`; one naming a package the project lists replaces its requirement.
    */
   readonly packages?: readonly string[];
+  /**
+   * `false`: `packages` alone are installed, not added to the project's (and the pipeline's):
+   * for an image that has what the tasks need built in. Default `true`.
+   */
+  readonly inheritPackages?: boolean;
+  /**
+   * `false`: kfp's executor is not pip-installed before the task (kfp's `install_kfp_package`):
+   * the image has kfp 2 already. With no packages either, the pod installs nothing (an
+   * air-gapped cluster). Default `true`.
+   */
+  readonly installKfp?: boolean;
+  /**
+   * KFP's cache: `false` runs the tasks every time even when their inputs are those of an
+   * earlier run (a deploy, a model registration, an extract of the latest data), as
+   * `set_caching_options(False)` does. Default: `kubeflow.caching` of the config.
+   */
+  readonly caching?: boolean;
 }
 
 /** A python task's own Kubeflow settings. */
@@ -1264,5 +1281,11 @@ function resources(r: TaskResources): Resources {
 
 /** The image and packages of `kubeflow` options, as the IR holds them. */
 function kubeflowPipeline(k: KubeflowPipelineOptions): KubeflowPipelineSettings {
-  return { image: k.image ?? null, packages: list(k.packages ?? []) };
+  return {
+    image: k.image ?? null,
+    packages: list(k.packages ?? []),
+    inheritPackages: k.inheritPackages ?? null,
+    installKfp: k.installKfp ?? null,
+    caching: k.caching ?? null,
+  };
 }

@@ -477,7 +477,13 @@ describe("pipeline()", () => {
         p.python("plain", { fn: "tasks/a.py:f" });
       },
     );
-    expect(def.ir.kubeflow).toEqual({ image: "python:3.12-slim", packages: ["pandas==2.2.3"] });
+    expect(def.ir.kubeflow).toEqual({
+      image: "python:3.12-slim",
+      packages: ["pandas==2.2.3"],
+      inheritPackages: null,
+      installKfp: null,
+      caching: null,
+    });
     const byId = Object.fromEntries(def.ir.tasks.map((t) => [t.id, t]));
     expect(byId.fit).toMatchObject({
       kubeflow: {
@@ -502,7 +508,7 @@ describe("pipeline()", () => {
         "MLG1022",
         null,
         "there is no option 'gpu' in the kubeflow options of pipeline 'k', so it would be ignored",
-        "remove it (the options are image, packages)",
+        "remove it (the options are image, packages, inheritPackages, installKfp, caching)",
       ],
       [
         "MLG1022",

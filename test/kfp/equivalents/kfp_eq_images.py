@@ -2,7 +2,8 @@
 packages_to_install per component, and a component's CPU, memory and GPU. The packages are, in
 order, the project's (`kubeflow.packages` of the mlgen config: pandas, numpy), the pipeline's
 (pyarrow) and the task's own (torch; numpy 1.26.4 replaces the project's numpy where it stood;
-kfp-kubernetes, which brings kfp along, so kfp is not installed on its own)."""
+kfp-kubernetes, which brings kfp along, so kfp is not installed on its own). One component runs
+with the cache off, and one on an image with everything built in installs nothing."""
 
 from typing import NamedTuple
 
@@ -33,6 +34,12 @@ def report(message: str):
     print(message)
 
 
+# An image with everything built in: no packages, and kfp not installed either.
+@dsl.component(base_image="registry.example.com/ml/baked:1.0", install_kfp_package=False)
+def baked(message: str):
+    print(message)
+
+
 @dsl.pipeline(
     name="kfp-eq-images",
     display_name="kfp_eq_images",
@@ -44,4 +51,5 @@ def kfp_eq_images():
     fit.set_cpu_request("2").set_cpu_limit("4")
     fit.set_memory_request("8Gi").set_memory_limit("16Gi")
     fit.set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
-    report(message="done").after(fit)
+    report(message="done").after(fit).set_caching_options(False)
+    baked(message="baked").after(fit)

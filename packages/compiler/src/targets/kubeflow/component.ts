@@ -245,8 +245,12 @@ export function pythonComponent(
   // A python task's own image, packages and resources (Kubeflow only); the pipeline's and the
   // project's are in `settings` already.
   const own = task.kind === "python" ? task.kubeflow : undefined;
-  const packages = addPackages(settings.packages, own?.packages ?? []);
+  const packages =
+    own?.inheritPackages === false
+      ? [...own.packages]
+      : addPackages(settings.packages, own?.packages ?? []);
   const image = own?.image ?? settings.image;
+  const installKfp = own?.installKfp ?? settings.installKfp;
   const resources = own?.resources ? containerResources(own.resources) : null;
   let modules: readonly { path: string; content: string }[] = [];
 
@@ -423,6 +427,7 @@ export function pythonComponent(
     doc,
     packages.join("\n"),
     image,
+    String(installKfp),
     resources ? JSON.stringify(resources) : "",
     modules.map((m) => m.path).join("\n"),
     ...body.map((b) => b.text),
@@ -443,7 +448,13 @@ export function pythonComponent(
       body,
     });
     container = {
-      ...pythonCommand({ ...settings, image }, packages, source, functionName.text, modules),
+      ...pythonCommand(
+        { ...settings, image, installKfp },
+        packages,
+        source,
+        functionName.text,
+        modules,
+      ),
       ...(resources ? { resources } : {}),
     };
     made.set(key, container);

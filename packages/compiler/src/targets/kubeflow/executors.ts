@@ -20,6 +20,8 @@ export interface KubeflowSettings {
   readonly packages: readonly string[];
   /** The kfp requirement installed for kfp's executor, e.g. `kfp==2.17.3`. */
   readonly kfpPackage: string;
+  /** false: kfp is not installed before a python task (its image has it: install_kfp_package). */
+  readonly installKfp: boolean;
   /** Emit execution timeouts as `activeDeadlineSeconds` in the Kubernetes platform spec. */
   readonly timeouts: boolean;
   /**
@@ -127,7 +129,7 @@ export function pythonCommand(
   const pip = "python3 -m pip install --quiet --no-warn-script-location";
   const installs = [
     ...(packages.length ? [`${pip} ${packages.map(shQuote).join(" ")}`] : []),
-    ...(packages.some((p) => p.startsWith("kfp"))
+    ...(!settings.installKfp || packages.some((p) => p.startsWith("kfp"))
       ? []
       : [
           `${pip} ${shQuote(settings.kfpPackage)} '--no-deps' 'typing-extensions>=3.7.4,<5; python_version<"3.9"'`,
@@ -166,9 +168,17 @@ export function pythonCommand(
     '_KFP_RUNTIME=true python3 -m kfp.dsl.executor_main --component_module_path "$program_path/ephemeral_component.py" "$@"',
     "",
   ].join("\n");
+  // Nothing to install: the launcher alone, as kfp writes it then.
   return {
     args: ["--executor_input", "{{$}}", "--function_to_execute", functionName],
-    command: ["sh", "-c", install, "sh", "-ec", launcher, source, ...modules.map((m) => m.content)],
+    command: [
+      ...(installs.length ? ["sh", "-c", install] : []),
+      "sh",
+      "-ec",
+      launcher,
+      source,
+      ...modules.map((m) => m.content),
+    ],
     image: settings.image,
   };
 }

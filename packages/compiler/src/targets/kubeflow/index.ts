@@ -11,6 +11,7 @@ export const KUBEFLOW_DEFAULTS: KubeflowSettings = {
   image: "python:3.11-slim",
   packages: [],
   kfpPackage: "kfp==2.17.3",
+  installKfp: true,
   timeouts: false,
   caching: null,
   secretEnv: {},
@@ -29,7 +30,12 @@ function settingsOf(input: TargetInput): KubeflowSettings {
   return {
     ...project,
     image: own.image ?? project.image,
-    packages: addPackages(project.packages, own.packages),
+    packages:
+      own.inheritPackages === false
+        ? [...own.packages]
+        : addPackages(project.packages, own.packages),
+    installKfp: own.installKfp ?? project.installKfp,
+    caching: own.caching ?? project.caching,
   };
 }
 

@@ -876,7 +876,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     // sensor is never cached: it looks at the world outside, and a cached success would skip the
     // wait in every later run.
     if (n.type === "task" || n.kind === "group") {
-      const cached = caching && !(n.type === "task" && n.task.kind === "sensor");
+      // A python task's own kubeflow.caching comes first (the pipeline's is in `settings`).
+      const own = n.type === "task" && n.task.kind === "python" ? n.task.kubeflow?.caching : null;
+      const cached = (own ?? caching) && !(n.type === "task" && n.task.kind === "sensor");
       out.cachingOptions = cached ? { enableCache: true } : {};
     }
     if (n.type === "task") {
