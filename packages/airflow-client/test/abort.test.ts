@@ -42,9 +42,9 @@ describe("the transport, cancelled", { timeout: 5_000 }, () => {
     const f = fakeFetch([never]);
     const t = createTransport({ baseUrl: "http://af", fetch: f.fetch, timeoutMs: 60_000 });
     const controller = new AbortController();
-    const pending = t(
-      new Request("http://af/api/v2/version", { signal: controller.signal }),
-    ).catch((e) => e);
+    const pending = t(new Request("http://af/api/v2/version", { signal: controller.signal })).catch(
+      (e) => e,
+    );
     // A repeatable request is sent as a clone, whose own signal had stopped following the
     // caller's by now (undici links them weakly): the transport listens to the caller's.
     await settle();
@@ -100,5 +100,4 @@ describe("the transport, cancelled", { timeout: 5_000 }, () => {
     controller.abort(new Error("gone"));
     expect(await body).toEqual(new Error("gone"));
   });
-});
 });
