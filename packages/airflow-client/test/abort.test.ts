@@ -3,7 +3,12 @@
  * their `signal` aborts, reject with its reason, and send nothing more.
  */
 import { describe, expect, it } from "vitest";
-import { createTransport, IDEMPOTENT_HEADER } from "../src/index.js";
+import {
+  createAirflowClient,
+  createTransport,
+  IDEMPOTENT_HEADER,
+  type WaitClock,
+} from "../src/index.js";
 
 type Handler = (req: Request) => Response | Promise<Response>;
 
@@ -99,5 +104,121 @@ describe("the transport, cancelled", { timeout: 5_000 }, () => {
     await settle();
     controller.abort(new Error("gone"));
     expect(await body).toEqual(new Error("gone"));
+  });
+});
+
+describe("the client's helpers, cancelled", { timeout: 5_000 }, () => {
+  const aborted = () => {
+    const c = new AbortController();
+    c.abort();
+    return c.signal;
+  };
+
+  it("an already aborted signal rejects every helper at once with its reason, sending nothing", async () => {
+    const f = fakeFetch([() => json(200, {})]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const signal = aborted();
+    const calls: [string, () => Promise<unknown>][] = [
+      ["version", () => c.version({ signal })],
+      ["triggerDagRun", () => c.triggerDagRun("d", { signal })],
+      ["getDagRun", () => c.getDagRun("d", "r", { signal })],
+      ["latestDagRun", () => c.latestDagRun("d", { signal })],
+      ["listTaskInstances", () => c.listTaskInstances("d", "r", { signal })],
+      ["waitForDagRun", () => c.waitForDagRun("d", "r", { signal })],
+      ["getXcom", () => c.getXcom("d", "r", "t", "k", undefined, { signal })],
+      ["listImportErrors", () => c.listImportErrors({ signal })],
+      ["getDag", () => c.getDag("d", { signal })],
+      ["pauseDag", () => c.pauseDag("d", { signal })],
+      ["unpauseDag", () => c.unpauseDag("d", { signal })],
+      ["clearTaskInstances", () => c.clearTaskInstances("d", { runId: "r", signal })],
+      ["getDagSource", () => c.getDagSource("d", { signal })],
+      ["variables.get", () => c.variables.get("k", { signal })],
+      ["variables.update", () => c.variables.update("k", { key: "k", value: "v" }, { signal })],
+      ["connections.delete", () => c.connections.delete("c", { signal })],
+      ["pools.update", () => c.pools.update("p", { slots: 2 }, { signal })],
+      [
+        "paginate",
+        async () => {
+          for await (const _ of c.paginate("/api/v2/dags", {}, { signal })) break;
+        },
+      ],
+    ];
+    for (const [name, call] of calls) {
+      const e = await call().then(
+        () => `${name} resolved`,
+        (x: unknown) => x,
+      );
+      expect([name, isAbortError(e)]).toEqual([name, true]);
+    }
+    expect(f.seen).toEqual([]);
+  });
+
+  it("triggerDagRun: an abort in flight rejects with the reason", async () => {
+    const f = fakeFetch([never]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = c.triggerDagRun("d", { signal: controller.signal }).catch((e) => e);
+    await settle();
+    controller.abort(new Error("deploy cancelled"));
+    expect(await pending).toEqual(new Error("deploy cancelled"));
+    expect(f.seen).toHaveLength(1);
+  });
+
+  it("waitForDagRun on a clock: an abort ends the wait even when the clock's sleep does not watch the signal", async () => {
+    const f = fakeFetch([() => json(200, { dag_id: "d", dag_run_id: "r", state: "running" })]);
+    let t = 0;
+    const clock: WaitClock = { now: () => t, sleep: () => new Promise(() => {}) };
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, clock });
+    const controller = new AbortController();
+    const waiting = c.waitForDagRun("d", "r", { signal: controller.signal }).catch((e) => e);
+    await settle();
+    t += 1;
+    controller.abort();
+    expect(isAbortError(await waiting)).toBe(true);
+    await settle();
+    expect(f.seen).toHaveLength(1);
+  });
+
+  it("trigger, then wait: an abort while polling stops the polls", async () => {
+    const f = fakeFetch([
+      () => json(200, { dag_id: "d", dag_run_id: "r", state: "queued" }),
+      () => json(200, { dag_id: "d", dag_run_id: "r", state: "running" }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const controller = new AbortController();
+    const { signal } = controller;
+    const flow = (async () => {
+      const run = await c.triggerDagRun("d", { signal });
+      return c.waitForDagRun("d", run.dag_run_id, { pollIntervalMs: 10, signal });
+    })().catch((e) => e);
+    await settle();
+    const polls = f.seen.length;
+    expect(polls).toBeGreaterThan(2);
+    controller.abort(new Error("stop"));
+    expect(await flow).toEqual(new Error("stop"));
+    await settle();
+    expect(f.seen.length).toBeLessThanOrEqual(polls + 1);
+  });
+
+  it("paginate ends on abort: within a page, and no next page is asked for", async () => {
+    const page = () => json(200, { dags: [{ dag_id: "a" }, { dag_id: "b" }], total_entries: 4 });
+    const f = fakeFetch([page, page]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const d of c.paginate(
+        "/api/v2/dags",
+        {},
+        { pageSize: 2, signal: controller.signal },
+      )) {
+        seen.push(d.dag_id);
+        controller.abort();
+      }
+    })().catch((e) => e);
+    expect(isAbortError(err)).toBe(true);
+    expect(seen).toEqual(["a"]);
+    expect(f.seen).toHaveLength(1);
+    expect(f.seen[0]?.path).toBe("/api/v2/dags");
   });
 });
