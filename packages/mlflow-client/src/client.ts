@@ -618,6 +618,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           if (killedBy) throw new RunKilledError(runId, killedBy);
           if (cancelled) throw cancel?.reason;
         } catch (e) {
+          // fn has ended: a later abort cancels the FAILED update, it marks nothing KILLED.
+          cancel?.removeEventListener("abort", onCancel);
           if (cancelled) throw cancel?.reason;
           // The caller's error is what they need; the run stays RUNNING if it cannot be ended.
           if (!killedBy) await client.endRun(runId, "FAILED", undefined, call).catch(() => {});

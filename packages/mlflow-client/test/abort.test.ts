@@ -285,6 +285,31 @@ describe("withRun with signal", { timeout: 5_000 }, () => {
     expect(f.ended()).toEqual(["KILLED"]);
   });
 
+  it("an abort after fn failed cancels the FAILED update and marks nothing KILLED", async () => {
+    const f = fakeFetch((req) =>
+      new URL(req.url).pathname.endsWith("/runs/create") ? json(200, run("r1")) : never(),
+    );
+    const c = client(f, { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const result = c
+      .withRun(
+        async () => {
+          throw new RangeError("shape mismatch");
+        },
+        { signal: controller.signal },
+      )
+      .catch((e) => e);
+    await settle();
+    controller.abort();
+    expect(await result).toEqual(new RangeError("shape mismatch"));
+    await settle();
+    expect(
+      f.seen
+        .filter((s) => s.path.endsWith("/runs/update"))
+        .map((s) => (JSON.parse(s.body) as { status: string }).status),
+    ).toEqual(["FAILED"]);
+  });
+
   it("leaves no abort listener on the caller's signal once it is done", async () => {
     const f = server();
     const c = client(f);
