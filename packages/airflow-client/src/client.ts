@@ -391,6 +391,9 @@ export function createAirflowClient(options: AirflowClientOptions) {
             : await client.getDagRun(dagId, runId, { signal }).catch(() => null);
         if (run && sameTrigger(run, opts)) return run;
         const logicalDate = opts.logicalDate ?? null;
+        // Runs without a logical date never clash on it (NULLs are distinct): then it is the
+        // run id, even when the run could not be read back.
+        const byRunId = run !== null || (logicalDate === null && runId !== null);
         // Airflow's 409 says only "Unique constraint violation": say which, and which run.
         const existingRunId = run
           ? runId
@@ -404,7 +407,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
           method: e.method,
           path: e.path,
           dagId,
-          clash: run ? "run id" : "logical date",
+          clash: byRunId ? "run id" : "logical date",
           logicalDate,
           runId,
           existingRunId,

@@ -107,7 +107,7 @@ export class AirflowDagRunExistsError extends AirflowApiError {
     const existing = existingRunId !== null ? ` ('${existingRunId}')` : "";
     const detail =
       init.clash === "run id"
-        ? `run '${init.runId}' of ${dagId} already exists with another conf or logical date: trigger with another run id`
+        ? `run '${init.runId}' of ${dagId} already exists${existingRunId !== null ? " with another conf or logical date" : ""}: trigger with another run id`
         : logicalDate === null
           ? `a run of ${dagId} with the run id Airflow made for this trigger already exists${existing}: trigger again, or give a run id or a logical date`
           : `a run of ${dagId} with logical date ${logicalDate} already exists${existing}: trigger with another logical date, or clear that run to run it again (clearTaskInstances with its run id, or Clear in the UI), or delete it first`;

@@ -750,6 +750,14 @@ describe("transport", () => {
       path: "/api/v2/dags/d/dagRuns",
       query: `?logical_date_gte=${encodeURIComponent(logicalDate)}&logical_date_lte=${encodeURIComponent(logicalDate)}&limit=1`,
     });
+    // Without a logical date only the run id can clash, also when it cannot be read back.
+    const g = fakeFetch([conflict, () => json(500, { detail: "down" })]);
+    const d = createAirflowClient({ baseUrl: "http://af", fetch: g.fetch, retry: false });
+    const byId = await d.triggerDagRun("d", { runId: "r9" }).catch((x) => x);
+    expect(byId).toMatchObject({ clash: "run id", runId: "r9", existingRunId: null });
+    expect(byId.message).toBe(
+      "POST /api/v2/dags/d/dagRuns → 409: run 'r9' of d already exists: trigger with another run id",
+    );
     // The run in the way cannot be read: still the typed error, without its id.
     const blind = await c.triggerDagRun("d", { logicalDate }).catch((x) => x);
     expect(blind).toBeInstanceOf(AirflowDagRunExistsError);
