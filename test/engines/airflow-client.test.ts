@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AirflowApiError,
   type AirflowClient,
+  AirflowDagRunExistsError,
   AirflowRequestError,
   createAirflowClient,
 } from "../../packages/airflow-client/src/index.js";
@@ -135,6 +136,57 @@ describe("airflow client against a real Airflow 3", () => {
       .getXcom("iris_quickstart", run.dag_run_id, "train_model", "accuracy")
       .catch((e: unknown) => e);
     expect(xcom).toMatchObject({ status: 404 });
+  });
+
+  it("a logical date already taken is an AirflowDagRunExistsError naming that run (the real 409)", async () => {
+    // The run above has it; without a run id, Airflow's only word is "Unique constraint violation".
+    const logicalDate = "2024-06-01T00:00:00Z";
+    const err = await client.triggerDagRun("iris_quickstart", { logicalDate }).catch((e) => e);
+    expect(err).toBeInstanceOf(AirflowDagRunExistsError);
+    expect(err).toMatchObject({
+      status: 409,
+      clash: "logical date",
+      dagId: "iris_quickstart",
+      existingRunId: "before_start_date",
+    });
+    expect(err.message).toContain(
+      `a run of iris_quickstart with logical date ${logicalDate} already exists ('before_start_date'): trigger with another logical date`,
+    );
+  });
+
+  it("an abort stops waitForDagRun's polls against the server at once, with the reason", async () => {
+    // Paused, the DAG's run stays queued: the wait would go on until its timeout.
+    await client.pauseDag("iris_quickstart");
+    const runId = "cancelled_wait";
+    try {
+      await client.triggerDagRun("iris_quickstart", {
+        runId,
+        logicalDate: "2025-03-01T00:00:00Z",
+      });
+      const controller = new AbortController();
+      let polls = 0;
+      const waiting = client
+        .waitForDagRun("iris_quickstart", runId, {
+          timeoutMs: 300_000,
+          pollIntervalMs: 300,
+          signal: controller.signal,
+          onProgress: () => polls++,
+        })
+        .catch((e: unknown) => e);
+      await eventually(async () => (polls >= 2 ? true : undefined), 30_000);
+      controller.abort(new Error("deploy cancelled"));
+      expect(await waiting).toEqual(new Error("deploy cancelled"));
+      const after = polls;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(polls).toBe(after);
+      expect((await client.getDagRun("iris_quickstart", runId)).state).toBe("queued");
+    } finally {
+      // Gone before the DAG runs again, so the tests below see only their runs.
+      await client.api.DELETE("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}", {
+        params: { path: { dag_id: "iris_quickstart", dag_run_id: runId } },
+      });
+      await client.unpauseDag("iris_quickstart");
+    }
   });
 
   it("reads the run's XCom and task instances", async () => {

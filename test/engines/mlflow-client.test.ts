@@ -496,6 +496,56 @@ describe("errors against the real server", () => {
   });
 });
 
+describe("cancelling against the real server", () => {
+  it("an abort after logBatch's first request sends no other: the server holds that request's points only", async () => {
+    const exp = await client.getOrCreateExperiment("cancelled-batch");
+    const r = await client.createRun({ experimentId: exp.experiment_id });
+    const controller = new AbortController();
+    let batches = 0;
+    const cancelling = createMlflowClient({
+      trackingUri: server.url,
+      env: {},
+      fetch: async (i, init) => {
+        const res = await fetch(i, init);
+        const url = i instanceof Request ? i.url : String(i);
+        if (url.endsWith("/runs/log-batch") && ++batches === 1) controller.abort();
+        return res;
+      },
+    });
+    // One key: one lane, 5 requests of 1000 points, one after another.
+    const err = await cancelling
+      .logBatch(
+        r.info.run_id,
+        { metrics: Array.from({ length: 5000 }, (_, step) => ({ key: "loss", value: 1, step })) },
+        { signal: controller.signal },
+      )
+      .catch((x: unknown) => x);
+    expect(err).toMatchObject({ name: "AbortError" });
+    expect(batches).toBe(1);
+    const stored = await toArray(client.getMetricHistory(r.info.run_id, "loss"));
+    expect(stored).toHaveLength(1000);
+  });
+
+  it("an aborted withRun ends the run KILLED on the server and rejects with the reason", async () => {
+    const controller = new AbortController();
+    let runId = "";
+    const err = await client
+      .withRun(
+        (ctx) => {
+          runId = ctx.runId;
+          setTimeout(() => controller.abort(new Error("job cancelled")), 10);
+          return new Promise((_, reject) =>
+            ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+          );
+        },
+        { experimentName: "cancelled-runs", signal: controller.signal },
+      )
+      .catch((x: unknown) => x);
+    expect(err).toEqual(new Error("job cancelled"));
+    expect((await client.getRun(runId)).info.status).toBe("KILLED");
+  });
+});
+
 interface ParityReport {
   experiment: { lifecycle_stage: string; tags: Record<string, string> };
   runs: {

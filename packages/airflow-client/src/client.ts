@@ -1,6 +1,6 @@
-import { notJsonSuccess, strictJson } from "@mlgen/http";
+import { abortableSleep, type CallOptions, notJsonSuccess, strictJson } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import { AirflowApiError, AirflowWaitTimeoutError } from "./errors.js";
+import { AirflowApiError, AirflowDagRunExistsError, AirflowWaitTimeoutError } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
 import {
   createTransport,
@@ -10,6 +10,10 @@ import {
 } from "./transport.js";
 
 export type Schemas = components["schemas"];
+export type { CallOptions };
+
+/** The request init's `signal`, when there is one (openapi-fetch passes it to the Request). */
+const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
 
 /**
  * Marks a request the transport may repeat: a PATCH that sets absolute values (pause, a
@@ -25,22 +29,6 @@ export type DagRunState = Schemas["DagRunState"];
 export interface AirflowClientOptions extends TransportOptions {}
 
 const TERMINAL: ReadonlySet<string> = new Set(["success", "failed"]);
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Whether an existing run is the one `opts` asked for: same conf, same logical date if given. */
 function sameTrigger(run: DagRun, opts: TriggerOptions): boolean {
@@ -122,7 +110,7 @@ async function unwrap<T>(
   throw new AirflowApiError({ status: response.status, method, path, detail });
 }
 
-export interface TriggerOptions {
+export interface TriggerOptions extends CallOptions {
   readonly conf?: Record<string, unknown>;
   /** ISO date-time with an offset; `null`/absent sends `logical_date: null` (Airflow 3 needs the key). */
   readonly logicalDate?: string | null;
@@ -153,18 +141,24 @@ interface ClearSettings {
  * the endpoint without a run id clears across all runs.
  */
 export type ClearOptions = ClearSettings &
+  CallOptions &
   (
     | { readonly runId: string; readonly allRuns?: never }
     | { readonly allRuns: true; readonly runId?: never }
   );
 
-export interface WaitOptions {
+export interface WaitOptions extends CallOptions {
   /** Default 10 minutes. */
   readonly timeoutMs?: number;
   /** Default 2 s. */
   readonly pollIntervalMs?: number;
   readonly onProgress?: (run: DagRun, taskInstances: readonly TaskInstance[]) => void;
-  readonly signal?: AbortSignal;
+}
+
+/** `paginate`'s third argument, when more than the page size. */
+export interface PaginateOptions extends CallOptions {
+  /** Items asked for a page; default and most 100 (the server caps it). */
+  readonly pageSize?: number;
 }
 
 export interface WaitResult {
@@ -224,9 +218,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
         "limit" | "offset"
       >;
     },
-    pageSize = MAX_PAGE_SIZE,
-    signal?: AbortSignal,
+    options: number | PaginateOptions = MAX_PAGE_SIZE,
+    /** The same as `options.signal`, kept for callers that passed it fourth. */
+    signalArg?: AbortSignal,
   ): AsyncGenerator<ListItem<P>> {
+    const pageSize = typeof options === "number" ? options : (options.pageSize ?? MAX_PAGE_SIZE);
+    const signal = (typeof options === "number" ? undefined : options.signal) ?? signalArg;
+    signal?.throwIfAborted();
     // Checked before any request: 0 would list nothing, and others come back as a 422.
     if (!Number.isInteger(pageSize) || pageSize < 1) {
       throw new RangeError(
@@ -254,7 +252,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
       const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
       const items = Object.values(page).find(Array.isArray) as ListItem<P>[] | undefined;
       if (!items || items.length === 0) return;
-      yield* items;
+      yield* each(items, signal);
       offset += items.length;
       // The server may cap a page below what was asked ([api] maximum_page_limit): the total,
       // when given, says whether more is left.
@@ -288,7 +286,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
       const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
       const items = Object.values(page).find(Array.isArray) as unknown[] | undefined;
       if (!items || items.length === 0) return;
-      yield* items;
+      yield* each(items, signal);
       const next = page.next_cursor;
       if (next === null) return;
       if (typeof next !== "string") {
@@ -313,6 +311,38 @@ export function createAirflowClient(options: AirflowClientOptions) {
     }
   }
 
+  /** A page's items; a loop that aborts halfway through a page gets no more of them. */
+  function* each<T>(items: readonly T[], signal: AbortSignal | undefined): Generator<T> {
+    for (const item of items) {
+      signal?.throwIfAborted();
+      yield item;
+    }
+  }
+
+  /** The id of the DAG's run with this logical date, or null. */
+  async function runAt(
+    dagId: string,
+    logicalDate: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string | null> {
+    const page = await unwrap(
+      api.GET("/api/v2/dags/{dag_id}/dagRuns", {
+        params: {
+          path: { dag_id: dagId },
+          query: { logical_date_gte: logicalDate, logical_date_lte: logicalDate, limit: 1 },
+        },
+        ...withSignal(signal),
+      }),
+      "GET",
+      `/api/v2/dags/${dagId}/dagRuns`,
+    );
+    const runs = (page as { dag_runs?: unknown } | null)?.dag_runs;
+    const id = Array.isArray(runs)
+      ? (runs[0] as { dag_run_id?: unknown } | undefined)?.dag_run_id
+      : null;
+    return typeof id === "string" ? id : null;
+  }
+
   async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
     const out: T[] = [];
     for await (const x of it) out.push(x);
@@ -324,12 +354,19 @@ export function createAirflowClient(options: AirflowClientOptions) {
     api,
     paginate,
 
-    async version() {
-      return unwrap(api.GET("/api/v2/version"), "GET", "/api/v2/version");
+    async version(opts: CallOptions = {}) {
+      return unwrap(api.GET("/api/v2/version", withSignal(opts.signal)), "GET", "/api/v2/version");
     },
 
+    /**
+     * Triggers a run. Airflow's 409 (a run with this logical date already exists, or this run
+     * id with other settings) is an `AirflowDagRunExistsError` naming the DAG, the logical date
+     * and the run in the way, and saying what to do.
+     */
     async triggerDagRun(dagId: string, opts: TriggerOptions = {}): Promise<DagRun> {
       const path = "/api/v2/dags/{dag_id}/dagRuns";
+      const shown = `/api/v2/dags/${dagId}/dagRuns`;
+      const signal = opts.signal;
       const created = unwrap(
         api.POST(path, {
           params: { path: { dag_id: dagId } },
@@ -340,37 +377,49 @@ export function createAirflowClient(options: AirflowClientOptions) {
             ...(opts.note !== undefined ? { note: opts.note } : {}),
           },
           ...(opts.runId !== undefined ? { headers: REPEATABLE } : {}),
+          ...withSignal(signal),
         }),
         "POST",
-        `/api/v2/dags/${dagId}/dagRuns`,
-      ).then(aRun("POST", `/api/v2/dags/${dagId}/dagRuns`));
-      if (opts.runId === undefined) return created;
-      const runId = opts.runId;
+        shown,
+      ).then(aRun("POST", shown));
       return created.catch(async (e: unknown) => {
         if (!(e instanceof AirflowApiError) || e.status !== 409) throw e;
-        const run = await client.getDagRun(dagId, runId).catch(() => null);
+        const runId = opts.runId ?? null;
+        const run =
+          runId === null
+            ? null
+            : await client.getDagRun(dagId, runId, { signal }).catch(() => null);
         if (run && sameTrigger(run, opts)) return run;
-        // Airflow's 409 says only "Unique constraint violation": say which.
-        throw new AirflowApiError({
-          status: 409,
+        const logicalDate = opts.logicalDate ?? null;
+        // Runs without a logical date never clash on it (NULLs are distinct): then it is the
+        // run id, even when the run could not be read back.
+        const byRunId = run !== null || (logicalDate === null && runId !== null);
+        // Airflow's 409 says only "Unique constraint violation": say which, and which run.
+        const existingRunId = run
+          ? runId
+          : logicalDate === null
+            ? null
+            : await runAt(dagId, logicalDate, signal).catch((x: unknown) => {
+                if (signal?.aborted) throw x;
+                return null;
+              });
+        throw new AirflowDagRunExistsError({
           method: e.method,
           path: e.path,
-          detail: run
-            ? `run '${runId}' of ${dagId} already exists with another conf or logical date: trigger with another run id`
-            : `a run of ${dagId} with this logical date already exists: trigger with another logical date`,
+          dagId,
+          clash: byRunId ? "run id" : "logical date",
+          logicalDate,
+          runId,
+          existingRunId,
         });
       });
     },
 
-    async getDagRun(
-      dagId: string,
-      runId: string,
-      opts: { readonly signal?: AbortSignal } = {},
-    ): Promise<DagRun> {
+    async getDagRun(dagId: string, runId: string, opts: CallOptions = {}): Promise<DagRun> {
       return unwrap(
         api.GET("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}", {
           params: { path: { dag_id: dagId, dag_run_id: runId } },
-          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...withSignal(opts.signal),
         }),
         "GET",
         `/api/v2/dags/${dagId}/dagRuns/${runId}`,
@@ -378,10 +427,11 @@ export function createAirflowClient(options: AirflowClientOptions) {
     },
 
     /** The DAG's newest run (by run_after), or null when it has none. */
-    async latestDagRun(dagId: string): Promise<DagRun | null> {
+    async latestDagRun(dagId: string, opts: CallOptions = {}): Promise<DagRun | null> {
       const page = await unwrap(
         api.GET("/api/v2/dags/{dag_id}/dagRuns", {
           params: { path: { dag_id: dagId }, query: { limit: 1, order_by: ["-run_after"] } },
+          ...withSignal(opts.signal),
         }),
         "GET",
         `/api/v2/dags/${dagId}/dagRuns`,
@@ -396,14 +446,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
     listTaskInstances(
       dagId: string,
       runId: string,
-      opts: { readonly signal?: AbortSignal } = {},
+      opts: CallOptions = {},
     ): Promise<TaskInstance[]> {
       return collect(
         paginate(
           "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
           { path: { dag_id: dagId, dag_run_id: runId } },
-          MAX_PAGE_SIZE,
-          opts.signal,
+          { signal: opts.signal },
         ),
       );
     },
@@ -424,9 +473,6 @@ export function createAirflowClient(options: AirflowClientOptions) {
       // A test's clock (options.clock) paces the polls and the deadline, else real time does.
       const clock = options.clock;
       const now = clock ? () => clock.now() : Date.now;
-      const sleep = clock
-        ? (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal)
-        : abortableSleep;
       const deadline = now() + timeoutMs;
       for (;;) {
         opts.signal?.throwIfAborted();
@@ -455,9 +501,12 @@ export function createAirflowClient(options: AirflowClientOptions) {
           const paused =
             run.state === "queued"
               ? await client
-                  .getDag(dagId)
+                  .getDag(dagId, signal)
                   .then((d) => d.is_paused)
-                  .catch(() => false)
+                  .catch((x: unknown) => {
+                    if (opts.signal?.aborted) throw x;
+                    return false;
+                  })
               : false;
           throw new AirflowWaitTimeoutError({
             dagId,
@@ -467,12 +516,20 @@ export function createAirflowClient(options: AirflowClientOptions) {
             ms: timeoutMs,
           });
         }
-        // The last wait is cut to the deadline, so the run is read once more at the deadline.
-        await sleep(Math.min(interval, left), opts.signal);
+        // The last wait is cut to the deadline, so the run is read once more at the deadline;
+        // an abort ends it at once (its timer cleared), on a test's clock too.
+        await abortableSleep(Math.min(interval, left), opts.signal, clock);
       }
     },
 
-    async getXcom(dagId: string, runId: string, taskId: string, key: string, mapIndex?: number) {
+    async getXcom(
+      dagId: string,
+      runId: string,
+      taskId: string,
+      key: string,
+      mapIndex?: number,
+      opts: CallOptions = {},
+    ) {
       return unwrap(
         api.GET(
           "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
@@ -484,6 +541,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
               // and '{"x": 1}' as an object.
               query: mapIndex !== undefined ? { map_index: mapIndex } : {},
             },
+            ...withSignal(opts.signal),
           },
         ),
         "GET",
@@ -498,31 +556,35 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     },
 
-    listImportErrors(): Promise<ImportError[]> {
-      return collect(paginate("/api/v2/importErrors", {}));
+    listImportErrors(opts: CallOptions = {}): Promise<ImportError[]> {
+      return collect(paginate("/api/v2/importErrors", {}, { signal: opts.signal }));
     },
 
-    async setDagPaused(dagId: string, paused: boolean) {
+    async setDagPaused(dagId: string, paused: boolean, opts: CallOptions = {}) {
       return unwrap(
         api.PATCH("/api/v2/dags/{dag_id}", {
           params: { path: { dag_id: dagId } },
           body: { is_paused: paused },
           headers: REPEATABLE,
+          ...withSignal(opts.signal),
         }),
         "PATCH",
         `/api/v2/dags/${dagId}`,
       );
     },
-    async getDag(dagId: string): Promise<Schemas["DAGResponse"]> {
+    async getDag(dagId: string, opts: CallOptions = {}): Promise<Schemas["DAGResponse"]> {
       const path = `/api/v2/dags/${dagId}`;
       return unwrap(
-        api.GET("/api/v2/dags/{dag_id}", { params: { path: { dag_id: dagId } } }),
+        api.GET("/api/v2/dags/{dag_id}", {
+          params: { path: { dag_id: dagId } },
+          ...withSignal(opts.signal),
+        }),
         "GET",
         path,
       ).then(having("dag_id", "a DAG", "GET", path));
     },
-    pauseDag: (dagId: string) => client.setDagPaused(dagId, true),
-    unpauseDag: (dagId: string) => client.setDagPaused(dagId, false),
+    pauseDag: (dagId: string, opts: CallOptions = {}) => client.setDagPaused(dagId, true, opts),
+    unpauseDag: (dagId: string, opts: CallOptions = {}) => client.setDagPaused(dagId, false, opts),
 
     /**
      * Clears task instances so the scheduler runs them again. Unlike the raw endpoint (whose
@@ -554,6 +616,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         api.POST("/api/v2/dags/{dag_id}/clearTaskInstances", {
           params: { path: { dag_id: dagId } },
           body,
+          ...withSignal(opts.signal),
         }),
         "POST",
         `/api/v2/dags/${dagId}/clearTaskInstances`,
@@ -561,11 +624,15 @@ export function createAirflowClient(options: AirflowClientOptions) {
     },
 
     /** The DAG file's source as Airflow stored it (JSON form; the endpoint can also answer text). */
-    async getDagSource(dagId: string): Promise<Schemas["DAGSourceResponse"]> {
+    async getDagSource(
+      dagId: string,
+      opts: CallOptions = {},
+    ): Promise<Schemas["DAGSourceResponse"]> {
       return unwrap(
         api.GET("/api/v2/dagSources/{dag_id}", {
           params: { path: { dag_id: dagId } },
           headers: { accept: "application/json" },
+          ...withSignal(opts.signal),
         }),
         "GET",
         `/api/v2/dagSources/${dagId}`,
@@ -573,78 +640,105 @@ export function createAirflowClient(options: AirflowClientOptions) {
     },
 
     variables: {
-      get: (key: string) =>
+      get: (key: string, opts: CallOptions = {}) =>
         unwrap(
-          api.GET("/api/v2/variables/{variable_key}", { params: { path: { variable_key: key } } }),
+          api.GET("/api/v2/variables/{variable_key}", {
+            params: { path: { variable_key: key } },
+            ...withSignal(opts.signal),
+          }),
           "GET",
           `/api/v2/variables/${key}`,
         ),
-      create: (body: Schemas["VariableBody"]) =>
-        unwrap(api.POST("/api/v2/variables", { body }), "POST", "/api/v2/variables"),
-      update: (key: string, body: Schemas["VariableBody"]) =>
+      create: (body: Schemas["VariableBody"], opts: CallOptions = {}) =>
+        unwrap(
+          api.POST("/api/v2/variables", { body, ...withSignal(opts.signal) }),
+          "POST",
+          "/api/v2/variables",
+        ),
+      update: (key: string, body: Schemas["VariableBody"], opts: CallOptions = {}) =>
         unwrap(
           api.PATCH("/api/v2/variables/{variable_key}", {
             params: { path: { variable_key: key } },
             body,
             headers: REPEATABLE,
+            ...withSignal(opts.signal),
           }),
           "PATCH",
           `/api/v2/variables/${key}`,
         ),
-      delete: (key: string) =>
+      delete: (key: string, opts: CallOptions = {}) =>
         unwrap(
           api.DELETE("/api/v2/variables/{variable_key}", {
             params: { path: { variable_key: key } },
+            ...withSignal(opts.signal),
           }),
           "DELETE",
           `/api/v2/variables/${key}`,
         ),
     },
     connections: {
-      get: (id: string) =>
+      get: (id: string, opts: CallOptions = {}) =>
         unwrap(
           api.GET("/api/v2/connections/{connection_id}", {
             params: { path: { connection_id: id } },
+            ...withSignal(opts.signal),
           }),
           "GET",
           `/api/v2/connections/${id}`,
         ),
-      create: (body: Schemas["ConnectionBody"]) =>
-        unwrap(api.POST("/api/v2/connections", { body }), "POST", "/api/v2/connections"),
-      update: (id: string, body: Schemas["ConnectionBody"]) =>
+      create: (body: Schemas["ConnectionBody"], opts: CallOptions = {}) =>
+        unwrap(
+          api.POST("/api/v2/connections", { body, ...withSignal(opts.signal) }),
+          "POST",
+          "/api/v2/connections",
+        ),
+      update: (id: string, body: Schemas["ConnectionBody"], opts: CallOptions = {}) =>
         unwrap(
           api.PATCH("/api/v2/connections/{connection_id}", {
             params: { path: { connection_id: id } },
             body,
             headers: REPEATABLE,
+            ...withSignal(opts.signal),
           }),
           "PATCH",
           `/api/v2/connections/${id}`,
         ),
-      delete: (id: string) =>
+      delete: (id: string, opts: CallOptions = {}) =>
         unwrap(
           api.DELETE("/api/v2/connections/{connection_id}", {
             params: { path: { connection_id: id } },
+            ...withSignal(opts.signal),
           }),
           "DELETE",
           `/api/v2/connections/${id}`,
         ),
     },
     pools: {
-      get: (name: string) =>
+      get: (name: string, opts: CallOptions = {}) =>
         unwrap(
-          api.GET("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),
+          api.GET("/api/v2/pools/{pool_name}", {
+            params: { path: { pool_name: name } },
+            ...withSignal(opts.signal),
+          }),
           "GET",
           `/api/v2/pools/${name}`,
         ),
-      create: (body: Schemas["PoolBody"]) =>
-        unwrap(api.POST("/api/v2/pools", { body }), "POST", "/api/v2/pools"),
+      create: (body: Schemas["PoolBody"], opts: CallOptions = {}) =>
+        unwrap(
+          api.POST("/api/v2/pools", { body, ...withSignal(opts.signal) }),
+          "POST",
+          "/api/v2/pools",
+        ),
       /**
        * Changes only the fields given. Airflow validates a pool's patch as a whole pool, so the
        * others are read first and sent unchanged; `update_mask` names the ones to write (the
        * only way to change `default_pool`, whose slots and include_deferred alone may change).
        */
-      update: async (name: string, changes: Omit<Schemas["PoolPatchBody"], "pool">) => {
+      update: async (
+        name: string,
+        changes: Omit<Schemas["PoolPatchBody"], "pool">,
+        opts: CallOptions = {},
+      ) => {
         const fields = Object.keys(changes).filter(
           (k) => changes[k as keyof typeof changes] !== undefined,
         );
@@ -653,7 +747,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
           name === "default_pool"
             ? null
             : await unwrap(
-                api.GET("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),
+                api.GET("/api/v2/pools/{pool_name}", {
+                  params: { path: { pool_name: name } },
+                  ...withSignal(opts.signal),
+                }),
                 "GET",
                 route,
               );
@@ -671,14 +768,18 @@ export function createAirflowClient(options: AirflowClientOptions) {
             params: { path: { pool_name: name }, query: { update_mask: fields } },
             body,
             headers: REPEATABLE,
+            ...withSignal(opts.signal),
           }),
           "PATCH",
           route,
         );
       },
-      delete: (name: string) =>
+      delete: (name: string, opts: CallOptions = {}) =>
         unwrap(
-          api.DELETE("/api/v2/pools/{pool_name}", { params: { path: { pool_name: name } } }),
+          api.DELETE("/api/v2/pools/{pool_name}", {
+            params: { path: { pool_name: name } },
+            ...withSignal(opts.signal),
+          }),
           "DELETE",
           `/api/v2/pools/${name}`,
         ),

@@ -40,7 +40,7 @@ function withoutInputs(detail: AirflowErrorDetail): AirflowErrorDetail {
 
 /** A non-2xx answer from Airflow. Carries no headers, so no credentials can leak through it. */
 export class AirflowApiError extends Error {
-  override readonly name = "AirflowApiError";
+  override readonly name: string = "AirflowApiError";
   readonly status: number;
   readonly method: string;
   readonly path: string;
@@ -74,6 +74,49 @@ export class AirflowApiError extends Error {
       // not JSON: keep the text
     }
     return new AirflowApiError({ status: response.status, method, path, detail });
+  }
+}
+
+/**
+ * `triggerDagRun` got Airflow's 409: a run of the DAG with that logical date already exists
+ * (`clash: "logical date"`), or a run with that run id but another conf or logical date
+ * (`clash: "run id"`). Airflow's own body says only "Unique constraint violation"; this says
+ * which, names the run that is in the way when it can, and what to do.
+ */
+export class AirflowDagRunExistsError extends AirflowApiError {
+  override readonly name: string = "AirflowDagRunExistsError";
+  readonly dagId: string;
+  readonly clash: "logical date" | "run id";
+  /** The logical date asked for (null: none was given). */
+  readonly logicalDate: string | null;
+  /** The run id asked for, if any. */
+  readonly runId: string | null;
+  /** The run already there, when it could be found. */
+  readonly existingRunId: string | null;
+
+  constructor(init: {
+    method: string;
+    path: string;
+    dagId: string;
+    clash: "logical date" | "run id";
+    logicalDate: string | null;
+    runId: string | null;
+    existingRunId: string | null;
+  }) {
+    const { dagId, logicalDate, existingRunId } = init;
+    const existing = existingRunId !== null ? ` ('${existingRunId}')` : "";
+    const detail =
+      init.clash === "run id"
+        ? `run '${init.runId}' of ${dagId} already exists${existingRunId !== null ? " with another conf or logical date" : ""}: trigger with another run id`
+        : logicalDate === null
+          ? `a run of ${dagId} with the run id Airflow made for this trigger already exists${existing}: trigger again, or give a run id or a logical date`
+          : `a run of ${dagId} with logical date ${logicalDate} already exists${existing}: trigger with another logical date, or clear that run to run it again (clearTaskInstances with its run id, or Clear in the UI), or delete it first`;
+    super({ status: 409, method: init.method, path: init.path, detail });
+    this.dagId = dagId;
+    this.clash = init.clash;
+    this.logicalDate = logicalDate;
+    this.runId = init.runId;
+    this.existingRunId = existingRunId;
   }
 }
 

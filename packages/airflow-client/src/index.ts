@@ -1,12 +1,14 @@
 export {
   type AirflowClient,
   type AirflowClientOptions,
+  type CallOptions,
   type ClearOptions,
   createAirflowClient,
   type DagRun,
   type DagRunState,
   type ImportError,
   MAX_PAGE_SIZE,
+  type PaginateOptions,
   type Schemas,
   type TaskInstance,
   type TriggerOptions,
@@ -16,6 +18,7 @@ export {
 export {
   AirflowApiError,
   AirflowConfigError,
+  AirflowDagRunExistsError,
   type AirflowErrorDetail,
   AirflowRequestError,
   AirflowWaitTimeoutError,

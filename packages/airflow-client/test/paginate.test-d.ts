@@ -32,6 +32,19 @@ describe("paginate", () => {
     client.paginate("/api/v2/dags", { query: { limit: 5 } });
   });
 
+  it("takes { pageSize, signal } as its third argument, as the other helpers take signal", () => {
+    const signal = new AbortController().signal;
+    expectTypeOf(client.paginate("/api/v2/dags", {}, { pageSize: 10, signal })).toMatchTypeOf<
+      AsyncGenerator<{ dag_id: string }>
+    >();
+    client.paginate("/api/v2/dags", {}, { signal });
+    client.paginate("/api/v2/dags", {}, 10, signal);
+    // @ts-expect-error: a page size is a number
+    client.paginate("/api/v2/dags", {}, { pageSize: "10" });
+    // @ts-expect-error: a signal is an AbortSignal
+    client.paginate("/api/v2/dags", {}, { signal: "stop" });
+  });
+
   it("refuses endpoints that are no list (no limit), which it would page through their fields", () => {
     // @ts-expect-error: one DAG, not a list
     client.paginate("/api/v2/dags/{dag_id}", { path: { dag_id: "d" } });

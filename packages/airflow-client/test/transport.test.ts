@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   AirflowApiError,
   AirflowConfigError,
+  AirflowDagRunExistsError,
   AirflowRequestError,
   createAirflowClient,
   createTransport,
@@ -698,7 +699,8 @@ describe("transport", () => {
     // Another conf: the 409 is the caller's, saying what clashes (Airflow's says only
     // "Unique constraint violation").
     const clash = await c.triggerDagRun("d", { runId: "r1", conf: { a: 3 } }).catch((x) => x);
-    expect(clash).toMatchObject({ name: "AirflowApiError", status: 409 });
+    expect(clash).toBeInstanceOf(AirflowApiError);
+    expect(clash).toMatchObject({ name: "AirflowDagRunExistsError", status: 409, clash: "run id" });
     expect(clash.message).toBe(
       "POST /api/v2/dags/d/dagRuns → 409: run 'r1' of d already exists with another conf or logical date: trigger with another run id",
     );
@@ -708,6 +710,59 @@ describe("transport", () => {
       "POST /api/v2/dags/d/dagRuns",
       "GET /api/v2/dags/d/dagRuns/r1",
     ]);
+  });
+
+  it("a trigger whose logical date is taken is an AirflowDagRunExistsError naming the DAG, the date, the run and the fix", async () => {
+    // What Airflow 3 answers for the dag_run table's unique (dag_id, logical_date).
+    const conflict = () =>
+      json(409, {
+        detail: {
+          reason: "Unique constraint violation",
+          statement: "INSERT INTO dag_run ...",
+          orig_error: "UNIQUE constraint failed: dag_run.dag_id, dag_run.logical_date",
+        },
+      });
+    const existing = "scheduled__2025-06-01T00:00:00+00:00";
+    const f = fakeFetch([
+      conflict,
+      () => json(200, { dag_runs: [{ dag_id: "d", dag_run_id: existing }], total_entries: 1 }),
+      conflict,
+      () => json(500, { detail: "down" }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, retry: false });
+    const logicalDate = "2025-06-01T00:00:00Z";
+    const err = await c.triggerDagRun("d", { logicalDate }).catch((x) => x);
+    expect(err).toBeInstanceOf(AirflowDagRunExistsError);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect(err).toMatchObject({
+      status: 409,
+      dagId: "d",
+      clash: "logical date",
+      logicalDate,
+      runId: null,
+      existingRunId: existing,
+    });
+    expect(err.message).toBe(
+      `POST /api/v2/dags/d/dagRuns → 409: a run of d with logical date ${logicalDate} already exists ('${existing}'): trigger with another logical date, or clear that run to run it again (clearTaskInstances with its run id, or Clear in the UI), or delete it first`,
+    );
+    expect(f.seen[1]).toMatchObject({
+      method: "GET",
+      path: "/api/v2/dags/d/dagRuns",
+      query: `?logical_date_gte=${encodeURIComponent(logicalDate)}&logical_date_lte=${encodeURIComponent(logicalDate)}&limit=1`,
+    });
+    // Without a logical date only the run id can clash, also when it cannot be read back.
+    const g = fakeFetch([conflict, () => json(500, { detail: "down" })]);
+    const d = createAirflowClient({ baseUrl: "http://af", fetch: g.fetch, retry: false });
+    const byId = await d.triggerDagRun("d", { runId: "r9" }).catch((x) => x);
+    expect(byId).toMatchObject({ clash: "run id", runId: "r9", existingRunId: null });
+    expect(byId.message).toBe(
+      "POST /api/v2/dags/d/dagRuns → 409: run 'r9' of d already exists: trigger with another run id",
+    );
+    // The run in the way cannot be read: still the typed error, without its id.
+    const blind = await c.triggerDagRun("d", { logicalDate }).catch((x) => x);
+    expect(blind).toBeInstanceOf(AirflowDagRunExistsError);
+    expect(blind.existingRunId).toBeNull();
+    expect(blind.message).toContain(`a run of d with logical date ${logicalDate} already exists:`);
   });
 
   it("paginates past a server whose page cap is below 100, by the total", async () => {

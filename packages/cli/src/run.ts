@@ -65,7 +65,11 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       return e.exitCode;
     }
     // The server said no, or never answered: the client's message names method, path and detail.
-    if (e instanceof Error && (e.name === "AirflowApiError" || e.name === "AirflowRequestError")) {
+    // (AirflowDagRunExistsError is an AirflowApiError: a trigger's 409, said with the fix.)
+    if (
+      e instanceof Error &&
+      ["AirflowApiError", "AirflowDagRunExistsError", "AirflowRequestError"].includes(e.name)
+    ) {
       io.stderr(`mlgen: ${e.message}\n`);
       return 1;
     }

@@ -8,6 +8,8 @@ export {
   unsendableHeader,
 } from "./body.js";
 export {
+  abortableSleep,
+  type CallOptions,
   createHttpTransport,
   type HttpOptions,
   HttpRequestError,
@@ -18,6 +20,7 @@ export {
   type RetryOptions,
   retryAfterMs,
   type SendOptions,
+  untilAborted,
   type WaitClock,
   withIdleTimeout,
 } from "./transport.js";

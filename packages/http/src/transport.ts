@@ -93,6 +93,67 @@ export interface HttpTransportOptions extends HttpOptions {
  */
 export const IDEMPOTENT_HEADER = "x-mlgen-idempotent";
 
+/** What every helper that sends requests or waits takes, in both clients. */
+export interface CallOptions {
+  /**
+   * Cancels the call: the request in flight, a wait between retries or polls, and any request
+   * not yet sent. The call then rejects with `signal.reason` (a DOMException "AbortError"
+   * unless `abort(reason)` gave another) and is never retried.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * `promise`, or a rejection with `signal.reason` as soon as the signal aborts (already aborted:
+ * at once). The work behind `promise` is not stopped: for what is shared with other callers
+ * (a token request), or what cannot be cancelled itself.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Waits `ms` (on `clock` when given), or rejects with `signal.reason` as soon as it aborts; the
+ * timer is cleared then, so a cancelled wait keeps no process alive.
+ */
+export function abortableSleep(
+  ms: number,
+  signal?: AbortSignal,
+  clock?: Pick<WaitClock, "sleep">,
+): Promise<void> {
+  if (clock) return untilAborted(clock.sleep(ms, signal), signal);
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -247,12 +308,14 @@ function progress(touch: () => void): TransformStream<Uint8Array, Uint8Array> {
 
 /**
  * `stream`, failing with `stalled()` when no chunk arrives for `ms` (a download whose server
- * stops sending would otherwise wait forever); the source is cancelled then.
+ * stops sending would otherwise wait forever), or with `signal.reason` once `signal` aborts;
+ * the source is cancelled then.
  */
 export function withIdleTimeout(
   stream: ReadableStream<Uint8Array>,
   ms: number,
   stalled: () => Error,
+  signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   return new ReadableStream<Uint8Array>(
@@ -263,7 +326,8 @@ export function withIdleTimeout(
           timer = setTimeout(() => reject(stalled()), ms);
         });
         try {
-          const next = await Promise.race([reader.read(), idle]);
+          // Cancelling (the request's signal) fails the body too, with the signal's reason.
+          const next = await untilAborted(Promise.race([reader.read(), idle]), signal);
           if (next.done) out.close();
           else out.enqueue(next.value);
         } catch (e) {
@@ -296,15 +360,7 @@ export function createHttpTransport(
   const sleep =
     options.sleep ??
     (clock ? (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal) : undefined) ??
-    ((ms: number, signal?: AbortSignal) =>
-      new Promise<void>((resolve) => {
-        const stop = () => clearTimeout(timer);
-        const timer = setTimeout(() => {
-          signal?.removeEventListener("abort", stop);
-          resolve();
-        }, ms);
-        signal?.addEventListener("abort", stop, { once: true });
-      }));
+    abortableSleep;
   const retry = options.retry === false ? { retries: 0 } : (options.retry ?? {});
   const retries = retry.retries ?? 3;
   const baseDelay = retry.baseDelayMs ?? 250;
@@ -312,9 +368,18 @@ export function createHttpTransport(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const requestError = options.requestError ?? ((f: RequestFailure) => new HttpRequestError(f));
 
-  async function attempt(request: Request, streamed: boolean): Promise<Response> {
+  /**
+   * One try. `signal` is the caller's, read from the request handed to the transport: a clone's
+   * own signal stops following it once the clone's internal controller is garbage-collected
+   * (undici keeps that link weakly), so a cancel would not reach a repeatable request.
+   */
+  async function attempt(
+    request: Request,
+    signal: AbortSignal,
+    streamed: boolean,
+  ): Promise<Response> {
     // Cancelled before this attempt (while waiting to retry, or before the first): no send.
-    request.signal.throwIfAborted();
+    signal.throwIfAborted();
     // An explicit timer raced against the fetch: the timeout holds even when a fetch ignores
     // its signal (signal-following differs between Node's undici and test environments).
     const controller = new AbortController();
@@ -332,8 +397,19 @@ export function createHttpTransport(
       }, timeoutMs);
     };
     arm();
-    const onAbort = () => controller.abort(request.signal.reason);
-    request.signal.addEventListener("abort", onAbort, { once: true });
+    // The caller's signal and the timeout both abort the attempt's fetch (what AbortSignal.any
+    // does, with the listener removed after each attempt: a service's long-lived signal keeps
+    // nothing per request). The race makes a cancel immediate even for a fetch that ignores
+    // its signal.
+    let cancel: (reason: unknown) => void = () => {};
+    const cancelled = new Promise<never>((_, reject) => {
+      cancel = reject;
+    });
+    const onAbort = () => {
+      controller.abort(signal.reason);
+      cancel(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       // A streamed body (an upload) may take longer than the timeout to send: each chunk the
       // fetch takes from it starts the timeout again, so only a stall fails the attempt. Not
@@ -349,17 +425,20 @@ export function createHttpTransport(
               redirect: "error",
             } as RequestInit)
           : new Request(request, { signal: controller.signal });
-      return await Promise.race([doFetch(sent), timedOut]);
+      return await Promise.race([doFetch(sent), timedOut, cancelled]);
     } catch (e) {
-      if (request.signal.aborted) throw e;
+      // Cancelled: the caller's reason, never retried (no NoAnswer).
+      if (signal.aborted) throw signal.reason;
       throw new NoAnswer(controller.signal.aborted ? "timeout" : "network", e);
     } finally {
       clearTimeout(timer);
-      request.signal.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
     }
   }
 
   return async function transport(input: Request, send: SendOptions = {}): Promise<Response> {
+    // Cancelled before the call: nothing is sent, not even a token request.
+    input.signal.throwIfAborted();
     const method = input.method.toUpperCase();
     const url = new URL(input.url);
     const path = url.pathname;
@@ -372,14 +451,19 @@ export function createHttpTransport(
     let refreshed = false;
     for (let n = 0; ; n++) {
       const request = repeatable ? template.clone() : template;
-      const auth = await options.authorization?.(false);
+      // A token request is shared by concurrent callers: a cancelled caller stops waiting for it
+      // without cancelling it for the others.
+      const auth = await untilAborted(
+        Promise.resolve(options.authorization?.(false)),
+        input.signal,
+      );
       if (auth) request.headers.set("authorization", auth);
       let response: Response | null = null;
       let reason = "";
       let detail: string | undefined;
       let waitMs: number | null = null;
       try {
-        response = await attempt(request, send.streamed === true);
+        response = await attempt(request, input.signal, send.streamed === true);
       } catch (e) {
         if (!(e instanceof NoAnswer)) throw e;
         const permanent = e.kind === "network" && classify(e.cause)?.permanent === true;
@@ -409,13 +493,13 @@ export function createHttpTransport(
           // Tokens expire: get a new one once and repeat the request.
           refreshed = true;
           discard(response);
-          await options.authorization?.(true);
+          await untilAborted(Promise.resolve(options.authorization?.(true)), input.signal);
           n--;
           continue;
         }
-        if (!idempotent || n >= retries) return bounded(response, method, path, n + 1, url);
+        if (!idempotent || n >= retries) return bounded(response, method, path, n + 1, url, input);
         if (!RETRY_STATUSES.has(response.status) && !(await options.retryOn?.(response))) {
-          return bounded(response, method, path, n + 1, url);
+          return bounded(response, method, path, n + 1, url, input);
         }
         reason = `HTTP ${response.status}`;
         waitMs = retryAfterMs(response.headers.get("retry-after"));
@@ -431,23 +515,9 @@ export function createHttpTransport(
         reason,
         ...(detail !== undefined ? { detail } : {}),
       });
-      // Cancelling the request ends the wait for the next attempt at once.
-      await new Promise<void>((resolve, reject) => {
-        const signal = input.signal;
-        if (signal.aborted) return reject(signal.reason);
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        sleep(delayMs, signal).then(
-          () => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-          },
-          (e) => {
-            signal.removeEventListener("abort", onAbort);
-            reject(e);
-          },
-        );
-      });
+      // Cancelling the request ends the wait for the next attempt at once (its timer cleared).
+      input.signal.throwIfAborted();
+      await untilAborted(sleep(delayMs, input.signal), input.signal);
     }
   };
 
@@ -456,20 +526,31 @@ export function createHttpTransport(
    * attempt's timer stops at the headers, and a server that then stops sending must not hang
    * the caller's `await res.json()`.
    */
-  function bounded(response: Response, method: string, path: string, attempts: number, url: URL) {
+  function bounded(
+    response: Response,
+    method: string,
+    path: string,
+    attempts: number,
+    url: URL,
+    input: Request,
+  ) {
     // A status Response cannot be made with (fetch passes any from 100 to 999) keeps its
     // answer as it came, unbounded.
     if (!response.body || response.status < 200 || response.status > 599) return response;
-    const body = withIdleTimeout(response.body, timeoutMs, () =>
-      requestError({
-        kind: "timeout",
-        method,
-        path,
-        attempts,
-        cause: null,
-        origin: url.origin,
-        timeoutMs,
-      }),
+    const body = withIdleTimeout(
+      response.body,
+      timeoutMs,
+      () =>
+        requestError({
+          kind: "timeout",
+          method,
+          path,
+          attempts,
+          cause: null,
+          origin: url.origin,
+          timeoutMs,
+        }),
+      input.signal,
     );
     const out = new Response(body, {
       status: response.status,

@@ -1,5 +1,7 @@
 import { Readable } from "node:stream";
 import {
+  abortableSleep,
+  type CallOptions,
   createHttpTransport,
   IDEMPOTENT_HEADER,
   notJsonSuccess,
@@ -31,6 +33,7 @@ export type ModelVersion = Schemas["ModelVersion"];
 export type LoggedModel = Schemas["LoggedModel"];
 export type FileInfo = Schemas["FileInfo"];
 export type ViewType = Schemas["ViewType"];
+export type { CallOptions };
 
 type Result<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
 
@@ -42,6 +45,9 @@ async function unwrap<T>(result: Result<T>, method: string, path: string): Promi
 }
 
 const idempotent = { [IDEMPOTENT_HEADER]: "1" };
+
+/** The request init's `signal`, when there is one (openapi-fetch passes it to the Request). */
+const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
 
 /**
  * A field the answer must hold. A 200 without it (`{}`, an empty body: a proxy's, or another
@@ -94,7 +100,7 @@ function pageFields(
   };
 }
 
-export interface SearchRunsOptions {
+export interface SearchRunsOptions extends CallOptions {
   readonly experimentIds: readonly string[];
   /** An MLflow filter string; build one with `runFilter()`. */
   readonly filter?: string;
@@ -107,14 +113,14 @@ export interface SearchRunsOptions {
   readonly limit?: number;
 }
 
-export interface PageOptions {
+export interface PageOptions extends CallOptions {
   readonly filter?: string;
   readonly orderBy?: readonly string[];
   readonly pageSize?: number;
   readonly limit?: number;
 }
 
-export interface WithRunOptions {
+export interface WithRunOptions extends CallOptions {
   readonly experimentId?: string;
   /** Created if missing (getOrCreateExperiment). */
   readonly experimentName?: string;
@@ -128,16 +134,24 @@ export interface WithRunOptions {
    * transport's retries against an unreachable server would take minutes.
    */
   readonly killTimeoutMs?: number;
+  /**
+   * Cancels the run (from `CallOptions`): `fn`'s `signal` aborts with the same reason, the run
+   * is ended KILLED, as Ctrl-C ends it (Python's `start_run` marks a KeyboardInterrupt KILLED:
+   * the run was stopped, it did not fail), and withRun rejects with `signal.reason` once the
+   * KILLED update is done (or after `killTimeoutMs`) — without waiting for an `fn` that
+   * ignores its signal. Aborted before the run is created: nothing is sent.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface RunContext {
   readonly run: Run;
   readonly runId: string;
-  /** Aborted when a signal ended the run as KILLED. */
+  /** Aborted when the run is ended KILLED: by SIGINT/SIGTERM, or by withRun's own `signal`. */
   readonly signal: AbortSignal;
 }
 
-export interface LogBatchOptions {
+export interface LogBatchOptions extends CallOptions {
   /**
    * Requests in flight at once. Default 8: against MLflow's default four server workers, four
    * left about 40 % of a 2-CPU server idle (connections do not spread evenly over the workers).
@@ -151,7 +165,7 @@ export interface LogBatchOptions {
   readonly truncateLongValues?: boolean;
 }
 
-export interface RegisterModelOptions {
+export interface RegisterModelOptions extends CallOptions {
   /** A `runs:/<run_id>/<path>`, `models:/<model_id>` or artifact URI. */
   readonly source: string;
   readonly runId?: string;
@@ -304,6 +318,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     limit = Number.POSITIVE_INFINITY,
     /** The largest page the server takes (it refuses more: INVALID_PARAMETER_VALUE). */
     most = Number.POSITIVE_INFINITY,
+    /** Ends the iteration (rejecting `next()` with its reason), also within a page. */
+    signal?: AbortSignal,
   ): AsyncGenerator<T> {
     if (!(limit >= 0) || (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))) {
       throw new MlflowValidationError("limit", `must be a whole number, 0 or more (got ${limit})`);
@@ -320,6 +336,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         `must be at most ${most}, the largest page the server takes (got ${pageSize}); the pages are read one after another whatever their size`,
       );
     }
+    signal?.throwIfAborted();
     if (limit === 0) return;
     let token: string | undefined;
     let seen = 0;
@@ -328,6 +345,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       const size = Math.min(pageSize, limit - seen);
       const page = await fetchPage(token, size);
       for (const item of page.items ?? []) {
+        // A loop that aborts halfway through a page gets no more items of it.
+        signal?.throwIfAborted();
         yield item;
         if (++seen >= limit) return;
       }
@@ -344,10 +363,11 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     } while (token);
   }
 
-  async function artifactRoot(runId: string): Promise<string> {
+  async function artifactRoot(runId: string, signal: AbortSignal | undefined): Promise<string> {
+    signal?.throwIfAborted();
     let root = artifactRoots.get(runId);
     if (root === undefined) {
-      const run = await client.getRun(runId);
+      const run = await client.getRun(runId, { signal });
       root = run.info.artifact_uri ?? "";
       artifactRoots.set(runId, root);
     }
@@ -362,10 +382,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
 
     // Experiments ----------------------------------------------------------------------------
 
-    async getExperiment(experimentId: string): Promise<Experiment> {
+    async getExperiment(experimentId: string, opts: CallOptions = {}): Promise<Experiment> {
       const path = "/api/2.0/mlflow/experiments/get";
       const r = await unwrap(
-        api.GET(path, { params: { query: { experiment_id: experimentId } } }),
+        api.GET(path, {
+          params: { query: { experiment_id: experimentId } },
+          ...withSignal(opts.signal),
+        }),
         "GET",
         path,
       );
@@ -373,11 +396,14 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     /** The experiment of that name (also a deleted one), or null. */
-    async getExperimentByName(name: string): Promise<Experiment | null> {
+    async getExperimentByName(name: string, opts: CallOptions = {}): Promise<Experiment | null> {
       const path = "/api/2.0/mlflow/experiments/get-by-name";
       try {
         const r = await unwrap(
-          api.GET(path, { params: { query: { experiment_name: name } } }),
+          api.GET(path, {
+            params: { query: { experiment_name: name } },
+            ...withSignal(opts.signal),
+          }),
           "GET",
           path,
         );
@@ -390,7 +416,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
 
     async createExperiment(
       name: string,
-      opts: { artifactLocation?: string; tags?: Readonly<Record<string, string>> } = {},
+      opts: CallOptions & {
+        artifactLocation?: string;
+        tags?: Readonly<Record<string, string>>;
+      } = {},
     ): Promise<string> {
       const path = "/api/2.0/mlflow/experiments/create";
       const r = await unwrap(
@@ -400,6 +429,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
             ...(opts.artifactLocation ? { artifact_location: opts.artifactLocation } : {}),
             ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
           },
+          ...withSignal(opts.signal),
         }),
         "POST",
         path,
@@ -415,15 +445,19 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
      */
     async getOrCreateExperiment(
       name: string,
-      opts: { artifactLocation?: string; tags?: Readonly<Record<string, string>> } = {},
+      opts: CallOptions & {
+        artifactLocation?: string;
+        tags?: Readonly<Record<string, string>>;
+      } = {},
     ): Promise<Experiment> {
-      let found = await client.getExperimentByName(name);
+      const call = { signal: opts.signal };
+      let found = await client.getExperimentByName(name, call);
       if (!found) {
         try {
-          return await client.getExperiment(await client.createExperiment(name, opts));
+          return await client.getExperiment(await client.createExperiment(name, opts), call);
         } catch (e) {
           if (!MlflowApiError.is(e, "RESOURCE_ALREADY_EXISTS")) throw e;
-          found = await client.getExperimentByName(name);
+          found = await client.getExperimentByName(name, call);
           if (!found) throw e;
         }
       }
@@ -446,6 +480,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
                 ...(opts.viewType ? { view_type: opts.viewType } : {}),
               },
               headers: idempotent,
+              ...withSignal(opts.signal),
             }),
             "POST",
             path,
@@ -455,17 +490,20 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         opts.pageSize ?? 1000,
         opts.limit,
         50_000,
+        opts.signal,
       );
     },
 
     // Runs -------------------------------------------------------------------------------------
 
-    async createRun(opts: {
-      experimentId: string;
-      runName?: string;
-      startTime?: number;
-      tags?: Readonly<Record<string, string>>;
-    }): Promise<Run> {
+    async createRun(
+      opts: CallOptions & {
+        experimentId: string;
+        runName?: string;
+        startTime?: number;
+        tags?: Readonly<Record<string, string>>;
+      },
+    ): Promise<Run> {
       const path = "/api/2.0/mlflow/runs/create";
       const r = await unwrap(
         api.POST(path, {
@@ -475,6 +513,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
             ...(opts.runName ? { run_name: opts.runName } : {}),
             ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
           },
+          ...withSignal(opts.signal),
         }),
         "POST",
         path,
@@ -482,18 +521,28 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       return present(r.run, "run", "POST", path);
     },
 
-    async getRun(runId: string): Promise<Run> {
+    async getRun(runId: string, opts: CallOptions = {}): Promise<Run> {
       const path = "/api/2.0/mlflow/runs/get";
-      const r = await unwrap(api.GET(path, { params: { query: { run_id: runId } } }), "GET", path);
+      const r = await unwrap(
+        api.GET(path, { params: { query: { run_id: runId } }, ...withSignal(opts.signal) }),
+        "GET",
+        path,
+      );
       return present(r.run, "run", "GET", path);
     },
 
-    async endRun(runId: string, status: RunStatus = "FINISHED", endTime = Date.now()) {
+    async endRun(
+      runId: string,
+      status: RunStatus = "FINISHED",
+      endTime = Date.now(),
+      opts: CallOptions = {},
+    ) {
       const path = "/api/2.0/mlflow/runs/update";
       const r = await unwrap(
         api.POST(path, {
           body: { run_id: runId, status, end_time: endTime },
           headers: idempotent,
+          ...withSignal(opts.signal),
         }),
         "POST",
         path,
@@ -504,55 +553,87 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     /**
      * Starts a run, calls `fn`, and ends the run FINISHED when it returns, FAILED when it
      * throws, KILLED on SIGINT/SIGTERM (then the signal's default action happens, unless the
-     * program listens for it itself). The signal listeners are removed afterwards.
+     * program listens for it itself) or when `opts.signal` aborts (then withRun rejects with its
+     * reason). The listeners are removed afterwards.
      */
     async withRun<T>(
       fn: (ctx: RunContext) => Promise<T> | T,
       opts: WithRunOptions = {},
     ): Promise<T> {
+      const cancel = opts.signal;
+      cancel?.throwIfAborted();
+      const call = { signal: cancel };
       const experimentId =
         opts.experimentId ??
         (opts.experimentName
-          ? (await client.getOrCreateExperiment(opts.experimentName)).experiment_id
+          ? (await client.getOrCreateExperiment(opts.experimentName, call)).experiment_id
           : "0");
       const run = await client.createRun({
         experimentId,
         ...(opts.runName ? { runName: opts.runName } : {}),
         ...(opts.tags ? { tags: opts.tags } : {}),
+        signal: cancel,
       });
       const runId = run.info.run_id;
+      const killTimeoutMs = opts.killTimeoutMs ?? 10_000;
       const controller = new AbortController();
       let killedBy: NodeJS.Signals | null = null;
+      let cancelled = false;
       let killed: Promise<unknown> = Promise.resolve();
       const signals = opts.signals ?? ["SIGINT", "SIGTERM"];
       let remove = () => {};
       const onSignal = (signal: NodeJS.Signals) => {
-        if (killedBy) return;
+        if (killedBy || cancelled) return;
         killedBy = signal;
         remove();
         controller.abort(new RunKilledError(runId, signal));
-        killed = whenAllKilled(
-          signal,
-          atMost(client.endRun(runId, "KILLED"), opts.killTimeoutMs ?? 10_000),
-        );
+        killed = whenAllKilled(signal, atMost(client.endRun(runId, "KILLED"), killTimeoutMs));
       };
       remove = onSignals(signals, onSignal);
+      // The caller's cancel ends the run KILLED too, and ends the wait for `fn` once it is
+      // marked (an `fn` that ignores its signal keeps running, its outcome ignored).
+      let stopWaiting: (reason: unknown) => void = () => {};
+      const whenCancelled = new Promise<never>((_, reject) => {
+        stopWaiting = reject;
+      });
+      whenCancelled.catch(() => {});
+      const onCancel = () => {
+        if (killedBy || cancelled || !cancel) return;
+        cancelled = true;
+        controller.abort(cancel.reason);
+        // Not sent with the aborted signal: it would never leave.
+        killed = atMost(client.endRun(runId, "KILLED"), killTimeoutMs);
+        killed.then(() => stopWaiting(cancel.reason));
+      };
+      cancel?.addEventListener("abort", onCancel, { once: true });
+      // Aborted while the run was being created, after its answer came.
+      if (cancel?.aborted) onCancel();
       try {
         let result: T;
         try {
-          result = await fn({ run, runId, signal: controller.signal });
+          if (cancelled) throw cancel?.reason;
+          const work = (async () => fn({ run, runId, signal: controller.signal }))();
+          work.catch(() => {});
+          result = await Promise.race([work, whenCancelled]);
           if (killedBy) throw new RunKilledError(runId, killedBy);
+          if (cancelled) throw cancel?.reason;
         } catch (e) {
+          // fn has ended: a later abort cancels the FAILED update, it marks nothing KILLED.
+          cancel?.removeEventListener("abort", onCancel);
+          if (cancelled) throw cancel?.reason;
           // The caller's error is what they need; the run stays RUNNING if it cannot be ended.
-          if (!killedBy) await client.endRun(runId, "FAILED").catch(() => {});
+          if (!killedBy) await client.endRun(runId, "FAILED", undefined, call).catch(() => {});
           throw e;
         }
-        // `fn` succeeded: a failure to say so (after the transport's retries) is thrown as it
-        // is and leaves the run RUNNING, never FAILED, as Python's `with start_run()` does.
-        await client.endRun(runId, "FINISHED");
+        // `fn` succeeded: a failure to say so (after the transport's retries, or cancelled now)
+        // is thrown as it is and leaves the run RUNNING, never FAILED, as Python's
+        // `with start_run()` does.
+        cancel?.removeEventListener("abort", onCancel);
+        await client.endRun(runId, "FINISHED", undefined, call);
         return result;
       } finally {
         remove();
+        cancel?.removeEventListener("abort", onCancel);
         await killed.catch(() => {});
       }
     },
@@ -570,6 +651,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
                 ...(opts.viewType ? { run_view_type: opts.viewType } : {}),
               },
               headers: idempotent,
+              ...withSignal(opts.signal),
             }),
             "POST",
             path,
@@ -579,6 +661,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         opts.pageSize ?? 1000,
         opts.limit,
         50_000,
+        opts.signal,
       );
     },
 
@@ -595,6 +678,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       input: BatchInput,
       opts: LogBatchOptions = {},
     ): Promise<{ requests: number }> {
+      const signal = opts.signal;
+      signal?.throwIfAborted();
       const concurrency = opts.concurrency ?? 8;
       if (!Number.isInteger(concurrency) || concurrency < 1) {
         throw new MlflowValidationError(
@@ -633,6 +718,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
               ...(part.params.length ? { params: part.params } : {}),
               ...(part.tags.length ? { tags: part.tags } : {}),
             },
+            ...withSignal(signal),
           }),
           "POST",
           path,
@@ -644,6 +730,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         // Fills the free slots, each with the next request of the idle lane that has the most
         // left (one lane's requests go one after another: a key's steps stay in order).
         const pump = () => {
+          // Cancelled: no lane sends another request (those in flight are cancelled too).
+          if (signal?.aborted) failure ??= { error: signal.reason };
           while (!failure && active < concurrency) {
             let lane: (typeof plan)[number] | undefined;
             for (const l of plan) {
@@ -667,6 +755,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           }
           if (active === 0) done();
         };
+        // An abort while requests are in flight rejects them at once (the transport), with its
+        // reason, the first failure; no free slot takes another.
         pump();
       });
       if (failure) throw (failure as { error: unknown }).error;
@@ -674,49 +764,68 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     /** Every point of one metric of a run, in the server's order. */
-    getMetricHistory(runId: string, key: string, pageSize = 25_000): AsyncGenerator<Metric> {
+    getMetricHistory(
+      runId: string,
+      key: string,
+      pageSize = 25_000,
+      opts: CallOptions = {},
+    ): AsyncGenerator<Metric> {
       const path = "/api/2.0/mlflow/metrics/get-history";
-      return pages(async (token, size) => {
-        const r = await unwrap(
-          api.GET(path, {
-            params: {
-              query: {
-                run_id: runId,
-                metric_key: key,
-                max_results: size,
-                ...(token ? { page_token: token } : {}),
+      return pages(
+        async (token, size) => {
+          const r = await unwrap(
+            api.GET(path, {
+              params: {
+                query: {
+                  run_id: runId,
+                  metric_key: key,
+                  max_results: size,
+                  ...(token ? { page_token: token } : {}),
+                },
               },
-            },
-          }),
-          "GET",
-          path,
-        );
-        return { items: r.metrics, next: r.next_page_token };
-      }, pageSize);
+              ...withSignal(opts.signal),
+            }),
+            "GET",
+            path,
+          );
+          return { items: r.metrics, next: r.next_page_token };
+        },
+        pageSize,
+        undefined,
+        undefined,
+        opts.signal,
+      );
     },
 
     // Artifacts --------------------------------------------------------------------------------
 
     /** Files directly under `path` of a run's artifacts (through the tracking API). */
-    async listArtifacts(runId: string, path = ""): Promise<FileInfo[]> {
+    async listArtifacts(runId: string, path = "", opts: CallOptions = {}): Promise<FileInfo[]> {
       const route = "/api/2.0/mlflow/artifacts/list";
       const out: FileInfo[] = [];
-      for await (const f of pages(async (token) => {
-        const r = await unwrap(
-          api.GET(route, {
-            params: {
-              query: {
-                run_id: runId,
-                ...(path ? { path } : {}),
-                ...(token ? { page_token: token } : {}),
+      for await (const f of pages(
+        async (token) => {
+          const r = await unwrap(
+            api.GET(route, {
+              params: {
+                query: {
+                  run_id: runId,
+                  ...(path ? { path } : {}),
+                  ...(token ? { page_token: token } : {}),
+                },
               },
-            },
-          }),
-          "GET",
-          route,
-        );
-        return { items: r.files, next: r.next_page_token };
-      }, 1))
+              ...withSignal(opts.signal),
+            }),
+            "GET",
+            route,
+          );
+          return { items: r.files, next: r.next_page_token };
+        },
+        1,
+        undefined,
+        undefined,
+        opts.signal,
+      ))
         out.push(f);
       return out;
     },
@@ -725,9 +834,14 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
      * Streams `body` to the run's artifact `path` through the server's artifact proxy; never
      * holds the whole file in memory (a stream body is sent once, never retried).
      */
-    async uploadArtifact(runId: string, path: string, body: ArtifactBody): Promise<void> {
+    async uploadArtifact(
+      runId: string,
+      path: string,
+      body: ArtifactBody,
+      opts: CallOptions = {},
+    ): Promise<void> {
       checkArtifactPath(path); // before the run is read: a bad path sends nothing
-      const target = proxyPath(await artifactRoot(runId), path);
+      const target = proxyPath(await artifactRoot(runId, opts.signal), path);
       const route = `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`;
       const stream =
         body instanceof Readable ? (Readable.toWeb(body) as ReadableStream<Uint8Array>) : body;
@@ -737,6 +851,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           headers: { "content-type": "application/octet-stream" },
           body: stream,
           ...(stream instanceof ReadableStream ? { duplex: "half" } : {}),
+          ...withSignal(opts.signal),
         } as RequestInit),
         { streamed: stream instanceof ReadableStream },
       );
@@ -745,33 +860,43 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     /** The bytes of one artifact as a web stream (`Readable.fromWeb` makes a Node stream). */
-    async downloadArtifact(runId: string, path: string): Promise<ReadableStream<Uint8Array>> {
+    async downloadArtifact(
+      runId: string,
+      path: string,
+      opts: CallOptions = {},
+    ): Promise<ReadableStream<Uint8Array>> {
       checkArtifactPath(path); // before the run is read: a bad path sends nothing
-      const target = proxyPath(await artifactRoot(runId), path);
+      const target = proxyPath(await artifactRoot(runId, opts.signal), path);
       const route = "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}";
       const { data, error, response } = await api.GET(route, {
         params: { path: { artifact_path: target } },
         parseAs: "stream",
+        ...withSignal(opts.signal),
       });
       // The error names the artifact's own path, not the route's template.
       const shown = `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`;
       if (!response.ok) throw MlflowApiError.fromBody(response.status, error, "GET", shown);
       // An empty artifact: openapi-fetch gives no stream for a body of 0 bytes.
       if (!data) return new Response("").body as ReadableStream<Uint8Array>;
-      // A server that stops sending mid-file fails the stream instead of leaving it waiting.
+      // A server that stops sending mid-file fails the stream instead of leaving it waiting;
+      // an abort (the signal goes on while the stream is read) fails it with its reason.
       return withIdleTimeout(
         data,
         options.timeoutMs ?? 30_000,
         () => new MlflowRequestError({ kind: "timeout", method: "GET", path: route, attempts: 1 }),
+        opts.signal,
       );
     },
 
-    async deleteArtifact(runId: string, path: string): Promise<void> {
+    async deleteArtifact(runId: string, path: string, opts: CallOptions = {}): Promise<void> {
       checkArtifactPath(path); // before the run is read: a bad path sends nothing
-      const target = proxyPath(await artifactRoot(runId), path);
+      const target = proxyPath(await artifactRoot(runId, opts.signal), path);
       const route = "/api/2.0/mlflow-artifacts/artifacts/{artifact_path}";
       await unwrap(
-        api.DELETE(route, { params: { path: { artifact_path: target } } }),
+        api.DELETE(route, {
+          params: { path: { artifact_path: target } },
+          ...withSignal(opts.signal),
+        }),
         "DELETE",
         `/api/2.0/mlflow-artifacts/artifacts/${encodePath(target)}`,
       );
@@ -797,6 +922,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
                   : {}),
               },
               headers: idempotent,
+              ...withSignal(opts.signal),
             }),
             "POST",
             path,
@@ -805,6 +931,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         },
         opts.pageSize ?? 100,
         opts.limit,
+        undefined,
+        opts.signal,
       );
     },
 
@@ -815,7 +943,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       return pages(
         async (token, size) => {
           const r = await unwrap(
-            api.GET(path, { params: { query: pageFields(opts, token, size) } }),
+            api.GET(path, {
+              params: { query: pageFields(opts, token, size) },
+              ...withSignal(opts.signal),
+            }),
             "GET",
             path,
           );
@@ -824,6 +955,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         opts.pageSize ?? 100,
         opts.limit,
         1000,
+        opts.signal,
       );
     },
 
@@ -833,7 +965,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       return pages(
         async (token, size) => {
           const r = await unwrap(
-            api.GET(path, { params: { query: pageFields(opts, token, size) } }),
+            api.GET(path, {
+              params: { query: pageFields(opts, token, size) },
+              ...withSignal(opts.signal),
+            }),
             "GET",
             path,
           );
@@ -842,12 +977,21 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         opts.pageSize ?? 200,
         opts.limit,
         200_000,
+        opts.signal,
       );
     },
 
-    async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    async getModelVersion(
+      name: string,
+      version: string,
+      opts: CallOptions = {},
+    ): Promise<ModelVersion> {
       const path = "/api/2.0/mlflow/model-versions/get";
-      const r = await unwrap(api.GET(path, { params: { query: { name, version } } }), "GET", path);
+      const r = await unwrap(
+        api.GET(path, { params: { query: { name, version } }, ...withSignal(opts.signal) }),
+        "GET",
+        path,
+      );
       return present(r.model_version, "model_version", "GET", path);
     },
 
@@ -856,9 +1000,15 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
      * until the server says it is READY (FAILED_REGISTRATION or the timeout throw).
      */
     async registerModel(name: string, opts: RegisterModelOptions): Promise<ModelVersion> {
+      const signal = opts.signal;
+      signal?.throwIfAborted();
       const createPath = "/api/2.0/mlflow/registered-models/create";
       try {
-        await unwrap(api.POST(createPath, { body: { name } }), "POST", createPath);
+        await unwrap(
+          api.POST(createPath, { body: { name }, ...withSignal(signal) }),
+          "POST",
+          createPath,
+        );
       } catch (e) {
         if (!MlflowApiError.is(e, "RESOURCE_ALREADY_EXISTS")) throw e;
       }
@@ -874,6 +1024,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
               ...(opts.description ? { description: opts.description } : {}),
               ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
             },
+            ...withSignal(signal),
           }),
           "POST",
           path,
@@ -899,30 +1050,51 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
             `model ${name} version ${version.version} still ${version.status} after ${opts.timeoutMs ?? 300_000} ms`,
           );
         }
-        const wait = opts.pollIntervalMs ?? 500;
-        await (clock ? clock.sleep(wait) : new Promise((r) => setTimeout(r, wait)));
-        version = await client.getModelVersion(name, version.version);
+        // An abort ends the wait at once (its timer cleared), and the poll in flight.
+        await abortableSleep(opts.pollIntervalMs ?? 500, signal, clock);
+        version = await client.getModelVersion(name, version.version, { signal });
       }
       return version;
     },
 
-    async setAlias(name: string, alias: string, version: string): Promise<void> {
+    async setAlias(
+      name: string,
+      alias: string,
+      version: string,
+      opts: CallOptions = {},
+    ): Promise<void> {
       const path = "/api/2.0/mlflow/registered-models/alias";
       await unwrap(
-        api.POST(path, { body: { name, alias, version }, headers: idempotent }),
+        api.POST(path, {
+          body: { name, alias, version },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
         "POST",
         path,
       );
     },
 
-    async deleteAlias(name: string, alias: string): Promise<void> {
+    async deleteAlias(name: string, alias: string, opts: CallOptions = {}): Promise<void> {
       const path = "/api/2.0/mlflow/registered-models/alias";
-      await unwrap(api.DELETE(path, { body: { name, alias } }), "DELETE", path);
+      await unwrap(
+        api.DELETE(path, { body: { name, alias }, ...withSignal(opts.signal) }),
+        "DELETE",
+        path,
+      );
     },
 
-    async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    async getModelVersionByAlias(
+      name: string,
+      alias: string,
+      opts: CallOptions = {},
+    ): Promise<ModelVersion> {
       const path = "/api/2.0/mlflow/registered-models/alias";
-      const r = await unwrap(api.GET(path, { params: { query: { name, alias } } }), "GET", path);
+      const r = await unwrap(
+        api.GET(path, { params: { query: { name, alias } }, ...withSignal(opts.signal) }),
+        "GET",
+        path,
+      );
       return present(r.model_version, "model_version", "GET", path);
     },
 
@@ -933,9 +1105,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
      * `latest` on a model without versions); every other error — an invalid alias or model
      * name, a 5xx, a network error — is thrown.
      */
-    async findModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | null> {
+    async findModelVersionByAlias(
+      name: string,
+      alias: string,
+      opts: CallOptions = {},
+    ): Promise<ModelVersion | null> {
       try {
-        return await client.getModelVersionByAlias(name, alias);
+        return await client.getModelVersionByAlias(name, alias, opts);
       } catch (e) {
         if (MlflowApiError.is(e, "RESOURCE_DOES_NOT_EXIST") && e.status === 404) return null;
         if (

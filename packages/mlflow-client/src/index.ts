@@ -15,6 +15,7 @@ export {
 } from "./batch.js";
 export {
   type ArtifactBody,
+  type CallOptions,
   checkArtifactPath,
   createMlflowClient,
   type Experiment,
