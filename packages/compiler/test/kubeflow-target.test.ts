@@ -12,6 +12,7 @@ import { celString, isWellFormed, yamlComment, yamlDocuments } from "../src/esca
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { shippedModules } from "../src/targets/kubeflow/modules.js";
 import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
+import { imageProblem } from "../src/targets/kubeflow/settings-check.js";
 import { celCondition, pyJsonDumps } from "../src/targets/kubeflow/spec.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -984,6 +985,70 @@ describe("kubeflow target", () => {
     expect(install("exec-plain")).not.toContain("pandas");
     expect(install("exec-cached")).toContain('\'pyarrow==17.0.0\' && "$0" "$@"');
     expect(install("exec-cached")).not.toContain("kfp==");
+  });
+
+  it("an image Kubernetes cannot pull, a package named twice at one level and kfp 1 are errors where they were written", () => {
+    for (const good of [
+      "python:3.11-slim",
+      "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+      "registry.example.com:5000/ml/Team-Images/x:1.0".replace("Team-Images", "team-images"),
+      "localhost/x",
+      "REGISTRY.example.com/ml/x",
+      `ghcr.io/acme/x@sha256:${"a".repeat(64)}`,
+    ]) {
+      expect(imageProblem(good), good).toBeNull();
+    }
+    for (const [bad, says] of [
+      ["  ", "space"],
+      ["PyTorch/pytorch:latest", "'PyTorch' has capital letters"],
+      ["pytorch/pytorch:2.5 cuda", "space"],
+      ["python:", "'' is no tag"],
+      ["x@sha256:zz", "is no digest"],
+      ["acme//x", "'' is no repository name"],
+    ] as const) {
+      expect(imageProblem(bad), bad).toContain(says);
+    }
+    const def = pipeline("checked", { kubeflow: { image: "Acme/Trainer:1" } }, (p) => {
+      p.python("fit", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/o", fail: false },
+        kubeflow: { packages: ["torch==2.5.1", "Torch==2.4.0"] },
+      });
+    });
+    const found = kubeflowTarget
+      .validate({
+        ...lowered(def.ir),
+        sourceMap: def.sourceMap,
+        settings: { kubeflow: { kfpPackage: "kfp==1.8.22" } },
+      })
+      .map((d) => `${d.code} ${d.task ?? "-"} ${d.location?.line ?? "-"} ${d.message}`);
+    expect(found).toEqual([
+      `MLG1011 - ${def.sourceMap.pipeline?.line} invalid kubeflow.image of pipeline 'checked': 'Acme' has capital letters, and a repository name is lowercase, so the pod fails with InvalidImageName`,
+      `MLG1011 fit ${def.sourceMap["task:fit"]?.line} invalid entry 2 of kubeflow.packages of task 'fit': entry 1 names torch too, and pip refuses two requirements of one package that disagree`,
+      "MLG1011 - - invalid kubeflow.kfpPackage in mlgen.config.ts: kfp==1.8.22 is kfp 1, which has no kfp.dsl.executor_main: every python task would fail when it starts",
+    ]);
+  });
+
+  it("memory in thousandths of a byte (500m) is an error: Mi was meant", () => {
+    const ir = pipeline("mem", {}, (p) => {
+      p.python("fit", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/o", fail: false },
+        kubeflow: { resources: { memory: "500m" } },
+      });
+      p.container("c", { image: "busybox", command: ["true"], resources: { memoryLimit: "2m" } });
+    }).ir;
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([
+        ["tasks/kfp_local.py", readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8")],
+      ]),
+    });
+    expect(r.diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      `invalid kubeflow.resources.memory of task 'fit': "500m" is 500 thousandths of a byte (m is a thousandth), which no container starts in | write "500Mi" (mebibytes) or "500M" (megabytes)`,
+      `invalid resources.memoryLimit of task 'c': "2m" is 2 thousandths of a byte (m is a thousandth), which no container starts in | write "2Mi" (mebibytes) or "2M" (megabytes)`,
+    ]);
   });
 
   it("a python task's kubeflow resources are checked as a container's: quantities, requests within limits", () => {

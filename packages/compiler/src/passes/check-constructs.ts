@@ -89,6 +89,22 @@ function checkResources(
     memoryLimit: r.memoryLimit,
   };
   for (const [key, value] of Object.entries(written)) {
+    // `500m` of memory is half a byte (m is a thousandth): Kubernetes takes it, kfp refuses it,
+    // and no container starts in it. `Mi` or `M` was meant.
+    if (value !== null && key.startsWith("memory") && /^[0-9.]+m$/.test(value)) {
+      ctx.report(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `${option}.${key} of task '${task.id}'`,
+            reason: `${JSON.stringify(value)} is ${value.slice(0, -1)} thousandths of a byte (m is a thousandth), which no container starts in`,
+            hint: `write ${JSON.stringify(`${value.slice(0, -1)}Mi`)} (mebibytes) or ${JSON.stringify(`${value.slice(0, -1)}M`)} (megabytes)`,
+          },
+          place,
+        ),
+      );
+      continue;
+    }
     if (value === null || QUANTITY.test(value)) continue;
     ctx.report(
       diagnostic(

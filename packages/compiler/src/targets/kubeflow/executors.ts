@@ -45,7 +45,7 @@ const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * `pkg @ https://...`), normalized as PEP 503 compares names; null for what names none
  * (a URL, a path, a pip option).
  */
-function requirementName(requirement: string): string | null {
+export function requirementName(requirement: string): string | null {
   const m = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?=$|[[(;<>=!~@\s])/.exec(
     requirement,
   );

@@ -1,8 +1,8 @@
 import { type Diagnostic, diagnostic, hasErrors, type SourceLocation, taskKey } from "@mlgen/core";
 import { isWellFormed, type YamlFacts, yamlDocuments } from "../../escape/yaml.js";
-import { urlCredential } from "../../passes/check-secrets.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
 import { addPackages, type KubeflowSettings } from "./executors.js";
+import { checkKubeflowSettings } from "./settings-check.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
 
 export type { KubeflowSettings } from "./executors.js";
@@ -156,47 +156,9 @@ export const kubeflowTarget: Target = {
           : diagnostic("MLG3002", args, place),
       );
     }
-    // Every requirement written into a command, and where it was given.
-    const project = { ...KUBEFLOW_DEFAULTS, ...input.settings?.kubeflow };
-    const config = "in mlgen.config.ts";
-    const requirements: { pkg: string; what: string; location?: SourceLocation; task?: string }[] =
-      [
-        ...project.packages.map((pkg, i) => ({
-          pkg,
-          what: `entry ${i + 1} of kubeflow.packages ${config}`,
-        })),
-        { pkg: project.kfpPackage, what: `kubeflow.kfpPackage ${config}` },
-        ...(input.ir.kubeflow?.packages ?? []).map((pkg, i) => ({
-          pkg,
-          what: `entry ${i + 1} of kubeflow.packages of pipeline '${input.ir.id}'`,
-          location: input.sourceMap.pipeline,
-        })),
-        ...input.ir.tasks.flatMap((t) =>
-          t.kind === "python"
-            ? (t.kubeflow?.packages ?? []).map((pkg, i) => ({
-                pkg,
-                what: `entry ${i + 1} of kubeflow.packages of task '${t.id}'`,
-                location: input.sourceMap[taskKey(t.id)],
-                task: t.id,
-              }))
-            : [],
-        ),
-      ];
-    for (const { pkg, what, location, task } of requirements) {
-      if (!urlCredential(pkg)) continue;
-      out.push(
-        diagnostic(
-          "MLG1011",
-          {
-            what,
-            reason:
-              "a URL in it holds a credential (user:password@, a token as the user name or in the query), and the packages are written into the command of every python task in the generated YAML",
-            hint: "keep the credential out of the spec: a private index in PIP_INDEX_URL or PIP_EXTRA_INDEX_URL given to the pods by kubeflow.secretEnv (pip reads them), or a kubeflow.image with the package installed",
-          },
-          { pipeline: input.ir.id, task, location },
-        ),
-      );
-    }
+    out.push(
+      ...checkKubeflowSettings(input, { ...KUBEFLOW_DEFAULTS, ...input.settings?.kubeflow }),
+    );
     const { spec, platform } = build(input);
     // The spec is walked for the path of a lone surrogate only when writing it escaped one
     // (the walk visits every value of a spec megabytes long); nothing is written when the
