@@ -316,5 +316,13 @@ with DAG("orders", schedule=None):
       'packages: ["scikit-learn==1.9.1", "pandas==3.1.1", "mlflow==3.17.2"]',
     );
     expect(kubeflow?.content).not.toContain('out: "dags"');
+    // The sample pipeline says where compile writes, and what a cluster needs of its data path.
+    const sample = (target: "airflow" | "kubeflow" | "all") =>
+      scaffold("a", target, "0.1.0").files.find((f) => f.path.startsWith("pipelines/"))?.content;
+    expect(sample("airflow")).toContain("(writes dags/)");
+    expect(sample("airflow")).not.toContain("shared storage");
+    expect(sample("kubeflow")).toContain("(writes kubeflow/)");
+    expect(sample("kubeflow")).toContain("must then be in shared storage (s3://, gs://)");
+    expect(sample("all")).toContain("(writes dags/ and kubeflow/)");
   });
 });

@@ -71,7 +71,23 @@ export const INIT_TEMPLATE_SPECS = {
     + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":16,"column":21},"end":{"line":16,"column":25}} )).call(alias2,lookupProperty(depth0,"cliVersion"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":16,"column":18},"end":{"line":16,"column":39}}})) != null ? stack1 : "")
     + ",\n    \"typescript\": \"~5.9.3\"\n  }\n}\n";
 },"useData":true},
-  "init/pipelines/pipeline.ts.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+  "init/pipelines/pipeline.ts.hbs": {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "dags/"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"kubeflow"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":6,"column":49},"end":{"line":6,"column":77}}})) != null ? stack1 : "");
+},"1":function(container,depth0,helpers,partials,data) {
+    return " and ";
+},"2":function(container,depth0,helpers,partials,data) {
+    return "kubeflow/";
+},"3":function(container,depth0,helpers,partials,data) {
+    return "\n * On a Kubeflow cluster each task runs in a pod of its own: the data_path that prepare_data\n * returns must then be in shared storage (s3://, gs://), not a local folder.";
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), alias3="function", lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -81,24 +97,29 @@ export const INIT_TEMPLATE_SPECS = {
 
   return "import { callback, hours, minutes, pipeline, variable } from \"@mlgen/dsl\";\n\n/**\n * A starting point: prepare the data, validate it, train a model tracked in MLflow, and\n * evaluate it. Change the tasks in tasks/"
     + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":5,"column":44},"end":{"line":5,"column":50}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":5,"column":42},"end":{"line":5,"column":52}}}) : helper))) != null ? stack1 : "")
-    + ".py and the wiring here, then run\n * `npm run compile` (writes dags/) and `npm run lint`.\n */\nexport default pipeline(\n  "
-    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":9,"column":5},"end":{"line":9,"column":9}} )).call(alias2,lookupProperty(depth0,"id"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":9,"column":2},"end":{"line":9,"column":15}}})) != null ? stack1 : "")
+    + ".py and the wiring here, then run\n * `npm run compile` (writes "
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"airflow"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":6,"column":29},"end":{"line":6,"column":84}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"kubeflow"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":6,"column":84},"end":{"line":6,"column":116}}})) != null ? stack1 : "")
+    + ") and `npm run lint`."
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"kubeflow"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":6,"column":137},"end":{"line":8,"column":84}}})) != null ? stack1 : "")
+    + "\n */\nexport default pipeline(\n  "
+    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":11,"column":5},"end":{"line":11,"column":9}} )).call(alias2,lookupProperty(depth0,"id"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":11,"column":2},"end":{"line":11,"column":15}}})) != null ? stack1 : "")
     + ",\n  {\n    description: \"Prepare, validate, train and evaluate a model, tracked in MLflow.\",\n    schedule: \"@daily\",\n    startDate: "
-    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":13,"column":18},"end":{"line":13,"column":22}} )).call(alias2,lookupProperty(depth0,"startDate"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":13,"column":15},"end":{"line":13,"column":35}}})) != null ? stack1 : "")
+    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":15,"column":18},"end":{"line":15,"column":22}} )).call(alias2,lookupProperty(depth0,"startDate"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":15,"column":15},"end":{"line":15,"column":35}}})) != null ? stack1 : "")
     + ",\n    catchup: false,\n    owner: \"ml-team\",\n    tags: [\"mlgen\"],\n    maxActiveRuns: 1,\n    params: { n_estimators: 100, test_size: 0.25 },\n    defaults: {\n      retries: 2,\n      retryDelay: minutes(2),\n      executionTimeout: hours(1),\n      onFailure: callback(\"tasks/"
-    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":23,"column":35},"end":{"line":23,"column":41}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":23,"column":33},"end":{"line":23,"column":43}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":25,"column":35},"end":{"line":25,"column":41}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":25,"column":33},"end":{"line":25,"column":43}}}) : helper))) != null ? stack1 : "")
     + ".py:notify_failure\"),\n    },\n    mlflow: { experiment: "
-    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":25,"column":29},"end":{"line":25,"column":33}} )).call(alias2,lookupProperty(depth0,"id"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":25,"column":26},"end":{"line":25,"column":39}}})) != null ? stack1 : "")
+    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":27,"column":29},"end":{"line":27,"column":33}} )).call(alias2,lookupProperty(depth0,"id"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":27,"column":26},"end":{"line":27,"column":39}}})) != null ? stack1 : "")
     + " },\n  },\n  (p) => {\n    const data = p.python(\"prepare_data\", {\n      fn: \"tasks/"
-    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":29,"column":19},"end":{"line":29,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":29,"column":17},"end":{"line":29,"column":27}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":31,"column":19},"end":{"line":31,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":31,"column":17},"end":{"line":31,"column":27}}}) : helper))) != null ? stack1 : "")
     + ".py:prepare_data\",\n      // An Airflow Variable (with a default), never a path hardcoded in the pipeline.\n      inputs: { out_dir: variable("
-    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":31,"column":37},"end":{"line":31,"column":41}} )).call(alias2,lookupProperty(depth0,"dataVariable"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":31,"column":34},"end":{"line":31,"column":57}}})) != null ? stack1 : "")
+    + ((stack1 = (lookupProperty(helpers,"json")||alias1(depth0, "json", {"start":{"line":33,"column":37},"end":{"line":33,"column":41}} )).call(alias2,lookupProperty(depth0,"dataVariable"),{"name":"json","hash":{},"data":data,"loc":{"start":{"line":33,"column":34},"end":{"line":33,"column":57}}})) != null ? stack1 : "")
     + ", \"data/"
-    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":31,"column":67},"end":{"line":31,"column":73}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":31,"column":65},"end":{"line":31,"column":75}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":33,"column":67},"end":{"line":33,"column":73}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":33,"column":65},"end":{"line":33,"column":75}}}) : helper))) != null ? stack1 : "")
     + "\") },\n      outputs: { data_path: \"string\" },\n    });\n    const validated = p.validate(\"validate_data\", {\n      data: data.out.data_path,\n      requiredColumns: [\"feature_0\", \"feature_1\", \"feature_2\", \"feature_3\", \"label\"],\n      minRows: 100,\n      target: \"label\",\n    });\n    const model = p\n      .python(\"train_model\", {\n        fn: \"tasks/"
-    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":42,"column":21},"end":{"line":42,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":42,"column":19},"end":{"line":42,"column":29}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":44,"column":21},"end":{"line":44,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":44,"column":19},"end":{"line":44,"column":29}}}) : helper))) != null ? stack1 : "")
     + ".py:train_model\",\n        inputs: {\n          data_path: data.out.data_path,\n          n_estimators: p.params.n_estimators,\n          test_size: p.params.test_size,\n        },\n        outputs: { accuracy: \"float\", run_id: \"string\" },\n        mlflow: true,\n      })\n      .after(validated);\n    p.python(\"evaluate_model\", {\n      fn: \"tasks/"
-    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":53,"column":19},"end":{"line":53,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":53,"column":17},"end":{"line":53,"column":27}}}) : helper))) != null ? stack1 : "")
+    + ((stack1 = (((helper = lookupProperty(helpers,"module") || alias1(depth0, "module", {"start":{"line":55,"column":19},"end":{"line":55,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"module","hash":{},"data":data,"loc":{"start":{"line":55,"column":17},"end":{"line":55,"column":27}}}) : helper))) != null ? stack1 : "")
     + ".py:evaluate_model\",\n      inputs: { accuracy: model.out.accuracy, run_id: model.out.run_id },\n      outputs: { passed: \"bool\" },\n    });\n  },\n);\n";
 },"useData":true},
   "init/pre-commit-config.yaml.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
