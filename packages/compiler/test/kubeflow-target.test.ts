@@ -1673,13 +1673,14 @@ describe("kubeflow target", () => {
     }
   });
 
-  it("a Slack alert needs its webhook URL from a secret: said until kubeflow.secretEnv gives it to the alerts' pod only", () => {
+  it("a Slack alert needs its webhook URL from a secret: said until kubeflow.secretEnv gives it to the alerts' pod only, and a container task's pod none", () => {
     const ir = pipeline(
       "alerting",
       { defaults: { onFailure: slack({ connId: "ml_alerts" }) } },
       (p) => {
         p.bash("a", { command: "true" });
         p.bash("b", { command: "true" });
+        p.container("image", { image: "busybox:1.36", command: ["true"] });
       },
     ).ir;
     const base = lowered(ir);
@@ -1706,6 +1707,9 @@ describe("kubeflow target", () => {
     ]);
     expect(executors["exec-a"].secretAsEnv).toEqual([token]);
     expect(executors["exec-b"].secretAsEnv).toEqual([token]);
+    // A container task's image gets none, as a KubernetesPodOperator's pod gets none of the
+    // worker's environment on Airflow.
+    expect(executors["exec-image"]).toBeUndefined();
   });
 
   it("starts with kfp's own header, so kfp reads the name and the (multi-line) description", () => {

@@ -717,6 +717,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // Leaves: one component and one executor each.
   const components: Record<string, unknown> = {};
   const executors: Record<string, unknown> = {};
+  /** The executors of container tasks: their images get no secretEnv (see secretsOf). */
+  const imageTasks = new Set<string>();
   const platformExecutors: Record<string, unknown> = {};
   const leafInputs = new Map<TaskNode, Map<string, Port>>();
   const leafOutputs = new Map<TaskNode, Record<string, ParameterType>>();
@@ -811,6 +813,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       ...definitions(ports, build.outputs, build.optionalInputs),
     };
     executors[`exec-${leaf.key}`] = { container: build.container };
+    if (task.kind === "container") imageTasks.add(`exec-${leaf.key}`);
     const timeout = podDeadline(task, effectiveOptions(ir, task).executionTimeout);
     if (timeout !== null && settings.timeouts) {
       platformExecutors[`exec-${leaf.key}`] = { activeDeadlineSeconds: String(timeout) };
@@ -1082,8 +1085,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
   // Secrets as env: kfp-kubernetes' secretAsEnv, one entry per secret. A Slack webhook URL
   // (MLGEN_SLACK_<CONN>_URL) is read by the alerts only: it goes to the exit handler's pod, not
-  // to every task's (third-party images included); the other variables, which a task's code may
-  // read from its environment, go to every pod.
+  // to every task's; the other variables, which a task's code may read from its environment,
+  // go to the pods that run the project's code (python, validate, sensor, bash), not to a
+  // container task's.
   const exitLabel = shape.exit ? `exec-${shape.exit.key}` : null;
   const secretsOf = (alerts: boolean) => {
     const bySecret = new Map<string, { secretKey: string; envVar: string }[]>();
@@ -1101,6 +1105,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const taskSecrets = secretsOf(false);
   const alertSecrets = exitLabel ? secretsOf(true) : taskSecrets;
   for (const label of Object.keys(executors)) {
+    // A container task's image gets none: on Airflow a KubernetesPodOperator's pod gets none
+    // of the worker's environment either, and a third-party image has no business with them.
+    if (imageTasks.has(label)) continue;
     const secretAsEnv = label === exitLabel ? alertSecrets : taskSecrets;
     if (secretAsEnv.length === 0) continue;
     platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
