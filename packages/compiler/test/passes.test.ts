@@ -549,7 +549,11 @@ class classed:
       inputs: Object.fromEntries(inputs.map((k) => [k, lit(1)])),
     });
     const found: string[] = [];
-    checkModules(ir([task]), modules, { sourceMap: {}, report: (d) => found.push(d.message) });
+    // The signature's errors (every input is the literal 1, whatever its annotation: MLG1026's).
+    const report = (d: { code: string; message: string }) => {
+      if (d.code !== "MLG1026") found.push(d.message);
+    };
+    checkModules(ir([task]), modules, { sourceMap: {}, report });
     expect(found).toEqual(want === null ? [] : [`invalid inputs of task 't': ${want}`]);
   });
 });
@@ -763,6 +767,39 @@ describe("checkModules: a value whose kind the parameter's annotation refuses", 
         "epochs: int",
         `declare output 'f' of 'a' as "int", or annotate 'epochs' as float`,
       ),
+    ]);
+  });
+
+  it("a literal of another kind than the annotation is MLG1026, as kfp's compiler refuses it; what Python's typing takes passes", () => {
+    const lit = (value: string | number | boolean | null): Value => ({ kind: "literal", value });
+    const task = py("t", {
+      module: "tasks/m.py",
+      function: "fit",
+      inputs: {
+        lr: lit(1), // an int is a float
+        rows: lit("5"), // a string into an int
+        items: { kind: "list", items: [lit(1), lit(2)] },
+        cfg: lit(null), // None into Optional[dict]
+        name: lit(2.5), // a float into a str
+        scores: { kind: "object", entries: { a: lit(1) } }, // a dict into a list
+        anything: lit("x"),
+        flag: lit(true),
+        epochs: lit(3),
+        rate: lit(true), // a bool is an int, an int a float
+        typed: lit(1),
+        count: lit(1),
+      },
+    });
+    const found: string[] = [];
+    checkModules(ir([task]), modules, {
+      sourceMap: {},
+      report: (d) =>
+        found.push(`${d.code} ${d.message.replace(/ of fit\(\): .*$/, "")} | ${d.fix}`),
+    });
+    expect(found).toEqual([
+      "MLG1026 the literal \"5\" is a string and feeds 'rows: int' | pass an int there, or annotate 'rows' as str",
+      "MLG1026 the literal 2.5 is a float and feeds 'name: str' | pass a string there, or annotate 'name' as float",
+      "MLG1026 a literal dict is a dict and feeds 'scores: List[float]' | pass a list there, or annotate 'scores' as dict",
     ]);
   });
 });

@@ -577,6 +577,28 @@ function valueIntoAnnotation(
     what = `param '${value.name}'`;
     const param = KINDS[wanted].param;
     if (param) declare = `give param '${value.name}' type: "${param}"`;
+  } else if (value.kind === "literal" || value.kind === "list" || value.kind === "object") {
+    // A literal of another kind (`"5"` for `n: int`): kfp's own compiler refuses it.
+    const v = value.kind === "literal" ? value.value : null;
+    if (value.kind === "literal" && v === null) return;
+    kind =
+      value.kind === "list"
+        ? "list"
+        : value.kind === "object"
+          ? "dict"
+          : typeof v === "string"
+            ? "string"
+            : typeof v === "boolean"
+              ? "bool"
+              : Number.isInteger(v)
+                ? "int"
+                : "float";
+    const text = value.kind === "literal" ? JSON.stringify(v) : `literal ${KINDS[kind].py}`;
+    what =
+      value.kind === "literal"
+        ? `the literal ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`
+        : `a ${text}`;
+    declare = `pass ${KINDS[wanted].said} there`;
   } else {
     return;
   }
