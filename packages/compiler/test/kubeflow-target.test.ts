@@ -16,6 +16,8 @@ import { imageProblem } from "../src/targets/kubeflow/settings-check.js";
 import { celCondition, pyJsonDumps } from "../src/targets/kubeflow/spec.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
+/** A python task of the kfp_local fixture that reads no upstream value. */
+const SCORES = { fn: "tasks/kfp_local.py:scores", inputs: { out_dir: "/tmp/o", fail: false } };
 const FIXTURES = join(REPO, "test/fixtures");
 const GOLDEN = join(FIXTURES, "golden");
 
@@ -810,8 +812,7 @@ describe("kubeflow target", () => {
   it("refuses a credential in kubeflow.packages or kfpPackage, which every python task's command carries", () => {
     const ir = pipeline("pkgs", {}, (p) => {
       p.python("fit", {
-        fn: "tasks/kfp_local.py:scores",
-        inputs: { out_dir: "/tmp/o", fail: false },
+        ...SCORES,
       });
     }).ir;
     const found = (kubeflow: Record<string, unknown>) =>
@@ -842,8 +843,7 @@ describe("kubeflow target", () => {
       { kubeflow: { packages: ["x @ https://u:s3cret@pypi.example.com/x-1.0.tar.gz"] } },
       (p) => {
         p.python("fit", {
-          fn: "tasks/kfp_local.py:scores",
-          inputs: { out_dir: "/tmp/o", fail: false },
+          ...SCORES,
           kubeflow: {
             packages: ["torch==2.5.1", "y @ https://pypi.example.com/y.whl?token=s3cret"],
           },
@@ -870,11 +870,7 @@ describe("kubeflow target", () => {
       { kubeflow: { image: "python:3.12-slim", packages: ["pyarrow==17.0.0"] } },
       (p) => {
         const run = (id: string, kubeflow?: Parameters<typeof p.python>[1]["kubeflow"]) =>
-          p.python(id, {
-            fn: "tasks/kfp_local.py:scores",
-            inputs: { out_dir: "/tmp/o", fail: false },
-            ...(kubeflow ? { kubeflow } : {}),
-          });
+          p.python(id, kubeflow ? { ...SCORES, kubeflow } : SCORES);
         run("plain");
         run("gpu", {
           image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
@@ -950,11 +946,7 @@ describe("kubeflow target", () => {
       { kubeflow: { caching: false, packages: ["pyarrow==17.0.0"], inheritPackages: false } },
       (p) => {
         const run = (id: string, kubeflow?: Parameters<typeof p.python>[1]["kubeflow"]) =>
-          p.python(id, {
-            fn: "tasks/kfp_local.py:scores",
-            inputs: { out_dir: "/tmp/o", fail: false },
-            ...(kubeflow ? { kubeflow } : {}),
-          });
+          p.python(id, kubeflow ? { ...SCORES, kubeflow } : SCORES);
         run("plain");
         run("cached", { caching: true, installKfp: false });
         p.bash("shell", { command: "true" });
@@ -1010,8 +1002,7 @@ describe("kubeflow target", () => {
     }
     const def = pipeline("checked", { kubeflow: { image: "Acme/Trainer:1" } }, (p) => {
       p.python("fit", {
-        fn: "tasks/kfp_local.py:scores",
-        inputs: { out_dir: "/tmp/o", fail: false },
+        ...SCORES,
         kubeflow: { packages: ["torch==2.5.1", "Torch==2.4.0"] },
       });
     });
@@ -1032,8 +1023,7 @@ describe("kubeflow target", () => {
   it("memory in thousandths of a byte (500m) is an error: Mi was meant", () => {
     const ir = pipeline("mem", {}, (p) => {
       p.python("fit", {
-        fn: "tasks/kfp_local.py:scores",
-        inputs: { out_dir: "/tmp/o", fail: false },
+        ...SCORES,
         kubeflow: { resources: { memory: "500m" } },
       });
       p.container("c", { image: "busybox", command: ["true"], resources: { memoryLimit: "2m" } });
@@ -1054,8 +1044,7 @@ describe("kubeflow target", () => {
   it("a python task's kubeflow resources are checked as a container's: quantities, requests within limits", () => {
     const ir = pipeline("res", {}, (p) => {
       p.python("fit", {
-        fn: "tasks/kfp_local.py:scores",
-        inputs: { out_dir: "/tmp/o", fail: false },
+        ...SCORES,
         kubeflow: { resources: { cpu: "8", cpuLimit: "4", memoryLimit: "16 GB" } },
       });
     }).ir;
