@@ -7,7 +7,7 @@ import { isPipelineDefinition } from "@mlgen/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { asset, env, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
+import { asset, env, minutes, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
 import { celString, isWellFormed, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { shippedModules } from "../src/targets/kubeflow/modules.js";
@@ -1039,6 +1039,33 @@ describe("kubeflow target", () => {
       `invalid kubeflow.resources.memory of task 'fit': "500m" is 500 thousandths of a byte (m is a thousandth), which no container starts in | write "500Mi" (mebibytes) or "500M" (megabytes)`,
       `invalid resources.memoryLimit of task 'c': "2m" is 2 thousandths of a byte (m is a thousandth), which no container starts in | write "2Mi" (mebibytes) or "2M" (megabytes)`,
     ]);
+  });
+
+  it("a python task's node labels and tolerations go to its pod beside its timeout; a typo in a toleration is named", () => {
+    const def = pipeline("placed", {}, (p) => {
+      p.python("fit", {
+        ...SCORES,
+        executionTimeout: minutes(30),
+        kubeflow: {
+          nodeSelector: { pool: "gpu" },
+          tolerations: [
+            { operator: "Exists" },
+            { key: "pool", value: "gpu", efect: "NoSchedule" } as never,
+          ],
+        },
+      });
+    });
+    expect(def.problems.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      "there is no option 'efect' in toleration 2 of task 'fit', so it would be ignored | did you mean 'effect'?",
+    ]);
+    const docs = parse(
+      renderPipelineSpec({ ...lowered(def.ir), settings: { kubeflow: { timeouts: true } } }),
+    ) as Doc[];
+    expect(docs[1].platforms.kubernetes.deploymentSpec.executors["exec-fit"]).toEqual({
+      nodeSelector: { labels: { pool: "gpu" } },
+      tolerations: [{ operator: "Exists" }, { key: "pool", value: "gpu" }],
+      activeDeadlineSeconds: "1800",
+    });
   });
 
   it("a python task's kubeflow resources are checked as a container's: quantities, requests within limits", () => {

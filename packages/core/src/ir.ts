@@ -181,10 +181,28 @@ export const kubeflowPipelineSchema = z.strictObject({
 });
 export type KubeflowPipelineSettings = z.infer<typeof kubeflowPipelineSchema>;
 
-/** A python task's own Kubeflow settings: its image, extra packages and its pod's resources. */
+/** A taint a pod tolerates (Kubernetes' Toleration; kfp-kubernetes add_toleration). */
+export const tolerationSchema = z.strictObject({
+  /** null: every taint key (operator Exists). */
+  key: z.string().min(1).nullable(),
+  operator: z.enum(["Equal", "Exists"]).nullable(),
+  value: z.string().nullable(),
+  /** null: every effect. */
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).nullable(),
+  /** NoExecute only: how long the pod stays on a node once tainted. */
+  tolerationSeconds: z.number().int().nonnegative().nullable(),
+});
+export type Toleration = z.infer<typeof tolerationSchema>;
+
+/**
+ * A python task's own Kubeflow settings: its image, extra packages, its pod's resources, and
+ * where the pod may run (node labels, tolerated taints: a GPU pool's).
+ */
 export const kubeflowTaskSchema = z.strictObject({
   ...kubeflowPipelineSchema.shape,
   resources: resourcesSchema.nullable(),
+  nodeSelector: z.record(z.string().min(1), z.string()),
+  tolerations: z.array(tolerationSchema),
 });
 export type KubeflowTaskSettings = z.infer<typeof kubeflowTaskSchema>;
 

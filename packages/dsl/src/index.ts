@@ -44,6 +44,7 @@ export {
   type TaskHandle,
   type TaskOptionsInput,
   type TaskResources,
+  type TaskToleration,
   type TimeDeltaSensorSpec,
   type ValidateSpec,
 } from "./pipeline.js";

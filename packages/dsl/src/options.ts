@@ -21,6 +21,7 @@ import type {
   ShortCircuitSpec,
   TaskOptionsInput,
   TaskResources,
+  TaskToleration,
   TimeDeltaSensorSpec,
   ValidateSpec,
 } from "./pipeline.js";
@@ -128,7 +129,19 @@ const KUBEFLOW_PIPELINE: Keys<KubeflowPipelineOptions> = {
   installKfp: true,
   caching: true,
 };
-const KUBEFLOW_TASK: Keys<KubeflowTaskOptions> = { ...KUBEFLOW_PIPELINE, resources: true };
+const KUBEFLOW_TASK: Keys<KubeflowTaskOptions> = {
+  ...KUBEFLOW_PIPELINE,
+  resources: true,
+  nodeSelector: true,
+  tolerations: true,
+};
+const TOLERATION: Keys<TaskToleration> = {
+  key: true,
+  operator: true,
+  value: true,
+  effect: true,
+  tolerationSeconds: true,
+};
 const GROUP: Keys<GroupSpec> = { tooltip: true, defaults: true };
 const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };
 
@@ -155,6 +168,7 @@ export const OPTIONS = {
   mlflow: names(MLFLOW),
   "kubeflow (task)": names(KUBEFLOW_TASK),
   "kubeflow (pipeline)": names(KUBEFLOW_PIPELINE),
+  toleration: names(TOLERATION),
 } as const;
 
 export type OptionsOf = keyof typeof OPTIONS;

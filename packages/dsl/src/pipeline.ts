@@ -190,6 +190,30 @@ export interface KubeflowPipelineOptions {
 export interface KubeflowTaskOptions extends KubeflowPipelineOptions {
   /** The task's pod's CPU, memory and GPUs (as `set_cpu_limit()` and the like in kfp). */
   readonly resources?: TaskResources;
+  /**
+   * Node labels the pod must be scheduled on, e.g. `{ "cloud.google.com/gke-accelerator":
+   * "nvidia-l4" }` (kfp-kubernetes' `add_node_selector`).
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Taints the pod tolerates, e.g. a GPU pool's `{ key: "nvidia.com/gpu", operator: "Exists",
+   * effect: "NoSchedule" }` (kfp-kubernetes' `add_toleration`): without it, a pod on a tainted
+   * pool is never scheduled.
+   */
+  readonly tolerations?: readonly TaskToleration[];
+}
+
+/** A taint a pod tolerates, as Kubernetes' Toleration. */
+export interface TaskToleration {
+  /** Omitted: every taint key (with operator Exists). */
+  readonly key?: string;
+  /** `Equal` (the default): the taint's value is `value`; `Exists`: any value. */
+  readonly operator?: "Equal" | "Exists";
+  readonly value?: string;
+  /** Omitted: every effect. */
+  readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  /** NoExecute only: how long the pod stays on a node once it is tainted, in seconds. */
+  readonly tolerationSeconds?: number;
 }
 
 export interface BashTaskSpec extends TaskOptionsInput, OutletOptions {
@@ -950,6 +974,9 @@ export function pipeline<
           `the kubeflow resources of task '${taskId}'`,
           place,
         ),
+        ...(Array.isArray(kf.tolerations) ? kf.tolerations : []).flatMap((t, i) =>
+          unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),
+        ),
       );
     }
     return add({
@@ -966,6 +993,14 @@ export function pipeline<
             kubeflow: {
               ...kubeflowPipeline(kf),
               resources: kf.resources ? resources(kf.resources) : null,
+              nodeSelector: { ...(kf.nodeSelector ?? {}) },
+              tolerations: list(kf.tolerations ?? []).map((t) => ({
+                key: t.key ?? null,
+                operator: t.operator ?? null,
+                value: t.value ?? null,
+                effect: t.effect ?? null,
+                tolerationSeconds: t.tolerationSeconds ?? null,
+              })),
             },
           }
         : {}),

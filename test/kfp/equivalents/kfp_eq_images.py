@@ -7,7 +7,7 @@ with the cache off, and one on an image with everything built in installs nothin
 
 from typing import NamedTuple
 
-from kfp import dsl
+from kfp import dsl, kubernetes
 
 PIPELINE_PACKAGES = ["pandas==2.2.3", "numpy==2.1.3", "pyarrow==17.0.0"]
 
@@ -51,5 +51,12 @@ def kfp_eq_images():
     fit.set_cpu_request("2").set_cpu_limit("4")
     fit.set_memory_request("8Gi").set_memory_limit("16Gi")
     fit.set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
+    kubernetes.add_node_selector(
+        fit, label_key="cloud.google.com/gke-accelerator", label_value="nvidia-l4"
+    )
+    kubernetes.add_toleration(fit, key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+    kubernetes.add_toleration(
+        fit, key="pool", value="gpu", effect="NoExecute", toleration_seconds=300
+    )
     report(message="done").after(fit).set_caching_options(False)
     baked(message="baked").after(fit)

@@ -814,9 +814,34 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     };
     executors[`exec-${leaf.key}`] = { container: build.container };
     if (task.kind === "container") imageTasks.add(`exec-${leaf.key}`);
+    // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration.
+    const placement = task.kind === "python" ? task.kubeflow : undefined;
+    if (placement && Object.keys(placement.nodeSelector).length > 0) {
+      platformExecutors[`exec-${leaf.key}`] = {
+        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+        nodeSelector: { labels: { ...placement.nodeSelector } },
+      };
+    }
+    if (placement && placement.tolerations.length > 0) {
+      platformExecutors[`exec-${leaf.key}`] = {
+        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+        tolerations: placement.tolerations.map((t) => ({
+          ...(t.key !== null ? { key: t.key } : {}),
+          ...(t.operator !== null ? { operator: t.operator } : {}),
+          ...(t.value !== null ? { value: t.value } : {}),
+          ...(t.effect !== null ? { effect: t.effect } : {}),
+          ...(t.tolerationSeconds !== null
+            ? { tolerationSeconds: String(t.tolerationSeconds) }
+            : {}),
+        })),
+      };
+    }
     const timeout = podDeadline(task, effectiveOptions(ir, task).executionTimeout);
     if (timeout !== null && settings.timeouts) {
-      platformExecutors[`exec-${leaf.key}`] = { activeDeadlineSeconds: String(timeout) };
+      platformExecutors[`exec-${leaf.key}`] = {
+        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+        activeDeadlineSeconds: String(timeout),
+      };
     }
   }
 
