@@ -374,18 +374,33 @@ async function readIfExists(file: string, root: string): Promise<string | null> 
  * root: every glob must match a file, inside the root, that is text (a Kubeflow task carries it
  * in its command, which holds no NUL byte, and writes it as UTF-8).
  */
-async function readTaskFiles(config: ResolvedConfig, cwd: string): Promise<EmittedFile[]> {
+/**
+ * The absolute paths each `taskFiles` pattern of the config matches, read from the config's
+ * folder (compile reads them; --watch recompiles when one changes).
+ */
+export async function taskFileMatches(
+  config: Pick<ResolvedConfig, "file" | "root" | "taskFiles">,
+): Promise<{ readonly pattern: string; readonly matched: string[] }[]> {
   const base = config.file ? resolve(config.file, "..") : config.root;
+  const out: { pattern: string; matched: string[] }[] = [];
+  for (const pattern of config.taskFiles) {
+    const literal = resolve(base, pattern);
+    const matched = isGlob(pattern)
+      ? await globFiles(pattern, base)
+      : existsSync(literal)
+        ? [literal]
+        : [];
+    out.push({ pattern, matched });
+  }
+  return out;
+}
+
+async function readTaskFiles(config: ResolvedConfig, cwd: string): Promise<EmittedFile[]> {
   const configShown = config.file ? toPosix(relative(cwd, config.file)) : "the config";
   const refuse = (reason: string, hint: string) =>
     new CliError(formatDiagnostic(diagnostic("MLG1011", { what: "taskFiles", reason, hint })));
   const out = new Map<string, EmittedFile>();
-  for (const pattern of config.taskFiles) {
-    const matched = isGlob(pattern)
-      ? await globFiles(pattern, base)
-      : existsSync(resolve(base, pattern))
-        ? [resolve(base, pattern)]
-        : [];
+  for (const { pattern, matched } of await taskFileMatches(config)) {
     if (matched.length === 0) {
       throw refuse(
         `'${pattern}' in ${configShown} matches no file`,

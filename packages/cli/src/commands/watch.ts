@@ -1,15 +1,14 @@
 /**
  * `mlgen compile --watch`: compile, then again after each change to the project's TypeScript,
- * Python or JSON files, or to the files its `taskFiles` names (debounced), until Ctrl-C. Each rebuild loads the pipelines afresh with a
- * module loader of its own, disposed after the build. A broken save prints its diagnostics and
+ * Python or JSON files, or to the files its `taskFiles` names (debounced), until Ctrl-C. Each
+ * rebuild loads the pipelines afresh with a module loader of its own, disposed after the build. A broken save prints its diagnostics and
  * writes nothing — compile checks everything before it writes — so the previous outputs stay.
  */
 import { type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { globFiles } from "../glob.js";
-import { CliError, type CliIO, isGlob } from "../io.js";
+import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader } from "../load.js";
-import { type CompileOptions, compileCommand, loadConfig } from "./compile.js";
+import { type CompileOptions, compileCommand, loadConfig, taskFileMatches } from "./compile.js";
 
 export interface WatchOptions {
   /** Stops watching (tests); otherwise SIGINT/SIGTERM do. */
@@ -42,19 +41,8 @@ export async function watchCommand(
     [config.out, config.kubeflowOut].map((o) => resolve(o));
   // The files `taskFiles` names (SQL, YAML), as of the last build: a change to one recompiles.
   let taskFiles = new Set<string>();
-  const taskFilesOf = async (config: {
-    file: string | null;
-    root: string;
-    taskFiles: readonly string[];
-  }) => {
-    const base = config.file ? dirname(config.file) : config.root;
-    const found = new Set<string>();
-    for (const pattern of config.taskFiles) {
-      if (!isGlob(pattern)) found.add(resolve(base, pattern));
-      else for (const f of await globFiles(pattern, base)) found.add(f);
-    }
-    return found;
-  };
+  const taskFilesOf = async (config: Parameters<typeof taskFileMatches>[0]) =>
+    new Set((await taskFileMatches(config)).flatMap((m) => m.matched));
   try {
     const config = await loadConfig(io, options, files, probe);
     root = config.file ? dirname(config.file) : config.root;

@@ -21,9 +21,9 @@ import { annotationBase, parameters } from "../../passes/check-modules.js";
 import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
 import {
-  addPackages,
   containerResources,
   type KubeflowSettings,
+  levelPackages,
   pythonCommand,
 } from "./executors.js";
 import { shippedModules } from "./modules.js";
@@ -245,10 +245,7 @@ export function pythonComponent(
   // A python task's own image, packages and resources (Kubeflow only); the pipeline's and the
   // project's are in `settings` already.
   const own = task.kind === "python" ? task.kubeflow : undefined;
-  const packages =
-    own?.inheritPackages === false
-      ? [...own.packages]
-      : addPackages(settings.packages, own?.packages ?? []);
+  const packages = levelPackages(settings.packages, own);
   const image = own?.image ?? settings.image;
   const installKfp = own?.installKfp ?? settings.installKfp;
   const resources = own?.resources ? containerResources(own.resources) : null;

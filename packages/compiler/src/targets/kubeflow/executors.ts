@@ -57,7 +57,7 @@ export function requirementName(requirement: string): string | null {
  * pipeline's, the project's): one that names a package the farther level lists replaces that
  * requirement where it stood, so a task can pin another version; the others follow in order.
  */
-export function addPackages(farther: readonly string[], nearer: readonly string[]): string[] {
+function addPackages(farther: readonly string[], nearer: readonly string[]): string[] {
   if (nearer.length === 0) return [...farther];
   const names = new Map<string, string>();
   for (const r of nearer) {
@@ -77,6 +77,20 @@ export function addPackages(farther: readonly string[], nearer: readonly string[
   }
   for (const r of nearer) if (!placed.has(r)) out.push(r);
   return out;
+}
+
+/**
+ * A level's packages (a pipeline's, a task's) with those of the levels above: added to them
+ * (addPackages), or alone when the level says `inheritPackages: false`.
+ */
+export function levelPackages(
+  farther: readonly string[],
+  own:
+    | { readonly packages: readonly string[]; readonly inheritPackages: boolean | null }
+    | undefined,
+): string[] {
+  if (!own) return [...farther];
+  return own.inheritPackages === false ? [...own.packages] : addPackages(farther, own.packages);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { type Diagnostic, diagnostic, hasErrors, type SourceLocation, taskKey } from "@mlgen/core";
+import { type Diagnostic, diagnostic, hasErrors, taskKey } from "@mlgen/core";
 import { isWellFormed, type YamlFacts, yamlDocuments } from "../../escape/yaml.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
-import { addPackages, type KubeflowSettings } from "./executors.js";
+import { type KubeflowSettings, levelPackages } from "./executors.js";
 import { checkKubeflowSettings } from "./settings-check.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
 
@@ -18,22 +18,22 @@ export const KUBEFLOW_DEFAULTS: KubeflowSettings = {
   mlgenVersion: MLGEN_VERSION,
 };
 
-/** The project's settings (mlgen.config.ts), with the pipeline's own image and packages. */
+/** The project's settings: mlgen.config.ts over the defaults. */
+const projectSettings = (input: TargetInput): KubeflowSettings => ({
+  ...KUBEFLOW_DEFAULTS,
+  ...input.settings?.kubeflow,
+  mlgenVersion: MLGEN_VERSION,
+});
+
+/** The project's settings with the pipeline's own image, packages, installs and cache. */
 function settingsOf(input: TargetInput): KubeflowSettings {
-  const project = {
-    ...KUBEFLOW_DEFAULTS,
-    ...input.settings?.kubeflow,
-    mlgenVersion: MLGEN_VERSION,
-  };
+  const project = projectSettings(input);
   const own = input.ir.kubeflow;
   if (!own) return project;
   return {
     ...project,
     image: own.image ?? project.image,
-    packages:
-      own.inheritPackages === false
-        ? [...own.packages]
-        : addPackages(project.packages, own.packages),
+    packages: levelPackages(project.packages, own),
     installKfp: own.installKfp ?? project.installKfp,
     caching: own.caching ?? project.caching,
   };
@@ -156,9 +156,7 @@ export const kubeflowTarget: Target = {
           : diagnostic("MLG3002", args, place),
       );
     }
-    out.push(
-      ...checkKubeflowSettings(input, { ...KUBEFLOW_DEFAULTS, ...input.settings?.kubeflow }),
-    );
+    out.push(...checkKubeflowSettings(input, projectSettings(input)));
     const { spec, platform } = build(input);
     // The spec is walked for the path of a lone surrogate only when writing it escaped one
     // (the walk visits every value of a spec megabytes long); nothing is written when the
