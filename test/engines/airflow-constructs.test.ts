@@ -179,8 +179,14 @@ describe("runtime constructs on real Airflow 3", () => {
       quick: "skipped",
       join: "success",
       wait_for_flag: "success",
+      wait_for_words: "success",
+      after_words: "success",
       fail_on_request: "success",
     });
+    // The python sensor got the upstream output and was done on its second check, a second on.
+    expect(r.output).toContain("check 1 of 2 for ALPHA!,BETA!,GAMMA!");
+    expect(r.output).toContain("check 2 of 2 for ALPHA!,BETA!,GAMMA!");
+    expect(r.output).not.toContain("check 3 of 2");
   });
 
   it("takes the other side of the branch; an injected failure sends a Slack alert (dag, task, logical date, exception, log URL), an email and calls the user callback", () => {

@@ -488,9 +488,14 @@ describe("kfp.local runs the Python-only pipelines", () => {
       // After the true side, reading values from before the branch: ran with its side.
       expect(read("announce")).toEqual({ best: 1.5, count: 3 });
       expect(read("audit")).toBe("short-circuit let this through");
+      // The python sensor polled in its container until its function returned true, the
+      // second time.
+      expect(read("ready")).toBe(2);
       // The join ran after the side that ran (audit is independent of it and may come later).
       const summary = read("summary") as string[];
-      const ordered = summary.filter((n) => !["audit", "announce", "scores_inputs"].includes(n));
+      const ordered = summary.filter(
+        (n) => !["audit", "announce", "scores_inputs", "ready"].includes(n),
+      );
       expect(ordered).toEqual(["best", "deploy", "scores"]);
       expect(existsSync(join(records, "alert.json"))).toBe(false); // succeeded: no failure alert
 

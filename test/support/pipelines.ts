@@ -101,6 +101,7 @@ export function expectedOperator(t: Task, ir: Pipeline): string {
         file: "FileSensor",
         external_task: "ExternalTaskSensor",
         time_delta: "TimeDeltaSensor",
+        python: "PythonSensor",
       }[t.sensor.type];
   }
 }

@@ -151,8 +151,12 @@ export function taskValues(task: Task): [path: string, value: Value][] {
     case "branch":
     case "short_circuit":
       return [["condition", task.condition.left]];
-    case "sensor":
-      return task.sensor.type === "file" ? [["path", task.sensor.path]] : [];
+    case "sensor": {
+      const s = task.sensor;
+      if (s.type === "file") return [["path", s.path]];
+      if (s.type === "python") return Object.entries(s.inputs).map(([k, v]) => [`inputs.${k}`, v]);
+      return [];
+    }
     case "validate":
       return [["data", task.data]];
     default:
@@ -173,15 +177,26 @@ export function pipelineModules(pipeline: Pipeline): string[] {
   return [...modules].sort();
 }
 
+/**
+ * The user function a task calls with its inputs (a python task's `fn`, a python sensor's), or
+ * null for a task that calls none.
+ */
+export function taskFunction(
+  task: Task,
+): { module: string; function: string; inputs: Readonly<Record<string, Value>> } | null {
+  if (task.kind === "python") return task;
+  if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor;
+  return null;
+}
+
 /** The user functions a task or its callbacks import, with where each is used. */
 export function functionRefs(
   pipeline: Pipeline,
   task: Task,
 ): { ref: FunctionRef; where: string }[] {
   const out: { ref: FunctionRef; where: string }[] = [];
-  if (task.kind === "python") {
-    out.push({ ref: { module: task.module, function: task.function }, where: "fn" });
-  }
+  const fn = taskFunction(task);
+  if (fn) out.push({ ref: { module: fn.module, function: fn.function }, where: "fn" });
   const o = effectiveOptions(pipeline, task);
   for (const [name, list] of [
     ["onFailure", o.onFailure],

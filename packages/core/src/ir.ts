@@ -271,6 +271,17 @@ export const sensorSchema = z.discriminatedUnion("type", [
     failedStates: z.array(z.string()).nullable(),
   }),
   z.strictObject({ type: z.literal("time_delta"), delta: seconds }),
+  /**
+   * The user's function, called with `inputs` at every check until it returns something true
+   * (Airflow's PythonSensor; an Airflow `PokeReturnValue` is taken as it is).
+   */
+  z.strictObject({
+    type: z.literal("python"),
+    /** Path of the user's module relative to the project root, e.g. `tasks/checks.py`. */
+    module: z.string(),
+    function: z.string(),
+    inputs: z.record(z.string(), valueSchema),
+  }),
 ]);
 export type Sensor = z.infer<typeof sensorSchema>;
 

@@ -35,6 +35,7 @@ export {
   type PipelineBuilder,
   type PipelineDefinition,
   type PipelineOptions,
+  type PythonSensorSpec,
   type PythonTaskHandle,
   type PythonTaskSpec,
   pipeline,

@@ -16,6 +16,7 @@ import type {
   MlflowOptions,
   OutletOptions,
   PipelineOptions,
+  PythonSensorSpec,
   PythonTaskSpec,
   SensorOptions,
   ShortCircuitSpec,
@@ -83,6 +84,7 @@ const EXTERNAL_TASK_SENSOR: Own<ExternalTaskSensorSpec, SensorOptions> = {
   failedStates: true,
 };
 const TIME_DELTA_SENSOR: Own<TimeDeltaSensorSpec, SensorOptions> = { delta: true };
+const PYTHON_SENSOR: Own<PythonSensorSpec, SensorOptions> = { fn: true, inputs: true };
 const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
   image: true,
   command: true,
@@ -159,6 +161,7 @@ export const OPTIONS = {
   "p.fileSensor()": names(TASK, OUTLETS, SENSOR, FILE_SENSOR),
   "p.externalTaskSensor()": names(TASK, OUTLETS, SENSOR, EXTERNAL_TASK_SENSOR),
   "p.timeDeltaSensor()": names(TASK, OUTLETS, SENSOR, TIME_DELTA_SENSOR),
+  "p.pythonSensor()": names(TASK, OUTLETS, SENSOR, PYTHON_SENSOR),
   "p.container()": names(TASK, OUTLETS, CONTAINER),
   "p.validate()": names(TASK, OUTLETS, VALIDATE),
   "p.group()": names(GROUP),

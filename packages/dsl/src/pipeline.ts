@@ -289,6 +289,16 @@ export interface ExternalTaskSensorSpec extends SensorOptions {
   readonly failedStates?: readonly string[];
 }
 
+export interface PythonSensorSpec extends SensorOptions {
+  /**
+   * `path/to/module.py:function`, the path relative to the project root: called with `inputs`
+   * at every check until it returns something true (Airflow's PythonSensor; it may return an
+   * Airflow `PokeReturnValue`).
+   */
+  readonly fn: string;
+  readonly inputs?: Readonly<Record<string, Input>>;
+}
+
 export interface TimeDeltaSensorSpec extends SensorOptions {
   /** Wait until this long after the end of the data interval. */
   readonly delta: Duration;
@@ -415,6 +425,11 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   shortCircuit<T>(id: string, spec: ShortCircuitSpec<T>): TaskHandle;
   /** Waits for a file (FileSensor). */
   fileSensor(id: string, spec: FileSensorSpec): TaskHandle;
+  /**
+   * Waits until the user's function returns something true, calling it every `pokeInterval`
+   * (PythonSensor): a partition landed, a table has rows, a model is approved.
+   */
+  pythonSensor(id: string, spec: PythonSensorSpec): TaskHandle;
   /** Waits for a task or run of another DAG (ExternalTaskSensor). */
   externalTaskSensor(id: string, spec: ExternalTaskSensorSpec): TaskHandle;
   /** Waits until a span after the data interval's end (TimeDeltaSensor). */
@@ -898,6 +913,30 @@ export function pipeline<
     return { left: leftValue, op, right: right as Condition["right"] };
   };
 
+  /** `path/to/module.py:function` as its module and function, said when it names no function. */
+  const functionOf = (
+    taskId: string,
+    text: string,
+    site: () => SourceLocation | undefined,
+  ): { module: string; function: string } => {
+    const sep = text.lastIndexOf(":");
+    const fn = sep > 0 ? text.slice(sep + 1) : "";
+    if (sep <= 0 || !fn) {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `fn '${text}' of task '${taskId}'`,
+            reason: "it names no function",
+            hint: "write fn as 'path/to/module.py:function_name'",
+          },
+          { pipeline: id, task: taskId, location: site() },
+        ),
+      );
+    }
+    return { module: sep > 0 ? text.slice(0, sep) : text, function: fn };
+  };
+
   const sensorNode = (
     base: ReturnType<typeof taskBase>,
     spec: SensorOptions,
@@ -921,22 +960,7 @@ export function pipeline<
     map: PythonTask["map"],
   ): PythonTask => {
     const base = taskBase(taskId, groupId, spec, site, map ? "p.map()" : "p.python()");
-    const sep = spec.fn.lastIndexOf(":");
-    const module = sep > 0 ? spec.fn.slice(0, sep) : spec.fn;
-    const fn = sep > 0 ? spec.fn.slice(sep + 1) : "";
-    if (sep <= 0 || !fn) {
-      problems.push(
-        diagnostic(
-          "MLG1011",
-          {
-            what: `fn '${spec.fn}' of task '${taskId}'`,
-            reason: "it names no function",
-            hint: "write fn as 'path/to/module.py:function_name'",
-          },
-          { pipeline: id, task: taskId, location: site() },
-        ),
-      );
-    }
+    const { module, function: fn } = functionOf(taskId, spec.fn, site);
     let mlflow: MlflowTracking | null = null;
     if (spec.mlflow === true) {
       mlflow = pipelineMlflow;
@@ -1170,6 +1194,19 @@ export function pipeline<
               path: path ?? { kind: "literal", value: "" },
               connId: spec.connId ?? null,
               recursive: spec.recursive ?? false,
+            }),
+          ),
+        );
+      },
+      pythonSensor(localId: string, spec: PythonSensorSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site, "p.pythonSensor()");
+        return handle(
+          add(
+            sensorNode(base, spec, {
+              type: "python",
+              ...functionOf(base.id, spec.fn, site),
+              inputs: lowerInputs(base.id, spec.inputs, "inputs", site),
             }),
           ),
         );

@@ -149,6 +149,17 @@ describe("typed authoring constructs", () => {
       // @ts-expect-error: an unknown dtype kind
       p.validate("v", { data: "/x.csv", dtypes: { a: "int64" } });
       p.container("c", { image: "busybox:1.36", resources: { cpu: "1", gpu: 1 } });
+      const made = p.python("m", { fn: "t.py:make", outputs: { table: "string" } });
+      p.pythonSensor("ps", {
+        fn: "t.py:ready",
+        inputs: { table: made.out.table, rows: 10, dir: variable("dir") },
+        mode: "reschedule",
+        timeout: minutes(30),
+      });
+      // @ts-expect-error: a python sensor calls a function: fn is required
+      p.pythonSensor("ps2", { inputs: { table: "t" } });
+      // @ts-expect-error: a sensor has no outputs (its function's value is its done-or-not)
+      p.pythonSensor("ps3", { fn: "t.py:ready", outputs: { n: "int" } });
     });
   });
 });

@@ -13,6 +13,7 @@ import {
   type Resources,
   type Task,
   targetTasks,
+  taskFunction,
   taskOutputs,
   taskValues,
   type Value,
@@ -192,8 +193,7 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
  */
 function checkLiteralTemplates(ir: Pipeline, ctx: PassContext): void {
   for (const task of ir.tasks) {
-    if (task.kind !== "python") continue;
-    for (const [input, value] of Object.entries(task.inputs)) {
+    for (const [input, value] of Object.entries(taskFunction(task)?.inputs ?? {})) {
       let text: string | null = null;
       visitValue(value, (v) => {
         if (
@@ -275,6 +275,21 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         const o = effectiveOptions(ir, task);
         const timeout = pokeSensorWait(task.timeout, o.executionTimeout, o.retries ?? 0);
         if (task.sensor.type === "external_task") checkExternalStates(task.sensor, ctx, place);
+        if (task.sensor.type === "python" && task.deferrable) {
+          // PythonSensor has no trigger to defer to: Airflow refuses the argument.
+          ctx.report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `deferrable of python sensor '${task.id}'`,
+                reason:
+                  "PythonSensor cannot defer: it calls your function in a worker, and Airflow refuses deferrable=True on it when it parses the DAG file",
+                hint: "leave deferrable out and use mode: 'reschedule' (the default), which frees the worker slot between checks",
+              },
+              place,
+            ),
+          );
+        }
         const tryEnds = o.executionTimeout;
         if (
           task.mode === "poke" &&

@@ -4,6 +4,7 @@ import {
   type Pipeline,
   type SourceLocation,
   type Task,
+  taskFunction,
   taskKey,
   topologicalOrder,
 } from "@mlgen/core";
@@ -127,11 +128,13 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       }
     }
     const names: [string, string][] = [];
+    const fn = taskFunction(task);
+    if (fn !== null) {
+      for (const k of Object.keys(fn.inputs)) names.push(["input", k]);
+      if (fn.function && !PY_IDENTIFIER.test(fn.function)) names.push(["function", fn.function]);
+    }
     if (task.kind === "python") {
-      for (const k of Object.keys(task.inputs)) names.push(["input", k]);
       for (const k of Object.keys(task.outputs)) names.push(["output", k]);
-      if (task.function && !PY_IDENTIFIER.test(task.function))
-        names.push(["function", task.function]);
       if (task.map) names.push(["mapped input", task.map.input]);
     }
     for (const k of task.kind === "python" ? Object.keys(task.outputs) : []) {

@@ -6,6 +6,7 @@ import {
   PARAM_OUTPUT_TYPES,
   type Pipeline,
   type Task,
+  taskFunction,
   taskOutputs,
   type Value,
 } from "@mlgen/core";
@@ -456,10 +457,12 @@ export function checkModules(
             place,
           ),
         );
-      } else if (where === "fn" && task.kind === "python") {
-        const passed = [...Object.keys(task.inputs), ...(task.map ? [task.map.input] : [])];
+      } else if (where === "fn") {
+        const inputs = taskFunction(task)?.inputs ?? {};
+        const map = task.kind === "python" ? task.map : null;
+        const passed = [...Object.keys(inputs), ...(map ? [map.input] : [])];
         // Each input against its parameter's annotation.
-        for (const [name, value] of Object.entries(task.inputs)) {
+        for (const [name, value] of Object.entries(inputs)) {
           const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
           if (annotation === null) continue;
           const input = { name, value, annotation, fn: ref.function };

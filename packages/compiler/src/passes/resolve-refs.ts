@@ -20,7 +20,10 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
     const place = taskPlace(ctx, ir.id, task.id);
     // Values Airflow renders as Jinja templates in the operator's fields (bash and container
     // env, a file sensor's path): no access to the worker's environment, and text only.
-    const templated = task.kind === "bash" || task.kind === "container" || task.kind === "sensor";
+    const templated =
+      task.kind === "bash" ||
+      task.kind === "container" ||
+      (task.kind === "sensor" && task.sensor.type === "file");
     for (const [path, value] of taskValues(task)) {
       const where = `task '${task.id}' ${path}`;
       for (const ref of refsIn(value)) {

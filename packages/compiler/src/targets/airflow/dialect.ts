@@ -23,6 +23,7 @@ export type AirflowName =
   | "FileSensor"
   | "ExternalTaskSensor"
   | "TimeDeltaSensor"
+  | "PythonSensor"
   | "KubernetesPodOperator"
   | "k8s"
   | "SlackWebhookNotifier"
@@ -58,6 +59,7 @@ const SHARED = {
   FileSensor: { module: `${STANDARD}.sensors.filesystem` },
   ExternalTaskSensor: { module: `${STANDARD}.sensors.external_task` },
   TimeDeltaSensor: { module: `${STANDARD}.sensors.time_delta` },
+  PythonSensor: { module: `${STANDARD}.sensors.python` },
   KubernetesPodOperator: { module: "airflow.providers.cncf.kubernetes.operators.pod" },
   k8s: { module: "kubernetes.client", name: "models" },
   SlackWebhookNotifier: { module: "airflow.providers.slack.notifications.slack_webhook" },

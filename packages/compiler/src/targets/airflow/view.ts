@@ -11,6 +11,7 @@ import {
   type Pipeline,
   type PythonTask,
   resolveOptions,
+  type Sensor,
   type SensorTask,
   type Task,
   type TaskOptions,
@@ -57,6 +58,7 @@ const RESERVED = new Set([
   "FileSensor",
   "ExternalTaskSensor",
   "TimeDeltaSensor",
+  "PythonSensor",
   "KubernetesPodOperator",
   "k8s",
   "SlackWebhookNotifier",
@@ -608,16 +610,7 @@ function pythonCallable(
   returned: string | null,
 ): CallableView {
   const uses = taskUses(shared, task.id);
-  const fnName =
-    isPyIdentifier(task.function) && !CALLABLE_NAMES.has(task.function)
-      ? task.function
-      : "user_function";
-  const alias = fnName === task.function ? "" : ` as ${fnName}`;
-  const importLine = new PyCode(`from ${moduleName(task.module)} import ${task.function}${alias}`);
-  const inputs = Object.entries(task.inputs).map(([k, v]) => ({
-    key: new PyCode(pyString(k)),
-    value: pyValue(v, uses),
-  }));
+  const { fnName, importLine, inputs } = userFunction(task, uses);
   // A mapped instance gets its item through op_kwargs (see `_item` in the template).
   if (task.map)
     inputs.unshift({ key: new PyCode(pyString(task.map.input)), value: new PyCode("item") });
@@ -648,6 +641,53 @@ function pythonCallable(
       : returned === null
         ? py`_push(ti, ${task.id}, result, ${outputSpec})`
         : py`return _push(ti, ${task.id}, result, ${outputSpec})[${returned}]`,
+  };
+}
+
+/**
+ * A python sensor's check: PythonSensor calls it at every poke and reads what it returns as
+ * true or false (a `PokeReturnValue` as it is), so it returns what the user's function does.
+ */
+function sensorCallable(
+  task: SensorTask,
+  fn: Extract<Sensor, { type: "python" }>,
+  name: string,
+  shared: Uses,
+): CallableView {
+  const uses = taskUses(shared, task.id);
+  const { fnName, importLine, inputs } = userFunction(fn, uses);
+  mergeUses(shared, uses);
+  return {
+    name: pyIdent(name),
+    signature: signature(uses),
+    templates: uses.templates ?? [],
+    doc: new PyCode(
+      pyDocstring(`Checks ${fn.module}:${fn.function}: the sensor is done when it returns true.`),
+    ),
+    importLine,
+    lines: null,
+    inputs,
+    call: new PyCode(`return ${fnName}(${inputs.length ? "**inputs" : ""})`),
+    mlflow: null,
+    push: null,
+  };
+}
+
+/** The import of a task's user function (renamed if it clashes) and its inputs as Python. */
+function userFunction(
+  fn: { module: string; function: string; inputs: Readonly<Record<string, Value>> },
+  uses: Uses,
+): { fnName: string; importLine: PyCode; inputs: Kwarg[] } {
+  const fnName =
+    isPyIdentifier(fn.function) && !CALLABLE_NAMES.has(fn.function) ? fn.function : "user_function";
+  const alias = fnName === fn.function ? "" : ` as ${fnName}`;
+  return {
+    fnName,
+    importLine: new PyCode(`from ${moduleName(fn.module)} import ${fn.function}${alias}`),
+    inputs: Object.entries(fn.inputs).map(([k, v]) => ({
+      key: new PyCode(pyString(k)),
+      value: pyValue(v, uses),
+    })),
   };
 }
 
@@ -898,6 +938,10 @@ function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; 
     case "time_delta":
       operator = file.use("TimeDeltaSensor");
       out.push(kw("delta", timedelta(s.delta)));
+      break;
+    case "python":
+      // python_callable is the task's callable (sensorCallable), passed before these.
+      operator = file.use("PythonSensor");
       break;
     default:
       return assertNever(s);
@@ -1167,6 +1211,11 @@ export function dagView(
         break;
       }
       case "sensor": {
+        const s = task.sensor;
+        if (s.type === "python") {
+          callable = sensorCallable(task, s, namer.fresh(`check_${task.id}`), uses);
+          kwargs.push(kw("python_callable", callable.name));
+        }
         const sensor = sensorKwargs(task, file);
         kwargs.push(...sensor.kwargs);
         operator = sensor.operator;

@@ -56,6 +56,8 @@ function notesOf(task: Task): string[] {
       break;
     case "sensor":
       notes.push(`sensor: ${task.sensor.type}, ${task.mode}`);
+      if (task.sensor.type === "python")
+        notes.push(`${task.sensor.module}:${task.sensor.function}`);
       if (task.timeout !== null) notes.push(`timeout ${duration(task.timeout)}`);
       break;
     case "container":

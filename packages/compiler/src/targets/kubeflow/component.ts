@@ -200,10 +200,14 @@ const ANNOTATED_TYPES: Readonly<Record<string, ParameterType>> = {
  * The KFP type of the annotation of parameter `param` of the task's function (`x: int`,
  * `cfg: dict[str, float]`), as kfp types a component's inputs; null without one it can carry.
  */
-function annotatedType(input: TargetInput, task: PythonTask, param: string): ParameterType | null {
-  const source = input.pythonFiles.find((f) => f.path === task.module)?.content;
+function annotatedType(
+  input: TargetInput,
+  fn: { readonly module: string; readonly function: string },
+  param: string,
+): ParameterType | null {
+  const source = input.pythonFiles.find((f) => f.path === fn.module)?.content;
   const annotation = source
-    ? parameters(source, task.function)?.named.find((p) => p.name === param)?.annotation
+    ? parameters(source, fn.function)?.named.find((p) => p.name === param)?.annotation
     : null;
   // `Optional[float]` and `float | None` are floats to kfp too.
   const base = annotation ? annotationBase(annotation) : null;
@@ -233,6 +237,7 @@ export function pythonComponent(
     "posixpath",
     "time",
     ...(task.kind === "python" ? [safeLocal(task.function)] : []),
+    ...(task.kind === "sensor" && task.sensor.type === "python" ? ["check"] : []),
   ]);
   const body: PyCode[] = [];
   const helpers = { ...NO_HELPERS };
@@ -355,21 +360,23 @@ export function pythonComponent(
       body.push(
         py`_wait_for_path(${path}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, recursive=${s.recursive})`,
       );
-      const retries = effectiveOptions(input.ir, task).retries ?? 0;
-      approximated(
-        task,
-        `sensor '${task.id}'`,
-        `Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits${retries > 0 ? `, and its ${retries} ${retries === 1 ? "retry is" : "retries are"} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying` : ""}`,
-        "trigger the pipeline when the data lands, if the wait is long",
+      sensorNotes(input, task, approximated);
+    } else if (s.type === "python") {
+      doc = `Calls ${s.module}:${s.function} until it returns true, as Airflow's PythonSensor does.`;
+      helpers.poke = true;
+      modules = shippedModules(input.pythonFiles, [s.module]);
+      imports.add("import importlib").add("import os").add("import sys").add("import time");
+      body.push(py`check = _load(${moduleName(s.module)}, ${s.function})`);
+      const args = Object.entries(s.inputs).map(
+        ([kwarg, value]) =>
+          `    ${pyString(kwarg)}: ${params.argument(kwarg, value, annotatedType(input, s, kwarg)).text},`,
       );
-      if (task.softFail) {
-        approximated(
-          task,
-          `softFail of sensor '${task.id}'`,
-          "KFP has no skipped state, so a wait that times out fails the task (and the run) instead of skipping what follows",
-          "make what follows a branch on a task that checks for the file, or accept the failure",
-        );
-      }
+      body.push(new PyCode(args.length ? "inputs = {" : "inputs = {}"));
+      if (args.length) body.push(...args.map((a) => new PyCode(a)), new PyCode("}"));
+      body.push(
+        py`_poke(check, inputs, ${`${s.module}:${s.function}`}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT})`,
+      );
+      sensorNotes(input, task, approximated);
     } else if (s.type === "time_delta") {
       doc = "Waits, as Airflow's TimeDeltaSensor does (measured from when this task starts).";
       imports.add("import time");
@@ -459,6 +466,25 @@ export function pythonComponent(
   return { container, outputs, extraInputs, optionalInputs: new Set() };
 }
 
+/** What a polling sensor (a file's, a python function's) loses on Kubeflow, said as MLG3002. */
+function sensorNotes(input: TargetInput, task: SensorTask, approximated: Approximated): void {
+  const retries = effectiveOptions(input.ir, task).retries ?? 0;
+  approximated(
+    task,
+    `sensor '${task.id}'`,
+    `Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits${retries > 0 ? `, and its ${retries} ${retries === 1 ? "retry is" : "retries are"} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying` : ""}`,
+    "trigger the pipeline when the data lands, if the wait is long",
+  );
+  if (task.softFail) {
+    approximated(
+      task,
+      `softFail of sensor '${task.id}'`,
+      "KFP has no skipped state, so a wait that times out fails the task (and the run) instead of skipping what follows",
+      `make what follows a branch on a task that checks ${task.sensor.type === "file" ? "for the file" : "the same condition"}, or accept the failure`,
+    );
+  }
+}
+
 const containers = new WeakMap<TargetInput, Map<string, Record<string, unknown>>>();
 
 /** The Python containers made for one pipeline's compile, by what they are made of. */
@@ -477,6 +503,7 @@ const NO_HELPERS = {
   mlflow: false,
   validate: false,
   waitForPath: false,
+  poke: false,
   slack: false,
 };
 

@@ -13,6 +13,7 @@ import {
   refsIn,
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
+  taskFunction,
   taskValues,
   topologicalOrder,
   type Value,
@@ -342,8 +343,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // would fail with E2BIG.
   const carriers: { who: string; task?: string; files: readonly EmittedFile[] }[] = [];
   for (const task of ir.tasks) {
-    if (task.kind !== "python") continue;
-    const files = shippedModules(input.pythonFiles, [task.module]);
+    const fn = taskFunction(task);
+    if (fn === null) continue;
+    const files = shippedModules(input.pythonFiles, [fn.module]);
     carriers.push({ who: `task '${task.id}'`, task: task.id, files });
   }
   const alertModules = [...alerts.onFailure, ...alerts.onSuccess].flatMap((a) =>
@@ -911,10 +913,13 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     if (n.type === "task") {
       const o = effectiveOptions(ir, n.task);
-      // A file sensor's failure is almost always its timeout, which Airflow never retries
-      // (AirflowSensorTimeout fails the task at once); KFP would wait the whole timeout again.
-      const waitsForFile = n.task.kind === "sensor" && n.task.sensor.type === "file";
-      if (o.retries !== null && o.retries > 0 && !waitsForFile) {
+      // A polling sensor's (a file's, a python function's) failure is almost always its timeout,
+      // which Airflow never retries (AirflowSensorTimeout fails the task at once); KFP would
+      // wait the whole timeout again.
+      const polls =
+        n.task.kind === "sensor" &&
+        (n.task.sensor.type === "file" || n.task.sensor.type === "python");
+      if (o.retries !== null && o.retries > 0 && !polls) {
         const factor = o.retryExponentialBackoff ? o.retryExponentialBackoff : 1;
         // Airflow's default delay between tries is five minutes.
         const delay = o.retryDelay ?? 300;

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { env, pipeline, seconds } from "../../dsl/src/index.js";
+import { kubeflowTarget, lowerPipeline, renderDag, renderPipelineSpec } from "../src/index.js";
+
+/** The project module the sensors below call. */
+const CHECKS = `def partition_ready(table: str, min_rows: int = 1):
+    return True
+
+
+def approved(model):
+    return True
+`;
+const MODULES = new Map<string, string | null>([["tasks/checks.py", CHECKS]]);
+
+function lowered(ir: unknown) {
+  const r = lowerPipeline({ ir, sourceMap: {}, modules: MODULES });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return {
+    ...r,
+    sourceFile: "pipelines/p.pipeline.ts",
+    sourceMap: {},
+    pythonFiles: [{ path: "tasks/checks.py", content: CHECKS }],
+  };
+}
+
+/** `CODE message | fix` of each diagnostic lowering gives, or [] when it lowers. */
+function refused(ir: unknown): string[] {
+  const r = lowerPipeline({ ir, sourceMap: {}, modules: MODULES });
+  return r.ok ? [] : r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`);
+}
+
+const waiting = pipeline("waiting", { defaults: { retries: 2, retryDelay: seconds(60) } }, (p) => {
+  const extract = p.python("extract", {
+    fn: "tasks/checks.py:approved",
+    inputs: { model: "m" },
+    outputs: { table: "string" },
+  });
+  const ready = p.pythonSensor("wait_partition", {
+    fn: "tasks/checks.py:partition_ready",
+    inputs: { table: extract.out.table, min_rows: 100 },
+    pokeInterval: seconds(30),
+    timeout: seconds(3600),
+  });
+  p.bash("load", { command: "echo load" }).after(ready);
+}).ir;
+
+describe("p.pythonSensor", () => {
+  it("is Airflow's PythonSensor calling the user's function with its inputs, after the task whose output it reads", () => {
+    for (const airflowVersion of [3, 2] as const) {
+      const dag = renderDag({ ...lowered(waiting), settings: { airflowVersion } });
+      expect(dag).toContain("from airflow.providers.standard.sensors.python import PythonSensor");
+      expect(dag).toContain(`def check_wait_partition(ti, **_):
+    """Checks tasks/checks.py:partition_ready: the sensor is done when it returns true."""
+    from tasks.checks import partition_ready
+
+    inputs = {
+        "min_rows": 100,
+        "table": _pull(ti, "extract", "table"),
+    }
+    return partition_ready(**inputs)
+`);
+      expect(dag).toContain(`    wait_partition = PythonSensor(
+        task_id="wait_partition",
+        python_callable=check_wait_partition,
+        mode="reschedule",
+        poke_interval=datetime.timedelta(seconds=30),
+        timeout=datetime.timedelta(hours=1),
+    )`);
+      expect(dag).toContain("extract >> wait_partition");
+      expect(dag).toContain("wait_partition >> load");
+    }
+  });
+
+  it("on Kubeflow polls the function in its container: never cached, its retries dropped and said", () => {
+    const input = lowered(waiting);
+    const [spec] = parseAllDocuments(renderPipelineSpec(input)).map((d) => d.toJS()) as {
+      root: { dag: { tasks: Record<string, Record<string, unknown>> } };
+      deploymentSpec: { executors: Record<string, { container: { command: string[] } }> };
+    }[];
+    const task = spec?.root.dag.tasks["wait-partition"];
+    expect(task?.retryPolicy).toBeUndefined();
+    expect(task?.cachingOptions).toEqual({});
+    expect(spec?.root.dag.tasks.load?.retryPolicy).toMatchObject({ maxRetryCount: 2 });
+    const source =
+      spec?.deploymentSpec.executors["exec-wait-partition"]?.container.command.join("\n") ?? "";
+    // A literal input is a component input with its value as default, as a python task's is.
+    expect(source).toContain(`    check = _load("tasks.checks", "partition_ready")
+    inputs = {
+        "min_rows": min_rows,
+        "table": table,
+    }
+    _poke(check, inputs, "tasks/checks.py:partition_ready", poke_interval=30, timeout=3600)`);
+    expect(source).toContain("def _poke(check, inputs, name, poke_interval, timeout):");
+    // The module travels with the task, as a python task's does.
+    expect(source).toContain("def partition_ready(table: str, min_rows: int = 1):");
+    expect(
+      kubeflowTarget
+        .validate(input)
+        .filter((d) => d.task === "wait_partition")
+        .map((d) => d.message),
+    ).toEqual([
+      "sensor 'wait_partition' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits, and its 2 retries are dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying",
+    ]);
+  });
+
+  it("gets the checks a python task's function gets: defined, called with its parameters, a fn naming one", () => {
+    const sensing = (fn: string, inputs: Record<string, unknown>) =>
+      pipeline("p", {}, (p) => {
+        p.pythonSensor("s", { fn, inputs: inputs as never, timeout: seconds(60) });
+      }).ir;
+    expect(refused(sensing("tasks/checks.py:partition_ready", { table: "t" }))).toEqual([]);
+    expect(refused(sensing("tasks/checks.py:nope", {}))).toEqual([
+      "MLG1008 function 'nope' used by task 's' is not defined at top level of tasks/checks.py | define `def nope(...)` in tasks/checks.py, or fix the name in fn: 'tasks/checks.py:nope'",
+    ]);
+    expect(refused(sensing("tasks/checks.py:partition_ready", { rows: 5 }))).toEqual([
+      "MLG1011 invalid inputs of task 's': partition_ready() has no parameter 'rows' (it takes table, min_rows); the task calls it with rows= | give the task one input per parameter of partition_ready (or add **kwargs to it)",
+    ]);
+    const noFunction = pipeline("p", {}, (p) => {
+      p.pythonSensor("s", { fn: "tasks/checks.py" });
+    });
+    expect(noFunction.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1011 invalid fn 'tasks/checks.py' of task 's': it names no function | write fn as 'path/to/module.py:function_name'",
+    ]);
+    const typo = pipeline("p", {}, (p) => {
+      p.pythonSensor("s", {
+        fn: "tasks/checks.py:approved",
+        ...({ input: {} } as object),
+      } as never);
+    });
+    expect(typo.problems.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      "there is no option 'input' in task 's', so it would be ignored | did you mean 'inputs'?",
+    ]);
+  });
+
+  it("cannot defer: PythonSensor has no trigger, and Airflow refuses deferrable=True on it", () => {
+    const ir = pipeline("p", {}, (p) => {
+      p.pythonSensor("s", {
+        fn: "tasks/checks.py:approved",
+        inputs: { model: env("MODEL", "m") },
+        deferrable: true,
+        timeout: seconds(60),
+      });
+    }).ir;
+    expect(refused(ir)).toEqual([
+      "MLG1011 invalid deferrable of python sensor 's': PythonSensor cannot defer: it calls your function in a worker, and Airflow refuses deferrable=True on it when it parses the DAG file | leave deferrable out and use mode: 'reschedule' (the default), which frees the worker slot between checks",
+    ]);
+  });
+});
