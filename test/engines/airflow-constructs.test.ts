@@ -183,7 +183,8 @@ describe("runtime constructs on real Airflow 3", () => {
       after_words: "success",
       fail_on_request: "success",
     });
-    // The python sensor got the upstream output and was done on its second check, a second on.
+    // The python sensor got the upstream output and the rendered template, was rescheduled
+    // after its first check and was done on its second.
     expect(r.output).toContain("check 1 of 2 for ALPHA!,BETA!,GAMMA!");
     expect(r.output).toContain("check 2 of 2 for ALPHA!,BETA!,GAMMA!");
     expect(r.output).not.toContain("check 3 of 2");
