@@ -237,7 +237,10 @@ export interface KubeflowTaskOptions extends KubeflowPipelineOptions {
 
 /** An existing PersistentVolumeClaim and where the pod sees it. */
 export interface TaskPvcMount {
-  /** The claim's name, in the pipeline run's namespace. */
+  /**
+   * The claim's name, in the pipeline run's namespace. KFP names the pod's volume after it, so
+   * at most 63 lowercase letters, digits and '-'.
+   */
   readonly name: string;
   /** An absolute path in the container. */
   readonly mountPath: string;

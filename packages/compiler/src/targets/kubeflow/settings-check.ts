@@ -268,12 +268,14 @@ function checkPod(
   }
   (kf.pvcs ?? []).forEach((v, i) => {
     const what = `kubeflow.pvcs entry ${i + 1}${of}`;
-    const wrong = subdomainProblem(v.name);
+    // A claim's name may be a subdomain (dots, 253 characters), but KFP's driver names the
+    // pod's volume after the claim, and a volume's name is a label.
+    const wrong = labelProblem(v.name);
     if (wrong !== null) {
       problem(
         what,
-        `'${v.name}' is no PersistentVolumeClaim name: ${wrong}`,
-        `give the claim's name as kubectl get pvc lists it (${SUBDOMAIN_RULE})`,
+        `'${v.name}' cannot name the pod's volume, which KFP names after the claim: ${wrong}`,
+        `give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with ${LABEL_RULE}`,
       );
     } else {
       volume(what, v.name);
