@@ -18,7 +18,14 @@ import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
 import { bin, ensureEngines, mlgenHere, tempDir } from "./harness.js";
 
 const FIXTURES = join(ROOT, "test/fixtures");
-const FIXTURE_PIPELINES = ["kitchen-sink", "constructs", "runtime", "kfp-local", "kfp-eq-images"];
+const FIXTURE_PIPELINES = [
+  "kitchen-sink",
+  "constructs",
+  "runtime",
+  "kfp-local",
+  "kfp-eq-images",
+  "kfp-eq-pods",
+];
 
 let out = "";
 const files: string[] = [];

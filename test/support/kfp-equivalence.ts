@@ -399,6 +399,14 @@ export const EQUIVALENTS: readonly Equivalent[] = [
       "images and packages of the project, the pipeline and a task (base_image, packages_to_install); a python task's CPU, memory and GPU",
     settings: { packages: ["pandas==2.2.3", "numpy==2.1.3"] },
   },
+  {
+    name: "kfp-eq-pods",
+    py: "kfp_eq_pods.py",
+    functionName: "kfp_eq_pods",
+    covers:
+      "image pull secrets of the project, the pipeline and a task (a container task's too), a python task's env, PVC, emptyDirs, shared memory and accelerator types",
+    settings: { imagePullSecrets: ["regcred"] },
+  },
 ];
 
 export interface MlgenCompile {

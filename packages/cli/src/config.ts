@@ -72,6 +72,17 @@ export const configSchema = z.strictObject({
           }),
         )
         .optional(),
+      /**
+       * Kubernetes secrets every pod pulls its image with (a private registry's credentials):
+       * `["regcred"]`; a pipeline's and a task's are added to them.
+       */
+      imagePullSecrets: z
+        .array(
+          z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+            error: (iss) => badSecretName(iss.input),
+          }),
+        )
+        .optional(),
     })
     .default({ out: "kubeflow" }),
   /**
@@ -163,6 +174,7 @@ export interface ResolvedConfig {
     timeouts?: boolean;
     caching?: boolean;
     secretEnv?: Readonly<Record<string, { secret: string; key: string }>>;
+    imagePullSecrets?: readonly string[];
   }>;
   /** Severity per lint rule id from `lint.rules`. */
   readonly lintRules?: Readonly<Record<string, "off" | "info" | "warning" | "error">>;

@@ -387,6 +387,19 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a kubeflow.imagePullSecrets name Kubernetes does not take says what is wrong with it",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], kubeflow: { imagePullSecrets: ["regcred", "Team_Registry"] } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'kubeflow.imagePullSecrets.1' is not a Kubernetes secret name: it has 'T' (names are lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+      ],
+    },
+  ],
+  [
     "a config file with unknown or bad nested keys (named by their full path)",
     {
       files: {
@@ -397,7 +410,7 @@ const cases: [string, Case][] = [
       says: [
         "'airflow.version': must be 3 (Airflow 3) or 2 (Airflow 2.10 and 2.11), not 5",
         "unknown key 'airflow.password' (airflow takes version)",
-        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, installKfp, timeouts, caching, secretEnv)",
+        "unknown key 'kubeflow.timeout': did you mean 'kubeflow.timeouts'? (kubeflow takes out, image, packages, kfpPackage, installKfp, timeouts, caching, secretEnv, imagePullSecrets)",
       ],
     },
   ],

@@ -222,6 +222,52 @@ describe("settings Airflow refuses at import", () => {
     };
   };
 
+  it("a container task's pull secrets and accelerator type reach its KubernetesPodOperator; a python task's Kubeflow env and volumes are warned about, its image and placement are not", () => {
+    const ir = pipeline("pods", {}, (p) => {
+      p.container("vendor", {
+        image: "registry.example.com/vendor/tool:1",
+        imagePullSecrets: ["regcred", "vendor-registry"],
+        resources: { gpu: 2, accelerator: "amd.com/gpu" },
+      });
+      p.container("tpu", { image: "x", resources: { accelerator: "google.com/tpu" } });
+      p.python("fit", {
+        fn: "tasks/m.py:f",
+        kubeflow: {
+          image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
+          imagePullSecrets: ["gpu-images"],
+          nodeSelector: { pool: "gpu" },
+          resources: { gpu: 1, accelerator: "amd.com/gpu" },
+          env: { HF_HOME: "/data/hf" },
+          pvcs: [{ name: "training-data", mountPath: "/data" }],
+          shm: "2Gi",
+        },
+      });
+      p.python("placed", {
+        fn: "tasks/m.py:f",
+        kubeflow: { imagePullSecrets: ["gpu-images"], resources: { accelerator: "amd.com/gpu" } },
+      });
+    }).ir;
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
+    });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const inp = { ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] };
+    const dag = renderDag(inp);
+    expect(dag).toContain(
+      'image_pull_secrets=[k8s.V1LocalObjectReference(name="regcred"), k8s.V1LocalObjectReference(name="vendor-registry")]',
+    );
+    expect(dag).toContain('limits={"amd.com/gpu": "2"}');
+    expect(dag).toContain('limits={"google.com/tpu": "1"}');
+    expect(
+      airflowTarget.validate(inp).map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message}`),
+    ).toEqual([
+      "warning MLG3002 fit: kubeflow.env of task 'fit' (HF_HOME) is approximated for Airflow 3: a python task runs in an Airflow worker, whose environment mlgen does not set per task, so the function reads the worker's variables (or none)",
+      "warning MLG3002 fit: the kubeflow volumes of task 'fit' at /dev/shm, /data is approximated for Airflow 3: a python task runs in an Airflow worker, which mounts no volumes per task, so the function finds there only what the worker has at those paths",
+    ]);
+  });
+
   it("a number param's whole default is written as a float (1.0), as Python and Airflow's UI read it", () => {
     const ir = pipeline(
       "params",

@@ -7,7 +7,16 @@ import { isPipelineDefinition } from "@mlgen/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { asset, env, minutes, pipeline, seconds, slack, variable } from "../../dsl/src/index.js";
+import {
+  asset,
+  callback,
+  env,
+  minutes,
+  pipeline,
+  seconds,
+  slack,
+  variable,
+} from "../../dsl/src/index.js";
 import { celString, isWellFormed, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
 import { shippedModules } from "../src/targets/kubeflow/modules.js";
@@ -1066,6 +1075,215 @@ describe("kubeflow target", () => {
       tolerations: [{ operator: "Exists" }, { key: "pool", value: "gpu" }],
       activeDeadlineSeconds: "1800",
     });
+  });
+
+  it("image pull secrets add up from the config, the pipeline and the task, on every pod (a container task's and the alerts' too)", () => {
+    const def = pipeline(
+      "pulled",
+      {
+        kubeflow: { imagePullSecrets: ["team-registry"] },
+        defaults: { onFailure: [callback("tasks/kfp_local.py:scores")] },
+      },
+      (p) => {
+        const fit = p.python("fit", {
+          ...SCORES,
+          kubeflow: { imagePullSecrets: ["gpu-images", "regcred"] },
+        });
+        p.python("plain", SCORES).after(fit);
+        p.container("vendor", {
+          image: "registry.example.com/vendor/tool:1",
+          command: ["tool"],
+          imagePullSecrets: ["vendor-registry"],
+        }).after(fit);
+        p.bash("shell", { command: "echo hi" }).after(fit);
+      },
+    );
+    expect(def.problems).toEqual([]);
+    const docs = parse(
+      renderPipelineSpec({
+        ...lowered(def.ir),
+        settings: { kubeflow: { imagePullSecrets: ["regcred"] } },
+      }),
+    ) as Doc[];
+    const pulled = Object.fromEntries(
+      Object.entries(
+        docs[1].platforms.kubernetes.deploymentSpec.executors as Record<string, Doc>,
+      ).map(([label, e]) => [
+        label,
+        e.imagePullSecret.map((s: Doc) => {
+          expect(s.secretNameParameter).toEqual({ runtimeValue: { constant: s.secretName } });
+          return s.secretName;
+        }),
+      ]),
+    );
+    expect(pulled).toEqual({
+      // The config's first, each once.
+      "exec-fit": ["regcred", "team-registry", "gpu-images"],
+      "exec-plain": ["regcred", "team-registry"],
+      "exec-vendor": ["regcred", "team-registry", "vendor-registry"],
+      "exec-shell": ["regcred", "team-registry"],
+      "exec-alerts": ["regcred", "team-registry"],
+    });
+  });
+
+  it("a python task's env, volumes, shared memory and accelerator type reach its pod; a pipeline that sets none keeps its IR", () => {
+    const plain = pipeline("pod", {}, (p) => {
+      p.python("fit", { ...SCORES, kubeflow: { caching: false, resources: { gpu: 1 } } });
+    });
+    const plainHash = lowered(plain.ir).hash;
+    expect(JSON.stringify(plain.ir)).not.toMatch(
+      /imagePullSecrets|emptyDirs|pvcs|shm|accelerator|"env"/,
+    );
+    const def = pipeline("pod", {}, (p) => {
+      p.python("fit", {
+        ...SCORES,
+        kubeflow: {
+          caching: false,
+          env: { OMP_NUM_THREADS: "4", HF_HOME: "/data/hf" },
+          pvcs: [{ name: "training-data", mountPath: "/data" }],
+          emptyDirs: [{ name: "scratch", mountPath: "/scratch", sizeLimit: "20Gi" }],
+          shm: "2Gi",
+          resources: { gpu: 2, accelerator: "amd.com/gpu" },
+        },
+      });
+      p.python("tpu", {
+        ...SCORES,
+        kubeflow: { shm: true, resources: { accelerator: "google.com/tpu" } },
+      });
+    });
+    expect(def.problems).toEqual([]);
+    const input = lowered(def.ir);
+    expect(input.hash).not.toBe(plainHash);
+    expect(kubeflowTarget.validate(input)).toEqual([]);
+    const docs = parse(renderPipelineSpec(input)) as Doc[];
+    const fit = docs[0].deploymentSpec.executors["exec-fit"].container;
+    expect(fit.env).toEqual([
+      { name: "HF_HOME", value: "/data/hf" },
+      { name: "OMP_NUM_THREADS", value: "4" },
+    ]);
+    expect(fit.resources.accelerator).toEqual({
+      count: "2",
+      resourceCount: "2",
+      resourceType: "amd.com/gpu",
+      type: "amd.com/gpu",
+    });
+    // A type alone is one of them, as kfp's set_accelerator_type makes it.
+    expect(docs[0].deploymentSpec.executors["exec-tpu"].container.resources.accelerator).toEqual({
+      count: "1",
+      resourceCount: "1",
+      resourceType: "google.com/tpu",
+      type: "google.com/tpu",
+    });
+    const pods = docs[1].platforms.kubernetes.deploymentSpec.executors;
+    expect(pods["exec-fit"]).toEqual({
+      pvcMount: [
+        {
+          constant: "training-data",
+          pvcNameParameter: { runtimeValue: { constant: "training-data" } },
+          mountPath: "/data",
+        },
+      ],
+      emptyDirMounts: [
+        { volumeName: "shm", mountPath: "/dev/shm", medium: "Memory", sizeLimit: "2Gi" },
+        { volumeName: "scratch", mountPath: "/scratch", sizeLimit: "20Gi" },
+      ],
+    });
+    expect(pods["exec-tpu"]).toEqual({
+      emptyDirMounts: [{ volumeName: "shm", mountPath: "/dev/shm", medium: "Memory" }],
+    });
+  });
+
+  it("a python task's kubeflow.env sets what env() reads in its pod: no warning that nothing sets it", () => {
+    const def = pipeline("envs", {}, (p) => {
+      p.python("fit", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: env("OUT_DIR"), fail: false },
+        kubeflow: { env: { OUT_DIR: "/data/out" } },
+      });
+      p.python("other", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: env("OUT_DIR"), fail: false },
+      });
+    });
+    expect(
+      kubeflowTarget.validate(lowered(def.ir)).map((d) => `${d.task}: ${d.message.split(":")[0]}`),
+    ).toEqual(["other: env('OUT_DIR') in 'other' is approximated for Kubeflow Pipelines"]);
+  });
+
+  it("pod settings Kubernetes would refuse are MLG1011 at the task that set them, with the fix", () => {
+    const def = pipeline("bad_pods", { kubeflow: { imagePullSecrets: ["Team_Registry"] } }, (p) => {
+      p.python("fit", {
+        ...SCORES,
+        kubeflow: {
+          imagePullSecrets: ["ok", "reg cred"],
+          env: { "MY-VAR": "1", API_TOKEN: "x", GOOD: "y" },
+          pvcs: [
+            { name: "Data", mountPath: "/data" },
+            { name: "cache", mountPath: "cache" },
+            { name: "models", mountPath: "/scratch/" },
+            { name: "shared", mountPath: "/kfp-launcher" },
+            { name: "data.v2", mountPath: "/data2" },
+          ],
+          emptyDirs: [
+            { name: "scratch", mountPath: "/scratch", sizeLimit: "500m" },
+            { name: "shm", mountPath: "/tmp/x", sizeLimit: "lots" },
+            { name: "a_b", mountPath: "/dev/shm" },
+            { name: "models", mountPath: "/models" },
+          ],
+          shm: "2 Gi",
+        },
+      });
+    });
+    expect(def.problems).toEqual([]);
+    const said = kubeflowTarget
+      .validate({
+        ...lowered(def.ir),
+        settings: { kubeflow: { secretEnv: { API_TOKEN: { secret: "api", key: "token" } } } },
+      })
+      .filter((d) => d.severity === "error")
+      .map((d) => `${d.code} ${d.task ?? "-"} ${d.message} | ${d.fix}`);
+    expect(said).toEqual([
+      "MLG1011 - invalid entry 1 of kubeflow.imagePullSecrets of pipeline 'bad_pods': 'Team_Registry' is no Kubernetes secret name: it has the capital letter 'T', so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+      "MLG1011 fit invalid entry 2 of kubeflow.imagePullSecrets of task 'fit': 'reg cred' is no Kubernetes secret name: it has a space, so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+      "MLG1011 fit invalid kubeflow.env of task 'fit': API_TOKEN is also taken from a Kubernetes secret (kubeflow.secretEnv in mlgen.config.ts), and a pod with one variable set twice gets one of them unsaid | set API_TOKEN in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv",
+      "MLG1011 fit invalid kubeflow.env of task 'fit': 'MY-VAR' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit) | rename the variable, e.g. MY_SETTING",
+      'MLG1011 fit invalid kubeflow.shm of task \'fit\': "2 Gi" is not a Kubernetes quantity, so the pod is refused | give bytes with a unit: "512Mi", "2Gi", "1G"',
+      "MLG1011 fit invalid kubeflow.pvcs entry 1 of task 'fit': 'Data' cannot name the pod's volume, which KFP names after the claim: it has the capital letter 'D' | give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+      "MLG1011 fit invalid kubeflow.pvcs entry 2 of task 'fit': mountPath 'cache' is not absolute, and a pod mounts a volume at an absolute path | start it with '/', e.g. '/cache'",
+      "MLG1011 fit invalid kubeflow.pvcs entry 4 of task 'fit': mountPath '/kfp-launcher' is where KFP mounts its launcher, which runs the task | mount the volume elsewhere, e.g. /data",
+      "MLG1011 fit invalid kubeflow.pvcs entry 5 of task 'fit': 'data.v2' cannot name the pod's volume, which KFP names after the claim: it has '.' | give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+      'MLG1011 fit invalid kubeflow.emptyDirs entry 1 of task \'fit\'\'s sizeLimit: "500m" is 500 thousandths of a byte (m is a thousandth) | write "500Mi" (mebibytes) or "500M" (megabytes)',
+      "MLG1011 fit invalid kubeflow.emptyDirs entry 1 of task 'fit': kubeflow.pvcs entry 3 of task 'fit' is mounted at /scratch too, and Kubernetes refuses a pod with two volumes at one path | give each volume a path of its own",
+      "MLG1011 fit invalid kubeflow.emptyDirs entry 2 of task 'fit': kubeflow.shm of task 'fit' is a volume named 'shm' too, and each volume of a pod has a name of its own (KFP names a claim's volume after the claim) | rename the emptyDir: `shm` is the name of the shared-memory volume",
+      'MLG1011 fit invalid kubeflow.emptyDirs entry 2 of task \'fit\'\'s sizeLimit: "lots" is not a Kubernetes quantity, so the pod is refused | give bytes with a unit: "512Mi", "2Gi", "1G"',
+      "MLG1011 fit invalid kubeflow.emptyDirs entry 3 of task 'fit': 'a_b' is no volume name: it has '_' | rename the volume (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)",
+      "MLG1011 fit invalid kubeflow.emptyDirs entry 3 of task 'fit': kubeflow.shm of task 'fit' is mounted at /dev/shm too, and Kubernetes refuses a pod with two volumes at one path | give each volume a path of its own",
+      "MLG1011 fit invalid kubeflow.emptyDirs entry 4 of task 'fit': kubeflow.pvcs entry 3 of task 'fit' is a volume named 'models' too, and each volume of a pod has a name of its own (KFP names a claim's volume after the claim) | rename one of them, or mount one claim once",
+    ]);
+  });
+
+  it("an accelerator Kubernetes does not schedule, and a container task's bad pull secret, are MLG1011 on both targets", () => {
+    const ir = pipeline("acc", {}, (p) => {
+      p.python("fit", { ...SCORES, kubeflow: { resources: { gpu: 1, accelerator: "gpu" } } });
+      p.container("c", {
+        image: "busybox:1.36",
+        command: ["true"],
+        resources: { accelerator: "kubernetes.io/gpu" },
+        imagePullSecrets: ["-bad"],
+      });
+    }).ir;
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([
+        ["tasks/kfp_local.py", readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8")],
+      ]),
+    });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1011 invalid kubeflow.resources.accelerator of task 'fit': 'gpu' is no accelerator Kubernetes schedules: it has no domain prefix (a device plugin's resource is domain/name) | name the resource its device plugin registers: nvidia.com/gpu (the default), amd.com/gpu, google.com/tpu, habana.ai/gaudi",
+      "MLG1011 invalid resources.accelerator of task 'c': 'kubernetes.io/gpu' is no accelerator Kubernetes schedules: 'kubernetes.io' is Kubernetes' own prefix, which no extended resource may have | name the resource its device plugin registers: nvidia.com/gpu (the default), amd.com/gpu, google.com/tpu, habana.ai/gaudi",
+      "MLG1011 invalid entry 1 of imagePullSecrets of task 'c': '-bad' is no Kubernetes secret name: it starts with '-', so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+    ]);
   });
 
   it("a python task's kubeflow resources are checked as a container's: quantities, requests within limits", () => {

@@ -158,8 +158,13 @@ export const resourcesSchema = z.strictObject({
   cpuLimit: z.string().nullable(),
   memoryRequest: z.string().nullable(),
   memoryLimit: z.string().nullable(),
-  /** `nvidia.com/gpu` limit. */
+  /** The accelerators' limit: `nvidia.com/gpu` unless `accelerator` names another. */
   gpuLimit: z.number().int().positive().nullable(),
+  /**
+   * The accelerator's extended resource name (`amd.com/gpu`, `google.com/tpu`), kfp's
+   * set_accelerator_type; absent: `nvidia.com/gpu`. Set without `gpuLimit`, one of them.
+   */
+  accelerator: z.string().min(1).optional(),
 });
 export type Resources = z.infer<typeof resourcesSchema>;
 
@@ -178,6 +183,12 @@ export const kubeflowPipelineSchema = z.strictObject({
   installKfp: z.boolean().nullable(),
   /** KFP's cache for the tasks; null: the farther level's (the project's, then kfp's default). */
   caching: z.boolean().nullable(),
+  /**
+   * Kubernetes secrets the pods pull their images with (kfp-kubernetes set_image_pull_secrets),
+   * added to the farther levels'. Absent when none is set, so the IR of a pipeline that sets
+   * none is what it was before there was such an option.
+   */
+  imagePullSecrets: z.array(z.string()).optional(),
 });
 export type KubeflowPipelineSettings = z.infer<typeof kubeflowPipelineSchema>;
 
@@ -194,6 +205,24 @@ export const tolerationSchema = z.strictObject({
 });
 export type Toleration = z.infer<typeof tolerationSchema>;
 
+/** An existing PersistentVolumeClaim mounted into a pod (kfp-kubernetes mount_pvc). */
+export const pvcMountSchema = z.strictObject({
+  name: z.string(),
+  mountPath: z.string(),
+});
+export type PvcMount = z.infer<typeof pvcMountSchema>;
+
+/** An emptyDir volume mounted into a pod (kfp-kubernetes empty_dir_mount). */
+export const emptyDirSchema = z.strictObject({
+  name: z.string(),
+  mountPath: z.string(),
+  /** null: the node's disk. */
+  medium: z.enum(["Memory", "HugePages"]).nullable(),
+  /** A Kubernetes quantity (`2Gi`); null: no limit. */
+  sizeLimit: z.string().nullable(),
+});
+export type EmptyDir = z.infer<typeof emptyDirSchema>;
+
 /**
  * A python task's own Kubeflow settings: its image, extra packages, its pod's resources, and
  * where the pod may run (node labels, tolerated taints: a GPU pool's).
@@ -203,6 +232,18 @@ export const kubeflowTaskSchema = z.strictObject({
   resources: resourcesSchema.nullable(),
   nodeSelector: z.record(z.string().min(1), z.string()),
   tolerations: z.array(tolerationSchema),
+  // The pod's environment and volumes: absent when unset (the IR hash of a task that sets none
+  // is unchanged).
+  /** Literal environment variables of the pod's container (kfp's set_env_variable). */
+  env: z.record(z.string(), z.string()).optional(),
+  pvcs: z.array(pvcMountSchema).optional(),
+  emptyDirs: z.array(emptyDirSchema).optional(),
+  /** `/dev/shm` as a memory-backed emptyDir named `shm`: true (no limit) or its size limit. */
+  shm: z
+    .union([z.literal(true), z.string()], {
+      error: 'must be true (no size limit) or a size limit such as "2Gi"',
+    })
+    .optional(),
 });
 export type KubeflowTaskSettings = z.infer<typeof kubeflowTaskSchema>;
 
@@ -310,6 +351,11 @@ export const containerTaskSchema = z.strictObject({
   env: z.record(z.string(), valueSchema),
   resources: resourcesSchema,
   namespace: z.string().nullable(),
+  /**
+   * Kubernetes secrets its image is pulled with (KubernetesPodOperator's image_pull_secrets,
+   * kfp-kubernetes set_image_pull_secrets); absent when none is set.
+   */
+  imagePullSecrets: z.array(z.string()).optional(),
 });
 export type ContainerTask = z.infer<typeof containerTaskSchema>;
 

@@ -20,7 +20,9 @@ import type {
   PythonTaskSpec,
   SensorOptions,
   ShortCircuitSpec,
+  TaskEmptyDir,
   TaskOptionsInput,
+  TaskPvcMount,
   TaskResources,
   TaskToleration,
   TimeDeltaSensorSpec,
@@ -92,6 +94,7 @@ const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
   env: true,
   resources: true,
   namespace: true,
+  imagePullSecrets: true,
 };
 const RESOURCES: Keys<TaskResources> = {
   cpu: true,
@@ -99,6 +102,7 @@ const RESOURCES: Keys<TaskResources> = {
   cpuLimit: true,
   memoryLimit: true,
   gpu: true,
+  accelerator: true,
 };
 const VALIDATE: Own<ValidateSpec, TaskOptionsInput> = {
   data: true,
@@ -130,12 +134,24 @@ const KUBEFLOW_PIPELINE: Keys<KubeflowPipelineOptions> = {
   inheritPackages: true,
   installKfp: true,
   caching: true,
+  imagePullSecrets: true,
 };
 const KUBEFLOW_TASK: Keys<KubeflowTaskOptions> = {
   ...KUBEFLOW_PIPELINE,
   resources: true,
   nodeSelector: true,
   tolerations: true,
+  env: true,
+  pvcs: true,
+  emptyDirs: true,
+  shm: true,
+};
+const PVC: Keys<TaskPvcMount> = { name: true, mountPath: true };
+const EMPTY_DIR: Keys<TaskEmptyDir> = {
+  name: true,
+  mountPath: true,
+  medium: true,
+  sizeLimit: true,
 };
 const TOLERATION: Keys<TaskToleration> = {
   key: true,
@@ -172,6 +188,8 @@ export const OPTIONS = {
   "kubeflow (task)": names(KUBEFLOW_TASK),
   "kubeflow (pipeline)": names(KUBEFLOW_PIPELINE),
   toleration: names(TOLERATION),
+  pvc: names(PVC),
+  emptyDir: names(EMPTY_DIR),
 } as const;
 
 export type OptionsOf = keyof typeof OPTIONS;

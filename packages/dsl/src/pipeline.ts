@@ -154,8 +154,13 @@ export interface TaskResources {
   readonly memory?: string;
   readonly cpuLimit?: string;
   readonly memoryLimit?: string;
-  /** `nvidia.com/gpu` limit. */
+  /** How many accelerators (`nvidia.com/gpu` unless `accelerator` names another). */
   readonly gpu?: number;
+  /**
+   * The accelerator's Kubernetes resource name when it is not `nvidia.com/gpu`: `amd.com/gpu`,
+   * `google.com/tpu`, `habana.ai/gaudi` (kfp's `set_accelerator_type`). Without `gpu`, one.
+   */
+  readonly accelerator?: string;
 }
 
 /** The Kubeflow image and pip packages of a pipeline's tasks. */
@@ -184,6 +189,12 @@ export interface KubeflowPipelineOptions {
    * `set_caching_options(False)` does. Default: `kubeflow.caching` of the config.
    */
   readonly caching?: boolean;
+  /**
+   * Kubernetes secrets (of type `kubernetes.io/dockerconfigjson`) the pods pull a private
+   * image with, e.g. `["regcred"]` (kfp-kubernetes' `set_image_pull_secrets`): added to the
+   * farther levels' (the config's; for a task, the pipeline's too), as the kubelet tries each.
+   */
+  readonly imagePullSecrets?: readonly string[];
 }
 
 /** A python task's own Kubeflow settings. */
@@ -201,6 +212,50 @@ export interface KubeflowTaskOptions extends KubeflowPipelineOptions {
    * pool is never scheduled.
    */
   readonly tolerations?: readonly TaskToleration[];
+  /**
+   * Environment variables of the task's pod, e.g. `{ HF_HOME: "/data/hf" }` (kfp's
+   * `set_env_variable`); a secret's belong in the config's `kubeflow.secretEnv`.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Existing PersistentVolumeClaims mounted into the pod, e.g. `[{ name: "training-data",
+   * mountPath: "/data" }]` (kfp-kubernetes' `mount_pvc`).
+   */
+  readonly pvcs?: readonly TaskPvcMount[];
+  /**
+   * Scratch volumes that live as long as the pod, e.g. `[{ name: "scratch", mountPath:
+   * "/scratch", sizeLimit: "20Gi" }]` (kfp-kubernetes' `empty_dir_mount`).
+   */
+  readonly emptyDirs?: readonly TaskEmptyDir[];
+  /**
+   * Shared memory at `/dev/shm` (a container gets 64 MiB, too little for PyTorch DataLoader
+   * workers): `true`, or its size limit such as `"2Gi"`, which counts against the pod's memory.
+   * A memory-backed emptyDir named `shm` (kfp-kubernetes' `empty_dir_mount(medium='Memory')`).
+   */
+  readonly shm?: true | string;
+}
+
+/** An existing PersistentVolumeClaim and where the pod sees it. */
+export interface TaskPvcMount {
+  /**
+   * The claim's name, in the pipeline run's namespace. KFP names the pod's volume after it, so
+   * at most 63 lowercase letters, digits and '-'.
+   */
+  readonly name: string;
+  /** An absolute path in the container. */
+  readonly mountPath: string;
+}
+
+/** An emptyDir volume: empty when the pod starts, gone with it. */
+export interface TaskEmptyDir {
+  /** The volume's name (lowercase letters, digits and '-'). */
+  readonly name: string;
+  /** An absolute path in the container. */
+  readonly mountPath: string;
+  /** `Memory`: a tmpfs, counted as the pod's memory. Default: the node's disk. */
+  readonly medium?: "Memory" | "HugePages";
+  /** A Kubernetes quantity, e.g. `"10Gi"`. */
+  readonly sizeLimit?: string;
 }
 
 /** A taint a pod tolerates, as Kubernetes' Toleration. */
@@ -313,6 +368,11 @@ export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
   readonly env?: Readonly<Record<string, Input>>;
   readonly resources?: TaskResources;
   readonly namespace?: string;
+  /**
+   * Kubernetes secrets a private image is pulled with, e.g. `["regcred"]`
+   * (KubernetesPodOperator's `image_pull_secrets`, kfp-kubernetes' `set_image_pull_secrets`).
+   */
+  readonly imagePullSecrets?: readonly string[];
 }
 
 export interface ValidateSpec extends TaskOptionsInput {
@@ -680,6 +740,13 @@ function list<T>(value: readonly T[]): T[] {
   return Array.isArray(value) ? [...value] : (value as unknown as T[]);
 }
 
+/** A copy of a record option; anything else is kept as it is, as `list` keeps it. */
+function record<T>(value: Readonly<Record<string, T>>): Record<string, T> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? { ...value }
+    : (value as Record<string, T>);
+}
+
 /**
  * Defines a pipeline. `body` declares its tasks through the builder; passing one task's
  * `out.x` into another's inputs makes the second depend on the first.
@@ -1001,6 +1068,17 @@ export function pipeline<
         ...(Array.isArray(kf.tolerations) ? kf.tolerations : []).flatMap((t, i) =>
           unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),
         ),
+        ...(Array.isArray(kf.pvcs) ? kf.pvcs : []).flatMap((v, i) =>
+          unknownOptions(v, "pvc", `kubeflow.pvcs entry ${i + 1} of task '${taskId}'`, place),
+        ),
+        ...(Array.isArray(kf.emptyDirs) ? kf.emptyDirs : []).flatMap((v, i) =>
+          unknownOptions(
+            v,
+            "emptyDir",
+            `kubeflow.emptyDirs entry ${i + 1} of task '${taskId}'`,
+            place,
+          ),
+        ),
       );
     }
     return add({
@@ -1025,6 +1103,29 @@ export function pipeline<
                 effect: t.effect ?? null,
                 tolerationSeconds: t.tolerationSeconds ?? null,
               })),
+              // Only what is set: a task that sets none keeps its IR (and hash). A value of
+              // another shape (a string where a list belongs) is kept for the IR's validation.
+              ...(kf.env !== undefined ? { env: record(kf.env) } : {}),
+              ...(kf.pvcs !== undefined
+                ? {
+                    pvcs: Array.isArray(kf.pvcs)
+                      ? kf.pvcs.map((v) => ({ name: v?.name, mountPath: v?.mountPath }))
+                      : (kf.pvcs as never),
+                  }
+                : {}),
+              ...(kf.emptyDirs !== undefined
+                ? {
+                    emptyDirs: Array.isArray(kf.emptyDirs)
+                      ? kf.emptyDirs.map((v) => ({
+                          name: v?.name,
+                          mountPath: v?.mountPath,
+                          medium: v?.medium ?? null,
+                          sizeLimit: v?.sizeLimit ?? null,
+                        }))
+                      : (kf.emptyDirs as never),
+                  }
+                : {}),
+              ...(kf.shm !== undefined ? { shm: kf.shm } : {}),
             },
           }
         : {}),
@@ -1254,6 +1355,9 @@ export function pipeline<
           env: lowerInputs(base.id, spec.env, "env", site),
           resources: resources(r),
           namespace: spec.namespace ?? null,
+          ...(spec.imagePullSecrets !== undefined
+            ? { imagePullSecrets: list(spec.imagePullSecrets) }
+            : {}),
         };
         return handle(add(node));
       },
@@ -1348,6 +1452,7 @@ function resources(r: TaskResources): Resources {
     memoryRequest: r.memory ?? null,
     memoryLimit: r.memoryLimit ?? null,
     gpuLimit: r.gpu ?? null,
+    ...(r.accelerator !== undefined ? { accelerator: r.accelerator } : {}),
   };
 }
 
@@ -1359,5 +1464,6 @@ function kubeflowPipeline(k: KubeflowPipelineOptions): KubeflowPipelineSettings 
     inheritPackages: k.inheritPackages ?? null,
     installKfp: k.installKfp ?? null,
     caching: k.caching ?? null,
+    ...(k.imagePullSecrets !== undefined ? { imagePullSecrets: list(k.imagePullSecrets) } : {}),
   };
 }

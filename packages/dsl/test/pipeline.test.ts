@@ -508,13 +508,77 @@ describe("pipeline()", () => {
         "MLG1022",
         null,
         "there is no option 'gpu' in the kubeflow options of pipeline 'k', so it would be ignored",
-        "remove it (the options are image, packages, inheritPackages, installKfp, caching)",
+        "remove it (the options are image, packages, inheritPackages, installKfp, caching, imagePullSecrets)",
       ],
       [
         "MLG1022",
         "each",
         "there is no option 'resource' in the kubeflow options of task 'each', so it would be ignored",
         "did you mean 'resources'?",
+      ],
+    ]);
+  });
+
+  it("carries a pod's pull secrets, env, volumes, shared memory and accelerator only when set, and names typos in a volume", () => {
+    const def = pipeline("k", { kubeflow: { imagePullSecrets: ["team-registry"] } }, (p) => {
+      p.python("fit", {
+        fn: "tasks/a.py:f",
+        kubeflow: {
+          imagePullSecrets: ["gpu-images"],
+          env: { HF_HOME: "/data/hf" },
+          pvcs: [{ name: "training-data", mountPath: "/data", readOnly: true } as never],
+          emptyDirs: [{ name: "scratch", mountPath: "/scratch", size: "1Gi" } as never],
+          shm: "2Gi",
+          resources: { gpu: 2, accelerator: "amd.com/gpu" },
+        },
+      });
+      p.python("cached", { fn: "tasks/a.py:f", kubeflow: { caching: false } });
+      p.container("vendor", {
+        image: "registry.example.com/v/tool:1",
+        imagePullSecrets: ["vendor-registry"],
+      });
+      p.container("public", { image: "busybox:1.36" });
+    });
+    expect(def.ir.kubeflow?.imagePullSecrets).toEqual(["team-registry"]);
+    const byId = Object.fromEntries(def.ir.tasks.map((t) => [t.id, t]));
+    expect(byId.fit).toMatchObject({
+      kubeflow: {
+        imagePullSecrets: ["gpu-images"],
+        env: { HF_HOME: "/data/hf" },
+        pvcs: [{ name: "training-data", mountPath: "/data" }],
+        emptyDirs: [{ name: "scratch", mountPath: "/scratch", medium: null, sizeLimit: null }],
+        shm: "2Gi",
+        resources: { gpuLimit: 2, accelerator: "amd.com/gpu" },
+      },
+    });
+    expect(byId.vendor).toMatchObject({ imagePullSecrets: ["vendor-registry"] });
+    // Unset, they are absent, not empty: the IR (and its hash) of what sets none is unchanged.
+    expect(Object.keys(byId.cached?.kind === "python" ? (byId.cached.kubeflow ?? {}) : {})).toEqual(
+      [
+        "image",
+        "packages",
+        "inheritPackages",
+        "installKfp",
+        "caching",
+        "resources",
+        "nodeSelector",
+        "tolerations",
+      ],
+    );
+    expect(byId.public && "imagePullSecrets" in byId.public).toBe(false);
+    expect(byId.public?.kind === "container" && "accelerator" in byId.public.resources).toBe(false);
+    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual([
+      [
+        "MLG1022",
+        "fit",
+        "there is no option 'readOnly' in kubeflow.pvcs entry 1 of task 'fit', so it would be ignored",
+        "remove it (the options are name, mountPath)",
+      ],
+      [
+        "MLG1022",
+        "fit",
+        "there is no option 'size' in kubeflow.emptyDirs entry 1 of task 'fit', so it would be ignored",
+        "did you mean 'sizeLimit'?",
       ],
     ]);
   });

@@ -162,4 +162,29 @@ describe("typed authoring constructs", () => {
       p.pythonSensor("ps3", { fn: "t.py:ready", outputs: { n: "int" } });
     });
   });
+
+  it("a pod's pull secrets, env, volumes and shared memory take names, strings and sizes", () => {
+    pipeline("p", { kubeflow: { imagePullSecrets: ["regcred"] } }, (p) => {
+      p.python("fit", {
+        fn: "t.py:f",
+        kubeflow: {
+          imagePullSecrets: ["gpu-images"],
+          env: { HF_HOME: "/data/hf" },
+          pvcs: [{ name: "training-data", mountPath: "/data" }],
+          emptyDirs: [
+            { name: "scratch", mountPath: "/scratch", medium: "Memory", sizeLimit: "1Gi" },
+          ],
+          shm: true,
+          resources: { gpu: 2, accelerator: "amd.com/gpu" },
+        },
+      });
+      // @ts-expect-error: a variable's value is a string, as Kubernetes takes it
+      p.python("g", { fn: "t.py:f", kubeflow: { env: { THREADS: 4 } } });
+      // @ts-expect-error: shared memory is `true` or a size, not a number of bytes
+      p.python("h", { fn: "t.py:f", kubeflow: { shm: 2048 } });
+      // @ts-expect-error: a claim needs a mount path
+      p.python("i", { fn: "t.py:f", kubeflow: { pvcs: [{ name: "data" }] } });
+      p.container("c", { image: "r.example.com/t:1", imagePullSecrets: ["regcred"] });
+    });
+  });
 });

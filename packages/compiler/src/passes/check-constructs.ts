@@ -19,6 +19,7 @@ import {
   type Value,
   visitValue,
 } from "@mlgen/core";
+import { extendedResourceProblem, SUBDOMAIN_RULE, subdomainProblem } from "../k8s-names.js";
 import { QUANTITY, quantity } from "../quantity.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -141,6 +142,45 @@ function checkResources(
       ),
     );
   }
+  const wrongAccelerator =
+    r.accelerator === undefined ? null : extendedResourceProblem(r.accelerator);
+  if (wrongAccelerator !== null) {
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `${option}.accelerator of task '${task.id}'`,
+          reason: `'${r.accelerator}' is no accelerator Kubernetes schedules: ${wrongAccelerator}`,
+          hint: "name the resource its device plugin registers: nvidia.com/gpu (the default), amd.com/gpu, google.com/tpu, habana.ai/gaudi",
+        },
+        place,
+      ),
+    );
+  }
+}
+
+/** A container task's image pull secrets: Kubernetes secret names, or the pod is refused. */
+function checkPullSecrets(
+  task: Task,
+  names: readonly string[],
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  names.forEach((name, i) => {
+    const wrong = subdomainProblem(name);
+    if (wrong === null) return;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `entry ${i + 1} of imagePullSecrets of task '${task.id}'`,
+          reason: `'${name}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
+          hint: `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
+        },
+        place,
+      ),
+    );
+  });
 }
 
 /** A param's default must pass its own type, which Airflow checks on every run. */
@@ -269,6 +309,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         break;
       case "container":
         checkResources(task, task.resources, "resources", ctx, place);
+        if (task.imagePullSecrets) checkPullSecrets(task, task.imagePullSecrets, ctx, place);
         break;
       case "sensor": {
         // Each try ends at an execution timeout shorter than the timeout, and is retried.

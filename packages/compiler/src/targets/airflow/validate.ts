@@ -78,6 +78,35 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       ),
     );
   }
+  // A python task's Kubeflow image, packages, resources and placement only say how its pod is
+  // made, and are left out here quietly (the task runs in its worker). Its pod's variables and
+  // volumes are what the function reads: on a worker they are not there.
+  for (const task of ir.tasks) {
+    if (task.kind !== "python" || !task.kubeflow) continue;
+    const kf = task.kubeflow;
+    const env = Object.keys(kf.env ?? {});
+    if (env.length > 0) {
+      warn(
+        `kubeflow.env of task '${task.id}' (${env.join(", ")})`,
+        "a python task runs in an Airflow worker, whose environment mlgen does not set per task, so the function reads the worker's variables (or none)",
+        "set the variables on the workers, or pass the values as the task's inputs (a param, variable()) to have them on both targets",
+        task.id,
+      );
+    }
+    const mounts = [
+      ...(kf.shm !== undefined ? ["/dev/shm"] : []),
+      ...(kf.pvcs ?? []).map((v) => v.mountPath),
+      ...(kf.emptyDirs ?? []).map((v) => v.mountPath),
+    ];
+    if (mounts.length > 0) {
+      warn(
+        `the kubeflow volumes of task '${task.id}' at ${mounts.join(", ")}`,
+        "a python task runs in an Airflow worker, which mounts no volumes per task, so the function finds there only what the worker has at those paths",
+        "mount the storage on the workers at the same paths, or read the data from shared storage (s3://, gs://) on both targets",
+        task.id,
+      );
+    }
+  }
   const mappedOver = new Map<string, string>();
   for (const task of ir.tasks) {
     const over = task.kind === "python" ? task.map?.over : undefined;

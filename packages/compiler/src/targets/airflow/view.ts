@@ -967,7 +967,11 @@ function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
   if (r.memoryRequest !== null) requests.push(`"memory": ${pyString(r.memoryRequest)}`);
   if (r.cpuLimit !== null) limits.push(`"cpu": ${pyString(r.cpuLimit)}`);
   if (r.memoryLimit !== null) limits.push(`"memory": ${pyString(r.memoryLimit)}`);
-  if (r.gpuLimit !== null) limits.push(`"nvidia.com/gpu": ${pyString(String(r.gpuLimit))}`);
+  if (r.gpuLimit !== null || r.accelerator !== undefined) {
+    // An accelerator named alone is one, as on Kubeflow (kfp's set_accelerator_type).
+    const accelerator = r.accelerator ?? "nvidia.com/gpu";
+    limits.push(`${pyString(accelerator)}: ${pyString(String(r.gpuLimit ?? 1))}`);
+  }
   if (requests.length || limits.length) {
     const parts: string[] = [];
     if (requests.length) parts.push(`requests={${requests.join(", ")}}`);
@@ -976,6 +980,17 @@ function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
       kw(
         "container_resources",
         new PyCode(`${file.use("k8s").text}.V1ResourceRequirements(${parts.join(", ")})`),
+      ),
+    );
+  }
+  if (task.imagePullSecrets?.length) {
+    const ref = `${file.use("k8s").text}.V1LocalObjectReference`;
+    out.push(
+      kw(
+        "image_pull_secrets",
+        new PyCode(
+          `[${task.imagePullSecrets.map((n) => `${ref}(name=${pyString(n)})`).join(", ")}]`,
+        ),
       ),
     );
   }

@@ -254,6 +254,10 @@ export function pythonComponent(
   const image = own?.image ?? settings.image;
   const installKfp = own?.installKfp ?? settings.installKfp;
   const resources = own?.resources ? containerResources(own.resources) : null;
+  // The pod's own variables, in name order (kfp writes set_env_variable's in call order).
+  const env = Object.entries(own?.env ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => ({ name, value }));
   let modules: readonly { path: string; content: string }[] = [];
 
   if (task.kind === "python") {
@@ -433,6 +437,7 @@ export function pythonComponent(
     image,
     String(installKfp),
     resources ? JSON.stringify(resources) : "",
+    JSON.stringify(env),
     modules.map((m) => m.path).join("\n"),
     ...body.map((b) => b.text),
   ].join("\u0000");
@@ -459,6 +464,7 @@ export function pythonComponent(
         functionName.text,
         modules,
       ),
+      ...(env.length ? { env } : {}),
       ...(resources ? { resources } : {}),
     };
     made.set(key, container);

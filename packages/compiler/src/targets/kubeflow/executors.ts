@@ -35,6 +35,11 @@ export interface KubeflowSettings {
    * kfp-kubernetes' `secretAsEnv` in the platform spec.
    */
   readonly secretEnv: Readonly<Record<string, { readonly secret: string; readonly key: string }>>;
+  /**
+   * Kubernetes secrets every pod pulls its image with (kfp-kubernetes' imagePullSecret), the
+   * project's then the pipeline's; a task's own are added to them.
+   */
+  readonly imagePullSecrets: readonly string[];
   readonly mlgenVersion: string;
 }
 
@@ -50,6 +55,18 @@ export function requirementName(requirement: string): string | null {
     requirement,
   );
   return m ? (m[1] as string).toLowerCase().replace(/[-_.]+/g, "-") : null;
+}
+
+/**
+ * The image pull secrets of a farther level with a nearer level's added (the kubelet tries each
+ * in turn, so none hides another), each once, in order.
+ */
+export function addPullSecrets(
+  farther: readonly string[],
+  nearer: readonly string[] | undefined,
+): readonly string[] {
+  if (nearer === undefined || nearer.length === 0) return farther;
+  return [...new Set([...farther, ...nearer])];
 }
 
 /**
@@ -112,13 +129,14 @@ export function containerResources(r: Resources): Record<string, unknown> | null
     ...(r.memoryRequest !== null
       ? { memoryRequest: memoryToFloat(r.memoryRequest), resourceMemoryRequest: r.memoryRequest }
       : {}),
-    ...(r.gpuLimit !== null
+    // A type alone is one of them, as kfp's set_accelerator_type makes it.
+    ...(r.gpuLimit !== null || r.accelerator !== undefined
       ? {
           accelerator: {
-            count: String(r.gpuLimit),
-            resourceCount: String(r.gpuLimit),
-            resourceType: "nvidia.com/gpu",
-            type: "nvidia.com/gpu",
+            count: String(r.gpuLimit ?? 1),
+            resourceCount: String(r.gpuLimit ?? 1),
+            resourceType: r.accelerator ?? "nvidia.com/gpu",
+            type: r.accelerator ?? "nvidia.com/gpu",
           },
         }
       : {}),

@@ -1,7 +1,7 @@
 import { type Diagnostic, diagnostic, hasErrors, taskKey } from "@mlgen/core";
 import { isWellFormed, type YamlFacts, yamlDocuments } from "../../escape/yaml.js";
 import { type EmittedFile, MLGEN_VERSION, type Target, type TargetInput } from "../../target.js";
-import { type KubeflowSettings, levelPackages } from "./executors.js";
+import { addPullSecrets, type KubeflowSettings, levelPackages } from "./executors.js";
 import { checkKubeflowSettings } from "./settings-check.js";
 import { type BuiltSpec, buildPipelineSpec, pipelineName } from "./spec.js";
 
@@ -15,6 +15,7 @@ export const KUBEFLOW_DEFAULTS: KubeflowSettings = {
   timeouts: false,
   caching: null,
   secretEnv: {},
+  imagePullSecrets: [],
   mlgenVersion: MLGEN_VERSION,
 };
 
@@ -36,6 +37,7 @@ function settingsOf(input: TargetInput): KubeflowSettings {
     packages: levelPackages(project.packages, own),
     installKfp: own.installKfp ?? project.installKfp,
     caching: own.caching ?? project.caching,
+    imagePullSecrets: addPullSecrets(project.imagePullSecrets, own.imagePullSecrets),
   };
 }
 

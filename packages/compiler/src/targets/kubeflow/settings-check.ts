@@ -3,8 +3,19 @@
  * were given: what every python task's command carries (packages, kfp), and the images. Each
  * of these compiles into a spec that only fails when its pods start.
  */
+
+import type { KubeflowTaskSettings } from "@mlgen/core";
 import { type Diagnostic, diagnostic, type SourceLocation, taskKey } from "@mlgen/core";
+import {
+  ENV_NAME,
+  LABEL_RULE,
+  labelProblem,
+  mountPathKey,
+  SUBDOMAIN_RULE,
+  subdomainProblem,
+} from "../../k8s-names.js";
 import { urlCredential } from "../../passes/check-secrets.js";
+import { QUANTITY } from "../../quantity.js";
 import type { TargetInput } from "../../target.js";
 import { type KubeflowSettings, requirementName } from "./executors.js";
 
@@ -14,6 +25,7 @@ interface Level {
   readonly where: string;
   readonly image: string | null;
   readonly packages: readonly string[];
+  readonly imagePullSecrets?: readonly string[] | undefined;
   readonly task?: string | undefined;
   readonly location?: SourceLocation | undefined;
 }
@@ -72,6 +84,7 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
             where: ` of pipeline '${ir.id}'`,
             image: own.image,
             packages: own.packages,
+            imagePullSecrets: own.imagePullSecrets,
             location: sourceMap.pipeline,
           },
         ]
@@ -83,6 +96,7 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
               where: ` of task '${t.id}'`,
               image: t.kubeflow.image,
               packages: t.kubeflow.packages,
+              imagePullSecrets: t.kubeflow.imagePullSecrets,
               task: t.id,
               location: sourceMap[taskKey(t.id)],
             },
@@ -133,6 +147,21 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
       }
       seen.set(name, i);
     });
+    (level.imagePullSecrets ?? []).forEach((name, i) => {
+      const wrong = subdomainProblem(name);
+      if (wrong === null) return;
+      problem(
+        level,
+        `entry ${i + 1} of kubeflow.imagePullSecrets${level.where}`,
+        `'${name}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
+        `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
+      );
+    });
+  }
+  for (const t of ir.tasks) {
+    if (t.kind !== "python" || !t.kubeflow) continue;
+    const level = levels.find((l) => l.task === t.id) as Level;
+    checkPod(t.id, t.kubeflow, project, (what, reason, hint) => problem(level, what, reason, hint));
   }
   const configLevel = levels[0] as Level;
   if (urlCredential(project.kfpPackage)) {
@@ -152,4 +181,133 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
     );
   }
   return out;
+}
+
+type Problem = (what: string, reason: string, hint: string) => void;
+
+/**
+ * A python task's pod: its variables and volumes, which Kubernetes refuses the pod over (a
+ * name it does not take, two mounts at one path, two volumes of one name) when the run reaches
+ * the task, or which would quietly hide each other.
+ */
+function checkPod(
+  task: string,
+  kf: KubeflowTaskSettings,
+  project: KubeflowSettings,
+  problem: Problem,
+): void {
+  const of = ` of task '${task}'`;
+  for (const name of Object.keys(kf.env ?? {})) {
+    if (!ENV_NAME.test(name)) {
+      problem(
+        `kubeflow.env${of}`,
+        `'${name}' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit)`,
+        "rename the variable, e.g. MY_SETTING",
+      );
+    } else if (name in project.secretEnv) {
+      problem(
+        `kubeflow.env${of}`,
+        `${name} is also taken from a Kubernetes secret (kubeflow.secretEnv in mlgen.config.ts), and a pod with one variable set twice gets one of them unsaid`,
+        `set ${name} in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv`,
+      );
+    }
+  }
+  /** Mount path (as compared) → what mounts there; volume name → what it names. */
+  const paths = new Map<string, string>();
+  const volumes = new Map<string, string>();
+  const mount = (what: string, path: string) => {
+    if (!path.startsWith("/")) {
+      problem(
+        what,
+        `mountPath '${path}' is not absolute, and a pod mounts a volume at an absolute path`,
+        `start it with '/', e.g. '/${path.replace(/^\.?\/*/, "") || "data"}'`,
+      );
+      return;
+    }
+    const key = mountPathKey(path);
+    const before = paths.get(key);
+    if (before !== undefined) {
+      problem(
+        what,
+        `${before} is mounted at ${key} too, and Kubernetes refuses a pod with two volumes at one path`,
+        "give each volume a path of its own",
+      );
+    } else if (key === "/kfp-launcher" || key.startsWith("/kfp-launcher/")) {
+      problem(
+        what,
+        `mountPath '${path}' is where KFP mounts its launcher, which runs the task`,
+        "mount the volume elsewhere, e.g. /data",
+      );
+    }
+    paths.set(key, what);
+  };
+  const volume = (what: string, name: string) => {
+    const before = volumes.get(name);
+    if (before !== undefined) {
+      problem(
+        what,
+        `${before} is a volume named '${name}' too, and each volume of a pod has a name of its own (KFP names a claim's volume after the claim)`,
+        name === "shm"
+          ? "rename the emptyDir: `shm` is the name of the shared-memory volume"
+          : "rename one of them, or mount one claim once",
+      );
+    } else if (name === "kfp-launcher") {
+      problem(
+        what,
+        "'kfp-launcher' is the volume KFP adds to every pod for its launcher",
+        "rename the volume",
+      );
+    }
+    volumes.set(name, what);
+  };
+  if (kf.shm !== undefined) {
+    const size = kf.shm;
+    if (size !== true) checkSize(`kubeflow.shm${of}`, size, problem);
+    volume(`kubeflow.shm${of}`, "shm");
+    mount(`kubeflow.shm${of}`, "/dev/shm");
+  }
+  (kf.pvcs ?? []).forEach((v, i) => {
+    const what = `kubeflow.pvcs entry ${i + 1}${of}`;
+    // A claim's name may be a subdomain (dots, 253 characters), but KFP's driver names the
+    // pod's volume after the claim, and a volume's name is a label.
+    const wrong = labelProblem(v.name);
+    if (wrong !== null) {
+      problem(
+        what,
+        `'${v.name}' cannot name the pod's volume, which KFP names after the claim: ${wrong}`,
+        `give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with ${LABEL_RULE}`,
+      );
+    } else {
+      volume(what, v.name);
+    }
+    mount(what, v.mountPath);
+  });
+  (kf.emptyDirs ?? []).forEach((v, i) => {
+    const what = `kubeflow.emptyDirs entry ${i + 1}${of}`;
+    const wrong = labelProblem(v.name);
+    if (wrong !== null) {
+      problem(what, `'${v.name}' is no volume name: ${wrong}`, `rename the volume (${LABEL_RULE})`);
+    } else {
+      volume(what, v.name);
+    }
+    if (v.sizeLimit !== null) checkSize(`${what}'s sizeLimit`, v.sizeLimit, problem);
+    mount(what, v.mountPath);
+  });
+}
+
+/** A volume's size limit: a quantity of bytes (`500m` is half a byte, so `500Mi` was meant). */
+function checkSize(what: string, size: string, problem: Problem): void {
+  if (/^[0-9.]+m$/.test(size)) {
+    problem(
+      what,
+      `${JSON.stringify(size)} is ${size.slice(0, -1)} thousandths of a byte (m is a thousandth)`,
+      `write ${JSON.stringify(`${size.slice(0, -1)}Mi`)} (mebibytes) or ${JSON.stringify(`${size.slice(0, -1)}M`)} (megabytes)`,
+    );
+  } else if (!QUANTITY.test(size)) {
+    problem(
+      what,
+      `${JSON.stringify(size)} is not a Kubernetes quantity, so the pod is refused`,
+      'give bytes with a unit: "512Mi", "2Gi", "1G"',
+    );
+  }
 }

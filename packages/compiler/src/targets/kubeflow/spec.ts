@@ -27,7 +27,12 @@ import {
   pythonComponent,
   type ValueCode,
 } from "./component.js";
-import { containerExecutor, type KubeflowSettings, shellExecutor } from "./executors.js";
+import {
+  addPullSecrets,
+  containerExecutor,
+  type KubeflowSettings,
+  shellExecutor,
+} from "./executors.js";
 import { shippedModules } from "./modules.js";
 import { k8sName } from "./names.js";
 import { ancestry, buildShape, childOf, type Node, type Scope, type TaskNode } from "./scopes.js";
@@ -785,6 +790,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       envWithoutDefault(name) {
         // Said once per variable (below), at the first task that reads it, naming them all.
         if (name in settings.secretEnv) return;
+        // A python task's own kubeflow.env sets it in its pod.
+        if (task.kind === "python" && task.kubeflow?.env?.[name] !== undefined) return;
         const readers = unsetEnv.get(name) ?? [];
         if (!readers.includes(task)) readers.push(task);
         unsetEnv.set(name, readers);
@@ -836,6 +843,60 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
             ? { tolerationSeconds: String(t.tolerationSeconds) }
             : {}),
         })),
+      };
+    }
+    // The pod's volumes, as kfp-kubernetes writes mount_pvc and empty_dir_mount.
+    const volumes = task.kind === "python" ? task.kubeflow : undefined;
+    if (volumes?.pvcs?.length) {
+      platformExecutors[`exec-${leaf.key}`] = {
+        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+        pvcMount: volumes.pvcs.map((v) => ({
+          constant: v.name,
+          pvcNameParameter: { runtimeValue: { constant: v.name } },
+          mountPath: v.mountPath,
+        })),
+      };
+    }
+    const emptyDirs = [
+      // Shared memory first, then the others in the order written.
+      ...(volumes?.shm !== undefined
+        ? [
+            {
+              volumeName: "shm",
+              mountPath: "/dev/shm",
+              medium: "Memory",
+              ...(volumes.shm === true ? {} : { sizeLimit: volumes.shm }),
+            },
+          ]
+        : []),
+      ...(volumes?.emptyDirs ?? []).map((v) => ({
+        volumeName: v.name,
+        mountPath: v.mountPath,
+        ...(v.medium !== null ? { medium: v.medium } : {}),
+        ...(v.sizeLimit !== null ? { sizeLimit: v.sizeLimit } : {}),
+      })),
+    ];
+    if (emptyDirs.length > 0) {
+      platformExecutors[`exec-${leaf.key}`] = {
+        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+        emptyDirMounts: emptyDirs,
+      };
+    }
+    // The project's and the pipeline's pull secrets (in `settings`) with the task's own: on
+    // every pod, a container task's too, since the kubelet reads them and the container never
+    // sees them.
+    const pullSecrets = addPullSecrets(
+      settings.imagePullSecrets,
+      task.kind === "python"
+        ? task.kubeflow?.imagePullSecrets
+        : task.kind === "container"
+          ? task.imagePullSecrets
+          : undefined,
+    );
+    if (pullSecrets.length > 0) {
+      platformExecutors[`exec-${leaf.key}`] = {
+        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+        imagePullSecret: imagePullSecret(pullSecrets),
       };
     }
     const timeout = podDeadline(task, effectiveOptions(ir, task).executionTimeout);
@@ -1057,6 +1118,13 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       },
     };
     executors[`exec-${key}`] = { container: build.container };
+    // The alerts run on the pipeline's image, pulled as the tasks' are.
+    if (settings.imagePullSecrets.length > 0) {
+      platformExecutors[`exec-${key}`] = {
+        ...(platformExecutors[`exec-${key}`] ?? {}),
+        imagePullSecret: imagePullSecret(settings.imagePullSecrets),
+      };
+    }
     (rootTasks.tasks as Record<string, unknown>)[key] = {
       cachingOptions: caching ? { enableCache: true } : {},
       componentRef: { name: `comp-${key}` },
@@ -1156,6 +1224,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       }
     : null;
   return { spec, platform, problems };
+}
+
+/** Image pull secrets as kfp-kubernetes' set_image_pull_secrets writes them. */
+function imagePullSecret(names: readonly string[]): unknown[] {
+  return names.map((name) => ({
+    secretName: name,
+    secretNameParameter: { runtimeValue: { constant: name } },
+  }));
 }
 
 /** The variables that hold Slack webhook URLs (slackVariable's names): the alerts' only. */
