@@ -404,7 +404,7 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     py: "kfp_eq_pods.py",
     functionName: "kfp_eq_pods",
     covers:
-      "image pull secrets of the project, the pipeline and a task (a container task's too), a python task's env, PVC, emptyDirs, shared memory and accelerator types",
+      "image pull secrets of the project, the pipeline and a task (a container task's too), a python task's env, PVC, emptyDirs, shared memory and accelerator types, secrets as env of a pipeline and a task",
     settings: { imagePullSecrets: ["regcred"] },
   },
 ];

@@ -1245,7 +1245,7 @@ describe("kubeflow target", () => {
     expect(said).toEqual([
       "MLG1011 - invalid entry 1 of kubeflow.imagePullSecrets of pipeline 'bad_pods': 'Team_Registry' is no Kubernetes secret name: it has the capital letter 'T', so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
       "MLG1011 fit invalid entry 2 of kubeflow.imagePullSecrets of task 'fit': 'reg cred' is no Kubernetes secret name: it has a space, so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
-      "MLG1011 fit invalid kubeflow.env of task 'fit': API_TOKEN is also taken from a Kubernetes secret (kubeflow.secretEnv in mlgen.config.ts), and a pod with one variable set twice gets one of them unsaid | set API_TOKEN in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv",
+      "MLG1011 fit invalid kubeflow.env of task 'fit': API_TOKEN is also taken from a Kubernetes secret (kubeflow.secretEnv), and a pod with one variable set twice gets one of them unsaid | set API_TOKEN in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv",
       "MLG1011 fit invalid kubeflow.env of task 'fit': 'MY-VAR' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit) | rename the variable, e.g. MY_SETTING",
       'MLG1011 fit invalid kubeflow.shm of task \'fit\': "2 Gi" is not a Kubernetes quantity, so the pod is refused | give bytes with a unit: "512Mi", "2Gi", "1G"',
       "MLG1011 fit invalid kubeflow.pvcs entry 1 of task 'fit': 'Data' cannot name the pod's volume, which KFP names after the claim: it has the capital letter 'D' | give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
@@ -1930,13 +1930,17 @@ describe("kubeflow target", () => {
     const docs = parse(renderPipelineSpec(inp)) as Doc[];
     const executors = docs[1].platforms.kubernetes.deploymentSpec.executors;
     expect(Object.keys(executors).sort()).toEqual(["exec-a", "exec-alerts", "exec-b"]);
-    const token = { secretName: "api", keyToEnv: [{ secretKey: "token", envVar: "TOKEN" }] };
+    // As kfp-kubernetes' use_secret_as_env writes it (kfp-eq-pods compares it with kfp's).
+    const secretAsEnv = (secretName: string, secretKey: string, envVar: string) => ({
+      secretName,
+      secretNameParameter: { runtimeValue: { constant: secretName } },
+      keyToEnv: [{ secretKey, envVar }],
+      optional: false,
+    });
+    const token = secretAsEnv("api", "token", "TOKEN");
     // The webhook URL goes to the exit handler only, not to every task's pod.
     expect(executors["exec-alerts"].secretAsEnv).toEqual([
-      {
-        secretName: "slack",
-        keyToEnv: [{ secretKey: "url", envVar: "MLGEN_SLACK_ML_ALERTS_URL" }],
-      },
+      secretAsEnv("slack", "url", "MLGEN_SLACK_ML_ALERTS_URL"),
       token,
     ]);
     expect(executors["exec-a"].secretAsEnv).toEqual([token]);
@@ -1944,6 +1948,74 @@ describe("kubeflow target", () => {
     // A container task's image gets none, as a KubernetesPodOperator's pod gets none of the
     // worker's environment on Airflow.
     expect(executors["exec-image"]).toBeUndefined();
+  });
+
+  it("secretEnv of a pipeline joins the config's for its pods; a python task's reaches its pod alone; names, secrets and keys Kubernetes refuses are MLG1011", () => {
+    const def = pipeline(
+      "scoped",
+      { kubeflow: { secretEnv: { DB_USER: { secret: "warehouse", key: "user" } } } },
+      (p) => {
+        const a = p.python("extract", {
+          ...SCORES,
+          kubeflow: { secretEnv: { DB_PASSWORD: { secret: "warehouse", key: "password" } } },
+        });
+        p.bash("report", { command: "echo $DB_USER" }).after(a);
+      },
+    );
+    expect(def.problems).toEqual([]);
+    const inp = {
+      ...lowered(def.ir),
+      settings: { kubeflow: { secretEnv: { TOKEN: { secret: "api", key: "token" } } } },
+    };
+    expect(kubeflowTarget.validate(inp)).toEqual([]);
+    const executors = (parse(renderPipelineSpec(inp)) as Doc[])[1].platforms.kubernetes
+      .deploymentSpec.executors;
+    const envOf = (label: string) =>
+      (executors[label].secretAsEnv as { secretName: string; keyToEnv: { envVar: string }[] }[])
+        .flatMap((s) => s.keyToEnv.map((k) => `${k.envVar}<-${s.secretName}`))
+        .sort();
+    expect(envOf("exec-extract")).toEqual([
+      "DB_PASSWORD<-warehouse",
+      "DB_USER<-warehouse",
+      "TOKEN<-api",
+    ]);
+    // The password reaches the task that declared it only.
+    expect(envOf("exec-report")).toEqual(["DB_USER<-warehouse", "TOKEN<-api"]);
+
+    const bad = pipeline(
+      "bad_secrets",
+      { kubeflow: { secretEnv: { "DB-USER": { secret: "Warehouse", key: "user" } } } },
+      (p) => {
+        p.python("extract", {
+          ...SCORES,
+          kubeflow: {
+            secretEnv: {
+              MLGEN_SLACK_ML_ALERTS_URL: { secret: "slack", key: "url" },
+              PASSWORD: { secret: "warehouse", key: "pass word" },
+            },
+          },
+        });
+      },
+    );
+    expect(
+      kubeflowTarget
+        .validate(lowered(bad.ir))
+        .map((d) => `${d.code} ${d.task ?? "-"} ${d.message} | ${d.fix}`),
+    ).toEqual([
+      "MLG1011 - invalid kubeflow.secretEnv.DB-USER of pipeline 'bad_secrets': 'DB-USER' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit) | rename the variable, e.g. DB_PASSWORD",
+      "MLG1011 - invalid kubeflow.secretEnv.DB-USER of pipeline 'bad_secrets': 'Warehouse' is no Kubernetes secret name: it has the capital letter 'W', so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+      "MLG1011 extract invalid kubeflow.secretEnv.MLGEN_SLACK_ML_ALERTS_URL of task 'extract': MLGEN_SLACK_ML_ALERTS_URL is a Slack webhook URL, which the alerts read in the exit handler's pod, not in this task's | set it in the pipeline's kubeflow.secretEnv or in mlgen.config.ts",
+      "MLG1011 extract invalid kubeflow.secretEnv.PASSWORD of task 'extract': 'pass word' is no key a Kubernetes secret can have (letters, digits, '-', '_' and '.') | give the key in the secret that holds the value, as kubectl describe secret lists it",
+    ]);
+    const typo = pipeline("typo", {}, (p) => {
+      p.python("extract", {
+        ...SCORES,
+        kubeflow: { secretEnv: { DB: { secret: "w", kye: "k" } as never } },
+      });
+    });
+    expect(typo.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1022 there is no option 'kye' in kubeflow.secretEnv.DB of task 'extract', so it would be ignored | did you mean 'key'?",
+    ]);
   });
 
   it("starts with kfp's own header, so kfp reads the name and the (multi-line) description", () => {

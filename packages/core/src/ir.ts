@@ -189,6 +189,14 @@ export const kubeflowPipelineSchema = z.strictObject({
    * none is what it was before there was such an option.
    */
   imagePullSecrets: z.array(z.string()).optional(),
+  /**
+   * Environment variables the pods that run the project's code take from Kubernetes secrets
+   * (kfp-kubernetes use_secret_as_env), added to the farther levels' (a name set nearer
+   * replaces the farther one's). Absent when none is set.
+   */
+  secretEnv: z
+    .record(z.string(), z.strictObject({ secret: z.string(), key: z.string() }))
+    .optional(),
 });
 export type KubeflowPipelineSettings = z.infer<typeof kubeflowPipelineSchema>;
 

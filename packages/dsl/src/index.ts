@@ -40,6 +40,7 @@ export {
   type PythonTaskSpec,
   pipeline,
   type ScheduleInput,
+  type SecretEnvRef,
   type SensorOptions,
   type ShortCircuitSpec,
   type TaskEmptyDir,

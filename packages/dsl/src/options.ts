@@ -18,6 +18,7 @@ import type {
   PipelineOptions,
   PythonSensorSpec,
   PythonTaskSpec,
+  SecretEnvRef,
   SensorOptions,
   ShortCircuitSpec,
   TaskEmptyDir,
@@ -135,7 +136,9 @@ const KUBEFLOW_PIPELINE: Keys<KubeflowPipelineOptions> = {
   installKfp: true,
   caching: true,
   imagePullSecrets: true,
+  secretEnv: true,
 };
+const SECRET_ENV: Keys<SecretEnvRef> = { secret: true, key: true };
 const KUBEFLOW_TASK: Keys<KubeflowTaskOptions> = {
   ...KUBEFLOW_PIPELINE,
   resources: true,
@@ -189,6 +192,7 @@ export const OPTIONS = {
   "kubeflow (pipeline)": names(KUBEFLOW_PIPELINE),
   toleration: names(TOLERATION),
   pvc: names(PVC),
+  "secretEnv entry": names(SECRET_ENV),
   emptyDir: names(EMPTY_DIR),
 } as const;
 

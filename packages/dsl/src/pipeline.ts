@@ -195,6 +195,22 @@ export interface KubeflowPipelineOptions {
    * farther levels' (the config's; for a task, the pipeline's too), as the kubelet tries each.
    */
   readonly imagePullSecrets?: readonly string[];
+  /**
+   * Environment variables taken from Kubernetes secrets, e.g. `{ DB_PASSWORD: { secret:
+   * "warehouse", key: "password" } }` (kfp-kubernetes' `use_secret_as_env`): on a pipeline, for
+   * the pods of its python, validate, sensor and bash tasks, besides the config's
+   * `kubeflow.secretEnv`; on a python task, for its pod alone, so a credential only one task
+   * needs reaches no other. A name set nearer replaces the farther one's.
+   */
+  readonly secretEnv?: Readonly<Record<string, SecretEnvRef>>;
+}
+
+/** A key of a Kubernetes secret, as a pod's environment variable takes it. */
+export interface SecretEnvRef {
+  /** The secret's name, as `kubectl get secrets` lists it. */
+  readonly secret: string;
+  /** The key in the secret that holds the value. */
+  readonly key: string;
 }
 
 /** A python task's own Kubeflow settings. */
@@ -777,6 +793,10 @@ export function pipeline<
       `the kubeflow options of pipeline '${id}'`,
       { pipeline: id, site: pipelineSite },
     ),
+    ...secretEnvTypos(options.kubeflow?.secretEnv, `pipeline '${id}'`, {
+      pipeline: id,
+      site: pipelineSite,
+    }),
   );
   const pipelineMlflow = options.mlflow ? mlflowTracking(options.mlflow, id) : null;
 
@@ -1071,6 +1091,7 @@ export function pipeline<
         ...(Array.isArray(kf.pvcs) ? kf.pvcs : []).flatMap((v, i) =>
           unknownOptions(v, "pvc", `kubeflow.pvcs entry ${i + 1} of task '${taskId}'`, place),
         ),
+        ...secretEnvTypos(kf.secretEnv, `task '${taskId}'`, place),
         ...(Array.isArray(kf.emptyDirs) ? kf.emptyDirs : []).flatMap((v, i) =>
           unknownOptions(
             v,
@@ -1457,6 +1478,18 @@ function resources(r: TaskResources): Resources {
 }
 
 /** The image and packages of `kubeflow` options, as the IR holds them. */
+/** Typos in the entries of a level's `kubeflow.secretEnv` (`{ secret, kye }`). */
+function secretEnvTypos(
+  secretEnv: Readonly<Record<string, SecretEnvRef>> | undefined,
+  owner: string,
+  place: Parameters<typeof unknownOptions>[3],
+): Diagnostic[] {
+  if (secretEnv === null || typeof secretEnv !== "object") return [];
+  return Object.entries(secretEnv).flatMap(([name, ref]) =>
+    unknownOptions(ref, "secretEnv entry", `kubeflow.secretEnv.${name} of ${owner}`, place),
+  );
+}
+
 function kubeflowPipeline(k: KubeflowPipelineOptions): KubeflowPipelineSettings {
   return {
     image: k.image ?? null,
@@ -1465,5 +1498,15 @@ function kubeflowPipeline(k: KubeflowPipelineOptions): KubeflowPipelineSettings 
     installKfp: k.installKfp ?? null,
     caching: k.caching ?? null,
     ...(k.imagePullSecrets !== undefined ? { imagePullSecrets: list(k.imagePullSecrets) } : {}),
+    ...(k.secretEnv !== undefined
+      ? {
+          secretEnv: Object.fromEntries(
+            Object.entries(k.secretEnv).map(([name, ref]) => [
+              name,
+              { secret: ref?.secret, key: ref?.key },
+            ]),
+          ),
+        }
+      : {}),
   };
 }

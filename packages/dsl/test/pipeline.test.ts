@@ -508,7 +508,7 @@ describe("pipeline()", () => {
         "MLG1022",
         null,
         "there is no option 'gpu' in the kubeflow options of pipeline 'k', so it would be ignored",
-        "remove it (the options are image, packages, inheritPackages, installKfp, caching, imagePullSecrets)",
+        "remove it (the options are image, packages, inheritPackages, installKfp, caching, imagePullSecrets, secretEnv)",
       ],
       [
         "MLG1022",

@@ -4,7 +4,9 @@ its image and resources. Every pod is pulled with the project's secret (`kubeflo
 its task's own, each once. fit gets plain env variables (in name order, as mlgen writes them), an
 existing PVC, a scratch emptyDir, 2Gi of shared memory at /dev/shm (written first) and two AMD
 GPUs; tpu_step shared memory of no set size, a memory-backed emptyDir and one TPU (a type alone
-is one, in kfp as in mlgen); the container task its own pull secret and an AMD GPU."""
+is one, in kfp as in mlgen); the container task its own pull secret and an AMD GPU. Secrets
+as env: the pipeline's WAREHOUSE_USER on tpu_step's pod; fit its own HF_TOKEN and its own
+WAREHOUSE_USER (from another secret, replacing the pipeline's); the container task none."""
 
 from typing import NamedTuple
 
@@ -46,12 +48,17 @@ def kfp_eq_pods():
         f, volume_name="shm", mount_path="/dev/shm", medium="Memory", size_limit="2Gi"
     )
     kubernetes.empty_dir_mount(f, volume_name="scratch", mount_path="/scratch", size_limit="20Gi")
+    kubernetes.use_secret_as_env(f, secret_name="hf", secret_key_to_env={"token": "HF_TOKEN"})
+    kubernetes.use_secret_as_env(
+        f, secret_name="warehouse-ro", secret_key_to_env={"user": "WAREHOUSE_USER"}
+    )
 
     t = tpu_step(message="tpu").after(f)
     t.set_accelerator_type("google.com/tpu")
     kubernetes.set_image_pull_secrets(t, PULL)
     kubernetes.empty_dir_mount(t, volume_name="shm", mount_path="/dev/shm", medium="Memory")
     kubernetes.empty_dir_mount(t, volume_name="cache", mount_path="/cache", medium="Memory")
+    kubernetes.use_secret_as_env(t, secret_name="warehouse", secret_key_to_env={"user": "WAREHOUSE_USER"})
 
     v = vendor().after(f)
     v.set_accelerator_type("amd.com/gpu").set_accelerator_limit(1)

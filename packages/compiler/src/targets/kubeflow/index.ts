@@ -38,6 +38,8 @@ function settingsOf(input: TargetInput): KubeflowSettings {
     installKfp: own.installKfp ?? project.installKfp,
     caching: own.caching ?? project.caching,
     imagePullSecrets: addPullSecrets(project.imagePullSecrets, own.imagePullSecrets),
+    // The pipeline's secret variables join the project's; a name set on both is the pipeline's.
+    secretEnv: own.secretEnv ? { ...project.secretEnv, ...own.secretEnv } : project.secretEnv,
   };
 }
 

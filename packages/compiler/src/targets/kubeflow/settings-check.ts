@@ -26,6 +26,7 @@ interface Level {
   readonly image: string | null;
   readonly packages: readonly string[];
   readonly imagePullSecrets?: readonly string[] | undefined;
+  readonly secretEnv?: KubeflowTaskSettings["secretEnv"];
   readonly task?: string | undefined;
   readonly location?: SourceLocation | undefined;
 }
@@ -85,6 +86,7 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
             image: own.image,
             packages: own.packages,
             imagePullSecrets: own.imagePullSecrets,
+            secretEnv: own.secretEnv,
             location: sourceMap.pipeline,
           },
         ]
@@ -97,6 +99,7 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
               image: t.kubeflow.image,
               packages: t.kubeflow.packages,
               imagePullSecrets: t.kubeflow.imagePullSecrets,
+              secretEnv: t.kubeflow.secretEnv,
               task: t.id,
               location: sourceMap[taskKey(t.id)],
             },
@@ -157,11 +160,16 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
         `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
       );
     });
+    for (const [name, ref] of Object.entries(level.secretEnv ?? {})) {
+      checkSecretEnv(name, ref, level, (what, reason, hint) => problem(level, what, reason, hint));
+    }
   }
   for (const t of ir.tasks) {
     if (t.kind !== "python" || !t.kubeflow) continue;
     const level = levels.find((l) => l.task === t.id) as Level;
-    checkPod(t.id, t.kubeflow, project, (what, reason, hint) => problem(level, what, reason, hint));
+    // The secret variables the task's pod gets, from every level.
+    const secrets = { ...project.secretEnv, ...own?.secretEnv, ...t.kubeflow.secretEnv };
+    checkPod(t.id, t.kubeflow, secrets, (what, reason, hint) => problem(level, what, reason, hint));
   }
   const configLevel = levels[0] as Level;
   if (urlCredential(project.kfpPackage)) {
@@ -185,6 +193,53 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
 
 type Problem = (what: string, reason: string, hint: string) => void;
 
+/** The variables the alerts read (slackVariable's names): they reach the exit handler only. */
+const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
+
+/**
+ * One entry of a pipeline's or a task's `kubeflow.secretEnv` (the config's are checked when it
+ * loads): a name the pod takes, a secret Kubernetes can name, a key a secret can hold.
+ */
+function checkSecretEnv(
+  name: string,
+  ref: { readonly secret: string; readonly key: string },
+  level: Level,
+  problem: Problem,
+): void {
+  const what = `kubeflow.secretEnv.${name}${level.where}`;
+  if (!ENV_NAME.test(name)) {
+    problem(
+      what,
+      `'${name}' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit)`,
+      "rename the variable, e.g. DB_PASSWORD",
+    );
+  }
+  const wrong = subdomainProblem(ref.secret);
+  if (wrong !== null) {
+    problem(
+      what,
+      `'${ref.secret}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
+      `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
+    );
+  }
+  if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
+    problem(
+      what,
+      ref.key === ""
+        ? "its key is empty"
+        : `'${ref.key}' is no key a Kubernetes secret can have (letters, digits, '-', '_' and '.')`,
+      "give the key in the secret that holds the value, as kubectl describe secret lists it",
+    );
+  }
+  if (level.task !== undefined && SLACK_VARIABLE.test(name)) {
+    problem(
+      what,
+      `${name} is a Slack webhook URL, which the alerts read in the exit handler's pod, not in this task's`,
+      "set it in the pipeline's kubeflow.secretEnv or in mlgen.config.ts",
+    );
+  }
+}
+
 /**
  * A python task's pod: its variables and volumes, which Kubernetes refuses the pod over (a
  * name it does not take, two mounts at one path, two volumes of one name) when the run reaches
@@ -193,7 +248,7 @@ type Problem = (what: string, reason: string, hint: string) => void;
 function checkPod(
   task: string,
   kf: KubeflowTaskSettings,
-  project: KubeflowSettings,
+  secrets: Readonly<Record<string, unknown>>,
   problem: Problem,
 ): void {
   const of = ` of task '${task}'`;
@@ -204,10 +259,10 @@ function checkPod(
         `'${name}' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit)`,
         "rename the variable, e.g. MY_SETTING",
       );
-    } else if (name in project.secretEnv) {
+    } else if (name in secrets) {
       problem(
         `kubeflow.env${of}`,
-        `${name} is also taken from a Kubernetes secret (kubeflow.secretEnv in mlgen.config.ts), and a pod with one variable set twice gets one of them unsaid`,
+        `${name} is also taken from a Kubernetes secret (kubeflow.secretEnv), and a pod with one variable set twice gets one of them unsaid`,
         `set ${name} in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv`,
       );
     }

@@ -7,6 +7,7 @@
 import {
   type Condition,
   effectiveOptions,
+  type KubeflowTaskSettings,
   type OutputType,
   type ParamType,
   type Pipeline,
@@ -724,6 +725,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // Leaves: one component and one executor each.
   const components: Record<string, unknown> = {};
   const executors: Record<string, unknown> = {};
+  /** The executors of python tasks with a secretEnv of their own, and it (see secretsOf). */
+  const ownSecrets = new Map<string, NonNullable<KubeflowTaskSettings["secretEnv"]>>();
   /** The executors of container tasks: their images get no secretEnv (see secretsOf). */
   const imageTasks = new Set<string>();
   const platformExecutors: Record<string, unknown> = {};
@@ -790,8 +793,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       envWithoutDefault(name) {
         // Said once per variable (below), at the first task that reads it, naming them all.
         if (name in settings.secretEnv) return;
-        // A python task's own kubeflow.env sets it in its pod.
+        // A python task's own kubeflow.env or secretEnv sets it in its pod.
         if (task.kind === "python" && task.kubeflow?.env?.[name] !== undefined) return;
+        if (task.kind === "python" && task.kubeflow?.secretEnv?.[name] !== undefined) return;
         const readers = unsetEnv.get(name) ?? [];
         if (!readers.includes(task)) readers.push(task);
         unsetEnv.set(name, readers);
@@ -823,6 +827,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     };
     executors[`exec-${leaf.key}`] = { container: build.container };
     if (task.kind === "container") imageTasks.add(`exec-${leaf.key}`);
+    if (task.kind === "python" && task.kubeflow?.secretEnv) {
+      ownSecrets.set(`exec-${leaf.key}`, task.kubeflow.secretEnv);
+    }
     // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration.
     const placement = task.kind === "python" ? task.kubeflow : undefined;
     if (placement && Object.keys(placement.nodeSelector).length > 0) {
@@ -1187,9 +1194,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // go to the pods that run the project's code (python, validate, sensor, bash), not to a
   // container task's.
   const exitLabel = shape.exit ? `exec-${shape.exit.key}` : null;
-  const secretsOf = (alerts: boolean) => {
+  // A python task's own secretEnv goes to its pod alone, over the project's and the pipeline's.
+  const secretsOf = (alerts: boolean, own?: KubeflowTaskSettings["secretEnv"]) => {
     const bySecret = new Map<string, { secretKey: string; envVar: string }[]>();
-    for (const [envVar, ref] of Object.entries(settings.secretEnv).sort(([a], [b]) =>
+    const all = own ? { ...settings.secretEnv, ...own } : settings.secretEnv;
+    for (const [envVar, ref] of Object.entries(all).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     )) {
       if (SLACK_VARIABLE.test(envVar) && !alerts) continue;
@@ -1197,7 +1206,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       list.push({ secretKey: ref.key, envVar });
       bySecret.set(ref.secret, list);
     }
-    return [...bySecret].map(([secretName, keyToEnv]) => ({ secretName, keyToEnv }));
+    // As kfp-kubernetes 2.17 writes use_secret_as_env: the name also as a parameter (KFP
+    // backends from 2.5, Kubeflow 1.10's, read it) and optional false.
+    return [...bySecret].map(([secretName, keyToEnv]) => ({
+      secretName,
+      secretNameParameter: { runtimeValue: { constant: secretName } },
+      keyToEnv,
+      optional: false,
+    }));
   };
   // Built once each and shared by the executors, as the YAML writer writes a shared value once.
   const taskSecrets = secretsOf(false);
@@ -1206,7 +1222,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     // A container task's image gets none: on Airflow a KubernetesPodOperator's pod gets none
     // of the worker's environment either, and a third-party image has no business with them.
     if (imageTasks.has(label)) continue;
-    const secretAsEnv = label === exitLabel ? alertSecrets : taskSecrets;
+    const own = ownSecrets.get(label);
+    const secretAsEnv =
+      label === exitLabel ? alertSecrets : own ? secretsOf(false, own) : taskSecrets;
     if (secretAsEnv.length === 0) continue;
     platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
   }
