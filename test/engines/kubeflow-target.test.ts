@@ -495,9 +495,9 @@ describe("kfp.local runs the Python-only pipelines", () => {
       // After the true side, reading values from before the branch: ran with its side.
       expect(read("announce")).toEqual({ best: 1.5, count: 3 });
       expect(read("audit")).toBe("short-circuit let this through");
-      // The python sensor polled in its container until its function returned true, the
-      // second time.
-      expect(read("ready")).toBe(2);
+      // The python sensor polled in its container: an error retried once, then False, a
+      // PokeReturnValue not done (by its is_done), and an object that is true: four calls.
+      expect(read("ready")).toBe(4);
       // The join ran after the side that ran (audit is independent of it and may come later).
       const summary = read("summary") as string[];
       const ordered = summary.filter(

@@ -72,7 +72,7 @@ describe("p.pythonSensor", () => {
     }
   });
 
-  it("on Kubeflow polls the function in its container: never cached, its retries dropped and said", () => {
+  it("on Kubeflow polls the function in its container: never cached, no retryPolicy (a timeout is not retried), its retries taken in the pod for errors its function raises", () => {
     const input = lowered(waiting);
     const [spec] = parseAllDocuments(renderPipelineSpec(input)).map((d) => d.toJS()) as {
       root: { dag: { tasks: Record<string, Record<string, unknown>> } };
@@ -90,8 +90,10 @@ describe("p.pythonSensor", () => {
         "min_rows": min_rows,
         "table": table,
     }
-    _poke(check, inputs, "tasks/checks.py:partition_ready", poke_interval=30, timeout=3600)`);
-    expect(source).toContain("def _poke(check, inputs, name, poke_interval, timeout):");
+    _poke(check, inputs, "tasks/checks.py:partition_ready", poke_interval=30, timeout=3600, retries=2, retry_delay=60)`);
+    expect(source).toContain(
+      "def _poke(check, inputs, name, poke_interval, timeout, retries, retry_delay):",
+    );
     // The module travels with the task, as a python task's does.
     expect(source).toContain("def partition_ready(table: str, min_rows: int = 1):");
     expect(
@@ -100,7 +102,7 @@ describe("p.pythonSensor", () => {
         .filter((d) => d.task === "wait_partition")
         .map((d) => d.message),
     ).toEqual([
-      "sensor 'wait_partition' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits, and its 2 retries are dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying",
+      "sensor 'wait_partition' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits, and its 2 retries are taken inside the pod, for errors its function raises (a wait that times out is not retried, as on Airflow)",
     ]);
   });
 

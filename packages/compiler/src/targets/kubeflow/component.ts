@@ -368,8 +368,14 @@ export function pythonComponent(
     } else if (s.type === "python") {
       doc = `Calls ${s.module}:${s.function} until it returns true, as Airflow's PythonSensor does.`;
       helpers.poke = true;
+      const options = effectiveOptions(input.ir, task);
       modules = shippedModules(input.pythonFiles, [s.module]);
-      imports.add("import importlib").add("import os").add("import sys").add("import time");
+      imports
+        .add("import importlib")
+        .add("import os")
+        .add("import sys")
+        .add("import time")
+        .add("import traceback");
       body.push(py`check = _load(${moduleName(s.module)}, ${s.function})`);
       const args = Object.entries(s.inputs).map(
         ([kwarg, value]) =>
@@ -378,7 +384,7 @@ export function pythonComponent(
       body.push(new PyCode(args.length ? "inputs = {" : "inputs = {}"));
       if (args.length) body.push(...args.map((a) => new PyCode(a)), new PyCode("}"));
       body.push(
-        py`_poke(check, inputs, ${`${s.module}:${s.function}`}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT})`,
+        py`_poke(check, inputs, ${`${s.module}:${s.function}`}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, retries=${options.retries ?? 0}, retry_delay=${options.retryDelay ?? 300})`,
       );
       sensorNotes(input, task, approximated);
     } else if (s.type === "time_delta") {
@@ -475,10 +481,18 @@ export function pythonComponent(
 /** What a polling sensor (a file's, a python function's) loses on Kubeflow, said as MLG3002. */
 function sensorNotes(input: TargetInput, task: SensorTask, approximated: Approximated): void {
   const retries = effectiveOptions(input.ir, task).retries ?? 0;
+  const tries = `${retries} ${retries === 1 ? "retry is" : "retries are"}`;
+  // A python sensor's check may raise: _poke retries that in its pod, as Airflow retries the task.
+  const retried =
+    retries === 0
+      ? ""
+      : task.sensor.type === "python"
+        ? `, and its ${tries} taken inside the pod, for errors its function raises (a wait that times out is not retried, as on Airflow)`
+        : `, and its ${tries} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying`;
   approximated(
     task,
     `sensor '${task.id}'`,
-    `Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits${retries > 0 ? `, and its ${retries} ${retries === 1 ? "retry is" : "retries are"} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying` : ""}`,
+    `Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits${retried}`,
     "trigger the pipeline when the data lands, if the wait is long",
   );
   if (task.softFail) {
