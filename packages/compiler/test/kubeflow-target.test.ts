@@ -1157,9 +1157,10 @@ describe("kubeflow target", () => {
     expect(kubeflowTarget.validate(input)).toEqual([]);
     const docs = parse(renderPipelineSpec(input)) as Doc[];
     const fit = docs[0].deploymentSpec.executors["exec-fit"].container;
+    // In the order written: Kubernetes expands $(NAME) only for a variable listed before.
     expect(fit.env).toEqual([
-      { name: "HF_HOME", value: "/data/hf" },
       { name: "OMP_NUM_THREADS", value: "4" },
+      { name: "HF_HOME", value: "/data/hf" },
     ]);
     expect(fit.resources.accelerator).toEqual({
       count: "2",
@@ -1245,8 +1246,8 @@ describe("kubeflow target", () => {
     expect(said).toEqual([
       "MLG1011 - invalid entry 1 of kubeflow.imagePullSecrets of pipeline 'bad_pods': 'Team_Registry' is no Kubernetes secret name: it has the capital letter 'T', so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
       "MLG1011 fit invalid entry 2 of kubeflow.imagePullSecrets of task 'fit': 'reg cred' is no Kubernetes secret name: it has a space, so the pod is refused | give the name of the secret as kubectl get secrets lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
-      "MLG1011 fit invalid kubeflow.env of task 'fit': API_TOKEN is also taken from a Kubernetes secret (kubeflow.secretEnv), and a pod with one variable set twice gets one of them unsaid | set API_TOKEN in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv",
       "MLG1011 fit invalid kubeflow.env of task 'fit': 'MY-VAR' is no environment variable name a Python task can read (letters, digits and '_', not starting with a digit) | rename the variable, e.g. MY_SETTING",
+      "MLG1011 fit invalid kubeflow.env of task 'fit': API_TOKEN is also taken from a Kubernetes secret (kubeflow.secretEnv), and a pod with one variable set twice gets one of them unsaid | set API_TOKEN in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv",
       'MLG1011 fit invalid kubeflow.shm of task \'fit\': "2 Gi" is not a Kubernetes quantity, so the pod is refused | give bytes with a unit: "512Mi", "2Gi", "1G"',
       "MLG1011 fit invalid kubeflow.pvcs entry 1 of task 'fit': 'Data' cannot name the pod's volume, which KFP names after the claim: it has the capital letter 'D' | give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
       "MLG1011 fit invalid kubeflow.pvcs entry 2 of task 'fit': mountPath 'cache' is not absolute, and a pod mounts a volume at an absolute path | start it with '/', e.g. '/cache'",

@@ -242,8 +242,11 @@ export const kubeflowTaskSchema = z.strictObject({
   tolerations: z.array(tolerationSchema),
   // The pod's environment and volumes: absent when unset (the IR hash of a task that sets none
   // is unchanged).
-  /** Literal environment variables of the pod's container (kfp's set_env_variable). */
-  env: z.record(z.string(), z.string()).optional(),
+  /**
+   * Literal environment variables of the pod's container (kfp's set_env_variable), in the order
+   * written: Kubernetes expands `$(NAME)` in a value only for a variable listed before it.
+   */
+  env: z.array(z.strictObject({ name: z.string(), value: z.string() })).optional(),
   pvcs: z.array(pvcMountSchema).optional(),
   emptyDirs: z.array(emptyDirSchema).optional(),
   /** `/dev/shm` as a memory-backed emptyDir named `shm`: true (no limit) or its size limit. */

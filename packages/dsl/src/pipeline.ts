@@ -1126,7 +1126,15 @@ export function pipeline<
               })),
               // Only what is set: a task that sets none keeps its IR (and hash). A value of
               // another shape (a string where a list belongs) is kept for the IR's validation.
-              ...(kf.env !== undefined ? { env: record(kf.env) } : {}),
+              // In the order written, which Kubernetes' $(NAME) expansion depends on.
+              ...(kf.env !== undefined
+                ? {
+                    env:
+                      kf.env !== null && typeof kf.env === "object"
+                        ? Object.entries(kf.env).map(([name, value]) => ({ name, value }))
+                        : (kf.env as never),
+                  }
+                : {}),
               ...(kf.pvcs !== undefined
                 ? {
                     pvcs: Array.isArray(kf.pvcs)

@@ -544,7 +544,7 @@ describe("pipeline()", () => {
     expect(byId.fit).toMatchObject({
       kubeflow: {
         imagePullSecrets: ["gpu-images"],
-        env: { HF_HOME: "/data/hf" },
+        env: [{ name: "HF_HOME", value: "/data/hf" }],
         pvcs: [{ name: "training-data", mountPath: "/data" }],
         emptyDirs: [{ name: "scratch", mountPath: "/scratch", medium: null, sizeLimit: null }],
         shm: "2Gi",

@@ -1,7 +1,7 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-pods.pipeline.ts: what a pod is given besides
 its image and resources. Every pod is pulled with the project's secret (`kubeflow:
 { imagePullSecrets: ["regcred"] }` of the mlgen config) and the pipeline's (team-registry), then
-its task's own, each once. fit gets plain env variables (in name order, as mlgen writes them), an
+its task's own, each once. fit gets plain env variables (in the order written, as mlgen writes them), an
 existing PVC, a scratch emptyDir, 2Gi of shared memory at /dev/shm (written first) and two AMD
 GPUs; tpu_step shared memory of no set size, a memory-backed emptyDir and one TPU (a type alone
 is one, in kfp as in mlgen); the container task its own pull secret and an AMD GPU. Secrets
@@ -39,7 +39,7 @@ def vendor():
 )
 def kfp_eq_pods():
     f = fit(n=3)
-    f.set_env_variable("HF_HOME", "/data/hf").set_env_variable("OMP_NUM_THREADS", "4")
+    f.set_env_variable("OMP_NUM_THREADS", "4").set_env_variable("HF_HOME", "/data/hf")
     f.set_memory_limit("16Gi")
     f.set_accelerator_type("amd.com/gpu").set_accelerator_limit(2)
     kubernetes.set_image_pull_secrets(f, [*PULL, "gpu-images"])

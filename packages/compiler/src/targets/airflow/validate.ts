@@ -84,7 +84,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
   for (const task of ir.tasks) {
     if (task.kind !== "python" || !task.kubeflow) continue;
     const kf = task.kubeflow;
-    const env = Object.keys(kf.env ?? {});
+    const env = (kf.env ?? []).map((e) => e.name);
     if (env.length > 0) {
       warn(
         `kubeflow.env of task '${task.id}' (${env.join(", ")})`,

@@ -254,10 +254,9 @@ export function pythonComponent(
   const image = own?.image ?? settings.image;
   const installKfp = own?.installKfp ?? settings.installKfp;
   const resources = own?.resources ? containerResources(own.resources) : null;
-  // The pod's own variables, in name order (kfp writes set_env_variable's in call order).
-  const env = Object.entries(own?.env ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => ({ name, value }));
+  // The pod's own variables, in the order written, as kfp writes set_env_variable's in call
+  // order: Kubernetes expands $(NAME) in a value only for a variable listed before it.
+  const env = (own?.env ?? []).map(({ name, value }) => ({ name, value }));
   let modules: readonly { path: string; content: string }[] = [];
 
   if (task.kind === "python") {

@@ -252,7 +252,7 @@ function checkPod(
   problem: Problem,
 ): void {
   const of = ` of task '${task}'`;
-  for (const name of Object.keys(kf.env ?? {})) {
+  for (const { name } of kf.env ?? []) {
     if (!ENV_NAME.test(name)) {
       problem(
         `kubeflow.env${of}`,

@@ -794,7 +794,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         // Said once per variable (below), at the first task that reads it, naming them all.
         if (name in settings.secretEnv) return;
         // A python task's own kubeflow.env or secretEnv sets it in its pod.
-        if (task.kind === "python" && task.kubeflow?.env?.[name] !== undefined) return;
+        if (task.kind === "python" && task.kubeflow?.env?.some((e) => e.name === name)) return;
         if (task.kind === "python" && task.kubeflow?.secretEnv?.[name] !== undefined) return;
         const readers = unsetEnv.get(name) ?? [];
         if (!readers.includes(task)) readers.push(task);
