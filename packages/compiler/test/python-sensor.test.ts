@@ -135,6 +135,50 @@ describe("p.pythonSensor", () => {
     ]);
   });
 
+  it("takes a python task's kubeflow pod settings: its packages, the claim an upstream task writes to, its own secrets and pull secret", () => {
+    const ir = pipeline("pod", {}, (p) => {
+      p.pythonSensor("landed", {
+        fn: "tasks/checks.py:partition_ready",
+        inputs: { table: "events" },
+        timeout: seconds(600),
+        kubeflow: {
+          packages: ["boto3==1.35.0"],
+          pvcs: [{ name: "landing", mountPath: "/landing" }],
+          imagePullSecrets: ["regcred"],
+          secretEnv: { AWS_SECRET_ACCESS_KEY: { secret: "aws", key: "secret" } },
+        },
+      });
+    }).ir;
+    const input = lowered(ir);
+    expect(kubeflowTarget.validate(input).filter((d) => d.severity === "error")).toEqual([]);
+    const [spec, platform] = parseAllDocuments(renderPipelineSpec(input)).map((d) => d.toJS()) as [
+      { deploymentSpec: { executors: Record<string, { container: { command: string[] } }> } },
+      { platforms: { kubernetes: { deploymentSpec: { executors: Record<string, unknown> } } } },
+    ];
+    expect(spec.deploymentSpec.executors["exec-landed"]?.container.command.join(" ")).toContain(
+      "'boto3==1.35.0'",
+    );
+    expect(platform.platforms.kubernetes.deploymentSpec.executors["exec-landed"]).toMatchObject({
+      pvcMount: [{ constant: "landing", mountPath: "/landing" }],
+      imagePullSecret: [{ secretName: "regcred" }],
+      secretAsEnv: [
+        { secretName: "aws", keyToEnv: [{ secretKey: "secret", envVar: "AWS_SECRET_ACCESS_KEY" }] },
+      ],
+    });
+    // On Airflow the check runs in a worker: the claim it reads is not mounted there.
+    const dag = renderDag({ ...input, settings: { airflowVersion: 3 } });
+    expect(dag).toContain("PythonSensor(");
+    const typo = pipeline("pod", {}, (p) => {
+      p.pythonSensor("landed", {
+        fn: "tasks/checks.py:partition_ready",
+        kubeflow: { package: ["boto3"] } as never,
+      });
+    });
+    expect(typo.problems.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1022 there is no option 'package' in the kubeflow options of task 'landed', so it would be ignored",
+    ]);
+  });
+
   it("cannot defer: PythonSensor has no trigger, and Airflow refuses deferrable=True on it", () => {
     const ir = pipeline("p", {}, (p) => {
       p.pythonSensor("s", {

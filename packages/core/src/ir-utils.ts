@@ -3,7 +3,15 @@
  * imports. No zod here, so `@mlgen/core/light` can export them without loading the schemas;
  * `ir.ts` re-exports all of it, so `@mlgen/core` is unchanged.
  */
-import type { FunctionRef, OutputType, Pipeline, Task, TaskOptions, Value } from "./ir.js";
+import type {
+  FunctionRef,
+  KubeflowTaskSettings,
+  OutputType,
+  Pipeline,
+  Task,
+  TaskOptions,
+  Value,
+} from "./ir.js";
 
 export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   retries: null,
@@ -187,6 +195,16 @@ export function taskFunction(
   if (task.kind === "python") return task;
   if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor;
   return null;
+}
+
+/**
+ * A task's own Kubeflow pod settings (a python task's, a python sensor's), or undefined: the
+ * pipeline's and the project's apply.
+ */
+export function taskKubeflow(task: Task): KubeflowTaskSettings | undefined {
+  if (task.kind === "python") return task.kubeflow;
+  if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor.kubeflow;
+  return undefined;
 }
 
 /** The user functions a task or its callbacks import, with where each is used. */

@@ -333,6 +333,8 @@ export const sensorSchema = z.discriminatedUnion("type", [
     module: z.string(),
     function: z.string(),
     inputs: z.record(z.string(), valueSchema),
+    /** Kubeflow only, as a python task's; absent when the sensor sets none. */
+    kubeflow: kubeflowTaskSchema.optional(),
   }),
 ]);
 export type Sensor = z.infer<typeof sensorSchema>;

@@ -87,7 +87,11 @@ const EXTERNAL_TASK_SENSOR: Own<ExternalTaskSensorSpec, SensorOptions> = {
   failedStates: true,
 };
 const TIME_DELTA_SENSOR: Own<TimeDeltaSensorSpec, SensorOptions> = { delta: true };
-const PYTHON_SENSOR: Own<PythonSensorSpec, SensorOptions> = { fn: true, inputs: true };
+const PYTHON_SENSOR: Own<PythonSensorSpec, SensorOptions> = {
+  fn: true,
+  inputs: true,
+  kubeflow: true,
+};
 const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
   image: true,
   command: true,

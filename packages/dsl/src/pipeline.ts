@@ -11,6 +11,7 @@ import {
   IR_VERSION,
   type Json,
   type KubeflowPipelineSettings,
+  type KubeflowTaskSettings,
   type MlflowTracking,
   type OutputType,
   type Param,
@@ -368,6 +369,12 @@ export interface PythonSensorSpec extends SensorOptions {
    */
   readonly fn: string;
   readonly inputs?: Readonly<Record<string, Input>>;
+  /**
+   * Kubeflow only (on Airflow the check runs in a worker): its pod's image, packages (boto3 for
+   * a check of S3), pull secrets, secrets as env, volumes (the claim an upstream task writes
+   * to), resources and placement, as a python task's `kubeflow`.
+   */
+  readonly kubeflow?: KubeflowTaskOptions;
 }
 
 export interface TimeDeltaSensorSpec extends SensorOptions {
@@ -1000,6 +1007,40 @@ export function pipeline<
     return { left: leftValue, op, right: right as Condition["right"] };
   };
 
+  /** Typos in a task's `kubeflow` options and the objects inside them (MLG1022). */
+  const kubeflowTypos = (
+    kf: KubeflowTaskOptions | undefined,
+    taskId: string,
+    site: () => SourceLocation | undefined,
+  ): Diagnostic[] => {
+    if (!kf) return [];
+    const place = { pipeline: id, task: taskId, site };
+    return [
+      ...unknownOptions(kf, "kubeflow (task)", `the kubeflow options of task '${taskId}'`, place),
+      ...unknownOptions(
+        kf.resources,
+        "resources",
+        `the kubeflow resources of task '${taskId}'`,
+        place,
+      ),
+      ...(Array.isArray(kf.tolerations) ? kf.tolerations : []).flatMap((t, i) =>
+        unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),
+      ),
+      ...(Array.isArray(kf.pvcs) ? kf.pvcs : []).flatMap((v, i) =>
+        unknownOptions(v, "pvc", `kubeflow.pvcs entry ${i + 1} of task '${taskId}'`, place),
+      ),
+      ...secretEnvTypos(kf.secretEnv, `task '${taskId}'`, place),
+      ...(Array.isArray(kf.emptyDirs) ? kf.emptyDirs : []).flatMap((v, i) =>
+        unknownOptions(
+          v,
+          "emptyDir",
+          `kubeflow.emptyDirs entry ${i + 1} of task '${taskId}'`,
+          place,
+        ),
+      ),
+    ];
+  };
+
   /** `path/to/module.py:function` as its module and function, said when it names no function. */
   const functionOf = (
     taskId: string,
@@ -1075,33 +1116,7 @@ export function pipeline<
       mlflow = mlflowTracking(spec.mlflow, taskId);
     }
     const kf = spec.kubeflow;
-    if (kf) {
-      const place = { pipeline: id, task: taskId, site };
-      problems.push(
-        ...unknownOptions(kf, "kubeflow (task)", `the kubeflow options of task '${taskId}'`, place),
-        ...unknownOptions(
-          kf.resources,
-          "resources",
-          `the kubeflow resources of task '${taskId}'`,
-          place,
-        ),
-        ...(Array.isArray(kf.tolerations) ? kf.tolerations : []).flatMap((t, i) =>
-          unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),
-        ),
-        ...(Array.isArray(kf.pvcs) ? kf.pvcs : []).flatMap((v, i) =>
-          unknownOptions(v, "pvc", `kubeflow.pvcs entry ${i + 1} of task '${taskId}'`, place),
-        ),
-        ...secretEnvTypos(kf.secretEnv, `task '${taskId}'`, place),
-        ...(Array.isArray(kf.emptyDirs) ? kf.emptyDirs : []).flatMap((v, i) =>
-          unknownOptions(
-            v,
-            "emptyDir",
-            `kubeflow.emptyDirs entry ${i + 1} of task '${taskId}'`,
-            place,
-          ),
-        ),
-      );
-    }
+    problems.push(...kubeflowTypos(kf, taskId, site));
     return add({
       kind: "python",
       ...base,
@@ -1111,53 +1126,7 @@ export function pipeline<
       outputs: { ...(spec.outputs ?? {}) },
       mlflow,
       map,
-      ...(kf
-        ? {
-            kubeflow: {
-              ...kubeflowPipeline(kf),
-              resources: kf.resources ? resources(kf.resources) : null,
-              nodeSelector: { ...(kf.nodeSelector ?? {}) },
-              tolerations: list(kf.tolerations ?? []).map((t) => ({
-                key: t.key ?? null,
-                operator: t.operator ?? null,
-                value: t.value ?? null,
-                effect: t.effect ?? null,
-                tolerationSeconds: t.tolerationSeconds ?? null,
-              })),
-              // Only what is set: a task that sets none keeps its IR (and hash). A value of
-              // another shape (a string where a list belongs) is kept for the IR's validation.
-              // In the order written, which Kubernetes' $(NAME) expansion depends on.
-              ...(kf.env !== undefined
-                ? {
-                    env:
-                      kf.env !== null && typeof kf.env === "object"
-                        ? Object.entries(kf.env).map(([name, value]) => ({ name, value }))
-                        : (kf.env as never),
-                  }
-                : {}),
-              ...(kf.pvcs !== undefined
-                ? {
-                    pvcs: Array.isArray(kf.pvcs)
-                      ? kf.pvcs.map((v) => ({ name: v?.name, mountPath: v?.mountPath }))
-                      : (kf.pvcs as never),
-                  }
-                : {}),
-              ...(kf.emptyDirs !== undefined
-                ? {
-                    emptyDirs: Array.isArray(kf.emptyDirs)
-                      ? kf.emptyDirs.map((v) => ({
-                          name: v?.name,
-                          mountPath: v?.mountPath,
-                          medium: v?.medium ?? null,
-                          sizeLimit: v?.sizeLimit ?? null,
-                        }))
-                      : (kf.emptyDirs as never),
-                  }
-                : {}),
-              ...(kf.shm !== undefined ? { shm: kf.shm } : {}),
-            },
-          }
-        : {}),
+      ...(kf ? { kubeflow: kubeflowTask(kf) } : {}),
     });
   };
 
@@ -1331,12 +1300,14 @@ export function pipeline<
       pythonSensor(localId: string, spec: PythonSensorSpec) {
         const site = callSite();
         const base = taskBase(full(localId), groupId, spec, site, "p.pythonSensor()");
+        problems.push(...kubeflowTypos(spec.kubeflow, base.id, site));
         return handle(
           add(
             sensorNode(base, spec, {
               type: "python",
               ...functionOf(base.id, spec.fn, site),
               inputs: lowerInputs(base.id, spec.inputs, "inputs", site),
+              ...(spec.kubeflow ? { kubeflow: kubeflowTask(spec.kubeflow) } : {}),
             }),
           ),
         );
@@ -1486,6 +1457,53 @@ function resources(r: TaskResources): Resources {
 }
 
 /** The image and packages of `kubeflow` options, as the IR holds them. */
+/** A task's `kubeflow` options as the IR holds them: only what is set (its hash unchanged). */
+function kubeflowTask(kf: KubeflowTaskOptions): KubeflowTaskSettings {
+  return {
+    ...kubeflowPipeline(kf),
+    resources: kf.resources ? resources(kf.resources) : null,
+    nodeSelector: { ...(kf.nodeSelector ?? {}) },
+    tolerations: list(kf.tolerations ?? []).map((t) => ({
+      key: t.key ?? null,
+      operator: t.operator ?? null,
+      value: t.value ?? null,
+      effect: t.effect ?? null,
+      tolerationSeconds: t.tolerationSeconds ?? null,
+    })),
+    // Only what is set: a task that sets none keeps its IR (and hash). A value of
+    // another shape (a string where a list belongs) is kept for the IR's validation.
+    // In the order written, which Kubernetes' $(NAME) expansion depends on.
+    ...(kf.env !== undefined
+      ? {
+          env:
+            kf.env !== null && typeof kf.env === "object"
+              ? Object.entries(kf.env).map(([name, value]) => ({ name, value }))
+              : (kf.env as never),
+        }
+      : {}),
+    ...(kf.pvcs !== undefined
+      ? {
+          pvcs: Array.isArray(kf.pvcs)
+            ? kf.pvcs.map((v) => ({ name: v?.name, mountPath: v?.mountPath }))
+            : (kf.pvcs as never),
+        }
+      : {}),
+    ...(kf.emptyDirs !== undefined
+      ? {
+          emptyDirs: Array.isArray(kf.emptyDirs)
+            ? kf.emptyDirs.map((v) => ({
+                name: v?.name,
+                mountPath: v?.mountPath,
+                medium: v?.medium ?? null,
+                sizeLimit: v?.sizeLimit ?? null,
+              }))
+            : (kf.emptyDirs as never),
+        }
+      : {}),
+    ...(kf.shm !== undefined ? { shm: kf.shm } : {}),
+  };
+}
+
 /** Typos in the entries of a level's `kubeflow.secretEnv` (`{ secret, kye }`). */
 function secretEnvTypos(
   secretEnv: Readonly<Record<string, SecretEnvRef>> | undefined,

@@ -14,6 +14,7 @@ import {
   type Task,
   targetTasks,
   taskFunction,
+  taskKubeflow,
   taskOutputs,
   taskValues,
   type Value,
@@ -294,6 +295,10 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   checkLiteralTemplates(ir, ctx);
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
+    const ownPod = taskKubeflow(task);
+    if (ownPod?.resources) {
+      checkResources(task, ownPod.resources, "kubeflow.resources", ctx, place);
+    }
     switch (task.kind) {
       case "branch":
         checkBranch(ir, task, byId, ctx);
@@ -303,9 +308,6 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         break;
       case "python":
         if (task.map) checkMap(ir, task, byId, ctx, place);
-        if (task.kubeflow?.resources) {
-          checkResources(task, task.kubeflow.resources, "kubeflow.resources", ctx, place);
-        }
         break;
       case "container":
         checkResources(task, task.resources, "resources", ctx, place);

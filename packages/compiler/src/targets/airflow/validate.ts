@@ -14,6 +14,7 @@ import {
   SENSOR_DEFAULT_TIMEOUT,
   targetTasks,
   taskKey,
+  taskKubeflow,
   taskValues,
   visitValue,
 } from "@mlgen/core";
@@ -82,8 +83,8 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
   // made, and are left out here quietly (the task runs in its worker). Its pod's variables and
   // volumes are what the function reads: on a worker they are not there.
   for (const task of ir.tasks) {
-    if (task.kind !== "python" || !task.kubeflow) continue;
-    const kf = task.kubeflow;
+    const kf = taskKubeflow(task);
+    if (!kf) continue;
     const env = (kf.env ?? []).map((e) => e.name);
     if (env.length > 0) {
       warn(

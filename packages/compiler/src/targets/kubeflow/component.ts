@@ -6,7 +6,7 @@
  * declared outputs as a NamedTuple, which kfp's executor writes as output parameters.
  */
 import type { Alert, PythonTask, SensorTask, Task, ValidateTask, Value } from "@mlgen/core";
-import { effectiveOptions, mayHoldJinja, SENSOR_DEFAULT_TIMEOUT } from "@mlgen/core";
+import { effectiveOptions, mayHoldJinja, SENSOR_DEFAULT_TIMEOUT, taskKubeflow } from "@mlgen/core";
 import {
   isPyIdentifier,
   joinCode,
@@ -249,7 +249,7 @@ export function pythonComponent(
   let doc: string;
   // A python task's own image, packages and resources (Kubeflow only); the pipeline's and the
   // project's are in `settings` already.
-  const own = task.kind === "python" ? task.kubeflow : undefined;
+  const own = taskKubeflow(task);
   const packages = levelPackages(settings.packages, own);
   const image = own?.image ?? settings.image;
   const installKfp = own?.installKfp ?? settings.installKfp;

@@ -5,7 +5,13 @@
  */
 
 import type { KubeflowTaskSettings } from "@mlgen/core";
-import { type Diagnostic, diagnostic, type SourceLocation, taskKey } from "@mlgen/core";
+import {
+  type Diagnostic,
+  diagnostic,
+  type SourceLocation,
+  taskKey,
+  taskKubeflow,
+} from "@mlgen/core";
 import {
   ENV_NAME,
   LABEL_RULE,
@@ -91,21 +97,22 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
           },
         ]
       : []),
-    ...ir.tasks.flatMap((t) =>
-      t.kind === "python" && t.kubeflow
+    ...ir.tasks.flatMap((t) => {
+      const kf = taskKubeflow(t);
+      return kf
         ? [
             {
               where: ` of task '${t.id}'`,
-              image: t.kubeflow.image,
-              packages: t.kubeflow.packages,
-              imagePullSecrets: t.kubeflow.imagePullSecrets,
-              secretEnv: t.kubeflow.secretEnv,
+              image: kf.image,
+              packages: kf.packages,
+              imagePullSecrets: kf.imagePullSecrets,
+              secretEnv: kf.secretEnv,
               task: t.id,
               location: sourceMap[taskKey(t.id)],
             },
           ]
-        : [],
-    ),
+        : [];
+    }),
   ];
   const out: Diagnostic[] = [];
   const problem = (level: Level, what: string, reason: string, hint: string) =>
@@ -165,11 +172,12 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
     }
   }
   for (const t of ir.tasks) {
-    if (t.kind !== "python" || !t.kubeflow) continue;
+    const kf = taskKubeflow(t);
+    if (!kf) continue;
     const level = levels.find((l) => l.task === t.id) as Level;
     // The secret variables the task's pod gets, from every level.
-    const secrets = { ...project.secretEnv, ...own?.secretEnv, ...t.kubeflow.secretEnv };
-    checkPod(t.id, t.kubeflow, secrets, (what, reason, hint) => problem(level, what, reason, hint));
+    const secrets = { ...project.secretEnv, ...own?.secretEnv, ...kf.secretEnv };
+    checkPod(t.id, kf, secrets, (what, reason, hint) => problem(level, what, reason, hint));
   }
   const configLevel = levels[0] as Level;
   if (urlCredential(project.kfpPackage)) {

@@ -15,6 +15,7 @@ import {
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskFunction,
+  taskKubeflow,
   taskValues,
   topologicalOrder,
   type Value,
@@ -794,8 +795,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         // Said once per variable (below), at the first task that reads it, naming them all.
         if (name in settings.secretEnv) return;
         // A python task's own kubeflow.env or secretEnv sets it in its pod.
-        if (task.kind === "python" && task.kubeflow?.env?.some((e) => e.name === name)) return;
-        if (task.kind === "python" && task.kubeflow?.secretEnv?.[name] !== undefined) return;
+        if (taskKubeflow(task)?.env?.some((e) => e.name === name)) return;
+        if (taskKubeflow(task)?.secretEnv?.[name] !== undefined) return;
         const readers = unsetEnv.get(name) ?? [];
         if (!readers.includes(task)) readers.push(task);
         unsetEnv.set(name, readers);
@@ -827,11 +828,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     };
     executors[`exec-${leaf.key}`] = { container: build.container };
     if (task.kind === "container") imageTasks.add(`exec-${leaf.key}`);
-    if (task.kind === "python" && task.kubeflow?.secretEnv) {
-      ownSecrets.set(`exec-${leaf.key}`, task.kubeflow.secretEnv);
-    }
+    const ownPod = taskKubeflow(task);
+    if (ownPod?.secretEnv) ownSecrets.set(`exec-${leaf.key}`, ownPod.secretEnv);
     // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration.
-    const placement = task.kind === "python" ? task.kubeflow : undefined;
+    const placement = ownPod;
     if (placement && Object.keys(placement.nodeSelector).length > 0) {
       platformExecutors[`exec-${leaf.key}`] = {
         ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
@@ -853,7 +853,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       };
     }
     // The pod's volumes, as kfp-kubernetes writes mount_pvc and empty_dir_mount.
-    const volumes = task.kind === "python" ? task.kubeflow : undefined;
+    const volumes = ownPod;
     if (volumes?.pvcs?.length) {
       platformExecutors[`exec-${leaf.key}`] = {
         ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
@@ -894,11 +894,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     // sees them.
     const pullSecrets = addPullSecrets(
       settings.imagePullSecrets,
-      task.kind === "python"
-        ? task.kubeflow?.imagePullSecrets
-        : task.kind === "container"
-          ? task.imagePullSecrets
-          : undefined,
+      task.kind === "container" ? task.imagePullSecrets : ownPod?.imagePullSecrets,
     );
     if (pullSecrets.length > 0) {
       platformExecutors[`exec-${leaf.key}`] = {
