@@ -52,6 +52,14 @@ function expectGolden(name: string, content: string) {
   expect(content).toBe(readFileSync(file, "utf8"));
 }
 
+/** A pipeline whose tasks call `tasks/m.py:f`, lowered (it throws on a diagnostic). */
+function loweredWithF(ir: unknown) {
+  const modules = new Map([["tasks/m.py", "def f():\n    pass\n"]]);
+  const r = lowerPipeline({ ir, sourceMap: {}, modules });
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return r;
+}
+
 describe("airflow target", () => {
   it("kitchen sink matches its golden file", async () => {
     const r = await lowered(
@@ -247,12 +255,7 @@ describe("settings Airflow refuses at import", () => {
         kubeflow: { imagePullSecrets: ["gpu-images"], resources: { accelerator: "amd.com/gpu" } },
       });
     }).ir;
-    const r = lowerPipeline({
-      ir,
-      sourceMap: {},
-      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
-    });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const r = loweredWithF(ir);
     const inp = { ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] };
     const dag = renderDag(inp);
     expect(dag).toContain(
@@ -449,12 +452,7 @@ describe("settings Airflow refuses at import", () => {
         env: { F: a.out.flag, I: a.out.items, M: a.out.meta, N: a.out.n, S: a.out.s, L: true },
       });
     }).ir;
-    const r = lowerPipeline({
-      ir,
-      sourceMap: {},
-      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
-    });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const r = loweredWithF(ir);
     const dag = renderDag({ ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
     expect(dag).toContain(`"F": "{{ ti.xcom_pull(task_ids='a', key='flag') | tojson }}"`);
     expect(dag).toContain(`"I": "{{ ti.xcom_pull(task_ids='a', key='items') | tojson }}"`);

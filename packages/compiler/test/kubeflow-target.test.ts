@@ -51,6 +51,12 @@ function lowered(ir: unknown, sourceFile = "pipelines/p.pipeline.ts") {
   return { ir: r.ir, hash: r.hash, sourceFile, sourceMap: {}, pythonFiles };
 }
 
+/** lowerPipeline's result for a pipeline of the kfp_local fixture's tasks, failed or not. */
+function lowerWithKfpLocal(ir: unknown) {
+  const source = readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8");
+  return lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/kfp_local.py", source]]) });
+}
+
 /** A pipeline lowered with these project modules, as the Kubeflow target takes it. */
 function loweredWith(ir: unknown, files: { path: string; content: string }[]) {
   const r = lowerPipeline({
@@ -1037,13 +1043,7 @@ describe("kubeflow target", () => {
       });
       p.container("c", { image: "busybox", command: ["true"], resources: { memoryLimit: "2m" } });
     }).ir;
-    const r = lowerPipeline({
-      ir,
-      sourceMap: {},
-      modules: new Map([
-        ["tasks/kfp_local.py", readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8")],
-      ]),
-    });
+    const r = lowerWithKfpLocal(ir);
     expect(r.diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
       `invalid kubeflow.resources.memory of task 'fit': "500m" is 500 thousandths of a byte (m is a thousandth), which no container starts in | write "500Mi" (mebibytes) or "500M" (megabytes)`,
       `invalid resources.memoryLimit of task 'c': "2m" is 2 thousandths of a byte (m is a thousandth), which no container starts in | write "2Mi" (mebibytes) or "2M" (megabytes)`,
@@ -1273,13 +1273,7 @@ describe("kubeflow target", () => {
         imagePullSecrets: ["-bad"],
       });
     }).ir;
-    const r = lowerPipeline({
-      ir,
-      sourceMap: {},
-      modules: new Map([
-        ["tasks/kfp_local.py", readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8")],
-      ]),
-    });
+    const r = lowerWithKfpLocal(ir);
     expect(r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
       "MLG1011 invalid kubeflow.resources.accelerator of task 'fit': 'gpu' is no accelerator Kubernetes schedules: it has no domain prefix (a device plugin's resource is domain/name) | name the resource its device plugin registers: nvidia.com/gpu (the default), amd.com/gpu, google.com/tpu, habana.ai/gaudi",
       "MLG1011 invalid resources.accelerator of task 'c': 'kubernetes.io/gpu' is no accelerator Kubernetes schedules: 'kubernetes.io' is Kubernetes' own prefix, which no extended resource may have | name the resource its device plugin registers: nvidia.com/gpu (the default), amd.com/gpu, google.com/tpu, habana.ai/gaudi",
@@ -1294,13 +1288,7 @@ describe("kubeflow target", () => {
         kubeflow: { resources: { cpu: "8", cpuLimit: "4", memoryLimit: "16 GB" } },
       });
     }).ir;
-    const r = lowerPipeline({
-      ir,
-      sourceMap: {},
-      modules: new Map([
-        ["tasks/kfp_local.py", readFileSync(join(FIXTURES, "tasks/kfp_local.py"), "utf8")],
-      ]),
-    });
+    const r = lowerWithKfpLocal(ir);
     expect(r.diagnostics.map((d) => `${d.code} ${d.message.split(":")[0]}`).sort()).toEqual([
       "MLG1011 invalid kubeflow.resources.cpu of task 'fit'",
       "MLG1011 invalid kubeflow.resources.memoryLimit of task 'fit'",

@@ -688,6 +688,9 @@ export function slackVariable(connId: string): string {
   return `MLGEN_SLACK_${connId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_URL`;
 }
 
+/** The variables slackVariable names: the alerts read them, in the exit handler's pod only. */
+export const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
+
 /** The standard library's `import x` lines, then kfp's `from` import after a blank line (isort). */
 function importLines(imports: ReadonlySet<string>): PyCode[] {
   const plain = [...imports].filter((i) => i.startsWith("import ")).sort();

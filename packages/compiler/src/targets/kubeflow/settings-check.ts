@@ -23,6 +23,7 @@ import {
 import { urlCredential } from "../../passes/check-secrets.js";
 import { QUANTITY } from "../../quantity.js";
 import type { TargetInput } from "../../target.js";
+import { SLACK_VARIABLE } from "./component.js";
 import { type KubeflowSettings, requirementName } from "./executors.js";
 
 /** One level's settings and where they were written. */
@@ -200,9 +201,6 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
 }
 
 type Problem = (what: string, reason: string, hint: string) => void;
-
-/** The variables the alerts read (slackVariable's names): they reach the exit handler only. */
-const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
 
 /**
  * One entry of a pipeline's or a task's `kubeflow.secretEnv` (the config's are checked when it

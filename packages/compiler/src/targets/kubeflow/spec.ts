@@ -27,6 +27,7 @@ import {
   alertsComponent,
   type ComponentBuild,
   pythonComponent,
+  SLACK_VARIABLE,
   type ValueCode,
 } from "./component.js";
 import {
@@ -1247,9 +1248,6 @@ function imagePullSecret(names: readonly string[]): unknown[] {
     secretNameParameter: { runtimeValue: { constant: name } },
   }));
 }
-
-/** The variables that hold Slack webhook URLs (slackVariable's names): the alerts' only. */
-const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
 
 /** Joins after a branch need no policy: they wait on the condition's wrapper, which always ends. */
 function joinsAfterCondition(ir: Pipeline): (task: Task) => boolean {
