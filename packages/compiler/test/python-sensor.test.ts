@@ -179,6 +179,40 @@ describe("p.pythonSensor", () => {
     ]);
   });
 
+  it("on Kubeflow, a check whose module imports Airflow (PokeReturnValue) is MLG3002: the pod has no Airflow", () => {
+    const source = `from airflow.sdk import PokeReturnValue
+
+
+def landed(table):
+    return PokeReturnValue(is_done=True, xcom_value=table)
+`;
+    const said = (packages: string[]) => {
+      const ir = pipeline("p", {}, (p) => {
+        p.pythonSensor("s", {
+          fn: "tasks/poke.py:landed",
+          inputs: { table: "t" },
+          timeout: seconds(60),
+          kubeflow: { packages },
+        });
+      }).ir;
+      const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/poke.py", source]]) });
+      if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+      return kubeflowTarget
+        .validate({
+          ...r,
+          sourceFile: "p.ts",
+          sourceMap: {},
+          pythonFiles: [{ path: "tasks/poke.py", content: source }],
+        })
+        .filter((d) => d.message.includes("airflow"))
+        .map((d) => `${d.code} ${d.task}: ${d.message} | ${d.fix}`);
+    };
+    expect(said([])).toEqual([
+      "MLG3002 s: module tasks/poke.py of task 's' is approximated for Kubeflow Pipelines: it imports airflow, which a Kubeflow pod does not have (it runs the function with kfp's executor alone), so the task fails with ModuleNotFoundError | keep Airflow out of the modules the tasks run (a sensor's check returns a plain bool, not a PokeReturnValue), or add apache-airflow to the task's kubeflow.packages (`--strict` makes this an error)",
+    ]);
+    expect(said(["apache-airflow==3.3.2"])).toEqual([]);
+  });
+
   it("cannot defer: PythonSensor has no trigger, and Airflow refuses deferrable=True on it", () => {
     const ir = pipeline("p", {}, (p) => {
       p.pythonSensor("s", {

@@ -34,8 +34,14 @@ import {
   addPullSecrets,
   containerExecutor,
   type KubeflowSettings,
+  levelPackages,
   shellExecutor,
 } from "./executors.js";
+
+/** A module that imports Airflow at its top or inside a function (`import airflow`, `from airflow.sdk import ...`). */
+const IMPORTS_AIRFLOW =
+  /^[ \t]*(?:import[ \t]+airflow\b|from[ \t]+airflow(?:\.[\w.]+)?[ \t]+import\b)/m;
+
 import { shippedModules } from "./modules.js";
 import { k8sName } from "./names.js";
 import { ancestry, buildShape, childOf, type Node, type Scope, type TaskNode } from "./scopes.js";
@@ -350,11 +356,27 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // refuses an argument over 128 KiB and a command line over 2 MiB, and every run of the task
   // would fail with E2BIG.
   const carriers: { who: string; task?: string; files: readonly EmittedFile[] }[] = [];
+  /** Modules already said to import Airflow, which a task's pod does not have. */
+  const saidAirflow = new Set<string>();
   for (const task of ir.tasks) {
     const fn = taskFunction(task);
     if (fn === null) continue;
     const files = shippedModules(input.pythonFiles, [fn.module]);
     carriers.push({ who: `task '${task.id}'`, task: task.id, files });
+    const packages = levelPackages(settings.packages, taskKubeflow(task));
+    if (packages.some((p) => /^apache[-_.]airflow\b/i.test(p))) continue;
+    for (const f of files) {
+      if (saidAirflow.has(f.path) || !IMPORTS_AIRFLOW.test(f.content)) continue;
+      saidAirflow.add(f.path);
+      problems.push({
+        task: task.id,
+        what: `module ${f.path} of task '${task.id}'`,
+        reason:
+          "it imports airflow, which a Kubeflow pod does not have (it runs the function with kfp's executor alone), so the task fails with ModuleNotFoundError",
+        hint: `keep Airflow out of the modules the tasks run (a sensor's check returns a plain bool, not a PokeReturnValue), or add apache-airflow to the task's kubeflow.packages`,
+        level: "warning",
+      });
+    }
   }
   const alertModules = [...alerts.onFailure, ...alerts.onSuccess].flatMap((a) =>
     a.kind === "callable" ? [a.module] : [],
