@@ -2,6 +2,11 @@ import { dirname, resolve } from "node:path";
 import { closestName } from "@mlgen/core/light";
 import * as z from "zod";
 
+/** A Kubernetes secret's name (a DNS-1123 subdomain), as secretEnv and imagePullSecrets give it. */
+const secretName = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
+  error: (iss) => badSecretName(iss.input),
+});
+
 export const configSchema = z.strictObject({
   /**
    * Globs of pipeline modules, relative to the config file. None in a repository of
@@ -65,9 +70,7 @@ export const configSchema = z.strictObject({
         .record(
           z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"),
           z.strictObject({
-            secret: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-              error: (iss) => badSecretName(iss.input),
-            }),
+            secret: secretName,
             key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: (iss) => badSecretKey(iss.input) }),
           }),
         )
@@ -76,13 +79,7 @@ export const configSchema = z.strictObject({
        * Kubernetes secrets every pod pulls its image with (a private registry's credentials):
        * `["regcred"]`; a pipeline's and a task's are added to them.
        */
-      imagePullSecrets: z
-        .array(
-          z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-            error: (iss) => badSecretName(iss.input),
-          }),
-        )
-        .optional(),
+      imagePullSecrets: z.array(secretName).optional(),
     })
     .default({ out: "kubeflow" }),
   /**

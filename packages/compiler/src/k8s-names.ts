@@ -31,6 +31,16 @@ export function subdomainProblem(name: string): string | null {
 export const SUBDOMAIN_RULE =
   "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
 
+/** Why a pod would be refused over a secret's name (a subdomain), with the fix, or null. */
+export function secretNameProblem(name: string): { reason: string; hint: string } | null {
+  const wrong = subdomainProblem(name);
+  if (wrong === null) return null;
+  return {
+    reason: `'${name}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
+    hint: `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
+  };
+}
+
 /** A DNS-1123 label (a pod's volumes): at most 63 lowercase letters, digits and '-'. */
 export function labelProblem(name: string): string | null {
   if (name === "") return "it is empty";

@@ -763,13 +763,6 @@ function list<T>(value: readonly T[]): T[] {
   return Array.isArray(value) ? [...value] : (value as unknown as T[]);
 }
 
-/** A copy of a record option; anything else is kept as it is, as `list` keeps it. */
-function record<T>(value: Readonly<Record<string, T>>): Record<string, T> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? { ...value }
-    : (value as Record<string, T>);
-}
-
 /**
  * Defines a pipeline. `body` declares its tasks through the builder; passing one task's
  * `out.x` into another's inputs makes the second depend on the first.
@@ -1456,7 +1449,6 @@ function resources(r: TaskResources): Resources {
   };
 }
 
-/** The image and packages of `kubeflow` options, as the IR holds them. */
 /** A task's `kubeflow` options as the IR holds them: only what is set (its hash unchanged). */
 function kubeflowTask(kf: KubeflowTaskOptions): KubeflowTaskSettings {
   return {
@@ -1516,6 +1508,7 @@ function secretEnvTypos(
   );
 }
 
+/** The image and packages of `kubeflow` options, as the IR holds them. */
 function kubeflowPipeline(k: KubeflowPipelineOptions): KubeflowPipelineSettings {
   return {
     image: k.image ?? null,

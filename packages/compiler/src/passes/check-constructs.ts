@@ -20,7 +20,7 @@ import {
   type Value,
   visitValue,
 } from "@mlgen/core";
-import { extendedResourceProblem, SUBDOMAIN_RULE, subdomainProblem } from "../k8s-names.js";
+import { extendedResourceProblem, secretNameProblem } from "../k8s-names.js";
 import { QUANTITY, quantity } from "../quantity.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -168,16 +168,12 @@ function checkPullSecrets(
   place: DiagnosticPlace,
 ): void {
   names.forEach((name, i) => {
-    const wrong = subdomainProblem(name);
+    const wrong = secretNameProblem(name);
     if (wrong === null) return;
     ctx.report(
       diagnostic(
         "MLG1011",
-        {
-          what: `entry ${i + 1} of imagePullSecrets of task '${task.id}'`,
-          reason: `'${name}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
-          hint: `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
-        },
+        { what: `entry ${i + 1} of imagePullSecrets of task '${task.id}'`, ...wrong },
         place,
       ),
     );

@@ -256,7 +256,7 @@ export function pythonComponent(
   const resources = own?.resources ? containerResources(own.resources) : null;
   // The pod's own variables, in the order written, as kfp writes set_env_variable's in call
   // order: Kubernetes expands $(NAME) in a value only for a variable listed before it.
-  const env = (own?.env ?? []).map(({ name, value }) => ({ name, value }));
+  const env = own?.env ?? [];
   let modules: readonly { path: string; content: string }[] = [];
 
   if (task.kind === "python") {
@@ -278,11 +278,7 @@ export function pythonComponent(
     const call = args.length
       ? new PyCode(`${safeLocal(task.function)}(**inputs)`)
       : new PyCode(`${safeLocal(task.function)}()`);
-    if (args.length) {
-      body.push(new PyCode("inputs = {"));
-      for (const [k, v] of args) body.push(new PyCode(`    ${pyString(k)}: ${v.text},`));
-      body.push(new PyCode("}"));
-    }
+    if (args.length) body.push(...inputsDict(args));
     const names = Object.keys(task.outputs);
     const assign = names.length ? "result = " : "";
     if (task.mlflow) {
@@ -376,12 +372,11 @@ export function pythonComponent(
         .add("import time")
         .add("import traceback");
       body.push(py`check = _load(${moduleName(s.module)}, ${s.function})`);
-      const args = Object.entries(s.inputs).map(
-        ([kwarg, value]) =>
-          `    ${pyString(kwarg)}: ${params.argument(kwarg, value, annotatedType(input, s, kwarg)).text},`,
-      );
-      body.push(new PyCode(args.length ? "inputs = {" : "inputs = {}"));
-      if (args.length) body.push(...args.map((a) => new PyCode(a)), new PyCode("}"));
+      const args = Object.entries(s.inputs).map(([kwarg, value]): [string, PyCode] => [
+        kwarg,
+        params.argument(kwarg, value, annotatedType(input, s, kwarg)),
+      ]);
+      body.push(...(args.length ? inputsDict(args) : [new PyCode("inputs = {}")]));
       body.push(
         py`_poke(check, inputs, ${`${s.module}:${s.function}`}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, retries=${options.retries ?? 0}, retry_delay=${options.retryDelay ?? 300})`,
       );
@@ -475,6 +470,15 @@ export function pythonComponent(
     made.set(key, container);
   }
   return { container, outputs, extraInputs, optionalInputs: new Set() };
+}
+
+/** `inputs = {...}`: the keyword arguments the user's function is called with, one per line. */
+function inputsDict(args: readonly [string, PyCode][]): PyCode[] {
+  return [
+    new PyCode("inputs = {"),
+    ...args.map(([k, v]) => new PyCode(`    ${pyString(k)}: ${v.text},`)),
+    new PyCode("}"),
+  ];
 }
 
 /** What a polling sensor (a file's, a python function's) loses on Kubeflow, said as MLG3002. */

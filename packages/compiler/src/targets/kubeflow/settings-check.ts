@@ -17,8 +17,7 @@ import {
   LABEL_RULE,
   labelProblem,
   mountPathKey,
-  SUBDOMAIN_RULE,
-  subdomainProblem,
+  secretNameProblem,
 } from "../../k8s-names.js";
 import { urlCredential } from "../../passes/check-secrets.js";
 import { QUANTITY } from "../../quantity.js";
@@ -159,13 +158,13 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
       seen.set(name, i);
     });
     (level.imagePullSecrets ?? []).forEach((name, i) => {
-      const wrong = subdomainProblem(name);
+      const wrong = secretNameProblem(name);
       if (wrong === null) return;
       problem(
         level,
         `entry ${i + 1} of kubeflow.imagePullSecrets${level.where}`,
-        `'${name}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
-        `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
+        wrong.reason,
+        wrong.hint,
       );
     });
     for (const [name, ref] of Object.entries(level.secretEnv ?? {})) {
@@ -220,14 +219,8 @@ function checkSecretEnv(
       "rename the variable, e.g. DB_PASSWORD",
     );
   }
-  const wrong = subdomainProblem(ref.secret);
-  if (wrong !== null) {
-    problem(
-      what,
-      `'${ref.secret}' is no Kubernetes secret name: ${wrong}, so the pod is refused`,
-      `give the name of the secret as kubectl get secrets lists it (${SUBDOMAIN_RULE})`,
-    );
-  }
+  const wrong = secretNameProblem(ref.secret);
+  if (wrong !== null) problem(what, wrong.reason, wrong.hint);
   if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
     problem(
       what,

@@ -37,15 +37,14 @@ import {
   levelPackages,
   shellExecutor,
 } from "./executors.js";
-
-/** A module that imports Airflow at its top or inside a function (`import airflow`, `from airflow.sdk import ...`). */
-const IMPORTS_AIRFLOW =
-  /^[ \t]*(?:import[ \t]+airflow\b|from[ \t]+airflow(?:\.[\w.]+)?[ \t]+import\b)/m;
-
 import { shippedModules } from "./modules.js";
 import { k8sName } from "./names.js";
 import { ancestry, buildShape, childOf, type Node, type Scope, type TaskNode } from "./scopes.js";
 import { constantOf, pyJsonDumps } from "./values.js";
+
+/** A module that imports Airflow at its top or inside a function (`import airflow`, `from airflow.sdk import ...`). */
+const IMPORTS_AIRFLOW =
+  /^[ \t]*(?:import[ \t]+airflow\b|from[ \t]+airflow(?:\.[\w.]+)?[ \t]+import\b)/m;
 
 export type ParameterType =
   | "STRING"
@@ -356,18 +355,23 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // refuses an argument over 128 KiB and a command line over 2 MiB, and every run of the task
   // would fail with E2BIG.
   const carriers: { who: string; task?: string; files: readonly EmittedFile[] }[] = [];
-  /** Modules already said to import Airflow, which a task's pod does not have. */
-  const saidAirflow = new Set<string>();
+  /** Whether each module imports Airflow, which a task's pod does not have: true until said. */
+  const importsAirflow = new Map<string, boolean>();
   for (const task of ir.tasks) {
     const fn = taskFunction(task);
     if (fn === null) continue;
     const files = shippedModules(input.pythonFiles, [fn.module]);
     carriers.push({ who: `task '${task.id}'`, task: task.id, files });
-    const packages = levelPackages(settings.packages, taskKubeflow(task));
-    if (packages.some((p) => /^apache[-_.]airflow\b/i.test(p))) continue;
     for (const f of files) {
-      if (saidAirflow.has(f.path) || !IMPORTS_AIRFLOW.test(f.content)) continue;
-      saidAirflow.add(f.path);
+      let imports = importsAirflow.get(f.path);
+      if (imports === undefined) {
+        imports = IMPORTS_AIRFLOW.test(f.content);
+        importsAirflow.set(f.path, imports);
+      }
+      if (!imports) continue;
+      const packages = levelPackages(settings.packages, taskKubeflow(task));
+      if (packages.some((p) => /^apache[-_.]airflow\b/i.test(p))) continue;
+      importsAirflow.set(f.path, false);
       problems.push({
         task: task.id,
         what: `module ${f.path} of task '${task.id}'`,
@@ -754,6 +758,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   /** The executors of container tasks: their images get no secretEnv (see secretsOf). */
   const imageTasks = new Set<string>();
   const platformExecutors: Record<string, unknown> = {};
+  /** Adds settings to an executor's entry of the Kubernetes platform spec. */
+  const addPlatform = (label: string, entry: Record<string, unknown>) => {
+    platformExecutors[label] = { ...(platformExecutors[label] ?? {}), ...entry };
+  };
   const leafInputs = new Map<TaskNode, Map<string, Port>>();
   const leafOutputs = new Map<TaskNode, Record<string, ParameterType>>();
   const approximated = (task: Task, what: string, reason: string, hint: string) =>
@@ -818,8 +826,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         // Said once per variable (below), at the first task that reads it, naming them all.
         if (name in settings.secretEnv) return;
         // A python task's own kubeflow.env or secretEnv sets it in its pod.
-        if (taskKubeflow(task)?.env?.some((e) => e.name === name)) return;
-        if (taskKubeflow(task)?.secretEnv?.[name] !== undefined) return;
+        const own = taskKubeflow(task);
+        if (own?.env?.some((e) => e.name === name) || own?.secretEnv?.[name] !== undefined) return;
         const readers = unsetEnv.get(name) ?? [];
         if (!readers.includes(task)) readers.push(task);
         unsetEnv.set(name, readers);
@@ -849,22 +857,20 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       executorLabel: `exec-${leaf.key}`,
       ...definitions(ports, build.outputs, build.optionalInputs),
     };
-    executors[`exec-${leaf.key}`] = { container: build.container };
-    if (task.kind === "container") imageTasks.add(`exec-${leaf.key}`);
+    const label = `exec-${leaf.key}`;
+    executors[label] = { container: build.container };
+    if (task.kind === "container") imageTasks.add(label);
     const ownPod = taskKubeflow(task);
-    if (ownPod?.secretEnv) ownSecrets.set(`exec-${leaf.key}`, ownPod.secretEnv);
+    if (ownPod?.secretEnv) ownSecrets.set(label, ownPod.secretEnv);
     // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration.
-    const placement = ownPod;
-    if (placement && Object.keys(placement.nodeSelector).length > 0) {
-      platformExecutors[`exec-${leaf.key}`] = {
-        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
-        nodeSelector: { labels: { ...placement.nodeSelector } },
-      };
+    if (ownPod && Object.keys(ownPod.nodeSelector).length > 0) {
+      addPlatform(label, {
+        nodeSelector: { labels: { ...ownPod.nodeSelector } },
+      });
     }
-    if (placement && placement.tolerations.length > 0) {
-      platformExecutors[`exec-${leaf.key}`] = {
-        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
-        tolerations: placement.tolerations.map((t) => ({
+    if (ownPod && ownPod.tolerations.length > 0) {
+      addPlatform(label, {
+        tolerations: ownPod.tolerations.map((t) => ({
           ...(t.key !== null ? { key: t.key } : {}),
           ...(t.operator !== null ? { operator: t.operator } : {}),
           ...(t.value !== null ? { value: t.value } : {}),
@@ -873,33 +879,31 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
             ? { tolerationSeconds: String(t.tolerationSeconds) }
             : {}),
         })),
-      };
+      });
     }
     // The pod's volumes, as kfp-kubernetes writes mount_pvc and empty_dir_mount.
-    const volumes = ownPod;
-    if (volumes?.pvcs?.length) {
-      platformExecutors[`exec-${leaf.key}`] = {
-        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
-        pvcMount: volumes.pvcs.map((v) => ({
+    if (ownPod?.pvcs?.length) {
+      addPlatform(label, {
+        pvcMount: ownPod.pvcs.map((v) => ({
           constant: v.name,
           pvcNameParameter: { runtimeValue: { constant: v.name } },
           mountPath: v.mountPath,
         })),
-      };
+      });
     }
     const emptyDirs = [
       // Shared memory first, then the others in the order written.
-      ...(volumes?.shm !== undefined
+      ...(ownPod?.shm !== undefined
         ? [
             {
               volumeName: "shm",
               mountPath: "/dev/shm",
               medium: "Memory",
-              ...(volumes.shm === true ? {} : { sizeLimit: volumes.shm }),
+              ...(ownPod.shm === true ? {} : { sizeLimit: ownPod.shm }),
             },
           ]
         : []),
-      ...(volumes?.emptyDirs ?? []).map((v) => ({
+      ...(ownPod?.emptyDirs ?? []).map((v) => ({
         volumeName: v.name,
         mountPath: v.mountPath,
         ...(v.medium !== null ? { medium: v.medium } : {}),
@@ -907,10 +911,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       })),
     ];
     if (emptyDirs.length > 0) {
-      platformExecutors[`exec-${leaf.key}`] = {
-        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+      addPlatform(label, {
         emptyDirMounts: emptyDirs,
-      };
+      });
     }
     // The project's and the pipeline's pull secrets (in `settings`) with the task's own: on
     // every pod, a container task's too, since the kubelet reads them and the container never
@@ -920,17 +923,15 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       task.kind === "container" ? task.imagePullSecrets : ownPod?.imagePullSecrets,
     );
     if (pullSecrets.length > 0) {
-      platformExecutors[`exec-${leaf.key}`] = {
-        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+      addPlatform(label, {
         imagePullSecret: imagePullSecret(pullSecrets),
-      };
+      });
     }
     const timeout = podDeadline(task, effectiveOptions(ir, task).executionTimeout);
     if (timeout !== null && settings.timeouts) {
-      platformExecutors[`exec-${leaf.key}`] = {
-        ...(platformExecutors[`exec-${leaf.key}`] ?? {}),
+      addPlatform(label, {
         activeDeadlineSeconds: String(timeout),
-      };
+      });
     }
   }
 
@@ -1146,10 +1147,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     executors[`exec-${key}`] = { container: build.container };
     // The alerts run on the pipeline's image, pulled as the tasks' are.
     if (settings.imagePullSecrets.length > 0) {
-      platformExecutors[`exec-${key}`] = {
-        ...(platformExecutors[`exec-${key}`] ?? {}),
+      addPlatform(`exec-${key}`, {
         imagePullSecret: imagePullSecret(settings.imagePullSecrets),
-      };
+      });
     }
     (rootTasks.tasks as Record<string, unknown>)[key] = {
       cachingOptions: caching ? { enableCache: true } : {},
@@ -1245,7 +1245,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     const secretAsEnv =
       label === exitLabel ? alertSecrets : own ? secretsOf(false, own) : taskSecrets;
     if (secretAsEnv.length === 0) continue;
-    platformExecutors[label] = { ...(platformExecutors[label] ?? {}), secretAsEnv };
+    addPlatform(label, { secretAsEnv });
   }
   const hasPlatform = Object.keys(platformExecutors).length > 0 || pipelineConfig;
   const platform = hasPlatform
