@@ -623,6 +623,7 @@ const EXAMPLE_WARNINGS: Record<string, string[]> = {
     "MLG3002 the asset schedule of pipeline 'production_pipeline' (s3://ml-data/production/daily)",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'wait_for_data'",
     "MLG3002 sensor 'wait_for_data'",
+    "MLG3002 retries: 2 of sensor 'wait_for_data'",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'validate_data'",
     "MLG3002 template '{{ var.value.production_data_dir }}/{{ (dag_run.logical_date or dag_run.run_after) | ds }}.csv' in 'build_features'",
     "MLG3002 env('MLFLOW_TRACKING_URI') in 'train.gradient_boosting', 'train.logistic_regression', 'train.random_forest' and 2 more",
@@ -758,6 +759,63 @@ describe("mlgen --version and --help", () => {
     expect(strict.stderr).toContain("error MLG3002: the command of 'report' is approximated");
     expect(strict.stderr).toContain("1 error (--strict); no files were written");
     expect(existsSync(join(proj.dir, "kubeflow"))).toBe(false);
+  });
+
+  it("a warning accepted above its task (// mlgen-disable-next-line MLG3002) is not said and passes --strict; an error stands", async () => {
+    const proj = base();
+    const body = (accept: string) =>
+      [
+        `  ${accept}`,
+        `  p.bash("report", { command: "echo {{ ds }}" });`,
+        `  p.bash("notify", { command: "echo {{ run_id }}" });`,
+      ].join("\n");
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(body("// mlgen-disable-next-line MLG3002 -- rendered by our wrapper")),
+    );
+    // Only the task below the comment: the same approximation on another task is still said.
+    const one = await proj.mlgen("compile", "--target", "kubeflow", "--strict");
+    expect(one.code).toBe(1);
+    expect(one.stderr).not.toContain("'report'");
+    expect(one.stderr).toContain("error MLG3002: the command of 'notify' is approximated");
+    expect(one.stderr).toContain("1 error (--strict); no files were written");
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(
+        body("")
+          .replace(`  p.bash("notify"`, `  // mlgen-disable-next-line MLG3002\n  p.bash("notify"`)
+          .replace(`  p.bash("report"`, `  // mlgen-disable-next-line MLG3002\n  p.bash("report"`),
+      ),
+    );
+    const both = await proj.mlgen("compile", "--target", "kubeflow", "--strict");
+    expect(both.stderr).toBe("");
+    expect(both.code).toBe(0);
+    expect(existsSync(join(proj.dir, "kubeflow/demo.yaml"))).toBe(true);
+    // Another code silences nothing.
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(body("// mlgen-disable-next-line MLG2004")),
+    );
+    const other = await proj.mlgen("compile", "--target", "kubeflow");
+    expect(other.code).toBe(0);
+    expect(other.stderr).toContain("warning MLG3002: the command of 'report' is approximated");
+    // An error is never silenced: its output would be wrong.
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(
+        `  // mlgen-disable-next-line MLG1006\n  p.bash("bad id!", { command: "true" });`,
+      ),
+    );
+    const error = await proj.mlgen("compile", "--target", "kubeflow");
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain("error MLG1006");
+    // mlgen lint knows the code: no "names no rule" about the comment.
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(body("// mlgen-disable-next-line MLG3002")),
+    );
+    const lint = await proj.mlgen("lint");
+    expect(lint.stderr).not.toContain("names no rule");
   });
 
   it("refuses --out with --target all, and an unknown target, naming the choices", async () => {

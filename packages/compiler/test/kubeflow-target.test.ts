@@ -2076,7 +2076,7 @@ describe("kubeflow target", () => {
     expect(
       kubeflowTarget.validate(withTimeouts).map((d) => `${d.task}: ${d.message} | ${d.fix}`),
     ).toEqual([
-      "growing: maxRetryDelay of 'growing' (120 s) is approximated for Kubeflow Pipelines: KFP cannot cap each wait between tries: with backoffFactor 2 the last of its 3 retries waits 240 s, where Airflow waits at most maxRetryDelay | lower retries, retryDelay or the backoff factor so the waits stay under maxRetryDelay (`--strict` makes this an error)",
+      "growing: maxRetryDelay of 'growing' (120 s) is approximated for Kubeflow Pipelines: KFP cannot cap each wait between tries: with backoffFactor 2 the last of its 3 retries waits 240 s, where Airflow waits at most maxRetryDelay | lower retries, retryDelay or the backoff factor so the waits stay under maxRetryDelay (`--strict` makes this an error; `// mlgen-disable-next-line MLG3002` above the call accepts it)",
     ]);
     // Without kubeflow.timeouts nothing bounds a try on KFP: no limit either.
     const [plain] = parse(renderPipelineSpec(lowered(build()))) as Doc[];
@@ -2181,9 +2181,32 @@ describe("kubeflow target", () => {
       .filter((d) => d.task === "wait" || d.task === "maybe")
       .map((d) => `${d.task}: ${d.message}`);
     expect(said).toEqual([
-      "maybe: sensor 'maybe' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits",
+      "maybe: sensor 'maybe' is approximated for Kubeflow Pipelines: on Airflow it frees its worker slot between checks (mode 'reschedule'); Kubeflow has no sensors, so it becomes a task that polls inside its container and holds its pod while it waits",
       "maybe: softFail of sensor 'maybe' is approximated for Kubeflow Pipelines: KFP has no skipped state, so a wait that times out fails the task (and the run) instead of skipping what follows",
-      "wait: sensor 'wait' is approximated for Kubeflow Pipelines: Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits, and its 2 retries are dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying",
+      "wait: sensor 'wait' is approximated for Kubeflow Pipelines: on Airflow it frees its worker slot between checks (mode 'reschedule'); Kubeflow has no sensors, so it becomes a task that polls inside its container and holds its pod while it waits",
+      "wait: retries: 2 of sensor 'wait' is approximated for Kubeflow Pipelines: its 2 retries are dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying",
+    ]);
+  });
+
+  it("a sensor in poke mode loses nothing on Kubeflow and is not warned about; reschedule, deferrable and dropped retries are", () => {
+    const ir = pipeline("waits", {}, (p) => {
+      p.fileSensor("poking", { path: "/data/in.csv", mode: "poke", timeout: seconds(600) });
+      p.fileSensor("retried", {
+        path: "/data/in.csv",
+        mode: "poke",
+        timeout: seconds(600),
+        retries: 1,
+      });
+      p.fileSensor("deferred", { path: "/data/in.csv", deferrable: true, timeout: seconds(600) });
+      p.bash("work", { command: "true" });
+    }).ir;
+    const said = kubeflowTarget
+      .validate(lowered(ir))
+      .filter((d) => d.code === "MLG3002")
+      .map((d) => `${d.task}: ${d.message.split(" is approximated")[0]}`);
+    expect(said).toEqual([
+      "deferred: sensor 'deferred'",
+      "retried: retries: 1 of sensor 'retried'",
     ]);
   });
 

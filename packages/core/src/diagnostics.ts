@@ -247,7 +247,7 @@ export const DIAGNOSTICS = {
   MLG3002: {
     severity: "warning",
     message: "{what} is approximated for {target}: {reason}",
-    fix: "{hint} (`--strict` makes this an error)",
+    fix: "{hint} (`--strict` makes this an error; `// mlgen-disable-next-line MLG3002` above the call accepts it)",
   },
 } as const satisfies Record<string, DiagnosticSpec>;
 

@@ -83,10 +83,11 @@ export function unknownSuppressions(
  * Drops findings silenced in the source: `# mlgen: disable=rule-a,rule-b` on the finding's
  * line or alone on the line above (Python), `// mlgen-disable-next-line rule-a` on the line
  * above (TypeScript; for a call chained on the lines below the statement's start, also the line
- * above the statement), with rule ids or codes (MLG2002). No list silences every rule.
+ * above the statement), with rule ids or codes (MLG2002). No list silences every rule. `mlgen
+ * compile` silences its warnings with it too (by code: MLG3002), which it passes as findings.
  */
-export function applySuppressions(
-  findings: readonly Finding[],
+export function applySuppressions<F extends Pick<Finding, "file" | "line" | "ruleId" | "code">>(
+  findings: readonly F[],
   sources: ReadonlyMap<string, string>,
   /**
    * For Python files, their comments that mention mlgen by line (DagFile.mlgenComments): only
@@ -99,7 +100,7 @@ export function applySuppressions(
    * lines before it, or alone on the line above the statement.
    */
   stringStatements?: ReadonlyMap<string, ReadonlyMap<number, readonly [number, number, number]>>,
-): Finding[] {
+): F[] {
   const cache = new Map<string, string[]>();
   const linesOf = (file: string) => {
     let lines = cache.get(file);

@@ -34,6 +34,7 @@ import {
 } from "../load.js";
 import { dagShadowsModules, fileClash, shadowsModules } from "../output-names.js";
 import { pythonSyntaxProblem } from "../python-syntax.js";
+import { withoutSilenced } from "../silence.js";
 import { applyPlans, enclosingOutput, nestedOutputError, planWrites } from "../write.js";
 
 export interface CompileOptions {
@@ -751,11 +752,14 @@ export async function compileCommand(
     }
   }
   const strict = options.strict === true;
+  // A warning accepted in the source (`// mlgen-disable-next-line MLG3002` above the call) is
+  // neither said nor counted by --strict.
+  const said = await withoutSilenced(diagnostics, root);
   // Paths as the user can open them from where mlgen ran (lint says them so too), in the order
   // of the file's lines; diagnostics without a place keep theirs, first.
   const fromCwd = (file: string) =>
     isAbsolute(file) ? file : toPosix(relative(io.cwd, join(root, file))) || file;
-  const placed = diagnostics
+  const placed = said
     .map((d, i) => ({ d, i }))
     .sort((a, b) => {
       const x = a.d.location;
@@ -776,7 +780,7 @@ export async function compileCommand(
       strict && d.severity === "warning" ? { ...located, severity: "error" as const } : located;
     io.stderr(`${formatDiagnostic(shown)}\n`);
   }
-  const failing = diagnostics.filter(
+  const failing = said.filter(
     (d) => d.severity === "error" || (strict && d.severity === "warning"),
   ).length;
   if (failing > 0) {

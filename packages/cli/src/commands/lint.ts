@@ -6,6 +6,7 @@ import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node
 // below only when a config file or a pipeline module is actually read.
 import {
   closestName,
+  DIAGNOSTICS,
   type Diagnostic,
   diagnostic,
   formatDiagnostic,
@@ -640,7 +641,9 @@ export async function lintCommand(
   }
 
   // A suppression comment naming no rule silences nothing: say so (findings stay as they are).
-  const known = new Set([...lint.RULE_IDS, ...lint.RULES.map((r) => r.code)]);
+  // Codes of the compiler's diagnostics (MLG3002) too: lint reports them on pipelines, and
+  // `mlgen compile` honours the same comments.
+  const known = new Set([...lint.RULE_IDS, ...Object.keys(DIAGNOSTICS)]);
   for (const u of lint.unknownSuppressions(sources, known)) {
     if (u.inReason) {
       io.stderr(

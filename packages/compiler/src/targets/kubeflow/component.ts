@@ -481,23 +481,30 @@ function inputsDict(args: readonly [string, PyCode][]): PyCode[] {
   ];
 }
 
-/** What a polling sensor (a file's, a python function's) loses on Kubeflow, said as MLG3002. */
+/**
+ * What a polling sensor (a file's, a python function's) loses on Kubeflow, said as MLG3002. A
+ * sensor in poke mode holds its worker slot while it waits on Airflow as its pod does on
+ * Kubeflow, and a python sensor's retries are taken in the pod as Airflow takes them: that
+ * sensor loses nothing, and is not warned about (`--strict` would refuse every such pipeline).
+ */
 function sensorNotes(input: TargetInput, task: SensorTask, approximated: Approximated): void {
+  if (task.mode === "reschedule" || task.deferrable) {
+    approximated(
+      task,
+      `sensor '${task.id}'`,
+      `on Airflow it frees its worker slot between checks (${task.deferrable ? "deferrable" : "mode 'reschedule'"}); Kubeflow has no sensors, so it becomes a task that polls inside its container and holds its pod while it waits`,
+      "trigger the pipeline when the data lands, if the wait is long",
+    );
+  }
   const retries = effectiveOptions(input.ir, task).retries ?? 0;
-  const tries = `${retries} ${retries === 1 ? "retry is" : "retries are"}`;
-  // A python sensor's check may raise: _poke retries that in its pod, as Airflow retries the task.
-  const retried =
-    retries === 0
-      ? ""
-      : task.sensor.type === "python"
-        ? `, and its ${tries} taken inside the pod, for errors its function raises (a wait that times out is not retried, as on Airflow)`
-        : `, and its ${tries} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying`;
-  approximated(
-    task,
-    `sensor '${task.id}'`,
-    `Kubeflow has no sensors; it becomes a task that polls inside its container and holds its pod while it waits${retried}`,
-    "trigger the pipeline when the data lands, if the wait is long",
-  );
+  if (retries > 0 && task.sensor.type === "file") {
+    approximated(
+      task,
+      `retries: ${retries} of sensor '${task.id}'`,
+      `its ${retries} ${retries === 1 ? "retry is" : "retries are"} dropped: KFP would retry a wait that timed out, each try waiting the whole timeout again, where Airflow fails a sensor timeout without retrying`,
+      "set retries: 0 on the sensor, or accept that an error while it polls fails the task",
+    );
+  }
   if (task.softFail) {
     approximated(
       task,
