@@ -43,6 +43,35 @@ beforeAll(async () => {
     join(dags, "broken_dag.py"),
     "from airflow.sdk import DAG\n\nraise ValueError('broken on purpose')\n",
   );
+  // A run that prints, fails with a chained exception, and leaves a task that never runs.
+  writeFileSync(
+    join(dags, "log_demo.py"),
+    [
+      "import datetime",
+      "",
+      "from airflow.providers.standard.operators.python import PythonOperator",
+      "from airflow.sdk import DAG",
+      "",
+      "",
+      "def say():",
+      '    print("hello from say")',
+      "",
+      "",
+      "def fail():",
+      "    try:",
+      '        {}["rows"]',
+      "    except KeyError as e:",
+      '        raise ValueError("bad input: no rows") from e',
+      "",
+      "",
+      'with DAG("log_demo", schedule=None, start_date=datetime.datetime(2025, 1, 1)):',
+      '    say_task = PythonOperator(task_id="say", python_callable=say)',
+      '    fail_task = PythonOperator(task_id="fail", python_callable=fail, retries=0)',
+      '    after = PythonOperator(task_id="after", python_callable=say)',
+      "    say_task >> fail_task >> after",
+      "",
+    ].join("\n"),
+  );
   mlflow = await startMlflow(join(work, "mlflow"));
   airflow = await startAirflow({
     dagsFolder: dags,
@@ -197,6 +226,48 @@ describe("airflow client against a real Airflow 3", () => {
       ["prepare_data", "success"],
       ["train_model", "success"],
     ]);
+  });
+
+  it("reads a task's log: what it printed, a raised exception as its traceback, none for a task that never ran", async () => {
+    await eventually(async () =>
+      (await client.getDag("log_demo").catch(() => undefined)) ? true : undefined,
+    );
+    await client.unpauseDag("log_demo");
+    const run = await client.triggerDagRun("log_demo", { runId: "manual__log_demo" });
+    const result = await client.waitForDagRun("log_demo", run.dag_run_id, {
+      timeoutMs: 300_000,
+      pollIntervalMs: 1000,
+    });
+    expect(result.state).toBe("failed");
+    const said = await client.getTaskLog("log_demo", run.dag_run_id, "say");
+    expect(said.tryNumber).toBe(1);
+    expect(said.complete).toBe(true);
+    expect(said.text).toMatch(/^\[\S+\] \{task\.stdout\} INFO - hello from say$/m);
+    expect(said.text).toMatch(
+      /^\[\S+\] \{python\.py:\d+\} INFO - Done\. Returned value was: None$/m,
+    );
+    // Not where the log was read from, nor what every line repeats.
+    expect(said.text).not.toContain("Log message source details");
+    expect(said.text).not.toContain("ti_id=");
+    expect(said.messages.some((m) => m.event === "hello from say")).toBe(true);
+    const failed = await client.getTaskLog("log_demo", run.dag_run_id, "fail");
+    expect(failed.tryNumber).toBe(1);
+    // As Python prints it: the cause first, then the exception it caused, each with its frames.
+    expect(failed.text).toMatch(
+      /Traceback \(most recent call last\):\n {2}File "[^"]*log_demo\.py", line 13, in fail\nKeyError: '?rows'?\n\nThe above exception was the direct cause of the following exception:\n\nTraceback \(most recent call last\):\n(?: {2}File .*\n)* {2}File "[^"]*log_demo\.py", line 15, in fail\nValueError: bad input: no rows/,
+    );
+    // Never ran (upstream_failed): no try, no log, no request for logs/0.
+    expect(await client.getTaskLog("log_demo", run.dag_run_id, "after")).toEqual({
+      tryNumber: 0,
+      messages: [],
+      text: "",
+      complete: true,
+    });
+    const first = await client.getTaskLog("log_demo", run.dag_run_id, "say", { tryNumber: 1 });
+    expect(first.text).toBe(said.text);
+    await expect(
+      client.getTaskLog("log_demo", run.dag_run_id, "say", { tryNumber: 2 }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it("pages runs and task instances by cursor, one a page, as by offset", async () => {

@@ -2,6 +2,7 @@ import { abortableSleep, type CallOptions, notJsonSuccess, strictJson } from "@m
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { AirflowApiError, AirflowDagRunExistsError, AirflowWaitTimeoutError } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
+import { type TaskLog, taskLog } from "./logs.js";
 import {
   createTransport,
   IDEMPOTENT_HEADER,
@@ -153,6 +154,13 @@ export interface WaitOptions extends CallOptions {
   /** Default 2 s. */
   readonly pollIntervalMs?: number;
   readonly onProgress?: (run: DagRun, taskInstances: readonly TaskInstance[]) => void;
+}
+
+export interface LogOptions extends CallOptions {
+  /** The try to read (1 for the first); default the task instance's latest. */
+  readonly tryNumber?: number | undefined;
+  /** Of a mapped task; default -1 (not mapped). */
+  readonly mapIndex?: number | undefined;
 }
 
 /** `paginate`'s third argument, when more than the page size. */
@@ -621,6 +629,82 @@ export function createAirflowClient(options: AirflowClientOptions) {
         "POST",
         `/api/v2/dags/${dagId}/clearTaskInstances`,
       );
+    },
+
+    /**
+     * A task instance's log: its latest try unless `tryNumber` says which, of a mapped task's
+     * `mapIndex`; the whole log (`full_content`), with the text a person reads and the raised
+     * exception as a Python traceback. A task that never ran (upstream_failed, skipped before
+     * it started) has no log: try 0, no messages.
+     */
+    async getTaskLog(
+      dagId: string,
+      runId: string,
+      taskId: string,
+      opts: LogOptions = {},
+    ): Promise<TaskLog> {
+      const mapIndex = opts.mapIndex ?? -1;
+      const base = `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}`;
+      let tryNumber = opts.tryNumber;
+      if (tryNumber === undefined) {
+        const ti =
+          mapIndex === -1
+            ? await unwrap(
+                api.GET("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", {
+                  params: { path: { dag_id: dagId, dag_run_id: runId, task_id: taskId } },
+                  ...withSignal(opts.signal),
+                }),
+                "GET",
+                base,
+              )
+            : await unwrap(
+                api.GET(
+                  "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}",
+                  {
+                    params: {
+                      path: {
+                        dag_id: dagId,
+                        dag_run_id: runId,
+                        task_id: taskId,
+                        map_index: mapIndex,
+                      },
+                    },
+                    ...withSignal(opts.signal),
+                  },
+                ),
+                "GET",
+                `${base}/${mapIndex}`,
+              );
+        if (typeof ti?.try_number !== "number") {
+          throw notTheApi("GET", base, "a task instance (it has no try_number)");
+        }
+        tryNumber = ti.try_number;
+        if (tryNumber === 0) return taskLog([], 0, true);
+      }
+      if (!Number.isInteger(tryNumber) || tryNumber < 1) {
+        throw new RangeError(`getTaskLog: tryNumber is 1 or more (got ${tryNumber})`);
+      }
+      const path = `${base}/logs/${tryNumber}`;
+      const answer = await unwrap(
+        api.GET(
+          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}",
+          {
+            params: {
+              path: { dag_id: dagId, dag_run_id: runId, task_id: taskId, try_number: tryNumber },
+              query: { full_content: true, map_index: mapIndex },
+            },
+            // The JSON form; Airflow streams ndjson only when asked for it.
+            headers: { accept: "application/json" },
+            ...withSignal(opts.signal),
+          },
+        ),
+        "GET",
+        path,
+      );
+      const log = answer as Partial<Schemas["TaskInstancesLogResponse"]> | undefined;
+      if (!Array.isArray(log?.content))
+        throw notTheApi("GET", path, "a task log (it has no content)");
+      return taskLog(log.content, tryNumber, log.continuation_token == null);
     },
 
     /** The DAG file's source as Airflow stored it (JSON form; the endpoint can also answer text). */

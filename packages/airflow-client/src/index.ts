@@ -7,6 +7,7 @@ export {
   type DagRun,
   type DagRunState,
   type ImportError,
+  type LogOptions,
   MAX_PAGE_SIZE,
   type PaginateOptions,
   type Schemas,
@@ -24,6 +25,7 @@ export {
   AirflowWaitTimeoutError,
 } from "./errors.js";
 export type { components, operations, paths } from "./generated/airflow-v2.js";
+export type { LogMessage, TaskLog } from "./logs.js";
 export {
   type AirflowAuth,
   createTransport,
