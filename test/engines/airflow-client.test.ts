@@ -402,6 +402,17 @@ describe("mlgen airflow (CLI) against the same server", () => {
     );
   });
 
+  it("status of a failed run shows the failed task's log, its traceback at the end", async () => {
+    const r = await cli("airflow", "status", "log_demo", "manual__log_demo");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^log_demo manual__log_demo: failed\n/);
+    expect(r.stdout).toMatch(
+      /\nlog of fail \(try 1[^)]*\):\n[\s\S]* {2}ValueError: bad input: no rows\n/,
+    );
+    expect(r.stdout).not.toContain("log of say");
+    expect(r.stdout).not.toContain("log of after");
+  });
+
   it("status --json prints the latest run and its task instances", async () => {
     const r = await cli("airflow", "status", "iris_quickstart", "--json");
     expect(r.code).toBe(0);

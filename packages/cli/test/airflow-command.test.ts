@@ -141,6 +141,66 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("status of a failed run shows the end of each failed task's log, where the traceback is", async () => {
+    const logPaths: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const path = url.pathname;
+      const run = { dag_id: "d", dag_run_id: "r1", state: "failed", logical_date: null };
+      const ti = (task_id: string, state: string, try_number: number, map_index = -1) => ({
+        task_id,
+        state,
+        try_number,
+        map_index,
+        duration: 1,
+      });
+      let status = 200;
+      let body: unknown = run;
+      if (path.endsWith("/taskInstances")) {
+        const tis = [
+          ti("load", "success", 1),
+          ti("fail", "failed", 2),
+          ti("shard", "failed", 1, 3),
+        ];
+        body = { task_instances: [...tis, ti("after", "upstream_failed", 0)], total_entries: 4 };
+      } else if (path.includes("/logs/")) {
+        logPaths.push(`${path}${url.search}`);
+        if (path.includes("/shard/")) {
+          status = 403;
+          body = { detail: "Forbidden" };
+        } else {
+          const lines = Array.from({ length: 40 }, (_, i) => ({ event: `line ${i + 1}` }));
+          body = { content: lines, continuation_token: null };
+        }
+      }
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const r = await cli(env, "airflow", "status", "d", "r1");
+      expect(r.code).toBe(0);
+      const tail = Array.from({ length: 30 }, (_, i) => `  line ${i + 11}\n`).join("");
+      expect(r.stdout).toContain(`\nlog of fail (try 2, its last 30 lines):\n${tail}`);
+      expect(r.stdout).not.toContain("line 10\n");
+      expect(r.stdout).toContain(
+        "\nlog of shard[3] (try 1): could not be read: GET /api/v2/dags/d/dagRuns/r1/taskInstances/shard/logs/1 → 403: Forbidden\n",
+      );
+      // The try and index the table has; nothing for a task that never ran.
+      expect(logPaths).toEqual([
+        "/api/v2/dags/d/dagRuns/r1/taskInstances/fail/logs/2?full_content=true&map_index=-1",
+        "/api/v2/dags/d/dagRuns/r1/taskInstances/shard/logs/1?full_content=true&map_index=3",
+      ]);
+      // --json stays the run and its task instances.
+      const json = await cli(env, "airflow", "status", "d", "r1", "--json");
+      expect(json.stdout).not.toContain("log of");
+      expect(logPaths).toHaveLength(2);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("trigger sends a logical date: now by default, the one given, or none", async () => {
     const bodies: Record<string, unknown>[] = [];
     const server = createServer((req, res) => {

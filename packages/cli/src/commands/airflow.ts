@@ -97,6 +97,51 @@ async function printRun(
   }
   io.stdout(`${run.dag_id} ${run.dag_run_id}: ${run.state}\n`);
   io.stdout(table(["TASK", "MAP", "STATE", "TRY", "DURATION"], taskRows(tis)));
+  await printFailedLogs(io, client, run, tis);
+}
+
+/** Lines of a failed task's log shown under the table: enough for the traceback. */
+const LOG_TAIL = 30;
+/** Failed tasks whose logs are shown; the others are named. */
+const LOGS_SHOWN = 5;
+
+/**
+ * The end of each failed task's log, where its traceback is, as `gh run view --log-failed`
+ * shows a failed job's: why it failed, without opening the UI. A log that cannot be read
+ * (no permission, remote logging that fails) is said in one line; the run's report stands.
+ */
+async function printFailedLogs(
+  io: CliIO,
+  client: AirflowClient,
+  run: DagRun,
+  tis: readonly TaskInstance[],
+): Promise<void> {
+  const failed = tis.filter((t) => t.state === "failed" && t.try_number > 0);
+  for (const t of failed.slice(0, LOGS_SHOWN)) {
+    const task = t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id;
+    const log = await client
+      .getTaskLog(run.dag_id, run.dag_run_id, t.task_id, {
+        tryNumber: t.try_number,
+        mapIndex: t.map_index,
+      })
+      .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    if (log instanceof Error) {
+      io.stdout(`\nlog of ${task} (try ${t.try_number}): could not be read: ${log.message}\n`);
+      continue;
+    }
+    const lines = log.text === "" ? [] : log.text.split("\n");
+    const shown = lines.slice(-LOG_TAIL);
+    const cut = lines.length - shown.length;
+    io.stdout(
+      `\nlog of ${task} (try ${t.try_number}${cut > 0 ? `, its last ${shown.length} lines` : ""}):\n${shown.map((l) => `  ${l}\n`).join("") || "  (empty)\n"}`,
+    );
+  }
+  if (failed.length > LOGS_SHOWN) {
+    const rest = failed.slice(LOGS_SHOWN).map((t) => t.task_id);
+    io.stdout(
+      `\n${rest.length} more failed: ${rest.join(", ")} (their logs are in the Airflow UI)\n`,
+    );
+  }
 }
 
 /** A `--conf` value: a DAG run's conf, which must be a JSON object. */
