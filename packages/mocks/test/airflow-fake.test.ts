@@ -286,6 +286,57 @@ describe("the run state machine", () => {
     expect(again.body.state).toBe("queued");
   });
 
+  it("serves each try's log as Airflow 3 does: what it printed, a failed try's exception; getTaskLog reads it", async () => {
+    const { clock, fake, call, client } = await setup();
+    fake.addDag({
+      dagId: "logs",
+      tasks: [
+        { taskId: "train", log: ["loading rows"] },
+        { taskId: "after", upstream: ["train"] },
+      ],
+      script: {
+        train: [
+          { state: "failed", log: ["loading rows", "0 rows"], error: "ValueError: no rows" },
+          "success",
+        ],
+      },
+    });
+    await call("POST", "/api/v2/dags/logs/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(500);
+    // Running: what it printed so far, and a token, for the rest.
+    const running = await call("GET", "/api/v2/dags/logs/dagRuns/r1/taskInstances/train/logs/1");
+    expect(running.body.continuation_token).toEqual(expect.any(String));
+    expect((await client.getTaskLog("logs", "r1", "train")).complete).toBe(false);
+    fake.settle();
+    const failed = await client.getTaskLog("logs", "r1", "train");
+    expect(failed.tryNumber).toBe(1);
+    expect(failed.complete).toBe(true);
+    expect(failed.text).toBe(
+      [
+        "[2025-01-01T00:00:00Z] {task.stdout} INFO - loading rows",
+        "[2025-01-01T00:00:00Z] {task.stdout} INFO - 0 rows",
+        "[2025-01-01T00:00:01Z] {task} ERROR - Task failed with exception",
+        "Traceback (most recent call last):",
+        "ValueError: no rows",
+      ].join("\n"),
+    );
+    // Never ran: try 0, no log; no try 2 yet: Airflow's 404.
+    expect((await client.getTaskLog("logs", "r1", "after")).tryNumber).toBe(0);
+    const none = await call("GET", "/api/v2/dags/logs/dagRuns/r1/taskInstances/train/logs/2");
+    expect(none).toEqual({ status: 404, body: { detail: "TaskInstance not found" } });
+    // The rerun after a clear succeeds with the task's own log; try 1's stays.
+    await call("POST", "/api/v2/dags/logs/clearTaskInstances", {
+      dry_run: false,
+      dag_run_id: "r1",
+    });
+    fake.settle();
+    const second = await client.getTaskLog("logs", "r1", "train");
+    expect(second.tryNumber).toBe(2);
+    expect(second.text).toMatch(/\{task\.stdout\} INFO - loading rows$/);
+    const first = await client.getTaskLog("logs", "r1", "train", { tryNumber: 1 });
+    expect(first.text).toContain("ValueError: no rows");
+  });
+
   it("validates triggers like Airflow 3 and rejects a duplicate run id", async () => {
     const { fake, call } = await setup();
     addPipeline(fake);

@@ -106,6 +106,7 @@ interface TaskDef {
   readonly xcom: Readonly<Record<string, unknown>>;
   readonly xcomOnFailure: Readonly<Record<string, unknown>>;
   readonly durationMs: number | undefined;
+  readonly log: readonly string[];
   priorityWeight: number;
 }
 
@@ -440,6 +441,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         xcom: t.xcom ?? {},
         xcomOnFailure: t.xcomOnFailure ?? {},
         durationMs: t.durationMs,
+        log: t.log ?? [],
         priorityWeight: 1,
       };
       byId.set(t.taskId, def);
@@ -515,15 +517,81 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     dag: Dag,
     task: TaskDef,
     tryNumber: number,
-  ): { state: "success" | "failed"; durationMs: number } {
+  ): {
+    state: "success" | "failed";
+    durationMs: number;
+    log: readonly string[];
+    error: string | undefined;
+  } {
     const entry = dag.script[task.taskId];
     const pick: TaskOutcome | undefined = Array.isArray(entry)
       ? (entry as readonly TaskOutcome[])[Math.min(tryNumber - 1, entry.length - 1)]
       : (entry as TaskOutcome | undefined);
     const duration = task.durationMs ?? dag.spec.taskDurationMs ?? defaultDuration;
-    if (pick === undefined) return { state: "success", durationMs: duration };
-    if (typeof pick === "string") return { state: pick, durationMs: duration };
-    return { state: pick.state, durationMs: pick.durationMs ?? duration };
+    const base = { durationMs: duration, log: task.log, error: undefined };
+    if (pick === undefined) return { ...base, state: "success" };
+    if (typeof pick === "string") return { ...base, state: pick };
+    return {
+      state: pick.state,
+      durationMs: pick.durationMs ?? duration,
+      log: pick.log ?? task.log,
+      error: pick.error,
+    };
+  }
+
+  /**
+   * A try's log as Airflow 3 serves it: where it was read from (a folded group), what the task
+   * printed (`task.stdout`), and for a failed try the exception (`error_detail`). Null when
+   * the task instance has had no such try.
+   */
+  function tryLog(
+    run: Run,
+    dag: Dag,
+    ti: Ti,
+    tryNumber: number,
+  ): { content: Record<string, unknown>[]; continuation_token: string | null } | null {
+    const task = dag.byId.get(ti.taskId);
+    if (!task || tryNumber < 1 || tryNumber > ti.tryNumber) return null;
+    const running = tryNumber === ti.tryNumber && ti.state === "running";
+    const outcome = outcomeOf(dag, task, tryNumber);
+    const at = isoTime(ti.startDate ?? clock.now());
+    const file = `dag_id=${dag.dagId}/run_id=${run.runId}/task_id=${ti.taskId}/attempt=${tryNumber}.log`;
+    const content: Record<string, unknown>[] = [
+      { event: "::group::Log message source details" },
+      { event: `/opt/airflow/logs/${file}` },
+      { event: "::endgroup::" },
+      ...outcome.log.map((event) => ({
+        timestamp: at,
+        level: "info",
+        logger: "task.stdout",
+        event,
+      })),
+    ];
+    if (!running && outcome.state === "failed") {
+      const error = outcome.error ?? "Exception";
+      const colon = error.indexOf(": ");
+      const end = tryNumber === ti.tryNumber && ti.endDate !== null ? isoTime(ti.endDate) : at;
+      content.push({
+        timestamp: end,
+        level: "error",
+        logger: "task",
+        event: "Task failed with exception",
+        error_detail: [
+          {
+            exc_type: colon < 0 ? error : error.slice(0, colon),
+            exc_value: colon < 0 ? "" : error.slice(colon + 2),
+            exc_notes: [],
+            syntax_error: null,
+            is_cause: false,
+            frames: [],
+            is_group: false,
+            exceptions: [],
+          },
+        ],
+      });
+    }
+    // A running try's log goes on: Airflow hands back a token to read the rest with.
+    return { content, continuation_token: running ? `fake-token-${ti.id}-${tryNumber}` : null };
   }
 
   /** Starts every task whose upstream all succeeded; marks upstream_failed where one failed. */
@@ -1591,6 +1659,39 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           );
         }
         return response(200).json(tiJson(run, ti));
+      }),
+    ),
+
+    http.get(
+      "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{try_number}",
+      guarded(({ params, request, response }) => {
+        // The ndjson stream (what Airflow sends when asked for it alone) is not served.
+        if ((request.headers.get("accept") ?? "").startsWith("application/x-ndjson")) {
+          return notMocked(request) as never;
+        }
+        const dagId = decode(params.dag_id);
+        const runId = decode(params.dag_run_id);
+        const taskId = decode(params.task_id);
+        const tryText = decode(params.try_number);
+        const url = new URL(request.url);
+        const mapIndex = url.searchParams.get("map_index") ?? "-1";
+        if (!/^\d+$/.test(tryText)) {
+          return invalid([
+            {
+              type: "int_parsing",
+              loc: ["path", "try_number"],
+              msg: "Input should be a valid integer, unable to parse string as an integer",
+              input: tryText,
+            },
+          ]);
+        }
+        const run = findRun(dagId, runId);
+        const dag = dags.get(dagId);
+        const ti = run?.tis.get(taskId);
+        const log =
+          run && dag && ti && mapIndex === "-1" ? tryLog(run, dag, ti, Number(tryText)) : null;
+        if (log === null) return fail(404, "TaskInstance not found");
+        return response(200).json(log as Schemas["TaskInstancesLogResponse"]);
       }),
     ),
 

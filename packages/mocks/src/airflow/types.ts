@@ -5,7 +5,18 @@ import type { FakeApi } from "../fake.js";
 export type TaskOutcome =
   | "success"
   | "failed"
-  | { readonly state: "success" | "failed"; readonly durationMs?: number };
+  | {
+      readonly state: "success" | "failed";
+      readonly durationMs?: number;
+      /** What this try printed: its log's lines (default: the task's `log`). */
+      readonly log?: readonly string[];
+      /**
+       * The exception a failed try raised, as Python's last traceback line
+       * (`"ValueError: no rows"`): its log ends with it, as Airflow's does. Default
+       * `"Exception"` for a failed try.
+       */
+      readonly error?: string;
+    };
 
 /**
  * A DAG's script: per task id, how it ends — one outcome for every try, or a list by try
@@ -31,6 +42,11 @@ export interface AirflowTaskSpec {
   readonly xcomOnFailure?: Readonly<Record<string, unknown>>;
   /** How long each try runs on the fake's clock. Default: the DAG's, then the fake's `taskDurationMs`. */
   readonly durationMs?: number;
+  /**
+   * What each try prints: its log's lines (GET .../logs/{try_number}), unless the script's
+   * outcome for that try gives its own. Default none.
+   */
+  readonly log?: readonly string[];
 }
 
 export interface AirflowDagSpec {
