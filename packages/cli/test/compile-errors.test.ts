@@ -106,7 +106,22 @@ const cases: [string, Case][] = [
         ),
       },
       code: "MLG1011",
-      says: ["pipelines/demo.pipeline.ts:4:5", "invalid resources.gpu of task 'c'"],
+      says: [
+        "pipelines/demo.pipeline.ts:4:5",
+        "invalid resources.gpu of task 'c': expected a whole number of accelerators",
+      ],
+    },
+  ],
+  [
+    "gpu: 0 says to leave it out",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          `  p.container("c", { image: "python:3.11", command: ["true"], resources: { gpu: 0 } });`,
+        ),
+      },
+      code: "MLG1011",
+      says: ["invalid resources.gpu of task 'c': expected 1 or more (leave gpu out for none)"],
     },
   ],
   [

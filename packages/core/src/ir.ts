@@ -159,7 +159,11 @@ export const resourcesSchema = z.strictObject({
   memoryRequest: z.string().nullable(),
   memoryLimit: z.string().nullable(),
   /** The accelerators' limit: `nvidia.com/gpu` unless `accelerator` names another. */
-  gpuLimit: z.number().int().positive().nullable(),
+  gpuLimit: z
+    .number()
+    .int("expected a whole number of accelerators")
+    .positive("expected 1 or more (leave gpu out for none)")
+    .nullable(),
   /**
    * The accelerator's extended resource name (`amd.com/gpu`, `google.com/tpu`), kfp's
    * set_accelerator_type; absent: `nvidia.com/gpu`. Set without `gpuLimit`, one of them.
