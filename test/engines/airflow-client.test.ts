@@ -411,6 +411,11 @@ describe("mlgen airflow (CLI) against the same server", () => {
     );
     expect(r.stdout).not.toContain("log of say");
     expect(r.stdout).not.toContain("log of after");
+    // The whole log of one task.
+    const log = await cli("airflow", "logs", "log_demo", "fail", "manual__log_demo");
+    expect(log.code).toBe(0);
+    expect(log.stdout).toMatch(/\{task_runner\.py:\d+\} ERROR - Task failed with exception/);
+    expect(log.stdout).toMatch(/\nValueError: bad input: no rows\n/);
   });
 
   it("status --json prints the latest run and its task instances", async () => {

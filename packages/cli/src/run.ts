@@ -215,6 +215,19 @@ async function runProgram(
   });
   connection(
     airflow
+      .command("logs")
+      .description("a task instance's log, its traceback last (the latest run and try by default)")
+      .argument("<dag>", "DAG id")
+      .argument("<task>", "task id")
+      .argument("[run]", "run id")
+      .option("--try <n>", "the try to read, 1 for the first (default: the latest)")
+      .option("--map-index <i>", "of a mapped task"),
+  ).action(async (dag: string, task: string, runId: string | undefined, options) => {
+    const { logsCommand } = await import("./commands/airflow.js");
+    exitCode = await logsCommand(io, dag, task, runId, options);
+  });
+  connection(
+    airflow
       .command("errors")
       .description("DAG files that fail to import; exit 1 when there are any"),
   ).action(async (options) => {

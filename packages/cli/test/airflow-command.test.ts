@@ -201,6 +201,82 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("logs prints a task's log (the latest run and try unless told), --json its messages", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      seen.push(`${url.pathname}${url.search}`);
+      const run = { dag_id: "d", dag_run_id: "r9", state: "failed", logical_date: null };
+      let body: unknown = run;
+      if (url.pathname.endsWith("/dagRuns")) body = { dag_runs: [run], total_entries: 1 };
+      else if (url.pathname.endsWith("/taskInstances/fail"))
+        body = { task_id: "fail", try_number: 2 };
+      else if (url.pathname.endsWith("/taskInstances/after"))
+        body = { task_id: "after", try_number: 0 };
+      else if (url.pathname.includes("/logs/")) {
+        body = {
+          content: [
+            { event: "::group::Log message source details" },
+            { event: "/x.log" },
+            { event: "::endgroup::" },
+            { event: "boom", level: "error" },
+          ],
+          continuation_token: null,
+        };
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const latest = await cli(env, "airflow", "logs", "d", "fail");
+      expect(latest).toMatchObject({ code: 0, stdout: "ERROR - boom\n", stderr: "" });
+      expect(seen.splice(0)).toEqual([
+        "/api/v2/dags/d/dagRuns?limit=1&order_by=-run_after",
+        "/api/v2/dags/d/dagRuns/r9/taskInstances/fail",
+        "/api/v2/dags/d/dagRuns/r9/taskInstances/fail/logs/2?full_content=true&map_index=-1",
+      ]);
+      const given = await cli(
+        env,
+        "airflow",
+        "logs",
+        "d",
+        "fail",
+        "r1",
+        "--try",
+        "1",
+        "--map-index",
+        "4",
+      );
+      expect(given.code).toBe(0);
+      expect(seen.splice(0)).toEqual([
+        "/api/v2/dags/d/dagRuns/r1/taskInstances/fail/logs/1?full_content=true&map_index=4",
+      ]);
+      const json = await cli(env, "airflow", "logs", "d", "fail", "r1", "--json");
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        tryNumber: 2,
+        text: "ERROR - boom",
+        complete: true,
+      });
+      const never = await cli(env, "airflow", "logs", "d", "after", "r1");
+      expect(never).toMatchObject({
+        code: 0,
+        stdout: "",
+        stderr: "mlgen airflow logs: after of d r1 has not run (no try, no log)\n",
+      });
+      seen.length = 0;
+      const bad = await cli(env, "airflow", "logs", "d", "fail", "r1", "--try", "0");
+      expect(bad).toMatchObject({
+        code: 2,
+        stderr: "mlgen airflow logs: --try takes a whole number of 1 or more (got '0')\n",
+      });
+      expect(seen).toEqual([]);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("trigger sends a logical date: now by default, the one given, or none", async () => {
     const bodies: Record<string, unknown>[] = [];
     const server = createServer((req, res) => {

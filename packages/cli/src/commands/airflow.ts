@@ -268,6 +268,53 @@ export async function statusCommand(
   return o.exitStatus && run.state !== "success" ? 1 : 0;
 }
 
+/** A whole number of at least `min` from a flag, or a usage error naming the flag. */
+function wholeFlag(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text) || Number(text) < min) {
+    throw new CliError(
+      `mlgen airflow logs: ${flag} takes a whole number of ${min} or more (got '${text}')`,
+      2,
+    );
+  }
+  return Number(text);
+}
+
+export async function logsCommand(
+  io: CliIO,
+  dagId: string,
+  taskId: string,
+  runId: string | undefined,
+  o: ConnectionOptions & { try?: string; mapIndex?: string },
+): Promise<number> {
+  const tryNumber = wholeFlag("--try", o.try, 1);
+  const mapIndex = wholeFlag("--map-index", o.mapIndex, 0);
+  const client = await connect(io, o);
+  let run = runId;
+  if (run === undefined) {
+    const latest = await client.latestDagRun(dagId);
+    if (!latest) throw new CliError(`mlgen airflow logs: ${dagId} has no runs`);
+    run = latest.dag_run_id;
+  }
+  const log = await client.getTaskLog(dagId, run, taskId, {
+    ...(tryNumber !== undefined ? { tryNumber } : {}),
+    ...(mapIndex !== undefined ? { mapIndex } : {}),
+  });
+  if (o.json) {
+    io.stdout(`${JSON.stringify(log, null, 2)}\n`);
+    return 0;
+  }
+  if (log.tryNumber === 0) {
+    io.stderr(`mlgen airflow logs: ${taskId} of ${dagId} ${run} has not run (no try, no log)\n`);
+    return 0;
+  }
+  if (log.text !== "") io.stdout(`${log.text}\n`);
+  if (!log.complete) {
+    io.stderr(`mlgen airflow logs: try ${log.tryNumber} is still running; the log so far\n`);
+  }
+  return 0;
+}
+
 export async function errorsCommand(io: CliIO, o: ConnectionOptions): Promise<number> {
   const client = await connect(io, o);
   const errors = await client.listImportErrors();
