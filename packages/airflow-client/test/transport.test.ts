@@ -318,6 +318,28 @@ describe("transport", () => {
     });
   });
 
+  it("retries any request after a 429 (it was not processed), waiting its Retry-After", async () => {
+    const run = { dag_run_id: "r1", state: "queued", logical_date: null };
+    const waits: number[] = [];
+    const f = fakeFetch([() => json(429, {}, { "retry-after": "2" }), () => json(200, run)]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      fetch: f.fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    // Without a run id the trigger is no idempotent request (a 503 is not retried, above).
+    await c.triggerDagRun("d", { conf: { a: 1 } });
+    expect(f.seen.map((s) => [s.method, s.idem])).toEqual([
+      ["POST", null],
+      ["POST", null],
+    ]);
+    expect(f.seen[1]?.body).toBe(f.seen[0]?.body);
+    expect(JSON.parse(f.seen[1]?.body ?? "")).toMatchObject({ conf: { a: 1 } });
+    expect(waits).toEqual([2000]);
+  });
+
   it("repeats a repeatable request after Airflow's 500 'Database error', and nothing else", async () => {
     // What Airflow 3's API answers for a SQLAlchemy error, e.g. a locked SQLite file.
     const dbError = () =>

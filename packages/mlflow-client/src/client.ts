@@ -46,6 +46,32 @@ async function unwrap<T>(result: Result<T>, method: string, path: string): Promi
 
 const idempotent = { [IDEMPOTENT_HEADER]: "1" };
 
+/**
+ * The writes that may be sent again after a 5xx, also through `api`: the server drops a metric
+ * point it already has, and tags, params, aliases and updates are upserts. Creates are not here
+ * (a repeat would make a second run, experiment or version); a 429 is retried for every write.
+ */
+const IDEMPOTENT_WRITES = new Set(
+  [
+    "runs/log-batch",
+    "runs/log-metric",
+    "runs/log-parameter",
+    "runs/set-tag",
+    "runs/delete-tag",
+    "runs/update",
+    "experiments/update",
+    "experiments/set-experiment-tag",
+    "experiments/delete-experiment-tag",
+    "registered-models/alias",
+    "registered-models/set-tag",
+    "registered-models/delete-tag",
+    "registered-models/update",
+    "model-versions/set-tag",
+    "model-versions/delete-tag",
+    "model-versions/update",
+  ].map((p) => `/api/2.0/mlflow/${p}`),
+);
+
 /** The request init's `signal`, when there is one (openapi-fetch passes it to the Request). */
 const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
 
@@ -299,8 +325,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     requestError: (f) => new MlflowRequestError(f),
   });
   // Every answer passes through here, so no error body can carry a credential further.
-  const transport = async (input: Request, send?: SendOptions) =>
-    scrubbedError(await http(input, send), config.secrets);
+  const prefix = new URL(config.baseUrl).pathname.replace(/\/$/, "").length;
+  const transport = async (input: Request, send?: SendOptions) => {
+    if (IDEMPOTENT_WRITES.has(new URL(input.url).pathname.slice(prefix))) {
+      input.headers.set(IDEMPOTENT_HEADER, "1");
+    }
+    return scrubbedError(await http(input, send), config.secrets);
+  };
   const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
   api.use(jsonAnswers(config.secrets));
   const artifactRoots = new Map<string, string>();

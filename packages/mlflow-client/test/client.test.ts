@@ -960,3 +960,51 @@ describe("withRun", () => {
     ]);
   });
 });
+
+describe("retries of writes", () => {
+  const limited = () =>
+    json(
+      429,
+      { error_code: "REQUEST_LIMIT_EXCEEDED", message: "Too many requests" },
+      { "retry-after": "1" },
+    );
+  const unavailable = () => json(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" });
+
+  it("sends logBatch again after a 429 (waiting its Retry-After) and after a 503", async () => {
+    const waits: number[] = [];
+    const f = fakeFetch([limited, unavailable, () => json(200, {})]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml/prefix",
+      env: {},
+      fetch: f.fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await c.logBatch("r1", { metrics: [{ key: "loss", value: 1, timestamp: 1, step: 0 }] });
+    expect(f.seen.map((s) => s.path)).toEqual(
+      Array(3).fill("/prefix/api/2.0/mlflow/runs/log-batch"),
+    );
+    expect(new Set(f.seen.map((s) => s.body)).size).toBe(1);
+    expect(waits[0]).toBe(1000);
+    // An alias set through the helper, and a tag through `api`, likewise.
+    const g = fakeFetch([unavailable, () => json(200, {}), unavailable, () => json(200, {})]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch, ...noSleep });
+    await d.setAlias("m", "champion", "1");
+    await d.api.POST("/api/2.0/mlflow/runs/set-tag", {
+      body: { run_id: "r1", key: "k", value: "v" },
+    });
+    expect(g.seen).toHaveLength(4);
+  });
+
+  it("creates a run again only after a 429, never after a 503 (it may have been made)", async () => {
+    const f = fakeFetch([limited, () => json(200, run("r1"))]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch, ...noSleep });
+    expect((await c.createRun({ experimentId: "1" })).info.run_id).toBe("r1");
+    expect(f.seen).toHaveLength(2);
+    const g = fakeFetch([unavailable, () => json(200, run("r2"))]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch, ...noSleep });
+    await expect(d.createRun({ experimentId: "1" })).rejects.toMatchObject({ status: 503 });
+    expect(g.seen).toHaveLength(1);
+  });
+});
