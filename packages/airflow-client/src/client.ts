@@ -162,11 +162,18 @@ export interface PaginateOptions extends CallOptions {
 }
 
 export interface WaitResult {
-  readonly state: DagRunState;
+  /** How the run ended: waitForDagRun resolves only then. */
+  readonly state: Extract<DagRunState, "success" | "failed">;
   readonly dagRun: DagRun;
   /** Every task instance of the run when it ended, in Airflow's order. */
   readonly taskInstances: readonly TaskInstance[];
+  /** The task instances that ran and failed (`failed`): each has a log. */
   readonly failedTaskInstances: readonly TaskInstance[];
+  /**
+   * The task instances that never ran because a task upstream failed (`upstream_failed`):
+   * they have no log.
+   */
+  readonly upstreamFailedTaskInstances: readonly TaskInstance[];
   /**
    * The run ended without a single task instance: Airflow created none, so a `success` ran
    * nothing (no task, no XCom). It does so for a logical date before the DAG's (its tasks')
@@ -459,7 +466,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
 
     /**
      * Polls until the run is success or failed; resolves with its task instances, the failed
-     * ones, and `noTaskInstances` when it ended without any (a success that ran nothing).
+     * ones, those that never ran because one upstream failed, and `noTaskInstances` when it ended without any (a success that ran nothing).
      */
     async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
       const timeoutMs = opts.timeoutMs ?? 600_000;
@@ -484,14 +491,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
             ? await client.listTaskInstances(dagId, runId, signal)
             : [];
         opts.onProgress?.(run, tis);
-        if (TERMINAL.has(run.state)) {
+        if (run.state === "success" || run.state === "failed") {
           return {
             state: run.state,
             dagRun: run,
             taskInstances: tis,
-            failedTaskInstances: tis.filter(
-              (t) => t.state === "failed" || t.state === "upstream_failed",
-            ),
+            failedTaskInstances: tis.filter((t) => t.state === "failed"),
+            upstreamFailedTaskInstances: tis.filter((t) => t.state === "upstream_failed"),
             noTaskInstances: tis.length === 0,
           };
         }

@@ -883,6 +883,25 @@ describe("transport", () => {
   });
 });
 
+describe("waitForDagRun's result", () => {
+  it("keeps the tasks that failed apart from those that never ran (upstream_failed)", async () => {
+    const ti = (task_id: string, state: string) => ({ task_id, state, map_index: -1 });
+    const f = fakeFetch([
+      () => json(200, { dag_id: "d", dag_run_id: "r", state: "failed" }),
+      () =>
+        json(200, {
+          task_instances: [ti("a", "success"), ti("b", "failed"), ti("c", "upstream_failed")],
+          total_entries: 3,
+        }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, ...noSleep });
+    const result = await c.waitForDagRun("d", "r");
+    expect(result.state).toBe("failed");
+    expect(result.failedTaskInstances.map((t) => t.task_id)).toEqual(["b"]);
+    expect(result.upstreamFailedTaskInstances.map((t) => t.task_id)).toEqual(["c"]);
+  });
+});
+
 describe("waitForDagRun's clock", () => {
   it("waits on real time with a retry-only sleep: the polls keep their interval", async () => {
     const run = (state: string) => () => json(200, { dag_id: "d", dag_run_id: "r", state });
