@@ -111,29 +111,29 @@ async function unwrap<T>(
 }
 
 export interface TriggerOptions extends CallOptions {
-  readonly conf?: Record<string, unknown>;
+  readonly conf?: Record<string, unknown> | undefined;
   /** ISO date-time with an offset; `null`/absent sends `logical_date: null` (Airflow 3 needs the key). */
-  readonly logicalDate?: string | null;
+  readonly logicalDate?: string | null | undefined;
   /**
    * With a run id the trigger is idempotent, so it may be retried: when the run already exists
    * (Airflow's 409) with the same conf (and logical date, when given), it is that run, e.g. the
    * one an attempt whose answer was lost created; with other settings the 409 is thrown.
    */
-  readonly runId?: string;
-  readonly note?: string;
+  readonly runId?: string | undefined;
+  readonly note?: string | undefined;
 }
 
 interface ClearSettings {
   /** Not empty: Airflow refuses an empty list. */
-  readonly taskIds?: readonly string[];
+  readonly taskIds?: readonly string[] | undefined;
   /** Default false: every task of the run (or only `taskIds`), as the Airflow UI clears. */
-  readonly onlyFailed?: boolean;
+  readonly onlyFailed?: boolean | undefined;
   /** Default false: clear for real. */
-  readonly dryRun?: boolean;
+  readonly dryRun?: boolean | undefined;
   /** Default true: the run goes back to queued, as the Airflow UI does. */
-  readonly resetDagRuns?: boolean;
-  readonly includeUpstream?: boolean;
-  readonly includeDownstream?: boolean;
+  readonly resetDagRuns?: boolean | undefined;
+  readonly includeUpstream?: boolean | undefined;
+  readonly includeDownstream?: boolean | undefined;
 }
 
 /**
@@ -149,16 +149,16 @@ export type ClearOptions = ClearSettings &
 
 export interface WaitOptions extends CallOptions {
   /** Default 10 minutes. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Default 2 s. */
-  readonly pollIntervalMs?: number;
-  readonly onProgress?: (run: DagRun, taskInstances: readonly TaskInstance[]) => void;
+  readonly pollIntervalMs?: number | undefined;
+  readonly onProgress?: ((run: DagRun, taskInstances: readonly TaskInstance[]) => void) | undefined;
 }
 
 /** `paginate`'s third argument, when more than the page size. */
 export interface PaginateOptions extends CallOptions {
   /** Items asked for a page; default and most 100 (the server caps it). */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
 }
 
 export interface WaitResult {

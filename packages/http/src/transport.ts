@@ -1,10 +1,10 @@
 export interface RetryOptions {
   /** Retries after the first try. Default 3. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
   /** First backoff delay; it doubles each retry, with full jitter. Default 250 ms. */
-  readonly baseDelayMs?: number;
+  readonly baseDelayMs?: number | undefined;
   /** Cap for one delay, also for a server's Retry-After. Default 30 s. */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
 }
 
 export interface RetryInfo {
@@ -34,25 +34,25 @@ export interface RequestFailure {
 /** Options every client's transport shares. */
 export interface HttpOptions {
   /** Sent with every request (e.g. a proxy's header). */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /**
    * Per attempt: how long to wait for the answer's headers. For a streamed body sent with
    * `{ streamed: true }`, how long without progress. Default 30 s.
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** `false` disables retries. */
-  readonly retry?: RetryOptions | false;
-  readonly fetch?: typeof fetch;
+  readonly retry?: RetryOptions | false | undefined;
+  readonly fetch?: typeof fetch | undefined;
   /** Called before each retry, e.g. for logging; never given credentials. */
-  readonly onRetry?: (info: RetryInfo) => void;
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
   /** For tests: how to wait. */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   /**
    * A clock to wait on instead of real time, for tests (@mlgen/mocks' `createManualClock`
    * fits): the helpers' waits (`waitForDagRun`, `registerModel`) and, unless `sleep` is given,
    * retries' back-off call its `sleep`, which moves it, and deadlines are read from its `now`.
    */
-  readonly clock?: WaitClock;
+  readonly clock?: WaitClock | undefined;
 }
 
 /** A clock a client waits on (HttpOptions.clock). */

@@ -114,7 +114,10 @@ const jsonAnswers = (secrets: readonly string[]): Middleware => ({
 
 /** The paging fields every search takes (body or query alike). */
 function pageFields(
-  opts: { readonly filter?: string; readonly orderBy?: readonly string[] | undefined },
+  opts: {
+    readonly filter?: string | undefined;
+    readonly orderBy?: readonly string[] | undefined;
+  },
   token: string | undefined,
   size: number,
 ) {
@@ -129,37 +132,37 @@ function pageFields(
 export interface SearchRunsOptions extends CallOptions {
   readonly experimentIds: readonly string[];
   /** An MLflow filter string; build one with `runFilter()`. */
-  readonly filter?: string;
+  readonly filter?: string | undefined;
   /** e.g. `["metrics.accuracy DESC", "attributes.start_time"]`. */
-  readonly orderBy?: readonly string[];
-  readonly viewType?: ViewType;
+  readonly orderBy?: readonly string[] | undefined;
+  readonly viewType?: ViewType | undefined;
   /** Page size; default 1000, at most 50,000 (the server refuses more). */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
   /** Stop after this many runs (0: none, and no request). */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
 }
 
 export interface PageOptions extends CallOptions {
-  readonly filter?: string;
-  readonly orderBy?: readonly string[];
-  readonly pageSize?: number;
-  readonly limit?: number;
+  readonly filter?: string | undefined;
+  readonly orderBy?: readonly string[] | undefined;
+  readonly pageSize?: number | undefined;
+  readonly limit?: number | undefined;
 }
 
 export interface WithRunOptions extends CallOptions {
-  readonly experimentId?: string;
+  readonly experimentId?: string | undefined;
   /** Created if missing (getOrCreateExperiment). */
-  readonly experimentName?: string;
-  readonly runName?: string;
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly experimentName?: string | undefined;
+  readonly runName?: string | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Default SIGINT and SIGTERM. */
-  readonly signals?: readonly NodeJS.Signals[];
+  readonly signals?: readonly NodeJS.Signals[] | undefined;
   /**
    * How long marking the run KILLED after a signal may take before the signal goes on anyway
    * (the run then stays RUNNING). Default 10 s: within Kubernetes' 30 s grace period, where the
    * transport's retries against an unreachable server would take minutes.
    */
-  readonly killTimeoutMs?: number;
+  readonly killTimeoutMs?: number | undefined;
   /**
    * Cancels the run (from `CallOptions`): `fn`'s `signal` aborts with the same reason, the run
    * is ended KILLED, as Ctrl-C ends it (Python's `start_run` marks a KeyboardInterrupt KILLED:
@@ -182,26 +185,26 @@ export interface LogBatchOptions extends CallOptions {
    * Requests in flight at once. Default 8: against MLflow's default four server workers, four
    * left about 40 % of a 2-CPU server idle (connections do not spread evenly over the workers).
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /**
    * Param values over 6000 characters and tag values over 8000 are cut to that length, as
    * MLflow's Python client and server cut them; false refuses them instead. Default: true
    * unless MLFLOW_TRUNCATE_LONG_VALUES is false, as in Python.
    */
-  readonly truncateLongValues?: boolean;
+  readonly truncateLongValues?: boolean | undefined;
 }
 
 export interface RegisterModelOptions extends CallOptions {
   /** A `runs:/<run_id>/<path>`, `models:/<model_id>` or artifact URI. */
   readonly source: string;
-  readonly runId?: string;
-  readonly modelId?: string;
-  readonly description?: string;
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly runId?: string | undefined;
+  readonly modelId?: string | undefined;
+  readonly description?: string | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Default 5 minutes. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Default 500 ms. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
 }
 
 export type ArtifactBody = ReadableStream<Uint8Array> | Readable | Uint8Array | string;
@@ -448,8 +451,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async createExperiment(
       name: string,
       opts: CallOptions & {
-        artifactLocation?: string;
-        tags?: Readonly<Record<string, string>>;
+        artifactLocation?: string | undefined;
+        tags?: Readonly<Record<string, string>> | undefined;
       } = {},
     ): Promise<string> {
       const path = "/api/2.0/mlflow/experiments/create";
@@ -477,8 +480,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async getOrCreateExperiment(
       name: string,
       opts: CallOptions & {
-        artifactLocation?: string;
-        tags?: Readonly<Record<string, string>>;
+        artifactLocation?: string | undefined;
+        tags?: Readonly<Record<string, string>> | undefined;
       } = {},
     ): Promise<Experiment> {
       const call = { signal: opts.signal };
@@ -499,7 +502,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     searchExperiments(
-      opts: PageOptions & { viewType?: ViewType } = {},
+      opts: PageOptions & { viewType?: ViewType | undefined } = {},
     ): AsyncGenerator<Experiment> {
       const path = "/api/2.0/mlflow/experiments/search";
       return pages(
@@ -530,9 +533,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async createRun(
       opts: CallOptions & {
         experimentId: string;
-        runName?: string;
-        startTime?: number;
-        tags?: Readonly<Record<string, string>>;
+        runName?: string | undefined;
+        startTime?: number | undefined;
+        tags?: Readonly<Record<string, string>> | undefined;
       },
     ): Promise<Run> {
       const path = "/api/2.0/mlflow/runs/create";

@@ -13,14 +13,14 @@ export interface MlflowClientOptions extends HttpOptions {
    * Server root, e.g. `http://127.0.0.1:5000` (a path prefix is kept). Default:
    * `MLFLOW_TRACKING_URI`. Credentials in the URL (`http://user:pass@host`) become basic auth.
    */
-  readonly trackingUri?: string;
+  readonly trackingUri?: string | undefined;
   /**
    * Bearer token or basic auth. Default, as the Python client: `MLFLOW_TRACKING_USERNAME` and
    * `_PASSWORD` when both are set, else `MLFLOW_TRACKING_TOKEN`.
    */
-  readonly auth?: MlflowAuth;
+  readonly auth?: MlflowAuth | undefined;
   /** Where the fallbacks are read; default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 export interface ResolvedConfig {
