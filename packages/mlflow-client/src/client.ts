@@ -12,9 +12,10 @@ import {
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { BATCH_LIMITS, type BatchInput, type BatchPart, planBatch } from "./batch.js";
-import { type MlflowClientOptions, resolveConfig } from "./config.js";
+import { httpSettings, type MlflowClientOptions, resolveConfig } from "./config.js";
 import {
   MlflowApiError,
+  MlflowConfigError,
   MlflowDeletedExperimentError,
   MlflowRegistrationError,
   MlflowRequestError,
@@ -322,8 +323,10 @@ function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promis
 
 export function createMlflowClient(options: MlflowClientOptions = {}) {
   const config = resolveConfig(options);
+  const settings = httpSettings(options);
   const http = createHttpTransport({
     ...options,
+    ...settings,
     authorization: () => config.authorization,
     requestError: (f) => new MlflowRequestError(f),
   });
@@ -395,6 +398,28 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         tokens.add(token);
       }
     } while (token);
+  }
+
+  /**
+   * A run's experiment when no id is given: the named one (created when missing), else as the
+   * Python client's start_run: MLFLOW_EXPERIMENT_NAME (created when missing; an
+   * MLFLOW_EXPERIMENT_ID beside it must be its id), else MLFLOW_EXPERIMENT_ID, else "0".
+   */
+  async function defaultExperiment(name: string | undefined, call: CallOptions): Promise<string> {
+    if (name) return (await client.getOrCreateExperiment(name, call)).experiment_id;
+    const env = options.env ?? process.env;
+    const id = env.MLFLOW_EXPERIMENT_ID || undefined;
+    if (env.MLFLOW_EXPERIMENT_NAME) {
+      const found = (await client.getOrCreateExperiment(env.MLFLOW_EXPERIMENT_NAME, call))
+        .experiment_id;
+      if (id !== undefined && id !== found) {
+        throw new MlflowConfigError(
+          `MLFLOW_EXPERIMENT_ID is ${id}, but MLFLOW_EXPERIMENT_NAME names experiment ${found}: set one of them, or both to the same experiment`,
+        );
+      }
+      return found;
+    }
+    return id ?? "0";
   }
 
   async function artifactRoot(runId: string, signal: AbortSignal | undefined): Promise<string> {
@@ -598,10 +623,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       cancel?.throwIfAborted();
       const call = { signal: cancel };
       const experimentId =
-        opts.experimentId ??
-        (opts.experimentName
-          ? (await client.getOrCreateExperiment(opts.experimentName, call)).experiment_id
-          : "0");
+        opts.experimentId ?? (await defaultExperiment(opts.experimentName, call));
       const run = await client.createRun({
         experimentId,
         ...(opts.runName ? { runName: opts.runName } : {}),
@@ -916,7 +938,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       // an abort (the signal goes on while the stream is read) fails it with its reason.
       return withIdleTimeout(
         data,
-        options.timeoutMs ?? 30_000,
+        settings.timeoutMs ?? 30_000,
         () => new MlflowRequestError({ kind: "timeout", method: "GET", path: route, attempts: 1 }),
         opts.signal,
       );

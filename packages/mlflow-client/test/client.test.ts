@@ -1008,3 +1008,105 @@ describe("retries of writes", () => {
     expect(g.seen).toHaveLength(1);
   });
 });
+
+describe("MLflow's variables", () => {
+  it("MLFLOW_EXPERIMENT_NAME (created when missing) and MLFLOW_EXPERIMENT_ID are withRun's default experiment", async () => {
+    const created = (body: string) => JSON.parse(body).experiment_id;
+    const f = fakeFetch([
+      () => json(404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: "no" }),
+      () => json(200, { experiment_id: "7" }),
+      () =>
+        json(200, { experiment: { experiment_id: "7", name: "iris", lifecycle_stage: "active" } }),
+      () => json(200, run("r1")),
+      () => json(200, { run_info: {} }),
+    ]);
+    const env = { MLFLOW_EXPERIMENT_NAME: "iris", MLFLOW_EXPERIMENT_ID: "7" };
+    const c = createMlflowClient({ trackingUri: "http://ml", env, fetch: f.fetch, ...noSleep });
+    await c.withRun(() => 1, { signals: [] });
+    expect(f.seen.map((s) => s.path.replace("/api/2.0/mlflow/", ""))).toEqual([
+      "experiments/get-by-name",
+      "experiments/create",
+      "experiments/get",
+      "runs/create",
+      "runs/update",
+    ]);
+    expect(created(f.seen[3]?.body ?? "")).toBe("7");
+    const g = fakeFetch([() => json(200, run("r2")), () => json(200, { run_info: {} })]);
+    const d = createMlflowClient({
+      trackingUri: "http://ml",
+      env: { MLFLOW_EXPERIMENT_ID: "5" },
+      fetch: g.fetch,
+    });
+    await d.withRun(() => 1, { signals: [] });
+    expect(created(g.seen[0]?.body ?? "")).toBe("5");
+    // An explicit experiment wins.
+    const h = fakeFetch([() => json(200, run("r3")), () => json(200, { run_info: {} })]);
+    const e = createMlflowClient({ trackingUri: "http://ml", env, fetch: h.fetch });
+    await e.withRun(() => 1, { experimentId: "3", signals: [] });
+    expect(created(h.seen[0]?.body ?? "")).toBe("3");
+  });
+
+  it("an MLFLOW_EXPERIMENT_ID that is not MLFLOW_EXPERIMENT_NAME's experiment is an MlflowConfigError", async () => {
+    const f = fakeFetch([
+      () =>
+        json(200, { experiment: { experiment_id: "2", name: "iris", lifecycle_stage: "active" } }),
+    ]);
+    const env = { MLFLOW_EXPERIMENT_NAME: "iris", MLFLOW_EXPERIMENT_ID: "7" };
+    const c = createMlflowClient({ trackingUri: "http://ml", env, fetch: f.fetch });
+    await expect(c.withRun(() => 1, { signals: [] })).rejects.toThrow(MlflowConfigError);
+  });
+
+  it("MLFLOW_HTTP_REQUEST_TIMEOUT, _MAX_RETRIES and _BACKOFF_FACTOR set the timeout and retries, under explicit options", async () => {
+    const busy = () => json(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" });
+    const waits: number[] = [];
+    const f = fakeFetch(busy);
+    const env = {
+      MLFLOW_HTTP_REQUEST_MAX_RETRIES: "5",
+      MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: "0",
+      MLFLOW_HTTP_REQUEST_TIMEOUT: "120",
+    };
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env,
+      fetch: f.fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await expect(c.getRun("r1")).rejects.toMatchObject({ status: 503 });
+    expect(f.seen).toHaveLength(6);
+    expect(waits).toEqual([0, 0, 0, 0, 0]);
+    const g = fakeFetch(busy);
+    const d = createMlflowClient({
+      trackingUri: "http://ml",
+      env,
+      fetch: g.fetch,
+      retry: { retries: 1 },
+      ...noSleep,
+    });
+    await expect(d.getRun("r1")).rejects.toMatchObject({ status: 503 });
+    expect(g.seen).toHaveLength(2);
+    // The timeout: a fetch that never answers fails after MLFLOW_HTTP_REQUEST_TIMEOUT seconds.
+    const never = () => new Promise<Response>(() => {});
+    const e = createMlflowClient({
+      trackingUri: "http://ml",
+      env: { MLFLOW_HTTP_REQUEST_TIMEOUT: "1", MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" },
+      fetch: never as typeof fetch,
+    });
+    await expect(e.getRun("r1")).rejects.toThrow(/no answer in 1 s|timed out \(no answer in 1 s\)/);
+  });
+
+  it.each([
+    ["MLFLOW_HTTP_REQUEST_TIMEOUT", "abc"],
+    ["MLFLOW_HTTP_REQUEST_TIMEOUT", "0"],
+    ["MLFLOW_HTTP_REQUEST_MAX_RETRIES", "-1"],
+    ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1.5"],
+  ])("%s=%s is an MlflowConfigError naming the variable", (name, value) => {
+    expect(() => createMlflowClient({ trackingUri: "http://ml", env: { [name]: value } })).toThrow(
+      new RegExp(name),
+    );
+    expect(() => createMlflowClient({ trackingUri: "http://ml", env: { [name]: value } })).toThrow(
+      MlflowConfigError,
+    );
+  });
+});
