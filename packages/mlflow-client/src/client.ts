@@ -324,6 +324,10 @@ function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promis
 export function createMlflowClient(options: MlflowClientOptions = {}) {
   const config = resolveConfig(options);
   const settings = httpSettings(options);
+  // The times written (a run's start and end, a metric point's default timestamp): the `clock`
+  // option's when given, as a test's manual clock drives the waits.
+  const clock = options.clock;
+  const now = clock ? () => clock.now() : Date.now;
   const http = createHttpTransport({
     ...options,
     ...settings,
@@ -568,7 +572,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         api.POST(path, {
           body: {
             experiment_id: opts.experimentId,
-            start_time: opts.startTime ?? Date.now(),
+            start_time: opts.startTime ?? now(),
             ...(opts.runName ? { run_name: opts.runName } : {}),
             ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
           },
@@ -593,7 +597,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async endRun(
       runId: string,
       status: RunStatus = "FINISHED",
-      endTime = Date.now(),
+      endTime = now(),
       opts: CallOptions = {},
     ) {
       const path = "/api/2.0/mlflow/runs/update";
@@ -755,7 +759,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         concurrency === 1
           ? 1
           : Math.max(1, Math.min(2 * concurrency, Math.ceil(points / BATCH_LIMITS.metrics)));
-      const plan = planBatch(input, lanes, Date.now(), truncate).map((parts) => ({
+      const plan = planBatch(input, lanes, now(), truncate).map((parts) => ({
         parts,
         next: 0,
         busy: false,
@@ -1088,8 +1092,6 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       ).model_version;
       version = present(version, "model_version", "POST", path);
       // A test's clock (options.clock) paces the polls and the deadline, else real time does.
-      const clock = options.clock;
-      const now = clock ? () => clock.now() : Date.now;
       const deadline = now() + (opts.timeoutMs ?? 300_000);
       while (version.status !== "READY") {
         if (version.status === "FAILED_REGISTRATION") {

@@ -1110,3 +1110,23 @@ describe("MLflow's variables", () => {
     );
   });
 });
+
+describe("the clock option", () => {
+  it("gives the times written: a run's start and end, and a metric point's default timestamp", async () => {
+    const clock = { now: () => 1_000_000, sleep: async () => {} };
+    const f = fakeFetch([
+      () => json(200, run("r1")),
+      () => json(200, {}),
+      () => json(200, { run_info: {} }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch, clock });
+    await c.withRun(({ runId }) => c.logBatch(runId, { metrics: [{ key: "loss", value: 1 }] }), {
+      experimentId: "1",
+      signals: [],
+    });
+    const bodies = f.seen.map((s) => JSON.parse(s.body));
+    expect(bodies[0].start_time).toBe(1_000_000);
+    expect(bodies[1].metrics[0].timestamp).toBe(1_000_000);
+    expect(bodies[2].end_time).toBe(1_000_000);
+  });
+});
