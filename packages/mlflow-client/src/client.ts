@@ -252,8 +252,10 @@ export function checkArtifactPath(path: string): string {
 export function proxyPath(artifactUri: string, path: string): string {
   const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(artifactUri);
   if (!m) {
-    throw new Error(
-      `artifact root ${artifactUri} is not served by the tracking server's artifact proxy (start it with --serve-artifacts)`,
+    // The run's root is `<its experiment's artifact_location>/<run id>/artifacts`.
+    const location = artifactUri.replace(/\/[^/]+\/artifacts\/?$/, "");
+    throw new MlflowConfigError(
+      `the run's artifact root ${artifactUri} is not served by the tracking server's artifact proxy: its experiment's artifact_location is ${location}, which the server does not proxy (only mlflow-artifacts:/ locations are). Log to an experiment created without artifactLocation (the server then gives an mlflow-artifacts:/ one, when started with --serve-artifacts, the default) or with an mlflow-artifacts:/ location`,
     );
   }
   const root = (m[1] ?? "").replace(/\/+$/, "");

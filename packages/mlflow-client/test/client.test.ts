@@ -1130,3 +1130,16 @@ describe("the clock option", () => {
     expect(bodies[2].end_time).toBe(1_000_000);
   });
 });
+
+describe("artifacts of a run the proxy does not serve", () => {
+  it("is an MlflowConfigError naming the experiment's artifact_location and the fix", async () => {
+    const body = run("r1");
+    body.run.info.artifact_uri = "file:///tmp/x/r1/artifacts";
+    const f = fakeFetch([() => json(200, body)]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.uploadArtifact("r1", "a.txt", "hi").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowConfigError);
+    expect(err.message).toContain("artifact_location is file:///tmp/x,");
+    expect(err.message).toMatch(/without artifactLocation.*mlflow-artifacts:\//);
+  });
+});
