@@ -112,29 +112,29 @@ async function unwrap<T>(
 }
 
 export interface TriggerOptions extends CallOptions {
-  readonly conf?: Record<string, unknown>;
+  readonly conf?: Record<string, unknown> | undefined;
   /** ISO date-time with an offset; `null`/absent sends `logical_date: null` (Airflow 3 needs the key). */
-  readonly logicalDate?: string | null;
+  readonly logicalDate?: string | null | undefined;
   /**
    * With a run id the trigger is idempotent, so it may be retried: when the run already exists
    * (Airflow's 409) with the same conf (and logical date, when given), it is that run, e.g. the
    * one an attempt whose answer was lost created; with other settings the 409 is thrown.
    */
-  readonly runId?: string;
-  readonly note?: string;
+  readonly runId?: string | undefined;
+  readonly note?: string | undefined;
 }
 
 interface ClearSettings {
   /** Not empty: Airflow refuses an empty list. */
-  readonly taskIds?: readonly string[];
+  readonly taskIds?: readonly string[] | undefined;
   /** Default false: every task of the run (or only `taskIds`), as the Airflow UI clears. */
-  readonly onlyFailed?: boolean;
+  readonly onlyFailed?: boolean | undefined;
   /** Default false: clear for real. */
-  readonly dryRun?: boolean;
+  readonly dryRun?: boolean | undefined;
   /** Default true: the run goes back to queued, as the Airflow UI does. */
-  readonly resetDagRuns?: boolean;
-  readonly includeUpstream?: boolean;
-  readonly includeDownstream?: boolean;
+  readonly resetDagRuns?: boolean | undefined;
+  readonly includeUpstream?: boolean | undefined;
+  readonly includeDownstream?: boolean | undefined;
 }
 
 /**
@@ -150,10 +150,10 @@ export type ClearOptions = ClearSettings &
 
 export interface WaitOptions extends CallOptions {
   /** Default 10 minutes. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Default 2 s. */
-  readonly pollIntervalMs?: number;
-  readonly onProgress?: (run: DagRun, taskInstances: readonly TaskInstance[]) => void;
+  readonly pollIntervalMs?: number | undefined;
+  readonly onProgress?: ((run: DagRun, taskInstances: readonly TaskInstance[]) => void) | undefined;
 }
 
 export interface LogOptions extends CallOptions {
@@ -166,15 +166,22 @@ export interface LogOptions extends CallOptions {
 /** `paginate`'s third argument, when more than the page size. */
 export interface PaginateOptions extends CallOptions {
   /** Items asked for a page; default and most 100 (the server caps it). */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
 }
 
 export interface WaitResult {
-  readonly state: DagRunState;
+  /** How the run ended: waitForDagRun resolves only then. */
+  readonly state: Extract<DagRunState, "success" | "failed">;
   readonly dagRun: DagRun;
   /** Every task instance of the run when it ended, in Airflow's order. */
   readonly taskInstances: readonly TaskInstance[];
+  /** The task instances that ran and failed (`failed`): each has a log. */
   readonly failedTaskInstances: readonly TaskInstance[];
+  /**
+   * The task instances that never ran because a task upstream failed (`upstream_failed`):
+   * they have no log.
+   */
+  readonly upstreamFailedTaskInstances: readonly TaskInstance[];
   /**
    * The run ended without a single task instance: Airflow created none, so a `success` ran
    * nothing (no task, no XCom). It does so for a logical date before the DAG's (its tasks')
@@ -467,7 +474,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
 
     /**
      * Polls until the run is success or failed; resolves with its task instances, the failed
-     * ones, and `noTaskInstances` when it ended without any (a success that ran nothing).
+     * ones, those that never ran because one upstream failed, and `noTaskInstances` when it ended without any (a success that ran nothing).
      */
     async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
       const timeoutMs = opts.timeoutMs ?? 600_000;
@@ -492,14 +499,13 @@ export function createAirflowClient(options: AirflowClientOptions) {
             ? await client.listTaskInstances(dagId, runId, signal)
             : [];
         opts.onProgress?.(run, tis);
-        if (TERMINAL.has(run.state)) {
+        if (run.state === "success" || run.state === "failed") {
           return {
             state: run.state,
             dagRun: run,
             taskInstances: tis,
-            failedTaskInstances: tis.filter(
-              (t) => t.state === "failed" || t.state === "upstream_failed",
-            ),
+            failedTaskInstances: tis.filter((t) => t.state === "failed"),
+            upstreamFailedTaskInstances: tis.filter((t) => t.state === "upstream_failed"),
             noTaskInstances: tis.length === 0,
           };
         }

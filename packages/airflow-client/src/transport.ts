@@ -23,7 +23,7 @@ export type AirflowAuth =
 export interface TransportOptions extends HttpOptions {
   /** Server root, e.g. `http://127.0.0.1:8080` (paths carry `/api/v2`). */
   readonly baseUrl: string;
-  readonly auth?: AirflowAuth;
+  readonly auth?: AirflowAuth | undefined;
 }
 
 const requestError = (f: RequestFailure) => new AirflowRequestError(f);
@@ -68,7 +68,10 @@ async function isInvalidToken(response: Response): Promise<boolean> {
  * given; fetch refuses URLs that hold credentials, and its message would print the password.
  * Errors never echo the URL.
  */
-export function resolveServer(options: { readonly baseUrl: string; readonly auth?: AirflowAuth }): {
+export function resolveServer(options: {
+  readonly baseUrl: string;
+  readonly auth?: AirflowAuth | undefined;
+}): {
   baseUrl: string;
   auth?: AirflowAuth;
 } {

@@ -318,6 +318,28 @@ describe("transport", () => {
     });
   });
 
+  it("retries any request after a 429 (it was not processed), waiting its Retry-After", async () => {
+    const run = { dag_run_id: "r1", state: "queued", logical_date: null };
+    const waits: number[] = [];
+    const f = fakeFetch([() => json(429, {}, { "retry-after": "2" }), () => json(200, run)]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      fetch: f.fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    // Without a run id the trigger is no idempotent request (a 503 is not retried, above).
+    await c.triggerDagRun("d", { conf: { a: 1 } });
+    expect(f.seen.map((s) => [s.method, s.idem])).toEqual([
+      ["POST", null],
+      ["POST", null],
+    ]);
+    expect(f.seen[1]?.body).toBe(f.seen[0]?.body);
+    expect(JSON.parse(f.seen[1]?.body ?? "")).toMatchObject({ conf: { a: 1 } });
+    expect(waits).toEqual([2000]);
+  });
+
   it("repeats a repeatable request after Airflow's 500 'Database error', and nothing else", async () => {
     // What Airflow 3's API answers for a SQLAlchemy error, e.g. a locked SQLite file.
     const dbError = () =>
@@ -858,6 +880,25 @@ describe("transport", () => {
     // A timeout that is no number would poll without pause: refused before the first request.
     await expect(e.waitForDagRun("d", "r", { timeoutMs: Number.NaN })).rejects.toThrow(RangeError);
     await expect(e.waitForDagRun("d", "r", { pollIntervalMs: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("waitForDagRun's result", () => {
+  it("keeps the tasks that failed apart from those that never ran (upstream_failed)", async () => {
+    const ti = (task_id: string, state: string) => ({ task_id, state, map_index: -1 });
+    const f = fakeFetch([
+      () => json(200, { dag_id: "d", dag_run_id: "r", state: "failed" }),
+      () =>
+        json(200, {
+          task_instances: [ti("a", "success"), ti("b", "failed"), ti("c", "upstream_failed")],
+          total_entries: 3,
+        }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch, ...noSleep });
+    const result = await c.waitForDagRun("d", "r");
+    expect(result.state).toBe("failed");
+    expect(result.failedTaskInstances.map((t) => t.task_id)).toEqual(["b"]);
+    expect(result.upstreamFailedTaskInstances.map((t) => t.task_id)).toEqual(["c"]);
   });
 });
 

@@ -1,10 +1,10 @@
 export interface RetryOptions {
   /** Retries after the first try. Default 3. */
-  readonly retries?: number;
+  readonly retries?: number | undefined;
   /** First backoff delay; it doubles each retry, with full jitter. Default 250 ms. */
-  readonly baseDelayMs?: number;
+  readonly baseDelayMs?: number | undefined;
   /** Cap for one delay, also for a server's Retry-After. Default 30 s. */
-  readonly maxDelayMs?: number;
+  readonly maxDelayMs?: number | undefined;
 }
 
 export interface RetryInfo {
@@ -34,25 +34,25 @@ export interface RequestFailure {
 /** Options every client's transport shares. */
 export interface HttpOptions {
   /** Sent with every request (e.g. a proxy's header). */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /**
    * Per attempt: how long to wait for the answer's headers. For a streamed body sent with
    * `{ streamed: true }`, how long without progress. Default 30 s.
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** `false` disables retries. */
-  readonly retry?: RetryOptions | false;
-  readonly fetch?: typeof fetch;
+  readonly retry?: RetryOptions | false | undefined;
+  readonly fetch?: typeof fetch | undefined;
   /** Called before each retry, e.g. for logging; never given credentials. */
-  readonly onRetry?: (info: RetryInfo) => void;
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
   /** For tests: how to wait. */
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   /**
    * A clock to wait on instead of real time, for tests (@mlgen/mocks' `createManualClock`
    * fits): the helpers' waits (`waitForDagRun`, `registerModel`) and, unless `sleep` is given,
    * retries' back-off call its `sleep`, which moves it, and deadlines are read from its `now`.
    */
-  readonly clock?: WaitClock;
+  readonly clock?: WaitClock | undefined;
 }
 
 /** A clock a client waits on (HttpOptions.clock). */
@@ -274,7 +274,8 @@ class NoAnswer {
  * A `fetch` (for openapi-fetch or direct use) that adds an Authorization header, a per-attempt
  * timeout, and retries with exponential backoff and jitter on network errors,
  * 429/502/503/504 and the answers `retryOn` picks — for safe methods, and requests marked
- * idempotent — honouring Retry-After.
+ * idempotent; a 429 (the request was not processed) for every request but a streamed one not
+ * marked idempotent — honouring Retry-After (capped at `maxDelayMs`).
  * A request that can never be repeated is sent as it is, not cloned, so a streamed body (an
  * artifact upload) is never buffered for a replay.
  */
@@ -446,7 +447,10 @@ export function createHttpTransport(
     const template = new Request(input);
     template.headers.delete(IDEMPOTENT_HEADER);
     for (const [k, v] of Object.entries(options.headers ?? {})) template.headers.set(k, v);
-    const repeatable = idempotent || options.refreshOn401 === true;
+    // A 429 says the request was not processed, so any request may be sent again after it, but
+    // a streamed body (an upload) that is not idempotent is never buffered for that.
+    const again429 = idempotent || send.streamed !== true;
+    const repeatable = idempotent || options.refreshOn401 === true || again429;
 
     let refreshed = false;
     for (let n = 0; ; n++) {
@@ -497,7 +501,9 @@ export function createHttpTransport(
           n--;
           continue;
         }
-        if (!idempotent || n >= retries) return bounded(response, method, path, n + 1, url, input);
+        if (n >= retries || (!idempotent && !(again429 && response.status === 429))) {
+          return bounded(response, method, path, n + 1, url, input);
+        }
         if (!RETRY_STATUSES.has(response.status) && !(await options.retryOn?.(response))) {
           return bounded(response, method, path, n + 1, url, input);
         }

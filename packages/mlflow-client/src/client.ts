@@ -12,9 +12,10 @@ import {
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { BATCH_LIMITS, type BatchInput, type BatchPart, planBatch } from "./batch.js";
-import { type MlflowClientOptions, resolveConfig } from "./config.js";
+import { httpSettings, type MlflowClientOptions, resolveConfig } from "./config.js";
 import {
   MlflowApiError,
+  MlflowConfigError,
   MlflowDeletedExperimentError,
   MlflowRegistrationError,
   MlflowRequestError,
@@ -45,6 +46,32 @@ async function unwrap<T>(result: Result<T>, method: string, path: string): Promi
 }
 
 const idempotent = { [IDEMPOTENT_HEADER]: "1" };
+
+/**
+ * The writes that may be sent again after a 5xx, also through `api`: the server drops a metric
+ * point it already has, and tags, params, aliases and updates are upserts. Creates are not here
+ * (a repeat would make a second run, experiment or version); a 429 is retried for every write.
+ */
+const IDEMPOTENT_WRITES = new Set(
+  [
+    "runs/log-batch",
+    "runs/log-metric",
+    "runs/log-parameter",
+    "runs/set-tag",
+    "runs/delete-tag",
+    "runs/update",
+    "experiments/update",
+    "experiments/set-experiment-tag",
+    "experiments/delete-experiment-tag",
+    "registered-models/alias",
+    "registered-models/set-tag",
+    "registered-models/delete-tag",
+    "registered-models/update",
+    "model-versions/set-tag",
+    "model-versions/delete-tag",
+    "model-versions/update",
+  ].map((p) => `/api/2.0/mlflow/${p}`),
+);
 
 /** The request init's `signal`, when there is one (openapi-fetch passes it to the Request). */
 const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
@@ -88,7 +115,10 @@ const jsonAnswers = (secrets: readonly string[]): Middleware => ({
 
 /** The paging fields every search takes (body or query alike). */
 function pageFields(
-  opts: { readonly filter?: string; readonly orderBy?: readonly string[] | undefined },
+  opts: {
+    readonly filter?: string | undefined;
+    readonly orderBy?: readonly string[] | undefined;
+  },
   token: string | undefined,
   size: number,
 ) {
@@ -103,37 +133,37 @@ function pageFields(
 export interface SearchRunsOptions extends CallOptions {
   readonly experimentIds: readonly string[];
   /** An MLflow filter string; build one with `runFilter()`. */
-  readonly filter?: string;
+  readonly filter?: string | undefined;
   /** e.g. `["metrics.accuracy DESC", "attributes.start_time"]`. */
-  readonly orderBy?: readonly string[];
-  readonly viewType?: ViewType;
+  readonly orderBy?: readonly string[] | undefined;
+  readonly viewType?: ViewType | undefined;
   /** Page size; default 1000, at most 50,000 (the server refuses more). */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
   /** Stop after this many runs (0: none, and no request). */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
 }
 
 export interface PageOptions extends CallOptions {
-  readonly filter?: string;
-  readonly orderBy?: readonly string[];
-  readonly pageSize?: number;
-  readonly limit?: number;
+  readonly filter?: string | undefined;
+  readonly orderBy?: readonly string[] | undefined;
+  readonly pageSize?: number | undefined;
+  readonly limit?: number | undefined;
 }
 
 export interface WithRunOptions extends CallOptions {
-  readonly experimentId?: string;
+  readonly experimentId?: string | undefined;
   /** Created if missing (getOrCreateExperiment). */
-  readonly experimentName?: string;
-  readonly runName?: string;
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly experimentName?: string | undefined;
+  readonly runName?: string | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Default SIGINT and SIGTERM. */
-  readonly signals?: readonly NodeJS.Signals[];
+  readonly signals?: readonly NodeJS.Signals[] | undefined;
   /**
    * How long marking the run KILLED after a signal may take before the signal goes on anyway
    * (the run then stays RUNNING). Default 10 s: within Kubernetes' 30 s grace period, where the
    * transport's retries against an unreachable server would take minutes.
    */
-  readonly killTimeoutMs?: number;
+  readonly killTimeoutMs?: number | undefined;
   /**
    * Cancels the run (from `CallOptions`): `fn`'s `signal` aborts with the same reason, the run
    * is ended KILLED, as Ctrl-C ends it (Python's `start_run` marks a KeyboardInterrupt KILLED:
@@ -156,26 +186,26 @@ export interface LogBatchOptions extends CallOptions {
    * Requests in flight at once. Default 8: against MLflow's default four server workers, four
    * left about 40 % of a 2-CPU server idle (connections do not spread evenly over the workers).
    */
-  readonly concurrency?: number;
+  readonly concurrency?: number | undefined;
   /**
    * Param values over 6000 characters and tag values over 8000 are cut to that length, as
    * MLflow's Python client and server cut them; false refuses them instead. Default: true
    * unless MLFLOW_TRUNCATE_LONG_VALUES is false, as in Python.
    */
-  readonly truncateLongValues?: boolean;
+  readonly truncateLongValues?: boolean | undefined;
 }
 
 export interface RegisterModelOptions extends CallOptions {
   /** A `runs:/<run_id>/<path>`, `models:/<model_id>` or artifact URI. */
   readonly source: string;
-  readonly runId?: string;
-  readonly modelId?: string;
-  readonly description?: string;
-  readonly tags?: Readonly<Record<string, string>>;
+  readonly runId?: string | undefined;
+  readonly modelId?: string | undefined;
+  readonly description?: string | undefined;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
   /** Default 5 minutes. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Default 500 ms. */
-  readonly pollIntervalMs?: number;
+  readonly pollIntervalMs?: number | undefined;
 }
 
 export type ArtifactBody = ReadableStream<Uint8Array> | Readable | Uint8Array | string;
@@ -222,8 +252,10 @@ export function checkArtifactPath(path: string): string {
 export function proxyPath(artifactUri: string, path: string): string {
   const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(artifactUri);
   if (!m) {
-    throw new Error(
-      `artifact root ${artifactUri} is not served by the tracking server's artifact proxy (start it with --serve-artifacts)`,
+    // The run's root is `<its experiment's artifact_location>/<run id>/artifacts`.
+    const location = artifactUri.replace(/\/[^/]+\/artifacts\/?$/, "");
+    throw new MlflowConfigError(
+      `the run's artifact root ${artifactUri} is not served by the tracking server's artifact proxy: its experiment's artifact_location is ${location}, which the server does not proxy (only mlflow-artifacts:/ locations are). Log to an experiment created without artifactLocation (the server then gives an mlflow-artifacts:/ one, when started with --serve-artifacts, the default) or with an mlflow-artifacts:/ location`,
     );
   }
   const root = (m[1] ?? "").replace(/\/+$/, "");
@@ -293,14 +325,25 @@ function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promis
 
 export function createMlflowClient(options: MlflowClientOptions = {}) {
   const config = resolveConfig(options);
+  const settings = httpSettings(options);
+  // The times written (a run's start and end, a metric point's default timestamp): the `clock`
+  // option's when given, as a test's manual clock drives the waits.
+  const clock = options.clock;
+  const now = clock ? () => clock.now() : Date.now;
   const http = createHttpTransport({
     ...options,
+    ...settings,
     authorization: () => config.authorization,
     requestError: (f) => new MlflowRequestError(f),
   });
   // Every answer passes through here, so no error body can carry a credential further.
-  const transport = async (input: Request, send?: SendOptions) =>
-    scrubbedError(await http(input, send), config.secrets);
+  const prefix = new URL(config.baseUrl).pathname.replace(/\/$/, "").length;
+  const transport = async (input: Request, send?: SendOptions) => {
+    if (IDEMPOTENT_WRITES.has(new URL(input.url).pathname.slice(prefix))) {
+      input.headers.set(IDEMPOTENT_HEADER, "1");
+    }
+    return scrubbedError(await http(input, send), config.secrets);
+  };
   const api: Client<paths> = createClient<paths>({ baseUrl: config.baseUrl, fetch: transport });
   api.use(jsonAnswers(config.secrets));
   const artifactRoots = new Map<string, string>();
@@ -363,6 +406,28 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     } while (token);
   }
 
+  /**
+   * A run's experiment when no id is given: the named one (created when missing), else as the
+   * Python client's start_run: MLFLOW_EXPERIMENT_NAME (created when missing; an
+   * MLFLOW_EXPERIMENT_ID beside it must be its id), else MLFLOW_EXPERIMENT_ID, else "0".
+   */
+  async function defaultExperiment(name: string | undefined, call: CallOptions): Promise<string> {
+    if (name) return (await client.getOrCreateExperiment(name, call)).experiment_id;
+    const env = options.env ?? process.env;
+    const id = env.MLFLOW_EXPERIMENT_ID || undefined;
+    if (env.MLFLOW_EXPERIMENT_NAME) {
+      const found = (await client.getOrCreateExperiment(env.MLFLOW_EXPERIMENT_NAME, call))
+        .experiment_id;
+      if (id !== undefined && id !== found) {
+        throw new MlflowConfigError(
+          `MLFLOW_EXPERIMENT_ID is ${id}, but MLFLOW_EXPERIMENT_NAME names experiment ${found}: set one of them, or both to the same experiment`,
+        );
+      }
+      return found;
+    }
+    return id ?? "0";
+  }
+
   async function artifactRoot(runId: string, signal: AbortSignal | undefined): Promise<string> {
     signal?.throwIfAborted();
     let root = artifactRoots.get(runId);
@@ -417,8 +482,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async createExperiment(
       name: string,
       opts: CallOptions & {
-        artifactLocation?: string;
-        tags?: Readonly<Record<string, string>>;
+        artifactLocation?: string | undefined;
+        tags?: Readonly<Record<string, string>> | undefined;
       } = {},
     ): Promise<string> {
       const path = "/api/2.0/mlflow/experiments/create";
@@ -446,8 +511,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async getOrCreateExperiment(
       name: string,
       opts: CallOptions & {
-        artifactLocation?: string;
-        tags?: Readonly<Record<string, string>>;
+        artifactLocation?: string | undefined;
+        tags?: Readonly<Record<string, string>> | undefined;
       } = {},
     ): Promise<Experiment> {
       const call = { signal: opts.signal };
@@ -468,7 +533,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     searchExperiments(
-      opts: PageOptions & { viewType?: ViewType } = {},
+      opts: PageOptions & { viewType?: ViewType | undefined } = {},
     ): AsyncGenerator<Experiment> {
       const path = "/api/2.0/mlflow/experiments/search";
       return pages(
@@ -499,9 +564,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async createRun(
       opts: CallOptions & {
         experimentId: string;
-        runName?: string;
-        startTime?: number;
-        tags?: Readonly<Record<string, string>>;
+        runName?: string | undefined;
+        startTime?: number | undefined;
+        tags?: Readonly<Record<string, string>> | undefined;
       },
     ): Promise<Run> {
       const path = "/api/2.0/mlflow/runs/create";
@@ -509,7 +574,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         api.POST(path, {
           body: {
             experiment_id: opts.experimentId,
-            start_time: opts.startTime ?? Date.now(),
+            start_time: opts.startTime ?? now(),
             ...(opts.runName ? { run_name: opts.runName } : {}),
             ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
           },
@@ -534,7 +599,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     async endRun(
       runId: string,
       status: RunStatus = "FINISHED",
-      endTime = Date.now(),
+      endTime = now(),
       opts: CallOptions = {},
     ) {
       const path = "/api/2.0/mlflow/runs/update";
@@ -564,10 +629,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       cancel?.throwIfAborted();
       const call = { signal: cancel };
       const experimentId =
-        opts.experimentId ??
-        (opts.experimentName
-          ? (await client.getOrCreateExperiment(opts.experimentName, call)).experiment_id
-          : "0");
+        opts.experimentId ?? (await defaultExperiment(opts.experimentName, call));
       const run = await client.createRun({
         experimentId,
         ...(opts.runName ? { runName: opts.runName } : {}),
@@ -699,7 +761,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         concurrency === 1
           ? 1
           : Math.max(1, Math.min(2 * concurrency, Math.ceil(points / BATCH_LIMITS.metrics)));
-      const plan = planBatch(input, lanes, Date.now(), truncate).map((parts) => ({
+      const plan = planBatch(input, lanes, now(), truncate).map((parts) => ({
         parts,
         next: 0,
         busy: false,
@@ -882,7 +944,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       // an abort (the signal goes on while the stream is read) fails it with its reason.
       return withIdleTimeout(
         data,
-        options.timeoutMs ?? 30_000,
+        settings.timeoutMs ?? 30_000,
         () => new MlflowRequestError({ kind: "timeout", method: "GET", path: route, attempts: 1 }),
         opts.signal,
       );
@@ -1032,8 +1094,6 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       ).model_version;
       version = present(version, "model_version", "POST", path);
       // A test's clock (options.clock) paces the polls and the deadline, else real time does.
-      const clock = options.clock;
-      const now = clock ? () => clock.now() : Date.now;
       const deadline = now() + (opts.timeoutMs ?? 300_000);
       while (version.status !== "READY") {
         if (version.status === "FAILED_REGISTRATION") {

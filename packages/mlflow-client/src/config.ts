@@ -13,14 +13,14 @@ export interface MlflowClientOptions extends HttpOptions {
    * Server root, e.g. `http://127.0.0.1:5000` (a path prefix is kept). Default:
    * `MLFLOW_TRACKING_URI`. Credentials in the URL (`http://user:pass@host`) become basic auth.
    */
-  readonly trackingUri?: string;
+  readonly trackingUri?: string | undefined;
   /**
    * Bearer token or basic auth. Default, as the Python client: `MLFLOW_TRACKING_USERNAME` and
    * `_PASSWORD` when both are set, else `MLFLOW_TRACKING_TOKEN`.
    */
-  readonly auth?: MlflowAuth;
+  readonly auth?: MlflowAuth | undefined;
   /** Where the fallbacks are read; default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 export interface ResolvedConfig {
@@ -32,6 +32,42 @@ export interface ResolvedConfig {
    * request's headers): the header value, the token or password alone, extra header values.
    */
   readonly secrets: readonly string[];
+}
+
+/**
+ * The HTTP settings of the MLflow variables, under explicit options: `MLFLOW_HTTP_REQUEST_TIMEOUT`
+ * (seconds), `MLFLOW_HTTP_REQUEST_MAX_RETRIES` and `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` (seconds,
+ * the first back-off). A value that is no whole number is an MlflowConfigError naming it.
+ */
+export function httpSettings(
+  options: MlflowClientOptions,
+): Pick<HttpOptions, "timeoutMs" | "retry"> {
+  const env = options.env ?? process.env;
+  const read = (name: string, least: number): number | undefined => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === "") return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < least) {
+      throw new MlflowConfigError(
+        `${name} must be a whole number${least > 0 ? `, ${least} or more` : ""} (got ${JSON.stringify(value.slice(0, 20))})`,
+      );
+    }
+    return Number(value);
+  };
+  const timeout = read("MLFLOW_HTTP_REQUEST_TIMEOUT", 1);
+  const retries = read("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 0);
+  const backoff = read("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 0);
+  const retry = options.retry;
+  return {
+    timeoutMs: options.timeoutMs ?? (timeout !== undefined ? timeout * 1000 : undefined),
+    retry:
+      retry === false
+        ? false
+        : {
+            retries: retry?.retries ?? retries,
+            baseDelayMs: retry?.baseDelayMs ?? (backoff !== undefined ? backoff * 1000 : undefined),
+            maxDelayMs: retry?.maxDelayMs,
+          },
+  };
 }
 
 const basic = (user: string, password: string) =>

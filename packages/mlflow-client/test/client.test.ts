@@ -960,3 +960,186 @@ describe("withRun", () => {
     ]);
   });
 });
+
+describe("retries of writes", () => {
+  const limited = () =>
+    json(
+      429,
+      { error_code: "REQUEST_LIMIT_EXCEEDED", message: "Too many requests" },
+      { "retry-after": "1" },
+    );
+  const unavailable = () => json(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" });
+
+  it("sends logBatch again after a 429 (waiting its Retry-After) and after a 503", async () => {
+    const waits: number[] = [];
+    const f = fakeFetch([limited, unavailable, () => json(200, {})]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml/prefix",
+      env: {},
+      fetch: f.fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await c.logBatch("r1", { metrics: [{ key: "loss", value: 1, timestamp: 1, step: 0 }] });
+    expect(f.seen.map((s) => s.path)).toEqual(
+      Array(3).fill("/prefix/api/2.0/mlflow/runs/log-batch"),
+    );
+    expect(new Set(f.seen.map((s) => s.body)).size).toBe(1);
+    expect(waits[0]).toBe(1000);
+    // An alias set through the helper, and a tag through `api`, likewise.
+    const g = fakeFetch([unavailable, () => json(200, {}), unavailable, () => json(200, {})]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch, ...noSleep });
+    await d.setAlias("m", "champion", "1");
+    await d.api.POST("/api/2.0/mlflow/runs/set-tag", {
+      body: { run_id: "r1", key: "k", value: "v" },
+    });
+    expect(g.seen).toHaveLength(4);
+  });
+
+  it("creates a run again only after a 429, never after a 503 (it may have been made)", async () => {
+    const f = fakeFetch([limited, () => json(200, run("r1"))]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch, ...noSleep });
+    expect((await c.createRun({ experimentId: "1" })).info.run_id).toBe("r1");
+    expect(f.seen).toHaveLength(2);
+    const g = fakeFetch([unavailable, () => json(200, run("r2"))]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch, ...noSleep });
+    await expect(d.createRun({ experimentId: "1" })).rejects.toMatchObject({ status: 503 });
+    expect(g.seen).toHaveLength(1);
+  });
+});
+
+describe("MLflow's variables", () => {
+  it("MLFLOW_EXPERIMENT_NAME (created when missing) and MLFLOW_EXPERIMENT_ID are withRun's default experiment", async () => {
+    const created = (body: string) => JSON.parse(body).experiment_id;
+    const f = fakeFetch([
+      () => json(404, { error_code: "RESOURCE_DOES_NOT_EXIST", message: "no" }),
+      () => json(200, { experiment_id: "7" }),
+      () =>
+        json(200, { experiment: { experiment_id: "7", name: "iris", lifecycle_stage: "active" } }),
+      () => json(200, run("r1")),
+      () => json(200, { run_info: {} }),
+    ]);
+    const env = { MLFLOW_EXPERIMENT_NAME: "iris", MLFLOW_EXPERIMENT_ID: "7" };
+    const c = createMlflowClient({ trackingUri: "http://ml", env, fetch: f.fetch, ...noSleep });
+    await c.withRun(() => 1, { signals: [] });
+    expect(f.seen.map((s) => s.path.replace("/api/2.0/mlflow/", ""))).toEqual([
+      "experiments/get-by-name",
+      "experiments/create",
+      "experiments/get",
+      "runs/create",
+      "runs/update",
+    ]);
+    expect(created(f.seen[3]?.body ?? "")).toBe("7");
+    const g = fakeFetch([() => json(200, run("r2")), () => json(200, { run_info: {} })]);
+    const d = createMlflowClient({
+      trackingUri: "http://ml",
+      env: { MLFLOW_EXPERIMENT_ID: "5" },
+      fetch: g.fetch,
+    });
+    await d.withRun(() => 1, { signals: [] });
+    expect(created(g.seen[0]?.body ?? "")).toBe("5");
+    // An explicit experiment wins.
+    const h = fakeFetch([() => json(200, run("r3")), () => json(200, { run_info: {} })]);
+    const e = createMlflowClient({ trackingUri: "http://ml", env, fetch: h.fetch });
+    await e.withRun(() => 1, { experimentId: "3", signals: [] });
+    expect(created(h.seen[0]?.body ?? "")).toBe("3");
+  });
+
+  it("an MLFLOW_EXPERIMENT_ID that is not MLFLOW_EXPERIMENT_NAME's experiment is an MlflowConfigError", async () => {
+    const f = fakeFetch([
+      () =>
+        json(200, { experiment: { experiment_id: "2", name: "iris", lifecycle_stage: "active" } }),
+    ]);
+    const env = { MLFLOW_EXPERIMENT_NAME: "iris", MLFLOW_EXPERIMENT_ID: "7" };
+    const c = createMlflowClient({ trackingUri: "http://ml", env, fetch: f.fetch });
+    await expect(c.withRun(() => 1, { signals: [] })).rejects.toThrow(MlflowConfigError);
+  });
+
+  it("MLFLOW_HTTP_REQUEST_TIMEOUT, _MAX_RETRIES and _BACKOFF_FACTOR set the timeout and retries, under explicit options", async () => {
+    const busy = () => json(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "busy" });
+    const waits: number[] = [];
+    const f = fakeFetch(busy);
+    const env = {
+      MLFLOW_HTTP_REQUEST_MAX_RETRIES: "5",
+      MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: "0",
+      MLFLOW_HTTP_REQUEST_TIMEOUT: "120",
+    };
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env,
+      fetch: f.fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await expect(c.getRun("r1")).rejects.toMatchObject({ status: 503 });
+    expect(f.seen).toHaveLength(6);
+    expect(waits).toEqual([0, 0, 0, 0, 0]);
+    const g = fakeFetch(busy);
+    const d = createMlflowClient({
+      trackingUri: "http://ml",
+      env,
+      fetch: g.fetch,
+      retry: { retries: 1 },
+      ...noSleep,
+    });
+    await expect(d.getRun("r1")).rejects.toMatchObject({ status: 503 });
+    expect(g.seen).toHaveLength(2);
+    // The timeout: a fetch that never answers fails after MLFLOW_HTTP_REQUEST_TIMEOUT seconds.
+    const never = () => new Promise<Response>(() => {});
+    const e = createMlflowClient({
+      trackingUri: "http://ml",
+      env: { MLFLOW_HTTP_REQUEST_TIMEOUT: "1", MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" },
+      fetch: never as typeof fetch,
+    });
+    await expect(e.getRun("r1")).rejects.toThrow(/no answer in 1 s|timed out \(no answer in 1 s\)/);
+  });
+
+  it.each([
+    ["MLFLOW_HTTP_REQUEST_TIMEOUT", "abc"],
+    ["MLFLOW_HTTP_REQUEST_TIMEOUT", "0"],
+    ["MLFLOW_HTTP_REQUEST_MAX_RETRIES", "-1"],
+    ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1.5"],
+  ])("%s=%s is an MlflowConfigError naming the variable", (name, value) => {
+    expect(() => createMlflowClient({ trackingUri: "http://ml", env: { [name]: value } })).toThrow(
+      new RegExp(name),
+    );
+    expect(() => createMlflowClient({ trackingUri: "http://ml", env: { [name]: value } })).toThrow(
+      MlflowConfigError,
+    );
+  });
+});
+
+describe("the clock option", () => {
+  it("gives the times written: a run's start and end, and a metric point's default timestamp", async () => {
+    const clock = { now: () => 1_000_000, sleep: async () => {} };
+    const f = fakeFetch([
+      () => json(200, run("r1")),
+      () => json(200, {}),
+      () => json(200, { run_info: {} }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch, clock });
+    await c.withRun(({ runId }) => c.logBatch(runId, { metrics: [{ key: "loss", value: 1 }] }), {
+      experimentId: "1",
+      signals: [],
+    });
+    const bodies = f.seen.map((s) => JSON.parse(s.body));
+    expect(bodies[0].start_time).toBe(1_000_000);
+    expect(bodies[1].metrics[0].timestamp).toBe(1_000_000);
+    expect(bodies[2].end_time).toBe(1_000_000);
+  });
+});
+
+describe("artifacts of a run the proxy does not serve", () => {
+  it("is an MlflowConfigError naming the experiment's artifact_location and the fix", async () => {
+    const body = run("r1");
+    body.run.info.artifact_uri = "file:///tmp/x/r1/artifacts";
+    const f = fakeFetch([() => json(200, body)]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.uploadArtifact("r1", "a.txt", "hi").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowConfigError);
+    expect(err.message).toContain("artifact_location is file:///tmp/x,");
+    expect(err.message).toMatch(/without artifactLocation.*mlflow-artifacts:\//);
+  });
+});

@@ -1,0 +1,25 @@
+/** The helpers' option and result types, checked by `tsc` in the types project. */
+import { describe, expectTypeOf, it } from "vitest";
+import { createAirflowClient, type WaitResult } from "../src/index.js";
+
+describe("waitForDagRun", () => {
+  it("resolves only with a run that ended: success or failed", () => {
+    expectTypeOf<WaitResult["state"]>().toEqualTypeOf<"success" | "failed">();
+  });
+});
+
+describe("options", () => {
+  it("take a field that may be undefined, under exactOptionalPropertyTypes", () => {
+    const given: { timeoutMs?: number; token?: string; runId?: string; pageSize?: number } = {};
+    const client = createAirflowClient({
+      baseUrl: "http://af",
+      timeoutMs: given.timeoutMs,
+      auth: given.token === undefined ? undefined : { token: given.token },
+      retry: { retries: given.pageSize },
+    });
+    void client.waitForDagRun("d", "r", { timeoutMs: given.timeoutMs, pollIntervalMs: undefined });
+    void client.triggerDagRun("d", { runId: given.runId, conf: undefined });
+    void client.clearTaskInstances("d", { runId: "r", taskIds: undefined, dryRun: undefined });
+    client.paginate("/api/v2/dags", {}, { pageSize: given.pageSize });
+  });
+});
