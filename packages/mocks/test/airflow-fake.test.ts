@@ -792,11 +792,13 @@ describe("the client helpers against the fake", () => {
       onProgress: () => fake.settle(),
     });
     expect(result.state).toBe("failed");
-    expect(result.failedTaskInstances.map((t) => [t.task_id, t.state]).sort()).toEqual([
+    expect(result.failedTaskInstances.map((t) => [t.task_id, t.state])).toEqual([
       ["extract", "failed"],
-      ["publish", "upstream_failed"],
-      ["report", "upstream_failed"],
-      ["train", "upstream_failed"],
+    ]);
+    expect(result.upstreamFailedTaskInstances.map((t) => t.task_id).sort()).toEqual([
+      "publish",
+      "report",
+      "train",
     ]);
   });
 
