@@ -5,6 +5,7 @@
 import type { RequestHandler } from "msw";
 import { type SetupServer, setupServer } from "msw/node";
 import { type AirflowFake, type AirflowFakeOptions, createAirflowFake } from "./airflow/index.js";
+import type { Clock, ManualClock } from "./clock.js";
 import { createMlflowFake, type MlflowFake, type MlflowFakeOptions } from "./mlflow/index.js";
 
 type Hook = (fn: () => unknown) => void;
@@ -39,7 +40,10 @@ export interface MlgenMocks<M = MlflowFake | undefined, A = AirflowFake | undefi
   /** Handlers in front of everything until the next reset (e.g. a scenario preset). */
   use(...handlers: RequestHandler[]): void;
   listen(): void;
-  /** Drops per-test handlers and empties both fakes (what afterEach does). */
+  /**
+   * Drops per-test handlers, rewinds a manual clock given to a fake to its start time and
+   * empties both fakes (what afterEach does), so each test starts where the first one did.
+   */
   reset(): void;
   close(): void;
 }
@@ -67,6 +71,12 @@ export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
     ...(mlflow?.handlers ?? []),
     ...(airflow?.handlers ?? []),
   );
+  // A manual clock (one with reset()) given to either fake, once even if given to both.
+  const clocks = new Set<Clock>();
+  for (const fake of [options.mlflow, options.airflow]) {
+    const clock = fake === false ? undefined : fake?.clock;
+    if (clock) clocks.add(clock);
+  }
   const mocks: MlgenMocks = {
     server,
     mlflow,
@@ -75,6 +85,7 @@ export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
     listen: () => server.listen({ onUnhandledRequest: options.onUnhandledRequest ?? "error" }),
     reset() {
       server.resetHandlers();
+      for (const clock of clocks) (clock as Partial<ManualClock>).reset?.();
       mlflow?.reset();
       airflow?.reset();
     },

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createAirflowClient } from "@mlgen/airflow-client";
 import { createMlflowClient } from "@mlgen/mlflow-client";
 import { describe, expect, it } from "vitest";
+import { createManualClock } from "../src/clock.js";
 import { airflowHttp } from "../src/http.js";
 import { setupMlgenMocks } from "../src/node.js";
 
@@ -132,6 +133,39 @@ describe("setupMlgenMocks", () => {
     } finally {
       mocks.close();
       await new Promise((resolve) => real.close(resolve));
+    }
+  });
+
+  it("rewinds a manual clock it was given after each test: identical tests get identical runs", async () => {
+    const START = "2025-01-01T00:00:00Z";
+    const clock = createManualClock(START);
+    const h = recordingHooks();
+    const mocks = setupMlgenMocks({ airflow: { clock }, mlflow: { clock }, hooks: h.hooks });
+    const airflow = createAirflowClient({
+      baseUrl: mocks.airflow.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      clock,
+    });
+    const runOnce = async () => {
+      mocks.airflow.addDag({ dagId: "train", tasks: [{ taskId: "fit" }] });
+      const run = await airflow.triggerDagRun("train");
+      expect((await airflow.waitForDagRun("train", run.dag_run_id)).state).toBe("success");
+      return run.dag_run_id;
+    };
+    await h.run("beforeAll");
+    try {
+      const first = await runOnce();
+      expect(clock.now()).toBeGreaterThan(Date.parse(START));
+      await h.run("afterEach");
+      expect(clock.now()).toBe(Date.parse(START));
+      expect(await runOnce()).toBe(first);
+      expect(first).toBe("manual__2025-01-01T00:00:00+00:00");
+      clock.advance(5000);
+      clock.reset();
+      expect(clock.now()).toBe(Date.parse(START));
+      expect(() => clock.set(START)).not.toThrow();
+    } finally {
+      await h.run("afterAll");
     }
   });
 
