@@ -23,7 +23,11 @@ export interface MlgenMocksOptions {
   readonly airflow?: AirflowFakeOptions | false;
   /** More handlers, in front of the fakes for the whole file. */
   readonly handlers?: readonly RequestHandler[];
-  /** What a request no handler answers does. Default "error": a test never reaches a real network by accident. */
+  /**
+   * What a request no handler answers does. Default "error": a test never reaches a real network
+   * by accident. "error" and "warn" print the method and the URL without its query, never its
+   * headers or body (msw's own messages print the body: a password sent for a token, in CI logs).
+   */
   readonly onUnhandledRequest?: "error" | "warn" | "bypass";
   /**
    * The runner's hooks. Default: the global `beforeAll`/`afterEach`/`afterAll` (jest, vitest with
@@ -82,7 +86,10 @@ export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
     mlflow,
     airflow,
     use: (...handlers) => server.use(...handlers),
-    listen: () => server.listen({ onUnhandledRequest: options.onUnhandledRequest ?? "error" }),
+    listen: () =>
+      server.listen({
+        onUnhandledRequest: unhandled(options.onUnhandledRequest ?? "error", [mlflow, airflow]),
+      }),
     reset() {
       server.resetHandlers();
       for (const clock of clocks) (clock as Partial<ManualClock>).reset?.();
@@ -98,6 +105,26 @@ export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
     hooks.afterAll(() => mocks.close());
   }
   return mocks;
+}
+
+/** msw's strategy, saying only the method and the URL (without query) of the request. */
+function unhandled(
+  strategy: "error" | "warn" | "bypass",
+  fakes: ReadonlyArray<{ readonly baseUrl: string } | undefined>,
+): "bypass" | ((request: Request) => void) {
+  if (strategy === "bypass") return strategy;
+  const urls = fakes.flatMap((f) => (f ? [f.baseUrl] : []));
+  const at = `${urls.length > 1 ? "fakes" : "fake"} at ${urls.join(", ")}`;
+  return (request) => {
+    const url = new URL(request.url);
+    const message =
+      `[@mlgen/mocks] no mock handler answers ${request.method} ${url.origin}${url.pathname}` +
+      (urls.length > 0 ? `: is the client's baseUrl the fake's? (${at})` : "");
+    if (strategy === "warn") return console.warn(message);
+    console.error(message);
+    // A network error, as msw's "error" gives (an Error thrown here would be a 500 instead).
+    throw Response.error();
+  };
 }
 
 function globalHooks(): TestHooks {

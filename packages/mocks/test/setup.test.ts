@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAirflowClient } from "@mlgen/airflow-client";
 import { createMlflowClient } from "@mlgen/mlflow-client";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createManualClock } from "../src/clock.js";
 import { airflowHttp } from "../src/http.js";
 import { setupMlgenMocks } from "../src/node.js";
@@ -167,6 +167,31 @@ describe("setupMlgenMocks", () => {
     } finally {
       await h.run("afterAll");
     }
+  });
+
+  it("says only the method and URL of an unhandled request, never its body or headers, and fails it", async () => {
+    const mocks = setupMlgenMocks({ hooks: false });
+    const printed: string[] = [];
+    const print = (...args: unknown[]) => void printed.push(args.map(String).join(" "));
+    const error = vi.spyOn(console, "error").mockImplementation(print);
+    const warn = vi.spyOn(console, "warn").mockImplementation(print);
+    mocks.listen();
+    try {
+      await expect(
+        fetch("http://airflow.example/auth/token?user=admin", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer prod-token" },
+          body: JSON.stringify({ username: "admin", password: "s3cret" }),
+        }),
+      ).rejects.toThrow();
+    } finally {
+      mocks.close();
+      error.mockRestore();
+      warn.mockRestore();
+    }
+    expect(printed.join("\n")).not.toMatch(/s3cret|prod-token|user=admin/);
+    expect(printed.join("\n")).toContain("POST http://airflow.example/auth/token");
+    expect(printed.join("\n")).toContain("(fakes at http://mlflow.mock, http://airflow.mock)");
   });
 
   it("leaves a fake out when told to, and names the way out when there are no hooks", () => {
