@@ -20,6 +20,11 @@ export interface ManualClock extends Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Sets the clock; earlier than now is refused, since fakes order events by time. */
   set(epochMs: number | string | Date): void;
+  /**
+   * Back to the start time, for a fake emptied with it (`setupMlgenMocks`'s `reset()`, run
+   * after each test, does both): the one way back, since `set` never goes back.
+   */
+  reset(): void;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -28,7 +33,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export function createManualClock(
   start: number | string | Date = "2025-01-01T00:00:00Z",
 ): ManualClock {
-  let t = toEpoch(start);
+  const t0 = toEpoch(start);
+  let t = t0;
   const advance = (ms: number) => {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`advance(${ms}): give a number of milliseconds ≥ 0`);
@@ -48,6 +54,9 @@ export function createManualClock(
       const next = toEpoch(value);
       if (next < t) throw new RangeError(`set(${String(value)}): the clock never goes back`);
       t = next;
+    },
+    reset() {
+      t = t0;
     },
   };
 }

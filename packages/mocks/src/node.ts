@@ -5,6 +5,7 @@
 import type { RequestHandler } from "msw";
 import { type SetupServer, setupServer } from "msw/node";
 import { type AirflowFake, type AirflowFakeOptions, createAirflowFake } from "./airflow/index.js";
+import type { Clock, ManualClock } from "./clock.js";
 import { createMlflowFake, type MlflowFake, type MlflowFakeOptions } from "./mlflow/index.js";
 
 type Hook = (fn: () => unknown) => void;
@@ -22,7 +23,11 @@ export interface MlgenMocksOptions {
   readonly airflow?: AirflowFakeOptions | false;
   /** More handlers, in front of the fakes for the whole file. */
   readonly handlers?: readonly RequestHandler[];
-  /** What a request no handler answers does. Default "error": a test never reaches a real network by accident. */
+  /**
+   * What a request no handler answers does. Default "error": a test never reaches a real network
+   * by accident. "error" and "warn" print the method and the URL without its query, never its
+   * headers or body (msw's own messages print the body: a password sent for a token, in CI logs).
+   */
   readonly onUnhandledRequest?: "error" | "warn" | "bypass";
   /**
    * The runner's hooks. Default: the global `beforeAll`/`afterEach`/`afterAll` (jest, vitest with
@@ -39,7 +44,10 @@ export interface MlgenMocks<M = MlflowFake | undefined, A = AirflowFake | undefi
   /** Handlers in front of everything until the next reset (e.g. a scenario preset). */
   use(...handlers: RequestHandler[]): void;
   listen(): void;
-  /** Drops per-test handlers and empties both fakes (what afterEach does). */
+  /**
+   * Drops per-test handlers, rewinds a manual clock given to a fake to its start time and
+   * empties both fakes (what afterEach does), so each test starts where the first one did.
+   */
   reset(): void;
   close(): void;
 }
@@ -67,14 +75,24 @@ export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
     ...(mlflow?.handlers ?? []),
     ...(airflow?.handlers ?? []),
   );
+  // A manual clock (one with reset()) given to either fake, once even if given to both.
+  const clocks = new Set<Clock>();
+  for (const fake of [options.mlflow, options.airflow]) {
+    const clock = fake === false ? undefined : fake?.clock;
+    if (clock) clocks.add(clock);
+  }
   const mocks: MlgenMocks = {
     server,
     mlflow,
     airflow,
     use: (...handlers) => server.use(...handlers),
-    listen: () => server.listen({ onUnhandledRequest: options.onUnhandledRequest ?? "error" }),
+    listen: () =>
+      server.listen({
+        onUnhandledRequest: unhandled(options.onUnhandledRequest ?? "error", [mlflow, airflow]),
+      }),
     reset() {
       server.resetHandlers();
+      for (const clock of clocks) (clock as Partial<ManualClock>).reset?.();
       mlflow?.reset();
       airflow?.reset();
     },
@@ -87,6 +105,26 @@ export function setupMlgenMocks(options: MlgenMocksOptions = {}): MlgenMocks {
     hooks.afterAll(() => mocks.close());
   }
   return mocks;
+}
+
+/** msw's strategy, saying only the method and the URL (without query) of the request. */
+function unhandled(
+  strategy: "error" | "warn" | "bypass",
+  fakes: ReadonlyArray<{ readonly baseUrl: string } | undefined>,
+): "bypass" | ((request: Request) => void) {
+  if (strategy === "bypass") return strategy;
+  const urls = fakes.flatMap((f) => (f ? [f.baseUrl] : []));
+  const at = `${urls.length > 1 ? "fakes" : "fake"} at ${urls.join(", ")}`;
+  return (request) => {
+    const url = new URL(request.url);
+    const message =
+      `[@mlgen/mocks] no mock handler answers ${request.method} ${url.origin}${url.pathname}` +
+      (urls.length > 0 ? `: is the client's baseUrl the fake's? (${at})` : "");
+    if (strategy === "warn") return console.warn(message);
+    console.error(message);
+    // A network error, as msw's "error" gives (an Error thrown here would be a 500 instead).
+    throw Response.error();
+  };
 }
 
 function globalHooks(): TestHooks {

@@ -146,11 +146,42 @@ export function dispatcher(
 }
 
 /**
- * A single msw handler answering for `prefix` (the fake's base URL) by dispatching to
- * `handlers`; a request no route answers falls through to the handlers after it.
+ * A fake's 501 NOT_MOCKED for a request under its base URL that no route answers, naming the
+ * override that would answer it. Both fakes' NOT_MOCKED bodies are MLflow's error shape.
  */
-export function routed(prefix: string, dispatch: Dispatch): RequestHandler {
-  return http.all(`${prefix}/*`, ({ request, requestId }) => dispatch(request, requestId));
+export function unansweredByFake(
+  fake: "MLflow" | "Airflow",
+  baseUrl: string,
+  request: Request,
+): Response {
+  const url = new URL(request.url);
+  const base = new URL(baseUrl).pathname.replace(/\/+$/, "");
+  const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : url.pathname;
+  const method = request.method.toLowerCase();
+  return Response.json(
+    {
+      error_code: "NOT_MOCKED",
+      message: `the ${fake} fake does not answer ${request.method} ${path}; add an override in front of it, e.g. mocks.use(${fake.toLowerCase()}Http("${baseUrl}").${method}("${path}", ...)), or test against a real server`,
+    },
+    { status: 501 },
+  );
+}
+
+/**
+ * A single msw handler answering for `prefix` (the fake's base URL) by dispatching to
+ * `handlers`. A request under `prefix` no route answers gets `unanswered`'s response: msw would
+ * take the handler's silence for "handled" and let the request through to the network, its
+ * Authorization header and all, without `onUnhandledRequest` ever hearing of it.
+ */
+export function routed(
+  prefix: string,
+  dispatch: Dispatch,
+  unanswered: (request: Request) => Response,
+): RequestHandler {
+  return http.all(
+    `${prefix}/*`,
+    async ({ request, requestId }) => (await dispatch(request, requestId)) ?? unanswered(request),
+  );
 }
 
 /** Methods `new Request` keeps as they are (it upper-cases six others, and refuses some). */
@@ -297,19 +328,23 @@ class TextRequest implements Request {
  * `fetchFrom` (msw's getResponse) both answer through it. A request nothing answers gets a
  * loud 501; a mocked network error (`HttpResponse.error()`) rejects, as fetch does. With
  * `light`, a call with a URL and a text body skips building a Request (see TextRequest): only
- * for the fakes' own resolvers, which read nothing else.
+ * for the fakes' own resolvers, which read nothing else. `unanswered`: the 501 (a fake's names it).
  */
-export function fetchVia(dispatch: Dispatch, light = false): typeof fetch {
+export function fetchVia(
+  dispatch: Dispatch,
+  light = false,
+  unanswered: (request: Request) => Response = (request) =>
+    Response.json(
+      { error_code: "NOT_MOCKED", message: `no mock handler for ${request.method} ${request.url}` },
+      { status: 501 },
+    ),
+): typeof fetch {
   return async (input, init) => {
     const request =
       (light ? TextRequest.from(input, init) : undefined) ??
       (input instanceof Request && init === undefined ? input : new Request(input, init));
     const response = await dispatch(request);
     if (response?.type === "error") throw new TypeError("fetch failed (network error from a mock)");
-    if (response) return response;
-    return Response.json(
-      { error_code: "NOT_MOCKED", message: `no mock handler for ${request.method} ${request.url}` },
-      { status: 501 },
-    );
+    return response ?? unanswered(request);
   };
 }

@@ -11,7 +11,7 @@ import { systemClock } from "../clock.js";
 import { normalizeBaseUrl } from "../fake.js";
 import { fakeHttp } from "../http.js";
 import { airflowError } from "../response.js";
-import { dispatcher, fetchVia, routed } from "../router.js";
+import { dispatcher, fetchVia, routed, unansweredByFake } from "../router.js";
 import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
 import type {
   AirflowDagScript,
@@ -2139,10 +2139,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   reset();
 
+  const unanswered = (request: Request) => unansweredByFake("Airflow", baseUrl, request);
+
   return {
     baseUrl,
-    handlers: [routed(baseUrl, dispatch)],
-    fetch: fetchVia(dispatch, true),
+    handlers: [routed(baseUrl, dispatch, unanswered)],
+    fetch: fetchVia(dispatch, true, unanswered),
     clock,
     reset,
     addDag,

@@ -7,7 +7,7 @@ import type { components } from "@mlgen/mlflow-client";
 import type { RequestHandler } from "msw";
 import { type Clock, systemClock } from "../clock.js";
 import { type FakeApi, normalizeBaseUrl } from "../fake.js";
-import { dispatcher, fetchVia, routed } from "../router.js";
+import { dispatcher, fetchVia, routed, unansweredByFake } from "../router.js";
 import { createHandlers } from "./handlers.js";
 import { MlflowState } from "./state.js";
 
@@ -118,10 +118,12 @@ export function createMlflowFake(options: MlflowFakeOptions = {}): MlflowFake {
     return (/^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(uri)?.[1] ?? uri).replace(/\/+$/, "");
   };
 
+  const unanswered = (request: Request) => unansweredByFake("MLflow", baseUrl, request);
+
   return {
     baseUrl,
-    handlers: [routed(baseUrl, dispatch)],
-    fetch: fetchVia(dispatch, true),
+    handlers: [routed(baseUrl, dispatch, unanswered)],
+    fetch: fetchVia(dispatch, true, unanswered),
     reset: () => state.reset(),
     seed: {
       experiment: (e) =>
