@@ -53,6 +53,7 @@ export interface AirflowDagSpec {
   readonly dagId: string;
   /** In definition order (Airflow lists a run's task instances in this order). */
   readonly tasks: readonly AirflowTaskSpec[];
+  /** Default false: unpaused, where Airflow pauses a new DAG (`dags_are_paused_at_creation`). */
   readonly isPaused?: boolean;
   readonly tags?: readonly string[];
   /** Schedule as written in the DAG (`"@daily"`); null/absent: manual only. */
