@@ -335,6 +335,10 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     ...settings,
     authorization: () => config.authorization,
     requestError: (f) => new MlflowRequestError(f),
+    // As Python's client (request_utils.py): a 500 is mostly a passing database error (a locked
+    // SQLite file, a deadlock) and a 408 a proxy that gave up; only for a request a repeat
+    // cannot change.
+    retryOn: (response) => response.status === 500 || response.status === 408,
   });
   // Every answer passes through here, so no error body can carry a credential further.
   const prefix = new URL(config.baseUrl).pathname.replace(/\/$/, "").length;

@@ -822,7 +822,13 @@ describe("withRun", () => {
         ? json(500, { error_code: "INTERNAL_ERROR", message: "db locked" })
         : json(200, { run_info: run("r1").run.info });
     });
-    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    // No retries: the 500 would be repeated (and then succeed) otherwise.
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      fetch: f.fetch,
+      retry: false,
+    });
     const err = await c.withRun(async () => "trained").catch((e) => e);
     expect(err).toBeInstanceOf(MlflowApiError);
     expect(err.message).toContain("db locked");
@@ -1006,6 +1012,47 @@ describe("retries of writes", () => {
     const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch, ...noSleep });
     await expect(d.createRun({ experimentId: "1" })).rejects.toMatchObject({ status: 503 });
     expect(g.seen).toHaveLength(1);
+  });
+
+  it("repeats a read or an idempotent write after a 500 or a 408, as Python's client does; a create never", async () => {
+    const internal = () =>
+      json(500, { error_code: "INTERNAL_ERROR", message: "database is locked" });
+    const timedOut = () => new Response("Request Timeout", { status: 408 });
+    const f = fakeFetch([
+      internal,
+      timedOut,
+      () => json(200, run("r1")),
+      internal,
+      () => json(200, {}),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch, ...noSleep });
+    expect((await c.getRun("r1")).info.run_id).toBe("r1");
+    await c.logBatch("r1", { metrics: [{ key: "loss", value: 1, timestamp: 1, step: 0 }] });
+    expect(f.seen.map((s) => s.path.replace("/api/2.0/mlflow/", ""))).toEqual([
+      "runs/get",
+      "runs/get",
+      "runs/get",
+      "runs/log-batch",
+      "runs/log-batch",
+    ]);
+    const g = fakeFetch([internal, () => json(200, run("r2"))]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch, ...noSleep });
+    await expect(d.createRun({ experimentId: "1" })).rejects.toMatchObject({
+      status: 500,
+      errorCode: "INTERNAL_ERROR",
+    });
+    expect(g.seen).toHaveLength(1);
+    // Retries spent: the last 500 is the error.
+    const h = fakeFetch(Array(3).fill(internal));
+    const e = createMlflowClient({
+      trackingUri: "http://ml",
+      env: {},
+      fetch: h.fetch,
+      retry: { retries: 2 },
+      ...noSleep,
+    });
+    await expect(e.getRun("r1")).rejects.toMatchObject({ status: 500 });
+    expect(h.seen).toHaveLength(3);
   });
 });
 
