@@ -165,6 +165,13 @@ describe("runtime constructs on real Airflow 3", () => {
       "upper[2]",
     ]);
     expect(Object.keys(tasks).filter((k) => k.startsWith("square["))).toHaveLength(4);
+    // Over a list param: the list task returned the param's default, one instance per item.
+    expect(
+      Object.keys(tasks)
+        .filter((k) => k.startsWith("scale"))
+        .sort(),
+    ).toEqual(["scale[0]", "scale[1]", "scale_items"]);
+    expect(r.output).toContain("scaled [5, 6] to [25, 36]");
     expect(r.output).toContain("fan-in received ALPHA!,BETA!,GAMMA!");
     expect(r.output).toContain("squares [1, 4, 9, 16]");
     expect(r.output).toContain('words=ALPHA!,BETA!,GAMMA! shouts=["ALPHA!", "BETA!", "GAMMA!"]');
@@ -196,9 +203,13 @@ describe("runtime constructs on real Airflow 3", () => {
     const r = dagsTest("runtime_constructs", "2025-02-02", runtimeDags, {
       mode: "quick",
       fail: true,
+      sizes: [7, 8, 9],
     });
     expect(r.status).not.toBe(0);
     const tasks = runStates("runtime_constructs")["2025-02-02"]?.tasks ?? {};
+    // The run's own list, from its conf.
+    expect(Object.keys(tasks).filter((k) => k.startsWith("scale["))).toHaveLength(3);
+    expect(r.output).toContain("scaled [7, 8, 9] to [49, 64, 81]");
     expect(tasks).toMatchObject({
       route: "success",
       "full.first": "skipped",

@@ -480,6 +480,8 @@ describe("kfp.local runs the Python-only pipelines", () => {
       const doubles = run.tasks.filter((t) => t.task === "double");
       expect(doubles.map((t) => t.outputs.doubled).sort()).toEqual([0.5, 1, 1.5]);
       expect(read("best")).toEqual({ doubled: [0.5, 1, 1.5], best: 1.5 });
+      // Over a list param: one instance per item of the pipeline's input.
+      expect(read("scaled")).toEqual({ factors: [2, 3], values: [3, 4.5] });
       // List and object params (LIST and STRUCT parameters) reach the function as a list and a dict.
       expect(read("scores_inputs")).toEqual({
         weights: [0.5, 1, "it's"],
@@ -501,7 +503,7 @@ describe("kfp.local runs the Python-only pipelines", () => {
       // The join ran after the side that ran (audit is independent of it and may come later).
       const summary = read("summary") as string[];
       const ordered = summary.filter(
-        (n) => !["audit", "announce", "scores_inputs", "ready"].includes(n),
+        (n) => !["audit", "announce", "scores_inputs", "ready", "scaled"].includes(n),
       );
       expect(ordered).toEqual(["best", "deploy", "scores"]);
       expect(existsSync(join(records, "alert.json"))).toBe(false); // succeeded: no failure alert

@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { lowerPipeline } from "@mlgen/compiler";
 import {
+  EMPTY_TASK_OPTIONS,
   effectiveOptions,
   type Pipeline,
   pipelineModules,
+  resolveOptions,
   type Schedule,
   type Task,
 } from "@mlgen/core";
@@ -125,45 +127,81 @@ const SENSOR_DEFAULTS = { pokeInterval: 60, timeout: 7 * 86400 };
  * `retry_exponential_backoff` as a flag, so it reports 1 for any backoff there.
  */
 export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
-  return Object.fromEntries(
-    ir.tasks.map((t) => {
+  // A task mapped over a list param gets a task before it, `<id>_items`, that returns the run's
+  // list (Airflow expands only over task outputs): after the mapped task's upstream tasks, by its
+  // trigger rule, with what its group and the defaults give.
+  const lists = new Map<string, string>();
+  for (const t of ir.tasks) {
+    if (t.kind === "python" && t.map?.over.kind === "param") lists.set(t.id, `${t.id}_items`);
+  }
+  const upstreamOf = (t: Task) => [...t.upstream, ...(lists.has(t.id) ? [`${t.id}_items`] : [])];
+  const listTasks = ir.tasks.flatMap((t) => {
+    const id = lists.get(t.id);
+    if (id === undefined) return [];
+    const inherited = resolveOptions(ir, t.group, EMPTY_TASK_OPTIONS);
+    return [
+      [
+        id,
+        {
+          ...attributes(t, { ...inherited, triggerRule: effectiveOptions(ir, t).triggerRule }),
+          operator: "PythonOperator",
+          is_mapped: false,
+          upstream: [...t.upstream].sort(),
+          downstream: [t.id],
+          mode: null,
+          poke_interval: null,
+          timeout: null,
+          outlets: [],
+          image: null,
+        },
+      ],
+    ];
+  });
+  function attributes(t: Task, o: ReturnType<typeof effectiveOptions>) {
+    const backoff = o.retryExponentialBackoff ?? 0;
+    return {
+      retries: o.retries ?? 0,
+      retry_delay: o.retryDelay ?? 300,
+      retry_exponential_backoff: version === 3 ? backoff : backoff > 0 && backoff !== 1 ? 1 : 0,
+      max_retry_delay: o.maxRetryDelay,
+      execution_timeout: o.executionTimeout,
+      group: t.group,
+      // Airflow's own defaults where the IR sets nothing.
+      trigger_rule: o.triggerRule ?? "all_success",
+      pool: o.pool ?? "default_pool",
+      pool_slots: o.poolSlots ?? 1,
+      queue: o.queue ?? "default",
+      priority_weight: o.priorityWeight ?? 1,
+      depends_on_past: o.dependsOnPast ?? false,
+      max_active_tis_per_dag: o.maxActiveTisPerDag,
+      has_on_failure_callback: (o.onFailure?.length ?? 0) > 0,
+      has_on_retry_callback: (o.onRetry?.length ?? 0) > 0,
+      has_on_success_callback: (o.onSuccess?.length ?? 0) > 0,
+    };
+  }
+  return Object.fromEntries([
+    ...listTasks,
+    ...ir.tasks.map((t) => {
       const o = effectiveOptions(ir, t);
-      const backoff = o.retryExponentialBackoff ?? 0;
       const sensor = t.kind === "sensor" ? t : null;
       return [
         t.id,
         {
           operator: expectedOperator(t, ir),
           is_mapped: t.kind === "python" && t.map !== null,
-          upstream: [...t.upstream].sort(),
+          upstream: upstreamOf(t).sort(),
           downstream: ir.tasks
             .filter((d) => d.upstream.includes(t.id))
-            .map((d) => d.id)
+            .flatMap((d) => [d.id, ...(lists.has(d.id) ? [lists.get(d.id) as string] : [])])
             .sort(),
-          retries: o.retries ?? 0,
-          retry_delay: o.retryDelay ?? 300,
-          retry_exponential_backoff: version === 3 ? backoff : backoff > 0 && backoff !== 1 ? 1 : 0,
-          max_retry_delay: o.maxRetryDelay,
-          execution_timeout: o.executionTimeout,
-          group: t.group,
-          // Airflow's own defaults where the IR sets nothing.
-          trigger_rule: o.triggerRule ?? "all_success",
-          pool: o.pool ?? "default_pool",
-          pool_slots: o.poolSlots ?? 1,
-          queue: o.queue ?? "default",
-          priority_weight: o.priorityWeight ?? 1,
-          depends_on_past: o.dependsOnPast ?? false,
-          max_active_tis_per_dag: o.maxActiveTisPerDag,
+          ...attributes(t, o),
           mode: sensor?.mode ?? null,
           poke_interval: sensor ? (sensor.pokeInterval ?? SENSOR_DEFAULTS.pokeInterval) : null,
           timeout: sensor ? (sensor.timeout ?? SENSOR_DEFAULTS.timeout) : null,
           outlets: [...t.outlets],
-          has_on_failure_callback: (o.onFailure?.length ?? 0) > 0,
-          has_on_retry_callback: (o.onRetry?.length ?? 0) > 0,
-          has_on_success_callback: (o.onSuccess?.length ?? 0) > 0,
           image: t.kind === "container" ? t.image : null,
         },
       ];
     }),
-  );
+  ]);
 }

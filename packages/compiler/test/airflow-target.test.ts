@@ -971,7 +971,7 @@ describe("common mistakes get a message that says the fix", () => {
     expect(messages(make()).filter((m) => m.startsWith("MLG1030"))).toEqual([]);
   });
 
-  it("list and object params: a condition on one, a map over one, a default of another type", () => {
+  it("list and object params: a condition on one, a map over an object, a default of another type", () => {
     const ir = pipeline(
       "m",
       {
@@ -991,9 +991,59 @@ describe("common mistakes get a message that says the fix", () => {
     expect(messages(ir).filter((m) => !m.includes("tasks/t.py"))).toEqual([
       `MLG1011 invalid default of param 'wrong': "x" is not of its type 'array', and Airflow fails every run that keeps the default ('ParamValidationError') | give a default of type 'array', or change the type`,
       "MLG1011 invalid condition of branch 'br': it compares param 'cols', a list, with \"a\" (==), which never matches | reduce it to one value first: a python task that takes p.params.cols and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that",
-      `MLG1011 invalid map of task 'each': it maps over param 'cols', and Airflow expands over a literal list or an upstream task's output, not over a run's params | add a python task that takes cols: p.params.cols and returns it as an output declared "list", and map over that output`,
-      "MLG1018 mapped task 'each_key' maps over param 'cfg' (type object), which is not a list | map over an output declared \"list\" of an upstream task, or over a literal array",
+      "MLG1018 mapped task 'each_key' maps over param 'cfg' (type object), which is not a list | map over an output declared \"list\" of an upstream task, a list param, or a literal array",
     ]);
+  });
+
+  it("a map over a list param: a task before it returns the run's list, and Airflow expands over that", () => {
+    const ir = pipeline("fan", { params: { regions: ["eu", "us"], go: true } }, (p) => {
+      const prep = p.bash("prep", { command: "true" });
+      const train = p.map("train", {
+        fn: "tasks/t.py:each",
+        over: p.params.regions,
+        as: "region",
+        outputs: { score: "float" },
+      });
+      train.after(prep);
+      p.python("pick", { fn: "tasks/t.py:pick", inputs: { scores: train.out.score } });
+      p.group("per_model", {}, (g) => {
+        // A user task named like the generated one: the generated one moves aside.
+        g.bash("fit_items", { command: "true" });
+        g.map("fit", {
+          fn: "tasks/t.py:each",
+          over: p.params.regions,
+          as: "region",
+          triggerRule: "all_done",
+        });
+      });
+    }).ir;
+    const modules = new Map([
+      ["tasks/t.py", "def each(region):\n    return 1.0\n\ndef pick(scores):\n    pass\n"],
+    ]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    expect(r.ok ? [] : r.diagnostics.map((d) => d.message)).toEqual([]);
+    if (!r.ok) return;
+    const dag = renderDag({ ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
+    expect(dag).toContain(`    train_items = PythonOperator(
+        task_id="train_items",
+        python_callable=_param_list,
+        op_kwargs={"name": "regions"},
+    )
+    train = PythonOperator.partial(`);
+    expect(dag).toContain(").expand(op_kwargs=train_items.output.map(_item))");
+    expect(dag).toContain("    prep >> train_items\n    prep >> train\n");
+    // The fan-in places each instance's score by the run's list.
+    expect(dag).toContain(
+      '_pull_mapped(ti, "train", "score", over=params["regions"], as_float=True)',
+    );
+    // In a group, by the mapped task's trigger rule, beside a task of the same name.
+    expect(dag).toContain(`        fit_items_2 = PythonOperator(
+            task_id="fit_items_2",
+            python_callable=_param_list,
+            op_kwargs={"name": "regions"},
+            trigger_rule="all_done",
+        )`);
+    expect(dag).toContain("def _param_list(params, name, **_):");
   });
 
   it("a branch side that runs after the other side is said once per task it waits on, a group's tasks together", () => {

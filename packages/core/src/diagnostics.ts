@@ -95,7 +95,7 @@ export const DIAGNOSTICS = {
   MLG1018: {
     severity: "error",
     message: "mapped task '{task}' maps over {what}, which is not a list",
-    fix: 'map over an output declared "list" of an upstream task, or over a literal array',
+    fix: 'map over an output declared "list" of an upstream task, a list param, or a literal array',
   },
   MLG1019: {
     severity: "warning",

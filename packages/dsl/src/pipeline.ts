@@ -305,7 +305,7 @@ export interface MappedTaskHandle<O extends Outputs> extends TaskHandle {
 }
 
 export interface MapTaskSpec<O extends Outputs> extends PythonTaskSpec<O> {
-  /** The list to fan out over: a `list` output of an upstream task, or a literal list. */
+  /** The list to fan out over: a `list` output of an upstream task, a list param or a literal list. */
   readonly over: ValueHandle<unknown[]> | readonly Input[];
   /** The input of `fn` that receives one item. */
   readonly as: string;

@@ -1,6 +1,7 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-loops.pipeline.ts: dsl.ParallelFor over a
 task output with parallelism and a dsl.Collected fan-in (the loop body also reads another output
-of the listing task), over a literal list, and over a second list output of the listing task."""
+of the listing task), over a literal list, over a second list output of the listing task, and over
+a list pipeline parameter."""
 
 from typing import NamedTuple
 
@@ -41,12 +42,17 @@ def step(name: str):
     print(f"step {name}")
 
 
+@dsl.component(base_image=BASE)
+def step_param(name: str):
+    print(f"step {name}")
+
+
 @dsl.pipeline(
     name="kfp-eq-loops",
     display_name="kfp_eq_loops",
     description="Fan-out and fan-in, compared with kfp's compiler.",
 )
-def kfp_eq_loops():
+def kfp_eq_loops(names: list = ["p", "q"]):  # noqa: B006 (kfp reads the default)
     shards = list_shards()
     with dsl.ParallelFor(shards.outputs["shards"], parallelism=2) as shard:
         pr = process(shard=shard, factor=shards.outputs["factor"])
@@ -56,3 +62,5 @@ def kfp_eq_loops():
     sum_squares(squares=dsl.Collected(sq.outputs["sq"]))
     with dsl.ParallelFor(shards.outputs["labels"]) as name:
         step(name=name)
+    with dsl.ParallelFor(names) as name:
+        step_param(name=name)

@@ -639,21 +639,8 @@ function checkMap(
       break;
     case "param": {
       const type = ir.params[over.name]?.type;
-      if (type === "array") {
-        // Airflow expands over a task's output or a list written in the file, not over a param.
-        ctx.report(
-          diagnostic(
-            "MLG1011",
-            {
-              what: `map of task '${task.id}'`,
-              reason: `it maps over param '${over.name}', and Airflow expands over a literal list or an upstream task's output, not over a run's params`,
-              hint: `add a python task that takes ${over.name}: p.params.${over.name} and returns it as an output declared "list", and map over that output`,
-            },
-            place,
-          ),
-        );
-        break;
-      }
+      // An array param: Airflow gets a task that returns the run's list (see the Airflow view).
+      if (type === "array") break;
       what = `param '${over.name}'${type ? ` (type ${type})` : ""}`;
       break;
     }

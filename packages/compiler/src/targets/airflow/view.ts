@@ -130,6 +130,7 @@ export interface DagView {
     readonly mlflow: boolean;
     readonly item: boolean;
     readonly floatItem: boolean;
+    readonly paramList: boolean;
     readonly validate: boolean;
   };
   /** Module-level callables for `callback()` alerts. */
@@ -465,6 +466,9 @@ function pyValue(value: Value, uses: Uses): PyCode {
         if (over?.kind === "list") list = py`${over.items.length}`;
         else if (over?.kind === "literal" && Array.isArray(over.value)) {
           list = py`${over.value.length}`;
+        } else if (over?.kind === "param") {
+          uses.params = true;
+          list = py`params[${over.name}]`;
         } else if (over?.kind === "ref" && !uses.mapped.has(over.task)) {
           uses.pull = true;
           list = py`_pull(ti, ${over.task}, ${over.output}, required=False)`;
@@ -1141,6 +1145,13 @@ export function dagView(
   let usesItem = false;
   let usesFloatItem = false;
   let usesValidate = false;
+  /**
+   * Airflow expands only over a literal list or an upstream task's output, not over a run's
+   * params: a task mapped over a param gets a task before it that returns the run's list (what
+   * one would write by hand), keyed by the mapped task's id.
+   */
+  const paramLists = new Map<string, TaskView>();
+  const taken = new Set(ir.tasks.map((t) => t.id));
   const mappedOver = new Map<string, string>();
   for (const t of ir.tasks) {
     if (t.kind === "python" && t.map?.over.kind === "ref") {
@@ -1148,6 +1159,32 @@ export function dagView(
     }
   }
   const downstreamOf = (id: string) => ir.tasks.filter((t) => t.upstream.includes(id));
+  const paramListTask = (task: Task, param: string): TaskView => {
+    let id = `${task.id}_items`;
+    for (let i = 2; taken.has(id); i++) id = `${task.id}_items_${i}`;
+    taken.add(id);
+    const local = task.group === null ? id : id.slice(task.group.length + 1);
+    const name = namer.claim(local);
+    if (!name) usesTaskDict = true;
+    const kwargs = [
+      kw("task_id", py`${local}`),
+      kw("python_callable", new PyCode("_param_list")),
+      kw("op_kwargs", py`{"name": ${param}}`),
+    ];
+    // It runs when the mapped task would: after the same tasks, by the same trigger rule.
+    const rule = effectiveOptions(ir, task).triggerRule;
+    const inherited = resolveOptions(ir, task.group, EMPTY_TASK_OPTIONS).triggerRule;
+    if (rule !== inherited && rule !== null) kwargs.push(kw("trigger_rule", py`${rule}`));
+    const view: TaskView = {
+      ref: name ? new PyCode(name) : py`tasks[${id}]`,
+      operator: file.use("PythonOperator"),
+      kwargs,
+      expand: null,
+      callable: null,
+    };
+    paramLists.set(task.id, view);
+    return view;
+  };
   const tasks = ir.tasks.map((task: Task): TaskView => {
     const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
     // Inside a TaskGroup, Airflow prefixes the group id itself.
@@ -1180,6 +1217,10 @@ export function dagView(
             expand = new PyCode(
               `op_kwargs=${producer.text}.output.map(${floatItems ? "_float_item" : "_item"})`,
             );
+          } else if (over.kind === "param") {
+            usesItem = true;
+            const list = paramListTask(task, over.name);
+            expand = new PyCode(`op_kwargs=${list.ref.text}.output.map(_item)`);
           } else {
             usesItem = true;
             const items = over.kind === "list" ? over.items.map(literalJson) : [];
@@ -1306,16 +1347,25 @@ export function dagView(
   };
   ir.tasks.forEach((task, i) => {
     const view = tasks[i] as TaskView;
-    (task.group === null ? body : groupView(task.group)).push({ task: view, group: null });
+    const into = task.group === null ? body : groupView(task.group);
+    const list = paramLists.get(task.id);
+    if (list) into.push({ task: list, group: null });
+    into.push({ task: view, group: null });
   });
   if (groupViews.size) file.use("TaskGroup");
 
+  // A param's list task comes after the mapped task's upstream tasks; `.output` in the
+  // mapped task's expand() puts it upstream of that task.
   const edges = ir.tasks
     .filter((t) => t.upstream.length > 0)
-    .map((t) => {
+    .flatMap((t) => {
       const ups = t.upstream.map((u) => refs.get(u) ?? py`tasks[${u}]`);
       const left = ups.length === 1 ? (ups[0] as PyCode).text : `[${joinCode(ups, ", ").text}]`;
-      return new PyCode(`${left} >> ${(refs.get(t.id) as PyCode).text}`);
+      const list = paramLists.get(t.id);
+      const edge = (ref: PyCode) => new PyCode(`${left} >> ${ref.text}`);
+      return list
+        ? [edge(list.ref), edge(refs.get(t.id) as PyCode)]
+        : [edge(refs.get(t.id) as PyCode)];
     });
 
   const defaultArgs: Kwarg[] = [];
@@ -1358,6 +1408,7 @@ export function dagView(
   if (usesMlflow) stdlib.push("import contextlib");
   const code = [
     ...[...defaultArgs, ...dagKwargs, ...tasks.flatMap((t) => t.kwargs)].map((a) => a.value.text),
+    ...[...paramLists.values()].flatMap((t) => t.kwargs.map((a) => a.value.text)),
     ...[...groupViews.values()].map((g) => g.args.text),
   ];
   if (code.some((text) => text.includes("datetime.timedelta("))) {
@@ -1386,6 +1437,7 @@ export function dagView(
       mlflow: usesMlflow,
       item: usesItem,
       floatItem: usesFloatItem,
+      paramList: paramLists.size > 0,
       validate: usesValidate,
     },
     callbacks: [...file.callbacks.values()],
