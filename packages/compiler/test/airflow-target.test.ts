@@ -1044,6 +1044,17 @@ describe("common mistakes get a message that says the fix", () => {
             trigger_rule="all_done",
         )`);
     expect(dag).toContain("def _param_list(params, name, **_):");
+    // A branch into a task mapped over a param follows its list task too (Airflow would skip it).
+    const routed = pipeline("routed", { params: { regions: ["eu"], go: true } }, (p) => {
+      const each = p.map("each", { fn: "tasks/t.py:each", over: p.params.regions, as: "region" });
+      const other = p.bash("other", { command: "true" });
+      p.branch("route", { when: [p.params.go, "==", true], ifTrue: each, ifFalse: other });
+    }).ir;
+    const b = lowerPipeline({ ir: routed, sourceMap: {}, modules });
+    if (!b.ok) throw new Error(b.diagnostics.map((d) => d.message).join("\n"));
+    const branchDag = renderDag({ ...b, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
+    expect(branchDag).toContain('return ["each_items", "each"]');
+    expect(branchDag).toContain("route >> each_items\n    route >> each\n");
   });
 
   it("a branch side that runs after the other side is said once per task it waits on, a group's tasks together", () => {

@@ -1151,7 +1151,21 @@ export function dagView(
    * one would write by hand), keyed by the mapped task's id.
    */
   const paramLists = new Map<string, TaskView>();
+  const listIds = new Map<string, string>();
   const taken = new Set(ir.tasks.map((t) => t.id));
+  for (const t of ir.tasks) {
+    if (t.kind !== "python" || t.map?.over.kind !== "param") continue;
+    let id = `${t.id}_items`;
+    for (let i = 2; taken.has(id); i++) id = `${t.id}_items_${i}`;
+    taken.add(id);
+    listIds.set(t.id, id);
+  }
+  /** Task ids a branch follows, with the list task before each one mapped over a param. */
+  const withLists = (ids: readonly string[]) =>
+    ids.flatMap((id) => {
+      const list = listIds.get(id);
+      return list ? [list, id] : [id];
+    });
   const mappedOver = new Map<string, string>();
   for (const t of ir.tasks) {
     if (t.kind === "python" && t.map?.over.kind === "ref") {
@@ -1160,9 +1174,7 @@ export function dagView(
   }
   const downstreamOf = (id: string) => ir.tasks.filter((t) => t.upstream.includes(id));
   const paramListTask = (task: Task, param: string): TaskView => {
-    let id = `${task.id}_items`;
-    for (let i = 2; taken.has(id); i++) id = `${task.id}_items_${i}`;
-    taken.add(id);
+    const id = listIds.get(task.id) as string;
     const local = task.group === null ? id : id.slice(task.group.length + 1);
     const name = namer.claim(local);
     if (!name) usesTaskDict = true;
@@ -1255,7 +1267,7 @@ export function dagView(
             ? { kind: "short_circuit" }
             : oneSided
               ? { kind: "gate", only, negated: thenIds.length === 0 }
-              : { kind: "branch", thenIds, elseIds };
+              : { kind: "branch", thenIds: withLists(thenIds), elseIds: withLists(elseIds) };
         callable = conditionCallable(task, namer.fresh(`choose_${task.id}`), decision, uses);
         kwargs.push(kw("python_callable", callable.name));
         if (decision.kind === "gate") {
