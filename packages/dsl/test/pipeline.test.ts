@@ -10,6 +10,7 @@ import {
   minutes,
   pipeline,
   seconds,
+  slack,
   type TaskHandle,
   variable,
 } from "../src/index.js";
@@ -454,6 +455,51 @@ describe("pipeline()", () => {
       ],
     ]);
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
+  });
+
+  it("names the option an Airflow user meant: a task option on a pipeline or group, Airflow's names, a python task's env", () => {
+    const def = pipeline(
+      "p",
+      { onFailure: slack(), schedule_interval: "@daily", retries: 2 } as never,
+      (p) => {
+        p.python("a", {
+          fn: "tasks/a.py:f",
+          ...({ timeout: 60, env: { A: "1" }, on_failure_callback: slack() } as object),
+        });
+        p.bash("b", { command: "true", ...({ bash_command: "echo" } as object) });
+        p.group("g", { onRetry: slack() } as never, (g) => {
+          g.bash("c", { command: "true" });
+        });
+        // A sensor's timeout is its own option: no hint needed.
+        p.fileSensor("s", { path: "/x", timeout: 60 as never });
+      },
+    );
+    expect(def.problems.map((d) => [d.task ?? null, d.message.split("'")[1], d.fix])).toEqual([
+      [
+        null,
+        "onFailure",
+        "onFailure is a task option: set it in the pipeline's defaults (defaults: { onFailure: ... }), which every task of the pipeline takes",
+      ],
+      [null, "schedule_interval", "did you mean 'schedule'? (Airflow's schedule_interval)"],
+      [
+        null,
+        "retries",
+        "retries is a task option: set it in the pipeline's defaults (defaults: { retries: ... }), which every task of the pipeline takes",
+      ],
+      [
+        "a",
+        "timeout",
+        "did you mean 'executionTimeout'? (only a sensor has a timeout, how long it waits)",
+      ],
+      ["a", "env", expect.stringContaining("read a variable with env('NAME') in inputs")],
+      ["a", "on_failure_callback", "did you mean 'onFailure'? (Airflow's on_failure_callback)"],
+      ["b", "bash_command", "did you mean 'command'? (Airflow's bash_command)"],
+      [
+        null,
+        "onRetry",
+        "onRetry is a task option: set it in the group's defaults (defaults: { onRetry: ... }), which every task of the group takes",
+      ],
+    ]);
   });
 
   it("carries Kubeflow images, packages and resources of a pipeline and its python tasks, and names their typos", () => {
