@@ -152,6 +152,36 @@ describe("pipeline()", () => {
     });
   });
 
+  it("Airflow Param options mlgen does not carry (enum, minimum, title) are MLG1022, not an object param's default", () => {
+    // Both type-check as a param (a JSON object); as an object param, the task got the dict.
+    const def = pipeline(
+      "p",
+      {
+        params: {
+          mode: { default: "full", enum: ["full", "incremental"] },
+          k: { default: 5, minimum: 1, title: "K" },
+          // Beside a description, any other key is an option too.
+          lr: { default: 0.1, description: "step", step: 0.01 },
+        },
+      },
+      (p) => {
+        p.python("a", { fn: "tasks/a.py:f", inputs: { m: p.params.mode, k: p.params.k } });
+      },
+    );
+    expect(def.problems.map((d) => [d.code, d.message])).toEqual([
+      ["MLG1022", "there is no option 'enum' in param 'mode', so it would be ignored"],
+      ["MLG1022", "there is no option 'minimum' in param 'k', so it would be ignored"],
+      ["MLG1022", "there is no option 'title' in param 'k', so it would be ignored"],
+      ["MLG1022", "there is no option 'step' in param 'lr', so it would be ignored"],
+    ]);
+    expect(def.problems[0]?.fix).toContain("{ default: { default: ..., enum: ... } }");
+    expect(def.ir.params).toEqual({
+      mode: { kind: "param", type: "string", default: "full", description: null },
+      k: { kind: "param", type: "integer", default: 5, description: null },
+      lr: { kind: "param", type: "number", default: 0.1, description: "step" },
+    });
+  });
+
   it.each([
     [[1, undefined], "[1] is undefined"],
     [{ lr: Number.NaN }, ".lr is NaN, which JSON has no number for"],
