@@ -456,6 +456,29 @@ except ValueError as e:
   });
 });
 
+describe("a python task's outputs", () => {
+  it("a string output returned as a pathlib.Path is pushed as the path it names", () => {
+    const code = `
+import importlib.util, pathlib, sys
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+
+class TI:
+    map_index = -1
+    def xcom_push(self, key, value):
+        print("PUSHED", key, repr(value))
+
+dag._push(TI(), "t", {"path": pathlib.Path("/data") / "x.csv", "rows": 3}, {"path": "string", "rows": "int"})
+`;
+    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
+    const r = runEngine(PYTHON, ["-c", code, dag], env(join(work, "none")));
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain("PUSHED path '/data/x.csv'");
+    expect(r.output).toContain("PUSHED rows 3");
+  });
+});
+
 describe("the production example end to end (real Airflow 3 and a real MLflow server)", () => {
   const dags = join(ROOT, "examples/production-pipeline/dags");
 
