@@ -70,7 +70,7 @@ def _push(ti, task_id, result, outputs):
             value = value.tolist()
         if type_name == "string" and hasattr(value, "__fspath__"):
             # A pathlib.Path (any os.PathLike) as the path it names.
-            value = value.__fspath__()
+            value = str(value)
         is_bool = isinstance(value, bool)
         if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != "bool"):
             raise TypeError(
