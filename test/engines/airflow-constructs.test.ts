@@ -436,6 +436,63 @@ except ValueError as e:
     expect(line).toContain("target column 'label' has 1 null values");
     expect(line).toMatch(/column 'label' has dtype \S+, expected int/);
   });
+
+  it("judges a CSV column's dtype by its values: dates are text there, and a missing value makes ints float", () => {
+    // read_csv gives `when` str (a CSV has no dates), `n` float64 (a value is missing), `ok`
+    // object (true/false with a gap) and `empty` float64 (no values): each holds what is
+    // declared. `bad_when`, `half` and `word` do not.
+    const csv = join(work, "typed.csv");
+    writeFileSync(
+      csv,
+      "when,n,ok,empty,bad_when,half,word\n" +
+        "2025-01-01 10:00:00,1,true,,2025-01-01,1.5,yes\n" +
+        "2025-01-02T11:00:00Z,,,,not a date,2,no\n" +
+        "2025-01-03,3,false,,2025-01-03,3,yes\n",
+    );
+    const code = `
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+try:
+    dag._validate_table(
+        sys.argv[2],
+        dtypes={"when": "datetime", "n": "int", "ok": "bool", "empty": "datetime",
+                "bad_when": "datetime", "half": "int", "word": "bool"},
+    )
+except ValueError as e:
+    print("RAISED:", e)
+`;
+    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
+    const r = runEngine(PYTHON, ["-c", code, dag, csv], env(join(work, "none")));
+    expect(r.status, r.output).toBe(0);
+    const line = r.output.split("\n").find((l) => l.startsWith("RAISED:")) ?? "";
+    const failed = [...line.matchAll(/column '(\w+)' has dtype/g)].map((m) => m[1]);
+    expect(failed).toEqual(["bad_when", "half", "word"]);
+  });
+});
+
+describe("a python task's outputs", () => {
+  it("a string output returned as a pathlib.Path is pushed as the path it names", () => {
+    const code = `
+import importlib.util, pathlib, sys
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+
+class TI:
+    map_index = -1
+    def xcom_push(self, key, value):
+        print("PUSHED", key, repr(value))
+
+dag._push(TI(), "t", {"path": pathlib.Path("/data") / "x.csv", "rows": 3}, {"path": "string", "rows": "int"})
+`;
+    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
+    const r = runEngine(PYTHON, ["-c", code, dag], env(join(work, "none")));
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain("PUSHED path '/data/x.csv'");
+    expect(r.output).toContain("PUSHED rows 3");
+  });
 });
 
 describe("the production example end to end (real Airflow 3 and a real MLflow server)", () => {

@@ -402,6 +402,34 @@ describe("the executors as their containers run them", () => {
       /output 'n' of tasks\/m\.py:total is declared int but it returned float 2\.5/,
     );
   });
+
+  it("a string output returned as a pathlib.Path is the path it names", () => {
+    const source =
+      "import pathlib\n\n\ndef where(name: str) -> dict:\n    return {'path': pathlib.Path('/data') / name}\n";
+    const ir = pipeline("paths", {}, (p) => {
+      p.python("where", {
+        fn: "tasks/m.py:where",
+        inputs: { name: "x.csv" },
+        outputs: { path: "string" },
+      });
+    }).ir;
+    const yaml = emitted(ir, [{ path: "tasks/m.py", content: source }]);
+    const work = tempDir("mlgen-kfp-path-");
+    const output = join(work, "executor-output.json");
+    const outputs = {
+      parameters: { path: { outputFile: join(work, "path.txt") } },
+      outputFile: output,
+    };
+    runPythonExecutor(
+      yaml,
+      "exec-where",
+      work,
+      `{"inputs": {"parameterValues": {"name": "x.csv"}}, "outputs": ${JSON.stringify(outputs)}}`,
+    );
+    expect(JSON.parse(readFileSync(output, "utf8")).parameterValues).toEqual({
+      path: "/data/x.csv",
+    });
+  });
 });
 
 describe("kfp.local runs the Python-only pipelines", () => {

@@ -60,6 +60,9 @@ def _push(ti, task_id, result, outputs):
         if type(value).__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
             # A numpy scalar becomes a Python number, an array or a pandas Series a list.
             value = value.tolist()
+        if type_name == "string" and hasattr(value, "__fspath__"):
+            # A pathlib.Path (any os.PathLike) as the path it names.
+            value = str(value)
         is_bool = isinstance(value, bool)
         if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != "bool"):
             raise TypeError(

@@ -68,6 +68,9 @@ def _push(ti, task_id, result, outputs):
         if type(value).__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
             # A numpy scalar becomes a Python number, an array or a pandas Series a list.
             value = value.tolist()
+        if type_name == "string" and hasattr(value, "__fspath__"):
+            # A pathlib.Path (any os.PathLike) as the path it names.
+            value = str(value)
         is_bool = isinstance(value, bool)
         if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != "bool"):
             raise TypeError(
@@ -140,11 +143,37 @@ def _validate_table(path, required_columns=(), min_rows=None, max_null_fraction=
     for column, expected in (dtypes or {}).items():
         if column not in frame.columns:
             problems.append(f"column {column!r} (dtype {expected}) is missing")
-        elif frame[column].dtype.kind not in kinds[expected]:
+        elif frame[column].dtype.kind not in kinds[expected] and not _text_holds(frame[column], expected, path):
             problems.append(f"column {column!r} has dtype {frame[column].dtype}, expected {expected}")
     if problems:
         raise ValueError(f"data validation failed for {path}: " + "; ".join(problems))
     print(f"data validation passed for {path}: {len(frame)} rows, {len(frame.columns)} columns")
+
+
+def _text_holds(values, expected, path):
+    """A CSV column holds `expected` by its values: a CSV has no types, so read_csv reads dates
+    as text, whole numbers or true/false with a value missing as float or object, and a column
+    with no values as float (its nulls are max_null_fraction's to judge)."""
+    import pandas as pd
+
+    if str(path).endswith((".parquet", ".pq")):
+        return False
+    present = values.dropna()
+    if len(present) == 0:
+        return True
+    if expected == "datetime" and values.dtype.kind in "OSUT":
+        try:
+            # The format of the first value for all (fast); values written another way, one by one.
+            if not pd.to_datetime(present, errors="coerce", utc=True).isna().any():
+                return True
+            return not pd.to_datetime(present, errors="coerce", utc=True, format="mixed").isna().any()
+        except (ValueError, TypeError):
+            return False
+    if expected == "int" and values.dtype.kind == "f":
+        return bool((present == present.round()).all())
+    if expected == "bool" and values.dtype.kind == "O":
+        return all(isinstance(value, bool) for value in present)
+    return False
 
 
 def run_validate_data(ti, templates_dict, **_):

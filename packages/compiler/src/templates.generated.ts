@@ -25,8 +25,8 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "\n\n_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        result = {next(iter(outputs)): result}\n    if not isinstance(result, dict):\n        raise TypeError(\n            f\"task {task_id!r}: the function must return a dict with keys {sorted(outputs)}, \"\n            f\"got {type(result).__name__}\"\n        )\n    pushed = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"task {task_id!r}: the function returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = result[key]\n        if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n            # A numpy scalar becomes a Python number, an array or a pandas Series a list.\n            value = value.tolist()\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"task {task_id!r}: output {key!r} is declared {type_name} \"\n                f\"but the function returned {type(value).__name__} {value!r}\"\n            )\n        pushed[key] = value\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":100,"column":0},"end":{"line":104,"column":7}}})) != null ? stack1 : "")
+  return "\n\n_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        result = {next(iter(outputs)): result}\n    if not isinstance(result, dict):\n        raise TypeError(\n            f\"task {task_id!r}: the function must return a dict with keys {sorted(outputs)}, \"\n            f\"got {type(result).__name__}\"\n        )\n    pushed = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"task {task_id!r}: the function returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = result[key]\n        if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n            # A numpy scalar becomes a Python number, an array or a pandas Series a list.\n            value = value.tolist()\n        if type_name == \"string\" and hasattr(value, \"__fspath__\"):\n            # A pathlib.Path (any os.PathLike) as the path it names.\n            value = str(value)\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"task {task_id!r}: output {key!r} is declared {type_name} \"\n                f\"but the function returned {type(value).__name__} {value!r}\"\n            )\n        pushed[key] = value\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":103,"column":0},"end":{"line":107,"column":7}}})) != null ? stack1 : "")
     + "    return pushed\n";
 },"4":function(container,depth0,helpers,partials,data) {
     return "    if getattr(ti, \"map_index\", -1) >= 0:\n        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).\n        ti.xcom_push(key=\"mlgen_map_index\", value=ti.map_index)\n";
@@ -69,7 +69,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"loc":{"start":{"line":194,"column":0},"end":{"line":224,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(14, data, 0),"inverse":container.noop,"loc":{"start":{"line":197,"column":0},"end":{"line":227,"column":7}}})) != null ? stack1 : "");
 },"14":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -78,7 +78,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.program(16, data, 0),"loc":{"start":{"line":195,"column":0},"end":{"line":223,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.program(16, data, 0),"loc":{"start":{"line":198,"column":0},"end":{"line":226,"column":7}}})) != null ? stack1 : "");
 },"15":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -97,16 +97,16 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":200,"column":4},"end":{"line":200,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":203,"column":4},"end":{"line":203,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":200,"column":27},"end":{"line":200,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":203,"column":27},"end":{"line":203,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":201,"column":4},"end":{"line":201,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":204,"column":4},"end":{"line":204,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":202,"column":4},"end":{"line":202,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":205,"column":4},"end":{"line":205,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"loc":{"start":{"line":204,"column":0},"end":{"line":210,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.program(22, data, 0),"loc":{"start":{"line":211,"column":0},"end":{"line":222,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"loc":{"start":{"line":207,"column":0},"end":{"line":213,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.program(22, data, 0),"loc":{"start":{"line":214,"column":0},"end":{"line":225,"column":7}}})) != null ? stack1 : "");
 },"17":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -116,7 +116,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"loc":{"start":{"line":206,"column":0},"end":{"line":208,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"loc":{"start":{"line":209,"column":0},"end":{"line":211,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
 },"18":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -127,9 +127,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":207,"column":8},"end":{"line":207,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":210,"column":8},"end":{"line":210,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":207,"column":22},"end":{"line":207,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":210,"column":22},"end":{"line":210,"column":36}}}))
     + ",\n";
 },"19":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -140,12 +140,12 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":212,"column":9},"end":{"line":212,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":215,"column":9},"end":{"line":215,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":213,"column":8},"end":{"line":213,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":213,"column":45},"end":{"line":213,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":216,"column":8},"end":{"line":216,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":216,"column":45},"end":{"line":216,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":214,"column":0},"end":{"line":216,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":217,"column":0},"end":{"line":219,"column":7}}})) != null ? stack1 : "");
 },"20":function(container,depth0,helpers,partials,data) {
     return "result = ";
 },"21":function(container,depth0,helpers,partials,data) {
@@ -157,7 +157,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":215,"column":8},"end":{"line":215,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":218,"column":8},"end":{"line":218,"column":30}}}))
     + "\n";
 },"22":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -168,10 +168,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":218,"column":4},"end":{"line":218,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":218,"column":41},"end":{"line":218,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":221,"column":4},"end":{"line":221,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":221,"column":41},"end":{"line":221,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":219,"column":0},"end":{"line":221,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":222,"column":0},"end":{"line":224,"column":7}}})) != null ? stack1 : "");
 },"23":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -181,7 +181,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":220,"column":4},"end":{"line":220,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":223,"column":4},"end":{"line":223,"column":26}}}))
     + "\n";
 },"24":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -192,7 +192,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":230,"column":0},"end":{"line":232,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":233,"column":0},"end":{"line":235,"column":9}}})) != null ? stack1 : "")
     + "}\n";
 },"25":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -203,9 +203,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":231,"column":11},"end":{"line":231,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":231,"column":4},"end":{"line":231,"column":24}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":234,"column":11},"end":{"line":234,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":234,"column":4},"end":{"line":234,"column":24}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":231,"column":26},"end":{"line":231,"column":40}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":234,"column":26},"end":{"line":234,"column":40}}}))
     + ",\n";
 },"26":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -216,9 +216,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":239,"column":4},"end":{"line":239,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":242,"column":4},"end":{"line":242,"column":16}}}))
     + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":239,"column":17},"end":{"line":239,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":242,"column":17},"end":{"line":242,"column":31}}}))
     + ",\n";
 },"27":function(container,depth0,helpers,partials,data) {
     return "    tasks = {}\n";
@@ -240,7 +240,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":250,"column":0},"end":{"line":252,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":253,"column":0},"end":{"line":255,"column":9}}})) != null ? stack1 : "");
 },"30":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -250,7 +250,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":251,"column":4},"end":{"line":251,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":254,"column":4},"end":{"line":254,"column":17}}}))
     + "\n";
 },"31":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -260,7 +260,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.program(35, data, 0),"loc":{"start":{"line":255,"column":0},"end":{"line":266,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.program(35, data, 0),"loc":{"start":{"line":258,"column":0},"end":{"line":269,"column":7}}})) != null ? stack1 : "");
 },"32":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -269,14 +269,14 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":256,"column":0},"end":{"line":256,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":259,"column":0},"end":{"line":259,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":256,"column":20},"end":{"line":256,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":256,"column":42},"end":{"line":256,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":259,"column":20},"end":{"line":259,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":259,"column":42},"end":{"line":259,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":257,"column":0},"end":{"line":259,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":260,"column":0},"end":{"line":262,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":260,"column":1},"end":{"line":260,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":263,"column":1},"end":{"line":263,"column":56}}})) != null ? stack1 : "")
     + "\n";
 },"33":function(container,depth0,helpers,partials,data) {
     return ".partial";
@@ -289,7 +289,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":260,"column":28},"end":{"line":260,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":263,"column":28},"end":{"line":263,"column":48}}}))
     + ")";
 },"35":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -300,9 +300,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with TaskGroup("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":262,"column":15},"end":{"line":262,"column":34}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":265,"column":15},"end":{"line":265,"column":34}}}))
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":263,"column":0},"end":{"line":265,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":266,"column":0},"end":{"line":268,"column":9}}})) != null ? stack1 : "");
 },"36":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -312,14 +312,14 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":270,"column":4},"end":{"line":270,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":273,"column":4},"end":{"line":273,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":270,"column":18},"end":{"line":270,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":273,"column":18},"end":{"line":273,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":271,"column":4},"end":{"line":271,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":274,"column":4},"end":{"line":274,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":272,"column":0},"end":{"line":275,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":276,"column":0},"end":{"line":278,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":275,"column":0},"end":{"line":278,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":279,"column":0},"end":{"line":281,"column":9}}})) != null ? stack1 : "");
 },"37":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -329,7 +329,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":273,"column":4},"end":{"line":273,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":276,"column":4},"end":{"line":276,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -351,23 +351,23 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"imports"),{"name":"each","hash":{},"fn":container.program(0, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":10,"column":0},"end":{"line":12,"column":9}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pull"),{"name":"if","hash":{},"fn":container.program(1, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":13,"column":0},"end":{"line":32,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(2, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":33,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":60,"column":0},"end":{"line":106,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(5, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":107,"column":0},"end":{"line":116,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":117,"column":0},"end":{"line":129,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":130,"column":0},"end":{"line":155,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":156,"column":0},"end":{"line":162,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":163,"column":0},"end":{"line":172,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":173,"column":0},"end":{"line":184,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":185,"column":0},"end":{"line":189,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":190,"column":0},"end":{"line":192,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":193,"column":0},"end":{"line":225,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(24, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":226,"column":0},"end":{"line":234,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":60,"column":0},"end":{"line":109,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(5, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":110,"column":0},"end":{"line":119,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":120,"column":0},"end":{"line":132,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":133,"column":0},"end":{"line":158,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":159,"column":0},"end":{"line":165,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":166,"column":0},"end":{"line":175,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":176,"column":0},"end":{"line":187,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":188,"column":0},"end":{"line":192,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":193,"column":0},"end":{"line":195,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":196,"column":0},"end":{"line":228,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(24, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":229,"column":0},"end":{"line":237,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(26, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":238,"column":0},"end":{"line":240,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(26, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":241,"column":0},"end":{"line":243,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":242,"column":0},"end":{"line":244,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(28, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":245,"column":0},"end":{"line":247,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":248,"column":0},"end":{"line":253,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":245,"column":0},"end":{"line":247,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(28, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":248,"column":0},"end":{"line":250,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":256,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -379,10 +379,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":254,"column":0},"end":{"line":267,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":257,"column":0},"end":{"line":270,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":267,"column":11},"end":{"line":279,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":270,"column":11},"end":{"line":282,"column":11}}}) || fn;
   return fn;
   }
 
@@ -390,7 +390,7 @@ export const TEMPLATE_SPECS = {
   "kubeflow/component-helpers.py.hbs": {"0":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _load(module, function):\n    \"\"\"Imports `function` from the project's `module`, which the launcher wrote beside this file.\"\"\"\n    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), \"mlgen_project\")\n    if root not in sys.path:\n        sys.path.insert(0, root)\n    return getattr(importlib.import_module(module), function)\n";
 },"1":function(container,depth0,helpers,partials,data) {
-    return "\n\n_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _plain(value):\n    \"\"\"numpy and pandas values as Python ones (a scalar a number, an array or Series a list), inside lists and dicts too.\"\"\"\n    if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n        return value.tolist()\n    if isinstance(value, dict):\n        return {key: _plain(item) for key, item in value.items()}\n    if isinstance(value, (list, tuple)):\n        return [_plain(item) for item in value]\n    return value\n\n\ndef _outputs(function, result, outputs):\n    \"\"\"The declared outputs of the function's result, checked against their declared types.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        result = {next(iter(outputs)): result}\n    if not isinstance(result, dict):\n        raise TypeError(\n            f\"{function} must return a dict with keys {sorted(outputs)}, \"\n            f\"got {type(result).__name__}\"\n        )\n    checked = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"{function} returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = _plain(result[key])\n        # KFP hands lists and dicts over as JSON, their numbers as doubles: sum([11.0, 14.0]) of\n        # ints is a whole float, which an int output takes as the int it is.\n        if type_name == \"int\" and isinstance(value, float) and value.is_integer():\n            value = int(value)\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"output {key!r} of {function} is declared {type_name} \"\n                f\"but it returned {type(value).__name__} {value!r}\"\n            )\n        checked[key] = list(value) if isinstance(value, tuple) else value\n    return checked\n";
+    return "\n\n_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _plain(value):\n    \"\"\"numpy and pandas values as Python ones (a scalar a number, an array or Series a list), inside lists and dicts too.\"\"\"\n    if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n        return value.tolist()\n    if isinstance(value, dict):\n        return {key: _plain(item) for key, item in value.items()}\n    if isinstance(value, (list, tuple)):\n        return [_plain(item) for item in value]\n    return value\n\n\ndef _outputs(function, result, outputs):\n    \"\"\"The declared outputs of the function's result, checked against their declared types.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        result = {next(iter(outputs)): result}\n    if not isinstance(result, dict):\n        raise TypeError(\n            f\"{function} must return a dict with keys {sorted(outputs)}, \"\n            f\"got {type(result).__name__}\"\n        )\n    checked = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"{function} returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = _plain(result[key])\n        if type_name == \"string\" and hasattr(value, \"__fspath__\"):\n            # A pathlib.Path (any os.PathLike) as the path it names.\n            value = str(value)\n        # KFP hands lists and dicts over as JSON, their numbers as doubles: sum([11.0, 14.0]) of\n        # ints is a whole float, which an int output takes as the int it is.\n        if type_name == \"int\" and isinstance(value, float) and value.is_integer():\n            value = int(value)\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"output {key!r} of {function} is declared {type_name} \"\n                f\"but it returned {type(value).__name__} {value!r}\"\n            )\n        checked[key] = list(value) if isinstance(value, tuple) else value\n    return checked\n";
 },"2":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the task's container, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set in this container; set it or give env() a default\")\n    return value\n";
 },"3":function(container,depth0,helpers,partials,data) {
@@ -420,13 +420,13 @@ export const TEMPLATE_SPECS = {
     };
 
   return ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"project"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":{"start":{"line":2,"column":0},"end":{"line":11,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"outputs"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":12,"column":0},"end":{"line":62,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":63,"column":0},"end":{"line":72,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":73,"column":0},"end":{"line":87,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":88,"column":0},"end":{"line":92,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"waitForPath"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":93,"column":0},"end":{"line":107,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"poke"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":108,"column":0},"end":{"line":137,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"slack"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"loc":{"start":{"line":138,"column":0},"end":{"line":156,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"outputs"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":12,"column":0},"end":{"line":65,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":66,"column":0},"end":{"line":75,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":76,"column":0},"end":{"line":90,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":91,"column":0},"end":{"line":95,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"waitForPath"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":96,"column":0},"end":{"line":110,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"poke"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":111,"column":0},"end":{"line":140,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"slack"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"loc":{"start":{"line":141,"column":0},"end":{"line":159,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true},
   "kubeflow/component.py.hbs": {"0":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -500,6 +500,6 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":18,"column":0},"end":{"line":20,"column":9}}})) != null ? stack1 : "");
 }},
   "shared/validate_table.py.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
-    return "def _validate_table(path, required_columns=(), min_rows=None, max_null_fraction=None, target=None, dtypes=None):\n    \"\"\"Checks a CSV or Parquet table; raises one error that lists every violated check.\"\"\"\n    import pandas as pd\n\n    frame = pd.read_parquet(path) if str(path).endswith((\".parquet\", \".pq\")) else pd.read_csv(path)\n    problems = []\n    missing = [column for column in required_columns if column not in frame.columns]\n    if missing:\n        problems.append(f\"missing required columns {missing}\")\n    if min_rows is not None and len(frame) < min_rows:\n        problems.append(f\"{len(frame)} rows, fewer than the minimum of {min_rows}\")\n    for column, limit in (max_null_fraction or {}).items():\n        if column not in frame.columns:\n            problems.append(f\"column {column!r} (null check) is missing\")\n            continue\n        fraction = float(frame[column].isna().mean()) if len(frame) else 0.0\n        if fraction > limit:\n            problems.append(f\"column {column!r} is {fraction:.1%} null, above the limit of {limit:.1%}\")\n    if target is not None:\n        if target not in frame.columns:\n            problems.append(f\"target column {target!r} is missing\")\n        elif frame[target].isna().any():\n            problems.append(f\"target column {target!r} has {int(frame[target].isna().sum())} null values\")\n    kinds = {\"int\": \"iu\", \"float\": \"fiu\", \"bool\": \"b\", \"string\": \"OSUT\", \"datetime\": \"M\"}\n    for column, expected in (dtypes or {}).items():\n        if column not in frame.columns:\n            problems.append(f\"column {column!r} (dtype {expected}) is missing\")\n        elif frame[column].dtype.kind not in kinds[expected]:\n            problems.append(f\"column {column!r} has dtype {frame[column].dtype}, expected {expected}\")\n    if problems:\n        raise ValueError(f\"data validation failed for {path}: \" + \"; \".join(problems))\n    print(f\"data validation passed for {path}: {len(frame)} rows, {len(frame.columns)} columns\")\n";
+    return "def _validate_table(path, required_columns=(), min_rows=None, max_null_fraction=None, target=None, dtypes=None):\n    \"\"\"Checks a CSV or Parquet table; raises one error that lists every violated check.\"\"\"\n    import pandas as pd\n\n    frame = pd.read_parquet(path) if str(path).endswith((\".parquet\", \".pq\")) else pd.read_csv(path)\n    problems = []\n    missing = [column for column in required_columns if column not in frame.columns]\n    if missing:\n        problems.append(f\"missing required columns {missing}\")\n    if min_rows is not None and len(frame) < min_rows:\n        problems.append(f\"{len(frame)} rows, fewer than the minimum of {min_rows}\")\n    for column, limit in (max_null_fraction or {}).items():\n        if column not in frame.columns:\n            problems.append(f\"column {column!r} (null check) is missing\")\n            continue\n        fraction = float(frame[column].isna().mean()) if len(frame) else 0.0\n        if fraction > limit:\n            problems.append(f\"column {column!r} is {fraction:.1%} null, above the limit of {limit:.1%}\")\n    if target is not None:\n        if target not in frame.columns:\n            problems.append(f\"target column {target!r} is missing\")\n        elif frame[target].isna().any():\n            problems.append(f\"target column {target!r} has {int(frame[target].isna().sum())} null values\")\n    kinds = {\"int\": \"iu\", \"float\": \"fiu\", \"bool\": \"b\", \"string\": \"OSUT\", \"datetime\": \"M\"}\n    for column, expected in (dtypes or {}).items():\n        if column not in frame.columns:\n            problems.append(f\"column {column!r} (dtype {expected}) is missing\")\n        elif frame[column].dtype.kind not in kinds[expected] and not _text_holds(frame[column], expected, path):\n            problems.append(f\"column {column!r} has dtype {frame[column].dtype}, expected {expected}\")\n    if problems:\n        raise ValueError(f\"data validation failed for {path}: \" + \"; \".join(problems))\n    print(f\"data validation passed for {path}: {len(frame)} rows, {len(frame.columns)} columns\")\n\n\ndef _text_holds(values, expected, path):\n    \"\"\"A CSV column holds `expected` by its values: a CSV has no types, so read_csv reads dates\n    as text, whole numbers or true/false with a value missing as float or object, and a column\n    with no values as float (its nulls are max_null_fraction's to judge).\"\"\"\n    import pandas as pd\n\n    if str(path).endswith((\".parquet\", \".pq\")):\n        return False\n    present = values.dropna()\n    if len(present) == 0:\n        return True\n    if expected == \"datetime\" and values.dtype.kind in \"OSUT\":\n        try:\n            # The format of the first value for all (fast); values written another way, one by one.\n            if not pd.to_datetime(present, errors=\"coerce\", utc=True).isna().any():\n                return True\n            return not pd.to_datetime(present, errors=\"coerce\", utc=True, format=\"mixed\").isna().any()\n        except (ValueError, TypeError):\n            return False\n    if expected == \"int\" and values.dtype.kind == \"f\":\n        return bool((present == present.round()).all())\n    if expected == \"bool\" and values.dtype.kind == \"O\":\n        return all(isinstance(value, bool) for value in present)\n    return False\n";
 }},
 };

@@ -556,6 +556,28 @@ class classed:
     checkModules(ir([task]), modules, { sourceMap: {}, report });
     expect(found).toEqual(want === null ? [] : [`invalid inputs of task 't': ${want}`]);
   });
+
+  it("a function written for Airflow's context (ds, ti) is told how to get them, not to add **kwargs", () => {
+    const modules = new Map([
+      ["tasks/m.py", "def extract(ds, ti, out_dir):\n    pass\n\n\ndef plain(a, b):\n    pass\n"],
+    ]);
+    const fixes: string[] = [];
+    const report = (d: { code: string; fix: string }) => {
+      if (d.code === "MLG1011") fixes.push(d.fix);
+    };
+    const call = (id: string, fn: string, input: string) =>
+      py(id, { module: "tasks/m.py", function: fn, inputs: { [input]: lit(1) } });
+    checkModules(ir([call("a", "extract", "out_dir"), call("b", "plain", "a")]), modules, {
+      sourceMap: {},
+      report,
+    });
+    expect(fixes).toEqual([
+      expect.stringMatching(
+        /^extract is called with the task's inputs only, not with Airflow's context \(ds, ti\): pass what it reads as inputs \(ds: template\("\{\{ ds \}\}"\)/,
+      ),
+      "give the task one input per parameter of plain (or add **kwargs to it)",
+    ]);
+  });
 });
 
 describe("checkModules: an integer param into a float parameter", () => {

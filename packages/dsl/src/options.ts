@@ -223,6 +223,46 @@ const NOT_CARRIED: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Airflow's own names (what an Airflow user types first), by the DSL option that carries them,
+ * where no spelling distance leads from one to the other: `schedule_interval` is `schedule`.
+ */
+const AIRFLOW_NAMES: Readonly<Record<string, string>> = {
+  schedule_interval: "schedule",
+  default_args: "defaults",
+  python_callable: "fn",
+  op_kwargs: "inputs",
+  bash_command: "command",
+  on_failure_callback: "onFailure",
+  on_retry_callback: "onRetry",
+  on_success_callback: "onSuccess",
+  // A sensor's `timeout` is how long it waits; a task's limit on one try is executionTimeout.
+  timeout: "executionTimeout",
+};
+
+/** The hint for an option `call` does not take that an Airflow user means as another one. */
+function meantOption(key: string, call: OptionsOf, known: readonly string[]): string | null {
+  const scope = call === "pipeline" ? "pipeline" : call === "p.group()" ? "group" : null;
+  // A task option on a pipeline or a group (an alert for every task, retries): its defaults.
+  if (scope && (OPTIONS.defaults as readonly string[]).includes(key)) {
+    return `${key} is a task option: set it in the ${scope}'s defaults (defaults: { ${key}: ... }), which every task of the ${scope} takes`;
+  }
+  // A python task's or sensor's environment: Airflow runs it in the worker's.
+  if (
+    key === "env" &&
+    (call === "p.python()" || call === "p.map()" || call === "p.pythonSensor()")
+  ) {
+    return "the task runs with its worker's environment on Airflow: read a variable with env('NAME') in inputs, or pass the value as an input; on Kubeflow, kubeflow: { env } sets its pod's";
+  }
+  const meant = AIRFLOW_NAMES[key];
+  if (meant && known.includes(meant)) {
+    return key === "timeout"
+      ? "did you mean 'executionTimeout'? (only a sensor has a timeout, how long it waits)"
+      : `did you mean '${meant}'? (Airflow's ${key})`;
+  }
+  return null;
+}
+
+/**
  * MLG1022 for each key of `spec` that `call` does not take, with the option most likely meant.
  * `what` names the place: `task 'train'`, `pipeline 'demo'`, `the defaults of group 'g'`.
  */
@@ -239,7 +279,8 @@ export function unknownOptions(
     if (known.includes(key)) continue;
     // An Airflow setting mlgen does not carry is no typo of a near name that means otherwise.
     const missing = NOT_CARRIED[key];
-    const guess = missing ? null : closestName(key, known);
+    const meant = missing ? null : meantOption(key, call, known);
+    const guess = missing || meant ? null : closestName(key, known);
     out.push(
       diagnostic(
         "MLG1022",
@@ -248,9 +289,11 @@ export function unknownOptions(
           key,
           hint: missing
             ? `mlgen does not carry Airflow's ${missing}: remove it`
-            : guess
-              ? `did you mean '${guess}'?`
-              : `remove it (the options are ${known.join(", ")})`,
+            : meant
+              ? meant
+              : guess
+                ? `did you mean '${guess}'?`
+                : `remove it (the options are ${known.join(", ")})`,
         },
         { pipeline: place.pipeline, task: place.task, location: place.site() },
       ),

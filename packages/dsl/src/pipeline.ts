@@ -719,6 +719,49 @@ function isParamOptions(
   return keys.includes("default") && keys.every((k) => PARAM_OPTION_KEYS.has(k));
 }
 const PARAM_OPTION_KEYS: ReadonlySet<string> = new Set(["default", "type", "description"]);
+/**
+ * What Airflow's Param takes besides a default, type and description (JSON Schema keywords and
+ * its form's own), which mlgen does not carry: `{ default: "full", enum: [...] }` is a param's
+ * options written as Airflow's, not an object param's default (it type-checks as both).
+ */
+const PARAM_SCHEMA_KEYS: ReadonlySet<string> = new Set([
+  "enum",
+  "const",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "minLength",
+  "maxLength",
+  "pattern",
+  "format",
+  "items",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "properties",
+  "required",
+  "title",
+  "examples",
+  "values_display",
+  "section",
+  "description_md",
+]);
+
+/** The keys of `{ default, ... }` that are param options mlgen does not carry (Airflow's). */
+function paramSchemaKeys(spec: ParamSpec): string[] {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return [];
+  const keys = Object.keys(spec);
+  if (!keys.includes("default")) return [];
+  const other = keys.filter((k) => !PARAM_OPTION_KEYS.has(k));
+  // With a type or a description beside the default, every other key is a param option too.
+  const options =
+    other.every((k) => PARAM_SCHEMA_KEYS.has(k)) ||
+    keys.includes("type") ||
+    keys.includes("description");
+  return options ? other : [];
+}
 
 function param(spec: ParamSpec): Param {
   const s = isParamOptions(spec) ? spec : { default: spec as Param["default"] };
@@ -817,7 +860,27 @@ export function pipeline<
       );
       continue;
     }
-    const p = param(spec as ParamSpec);
+    const schemaKeys = paramSchemaKeys(spec as ParamSpec);
+    for (const key of schemaKeys) {
+      problems.push(
+        diagnostic(
+          "MLG1022",
+          {
+            what: `param '${name}'`,
+            key,
+            hint: `mlgen carries a param's default, type and description, not Airflow's ${key}: remove it (and check the value in the task), or, for an object param whose value holds these keys, write { default: { default: ..., ${key}: ... } }`,
+          },
+          { pipeline: id, location: pipelineSite() },
+        ),
+      );
+    }
+    const p = param(
+      (schemaKeys.length > 0
+        ? Object.fromEntries(
+            Object.entries(spec as object).filter(([k]) => PARAM_OPTION_KEYS.has(k)),
+          )
+        : spec) as ParamSpec,
+    );
     const notData = notJson(p.default, "");
     if (notData !== null) {
       problems.push(

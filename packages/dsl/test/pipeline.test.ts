@@ -10,6 +10,7 @@ import {
   minutes,
   pipeline,
   seconds,
+  slack,
   type TaskHandle,
   variable,
 } from "../src/index.js";
@@ -148,6 +149,36 @@ describe("pipeline()", () => {
       grid: { kind: "param", type: "array", default: [{ lr: 0.1 }], description: "candidates" },
       odd: { kind: "param", type: "object", default: { default: 1, other: 2 }, description: null },
       typed: { kind: "param", type: "object", default: { a: 1 }, description: null },
+    });
+  });
+
+  it("Airflow Param options mlgen does not carry (enum, minimum, title) are MLG1022, not an object param's default", () => {
+    // Both type-check as a param (a JSON object); as an object param, the task got the dict.
+    const def = pipeline(
+      "p",
+      {
+        params: {
+          mode: { default: "full", enum: ["full", "incremental"] },
+          k: { default: 5, minimum: 1, title: "K" },
+          // Beside a description, any other key is an option too.
+          lr: { default: 0.1, description: "step", step: 0.01 },
+        },
+      },
+      (p) => {
+        p.python("a", { fn: "tasks/a.py:f", inputs: { m: p.params.mode, k: p.params.k } });
+      },
+    );
+    expect(def.problems.map((d) => [d.code, d.message])).toEqual([
+      ["MLG1022", "there is no option 'enum' in param 'mode', so it would be ignored"],
+      ["MLG1022", "there is no option 'minimum' in param 'k', so it would be ignored"],
+      ["MLG1022", "there is no option 'title' in param 'k', so it would be ignored"],
+      ["MLG1022", "there is no option 'step' in param 'lr', so it would be ignored"],
+    ]);
+    expect(def.problems[0]?.fix).toContain("{ default: { default: ..., enum: ... } }");
+    expect(def.ir.params).toEqual({
+      mode: { kind: "param", type: "string", default: "full", description: null },
+      k: { kind: "param", type: "integer", default: 5, description: null },
+      lr: { kind: "param", type: "number", default: 0.1, description: "step" },
     });
   });
 
@@ -454,6 +485,51 @@ describe("pipeline()", () => {
       ],
     ]);
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
+  });
+
+  it("names the option an Airflow user meant: a task option on a pipeline or group, Airflow's names, a python task's env", () => {
+    const def = pipeline(
+      "p",
+      { onFailure: slack(), schedule_interval: "@daily", retries: 2 } as never,
+      (p) => {
+        p.python("a", {
+          fn: "tasks/a.py:f",
+          ...({ timeout: 60, env: { A: "1" }, on_failure_callback: slack() } as object),
+        });
+        p.bash("b", { command: "true", ...({ bash_command: "echo" } as object) });
+        p.group("g", { onRetry: slack() } as never, (g) => {
+          g.bash("c", { command: "true" });
+        });
+        // A sensor's timeout is its own option: no hint needed.
+        p.fileSensor("s", { path: "/x", timeout: 60 as never });
+      },
+    );
+    expect(def.problems.map((d) => [d.task ?? null, d.message.split("'")[1], d.fix])).toEqual([
+      [
+        null,
+        "onFailure",
+        "onFailure is a task option: set it in the pipeline's defaults (defaults: { onFailure: ... }), which every task of the pipeline takes",
+      ],
+      [null, "schedule_interval", "did you mean 'schedule'? (Airflow's schedule_interval)"],
+      [
+        null,
+        "retries",
+        "retries is a task option: set it in the pipeline's defaults (defaults: { retries: ... }), which every task of the pipeline takes",
+      ],
+      [
+        "a",
+        "timeout",
+        "did you mean 'executionTimeout'? (only a sensor has a timeout, how long it waits)",
+      ],
+      ["a", "env", expect.stringContaining("read a variable with env('NAME') in inputs")],
+      ["a", "on_failure_callback", "did you mean 'onFailure'? (Airflow's on_failure_callback)"],
+      ["b", "bash_command", "did you mean 'command'? (Airflow's bash_command)"],
+      [
+        null,
+        "onRetry",
+        "onRetry is a task option: set it in the group's defaults (defaults: { onRetry: ... }), which every task of the group takes",
+      ],
+    ]);
   });
 
   it("carries Kubeflow images, packages and resources of a pipeline and its python tasks, and names their typos", () => {

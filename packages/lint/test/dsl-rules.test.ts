@@ -236,13 +236,18 @@ const cases: [string, Case][] = [
     {
       rule: "train-without-validation",
       def: () =>
-        pipeline("p", { defaults: SAFE }, (p) => {
+        pipeline("p", { defaults: SAFE, params: { go: true } }, (p) => {
           p.python("train_model", { fn: "t.py:train" });
           const v = p.validate("validate_data", { data: template("{{ var.value.d }}/x.csv") });
           p.python("retrain", { fn: "t.py:fit_model" }).after(v);
           p.python("fit_it", { fn: "t.py:fit" }).after(
             p.python("check_rows", { fn: "t.py:check" }),
           );
+          // A branch, a short-circuit or a sensor named for training only decides or waits.
+          const full = p.bash("full", { command: "true" }).after(v);
+          p.branch("should_retrain", { when: [p.params.go, "==", true], ifTrue: full });
+          p.shortCircuit("retrain_enabled", { when: [p.params.go, "==", true] }).after(full);
+          p.timeDeltaSensor("wait_before_training", { delta: hours(1) });
         }),
       want: ["training task 'train_model'"],
     },

@@ -1067,6 +1067,8 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> SQLExec
     c >> BashOperator(task_id="fit_model", bash_command="echo")
     ckpt = BashOperator(task_id="load_checkpoint", bash_command="echo")
     ckpt >> BashOperator(task_id="resume_training", bash_command="echo")
+    ShortCircuitOperator(task_id="retrain_enabled", python_callable=lambda: True)
+    BranchPythonOperator(task_id="should_retrain", python_callable=lambda: "x")
 `),
       want: ["7:5", "8:5", "12:13"],
     },

@@ -477,7 +477,7 @@ export function checkModules(
               {
                 what: `inputs of task '${task.id}'`,
                 reason: `${ref.function}() ${problem}; the task calls it with ${passed.length > 0 ? passed.map((n) => `${n}=`).join(", ") : "no arguments"}`,
-                hint: `give the task one input per parameter of ${ref.function} (or add **kwargs to it)`,
+                hint: contextHint(params, passed, ref.function),
               },
               place,
             ),
@@ -782,6 +782,49 @@ function signature(code: string, name: string): Parameters | null {
 }
 
 /** Why calling a function with these keyword arguments fails, or null. */
+/**
+ * Names of Airflow's task context, which PythonOperator hands a callable by its parameter
+ * names: a function written for Airflow (`def extract(ds, ti, out_dir)`) expects them.
+ */
+const AIRFLOW_CONTEXT_NAMES: ReadonlySet<string> = new Set([
+  "ds",
+  "ds_nodash",
+  "ts",
+  "ts_nodash",
+  "ti",
+  "task_instance",
+  "logical_date",
+  "execution_date",
+  "data_interval_start",
+  "data_interval_end",
+  "run_id",
+  "dag_run",
+  "dag",
+  "task",
+  "params",
+  "macros",
+  "var",
+  "conn",
+  "next_ds",
+  "prev_ds",
+  "yesterday_ds",
+  "tomorrow_ds",
+]);
+
+/** The fix of a call that does not match the function; for Airflow's context names, how to pass them. */
+function contextHint(params: Parameters | null, passed: readonly string[], fn: string): string {
+  const context = (params?.named ?? [])
+    .filter((p) => !p.optional && !passed.includes(p.name) && AIRFLOW_CONTEXT_NAMES.has(p.name))
+    .map((p) => p.name);
+  if (context.length === 0)
+    return `give the task one input per parameter of ${fn} (or add **kwargs to it)`;
+  return (
+    `${fn} is called with the task's inputs only, not with Airflow's context (${context.join(", ")}): ` +
+    `pass what it reads as inputs (ds: template("{{ ds }}"), run_id: template("{{ run_id }}"), a param as p.params.name) ` +
+    `and drop the rest (ti, dag_run) from its parameters; its outputs are pushed for it`
+  );
+}
+
 function callProblem(params: Parameters | null, passed: readonly string[]): string | null {
   if (!params) return null;
   const names = new Set(params.named.map((p) => p.name));

@@ -99,8 +99,19 @@ const QUALITY_AFTER: ReadonlySet<string> = new Set([
 const TRAINING_OPERATOR = /Train|Tuning/;
 /** Operators that check data: SQL check operators, Great Expectations, Soda. */
 const VALIDATION_OPERATOR = /Check|Expectation|Validat|Quality|Soda/;
-/** Operators that never train anything themselves. */
-const NOT_TRAINING_OPERATOR = /^(EmptyOperator|DummyOperator|TriggerDagRunOperator)$/;
+/**
+ * Operators that never train anything themselves: a branch or short-circuit only decides
+ * whether training runs (`should_retrain`, `retrain_enabled`).
+ */
+const NOT_TRAINING_OPERATOR =
+  /^(EmptyOperator|DummyOperator|TriggerDagRunOperator|ShortCircuitOperator|\w*Branch\w*Operator)$/;
+/** DSL task kinds that never train: they decide, wait or check. */
+const NOT_TRAINING_KINDS: ReadonlySet<string> = new Set([
+  "validate",
+  "branch",
+  "short_circuit",
+  "sensor",
+]);
 
 /** snake_case, kebab-case, dotted and camelCase names as lower-case words. */
 const words = (name: string) =>
@@ -168,7 +179,7 @@ export const trainWithoutValidation = defineRule({
     );
     for (const task of ir.tasks) {
       const fn = task.kind === "python" ? task.function : null;
-      if (task.kind === "validate" || !isTraining(task.id.split(".").pop(), fn)) continue;
+      if (NOT_TRAINING_KINDS.has(task.kind) || !isTraining(task.id.split(".").pop(), fn)) continue;
       if (validated.has(task.id)) continue;
       report(
         {
