@@ -578,6 +578,51 @@ class classed:
       "give the task one input per parameter of plain (or add **kwargs to it)",
     ]);
   });
+
+  it("a function that reads Airflow's context from **context is MLG1031 (a KeyError when it runs); an input of that name is fine", () => {
+    const source = [
+      "def train(out_dir, **context):",
+      '    day = context["ds"]',
+      "    ti = context.get('ti')",
+      '    other = context["ds"]',
+      '    return {"path": f"{out_dir}/{day}", "n": context["rows"]}',
+      "",
+      "",
+      "def flexible(**kwargs):",
+      "    return dict(kwargs)",
+      "",
+      "",
+      "def later(**kw):",
+      "    pass",
+      "",
+      'x = kw["ds"]',
+      "",
+    ].join("\n");
+    const modules = new Map([["tasks/m.py", source]]);
+    const found: string[] = [];
+    const report = (d: { code: string; severity: string; message: string; fix: string }) => {
+      if (d.code === "MLG1031") found.push(`${d.severity} ${d.message} | ${d.fix}`);
+    };
+    const call = (id: string, fn: string, inputs: string[]) =>
+      py(id, {
+        module: "tasks/m.py",
+        function: fn,
+        inputs: Object.fromEntries(inputs.map((k) => [k, lit(1)])),
+      });
+    checkModules(
+      ir([
+        call("a", "train", ["out_dir"]),
+        call("b", "train", ["out_dir", "ds", "ti"]),
+        call("c", "flexible", ["x"]),
+        call("d", "later", []),
+      ]),
+      modules,
+      { sourceMap: {}, report },
+    );
+    expect(found).toEqual([
+      `warning function 'train' of task 'a' reads Airflow's context from **context (context["ds"], context["ti"]), which it never gets: the task calls it with its inputs only, so the read fails (KeyError) or gives None when the task runs | pass what it reads as inputs (ds: template("{{ ds }}"), what it needs of ti) and take them as parameters; the same call then works on Kubeflow too`,
+    ]);
+  });
 });
 
 describe("checkModules: an integer param into a float parameter", () => {

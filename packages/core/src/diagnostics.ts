@@ -167,6 +167,12 @@ export const DIAGNOSTICS = {
       "task '{task}' maps over the output of '{producer}', itself mapped, and runs after a failure ({rule}): an instance of '{producer}' that fails leaves no item, so the items of '{task}' need not line up with the instances of '{producer}'",
     fix: "pair values inside one task (have '{producer}' return what '{task}' needs), or let '{task}' run only when all of '{producer}' succeeded (the default trigger rule)",
   },
+  MLG1031: {
+    severity: "warning",
+    message:
+      "function '{function}' of task '{task}' reads Airflow's context from **{param} ({reads}), which it never gets: the task calls it with its inputs only, so the read fails (KeyError) or gives None when the task runs",
+    fix: "pass what it reads as inputs ({example}) and take them as parameters; the same call then works on Kubeflow too",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

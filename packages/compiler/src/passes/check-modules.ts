@@ -354,7 +354,10 @@ export function checkModules(
   ctx: PassContext,
 ): void {
   const moduleCode = new Map<string, string>();
-  const functions = new Map<string, { binds: boolean; params: Parameters | null }>();
+  const functions = new Map<
+    string,
+    { binds: boolean; params: Parameters | null; reads: readonly string[] }
+  >();
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   /** Top-level names already said to be shadowed (once each). */
   const shadowed = new Set<string>();
@@ -436,7 +439,11 @@ export function checkModules(
       let fact = functions.get(factKey);
       if (fact === undefined) {
         const binds = bindsName(code, ref.function);
-        fact = { binds, params: binds ? signature(code, ref.function) : null };
+        const params = binds ? signature(code, ref.function) : null;
+        const reads = params?.varKeyword
+          ? contextReads(source, ref.function, params.varKeyword)
+          : [];
+        fact = { binds, params, reads };
         functions.set(factKey, fact);
       }
       if (!fact.binds) {
@@ -468,6 +475,31 @@ export function checkModules(
           const input = { name, value, annotation, fn: ref.function };
           integerIntoFloat(ir, input, ctx, place);
           valueIntoAnnotation(ir, byId, input, ctx, place);
+        }
+        const reads = fact.reads.filter((name) => !passed.includes(name));
+        if (reads.length > 0 && params?.varKeyword) {
+          const kw = params.varKeyword;
+          ctx.report(
+            diagnostic(
+              "MLG1031",
+              {
+                function: ref.function,
+                task: task.id,
+                param: kw,
+                reads: reads.map((r) => `${kw}["${r}"]`).join(", "),
+                example: reads
+                  .map((r) =>
+                    r === "params"
+                      ? "a param as p.params.name"
+                      : CONTEXT_TEMPLATES.has(r)
+                        ? `${r}: template("{{ ${r} }}")`
+                        : `what it needs of ${r}`,
+                  )
+                  .join(", "),
+              },
+              place,
+            ),
+          );
         }
         const problem = callProblem(params, passed);
         if (problem) {
@@ -672,6 +704,8 @@ interface Parameters {
   }[];
   /** `**kwargs`: any keyword is taken. */
   readonly anyKeyword: boolean;
+  /** The name of the `**` parameter (`kwargs`, `context`), or null. */
+  readonly varKeyword: string | null;
   /** `async def`: a call gives a coroutine, and the body never runs unless it is awaited. */
   readonly isAsync: boolean;
 }
@@ -757,13 +791,17 @@ function signature(code: string, name: string): Parameters | null {
   if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;
   const named: { name: string; optional: boolean; annotation: string | null }[] = [];
   let anyKeyword = false;
+  let varKeyword: string | null = null;
   for (const raw of parts) {
     const p = raw.trim();
     if (p === "/") {
       named.length = 0; // positional-only: no keyword argument reaches them
       continue;
     }
-    if (p.startsWith("**")) anyKeyword = true;
+    if (p.startsWith("**")) {
+      anyKeyword = true;
+      varKeyword = /^\*\*\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(p)?.[1] ?? null;
+    }
     if (p === "" || p.startsWith("*")) continue;
     const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(p);
     if (!id) return null;
@@ -778,7 +816,7 @@ function signature(code: string, name: string): Parameters | null {
       annotation: /^[A-Za-z_]/.test(annotation) ? annotation : null,
     });
   }
-  return { named, anyKeyword, isAsync: m[0].startsWith("async") };
+  return { named, anyKeyword, varKeyword, isAsync: m[0].startsWith("async") };
 }
 
 /** Why calling a function with these keyword arguments fails, or null. */
@@ -810,6 +848,47 @@ const AIRFLOW_CONTEXT_NAMES: ReadonlySet<string> = new Set([
   "yesterday_ds",
   "tomorrow_ds",
 ]);
+
+/** Context names whose value a template renders as text (`{{ ds }}`). */
+const CONTEXT_TEMPLATES: ReadonlySet<string> = new Set([
+  "ds",
+  "ds_nodash",
+  "ts",
+  "ts_nodash",
+  "logical_date",
+  "execution_date",
+  "data_interval_start",
+  "data_interval_end",
+  "run_id",
+  "next_ds",
+  "prev_ds",
+  "yesterday_ds",
+  "tomorrow_ds",
+]);
+
+/**
+ * The Airflow context names the body of top-level function `name` reads from its `**` parameter
+ * `kw` (`context["ds"]`, `kwargs.get("ti")`), in order, once each. Read from the source as
+ * written: the body is the lines after the def that are indented or blank.
+ */
+function contextReads(source: string, name: string, kw: string): string[] {
+  const { def } = topLevel(name);
+  const at = new RegExp(def, "m").exec(source);
+  if (!at) return [];
+  const rest = source.slice(at.index + at[0].length);
+  const end = /\n(?=[^\s#])/.exec(rest);
+  const body = end ? rest.slice(0, end.index) : rest;
+  const read = new RegExp(
+    `\\b${kw}\\s*(?:\\[\\s*(["'])(\\w+)\\1\\s*\\]|\\.get\\(\\s*(["'])(\\w+)\\3)`,
+    "g",
+  );
+  const found: string[] = [];
+  for (const m of body.matchAll(read)) {
+    const key = m[2] ?? m[4] ?? "";
+    if (AIRFLOW_CONTEXT_NAMES.has(key) && !found.includes(key)) found.push(key);
+  }
+  return found;
+}
 
 /** The fix of a call that does not match the function; for Airflow's context names, how to pass them. */
 function contextHint(params: Parameters | null, passed: readonly string[], fn: string): string {
