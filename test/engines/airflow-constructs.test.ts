@@ -403,11 +403,8 @@ print(json.dumps(sorted([r.info.run_name, r.info.status, r.data.tags.get("airflo
 });
 
 describe("the built-in data validation", () => {
-  it("fails with one message that lists every violated check", () => {
-    const csv = join(work, "bad.csv");
-    // 3 rows (minimum 200), no feature_3, 1 of 3 feature_0 null (limit 5%), a null label, and
-    // a text label where an int is declared.
-    writeFileSync(csv, "feature_0,feature_1,feature_2,label\n1,2,3,a\n,2,3,b\n1,2,3,\n");
+  /** What the production example's `_validate_table` raises for `csv` (its kwargs as Python). */
+  function validateTable(csv: string, kwargs: string): string {
     const code = `
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
@@ -416,11 +413,7 @@ spec.loader.exec_module(dag)
 try:
     dag._validate_table(
         sys.argv[2],
-        required_columns=["feature_0", "feature_3", "label"],
-        min_rows=200,
-        max_null_fraction={"feature_0": 0.05},
-        target="label",
-        dtypes={"label": "int"},
+        ${kwargs}
     )
 except ValueError as e:
     print("RAISED:", e)
@@ -428,7 +421,22 @@ except ValueError as e:
     const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
     const r = runEngine(PYTHON, ["-c", code, dag, csv], env(join(work, "none")));
     expect(r.status, r.output).toBe(0);
-    const line = r.output.split("\n").find((l) => l.startsWith("RAISED:")) ?? "";
+    return r.output.split("\n").find((l) => l.startsWith("RAISED:")) ?? "";
+  }
+
+  it("fails with one message that lists every violated check", () => {
+    const csv = join(work, "bad.csv");
+    // 3 rows (minimum 200), no feature_3, 1 of 3 feature_0 null (limit 5%), a null label, and
+    // a text label where an int is declared.
+    writeFileSync(csv, "feature_0,feature_1,feature_2,label\n1,2,3,a\n,2,3,b\n1,2,3,\n");
+    const line = validateTable(
+      csv,
+      `required_columns=["feature_0", "feature_3", "label"],
+        min_rows=200,
+        max_null_fraction={"feature_0": 0.05},
+        target="label",
+        dtypes={"label": "int"},`,
+    );
     expect(line).toContain(`data validation failed for ${csv}`);
     expect(line).toContain("missing required columns ['feature_3']");
     expect(line).toContain("3 rows, fewer than the minimum of 200");
@@ -449,24 +457,11 @@ except ValueError as e:
         "2025-01-02T11:00:00Z,,,,not a date,2,no\n" +
         "2025-01-03,3,false,,2025-01-03,3,yes\n",
     );
-    const code = `
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
-dag = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dag)
-try:
-    dag._validate_table(
-        sys.argv[2],
-        dtypes={"when": "datetime", "n": "int", "ok": "bool", "empty": "datetime",
-                "bad_when": "datetime", "half": "int", "word": "bool"},
-    )
-except ValueError as e:
-    print("RAISED:", e)
-`;
-    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
-    const r = runEngine(PYTHON, ["-c", code, dag, csv], env(join(work, "none")));
-    expect(r.status, r.output).toBe(0);
-    const line = r.output.split("\n").find((l) => l.startsWith("RAISED:")) ?? "";
+    const line = validateTable(
+      csv,
+      `dtypes={"when": "datetime", "n": "int", "ok": "bool", "empty": "datetime",
+                "bad_when": "datetime", "half": "int", "word": "bool"},`,
+    );
     const failed = [...line.matchAll(/column '(\w+)' has dtype/g)].map((m) => m[1]);
     expect(failed).toEqual(["bad_when", "half", "word"]);
   });
