@@ -1204,6 +1204,23 @@ def t():
     },
   ],
   [
+    "a data-frame reader of a remote URL at parse time downloads the file at every parse; in a task it is fine",
+    {
+      rule: "top-level-code",
+      body: `DF = pd.read_csv("s3://bucket/raw/x.csv")
+PQ = pl.read_parquet('gs://bucket/x.parquet')
+WEB = pd.read_json("https://example.com/x.json")
+PATTERN = "s3://bucket/raw/{ds}.csv"
+FH = open("s3-notes.txt")
+
+@task
+def t():
+    return pd.read_csv("s3://bucket/raw/x.csv")
+`,
+      want: ["1:6", "2:6", "3:7"],
+    },
+  ],
+  [
     "hook calls at parse time: listing a bucket or calling an API to make tasks; inside a task they are fine",
     {
       rule: "top-level-code",
