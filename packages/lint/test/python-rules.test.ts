@@ -814,6 +814,25 @@ ${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
     },
   ],
   [
+    "op.output alone reads op's return value: reported when op pushes none (do_xcom_push=False, EmptyOperator)",
+    {
+      rule: "missing-xcom-key",
+      body: `def produce():
+    return 1
+
+${dag(`    b = BashOperator(task_id="b", bash_command="echo 1", do_xcom_push=False)
+    e = EmptyOperator(task_id="e")
+    p = PythonOperator(task_id="p", python_callable=produce)
+    b2 = BashOperator(task_id="b2", bash_command="echo 1")
+    PythonOperator(task_id="u1", python_callable=print, op_args=[b.output])
+    PythonOperator(task_id="u2", python_callable=print, op_kwargs={"x": e.output})
+    PythonOperator(task_id="u3", python_callable=print, op_args=[p.output, b2.output])
+    PythonOperator.partial(task_id="u4", python_callable=print).expand(op_args=p.output.map(lambda x: [x]))
+`)}`,
+      want: ["9:66", "10:73"],
+    },
+  ],
+  [
     "...and they count as reads for unused-output",
     {
       rule: "unused-output",
