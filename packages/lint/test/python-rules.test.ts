@@ -1187,6 +1187,20 @@ from airflow.utils.context import Context
       want: ["1:1", "2:1", "3:1", "4:1", "5:1", "6:1"],
     },
   ],
+  [
+    "airflow3-removed: airflow.api.client and its local_client still import in 3.3; json_client does not",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.api.client.local_client import Client
+from airflow.api.client import get_current_api_client
+from airflow.api.client.json_client import Client as JsonClient
+import airflow.api.client.api_client
+from airflow.www.app import create_app
+`,
+      want: ["3:1", "4:1", "5:1"],
+    },
+  ],
   // top-level-code
   [
     'the body of `if __name__ == "__main__":` never runs when Airflow imports the file; its else does',
