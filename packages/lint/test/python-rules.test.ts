@@ -814,6 +814,25 @@ ${dag(`    p = PythonOperator(task_id="produce", python_callable=produce)
     },
   ],
   [
+    "op.output alone reads op's return value: reported when op pushes none (do_xcom_push=False, EmptyOperator)",
+    {
+      rule: "missing-xcom-key",
+      body: `def produce():
+    return 1
+
+${dag(`    b = BashOperator(task_id="b", bash_command="echo 1", do_xcom_push=False)
+    e = EmptyOperator(task_id="e")
+    p = PythonOperator(task_id="p", python_callable=produce)
+    b2 = BashOperator(task_id="b2", bash_command="echo 1")
+    PythonOperator(task_id="u1", python_callable=print, op_args=[b.output])
+    PythonOperator(task_id="u2", python_callable=print, op_kwargs={"x": e.output})
+    PythonOperator(task_id="u3", python_callable=print, op_args=[p.output, b2.output])
+    PythonOperator.partial(task_id="u4", python_callable=print).expand(op_args=p.output.map(lambda x: [x]))
+`)}`,
+      want: ["9:66", "10:73"],
+    },
+  ],
+  [
     "...and they count as reads for unused-output",
     {
       rule: "unused-output",
@@ -1168,6 +1187,20 @@ from airflow.utils.context import Context
       want: ["1:1", "2:1", "3:1", "4:1", "5:1", "6:1"],
     },
   ],
+  [
+    "airflow3-removed: airflow.api.client and its local_client still import in 3.3; json_client does not",
+    {
+      rule: "airflow3-removed",
+      head: "",
+      body: `from airflow.api.client.local_client import Client
+from airflow.api.client import get_current_api_client
+from airflow.api.client.json_client import Client as JsonClient
+import airflow.api.client.api_client
+from airflow.www.app import create_app
+`,
+      want: ["3:1", "4:1", "5:1"],
+    },
+  ],
   // top-level-code
   [
     'the body of `if __name__ == "__main__":` never runs when Airflow imports the file; its else does',
@@ -1201,6 +1234,23 @@ def t():
     return open("/home/alice/in.txt").read()
 `,
       want: ["2:20", "3:10", "6:6", "7:7"],
+    },
+  ],
+  [
+    "a data-frame reader of a remote URL at parse time downloads the file at every parse; in a task it is fine",
+    {
+      rule: "top-level-code",
+      body: `DF = pd.read_csv("s3://bucket/raw/x.csv")
+PQ = pl.read_parquet('gs://bucket/x.parquet')
+WEB = pd.read_json("https://example.com/x.json")
+PATTERN = "s3://bucket/raw/{ds}.csv"
+FH = open("s3-notes.txt")
+
+@task
+def t():
+    return pd.read_csv("s3://bucket/raw/x.csv")
+`,
+      want: ["1:6", "2:6", "3:7"],
     },
   ],
   [

@@ -592,8 +592,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   };
 
   /**
-   * The XComs an argument tree reads as objects rather than templates: `op.output["key"]`
-   * (`op.output` alone is its return value, an edge like any other) and `XComArg(op, key=...)`.
+   * The XComs an argument tree reads as objects rather than templates: `op.output["key"]`,
+   * `op.output` (its return value) and `XComArg(op, key=...)`.
    */
   const xcomArgPulls = (node: PyNode): Pull[] => {
     const out: Pull[] = [];
@@ -642,6 +642,12 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           pull(base, stringValue(source, key), n);
           return;
         }
+      }
+      // `op.output` alone (also `op.output.map(fn)`) is op's return value, as XComArg(op) is:
+      // None at run time when op pushes none (do_xcom_push=False, an EmptyOperator).
+      if (n.name === "MemberExpression" && methodOf(source, n) === "output") {
+        pull(n.firstChild, "return_value", n);
+        return;
       }
       if (n.name === "CallExpression" && lastSegment(dotted(n.firstChild) ?? "") === "XComArg") {
         const args = parseArgs(childNamed(n, "ArgList"));

@@ -47,7 +47,12 @@ const MODULES: [RegExp, string][] = [
     /^airflow\.hooks\.(base_hook|dbapi|dbapi_hook)$/,
     "import BaseHook from airflow.sdk, DbApiHook from airflow.providers.common.sql.hooks.sql",
   ],
-  [/^airflow\.(api\.client|www|executors\.debug_executor)/, "remove the import"],
+  // airflow.api.client itself and its local_client are still in Airflow 3; json_client and
+  // api_client (the experimental REST API's clients) are not.
+  [
+    /^airflow\.(api\.client\.(json_client|api_client)|www|executors\.debug_executor)(\.|$)/,
+    "remove the import",
+  ],
   [
     /^airflow\.kubernetes(\.|$)/,
     "import from airflow.providers.cncf.kubernetes (secret, pod_generator, k8s_model, ...)",

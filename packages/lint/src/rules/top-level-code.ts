@@ -57,11 +57,17 @@ const callKinds = new Map<string, string | null>();
 const FILE_READS =
   /^(?:open|io\.open|codecs\.open)$|(?:^|\.)read_(?:csv|parquet|json|excel|table|feather|pickle|orc|sas|stata)$|^(?:pathlib\.)?(?:Pure)?(?:Posix)?Path\(\.\.\.\)\.(?:read_text|read_bytes|open)$|^(?:np|numpy)\.(?:load|loadtxt|genfromtxt)$/;
 
-/** The local path a file-reading call at module level reads, with the node that holds it. */
-function readPath(
+/** Data-frame readers (`pd.read_csv`, `pl.read_parquet`), which also read remote URLs. */
+const FRAME_READS = /(?:^|\.)read_(?:csv|parquet|json|excel|table|feather|pickle|orc|sas|stata)$/;
+
+/** A URL a data-frame reader fetches over the network (via fsspec: s3fs, gcsfs, adlfs, HTTP). */
+const REMOTE_URL = /^(?:s3a?|gs|gcs|abfss?|az|adl|hdfs|https?|ftp):\/\/\S/i;
+
+/** The literal first argument of a file-reading call at module level, with its node. */
+function readArg(
   file: DagFile,
   call: { callee: string; node?: PyNode },
-): { path: string; node: PyNode } | null {
+): { raw: string; node: PyNode } | null {
   if (!call.node || !FILE_READS.test(call.callee)) return null;
   // `Path("/x").read_text()`: the path is the receiver call's argument.
   const target = call.callee.includes("(...)")
@@ -73,9 +79,26 @@ function readPath(
   if (first?.name === "VariableName")
     first = file.constants.get(textOf(file.source, first)) ?? null;
   if (!first || (first.name !== "String" && first.name !== "FormatString")) return null;
-  const raw = textOf(file.source, first);
-  const found = localPaths(raw, !/^[A-Za-z]*[rR]/.test(raw))[0];
-  return found ? { path: found.path, node: first } : null;
+  return { raw: textOf(file.source, first), node: first };
+}
+
+/** The local path a file-reading call at module level reads, with the node that holds it. */
+function readPath(
+  file: DagFile,
+  call: { callee: string; node?: PyNode },
+): { path: string; node: PyNode } | null {
+  const arg = readArg(file, call);
+  if (!arg) return null;
+  const found = localPaths(arg.raw, !/^[A-Za-z]*[rR]/.test(arg.raw))[0];
+  return found ? { path: found.path, node: arg.node } : null;
+}
+
+/** The remote URL (`s3://bucket/x.csv`) a data-frame reader at module level fetches, or null. */
+function remoteRead(file: DagFile, call: { callee: string; node?: PyNode }): string | null {
+  if (!FRAME_READS.test(call.callee)) return null;
+  const arg = readArg(file, call);
+  const url = arg?.raw.replace(/^[A-Za-z]*(['"]{1,3})/, "").replace(/['"]{1,3}$/, "");
+  return url && REMOTE_URL.test(url) ? url : null;
 }
 
 /** Imports that take seconds to load: at module level, every parse pays for them. */
@@ -121,7 +144,7 @@ export const topLevelCode = defineRule({
   code: "MLG2009",
   defaultSeverity: "warning",
   description:
-    "Variable, database or network access, a read of a local absolute path, or heavy imports, in code that runs whenever a DAG file is parsed",
+    "Variable, database or network access, a read of a local absolute path or a remote URL, or heavy imports, in code that runs whenever a DAG file is parsed",
   checkPython(file, report) {
     /** Where it runs: a @dag function's body runs when the file calls it to build the DAG. */
     const place = (within: string | null) => (within ? ` in the body of ${within}()` : "");
@@ -144,6 +167,17 @@ export const topLevelCode = defineRule({
           {
             what: `${call.callee}() of the local path '${read.path}'${place(call.within)} (a file the scheduler and dag processor need not have: the whole file then fails to import)`,
             hint: `read it in the task that needs it, or keep the file beside the DAG file and read Path(__file__).parent / "name"${why(call.within)}`,
+          },
+          call.span,
+        );
+        continue;
+      }
+      const url = remoteRead(file, call);
+      if (url) {
+        report(
+          {
+            what: `${call.callee}() of '${url}'${place(call.within)} (a download over the network, with credential lookups)`,
+            hint: `read it in the task that needs it${why(call.within)}`,
           },
           call.span,
         );
