@@ -31,6 +31,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { SNAPSHOT_V8_FLAGS } from "../packages/cli/src/snapshot/build.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const README = join(ROOT, "bench", "README.md");
@@ -361,6 +362,7 @@ function profileMlgen(
       "--cpu-prof",
       "--cpu-prof-dir",
       dir,
+      ...SNAPSHOT_V8_FLAGS,
       "--snapshot-blob",
       BLOB,
       "--",

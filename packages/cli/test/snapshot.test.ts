@@ -21,6 +21,7 @@ import {
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SNAPSHOT_V8_FLAGS } from "../src/snapshot/build.js";
 import { project } from "./project.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -85,6 +86,15 @@ afterAll(async () => {
 });
 
 describe("bin/mlgen from the startup snapshot", () => {
+  it("starts Node with the V8 options the snapshot was built with", () => {
+    // Node refuses a snapshot under other V8 options ("built with a different version of V8
+    // or with different V8 configurations"), so the launcher and the build must agree.
+    const script = readFileSync(BIN, "utf8").replace(/\\\n\s*/g, "");
+    const exec = /^\s*exec node (.*) --snapshot-blob "\$blob" -- "\$@"$/m.exec(script);
+    expect(exec?.[1]?.split(/\s+/)).toEqual([...SNAPSHOT_V8_FLAGS]);
+    expect(SNAPSHOT_V8_FLAGS.length).toBeGreaterThan(0);
+  });
+
   it.each(["iris-quickstart", "training-pipeline", "production-pipeline"])(
     "compiles the %s example as the plain CLI does (compile --check, lint --format json)",
     (name) => {
@@ -448,10 +458,14 @@ module.exports = pipeline("demo", {}, (p) => {
       const env: NodeJS.ProcessEnv = { ...process.env, MLGEN_SNAPSHOT_TRACE: "1" };
       delete env.MLGEN_NO_SNAPSHOT;
       delete env.NODE_OPTIONS;
-      const r = spawnSync(process.execPath, ["--snapshot-blob", blob, "--", "--version"], {
-        env,
-        encoding: "utf8",
-      });
+      const r = spawnSync(
+        process.execPath,
+        [...SNAPSHOT_V8_FLAGS, "--snapshot-blob", blob, "--", "--version"],
+        {
+          env,
+          encoding: "utf8",
+        },
+      );
       expect(r.stdout).toBe("plain CLI of the copy: --version\n");
       expect(r.status).toBe(3);
       expect(r.stderr).toContain(
