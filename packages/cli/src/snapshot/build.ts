@@ -19,17 +19,25 @@ export const blobPath = (cliDir: string) =>
  * V8 options of every run from the snapshot, and of its build: Node refuses a snapshot built
  * with other V8 options, so bin/mlgen passes exactly these (a test keeps the two equal). An
  * `mlgen` run is short, and most of its code runs before V8's optimizing compiler has finished
- * with it: on a 2-CPU machine linting 1,000 files, the one background compiler thread had
- * seconds of work queued, so the hot functions ran unoptimized for most of the run. Inlining
- * less (300 bytecodes per function instead of 920), no loop peeling and no escape analysis make
- * each optimization several times cheaper, so they land sooner: the 1,000-file lint took about
- * 12 % less wall time and 20 % less CPU, a 1,000-task Kubeflow compile was no slower, and
- * 5,000 files were within the noise (bench/README.md, "Lint").
+ * with it: linting 1,000 files on a 2-CPU machine, the one background compiler thread had
+ * seconds of work queued, so the hot functions ran unoptimized for most of the run. Each option
+ * makes that work smaller, so optimized code lands sooner:
+ * - less inlining (300 bytecodes per function instead of 920), no loop peeling and no escape
+ *   analysis: each optimization is cheaper;
+ * - array builtins (`map`, `join`, spreads, ...) called, not inlined: inlined, they check the
+ *   array's elements kind, and an array built another way (`[]` against one pushed to, one
+ *   from `map` in optimized code against one from the builtin) threw the whole caller's
+ *   optimized code away; 15 such deoptimizations of the linter's largest functions, each
+ *   compiled again, became 2.
+ * Measured alternately against no options (bench/README.md, "Lint"): the 1,000-file lint took
+ * about a quarter less wall time and 35 % less CPU, a 5,000-file lint and a 1,000-task
+ * Kubeflow compile were no slower.
  */
 export const SNAPSHOT_V8_FLAGS: readonly string[] = [
   "--max-inlined-bytecode-size-cumulative=300",
   "--no-turbo-loop-peeling",
   "--no-turbo-escape",
+  "--no-turbo-inline-array-builtins",
 ];
 
 /** A build older than this is taken to have died, and its lock is ignored. */
