@@ -599,29 +599,9 @@ async function main() {
     delete cliEnv.FORCE_COLOR;
     // As in a user's shell (and NODE_OPTIONS makes bin/mlgen take the plain CLI).
     delete cliEnv.NODE_OPTIONS;
-    const cli = processRow(
-      `\`mlgen lint dags/ --format json\` (${count} files, whole process)`,
-      rounds,
-      count,
-      () => timeProcess(MLGEN, ["lint", "dags", "--format", "json"], work, cliEnv),
-      (r) => {
-        const found = JSON.parse(r.stdout) as unknown[];
-        if (found.length !== first.findings) {
-          throw new Error(
-            `mlgen lint printed ${found.length} findings, in process found ${first.findings}:\n${r.stderr}`,
-          );
-        }
-      },
-    );
-    log(`whole command: median ${ms(cli.median)} ms`);
-
-    // (c) One file from a cold process: what a pre-commit hook pays for a one-file commit.
-    const one = shown[Math.floor(count / 2)] as string;
-    const lintStatus = (r: ProcessRun) => {
-      if (r.status !== 0 && r.status !== 1) throw new Error(`mlgen lint failed:\n${r.stderr}`);
-    };
     // NODE_EXTRA_CA_CERTS makes Node 20 read the certificate file at every start-up (about 0.1 s
-    // here): a setting of this machine, not of mlgen, so the cold rows run with and without it.
+    // here): a setting of this machine, not of mlgen, so the whole-folder and the cold rows run
+    // with and without it, and each is checked against the target.
     const envs: { label: string; env: NodeJS.ProcessEnv }[] = [{ label: "", env: cliEnv }];
     if (process.env.NODE_EXTRA_CA_CERTS) {
       const typical = { ...cliEnv };
@@ -629,6 +609,30 @@ async function main() {
       envs[0] = { label: "; NODE_EXTRA_CA_CERTS set, as here", env: cliEnv };
       envs.push({ label: "; NODE_EXTRA_CA_CERTS unset", env: typical });
     }
+    const cliRows = processRows(
+      rounds,
+      envs.map(({ label, env }) => ({
+        what: `\`mlgen lint dags/ --format json\` (${count} files, whole process${label})`,
+        files: count,
+        once: () => timeProcess(MLGEN, ["lint", "dags", "--format", "json"], work, env),
+        check: (r: ProcessRun) => {
+          const found = JSON.parse(r.stdout) as unknown[];
+          if (found.length !== first.findings) {
+            throw new Error(
+              `mlgen lint printed ${found.length} findings, in process found ${first.findings}:\n${r.stderr}`,
+            );
+          }
+        },
+      })),
+    );
+    const cli = cliRows[0] as Row;
+    log(`whole command: median ${cliRows.map((c) => `${ms(c.median)} ms`).join(" / ")}`);
+
+    // (c) One file from a cold process: what a pre-commit hook pays for a one-file commit.
+    const one = shown[Math.floor(count / 2)] as string;
+    const lintStatus = (r: ProcessRun) => {
+      if (r.status !== 0 && r.status !== 1) throw new Error(`mlgen lint failed:\n${r.stderr}`);
+    };
     const coldRows = processRows(
       coldRuns,
       envs.flatMap(({ label, env }) => [
@@ -733,7 +737,6 @@ async function main() {
     const loadAfter = m.load();
     const seconds = Math.round((Date.now() - started) / 1000);
     const inProcessRate = (count * 1000) / warm;
-    const cliRate = (count * 1000) / cli.median;
     const verdicts = [
       {
         what: `in-process throughput, ${count} files (warm median pass)`,
@@ -741,12 +744,12 @@ async function main() {
         value: `${rate(count, warm)} files/s`,
         ok: inProcessRate >= TARGET_FILES_PER_S,
       },
-      {
-        what: `whole \`mlgen lint\` process over ${count} files (median)`,
+      ...cliRows.map((c, i) => ({
+        what: `whole \`mlgen lint\` process over ${count} files (median${envs[i]?.label ?? ""})`,
         goal: `≥ ${TARGET_FILES_PER_S.toLocaleString("en-US")} files/s`,
-        value: `${rate(count, cli.median)} files/s`,
-        ok: cliRate >= TARGET_FILES_PER_S,
-      },
+        value: `${rate(count, c.median)} files/s`,
+        ok: (count * 1000) / c.median >= TARGET_FILES_PER_S,
+      })),
       ...colds.map((c, i) => ({
         what: `one file from a cold process (median${envs[i]?.label ?? ""})`,
         goal: `< ${TARGET_COLD_MS} ms`,
@@ -784,7 +787,7 @@ async function main() {
     md.push(
       `| in process: the first pass (cold JIT; importing the linter took ${ms(importMs)} ms more) | 1 | ${ms(first.ms)} ms | | | ${rate(count, first.ms)} |`,
     );
-    for (const row of [cli, ...colds, withConfig, ...ruffRows, ...references]) {
+    for (const row of [...cliRows, ...colds, withConfig, ...ruffRows, ...references]) {
       md.push(
         `| ${row.what} | ${row.runs} | **${ms(row.median)} ms** | ${ms(row.min)} ms | ${ms(row.max)} ms | ${row.files ? rate(row.files, row.median) : ""} |`,
       );
