@@ -82,6 +82,36 @@ const WORKER_PATH = /^\/home\/airflow\/?$|^\/[^\s]*X{3,}\/?$/;
  */
 const ESCAPE_AFTER_DRIVE = /^[A-Za-z]:\\[abfnrtvxuUN0-7'"]/;
 
+/** Characters a path goes on with (those LOCAL_PATH takes after the first folder). */
+const PATH_CHARS = /[^\s'"`,;(){}\]#]*/y;
+/** A group that stands for part of a path (`{{ ds }}`, `{run}`, `${RUN_ID}`, `$(date +%s)`). */
+const GROUP_OPEN = /\{\{|\{|\$\{|\$\(/y;
+const GROUP_CLOSE: Record<string, string> = { "{{": "}}", "{": "}", "${": "}", "$(": ")" };
+
+/**
+ * Where a path that LOCAL_PATH matched up to `end` really ends: a Jinja expression, a
+ * format field or a shell substitution inside it (`/tmp/{{ ds }}/out.csv`, `/tmp/{run}.csv`,
+ * `/data/${RUN_ID}/x`, `/tmp/$(date +%s).json`) is part of it, and so are the path's characters
+ * after one. A group that does not close on the same line ends the path where it opens.
+ */
+function pathEnd(text: string, from: number, end: number): number {
+  // LOCAL_PATH stops at a space or a parenthesis: `$(date +%s)` was cut after `$(date`.
+  const sub = text.lastIndexOf("$(", end - 1);
+  let at = sub >= from && text.indexOf(")", sub) > end - 1 ? sub : end;
+  for (let groups = 0; groups < 8; groups++) {
+    GROUP_OPEN.lastIndex = at;
+    const open = GROUP_OPEN.exec(text)?.[0];
+    if (open === undefined) break;
+    const close = text.indexOf(GROUP_CLOSE[open] as string, at + open.length);
+    const line = text.indexOf("\n", at);
+    if (close === -1 || (line !== -1 && line < close)) break;
+    PATH_CHARS.lastIndex = close + (GROUP_CLOSE[open] as string).length;
+    PATH_CHARS.exec(text);
+    at = PATH_CHARS.lastIndex;
+  }
+  return Math.max(at, end);
+}
+
 /**
  * Every local absolute path in a text, with offsets. `escaped`: the text is a Python string
  * literal as written in the source, where a backslash may start an escape.
@@ -105,8 +135,14 @@ export function localPaths(text: string, escaped = false): PathMatch[] {
     // (`/tmp/x`, `"/tmp/" + name`, `/tmp/{{ ds }}`) is one host's.
     if (m[0] === "/tmp" && text[m.index + 4] !== "{" && text[m.index + 4] !== "$") continue;
     // In source, `/home/x/\"out\"` ends the path at the escape, not on its backslash.
-    const path = escaped && m[0].startsWith("/") ? m[0].replace(/\\+$/, "") : m[0];
-    out.push({ from: m.index, to: m.index + path.length, path });
+    const matched = escaped && m[0].startsWith("/") ? m[0].replace(/\\+$/, "") : m[0];
+    const to =
+      matched === m[0] && matched.startsWith("/")
+        ? pathEnd(text, m.index, m.index + matched.length)
+        : m.index + matched.length;
+    out.push({ from: m.index, to, path: text.slice(m.index, to) });
+    // The regex goes on from the path's end, not from inside what the path now takes in.
+    LOCAL_PATH.lastIndex = Math.max(LOCAL_PATH.lastIndex, to);
   }
   return out;
 }

@@ -2827,8 +2827,34 @@ describe("found in a review of the fixes above", () => {
     BashOperator(task_id="b", bash_command=f"run --out /tmp/{RUN}.csv")
 `);
     expect(ruleMessages("hardcoded-path", body)).toEqual([
-      "bash_command of task 'a' holds the local path '/tmp/', which need not exist on the Airflow workers",
-      "bash_command of task 'b' holds the local path '/tmp/', which need not exist on the Airflow workers",
+      "bash_command of task 'a' holds the local path '/tmp/{{ ds }}/out.csv', which need not exist on the Airflow workers",
+      "bash_command of task 'b' holds the local path '/tmp/{RUN}.csv', which need not exist on the Airflow workers",
+    ]);
+  });
+
+  it("hardcoded-path: a path names itself whole, through templates and shell substitutions", () => {
+    const body =
+      dag(`    BashOperator(task_id="a", bash_command="curl -o /tmp/$(date +%s).json http://x && ls /tmp")
+    BashOperator(task_id="b", bash_command="cp x /data/\${RUN_ID}/{{ ds }}/out.csv; echo done")
+    BashOperator(task_id="c", bash_command="cp x /home/ana/{{ ds")
+    BashOperator(task_id="d", bash_command="tar czf /mnt/out/$(hostname)-{{ ts_nodash }}.tgz . # x")
+`);
+    expect(ruleMessages("hardcoded-path", body)).toEqual([
+      "bash_command of task 'a' holds the local path '/tmp/$(date +%s).json', which need not exist on the Airflow workers",
+      "bash_command of task 'b' holds the local path '/data/${RUN_ID}/{{ ds }}/out.csv', which need not exist on the Airflow workers",
+      // A template that never closes: the path ends where it opens.
+      "bash_command of task 'c' holds the local path '/home/ana/', which need not exist on the Airflow workers",
+      "bash_command of task 'd' holds the local path '/mnt/out/$(hostname)-{{ ts_nodash }}.tgz', which need not exist on the Airflow workers",
+    ]);
+    // The finding's span covers the whole path, as the code frame underlines it.
+    const paths = lintPythonSource("dags/d.py", `${HEAD}${body}`).filter(
+      (f) => f.ruleId === "hardcoded-path",
+    );
+    expect(paths.map((f) => [f.column, f.endColumn])).toEqual([
+      [53, 74],
+      [50, 82],
+      [50, 60],
+      [53, 93],
     ]);
   });
 
