@@ -3224,3 +3224,59 @@ if __name__ == "__main__":
     ]);
   });
 });
+
+describe("an operator class of the file's own", () => {
+  const head = `${HEAD}from airflow.sdk import BaseOperator\n`;
+  const op = (cls: string, uses: string) =>
+    `${cls}\n\n${dag(`    e = Export(task_id="export")
+    u = BashOperator(task_id="use", bash_command="echo {{ ti.xcom_pull(task_ids='export', key='${uses}') }}")
+    e >> u
+`)}`;
+  const exporter = `class Export(BaseOperator):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def execute(self, context):
+        context["ti"].xcom_push(key="export_path", value="s3://b/x")
+        self.xcom_push(context, key="rows", value=3)
+        return "done"`;
+
+  it("missing-xcom-key: its tasks push what its execute() pushes and returns", () => {
+    for (const key of ["export_path", "rows", "return_value"]) {
+      expect(ruleMessages("missing-xcom-key", op(exporter, key), head), key).toEqual([]);
+    }
+    expect(ruleMessages("missing-xcom-key", op(exporter, "other"), head)).toEqual([
+      "task 'use' reads XCom 'other' of task 'export', which 'export' never pushes (it pushes: export_path, return_value, rows)",
+    ]);
+    // execute() returning nothing pushes no return_value.
+    const silent = exporter.replace('        return "done"', "        print(context)");
+    expect(ruleMessages("missing-xcom-key", op(silent, "return_value"), head)).toHaveLength(1);
+  });
+
+  it("missing-xcom-key: what it pushes is unknown when another method pushes or do_xcom_push is set", () => {
+    const helper = `class Export(BaseOperator):
+    def execute(self, context):
+        self._publish(context)
+
+    def _publish(self, context):
+        context["ti"].xcom_push(key="other", value=1)`;
+    const setting = exporter.replace(
+      "super().__init__(**kwargs)",
+      "super().__init__(do_xcom_push=False, **kwargs)",
+    );
+    const derived = op(`${exporter}\n\n\nclass Export2(Export):\n    pass`, "other").replace(
+      'e = Export(task_id="export")',
+      'e = Export2(task_id="export")',
+    );
+    const decorated = exporter.replace("    def execute", "    @staticmethod\n    def execute");
+    for (const [what, source] of [
+      ["a helper method", op(helper, "other")],
+      ["do_xcom_push", op(setting, "other")],
+      ["a subclass", derived],
+      ["a decorated execute", op(decorated, "other")],
+    ] as const) {
+      expect(source).toContain("class Export");
+      expect(ruleMessages("missing-xcom-key", source, head), what).toEqual([]);
+    }
+  });
+});

@@ -264,6 +264,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   const importedAs = new Map<string, string>();
   /** Sensor classes the file defines (subclasses of a sensor), by name. */
   const sensorClasses = new Set<string>();
+  /** Operator classes the file defines on BaseOperator: their execute() (null: not readable). */
+  const operatorClasses = new Map<string, PyNode | null>();
   const tasks: (Omit<
     DagTask,
     "pushes" | "pushSpans" | "pulls" | "callable" | "dagDecl" | "callArgs"
@@ -1433,6 +1435,22 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         if (name && bases.some((b) => SENSOR_CLASS.test(b) || sensorClasses.has(b))) {
           sensorClasses.add(text(name));
         }
+        // An operator of the file's own (`class Export(BaseOperator)`): its tasks push what its
+        // execute() pushes, and its return value. Not when the class may turn do_xcom_push or
+        // push from another method (execute calling self._publish(), which nothing follows).
+        if (name && !scope.inFunction && bases.length === 1 && bases[0] === "BaseOperator") {
+          const methods = childrenNamed(childNamed(node, "Body"), "FunctionDefinition");
+          const execute = methods.find((m) => {
+            const n = childNamed(m, "VariableName");
+            return n !== null && text(n) === "execute";
+          });
+          const whole = text(node);
+          const rest = execute
+            ? whole.slice(0, execute.from - node.from) + whole.slice(execute.to - node.from)
+            : whole;
+          const readable = execute && !/\bdo_xcom_push\b|xcom_push|get_current_context/.test(rest);
+          operatorClasses.set(text(name), readable ? execute : null);
+        }
         walkChildren(node, { ...scope, inClass: true });
         return;
       }
@@ -1697,12 +1715,20 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   }
 
   const done: DagTask[] = tasks.map((t) => {
-    const fn = t.callableName ? facts(t.callableName) : null;
+    // A task of an operator class of the file runs its execute(), as a callable.
+    const execute = t.callableName === null ? operatorClasses.get(t.operator) : undefined;
+    let fn = t.callableName ? facts(t.callableName) : null;
+    if (execute) {
+      const key = `${t.operator}.execute#${execute.from}`;
+      functionDefs.set(key, execute);
+      fn = facts(key);
+    }
     const produced = producedKeys(
       t.operator,
       t.kwargs,
       fn,
       source,
+      execute !== undefined,
       t.operator === "KubernetesPodOperator" || t.operator === "@task.kubernetes"
         ? taskSetting({ groups }, { ...t, dagDecl: t.dagDecl ?? onlyDagDecl }, "do_xcom_push")
         : null,
@@ -1784,6 +1810,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     kwargs: ReadonlyMap<string, PyNode>,
     fn: (FunctionFacts & { strings: PyNode[]; names: string[] }) | null,
     src: string,
+    ownOperator: boolean,
     xcomPush: PyNode | "unknown" | null,
   ): { pushes: Set<string> | null; pushSpans: readonly Push[] } {
     const flag = (name: string) => {
@@ -1812,6 +1839,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         return { pushes: null, pushSpans: [] };
       }
       return { pushes: new Set(noReturn ? [] : ["return_value"]), pushSpans: [] };
+    }
+    if (ownOperator) {
+      // BaseOperator pushes what execute() returns, as return_value (no multiple_outputs).
+      if (!fn || fn.opaquePushes) return { pushes: null, pushSpans: fn?.pushes ?? [] };
+      const keys = new Set(fn.pushes.map((p) => p.key));
+      if (fn.returnsValue && !noReturn) keys.add("return_value");
+      return { pushes: keys, pushSpans: fn.pushes };
     }
     const pythonic = PYTHON_OPERATORS.has(operator) || RETURNING_DECORATORS.has(operator);
     if (!pythonic || !fn || fn.opaquePushes) return { pushes: null, pushSpans: fn?.pushes ?? [] };
