@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -333,6 +334,29 @@ export interface MlflowServerOptions {
   readonly workers?: number;
   /** The tracking store (default: a SQLite file in the server's folder). */
   readonly backendStoreUri?: string;
+  /**
+   * Serve https with test/fixtures/tls's server certificate and require a client certificate
+   * signed by its CA (uvicorn's own TLS); the URL is then https://.
+   */
+  readonly tls?: boolean;
+}
+
+/** GET over https with the fixture CA and client certificate: the TLS server's health check. */
+function httpsOk(url: string): Promise<boolean> {
+  const fixture = (name: string) => readFileSync(join(ROOT, "test/fixtures/tls", name));
+  return new Promise((done) => {
+    const pem = fixture("client.pem");
+    const req = httpsGet(
+      url,
+      { ca: fixture("ca.pem"), cert: pem, key: pem, timeout: 5000 },
+      (res) => {
+        res.resume();
+        done(res.statusCode === 200);
+      },
+    );
+    req.on("error", () => done(false));
+    req.on("timeout", () => req.destroy());
+  });
 }
 
 /**
@@ -359,6 +383,18 @@ export async function startMlflow(
       options.backendStoreUri ?? `sqlite:///${join(dir, "mlflow.db")}`,
       "--artifacts-destination",
       join(dir, "artifacts"),
+      ...(options.tls
+        ? [
+            "--uvicorn-opts",
+            [
+              `--ssl-certfile ${JSON.stringify(join(ROOT, "test/fixtures/tls/server.pem"))}`,
+              `--ssl-keyfile ${JSON.stringify(join(ROOT, "test/fixtures/tls/server-key.pem"))}`,
+              `--ssl-ca-certs ${JSON.stringify(join(ROOT, "test/fixtures/tls/ca.pem"))}`,
+              // ssl.CERT_REQUIRED
+              "--ssl-cert-reqs 2",
+            ].join(" "),
+          ]
+        : []),
       ...(options.args ?? []),
     ],
     {
@@ -374,14 +410,14 @@ export async function startMlflow(
       },
     },
   );
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`mlflow server exited early:\n${output().slice(-3000)}`);
     try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) return { url, pid, stop };
+      if (options.tls ? await httpsOk(`${url}/health`) : (await fetch(`${url}/health`)).ok)
+        return { url, pid, stop };
     } catch {}
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -153,6 +153,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
   // may be repeated, as it changes nothing on the server.
   const tokenTransport = createHttpTransport({
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.retry !== undefined ? { retry: options.retry } : {}),

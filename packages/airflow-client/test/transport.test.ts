@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { serveHttps, tlsFixture } from "../../../test/support/tls-server.js";
 import {
   AirflowApiError,
   AirflowConfigError,
@@ -1046,5 +1047,37 @@ describe("paginate", () => {
       expect(String(err)).toContain(`pageSize must be a whole number, 1 or more (got ${size})`);
     }
     expect(f.seen).toHaveLength(0);
+  });
+});
+
+describe("tls", () => {
+  it("the token request and the API calls both go over TLS with the client certificate the tls option gives", async () => {
+    const server = await serveHttps(
+      (req, res) => {
+        res.writeHead(req.path === "/auth/token" ? 201 : 200, {
+          "content-type": "application/json",
+        });
+        res.end(
+          JSON.stringify(req.path === "/auth/token" ? { access_token: "T" } : { version: "3.1.0" }),
+        );
+      },
+      { clientCert: true },
+    );
+    try {
+      const c = createAirflowClient({
+        baseUrl: server.url,
+        auth: { username: "u", password: "p" },
+        tls: { ca: tlsFixture("ca.pem"), cert: tlsFixture("client.pem") },
+      });
+      expect(await c.version()).toMatchObject({ version: "3.1.0" });
+      expect(
+        server.seen.map((s) => [s.method, s.path, s.headers.authorization, s.clientCn]),
+      ).toEqual([
+        ["POST", "/auth/token", undefined, "mlgen test client"],
+        ["GET", "/api/v2/version", "Bearer T", "mlgen test client"],
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -20,6 +20,7 @@ export {
   type RetryOptions,
   retryAfterMs,
   type SendOptions,
+  type TlsOptions,
   untilAborted,
   type WaitClock,
   withIdleTimeout,

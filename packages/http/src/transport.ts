@@ -42,7 +42,18 @@ export interface HttpOptions {
   readonly timeoutMs?: number | undefined;
   /** `false` disables retries. */
   readonly retry?: RetryOptions | false | undefined;
+  /**
+   * A `fetch` of your own (a proxy's, a test's). Not with `tls`: a fetch of your own makes its
+   * own connections.
+   */
   readonly fetch?: typeof fetch | undefined;
+  /**
+   * TLS settings for a server behind a private CA or one that asks for a client certificate.
+   * Requests then go through undici's `fetch` and an undici `Agent` made for this client (Node's
+   * global `fetch` takes no per-request TLS settings), so interceptors of the global fetch (msw)
+   * do not see them. Without it, Node's trust store applies (`NODE_EXTRA_CA_CERTS` adds a CA).
+   */
+  readonly tls?: TlsOptions | undefined;
   /** Called before each retry, e.g. for logging; never given credentials. */
   readonly onRetry?: ((info: RetryInfo) => void) | undefined;
   /** For tests: how to wait. */
@@ -53,6 +64,26 @@ export interface HttpOptions {
    * retries' back-off call its `sleep`, which moves it, and deadlines are read from its `now`.
    */
   readonly clock?: WaitClock | undefined;
+}
+
+/** HttpOptions.tls: PEM text or bytes, as Node's `tls.connect` takes them. */
+export interface TlsOptions {
+  /**
+   * The CA certificates to trust, instead of Node's: a private CA, or a bundle with it (as
+   * Python requests' `verify=<path>`, which MLflow's MLFLOW_TRACKING_SERVER_CERT_PATH sets).
+   */
+  readonly ca?: string | Buffer | undefined;
+  /** The client certificate (chain), for a server that asks for one; may hold the key too. */
+  readonly cert?: string | Buffer | undefined;
+  /** The client certificate's private key. Default: the key in `cert` (one PEM file for both). */
+  readonly key?: string | Buffer | undefined;
+  /** For an encrypted `key`. */
+  readonly passphrase?: string | undefined;
+  /**
+   * `false` accepts any server certificate, unchecked (MLflow's MLFLOW_TRACKING_INSECURE_TLS):
+   * for a test server only. Not with `ca`. Default true.
+   */
+  readonly rejectUnauthorized?: boolean | undefined;
 }
 
 /** A clock a client waits on (HttpOptions.clock). */
@@ -348,13 +379,71 @@ export function withIdleTimeout(
   );
 }
 
+/** How the transport sends one attempt: the request, and its body as a stream when streamed. */
+type Sender = (
+  request: Request,
+  signal: AbortSignal,
+  stream: ReadableStream | null,
+) => Promise<Response>;
+
+/**
+ * A sender over undici's own `fetch` and an `Agent` with the TLS settings. Both come from the
+ * same undici package: an Agent handed to Node's global fetch (another undici copy, another
+ * major on other Node versions) can be refused ("invalid onRequestStart method"). undici is
+ * loaded at the first request, so a client without `tls` never loads it.
+ */
+function tlsSender(tls: TlsOptions): Sender {
+  if (tls.rejectUnauthorized === false && tls.ca !== undefined) {
+    throw new TypeError(
+      "tls: give a CA to trust (ca) or turn checking off (rejectUnauthorized: false), not both",
+    );
+  }
+  if (tls.key !== undefined && tls.cert === undefined) {
+    throw new TypeError("tls: a key without a certificate (cert) cannot be used");
+  }
+  let undici: { agent: import("undici").Agent; fetch: typeof import("undici").fetch } | undefined;
+  return async (request, signal, stream) => {
+    if (!undici) {
+      const load = process.getBuiltinModule("node:module").createRequire(import.meta.url)(
+        "undici",
+      ) as typeof import("undici");
+      const connect = {
+        ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+        ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key ?? tls.cert } : {}),
+        ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+        rejectUnauthorized: tls.rejectUnauthorized !== false,
+      };
+      undici = { agent: new load.Agent({ connect }), fetch: load.fetch };
+    }
+    // A body that is not streamed is sent whole, with its length (not chunked), as Node's fetch
+    // sends the string or bytes a Request was made from.
+    const body = stream ?? (request.body ? await request.arrayBuffer() : null);
+    const response = await undici.fetch(request.url, {
+      method: request.method,
+      headers: [...request.headers],
+      body,
+      signal,
+      redirect: stream ? "error" : request.redirect,
+      dispatcher: undici.agent,
+      ...(stream ? { duplex: "half" } : {}),
+    } as import("undici").RequestInit);
+    return response as unknown as Response;
+  };
+}
+
 export function createHttpTransport(
   options: HttpTransportOptions = {},
 ): (input: Request, send?: SendOptions) => Promise<Response> {
+  if (options.tls && options.fetch) {
+    throw new TypeError(
+      "give tls or a fetch of your own, not both: a fetch of your own makes its own connections (give it the TLS settings)",
+    );
+  }
   // The global fetch is looked up at each request, not when the client is made: a client made
   // at module scope, before msw (or another interceptor) patches fetch in a test's setup, must
   // still go through the patched one rather than to the network.
   const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const sender = options.tls ? tlsSender(options.tls) : null;
   // The default sleep stops its timer when the request is cancelled: a cancelled CLI exits at
   // once instead of when a Retry-After of minutes ends.
   const clock = options.clock;
@@ -417,6 +506,14 @@ export function createHttpTransport(
       // following redirects keeps it out of memory: Node's fetch (undici) otherwise keeps every
       // chunk sent until the answer comes, to send them again on a 307/308 (nodejs/undici#4058),
       // so a 2 GB model upload held 2 GB.
+      if (sender) {
+        const stream = streamed && request.body ? request.body.pipeThrough(progress(arm)) : null;
+        return await Promise.race([
+          sender(request, controller.signal, stream),
+          timedOut,
+          cancelled,
+        ]);
+      }
       const sent =
         streamed && request.body
           ? new Request(request, {

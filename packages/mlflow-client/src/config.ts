@@ -1,4 +1,5 @@
-import { type HttpOptions, unsendableHeader, type WaitClock } from "@mlgen/http";
+import { readFileSync } from "node:fs";
+import { type HttpOptions, type TlsOptions, unsendableHeader, type WaitClock } from "@mlgen/http";
 
 export type { WaitClock };
 
@@ -41,7 +42,7 @@ export interface ResolvedConfig {
  */
 export function httpSettings(
   options: MlflowClientOptions,
-): Pick<HttpOptions, "timeoutMs" | "retry"> {
+): Pick<HttpOptions, "timeoutMs" | "retry" | "tls"> {
   const env = options.env ?? process.env;
   const read = (name: string, least: number): number | undefined => {
     const value = env[name]?.trim();
@@ -57,7 +58,15 @@ export function httpSettings(
   const retries = read("MLFLOW_HTTP_REQUEST_MAX_RETRIES", 0);
   const backoff = read("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", 0);
   const retry = options.retry;
+  if (options.tls && options.fetch) {
+    throw new MlflowConfigError(
+      "give tls or a fetch of your own, not both: a fetch of your own makes its own connections (give it the TLS settings)",
+    );
+  }
+  // A fetch of your own makes its own connections: the TLS variables are then its to read.
+  const tls = options.tls ?? (options.fetch ? undefined : tlsSettings(env));
   return {
+    ...(tls ? { tls } : {}),
     timeoutMs: options.timeoutMs ?? (timeout !== undefined ? timeout * 1000 : undefined),
     retry:
       retry === false
@@ -67,6 +76,55 @@ export function httpSettings(
             baseDelayMs: retry?.baseDelayMs ?? (backoff !== undefined ? backoff * 1000 : undefined),
             maxDelayMs: retry?.maxDelayMs,
           },
+  };
+}
+
+/**
+ * The TLS variables, read as the Python client reads them: MLFLOW_TRACKING_INSECURE_TLS (true,
+ * false, 1 or 0) turns certificate checks off; MLFLOW_TRACKING_SERVER_CERT_PATH is a PEM file of
+ * the CAs to trust instead of the default ones (requests' `verify`); MLFLOW_TRACKING_CLIENT_CERT_PATH
+ * is a PEM file with the client certificate and its key (requests' `cert`). Undefined when none
+ * is set. A file that cannot be read is an MlflowConfigError naming the variable.
+ */
+function tlsSettings(env: Readonly<Record<string, string | undefined>>): TlsOptions | undefined {
+  const insecureText = env.MLFLOW_TRACKING_INSECURE_TLS?.trim() ?? "";
+  if (insecureText !== "" && !/^(true|false|1|0)$/i.test(insecureText)) {
+    throw new MlflowConfigError(
+      `MLFLOW_TRACKING_INSECURE_TLS must be true, false, 1 or 0 (got ${JSON.stringify(insecureText.slice(0, 20))})`,
+    );
+  }
+  const insecure = /^(true|1)$/i.test(insecureText);
+  const read = (name: string): Buffer | undefined => {
+    const path = env[name];
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === "ENOENT"
+          ? "no such file"
+          : code === "EISDIR"
+            ? "a folder, not a PEM file (give the bundle file)"
+            : code === "EACCES"
+              ? "not readable (permission denied)"
+              : (code ?? "unreadable");
+      throw new MlflowConfigError(`${name} names ${JSON.stringify(path)}: ${why}`);
+    }
+  };
+  const ca = read("MLFLOW_TRACKING_SERVER_CERT_PATH");
+  const cert = read("MLFLOW_TRACKING_CLIENT_CERT_PATH");
+  if (insecure && ca) {
+    // As the Python client, which refuses the same pair.
+    throw new MlflowConfigError(
+      "MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set: trust the CA in the file, or turn certificate checks off, not both",
+    );
+  }
+  if (!insecure && !ca && !cert) return undefined;
+  return {
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(insecure ? { rejectUnauthorized: false } : {}),
   };
 }
 

@@ -5,6 +5,12 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it, vi } from "vitest";
 import {
+  type SeenRequest,
+  serveHttps,
+  TLS_FIXTURES,
+  tlsFixture,
+} from "../../../test/support/tls-server.js";
+import {
   createMlflowClient,
   MlflowApiError,
   MlflowConfigError,
@@ -1155,6 +1161,103 @@ describe("MLflow's variables", () => {
     expect(() => createMlflowClient({ trackingUri: "http://ml", env: { [name]: value } })).toThrow(
       MlflowConfigError,
     );
+  });
+});
+
+describe("TLS: MLflow's variables and the tls option", () => {
+  const ca = join(TLS_FIXTURES, "ca.pem");
+  const clientPem = join(TLS_FIXTURES, "client.pem");
+  const experiment = (req: SeenRequest, res: ServerResponse) =>
+    res.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        experiment: { experiment_id: "1", name: req.path.split("=")[1], lifecycle_stage: "active" },
+      }),
+    );
+
+  it("MLFLOW_TRACKING_SERVER_CERT_PATH and _CLIENT_CERT_PATH: a private CA and a client certificate (one PEM file with its key)", async () => {
+    const server = await serveHttps(experiment, { clientCert: true });
+    try {
+      const env = {
+        MLFLOW_TRACKING_URI: server.url,
+        MLFLOW_TRACKING_SERVER_CERT_PATH: ca,
+        MLFLOW_TRACKING_CLIENT_CERT_PATH: clientPem,
+      };
+      const c = createMlflowClient({ env, retry: false });
+      expect(await c.getExperimentByName("iris")).toMatchObject({ name: "iris" });
+      expect(server.seen[0]?.clientCn).toBe("mlgen test client");
+      // Without the client certificate, the server closes the handshake.
+      const { MLFLOW_TRACKING_CLIENT_CERT_PATH: _, ...noCert } = env;
+      await expect(
+        createMlflowClient({ env: noCert, retry: false }).getExperimentByName("iris"),
+      ).rejects.toThrow(MlflowRequestError);
+      expect(server.seen).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("MLFLOW_TRACKING_INSECURE_TLS=true checks no certificate; unset, the private CA is not trusted", async () => {
+    const server = await serveHttps(experiment);
+    try {
+      const insecure = createMlflowClient({
+        env: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_INSECURE_TLS: "True" },
+        retry: false,
+      });
+      expect(await insecure.getExperimentByName("a")).toMatchObject({ name: "a" });
+      for (const off of ["false", "0", ""]) {
+        const checked = createMlflowClient({
+          env: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_INSECURE_TLS: off },
+          retry: false,
+        });
+        await expect(checked.getExperimentByName("a")).rejects.toThrow(
+          /the server's TLS certificate (chain is not trusted|cannot be verified)/,
+        );
+      }
+      // An explicit tls option wins over the variables.
+      const explicit = createMlflowClient({
+        env: { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_INSECURE_TLS: "bogus" },
+        tls: { ca: tlsFixture("ca.pem") },
+        retry: false,
+      });
+      expect(await explicit.getExperimentByName("b")).toMatchObject({ name: "b" });
+      expect(server.seen).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([
+    [
+      { MLFLOW_TRACKING_INSECURE_TLS: "yes" },
+      /MLFLOW_TRACKING_INSECURE_TLS must be true, false, 1 or 0/,
+    ],
+    [
+      { MLFLOW_TRACKING_INSECURE_TLS: "1", MLFLOW_TRACKING_SERVER_CERT_PATH: ca },
+      /MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set/,
+    ],
+    [
+      { MLFLOW_TRACKING_SERVER_CERT_PATH: "/no/such/ca.pem" },
+      /MLFLOW_TRACKING_SERVER_CERT_PATH names "\/no\/such\/ca\.pem": no such file/,
+    ],
+    [
+      { MLFLOW_TRACKING_CLIENT_CERT_PATH: TLS_FIXTURES },
+      /MLFLOW_TRACKING_CLIENT_CERT_PATH names ".*": a folder, not a PEM file/,
+    ],
+  ])("%o is an MlflowConfigError before any request", (env, message) => {
+    const make = () => createMlflowClient({ trackingUri: "https://ml", env });
+    expect(make).toThrow(MlflowConfigError);
+    expect(make).toThrow(message);
+  });
+
+  it("a fetch of your own reads no TLS variable; with tls as well, an MlflowConfigError", () => {
+    const f = fakeFetch([]);
+    const env = { MLFLOW_TRACKING_INSECURE_TLS: "yes" };
+    expect(() =>
+      createMlflowClient({ trackingUri: "https://ml", env, fetch: f.fetch }),
+    ).not.toThrow();
+    expect(() =>
+      createMlflowClient({ trackingUri: "https://ml", fetch: f.fetch, tls: { ca: "x" } }),
+    ).toThrow(/give tls or a fetch of your own, not both/);
   });
 });
 
