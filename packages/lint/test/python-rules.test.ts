@@ -532,6 +532,33 @@ ${dag(`    BashOperator(task_id="a", bash_command="python /home/ana/job.py", env
     },
   ],
   [
+    "the defaults of DAG params that tasks read (Jinja, params[...], .get, Param), not of params no task reads",
+    {
+      rule: "hardcoded-path",
+      head: `${HEAD}from airflow.sdk import Param, dag\n`,
+      body: `with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args,
+         params={"src": "/data/raw/in.csv", "out": Param("/home/ana/out", type="string", description="e.g. /tmp/x"),
+                 "unused": "/tmp/never", "cfg": {"dir": "/data/models"}, "fine": "s3://b/k", "code": Param(default="/tmp/code")}):
+    BashOperator(task_id="a", bash_command="cp {{ params.src }} {{ params['out'] }}")
+
+    @task
+    def b(**context):
+        return context["params"]["cfg"], context["params"].get("code")
+    b()
+
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params={"p": "/home/bo/x"})
+def other():
+    @task
+    def c(params=None):
+        return params["p"]
+    c()
+other()
+`,
+      // "unused" is read by no task, and a Param's description is no default.
+      want: ["2:26", "2:59", "3:58", "3:117", "11:104"],
+    },
+  ],
+  [
     "patterns over paths and other machines' paths are not the worker's; a local path beside them is",
     {
       rule: "hardcoded-path",

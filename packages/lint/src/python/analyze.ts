@@ -1774,6 +1774,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     };
   });
 
+  if (dags.some((d) => d.kwargs.has("params"))) paramDefaultStrings(done);
+
   return {
     source,
     lines,
@@ -1804,6 +1806,71 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     strings,
     allStrings,
   };
+
+  /**
+   * A DAG's `params` defaults reach the tasks that read them (`{{ params.input }}`,
+   * `params["input"]`) on every run that passes no conf, as the DSL's param defaults do: each
+   * string of a read param's default (a plain value, `Param(default)`) becomes a string of the
+   * first task that reads it, named `the default of param '<name>'`.
+   */
+  function paramDefaultStrings(tasks: readonly DagTask[]): void {
+    const readsInText =
+      /\bparams(?:\.(\w+)|\[\s*['"]([^'"]+)['"]\s*\]|\.get\(\s*['"]([^'"]+)['"])/g;
+    /** The key a string literal in code reads from params (`params["k"]`, `params.get("k")`). */
+    const keyRead = (node: PyNode): boolean => {
+      const parent = node.parent;
+      if (parent?.name === "MemberExpression" && parent.firstChild?.from !== node.from) {
+        const base = parent.firstChild ? text(parent.firstChild) : "";
+        return /(?:^|\.)params$|\[\s*['"]params['"]\s*\]$/.test(base);
+      }
+      const call = parent?.name === "ArgList" ? parent.parent : null;
+      return (
+        call?.name === "CallExpression" &&
+        parent?.firstChild?.nextSibling?.from === node.from &&
+        /(?:^|\.)params\.get$|\[\s*['"]params['"]\s*\]\.get$/.test(text(call.firstChild as PyNode))
+      );
+    };
+    const reader = new Map<DagDecl, Map<string, string>>();
+    const dagOf = new Map(tasks.map((t) => [t.id, t.dagDecl] as const));
+    for (const s of strings) {
+      const dag = dagOf.get(s.task);
+      if (!dag) continue;
+      const found = reader.get(dag) ?? new Map<string, string>();
+      reader.set(dag, found);
+      const raw = text(s.node);
+      if (raw.includes("params")) {
+        for (const m of raw.matchAll(readsInText)) {
+          const key = m[1] ?? m[2] ?? m[3];
+          if (key && !found.has(key)) found.set(key, s.task);
+        }
+      }
+      if (s.node.name === "String" && keyRead(s.node)) {
+        const key = stringValue(source, s.node);
+        if (key !== null && !found.has(key)) found.set(key, s.task);
+      }
+    }
+    for (const dag of dags) {
+      const params = dictOf(dag.kwargs.get("params"));
+      const found = reader.get(dag);
+      if (!params || !found) continue;
+      for (const [name, value] of params.entries) {
+        const task = found.get(name);
+        if (task === undefined) continue;
+        let defaults: PyNode | undefined = value;
+        if (
+          value.name === "CallExpression" &&
+          /(?:^|\.)Param$/.test(dotted(value.firstChild) ?? "")
+        ) {
+          const args = parseArgs(childNamed(value, "ArgList"));
+          defaults = args.positional[0] ?? args.kwargs.get("default");
+        }
+        if (!defaults) continue;
+        for (const node of stringsIn(defaults)) {
+          strings.push({ task, where: `the default of param '${name}'`, node });
+        }
+      }
+    }
+  }
 
   function producedKeys(
     operator: string,

@@ -198,7 +198,9 @@ export const hardcodedPath = defineRule({
             where: s.where,
             task: s.task,
             path: m.path.replace(/\\\\/g, "\\"),
-            hint: "read it when the task runs: Variable.get('data_dir') or os.environ inside the task, or {{ var.value.data_dir }} in a templated field",
+            hint: s.where.startsWith("the default of param ")
+              ? "every run triggered without that param in its conf gets the default: make it a location every worker reaches (s3://…, gs://…), or read it when the task runs (Variable.get('data_dir'), os.environ)"
+              : "read it when the task runs: Variable.get('data_dir') or os.environ inside the task, or {{ var.value.data_dir }} in a templated field",
           },
           file.lines.span(s.node.from + m.from, s.node.from + m.to),
         );
