@@ -81,6 +81,33 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     expect(stdout).not.toContain("\u001b[");
   });
 
+  it("reads the template files tasks name (sql='sql/load.sql'): findings at their lines, with code frames and their own comments", async () => {
+    const dag = CLEAN_DAG.replace(
+      "from airflow.providers.standard.operators.bash import BashOperator",
+      "from airflow.providers.standard.operators.bash import BashOperator\nfrom airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator",
+    ).concat(
+      `    load = SQLExecuteQueryOperator(task_id="load", conn_id="wh", sql="sql/load.sql")\n    b >> load\n`,
+    );
+    const sql = [
+      "-- one batch",
+      "SELECT * FROM t WHERE batch = {{ ti.xcom_pull(task_ids='a', key='batch') }}",
+      "  AND day = '{{ ds }}';  -- mlgen: disable=hardcoded-paths",
+    ].join("\n");
+    const p = project({ "dags/etl.py": dag, "dags/sql/load.sql": sql });
+    const { code, stdout, stderr } = await p.mlgen("lint", "dags");
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "dags/sql/load.sql:2:34: error missing-xcom-key (MLG2001): task 'load' reads XCom 'batch' of task 'a', which 'a' never pushes (it pushes: return_value)",
+    );
+    expect(stdout).toContain(
+      "> 2 | SELECT * FROM t WHERE batch = {{ ti.xcom_pull(task_ids='a', key='batch') }}",
+    );
+    // A suppression in the template file naming no rule is said, as in a DAG file.
+    expect(stderr).toContain(
+      "dags/sql/load.sql:3: 'hardcoded-paths' in an mlgen suppression comment names no rule",
+    );
+  });
+
   it("a folder's walk skips virtualenvs whatever their name, conda environments and site-packages", async () => {
     const p = project({
       "dags/racy.py": RACY_DAG,

@@ -1,10 +1,12 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { isAbsolute, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import type { Finding, Span } from "./finding.js";
 import { type LintOptions, lintPythonDag } from "./lint.js";
 import { loadPythonSyntaxCheck } from "./python/syntax.js";
+import type { TemplateFiles } from "./python/templates.js";
 
 /** A DAG file to lint: `file` is the name findings carry, `path` where to read it. */
 export interface PythonFile {
@@ -17,6 +19,8 @@ export interface LintedFile {
   readonly file: string;
   readonly findings: Finding[];
   readonly source: string | null;
+  /** The template files its tasks name that have findings, by name: their texts. */
+  readonly templateSources?: ReadonlyMap<string, string>;
   /** Linted before tree-sitter-python was loaded, and it has a file to judge: lint again. */
   readonly syntaxUnchecked: boolean;
   /** Why the analysis failed on this file (its findings are missing); the others go on. */
@@ -207,6 +211,45 @@ function brokenLink(path: string): string | null {
   }
 }
 
+/** A file's text, or null when it cannot be read (missing, a folder, no permission). */
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Template files as Airflow's Jinja loader finds them for a DAG file: in the DAG file's folder,
+ * then in each `template_searchpath` entry. A relative entry is relative to the folder Airflow
+ * runs in, which the linter does not know: it is not looked in.
+ */
+export function templateFilesOf(f: PythonFile): TemplateFiles {
+  const cut = Math.max(f.path.lastIndexOf("/"), f.path.lastIndexOf("\\"));
+  const dir = cut < 0 ? "." : f.path.slice(0, cut) || "/";
+  const shownDir = posix.dirname(f.file.replace(/\\/g, "/"));
+  // Where `file` is named from (the CLI names files from its working folder): a file found
+  // through an absolute search path entry is named from there too when it is below it.
+  const base = f.path.endsWith(f.file) ? f.path.slice(0, f.path.length - f.file.length) : null;
+  return {
+    find(name, searchpath) {
+      const here = readText(join(dir, name));
+      if (here !== null) return { file: posix.join(shownDir, name), text: here };
+      for (const entry of searchpath) {
+        if (!isAbsolute(entry)) continue;
+        const path = join(entry, name);
+        const text = readText(path);
+        if (text === null) continue;
+        const below = base && isAbsolute(base) ? relative(base, path) : null;
+        const shown = below && !below.startsWith("..") && !isAbsolute(below) ? below : path;
+        return { file: shown.replace(/\\/g, "/"), text };
+      }
+      return null;
+    },
+  };
+}
+
 /** Reads and lints one file; synchronous, so no thread idles between files. */
 export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
   let bytes: Buffer;
@@ -236,8 +279,20 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
     return { file: f.file, findings: [], source: null, syntaxUnchecked: false };
   }
   try {
-    const { findings, syntaxUnchecked } = lintPythonDag(f.file, source, options, undecodable);
-    return { file: f.file, findings, source: findings.length > 0 ? source : null, syntaxUnchecked };
+    const { findings, syntaxUnchecked, templateSources } = lintPythonDag(
+      f.file,
+      source,
+      options,
+      undecodable,
+      templateFilesOf(f),
+    );
+    return {
+      file: f.file,
+      findings,
+      source: findings.some((x) => x.file === f.file) ? source : null,
+      ...(templateSources.size > 0 ? { templateSources } : {}),
+      syntaxUnchecked,
+    };
   } catch (e) {
     // One file the analysis cannot take fails alone: the run goes on with the others.
     const failure =

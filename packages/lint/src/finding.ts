@@ -8,6 +8,14 @@ export interface Span {
   readonly endColumn: number;
 }
 
+/**
+ * A span in the file being linted, or in a file it reads (`file`: a template file of a task,
+ * named as findings name files).
+ */
+export interface Located extends Span {
+  readonly file?: string;
+}
+
 /** One lint result. The field set is the stable `--format json` contract. */
 export interface Finding extends Span {
   readonly ruleId: string;

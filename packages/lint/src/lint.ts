@@ -1,7 +1,8 @@
 import { type DiagnosticCode, diagnostic } from "@mlgen/core/light";
-import { compareFindings, type Finding, pointSpan, type Span } from "./finding.js";
+import { compareFindings, type Finding, type Located, pointSpan, type Span } from "./finding.js";
 import { analyzeDagFile } from "./python/analyze.js";
 import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
+import { type TemplateFiles, withTemplateFiles } from "./python/templates.js";
 import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
 import { RULES } from "./rules/index.js";
@@ -33,7 +34,7 @@ function finding(
   rule: Rule,
   severity: Finding["severity"],
   file: string,
-  at: Span,
+  at: Located,
   args: unknown,
 ): Finding {
   const d = diagnostic(rule.code as DiagnosticCode, args as never);
@@ -41,8 +42,11 @@ function finding(
     ruleId: rule.id,
     code: rule.code,
     severity,
-    file,
-    ...at,
+    file: at.file ?? file,
+    line: at.line,
+    column: at.column,
+    endLine: at.endLine,
+    endColumn: at.endColumn,
     message: d.message,
     fix: d.fix,
   };
@@ -77,13 +81,18 @@ export function lintPythonSource(
   return lintPythonDag(file, source, options).findings;
 }
 
-/** lintPythonSource, and whether the file still awaits tree-sitter-python's verdict. */
+/**
+ * lintPythonSource, and whether the file still awaits tree-sitter-python's verdict. Given
+ * `templates`, the template files its tasks name (`sql="sql/merge.sql"`) are read and checked
+ * as their arguments' values; the texts of those with findings come back in `templateSources`.
+ */
 export function lintPythonDag(
   file: string,
   source: string,
   options: LintOptions = {},
   undecodable: { readonly span: Span; readonly detail: string } | null = null,
-): { findings: Finding[]; syntaxUnchecked: boolean } {
+  templates?: TemplateFiles,
+): { findings: Finding[]; syntaxUnchecked: boolean; templateSources: Map<string, string> } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
   const rules = active(options);
@@ -102,7 +111,8 @@ export function lintPythonDag(
       : text.length;
   const analyzed =
     cut < text.length ? analyzeDagFile(text.slice(0, cut)) : analyzeDagFile(text, fast);
-  const dag = stop ? { ...analyzed, syntaxError: stop } : analyzed;
+  const read = templates && !stop ? withTemplateFiles(analyzed, templates) : analyzed;
+  const dag = stop ? { ...analyzed, syntaxError: stop } : read;
   const out: Finding[] = [];
   // Other findings on a file that does not parse would be read from a broken tree.
   const broken = dag.syntaxError !== null && rules.some((r) => r.rule.id === "syntax-error");
@@ -119,16 +129,27 @@ export function lintPythonDag(
     });
   }
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.
+  const sources = new Map([[file, source]]);
+  for (const t of dag.templates) sources.set(t.file, t.text);
   const kept =
-    out.length > 0 && source.includes("mlgen")
+    out.length > 0 && [...sources.values()].some((text) => text.includes("mlgen"))
       ? applySuppressions(
           out,
-          new Map([[file, source]]),
+          sources,
           new Map([[file, dag.mlgenComments]]),
           new Map([[file, dag.stringStatements]]),
         )
       : out;
-  return { findings: kept.sort(compareFindings), syntaxUnchecked: dag.syntaxUnchecked };
+  const templateSources = new Map<string, string>();
+  for (const f of kept) {
+    const text = f.file === file ? undefined : sources.get(f.file);
+    if (text !== undefined) templateSources.set(f.file, text);
+  }
+  return {
+    findings: kept.sort(compareFindings),
+    syntaxUnchecked: dag.syntaxUnchecked,
+    templateSources,
+  };
 }
 
 /**

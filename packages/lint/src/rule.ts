@@ -1,5 +1,5 @@
 import type { DiagnosticArgs, DiagnosticCode, Pipeline, Severity, SourceMap } from "@mlgen/core";
-import type { Span } from "./finding.js";
+import type { Located } from "./finding.js";
 import type { DagFile } from "./python/model.js";
 
 /** A pipeline as the DSL defined it, lowered by `lowerPipeline` (so `upstream` is filled). */
@@ -25,7 +25,8 @@ export type PipelineReport<C extends DiagnosticCode> = (
  */
 export type PythonReport<C extends DiagnosticCode> = (
   args: DiagnosticArgs<C>,
-  at: Span,
+  /** In the DAG file, or in a template file of a task (`file` set). */
+  at: Located,
   how?: { readonly refused?: boolean; readonly alsoAirflow2?: boolean },
 ) => void;
 

@@ -4,6 +4,13 @@ import type { Finding } from "./finding.js";
 // left out (`# mlgen: disable hardcoded-path`): the words are still the list, never "all rules".
 const PY = /#\s*mlgen:\s*disable\b\s*=?([^#]*)/;
 const TS = /\/\/\s*mlgen-disable-next-line\b([^/]*)/;
+/**
+ * In a template file (SQL, shell): `mlgen: disable=...` in a comment of its language (`--`,
+ * `#`, `/*`) or in a Jinja comment (`{# ... #}`), on the finding's line or alone above it.
+ */
+const TEMPLATE = /(?:--|#|\/\*|\{#)\s*mlgen:\s*disable\b\s*=?(.*?)\s*(?:#\}|\*\/)?\s*$/;
+/** The template files the linter reads (TemplateRef.readable): SQL and shell scripts. */
+export const isTemplateFile = (file: string): boolean => /\.(?:sql|hql|sh|bash)$/i.test(file);
 
 const ID = "(?:[a-z][a-z0-9-]*|MLG\\d{4})";
 /** Rule ids or codes joined by commas, at the start of the text after `disable`. */
@@ -58,7 +65,7 @@ export function unknownSuppressions(
   for (const [file, text] of sources) {
     if (!text.includes("mlgen")) continue;
     const python = file.endsWith(".py");
-    const re = python ? PY : TS;
+    const re = python ? PY : isTemplateFile(file) ? TEMPLATE : TS;
     text.split(/\r?\n/).forEach((line, i) => {
       // The words inside a string (`bash_command="echo '# mlgen: disable'"`) are no comment.
       const m = re.exec(python ? line.slice(Math.max(0, commentStart(line))) : line);
@@ -138,6 +145,11 @@ export function applySuppressions<F extends Pick<Finding, "file" | "line" | "rul
         if (!inStrings?.has(line) && silenced(at(line), PY)) return false;
       }
       return !(silenced(at(last), PY) || silenced(alone(start - 1), PY));
+    }
+    if (isTemplateFile(f.file)) {
+      const above = lines[f.line - 2];
+      const alone = above !== undefined && /^\s*(?:--|#|\/\*|\{#)/.test(above);
+      return !(silenced(lines[f.line - 1], TEMPLATE) || (alone && silenced(above, TEMPLATE)));
     }
     if (silenced(lines[f.line - 2], TS)) return false;
     // A call chained on the lines below its start (`const d = p` / `.python(...)`, as the

@@ -23,6 +23,7 @@ import type {
   Pull,
   Push,
   TaskString,
+  TemplateRef,
   TopLevelCall,
 } from "./model.js";
 import { type PyNode, pyTree } from "./node.js";
@@ -156,6 +157,17 @@ const TASK_CONTEXT_NAMES = new Set(["ti", "task_instance", "context", "kwargs"])
 const REMOVED_CONTEXT_NAMES: ReadonlySet<string> = new Set(REMOVED_CONTEXT);
 /** A task argument naming a file that Airflow renders as a template (`template_ext`). */
 const TEMPLATE_FILE = /^[^\s{}'"]+\.(sql|hql|sh|bash|json|ya?ml|j2|jinja2?|tpl|txt)$/i;
+/** Operators that render no template files: Python's (a `.sql` argument is the callable's). */
+const PYTHON_OPERATOR = /^(?:@|\w*Python\w*(?:Operator|Sensor)$|ShortCircuitOperator$)/;
+
+/** Whether mlgen reads the file as the argument's template (TemplateRef.readable). */
+function readableTemplate(operator: string, arg: string, name: string): boolean {
+  if (PYTHON_OPERATOR.test(operator)) return false;
+  const ext = name.slice(name.lastIndexOf(".") + 1).toLowerCase();
+  if (ext === "sql" || ext === "hql") return true;
+  if (ext !== "sh" && ext !== "bash") return false;
+  return arg === "bash_command" || (arg === "command" && operator === "SSHOperator");
+}
 /** Return annotations that make a TaskFlow task push one XCom per key (a Mapping type). */
 const MAPPING_TYPE =
   /^(?:typing\.|collections\.abc\.|collections\.|t\.)?(?:dict|Dict|Mapping|MutableMapping|OrderedDict|DefaultDict|defaultdict|Counter)$/;
@@ -317,6 +329,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   let dynamicIds = false;
   let edgesIncomplete = false;
   let readsTemplateFiles = false;
+  const templateRefs: TemplateRef[] = [];
   /** `tg = TaskGroup(...)`: the scope its tasks get (`task_group=tg`, `with tg:`). */
   const groupScopes = new Map<string, Scope>();
   /** Calls of each @task_group function: from the second on, Airflow suffixes its ids. */
@@ -768,9 +781,17 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     const id = scope.prefix ? `${scope.prefix}.${local.id}` : local.id;
     const dynamic = local.dynamic || scope.groups.some((g) => g.includes("*"));
     if (dynamic) dynamicIds = true;
-    for (const value of kwargs.values()) {
+    for (const [arg, value] of kwargs) {
+      if (UNRENDERED.has(arg)) continue;
       const literal = stringValue(source, value);
-      if (literal !== null && TEMPLATE_FILE.test(literal)) readsTemplateFiles = true;
+      if (literal === null || !TEMPLATE_FILE.test(literal)) continue;
+      readsTemplateFiles = true;
+      templateRefs.push({
+        task: tasks.length,
+        arg,
+        name: literal,
+        readable: readableTemplate(operator, arg, literal),
+      });
     }
     const dagVar = kwargs.get("dag");
     let dagDecl = scope.dag;
@@ -1799,6 +1820,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     ),
     edgesIncomplete,
     readsTemplateFiles,
+    templateRefs,
+    templates: [],
     constants,
     imports,
     topLevelCalls,

@@ -1,4 +1,4 @@
-import type { Span } from "../finding.js";
+import type { Located, Span } from "../finding.js";
 import type { PyNode } from "./node.js";
 import type { LineIndex } from "./text.js";
 
@@ -21,7 +21,8 @@ export interface Pull {
    * which no order of tasks in this run could make a race.
    */
   readonly otherRuns: boolean;
-  readonly span: Span;
+  /** In the DAG file, or in a template file a task argument names (`file` set). */
+  readonly span: Located;
   readonly inTemplate: boolean;
   /** No task ids: Airflow 3 reads the calling task's own XCom (Airflow 2 searched the run). */
   readonly ownTask: boolean;
@@ -181,10 +182,18 @@ export interface DagFile {
    */
   readonly edgesIncomplete: boolean;
   /**
-   * Some task argument names a template file (`sql="merge.sql"`), whose XCom pulls the file
-   * does not show: checks that need every pull hold back.
+   * Some task argument names a template file (`sql="merge.sql"`) that was not read (a kind
+   * mlgen does not read, not found, or including others), whose XCom pulls the file does not
+   * show: checks that need every pull hold back.
    */
   readonly readsTemplateFiles: boolean;
+  /** The template files task arguments name (`sql="sql/merge.sql"`), in the order of tasks. */
+  readonly templateRefs: readonly TemplateRef[];
+  /**
+   * The template files read (lintPythonDag reads them when given a way to: `mlgen lint` does),
+   * whose pulls are in their tasks' pulls.
+   */
+  readonly templates: readonly TemplateText[];
   /** Names bound at module level (and in `@dag` bodies), to the value last assigned. */
   readonly constants: ReadonlyMap<string, PyNode>;
   readonly imports: readonly ImportDecl[];
@@ -210,4 +219,30 @@ export interface DagFile {
   readonly stringStatements: ReadonlyMap<number, readonly [number, number, number]>;
   /** `ti.execution_date`, `dag_run.execution_date` in code: attributes Airflow 3 removed. */
   readonly executionDateAttributes: readonly PyNode[];
+}
+
+/** A task argument naming a file that Airflow loads and renders as the argument's template. */
+export interface TemplateRef {
+  /** The index of the task in DagFile.tasks. */
+  readonly task: number;
+  /** The argument: `sql`, `bash_command`. */
+  readonly arg: string;
+  /** The file name as written, which Airflow looks up in the DAG's template search path. */
+  readonly name: string;
+  /**
+   * A kind of file mlgen reads as that argument's template: `.sql` and `.hql` (the SQL
+   * operators' template_ext), and `.sh` and `.bash` as a BashOperator's or SSHOperator's
+   * command. A Python task's arguments never are (PythonOperator renders no files).
+   */
+  readonly readable: boolean;
+}
+
+/** A template file read for a task argument: its text is the argument's value. */
+export interface TemplateText {
+  /** As findings name it: beside the DAG file's name, or the search path entry's path. */
+  readonly file: string;
+  readonly text: string;
+  readonly lines: LineIndex;
+  readonly task: number;
+  readonly arg: string;
 }

@@ -1,4 +1,5 @@
 import { mayHoldJinja, removedContextHint } from "@mlgen/core";
+import type { Located } from "../finding.js";
 import { removedContextUses } from "../python/jinja.js";
 import type { PyNode } from "../python/node.js";
 import { childNamed, childrenNamed, textOf } from "../python/text.js";
@@ -290,25 +291,31 @@ export const airflow3Removed = defineRule({
         found.gone ? REFUSED : undefined,
       );
     }
-    // Both checks below read templates only.
-    for (const s of mayHoldJinja(file.source) ? file.allStrings : []) {
-      const raw = textOf(file.source, s);
-      if (!raw.includes("{{") && !raw.includes("{%")) continue;
+    // Both checks below read templates only: in the file's strings, and in the template files
+    // its tasks name (a `.sql` file's `{{ execution_date }}` fails the task on Airflow 3: an undefined name).
+    const templates = (raw: string, at: (from: number, to: number) => Located) => {
+      if (!raw.includes("{{") && !raw.includes("{%")) return;
       for (const m of raw.matchAll(/\b(dag_run|ti|task_instance)\s*\.\s*execution_date\b/g)) {
         report(
           {
             what: `template attribute '${m[1]}.execution_date'`,
             hint: "use {{ dag_run.logical_date }} or {{ logical_date }}; a run without one has none",
           },
-          file.lines.span(s.from + m.index, s.from + m.index + m[0].length),
+          at(m.index, m.index + m[0].length),
         );
       }
       for (const use of removedContextUses(raw)) {
         report(
           { what: `template variable '${use.name}'`, hint: removedContextHint(use.name, true) },
-          file.lines.span(s.from + use.from, s.from + use.to),
+          at(use.from, use.to),
         );
       }
+    };
+    for (const s of mayHoldJinja(file.source) ? file.allStrings : []) {
+      templates(textOf(file.source, s), (from, to) => file.lines.span(s.from + from, s.from + to));
+    }
+    for (const t of file.templates) {
+      templates(t.text, (from, to) => ({ ...t.lines.span(from, to), file: t.file }));
     }
     // Task code reading them: a callable's parameter, context["..."], kwargs.get("...").
     const seen = new Set<string>();

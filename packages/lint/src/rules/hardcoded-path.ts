@@ -206,5 +206,62 @@ export const hardcodedPath = defineRule({
         );
       }
     }
+    // A template file is its argument's value (`sql="sql/load.sql"`): its paths reach the task as
+    // an inline template's would. Comments (SQL's, the shell's, Jinja's) reach nothing.
+    for (const t of file.templates) {
+      const task = file.tasks[t.task];
+      if (!task || NOT_WORKER_PATHS.has(t.arg) || elsewhere.has(task.id)) continue;
+      const comments = commentRanges(t.text, /\.(?:sh|bash)$/i.test(t.file));
+      for (const m of localPaths(t.text)) {
+        if (comments.some(([from, to]) => m.from >= from && m.from < to)) continue;
+        report(
+          {
+            where: t.arg,
+            task: task.id,
+            path: m.path,
+            hint: "read it when the task runs: {{ var.value.data_dir }} or {{ params.data_dir }} in the template, or a location every worker reaches (s3://…, gs://…)",
+          },
+          { ...t.lines.span(m.from, m.to), file: t.file },
+        );
+      }
+    }
   },
 });
+
+/**
+ * Where the comments of a template file are: Jinja's `{# #}`, and SQL's `--` and `/* *\/`, or
+ * for a shell script `#` at the start of a word. Quoted text is no comment.
+ */
+function commentRanges(text: string, shell: boolean): [number, number][] {
+  const out: [number, number][] = [];
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      continue;
+    }
+    let end = -1;
+    if (c === "{" && text[i + 1] === "#") {
+      const close = text.indexOf("#}", i + 2);
+      end = close < 0 ? text.length : close + 2;
+    } else if (!shell && c === "-" && text[i + 1] === "-") {
+      const nl = text.indexOf("\n", i);
+      end = nl < 0 ? text.length : nl;
+    } else if (!shell && c === "/" && text[i + 1] === "*") {
+      const close = text.indexOf("*/", i + 2);
+      end = close < 0 ? text.length : close + 2;
+    } else if (shell && c === "#" && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      const nl = text.indexOf("\n", i);
+      end = nl < 0 ? text.length : nl;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      continue;
+    }
+    if (end >= 0) {
+      out.push([i, end]);
+      i = end - 1;
+    }
+  }
+  return out;
+}

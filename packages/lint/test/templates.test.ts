@@ -1,0 +1,223 @@
+// Template files that task arguments name (`sql="sql/load.sql"`, `bash_command="report.sh"`):
+// read as the arguments' values, with findings at the files' own lines.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { lintPythonFile } from "../src/files.js";
+import { type LintOptions, lintPythonDag, lintPythonSource } from "../src/lint.js";
+import type { TemplateFiles } from "../src/python/templates.js";
+
+const OPTIONS: LintOptions = {
+  rules: {
+    "missing-retries": "off",
+    "no-failure-alert": "off",
+    "missing-timeout": "off",
+    "unused-output": "off",
+  },
+};
+
+/** A DAG file: extract pushes `batch_id`, then `tasks` (Python source) in the DAG's body. */
+const dagFile = (tasks: string, dagArgs = "") => `import pendulum
+from airflow.sdk import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.python import PythonOperator
+
+
+def extract(ti):
+    ti.xcom_push(key="batch_id", value=42)
+
+
+with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2026, 1, 1)${dagArgs}):
+    pull = PythonOperator(task_id="extract", python_callable=extract)
+${tasks
+  .trim()
+  .split("\n")
+  .map((l) => `    ${l}`)
+  .join("\n")}
+`;
+
+/** Template files in memory, by name; `searched` records each lookup's search path. */
+function memory(files: Record<string, string>, searched: string[][] = []): TemplateFiles {
+  return {
+    find(name, searchpath) {
+      searched.push([name, ...searchpath]);
+      for (const dir of ["", ...searchpath]) {
+        const key = dir ? `${dir}/${name}` : name;
+        const text = files[key];
+        if (text !== undefined) return { file: dir ? key : `dags/${key}`, text };
+      }
+      return null;
+    },
+  };
+}
+
+const lint = (source: string, files: Record<string, string>, options = OPTIONS) =>
+  lintPythonDag("dags/etl.py", source, options, null, memory(files)).findings.map(
+    (f) => `${f.file}:${f.line}:${f.column}-${f.endColumn} ${f.ruleId}`,
+  );
+
+const LOAD = `SQLExecuteQueryOperator(task_id="load", conn_id="wh", sql="sql/load.sql")`;
+
+describe("template files", () => {
+  it("a pull in a .sql file of a key the source never pushes is reported in the .sql file", () => {
+    const source = dagFile(`load = ${LOAD}\npull >> load`);
+    const sql =
+      "SELECT *\nFROM staging\nWHERE batch = {{ ti.xcom_pull(task_ids='extract', key='batch') }}\n";
+    expect(lint(source, { "sql/load.sql": sql })).toEqual([
+      "dags/sql/load.sql:3:18-63 missing-xcom-key",
+    ]);
+    // The key it pushes: nothing to report, and the push counts as read (no unused-output).
+    const good = sql.replace("key='batch'", "key='batch_id'");
+    expect(
+      lint(
+        source,
+        { "sql/load.sql": good },
+        { rules: { ...OPTIONS.rules, "unused-output": "info" } },
+      ),
+    ).toEqual([]);
+  });
+
+  it("a pull in a template file from a task that is not upstream is a race, there", () => {
+    const source = dagFile(`load = ${LOAD}`);
+    const sql = "SELECT {{ ti.xcom_pull(task_ids='extract', key='batch_id') }}\n";
+    const found = lintPythonDag(
+      "dags/etl.py",
+      source,
+      OPTIONS,
+      null,
+      memory({ "sql/load.sql": sql }),
+    );
+    expect(found.findings.map((f) => [f.file, f.line, f.ruleId, f.message])).toEqual([
+      [
+        "dags/sql/load.sql",
+        1,
+        "missing-xcom-key",
+        "task 'load' reads XCom 'batch_id' of task 'extract', but 'extract' is not upstream of it, so the value may not exist yet (a race)",
+      ],
+    ]);
+    // The texts of template files with findings come back, for code frames and suppressions.
+    expect([...found.templateSources]).toEqual([["dags/sql/load.sql", sql]]);
+  });
+
+  it("looks in the DAG folder, then the DAG's template_searchpath (a string or a list of strings)", () => {
+    const searched: string[][] = [];
+    const source = dagFile(
+      `load = ${LOAD}\nreport = BashOperator(task_id="report", bash_command="report.sh")\npull >> load >> report`,
+      `, template_searchpath=["/opt/airflow/include", "/srv/sql"]`,
+    );
+    const sh = "echo {{ ti.xcom_pull(task_ids='extract', key='nope') }}\n";
+    const files = memory(
+      { "/srv/sql/sql/load.sql": "SELECT 1\n", "/opt/airflow/include/report.sh": sh },
+      searched,
+    );
+    const found = lintPythonDag("dags/etl.py", source, OPTIONS, null, files).findings;
+    expect(searched).toEqual([
+      ["sql/load.sql", "/opt/airflow/include", "/srv/sql"],
+      ["report.sh", "/opt/airflow/include", "/srv/sql"],
+    ]);
+    expect(found.map((f) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      "/opt/airflow/include/report.sh:1 missing-xcom-key",
+    ]);
+    const single = dagFile(`load = ${LOAD}`, `, template_searchpath="/srv/sql"`);
+    const one: string[][] = [];
+    lintPythonDag("dags/etl.py", single, OPTIONS, null, memory({}, one));
+    expect(one).toEqual([["sql/load.sql", "/srv/sql"]]);
+  });
+
+  it("reports Airflow 3's removed context variables and hardcoded paths in template files, not in their comments", () => {
+    const source = dagFile(
+      `load = ${LOAD}\nreport = BashOperator(task_id="report", bash_command="scripts/report.sh")\npull >> load >> report`,
+    );
+    const sql = [
+      "-- exports to /data/old/ until 2025",
+      "/* see /home/alice/notes.txt */",
+      "{# mlgen once wrote to /tmp/x #}",
+      "COPY (SELECT * FROM t WHERE day = '{{ execution_date }}') TO '/data/exports/t.csv';",
+      "SELECT '-- /home/not/a/comment';",
+    ].join("\n");
+    const sh = [
+      "#!/bin/bash",
+      "# was /Users/bob/old.py",
+      "python /Users/carol/report.py --day {{ ds }}",
+      `echo "# /home/quoted/x"`,
+    ].join("\n");
+    expect(lint(source, { "sql/load.sql": sql, "scripts/report.sh": sh })).toEqual([
+      "dags/scripts/report.sh:3:8-30 hardcoded-path",
+      "dags/scripts/report.sh:4:9-23 hardcoded-path",
+      "dags/sql/load.sql:4:39-53 airflow3-removed",
+      "dags/sql/load.sql:4:63-82 hardcoded-path",
+      "dags/sql/load.sql:5:12-31 hardcoded-path",
+    ]);
+  });
+
+  it("a template file the linter cannot read, or one including others, holds back the checks that need every pull", () => {
+    const options: LintOptions = { rules: { ...OPTIONS.rules, "unused-output": "info" } };
+    const source = dagFile(`load = ${LOAD}\npull >> load`);
+    // Not read: no file, no reader (lintPythonSource), or a file that includes others.
+    expect(lint(source, {}, options)).toEqual([]);
+    expect(lintPythonSource("dags/etl.py", source, options)).toEqual([]);
+    const including = "{% include 'common/filters.sql' %}\nSELECT 1\n";
+    expect(lint(source, { "sql/load.sql": including }, options)).toEqual([]);
+    // Read, and nothing pulls batch_id: reported.
+    expect(lint(source, { "sql/load.sql": "SELECT 1\n" }, options)).toEqual([
+      "dags/etl.py:9:5-43 unused-output",
+    ]);
+  });
+
+  it("reads no file for a Python task's argument, nor a .sh given to an argument Airflow does not load as a script", () => {
+    const searched: string[][] = [];
+    const source = dagFile(
+      `q = PythonOperator(task_id="q", python_callable=extract, op_kwargs={}, sql="sql/load.sql")\nb = BashOperator(task_id="b", bash_command="echo hi", env={"X": "y"}, cwd="run.sh")`,
+    );
+    lintPythonDag("dags/etl.py", source, OPTIONS, null, memory({}, searched));
+    expect(searched).toEqual([]);
+  });
+
+  it("suppression comments in a template file: SQL's, the shell's and Jinja's, on the line or alone above it", () => {
+    const source = dagFile(`load = ${LOAD}\npull >> load`);
+    const sql = [
+      "SELECT {{ ti.xcom_pull(task_ids='extract', key='a') }} -- mlgen: disable=missing-xcom-key",
+      "{# mlgen: disable=MLG2001 (read by a backfill) #}",
+      "SELECT {{ ti.xcom_pull(task_ids='extract', key='b') }}",
+      "SELECT {{ ti.xcom_pull(task_ids='extract', key='c') }} /* mlgen: disable=hardcoded-path */",
+      "SELECT {{ ti.xcom_pull(task_ids='extract', key='d') }}",
+    ].join("\n");
+    expect(lint(source, { "sql/load.sql": sql })).toEqual([
+      "dags/sql/load.sql:4:11-52 missing-xcom-key",
+      "dags/sql/load.sql:5:11-52 missing-xcom-key",
+    ]);
+  });
+});
+
+describe("template files on disk (lintPythonFile)", () => {
+  const root = mkdtempSync(join(tmpdir(), "mlgen-templates-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("are found beside the DAG file and through an absolute template_searchpath, named from where the DAG file is named", () => {
+    mkdirSync(join(root, "dags/sql"), { recursive: true });
+    mkdirSync(join(root, "shared"), { recursive: true });
+    const source = dagFile(
+      `load = ${LOAD}\nreport = BashOperator(task_id="report", bash_command="report.sh")\npull >> load >> report`,
+      `, template_searchpath=[${JSON.stringify(join(root, "shared"))}]`,
+    );
+    writeFileSync(join(root, "dags/etl.py"), source);
+    writeFileSync(
+      join(root, "dags/sql/load.sql"),
+      "SELECT {{ ti.xcom_pull(task_ids='extract', key='x') }}\n",
+    );
+    writeFileSync(join(root, "shared/report.sh"), "cat /home/dave/out.csv\n");
+    const r = lintPythonFile({ file: "dags/etl.py", path: join(root, "dags/etl.py") }, OPTIONS);
+    expect(r.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      "dags/sql/load.sql:1 missing-xcom-key",
+      "shared/report.sh:1 hardcoded-path",
+    ]);
+    // No finding in the DAG file itself: its text is not kept; the templates' are.
+    expect(r.source).toBeNull();
+    expect([...(r.templateSources?.keys() ?? [])].sort()).toEqual([
+      "dags/sql/load.sql",
+      "shared/report.sh",
+    ]);
+  });
+});
