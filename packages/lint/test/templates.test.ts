@@ -166,6 +166,25 @@ describe("template files", () => {
     ]);
   });
 
+  it("reads each file of a list (sql=[...]); a .hql file only for a Hive operator", () => {
+    const searched: string[][] = [];
+    const source = dagFile(
+      `ddl = SQLExecuteQueryOperator(task_id="ddl", conn_id="wh", sql=["sql/a.sql", "sql/b.sql"])\nh = SQLExecuteQueryOperator(task_id="h", conn_id="wh", sql="q.hql")\nhive = HiveOperator(task_id="hive", hql="q.hql")\npull >> ddl >> h >> hive`,
+    );
+    const pull = (key: string) => `SELECT {{ ti.xcom_pull(task_ids='extract', key='${key}') }}\n`;
+    const files = memory(
+      { "sql/a.sql": pull("a"), "sql/b.sql": pull("b"), "q.hql": pull("h") },
+      searched,
+    );
+    const found = lintPythonDag("dags/etl.py", source, OPTIONS, null, files).findings;
+    expect(searched.map(([name]) => name)).toEqual(["sql/a.sql", "sql/b.sql", "q.hql"]);
+    expect(found.map((f) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      "dags/q.hql:1 missing-xcom-key",
+      "dags/sql/a.sql:1 missing-xcom-key",
+      "dags/sql/b.sql:1 missing-xcom-key",
+    ]);
+  });
+
   it("reads no file for a Python task's argument, nor a .sh given to an argument Airflow does not load as a script", () => {
     const searched: string[][] = [];
     const source = dagFile(

@@ -164,7 +164,8 @@ const PYTHON_OPERATOR = /^(?:@|\w*Python\w*(?:Operator|Sensor)$|ShortCircuitOper
 function readableTemplate(operator: string, arg: string, name: string): boolean {
   if (PYTHON_OPERATOR.test(operator)) return false;
   const ext = name.slice(name.lastIndexOf(".") + 1).toLowerCase();
-  if (ext === "sql" || ext === "hql") return true;
+  if (ext === "sql") return true;
+  if (ext === "hql") return /Hive/.test(operator);
   if (ext !== "sh" && ext !== "bash") return false;
   return arg === "bash_command" || (arg === "command" && operator === "SSHOperator");
 }
@@ -783,15 +784,23 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     if (dynamic) dynamicIds = true;
     for (const [arg, value] of kwargs) {
       if (UNRENDERED.has(arg)) continue;
-      const literal = stringValue(source, value);
-      if (literal === null || !TEMPLATE_FILE.test(literal)) continue;
-      readsTemplateFiles = true;
-      templateRefs.push({
-        task: tasks.length,
-        arg,
-        name: literal,
-        readable: readableTemplate(operator, arg, literal),
-      });
+      // A string, or the strings of a list (`sql=["ddl.sql", "load.sql"]`: Airflow loads each).
+      const list = value.name === "ArrayExpression" || value.name === "TupleExpression";
+      for (
+        let v: PyNode | null = list ? value.firstChild : value;
+        v;
+        v = list ? v.nextSibling : null
+      ) {
+        const literal = stringValue(source, v);
+        if (literal === null || !TEMPLATE_FILE.test(literal)) continue;
+        readsTemplateFiles = true;
+        templateRefs.push({
+          task: tasks.length,
+          arg,
+          name: literal,
+          readable: readableTemplate(operator, arg, literal),
+        });
+      }
     }
     const dagVar = kwargs.get("dag");
     let dagDecl = scope.dag;

@@ -230,9 +230,10 @@ export interface TemplateRef {
   /** The file name as written, which Airflow looks up in the DAG's template search path. */
   readonly name: string;
   /**
-   * A kind of file mlgen reads as that argument's template: `.sql` and `.hql` (the SQL
-   * operators' template_ext), and `.sh` and `.bash` as a BashOperator's or SSHOperator's
-   * command. A Python task's arguments never are (PythonOperator renders no files).
+   * A kind of file mlgen reads as that argument's template: `.sql` (the SQL operators'
+   * template_ext), `.hql` for a Hive operator, and `.sh` and `.bash` as a BashOperator's or
+   * SSHOperator's command. A Python task's arguments never are (PythonOperator renders no
+   * files).
    */
   readonly readable: boolean;
 }
@@ -241,6 +242,8 @@ export interface TemplateRef {
 export interface TemplateText {
   /** As findings name it: beside the DAG file's name, or the search path entry's path. */
   readonly file: string;
+  /** As the argument names it (TemplateRef.name). */
+  readonly name: string;
   readonly text: string;
   readonly lines: LineIndex;
   readonly task: number;

@@ -71,7 +71,14 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
     // Pulls in files it includes, and keys it pushes, are not all seen: hold back what needs all.
     if (READS_OTHERS.test(found.text) || templatePushes(found.text).length > 0) unread = true;
     const lines = new LineIndex(found.text);
-    templates.push({ file: found.file, text: found.text, lines, task: ref.task, arg: ref.arg });
+    templates.push({
+      file: found.file,
+      name: ref.name,
+      text: found.text,
+      lines,
+      task: ref.task,
+      arg: ref.arg,
+    });
     const pulls = extraPulls.get(ref.task) ?? [];
     for (const p of templatePulls(found.text)) {
       pulls.push({

@@ -1,0 +1,139 @@
+/**
+ * Real engines: the template files `mlgen lint` reads for a DAG file are the ones real Airflow
+ * loads (Airflow 3 and Airflow 2, each from its pinned venv): beside the DAG file first, then
+ * the DAG's template_searchpath in order; each item of a list; a `./` prefix; not a name with a
+ * trailing space or a file that is nowhere. Airflow's side comes from the DagBag and each task's
+ * resolve_template_files (test/python/resolve_templates.py).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { templateFilesOf } from "../../packages/lint/src/files.js";
+import { analyzeDagFile } from "../../packages/lint/src/python/analyze.js";
+import { withTemplateFiles } from "../../packages/lint/src/python/templates.js";
+import {
+  AIRFLOW2_PYTHON,
+  airflowEnv,
+  ensureEngines,
+  PYTHON,
+  ROOT,
+  runEngine,
+  tempDir,
+} from "./harness.js";
+
+let work = "";
+
+const DAG = (searchpath: string[]) => `import pendulum
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:
+    from airflow.operators.bash import BashOperator
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG(
+    "templates",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1),
+    template_searchpath=${JSON.stringify(searchpath)},
+):
+    load = SQLExecuteQueryOperator(task_id="load", conn_id="wh", sql="sql/load.sql")
+    ddl = SQLExecuteQueryOperator(task_id="ddl", conn_id="wh", sql=["sql/create.sql", "./sql/grant.sql"])
+    shared = SQLExecuteQueryOperator(task_id="shared", conn_id="wh", sql="shared_query.sql")
+    missing = SQLExecuteQueryOperator(task_id="missing", conn_id="wh", sql="sql/nowhere.sql")
+    report = BashOperator(task_id="report", bash_command="report.sh")
+    common = BashOperator(task_id="common", bash_command="common.sh")
+    spaced = BashOperator(task_id="spaced", bash_command="spaced.sh ")
+    load >> ddl >> shared >> missing >> report >> common >> spaced
+`;
+
+const FILES: Record<string, string> = {
+  "dags/sql/load.sql": "SELECT {{ ti.xcom_pull(task_ids='extract', key='batch') }}\n",
+  "dags/sql/create.sql": "CREATE TABLE t (x int);\n",
+  "dags/sql/grant.sql": "GRANT SELECT ON t TO reader;\n",
+  "dags/common.sh": "echo from the DAG folder\n",
+  "dags/spaced.sh": "echo never loaded\n",
+  "empty/.keep": "",
+  "shared/report.sh": "echo {{ ds }}\n",
+  "shared/common.sh": "echo from the search path\n",
+  "shared/shared_query.sql": "SELECT 1;\n",
+};
+
+beforeAll(() => {
+  ensureEngines();
+  work = tempDir("lint-templates");
+  for (const [name, text] of Object.entries(FILES)) {
+    mkdirSync(join(work, name, ".."), { recursive: true });
+    writeFileSync(join(work, name), text);
+  }
+  writeFileSync(join(work, "dags/etl.py"), DAG([join(work, "empty"), join(work, "shared")]));
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** What mlgen reads: task id → argument → each value, the file's text where it read one. */
+function mlgenView(): Record<string, Record<string, string | string[]>> {
+  const path = join(work, "dags/etl.py");
+  const file = { file: "dags/etl.py", path };
+  const dag = withTemplateFiles(analyzeDagFile(readFileSync(path, "utf8")), templateFilesOf(file));
+  const out: Record<string, Record<string, string | string[]>> = {};
+  dag.templateRefs.forEach((ref) => {
+    const task = dag.tasks[ref.task];
+    if (!task) return;
+    const read = dag.templates.find(
+      (t) => t.task === ref.task && t.arg === ref.arg && t.name === ref.name,
+    );
+    const value = read ? read.text : ref.name;
+    const fields = (out[task.id] ??= {});
+    const before = fields[ref.arg];
+    const isList = task.kwargs.get(ref.arg)?.name === "ArrayExpression";
+    fields[ref.arg] = isList ? [...((before as string[] | undefined) ?? []), value] : value;
+  });
+  return out;
+}
+
+describe.each([
+  { version: 3, python: PYTHON },
+  { version: 2, python: AIRFLOW2_PYTHON },
+])("template files on real Airflow $version", ({ python }) => {
+  it("mlgen lint reads exactly the files Airflow loads, from the same places", () => {
+    const out = join(work, `airflow-${python.length}.json`);
+    const home = join(work, `home-${python.length}`);
+    mkdirSync(home, { recursive: true });
+    const r = runEngine(
+      python,
+      [join(ROOT, "test/python/resolve_templates.py"), join(work, "dags"), out],
+      airflowEnv(home, join(work, "dags")),
+    );
+    expect(r.status, r.output.slice(-3000)).toBe(0);
+    const airflow = JSON.parse(readFileSync(out, "utf8")).templates as Record<
+      string,
+      Record<string, string | string[]>
+    >;
+    const ours = mlgenView();
+    // Every argument mlgen takes for a template file reference, as Airflow has it after loading.
+    const theirs = Object.fromEntries(
+      Object.entries(ours).map(([task, fields]) => [
+        task,
+        Object.fromEntries(Object.keys(fields).map((f) => [f, airflow[task]?.[f]])),
+      ]),
+    );
+    expect(ours).toEqual(theirs);
+    // The cases are what they claim: loaded from each place, and not loaded.
+    expect(airflow.load?.sql).toBe(FILES["dags/sql/load.sql"]);
+    expect(airflow.ddl?.sql).toEqual([FILES["dags/sql/create.sql"], FILES["dags/sql/grant.sql"]]);
+    expect(airflow.shared?.sql).toBe(FILES["shared/shared_query.sql"]);
+    expect(airflow.report?.bash_command).toBe(FILES["shared/report.sh"]);
+    expect(airflow.common?.bash_command).toBe(FILES["dags/common.sh"]);
+    expect(airflow.missing?.sql).toBe("sql/nowhere.sql");
+    // A trailing space: no file for Airflow, no reference for mlgen.
+    expect(airflow.spaced?.bash_command).toBe("spaced.sh ");
+    expect(ours.spaced).toBeUndefined();
+  });
+});

@@ -1,0 +1,42 @@
+"""What real Airflow loads as each task's template files: imports the DAGs of a folder with the
+DagBag, has every task resolve its template files as a run does (resolve_template_files: a
+templated field whose value, or list item, ends with one of the operator's template_ext is
+replaced by the file's text, found by the DAG's Jinja loader), and writes each task's templated
+fields that hold text as JSON: {dag_id: {task_id: {field: str | [str]}}}.
+
+Usage: resolve_templates.py <dags folder> <out.json>
+"""
+
+import json
+import sys
+
+try:  # Airflow 3
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:  # Airflow 2
+    from airflow.models.dagbag import DagBag
+
+
+def main() -> None:
+    folder, out = sys.argv[1], sys.argv[2]
+    bag = DagBag(folder)
+    if bag.import_errors:
+        raise SystemExit(f"import errors: {bag.import_errors}")
+    seen: dict[str, dict[str, dict[str, object]]] = {}
+    for dag_id, dag in sorted(bag.dags.items()):
+        tasks = seen.setdefault(dag_id, {})
+        for task in dag.tasks:
+            task.resolve_template_files()
+            fields = {}
+            for field in task.template_fields:
+                value = getattr(task, field, None)
+                if isinstance(value, str) or (
+                    isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+                ):
+                    fields[field] = value if isinstance(value, str) else list(value)
+            tasks[task.task_id] = fields
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(seen, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
