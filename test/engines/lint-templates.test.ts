@@ -90,7 +90,8 @@ function mlgenView(): Record<string, Record<string, string | string[]>> {
       (t) => t.task === ref.task && t.arg === ref.arg && t.name === ref.name,
     );
     const value = read ? read.text : ref.name;
-    const fields = (out[task.id] ??= {});
+    const fields = out[task.id] ?? {};
+    out[task.id] = fields;
     const before = fields[ref.arg];
     const isList = task.kwargs.get(ref.arg)?.name === "ArrayExpression";
     fields[ref.arg] = isList ? [...((before as string[] | undefined) ?? []), value] : value;
