@@ -17,9 +17,11 @@ import {
   forgetOnExit,
   freePort,
   groupAlive,
+  httpsGetText,
   keepTempDir,
   killGroup,
   PYTHON,
+  ROOT,
   reapOnExit,
   runEngine,
   tempDir,
@@ -50,6 +52,13 @@ export interface StartAirflowOptions {
   readonly timeoutMs?: number;
   /** Keep AIRFLOW_HOME (logs, airflow.db) after stop(). Default false. */
   readonly keepHome?: boolean;
+  /**
+   * Serve the API over https with test/fixtures/tls's server certificate, requiring a client
+   * certificate signed by its CA (`[api] ssl_cert`, `ssl_key`, `ssl_ca_file`,
+   * `ssl_cert_reqs = required`); the URL is then https://. Only the api-server runs: task
+   * workers would need the private CA to reach the Execution API.
+   */
+  readonly tls?: boolean;
 }
 
 export interface AirflowServer {
@@ -101,7 +110,7 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
   const home = tempDir("airflow-home");
   if (options.keepHome) keepTempDir(home);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const passwordsFile = join(home, "simple_auth_manager_passwords.json");
   await writeFile(passwordsFile, `${JSON.stringify({ [USERNAME]: PASSWORD })}\n`);
 
@@ -121,6 +130,13 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
     // Default is <tmpdir>/airflow, shared by every instance on the machine.
     AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH: join(home, "bundles"),
   };
+  if (options.tls) {
+    const fixture = (name: string) => join(ROOT, "test/fixtures/tls", name);
+    extra.AIRFLOW__API__SSL_CERT = fixture("server.pem");
+    extra.AIRFLOW__API__SSL_KEY = fixture("server-key.pem");
+    extra.AIRFLOW__API__SSL_CA_FILE = fixture("ca.pem");
+    extra.AIRFLOW__API__SSL_CERT_REQS = "required";
+  }
   if (options.jwtExpirationSeconds !== undefined) {
     extra.AIRFLOW__API_AUTH__JWT_EXPIRATION_TIME = String(options.jwtExpirationSeconds);
     extra.AIRFLOW__API_AUTH__JWT_LEEWAY = String(options.jwtLeewaySeconds ?? 0);
@@ -164,10 +180,10 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
 
   const commands: [string, string[]][] = [
     ["api-server", ["api-server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1"]],
-    ["scheduler", ["scheduler"]],
-    ["dag-processor", ["dag-processor"]],
   ];
-  if (options.triggerer ?? true) commands.push(["triggerer", ["triggerer"]]);
+  if (!options.tls)
+    commands.push(["scheduler", ["scheduler"]], ["dag-processor", ["dag-processor"]]);
+  if (!options.tls && (options.triggerer ?? true)) commands.push(["triggerer", ["triggerer"]]);
 
   const components: Component[] = [];
   for (const [name, args] of commands) {
@@ -224,8 +240,8 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
     if (!options.keepHome) rmSync(home, { recursive: true, force: true });
   };
 
-  const wanted = ["metadatabase", "scheduler", "dag_processor"];
-  if (options.triggerer ?? true) wanted.push("triggerer");
+  const wanted = options.tls ? ["metadatabase"] : ["metadatabase", "scheduler", "dag_processor"];
+  if (!options.tls && (options.triggerer ?? true)) wanted.push("triggerer");
   const deadline = Date.now() + (options.timeoutMs ?? 180_000);
   let last = "";
   while (Date.now() < deadline) {
@@ -236,9 +252,14 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
       throw new Error(message);
     }
     try {
-      const res = await fetch(`${url}/api/v2/monitor/health`);
-      last = await res.text();
-      if (res.ok) {
+      const res = options.tls
+        ? await httpsGetText(`${url}/api/v2/monitor/health`)
+        : await fetch(`${url}/api/v2/monitor/health`).then(async (r) => ({
+            status: r.status,
+            body: await r.text(),
+          }));
+      last = res?.body ?? "";
+      if (res?.status === 200) {
         const health = JSON.parse(last) as Record<string, { status?: string | null } | null>;
         if (wanted.every((k) => health[k]?.status === "healthy")) {
           const pids = Object.fromEntries(components.map((c) => [c.name, c.pid]));

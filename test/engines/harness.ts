@@ -341,8 +341,11 @@ export interface MlflowServerOptions {
   readonly tls?: boolean;
 }
 
-/** GET over https with the fixture CA and client certificate: the TLS server's health check. */
-function httpsOk(url: string): Promise<boolean> {
+/**
+ * GET over https with test/fixtures/tls's CA and client certificate (a TLS server's health
+ * check): the status and body, or null when there is no answer.
+ */
+export function httpsGetText(url: string): Promise<{ status: number; body: string } | null> {
   const fixture = (name: string) => readFileSync(join(ROOT, "test/fixtures/tls", name));
   return new Promise((done) => {
     const pem = fixture("client.pem");
@@ -350,14 +353,21 @@ function httpsOk(url: string): Promise<boolean> {
       url,
       { ca: fixture("ca.pem"), cert: pem, key: pem, timeout: 5000 },
       (res) => {
-        res.resume();
-        done(res.statusCode === 200);
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => done({ status: res.statusCode ?? 0, body }));
+        res.on("error", () => done(null));
       },
     );
-    req.on("error", () => done(false));
+    req.on("error", () => done(null));
     req.on("timeout", () => req.destroy());
   });
 }
+
+const httpsOk = async (url: string) => (await httpsGetText(url))?.status === 200;
 
 /**
  * `mlflow server` with a SQLite store in `dir` and its artifact proxy on (`--serve-artifacts`,
