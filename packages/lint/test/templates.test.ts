@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lintPythonFile } from "../src/files.js";
 import { type LintOptions, lintPythonDag, lintPythonSource } from "../src/lint.js";
 import type { TemplateFiles } from "../src/python/templates.js";
@@ -211,7 +211,10 @@ describe("template files", () => {
 });
 
 describe("template files on disk (lintPythonFile)", () => {
-  const root = mkdtempSync(join(tmpdir(), "mlgen-templates-"));
+  let root = "";
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), "mlgen-templates-"));
+  });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("are found beside the DAG file and through an absolute template_searchpath, named from where the DAG file is named", () => {
