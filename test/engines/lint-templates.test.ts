@@ -1,7 +1,8 @@
 /**
  * Real engines: the template files `mlgen lint` reads for a DAG file are the ones real Airflow
  * loads (Airflow 3 and Airflow 2, each from its pinned venv): beside the DAG file first, then
- * the DAG's template_searchpath in order; each item of a list; a `./` prefix; not a name with a
+ * the DAG's template_searchpath in order (literal, a module constant, or a folder beside the DAG
+ * file written from `__file__`); each item of a list; a `./` prefix; not a name with a
  * trailing space or a file that is nowhere. Airflow's side comes from the DagBag and each task's
  * resolve_template_files (test/python/resolve_templates.py).
  */
@@ -51,7 +52,36 @@ with DAG(
     load >> ddl >> shared >> missing >> report >> common >> spaced
 `;
 
+/** A search path written from `__file__` and a module constant, as DAG repositories do. */
+const BESIDE = (shared: string) => `import os
+
+import pendulum
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:
+    from airflow.operators.bash import BashOperator
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+SHARED = ${JSON.stringify(shared)}
+
+with DAG(
+    "templates_beside",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1),
+    template_searchpath=[os.path.join(os.path.dirname(os.path.abspath(__file__)), "include", "sql"), SHARED],
+):
+    query = SQLExecuteQueryOperator(task_id="query", conn_id="wh", sql="query.sql")
+    report = BashOperator(task_id="report", bash_command="report.sh")
+    query >> report
+`;
+
 const FILES: Record<string, string> = {
+  "dags/include/sql/query.sql": "SELECT 2;\n",
   "dags/sql/load.sql": "SELECT {{ ti.xcom_pull(task_ids='extract', key='batch') }}\n",
   "dags/sql/create.sql": "CREATE TABLE t (x int);\n",
   "dags/sql/grant.sql": "GRANT SELECT ON t TO reader;\n",
@@ -71,6 +101,7 @@ beforeAll(() => {
     writeFileSync(join(work, name), text);
   }
   writeFileSync(join(work, "dags/etl.py"), DAG([join(work, "empty"), join(work, "shared")]));
+  writeFileSync(join(work, "dags/beside.py"), BESIDE(join(work, "shared")));
 });
 
 afterAll(() => {
@@ -78,9 +109,9 @@ afterAll(() => {
 });
 
 /** What mlgen reads: task id → argument → each value, the file's text where it read one. */
-function mlgenView(): Record<string, Record<string, string | string[]>> {
-  const path = join(work, "dags/etl.py");
-  const file = { file: "dags/etl.py", path };
+function mlgenView(name: string): Record<string, Record<string, string | string[]>> {
+  const path = join(work, "dags", name);
+  const file = { file: `dags/${name}`, path };
   const dag = withTemplateFiles(analyzeDagFile(readFileSync(path, "utf8")), templateFilesOf(file));
   const out: Record<string, Record<string, string | string[]>> = {};
   dag.templateRefs.forEach((ref) => {
@@ -113,11 +144,12 @@ describe.each([
       airflowEnv(home, join(work, "dags")),
     );
     expect(r.status, r.output.slice(-3000)).toBe(0);
-    const airflow = JSON.parse(readFileSync(out, "utf8")).templates as Record<
+    const dags = JSON.parse(readFileSync(out, "utf8")) as Record<
       string,
-      Record<string, string | string[]>
+      Record<string, Record<string, string | string[]>>
     >;
-    const ours = mlgenView();
+    const airflow = dags.templates ?? {};
+    const ours = mlgenView("etl.py");
     // Every argument mlgen takes for a template file reference, as Airflow has it after loading.
     const theirs = Object.fromEntries(
       Object.entries(ours).map(([task, fields]) => [
@@ -136,5 +168,15 @@ describe.each([
     // A trailing space: no file for Airflow, no reference for mlgen.
     expect(airflow.spaced?.bash_command).toBe("spaced.sh ");
     expect(ours.spaced).toBeUndefined();
+    // A search path from __file__ and a module constant: read as Airflow reads it.
+    const beside = mlgenView("beside.py");
+    expect(beside).toEqual({
+      query: { sql: dags.templates_beside?.query?.sql },
+      report: { bash_command: dags.templates_beside?.report?.bash_command },
+    });
+    expect(beside).toEqual({
+      query: { sql: FILES["dags/include/sql/query.sql"] },
+      report: { bash_command: FILES["shared/report.sh"] },
+    });
   });
 });

@@ -237,6 +237,13 @@ export function templateFilesOf(f: PythonFile): TemplateFiles {
       const here = readText(join(dir, name));
       if (here !== null) return { file: posix.join(shownDir, name), text: here };
       for (const entry of searchpath) {
+        if (typeof entry !== "string") {
+          const beside = readText(join(dir, entry.besideDag, name));
+          if (beside !== null) {
+            return { file: posix.join(shownDir, entry.besideDag, name), text: beside };
+          }
+          continue;
+        }
         if (!isAbsolute(entry)) continue;
         const path = join(entry, name);
         const text = readText(path);

@@ -42,11 +42,14 @@ ${tasks
 function memory(files: Record<string, string>, searched: string[][] = []): TemplateFiles {
   return {
     find(name, searchpath) {
-      searched.push([name, ...searchpath]);
-      for (const dir of ["", ...searchpath]) {
-        const key = dir ? `${dir}/${name}` : name;
+      const dirs = searchpath.map((e) => (typeof e === "string" ? e : `<dag>/${e.besideDag}`));
+      searched.push([name, ...dirs]);
+      for (const dir of ["", ...dirs]) {
+        const beside = dir.startsWith("<dag>/") ? dir.slice(6) : null;
+        const key =
+          beside !== null ? `${beside}/${name}`.replace(/^\//, "") : dir ? `${dir}/${name}` : name;
         const text = files[key];
-        if (text !== undefined) return { file: dir ? key : `dags/${key}`, text };
+        if (text !== undefined) return { file: dir && beside === null ? key : `dags/${key}`, text };
       }
       return null;
     },
@@ -124,6 +127,39 @@ describe("template files", () => {
     const one: string[][] = [];
     lintPythonDag("dags/etl.py", single, OPTIONS, null, memory({}, one));
     expect(one).toEqual([["sql/load.sql", "/srv/sql"]]);
+  });
+
+  it("a template_searchpath written from __file__ or held by a module constant is read", () => {
+    const cases: [string, string][] = [
+      [`os.path.join(os.path.dirname(__file__), "include", "sql")`, "<dag>/include/sql"],
+      [`[os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql")]`, "<dag>/sql"],
+      [`os.path.dirname(__file__) + "/sql"`, "<dag>/sql"],
+      [`f"{os.path.dirname(os.path.realpath(__file__))}/sql"`, "<dag>/sql"],
+      [`str(Path(__file__).parent / "sql")`, "<dag>/sql"],
+      [`[str(pathlib.Path(__file__).resolve().parent / "include" / "sql")]`, "<dag>/include/sql"],
+      [`SQL_DIR`, "/opt/sql"],
+      [`[SQL_DIR, "/srv/sql"]`, "/opt/sql /srv/sql"],
+    ];
+    for (const [expr, want] of cases) {
+      const searched: string[][] = [];
+      const source = dagFile(`load = ${LOAD}`, `, template_searchpath=${expr}`).replace(
+        "import pendulum",
+        'import os\nimport pathlib\nfrom pathlib import Path\n\nimport pendulum\n\nSQL_DIR = "/opt/sql"',
+      );
+      lintPythonDag("dags/etl.py", source, OPTIONS, null, memory({}, searched));
+      expect([expr, searched[0]?.slice(1).join(" ")]).toEqual([expr, want]);
+    }
+    // What the analysis cannot read: only the DAG's folder is known, and nothing is guessed.
+    for (const expr of [
+      `get_sql_dir()`,
+      `os.path.join(BASE, "sql")`,
+      `os.path.join(os.path.dirname(__file__), "..", "sql")`,
+    ]) {
+      const searched: string[][] = [];
+      const source = dagFile(`load = ${LOAD}`, `, template_searchpath=${expr}`);
+      lintPythonDag("dags/etl.py", source, OPTIONS, null, memory({}, searched));
+      expect([expr, searched[0]?.slice(1)]).toEqual([expr, []]);
+    }
   });
 
   it("reports Airflow 3's removed context variables and hardcoded paths in template files, not in their comments", () => {

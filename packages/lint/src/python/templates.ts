@@ -6,7 +6,7 @@
 import { templatePulls, templatePushes } from "./jinja.js";
 import type { DagFile, DagTask, Pull, TemplateText } from "./model.js";
 import type { PyNode } from "./node.js";
-import { LineIndex, stringValue } from "./text.js";
+import { LineIndex, stringValue, textOf } from "./text.js";
 
 /** Finds a template file the way Airflow's Jinja loader does. */
 export interface TemplateFiles {
@@ -15,27 +15,105 @@ export interface TemplateFiles {
    * `template_searchpath`) that has it; null when none does. `file` is the name findings give
    * it (beside the DAG file's name, or the search path entry's path).
    */
-  find(name: string, searchpath: readonly string[]): { file: string; text: string } | null;
+  find(name: string, searchpath: readonly SearchpathEntry[]): { file: string; text: string } | null;
 }
 
 /** Statements that make a template read other files, whose content this file does not show. */
 const READS_OTHERS = /\{%-?\s*(?:include|import|from|extends)\b/;
 
+/** A search path entry: an absolute folder, or a folder beside the DAG file (`__file__`'s). */
+export type SearchpathEntry = string | { readonly besideDag: string };
+
+/** The DAG file's folder as Python code writes it, whitespace removed. */
+const DAG_DIR =
+  /^(?:os\.path\.dirname\((?:os\.path\.(?:abspath|realpath)\()?__file__\)?\)|(?:pathlib\.)?Path\(__file__\)(?:\.(?:resolve|absolute)\(\))?\.parent)/;
+const PART = /^"([^"\\{}]*)"|^'([^'\\{}]*)'/;
+
 /**
- * The DAG's `template_searchpath` as literal paths ([] when it has none), or null when it is
- * set to something the analysis cannot read (a name, a call).
+ * A folder beside the DAG file written from `__file__`: `os.path.dirname(__file__)`,
+ * `os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql")`, `... + "/sql"`,
+ * `f"{os.path.dirname(__file__)}/sql"`, `Path(__file__).parent / "sql"` (in `str(...)`); the
+ * folder's path below the DAG's, or null for anything else.
  */
-function searchpathOf(source: string, node: PyNode | undefined): string[] | null {
+function besideDag(code: string): string | null {
+  let c = code.replace(/\s+/g, "");
+  for (
+    let m = /^(?:str|os\.fspath|os\.path\.(?:abspath|realpath|normpath))\((.*)\)$/.exec(c);
+    m;
+  ) {
+    c = m[1] as string;
+    m = /^(?:str|os\.fspath|os\.path\.(?:abspath|realpath|normpath))\((.*)\)$/.exec(c);
+  }
+  const fstring = /^f(["'])\{(.*)\}(\/[^"'{}\\]*)\1$/.exec(c);
+  if (fstring) c = `${fstring[2]}+"${fstring[3]}"`;
+  const join = /^os\.path\.join\((.*)\)$/.exec(c);
+  const parts: string[] = [];
+  let rest: string;
+  if (join) {
+    const dir = DAG_DIR.exec(join[1] as string);
+    if (!dir) return null;
+    rest = (join[1] as string).slice(dir[0].length);
+    while (rest.startsWith(",")) {
+      const p = PART.exec(rest.slice(1));
+      if (!p) return null;
+      parts.push((p[1] ?? p[2]) as string);
+      rest = rest.slice(1 + p[0].length);
+    }
+  } else {
+    const dir = DAG_DIR.exec(c);
+    if (!dir) return null;
+    rest = c.slice(dir[0].length);
+    const pathlib = dir[0].endsWith(".parent");
+    while (rest.startsWith(pathlib ? "/" : "+")) {
+      const p = PART.exec(rest.slice(1));
+      if (!p) return null;
+      parts.push((p[1] ?? p[2]) as string);
+      rest = rest.slice(1 + p[0].length);
+    }
+  }
+  if (rest !== "") return null;
+  const path = parts
+    .join("/")
+    .split("/")
+    .filter((x) => x !== "" && x !== ".");
+  return path.includes("..") ? null : path.join("/");
+}
+
+/** One search path value: a literal path, a module constant holding one, or a DAG-relative one. */
+function entryOf(dag: DagFile, node: PyNode, depth = 0): SearchpathEntry | null {
+  const literal = stringValue(dag.source, node);
+  if (literal !== null) return literal;
+  if (node.name === "VariableName" && depth < 4) {
+    const bound = dag.constants.get(textOf(dag.source, node));
+    return bound ? entryOf(dag, bound, depth + 1) : null;
+  }
+  const beside = besideDag(textOf(dag.source, node));
+  return beside === null ? null : { besideDag: beside };
+}
+
+/**
+ * The DAG's `template_searchpath` ([] when it has none), or null when it is set to something
+ * the analysis cannot read (a call of the file's own, a value from a config).
+ */
+function searchpathOf(dag: DagFile, node: PyNode | undefined): SearchpathEntry[] | null {
   if (!node) return [];
-  const one = stringValue(source, node);
-  if (one !== null) return [one];
-  if (node.name !== "ArrayExpression" && node.name !== "TupleExpression") return null;
-  const out: string[] = [];
-  for (let c = node.firstChild; c; c = c.nextSibling) {
+  let list: PyNode = node;
+  if (node.name === "VariableName") {
+    const bound = dag.constants.get(textOf(dag.source, node));
+    if (bound && (bound.name === "ArrayExpression" || bound.name === "TupleExpression")) {
+      list = bound;
+    }
+  }
+  if (list.name !== "ArrayExpression" && list.name !== "TupleExpression") {
+    const one = entryOf(dag, list);
+    return one === null ? null : [one];
+  }
+  const out: SearchpathEntry[] = [];
+  for (let c = list.firstChild; c; c = c.nextSibling) {
     if (c.name === "[" || c.name === "]" || c.name === "(" || c.name === ")" || c.name === ",") {
       continue;
     }
-    const v = stringValue(source, c);
+    const v = entryOf(dag, c);
     if (v === null) return null;
     out.push(v);
   }
@@ -60,7 +138,7 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
       unread = true;
       continue;
     }
-    const searchpath = searchpathOf(dag.source, task.dagDecl?.kwargs.get("template_searchpath"));
+    const searchpath = searchpathOf(dag, task.dagDecl?.kwargs.get("template_searchpath"));
     const found = files.find(segments.filter((s) => s !== "." && s !== "").join("/"), [
       ...(searchpath ?? []),
     ]);
