@@ -3,7 +3,9 @@
  * fan-in, short-circuits, a branch into a group and its join, a file sensor that succeeds and one
  * that times out, a Slack alert (to a local HTTP server standing in for Slack) on an injected
  * failure, and the production example end to end against a real MLflow server — both sides of
- * its branch. Servers started here are stopped here.
+ * its branch. The runtime fixture's two runs (both sides of its branch, the alerts) run on real
+ * Airflow 2 too, compiled with --airflow-version 2, in an Airflow 2 home of their own. Servers
+ * started here are stopped here.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +13,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/pipelines.js";
 import {
+  AIRFLOW2_PYTHON,
+  AIRFLOW2_VENV,
   airflowEnv,
   bin,
   ensureEngines,
@@ -27,6 +31,20 @@ import {
 let work = "";
 let airflowHome = "";
 let runtimeDags = "";
+/** The Airflow 2 dialect's engine: its own home (migrated by Airflow 2) and compiled DAGs. */
+let airflow2Home = "";
+let runtimeDags2 = "";
+
+/** Each engine the runtime fixture runs on: its python, `airflow` command and home. */
+const ENGINES = {
+  3: { python: PYTHON, airflow: () => bin("airflow"), home: () => airflowHome },
+  2: {
+    python: AIRFLOW2_PYTHON,
+    airflow: () => join(AIRFLOW2_VENV, "bin", "airflow"),
+    home: () => airflow2Home,
+  },
+} as const;
+type Version = keyof typeof ENGINES;
 let mlflow: MlflowServer;
 /** Stand-ins for Slack and SMTP run in their own processes: `dags test` blocks this one. */
 let slack: ChildProcess;
@@ -67,12 +85,17 @@ interface RunStates {
 }
 
 /** Every run of a DAG with a logical date, keyed by it (YYYY-MM-DD), from the Airflow metadata DB. */
-function runStates(dagId: string, dags = runtimeDags): Record<string, RunStates> {
+function runStates(
+  dagId: string,
+  dags = runtimeDags,
+  version: Version = 3,
+): Record<string, RunStates> {
   const out = join(work, `${dagId}-states.json`);
+  const engine = ENGINES[version];
   const r = runEngine(
-    PYTHON,
+    engine.python,
     [join(ROOT, "test/python/ti_states.py"), dagId, out],
-    airflowEnv(airflowHome, dags),
+    airflowEnv(engine.home(), dags),
   );
   if (r.status !== 0) throw new Error(`ti_states.py failed:\n${r.output.slice(-3000)}`);
   const runs = JSON.parse(readFileSync(out, "utf8")) as Record<string, RunStates>;
@@ -82,8 +105,8 @@ function runStates(dagId: string, dags = runtimeDags): Record<string, RunStates>
   );
 }
 
-function env(dags: string, extra: Record<string, string> = {}) {
-  return airflowEnv(airflowHome, dags, {
+function env(dags: string, extra: Record<string, string> = {}, home = airflowHome) {
+  return airflowEnv(home, dags, {
     AIRFLOW_VAR_RUNTIME_DIR: join(work, "runtime"),
     AIRFLOW_CONN_FS_DEFAULT: JSON.stringify({ conn_type: "fs" }),
     AIRFLOW_CONN_SLACK_TEST: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
@@ -99,9 +122,17 @@ function env(dags: string, extra: Record<string, string> = {}) {
   });
 }
 
-function dagsTest(dagId: string, date: string, dags: string, conf?: object, extra = {}) {
+function dagsTest(
+  dagId: string,
+  date: string,
+  dags: string,
+  conf?: object,
+  extra = {},
+  version: Version = 3,
+) {
   const args = ["dags", "test", dagId, date, ...(conf ? ["-c", JSON.stringify(conf)] : [])];
-  return runEngine(bin("airflow"), args, env(dags, extra));
+  const engine = ENGINES[version];
+  return runEngine(engine.airflow(), args, env(dags, extra, engine.home()));
 }
 
 beforeAll(async () => {
@@ -137,6 +168,27 @@ beforeAll(async () => {
   if (code !== 0) throw new Error(`compiling the runtime fixture failed with ${code}`);
   const migrate = runEngine(bin("airflow"), ["db", "migrate"], env(join(work, "none")));
   if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
+  // The same fixture compiled for Airflow 2, run by Airflow 2 in a home of its own.
+  runtimeDags2 = join(work, "runtime-dags-airflow2");
+  const code2 = await mlgenHere(
+    "compile",
+    file,
+    "--root",
+    root,
+    "--out",
+    runtimeDags2,
+    "--airflow-version",
+    "2",
+  );
+  if (code2 !== 0) throw new Error(`compiling the runtime fixture for Airflow 2 failed (${code2})`);
+  airflow2Home = join(work, "airflow2");
+  mkdirSync(airflow2Home);
+  const migrate2 = runEngine(
+    ENGINES[2].airflow(),
+    ["db", "migrate"],
+    env(join(work, "none"), {}, airflow2Home),
+  );
+  if (migrate2.status !== 0) throw new Error(`Airflow 2 db migrate failed:\n${migrate2.output}`);
 });
 
 afterAll(async () => {
@@ -150,12 +202,16 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe("runtime constructs on real Airflow 3", () => {
+/** The runtime fixture's DAGs folder for an engine (compiled for its dialect). */
+const runtimeFor = (version: Version) => (version === 3 ? runtimeDags : runtimeDags2);
+
+describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version) => {
   it("maps one instance per item, fans in every result in order, short-circuits, branches into a group and joins", () => {
     writeFileSync(join(work, "runtime", "ready.flag"), "");
-    const r = dagsTest("runtime_constructs", "2025-02-01", runtimeDags);
+    const dags = runtimeFor(version);
+    const r = dagsTest("runtime_constructs", "2025-02-01", dags, undefined, {}, version);
     expect(r.status, r.output.slice(-5000)).toBe(0);
-    const states = runStates("runtime_constructs")["2025-02-01"];
+    const states = runStates("runtime_constructs", dags, version)["2025-02-01"];
     expect(states?.state).toBe("success");
     const tasks = states?.tasks ?? {};
     // One instance per item of the upstream list, and of the literal list.
@@ -203,13 +259,11 @@ describe("runtime constructs on real Airflow 3", () => {
   it("takes the other side of the branch; an injected failure sends a Slack alert (dag, task, logical date, exception, log URL), an email and calls the user callback", () => {
     writeFileSync(join(work, "runtime", "ready.flag"), "");
     const before = slackMessages().length;
-    const r = dagsTest("runtime_constructs", "2025-02-02", runtimeDags, {
-      mode: "quick",
-      fail: true,
-      sizes: [7, 8, 9],
-    });
+    const dags = runtimeFor(version);
+    const conf = { mode: "quick", fail: true, sizes: [7, 8, 9] };
+    const r = dagsTest("runtime_constructs", "2025-02-02", dags, conf, {}, version);
     expect(r.status).not.toBe(0);
-    const tasks = runStates("runtime_constructs")["2025-02-02"]?.tasks ?? {};
+    const tasks = runStates("runtime_constructs", dags, version)["2025-02-02"]?.tasks ?? {};
     // The run's own list, from its conf.
     expect(Object.keys(tasks).filter((k) => k.startsWith("scale["))).toHaveLength(3);
     expect(r.output).toContain("scaled [7, 8, 9] to [49, 64, 81]");
@@ -232,8 +286,11 @@ describe("runtime constructs on real Airflow 3", () => {
     expect(text).toContain("Logical date: 2025-02-02 00:00:00+00:00");
     expect(text).toContain("Try: 1");
     expect(text).toContain("Exception: injected failure for the alert test");
+    // Each version's own log URL: Airflow 3's run and task pages, Airflow 2's grid view.
     expect(text).toMatch(
-      /Log: http:\/\/\S+\/dags\/runtime_constructs\/runs\/\S+\/tasks\/fail_on_request/,
+      version === 3
+        ? /Log: http:\/\/\S+\/dags\/runtime_constructs\/runs\/\S+\/tasks\/fail_on_request/
+        : /Log: http:\/\/\S+\/dags\/runtime_constructs\/grid\?dag_run_id=\S+&task_id=fail_on_request&\S*tab=logs/,
     );
     // The email alert went through the smtp connection, and the user's callback ran.
     const mail = mails().find((m) => m.data.includes("failed: fail_on_request"));
@@ -243,7 +300,12 @@ describe("runtime constructs on real Airflow 3", () => {
       "callback saw fail_on_request fail: injected failure for the alert test",
     );
   });
+});
 
+// Airflow 2 has no run without a logical date, and runs a killed task's callbacks in the task's
+// own process: these two are Airflow 3's. The sensor timeout runs on Airflow 3 only to keep the
+// suite short (its generated sensor is the same in both dialects).
+describe("runtime constructs on real Airflow 3 only", () => {
   it("alerts for a run without a logical date too (asset-triggered, or triggered with logical_date null)", () => {
     // `airflow dags test` always sets a logical date; DAG.test(logical_date=None) runs as the
     // scheduler runs an asset-triggered run. Airflow 3 then leaves logical_date, ds and ts out of
