@@ -372,6 +372,38 @@ describe("runtime constructs on real Airflow 3 only", () => {
   });
 });
 
+describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (version) => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = join(work, `one-of-dags-${version}`);
+    const file = join(ROOT, "test/fixtures/pipelines/one-of.pipeline.ts");
+    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+    if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
+      throw new Error(`compiling the one-of fixture for Airflow ${version} failed`);
+  });
+
+  it.each([
+    ["left", "right", "2025-04-01", "took side='left' score=1.0"],
+    ["right", "left", "2025-04-02", "took side='right' score=2.5"],
+  ])(
+    "the task after both sides gets the outputs of the side that ran (%s)",
+    (ran, skipped, date, line) => {
+      const r = dagsTest("one_of_sides", date, dags, { pick: ran }, {}, version);
+      expect(r.status, r.output.slice(-5000)).toBe(0);
+      const states = runStates("one_of_sides", dags, version)[date];
+      expect(states?.state).toBe("success");
+      expect(states?.tasks).toEqual({
+        choose: "success",
+        [ran]: "success",
+        [skipped]: "skipped",
+        took: "success",
+      });
+      // Both outputs from the side that ran; the whole float 1.0 read back as a float.
+      expect(r.output).toContain(line);
+    },
+  );
+});
+
 describe("joins after a branch, and Airflow Variables, on real Airflow 3", () => {
   let dags = "";
   beforeAll(async () => {

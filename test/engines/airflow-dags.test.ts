@@ -33,6 +33,7 @@ const FIXTURE_PIPELINES = [
   { id: "runtime_constructs", file: join(FIXTURES, "pipelines/runtime.pipeline.ts") },
   { id: "joins_and_variables", file: join(FIXTURES, "pipelines/joins.pipeline.ts") },
   { id: "zoned_schedule", file: join(FIXTURES, "pipelines/zoned.pipeline.ts") },
+  { id: "one_of_sides", file: join(FIXTURES, "pipelines/one-of.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

@@ -25,6 +25,7 @@ const FIXTURE_PIPELINES = [
   "kfp-local",
   "kfp-eq-images",
   "kfp-eq-pods",
+  "one-of",
 ];
 
 let out = "";
@@ -495,6 +496,19 @@ describe("kfp.local runs the Python-only pipelines", () => {
     expect(run.tasks.map((t) => t.outputs.text)).toEqual([
       "SELECT count(*) FROM events WHERE kind = 'café' | threshold=0.9",
     ]);
+  });
+
+  it("oneOf: the task after both sides of the branch gets the outputs of the side that ran (dsl.OneOf's valueFromOneof), each side once", async () => {
+    const yaml = files.find((f) => f.endsWith("one_of_sides.yaml")) as string;
+    for (const [pick, got] of [
+      ["left", "left:1.0"],
+      ["right", "right:2.5"],
+    ] as const) {
+      const run = await runKfpLocal(yaml, { pick }, { asIs: true });
+      expect(run.error, run.log.slice(-3000)).toBeUndefined();
+      expect(run.tasks.map((t) => t.task)).toEqual([pick, "took"]);
+      expect(run.tasks.find((t) => t.task === "took")?.outputs).toEqual({ got });
+    }
   });
 
   it("a fan-out, fan-in, branch into a group, join, short-circuit and exit handler run as on Airflow", async () => {

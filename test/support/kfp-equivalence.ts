@@ -321,6 +321,12 @@ export const EQUIVALENTS: readonly Equivalent[] = [
       "If/Else on a task output (data into a side, a task downstream on one side), If on a param",
   },
   {
+    name: "kfp-eq-oneof",
+    py: "kfp_eq_oneof.py",
+    functionName: "kfp_eq_oneof",
+    covers: "oneOf(...) of an output of each side of If/Else read after both ↔ dsl.OneOf",
+  },
+  {
     name: "kfp-eq-loops",
     py: "kfp_eq_loops.py",
     functionName: "kfp_eq_loops",

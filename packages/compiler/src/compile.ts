@@ -12,6 +12,7 @@ import { branchJoins } from "./passes/branch-joins.js";
 import { checkConstructs } from "./passes/check-constructs.js";
 import { checkDuplicateIds, checkGraph } from "./passes/check-graph.js";
 import { checkModules } from "./passes/check-modules.js";
+import { checkOneOf } from "./passes/check-one-of.js";
 import { checkSecrets } from "./passes/check-secrets.js";
 import { inferDependencies } from "./passes/infer-dependencies.js";
 import { orderTasks } from "./passes/order-tasks.js";
@@ -50,6 +51,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   resolveRefs(withDeps, ctx);
   checkGraph(withDeps, ctx);
   checkConstructs(withDeps, ctx);
+  checkOneOf(withDeps, ctx);
   checkModules(withDeps, input.modules, ctx);
   checkSecrets(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };

@@ -173,6 +173,11 @@ export const DIAGNOSTICS = {
       "function '{function}' of task '{task}' reads Airflow's context from **{param} ({reads}), which it never gets: the task calls it with its inputs only, so the read fails (KeyError) or gives None when the task runs",
     fix: "pass what it reads as inputs ({example}) and take them as parameters; the same call then works on Kubeflow too",
   },
+  MLG1032: {
+    severity: "error",
+    message: "input '{input}' of task '{task}' is oneOf({refs}), {reason}",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

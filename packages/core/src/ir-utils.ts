@@ -101,6 +101,9 @@ export function visitValue(value: Value, fn: (v: Value) => void): void {
     case "join":
       visitValue(value.base, fn);
       break;
+    case "oneOf":
+      for (const ref of value.refs) visitValue(ref, fn);
+      break;
     case "literal":
     case "ref":
     case "env":

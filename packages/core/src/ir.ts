@@ -10,12 +10,21 @@ export const outputTypeSchema = z.enum(OUTPUT_TYPES);
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Scalar = z.infer<typeof scalar>;
 
+/** An output of another task, read when the task runs. */
+export type Ref = { readonly kind: "ref"; readonly task: string; readonly output: string };
+const refSchema = z.strictObject({ kind: z.literal("ref"), task: z.string(), output: z.string() });
+
 /** A value handed to a task; resolved when the task runs, never when the DAG file is parsed. */
 export type Value =
   | { readonly kind: "literal"; readonly value: Scalar }
   | { readonly kind: "list"; readonly items: readonly Value[] }
   | { readonly kind: "object"; readonly entries: Readonly<Record<string, Value>> }
-  | { readonly kind: "ref"; readonly task: string; readonly output: string }
+  | Ref
+  /**
+   * The output of whichever side of a branch ran (KFP's `dsl.OneOf`): the first of `refs`, in
+   * order, that holds a value. Two or more outputs of one type, on mutually exclusive sides.
+   */
+  | { readonly kind: "oneOf"; readonly refs: readonly Ref[] }
   | { readonly kind: "env"; readonly name: string; readonly default: string | null }
   | { readonly kind: "variable"; readonly name: string; readonly default: string | null }
   | { readonly kind: "param"; readonly name: string }
@@ -28,7 +37,11 @@ export const valueSchema: z.ZodType<Value> = z.lazy(() =>
     z.strictObject({ kind: z.literal("literal"), value: scalar }),
     z.strictObject({ kind: z.literal("list"), items: z.array(valueSchema) }),
     z.strictObject({ kind: z.literal("object"), entries: z.record(z.string(), valueSchema) }),
-    z.strictObject({ kind: z.literal("ref"), task: z.string(), output: z.string() }),
+    refSchema,
+    z.strictObject({
+      kind: z.literal("oneOf"),
+      refs: z.array(refSchema).min(2, "oneOf() needs at least two task outputs"),
+    }),
     z.strictObject({
       kind: z.literal("env"),
       name: z.string().min(1, "an environment variable needs a name"),

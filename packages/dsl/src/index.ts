@@ -55,6 +55,7 @@ export {
 export {
   env,
   type Input,
+  oneOf,
   type PathValue,
   template,
   type ValueHandle,

@@ -33,6 +33,8 @@ function describe(value: Value): string {
       return `template('${value.text}')`;
     case "join":
       return `${describe(value.base)}.join(...)`;
+    case "oneOf":
+      return `oneOf(${value.refs.map((r) => `${r.task}.out.${r.output}`).join(", ")})`;
     default:
       return "a value read when the task runs";
   }
@@ -140,6 +142,33 @@ function foreign(value: Value): string | null {
   const owner = owners.get(value);
   if (!owner || owner === building) return null;
   return `${describe(value)} belongs to pipeline '${owner.id}', not to '${building.id}' (a pipeline can only read its own tasks' outputs and params)`;
+}
+
+/**
+ * The output of whichever side of a branch ran, for a task after the branch (KFP's
+ * `dsl.OneOf`): on Airflow the first of the outputs, in order, that the task that ran pushed; on
+ * Kubeflow the condition's output that selects the side that ran. Give one output per side
+ * (`oneOf(deploy.out.msg, retrain.out.msg)`), all of one type; the input gets that type.
+ * Outputs of both sides make the reading task a join, run whichever side ran.
+ */
+export function oneOf<T>(
+  first: ValueHandle<T>,
+  second: ValueHandle<NoInfer<T>>,
+  ...rest: ValueHandle<NoInfer<T>>[]
+): ValueHandle<T> {
+  const refs = [first, second, ...rest].map((handle, i) => {
+    const value = isValueHandle(handle) ? handle[VALUE] : undefined;
+    if (value?.kind !== "ref") {
+      throw new TypeError(
+        `oneOf(): argument ${i + 1} is ${value ? describe(value) : String(handle)}, not a task output; oneOf takes the outputs of the tasks on each side of a branch (deploy.out.msg)`,
+      );
+    }
+    const problem = foreign(value);
+    if (problem) throw new TypeError(`oneOf(): argument ${i + 1}: ${problem}`);
+    return value;
+  });
+  const value: Value = { kind: "oneOf", refs };
+  return plainValue(value) as ValueHandle<T>;
 }
 
 /** Anything a task input accepts: a handle, a JSON scalar, or lists and objects of those. */

@@ -3,6 +3,7 @@ import {
   env,
   minutes,
   type Output,
+  oneOf,
   type PathValue,
   pipeline,
   type ValueHandle,
@@ -185,6 +186,24 @@ describe("typed authoring constructs", () => {
       // @ts-expect-error: a claim needs a mount path
       p.python("i", { fn: "t.py:f", kubeflow: { pvcs: [{ name: "data" }] } });
       p.container("c", { image: "r.example.com/t:1", imagePullSecrets: ["regcred"] });
+    });
+  });
+});
+
+describe("oneOf", () => {
+  it("takes two or more outputs of one type, and is a value of that type", () => {
+    pipeline("p", {}, (p) => {
+      const a = p.python("a", { fn: "tasks/t.py:a", outputs: { msg: "string", n: "int" } });
+      const b = p.python("b", { fn: "tasks/t.py:b", outputs: { msg: "string", ok: "bool" } });
+      expectTypeOf(oneOf(a.out.msg, b.out.msg)).toEqualTypeOf<ValueHandle<string>>();
+      expectTypeOf(oneOf(a.out.n, a.out.n, a.out.n)).toEqualTypeOf<ValueHandle<number>>();
+      // @ts-expect-error outputs of different types
+      oneOf(a.out.msg, b.out.ok);
+      // @ts-expect-error outputs of different types, the odd one last
+      oneOf(a.out.n, a.out.n, b.out.msg);
+      // @ts-expect-error at least two outputs
+      oneOf(a.out.msg);
+      p.python("c", { fn: "tasks/t.py:c", inputs: { message: oneOf(a.out.msg, b.out.msg) } });
     });
   });
 });

@@ -3,6 +3,7 @@ import {
   env,
   hours,
   minutes,
+  oneOf,
   type PipelineDefinition,
   pipeline,
   slack,
@@ -229,6 +230,21 @@ const cases: [string, Case][] = [
           });
         }),
       want: ["output 'rows' of task 'a'"],
+    },
+  ],
+  [
+    "unused-output: an output read through oneOf(...) is read",
+    {
+      rule: "unused-output",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const s = p.python("s", { fn: "t.py:s", outputs: { score: "float" } });
+          const yes = p.python("yes", { fn: "t.py:y", outputs: { msg: "string", n: "int" } });
+          const no = p.python("no", { fn: "t.py:n", outputs: { msg: "string" } });
+          p.branch("route", { when: [s.out.score, ">", 0.5], ifTrue: yes, ifFalse: no });
+          p.python("join", { fn: "t.py:j", inputs: { msg: oneOf(yes.out.msg, no.out.msg) } });
+        }),
+      want: ["output 'n' of task 'yes'"],
     },
   ],
   [

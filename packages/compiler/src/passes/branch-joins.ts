@@ -2,18 +2,14 @@ import { diagnostic, effectiveOptions, type Pipeline, type Task } from "@mlgen/c
 import { type PassContext, taskPlace } from "./context.js";
 
 /**
- * After a branch, the side not taken is skipped, and Airflow's default `all_success` skips every
- * task downstream of a skipped one. That is right for a task on one side (it is skipped with its
- * side, even when it also reads tasks from before the branch), and wrong for a task that joins
- * the sides: one of its upstream tasks is always skipped. A join — a task downstream of both
- * sides of one branch — gets `none_failed_min_one_success` unless its trigger rule is set (on
- * it, its groups or the pipeline defaults). `all_success` from the defaults is Airflow's own
- * default written out, not a choice for the join (which it would always skip): the join gets
- * its rule then too. Past a join, that branch no longer decides whether a task runs. A join
- * whose own rule is `all_success` is kept as written, and said (MLG1025): Airflow skips it always.
+ * Per task, the branch sides whose skip skips it (`branch id` → the one side), and each join
+ * with the branch whose sides it joins. A task downstream of both sides of a branch is a join:
+ * past it, that branch no longer decides whether a task runs.
  */
-export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
-  if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
+export function branchSides(ir: Pipeline): {
+  sides: ReadonlyMap<string, ReadonlyMap<string, boolean>>;
+  joins: ReadonlyMap<string, string>;
+} {
   const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
   const downstream = new Map<string, string[]>();
   const waiting = new Map<string, number>();
@@ -27,8 +23,7 @@ export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
     for (let g = t.group; g !== null; g = ir.groups[g]?.parent ?? null) out.push(g);
     return out;
   };
-  /** Per task: the branch sides whose skip skips it, as `branch id` → the sides seen. */
-  const sides = new Map<string, Map<string, Set<boolean>>>();
+  const sides = new Map<string, Map<string, boolean>>();
   /** Each join, and the branch whose sides it joins. */
   const joins = new Map<string, string>();
   const ready = ir.tasks.filter((t) => t.upstream.length === 0).map((t) => t.id);
@@ -50,20 +45,40 @@ export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
         const onFalse = u.ifFalse.some((n) => mine.includes(n));
         if (onTrue !== onFalse) add(u.id, onTrue);
       }
-      for (const [branch, s] of sides.get(up) ?? []) for (const side of s) add(branch, side);
+      for (const [branch, side] of sides.get(up) ?? []) add(branch, side);
     }
+    const mine = new Map<string, boolean>();
     for (const [branch, s] of seen) {
-      if (s.size < 2) continue;
-      seen.delete(branch);
+      if (s.size < 2) {
+        mine.set(branch, s.has(true));
+        continue;
+      }
       if (!task.upstream.includes(branch) && !joins.has(id)) joins.set(id, branch);
     }
-    sides.set(id, seen);
+    sides.set(id, mine);
     for (const d of downstream.get(id) ?? []) {
       const left = (waiting.get(d) ?? 0) - 1;
       waiting.set(d, left);
       if (left === 0) ready.push(d);
     }
   }
+  return { sides, joins };
+}
+
+/**
+ * After a branch, the side not taken is skipped, and Airflow's default `all_success` skips every
+ * task downstream of a skipped one. That is right for a task on one side (it is skipped with its
+ * side, even when it also reads tasks from before the branch), and wrong for a task that joins
+ * the sides: one of its upstream tasks is always skipped. A join — a task downstream of both
+ * sides of one branch — gets `none_failed_min_one_success` unless its trigger rule is set (on
+ * it, its groups or the pipeline defaults). `all_success` from the defaults is Airflow's own
+ * default written out, not a choice for the join (which it would always skip): the join gets
+ * its rule then too. Past a join, that branch no longer decides whether a task runs. A join
+ * whose own rule is `all_success` is kept as written, and said (MLG1025): Airflow skips it always.
+ */
+export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
+  if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
+  const { joins } = branchSides(ir);
   if (joins.size === 0) return ir;
   const tasks = ir.tasks.map((task): Task => {
     if (!joins.has(task.id)) return task;

@@ -598,6 +598,8 @@ function valueIntoAnnotation(
   let kind: OutputType | undefined;
   let what: string;
   let declare: string | null = null;
+  // A oneOf's outputs share one type (checkOneOf): the first stands for all.
+  if (value.kind === "oneOf" && value.refs[0]) value = value.refs[0];
   if (value.kind === "ref") {
     const producer = byId.get(value.task);
     if (!producer) return;

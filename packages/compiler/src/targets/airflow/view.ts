@@ -124,6 +124,7 @@ export interface DagView {
   readonly helpers: {
     readonly pull: boolean;
     readonly pullMapped: boolean;
+    readonly pullOneOf: boolean;
     readonly push: boolean;
     readonly env: boolean;
     readonly variable: boolean;
@@ -358,6 +359,8 @@ interface Uses {
   /** The callable being built is a tolerant task's: its reads give None when absent. */
   optionalRefs: boolean;
   pullMapped: boolean;
+  /** A oneOf input: `_pull_one_of`. */
+  pullOneOf: boolean;
   /** Templates the task renders: `templates_dict` entries, keyed `template_1`, ... */
   templates?: string[];
   params: boolean;
@@ -382,6 +385,7 @@ function newUses(
     floats,
     optionalRefs: false,
     pullMapped: false,
+    pullOneOf: false,
     pull: false,
     env: false,
     variable: false,
@@ -403,6 +407,7 @@ function taskUses(shared: Uses, id: string): Uses {
 function mergeUses(shared: Uses, uses: Uses): void {
   shared.pull ||= uses.pull;
   shared.pullMapped ||= uses.pullMapped;
+  shared.pullOneOf ||= uses.pullOneOf;
   shared.env ||= uses.env;
   shared.variable ||= uses.variable;
   shared.requiredVariable ||= uses.requiredVariable;
@@ -481,6 +486,16 @@ function pyValue(value: Value, uses: Uses): PyCode {
       return uses.optionalRefs
         ? py`_pull(ti, ${value.task}, ${value.output}, required=False${asFloat})`
         : py`_pull(ti, ${value.task}, ${value.output}${asFloat})`;
+    }
+    case "oneOf": {
+      // The first of the outputs that was pushed: the side of the branch that ran.
+      uses.pull = true;
+      uses.pullOneOf = true;
+      const pairs = value.refs.map((r) => `(${pyString(r.task)}, ${pyString(r.output)})`);
+      const first = value.refs[0];
+      const asFloat =
+        first && uses.floats.has(`${first.task}\0${first.output}`) ? ", as_float=True" : "";
+      return new PyCode(`_pull_one_of(ti, [${pairs.join(", ")}]${asFloat})`);
     }
     case "env":
       uses.env = true;
@@ -576,6 +591,9 @@ function jinjaValue(value: Value, file: FileContext): string {
       return JSON.stringify(literalJson(value));
     case "env":
       // resolveRefs reports env() in bash tasks: the worker's environment is inherited.
+      return "";
+    case "oneOf":
+      // checkOneOf reports a oneOf anywhere but a python task's input.
       return "";
     default:
       return assertNever(value);
@@ -1443,6 +1461,7 @@ export function dagView(
     helpers: {
       pull: uses.pull,
       pullMapped: uses.pullMapped,
+      pullOneOf: uses.pullOneOf,
       push: usesPush,
       env: uses.env,
       variable: uses.requiredVariable,

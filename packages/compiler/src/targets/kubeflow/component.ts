@@ -149,6 +149,7 @@ class Params {
             .join(", ")}}`,
         );
       case "ref":
+      case "oneOf":
       case "param":
       case "variable": {
         const name = this.name(base);

@@ -245,7 +245,8 @@ function exportLines(passed: readonly Passed[]): string {
 }
 
 /** A value known only when the run starts: a component input. */
-const runTime = (v: Value) => v.kind === "ref" || v.kind === "param" || v.kind === "variable";
+const runTime = (v: Value) =>
+  v.kind === "ref" || v.kind === "oneOf" || v.kind === "param" || v.kind === "variable";
 
 /**
  * Environment values: literals (lists and dicts as JSON, as on Airflow) are set on the

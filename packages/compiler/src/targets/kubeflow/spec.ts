@@ -11,6 +11,7 @@ import {
   type OutputType,
   type ParamType,
   type Pipeline,
+  type Ref,
   refsIn,
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
@@ -516,13 +517,13 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (!m.has(name)) m.set(name, { type, spec: from() });
   };
   const reportedExports = new Set<string>();
-  const expose = (y: Scope, p: TaskNode, output: string): string => {
+  /** `quiet`: read through a oneOf, which selects the side that ran (no problem to report). */
+  const expose = (y: Scope, p: TaskNode, output: string, quiet = false): string => {
     const src: Source = { kind: "output", task: p.task.id, output };
     const ch = channel(src);
     const m = scopeOutputs.get(y) ?? new Map<string, { type: ParameterType; from: InputSpec }>();
     scopeOutputs.set(y, m);
-    if (m.has(ch)) return ch;
-    if ((y.kind === "condition" || y.kind === "condition-branches") && y.origin) {
+    if (!quiet && (y.kind === "condition" || y.kind === "condition-branches") && y.origin) {
       const key = `${y.origin.task.id}|${p.task.id}|${output}`;
       if (!reportedExports.has(key)) {
         reportedExports.add(key);
@@ -535,19 +536,96 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         });
       }
     }
+    if (m.has(ch)) return ch;
     let from: InputSpec;
     if (p.parent === y) {
       from = { valueFromParameter: { producerSubtask: p.key, outputParameterKey: output } };
     } else {
       const z = childOf(y, p) as Scope;
       from = {
-        valueFromParameter: { producerSubtask: z.key, outputParameterKey: expose(z, p, output) },
+        valueFromParameter: {
+          producerSubtask: z.key,
+          outputParameterKey: expose(z, p, output, quiet),
+        },
       };
     }
     const type =
       ancestry(p).includes(y) && p.task.kind === "python" && p.task.map ? "LIST" : baseType(src);
     m.set(ch, { type, from });
     return ch;
+  };
+  // dsl.OneOf: an output of the If/Else wrapper (`condition-branches-N`) that selects, among
+  // its sides' outputs, the one of the side that ran (`valueFromOneof`), named as kfp names it:
+  // `pipelinechannel--<wrapper>-oneof-<n>`, n counting the wrapper's oneOfs from 1.
+  const oneOfs = new Map<string, { scope: Scope; name: string; type: ParameterType } | null>();
+  const oneOfCount = new Map<Scope, number>();
+  const oneOfOutput = (consumer: Task, refs: readonly Ref[]) => {
+    const id = refs.map((r) => `${r.task}\0${r.output}`).join("\0\0");
+    if (oneOfs.has(id)) return oneOfs.get(id) ?? null;
+    const nodes = refs.map((r) => producer(r.task));
+    let wrapper: Scope | null = nodes[0]?.parent ?? null;
+    while (wrapper && !nodes.every((n) => ancestry(n).includes(wrapper as Scope))) {
+      wrapper = wrapper.parent;
+    }
+    if (!wrapper || wrapper.kind !== "condition-branches") {
+      // checkOneOf refuses outputs not on the sides of one branch; a shape it allows but KFP
+      // cannot carry is said here.
+      problems.push({
+        task: consumer.id,
+        what: `oneOf(${refs.map((r) => `${r.task}.out.${r.output}`).join(", ")}) read by '${consumer.id}'`,
+        reason:
+          "its outputs do not sit in the sides of one If/Else on Kubeflow, where dsl.OneOf selects among the sides of one condition-branches group",
+        hint: "put in oneOf(...) one output from each side of one branch that has both ifTrue and ifFalse",
+        level: "error",
+      });
+      oneOfs.set(id, null);
+      return null;
+    }
+    const n = (oneOfCount.get(wrapper) ?? 0) + 1;
+    oneOfCount.set(wrapper, n);
+    const name = `pipelinechannel--${wrapper.key}-oneof-${n}`;
+    const cb = wrapper;
+    const parameterSelectors = refs.map((r, i) => {
+      const p = nodes[i] as TaskNode;
+      const side = childOf(cb, p) as Scope;
+      return { producerSubtask: side.key, outputParameterKey: expose(side, p, r.output, true) };
+    });
+    const first = refs[0] as Ref;
+    const type = baseType({ kind: "output", task: first.task, output: first.output });
+    const m = scopeOutputs.get(cb) ?? new Map<string, { type: ParameterType; from: InputSpec }>();
+    scopeOutputs.set(cb, m);
+    m.set(name, { type, from: { valueFromOneof: { parameterSelectors } } });
+    const made = { scope: cb, name, type };
+    oneOfs.set(id, made);
+    return made;
+  };
+  /** The oneOf output lifted out of the scopes between its wrapper and `y`'s children. */
+  const liftOneOf = (y: Scope, o: { scope: Scope; name: string; type: ParameterType }): string => {
+    const m = scopeOutputs.get(y) ?? new Map<string, { type: ParameterType; from: InputSpec }>();
+    scopeOutputs.set(y, m);
+    if (!m.has(o.name)) {
+      const z = childOf(y, o.scope) as Scope;
+      const key = z === o.scope ? o.name : liftOneOf(z, o);
+      m.set(o.name, {
+        type: o.type,
+        from: { valueFromParameter: { producerSubtask: z.key, outputParameterKey: key } },
+      });
+    }
+    return o.name;
+  };
+  const bringOneOf = (
+    x: Scope,
+    o: { scope: Scope; name: string; type: ParameterType },
+  ): InputSpec => {
+    if (o.scope.parent === x) {
+      return { taskOutputParameter: { producerTask: o.scope.key, outputParameterKey: o.name } };
+    }
+    const y = childOf(x, o.scope);
+    if (y && y.type === "scope") {
+      return { taskOutputParameter: { producerTask: y.key, outputParameterKey: liftOneOf(y, o) } };
+    }
+    ensureInput(x, o.name, o.type, () => bringOneOf(x.parent as Scope, o));
+    return { componentInputParameter: o.name };
   };
   const bring = (x: Scope, src: Source): InputSpec => {
     if (src.kind === "param") {
@@ -776,6 +854,12 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     leafInputs.set(leaf, ports);
     const code: ValueCode = {
       input(name, v) {
+        if (v.kind === "oneOf") {
+          const o = oneOfOutput(task, v.refs);
+          const type = o?.type ?? "STRING";
+          ports.set(name, { type, spec: o ? bringOneOf(x, o) : {} });
+          return type;
+        }
         const src = sourceOf(v);
         if (!src) throw new Error(`not a channel: ${v.kind}`);
         const type = typeAt(src, x);

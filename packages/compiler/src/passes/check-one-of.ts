@@ -1,0 +1,153 @@
+import {
+  diagnostic,
+  type OutputType,
+  type Pipeline,
+  type Ref,
+  type Task,
+  taskOutputs,
+  taskValues,
+  type Value,
+  visitValue,
+} from "@mlgen/core";
+import { branchSides } from "./branch-joins.js";
+import { type PassContext, taskPlace } from "./context.js";
+
+const shown = (refs: readonly Ref[]) => refs.map((r) => `${r.task}.out.${r.output}`).join(", ");
+
+/**
+ * `oneOf(a, b, ...)`: the output of whichever side of a branch ran. Mirrors what kfp's
+ * `dsl.OneOf` refuses (kfp/dsl/pipeline_channel.py, OneOfMixin): outputs of one type, no
+ * collected (mapped) outputs, no oneOf inside another, a branch with an Else side, the
+ * outputs read from the sides of one If/Else group (kfp's compiler fails on outputs from a side
+ * and from a branch nested in another side); and, where kfp only assumes it, one output per
+ * side, so exactly one of them runs. A oneOf is a python task's input of its own, as a kfp OneOf
+ * is a component input. A oneOf over both sides of a branch nested in a side of another is
+ * read on that side only.
+ */
+export function checkOneOf(ir: Pipeline, ctx: PassContext): void {
+  if (!ir.tasks.some((t) => taskValues(t).some(([, v]) => holdsOneOf(v)))) return;
+  const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
+  const { sides } = branchSides(ir);
+  for (const task of ir.tasks) {
+    const place = taskPlace(ctx, ir.id, task.id);
+    for (const [path, value] of taskValues(task)) {
+      const input = path.replace(/^inputs\./, "");
+      const report = (refs: readonly Ref[], reason: string, hint: string) =>
+        ctx.report(
+          diagnostic("MLG1032", { input, task: task.id, refs: shown(refs), reason, hint }, place),
+        );
+      const topLevel = value.kind === "oneOf" && task.kind === "python" && path !== "map.over";
+      visitValue(value, (v) => {
+        if (v.kind !== "oneOf" || (topLevel && v === value)) return;
+        report(
+          v.refs,
+          `which is not a python task's input of its own (here: ${path} of a ${task.kind} task${v === value ? "" : ", inside a list, object or path"})`,
+          `pass oneOf(...) as a whole input of a python task (inputs: { ${input.replace(/\W/g, "_")}: oneOf(...) }) and build anything else from it there`,
+        );
+      });
+      if (!topLevel || value.kind !== "oneOf") continue;
+      checkRefs(value.refs, task, byId, sides, report);
+    }
+  }
+}
+
+function holdsOneOf(value: Value): boolean {
+  let found = false;
+  visitValue(value, (v) => {
+    if (v.kind === "oneOf") found = true;
+  });
+  return found;
+}
+
+function checkRefs(
+  refs: readonly Ref[],
+  consumer: Task,
+  byId: ReadonlyMap<string, Task>,
+  sides: ReadonlyMap<string, ReadonlyMap<string, boolean>>,
+  report: (refs: readonly Ref[], reason: string, hint: string) => void,
+): void {
+  const producers: Task[] = [];
+  for (const ref of refs) {
+    const p = byId.get(ref.task);
+    // A missing task or output is resolveRefs' to say (MLG1004, MLG1003).
+    if (!p || !(ref.output in taskOutputs(p))) return;
+    producers.push(p);
+  }
+  const mapped = producers.filter((p) => p.kind === "python" && p.map !== null);
+  if (mapped.length > 0) {
+    report(
+      refs,
+      `and '${mapped[0]?.id}' is a mapped task, whose output is the list of every instance's (kfp refuses dsl.Collected inside dsl.OneOf)`,
+      `collect the list in a task on that side (inputs: { values: ${mapped[0]?.id}.out.… }) and put that task's output in oneOf(...)`,
+    );
+    return;
+  }
+  const types = refs.map((r, i) => taskOutputs(producers[i] as Task)[r.output] as OutputType);
+  if (new Set(types).size > 1) {
+    report(
+      refs,
+      `whose outputs have different types (${refs.map((r, i) => `${r.task}.${r.output}: ${types[i]}`).join(", ")}), so '${consumer.id}' could not know what it gets (kfp refuses them too)`,
+      "declare the outputs with one type, or convert one in a task on its side",
+    );
+    return;
+  }
+  const at = producers.map((p) => sides.get(p.id) ?? new Map<string, boolean>());
+  const common = [...(at[0]?.keys() ?? [])].filter((b) => at.every((s) => s.has(b)));
+  const split = common.find((b) => new Set(at.map((s) => s.get(b))).size > 1);
+  if (split === undefined) {
+    const loose = producers.filter((_, i) => (at[i]?.size ?? 0) === 0).map((p) => `'${p.id}'`);
+    report(
+      refs,
+      loose.length > 0
+        ? `but ${loose.join(", ")} ${loose.length === 1 ? "is" : "are"} on no side of a branch: ${loose.length === 1 ? "it runs" : "they run"} whichever way a branch goes, so oneOf would not pick the side that ran`
+        : common.length > 0
+          ? `but all of them are on the ${at[0]?.get(common[0] as string) ? "ifTrue" : "ifFalse"} side of branch '${common[0]}', so they run together, not instead of each other`
+          : "but they are not on the sides of one branch, so more than one of them can run",
+      "put in oneOf(...) one output from each side of one branch (ifTrue, ifFalse, or the sides of a branch inside one of them); read an output that always runs directly",
+    );
+    return;
+  }
+  for (let i = 0; i < refs.length; i++) {
+    for (let j = i + 1; j < refs.length; j++) {
+      if (at[i]?.get(split) !== at[j]?.get(split)) continue;
+      const pi = producers[i]?.id;
+      const pj = producers[j]?.id;
+      report(
+        refs,
+        pi === pj
+          ? `which reads task '${pi}' twice`
+          : `but '${pi}' and '${pj}' are both on the ${at[i]?.get(split) ? "ifTrue" : "ifFalse"} side of branch '${split}', so both can run`,
+        `keep one output per side of '${split}': one from its ifTrue side, one from its ifFalse side`,
+      );
+      return;
+    }
+  }
+  // A oneOf over the sides of a branch nested in a side of another: none of them runs when the
+  // other side of the outer branch does, so the reading task must be skipped with them.
+  const mine = sides.get(consumer.id);
+  const outer = common.find(
+    (b) => b !== split && new Set(at.map((s) => s.get(b))).size === 1 && mine?.has(b) !== true,
+  );
+  if (outer !== undefined) {
+    report(
+      refs,
+      `but all of them are on the ${at[0]?.get(outer) ? "ifTrue" : "ifFalse"} side of branch '${outer}', and '${consumer.id}' also runs when the other side does, when none of them ran`,
+      `read oneOf(...) in a task on that side of '${outer}' only, or add the other side's output to a oneOf over the sides of '${outer}'`,
+    );
+    return;
+  }
+  // A producer behind a branch inside a side of `split` may not run even when its side does;
+  // kfp cannot select from a nested If/Else either (its OneOf reads the sides of one group).
+  for (let i = 0; i < refs.length; i++) {
+    const inner = [...(at[i]?.keys() ?? [])].find(
+      (b) => b !== split && sides.get(b)?.has(split) === true,
+    );
+    if (inner === undefined) continue;
+    report(
+      refs,
+      `but '${producers[i]?.id}' is on a side of branch '${inner}', inside a side of '${split}', so it may not run even when its side of '${split}' does`,
+      `read in oneOf(...) an output of a task on the side of '${split}' itself that runs after '${inner}' whichever way it goes (a join), or use oneOf over the sides of '${inner}' alone`,
+    );
+    return;
+  }
+}
