@@ -73,15 +73,22 @@ with DAG(
     "templates_beside",
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1),
-    template_searchpath=[os.path.join(os.path.dirname(os.path.abspath(__file__)), "include", "sql"), SHARED],
+    template_searchpath=[
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "include", "sql"),
+        SHARED,
+        os.path.join(os.path.dirname(__file__), "..", "include", "sql"),
+    ],
 ):
     query = SQLExecuteQueryOperator(task_id="query", conn_id="wh", sql="query.sql")
     report = BashOperator(task_id="report", bash_command="report.sh")
-    query >> report
+    upper = SQLExecuteQueryOperator(task_id="upper", conn_id="wh", sql="upper.sql")
+    query >> report >> upper
 `;
 
 const FILES: Record<string, string> = {
   "dags/include/sql/query.sql": "SELECT 2;\n",
+  // Above the DAG folder (dags/ beside include/), through a ".." in the search path.
+  "include/sql/upper.sql": "SELECT 3;\n",
   "dags/sql/load.sql": "SELECT {{ ti.xcom_pull(task_ids='extract', key='batch') }}\n",
   "dags/sql/create.sql": "CREATE TABLE t (x int);\n",
   "dags/sql/grant.sql": "GRANT SELECT ON t TO reader;\n",
@@ -173,10 +180,12 @@ describe.each([
     expect(beside).toEqual({
       query: { sql: dags.templates_beside?.query?.sql },
       report: { bash_command: dags.templates_beside?.report?.bash_command },
+      upper: { sql: dags.templates_beside?.upper?.sql },
     });
     expect(beside).toEqual({
       query: { sql: FILES["dags/include/sql/query.sql"] },
       report: { bash_command: FILES["shared/report.sh"] },
+      upper: { sql: FILES["include/sql/upper.sql"] },
     });
   });
 });

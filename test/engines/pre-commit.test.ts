@@ -171,6 +171,48 @@ describe("pre-commit runs the mlgen-lint hook of .pre-commit-hooks.yaml", () => 
     expect(git(project, "log", "--format=%s")).toBe("clean DAG");
   });
 
+  it("a commit changing only a template file (.sql) runs the hook, which lints it through the DAG that reads it", () => {
+    const dir = join(work, "templates");
+    newProject(dir);
+    mkdirSync(join(dir, "dags", "sql"));
+    mkdirSync(join(dir, "scripts"));
+    writeFileSync(
+      join(dir, "dags", "warehouse.py"),
+      HEADER.replace(
+        "from airflow.sdk import DAG",
+        "from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\nfrom airflow.sdk import DAG",
+      ).concat(
+        '    load = SQLExecuteQueryOperator(task_id="load", conn_id="wh", sql="sql/load.sql")\n    extract >> load\n',
+      ),
+    );
+    writeFileSync(join(dir, "dags", "sql", "load.sql"), "SELECT 1;\n");
+    writeFileSync(join(dir, "scripts", "deploy.sh"), "echo deploying\n");
+    writeFileSync(
+      join(dir, ".pre-commit-config.yaml"),
+      `repos:\n  - repo: ${hooks.repo}\n    rev: ${hooks.rev}\n    hooks:\n      - id: mlgen-lint\n`,
+    );
+    git(dir, "init", "--quiet");
+    git(dir, "add", "-A");
+    // The hook runs on the .sql alone (not "no files to check"), and finds nothing.
+    const clean = preCommitIn(dir, "run", "--files", "dags/sql/load.sql");
+    expect(clean.status, clean.output).toBe(0);
+    expect(clean.output).toMatch(/mlgen lint\.+Passed/);
+    // The query now pulls a key the task before it never pushes: refused, at the .sql's line.
+    writeFileSync(
+      join(dir, "dags", "sql", "load.sql"),
+      "SELECT 1;\nSELECT * FROM t WHERE batch = {{ ti.xcom_pull(task_ids='extract', key='batch') }};\n",
+    );
+    git(dir, "add", "-A");
+    const bad = preCommitIn(dir, "run", "--files", "dags/sql/load.sql");
+    expect(bad.status, bad.output).toBe(1);
+    expect(bad.output).toMatch(/dags\/sql\/load\.sql:2:\d+: error missing-xcom-key \(MLG2001\)/);
+    expect(bad.output).not.toContain("warehouse.py:");
+    // A shell script no DAG reads: the hook runs, says so, and passes.
+    const script = preCommitIn(dir, "run", "--files", "scripts/deploy.sh", "--verbose");
+    expect(script.status, script.output).toBe(0);
+    expect(script.output).toContain("scripts/deploy.sh is read by no DAG file in .");
+  });
+
   it("--max-warnings counts the warnings of all the files, not of each batch pre-commit makes", () => {
     // pre-commit splits the files over one process per CPU unless the hook is require_serial:
     // 8 files of one warning each, 5 allowed, passed as two batches of 4 on 2 CPUs.

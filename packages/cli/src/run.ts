@@ -269,7 +269,10 @@ async function runProgram(
   program
     .command("lint")
     .description("lint DSL pipelines (default: those in mlgen.config.ts) and Airflow DAG files")
-    .argument("[paths...]", ".py DAG files or folders, or pipeline modules")
+    .argument(
+      "[paths...]",
+      ".py DAG files or folders, pipeline modules, or template files tasks read (.sql, .hql, .sh: linted through the DAG files that read them)",
+    )
     .option(
       "-c, --config <file>",
       "config file (default: mlgen.config.ts here or in the nearest folder above; without one, the one nearest above the paths given)",

@@ -108,6 +108,61 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     );
   });
 
+  it("lints a template file given alone (pre-commit after a .sql-only change) through the DAG files that read it", async () => {
+    const dag = CLEAN_DAG.replace(
+      "from airflow.providers.standard.operators.bash import BashOperator",
+      "from airflow.providers.standard.operators.bash import BashOperator\nfrom airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator",
+    )
+      // The DAG's own finding (a local path), which a run given only the .sql leaves out.
+      .replace('"echo 1"', '"cat /home/alice/in.csv"')
+      .concat(
+        `    load = SQLExecuteQueryOperator(task_id="load", conn_id="wh", sql="load.sql")\n    b >> load\n`,
+      );
+    const sql = "SELECT * FROM t WHERE batch = {{ ti.xcom_pull(task_ids='a', key='batch') }}\n";
+    const p = project({
+      // The repository's root: where the DAG files that read it are looked for.
+      ".git/HEAD": "ref: refs/heads/main\n",
+      "dags/etl.py": dag
+        .replace(
+          'with DAG("racy", schedule=None,',
+          'with DAG("racy", schedule=None, template_searchpath=SQL,',
+        )
+        .replace(
+          "from datetime import timedelta",
+          'import os\nfrom datetime import timedelta\n\nSQL = [os.path.join(os.path.dirname(__file__), "..", "include", "sql")]',
+        ),
+      // .airflowignore keeps Airflow from parsing DAG files in the sql folder, not from
+      // reading templates there; an ignored DAG file that names it reads nothing.
+      "include/sql/load.sql": sql,
+      "include/sql/unread.sql": "SELECT 1;\n",
+      "dags/.airflowignore": "ignored/\n",
+      "dags/ignored/old.py": dag.replace('"racy"', '"old"'),
+      // Names it in a comment only: no task reads it.
+      "dags/notes.py": `${CLEAN_DAG}# see unread.sql\n`,
+    });
+    const run = await p.mlgen("lint", "include/sql/load.sql", "--format", "json");
+    const found = JSON.parse(run.stdout) as { file: string; ruleId: string; line: number }[];
+    expect(found.map((f) => `${f.file}:${f.line} ${f.ruleId}`)).toEqual([
+      "include/sql/load.sql:1 missing-xcom-key",
+    ]);
+    expect(run.code).toBe(1);
+    // Given with the DAG file, the DAG's own findings come too, the template's once.
+    const both = await p.mlgen("lint", "include/sql/load.sql", "dags/etl.py", "--format", "json");
+    const files = (JSON.parse(both.stdout) as { file: string }[]).map((f) => f.file);
+    expect(files.filter((f) => f === "include/sql/load.sql")).toHaveLength(1);
+    expect(files).toContain("dags/etl.py");
+    // A template file no DAG file reads: said, and no failure (a migration script, a dbt model).
+    const unread = await p.mlgen("lint", "include/sql/unread.sql");
+    expect(unread.code).toBe(0);
+    expect(unread.stderr).toContain(
+      "mlgen lint: include/sql/unread.sql is read by no DAG file in . (no task there names it as a template file), so there is nothing to check it against; not linted",
+    );
+    // Other files are still refused, with what is accepted.
+    const txt = await p.mlgen("lint", ".git/HEAD");
+    expect(txt.code).toBe(2);
+    expect(txt.stderr).toContain("template files a task reads (.sql, .hql, .sh)");
+  });
+
   it("a folder's walk skips virtualenvs whatever their name, conda environments and site-packages", async () => {
     const p = project({
       "dags/racy.py": RACY_DAG,

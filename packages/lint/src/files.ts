@@ -21,6 +21,8 @@ export interface LintedFile {
   readonly source: string | null;
   /** The template files its tasks name that have findings, by name: their texts. */
   readonly templateSources?: ReadonlyMap<string, string>;
+  /** The names of every template file its tasks name that it read, findings or not. */
+  readonly templatesRead?: readonly string[];
   /** Linted before tree-sitter-python was loaded, and it has a file to judge: lint again. */
   readonly syntaxUnchecked: boolean;
   /** Why the analysis failed on this file (its findings are missing); the others go on. */
@@ -286,7 +288,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
     return { file: f.file, findings: [], source: null, syntaxUnchecked: false };
   }
   try {
-    const { findings, syntaxUnchecked, templateSources } = lintPythonDag(
+    const { findings, syntaxUnchecked, templateSources, templatesRead } = lintPythonDag(
       f.file,
       source,
       options,
@@ -298,6 +300,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
       findings,
       source: findings.some((x) => x.file === f.file) ? source : null,
       ...(templateSources.size > 0 ? { templateSources } : {}),
+      ...(templatesRead.length > 0 ? { templatesRead } : {}),
       syntaxUnchecked,
     };
   } catch (e) {

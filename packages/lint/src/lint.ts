@@ -84,7 +84,9 @@ export function lintPythonSource(
 /**
  * lintPythonSource, and whether the file still awaits tree-sitter-python's verdict. Given
  * `templates`, the template files its tasks name (`sql="sql/merge.sql"`) are read and checked
- * as their arguments' values; the texts of those with findings come back in `templateSources`.
+ * as their arguments' values; the texts of those with findings come back in `templateSources`,
+ * the names of all it read in `templatesRead` (a template file given to `mlgen lint` is linted
+ * through the DAG files that read it).
  */
 export function lintPythonDag(
   file: string,
@@ -92,7 +94,12 @@ export function lintPythonDag(
   options: LintOptions = {},
   undecodable: { readonly span: Span; readonly detail: string } | null = null,
   templates?: TemplateFiles,
-): { findings: Finding[]; syntaxUnchecked: boolean; templateSources: Map<string, string> } {
+): {
+  findings: Finding[];
+  syntaxUnchecked: boolean;
+  templateSources: Map<string, string>;
+  templatesRead: string[];
+} {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
   const rules = active(options);
@@ -149,6 +156,7 @@ export function lintPythonDag(
     findings: kept.sort(compareFindings),
     syntaxUnchecked: dag.syntaxUnchecked,
     templateSources,
+    templatesRead: dag.templates.map((t) => t.file),
   };
 }
 

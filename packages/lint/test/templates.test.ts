@@ -137,6 +137,9 @@ describe("template files", () => {
       [`f"{os.path.dirname(os.path.realpath(__file__))}/sql"`, "<dag>/sql"],
       [`str(Path(__file__).parent / "sql")`, "<dag>/sql"],
       [`[str(pathlib.Path(__file__).resolve().parent / "include" / "sql")]`, "<dag>/include/sql"],
+      // Above the DAG's folder (dags/ beside include/), and back down.
+      [`os.path.join(os.path.dirname(__file__), "..", "include", "sql")`, "<dag>/../include/sql"],
+      [`str(Path(__file__).parent / ".." / "sql" / ".." / "include")`, "<dag>/../include"],
       [`SQL_DIR`, "/opt/sql"],
       [`[SQL_DIR, "/srv/sql"]`, "/opt/sql /srv/sql"],
     ];
@@ -153,7 +156,9 @@ describe("template files", () => {
     for (const expr of [
       `get_sql_dir()`,
       `os.path.join(BASE, "sql")`,
-      `os.path.join(os.path.dirname(__file__), "..", "sql")`,
+      // A part starting with "/" starts over there in Python: not the DAG's folder.
+      `os.path.join(os.path.dirname(__file__), "/srv/sql")`,
+      `str(Path(__file__).parent / "/srv/sql")`,
     ]) {
       const searched: string[][] = [];
       const source = dagFile(`load = ${LOAD}`, `, template_searchpath=${expr}`);

@@ -29,6 +29,12 @@ export interface LintCommandOptions {
 
 const FORMATS = ["text", "json", "sarif"] as const;
 const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
+/**
+ * Template files a task reads (`sql="queries/merge.sql"`, a BashOperator's script): given to
+ * `mlgen lint` (the pre-commit hook passes them when only they changed), they are linted
+ * through the DAG files that read them.
+ */
+const TEMPLATE_EXTENSIONS = [".sql", ".hql", ".sh", ".bash"];
 const toPosix = (p: string) => p.split(sep).join("/");
 
 /** Exit 2: the command line or the config is wrong, not the linted code. */
@@ -445,11 +451,16 @@ export async function lintCommand(
         "pass .py files or folders",
       );
     }
-    if (!stat.isDirectory() && ext !== ".py" && !MODULE_EXTENSIONS.includes(ext)) {
+    if (
+      !stat.isDirectory() &&
+      ext !== ".py" &&
+      !MODULE_EXTENSIONS.includes(ext) &&
+      !TEMPLATE_EXTENSIONS.includes(ext)
+    ) {
       throw usage(
         "path",
-        `${p} is neither a Python DAG file nor a pipeline module`,
-        "pass .py files or folders, or pipeline modules (.ts)",
+        `${p} is neither a Python DAG file, a pipeline module nor a template file`,
+        "pass .py files or folders, pipeline modules (.ts), or template files a task reads (.sql, .hql, .sh)",
       );
     }
   }
@@ -459,7 +470,13 @@ export async function lintCommand(
   // The DSL and the compiler only when pipeline modules are linted: a DAG-file run never loads
   // them (nor zod, unless there is a config to validate).
   const lint = await import("@mlgen/lint");
-  const pipelinesToo = paths.length === 0 || paths.some((p) => extname(p) !== ".py");
+  // Template files given are read through the DAG files that name them, never as DAGs or
+  // modules, and whatever .airflowignore says of their folder (Airflow reads them from there).
+  const isTemplate = (p: string) =>
+    TEMPLATE_EXTENSIONS.includes(extname(p)) && statSync(resolve(io.cwd, p)).isFile();
+  const templatesGiven = [...new Set(paths.filter(isTemplate).map((p) => resolve(io.cwd, p)))];
+  const targets = paths.filter((p) => !isTemplate(p));
+  const pipelinesToo = paths.length === 0 || targets.some((p) => extname(p) !== ".py");
   let loader: Promise<ModuleLoader> | undefined;
   const moduleLoader = () => {
     loader ??= (async () => {
@@ -503,10 +520,11 @@ export async function lintCommand(
     brokenLinks,
   } = await lintTargets(
     io.cwd,
-    paths,
+    targets,
     { syntax: ignoreSyntax(io, config.airflowVersion), airflow: config.airflowVersion },
     (path) => MODULE_EXTENSIONS.includes(extname(path)),
   );
+  const readers = await templateReaders(io, templatesGiven, config, python);
   for (const d of problems) {
     const file = toPosix(relative(io.cwd, d.file));
     io.stderr(
@@ -539,7 +557,7 @@ export async function lintCommand(
   }
   // Everything given was excluded: nothing to lint, and no findings, which is no mistake.
   const allExcluded =
-    paths.length > 0 &&
+    targets.length > 0 &&
     python.length === 0 &&
     modules.length === 0 &&
     (excluded.length > 0 || ignored > 0);
@@ -564,7 +582,7 @@ export async function lintCommand(
     }
   }
   // Nothing to lint is a mistake (a wrong folder, a stale glob), never "no problems".
-  if (python.length === 0 && modules.length === 0 && !allExcluded) {
+  if (python.length === 0 && modules.length === 0 && !allExcluded && templatesGiven.length === 0) {
     throw paths.length > 0
       ? usage(
           "lint input",
@@ -587,10 +605,15 @@ export async function lintCommand(
   const findings: Finding[] = [];
   // Texts of the files with findings: code frames and suppressions need no others.
   const sources = new Map<string, string>();
+  const explicit = new Set(python);
   const linted = await lint.lintPythonFiles(
-    [...new Set(python)].sort().map((path) => ({ file: toPosix(relative(io.cwd, path)), path })),
+    [...new Set([...python, ...readers])]
+      .sort()
+      .map((path) => ({ file: toPosix(relative(io.cwd, path)), path })),
     { rules: config.rules, airflowVersion: config.airflowVersion },
   );
+  const templateSet = new Set(templatesGiven);
+  const readBy = new Set<string>();
   const failed: string[] = [];
   const unreadable: string[] = [];
   // A DAG file mlgen generated from a pipeline linted in this run (`mlgen lint .`): its findings
@@ -605,14 +628,32 @@ export async function lintCommand(
     findings: found,
     source,
     templateSources,
+    templatesRead,
     failure,
     unreadable: unread,
   } of linted) {
+    for (const t of templatesRead ?? []) readBy.add(resolve(io.cwd, t));
+    if (!explicit.has(resolve(io.cwd, file))) {
+      // A DAG file linted only because it reads a template file given: that file's findings.
+      for (const f of found) {
+        if (!templateSet.has(resolve(io.cwd, f.file))) continue;
+        findings.push(f);
+        const text = templateSources?.get(f.file);
+        if (text !== undefined) sources.set(f.file, text);
+      }
+      continue;
+    }
     if (source !== null && fromPipeline(source)) continue;
     if (source !== null) sources.set(file, source);
     for (const [name, text] of templateSources ?? []) sources.set(name, text);
     findings.push(...found);
     if (failure !== undefined) (unread ? unreadable : failed).push(`${file}: ${failure}`);
+  }
+  for (const t of templatesGiven) {
+    if (readBy.has(t)) continue;
+    io.stderr(
+      `mlgen lint: ${toPosix(relative(io.cwd, t))} is read by no DAG file in ${toPosix(relative(io.cwd, templateRoot(io, t, config)) || ".")} (no task there names it as a template file), so there is nothing to check it against; not linted\n`,
+    );
   }
   if (modules.length > 0) {
     const dsl = await lintPipelines(
@@ -688,6 +729,62 @@ export async function lintCommand(
     return 1;
   }
   return 0;
+}
+
+/**
+ * Where the DAG files that may read template file `abs` are looked for: the project of the
+ * mlgen config in use when the file is in it, else its git repository, else the working folder
+ * when the file is below it, else the file's own folder.
+ */
+function templateRoot(io: CliIO, abs: string, config: LintConfig): string {
+  const inside = (dir: string) => {
+    const r = relative(dir, abs);
+    return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+  };
+  if (config.file && inside(dirname(config.file))) return dirname(config.file);
+  const repo = repositoryRoot(dirname(abs));
+  if (repo) return repo;
+  return inside(resolve(io.cwd)) ? resolve(io.cwd) : dirname(abs);
+}
+
+/**
+ * The DAG files, beyond those given, that may read the template files given: the .py files
+ * Airflow would parse (`.airflowignore` applies) in each one's `templateRoot` whose text holds
+ * the template's file name. Linting them says which really read it (`templatesRead`).
+ */
+async function templateReaders(
+  io: CliIO,
+  templates: readonly string[],
+  config: LintConfig,
+  given: readonly string[],
+): Promise<string[]> {
+  if (templates.length === 0) return [];
+  const names = new Map<string, Set<string>>();
+  for (const t of templates) {
+    const root = templateRoot(io, t, config);
+    const set = names.get(root) ?? new Set<string>();
+    set.add(t.slice(Math.max(t.lastIndexOf("/"), t.lastIndexOf(sep)) + 1));
+    names.set(root, set);
+  }
+  const skip = new Set(given);
+  const out = new Set<string>();
+  for (const [root, wanted] of names) {
+    const { python } = await lintTargets(
+      io.cwd,
+      [root],
+      { syntax: ignoreSyntax(io, config.airflowVersion), airflow: config.airflowVersion },
+      () => false,
+    );
+    await Promise.all(
+      python
+        .filter((path) => !skip.has(path))
+        .map(async (path) => {
+          const text = await readFile(path, "utf8").catch(() => "");
+          for (const name of wanted) if (text.includes(name)) out.add(path);
+        }),
+    );
+  }
+  return [...out];
 }
 
 /** FORCE_COLOR, else only when the process's own stdout is a terminal (not a test's io). */

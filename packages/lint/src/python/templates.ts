@@ -32,8 +32,10 @@ const PART = /^"([^"\\{}]*)"|^'([^'\\{}]*)'/;
 /**
  * A folder beside the DAG file written from `__file__`: `os.path.dirname(__file__)`,
  * `os.path.join(os.path.dirname(os.path.abspath(__file__)), "sql")`, `... + "/sql"`,
- * `f"{os.path.dirname(__file__)}/sql"`, `Path(__file__).parent / "sql"` (in `str(...)`); the
- * folder's path below the DAG's, or null for anything else.
+ * `f"{os.path.dirname(__file__)}/sql"`, `Path(__file__).parent / "sql"` (in `str(...)`), and
+ * `os.path.join(os.path.dirname(__file__), "..", "include", "sql")` above it; the folder's path
+ * from the DAG's (`..` segments first), or null for anything else. A part that starts with `/`
+ * in os.path.join or after pathlib's `/` starts over at that absolute path, as in Python: null.
  */
 function besideDag(code: string): string | null {
   let c = code.replace(/\s+/g, "");
@@ -55,7 +57,7 @@ function besideDag(code: string): string | null {
     rest = (join[1] as string).slice(dir[0].length);
     while (rest.startsWith(",")) {
       const p = PART.exec(rest.slice(1));
-      if (!p) return null;
+      if (!p || ((p[1] ?? p[2]) as string).startsWith("/")) return null;
       parts.push((p[1] ?? p[2]) as string);
       rest = rest.slice(1 + p[0].length);
     }
@@ -66,17 +68,19 @@ function besideDag(code: string): string | null {
     const pathlib = dir[0].endsWith(".parent");
     while (rest.startsWith(pathlib ? "/" : "+")) {
       const p = PART.exec(rest.slice(1));
-      if (!p) return null;
+      if (!p || (pathlib && ((p[1] ?? p[2]) as string).startsWith("/"))) return null;
       parts.push((p[1] ?? p[2]) as string);
       rest = rest.slice(1 + p[0].length);
     }
   }
   if (rest !== "") return null;
-  const path = parts
-    .join("/")
-    .split("/")
-    .filter((x) => x !== "" && x !== ".");
-  return path.includes("..") ? null : path.join("/");
+  const path: string[] = [];
+  for (const segment of parts.join("/").split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === ".." && path.length > 0 && path[path.length - 1] !== "..") path.pop();
+    else path.push(segment);
+  }
+  return path.join("/");
 }
 
 /** One search path value: a literal path, a module constant holding one, or a DAG-relative one. */
