@@ -49,7 +49,8 @@ with DAG(
     report = BashOperator(task_id="report", bash_command="report.sh")
     common = BashOperator(task_id="common", bash_command="common.sh")
     spaced = BashOperator(task_id="spaced", bash_command="spaced.sh ")
-    load >> ddl >> shared >> missing >> report >> common >> spaced
+    included = SQLExecuteQueryOperator(task_id="included", conn_id="wh", sql="sql/with_include.sql")
+    load >> ddl >> shared >> missing >> report >> common >> spaced >> included
 `;
 
 /** A search path written from `__file__` and a module constant, as DAG repositories do. */
@@ -92,6 +93,12 @@ const FILES: Record<string, string> = {
   "dags/sql/load.sql": "SELECT {{ ti.xcom_pull(task_ids='extract', key='batch') }}\n",
   "dags/sql/create.sql": "CREATE TABLE t (x int);\n",
   "dags/sql/grant.sql": "GRANT SELECT ON t TO reader;\n",
+  // Included by name through the DAG's loader: from the search path, then beside the DAG
+  // (not beside the including file), one missing but ignored.
+  "dags/sql/with_include.sql":
+    "SELECT 1\n{%- include 'common/filters.sql' with context -%}\n{% include 'gone.sql' ignore missing %}\n",
+  "shared/common/filters.sql": 'WHERE x = 1\n{% include "sql/leaf.sql" %}\n',
+  "dags/sql/leaf.sql": "AND y = 2\n",
   "dags/common.sh": "echo from the DAG folder\n",
   "dags/spaced.sh": "echo never loaded\n",
   "empty/.keep": "",
@@ -116,11 +123,13 @@ afterAll(() => {
 });
 
 /** What mlgen reads: task id → argument → each value, the file's text where it read one. */
-function mlgenView(name: string): Record<string, Record<string, string | string[]>> {
+function mlgenView(
+  name: string,
+): Record<string, Record<string, string | string[] | Record<string, string>>> {
   const path = join(work, "dags", name);
   const file = { file: `dags/${name}`, path };
   const dag = withTemplateFiles(analyzeDagFile(readFileSync(path, "utf8")), templateFilesOf(file));
-  const out: Record<string, Record<string, string | string[]>> = {};
+  const out: Record<string, Record<string, string | string[] | Record<string, string>>> = {};
   dag.templateRefs.forEach((ref) => {
     const task = dag.tasks[ref.task];
     if (!task) return;
@@ -134,6 +143,17 @@ function mlgenView(name: string): Record<string, Record<string, string | string[
     const isList = task.kwargs.get(ref.arg)?.name === "ArrayExpression";
     fields[ref.arg] = isList ? [...((before as string[] | undefined) ?? []), value] : value;
   });
+  // The files its template files include, by the name the include gives.
+  for (const t of dag.templates) {
+    const task = dag.tasks[t.task];
+    if (!t.included || !task) continue;
+    const fields = out[task.id] ?? {};
+    out[task.id] = fields;
+    fields.__includes__ = {
+      ...(fields.__includes__ as Record<string, string> | undefined),
+      [t.name]: t.text,
+    };
+  }
   return out;
 }
 
@@ -153,7 +173,7 @@ describe.each([
     expect(r.status, r.output.slice(-3000)).toBe(0);
     const dags = JSON.parse(readFileSync(out, "utf8")) as Record<
       string,
-      Record<string, Record<string, string | string[]>>
+      Record<string, Record<string, string | string[] | Record<string, string | null>>>
     >;
     const airflow = dags.templates ?? {};
     const ours = mlgenView("etl.py");
@@ -172,6 +192,10 @@ describe.each([
     expect(airflow.report?.bash_command).toBe(FILES["shared/report.sh"]);
     expect(airflow.common?.bash_command).toBe(FILES["dags/common.sh"]);
     expect(airflow.missing?.sql).toBe("sql/nowhere.sql");
+    expect(airflow.included?.__includes__).toEqual({
+      "common/filters.sql": FILES["shared/common/filters.sql"],
+      "sql/leaf.sql": FILES["dags/sql/leaf.sql"],
+    });
     // A trailing space: no file for Airflow, no reference for mlgen.
     expect(airflow.spaced?.bash_command).toBe("spaced.sh ");
     expect(ours.spaced).toBeUndefined();

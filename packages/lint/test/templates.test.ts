@@ -207,6 +207,52 @@ describe("template files", () => {
     ]);
   });
 
+  it("follows {% include 'name' %} through the same loader: pulls and paths in the included file, at its lines", () => {
+    const options: LintOptions = { rules: { ...OPTIONS.rules, "unused-output": "info" } };
+    const source = dagFile(`load = ${LOAD}\npull >> load`);
+    const pull = (key: string) =>
+      `AND batch = {{ ti.xcom_pull(task_ids='extract', key='${key}') }}\n`;
+    const searched: string[][] = [];
+    const found = (files: Record<string, string>) =>
+      lintPythonDag("dags/etl.py", source, options, null, memory(files, searched)).findings.map(
+        (f) => `${f.file}:${f.line} ${f.ruleId}`,
+      );
+    // The included file pulls the pushed key: read, so no unused-output; its wrong key and
+    // local path are reported in it. Names are the loader's (from the DAG folder), not relative
+    // to the including file; `-`/`+` whitespace control and `with context` are read.
+    const load = "SELECT 1\n{%- include 'common/filters.sql' with context -%}\n";
+    expect(found({ "sql/load.sql": load, "common/filters.sql": pull("batch_id") })).toEqual([]);
+    expect(searched.map(([name]) => name)).toEqual(["sql/load.sql", "common/filters.sql"]);
+    expect(
+      found({
+        "sql/load.sql": load,
+        "common/filters.sql": `${pull("batch")}{% include "common/paths.sql" %}\n`,
+        "common/paths.sql": "COPY t TO '/home/alice/t.csv'\n",
+      }),
+    ).toEqual([
+      "dags/common/filters.sql:1 missing-xcom-key",
+      "dags/common/paths.sql:1 hardcoded-path",
+      "dags/etl.py:9 unused-output",
+    ]);
+    // `ignore missing` with no such file includes nothing: the pull elsewhere is all there is.
+    const missing = "{% include 'gone.sql' ignore missing %}\nSELECT 1\n";
+    expect(found({ "sql/load.sql": missing })).toEqual(["dags/etl.py:9 unused-output"]);
+    // Not followed, so unused-output holds back: a name in a variable, a file that is nowhere,
+    // macros (import), inheritance (extends), a file including itself (Jinja fails on it).
+    for (const text of [
+      "{% include query_name %}\n",
+      "{% include 'nowhere.sql' %}\n",
+      "{% import 'macros.sql' as m %}\n",
+      "{% extends 'base.sql' %}\n",
+    ]) {
+      expect([text, found({ "sql/load.sql": text })]).toEqual([text, []]);
+    }
+    const self = "{% include 'sql/load.sql' %}\n";
+    searched.length = 0;
+    expect(found({ "sql/load.sql": self })).toEqual([]);
+    expect(searched.map(([name]) => name)).toEqual(["sql/load.sql", "sql/load.sql"]);
+  });
+
   it("reads each file of a list (sql=[...]); a .hql file only for a Hive operator", () => {
     const searched: string[][] = [];
     const source = dagFile(

@@ -242,10 +242,12 @@ export interface TemplateRef {
 export interface TemplateText {
   /** As findings name it: beside the DAG file's name, or the search path entry's path. */
   readonly file: string;
-  /** As the argument names it (TemplateRef.name). */
+  /** As the argument names it (TemplateRef.name), or as `{% include %}` names it. */
   readonly name: string;
   readonly text: string;
   readonly lines: LineIndex;
   readonly task: number;
   readonly arg: string;
+  /** Read because a template file of the same argument `{% include %}`s it. */
+  readonly included?: true;
 }

@@ -18,8 +18,19 @@ export interface TemplateFiles {
   find(name: string, searchpath: readonly SearchpathEntry[]): { file: string; text: string } | null;
 }
 
-/** Statements that make a template read other files, whose content this file does not show. */
-const READS_OTHERS = /\{%-?\s*(?:include|import|from|extends)\b/;
+/**
+ * Statements that make a template read other files through macros or inheritance, which the
+ * analysis does not follow (`{% include %}` of a literal name it follows: INCLUDE).
+ */
+const READS_OTHERS = /\{%[-+]?\s*(?:import|from|extends)\b/;
+/**
+ * `{% include 'name' %}` (or "name"), optionally `ignore missing` and `with`/`without context`;
+ * group 3 is anything else included (a variable, a list of names): not followed.
+ */
+const INCLUDE =
+  /\{%[-+]?\s*include\s+(?:"([^"\\{}]*)"|'([^'\\{}]*)'|([^%]*?))\s*(ignore\s+missing\s*)?(?:(?:with|without)\s+context\s*)?[-+]?%\}/g;
+/** Includes inside includes followed at most this deep (Jinja has no limit; a loop fails). */
+const INCLUDE_DEPTH = 8;
 
 /** A search path entry: an absolute folder, or a folder beside the DAG file (`__file__`'s). */
 export type SearchpathEntry = string | { readonly besideDag: string };
@@ -150,30 +161,62 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
       unread = true;
       continue;
     }
-    // Pulls in files it includes, and keys it pushes, are not all seen: hold back what needs all.
-    if (READS_OTHERS.test(found.text) || templatePushes(found.text).length > 0) unread = true;
-    const lines = new LineIndex(found.text);
-    templates.push({
-      file: found.file,
-      name: ref.name,
-      text: found.text,
-      lines,
-      task: ref.task,
-      arg: ref.arg,
-    });
     const pulls = extraPulls.get(ref.task) ?? [];
-    for (const p of templatePulls(found.text)) {
-      pulls.push({
-        taskIds: p.taskIds,
-        key: p.key,
-        otherDag: p.otherDag,
-        otherRuns: p.otherRuns,
-        span: { ...lines.span(p.from, p.to), file: found.file },
-        inTemplate: true,
-        ownTask: p.ownTask,
-      });
-    }
     extraPulls.set(ref.task, pulls);
+    // The file, and the files it includes, which Jinja finds through the same loader.
+    const read = (file: { file: string; text: string }, name: string, chain: string[]) => {
+      // Pulls through macros or inheritance, and keys it pushes, are not all seen: hold back
+      // what needs all.
+      if (READS_OTHERS.test(file.text) || templatePushes(file.text).length > 0) unread = true;
+      const lines = new LineIndex(file.text);
+      templates.push({
+        file: file.file,
+        name,
+        text: file.text,
+        lines,
+        task: ref.task,
+        arg: ref.arg,
+        ...(chain.length > 0 ? { included: true as const } : {}),
+      });
+      for (const p of templatePulls(file.text)) {
+        pulls.push({
+          taskIds: p.taskIds,
+          key: p.key,
+          otherDag: p.otherDag,
+          otherRuns: p.otherRuns,
+          span: { ...lines.span(p.from, p.to), file: file.file },
+          inTemplate: true,
+          ownTask: p.ownTask,
+        });
+      }
+      if (!file.text.includes("include")) return;
+      for (const m of file.text.matchAll(INCLUDE)) {
+        const literal = m[1] ?? m[2];
+        const parts = literal?.split("/");
+        if (literal === undefined || !parts || parts.includes("..")) {
+          unread = true;
+          continue;
+        }
+        const inner = parts.filter((s) => s !== "." && s !== "").join("/");
+        const included = files.find(inner, [...(searchpath ?? [])]);
+        // Not found: with `ignore missing` Jinja includes nothing; without, the render fails.
+        if (!included) {
+          if (m[4] === undefined) unread = true;
+          continue;
+        }
+        // A file including itself, or too deep: Jinja recurses until it fails.
+        if (
+          included.file === file.file ||
+          chain.includes(included.file) ||
+          chain.length >= INCLUDE_DEPTH
+        ) {
+          unread = true;
+          continue;
+        }
+        read(included, literal, [...chain, file.file]);
+      }
+    };
+    read(found, ref.name, []);
   }
   const tasks =
     extraPulls.size === 0
