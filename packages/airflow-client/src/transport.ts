@@ -3,6 +3,7 @@ import {
   type HttpOptions,
   IDEMPOTENT_HEADER,
   notJsonSuccess,
+  proxyFromEnv,
   type RequestFailure,
   type RetryInfo,
   type RetryOptions,
@@ -24,6 +25,11 @@ export interface TransportOptions extends HttpOptions {
   /** Server root, e.g. `http://127.0.0.1:8080` (paths carry `/api/v2`). */
   readonly baseUrl: string;
   readonly auth?: AirflowAuth | undefined;
+  /**
+   * Where the proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY) are read when
+   * `proxy` is not given, as curl and Python's requests read them; default `process.env`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
 const requestError = (f: RequestFailure) => new AirflowRequestError(f);
@@ -149,11 +155,21 @@ export function resolveServer(options: {
  */
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
   const { baseUrl: base, auth } = resolveServer(options);
+  // A fetch of your own makes its own connections: the proxy variables are then its to read.
+  let proxy = options.proxy;
+  if (proxy === undefined && !options.fetch) {
+    try {
+      proxy = proxyFromEnv(options.env ?? process.env);
+    } catch (e) {
+      throw new AirflowConfigError((e as Error).message);
+    }
+  }
   // The token request goes with the same headers (a gateway's key) and retries as any other; it
   // may be repeated, as it changes nothing on the server.
   const tokenTransport = createHttpTransport({
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(proxy !== undefined ? { proxy } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
@@ -243,6 +259,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
   };
   const http = createHttpTransport({
     ...options,
+    ...(proxy !== undefined ? { proxy } : {}),
     authorization: async (refresh) => {
       const t = currentToken(refresh);
       return t ? `Bearer ${await t}` : null;

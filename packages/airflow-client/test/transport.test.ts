@@ -399,6 +399,13 @@ describe("transport", () => {
       baseUrl: "http://af",
       auth: { token: "x" },
     });
+    // The proxy variables, as curl and requests read them: a bad one names itself, not its password.
+    const env = { http_proxy: "ftp://u:hunter2@proxy:2121" };
+    expect(() => createAirflowClient({ baseUrl: "http://af", env })).toThrow(AirflowConfigError);
+    expect(() => createAirflowClient({ baseUrl: "http://af", env })).toThrow(
+      "http_proxy names a ftp proxy (ftp://proxy:2121); only http:// and https:// proxies are supported",
+    );
+    expect(() => createAirflowClient({ baseUrl: "http://af", env })).not.toThrow(/hunter2/);
     // Without `//`, `admin:hunter2@af` parses with `admin:` as its scheme: not echoed either.
     for (const baseUrl of ["ftp://u:hunter2@af", "not a url hunter2", "hunter2:pw@af:8080"]) {
       expect(() => createAirflowClient({ baseUrl })).toThrow(AirflowConfigError);

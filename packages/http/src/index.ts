@@ -7,6 +7,7 @@ export {
   strictJson,
   unsendableHeader,
 } from "./body.js";
+export { bypassesProxy, type ProxySettings, proxyFromEnv } from "./proxy.js";
 export {
   abortableSleep,
   type CallOptions,

@@ -1,3 +1,5 @@
+import { isEnvProxy, type ProxySettings, parseProxyUrl, proxyFor } from "./proxy.js";
+
 export interface RetryOptions {
   /** Retries after the first try. Default 3. */
   readonly retries?: number | undefined;
@@ -54,6 +56,15 @@ export interface HttpOptions {
    * do not see them. Without it, Node's trust store applies (`NODE_EXTRA_CA_CERTS` adds a CA).
    */
   readonly tls?: TlsOptions | undefined;
+  /**
+   * An HTTP proxy to send through: its URL (`http://user:pass@proxy:3128`, for http:// and
+   * https:// servers alike), or one per scheme with the servers to reach directly (NO_PROXY's
+   * syntax); `false` for none. The clients default to the environment's HTTPS_PROXY,
+   * HTTP_PROXY, ALL_PROXY and NO_PROXY, read as Python's requests reads them (`proxyFromEnv`).
+   * Requests through a proxy go through undici's `fetch`, as with `tls`; the proxy's user and
+   * password are sent as Proxy-Authorization and never shown in errors.
+   */
+  readonly proxy?: string | ProxySettings | false | undefined;
   /** Called before each retry, e.g. for logging; never given credentials. */
   readonly onRetry?: ((info: RetryInfo) => void) | undefined;
   /** For tests: how to wait. */
@@ -228,15 +239,37 @@ interface Cause {
 
 function classify(cause: unknown): Cause | null {
   const seen = new Set<unknown>();
+  let via = "";
   for (
     let c = cause;
     c && typeof c === "object" && !seen.has(c);
     c = (c as { cause?: unknown }).cause
   ) {
     seen.add(c);
+    if (c instanceof ProxiedFailure) {
+      via = ` through the proxy ${c.proxy}`;
+      continue;
+    }
+    // undici's ProxyAgent when the proxy refuses the tunnel (CONNECT) to the server, or asks
+    // for credentials for an http:// server's request.
+    const refused =
+      /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$|^Proxy Authentication Required \((407)\)$/.exec(
+        String((c as { message?: unknown }).message),
+      );
+    if (refused) {
+      const status = Number(refused[1] ?? refused[2]);
+      const why =
+        status === 407
+          ? ": 407 Proxy Authentication Required (give the proxy's user and password in its URL, http://user:password@proxy:port)"
+          : ` with ${status}`;
+      return {
+        text: `the proxy refused to connect to the server${why}${via}`,
+        permanent: status === 407 || status === 403,
+      };
+    }
     const code = (c as { code?: unknown }).code;
     if (typeof code === "string" && /^[A-Z][A-Z0-9_]*$/.test(code)) {
-      const text = `${NETWORK_CODES[code] ?? "network error"} (${code})`;
+      const text = `${NETWORK_CODES[code] ?? "network error"} (${code})${via}`;
       return { text, permanent: PERMANENT.test(code) };
     }
     // undici refuses the ports browsers block (the fetch standard's "bad port" list).
@@ -256,10 +289,10 @@ function classify(cause: unknown): Cause | null {
     const nested = (c as { errors?: unknown }).errors;
     if (Array.isArray(nested) && nested.length > 0) {
       const inner = classify(nested[0]);
-      if (inner) return inner;
+      if (inner) return { ...inner, text: `${inner.text}${via}` };
     }
   }
-  return null;
+  return via ? { text: `network error${via}`, permanent: false } : null;
 }
 
 /**
@@ -386,48 +419,105 @@ type Sender = (
   stream: ReadableStream | null,
 ) => Promise<Response>;
 
+/** A request that went to a proxy and got no answer: which proxy, for the message. */
+class ProxiedFailure extends Error {
+  constructor(
+    readonly proxy: string,
+    cause: unknown,
+  ) {
+    super(`no answer through the proxy ${proxy}`, { cause });
+  }
+}
+
+/** Node's own fetch, as this module found it (msw and nock replace `globalThis.fetch`). */
+const NODE_FETCH = globalThis.fetch;
+/** The global fetch is another's (an interceptor's, in a test): it decides where requests go. */
+const globalFetchReplaced = () =>
+  globalThis.fetch !== NODE_FETCH || globalThis.fetch.name !== "fetch";
+
 /**
- * A sender over undici's own `fetch` and an `Agent` with the TLS settings. Both come from the
+ * Which sender each request takes: undici's own `fetch` with an `Agent` holding the TLS
+ * settings, or a `ProxyAgent` for a server the proxy settings send through the proxy; null for
+ * the global fetch (no TLS settings and no proxy for that server). Agent and fetch come from the
  * same undici package: an Agent handed to Node's global fetch (another undici copy, another
  * major on other Node versions) can be refused ("invalid onRequestStart method"). undici is
- * loaded at the first request, so a client without `tls` never loads it.
+ * loaded at the first request that needs it. A proxy from the environment is not applied while
+ * the global fetch is replaced (msw in a test): the replacement answers, as it would without.
  */
-function tlsSender(tls: TlsOptions): Sender {
-  if (tls.rejectUnauthorized === false && tls.ca !== undefined) {
+function undiciRoutes(
+  tls: TlsOptions | undefined,
+  proxy: ProxySettings | null,
+): (url: string) => Sender | null {
+  if (tls?.rejectUnauthorized === false && tls.ca !== undefined) {
     throw new TypeError(
       "tls: give a CA to trust (ca) or turn checking off (rejectUnauthorized: false), not both",
     );
   }
-  if (tls.key !== undefined && tls.cert === undefined) {
+  if (tls?.key !== undefined && tls.cert === undefined) {
     throw new TypeError("tls: a key without a certificate (cert) cannot be used");
   }
-  let undici: { agent: import("undici").Agent; fetch: typeof import("undici").fetch } | undefined;
-  return async (request, signal, stream) => {
-    if (!undici) {
-      const load = process.getBuiltinModule("node:module").createRequire(import.meta.url)(
-        "undici",
-      ) as typeof import("undici");
-      const connect = {
+  const connect = tls
+    ? {
         ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
         ...(tls.cert !== undefined ? { cert: tls.cert, key: tls.key ?? tls.cert } : {}),
         ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
         rejectUnauthorized: tls.rejectUnauthorized !== false,
-      };
-      undici = { agent: new load.Agent({ connect }), fetch: load.fetch };
-    }
-    // A body that is not streamed is sent whole, with its length (not chunked), as Node's fetch
-    // sends the string or bytes a Request was made from.
-    const body = stream ?? (request.body ? await request.arrayBuffer() : null);
-    const response = await undici.fetch(request.url, {
-      method: request.method,
-      headers: [...request.headers],
-      body,
-      signal,
-      redirect: stream ? "error" : request.redirect,
-      dispatcher: undici.agent,
-      ...(stream ? { duplex: "half" } : {}),
-    } as import("undici").RequestInit);
-    return response as unknown as Response;
+      }
+    : undefined;
+  const fromEnv = proxy !== null && isEnvProxy(proxy);
+  let undici: typeof import("undici") | undefined;
+  const load = () => {
+    undici ??= process.getBuiltinModule("node:module").createRequire(import.meta.url)(
+      "undici",
+    ) as typeof import("undici");
+    return undici;
+  };
+  const dispatchers = new Map<string, import("undici").Dispatcher>();
+  const sender =
+    (key: string, make: () => import("undici").Dispatcher, via: string | null): Sender =>
+    async (request, signal, stream) => {
+      const u = load();
+      let dispatcher = dispatchers.get(key);
+      if (!dispatcher) {
+        dispatcher = make();
+        dispatchers.set(key, dispatcher);
+      }
+      // A body that is not streamed is sent whole, with its length (not chunked), as Node's
+      // fetch sends the string or bytes a Request was made from.
+      const body = stream ?? (request.body ? await request.arrayBuffer() : null);
+      try {
+        const response = await u.fetch(request.url, {
+          method: request.method,
+          headers: [...request.headers],
+          body,
+          signal,
+          redirect: stream ? "error" : request.redirect,
+          dispatcher,
+          ...(stream ? { duplex: "half" } : {}),
+        } as import("undici").RequestInit);
+        return response as unknown as Response;
+      } catch (e) {
+        throw via !== null && !signal.aborted ? new ProxiedFailure(via, e) : e;
+      }
+    };
+  const direct = sender("", () => new (load().Agent)(connect ? { connect } : {}), null);
+  return (url) => {
+    const target = new URL(url);
+    const via = proxy ? proxyFor(target, proxy) : null;
+    if (via === null || (fromEnv && globalFetchReplaced())) return tls ? direct : null;
+    return sender(
+      via.url.href,
+      () =>
+        new (load().ProxyAgent)({
+          uri: via.url.href,
+          // http:// servers in absolute form, as Python's requests and most proxies expect
+          // (squid refuses CONNECT to ports other than 443 by default); https:// ones tunnel.
+          proxyTunnel: false,
+          ...(connect ? { requestTls: connect } : {}),
+          ...(tls?.ca !== undefined ? { proxyTls: { ca: tls.ca } } : {}),
+        }),
+      via.shown,
+    );
   };
 }
 
@@ -439,11 +529,25 @@ export function createHttpTransport(
       "give tls or a fetch of your own, not both: a fetch of your own makes its own connections (give it the TLS settings)",
     );
   }
+  const proxy =
+    options.proxy === undefined || options.proxy === false
+      ? null
+      : typeof options.proxy === "string"
+        ? { http: options.proxy, https: options.proxy }
+        : options.proxy;
+  if (proxy && options.fetch) {
+    throw new TypeError(
+      "give proxy or a fetch of your own, not both: a fetch of your own makes its own connections (give it the proxy)",
+    );
+  }
+  // Checked when the client is made, not at its first request.
+  if (proxy?.https) parseProxyUrl(proxy.https, "proxy.https");
+  if (proxy?.http) parseProxyUrl(proxy.http, "proxy.http");
   // The global fetch is looked up at each request, not when the client is made: a client made
   // at module scope, before msw (or another interceptor) patches fetch in a test's setup, must
   // still go through the patched one rather than to the network.
   const doFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
-  const sender = options.tls ? tlsSender(options.tls) : null;
+  const route = options.tls || proxy ? undiciRoutes(options.tls, proxy) : () => null;
   // The default sleep stops its timer when the request is cancelled: a cancelled CLI exits at
   // once instead of when a Retry-After of minutes ends.
   const clock = options.clock;
@@ -506,6 +610,7 @@ export function createHttpTransport(
       // following redirects keeps it out of memory: Node's fetch (undici) otherwise keeps every
       // chunk sent until the answer comes, to send them again on a 307/308 (nodejs/undici#4058),
       // so a 2 GB model upload held 2 GB.
+      const sender = route(request.url);
       if (sender) {
         const stream = streamed && request.body ? request.body.pipeThrough(progress(arm)) : null;
         return await Promise.race([
@@ -655,13 +760,13 @@ export function createHttpTransport(
         }),
       input.signal,
     );
+    // undici's plain-proxy path (Http1ProxyWrapper) leaves the reason phrase unset.
+    const reason = typeof response.statusText === "string" ? response.statusText : "";
     const out = new Response(body, {
       status: response.status,
       // A reason phrase beyond Latin-1 (undici decodes bytes it cannot read as U+FFFD) is no
       // ByteString, which Response refuses: it is dropped, as HTTP/2 has none anyway.
-      statusText: [...response.statusText].some((c) => (c.codePointAt(0) as number) > 0xff)
-        ? ""
-        : response.statusText,
+      statusText: [...reason].some((c) => (c.codePointAt(0) as number) > 0xff) ? "" : reason,
       headers: response.headers,
     });
     // What a Response made here lacks: where the answer came from.

@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { type HttpOptions, type TlsOptions, unsendableHeader, type WaitClock } from "@mlgen/http";
+import {
+  type HttpOptions,
+  proxyFromEnv,
+  type TlsOptions,
+  unsendableHeader,
+  type WaitClock,
+} from "@mlgen/http";
 
 export type { WaitClock };
 
@@ -20,7 +26,11 @@ export interface MlflowClientOptions extends HttpOptions {
    * `_PASSWORD` when both are set, else `MLFLOW_TRACKING_TOKEN`.
    */
   readonly auth?: MlflowAuth | undefined;
-  /** Where the fallbacks are read; default `process.env`. */
+  /**
+   * Where the fallbacks are read; default `process.env`. The proxy variables (HTTPS_PROXY,
+   * HTTP_PROXY, ALL_PROXY, NO_PROXY) are read from it too, as Python's client reads them, unless
+   * `proxy` is given.
+   */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
@@ -42,7 +52,7 @@ export interface ResolvedConfig {
  */
 export function httpSettings(
   options: MlflowClientOptions,
-): Pick<HttpOptions, "timeoutMs" | "retry" | "tls"> {
+): Pick<HttpOptions, "timeoutMs" | "retry" | "tls" | "proxy"> {
   const env = options.env ?? process.env;
   const read = (name: string, least: number): number | undefined => {
     const value = env[name]?.trim();
@@ -65,8 +75,18 @@ export function httpSettings(
   }
   // A fetch of your own makes its own connections: the TLS variables are then its to read.
   const tls = options.tls ?? (options.fetch ? undefined : tlsSettings(env));
+  // So are the proxy variables.
+  let proxy = options.proxy;
+  if (proxy === undefined && !options.fetch) {
+    try {
+      proxy = proxyFromEnv(env);
+    } catch (e) {
+      throw new MlflowConfigError((e as Error).message);
+    }
+  }
   return {
     ...(tls ? { tls } : {}),
+    ...(proxy !== undefined ? { proxy } : {}),
     timeoutMs: options.timeoutMs ?? (timeout !== undefined ? timeout * 1000 : undefined),
     retry:
       retry === false

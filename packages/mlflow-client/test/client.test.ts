@@ -1196,6 +1196,18 @@ describe("TLS: MLflow's variables and the tls option", () => {
     }
   });
 
+  it("reads the proxy variables from env; one that is no http(s) proxy is a config error naming it, never its password", () => {
+    const env = { MLFLOW_TRACKING_URI: "http://mlflow.test", HTTPS_PROXY: "socks5://u:pw@h:1080" };
+    expect(() => createMlflowClient({ env })).toThrow(MlflowConfigError);
+    expect(() => createMlflowClient({ env })).toThrow(
+      "HTTPS_PROXY names a socks5 proxy (socks5://h:1080); only http:// and https:// proxies are supported",
+    );
+    expect(() => createMlflowClient({ env })).not.toThrow(/pw/);
+    // A proxy given, false, or a fetch of one's own: the variables are not read.
+    expect(() => createMlflowClient({ env, proxy: false })).not.toThrow();
+    expect(() => createMlflowClient({ env, fetch: globalThis.fetch })).not.toThrow();
+  });
+
   it("MLFLOW_TRACKING_INSECURE_TLS=true checks no certificate; unset, the private CA is not trusted", async () => {
     const server = await serveHttps(experiment);
     try {
