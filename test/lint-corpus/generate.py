@@ -26,7 +26,10 @@ from pathlib import Path
 HERE = Path(__file__).parent
 DAGS = HERE / "dags"
 RULES_DIR = HERE.parent.parent / "packages" / "lint" / "src" / "rules"
-MARK = re.compile(r"#\s*expect:\s*([\w\-, ]+?)\s*$")
+MARK = re.compile(r"(?:#|--)\s*expect:\s*([\w\-, ]+?)\s*$")
+# Template files the DAGs name (sql="sql/merge_orders.sql", bash_command="scripts/x.sh"): their
+# findings are labeled in them, `-- expect: rule` in SQL, `# expect: rule` in shell scripts.
+TEMPLATES = ("*.sql", "*.sh")
 
 
 def known_rules() -> set[str]:
@@ -48,7 +51,8 @@ def labels(path: Path, rules: set[str]) -> list[dict]:
             if rule not in rules:
                 raise SystemExit(f"{path.name}:{number}: unknown rule '{rule}' in an expect mark")
             out.append({"rule": rule, "line": number})
-    check_syntax(path, text, [e["line"] for e in out if e["rule"] == "syntax-error"])
+    if path.suffix == ".py":
+        check_syntax(path, text, [e["line"] for e in out if e["rule"] == "syntax-error"])
     return sorted(out, key=lambda e: (e["line"], e["rule"]))
 
 
@@ -69,10 +73,17 @@ def main() -> None:
     if not rules:
         raise SystemExit(f"no rule ids found under {RULES_DIR}")
     manifest = {path.name: labels(path, rules) for path in sorted(DAGS.glob("*.py"))}
+    for pattern in TEMPLATES:
+        for path in sorted(DAGS.rglob(pattern)):
+            manifest[path.relative_to(DAGS).as_posix()] = labels(path, rules)
     (HERE / "manifest.json").write_text(json.dumps({"files": manifest}, indent=2, sort_keys=True) + "\n")
     seeded = sum(len(v) for v in manifest.values())
     clean = sum(1 for v in manifest.values() if not v)
-    print(f"{len(manifest)} files ({clean} clean), {seeded} labeled findings", file=sys.stderr)
+    dags = sum(1 for name in manifest if name.endswith(".py"))
+    print(
+        f"{dags} DAG files and {len(manifest) - dags} template files ({clean} clean), {seeded} labeled findings",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 /**
  * The labeled corpus in test/lint-corpus/: hand-written Airflow 2 and 3 DAG files whose
- * findings are marked on their lines and listed in manifest.json (written by its generate.py);
- * precision and recall per rule.
+ * findings are marked on their lines and listed in manifest.json (written by its generate.py),
+ * and the template files some of them read (sql/*.sql, scripts/*.sh: linted through their DAGs,
+ * as `mlgen lint` reads them, findings labeled in them); precision and recall per rule.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lintPythonSource } from "../src/lint.js";
+import { lintPythonFile } from "../src/files.js";
 import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 import { RULES } from "../src/rules/index.js";
 
@@ -32,17 +33,28 @@ interface Manifest {
 
 describe("lint corpus", () => {
   const manifest = JSON.parse(readFileSync(join(CORPUS, "manifest.json"), "utf8")) as Manifest;
-  const files = readdirSync(join(CORPUS, "dags"))
+  const dags = readdirSync(join(CORPUS, "dags"))
     .filter((f) => f.endsWith(".py"))
     .sort();
-  const findings = new Map(
-    files.map((f) => [f, lintPythonSource(f, readFileSync(join(CORPUS, "dags", f), "utf8"))]),
-  );
+  const templates = readdirSync(join(CORPUS, "dags"), { recursive: true, encoding: "utf8" })
+    .map((f) => f.split("\\").join("/"))
+    .filter((f) => /\.(?:sql|sh)$/.test(f))
+    .sort();
+  const files = [...dags, ...templates].sort();
+  // Findings by the file they are in: a DAG file's own, and its template files'.
+  const findings = new Map<string, ReturnType<typeof lintPythonFile>["findings"]>();
+  for (const f of dags) {
+    const linted = lintPythonFile({ file: f, path: join(CORPUS, "dags", f) }, {});
+    expect(linted.failure, f).toBeUndefined();
+    for (const x of linted.findings) findings.set(x.file, [...(findings.get(x.file) ?? []), x]);
+  }
   const labels = (file: string) => manifest.files[file] ?? [];
 
   it("the manifest lists exactly the corpus files, with labels of scored rules only", () => {
     expect(Object.keys(manifest.files).sort()).toEqual(files);
-    expect(files.length).toBeGreaterThanOrEqual(45);
+    expect(dags.length).toBeGreaterThanOrEqual(45);
+    // Findings are only ever in the corpus's own files.
+    expect([...findings.keys()].filter((f) => !files.includes(f))).toEqual([]);
     const unknown = files.flatMap((f) =>
       labels(f)
         .filter((l) => !SCORED.includes(l.rule))
@@ -56,7 +68,7 @@ describe("lint corpus", () => {
       readFileSync(join(CORPUS, "dags", file), "utf8")
         .split("\n")
         .flatMap((text, i) =>
-          (/#\s*expect:\s*([\w\-, ]+?)\s*$/.exec(text)?.[1] ?? "")
+          (/(?:#|--)\s*expect:\s*([\w\-, ]+?)\s*$/.exec(text)?.[1] ?? "")
             .split(",")
             .map((r) => r.trim())
             .filter(Boolean)

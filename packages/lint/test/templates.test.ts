@@ -177,6 +177,8 @@ describe("template files", () => {
       "{# mlgen once wrote to /tmp/x #}",
       "COPY (SELECT * FROM t WHERE day = '{{ execution_date }}') TO '/data/exports/t.csv';",
       "SELECT '-- /home/not/a/comment';",
+      // Patterns compared with, not paths read.
+      "SELECT * FROM t WHERE src NOT LIKE '/tmp/%' OR p ILIKE '/home/%' OR q SIMILAR TO '/data/(a|b)%';",
     ].join("\n");
     const sh = [
       "#!/bin/bash",

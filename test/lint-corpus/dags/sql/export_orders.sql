@@ -1,0 +1,3 @@
+-- Hourly extract for finance (the old /home/etl/exports location was retired).
+COPY (SELECT * FROM analytics.orders WHERE loaded_at >= '{{ data_interval_start }}')
+TO '/home/etl/exports/orders.csv' WITH CSV HEADER;  -- expect: hardcoded-path
