@@ -20,22 +20,30 @@ function corpusTwice(): PythonFile[] {
 
 const OPTIONS = { rules: { "missing-retries": "off" } } as const;
 
-/** What a one-thread loop over lintPythonSource gives, per file (syntax check loaded). */
+/**
+ * What a one-thread loop over lintPythonFile gives, per file (syntax check loaded); for the
+ * files that name no template file, what lintPythonSource gives too.
+ */
 async function expected(
   files: readonly PythonFile[],
-  lint = lintPythonSource,
+  lint = lintPythonFile,
   load = loadPythonSyntaxCheck,
+  source = lintPythonSource,
 ) {
   await load();
   return files.map((f) => {
-    const source = readFileSync(f.path, "utf8");
-    const findings = lint(f.file, source, OPTIONS);
-    return {
-      file: f.file,
-      findings,
-      source: findings.length > 0 ? source : null,
-      syntaxUnchecked: false,
-    };
+    const one = lint(f, OPTIONS);
+    if (!one.templatesRead) {
+      const text = readFileSync(f.path, "utf8");
+      const findings = source(f.file, text, OPTIONS);
+      expect(one).toEqual({
+        file: f.file,
+        findings,
+        source: findings.length > 0 ? text : null,
+        syntaxUnchecked: false,
+      });
+    }
+    return one;
   });
 }
 
@@ -43,6 +51,7 @@ describe("lintPythonFiles", () => {
   // First: nothing has loaded tree-sitter-python yet, in this file's module instance.
   it("judges the syntax of files the fast parser declines, loading tree-sitter-python itself", async () => {
     const broken = readdirSync(CORPUS)
+      .filter((n) => n.endsWith(".py"))
       .filter((n) => readFileSync(join(CORPUS, n), "utf8").includes("# expect: syntax-error"))
       .sort();
     expect(broken.length).toBeGreaterThanOrEqual(4);
@@ -63,6 +72,8 @@ describe("lintPythonFiles", () => {
     const linted = await lintPythonFiles(files, OPTIONS);
     expect(linted).toEqual(await expected(files));
     expect(linted.some((r) => r.source === null)).toBe(true);
+    // Template files are read beside each file's own path, named beside its given name.
+    expect(linted.some((r) => r.templatesRead?.includes("a/sql/merge_orders.sql"))).toBe(true);
   });
 
   it("a file that cannot be read (removed meanwhile, or its permissions) fails alone, said as such", async () => {
@@ -202,7 +213,12 @@ describe("lintPythonFiles", () => {
     const files = corpusTwice();
     const linted = await built.lintPythonFiles(files, OPTIONS, 2);
     expect(linted).toEqual(
-      await expected(files, built.lintPythonSource, built.loadPythonSyntaxCheck),
+      await expected(
+        files,
+        built.lintPythonFile,
+        built.loadPythonSyntaxCheck,
+        built.lintPythonSource,
+      ),
     );
   });
 });
