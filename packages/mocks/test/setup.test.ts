@@ -52,6 +52,32 @@ describe("setupMlgenMocks", () => {
     }
   });
 
+  it("serves clients whose environment sets a proxy (HTTPS_PROXY in CI): msw answers, as without one", async () => {
+    // A proxy nobody listens on: a request that went there would fail.
+    const env = {
+      HTTP_PROXY: "http://127.0.0.1:9",
+      HTTPS_PROXY: "http://127.0.0.1:9",
+    };
+    const mlflow = createMlflowClient({ trackingUri: "http://mlflow.mock", env, retry: false });
+    const airflow = createAirflowClient({
+      baseUrl: "http://airflow.mock",
+      auth: { username: "admin", password: "admin" },
+      env,
+      retry: false,
+    });
+    const h = recordingHooks();
+    const mocks = setupMlgenMocks({ hooks: h.hooks });
+    await h.run("beforeAll");
+    try {
+      const id = await mlflow.getOrCreateExperiment("behind-a-proxy");
+      expect(mocks.mlflow.experimentByName("behind-a-proxy")?.experiment_id).toBe(id.experiment_id);
+      const { data } = await airflow.api.GET("/api/v2/version");
+      expect(data?.version).toMatch(/^3\./);
+    } finally {
+      await h.run("afterAll");
+    }
+  });
+
   it("registers listen, reset-after-each and close with the runner's hooks", async () => {
     const h = recordingHooks();
     const mocks = setupMlgenMocks({ hooks: h.hooks });
