@@ -369,9 +369,12 @@ describe("oneOf on Kubeflow (dsl.OneOf)", () => {
       components: Record<string, { dag?: { tasks: Record<string, Record<string, unknown>> } }>;
       root: { dag: { tasks: Record<string, Record<string, unknown>> } };
     };
+    // Named as kfp names any task output passed into a sub-DAG: the wrapper is the producer.
+    const input =
+      "pipelinechannel--condition-branches-1-pipelinechannel--condition-branches-1-oneof-1";
     expect(spec.root.dag.tasks.report?.inputs).toEqual({
       parameters: {
-        "pipelinechannel--condition-branches-1-oneof-1": {
+        [input]: {
           taskOutputParameter: {
             producerTask: "condition-branches-1",
             outputParameterKey: "pipelinechannel--condition-branches-1-oneof-1",
@@ -381,7 +384,7 @@ describe("oneOf on Kubeflow (dsl.OneOf)", () => {
     });
     expect(spec.components["comp-report"]?.dag?.tasks["report-summary"]?.inputs).toEqual({
       parameters: {
-        message: { componentInputParameter: "pipelinechannel--condition-branches-1-oneof-1" },
+        message: { componentInputParameter: input },
       },
     });
   });

@@ -1,5 +1,6 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-oneof.pipeline.ts: dsl.If/dsl.Else on a task
-output, each side returning a message, and a task after both reading dsl.OneOf of the two."""
+output, each side returning a message, and a task after both reading dsl.OneOf of the two, and
+a task in a ParallelFor reading it too."""
 
 from typing import NamedTuple
 
@@ -28,6 +29,11 @@ def summary(message: str):
     print(message)
 
 
+@dsl.component(base_image=BASE)
+def announce(item: int, message: str):
+    print(item, message)
+
+
 @dsl.pipeline(
     name="kfp-eq-oneof",
     display_name="kfp_eq_oneof",
@@ -44,4 +50,7 @@ def kfp_eq_oneof(threshold: float = 0.7):
         dep = deploy(who="deploy").set_display_name("deploy")
     with dsl.Else():
         rt = retrain(who="retrain").set_display_name("retrain")
-    summary(message=dsl.OneOf(dep.outputs["msg"], rt.outputs["msg"])).set_display_name("summary")
+    message = dsl.OneOf(dep.outputs["msg"], rt.outputs["msg"])
+    summary(message=message).set_display_name("summary")
+    with dsl.ParallelFor([1, 2]) as item:
+        announce(item=item, message=message).set_display_name("announce")

@@ -624,8 +624,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (y && y.type === "scope") {
       return { taskOutputParameter: { producerTask: y.key, outputParameterKey: liftOneOf(y, o) } };
     }
-    ensureInput(x, o.name, o.type, () => bringOneOf(x.parent as Scope, o));
-    return { componentInputParameter: o.name };
+    // Into a loop or condition below: the channel's full name, as kfp writes it for any task
+    // output (`pipelinechannel--<producer>-<output>`), the wrapper being the producer here.
+    const input = `pipelinechannel--${o.scope.key}-${o.name}`;
+    ensureInput(x, input, o.type, () => bringOneOf(x.parent as Scope, o));
+    return { componentInputParameter: input };
   };
   const bring = (x: Scope, src: Source): InputSpec => {
     if (src.kind === "param") {
