@@ -404,6 +404,32 @@ describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (versi
   );
 });
 
+describe.each([3, 2] as const)("a python sensor's outputs on real Airflow %i", (version) => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = join(work, `sensor-outputs-dags-${version}`);
+    const file = join(ROOT, "test/fixtures/pipelines/sensor-outputs.pipeline.ts");
+    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+    if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
+      throw new Error(`compiling the sensor-outputs fixture for Airflow ${version} failed`);
+  });
+
+  it("the task after the sensors gets what they found: a dict on the poke that was done, one output's value itself", () => {
+    const r = dagsTest("sensor_outputs", "2025-05-01", dags, {}, {}, version);
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    const states = runStates("sensor_outputs", dags, version)["2025-05-01"];
+    expect(states?.state).toBe("success");
+    expect(states?.tasks).toEqual({
+      wait_partition: "success",
+      wait_count: "success",
+      use: "success",
+    });
+    // Not ready on the first check: pushed nothing then, its outputs on the second.
+    expect(r.output).toContain("check 2 of events");
+    expect(r.output).toContain("used path='/data/events/part-0.csv' rows=42 count=7");
+  });
+});
+
 describe("joins after a branch, and Airflow Variables, on real Airflow 3", () => {
   let dags = "";
   beforeAll(async () => {

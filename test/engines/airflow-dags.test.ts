@@ -34,6 +34,7 @@ const FIXTURE_PIPELINES = [
   { id: "joins_and_variables", file: join(FIXTURES, "pipelines/joins.pipeline.ts") },
   { id: "zoned_schedule", file: join(FIXTURES, "pipelines/zoned.pipeline.ts") },
   { id: "one_of_sides", file: join(FIXTURES, "pipelines/one-of.pipeline.ts") },
+  { id: "sensor_outputs", file: join(FIXTURES, "pipelines/sensor-outputs.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

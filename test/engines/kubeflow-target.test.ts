@@ -26,6 +26,7 @@ const FIXTURE_PIPELINES = [
   "kfp-eq-images",
   "kfp-eq-pods",
   "one-of",
+  "sensor-outputs",
 ];
 
 let out = "";
@@ -509,6 +510,20 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(run.tasks.map((t) => t.task)).toEqual([pick, "took"]);
       expect(run.tasks.find((t) => t.task === "took")?.outputs).toEqual({ got });
     }
+  });
+
+  it("a python sensor's outputs: the task after it reads what it found (its output parameters), a dict once ready and one output's value itself", async () => {
+    const yaml = files.find((f) => f.endsWith("sensor_outputs.yaml")) as string;
+    const run = await runKfpLocal(yaml);
+    expect(run.error, run.log.slice(-3000)).toBeUndefined();
+    expect(run.tasks.find((t) => t.task === "wait-partition")?.outputs).toEqual({
+      path: "/data/events",
+      rows: 42,
+    });
+    expect(run.tasks.find((t) => t.task === "wait-count")?.outputs).toEqual({ count: 7 });
+    expect(run.tasks.find((t) => t.task === "use")?.outputs).toEqual({
+      got: "/data/events/part-0.csv:42:7",
+    });
   });
 
   it("a fan-out, fan-in, branch into a group, join, short-circuit and exit handler run as on Airflow", async () => {

@@ -33,18 +33,20 @@ export const TEMPLATE_SPECS = {
 },"5":function(container,depth0,helpers,partials,data) {
     return "    if getattr(ti, \"map_index\", -1) >= 0:\n        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).\n        ti.xcom_push(key=\"mlgen_map_index\", value=ti.map_index)\n";
 },"6":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the worker, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set on this worker; set it or give env() a default\")\n    return value\n";
+    return "\n\ndef _push_when_done(ti, task_id, result, outputs):\n    \"\"\"A python sensor's check: False while the result is false; when done, pushes the declared outputs and returns True.\n\n    An Airflow PokeReturnValue is done by its is_done and holds the outputs in its xcom_value.\n    \"\"\"\n    if type(result).__name__ == \"PokeReturnValue\":\n        if not result.is_done:\n            return False\n        result = result.xcom_value\n    elif not result:\n        return False\n    _push(ti, task_id, result, outputs)\n    return True\n";
 },"7":function(container,depth0,helpers,partials,data) {
-    return "\n\n_NO_VARIABLE = object()\n\n\ndef _var(var, name):\n    \"\"\"An Airflow Variable, read when the task runs; a missing one fails the task.\"\"\"\n    value = var[\"value\"].get(name, _NO_VARIABLE)\n    if value is _NO_VARIABLE:\n        raise RuntimeError(f\"Airflow Variable {name!r} does not exist; create it or give variable() a default\")\n    return value\n";
+    return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the worker, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set on this worker; set it or give env() a default\")\n    return value\n";
 },"8":function(container,depth0,helpers,partials,data) {
-    return "\n\n@contextlib.contextmanager\ndef _mlflow_run(ti, experiment, tracking_uri):\n    \"\"\"An MLflow run named after the task and tagged with where it ran in Airflow.\"\"\"\n    import mlflow\n\n    if tracking_uri:\n        mlflow.set_tracking_uri(tracking_uri)\n    mlflow.set_experiment(experiment)\n    tags = {\n        \"airflow.dag_id\": ti.dag_id,\n        \"airflow.run_id\": ti.run_id,\n        \"airflow.task_id\": ti.task_id,\n        \"airflow.try_number\": str(ti.try_number),\n    }\n    run_name = ti.task_id\n    map_index = getattr(ti, \"map_index\", -1)\n    if map_index is not None and map_index >= 0:\n        # One run per instance of a mapped task: told apart by name and tag.\n        tags[\"airflow.map_index\"] = str(map_index)\n        run_name = f\"{ti.task_id}[{map_index}]\"\n    with mlflow.start_run(run_name=run_name, tags=tags) as run:\n        yield run\n";
+    return "\n\n_NO_VARIABLE = object()\n\n\ndef _var(var, name):\n    \"\"\"An Airflow Variable, read when the task runs; a missing one fails the task.\"\"\"\n    value = var[\"value\"].get(name, _NO_VARIABLE)\n    if value is _NO_VARIABLE:\n        raise RuntimeError(f\"Airflow Variable {name!r} does not exist; create it or give variable() a default\")\n    return value\n";
 },"9":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _item(value):\n    \"\"\"One item of a mapped list, as the keyword argument of one mapped task instance.\"\"\"\n    return {\"item\": value}\n";
+    return "\n\n@contextlib.contextmanager\ndef _mlflow_run(ti, experiment, tracking_uri):\n    \"\"\"An MLflow run named after the task and tagged with where it ran in Airflow.\"\"\"\n    import mlflow\n\n    if tracking_uri:\n        mlflow.set_tracking_uri(tracking_uri)\n    mlflow.set_experiment(experiment)\n    tags = {\n        \"airflow.dag_id\": ti.dag_id,\n        \"airflow.run_id\": ti.run_id,\n        \"airflow.task_id\": ti.task_id,\n        \"airflow.try_number\": str(ti.try_number),\n    }\n    run_name = ti.task_id\n    map_index = getattr(ti, \"map_index\", -1)\n    if map_index is not None and map_index >= 0:\n        # One run per instance of a mapped task: told apart by name and tag.\n        tags[\"airflow.map_index\"] = str(map_index)\n        run_name = f\"{ti.task_id}[{map_index}]\"\n    with mlflow.start_run(run_name=run_name, tags=tags) as run:\n        yield run\n";
 },"10":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _param_list(params, name, **_):\n    \"\"\"The list in param `name` of this run, which the task after this one expands over.\"\"\"\n    value = params[name]\n    if not isinstance(value, (list, tuple)):\n        raise TypeError(f\"param {name!r} must be a list to map over, got {type(value).__name__} {value!r}\")\n    return list(value)\n";
+    return "\n\ndef _item(value):\n    \"\"\"One item of a mapped list, as the keyword argument of one mapped task instance.\"\"\"\n    return {\"item\": value}\n";
 },"11":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _float_item(value):\n    \"\"\"_item for a mapped task's float output: a float, as declared.\n\n    Airflow 3 may return a whole float, 1.0, as the int 1.\n    \"\"\"\n    if isinstance(value, int) and not isinstance(value, bool):\n        value = float(value)\n    return {\"item\": value}\n";
+    return "\n\ndef _param_list(params, name, **_):\n    \"\"\"The list in param `name` of this run, which the task after this one expands over.\"\"\"\n    value = params[name]\n    if not isinstance(value, (list, tuple)):\n        raise TypeError(f\"param {name!r} must be a list to map over, got {type(value).__name__} {value!r}\")\n    return list(value)\n";
 },"12":function(container,depth0,helpers,partials,data) {
+    return "\n\ndef _float_item(value):\n    \"\"\"_item for a mapped task's float output: a float, as declared.\n\n    Airflow 3 may return a whole float, 1.0, as the int 1.\n    \"\"\"\n    if isinstance(value, int) and not isinstance(value, bool):\n        value = float(value)\n    return {\"item\": value}\n";
+},"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -54,15 +56,6 @@ export const TEMPLATE_SPECS = {
 
   return "\n\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"validate_table"),depth0,{"name":"validate_table","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"13":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"14":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -71,7 +64,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(15, data, 0),"inverse":container.noop,"loc":{"start":{"line":215,"column":0},"end":{"line":245,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"15":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -80,7 +73,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.program(17, data, 0),"loc":{"start":{"line":216,"column":0},"end":{"line":244,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(16, data, 0),"inverse":container.noop,"loc":{"start":{"line":232,"column":0},"end":{"line":262,"column":7}}})) != null ? stack1 : "");
 },"16":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -89,8 +82,17 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.program(18, data, 0),"loc":{"start":{"line":233,"column":0},"end":{"line":261,"column":7}}})) != null ? stack1 : "");
 },"17":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+},"18":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -99,17 +101,17 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":221,"column":4},"end":{"line":221,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":238,"column":4},"end":{"line":238,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":221,"column":27},"end":{"line":221,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":238,"column":27},"end":{"line":238,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":222,"column":4},"end":{"line":222,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":239,"column":4},"end":{"line":239,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":223,"column":4},"end":{"line":223,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":240,"column":4},"end":{"line":240,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.noop,"loc":{"start":{"line":225,"column":0},"end":{"line":231,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.program(23, data, 0),"loc":{"start":{"line":232,"column":0},"end":{"line":243,"column":7}}})) != null ? stack1 : "");
-},"18":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":242,"column":0},"end":{"line":248,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.program(24, data, 0),"loc":{"start":{"line":249,"column":0},"end":{"line":260,"column":7}}})) != null ? stack1 : "");
+},"19":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -118,9 +120,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":227,"column":0},"end":{"line":229,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":244,"column":0},"end":{"line":246,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
-},"19":function(container,depth0,helpers,partials,data) {
+},"20":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -129,11 +131,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":228,"column":8},"end":{"line":228,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":245,"column":8},"end":{"line":245,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":228,"column":22},"end":{"line":228,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":245,"column":22},"end":{"line":245,"column":36}}}))
     + ",\n";
-},"20":function(container,depth0,helpers,partials,data) {
+},"21":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -142,15 +144,15 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":233,"column":9},"end":{"line":233,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":250,"column":9},"end":{"line":250,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":234,"column":8},"end":{"line":234,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":234,"column":45},"end":{"line":234,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":251,"column":8},"end":{"line":251,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":251,"column":45},"end":{"line":251,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":235,"column":0},"end":{"line":237,"column":7}}})) != null ? stack1 : "");
-},"21":function(container,depth0,helpers,partials,data) {
-    return "result = ";
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":252,"column":0},"end":{"line":254,"column":7}}})) != null ? stack1 : "");
 },"22":function(container,depth0,helpers,partials,data) {
+    return "result = ";
+},"23":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -159,9 +161,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":236,"column":8},"end":{"line":236,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":253,"column":8},"end":{"line":253,"column":30}}}))
     + "\n";
-},"23":function(container,depth0,helpers,partials,data) {
+},"24":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -170,11 +172,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":239,"column":4},"end":{"line":239,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":239,"column":41},"end":{"line":239,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":256,"column":4},"end":{"line":256,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":256,"column":41},"end":{"line":256,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":240,"column":0},"end":{"line":242,"column":7}}})) != null ? stack1 : "");
-},"24":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":257,"column":0},"end":{"line":259,"column":7}}})) != null ? stack1 : "");
+},"25":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -183,9 +185,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":241,"column":4},"end":{"line":241,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":4},"end":{"line":258,"column":26}}}))
     + "\n";
-},"25":function(container,depth0,helpers,partials,data) {
+},"26":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -194,21 +196,8 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":253,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":268,"column":0},"end":{"line":270,"column":9}}})) != null ? stack1 : "")
     + "}\n";
-},"26":function(container,depth0,helpers,partials,data) {
-    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":252,"column":11},"end":{"line":252,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":252,"column":4},"end":{"line":252,"column":24}}}))
-    + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":252,"column":26},"end":{"line":252,"column":40}}}))
-    + ",\n";
 },"27":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -218,21 +207,25 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":260,"column":4},"end":{"line":260,"column":16}}}))
-    + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":260,"column":17},"end":{"line":260,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":269,"column":11},"end":{"line":269,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":269,"column":4},"end":{"line":269,"column":24}}}))
+    + ": "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":269,"column":26},"end":{"line":269,"column":40}}}))
     + ",\n";
 },"28":function(container,depth0,helpers,partials,data) {
-    return "    tasks = {}\n";
-},"29":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return "    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":277,"column":4},"end":{"line":277,"column":16}}}))
+    + "="
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":277,"column":17},"end":{"line":277,"column":31}}}))
+    + ",\n";
+},"29":function(container,depth0,helpers,partials,data) {
+    return "    tasks = {}\n";
 },"30":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -241,9 +234,18 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":271,"column":0},"end":{"line":273,"column":9}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"31":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":288,"column":0},"end":{"line":290,"column":9}}})) != null ? stack1 : "");
+},"32":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -252,9 +254,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":272,"column":4},"end":{"line":272,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":289,"column":4},"end":{"line":289,"column":17}}}))
     + "\n";
-},"32":function(container,depth0,helpers,partials,data) {
+},"33":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -262,8 +264,8 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(33, data, 0),"inverse":container.program(36, data, 0),"loc":{"start":{"line":276,"column":0},"end":{"line":287,"column":7}}})) != null ? stack1 : "");
-},"33":function(container,depth0,helpers,partials,data) {
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(34, data, 0),"inverse":container.program(37, data, 0),"loc":{"start":{"line":293,"column":0},"end":{"line":304,"column":7}}})) != null ? stack1 : "");
+},"34":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -271,18 +273,18 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":277,"column":0},"end":{"line":277,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":294,"column":0},"end":{"line":294,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":277,"column":20},"end":{"line":277,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":277,"column":42},"end":{"line":277,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":294,"column":20},"end":{"line":294,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":294,"column":42},"end":{"line":294,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":278,"column":0},"end":{"line":280,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":295,"column":0},"end":{"line":297,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":281,"column":1},"end":{"line":281,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(36, data, 0),"inverse":container.noop,"loc":{"start":{"line":298,"column":1},"end":{"line":298,"column":56}}})) != null ? stack1 : "")
     + "\n";
-},"34":function(container,depth0,helpers,partials,data) {
-    return ".partial";
 },"35":function(container,depth0,helpers,partials,data) {
+    return ".partial";
+},"36":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -291,9 +293,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":281,"column":28},"end":{"line":281,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":298,"column":28},"end":{"line":298,"column":48}}}))
     + ")";
-},"36":function(container,depth0,helpers,partials,data) {
+},"37":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -302,10 +304,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with TaskGroup("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":283,"column":15},"end":{"line":283,"column":34}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":15},"end":{"line":300,"column":34}}}))
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":284,"column":0},"end":{"line":286,"column":9}}})) != null ? stack1 : "");
-},"37":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":301,"column":0},"end":{"line":303,"column":9}}})) != null ? stack1 : "");
+},"38":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -314,15 +316,15 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":291,"column":4},"end":{"line":291,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":308,"column":4},"end":{"line":308,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":291,"column":18},"end":{"line":291,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":308,"column":18},"end":{"line":308,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":4},"end":{"line":292,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":309,"column":4},"end":{"line":309,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(38, data, 0),"inverse":container.noop,"loc":{"start":{"line":293,"column":0},"end":{"line":296,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":297,"column":0},"end":{"line":299,"column":9}}})) != null ? stack1 : "");
-},"38":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":310,"column":0},"end":{"line":313,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":314,"column":0},"end":{"line":316,"column":9}}})) != null ? stack1 : "");
+},"39":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -331,7 +333,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":294,"column":4},"end":{"line":294,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":311,"column":4},"end":{"line":311,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -355,22 +357,23 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullOneOf"),{"name":"if","hash":{},"fn":container.program(2, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":33,"column":0},"end":{"line":50,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":51,"column":0},"end":{"line":77,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(4, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":78,"column":0},"end":{"line":127,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":128,"column":0},"end":{"line":137,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":138,"column":0},"end":{"line":150,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":151,"column":0},"end":{"line":176,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":177,"column":0},"end":{"line":183,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":184,"column":0},"end":{"line":193,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":194,"column":0},"end":{"line":205,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":206,"column":0},"end":{"line":210,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":211,"column":0},"end":{"line":213,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":214,"column":0},"end":{"line":246,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(25, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":247,"column":0},"end":{"line":255,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":128,"column":0},"end":{"line":144,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":145,"column":0},"end":{"line":154,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":155,"column":0},"end":{"line":167,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":168,"column":0},"end":{"line":193,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":194,"column":0},"end":{"line":200,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":201,"column":0},"end":{"line":210,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":211,"column":0},"end":{"line":222,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":223,"column":0},"end":{"line":227,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":228,"column":0},"end":{"line":230,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":231,"column":0},"end":{"line":263,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(26, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":264,"column":0},"end":{"line":272,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":259,"column":0},"end":{"line":261,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(28, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":276,"column":0},"end":{"line":278,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(28, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":263,"column":0},"end":{"line":265,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":266,"column":0},"end":{"line":268,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(30, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":269,"column":0},"end":{"line":274,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":280,"column":0},"end":{"line":282,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(30, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":283,"column":0},"end":{"line":285,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":286,"column":0},"end":{"line":291,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -382,10 +385,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":275,"column":0},"end":{"line":288,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":292,"column":0},"end":{"line":305,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(37, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":288,"column":11},"end":{"line":300,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(38, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":305,"column":11},"end":{"line":317,"column":11}}}) || fn;
   return fn;
   }
 
@@ -411,8 +414,21 @@ export const TEMPLATE_SPECS = {
 },"5":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _wait_for_path(path, poke_interval, timeout, recursive):\n    \"\"\"Polls until a file matches the path (or glob), as Airflow's FileSensor does: a folder counts once it holds a file; fails after `timeout` seconds.\"\"\"\n    started = time.monotonic()\n    while True:\n        for found in glob.glob(path, recursive=recursive):\n            if os.path.isfile(found) or any(files for _, _, files in os.walk(found)):\n                print(f\"found {found}\")\n                return\n        if time.monotonic() - started >= timeout:\n            raise TimeoutError(f\"{path} did not appear within {timeout} seconds\")\n        time.sleep(poke_interval)\n";
 },"6":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _poke(check, inputs, name, poke_interval, timeout, retries, retry_delay):\n    \"\"\"Calls `check` until it returns something true, as Airflow's PythonSensor does (a PokeReturnValue by its is_done, anything else by its truth); fails after `timeout` seconds.\n\n    An error the check raises is retried `retries` times, `retry_delay` seconds later, the wait\n    starting over, as Airflow retries the sensor's task; a wait that times out is not retried.\n    \"\"\"\n    started = time.monotonic()\n    failures = 0\n    while True:\n        try:\n            result = check(**inputs)\n        except Exception:\n            failures += 1\n            if failures > retries:\n                raise\n            traceback.print_exc()\n            print(f\"{name} failed; try {failures + 1} of {retries + 1} in {retry_delay} seconds\", flush=True)\n            time.sleep(retry_delay)\n            started = time.monotonic()\n            continue\n        done = result.is_done if type(result).__name__ == \"PokeReturnValue\" else bool(result)\n        if done:\n            return\n        if time.monotonic() - started >= timeout:\n            raise TimeoutError(f\"{name} did not return true within {timeout} seconds\")\n        time.sleep(poke_interval)\n";
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n\ndef _poke(check, inputs, name, poke_interval, timeout, retries, retry_delay):\n    \"\"\"Calls `check` until it returns something true, as Airflow's PythonSensor does (a PokeReturnValue by its is_done, anything else by its truth); fails after `timeout` seconds.\n\n    An error the check raises is retried `retries` times, `retry_delay` seconds later, the wait\n    starting over, as Airflow retries the sensor's task; a wait that times out is not retried.\n    \"\"\"\n    started = time.monotonic()\n    failures = 0\n    while True:\n        try:\n            result = check(**inputs)\n        except Exception:\n            failures += 1\n            if failures > retries:\n                raise\n            traceback.print_exc()\n            print(f\"{name} failed; try {failures + 1} of {retries + 1} in {retry_delay} seconds\", flush=True)\n            time.sleep(retry_delay)\n            started = time.monotonic()\n            continue\n        done = result.is_done if type(result).__name__ == \"PokeReturnValue\" else bool(result)\n        if done:\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pokeOutputs"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.program(8, data, 0),"loc":{"start":{"line":136,"column":0},"end":{"line":141,"column":7}}})) != null ? stack1 : "")
+    + "        if time.monotonic() - started >= timeout:\n            raise TimeoutError(f\"{name} did not return true within {timeout} seconds\")\n        time.sleep(poke_interval)\n";
 },"7":function(container,depth0,helpers,partials,data) {
+    return "            # What it found: the sensor's outputs (a PokeReturnValue's in its xcom_value).\n            return result.xcom_value if type(result).__name__ == \"PokeReturnValue\" else result\n";
+},"8":function(container,depth0,helpers,partials,data) {
+    return "            return\n";
+},"9":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _slack(url_variable, channel, context):\n    \"\"\"Posts the alert to the Slack incoming webhook whose URL is in environment variable `url_variable`.\"\"\"\n    url = os.environ.get(url_variable)\n    if not url:\n        raise RuntimeError(f\"set {url_variable} to the Slack webhook URL (from a Kubernetes secret) to send this alert\")\n    text = (\n        f\"Kubeflow run {context['pipeline_job_name']} ended {context['state']}\"\n        + (f\": {context['error_message']}\" if context[\"error_message\"] else \"\")\n    )\n    payload = {\"text\": text, **({\"channel\": channel} if channel else {})}\n    request = urllib.request.Request(\n        url, data=json.dumps(payload).encode(\"utf-8\"), headers={\"Content-Type\": \"application/json\"}\n    )\n    with urllib.request.urlopen(request, timeout=30) as response:\n        response.read()\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -428,8 +444,8 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":76,"column":0},"end":{"line":90,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":91,"column":0},"end":{"line":95,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"waitForPath"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":96,"column":0},"end":{"line":110,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"poke"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":111,"column":0},"end":{"line":140,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"slack"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"loc":{"start":{"line":141,"column":0},"end":{"line":159,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"poke"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":111,"column":0},"end":{"line":145,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"slack"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"loc":{"start":{"line":146,"column":0},"end":{"line":164,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true},
   "kubeflow/component.py.hbs": {"0":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {

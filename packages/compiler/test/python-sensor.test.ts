@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { env, pipeline, seconds } from "../../dsl/src/index.js";
+import { env, type Input, pipeline, seconds } from "../../dsl/src/index.js";
 import { kubeflowTarget, lowerPipeline, renderDag, renderPipelineSpec } from "../src/index.js";
 
 /** The project module the sensors below call. */
@@ -10,6 +10,14 @@ const CHECKS = `def partition_ready(table: str, min_rows: int = 1):
 
 def approved(model):
     return True
+
+
+def found(table: str):
+    return {"path": "/data/" + table, "rows": 3}
+
+
+def use(path: str, rows: int):
+    return None
 `;
 const MODULES = new Map<string, string | null>([["tasks/checks.py", CHECKS]]);
 
@@ -238,5 +246,135 @@ def landed(table):
     expect(refused(ir)).toEqual([
       "MLG1011 invalid deferrable of python sensor 's': PythonSensor cannot defer: it calls your function in a worker, and Airflow refuses deferrable=True on it when it parses the DAG file | leave deferrable out and use mode: 'reschedule' (the default), which frees the worker slot between checks",
     ]);
+  });
+
+  describe("outputs", () => {
+    const handing = pipeline("handing", {}, (p) => {
+      const found = p.pythonSensor("wait", {
+        fn: "tasks/checks.py:found",
+        inputs: { table: "events" },
+        outputs: { path: "string", rows: "int" },
+        timeout: seconds(600),
+      });
+      p.python("use", {
+        fn: "tasks/checks.py:use",
+        inputs: { path: found.out.path.join("part-0.csv"), rows: found.out.rows },
+      });
+    });
+
+    it("are in the IR (absent without any, so a sensor's IR and hash stay as they were) and read as refs that order the reader after it", () => {
+      const wait = handing.ir.tasks.find((t) => t.id === "wait");
+      expect(
+        wait?.kind === "sensor" && wait.sensor.type === "python" && wait.sensor.outputs,
+      ).toEqual({ path: "string", rows: "int" });
+      const none = waiting.tasks.find((t) => t.id === "wait_partition");
+      expect(
+        none?.kind === "sensor" && none.sensor.type === "python" && "outputs" in none.sensor,
+      ).toBe(false);
+      const r = lowerPipeline({ ir: handing.ir, sourceMap: {}, modules: MODULES });
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(r.ir.tasks.find((t) => t.id === "use")?.upstream).toEqual(["wait"]);
+    });
+
+    it("an output the sensor does not declare is refused naming the declared ones", () => {
+      const ir = pipeline("p", {}, (p) => {
+        const found = p.pythonSensor("wait", {
+          fn: "tasks/checks.py:found",
+          inputs: { table: "t" },
+          outputs: { path: "string" },
+        });
+        p.python("use", {
+          fn: "tasks/checks.py:use",
+          inputs: {
+            path: found.out.path,
+            rows: (found.out as unknown as Record<string, Input>).rows as Input,
+          },
+        });
+      }).ir;
+      const said = refused(ir);
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain("'rows'");
+      expect(said[0]).toContain("wait");
+      expect(said[0]).toContain("path");
+    });
+
+    it("on other sensors are MLG1022 with a hint to use a python sensor", () => {
+      const def = pipeline("p", {}, (p) => {
+        p.fileSensor("f", { path: "/x", outputs: { n: "int" } } as never);
+      });
+      expect(def.problems.map((d) => [d.code, d.message])).toEqual([
+        ["MLG1022", "there is no option 'outputs' in task 'f', so it would be ignored"],
+      ]);
+      expect(def.problems[0]?.fix).toContain("use p.pythonSensor()");
+    });
+
+    it("on Airflow 3 and 2: the check pushes them, type-checked by _push, on the poke that is done, and returns True then", () => {
+      for (const airflowVersion of [3, 2] as const) {
+        const dag = renderDag({ ...lowered(handing.ir), settings: { airflowVersion } });
+        expect(dag).toContain(`def check_wait(ti, **_):
+    """Checks tasks/checks.py:found: the sensor is done when it returns true, its outputs pushed then."""
+    from tasks.checks import found
+
+    inputs = {
+        "table": "events",
+    }
+    result = found(**inputs)
+    return _push_when_done(ti, "wait", result, {"path": "string", "rows": "int"})
+`);
+        expect(dag).toContain("def _push(ti, task_id, result, outputs):");
+        expect(dag).toContain(`def _push_when_done(ti, task_id, result, outputs):`);
+        expect(dag).toContain(`    if type(result).__name__ == "PokeReturnValue":
+        if not result.is_done:
+            return False
+        result = result.xcom_value
+    elif not result:
+        return False
+    _push(ti, task_id, result, outputs)
+    return True`);
+        expect(dag).toContain(`"path": posixpath.join(_pull(ti, "wait", "path"), "part-0.csv"),`);
+        expect(dag).toContain(`"rows": _pull(ti, "wait", "rows"),`);
+        expect(dag).toContain("wait >> use");
+        // Deterministic.
+        expect(renderDag({ ...lowered(handing.ir), settings: { airflowVersion } })).toBe(dag);
+      }
+      // A sensor without outputs returns its function's value as before: no helper.
+      expect(renderDag(lowered(waiting))).not.toContain("_push_when_done");
+    });
+
+    it("on Kubeflow: the polling component returns what the check found as its output parameters, which the reader takes with taskOutputParameter", () => {
+      const input = lowered(handing.ir);
+      const [spec] = parseAllDocuments(renderPipelineSpec(input)).map((d) => d.toJS()) as {
+        components: Record<string, { outputDefinitions?: unknown }>;
+        root: { dag: { tasks: Record<string, Record<string, unknown>> } };
+        deploymentSpec: { executors: Record<string, { container: { command: string[] } }> };
+      }[];
+      expect(spec?.components["comp-wait"]?.outputDefinitions).toEqual({
+        parameters: {
+          path: { parameterType: "STRING" },
+          rows: { parameterType: "NUMBER_INTEGER" },
+        },
+      });
+      expect(spec?.root.dag.tasks.use?.inputs).toMatchObject({
+        parameters: {
+          rows: { taskOutputParameter: { outputParameterKey: "rows", producerTask: "wait" } },
+        },
+      });
+      const source =
+        spec?.deploymentSpec.executors["exec-wait"]?.container.command.join("\n") ?? "";
+      expect(source).toContain(
+        `Outputs = typing.NamedTuple("Outputs", [("path", str), ("rows", int)])`,
+      );
+      expect(
+        source,
+      ).toContain(`    result = _poke(check, inputs, "tasks/checks.py:found", poke_interval=60, timeout=600, retries=0, retry_delay=300)
+    return Outputs(**_outputs("tasks/checks.py:found", result, {"path": "string", "rows": "int"}))`);
+      expect(source).toContain(
+        `            return result.xcom_value if type(result).__name__ == "PokeReturnValue" else result`,
+      );
+      // A sensor without outputs: _poke returns nothing, as before.
+      const plain = renderPipelineSpec(lowered(waiting));
+      expect(plain).not.toContain("result.xcom_value");
+      expect(plain).not.toContain("result = _poke(");
+    });
   });
 });

@@ -176,7 +176,9 @@ export function taskValues(task: Task): [path: string, value: Value][] {
 }
 
 export function taskOutputs(task: Task): Readonly<Record<string, OutputType>> {
-  return task.kind === "python" ? task.outputs : {};
+  if (task.kind === "python") return task.outputs;
+  if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor.outputs ?? {};
+  return {};
 }
 
 /** Every module of the project the pipeline's tasks and callbacks import, once each, sorted. */

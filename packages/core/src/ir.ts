@@ -350,6 +350,12 @@ export const sensorSchema = z.discriminatedUnion("type", [
     module: z.string(),
     function: z.string(),
     inputs: z.record(z.string(), valueSchema),
+    /**
+     * What the function found, handed on when it is done (as a python task's outputs: its dict,
+     * or the value itself for one output; a `PokeReturnValue`'s `xcom_value`); absent when the
+     * sensor declares none.
+     */
+    outputs: z.record(z.string(), outputTypeSchema).optional(),
     /** Kubeflow only, as a python task's; absent when the sensor sets none. */
     kubeflow: kubeflowTaskSchema.optional(),
   }),

@@ -90,6 +90,7 @@ const TIME_DELTA_SENSOR: Own<TimeDeltaSensorSpec, SensorOptions> = { delta: true
 const PYTHON_SENSOR: Own<PythonSensorSpec, SensorOptions> = {
   fn: true,
   inputs: true,
+  outputs: true,
   kubeflow: true,
 };
 const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
@@ -252,6 +253,15 @@ function meantOption(key: string, call: OptionsOf, known: readonly string[]): st
     (call === "p.python()" || call === "p.map()" || call === "p.pythonSensor()")
   ) {
     return "the task runs with its worker's environment on Airflow: read a variable with env('NAME') in inputs, or pass the value as an input; on Kubeflow, kubeflow: { env } sets its pod's";
+  }
+  // What a sensor found is handed on by a python sensor only: the others find nothing to pass.
+  if (
+    key === "outputs" &&
+    (call === "p.fileSensor()" ||
+      call === "p.externalTaskSensor()" ||
+      call === "p.timeDeltaSensor()")
+  ) {
+    return "only a python sensor hands on what it found: use p.pythonSensor() with a function that returns the outputs when ready, or read what this sensor waited for in a task after it";
   }
   const meant = AIRFLOW_NAMES[key];
   if (meant && known.includes(meant)) {

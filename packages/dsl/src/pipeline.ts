@@ -361,7 +361,8 @@ export interface ExternalTaskSensorSpec extends SensorOptions {
   readonly failedStates?: readonly string[];
 }
 
-export interface PythonSensorSpec extends SensorOptions {
+export interface PythonSensorSpec<O extends Outputs = Record<never, OutputType>>
+  extends SensorOptions {
   /**
    * `path/to/module.py:function`, the path relative to the project root: called with `inputs`
    * at every check until it returns something true (Airflow's PythonSensor; it may return an
@@ -369,6 +370,13 @@ export interface PythonSensorSpec extends SensorOptions {
    */
   readonly fn: string;
   readonly inputs?: Readonly<Record<string, Input>>;
+  /**
+   * What the function found, read downstream as `sensor.out.x`, typed as a python task's
+   * outputs: once ready it returns a dict with these keys (with one output, the value itself
+   * also works, when it is true), or a `PokeReturnValue(is_done=True, xcom_value=...)` holding
+   * that dict or value. Anything false means not ready yet.
+   */
+  readonly outputs?: O;
   /**
    * Kubeflow only (on Airflow the check runs in a worker): its pod's image, packages (boto3 for
    * a check of S3), pull secrets, secrets as env, volumes (the claim an upstream task writes
@@ -512,7 +520,10 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
    * Waits until the user's function returns something true, calling it every `pokeInterval`
    * (PythonSensor): a partition landed, a table has rows, a model is approved.
    */
-  pythonSensor(id: string, spec: PythonSensorSpec): TaskHandle;
+  pythonSensor<const O extends Outputs = Record<never, OutputType>>(
+    id: string,
+    spec: PythonSensorSpec<O>,
+  ): PythonTaskHandle<O>;
   /** Waits for a task or run of another DAG (ExternalTaskSensor). */
   externalTaskSensor(id: string, spec: ExternalTaskSensorSpec): TaskHandle;
   /** Waits until a span after the data interval's end (TimeDeltaSensor). */
@@ -1187,11 +1198,11 @@ export function pipeline<
   };
 
   /** `task.out`: a ref per declared output; a proxy so undeclared names still name the task. */
-  const outHandles = (node: PythonTask) => {
+  const outHandles = (taskId: string, outputs: Outputs, mapped: boolean) => {
     const out: Record<string, ValueHandle<unknown>> = {};
     // A mapped task's outputs are lists downstream, never strings to join paths onto.
-    for (const [name, type] of Object.entries(node.outputs)) {
-      out[name] = refValue(node.id, name, type === "string" && node.map === null, token);
+    for (const [name, type] of Object.entries(outputs)) {
+      out[name] = refValue(taskId, name, type === "string" && !mapped, token);
     }
     // The type checker rejects undeclared names; for plain JS (or a cast) the proxy still
     // hands back a ref, so resolveRefs can name the task and list the declared outputs.
@@ -1200,7 +1211,7 @@ export function pipeline<
         if (typeof prop !== "string" || prop in target || prop === "then" || prop === "toJSON") {
           return Reflect.get(target, prop);
         }
-        return refValue(node.id, prop, false, token);
+        return refValue(taskId, prop, false, token);
       },
     });
   };
@@ -1301,7 +1312,9 @@ export function pipeline<
       python<const O extends Outputs>(localId: string, spec: PythonTaskSpec<O>) {
         const site = callSite();
         const node = pythonNode(full(localId), groupId, spec, site, null);
-        return Object.assign(handle(node), { out: outHandles(node) as OutputHandles<O> });
+        return Object.assign(handle(node), {
+          out: outHandles(node.id, node.outputs, false) as OutputHandles<O>,
+        });
       },
       map<const O extends Outputs>(localId: string, spec: MapTaskSpec<O>) {
         const site = callSite();
@@ -1315,7 +1328,7 @@ export function pipeline<
         }
         const node = pythonNode(taskId, groupId, spec, site, { input: spec.as, over });
         return Object.assign(handle(node), {
-          out: outHandles(node) as unknown as MappedOutputHandles<O>,
+          out: outHandles(node.id, node.outputs, true) as unknown as MappedOutputHandles<O>,
         });
       },
       branch<T>(localId: string, spec: BranchSpec<T>) {
@@ -1353,20 +1366,24 @@ export function pipeline<
           ),
         );
       },
-      pythonSensor(localId: string, spec: PythonSensorSpec) {
+      pythonSensor<const O extends Outputs>(localId: string, spec: PythonSensorSpec<O>) {
         const site = callSite();
         const base = taskBase(full(localId), groupId, spec, site, "p.pythonSensor()");
         problems.push(...kubeflowTypos(spec.kubeflow, base.id, site));
-        return handle(
-          add(
-            sensorNode(base, spec, {
-              type: "python",
-              ...functionOf(base.id, spec.fn, site),
-              inputs: lowerInputs(base.id, spec.inputs, "inputs", site),
-              ...(spec.kubeflow ? { kubeflow: kubeflowTask(spec.kubeflow) } : {}),
-            }),
-          ),
+        const outputs = { ...(spec.outputs ?? {}) };
+        const node = add(
+          sensorNode(base, spec, {
+            type: "python",
+            ...functionOf(base.id, spec.fn, site),
+            inputs: lowerInputs(base.id, spec.inputs, "inputs", site),
+            // Absent when none is declared: the IR (and its hash) of a sensor without outputs.
+            ...(Object.keys(outputs).length ? { outputs } : {}),
+            ...(spec.kubeflow ? { kubeflow: kubeflowTask(spec.kubeflow) } : {}),
+          }),
         );
+        return Object.assign(handle(node), {
+          out: outHandles(node.id, outputs, false) as OutputHandles<O>,
+        });
       },
       externalTaskSensor(localId: string, spec: ExternalTaskSensorSpec) {
         const site = callSite();

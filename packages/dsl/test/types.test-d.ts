@@ -159,8 +159,30 @@ describe("typed authoring constructs", () => {
       });
       // @ts-expect-error: a python sensor calls a function: fn is required
       p.pythonSensor("ps2", { inputs: { table: "t" } });
-      // @ts-expect-error: a sensor has no outputs (its function's value is its done-or-not)
-      p.pythonSensor("ps3", { fn: "t.py:ready", outputs: { n: "int" } });
+    });
+  });
+
+  it("a python sensor's outputs are typed as a python task's, and read as its .out", () => {
+    pipeline("p", {}, (p) => {
+      const found = p.pythonSensor("ps3", {
+        fn: "t.py:ready",
+        outputs: { path: "string", rows: "int", ok: "bool" },
+      });
+      expectTypeOf(found.out.path).toEqualTypeOf<PathValue>();
+      expectTypeOf(found.out.rows).toEqualTypeOf<ValueHandle<number>>();
+      expectTypeOf(found.out.ok).toEqualTypeOf<ValueHandle<boolean>>();
+      // A path joins onto a string output, as a python task's.
+      p.python("use", { fn: "t.py:use", inputs: { file: found.out.path.join("a.csv") } });
+      // @ts-expect-error: an output the sensor does not declare
+      found.out.missing;
+      // @ts-expect-error: an output type is one of string, int, float, bool, list, dict
+      p.pythonSensor("ps4", { fn: "t.py:ready", outputs: { n: "integer" } });
+      // Without outputs, .out has nothing to read.
+      const plain = p.pythonSensor("ps5", { fn: "t.py:ready" });
+      // @ts-expect-error: no outputs declared
+      plain.out.path;
+      // @ts-expect-error: only a python sensor hands on what it found
+      p.fileSensor("fs", { path: "/x", outputs: { n: "int" } });
     });
   });
 

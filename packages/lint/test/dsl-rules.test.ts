@@ -23,8 +23,10 @@ const SAFE = {
 function modulesFor(def: PipelineDefinition): Map<string, string> {
   const out = new Map<string, string>();
   for (const t of def.ir.tasks) {
-    if (t.kind !== "python") continue;
-    out.set(t.module, `${out.get(t.module) ?? ""}def ${t.function}(**kwargs):\n    pass\n`);
+    const fn =
+      t.kind === "python" ? t : t.kind === "sensor" && t.sensor.type === "python" ? t.sensor : null;
+    if (fn === null) continue;
+    out.set(fn.module, `${out.get(fn.module) ?? ""}def ${fn.function}(**kwargs):\n    pass\n`);
   }
   return out;
 }
@@ -230,6 +232,39 @@ const cases: [string, Case][] = [
           });
         }),
       want: ["output 'rows' of task 'a'"],
+    },
+  ],
+  [
+    "unused-output: a python sensor's output nobody reads",
+    {
+      rule: "unused-output",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const w = p.pythonSensor("wait", {
+            fn: "t.py:ready",
+            outputs: { path: "string", rows: "int" },
+            timeout: minutes(30),
+          });
+          p.python("b", { fn: "t.py:b", inputs: { path: w.out.path } });
+        }),
+      want: ["output 'rows' of task 'wait'"],
+    },
+  ],
+  [
+    "missing-xcom-key: a Jinja pull of a key a python sensor with outputs never pushes",
+    {
+      rule: "missing-xcom-key",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const w = p.pythonSensor("wait", {
+            fn: "t.py:ready",
+            outputs: { path: "string" },
+            timeout: minutes(30),
+          });
+          p.bash("b", { command: "cat {{ ti.xcom_pull(task_ids='wait', key='pth') }}" }).after(w);
+          p.bash("c", { command: "cat {{ ti.xcom_pull(task_ids='wait', key='path') }}" }).after(w);
+        }),
+      want: ["task 'b' reads XCom 'pth' of task 'wait', which 'wait' never pushes"],
     },
   ],
   [

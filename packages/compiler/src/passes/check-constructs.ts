@@ -389,7 +389,7 @@ function conditionTypes(
   let reduce: string;
   if (left.kind === "ref") {
     const producer = byId.get(left.task);
-    declared = producer?.kind === "python" ? producer.outputs[left.output] : undefined;
+    declared = producer ? taskOutputs(producer)[left.output] : undefined;
     // A mapped task's output, read downstream, is the list of its instances' values.
     mapped = producer?.kind === "python" && producer.map !== null;
     shown = `${left.task}.${left.output}`;

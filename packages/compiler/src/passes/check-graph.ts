@@ -6,6 +6,7 @@ import {
   type Task,
   taskFunction,
   taskKey,
+  taskOutputs,
   topologicalOrder,
 } from "@mlgen/core";
 import { assetUriProblem, checkSchedule } from "./check-schedule.js";
@@ -133,11 +134,9 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       for (const k of Object.keys(fn.inputs)) names.push(["input", k]);
       if (fn.function && !PY_IDENTIFIER.test(fn.function)) names.push(["function", fn.function]);
     }
-    if (task.kind === "python") {
-      for (const k of Object.keys(task.outputs)) names.push(["output", k]);
-      if (task.map) names.push(["mapped input", task.map.input]);
-    }
-    for (const k of task.kind === "python" ? Object.keys(task.outputs) : []) {
+    for (const k of Object.keys(taskOutputs(task))) names.push(["output", k]);
+    if (task.kind === "python" && task.map) names.push(["mapped input", task.map.input]);
+    for (const k of Object.keys(taskOutputs(task))) {
       if (RESERVED_OUTPUTS.has(k)) {
         ctx.report(
           diagnostic(

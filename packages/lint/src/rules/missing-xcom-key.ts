@@ -68,7 +68,11 @@ export const missingXcomKey = defineRule({
                   ])
                 : from.kind === "bash"
                   ? new Set(["return_value"])
-                  : null;
+                  : // A python sensor with outputs pushes those alone (without, what it pushes
+                    // is up to its function: a PokeReturnValue's xcom_value).
+                    from.kind === "sensor" && from.sensor.type === "python" && from.sensor.outputs
+                    ? new Set(Object.keys(from.sensor.outputs))
+                    : null;
             if (keys && !keys.has(pull.key)) {
               report(
                 {

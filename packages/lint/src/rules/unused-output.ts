@@ -1,4 +1,4 @@
-import { refsIn, taskValues } from "@mlgen/core/light";
+import { refsIn, taskOutputs, taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import { defineRule } from "../rule.js";
@@ -20,10 +20,9 @@ export const unusedOutput = defineRule({
       }
     }
     for (const task of ir.tasks) {
-      if (task.kind !== "python") continue;
       // The last tasks' outputs are the pipeline's results (shown in the UI, read by people).
       if (!ir.tasks.some((t) => t.upstream.includes(task.id))) continue;
-      for (const output of Object.keys(task.outputs)) {
+      for (const output of Object.keys(taskOutputs(task))) {
         if (read.has(`${task.id}\0${output}`)) continue;
         report(
           {

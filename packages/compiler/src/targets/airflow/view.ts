@@ -126,6 +126,7 @@ export interface DagView {
     readonly pullMapped: boolean;
     readonly pullOneOf: boolean;
     readonly push: boolean;
+    readonly pushWhenDone: boolean;
     readonly env: boolean;
     readonly variable: boolean;
     readonly mlflow: boolean;
@@ -669,6 +670,8 @@ function pythonCallable(
 /**
  * A python sensor's check: PythonSensor calls it at every poke and reads what it returns as
  * true or false (a `PokeReturnValue` as it is), so it returns what the user's function does.
+ * With outputs, the check pushes them (typed, as a python task's) on the poke that is done and
+ * returns True then (`_push_when_done`), False before.
  */
 function sensorCallable(
   task: SensorTask,
@@ -679,19 +682,29 @@ function sensorCallable(
   const uses = taskUses(shared, task.id);
   const { fnName, importLine, inputs } = userFunction(fn, uses);
   mergeUses(shared, uses);
+  const outputs = Object.entries(fn.outputs ?? {});
+  const outputSpec = dictCode(
+    outputs.map(([k, t]) => `${pyString(k)}: ${pyString(t)}`),
+    4,
+  );
+  const call = `${fnName}(${inputs.length ? "**inputs" : ""})`;
   return {
     name: pyIdent(name),
     signature: signature(uses),
     templates: uses.templates ?? [],
     doc: new PyCode(
-      pyDocstring(`Checks ${fn.module}:${fn.function}: the sensor is done when it returns true.`),
+      pyDocstring(
+        outputs.length
+          ? `Checks ${fn.module}:${fn.function}: the sensor is done when it returns true, its outputs pushed then.`
+          : `Checks ${fn.module}:${fn.function}: the sensor is done when it returns true.`,
+      ),
     ),
     importLine,
     lines: null,
     inputs,
-    call: new PyCode(`return ${fnName}(${inputs.length ? "**inputs" : ""})`),
+    call: new PyCode(outputs.length ? call : `return ${call}`),
     mlflow: null,
-    push: null,
+    push: outputs.length ? py`return _push_when_done(ti, ${task.id}, result, ${outputSpec})` : null,
   };
 }
 
@@ -1160,6 +1173,7 @@ export function dagView(
   }
   let usesMlflow = false;
   let usesPush = false;
+  let usesPushWhenDone = false;
   let usesItem = false;
   let usesFloatItem = false;
   let usesValidate = false;
@@ -1300,6 +1314,8 @@ export function dagView(
         const s = task.sensor;
         if (s.type === "python") {
           callable = sensorCallable(task, s, namer.fresh(`check_${task.id}`), uses);
+          usesPush ||= callable.push !== null;
+          usesPushWhenDone ||= callable.push !== null;
           kwargs.push(kw("python_callable", callable.name));
         }
         const sensor = sensorKwargs(task, file);
@@ -1463,6 +1479,7 @@ export function dagView(
       pullMapped: uses.pullMapped,
       pullOneOf: uses.pullOneOf,
       push: usesPush,
+      pushWhenDone: usesPushWhenDone,
       env: uses.env,
       variable: uses.requiredVariable,
       mlflow: usesMlflow,

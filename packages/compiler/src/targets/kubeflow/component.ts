@@ -5,7 +5,15 @@
  * them alike. The function reads its inputs, calls the user's function and returns the
  * declared outputs as a NamedTuple, which kfp's executor writes as output parameters.
  */
-import type { Alert, PythonTask, SensorTask, Task, ValidateTask, Value } from "@mlgen/core";
+import type {
+  Alert,
+  OutputType,
+  PythonTask,
+  SensorTask,
+  Task,
+  ValidateTask,
+  Value,
+} from "@mlgen/core";
 import { effectiveOptions, mayHoldJinja, SENSOR_DEFAULT_TIMEOUT, taskKubeflow } from "@mlgen/core";
 import {
   isPyIdentifier,
@@ -308,21 +316,7 @@ export function pythonComponent(
     if (names.length) {
       helpers.outputs = true;
       imports.add("import typing");
-      outputs = Object.fromEntries(
-        names.map((n) => [n, OUTPUT_TYPES[task.outputs[n] as keyof typeof OUTPUT_TYPES]]),
-      );
-      const fields = names.map(
-        (n) =>
-          `(${pyString(n)}, ${OUTPUT_ANNOTATIONS[task.outputs[n] as keyof typeof OUTPUT_ANNOTATIONS]})`,
-      );
-      outputTuple = new PyCode(`Outputs = typing.NamedTuple("Outputs", [${fields.join(", ")}])`);
-      returns = new PyCode(" -> Outputs");
-      const declared = `{${names.map((n) => `${pyString(n)}: ${pyString(task.outputs[n] as string)}`).join(", ")}}`;
-      body.push(
-        new PyCode(
-          `return Outputs(**_outputs(${pyString(`${task.module}:${task.function}`)}, result, ${declared}))`,
-        ),
-      );
+      ({ outputs, outputTuple, returns } = declaredOutputs(task, task.outputs, body));
     }
   } else if (task.kind === "validate") {
     doc = "Checks the data set: every violated check is reported in one error.";
@@ -378,9 +372,18 @@ export function pythonComponent(
         params.argument(kwarg, value, annotatedType(input, s, kwarg)),
       ]);
       body.push(...(args.length ? inputsDict(args) : [new PyCode("inputs = {}")]));
-      body.push(
-        py`_poke(check, inputs, ${`${s.module}:${s.function}`}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, retries=${options.retries ?? 0}, retry_delay=${options.retryDelay ?? 300})`,
-      );
+      const poke = py`_poke(check, inputs, ${`${s.module}:${s.function}`}, poke_interval=${task.pokeInterval ?? 60}, timeout=${task.timeout ?? SENSOR_DEFAULT_TIMEOUT}, retries=${options.retries ?? 0}, retry_delay=${options.retryDelay ?? 300})`;
+      if (s.outputs && Object.keys(s.outputs).length) {
+        // What the check found when it was done (a PokeReturnValue's xcom_value), checked and
+        // written to the output parameters as a python task's outputs are.
+        helpers.outputs = true;
+        helpers.pokeOutputs = true;
+        imports.add("import typing");
+        body.push(new PyCode(`result = ${poke.text}`));
+        ({ outputs, outputTuple, returns } = declaredOutputs(s, s.outputs, body));
+      } else {
+        body.push(poke);
+      }
       sensorNotes(input, task, approximated);
     } else if (s.type === "time_delta") {
       doc = "Waits, as Airflow's TimeDeltaSensor does (measured from when this task starts).";
@@ -528,6 +531,31 @@ function containersOf(input: TargetInput): Map<string, Record<string, unknown>> 
   return made;
 }
 
+/**
+ * A function's declared outputs as the component's NamedTuple return, checked by `_outputs`
+ * (a python task's, a python sensor's): pushes the return line onto `body`.
+ */
+function declaredOutputs(
+  fn: { module: string; function: string },
+  declared: Readonly<Record<string, OutputType>>,
+  body: PyCode[],
+): { outputs: Record<string, ParameterType>; outputTuple: PyCode; returns: PyCode } {
+  const names = Object.keys(declared);
+  const type = (n: string) => declared[n] as OutputType;
+  const fields = names.map((n) => `(${pyString(n)}, ${OUTPUT_ANNOTATIONS[type(n)]})`);
+  const spec = `{${names.map((n) => `${pyString(n)}: ${pyString(type(n))}`).join(", ")}}`;
+  body.push(
+    new PyCode(
+      `return Outputs(**_outputs(${pyString(`${fn.module}:${fn.function}`)}, result, ${spec}))`,
+    ),
+  );
+  return {
+    outputs: Object.fromEntries(names.map((n) => [n, OUTPUT_TYPES[type(n)]])),
+    outputTuple: new PyCode(`Outputs = typing.NamedTuple("Outputs", [${fields.join(", ")}])`),
+    returns: new PyCode(" -> Outputs"),
+  };
+}
+
 const NO_HELPERS = {
   outputs: false,
   env: false,
@@ -535,6 +563,7 @@ const NO_HELPERS = {
   validate: false,
   waitForPath: false,
   poke: false,
+  pokeOutputs: false,
   slack: false,
 };
 

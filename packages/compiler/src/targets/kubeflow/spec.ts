@@ -17,6 +17,7 @@ import {
   type Task,
   taskFunction,
   taskKubeflow,
+  taskOutputs,
   taskValues,
   topologicalOrder,
   type Value,
@@ -433,8 +434,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     });
   }
   for (const task of ir.tasks) {
-    if (task.kind !== "python") continue;
-    for (const output of Object.keys(task.outputs)) {
+    for (const output of Object.keys(taskOutputs(task))) {
       // kfp's executor returns a function's outputs as a typing.NamedTuple of their names,
       // which refuses keywords and names starting with `_` when the task runs.
       if (isPyIdentifier(output) && !output.startsWith("_")) continue;
@@ -500,7 +500,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const baseType = (src: Source): ParameterType => {
     if (src.kind === "param") return src.type;
     const t = taskById.get(src.task);
-    const out = t?.kind === "python" ? t.outputs[src.output] : undefined;
+    const out = t ? taskOutputs(t)[src.output] : undefined;
     return out ? OUTPUT_PARAMETER_TYPES[out] : "STRING";
   };
   /** A mapped task's output is a list everywhere outside its own loop. */
