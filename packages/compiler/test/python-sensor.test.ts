@@ -298,6 +298,25 @@ def landed(table):
       expect(said[0]).toContain("path");
     });
 
+    it("a map over a sensor's list output is refused: Airflow expands over a task's return value, a sensor's is whether it is done", () => {
+      const ir = pipeline("p", {}, (p) => {
+        const found = p.pythonSensor("wait", {
+          fn: "tasks/checks.py:found",
+          inputs: { table: "t" },
+          outputs: { parts: "list" },
+        });
+        p.map("each", {
+          fn: "tasks/checks.py:use",
+          inputs: { rows: 1 },
+          over: found.out.parts,
+          as: "path",
+        });
+      }).ir;
+      expect(refused(ir)).toEqual([
+        "MLG1011 invalid map of task 'each': it maps over output 'parts' of python sensor 'wait', and Airflow expands only over what a task returns, which for a sensor is whether it is done | pass wait.out.parts to a python task that returns it as a list output, and map over that task's output",
+      ]);
+    });
+
     it("on other sensors are MLG1022 with a hint to use a python sensor", () => {
       const def = pipeline("p", {}, (p) => {
         p.fileSensor("f", { path: "/x", outputs: { n: "int" } } as never);

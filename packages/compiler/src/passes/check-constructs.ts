@@ -623,6 +623,21 @@ function checkMap(
       if (!producer) return; // resolveRefs reports the missing task
       const type = taskOutputs(producer)[over.output];
       const mapped = producer.kind === "python" && producer.map !== null;
+      if (producer.kind === "sensor" && type === "list") {
+        // Airflow expands over a task's return value, and a sensor's is whether it is done.
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `map of task '${task.id}'`,
+              reason: `it maps over output '${over.output}' of python sensor '${over.task}', and Airflow expands only over what a task returns, which for a sensor is whether it is done`,
+              hint: `pass ${over.task}.out.${over.output} to a python task that returns it as a list output, and map over that task's output`,
+            },
+            place,
+          ),
+        );
+        break;
+      }
       if (type !== undefined && type !== "list" && !mapped) {
         what = `output '${over.output}' of task '${over.task}' (declared ${type})`;
       }
