@@ -12,7 +12,12 @@ import {
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import { BATCH_LIMITS, type BatchInput, type BatchPart, planBatch } from "./batch.js";
-import { httpSettings, type MlflowClientOptions, resolveConfig } from "./config.js";
+import {
+  httpSettings,
+  type MlflowClientOptions,
+  resolveConfig,
+  truncateLongValuesFromEnv,
+} from "./config.js";
 import {
   MlflowApiError,
   MlflowConfigError,
@@ -326,6 +331,8 @@ function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promis
 export function createMlflowClient(options: MlflowClientOptions = {}) {
   const config = resolveConfig(options);
   const settings = httpSettings(options);
+  // Refused when the client is made, as the other variables are: not first at a logBatch.
+  truncateLongValuesFromEnv(options.env ?? process.env);
   // The times written (a run's start and end, a metric point's default timestamp): the `clock`
   // option's when given, as a test's manual clock drives the waits.
   const clock = options.clock;
@@ -754,8 +761,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         );
       }
       const truncate =
-        opts.truncateLongValues ??
-        !/^(false|0)$/i.test((options.env ?? process.env).MLFLOW_TRUNCATE_LONG_VALUES ?? "");
+        opts.truncateLongValues ?? truncateLongValuesFromEnv(options.env ?? process.env);
       // More lanes than requests in flight (but no more than the requests the points fill), so
       // a free slot always finds a lane whose previous request has ended: with lanes pinned to
       // slots, 20 keys over 8 lanes left half the slots idle once the 2-key lanes were done.

@@ -100,6 +100,24 @@ export function httpSettings(
 }
 
 /**
+ * MLFLOW_TRUNCATE_LONG_VALUES as the Python client reads it (a boolean variable: true, false, 1
+ * or 0, any case; unset is true): whether `logBatch` cuts long param and tag values or refuses
+ * them. Any other value is an MlflowConfigError, where Python raises a ValueError: `no` or `off`
+ * must not quietly mean "truncate".
+ */
+export function truncateLongValuesFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  const text = env.MLFLOW_TRUNCATE_LONG_VALUES?.trim() ?? "";
+  if (text !== "" && !/^(true|false|1|0)$/i.test(text)) {
+    throw new MlflowConfigError(
+      `MLFLOW_TRUNCATE_LONG_VALUES must be true, false, 1 or 0 (got ${JSON.stringify(text.slice(0, 20))})`,
+    );
+  }
+  return !/^(false|0)$/i.test(text);
+}
+
+/**
  * The TLS variables, read as the Python client reads them: MLFLOW_TRACKING_INSECURE_TLS (true,
  * false, 1 or 0) turns certificate checks off; MLFLOW_TRACKING_SERVER_CERT_PATH is a PEM file of
  * the CAs to trust instead of the default ones (requests' `verify`); MLFLOW_TRACKING_CLIENT_CERT_PATH

@@ -1154,6 +1154,8 @@ describe("MLflow's variables", () => {
     ["MLFLOW_HTTP_REQUEST_TIMEOUT", "0"],
     ["MLFLOW_HTTP_REQUEST_MAX_RETRIES", "-1"],
     ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1.5"],
+    ["MLFLOW_TRUNCATE_LONG_VALUES", "no"],
+    ["MLFLOW_TRUNCATE_LONG_VALUES", "off"],
   ])("%s=%s is an MlflowConfigError naming the variable", (name, value) => {
     expect(() => createMlflowClient({ trackingUri: "http://ml", env: { [name]: value } })).toThrow(
       new RegExp(name),
@@ -1163,6 +1165,34 @@ describe("MLflow's variables", () => {
     );
   });
 });
+
+it.each([
+  ["false", false],
+  ["0", false],
+  ["FALSE", false],
+  ["true", true],
+  ["1", true],
+  [undefined, true],
+])(
+  "MLFLOW_TRUNCATE_LONG_VALUES=%s: logBatch truncates long values: %s, as Python reads it",
+  async (value, truncates) => {
+    const f = fakeFetch([() => json(200, {})]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      env: value === undefined ? {} : { MLFLOW_TRUNCATE_LONG_VALUES: value },
+      fetch: f.fetch,
+      retry: false,
+    });
+    const sent = c.logBatch("r1", { params: { long: "x".repeat(7000) } });
+    if (truncates) {
+      await sent;
+      expect(f.seen).toHaveLength(1);
+    } else {
+      await expect(sent).rejects.toThrow(/MLFLOW_TRUNCATE_LONG_VALUES is false/);
+      expect(f.seen).toHaveLength(0);
+    }
+  },
+);
 
 describe("TLS: MLflow's variables and the tls option", () => {
   const ca = join(TLS_FIXTURES, "ca.pem");
