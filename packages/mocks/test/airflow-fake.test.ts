@@ -220,6 +220,44 @@ describe("the run state machine", () => {
     expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("success");
   });
 
+  it("reads PATCH is_paused and clear flags as pydantic's lax mode does, as Airflow 3.3 answers them", async () => {
+    const { fake, call } = await setup();
+    addPipeline(fake);
+    // Each row was sent to a real Airflow 3.3.2 api-server: what it answered.
+    const rows: [unknown, boolean | string][] = [
+      ["yes", true],
+      ["off", false],
+      ["TRUE", true],
+      [1, true],
+      [0, false],
+      ["nope", "bool_parsing"],
+      [" true", "bool_parsing"],
+      [2, "bool_parsing"],
+      [0.5, "bool_type"],
+      [null, "bool_type"],
+      [[], "bool_type"],
+    ];
+    for (const [value, want] of rows) {
+      const res = await call("PATCH", "/api/v2/dags/pipe", { is_paused: value });
+      if (typeof want === "boolean") {
+        expect({ value, status: res.status, paused: res.body.is_paused }).toEqual({
+          value,
+          status: 200,
+          paused: want,
+        });
+      } else {
+        expect({ value, status: res.status, type: res.body.detail[0].type }).toEqual({
+          value,
+          status: 422,
+          type: want,
+        });
+      }
+    }
+    const clear = await call("POST", "/api/v2/dags/pipe/clearTaskInstances", { dry_run: 2 });
+    expect(clear.status).toBe(422);
+    expect(clear.body.detail[0]).toMatchObject({ type: "bool_parsing", loc: ["body", "dry_run"] });
+  });
+
   it("keeps a run queued until its run_after, as the scheduler does", async () => {
     const { clock, fake, call } = await setup();
     addPipeline(fake);

@@ -304,9 +304,10 @@ function clearBodyProblem(body: Record<string, unknown>): string | null {
 function jsonBool(v: unknown, loc: (string | number)[], issues: ValidationIssue[]): boolean | null {
   if (typeof v === "boolean") return v;
   if (v === 0 || v === 1) return v === 1;
-  if (typeof v === "string") {
-    if (/^(true|1|yes|on|t|y)$/i.test(v)) return true;
-    if (/^(false|0|no|off|f|n)$/i.test(v)) return false;
+  // Another whole number (2, -1) is one pydantic cannot read as a boolean; a fraction is no kind.
+  if (typeof v === "string" || (typeof v === "number" && Number.isInteger(v))) {
+    if (typeof v === "string" && /^(true|1|yes|on|t|y)$/i.test(v)) return true;
+    if (typeof v === "string" && /^(false|0|no|off|f|n)$/i.test(v)) return false;
     issues.push({
       type: "bool_parsing",
       loc,
@@ -1148,14 +1149,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (!read.ok) return read.response as never;
         const body = read.body;
         const issues = checkKeys(body, ["is_paused"], ["is_paused"]);
-        if ("is_paused" in body && typeof body.is_paused !== "boolean") {
-          issues.push({
-            type: "bool_type",
-            loc: ["body", "is_paused"],
-            msg: "Input should be a valid boolean",
-            input: body.is_paused,
-          });
-        }
+        // Read as pydantic's lax mode reads it, as the server does: "yes", "off", 1, 0 are fine.
+        const paused =
+          "is_paused" in body ? jsonBool(body.is_paused, ["body", "is_paused"], issues) : null;
         const mask = new URL(request.url).searchParams.getAll("update_mask");
         const dag = findDag(dagId);
         if (issues.length > 0) return invalid(issues);
@@ -1163,7 +1159,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (mask.length > 0 && !(mask.length === 1 && mask[0] === "is_paused")) {
           return fail(400, "Only `is_paused` field can be updated through the REST API");
         }
-        dag.isPaused = body.is_paused as boolean;
+        dag.isPaused = paused as boolean;
         return response(200).json(dagJson(dag));
       }),
     ),
