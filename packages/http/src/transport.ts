@@ -31,6 +31,8 @@ export interface RequestFailure {
   origin?: string;
   /** The per-attempt timeout, for a timeout. */
   timeoutMs?: number;
+  /** For a timeout: the answer came, then its body stopped arriving (not "no answer"). */
+  stalled?: boolean;
 }
 
 /** Options every client's transport shares. */
@@ -313,7 +315,9 @@ export class HttpRequestError extends Error {
   constructor(init: RequestFailure) {
     const what =
       init.kind === "timeout"
-        ? `timed out (no answer in ${init.timeoutMs !== undefined ? `${init.timeoutMs / 1000} s` : "time"})`
+        ? init.stalled
+          ? `timed out (the answer stopped arriving: nothing more in ${init.timeoutMs !== undefined ? `${init.timeoutMs / 1000} s` : "time"})`
+          : `timed out (no answer in ${init.timeoutMs !== undefined ? `${init.timeoutMs / 1000} s` : "time"})`
         : `failed: ${networkCause(init.cause) ?? "network error"}`;
     const attempts = `${init.attempts} attempt${init.attempts === 1 ? "" : "s"}`;
     super(`${init.method} ${init.origin ?? ""}${init.path} ${what}, after ${attempts}`, {
@@ -757,6 +761,7 @@ export function createHttpTransport(
           cause: null,
           origin: url.origin,
           timeoutMs,
+          stalled: true,
         }),
       input.signal,
     );

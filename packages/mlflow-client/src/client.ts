@@ -955,7 +955,16 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       return withIdleTimeout(
         data,
         settings.timeoutMs ?? 30_000,
-        () => new MlflowRequestError({ kind: "timeout", method: "GET", path: route, attempts: 1 }),
+        () =>
+          new MlflowRequestError({
+            kind: "timeout",
+            method: "GET",
+            path: shown,
+            attempts: 1,
+            origin: new URL(config.baseUrl).origin,
+            timeoutMs: settings.timeoutMs ?? 30_000,
+            stalled: true,
+          }),
         opts.signal,
       );
     },

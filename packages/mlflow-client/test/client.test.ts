@@ -454,6 +454,26 @@ describe("artifacts", () => {
     expect(err).toBeInstanceOf(MlflowRequestError);
     expect(err).toMatchObject({ kind: "timeout" });
     expect(String(err.message)).toContain("timed out");
+    // The answer came (200, two chunks): not "no answer".
+    expect(String(err.message)).toMatch(
+      /GET http:\/\/ml\/api\/2\.0\/mlflow-artifacts\/artifacts\/\S+ timed out \(the answer stopped arriving: nothing more in 0\.1 s\), after 1 attempt$/,
+    );
+  });
+
+  it("an answer whose body stops arriving says so, with the server, not 'no answer'", async () => {
+    const f = fakeFetch([() => new Response(slow(8, 10, 2), { status: 200 })]);
+    const c = createMlflowClient({
+      trackingUri: "http://ml",
+      fetch: f.fetch,
+      timeoutMs: 100,
+      retry: false,
+    });
+    const err = await c.getRun("r1").catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowRequestError);
+    expect(err).toMatchObject({ kind: "timeout" });
+    expect(String(err.message)).toBe(
+      "GET http://ml/api/2.0/mlflow/runs/get timed out (the answer stopped arriving: nothing more in 0.1 s), after 1 attempt",
+    );
   });
 
   it("a download that keeps sending is read whole, however long it takes", async () => {
