@@ -309,23 +309,42 @@ function onSignals(signals: readonly NodeJS.Signals[], handler: (s: NodeJS.Signa
 }
 
 /** The KILLED updates under way for each signal, across every withRun of the process. */
-const killing = new Map<NodeJS.Signals, Set<Promise<unknown>>>();
+const killing = new Map<
+  NodeJS.Signals,
+  { readonly pending: Set<Promise<unknown>>; readonly all: Promise<void>; done: () => void }
+>();
 
 /**
  * Waits for `update` and the other runs' KILLED updates for the same signal (each withRun's
  * listener ran in the same emit), then, when no listener is left, does what the signal would
  * have done without us: only after the last run is marked, never while another is still retrying.
+ * Resolves for every run only then: a withRun that rejected once its own run was marked would
+ * end a program that does not catch it (an unhandled rejection, exit code 1) before the other
+ * runs are marked, and instead of the signal.
  */
 function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promise<unknown> {
-  const pending = killing.get(signal) ?? new Set<Promise<unknown>>();
-  killing.set(signal, pending);
+  let entry = killing.get(signal);
+  if (!entry) {
+    let done = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    entry = { pending: new Set<Promise<unknown>>(), all, done };
+    killing.set(signal, entry);
+  }
+  const { pending } = entry;
+  const mine = entry;
   pending.add(update);
-  return update.finally(() => {
-    pending.delete(update);
-    if (pending.size > 0) return;
-    killing.delete(signal);
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  });
+  update
+    .catch(() => {})
+    .finally(() => {
+      pending.delete(update);
+      if (pending.size > 0) return;
+      if (killing.get(signal) === mine) killing.delete(signal);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      mine.done();
+    });
+  return mine.all;
 }
 
 export function createMlflowClient(options: MlflowClientOptions = {}) {

@@ -922,6 +922,19 @@ describe("withRun", () => {
     expect(r.signal).toBe("SIGTERM");
   });
 
+  it("with two runs whose fn stops on its signal, and nothing catching them, SIGTERM still ends both KILLED and the process dies of it", () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "fixtures", "sigterm-uncaught-child.ts")],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect({ stdout: r.stdout, signal: r.signal, status: r.status }).toEqual({
+      stdout: "KILLED\nKILLED\n",
+      signal: "SIGTERM",
+      status: null,
+    });
+  });
+
   it("rethrows fn's error even when the run cannot be ended", async () => {
     const f = fakeFetch((req) =>
       new URL(req.url).pathname.endsWith("/runs/create")
