@@ -366,6 +366,37 @@ export interface SendOptions {
 }
 
 /** A pass-through stream that calls `touch` at each chunk. */
+/**
+ * `body` as it is, telling `failed` when reading it fails: the upload's own source (a file that
+ * cannot be read, a stream destroyed with an error), which fetch would report as "fetch failed"
+ * and the transport as a network error.
+ */
+function watchSource(
+  body: ReadableStream<Uint8Array>,
+  failed: (e: unknown) => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(out) {
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (e) {
+          failed(e);
+          throw e;
+        }
+        if (next.done) out.close();
+        else out.enqueue(next.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 function progress(touch: () => void): TransformStream<Uint8Array, Uint8Array> {
   return new TransformStream({
     transform(chunk, out) {
@@ -608,6 +639,14 @@ export function createHttpTransport(
       cancel(signal.reason);
     };
     signal.addEventListener("abort", onAbort, { once: true });
+    // What reading a streamed body's source threw: that error is the caller's, not the network's.
+    let sourceFailed = false;
+    let sourceError: unknown;
+    const watched = (body: ReadableStream<Uint8Array>) =>
+      watchSource(body, (e) => {
+        sourceFailed = true;
+        sourceError = e;
+      }).pipeThrough(progress(arm));
     try {
       // A streamed body (an upload) may take longer than the timeout to send: each chunk the
       // fetch takes from it starts the timeout again, so only a stall fails the attempt. Not
@@ -616,7 +655,7 @@ export function createHttpTransport(
       // so a 2 GB model upload held 2 GB.
       const sender = route(request.url);
       if (sender) {
-        const stream = streamed && request.body ? request.body.pipeThrough(progress(arm)) : null;
+        const stream = streamed && request.body ? watched(request.body) : null;
         return await Promise.race([
           sender(request, controller.signal, stream),
           timedOut,
@@ -627,7 +666,7 @@ export function createHttpTransport(
         streamed && request.body
           ? new Request(request, {
               signal: controller.signal,
-              body: request.body.pipeThrough(progress(arm)),
+              body: watched(request.body),
               duplex: "half",
               redirect: "error",
             } as RequestInit)
@@ -636,6 +675,8 @@ export function createHttpTransport(
     } catch (e) {
       // Cancelled: the caller's reason, never retried (no NoAnswer).
       if (signal.aborted) throw signal.reason;
+      // The body's source failed (a file that cannot be read): its own error, never retried.
+      if (sourceFailed) throw sourceError;
       throw new NoAnswer(controller.signal.aborted ? "timeout" : "network", e);
     } finally {
       clearTimeout(timer);

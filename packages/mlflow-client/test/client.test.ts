@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -433,6 +434,40 @@ describe("artifacts", () => {
     await c.uploadArtifact("r1", "model/weights.bin", slow(8, 40));
     expect(f.seen[1]?.method).toBe("PUT");
     expect(f.seen[1]?.body).toBe(Array.from({ length: 8 }, (_, i) => `chunk ${i}\n`).join(""));
+  });
+
+  it("an upload whose source fails rejects with the source's own error, not a network error", async () => {
+    // A real server over a real socket: Node's fetch reports a failed body as "fetch failed".
+    const srv = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(req.method === "GET" ? run("r1") : {}));
+      });
+      req.on("error", () => {});
+    });
+    await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
+    try {
+      const port = (srv.address() as AddressInfo).port;
+      const c = createMlflowClient({ trackingUri: `http://127.0.0.1:${port}`, env: {} });
+      const gone = new Error("disk gone");
+      let n = 0;
+      const source = new ReadableStream<Uint8Array>({
+        pull(out) {
+          if (++n > 3) out.error(gone);
+          else out.enqueue(new Uint8Array(65536));
+        },
+      });
+      await expect(c.uploadArtifact("r1", "model/weights.bin", source)).rejects.toBe(gone);
+      const missing = await c
+        .uploadArtifact("r1", "model/weights.bin", createReadStream("/nonexistent/weights.bin"))
+        .catch((e) => e);
+      expect(missing).not.toBeInstanceOf(MlflowRequestError);
+      expect(missing).toMatchObject({ code: "ENOENT", path: "/nonexistent/weights.bin" });
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((ok) => srv.close(ok));
+    }
   });
 
   it("an upload that stops sending fails with a timeout, once (a stream is never resent)", async () => {
