@@ -55,13 +55,13 @@ function sortKeys(v: unknown): unknown {
  * back, not a bare SyntaxError.
  */
 const jsonAnswers: Middleware = {
-  async onResponse({ request, response, options, schemaPath }) {
+  async onResponse({ request, response, options }) {
     if ((options.parseAs ?? "json") !== "json") return undefined;
     const invalid = (problem: string) =>
       new AirflowApiError({
         status: response.status,
         method: request.method,
-        path: schemaPath,
+        path: askedPath(request.url, options.baseUrl),
         detail: problem,
       });
     const problem = await notJsonSuccess(response);
@@ -69,6 +69,26 @@ const jsonAnswers: Middleware = {
     throw invalid(problem);
   },
 };
+
+/**
+ * The path asked, as the other errors name it: after the server's own prefix, with its ids as
+ * given (`/api/v2/dags/my_dag`, not the route's `/api/v2/dags/{dag_id}`), no query.
+ */
+function askedPath(url: string, baseUrl: string): string {
+  const prefix = new URL(baseUrl).pathname.replace(/\/+$/, "");
+  const path = new URL(url).pathname;
+  const own = path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+  return own
+    .split("/")
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    })
+    .join("/");
+}
 
 /** A success that is not what the API sends (`{}` from a proxy, or a redirect to another app). */
 function notTheApi(method: string, path: string, what: string): AirflowApiError {

@@ -574,6 +574,16 @@ describe("transport", () => {
     expect(err).toMatchObject({ status: 200, path: "/api/v2/version" });
     expect(err.message).toContain("not JSON (text/html)");
     expect(err.message).toContain("<title>Sign in</title>");
+    // Named by the path asked, with its ids, after the server's prefix: not the route template.
+    const p = fakeFetch([
+      () => new Response(page, { status: 200, headers: { "content-type": "text/html" } }),
+    ]);
+    const e = createAirflowClient({ baseUrl: "http://af/airflow/", fetch: p.fetch, retry: false });
+    const dagErr = await e.getDag("my.dag+1").catch((x) => x);
+    expect(dagErr).toMatchObject({ status: 200, path: "/api/v2/dags/my.dag+1" });
+    expect(dagErr.message).toMatch(
+      /^GET \/api\/v2\/dags\/my\.dag\+1 → 200: the answer is not JSON/,
+    );
     // Labelled JSON but garbled (a proxy cut it short): said as such, not a bare SyntaxError.
     const g = fakeFetch([
       () =>
