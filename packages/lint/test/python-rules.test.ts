@@ -3307,3 +3307,60 @@ describe("an operator class of the file's own", () => {
     }
   });
 });
+
+describe("a task taken from a list by its index", () => {
+  const pushers = `def push_a(ti):
+    ti.xcom_push(key="a", value=1)
+
+
+def push_b(ti):
+    ti.xcom_push(key="b", value=1)
+
+
+def read_a(ti):
+    return ti.xcom_pull(task_ids="extract_0", key="a")
+
+
+`;
+  const lists = `    extracts = [
+        PythonOperator(task_id="extract_0", python_callable=push_a),
+        PythonOperator(task_id="extract_1", python_callable=push_b),
+    ]
+    loads = [
+        PythonOperator(task_id="load_0", python_callable=read_a),
+        PythonOperator(task_id="load_1", python_callable=read_a),
+    ]
+`;
+
+  it("missing-xcom-key: ops[i] >> other[i] links those two tasks only, so a race across them is found", () => {
+    // Airflow 3.3 gives load_1 the one upstream extract_1: it may run before extract_0.
+    const source = `${pushers}${dag(`${lists}    extracts[0] >> loads[0]\n    extracts[1] >> loads[1]\n`)}`;
+    expect(ruleMessages("missing-xcom-key", source)).toEqual([
+      "task 'load_1' reads XCom 'a' of task 'extract_0', but 'extract_0' is not upstream of it, so the value may not exist yet (a race)",
+    ]);
+    // ops[-1] is the last element; a tuple reads the same way.
+    const last = source
+      .replace("extracts[1] >> loads[1]", "extracts[-1] >> loads[-1]")
+      .replace("    extracts = [", "    extracts = (")
+      .replace("push_b),\n    ]", "push_b),\n    )");
+    expect(ruleMessages("missing-xcom-key", last)).toHaveLength(1);
+  });
+
+  it("missing-xcom-key: ops[1].output['key'] reads from that element's task, not from every task of the list", () => {
+    const source = `${pushers}${dag(`${lists}    show = PythonOperator(task_id="show", python_callable=print, op_args=[extracts[1].output["a"]])\n    extracts[0] >> loads\n`)}`;
+    expect(ruleMessages("missing-xcom-key", source)).toEqual([
+      "task 'show' reads XCom 'a' of task 'extract_1', which 'extract_1' never pushes (it pushes: b)",
+    ]);
+    // extract_1 pushes b: extract_0, which does not, is not read.
+    expect(ruleMessages("missing-xcom-key", source.replace('output["a"]', 'output["b"]'))).toEqual(
+      [],
+    );
+  });
+
+  it("missing-xcom-key: after the list is changed (insert, +=, item assignment, del), ops[i] stands for all of it again", () => {
+    for (const change of ["    extracts.insert(0, loads[0])\n", "    extracts[0] = loads[0]\n"]) {
+      const source = `${pushers}${dag(`${lists}${change}    extracts[0] >> loads[0]\n    extracts[1] >> loads[1]\n`)}`;
+      expect(ruleMessages("missing-xcom-key", source), change).toEqual([]);
+    }
+  });
+});

@@ -92,7 +92,13 @@ const COLLECTIONS: ReadonlySet<string> = new Set([
 ]);
 
 type Binding =
-  | { readonly kind: "tasks"; readonly endpoints: readonly string[]; readonly xcomArg: boolean }
+  | {
+      readonly kind: "tasks";
+      readonly endpoints: readonly string[];
+      readonly xcomArg: boolean;
+      /** For a list or tuple display (`ops = [a, b]`), what each element stands for. */
+      readonly elements?: readonly (readonly string[])[];
+    }
   | { readonly kind: "dict"; readonly dict: ArgDict }
   | { readonly kind: "dag"; readonly dag: DagDecl }
   | { readonly kind: "string"; readonly node: PyNode };
@@ -218,6 +224,20 @@ const methodOf = (src: string, node: PyNode | null | undefined): string | null =
 };
 
 /** A parenthesized expression's content (`("a" "b")` → the string). */
+/** List methods after which an index may name another element than the one written there. */
+const LIST_MUTATORS: ReadonlySet<string> = new Set([
+  "append",
+  "extend",
+  "insert",
+  "pop",
+  "remove",
+  "reverse",
+  "sort",
+  "clear",
+  "__setitem__",
+  "__delitem__",
+]);
+
 const unwrap = (node: PyNode): PyNode => {
   let n = node;
   while (n.name === "ParenthesizedExpression") {
@@ -513,11 +533,48 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // `a >> Label("why") >> b`: an edge label stands for the task before it.
         return isEdgeLabel(node.lastChild) ? endpoints(node.firstChild) : endpoints(node.lastChild);
       }
-      case "MemberExpression":
-        return endpoints(node.firstChild);
+      case "MemberExpression": {
+        // `ops[1]` of a list or tuple display bound to `ops`: that element only.
+        const element = indexedElement(node);
+        return element ? [...element] : endpoints(node.firstChild);
+      }
       default:
         return [];
     }
+  };
+
+  /** What each element of a list or tuple display stands for; null with a `*rest`. */
+  const elementEndpoints = (node: PyNode): string[][] | null => {
+    const value = unwrap(node);
+    if (value.name !== "ArrayExpression" && value.name !== "TupleExpression") return null;
+    const parts = children(value).filter(
+      (c) => !["[", "]", "(", ")", ",", "Comment"].includes(c.name),
+    );
+    if (parts.some((c) => c.name === "*")) return null;
+    return parts.map((c) => endpoints(c));
+  };
+
+  /** After a change to the list bound to this name, `ops[i]` stands for all its tasks again. */
+  const forgetElements = (node: PyNode | null | undefined) => {
+    const b = node?.name === "VariableName" ? vars.get(text(node)) : undefined;
+    if (node && b?.kind === "tasks" && b.elements) {
+      vars.set(text(node), { kind: "tasks", endpoints: b.endpoints, xcomArg: b.xcomArg });
+    }
+  };
+
+  /** `ops[1]`, `ops[-1]`: the element's tasks, when `ops` is bound to a list or tuple display. */
+  const indexedElement = (node: PyNode): readonly string[] | null => {
+    const base = node.firstChild;
+    if (base?.name !== "VariableName" || base.nextSibling?.name !== "[") return null;
+    const b = vars.get(text(base));
+    if (b?.kind !== "tasks" || !b.elements) return null;
+    const index = base.nextSibling.nextSibling;
+    if (index?.nextSibling?.name !== "]") return null;
+    const m = /^(-?)\s*(\d+)$/.exec(text(index));
+    if (!m) return null;
+    const i = Number(m[2]);
+    const at = m[1] ? b.elements.length - i : i;
+    return b.elements[at] ?? null;
   };
 
   /** `Label("...")` (an EdgeModifier) between tasks in a `>>` chain, imported under any name. */
@@ -1007,6 +1064,10 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       const base = fnNode.firstChild;
       const b = base?.name === "VariableName" ? vars.get(text(base)) : undefined;
       if (b?.kind === "dict") (b.dict as { open: boolean }).open = true;
+    }
+    // `ops.insert(0, x)`, `ops.append(x)`, ...: `ops[i]` may no longer be the element written.
+    if (LIST_MUTATORS.has(last ?? "") && fnNode?.name === "MemberExpression") {
+      forgetElements(fnNode.firstChild);
     }
 
     // TaskFlow: f(), f.override(...)(), and f[.override(...)][.partial(...)].expand(...) are
@@ -1524,6 +1585,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // `default_args["retries"] = 2`: the dict holds keys we no longer see.
         for (const t of parts.slice(0, lastOp)) {
           const base = t.name === "MemberExpression" ? t.firstChild : null;
+          forgetElements(base);
           const b = base?.name === "VariableName" ? vars.get(text(base)) : undefined;
           if (b?.kind === "dict") (b.dict as { open: boolean }).open = true;
           // `dag.on_failure_callback = alert` after the DAG is made sets it as the argument does.
@@ -1583,7 +1645,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
               const xcomArg =
                 value.name === "CallExpression" &&
                 ends.every((e) => firstTask.get(e)?.startsWith("@"));
-              vars.set(name, { kind: "tasks", endpoints: ends, xcomArg });
+              const elements = elementEndpoints(value);
+              vars.set(name, {
+                kind: "tasks",
+                endpoints: ends,
+                xcomArg,
+                ...(elements && { elements }),
+              });
             } else if (applied) {
               // `train = task(train_model, retries=0)`: calling `train` makes the task.
               taskflowFns.set(name, applied);
