@@ -3358,9 +3358,30 @@ def read_a(ti):
   });
 
   it("missing-xcom-key: after the list is changed (insert, +=, item assignment, del), ops[i] stands for all of it again", () => {
-    for (const change of ["    extracts.insert(0, loads[0])\n", "    extracts[0] = loads[0]\n"]) {
+    for (const change of [
+      "    extracts.insert(0, loads[0])\n",
+      "    extracts += [loads[0]]\n",
+      "    extracts[0] = loads[0]\n",
+      "    del extracts[0]\n",
+    ]) {
       const source = `${pushers}${dag(`${lists}${change}    extracts[0] >> loads[0]\n    extracts[1] >> loads[1]\n`)}`;
       expect(ruleMessages("missing-xcom-key", source), change).toEqual([]);
     }
+  });
+});
+
+describe("default_args changed by an augmented assignment", () => {
+  it("missing-timeout: `default_args |= {...}` may add the setting, as .update() may", () => {
+    const head = HEAD.replace(
+      'default_args = {"retries": 2, "execution_timeout": timedelta(hours=1), "on_failure_callback": alert}',
+      'default_args = {"retries": 2, "on_failure_callback": alert}\ndefault_args |= {"execution_timeout": timedelta(hours=1)}',
+    );
+    expect(head).toContain("|=");
+    const body = dag(`    BashOperator(task_id="a", bash_command="true")\n`);
+    expect(ruleMessages("missing-timeout", body, head)).toEqual([]);
+    // Without it, the same DAG is reported.
+    expect(
+      ruleMessages("missing-timeout", body, head.replace(/\ndefault_args \|=.*/, "")),
+    ).toHaveLength(1);
   });
 });

@@ -1677,6 +1677,18 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       case "CallExpression":
         handleCall(node, scope);
         return;
+      case "UpdateStatement":
+      case "DeleteStatement": {
+        // `default_args |= {...}`, `default_args += ...`: the dict holds keys we cannot see, as
+        // after `.update(...)`; `ops += [...]`, `del ops[0]`: `ops[i]` may be another element.
+        for (const t of node.name === "UpdateStatement" ? [node.firstChild] : children(node)) {
+          const name = t?.name === "MemberExpression" ? t.firstChild : t;
+          const b = name?.name === "VariableName" ? vars.get(text(name)) : undefined;
+          if (b?.kind === "dict") (b.dict as { open: boolean }).open = true;
+          forgetElements(name);
+        }
+        break;
+      }
       case "BinaryExpression": {
         // `a >> b >> c ...` nests to the left as deep as the chain is long: the left spine is
         // walked in a loop, innermost first, so a chain of thousands never runs out of stack.
