@@ -3385,3 +3385,72 @@ describe("default_args changed by an augmented assignment", () => {
     ).toHaveLength(1);
   });
 });
+
+describe("default_args merged from dicts the file shows in full", () => {
+  const head = HEAD.replace(
+    'default_args = {"retries": 2, "execution_timeout": timedelta(hours=1), "on_failure_callback": alert}',
+    'BASE = {"retries": 2, "on_failure_callback": alert}\nTIMEOUT = {"execution_timeout": timedelta(hours=1)}',
+  );
+  const body = (defaults: string) =>
+    `with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=${defaults}):\n    BashOperator(task_id="a", bash_command="true")\n`;
+
+  it("missing-timeout: {**BASE, ...}, dict(BASE, ...) and BASE | OTHER are read; a setting none of them has is reported", () => {
+    expect(head).toContain("BASE = ");
+    for (const defaults of [
+      "{**BASE}",
+      "dict(BASE, retries=3)",
+      "BASE | {'retries': 3}",
+      "{**BASE, **{}}",
+    ]) {
+      expect(ruleMessages("missing-timeout", body(defaults), head), defaults).toEqual([
+        "task 'a' has no execution_timeout, so a hung try runs until someone stops it",
+      ]);
+      expect(ruleMessages("missing-retries", body(defaults), head), defaults).toEqual([]);
+    }
+    for (const defaults of [
+      "{**BASE, 'execution_timeout': timedelta(hours=1)}",
+      "dict(BASE, execution_timeout=timedelta(hours=1))",
+      "BASE | TIMEOUT",
+      "{**BASE, **TIMEOUT}",
+    ]) {
+      expect(ruleMessages("missing-timeout", body(defaults), head), defaults).toEqual([]);
+    }
+    // A name bound to a merge is read too.
+    const named = `MERGED = BASE | {"retries": 3}\n${body("MERGED")}`;
+    expect(ruleMessages("missing-timeout", named, head)).toHaveLength(1);
+  });
+
+  it("missing-timeout: a part the file does not show in full still holds the check back", () => {
+    for (const defaults of [
+      "{**BASE, **get_defaults()}",
+      "dict(get_defaults(), retries=1)",
+      "BASE | get_defaults()",
+    ]) {
+      expect(ruleMessages("missing-timeout", body(defaults), head), defaults).toEqual([]);
+    }
+    const updated = `BASE.update(extra)\n${body("{**BASE}")}`;
+    expect(ruleMessages("missing-timeout", updated, head)).toEqual([]);
+  });
+
+  it("missing-timeout: a function's parameter is what its caller passes, not the module's dict of that name", () => {
+    // Airflow 3.3: the caller's dict has execution_timeout, so DAG 'x' has it.
+    const factory = `def make(dag_id, BASE):
+    with DAG(dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={**BASE, "retries": 3}) as d:
+        BashOperator(task_id="a", bash_command="true")
+    return d
+
+
+def make2(dag_id, BASE):
+    with DAG(dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=BASE) as d:
+        BashOperator(task_id="a", bash_command="true")
+    return d
+
+
+x = make("x", {**BASE, **TIMEOUT})
+y = make2("y", {**BASE, **TIMEOUT})
+`;
+    expect(ruleMessages("missing-timeout", factory, head)).toEqual([]);
+    // After the function, BASE is the module's dict again.
+    expect(ruleMessages("missing-timeout", `${factory}${body("{**BASE}")}`, head)).toHaveLength(1);
+  });
+});

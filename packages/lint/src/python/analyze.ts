@@ -481,10 +481,18 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       );
       for (let i = 0; i < parts.length; i++) {
         const c = parts[i] as PyNode;
-        if (c.name === "**" || c.name === ",") {
-          if (c.name === "**") open = true;
+        if (c.name === "**") {
+          // `{**BASE, "retries": 3}` with BASE a dict the file shows in full: BASE's entries.
+          const spread = dictOf(parts[i + 1]);
+          if (spread && !spread.open) {
+            for (const [k, v] of spread.entries) entries.set(k, v);
+            i++;
+          } else {
+            open = true;
+          }
           continue;
         }
+        if (c.name === ",") continue;
         if (parts[i + 1]?.name === ":") {
           const key = stringValue(source, c);
           const value = parts[i + 2];
@@ -497,12 +505,30 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     }
     if (node.name === "CallExpression" && dotted(node.firstChild) === "dict") {
       const args = parseArgs(childNamed(node, "ArgList"));
+      // `dict(BASE, retries=3)` with BASE a dict the file shows in full: BASE's entries first.
+      const base = args.positional.length === 1 ? dictOf(args.positional[0]) : null;
+      if (base && !base.open && !args.splat) {
+        return { entries: new Map([...base.entries, ...args.kwargs]), open: false, node };
+      }
       return {
         entries: args.kwargs,
         open: args.splat || args.positional.length > 0,
         node,
       };
     }
+    // `COMMON | ALERTING` (Python 3.9): the right one's entries win.
+    if (node.name === "BinaryExpression" && text(childNamed(node, "BitOp") ?? node) === "|") {
+      const left = dictOf(node.firstChild);
+      const right = dictOf(node.lastChild);
+      if (!left || !right) return null;
+      return {
+        entries: new Map([...left.entries, ...right.entries]),
+        open: left.open || right.open,
+        node,
+      };
+    }
+    if (node.name === "ParenthesizedExpression" && unwrap(node) !== node)
+      return dictOf(unwrap(node));
     return null;
   };
 
@@ -1427,8 +1453,22 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
    * defined, in `outer`; its body only when it is called, in `inner`.
    */
   const walkFunction = (fn: PyNode, outer: Scope, inner: Scope): void => {
+    // A parameter hides the module's name of the same spelling in the body
+    // (`def make(dag_id, default_args): DAG(dag_id, default_args=default_args)`): the
+    // module's binding is not what the caller passes. It is the module's again after the body.
+    const hidden = new Map<string, Binding | undefined>();
+    for (const p of childrenNamed(childNamed(fn, "ParamList"), "VariableName")) {
+      if (p.prevSibling?.name === "AssignOp") continue; // `p=DATA`: DATA is the default
+      const name = text(p);
+      if (!hidden.has(name)) hidden.set(name, vars.get(name));
+      vars.delete(name);
+    }
     for (let c = fn.firstChild; c; c = c.nextSibling)
       walk(c, c.name === "ParamList" ? outer : inner);
+    for (const [name, binding] of hidden) {
+      if (binding) vars.set(name, binding);
+      else vars.delete(name);
+    }
   };
   /** The dependency a `>>` or `<<` expression sets, once its operands have been walked. */
   const edge = (node: PyNode): void => {
@@ -1603,7 +1643,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           callBound.delete(name);
           if (!scope.inFunction) constants.set(name, value);
           shadowHelper(scope, name);
-          const dict = value.name === "CallExpression" && dotted(value.firstChild) === "dict";
+          const dict =
+            (value.name === "CallExpression" && dotted(value.firstChild) === "dict") ||
+            (value.name === "BinaryExpression" && dictOf(value) !== null);
           if (value.name === "DictionaryExpression" || dict) {
             const d = dictOf(value);
             if (d) vars.set(name, { kind: "dict", dict: d });

@@ -180,7 +180,7 @@ with DAG(
   },
 
   "missing-timeout": {
-    catches: `A task whose \`execution_timeout\` is set nowhere Airflow looks — its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\` — and a sensor with no \`timeout\`. An \`EmptyOperator\` or \`LatestOnlyOperator\` runs nothing of yours and is left alone; a \`default_args\` the linter cannot read (\`{**BASE, ...}\`, a dict built by a function) is assumed to set it.`,
+    catches: `A task whose \`execution_timeout\` is set nowhere Airflow looks — its own arguments, the \`default_args\` of its task groups, the DAG's \`default_args\` — and a sensor with no \`timeout\`. An \`EmptyOperator\` or \`LatestOnlyOperator\` runs nothing of yours and is left alone; \`default_args\` merged from dicts the file shows in full (\`{**BASE, "retries": 3}\`, \`dict(BASE, retries=3)\`, \`BASE | OTHER\`) are read as Python merges them; a \`default_args\` the linter cannot read (a dict built by a function, a function's parameter, a dict changed by \`.update()\` or \`|=\`) is assumed to set it.`,
     reportedAt: "the operator call (for a TaskFlow task, the call of the task function).",
     why: `Airflow does not time tasks out by default. A query waiting on a lock, an HTTP call without a socket timeout or a training job stuck on a dead GPU keeps its worker slot, and with \`max_active_runs\` it also blocks the next runs, until someone notices and kills it — often days later. With a timeout the try fails, is retried, and if it keeps hanging the failure alert fires. A sensor without a timeout waits Airflow's default of seven days.`,
     dsl: "The same layering: the task, its groups' defaults, the pipeline's defaults; a sensor needs `timeout`.",
