@@ -118,12 +118,14 @@ export function pokeSensorWaitText(
   timeout: number | null,
   executionTimeout: number | null,
   retries: number,
+  /** The setting's name as the reader writes it: `execution_timeout` in a Python DAG file. */
+  setting = "executionTimeout",
 ): string {
   const wait = humanDuration(pokeSensorWait(timeout, executionTimeout, retries));
   const own = timeout ?? SENSOR_DEFAULT_TIMEOUT;
   if (executionTimeout !== null && executionTimeout < own) {
     const tries = Math.max(0, retries) + 1;
-    return `${wait} (${tries === 1 ? "one try" : `${tries} tries`} of its executionTimeout of ${humanDuration(executionTimeout)}, which ends each try before its ${timeout === null ? "default " : ""}timeout of ${humanDuration(own)})`;
+    return `${wait} (${tries === 1 ? "one try" : `${tries} tries`} of its ${setting} of ${humanDuration(executionTimeout)}, which ends each try before its ${timeout === null ? "default " : ""}timeout of ${humanDuration(own)})`;
   }
   return timeout === null ? `${wait} (Airflow's default timeout)` : wait;
 }

@@ -2789,8 +2789,8 @@ ${dag(`    WaitForPartition(task_id="wait", timeout=6 * 3600, poke_interval=60)
 `)}`;
     // HEAD's default_args: each try ends at the 1-hour execution timeout, 2 retries: 3 hours.
     expect(ruleMessages("sensor-poke-mode", body)).toEqual([
-      "sensor 'wait' waits up to 3 hours (3 tries of its executionTimeout of 1 hour, which ends each try before its timeout of 6 hours) in poke mode, holding a worker slot the whole time",
-      "sensor 'hive' waits up to 3 hours (3 tries of its executionTimeout of 1 hour, which ends each try before its timeout of 2 hours) in poke mode, holding a worker slot the whole time",
+      "sensor 'wait' waits up to 3 hours (3 tries of its execution_timeout of 1 hour, which ends each try before its timeout of 6 hours) in poke mode, holding a worker slot the whole time",
+      "sensor 'hive' waits up to 3 hours (3 tries of its execution_timeout of 1 hour, which ends each try before its timeout of 2 hours) in poke mode, holding a worker slot the whole time",
     ]);
     expect(ruleMessages("missing-timeout", body)).toEqual([]);
   });
@@ -2801,7 +2801,7 @@ ${dag(`    WaitForPartition(task_id="wait", timeout=6 * 3600, poke_interval=60)
       `    FileSensor(task_id="wait_file", filepath="incoming/ready.flag", poke_interval=30)\n`,
     );
     expect(ruleMessages("sensor-poke-mode", body, head)).toEqual([
-      "sensor 'wait_file' waits up to 330 minutes (6 tries of its executionTimeout of 55 minutes, which ends each try before its default timeout of 7 days) in poke mode, holding a worker slot the whole time",
+      "sensor 'wait_file' waits up to 330 minutes (6 tries of its execution_timeout of 55 minutes, which ends each try before its default timeout of 7 days) in poke mode, holding a worker slot the whole time",
     ]);
     // Without retries, 55 minutes: under the hour.
     expect(
@@ -2924,7 +2924,7 @@ ${dag(`    PythonOperator(task_id="load", python_callable=load, op_args=ARGS)\n`
     const head = HEAD.replace('"retries": 2', '"retries": 3').replace("hours=1", "minutes=40");
     const body = dag(`    FileSensor(task_id="w", filepath="x", timeout=3000)\n`);
     expect(ruleMessages("sensor-poke-mode", body, head)).toEqual([
-      "sensor 'w' waits up to 160 minutes (4 tries of its executionTimeout of 40 minutes, which ends each try before its timeout of 50 minutes) in poke mode, holding a worker slot the whole time",
+      "sensor 'w' waits up to 160 minutes (4 tries of its execution_timeout of 40 minutes, which ends each try before its timeout of 50 minutes) in poke mode, holding a worker slot the whole time",
     ]);
   });
 

@@ -62,7 +62,7 @@ export const sensorPokeMode = defineRule({
       report(
         {
           task: task.id,
-          timeout: pokeSensorWaitText(own, limit, tries),
+          timeout: pokeSensorWaitText(own, limit, tries, "execution_timeout"),
           hint: 'pass mode="reschedule" or deferrable=True, or a timeout of at most an hour',
         },
         task.span,
