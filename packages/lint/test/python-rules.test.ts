@@ -3454,3 +3454,42 @@ y = make2("y", {**BASE, **TIMEOUT})
     expect(ruleMessages("missing-timeout", `${factory}${body("{**BASE}")}`, head)).toHaveLength(1);
   });
 });
+
+describe("a TaskFlow result handed to another task", () => {
+  it("missing-xcom-key: the reader gets None when the producer pushes nothing (do_xcom_push=False, no return, a generator)", () => {
+    // Airflow 3.3 (dags test): 'XCom ... not found for task', and consume is called with None.
+    const body = dag(`    @task(do_xcom_push=False)
+    def silent():
+        return 1
+
+    @task
+    def nothing():
+        print("hi")
+
+    @task
+    def gen():
+        yield 1
+
+    @task
+    def fine():
+        return 1
+
+    @task
+    def consume(x):
+        print(x)
+
+    s = silent()
+    consume.override(task_id="c1")(s)
+    consume.override(task_id="c2")(nothing())
+    consume.override(task_id="c3")(gen())
+    consume.override(task_id="c4")(fine())
+    PythonOperator(task_id="c5", python_callable=print, op_args=[nothing()])
+`);
+    expect(ruleMessages("missing-xcom-key", body)).toEqual([
+      "task 'c1' reads XCom 'return_value' of task 'silent', which 'silent' never pushes (it pushes: nothing)",
+      "task 'c2' reads XCom 'return_value' of task 'nothing', which 'nothing' never pushes (it pushes: nothing)",
+      "task 'c3' reads XCom 'return_value' of task 'gen', which 'gen' never pushes (it pushes: nothing)",
+      "task 'c5' reads XCom 'return_value' of task 'nothing__1', which 'nothing__1' never pushes (it pushes: nothing)",
+    ]);
+  });
+});

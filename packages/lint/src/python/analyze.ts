@@ -742,6 +742,17 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           return;
         }
       }
+      // A TaskFlow result passed as it is (`consume(extract())`, `consume(data)`): its return
+      // value, None at run time when the task pushes none (do_xcom_push=False, no return).
+      if (
+        (n.name === "VariableName" && isXComArg(vars.get(text(n)))) ||
+        (n.name === "CallExpression" &&
+          taskflowFns.has(rootName(n.firstChild) ?? "") &&
+          (created.get(n.from) ?? []).length > 0)
+      ) {
+        pull(n, "return_value", n);
+        return;
+      }
       // `op.output` alone (also `op.output.map(fn)`) is op's return value, as XComArg(op) is:
       // None at run time when op pushes none (do_xcom_push=False, an EmptyOperator).
       if (n.name === "MemberExpression" && methodOf(source, n) === "output") {
