@@ -1263,6 +1263,37 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("a literal under a secret's name in a python task's or python sensor's kubeflow.env is MLG1011, as in a bash or container env", () => {
+    const def = pipeline("pod_secrets", {}, (p) => {
+      p.python("fit", {
+        ...SCORES,
+        kubeflow: {
+          env: {
+            HF_HOME: "/data/hf",
+            DB_PASSWORD: "s3cretPW",
+            // Expanded by Kubernetes from a variable set before it, or empty: no secret here.
+            MLFLOW_TRACKING_TOKEN: "$(VAULT_TOKEN)",
+            EMPTY_SECRET: "",
+          },
+        },
+      });
+      p.pythonSensor("wait", {
+        fn: "tasks/kfp_local.py:ready",
+        inputs: { out_dir: "/tmp/o" },
+        kubeflow: { env: { API_TOKEN: "s3cretPW" } },
+      });
+    });
+    expect(def.problems).toEqual([]);
+    const said = kubeflowTarget
+      .validate(lowered(def.ir))
+      .filter((d) => d.severity === "error")
+      .map((d) => `${d.code} ${d.task ?? "-"} ${d.message} | ${d.fix}`);
+    expect(said).toEqual([
+      'MLG1011 fit invalid kubeflow.env of task \'fit\': the name DB_PASSWORD says it holds a secret, and a literal value is written into the pipeline spec as it is | take it from a Kubernetes secret: kubeflow: { secretEnv: { DB_PASSWORD: { secret: "<secret name>", key: "<key>" } } } on the task (its pod alone) or in mlgen.config.ts',
+      'MLG1011 wait invalid kubeflow.env of task \'wait\': the name API_TOKEN says it holds a secret, and a literal value is written into the pipeline spec as it is | take it from a Kubernetes secret: kubeflow: { secretEnv: { API_TOKEN: { secret: "<secret name>", key: "<key>" } } } on the task (its pod alone) or in mlgen.config.ts',
+    ]);
+  });
+
   it("an accelerator Kubernetes does not schedule, and a container task's bad pull secret, are MLG1011 on both targets", () => {
     const ir = pipeline("acc", {}, (p) => {
       p.python("fit", { ...SCORES, kubeflow: { resources: { gpu: 1, accelerator: "gpu" } } });

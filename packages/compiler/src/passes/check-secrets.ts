@@ -178,7 +178,7 @@ function trackingUri(task: Task): [string, Value][] {
  * Whether a name says its value is a secret: its last word is one (MLFLOW_TRACKING_PASSWORD,
  * api_token, awsSecretAccessKey), not a word before it (TOKEN_PATH, secret_name).
  */
-function secretName(name: string): boolean {
+export function secretName(name: string): boolean {
   const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
   return /(?:^|[_.-])(?:passw(?:or)?d|pwd|token|secret|(?:secret|access|api|private)[_-]?key|apikey|credentials?)$/.test(
     words,

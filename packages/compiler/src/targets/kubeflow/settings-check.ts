@@ -19,7 +19,7 @@ import {
   mountPathKey,
   secretNameProblem,
 } from "../../k8s-names.js";
-import { urlCredential } from "../../passes/check-secrets.js";
+import { secretName, urlCredential } from "../../passes/check-secrets.js";
 import { QUANTITY } from "../../quantity.js";
 import type { TargetInput } from "../../target.js";
 import { SLACK_VARIABLE } from "./component.js";
@@ -251,7 +251,7 @@ function checkPod(
   problem: Problem,
 ): void {
   const of = ` of task '${task}'`;
-  for (const { name } of kf.env ?? []) {
+  for (const { name, value } of kf.env ?? []) {
     if (!ENV_NAME.test(name)) {
       problem(
         `kubeflow.env${of}`,
@@ -263,6 +263,14 @@ function checkPod(
         `kubeflow.env${of}`,
         `${name} is also taken from a Kubernetes secret (kubeflow.secretEnv), and a pod with one variable set twice gets one of them unsaid`,
         `set ${name} in one place: drop it from the task's kubeflow.env, or from kubeflow.secretEnv`,
+      );
+    } else if (secretName(name) && value !== "" && !value.includes("$(")) {
+      // Written into the spec as it is, where bash and container env under such a name are
+      // refused (MLG1011); `$(OTHER)` is Kubernetes expanding a variable set before it.
+      problem(
+        `kubeflow.env${of}`,
+        `the name ${name} says it holds a secret, and a literal value is written into the pipeline spec as it is`,
+        `take it from a Kubernetes secret: kubeflow: { secretEnv: { ${name}: { secret: "<secret name>", key: "<key>" } } } on the task (its pod alone) or in mlgen.config.ts`,
       );
     }
   }
