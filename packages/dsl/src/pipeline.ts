@@ -35,6 +35,7 @@ import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } fro
 import {
   buildingPipeline,
   checkKey,
+  ForeignValueError,
   type Input,
   type PathValue,
   type PipelineToken,
@@ -976,19 +977,25 @@ export function pipeline<
         checkKey(k, group);
         out[k] = toValue(v, `${group}.${k}`);
       } catch (e) {
-        problems.push(invalidValue(taskId, (e as Error).message, site));
+        problems.push(invalidValue(taskId, e, site));
+        // A function's input that was given: kept (as None), so that the check of the function's
+        // parameters does not say it is missing too.
+        if (group === "inputs") out[k] = { kind: "literal", value: null };
       }
     }
     return out;
   };
 
-  const invalidValue = (taskId: string, reason: string, site: () => SourceLocation | undefined) =>
+  const invalidValue = (taskId: string, error: unknown, site: () => SourceLocation | undefined) =>
     diagnostic(
       "MLG1011",
       {
         what: `value for task '${taskId}'`,
-        reason,
-        hint: "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
+        reason: (error as Error).message,
+        hint:
+          error instanceof ForeignValueError
+            ? error.hint
+            : "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
       },
       { pipeline: id, task: taskId, location: site() },
     );
@@ -1037,7 +1044,7 @@ export function pipeline<
     try {
       leftValue = toValue(left as Input, "when[0]");
     } catch (e) {
-      problems.push(invalidValue(taskId, (e as Error).message, site));
+      problems.push(invalidValue(taskId, e, site));
     }
     const scalar =
       right === null ||
@@ -1324,7 +1331,7 @@ export function pipeline<
           checkKey(spec.as, "as");
           over = toValue(spec.over as Input, "over");
         } catch (e) {
-          problems.push(invalidValue(taskId, (e as Error).message, site));
+          problems.push(invalidValue(taskId, e, site));
         }
         const node = pythonNode(taskId, groupId, spec, site, { input: spec.as, over });
         return Object.assign(handle(node), {

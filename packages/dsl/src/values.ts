@@ -134,6 +134,15 @@ function plainValue(value: Value): ValueHandle<unknown> {
   return handle;
 }
 
+/**
+ * A task output or param of another pipeline passed to a task: its message says whose it is,
+ * and `hint` the way out (not the JSON-data hint of other values a task cannot take).
+ */
+export class ForeignValueError extends TypeError {
+  readonly hint =
+    "define the task that produces it in this pipeline (each pipeline() builds its own tasks), or hand the value over another way: a param, a variable(), or an asset the other pipeline updates";
+}
+
 /** Why a handle's value cannot be used in the pipeline being built, or null. */
 function foreign(value: Value): string | null {
   if (building === null) return null;
@@ -192,7 +201,7 @@ export function checkKey(key: string, path: string): void {
 export function toValue(input: Input, path: string): Value {
   if (isValueHandle(input)) {
     const problem = foreign(input[VALUE]);
-    if (problem) throw new TypeError(`${path}: ${problem}`);
+    if (problem) throw new ForeignValueError(`${path}: ${problem}`);
     return input[VALUE];
   }
   if (input === undefined) {

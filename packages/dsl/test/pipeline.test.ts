@@ -386,6 +386,27 @@ describe("pipeline()", () => {
     ]);
   });
 
+  it("says how to get another pipeline's output, and keeps the input so that no check calls it missing", () => {
+    let shared: { out: { rows: unknown } } | undefined;
+    pipeline("pipe_a", {}, (p) => {
+      shared = p.python("count", { fn: "tasks/a.py:count", outputs: { rows: "int" } }) as never;
+    });
+    if (!shared) throw new Error("pipe_a's body did not run");
+    const b = pipeline("pipe_b", {}, (p) => {
+      p.python("report", { fn: "tasks/a.py:report", inputs: { rows: shared?.out.rows as never } });
+      // A value that is no data keeps the JSON-data hint.
+      p.python("other", { fn: "tasks/a.py:report", inputs: { rows: (() => 1) as never } });
+    });
+    expect(b.problems.map((d) => d.fix)).toEqual([
+      "define the task that produces it in this pipeline (each pipeline() builds its own tasks), or hand the value over another way: a param, a variable(), or an asset the other pipeline updates",
+      "pass strings, numbers, booleans, null, lists and plain objects, or env()/variable()/task outputs",
+    ]);
+    const inputs = (id: string) =>
+      (b.ir.tasks.find((t) => t.id === id) as { inputs: Record<string, unknown> }).inputs;
+    expect(inputs("report")).toEqual({ rows: { kind: "literal", value: null } });
+    expect(inputs("other")).toEqual({ rows: { kind: "literal", value: null } });
+  });
+
   it("reports a malformed fn and values that are not data, instead of throwing", () => {
     const def = pipeline("p", {}, (p) => {
       p.python("a", { fn: "tasks/a.py" });
