@@ -702,6 +702,56 @@ describe("settings Airflow refuses at import", () => {
     }
   });
 
+  it("a template Jinja cannot compile, or that reads a name the task's context lacks, is MLG3001 naming the place and a close name", () => {
+    const ir = pipeline("j", { params: { day: "x" } }, (p) => {
+      p.bash("typo", { command: "echo {{ dss }}" });
+      p.bash("unknown", { command: "echo $N", env: { N: "note {{ not_a_template }}" } });
+      p.bash("filter", { command: "echo {{ ds | nosuchfilter }}" });
+      p.bash("test", { command: "echo {{ ds is nosuchtest }}" });
+      p.bash("statement", { command: "{% for i in range(3) %}{% break %}{% endfor %}" });
+      p.bash("unended", { command: "{% if ds %}echo a" });
+      p.bash("crossed", { command: "{% if ds %}echo a{% endfor %}" });
+      p.bash("empty", { command: "echo {{ }}" });
+      p.container("args", { image: "x", args: ["--at", "{{ logical_dat }}"] });
+      p.bash("alert", { command: "true", onFailure: [slack({ text: "{{ exeption }}" })] });
+      // What Airflow renders: context names, Jinja's globals and loop names, guarded reads,
+      // names the template sets, filters and tests of Airflow's environment, a failure's exception.
+      p.bash("fine", {
+        command: [
+          "echo {{ ds | ds_nodash }} {{ params.day }} {{ var.value.get('x', 'y') }}",
+          "{{ ti.xcom_pull(task_ids='typo') }} {{ macros.ds_add(ds, 1) }} {{ dag_run.conf.get('a') }}",
+          "{% for i in range(2) %}{{ loop.index }}{% endfor %} {% set n = 2 %}{{ n * 2 }}",
+          "{{ maybe | default('') }} {% if other is defined %}{{ other }}{% endif %}",
+          "{% filter upper %}x{% endfilter %} {% do params.update({}) %} {{ '}}' }}",
+        ].join(" "),
+        onFailure: [slack({ text: "failed: {{ exception }} {{ ti.task_id }}" })],
+      });
+    }).ir;
+    for (const version of [2, 3] as const) {
+      const found = airflowTarget
+        .validate(input(ir, version))
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.task} ${d.message.split(": ").slice(1).join(": ")} | ${d.fix}`);
+      const short = found.map((f) => f.split(" | ")[0]);
+      expect(short).toEqual(
+        [
+          "alert Airflow renders it with Jinja when the task runs, and the task's context has no 'exeption' (Airflow VERSION renders an undefined name as an error), so the task fails every run",
+          "args Airflow renders it with Jinja when the task runs, and the task's context has no 'logical_dat' (Airflow VERSION renders an undefined name as an error), so the task fails every run",
+          "crossed Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: '{% endfor %}' ends the '{% if %}' block, which needs '{% endif %}', so the task fails every run",
+          "empty Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: '{{ }}' holds no expression, so the task fails every run",
+          "filter Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: there is no filter named 'nosuchfilter', so the task fails every run",
+          "statement Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: '{% break %}' is not a statement Jinja knows here, so the task fails every run",
+          "test Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: there is no test named 'nosuchtest', so the task fails every run",
+          "typo Airflow renders it with Jinja when the task runs, and the task's context has no 'dss' (Airflow VERSION renders an undefined name as an error), so the task fails every run",
+          "unended Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: '{% if %}' is never ended with '{% endif %}', so the task fails every run",
+          "unknown Airflow renders it with Jinja when the task runs, and the task's context has no 'not_a_template' (Airflow VERSION renders an undefined name as an error), so the task fails every run",
+        ].map((f) => f.replace("VERSION", String(version))),
+      );
+      expect(found.find((f) => f.startsWith("typo"))).toContain("did you mean 'ds'?");
+      expect(found.find((f) => f.startsWith("args"))).toContain("did you mean 'logical_date'?");
+    }
+  });
+
   it("Airflow 3: removed context variables, and logical-date ones in an asset-scheduled pipeline, are MLG3001", () => {
     const build = (schedule: "@daily" | ReturnType<typeof asset>[]) =>
       pipeline("t", { schedule, startDate: "2025-01-01" }, (p) => {

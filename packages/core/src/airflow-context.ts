@@ -129,3 +129,49 @@ export function pokeSensorWaitText(
   }
   return timeout === null ? `${wait} (Airflow's default timeout)` : wait;
 }
+
+/**
+ * What a task's context holds when Airflow renders its templates, per version: the keys of the
+ * context a plain task of a run with a logical date gets (test/engines/jinja-context.test.ts
+ * dumps them from the pinned Airflow 3 and 2 and compares), and the keys some tasks get besides:
+ * a mapped task's `expanded_ti_count`, a task with assets' `asset_state_store` (Airflow 3).
+ */
+export const AIRFLOW_TEMPLATE_CONTEXT: Readonly<Record<2 | 3, ReadonlySet<string>>> = {
+  3: new Set(
+    "conn dag dag_run data_interval_end data_interval_start ds ds_nodash inlet_events inlets logical_date macros map_index_template outlet_events outlets params partition_date partition_key prev_data_interval_end_success prev_data_interval_start_success prev_end_date_success prev_start_date_success run_id task task_instance task_instance_key_str task_reschedule_count task_state_store templates_dict ti triggering_asset_events ts ts_nodash ts_nodash_with_tz var".split(
+      " ",
+    ),
+  ),
+  2: new Set(
+    "conf conn dag dag_run data_interval_end data_interval_start ds ds_nodash execution_date expanded_ti_count inlet_events inlets logical_date macros map_index_template next_ds next_ds_nodash next_execution_date outlet_events outlets params prev_data_interval_end_success prev_data_interval_start_success prev_ds prev_ds_nodash prev_end_date_success prev_execution_date prev_execution_date_success prev_start_date_success run_id task task_instance task_instance_key_str templates_dict test_mode ti tomorrow_ds tomorrow_ds_nodash triggering_dataset_events ts ts_nodash ts_nodash_with_tz var yesterday_ds yesterday_ds_nodash".split(
+      " ",
+    ),
+  ),
+};
+
+/** Context keys only some tasks get (see AIRFLOW_TEMPLATE_CONTEXT), and a failure callback's. */
+export const AIRFLOW_OCCASIONAL_CONTEXT: ReadonlySet<string> = new Set([
+  "expanded_ti_count",
+  "asset_state_store",
+  "exception",
+  "reason",
+]);
+
+/**
+ * Airflow's Jinja environment (a SandboxedEnvironment with StrictUndefined and the `do`
+ * extension, the same on Airflow 3 and 2): its globals, filters and tests, as the pinned
+ * versions list them (test/engines/jinja-context.test.ts).
+ */
+export const AIRFLOW_JINJA = {
+  globals: new Set(["cycler", "dict", "joiner", "lipsum", "namespace", "range"]),
+  filters: new Set(
+    "abs attr batch capitalize center count d default dictsort ds ds_nodash e escape filesizeformat first float forceescape format groupby indent int items join last length list lower map max min pprint random reject rejectattr replace reverse round safe select selectattr slice sort string striptags sum title tojson trim truncate ts ts_nodash ts_nodash_with_tz unique upper urlencode urlize wordcount wordwrap xmlattr".split(
+      " ",
+    ),
+  ),
+  tests: new Set(
+    "!= < <= == > >= boolean callable defined divisibleby eq equalto escaped even false filter float ge greaterthan gt in integer iterable le lessthan lower lt mapping ne none number odd sameas sequence string test true undefined upper".split(
+      " ",
+    ),
+  ),
+} as const;

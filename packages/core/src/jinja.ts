@@ -89,7 +89,7 @@ const ENDRAW = /\{%[-+]?\s*endraw\s*[-+]?%\}/g;
 
 /** Jinja's own words, which are never context variables. */
 const JINJA_WORDS = new Set(
-  "and or not in is if else elif endif for endfor set endset with endwith macro endmacro call endcall filter endfilter block endblock include import from as recursive true false none True False None".split(
+  "and or not in is if else elif endif for endfor set endset with endwith macro endmacro call endcall filter endfilter block endblock include import from as recursive true false none True False None do autoescape endautoescape extends ignore missing context without scoped required".split(
     " ",
   ),
 );
@@ -168,8 +168,12 @@ export function jinjaNameUses(text: string): JinjaNameUse[] {
     // Names tested or defaulted anywhere in this block are guarded everywhere in it.
     const own = new Set([...code.matchAll(GUARD)].map((g) => g[1] as string));
     const names = blank(
-      blank(blank(code, /\|\s*[A-Za-z_]\w*/g), /\bis(?:\s+not)?\s+[A-Za-z_]\w*/g),
-      /\b[A-Za-z_]\w*\s*=(?!=)/g,
+      blank(
+        blank(blank(code, /\|\s*[A-Za-z_]\w*/g), /\bis(?:\s+not)?\s+[A-Za-z_]\w*/g),
+        /\b[A-Za-z_]\w*\s*=(?!=)/g,
+      ),
+      // `{% filter upper %}` names a filter, `{% block name %}` a block: neither is read.
+      /^[-+]?\s*(?:filter|block|endblock)\s+[A-Za-z_]\w*/,
     );
     for (const n of names.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
       if (local.has(n[0]) || JINJA_WORDS.has(n[0])) continue;
@@ -177,6 +181,131 @@ export function jinjaNameUses(text: string): JinjaNameUse[] {
       const guarded = own.has(n[0]) || ifs.some((f) => f.current.has(n[0]));
       out.push({ name: n[0], from, to: from + n[0].length, guarded });
     }
+  }
+  return out;
+}
+
+/** Jinja statements that open a block, and the statement that ends each. */
+const BLOCKS: Readonly<Record<string, string>> = {
+  if: "endif",
+  for: "endfor",
+  macro: "endmacro",
+  call: "endcall",
+  filter: "endfilter",
+  block: "endblock",
+  with: "endwith",
+  autoescape: "endautoescape",
+  set: "endset",
+};
+/** Statements that stand alone (with Airflow's `do` extension), and those inside a block. */
+const SINGLE_STATEMENTS = new Set(["include", "import", "from", "extends", "do", "set"]);
+const MIDDLES: Readonly<Record<string, readonly string[]>> = { elif: ["if"], else: ["if", "for"] };
+/** Statements whose code must follow the keyword. */
+const NEEDS_CODE = new Set([
+  "if",
+  "elif",
+  "for",
+  "set",
+  "do",
+  "include",
+  "import",
+  "from",
+  "extends",
+  "filter",
+  "macro",
+  "call",
+  "block",
+  "autoescape",
+]);
+
+/** A place in a template that Jinja refuses when it compiles it, and why. */
+export interface JinjaProblem {
+  /** Offset in the text. */
+  readonly at: number;
+  readonly message: string;
+}
+
+/**
+ * What Jinja refuses when it compiles `text` (before anything renders), past the unclosed
+ * delimiters of jinjaDelimiterProblem: a statement it does not know (`{% break %}`, not
+ * enabled in Airflow's environment), a block never ended or ended by the wrong statement, an
+ * empty `{{ }}` or condition, and a filter or test the environment lacks (`filters`, `tests`).
+ * Empty when none; the text's names are jinjaNameUses' concern.
+ */
+export function jinjaCompileProblems(
+  text: string,
+  env: { readonly filters: ReadonlySet<string>; readonly tests: ReadonlySet<string> },
+): JinjaProblem[] {
+  const out: JinjaProblem[] = [];
+  if (!mayHoldJinja(text) || jinjaDelimiterProblem(text) !== null) return out;
+  const open: { keyword: string; at: number }[] = [];
+  for (const { base, inner } of jinjaCode(text)) {
+    const at = base - 2;
+    const statement = text[base - 1] === "%";
+    // String literals keep their quotes (a string is an expression) and lose their text.
+    const code = inner.replace(
+      /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g,
+      (m) => `${m[0]}${" ".repeat(m.length - 2)}${m[0]}`,
+    );
+    const body = code.replace(/^[-+]?\s*/, "").replace(/\s*[-+]?$/, "");
+    if (!statement) {
+      if (body === "") out.push({ at, message: "'{{ }}' holds no expression" });
+    } else {
+      const keyword = /^[A-Za-z_]\w*/.exec(body)?.[0];
+      const rest = keyword === undefined ? body : body.slice(keyword.length).trim();
+      if (keyword === undefined) {
+        out.push({ at, message: "'{% %}' holds no statement" });
+        continue;
+      }
+      if (NEEDS_CODE.has(keyword) && rest === "") {
+        out.push({ at, message: `'{% ${keyword} %}' needs what follows the word` });
+        continue;
+      }
+      // `{% set x = ... %}` stands alone; `{% set x %}...{% endset %}` is a block.
+      const setBlock = keyword === "set" && !/(?<![=!<>])=(?!=)/.test(rest);
+      if (keyword in BLOCKS && (keyword !== "set" || setBlock)) {
+        open.push({ keyword, at });
+      } else if (keyword in MIDDLES) {
+        const top = open[open.length - 1];
+        if (!top || !(MIDDLES[keyword] as readonly string[]).includes(top.keyword)) {
+          out.push({
+            at,
+            message: `'{% ${keyword} %}' is outside an '{% if %}'${keyword === "else" ? " or '{% for %}'" : ""} block`,
+          });
+        }
+      } else if (keyword.startsWith("end") && Object.values(BLOCKS).includes(keyword)) {
+        const top = open.pop();
+        if (!top) out.push({ at, message: `'{% ${keyword} %}' ends no block` });
+        else if (BLOCKS[top.keyword] !== keyword) {
+          out.push({
+            at,
+            message: `'{% ${keyword} %}' ends the '{% ${top.keyword} %}' block, which needs '{% ${BLOCKS[top.keyword]} %}'`,
+          });
+          return out;
+        }
+      } else if (!SINGLE_STATEMENTS.has(keyword)) {
+        out.push({ at, message: `'{% ${keyword} %}' is not a statement Jinja knows here` });
+      }
+      if (keyword === "filter") {
+        const name = /^[A-Za-z_]\w*/.exec(rest)?.[0];
+        if (name && !env.filters.has(name))
+          out.push({ at, message: `there is no filter named '${name}'` });
+      }
+    }
+    for (const m of code.matchAll(/\|\s*([A-Za-z_]\w*)/g)) {
+      const name = m[1] as string;
+      if (!env.filters.has(name)) out.push({ at, message: `there is no filter named '${name}'` });
+    }
+    for (const m of code.matchAll(/(?<![\w.])is\s+(?:not\s+)?([A-Za-z_]\w*)/g)) {
+      const name = m[1] as string;
+      if (!env.tests.has(name)) out.push({ at, message: `there is no test named '${name}'` });
+    }
+  }
+  for (const b of open) {
+    out.push({
+      at: b.at,
+      message: `'{% ${b.keyword} %}' is never ended with '{% ${BLOCKS[b.keyword]} %}'`,
+    });
   }
   return out;
 }

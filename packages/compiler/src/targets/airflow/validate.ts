@@ -1,13 +1,19 @@
 import {
+  AIRFLOW_JINJA,
+  AIRFLOW_OCCASIONAL_CONTEXT,
+  AIRFLOW_TEMPLATE_CONTEXT,
   AIRFLOW3_REMOVED_CONTEXT,
   type Alert,
+  closestName,
   commandTexts,
   type Diagnostic,
   diagnostic,
   effectiveOptions,
+  jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaNameUses,
   LOGICAL_DATE_CONTEXT,
+  mayHoldJinja,
   type Pipeline,
   removedContextHint,
   resolveOptions,
@@ -151,12 +157,54 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       task,
     );
   }
+  const context = new Set([
+    ...AIRFLOW_TEMPLATE_CONTEXT[dialect.version],
+    ...AIRFLOW_OCCASIONAL_CONTEXT,
+    ...AIRFLOW_JINJA.globals,
+    // Jinja's own names inside a loop and a macro.
+    ...["loop", "caller", "varargs", "kwargs", "self", "super"],
+  ]);
+  const contextNames = [...AIRFLOW_TEMPLATE_CONTEXT[dialect.version]];
+  const shownAt = (text: string, at: number) =>
+    `'${text.slice(at, at + 24).replace(/\s+/g, " ")}${text.length > at + 24 ? "..." : ""}'`;
   for (const { where, task, text } of renderedTexts(ir)) {
+    if (!mayHoldJinja(text)) continue;
     const problem = jinjaDelimiterProblem(text);
-    if (!problem) continue;
-    const shown = text.slice(problem.at, problem.at + 24).replace(/\s+/g, " ");
+    if (!problem) {
+      // Jinja compiles the template first: a statement, filter or test it does not know fails
+      // the task whatever the context holds.
+      const compile = jinjaCompileProblems(text, AIRFLOW_JINJA)[0];
+      if (compile) {
+        report(
+          `the template in ${where} (${shownAt(text, compile.at)})`,
+          `Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: ${compile.message}, so the task fails every run`,
+          "write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}",
+          task,
+        );
+        continue;
+      }
+      // Airflow renders with StrictUndefined: a name the context lacks fails the render. Names
+      // Airflow 3 removed are reported below with what replaces them; templates that import
+      // macros from files are not followed.
+      if (/\{%-?\s*(?:import|from)\b/.test(text)) continue;
+      const seen = new Set<string>();
+      for (const use of jinjaNameUses(text)) {
+        const name = use.name;
+        if (use.guarded || context.has(name) || seen.has(name)) continue;
+        if (dialect.version === 3 && Object.hasOwn(AIRFLOW3_REMOVED_CONTEXT, name)) continue;
+        seen.add(name);
+        const near = closestName(name, contextNames);
+        report(
+          `template variable '${name}' in ${where} (${shownAt(text, Math.max(0, text.lastIndexOf("{{", use.from), text.lastIndexOf("{%", use.from)))})`,
+          `Airflow renders it with Jinja when the task runs, and the task's context has no '${name}' (Airflow ${dialect.version} renders an undefined name as an error), so the task fails every run`,
+          `${near ? `did you mean '${near}'? ` : ""}read a context variable (ds, params.<name>, var.value.<name>, ti.xcom_pull(...)), give a fallback ({{ ${name} | default('') }}), or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+          task,
+        );
+      }
+      continue;
+    }
     report(
-      `the template in ${where} ('${shown}${text.length > problem.at + 24 ? "..." : ""}')`,
+      `the template in ${where} (${shownAt(text, problem.at)})`,
       `Airflow renders it with Jinja when the task runs, and Jinja cannot parse it: ${problem.message}, so the task fails every run`,
       // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${#ARR[@]}, shown as text
       "close it, or keep braces Jinja should not read as text: {% raw %}...{% endraw %} around them, or {{ '{#' }} for a literal {# (as in bash's ${#ARR[@]})",
