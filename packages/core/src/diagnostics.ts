@@ -250,6 +250,12 @@ export const DIAGNOSTICS = {
       "invalid Python syntax: {detail}; Airflow cannot import the file, so none of its DAGs load",
     fix: "fix it where shown; `python -m py_compile <file>` prints Python's own message",
   },
+  MLG2014: {
+    severity: "error",
+    message:
+      "{what} in {where} of task '{task}': Airflow renders it with Jinja when the task runs, and {reason}, so the task fails every run",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1556,6 +1556,17 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
   ],
   // dynamic-start-date
   [
+    "a template with a context name misspelled, and one Jinja cannot compile",
+    {
+      rule: "template-error",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="echo {{ ds_nodsh }}")
+    b = BashOperator(task_id="b", bash_command="{% if ds %}echo b")
+    c = BashOperator(task_id="c", bash_command="echo {{ ds_nodash }}")
+`),
+      want: ["2:57", "3:49"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",
@@ -3491,5 +3502,53 @@ describe("a TaskFlow result handed to another task", () => {
       "task 'c3' reads XCom 'return_value' of task 'gen', which 'gen' never pushes (it pushes: nothing)",
       "task 'c5' reads XCom 'return_value' of task 'nothing__1', which 'nothing__1' never pushes (it pushes: nothing)",
     ]);
+  });
+});
+
+describe("template-error", () => {
+  const messages = (body: string, head = HEAD) =>
+    lintPythonSource("d.py", head + body)
+      .filter((f) => f.ruleId === "template-error")
+      .map(
+        (f) => `${f.line}: ${f.message.split(": Airflow renders")[0]} | ${f.fix.split("? ")[0]}`,
+      );
+  const at = HEAD.split("\n").length;
+
+  it("reports templates Jinja cannot compile and names the context lacks, in templated arguments and bound strings", () => {
+    const body = dag(`    a = BashOperator(task_id="a", bash_command="echo {{ dss }}")
+    b = BashOperator(task_id="b", bash_command=CMD)
+    c = BashOperator(task_id="c", bash_command="{% if ds %}echo a", env={"X": "{{ ds | nosuch }}"})
+    d = BashOperator(task_id="d", bash_command=(
+        "{% for i in range(2) %}{% break %}{% endfor %}"  # a comment
+    ))
+    e = PythonOperator(task_id="e", python_callable=print, op_kwargs={"bad": "{{ logical_dat }}"}, templates_dict={"q": "{{ }}"})
+`);
+    expect(messages(`CMD = "echo {{ ds_nodsh }}"\n${body}`)).toEqual([
+      `${at}: template variable 'ds_nodsh' in bash_command of task 'b' | did you mean 'ds_nodash'`,
+      `${at + 2}: template variable 'dss' in bash_command of task 'a' | did you mean 'ds'`,
+      `${at + 4}: the template in bash_command of task 'c' | write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+      `${at + 4}: the template in env of task 'c' | write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+      `${at + 6}: the template in bash_command of task 'd' | write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+      `${at + 8}: template variable 'logical_dat' in op_kwargs of task 'e' | did you mean 'logical_date'`,
+      `${at + 8}: the template in templates_dict of task 'e' | write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+    ]);
+  });
+
+  it("passes what Airflow renders, and holds back where Python or the DAG changes the template", () => {
+    const body =
+      dag(`    a = BashOperator(task_id="a", bash_command="echo {{ ds | ds_nodash }} {{ params.x }} {{ var.value.get('k', 'd') }} {{ ti.xcom_pull(task_ids='b') }}")
+    b = BashOperator(task_id="b", bash_command="{% for i in range(2) %}{{ loop.index }}{% endfor %}{% set n = 2 %}{{ n }}{{ maybe | default('') }}{% if y is defined %}{{ y }}{% endif %}")
+    c = BashOperator(task_id="c", bash_command="{% if ds %}" + "echo {% endif %}")
+    d = BashOperator(task_id="d", bash_command="echo {{{{ ds }}}} {}".format(1))
+    e = BashOperator(task_id="e", bash_command=f"echo {{{{ nope }}}}")
+    f = BashOperator(task_id="f", bash_command="echo {% raw %}{{ nope }}{% endraw %} {{ execution_date }}")
+    g = PythonOperator(task_id="g", python_callable=print, op_args=["{{ nope }}"])
+`);
+    expect(messages(body)).toEqual([]);
+    // A DAG with macros or filters of its own: names, or filters, are not judged.
+    const own = `with DAG("m", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, user_defined_macros={"region": "eu"}, user_defined_filters={"upper2": str.upper}):
+    a = BashOperator(task_id="a", bash_command="echo {{ region | upper2 }}")
+`;
+    expect(messages(own)).toEqual([]);
   });
 });

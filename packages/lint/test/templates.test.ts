@@ -242,7 +242,7 @@ describe("template files", () => {
     // Not followed, so unused-output holds back: a name in a variable, a file that is nowhere,
     // macros (import), inheritance (extends), a file including itself (Jinja fails on it).
     for (const text of [
-      "{% include query_name %}\n",
+      "{% include params.query_name %}\n",
       "{% include 'nowhere.sql' %}\n",
       "{% import 'macros.sql' as m %}\n",
       "{% extends 'base.sql' %}\n",

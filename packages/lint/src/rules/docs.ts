@@ -580,6 +580,32 @@ with DAG(
     ),
   },
 
+  "template-error": {
+    catches: `A template Airflow renders when the task runs that fails to render every time: in \`bash_command\`, the values of \`env\`, \`sql\`, and the values of \`templates_dict\` and \`op_kwargs\` (arguments every operator that takes them renders), written as one string literal (or a module-level name bound to one), and in the template files task arguments name (\`sql="sql/merge.sql"\`, a \`.sh\` script; see missing-xcom-key). Reported: what Jinja refuses when it compiles the template — a \`{{\`, \`{%\` or \`{#\` never closed, a statement Jinja does not know (\`{% break %}\`: Airflow's environment has no loop controls), a block never ended or ended by the wrong statement, an empty \`{{ }}\` or \`{% if %}\`, a filter or test Airflow's environment lacks (\`{{ ds | nosuch }}\`) — and a name the task's context lacks (\`{{ dss }}\`, with the close name it may mean), since Airflow renders an undefined name as an error (StrictUndefined). Names are judged against the context of Airflow 3 and 2 together (the names only Airflow 2 has are airflow3-removed's), Jinja's globals (\`range\`, \`dict\`, …) and the names a template sets itself (\`{% set %}\`, \`{% for %}\`, a macro's parameters, \`loop\`); a guarded read (\`{{ x | default('') }}\`, \`{% if x is defined %}\`) passes. Not judged: a string that is part of a concatenation or a \`.format()\` template (Python changes it before Airflow sees it), f-strings, other arguments (an operator's own template fields are not known), names in a DAG with \`user_defined_macros\` or \`jinja_environment_kwargs\`, filters in one with \`user_defined_filters\`, and templates that \`{% import %}\` macros.`,
+    reportedAt:
+      "the place in the string or template file where Jinja fails: the opening delimiter or statement, or the undefined name.",
+    why: `Airflow renders templated arguments only when the task runs, not when it parses the DAG file, so a DAG with a broken template loads, shows in the UI and is scheduled — and the task then fails on every try (a \`TemplateSyntaxError\` or \`UndefinedError: 'dss' is undefined\` in its log), retries included. One of Airflow 2.11's own example DAGs does this (\`example_inlet_event_extra.py\` reads \`Dataset(...)\` in a template, which the context does not have).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("daily_export", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="export", bash_command="export --day {{ ds_nodsh }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("daily_export", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="export", bash_command="export --day {{ ds_nodash }}")
+`),
+  },
   "syntax-error": {
     catches: `Python that does not parse: a bracket never closed, a missing colon, an unexpected or unmatched indent, tabs and spaces mixed in one indentation, an unterminated string, a Python 2 \`print\` or \`exec\` statement, a positional argument after a keyword argument, a \`try\` without \`except\` or \`finally\`, \`012\`, \`return\` or \`yield\` outside a function, \`break\` outside a loop. mlgen's own fast parser reads nearly every DAG file and checks those it reads; a file it declines is judged by its layout rules and by tree-sitter-python, which read all 14,961 files of the test environment's site-packages without a false alarm. Also what CPython refuses once the file parses, checked on the tree whichever parser read it: an assignment, \`for\` or \`del\` target that is a literal, a call or an expression (\`f() = 1\`, \`del 1\`), two starred targets, augmented assignment to a tuple, a parameter without a default after one with, a parameter named twice, a bare \`*\` with no name after it, \`await\` or \`async for\`/\`with\` outside an async function, \`yield from\` in one, \`import *\` in a function, a string escape Python cannot decode (\`"C:\\Users\\etl"\`: \`\\U\` wants eight hex digits), a \`__future__\` import after other code, \`global\`/\`nonlocal\` after the name is used, assigned or a parameter, and \`nonlocal\` with no function around; none of these was reported on the 34,778 valid files of the three test environments' site-packages (32,977 read by the fast parser, 1,801 by lezer; a lezer tree with an error node in it is not judged). Other rules are not run on such a file: their findings would be read from a broken tree. Not caught: the rarer errors CPython's symbol table finds (a comprehension rebinding a walrus target, \`**\` in a dict comprehension, \`nonlocal\` of a name no enclosing function binds).`,
     reportedAt:

@@ -9,6 +9,7 @@ import { missingXcomKey } from "./missing-xcom-key.js";
 import { noFailureAlert } from "./no-failure-alert.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
 import { syntaxError } from "./syntax-error.js";
+import { templateError } from "./template-error.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
 import { unusedOutput } from "./unused-output.js";
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   dynamicStartDate,
   kubeflowTimeout,
   syntaxError,
+  templateError,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,144 @@
+import {
+  AIRFLOW_JINJA,
+  AIRFLOW_OCCASIONAL_CONTEXT,
+  AIRFLOW_TEMPLATE_CONTEXT,
+  closestName,
+  jinjaCompileProblems,
+  jinjaDelimiterProblem,
+  jinjaNameUses,
+  mayHoldJinja,
+} from "@mlgen/core";
+import type { Located } from "../finding.js";
+import { templateSource } from "../python/jinja.js";
+import type { PyNode } from "../python/node.js";
+import { textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+/**
+ * Task arguments every operator that takes them renders as a template: BashOperator's command
+ * and env, the SQL operators' sql, PythonOperator's templates_dict and op_kwargs.
+ */
+const TEMPLATED = new Set(["bash_command", "env", "sql", "templates_dict", "op_kwargs"]);
+
+/**
+ * What a template may read: the context of Airflow 3 or 2 (names only one of them has are the
+ * airflow3-removed rule's), Jinja's globals, and the names Jinja gives a loop or macro body.
+ */
+const NAMES = new Set([
+  ...AIRFLOW_TEMPLATE_CONTEXT[3],
+  ...AIRFLOW_TEMPLATE_CONTEXT[2],
+  ...AIRFLOW_OCCASIONAL_CONTEXT,
+  ...AIRFLOW_JINJA.globals,
+  ...["loop", "caller", "varargs", "kwargs", "self", "super"],
+]);
+const SHOWN_NAMES = [...AIRFLOW_TEMPLATE_CONTEXT[3]];
+/** Every filter name, for a DAG that adds filters of its own. */
+const ANY: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+
+/**
+ * Whether a string literal is the whole value Airflow renders: an argument, a dict value or a
+ * module-level binding by itself. A piece of a concatenation (`"{% if x %}" + CMD + "{% endif
+ * %}"`), of implicitly joined literals, or a `.format()` template (`"{{{{ ds }}}}"`, which
+ * Python turns into `{{ ds }}`) is not judged on its own.
+ */
+function wholeValue(node: PyNode): boolean {
+  if (node.name !== "String") return false;
+  // `bash_command=("...")`: the parentheses around one string change nothing.
+  let value = node;
+  if (
+    node.parent?.name === "ParenthesizedExpression" &&
+    before(node)?.name === "(" &&
+    after(node)?.name === ")"
+  ) {
+    value = node.parent;
+  }
+  const parent = value.parent?.name;
+  if (parent !== "ArgList" && parent !== "DictionaryExpression" && parent !== "AssignStatement") {
+    return false;
+  }
+  const strings = (n: PyNode | null) => n?.name === "String" || n?.name === "FormatString";
+  return !strings(before(value)) && !strings(after(value));
+}
+
+/** The siblings of a node, comments passed over. */
+function before(node: PyNode): PyNode | null {
+  let n = node.prevSibling;
+  while (n?.name === "Comment") n = n.prevSibling;
+  return n;
+}
+function after(node: PyNode): PyNode | null {
+  let n = node.nextSibling;
+  while (n?.name === "Comment") n = n.nextSibling;
+  return n;
+}
+
+export const templateError = defineRule({
+  id: "template-error",
+  code: "MLG2014",
+  defaultSeverity: "error",
+  description:
+    "a templated task argument or template file that Jinja cannot compile, or that reads a name the task's context lacks",
+  checkPython(file, report) {
+    // A DAG can add macros and filters of its own, or change how undefined names render.
+    const macros = /\buser_defined_macros\b|\bjinja_environment_kwargs\b/.test(file.source);
+    const filters = /\buser_defined_filters\b|\bjinja_environment_kwargs\b/.test(file.source);
+    const env = { filters: filters ? ANY : AIRFLOW_JINJA.filters, tests: AIRFLOW_JINJA.tests };
+    const check = (
+      text: string,
+      task: string,
+      where: string,
+      at: (from: number, to: number) => Located,
+    ) => {
+      if (!mayHoldJinja(text)) return;
+      const end = (from: number) => Math.min(text.length, from + 2);
+      const delimiter = jinjaDelimiterProblem(text);
+      const compile = delimiter ? [delimiter] : jinjaCompileProblems(text, env);
+      const first = compile[0];
+      if (first) {
+        report(
+          {
+            what: "the template",
+            where,
+            task,
+            reason: `Jinja cannot compile it: ${first.message}`,
+            hint: "write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}",
+          },
+          at(first.at, end(first.at)),
+        );
+        return;
+      }
+      if (macros || /\{%-?\s*(?:import|from)\b/.test(text)) return;
+      const seen = new Set<string>();
+      for (const use of jinjaNameUses(text)) {
+        if (use.guarded || NAMES.has(use.name) || seen.has(use.name)) continue;
+        seen.add(use.name);
+        const near = closestName(use.name, SHOWN_NAMES);
+        report(
+          {
+            what: `template variable '${use.name}'`,
+            where,
+            task,
+            reason: `the task's context has no '${use.name}' (Airflow renders an undefined name as an error)`,
+            hint: `${near ? `did you mean '${near}'? ` : ""}read a context variable (ds, params.<name>, var.value.<name>, ti.xcom_pull(...)), give a fallback ({{ ${use.name} | default('') }}), or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+          },
+          at(use.from, use.to),
+        );
+      }
+    };
+    for (const s of file.strings) {
+      if (!TEMPLATED.has(s.where) || !wholeValue(s.node)) continue;
+      const raw = textOf(file.source, s.node);
+      check(templateSource(raw), s.task, s.where, (from, to) =>
+        file.lines.span(s.node.from + from, s.node.from + to),
+      );
+    }
+    for (const t of file.templates) {
+      const task = file.tasks[t.task];
+      if (!task) continue;
+      check(t.text, task.id, t.arg, (from, to) => ({
+        ...t.lines.span(from, to),
+        file: t.file,
+      }));
+    }
+  },
+});
