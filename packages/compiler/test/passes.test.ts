@@ -419,6 +419,28 @@ describe("checkModules", () => {
     expect(codes((report) => checkModules(p, modules, { sourceMap: {}, report }))).toEqual(want);
   });
 
+  it("a function not defined suggests a close name the module defines, as MLG1003 does", () => {
+    const forecast = new Map([
+      [
+        "tasks/forecast.py",
+        "def pick_best(rows):\n    pass\n\n\ndef score(rows):\n    def pick_bet():\n        pass\n",
+      ],
+    ]);
+    const fixes = (fn: string) => {
+      const found: string[] = [];
+      const p = ir([py("a", { module: "tasks/forecast.py", function: fn })]);
+      checkModules(p, forecast, { sourceMap: {}, report: (d) => found.push(`${d.code} ${d.fix}`) });
+      return found;
+    };
+    expect(fixes("pick_bets")).toEqual([
+      "MLG1008 did you mean 'pick_best'? Or define `def pick_bets(...)` in tasks/forecast.py, or fix the name in fn: 'tasks/forecast.py:pick_bets'",
+    ]);
+    // Nothing close at top level (pick_bet is inside score): no guess.
+    expect(fixes("train")).toEqual([
+      "MLG1008 define `def train(...)` in tasks/forecast.py, or fix the name in fn: 'tasks/forecast.py:train'",
+    ]);
+  });
+
   const SIGNATURES = `def evaluate(accuracy, run_id: str = "", *, threshold: float = 0.5):
     pass
 

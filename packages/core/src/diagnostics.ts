@@ -41,7 +41,7 @@ export const DIAGNOSTICS = {
   MLG1008: {
     severity: "error",
     message: "function '{function}' used by {user} is not defined at top level of {module}",
-    fix: "define `def {function}(...)` in {module}, or fix the name in {field}",
+    fix: "{suggestion}define `def {function}(...)` in {module}, or fix the name in {field}",
   },
   MLG1009: {
     severity: "error",

@@ -1,4 +1,5 @@
 import {
+  closestName,
   type DiagnosticPlace,
   diagnostic,
   functionRefs,
@@ -11,7 +12,7 @@ import {
   type Value,
 } from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
-import { type PassContext, taskPlace } from "./context.js";
+import { type PassContext, suggest, taskPlace } from "./context.js";
 import { PYTHON_STDLIB } from "./stdlib.js";
 
 /**
@@ -327,6 +328,13 @@ function assignsTo(code: string, name: string): boolean {
   return false;
 }
 
+/** The functions and classes a module already through moduleLevel defines at top level. */
+function definedNames(code: string): string[] {
+  return [...code.matchAll(/^(?:(?:async[ \t]+)?def|class)[ \t]+([A-Za-z_]\w*)/gm)].map(
+    (m) => m[1] as string,
+  );
+}
+
 /** definesFunction on a module already through moduleLevel. */
 function bindsName(code: string, name: string): boolean {
   const { escaped, def } = topLevel(name);
@@ -447,7 +455,10 @@ export function checkModules(
         functions.set(factKey, fact);
       }
       if (!fact.binds) {
-        if (!saidCallbacks.has(said)) ctx.report(diagnostic("MLG1008", args, place));
+        if (!saidCallbacks.has(said)) {
+          const suggestion = suggest(closestName(ref.function, definedNames(code)));
+          ctx.report(diagnostic("MLG1008", { ...args, suggestion }, place));
+        }
         if (where !== "fn") saidCallbacks.add(said);
         continue;
       }

@@ -6,6 +6,9 @@ export interface PassContext {
   readonly report: (d: Diagnostic) => void;
 }
 
+/** "did you mean 'x'? Or " before a fix (MLG1003, MLG1008, MLG1013), or nothing. */
+export const suggest = (name: string | undefined) => (name ? `did you mean '${name}'? Or ` : "");
+
 /**
  * Where a diagnostic about a task points. The location is looked up only when a diagnostic
  * reads it: resolving a call site formats a stack, which no pass should pay for per task.

@@ -8,10 +8,7 @@ import {
   taskValues,
   visitValue,
 } from "@mlgen/core";
-import { type PassContext, taskPlace } from "./context.js";
-
-/** "did you mean 'x'? " before a fix, or nothing. */
-const suggest = (name: string | undefined) => (name ? `did you mean '${name}'? Or ` : "");
+import { type PassContext, suggest, taskPlace } from "./context.js";
 
 /** Every ref names an existing task and a declared output; every param is declared. */
 export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
