@@ -191,7 +191,7 @@ export const DIAGNOSTICS = {
   },
   MLG2003: {
     severity: "warning",
-    message: "task '{task}' has no {setting}, so a hung try {consequence}",
+    message: "task '{task}' has no {setting}, so {consequence}",
     fix: "{hint}",
   },
   MLG2004: {

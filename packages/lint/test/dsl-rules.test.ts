@@ -314,6 +314,23 @@ describe("DSL pipeline rules", () => {
     });
   });
 
+  it("missing-timeout on a sensor says the wait lasts 7 days, not one hung try, and what executionTimeout ends", () => {
+    const def = pipeline("p", { defaults: { retries: 1, executionTimeout: minutes(5) } }, (p) => {
+      p.fileSensor("s", { path: "/data/{{ ds }}.csv" });
+      p.fileSensor("d", { path: "/data/{{ ds }}.csv", deferrable: true });
+    });
+    expect(lint(def, "missing-timeout").map((f) => f.message)).toEqual([
+      "task 's' has no timeout, so it waits for its condition up to Airflow's default of 7 days before it fails (its executionTimeout ends one poke, not the wait)",
+      "task 'd' has no timeout, so it waits for its condition up to Airflow's default of 7 days before it fails",
+    ]);
+    const bare = pipeline("p", { defaults: { retries: 1 } }, (p) => {
+      p.bash("a", { command: "true" });
+    });
+    expect(lint(bare, "missing-timeout").map((f) => f.message)).toEqual([
+      "task 'a' has no executionTimeout, so a hung try runs until someone stops it",
+    ]);
+  });
+
   it("findings point at the TypeScript call that defined the task", () => {
     const def = pipeline("p", {}, (p) => {
       p.bash("a", { command: "true" });

@@ -3382,6 +3382,19 @@ def read_a(ti):
 });
 
 describe("default_args changed by an augmented assignment", () => {
+  it("missing-timeout on a sensor says the wait lasts 7 days, not one hung try, and what execution_timeout ends", () => {
+    const body = `with DAG("d", schedule=None, default_args={"retries": 1}):
+    FileSensor(task_id="w", filepath="x", mode="reschedule", execution_timeout=timedelta(minutes=5))
+    FileSensor(task_id="q", filepath="x")
+    BashOperator(task_id="a", bash_command="echo")
+`;
+    expect(ruleMessages("missing-timeout", body)).toEqual([
+      "task 'w' has no timeout, so it waits for its condition up to Airflow's default of 7 days before it fails (its execution_timeout ends one poke, not the wait)",
+      "task 'q' has no timeout, so it waits for its condition up to Airflow's default of 7 days before it fails",
+      "task 'a' has no execution_timeout, so a hung try runs until someone stops it",
+    ]);
+  });
+
   it("missing-timeout: `default_args |= {...}` may add the setting, as .update() may", () => {
     const head = HEAD.replace(
       'default_args = {"retries": 2, "execution_timeout": timedelta(hours=1), "on_failure_callback": alert}',

@@ -21,6 +21,29 @@ function pokeWithExecutionTimeout(file: DagFile, task: DagTask): boolean {
   return timeout === "unknown" || (timeout !== null && !isNone(file.source, timeout));
 }
 
+/**
+ * A sensor in reschedule mode, not deferrable, with an execution timeout: that ends one poke
+ * only (Airflow leaves the waits between pokes out of it), not the sensor's wait.
+ */
+function rescheduleWithExecutionTimeout(file: DagFile, task: DagTask): boolean {
+  const setting = (name: string) => taskSetting(file, task, name);
+  const deferrable = setting("deferrable");
+  if (deferrable === "unknown") return false;
+  if (deferrable !== null && textOf(file.source, deferrable) !== "False") return false;
+  const mode = setting("mode");
+  if (mode === null || mode === "unknown" || stringValue(file.source, mode) !== "reschedule") {
+    return false;
+  }
+  const timeout = setting("execution_timeout");
+  return timeout !== null && timeout !== "unknown" && !isNone(file.source, timeout);
+}
+
+/**
+ * What a sensor with no timeout does: BaseSensorOperator fails it when it has waited
+ * [sensors] default_timeout, 7 days from the first poke.
+ */
+const SENSOR_WAIT = "it waits for its condition up to Airflow's default of 7 days before it fails";
+
 /** A number literal, as lezer names it (a negative one is a UnaryExpression: rare enough). */
 const NUMBER = /^Number$/;
 
@@ -35,15 +58,17 @@ export const missingTimeout = defineRule({
       if (task.kind === "sensor") {
         // A poke-mode sensor's execution timeout ends its wait as its timeout would.
         const poke = task.mode === "poke" && !task.deferrable;
-        if (
-          task.timeout === null &&
-          !(poke && effectiveOptions(ir, task).executionTimeout !== null)
-        ) {
+        const executionTimeout = effectiveOptions(ir, task).executionTimeout;
+        if (task.timeout === null && !(poke && executionTimeout !== null)) {
+          const reschedule = task.mode === "reschedule" && !task.deferrable;
           report(
             {
               task: task.id,
               setting: "timeout",
-              consequence: "waits Airflow's default of 7 days",
+              consequence:
+                reschedule && executionTimeout !== null
+                  ? `${SENSOR_WAIT} (its executionTimeout ends one poke, not the wait)`
+                  : SENSOR_WAIT,
               hint: "give the sensor a timeout: timeout: hours(6)",
             },
             `task:${task.id}`,
@@ -56,7 +81,7 @@ export const missingTimeout = defineRule({
           {
             task: task.id,
             setting: "executionTimeout",
-            consequence: "runs until someone stops it",
+            consequence: "a hung try runs until someone stops it",
             hint: "set executionTimeout on the task, its group's defaults or the pipeline's defaults",
           },
           `task:${task.id}`,
@@ -83,7 +108,7 @@ export const missingTimeout = defineRule({
             {
               task: task.id,
               setting: "valid execution_timeout",
-              consequence: `runs until someone stops it, and Airflow refuses the DAG file: execution_timeout=${seconds} is a number, where it wants a timedelta`,
+              consequence: `a hung try runs until someone stops it, and Airflow refuses the DAG file: execution_timeout=${seconds} is a number, where it wants a timedelta`,
               hint: `pass execution_timeout=timedelta(seconds=${seconds})`,
             },
             file.lines.span(timeout.from, timeout.to),
@@ -100,13 +125,15 @@ export const missingTimeout = defineRule({
           ? {
               task: task.id,
               setting: "timeout",
-              consequence: "waits Airflow's default of 7 days",
+              consequence: rescheduleWithExecutionTimeout(file, task)
+                ? `${SENSOR_WAIT} (its execution_timeout ends one poke, not the wait)`
+                : SENSOR_WAIT,
               hint: "pass timeout=timedelta(hours=6) (or put it in default_args)",
             }
           : {
               task: task.id,
               setting: "execution_timeout",
-              consequence: "runs until someone stops it",
+              consequence: "a hung try runs until someone stops it",
               hint:
                 task.operator === "@asset"
                   ? "an @asset takes no task arguments: put @task(execution_timeout=timedelta(hours=1)) beneath @asset, its function taking **context (Airflow calls a @task beneath @asset with no arguments, so a context or upstream-asset parameter is left unfilled and the DAG file fails)"
