@@ -7,6 +7,7 @@ import {
 } from "@mlgen/core";
 import { describe, expect, it } from "vitest";
 import { pythonTask, samplePipeline } from "../../core/test/fixtures.js";
+import { pipeline } from "../../dsl/src/index.js";
 import {
   checkDuplicateIds,
   checkGraph,
@@ -974,6 +975,28 @@ describe("lowerPipeline", () => {
     });
     expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
       "MLG1002 tasks form a cycle: 'g.a' -> 'g' -> 'g.a' (.after('g'), and one is inside the other)",
+    ]);
+  });
+
+  it("a branch side that feeds the branch's condition is MLG1016 only, not also the loop it makes; a real loop is still MLG1002", () => {
+    const m = new Map([["tasks/m.py", "def f(x=None):\n    return 1\n"]]);
+    const lower = (loop: boolean) => {
+      const def = pipeline("p", {}, (p) => {
+        const a = p.python("a", { fn: "tasks/m.py:f", outputs: { score: "float" } });
+        const b = p.python("b", { fn: "tasks/m.py:f" });
+        const c = p.python("c", { fn: "tasks/m.py:f" }).after(a);
+        if (loop) a.after(c);
+        p.branch("br", { when: [a.out.score, ">", 0.5], ifTrue: b, ifFalse: a });
+      });
+      const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules: m });
+      return r.diagnostics.map((d) => `${d.code} ${d.message}`);
+    };
+    expect(lower(false)).toEqual([
+      "MLG1016 branch 'br' lists 'a' in ifFalse, but 'a' runs before it (it is upstream)",
+    ]);
+    expect(lower(true)).toEqual([
+      "MLG1002 tasks form a cycle: a -> c -> a",
+      "MLG1016 branch 'br' lists 'a' in ifFalse, but 'a' runs before it (it is upstream)",
     ]);
   });
 

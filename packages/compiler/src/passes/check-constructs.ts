@@ -485,15 +485,8 @@ function crossSideReads(
   }
 }
 
-function checkBranch(
-  ir: Pipeline,
-  branch: Extract<Task, { kind: "branch" }>,
-  byId: ReadonlyMap<string, Task>,
-  ctx: PassContext,
-): void {
-  const place = taskPlace(ctx, ir.id, branch.id);
-  const targets = new Set<string>();
-  // Ancestors of the branch, not counting the edges the branch itself adds to its targets.
+/** Ancestors of a branch, not counting the edges the branch itself adds to its targets. */
+function branchAncestors(branch: Task, byId: ReadonlyMap<string, Task>): Set<string> {
   const ancestors = new Set<string>();
   const stack = [...branch.upstream];
   while (stack.length) {
@@ -502,6 +495,42 @@ function checkBranch(
     ancestors.add(id);
     for (const up of byId.get(id)?.upstream ?? []) if (up !== branch.id) stack.push(up);
   }
+  return ancestors;
+}
+
+/**
+ * The edges a branch adds to the tasks of a target that MLG1016 refuses (a target that is the
+ * branch itself or runs before it), as `task\0branch`: each closes a loop through the branch
+ * that is that error, not another one (checkGraph leaves them out when it looks for cycles).
+ * An edge the task also asks for itself (`.after(branch)`) is kept.
+ */
+export function refusedBranchEdges(ir: Pipeline, byId: ReadonlyMap<string, Task>): Set<string> {
+  const out = new Set<string>();
+  for (const branch of ir.tasks) {
+    if (branch.kind !== "branch") continue;
+    let ancestors: Set<string> | undefined;
+    for (const target of [...branch.ifTrue, ...branch.ifFalse]) {
+      const members = targetTasks(ir, target);
+      ancestors ??= branchAncestors(branch, byId);
+      const seen = ancestors;
+      if (!members.some((t) => t.id === branch.id || seen.has(t.id))) continue;
+      for (const t of members) {
+        if (!t.after.includes(branch.id)) out.add(`${t.id}\0${branch.id}`);
+      }
+    }
+  }
+  return out;
+}
+
+function checkBranch(
+  ir: Pipeline,
+  branch: Extract<Task, { kind: "branch" }>,
+  byId: ReadonlyMap<string, Task>,
+  ctx: PassContext,
+): void {
+  const place = taskPlace(ctx, ir.id, branch.id);
+  const targets = new Set<string>();
+  const ancestors = branchAncestors(branch, byId);
   if (branch.ifTrue.length === 0 && branch.ifFalse.length === 0) {
     ctx.report(
       diagnostic(

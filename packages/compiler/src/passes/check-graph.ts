@@ -9,6 +9,7 @@ import {
   taskOutputs,
   topologicalOrder,
 } from "@mlgen/core";
+import { refusedBranchEdges } from "./check-constructs.js";
 import { assetUriProblem, checkSchedule } from "./check-schedule.js";
 import { type PassContext, taskPlace } from "./context.js";
 
@@ -278,7 +279,12 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
   }
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
-  const result = topologicalOrder([...byId.keys()], (id) => byId.get(id)?.upstream ?? []);
+  // A branch listing a task that runs before it (it feeds the condition) loops back through
+  // the branch: MLG1016 says so, with the fix; the loop is not a second error.
+  const refused = refusedBranchEdges(ir, byId);
+  const result = topologicalOrder([...byId.keys()], (id) =>
+    (byId.get(id)?.upstream ?? []).filter((up) => !refused.has(`${id}\0${up}`)),
+  );
   // The loop an item ordered after its own group makes is the one reported above.
   if (result.cycle && selfCycles === 0) {
     const { cycle } = result;
