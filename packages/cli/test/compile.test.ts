@@ -647,7 +647,7 @@ describe("the bundled examples", () => {
           env: {},
         },
       );
-      const warnings = [...err.matchAll(/warning (MLG\d+): (.*?) is approximated/g)].map(
+      const warnings = [...err.matchAll(/warning (MLG\d+): (.*?) (?:is|are) approximated/g)].map(
         (m) => `${m[1]} ${m[2]}`,
       );
       expect(warnings).toEqual(EXAMPLE_WARNINGS[name]);

@@ -267,7 +267,7 @@ describe("settings Airflow refuses at import", () => {
       airflowTarget.validate(inp).map((d) => `${d.severity} ${d.code} ${d.task}: ${d.message}`),
     ).toEqual([
       "warning MLG3002 fit: kubeflow.env of task 'fit' (HF_HOME) is approximated for Airflow 3: a python task runs in an Airflow worker, whose environment mlgen does not set per task, so the function reads the worker's variables (or none)",
-      "warning MLG3002 fit: the kubeflow volumes of task 'fit' at /dev/shm, /data is approximated for Airflow 3: a python task runs in an Airflow worker, which mounts no volumes per task, so the function finds there only what the worker has at those paths",
+      "warning MLG3002 fit: the kubeflow volumes of task 'fit' at /dev/shm, /data are approximated for Airflow 3: a python task runs in an Airflow worker, which mounts no volumes per task, so the function finds there only what the worker has at those paths",
     ]);
   });
 

@@ -389,7 +389,7 @@ describe("kubeflow target", () => {
     expect(said).toEqual(
       expect.arrayContaining([
         "warning -: the asset schedule of pipeline 'odd' (s3",
-        "warning make: the outlets of 'make' is approximated for Kubeflow Pipelines",
+        "warning make: the outlets of 'make' are approximated for Kubeflow Pipelines",
         "warning -: maxActiveTasks of pipeline 'odd' (4) is approximated for Kubeflow Pipelines",
         "error again: the list that 'again' maps over cannot be expressed for Kubeflow Pipelines",
         "error on_fail: trigger rule 'one_failed' of 'on_fail' cannot be expressed for Kubeflow Pipelines",
@@ -814,7 +814,7 @@ describe("kubeflow target", () => {
     const at = (line: number) => ({ file: "pipelines/p.pipeline.ts", line, column: 5 });
     const found = kubeflowTarget
       .validate({ ...lowered(ir), sourceMap: { pipeline: at(1), "group:g": at(4) } })
-      .map((d) => `${d.location?.line} ${d.message.split(" is approximated")[0]}`);
+      .map((d) => `${d.location?.line} ${d.message.split(/ (?:is|are) approximated/)[0]}`);
     expect(found).toEqual(
       expect.arrayContaining([
         "1 queue of the defaults of pipeline 'grouped'",
@@ -822,6 +822,43 @@ describe("kubeflow target", () => {
         "4 the alerts of group 'g'",
       ]),
     );
+  });
+
+  it("a plural subject of MLG3002 takes 'are approximated', a singular one 'is'", () => {
+    const ir = pipeline(
+      "plural",
+      {
+        defaults: {
+          pool: "etl",
+          executionTimeout: minutes(5),
+          onRetry: [slack({ connId: "alerts" })],
+        },
+      },
+      (p) => {
+        p.bash("a", { command: "true", queue: "gpu", priorityWeight: 5 });
+        p.bash("b", { command: "true", onFailure: [slack({ connId: "alerts" })] });
+        p.container("c", { image: "busybox:1.36", args: ["--day", "{{ ds }}"] });
+        p.container("d", { image: "busybox:1.36", command: ["echo", "{{ ds }}"] });
+        p.bash("e", { command: "true", outlets: [asset("s3://b/curated")] });
+      },
+    ).ir;
+    const found = kubeflowTarget
+      .validate(lowered(ir))
+      .filter((d) => d.code === "MLG3002")
+      .map((d) => d.message.split(" for Kubeflow Pipelines")[0] ?? "");
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "onRetry alerts are approximated",
+        "pool of the defaults of pipeline 'plural' is approximated",
+        "queue, priorityWeight of task 'a' are approximated",
+        "the alerts of task 'b' are approximated",
+        "the outlets of 'e' are approximated",
+        "the args of 'c' are approximated",
+        "the command of 'd' is approximated",
+        "execution timeouts (5 tasks: 'a', 'b', 'c', …) are approximated",
+      ]),
+    );
+    expect(found.filter((m) => / (?:is|are) approximated$/.test(m))).toHaveLength(found.length);
   });
 
   it("refuses a credential in kubeflow.packages or kfpPackage, which every python task's command carries", () => {
@@ -1609,7 +1646,7 @@ describe("kubeflow target", () => {
     expect(
       kubeflowTarget.validate(inputOf).map((d) => `${d.severity} ${d.task}: ${d.message}`),
     ).toEqual([
-      "warning show: the items that 'show' maps over is approximated for Kubeflow Pipelines: on a KFP cluster each item reaches show() as text (1 as '1', a dict as its JSON) unless its parameter 'v' is annotated; Airflow and kfp.local pass the value itself",
+      "warning show: the items that 'show' maps over are approximated for Kubeflow Pipelines: on a KFP cluster each item reaches show() as text (1 as '1', a dict as its JSON) unless its parameter 'v' is annotated; Airflow and kfp.local pass the value itself",
     ]);
   });
 

@@ -11,7 +11,7 @@ export function diagnosticsMarkdown(): string {
     "",
     "Generated from `packages/core/src/diagnostics.ts` by `npm run docs`; do not edit by hand.",
     "Codes are stable: `MLG1xxx` are DSL and graph errors, `MLG2xxx` lint rules, `MLG3xxx` target limits.",
-    "Placeholders in `{braces}` are filled with the task, file or value at fault.",
+    "Placeholders in `{braces}` are filled with the task, file or value at fault (`{is}`: is or are, as its subject wants).",
     "",
     "| code | severity | message | fix |",
     "| --- | --- | --- | --- |",

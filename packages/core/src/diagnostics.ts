@@ -263,7 +263,7 @@ export const DIAGNOSTICS = {
   },
   MLG3002: {
     severity: "warning",
-    message: "{what} is approximated for {target}: {reason}",
+    message: "{what} {is} approximated for {target}: {reason}",
     fix: "{hint} (`--strict` makes this an error; `// mlgen-disable-next-line MLG3002` above the call accepts it)",
   },
 } as const satisfies Record<string, DiagnosticSpec>;

@@ -45,13 +45,17 @@ function runDateHint(name: string): string {
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { ir, sourceMap } = input;
-  /** MLG3001 (cannot be expressed: an error) or MLG3002 (approximated: a warning). */
+  /**
+   * MLG3001 (cannot be expressed: an error) or MLG3002 (approximated: a warning); `plural`
+   * when `what` is ("the kubeflow volumes of ..." are approximated).
+   */
   const emit =
-    (code: "MLG3001" | "MLG3002") => (what: string, reason: string, hint: string, task?: string) =>
+    (code: "MLG3001" | "MLG3002") =>
+    (what: string, reason: string, hint: string, task?: string, plural = false) =>
       out.push(
         diagnostic(
           code,
-          { what, target: dialect.label, reason, hint },
+          { what, target: dialect.label, reason, hint, is: plural ? "are" : "is" },
           {
             pipeline: ir.id,
             task,
@@ -107,10 +111,11 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     ];
     if (mounts.length > 0) {
       warn(
-        `the kubeflow volumes of task '${task.id}' at ${mounts.join(", ")}`,
+        `the kubeflow volume${mounts.length > 1 ? "s" : ""} of task '${task.id}' at ${mounts.join(", ")}`,
         "a python task runs in an Airflow worker, which mounts no volumes per task, so the function finds there only what the worker has at those paths",
         "mount the storage on the workers at the same paths, or read the data from shared storage (s3://, gs://) on both targets",
         task.id,
+        mounts.length > 1,
       );
     }
   }

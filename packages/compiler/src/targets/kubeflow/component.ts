@@ -66,7 +66,14 @@ export interface ComponentBuild {
   readonly optionalInputs: ReadonlySet<string>;
 }
 
-export type Approximated = (task: Task, what: string, reason: string, hint: string) => void;
+/** Reports what KFP carries only approximately (MLG3002); `plural`: "are approximated". */
+export type Approximated = (
+  task: Task,
+  what: string,
+  reason: string,
+  hint: string,
+  plural?: boolean,
+) => void;
 
 const ANNOTATIONS: Readonly<Record<ParameterType, string>> = {
   STRING: "str",

@@ -425,6 +425,7 @@ export function containerExecutor(
         `'${dollars}' holds '$$', which Kubernetes turns into '$' in a container's ${field} (Airflow passes it as written)`,
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a placeholder
         "write it another way, e.g. ${$} in a shell for its process id",
+        field === "args",
       );
     }
     const placeholder = (parts ?? []).find((part) => part.includes("{{$"));
@@ -435,6 +436,7 @@ export function containerExecutor(
         `the ${field} of '${task.id}'`,
         `'${placeholder}' holds '{{$', which Kubeflow takes for its own placeholder ({{$}}, {{$.inputs...}}) and replaces`,
         "write the text another way, or compute it in a python task",
+        field === "args",
       );
     } else if (templated !== undefined) {
       approximated(
@@ -442,6 +444,7 @@ export function containerExecutor(
         `the ${field} of '${task.id}'`,
         `'${templated}' holds an Airflow template, which Kubeflow does not render (passed as is)`,
         "use a param or a literal, or compute the value in a python task",
+        field === "args",
       );
     }
   }

@@ -157,7 +157,7 @@ export const kubeflowTarget: Target = {
       out.push(
         p.level === "error"
           ? diagnostic("MLG3001", args, place)
-          : diagnostic("MLG3002", args, place),
+          : diagnostic("MLG3002", { ...args, is: p.plural ? "are" : "is" }, place),
       );
     }
     out.push(...checkKubeflowSettings(input, projectSettings(input)));

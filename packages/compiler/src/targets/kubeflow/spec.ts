@@ -26,6 +26,7 @@ import { isPyIdentifier } from "../../escape/python.js";
 import { celString } from "../../escape/yaml.js";
 import type { EmittedFile, TargetInput } from "../../target.js";
 import {
+  type Approximated,
   alertsComponent,
   type ComponentBuild,
   pythonComponent,
@@ -96,6 +97,8 @@ export interface KfpProblem {
   readonly what: string;
   readonly reason: string;
   readonly hint: string;
+  /** Whether `what` is plural ("the outlets of 'load'"): "are approximated", not "is". */
+  readonly plural?: boolean | undefined;
   /** `error`: the output would be wrong; `warning`: approximated (an error under --strict). */
   readonly level: "error" | "warning";
 }
@@ -225,6 +228,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   if (ir.defaults.onRetry?.length) {
     problems.push({
       what: "onRetry alerts",
+      plural: true,
       reason: "KFP retries a task without telling anyone",
       hint: "drop onRetry for Kubeflow, or alert from the task itself",
       level: "warning",
@@ -250,6 +254,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         task,
         group,
         what: `the alerts of ${where}`,
+        plural: true,
         reason:
           "Kubeflow runs alerts for the whole pipeline only (an exit handler); these are not sent",
         hint: "set alerts in the pipeline's defaults",
@@ -279,6 +284,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         task,
         group,
         what: `${dropped.join(", ")} of ${where}`,
+        plural: dropped.length > 1,
         reason:
           "Kubernetes schedules a run's pods; Airflow's pools, queues and priorities have no KFP equivalent and are left out",
         hint: "drop them for Kubeflow, or limit a fan-out with maxActiveTisPerDag (parallelismLimit)",
@@ -310,6 +316,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     problems.push({
       task: producers[0]?.id,
       what: `the outlets of ${producers.map((t) => `'${t.id}'`).join(", ")}`,
+      plural: true,
       reason: "KFP has no assets: updating them triggers no pipeline, so they are left out",
       hint: "start the consuming pipeline's run from a task, or schedule it by time for Kubeflow",
       level: "warning",
@@ -845,8 +852,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   };
   const leafInputs = new Map<TaskNode, Map<string, Port>>();
   const leafOutputs = new Map<TaskNode, Record<string, ParameterType>>();
-  const approximated = (task: Task, what: string, reason: string, hint: string) =>
-    problems.push({ task: task.id, what, reason, hint, level: "warning" });
+  const approximated: Approximated = (task, what, reason, hint, plural) =>
+    problems.push({ task: task.id, what, reason, hint, plural, level: "warning" });
   /** Variables read without a default and not set from a secret: the tasks that read each. */
   const unsetEnv = new Map<string, Task[]>();
 
@@ -879,6 +886,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
             `the items that '${task.id}' maps over`,
             `on a KFP cluster each item reaches ${task.function}() as text (1 as '1', a dict as its JSON) unless its parameter '${name}' is annotated; Airflow and kfp.local pass the value itself`,
             `annotate the parameter in ${task.module} (${name}: int, float, bool, str, dict or list), as kfp components are`,
+            true,
           );
         }
         const type = declared ?? it?.itemType ?? "STRING";
@@ -1054,6 +1062,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           .slice(0, 3)
           .map((t) => `'${t.id}'`)
           .join(", ")}${timed.length > 3 ? ", …" : ""})`,
+        plural: true,
         reason: "the KFP pipeline spec has no task timeout",
         hint: "set `kubeflow: { timeouts: true }` in mlgen.config.ts to emit them as activeDeadlineSeconds in the Kubernetes platform spec (kfp-kubernetes)",
         level: "warning",
