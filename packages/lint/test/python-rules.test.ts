@@ -3136,6 +3136,51 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskMarker
     expect(removed("logical_date")).toEqual([]);
   });
 
+  it("default_var= of airflow.sdk's Variable.get is a TypeError on Airflow 3 (default=), in any spelling", () => {
+    // Each tried on Airflow 3.3: module level fails the import (TypeError: Variable.get() got an
+    // unexpected keyword argument 'default_var'), a task body fails the task; default= works.
+    const source = (arg: string) => `import pendulum
+import airflow.sdk as sdk
+from airflow import sdk as asdk
+from airflow.sdk import DAG, task, Variable
+from airflow.sdk import Variable as V
+from airflow.models import Variable as ModelVariable
+
+LIMIT = Variable.get("limit", ${arg}="10")
+OLD = ModelVariable.get("limit", default_var="10")
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    @task
+    def a():
+        return V.get("k", ${arg}="x"), sdk.Variable.get("k", ${arg}=None), asdk.Variable.get("k", ${arg}=1)
+    a()
+`;
+    const removed = (arg: string) =>
+      lintPythonSource("d.py", source(arg))
+        .filter((f) => f.ruleId === "airflow3-removed")
+        .map((f) => `${f.severity} ${f.line}:${f.column} ${f.message}`);
+    const said = (callee: string) =>
+      `default_var= of ${callee}() (airflow.sdk's Variable.get takes default=; a TypeError) was removed in Airflow 3`;
+    expect(removed("default_var")).toEqual([
+      `error 8:31 ${said("Variable.get")}`,
+      `warning 14:27 ${said("V.get")}`,
+      `warning 14:67 ${said("sdk.Variable.get")}`,
+      `warning 14:109 ${said("asdk.Variable.get")}`,
+    ]);
+    expect(removed("default")).toEqual([]);
+    // The Airflow 2/3 fallback import: Airflow 3 imports the SDK's; the other way round, the
+    // models' Variable (which takes default_var) is the one used.
+    const fallback = (first: string, second: string) =>
+      lintPythonSource(
+        "d.py",
+        `try:\n    from ${first} import Variable\nexcept ImportError:\n    from ${second} import Variable\n\ndef f():\n    return Variable.get("k", default_var="x")\n`,
+      )
+        .filter((f) => f.ruleId === "airflow3-removed")
+        .map((f) => `${f.line}:${f.column}`);
+    expect(fallback("airflow.sdk", "airflow.models")).toEqual(["7:30"]);
+    expect(fallback("airflow.models", "airflow.sdk")).toEqual([]);
+  });
+
   it("a lambda python_callable is read as a function: its pulls, return value and paths", () => {
     const body = `def choose(ti):
     ti.xcom_push(key="route", value="a")

@@ -1951,6 +1951,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     executionDateAttributes: source.includes(".execution_date")
       ? executionDateAttributes(source, root)
       : [],
+    sdkVariableDefaultVars: source.includes("default_var")
+      ? sdkVariableDefaultVars(source, root)
+      : [],
     dags,
     tasks: done,
     groups,
@@ -2167,6 +2170,107 @@ function executionDateAttributes(source: string, root: PyNode): PyNode[] {
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
   };
   visit(root);
+  return out;
+}
+
+/** Modules whose `Variable` is the Task SDK's (Airflow 3): its get() takes `default=`. */
+const SDK_VARIABLE_MODULES = new Set(["airflow.sdk", "airflow.sdk.definitions.variable"]);
+
+/**
+ * `default_var=` passed to the Task SDK's `Variable.get` (`from airflow.sdk import Variable`,
+ * `... as V`, `import airflow.sdk as sdk; sdk.Variable.get`), whose parameter is `default`: a
+ * TypeError on Airflow 3. airflow.models' Variable.get still takes `default_var`, so a name
+ * some other import binds too is the SDK's only when that other import is an `except` clause's
+ * fallback (`try: from airflow.sdk import Variable except ImportError: from airflow.models ...`).
+ */
+function sdkVariableDefaultVars(source: string, root: PyNode): { call: PyNode; keyword: PyNode }[] {
+  const text = (n: PyNode) => source.slice(n.from, n.to);
+  /** Names bound by imports: to the SDK's Variable (true) or to something else (false). */
+  const classes = new Map<string, { sdk: boolean; fallback: boolean }[]>();
+  /** Names bound to the airflow.sdk module: `sdk`, `airflow.sdk`. */
+  const modules = new Set<string>();
+  const bind = (name: string, sdk: boolean, fallback: boolean) => {
+    classes.set(name, [...(classes.get(name) ?? []), { sdk, fallback }]);
+  };
+  const calls: PyNode[] = [];
+  const visit = (n: PyNode, inExcept: boolean): void => {
+    if (n.name === "ImportStatement") {
+      const parts: PyNode[] = [];
+      for (let c = n.firstChild; c; c = c.nextSibling) parts.push(c);
+      const fromIdx = parts.findIndex((c) => c.name === "from");
+      const importIdx = parts.findIndex((c) => c.name === "import");
+      if (fromIdx >= 0) {
+        const module = parts
+          .slice(fromIdx + 1, importIdx)
+          .map(text)
+          .join("");
+        for (let i = importIdx + 1; i < parts.length; i++) {
+          const c = parts[i] as PyNode;
+          if (c.name !== "VariableName" || parts[i - 1]?.name === "as") continue;
+          const alias = parts[i + 1]?.name === "as" ? parts[i + 2] : undefined;
+          const bound = alias?.name === "VariableName" ? text(alias) : text(c);
+          if (module === "airflow" && text(c) === "sdk") modules.add(bound);
+          else bind(bound, SDK_VARIABLE_MODULES.has(module) && text(c) === "Variable", inExcept);
+        }
+      } else {
+        let module = "";
+        for (let i = importIdx + 1; i <= parts.length; i++) {
+          const c = parts[i];
+          if (!c || c.name === ",") {
+            if (module === "airflow.sdk") modules.add(module);
+            module = "";
+          } else if (c.name === "as") {
+            const alias = parts[i + 1];
+            if (module === "airflow.sdk" && alias?.name === "VariableName")
+              modules.add(text(alias));
+            module = "";
+            i++;
+          } else module += text(c);
+        }
+      }
+      return;
+    }
+    if (n.name === "CallExpression") calls.push(n);
+    let afterExcept = false;
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (n.name === "TryStatement" && c.name !== "Body") {
+        afterExcept = c.name === "except" ? true : c.name === "try" ? false : afterExcept;
+        if (c.name === "else" || c.name === "finally") afterExcept = false;
+      }
+      visit(c, inExcept || (n.name === "TryStatement" && c.name === "Body" && afterExcept));
+    }
+  };
+  visit(root, false);
+  const isSdkClass = (name: string): boolean => {
+    const bindings = classes.get(name) ?? [];
+    const sdk = bindings.filter((b) => b.sdk);
+    return sdk.some((b) => !b.fallback) && bindings.every((b) => b.sdk || b.fallback);
+  };
+  const out: { call: PyNode; keyword: PyNode }[] = [];
+  for (const call of calls) {
+    const callee = call.firstChild;
+    if (callee?.name !== "MemberExpression" || text(callee.lastChild ?? callee) !== "get") continue;
+    const owner = callee.firstChild;
+    if (!owner) continue;
+    const ownerText = text(owner).replace(/\s+/g, "");
+    const dot = ownerText.lastIndexOf(".");
+    const sdk =
+      dot === -1
+        ? owner.name === "VariableName" && isSdkClass(ownerText)
+        : ownerText.slice(dot + 1) === "Variable" && modules.has(ownerText.slice(0, dot));
+    if (!sdk) continue;
+    const args = call.lastChild;
+    if (args?.name !== "ArgList") continue;
+    for (let a = args.firstChild; a; a = a.nextSibling) {
+      if (
+        a.name === "VariableName" &&
+        text(a) === "default_var" &&
+        a.nextSibling?.name === "AssignOp"
+      ) {
+        out.push({ call, keyword: a });
+      }
+    }
+  }
   return out;
 }
 

@@ -219,6 +219,11 @@ export interface DagFile {
   readonly stringStatements: ReadonlyMap<number, readonly [number, number, number]>;
   /** `ti.execution_date`, `dag_run.execution_date` in code: attributes Airflow 3 removed. */
   readonly executionDateAttributes: readonly PyNode[];
+  /**
+   * `default_var=` given to the Task SDK's `Variable.get` (`from airflow.sdk import Variable`),
+   * which takes `default=`: a TypeError on Airflow 3. With the call, to tell where it runs.
+   */
+  readonly sdkVariableDefaultVars: readonly { readonly call: PyNode; readonly keyword: PyNode }[];
 }
 
 /** A task argument naming a file that Airflow loads and renders as the argument's template. */

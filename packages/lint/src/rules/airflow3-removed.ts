@@ -291,6 +291,21 @@ export const airflow3Removed = defineRule({
         found.gone ? REFUSED : undefined,
       );
     }
+    // Airflow 3's Task SDK Variable.get(key, default=NOTSET, deserialize_json=False): a TypeError
+    // when the call runs; at parse time (module level, a @dag body) the file fails to import.
+    const parseTime = new Set(file.topLevelCalls.map((c) => `${c.span.line}:${c.span.column}`));
+    for (const { call, keyword } of file.sdkVariableDefaultVars) {
+      const at = file.lines.span(call.from, call.to);
+      const callee = textOf(file.source, call.firstChild ?? call).replace(/\s+/g, "");
+      report(
+        {
+          what: `default_var= of ${callee}() (airflow.sdk's Variable.get takes default=; a TypeError)`,
+          hint: "pass default=..., or the default as the second argument, which airflow.models' Variable.get also takes",
+        },
+        file.lines.span(keyword.from, keyword.to),
+        parseTime.has(`${at.line}:${at.column}`) ? REFUSED : undefined,
+      );
+    }
     // Both checks below read templates only: in the file's strings, and in the template files
     // its tasks name (a `.sql` file's `{{ execution_date }}` fails the task on Airflow 3: an undefined name).
     const templates = (raw: string, at: (from: number, to: number) => Located) => {
