@@ -185,8 +185,7 @@ export const DIAGNOSTICS = {
   },
   MLG2002: {
     severity: "warning",
-    message:
-      "{where} of task '{task}' holds the local path '{path}', which need not exist on the Airflow workers",
+    message: "{where} of task '{task}' holds the local path '{path}', {risk}",
     fix: "{hint}",
   },
   MLG2003: {

@@ -160,7 +160,13 @@ const cases: [string, Case][] = [
             env: { TMPDIR: "/tmp/scratch" },
           });
         }),
-      want: ["'/Users/me/data.csv'", "'/home/ana/job.py'", "local path '/data", "'/tmp/mlruns'"],
+      want: [
+        "'/Users/me/data.csv', which need not exist on the Airflow workers",
+        "'/home/ana/job.py'",
+        "local path '/data",
+        // Every worker has /tmp: the risk is runs and workers sharing it.
+        "'/tmp/mlruns', a fixed temp path: two runs (or two tasks on one worker) write the same file",
+      ],
     },
   ],
   [

@@ -19,6 +19,10 @@ from airflow.providers.standard.sensors.filesystem import FileSensor
 default_args = {"retries": 2, "execution_timeout": timedelta(hours=1), "on_failure_callback": alert}
 `;
 
+/** What hardcoded-path says of a fixed path under /tmp (not that the workers lack it). */
+const TMP_RISK =
+  "a fixed temp path: two runs (or two tasks on one worker) write the same file at once, and a task on another worker does not find what an earlier task left there";
+
 /** `rule@line:col` of every finding of one rule in a DAG file built from HEAD + body. */
 function found(rule: string, body: string, head = HEAD): string[] {
   const source = head + body;
@@ -2865,8 +2869,8 @@ describe("found in a review of the fixes above", () => {
     BashOperator(task_id="b", bash_command=f"run --out /tmp/{RUN}.csv")
 `);
     expect(ruleMessages("hardcoded-path", body)).toEqual([
-      "bash_command of task 'a' holds the local path '/tmp/{{ ds }}/out.csv', which need not exist on the Airflow workers",
-      "bash_command of task 'b' holds the local path '/tmp/{RUN}.csv', which need not exist on the Airflow workers",
+      `bash_command of task 'a' holds the local path '/tmp/{{ ds }}/out.csv', ${TMP_RISK}`,
+      `bash_command of task 'b' holds the local path '/tmp/{RUN}.csv', ${TMP_RISK}`,
     ]);
   });
 
@@ -2878,7 +2882,7 @@ describe("found in a review of the fixes above", () => {
     BashOperator(task_id="d", bash_command="tar czf /mnt/out/$(hostname)-{{ ts_nodash }}.tgz . # x")
 `);
     expect(ruleMessages("hardcoded-path", body)).toEqual([
-      "bash_command of task 'a' holds the local path '/tmp/$(date +%s).json', which need not exist on the Airflow workers",
+      `bash_command of task 'a' holds the local path '/tmp/$(date +%s).json', ${TMP_RISK}`,
       "bash_command of task 'b' holds the local path '/data/${RUN_ID}/{{ ds }}/out.csv', which need not exist on the Airflow workers",
       // A template that never closes: the path ends where it opens.
       "bash_command of task 'c' holds the local path '/home/ana/', which need not exist on the Airflow workers",
@@ -3179,6 +3183,36 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
         .map((f) => `${f.line}:${f.column}`);
     expect(fallback("airflow.sdk", "airflow.models")).toEqual(["7:30"]);
     expect(fallback("airflow.models", "airflow.sdk")).toEqual([]);
+  });
+
+  it("hardcoded-path: a /tmp path a task makes and removes itself is shared, not missing: mkdtemp / mktemp -d", () => {
+    const body = dag(`    @task
+    def build():
+        path = "/tmp/scratch.json"
+        with open(path, "w") as f:
+            f.write("{}")
+        os.remove(path)
+    build()
+    BashOperator(task_id="work", bash_command="export TMPDIR=/tmp/work && mkdir -p $TMPDIR")
+    BashOperator(task_id="home", bash_command="ls /home/ana/in")
+`);
+    const said = lintPythonSource("d.py", HEAD + body)
+      .filter((f) => f.ruleId === "hardcoded-path")
+      .map((f) => [f.message, f.fix]);
+    const tmpFix =
+      "make a fresh folder in the task that uses it and remove it there: tempfile.mkdtemp() in Python, $(mktemp -d) in a shell command; data another task reads belongs in a location every worker reaches, read when the task runs (Variable.get('data_dir'), os.environ, {{ var.value.data_dir }})";
+    expect(said).toEqual([
+      [
+        `function build of task 'build' holds the local path '/tmp/scratch.json', ${TMP_RISK}`,
+        tmpFix,
+      ],
+      [`bash_command of task 'work' holds the local path '/tmp/work', ${TMP_RISK}`, tmpFix],
+      // Other paths keep their wording: the workers need not have them.
+      [
+        "bash_command of task 'home' holds the local path '/home/ana/in', which need not exist on the Airflow workers",
+        "read it when the task runs: Variable.get('data_dir') or os.environ inside the task, or {{ var.value.data_dir }} in a templated field",
+      ],
+    ]);
   });
 
   it("a lambda python_callable is read as a function: its pulls, return value and paths", () => {

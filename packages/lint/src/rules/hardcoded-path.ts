@@ -110,6 +110,23 @@ function joinedUnderTmp(source: string, node: PyNode, raw: string): boolean {
   return more || (op !== null && op !== undefined && textOf(source, op) === "/");
 }
 
+/**
+ * What a fixed path risks. A folder of one host's need not exist on the workers; the temp folder
+ * is every host's, and the risk there is sharing it: two runs (or two tasks on one worker) write
+ * the same file, and a task on another worker does not find what an earlier task left there.
+ */
+function pathRisk(path: string): string {
+  return isTmp(path)
+    ? "a fixed temp path: two runs (or two tasks on one worker) write the same file at once, and a task on another worker does not find what an earlier task left there"
+    : "which need not exist on the Airflow workers";
+}
+
+const isTmp = (path: string) => /^\/tmp(?:\/|$)/.test(path);
+
+/** The fix for a fixed temp path in a DAG file (Python code or a shell command). */
+const TMP_HINT =
+  "make a fresh folder in the task that uses it and remove it there: tempfile.mkdtemp() in Python, $(mktemp -d) in a shell command; data another task reads belongs in a location every worker reaches, read when the task runs (Variable.get('data_dir'), os.environ, {{ var.value.data_dir }})";
+
 /** The strings in JSON data (a list or object param's default), in order. */
 function jsonStrings(value: Json): string[] {
   if (typeof value === "string") return [value];
@@ -152,7 +169,10 @@ export const hardcodedPath = defineRule({
               where,
               task: task.id,
               path: m.path,
-              hint: "read it when the task runs: env('DATA_DIR') or variable('data_dir', default), then .join('file.csv')",
+              risk: pathRisk(m.path),
+              hint: isTmp(m.path)
+                ? "make a fresh folder in the task that uses it and remove it there (tempfile.mkdtemp() in a python task, $(mktemp -d) in a bash command); for data another task reads, a location every worker reaches: env('DATA_DIR') or variable('data_dir', default), then .join('file.csv')"
+                : "read it when the task runs: env('DATA_DIR') or variable('data_dir', default), then .join('file.csv')",
             },
             `task:${task.id}`,
           );
@@ -198,9 +218,12 @@ export const hardcodedPath = defineRule({
             where: s.where,
             task: s.task,
             path: m.path.replace(/\\\\/g, "\\"),
+            risk: pathRisk(m.path),
             hint: s.where.startsWith("the default of param ")
               ? "every run triggered without that param in its conf gets the default: make it a location every worker reaches (s3://…, gs://…), or read it when the task runs (Variable.get('data_dir'), os.environ)"
-              : "read it when the task runs: Variable.get('data_dir') or os.environ inside the task, or {{ var.value.data_dir }} in a templated field",
+              : isTmp(m.path)
+                ? TMP_HINT
+                : "read it when the task runs: Variable.get('data_dir') or os.environ inside the task, or {{ var.value.data_dir }} in a templated field",
           },
           file.lines.span(s.node.from + m.from, s.node.from + m.to),
         );
@@ -222,7 +245,11 @@ export const hardcodedPath = defineRule({
             where: t.arg,
             task: task.id,
             path: m.path,
-            hint: "read it when the task runs: {{ var.value.data_dir }} or {{ params.data_dir }} in the template, or a location every worker reaches (s3://…, gs://…)",
+            risk: pathRisk(m.path),
+            hint:
+              shell && isTmp(m.path)
+                ? "make a fresh folder in the script and remove it there: $(mktemp -d); data another task reads belongs in a location every worker reaches: {{ var.value.data_dir }} or {{ params.data_dir }} in the template"
+                : "read it when the task runs: {{ var.value.data_dir }} or {{ params.data_dir }} in the template, or a location every worker reaches (s3://…, gs://…)",
           },
           { ...t.lines.span(m.from, m.to), file: t.file },
         );
