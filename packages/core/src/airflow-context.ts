@@ -1,3 +1,5 @@
+import { type JinjaNameUse, jinjaNameUses } from "./jinja.js";
+
 /**
  * Facts about the Airflow 3 task context that the compiler (checking generated templates) and
  * the linter (checking hand-written DAGs) share.
@@ -175,3 +177,43 @@ export const AIRFLOW_JINJA = {
     ),
   ),
 } as const;
+
+/** Names Jinja itself gives a template inside a loop or a macro. */
+const JINJA_BODY_NAMES = ["loop", "caller", "varargs", "kwargs", "self", "super"];
+
+/**
+ * What a template rendered for a task of these Airflow versions may read: their context, the
+ * keys some tasks get, Jinja's globals in Airflow's environment and the names of a loop or
+ * macro body.
+ */
+export function templateNames(versions: readonly (2 | 3)[]): ReadonlySet<string> {
+  return new Set([
+    ...versions.flatMap((v) => [...AIRFLOW_TEMPLATE_CONTEXT[v]]),
+    ...AIRFLOW_OCCASIONAL_CONTEXT,
+    ...AIRFLOW_JINJA.globals,
+    ...JINJA_BODY_NAMES,
+  ]);
+}
+
+/**
+ * The names a template reads that `known` lacks, once each, unguarded (`| default`, `is
+ * defined` render without them); none for a template that imports macros from files.
+ */
+export function undefinedTemplateNames(text: string, known: ReadonlySet<string>): JinjaNameUse[] {
+  if (/\{%-?\s*(?:import|from)\b/.test(text)) return [];
+  const seen = new Set<string>();
+  return jinjaNameUses(text).filter((u) => {
+    if (u.guarded || known.has(u.name) || seen.has(u.name)) return false;
+    seen.add(u.name);
+    return true;
+  });
+}
+
+/** The fix of a template Jinja cannot compile. */
+export const JINJA_COMPILE_FIX =
+  "write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}";
+
+/** The fix of a template reading `name`, which the context lacks (`near`: a close name). */
+export function undefinedNameFix(name: string, near: string | undefined): string {
+  return `${near ? `did you mean '${near}'? ` : ""}read a context variable (ds, params.<name>, var.value.<name>, ti.xcom_pull(...)), give a fallback ({{ ${name} | default('') }}), or keep text Jinja should not read in {% raw %}...{% endraw %}`;
+}

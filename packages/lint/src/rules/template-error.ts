@@ -1,12 +1,14 @@
 import {
   AIRFLOW_JINJA,
-  AIRFLOW_OCCASIONAL_CONTEXT,
   AIRFLOW_TEMPLATE_CONTEXT,
   closestName,
+  JINJA_COMPILE_FIX,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
-  jinjaNameUses,
   mayHoldJinja,
+  templateNames,
+  undefinedNameFix,
+  undefinedTemplateNames,
 } from "@mlgen/core";
 import type { Located } from "../finding.js";
 import { templateSource } from "../python/jinja.js";
@@ -22,15 +24,9 @@ const TEMPLATED = new Set(["bash_command", "env", "sql", "templates_dict", "op_k
 
 /**
  * What a template may read: the context of Airflow 3 or 2 (names only one of them has are the
- * airflow3-removed rule's), Jinja's globals, and the names Jinja gives a loop or macro body.
+ * airflow3-removed rule's).
  */
-const NAMES = new Set([
-  ...AIRFLOW_TEMPLATE_CONTEXT[3],
-  ...AIRFLOW_TEMPLATE_CONTEXT[2],
-  ...AIRFLOW_OCCASIONAL_CONTEXT,
-  ...AIRFLOW_JINJA.globals,
-  ...["loop", "caller", "varargs", "kwargs", "self", "super"],
-]);
+const NAMES = templateNames([3, 2]);
 const SHOWN_NAMES = [...AIRFLOW_TEMPLATE_CONTEXT[3]];
 /** Every filter name, for a DAG that adds filters of its own. */
 const ANY: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
@@ -101,17 +97,14 @@ export const templateError = defineRule({
             where,
             task,
             reason: `Jinja cannot compile it: ${first.message}`,
-            hint: "write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}",
+            hint: JINJA_COMPILE_FIX,
           },
           at(first.at, end(first.at)),
         );
         return;
       }
-      if (macros || /\{%-?\s*(?:import|from)\b/.test(text)) return;
-      const seen = new Set<string>();
-      for (const use of jinjaNameUses(text)) {
-        if (use.guarded || NAMES.has(use.name) || seen.has(use.name)) continue;
-        seen.add(use.name);
+      if (macros) return;
+      for (const use of undefinedTemplateNames(text, NAMES)) {
         const near = closestName(use.name, SHOWN_NAMES);
         report(
           {
@@ -119,7 +112,7 @@ export const templateError = defineRule({
             where,
             task,
             reason: `the task's context has no '${use.name}' (Airflow renders an undefined name as an error)`,
-            hint: `${near ? `did you mean '${near}'? ` : ""}read a context variable (ds, params.<name>, var.value.<name>, ti.xcom_pull(...)), give a fallback ({{ ${use.name} | default('') }}), or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+            hint: undefinedNameFix(use.name, near),
           },
           at(use.from, use.to),
         );

@@ -1,6 +1,5 @@
 import {
   AIRFLOW_JINJA,
-  AIRFLOW_OCCASIONAL_CONTEXT,
   AIRFLOW_TEMPLATE_CONTEXT,
   AIRFLOW3_REMOVED_CONTEXT,
   type Alert,
@@ -9,6 +8,7 @@ import {
   type Diagnostic,
   diagnostic,
   effectiveOptions,
+  JINJA_COMPILE_FIX,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaNameUses,
@@ -22,6 +22,9 @@ import {
   taskKey,
   taskKubeflow,
   taskValues,
+  templateNames,
+  undefinedNameFix,
+  undefinedTemplateNames,
   visitValue,
 } from "@mlgen/core";
 import type { TargetInput } from "../../target.js";
@@ -41,6 +44,9 @@ function runDateHint(name: string): string {
       : `{{ ${date} | ds }} for ds`;
   return `read ${date} instead, which every run has on Airflow 3 and 2: ${example}`;
 }
+
+/** Context variables Airflow 3 removed, reported with their replacements, not as unknown. */
+const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -162,13 +168,9 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       task,
     );
   }
-  const context = new Set([
-    ...AIRFLOW_TEMPLATE_CONTEXT[dialect.version],
-    ...AIRFLOW_OCCASIONAL_CONTEXT,
-    ...AIRFLOW_JINJA.globals,
-    // Jinja's own names inside a loop and a macro.
-    ...["loop", "caller", "varargs", "kwargs", "self", "super"],
-  ]);
+  // Names Airflow 3 removed are reported below with what replaces them.
+  const context = new Set(templateNames([dialect.version]));
+  if (dialect.version === 3) for (const name of REMOVED_NAMES) context.add(name);
   const contextNames = [...AIRFLOW_TEMPLATE_CONTEXT[dialect.version]];
   const shownAt = (text: string, at: number) =>
     `'${text.slice(at, at + 24).replace(/\s+/g, " ")}${text.length > at + 24 ? "..." : ""}'`;
@@ -183,26 +185,19 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         report(
           `the template in ${where} (${shownAt(text, compile.at)})`,
           `Airflow renders it with Jinja when the task runs, and Jinja cannot compile it: ${compile.message}, so the task fails every run`,
-          "write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}",
+          JINJA_COMPILE_FIX,
           task,
         );
         continue;
       }
-      // Airflow renders with StrictUndefined: a name the context lacks fails the render. Names
-      // Airflow 3 removed are reported below with what replaces them; templates that import
-      // macros from files are not followed.
-      if (/\{%-?\s*(?:import|from)\b/.test(text)) continue;
-      const seen = new Set<string>();
-      for (const use of jinjaNameUses(text)) {
+      // Airflow renders with StrictUndefined: a name the context lacks fails the render.
+      for (const use of undefinedTemplateNames(text, context)) {
         const name = use.name;
-        if (use.guarded || context.has(name) || seen.has(name)) continue;
-        if (dialect.version === 3 && Object.hasOwn(AIRFLOW3_REMOVED_CONTEXT, name)) continue;
-        seen.add(name);
         const near = closestName(name, contextNames);
         report(
           `template variable '${name}' in ${where} (${shownAt(text, Math.max(0, text.lastIndexOf("{{", use.from), text.lastIndexOf("{%", use.from)))})`,
           `Airflow renders it with Jinja when the task runs, and the task's context has no '${name}' (Airflow ${dialect.version} renders an undefined name as an error), so the task fails every run`,
-          `${near ? `did you mean '${near}'? ` : ""}read a context variable (ds, params.<name>, var.value.<name>, ti.xcom_pull(...)), give a fallback ({{ ${name} | default('') }}), or keep text Jinja should not read in {% raw %}...{% endraw %}`,
+          undefinedNameFix(name, near),
           task,
         );
       }
