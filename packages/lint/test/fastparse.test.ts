@@ -195,7 +195,16 @@ describe("the fast Python parser", () => {
   });
 
   it("builds lezer's tree for a file over 64 KB (one TreeBuffer cannot hold it)", () => {
-    const source = corpus.map((f) => f.source).join("\n");
+    // Corpus files joined until past 64 KB, each kept only when lezer still reads the whole
+    // without an error node: at some lengths lezer's error recovery misreads a joined file
+    // (a statement after ~100 KB became an error node when one more corpus file was added), and
+    // a tree with an error in it is one the fast path rightly declines, not a test of it.
+    let source = "";
+    for (const f of corpus) {
+      if (source.length > 0x14000) break;
+      const longer = source === "" ? f.source : `${source}\n${f.source}`;
+      if (!hasErrorNode(parser.parse(longer))) source = longer;
+    }
     expect(source.length).toBeGreaterThan(0xffff);
     expect(mismatch(source)).toBeNull();
   });
