@@ -11,6 +11,7 @@ import {
   AIRFLOW_TEMPLATE_CONTEXT,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
+  templateCallProblems,
 } from "../../packages/core/src/index.js";
 import {
   AIRFLOW2_VENV,
@@ -59,6 +60,28 @@ const TEXTS = [
   "{% elif ds %}",
   "{% autoescape true %}x{% endautoescape %}",
   "{% %}",
+];
+
+/** Calls of the variable and connection accessors, taken and refused (TypeError) alike. */
+const CALLS = [
+  "{{ var.value.get('bucket', default_var='x') }}",
+  "{{ var.value.get('bucket', 'x') }}",
+  "{{ var.value.get('bucket', default='x') }}",
+  "{{ var.value.get(key='bucket') }}",
+  "{{ var.value.get('bucket',) }}",
+  "{{ var.value.get() }}",
+  "{{ var.value.get('bucket', 'x', 'y') }}",
+  "{{ var . value . get( 'bucket' , default_var = 'x' ) }}",
+  "{% set b = var.value.get('bucket', default_var='x') %}{{ b }}",
+  "{{ var.json.get('cfg', default_var={}) }}",
+  "{{ var.json.get('cfg', {}, 1) }}",
+  "{{ var.json.get('cfg', default={'a': (1, 2)}) }}",
+  "{{ conn.get('db', default=None) }}",
+  "{{ conn.get('db', default_conn=None).host }}",
+  "{{ conn.get('db', None) }}",
+  "{{ conn.get('db', None, 1) }}",
+  "{{ 'var.value.get(1, default_var=2)' }}",
+  "{{ var.value.bucket }}",
 ];
 
 const VERSIONS = [
@@ -129,6 +152,46 @@ describe.each(VERSIONS)("Airflow %i's templates", (version, venv) => {
     // Both sides are in the table: it would not catch a check that refuses all or none.
     expect(verdicts.filter((v) => v.jinjaRefuses).length).toBeGreaterThan(10);
     expect(verdicts.filter((v) => !v.jinjaRefuses).length).toBeGreaterThan(10);
+  });
+
+  it("render accessor calls exactly when core finds no problem in them; the rest fail with a TypeError", () => {
+    const r = runEngine(
+      "sh",
+      ["-c", `"${python}" "${script}" render <<'JSON'\n${JSON.stringify(CALLS)}\nJSON`],
+      env("render"),
+    );
+    expect(r.status, r.output).toBe(0);
+    const line =
+      r.output
+        .trim()
+        .split("\n")
+        .find((l) => l.startsWith("{")) ?? "{}";
+    const got: { signatures: Record<string, string[]>; results: (string | null)[] } =
+      JSON.parse(line);
+    // The parameters core names (conn.get's first is conn_id on Airflow 3, key on 2).
+    expect(got.signatures).toEqual({
+      var: ["key", "default"],
+      conn: [version === 3 ? "conn_id" : "key", "default_conn"],
+    });
+    expect(got.results).toHaveLength(CALLS.length);
+    const verdicts = CALLS.map((text, i) => ({
+      text,
+      airflow: got.results[i] ?? null,
+      mlgen: templateCallProblems(text).map((p) => p.message),
+    }));
+    // Every refusal is the accessor's TypeError, and exactly where core finds a problem.
+    for (const v of verdicts) {
+      if (v.airflow !== null) expect(v.airflow, v.text).toMatch(/^TypeError: /);
+    }
+    expect(verdicts.filter((v) => (v.airflow !== null) !== v.mlgen.length > 0)).toEqual([]);
+    // Both sides are in the table.
+    expect(verdicts.filter((v) => v.airflow !== null).length).toBeGreaterThanOrEqual(8);
+    expect(verdicts.filter((v) => v.airflow === null).length).toBeGreaterThanOrEqual(8);
+    // core says what Python says of an unknown keyword.
+    expect(verdicts[0]?.airflow).toContain("got an unexpected keyword argument 'default_var'");
+    expect(verdicts[0]?.mlgen).toEqual([
+      "var.value.get() got an unexpected keyword argument 'default_var'",
+    ]);
   });
 
   it("give a task the context names core lists (a real `airflow dags test` run)", () => {

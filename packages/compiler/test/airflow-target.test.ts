@@ -752,6 +752,29 @@ describe("settings Airflow refuses at import", () => {
     }
   });
 
+  it("a template calling var.value.get / var.json.get / conn.get with arguments Airflow's accessors refuse is MLG3001 (a TypeError when rendered)", () => {
+    const ir = pipeline("acc", {}, (p) => {
+      p.bash("old_default", { command: "echo {{ var.value.get('bucket', default_var='b') }}" });
+      p.bash("json_extra", { command: "true", env: { C: "{{ var.json.get('cfg', {}, 1) }}" } });
+      p.container("conn_default", { image: "x", args: ["{{ conn.get('db', default=None) }}"] });
+      p.bash("fine", {
+        command:
+          "echo {{ var.value.get('bucket', 'b') }} {{ var.json.get('cfg', default={}) }} {{ conn.get('db', default_conn=None) }} {{ var.value.get(key='k') }}",
+      });
+    }).ir;
+    for (const version of [2, 3] as const) {
+      const found = airflowTarget
+        .validate(input(ir, version))
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.task} ${d.message.split("runs, and ")[1]} | ${d.fix}`);
+      expect(found).toEqual([
+        "conn_default conn.get() got an unexpected keyword argument 'default' (a TypeError), so the task fails every run | pass the fallback as default_conn=... or as the second argument: {{ conn.get('my_conn', default_conn=None) }}",
+        "json_extra var.json.get() takes 2 arguments (key, default) but more were given (a TypeError), so the task fails every run | var.json.get() takes key and default only: {{ var.json.get('my_key', 'fallback') }}",
+        "old_default var.value.get() got an unexpected keyword argument 'default_var' (a TypeError), so the task fails every run | pass the fallback as default=... or as the second argument: {{ var.value.get('my_key', 'fallback') }}",
+      ]);
+    }
+  });
+
   it("Airflow 3: removed context variables, and logical-date ones in an asset-scheduled pipeline, are MLG3001", () => {
     const build = (schedule: "@daily" | ReturnType<typeof asset>[]) =>
       pipeline("t", { schedule, startDate: "2025-01-01" }, (p) => {

@@ -1,4 +1,4 @@
-import { type JinjaNameUse, jinjaNameUses } from "./jinja.js";
+import { type JinjaNameUse, jinjaCode, jinjaNameUses } from "./jinja.js";
 
 /**
  * Facts about the Airflow 3 task context that the compiler (checking generated templates) and
@@ -216,4 +216,139 @@ export const JINJA_COMPILE_FIX =
 /** The fix of a template reading `name`, which the context lacks (`near`: a close name). */
 export function undefinedNameFix(name: string, near: string | undefined): string {
   return `${near ? `did you mean '${near}'? ` : ""}read a context variable (ds, params.<name>, var.value.<name>, ti.xcom_pull(...)), give a fallback ({{ ${name} | default('') }}), or keep text Jinja should not read in {% raw %}...{% endraw %}`;
+}
+
+/**
+ * The `get` methods of the accessors a template reads variables and connections through, with
+ * their parameters as the pinned Airflow 3 and 2 define them (test/engines/jinja-context.test.ts
+ * renders calls of them with the real classes): the same but for conn.get's first one, `conn_id`
+ * on Airflow 3 and `key` on 2 (`aliases`: either is taken, as the file may be for either).
+ * Older releases' `var.value.get` took `default_var=`, as `airflow.models.Variable.get` still
+ * does; the pinned 2.11 and 3.3 take `default=`, so templates written for it fail with a TypeError.
+ */
+const ACCESSOR_GETS: readonly {
+  readonly call: RegExp;
+  readonly params: readonly string[];
+  readonly aliases?: readonly string[];
+}[] = [
+  {
+    call: /(?<![.\w])var\s*\.\s*(value|json)\s*\.\s*get\s*\(/g,
+    params: ["key", "default"],
+  },
+  {
+    call: /(?<![.\w])conn\s*\.\s*get\s*\(/g,
+    params: ["conn_id", "default_conn"],
+    aliases: ["key"],
+  },
+];
+
+/** A call in a template that Airflow's accessor refuses with a TypeError when it renders it. */
+export interface TemplateCallProblem {
+  /** Offsets into the text of the argument at fault (or of the call). */
+  readonly from: number;
+  readonly to: number;
+  /** As Python says it, e.g. "var.value.get() got an unexpected keyword argument 'default_var'". */
+  readonly message: string;
+  readonly fix: string;
+}
+
+/**
+ * Calls of `var.value.get`, `var.json.get` and `conn.get` in a template's code whose arguments
+ * the accessor does not take: a keyword it has no parameter for (`default_var=`, a conn's
+ * `default=`) or more positional arguments than it has parameters. Python raises a TypeError
+ * binding them, before any lookup: the task fails every run, whatever the variable holds.
+ */
+export function templateCallProblems(text: string): TemplateCallProblem[] {
+  const out: TemplateCallProblem[] = [];
+  if (!text.includes("get")) return out;
+  for (const { base, inner } of jinjaCode(text)) {
+    if (!inner.includes("get")) continue;
+    // String literals blanked to spaces: their text is no code, and offsets still hold.
+    const code = inner.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, (m) => " ".repeat(m.length));
+    for (const accessor of ACCESSOR_GETS) {
+      for (const m of code.matchAll(accessor.call)) {
+        const name = m[0].replace(/\s+/g, "").slice(0, -1);
+        const open = (m.index ?? 0) + m[0].length - 1;
+        const args = topLevelArguments(code, open);
+        if (args === null) continue;
+        let positional = 0;
+        let unknown = false; // *args or **kwargs: what they hold is not in the text
+        let named = false; // the first parameter given by name
+        const problem = (
+          arg: { text: string; from: number },
+          message: string,
+          keyword: string | null,
+        ) => {
+          const text = inner.slice(arg.from, arg.from + arg.text.length);
+          out.push({
+            from: base + arg.from + (text.length - text.trimStart().length),
+            to: base + arg.from + text.trimEnd().length,
+            message,
+            fix: accessorFix(name, accessor.params, keyword),
+          });
+        };
+        for (const arg of args) {
+          const keyword = /^\s*([A-Za-z_]\w*)\s*=(?!=)/.exec(arg.text)?.[1];
+          if (keyword !== undefined) {
+            const first = keyword === accessor.params[0] || accessor.aliases?.includes(keyword);
+            if (first) named = true;
+            else if (!accessor.params.includes(keyword))
+              problem(arg, `${name}() got an unexpected keyword argument '${keyword}'`, keyword);
+          } else if (/^\s*\*/.test(arg.text)) unknown = true;
+          else if (inner.slice(arg.from, arg.from + arg.text.length).trim() === "") {
+            // `get('x',)`: a trailing comma.
+          } else if (++positional === accessor.params.length + 1) {
+            problem(
+              arg,
+              `${name}() takes ${accessor.params.length} arguments (${accessor.params.join(", ")}) but more were given`,
+              null,
+            );
+          }
+        }
+        if (positional === 0 && !named && !unknown) {
+          problem(
+            { text: code.slice(m.index ?? 0, open + 1), from: m.index ?? 0 },
+            `${name}() is missing its ${accessor.params[0]} argument`,
+            null,
+          );
+        }
+      }
+    }
+  }
+  return out.sort((a, b) => a.from - b.from);
+}
+
+function accessorFix(name: string, params: readonly string[], keyword: string | null): string {
+  const [key, fallback] = params;
+  const example =
+    name === "conn.get"
+      ? "{{ conn.get('my_conn', default_conn=None) }}"
+      : `{{ ${name}('my_key', 'fallback') }}`;
+  return keyword !== null && /^default/.test(keyword)
+    ? `pass the fallback as ${fallback}=... or as the second argument: ${example}`
+    : `${name}() takes ${key} and ${fallback} only: ${example}`;
+}
+
+/**
+ * The arguments of the call whose `(` is at `open` in code with its strings blanked, each with
+ * its offset: split on commas outside brackets; null when the call is never closed.
+ */
+function topLevelArguments(code: string, open: number): { text: string; from: number }[] | null {
+  const out: { text: string; from: number }[] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      if (--depth === 0) {
+        out.push({ text: code.slice(start, i), from: start });
+        return out;
+      }
+    } else if (c === "," && depth === 1) {
+      out.push({ text: code.slice(start, i), from: start });
+      start = i + 1;
+    }
+  }
+  return null;
 }

@@ -3626,6 +3626,24 @@ describe("template-error", () => {
     ]);
   });
 
+  it("reports var.value.get / var.json.get / conn.get calls that Airflow's accessors refuse (default_var= is what older releases took)", () => {
+    const body =
+      dag(`    a = BashOperator(task_id="a", bash_command="echo {{ var.value.get('bucket', default_var='b') }}")
+    b = BashOperator(task_id="b", bash_command="echo {{ conn.get('db', default=None).host }} {{ var.value.get('x', 'y') }}")
+    c = BashOperator(task_id="c", bash_command="echo {{ var.json.get('cfg', default={}) }} {{ conn.get('db', default_conn=None) }}")
+`);
+    const found = lintPythonSource("d.py", HEAD + body).filter(
+      (f) => f.ruleId === "template-error",
+    );
+    expect(found.map((f) => `${f.line}:${f.column}-${f.endColumn}: ${f.message}`)).toEqual([
+      `${at + 1}:81-96: the template in bash_command of task 'a': Airflow renders it with Jinja when the task runs, and var.value.get() got an unexpected keyword argument 'default_var' (a TypeError), so the task fails every run`,
+      `${at + 2}:72-84: the template in bash_command of task 'b': Airflow renders it with Jinja when the task runs, and conn.get() got an unexpected keyword argument 'default' (a TypeError), so the task fails every run`,
+    ]);
+    expect(found[0]?.fix).toBe(
+      "pass the fallback as default=... or as the second argument: {{ var.value.get('my_key', 'fallback') }}",
+    );
+  });
+
   it("passes what Airflow renders, and holds back where Python or the DAG changes the template", () => {
     const body =
       dag(`    a = BashOperator(task_id="a", bash_command="echo {{ ds | ds_nodash }} {{ params.x }} {{ var.value.get('k', 'd') }} {{ ti.xcom_pull(task_ids='b') }}")

@@ -47,5 +47,10 @@ extract = BashOperator(
 )
 roll = PythonOperator(task_id="rollup", python_callable=rollup, provide_context=True, dag=dag)  # expect: airflow3-removed
 cleanup = BashOperator(task_id="cleanup", bash_command="rm -rf staging/{{ yesterday_ds_nodash }}", dag=dag)  # expect: airflow3-removed
+publish = BashOperator(
+    task_id="publish",
+    bash_command="publish.sh --bucket {{ var.value.get('sales_bucket', default_var='s3://acme-sales') }}",  # expect: template-error
+    dag=dag,
+)
 
-start >> extract >> roll >> cleanup
+start >> extract >> roll >> cleanup >> publish

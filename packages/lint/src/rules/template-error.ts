@@ -6,6 +6,7 @@ import {
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   mayHoldJinja,
+  templateCallProblems,
   templateNames,
   undefinedNameFix,
   undefinedTemplateNames,
@@ -73,7 +74,7 @@ export const templateError = defineRule({
   code: "MLG2014",
   defaultSeverity: "error",
   description:
-    "a templated task argument or template file that Jinja cannot compile, or that reads a name the task's context lacks",
+    "a templated task argument or template file that Jinja cannot compile, reads a name the task's context lacks, or calls var.value.get/conn.get with arguments Airflow refuses",
   checkPython(file, report) {
     // A DAG can add macros and filters of its own, or change how undefined names render.
     const macros = /\buser_defined_macros\b|\bjinja_environment_kwargs\b/.test(file.source);
@@ -104,6 +105,19 @@ export const templateError = defineRule({
         return;
       }
       if (macros) return;
+      // `{{ var.value.get('k', default_var='d') }}`: the accessor's TypeError, whatever it reads.
+      for (const call of templateCallProblems(text)) {
+        report(
+          {
+            what: "the template",
+            where,
+            task,
+            reason: `${call.message} (a TypeError)`,
+            hint: call.fix,
+          },
+          at(call.from, call.to),
+        );
+      }
       for (const use of undefinedTemplateNames(text, NAMES)) {
         const near = closestName(use.name, SHOWN_NAMES);
         report(

@@ -22,6 +22,7 @@ import {
   taskKey,
   taskKubeflow,
   taskValues,
+  templateCallProblems,
   templateNames,
   undefinedNameFix,
   undefinedTemplateNames,
@@ -189,6 +190,15 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           task,
         );
         continue;
+      }
+      // `var.value.get('k', default_var='d')`: the accessor's TypeError, whatever it reads.
+      for (const call of templateCallProblems(text)) {
+        report(
+          `the template in ${where} (${shownAt(text, call.from)})`,
+          `Airflow renders it with Jinja when the task runs, and ${call.message} (a TypeError), so the task fails every run`,
+          call.fix,
+          task,
+        );
       }
       // Airflow renders with StrictUndefined: a name the context lacks fails the render.
       for (const use of undefinedTemplateNames(text, context)) {
