@@ -255,6 +255,18 @@ export const DIAGNOSTICS = {
       "{what} in {where} of task '{task}': Airflow renders it with Jinja when the task runs, and {reason}, so the task fails every run",
     fix: "{hint}",
   },
+  MLG2015: {
+    severity: "error",
+    message:
+      "task id '{id}' {how} in DAG '{dag}': Airflow refuses the whole file when it parses it (DuplicateTaskIdFound), so none of its DAGs load",
+    fix: "{hint}",
+  },
+  MLG2016: {
+    severity: "error",
+    message:
+      "the dependencies of DAG '{dag}' form a cycle, {cycle}: Airflow refuses the whole file when it parses it (AirflowDagCycleException), so none of its DAGs load",
+    fix: "remove the dependency that closes the loop (set here); work that must run again after a later task belongs in the next run, or in a DAG of its own",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1571,6 +1571,29 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
     },
   ],
   [
+    "a task id given twice in one DAG",
+    {
+      rule: "duplicate-task-id",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="echo a")
+    b = BashOperator(task_id="a", bash_command="echo b")
+    c = BashOperator(task_id="c", bash_command="echo c")
+`),
+      want: ["3:9"],
+    },
+  ],
+  [
+    "dependencies that lead back to the first task",
+    {
+      rule: "dependency-cycle",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="echo a")
+    b = BashOperator(task_id="b", bash_command="echo b")
+    a >> b
+    b >> a
+`),
+      want: ["5:5"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",
@@ -3660,5 +3683,131 @@ describe("template-error", () => {
     a = BashOperator(task_id="a", bash_command="echo {{ region | upper2 }}")
 `;
     expect(messages(own)).toEqual([]);
+  });
+});
+
+describe("duplicate-task-id and dependency-cycle (what makes Airflow refuse the file)", () => {
+  const found = (body: string, head = HEAD) =>
+    lintPythonSource("d.py", head + body)
+      .filter((f) => f.ruleId === "duplicate-task-id" || f.ruleId === "dependency-cycle")
+      .map(
+        (f) =>
+          `${f.line - HEAD.split("\n").length + 1}:${f.column} ${f.code} ${f.message.split(":")[0]}`,
+      );
+
+  it("reports an id given twice in one DAG (groups' prefixes counted) and a constant id in a loop over written-out items", () => {
+    const body = dag(`    a = BashOperator(task_id="extract", bash_command="a")
+    b = BashOperator(task_id="extract", bash_command="b")
+    for table in ["orders", "users"]:
+        BashOperator(task_id="load", bash_command="c")
+    with TaskGroup("eu", prefix_group_id=False):
+        BashOperator(task_id="copy", bash_command="d")
+    with TaskGroup("us", prefix_group_id=False):
+        BashOperator(task_id="copy", bash_command="e")
+    with TaskGroup("stage"):
+        BashOperator(task_id="copy", bash_command="f")
+`);
+    expect(found(body)).toEqual([
+      "3:9 MLG2015 task id 'extract' is given again (first on line 10) in DAG 'd'",
+      "5:9 MLG2015 task id 'load' is the same on every pass of its loop in DAG 'd'",
+      "9:9 MLG2015 task id 'copy' is given again (first on line 15) in DAG 'd'",
+    ]);
+  });
+
+  it("leaves alone what Airflow takes: branches, try, loops over names or one item, computed ids, TaskFlow, two DAGs, a DAG per pass, helpers", () => {
+    const body = `${dag(`    if TABLES:
+        BashOperator(task_id="load", bash_command="a")
+    else:
+        BashOperator(task_id="load", bash_command="b")
+    try:
+        BashOperator(task_id="t", bash_command="a")
+    except ValueError:
+        BashOperator(task_id="t", bash_command="b")
+    for table in TABLES:
+        BashOperator(task_id="x", bash_command="a")
+    for table in ["orders"]:
+        BashOperator(task_id="y", bash_command="a")
+    for table in ["orders", "users"]:
+        BashOperator(task_id=f"load_{table}", bash_command="a")
+
+    @task
+    def extract():
+        return 1
+
+    extract() >> extract()
+`)}
+with DAG("other", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="load", bash_command="a")
+for name in ["a", "b"]:
+    with DAG(name, schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+        BashOperator(task_id="only", bash_command="a")
+def make(d):
+    return BashOperator(task_id="made", bash_command="a", dag=d)
+`;
+    expect(found(body)).toEqual([]);
+  });
+
+  it("reports a cycle once, at the dependency written last, through lists, chain, set_upstream and groups", () => {
+    const body = dag(`    a = BashOperator(task_id="a", bash_command="a")
+    b = BashOperator(task_id="b", bash_command="b")
+    c = BashOperator(task_id="c", bash_command="c")
+    a >> b >> c
+    c.set_downstream(a)
+    with TaskGroup("g") as g:
+        x = BashOperator(task_id="x", bash_command="x")
+        y = BashOperator(task_id="y", bash_command="y")
+        x >> y
+    z = BashOperator(task_id="z", bash_command="z")
+    chain(g, z)
+    [z] >> g
+    s = BashOperator(task_id="s", bash_command="s")
+    s >> s
+`);
+    expect(found(body)).toEqual([
+      "6:5 MLG2016 the dependencies of DAG 'd' form a cycle, 'a' >> 'b' >> 'c' >> 'a'",
+      "13:5 MLG2016 the dependencies of DAG 'd' form a cycle, 'g.x' >> 'g.y' >> 'z' >> 'g.x'",
+      "15:5 MLG2016 the dependencies of DAG 'd' form a cycle, 's' >> 's'",
+    ]);
+  });
+
+  it("no cycle from two DAGs sharing ids, computed ids, a @task_group called twice, or chain() of two named lists", () => {
+    const twoDags = `${dag(`    a = BashOperator(task_id="a", bash_command="a")
+    b = BashOperator(task_id="b", bash_command="b")
+    a >> b
+`)}
+with DAG("hourly", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    a = BashOperator(task_id="a", bash_command="a")
+    b = BashOperator(task_id="b", bash_command="b")
+    b >> a
+`;
+    expect(found(twoDags)).toEqual([]);
+    const computed =
+      dag(`    steps = [BashOperator(task_id=f"step_{i}", bash_command="s") for i in range(3)]
+    for i in range(2):
+        steps[i] >> steps[i + 1]
+`);
+    expect(found(computed)).toEqual([]);
+    const groupTwice = `from airflow.sdk import task_group
+${dag(`    @task_group
+    def region():
+        first = BashOperator(task_id="first", bash_command="f")
+        last = BashOperator(task_id="last", bash_command="l")
+        first >> last
+
+    one = region()
+    two = region()
+    one >> two
+`)}`;
+    expect(found(groupTwice)).toEqual([]);
+    const namedLists = dag(`    a = BashOperator(task_id="a", bash_command="a")
+    b = BashOperator(task_id="b", bash_command="b")
+    c = BashOperator(task_id="c", bash_command="c")
+    d = BashOperator(task_id="d", bash_command="d")
+    ups = [a, b]
+    downs = [c, d]
+    chain(ups, downs)
+    d >> a
+`);
+    expect(found(namedLists)).toEqual([]);
   });
 });

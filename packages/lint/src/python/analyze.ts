@@ -17,6 +17,7 @@ import type {
   DagDecl,
   DagFile,
   DagTask,
+  Dependency,
   FunctionFacts,
   GroupDecl,
   ImportDecl,
@@ -116,6 +117,16 @@ interface Scope {
   readonly dag: DagDecl | null;
   readonly inFunction: boolean;
   readonly loop: boolean;
+  /**
+   * Code here runs exactly once each time the DAG (or group) around it is built: not in a loop,
+   * a branch (`if`, `try`, `match`) or a function body that is not a @dag's or @task_group's.
+   */
+  readonly once: boolean;
+  /**
+   * Code here runs more than once in the same DAG: in the body of a `for` over a written-out
+   * list, tuple or `range` of two or more items, itself run once, with no branch in between.
+   */
+  readonly repeats: boolean;
   readonly typeChecking: boolean;
   /** The @dag or @task_group function whose body this is (it runs when the file is parsed). */
   readonly within: string | null;
@@ -205,6 +216,33 @@ const HOLDS_DEFINITIONS: ReadonlySet<string> = new Set([
 ]);
 
 const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
+
+/**
+ * How many times a `for` statement's body runs, when the file spells it out (the items of a
+ * list, tuple or set written in the statement); else 0.
+ */
+function forCount(node: PyNode): number {
+  let iterable: PyNode | null = null;
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (c.name === "in") iterable = c.nextSibling;
+  }
+  if (!iterable) return 0;
+  if (
+    iterable.name === "ArrayExpression" ||
+    iterable.name === "TupleExpression" ||
+    iterable.name === "SetExpression"
+  ) {
+    let n = 0;
+    for (let c = iterable.firstChild; c; c = c.nextSibling) {
+      if (PUNCTUATION.has(c.name) || c.name === "{" || c.name === "}" || c.name === "Comment")
+        continue;
+      if (c.name === "*" || c.name === "**") return 0;
+      n++;
+    }
+    return n;
+  }
+  return 0;
+}
 
 /** A name bound to a TaskFlow call's result (an XComArg), not to an operator. */
 const isXComArg = (b: Binding | undefined) => b?.kind === "tasks" && b.xcomArg;
@@ -310,8 +348,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     templatePushes: (string | null)[];
   })[] = [];
   const groups = new Map<string, GroupDecl>();
-  /** `[upstream, downstream, the DAG the edge is in (null: not known)]`. */
-  const rawEdges: [string, string, DagDecl | null][] = [];
+  /**
+   * `[upstream, downstream, the DAG the edge is in (null: not known), the code that sets it,
+   * whether it may stand for no real dependency (a path the analysis only approximates)]`.
+   */
+  const rawEdges: [string, string, DagDecl | null, PyNode | null, boolean][] = [];
   /** Task id → the DAG of the task made last with it, which a name of it refers to. */
   const lastDagOf = new Map<string, DagDecl | null>();
   const imports: ImportDecl[] = [];
@@ -622,10 +663,15 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     }
     return null;
   };
-  const connect = (up: readonly string[], down: readonly string[]) => {
+  const connect = (
+    up: readonly string[],
+    down: readonly string[],
+    at: PyNode | null = null,
+    approximate = false,
+  ) => {
     if (up.length === 0 || down.length === 0) return;
     const dag = edgeDag(up) ?? edgeDag(down);
-    for (const a of up) for (const b of down) rawEdges.push([a, b, dag]);
+    for (const a of up) for (const b of down) rawEdges.push([a, b, dag, at, approximate]);
   };
   /** A dependency whose operand stands for no task we know: `edges` may miss some. */
   /** Teardown task id → its setup tasks' ids, from `as_teardown(setups=...)`. */
@@ -921,6 +967,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     tasks.push({
       id,
       dynamic,
+      creation: scope.inFunction
+        ? "maybe"
+        : scope.once
+          ? "once"
+          : scope.repeats
+            ? "repeated"
+            : "maybe",
       span: span(node),
       node,
       operator,
@@ -1054,9 +1107,12 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       for (let i = 0; i + 1 < parts.length; i++) {
         const [up, down] = [items(args.positional[i]), items(args.positional[i + 1])];
         if (last === "chain" && up && down && up.length === down.length && up.length > 0) {
-          for (const [k, u] of up.entries()) connect(endpoints(u), endpoints(down[k]));
+          for (const [k, u] of up.entries()) connect(endpoints(u), endpoints(down[k]), node);
         } else {
-          connect(parts[i] ?? [], parts[i + 1] ?? []);
+          // Two names of lists chain() may pair item by item: every pair is only possibly one.
+          const a = parts[i] ?? [];
+          const b = parts[i + 1] ?? [];
+          connect(a, b, node, last === "chain" && a.length > 1 && b.length > 1 && !(up && down));
         }
       }
       return;
@@ -1065,7 +1121,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       // `td.as_teardown(setups=s)` sets s >> td, and td's setups for a later `with td:`.
       const self = endpoints(fnNode.firstChild);
       const setups = endpoints(args.kwargs.get("setups") ?? args.positional[0]);
-      connect(setups, self);
+      connect(setups, self, node);
       for (const id of self) teardownSetups.set(id, [...(teardownSetups.get(id) ?? []), ...setups]);
       return;
     }
@@ -1074,13 +1130,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       const down = endpoints(args.positional[1]);
       opaqueOperands(args.positional);
       dependsOn([up, down], args.splat);
-      connect(up, down);
+      connect(up, down, node);
       return;
     }
     // `dag.set_dependency("a", "b")`: task ids as strings, upstream first.
     if (last === "set_dependency" && fnNode?.name === "MemberExpression") {
       const [up, down] = args.positional.map((a) => stringValue(source, a));
-      if (up && down && args.positional.length === 2) connect([up], [down]);
+      if (up && down && args.positional.length === 2) connect([up], [down], node);
       else edgesIncomplete = true;
       return;
     }
@@ -1092,8 +1148,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       const other = args.positional.flatMap(endpoints);
       opaqueOperands([fnNode.firstChild, ...args.positional]);
       dependsOn([self, other], args.splat);
-      if (last === "set_downstream") connect(self, other);
-      else connect(other, self);
+      if (last === "set_downstream") connect(self, other, node);
+      else connect(other, self, node);
       return;
     }
     // `default_args.update(...)`, `.setdefault(...)`: the dict holds keys we cannot see.
@@ -1175,7 +1231,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       if (made) made.callArgs = open ? null : { positional, keywords };
       for (const al of chainArgs) {
         collectStrings(id, "argument", al);
-        connect(dataSources(al, true), [id]);
+        connect(dataSources(al, true), [id], node);
         tasks[tasks.length - 1]?.templatePulls.push(...xcomArgPulls(al));
       }
       return;
@@ -1196,7 +1252,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       if (fnNode?.name === "CallExpression" && methodOf(source, fnNode.firstChild) === "override") {
         dynamicIds = true;
       }
-      if (argList) connect(dataSources(argList, true), [GROUP + group]);
+      // Only some of the group's tasks may read them: no dependency the graph can be sure of.
+      if (argList) connect(dataSources(argList, true), [GROUP + group], node, true);
       return;
     }
 
@@ -1256,8 +1313,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           ? { positional: items.length, keywords: new Set() }
           : null;
     }
-    if (argList) connect(dataSources(argList, false), [id]);
-    for (const al of extra) connect(dataSources(al, true), [id]);
+    if (argList) connect(dataSources(argList, false), [id], node);
+    for (const al of extra) connect(dataSources(al, true), [id], node);
     for (const al of argList ? [argList, ...extra] : extra) {
       tasks[tasks.length - 1]?.templatePulls.push(...xcomArgPulls(al));
     }
@@ -1305,8 +1362,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           // and the teardown after them.
           const made = tasks.slice(before).map((t) => t.id);
           const setups = teardowns.flatMap((t) => teardownSetups.get(t) ?? []);
-          connect([...setups, ...headerSetups], made);
-          connect(made, teardowns);
+          connect([...setups, ...headerSetups], made, node);
+          connect(made, teardowns, node);
         }
         continue;
       }
@@ -1330,7 +1387,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             topLevelCalls.push({ callee: name, span: span(c), within: scope.within });
           }
           const dag = registerDag(c, parseArgs(childNamed(c, "ArgList")));
-          inner = { ...inner, dag };
+          // A DAG made in a loop is a new DAG each time round: its tasks repeat in none.
+          inner = { ...inner, dag, repeats: false };
           pending = { kind: "dag", dag };
         } else if (last === "TaskGroup") {
           walkChildren(c, scope);
@@ -1443,7 +1501,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       );
     }
     if (runsAtParse && fnName) {
-      inner = { ...inner, inFunction: scope.inFunction, within: scope.within ?? fnName };
+      // A @task_group called again makes its tasks again under other ids (`group__1`).
+      inner = {
+        ...inner,
+        inFunction: scope.inFunction,
+        within: scope.within ?? fnName,
+        repeats: false,
+      };
     } else if (fnName && fn?.name === "FunctionDefinition" && transparent) {
       // `@functools.cache` and the like: a plain function still. Any other decorator (`@setup`,
       // `@task` imported under another name, a provider's) may run the body at another time.
@@ -1498,8 +1562,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       ]);
     }
     if (!numbers && !isEdgeLabel(node.lastChild)) dependsOn([left, right]);
-    if (sym === ">>") connect(left, right);
-    else connect(right, left);
+    if (sym === ">>") connect(left, right, node);
+    else connect(right, left, node);
   };
   const walkChildren = (node: PyNode, scope: Scope): void => {
     for (let c = node.firstChild; c; c = c.nextSibling) walk(c, scope);
@@ -1602,10 +1666,16 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       case "ArrayComprehensionExpression":
       case "DictionaryComprehensionExpression":
       case "SetComprehensionExpression": {
-        const inner = { ...scope, loop: true };
+        const repeats =
+          node.name === "ForStatement" && (scope.once || scope.repeats) && forCount(node) >= 2;
+        const inner = { ...scope, loop: true, once: false, repeats };
         walkChildren(node, inner);
         return;
       }
+      case "TryStatement":
+      case "MatchStatement":
+        walkChildren(node, { ...scope, once: false, repeats: false });
+        return;
       case "IfStatement": {
         const cond = node.firstChild?.nextSibling;
         if (cond && /TYPE_CHECKING$/.test(text(cond))) {
@@ -1624,7 +1694,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           }
           return;
         }
-        break;
+        walkChildren(node, { ...scope, once: false, repeats: false });
+        return;
       }
       case "AssignStatement": {
         const parts = children(node);
@@ -1769,6 +1840,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     dag: null,
     inFunction: false,
     loop: false,
+    once: true,
+    repeats: false,
     typeChecking: false,
     helper: null,
     inClass: false,
@@ -1876,6 +1949,21 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       for (const y of expand(b)) if (x !== y) edges.push([node(x, dag), node(y, dag)]);
     }
   }
+  // The dependencies Airflow surely sets, as a path at least: a group stands for all its tasks
+  // (each is reached from a root of the group and reaches a leaf), a task for itself (`a >> a`
+  // too); none that only approximates one, and none through a group made again by a second call.
+  const dependencies: Dependency[] = [];
+  const copied = [...groupCalls].some(([, n]) => n > 1);
+  for (const [a, b, dag, at, approximate] of copied ? [] : rawEdges) {
+    if (approximate) continue;
+    const where = at ? span(at) : null;
+    for (const x of expand(a)) {
+      for (const y of expand(b)) {
+        if (x === y && (a !== b || a.startsWith(GROUP))) continue;
+        dependencies.push({ up: node(x, dag), down: node(y, dag), at: where });
+      }
+    }
+  }
 
   const done: DagTask[] = tasks.map((t) => {
     // A task of an operator class of the file runs its execute(), as a callable.
@@ -1920,6 +2008,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return {
       id: t.id,
       dynamic: t.dynamic,
+      creation: t.creation,
       span: t.span,
       node: t.node,
       operator: t.operator,
@@ -1958,6 +2047,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     tasks: done,
     groups,
     edges,
+    dependencies,
     sharedIds,
     dynamicIds,
     groupCopies: new Map(

@@ -68,6 +68,12 @@ export interface DagTask {
   /** Full id, group prefix included; for an id computed at parse time, a pattern with `*`. */
   readonly id: string;
   readonly dynamic: boolean;
+  /**
+   * How often the code that makes it runs for its DAG: `once`; `repeated` (a `for` over two or
+   * more written-out items: Airflow meets the same id again); `maybe` (a branch, a loop over
+   * what the file does not spell out, a function called who knows how often).
+   */
+  readonly creation: "once" | "repeated" | "maybe";
   /** The operator call, or the call of a TaskFlow function. */
   readonly span: Span;
   readonly node: PyNode;
@@ -96,6 +102,13 @@ export interface DagTask {
   readonly pushes: ReadonlySet<string> | null;
   readonly pushSpans: readonly Push[];
   readonly pulls: readonly Pull[];
+}
+
+/** A dependency the file sets: `up` runs before `down`; `at` the code that sets it. */
+export interface Dependency {
+  readonly up: string;
+  readonly down: string;
+  readonly at: Span | null;
 }
 
 export interface DagDecl {
@@ -165,6 +178,11 @@ export interface DagFile {
    * the file share (a daily and an hourly variant), the id qualified by its DAG (`graphNode`).
    */
   readonly edges: readonly (readonly [string, string])[];
+  /**
+   * The dependencies the file surely sets, where it sets them, nodes named as in `edges`; a
+   * task set after itself (`a >> a`) too. Empty when a @task_group is called more than once.
+   */
+  readonly dependencies: readonly Dependency[];
   /** Task ids that tasks of more than one DAG of the file have: their nodes name the DAG. */
   readonly sharedIds: ReadonlySet<string>;
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */

@@ -641,6 +641,68 @@ with DAG("nightly_export", schedule="@daily", start_date=pendulum.datetime(2025,
     ),
   },
 
+  "duplicate-task-id": {
+    catches: `Two classic operators of one DAG made with the same \`task_id\` (their full ids: a task group's prefix counts, and two groups with \`prefix_group_id=False\` share none), and an operator made with an id that does not change in the body of a \`for\` loop over a list, tuple or set of two or more items written in the statement (\`for table in ["orders", "users"]: EmptyOperator(task_id="load")\`). Not reported: TaskFlow tasks (Airflow names a function called again \`extract__1\`), tasks the file may not make every time (in the branches of an \`if\`, in a \`try\`, in a loop over a name such as \`for t in TABLES\`, in a helper function), ids computed from a loop variable or an f-string, and the same id in two DAGs.`,
+    reportedAt: "the operator call that repeats the id (or the one in the loop).",
+    why: `Airflow builds each DAG when it imports the file and raises DuplicateTaskIdFound at the second task with an id: the whole file fails to import (a "Broken DAG" banner), so none of its DAGs load, and a DAG that was running disappears from the scheduler until the file is fixed. It happens after a copy and paste, or when a loop is added around an operator whose id was a constant.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_exports", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    for table in ["orders", "customers"]:
+        BashOperator(task_id="export", bash_command=f"export-table {table} --day {{{{ ds }}}}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_exports", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    for table in ["orders", "customers"]:
+        BashOperator(task_id=f"export_{table}", bash_command=f"export-table {table} --day {{{{ ds }}}}")
+`),
+  },
+
+  "dependency-cycle": {
+    catches: `Dependencies that lead from a task back to itself: \`a >> b >> a\`, \`a >> a\`, through lists (\`[a, b] >> c\`), \`chain()\`, \`cross_downstream()\`, \`set_upstream()\`/\`set_downstream()\`, task groups (\`group >> task >> group\`) and the data a TaskFlow task passes to another. Only dependencies the file surely sets count: none between tasks whose ids are computed (a pattern stands for several tasks), none in a file that calls a \`@task_group\` function twice (its tasks are made again under other ids), and not the ones \`chain()\` may set between two lists held in names (it pairs lists of the same length item by item).`,
+    reportedAt:
+      "the dependency written last among those that form the cycle; the message lists the cycle's tasks in order.",
+    why: `A DAG is acyclic by definition: Airflow checks every DAG for a cycle when it imports the file and raises AirflowDagCycleException, so the whole file fails to import (a "Broken DAG" banner) and none of its DAGs load. A cycle usually comes from a dependency set twice, the second time the wrong way round, or from a "run it again" step wired back to an earlier task.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("daily_report", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    extract = BashOperator(task_id="extract", bash_command="extract --day {{ ds }}")
+    transform = BashOperator(task_id="transform", bash_command="transform --day {{ ds }}")
+    publish = BashOperator(task_id="publish", bash_command="publish --day {{ ds }}")
+    extract >> transform >> publish
+    publish >> extract
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("daily_report", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    extract = BashOperator(task_id="extract", bash_command="extract --day {{ ds }}")
+    transform = BashOperator(task_id="transform", bash_command="transform --day {{ ds }}")
+    publish = BashOperator(task_id="publish", bash_command="publish --day {{ ds }}")
+    extract >> transform >> publish
+`),
+  },
+
   "dynamic-start-date": {
     catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, under the name it was imported as (\`from datetime import datetime as DT\`, \`from pendulum import now as pnow\`, \`from airflow.utils.timezone import utcnow\`), through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`), or through a function of the file's own that calls one (\`start_date=yesterday()\`).`,
     reportedAt: "the `start_date` value.",

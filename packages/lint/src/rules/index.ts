@@ -1,5 +1,7 @@
 import type { Rule } from "../rule.js";
 import { airflow3Removed } from "./airflow3-removed.js";
+import { dependencyCycle } from "./dependency-cycle.js";
+import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { hardcodedPath } from "./hardcoded-path.js";
 import { kubeflowTimeout } from "./kubeflow-timeout.js";
@@ -30,6 +32,8 @@ export const RULES: readonly Rule[] = [
   kubeflowTimeout,
   syntaxError,
   templateError,
+  duplicateTaskId,
+  dependencyCycle,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,187 @@
+/**
+ * Real engines: the DAG files `mlgen lint` says Airflow refuses for a duplicate task id
+ * (duplicate-task-id, MLG2015) or a dependency cycle (dependency-cycle, MLG2016) are exactly
+ * the ones real Airflow 3 and Airflow 2 (each from its pinned venv) fail to import with
+ * DuplicateTaskIdFound or AirflowDagCycleException: every file of the table below is imported
+ * with the DagBag (test/python/inspect_dags.py) and linted, and the two verdicts are compared
+ * file by file. The table holds both sides: the shapes that are refused, and near misses that
+ * Airflow takes (a TaskFlow function called twice, ids in two branches, a loop over a name, a
+ * @task_group called twice, two DAGs with the same ids, chained lists, ...).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { lintPythonSource } from "../../packages/lint/src/index.js";
+import { AIRFLOW2_PYTHON, ensureEngines, inspectDags, PYTHON, tempDir } from "./harness.js";
+
+const HEAD = `import pendulum
+
+try:
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import DAG, TaskGroup, chain, cross_downstream, task, task_group
+except ImportError:
+    from airflow import DAG
+    from airflow.decorators import task, task_group
+    from airflow.models.baseoperator import chain, cross_downstream
+    from airflow.operators.empty import EmptyOperator
+    from airflow.utils.task_group import TaskGroup
+
+START = pendulum.datetime(2026, 1, 1)
+TABLES = ["orders", "users"]
+`;
+
+const dag = (id: string, body: string) =>
+  `${HEAD}\nwith DAG("${id}", schedule=None, start_date=START):\n${body
+    .trim()
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n")}\n`;
+
+/** File name → source. `dup_` files are refused for a duplicate id, `cycle_` ones for a cycle. */
+const FILES: Record<string, string> = {
+  "dup_twice.py": dag(
+    "dup_twice",
+    `a = EmptyOperator(task_id="extract")\nb = EmptyOperator(task_id="extract")\na >> b`,
+  ),
+  "dup_loop_list.py": dag(
+    "dup_loop_list",
+    `for table in ["orders", "users"]:\n    EmptyOperator(task_id="load")`,
+  ),
+  "dup_loop_tuple_nested_with.py": dag(
+    "dup_loop_tuple",
+    `for table in ("orders", "users", "items"):\n    with TaskGroup("stage_" + "x") as tg:\n        pass\n    EmptyOperator(task_id="audit")`,
+  ),
+  "dup_in_group.py": dag(
+    "dup_in_group",
+    `with TaskGroup("load"):\n    EmptyOperator(task_id="copy")\n    EmptyOperator(task_id="copy")`,
+  ),
+  "dup_no_prefix.py": dag(
+    "dup_no_prefix",
+    `with TaskGroup("eu", prefix_group_id=False):\n    EmptyOperator(task_id="copy")\nwith TaskGroup("us", prefix_group_id=False):\n    EmptyOperator(task_id="copy")`,
+  ),
+  "dup_dag_kwarg.py": `${HEAD}\nd = DAG("dup_dag_kwarg", schedule=None, start_date=START)\nEmptyOperator(task_id="a", dag=d)\nEmptyOperator(task_id="a", dag=d)\n`,
+  "cycle_two.py": dag(
+    "cycle_two",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\na >> b\nb >> a`,
+  ),
+  "cycle_self.py": dag("cycle_self", `a = EmptyOperator(task_id="a")\na >> a`),
+  "cycle_chain.py": dag(
+    "cycle_chain",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nchain(a, [b, c])\nc.set_downstream(a)`,
+  ),
+  "cycle_group.py": dag(
+    "cycle_group",
+    `with TaskGroup("g") as g:\n    x = EmptyOperator(task_id="x")\n    y = EmptyOperator(task_id="y")\n    x >> y\nz = EmptyOperator(task_id="z")\ng >> z >> g`,
+  ),
+  "cycle_taskflow.py": dag(
+    "cycle_taskflow",
+    `@task\ndef make():\n    return 1\n\n@task\ndef use(v):\n    return v\n\nm = make()\nu = use(m)\nu >> m`,
+  ),
+  "cycle_list.py": dag(
+    "cycle_list",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\n[a, b] >> c\nb << c`,
+  ),
+  // Taken by Airflow.
+  "ok_branches.py": dag(
+    "ok_branches",
+    `if len(TABLES) > 1:\n    EmptyOperator(task_id="load")\nelse:\n    EmptyOperator(task_id="load")`,
+  ),
+  "ok_try.py": dag(
+    "ok_try",
+    `try:\n    EmptyOperator(task_id="load")\nexcept ValueError:\n    EmptyOperator(task_id="load")`,
+  ),
+  "ok_loop_name.py": dag(
+    "ok_loop_name",
+    `for table in TABLES[:1]:\n    EmptyOperator(task_id="load")`,
+  ),
+  "ok_loop_one.py": dag(
+    "ok_loop_one",
+    `for table in ["orders"]:\n    EmptyOperator(task_id="load")`,
+  ),
+  "ok_loop_ids.py": dag(
+    "ok_loop_ids",
+    `prev = None\nfor table in ["orders", "users", "items"]:\n    t = EmptyOperator(task_id=f"load_{table}")\n    if prev is not None:\n        prev >> t\n    prev = t`,
+  ),
+  "ok_taskflow_twice.py": dag(
+    "ok_taskflow_twice",
+    `@task\ndef extract():\n    return 1\n\n@task(task_id="named")\ndef named():\n    return 2\n\na = extract()\nb = extract()\nnamed() >> named()\na >> b`,
+  ),
+  "ok_groups.py": dag(
+    "ok_groups",
+    `with TaskGroup("eu"):\n    EmptyOperator(task_id="copy")\nwith TaskGroup("us"):\n    EmptyOperator(task_id="copy")`,
+  ),
+  "ok_task_group_twice.py": dag(
+    "ok_task_group_twice",
+    `@task_group\ndef region():\n    first = EmptyOperator(task_id="first")\n    last = EmptyOperator(task_id="last")\n    first >> last\n\none = region()\ntwo = region()\none >> two`,
+  ),
+  "ok_two_dags.py": `${HEAD}\nwith DAG("ok_daily", schedule=None, start_date=START):\n    a = EmptyOperator(task_id="a")\n    b = EmptyOperator(task_id="b")\n    a >> b\nwith DAG("ok_hourly", schedule=None, start_date=START):\n    a = EmptyOperator(task_id="a")\n    b = EmptyOperator(task_id="b")\n    b >> a\n`,
+  "ok_dag_in_loop.py": `${HEAD}\nfor name in ["ok_loop_a", "ok_loop_b"]:\n    with DAG(name, schedule=None, start_date=START):\n        EmptyOperator(task_id="only")\n`,
+  "ok_helper.py": `${HEAD}\ndef make(d):\n    return EmptyOperator(task_id="made", dag=d)\n\nd1 = DAG("ok_helper_1", schedule=None, start_date=START)\nd2 = DAG("ok_helper_2", schedule=None, start_date=START)\nmake(d1)\nmake(d2)\n`,
+  "ok_cross.py": dag(
+    "ok_cross",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nd = EmptyOperator(task_id="d")\ncross_downstream([a, b], [c, d])\nchain(a, b)\nc >> d`,
+  ),
+  "ok_loop_chain.py": dag(
+    "ok_loop_chain",
+    `steps = [EmptyOperator(task_id=f"step_{i}") for i in range(3)]\nfor i in range(2):\n    steps[i] >> steps[i + 1]`,
+  ),
+};
+
+let folder = "";
+beforeAll(() => {
+  ensureEngines();
+  folder = join(tempDir("lint-refused"), "dags");
+  mkdirSync(folder, { recursive: true });
+  for (const [name, source] of Object.entries(FILES)) writeFileSync(join(folder, name), source);
+}, 900_000);
+
+/** What refuses a file: the exception's class name in the import error, or null. */
+function airflowVerdict(error: string | undefined): string | null {
+  if (error === undefined) return null;
+  const m = /(DuplicateTaskIdFound|AirflowDagCycleException)/.exec(error);
+  if (!m) throw new Error(`an import error of another kind:\n${error}`);
+  return m[1] as string;
+}
+
+function mlgenVerdict(name: string): string | null {
+  const found = lintPythonSource(name, FILES[name] as string).filter(
+    (f) => f.ruleId === "duplicate-task-id" || f.ruleId === "dependency-cycle",
+  );
+  for (const f of found) expect(f.severity, `${name}: ${f.message}`).toBe("error");
+  // A duplicate id is met while the DAG is built, before its cycles are checked.
+  if (found.some((f) => f.ruleId === "duplicate-task-id")) return "DuplicateTaskIdFound";
+  return found.length > 0 ? "AirflowDagCycleException" : null;
+}
+
+describe.each([
+  ["Airflow 3", PYTHON],
+  ["Airflow 2", AIRFLOW2_PYTHON],
+])("%s refuses exactly the files mlgen lint says it refuses", (_name, python) => {
+  it("duplicate task ids and dependency cycles, and the near misses it takes", () => {
+    const seen = inspectDags(folder, { python });
+    const errors = new Map(
+      Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
+    );
+    const verdicts = Object.keys(FILES)
+      .sort()
+      .map((name) => ({
+        name,
+        airflow: airflowVerdict(errors.get(name)),
+        mlgen: mlgenVerdict(name),
+      }));
+    expect(verdicts.filter((v) => v.airflow !== v.mlgen)).toEqual([]);
+    // Both sides are in the table, and each file is what its name says.
+    for (const v of verdicts) {
+      const expected = v.name.startsWith("dup_")
+        ? "DuplicateTaskIdFound"
+        : v.name.startsWith("cycle_")
+          ? "AirflowDagCycleException"
+          : null;
+      expect(v.airflow, v.name).toBe(expected);
+    }
+    // The files it takes load every DAG they define.
+    expect(Object.keys(seen.dags)).toEqual(
+      expect.arrayContaining(["ok_daily", "ok_hourly", "ok_loop_a", "ok_loop_b", "ok_helper_2"]),
+    );
+  });
+});
