@@ -1,8 +1,9 @@
 /**
  * Real engines: the DAG files `mlgen lint` says Airflow refuses for a duplicate task id
- * (duplicate-task-id, MLG2015) or a dependency cycle (dependency-cycle, MLG2016) are exactly
- * the ones real Airflow 3 and Airflow 2 (each from its pinned venv) fail to import with
- * DuplicateTaskIdFound or AirflowDagCycleException: every file of the table below is imported
+ * (duplicate-task-id, MLG2015), a dependency cycle (dependency-cycle, MLG2016) or an id or
+ * trigger rule it does not take (invalid-argument, MLG2017) are exactly the ones real Airflow 3
+ * and Airflow 2 (each from its pinned venv) fail to import with DuplicateTaskIdFound,
+ * AirflowDagCycleException or ValueError: every file of the table below is imported
  * with the DagBag (test/python/inspect_dags.py) and linted, and the two verdicts are compared
  * file by file. The table holds both sides: the shapes that are refused, and near misses that
  * Airflow takes (a TaskFlow function called twice, ids in two branches, a loop over a name, a
@@ -19,12 +20,14 @@ const HEAD = `import pendulum
 try:
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.sdk import DAG, TaskGroup, chain, cross_downstream, task, task_group
+    from airflow.task.trigger_rule import TriggerRule
 except ImportError:
     from airflow import DAG
     from airflow.decorators import task, task_group
     from airflow.models.baseoperator import chain, cross_downstream
     from airflow.operators.empty import EmptyOperator
     from airflow.utils.task_group import TaskGroup
+    from airflow.utils.trigger_rule import TriggerRule
 
 START = pendulum.datetime(2026, 1, 1)
 TABLES = ["orders", "users"]
@@ -37,7 +40,10 @@ const dag = (id: string, body: string) =>
     .map((l) => `    ${l}`)
     .join("\n")}\n`;
 
-/** File name → source. `dup_` files are refused for a duplicate id, `cycle_` ones for a cycle. */
+/**
+ * File name → source. `dup_` files are refused for a duplicate id, `cycle_` ones for a cycle,
+ * `bad_` ones for an id or trigger rule.
+ */
 const FILES: Record<string, string> = {
   "dup_twice.py": dag(
     "dup_twice",
@@ -81,7 +87,31 @@ const FILES: Record<string, string> = {
     "cycle_list",
     `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\n[a, b] >> c\nb << c`,
   ),
+  "bad_task_id.py": dag("bad_task_id", `EmptyOperator(task_id="load orders")`),
+  "bad_long_task_id.py": dag("bad_long_task_id", `EmptyOperator(task_id="${"x".repeat(251)}")`),
+  "bad_dag_id.py": dag("daily sales", `EmptyOperator(task_id="a")`),
+  "bad_group_id.py": dag(
+    "bad_group_id",
+    `with TaskGroup("load.eu"):\n    EmptyOperator(task_id="a")`,
+  ),
+  "bad_trigger_rule.py": dag(
+    "bad_trigger_rule",
+    `EmptyOperator(task_id="a", trigger_rule="all_sucess")`,
+  ),
+  "bad_trigger_member.py": dag(
+    "bad_trigger_member",
+    `EmptyOperator(task_id="a", trigger_rule=TriggerRule.ALL_SUCESS)`,
+  ),
+  "bad_default_trigger.py": `${HEAD}\nwith DAG("bad_default_trigger", schedule=None, start_date=START, default_args={"trigger_rule": "one_sucess"}):\n    EmptyOperator(task_id="a")\n`,
   // Taken by Airflow.
+  "ok_ids.py": dag(
+    "ok_ids.v2",
+    `EmptyOperator(task_id="заказы")\nEmptyOperator(task_id="load.v2-b")\nEmptyOperator(task_id="${"y".repeat(250)}")\nwith TaskGroup("load-eu_1"):\n    EmptyOperator(task_id="c")`,
+  ),
+  "ok_trigger_rules.py": dag(
+    "ok_trigger_rules",
+    `EmptyOperator(task_id="a", trigger_rule=TriggerRule.ALL_DONE)\nEmptyOperator(task_id="b", trigger_rule="none_failed_min_one_success")\nEmptyOperator(task_id="c", trigger_rule="always")`,
+  ),
   "ok_branches.py": dag(
     "ok_branches",
     `if len(TABLES) > 1:\n    EmptyOperator(task_id="load")\nelse:\n    EmptyOperator(task_id="load")`,
@@ -135,20 +165,36 @@ beforeAll(() => {
   for (const [name, source] of Object.entries(FILES)) writeFileSync(join(folder, name), source);
 }, 900_000);
 
-/** What refuses a file: the exception's class name in the import error, or null. */
+/**
+ * What refuses a file: the exception's class name in the import error, `invalid` for Airflow's
+ * ValueError on an id or a trigger rule (Airflow 2 raises AirflowException for some, an
+ * AttributeError for a TriggerRule member), or null.
+ */
 function airflowVerdict(error: string | undefined): string | null {
   if (error === undefined) return null;
   const m = /(DuplicateTaskIdFound|AirflowDagCycleException)/.exec(error);
-  if (!m) throw new Error(`an import error of another kind:\n${error}`);
-  return m[1] as string;
+  if (m) return m[1] as string;
+  if (
+    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS/.test(
+      error,
+    )
+  ) {
+    return "invalid";
+  }
+  throw new Error(`an import error of another kind:\n${error}`);
 }
 
 function mlgenVerdict(name: string): string | null {
   const found = lintPythonSource(name, FILES[name] as string).filter(
-    (f) => f.ruleId === "duplicate-task-id" || f.ruleId === "dependency-cycle",
+    (f) =>
+      f.ruleId === "duplicate-task-id" ||
+      f.ruleId === "dependency-cycle" ||
+      f.ruleId === "invalid-argument",
   );
   for (const f of found) expect(f.severity, `${name}: ${f.message}`).toBe("error");
-  // A duplicate id is met while the DAG is built, before its cycles are checked.
+  // Ids and trigger rules are checked as each task is made, a duplicate id as it is added, and
+  // cycles once the DAG is built.
+  if (found.some((f) => f.ruleId === "invalid-argument")) return "invalid";
   if (found.some((f) => f.ruleId === "duplicate-task-id")) return "DuplicateTaskIdFound";
   return found.length > 0 ? "AirflowDagCycleException" : null;
 }
@@ -157,7 +203,7 @@ describe.each([
   ["Airflow 3", PYTHON],
   ["Airflow 2", AIRFLOW2_PYTHON],
 ])("%s refuses exactly the files mlgen lint says it refuses", (_name, python) => {
-  it("duplicate task ids and dependency cycles, and the near misses it takes", () => {
+  it("duplicate task ids, dependency cycles, bad ids and trigger rules, and the near misses it takes", () => {
     const seen = inspectDags(folder, { python });
     const errors = new Map(
       Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
@@ -176,7 +222,9 @@ describe.each([
         ? "DuplicateTaskIdFound"
         : v.name.startsWith("cycle_")
           ? "AirflowDagCycleException"
-          : null;
+          : v.name.startsWith("bad_")
+            ? "invalid"
+            : null;
       expect(v.airflow, v.name).toBe(expected);
     }
     // The files it takes load every DAG they define.

@@ -267,6 +267,12 @@ export const DIAGNOSTICS = {
       "the dependencies of DAG '{dag}' form a cycle, {cycle}: Airflow refuses the whole file when it parses it (AirflowDagCycleException), so none of its DAGs load",
     fix: "remove the dependency that closes the loop (set here); work that must run again after a later task belongs in the next run, or in a DAG of its own",
   },
+  MLG2017: {
+    severity: "error",
+    message:
+      "{what}: Airflow refuses it when it builds the DAG ({reason}), so the whole file fails to import and none of its DAGs load",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1594,6 +1594,17 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
     },
   ],
   [
+    "a task id with a space, and a misspelt trigger rule",
+    {
+      rule: "invalid-argument",
+      body: dag(`    a = BashOperator(task_id="load orders", bash_command="echo a")
+    b = BashOperator(task_id="b", bash_command="echo b", trigger_rule="all_sucess")
+    c = BashOperator(task_id="c", bash_command="echo c", trigger_rule="all_done")
+`),
+      want: ["2:30", "3:71"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",

@@ -1340,7 +1340,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     const full = scope.prefix ? `${scope.prefix}.${local}` : local;
     const prefixNode = args.kwargs.get("prefix_group_id");
     const prefixes = !(prefixNode && text(prefixNode) === "False");
-    groups.set(full, { id: full, defaultArgs: dictOf(args.kwargs.get("default_args")) });
+    groups.set(full, {
+      id: full,
+      defaultArgs: dictOf(args.kwargs.get("default_args")),
+      ...(idNode?.name === "String" ? { idNode } : {}),
+    });
     // Without the prefix, the group's tasks keep their bare ids, whatever encloses it
     // (TaskGroup.child_id returns the label itself).
     return { ...scope, groups: [...scope.groups, full], prefix: prefixes ? full : "" };

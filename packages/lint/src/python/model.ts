@@ -123,6 +123,8 @@ export interface DagDecl {
 export interface GroupDecl {
   readonly id: string;
   readonly defaultArgs: ArgDict | null;
+  /** The group id as written (`TaskGroup("load")`), when it is one string literal. */
+  readonly idNode?: PyNode;
 }
 
 export interface ImportDecl {

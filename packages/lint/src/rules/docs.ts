@@ -703,6 +703,36 @@ with DAG("daily_report", schedule="@daily", start_date=pendulum.datetime(2025, 1
 `),
   },
 
+  "invalid-argument": {
+    catches: `What Airflow checks in each DAG, task group and task as it builds them: a DAG or task id with a character other than a letter, a digit, \`_\`, \`-\` or \`.\` (a space, a slash, a colon), or longer than 250 characters; a task group id with a dot or such a character (its tasks' ids are \`group.task\`); a trigger rule that is none of Airflow's (\`"all_sucess"\`, \`TriggerRule.ALL_SUCESS\`), on a task or in a DAG's or group's \`default_args\`, with the closest rule it may mean. Ids are Python's \`\\w\`, so letters and digits of any script pass. Only literal values are judged; Airflow 2's \`dummy\` and \`none_failed_or_skipped\` are airflow3-removed's.`,
+    reportedAt: "the id or trigger rule as written (a DAG's positional id: the DAG call).",
+    why: `Airflow raises a ValueError (an AirflowException on Airflow 2 for some) while it builds the DAG, so the whole file fails to import (a "Broken DAG" banner) and none of its DAGs load. A misspelt trigger rule is the common one: it reads fine in review, and nothing runs until the file is fixed.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("daily_cleanup", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    export = BashOperator(task_id="export", bash_command="export --day {{ ds }}")
+    cleanup = BashOperator(task_id="cleanup", bash_command="rm -rf staging/{{ ds }}", trigger_rule="all_dnoe")
+    export >> cleanup
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("daily_cleanup", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    export = BashOperator(task_id="export", bash_command="export --day {{ ds }}")
+    cleanup = BashOperator(task_id="cleanup", bash_command="rm -rf staging/{{ ds }}", trigger_rule="all_done")
+    export >> cleanup
+`),
+  },
+
   "dynamic-start-date": {
     catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, under the name it was imported as (\`from datetime import datetime as DT\`, \`from pendulum import now as pnow\`, \`from airflow.utils.timezone import utcnow\`), through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`), or through a function of the file's own that calls one (\`start_date=yesterday()\`).`,
     reportedAt: "the `start_date` value.",

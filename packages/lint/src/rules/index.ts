@@ -4,6 +4,7 @@ import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { hardcodedPath } from "./hardcoded-path.js";
+import { invalidArgument } from "./invalid-argument.js";
 import { kubeflowTimeout } from "./kubeflow-timeout.js";
 import { missingRetries } from "./missing-retries.js";
 import { missingTimeout } from "./missing-timeout.js";
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   templateError,
   duplicateTaskId,
   dependencyCycle,
+  invalidArgument,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,126 @@
+import { closestName, TRIGGER_RULES } from "@mlgen/core";
+import type { PyNode } from "../python/node.js";
+import { stringValue, textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+/** Airflow's check of DAG and task ids (validate_key), and of task group ids (no dots). */
+const KEY = /^[\p{L}\p{N}_.-]+$/u;
+const GROUP_KEY = /^[\p{L}\p{N}_-]+$/u;
+const MAX_KEY = 250;
+/**
+ * Every trigger rule Airflow 3 or 2 takes: Airflow 3's, and the two only Airflow 2 still has
+ * (`dummy`, `none_failed_or_skipped`: airflow3-removed reports those).
+ */
+const RULES: readonly string[] = [...TRIGGER_RULES, "dummy", "none_failed_or_skipped"];
+const RULE_NAMES = new Map(RULES.map((r) => [r.toUpperCase(), r]));
+
+/** Why Airflow refuses an id, or null when it takes it. */
+function badKey(id: string, group: boolean): string | null {
+  if (id.length > MAX_KEY) return `${id.length} characters, more than the ${MAX_KEY} it takes`;
+  if ((group ? GROUP_KEY : KEY).test(id)) return null;
+  return group
+    ? "a task group id takes letters, digits, '_' and '-' only"
+    : "an id takes letters, digits, '_', '-' and '.' only";
+}
+
+const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
+
+/**
+ * What Airflow checks when it builds the DAG, and refuses the whole file for: a DAG, task or
+ * task group id with characters it does not take or longer than 250 (ValueError), a trigger
+ * rule that is none of its own (ValueError for a string, AttributeError for `TriggerRule.X`).
+ * Only literal values are judged.
+ */
+export const invalidArgument = defineRule({
+  id: "invalid-argument",
+  code: "MLG2017",
+  defaultSeverity: "error",
+  description:
+    "a DAG, task or task group id, or a trigger rule, that Airflow refuses when it builds the DAG: the file fails to import",
+  checkPython(file, report) {
+    const at = (node: PyNode) => file.lines.span(node.from, node.to);
+    const refused = { refused: true, alsoAirflow2: true } as const;
+    const assets = new Set(file.tasks.filter((t) => t.operator === "@asset").map((t) => t.dagDecl));
+    for (const dag of file.dags) {
+      const node = dag.kwargs.get("dag_id");
+      if (dag.id === null || assets.has(dag)) continue;
+      const why = badKey(dag.id, false);
+      if (why)
+        report(
+          {
+            what: `DAG id '${shown(dag.id)}'`,
+            reason: why,
+            hint: "name it with letters, digits, '_', '-' and '.' (e.g. daily_sales.v2), up to 250 characters",
+          },
+          node && node.name === "String" ? at(node) : dag.span,
+          refused,
+        );
+    }
+    for (const group of file.groups.values()) {
+      if (!group.idNode) continue;
+      const id = stringValue(file.source, group.idNode);
+      const why = id === null ? null : badKey(id, true);
+      if (id !== null && why)
+        report(
+          {
+            what: `task group id '${shown(id)}'`,
+            reason: why,
+            hint: "name it with letters, digits, '_' and '-' (e.g. load_eu)",
+          },
+          at(group.idNode),
+          refused,
+        );
+    }
+    const triggerRule = (node: PyNode, where: string) => {
+      const text = textOf(file.source, node).trim();
+      const literal = stringValue(file.source, node);
+      const member = /^(?:[\w.]*\.)?TriggerRule\.([A-Za-z_]\w*)$/.exec(text)?.[1];
+      let given: string | null = null;
+      if (literal !== null) given = RULES.includes(literal) ? null : literal;
+      else if (member !== undefined)
+        given = RULE_NAMES.has(member) ? null : `TriggerRule.${member}`;
+      if (given === null) return;
+      const near =
+        literal !== null
+          ? closestName(literal, RULES)
+          : closestName(member ?? "", [...RULE_NAMES.keys()]);
+      report(
+        {
+          what: `trigger rule '${given}'${where}`,
+          reason:
+            literal !== null
+              ? "it is none of Airflow's trigger rules"
+              : "TriggerRule has no such member",
+          hint: `${near ? `did you mean '${literal !== null ? near : `TriggerRule.${near}`}'? ` : ""}use one of ${TRIGGER_RULES.join(", ")}`,
+        },
+        at(node),
+        refused,
+      );
+    };
+    for (const dag of file.dags) {
+      const rule = dag.defaultArgs?.entries.get("trigger_rule");
+      if (rule) triggerRule(rule, " in default_args");
+    }
+    for (const group of file.groups.values()) {
+      const rule = group.defaultArgs?.entries.get("trigger_rule");
+      if (rule) triggerRule(rule, " in default_args");
+    }
+    for (const task of file.tasks) {
+      const idNode = task.kwargs.get("task_id");
+      const id = idNode && !task.dynamic ? stringValue(file.source, idNode) : null;
+      const why = id === null ? null : badKey(id, false);
+      if (idNode && id !== null && why)
+        report(
+          {
+            what: `task id '${shown(id)}'`,
+            reason: why,
+            hint: "name it with letters, digits, '_', '-' and '.' (e.g. load_orders), up to 250 characters",
+          },
+          at(idNode),
+          refused,
+        );
+      const rule = task.kwargs.get("trigger_rule");
+      if (rule) triggerRule(rule, "");
+    }
+  },
+});
