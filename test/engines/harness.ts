@@ -4,7 +4,16 @@
  * that the test starts and stops by PID.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -339,6 +348,51 @@ export interface MlflowServerOptions {
    * signed by its CA (uvicorn's own TLS); the URL is then https://.
    */
   readonly tls?: boolean;
+  /**
+   * `--app-name basic-auth`: MLflow's basic-auth app, configured by an ini file written in the
+   * server's folder (MLFLOW_AUTH_CONFIG_PATH) with its user database there too, so nothing is
+   * written in the repository or the home folder. The admin user is created at the first start.
+   */
+  readonly basicAuth?: BasicAuthOptions;
+}
+
+export interface BasicAuthOptions {
+  /** Default `admin`. */
+  readonly adminUsername?: string;
+  readonly adminPassword: string;
+  /** What a user has on an experiment without a grant of its own (MLflow's default: READ). */
+  readonly defaultPermission?: "READ" | "USE" | "EDIT" | "MANAGE" | "NO_PERMISSIONS";
+}
+
+/** The basic-auth app's ini file, its user database and its env, in the server's folder. */
+function basicAuthSetup(dir: string, auth: BasicAuthOptions) {
+  mkdirSync(dir, { recursive: true });
+  const ini = join(dir, "basic_auth.ini");
+  // configparser reads `%` as interpolation: a password holding one is written as %%.
+  const value = (v: string) => {
+    if (/[\r\n]/.test(v)) throw new Error("an ini value cannot hold a line break");
+    return v.replaceAll("%", "%%");
+  };
+  writeFileSync(
+    ini,
+    [
+      "[mlflow]",
+      `default_permission = ${auth.defaultPermission ?? "READ"}`,
+      `database_uri = ${value(`sqlite:///${join(dir, "basic_auth.db")}`)}`,
+      `admin_username = ${value(auth.adminUsername ?? "admin")}`,
+      `admin_password = ${value(auth.adminPassword)}`,
+      "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
+      "",
+    ].join("\n"),
+  );
+  return {
+    args: ["--app-name", "basic-auth"],
+    env: {
+      MLFLOW_AUTH_CONFIG_PATH: ini,
+      // The auth app refuses to start without a fixed key for its CSRF protection.
+      MLFLOW_FLASK_SERVER_SECRET_KEY: `mlgen-test-${Math.random().toString(36).slice(2)}`,
+    },
+  };
 }
 
 /**
@@ -378,6 +432,7 @@ export async function startMlflow(
   options: MlflowServerOptions = {},
 ): Promise<MlflowServer> {
   const port = await freePort();
+  const auth = options.basicAuth ? basicAuthSetup(dir, options.basicAuth) : null;
   const { child, pid, output, stop } = spawnServer(
     "mlflow server",
     bin("mlflow"),
@@ -405,17 +460,23 @@ export async function startMlflow(
             ].join(" "),
           ]
         : []),
+      ...(auth?.args ?? []),
       ...(options.args ?? []),
     ],
     {
       env: {
         ...process.env,
+        // Only what this server is given: not an auth app's settings from the caller's shell.
+        MLFLOW_AUTH_CONFIG_PATH: undefined,
+        MLFLOW_AUTH_ADMIN_USERNAME: undefined,
+        MLFLOW_AUTH_ADMIN_PASSWORD: undefined,
         NO_COLOR: "1",
         // MLflow 3's job runner (nine more Python processes, each importing MLflow: about two
         // minutes of CPU at start-up) serves features the clients do not use; on 2 CPUs its
         // start-up starved the Airflow server started next to it (a 10 s PATCH timed out).
         // Webhooks are delivered by the server's own thread pool, not by jobs.
         MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
+        ...auth?.env,
         ...options.env,
       },
     },
