@@ -16,6 +16,7 @@ import {
   MlflowApiError,
   type MlflowClient,
   type MlflowClientOptions,
+  MlflowConfigError,
 } from "../../packages/mlflow-client/src/index.js";
 import { ensureEngines, type MlflowServer, PYTHON, startMlflow, tempDir } from "./harness.js";
 
@@ -267,6 +268,18 @@ print(json.dumps([r.data.metrics for r in runs]))
       },
     );
     expect(py).toEqual({ ok: true, out: [{ acc: 0.875 }] });
+  });
+
+  it("a user name with ':' can be created but never logs in (the server splits at the first ':'): the client refuses it before sending", async () => {
+    const dave = { username: "da:ve", password: "plain-password-1" };
+    await createUser(dave.username, dave.password);
+    const res = await fetch(`${server.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
+      headers: { authorization: basic(dave.username, dave.password) },
+    });
+    expect(res.status).toBe(401);
+    for (const form of ["auth option", "tracking URI", "environment"] as const) {
+      expect(() => clientFor(form, dave)).toThrow(MlflowConfigError);
+    }
   });
 
   it("the artifact proxy takes a ':' in the password, but MLflow 3.17 refuses a non-ASCII one there (401) while its tracking API takes it", async () => {

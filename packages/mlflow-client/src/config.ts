@@ -166,8 +166,15 @@ function tlsSettings(env: Readonly<Record<string, string | undefined>>): TlsOpti
   };
 }
 
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+const basic = (user: string, password: string) => {
+  // The server reads the user name up to the first ':' (RFC 7617): such a name always gets 401.
+  if (user.includes(":")) {
+    throw new MlflowConfigError(
+      "the MLflow user name holds a ':', which basic auth cannot carry (the server takes the user name up to the first ':' and the rest as the password); use a user name without one",
+    );
+  }
+  return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+};
 
 /** Options first, then the same MLFLOW_* variables the Python client reads. */
 export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {

@@ -65,6 +65,33 @@ describe("settings", () => {
   });
 
   it.each([
+    [
+      "the auth option",
+      { trackingUri: "http://ml", auth: { username: "da:ve", password: "s3cret-pw" } },
+    ],
+    ["the tracking URI", { trackingUri: "http://da%3Ave:s3cret-pw@ml" }],
+    [
+      "the environment",
+      {
+        env: {
+          MLFLOW_TRACKING_URI: "http://ml",
+          MLFLOW_TRACKING_USERNAME: "da:ve",
+          MLFLOW_TRACKING_PASSWORD: "s3cret-pw",
+        },
+      },
+    ],
+  ])(
+    "a user name with ':' in %s is an MlflowConfigError, not a 401 from every request",
+    (_, options) => {
+      // MLflow's basic-auth app (Werkzeug) splits at the first ':': user "da", password "ve:s3cret-pw".
+      const make = () => resolveConfig({ env: {}, ...options });
+      expect(make).toThrow(MlflowConfigError);
+      expect(make).toThrow("user name holds a ':'");
+      expect(make).not.toThrow(/s3cret|da:ve/);
+    },
+  );
+
+  it.each([
     [{}, "MLFLOW_TRACKING_URI"],
     [{ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, "http(s)"],
     [{ MLFLOW_TRACKING_URI: "databricks" }, "not a URL"],
