@@ -200,6 +200,13 @@ describe("MLflow's basic-auth app (real server)", () => {
       "POST /api/2.0/mlflow/runs/log-batch → 403 Permission denied",
     );
     expect(shown(write)).not.toContain(bob.password);
+    // The artifact proxy (FastAPI middleware, not Flask) refuses the upload alike.
+    await expect(asBob.uploadArtifact(runId, "bob.txt", "not his")).rejects.toMatchObject({
+      name: "MlflowApiError",
+      status: 403,
+      errorCode: null,
+      serverMessage: "Permission denied",
+    });
     // The admin's run is untouched.
     expect((await admin.getRun(runId)).data?.metrics?.map((m) => m.value)).toEqual([0.875]);
     // Python's MlflowClient, given bob's credentials the same way, is refused the same write.
