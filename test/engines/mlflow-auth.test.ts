@@ -8,6 +8,7 @@
  * variables, sees the same.
  */
 import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect, promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,6 +146,31 @@ describe("MLflow's basic-auth app (real server)", () => {
       await writeAndRead(clientFor(form, ADMIN), `auth-${form}`);
     },
   );
+
+  it("~/.mlflow/credentials (MLflow's documented credentials file) works for both clients, as the Python client reads it", async () => {
+    const home = tempDir("mlflow-auth-home");
+    mkdirSync(join(home, ".mlflow"));
+    // configparser's syntax: '%%' is one '%'.
+    const password = ADMIN.password.replaceAll("%", "%%");
+    writeFileSync(
+      join(home, ".mlflow", "credentials"),
+      `[mlflow]\nmlflow_tracking_username = ${ADMIN.username}\nmlflow_tracking_password = ${password}\n`,
+    );
+    const client = createMlflowClient({
+      env: { MLFLOW_TRACKING_URI: server.url, HOME: home },
+      retry: false,
+    });
+    const runId = await writeAndRead(client, "auth-credentials-file");
+    const py = await python(
+      `
+import json, os
+from mlflow import MlflowClient
+print(json.dumps(MlflowClient().get_run(os.environ["RUN_ID"]).data.metrics))
+`,
+      { MLFLOW_TRACKING_URI: server.url, HOME: home, RUN_ID: runId },
+    );
+    expect(py).toEqual({ ok: true, out: { acc: 0.875 } });
+  });
 
   it.each<Form>(["auth option", "tracking URI", "environment"])(
     "a wrong password given as the %s is a 401 MlflowApiError that shows no credential",

@@ -23,7 +23,8 @@ export interface MlflowClientOptions extends HttpOptions {
   readonly trackingUri?: string | undefined;
   /**
    * Bearer token or basic auth. Default, as the Python client: `MLFLOW_TRACKING_USERNAME` and
-   * `_PASSWORD` when both are set, else `MLFLOW_TRACKING_TOKEN`.
+   * `_PASSWORD` (each, when unset, from `~/.mlflow/credentials`) when both are known, else
+   * `MLFLOW_TRACKING_TOKEN`.
    */
   readonly auth?: MlflowAuth | undefined;
   /**
@@ -176,6 +177,64 @@ const basic = (user: string, password: string) => {
   return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
 };
 
+/**
+ * The user name and password of `~/.mlflow/credentials` (its `[mlflow]` section's
+ * `mlflow_tracking_username` and `mlflow_tracking_password`), as the Python client reads the file
+ * (mlflow/utils/credentials.py, configparser): each fills in what its variable leaves unset
+ * (`set`), and the pair is returned only when both are then known. `~` is the env's HOME (or
+ * USERPROFILE): an `env` without either reads no file. A file that cannot be read counts as
+ * none, as configparser skips it; a `%` other than `%%` is an MlflowConfigError, where Python's
+ * configparser raises.
+ */
+function credentialsFile(
+  env: Readonly<Record<string, string | undefined>>,
+  setUser: string | undefined,
+  setPassword: string | undefined,
+): { username: string; password: string } | null {
+  const home = env.HOME || env.USERPROFILE;
+  if (!home) return null;
+  const path = `${home.replace(/[\\/]+$/, "")}/.mlflow/credentials`;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+  const values: Record<string, string> = {};
+  let section: string | null = null;
+  let key: string | null = null;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*([#;]|$)/.test(line)) continue;
+    const header = /^\[([^\]]+)\]/.exec(line);
+    if (header) {
+      section = header[1] ?? null;
+      key = null;
+    } else if (/^\s/.test(line)) {
+      // configparser's continuation line: part of the value above.
+      if (section === "mlflow" && key !== null) values[key] = `${values[key]}\n${line.trim()}`;
+    } else if (section === "mlflow") {
+      const at = line.search(/[=:]/);
+      if (at < 0) continue;
+      key = line.slice(0, at).trim().toLowerCase();
+      values[key] = line.slice(at + 1).trim();
+    }
+  }
+  const read = (name: string): string | undefined => {
+    const value = values[name];
+    if (value === undefined) return undefined;
+    if (value.replaceAll("%%", "").includes("%")) {
+      // Never the value: it may be the password.
+      throw new MlflowConfigError(
+        `${name} in ${path} holds a '%' other than '%%' (the file is read as configparser reads it, with interpolation): write % as %%`,
+      );
+    }
+    return value.replaceAll("%%", "%");
+  };
+  const username = setUser || read("mlflow_tracking_username");
+  const password = setPassword || read("mlflow_tracking_password");
+  return username && password ? { username, password } : null;
+}
+
 /** Options first, then the same MLFLOW_* variables the Python client reads. */
 export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   const env = options.env ?? process.env;
@@ -225,13 +284,20 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
     }
     authorization = basic(user, password);
     secrets.push(password, url.password);
-  } else if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
-    // As the Python client: a user name and a password, both set, win over a token.
-    authorization = basic(env.MLFLOW_TRACKING_USERNAME, env.MLFLOW_TRACKING_PASSWORD);
-    secrets.push(env.MLFLOW_TRACKING_PASSWORD);
-  } else if (env.MLFLOW_TRACKING_TOKEN) {
-    authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
-    secrets.push(env.MLFLOW_TRACKING_TOKEN);
+  } else {
+    // As the Python client: a user name and a password, each from its variable or else from
+    // ~/.mlflow/credentials, both set, win over a token.
+    const user = env.MLFLOW_TRACKING_USERNAME;
+    const password = env.MLFLOW_TRACKING_PASSWORD;
+    const pair =
+      user && password ? { username: user, password } : credentialsFile(env, user, password);
+    if (pair) {
+      authorization = basic(pair.username, pair.password);
+      secrets.push(pair.password);
+    } else if (env.MLFLOW_TRACKING_TOKEN) {
+      authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
+      secrets.push(env.MLFLOW_TRACKING_TOKEN);
+    }
   }
   if (authorization !== null) secrets.push(authorization, authorization.replace(/^\S+ /, ""));
   for (const value of Object.values(options.headers ?? {})) secrets.push(value);

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it, vi } from "vitest";
@@ -62,6 +63,41 @@ describe("settings", () => {
     const c = resolveConfig({ trackingUri: "http://u%40x:p%3Aw@ml:5000/", env: {} });
     expect(c.baseUrl).toBe("http://ml:5000");
     expect(c.authorization).toBe(`Basic ${Buffer.from("u@x:p:w").toString("base64")}`);
+  });
+
+  it("reads ~/.mlflow/credentials as the Python client does: each of the pair when its variable is unset, over a token", () => {
+    const home = mkdtempSync(join(tmpdir(), "mlgen-creds-"));
+    try {
+      mkdirSync(join(home, ".mlflow"));
+      const file = (text: string) => writeFileSync(join(home, ".mlflow", "credentials"), text);
+      const b = (pair: string) => `Basic ${Buffer.from(pair).toString("base64")}`;
+      const env = { MLFLOW_TRACKING_URI: "http://ml", HOME: home, MLFLOW_TRACKING_TOKEN: "tok" };
+      // configparser: comments, any key case, ':' or '=', '%%' for '%', another section ignored.
+      file(
+        "# mine\n[other]\nmlflow_tracking_password = not-this\n[mlflow]\nMLFLOW_TRACKING_USERNAME: ann\n  ; note\nmlflow_tracking_password = p%%w:1 \n",
+      );
+      expect(resolveConfig({ env }).authorization).toBe(b("ann:p%w:1"));
+      // A variable wins over the file, each on its own (mlflow/utils/credentials.py).
+      expect(
+        resolveConfig({ env: { ...env, MLFLOW_TRACKING_USERNAME: "bob" } }).authorization,
+      ).toBe(b("bob:p%w:1"));
+      expect(resolveConfig({ env: { ...env, MLFLOW_TRACKING_PASSWORD: "v" } }).authorization).toBe(
+        b("ann:v"),
+      );
+      // No HOME in the env given: no file read (a test's env: {} stays hermetic).
+      const { HOME: _, ...noHome } = env;
+      expect(resolveConfig({ env: noHome }).authorization).toBe("Bearer tok");
+      // Half a pair in the file is no basic auth.
+      file("[mlflow]\nmlflow_tracking_username = ann\n");
+      expect(resolveConfig({ env }).authorization).toBe("Bearer tok");
+      // A '%' configparser would refuse: an MlflowConfigError without the value.
+      file("[mlflow]\nmlflow_tracking_username = ann\nmlflow_tracking_password = s3cr%t\n");
+      expect(() => resolveConfig({ env })).toThrow(MlflowConfigError);
+      expect(() => resolveConfig({ env })).toThrow("write % as %%");
+      expect(() => resolveConfig({ env })).not.toThrow(/s3cr/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it.each([
