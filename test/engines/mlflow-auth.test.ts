@@ -3,7 +3,7 @@
  * app, Flask-WTF from the `mlflow[auth]` extra), started here on 127.0.0.1 with its own admin
  * password and user database in a temp folder, and stopped by PID. The three ways to give basic
  * auth (the `auth` option, `user:pass@` in the tracking URI, MLFLOW_TRACKING_USERNAME and
- * _PASSWORD) each write and read a run; a wrong password and a user without permission get the
+ * _PASSWORD) and ~/.mlflow/credentials each write and read a run; a wrong password and a user without permission get the
  * typed error, the password in none of its text; Python's MlflowClient, given the same
  * variables, sees the same.
  */
