@@ -135,7 +135,7 @@ describe("MLflow's basic-auth app (real server)", () => {
     });
     const e = await client.getExperimentByName("Default").catch((x: unknown) => x);
     expect(e).toBeInstanceOf(MlflowApiError);
-    expect(e).toMatchObject({ status: 401, errorCode: null });
+    expect(e).toMatchObject({ status: 401, errorCode: "UNAUTHENTICATED" });
     expect((e as MlflowApiError).serverMessage).toMatch(/^You are not authenticated/);
     expect(retries).toEqual([]);
   });
@@ -214,23 +214,23 @@ print(json.dumps(MlflowClient().get_run(os.environ["RUN_ID"]).data.metrics))
       .logBatch(runId, { metrics: [{ key: "acc", value: 0.1, step: 3 }] })
       .catch((x: unknown) => x);
     expect(write).toBeInstanceOf(MlflowApiError);
-    // MLflow's auth app answers a plain-text "Permission denied" (no MLflow JSON error body),
-    // so errorCode stays null; Python's client derives PERMISSION_DENIED from the status.
+    // MLflow's auth app answers a plain-text "Permission denied" (no MLflow JSON error body):
+    // the code comes from the status, PERMISSION_DENIED, as Python's client derives it.
     expect(write).toMatchObject({
       status: 403,
-      errorCode: null,
+      errorCode: "PERMISSION_DENIED",
       serverMessage: "Permission denied",
       path: "/api/2.0/mlflow/runs/log-batch",
     });
     expect((write as Error).message).toBe(
-      "POST /api/2.0/mlflow/runs/log-batch → 403 Permission denied",
+      "POST /api/2.0/mlflow/runs/log-batch → 403 PERMISSION_DENIED: Permission denied",
     );
     expect(shown(write)).not.toContain(bob.password);
     // The artifact proxy (FastAPI middleware, not Flask) refuses the upload alike.
     await expect(asBob.uploadArtifact(runId, "bob.txt", "not his")).rejects.toMatchObject({
       name: "MlflowApiError",
       status: 403,
-      errorCode: null,
+      errorCode: "PERMISSION_DENIED",
       serverMessage: "Permission denied",
     });
     // The admin's run is untouched.

@@ -15,9 +15,33 @@ export type MlflowErrorCode =
 const MAX_TEXT = 500;
 
 /**
- * A non-2xx answer from MLflow: `errorCode` and `message` from its `{error_code, message}` body,
- * or `errorCode: null` and the start of the text when the body is not JSON (auth middleware,
- * proxies). Carries no headers, so no credential can reach a message through it.
+ * The error code MLflow's Python client gives an answer with no MLflow error body, by its status
+ * (mlflow/exceptions.py, HTTP_STATUS_TO_ERROR_CODE; INTERNAL_ERROR for any other status).
+ */
+const STATUS_ERROR_CODES: Readonly<Record<number, MlflowErrorCode>> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "ENDPOINT_NOT_FOUND",
+  409: "ALREADY_EXISTS",
+  429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
+  500: "INTERNAL_ERROR",
+  501: "NOT_IMPLEMENTED",
+  503: "TEMPORARILY_UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+const statusErrorCode = (status: number): MlflowErrorCode =>
+  STATUS_ERROR_CODES[status] ?? "INTERNAL_ERROR";
+
+/**
+ * A non-2xx answer from MLflow: `errorCode` and `message` from its `{error_code, message}` body;
+ * when the body holds none (the basic-auth app's plain-text 401/403, a proxy's page), the code
+ * the status stands for, as MLflow's Python client derives it (401 UNAUTHENTICATED, 403
+ * PERMISSION_DENIED, 404 ENDPOINT_NOT_FOUND, ...), and the start of the text. `null` only for
+ * a 200 that is not what an MLflow server answers. Carries no headers, so no credential can
+ * reach a message through it.
  */
 export class MlflowApiError extends Error {
   override readonly name = "MlflowApiError";
@@ -67,6 +91,9 @@ export class MlflowApiError extends Error {
       serverMessage = body.trim();
     }
     if (serverMessage.length > MAX_TEXT) serverMessage = `${serverMessage.slice(0, MAX_TEXT)}…`;
+    // No MLflow error body (the basic-auth app's plain-text 401 and 403, a proxy's page): the
+    // code the status stands for, as MLflow's Python client derives it.
+    errorCode ??= statusErrorCode(status);
     return new MlflowApiError({ status, errorCode, serverMessage, method, path });
   }
 

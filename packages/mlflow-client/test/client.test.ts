@@ -247,24 +247,37 @@ describe("MlflowApiError", () => {
   });
 
   it.each([
-    ["text/plain", "Invalid Host header - possible DNS rebinding attack detected", 403],
-    ["text/html", `<html><body>${"x".repeat(2000)}</body></html>`, 502],
-    ["text/plain", "", 401],
-  ])("copes with a non-JSON %s body", async (type, body, status) => {
-    const f = fakeFetch([() => new Response(body, { status, headers: { "content-type": type } })]);
-    const c = createMlflowClient({
-      trackingUri: "http://ml",
-      env: {},
-      fetch: f.fetch,
-      retry: false,
-    });
-    const e = (await c.getRun("x").catch((x: unknown) => x)) as MlflowApiError;
-    expect(e).toBeInstanceOf(MlflowApiError);
-    expect(e.status).toBe(status);
-    expect(e.errorCode).toBeNull();
-    expect(e.serverMessage.length).toBeLessThanOrEqual(501);
-    expect(body.startsWith(e.serverMessage.replace(/…$/, ""))).toBe(true);
-  });
+    [
+      "text/plain",
+      "Invalid Host header - possible DNS rebinding attack detected",
+      403,
+      "PERMISSION_DENIED",
+    ],
+    ["text/html", `<html><body>${"x".repeat(2000)}</body></html>`, 502, "INTERNAL_ERROR"],
+    ["text/plain", "", 401, "UNAUTHENTICATED"],
+    ["text/html", "<h1>Not Found</h1>", 404, "ENDPOINT_NOT_FOUND"],
+    ["text/plain", "upstream busy", 503, "TEMPORARILY_UNAVAILABLE"],
+  ])(
+    "copes with a non-JSON %s body (the code its status stands for, as Python's client gives it)",
+    async (type, body, status, code) => {
+      const f = fakeFetch([
+        () => new Response(body, { status, headers: { "content-type": type } }),
+      ]);
+      const c = createMlflowClient({
+        trackingUri: "http://ml",
+        env: {},
+        fetch: f.fetch,
+        retry: false,
+      });
+      const e = (await c.getRun("x").catch((x: unknown) => x)) as MlflowApiError;
+      expect(e).toBeInstanceOf(MlflowApiError);
+      expect(e.status).toBe(status);
+      expect(e.errorCode).toBe(code);
+      expect(MlflowApiError.is(e, code)).toBe(true);
+      expect(e.serverMessage.length).toBeLessThanOrEqual(501);
+      expect(body.startsWith(e.serverMessage.replace(/…$/, ""))).toBe(true);
+    },
+  );
 
   it("a success that is not JSON (a login page in front of the server) is an MlflowApiError", async () => {
     const page = "<html><head><title>Sign in</title></head><body>SSO</body></html>";
@@ -301,11 +314,17 @@ describe("MlflowApiError", () => {
     expect(err.message).toContain('It began: {"run": {"info":');
   });
 
-  it("an error body that is JSON but not MLflow's is kept as its JSON text; FastAPI's detail is read", () => {
+  it("an error body that is JSON but not MLflow's is kept as its JSON text; FastAPI's detail is read; the code is the status's", () => {
     const e = MlflowApiError.fromBody(500, { error: "boom", at: 3 }, "GET", "/x");
-    expect(e).toMatchObject({ errorCode: null, serverMessage: '{"error":"boom","at":3}' });
-    const detail = MlflowApiError.fromBody(500, { detail: "boom" }, "GET", "/x");
-    expect(detail).toMatchObject({ errorCode: null, serverMessage: "boom" });
+    expect(e).toMatchObject({
+      errorCode: "INTERNAL_ERROR",
+      serverMessage: '{"error":"boom","at":3}',
+    });
+    const detail = MlflowApiError.fromBody(403, { detail: "boom" }, "GET", "/x");
+    expect(detail).toMatchObject({ errorCode: "PERMISSION_DENIED", serverMessage: "boom" });
+    // An MLflow error body's own code wins over the status's.
+    const own = MlflowApiError.fromBody(400, { error_code: "INVALID_PARAMETER_VALUE" }, "G", "/x");
+    expect(own.errorCode).toBe("INVALID_PARAMETER_VALUE");
   });
 });
 
@@ -831,7 +850,7 @@ describe("found in a review against real servers", () => {
     const down = await c.downloadArtifact("r1", "model").catch((e: unknown) => e);
     expect(down).toMatchObject({
       status: 400,
-      errorCode: null,
+      errorCode: "BAD_REQUEST",
       serverMessage: "Artifact path refers to a directory",
       path: "/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/model",
     });

@@ -522,7 +522,11 @@ describe("client helpers against the fake", () => {
     const down = await clientOf(fake, fetchFrom([unavailable, ...fake.handlers]))
       .findModelVersionByAlias("iris", "nope")
       .catch((e: unknown) => e);
-    expect(down).toMatchObject({ name: "MlflowApiError", status: 503, errorCode: null });
+    expect(down).toMatchObject({
+      name: "MlflowApiError",
+      status: 503,
+      errorCode: "TEMPORARILY_UNAVAILABLE",
+    });
     const reset = networkError({ times: 1 });
     const gone = await clientOf(fake, fetchFrom([reset, ...fake.handlers]))
       .findModelVersionByAlias("iris", "nope")
@@ -590,9 +594,10 @@ describe("client helpers against the fake", () => {
     expect(await new Response(await client.downloadArtifact(id, "notes.txt")).text()).toBe(
       "streamed text",
     );
-    // A folder is no file: the artifact server's 400, with `detail` and no error_code.
+    // A folder is no file: the artifact server's 400, with `detail` and no error_code (the code
+    // is the status's).
     const folder = await client.downloadArtifact(id, "model").catch((e: unknown) => e);
-    expect(folder).toMatchObject({ status: 400, errorCode: null });
+    expect(folder).toMatchObject({ status: 400, errorCode: "BAD_REQUEST" });
     expect((folder as MlflowApiError).serverMessage).toContain(
       "Artifact path refers to a directory, not a file",
     );
