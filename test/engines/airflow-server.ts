@@ -59,6 +59,18 @@ export interface StartAirflowOptions {
    * workers would need the private CA to reach the Execution API.
    */
   readonly tls?: boolean;
+  /**
+   * More SimpleAuthManager users besides admin/admin (`[core] simple_auth_manager_users`, their
+   * passwords in `[core] simple_auth_manager_passwords_file`), e.g. a viewer to check 403s.
+   */
+  readonly users?: readonly AirflowUser[];
+}
+
+/** A SimpleAuthManager user: its role is one of Airflow's four (auth/managers/simple). */
+export interface AirflowUser {
+  readonly username: string;
+  readonly password: string;
+  readonly role: "viewer" | "user" | "op" | "admin";
 }
 
 export interface AirflowServer {
@@ -112,12 +124,17 @@ export async function startAirflow(options: StartAirflowOptions): Promise<Airflo
   const port = await freePort();
   const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
   const passwordsFile = join(home, "simple_auth_manager_passwords.json");
-  await writeFile(passwordsFile, `${JSON.stringify({ [USERNAME]: PASSWORD })}\n`);
+  const users: readonly AirflowUser[] = [
+    { username: USERNAME, password: PASSWORD, role: "admin" },
+    ...(options.users ?? []),
+  ];
+  const passwords = Object.fromEntries(users.map((u) => [u.username, u.password]));
+  await writeFile(passwordsFile, `${JSON.stringify(passwords)}\n`);
 
   const refresh = String(options.dagRefreshSeconds ?? 5);
   const extra: Record<string, string> = {
     AIRFLOW__CORE__AUTH_MANAGER: SIMPLE_AUTH_MANAGER,
-    AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: `${USERNAME}:admin`,
+    AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS: users.map((u) => `${u.username}:${u.role}`).join(","),
     AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE: passwordsFile,
     AIRFLOW__CORE__EXECUTOR: "LocalExecutor",
     AIRFLOW__CORE__PARALLELISM: String(options.parallelism ?? 4),
