@@ -12,12 +12,14 @@ import { normalizeBaseUrl } from "../fake.js";
 import { fakeHttp } from "../http.js";
 import { airflowError } from "../response.js";
 import { dispatcher, fetchVia, routed, unansweredByFake } from "../router.js";
+import { AIRFLOW_ROLES, airflowRoleMay, routeAccessLookup } from "./permissions.js";
 import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
 import type {
   AirflowDagScript,
   AirflowDagSpec,
   AirflowFake,
   AirflowFakeOptions,
+  AirflowFakeUser,
   AirflowImportErrorSpec,
   TaskOutcome,
 } from "./types.js";
@@ -165,6 +167,8 @@ interface Run {
   readonly conf: Record<string, unknown> | null;
   note: string | null;
   readonly tis: Map<string, Ti>;
+  /** Who triggered it (`triggering_user_name`). */
+  readonly triggeredBy: string;
 }
 
 interface Pool {
@@ -380,8 +384,7 @@ const PATH_PARAMS: ReadonlySet<string> = new Set(["xcom_key", "variable_key", "p
 export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake {
   const baseUrl = normalizeBaseUrl(options.baseUrl ?? "http://airflow.mock");
   const clock = options.clock ?? systemClock;
-  const username = options.username ?? "admin";
-  const password = options.password ?? "admin";
+  const users = fakeUsers(options);
   const ttlMs = (options.tokenTtlSeconds ?? 86_400) * 1000;
   const leewayMs = (options.tokenLeewaySeconds ?? 0) * 1000;
   const defaultDuration = options.taskDurationMs ?? 1000;
@@ -393,7 +396,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   // --- state -------------------------------------------------------------------------------
   let dags = new Map<string, Dag>();
   let active = new Set<Run>();
-  let tokens = new Map<string, number>(); // token → expiry (ms)
+  let tokens = new Map<string, { expiry: number; user: AirflowFakeUser }>();
+  /** The user of each request past the auth check (a run's triggering_user_name). */
+  const requestUser = new WeakMap<Request, AirflowFakeUser>();
   let tokenCount = 0;
   let variables = new Map<string, Variable>();
   let pools = new Map<string, Pool>();
@@ -796,7 +801,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       run_type: "manual",
       state: run.state,
       triggered_by: "rest_api",
-      triggering_user_name: username,
+      triggering_user_name: run.triggeredBy,
       conf: run.conf,
       note: run.note,
       // The versions of the run's task instances (DagRun.dag_versions): none without any.
@@ -896,14 +901,29 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   });
 
   // --- request plumbing ----------------------------------------------------------------------
-  /** Airflow's auth dependency: runs before validation, so a bad token wins over a bad body. */
+  const routeAccess = routeAccessLookup(PATH_PARAMS);
+
+  /**
+   * Airflow's auth dependencies: the token (get_user), then the permission the route needs for
+   * the token's role (requires_access_*, permissions.ts). They run before validation, so a bad
+   * token or a refused role wins over a bad body.
+   */
   function authFailure(request: Request): Response | undefined {
     const header = request.headers.get("authorization") ?? "";
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!m) return airflowError(401, "Not authenticated");
-    const expiry = tokens.get(m[1] as string);
-    if (expiry === undefined) return airflowError(403, "Invalid JWT token");
-    if (clock.now() > expiry + leewayMs) return airflowError(401, "Token Expired");
+    const token = tokens.get(m[1] as string);
+    if (token === undefined) return airflowError(403, "Invalid JWT token");
+    if (clock.now() > token.expiry + leewayMs) return airflowError(401, "Token Expired");
+    const url = new URL(request.url);
+    const path = url.pathname.startsWith(basePath)
+      ? url.pathname.slice(basePath.length)
+      : url.pathname;
+    const access = routeAccess(request.method, path);
+    if (!access) throw new Error(`Airflow fake: no permission for ${request.method} ${path}`);
+    if (!airflowRoleMay(token.user.role, access[2], access[3]))
+      return airflowError(403, "Forbidden");
+    requestUser.set(request, token.user);
     return undefined;
   }
 
@@ -1059,12 +1079,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       if (!body.username || !body.password)
         return airflowError(400, "Username and password must be provided");
-      if (body.username !== username || body.password !== password) {
+      const user = users.find((u) => u.username === body.username);
+      if (!user || user.password !== body.password) {
         return airflowError(401, "Invalid credentials");
       }
       tokenCount++;
-      const token = `fake.${base64url(JSON.stringify({ sub: username, n: tokenCount }))}.${nextId().replace(/-/g, "")}`;
-      tokens.set(token, clock.now() + ttlMs);
+      // Like Airflow's JWT, the token names its user and role (`sub`, `role`).
+      const claims = { sub: user.username, role: user.role, n: tokenCount };
+      const token = `fake.${base64url(JSON.stringify(claims))}.${nextId().replace(/-/g, "")}`;
+      tokens.set(token, { expiry: clock.now() + ttlMs, user });
       return Response.json({ access_token: token }, { status: 201 });
     }),
 
@@ -1332,6 +1355,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           conf: (body.conf as Record<string, unknown> | null | undefined) ?? {},
           note: (body.note as string | null | undefined) || null,
           tis: new Map(),
+          triggeredBy: (requestUser.get(request) as AirflowFakeUser).username,
         };
         // DagRun.verify_integrity creates no task instance for a task whose start_date (the
         // DAG's) is after the run's logical date: such a run succeeds at once, having run nothing.
@@ -2162,12 +2186,46 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     },
     expireTokens() {
       const past = clock.now() - leewayMs - 1;
-      for (const token of tokens.keys()) tokens.set(token, past);
+      for (const token of tokens.values()) token.expiry = past;
     },
     tokenRequests: () => tokenCount,
     settle,
     tick: () => tick(),
   };
+}
+
+/** The users POST /auth/token accepts: `users`, else one admin (`username`/`password`, admin/admin). */
+function fakeUsers(options: AirflowFakeOptions): readonly AirflowFakeUser[] {
+  if (options.users === undefined) {
+    return [
+      {
+        username: options.username ?? "admin",
+        password: options.password ?? "admin",
+        role: "admin",
+      },
+    ];
+  }
+  if (options.username !== undefined || options.password !== undefined) {
+    throw new TypeError(
+      "createAirflowFake: give either users or username/password (users replaces the default admin)",
+    );
+  }
+  const seen = new Set<string>();
+  for (const user of options.users) {
+    if (!user.username || !user.password) {
+      throw new TypeError("createAirflowFake: every user needs a username and a password");
+    }
+    if (seen.has(user.username)) {
+      throw new TypeError(`createAirflowFake: user ${user.username} is listed twice`);
+    }
+    seen.add(user.username);
+    if (!AIRFLOW_ROLES.includes(user.role)) {
+      throw new TypeError(
+        `createAirflowFake: user ${user.username} has role ${JSON.stringify(user.role)}; Airflow's roles are ${AIRFLOW_ROLES.join(", ")}`,
+      );
+    }
+  }
+  return options.users.map((u) => ({ username: u.username, password: u.password, role: u.role }));
 }
 
 function cmp(a: string, b: string): number {

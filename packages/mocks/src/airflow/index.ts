@@ -1,9 +1,20 @@
 export { createAirflowFake } from "./fake.js";
+export {
+  AIRFLOW_RESOURCE_ROLES,
+  AIRFLOW_ROLES,
+  AIRFLOW_ROUTE_ACCESS,
+  type AirflowResource,
+  type AirflowResourceMethod,
+  type AirflowRole,
+  type AirflowRouteAccess,
+  airflowRoleMay,
+} from "./permissions.js";
 export type {
   AirflowDagScript,
   AirflowDagSpec,
   AirflowFake,
   AirflowFakeOptions,
+  AirflowFakeUser,
   AirflowImportErrorSpec,
   AirflowTaskSpec,
   TaskOutcome,

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { FakeApi } from "../fake.js";
+import type { AirflowRole } from "./permissions.js";
 
 /** How one try of a task ends: a state, or a state and how long it runs. */
 export type TaskOutcome =
@@ -84,14 +85,41 @@ export interface AirflowImportErrorSpec {
   readonly timestamp?: number | string | Date;
 }
 
+/**
+ * A user of the fake's auth manager, as Airflow 3's SimpleAuthManager has them
+ * (`[core] simple_auth_manager_users = "alice:viewer,bob:admin"`, passwords in
+ * `simple_auth_manager_passwords_file`).
+ */
+export interface AirflowFakeUser {
+  readonly username: string;
+  readonly password: string;
+  /**
+   * What the user may do: `viewer` reads DAGs, runs, task instances, XComs, logs, pools and
+   * import errors (not variables); `user` also triggers, pauses, clears, patches and deletes
+   * runs; `op` also reads and writes variables and pools; `admin` everything. Anything else gets
+   * 403 `{"detail": "Forbidden"}`.
+   */
+  readonly role: AirflowRole;
+}
+
 export interface AirflowFakeOptions {
   /** Default `http://airflow.mock`. */
   readonly baseUrl?: string;
   /** Default the system clock; a manual clock moves runs and token expiry only when told. */
   readonly clock?: Clock;
-  /** Credentials POST /auth/token accepts. Default admin/admin. */
+  /**
+   * Credentials POST /auth/token accepts, for one user with the admin role. Default admin/admin.
+   * Not together with `users`.
+   */
   readonly username?: string;
   readonly password?: string;
+  /**
+   * Every user POST /auth/token accepts, each with a role; a token carries its user's role and
+   * each route checks it as SimpleAuthManager does. Replaces the default admin/admin user (as
+   * `simple_auth_manager_users` replaces Airflow's default `admin:admin`), so list an admin too
+   * if tests need one.
+   */
+  readonly users?: readonly AirflowFakeUser[];
   /** Token lifetime (`[api_auth] jwt_expiration_time`). Default 86400. */
   readonly tokenTtlSeconds?: number;
   /** `[api_auth] jwt_leeway`: seconds a token is still accepted after expiry. Default 0 (Airflow: 10). */
