@@ -2,13 +2,19 @@
  * Parity of the Airflow fake (@mlgen/mocks) with a real Airflow 3: one scenario, written once,
  * runs against the fake and against a real api-server + scheduler + dag-processor started here
  * (SQLite, simple auth manager), and every answer is compared after normalizing what legitimately
- * differs (generated ids, times, host names, the DAG folder's path). Airflow is stopped by PID
- * in afterAll.
+ * differs (generated ids, times, host names, the DAG folder's path). A second scenario has a
+ * user of each SimpleAuthManager role (viewer, user, op, admin) make the same requests on both
+ * sides, so the fake's permission table (packages/mocks/src/airflow/permissions.ts) is checked
+ * against the server's. Airflow is stopped by PID in afterAll.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AirflowFake, createAirflowFake } from "../../packages/mocks/src/index.js";
+import {
+  type AirflowFake,
+  type AirflowFakeUser,
+  createAirflowFake,
+} from "../../packages/mocks/src/index.js";
 import {
   type Caller,
   compare,
@@ -160,6 +166,24 @@ async function waitForRun(
     const run = (await res.json()) as { state?: string };
     if (run.state === "success" || run.state === "failed") return;
     if (Date.now() > deadline) throw new Error(`${dagId}/${runId} still ${run.state}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Waits until no run of any DAG is queued or running (the fake: settles them all). */
+async function waitForIdle(call: Caller, settle: () => void): Promise<void> {
+  if (call.side === "fake") {
+    settle();
+    return;
+  }
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const res = await call.fetch(
+      `${call.baseUrl}/api/v2/dags/~/dagRuns?state=queued&state=running&limit=1`,
+    );
+    const { total_entries } = (await res.json()) as { total_entries?: number };
+    if (total_entries === 0) return;
+    if (Date.now() > deadline) throw new Error(`${total_entries} runs still active`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -487,6 +511,97 @@ function scenario(settle: () => void) {
   };
 }
 
+/** One user of each role below admin, on both sides (admin/admin is the harness's own). */
+const ROLE_USERS = [
+  { username: "parity_viewer", password: "viewer-pw", role: "viewer" },
+  { username: "parity_user", password: "user-pw", role: "user" },
+  { username: "parity_op", password: "op-pw", role: "op" },
+] as const satisfies readonly AirflowFakeUser[];
+
+/**
+ * The roles scenario: each role, lowest first, logs in and makes the same reads and writes of
+ * DAGs, runs, task instances, variables and pools; what it may not do is the server's 403, which
+ * comes before the body's validation and before a missing DAG's 404. Runs and keys it makes are
+ * its own, so it answers the same whether or not the first scenario ran before it.
+ */
+function rolesScenario(settle: () => void) {
+  return async (call: Caller) => {
+    const users = [...ROLE_USERS, { username: "admin", password: "admin", role: "admin" }];
+    // Runs the first scenario left going hold pool slots and count as active runs.
+    await waitForIdle(call, settle);
+    await call("roles_token_wrong_password", "POST", "/auth/token", {
+      body: { username: "parity_viewer", password: "admin" },
+      headers: { authorization: "none" },
+    });
+    for (const [i, { username, password, role }] of users.entries()) {
+      const token = await call(`${role}_token`, "POST", "/auth/token", {
+        body: { username, password },
+        headers: { authorization: "none" },
+      });
+      const headers = { authorization: `Bearer ${token.body.access_token}` };
+      const as = (step: string, method: string, path: string, body?: unknown) =>
+        call(`${role}_${step}`, method, path, body === undefined ? { headers } : { body, headers });
+      const run = `roles_${role}`;
+      // reads
+      await as("dags_list", "GET", "/api/v2/dags?dag_id_pattern=parity");
+      await as("dag_get", "GET", "/api/v2/dags/parity_ok");
+      await as("dag_details", "GET", "/api/v2/dags/parity_ok/details");
+      await as("dag_source", "GET", "/api/v2/dagSources/parity_ok");
+      await as("import_errors", "GET", "/api/v2/importErrors");
+      await as("pools_list", "GET", "/api/v2/pools");
+      await as("pool_get_default", "GET", "/api/v2/pools/default_pool");
+      await as("variable_get_404", "GET", "/api/v2/variables/roles_no_such_key");
+      await as("variables_list", "GET", "/api/v2/variables?limit=1");
+      // DAGs: pause and unpause
+      await as("dag_pause", "PATCH", "/api/v2/dags/parity_fail?update_mask=is_paused", {
+        is_paused: true,
+      });
+      await as("dag_unpause", "PATCH", "/api/v2/dags/parity_fail", { is_paused: false });
+      await as("dag_patch_404", "PATCH", "/api/v2/dags/no_such_dag", { is_paused: true });
+      // runs: refused before validation and before the DAG is looked up
+      await as("trigger_422", "POST", "/api/v2/dags/parity_ok/dagRuns", { dag_run_id: run });
+      await as("trigger_404", "POST", "/api/v2/dags/no_such_dag/dagRuns", { logical_date: null });
+      // A logical date before the DAG's start: the run has no task instance and ends at once.
+      await as("trigger", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+        dag_run_id: run,
+        logical_date: `2024-07-0${i + 1}T00:00:00+00:00`,
+      });
+      if (role !== "viewer") await waitForRun(call, "parity_ok", run, settle);
+      await as("run_get", "GET", `/api/v2/dags/parity_ok/dagRuns/${run}`);
+      await as("runs_list", "GET", `/api/v2/dags/parity_ok/dagRuns?run_id_pattern=roles_`);
+      await as("tis_list", "GET", `/api/v2/dags/parity_ok/dagRuns/${run}/taskInstances`);
+      await as("run_note", "PATCH", `/api/v2/dags/parity_ok/dagRuns/${run}`, {
+        note: `by ${role}`,
+      });
+      await as("run_clear_dry", "POST", `/api/v2/dags/parity_ok/dagRuns/${run}/clear`, {
+        dry_run: true,
+      });
+      await as("clear_tis_dry", "POST", "/api/v2/dags/parity_ok/clearTaskInstances", {
+        dag_run_id: run,
+      });
+      await as("run_delete_404", "DELETE", "/api/v2/dags/parity_ok/dagRuns/roles_no_such_run");
+      // variables
+      const key = `roles_var_${role}`;
+      await as("variable_create", "POST", "/api/v2/variables", { key, value: "v" });
+      await as("variable_create_422", "POST", "/api/v2/variables", { value: "no key" });
+      await as("variable_get", "GET", `/api/v2/variables/${key}`);
+      await as("variable_patch", "PATCH", `/api/v2/variables/${key}`, { key, value: "w" });
+      await as("variable_delete", "DELETE", `/api/v2/variables/${key}`);
+      // pools
+      const pool = `roles_pool_${role}`;
+      await as("pool_create", "POST", "/api/v2/pools", { name: pool, slots: 2 });
+      await as("pool_get", "GET", `/api/v2/pools/${pool}`);
+      await as("pool_patch", "PATCH", `/api/v2/pools/${pool}`, {
+        name: pool,
+        slots: 3,
+        include_deferred: false,
+      });
+      await as("pool_delete", "DELETE", `/api/v2/pools/${pool}`);
+      await as("pool_delete_default", "DELETE", "/api/v2/pools/default_pool");
+    }
+  };
+}
+
 /** Fields that hold a host, process or server build: the value is replaced when set. */
 const SCRUB = new Set(["hostname", "pid", "unixname", "version", "git_version", "rendered_fields"]);
 
@@ -532,6 +647,8 @@ const EXCEPTIONS: readonly Exception[] = [];
 
 let airflow: AirflowServer | undefined;
 let dagsFolder = "";
+/** One fake for both scenarios, so it holds what the real server holds when the second starts. */
+let fake: AirflowFake;
 
 beforeAll(async () => {
   ensureEngines();
@@ -539,7 +656,11 @@ beforeAll(async () => {
   mkdirSync(dagsFolder, { recursive: true });
   writeFileSync(join(dagsFolder, "parity_dags.py"), DAG_FILE);
   writeFileSync(join(dagsFolder, "broken_dag.py"), BROKEN_FILE);
-  airflow = await startAirflow({ dagsFolder, triggerer: false });
+  airflow = await startAirflow({ dagsFolder, triggerer: false, users: ROLE_USERS });
+  fake = createAirflowFake({
+    users: [...ROLE_USERS, { username: "admin", password: "admin", role: "admin" }],
+  });
+  seedFake(fake);
   // Wait until the dag-processor has parsed both DAGs and recorded the broken file.
   const f = authedFetch(airflow.url, fetch, airflow.username, airflow.password);
   const deadline = Date.now() + 180_000;
@@ -564,8 +685,6 @@ afterAll(async () => {
 describe("Airflow fake parity with a real Airflow 3", () => {
   it("answers one scenario like the real server", async () => {
     const server = airflow as AirflowServer;
-    const fake = createAirflowFake();
-    seedFake(fake);
     const fakeSteps = await record(
       "fake",
       fake.baseUrl,
@@ -640,5 +759,51 @@ describe("Airflow fake parity with a real Airflow 3", () => {
     expect(report.staleExceptions).toEqual([]);
     expect(report.compared).toBeGreaterThanOrEqual(35);
     for (const e of EXCEPTIONS) expect(e.why.length).toBeGreaterThan(20);
+  });
+
+  it("answers each role's requests like the real server", async () => {
+    const server = airflow as AirflowServer;
+    const fakeSteps = await record(
+      "fake",
+      fake.baseUrl,
+      authedFetch(fake.baseUrl, fake.fetch, "admin", "admin"),
+      rolesScenario(() => fake.settle()),
+    );
+    const realSteps = await record(
+      "real",
+      server.url,
+      authedFetch(server.url, fetch, server.username, server.password),
+      rolesScenario(() => {}),
+    );
+    // The real server did refuse and allow: the roles differ where SimpleAuthManager says.
+    const status = (step: string) => realSteps.find((s) => s.name === step)?.status;
+    const byRole = (step: string) =>
+      ["viewer", "user", "op", "admin"].map((r) => status(`${r}_${step}`));
+    expect(byRole("dag_get")).toEqual([200, 200, 200, 200]);
+    expect(byRole("trigger")).toEqual([403, 200, 200, 200]);
+    expect(byRole("trigger_422")).toEqual([403, 422, 422, 422]);
+    expect(byRole("dag_pause")).toEqual([403, 200, 200, 200]);
+    expect(byRole("variable_get_404")).toEqual([403, 403, 404, 404]);
+    expect(byRole("pool_create")).toEqual([403, 403, 201, 201]);
+    expect(realSteps.find((s) => s.name === "viewer_trigger")?.body).toEqual({
+      detail: "Forbidden",
+    });
+    const fakeNorm = normalize(scrub(fakeSteps), {
+      ...NORMALIZE,
+      replace: [[FAKE_DAGS, "<dags>"]],
+    });
+    const realNorm = normalize(scrub(realSteps), {
+      ...NORMALIZE,
+      replace: [[dagsFolder, "<dags>"]],
+    });
+    const report = compare(fakeNorm, realNorm);
+    for (const d of report.differences) {
+      console.log(
+        `--- ${d.step}\nfake: ${JSON.stringify(d.fake)}\nreal: ${JSON.stringify(d.real)}`,
+      );
+    }
+    console.log(`roles parity: ${report.compared} steps compared`);
+    expect(report.differences.map((d) => d.step)).toEqual([]);
+    expect(report.compared).toBeGreaterThanOrEqual(130);
   });
 });
