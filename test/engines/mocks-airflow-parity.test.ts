@@ -529,6 +529,11 @@ function rolesScenario(settle: () => void) {
     const users = [...ROLE_USERS, { username: "admin", password: "admin", role: "admin" }];
     // Runs the first scenario left going hold pool slots and count as active runs.
     await waitForIdle(call, settle);
+    // FastAPI reads a JSON body before any dependency: a bad one is 422 even without a token.
+    await call("roles_bad_json_no_token_422", "POST", "/api/v2/dags/parity_ok/dagRuns", {
+      raw: '{"logical_date": null,}',
+      headers: { authorization: "none", "content-type": "application/json" },
+    });
     await call("roles_token_wrong_password", "POST", "/auth/token", {
       body: { username: "parity_viewer", password: "admin" },
       headers: { authorization: "none" },
@@ -561,6 +566,10 @@ function rolesScenario(settle: () => void) {
       // runs: refused before validation and before the DAG is looked up
       await as("trigger_422", "POST", "/api/v2/dags/parity_ok/dagRuns", { dag_run_id: run });
       await as("trigger_404", "POST", "/api/v2/dags/no_such_dag/dagRuns", { logical_date: null });
+      await call(`${role}_trigger_bad_json_422`, "POST", "/api/v2/dags/parity_ok/dagRuns", {
+        raw: "{bad",
+        headers: { ...headers, "content-type": "application/json" },
+      });
       // A logical date before the DAG's start: the run has no task instance and ends at once.
       await as("trigger", "POST", "/api/v2/dags/parity_ok/dagRuns", {
         dag_run_id: run,

@@ -30,6 +30,7 @@ import {
   ilikeFilter,
   isoTime,
   isoTimeMicros,
+  jsonInvalid,
   missing,
   pageParams,
   parseAware,
@@ -218,6 +219,21 @@ function notMockedRoute(request: Request, base: string): Response | null {
     },
     { status: 501 },
   );
+}
+
+/**
+ * Whether FastAPI reads the request's body as JSON before the route's dependencies: a route with
+ * a body (the fake's POST and PATCH routes) and a content type that is absent, `application/json`
+ * or `application/*+json`.
+ */
+function parsesJsonBody(request: Request): boolean {
+  if (request.method !== "POST" && request.method !== "PATCH" && request.method !== "PUT") {
+    return false;
+  }
+  const type = request.headers.get("content-type");
+  if (type === null) return true;
+  const mime = (type.split(";")[0] as string).trim().toLowerCase();
+  return mime === "application/json" || /^application\/.*\+json$/.test(mime);
 }
 
 /**
@@ -927,13 +943,23 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return undefined;
   }
 
-  /** Wraps a resolver: auth first, then the runs catch up with the clock. */
+  /**
+   * Wraps a resolver: a JSON body Python cannot read first (FastAPI parses the body before it
+   * runs any dependency), then auth, then the runs catch up with the clock.
+   */
   function guarded<A extends { request: Request }, R>(resolver: (info: A) => R): (info: A) => R {
-    return (info: A) => {
+    const run = (info: A): R => {
       const denied = authFailure(info.request);
       if (denied) return denied as never;
       tick();
       return resolver(info);
+    };
+    return (info: A) => {
+      if (!parsesJsonBody(info.request)) return run(info);
+      return info.request
+        .clone()
+        .text()
+        .then((text) => (text === "" ? null : jsonInvalid(text)) ?? run(info)) as never;
     };
   }
 

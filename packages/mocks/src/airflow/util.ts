@@ -1,5 +1,6 @@
 /** Small helpers the Airflow fake shares: Airflow's date format, Python-style text, ids, FastAPI errors. */
 import { airflowError } from "../response.js";
+import { pythonJsonError } from "./python-json.js";
 
 /** Recent isoTime answers: every read of a run or task formats the same few times again. */
 const isoTimes = new Map<number, string>();
@@ -227,6 +228,24 @@ export function checkKeys(
   return issues;
 }
 
+/**
+ * FastAPI's 422 for a body Python's json.loads refuses (read before any dependency runs, so
+ * before the auth checks), or null when Python reads it.
+ */
+export function jsonInvalid(text: string): Response | null {
+  const error = pythonJsonError(text);
+  if (!error) return null;
+  return validationError([
+    {
+      type: "json_invalid",
+      loc: ["body", error.pos],
+      msg: "JSON decode error",
+      input: {},
+      ctx: { error: error.msg },
+    },
+  ]);
+}
+
 /** Reads a JSON object body; a body that is not an object gives FastAPI's 422. */
 export async function readJsonObject(
   request: Request,
@@ -238,15 +257,18 @@ export async function readJsonObject(
   } catch (e) {
     return {
       ok: false,
-      response: validationError([
-        {
-          type: "json_invalid",
-          loc: ["body", 0],
-          msg: "JSON decode error",
-          input: {},
-          ctx: { error: e instanceof Error ? e.message : String(e) },
-        },
-      ]),
+      response:
+        jsonInvalid(text) ??
+        // Python reads it (NaN, Infinity) where JavaScript cannot: said as JavaScript's error.
+        validationError([
+          {
+            type: "json_invalid",
+            loc: ["body", 0],
+            msg: "JSON decode error",
+            input: {},
+            ctx: { error: e instanceof Error ? e.message : String(e) },
+          },
+        ]),
     };
   }
   if (parsed === undefined)
