@@ -190,7 +190,12 @@ describe("users with roles", () => {
     expect((await client.getDag("train")).dag_id).toBe("train");
     const error = await client.triggerDagRun("train", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AirflowApiError);
-    expect((error as AirflowApiError).status).toBe(403);
+    expect([(error as AirflowApiError).status, (error as AirflowApiError).message]).toEqual([
+      403,
+      "POST /api/v2/dags/train/dagRuns → 403: Forbidden",
+    ]);
+    // A refused role is not a stale token: the client does not log in again.
+    expect(fake.tokenRequests()).toBe(1);
   });
 
   it("refuses users it could never log in or check", () => {
