@@ -70,7 +70,8 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       e instanceof Error &&
       ["AirflowApiError", "AirflowDagRunExistsError", "AirflowRequestError"].includes(e.name)
     ) {
-      io.stderr(`mlgen: ${e.message}\n`);
+      const status = (e as { status?: unknown }).status;
+      io.stderr(`mlgen: ${e.message}\n${status === 403 ? `  fix: ${AIRFLOW_FORBIDDEN}\n` : ""}`);
       return 1;
     }
     // A wait that ran out of time: the run's answer, not a fault of mlgen's.
@@ -86,6 +87,10 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     return 2;
   }
 }
+
+/** What a 403 from Airflow means: the user logged in, and its role does not allow the call. */
+const AIRFLOW_FORBIDDEN =
+  "the user is logged in but its role does not allow this (Airflow's simple auth manager: viewer reads DAGs and runs, user also triggers, pauses and clears, op also manages variables and pools, admin everything); use a user whose role does, or ask an admin to change the role";
 
 /** A bug in mlgen, not in the user's input: say so, and show the stack only on request. */
 function internalError(e: unknown, io: CliIO): string {

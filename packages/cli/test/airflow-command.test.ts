@@ -72,6 +72,34 @@ describe("mlgen airflow", () => {
     }
   });
 
+  it("a 403 (logged in, a role that does not allow it) says so and how to get the right role", async () => {
+    const { createAirflowFake } = await import("../../mocks/src/index.js");
+    const fake = createAirflowFake({
+      users: [{ username: "vera", password: "vera-pw", role: "viewer" }],
+    });
+    fake.addDag({ dagId: "train", tasks: [{ taskId: "fit" }] });
+    const { vi } = await import("vitest");
+    vi.stubGlobal("fetch", fake.fetch);
+    try {
+      const env = {
+        MLGEN_AIRFLOW_URL: fake.baseUrl,
+        MLGEN_AIRFLOW_USER: "vera",
+        MLGEN_AIRFLOW_PASSWORD: "vera-pw",
+      };
+      const r = await cli(env, "airflow", "trigger", "train");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        "mlgen: POST /api/v2/dags/train/dagRuns → 403: Forbidden\n  fix: the user is logged in but its role does not allow this (Airflow's simple auth manager: viewer reads DAGs and runs, user also triggers, pauses and clears, op also manages variables and pools, admin everything); use a user whose role does, or ask an admin to change the role\n",
+      );
+      expect(r.stderr).not.toContain("vera-pw");
+      // Other errors get no such fix.
+      const missing = await cli(env, "airflow", "status", "nope");
+      expect(missing.stderr).not.toContain("fix:");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it("status says what the server answered, not 'no runs', when it answers an error", async () => {
     const answers: Record<string, [number, unknown]> = {
       "/api/v2/dags/broken/dagRuns": [500, { detail: "boom" }],

@@ -92,6 +92,46 @@ describe("mlgen mlflow", () => {
     }
   });
 
+  it("a 401 and a 403 from the server say what to set, and show no secret", async () => {
+    const answers: Record<string, [number, string]> = {
+      anon: [
+        401,
+        "You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.",
+      ],
+      bob: [403, "Permission denied"],
+    };
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      const auth = new Headers(input instanceof Request ? input.headers : init?.headers).get(
+        "authorization",
+      );
+      const [status, text] = auth
+        ? (answers.bob as [number, string])
+        : (answers.anon as [number, string]);
+      return new Response(text, { status, headers: { "content-type": "text/plain" } });
+    };
+    vi.stubGlobal("fetch", fetch);
+    try {
+      const anon = await cli({ MLFLOW_TRACKING_URI: "http://mlflow.test" }, "mlflow", "runs", "e1");
+      expect(anon.code).toBe(1);
+      expect(anon.stderr).toContain("→ 401 UNAUTHENTICATED: You are not authenticated.");
+      expect(anon.stderr).toContain(
+        "  fix: the server wants a user and password (or a token): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD",
+      );
+      const env = {
+        MLFLOW_TRACKING_URI: "http://mlflow.test",
+        MLFLOW_TRACKING_USERNAME: "bob",
+        MLFLOW_TRACKING_PASSWORD: "bobs-secret-pw",
+      };
+      const bob = await cli(env, "mlflow", "runs", "e1");
+      expect(bob.code).toBe(1);
+      expect(bob.stderr).toContain("→ 403 PERMISSION_DENIED: Permission denied");
+      expect(bob.stderr).toContain("  fix: the user is logged in but has no permission for this");
+      expect(bob.stderr).not.toContain("bobs-secret-pw");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it("lists both subcommands in its help", async () => {
     const r = await cli({}, "mlflow", "--help");
     expect(r.stdout).toMatch(/runs \[options\] <experiment>/);

@@ -248,8 +248,14 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   try {
     url = new URL(uri);
   } catch {
+    // The Python client's other settings: `databricks` (a workspace from ~/.databrickscfg) and a
+    // folder (a file store it writes itself). Never echo the URI: it may hold a password.
     throw new MlflowConfigError(
-      "the MLflow tracking URI is not a URL; give the server root, e.g. http://127.0.0.1:5000",
+      /^databricks$/i.test(uri.trim())
+        ? "the MLflow tracking URI 'databricks' is the Python client's shortcut to a workspace in ~/.databrickscfg; this client talks to a server over http(s): give the server root (a workspace's https://<host>, with its token in MLFLOW_TRACKING_TOKEN)"
+        : /^(?:\.{0,2}\/|~|[A-Za-z]:[\\/])|^[\w.-]+$/.test(uri.trim())
+          ? "the MLflow tracking URI is a folder to the Python client, a file store it reads and writes itself (a server's host name needs http://); start a server on the folder (mlflow server --backend-store-uri <folder>) and give its root, e.g. http://127.0.0.1:5000"
+          : "the MLflow tracking URI is not a URL; give the server root, e.g. http://127.0.0.1:5000",
     );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {

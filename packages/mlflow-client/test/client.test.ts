@@ -130,7 +130,11 @@ describe("settings", () => {
   it.each([
     [{}, "MLFLOW_TRACKING_URI"],
     [{ MLFLOW_TRACKING_URI: "file:///tmp/mlruns" }, "http(s)"],
-    [{ MLFLOW_TRACKING_URI: "databricks" }, "not a URL"],
+    [{ MLFLOW_TRACKING_URI: "databricks" }, "shortcut to a workspace in ~/.databrickscfg"],
+    [{ MLFLOW_TRACKING_URI: "./mlruns" }, "is a folder to the Python client"],
+    [{ MLFLOW_TRACKING_URI: "mlruns" }, "mlflow server --backend-store-uri"],
+    [{ MLFLOW_TRACKING_URI: "/srv/s3cret/mlruns" }, "is a folder to the Python client"],
+    [{ MLFLOW_TRACKING_URI: "http//s3cret" }, "not a URL"],
     // Without `//`, the user name (or a token) parses as the scheme: never echoed.
     [{ MLFLOW_TRACKING_URI: "s3cretuser:pw@ml.example.com" }, "start with http:// or https://"],
     [{ MLFLOW_TRACKING_URI: "localhost:5000" }, "e.g. http://localhost:5000"],

@@ -32,12 +32,23 @@ export async function connectMlflow(io: CliIO, o: MlflowConnectionOptions): Prom
   });
 }
 
+/** What a 401 and a 403 from MLflow's basic-auth app mean, and what to do. */
+const MLFLOW_UNAUTHENTICATED =
+  "the server wants a user and password (or a token): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, put them in ~/.mlflow/credentials, or pass --token / set MLFLOW_TRACKING_TOKEN; if they are set, they are wrong";
+const MLFLOW_FORBIDDEN =
+  "the user is logged in but has no permission for this (MLflow's default is READ on other users' experiments): ask the experiment's owner or an admin to grant EDIT or MANAGE, or use your own experiment";
+
 /** The client's own errors (server said no, no answer, bad settings) are one line, exit 1. */
 async function oneLineErrors(fn: () => Promise<number>): Promise<number> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof Error && CLIENT_ERRORS.has(e.name)) throw new CliError(`mlgen: ${e.message}`);
+    if (e instanceof Error && CLIENT_ERRORS.has(e.name)) {
+      const status = e.name === "MlflowApiError" ? (e as { status?: unknown }).status : undefined;
+      const fix =
+        status === 401 ? MLFLOW_UNAUTHENTICATED : status === 403 ? MLFLOW_FORBIDDEN : null;
+      throw new CliError(`mlgen: ${e.message}${fix ? `\n  fix: ${fix}` : ""}`);
+    }
     throw e;
   }
 }
