@@ -1,9 +1,11 @@
 /**
  * Real engines: the DAG files `mlgen lint` says Airflow refuses for a duplicate task id
- * (duplicate-task-id, MLG2015), a dependency cycle (dependency-cycle, MLG2016) or an id or
- * trigger rule it does not take (invalid-argument, MLG2017) are exactly the ones real Airflow 3
- * and Airflow 2 (each from its pinned venv) fail to import with DuplicateTaskIdFound,
- * AirflowDagCycleException or ValueError: every file of the table below is imported
+ * (duplicate-task-id, MLG2015), a dependency cycle (dependency-cycle, MLG2016), an id, trigger
+ * rule, schedule or start date it does not take (invalid-argument, MLG2017) or a dependency
+ * between two DAGs (cross-dag-dependency, MLG2019) are exactly the ones real Airflow 3 and
+ * Airflow 2 (each from its pinned venv) fail to import for that reason, and the @dag function
+ * it says is never called (dag-never-called, MLG2018) is the one whose DAG Airflow does not
+ * load: every file of the table below is imported
  * with the DagBag (test/python/inspect_dags.py) and linted, and the two verdicts are compared
  * file by file. The table holds both sides: the shapes that are refused, and near misses that
  * Airflow takes (a TaskFlow function called twice, ids in two branches, a loop over a name, a
@@ -19,11 +21,11 @@ const HEAD = `import pendulum
 
 try:
     from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG, TaskGroup, chain, cross_downstream, task, task_group
+    from airflow.sdk import DAG, TaskGroup, chain, cross_downstream, dag, task, task_group
     from airflow.task.trigger_rule import TriggerRule
 except ImportError:
     from airflow import DAG
-    from airflow.decorators import task, task_group
+    from airflow.decorators import dag, task, task_group
     from airflow.models.baseoperator import chain, cross_downstream
     from airflow.operators.empty import EmptyOperator
     from airflow.utils.task_group import TaskGroup
@@ -103,7 +105,18 @@ const FILES: Record<string, string> = {
     `EmptyOperator(task_id="a", trigger_rule=TriggerRule.ALL_SUCESS)`,
   ),
   "bad_default_trigger.py": `${HEAD}\nwith DAG("bad_default_trigger", schedule=None, start_date=START, default_args={"trigger_rule": "one_sucess"}):\n    EmptyOperator(task_id="a")\n`,
+  "bad_schedule_cron.py": `${HEAD}\nwith DAG("bad_schedule_cron", schedule="0 25 * * *", start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "bad_schedule_preset.py": `${HEAD}\nwith DAG("bad_schedule_preset", schedule="@dialy", start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "bad_schedule_word.py": `${HEAD}\nwith DAG("bad_schedule_word", schedule="daily", start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "bad_start_date.py": `${HEAD}\nwith DAG("bad_start_date", schedule="@daily", start_date="2026-01-01"):\n    EmptyOperator(task_id="a")\n`,
+  "ok_default_start_date.py": `${HEAD}\nwith DAG("ok_default_start_date", schedule="@daily", default_args={"start_date": "2026-01-01"}):\n    EmptyOperator(task_id="a")\n`,
+  "cross_two_dags.py": `${HEAD}\nwith DAG("cross_a", schedule=None, start_date=START):\n    a = EmptyOperator(task_id="a")\nwith DAG("cross_b", schedule=None, start_date=START):\n    b = EmptyOperator(task_id="b")\na >> b\n`,
+  "cross_dag_kwarg.py": `${HEAD}\nd1 = DAG("cross_c", schedule=None, start_date=START)\nd2 = DAG("cross_d", schedule=None, start_date=START)\nx = EmptyOperator(task_id="x", dag=d1)\ny = EmptyOperator(task_id="y", dag=d2)\ny.set_upstream(x)\n`,
+  "uncalled_dag.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_dag():\n    EmptyOperator(task_id="a")\n`,
   // Taken by Airflow.
+  "ok_schedules.py": `${HEAD}\nwith DAG("ok_six_fields", schedule="0 0 3 * * *", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_cron", schedule="*/15 6-18 * * MON-FRI", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_preset", schedule="@quarterly", start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "ok_called_dags.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef ok_assigned():\n    EmptyOperator(task_id="a")\n\n@dag(schedule=None, start_date=START)\ndef ok_listed():\n    EmptyOperator(task_id="a")\n\nbuilt = ok_assigned()\nfor make in [ok_listed]:\n    make()\n`,
+  "ok_same_ids_two_dags.py": `${HEAD}\nd1 = DAG("ok_ids_1", schedule=None, start_date=START)\nd2 = DAG("ok_ids_2", schedule=None, start_date=START)\na1 = EmptyOperator(task_id="a", dag=d1)\na2 = EmptyOperator(task_id="a", dag=d2)\nb1 = EmptyOperator(task_id="b", dag=d1)\nb2 = EmptyOperator(task_id="b", dag=d2)\na1 >> b1\nb2 >> a2\n`,
   "ok_ids.py": dag(
     "ok_ids.v2",
     `EmptyOperator(task_id="заказы")\nEmptyOperator(task_id="load.v2-b")\nEmptyOperator(task_id="${"y".repeat(250)}")\nwith TaskGroup("load-eu_1"):\n    EmptyOperator(task_id="c")`,
@@ -174,8 +187,9 @@ function airflowVerdict(error: string | undefined): string | null {
   if (error === undefined) return null;
   const m = /(DuplicateTaskIdFound|AirflowDagCycleException)/.exec(error);
   if (m) return m[1] as string;
+  if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (
-    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS/.test(
+    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'/.test(
       error,
     )
   ) {
@@ -189,12 +203,16 @@ function mlgenVerdict(name: string): string | null {
     (f) =>
       f.ruleId === "duplicate-task-id" ||
       f.ruleId === "dependency-cycle" ||
-      f.ruleId === "invalid-argument",
+      f.ruleId === "invalid-argument" ||
+      f.ruleId === "cross-dag-dependency" ||
+      f.ruleId === "dag-never-called",
   );
   for (const f of found) expect(f.severity, `${name}: ${f.message}`).toBe("error");
   // Ids and trigger rules are checked as each task is made, a duplicate id as it is added, and
   // cycles once the DAG is built.
+  if (found.some((f) => f.ruleId === "dag-never-called")) return "no DAG";
   if (found.some((f) => f.ruleId === "invalid-argument")) return "invalid";
+  if (found.some((f) => f.ruleId === "cross-dag-dependency")) return "cross";
   if (found.some((f) => f.ruleId === "duplicate-task-id")) return "DuplicateTaskIdFound";
   return found.length > 0 ? "AirflowDagCycleException" : null;
 }
@@ -203,7 +221,7 @@ describe.each([
   ["Airflow 3", PYTHON],
   ["Airflow 2", AIRFLOW2_PYTHON],
 ])("%s refuses exactly the files mlgen lint says it refuses", (_name, python) => {
-  it("duplicate task ids, dependency cycles, bad ids and trigger rules, and the near misses it takes", () => {
+  it("duplicate ids, cycles, bad ids, trigger rules, schedules and start dates, dependencies across DAGs, uncalled @dag functions, and the near misses it takes", () => {
     const seen = inspectDags(folder, { python });
     const errors = new Map(
       Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
@@ -212,7 +230,12 @@ describe.each([
       .sort()
       .map((name) => ({
         name,
-        airflow: airflowVerdict(errors.get(name)),
+        // An uncalled @dag function's file imports, without the DAG (named as the file).
+        airflow:
+          airflowVerdict(errors.get(name)) ??
+          (name.startsWith("uncalled_") && !(name.replace(/\.py$/, "") in seen.dags)
+            ? "no DAG"
+            : null),
         mlgen: mlgenVerdict(name),
       }));
     expect(verdicts.filter((v) => v.airflow !== v.mlgen)).toEqual([]);
@@ -224,12 +247,29 @@ describe.each([
           ? "AirflowDagCycleException"
           : v.name.startsWith("bad_")
             ? "invalid"
-            : null;
+            : v.name.startsWith("cross_")
+              ? "cross"
+              : v.name.startsWith("uncalled_")
+                ? "no DAG"
+                : null;
       expect(v.airflow, v.name).toBe(expected);
     }
     // The files it takes load every DAG they define.
     expect(Object.keys(seen.dags)).toEqual(
-      expect.arrayContaining(["ok_daily", "ok_hourly", "ok_loop_a", "ok_loop_b", "ok_helper_2"]),
+      expect.arrayContaining([
+        "ok_daily",
+        "ok_hourly",
+        "ok_loop_a",
+        "ok_loop_b",
+        "ok_helper_2",
+        "ok_assigned",
+        "ok_listed",
+        "ok_ids_1",
+        "ok_ids_2",
+        "ok_six_fields",
+        "ok_cron",
+        "ok_preset",
+      ]),
     );
   });
 });

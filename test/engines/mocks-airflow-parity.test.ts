@@ -698,21 +698,27 @@ afterAll(async () => {
   await airflow?.stop();
 });
 
+/** One scenario's steps on the fake (settled between steps) and on the real server, as admin. */
+async function recordBoth(make: (settle: () => void) => (call: Caller) => Promise<void>) {
+  const server = airflow as AirflowServer;
+  const fakeSteps = await record(
+    "fake",
+    fake.baseUrl,
+    authedFetch(fake.baseUrl, fake.fetch, "admin", "admin"),
+    make(() => fake.settle()),
+  );
+  const realSteps = await record(
+    "real",
+    server.url,
+    authedFetch(server.url, fetch, server.username, server.password),
+    make(() => {}),
+  );
+  return { fakeSteps, realSteps };
+}
+
 describe("Airflow fake parity with a real Airflow 3", () => {
   it("answers one scenario like the real server", async () => {
-    const server = airflow as AirflowServer;
-    const fakeSteps = await record(
-      "fake",
-      fake.baseUrl,
-      authedFetch(fake.baseUrl, fake.fetch, "admin", "admin"),
-      scenario(() => fake.settle()),
-    );
-    const realSteps = await record(
-      "real",
-      server.url,
-      authedFetch(server.url, fetch, server.username, server.password),
-      scenario(() => {}),
-    );
+    const { fakeSteps, realSteps } = await recordBoth(scenario);
     // The scenario really exercised the flows on the real side (not two matching errors).
     const real = (name: string) => realSteps.find((s) => s.name === name) as Step;
     type Json = {
@@ -778,19 +784,7 @@ describe("Airflow fake parity with a real Airflow 3", () => {
   });
 
   it("answers each role's requests like the real server", async () => {
-    const server = airflow as AirflowServer;
-    const fakeSteps = await record(
-      "fake",
-      fake.baseUrl,
-      authedFetch(fake.baseUrl, fake.fetch, "admin", "admin"),
-      rolesScenario(() => fake.settle()),
-    );
-    const realSteps = await record(
-      "real",
-      server.url,
-      authedFetch(server.url, fetch, server.username, server.password),
-      rolesScenario(() => {}),
-    );
+    const { fakeSteps, realSteps } = await recordBoth(rolesScenario);
     // The real server did refuse and allow: the roles differ where SimpleAuthManager says.
     const status = (step: string) => realSteps.find((s) => s.name === step)?.status;
     const byRole = (step: string) =>

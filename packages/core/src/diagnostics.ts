@@ -273,6 +273,18 @@ export const DIAGNOSTICS = {
       "{what}: Airflow refuses it when it builds the DAG ({reason}), so the whole file fails to import and none of its DAGs load",
     fix: "{hint}",
   },
+  MLG2018: {
+    severity: "error",
+    message:
+      "the @dag function '{name}' is never called when the file is parsed, so Airflow builds no DAG from it: the pipeline does not exist in Airflow",
+    fix: "call it at module level, below its definition ({name}()); if another file calls it, say so here with # mlgen: disable=dag-never-called",
+  },
+  MLG2019: {
+    severity: "error",
+    message:
+      "a dependency between task '{up}' of DAG '{upDag}' and task '{down}' of DAG '{downDag}': Airflow refuses the whole file when it parses it (tasks of two DAGs cannot depend on each other), so none of its DAGs load",
+    fix: "keep dependencies inside one DAG; to make '{downDag}' wait for '{upDag}', schedule it on an asset '{upDag}' updates (outlets=[Asset(...)], schedule=[Asset(...)]), or use ExternalTaskSensor or TriggerDagRunOperator",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1,5 +1,6 @@
 export * from "./airflow-context.js";
 export * from "./canonical.js";
+export * from "./cron.js";
 export * from "./diagnostics.js";
 export * from "./diagnostics-doc.js";
 export * from "./graph.js";

@@ -1605,6 +1605,48 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
     },
   ],
   [
+    "a @dag function the file never calls",
+    {
+      rule: "dag-never-called",
+      head: `${HEAD}from airflow.sdk import dag\n`,
+      body: `@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args)
+def forgotten():
+    BashOperator(task_id="a", bash_command="echo a")
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args)
+def built():
+    BashOperator(task_id="b", bash_command="echo b")
+
+
+built()
+`,
+      want: ["2:5"],
+    },
+  ],
+  [
+    "a dependency between tasks of two DAGs",
+    {
+      rule: "cross-dag-dependency",
+      body: `${dag(`    a = BashOperator(task_id="a", bash_command="echo a")
+`)}with DAG("other", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    b = BashOperator(task_id="b", bash_command="echo b")
+a >> b
+`,
+      want: ["5:1"],
+    },
+  ],
+  [
+    "a schedule croniter refuses, and a start date written as text",
+    {
+      rule: "invalid-argument",
+      body: `with DAG("d", schedule="0 25 * * *", start_date="2025-01-01", default_args=default_args):
+    a = BashOperator(task_id="a", bash_command="echo a")
+`,
+      want: ["1:24", "1:49"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",

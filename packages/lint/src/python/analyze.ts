@@ -14,6 +14,7 @@ import {
 import type {
   ArgDict,
   ContextUse,
+  CrossDagDependency,
   DagDecl,
   DagFile,
   DagTask,
@@ -384,6 +385,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   const taskflowFns = new Map<string, TaskflowFn>();
   /** @dag functions of the file, by name, with the DAG each builds. */
   const dagFunctions = new Map<string, DagDecl>();
+  /** The name node of each @dag function's definition, to tell its calls from the definition. */
+  const dagFunctionNames = new Map<string, PyNode>();
   const functionDefs = new Map<string, PyNode>();
   const callCounts = new Map<string, number>();
   const taskGroupFns = new Map<string, string>();
@@ -671,8 +674,20 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   ) => {
     if (up.length === 0 || down.length === 0) return;
     const dag = edgeDag(up) ?? edgeDag(down);
-    for (const a of up) for (const b of down) rawEdges.push([a, b, dag, at, approximate]);
+    for (const a of up) {
+      for (const b of down) {
+        rawEdges.push([a, b, dag, at, approximate]);
+        // Tasks of two DAGs: Airflow refuses the dependency when the file is parsed.
+        const da = lastDagOf.get(a);
+        const db = lastDagOf.get(b);
+        if (at && !approximate && da && db && da !== db && da.id !== null && db.id !== null) {
+          crossDag.push({ up: a, down: b, upDag: da.id, downDag: db.id, at: span(at) });
+        }
+      }
+    }
   };
+  /** Dependencies set between tasks of two DAGs, as they are set. */
+  const crossDag: CrossDagDependency[] = [];
   /** A dependency whose operand stands for no task we know: `edges` may miss some. */
   /** Teardown task id → its setup tasks' ids, from `as_teardown(setups=...)`. */
   const teardownSetups = new Map<string, string[]>();
@@ -1466,6 +1481,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         });
         (dag as { id: string | null }).id = dag.id ?? fnName;
         dagFunctions.set(fnName, dag);
+        if (nameNode && !scope.inFunction && !scope.inClass) dagFunctionNames.set(fnName, nameNode);
         inner = { ...inner, dag };
         runsAtParse = true;
       } else if ((short === "asset" || short === "asset.multi") && fnName && !scope.inFunction) {
@@ -2032,6 +2048,34 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
 
   if (dags.some((d) => d.kwargs.has("params"))) paramDefaultStrings(done);
 
+  // @dag functions the file never calls when it is parsed: Airflow finds no DAG of theirs. One
+  // named anywhere but its definition (a list of them, an argument) may be called out of sight.
+  const uncalledDagFunctions: { name: string; span: Span }[] = [];
+  if (dagFunctionNames.size > 0) {
+    const called = new Set<string>();
+    for (const c of topLevelCalls) called.add(c.callee);
+    for (const calls of helperCalls.values()) for (const c of calls) called.add(c.callee);
+    const candidates = [...dagFunctionNames].filter(([name]) => !called.has(name));
+    if (candidates.length > 0) {
+      const named = new Set<string>();
+      const wanted = new Set(candidates.map(([name]) => name));
+      const visit = (n: PyNode) => {
+        if (
+          n.name === "VariableName" &&
+          wanted.has(text(n)) &&
+          n.parent?.name !== "FunctionDefinition"
+        ) {
+          named.add(text(n));
+        }
+        for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+      };
+      visit(root);
+      for (const [name, node] of candidates) {
+        if (!named.has(name)) uncalledDagFunctions.push({ name, span: span(node) });
+      }
+    }
+  }
+
   return {
     source,
     lines,
@@ -2052,6 +2096,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     groups,
     edges,
     dependencies,
+    // An id that tasks of two DAGs share names either of them: no telling which is meant.
+    crossDagDependencies: crossDag.filter((e) => !sharedIds.has(e.up) && !sharedIds.has(e.down)),
+    uncalledDagFunctions,
     sharedIds,
     dynamicIds,
     groupCopies: new Map(

@@ -111,6 +111,15 @@ export interface Dependency {
   readonly at: Span | null;
 }
 
+/** A dependency between tasks of two DAGs, where it is set. */
+export interface CrossDagDependency {
+  readonly up: string;
+  readonly down: string;
+  readonly upDag: string;
+  readonly downDag: string;
+  readonly at: Span;
+}
+
 export interface DagDecl {
   readonly id: string | null;
   readonly span: Span;
@@ -185,6 +194,13 @@ export interface DagFile {
    * task set after itself (`a >> a`) too. Empty when a @task_group is called more than once.
    */
   readonly dependencies: readonly Dependency[];
+  /** Dependencies the file sets between tasks of two DAGs (Airflow refuses each). */
+  readonly crossDagDependencies: readonly CrossDagDependency[];
+  /**
+   * @dag functions the file never calls when it is parsed, nor names anywhere but where it
+   * defines them: Airflow builds no DAG from them.
+   */
+  readonly uncalledDagFunctions: readonly { readonly name: string; readonly span: Span }[];
   /** Task ids that tasks of more than one DAG of the file have: their nodes name the DAG. */
   readonly sharedIds: ReadonlySet<string>;
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */

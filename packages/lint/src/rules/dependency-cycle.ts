@@ -5,7 +5,8 @@ import { defineRule } from "../rule.js";
  * Dependencies that lead from a task back to itself (`a >> b >> a`, `a >> a`): Airflow checks
  * every DAG for a cycle when it parses the file and refuses the file with
  * AirflowDagCycleException. Only dependencies the analysis is sure of count (file.dependencies),
- * and none between tasks whose ids are computed (a pattern stands for several tasks).
+ * none between tasks whose ids are computed (a pattern stands for several tasks), and none of a
+ * task whose id tasks of another DAG of the file have too.
  */
 export const dependencyCycle = defineRule({
   id: "dependency-cycle",
@@ -16,6 +17,8 @@ export const dependencyCycle = defineRule({
     const next = new Map<string, Dependency[]>();
     for (const d of file.dependencies) {
       if (d.up.includes("*") || d.down.includes("*")) continue;
+      // An id tasks of two DAGs share: which one a name stands for is the last made's, a guess.
+      if (d.up.includes("\0") || d.down.includes("\0")) continue;
       const list = next.get(d.up);
       if (list) list.push(d);
       else next.set(d.up, [d]);

@@ -704,7 +704,7 @@ with DAG("daily_report", schedule="@daily", start_date=pendulum.datetime(2025, 1
   },
 
   "invalid-argument": {
-    catches: `What Airflow checks in each DAG, task group and task as it builds them: a DAG or task id with a character other than a letter, a digit, \`_\`, \`-\` or \`.\` (a space, a slash, a colon), or longer than 250 characters; a task group id with a dot or such a character (its tasks' ids are \`group.task\`); a trigger rule that is none of Airflow's (\`"all_sucess"\`, \`TriggerRule.ALL_SUCESS\`), on a task or in a DAG's or group's \`default_args\`, with the closest rule it may mean. Ids are Python's \`\\w\`, so letters and digits of any script pass. Only literal values are judged; Airflow 2's \`dummy\` and \`none_failed_or_skipped\` are airflow3-removed's.`,
+    catches: `What Airflow checks in each DAG, task group and task as it builds them: a DAG or task id with a character other than a letter, a digit, \`_\`, \`-\` or \`.\` (a space, a slash, a colon), or longer than 250 characters; a task group id with a dot or such a character (its tasks' ids are \`group.task\`); a trigger rule that is none of Airflow's (\`"all_sucess"\`, \`TriggerRule.ALL_SUCESS\`), on a task or in a DAG's or group's \`default_args\`, with the closest rule it may mean; a \`schedule\` (or Airflow 2's \`schedule_interval\`) that is no preset Airflow has (\`"@dialy"\`: did you mean \`@daily\`?), a word (\`"daily"\`) or a five-field cron expression croniter refuses (\`"0 25 * * *"\`: hour 25); a DAG's \`start_date\` written as text (\`"2025-01-01"\`). Six- and seven-field cron expressions are left to croniter, and a day that never comes (\`0 0 31 2 *\`) is not refused (Airflow imports the file and never runs it). Ids are Python's \`\\w\`, so letters and digits of any script pass. Only literal values are judged; Airflow 2's \`dummy\` and \`none_failed_or_skipped\` are airflow3-removed's.`,
     reportedAt: "the id or trigger rule as written (a DAG's positional id: the DAG call).",
     why: `Airflow raises a ValueError (an AirflowException on Airflow 2 for some) while it builds the DAG, so the whole file fails to import (a "Broken DAG" banner) and none of its DAGs load. A misspelt trigger rule is the common one: it reads fine in review, and nothing runs until the file is fixed.`,
     bad: py(`
@@ -730,6 +730,81 @@ with DAG("daily_cleanup", schedule="@daily", start_date=pendulum.datetime(2025, 
     export = BashOperator(task_id="export", bash_command="export --day {{ ds }}")
     cleanup = BashOperator(task_id="cleanup", bash_command="rm -rf staging/{{ ds }}", trigger_rule="all_done")
     export >> cleanup
+`),
+  },
+
+  "dag-never-called": {
+    catches: `A function decorated with \`@dag\` that the file never calls when Airflow parses it: not at module level (\`my_dag()\`, \`dag_object = my_dag()\`), not in a loop there, not in a function the module calls, and never named anywhere else in the file (a name in a list or passed on may be called out of sight, and is not judged). A call only under \`if __name__ == "__main__":\` does not count: Airflow imports the file under another name.`,
+    reportedAt: "the function's name in its definition.",
+    why: `\`@dag\` turns the function into one that builds the DAG when called; Airflow only sees DAGs that exist once the file has run. A file whose DAG function is never called imports without error, shows no "Broken DAG" banner and simply holds no DAG: the pipeline is missing from Airflow, and nothing says why. It happens when the call is dropped in a refactor, or when a second DAG is added to a file and only the first is called.`,
+    bad: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args)
+def daily_scores():
+    @task
+    def score() -> float:
+        return 0.9
+
+    score()
+`),
+    good: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args)
+def daily_scores():
+    @task
+    def score() -> float:
+        return 0.9
+
+    score()
+
+
+daily_scores()
+`),
+  },
+
+  "cross-dag-dependency": {
+    catches: `A dependency set between tasks of two DAGs of the file: \`>>\`, \`<<\`, \`chain()\`, \`set_upstream()\`/\`set_downstream()\` between a task made in one \`with DAG\` block (or with \`dag=\`) and one made in another. Not judged: tasks whose id tasks of both DAGs have (which one a name means is not certain), and DAGs whose id is computed.`,
+    reportedAt: "the dependency.",
+    why: `Airflow refuses a dependency between tasks of two DAGs as it parses the file ("Tried to set relationships between tasks in more than one Dag"), so the whole file fails to import (a "Broken DAG" banner) and none of its DAGs load. One DAG waits for another through an asset the first updates and the second is scheduled on, an ExternalTaskSensor, or a TriggerDagRunOperator.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("orders_ingest", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    ingest = BashOperator(task_id="ingest", bash_command="ingest --day {{ ds }}")
+
+with DAG("orders_publish", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    publish = BashOperator(task_id="publish", bash_command="publish --day {{ ds }}")
+
+ingest >> publish
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Asset
+
+${DEFAULT_ARGS}
+
+ORDERS = Asset("s3://acme-lake/orders")
+
+with DAG("orders_ingest", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="ingest", bash_command="ingest --day {{ ds }}", outlets=[ORDERS])
+
+with DAG("orders_publish", schedule=[ORDERS], start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="publish", bash_command="publish --day {{ ds }}")
 `),
   },
 

@@ -1,5 +1,7 @@
 import type { Rule } from "../rule.js";
 import { airflow3Removed } from "./airflow3-removed.js";
+import { crossDagDependency } from "./cross-dag-dependency.js";
+import { dagNeverCalled } from "./dag-never-called.js";
 import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
@@ -36,6 +38,8 @@ export const RULES: readonly Rule[] = [
   duplicateTaskId,
   dependencyCycle,
   invalidArgument,
+  dagNeverCalled,
+  crossDagDependency,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

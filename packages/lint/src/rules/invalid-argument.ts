@@ -1,4 +1,4 @@
-import { closestName, TRIGGER_RULES } from "@mlgen/core";
+import { closestName, cronSyntaxProblem, SCHEDULE_PRESETS, TRIGGER_RULES } from "@mlgen/core";
 import type { PyNode } from "../python/node.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -23,20 +23,43 @@ function badKey(id: string, group: boolean): string | null {
     : "an id takes letters, digits, '_', '-' and '.' only";
 }
 
+/** Why croniter (Airflow's cron parser) refuses a schedule string, and a preset it may mean. */
+function scheduleProblem(value: string): { reason: string; near?: string } | null {
+  const text = value.trim();
+  const presets: readonly string[] = SCHEDULE_PRESETS;
+  if (text.startsWith("@")) {
+    if (presets.includes(text)) return null;
+    const near = closestName(text, presets);
+    return { reason: "it is no preset Airflow has", ...(near ? { near } : {}) };
+  }
+  const fields = text.split(/\s+/).length;
+  if (fields === 6 || fields === 7) return null;
+  if (fields !== 5) {
+    const near = closestName(`@${text}`, presets);
+    return {
+      reason: `a cron expression has 5 fields (6 or 7 with seconds or years), this has ${fields}`,
+      ...(near ? { near } : {}),
+    };
+  }
+  const why = cronSyntaxProblem(text);
+  return why ? { reason: `croniter refuses it: ${why}` } : null;
+}
+
 const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
 
 /**
  * What Airflow checks when it builds the DAG, and refuses the whole file for: a DAG, task or
  * task group id with characters it does not take or longer than 250 (ValueError), a trigger
- * rule that is none of its own (ValueError for a string, AttributeError for `TriggerRule.X`).
- * Only literal values are judged.
+ * rule that is none of its own (ValueError for a string, AttributeError for `TriggerRule.X`), a
+ * schedule croniter cannot read (AirflowTimetableInvalid), a start date written as text
+ * (AttributeError). Only literal values are judged.
  */
 export const invalidArgument = defineRule({
   id: "invalid-argument",
   code: "MLG2017",
   defaultSeverity: "error",
   description:
-    "a DAG, task or task group id, or a trigger rule, that Airflow refuses when it builds the DAG: the file fails to import",
+    "a DAG, task or task group id, a trigger rule, a schedule or a start date that Airflow refuses when it builds the DAG: the file fails to import",
   checkPython(file, report) {
     const at = (node: PyNode) => file.lines.span(node.from, node.to);
     const refused = { refused: true, alsoAirflow2: true } as const;
@@ -55,6 +78,41 @@ export const invalidArgument = defineRule({
           node && node.name === "String" ? at(node) : dag.span,
           refused,
         );
+    }
+    // A schedule Airflow cannot read: a preset it does not have, a cron expression croniter
+    // refuses. Six- and seven-field expressions (seconds, years) are croniter's to judge.
+    for (const dag of file.dags) {
+      for (const arg of ["schedule", "schedule_interval"]) {
+        const node = dag.kwargs.get(arg);
+        const value = node ? stringValue(file.source, node) : null;
+        if (!node || value === null) continue;
+        const why = scheduleProblem(value);
+        if (why)
+          report(
+            {
+              what: `schedule '${shown(value)}'`,
+              reason: why.reason,
+              hint: `${why.near ? `did you mean '${why.near}'? ` : ""}write a preset (${SCHEDULE_PRESETS.slice(2, 6).join(", ")}, ...) or a cron expression of five fields, minute hour day month weekday ("0 3 * * *": 03:00 every day)`,
+            },
+            at(node),
+            refused,
+          );
+      }
+      // A DAG's start date written as text: Airflow reads its time zone (AttributeError on a
+      // str). In default_args, Airflow 3.3 and 2.11 import the file.
+      for (const node of [dag.kwargs.get("start_date")]) {
+        const value = node ? stringValue(file.source, node) : null;
+        if (!node || value === null) continue;
+        report(
+          {
+            what: `start_date '${shown(value)}'`,
+            reason: "a start date is a datetime, not text",
+            hint: `write pendulum.datetime(${/^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10).split("-").map(Number).join(", ") : "2025, 1, 1"}, tz="UTC")`,
+          },
+          at(node),
+          refused,
+        );
+      }
     }
     for (const group of file.groups.values()) {
       if (!group.idNode) continue;

@@ -1,0 +1,126 @@
+/** Airflow schedules: its presets, and cron expressions as croniter (Airflow's cron parser) reads them. */
+
+/** The presets Airflow 3 accepts as `schedule=`. */
+export const SCHEDULE_PRESETS = [
+  "@once",
+  "@continuous",
+  "@hourly",
+  "@daily",
+  "@weekly",
+  "@monthly",
+  "@quarterly",
+  "@yearly",
+  "@annually",
+  "@midnight",
+] as const;
+
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const FIELDS: readonly {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+  base?: number;
+}[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: MONTHS, base: 1 },
+  { name: "day of week", min: 0, max: 7, names: DAYS, base: 0 },
+];
+
+function atom(text: string, f: (typeof FIELDS)[number]): number | null {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n >= f.min && n <= f.max ? n : null;
+  }
+  const i = f.names?.indexOf(text.toUpperCase()) ?? -1;
+  return i >= 0 ? i + (f.base ?? 0) : null;
+}
+
+/**
+ * Why a 5-field cron expression is invalid, or null when it is valid: what croniter refuses
+ * (Airflow then refuses the DAG file), and a day that never comes (`0 0 31 2 *`: Airflow never
+ * schedules a run). test/engines/cron-croniter.test.ts holds it to the pinned croniter.
+ */
+export function cronProblem(expression: string): string | null {
+  return cronSyntaxProblem(expression) ?? neverOccurs(expression.trim().split(/\s+/));
+}
+
+/** What croniter refuses in a 5-field cron expression (as cronProblem, days that never come aside). */
+export function cronSyntaxProblem(expression: string): string | null {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length !== 5)
+    return `expected 5 fields (minute hour day month weekday), got ${parts.length}`;
+  for (const [i, part] of parts.entries()) {
+    const f = FIELDS[i];
+    if (!f) break;
+    const items = (part ?? "").split(",");
+    // `1#1,1#3`: nth weekdays may be listed, but not mixed with plain days.
+    const nth = items.filter((x) => x.includes("#")).length;
+    if (i === 4 && nth > 0 && nth < items.length) {
+      return `${f.name} field '${part}' is out of range ${f.min}-${f.max}`;
+    }
+    for (const raw of items) {
+      // `1-L/2`: the month's last day as a range's end.
+      const item = i === 2 ? raw.replace(/^(\d+)-l(?=\/|$)/i, "$1-31") : raw;
+      // croniter's (and so Airflow's) extensions: `?` for any day, the month's last day `L`
+      // (also as a range's end), the weekday nearest a day `15W`, and the nth weekday `1#2`
+      // (alone in its field).
+      if ((i === 2 || i === 4) && item === "?") continue;
+      if (i === 2 && (/^l$/i.test(item) || /^([1-9]|[12]\d|3[01])w$/i.test(item))) continue;
+      if (i === 4 && /^\w+#[1-5]$/.test(item) && atom(item.slice(0, -2), f) !== null) continue;
+      // `L5`: the month's last Friday.
+      if (i === 4 && /^l[0-7]$/i.test(item)) continue;
+      const [range = "", step, ...extra] = item.split("/");
+      if (extra.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) {
+        return `${f.name} field '${part}' has a bad step`;
+      }
+      if (range === "*") continue;
+      const [lo = "", hi, ...more] = range.split("-");
+      const a = atom(lo, f);
+      const b = hi === undefined ? a : atom(hi, f);
+      // A range whose end comes before its start wraps around (`FRI-MON`), as croniter reads it.
+      if (more.length > 0 || a === null || b === null) {
+        return `${f.name} field '${part}' is out of range ${f.min}-${f.max}`;
+      }
+    }
+  }
+  return null;
+}
+
+/** The most days each month has (February 29 in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The values a field's items list, or null when one is not a plain number, range or step. */
+function fieldValues(part: string, f: (typeof FIELDS)[number]): Set<number> | null {
+  const out = new Set<number>();
+  for (const item of part.split(",")) {
+    const [range = "", step = "1"] = item.split("/");
+    const [lo = "", hi] = range.split("-");
+    const a = range === "*" ? f.min : atom(lo, f);
+    const b =
+      range === "*" ? f.max : hi === undefined ? (item.includes("/") ? f.max : a) : atom(hi, f);
+    if (a === null || b === null || b < a) return null;
+    for (let v = a; v <= b; v += Number(step)) out.add(v);
+  }
+  return out;
+}
+
+/**
+ * A valid expression whose days never come: a day of the month that none of its months has
+ * (`0 0 31 2 *`, `0 0 30 2 *`). croniter finds no run for it, and Airflow never schedules one.
+ * Only when the day of the week is `*`: with both restricted, either one matching is a day.
+ */
+function neverOccurs(parts: readonly string[]): string | null {
+  const [, , dom = "", month = "", dow = ""] = parts;
+  if (dow !== "*" && dow !== "?") return null;
+  const days = fieldValues(dom, FIELDS[2] as (typeof FIELDS)[number]);
+  const months = fieldValues(month, FIELDS[3] as (typeof FIELDS)[number]);
+  if (!days || !months) return null;
+  const first = Math.min(...days);
+  if ([...months].some((m) => first <= (MONTH_DAYS[m - 1] ?? 31))) return null;
+  const names = [...months].map((m) => MONTHS[m - 1]).join(", ");
+  return `day of month '${dom}' never comes in month '${month}' (${names} ${months.size === 1 ? "has" : "have"} fewer days), so the schedule never runs`;
+}
