@@ -113,7 +113,9 @@ const FILES: Record<string, string> = {
   "cross_two_dags.py": `${HEAD}\nwith DAG("cross_a", schedule=None, start_date=START):\n    a = EmptyOperator(task_id="a")\nwith DAG("cross_b", schedule=None, start_date=START):\n    b = EmptyOperator(task_id="b")\na >> b\n`,
   "cross_dag_kwarg.py": `${HEAD}\nd1 = DAG("cross_c", schedule=None, start_date=START)\nd2 = DAG("cross_d", schedule=None, start_date=START)\nx = EmptyOperator(task_id="x", dag=d1)\ny = EmptyOperator(task_id="y", dag=d2)\ny.set_upstream(x)\n`,
   "uncalled_dag.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_dag():\n    EmptyOperator(task_id="a")\n`,
+  "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
   // Taken by Airflow.
+  "ok_python_callable_factory.py": `${HEAD}\nimport functools\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef loader(table):\n    def load():\n        print(table)\n    return load\n\ndef bound(table):\n    return functools.partial(print, table)\n\ndef picked(name):\n    return print\n\nclass Loader:\n    def __call__(self):\n        print("x")\n\nwith DAG("ok_python_callable_factory", schedule=None, start_date=START):\n    PythonOperator(task_id="a", python_callable=loader("orders"))\n    PythonOperator(task_id="b", python_callable=bound("orders"))\n    PythonOperator(task_id="c", python_callable=picked("x"))\n    PythonOperator(task_id="d", python_callable=Loader())\n`,
   "ok_schedules.py": `${HEAD}\nwith DAG("ok_six_fields", schedule="0 0 3 * * *", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_cron", schedule="*/15 6-18 * * MON-FRI", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_preset", schedule="@quarterly", start_date=START):\n    EmptyOperator(task_id="a")\n`,
   "ok_called_dags.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef ok_assigned():\n    EmptyOperator(task_id="a")\n\n@dag(schedule=None, start_date=START)\ndef ok_listed():\n    EmptyOperator(task_id="a")\n\nbuilt = ok_assigned()\nfor make in [ok_listed]:\n    make()\n`,
   "ok_same_ids_two_dags.py": `${HEAD}\nd1 = DAG("ok_ids_1", schedule=None, start_date=START)\nd2 = DAG("ok_ids_2", schedule=None, start_date=START)\na1 = EmptyOperator(task_id="a", dag=d1)\na2 = EmptyOperator(task_id="a", dag=d2)\nb1 = EmptyOperator(task_id="b", dag=d1)\nb2 = EmptyOperator(task_id="b", dag=d2)\na1 >> b1\nb2 >> a2\n`,
@@ -189,7 +191,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (m) return m[1] as string;
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (
-    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'/.test(
+    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable/.test(
       error,
     )
   ) {
@@ -269,6 +271,7 @@ describe.each([
         "ok_six_fields",
         "ok_cron",
         "ok_preset",
+        "ok_python_callable_factory",
       ]),
     );
   });

@@ -3767,6 +3767,34 @@ describe("duplicate-task-id and dependency-cycle (what makes Airflow refuse the 
     ]);
   });
 
+  it("invalid-argument: python_callable given a function's result, unless the function makes a callable", () => {
+    const body = `def load():
+    print("x")
+
+
+def loader(table):
+    def run():
+        print(table)
+    return run
+
+
+def picked():
+    return print
+
+
+${dag(`    a = PythonOperator(task_id="a", python_callable=load())
+    b = PythonOperator(task_id="b", python_callable=loader("t"))
+    c = PythonOperator(task_id="c", python_callable=picked())
+    d = PythonOperator(task_id="d", python_callable=load)
+`)}`;
+    const got = lintPythonSource("d.py", HEAD + body)
+      .filter((f) => f.ruleId === "invalid-argument")
+      .map((f) => `${f.message.split(":")[0]} | ${f.fix}`);
+    expect(got).toEqual([
+      "python_callable=load() | pass the function itself, python_callable=load, and its arguments as op_args=[...] or op_kwargs={...}",
+    ]);
+  });
+
   it("leaves alone what Airflow takes: branches, try, loops over names or one item, computed ids, TaskFlow, two DAGs, a DAG per pass, helpers", () => {
     const body = `${dag(`    if TABLES:
         BashOperator(task_id="load", bash_command="a")

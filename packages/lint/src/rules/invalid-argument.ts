@@ -23,6 +23,70 @@ function badKey(id: string, group: boolean): string | null {
     : "an id takes letters, digits, '_', '-' and '.' only";
 }
 
+/**
+ * The module-level `def name` of the file a node is in; null when there is none, or when the
+ * name is also bound otherwise at module level (a decorated def, an assignment, a class, an
+ * import), where what it holds is not that plain function.
+ */
+function moduleFunction(source: string, node: PyNode, name: string): PyNode | null {
+  let root = node;
+  while (root.parent) root = root.parent;
+  let found: PyNode | null = null;
+  for (let c = root.firstChild; c; c = c.nextSibling) {
+    const text = source.slice(c.from, c.to);
+    if (!text.includes(name)) continue;
+    const named = c.firstChild?.nextSibling;
+    if (
+      c.name === "FunctionDefinition" &&
+      named?.name === "VariableName" &&
+      source.slice(named.from, named.to) === name
+    ) {
+      found = c;
+    } else if (
+      new RegExp(
+        `(?:^|[\\s,(])${name}\\s*(?:=[^=]|,|\\))|\\b(?:def|class|import|as)\\s+${name}\\b`,
+      ).test(text) &&
+      c.name !== "ExpressionStatement"
+    ) {
+      return null;
+    }
+  }
+  return found;
+}
+
+/** Whether a function may return a callable: it holds a def, a lambda or a partial, or returns a name. */
+function mayReturnCallable(source: string, def: PyNode): boolean {
+  let may = false;
+  const visit = (n: PyNode, top: boolean) => {
+    if (may) return;
+    if (!top && (n.name === "FunctionDefinition" || n.name === "LambdaExpression")) {
+      may = true;
+      return;
+    }
+    if (n.name === "ReturnStatement") {
+      const value = n.firstChild?.nextSibling;
+      if (
+        value &&
+        value.name !== "Number" &&
+        value.name !== "String" &&
+        value.name !== "None" &&
+        value.name !== "Boolean" &&
+        value.name !== "DictionaryExpression" &&
+        value.name !== "ArrayExpression" &&
+        value.name !== "TupleExpression" &&
+        value.name !== "FormatString" &&
+        value.name !== "BinaryExpression"
+      ) {
+        may = true;
+        return;
+      }
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c, false);
+  };
+  visit(def, true);
+  return may || /\bpartial\b/.test(source.slice(def.from, def.to));
+}
+
 /** Why croniter (Airflow's cron parser) refuses a schedule string, and a preset it may mean. */
 function scheduleProblem(value: string): { reason: string; near?: string } | null {
   const text = value.trim();
@@ -179,6 +243,25 @@ export const invalidArgument = defineRule({
         );
       const rule = task.kwargs.get("trigger_rule");
       if (rule) triggerRule(rule, "");
+      // `python_callable=load()`: the function's result, which is no callable when the function
+      // (defined in the file) makes none: no def or lambda inside, no partial, no bare name back.
+      const callable = task.kwargs.get("python_callable");
+      const called =
+        callable?.name === "CallExpression" && callable.firstChild?.name === "VariableName"
+          ? textOf(file.source, callable.firstChild)
+          : null;
+      const def = called ? moduleFunction(file.source, callable as PyNode, called) : null;
+      if (callable && called && def && !mayReturnCallable(file.source, def)) {
+        report(
+          {
+            what: `python_callable=${shown(textOf(file.source, callable).replace(/\s+/g, " "))}`,
+            reason: `it is what ${called}() returns when the file is parsed, not a function ('python_callable' param must be callable)`,
+            hint: `pass the function itself, python_callable=${called}, and its arguments as op_args=[...] or op_kwargs={...}`,
+          },
+          at(callable),
+          refused,
+        );
+      }
     }
   },
 });
