@@ -114,7 +114,9 @@ const FILES: Record<string, string> = {
   "cross_dag_kwarg.py": `${HEAD}\nd1 = DAG("cross_c", schedule=None, start_date=START)\nd2 = DAG("cross_d", schedule=None, start_date=START)\nx = EmptyOperator(task_id="x", dag=d1)\ny = EmptyOperator(task_id="y", dag=d2)\ny.set_upstream(x)\n`,
   "uncalled_dag.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_dag():\n    EmptyOperator(task_id="a")\n`,
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
+  "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   // Taken by Airflow.
+  "ok_with_dag_variable.py": `${HEAD}\nd = DAG("ok_with_dag_variable", schedule=None, start_date=START)\nwith d:\n    EmptyOperator(task_id="inside")\nlater = EmptyOperator(task_id="later", dag=d)\n`,
   "ok_python_callable_factory.py": `${HEAD}\nimport functools\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef loader(table):\n    def load():\n        print(table)\n    return load\n\ndef bound(table):\n    return functools.partial(print, table)\n\ndef picked(name):\n    return print\n\nclass Loader:\n    def __call__(self):\n        print("x")\n\nwith DAG("ok_python_callable_factory", schedule=None, start_date=START):\n    PythonOperator(task_id="a", python_callable=loader("orders"))\n    PythonOperator(task_id="b", python_callable=bound("orders"))\n    PythonOperator(task_id="c", python_callable=picked("x"))\n    PythonOperator(task_id="d", python_callable=Loader())\n`,
   "ok_schedules.py": `${HEAD}\nwith DAG("ok_six_fields", schedule="0 0 3 * * *", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_cron", schedule="*/15 6-18 * * MON-FRI", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_preset", schedule="@quarterly", start_date=START):\n    EmptyOperator(task_id="a")\n`,
   "ok_called_dags.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef ok_assigned():\n    EmptyOperator(task_id="a")\n\n@dag(schedule=None, start_date=START)\ndef ok_listed():\n    EmptyOperator(task_id="a")\n\nbuilt = ok_assigned()\nfor make in [ok_listed]:\n    make()\n`,
@@ -207,12 +209,14 @@ function mlgenVerdict(name: string): string | null {
       f.ruleId === "dependency-cycle" ||
       f.ruleId === "invalid-argument" ||
       f.ruleId === "cross-dag-dependency" ||
-      f.ruleId === "dag-never-called",
+      f.ruleId === "dag-never-called" ||
+      f.ruleId === "task-outside-dag",
   );
   for (const f of found) expect(f.severity, `${name}: ${f.message}`).toBe("error");
   // Ids and trigger rules are checked as each task is made, a duplicate id as it is added, and
   // cycles once the DAG is built.
   if (found.some((f) => f.ruleId === "dag-never-called")) return "no DAG";
+  if (found.some((f) => f.ruleId === "task-outside-dag")) return "no task";
   if (found.some((f) => f.ruleId === "invalid-argument")) return "invalid";
   if (found.some((f) => f.ruleId === "cross-dag-dependency")) return "cross";
   if (found.some((f) => f.ruleId === "duplicate-task-id")) return "DuplicateTaskIdFound";
@@ -223,7 +227,7 @@ describe.each([
   ["Airflow 3", PYTHON],
   ["Airflow 2", AIRFLOW2_PYTHON],
 ])("%s refuses exactly the files mlgen lint says it refuses", (_name, python) => {
-  it("duplicate ids, cycles, bad ids, trigger rules, schedules and start dates, dependencies across DAGs, uncalled @dag functions, and the near misses it takes", () => {
+  it("duplicate ids, cycles, bad ids, trigger rules, schedules, start dates and callables, dependencies across DAGs, uncalled @dag functions, tasks outside any DAG, and the near misses it takes", () => {
     const seen = inspectDags(folder, { python });
     const errors = new Map(
       Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
@@ -237,7 +241,11 @@ describe.each([
           airflowVerdict(errors.get(name)) ??
           (name.startsWith("uncalled_") && !(name.replace(/\.py$/, "") in seen.dags)
             ? "no DAG"
-            : null),
+            : // An orphan task's DAG loads without it (the DAG is named as the file, the task 'b').
+              name.startsWith("orphan_") &&
+                !("b" in (seen.dags[name.replace(/\.py$/, "")]?.tasks ?? { b: 1 }))
+              ? "no task"
+              : null),
         mlgen: mlgenVerdict(name),
       }));
     expect(verdicts.filter((v) => v.airflow !== v.mlgen)).toEqual([]);
@@ -253,7 +261,9 @@ describe.each([
               ? "cross"
               : v.name.startsWith("uncalled_")
                 ? "no DAG"
-                : null;
+                : v.name.startsWith("orphan_")
+                  ? "no task"
+                  : null;
       expect(v.airflow, v.name).toBe(expected);
     }
     // The files it takes load every DAG they define.
@@ -272,6 +282,7 @@ describe.each([
         "ok_cron",
         "ok_preset",
         "ok_python_callable_factory",
+        "ok_with_dag_variable",
       ]),
     );
   });

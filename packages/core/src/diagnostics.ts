@@ -285,6 +285,12 @@ export const DIAGNOSTICS = {
       "a dependency between task '{up}' of DAG '{upDag}' and task '{down}' of DAG '{downDag}': Airflow refuses the whole file when it parses it (tasks of two DAGs cannot depend on each other), so none of its DAGs load",
     fix: "keep dependencies inside one DAG; to make '{downDag}' wait for '{upDag}', schedule it on an asset '{upDag}' updates (outlets=[Asset(...)], schedule=[Asset(...)]), or use ExternalTaskSensor or TriggerDagRunOperator",
   },
+  MLG2020: {
+    severity: "error",
+    message:
+      "task '{id}' is made outside any DAG (not in a with DAG block or a @dag function, no dag=) and no dependency ties it to one, so Airflow puts it in no DAG: it never runs, and nothing says so",
+    fix: "make it inside the with DAG(...) block, or pass dag={dag}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1647,6 +1647,21 @@ a >> b
     },
   ],
   [
+    "a task made outside any DAG that nothing ties to one",
+    {
+      rule: "task-outside-dag",
+      body: `d = DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args)
+a = BashOperator(task_id="a", bash_command="echo a", dag=d)
+b = BashOperator(task_id="b", bash_command="echo b")
+c = BashOperator(task_id="c", bash_command="echo c")
+a >> c
+with d:
+    e = BashOperator(task_id="e", bash_command="echo e")
+`,
+      want: ["3:5"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",

@@ -982,6 +982,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     tasks.push({
       id,
       dynamic,
+      attached:
+        scope.dag !== null ||
+        scope.inFunction ||
+        scope.within !== null ||
+        kwargs.has("dag") ||
+        kwargs.has("task_group") ||
+        kwargsOpen,
       creation: scope.inFunction
         ? "maybe"
         : scope.once
@@ -1419,6 +1426,14 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           for (const id of endpoints(c)) if (teardownSetups.has(id)) teardowns.push(id);
         }
         continue;
+      }
+      if (c.name === "VariableName" && !pending) {
+        // `with dag:` of a DAG made earlier (`dag = DAG(...)`): its tasks are the DAG's.
+        const bound = vars.get(text(c));
+        if (bound?.kind === "dag") {
+          inner = { ...inner, dag: bound.dag, repeats: false };
+          continue;
+        }
       }
       if (c.name === "VariableName" && !pending && groupScopes.has(text(c))) {
         // `with tg:` of a group made earlier (`tg = TaskGroup(...)`).
@@ -2028,6 +2043,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return {
       id: t.id,
       dynamic: t.dynamic,
+      attached: t.attached,
       creation: t.creation,
       span: t.span,
       node: t.node,

@@ -74,6 +74,12 @@ export interface DagTask {
    * what the file does not spell out, a function called who knows how often).
    */
   readonly creation: "once" | "repeated" | "maybe";
+  /**
+   * Made where Airflow puts it in a DAG: in a `with DAG` block or a @dag body, with `dag=` or
+   * `task_group=` (or `**kwargs` that may hold them), or in a function (called who knows where).
+   * A task made at module level otherwise is in no DAG until a dependency ties it to one.
+   */
+  readonly attached: boolean;
   /** The operator call, or the call of a TaskFlow function. */
   readonly span: Span;
   readonly node: PyNode;

@@ -808,6 +808,37 @@ with DAG("orders_publish", schedule=[ORDERS], start_date=pendulum.datetime(2025,
 `),
   },
 
+  "task-outside-dag": {
+    catches: `A classic operator made at module level outside any DAG — not in a \`with DAG\` block (\`with dag:\` of a DAG made earlier counts) or a \`@dag\` function, without \`dag=\` or \`task_group=\` — that no dependency ties to a task of a DAG. Not judged: TaskFlow tasks, tasks made in functions, calls with \`**kwargs\` (they may hold \`dag=\`), files that attach tasks otherwise (\`dag.add_task(...)\`, \`task.dag = dag\`), and files without a DAG.`,
+    reportedAt: "the operator call.",
+    why: `Airflow puts a task in a DAG through the DAG context it is made in, its \`dag=\`, or a dependency on a task that has a DAG. A task with none of these belongs to no DAG: the file imports, the DAG loads without it, and it never runs — no error, no warning. In the classic style (\`dag = DAG(...)\` and \`dag=dag\` on each operator) one forgotten \`dag=dag\` does this.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+dag = DAG("nightly_sync", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args)
+
+sync = BashOperator(task_id="sync", bash_command="sync --day {{ ds }}", dag=dag)
+notify = BashOperator(task_id="notify", bash_command="notify --day {{ ds }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+dag = DAG("nightly_sync", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args)
+
+sync = BashOperator(task_id="sync", bash_command="sync --day {{ ds }}", dag=dag)
+notify = BashOperator(task_id="notify", bash_command="notify --day {{ ds }}", dag=dag)
+sync >> notify
+`),
+  },
+
   "dynamic-start-date": {
     catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, under the name it was imported as (\`from datetime import datetime as DT\`, \`from pendulum import now as pnow\`, \`from airflow.utils.timezone import utcnow\`), through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`), or through a function of the file's own that calls one (\`start_date=yesterday()\`).`,
     reportedAt: "the `start_date` value.",

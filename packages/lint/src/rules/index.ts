@@ -14,6 +14,7 @@ import { missingXcomKey } from "./missing-xcom-key.js";
 import { noFailureAlert } from "./no-failure-alert.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
 import { syntaxError } from "./syntax-error.js";
+import { taskOutsideDag } from "./task-outside-dag.js";
 import { templateError } from "./template-error.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
@@ -40,6 +41,7 @@ export const RULES: readonly Rule[] = [
   invalidArgument,
   dagNeverCalled,
   crossDagDependency,
+  taskOutsideDag,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
