@@ -115,7 +115,12 @@ const FILES: Record<string, string> = {
   "uncalled_dag.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_dag():\n    EmptyOperator(task_id="a")\n`,
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
+  "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
   // Taken by Airflow.
+  "ok_operator_kwargs.py": dag(
+    "ok_operator_kwargs",
+    `EmptyOperator(task_id="a", retries=3, execution_timeout=None, pool="default_pool", doc_md="x", owner="me", weight_rule="downstream")`,
+  ),
   "ok_with_dag_variable.py": `${HEAD}\nd = DAG("ok_with_dag_variable", schedule=None, start_date=START)\nwith d:\n    EmptyOperator(task_id="inside")\nlater = EmptyOperator(task_id="later", dag=d)\n`,
   "ok_python_callable_factory.py": `${HEAD}\nimport functools\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef loader(table):\n    def load():\n        print(table)\n    return load\n\ndef bound(table):\n    return functools.partial(print, table)\n\ndef picked(name):\n    return print\n\nclass Loader:\n    def __call__(self):\n        print("x")\n\nwith DAG("ok_python_callable_factory", schedule=None, start_date=START):\n    PythonOperator(task_id="a", python_callable=loader("orders"))\n    PythonOperator(task_id="b", python_callable=bound("orders"))\n    PythonOperator(task_id="c", python_callable=picked("x"))\n    PythonOperator(task_id="d", python_callable=Loader())\n`,
   "ok_schedules.py": `${HEAD}\nwith DAG("ok_six_fields", schedule="0 0 3 * * *", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_cron", schedule="*/15 6-18 * * MON-FRI", start_date=START):\n    EmptyOperator(task_id="a")\nwith DAG("ok_preset", schedule="@quarterly", start_date=START):\n    EmptyOperator(task_id="a")\n`,
@@ -193,7 +198,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (m) return m[1] as string;
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (
-    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable/.test(
+    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to EmptyOperator/.test(
       error,
     )
   ) {
@@ -283,6 +288,7 @@ describe.each([
         "ok_preset",
         "ok_python_callable_factory",
         "ok_with_dag_variable",
+        "ok_operator_kwargs",
       ]),
     );
   });

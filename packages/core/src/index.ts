@@ -1,4 +1,5 @@
 export * from "./airflow-context.js";
+export * from "./airflow-operators.js";
 export * from "./canonical.js";
 export * from "./cron.js";
 export * from "./diagnostics.js";

@@ -6,6 +6,7 @@
  * process; `@mlgen/core` itself adds the schemas (`pipelineSchema`, ...) and canonical JSON.
  */
 export * from "./airflow-context.js";
+export * from "./airflow-operators.js";
 export * from "./cron.js";
 export * from "./diagnostics.js";
 export * from "./diagnostics-doc.js";

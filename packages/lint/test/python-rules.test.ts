@@ -3810,6 +3810,26 @@ ${dag(`    a = PythonOperator(task_id="a", python_callable=load())
     ]);
   });
 
+  it("invalid-argument: a keyword Airflow's operator does not take, with the one it may mean; not on classes of the file's own", () => {
+    const body = `class BashOperator2(BashOperator):
+    def __init__(self, retires=0, **kwargs):
+        super().__init__(**kwargs)
+
+
+${dag(`    a = BashOperator(task_id="a", bash_command="echo a", retires=3)
+    b = PythonOperator(task_id="b", python_callable=print, op_kwarg={"x": 1})
+    c = BashOperator2(task_id="c", bash_command="echo c", retires=3)
+    d = BashOperator(task_id="d", bash_command="echo d", retries=3, env={"A": "1"}, cwd="/opt/app")
+`)}`;
+    const got = lintPythonSource("d.py", HEAD + body)
+      .filter((f) => f.ruleId === "invalid-argument")
+      .map((f) => `${f.message.split(":")[0]} | ${f.fix}`);
+    expect(got).toEqual([
+      "argument 'retires' of BashOperator | did you mean 'retries'?",
+      "argument 'op_kwarg' of PythonOperator | did you mean 'op_kwargs'?",
+    ]);
+  });
+
   it("leaves alone what Airflow takes: branches, try, loops over names or one item, computed ids, TaskFlow, two DAGs, a DAG per pass, helpers", () => {
     const body = `${dag(`    if TABLES:
         BashOperator(task_id="load", bash_command="a")

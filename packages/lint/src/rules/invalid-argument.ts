@@ -1,7 +1,17 @@
-import { closestName, cronSyntaxProblem, SCHEDULE_PRESETS, TRIGGER_RULES } from "@mlgen/core";
+import {
+  AIRFLOW_OPERATOR_PARAMS,
+  closestName,
+  cronSyntaxProblem,
+  SCHEDULE_PRESETS,
+  TRIGGER_RULES,
+} from "@mlgen/core";
 import type { PyNode } from "../python/node.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+
+const BASE_PARAMS: ReadonlySet<string> = new Set(AIRFLOW_OPERATOR_PARAMS.BaseOperator);
+/** Arguments airflow3-removed reports with what replaces them (Airflow 2's `provide_context`). */
+const AIRFLOW3_REMOVED_ARGS: ReadonlySet<string> = new Set(["provide_context"]);
 
 /** Airflow's check of DAG and task ids (validate_key), and of task group ids (no dots). */
 const KEY = /^[\p{L}\p{N}_.-]+$/u;
@@ -128,6 +138,12 @@ export const invalidArgument = defineRule({
     const at = (node: PyNode) => file.lines.span(node.from, node.to);
     const refused = { refused: true, alsoAirflow2: true } as const;
     const assets = new Set(file.tasks.filter((t) => t.operator === "@asset").map((t) => t.dagDecl));
+    /** Operator classes the file imports from Airflow itself (not a class of its own). */
+    const airflowOperators = new Set(
+      file.imports
+        .filter((i) => i.name !== null && /^airflow(\.|$)/.test(i.module))
+        .map((i) => i.as ?? (i.name as string)),
+    );
     for (const dag of file.dags) {
       const node = dag.kwargs.get("dag_id");
       if (dag.id === null || assets.has(dag)) continue;
@@ -243,6 +259,35 @@ export const invalidArgument = defineRule({
         );
       const rule = task.kwargs.get("trigger_rule");
       if (rule) triggerRule(rule, "");
+      // A keyword the operator does not take (`retires=3`): Airflow's "Invalid arguments were
+      // passed". Only Airflow's own operators, imported from airflow, called plainly.
+      const operator = task.operator.slice(task.operator.lastIndexOf(".") + 1);
+      const own = AIRFLOW_OPERATOR_PARAMS[operator];
+      if (
+        own &&
+        !task.kwargsOpen &&
+        airflowOperators.has(operator) &&
+        !/\.partial\s*\(/.test(textOf(file.source, task.node))
+      ) {
+        for (const [name, value] of task.kwargs) {
+          if (BASE_PARAMS.has(name) || own.includes(name) || AIRFLOW3_REMOVED_ARGS.has(name)) {
+            continue;
+          }
+          const near = closestName(name, [...own, ...BASE_PARAMS]);
+          const key = value.prevSibling?.prevSibling ?? value;
+          report(
+            {
+              what: `argument '${name}' of ${operator}`,
+              reason: `${operator} takes no such argument (Invalid arguments were passed to ${operator})`,
+              hint: near
+                ? `did you mean '${near}'?`
+                : `remove it, or pass it where it belongs (op_kwargs={...} for the callable's own arguments)`,
+            },
+            file.lines.span(key.from, value.to),
+            refused,
+          );
+        }
+      }
       // `python_callable=load()`: the function's result, which is no callable when the function
       // (defined in the file) makes none: no def or lambda inside, no partial, no bare name back.
       const callable = task.kwargs.get("python_callable");
