@@ -116,6 +116,7 @@ const FILES: Record<string, string> = {
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
+  "ignored_default_arg.py": `${HEAD}\nwith DAG("ignored_default_arg", schedule=None, start_date=START, default_args={"retires": 3}):\n    EmptyOperator(task_id="a")\n`,
   // Taken by Airflow.
   "ok_operator_kwargs.py": dag(
     "ok_operator_kwargs",
@@ -215,13 +216,19 @@ function mlgenVerdict(name: string): string | null {
       f.ruleId === "invalid-argument" ||
       f.ruleId === "cross-dag-dependency" ||
       f.ruleId === "dag-never-called" ||
-      f.ruleId === "task-outside-dag",
+      f.ruleId === "task-outside-dag" ||
+      f.ruleId === "unknown-default-arg",
   );
-  for (const f of found) expect(f.severity, `${name}: ${f.message}`).toBe("error");
+  // What Airflow refuses or drops is an error; an ignored default_args key a warning.
+  for (const f of found) {
+    const want = f.ruleId === "unknown-default-arg" ? "warning" : "error";
+    expect(f.severity, `${name}: ${f.message}`).toBe(want);
+  }
   // Ids and trigger rules are checked as each task is made, a duplicate id as it is added, and
   // cycles once the DAG is built.
   if (found.some((f) => f.ruleId === "dag-never-called")) return "no DAG";
   if (found.some((f) => f.ruleId === "task-outside-dag")) return "no task";
+  if (found.some((f) => f.ruleId === "unknown-default-arg")) return "ignored";
   if (found.some((f) => f.ruleId === "invalid-argument")) return "invalid";
   if (found.some((f) => f.ruleId === "cross-dag-dependency")) return "cross";
   if (found.some((f) => f.ruleId === "duplicate-task-id")) return "DuplicateTaskIdFound";
@@ -232,7 +239,7 @@ describe.each([
   ["Airflow 3", PYTHON],
   ["Airflow 2", AIRFLOW2_PYTHON],
 ])("%s refuses exactly the files mlgen lint says it refuses", (_name, python) => {
-  it("duplicate ids, cycles, bad ids, trigger rules, schedules, start dates and callables, dependencies across DAGs, uncalled @dag functions, tasks outside any DAG, and the near misses it takes", () => {
+  it("duplicate ids, cycles, bad ids, trigger rules, schedules, start dates and callables, dependencies across DAGs, uncalled @dag functions, tasks outside any DAG, ignored default_args keys, and the near misses it takes", () => {
     const seen = inspectDags(folder, { python });
     const errors = new Map(
       Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
@@ -250,7 +257,11 @@ describe.each([
               name.startsWith("orphan_") &&
                 !("b" in (seen.dags[name.replace(/\.py$/, "")]?.tasks ?? { b: 1 }))
               ? "no task"
-              : null),
+              : // A misspelt default_args key: the DAG loads, its task without the setting.
+                name.startsWith("ignored_") &&
+                  seen.dags[name.replace(/\.py$/, "")]?.tasks.a?.retries === 0
+                ? "ignored"
+                : null),
         mlgen: mlgenVerdict(name),
       }));
     expect(verdicts.filter((v) => v.airflow !== v.mlgen)).toEqual([]);
@@ -268,7 +279,9 @@ describe.each([
                 ? "no DAG"
                 : v.name.startsWith("orphan_")
                   ? "no task"
-                  : null;
+                  : v.name.startsWith("ignored_")
+                    ? "ignored"
+                    : null;
       expect(v.airflow, v.name).toBe(expected);
     }
     // The files it takes load every DAG they define.

@@ -291,6 +291,12 @@ export const DIAGNOSTICS = {
       "task '{id}' is made outside any DAG (not in a with DAG block or a @dag function, no dag=) and no dependency ties it to one, so Airflow puts it in no DAG: it never runs, and nothing says so",
     fix: "make it inside the with DAG(...) block, or pass dag={dag}",
   },
+  MLG2021: {
+    severity: "warning",
+    message:
+      "default_args key '{key}'{where} is no argument Airflow's operators take, so Airflow ignores it: its tasks run without it",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

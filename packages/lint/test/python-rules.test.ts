@@ -1662,6 +1662,16 @@ with d:
     },
   ],
   [
+    "a misspelt default_args key, and one an operator takes",
+    {
+      rule: "unknown-default-arg",
+      body: `with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"retires": 2, "bash_command": "true", "my_custom": 1}):
+    a = BashOperator(task_id="a", bash_command="echo a")
+`,
+      want: ["1:86"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",

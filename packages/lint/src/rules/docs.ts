@@ -839,6 +839,37 @@ sync >> notify
 `),
   },
 
+  "unknown-default-arg": {
+    catches: `A key of a DAG's or task group's \`default_args\` that no operator takes and that is a misspelling of an argument every operator takes: \`"retires"\` for \`retries\`, \`"execution_timout"\`, \`"on_failure_callbak"\`, with the argument it may mean. A key close to none of them may be an argument of an operator mlgen does not know, and is left alone; so is any argument of the operators it knows (\`bash_command\`, \`python_callable\`, ...).`,
+    reportedAt: "the key and its value in default_args.",
+    why: `Airflow hands each operator only the default_args its constructor names; any other key is dropped without a word. A misspelt \`retries\` leaves every task of the DAG with no retry, a misspelt \`execution_timeout\` with no timeout, a misspelt callback with no alert — and the DAG looks configured.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+default_args = {
+    "retires": 2,
+    "retry_delay": timedelta(minutes=5),
+    "execution_timeout": timedelta(hours=1),
+    "on_failure_callback": SlackNotifier(slack_conn_id="slack_alerts", text="{{ dag.dag_id }} failed"),
+}
+
+with DAG("nightly_export", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="export", bash_command="export --day {{ ds }}", retries=2)
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_export", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="export", bash_command="export --day {{ ds }}")
+`),
+  },
+
   "dynamic-start-date": {
     catches: `A DAG's \`start_date\`, or the \`start_date\` in its \`default_args\`, that calls \`datetime.now()\`, \`datetime.today()\`, \`datetime.utcnow()\`, \`date.today()\`, \`pendulum.now()\` / \`today()\` / \`yesterday()\`, \`timezone.utcnow()\` or \`days_ago()\` — directly, under the name it was imported as (\`from datetime import datetime as DT\`, \`from pendulum import now as pnow\`, \`from airflow.utils.timezone import utcnow\`), through a name bound at module level (\`START = datetime.today() - timedelta(days=1)\`), or through a function of the file's own that calls one (\`start_date=yesterday()\`).`,
     reportedAt: "the `start_date` value.",

@@ -18,6 +18,7 @@ import { taskOutsideDag } from "./task-outside-dag.js";
 import { templateError } from "./template-error.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
+import { unknownDefaultArg } from "./unknown-default-arg.js";
 import { unusedOutput } from "./unused-output.js";
 
 /** Every rule, in code order. */
@@ -42,6 +43,7 @@ export const RULES: readonly Rule[] = [
   dagNeverCalled,
   crossDagDependency,
   taskOutsideDag,
+  unknownDefaultArg,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
