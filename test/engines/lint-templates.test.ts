@@ -86,6 +86,26 @@ with DAG(
     query >> report >> upper
 `;
 
+/** A DAG without a search path: Jinja looks beside the DAG file only. */
+const ALONE = `import pendulum
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:
+    from airflow.operators.bash import BashOperator
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG("templates_alone", schedule=None, start_date=pendulum.datetime(2026, 1, 1)):
+    here = SQLExecuteQueryOperator(task_id="here", conn_id="wh", sql="sql/load.sql")
+    gone = SQLExecuteQueryOperator(task_id="gone", conn_id="wh", sql="sql/gone.sql")
+    script = BashOperator(task_id="script", bash_command="run_export.sh")
+    here >> gone >> script
+`;
+
 const FILES: Record<string, string> = {
   "dags/include/sql/query.sql": "SELECT 2;\n",
   // Above the DAG folder (dags/ beside include/), through a ".." in the search path.
@@ -116,6 +136,7 @@ beforeAll(() => {
   }
   writeFileSync(join(work, "dags/etl.py"), DAG([join(work, "empty"), join(work, "shared")]));
   writeFileSync(join(work, "dags/beside.py"), BESIDE(join(work, "shared")));
+  writeFileSync(join(work, "dags/alone.py"), ALONE);
 });
 
 afterAll(() => {
@@ -206,6 +227,26 @@ describe.each([
       report: { bash_command: dags.templates_beside?.report?.bash_command },
       upper: { sql: dags.templates_beside?.upper?.sql },
     });
+    // A file that is nowhere Jinja looks: Airflow keeps the name (the render then fails with
+    // TemplateNotFound), and mlgen says so, where it knows every place Jinja looks; a search
+    // path of the Airflow host's own folders (etl.py) may hold it, and nothing is said.
+    expect(dags.templates_alone?.here?.sql).toBe(FILES["dags/sql/load.sql"]);
+    expect(dags.templates_alone?.gone?.sql).toBe("sql/gone.sql");
+    expect(dags.templates_alone?.script?.bash_command).toBe("run_export.sh");
+    const missingIn = (name: string) => {
+      const path = join(work, "dags", name);
+      const dag = withTemplateFiles(
+        analyzeDagFile(readFileSync(path, "utf8")),
+        templateFilesOf({ file: `dags/${name}`, path }),
+      );
+      return dag.missingTemplates.map((m) => `${dag.tasks[m.task]?.id}.${m.arg}: ${m.name}`);
+    };
+    expect(missingIn("alone.py")).toEqual([
+      "gone.sql: sql/gone.sql",
+      "script.bash_command: run_export.sh",
+    ]);
+    expect(airflow.missing?.sql).toBe("sql/nowhere.sql");
+    expect(missingIn("etl.py")).toEqual([]);
     expect(beside).toEqual({
       query: { sql: FILES["dags/include/sql/query.sql"] },
       report: { bash_command: FILES["shared/report.sh"] },

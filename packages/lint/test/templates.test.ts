@@ -198,8 +198,9 @@ describe("template files", () => {
   it("a template file the linter cannot read, or one including others, holds back the checks that need every pull", () => {
     const options: LintOptions = { rules: { ...OPTIONS.rules, "unused-output": "info" } };
     const source = dagFile(`load = ${LOAD}\npull >> load`);
-    // Not read: no file, no reader (lintPythonSource), or a file that includes others.
-    expect(lint(source, {}, options)).toEqual([]);
+    // Not read: no file (a template-error of its own), no reader (lintPythonSource), or a file
+    // that includes others.
+    expect(lint(source, {}, options)).toEqual(["dags/etl.py:14:70-84 template-error"]);
     expect(lintPythonSource("dags/etl.py", source, options)).toEqual([]);
     const including = "{% include 'common/filters.sql' %}\nSELECT 1\n";
     expect(lint(source, { "sql/load.sql": including }, options)).toEqual([]);
@@ -330,5 +331,36 @@ describe("template files on disk (lintPythonFile)", () => {
       "dags/sql/load.sql",
       "shared/report.sh",
     ]);
+  });
+});
+
+describe("a template file that is nowhere Jinja looks", () => {
+  it("is a template-error naming the file and how to run a script instead, when every place is known", () => {
+    const source = dagFile(
+      `load = ${LOAD}\nrun = BashOperator(task_id="run", bash_command="run_export.sh")\npull >> load >> run`,
+    );
+    const found = lintPythonDag("dags/etl.py", source, OPTIONS, null, memory({})).findings.filter(
+      (f) => f.ruleId === "template-error",
+    );
+    expect(found.map((f) => `${f.line}:${f.column} ${f.message.split(": Airflow")[0]}`)).toEqual([
+      "14:70 the template file 'sql/load.sql' in sql of task 'load'",
+      "15:52 the template file 'run_export.sh' in bash_command of task 'run'",
+    ]);
+    expect(found[0]?.message).toContain(
+      "Jinja finds no such file beside the DAG file or in its template_searchpath (TemplateNotFound)",
+    );
+    expect(found[1]?.fix).toContain('end the command with a space, bash_command="run_export.sh "');
+    // Found: nothing to say.
+    expect(lint(source, { "sql/load.sql": "SELECT 1", "run_export.sh": "echo" })).toEqual([]);
+    // A search path of the Airflow host's own folders may hold it: nothing said.
+    const hosted = dagFile(
+      `load = ${LOAD}\npull >> load`,
+      `, template_searchpath=["/opt/airflow/include"]`,
+    );
+    expect(
+      lintPythonDag("dags/etl.py", hosted, OPTIONS, null, memory({})).findings.filter(
+        (f) => f.ruleId === "template-error",
+      ),
+    ).toEqual([]);
   });
 });

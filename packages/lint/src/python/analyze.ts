@@ -2124,6 +2124,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     readsTemplateFiles,
     templateRefs,
     templates: [],
+    missingTemplates: [],
     constants,
     imports,
     topLevelCalls,

@@ -236,6 +236,15 @@ export interface DagFile {
    * whose pulls are in their tasks' pulls.
    */
   readonly templates: readonly TemplateText[];
+  /**
+   * Template files task arguments name that are neither beside the DAG file nor in its
+   * template_searchpath (read in full): Jinja's TemplateNotFound when the task renders.
+   */
+  readonly missingTemplates: readonly {
+    readonly task: number;
+    readonly arg: string;
+    readonly name: string;
+  }[];
   /** Names bound at module level (and in `@dag` bodies), to the value last assigned. */
   readonly constants: ReadonlyMap<string, PyNode>;
   readonly imports: readonly ImportDecl[];

@@ -144,6 +144,7 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
   if (dag.templateRefs.length === 0) return dag;
   const templates: TemplateText[] = [];
   const extraPulls = new Map<number, Pull[]>();
+  const missing: { task: number; arg: string; name: string }[] = [];
   let unread = false;
   for (const ref of dag.templateRefs) {
     const task = dag.tasks[ref.task] as DagTask;
@@ -159,6 +160,19 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
     ]);
     if (!found) {
       unread = true;
+      // Where Jinja's loader looks is all here (beside the DAG file, and search path folders
+      // written from __file__; a path of the Airflow host, /opt/airflow/include, may not be on
+      // this machine): the task fails every run with TemplateNotFound.
+      const dagDecl = task.dagDecl;
+      if (
+        searchpath !== null &&
+        searchpath.every((entry) => typeof entry !== "string") &&
+        dagDecl !== null &&
+        !dagDecl.kwargsOpen &&
+        !dag.source.includes("jinja_environment_kwargs")
+      ) {
+        missing.push({ task: ref.task, arg: ref.arg, name: ref.name });
+      }
       continue;
     }
     const pulls = extraPulls.get(ref.task) ?? [];
@@ -225,5 +239,5 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
           const more = extraPulls.get(i);
           return more && more.length > 0 ? { ...t, pulls: [...t.pulls, ...more] } : t;
         });
-  return { ...dag, tasks, templates, readsTemplateFiles: unread };
+  return { ...dag, tasks, templates, readsTemplateFiles: unread, missingTemplates: missing };
 }

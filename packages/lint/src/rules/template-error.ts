@@ -139,6 +139,25 @@ export const templateError = defineRule({
         file.lines.span(s.node.from + from, s.node.from + to),
       );
     }
+    for (const m of file.missingTemplates) {
+      const task = file.tasks[m.task];
+      const value = task?.kwargs.get(m.arg);
+      if (!task || !value) continue;
+      const script = m.arg === "bash_command" && /\.(sh|bash)$/.test(m.name);
+      report(
+        {
+          what: `the template file '${m.name}'`,
+          where: m.arg,
+          task: task.id,
+          reason:
+            "Jinja finds no such file beside the DAG file or in its template_searchpath (TemplateNotFound)",
+          hint: script
+            ? `put the script beside the DAG file (or its folder in template_searchpath); to run a script that is on the workers instead, end the command with a space, bash_command="${m.name} ", so Airflow does not read it as a template`
+            : "put the file beside the DAG file, or add its folder to the DAG's template_searchpath",
+        },
+        file.lines.span(value.from, value.to),
+      );
+    }
     for (const t of file.templates) {
       const task = file.tasks[t.task];
       if (!task) continue;
