@@ -103,16 +103,28 @@ describe.each(VERSIONS)("Airflow %i's templates", (version, venv) => {
     return airflowEnv(home, join(home, "dags"));
   };
   const script = join(ROOT, "test/python/jinja_env.py");
+  /** `jinja_env.py <mode>`, given `input` as JSON on stdin: the JSON it prints (Airflow logs too). */
+  const jinjaEnv = <T>(mode: string, input?: unknown): T => {
+    const r =
+      input === undefined
+        ? runEngine(python, [script, mode], env(mode))
+        : runEngine(
+            "sh",
+            ["-c", `"${python}" "${script}" ${mode} <<'JSON'\n${JSON.stringify(input)}\nJSON`],
+            env(mode),
+          );
+    expect(r.status, r.output).toBe(0);
+    // The last line that is JSON (log lines may start with "[" too).
+    for (const line of r.output.trim().split("\n").reverse()) {
+      try {
+        return JSON.parse(line) as T;
+      } catch {}
+    }
+    throw new Error(`jinja_env.py ${mode} printed no JSON:\n${r.output}`);
+  };
 
   it("render in the Jinja environment core lists: globals, filters, tests; StrictUndefined and the do statement", () => {
-    const r = runEngine(python, [script, "env"], env("env"));
-    expect(r.status, r.output).toBe(0);
-    const got = JSON.parse(
-      r.output
-        .trim()
-        .split("\n")
-        .find((l) => l.startsWith("{")) ?? "{}",
-    );
+    const got = jinjaEnv<Record<string, unknown>>("env");
     expect(got.globals).toEqual([...AIRFLOW_JINJA.globals].sort());
     expect(got.filters).toEqual([...AIRFLOW_JINJA.filters].sort());
     expect(got.tests).toEqual([...AIRFLOW_JINJA.tests].sort());
@@ -121,18 +133,7 @@ describe.each(VERSIONS)("Airflow %i's templates", (version, venv) => {
   });
 
   it("compile exactly when core finds no problem in them (a table of texts on both sides)", () => {
-    const r = runEngine(
-      "sh",
-      ["-c", `"${python}" "${script}" compile <<'JSON'\n${JSON.stringify(TEXTS)}\nJSON`],
-      env("compile"),
-    );
-    expect(r.status, r.output).toBe(0);
-    const line =
-      r.output
-        .trim()
-        .split("\n")
-        .find((l) => l.startsWith("[")) ?? "[]";
-    const jinja: (string | null)[] = JSON.parse(line);
+    const jinja = jinjaEnv<(string | null)[]>("compile", TEXTS);
     expect(jinja).toHaveLength(TEXTS.length);
     const verdicts = TEXTS.map((text, i) => {
       const ours =
@@ -155,19 +156,10 @@ describe.each(VERSIONS)("Airflow %i's templates", (version, venv) => {
   });
 
   it("render accessor calls exactly when core finds no problem in them; the rest fail with a TypeError", () => {
-    const r = runEngine(
-      "sh",
-      ["-c", `"${python}" "${script}" render <<'JSON'\n${JSON.stringify(CALLS)}\nJSON`],
-      env("render"),
+    const got = jinjaEnv<{ signatures: Record<string, string[]>; results: (string | null)[] }>(
+      "render",
+      CALLS,
     );
-    expect(r.status, r.output).toBe(0);
-    const line =
-      r.output
-        .trim()
-        .split("\n")
-        .find((l) => l.startsWith("{")) ?? "{}";
-    const got: { signatures: Record<string, string[]>; results: (string | null)[] } =
-      JSON.parse(line);
     // The parameters core names (conn.get's first is conn_id on Airflow 3, key on 2).
     expect(got.signatures).toEqual({
       var: ["key", "default"],

@@ -112,3 +112,22 @@ export const isNoOp = (task: DagTask) => NO_OP_OPERATORS.has(task.operator);
 
 export const isNone = (src: string, node: PyNode | "unknown" | null) =>
   node !== null && node !== "unknown" && textOf(src, node) === "None";
+
+/**
+ * Every trigger rule the file sets, with where: in a DAG's or a task group's default_args
+ * (` in default_args`), and on a task (``).
+ */
+export function triggerRuleSettings(
+  file: Pick<DagFile, "dags" | "groups" | "tasks">,
+): { readonly node: PyNode; readonly where: string }[] {
+  const out: { node: PyNode; where: string }[] = [];
+  for (const args of [...file.dags, ...file.groups.values()].map((d) => d.defaultArgs)) {
+    const node = args?.entries.get("trigger_rule");
+    if (node) out.push({ node, where: " in default_args" });
+  }
+  for (const task of file.tasks) {
+    const node = task.kwargs.get("trigger_rule");
+    if (node) out.push({ node, where: "" });
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import { mayHoldJinja, removedContextHint } from "@mlgen/core";
 import type { Located } from "../finding.js";
 import { removedContextUses } from "../python/jinja.js";
 import type { PyNode } from "../python/node.js";
+import { triggerRuleSettings } from "../python/queries.js";
 import { childNamed, childrenNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -15,7 +16,8 @@ const DAG_ARGS: Record<string, string> = {
   orientation: "remove it: the UI remembers each user's view",
   fail_stop: "use fail_fast=",
 };
-const TASK_ARGS: Record<string, string> = {
+/** Operator arguments Airflow 3 removed, and what replaces each (invalid-argument leaves them to this rule). */
+export const TASK_ARGS: Record<string, string> = {
   sla: "SLAs are gone; use execution_timeout or deadline alerts",
   task_concurrency: "use max_active_tis_per_dag=",
   provide_context: "remove it: the context is always passed to **kwargs",
@@ -247,14 +249,7 @@ export const airflow3Removed = defineRule({
         REFUSED,
       );
     };
-    for (const dag of file.dags) {
-      const rule = dag.defaultArgs?.entries.get("trigger_rule");
-      if (rule) triggerRule(rule, " in default_args");
-    }
-    for (const [, group] of file.groups) {
-      const rule = group.defaultArgs?.entries.get("trigger_rule");
-      if (rule) triggerRule(rule, " in default_args");
-    }
+    for (const { node, where } of triggerRuleSettings(file)) triggerRule(node, where);
     for (const node of file.executionDateAttributes) {
       report(
         {
@@ -265,8 +260,6 @@ export const airflow3Removed = defineRule({
       );
     }
     for (const task of file.tasks) {
-      const rule = task.kwargs.get("trigger_rule");
-      if (rule) triggerRule(rule, "");
       const own = OPERATOR_ARGS[task.operator.slice(task.operator.lastIndexOf(".") + 1)];
       for (const [name, node] of task.kwargs) {
         const hint = TASK_ARGS[name] ?? own?.[name];

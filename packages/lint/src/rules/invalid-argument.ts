@@ -6,12 +6,12 @@ import {
   TRIGGER_RULES,
 } from "@mlgen/core";
 import type { PyNode } from "../python/node.js";
+import { triggerRuleSettings } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+import { TASK_ARGS } from "./airflow3-removed.js";
 
 const BASE_PARAMS: ReadonlySet<string> = new Set(AIRFLOW_OPERATOR_PARAMS.BaseOperator);
-/** Arguments airflow3-removed reports with what replaces them (Airflow 2's `provide_context`). */
-const AIRFLOW3_REMOVED_ARGS: ReadonlySet<string> = new Set(["provide_context"]);
 
 /** Airflow's check of DAG and task ids (validate_key), and of task group ids (no dots). */
 const KEY = /^[\p{L}\p{N}_.-]+$/u;
@@ -235,14 +235,7 @@ export const invalidArgument = defineRule({
         refused,
       );
     };
-    for (const dag of file.dags) {
-      const rule = dag.defaultArgs?.entries.get("trigger_rule");
-      if (rule) triggerRule(rule, " in default_args");
-    }
-    for (const group of file.groups.values()) {
-      const rule = group.defaultArgs?.entries.get("trigger_rule");
-      if (rule) triggerRule(rule, " in default_args");
-    }
+    for (const { node, where } of triggerRuleSettings(file)) triggerRule(node, where);
     for (const task of file.tasks) {
       const idNode = task.kwargs.get("task_id");
       const id = idNode && !task.dynamic ? stringValue(file.source, idNode) : null;
@@ -257,8 +250,6 @@ export const invalidArgument = defineRule({
           at(idNode),
           refused,
         );
-      const rule = task.kwargs.get("trigger_rule");
-      if (rule) triggerRule(rule, "");
       // A keyword the operator does not take (`retires=3`): Airflow's "Invalid arguments were
       // passed". Only Airflow's own operators, imported from airflow, called plainly.
       const operator = task.operator.slice(task.operator.lastIndexOf(".") + 1);
@@ -270,7 +261,7 @@ export const invalidArgument = defineRule({
         !/\.partial\s*\(/.test(textOf(file.source, task.node))
       ) {
         for (const [name, value] of task.kwargs) {
-          if (BASE_PARAMS.has(name) || own.includes(name) || AIRFLOW3_REMOVED_ARGS.has(name)) {
+          if (BASE_PARAMS.has(name) || own.includes(name) || Object.hasOwn(TASK_ARGS, name)) {
             continue;
           }
           const near = closestName(name, [...own, ...BASE_PARAMS]);
