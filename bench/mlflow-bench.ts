@@ -16,7 +16,7 @@
  * stdout. The servers are always stopped by PID (try/finally).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -80,10 +80,51 @@ interface LogResult {
   readonly label: string;
   readonly ts: number[];
   readonly py: number[];
+  /** CPU seconds the server side (MLflow's workers, the database) spent on each round. */
+  readonly tsServerCpu: number[];
+  readonly pyServerCpu: number[];
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux build in use). */
+const TICKS = 100;
+
+/**
+ * CPU seconds (user + system) spent so far by the servers started as these process groups
+ * (spawnServer): the processes of each group and the children of its leader, as PostgreSQL's
+ * backends each start a session of their own; those that ended are counted in their waited-for
+ * parent's times. NaN without /proc.
+ */
+function groupCpu(groups: readonly number[]): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return Number.NaN;
+  }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    // Fields after the command's closing parenthesis, from the state as 0: ppid 1, pgrp 2,
+    // utime 11, stime 12, cutime 13, cstime 14.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (!groups.includes(Number(f[2])) && !groups.includes(Number(f[1]))) continue;
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return ticks / TICKS;
 }
 
 /** One warm-up per side (not timed), then `rounds` timed rounds, each side into a fresh run. */
-async function logRounds(url: string, rounds: number): Promise<{ ts: number[]; py: number[] }> {
+async function logRounds(
+  url: string,
+  rounds: number,
+  serverGroups: readonly number[],
+): Promise<Omit<LogResult, "backend" | "label">> {
   const client = createMlflowClient({ trackingUri: url, env: {} });
   const exp = await client.getOrCreateExperiment("bench-log");
   const points = Array.from({ length: POINTS }, (_, i) => ({
@@ -104,6 +145,8 @@ async function logRounds(url: string, rounds: number): Promise<{ ts: number[]; p
   await python("log", url, warm.info.run_id, String(KEYS), String(WARM_STEPS));
   const ts: number[] = [];
   const py: number[] = [];
+  const tsServerCpu: number[] = [];
+  const pyServerCpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
     // Alternate who goes first; each side logs into a fresh run.
     for (const side of r % 2 ? ["py", "ts"] : ["ts", "py"]) {
@@ -111,6 +154,7 @@ async function logRounds(url: string, rounds: number): Promise<{ ts: number[]; p
         experimentId: exp.experiment_id,
         runName: `${side}-${r}`,
       });
+      const cpuBefore = groupCpu(serverGroups);
       if (side === "ts") {
         const t = performance.now();
         await client.logBatch(target.info.run_id, { metrics: points }, concurrencyOption());
@@ -120,13 +164,14 @@ async function logRounds(url: string, rounds: number): Promise<{ ts: number[]; p
         if (out.points !== POINTS) throw new Error(`python logged ${String(out.points)} points`);
         py.push(Number(out.seconds));
       }
+      (side === "ts" ? tsServerCpu : pyServerCpu).push(groupCpu(serverGroups) - cpuBefore);
       const history = await toArray(client.getMetricHistory(target.info.run_id, "m7"));
       if (history.length !== STEPS)
         throw new Error(`${side} run holds ${history.length} points of m7`);
       log(`round ${r + 1} ${side}: ${(side === "ts" ? ts : py).at(-1)?.toFixed(2)} s`);
     }
   }
-  return { ts, py };
+  return { ts, py, tsServerCpu, pyServerCpu };
 }
 
 /** `runs` runs seeded (not timed), then read back `rounds` times by each side. */
@@ -185,7 +230,11 @@ async function main(): Promise<void> {
         ...(pg ? { backendStoreUri: pg.uri } : {}),
       });
       try {
-        results.push({ backend, label, ...(await logRounds(server.url, rounds)) });
+        results.push({
+          backend,
+          label,
+          ...(await logRounds(server.url, rounds, [server.pid, ...(pg ? [pg.pid] : [])])),
+        });
         if (!search) search = { label, ...(await searchRounds(server.url, runs, rounds)) };
       } finally {
         await server.stop();
@@ -232,6 +281,18 @@ async function main(): Promise<void> {
       (r) =>
         `Per round, log (s, TS / Python), ${r.label}: ${r.ts.map((t, i) => `${t.toFixed(2)}/${r.py[i]?.toFixed(2)}`).join(", ")}.`,
     ),
+    ...results.flatMap((r) => {
+      const cpus = os.availableParallelism();
+      const tsCpu = median(r.tsServerCpu);
+      const pyCpu = median(r.pyServerCpu);
+      if (!Number.isFinite(tsCpu) || !Number.isFinite(pyCpu)) return [];
+      // What the server side needs is what sets the pace: the least time any client could
+      // take is that CPU time spread over every CPU of the machine, the client's own left out.
+      const least = pyCpu / cpus;
+      return [
+        `Server side, ${r.label} (the MLflow server's processes and the database's, CPU time per round, median): ${tsCpu.toFixed(2)} s in the TS rounds, ${pyCpu.toFixed(2)} s in Python's. With ${cpus} CPUs for the server, the database and the client together, no client can log the points here in less than ${least.toFixed(2)} s (Python's server-side CPU ÷ ${cpus}), so the most any client could reach against Python's ${median(r.py).toFixed(2)} s is **${(median(r.py) / least).toFixed(2)}×**.`,
+      ];
+    }),
     ...(search
       ? [
           `Search (s, TS / Python): ${search.ts.map((t, i) => `${t.toFixed(2)}/${search?.py[i]?.toFixed(2)}`).join(", ")}.`,
