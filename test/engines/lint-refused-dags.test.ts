@@ -5,7 +5,10 @@
  * between two DAGs (cross-dag-dependency, MLG2019) are exactly the ones real Airflow 3 and
  * Airflow 2 (each from its pinned venv) fail to import for that reason, and the @dag function
  * it says is never called (dag-never-called, MLG2018) is the one whose DAG Airflow does not
- * load: every file of the table below is imported
+ * load; a scheduled DAG without a start date is refused by Airflow 2 (and by Airflow 3 with
+ * catchup=True), a module Airflow 3 removed by Airflow 3 unless a try / except ImportError gives
+ * it a fallback (airflow3-removed), each linted for the version it runs on: every file of the
+ * table below is imported
  * with the DagBag (test/python/inspect_dags.py) and linted, and the two verdicts are compared
  * file by file. The table holds both sides: the shapes that are refused, and near misses that
  * Airflow takes (a TaskFlow function called twice, ids in two branches, a loop over a name, a
@@ -116,6 +119,15 @@ const FILES: Record<string, string> = {
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
+  // A schedule and no start date: Airflow 2 refuses it; Airflow 3 only with catchup=True.
+  "bad_catchup_no_start.py": `${HEAD}\nwith DAG("bad_catchup_no_start", schedule="@daily", catchup=True):\n    EmptyOperator(task_id="a")\n`,
+  "bad_catchup_no_start_deco.py": `${HEAD}\n@dag(schedule="0 3 * * *", catchup=True)\ndef bad_catchup_no_start_deco():\n    EmptyOperator(task_id="a")\n\nbad_catchup_no_start_deco()\n`,
+  "v2bad_no_start.py": `${HEAD}\nwith DAG("v2bad_no_start", schedule="@daily"):\n    EmptyOperator(task_id="a")\n`,
+  "v2bad_no_start_deco.py": `${HEAD}\n@dag(schedule="0 3 * * *", tags=["x"])\ndef v2bad_no_start_deco():\n    EmptyOperator(task_id="a")\n\nv2bad_no_start_deco()\n`,
+  "ok_no_start.py": `${HEAD}\nwith DAG("ok_no_start_none", schedule=None, catchup=True):\n    EmptyOperator(task_id="a")\nwith DAG("ok_no_start_default", schedule="@daily", catchup=True, default_args={"start_date": START}):\n    EmptyOperator(task_id="a")\nwith DAG("ok_no_start_empty", schedule=[]):\n    EmptyOperator(task_id="a")\nwith DAG("ok_no_start_unscheduled"):\n    EmptyOperator(task_id="a")\n`,
+  // A module Airflow 3 removed: refused there, unless the import has a fallback.
+  "removed_import.py": `${HEAD}\nfrom airflow.datasets import Dataset\n\nwith DAG("removed_import", schedule=[Dataset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "ok_fallback_import.py": `${HEAD}\ntry:\n    from airflow.sdk import Asset\nexcept ImportError:\n    from airflow.datasets import Dataset as Asset\n\nwith DAG("ok_fallback_import", schedule=[Asset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
   "ignored_default_arg.py": `${HEAD}\nwith DAG("ignored_default_arg", schedule=None, start_date=START, default_args={"retires": 3}):\n    EmptyOperator(task_id="a")\n`,
   // Taken by Airflow.
   "ok_operator_kwargs.py": dag(
@@ -198,8 +210,9 @@ function airflowVerdict(error: string | undefined): string | null {
   const m = /(DuplicateTaskIdFound|AirflowDagCycleException)/.exec(error);
   if (m) return m[1] as string;
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
+  if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to EmptyOperator/.test(
+    /DAG is missing the start_date parameter|start_date is required when catchup=True|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to EmptyOperator/.test(
       error,
     )
   ) {
@@ -208,9 +221,10 @@ function airflowVerdict(error: string | undefined): string | null {
   throw new Error(`an import error of another kind:\n${error}`);
 }
 
-function mlgenVerdict(name: string): string | null {
-  const found = lintPythonSource(name, FILES[name] as string).filter(
+function mlgenVerdict(name: string, airflowVersion: 2 | 3): string | null {
+  const found = lintPythonSource(name, FILES[name] as string, { airflowVersion }).filter(
     (f) =>
+      (f.ruleId === "airflow3-removed" && f.severity === "error") ||
       f.ruleId === "duplicate-task-id" ||
       f.ruleId === "dependency-cycle" ||
       f.ruleId === "invalid-argument" ||
@@ -226,6 +240,7 @@ function mlgenVerdict(name: string): string | null {
   }
   // Ids and trigger rules are checked as each task is made, a duplicate id as it is added, and
   // cycles once the DAG is built.
+  if (found.some((f) => f.ruleId === "airflow3-removed")) return "removed";
   if (found.some((f) => f.ruleId === "dag-never-called")) return "no DAG";
   if (found.some((f) => f.ruleId === "task-outside-dag")) return "no task";
   if (found.some((f) => f.ruleId === "unknown-default-arg")) return "ignored";
@@ -236,10 +251,10 @@ function mlgenVerdict(name: string): string | null {
 }
 
 describe.each([
-  ["Airflow 3", PYTHON],
-  ["Airflow 2", AIRFLOW2_PYTHON],
-])("%s refuses exactly the files mlgen lint says it refuses", (_name, python) => {
-  it("duplicate ids, cycles, bad ids, trigger rules, schedules, start dates and callables, dependencies across DAGs, uncalled @dag functions, tasks outside any DAG, ignored default_args keys, and the near misses it takes", () => {
+  ["Airflow 3", PYTHON, 3],
+  ["Airflow 2", AIRFLOW2_PYTHON, 2],
+] as const)("%s refuses exactly the files mlgen lint says it refuses", (_name, python, version) => {
+  it("duplicate ids, cycles, bad ids, trigger rules, schedules, start dates and callables, dependencies across DAGs, uncalled @dag functions, tasks outside any DAG, ignored default_args keys, removed modules, and the near misses it takes", () => {
     const seen = inspectDags(folder, { python });
     const errors = new Map(
       Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
@@ -262,26 +277,36 @@ describe.each([
                   seen.dags[name.replace(/\.py$/, "")]?.tasks.a?.retries === 0
                 ? "ignored"
                 : null),
-        mlgen: mlgenVerdict(name),
+        mlgen: mlgenVerdict(name, version),
       }));
     expect(verdicts.filter((v) => v.airflow !== v.mlgen)).toEqual([]);
     // Both sides are in the table, and each file is what its name says.
     for (const v of verdicts) {
-      const expected = v.name.startsWith("dup_")
-        ? "DuplicateTaskIdFound"
-        : v.name.startsWith("cycle_")
-          ? "AirflowDagCycleException"
-          : v.name.startsWith("bad_")
-            ? "invalid"
-            : v.name.startsWith("cross_")
-              ? "cross"
-              : v.name.startsWith("uncalled_")
-                ? "no DAG"
-                : v.name.startsWith("orphan_")
-                  ? "no task"
-                  : v.name.startsWith("ignored_")
-                    ? "ignored"
-                    : null;
+      // Refused by one version only: a schedule without a start date by Airflow 2, a module
+      // Airflow 3 removed by Airflow 3.
+      const expected = v.name.startsWith("v2bad_")
+        ? version === 2
+          ? "invalid"
+          : null
+        : v.name.startsWith("removed_")
+          ? version === 3
+            ? "removed"
+            : null
+          : v.name.startsWith("dup_")
+            ? "DuplicateTaskIdFound"
+            : v.name.startsWith("cycle_")
+              ? "AirflowDagCycleException"
+              : v.name.startsWith("bad_")
+                ? "invalid"
+                : v.name.startsWith("cross_")
+                  ? "cross"
+                  : v.name.startsWith("uncalled_")
+                    ? "no DAG"
+                    : v.name.startsWith("orphan_")
+                      ? "no task"
+                      : v.name.startsWith("ignored_")
+                        ? "ignored"
+                        : null;
       expect(v.airflow, v.name).toBe(expected);
     }
     // The files it takes load every DAG they define.
@@ -302,6 +327,11 @@ describe.each([
         "ok_python_callable_factory",
         "ok_with_dag_variable",
         "ok_operator_kwargs",
+        "ok_no_start_none",
+        "ok_no_start_default",
+        "ok_no_start_empty",
+        "ok_no_start_unscheduled",
+        "ok_fallback_import",
       ]),
     );
   });

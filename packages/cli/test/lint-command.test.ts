@@ -761,7 +761,10 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "$
   });
 
   it("a DAG file Airflow 3 refuses fails the lint on Airflow 3 (the default), not when the config says 2", async () => {
-    const old = CLEAN_DAG.replace("schedule=None", 'schedule_interval="@daily"');
+    const old = CLEAN_DAG.replace(
+      "schedule=None",
+      'schedule_interval="@daily", start_date=datetime(2025, 1, 1)',
+    ).replace("import timedelta", "import datetime, timedelta");
     expect(old).toContain("schedule_interval");
     const p = project({ "dags/old.py": old });
     const three = await p.mlgen("lint", "dags/old.py", "--format", "json");
@@ -778,6 +781,15 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "$
     const two = await p.mlgen("lint", "dags/old.py", "--format", "json");
     expect(found(two.stdout).map((f) => f.severity)).toEqual(["warning"]);
     expect(two.code).toBe(0);
+    // What only Airflow 2 refuses fails the lint there: a scheduled DAG with no start date.
+    p.write("dags/old.py", old.replace(", start_date=datetime(2025, 1, 1)", ""));
+    const undated = await p.mlgen("lint", "dags/old.py", "--format", "json");
+    expect(
+      (JSON.parse(undated.stdout) as { ruleId: string; severity: string }[])
+        .filter((f) => f.ruleId === "invalid-argument")
+        .map((f) => f.severity),
+    ).toEqual(["error"]);
+    expect(undated.code).toBe(1);
   });
 
   it("target-aware: kubeflow-timeout when the config compiles for Kubeflow without timeouts", async () => {

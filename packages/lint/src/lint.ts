@@ -131,7 +131,9 @@ export function lintPythonDag(
     if (broken && rule.id !== "syntax-error") continue;
     if (generatedForAirflow2 && rule.id === "airflow3-removed") continue;
     rule.checkPython?.(dag, (args, at, how) => {
-      const refused = how?.refused && (onAirflow3 || how.alsoAirflow2) && !configured;
+      if (how?.onlyAirflow2 && onAirflow3) return;
+      const refused =
+        how?.refused && (onAirflow3 || how.alsoAirflow2 || how.onlyAirflow2) && !configured;
       out.push(finding(rule, refused ? "error" : severity, file, at, args));
     });
   }

@@ -21,13 +21,18 @@ export type PipelineReport<C extends DiagnosticCode> = (
 /**
  * Reports a finding in a Python file at a span. `refused`: what it reports makes Airflow 3
  * refuse the whole DAG file when it parses it (an error then, see LintOptions.airflowVersion);
- * `alsoAirflow2`: Airflow 2 refuses it too (an error there as well).
+ * `alsoAirflow2`: Airflow 2 refuses it too (an error there as well); `onlyAirflow2`: only
+ * Airflow 2 refuses it, and Airflow 3 takes it as it is (no finding when linting for 3).
  */
 export type PythonReport<C extends DiagnosticCode> = (
   args: DiagnosticArgs<C>,
   /** In the DAG file, or in a template file of a task (`file` set). */
   at: Located,
-  how?: { readonly refused?: boolean; readonly alsoAirflow2?: boolean },
+  how?: {
+    readonly refused?: boolean;
+    readonly alsoAirflow2?: boolean;
+    readonly onlyAirflow2?: boolean;
+  },
 ) => void;
 
 export interface Rule<C extends DiagnosticCode = DiagnosticCode> {

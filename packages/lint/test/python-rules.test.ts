@@ -3820,6 +3820,107 @@ ${dag(`    a = PythonOperator(task_id="a", python_callable=load())
     ]);
   });
 
+  it("invalid-argument: a schedule and no start date, refused by Airflow 2 (and by Airflow 3 with catchup=True), where the file shows every argument", () => {
+    const source = `import pendulum
+from datetime import timedelta
+from airflow import DAG
+from airflow.decorators import dag
+
+BASE = {"owner": "data"}
+WITH_START = {"start_date": pendulum.datetime(2025, 1, 1)}
+
+with DAG("plain", schedule="@daily"):
+    pass
+with DAG("catching_up", schedule=timedelta(hours=1), catchup=True):
+    pass
+with DAG("start_none", schedule="0 3 * * *", start_date=None, default_args=BASE):
+    pass
+with DAG("assets", schedule=[object()]):
+    pass
+with DAG("given", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):
+    pass
+with DAG("in_defaults", schedule="@daily", catchup=True, default_args=WITH_START):
+    pass
+with DAG("defaults_none", schedule="@daily", default_args={"start_date": None}):
+    pass
+with DAG("unscheduled", schedule=None, catchup=True):
+    pass
+with DAG("no_schedule"):
+    pass
+with DAG("empty", schedule=[]):
+    pass
+with DAG("no_length", schedule=timedelta(0)):
+    pass
+with DAG("named", schedule=SCHEDULE):
+    pass
+with DAG("unknown_defaults", schedule="@daily", default_args=load_defaults()):
+    pass
+with DAG("spread", schedule="@daily", **COMMON):
+    pass
+with DAG("positional", "a description", schedule="@daily"):
+    pass
+
+
+@dag(schedule="@hourly")
+def decorated():
+    pass
+
+
+decorated()
+`;
+    const found = (airflowVersion: 2 | 3) =>
+      lintPythonSource("d.py", source, { airflowVersion })
+        .filter((f) => f.ruleId === "invalid-argument")
+        .map((f) => `${f.line} ${f.severity} ${f.message.split(": Airflow refuses")[0]}`);
+    expect(found(2)).toEqual([
+      "9 error schedule=\"@daily\" of DAG 'plain', which has no start_date",
+      "11 error catchup=True of DAG 'catching_up', which has a schedule and no start_date",
+      "13 error schedule=\"0 3 * * *\" of DAG 'start_none', which has no start_date",
+      "15 error schedule=[object()] of DAG 'assets', which has no start_date",
+      "41 error schedule=\"@hourly\" of DAG 'decorated', which has no start_date",
+    ]);
+    // Airflow 3 takes a DAG without a start date, unless it asks for catchup.
+    expect(found(3)).toEqual([
+      "11 error catchup=True of DAG 'catching_up', which has a schedule and no start_date",
+    ]);
+    const [plain] = lintPythonSource("d.py", source, { airflowVersion: 2 }).filter(
+      (f) => f.ruleId === "invalid-argument",
+    );
+    expect(plain?.fix).toContain('start_date=pendulum.datetime(2025, 1, 1, tz="UTC")');
+    expect(plain?.fix).toContain("schedule=None");
+  });
+
+  it("airflow3-removed: an import on either side of a try / except ImportError pair is the file's fallback, not a failure", () => {
+    const source = `try:
+    from airflow.sdk import Asset
+except ImportError:
+    from airflow.datasets import Dataset as Asset
+try:
+    from airflow.datasets import Dataset
+except (ImportError, ModuleNotFoundError) as e:
+    Dataset = None
+try:
+    import airflow.datasets
+except:
+    pass
+try:
+    from airflow.datasets import DatasetAlias
+except ValueError:
+    pass
+try:
+    pass
+except ImportError:
+    pass
+else:
+    from airflow.datasets import DatasetAll
+`;
+    const lines = lintPythonSource("d.py", source)
+      .filter((f) => f.ruleId === "airflow3-removed")
+      .map((f) => `${f.line} ${f.severity}`);
+    // An except that does not catch a failed import, and the else branch, guard nothing.
+    expect(lines).toEqual(["14 error", "22 error"]);
+  });
+
   it("invalid-argument: a keyword Airflow's operator does not take, with the one it may mean; not on classes of the file's own", () => {
     const body = `class BashOperator2(BashOperator):
     def __init__(self, retires=0, **kwargs):

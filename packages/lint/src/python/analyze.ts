@@ -138,7 +138,17 @@ interface Scope {
   readonly helper: string | null;
   /** In a class body: its functions are methods, not the module's functions. */
   readonly inClass: boolean;
+  /**
+   * In a `try` whose `except` catches a failed import (ImportError, ModuleNotFoundError,
+   * Exception, a bare except), or in that handler: an import here that fails does not stop the
+   * file (`try: from airflow.sdk import DAG` / `except ImportError: from airflow import DAG`).
+   */
+  readonly importGuarded?: boolean;
 }
+
+/** An `except` clause's exception types that a failed import is one of. */
+const CATCHES_IMPORT =
+  /^(?:\(?\s*)?$|\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b/;
 
 /** Decorators that leave a function's body to run when it is called (caches, wraps). */
 const TRANSPARENT_DECORATOR = /^(?:functools\.)?(?:cache|lru_cache|wraps)$/;
@@ -1349,6 +1359,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       span: span(node),
       kwargs: args.kwargs,
       kwargsOpen: args.splat,
+      positional: args.positional.length,
       defaultArgs: dictOf(args.kwargs.get("default_args")),
     };
     dags.push(dag);
@@ -1627,7 +1638,15 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             if (c.name !== "VariableName" || names[i - 1]?.name === "as") continue;
             const alias = names[i + 1]?.name === "as" ? names[i + 2] : undefined;
             const as = alias?.name === "VariableName" ? text(alias) : null;
-            imports.push({ module, name: text(c), as, span: span(node), topLevel, within });
+            imports.push({
+              module,
+              name: text(c),
+              as,
+              span: span(node),
+              topLevel,
+              within,
+              ...(scope.importGuarded ? { guarded: true as const } : {}),
+            });
             if (as) importedAs.set(as, text(c));
           }
         } else {
@@ -1637,7 +1656,15 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             const c = names[i];
             if (!c || c.name === ",") {
               if (module) {
-                imports.push({ module, name: null, as, span: span(node), topLevel, within });
+                imports.push({
+                  module,
+                  name: null,
+                  as,
+                  span: span(node),
+                  topLevel,
+                  within,
+                  ...(scope.importGuarded ? { guarded: true as const } : {}),
+                });
               }
               module = "";
               as = null;
@@ -1707,7 +1734,33 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         walkChildren(node, inner);
         return;
       }
-      case "TryStatement":
+      case "TryStatement": {
+        const inner = { ...scope, once: false, repeats: false };
+        const parts = children(node);
+        // The try body and the handlers are guarded when some handler catches a failed import.
+        const guards = parts.some(
+          (c, i) =>
+            c.name === "except" &&
+            CATCHES_IMPORT.test(
+              parts
+                .slice(
+                  i + 1,
+                  parts.findIndex((b, j) => j > i && b.name === "Body"),
+                )
+                .filter((b) => b.name !== "as" && b.prevSibling?.name !== "as")
+                .map((b) => text(b))
+                .join(" ")
+                .trim(),
+            ),
+        );
+        let clause = "try";
+        for (const c of parts) {
+          if (["try", "except", "else", "finally"].includes(c.name)) clause = c.name;
+          const guarded = guards && (clause === "try" || clause === "except");
+          walk(c, guarded ? { ...inner, importGuarded: true } : inner);
+        }
+        return;
+      }
       case "MatchStatement":
         walkChildren(node, { ...scope, once: false, repeats: false });
         return;

@@ -132,6 +132,8 @@ export interface DagDecl {
   readonly kwargs: ReadonlyMap<string, PyNode>;
   /** `DAG(**common)`: arguments the analysis cannot see (default_args among them). */
   readonly kwargsOpen: boolean;
+  /** Positional arguments, the dag_id's included (`DAG("etl", "the ETL")`: 2). */
+  readonly positional: number;
   readonly defaultArgs: ArgDict | null;
 }
 
@@ -157,6 +159,11 @@ export interface ImportDecl {
   readonly dagTest?: true;
   /** The call itself (module-level calls), for the rules that read its arguments. */
   readonly node?: PyNode;
+  /**
+   * In a `try` that catches a failed import, or in its handler: the file imports whichever
+   * way works (`try: from airflow.sdk import DAG` / `except ImportError: from airflow import DAG`).
+   */
+  readonly guarded?: true;
 }
 
 /** A call evaluated when the file is parsed (outside task functions and callbacks). */

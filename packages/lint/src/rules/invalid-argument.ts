@@ -5,6 +5,7 @@ import {
   SCHEDULE_PRESETS,
   TRIGGER_RULES,
 } from "@mlgen/core";
+import type { DagDecl } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
@@ -121,6 +122,55 @@ function scheduleProblem(value: string): { reason: string; near?: string } | nul
 
 const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
 
+/** Brackets, commas and comments: what is left of a list or call is its items. */
+const PUNCTUATION = new Set(["[", "]", "(", ")", ",", "Comment"]);
+const items = (node: PyNode) => {
+  let n = 0;
+  for (let c = node.firstChild; c; c = c.nextSibling) if (!PUNCTUATION.has(c.name)) n++;
+  return n;
+};
+
+/**
+ * Whether a DAG's schedule argument is a schedule to Airflow (a value Python takes as true, as
+ * its check does): a preset or cron string, a non-empty list of assets, a timetable or a
+ * timedelta; false for None and empty ones; null when the file does not show it (a name).
+ */
+function scheduled(source: string, node: PyNode): boolean | null {
+  switch (node.name) {
+    case "None":
+      return false;
+    case "String": {
+      const value = stringValue(source, node);
+      return value === null ? null : value !== "";
+    }
+    case "ArrayExpression":
+    case "TupleExpression":
+      return items(node) > 0;
+    case "CallExpression": {
+      // `timedelta()` and `timedelta(0)` are false, like any timedelta of no length.
+      if (!/(?:^|\.)timedelta$/.test(textOf(source, node.firstChild ?? node).trim())) return true;
+      const args = node.lastChild;
+      return args && /[1-9]/.test(textOf(source, args)) ? true : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
+ * None, or a `start_date` key in default_args); null when the file does not show all of its
+ * arguments (`**common`, more positional arguments, default_args it cannot read in full).
+ */
+function hasStartDate(source: string, dag: DagDecl): boolean | null {
+  const own = dag.kwargs.get("start_date");
+  if (own && textOf(source, own).trim() !== "None") return true;
+  if (dag.defaultArgs?.entries.has("start_date")) return true;
+  if (dag.kwargsOpen || dag.positional > 1) return null;
+  if (dag.kwargs.has("default_args") && (!dag.defaultArgs || dag.defaultArgs.open)) return null;
+  return false;
+}
+
 /**
  * What Airflow checks when it builds the DAG, and refuses the whole file for: a DAG, task or
  * task group id with characters it does not take or longer than 250 (ValueError), a trigger
@@ -191,6 +241,42 @@ export const invalidArgument = defineRule({
           },
           at(node),
           refused,
+        );
+      }
+    }
+    // A scheduled DAG with no start date: Airflow 2 refuses it ("DAG is missing the start_date
+    // parameter"); Airflow 3 takes it, unless it also asks for catchup=True, which needs a date
+    // to catch up from ("start_date is required when catchup=True").
+    for (const dag of file.dags) {
+      if (assets.has(dag)) continue;
+      const arg = ["schedule", "schedule_interval", "timetable"].find((a) => dag.kwargs.has(a));
+      const schedule = arg ? dag.kwargs.get(arg) : undefined;
+      if (!schedule || scheduled(file.source, schedule) !== true) continue;
+      if (hasStartDate(file.source, dag) !== false) continue;
+      const name = dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`;
+      const catchup = dag.kwargs.get("catchup");
+      const start = `give ${name} a start date, start_date=pendulum.datetime(2025, 1, 1, tz="UTC") (or a "start_date" in default_args)`;
+      if (catchup && textOf(file.source, catchup).trim() === "True") {
+        const key = catchup.prevSibling?.prevSibling ?? catchup;
+        report(
+          {
+            what: `catchup=True of ${name}, which has a schedule and no start_date`,
+            reason:
+              "Airflow 3: 'start_date is required when catchup=True'; Airflow 2: 'DAG is missing the start_date parameter'",
+            hint: `${start} for catchup to start from, or drop catchup=True`,
+          },
+          file.lines.span(key.from, catchup.to),
+          refused,
+        );
+      } else {
+        report(
+          {
+            what: `${arg}=${shown(textOf(file.source, schedule).replace(/\s+/g, " "))} of ${name}, which has no start_date`,
+            reason: "Airflow 2: 'DAG is missing the start_date parameter'",
+            hint: `${start}, or schedule=None for a DAG that is only triggered; Airflow 3 takes it without one`,
+          },
+          at(schedule),
+          { refused: true, onlyAirflow2: true },
         );
       }
     }
