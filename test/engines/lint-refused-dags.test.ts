@@ -6,7 +6,8 @@
  * Airflow 2 (each from its pinned venv) fail to import for that reason, and the @dag function
  * it says is never called (dag-never-called, MLG2018) is the one whose DAG Airflow does not
  * load; a scheduled DAG without a start date is refused by Airflow 2 (and by Airflow 3 with
- * catchup=True), a module Airflow 3 removed by Airflow 3 unless a try / except ImportError gives
+ * catchup=True), so is one whose params' defaults do not validate, a module Airflow 3 removed by
+ * Airflow 3 unless a try / except ImportError gives
  * it a fallback (airflow3-removed), each linted for the version it runs on: every file of the
  * table below is imported
  * with the DagBag (test/python/inspect_dags.py) and linted, and the two verdicts are compared
@@ -44,6 +45,16 @@ const dag = (id: string, body: string) =>
     .split("\n")
     .map((l) => `    ${l}`)
     .join("\n")}\n`;
+
+const PARAM_IMPORT = `try:
+    from airflow.sdk import Param
+except ImportError:
+    from airflow.models.param import Param
+`;
+
+/** A DAG with these params (a dict's source) and other arguments. */
+const params = (id: string, args: string, dict: string) =>
+  `${HEAD}${PARAM_IMPORT}\nwith DAG("${id}", ${args}, params=${dict}):\n    EmptyOperator(task_id="a")\n`;
 
 /**
  * File name → source. `dup_` files are refused for a duplicate id, `cycle_` ones for a cycle,
@@ -116,6 +127,9 @@ const FILES: Record<string, string> = {
   "cross_two_dags.py": `${HEAD}\nwith DAG("cross_a", schedule=None, start_date=START):\n    a = EmptyOperator(task_id="a")\nwith DAG("cross_b", schedule=None, start_date=START):\n    b = EmptyOperator(task_id="b")\na >> b\n`,
   "cross_dag_kwarg.py": `${HEAD}\nd1 = DAG("cross_c", schedule=None, start_date=START)\nd2 = DAG("cross_d", schedule=None, start_date=START)\nx = EmptyOperator(task_id="x", dag=d1)\ny = EmptyOperator(task_id="y", dag=d2)\ny.set_upstream(x)\n`,
   "uncalled_dag.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_dag():\n    EmptyOperator(task_id="a")\n`,
+  // Airflow imports the file under a module name of its own: the __main__ block never runs.
+  "uncalled_main_only.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_main_only():\n    EmptyOperator(task_id="a")\n\nif __name__ == "__main__":\n    uncalled_main_only().test()\n`,
+  "ok_main_and_module.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef ok_main_and_module():\n    EmptyOperator(task_id="a")\n\nbuilt = ok_main_and_module()\nif __name__ == "__main__":\n    built.test()\n`,
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
@@ -125,6 +139,38 @@ const FILES: Record<string, string> = {
   "v2bad_no_start.py": `${HEAD}\nwith DAG("v2bad_no_start", schedule="@daily"):\n    EmptyOperator(task_id="a")\n`,
   "v2bad_no_start_deco.py": `${HEAD}\n@dag(schedule="0 3 * * *", tags=["x"])\ndef v2bad_no_start_deco():\n    EmptyOperator(task_id="a")\n\nv2bad_no_start_deco()\n`,
   "ok_no_start.py": `${HEAD}\nwith DAG("ok_no_start_none", schedule=None, catchup=True):\n    EmptyOperator(task_id="a")\nwith DAG("ok_no_start_default", schedule="@daily", catchup=True, default_args={"start_date": START}):\n    EmptyOperator(task_id="a")\nwith DAG("ok_no_start_empty", schedule=[]):\n    EmptyOperator(task_id="a")\nwith DAG("ok_no_start_unscheduled"):\n    EmptyOperator(task_id="a")\n`,
+  // A scheduled DAG validates its params' defaults (Airflow 2 schedules one daily when no
+  // schedule is given).
+  "bad_param_no_default.py": params(
+    "bad_param_no_default",
+    'schedule="@daily", start_date=START',
+    '{"epochs": Param(type="integer")}',
+  ),
+  "bad_param_none_string.py": params(
+    "bad_param_none_string",
+    'schedule="@daily", start_date=START',
+    '{"model": Param(None, type="string")}',
+  ),
+  "bad_param_type.py": params(
+    "bad_param_type",
+    'schedule="0 3 * * *", start_date=START',
+    '{"epochs": Param("10", type="integer")}',
+  ),
+  "bad_param_enum.py": params(
+    "bad_param_enum",
+    'schedule="@daily", start_date=START',
+    '{"model": Param("xgb", enum=["lgbm", "rf"])}',
+  ),
+  "v2bad_param_unscheduled.py": params(
+    "v2bad_param_unscheduled",
+    "start_date=START",
+    '{"epochs": Param(type="integer")}',
+  ),
+  "ok_params.py": `${params(
+    "ok_params_defaults",
+    'schedule="@daily", start_date=START',
+    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"])}',
+  )}with DAG("ok_params_triggered", schedule=None, start_date=START, params={"epochs": Param(type="integer")}):\n    EmptyOperator(task_id="a")\n`,
   // A module Airflow 3 removed: refused there, unless the import has a fallback.
   "removed_import.py": `${HEAD}\nfrom airflow.datasets import Dataset\n\nwith DAG("removed_import", schedule=[Dataset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
   "ok_fallback_import.py": `${HEAD}\ntry:\n    from airflow.sdk import Asset\nexcept ImportError:\n    from airflow.datasets import Dataset as Asset\n\nwith DAG("ok_fallback_import", schedule=[Asset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
@@ -212,7 +258,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /DAG is missing the start_date parameter|start_date is required when catchup=True|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to EmptyOperator/.test(
+    /DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to EmptyOperator/.test(
       error,
     )
   ) {
@@ -332,6 +378,9 @@ describe.each([
         "ok_no_start_empty",
         "ok_no_start_unscheduled",
         "ok_fallback_import",
+        "ok_params_defaults",
+        "ok_params_triggered",
+        "ok_main_and_module",
       ]),
     );
   });

@@ -187,6 +187,14 @@ def inspect_task(task) -> dict:
     }
 
 
+def param_default(params, key: str):
+    """A param's default, resolved; None for a Param with none (a DAG triggered with its params)."""
+    try:
+        return params[key]
+    except Exception:  # noqa: BLE001 - ParamValidationError, from airflow.sdk or airflow.exceptions
+        return None
+
+
 def main(folder: str, out_file: str) -> None:
     import airflow
 
@@ -218,7 +226,7 @@ def main(folder: str, out_file: str) -> None:
             "max_active_runs": dag.max_active_runs,
             "max_active_tasks": dag.max_active_tasks,
             "dagrun_timeout": seconds(dag.dagrun_timeout),
-            "params": {k: dag.params[k] for k in sorted(dag.params.keys())},
+            "params": {k: param_default(dag.params, k) for k in sorted(dag.params.keys())},
             "description": dag.description,
             "has_on_failure_callback": has_callback(getattr(dag, "on_failure_callback", None)),
             "has_on_success_callback": has_callback(getattr(dag, "on_success_callback", None)),

@@ -3890,6 +3890,53 @@ decorated()
     expect(plain?.fix).toContain("schedule=None");
   });
 
+  it("invalid-argument: a scheduled DAG's param with no default, or a literal default its type or enum refuses", () => {
+    const source = `import pendulum
+from airflow.sdk import DAG, Param
+
+S = pendulum.datetime(2025, 1, 1)
+TRAIN = {"epochs": Param(type="integer"), "lr": Param(0.1, type="number")}
+
+with DAG("train", schedule="@daily", start_date=S, params=TRAIN):
+    pass
+with DAG("typed", schedule="@daily", start_date=S, params={
+    "model": Param(None, type="string"),
+    "maybe": Param(None, type=["null", "string"]),
+    "n": Param("10", type="integer"),
+    "flag": Param(True, type="integer"),
+    "whole": Param(3.0, type="integer"),
+    "kind": Param("xgb", enum=["lgbm", "rf"]),
+    "ok_kind": Param("rf", enum=["lgbm", "rf"]),
+    "spec": Param(**SPEC),
+    "plain": "xgb",
+    "computed": Param(default_for("n"), type="integer"),
+    "big": Param(1e3, type="integer"),
+}):
+    pass
+with DAG("triggered", schedule=None, start_date=S, params=TRAIN):
+    pass
+with DAG("default_schedule", start_date=S, params={"epochs": Param(type="integer")}):
+    pass
+`;
+    const found = (airflowVersion: 2 | 3) =>
+      lintPythonSource("d.py", source, { airflowVersion })
+        .filter((f) => f.ruleId === "invalid-argument")
+        .map((f) => `${f.line} ${f.message.split(": Airflow refuses")[0]}`);
+    const both = [
+      "5 param 'epochs' of DAG 'train', a Param with no default",
+      "10 param 'model' of DAG 'typed', its default None is no string",
+      "12 param 'n' of DAG 'typed', its default \"10\" is no integer",
+      "13 param 'flag' of DAG 'typed', its default True is no integer",
+      "15 param 'kind' of DAG 'typed', its default \"xgb\" is none of its enum",
+    ];
+    expect(found(3)).toEqual(both);
+    // Airflow 2 schedules a DAG daily when it is given no schedule.
+    expect(found(2)).toEqual([
+      ...both,
+      "25 param 'epochs' of DAG 'default_schedule', a Param with no default",
+    ]);
+  });
+
   it("airflow3-removed: an import on either side of a try / except ImportError pair is the file's fallback, not a failure", () => {
     const source = `try:
     from airflow.sdk import Asset

@@ -28,3 +28,7 @@ def drift_monitor():  # expect: dag-never-called
             raise ValueError(f"feature drift {drift:.2f} over 0.1")
 
     alert_if_drifted(compute_drift())
+
+
+if __name__ == "__main__":
+    drift_monitor().test()

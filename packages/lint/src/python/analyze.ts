@@ -17,6 +17,7 @@ import type {
   CrossDagDependency,
   DagDecl,
   DagFile,
+  DagParam,
   DagTask,
   Dependency,
   FunctionFacts,
@@ -1352,6 +1353,23 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     }
   };
 
+  /** A DAG's params dict, each `Param(...)` with its default and keywords. */
+  const paramsOf = (node: PyNode | undefined): DagParam[] =>
+    [...(dictOf(node)?.entries ?? [])].map(([name, value]) => {
+      const callee = value.name === "CallExpression" ? dotted(value.firstChild) : null;
+      if (callee !== "Param" && !callee?.endsWith(".Param")) return { name, node: value };
+      const a = parseArgs(childNamed(value, "ArgList"));
+      return {
+        name,
+        node: value,
+        param: {
+          default: a.positional[0] ?? a.kwargs.get("default") ?? null,
+          kwargs: a.kwargs,
+          open: a.splat,
+        },
+      };
+    });
+
   const registerDag = (node: PyNode, args: Args): DagDecl => {
     const idNode = args.kwargs.get("dag_id") ?? args.positional[0];
     const dag: DagDecl = {
@@ -1361,6 +1379,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       kwargsOpen: args.splat,
       positional: args.positional.length,
       defaultArgs: dictOf(args.kwargs.get("default_args")),
+      params: paramsOf(args.kwargs.get("params")),
     };
     dags.push(dag);
     return dag;
@@ -2118,7 +2137,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   if (dags.some((d) => d.kwargs.has("params"))) paramDefaultStrings(done);
 
   // @dag functions the file never calls when it is parsed: Airflow finds no DAG of theirs. One
-  // named anywhere but its definition (a list of them, an argument) may be called out of sight.
+  // named anywhere but its definition (a list of them, an argument) may be called out of sight;
+  // not under `if __name__ == "__main__":`, which never runs when Airflow imports the file.
   const uncalledDagFunctions: { name: string; span: Span }[] = [];
   if (dagFunctionNames.size > 0) {
     const called = new Set<string>();
@@ -2136,7 +2156,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         ) {
           named.add(text(n));
         }
-        for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+        const cond = n.name === "IfStatement" ? n.firstChild?.nextSibling : null;
+        const guarded = cond && MAIN_GUARD.test(text(cond)) ? childNamed(n, "Body") : null;
+        for (let c = n.firstChild; c; c = c.nextSibling) if (c !== guarded) visit(c);
       };
       visit(root);
       for (const [name, node] of candidates) {

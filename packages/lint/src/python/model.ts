@@ -135,6 +135,22 @@ export interface DagDecl {
   /** Positional arguments, the dag_id's included (`DAG("etl", "the ETL")`: 2). */
   readonly positional: number;
   readonly defaultArgs: ArgDict | null;
+  /** The DAG's `params`, when they are a dict the file shows (entries it cannot read left out). */
+  readonly params: readonly DagParam[];
+}
+
+/** One of a DAG's params: a plain value, or a `Param(...)`. */
+export interface DagParam {
+  readonly name: string;
+  /** The value as written. */
+  readonly node: PyNode;
+  /** For `Param(...)`: its default (first positional or `default=`; null for none) and keywords. */
+  readonly param?: {
+    readonly default: PyNode | null;
+    readonly kwargs: ReadonlyMap<string, PyNode>;
+    /** `Param(**spec)`: arguments the file does not show. */
+    readonly open: boolean;
+  };
 }
 
 export interface GroupDecl {

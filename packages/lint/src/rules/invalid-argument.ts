@@ -5,7 +5,7 @@ import {
   SCHEDULE_PRESETS,
   TRIGGER_RULES,
 } from "@mlgen/core";
-import type { DagDecl } from "../python/model.js";
+import type { DagDecl, DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
@@ -157,6 +157,88 @@ function scheduled(source: string, node: PyNode): boolean | null {
   }
 }
 
+/** The JSON Schema type of a literal default, as jsonschema reads the Python value; null when not a literal. */
+function jsonType(source: string, node: PyNode): string | null {
+  switch (node.name) {
+    case "String":
+      return stringValue(source, node) === null ? null : "string";
+    case "Number": {
+      // jsonschema takes 3.0 as an integer, as JSON Schema does; hex, exponents and the like are
+      // left unjudged.
+      const digits = textOf(source, node).replace(/_/g, "");
+      if (/^\d+(?:\.0*)?$/.test(digits)) return "integer";
+      return /^\d*\.\d+$/.test(digits) ? "number" : null;
+    }
+    case "Boolean":
+      return "boolean";
+    case "None":
+      return "null";
+    case "ArrayExpression":
+    case "TupleExpression":
+      return "array";
+    case "DictionaryExpression":
+      return "object";
+    default:
+      return null;
+  }
+}
+
+/** A Param's literal `type=` ("string", ["null", "string"]); null when not written as literals. */
+function paramTypes(source: string, node: PyNode | undefined): readonly string[] | null {
+  if (!node) return null;
+  if (node.name === "String") {
+    const v = stringValue(source, node);
+    return v === null ? null : [v];
+  }
+  if (node.name !== "ArrayExpression" && node.name !== "TupleExpression") return null;
+  const out: string[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (PUNCTUATION.has(c.name)) continue;
+    const v = c.name === "String" ? stringValue(source, c) : null;
+    if (v === null) return null;
+    out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Why Airflow's check of a scheduled DAG's params (each resolved to its default and validated
+ * against its schema) fails for one of them, or null: a Param with no default, or a literal
+ * default that its literal `type` or `enum` does not take.
+ */
+function paramProblem(source: string, p: DagParam): string | null {
+  const param = p.param;
+  if (!param || param.open) return null;
+  if (param.default === null) return "a Param with no default";
+  const given = jsonType(source, param.default);
+  if (given === null) return null;
+  const types = paramTypes(source, param.kwargs.get("type"));
+  const fits = (t: string) => t === given || (t === "number" && given === "integer");
+  if (types && types.length > 0 && !types.some(fits)) {
+    return `its default ${shown(textOf(source, param.default))} is no ${types.join(" or ")}`;
+  }
+  // An enum of strings (and None): a string or None default must be one of them.
+  const allowed = param.kwargs.get("enum");
+  if (
+    allowed &&
+    (allowed.name === "ArrayExpression" || allowed.name === "TupleExpression") &&
+    (given === "string" || given === "null")
+  ) {
+    const key = (n: PyNode) => (n.name === "String" ? `'${stringValue(source, n)}` : n.name);
+    const values: string[] = [];
+    for (let c = allowed.firstChild; c; c = c.nextSibling) {
+      if (PUNCTUATION.has(c.name)) continue;
+      const t = jsonType(source, c);
+      if (t !== "string" && t !== "null") return null;
+      values.push(key(c));
+    }
+    if (!values.includes(key(param.default))) {
+      return `its default ${shown(textOf(source, param.default))} is none of its enum`;
+    }
+  }
+  return null;
+}
+
 /**
  * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
  * None, or a `start_date` key in default_args); null when the file does not show all of its
@@ -176,7 +258,9 @@ function hasStartDate(source: string, dag: DagDecl): boolean | null {
  * task group id with characters it does not take or longer than 250 (ValueError), a trigger
  * rule that is none of its own (ValueError for a string, AttributeError for `TriggerRule.X`), a
  * schedule croniter cannot read (AirflowTimetableInvalid), a start date written as text
- * (AttributeError). Only literal values are judged.
+ * (AttributeError), a schedule without a start date (Airflow 2; Airflow 3 with catchup=True), a
+ * scheduled DAG's param with no default or a default its schema refuses. Only literal values
+ * are judged.
  */
 export const invalidArgument = defineRule({
   id: "invalid-argument",
@@ -277,6 +361,35 @@ export const invalidArgument = defineRule({
           },
           at(schedule),
           { refused: true, onlyAirflow2: true },
+        );
+      }
+    }
+    // A scheduled DAG resolves every param to its default and validates it when it is built
+    // (Airflow 3: "not allowed to define a Schedule, as there are required params without
+    // default values, or the default values are not valid"; Airflow 2, an AirflowException).
+    // Airflow 2 schedules a DAG daily when no schedule is given; Airflow 3 not at all.
+    for (const dag of file.dags) {
+      if (assets.has(dag) || dag.params.length === 0) continue;
+      const arg = ["schedule", "schedule_interval", "timetable"].find((a) => dag.kwargs.has(a));
+      const schedule = arg ? dag.kwargs.get(arg) : undefined;
+      const on = schedule
+        ? scheduled(file.source, schedule)
+        : dag.kwargsOpen || dag.positional > 1
+          ? null
+          : "airflow2";
+      if (on === null || on === false) continue;
+      const name = dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`;
+      for (const p of dag.params) {
+        const why = paramProblem(file.source, p);
+        if (!why) continue;
+        report(
+          {
+            what: `param '${shown(p.name)}' of ${name}, ${why}`,
+            reason: `a DAG with a schedule${on === "airflow2" ? " (Airflow 2's default, daily, when none is given)" : ""} validates its params' defaults: "not allowed to define a Schedule, as there are required params without default values, or the default values are not valid"`,
+            hint: `give '${shown(p.name)}' a default its schema takes (Param(10, type="integer")), or schedule=None for a DAG that is only triggered with its params`,
+          },
+          at(p.node),
+          on === "airflow2" ? { refused: true, onlyAirflow2: true } : refused,
         );
       }
     }
