@@ -3867,6 +3867,10 @@ def decorated():
 
 
 decorated()
+LATER = {"owner": "data"}
+LATER["start_date"] = pendulum.datetime(2025, 1, 1)
+with DAG("later", schedule="@daily", default_args=LATER):
+    pass
 `;
     const found = (airflowVersion: 2 | 3) =>
       lintPythonSource("d.py", source, { airflowVersion })
@@ -3916,6 +3920,10 @@ with DAG("typed", schedule="@daily", start_date=S, params={
 with DAG("triggered", schedule=None, start_date=S, params=TRAIN):
     pass
 with DAG("default_schedule", start_date=S, params={"epochs": Param(type="integer")}):
+    pass
+MUTATED = {"epochs": Param(type="integer")}
+MUTATED["epochs"] = Param(5, type="integer")
+with DAG("mutated", schedule="@daily", start_date=S, params=MUTATED):
     pass
 `;
     const found = (airflowVersion: 2 | 3) =>

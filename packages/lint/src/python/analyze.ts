@@ -1354,8 +1354,10 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   };
 
   /** A DAG's params dict, each `Param(...)` with its default and keywords. */
-  const paramsOf = (node: PyNode | undefined): DagParam[] =>
-    [...(dictOf(node)?.entries ?? [])].map(([name, value]) => {
+  const paramsOf = (node: PyNode | undefined): DagDecl["params"] => {
+    const dict = dictOf(node);
+    if (!dict) return null;
+    const entries = [...dict.entries].map(([name, value]): DagParam => {
       const callee = value.name === "CallExpression" ? dotted(value.firstChild) : null;
       if (callee !== "Param" && !callee?.endsWith(".Param")) return { name, node: value };
       const a = parseArgs(childNamed(value, "ArgList"));
@@ -1369,6 +1371,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         },
       };
     });
+    return { dict, entries };
+  };
 
   const registerDag = (node: PyNode, args: Args): DagDecl => {
     const idNode = args.kwargs.get("dag_id") ?? args.positional[0];

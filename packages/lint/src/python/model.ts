@@ -135,8 +135,11 @@ export interface DagDecl {
   /** Positional arguments, the dag_id's included (`DAG("etl", "the ETL")`: 2). */
   readonly positional: number;
   readonly defaultArgs: ArgDict | null;
-  /** The DAG's `params`, when they are a dict the file shows (entries it cannot read left out). */
-  readonly params: readonly DagParam[];
+  /**
+   * The DAG's `params`, when they are a dict the file shows: its entries (those it cannot read
+   * left out), and the dict, `open` when the file also changes it (`P["x"] = ...`, `**more`).
+   */
+  readonly params: { readonly dict: ArgDict; readonly entries: readonly DagParam[] } | null;
 }
 
 /** One of a DAG's params: a plain value, or a `Param(...)`. */
