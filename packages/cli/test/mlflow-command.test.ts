@@ -115,7 +115,7 @@ describe("mlgen mlflow", () => {
       expect(anon.code).toBe(1);
       expect(anon.stderr).toContain("→ 401 UNAUTHENTICATED: You are not authenticated.");
       expect(anon.stderr).toContain(
-        "  fix: the server wants a user and password (or a token): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD",
+        "  fix: no credentials were sent, and the server wants a user and password (or a token): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD",
       );
       const env = {
         MLFLOW_TRACKING_URI: "http://mlflow.test",
@@ -127,6 +127,24 @@ describe("mlgen mlflow", () => {
       expect(bob.stderr).toContain("→ 403 PERMISSION_DENIED: Permission denied");
       expect(bob.stderr).toContain("  fix: the user is logged in but has no permission for this");
       expect(bob.stderr).not.toContain("bobs-secret-pw");
+      // Credentials sent and refused: a wrong password (or token), not a missing one.
+      answers.bob = answers.anon as [number, string];
+      const wrong = await cli(env, "mlflow", "runs", "e1");
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain("→ 401 UNAUTHENTICATED");
+      expect(wrong.stderr).toContain("  fix: the server refused the credentials sent: check them");
+      expect(wrong.stderr).not.toContain("no credentials were sent");
+      expect(wrong.stderr).not.toContain("bobs-secret-pw");
+      const token = await cli(
+        { MLFLOW_TRACKING_URI: "http://mlflow.test" },
+        "mlflow",
+        "models",
+        "m",
+        "--token",
+        "tok-secret-123",
+      );
+      expect(token.stderr).toContain("  fix: the server refused the credentials sent");
+      expect(token.stderr).not.toContain("tok-secret-123");
     } finally {
       vi.unstubAllGlobals();
     }

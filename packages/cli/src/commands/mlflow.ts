@@ -34,19 +34,47 @@ export async function connectMlflow(io: CliIO, o: MlflowConnectionOptions): Prom
 
 /** What a 401 and a 403 from MLflow's basic-auth app mean, and what to do. */
 const MLFLOW_UNAUTHENTICATED =
-  "the server wants a user and password (or a token): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, put them in ~/.mlflow/credentials, or pass --token / set MLFLOW_TRACKING_TOKEN; if they are set, they are wrong";
+  "no credentials were sent, and the server wants a user and password (or a token): set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, put them in ~/.mlflow/credentials, or pass --token / set MLFLOW_TRACKING_TOKEN";
+const MLFLOW_REFUSED =
+  "the server refused the credentials sent: check them (a user and password come from the tracking URL, MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD or ~/.mlflow/credentials, and win over a token from --token or MLFLOW_TRACKING_TOKEN, as in Python's client)";
 const MLFLOW_FORBIDDEN =
   "the user is logged in but has no permission for this (MLflow's default is READ on other users' experiments): ask the experiment's owner or an admin to grant EDIT or MANAGE, or use your own experiment";
 
+/** Whether the client sends credentials with these settings (as it resolves them). */
+async function sendsCredentials(io: CliIO, o: MlflowConnectionOptions): Promise<boolean> {
+  const { resolveConfig } = await import("@mlgen/mlflow-client");
+  try {
+    return (
+      resolveConfig({
+        env: io.env,
+        ...(o.url ? { trackingUri: o.url } : {}),
+        ...(o.token ? { auth: { token: o.token } } : {}),
+      }).authorization !== null
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** The client's own errors (server said no, no answer, bad settings) are one line, exit 1. */
-async function oneLineErrors(fn: () => Promise<number>): Promise<number> {
+async function oneLineErrors(
+  io: CliIO,
+  o: MlflowConnectionOptions,
+  fn: () => Promise<number>,
+): Promise<number> {
   try {
     return await fn();
   } catch (e) {
     if (e instanceof Error && CLIENT_ERRORS.has(e.name)) {
       const status = e.name === "MlflowApiError" ? (e as { status?: unknown }).status : undefined;
       const fix =
-        status === 401 ? MLFLOW_UNAUTHENTICATED : status === 403 ? MLFLOW_FORBIDDEN : null;
+        status === 401
+          ? (await sendsCredentials(io, o))
+            ? MLFLOW_REFUSED
+            : MLFLOW_UNAUTHENTICATED
+          : status === 403
+            ? MLFLOW_FORBIDDEN
+            : null;
       throw new CliError(`mlgen: ${e.message}${fix ? `\n  fix: ${fix}` : ""}`);
     }
     throw e;
@@ -78,7 +106,7 @@ export async function runsCommand(
   if (!Number.isInteger(max) || max <= 0) {
     throw new CliError(`mlgen mlflow runs: --max must be a positive integer, not ${o.max}`);
   }
-  return oneLineErrors(async () => {
+  return oneLineErrors(io, o, async () => {
     const client = await connectMlflow(io, o);
     const exp =
       (await client.getExperimentByName(experiment)) ??
@@ -129,7 +157,7 @@ export async function modelsCommand(
   name: string,
   o: MlflowConnectionOptions,
 ): Promise<number> {
-  return oneLineErrors(async () => {
+  return oneLineErrors(io, o, async () => {
     const client = await connectMlflow(io, o);
     const { quoteValue, toArray } = await import("@mlgen/mlflow-client");
     const { data, error, response } = await client.api.GET(
