@@ -46,6 +46,10 @@ const dag = (id: string, body: string) =>
     .map((l) => `    ${l}`)
     .join("\n")}\n`;
 
+const PROVIDERS = `from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+`;
+
 const PARAM_IMPORT = `try:
     from airflow.sdk import Param
 except ImportError:
@@ -133,6 +137,9 @@ const FILES: Record<string, string> = {
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
+  "bad_pod_kwarg.py": `${HEAD}${PROVIDERS}\nwith DAG("bad_pod_kwarg", schedule=None, start_date=START):\n    KubernetesPodOperator(task_id="train", image="trainer:1", namespce="ml", cmds=["python"])\n`,
+  "bad_sql_kwarg.py": `${HEAD}${PROVIDERS}\nwith DAG("bad_sql_kwarg", schedule=None, start_date=START):\n    SQLExecuteQueryOperator(task_id="q", conn_id="pg", sql="select 1", paramaters={"a": 1})\n`,
+  "ok_provider_kwargs.py": `${HEAD}${PROVIDERS}\nwith DAG("ok_provider_kwargs", schedule=None, start_date=START):\n    KubernetesPodOperator(task_id="train", image="trainer:1", namespace="ml", cmds=["python"], arguments=["train.py"], env_vars={"A": "1"}, get_logs=True, on_finish_action="delete_pod", retries=2)\n    SQLExecuteQueryOperator(task_id="q", conn_id="pg", sql="select 1", parameters={"a": 1}, split_statements=True, return_last=False)\n`,
   // A schedule and no start date: Airflow 2 refuses it; Airflow 3 only with catchup=True.
   "bad_catchup_no_start.py": `${HEAD}\nwith DAG("bad_catchup_no_start", schedule="@daily", catchup=True):\n    EmptyOperator(task_id="a")\n`,
   "bad_catchup_no_start_deco.py": `${HEAD}\n@dag(schedule="0 3 * * *", catchup=True)\ndef bad_catchup_no_start_deco():\n    EmptyOperator(task_id="a")\n\nbad_catchup_no_start_deco()\n`,
@@ -258,7 +265,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to EmptyOperator/.test(
+    /DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)/.test(
       error,
     )
   ) {
@@ -378,6 +385,7 @@ describe.each([
         "ok_params_defaults",
         "ok_params_triggered",
         "ok_main_and_module",
+        "ok_provider_kwargs",
       ]),
     );
   });

@@ -1,11 +1,16 @@
 """The keyword arguments of Airflow's classic operators, for test/engines/operator-params.test.ts.
 
 Prints JSON: BaseOperator's parameters (its __init__ up the class hierarchy), and each operator's
-own (those of the classes between it and BaseOperator), as the installed Airflow defines them.
+own (those of the classes between it and BaseOperator), as the installed Airflow and providers
+define them: the standard provider's operators, the Kubernetes provider's KubernetesPodOperator
+and the common SQL provider's SQLExecuteQueryOperator (the same import paths on Airflow 3 and 2).
 """
 
 import inspect
 import json
+
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 
 try:
     from airflow.providers.standard.operators.bash import BashOperator
@@ -69,6 +74,8 @@ for c in [
     PythonSensor,
     TriggerDagRunOperator,
     ExternalTaskSensor,
+    KubernetesPodOperator,
+    SQLExecuteQueryOperator,
 ]:
     res[c.__name__] = sorted(set(params(c)) - base)
 print(json.dumps(res))
