@@ -178,6 +178,31 @@ const FILES: Record<string, string> = {
     'schedule="@daily", start_date=START',
     '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"])}',
   )}with DAG("ok_params_triggered", schedule=None, start_date=START, params={"epochs": Param(type="integer")}):\n    EmptyOperator(task_id="a")\n`,
+  // A TaskFlow call is bound to its function's signature when the DAG is built.
+  "bad_taskflow_missing.py": dag(
+    "bad_taskflow_missing",
+    `@task\ndef train(data_path: str, epochs: int = 3):\n    return 1\n\ntrain()`,
+  ),
+  "bad_taskflow_positional.py": dag(
+    "bad_taskflow_positional",
+    `@task\ndef train(data_path):\n    return 1\n\ntrain("a", "b")`,
+  ),
+  "bad_taskflow_keyword.py": dag(
+    "bad_taskflow_keyword",
+    `@task\ndef train(data_path, epochs=1):\n    return 1\n\ntrain(data_path="a", epoch=3)`,
+  ),
+  "bad_taskflow_expand.py": dag(
+    "bad_taskflow_expand",
+    `@task\ndef fit(x):\n    return x\n\nfit.expand(y=[1, 2])`,
+  ),
+  "bad_taskflow_bash.py": dag(
+    "bad_taskflow_bash",
+    `@task.bash\ndef export(day):\n    return f"echo {day}"\n\nexport()`,
+  ),
+  "ok_taskflow_calls.py": dag(
+    "ok_taskflow_calls",
+    `@task\ndef a(path, ti=None):\n    return 1\n\n@task\ndef b(x, ti, ds, params):\n    return 1\n\n@task\ndef c(x, **context):\n    return 1\n\n@task\ndef d(x, lr):\n    return 1\n\n@task\ndef e(*parts, sep="-"):\n    return sep.join(parts)\n\n@task\ndef f(x, *, scale=2):\n    return x\n\n@task.branch\ndef g(ti=None):\n    return "a"\n\n@task.bash\ndef h(day="2025-01-01"):\n    return f"echo {day}"\n\na("p")\nb(1)\nc(x=1, extra=2)\nd.partial(lr=0.1).expand(x=[1, 2])\ne("x", "y", "z")\nf(1, scale=3)\na.override(task_id="a2")(path="q")\ng()\nh()`,
+  ),
   // A module Airflow 3 removed: refused there, unless the import has a fallback.
   "removed_import.py": `${HEAD}\nfrom airflow.datasets import Dataset\n\nwith DAG("removed_import", schedule=[Dataset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
   "ok_fallback_import.py": `${HEAD}\ntry:\n    from airflow.sdk import Asset\nexcept ImportError:\n    from airflow.datasets import Dataset as Asset\n\nwith DAG("ok_fallback_import", schedule=[Asset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
@@ -265,7 +290,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)/.test(
+    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)/.test(
       error,
     )
   ) {
@@ -386,6 +411,7 @@ describe.each([
         "ok_params_triggered",
         "ok_main_and_module",
         "ok_provider_kwargs",
+        "ok_taskflow_calls",
       ]),
     );
   });

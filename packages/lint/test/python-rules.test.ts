@@ -3945,6 +3945,43 @@ with DAG("mutated", schedule="@daily", start_date=S, params=MUTATED):
     ]);
   });
 
+  it("invalid-argument: a TaskFlow call its function cannot take, through override, partial, expand and expand_kwargs", () => {
+    const source = `import pendulum
+from airflow.sdk import DAG, task
+
+
+@task
+def train(data_path, epochs=1):
+    return 1
+
+
+@task
+def fit(x, lr):
+    return x
+
+
+with DAG("calls", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    train.override(task_id="t1")()
+    train(data_path="a", epoch=3)
+    fit.partial(lr=0.1).expand(x=[1, 2])
+    fit.expand(x=[1, 2])
+    fit.expand_kwargs([{"x": 1, "lr": 0.1}])
+    fit.partial(rate=0.1).expand(x=[1])
+    train(*PATHS)
+    train(**OPTIONS)
+`;
+    const got = lintPythonSource("d.py", source)
+      .filter((f) => f.ruleId === "invalid-argument")
+      .map(
+        (f) => `${f.line} ${/TypeError: ([^,]+)/.exec(f.message)?.[1]} | ${f.fix.split(" (")[0]}`,
+      );
+    expect(got).toEqual([
+      "16 missing a required argument: 'data_path' | pass data_path",
+      "17 got an unexpected keyword argument 'epoch' | did you mean 'epochs' for 'epoch'?",
+      "21 got an unexpected keyword argument 'rate' | remove 'rate', or add the parameter to fit",
+    ]);
+  });
+
   it("airflow3-removed: an import on either side of a try / except ImportError pair is the file's fallback, not a failure", () => {
     const source = `try:
     from airflow.sdk import Asset

@@ -1261,7 +1261,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         for (const k of a.kwargs.keys()) keywords.add(k);
       }
       const made = tasks[tasks.length - 1];
-      if (made) made.callArgs = open ? null : { positional, keywords };
+      // expand_kwargs(...) passes keywords the file does not spell out.
+      if (last === "expand_kwargs") open = true;
+      if (made) made.callArgs = open ? null : { positional, keywords, mapped: last === "expand" };
       for (const al of chainArgs) {
         collectStrings(id, "argument", al);
         connect(dataSources(al, true), [id], node);

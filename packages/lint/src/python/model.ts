@@ -101,9 +101,14 @@ export interface DagTask {
    * What its call passes to that function, which Airflow then does not fill from the context:
    * the count of leading positional arguments (a TaskFlow call's, `op_args`) and the keyword
    * names (a TaskFlow call's, `.partial()`'s and `.expand()`'s); null when unknown (`*args`,
-   * `**kwargs`, a computed `op_args`).
+   * `**kwargs`, a computed `op_args`, `.expand_kwargs()`). `mapped`: a TaskFlow call ending in
+   * `.expand()`, which Airflow binds partially (the mapped arguments come when it runs).
    */
-  readonly callArgs: { readonly positional: number; readonly keywords: ReadonlySet<string> } | null;
+  readonly callArgs: {
+    readonly positional: number;
+    readonly keywords: ReadonlySet<string>;
+    readonly mapped?: boolean;
+  } | null;
   /** Keys it pushes; null when unknown (an operator we do not model, computed keys). */
   readonly pushes: ReadonlySet<string> | null;
   readonly pushSpans: readonly Push[];

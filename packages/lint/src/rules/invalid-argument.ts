@@ -1,4 +1,5 @@
 import {
+  AIRFLOW_CONTEXT_KEYS,
   AIRFLOW_OPERATOR_PARAMS,
   closestName,
   cronSyntaxProblem,
@@ -8,6 +9,7 @@ import {
 import type { DagDecl, DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
+import { bindProblem, parameters } from "../python/signature.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { TASK_ARGS } from "./airflow3-removed.js";
@@ -238,6 +240,21 @@ function paramProblem(source: string, p: DagParam): string | null {
   }
   return null;
 }
+
+/**
+ * TaskFlow decorators whose tasks bind each call to the function's signature when the DAG is
+ * built (DecoratedOperator, in Airflow 3 and 2 alike).
+ */
+const BINDING_DECORATORS = new Set([
+  "@task",
+  "@task.bash",
+  "@task.branch",
+  "@task.short_circuit",
+  "@task.virtualenv",
+  "@task.external_python",
+  "@setup",
+  "@teardown",
+]);
 
 /**
  * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
@@ -475,6 +492,44 @@ export const invalidArgument = defineRule({
                 : `remove it, or pass it where it belongs (op_kwargs={...} for the callable's own arguments)`,
             },
             file.lines.span(key.from, value.to),
+            refused,
+          );
+        }
+      }
+      // A TaskFlow call its function cannot take: the decorator binds the call to the
+      // function's signature (context keys given a default of None; a mapped call partially).
+      const args = task.callArgs;
+      const fn = task.callable;
+      if (args && fn && BINDING_DECORATORS.has(task.operator)) {
+        const params = parameters(file.source, fn.node);
+        const why =
+          params &&
+          bindProblem(params, args.positional, args.keywords, {
+            partial: args.mapped === true,
+            optional: (name) => AIRFLOW_CONTEXT_KEYS.has(name),
+          });
+        if (params && why) {
+          const named = params.filter((p) => p.kind === "positional" || p.kind === "keyword");
+          const names = named.map((p) => p.name);
+          // A keyword that misspells a parameter: the same mistake, whichever Python names.
+          const [keyword] = why.unexpected;
+          const near = keyword
+            ? (why.missing && closestName(keyword, [why.missing])) || closestName(keyword, names)
+            : undefined;
+          report(
+            {
+              what: `the call of ${task.operator} function ${fn.name}() (task '${shown(task.id)}')`,
+              reason: `TypeError: ${why.message}, binding it to ${fn.name}(${names.join(", ")})`,
+              hint:
+                keyword && near
+                  ? `did you mean '${near}' for '${keyword}'?`
+                  : why.missing
+                    ? `pass ${why.missing} (${fn.name}(${why.missing}=...))${keyword ? `, not '${keyword}', which is none of its parameters,` : ""} or give it a default in the def; a parameter named for a context variable (ti, ds, params, ...) is filled when the task runs`
+                    : keyword
+                      ? `remove '${keyword}', or add the parameter to ${fn.name}`
+                      : `pass each argument once, and no more positional ones than ${fn.name} takes`,
+            },
+            at(task.node),
             refused,
           );
         }
