@@ -1,10 +1,14 @@
-// The keyword arguments core lists for Airflow's classic operators (AIRFLOW_OPERATOR_PARAMS,
-// which the linter's invalid-argument rule checks calls against) are the ones the pinned
-// Airflow 3 and Airflow 2 define: each list is the union of both versions' parameters, read
-// from the real classes with inspect.signature (test/python/operator_params.py).
+// Facts about Airflow that core lists and the linter's invalid-argument rule relies on, read from
+// the pinned Airflow 3 and Airflow 2 (each list is the union of both versions'):
+// - the keyword arguments of Airflow's classic operators and the two provider operators
+//   (AIRFLOW_OPERATOR_PARAMS, which operator calls are checked against), read from the real
+//   classes with inspect.signature (test/python/operator_params.py);
+// - the task context keys (AIRFLOW_CONTEXT_KEYS: a TaskFlow function's parameters named for one
+//   need no argument when the @task decorator binds a call), KNOWN_CONTEXT_KEYS of the real
+//   modules (test/python/context_keys.py).
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AIRFLOW_OPERATOR_PARAMS } from "../../packages/core/src/index.js";
+import { AIRFLOW_CONTEXT_KEYS, AIRFLOW_OPERATOR_PARAMS } from "../../packages/core/src/index.js";
 import {
   AIRFLOW2_PYTHON,
   airflowEnv,
@@ -21,11 +25,12 @@ beforeAll(() => {
   work = tempDir("operator-params");
 }, 900_000);
 
-function read(python: string, name: string): Record<string, string[]> {
-  const home = join(work, name);
+/** The JSON line a script of test/python prints, run by one engine venv's Python. */
+function read<T>(python: string, name: string, script: string): T {
+  const home = join(work, `${name}-${script}`);
   const r = runEngine(
     python,
-    [join(ROOT, "test/python/operator_params.py")],
+    [join(ROOT, "test/python", script)],
     airflowEnv(home, join(home, "dags")),
   );
   expect(r.status, r.output).toBe(0);
@@ -33,14 +38,15 @@ function read(python: string, name: string): Record<string, string[]> {
     r.output
       .trim()
       .split("\n")
-      .find((l) => l.startsWith("{")) ?? "{}";
-  return JSON.parse(line) as Record<string, string[]>;
+      .find((l) => l.startsWith("{") || l.startsWith("[")) ?? "null";
+  return JSON.parse(line) as T;
 }
 
 describe("Airflow's classic operators' keyword arguments", () => {
   it("are what core lists: Airflow 3's and Airflow 2's together", () => {
-    const three = read(PYTHON, "3");
-    const two = read(AIRFLOW2_PYTHON, "2");
+    type Params = Record<string, string[]>;
+    const three = read<Params>(PYTHON, "3", "operator_params.py");
+    const two = read<Params>(AIRFLOW2_PYTHON, "2", "operator_params.py");
     expect(Object.keys(three).sort()).toEqual(Object.keys(AIRFLOW_OPERATOR_PARAMS).sort());
     for (const [operator, listed] of Object.entries(AIRFLOW_OPERATOR_PARAMS)) {
       const union = [...new Set([...(three[operator] ?? []), ...(two[operator] ?? [])])].sort();
@@ -49,5 +55,16 @@ describe("Airflow's classic operators' keyword arguments", () => {
     // Read from the classes, not empty: BaseOperator's retries, BashOperator's own command.
     expect(three.BaseOperator).toContain("retries");
     expect(two.BashOperator).toContain("bash_command");
+  });
+});
+
+describe("Airflow's task context keys", () => {
+  it("are what core lists: Airflow 3's and Airflow 2's KNOWN_CONTEXT_KEYS together", () => {
+    const three = read<string[]>(PYTHON, "3", "context_keys.py");
+    const two = read<string[]>(AIRFLOW2_PYTHON, "2", "context_keys.py");
+    expect([...AIRFLOW_CONTEXT_KEYS].sort()).toEqual([...new Set([...three, ...two])].sort());
+    // Read from the modules, not empty: each version's own keys are in.
+    expect(three).toContain("triggering_asset_events");
+    expect(two).toContain("execution_date");
   });
 });

@@ -355,7 +355,7 @@ function topLevelArguments(code: string, open: number): { text: string; from: nu
 
 /**
  * The task context keys of the pinned Airflow 3.3 and 2.11 together (KNOWN_CONTEXT_KEYS, read from
- * both by test/engines/context-keys.test.ts). When the @task decorator binds a call to its
+ * both by test/engines/operator-params.test.ts). When the @task decorator binds a call to its
  * function, it gives each parameter named for one of them a default of None: the task fills it
  * from the context when it runs, so the call need not pass it.
  */
