@@ -1762,22 +1762,18 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       case "TryStatement": {
         const inner = { ...scope, once: false, repeats: false };
         const parts = children(node);
+        // What the `except` at `i` catches: its nodes up to its body, `as name` left out.
+        const caught = (i: number) => {
+          const body = parts.findIndex((b, j) => j > i && b.name === "Body");
+          return parts
+            .slice(i + 1, body)
+            .filter((b) => b.name !== "as" && b.prevSibling?.name !== "as")
+            .map((b) => text(b))
+            .join(" ")
+            .trim();
+        };
         // The try body and the handlers are guarded when some handler catches a failed import.
-        const guards = parts.some(
-          (c, i) =>
-            c.name === "except" &&
-            CATCHES_IMPORT.test(
-              parts
-                .slice(
-                  i + 1,
-                  parts.findIndex((b, j) => j > i && b.name === "Body"),
-                )
-                .filter((b) => b.name !== "as" && b.prevSibling?.name !== "as")
-                .map((b) => text(b))
-                .join(" ")
-                .trim(),
-            ),
-        );
+        const guards = parts.some((c, i) => c.name === "except" && CATCHES_IMPORT.test(caught(i)));
         let clause = "try";
         for (const c of parts) {
           if (["try", "except", "else", "finally"].includes(c.name)) clause = c.name;

@@ -15,8 +15,8 @@ export interface Parameter {
 export function parameters(source: string, def: PyNode): Parameter[] | null {
   const list = childNamed(def, "ParamList");
   if (!list) return null;
-  // `/` is no node of its own in the tree: two commas in a row, or one after `(`. Positional-
-  // only parameters are rare in DAG files: such a signature is not followed.
+  // `/` is no node of its own in the tree, so it is looked for in the text (defaults blanked).
+  // Positional-only parameters are rare in DAG files: such a signature is not followed.
   const written = textOf(source, list).replace(/=[^,)]*/g, "=");
   if (/\(\s*\/|,\s*\/\s*[,)]/.test(written)) return null;
   const out: Parameter[] = [];

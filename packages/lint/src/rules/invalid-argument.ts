@@ -9,7 +9,7 @@ import {
 import type { DagDecl, DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
-import { bindProblem, parameters } from "../python/signature.js";
+import { type BindProblem, bindProblem, parameters } from "../python/signature.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { TASK_ARGS } from "./airflow3-removed.js";
@@ -256,6 +256,44 @@ const BINDING_DECORATORS = new Set([
   "@teardown",
 ]);
 
+/** What to do about a call of `fn` (whose parameters are `names`) that Python cannot bind. */
+function bindHint(fn: string, why: BindProblem, names: readonly string[]): string {
+  // A keyword that misspells a parameter: the same mistake, whichever Python names.
+  const [keyword] = why.unexpected;
+  const near = keyword
+    ? (why.missing && closestName(keyword, [why.missing])) || closestName(keyword, names)
+    : undefined;
+  if (keyword && near) return `did you mean '${near}' for '${keyword}'?`;
+  if (why.missing) {
+    const not = keyword ? `, not '${keyword}', which is none of its parameters,` : "";
+    return `pass ${why.missing} (${fn}(${why.missing}=...))${not} or give it a default in the def; a parameter named for a context variable (ti, ds, params, ...) is filled when the task runs`;
+  }
+  if (keyword) return `remove '${keyword}', or add the parameter to ${fn}`;
+  return `pass each argument once, and no more positional ones than ${fn} takes`;
+}
+
+/** The DAG call shows every argument: no `**kwargs`, nothing positional after the id. */
+const argsShown = (dag: DagDecl) => !dag.kwargsOpen && dag.positional <= 1;
+
+/** How a finding names a DAG. */
+const dagName = (dag: DagDecl) => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`);
+
+/**
+ * A DAG's schedule argument (`schedule`, Airflow 2's `schedule_interval` or `timetable`) and
+ * whether it schedules the DAG (see `scheduled`); `"default"` when none is given and the call
+ * shows every argument (Airflow 2 then schedules it daily, Airflow 3 not at all), else null.
+ */
+function scheduleOf(
+  source: string,
+  dag: DagDecl,
+): { readonly arg: string; readonly node: PyNode; readonly on: boolean | null } | "default" | null {
+  for (const arg of ["schedule", "schedule_interval", "timetable"]) {
+    const node = dag.kwargs.get(arg);
+    if (node) return { arg, node, on: scheduled(source, node) };
+  }
+  return argsShown(dag) ? "default" : null;
+}
+
 /**
  * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
  * None, or a `start_date` key in default_args); null when the file does not show all of its
@@ -265,7 +303,7 @@ function hasStartDate(source: string, dag: DagDecl): boolean | null {
   const own = dag.kwargs.get("start_date");
   if (own && textOf(source, own).trim() !== "None") return true;
   if (dag.defaultArgs?.entries.has("start_date")) return true;
-  if (dag.kwargsOpen || dag.positional > 1) return null;
+  if (!argsShown(dag)) return null;
   if (dag.kwargs.has("default_args") && (!dag.defaultArgs || dag.defaultArgs.open)) return null;
   return false;
 }
@@ -350,11 +388,10 @@ export const invalidArgument = defineRule({
     // to catch up from ("start_date is required when catchup=True").
     for (const dag of file.dags) {
       if (assets.has(dag)) continue;
-      const arg = ["schedule", "schedule_interval", "timetable"].find((a) => dag.kwargs.has(a));
-      const schedule = arg ? dag.kwargs.get(arg) : undefined;
-      if (!schedule || scheduled(file.source, schedule) !== true) continue;
+      const schedule = scheduleOf(file.source, dag);
+      if (schedule === null || schedule === "default" || schedule.on !== true) continue;
       if (hasStartDate(file.source, dag) !== false) continue;
-      const name = dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`;
+      const name = dagName(dag);
       const catchup = dag.kwargs.get("catchup");
       const start = `give ${name} a start date, start_date=pendulum.datetime(2025, 1, 1, tz="UTC") (or a "start_date" in default_args)`;
       if (catchup && textOf(file.source, catchup).trim() === "True") {
@@ -372,11 +409,11 @@ export const invalidArgument = defineRule({
       } else {
         report(
           {
-            what: `${arg}=${shown(textOf(file.source, schedule).replace(/\s+/g, " "))} of ${name}, which has no start_date`,
+            what: `${schedule.arg}=${shown(textOf(file.source, schedule.node).replace(/\s+/g, " "))} of ${name}, which has no start_date`,
             reason: "Airflow 2: 'DAG is missing the start_date parameter'",
             hint: `${start}, or schedule=None for a DAG that is only triggered; Airflow 3 takes it without one`,
           },
-          at(schedule),
+          at(schedule.node),
           { refused: true, onlyAirflow2: true },
         );
       }
@@ -388,15 +425,10 @@ export const invalidArgument = defineRule({
     for (const dag of file.dags) {
       // Params the file changes elsewhere (`P["epochs"] = Param(5)`) may not be these.
       if (assets.has(dag) || !dag.params || dag.params.dict.open) continue;
-      const arg = ["schedule", "schedule_interval", "timetable"].find((a) => dag.kwargs.has(a));
-      const schedule = arg ? dag.kwargs.get(arg) : undefined;
-      const on = schedule
-        ? scheduled(file.source, schedule)
-        : dag.kwargsOpen || dag.positional > 1
-          ? null
-          : "airflow2";
-      if (on === null || on === false) continue;
-      const name = dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`;
+      const schedule = scheduleOf(file.source, dag);
+      const on = schedule === "default" ? "airflow2" : schedule?.on;
+      if (!on) continue;
+      const name = dagName(dag);
       for (const p of dag.params.entries) {
         const why = paramProblem(file.source, p);
         if (!why) continue;
@@ -509,25 +541,14 @@ export const invalidArgument = defineRule({
             optional: (name) => AIRFLOW_CONTEXT_KEYS.has(name),
           });
         if (params && why) {
-          const named = params.filter((p) => p.kind === "positional" || p.kind === "keyword");
-          const names = named.map((p) => p.name);
-          // A keyword that misspells a parameter: the same mistake, whichever Python names.
-          const [keyword] = why.unexpected;
-          const near = keyword
-            ? (why.missing && closestName(keyword, [why.missing])) || closestName(keyword, names)
-            : undefined;
+          const names = params
+            .filter((p) => p.kind === "positional" || p.kind === "keyword")
+            .map((p) => p.name);
           report(
             {
               what: `the call of ${task.operator} function ${fn.name}() (task '${shown(task.id)}')`,
               reason: `TypeError: ${why.message}, binding it to ${fn.name}(${names.join(", ")})`,
-              hint:
-                keyword && near
-                  ? `did you mean '${near}' for '${keyword}'?`
-                  : why.missing
-                    ? `pass ${why.missing} (${fn.name}(${why.missing}=...))${keyword ? `, not '${keyword}', which is none of its parameters,` : ""} or give it a default in the def; a parameter named for a context variable (ti, ds, params, ...) is filled when the task runs`
-                    : keyword
-                      ? `remove '${keyword}', or add the parameter to ${fn.name}`
-                      : `pass each argument once, and no more positional ones than ${fn.name} takes`,
+              hint: bindHint(fn.name, why, names),
             },
             at(task.node),
             refused,
