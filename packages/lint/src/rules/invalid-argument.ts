@@ -6,6 +6,15 @@ import {
   SCHEDULE_PRESETS,
   TRIGGER_RULES,
 } from "@mlgen/core";
+import {
+  argsShown,
+  dagName,
+  hasStartDate,
+  items,
+  PUNCTUATION,
+  scheduleOf,
+  shown,
+} from "../python/dag-args.js";
 import type { DagDecl, DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
@@ -122,43 +131,6 @@ function scheduleProblem(value: string): { reason: string; near?: string } | nul
   return why ? { reason: `croniter refuses it: ${why}` } : null;
 }
 
-const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
-
-/** Brackets, commas and comments: what is left of a list or call is its items. */
-const PUNCTUATION = new Set(["[", "]", "(", ")", ",", "Comment"]);
-const items = (node: PyNode) => {
-  let n = 0;
-  for (let c = node.firstChild; c; c = c.nextSibling) if (!PUNCTUATION.has(c.name)) n++;
-  return n;
-};
-
-/**
- * Whether a DAG's schedule argument is a schedule to Airflow (a value Python takes as true, as
- * its check does): a preset or cron string, a non-empty list of assets, a timetable or a
- * timedelta; false for None and empty ones; null when the file does not show it (a name).
- */
-function scheduled(source: string, node: PyNode): boolean | null {
-  switch (node.name) {
-    case "None":
-      return false;
-    case "String": {
-      const value = stringValue(source, node);
-      return value === null ? null : value !== "";
-    }
-    case "ArrayExpression":
-    case "TupleExpression":
-      return items(node) > 0;
-    case "CallExpression": {
-      // `timedelta()` and `timedelta(0)` are false, like any timedelta of no length.
-      if (!/(?:^|\.)timedelta$/.test(textOf(source, node.firstChild ?? node).trim())) return true;
-      const args = node.lastChild;
-      return args && /[1-9]/.test(textOf(source, args)) ? true : null;
-    }
-    default:
-      return null;
-  }
-}
-
 /** The JSON Schema type of a literal default, as jsonschema reads the Python value; null when not a literal. */
 function jsonType(source: string, node: PyNode): string | null {
   switch (node.name) {
@@ -270,42 +242,6 @@ function bindHint(fn: string, why: BindProblem, names: readonly string[]): strin
   }
   if (keyword) return `remove '${keyword}', or add the parameter to ${fn}`;
   return `pass each argument once, and no more positional ones than ${fn} takes`;
-}
-
-/** The DAG call shows every argument: no `**kwargs`, nothing positional after the id. */
-const argsShown = (dag: DagDecl) => !dag.kwargsOpen && dag.positional <= 1;
-
-/** How a finding names a DAG. */
-const dagName = (dag: DagDecl) => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`);
-
-/**
- * A DAG's schedule argument (`schedule`, Airflow 2's `schedule_interval` or `timetable`) and
- * whether it schedules the DAG (see `scheduled`); `"default"` when none is given and the call
- * shows every argument (Airflow 2 then schedules it daily, Airflow 3 not at all), else null.
- */
-function scheduleOf(
-  source: string,
-  dag: DagDecl,
-): { readonly arg: string; readonly node: PyNode; readonly on: boolean | null } | "default" | null {
-  for (const arg of ["schedule", "schedule_interval", "timetable"]) {
-    const node = dag.kwargs.get(arg);
-    if (node) return { arg, node, on: scheduled(source, node) };
-  }
-  return argsShown(dag) ? "default" : null;
-}
-
-/**
- * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
- * None, or a `start_date` key in default_args); null when the file does not show all of its
- * arguments (`**common`, more positional arguments, default_args it cannot read in full).
- */
-function hasStartDate(source: string, dag: DagDecl): boolean | null {
-  const own = dag.kwargs.get("start_date");
-  if (own && textOf(source, own).trim() !== "None") return true;
-  if (dag.defaultArgs?.entries.has("start_date")) return true;
-  if (!argsShown(dag)) return null;
-  if (dag.kwargs.has("default_args") && (!dag.defaultArgs || dag.defaultArgs.open)) return null;
-  return false;
 }
 
 /**

@@ -1,0 +1,81 @@
+/**
+ * What a DAG call says about its schedule and start date, as Airflow reads them when it builds
+ * the DAG: the rules that judge a DAG's arguments (invalid-argument, implicit-catchup) share it.
+ */
+import type { DagDecl } from "./model.js";
+import type { PyNode } from "./node.js";
+import { stringValue, textOf } from "./text.js";
+
+/** An id or value as a finding quotes it: up to 60 characters. */
+export const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
+
+/** Brackets, commas and comments: what is left of a list or call is its items. */
+export const PUNCTUATION = new Set(["[", "]", "(", ")", ",", "Comment"]);
+export const items = (node: PyNode) => {
+  let n = 0;
+  for (let c = node.firstChild; c; c = c.nextSibling) if (!PUNCTUATION.has(c.name)) n++;
+  return n;
+};
+
+/**
+ * Whether a DAG's schedule argument is a schedule to Airflow (a value Python takes as true, as
+ * its check does): a preset or cron string, a non-empty list of assets, a timetable or a
+ * timedelta; false for None and empty ones; null when the file does not show it (a name).
+ */
+export function scheduled(source: string, node: PyNode): boolean | null {
+  switch (node.name) {
+    case "None":
+      return false;
+    case "String": {
+      const value = stringValue(source, node);
+      return value === null ? null : value !== "";
+    }
+    case "ArrayExpression":
+    case "TupleExpression":
+      return items(node) > 0;
+    case "CallExpression": {
+      // `timedelta()` and `timedelta(0)` are false, like any timedelta of no length.
+      if (!/(?:^|\.)timedelta$/.test(textOf(source, node.firstChild ?? node).trim())) return true;
+      const args = node.lastChild;
+      return args && /[1-9]/.test(textOf(source, args)) ? true : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The DAG call shows every argument: no `**kwargs`, nothing positional after the id. */
+export const argsShown = (dag: DagDecl) => !dag.kwargsOpen && dag.positional <= 1;
+
+/** How a finding names a DAG. */
+export const dagName = (dag: DagDecl) => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`);
+
+/**
+ * A DAG's schedule argument (`schedule`, Airflow 2's `schedule_interval` or `timetable`) and
+ * whether it schedules the DAG (see `scheduled`); `"default"` when none is given and the call
+ * shows every argument (Airflow 2 then schedules it daily, Airflow 3 not at all), else null.
+ */
+export function scheduleOf(
+  source: string,
+  dag: DagDecl,
+): { readonly arg: string; readonly node: PyNode; readonly on: boolean | null } | "default" | null {
+  for (const arg of ["schedule", "schedule_interval", "timetable"]) {
+    const node = dag.kwargs.get(arg);
+    if (node) return { arg, node, on: scheduled(source, node) };
+  }
+  return argsShown(dag) ? "default" : null;
+}
+
+/**
+ * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
+ * None, or a `start_date` key in default_args); null when the file does not show all of its
+ * arguments (`**common`, more positional arguments, default_args it cannot read in full).
+ */
+export function hasStartDate(source: string, dag: DagDecl): boolean | null {
+  const own = dag.kwargs.get("start_date");
+  if (own && textOf(source, own).trim() !== "None") return true;
+  if (dag.defaultArgs?.entries.has("start_date")) return true;
+  if (!argsShown(dag)) return null;
+  if (dag.kwargs.has("default_args") && (!dag.defaultArgs || dag.defaultArgs.open)) return null;
+  return false;
+}
