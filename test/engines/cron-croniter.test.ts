@@ -1,11 +1,13 @@
 /**
  * mlgen's cron check against croniter, which Airflow's cron timetables validate with (the venv's
  * pinned version): every expression mlgen accepts croniter accepts and finds a run for, and the
- * other way round. And its time zone check against pendulum, which reads a DAG's time zone.
+ * other way round; and how often an expression fires over a span, counted by mlgen as croniter
+ * counts it (what implicit-catchup says a backfill holds). And its time zone check against pendulum, which reads a DAG's time zone.
  */
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cronProblem, timezoneProblem } from "../../packages/compiler/src/index.js";
+import { cronFireCount, PRESET_CRON } from "../../packages/core/src/index.js";
 import { AIRFLOW2_PYTHON, ensureEngines, PYTHON } from "./harness.js";
 
 const EXPRESSIONS = [
@@ -129,5 +131,80 @@ describe.each([
     const disagree = ZONES.filter((z) => (timezoneProblem(z) === null) !== loads[z]);
     // pendulum reads UTC in any case; mlgen asks for it as IANA spells it, like every name.
     expect(disagree).toEqual(["utc"]);
+  });
+});
+
+/** Expressions whose runs mlgen counts, over spans across month, year and leap-day ends. */
+const COUNTED = [
+  ...Object.values(PRESET_CRON),
+  "30 2 * * 1-5",
+  "*/15 6-18 * * MON-FRI",
+  "0 0 1 JAN,JUL *",
+  "5,10-20/5 * * * 0-7",
+  "0 3 ? * *",
+  "0 3 * * ?",
+  "0 0 13 * 5",
+  "0 12 1,15 * SUN",
+  "0 0 */2 * *",
+  "0 0 29 2 *",
+  "0 0 31 2 *",
+  "7 */4 * 2-11/3 *",
+  "0 0 * * 7",
+];
+const SPANS = [
+  ["2023-12-31T23:30:00Z", "2024-03-02T00:00:00Z"],
+  ["2024-01-01T00:00:00Z", "2026-12-04T14:43:00Z"],
+  ["2021-06-15T02:30:00Z", "2021-06-15T02:30:00Z"],
+  ["2019-02-27T10:07:00Z", "2021-03-01T00:00:01Z"],
+] as const;
+
+describe("cronFireCount agrees with croniter", () => {
+  let counts: Record<string, number>;
+  beforeAll(() => {
+    ensureEngines();
+    // croniter's run times in [from, to): the first at or after from, up to to.
+    const script = [
+      "import json, sys",
+      "from datetime import datetime, timedelta, timezone",
+      "from croniter import croniter",
+      "out = {}",
+      "for e, a, b in json.load(sys.stdin):",
+      "    start = datetime.fromisoformat(a.replace('Z', '+00:00'))",
+      "    end = datetime.fromisoformat(b.replace('Z', '+00:00'))",
+      "    it = croniter(e, start - timedelta(seconds=1))",
+      "    n = 0",
+      "    while True:",
+      "        try:",
+      "            t = it.get_next(datetime)",
+      "        except Exception:",
+      "            break",
+      "        if t >= end:",
+      "            break",
+      "        n += 1 if t >= start else 0",
+      "    out[f'{e}|{a}|{b}'] = n",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const cases = COUNTED.flatMap((e) => SPANS.map(([a, b]) => [e, a, b]));
+    counts = JSON.parse(
+      execFileSync(PYTHON, ["-c", script], {
+        input: JSON.stringify(cases),
+        encoding: "utf8",
+        maxBuffer: 1 << 24,
+      }),
+    );
+  }, 600_000);
+
+  it.each(COUNTED)("%s", (expression) => {
+    for (const [a, b] of SPANS) {
+      const want = counts[`${expression}|${a}|${b}`];
+      expect(cronFireCount(expression, new Date(a), new Date(b)), `${a} to ${b}`).toBe(want);
+    }
+  });
+
+  it("declines what it does not model", () => {
+    const [a, b] = [new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z")];
+    for (const e of ["0 3 L * *", "0 3 * * 1#2", "0 3 15W * *", "0 3 * * FRI-MON", "0 3 * *"]) {
+      expect(cronFireCount(e, a, b), e).toBeNull();
+    }
   });
 });

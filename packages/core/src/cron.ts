@@ -124,3 +124,62 @@ function neverOccurs(parts: readonly string[]): string | null {
   const names = [...months].map((m) => MONTHS[m - 1]).join(", ");
   return `day of month '${dom}' never comes in month '${month}' (${names} ${months.size === 1 ? "has" : "have"} fewer days), so the schedule never runs`;
 }
+
+/** Each preset Airflow has as the cron expression croniter reads it (`@once`, `@continuous` aside). */
+export const PRESET_CRON: Readonly<Record<string, string>> = {
+  "@hourly": "0 * * * *",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@weekly": "0 0 * * 0",
+  "@monthly": "0 0 1 * *",
+  "@quarterly": "0 0 1 */3 *",
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+};
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How many times a 5-field cron expression fires in [from, to), read in UTC, as croniter
+ * counts them: a day is one of the expression's months and, when both day fields are
+ * restricted, either of them (croniter's `day_or`). Null for what this does not model: an
+ * invalid expression, croniter's extensions (`L`, `W`, `#`) and ranges that wrap (`FRI-MON`).
+ * test/engines/cron-croniter.test.ts holds it to the pinned croniter.
+ */
+export function cronFireCount(expression: string, from: Date, to: Date): number | null {
+  if (cronSyntaxProblem(expression) !== null) return null;
+  const parts = expression.trim().split(/\s+/);
+  if (/[LW]/i.test(parts[2] ?? "") || /[L#]/i.test(parts[4] ?? "")) return null;
+  const any = (p: string | undefined) => p === "*" || p === "?";
+  const sets = parts.map((p, i) =>
+    fieldValues(any(p) ? "*" : p, FIELDS[i] as (typeof FIELDS)[number]),
+  );
+  const [minutes, hours, doms, months, dows] = sets;
+  if (!minutes || !hours || !doms || !months || !dows) return null;
+  if (dows.has(7)) dows.add(0);
+  const domAny = any(parts[2]);
+  const dowAny = any(parts[4]);
+  const times = [...hours].flatMap((h) => [...minutes].map((m) => (h * 60 + m) * 60_000));
+  const start = from.getTime();
+  const end = to.getTime();
+  if (!(end > start)) return 0;
+  const first = Math.floor(start / DAY_MS);
+  const last = Math.floor((end - 1) / DAY_MS);
+  let count = 0;
+  for (let day = first; day <= last; day++) {
+    const date = new Date(day * DAY_MS);
+    if (!months.has(date.getUTCMonth() + 1)) continue;
+    const dom = doms.has(date.getUTCDate());
+    const dow = dows.has(date.getUTCDay());
+    if (!(domAny ? dowAny || dow : dowAny ? dom : dom || dow)) continue;
+    if (day > first && day < last) {
+      count += times.length;
+      continue;
+    }
+    for (const t of times) {
+      const at = day * DAY_MS + t;
+      if (at >= start && at < end) count++;
+    }
+  }
+  return count;
+}
