@@ -105,6 +105,8 @@ export function runEngine(
 export interface InspectOptions {
   /** The engine's python: PYTHON (Airflow 3, the default) or AIRFLOW2_PYTHON. */
   readonly python?: string;
+  /** Count each DAG's catchup backlog (InspectedDag.backlog): a croniter call per run. */
+  readonly backlog?: boolean;
 }
 
 /** Imports a dags folder with the real DagBag; returns what Airflow saw. */
@@ -116,7 +118,7 @@ export function inspectDags(folder: string, options: InspectOptions = {}): Inspe
   const r = runEngine(
     python,
     [join(ROOT, "test/python/inspect_dags.py"), folder, out],
-    airflowEnv(dir, folder),
+    airflowEnv(dir, folder, options.backlog ? { INSPECT_BACKLOG: "1" } : {}),
   );
   if (r.status !== 0)
     throw new Error(`inspect_dags.py failed (${r.status}):\n${r.output.slice(-4000)}`);
@@ -179,7 +181,15 @@ export interface InspectedDag {
   timezone: string;
   /** The logical dates (UTC) of the first three runs its timetable schedules; [] if none. */
   next_runs: string[];
+  /** The name of the file that defines it. */
+  file: string;
   catchup: boolean;
+  /**
+   * With InspectOptions.backlog, on Airflow 2: the runs its timetable starts at once when the
+   * DAG is unpaused with catchup on, up to now (up to 20,000); null on Airflow 3, without the
+   * option, and for timetables that are not periodic (None, @once, assets).
+   */
+  backlog: number | null;
   tags: string[];
   max_active_runs: number;
   max_active_tasks: number;

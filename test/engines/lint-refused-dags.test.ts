@@ -13,13 +13,22 @@
  * with the DagBag (test/python/inspect_dags.py) and linted, and the two verdicts are compared
  * file by file. The table holds both sides: the shapes that are refused, and near misses that
  * Airflow takes (a TaskFlow function called twice, ids in two branches, a loop over a name, a
- * @task_group called twice, two DAGs with the same ids, chained lists, ...).
+ * @task_group called twice, two DAGs with the same ids, chained lists, ...). The same DagBags
+ * say which DAGs catch up without asking (Airflow 2's default), and how many runs unpausing them
+ * starts: implicit-catchup reports exactly those on Airflow 2, with that count, and none on 3.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintPythonSource } from "../../packages/lint/src/index.js";
-import { AIRFLOW2_PYTHON, ensureEngines, inspectDags, PYTHON, tempDir } from "./harness.js";
+import {
+  AIRFLOW2_PYTHON,
+  ensureEngines,
+  type InspectedDags,
+  inspectDags,
+  PYTHON,
+  tempDir,
+} from "./harness.js";
 
 const HEAD = `import pendulum
 
@@ -64,7 +73,48 @@ const params = (id: string, args: string, dict: string) =>
  * File name → source. `dup_` files are refused for a duplicate id, `cycle_` ones for a cycle,
  * `bad_` ones for an id or trigger rule.
  */
+/** A scheduled DAG of one EmptyOperator, with these arguments and imports. */
+const timed = (id: string, args: string, imports = "") =>
+  `${HEAD}from datetime import timedelta\nfrom airflow.timetables.trigger import CronTriggerTimetable\n${imports}\nwith DAG("${id}", ${args}):\n    EmptyOperator(task_id="a")\n`;
+
 const FILES: Record<string, string> = {
+  // Scheduled in time without catchup: Airflow 2 backfills them (implicit-catchup), Airflow 3 not.
+  "backfill_daily.py": timed(
+    "backfill_daily",
+    `schedule="@daily", start_date=pendulum.datetime(2024, 1, 1, tz="UTC")`,
+  ),
+  "backfill_default.py": timed("backfill_default", "start_date=pendulum.datetime(2025, 3, 15)"),
+  "backfill_weekdays.py": timed(
+    "backfill_weekdays",
+    `schedule="30 2 * * 1-5", default_args={"start_date": LATER}`,
+    `LATER = pendulum.datetime(2025, 6, 1, 12, tz="UTC")`,
+  ),
+  "backfill_every_6h.py": timed(
+    "backfill_every_6h",
+    "schedule=timedelta(hours=6), start_date=pendulum.datetime(2025, 1, 1)",
+  ),
+  "backfill_ended.py": timed(
+    "backfill_ended",
+    'schedule="@hourly", start_date=pendulum.datetime(2025, 11, 1), end_date=pendulum.datetime(2025, 11, 3)',
+  ),
+  "backfill_trigger.py": timed(
+    "backfill_trigger",
+    `schedule=CronTriggerTimetable("0 0 * * *", timezone="UTC"), start_date=START`,
+  ),
+  "backfill_future.py": timed(
+    "backfill_future",
+    `schedule="@daily", start_date=pendulum.datetime(2999, 1, 1)`,
+  ),
+  "backfill_decorated.py": `${HEAD}\n@dag(schedule="@weekly", start_date=pendulum.datetime(2025, 1, 1))\ndef backfill_decorated():\n    EmptyOperator(task_id="a")\n\n\nbackfill_decorated()\n`,
+  "ok_catchup_off.py": timed(
+    "ok_catchup_off",
+    `schedule="@daily", start_date=pendulum.datetime(2024, 1, 1), catchup=False`,
+  ),
+  "ok_catchup_on.py": timed(
+    "ok_catchup_on",
+    `schedule="@daily", start_date=pendulum.datetime(2026, 11, 1), catchup=True`,
+  ),
+  "ok_catchup_once.py": timed("ok_catchup_once", `schedule="@once", start_date=START`),
   "dup_twice.py": dag(
     "dup_twice",
     `a = EmptyOperator(task_id="extract")\nb = EmptyOperator(task_id="extract")\na >> b`,
@@ -353,8 +403,17 @@ describe.each([
   ["Airflow 3", PYTHON, 3],
   ["Airflow 2", AIRFLOW2_PYTHON, 2],
 ] as const)("%s refuses exactly the files mlgen lint says it refuses", (_name, python, version) => {
+  let seen: InspectedDags;
+  /** implicit-catchup's findings, by DAG id, linted before and after the DagBag counted. */
+  let before: Map<string, Backfill>;
+  let after: Map<string, Backfill>;
+  beforeAll(() => {
+    before = backfills(version);
+    seen = inspectDags(folder, { python, backlog: true });
+    after = backfills(version);
+  }, 600_000);
+
   it("duplicate ids, cycles, bad ids, trigger rules, schedules, start dates and callables, dependencies across DAGs, uncalled @dag functions, tasks outside any DAG, ignored default_args keys, removed modules, and the near misses it takes", () => {
-    const seen = inspectDags(folder, { python });
     const errors = new Map(
       Object.entries(seen.import_errors).map(([path, e]) => [path.split("/").pop() ?? path, e]),
     );
@@ -412,7 +471,72 @@ describe.each([
         "ok_main_and_module",
         "ok_provider_kwargs",
         "ok_taskflow_calls",
+        "ok_catchup_off",
+        "ok_catchup_on",
+        "ok_catchup_once",
+        ...Object.keys(FILES)
+          .filter((f) => f.startsWith("backfill_"))
+          .map((f) => f.replace(/\.py$/, "")),
       ]),
     );
   });
+
+  it("implicit-catchup: on Airflow 2, exactly the DAGs that catch up without asking, with the runs the DagBag's timetable starts", () => {
+    const backfilled = Object.keys(FILES)
+      .filter((f) => f.startsWith("backfill_"))
+      .map((f) => f.replace(/\.py$/, ""));
+    if (version === 3) {
+      // Airflow 3 catches up only when asked to: no finding, and the DAGs do not.
+      expect([...after.keys()]).toEqual([]);
+      for (const id of backfilled) expect(seen.dags[id]?.catchup, id).toBe(false);
+      return;
+    }
+    // Airflow 2: every DAG it loads with catchup on, a periodic timetable and a start date,
+    // whose file does not say catchup=True; and mlgen's count of its runs, taken before and
+    // after the DagBag counted them, brackets the DagBag's.
+    const airflow = Object.entries(seen.dags)
+      .filter(
+        ([, d]) => d.catchup && d.backlog !== null && !/catchup=True/.test(FILES[d.file] ?? ""),
+      )
+      .map(([id]) => id)
+      .sort();
+    const refused = new Set(Object.keys(seen.import_errors).map((p) => p.split("/").pop()));
+    const mlgen = [...after].filter(([, b]) => !refused.has(b.file)).map(([id]) => id);
+    expect(mlgen.sort()).toEqual(airflow);
+    expect(airflow).toEqual(
+      expect.arrayContaining([...backfilled, "ok_cron", "ok_preset", "ok_six_fields"]),
+    );
+    for (const id of airflow) {
+      expect(after.get(id)?.file, id).toBe(seen.dags[id]?.file);
+      const runs = seen.dags[id]?.backlog;
+      const [low, high] = [before.get(id)?.runs, after.get(id)?.runs];
+      // Counted wherever the file writes out the schedule and the start date.
+      if (backfilled.includes(id)) expect(high, id).not.toBeNull();
+      if (low == null || high == null || runs == null) continue;
+      expect(runs, id).toBeGreaterThanOrEqual(low);
+      expect(runs, id).toBeLessThanOrEqual(high);
+    }
+    expect(seen.dags.backfill_daily?.backlog).toBeGreaterThan(1000);
+    expect(seen.dags.backfill_ended?.backlog).toBe(49);
+    expect(seen.dags.backfill_future?.backlog).toBe(0);
+  });
 });
+
+interface Backfill {
+  readonly file: string;
+  readonly runs: number | null;
+}
+
+/** The DAGs implicit-catchup reports in the files of the table, with the runs it counts. */
+function backfills(version: 2 | 3): Map<string, Backfill> {
+  const out = new Map<string, Backfill>();
+  for (const [file, source] of Object.entries(FILES)) {
+    for (const f of lintPythonSource(file, source, { airflowVersion: version })) {
+      if (f.ruleId !== "implicit-catchup") continue;
+      const id = /^DAG '([^']+)'/.exec(f.message)?.[1] ?? `? ${f.message}`;
+      const runs = / \(([\d,]+) runs? as of /.exec(f.message)?.[1];
+      out.set(id, { file, runs: runs === undefined ? null : Number(runs.replaceAll(",", "")) });
+    }
+  }
+  return out;
+}

@@ -12,6 +12,11 @@ task findings, the `DAG(` or `@dag(` line for DAG findings, the pull, push, impo
 itself for the others. Labels are complete for every rule the corpus test scores
 (packages/lint/test/corpus.test.ts): a finding without a mark is a false positive.
 
+A DAG written for Airflow 2 says so on a line of its own, `# corpus: airflow 2`: the corpus test
+lints it for Airflow 2 (`airflow: { version: 2 }`), where the rules that depend on the version
+(implicit-catchup) report what they report there. The manifest lists those files under
+`airflow2`.
+
 This script also checks that each mark names a known rule, and that every file is valid Python
 but those marked syntax-error, where CPython's own error must be on the marked line.
 Run it after editing a DAG: python3 test/lint-corpus/generate.py
@@ -27,6 +32,7 @@ HERE = Path(__file__).parent
 DAGS = HERE / "dags"
 RULES_DIR = HERE.parent.parent / "packages" / "lint" / "src" / "rules"
 MARK = re.compile(r"(?:#|--)\s*expect:\s*([\w\-, ]+?)\s*$")
+AIRFLOW2 = re.compile(r"^# corpus: airflow 2$", re.MULTILINE)
 # Template files the DAGs name (sql="sql/merge_orders.sql", bash_command="scripts/x.sh"): their
 # findings are labeled in them, `-- expect: rule` in SQL, `# expect: rule` in shell scripts.
 TEMPLATES = ("*.sql", "*.sh")
@@ -76,12 +82,14 @@ def main() -> None:
     for pattern in TEMPLATES:
         for path in sorted(DAGS.rglob(pattern)):
             manifest[path.relative_to(DAGS).as_posix()] = labels(path, rules)
-    (HERE / "manifest.json").write_text(json.dumps({"files": manifest}, indent=2, sort_keys=True) + "\n")
+    airflow2 = [path.name for path in sorted(DAGS.glob("*.py")) if AIRFLOW2.search(path.read_text())]
+    out = {"files": manifest, "airflow2": airflow2}
+    (HERE / "manifest.json").write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
     seeded = sum(len(v) for v in manifest.values())
     clean = sum(1 for v in manifest.values() if not v)
     dags = sum(1 for name in manifest if name.endswith(".py"))
     print(
-        f"{dags} DAG files and {len(manifest) - dags} template files ({clean} clean), {seeded} labeled findings",
+        f"{dags} DAG files ({len(airflow2)} for Airflow 2) and {len(manifest) - dags} template files ({clean} clean), {seeded} labeled findings",
         file=sys.stderr,
     )
 

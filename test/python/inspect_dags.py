@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import inspect
 import json
+import os
 import sys
 
 _MISSING = object()
@@ -122,6 +123,35 @@ def next_runs(dag, count=3):
     return out
 
 
+def backlog(dag, cap=20000):
+    # Airflow 2: the runs its timetable starts at once when the DAG is unpaused with catchup on,
+    # from the start date (the DAG's, else its tasks') up to now (those whose run_after has come, none that starts after the
+    # end date); None on Airflow 3 (its SDK DAG's timetable does not schedule) and for
+    # timetables that are not periodic (None, @once, assets).
+    import pendulum
+    from airflow.timetables.base import TimeRestriction
+
+    if os.environ.get("INSPECT_BACKLOG") != "1":
+        return None
+    timetable = dag.timetable
+    own = getattr(dag, "_time_restriction", None)
+    if not hasattr(timetable, "next_dagrun_info") or not timetable.periodic or own is None:
+        return None
+    # Airflow 2's own bounds: the DAG's start date or its tasks' (default_args), and end dates.
+    if own.earliest is None:
+        return None
+    now = pendulum.now("UTC")
+    restriction = TimeRestriction(earliest=own.earliest, latest=own.latest, catchup=True)
+    n, last = 0, None
+    while n < cap:
+        info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+        if info is None or info.run_after > now:
+            break
+        n += 1
+        last = info.data_interval
+    return n
+
+
 def schedule_of(dag):
     # 3.x keeps what was passed as `schedule`; 2.x only has schedule_interval (a preset/cron
     # string, "Dataset", or a timetable's summary such as "Dataset or 0 1 * * *").
@@ -221,7 +251,9 @@ def main(folder: str, out_file: str) -> None:
             "start_date": dag.start_date.isoformat() if dag.start_date else None,
             "timezone": getattr(dag.timezone, "name", str(dag.timezone)),
             "next_runs": next_runs(dag),
+            "file": os.path.basename(dag.fileloc),
             "catchup": dag.catchup,
+            "backlog": backlog(dag),
             "tags": sorted(dag.tags or []),
             "max_active_runs": dag.max_active_runs,
             "max_active_tasks": dag.max_active_tasks,

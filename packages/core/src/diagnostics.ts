@@ -297,6 +297,12 @@ export const DIAGNOSTICS = {
       "default_args key '{key}'{where} is no argument Airflow's operators take, so Airflow ignores it: its tasks run without it",
     fix: "{hint}",
   },
+  MLG2022: {
+    severity: "warning",
+    message:
+      "{dag} does not set catchup, and Airflow 2 catches up by default: when it is unpaused it starts a run at once for each interval of {schedule} since its start date{runs}, and again for each interval it missed while paused",
+    fix: "set catchup=False on the DAG (Airflow 3's default), or catchup=True if the backfill is wanted: either way it then runs alike on Airflow 2 and 3",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -24,11 +24,11 @@ const TMP_RISK =
   "a fixed temp path: two runs (or two tasks on one worker) write the same file at once, and a task on another worker does not find what an earlier task left there";
 
 /** `rule@line:col` of every finding of one rule in a DAG file built from HEAD + body. */
-function found(rule: string, body: string, head = HEAD): string[] {
+function found(rule: string, body: string, head = HEAD, airflowVersion: 2 | 3 = 3): string[] {
   const source = head + body;
   const offset = head.split("\n").length - 1;
   const only = Object.fromEntries(RULE_IDS.map((id) => [id, id === rule ? "warning" : "off"]));
-  return lintPythonSource("dag.py", source, { rules: only as never }).map(
+  return lintPythonSource("dag.py", source, { rules: only as never, airflowVersion }).map(
     (f) => `${f.line - offset}:${f.column}`,
   );
 }
@@ -42,6 +42,8 @@ interface Case {
   /** `line:column` of each finding, lines counted from the body's first line (1). */
   readonly want: readonly string[];
   readonly head?: string;
+  /** Lint for this Airflow version (3 when not given). */
+  readonly airflowVersion?: 2;
 }
 
 const cases: [string, Case][] = [
@@ -1672,6 +1674,19 @@ with d:
     },
   ],
   [
+    "Airflow 2: a scheduled DAG without catchup, and one that sets it",
+    {
+      rule: "implicit-catchup",
+      airflowVersion: 2,
+      body: `with DAG("d", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):
+    a = BashOperator(task_id="a", bash_command="echo a")
+with DAG("e", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), catchup=False):
+    b = BashOperator(task_id="b", bash_command="echo b")
+`,
+      want: ["1:6"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",
@@ -2154,7 +2169,7 @@ s = f'{x:=}' + f'{x:=:010}'
 
 describe("Python DAG rules", () => {
   it.each(cases)("%s", (_, c) => {
-    expect(found(c.rule, c.body, c.head)).toEqual(c.want);
+    expect(found(c.rule, c.body, c.head, c.airflowVersion)).toEqual(c.want);
   });
 
   it.each([
@@ -3943,6 +3958,86 @@ with DAG("mutated", schedule="@daily", start_date=S, params=MUTATED):
       ...both,
       "25 param 'epochs' of DAG 'default_schedule', a Param with no default",
     ]);
+  });
+
+  it("implicit-catchup: on Airflow 2, a DAG scheduled in time without catchup, with the runs it backfills", () => {
+    const source = `import datetime as dt
+import pendulum
+from datetime import datetime, timedelta
+from airflow import DAG
+from airflow.decorators import dag
+from airflow.timetables.trigger import CronTriggerTimetable
+
+START = pendulum.datetime(2024, 1, 1, tz="UTC")
+with DAG("daily", schedule="@daily", start_date=START):
+    pass
+with DAG("no_schedule", start_date=datetime(2024, 1, 1)):
+    pass
+with DAG("every_6h", schedule_interval=timedelta(hours=6), start_date=dt.datetime(2024, 1, 1)):
+    pass
+with DAG("weekdays", schedule="30 2 * * 1-5", default_args={"start_date": START}):
+    pass
+with DAG("ended", schedule="@hourly", start_date=pendulum.parse("2024-11-01"), end_date=datetime(2024, 11, 3)):
+    pass
+with DAG("future", schedule="@daily", start_date=datetime(2999, 1, 1)):
+    pass
+with DAG("timetable", timetable=CronTriggerTimetable("0 0 * * *", timezone="UTC"), start_date=START):
+    pass
+with DAG("computed", schedule="@daily", start_date=first_day()):
+    pass
+with DAG("months", schedule=relativedelta(months=1), start_date=START):
+    pass
+
+
+@dag(schedule="@weekly", start_date=START)
+def decorated():
+    pass
+
+
+decorated()
+with DAG("off", schedule="@daily", start_date=START, catchup=False):
+    pass
+with DAG("on", schedule="@daily", start_date=START, catchup=True):
+    pass
+with DAG("triggered", schedule=None, start_date=START):
+    pass
+with DAG("once", schedule="@once", start_date=START):
+    pass
+with DAG("assets", schedule=[Dataset("s3://b/k")], start_date=START):
+    pass
+with DAG("undated", schedule="@daily"):
+    pass
+with DAG("opaque", schedule="@daily", start_date=START, **COMMON):
+    pass
+`;
+    const found = (airflowVersion: 2 | 3) =>
+      lintPythonSource("d.py", source, { airflowVersion }).filter(
+        (f) => f.ruleId === "implicit-catchup",
+      );
+    // Airflow 3 does not catch up unless told to.
+    expect(found(3)).toEqual([]);
+    const runs = (f: { message: string }) =>
+      / \(([\d,]+) runs? as of \d{4}-\d{2}-\d{2}\)/.exec(f.message)?.[1] ?? "-";
+    const at = found(2).map(
+      (f) => `${f.line} ${f.severity} ${f.message.split(" does not")[0]} ${runs(f)}`,
+    );
+    // Counted to today: days (and 6-hour intervals, weekdays) since 2024-01-01 grow each day.
+    const days = Math.floor((Date.now() - Date.UTC(2024, 0, 1)) / 86_400_000);
+    expect(at).toEqual([
+      `9 warning DAG 'daily' ${days.toLocaleString("en-US")}`,
+      `11 warning DAG 'no_schedule' ${days.toLocaleString("en-US")}`,
+      `13 warning DAG 'every_6h' ${Math.floor((Date.now() - Date.UTC(2024, 0, 1)) / 21_600_000).toLocaleString("en-US")}`,
+      expect.stringMatching(/^15 warning DAG 'weekdays' [\d,]+$/),
+      "17 warning DAG 'ended' 49",
+      "19 warning DAG 'future' 0",
+      `21 warning DAG 'timetable' ${(days + 1).toLocaleString("en-US")}`,
+      "23 warning DAG 'computed' -",
+      "25 warning DAG 'months' -",
+      expect.stringMatching(/^29 warning DAG 'decorated' [\d,]+$/),
+    ]);
+    expect(found(2)[0]?.message).toContain('schedule="@daily"');
+    expect(found(2)[1]?.message).toContain("Airflow 2's default schedule (daily)");
+    expect(found(2)[0]?.fix).toContain("catchup=False");
   });
 
   it("invalid-argument: a TaskFlow call its function cannot take, through override, partial, expand and expand_kwargs", () => {

@@ -86,8 +86,11 @@ describe("rule docs examples", () => {
         bad: syntaxErrors(bad.code).length > 0,
         good: syntaxErrors(good.code).length > 0,
       }).toEqual({ bad: id === "syntax-error", good: false });
+      const airflowVersion = RULE_DOCS[id]?.airflowVersion ?? 3;
       const fired = (code: string, name: string) =>
-        lintPythonSource(name, code).map((f) => `${f.ruleId} ${f.line}:${f.column} ${f.message}`);
+        lintPythonSource(name, code, { airflowVersion }).map(
+          (f) => `${f.ruleId} ${f.line}:${f.column} ${f.message}`,
+        );
       const badRules = [...new Set(fired(bad.code, `${id}-bad.py`).map((f) => f.split(" ")[0]))];
       expect(badRules, fired(bad.code, `${id}-bad.py`).join("\n")).toEqual([id]);
       expect(fired(good.code, `${id}-good.py`)).toEqual([]);

@@ -1,4 +1,5 @@
 """Airflow 2.x style marketing spend ETL (Airflow 2.9+ APIs that Airflow 3 still accepts)."""
+# corpus: airflow 2
 
 from datetime import timedelta
 

@@ -1,4 +1,5 @@
 """Legacy Airflow 1.10-era ETL, still running on Airflow 2: nobody has ported it yet."""
+# corpus: airflow 2
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,5 @@
 """Airflow 2 BI extract that stages files in /tmp and waits on the upstream DAG in poke mode (each try ended by the 40-minute execution_timeout)."""
+# corpus: airflow 2
 
 from datetime import timedelta
 

@@ -1,4 +1,5 @@
 """Airflow 2 TaskFlow (airflow.decorators): weekly store features, mapped per store cluster."""
+# corpus: airflow 2
 
 from datetime import timedelta
 

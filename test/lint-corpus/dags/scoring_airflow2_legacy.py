@@ -1,4 +1,5 @@
 """Airflow 2 era price-scoring DAG: DAG object passed to each operator, days_ago, SubDAG-era imports."""
+# corpus: airflow 2
 
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ args = {
     "on_failure_callback": page,
 }
 
-dag = DAG(
+dag = DAG(  # expect: implicit-catchup
     dag_id="price_scoring_legacy",
     default_args=args,
     schedule_interval=timedelta(hours=1),  # expect: airflow3-removed

@@ -1,4 +1,5 @@
 """Airflow 2 era uplift model; its callables read context keys that Airflow 3 removed."""
+# corpus: airflow 2
 
 from datetime import timedelta
 

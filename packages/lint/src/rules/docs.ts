@@ -25,6 +25,11 @@ export interface RuleDoc {
   readonly dsl?: string;
   readonly bad: RuleExample;
   readonly good: RuleExample;
+  /**
+   * A rule that reports only when linting for one Airflow version (`airflow: { version: 2 }`):
+   * its page says so, and its examples are linted for that version.
+   */
+  readonly airflowVersion?: 2;
 }
 
 /** The settings every example DAG shares, so that each example shows one problem only. */
@@ -837,6 +842,33 @@ dag = DAG("nightly_sync", schedule="@daily", start_date=pendulum.datetime(2025, 
 sync = BashOperator(task_id="sync", bash_command="sync --day {{ ds }}", dag=dag)
 notify = BashOperator(task_id="notify", bash_command="notify --day {{ ds }}", dag=dag)
 sync >> notify
+`),
+  },
+
+  "implicit-catchup": {
+    airflowVersion: 2,
+    catches: `A DAG that Airflow runs in time — a preset (\`@daily\`, \`@hourly\`, ...), a cron expression, a \`timedelta\`, a cron or custom timetable, or no schedule at all, which Airflow 2 reads as daily — that has a start date and does not set \`catchup\`. The finding counts the runs the first unpause starts, as Airflow 2's timetables do (one per interval that has ended since the first time at or after the start date; a \`CronTriggerTimetable\` one per time that has come; none that starts after \`end_date\`), when the start date and the schedule are written out (\`datetime(2024, 1, 1)\`, \`pendulum.datetime(...)\`, \`pendulum.parse("2024-01-01")\`, directly or through a module-level name; five-field cron without croniter's \`L\`, \`W\` and \`#\`; times are read in UTC, so a start date in another time zone may be counted one run off). Not reported: \`@once\`, \`@continuous\`, asset (dataset) schedules, \`schedule=None\`, a DAG with no start date (Airflow 2 refuses it: invalid-argument), and a call that may pass catchup through \`**kwargs\`.`,
+    reportedAt: "the DAG call (the `with DAG(...)` line, or the `@dag(...)` decorator).",
+    why: `Airflow 2 gives a DAG that does not set \`catchup\` the \`[scheduler] catchup_by_default\` setting, True unless the deployment changed it. A training DAG written with \`start_date=datetime(2024, 1, 1)\` and \`schedule="@daily"\` then starts one run for every day since January 2024 the moment it is unpaused, sixteen at a time (\`max_active_runs\`), each training a model on an old day's data and registering it; and it does so again for every day it was paused. Airflow 3 changed the default to False, so the same file backfills on one version and not on the other: saying \`catchup=False\` (or \`catchup=True\` for a backfill that is wanted) keeps the two alike through an upgrade.`,
+    bad: py(`
+${IMPORTS}
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_features", schedule="@daily", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), default_args=default_args):
+    BashOperator(task_id="build_features", bash_command="python -m features --day {{ ds }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+${DEFAULT_ARGS}
+
+with DAG("nightly_features", schedule="@daily", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), catchup=False, default_args=default_args):
+    BashOperator(task_id="build_features", bash_command="python -m features --day {{ ds }}")
 `),
   },
 

@@ -6,6 +6,7 @@ import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { hardcodedPath } from "./hardcoded-path.js";
+import { implicitCatchup } from "./implicit-catchup.js";
 import { invalidArgument } from "./invalid-argument.js";
 import { kubeflowTimeout } from "./kubeflow-timeout.js";
 import { missingRetries } from "./missing-retries.js";
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   crossDagDependency,
   taskOutsideDag,
   unknownDefaultArg,
+  implicitCatchup,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -67,6 +67,14 @@ export function rulePage(rule: Rule): string {
     `Reported at ${doc.reportedAt}`,
   ];
   if (rule.checkPipeline && doc.dsl) catches.push("", "### In DSL pipelines", "", doc.dsl);
+  if (doc.airflowVersion === 2) {
+    catches.push(
+      "",
+      "### Airflow versions",
+      "",
+      "Reported when linting for Airflow 2 (`airflow: { version: 2 }` in mlgen.config.ts); linting for Airflow 3, the default, it says nothing, as Airflow 3 does not behave this way.",
+    );
+  }
   return [
     `# ${rule.id} (${rule.code})`,
     "",
