@@ -8,5 +8,6 @@ export * from "./graph.js";
 export * from "./ir.js";
 export * from "./jinja.js";
 export * from "./names.js";
+export * from "./secrets.js";
 export * from "./source-map.js";
 export * from "./stack.js";

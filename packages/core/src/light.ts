@@ -43,5 +43,6 @@ export type {
 } from "./ir.js";
 export * from "./ir-utils.js";
 export * from "./names.js";
+export * from "./secrets.js";
 export * from "./source-map.js";
 export * from "./stack.js";

@@ -4,9 +4,11 @@ import {
   type DiagnosticPlace,
   diagnostic,
   type Pipeline,
+  secretName,
   type Task,
   type TaskOptions,
   taskValues,
+  urlCredential,
   type Value,
   visitValue,
 } from "@mlgen/core";
@@ -19,31 +21,6 @@ import { groupPlace, type PassContext, pipelinePlace, taskPlace } from "./contex
  * Airflow's notifiers refuse (a Slack channel with a webhook).
  */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** A URL's scheme and user info, anywhere in a text (a command, an input, a tracking URI). */
-const USERINFO = /\b([a-z][a-z0-9+.-]*):\/\/([^/?#\s@"'`]*)@/gi;
-/** Web schemes: any user info is a credential (HTTP clients send `token@` as basic auth). */
-const WEB = /^(https?|wss?|ftps?)$/i;
-/** A query parameter that carries a credential: `?access_token=...`, `&sig=...` (Azure SAS). */
-const SECRET_QUERY =
-  /[?&](?:[\w.-]*(?:token|passw(?:or)?d|pwd|secret|api[_-]?key|apikey|signature|credential)[\w.-]*|sig)=(?!&|#|$|\s)/i;
-
-/**
- * Whether `text` holds a credential in a URL: `user:password@` (a user name alone, as databases
- * take it, is no secret, except in a web URL, where clients send it as basic auth), or a token
- * in the query. Parts written as a template, a shell variable or a format field (`{{ ... }}`,
- * `$TOKEN`, `%(pw)s`) are filled in at run time: they are no secret here.
- */
-export function urlCredential(text: string): boolean {
-  for (const m of text.matchAll(USERINFO)) {
-    const [, scheme = "", info = ""] = m;
-    if (info === "" || /\{\{|\$|%\(|\{[\w.]*\}/.test(info)) continue;
-    const password = info.includes(":") ? info.slice(info.indexOf(":") + 1) : "";
-    if (password !== "" || WEB.test(scheme)) return true;
-  }
-  // Only in a text with a URL: `--password=x` on a command line is no query.
-  return text.includes("://") && SECRET_QUERY.test(text.replace(/\{\{.*?\}\}|\$\{?\w+\}?/g, ""));
-}
-
 export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
   const alerts = (options: TaskOptions, of: string, place: DiagnosticPlace) => {
     for (const option of ["onFailure", "onRetry", "onSuccess"] as const) {
@@ -172,17 +149,6 @@ function writtenTexts(task: Task): [string, string][] {
 function trackingUri(task: Task): [string, Value][] {
   const uri = task.kind === "python" ? task.mlflow?.trackingUri : null;
   return uri && uri.kind !== "literal" ? [["mlflow trackingUri", uri]] : [];
-}
-
-/**
- * Whether a name says its value is a secret: its last word is one (MLFLOW_TRACKING_PASSWORD,
- * api_token, awsSecretAccessKey), not a word before it (TOKEN_PATH, secret_name).
- */
-export function secretName(name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
-  return /(?:^|[_.-])(?:passw(?:or)?d|pwd|token|secret|(?:secret|access|api|private)[_-]?key|apikey|credentials?)$/.test(
-    words,
-  );
 }
 
 /** The defaults of env() and variable() values: written into the files as the fallback. */

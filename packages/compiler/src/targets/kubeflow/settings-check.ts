@@ -9,8 +9,10 @@ import {
   type Diagnostic,
   diagnostic,
   type SourceLocation,
+  secretName,
   taskKey,
   taskKubeflow,
+  urlCredential,
 } from "@mlgen/core";
 import {
   ENV_NAME,
@@ -19,7 +21,6 @@ import {
   mountPathKey,
   secretNameProblem,
 } from "../../k8s-names.js";
-import { secretName, urlCredential } from "../../passes/check-secrets.js";
 import { QUANTITY } from "../../quantity.js";
 import type { TargetInput } from "../../target.js";
 import { SLACK_VARIABLE } from "./component.js";
