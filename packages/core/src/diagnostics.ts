@@ -303,6 +303,12 @@ export const DIAGNOSTICS = {
       "{dag} does not set catchup, and Airflow 2 catches up by default: when it is unpaused it starts a run at once for each interval of {schedule} since its start date{runs}, and again for each interval it missed while paused",
     fix: "set catchup=False on the DAG (Airflow 3's default), or catchup=True if the backfill is wanted: either way it then runs alike on Airflow 2 and 3",
   },
+  MLG2023: {
+    severity: "error",
+    message:
+      "{what} is written into {where}: anyone who can read the repository can read it (and the Airflow UI shows each DAG file's code), and the history keeps it after it is removed",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1687,6 +1687,16 @@ with DAG("e", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), catch
     },
   ],
   [
+    "a password given to a connection, and one read from a template",
+    {
+      rule: "hardcoded-secret",
+      body: `conn = Connection(conn_id="pg", conn_type="postgres", login="etl", password="pa55word!")
+ok = Connection(conn_id="pg2", conn_type="postgres", login="etl", password="{{ var.value.pg_password }}")
+`,
+      want: ["1:77"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",
@@ -3958,6 +3968,81 @@ with DAG("mutated", schedule="@daily", start_date=S, params=MUTATED):
       ...both,
       "25 param 'epochs' of DAG 'default_schedule', a Param with no default",
     ]);
+  });
+
+  it("hardcoded-secret: credentials by the name of their slot, in URLs and by their shape; never the value in the finding", () => {
+    const secrets = {
+      url: "S3cretPw9",
+      name: "tk_9f8a7b6c5d4e3f2a1b",
+      env: "hunter22",
+      aws: "AKIAQWERTYUIOPASDFGH",
+      slack: "https://hooks.slack.com/services/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",
+      kwarg: "pa55word!",
+      bearer: "Bearer 9c1e7d3a5b2f4e6d8a0c",
+      header: "k-12345678",
+      query: "sv=2024&sig=Zx9Lk2Qp8Rt5Wm3Nv7",
+      attr: "x7Yq2Lm9Pk4w",
+      github: "ghp_Q8wE2rT5yU7iO9pA1sD3fG6hJ4kL0zX2cV5b",
+      jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtbC1ib3QifQ.Qm9vX2c2R3VhN2Zf",
+    };
+    const source = `import os
+from airflow.sdk import DAG, Connection
+from airflow.providers.http.operators.http import HttpOperator
+
+DB_URI = "postgresql://etl:${secrets.url}@db.internal:5432/warehouse"
+API_TOKEN = "${secrets.name}"
+os.environ["MLFLOW_TRACKING_PASSWORD"] = "${secrets.env}"
+AWS = "${secrets.aws}"
+SLACK = "${secrets.slack}"
+conn = Connection(conn_id="pg", conn_type="postgres", login="etl", password="${secrets.kwarg}")
+with DAG("d", schedule=None):
+    HttpOperator(task_id="a", http_conn_id="api", headers={"Authorization": "${secrets.bearer}", "X-API-Key": "${secrets.header}"})
+BLOB = "https://acct.blob.core.windows.net/c/f?${secrets.query}"
+self_token = object()
+self_token.token = "${secrets.attr}"
+GH = f"https://{'x'}:${secrets.github}@github.com/acme/ml.git"
+AUTH = {"jwt": "${secrets.jwt}"}
+# Near misses: templates, placeholders, names, paths, labels, words, listings, examples.
+SAFE_URI = "postgresql://etl:{{ conn.pg.password }}@db:5432/x"
+DOC_URI = "postgresql://scott:tiger@localhost/test"
+ANON = "postgresql://etl@db:5432/x"
+TOKEN_ENV = "MLFLOW_TRACKING_TOKEN"
+os.environ["MLFLOW_TRACKING_URI"] = "http://mlflow:5000"
+DOC_AWS = "AKIAIOSFODNN7EXAMPLE"
+FAKE_KEY = "sk-1234567890abcdefghijklmnopqrstuvwxyz"
+ok = Connection(conn_id="pg", password="{{ var.value.pg_password }}", extra={"token_path": "/var/run/token"})
+placeholders = {"password": "***", "secret": "password", "client_secret": "\${CLIENT_SECRET}", "token": "$TOKEN", "api_key": "<api-key>", "access_token": "your-token-here"}
+labels = {"RESOURCE_PASSWORD": "Passwords", "COOKIE_TOKEN": "_token", "secret": "airflow.models.Secret"}
+words = {"password": "airflow", "api_key": "mlflow-gateway-auth", "secret": "the shared secret of the partner feed"}
+places = {"credentials": "keys/service-account.json", "private_key": "/run/secrets/key", "next_page_token": "eyJpbmRleCI6IDExfQ=="}
+headers = {"Authorization": "Bearer {{ var.value.api_token }}", "Content-Type": "application/json"}
+`;
+    const found = lintPythonSource("d.py", source).filter((f) => f.ruleId === "hardcoded-secret");
+    expect(
+      found.map((f) => `${f.line} ${f.severity} ${f.message.split(" is written")[0]}`),
+    ).toEqual([
+      "5 error a credential in a postgresql:// URL",
+      "6 error a literal value for 'API_TOKEN'",
+      "7 error a literal value for 'MLFLOW_TRACKING_PASSWORD'",
+      "8 error an AWS access key id",
+      "9 error a Slack webhook URL (its path is the credential)",
+      "10 error a literal value for 'password'",
+      "12 error a literal value for 'Authorization'",
+      "12 error a literal value for 'X-API-Key'",
+      "13 error a credential in a https:// URL",
+      "15 error a literal value for 'token'",
+      "16 error a GitHub token",
+      "17 error a JSON web token",
+    ]);
+    // The finding names the kind and the place, never the value (nor a part of it).
+    for (const f of found) {
+      for (const secret of Object.values(secrets)) {
+        for (const part of secret.split(/[^A-Za-z0-9]+/).filter((p) => p.length >= 6)) {
+          expect(`${f.message} ${f.fix}`).not.toContain(part);
+        }
+      }
+    }
+    expect(found[0]?.fix).toContain("{{ conn.");
   });
 
   it("implicit-catchup: on Airflow 2, a DAG scheduled in time without catchup, with the runs it backfills", () => {

@@ -872,6 +872,52 @@ with DAG("nightly_features", schedule="@daily", start_date=pendulum.datetime(202
 `),
   },
 
+  "hardcoded-secret": {
+    catches: `A credential written into a DAG file, found three ways:
+
+- **by the name of its slot**: a string given to a keyword argument, a dict key, a variable, an attribute or an environment variable whose last word names a credential (\`password=\`, \`"api_key":\`, \`API_TOKEN = ...\`, \`os.environ["MLFLOW_TRACKING_PASSWORD"] = ...\`, \`client_secret\`, \`aws_secret_access_key\`, \`private_key\`; the names the compiler refuses literals under, MLG1011), and an \`Authorization\` header with a Bearer, Basic or Token value;
+- **in a URL**: a password in the user info (\`postgresql://etl:...@db/dw\`), a web URL's user (sent as basic auth), or a token in the query (\`?sig=\`, \`?access_token=\`);
+- **by its shape**, anywhere in a string: AWS access key ids, GitHub, Slack, Hugging Face, Databricks, OpenAI and Stripe tokens, Google API keys, Slack webhook URLs, JSON web tokens and private key blocks.
+
+A value is a credential when it is made like one (a digit, a symbol, or 20 characters or more) and is none of what is read when the task runs or stands in for it: a Jinja template (\`{{ conn.pg.password }}\`, \`{{ var.value.token }}\`), \`\${TOKEN}\`, \`$TOKEN\`, \`%(password)s\`, a placeholder (\`<password>\`, \`***\`, \`your-token-here\`, \`my-password\`), an environment variable's name (\`"MLFLOW_TRACKING_TOKEN"\`), a path, a file name or a URL without credentials, a Python path, a label (\`"Passwords"\`), words (\`"airflow"\`, \`"the shared secret"\`), or a documentation example (\`AKIAIOSFODNN7EXAMPLE\`, \`scott:tiger\`). Tokens that mark a place in a listing (\`next_page_token\`) are no credential. The finding names the kind of credential and its slot, never its value. No finding on the example DAGs and code of the pinned apache-airflow 3 and 2 and mlflow packages (3,551 files).`,
+    reportedAt: "the string that holds the credential.",
+    why: `Airflow shows every DAG file's source to anyone who can open the DAG in its UI (the Code tab), the DAG processor and workers log it on errors, and the repository keeps it in its history after it is removed, in every clone and fork. A credential in a DAG file is readable by far more people and systems than the connection it belongs to, and rotating it means finding every copy.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+WAREHOUSE = "postgresql://loader:L0ad3r-2025@warehouse.internal:5432/dw"
+
+
+def load(uri: str) -> None:
+    print(f"loading into {uri.split('@')[-1]}")
+
+
+with DAG("load_orders", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args):
+    PythonOperator(task_id="load", python_callable=load, op_kwargs={"uri": WAREHOUSE})
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def load(conn_id: str) -> None:
+    from airflow.hooks.base import BaseHook
+
+    print(f"loading into {BaseHook.get_connection(conn_id).host}")
+
+
+with DAG("load_orders", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args):
+    PythonOperator(task_id="load", python_callable=load, op_kwargs={"conn_id": "warehouse"})
+`),
+  },
+
   "unknown-default-arg": {
     catches: `A key of a DAG's or task group's \`default_args\` that no operator takes and that is a misspelling of an argument every operator takes: \`"retires"\` for \`retries\`, \`"execution_timout"\`, \`"on_failure_callbak"\`, with the argument it may mean. A key close to none of them may be an argument of an operator mlgen does not know, and is left alone; so is any argument of the operators it knows (\`bash_command\`, \`python_callable\`, ...).`,
     reportedAt: "the key and its value in default_args.",

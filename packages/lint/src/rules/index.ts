@@ -6,6 +6,7 @@ import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { hardcodedPath } from "./hardcoded-path.js";
+import { hardcodedSecret } from "./hardcoded-secret.js";
 import { implicitCatchup } from "./implicit-catchup.js";
 import { invalidArgument } from "./invalid-argument.js";
 import { kubeflowTimeout } from "./kubeflow-timeout.js";
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   taskOutsideDag,
   unknownDefaultArg,
   implicitCatchup,
+  hardcodedSecret,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

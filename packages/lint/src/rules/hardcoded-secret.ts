@@ -1,0 +1,74 @@
+import { secretName } from "@mlgen/core/light";
+import type { DagFile } from "../python/model.js";
+import type { PyNode } from "../python/node.js";
+import { stringValue, textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+import { secretsIn, secretValue } from "../secrets.js";
+
+/**
+ * The name of the slot a string literal is given to: a keyword argument (`password="..."`), a
+ * dict entry (`{"api_key": "..."}`), or an assignment (`TOKEN = "..."`, `self.token = "..."`,
+ * `os.environ["MLFLOW_TRACKING_TOKEN"] = "..."`); null for any other place.
+ */
+function slotName(file: DagFile, node: PyNode): string | null {
+  const parent = node.parent;
+  const prev = node.prevSibling;
+  if (!parent || !prev) return null;
+  if (parent.name === "ArgList" && prev.name === "AssignOp") {
+    const key = prev.prevSibling;
+    return key?.name === "VariableName" ? textOf(file.source, key) : null;
+  }
+  if (parent.name === "DictionaryExpression" && prev.name === ":") {
+    const key = prev.prevSibling;
+    return key ? stringValue(file.source, key) : null;
+  }
+  if (parent.name === "AssignStatement" && prev.name === "AssignOp") {
+    let target = prev.prevSibling;
+    if (target?.name === "TypeDef") target = target.prevSibling;
+    if (!target || target !== parent.firstChild) return null;
+    if (target.name === "VariableName") return textOf(file.source, target);
+    if (target.name === "MemberExpression") {
+      const last = target.lastChild;
+      if (last?.name === "PropertyName") return textOf(file.source, last);
+      // `os.environ["X_TOKEN"]`, `headers["Authorization"]`
+      const key = last?.name === "]" ? last.prevSibling : null;
+      return key ? stringValue(file.source, key) : null;
+    }
+  }
+  return null;
+}
+
+const HINT =
+  "read it when the task runs: from an Airflow connection ({{ conn.<conn_id>.password }}, BaseHook.get_connection), a Variable or secrets backend ({{ var.value.<name> }}), or an environment variable; then rotate it, as the repository's history keeps it";
+
+/**
+ * A credential written into a DAG file: Airflow shows every DAG file's source in its UI, and the
+ * repository's history keeps it after it is removed. Reported by the kind of credential and
+ * where it is, never with its value. (In DSL pipelines the compiler refuses the same names and
+ * URLs, MLG1011, before any file is written.)
+ */
+export const hardcodedSecret = defineRule({
+  id: "hardcoded-secret",
+  code: "MLG2023",
+  defaultSeverity: "error",
+  description:
+    "A password, token or key written into the file: a credential slot given a literal, a URL with a password, or a token whose shape names its issuer (AWS, GitHub, Slack, ...).",
+  checkPython(file, report) {
+    for (const node of file.allStrings) {
+      const at = file.lines.span(node.from, node.to);
+      const value = stringValue(file.source, node);
+      // Shapes are looked for in the text as written (an f-string's literal parts too).
+      const shaped = secretsIn(value ?? textOf(file.source, node));
+      for (const s of shaped) {
+        report({ what: s.what, where: "the DAG file", hint: HINT }, at);
+      }
+      if (shaped.length > 0 || value === null) continue;
+      const name = slotName(file, node);
+      if (name === null) continue;
+      const authorization = /^authorization$/i.test(name);
+      if (!(secretName(name) || authorization) || !secretValue(value, name)) continue;
+      if (authorization && !/^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(value.trim())) continue;
+      report({ what: `a literal value for '${name}'`, where: "the DAG file", hint: HINT }, at);
+    }
+  },
+});

@@ -1,0 +1,115 @@
+/**
+ * Credentials written into a hand-written DAG file, beyond what core's `secretName` and
+ * `urlCredential` say (the names and URLs the compiler refuses in pipelines): whether a literal
+ * given under a credential's name is one, and tokens whose shape names their issuer (AWS access
+ * keys, GitHub, Slack, Hugging Face, Databricks, OpenAI, Stripe, Google API keys, JWTs, private
+ * keys). Nothing here keeps or returns a secret's text: what is found is described by its kind.
+ */
+import { urlCredential } from "@mlgen/core/light";
+
+/** `apiKey`, `X-API-Key`, `MLFLOW_TRACKING_TOKEN` → `api_key`, `x_api_key`, `mlflow_tracking_token`. */
+function snake(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toLowerCase();
+}
+
+/** Words people write where the real value goes. */
+const PLACEHOLDER =
+  /^(?:<[^>]*>|\[[^\]]*\]|[*xX•.#_-]+|none|null|nil|true|false|dummy|fake|test|testing|example|sample|placeholder|redacted|masked|hidden|secret|password|passwd|pass|token|your[\w-]*|[\w-]*_here|todo|tbd|n\/a|unknown|unused|empty|default|my[-_]\S+)$/i;
+
+/**
+ * Whether a literal given to a credential's slot is one: not a template or a reference read when
+ * the task runs (`{{ conn.db.password }}`, `${TOKEN}`, `%(token)s`, `$TOKEN`), not a placeholder
+ * (`<password>`, `***`, `your-token-here`, `T00000000/B00000000/XXXXXXXX`), not the name of an
+ * environment variable (`"MLFLOW_TRACKING_TOKEN"`), a Python path, a label that says what it is
+ * (`"Passwords"`, `"_token"`), a path or URL (a secret's location), or prose; and made like a
+ * credential: a digit, a symbol, or 20 characters or more (a word such as `"airflow"` given to
+ * `password=` is left alone, as are the stand-ins of examples).
+ */
+export function secretValue(value: string, name = ""): boolean {
+  const v = value.trim();
+  if (v.length < 6 || PLACEHOLDER.test(v)) return false;
+  // `T00000000/B00000000/XXXXXXXXXXXXXXXX`, `0000-0000-0000`: a pattern's stand-in, not a key.
+  if (v.length >= 12 && new Set(v.replace(/[^A-Za-z0-9]/g, "")).size <= 4) return false;
+  if (/\{\{|\{%|\$\{|%\(|^\$\w|^\{\w*\}$|^%s$/.test(v)) return false;
+  if (/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/.test(v)) return false;
+  if (/^(?:\/|~\/|\.\.?\/|[a-z][a-z0-9+.-]*:\/\/)/i.test(v) && !/:\/\/[^\s/@]*:[^\s/@]+@/.test(v)) {
+    return false;
+  }
+  if (/\s/.test(v) && !/^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(v)) return false;
+  // A file that holds it (`credentials="sa.json"`) is its location.
+  if (/\.(?:json|pem|key|p12|pfx|crt|txt|ya?ml|cfg|ini|env|conf)$/i.test(v)) return false;
+  if (name && snake(v) === snake(name)) return false;
+  if (/password|passwd|secret|token/i.test(v) || /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(v))
+    return false;
+  // A regular expression (`r"[^\W\d]\w*"`), or words joined (`test_fs_limited_user`).
+  if (/\\[wdsWDSb]|\[\^/.test(v) || /^[a-z]+(?:[_-][a-z]+)+$/.test(v)) return false;
+  return /\d/.test(v) || v.length >= 20 || /[^A-Za-z0-9\s_-]/.test(v);
+}
+
+/** A stand-in written to show a token's shape: `sk-1234567890abcdef...`, `AKIAIOSFODNN7EXAMPLE`. */
+const STAND_IN = /EXAMPLE|0123456789|1234567890|abcdefghij|ABCDEFGHIJ/i;
+
+/** Tokens whose shape names their issuer. */
+const SHAPES: readonly (readonly [RegExp, string])[] = [
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, "an AWS access key id"],
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b/g, "a GitHub token"],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/g, "a Slack token"],
+  [
+    /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,}/g,
+    "a Slack webhook URL (its path is the credential)",
+  ],
+  [/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/g, "a private key"],
+  [/\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g, "a Google API key"],
+  [/\bhf_[A-Za-z]{34}\b/g, "a Hugging Face token"],
+  [/\bdapi[0-9a-f]{32}(?:-\d)?\b/g, "a Databricks token"],
+  [/\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}/g, "an OpenAI API key"],
+  [/\b[rs]k_live_[0-9A-Za-z]{24,}\b/g, "a Stripe live key"],
+  [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, "a JSON web token"],
+];
+
+/** What a text holds: credentials by the shape of a token, and URLs with a password. */
+export function secretsIn(text: string): { readonly what: string; readonly index: number }[] {
+  const out: { what: string; index: number }[] = [];
+  for (const [re, what] of SHAPES) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (!STAND_IN.test(m[0])) out.push({ what, index: m.index });
+    }
+  }
+  // core's check, as the compiler's (a password in the user info, a web URL's user, a token in
+  // the query), when what it carries is made like a credential: documentation's
+  // `postgresql://scott:tiger@host` is not. Described by the URL's scheme only.
+  for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/[^\s'"`<>]*/gi)) {
+    if (urlSecret(m[0])) out.push({ what: `a credential in a ${m[1]}:// URL`, index: m.index });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+const QUERY_SECRET =
+  /token|passw(?:or)?d|pwd|secret|api[_-]?key|apikey|signature|credential|^sig$/i;
+
+/** Whether a URL carries a credential (core's urlCredential) made like one (secretValue). */
+function urlSecret(url: string): boolean {
+  if (!urlCredential(url)) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return true;
+  }
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const carried = [
+    parsed.password ? decode(parsed.password) : decode(parsed.username),
+    ...[...parsed.searchParams].filter(([k]) => QUERY_SECRET.test(k)).map(([, v]) => v),
+  ];
+  return carried.some((c) => secretValue(c));
+}
