@@ -40,8 +40,11 @@ const NOT_SECRET =
 export function secretName(name: string): boolean {
   const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
   return (
-    /(?:^|[_.-])(?:passw(?:or)?d|pwd|token|secret|(?:secret|access|api|private)[_-]?key|apikey|credentials?)$/.test(
+    (/(?:^|[_.-])(?:passw(?:or)?d|pwd|token|secret|(?:secret|access|api|private)[_-]?key|apikey|credentials?)$/.test(
       words,
-    ) && !NOT_SECRET.test(words)
+    ) ||
+      // libpq's password variable, one word.
+      words === "pgpassword") &&
+    !NOT_SECRET.test(words)
   );
 }

@@ -14,6 +14,8 @@ describe("secretName: a name whose last word names a credential", () => {
     "client_secret",
     "private_key",
     "gcp_credentials",
+    "PGPASSWORD",
+    "--db-password",
   ])("%s is one", (name) => {
     expect(secretName(name)).toBe(true);
   });

@@ -5,7 +5,7 @@
  * keys, GitHub, Slack, Hugging Face, Databricks, OpenAI, Stripe, Google API keys, JWTs, private
  * keys). Nothing here keeps or returns a secret's text: what is found is described by its kind.
  */
-import { urlCredential } from "@mlgen/core/light";
+import { secretName, urlCredential } from "@mlgen/core/light";
 
 /** `apiKey`, `X-API-Key`, `MLFLOW_TRACKING_TOKEN` → `api_key`, `x_api_key`, `mlflow_tracking_token`. */
 function snake(name: string): string {
@@ -70,22 +70,67 @@ const SHAPES: readonly (readonly [RegExp, string])[] = [
   [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, "a JSON web token"],
 ];
 
-/** What a text holds: credentials by the shape of a token, and URLs with a password. */
-export function secretsIn(text: string): { readonly what: string; readonly index: number }[] {
-  const out: { what: string; index: number }[] = [];
+/** A found credential: what it is, and where it is in the text searched. */
+export interface SecretAt {
+  readonly what: string;
+  readonly index: number;
+  readonly length: number;
+}
+
+/** A shell word's value: `"..."`, `'...'` or bare. */
+const WORD = String.raw`(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|'"\`()<>]+))`;
+/** `export DB_PASSWORD=...`, `PGPASSWORD=... psql`: an environment variable set in a command. */
+const SHELL_ASSIGNMENT = new RegExp(
+  String.raw`(?<![\w$.-])(?:export\s+)?([A-Za-z_]\w*)=${WORD}`,
+  "g",
+);
+/** `--password S3cret`, `--api-key=...`: a command-line option's value. */
+const OPTION = new RegExp(String.raw`(?<![\w-])--([A-Za-z][\w-]*)(?:=|[ \t]+)${WORD}`, "g");
+/** `-H "Authorization: Bearer ..."`: a header in a command. */
+const HEADER = /\bAuthorization:\s*(?:Bearer|Basic|Token)\s+([^\s'"`\\]+)/gi;
+
+/**
+ * What a text holds: tokens by their shape, URLs that carry a credential, and in a command
+ * (a bash_command, a script, a container's arguments) a credential's environment variable set
+ * to a literal, an option that names one given a literal, or an Authorization header.
+ */
+export function secretsIn(text: string): SecretAt[] {
+  const out: SecretAt[] = [];
+  const add = (what: string, index: number, length: number) => out.push({ what, index, length });
   for (const [re, what] of SHAPES) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
-      if (!STAND_IN.test(m[0])) out.push({ what, index: m.index });
+      if (!STAND_IN.test(m[0])) add(what, m.index, m[0].length);
     }
   }
   // core's check, as the compiler's (a password in the user info, a web URL's user, a token in
   // the query), when what it carries is made like a credential: documentation's
   // `postgresql://scott:tiger@host` is not. Described by the URL's scheme only.
   for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/[^\s'"`<>]*/gi)) {
-    if (urlSecret(m[0])) out.push({ what: `a credential in a ${m[1]}:// URL`, index: m.index });
+    if (urlSecret(m[0])) add(`a credential in a ${m[1]}:// URL`, m.index, m[0].length);
   }
-  return out.sort((a, b) => a.index - b.index);
+  if (text.includes("=") || text.includes("--")) {
+    for (const [re, prefix] of [
+      [SHELL_ASSIGNMENT, ""],
+      [OPTION, "--"],
+    ] as const) {
+      for (const m of text.matchAll(re)) {
+        const [, name = "", ...values] = m;
+        const value = values.find((v) => v !== undefined) ?? "";
+        if (secretName(name) && secretValue(value, name))
+          add(`a literal value for '${prefix}${name}'`, m.index, m[0].length);
+      }
+    }
+  }
+  for (const m of text.matchAll(HEADER)) {
+    if (secretValue(m[1] ?? "")) add("a literal Authorization header", m.index, m[0].length);
+  }
+  // One credential found two ways (a token by its shape, given to PASSWORD=) is one finding.
+  const sorted = out.sort((a, b) => a.index - b.index);
+  return sorted.filter(
+    (f, i) =>
+      !sorted.slice(0, i).some((e) => f.index < e.index + e.length && e.index < f.index + f.length),
+  );
 }
 
 const QUERY_SECRET =

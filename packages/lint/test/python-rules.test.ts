@@ -3984,6 +3984,9 @@ with DAG("mutated", schedule="@daily", start_date=S, params=MUTATED):
       attr: "x7Yq2Lm9Pk4w",
       github: "ghp_Q8wE2rT5yU7iO9pA1sD3fG6hJ4kL0zX2cV5b",
       jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtbC1ib3QifQ.Qm9vX2c2R3VhN2Zf",
+      pg: "Pg-r3ad!only",
+      option: "9XkLm2Pq7Rt4",
+      listed: "Kp0d-s3cret!",
     };
     const source = `import os
 from airflow.sdk import DAG, Connection
@@ -4002,6 +4005,11 @@ self_token = object()
 self_token.token = "${secrets.attr}"
 GH = f"https://{'x'}:${secrets.github}@github.com/acme/ml.git"
 AUTH = {"jwt": "${secrets.jwt}"}
+with DAG("cmds", schedule=None):
+    BashOperator(task_id="p", bash_command="PGPASSWORD=${secrets.pg} psql -h db -c 'select 1'")
+    BashOperator(task_id="q", bash_command="train --api-key ${secrets.option} --epochs 3")
+    KubernetesPodOperator(task_id="t", arguments=["--db-password", "${secrets.listed}", "--epochs", "3"])
+    BashOperator(task_id="u", bash_command="PGPASSWORD=$PGPASSWORD psql; export TOKEN_PATH=/var/run/t; run --token {{ var.value.t }} --password-file /run/pw")
 # Near misses: templates, placeholders, names, paths, labels, words, listings, examples.
 SAFE_URI = "postgresql://etl:{{ conn.pg.password }}@db:5432/x"
 DOC_URI = "postgresql://scott:tiger@localhost/test"
@@ -4033,6 +4041,9 @@ headers = {"Authorization": "Bearer {{ var.value.api_token }}", "Content-Type": 
       "15 error a literal value for 'token'",
       "16 error a GitHub token",
       "17 error a JSON web token",
+      "19 error a literal value for 'PGPASSWORD'",
+      "20 error a literal value for '--api-key'",
+      "21 error a literal value for '--db-password'",
     ]);
     // The finding names the kind and the place, never the value (nor a part of it).
     for (const f of found) {

@@ -104,6 +104,36 @@ describe("template files", () => {
     expect([...found.templateSources]).toEqual([["dags/sql/load.sql", sql]]);
   });
 
+  it("a credential in a template file is reported there, comments included; values read at run time are not", () => {
+    const source = dagFile(
+      `load = ${LOAD}\nreport = BashOperator(task_id="report", bash_command="report.sh")\npull >> load >> report`,
+    );
+    const sh = [
+      "#!/usr/bin/env bash",
+      "# old: export PGPASSWORD=Rep0rt!pw",
+      'PGPASSWORD="${PGPASSWORD}" psql -h db -c "select 1"',
+      "curl -H 'Authorization: Bearer 5e8a2c7f1b9d3e6a4c0f' https://api.internal/report",
+      "upload --token {{ var.value.report_token }} --key-file /run/secrets/key",
+      "",
+    ].join("\n");
+    const sql =
+      "COPY x FROM 's3://bucket/x' CREDENTIALS 'aws_access_key_id=AKIAQWERTYUIOPASDFGH';\n";
+    const found = lintPythonDag(
+      "dags/etl.py",
+      source,
+      OPTIONS,
+      null,
+      memory({ "sql/load.sql": sql, "report.sh": sh }),
+    ).findings.filter((f) => f.ruleId === "hardcoded-secret");
+    expect(found.map((f) => `${f.file}:${f.line} ${f.message.split(" is written")[0]}`)).toEqual([
+      "dags/report.sh:2 a literal value for 'PGPASSWORD'",
+      "dags/report.sh:4 a literal Authorization header",
+      "dags/sql/load.sql:1 an AWS access key id",
+    ]);
+    expect(found[0]?.message).toContain("the template file report.sh");
+    expect(found.map((f) => f.message).join("\n")).not.toMatch(/Rep0rt|5e8a2c7f|QWERTYUIOP/);
+  });
+
   it("looks in the DAG folder, then the DAG's template_searchpath (a string or a list of strings)", () => {
     const searched: string[][] = [];
     const source = dagFile(

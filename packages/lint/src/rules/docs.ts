@@ -877,10 +877,13 @@ with DAG("nightly_features", schedule="@daily", start_date=pendulum.datetime(202
 
 - **by the name of its slot**: a string given to a keyword argument, a dict key, a variable, an attribute or an environment variable whose last word names a credential (\`password=\`, \`"api_key":\`, \`API_TOKEN = ...\`, \`os.environ["MLFLOW_TRACKING_PASSWORD"] = ...\`, \`client_secret\`, \`aws_secret_access_key\`, \`private_key\`; the names the compiler refuses literals under, MLG1011), and an \`Authorization\` header with a Bearer, Basic or Token value;
 - **in a URL**: a password in the user info (\`postgresql://etl:...@db/dw\`), a web URL's user (sent as basic auth), or a token in the query (\`?sig=\`, \`?access_token=\`);
-- **by its shape**, anywhere in a string: AWS access key ids, GitHub, Slack, Hugging Face, Databricks, OpenAI and Stripe tokens, Google API keys, Slack webhook URLs, JSON web tokens and private key blocks.
+- **by its shape**, anywhere in a string: AWS access key ids, GitHub, Slack, Hugging Face, Databricks, OpenAI and Stripe tokens, Google API keys, Slack webhook URLs, JSON web tokens and private key blocks;
+- **in a command** (a \`bash_command\`, a container's \`arguments\`): a credential's environment variable set to a literal (\`PGPASSWORD=... psql\`, \`export AWS_SECRET_ACCESS_KEY=...\`), an option that names one given a literal (\`--api-key ...\`, \`["--db-password", "..."]\`), an \`Authorization:\` header.
+
+The \`.sql\` and shell template files that task arguments name (see missing-xcom-key) are searched the same ways, comments included: a password in a comment is as readable as one in code.
 
 A value is a credential when it is made like one (a digit, a symbol, or 20 characters or more) and is none of what is read when the task runs or stands in for it: a Jinja template (\`{{ conn.pg.password }}\`, \`{{ var.value.token }}\`), \`\${TOKEN}\`, \`$TOKEN\`, \`%(password)s\`, a placeholder (\`<password>\`, \`***\`, \`your-token-here\`, \`my-password\`), an environment variable's name (\`"MLFLOW_TRACKING_TOKEN"\`), a path, a file name or a URL without credentials, a Python path, a label (\`"Passwords"\`), words (\`"airflow"\`, \`"the shared secret"\`), or a documentation example (\`AKIAIOSFODNN7EXAMPLE\`, \`scott:tiger\`). Tokens that mark a place in a listing (\`next_page_token\`) are no credential. The finding names the kind of credential and its slot, never its value. No finding on the example DAGs and code of the pinned apache-airflow 3 and 2 and mlflow packages (3,551 files).`,
-    reportedAt: "the string that holds the credential.",
+    reportedAt: "the string that holds the credential, or the credential in a template file.",
     why: `Airflow shows every DAG file's source to anyone who can open the DAG in its UI (the Code tab), the DAG processor and workers log it on errors, and the repository keeps it in its history after it is removed, in every clone and fork. A credential in a DAG file is readable by far more people and systems than the connection it belongs to, and rotating it means finding every copy.`,
     bad: py(`
 ${IMPORTS}

@@ -22,6 +22,15 @@ function slotName(file: DagFile, node: PyNode): string | null {
     const key = prev.prevSibling;
     return key ? stringValue(file.source, key) : null;
   }
+  // `arguments=["--api-key", "..."]`: a command line's option, then its value.
+  if (
+    (parent.name === "ArrayExpression" || parent.name === "TupleExpression") &&
+    prev.name === ","
+  ) {
+    const option = prev.prevSibling;
+    const flag = option ? stringValue(file.source, option) : null;
+    return flag && /^--?[A-Za-z][\w-]*$/.test(flag) ? flag : null;
+  }
   if (parent.name === "AssignStatement" && prev.name === "AssignOp") {
     let target = prev.prevSibling;
     if (target?.name === "TypeDef") target = target.prevSibling;
@@ -40,6 +49,9 @@ function slotName(file: DagFile, node: PyNode): string | null {
 
 const HINT =
   "read it when the task runs: from an Airflow connection ({{ conn.<conn_id>.password }}, BaseHook.get_connection), a Variable or secrets backend ({{ var.value.<name> }}), or an environment variable; then rotate it, as the repository's history keeps it";
+
+const TEMPLATE_HINT =
+  "read it when the task runs: {{ conn.<conn_id>.password }} or {{ var.value.<name> }} in the template, or an environment variable the workers set; then rotate it, as the repository's history keeps it";
 
 /**
  * A credential written into a DAG file: Airflow shows every DAG file's source in its UI, and the
@@ -69,6 +81,19 @@ export const hardcodedSecret = defineRule({
       if (!(secretName(name) || authorization) || !secretValue(value, name)) continue;
       if (authorization && !/^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(value.trim())) continue;
       report({ what: `a literal value for '${name}'`, where: "the DAG file", hint: HINT }, at);
+    }
+    // A template file is its argument's value (`bash_command="scripts/load.sh"`): what it holds
+    // reaches the task, and sits in the repository beside the DAG file; comments too.
+    const seen = new Set<string>();
+    for (const t of file.templates) {
+      if (seen.has(t.file)) continue;
+      seen.add(t.file);
+      for (const s of secretsIn(t.text)) {
+        report(
+          { what: s.what, where: `the template file ${t.name}`, hint: TEMPLATE_HINT },
+          { ...t.lines.span(s.index, s.index + s.length), file: t.file },
+        );
+      }
     }
   },
 });
