@@ -166,20 +166,26 @@ export function cronFireCount(expression: string, from: Date, to: Date): number 
   const first = Math.floor(start / DAY_MS);
   const last = Math.floor((end - 1) / DAY_MS);
   let count = 0;
+  const onBoundary = (day: number) => {
+    for (const t of times) {
+      const at = day * DAY_MS + t;
+      if (at >= start && at < end) count++;
+    }
+  };
+  // Every day of every month (`@daily`, `0 3 * * *`): the days between the two ends are whole.
+  if (domAny && dowAny && months.size === 12) {
+    onBoundary(first);
+    if (last > first) onBoundary(last);
+    return count + Math.max(0, last - first - 1) * times.length;
+  }
   for (let day = first; day <= last; day++) {
     const date = new Date(day * DAY_MS);
     if (!months.has(date.getUTCMonth() + 1)) continue;
     const dom = doms.has(date.getUTCDate());
     const dow = dows.has(date.getUTCDay());
     if (!(domAny ? dowAny || dow : dowAny ? dom : dom || dow)) continue;
-    if (day > first && day < last) {
-      count += times.length;
-      continue;
-    }
-    for (const t of times) {
-      const at = day * DAY_MS + t;
-      if (at >= start && at < end) count++;
-    }
+    if (day > first && day < last) count += times.length;
+    else onBoundary(day);
   }
   return count;
 }

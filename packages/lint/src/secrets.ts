@@ -52,6 +52,14 @@ export function secretValue(value: string, name = ""): boolean {
 /** A stand-in written to show a token's shape: `sk-1234567890abcdef...`, `AKIAIOSFODNN7EXAMPLE`. */
 const STAND_IN = /EXAMPLE|0123456789|1234567890|abcdefghij|ABCDEFGHIJ/i;
 
+/**
+ * Whether a string literal as written (quotes and all) may hold a value secretValue takes: long
+ * enough, and a digit, a symbol or 20 characters. Most literals (ids, names, words) are not.
+ */
+export function mayBeCredential(raw: string): boolean {
+  return raw.length >= 8 && (raw.length >= 22 || /\d|[^A-Za-z0-9\s_'"-]/.test(raw));
+}
+
 /** Tokens whose shape names their issuer. */
 const SHAPES: readonly (readonly [RegExp, string])[] = [
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, "an AWS access key id"],
@@ -69,6 +77,23 @@ const SHAPES: readonly (readonly [RegExp, string])[] = [
   [/\b[rs]k_live_[0-9A-Za-z]{24,}\b/g, "a Stripe live key"],
   [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, "a JSON web token"],
 ];
+
+/** What each check of secretsIn needs in a text (a shape's prefix, `://`, `=`, `--`, a header). */
+/** A word some credential's name ends in (core's secretName), to look for names at all. */
+const SECRET_WORD = /passw|pwd|token|secret|key|credential/i;
+/** The literal each of SHAPES starts with (a shape added there needs its start here too). */
+const SHAPE_HINT =
+  /hooks\.slack\.com|AKIA|ASIA|gh[pousr]_|github_pat_|xox|PRIVATE KEY|AIza|hf_|dapi|sk-|k_live_|eyJ/;
+const MAY_HOLD = new RegExp(`${SHAPE_HINT.source}|://|=|--|uthorization`);
+const URL_TEXT = /\b([a-z][a-z0-9+.-]*):\/\/[^\s'"`<>]*/gi;
+
+/**
+ * Whether a text holds what any check of secretsIn starts from: most strings do not, and one
+ * pass over the text (as written, or its value) rules them out.
+ */
+export function mayHoldSecret(text: string): boolean {
+  return MAY_HOLD.test(text);
+}
 
 /** A found credential: what it is, and where it is in the text searched. */
 export interface SecretAt {
@@ -95,9 +120,10 @@ const HEADER = /\bAuthorization:\s*(?:Bearer|Basic|Token)\s+([^\s'"`\\]+)/gi;
  * to a literal, an option that names one given a literal, or an Authorization header.
  */
 export function secretsIn(text: string): SecretAt[] {
+  if (!mayHoldSecret(text)) return [];
   const out: SecretAt[] = [];
   const add = (what: string, index: number, length: number) => out.push({ what, index, length });
-  for (const [re, what] of SHAPES) {
+  for (const [re, what] of SHAPE_HINT.test(text) ? SHAPES : []) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       if (!STAND_IN.test(m[0])) add(what, m.index, m[0].length);
@@ -106,14 +132,14 @@ export function secretsIn(text: string): SecretAt[] {
   // core's check, as the compiler's (a password in the user info, a web URL's user, a token in
   // the query), when what it carries is made like a credential: documentation's
   // `postgresql://scott:tiger@host` is not. Described by the URL's scheme only.
-  for (const m of text.matchAll(/\b([a-z][a-z0-9+.-]*):\/\/[^\s'"`<>]*/gi)) {
+  for (const m of text.includes("://") ? text.matchAll(URL_TEXT) : []) {
     if (urlSecret(m[0])) add(`a credential in a ${m[1]}:// URL`, m.index, m[0].length);
   }
-  if (text.includes("=") || text.includes("--")) {
-    for (const [re, prefix] of [
-      [SHELL_ASSIGNMENT, ""],
-      [OPTION, "--"],
-    ] as const) {
+  for (const [re, prefix, needs] of [
+    [SHELL_ASSIGNMENT, "", "="],
+    [OPTION, "--", "--"],
+  ] as const) {
+    if (text.includes(needs) && SECRET_WORD.test(text)) {
       for (const m of text.matchAll(re)) {
         const [, name = "", ...values] = m;
         const value = values.find((v) => v !== undefined) ?? "";
@@ -122,7 +148,7 @@ export function secretsIn(text: string): SecretAt[] {
       }
     }
   }
-  for (const m of text.matchAll(HEADER)) {
+  for (const m of text.includes("uthorization") ? text.matchAll(HEADER) : []) {
     if (secretValue(m[1] ?? "")) add("a literal Authorization header", m.index, m[0].length);
   }
   // One credential found two ways (a token by its shape, given to PASSWORD=) is one finding.

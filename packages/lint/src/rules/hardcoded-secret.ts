@@ -3,7 +3,7 @@ import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
-import { secretsIn, secretValue } from "../secrets.js";
+import { mayBeCredential, mayHoldSecret, secretsIn, secretValue } from "../secrets.js";
 
 /**
  * The name of the slot a string literal is given to: a keyword argument (`password="..."`), a
@@ -67,20 +67,27 @@ export const hardcodedSecret = defineRule({
     "A password, token or key written into the file: a credential slot given a literal, a URL with a password, or a token whose shape names its issuer (AWS, GitHub, Slack, ...).",
   checkPython(file, report) {
     for (const node of file.allStrings) {
-      const at = file.lines.span(node.from, node.to);
-      const value = stringValue(file.source, node);
+      // Quotes and six characters: no credential any check below takes is shorter.
+      if (node.to - node.from < 8) continue;
+      const at = () => file.lines.span(node.from, node.to);
+      const raw = textOf(file.source, node);
+      let value: string | null | undefined;
       // Shapes are looked for in the text as written (an f-string's literal parts too).
-      const shaped = secretsIn(value ?? textOf(file.source, node));
-      for (const s of shaped) {
-        report({ what: s.what, where: "the DAG file", hint: HINT }, at);
+      if (mayHoldSecret(raw)) {
+        value = stringValue(file.source, node);
+        const shaped = secretsIn(value ?? raw);
+        for (const s of shaped) report({ what: s.what, where: "the DAG file", hint: HINT }, at());
+        if (shaped.length > 0) continue;
       }
-      if (shaped.length > 0 || value === null) continue;
+      if (!mayBeCredential(raw)) continue;
       const name = slotName(file, node);
       if (name === null) continue;
       const authorization = /^authorization$/i.test(name);
-      if (!(secretName(name) || authorization) || !secretValue(value, name)) continue;
+      if (!authorization && !secretName(name)) continue;
+      value = value === undefined ? stringValue(file.source, node) : value;
+      if (value === null || !secretValue(value, name)) continue;
       if (authorization && !/^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(value.trim())) continue;
-      report({ what: `a literal value for '${name}'`, where: "the DAG file", hint: HINT }, at);
+      report({ what: `a literal value for '${name}'`, where: "the DAG file", hint: HINT }, at());
     }
     // A template file is its argument's value (`bash_command="scripts/load.sh"`): what it holds
     // reaches the task, and sits in the repository beside the DAG file; comments too.
