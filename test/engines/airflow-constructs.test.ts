@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lintPythonSource } from "../../packages/lint/src/index.js";
 import { ROOT } from "../support/pipelines.js";
 import {
   AIRFLOW2_PYTHON,
@@ -205,7 +206,138 @@ afterAll(async () => {
 /** The runtime fixture's DAGs folder for an engine (compiled for its dialect). */
 const runtimeFor = (version: Version) => (version === 3 ? runtimeDags : runtimeDags2);
 
+/**
+ * Tasks whose functions return model objects (`bad_`: a fitted estimator, an instance of a plain
+ * class, a tuple holding one, through a PythonOperator) and near misses (`ok_`: a URI, metrics,
+ * a dataclass, a class with serialize(), do_xcom_push=False): unserializable-return's proof.
+ */
+const MODEL_RETURNS = `import json
+from dataclasses import dataclass
+
+import pendulum
+
+try:
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import dag, task
+except ImportError:
+    from airflow.decorators import dag, task
+    from airflow.operators.python import PythonOperator
+
+
+class Model:
+    def __init__(self, lr=0.1):
+        self.lr = lr
+
+    def fit(self, xs, ys):
+        return self
+
+
+@dataclass
+class Report:
+    auc: float
+
+
+class Portable:
+    def __init__(self, uri):
+        self.uri = uri
+
+    def serialize(self):
+        return {"uri": self.uri}
+
+    @staticmethod
+    def deserialize(data, version):
+        return Portable(data["uri"])
+
+
+def fit_model():
+    model = Model(0.3).fit([1, 2], [0, 1])
+    return model
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), catchup=False)
+def model_returns():
+    @task
+    def bad_fit():
+        return Model().fit([1], [0])
+
+    @task
+    def bad_instance():
+        m = Model(0.5)
+        m.fit([1], [0])
+        return m
+
+    @task
+    def bad_tuple():
+        model = Model().fit([1], [0])
+        return model, {"auc": 0.9}
+
+    @task
+    def ok_uri():
+        model = Model().fit([1], [0])
+        return f"s3://models/{id(model)}"
+
+    @task
+    def ok_dataclass():
+        return Report(auc=0.91)
+
+    @task
+    def ok_serialize():
+        return Portable("s3://models/1")
+
+    @task
+    def ok_metrics():
+        model = Model().fit([1], [0])
+        return {"auc": 0.9, "lr": model.lr}
+
+    @task(do_xcom_push=False)
+    def ok_no_push():
+        return Model().fit([1], [0])
+
+    bad_fit()
+    bad_instance()
+    bad_tuple()
+    ok_uri()
+    ok_dataclass()
+    ok_serialize()
+    ok_metrics()
+    ok_no_push()
+    PythonOperator(task_id="bad_operator", python_callable=fit_model)
+    PythonOperator(task_id="ok_operator_no_push", python_callable=fit_model, do_xcom_push=False)
+
+
+model_returns()
+`;
+
 describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version) => {
+  it("a task whose function returns a model object fails as Airflow pushes it, exactly the tasks mlgen lint reports (unserializable-return)", () => {
+    const dags = join(work, `model-returns-${version}`);
+    mkdirSync(dags);
+    writeFileSync(join(dags, "model_returns.py"), MODEL_RETURNS);
+    const r = dagsTest("model_returns", "2025-03-01", dags, undefined, {}, version);
+    const tasks = runStates("model_returns", dags, version)["2025-03-01"]?.tasks ?? {};
+    const failed = Object.keys(tasks)
+      .filter((id) => tasks[id] === "failed")
+      .sort();
+    const reported = lintPythonSource("model_returns.py", MODEL_RETURNS, {
+      airflowVersion: version,
+    })
+      .filter((f) => f.ruleId === "unserializable-return")
+      .map((f) => /of task '([^']+)'/.exec(f.message)?.[1])
+      .sort();
+    expect(failed, r.output.slice(-3000)).toEqual([
+      "bad_fit",
+      "bad_instance",
+      "bad_operator",
+      "bad_tuple",
+    ]);
+    expect(reported).toEqual(failed);
+    // Every near miss ran and pushed (or, told not to, did not).
+    const ok = Object.keys(tasks).filter((id) => id.startsWith("ok_"));
+    expect(ok).toHaveLength(6);
+    for (const id of ok) expect(tasks[id], id).toBe("success");
+    expect(r.output).toMatch(/[Cc]annot serialize object of type/);
+  });
+
   it("maps one instance per item, fans in every result in order, short-circuits, branches into a group and joins", () => {
     writeFileSync(join(work, "runtime", "ready.flag"), "");
     const dags = runtimeFor(version);

@@ -309,6 +309,12 @@ export const DIAGNOSTICS = {
       "{what} is written into {where}: anyone who can read the repository can read it (and the Airflow UI shows each DAG file's code), and the history keeps it after it is removed",
     fix: "{hint}",
   },
+  MLG2024: {
+    severity: "error",
+    message:
+      "{fn}() of task '{task}' returns {why}, which Airflow pushes as an XCom and cannot serialize ('Cannot serialize object of type ...'): the task fails after its work, on every try",
+    fix: "save the model where the next task can read it (mlflow.sklearn.log_model, object storage) and return its URI or run id; or return plain values (metrics, paths); or do_xcom_push=False when nothing reads it",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1697,6 +1697,33 @@ ok = Connection(conn_id="pg2", conn_type="postgres", login="etl", password="{{ v
     },
   ],
   [
+    "a TaskFlow task that returns its fitted estimator, and one that returns metrics",
+    {
+      rule: "unserializable-return",
+      body: `from sklearn.ensemble import RandomForestClassifier
+
+
+@task
+def train(x, y):
+    model = RandomForestClassifier(n_estimators=10)
+    model.fit(x, y)
+    return model
+
+
+@task
+def evaluate(x, y):
+    model = RandomForestClassifier().fit(x, y)
+    return {"score": model.score(x, y)}
+
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    train([[1]], [0])
+    evaluate([[1]], [0])
+`,
+      want: ["8:12"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",

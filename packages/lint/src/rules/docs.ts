@@ -921,6 +921,67 @@ with DAG("load_orders", schedule="@daily", start_date=pendulum.datetime(2025, 1,
 `),
   },
 
+  "unserializable-return": {
+    catches: `A task whose function's return value Airflow pushes as an XCom — a \`@task\` function, or a \`PythonOperator\`'s \`python_callable\` defined in the file, unless \`do_xcom_push=False\` — and that returns a model object: the result of \`.fit(...)\` (scikit-learn, XGBoost and LightGBM estimators return themselves; Keras a History), an object of a class imported from scikit-learn, XGBoost, LightGBM, CatBoost, PyTorch, TensorFlow/Keras, Transformers, statsmodels or Prophet (\`RandomForestClassifier(...)\`, \`xgb.XGBClassifier(...)\`), a model loaded with \`joblib.load\`, \`pickle.load\`, \`torch.load\` or \`mlflow.<flavor>.load_model\`, or an instance of a class of the file that is neither a dataclass nor an attrs class and has no \`serialize()\` method — returned directly, through a name the function binds to one (and to nothing else), or inside a tuple, list or dict it returns.`,
+    reportedAt: "the returned expression.",
+    why: `Airflow stores what a task returns as an XCom, through its serializer, which knows built-in types, dates, pandas and numpy values, dataclasses, attrs and pydantic classes and classes with a \`serialize()\` method — not estimators, networks or boosters. Pushing one raises \`TypeError: Cannot serialize object of type ...\` after the function has finished: the task fails once its training is done, every retry trains again and fails the same way, and the model is lost. Real Airflow 3.3 and 2.11 fail exactly the tasks this rule reports (\`test/engines/airflow-constructs.test.ts\`). Save the model where the next task reads it (MLflow, object storage) and return its URI.`,
+    bad: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args)
+def churn_model():
+    @task
+    def check_features(ds=None):
+        return f"s3://features/churn/{ds}.parquet"
+
+    @task
+    def fit_model(features_uri: str):
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        frame = pd.read_parquet(features_uri)
+        return LogisticRegression().fit(frame.drop(columns="label"), frame["label"])
+
+    fit_model(check_features())
+
+
+churn_model()
+`),
+    good: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args)
+def churn_model():
+    @task
+    def check_features(ds=None):
+        return f"s3://features/churn/{ds}.parquet"
+
+    @task
+    def fit_model(features_uri: str):
+        import mlflow
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+
+        frame = pd.read_parquet(features_uri)
+        model = LogisticRegression().fit(frame.drop(columns="label"), frame["label"])
+        info = mlflow.sklearn.log_model(model, name="churn")
+        return info.model_uri
+
+    fit_model(check_features())
+
+
+churn_model()
+`),
+  },
+
   "unknown-default-arg": {
     catches: `A key of a DAG's or task group's \`default_args\` that no operator takes and that is a misspelling of an argument every operator takes: \`"retires"\` for \`retries\`, \`"execution_timout"\`, \`"on_failure_callbak"\`, with the argument it may mean. A key close to none of them may be an argument of an operator mlgen does not know, and is left alone; so is any argument of the operators it knows (\`bash_command\`, \`python_callable\`, ...).`,
     reportedAt: "the key and its value in default_args.",

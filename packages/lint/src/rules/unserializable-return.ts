@@ -1,0 +1,180 @@
+import type { DagFile, DagTask } from "../python/model.js";
+import type { PyNode } from "../python/node.js";
+import { textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+/** Libraries whose models, estimators and tensors Airflow's XCom serializer has no serializer for. */
+const MODEL_MODULE =
+  /^(?:sklearn|xgboost|lightgbm|catboost|torch|tensorflow|keras|tf_keras|transformers|statsmodels|prophet|sentence_transformers)(?:\.|$)/;
+/** Calls that load a model object from a file or a registry. */
+const LOADS =
+  /^(?:joblib\.load|pickle\.loads?|cloudpickle\.loads?|dill\.loads?|torch\.load|mlflow(?:\.\w+)*\.load_model|(?:tf\.)?keras\.models\.load_model|tf\.saved_model\.load)$/;
+
+/** What a function's text holds when it may return a model: `.fit(`, a load, a class's call. */
+const MAY_MAKE_MODEL = /\.fit\s*\(|load|[A-Z]\w*\s*\(/;
+
+/** What makes an expression a model object: why, in a finding's words; null when it is not one. */
+type Why = string | null;
+
+/** The callee of a call as written, without spaces (`model.fit`, `xgb.XGBClassifier`). */
+const callee = (file: DagFile, call: PyNode) =>
+  textOf(file.source, call.firstChild ?? call).replace(/\s+/g, "");
+
+/**
+ * Classes the file defines that Airflow cannot serialize: not a dataclass or attrs class, and
+ * without a `serialize` method (what Airflow's serde looks for).
+ */
+function plainClasses(source: string): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const m of source.matchAll(
+    /^((?:@[^\n]*\n)*)class\s+(\w+)\b[^\n]*:\n((?:[ \t]+[^\n]*\n|\s*\n)*)/gm,
+  )) {
+    const [, decorators = "", name = "", body = ""] = m;
+    if (/@(?:\w+\.)*(?:dataclass|define|frozen|attrs|s)\b/.test(decorators)) continue;
+    if (/^\s+def\s+serialize\s*\(/m.test(body)) continue;
+    // An exception, an enum or a typed dict is no model; a subclass of something imported may
+    // have a serializer of its own.
+    if (
+      /class\s+\w+\s*\(\s*(?!object\s*\))[^)]/.test(
+        m[0].split("\n").find((l) => l.startsWith("class")) ?? "",
+      )
+    )
+      continue;
+    out.add(name);
+  }
+  return out;
+}
+
+/** The file's names for classes and functions of the model libraries (`XGBClassifier`, `xgb`, `nn`). */
+function modelNames(file: DagFile): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const imp of file.imports) {
+    if (!MODEL_MODULE.test(imp.module)) continue;
+    const local = imp.as ?? imp.name ?? imp.module.split(".")[0] ?? imp.module;
+    out.set(local, imp.name ? `${imp.module}.${imp.name}` : imp.module);
+  }
+  return out;
+}
+
+/** The statements of a function's body, nested blocks included, not nested functions or classes. */
+function statements(def: PyNode, visit: (n: PyNode) => void): void {
+  const walk = (n: PyNode) => {
+    for (let c = n.firstChild; c; c = c.nextSibling) {
+      if (
+        c.name === "FunctionDefinition" ||
+        c.name === "ClassDefinition" ||
+        c.name === "LambdaExpression"
+      )
+        continue;
+      visit(c);
+      walk(c);
+    }
+  };
+  const body = def.lastChild;
+  if (body) walk(body);
+}
+
+/**
+ * A TaskFlow or PythonOperator task whose function returns a model object (an estimator after
+ * `.fit()`, a network, a loaded model, an instance of a plain class of the file): Airflow pushes
+ * the return value as an XCom and its serializer refuses it ("Cannot serialize object of type
+ * ..."), so the task fails after its work, on every try.
+ */
+export const unserializableReturn = defineRule({
+  id: "unserializable-return",
+  code: "MLG2024",
+  defaultSeverity: "error",
+  description:
+    "A task's function returns a model object (a fitted estimator, a network, a loaded model) that Airflow cannot store as an XCom: the task fails after its work, on every try.",
+  checkPython(file, report) {
+    const tasks = file.tasks.filter((t) => pushesReturn(file, t));
+    if (tasks.length === 0) return;
+    let whyOf: ReturnType<typeof modelWhy> | null = null;
+    const seen = new Set<PyNode>();
+    for (const task of tasks) {
+      const fn = task.callable;
+      if (!fn || seen.has(fn.node)) continue;
+      seen.add(fn.node);
+      // Only a body that fits, loads or makes an object (`Name(`) can return a model.
+      if (!MAY_MAKE_MODEL.test(file.source.slice(fn.node.from, fn.node.to))) continue;
+      whyOf ??= modelWhy(file, modelNames(file));
+      const judge = whyOf;
+      // Names the function binds, each to the reason it holds a model (null: something else).
+      const bound = new Map<string, Why>();
+      const returns: PyNode[] = [];
+      statements(fn.node, (n) => {
+        // `return model, metrics` is a tuple without brackets: each item after `return`.
+        if (n.name === "ReturnStatement") {
+          for (let c = n.firstChild?.nextSibling; c; c = c.nextSibling)
+            if (c.name !== ",") returns.push(c);
+        }
+        if (n.name !== "AssignStatement") return;
+        const target = n.firstChild;
+        const value = n.lastChild;
+        if (target?.name !== "VariableName" || !value || target.nextSibling?.name !== "AssignOp")
+          return;
+        const name = textOf(file.source, target);
+        const why = judge(value, bound);
+        // A name bound to a model once and to something else elsewhere is not judged.
+        bound.set(name, bound.has(name) && bound.get(name) !== why ? null : why);
+      });
+      for (const value of returns) {
+        const why = judge(value, bound);
+        if (!why) continue;
+        report({ fn: fn.name, task: task.id, why }, file.lines.span(value.from, value.to));
+      }
+    }
+  },
+});
+
+/** Tasks whose function's return Airflow pushes as an XCom (not with do_xcom_push=False). */
+function pushesReturn(file: DagFile, task: DagTask): boolean {
+  if (task.operator !== "@task" && task.operator !== "PythonOperator") return false;
+  const push = task.kwargs.get("do_xcom_push");
+  return !task.kwargsOpen && !(push && textOf(file.source, push).trim() === "False");
+}
+
+function modelWhy(file: DagFile, models: ReadonlyMap<string, string>) {
+  // The file's own classes, read when a call of a capitalized name asks.
+  let classes: ReadonlySet<string> | null = null;
+  const whyOf = (node: PyNode, bound: ReadonlyMap<string, Why>): Why => {
+    switch (node.name) {
+      case "VariableName":
+        return bound.get(textOf(file.source, node)) ?? null;
+      case "TupleExpression":
+      case "ArrayExpression": {
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          const why = whyOf(c, bound);
+          if (why) return why;
+        }
+        return null;
+      }
+      case "DictionaryExpression": {
+        // `{"model": model, "auc": auc}`: the values, after each `:`.
+        for (let c = node.firstChild; c; c = c.nextSibling) {
+          if (c.prevSibling?.name !== ":") continue;
+          const why = whyOf(c, bound);
+          if (why) return why;
+        }
+        return null;
+      }
+      case "CallExpression": {
+        const name = callee(file, node);
+        if (/\.fit$/.test(name))
+          return "the result of .fit(), the fitted estimator itself (a History in Keras)";
+        if (LOADS.test(name)) return `a model loaded with ${name}()`;
+        const head = name.split(".")[0] ?? name;
+        const from = models.get(head);
+        if (from && /^[A-Z]/.test(name.split(".").pop() ?? ""))
+          return `an object of ${name} (${from.split(".")[0]})`;
+        classes ??= file.source.includes("class ") ? plainClasses(file.source) : new Set();
+        if (/^[A-Z]\w*$/.test(name) && classes.has(name))
+          return `an instance of ${name}, a class of this file with no serialize() method`;
+        return null;
+      }
+      default:
+        return null;
+    }
+  };
+  return whyOf;
+}
