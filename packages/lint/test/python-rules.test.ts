@@ -4083,6 +4083,81 @@ headers = {"Authorization": "Bearer {{ var.value.api_token }}", "Content-Type": 
     expect(found[0]?.fix).toContain("{{ conn.");
   });
 
+  it("unserializable-return: what makes a returned value a model object, and what does not", () => {
+    const source = `import joblib
+import torch
+from dataclasses import dataclass
+from enum import Enum
+from airflow.sdk import dag, task
+
+
+class Kind(Enum):
+    A = 1
+
+
+class Plain(object):
+    pass
+
+
+@dataclass
+class Report:
+    auc: float
+
+
+class Portable:
+    def serialize(self):
+        return {}
+
+
+@dag(schedule=None)
+def d():
+    @task
+    def loaded():
+        return joblib.load("model.pkl")
+
+    @task
+    def net():
+        model = torch.nn.Linear(2, 1)
+        return {"model": model, "lr": 0.1}
+
+    @task
+    def plain():
+        return Plain()
+
+    @task
+    def reassigned(x):
+        model = Plain()
+        model = str(x)
+        return model
+
+    @task
+    def fine():
+        return Kind(1), Report(0.9), Portable(), torch.cuda.is_available()
+
+    @task(do_xcom_push=False)
+    def unpushed():
+        return Plain()
+
+    loaded()
+    net()
+    plain()
+    reassigned(1)
+    fine()
+    unpushed()
+
+
+d()
+`;
+    const found = lintPythonSource("d.py", source)
+      .filter((f) => f.ruleId === "unserializable-return")
+      .map((f) => `${f.line} ${f.message.split(", which Airflow")[0]}`);
+    expect(found).toEqual([
+      "30 loaded() of task 'loaded' returns a model loaded with joblib.load()",
+      "35 net() of task 'net' returns an object of torch.nn.Linear (torch)",
+      "39 plain() of task 'plain' returns an instance of Plain, a class of this file with no serialize() method",
+    ]);
+  });
+
   it("implicit-catchup: on Airflow 2, a DAG scheduled in time without catchup, with the runs it backfills", () => {
     const source = `import datetime as dt
 import pendulum

@@ -21,25 +21,18 @@ const callee = (file: DagFile, call: PyNode) =>
   textOf(file.source, call.firstChild ?? call).replace(/\s+/g, "");
 
 /**
- * Classes the file defines that Airflow cannot serialize: not a dataclass or attrs class, and
- * without a `serialize` method (what Airflow's serde looks for).
+ * Classes the file defines that Airflow cannot serialize: not a dataclass or attrs class, with
+ * no `serialize` method (what Airflow's serde looks for), and no base but `object` (an exception,
+ * an enum, a typed dict or a subclass of something imported may be serializable).
  */
 function plainClasses(source: string): ReadonlySet<string> {
   const out = new Set<string>();
-  for (const m of source.matchAll(
-    /^((?:@[^\n]*\n)*)class\s+(\w+)\b[^\n]*:\n((?:[ \t]+[^\n]*\n|\s*\n)*)/gm,
-  )) {
-    const [, decorators = "", name = "", body = ""] = m;
+  const classes =
+    /^((?:@[^\n]*\n)*)class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:[^\n]*\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)/gm;
+  for (const [, decorators = "", name = "", bases = "", body = ""] of source.matchAll(classes)) {
     if (/@(?:\w+\.)*(?:dataclass|define|frozen|attrs|s)\b/.test(decorators)) continue;
     if (/^\s+def\s+serialize\s*\(/m.test(body)) continue;
-    // An exception, an enum or a typed dict is no model; a subclass of something imported may
-    // have a serializer of its own.
-    if (
-      /class\s+\w+\s*\(\s*(?!object\s*\))[^)]/.test(
-        m[0].split("\n").find((l) => l.startsWith("class")) ?? "",
-      )
-    )
-      continue;
+    if (bases.trim() !== "" && bases.trim() !== "object") continue;
     out.add(name);
   }
   return out;
