@@ -218,6 +218,21 @@ const FILES: Record<string, string> = {
     'schedule="@daily", start_date=START',
     '{"model": Param("xgb", enum=["lgbm", "rf"])}',
   ),
+  "bad_param_minimum.py": params(
+    "bad_param_minimum",
+    'schedule="@daily", start_date=START',
+    '{"epochs": Param(0, type="integer", minimum=1)}',
+  ),
+  "bad_param_exclusive.py": params(
+    "bad_param_exclusive",
+    'schedule="@daily", start_date=START',
+    '{"lr": Param(0.0, type="number", exclusiveMinimum=0)}',
+  ),
+  "bad_param_max_length.py": params(
+    "bad_param_max_length",
+    'schedule="@daily", start_date=START',
+    '{"model": Param("resnet152_large", type="string", maxLength=8)}',
+  ),
   "v2bad_param_unscheduled.py": params(
     "v2bad_param_unscheduled",
     "start_date=START",
@@ -226,7 +241,7 @@ const FILES: Record<string, string> = {
   "ok_params.py": `${params(
     "ok_params_defaults",
     'schedule="@daily", start_date=START',
-    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"])}',
+    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5)}',
   )}with DAG("ok_params_triggered", schedule=None, start_date=START, params={"epochs": Param(type="integer")}):\n    EmptyOperator(task_id="a")\n`,
   // A TaskFlow call is bound to its function's signature when the DAG is built.
   "bad_taskflow_missing.py": dag(

@@ -157,6 +157,51 @@ function jsonType(source: string, node: PyNode): string | null {
   }
 }
 
+/** A literal number (`3`, `0.5`, `-2`, `1_000`: a bound may be negative), or null for anything else. */
+function numberOf(source: string, node: PyNode | undefined): number | null {
+  if (!node) return null;
+  const text = textOf(source, node).replace(/[\s_]/g, "");
+  if (node.name !== "Number" && !(node.name === "UnaryExpression" && /^[-+]/.test(text)))
+    return null;
+  return /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(text) ? Number(text) : null;
+}
+
+/**
+ * What a literal default breaks of its Param's literal bounds, as jsonschema checks them: a
+ * number's `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, a string's `minLength`
+ * and `maxLength` (in code points).
+ */
+function boundProblem(
+  source: string,
+  kwargs: ReadonlyMap<string, PyNode>,
+  value: PyNode,
+  given: string,
+): string | null {
+  const limit = (name: string) => numberOf(source, kwargs.get(name));
+  if (given === "integer" || given === "number") {
+    const n = numberOf(source, value);
+    if (n === null) return null;
+    const checks: [string, (b: number) => boolean, string][] = [
+      ["minimum", (b) => n < b, "is below its minimum"],
+      ["maximum", (b) => n > b, "is above its maximum"],
+      ["exclusiveMinimum", (b) => n <= b, "is not above its exclusiveMinimum"],
+      ["exclusiveMaximum", (b) => n >= b, "is not below its exclusiveMaximum"],
+    ];
+    for (const [name, breaks, words] of checks) {
+      const b = limit(name);
+      if (b !== null && breaks(b)) return `${words} ${b}`;
+    }
+  }
+  if (given === "string") {
+    const length = [...(stringValue(source, value) ?? "")].length;
+    const min = limit("minLength");
+    const max = limit("maxLength");
+    if (min !== null && length < min) return `is shorter than its minLength ${min}`;
+    if (max !== null && length > max) return `is longer than its maxLength ${max}`;
+  }
+  return null;
+}
+
 /** A Param's literal `type=` ("string", ["null", "string"]); null when not written as literals. */
 function paramTypes(source: string, node: PyNode | undefined): readonly string[] | null {
   if (!node) return null;
@@ -191,6 +236,8 @@ function paramProblem(source: string, p: DagParam): string | null {
   if (types && types.length > 0 && !types.some(fits)) {
     return `its default ${shown(textOf(source, param.default))} is no ${types.join(" or ")}`;
   }
+  const bound = boundProblem(source, param.kwargs, param.default, given);
+  if (bound) return `its default ${shown(textOf(source, param.default))} ${bound}`;
   // An enum of strings (and None): a string or None default must be one of them.
   const allowed = param.kwargs.get("enum");
   if (
