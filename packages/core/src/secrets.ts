@@ -33,12 +33,20 @@ export function urlCredential(text: string): boolean {
 const NOT_SECRET =
   /(?:^|[_.-])(?:page|next|continuation|pagination|sync|csrf|cancellation)[_-]token$/;
 
+/** A name's words in snake case: `apiKey`, `X-API-Key`, `--db-password` → `api_key`, `x_api_key`, `_db_password`. */
+export function snakeWords(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toLowerCase();
+}
+
 /**
  * Whether a name says its value is a secret: its last word is one (MLFLOW_TRACKING_PASSWORD,
  * api_token, awsSecretAccessKey), not a word before it (TOKEN_PATH, secret_name).
  */
 export function secretName(name: string): boolean {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  const words = snakeWords(name);
   return (
     (/(?:^|[_.-])(?:passw(?:or)?d|pwd|token|secret|(?:secret|access|api|private)[_-]?key|apikey|credentials?)$/.test(
       words,

@@ -5,14 +5,11 @@
  * keys, GitHub, Slack, Hugging Face, Databricks, OpenAI, Stripe, Google API keys, JWTs, private
  * keys). Nothing here keeps or returns a secret's text: what is found is described by its kind.
  */
-import { secretName, urlCredential } from "@mlgen/core/light";
+import { secretName, snakeWords, urlCredential } from "@mlgen/core/light";
 
-/** `apiKey`, `X-API-Key`, `MLFLOW_TRACKING_TOKEN` → `api_key`, `x_api_key`, `mlflow_tracking_token`. */
-function snake(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
-    .replace(/[^A-Za-z0-9]+/g, "_")
-    .toLowerCase();
+/** An HTTP Authorization header's value with a credential: `Bearer ...`, `Basic ...`, `Token ...`. */
+export function authorizationValue(value: string): boolean {
+  return /^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(value.trim());
 }
 
 /** Words people write where the real value goes. */
@@ -38,10 +35,10 @@ export function secretValue(value: string, name = ""): boolean {
   if (/^(?:\/|~\/|\.\.?\/|[a-z][a-z0-9+.-]*:\/\/)/i.test(v) && !/:\/\/[^\s/@]*:[^\s/@]+@/.test(v)) {
     return false;
   }
-  if (/\s/.test(v) && !/^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(v)) return false;
+  if (/\s/.test(v) && !authorizationValue(v)) return false;
   // A file that holds it (`credentials="sa.json"`) is its location.
   if (/\.(?:json|pem|key|p12|pfx|crt|txt|ya?ml|cfg|ini|env|conf)$/i.test(v)) return false;
-  if (name && snake(v) === snake(name)) return false;
+  if (name && snakeWords(v) === snakeWords(name)) return false;
   if (/password|passwd|secret|token/i.test(v) || /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/.test(v))
     return false;
   // A regular expression (`r"[^\W\d]\w*"`), or words joined (`test_fs_limited_user`).
@@ -78,12 +75,12 @@ const SHAPES: readonly (readonly [RegExp, string])[] = [
   [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, "a JSON web token"],
 ];
 
-/** What each check of secretsIn needs in a text (a shape's prefix, `://`, `=`, `--`, a header). */
 /** A word some credential's name ends in (core's secretName), to look for names at all. */
 const SECRET_WORD = /passw|pwd|token|secret|key|credential/i;
 /** The literal each of SHAPES starts with (a shape added there needs its start here too). */
 const SHAPE_HINT =
   /hooks\.slack\.com|AKIA|ASIA|gh[pousr]_|github_pat_|xox|PRIVATE KEY|AIza|hf_|dapi|sk-|k_live_|eyJ/;
+/** What each check of secretsIn needs in a text (a shape's prefix, `://`, `=`, `--`, a header). */
 const MAY_HOLD = new RegExp(`${SHAPE_HINT.source}|://|=|--|uthorization`);
 const URL_TEXT = /\b([a-z][a-z0-9+.-]*):\/\/[^\s'"`<>]*/gi;
 

@@ -100,3 +100,15 @@ export function childrenNamed(node: PyNode | null | undefined, name: string): Py
   for (let c = node?.firstChild; c; c = c.nextSibling) if (c.name === name) out.push(c);
   return out;
 }
+
+/**
+ * A call's callee as written, without whitespace (`pendulum.datetime`, `model.fit`), and its
+ * argument list's text; null for anything but a call.
+ */
+export function callParts(src: string, node: PyNode): { callee: string; args: string } | null {
+  if (node.name !== "CallExpression" || !node.firstChild || !node.lastChild) return null;
+  return {
+    callee: textOf(src, node.firstChild).replace(/\s+/g, ""),
+    args: textOf(src, node.lastChild),
+  };
+}

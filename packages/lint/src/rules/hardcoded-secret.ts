@@ -3,7 +3,13 @@ import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
-import { mayBeCredential, mayHoldSecret, secretsIn, secretValue } from "../secrets.js";
+import {
+  authorizationValue,
+  mayBeCredential,
+  mayHoldSecret,
+  secretsIn,
+  secretValue,
+} from "../secrets.js";
 
 /**
  * The name of the slot a string literal is given to: a keyword argument (`password="..."`), a
@@ -86,7 +92,7 @@ export const hardcodedSecret = defineRule({
       if (!authorization && !secretName(name)) continue;
       value = value === undefined ? stringValue(file.source, node) : value;
       if (value === null || !secretValue(value, name)) continue;
-      if (authorization && !/^(?:Bearer|Basic|Token)\s+\S{8,}$/i.test(value.trim())) continue;
+      if (authorization && !authorizationValue(value)) continue;
       report({ what: `a literal value for '${name}'`, where: "the DAG file", hint: HINT }, at());
     }
     // A template file is its argument's value (`bash_command="scripts/load.sh"`): what it holds

@@ -2,7 +2,7 @@ import { cronFireCount, PRESET_CRON } from "@mlgen/core";
 import { argsShown, dagName, hasStartDate, scheduleOf } from "../python/dag-args.js";
 import type { DagDecl, DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
-import { stringValue, textOf } from "../python/text.js";
+import { callParts, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 const HOUR_MS = 3_600_000;
@@ -18,22 +18,13 @@ function resolved(file: DagFile, node: PyNode, seen = new Set<string>()): PyNode
   return resolved(file, bound, seen);
 }
 
-/** The callee and the argument list's text of a call, or null for anything else. */
-function call(file: DagFile, node: PyNode): { callee: string; args: string } | null {
-  if (node.name !== "CallExpression" || !node.firstChild || !node.lastChild) return null;
-  return {
-    callee: textOf(file.source, node.firstChild).replace(/\s+/g, ""),
-    args: textOf(file.source, node.lastChild),
-  };
-}
-
 /**
  * A date the file writes out, read in UTC: `datetime(2024, 1, 1)`, `pendulum.datetime(2024, 1,
  * 1, tz="UTC")`, `pendulum.parse("2024-01-01")`, `datetime.fromisoformat(...)`, directly or
  * through a module-level name. Null for anything computed.
  */
 function literalDate(file: DagFile, node: PyNode): Date | null {
-  const c = call(file, resolved(file, node));
+  const c = callParts(file.source, resolved(file, node));
   if (!c) return null;
   if (/(?:^|\.)(?:datetime|DateTime)$/.test(c.callee)) {
     const m =
@@ -98,7 +89,7 @@ function cadence(file: DagFile, node: PyNode): Cadence | null {
     if (text.split(/\s+/).length === 5) return { cron: text };
     return text === "" ? null : "unknown";
   }
-  const c = call(file, node);
+  const c = callParts(file.source, node);
   if (!c) return null;
   if (/(?:^|\.)timedelta$/.test(c.callee)) {
     const ms = deltaMs(c.args);

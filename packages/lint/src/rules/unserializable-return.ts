@@ -1,6 +1,6 @@
 import type { DagFile, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
-import { textOf } from "../python/text.js";
+import { callParts, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 /** Libraries whose models, estimators and tensors Airflow's XCom serializer has no serializer for. */
@@ -15,10 +15,6 @@ const MAY_MAKE_MODEL = /\.fit\s*\(|load|[A-Z]\w*\s*\(/;
 
 /** What makes an expression a model object: why, in a finding's words; null when it is not one. */
 type Why = string | null;
-
-/** The callee of a call as written, without spaces (`model.fit`, `xgb.XGBClassifier`). */
-const callee = (file: DagFile, call: PyNode) =>
-  textOf(file.source, call.firstChild ?? call).replace(/\s+/g, "");
 
 /**
  * Classes the file defines that Airflow cannot serialize: not a dataclass or attrs class, with
@@ -82,7 +78,7 @@ export const unserializableReturn = defineRule({
   checkPython(file, report) {
     const tasks = file.tasks.filter((t) => pushesReturn(file, t));
     if (tasks.length === 0) return;
-    let whyOf: ReturnType<typeof modelWhy> | null = null;
+    const whyOf = modelWhy(file, modelNames(file));
     const seen = new Set<PyNode>();
     for (const task of tasks) {
       const fn = task.callable;
@@ -90,8 +86,6 @@ export const unserializableReturn = defineRule({
       seen.add(fn.node);
       // Only a body that fits, loads or makes an object (`Name(`) can return a model.
       if (!MAY_MAKE_MODEL.test(file.source.slice(fn.node.from, fn.node.to))) continue;
-      whyOf ??= modelWhy(file, modelNames(file));
-      const judge = whyOf;
       // Names the function binds, each to the reason it holds a model (null: something else).
       const bound = new Map<string, Why>();
       const returns: PyNode[] = [];
@@ -107,12 +101,12 @@ export const unserializableReturn = defineRule({
         if (target?.name !== "VariableName" || !value || target.nextSibling?.name !== "AssignOp")
           return;
         const name = textOf(file.source, target);
-        const why = judge(value, bound);
+        const why = whyOf(value, bound);
         // A name bound to a model once and to something else elsewhere is not judged.
         bound.set(name, bound.has(name) && bound.get(name) !== why ? null : why);
       });
       for (const value of returns) {
-        const why = judge(value, bound);
+        const why = whyOf(value, bound);
         if (!why) continue;
         report({ fn: fn.name, task: task.id, why }, file.lines.span(value.from, value.to));
       }
@@ -127,6 +121,11 @@ function pushesReturn(file: DagFile, task: DagTask): boolean {
   return !task.kwargsOpen && !(push && textOf(file.source, push).trim() === "False");
 }
 
+/**
+ * Why an expression of a task's function is a model object, given what the function's names
+ * hold (`bound`): a call that fits, loads or makes one, a name bound to one, a list, tuple or
+ * dict holding one.
+ */
 function modelWhy(file: DagFile, models: ReadonlyMap<string, string>) {
   // The file's own classes, read when a call of a capitalized name asks.
   let classes: ReadonlySet<string> | null = null;
@@ -135,24 +134,19 @@ function modelWhy(file: DagFile, models: ReadonlyMap<string, string>) {
       case "VariableName":
         return bound.get(textOf(file.source, node)) ?? null;
       case "TupleExpression":
-      case "ArrayExpression": {
-        for (let c = node.firstChild; c; c = c.nextSibling) {
-          const why = whyOf(c, bound);
-          if (why) return why;
-        }
-        return null;
-      }
+      case "ArrayExpression":
       case "DictionaryExpression": {
-        // `{"model": model, "auc": auc}`: the values, after each `:`.
+        // A list's or tuple's items; a dict's values (`{"model": model}`: after each `:`).
+        const dict = node.name === "DictionaryExpression";
         for (let c = node.firstChild; c; c = c.nextSibling) {
-          if (c.prevSibling?.name !== ":") continue;
+          if (dict && c.prevSibling?.name !== ":") continue;
           const why = whyOf(c, bound);
           if (why) return why;
         }
         return null;
       }
       case "CallExpression": {
-        const name = callee(file, node);
+        const name = callParts(file.source, node)?.callee ?? "";
         if (/\.fit$/.test(name))
           return "the result of .fit(), the fitted estimator itself (a History in Keras)";
         if (LOADS.test(name)) return `a model loaded with ${name}()`;
