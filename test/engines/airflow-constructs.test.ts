@@ -8,7 +8,7 @@
  * started here are stopped here.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lintPythonSource } from "../../packages/lint/src/index.js";
@@ -308,6 +308,135 @@ def model_returns():
 model_returns()
 `;
 
+/**
+ * Tasks that record the value they got for the run's date (2025-03-01): `bad_` ones are given a
+ * template where Airflow never renders it, `ok_` ones where it does. Each writes one file,
+ * named after the task that holds the template (a mapped task's after the task whose return
+ * value it runs).
+ */
+const UNRENDERED = `import functools
+import os
+
+import pendulum
+
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import DAG, task
+except ImportError:
+    from airflow import DAG
+    from airflow.decorators import task
+    from airflow.operators.bash import BashOperator
+    from airflow.operators.python import PythonOperator
+
+OUT = os.environ["UNRENDERED_OUT"]
+QUERY = "SELECT * FROM events WHERE day = '{{ ds }}'"
+
+
+def record(name, value):
+    with open(os.path.join(OUT, name), "w") as f:
+        f.write(value.replace("SELECT * FROM events WHERE day = ", "").strip("'"))
+
+
+def operator_body():
+    record("bad_operator_body", "{{ ds }}")
+
+
+def operator_default(day="{{ ds }}"):
+    record("bad_operator_default", day)
+
+
+def bound(day):
+    record("bad_partial", day)
+
+
+def operator_kwargs(day, templates_dict=None):
+    record("ok_op_kwargs", day)
+    record("ok_templates_dict", templates_dict["day"])
+
+
+with DAG(
+    "unrendered",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    params={"day": "{{ ds }}"},
+):
+
+    @task
+    def bad_body():
+        path = "s3://events/{{ ds }}/x.csv"
+        record("bad_body", path.split("/")[3])
+
+    @task
+    def bad_fstring(region="eu"):
+        record("bad_fstring", f"{{{{ ds }}}}{region[:0]}")
+
+    @task
+    def bad_module_string():
+        record("bad_module_string", QUERY)
+
+    @task
+    def bad_default(run_date="{{ ds }}"):
+        record("bad_default", run_date)
+
+    @task(params={"day": "{{ ds }}"})
+    def bad_decorator_params(params=None):
+        record("bad_decorator_params", params["day"])
+
+    @task
+    def bad_returned():
+        return [f"echo -n '{{{{ ds }}}}' > {OUT}/bad_returned"]
+
+    @task
+    def ok_call_arg(day):
+        record("ok_call_arg", day)
+
+    @task
+    def ok_context(ds=None):
+        record("ok_context", ds)
+
+    @task
+    def ok_default_passed(day="{{ ds }}"):
+        record("ok_default_passed", day)
+
+    @task
+    def ok_env():
+        return [{"DAY_FILE": f"{OUT}/ok_env"}]
+
+    bad_body()
+    bad_fstring()
+    bad_module_string()
+    bad_default()
+    bad_decorator_params()
+    BashOperator.partial(task_id="bad_returned_run").expand(bash_command=bad_returned())
+    ok_call_arg("{{ ds }}")
+    ok_context()
+    ok_default_passed(day="{{ ds }}")
+    BashOperator.partial(task_id="ok_env_run", bash_command="echo -n '{{ ds }}' > $DAY_FILE").expand(
+        env=ok_env()
+    )
+    BashOperator(
+        task_id="bad_params",
+        bash_command="echo -n '{{ params.day }}' > " + OUT + "/bad_params",
+        params={"day": "{{ ds }}"},
+    )
+    BashOperator(
+        task_id="bad_dag_params",
+        bash_command="echo -n '{{ params.day }}' > " + OUT + "/bad_dag_params",
+    )
+    PythonOperator(task_id="bad_operator_body", python_callable=operator_body)
+    PythonOperator(task_id="bad_operator_default", python_callable=operator_default)
+    PythonOperator(
+        task_id="bad_partial", python_callable=functools.partial(bound, day="{{ ds }}")
+    )
+    PythonOperator(
+        task_id="ok_op_kwargs",
+        python_callable=operator_kwargs,
+        op_kwargs={"day": "{{ ds }}"},
+        templates_dict={"day": "{{ ds }}"},
+    )
+`;
+
 describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version) => {
   it("a task whose function returns a model object fails as Airflow pushes it, exactly the tasks mlgen lint reports (unserializable-return)", () => {
     const dags = join(work, `model-returns-${version}`);
@@ -336,6 +465,61 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
     expect(ok).toHaveLength(6);
     for (const id of ok) expect(tasks[id], id).toBe("success");
     expect(r.output).toMatch(/[Cc]annot serialize object of type/);
+  });
+
+  it("a template where Airflow never renders it reaches the task as text, in exactly the tasks mlgen lint reports (unrendered-template); the near misses get the date", () => {
+    const dags = join(work, `unrendered-${version}`);
+    const out = join(work, `unrendered-out-${version}`);
+    mkdirSync(dags);
+    mkdirSync(out);
+    writeFileSync(join(dags, "unrendered.py"), UNRENDERED);
+    const r = dagsTest(
+      "unrendered",
+      "2025-03-01",
+      dags,
+      undefined,
+      { UNRENDERED_OUT: out },
+      version,
+    );
+    expect(r.status, r.output.slice(-3000)).toBe(0);
+    const got = Object.fromEntries(
+      readdirSync(out).map((name) => [name, readFileSync(join(out, name), "utf8")]),
+    );
+    // Every task wrote what it got: the date, or the template's text.
+    expect(Object.keys(got).sort()).toEqual([
+      "bad_body",
+      "bad_dag_params",
+      "bad_decorator_params",
+      "bad_default",
+      "bad_fstring",
+      "bad_module_string",
+      "bad_operator_body",
+      "bad_operator_default",
+      "bad_params",
+      "bad_partial",
+      "bad_returned",
+      "ok_call_arg",
+      "ok_context",
+      "ok_default_passed",
+      "ok_env",
+      "ok_op_kwargs",
+      "ok_templates_dict",
+    ]);
+    const unrendered = Object.keys(got)
+      .filter((name) => got[name] !== "2025-03-01")
+      .sort();
+    for (const name of unrendered) expect(got[name], name).toBe("{{ ds }}");
+    // A finding names its task, or the DAG for the DAG's params (read by bad_dag_params).
+    const reported = lintPythonSource("unrendered.py", UNRENDERED, { airflowVersion: version })
+      .filter((f) => f.ruleId === "unrendered-template")
+      .map((f) =>
+        /of DAG 'unrendered'/.test(f.message)
+          ? "bad_dag_params"
+          : /\(?task '([^']+)'/.exec(f.message)?.[1],
+      )
+      .sort();
+    expect(reported).toEqual(unrendered);
+    expect(unrendered.every((name) => name.startsWith("bad_"))).toBe(true);
   });
 
   it("maps one instance per item, fans in every result in order, short-circuits, branches into a group and joins", () => {

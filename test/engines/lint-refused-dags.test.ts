@@ -260,13 +260,30 @@ const FILES: Record<string, string> = {
     "bad_taskflow_expand",
     `@task\ndef fit(x):\n    return x\n\nfit.expand(y=[1, 2])`,
   ),
+  // A parameter named for a context key may only default to None (the versions that have it).
+  "bad_taskflow_context_default.py": dag(
+    "bad_taskflow_context_default",
+    `@task\ndef train(path, ds="2025-01-01"):\n    return 1\n\ntrain("p")`,
+  ),
+  "bad_taskflow_params_default.py": dag(
+    "bad_taskflow_params_default",
+    `@task.branch\ndef pick(params: dict = {}):\n    return "a"\n\npick()`,
+  ),
+  "v2bad_taskflow_old_context_default.py": dag(
+    "v2bad_taskflow_old_context_default",
+    `@task\ndef report(execution_date="today", run_date=None):\n    return 1\n\nreport()`,
+  ),
+  "v3bad_taskflow_new_context_default.py": dag(
+    "v3bad_taskflow_new_context_default",
+    `@task\ndef report(partition_key="all"):\n    return 1\n\nreport()`,
+  ),
   "bad_taskflow_bash.py": dag(
     "bad_taskflow_bash",
     `@task.bash\ndef export(day):\n    return f"echo {day}"\n\nexport()`,
   ),
   "ok_taskflow_calls.py": dag(
     "ok_taskflow_calls",
-    `@task\ndef a(path, ti=None):\n    return 1\n\n@task\ndef b(x, ti, ds, params):\n    return 1\n\n@task\ndef c(x, **context):\n    return 1\n\n@task\ndef d(x, lr):\n    return 1\n\n@task\ndef e(*parts, sep="-"):\n    return sep.join(parts)\n\n@task\ndef f(x, *, scale=2):\n    return x\n\n@task.branch\ndef g(ti=None):\n    return "a"\n\n@task.bash\ndef h(day="2025-01-01"):\n    return f"echo {day}"\n\na("p")\nb(1)\nc(x=1, extra=2)\nd.partial(lr=0.1).expand(x=[1, 2])\ne("x", "y", "z")\nf(1, scale=3)\na.override(task_id="a2")(path="q")\ng()\nh()`,
+    `@task\ndef a(path, ti=None, ds=None, run_date="2025-01-01"):\n    return 1\n\n@task\ndef b(x, ti, ds, params):\n    return 1\n\n@task\ndef c(x, **context):\n    return 1\n\n@task\ndef d(x, lr):\n    return 1\n\n@task\ndef e(*parts, sep="-"):\n    return sep.join(parts)\n\n@task\ndef f(x, *, scale=2):\n    return x\n\n@task.branch\ndef g(ti=None):\n    return "a"\n\n@task.bash\ndef h(day="2025-01-01"):\n    return f"echo {day}"\n\na("p")\nb(1)\nc(x=1, extra=2)\nd.partial(lr=0.1).expand(x=[1, 2])\ne("x", "y", "z")\nf(1, scale=3)\na.override(task_id="a2")(path="q")\ng()\nh()`,
   ),
   // A module Airflow 3 removed: refused there, unless the import has a fallback.
   "removed_import.py": `${HEAD}\nfrom airflow.datasets import Dataset\n\nwith DAG("removed_import", schedule=[Dataset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
@@ -355,7 +372,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)/.test(
+    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)/.test(
       error,
     )
   ) {
@@ -399,6 +416,7 @@ function mlgenVerdict(name: string, airflowVersion: 2 | 3): string | null {
  */
 const EXPECTED: readonly (readonly [prefix: string, verdict: string, only?: 2 | 3])[] = [
   ["v2bad_", "invalid", 2],
+  ["v3bad_", "invalid", 3],
   ["removed_", "removed", 3],
   ["dup_", "DuplicateTaskIdFound"],
   ["cycle_", "AirflowDagCycleException"],

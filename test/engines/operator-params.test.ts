@@ -8,7 +8,11 @@
 //   modules (test/python/context_keys.py).
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AIRFLOW_CONTEXT_KEYS, AIRFLOW_OPERATOR_PARAMS } from "../../packages/core/src/index.js";
+import {
+  AIRFLOW_CONTEXT_KEYS,
+  AIRFLOW_CONTEXT_KEYS_OF,
+  AIRFLOW_OPERATOR_PARAMS,
+} from "../../packages/core/src/index.js";
 import {
   AIRFLOW2_PYTHON,
   airflowEnv,
@@ -59,9 +63,11 @@ describe("Airflow's classic operators' keyword arguments", () => {
 });
 
 describe("Airflow's task context keys", () => {
-  it("are what core lists: Airflow 3's and Airflow 2's KNOWN_CONTEXT_KEYS together", () => {
+  it("are what core lists: Airflow 3's and Airflow 2's KNOWN_CONTEXT_KEYS, each and together", () => {
     const three = read<string[]>(PYTHON, "3", "context_keys.py");
     const two = read<string[]>(AIRFLOW2_PYTHON, "2", "context_keys.py");
+    expect([...AIRFLOW_CONTEXT_KEYS_OF[3]].sort()).toEqual(three);
+    expect([...AIRFLOW_CONTEXT_KEYS_OF[2]].sort()).toEqual(two);
     expect([...AIRFLOW_CONTEXT_KEYS].sort()).toEqual([...new Set([...three, ...two])].sort());
     // Read from the modules, not empty: each version's own keys are in.
     expect(three).toContain("triggering_asset_events");

@@ -354,64 +354,27 @@ function topLevelArguments(code: string, open: number): { text: string; from: nu
 }
 
 /**
- * The task context keys of the pinned Airflow 3.3 and 2.11 together (KNOWN_CONTEXT_KEYS, read from
- * both by test/engines/operator-params.test.ts). When the @task decorator binds a call to its
+ * The task context keys of the pinned Airflow 3.3 and 2.11 (KNOWN_CONTEXT_KEYS, read from both
+ * by test/engines/operator-params.test.ts). When the @task decorator binds a call to its
  * function, it gives each parameter named for one of them a default of None: the task fills it
- * from the context when it runs, so the call need not pass it.
+ * from the context when it runs, so the call need not pass it. A default other than None for
+ * such a parameter it refuses ("Context key parameter ds can't have a default other than None").
  */
+export const AIRFLOW_CONTEXT_KEYS_OF: Readonly<Record<2 | 3, ReadonlySet<string>>> = {
+  3: new Set(
+    "asset_state_store conn dag dag_run data_interval_end data_interval_start ds ds_nodash exception expanded_ti_count inlet_events inlets logical_date macros map_index_template outlet_events outlets params partition_date partition_key prev_data_interval_end_success prev_data_interval_start_success prev_end_date_success prev_start_date_success reason run_id task task_instance task_instance_key_str task_reschedule_count task_state_store templates_dict test_mode ti triggering_asset_events try_number ts ts_nodash ts_nodash_with_tz var".split(
+      " ",
+    ),
+  ),
+  2: new Set(
+    "conf conn dag dag_run data_interval_end data_interval_start ds ds_nodash exception execution_date expanded_ti_count inlet_events inlets logical_date macros map_index_template next_ds next_ds_nodash next_execution_date outlet_events outlets params prev_data_interval_end_success prev_data_interval_start_success prev_ds prev_ds_nodash prev_end_date_success prev_execution_date prev_execution_date_success prev_start_date_success reason run_id task task_instance task_instance_key_str templates_dict test_mode ti tomorrow_ds tomorrow_ds_nodash triggering_dataset_events try_number ts ts_nodash ts_nodash_with_tz var yesterday_ds yesterday_ds_nodash".split(
+      " ",
+    ),
+  ),
+};
+
+/** The task context keys of Airflow 3 and 2 together (AIRFLOW_CONTEXT_KEYS_OF). */
 export const AIRFLOW_CONTEXT_KEYS: ReadonlySet<string> = new Set([
-  "asset_state_store",
-  "conf",
-  "conn",
-  "dag",
-  "dag_run",
-  "data_interval_end",
-  "data_interval_start",
-  "ds",
-  "ds_nodash",
-  "exception",
-  "execution_date",
-  "expanded_ti_count",
-  "inlet_events",
-  "inlets",
-  "logical_date",
-  "macros",
-  "map_index_template",
-  "next_ds",
-  "next_ds_nodash",
-  "next_execution_date",
-  "outlet_events",
-  "outlets",
-  "params",
-  "partition_date",
-  "partition_key",
-  "prev_data_interval_end_success",
-  "prev_data_interval_start_success",
-  "prev_ds",
-  "prev_ds_nodash",
-  "prev_end_date_success",
-  "prev_execution_date",
-  "prev_execution_date_success",
-  "prev_start_date_success",
-  "reason",
-  "run_id",
-  "task",
-  "task_instance",
-  "task_instance_key_str",
-  "task_reschedule_count",
-  "task_state_store",
-  "templates_dict",
-  "test_mode",
-  "ti",
-  "tomorrow_ds",
-  "tomorrow_ds_nodash",
-  "triggering_asset_events",
-  "triggering_dataset_events",
-  "try_number",
-  "ts",
-  "ts_nodash",
-  "ts_nodash_with_tz",
-  "var",
-  "yesterday_ds",
-  "yesterday_ds_nodash",
+  ...AIRFLOW_CONTEXT_KEYS_OF[3],
+  ...AIRFLOW_CONTEXT_KEYS_OF[2],
 ]);

@@ -315,6 +315,12 @@ export const DIAGNOSTICS = {
       "{fn}() of task '{task}' returns {why}, which Airflow pushes as an XCom and cannot serialize ('Cannot serialize object of type ...'): the task fails after its work, on every try",
     fix: "save the model where the next task can read it (mlflow.sklearn.log_model, object storage) and return its URI or run id; or return plain values (metrics, paths); or do_xcom_push=False when nothing reads it",
   },
+  MLG2025: {
+    severity: "error",
+    message:
+      "{where} holds the template {jinja}, which Airflow never renders there ({reason}): the task gets the text itself, not its value",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -132,6 +132,7 @@ export function lintPythonDag(
     if (generatedForAirflow2 && rule.id === "airflow3-removed") continue;
     rule.checkPython?.(dag, (args, at, how) => {
       if (how?.onlyAirflow2 && onAirflow3) return;
+      if (how?.onlyAirflow3 && !onAirflow3) return;
       const refused =
         how?.refused && (onAirflow3 || how.alsoAirflow2 || how.onlyAirflow2) && !configured;
       out.push(finding(rule, refused ? "error" : severity, file, at, args));

@@ -22,7 +22,8 @@ export type PipelineReport<C extends DiagnosticCode> = (
  * Reports a finding in a Python file at a span. `refused`: what it reports makes Airflow 3
  * refuse the whole DAG file when it parses it (an error then, see LintOptions.airflowVersion);
  * `alsoAirflow2`: Airflow 2 refuses it too (an error there as well); `onlyAirflow2`: only
- * Airflow 2 refuses it, and Airflow 3 takes it as it is (no finding when linting for 3).
+ * Airflow 2 refuses it, and Airflow 3 takes it as it is (no finding when linting for 3);
+ * `onlyAirflow3`: only Airflow 3 refuses it (no finding when linting for 2).
  */
 export type PythonReport<C extends DiagnosticCode> = (
   args: DiagnosticArgs<C>,
@@ -32,6 +33,7 @@ export type PythonReport<C extends DiagnosticCode> = (
     readonly refused?: boolean;
     readonly alsoAirflow2?: boolean;
     readonly onlyAirflow2?: boolean;
+    readonly onlyAirflow3?: boolean;
   },
 ) => void;
 

@@ -1724,6 +1724,57 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "a TaskFlow parameter named for a context key with a default other than None (Airflow 3: execution_date is none)",
+    {
+      rule: "invalid-argument",
+      body: `@task
+def train(path, ds="2025-01-01", ti=None, execution_date="x", params: dict = {}):
+    return 1
+
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    train("p")
+`,
+      want: ["2:20", "2:78"],
+    },
+  ],
+  [
+    "a TaskFlow parameter named for a context key only Airflow 2 has, linted for Airflow 2",
+    {
+      rule: "invalid-argument",
+      airflowVersion: 2,
+      body: `@task
+def report(execution_date="today", partition_key="all"):
+    return 1
+
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    report()
+`,
+      want: ["2:27"],
+    },
+  ],
+  [
+    "a template in a task function's code and in a default the call leaves; the call's own argument is rendered",
+    {
+      rule: "unrendered-template",
+      body: `@task
+def extract(day, run_date="{{ ds }}"):
+    return f"s3://events/{{{{ ds_nodash }}}}/{day}" + run_date
+
+
+@task
+def load(path, ds=None):
+    return path
+
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    load(extract("{{ ds }}"))
+`,
+      want: ["2:27", "3:12"],
+    },
+  ],
+  [
     "a start_date computed at parse time",
     {
       rule: "dynamic-start-date",

@@ -27,13 +27,16 @@ with DAG(
         return [r[0] for r in rows]
 
     @task
-    def commands(countries: list[str]) -> list[str]:
-        return [f"features-country --country {c} --date {{{{ ds }}}}" for c in countries]
+    def country_envs(countries: list[str]) -> list[dict[str, str]]:
+        return [{"COUNTRY": c} for c in countries]
 
     countries = active_countries()
-    build = BashOperator.partial(task_id="build_country_features", max_active_tis_per_dag=6).expand(
-        bash_command=commands(countries)
-    )
+    build = BashOperator.partial(
+        task_id="build_country_features",
+        bash_command="features-country --country $COUNTRY --date {{ ds }}",
+        append_env=True,
+        max_active_tis_per_dag=6,
+    ).expand(env=country_envs(countries))
 
     @task
     def summarize(outputs: list[str]):

@@ -102,3 +102,30 @@ export function bindProblem(
   const [first] = unexpected;
   return first ? { message: `got an unexpected keyword argument '${first}'`, unexpected } : null;
 }
+
+/** A parameter of a `def` that has a default: the default's node, and where the call may fill it. */
+export interface ParameterDefault {
+  readonly name: string;
+  readonly value: PyNode;
+  /** Its index among the positional parameters; Infinity for a keyword-only one. */
+  readonly position: number;
+}
+
+/** The parameters of a `def` that have a default, in order. */
+export function parameterDefaults(source: string, def: PyNode): ParameterDefault[] {
+  const out: ParameterDefault[] = [];
+  let name: string | null = null;
+  let position = 0;
+  let keywordOnly = false;
+  for (let c = childNamed(def, "ParamList")?.firstChild; c; c = c.nextSibling) {
+    if (c.name === "," || c.name === "(") name = null;
+    else if (c.name === "*" || c.name === "**") keywordOnly = true;
+    else if (c.name === "VariableName" && name === null) {
+      name = textOf(source, c);
+      if (!keywordOnly) position++;
+    } else if (c.name === "AssignOp" && name !== null && c.nextSibling) {
+      out.push({ name, value: c.nextSibling, position: keywordOnly ? Infinity : position - 1 });
+    }
+  }
+  return out;
+}

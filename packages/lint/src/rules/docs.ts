@@ -709,7 +709,7 @@ with DAG("daily_report", schedule="@daily", start_date=pendulum.datetime(2025, 1
   },
 
   "invalid-argument": {
-    catches: `What Airflow checks in each DAG, task group and task as it builds them: a DAG or task id with a character other than a letter, a digit, \`_\`, \`-\` or \`.\` (a space, a slash, a colon), or longer than 250 characters; a task group id with a dot or such a character (its tasks' ids are \`group.task\`); a trigger rule that is none of Airflow's (\`"all_sucess"\`, \`TriggerRule.ALL_SUCESS\`), on a task or in a DAG's or group's \`default_args\`, with the closest rule it may mean; a \`schedule\` (or Airflow 2's \`schedule_interval\`) that is no preset Airflow has (\`"@dialy"\`: did you mean \`@daily\`?), a word (\`"daily"\`) or a five-field cron expression croniter refuses (\`"0 25 * * *"\`: hour 25); a DAG's \`start_date\` written as text (\`"2025-01-01"\`); a DAG with a schedule (a preset or cron string, a timedelta, a timetable, a list of assets) and no start date, neither \`start_date\` nor a \`"start_date"\` in \`default_args\`: when the DAGs run on Airflow 2 (\`airflow: { version: 2 }\` in mlgen.config.ts), which refuses it ("DAG is missing the start_date parameter"), and on Airflow 3 too when the DAG asks for \`catchup=True\` ("start_date is required when catchup=True"; without catchup, Airflow 3 schedules it from now), judged only when the file shows all of the DAG's arguments (no \`**kwargs\`, \`default_args\` it can read in full); a scheduled DAG's param that Airflow cannot resolve when it validates the params of a DAG with a schedule ("not allowed to define a Schedule, as there are required params without default values, or the default values are not valid"): a \`Param\` with no default (\`Param(type="integer")\`: a DAG meant to be triggered with its params wants \`schedule=None\`), or a literal default that its literal \`type\`, \`enum\` or bounds do not take (\`Param(None, type="string")\`, \`Param("10", type="integer")\`, \`Param("xgb", enum=["lgbm", "rf"])\`, \`Param(0, minimum=1)\`, \`Param(0.0, exclusiveMinimum=0)\`, \`Param("resnet152_large", maxLength=8)\`: \`minimum\`, \`maximum\`, \`exclusiveMinimum\`, \`exclusiveMaximum\` of a number, \`minLength\` and \`maxLength\` of a string, in code points, as jsonschema counts), in the DAG's \`params\` dict or a module-level dict it names; Airflow 2 schedules a DAG daily when no schedule is given, so there it counts too; a TaskFlow call its function cannot take, which the \`@task\` decorator (and \`@task.bash\`, \`@task.branch\`, \`@setup\`, ...) finds when it binds the call to the function's signature as the DAG is built (\`TypeError: missing a required argument: 'data_path'\`, \`too many positional arguments\`, \`got an unexpected keyword argument 'epoch'\`: did you mean \`epochs\`?), through \`.override()\`, \`.partial()\` and \`.expand()\` (a mapped call is bound partially, so only arguments it cannot take count), with the parameters named for a context variable (\`ti\`, \`ds\`, \`params\`, ...: the pinned Airflows' KNOWN_CONTEXT_KEYS, \`test/engines/operator-params.test.ts\`) filled by Airflow; a call with \`*args\` or \`**kwargs\`, \`.expand_kwargs()\`, or a function with positional-only parameters is not judged; \`python_callable=load()\`, the result of a function of the file that makes no callable (no \`def\`, \`lambda\` or \`partial\` in it, no name returned) instead of the function; a keyword argument one of Airflow's classic operators does not take (\`retires=3\`: did you mean \`retries\`?), judged for BashOperator, PythonOperator, BranchPythonOperator, ShortCircuitOperator, EmptyOperator, FileSensor, PythonSensor, TriggerDagRunOperator and ExternalTaskSensor imported from Airflow, and the providers' KubernetesPodOperator (\`namespce=\`: did you mean \`namespace\`?) and SQLExecuteQueryOperator, against the parameters the pinned Airflow 3 and 2 (and providers) give them (\`test/engines/operator-params.test.ts\`). Six- and seven-field cron expressions are left to croniter, and a day that never comes (\`0 0 31 2 *\`) is not refused (Airflow imports the file and never runs it). Ids are Python's \`\\w\`, so letters and digits of any script pass. Only literal values are judged; Airflow 2's \`dummy\` and \`none_failed_or_skipped\` are airflow3-removed's.`,
+    catches: `What Airflow checks in each DAG, task group and task as it builds them: a DAG or task id with a character other than a letter, a digit, \`_\`, \`-\` or \`.\` (a space, a slash, a colon), or longer than 250 characters; a task group id with a dot or such a character (its tasks' ids are \`group.task\`); a trigger rule that is none of Airflow's (\`"all_sucess"\`, \`TriggerRule.ALL_SUCESS\`), on a task or in a DAG's or group's \`default_args\`, with the closest rule it may mean; a \`schedule\` (or Airflow 2's \`schedule_interval\`) that is no preset Airflow has (\`"@dialy"\`: did you mean \`@daily\`?), a word (\`"daily"\`) or a five-field cron expression croniter refuses (\`"0 25 * * *"\`: hour 25); a DAG's \`start_date\` written as text (\`"2025-01-01"\`); a DAG with a schedule (a preset or cron string, a timedelta, a timetable, a list of assets) and no start date, neither \`start_date\` nor a \`"start_date"\` in \`default_args\`: when the DAGs run on Airflow 2 (\`airflow: { version: 2 }\` in mlgen.config.ts), which refuses it ("DAG is missing the start_date parameter"), and on Airflow 3 too when the DAG asks for \`catchup=True\` ("start_date is required when catchup=True"; without catchup, Airflow 3 schedules it from now), judged only when the file shows all of the DAG's arguments (no \`**kwargs\`, \`default_args\` it can read in full); a scheduled DAG's param that Airflow cannot resolve when it validates the params of a DAG with a schedule ("not allowed to define a Schedule, as there are required params without default values, or the default values are not valid"): a \`Param\` with no default (\`Param(type="integer")\`: a DAG meant to be triggered with its params wants \`schedule=None\`), or a literal default that its literal \`type\`, \`enum\` or bounds do not take (\`Param(None, type="string")\`, \`Param("10", type="integer")\`, \`Param("xgb", enum=["lgbm", "rf"])\`, \`Param(0, minimum=1)\`, \`Param(0.0, exclusiveMinimum=0)\`, \`Param("resnet152_large", maxLength=8)\`: \`minimum\`, \`maximum\`, \`exclusiveMinimum\`, \`exclusiveMaximum\` of a number, \`minLength\` and \`maxLength\` of a string, in code points, as jsonschema counts), in the DAG's \`params\` dict or a module-level dict it names; Airflow 2 schedules a DAG daily when no schedule is given, so there it counts too; a TaskFlow call its function cannot take, which the \`@task\` decorator (and \`@task.bash\`, \`@task.branch\`, \`@setup\`, ...) finds when it binds the call to the function's signature as the DAG is built (\`TypeError: missing a required argument: 'data_path'\`, \`too many positional arguments\`, \`got an unexpected keyword argument 'epoch'\`: did you mean \`epochs\`?), through \`.override()\`, \`.partial()\` and \`.expand()\` (a mapped call is bound partially, so only arguments it cannot take count), with the parameters named for a context variable (\`ti\`, \`ds\`, \`params\`, ...: the pinned Airflows' KNOWN_CONTEXT_KEYS, \`test/engines/operator-params.test.ts\`) filled by Airflow; a call with \`*args\` or \`**kwargs\`, \`.expand_kwargs()\`, or a function with positional-only parameters is not judged; a parameter of such a function named for a context variable with a default other than \`None\` (\`def train(ds="2025-01-01")\`, \`params={}\`: "Context key parameter ds can't have a default other than None"), on the Airflow versions that have that variable (\`execution_date\` only on Airflow 2); \`python_callable=load()\`, the result of a function of the file that makes no callable (no \`def\`, \`lambda\` or \`partial\` in it, no name returned) instead of the function; a keyword argument one of Airflow's classic operators does not take (\`retires=3\`: did you mean \`retries\`?), judged for BashOperator, PythonOperator, BranchPythonOperator, ShortCircuitOperator, EmptyOperator, FileSensor, PythonSensor, TriggerDagRunOperator and ExternalTaskSensor imported from Airflow, and the providers' KubernetesPodOperator (\`namespce=\`: did you mean \`namespace\`?) and SQLExecuteQueryOperator, against the parameters the pinned Airflow 3 and 2 (and providers) give them (\`test/engines/operator-params.test.ts\`). Six- and seven-field cron expressions are left to croniter, and a day that never comes (\`0 0 31 2 *\`) is not refused (Airflow imports the file and never runs it). Ids are Python's \`\\w\`, so letters and digits of any script pass. Only literal values are judged; Airflow 2's \`dummy\` and \`none_failed_or_skipped\` are airflow3-removed's.`,
     reportedAt:
       "the id, trigger rule, schedule or argument as written (a DAG's positional id: the DAG call; a missing start date: the schedule, or `catchup=True`).",
     why: `Airflow raises a ValueError (an AirflowException on Airflow 2 for some) while it builds the DAG, so the whole file fails to import (a "Broken DAG" banner) and none of its DAGs load. A misspelt trigger rule is the common one: it reads fine in review, and nothing runs until the file is fixed.`,
@@ -979,6 +979,60 @@ def churn_model():
 
 
 churn_model()
+`),
+  },
+
+  "unrendered-template": {
+    catches: `A Jinja template that reads Airflow's task context (\`{{ ds }}\`, \`{{ params.day }}\`, \`{{ var.value.bucket }}\`, \`{{ ti.xcom_pull(...) }}\`) written where Airflow never renders it:
+- a string in the code of a function a Python task runs (\`@task\`, \`PythonOperator\` and their kin), or a module-level string the function reads; a string the function returns gets its own hint, as an XCom value is not rendered either, not even in \`.expand()\` or another operator's argument;
+- the default of a parameter of that function, when the task's call (or \`op_args\`/\`op_kwargs\`) does not pass it;
+- a value in \`params\` (a task's, a DAG's, or in \`default_args\`);
+- an argument \`functools.partial\` binds to a \`python_callable\`.
+
+Only names of Airflow's context count, read as Airflow templates read them (\`params\`, \`var\`, \`ti\` and the like through a member), so other template languages' text (dbt's \`{{ var("x") }}\`) is left alone, and so is a file that renders templates itself (\`render_template\`, \`jinja2\`). An f-string is read as the text Python makes of it.`,
+    reportedAt: "the string that holds the template.",
+    why: `Airflow renders an operator's templated arguments (\`bash_command\`, \`sql\`, \`op_args\`, \`op_kwargs\`, \`templates_dict\`, a TaskFlow call's arguments) just before the task runs, and nothing else. Anywhere else the template is plain text: the task reads \`s3://bucket/{{ ds }}/x.csv\`, queries \`WHERE day = '{{ ds }}'\`, or gets \`{{ ds }}\` back from \`{{ params.day }}\` — and often runs to the end, so the mistake shows up as wrong or missing data rather than a failure. Real Airflow 3.3 and 2.11 hand exactly the reported strings to the task unrendered, and render the near misses (\`test/engines/airflow-constructs.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args)
+def daily_features():
+    @task
+    def extract():
+        import pandas as pd
+
+        frame = pd.read_parquet("s3://events/{{ ds }}/events.parquet")
+        return len(frame)
+
+    extract()
+
+
+daily_features()
+`),
+    good: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@dag(schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args)
+def daily_features():
+    @task
+    def extract(ds=None):
+        import pandas as pd
+
+        frame = pd.read_parquet(f"s3://events/{ds}/events.parquet")
+        return len(frame)
+
+    extract()
+
+
+daily_features()
 `),
   },
 

@@ -21,6 +21,7 @@ import { templateError } from "./template-error.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
 import { unknownDefaultArg } from "./unknown-default-arg.js";
+import { unrenderedTemplate } from "./unrendered-template.js";
 import { unserializableReturn } from "./unserializable-return.js";
 import { unusedOutput } from "./unused-output.js";
 
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   implicitCatchup,
   hardcodedSecret,
   unserializableReturn,
+  unrenderedTemplate,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

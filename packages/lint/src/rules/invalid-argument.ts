@@ -1,5 +1,6 @@
 import {
   AIRFLOW_CONTEXT_KEYS,
+  AIRFLOW_CONTEXT_KEYS_OF,
   AIRFLOW_OPERATOR_PARAMS,
   closestName,
   cronSyntaxProblem,
@@ -18,7 +19,12 @@ import {
 import type { DagDecl, DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
-import { type BindProblem, bindProblem, parameters } from "../python/signature.js";
+import {
+  type BindProblem,
+  bindProblem,
+  parameterDefaults,
+  parameters,
+} from "../python/signature.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { TASK_ARGS } from "./airflow3-removed.js";
@@ -297,7 +303,8 @@ function bindHint(fn: string, why: BindProblem, names: readonly string[]): strin
  * rule that is none of its own (ValueError for a string, AttributeError for `TriggerRule.X`), a
  * schedule croniter cannot read (AirflowTimetableInvalid), a start date written as text
  * (AttributeError), a schedule without a start date (Airflow 2; Airflow 3 with catchup=True), a
- * scheduled DAG's param with no default or a default its schema refuses. Only literal values
+ * scheduled DAG's param with no default or a default its schema refuses, a TaskFlow function's
+ * parameter named for a context key with a default other than None. Only literal values
  * are judged.
  */
 export const invalidArgument = defineRule({
@@ -468,6 +475,8 @@ export const invalidArgument = defineRule({
       );
     };
     for (const { node, where } of triggerRuleSettings(file)) triggerRule(node, where);
+    /** Functions whose parameter defaults were judged (two tasks may call one function). */
+    const seenDefaults = new Set<PyNode>();
     for (const task of file.tasks) {
       const idNode = task.kwargs.get("task_id");
       const id = idNode && !task.dynamic ? stringValue(file.source, idNode) : null;
@@ -535,6 +544,29 @@ export const invalidArgument = defineRule({
             },
             at(task.node),
             refused,
+          );
+        }
+      }
+      // A parameter named for a context key with a default other than None: the decorator
+      // refuses it when it binds the function (ValueError), on the versions that have the key.
+      if (fn && BINDING_DECORATORS.has(task.operator) && !seenDefaults.has(fn.node)) {
+        seenDefaults.add(fn.node);
+        for (const { name, value } of parameterDefaults(file.source, fn.node)) {
+          const on3 = AIRFLOW_CONTEXT_KEYS_OF[3].has(name);
+          const on2 = AIRFLOW_CONTEXT_KEYS_OF[2].has(name);
+          if ((!on3 && !on2) || value.name === "None") continue;
+          report(
+            {
+              what: `parameter '${name}' of ${task.operator} function ${fn.name}(), which defaults to ${shown(textOf(file.source, value).replace(/\s+/g, " "))}`,
+              reason: `ValueError: Context key parameter ${name} can't have a default other than None; Airflow fills '${name}' from the task's context when it runs`,
+              hint: `give it the default None (${name}=None), or, for a value of your own, a name that is no context key (${name === "params" ? "options" : `my_${name}`}=...)`,
+            },
+            at(value),
+            on3 && on2
+              ? refused
+              : on2
+                ? { refused: true, onlyAirflow2: true }
+                : { refused: true, onlyAirflow3: true },
           );
         }
       }
