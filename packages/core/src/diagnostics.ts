@@ -321,6 +321,12 @@ export const DIAGNOSTICS = {
       "{where} holds the template {jinja}, which Airflow never renders there ({reason}): the task gets the text itself, not its value",
     fix: "{hint}",
   },
+  MLG2026: {
+    severity: "error",
+    message:
+      "{dag} never runs: its {schedule} names a day that never comes ({reason}). Airflow loads and lists the DAG, finds no next run for it (its scheduler logs 'Failed to fetch run info'), and never runs it",
+    fix: "name days every month has (1-28), the month's last day with 'L' (0 0 L 2 *), or the months that have the day (0 0 31 1,3,5,7,8,10,12 *)",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

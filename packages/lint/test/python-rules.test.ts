@@ -1755,6 +1755,26 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "cron schedules whose day never comes, and near misses that come (Feb 29, L, a weekday too)",
+    {
+      rule: "schedule-never-runs",
+      body: `with DAG("a", schedule="0 0 30 2 *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("b", schedule=CronTriggerTimetable("0 6 31 4,6 *", timezone="UTC"), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("c", schedule="0 0 29 2 *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("d", schedule="0 0 L 2 *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("e", schedule="0 0 30 2 MON", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("f", schedule="0 0 32 2 *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+`,
+      want: ["1:24", "3:24"],
+    },
+  ],
+  [
     "a template in a task function's code and in a default the call leaves; the call's own argument is rendered",
     {
       rule: "unrendered-template",

@@ -1,10 +1,12 @@
 /**
  * What a DAG call says about its schedule and start date, as Airflow reads them when it builds
- * the DAG: the rules that judge a DAG's arguments (invalid-argument, implicit-catchup) share it.
+ * the DAG: the rules that judge a DAG's arguments (invalid-argument, implicit-catchup,
+ * schedule-never-runs) share it.
  */
-import type { DagDecl } from "./model.js";
+import { PRESET_CRON } from "@mlgen/core";
+import type { DagDecl, DagFile } from "./model.js";
 import type { PyNode } from "./node.js";
-import { stringValue, textOf } from "./text.js";
+import { callParts, stringValue, textOf } from "./text.js";
 
 /** An id or value as a finding quotes it: up to 60 characters. */
 export const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
@@ -78,4 +80,70 @@ export function hasStartDate(source: string, dag: DagDecl): boolean | null {
   if (!argsShown(dag)) return null;
   if (dag.kwargs.has("default_args") && (!dag.defaultArgs || dag.defaultArgs.open)) return null;
   return false;
+}
+
+const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+const DELTA_UNITS: Readonly<Record<string, number>> = {
+  weeks: 7 * DAY_MS,
+  days: DAY_MS,
+  hours: HOUR_MS,
+  minutes: 60_000,
+  seconds: 1000,
+};
+
+/** `timedelta(hours=6)`, `timedelta(1)`: its length; null when it is not all literal numbers. */
+function deltaMs(args: string): number | null {
+  const inner = args.replace(/^\(|\)$/g, "").trim();
+  if (/^\d+(?:\.\d+)?$/.test(inner)) return Number(inner) * DAY_MS;
+  let total = 0;
+  for (const part of inner.split(",")) {
+    const m = /^\s*(\w+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    const unit = m?.[1] ? DELTA_UNITS[m[1]] : undefined;
+    if (!m || unit === undefined) return null;
+    total += Number(m[2]) * unit;
+  }
+  return total > 0 ? total : null;
+}
+
+/**
+ * How a DAG's runs come: at the end of each interval between a cron expression's times (or of a
+ * fixed length), or at each of its times (`trigger`: CronTriggerTimetable); `unknown` when it
+ * has runs in time the file does not spell out.
+ */
+export type Cadence = { cron: string; trigger?: true } | { everyMs: number } | "unknown";
+
+/**
+ * The cadence of a schedule argument that makes Airflow run a DAG in time, so that catchup
+ * applies; null for what it does not: @once, @continuous, assets, an empty or unknown value.
+ */
+export function cadence(file: DagFile, node: PyNode): Cadence | null {
+  const value = stringValue(file.source, node);
+  if (value !== null) {
+    const text = value.trim();
+    if (text.startsWith("@")) {
+      const cron = PRESET_CRON[text];
+      return cron ? { cron } : null;
+    }
+    if (text.split(/\s+/).length === 5) return { cron: text };
+    return text === "" ? null : "unknown";
+  }
+  const c = callParts(file.source, node);
+  if (!c) return null;
+  if (/(?:^|\.)timedelta$/.test(c.callee)) {
+    const ms = deltaMs(c.args);
+    return ms === null ? "unknown" : { everyMs: ms };
+  }
+  if (/(?:^|\.)relativedelta$/.test(c.callee)) return "unknown";
+  // `CronTriggerTimetable("0 3 * * *", timezone="UTC")`, and timetables of the project's own.
+  if (/Timetable$/.test(c.callee)) {
+    const cron = /^(?:\w+\.)*Cron(DataInterval|Trigger)Timetable$/.exec(c.callee);
+    const m = cron && /^\(\s*(['"])([^'"]+)\1/.exec(c.args);
+    if (m?.[2] && m[2].trim().split(/\s+/).length === 5) {
+      return { cron: m[2].trim(), ...(cron?.[1] === "Trigger" ? { trigger: true as const } : {}) };
+    }
+    return "unknown";
+  }
+  return null;
 }

@@ -1,12 +1,17 @@
-import { cronFireCount, PRESET_CRON } from "@mlgen/core";
-import { argsShown, dagName, hasStartDate, scheduleOf } from "../python/dag-args.js";
+import { cronFireCount } from "@mlgen/core";
+import {
+  argsShown,
+  type Cadence,
+  cadence,
+  DAY_MS,
+  dagName,
+  hasStartDate,
+  scheduleOf,
+} from "../python/dag-args.js";
 import type { DagDecl, DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
-import { callParts, stringValue, textOf } from "../python/text.js";
+import { callParts, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /** A name bound at module level, followed to the value it holds (`START = pendulum.datetime(...)`). */
 function resolved(file: DagFile, node: PyNode, seen = new Set<string>()): PyNode {
@@ -41,69 +46,6 @@ function literalDate(file: DagFile, node: PyNode): Date | null {
     if (!m?.[2]) return null;
     const date = new Date(`${m[2].replace(" ", "T")}${m[2].length > 10 ? "" : "T00:00"}Z`);
     return Number.isNaN(date.getTime()) ? null : date;
-  }
-  return null;
-}
-
-const DELTA_UNITS: Readonly<Record<string, number>> = {
-  weeks: 7 * DAY_MS,
-  days: DAY_MS,
-  hours: HOUR_MS,
-  minutes: 60_000,
-  seconds: 1000,
-};
-
-/** `timedelta(hours=6)`, `timedelta(1)`: its length; null when it is not all literal numbers. */
-function deltaMs(args: string): number | null {
-  const inner = args.replace(/^\(|\)$/g, "").trim();
-  if (/^\d+(?:\.\d+)?$/.test(inner)) return Number(inner) * DAY_MS;
-  let total = 0;
-  for (const part of inner.split(",")) {
-    const m = /^\s*(\w+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
-    const unit = m?.[1] ? DELTA_UNITS[m[1]] : undefined;
-    if (!m || unit === undefined) return null;
-    total += Number(m[2]) * unit;
-  }
-  return total > 0 ? total : null;
-}
-
-/**
- * How a DAG's runs come: at the end of each interval between a cron expression's times (or of a
- * fixed length), or at each of its times (`trigger`: CronTriggerTimetable); `unknown` when it
- * has runs in time the file does not spell out.
- */
-type Cadence = { cron: string; trigger?: true } | { everyMs: number } | "unknown";
-
-/**
- * The cadence of a schedule argument that makes Airflow run a DAG in time, so that catchup
- * applies; null for what it does not: @once, @continuous, assets, an empty or unknown value.
- */
-function cadence(file: DagFile, node: PyNode): Cadence | null {
-  const value = stringValue(file.source, node);
-  if (value !== null) {
-    const text = value.trim();
-    if (text.startsWith("@")) {
-      const cron = PRESET_CRON[text];
-      return cron ? { cron } : null;
-    }
-    if (text.split(/\s+/).length === 5) return { cron: text };
-    return text === "" ? null : "unknown";
-  }
-  const c = callParts(file.source, node);
-  if (!c) return null;
-  if (/(?:^|\.)timedelta$/.test(c.callee)) {
-    const ms = deltaMs(c.args);
-    return ms === null ? "unknown" : { everyMs: ms };
-  }
-  if (/(?:^|\.)relativedelta$/.test(c.callee)) return "unknown";
-  // `CronTriggerTimetable("0 3 * * *", timezone="UTC")`, and timetables of the project's own.
-  if (/Timetable$/.test(c.callee)) {
-    const cron = /^(?:\w+\.)*Cron(DataInterval|Trigger)Timetable$/.exec(c.callee);
-    const m = cron && /^\(\s*(['"])([^'"]+)\1/.exec(c.args);
-    if (m?.[2] && m[2].trim().split(/\s+/).length === 5) {
-      return { cron: m[2].trim(), ...(cron?.[1] === "Trigger" ? { trigger: true as const } : {}) };
-    }
-    return "unknown";
   }
   return null;
 }

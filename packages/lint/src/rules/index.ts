@@ -14,6 +14,7 @@ import { missingRetries } from "./missing-retries.js";
 import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
 import { noFailureAlert } from "./no-failure-alert.js";
+import { scheduleNeverRuns } from "./schedule-never-runs.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
 import { syntaxError } from "./syntax-error.js";
 import { taskOutsideDag } from "./task-outside-dag.js";
@@ -52,6 +53,7 @@ export const RULES: readonly Rule[] = [
   hardcodedSecret,
   unserializableReturn,
   unrenderedTemplate,
+  scheduleNeverRuns,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
