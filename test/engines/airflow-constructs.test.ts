@@ -424,6 +424,21 @@ with DAG(
         task_id="bad_dag_params",
         bash_command="echo -n '{{ params.day }}' > " + OUT + "/bad_dag_params",
     )
+    BashOperator(
+        task_id="bad_owner",
+        bash_command="echo -n '{{ task.owner }}' > " + OUT + "/bad_owner",
+        owner="{{ ds }}",
+    )
+    BashOperator(
+        task_id="bad_email",
+        bash_command="echo -n '{{ task.email }}' > " + OUT + "/bad_email",
+        email="{{ ds }}",
+    )
+    BashOperator(
+        task_id="bad_queue",
+        bash_command="echo -n '{{ task.queue }}' > " + OUT + "/bad_queue",
+        queue="{{ ds }}",
+    )
     PythonOperator(task_id="bad_operator_body", python_callable=operator_body)
     PythonOperator(task_id="bad_operator_default", python_callable=operator_default)
     PythonOperator(
@@ -491,12 +506,15 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
       "bad_dag_params",
       "bad_decorator_params",
       "bad_default",
+      "bad_email",
       "bad_fstring",
       "bad_module_string",
       "bad_operator_body",
       "bad_operator_default",
+      "bad_owner",
       "bad_params",
       "bad_partial",
+      "bad_queue",
       "bad_returned",
       "ok_call_arg",
       "ok_context",

@@ -13,6 +13,7 @@ import {
   AIRFLOW_CONTEXT_KEYS_OF,
   AIRFLOW_OPERATOR_PARAMS,
 } from "../../packages/core/src/index.js";
+import { UNRENDERED_ARGS } from "../../packages/lint/src/rules/unrendered-template.js";
 import {
   AIRFLOW2_PYTHON,
   airflowEnv,
@@ -72,5 +73,27 @@ describe("Airflow's task context keys", () => {
     // Read from the modules, not empty: each version's own keys are in.
     expect(three).toContain("triggering_asset_events");
     expect(two).toContain("execution_date");
+  });
+});
+
+describe("the arguments no operator renders", () => {
+  it("are in no operator's template_fields, in Airflow 3 or 2 and their providers (unrendered-template)", () => {
+    type Fields = Record<string, string[]>;
+    for (const [python, name] of [
+      [PYTHON, "3"],
+      [AIRFLOW2_PYTHON, "2"],
+    ] as const) {
+      const fields = read<Fields>(python, name, "template_fields.py");
+      // Read from the classes, not empty: BashOperator renders its command.
+      const bash = Object.keys(fields).find((k) =>
+        k.endsWith("standard/operators/bash.py:BashOperator"),
+      );
+      expect(bash && fields[bash], name).toContain("bash_command");
+      // Only the lineage entity User (no operator) has a field of that name: its email.
+      const rendering = Object.keys(fields).filter((k) =>
+        (fields[k] ?? []).some((f) => UNRENDERED_ARGS.includes(f)),
+      );
+      for (const k of rendering) expect(k, name).toMatch(/lineage\/entities\.py:User$/);
+    }
   });
 });

@@ -1775,6 +1775,17 @@ with DAG("f", schedule="0 0 32 2 *", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "templates in arguments no operator renders (owner, email, queue), in a call and in default_args; pool as written is fine",
+    {
+      rule: "unrendered-template",
+      body: `with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"email": ["{{ var.value.oncall }}"]}):
+    BashOperator(task_id="a", bash_command="echo {{ ds }}", queue="{{ var.value.queue }}", pool="default_pool")
+    BashOperator(task_id="b", bash_command="echo", owner="{{ params.team }}")
+`,
+      want: ["1:96", "2:67", "3:58"],
+    },
+  ],
+  [
     "a template in a task function's code and in a default the call leaves; the call's own argument is rendered",
     {
       rule: "unrendered-template",

@@ -17,6 +17,8 @@ with DAG(
         "report_day": "{{ data_interval_end | ds }}",  # expect: unrendered-template
     },
     default_args={
+        "email": ["{{ var.value.ml_oncall_email }}"],  # expect: unrendered-template
+        "email_on_failure": True,
         "retries": 1,
         "execution_timeout": timedelta(minutes=20),
         "on_failure_callback": SlackNotifier(slack_conn_id="slack_ml", text="weekly_model_report failed"),

@@ -987,7 +987,8 @@ churn_model()
 - a string in the code of a function a Python task runs (\`@task\`, \`PythonOperator\` and their kin), or a module-level string the function reads; a string the function returns gets its own hint, as an XCom value is not rendered either, not even in \`.expand()\` or another operator's argument;
 - the default of a parameter of that function, when the task's call (or \`op_args\`/\`op_kwargs\`) does not pass it;
 - a value in \`params\` (a task's, a DAG's, or in \`default_args\`);
-- an argument \`functools.partial\` binds to a \`python_callable\`.
+- an argument \`functools.partial\` binds to a \`python_callable\`;
+- an argument every operator takes from BaseOperator and none renders — \`owner\`, \`email\`, \`pool\`, \`queue\`, \`run_as_user\`, \`executor\` — in a task's call or in \`default_args\` (\`"email": "{{ var.value.oncall }}"\` sends the alert to that text), unless the file declares \`template_fields\` of its own (\`test/engines/operator-params.test.ts\` checks that no operator of the pinned Airflows and providers lists them).
 
 Only names of Airflow's context count, read as Airflow templates read them (\`params\`, \`var\`, \`ti\` and the like through a member), so other template languages' text (dbt's \`{{ var("x") }}\`) is left alone, and so is a file that renders templates itself (\`render_template\`, \`jinja2\`). An f-string is read as the text Python makes of it.`,
     reportedAt: "the string that holds the template.",

@@ -45,6 +45,20 @@ const RUNS_FUNCTION = new Set([
   "@task.pyspark",
 ]);
 
+/**
+ * Arguments every operator takes from BaseOperator and none renders (no operator of Airflow or
+ * its providers lists them in template_fields): who owns the task, where alerts go, which pool,
+ * queue, user and executor run it.
+ */
+export const UNRENDERED_ARGS: readonly string[] = [
+  "owner",
+  "email",
+  "pool",
+  "queue",
+  "run_as_user",
+  "executor",
+];
+
 /** A file that renders templates itself (`task.render_template(s, context)`, jinja2). */
 const RENDERS =
   /\brender_template\w*\s*\(|\.render\s*\(|\bfrom_string\s*\(|\bjinja2\b|\bTemplate\s*\(/;
@@ -144,7 +158,42 @@ export const unrenderedTemplate = defineRule({
     const rendersItself = RENDERS.test(src);
     const seen = new Set<PyNode>();
     const taskName = (task: DagTask) => `task '${shown(task.id)}'`;
+    // An operator class of the file may render more of its arguments.
+    const ownFields = src.includes("template_fields");
+    /** BaseOperator arguments given a template, in a task's call or in default_args. */
+    const plainArgs = (args: ReadonlyMap<string, PyNode>, where: string, kind: string) => {
+      if (ownFields) return;
+      for (const arg of UNRENDERED_ARGS) {
+        const value = args.get(arg);
+        for (const s of value ? stringsOf(value) : []) {
+          const jinja = airflowTemplate(src, s);
+          if (!jinja) continue;
+          report(
+            {
+              where: `${kind} '${arg}' of ${where}`,
+              jinja,
+              reason: `no operator renders '${arg}': Airflow renders only the arguments an operator lists in template_fields`,
+              hint: `write the value itself (${arg}=${arg === "email" ? '["ml-oncall@example.com"]' : '"..."'}), or read it when the file is parsed from the environment (os.environ["..."]); a Variable read at parse time costs a database call on every parse`,
+            },
+            at(s),
+          );
+        }
+      }
+    };
+    for (const group of file.groups.values()) {
+      if (group.defaultArgs)
+        plainArgs(group.defaultArgs.entries, `task group '${shown(group.id)}'`, "default_args");
+    }
+    for (const dag of file.dags) {
+      if (dag.defaultArgs)
+        plainArgs(
+          dag.defaultArgs.entries,
+          dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`,
+          "default_args",
+        );
+    }
     for (const task of file.tasks) {
+      plainArgs(task.kwargs, taskName(task), "argument");
       // params of the task (or of its @task decorator).
       const params = task.kwargs.get("params");
       if (params?.name === "DictionaryExpression") {
