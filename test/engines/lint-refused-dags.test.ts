@@ -233,6 +233,17 @@ const FILES: Record<string, string> = {
     'schedule="@daily", start_date=START',
     '{"model": Param("resnet152_large", type="string", maxLength=8)}',
   ),
+  // 0.3 / 0.1 is 2.9999999999999996 in floating point: jsonschema refuses it.
+  "bad_param_multiple_of.py": params(
+    "bad_param_multiple_of",
+    'schedule="@daily", start_date=START',
+    '{"dropout": Param(0.3, type="number", multipleOf=0.1)}',
+  ),
+  "bad_param_pattern.py": params(
+    "bad_param_pattern",
+    'schedule="@daily", start_date=START',
+    '{"version": Param("v1.2", type="string", pattern=r"^v\\d+$")}',
+  ),
   "v2bad_param_unscheduled.py": params(
     "v2bad_param_unscheduled",
     "start_date=START",
@@ -241,7 +252,7 @@ const FILES: Record<string, string> = {
   "ok_params.py": `${params(
     "ok_params_defaults",
     'schedule="@daily", start_date=START',
-    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5)}',
+    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5), "b6": Param(10, type="integer", multipleOf=5), "b7": Param(0.75, type="number", multipleOf=0.25), "b8": Param("v12", type="string", pattern=r"^v\\d+$"), "b9": Param("run-2025-01", type="string", pattern="\\\\d{4}"), "b10": Param(4.5, type="number", multipleOf=1.5)}',
   )}with DAG("ok_params_triggered", schedule=None, start_date=START, params={"epochs": Param(type="integer")}):\n    EmptyOperator(task_id="a")\n`,
   // A TaskFlow call is bound to its function's signature when the DAG is built.
   "bad_taskflow_missing.py": dag(

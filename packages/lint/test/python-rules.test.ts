@@ -4071,6 +4071,15 @@ with DAG("bounded", schedule="@daily", start_date=S, params={
     "exact": Param("naïve", maxLength=5),
     "flag": Param(True, minimum=5),
     "computed": Param(0, minimum=LOW),
+    "step": Param(7, type="integer", multipleOf=5),
+    "drop": Param(0.3, multipleOf=0.1),
+    "quarter": Param(0.75, multipleOf=0.25),
+    "ten": Param(20, multipleOf=10),
+    "tag": Param("v1.2", pattern=r"^v\\d+$"),
+    "found": Param("run-2025", pattern=r"\\d{4}"),
+    "named": Param("x", pattern=r"(?P<v>\\d)"),
+    "wide": Param("x", pattern=r"^x{,3}$"),
+    "uni": Param("é", pattern=r"^\\w$"),
 }):
     pass
 `;
@@ -4090,6 +4099,9 @@ with DAG("bounded", schedule="@daily", start_date=S, params={
       "35 param 'top' of DAG 'bounded', its default 1 is not below its exclusiveMaximum 1",
       "36 param 'short' of DAG 'bounded', its default \"ab\" is shorter than its minLength 3",
       "37 param 'long' of DAG 'bounded', its default \"résumé-v2\" is longer than its maxLength 8",
+      "43 param 'step' of DAG 'bounded', its default 7 is not a multiple of its multipleOf 5",
+      "44 param 'drop' of DAG 'bounded', its default 0.3 is not a multiple of its multipleOf 0.1 (in floating point, 0.3 / 0.1 is 2.9999999999999996)",
+      "47 param 'tag' of DAG 'bounded', its default \"v1.2\" does not match its pattern '^v\\d+$'",
     ];
     expect(found(3)).toEqual(both);
     // Airflow 2 schedules a DAG daily when it is given no schedule.

@@ -174,8 +174,8 @@ function numberOf(source: string, node: PyNode | undefined): number | null {
 
 /**
  * What a literal default breaks of its Param's literal bounds, as jsonschema checks them: a
- * number's `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, a string's `minLength`
- * and `maxLength` (in code points).
+ * number's `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` and `multipleOf`, a
+ * string's `minLength` and `maxLength` (in code points) and `pattern` (searched, as re.search).
  */
 function boundProblem(
   source: string,
@@ -197,15 +197,47 @@ function boundProblem(
       const b = limit(name);
       if (b !== null && breaks(b)) return `${words} ${b}`;
     }
+    // jsonschema divides by a float multipleOf (0.3 / 0.1 is 2.9999999999999996: refused) and
+    // takes the remainder of an integer one.
+    const step = kwargs.get("multipleOf");
+    const d = limit("multipleOf");
+    if (step && d !== null && d > 0) {
+      const float = /[.eE]/.test(textOf(source, step));
+      const quotient = n / d;
+      if (float ? !Number.isInteger(quotient) : n % d !== 0) {
+        return `is not a multiple of its multipleOf ${d}${float && Math.abs(quotient - Math.round(quotient)) < 1e-9 ? ` (in floating point, ${n} / ${d} is ${quotient})` : ""}`;
+      }
+    }
   }
   if (given === "string") {
-    const length = [...(stringValue(source, value) ?? "")].length;
+    const text = stringValue(source, value) ?? "";
+    const length = [...text].length;
     const min = limit("minLength");
     const max = limit("maxLength");
     if (min !== null && length < min) return `is shorter than its minLength ${min}`;
     if (max !== null && length > max) return `is longer than its maxLength ${max}`;
+    const pattern = kwargs.get("pattern");
+    const regex = pattern ? pythonSearch(stringValue(source, pattern)) : null;
+    if (regex && /^[\x20-\x7e]*$/.test(text) && !regex.test(text)) {
+      return `does not match its pattern '${stringValue(source, pattern as PyNode)}'`;
+    }
   }
   return null;
+}
+
+/**
+ * A JavaScript regex that finds what Python's re.search finds, for an ASCII text without line
+ * breaks, or null when the pattern may read otherwise: Python-only syntax (`(?P<x>`, inline
+ * flags, `\A`, `\Z`, `{,n}`, possessive quantifiers, which JavaScript refuses or reads as
+ * text) or a pattern JavaScript refuses.
+ */
+function pythonSearch(pattern: string | null): RegExp | null {
+  if (pattern === null || /\(\?|\\[AZzGpP]|\{,|[*+?}]\+/.test(pattern)) return null;
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return null;
+  }
 }
 
 /** A Param's literal `type=` ("string", ["null", "string"]); null when not written as literals. */
