@@ -81,7 +81,7 @@ const SECRET_WORD = /passw|pwd|token|secret|key|credential/i;
 const SHAPE_HINT =
   /hooks\.slack\.com|AKIA|ASIA|gh[pousr]_|github_pat_|xox|PRIVATE KEY|AIza|hf_|dapi|sk-|k_live_|eyJ/;
 /** What each check of secretsIn needs in a text (a shape's prefix, `://`, `=`, `--`, a header). */
-const MAY_HOLD = new RegExp(`${SHAPE_HINT.source}|://|=|--|uthorization`);
+const MAY_HOLD = new RegExp(`${SHAPE_HINT.source}|://|=|--|uthorization|\\s-[pu]`);
 const URL_TEXT = /\b([a-z][a-z0-9+.-]*):\/\/[^\s'"`<>]*/gi;
 
 /**
@@ -108,13 +108,44 @@ const SHELL_ASSIGNMENT = new RegExp(
 );
 /** `--password S3cret`, `--api-key=...`: a command-line option's value. */
 const OPTION = new RegExp(String.raw`(?<![\w-])--([A-Za-z][\w-]*)(?:=|[ \t]+)${WORD}`, "g");
+/**
+ * Clients that take a password in a short option, each with what its finding calls it and the
+ * part of the value that is the password: `mysql -pS3cret` (attached: `-p S3cret` asks for one
+ * and names a database), `sshpass -p S3cret`, `curl -u user:S3cret` (without `:pass` curl asks).
+ */
+const CLIENT_PASSWORDS: readonly (readonly [RegExp, string, (value: string) => string])[] = [
+  [
+    new RegExp(
+      String.raw`\b(?:mysql(?:dump|admin|import)?|mariadb(?:-dump)?)\b[^\n;&|]*?(?<![\w-])-p${WORD}`,
+      "g",
+    ),
+    "a literal password given to mysql as -p<password>",
+    (v) => v,
+  ],
+  [
+    new RegExp(String.raw`\bsshpass\s+-p[ \t]*${WORD}`, "g"),
+    "a literal password given to sshpass -p",
+    (v) => v,
+  ],
+  [
+    new RegExp(
+      String.raw`\b(?:curl|wget)\b[^\n;&|]*?(?<![\w-])(?:-u[ \t]*|--user[ \t=]+)${WORD}`,
+      "g",
+    ),
+    "a literal user:password given to curl -u",
+    (v) => (v.includes(":") ? v.slice(v.indexOf(":") + 1) : ""),
+  ],
+];
+const CLIENTS = /\b(?:mysql|mariadb|sshpass|curl|wget)/;
+
 /** `-H "Authorization: Bearer ..."`: a header in a command. */
 const HEADER = /\bAuthorization:\s*(?:Bearer|Basic|Token)\s+([^\s'"`\\]+)/gi;
 
 /**
  * What a text holds: tokens by their shape, URLs that carry a credential, and in a command
  * (a bash_command, a script, a container's arguments) a credential's environment variable set
- * to a literal, an option that names one given a literal, or an Authorization header.
+ * to a literal, an option that names one given a literal, a password in a client's short option
+ * (`mysql -p...`, `sshpass -p`, `curl -u user:...`), or an Authorization header.
  */
 export function secretsIn(text: string): SecretAt[] {
   if (!mayHoldSecret(text)) return [];
@@ -143,6 +174,12 @@ export function secretsIn(text: string): SecretAt[] {
         if (secretName(name) && secretValue(value, name))
           add(`a literal value for '${prefix}${name}'`, m.index, m[0].length);
       }
+    }
+  }
+  for (const [re, what, password] of CLIENTS.test(text) ? CLIENT_PASSWORDS : []) {
+    for (const m of text.matchAll(re)) {
+      const value = m.slice(1).find((v) => v !== undefined) ?? "";
+      if (secretValue(password(value))) add(what, m.index, m[0].length);
     }
   }
   for (const m of text.includes("uthorization") ? text.matchAll(HEADER) : []) {

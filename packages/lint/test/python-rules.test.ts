@@ -1697,6 +1697,20 @@ ok = Connection(conn_id="pg2", conn_type="postgres", login="etl", password="{{ v
     },
   ],
   [
+    "passwords in clients' short options (mysql -p, sshpass -p, curl -u user:pass); a port, a variable and a prompt are none",
+    {
+      rule: "hardcoded-secret",
+      body: `with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="a", bash_command="mysqldump -u etl -pS3cretPw9 warehouse > dump.sql")
+    BashOperator(task_id="b", bash_command="sshpass -p 'S3cretPw9' scp x etl@h:/in/")
+    BashOperator(task_id="c", bash_command="curl -fsS -u etl:S3cretPw9 https://api.example.com/x")
+    BashOperator(task_id="d", bash_command="psql -p 5432 -U etl && mysql -u etl -p$MYSQL_PWD db && curl -u etl https://x")
+    BashOperator(task_id="e", bash_command="curl --user etl:\${API_PASSWORD} https://x && mysql -p warehouse")
+`,
+      want: ["2:44", "3:44", "4:44"],
+    },
+  ],
+  [
     "a TaskFlow task that returns its fitted estimator, and one that returns metrics",
     {
       rule: "unserializable-return",

@@ -873,12 +873,12 @@ with DAG("nightly_features", schedule="@daily", start_date=pendulum.datetime(202
   },
 
   "hardcoded-secret": {
-    catches: `A credential written into a DAG file, found three ways:
+    catches: `A credential written into a DAG file, found four ways:
 
 - **by the name of its slot**: a string given to a keyword argument, a dict key, a variable, an attribute or an environment variable whose last word names a credential (\`password=\`, \`"api_key":\`, \`API_TOKEN = ...\`, \`os.environ["MLFLOW_TRACKING_PASSWORD"] = ...\`, \`client_secret\`, \`aws_secret_access_key\`, \`private_key\`; the names the compiler refuses literals under, MLG1011), and an \`Authorization\` header with a Bearer, Basic or Token value;
 - **in a URL**: a password in the user info (\`postgresql://etl:...@db/dw\`), a web URL's user (sent as basic auth), or a token in the query (\`?sig=\`, \`?access_token=\`);
 - **by its shape**, anywhere in a string: AWS access key ids, GitHub, Slack, Hugging Face, Databricks, OpenAI and Stripe tokens, Google API keys, Slack webhook URLs, JSON web tokens and private key blocks;
-- **in a command** (a \`bash_command\`, a container's \`arguments\`): a credential's environment variable set to a literal (\`PGPASSWORD=... psql\`, \`export AWS_SECRET_ACCESS_KEY=...\`), an option that names one given a literal (\`--api-key ...\`, \`["--db-password", "..."]\`), an \`Authorization:\` header.
+- **in a command** (a \`bash_command\`, a container's \`arguments\`): a credential's environment variable set to a literal (\`PGPASSWORD=... psql\`, \`export AWS_SECRET_ACCESS_KEY=...\`), an option that names one given a literal (\`--api-key ...\`, \`["--db-password", "..."]\`), a password in a client's short option (\`mysql -p...\` attached, \`sshpass -p ...\`, \`curl -u user:...\`), an \`Authorization:\` header.
 
 The \`.sql\` and shell template files that task arguments name (see missing-xcom-key) are searched the same ways, comments included: a password in a comment is as readable as one in code.
 
