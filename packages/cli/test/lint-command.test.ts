@@ -13,11 +13,13 @@ with DAG("racy", schedule=None, default_args={"retries": 1, "execution_timeout":
     a = BashOperator(task_id="a", bash_command="echo 1")
     b = BashOperator(task_id="b", bash_command="echo {{ ti.xcom_pull(task_ids='a') }}")
 `;
-const WARNED_DAG = RACY_DAG.replace("    a = ", "    a >> b\n    a = ")
+// Each DAG an id of its own: two files of a folder with one id are duplicate-dag-id's finding.
+const WARNED_DAG = RACY_DAG.replace('DAG("racy"', 'DAG("warned"')
+  .replace("    a = ", "    a >> b\n    a = ")
   .replace('"echo 1"', '"cat /tmp/in.csv"')
   .replace("    a >> b\n", "")
   .concat("    a >> b\n");
-const CLEAN_DAG = RACY_DAG.concat("    a >> b\n");
+const CLEAN_DAG = RACY_DAG.replace('DAG("racy"', 'DAG("clean"').concat("    a >> b\n");
 
 const CONFIG_WITH = (rules: string) => `import { defineConfig } from "@mlgen/cli";
 export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], lint: { rules: ${rules} } });
@@ -124,8 +126,8 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
       ".git/HEAD": "ref: refs/heads/main\n",
       "dags/etl.py": dag
         .replace(
-          'with DAG("racy", schedule=None,',
-          'with DAG("racy", schedule=None, template_searchpath=SQL,',
+          'with DAG("clean", schedule=None,',
+          'with DAG("clean", schedule=None, template_searchpath=SQL,',
         )
         .replace(
           "from datetime import timedelta",
@@ -342,7 +344,7 @@ export default defineConfig({ lint: { rules: { "missing-xcom-key": "warning" } }
     const p = project({
       "shared/racy.py": RACY_DAG,
       "shared/more/clean.py": CLEAN_DAG,
-      "dags/x.py": CLEAN_DAG,
+      "dags/x.py": CLEAN_DAG.replace('DAG("clean"', 'DAG("x"'),
     });
     symlinkSync(join(p.dir, "shared/racy.py"), join(p.dir, "dags/linked.py"));
     symlinkSync(join(p.dir, "shared/more"), join(p.dir, "dags/more"), "dir");

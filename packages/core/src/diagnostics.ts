@@ -327,6 +327,12 @@ export const DIAGNOSTICS = {
       "{dag} never runs: its {schedule} names a day that never comes ({reason}). Airflow loads and lists the DAG, finds no next run for it (its scheduler logs 'Failed to fetch run info'), and never runs it",
     fix: "name days every month has (1-28), the month's last day with 'L' (0 0 L 2 *), or the months that have the day (0 0 31 1,3,5,7,8,10,12 *)",
   },
+  MLG2027: {
+    severity: "error",
+    message:
+      "DAG id '{id}' is also defined in {other}: Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files",
+    fix: "give each DAG an id of its own (dag_id=...), or delete the copy (an old version, or a file copied to start a new DAG)",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

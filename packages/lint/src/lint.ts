@@ -2,6 +2,7 @@ import { type DiagnosticCode, diagnostic } from "@mlgen/core/light";
 import { compareFindings, type Finding, type Located, pointSpan, type Span } from "./finding.js";
 import { analyzeDagFile } from "./python/analyze.js";
 import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
+import type { DagFile } from "./python/model.js";
 import { type TemplateFiles, withTemplateFiles } from "./python/templates.js";
 import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
@@ -18,6 +19,65 @@ export interface LintOptions {
    * (`execution_timeout=3600`).
    */
   readonly airflowVersion?: 2 | 3;
+}
+
+const DUPLICATE_DAG_ID = "duplicate-dag-id";
+
+/**
+ * A DAG of a file with a literal id, and the duplicate-dag-id finding it would be if another
+ * file defined the same id (its message completed by duplicateDagIdFindings).
+ */
+export interface DagIdAt {
+  readonly id: string;
+  readonly finding: Finding;
+}
+
+/** The DAGs of a file Airflow builds, with a literal id: not one of an uncalled @dag function. */
+function literalDagIds(file: DagFile): { id: string; span: Span }[] {
+  const out: { id: string; span: Span }[] = [];
+  for (const d of file.dags) {
+    if (d.id === null) continue;
+    if (d.function && file.uncalledDagFunctions.some((fn) => fn.name === d.function)) continue;
+    const node = d.kwargs.get("dag_id");
+    out.push({
+      id: d.id,
+      span: node?.name === "String" ? file.lines.span(node.from, node.to) : d.span,
+    });
+  }
+  return out;
+}
+
+/**
+ * duplicate-dag-id across the files of one run: each DAG id that more than one file defines,
+ * reported in each of them, naming another. `dagIds` are lintPythonDag's, by file.
+ */
+export function duplicateDagIdFindings(
+  dagIds: readonly (readonly DagIdAt[] | undefined)[],
+): Finding[][] {
+  const where = new Map<string, { index: number; at: DagIdAt }[]>();
+  dagIds.forEach((ids, index) => {
+    for (const at of ids ?? []) {
+      const list = where.get(at.id) ?? [];
+      list.push({ index, at });
+      where.set(at.id, list);
+    }
+  });
+  const out: Finding[][] = dagIds.map(() => []);
+  const rule = RULES.find((r) => r.id === DUPLICATE_DAG_ID) as Rule;
+  for (const [id, list] of where) {
+    const files = new Set(list.map((x) => x.index));
+    if (files.size < 2) continue;
+    for (const { index, at } of list) {
+      const others = list.filter((x) => x.index !== index);
+      const first = others[0]?.at.finding as Finding;
+      const more = new Set(others.map((x) => x.index)).size - 1;
+      const other = `${first.file}:${first.line}${more > 0 ? ` (and ${more} more file${more === 1 ? "" : "s"})` : ""}`;
+      out[index]?.push(
+        finding(rule, at.finding.severity, at.finding.file, at.finding, { id, other }),
+      );
+    }
+  }
+  return out;
 }
 
 function active(options: LintOptions) {
@@ -99,6 +159,8 @@ export function lintPythonDag(
   syntaxUnchecked: boolean;
   templateSources: Map<string, string>;
   templatesRead: string[];
+  /** Each DAG with a literal id, as a duplicate-dag-id finding to be (not silenced in the file). */
+  dagIds: DagIdAt[];
 } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
@@ -138,10 +200,24 @@ export function lintPythonDag(
       out.push(finding(rule, refused ? "error" : severity, file, at, args));
     });
   }
+  // The DAG ids a folder-level check compares across files (duplicate-dag-id), each as the
+  // finding it would be, so that a suppression comment on its line silences it like any other.
+  const duplicate = broken ? undefined : rules.find((r) => r.rule.id === DUPLICATE_DAG_ID);
+  const candidates = new Map<Finding, string>();
+  if (duplicate) {
+    for (const at of literalDagIds(dag)) {
+      const f = finding(duplicate.rule, duplicate.severity, file, at.span, {
+        id: at.id,
+        other: "",
+      });
+      candidates.set(f, at.id);
+      out.push(f);
+    }
+  }
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.
   const sources = new Map([[file, source]]);
   for (const t of dag.templates) sources.set(t.file, t.text);
-  const kept =
+  const unsuppressed =
     out.length > 0 && [...sources.values()].some((text) => text.includes("mlgen"))
       ? applySuppressions(
           out,
@@ -150,6 +226,11 @@ export function lintPythonDag(
           new Map([[file, dag.stringStatements]]),
         )
       : out;
+  const kept = candidates.size > 0 ? unsuppressed.filter((f) => !candidates.has(f)) : unsuppressed;
+  const dagIds = unsuppressed.flatMap((f) => {
+    const id = candidates.get(f);
+    return id === undefined ? [] : [{ id, finding: f }];
+  });
   const templateSources = new Map<string, string>();
   for (const f of kept) {
     const text = f.file === file ? undefined : sources.get(f.file);
@@ -160,6 +241,7 @@ export function lintPythonDag(
     syntaxUnchecked: dag.syntaxUnchecked,
     templateSources,
     templatesRead: dag.templates.map((t) => t.file),
+    dagIds,
   };
 }
 

@@ -18,7 +18,11 @@ function corpusTwice(): PythonFile[] {
   );
 }
 
-const OPTIONS = { rules: { "missing-retries": "off" } } as const;
+/**
+ * The corpus linted twice defines every DAG id twice: duplicate-dag-id is off where a run is
+ * compared with a loop over single files, which cannot see it (tested on its own below).
+ */
+const OPTIONS = { rules: { "missing-retries": "off", "duplicate-dag-id": "off" } } as const;
 
 /**
  * What a one-thread loop over lintPythonFile gives, per file (syntax check loaded); for the
@@ -46,6 +50,82 @@ async function expected(
     return one;
   });
 }
+
+describe("duplicate-dag-id, across the files of a run", () => {
+  const write = (dir: string, name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return { file: name, path: join(dir, name) };
+  };
+  const dag = (id: string, how: "with" | "decorated" | "uncalled" = "with") =>
+    how === "with"
+      ? `from airflow.sdk import DAG\n\nwith DAG(dag_id="${id}", schedule=None):\n    pass\n`
+      : `from airflow.sdk import dag\n\n\n@dag(schedule=None)\ndef ${id}():\n    pass\n${how === "decorated" ? `\n\n${id}()\n` : ""}`;
+
+  it("reports a DAG id in each file that defines it, naming another; not an uncalled @dag, not a suppressed one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-dup-"));
+    try {
+      const files = [
+        write(dir, "a.py", dag("sales")),
+        write(dir, "b.py", dag("sales", "decorated")),
+        write(dir, "c.py", dag("sales", "uncalled")),
+        write(
+          dir,
+          "d.py",
+          `${dag("sales")}`.replace('"sales",', '"sales",  # mlgen: disable=duplicate-dag-id'),
+        ),
+        write(dir, "e.py", dag("orders")),
+        write(dir, "f.py", dag("sales")),
+      ];
+      const rules = { "missing-retries": "off", "no-failure-alert": "off" } as const;
+      const linted = await lintPythonFiles(files, { rules }, 0);
+      const shown = linted.map((r) =>
+        r.findings
+          .filter((f) => f.ruleId === "duplicate-dag-id")
+          .map((f) => `${f.line} ${f.message.split(":")[0]}`),
+      );
+      expect(shown).toEqual([
+        ["3 DAG id 'sales' is also defined in b.py"],
+        ["4 DAG id 'sales' is also defined in a.py"],
+        [],
+        [],
+        [],
+        ["3 DAG id 'sales' is also defined in a.py"],
+      ]);
+      // Two more files than the one named: said so.
+      expect(linted[0]?.findings[0]?.message).toContain("b.py:4 (and 1 more file)");
+      // The text of a file whose only finding this is, for its code frame.
+      expect(linted[5]?.source).toContain('dag_id="sales"');
+      // Off, it is computed for no file.
+      const off = await lintPythonFiles(
+        files,
+        { rules: { ...rules, "duplicate-dag-id": "off" } },
+        0,
+      );
+      expect(off.every((r) => r.dagIds === undefined)).toBe(true);
+      expect(off.flatMap((r) => r.findings).filter((f) => f.ruleId === "duplicate-dag-id")).toEqual(
+        [],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds the same across worker threads as in one thread (the corpus twice: every id in two files)", async () => {
+    const files = corpusTwice();
+    const rules = { "missing-retries": "off" } as const;
+    const one = await lintPythonFiles(files, { rules }, 0);
+    const dup = (r: (typeof one)[number]) =>
+      r.findings.filter((f) => f.ruleId === "duplicate-dag-id");
+    const half = files.length / 2;
+    // Each file's DAGs with literal ids: reported in its a/ and b/ copies alike.
+    for (let i = 0; i < half; i++) {
+      expect(dup(one[i] as (typeof one)[number]).length).toBe(
+        dup(one[i + half] as (typeof one)[number]).length,
+      );
+    }
+    expect(one.reduce((n, r) => n + dup(r).length, 0)).toBeGreaterThan(100);
+  });
+});
 
 describe("lintPythonFiles", () => {
   // First: nothing has loaded tree-sitter-python yet, in this file's module instance.

@@ -4,10 +4,12 @@
  * page's Python examples must do what they claim: the bad one raises exactly its rule, the good
  * one raises nothing at all.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parser } from "@lezer/python";
 import { beforeAll, describe, expect, it } from "vitest";
+import { lintPythonFiles } from "../src/files.js";
 import { lintPythonSource } from "../src/lint.js";
 import { loadPythonSyntaxCheck } from "../src/python/syntax.js";
 import { RULE_DOCS } from "../src/rules/docs.js";
@@ -96,4 +98,25 @@ describe("rule docs examples", () => {
       expect(fired(good.code, `${id}-good.py`)).toEqual([]);
     },
   );
+});
+
+describe("rule docs examples judged across files", () => {
+  it("duplicate-dag-id: the bad example beside a copy of itself raises exactly this rule, in both; the good one beside it nothing", async () => {
+    const page = read("docs/rules/duplicate-dag-id.md") ?? "";
+    const bad = example(page, "Bad")?.code ?? "";
+    const good = example(page, "Good")?.code ?? "";
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-rule-docs-"));
+    try {
+      const lint = async (a: string, b: string) => {
+        writeFileSync(join(dir, "a.py"), a);
+        writeFileSync(join(dir, "b.py"), b);
+        const files = ["a.py", "b.py"].map((file) => ({ file, path: join(dir, file) }));
+        return (await lintPythonFiles(files, {}, 0)).map((r) => r.findings.map((f) => f.ruleId));
+      };
+      expect(await lint(bad, bad)).toEqual([["duplicate-dag-id"], ["duplicate-dag-id"]]);
+      expect(await lint(good, bad)).toEqual([[], []]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

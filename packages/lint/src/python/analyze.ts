@@ -1531,6 +1531,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             : new Map(args.kwargs).set("dag_id", nameNode as PyNode),
         });
         (dag as { id: string | null }).id = dag.id ?? fnName;
+        (dag as { function?: string }).function = fnName;
         dagFunctions.set(fnName, dag);
         if (nameNode && !scope.inFunction && !scope.inClass) dagFunctionNames.set(fnName, nameNode);
         inner = { ...inner, dag };

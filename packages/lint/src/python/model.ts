@@ -133,6 +133,8 @@ export interface CrossDagDependency {
 
 export interface DagDecl {
   readonly id: string | null;
+  /** The @dag function that builds it, for a DAG made by one. */
+  readonly function?: string;
   readonly span: Span;
   readonly kwargs: ReadonlyMap<string, PyNode>;
   /** `DAG(**common)`: arguments the analysis cannot see (default_args among them). */

@@ -1075,6 +1075,46 @@ with DAG(
 `),
   },
 
+  "duplicate-dag-id": {
+    catches: `A DAG id that more than one of the DAG files linted together defines (\`mlgen lint dags/\`): \`DAG("sales_daily", ...)\`, \`dag_id="sales_daily"\`, or a \`@dag\` function named \`sales_daily\` that the file calls, in two files. Reported in each of them, naming another. Only literal ids count, and only DAGs Airflow builds (not an uncalled \`@dag\` function); a file linted alone has nothing to compare, so this rule needs the folder.`,
+    reportedAt: "the DAG's id in each file (the `dag_id` string, or the DAG call).",
+    why: `Airflow keeps one DAG per id. A DagBag of the whole folder (\`airflow dags reserialize\`, tests that load the folder) refuses the later file with \`AirflowDagDuplicatedIdException\`, every DAG of it included. The DAG processor parses each file on its own, so both files are stored under the same id in turn: the DAG's tasks, schedule and code flip with each parse, and runs fail on tasks the other version lacks. It happens when a DAG file is copied to start a new one, or an old version is left beside the new. Real Airflow 3.3 and 2.11 refuse exactly the ids this rule reports (\`test/engines/lint-folder.test.ts\`).`,
+    bad: py(`
+# dags/sales_daily_v2.py, copied from dags/sales_daily.py to try a new model
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    dag_id="sales_daily",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="score", bash_command="score --model v2 --day {{ ds }}")
+`),
+    good: py(`
+# dags/sales_daily_v2.py, copied from dags/sales_daily.py to try a new model
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    dag_id="sales_daily_v2",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="score", bash_command="score --model v2 --day {{ ds }}")
+`),
+  },
+
   "unknown-default-arg": {
     catches: `A key of a DAG's or task group's \`default_args\` that no operator takes and that is a misspelling of an argument every operator takes: \`"retires"\` for \`retries\`, \`"execution_timout"\`, \`"on_failure_callbak"\`, with the argument it may mean. A key close to none of them may be an argument of an operator mlgen does not know, and is left alone; so is any argument of the operators it knows (\`bash_command\`, \`python_callable\`, ...).`,
     reportedAt: "the key and its value in default_args.",

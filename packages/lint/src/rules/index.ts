@@ -3,6 +3,7 @@ import { airflow3Removed } from "./airflow3-removed.js";
 import { crossDagDependency } from "./cross-dag-dependency.js";
 import { dagNeverCalled } from "./dag-never-called.js";
 import { dependencyCycle } from "./dependency-cycle.js";
+import { duplicateDagId } from "./duplicate-dag-id.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { hardcodedPath } from "./hardcoded-path.js";
@@ -54,6 +55,7 @@ export const RULES: readonly Rule[] = [
   unserializableReturn,
   unrenderedTemplate,
   scheduleNeverRuns,
+  duplicateDagId,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
