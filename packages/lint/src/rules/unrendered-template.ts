@@ -1,6 +1,6 @@
 import { AIRFLOW_CONTEXT_KEYS, jinjaNameUses, mayHoldJinja } from "@mlgen/core";
 import { shown } from "../python/dag-args.js";
-import type { DagTask } from "../python/model.js";
+import type { DagTask, TaskString } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { parameterDefaults } from "../python/signature.js";
 import { callParts, childNamed, stringValue, textOf } from "../python/text.js";
@@ -62,6 +62,16 @@ export const UNRENDERED_ARGS: readonly string[] = [
 /** A file that renders templates itself (`task.render_template(s, context)`, jinja2). */
 const RENDERS =
   /\brender_template\w*\s*\(|\.render\s*\(|\bfrom_string\s*\(|\bjinja2\b|\bTemplate\s*\(/;
+/** Where `{{` and `{%` are in a text, in order. */
+function templateOpeners(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf("{"); i >= 0 && i < text.length - 1; i = text.indexOf("{", i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 123 /* { */ || next === 37 /* % */) out.push(i);
+  }
+  return out;
+}
+
 /** A string that is Python code (a DAG file written by a task), whose templates are its own. */
 const CODE = /\b(?:DAG|\w+Operator|\w+Sensor)\s*\(|\bbash_command\s*=/;
 
@@ -152,25 +162,51 @@ export const unrenderedTemplate = defineRule({
   description:
     "A Jinja template ({{ ds }}, {{ params.x }}) where Airflow never renders it: in a task function's code or parameter defaults, in params, in functools.partial arguments. The task gets the text itself.",
   checkPython(file, report) {
-    if (!file.source.includes("{")) return;
     const src = file.source;
+    // Where a template may open: every finding is a string that holds one.
+    const opens = templateOpeners(src);
+    if (opens.length === 0) return;
+    const holds = (n: PyNode) => {
+      let lo = 0;
+      let hi = opens.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((opens[mid] as number) < n.from) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < opens.length && (opens[lo] as number) < n.to;
+    };
     const at = (n: PyNode) => file.lines.span(n.from, n.to);
-    const rendersItself = RENDERS.test(src);
+    let rendersItself: boolean | null = null;
     const seen = new Set<PyNode>();
+    /** The strings of task functions that may hold a template, by task: read once, when asked. */
+    let byTask: Map<string, TaskString[]> | null = null;
+    const functionStrings = () => {
+      if (byTask) return byTask;
+      byTask = new Map();
+      for (const entry of file.strings) {
+        if (!entry.where.startsWith("function ") || !holds(entry.node)) continue;
+        const list = byTask.get(entry.task) ?? [];
+        list.push(entry);
+        byTask.set(entry.task, list);
+      }
+      return byTask;
+    };
     const taskName = (task: DagTask) => `task '${shown(task.id)}'`;
     // An operator class of the file may render more of its arguments.
     const ownFields = src.includes("template_fields");
     /** BaseOperator arguments given a template, in a task's call or in default_args. */
-    const plainArgs = (args: ReadonlyMap<string, PyNode>, where: string, kind: string) => {
+    const plainArgs = (args: ReadonlyMap<string, PyNode>, where: () => string, kind: string) => {
       if (ownFields) return;
       for (const arg of UNRENDERED_ARGS) {
         const value = args.get(arg);
-        for (const s of value ? stringsOf(value) : []) {
+        if (!value || !holds(value)) continue;
+        for (const s of stringsOf(value)) {
           const jinja = airflowTemplate(src, s);
           if (!jinja) continue;
           report(
             {
-              where: `${kind} '${arg}' of ${where}`,
+              where: `${kind} '${arg}' of ${where()}`,
               jinja,
               reason: `no operator renders '${arg}': Airflow renders only the arguments an operator lists in template_fields`,
               hint: `write the value itself (${arg}=${arg === "email" ? '["ml-oncall@example.com"]' : '"..."'}), or read it when the file is parsed from the environment (os.environ["..."]); a Variable read at parse time costs a database call on every parse`,
@@ -182,21 +218,25 @@ export const unrenderedTemplate = defineRule({
     };
     for (const group of file.groups.values()) {
       if (group.defaultArgs)
-        plainArgs(group.defaultArgs.entries, `task group '${shown(group.id)}'`, "default_args");
+        plainArgs(
+          group.defaultArgs.entries,
+          () => `task group '${shown(group.id)}'`,
+          "default_args",
+        );
     }
     for (const dag of file.dags) {
       if (dag.defaultArgs)
         plainArgs(
           dag.defaultArgs.entries,
-          dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`,
+          () => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`),
           "default_args",
         );
     }
     for (const task of file.tasks) {
-      plainArgs(task.kwargs, taskName(task), "argument");
+      plainArgs(task.kwargs, () => taskName(task), "argument");
       // params of the task (or of its @task decorator).
       const params = task.kwargs.get("params");
-      if (params?.name === "DictionaryExpression") {
+      if (params?.name === "DictionaryExpression" && holds(params)) {
         for (const [name, value] of dictEntries(src, params)) {
           for (const s of stringsOf(value)) {
             const jinja = airflowTemplate(src, s);
@@ -208,7 +248,7 @@ export const unrenderedTemplate = defineRule({
       if (!RUNS_FUNCTION.has(task.operator)) continue;
       // python_callable=functools.partial(fn, ..., "{{ ds }}")
       const callable = task.kwargs.get("python_callable");
-      if (callable?.name === "CallExpression") {
+      if (callable?.name === "CallExpression" && holds(callable)) {
         const parts = callParts(src, callable);
         const args = childNamed(callable, "ArgList");
         if (parts && /(?:^|\.)partial$/.test(parts.callee) && args) {
@@ -241,7 +281,12 @@ export const unrenderedTemplate = defineRule({
       const list = childNamed(fn.node, "ParamList");
       const decorated = task.operator.startsWith("@");
       // Defaults of parameters the task's call does not pass.
-      const passed = decorated ? task.callArgs : opKwargsArgs(task, opKwargs(src, task));
+      const passed =
+        list && holds(list)
+          ? decorated
+            ? task.callArgs
+            : opKwargsArgs(task, opKwargs(src, task))
+          : null;
       if (passed && list) {
         for (const { name, value, position } of parameterDefaults(src, fn.node)) {
           if (position < passed.positional || passed.keywords.has(name)) continue;
@@ -265,11 +310,14 @@ export const unrenderedTemplate = defineRule({
           }
         }
       }
+      const candidates = functionStrings().get(task.id);
+      if (!candidates) continue;
+      rendersItself ??= RENDERS.test(src);
       if (rendersItself) continue;
       // Strings of the function's code, and module-level strings it reads.
-      for (const entry of file.strings) {
+      for (const entry of candidates) {
         const s = entry.node;
-        if (entry.task !== task.id || entry.where !== `function ${fn.name}`) continue;
+        if (entry.where !== `function ${fn.name}`) continue;
         if (list && s.from >= list.from && s.to <= list.to) continue;
         const jinja = airflowTemplate(src, s);
         if (!jinja || CODE.test(textOf(src, s))) continue;
