@@ -10,7 +10,14 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintPythonFiles } from "../../packages/lint/src/index.js";
-import { AIRFLOW2_PYTHON, ensureEngines, inspectDags, PYTHON, tempDir } from "./harness.js";
+import {
+  AIRFLOW2_PYTHON,
+  ensureEngines,
+  type InspectedDags,
+  inspectDags,
+  PYTHON,
+  tempDir,
+} from "./harness.js";
 
 const HEAD = `import pendulum
 
@@ -33,9 +40,13 @@ const FILES: Record<string, string> = {
   "sales_draft.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef sales_daily():\n    EmptyOperator(task_id="draft")\n`,
   "regions.py": `${HEAD}\nfor region in ["eu", "us"]:\n    with DAG(f"scores_{region}", schedule=None, start_date=START):\n        EmptyOperator(task_id="a")\n`,
   "unique.py": `${HEAD}\nwith DAG("unique", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  // One id twice in a file: the last DAG replaces the first, without an error. Not in branches.
+  "twice.py": `${HEAD}\nwith DAG("twice", schedule="@daily", start_date=START, catchup=False):\n    EmptyOperator(task_id="first")\n\nwith DAG("twice", schedule=None, start_date=START):\n    EmptyOperator(task_id="second")\n\n\n@dag(dag_id="twice_decorated", schedule=None, start_date=START)\ndef v1():\n    EmptyOperator(task_id="v1")\n\n\n@dag(dag_id="twice_decorated", schedule=None, start_date=START)\ndef v2():\n    EmptyOperator(task_id="v2")\n\n\nv1()\nv2()\n\nif START.year > 2000:\n    with DAG("branched", schedule=None, start_date=START):\n        EmptyOperator(task_id="new")\nelse:\n    with DAG("branched", schedule=None, start_date=START):\n        EmptyOperator(task_id="old")\n`,
 };
 
 let folder = "";
+/** What each version's DagBag of the folder saw. */
+const seen: Partial<Record<2 | 3, InspectedDags>> = {};
 beforeAll(() => {
   ensureEngines();
   folder = join(tempDir("lint-folder"), "dags");
@@ -44,10 +55,11 @@ beforeAll(() => {
 }, 900_000);
 
 /** DAG id → the files an AirflowDagDuplicatedIdException names, from a DagBag of the folder. */
-function refused(python: string): Record<string, string[]> {
-  const seen = inspectDags(folder, { python });
+function refused(python: string, version: 2 | 3): Record<string, string[]> {
+  const bag = inspectDags(folder, { python });
+  seen[version] = bag;
   const out: Record<string, string[]> = {};
-  for (const error of Object.values(seen.import_errors)) {
+  for (const error of Object.values(bag.import_errors)) {
     const m =
       /AirflowDagDuplicatedIdException: Ignoring DAG (\S+) from (\S+) - also found in (\S+)/.exec(
         error,
@@ -63,14 +75,16 @@ describe.each([
   ["Airflow 2", AIRFLOW2_PYTHON, 2],
 ] as const)("%s", (_name, python, airflowVersion) => {
   it("refuses a duplicate DAG id in exactly the files mlgen lint reports it in (duplicate-dag-id)", async () => {
-    const airflow = refused(python);
+    const airflow = refused(python, airflowVersion);
     const files = readdirSync(folder)
       .sort()
       .map((file) => ({ file, path: join(folder, file) }));
     const linted = await lintPythonFiles(files, { airflowVersion }, 0);
     const mlgen: Record<string, string[]> = {};
     for (const r of linted) {
-      for (const f of r.findings.filter((x) => x.ruleId === "duplicate-dag-id")) {
+      const acrossFiles = (x: (typeof r.findings)[number]) =>
+        x.ruleId === "duplicate-dag-id" && / is also defined in /.test(x.message);
+      for (const f of r.findings.filter(acrossFiles)) {
         const id = /^DAG id '([^']+)'/.exec(f.message)?.[1] as string;
         mlgen[id] = [...(mlgen[id] ?? []), r.file].sort();
         expect(f.severity).toBe("error");
@@ -81,5 +95,30 @@ describe.each([
       scores: ["scores.py", "scores_copy.py"],
     });
     expect(mlgen).toEqual(airflow);
+  }, 600_000);
+
+  it("keeps one of the DAGs a file makes with an id, silently: mlgen lint reports each of them (duplicate-dag-id)", async () => {
+    const bag = seen[airflowVersion] ?? inspectDags(folder, { python });
+    // Airflow loads the file, with one DAG of each id (which one is left to a set's order: not
+    // always the last), and no error; the branches make one.
+    expect(Object.keys(bag.import_errors).filter((f) => f.endsWith("twice.py"))).toEqual([]);
+    expect([["first"], ["second"]]).toContainEqual(Object.keys(bag.dags.twice?.tasks ?? {}));
+    expect([["v1"], ["v2"]]).toContainEqual(Object.keys(bag.dags.twice_decorated?.tasks ?? {}));
+    expect(Object.keys(bag.dags.branched?.tasks ?? {})).toEqual(["new"]);
+    const [twice] = await lintPythonFiles(
+      [{ file: "twice.py", path: join(folder, "twice.py") }],
+      { airflowVersion },
+      0,
+    );
+    const lines = FILES["twice.py"]?.split("\n") ?? [];
+    const dropped = (twice?.findings ?? [])
+      .filter((f) => f.ruleId === "duplicate-dag-id")
+      .map((f) => lines[f.line - 1]?.trim());
+    expect(dropped).toEqual([
+      'with DAG("twice", schedule="@daily", start_date=START, catchup=False):',
+      'with DAG("twice", schedule=None, start_date=START):',
+      '@dag(dag_id="twice_decorated", schedule=None, start_date=START)',
+      '@dag(dag_id="twice_decorated", schedule=None, start_date=START)',
+    ]);
   }, 600_000);
 });

@@ -329,8 +329,7 @@ export const DIAGNOSTICS = {
   },
   MLG2027: {
     severity: "error",
-    message:
-      "DAG id '{id}' is also defined in {other}: Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files",
+    message: "DAG id '{id}' is also defined {other}: {consequence}",
     fix: "give each DAG an id of its own (dag_id=...), or delete the copy (an old version, or a file copied to start a new DAG)",
   },
   MLG3001: {

@@ -1,8 +1,8 @@
 import { type DiagnosticCode, diagnostic } from "@mlgen/core/light";
 import { compareFindings, type Finding, type Located, pointSpan, type Span } from "./finding.js";
 import { analyzeDagFile } from "./python/analyze.js";
+import { literalDagIds } from "./python/dag-args.js";
 import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
-import type { DagFile } from "./python/model.js";
 import { type TemplateFiles, withTemplateFiles } from "./python/templates.js";
 import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
@@ -22,6 +22,8 @@ export interface LintOptions {
 }
 
 const DUPLICATE_DAG_ID = "duplicate-dag-id";
+const ACROSS_FILES =
+  "Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files";
 
 /**
  * A DAG of a file with a literal id, and the duplicate-dag-id finding it would be if another
@@ -30,21 +32,6 @@ const DUPLICATE_DAG_ID = "duplicate-dag-id";
 export interface DagIdAt {
   readonly id: string;
   readonly finding: Finding;
-}
-
-/** The DAGs of a file Airflow builds, with a literal id: not one of an uncalled @dag function. */
-function literalDagIds(file: DagFile): { id: string; span: Span }[] {
-  const out: { id: string; span: Span }[] = [];
-  for (const d of file.dags) {
-    if (d.id === null) continue;
-    if (d.function && file.uncalledDagFunctions.some((fn) => fn.name === d.function)) continue;
-    const node = d.kwargs.get("dag_id");
-    out.push({
-      id: d.id,
-      span: node?.name === "String" ? file.lines.span(node.from, node.to) : d.span,
-    });
-  }
-  return out;
 }
 
 /**
@@ -71,9 +58,13 @@ export function duplicateDagIdFindings(
       const others = list.filter((x) => x.index !== index);
       const first = others[0]?.at.finding as Finding;
       const more = new Set(others.map((x) => x.index)).size - 1;
-      const other = `${first.file}:${first.line}${more > 0 ? ` (and ${more} more file${more === 1 ? "" : "s"})` : ""}`;
+      const other = `in ${first.file}:${first.line}${more > 0 ? ` (and ${more} more file${more === 1 ? "" : "s"})` : ""}`;
       out[index]?.push(
-        finding(rule, at.finding.severity, at.finding.file, at.finding, { id, other }),
+        finding(rule, at.finding.severity, at.finding.file, at.finding, {
+          id,
+          other,
+          consequence: ACROSS_FILES,
+        }),
       );
     }
   }
@@ -209,6 +200,7 @@ export function lintPythonDag(
       const f = finding(duplicate.rule, duplicate.severity, file, at.span, {
         id: at.id,
         other: "",
+        consequence: "",
       });
       candidates.set(f, at.id);
       out.push(f);

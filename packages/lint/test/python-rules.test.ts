@@ -1800,6 +1800,46 @@ with DAG("f", schedule="0 0 32 2 *", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "a DAG id twice in a file (DAG and @dag); not in branches, a loop, or an uncalled @dag function",
+    {
+      rule: "duplicate-dag-id",
+      body: `with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG(dag_id="a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+if X:
+    with DAG("b", schedule=None, default_args=default_args):
+        pass
+else:
+    with DAG("b", schedule=None, default_args=default_args):
+        pass
+for i in range(2):
+    with DAG("c", schedule=None, default_args=default_args):
+        pass
+
+
+@dag(dag_id="d", schedule=None, default_args=default_args)
+def d1():
+    pass
+
+
+@dag(schedule=None, default_args=default_args)
+def d():
+    pass
+
+
+@dag(dag_id="a", schedule=None, default_args=default_args)
+def never():
+    pass
+
+
+d1()
+d()
+`,
+      want: ["1:6", "3:17", "16:13", "21:1"],
+    },
+  ],
+  [
     "a template in a task function's code and in a default the call leaves; the call's own argument is rendered",
     {
       rule: "unrendered-template",

@@ -1308,7 +1308,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       return;
     }
     if (!opName || !/^[A-Z]/.test(opName) || opName === "TaskGroup" || opName === "DAG") {
-      if (last === "DAG" && name) registerDag(node, args);
+      if (last === "DAG" && name) registerDag(node, args, scope);
       return;
     }
     if (!/(Operator|Sensor)$/.test(opName) && !kwargs.has("task_id")) return;
@@ -1376,10 +1376,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return { dict, entries };
   };
 
-  const registerDag = (node: PyNode, args: Args): DagDecl => {
+  const registerDag = (node: PyNode, args: Args, scope: Scope): DagDecl => {
     const idNode = args.kwargs.get("dag_id") ?? args.positional[0];
     const dag: DagDecl = {
       id: idNode ? stringValue(source, idNode) : null,
+      ...(scope.once && !scope.inFunction ? { once: true } : {}),
       span: span(node),
       kwargs: args.kwargs,
       kwargsOpen: args.splat,
@@ -1448,7 +1449,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           if (!scope.inFunction && name) {
             topLevelCalls.push({ callee: name, span: span(c), within: scope.within });
           }
-          const dag = registerDag(c, parseArgs(childNamed(c, "ArgList")));
+          const dag = registerDag(c, parseArgs(childNamed(c, "ArgList")), scope);
           // A DAG made in a loop is a new DAG each time round: its tasks repeat in none.
           inner = { ...inner, dag, repeats: false };
           pending = { kind: "dag", dag };
@@ -1523,13 +1524,17 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // `@setup` / `@teardown` alone make a TaskFlow task too.
         taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
       } else if (short === "dag" && fnName) {
-        const dag = registerDag(dec, {
-          ...args,
-          positional: [],
-          kwargs: args.kwargs.has("dag_id")
-            ? args.kwargs
-            : new Map(args.kwargs).set("dag_id", nameNode as PyNode),
-        });
+        const dag = registerDag(
+          dec,
+          {
+            ...args,
+            positional: [],
+            kwargs: args.kwargs.has("dag_id")
+              ? args.kwargs
+              : new Map(args.kwargs).set("dag_id", nameNode as PyNode),
+          },
+          scope,
+        );
         (dag as { id: string | null }).id = dag.id ?? fnName;
         (dag as { function?: string }).function = fnName;
         dagFunctions.set(fnName, dag);
@@ -1555,11 +1560,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       // function. Its task arguments come from a @task(...) beneath @asset, when there is one.
       const { dec, args } = asset;
       const named = args.kwargs.get("dag_id") ?? args.kwargs.get("name") ?? (nameNode as PyNode);
-      const dag = registerDag(dec, {
-        ...args,
-        positional: [],
-        kwargs: new Map(args.kwargs).set("dag_id", named),
-      });
+      const dag = registerDag(
+        dec,
+        { ...args, positional: [], kwargs: new Map(args.kwargs).set("dag_id", named) },
+        scope,
+      );
       (dag as { id: string | null }).id = dag.id ?? fnName;
       const flow = taskflowFns.get(fnName);
       taskflowFns.delete(fnName);

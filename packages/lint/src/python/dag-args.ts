@@ -4,6 +4,7 @@
  * schedule-never-runs) share it.
  */
 import { PRESET_CRON } from "@mlgen/core";
+import type { Span } from "../finding.js";
 import type { DagDecl, DagFile } from "./model.js";
 import type { PyNode } from "./node.js";
 import { callParts, stringValue, textOf } from "./text.js";
@@ -146,4 +147,22 @@ export function cadence(file: DagFile, node: PyNode): Cadence | null {
     return "unknown";
   }
   return null;
+}
+
+/**
+ * The DAGs of a file Airflow builds once, with a literal id: not in a loop, a branch or a
+ * function, not of an uncalled @dag function.
+ */
+export function literalDagIds(file: DagFile): { id: string; span: Span }[] {
+  const out: { id: string; span: Span }[] = [];
+  for (const d of file.dags) {
+    if (d.id === null || !d.once) continue;
+    if (d.function && file.uncalledDagFunctions.some((fn) => fn.name === d.function)) continue;
+    const node = d.kwargs.get("dag_id");
+    out.push({
+      id: d.id,
+      span: node?.name === "String" ? file.lines.span(node.from, node.to) : d.span,
+    });
+  }
+  return out;
 }

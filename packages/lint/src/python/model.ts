@@ -135,6 +135,11 @@ export interface DagDecl {
   readonly id: string | null;
   /** The @dag function that builds it, for a DAG made by one. */
   readonly function?: string;
+  /**
+   * Made exactly once when the file is parsed: at module level (or decorating a module-level
+   * function), not in a loop, a branch or a function body.
+   */
+  readonly once?: true;
   readonly span: Span;
   readonly kwargs: ReadonlyMap<string, PyNode>;
   /** `DAG(**common)`: arguments the analysis cannot see (default_args among them). */

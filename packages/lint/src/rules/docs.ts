@@ -1076,41 +1076,41 @@ with DAG(
   },
 
   "duplicate-dag-id": {
-    catches: `A DAG id that more than one of the DAG files linted together defines (\`mlgen lint dags/\`): \`DAG("sales_daily", ...)\`, \`dag_id="sales_daily"\`, or a \`@dag\` function named \`sales_daily\` that the file calls, in two files. Reported in each of them, naming another. Only literal ids count, and only DAGs Airflow builds (not an uncalled \`@dag\` function); a file linted alone has nothing to compare, so this rule needs the folder.`,
-    reportedAt: "the DAG's id in each file (the `dag_id` string, or the DAG call).",
-    why: `Airflow keeps one DAG per id. A DagBag of the whole folder (\`airflow dags reserialize\`, tests that load the folder) refuses the later file with \`AirflowDagDuplicatedIdException\`, every DAG of it included. The DAG processor parses each file on its own, so both files are stored under the same id in turn: the DAG's tasks, schedule and code flip with each parse, and runs fail on tasks the other version lacks. It happens when a DAG file is copied to start a new one, or an old version is left beside the new. Real Airflow 3.3 and 2.11 refuse exactly the ids this rule reports (\`test/engines/lint-folder.test.ts\`).`,
+    catches: `A DAG id defined twice, with a literal id (\`DAG("sales_daily", ...)\`, \`dag_id="sales_daily"\`, or a \`@dag\` function named \`sales_daily\` that the file calls), by DAGs Airflow builds once each (not in a loop or a branch, not of an uncalled \`@dag\` function):
+- **in one file**, each definition is reported, naming the other's line;
+- **in two DAG files linted together** (\`mlgen lint dags/\`), each file is reported, naming another. A file linted alone has nothing to compare, so this part needs the folder.`,
+    reportedAt: "the DAG's id (the `dag_id` string), or the DAG call.",
+    why: `Airflow keeps one DAG per id. In one file, it loads one of the DAGs that share an id — whichever it meets last in an unordered set, so not always the last one written — and drops the others without an error. Across files, a DagBag of the whole folder (\`airflow dags reserialize\`, tests that load the folder) refuses the later file with \`AirflowDagDuplicatedIdException\`, every DAG of it included; the DAG processor parses each file on its own, so both are stored under the same id in turn, and the DAG's tasks, schedule and code flip with each parse. It happens when a DAG is copied to start a new one, or an old version is left beside the new. Real Airflow 3.3 and 2.11 behave so for exactly what this rule reports (\`test/engines/lint-folder.test.ts\`).`,
     bad: py(`
-# dags/sales_daily_v2.py, copied from dags/sales_daily.py to try a new model
 ${IMPORTS}
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 ${DEFAULT_ARGS}
 
-with DAG(
-    dag_id="sales_daily",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args=default_args,
-):
+START = pendulum.datetime(2025, 1, 1, tz="UTC")
+
+with DAG("sales_daily", schedule="@daily", start_date=START, catchup=False, default_args=default_args):
+    BashOperator(task_id="score", bash_command="score --model v1 --day {{ ds }}")
+
+# The same DAG with the new model, to compare the two.
+with DAG("sales_daily", schedule="@daily", start_date=START, catchup=False, default_args=default_args):
     BashOperator(task_id="score", bash_command="score --model v2 --day {{ ds }}")
 `),
     good: py(`
-# dags/sales_daily_v2.py, copied from dags/sales_daily.py to try a new model
 ${IMPORTS}
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 ${DEFAULT_ARGS}
 
-with DAG(
-    dag_id="sales_daily_v2",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args=default_args,
-):
+START = pendulum.datetime(2025, 1, 1, tz="UTC")
+
+with DAG("sales_daily", schedule="@daily", start_date=START, catchup=False, default_args=default_args):
+    BashOperator(task_id="score", bash_command="score --model v1 --day {{ ds }}")
+
+# The same DAG with the new model, to compare the two.
+with DAG("sales_daily_v2", schedule="@daily", start_date=START, catchup=False, default_args=default_args):
     BashOperator(task_id="score", bash_command="score --model v2 --day {{ ds }}")
 `),
   },
