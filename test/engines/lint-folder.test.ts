@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintPythonFiles } from "../../packages/lint/src/index.js";
+import { DAG_HEAD } from "./dag-head.js";
 import {
   AIRFLOW2_PYTHON,
   ensureEngines,
@@ -19,29 +20,16 @@ import {
   tempDir,
 } from "./harness.js";
 
-const HEAD = `import pendulum
-
-try:
-    from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG, dag
-except ImportError:
-    from airflow import DAG
-    from airflow.decorators import dag
-    from airflow.operators.empty import EmptyOperator
-
-START = pendulum.datetime(2025, 1, 1, tz="UTC")
-`;
-
 const FILES: Record<string, string> = {
-  "sales_daily.py": `${HEAD}\nwith DAG("sales_daily", schedule="@daily", start_date=START, catchup=False):\n    EmptyOperator(task_id="score")\n\nwith DAG("sales_only_here", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
-  "sales_daily_v2.py": `${HEAD}\n@dag(schedule="@daily", start_date=START, catchup=False)\ndef sales_daily():\n    EmptyOperator(task_id="score_v2")\n\n\nsales_daily()\n`,
-  "scores.py": `${HEAD}\nwith DAG(dag_id="scores", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
-  "scores_copy.py": `${HEAD}\nwith DAG(dag_id="scores", schedule=None, start_date=START):\n    EmptyOperator(task_id="b")\n`,
-  "sales_draft.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef sales_daily():\n    EmptyOperator(task_id="draft")\n`,
-  "regions.py": `${HEAD}\nfor region in ["eu", "us"]:\n    with DAG(f"scores_{region}", schedule=None, start_date=START):\n        EmptyOperator(task_id="a")\n`,
-  "unique.py": `${HEAD}\nwith DAG("unique", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "sales_daily.py": `${DAG_HEAD}\nwith DAG("sales_daily", schedule="@daily", start_date=START, catchup=False):\n    EmptyOperator(task_id="score")\n\nwith DAG("sales_only_here", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "sales_daily_v2.py": `${DAG_HEAD}\n@dag(schedule="@daily", start_date=START, catchup=False)\ndef sales_daily():\n    EmptyOperator(task_id="score_v2")\n\n\nsales_daily()\n`,
+  "scores.py": `${DAG_HEAD}\nwith DAG(dag_id="scores", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "scores_copy.py": `${DAG_HEAD}\nwith DAG(dag_id="scores", schedule=None, start_date=START):\n    EmptyOperator(task_id="b")\n`,
+  "sales_draft.py": `${DAG_HEAD}\n@dag(schedule=None, start_date=START)\ndef sales_daily():\n    EmptyOperator(task_id="draft")\n`,
+  "regions.py": `${DAG_HEAD}\nfor region in ["eu", "us"]:\n    with DAG(f"scores_{region}", schedule=None, start_date=START):\n        EmptyOperator(task_id="a")\n`,
+  "unique.py": `${DAG_HEAD}\nwith DAG("unique", schedule=None, start_date=START):\n    EmptyOperator(task_id="a")\n`,
   // One id twice in a file: the last DAG replaces the first, without an error. Not in branches.
-  "twice.py": `${HEAD}\nwith DAG("twice", schedule="@daily", start_date=START, catchup=False):\n    EmptyOperator(task_id="first")\n\nwith DAG("twice", schedule=None, start_date=START):\n    EmptyOperator(task_id="second")\n\n\n@dag(dag_id="twice_decorated", schedule=None, start_date=START)\ndef v1():\n    EmptyOperator(task_id="v1")\n\n\n@dag(dag_id="twice_decorated", schedule=None, start_date=START)\ndef v2():\n    EmptyOperator(task_id="v2")\n\n\nv1()\nv2()\n\nif START.year > 2000:\n    with DAG("branched", schedule=None, start_date=START):\n        EmptyOperator(task_id="new")\nelse:\n    with DAG("branched", schedule=None, start_date=START):\n        EmptyOperator(task_id="old")\n`,
+  "twice.py": `${DAG_HEAD}\nwith DAG("twice", schedule="@daily", start_date=START, catchup=False):\n    EmptyOperator(task_id="first")\n\nwith DAG("twice", schedule=None, start_date=START):\n    EmptyOperator(task_id="second")\n\n\n@dag(dag_id="twice_decorated", schedule=None, start_date=START)\ndef v1():\n    EmptyOperator(task_id="v1")\n\n\n@dag(dag_id="twice_decorated", schedule=None, start_date=START)\ndef v2():\n    EmptyOperator(task_id="v2")\n\n\nv1()\nv2()\n\nif START.year > 2000:\n    with DAG("branched", schedule=None, start_date=START):\n        EmptyOperator(task_id="new")\nelse:\n    with DAG("branched", schedule=None, start_date=START):\n        EmptyOperator(task_id="old")\n`,
 };
 
 let folder = "";

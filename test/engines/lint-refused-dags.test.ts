@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintPythonSource } from "../../packages/lint/src/index.js";
+import { DAG_HEAD as HEAD } from "./dag-head.js";
 import {
   AIRFLOW2_PYTHON,
   ensureEngines,
@@ -29,24 +30,6 @@ import {
   PYTHON,
   tempDir,
 } from "./harness.js";
-
-const HEAD = `import pendulum
-
-try:
-    from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG, TaskGroup, chain, cross_downstream, dag, task, task_group
-    from airflow.task.trigger_rule import TriggerRule
-except ImportError:
-    from airflow import DAG
-    from airflow.decorators import dag, task, task_group
-    from airflow.models.baseoperator import chain, cross_downstream
-    from airflow.operators.empty import EmptyOperator
-    from airflow.utils.task_group import TaskGroup
-    from airflow.utils.trigger_rule import TriggerRule
-
-START = pendulum.datetime(2026, 1, 1)
-TABLES = ["orders", "users"]
-`;
 
 const dag = (id: string, body: string) =>
   `${HEAD}\nwith DAG("${id}", schedule=None, start_date=START):\n${body

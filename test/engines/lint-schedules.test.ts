@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { lintPythonSource } from "../../packages/lint/src/index.js";
+import { DAG_HEAD } from "./dag-head.js";
 import {
   AIRFLOW2_VENV,
   airflowEnv,
@@ -23,19 +24,7 @@ import {
   VENV,
 } from "./harness.js";
 
-const HEAD = `import pendulum
-
-try:
-    from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG
-except ImportError:
-    from airflow import DAG
-    from airflow.operators.empty import EmptyOperator
-from airflow.timetables.interval import CronDataIntervalTimetable
-from airflow.timetables.trigger import CronTriggerTimetable
-
-START = pendulum.datetime(2025, 1, 1, tz="UTC")
-`;
+const HEAD = `${DAG_HEAD}from airflow.timetables.interval import CronDataIntervalTimetable\nfrom airflow.timetables.trigger import CronTriggerTimetable\n`;
 
 /** DAG id → its schedule argument, as the file writes it. */
 const SCHEDULES: Record<string, string> = {

@@ -159,7 +159,8 @@ export const helperKey = (within: string | null, name: string) => `${within ?? "
 
 const GROUP = "g:";
 const MAIN_GUARD = /^__name__\s*==\s*(['"])__main__\1$|^(['"])__main__\2\s*==\s*__name__$/;
-const PYTHON_OPERATORS = new Set([
+/** Operators that run a Python function of the file (`python_callable`) as the task. */
+export const PYTHON_OPERATORS: ReadonlySet<string> = new Set([
   "PythonOperator",
   "BranchPythonOperator",
   "ShortCircuitOperator",
@@ -170,7 +171,7 @@ const PYTHON_OPERATORS = new Set([
 ]);
 const NO_XCOM_OPERATORS = new Set(["EmptyOperator", "DummyOperator"]);
 /** TaskFlow decorators whose XCom is the function's return value. */
-const RETURNING_DECORATORS = new Set([
+export const RETURNING_DECORATORS: ReadonlySet<string> = new Set([
   "@task",
   "@task.python",
   "@task.virtualenv",

@@ -1,4 +1,5 @@
 import { AIRFLOW_CONTEXT_KEYS, jinjaNameUses, mayHoldJinja } from "@mlgen/core";
+import { PYTHON_OPERATORS, RETURNING_DECORATORS } from "../python/analyze.js";
 import { shown } from "../python/dag-args.js";
 import type { DagTask, TaskString } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
@@ -24,25 +25,11 @@ const OBJECTS = new Set(
 );
 
 /** Operators and decorators that run a Python function of the file as the task, unrendered. */
-const RUNS_FUNCTION = new Set([
-  "PythonOperator",
-  "BranchPythonOperator",
-  "ShortCircuitOperator",
-  "PythonVirtualenvOperator",
-  "ExternalPythonOperator",
-  "BranchPythonVirtualenvOperator",
-  "BranchExternalPythonOperator",
+const RUNS_FUNCTION: ReadonlySet<string> = new Set([
+  ...PYTHON_OPERATORS,
+  ...RETURNING_DECORATORS,
   "PythonSensor",
-  "@task",
-  "@task.python",
-  "@task.virtualenv",
-  "@task.external_python",
-  "@task.branch",
-  "@task.short_circuit",
   "@task.sensor",
-  "@task.docker",
-  "@task.kubernetes",
-  "@task.pyspark",
 ]);
 
 /**
