@@ -25,7 +25,8 @@ with DAG("orders", schedule=None, default_args={"retries": 1, "execution_timeout
 /** Line 8 pulls the XCom of a task that is not upstream of it: missing-xcom-key, an error. */
 const BAD_DAG = `${HEADER}    report = BashOperator(task_id="report", bash_command="echo {{ ti.xcom_pull(task_ids='extract') }}")
 `;
-const CLEAN_DAG = `${BAD_DAG}    extract >> report
+/** The same DAG fixed, under an id of its own (one id in two files is duplicate-dag-id's). */
+const CLEAN_DAG = `${BAD_DAG.replace('DAG("orders"', 'DAG("orders_fixed"')}    extract >> report
 `;
 
 let work = "";
