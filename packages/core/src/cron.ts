@@ -45,7 +45,10 @@ function atom(text: string, f: (typeof FIELDS)[number]): number | null {
  * schedules a run). test/engines/cron-croniter.test.ts holds it to the pinned croniter.
  */
 export function cronProblem(expression: string): string | null {
-  return cronSyntaxProblem(expression) ?? neverOccurs(expression.trim().split(/\s+/));
+  const syntax = cronSyntaxProblem(expression);
+  if (syntax !== null) return syntax;
+  const never = cronNeverComes(expression);
+  return never === null ? null : `${never}, so the schedule never runs`;
 }
 
 /** What croniter refuses in a 5-field cron expression (as cronProblem, days that never come aside). */
@@ -112,17 +115,20 @@ function fieldValues(part: string, f: (typeof FIELDS)[number]): Set<number> | nu
  * A valid expression whose days never come: a day of the month that none of its months has
  * (`0 0 31 2 *`, `0 0 30 2 *`). croniter finds no run for it, and Airflow never schedules one.
  * Only when the day of the week is `*`: with both restricted, either one matching is a day.
+ * Why, in words (`day of month '30' never comes in month '2' (FEB has fewer days)`), or null;
+ * for an expression croniter refuses (cronSyntaxProblem), null or a reason of no meaning.
  */
-function neverOccurs(parts: readonly string[]): string | null {
-  const [, , dom = "", month = "", dow = ""] = parts;
-  if (dow !== "*" && dow !== "?") return null;
+export function cronNeverComes(expression: string): string | null {
+  const [, , dom = "", month = "", dow = ""] = expression.trim().split(/\s+/);
+  // Only a day past the 28th can be missing from every month a schedule names.
+  if ((dow !== "*" && dow !== "?") || !/29|3[01]/.test(dom)) return null;
   const days = fieldValues(dom, FIELDS[2] as (typeof FIELDS)[number]);
   const months = fieldValues(month, FIELDS[3] as (typeof FIELDS)[number]);
   if (!days || !months) return null;
   const first = Math.min(...days);
   if ([...months].some((m) => first <= (MONTH_DAYS[m - 1] ?? 31))) return null;
   const names = [...months].map((m) => MONTHS[m - 1]).join(", ");
-  return `day of month '${dom}' never comes in month '${month}' (${names} ${months.size === 1 ? "has" : "have"} fewer days), so the schedule never runs`;
+  return `day of month '${dom}' never comes in month '${month}' (${names} ${months.size === 1 ? "has" : "have"} fewer days)`;
 }
 
 /** Each preset Airflow has as the cron expression croniter reads it (`@once`, `@continuous` aside). */

@@ -26,12 +26,16 @@ const ACROSS_FILES =
   "Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files";
 
 /**
- * A DAG of a file with a literal id, and the duplicate-dag-id finding it would be if another
- * file defined the same id (its message completed by duplicateDagIdFindings).
+ * A DAG of a file with a literal id, where a duplicate-dag-id finding would point if another
+ * file defined the same id (made by duplicateDagIdFindings), and with what severity.
  */
-export interface DagIdAt {
+export interface DagIdAt extends Span {
   readonly id: string;
-  readonly finding: Finding;
+  readonly file: string;
+  readonly severity: Finding["severity"];
+  /** For applySuppressions. */
+  readonly ruleId: string;
+  readonly code: string;
 }
 
 /**
@@ -56,15 +60,11 @@ export function duplicateDagIdFindings(
     if (files.size < 2) continue;
     for (const { index, at } of list) {
       const others = list.filter((x) => x.index !== index);
-      const first = others[0]?.at.finding as Finding;
+      const first = others[0]?.at as DagIdAt;
       const more = new Set(others.map((x) => x.index)).size - 1;
       const other = `in ${first.file}:${first.line}${more > 0 ? ` (and ${more} more file${more === 1 ? "" : "s"})` : ""}`;
       out[index]?.push(
-        finding(rule, at.finding.severity, at.finding.file, at.finding, {
-          id,
-          other,
-          consequence: ACROSS_FILES,
-        }),
+        finding(rule, at.severity, at.file, at, { id, other, consequence: ACROSS_FILES }),
       );
     }
   }
@@ -191,38 +191,40 @@ export function lintPythonDag(
       out.push(finding(rule, refused ? "error" : severity, file, at, args));
     });
   }
-  // The DAG ids a folder-level check compares across files (duplicate-dag-id), each as the
-  // finding it would be, so that a suppression comment on its line silences it like any other.
-  const duplicate = broken ? undefined : rules.find((r) => r.rule.id === DUPLICATE_DAG_ID);
-  const candidates = new Map<Finding, string>();
-  if (duplicate) {
-    for (const at of literalDagIds(dag)) {
-      const f = finding(duplicate.rule, duplicate.severity, file, at.span, {
-        id: at.id,
-        other: "",
-        consequence: "",
-      });
-      candidates.set(f, at.id);
-      out.push(f);
-    }
-  }
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.
   const sources = new Map([[file, source]]);
   for (const t of dag.templates) sources.set(t.file, t.text);
-  const unsuppressed =
-    out.length > 0 && [...sources.values()].some((text) => text.includes("mlgen"))
+  let suppressions: boolean | undefined;
+  const unsuppressed = <F extends Pick<Finding, "file" | "line" | "ruleId" | "code">>(
+    found: F[],
+  ): F[] => {
+    if (found.length === 0) return found;
+    suppressions ??= [...sources.values()].some((text) => text.includes("mlgen"));
+    return suppressions
       ? applySuppressions(
-          out,
+          found,
           sources,
           new Map([[file, dag.mlgenComments]]),
           new Map([[file, dag.stringStatements]]),
         )
-      : out;
-  const kept = candidates.size > 0 ? unsuppressed.filter((f) => !candidates.has(f)) : unsuppressed;
-  const dagIds = unsuppressed.flatMap((f) => {
-    const id = candidates.get(f);
-    return id === undefined ? [] : [{ id, finding: f }];
-  });
+      : found;
+  };
+  const kept = unsuppressed(out);
+  // The DAG ids a check across files compares (duplicate-dag-id), where its finding would be,
+  // so that a suppression comment there silences it as it does any finding.
+  const duplicate = broken ? undefined : rules.find((r) => r.rule.id === DUPLICATE_DAG_ID);
+  const dagIds = duplicate
+    ? unsuppressed(
+        literalDagIds(dag).map(({ id, span }) => ({
+          id,
+          file,
+          ...span,
+          severity: duplicate.severity,
+          ruleId: duplicate.rule.id,
+          code: duplicate.rule.code,
+        })),
+      )
+    : [];
   const templateSources = new Map<string, string>();
   for (const f of kept) {
     const text = f.file === file ? undefined : sources.get(f.file);

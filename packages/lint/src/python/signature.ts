@@ -6,6 +6,8 @@ export interface Parameter {
   readonly name: string;
   readonly kind: "positional" | "keyword" | "var-positional" | "var-keyword";
   readonly hasDefault: boolean;
+  /** The default as written, when it has one. */
+  readonly default?: PyNode;
 }
 
 /**
@@ -25,7 +27,8 @@ export function parameters(source: string, def: PyNode): Parameter[] | null {
   /** One parameter's nodes, from one comma to the next; false when it is not a parameter. */
   const take = (): boolean => {
     const [first, second] = segment;
-    const hasDefault = segment.some((n) => n.name === "AssignOp");
+    const assign = segment.findIndex((n) => n.name === "AssignOp");
+    const value = assign >= 0 ? segment[assign + 1] : undefined;
     segment = [];
     if (!first) return true;
     if (first.name === "*") {
@@ -44,7 +47,8 @@ export function parameters(source: string, def: PyNode): Parameter[] | null {
     out.push({
       name: textOf(source, first),
       kind: keywordOnly ? "keyword" : "positional",
-      hasDefault,
+      hasDefault: assign >= 0,
+      ...(value ? { default: value } : {}),
     });
     return true;
   };
@@ -111,21 +115,19 @@ export interface ParameterDefault {
   readonly position: number;
 }
 
-/** The parameters of a `def` that have a default, in order. */
+/** The parameters of a `def` that have a default, in order (none where `parameters` gives up). */
 export function parameterDefaults(source: string, def: PyNode): ParameterDefault[] {
   const out: ParameterDefault[] = [];
-  let name: string | null = null;
   let position = 0;
-  let keywordOnly = false;
-  for (let c = childNamed(def, "ParamList")?.firstChild; c; c = c.nextSibling) {
-    if (c.name === "," || c.name === "(") name = null;
-    else if (c.name === "*" || c.name === "**") keywordOnly = true;
-    else if (c.name === "VariableName" && name === null) {
-      name = textOf(source, c);
-      if (!keywordOnly) position++;
-    } else if (c.name === "AssignOp" && name !== null && c.nextSibling) {
-      out.push({ name, value: c.nextSibling, position: keywordOnly ? Infinity : position - 1 });
+  for (const p of parameters(source, def) ?? []) {
+    if (p.default) {
+      out.push({
+        name: p.name,
+        value: p.default,
+        position: p.kind === "positional" ? position : Number.POSITIVE_INFINITY,
+      });
     }
+    if (p.kind === "positional") position++;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { cronProblem, cronSyntaxProblem } from "@mlgen/core";
+import { cronNeverComes, cronSyntaxProblem } from "@mlgen/core";
 import { cadence, dagName, scheduleOf } from "../python/dag-args.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -21,16 +21,13 @@ export const scheduleNeverRuns = defineRule({
       if (schedule === null || schedule === "default") continue;
       const how = cadence(file, schedule.node);
       if (how === null || how === "unknown" || !("cron" in how)) continue;
-      // Only a day of the month past the 28th can be missing from every month it names.
-      if (!/(?:29|3[01])/.test(how.cron.trim().split(/\s+/)[2] ?? "")) continue;
-      if (cronSyntaxProblem(how.cron) !== null) continue;
-      const why = cronProblem(how.cron);
-      if (!why) continue;
+      const why = cronNeverComes(how.cron);
+      if (why === null || cronSyntaxProblem(how.cron) !== null) continue;
       report(
         {
           dag: dagName(dag),
           schedule: `${schedule.arg}=${textOf(file.source, schedule.node).replace(/\s+/g, " ").slice(0, 60)}`,
-          reason: why.replace(/, so the schedule never runs$/, ""),
+          reason: why,
         },
         file.lines.span(schedule.node.from, schedule.node.to),
       );

@@ -1,6 +1,6 @@
 import { AIRFLOW_CONTEXT_KEYS, jinjaNameUses, mayHoldJinja } from "@mlgen/core";
 import { PYTHON_OPERATORS, RETURNING_DECORATORS } from "../python/analyze.js";
-import { shown } from "../python/dag-args.js";
+import { dagName, shown } from "../python/dag-args.js";
 import type { DagTask, TaskString } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { parameterDefaults } from "../python/signature.js";
@@ -212,12 +212,7 @@ export const unrenderedTemplate = defineRule({
         );
     }
     for (const dag of file.dags) {
-      if (dag.defaultArgs)
-        plainArgs(
-          dag.defaultArgs.entries,
-          () => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`),
-          "default_args",
-        );
+      if (dag.defaultArgs) plainArgs(dag.defaultArgs.entries, () => dagName(dag), "default_args");
     }
     for (const task of file.tasks) {
       plainArgs(task.kwargs, () => taskName(task), "argument");
@@ -334,7 +329,7 @@ export const unrenderedTemplate = defineRule({
     }
     // A DAG's params, and params in its default_args.
     for (const dag of file.dags) {
-      const name = dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`;
+      const name = dagName(dag);
       const fromDefaults = dag.defaultArgs?.entries.get("params");
       const dicts = [
         ...(dag.params ? [dag.params.dict.node] : []),
