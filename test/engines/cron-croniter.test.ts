@@ -7,7 +7,12 @@
 import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cronProblem, timezoneProblem } from "../../packages/compiler/src/index.js";
-import { cronFireCount, PRESET_CRON } from "../../packages/core/src/index.js";
+import {
+  cronFireCount,
+  cronFiresAt,
+  cronTimes,
+  PRESET_CRON,
+} from "../../packages/core/src/index.js";
 import { AIRFLOW2_PYTHON, ensureEngines, PYTHON } from "./harness.js";
 
 const EXPRESSIONS = [
@@ -158,8 +163,8 @@ const SPANS = [
   ["2019-02-27T10:07:00Z", "2021-03-01T00:00:01Z"],
 ] as const;
 
-describe("cronFireCount agrees with croniter", () => {
-  let counts: Record<string, number>;
+describe("cronFireCount, cronTimes and cronFiresAt agree with croniter", () => {
+  let counts: Record<string, { n: number; first: string[]; last: string[] }>;
   beforeAll(() => {
     ensureEngines();
     // croniter's run times in [from, to): the first at or after from, up to to.
@@ -172,7 +177,7 @@ describe("cronFireCount agrees with croniter", () => {
       "    start = datetime.fromisoformat(a.replace('Z', '+00:00'))",
       "    end = datetime.fromisoformat(b.replace('Z', '+00:00'))",
       "    it = croniter(e, start - timedelta(seconds=1))",
-      "    n = 0",
+      "    ts = []",
       "    while True:",
       "        try:",
       "            t = it.get_next(datetime)",
@@ -180,8 +185,9 @@ describe("cronFireCount agrees with croniter", () => {
       "            break",
       "        if t >= end:",
       "            break",
-      "        n += 1 if t >= start else 0",
-      "    out[f'{e}|{a}|{b}'] = n",
+      "        if t >= start:",
+      "            ts.append(t.isoformat().replace('+00:00', '.000Z'))",
+      "    out[f'{e}|{a}|{b}'] = {'n': len(ts), 'first': ts[:25], 'last': ts[::-1][:25]}",
       "print(json.dumps(out))",
     ].join("\n");
     const cases = COUNTED.flatMap((e) => SPANS.map(([a, b]) => [e, a, b]));
@@ -197,7 +203,25 @@ describe("cronFireCount agrees with croniter", () => {
   it.each(COUNTED)("%s", (expression) => {
     for (const [a, b] of SPANS) {
       const want = counts[`${expression}|${a}|${b}`];
-      expect(cronFireCount(expression, new Date(a), new Date(b)), `${a} to ${b}`).toBe(want);
+      const [from, to] = [new Date(a), new Date(b)];
+      expect(cronFireCount(expression, from, to), `${a} to ${b}`).toBe(want?.n);
+      const first = cronTimes(expression, from, to, 25)?.map((d) => d.toISOString());
+      const last = cronTimes(expression, from, to, 25, true)?.map((d) => d.toISOString());
+      expect(first, `first times, ${a} to ${b}`).toEqual(want?.first);
+      expect(last, `last times, ${a} to ${b}`).toEqual(want?.last);
+      // Each time croniter gives fires; the minute after one fires when croniter's next is it.
+      const seq = want?.first ?? [];
+      seq.forEach((t, i) => {
+        const at = new Date(t);
+        expect(cronFiresAt(expression, at), t).toBe(true);
+        const next = new Date(at.getTime() + 60_000);
+        if (i + 1 < seq.length) {
+          expect(cronFiresAt(expression, next), next.toISOString()).toBe(
+            seq[i + 1] === next.toISOString(),
+          );
+        }
+      });
+      expect(cronFiresAt(expression, new Date(from.getTime() + 1)), "a time with ms").toBe(false);
     }
   });
 
@@ -205,6 +229,8 @@ describe("cronFireCount agrees with croniter", () => {
     const [a, b] = [new Date("2024-01-01T00:00:00Z"), new Date("2025-01-01T00:00:00Z")];
     for (const e of ["0 3 L * *", "0 3 * * 1#2", "0 3 15W * *", "0 3 * * FRI-MON", "0 3 * *"]) {
       expect(cronFireCount(e, a, b), e).toBeNull();
+      expect(cronTimes(e, a, b, 10), e).toBeNull();
+      expect(cronFiresAt(e, a), e).toBeNull();
     }
   });
 });

@@ -145,14 +145,23 @@ export const PRESET_CRON: Readonly<Record<string, string>> = {
 
 const DAY_MS = 86_400_000;
 
+/** A cron expression's days and times of day, in UTC, as croniter reads them (see cronDays). */
+interface CronDays {
+  /** The times of day it fires at, in ms after midnight, ascending. */
+  readonly times: readonly number[];
+  /** Whether it fires on a day (days since 1970-01-01). */
+  readonly on: (day: number) => boolean;
+  /** It fires on every day of every month (`@daily`, `0 3 * * *`). */
+  readonly everyDay: boolean;
+}
+
 /**
- * How many times a 5-field cron expression fires in [from, to), read in UTC, as croniter
- * counts them: a day is one of the expression's months and, when both day fields are
- * restricted, either of them (croniter's `day_or`). Null for what this does not model: an
- * invalid expression, croniter's extensions (`L`, `W`, `#`) and ranges that wrap (`FRI-MON`).
- * test/engines/cron-croniter.test.ts holds it to the pinned croniter.
+ * A 5-field cron expression read in UTC as croniter reads it: a day is one of the expression's
+ * months and, when both day fields are restricted, either of them (croniter's `day_or`). Null
+ * for what this does not model: an invalid expression, croniter's extensions (`L`, `W`, `#`)
+ * and ranges that wrap (`FRI-MON`). test/engines/cron-croniter.test.ts holds it to croniter.
  */
-export function cronFireCount(expression: string, from: Date, to: Date): number | null {
+function cronDays(expression: string): CronDays | null {
   if (cronSyntaxProblem(expression) !== null) return null;
   const parts = expression.trim().split(/\s+/);
   if (/[LW]/i.test(parts[2] ?? "") || /[L#]/i.test(parts[4] ?? "")) return null;
@@ -165,7 +174,28 @@ export function cronFireCount(expression: string, from: Date, to: Date): number 
   if (dows.has(7)) dows.add(0);
   const domAny = any(parts[2]);
   const dowAny = any(parts[4]);
-  const times = [...hours].flatMap((h) => [...minutes].map((m) => (h * 60 + m) * 60_000));
+  const times = [...hours]
+    .flatMap((h) => [...minutes].map((m) => (h * 60 + m) * 60_000))
+    .sort((a, b) => a - b);
+  const everyDay = domAny && dowAny && months.size === 12;
+  const on = (day: number) => {
+    if (everyDay) return true;
+    const date = new Date(day * DAY_MS);
+    if (!months.has(date.getUTCMonth() + 1)) return false;
+    const dom = doms.has(date.getUTCDate());
+    const dow = dows.has(date.getUTCDay());
+    return domAny ? dowAny || dow : dowAny ? dom : dom || dow;
+  };
+  return { times, on, everyDay };
+}
+
+/**
+ * How many times a 5-field cron expression fires in [from, to), read in UTC, as croniter
+ * counts them (see cronDays); null for what cronDays does not model.
+ */
+export function cronFireCount(expression: string, from: Date, to: Date): number | null {
+  const cron = cronDays(expression);
+  if (!cron) return null;
   const start = from.getTime();
   const end = to.getTime();
   if (!(end > start)) return 0;
@@ -173,25 +203,67 @@ export function cronFireCount(expression: string, from: Date, to: Date): number 
   const last = Math.floor((end - 1) / DAY_MS);
   let count = 0;
   const onBoundary = (day: number) => {
-    for (const t of times) {
+    for (const t of cron.times) {
       const at = day * DAY_MS + t;
       if (at >= start && at < end) count++;
     }
   };
-  // Every day of every month (`@daily`, `0 3 * * *`): the days between the two ends are whole.
-  if (domAny && dowAny && months.size === 12) {
+  // Every day of every month: the days between the two ends are whole.
+  if (cron.everyDay) {
     onBoundary(first);
     if (last > first) onBoundary(last);
-    return count + Math.max(0, last - first - 1) * times.length;
+    return count + Math.max(0, last - first - 1) * cron.times.length;
   }
   for (let day = first; day <= last; day++) {
-    const date = new Date(day * DAY_MS);
-    if (!months.has(date.getUTCMonth() + 1)) continue;
-    const dom = doms.has(date.getUTCDate());
-    const dow = dows.has(date.getUTCDay());
-    if (!(domAny ? dowAny || dow : dowAny ? dom : dom || dow)) continue;
-    if (day > first && day < last) count += times.length;
+    if (!cron.on(day)) continue;
+    if (day > first && day < last) count += cron.times.length;
     else onBoundary(day);
   }
   return count;
+}
+
+/**
+ * Whether a 5-field cron expression fires at an instant, read in UTC (to the millisecond: a
+ * time with seconds is none of its times); null for what cronDays does not model.
+ */
+export function cronFiresAt(expression: string, at: Date): boolean | null {
+  const cron = cronDays(expression);
+  if (!cron) return null;
+  const t = at.getTime();
+  const day = Math.floor(t / DAY_MS);
+  return cron.on(day) && cron.times.includes(t - day * DAY_MS);
+}
+
+/**
+ * The times a 5-field cron expression fires in [from, to), read in UTC: the first `limit` of
+ * them, or with `latestFirst` the last `limit`, latest first; null for what cronDays does not
+ * model. Days it skips cost a check each, so a window of years is cheap.
+ */
+export function cronTimes(
+  expression: string,
+  from: Date,
+  to: Date,
+  limit: number,
+  latestFirst = false,
+): Date[] | null {
+  const cron = cronDays(expression);
+  if (!cron) return null;
+  const start = from.getTime();
+  const end = to.getTime();
+  const out: Date[] = [];
+  if (!(end > start) || limit <= 0) return out;
+  const first = Math.floor(start / DAY_MS);
+  const last = Math.floor((end - 1) / DAY_MS);
+  const times = latestFirst ? [...cron.times].reverse() : cron.times;
+  for (let k = 0; k <= last - first; k++) {
+    const day = latestFirst ? last - k : first + k;
+    if (!cron.on(day)) continue;
+    for (const t of times) {
+      const at = day * DAY_MS + t;
+      if (at < start || at >= end) continue;
+      out.push(new Date(at));
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
 }
