@@ -332,6 +332,11 @@ export const DIAGNOSTICS = {
     message: "DAG id '{id}' is also defined {other}: {consequence}",
     fix: "give each DAG an id of its own (dag_id=...), or delete the copy (an old version, or a file copied to start a new DAG)",
   },
+  MLG2028: {
+    severity: "error",
+    message: "sensor '{task}' waits for the run of DAG '{target}' at {looksFor}, but {outcome}",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -4,7 +4,7 @@ import { isAbsolute, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import { compareFindings, type Finding, type Span } from "./finding.js";
-import { type DagIdAt, duplicateDagIdFindings, type LintOptions, lintPythonDag } from "./lint.js";
+import { type AcrossFiles, findingsAcrossFiles, type LintOptions, lintPythonDag } from "./lint.js";
 import { loadPythonSyntaxCheck } from "./python/syntax.js";
 import type { TemplateFiles } from "./python/templates.js";
 
@@ -29,8 +29,8 @@ export interface LintedFile {
   readonly failure?: string;
   /** The file could not be read (permissions, removed meanwhile): `failure` says why. */
   readonly unreadable?: boolean;
-  /** Its DAGs with literal ids, for the check across files (duplicate-dag-id). */
-  readonly dagIds?: readonly DagIdAt[];
+  /** What the checks across files need of it (DAG ids, schedules, sensors), when it has any. */
+  readonly across?: AcrossFiles;
 }
 
 /** What a worker is sent: the files of one chunk. */
@@ -290,7 +290,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
     return { file: f.file, findings: [], source: null, syntaxUnchecked: false };
   }
   try {
-    const { findings, syntaxUnchecked, templateSources, templatesRead, dagIds } = lintPythonDag(
+    const { findings, syntaxUnchecked, templateSources, templatesRead, across } = lintPythonDag(
       f.file,
       source,
       options,
@@ -303,7 +303,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
       source: findings.some((x) => x.file === f.file) ? source : null,
       ...(templateSources.size > 0 ? { templateSources } : {}),
       ...(templatesRead.length > 0 ? { templatesRead } : {}),
-      ...(dagIds.length > 0 ? { dagIds } : {}),
+      ...(across.dagIds.length + across.ids.length + across.waits.length > 0 ? { across } : {}),
       syntaxUnchecked,
     };
   } catch (e) {
@@ -346,8 +346,9 @@ export async function lintPythonFiles(
     await loadPythonSyntaxCheck();
     for (const i of unchecked) results[i] = lintPythonFile(files[i] as PythonFile, options);
   }
-  // What only the files together show: a DAG id that two of them define.
-  duplicateDagIdFindings(results.map((r) => r.dagIds)).forEach((found, i) => {
+  // What only the files together show: a DAG id that two of them define, a sensor waiting for
+  // another file's DAG at dates it never runs at.
+  findingsAcrossFiles(results.map((r) => r.across)).forEach((found, i) => {
     const r = results[i] as LintedFile;
     if (found.length === 0) return;
     // The file's text, for code frames, when it had no finding of its own until now.

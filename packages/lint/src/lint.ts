@@ -6,6 +6,13 @@ import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
 import { type TemplateFiles, withTemplateFiles } from "./python/templates.js";
 import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
+import {
+  type DagSchedule,
+  dagSchedules,
+  type ExternalWait,
+  externalWaits,
+  judgeWait,
+} from "./rules/external-schedule-mismatch.js";
 import { RULES } from "./rules/index.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -22,15 +29,12 @@ export interface LintOptions {
 }
 
 const DUPLICATE_DAG_ID = "duplicate-dag-id";
+const EXTERNAL_SCHEDULE = "external-schedule-mismatch";
 const ACROSS_FILES =
   "Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files";
 
-/**
- * A DAG of a file with a literal id, where a duplicate-dag-id finding would point if another
- * file defined the same id (made by duplicateDagIdFindings), and with what severity.
- */
-export interface DagIdAt extends Span {
-  readonly id: string;
+/** Where a finding of a check across files would point, with its rule and severity. */
+interface FindingAt extends Span {
   readonly file: string;
   readonly severity: Finding["severity"];
   /** For applySuppressions. */
@@ -39,12 +43,64 @@ export interface DagIdAt extends Span {
 }
 
 /**
- * duplicate-dag-id across the files of one run: each DAG id that more than one file defines,
- * reported in each of them, naming another. `dagIds` are lintPythonDag's, by file.
+ * A DAG of a file with a literal id, where a duplicate-dag-id finding would point if another
+ * file defined the same id (made by findingsAcrossFiles).
  */
-export function duplicateDagIdFindings(
-  dagIds: readonly (readonly DagIdAt[] | undefined)[],
-): Finding[][] {
+export interface DagIdAt extends FindingAt {
+  readonly id: string;
+}
+
+/** An ExternalTaskSensor of a file, where its external-schedule-mismatch finding would point. */
+export type WaitAt = ExternalWait & FindingAt;
+
+/** What a file tells the checks that read the files of a run together. */
+export interface AcrossFiles {
+  /** Its DAGs with literal ids (duplicate-dag-id). */
+  readonly dagIds: readonly DagIdAt[];
+  /**
+   * For external-schedule-mismatch: the literal ids of its DAGs (a DAG defined in two files is
+   * not judged), their cron schedules, and its sensors that wait for other DAGs.
+   */
+  readonly ids: readonly string[];
+  readonly schedules: readonly DagSchedule[];
+  readonly waits: readonly WaitAt[];
+}
+
+/**
+ * What only the files of one run together show, by file (each file's lintPythonDag `across`):
+ * a DAG id that more than one file defines (duplicate-dag-id), and a sensor waiting for a DAG
+ * of another file at dates it never runs at (external-schedule-mismatch).
+ */
+export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]): Finding[][] {
+  const out = duplicateDagIdFindings(across.map((a) => a?.dagIds));
+  const schedules = new Map<string, { index: number; schedule: DagSchedule }[]>();
+  across.forEach((a, index) => {
+    for (const schedule of a?.schedules ?? []) {
+      const list = schedules.get(schedule.id) ?? [];
+      list.push({ index, schedule });
+      schedules.set(schedule.id, list);
+    }
+  });
+  const defined = new Map<string, number>();
+  for (const a of across)
+    for (const id of a?.ids ?? []) defined.set(id, (defined.get(id) ?? 0) + 1);
+  const rule = RULES.find((r) => r.id === EXTERNAL_SCHEDULE) as Rule;
+  across.forEach((a, index) => {
+    for (const wait of a?.waits ?? []) {
+      const list = schedules.get(wait.target);
+      // One DAG of another file (the same file's are its own check's), and no other DAG by
+      // that id anywhere (whichever Airflow keeps is duplicate-dag-id's finding).
+      if (list?.length !== 1 || list[0]?.index === index) continue;
+      if ((defined.get(wait.target) ?? 1) > 1) continue;
+      const args = judgeWait(wait, (list[0] as { schedule: DagSchedule }).schedule);
+      if (args) out[index]?.push(finding(rule, wait.severity, wait.file, wait, args));
+    }
+  });
+  return out;
+}
+
+/** duplicate-dag-id across files: each id more than one file defines, reported in each. */
+function duplicateDagIdFindings(dagIds: readonly (readonly DagIdAt[] | undefined)[]): Finding[][] {
   const where = new Map<string, { index: number; at: DagIdAt }[]>();
   dagIds.forEach((ids, index) => {
     for (const at of ids ?? []) {
@@ -150,8 +206,8 @@ export function lintPythonDag(
   syntaxUnchecked: boolean;
   templateSources: Map<string, string>;
   templatesRead: string[];
-  /** Each DAG with a literal id, as a duplicate-dag-id finding to be (not silenced in the file). */
-  dagIds: DagIdAt[];
+  /** What the checks across files need of it (findings to be: those not silenced in the file). */
+  across: AcrossFiles;
 } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
@@ -210,21 +266,25 @@ export function lintPythonDag(
       : found;
   };
   const kept = unsuppressed(out);
-  // The DAG ids a check across files compares (duplicate-dag-id), where its finding would be,
-  // so that a suppression comment there silences it as it does any finding.
-  const duplicate = broken ? undefined : rules.find((r) => r.rule.id === DUPLICATE_DAG_ID);
-  const dagIds = duplicate
-    ? unsuppressed(
-        literalDagIds(dag).map(({ id, span }) => ({
-          id,
-          file,
-          ...span,
-          severity: duplicate.severity,
-          ruleId: duplicate.rule.id,
-          code: duplicate.rule.code,
-        })),
-      )
-    : [];
+  // What the checks across files compare, where their findings would be, so that a suppression
+  // comment there silences them as it does any finding.
+  const at = (id: string) => {
+    const r = broken ? undefined : rules.find((x) => x.rule.id === id);
+    return r && { file, severity: r.severity, ruleId: r.rule.id, code: r.rule.code };
+  };
+  const duplicate = at(DUPLICATE_DAG_ID);
+  const external = at(EXTERNAL_SCHEDULE);
+  const ids = duplicate || external ? literalDagIds(dag) : [];
+  const waits = external ? externalWaits(dag) : [];
+  const across: AcrossFiles = {
+    dagIds: duplicate
+      ? unsuppressed(ids.map(({ id, span }) => ({ id, ...span, ...duplicate })))
+      : [],
+    ids: external ? ids.map((d) => d.id) : [],
+    schedules: external ? dagSchedules(dag) : [],
+    waits:
+      external && waits.length > 0 ? unsuppressed(waits.map((w) => ({ ...w, ...external }))) : [],
+  };
   const templateSources = new Map<string, string>();
   for (const f of kept) {
     const text = f.file === file ? undefined : sources.get(f.file);
@@ -235,7 +295,7 @@ export function lintPythonDag(
     syntaxUnchecked: dag.syntaxUnchecked,
     templateSources,
     templatesRead: dag.templates.map((t) => t.file),
-    dagIds,
+    across,
   };
 }
 

@@ -19,10 +19,16 @@ function corpusTwice(): PythonFile[] {
 }
 
 /**
- * The corpus linted twice defines every DAG id twice: duplicate-dag-id is off where a run is
- * compared with a loop over single files, which cannot see it (tested on its own below).
+ * The corpus linted twice defines every DAG id twice: the checks across files are off where a
+ * run is compared with a loop over single files, which cannot see them (tested on their own below).
  */
-const OPTIONS = { rules: { "missing-retries": "off", "duplicate-dag-id": "off" } } as const;
+const OPTIONS = {
+  rules: {
+    "missing-retries": "off",
+    "duplicate-dag-id": "off",
+    "external-schedule-mismatch": "off",
+  },
+} as const;
 
 /**
  * What a one-thread loop over lintPythonFile gives, per file (syntax check loaded); for the
@@ -95,13 +101,13 @@ describe("duplicate-dag-id, across the files of a run", () => {
       expect(linted[0]?.findings[0]?.message).toContain("b.py:4 (and 1 more file)");
       // The text of a file whose only finding this is, for its code frame.
       expect(linted[5]?.source).toContain('dag_id="sales"');
-      // Off, it is computed for no file.
+      // Off, it is computed for no file (nor is what the other check across files needs).
       const off = await lintPythonFiles(
         files,
-        { rules: { ...rules, "duplicate-dag-id": "off" } },
+        { rules: { ...rules, "duplicate-dag-id": "off", "external-schedule-mismatch": "off" } },
         0,
       );
-      expect(off.every((r) => r.dagIds === undefined)).toBe(true);
+      expect(off.every((r) => r.across === undefined)).toBe(true);
       expect(off.flatMap((r) => r.findings).filter((f) => f.ruleId === "duplicate-dag-id")).toEqual(
         [],
       );
@@ -124,6 +130,79 @@ describe("duplicate-dag-id, across the files of a run", () => {
       );
     }
     expect(one.reduce((n, r) => n + dup(r).length, 0)).toBeGreaterThan(100);
+  });
+});
+
+describe("external-schedule-mismatch, across the files of a run", () => {
+  const HEAD = `import pendulum
+from datetime import timedelta
+from airflow.sdk import DAG
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+`;
+  const target = (id: string, schedule: string) =>
+    `${HEAD}\nwith DAG("${id}", schedule="${schedule}", start_date=pendulum.datetime(2025, 1, 1)):\n    pass\n`;
+  const sensor = (waitsFor: string, extra = "") =>
+    `${HEAD}\nwith DAG("train_${waitsFor}", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):\n    ExternalTaskSensor(task_id="wait", external_dag_id="${waitsFor}"${extra})\n`;
+
+  it("judges a sensor against the DAG of another file; not one defined twice, not a suppressed one, not a DAG no file defines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-ext-"));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return { file: name, path: join(dir, name) };
+    };
+    try {
+      const files = [
+        write("features.py", target("features", "0 2 * * *")),
+        write("aligned.py", target("aligned", "0 0 * * *")),
+        write("twice_a.py", target("twice", "0 3 * * *")),
+        write("twice_b.py", target("twice", "0 3 * * *")),
+        write("s1.py", sensor("features")),
+        write("s2.py", sensor("features", ", execution_delta=timedelta(hours=22)")),
+        write("s3.py", sensor("aligned")),
+        write("s4.py", sensor("twice")),
+        write("s5.py", sensor("nowhere")),
+        write(
+          "s6.py",
+          sensor("features").replace(
+            'task_id="wait",',
+            'task_id="wait",  # mlgen: disable=external-schedule-mismatch\n       ',
+          ),
+        ),
+      ];
+      const rules = { "missing-retries": "off", "no-failure-alert": "off" } as const;
+      const shown = async (workers: number) =>
+        (await lintPythonFiles(files, { rules }, workers)).map((r) =>
+          r.findings
+            .filter((f) => f.ruleId === "external-schedule-mismatch")
+            .map((f) => `${f.line}:${f.column} ${f.fix}`),
+        );
+      const want = [
+        [],
+        [],
+        [],
+        [],
+        [
+          "7:5 pass execution_delta=timedelta(hours=22): each run then waits for the run of 'features' 22 hours before its own logical date; or give both DAGs the same schedule",
+        ],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ];
+      expect(await shown(0)).toEqual(want);
+      // The same when a worker thread lints some of the files (what it needs crosses threads).
+      expect(await shown(1)).toEqual(want);
+      // Off: nothing is computed for it, and nothing is reported.
+      const off = await lintPythonFiles(
+        files,
+        { rules: { ...rules, "external-schedule-mismatch": "off", "duplicate-dag-id": "off" } },
+        0,
+      );
+      expect(off.every((r) => r.across === undefined)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1789,6 +1789,36 @@ with DAG("f", schedule="0 0 32 2 *", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "external task sensors whose DAG's logical dates the DAG they wait for never has, and near misses",
+    {
+      rule: "external-schedule-mismatch",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.timetables.trigger import CronTriggerTimetable
+`,
+      body: `with DAG("features", schedule="0 2 * * *", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
+    pass
+with DAG("daily", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("paris", schedule="0 2 * * *", start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Paris"), default_args=default_args):
+    pass
+with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="no_delta", external_dag_id="features")
+    ExternalTaskSensor(task_id="wrong_delta", external_dag_id="features", execution_delta=timedelta(hours=2))
+    ExternalTaskSensor(task_id="delta", external_dag_id="features", execution_delta=timedelta(hours=22))
+    ExternalTaskSensor(task_id="same", external_dag_id="daily")
+    ExternalTaskSensor(task_id="fn", external_dag_id="features", execution_date_fn=lambda d: d)
+    ExternalTaskSensor(task_id="zone", external_dag_id="paris")
+    ExternalTaskSensor(task_id="elsewhere", external_dag_id="not_in_this_file")
+    ExternalTaskSensor(task_id="templated", external_dag_id="{{ params.upstream }}")
+with DAG("hourly", schedule=CronTriggerTimetable("0 * * * *", timezone="UTC"), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="one_in_24", external_dag_id="daily")
+with DAG("manual", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="any_time", external_dag_id="features")
+`,
+      want: ["8:5", "9:5", "17:5"],
+    },
+  ],
+  [
     "templates in arguments no operator renders (owner, email, queue), in a call and in default_args; pool as written is fine",
     {
       rule: "unrendered-template",
@@ -2391,6 +2421,21 @@ describe("messages name the place and the fix", () => {
     lintPythonSource("d.py", HEAD + body)
       .filter((f) => f.ruleId === rule)
       .map((f) => `${f.message} | ${f.fix}`);
+
+  it("a sensor whose DAG's dates the other DAG never has: the schedules, the share, the delta", () => {
+    const body = `from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+with DAG("features", schedule="30 1 * * *", start_date=pendulum.datetime(2025, 1, 1)):
+    pass
+with DAG("daily", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):
+    ExternalTaskSensor(task_id="wait_features", external_dag_id="features")
+with DAG("hourly", schedule="0 * * * *", start_date=pendulum.datetime(2025, 1, 1)):
+    ExternalTaskSensor(task_id="wait_daily", external_dag_id="daily", execution_delta=timedelta(days=1))
+`;
+    expect(messages("external-schedule-mismatch", body)).toEqual([
+      "sensor 'wait_features' waits for the run of DAG 'features' at its own run's logical date (@daily), but 'features' runs at 30 1 * * *, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run | pass execution_delta=timedelta(hours=22, minutes=30): each run then waits for the run of 'features' 22 hours and 30 minutes before its own logical date; or give both DAGs the same schedule",
+      "sensor 'wait_daily' waits for the run of DAG 'daily' at its own run's logical date (0 * * * *) minus execution_delta=timedelta(days=1), but 'daily' runs at @daily, so only 1 in 24 of this DAG's runs find one: the others poke until their timeout (7 days by default) and fail | give both DAGs schedules whose times line up, or pass execution_date_fn returning the logical date of the run of 'daily' each run should wait for",
+    ]);
+  });
 
   it("a key inside a dict returned without multiple_outputs", () => {
     const body = `@task

@@ -1074,6 +1074,78 @@ with DAG(
     BashOperator(task_id="publish_report", bash_command="report publish --half {{ ds }}")
 `),
   },
+  "external-schedule-mismatch": {
+    catches: `An \`ExternalTaskSensor\` whose runs look for a logical date that the DAG it waits for (\`external_dag_id\`) never runs at: a sensor in a \`@daily\` DAG waiting for a DAG scheduled \`0 2 * * *\` with no \`execution_delta\`, or with one that does not bridge the gap. Airflow looks for the run of the other DAG whose logical date is the sensor's own run's minus \`execution_delta\`, and a DAG with a cron schedule has the expression's times as logical dates, on Airflow 3 (the trigger time) and 2 (the start of the data interval) alike. When only some runs find a date (an hourly DAG waiting for a daily one) the finding says what share; when an \`execution_delta\` lines every run up, the fix gives it. Judged when both schedules are presets or five-field cron expressions the files spell out (\`schedule=\`, \`CronTriggerTimetable\`), read in the same time zone (a timetable's \`timezone=\`, else the start date's; none, or UTC, is Airflow's default), and the DAG waited for is defined once with a literal id, in the same file or in another file linted in the same run (\`mlgen lint dags/\`, pre-commit's \`--all-files\`): a sensor waiting for a DAG no linted file defines is not reported. \`execution_date_fn\`, templated ids, schedules of \`None\`, assets and timedeltas are not judged; outside UTC, only sensors without \`execution_delta\` are (a day there is not always 24 hours).`,
+    reportedAt: "the sensor's call.",
+    why: `The sensor finds no run of the other DAG at the date it asks for, so it pokes (or reschedules) until its \`timeout\` — seven days by default, a worker slot held all along in poke mode — then fails its task, and everything downstream of it, on every run; nothing says why, because the other DAG succeeds every day. It is one of the most asked-about Airflow problems. Real Airflow 3.3 and 2.11 agree with every finding: their own timetables give each DAG's logical dates, and the sensor's own \`_get_dttm_filter\` the date it waits for (\`test/engines/lint-external-sensors.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "build_features",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="build", bash_command="features build --day {{ ds }}")
+
+with DAG(
+    "score_customers",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_features",
+        external_dag_id="build_features",
+        external_task_id="build",
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    wait >> BashOperator(task_id="score", bash_command="score customers --day {{ ds }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "build_features",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="build", bash_command="features build --day {{ ds }}")
+
+with DAG(
+    "score_customers",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_features",
+        external_dag_id="build_features",
+        external_task_id="build",
+        execution_delta=timedelta(hours=22),
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    wait >> BashOperator(task_id="score", bash_command="score customers --day {{ ds }}")
+`),
+  },
 
   "duplicate-dag-id": {
     catches: `A DAG id defined twice, with a literal id (\`DAG("sales_daily", ...)\`, \`dag_id="sales_daily"\`, or a \`@dag\` function named \`sales_daily\` that the file calls), by DAGs Airflow builds once each (not in a loop or a branch, not of an uncalled \`@dag\` function):

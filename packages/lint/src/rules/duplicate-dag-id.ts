@@ -4,7 +4,7 @@ import { defineRule } from "../rule.js";
 /**
  * A DAG id defined twice: in one file (Airflow keeps one of the DAGs with it, which one left to
  * the order of a set, and drops the others without a word), or in two DAG files of the run.
- * The second is judged across files, after each is linted (duplicateDagIdFindings in lint.ts,
+ * The second is judged across files, after each is linted (findingsAcrossFiles in lint.ts,
  * called by lintPythonFiles). Only literal ids count, of DAGs Airflow builds once (not in a
  * loop, a branch or an uncalled @dag function).
  */

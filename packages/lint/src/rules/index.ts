@@ -6,6 +6,7 @@ import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateDagId } from "./duplicate-dag-id.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
+import { externalScheduleMismatch } from "./external-schedule-mismatch.js";
 import { hardcodedPath } from "./hardcoded-path.js";
 import { hardcodedSecret } from "./hardcoded-secret.js";
 import { implicitCatchup } from "./implicit-catchup.js";
@@ -56,6 +57,7 @@ export const RULES: readonly Rule[] = [
   unrenderedTemplate,
   scheduleNeverRuns,
   duplicateDagId,
+  externalScheduleMismatch,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
