@@ -133,6 +133,9 @@ export function jinjaNameUses(text: string): JinjaNameUse[] {
   for (const { code } of blocks) {
     const m = /^-?\s*(?:set|for)\s+([\w\s,]+?)\s*(?:=|\bin\b)/.exec(code);
     for (const n of m?.[1]?.split(",") ?? []) local.add(n.trim());
+    // `{% set name %}...{% endset %}` (a block: what it renders is the value), filters allowed.
+    const block = /^-?\s*set\s+([A-Za-z_]\w*)\s*(?:\|[^=]*)?-?\s*$/.exec(code);
+    if (block?.[1]) local.add(block[1]);
     if (/^-?\s*with\b/.test(code)) {
       for (const w of code.matchAll(/\b([A-Za-z_]\w*)\s*=(?!=)/g)) local.add(w[1] as string);
     }

@@ -1573,6 +1573,17 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
     },
   ],
   [
+    "names a template sets with a {% set %} block (filters too) are its own; a misspelt one is still reported",
+    {
+      rule: "template-error",
+      body: dag(`    a = BashOperator(task_id="a", bash_command="{% set base %}{{ var.value.root }}{% endset %}ls {{ base }}/{{ ds }}")
+    b = BashOperator(task_id="b", bash_command="echo", env={"D": "{%- set dir | trim -%} {{ ds }} {%- endset %}{{ dir }}"})
+    c = BashOperator(task_id="c", bash_command="echo {{ bse }}{% set base %}x{% endset %}")
+`),
+      want: ["4:57"],
+    },
+  ],
+  [
     "a task id given twice in one DAG",
     {
       rule: "duplicate-task-id",
