@@ -281,6 +281,9 @@ const FILES: Record<string, string> = {
   ),
   // A module Airflow 3 removed: refused there, unless the import has a fallback.
   "removed_import.py": `${HEAD}\nfrom airflow.datasets import Dataset\n\nwith DAG("removed_import", schedule=[Dataset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
+  "ok_factory_dags.py": `${HEAD}\ndef make_dag(dag_id):\n    return DAG(dag_id, schedule=None, start_date=START)\n\nfor table in TABLES:\n    with make_dag(f"ok_factory_{table}"):\n        EmptyOperator(task_id="load")\n        EmptyOperator(task_id="check")\n\nwith make_dag("ok_factory_one") as one:\n    EmptyOperator(task_id="load")\n\ntwo = make_dag("ok_factory_two")\nwith two:\n    EmptyOperator(task_id="load")\n`,
+  "ok_factory_groups.py": `${HEAD}\ndef region(name):\n    return TaskGroup(name)\n\nwith DAG("ok_factory_groups", schedule=None, start_date=START):\n    with region("eu"):\n        EmptyOperator(task_id="copy")\n    with region("us"):\n        EmptyOperator(task_id="copy")\n`,
+  "dup_factory.py": `${HEAD}\ndef make_dag(dag_id):\n    return DAG(dag_id, schedule=None, start_date=START)\n\nwith make_dag("dup_factory"):\n    EmptyOperator(task_id="load")\n    EmptyOperator(task_id="load")\n`,
   "ok_fallback_import.py": `${HEAD}\ntry:\n    from airflow.sdk import Asset\nexcept ImportError:\n    from airflow.datasets import Dataset as Asset\n\nwith DAG("ok_fallback_import", schedule=[Asset("s3://b/k")], start_date=START):\n    EmptyOperator(task_id="a")\n`,
   "ignored_default_arg.py": `${HEAD}\nwith DAG("ignored_default_arg", schedule=None, start_date=START, default_args={"retires": 3}):\n    EmptyOperator(task_id="a")\n`,
   // Taken by Airflow.

@@ -1584,6 +1584,52 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
     },
   ],
   [
+    "with over a DAG or group factory the file cannot follow: its tasks are in a DAG, ids in other blocks are not duplicates; a duplicate in one block still is",
+    {
+      rule: "duplicate-task-id",
+      body: `def make_dag(dag_id):
+    return DAG(dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+
+def region(name):
+    return TaskGroup(name)
+
+for r in ["eu", "us"]:
+    with make_dag(f"score_{r}"):
+        BashOperator(task_id="extract", bash_command="echo")
+with make_dag("apac") as apac:
+    BashOperator(task_id="extract", bash_command="echo")
+    BashOperator(task_id="extract", bash_command="echo")
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    with region("eu"):
+        BashOperator(task_id="copy", bash_command="echo")
+    with region("us"):
+        BashOperator(task_id="copy", bash_command="echo")
+    with open("ids.txt"):
+        BashOperator(task_id="load", bash_command="echo")
+        BashOperator(task_id="load", bash_command="echo")
+`,
+      want: ["12:5", "20:9"],
+    },
+  ],
+  [
+    "tasks in a with over a factory's DAG (called there, or bound to a name first) are in a DAG",
+    {
+      rule: "task-outside-dag",
+      body: `def make_dag(dag_id):
+    return DAG(dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+
+with make_dag("one"):
+    BashOperator(task_id="a", bash_command="echo")
+two = make_dag("two")
+with two:
+    BashOperator(task_id="b", bash_command="echo")
+with open("x.txt"):
+    BashOperator(task_id="outside", bash_command="echo")
+`,
+      want: ["10:5"],
+    },
+  ],
+  [
     "a task id given twice in one DAG",
     {
       rule: "duplicate-task-id",

@@ -170,6 +170,29 @@ export const PYTHON_OPERATORS: ReadonlySet<string> = new Set([
   "BranchExternalPythonOperator",
 ]);
 const NO_XCOM_OPERATORS = new Set(["EmptyOperator", "DummyOperator"]);
+/**
+ * Context managers that make neither a DAG nor a task group: tasks made inside one belong to
+ * whatever DAG encloses it (`with` over any other call the file cannot follow may be a DAG or
+ * group factory's, and its tasks are not judged as outside a DAG or against the ids of others).
+ */
+const NOT_DAG_CONTEXTS: ReadonlySet<string> = new Set([
+  "open",
+  "suppress",
+  "catch_warnings",
+  "ExitStack",
+  "TemporaryDirectory",
+  "NamedTemporaryFile",
+  "TemporaryFile",
+  "patch",
+  "nullcontext",
+  "redirect_stdout",
+  "redirect_stderr",
+  "closing",
+  "chdir",
+  "Lock",
+  "RLock",
+  "timer",
+]);
 /** TaskFlow decorators whose XCom is the function's return value. */
 export const RETURNING_DECORATORS: ReadonlySet<string> = new Set([
   "@task",
@@ -1410,6 +1433,29 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return { ...scope, groups: [...scope.groups, full], prefix: prefixes ? full : "" };
   };
 
+  /**
+   * The context of a `with` over what a function the file cannot follow returns (a DAG or a task
+   * group from a factory): outside any DAG, a DAG of its own with arguments the file does not
+   * show (not among the file's DAGs: nothing is judged of it); inside one, a group whose id is
+   * not known, so its tasks' ids are patterns.
+   */
+  const opaqueContext = (node: PyNode, scope: Scope): Scope => {
+    if (scope.dag === null && !scope.inFunction) {
+      const dag: DagDecl = {
+        id: null,
+        span: span(node),
+        kwargs: new Map(),
+        kwargsOpen: true,
+        positional: 0,
+        defaultArgs: null,
+        params: null,
+      };
+      return { ...scope, dag, repeats: false };
+    }
+    const full = scope.prefix ? `${scope.prefix}.*` : "*";
+    return { ...scope, groups: [...scope.groups, full], prefix: full };
+  };
+
   const handleWith = (node: PyNode, scope: Scope) => {
     let inner = scope;
     let pending: { kind: "dag"; dag: DagDecl } | { kind: "group"; id: string } | null = null;
@@ -1461,7 +1507,14 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         } else {
           walk(c, inner);
           pending = null;
-          for (const id of endpoints(c)) if (teardownSetups.has(id)) teardowns.push(id);
+          const ends = endpoints(c);
+          for (const id of ends) if (teardownSetups.has(id)) teardowns.push(id);
+          if (ends.length === 0 && !NOT_DAG_CONTEXTS.has(last ?? "")) {
+            // `with make_dag("x"):`, `with build_group("y"):`: a function the file cannot
+            // follow that may return a DAG or a task group.
+            inner = opaqueContext(c, inner);
+            if (inner.dag !== scope.dag && inner.dag) pending = { kind: "dag", dag: inner.dag };
+          }
         }
         continue;
       }
@@ -1478,6 +1531,15 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         const g = groupScopes.get(text(c)) as Scope;
         inner = { ...inner, groups: g.groups, prefix: g.prefix };
         continue;
+      }
+      if (c.name === "VariableName" && !pending && !vars.has(text(c))) {
+        // `with dag2:` of `dag2 = make_dag("y")`: what a function the file cannot follow made.
+        const value = constants.get(text(c));
+        const callee = value?.name === "CallExpression" ? dotted(value.firstChild) : null;
+        if (value && callee && !NOT_DAG_CONTEXTS.has(lastSegment(callee))) {
+          inner = opaqueContext(value, inner);
+          continue;
+        }
       }
       if (c.name === "VariableName" && pending) {
         vars.set(
