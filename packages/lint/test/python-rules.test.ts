@@ -3434,6 +3434,20 @@ with DAG("x", default_args=default_args, schedule_interval="@daily", start_date=
     lintPythonSource("d.py", source, options)
       .filter((f) => f.ruleId === "airflow3-removed")
       .map((f) => `${f.severity} ${f.message.split(" was removed")[0]?.split(" (Airflow")[0]}`);
+  it("a removed key in default_args is a warning: Airflow 3 drops it, and the file loads", () => {
+    const dropped = `${HEAD}with DAG("x", schedule=None, default_args={"provide_context": True, "task_concurrency": 2}):
+    BashOperator(task_id="t", bash_command="echo")
+`;
+    expect(
+      lintPythonSource("d.py", dropped, {})
+        .filter((f) => f.ruleId === "airflow3-removed")
+        .map((f) => `${f.severity} ${f.message} | ${f.fix}`),
+    ).toEqual([
+      "warning default_args key 'provide_context' was removed in Airflow 3 | remove it: the context is always passed to **kwargs (Airflow 3 drops the key without a word, so what it set no longer applies)",
+      "warning default_args key 'task_concurrency' was removed in Airflow 3 | use max_active_tis_per_dag= (Airflow 3 drops the key without a word, so what it set no longer applies)",
+    ]);
+  });
+
   it("is an error on Airflow 3 (the default), a warning on 2 or at the severity the config sets", () => {
     expect(severities({})).toEqual([
       "error import BashOperator from airflow.operators.bash_operator",
