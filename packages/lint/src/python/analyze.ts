@@ -142,7 +142,8 @@ interface Scope {
   /**
    * In a `try` whose `except` catches a failed import (ImportError, ModuleNotFoundError,
    * Exception, a bare except), or in that handler: an import here that fails does not stop the
-   * file (`try: from airflow.sdk import DAG` / `except ImportError: from airflow import DAG`).
+   * file (`try: from airflow.sdk import DAG` / `except ImportError: from airflow import DAG`);
+   * or in an `if` on the Airflow version, which imports by whichever branch runs.
    */
   readonly importGuarded?: boolean;
 }
@@ -158,6 +159,11 @@ const TRANSPARENT_DECORATOR = /^(?:functools\.)?(?:cache|lru_cache|wraps)$/;
 export const helperKey = (within: string | null, name: string) => `${within ?? ""}:${name}`;
 
 const GROUP = "g:";
+/**
+ * A condition on the Airflow version (`if AIRFLOW_V_3_0_PLUS:`, `if Version(airflow.__version__)
+ * >= Version("3")`, or a name bound to such a test): the file imports by whichever branch runs.
+ */
+const VERSION_CHECK = /version|\bAIRFLOW_V_?\d|\bIS_AIRFLOW_?\d|\bAF_?[23]\b/i;
 const MAIN_GUARD = /^__name__\s*==\s*(['"])__main__\1$|^(['"])__main__\2\s*==\s*__name__$/;
 /** Operators that run a Python function of the file (`python_callable`) as the task. */
 export const PYTHON_OPERATORS: ReadonlySet<string> = new Set([
@@ -1872,7 +1878,19 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
           }
           return;
         }
-        walkChildren(node, { ...scope, once: false, repeats: false });
+        // Imports under a test of the Airflow version are guarded as by a try / except.
+        const bound = cond ? constants.get(text(cond).trim()) : undefined;
+        const versioned =
+          cond !== null &&
+          cond !== undefined &&
+          (VERSION_CHECK.test(text(cond)) ||
+            (bound !== undefined && VERSION_CHECK.test(text(bound))));
+        walkChildren(node, {
+          ...scope,
+          once: false,
+          repeats: false,
+          ...(versioned ? { importGuarded: true } : {}),
+        });
         return;
       }
       case "AssignStatement": {
