@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { kubeflowTarget } from "../../packages/compiler/src/index.js";
+import { kubeflowTarget, lowerPipeline } from "../../packages/compiler/src/index.js";
 import { callback, type Input, pipeline } from "../../packages/dsl/src/index.js";
 import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
 import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
@@ -524,6 +524,57 @@ describe("kfp.local runs the Python-only pipelines", () => {
     expect(run.tasks.find((t) => t.task === "use")?.outputs).toEqual({
       got: "/data/events/part-0.csv:42:7",
     });
+  });
+
+  it("functions named like the component's own names (inputs, result, Outputs, posixpath) and an input named float run and hand their outputs on", async () => {
+    // A function named `inputs` once failed every run: its local was rebound to the dict of
+    // its keyword arguments (`inputs = {"x": x}`, then `inputs(**inputs)`).
+    const names = [
+      'def inputs(x: int) -> dict:\n    return {"v": x}\n',
+      'def result(inputs: int, result: float) -> dict:\n    return {"v": inputs * result}\n',
+      "def Outputs(v: float) -> float:\n    return v + 1\n",
+      'def posixpath(path: str, float: float) -> str:\n    return f"{path}:{float!r}"\n',
+    ].join("\n\n");
+    const ir = pipeline("kfp_names", { params: { root: "/data" } }, (p) => {
+      const load = p.python("load", {
+        fn: "tasks/names.py:inputs",
+        inputs: { x: 3 },
+        outputs: { v: "int" },
+      });
+      const times = p.python("times", {
+        fn: "tasks/names.py:result",
+        inputs: { inputs: load.out.v, result: 2 },
+        outputs: { v: "float" },
+      });
+      const plus = p.python("plus", {
+        fn: "tasks/names.py:Outputs",
+        inputs: { v: times.out.v },
+        outputs: { v: "float" },
+      });
+      p.python("where", {
+        fn: "tasks/names.py:posixpath",
+        inputs: { path: p.params.root.join("x.csv"), float: plus.out.v },
+        outputs: { at: "string" },
+      });
+    }).ir;
+    const files = [{ path: "tasks/names.py", content: names }];
+    const lowered = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map(files.map((f) => [f.path, f.content])),
+    });
+    if (!lowered.ok) throw new Error(lowered.diagnostics.map((d) => d.message).join("\n"));
+    const yaml = join(tempDir("mlgen-kfp-names-"), "kfp_names.yaml");
+    writeFileSync(yaml, emitted(lowered.ir, files));
+    const run = await runKfpLocal(yaml);
+    expect(run.error, run.log.slice(-3000)).toBeUndefined();
+    expect(Object.fromEntries(run.tasks.map((t) => [t.task, t.outputs]))).toEqual({
+      load: { v: 3 },
+      times: { v: 6 },
+      plus: { v: 7 },
+      where: { at: "/data/x.csv:7.0" },
+    });
+    expect(readFileSync(yaml, "utf8")).toContain('user_function = _load("tasks.names", "inputs")');
   });
 
   it("a fan-out, fan-in, branch into a group, join, short-circuit and exit handler run as on Airflow", async () => {

@@ -1759,6 +1759,124 @@ describe("kubeflow target", () => {
     ).toEqual(["Outputs_2", "scale_2", "values"]);
   });
 
+  it("a function named like a name the component binds or reads (inputs, result, Outputs, _load, posixpath…) is called by a local of its own, and each runs", () => {
+    // `scaled` takes an input named float (`float(...)` hands a float input over). A function
+    // named float comes last: it is the annotation `float` of the defs after it.
+    const names = [
+      "inputs",
+      "result",
+      "Outputs",
+      "posixpath",
+      "_load",
+      "_outputs",
+      "_env",
+      "os",
+      "typing",
+      "mlgen_task_name",
+      "user_function",
+      "scaled",
+      "float",
+    ];
+    const source = names
+      .map(
+        (n) =>
+          `def ${n}(x: int, y: float, path: str, e: str, inputs: str, result: int, float: float = 0.5) -> dict:\n    return {"v": f"${n}:{x}:{y!r}:{path}:{e}:{inputs}:{result}:{float!r}"}\n`,
+      )
+      .join("\n\n");
+    const ir = pipeline("clash", { params: { root: "/data" } }, (p) => {
+      names.forEach((n, i) => {
+        p.python(`t${i}`, {
+          fn: `tasks/m.py:${n}`,
+          inputs: {
+            x: 3,
+            y: 2,
+            path: p.params.root.join("x.csv"),
+            e: env("MLGEN_TEST_UNSET_VARIABLE", "fallback"),
+            inputs: "in",
+            result: 7,
+            ...(n === "scaled" ? { float: 1 } : {}),
+          },
+          outputs: { v: "string" },
+        });
+      });
+      // Tracked in MLflow, the body reads the inputs mlgen_task_name and mlgen_job_name too.
+      p.python("tracked", {
+        fn: "tasks/m.py:mlgen_task_name",
+        inputs: { x: 1, y: 1, path: "p", e: "e", inputs: "i", result: 1 },
+        mlflow: { experiment: "e" },
+      });
+    }).ir;
+    const files = [{ path: "tasks/m.py", content: source }];
+    const [spec] = parse(renderPipelineSpec(loweredWith(ir, files))) as Doc[];
+    const program = (task: string) => {
+      const container = spec.deploymentSpec.executors[`exec-${task}`].container;
+      const command = container.command as string[];
+      const at = command.findIndex((c) => c.startsWith("# Generated"));
+      const fnName = container.args[container.args.indexOf("--function_to_execute") + 1] as string;
+      return { source: command[at] as string, module: command[at + 1] as string, fnName };
+    };
+    // The body binds each name once: the function's local, `inputs`, `result`, its parameters.
+    const bindings = (task: string) => {
+      const { source, fnName } = program(task);
+      const body = source.slice(source.indexOf(`\ndef ${fnName}(`));
+      const params = (/\(([^)]*)\)/.exec(body)?.[1] ?? "").split(", ").map((p) => p.split(":")[0]);
+      const bound = [...body.matchAll(/^ {4}([A-Za-z_][A-Za-z0-9_]*) = /gm)].map((m) => m[1]);
+      return [...params, ...bound] as string[];
+    };
+    const twice = (task: string) => bindings(task).filter((b, i, all) => all.indexOf(b) !== i);
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-kfp-names-"));
+    try {
+      const jobs = names.map((n, i) => {
+        const { source, module, fnName } = program(`t${i}`);
+        // Laid out as the launcher lays it out: the module beside mlgen_project/ and its files.
+        const work = join(dir, `t${i}`);
+        mkdirSync(join(work, "mlgen_project", "tasks"), { recursive: true });
+        writeFileSync(join(work, "ephemeral_component.py"), source);
+        writeFileSync(join(work, "mlgen_project", "tasks", "m.py"), module);
+        // The inputs as the KFP driver gives them: constants, and the param's default.
+        const wired = spec.root.dag.tasks[`t${i}`].inputs.parameters as Record<string, Doc>;
+        const kwargs = Object.fromEntries(
+          Object.entries(wired).map(([k, v]) => [
+            k,
+            v.runtimeValue
+              ? v.runtimeValue.constant
+              : spec.root.inputDefinitions.parameters[v.componentInputParameter].defaultValue,
+          ]),
+        );
+        return { path: join(work, "ephemeral_component.py"), fnName, kwargs, name: n };
+      });
+      // Each component's function called as kfp's executor calls it, in one process.
+      const out = execFileSync(
+        "python3",
+        [
+          "-c",
+          [
+            "import importlib.util, json, sys",
+            "for i, job in enumerate(json.loads(sys.argv[1])):",
+            "    spec = importlib.util.spec_from_file_location(f'component_{i}', job['path'])",
+            "    module = importlib.util.module_from_spec(spec)",
+            "    spec.loader.exec_module(module)",
+            "    try:",
+            "        print(getattr(module, job['fnName'])(**job['kwargs']).v)",
+            "    except Exception as e:",
+            "        print(f\"{job['name']} failed: {type(e).__name__}: {e}\")",
+          ].join("\n"),
+          JSON.stringify(jobs),
+        ],
+        { encoding: "utf8" },
+      );
+      const got = out.trim().split("\n");
+      expect(got).toEqual(
+        names.map((n) => `${n}:3:2.0:/data/x.csv:fallback:in:7:${n === "scaled" ? "1.0" : "0.5"}`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(names.map((_, i) => twice(`t${i}`))).toEqual(names.map(() => []));
+    expect(twice("tracked")).toEqual([]);
+    expect(bindings("tracked")).toContain("mlgen_task_name");
+  });
+
   it("a task module too big for one argument of the container's command is an error naming it", () => {
     const source = "def f() -> None:\n    pass\n";
     const ir = pipeline("big", {}, (p) => {

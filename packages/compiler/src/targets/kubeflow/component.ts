@@ -242,17 +242,14 @@ export function pythonComponent(
   settings: KubeflowSettings,
   approximated: Approximated,
 ): ComponentBuild {
+  // The local the user's function is called by: never a name the component binds or reads.
+  const local = task.kind === "python" ? functionLocal(task.function) : "";
   // The names the wrapper's body reads: a parameter of the same name would shadow them (an
-  // input named after the task's function got the function object).
+  // input named after the task's function got the function object; one named float, the
+  // value `float(...)` was to convert).
   const params = new Params(code, [
-    "mlgen_job_name",
-    "mlgen_task_name",
-    "Outputs",
-    "inputs",
-    "result",
-    "posixpath",
-    "time",
-    ...(task.kind === "python" ? [safeLocal(task.function)] : []),
+    ...BODY_NAMES,
+    ...(task.kind === "python" ? [local] : []),
     ...(task.kind === "sensor" && task.sensor.type === "python" ? ["check"] : []),
   ]);
   const body: PyCode[] = [];
@@ -279,9 +276,7 @@ export function pythonComponent(
     doc = `Runs ${task.module}:${task.function}.`;
     modules = shippedModules(input.pythonFiles, [task.module]);
     imports.add("import importlib").add("import os").add("import sys");
-    body.push(
-      py`${new PyCode(safeLocal(task.function))} = _load(${moduleName(task.module)}, ${task.function})`,
-    );
+    body.push(py`${new PyCode(local)} = _load(${moduleName(task.module)}, ${task.function})`);
     const args: [string, PyCode][] = [];
     const itemType = task.map ? annotatedType(input, task, task.map.input) : null;
     for (const [kwarg, value] of Object.entries(task.inputs)) {
@@ -291,9 +286,7 @@ export function pythonComponent(
     if (task.map && !(task.map.input in task.inputs)) {
       args.push([task.map.input, params.item(task.map.input, itemType)]);
     }
-    const call = args.length
-      ? new PyCode(`${safeLocal(task.function)}(**inputs)`)
-      : new PyCode(`${safeLocal(task.function)}()`);
+    const call = args.length ? new PyCode(`${local}(**inputs)`) : new PyCode(`${local}()`);
     if (args.length) body.push(...inputsDict(args));
     const names = Object.keys(task.outputs);
     const assign = names.length ? "result = " : "";
@@ -748,9 +741,72 @@ function importLines(imports: ReadonlySet<string>): PyCode[] {
   );
 }
 
-/** A local name for the user's function that cannot shadow the generated helpers. */
+/**
+ * The user's function's name made an identifier that starts with a letter (`_load` is
+ * `fn__load`): the component function is `run_` and this, the function's local is this unless
+ * the component uses the name (functionLocal).
+ */
 function safeLocal(name: string): string {
   const ident = name.replace(/[^A-Za-z0-9_]/g, "_");
   const base = /^[A-Za-z]/.test(ident) ? ident : `fn_${ident}`;
   return isPyIdentifier(base) ? base : `${base}_`;
+}
+
+/**
+ * The names the body of a component's function binds or reads: its locals (`inputs`,
+ * `result`, a python sensor's `check` apart: see pythonComponent), the inputs it reads besides
+ * the user function's, the module's names it calls (the outputs' NamedTuple, the helpers of
+ * kubeflow/component-helpers.py.hbs, the modules) and the builtins it calls. A parameter named
+ * so would shadow the name in the body.
+ */
+const BODY_NAMES = [
+  "inputs",
+  "result",
+  "mlgen_job_name",
+  "mlgen_task_name",
+  "Outputs",
+  "_load",
+  "_outputs",
+  "_env",
+  "_mlflow_run",
+  "_validate_table",
+  "_wait_for_path",
+  "_poke",
+  "posixpath",
+  "time",
+  "float",
+  "print",
+] as const;
+
+/**
+ * Every name the component binds: the body's, and the rest of the module's (its imports, its
+ * other helpers). The user's function bound by one of them in the body (`inputs = _load(...)`,
+ * then `inputs = {...}`, `inputs(**inputs)`) would stand for it in the whole function, as an
+ * assignment makes a name local to all of it.
+ */
+const COMPONENT_NAMES: ReadonlySet<string> = new Set([
+  ...BODY_NAMES,
+  "_OUTPUT_TYPES",
+  "_plain",
+  "_text_holds",
+  "_slack",
+  "contextlib",
+  "glob",
+  "importlib",
+  "json",
+  "os",
+  "sys",
+  "traceback",
+  "typing",
+  "urllib",
+  "PipelineTaskFinalStatus",
+]);
+
+/**
+ * The local the component calls the user's function by: its own name, or `user_function` (as
+ * the Airflow target imports it) when that is a name the component binds.
+ */
+function functionLocal(name: string): string {
+  const local = safeLocal(name);
+  return COMPONENT_NAMES.has(local) ? "user_function" : local;
 }
