@@ -47,6 +47,11 @@ export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number |
   tomorrow_ds_nodash: 1,
   yesterday_ds: -1,
   yesterday_ds_nodash: -1,
+  test_mode: {
+    template:
+      "pass what the test should change as a param ({{ params.dry_run }}), set when triggering: Airflow 3's context has no test_mode",
+    code: "pass what the test should change as a param (context['params']['dry_run']): Airflow 3's context has no test_mode",
+  },
 };
 
 /** What to write instead of a removed context variable, in a template or in Python code. */

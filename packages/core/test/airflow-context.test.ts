@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import {
+  AIRFLOW_OCCASIONAL_CONTEXT,
+  AIRFLOW_TEMPLATE_CONTEXT,
+  AIRFLOW3_REMOVED_CONTEXT,
+  removedContextHint,
+} from "../src/index.js";
+
+describe("AIRFLOW3_REMOVED_CONTEXT", () => {
+  // The template contexts are held to real Airflow 3 and 2 (test/engines/jinja-context.test.ts):
+  // every name a task's template had on Airflow 2 and has not on 3 (a template reading it fails
+  // there, StrictUndefined) must be one airflow3-removed knows, with what replaces it.
+  it("holds every name Airflow 2's template context has and Airflow 3's lacks", () => {
+    const gone = [...AIRFLOW_TEMPLATE_CONTEXT[2]].filter(
+      (n) => !AIRFLOW_TEMPLATE_CONTEXT[3].has(n) && !AIRFLOW_OCCASIONAL_CONTEXT.has(n),
+    );
+    expect(gone).toContain("test_mode");
+    expect(gone.filter((n) => !(n in AIRFLOW3_REMOVED_CONTEXT))).toEqual([]);
+    for (const n of gone) {
+      expect(removedContextHint(n, true), n).toMatch(/\S/);
+      expect(removedContextHint(n, false), n).toMatch(/\S/);
+    }
+  });
+
+  it("names nothing Airflow 3's context still has", () => {
+    expect(
+      Object.keys(AIRFLOW3_REMOVED_CONTEXT).filter((n) => AIRFLOW_TEMPLATE_CONTEXT[3].has(n)),
+    ).toEqual([]);
+  });
+});
