@@ -4,7 +4,12 @@
  * after ids, times and URLs are normalized.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMlflowFake } from "../../packages/mocks/src/index.js";
+import {
+  createMlflowFake,
+  MlflowFilterError,
+  parseMlflowFilter,
+  parseMlflowOrderBy,
+} from "../../packages/mocks/src/index.js";
 import {
   artifactContentDisposition,
   artifactMimeType,
@@ -602,6 +607,81 @@ const scenario: Scenario = async (call) => {
   await call("search versions over max_results", "GET", `${V}/search?max_results=300000`);
   await call("GET a POST route", "GET", `${A}/runs/create`);
   await call("DELETE a GET route", "DELETE", `${A}/experiments/get?experiment_id=0`);
+
+  // Keys that are SQL keywords: sqlparse reads an unquoted in/from/as/... after a dot as a
+  // keyword, so the server refuses them; quoted, or merely containing one, they work.
+  const kwExp = await call("create keywords experiment", "POST", `${A}/experiments/create`, {
+    body: { name: "parity-keywords" },
+  });
+  const kwRun = await call("create keywords run", "POST", `${A}/runs/create`, {
+    body: { experiment_id: kwExp.body.experiment_id, run_name: "kw", start_time: T0 + 9000 },
+  });
+  await call("log keyword keys", "POST", `${A}/runs/log-batch`, {
+    body: {
+      run_id: kwRun.body.run?.info?.run_id,
+      params: [
+        { key: "from", value: "x" },
+        { key: "fromage", value: "brie" },
+      ],
+      tags: [
+        { key: "in", value: "sql" },
+        { key: "as", value: "alias" },
+        { key: "select", value: "s" },
+        { key: "info", value: "i" },
+      ],
+    },
+  });
+  const kwSearch = (name: string, body: Record<string, unknown>) =>
+    call(name, "POST", `${A}/runs/search`, {
+      body: { experiment_ids: [kwExp.body.experiment_id], ...body },
+    });
+  const kwFilters = [
+    ...["tags.in = 'sql'", "params.from = 'x'", "tags.IN = 'sql'", "metrics.in > 0"],
+    ...["tags.case = 'x'", "tags.values = 'x'", "tags.using = 'x'", "tags.as = 'alias'"],
+    ...["params.from IS NULL", "tags.in LIKE 's%' AND params.fromage = 'brie'"],
+    ...["params.fromage = 'brie' AND tags.in = 'sql'", "run_name = 'kw' AND tags.from = 'x'"],
+    ...["tags.`in` = 'sql'", "params.\"from\" = 'x'", "`tags`.`as` = 'alias'"],
+    ...["tags.select = 's'", "tags.info = 'i'", "params.fromage = 'brie'", "tags.null IS NULL"],
+    ...["tags.and = 'x'", "tags.or IS NULL", "tags.not IS NULL", "tags.like IS NULL"],
+    ...["tags.is IS NULL", "tags.true IS NULL", "tags.order IS NULL", "tags.by IS NULL"],
+  ];
+  for (const filter of kwFilters)
+    await kwSearch(`search runs keyword filter ${filter}`, { filter });
+  const kwOrders = [
+    ...["tags.in DESC", "params.from", "tags.IN asc", "tags.as", "metrics.case ASC"],
+    ...["tags.`in` DESC", "params.`from`", "tags.as DESC", "tags.select DESC", "params.fromage"],
+    ...["tags.info ASC", "tags.order", "tags.null DESC"],
+  ];
+  for (const order of kwOrders) {
+    await kwSearch(`search runs keyword order ${order}`, { order_by: [order] });
+  }
+  await call("search experiments keyword filter", "POST", `${A}/experiments/search`, {
+    body: { max_results: 10, filter: "tags.in = 'x'" },
+  });
+  await call("search experiments OR", "POST", `${A}/experiments/search`, {
+    body: { max_results: 10, filter: "name = 'a' OR name = 'b'" },
+  });
+  await call("search experiments keyword order", "POST", `${A}/experiments/search`, {
+    body: { max_results: 10, order_by: ["tags.in"] },
+  });
+  await call("search experiments quoted keyword", "POST", `${A}/experiments/search`, {
+    body: { max_results: 10, filter: "tags.`in` = 'x'" },
+  });
+  await call(
+    "search models keyword filter",
+    "GET",
+    `${R}/search?filter=${encodeURIComponent("name = 'review' AND tags.from = 'x'")}`,
+  );
+  await call(
+    "search versions keyword filter",
+    "GET",
+    `${V}/search?filter=${encodeURIComponent("tags.in = 'x'")}`,
+  );
+  await call(
+    "search versions keyword order",
+    "GET",
+    `${V}/search?order_by=${encodeURIComponent("in DESC")}`,
+  );
 };
 
 /**
@@ -682,6 +762,112 @@ describe("MLflow fake ↔ real MLflow parity", () => {
     expect(report.staleExceptions).toEqual([]);
     expect(report.compared).toBeGreaterThanOrEqual(120);
     for (const e of EXCEPTIONS) expect(e.why.length).toBeGreaterThan(10);
+  });
+});
+
+describe("the MLflow fake's filter and order_by parser ↔ MLflow's SearchUtils", () => {
+  // Every one-word keyword sqlparse knows (its lexer's tables, read from the pinned sqlparse) in
+  // each of these forms, and the cases below, parsed by SearchUtils and by the fake: the same
+  // clauses, or the same message. An unquoted CASE, IN, VALUES, USING, FROM or AS after a dot is
+  // a keyword to sqlparse's lexer, so MLflow refuses it; the other keywords are names there.
+  const FILTER_FORMS = [
+    "tags.{} = 'x'",
+    "params.{} != 'x'",
+    "metrics.{} > 1",
+    "tags.`{}` = 'x'",
+    'params."{}" IS NULL',
+    "params.{}x = 'x' AND tags.{} LIKE 'x%'",
+  ];
+  const ORDER_FORMS = ["tags.{} DESC", "params.{}", "metrics.`{}` ASC", "params.a.{} asc"];
+  const FILTERS = [
+    ...["tags.IN = 'x'", "tags.From = 'x'", "tags.as='x'", "tags.as  =  'x'", "tags.as"],
+    ...["tags.as IS NOT NULL", "tags.as IN ('a')", "tags.in IS NOT NULL", "tags.in NOT IN ('a')"],
+    ...["tags.in.a = 'x'", "tags.a.in = 'x'", "`tags`.in = 'x'", "tags.`a`.from = 'x'"],
+    ...["tags.in = 'x' AND tags.from = 'y'", "params.a = 'b' AND tags.using = 'x' AND x = 'y'"],
+    ...["in = 'x'", "from = 'x'", "as = 'x'", "case = 'x'", "values = 'x'", "using = 'x'"],
+    ...["tags.in 'x'", "run_id IN 'a'", "tags.in ('a')", "tags.from ('a')", "tags.in"],
+    ...["tags.in_x = 'x'", "tags.as1 = 'x'", "tags.info = 'x'", "params.fromage = 'x'"],
+    ...["tags.\"in\" = 'x'", "`tags`.`in` = 'x'", "tags.from-x = 'x'"],
+  ];
+  const ORDERS = [
+    ...["tags.as", "tags.as DESC", "tags.AS Desc", "tags.as foo", "tags.a.as DESC", "as DESC"],
+    ...["in", "from DESC", "in.x DESC", "tags.in.a DESC", "tags.from-x DESC", "`tags.in` ASC"],
+    ...["tags.'from' ASC", "tags.in_x", "tags.info DESC", "params.fromage", "`tags`.`from`"],
+  ];
+  it("refuses and reads the keys MLflow refuses and reads", () => {
+    ensureEngines();
+    const code = `
+import json, re, sys
+from sqlparse import keywords as K
+from mlflow.exceptions import MlflowException
+from mlflow.utils.search_utils import SearchUtils
+data = json.loads(sys.argv[1])
+words = set()
+for name in dir(K):
+    table = getattr(K, name)
+    if name.startswith("KEYWORDS") and isinstance(table, dict):
+        words |= {w.lower() for w in table if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", w)}
+filters = [f.replace("{}", w) for w in sorted(words) for f in data["filterForms"]] + data["filters"]
+orders = [o.replace("{}", w) for w in sorted(words) for o in data["orderForms"]] + data["orders"]
+def run(fn, s):
+    try:
+        return {"ok": fn(s)}
+    except MlflowException as e:
+        return {"error": e.message}
+def clauses(f):
+    return [dict(c, comparator=c["comparator"].upper()) for c in SearchUtils.parse_search_filter(f)]
+def order(o):
+    t, k, asc = SearchUtils.parse_order_by_for_search_runs(o)
+    return {"type": t, "key": k, "ascending": asc}
+print(json.dumps({"words": len(words), "filters": [[f, run(clauses, f)] for f in filters], "orders": [[o, run(order, o)] for o in orders]}))
+`;
+    const r = runEngine(
+      PYTHON,
+      [
+        "-c",
+        code,
+        JSON.stringify({
+          filterForms: FILTER_FORMS,
+          orderForms: ORDER_FORMS,
+          filters: FILTERS,
+          orders: ORDERS,
+        }),
+      ],
+      process.env,
+    );
+    expect(r.status, r.output).toBe(0);
+    type Result = { ok: unknown } | { error: string };
+    const real = JSON.parse(r.output.trim().split("\n").pop() ?? "{}") as {
+      words: number;
+      filters: [string, Result][];
+      orders: [string, Result][];
+    };
+    const fake = (parse: (s: string) => unknown, s: string): Result => {
+      try {
+        const ok = parse(s);
+        // SearchUtils keeps a metric's value as written ("1"); the fake reads the number.
+        if (!Array.isArray(ok)) return { ok };
+        return {
+          ok: ok.map((c: { value: unknown }) =>
+            typeof c.value === "number" ? { ...c, value: String(c.value) } : c,
+          ),
+        };
+      } catch (e) {
+        if (e instanceof MlflowFilterError) return { error: e.message };
+        throw e;
+      }
+    };
+    expect(real.words).toBeGreaterThan(500);
+    const differences = [
+      ...real.filters.map(([f, res]) => [f, fake(parseMlflowFilter, f), res] as const),
+      ...real.orders.map(([o, res]) => [o, fake(parseMlflowOrderBy, o), res] as const),
+    ].filter(([, f, res]) => JSON.stringify(f) !== JSON.stringify(res));
+    expect(differences).toEqual([]);
+    // The keys MLflow refuses unquoted after a dot are the six sqlparse's lexer makes keywords.
+    const refused = real.filters
+      .filter(([f, res]) => /^tags\.\w+ = 'x'$/.test(f) && "error" in res)
+      .map(([f]) => f.slice("tags.".length, -" = 'x'".length).toLowerCase());
+    expect([...new Set(refused)].sort()).toEqual(["as", "case", "from", "in", "using", "values"]);
   });
 });
 

@@ -134,6 +134,144 @@ describe("filter parser", () => {
   });
 });
 
+describe("keys that are SQL keywords, as MLflow's sqlparse reads them", () => {
+  // sqlparse's lexer reads CASE, IN, VALUES, USING, FROM and AS as keywords wherever a token
+  // starts, after a dot too, so `tags.in` is no identifier and MLflow 3.17.2 refuses it
+  // (test/engines/mocks-mlflow-parity.test.ts checks these against MLflow itself).
+  const refused: [string, string][] = [
+    ["tags.in = 'sql'", "Invalid clause(s) in filter string: 'tags.', 'in', '=', ''sql''"],
+    ["params.from = 'x'", "Invalid clause(s) in filter string: 'params.', 'from', '=', ''x''"],
+    ["tags.IN = 'x'", "Invalid clause(s) in filter string: 'tags.', 'IN', '=', ''x''"],
+    ["metrics.in > 1", "Invalid clause(s) in filter string: 'metrics.', 'in', '>', '1'"],
+    ["tags.case != 'x'", "Invalid clause(s) in filter string: 'tags.', 'case', '!=', ''x''"],
+    [
+      "tags.values LIKE 'x%'",
+      "Invalid clause(s) in filter string: 'tags.', 'values', 'LIKE', ''x%''",
+    ],
+    ["tags.using IS NULL", "Invalid clause(s) in filter string: 'tags.', 'using', 'IS', 'NULL'"],
+    [
+      "params.from IS NOT NULL",
+      "Invalid clause(s) in filter string: 'params.', 'from', 'IS', 'NOT NULL'",
+    ],
+    ["tags.as = 'x'", "Invalid clause(s) in filter string: 'tags.as =', ''x''"],
+    ["tags.as='x'", "Invalid clause(s) in filter string: 'tags.as=', ''x''"],
+    ["tags.as IS NULL", "Invalid clause(s) in filter string: 'tags.as IS', 'NULL'"],
+    ["tags.as", "Invalid clause(s) in filter string: 'tags.', 'as'"],
+    [
+      "params.a = 'b' AND tags.from = 'x' AND metrics.m > 1",
+      "Invalid clause(s) in filter string: 'tags.', 'from', '=', ''x''",
+    ],
+    [
+      "tags.in = 'x' AND tags.from = 'y'",
+      "Invalid clause(s) in filter string: 'tags.', 'in', '=', ''x'', 'tags.', 'from', '=', ''y''",
+    ],
+    ["tags.a.in = 'x'", "Invalid clause(s) in filter string: 'tags.a.', 'in', '=', ''x''"],
+    ["`tags`.in = 'x'", "Invalid clause(s) in filter string: '`tags`.', 'in', '=', ''x''"],
+    // The clauses are checked before any key is read: `a = 'x'` is no reason to refuse.
+    ["tags.in.a = 'x'", "Invalid clause(s) in filter string: 'tags.', 'in', '.'"],
+    ["from = 'x'", "Invalid clause(s) in filter string: 'from', '=', ''x''"],
+    ["tags.in 'x'", "Invalid clause(s) in filter string: 'tags.', 'in', ''x''"],
+    // IN takes a parenthesized list only.
+    ["run_id IN 'a'", "Invalid clause(s) in filter string: 'run_id', 'IN', ''a''"],
+  ];
+  it.each(refused)("refuses the filter %j", (filter, message) => {
+    expect(() => parseMlflowFilter(filter)).toThrow(MlflowFilterError);
+    expect(() => parseMlflowFilter(filter)).toThrow(message);
+  });
+
+  const kept: [string, unknown[]][] = [
+    ["tags.`in` = 'x'", [{ type: "tag", key: "in", comparator: "=", value: "x" }]],
+    ["tags.\"from\" = 'x'", [{ type: "tag", key: "from", comparator: "=", value: "x" }]],
+    ["`tags`.`as` = 'x'", [{ type: "tag", key: "as", comparator: "=", value: "x" }]],
+    ["tags.info = 'x'", [{ type: "tag", key: "info", comparator: "=", value: "x" }]],
+    ["params.fromage = 'x'", [{ type: "parameter", key: "fromage", comparator: "=", value: "x" }]],
+    ["tags.in_x = 'x'", [{ type: "tag", key: "in_x", comparator: "=", value: "x" }]],
+    ["tags.as1 = 'x'", [{ type: "tag", key: "as1", comparator: "=", value: "x" }]],
+    ["metrics.casey > 1", [{ type: "metric", key: "casey", comparator: ">", value: 1 }]],
+    // Other SQL keywords are names after a dot.
+    ...["select", "and", "or", "not", "like", "is", "null", "true", "order", "by", "where"].map(
+      (k): [string, unknown[]] => [
+        `tags.${k} = 'x'`,
+        [{ type: "tag", key: k, comparator: "=", value: "x" }],
+      ],
+    ),
+  ];
+  it.each(kept)("parses the filter %j", (filter, clauses) => {
+    expect(parseMlflowFilter(filter)).toEqual(clauses);
+  });
+
+  it("refuses order_by keys that are these keywords", () => {
+    for (const clause of [
+      "tags.in DESC",
+      "tags.in",
+      "params.from",
+      "tags.IN asc",
+      "metrics.case ASC",
+      "tags.values",
+      "params.using DESC",
+      "tags.a.in",
+      "tags.in.a DESC",
+      "tags.from-x DESC",
+      "in",
+      "from DESC",
+      "as DESC",
+      // AS after a dot is an alias sqlparse takes with the direction: alone it is refused.
+      "tags.as",
+      "params.as",
+    ]) {
+      expect(() => parseMlflowOrderBy(clause), clause).toThrow(
+        new MlflowFilterError(`Invalid order_by clause '${clause}'. Could not be parsed.`),
+      );
+    }
+    const kept: [string, unknown][] = [
+      ["tags.`in` DESC", { type: "tag", key: "in", ascending: false }],
+      ['tags."from" DESC', { type: "tag", key: "from", ascending: false }],
+      ["`tags`.`from`", { type: "tag", key: "from", ascending: true }],
+      ["tags.as DESC", { type: "tag", key: "as", ascending: false }],
+      ["metrics.as asc", { type: "metric", key: "as", ascending: true }],
+      ["tags.info DESC", { type: "tag", key: "info", ascending: false }],
+      ["params.fromage", { type: "parameter", key: "fromage", ascending: true }],
+      ["tags.select DESC", { type: "tag", key: "select", ascending: false }],
+      ["tags.order", { type: "tag", key: "order", ascending: true }],
+    ];
+    for (const [clause, parsed] of kept) expect(parseMlflowOrderBy(clause), clause).toEqual(parsed);
+  });
+
+  it("answers searches on such keys with the server's 400, and takes them quoted", async () => {
+    const fake = createMlflowFake();
+    const client = clientOf(fake);
+    const exp = fake.seed.experiment({ name: "kw" });
+    fake.seed.run({ experimentId: exp, tags: { in: "sql" }, params: { from: "x" } });
+    for (const q of [
+      { filter: "tags.in = 'sql'" },
+      { filter: "params.from = 'x'" },
+      { orderBy: ["tags.in DESC"] },
+      { orderBy: ["params.from"] },
+    ]) {
+      const err = await toArray(client.searchRuns({ experimentIds: [exp], ...q })).catch(
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(q)).toBeInstanceOf(MlflowApiError);
+      expect((err as MlflowApiError).status).toBe(400);
+      expect((err as MlflowApiError).errorCode).toBe("INVALID_PARAMETER_VALUE");
+    }
+    for (const q of [
+      { filter: "tags.`in` = 'sql'" },
+      { filter: "params.`from` = 'x'" },
+      { orderBy: ["tags.`in` DESC"] },
+      { orderBy: ["params.`from`"] },
+    ]) {
+      expect(await toArray(client.searchRuns({ experimentIds: [exp], ...q }))).toHaveLength(1);
+    }
+    // Experiment and registry searches print the clauses without quotes, as the server does.
+    const r = await post(fake, "experiments/search", { max_results: 10, filter: "tags.in = 'x'" });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe("Invalid clause(s) in filter string: tags., in, =, 'x'");
+    const o = await post(fake, "experiments/search", { max_results: 10, order_by: ["tags.in"] });
+    expect(o.body.message).toBe("Invalid order_by clause 'tags.in'. Could not be parsed.");
+  });
+});
+
 describe("runs search", () => {
   const fake = createMlflowFake({ clock: createManualClock(T0) });
   let exp = "";

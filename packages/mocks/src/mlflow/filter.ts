@@ -20,23 +20,44 @@ export interface Clause {
   readonly value: number | string | readonly string[] | null;
 }
 
-type Tok =
+type Tok = (
   | { kind: "ident"; text: string }
   | { kind: "string"; text: string }
   | { kind: "number"; text: string; int: boolean }
   | { kind: "op"; text: string }
   | { kind: "keyword"; text: string }
   | { kind: "list"; text: string; items: string[] | null }
-  | { kind: "other"; text: string };
+  | { kind: "other"; text: string }
+) & {
+  /** Where the token ends in the filter (it starts at `end - text.length`). */
+  end?: number;
+};
 
-const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"]);
+/**
+ * Words sqlparse's lexer reads as keywords wherever a token starts, after a dot too (its rule
+ * `(CASE|IN|VALUES|USING|FROM|AS)\b` comes before the one that makes any word after a dot a
+ * name): `tags.in` is the name `tags.` and the keyword `in`, no identifier, and MLflow refuses
+ * it. Other keywords (`tags.select`, `tags.order`, `tags.null`) are names after a dot. Quoted
+ * (`` tags.`in` ``, `tags."in"`) they are names too.
+ */
+const SQLPARSE_DOTTED_KEYWORD = /^(?:CASE|IN|VALUES|USING|FROM|AS)$/i;
+const KEYWORDS = new Set([
+  ...["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"],
+  ...["CASE", "VALUES", "USING", "FROM", "AS"],
+]);
 const NUMBER = /^-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])/;
 const IDENT_PART = /^(?:[A-Za-z_][\w]*|"[^"]*"|`[^`]*`)/;
 
 function tokenize(s: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
+  // Each round adds at most one token and moves past it: the next round marks where it ended.
+  const mark = () => {
+    const last = out[out.length - 1];
+    if (last && last.end === undefined) last.end = i;
+  };
   while (i < s.length) {
+    mark();
     const rest = s.slice(i);
     const ws = /^\s+/.exec(rest);
     if (ws) {
@@ -82,9 +103,15 @@ function tokenize(s: string): Tok[] {
     if (first) {
       let text = first[0];
       let j = text.length;
-      while (rest[j] === ".") {
+      while (rest[j] === "." && !SQLPARSE_DOTTED_KEYWORD.test(text)) {
         const next = IDENT_PART.exec(rest.slice(j + 1));
         if (!next) break;
+        if (SQLPARSE_DOTTED_KEYWORD.test(next[0])) {
+          // sqlparse's name ends with the dot (`tags.`); the keyword is the next token.
+          text += ".";
+          j += 1;
+          break;
+        }
         text += `.${next[0]}`;
         j += 1 + next[0].length;
       }
@@ -111,6 +138,7 @@ function tokenize(s: string): Tok[] {
     out.push({ kind: "other", text: rest[0] ?? "" });
     i += 1;
   }
+  mark();
   return out;
 }
 
@@ -158,6 +186,11 @@ export interface FilterDialect {
   readonly listAttributes: ReadonlySet<string>;
   /** The entity names (`tag.`, `attribute.`, …) taken, when not all of the runs search's. */
   readonly entities?: readonly string[];
+  /**
+   * Whether "Invalid clause(s) in filter string" quotes each token, as the runs search does
+   * (default); the experiment, registered model and model version searches print them bare.
+   */
+  readonly quotesInvalidClauses?: boolean;
 }
 
 export const RUN_DIALECT: FilterDialect = {
@@ -313,7 +346,9 @@ export function parseFilter(filter: string | undefined, dialect: FilterDialect =
   if (filter.trim() === "")
     throw new FilterError(`Invalid filter '${filter}'. Could not be parsed.`);
   const toks = tokenize(filter);
-  const clauses: Clause[] = [];
+  // MLflow first looks for tokens that are no comparison (and not AND), then reads each
+  // comparison's key and value: an unknown key is no reason to refuse while a clause is invalid.
+  const comparisons: (() => Clause)[] = [];
   const invalid: string[] = [];
   let i = 0;
   while (i < toks.length) {
@@ -322,19 +357,23 @@ export function parseFilter(filter: string | undefined, dialect: FilterDialect =
     const b = toks[i + 2];
     const c = toks[i + 3];
     if (t.kind === "ident") {
+      if (t.text.endsWith(".") && a?.kind === "keyword" && a.text.toUpperCase() === "AS" && b) {
+        // sqlparse makes `tags.as =` one identifier (a name, AS and its alias), no comparison.
+        invalid.push(filter.slice((t.end ?? 0) - t.text.length, b.end));
+        i += 3;
+        continue;
+      }
       if (a?.kind === "keyword" && a.text.toUpperCase() === "IS" && b?.kind === "keyword") {
         const u = b.text.toUpperCase();
         if (u === "NULL" || u === "NOT NULL") {
-          const id = identifier(t.text, dialect);
-          if (id.type !== "tag" && id.type !== "parameter") {
-            throw new FilterError(
-              `IS NULL / IS NOT NULL is only supported for tags and params, not for '${id.type}' '${id.key}'`,
-            );
-          }
-          clauses.push({
-            ...id,
-            comparator: u === "NULL" ? "IS NULL" : "IS NOT NULL",
-            value: null,
+          comparisons.push(() => {
+            const id = identifier(t.text, dialect);
+            if (id.type !== "tag" && id.type !== "parameter") {
+              throw new FilterError(
+                `IS NULL / IS NOT NULL is only supported for tags and params, not for '${id.type}' '${id.key}'`,
+              );
+            }
+            return { ...id, comparator: u === "NULL" ? "IS NULL" : "IS NOT NULL", value: null };
           });
           i += 3;
           continue;
@@ -347,11 +386,9 @@ export function parseFilter(filter: string | undefined, dialect: FilterDialect =
         b.text.toUpperCase() === "IN" &&
         c?.kind === "list"
       ) {
-        const id = identifier(t.text, dialect);
-        clauses.push({
-          ...id,
-          comparator: "NOT IN",
-          value: clauseValue(id.type, id.key, c, dialect),
+        comparisons.push(() => {
+          const id = identifier(t.text, dialect);
+          return { ...id, comparator: "NOT IN", value: clauseValue(id.type, id.key, c, dialect) };
         });
         i += 4;
         continue;
@@ -360,18 +397,20 @@ export function parseFilter(filter: string | undefined, dialect: FilterDialect =
         a &&
         (a.kind === "op" ||
           (a.kind === "keyword" && ["LIKE", "ILIKE", "IN"].includes(a.text.toUpperCase())));
+      // IN is a comparison only with a parenthesized list after it (MLflow joins no other).
       const valueOk =
         b &&
-        (b.kind === "string" ||
-          b.kind === "number" ||
-          b.kind === "ident" ||
-          (b.kind === "list" && a?.text.toUpperCase() === "IN"));
+        (a?.text.toUpperCase() === "IN"
+          ? b.kind === "list"
+          : b.kind === "string" || b.kind === "number" || b.kind === "ident");
       if (a && b && isCmp && valueOk) {
-        const id = identifier(t.text, dialect);
-        clauses.push({
-          ...id,
-          comparator: a.text.toUpperCase() === "<>" ? "!=" : a.text.toUpperCase(),
-          value: clauseValue(id.type, id.key, b, dialect),
+        comparisons.push(() => {
+          const id = identifier(t.text, dialect);
+          return {
+            ...id,
+            comparator: a.text.toUpperCase() === "<>" ? "!=" : a.text.toUpperCase(),
+            value: clauseValue(id.type, id.key, b, dialect),
+          };
         });
         i += 3;
         continue;
@@ -381,10 +420,13 @@ export function parseFilter(filter: string | undefined, dialect: FilterDialect =
     i += 1;
   }
   if (invalid.length > 0) {
+    // The runs search quotes each token; the experiment and registry searches print them bare.
+    const quote = dialect.quotesInvalidClauses ?? true;
     throw new FilterError(
-      `Invalid clause(s) in filter string: ${invalid.map((x) => `'${x}'`).join(", ")}`,
+      `Invalid clause(s) in filter string: ${invalid.map((x) => (quote ? `'${x}'` : x)).join(", ")}`,
     );
   }
+  const clauses = comparisons.map((read) => read());
   for (const c of clauses) checkComparator(c, dialect);
   return clauses;
 }
@@ -443,12 +485,43 @@ export interface OrderBy {
 
 /** One `order_by` entry of a runs search, e.g. "metrics.acc DESC" or "`params`.`my key`". */
 export function parseOrderBy(clause: string, dialect: FilterDialect = RUN_DIALECT): OrderBy {
-  const { key, ascending } = splitOrderClause(clause);
-  return { ...identifier(key, dialect), ascending };
+  const { key, ascending, direction } = splitOrderClause(clause);
+  // MLflow shlex-splits "key DIRECTION" (backticks read as double quotes) and keeps the key
+  // unquoted (`` `tags.in` ASC `` is the tag `in`); a key alone stays as written.
+  const name = direction ? key.replace(/`/g, '"').replace(/"([^"]*)"|'([^']*)'/g, "$1$2") : key;
+  return { ...identifier(name, dialect), ascending };
+}
+
+/**
+ * The parts of a dotted name (`tags.in`, `in.x`, `tags.a.from-x`) that sqlparse reads as
+ * keywords, lower-cased: an unquoted CASE, IN, VALUES, USING, FROM or AS, at the start (`first`)
+ * or after a dot, that no word character continues (`tags.info`, `tags.in_x` are names).
+ */
+function sqlparseKeywordParts(name: string): { word: string; first: boolean }[] {
+  const out: { word: string; first: boolean }[] = [];
+  let atStart = true;
+  let index = 0;
+  for (const m of name.matchAll(/`[^`]*`|"[^"]*"|'[^']*'|\.|[^.`"']+/g)) {
+    const part = m[0];
+    if (part === ".") {
+      atStart = true;
+      continue;
+    }
+    const kw = atStart ? /^(CASE|IN|VALUES|USING|FROM|AS)\b/i.exec(part) : null;
+    if (kw) out.push({ word: (kw[1] ?? "").toLowerCase(), first: index === 0 });
+    atStart = false;
+    index += 1;
+  }
+  return out;
 }
 
 /** An order_by clause's key, as written, and its direction (ASC unless DESC). */
-export function splitOrderClause(clause: string): { key: string; ascending: boolean } {
+export function splitOrderClause(clause: string): {
+  key: string;
+  ascending: boolean;
+  /** The direction word as written, when there is one. */
+  direction?: string;
+} {
   const m = /^\s*(.*?)(?:\s+(\w+))?\s*$/.exec(clause);
   let key = (m?.[1] ?? "").trim();
   let dir = m?.[2];
@@ -458,8 +531,16 @@ export function splitOrderClause(clause: string): { key: string; ascending: bool
     dir = undefined;
   }
   if (!key) throw new FilterError(`Invalid order_by clause '${clause}'. Could not be parsed.`);
+  // sqlparse reads `tags.in` as a name and a keyword, no identifier, so MLflow cannot parse it;
+  // `tags.as DESC` is a name with an alias, which MLflow reads as the key `as` (alone, refused).
+  const keywords = sqlparseKeywordParts(key);
+  if (keywords.some((k) => k.word !== "as" || k.first || !dir)) {
+    throw new FilterError(`Invalid order_by clause '${clause}'. Could not be parsed.`);
+  }
   if (dir && !["asc", "desc"].includes(dir.toLowerCase())) {
     throw new FilterError(`Invalid ordering key in order_by clause '${clause}'.`);
   }
-  return { key, ascending: dir?.toLowerCase() !== "desc" };
+  return dir
+    ? { key, ascending: dir.toLowerCase() !== "desc", direction: dir }
+    : { key, ascending: true };
 }

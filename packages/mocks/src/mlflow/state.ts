@@ -1415,11 +1415,13 @@ const EXPERIMENT_DIALECT: FilterDialect = {
   listAttributes: new Set(["experiment_id"]),
   // SearchExperimentsUtils._get_identifier: these entity names only.
   entities: ["attribute", "tag", "tags"],
+  quotesInvalidClauses: false,
 };
 const MODEL_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name"]),
   numericAttributes: new Set(),
   listAttributes: new Set(),
+  quotesInvalidClauses: false,
 };
 /** Model version stages (model_version_stages.ALL_STAGES). */
 const STAGES = ["None", "Staging", "Production", "Archived"] as const;
@@ -1511,6 +1513,7 @@ const VERSION_DIALECT: FilterDialect = {
   stringAttributes: new Set(["name", "run_id", "source_path"]),
   numericAttributes: new Set(["version_number"]),
   listAttributes: new Set(["name", "run_id"]),
+  quotesInvalidClauses: false,
 };
 
 /** Filters of experiment/model/version searches: the same grammar, other attributes. */
