@@ -123,6 +123,14 @@ const FILES: Record<string, string> = {
     "cycle_two",
     `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\na >> b\nb >> a`,
   ),
+  "cycle_swap.py": dag(
+    "cycle_swap",
+    `x = EmptyOperator(task_id="x")\ny = EmptyOperator(task_id="y")\nx >> y\nx, y = y, x\nx >> y`,
+  ),
+  "ok_tuple_assign.py": dag(
+    "ok_tuple_assign",
+    `load, report = EmptyOperator(task_id="load"), EmptyOperator(task_id="report")\nload >> report\nfirst, second = EmptyOperator(task_id="a"), EmptyOperator(task_id="b")\nfirst, second = second, first\nfirst >> second\nhead, tail = (EmptyOperator(task_id="c"), EmptyOperator(task_id="d"))\nhead >> tail`,
+  ),
   "cycle_self.py": dag("cycle_self", `a = EmptyOperator(task_id="a")\na >> a`),
   "cycle_chain.py": dag(
     "cycle_chain",

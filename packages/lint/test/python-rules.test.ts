@@ -1630,6 +1630,20 @@ with open("x.txt"):
     },
   ],
   [
+    "tuple assignments bind each name to its own task, all read before any is bound (a swap)",
+    {
+      rule: "dependency-cycle",
+      body: dag(`    load, report = BashOperator(task_id="load", bash_command="echo"), BashOperator(task_id="report", bash_command="echo")
+    load >> report
+    a, b = BashOperator(task_id="a", bash_command="echo"), BashOperator(task_id="b", bash_command="echo")
+    a >> b
+    a, b = b, a
+    a >> b
+`),
+      want: ["7:5"],
+    },
+  ],
+  [
     "a task id given twice in one DAG",
     {
       rule: "duplicate-task-id",

@@ -176,6 +176,8 @@ export const PYTHON_OPERATORS: ReadonlySet<string> = new Set([
   "BranchExternalPythonOperator",
 ]);
 const NO_XCOM_OPERATORS = new Set(["EmptyOperator", "DummyOperator"]);
+/** The brackets of a tuple or list display: what is left are its elements. */
+const BRACKETS: ReadonlySet<string> = new Set(["(", ")", "[", "]"]);
 /**
  * Context managers that make neither a DAG nor a task group: tasks made inside one belong to
  * whatever DAG encloses it (`with` over any other call the file cannot follow may be a DAG or
@@ -1912,11 +1914,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             (b.dag.kwargs as Map<string, PyNode>).set(text(attribute), assigned);
           }
         }
-        const targets = parts.slice(0, lastOp).filter((c) => c.name === "VariableName");
-        const pathString = scope.inFunction
-          ? null
-          : pathCallString(value, text, dotted, boundString);
-        for (const t of targets) {
+        /** `name = value`, as the statement binds one name to one value. */
+        const bind = (t: PyNode, value: PyNode) => {
+          const pathString = scope.inFunction
+            ? null
+            : pathCallString(value, text, dotted, boundString);
           const name = text(t);
           callBound.delete(name);
           if (!scope.inFunction) constants.set(name, value);
@@ -1946,7 +1948,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             value.name === "CallExpression" &&
             lastSegment(dotted(value.firstChild) ?? "") === "DAG"
           ) {
-            const dag = dags.find((d) => d.span.line === span(value).line);
+            const at = span(value);
+            const dag = dags.find((d) => d.span.line === at.line && d.span.column === at.column);
             if (dag) vars.set(name, { kind: "dag", dag });
           } else if (
             value.name === "CallExpression" &&
@@ -1991,6 +1994,51 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
               }
             }
           }
+        };
+        const lhs = parts.slice(0, lastOp);
+        if (lhs.some((c) => c.name === ",")) {
+          // `load, report = A(...), B(...)`, `a, b = b, a`: each name its own value, all read
+          // before any is bound; what an unpacking of anything else binds is not known.
+          const names = lhs.filter((c) => c.name !== ",");
+          let values = parts.slice(lastOp + 1).filter((c) => c.name !== ",");
+          const only = values.length === 1 ? unwrap(values[0] as PyNode) : null;
+          if (only && (only.name === "TupleExpression" || only.name === "ArrayExpression")) {
+            values = children(only).filter((c) => !BRACKETS.has(c.name));
+          }
+          const paired =
+            values.length === names.length &&
+            !values.some((v) => v.name === "StarExpression") &&
+            names.every((n) => n.name === "VariableName");
+          const setOrDelete = (name: string, b: Binding | undefined) => {
+            if (b) vars.set(name, b);
+            else vars.delete(name);
+          };
+          const before = new Map(
+            values
+              .filter((v) => v.name === "VariableName")
+              .map((v) => [text(v), vars.get(text(v))]),
+          );
+          names.forEach((t, i) => {
+            if (t.name !== "VariableName") return;
+            const v = values[i];
+            if (!paired || !v) {
+              const name = text(t);
+              vars.delete(name);
+              callBound.delete(name);
+              if (!scope.inFunction) constants.delete(name);
+              shadowHelper(scope, name);
+              return;
+            }
+            const read = v.name === "VariableName" ? text(v) : null;
+            const now = read === null ? undefined : vars.get(read);
+            if (read !== null) setOrDelete(read, before.get(read));
+            bind(t, unwrap(v));
+            if (read !== null && read !== text(t)) setOrDelete(read, now);
+          });
+          return;
+        }
+        for (const t of parts.slice(0, lastOp).filter((c) => c.name === "VariableName")) {
+          bind(t, value);
         }
         return;
       }
