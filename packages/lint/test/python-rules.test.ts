@@ -1126,6 +1126,19 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> SQLExec
     },
   ],
   [
+    "tasks that handle files and folders named train train nothing; training a model still counts",
+    {
+      rule: "train-without-validation",
+      body: dag(`    BashOperator(task_id="empty_train", bash_command="echo")
+    BashOperator(task_id="list_files_train", bash_command="echo")
+    BashOperator(task_id="upload_train_prefix", bash_command="echo")
+    BashOperator(task_id="delete_train_dir", bash_command="echo")
+    BashOperator(task_id="train_classifier", bash_command="echo")
+`),
+      want: ["6:5"],
+    },
+  ],
+  [
     "a Great Expectations checkpoint and dbt's data tests validate; an ETL of train data trains nothing",
     {
       rule: "train-without-validation",

@@ -76,6 +76,24 @@ const AROUND_TRAINING: ReadonlySet<string> = new Set([
   "export",
   "copy",
   "sync",
+  // Files and folders named train (an object store's `train/` prefix): `empty_train`,
+  // `list_files_train`, `upload_train_split`.
+  "empty",
+  "list",
+  "file",
+  "files",
+  "folder",
+  "dir",
+  "path",
+  "paths",
+  "prefix",
+  "bucket",
+  "delete",
+  "remove",
+  "move",
+  "upload",
+  "read",
+  "write",
 ]);
 
 /**
