@@ -241,9 +241,58 @@ export function frameIn(error: unknown, file: string, root: string): SourceLocat
     return { file: relative(root, file), line: syntax.line, column: syntax.column + 1 };
   }
   const frame = stackFrames(error).find((f) => f.file === file);
-  return frame
-    ? { file: relative(root, file), line: frame.line, column: frame.column }
-    : { file: relative(root, file) };
+  if (frame) return { file: relative(root, file), line: frame.line, column: frame.column };
+  const site = importSite(error, file);
+  return site ? { file: relative(root, file), ...site } : { file: relative(root, file) };
+}
+
+/**
+ * Where in `file` the import is that Node could not link, which no stack frame shows: the
+ * module it could not find (`Cannot find module '/p/helpers' imported from <file>`: the
+ * specifier `./helpers` as written), or the name a module does not export (`The requested
+ * module '@mlgen/dsl' does not provide an export named 'hour'`: `hour` in the import's braces).
+ */
+function importSite(error: unknown, file: string): { line: number; column: number } | null {
+  const message = error instanceof Error ? error.message : "";
+  let source: string;
+  try {
+    source = readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  const at = (offset: number) => {
+    const before = source.slice(0, offset).split("\n");
+    return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+  };
+  const quoted = (spec: string) =>
+    new RegExp(`(["'])${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:\\.[cm]?[jt]sx?)?\\1`);
+  const missing = /Cannot find (?:module|package) '([^']+)' imported from (\S+)/.exec(message);
+  if (missing?.[1] && missing[2]) {
+    const importer = missing[2].startsWith("file:") ? fileURLToPath(missing[2]) : missing[2];
+    if (resolve(importer) !== resolve(file)) return null;
+    const spec = missing[1];
+    const written = spec.startsWith("/")
+      ? [`./${relative(dirname(file), spec)}`, `../${relative(dirname(dirname(file)), spec)}`]
+      : [spec];
+    for (const w of written) {
+      const m = quoted(w).exec(source);
+      if (m) return at(m.index + 1);
+    }
+    return null;
+  }
+  const unexported =
+    /The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(message);
+  if (unexported?.[1] && unexported[2]) {
+    const spec = quoted(unexported[1]);
+    for (const m of source.matchAll(/\bimport\s*(?:type\s*)?\{([^}]*)\}\s*from\s*/g)) {
+      const after = source.slice((m.index ?? 0) + m[0].length);
+      if (!spec.test(after.slice(0, unexported[1].length + 8)) || after.search(spec) !== 0)
+        continue;
+      const name = new RegExp(`\\b${unexported[2]}\\b`).exec(m[1] ?? "");
+      if (name) return at((m.index ?? 0) + m[0].indexOf("{") + 1 + name.index);
+    }
+  }
+  return null;
 }
 
 /** mlgen's own packages: `packages/` in this repository, `node_modules/@mlgen/` when installed. */

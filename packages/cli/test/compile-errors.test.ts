@@ -440,6 +440,26 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a pipeline module importing a file that does not exist: the place is the import's specifier",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": `import { pipeline } from "@mlgen/dsl";\nimport { helper } from "./helpers";\nexport default pipeline("demo", {}, (p) => { p.bash("a", { command: helper }); });\n`,
+      },
+      code: "MLG1014",
+      says: ["pipelines/demo.pipeline.ts:2:25", "failed while loading: Cannot find module"],
+    },
+  ],
+  [
+    "a pipeline module importing a name the DSL does not export: the place is the name",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": `import {\n  pipeline,\n  hour,\n} from "@mlgen/dsl";\nexport default pipeline("demo", {}, () => { void hour; });\n`,
+      },
+      code: "MLG1014",
+      says: ["pipelines/demo.pipeline.ts:3:3", "does not provide an export named 'hour'"],
+    },
+  ],
+  [
     "a syntax error in a pipeline module (esbuild's reason and place, column 1-based)",
     {
       files: {
