@@ -573,6 +573,19 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a condition the DSL refuses gets no target's error on top (it read the bad side as null)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(`${LOAD}
+  p.shortCircuit("has_rows", { when: [load.out.rows, "!=", [] as never] });`),
+      },
+      argv: ["--target", "all"],
+      code: "MLG1011",
+      says: ["its right side (when[2]) is a value of kind list"],
+      hides: "compares with null",
+    },
+  ],
+  [
     "a construct the Airflow 2 dialect cannot express",
     {
       files: {

@@ -690,9 +690,18 @@ export async function compileCommand(
         },
       };
       let emittedAll = true;
+      // A task the definition already has an error for (a condition the DSL refused and read
+      // as null) gets no target's finding on top of it, born of that error.
+      const refused = new Set(
+        def.problems.flatMap((p) => (p.severity === "error" && p.task ? [p.task] : [])),
+      );
       for (const { target, emitted } of targets) {
         const targetProblems = target.validate(input);
-        diagnostics.push(...targetProblems);
+        diagnostics.push(
+          ...targetProblems.filter(
+            (d) => !(d.task !== undefined && refused.has(d.task) && d.code.startsWith("MLG3")),
+          ),
+        );
         if (hasErrors(targetProblems)) {
           emittedAll = false;
           continue;
