@@ -235,6 +235,31 @@ const FILES: Record<string, string> = {
     'schedule="@daily", start_date=START',
     '{"version": Param("v1.2", type="string", pattern=r"^v\\d+$")}',
   ),
+  "bad_param_format_date.py": params(
+    "bad_param_format_date",
+    'schedule="@daily", start_date=START',
+    '{"day": Param("01/02/2024", type="string", format="date")}',
+  ),
+  "bad_param_format_leap.py": params(
+    "bad_param_format_leap",
+    'schedule="@daily", start_date=START',
+    '{"day": Param("2025-02-29", type="string", format="date")}',
+  ),
+  "bad_param_format_email.py": params(
+    "bad_param_format_email",
+    'schedule="@daily", start_date=START',
+    '{"owner": Param("ml-team", type="string", format="email")}',
+  ),
+  "bad_param_format_ipv4.py": params(
+    "bad_param_format_ipv4",
+    'schedule="@daily", start_date=START',
+    '{"host": Param("10.0.0.01", type="string", format="ipv4")}',
+  ),
+  "bad_param_format_uuid.py": params(
+    "bad_param_format_uuid",
+    'schedule="@daily", start_date=START',
+    '{"run": Param("1234-abcd", type="string", format="uuid")}',
+  ),
   "v2bad_param_unscheduled.py": params(
     "v2bad_param_unscheduled",
     "start_date=START",
@@ -243,7 +268,7 @@ const FILES: Record<string, string> = {
   "ok_params.py": `${params(
     "ok_params_defaults",
     'schedule="@daily", start_date=START',
-    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5), "b6": Param(10, type="integer", multipleOf=5), "b7": Param(0.75, type="number", multipleOf=0.25), "b8": Param("v12", type="string", pattern=r"^v\\d+$"), "b9": Param("run-2025-01", type="string", pattern="\\\\d{4}"), "b10": Param(4.5, type="number", multipleOf=1.5)}',
+    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5), "b6": Param(10, type="integer", multipleOf=5), "b7": Param(0.75, type="number", multipleOf=0.25), "b8": Param("v12", type="string", pattern=r"^v\\d+$"), "b9": Param("run-2025-01", type="string", pattern="\\\\d{4}"), "b10": Param(4.5, type="number", multipleOf=1.5), "f1": Param("2024-02-29", type="string", format="date"), "f2": Param("a@b", type="string", format="email"), "f3": Param("0.0.0.0", type="string", format="ipv4"), "f4": Param("{12345678-1234-5678-1234-567812345678}"[1:-1], type="string", format="uuid"), "f5": Param("12345678-1234-5678-1234-567812345678", type="string", format="uuid")}',
   )}with DAG("ok_params_triggered", schedule=None, start_date=START, params={"epochs": Param(type="integer")}):\n    EmptyOperator(task_id="a")\n`,
   // A TaskFlow call is bound to its function's signature when the DAG is built.
   "bad_taskflow_missing.py": dag(

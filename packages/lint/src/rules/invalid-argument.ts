@@ -221,9 +221,60 @@ function boundProblem(
     if (regex && /^[\x20-\x7e]*$/.test(text) && !regex.test(text)) {
       return `does not match its pattern '${stringValue(source, pattern as PyNode)}'`;
     }
+    const format = kwargs.get("format");
+    const name = format ? stringValue(source, format) : null;
+    if (name !== null && FORMATS[name]?.(text) === false) {
+      return `does not have its format '${name}' (${FORMAT_WORDS[name]})`;
+    }
   }
   return null;
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The string formats jsonschema's FormatChecker checks without optional packages (the
+ * `date-time`, `uri` or `duration` checkers come with packages a deployment may lack), as its
+ * checkers judge a string: false when refused, null when this cannot tell.
+ */
+const FORMATS: Readonly<Record<string, (text: string) => boolean | null>> = {
+  // `^\d{4}-\d{2}-\d{2}$` (ASCII) and date.fromisoformat: a day of the calendar, year 1 on.
+  date: (text) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!m) return false;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    const days = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1];
+    return y >= 1 && days !== undefined && d >= 1 && d <= days;
+  },
+  email: (text) => text.includes("@"),
+  // ipaddress.IPv4Address: four decimal octets up to 255, no leading zeros.
+  ipv4: (text) => {
+    const parts = text.split(".");
+    return (
+      parts.length === 4 && parts.every((p) => /^(?:0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)
+    );
+  },
+  // uuid.UUID (32 hex digits once `urn:`, `uuid:`, braces and hyphens are dropped), then a
+  // hyphen at 8, 13, 18 and 23. Underscores and blanks, which int() takes, are not judged.
+  uuid: (text) => {
+    if (/[_\s]/.test(text)) return null;
+    const hex = text
+      .replaceAll("urn:", "")
+      .replaceAll("uuid:", "")
+      .replace(/^\{+|\}+$/g, "")
+      .replaceAll("-", "");
+    if (hex.length !== 32 || !/^[0-9a-fA-F]+$/.test(hex)) return false;
+    return [8, 13, 18, 23].every((i) => text[i] === "-");
+  },
+};
+
+const FORMAT_WORDS: Readonly<Record<string, string>> = {
+  date: "a date written YYYY-MM-DD",
+  email: "an address with an @",
+  ipv4: "four numbers 0-255 with dots, no leading zeros",
+  uuid: "a UUID written 8-4-4-4-12",
+};
 
 /**
  * A JavaScript regex that finds what Python's re.search finds, for an ASCII text without line
