@@ -10,6 +10,7 @@ import {
   AirflowApiError,
   type AirflowClient,
   AirflowDagRunExistsError,
+  AirflowMappedTaskError,
   AirflowRequestError,
   createAirflowClient,
 } from "../../packages/airflow-client/src/index.js";
@@ -69,6 +70,31 @@ beforeAll(async () => {
       '    fail_task = PythonOperator(task_id="fail", python_callable=fail, retries=0)',
       '    after = PythonOperator(task_id="after", python_callable=say)',
       "    say_task >> fail_task >> after",
+      "",
+    ].join("\n"),
+  );
+  // A mapped task (dynamic task mapping) whose map index 1 fails: each index has its own log.
+  writeFileSync(
+    join(dags, "map_demo.py"),
+    [
+      "import datetime",
+      "",
+      "from airflow.sdk import dag, task",
+      "",
+      "",
+      '@dag(dag_id="map_demo", schedule=None, start_date=datetime.datetime(2025, 1, 1))',
+      "def map_demo():",
+      "    @task",
+      "    def square(x):",
+      '        print("squaring", x)',
+      "        if x == 2:",
+      '            raise RuntimeError("two is bad")',
+      "        return x * x",
+      "",
+      "    square.expand(x=[1, 2, 3])",
+      "",
+      "",
+      "map_demo()",
       "",
     ].join("\n"),
   );
@@ -270,6 +296,61 @@ describe("airflow client against a real Airflow 3", () => {
     ).rejects.toMatchObject({ status: 404 });
   });
 
+  it("reads a mapped task's log by its task instance, and says to pass mapIndex when asked by task id alone", async () => {
+    await eventually(async () =>
+      (await client.getDag("map_demo").catch(() => undefined)) ? true : undefined,
+    );
+    await client.unpauseDag("map_demo");
+    const run = await client.triggerDagRun("map_demo", { runId: "manual__map_demo" });
+    const result = await client.waitForDagRun("map_demo", run.dag_run_id, {
+      timeoutMs: 300_000,
+      pollIntervalMs: 1000,
+    });
+    expect(result.state).toBe("failed");
+    expect(result.failedTaskInstances.map((t) => [t.task_id, t.map_index])).toEqual([
+      ["square", 1],
+    ]);
+    // The README's loop: the task instance itself, its map_index with it.
+    for (const ti of result.failedTaskInstances) {
+      const log = await client.getTaskLog("map_demo", run.dag_run_id, ti);
+      expect(log.tryNumber).toBe(1);
+      expect(log.text).toMatch(/^\[\S+\] \{task\.stdout\} INFO - squaring 2$/m);
+      expect(log.text).toMatch(/\nRuntimeError: two is bad/);
+      const byIndex = await client.getTaskLog("map_demo", run.dag_run_id, "square", {
+        mapIndex: ti.map_index,
+      });
+      expect(byIndex.text).toBe(log.text);
+    }
+    // By task id alone: Airflow's 404 "Task instance is mapped", said with what to pass.
+    const err = await client
+      .getTaskLog("map_demo", run.dag_run_id, "square")
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AirflowMappedTaskError);
+    expect(err).toMatchObject({
+      status: 404,
+      path: "/api/v2/dags/map_demo/dagRuns/manual__map_demo/taskInstances/square",
+      detail: "Task instance is mapped, add the map_index value to the URL",
+      mapIndexCount: 3,
+      failedMapIndexes: [1],
+    });
+    expect((err as Error).message).toContain(
+      "square is a mapped task (3 task instances, map indexes 0 to 2; failed: map index 1): pass its map index",
+    );
+    expect((err as Error).message).toContain("{ mapIndex: 1 }");
+    // With a try given, Airflow says only "TaskInstance not found": the same error.
+    const withTry = await client
+      .getTaskLog("map_demo", run.dag_run_id, "square", { tryNumber: 1 })
+      .catch((e: unknown) => e);
+    expect(withTry).toBeInstanceOf(AirflowMappedTaskError);
+    expect(withTry).toMatchObject({ status: 404, failedMapIndexes: [1] });
+    // A task that is not mapped keeps Airflow's own 404 for a try it does not have.
+    const notMapped = await client
+      .getTaskLog("log_demo", "manual__log_demo", "say", { tryNumber: 2 })
+      .catch((e: unknown) => e);
+    expect(notMapped).not.toBeInstanceOf(AirflowMappedTaskError);
+    expect(notMapped).toMatchObject({ status: 404 });
+  });
+
   it("pages runs and task instances by cursor, one a page, as by offset", async () => {
     // Two runs of iris_quickstart by now (the triggers above), two task instances in the first.
     const pages = async <T>(it: AsyncIterable<T>) => {
@@ -321,6 +402,22 @@ describe("airflow client against a real Airflow 3", () => {
     expect(`${e.message} ${JSON.stringify(e)}`).not.toContain(
       airflow.password === "admin" ? "Bearer" : airflow.password,
     );
+    // Lists name the path asked, with its ids, as every other helper does.
+    const pages = async (it: AsyncIterable<unknown>) => {
+      for await (const _ of it);
+    };
+    const listed = await pages(
+      client.paginate("/api/v2/dags/{dag_id}/dagRuns", { path: { dag_id: "no_such_dag" } }),
+    ).catch((x: unknown) => x);
+    expect(listed).toMatchObject({ status: 404, path: "/api/v2/dags/no_such_dag/dagRuns" });
+    expect(String(listed)).toContain("GET /api/v2/dags/no_such_dag/dagRuns → 404");
+    const tis = await client
+      .listTaskInstances("iris_quickstart", "no_such_run")
+      .catch((x: unknown) => x);
+    expect(tis).toMatchObject({
+      status: 404,
+      path: "/api/v2/dags/iris_quickstart/dagRuns/no_such_run/taskInstances",
+    });
   });
 
   it("manages variables, connections and pools, dry-runs a clear, and reads a DAG's source", async () => {
@@ -416,6 +513,27 @@ describe("mlgen airflow (CLI) against the same server", () => {
     expect(log.code).toBe(0);
     expect(log.stdout).toMatch(/\{task_runner\.py:\d+\} ERROR - Task failed with exception/);
     expect(log.stdout).toMatch(/\nValueError: bad input: no rows\n/);
+  });
+
+  it("logs of a mapped task without --map-index names the failed map index and the flag; with it, prints that log", async () => {
+    const r = await cli("airflow", "logs", "map_demo", "square", "manual__map_demo");
+    expect(r).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr:
+        "mlgen airflow logs: square of map_demo manual__map_demo is a mapped task (3 task instances, map indexes 0 to 2; failed: 1): each map index has its own log\n  fix: pass --map-index 1\n",
+    });
+    const one = await cli(
+      "airflow",
+      "logs",
+      "map_demo",
+      "square",
+      "manual__map_demo",
+      "--map-index",
+      "1",
+    );
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/\nRuntimeError: two is bad\n/);
   });
 
   it("status --json prints the latest run and its task instances", async () => {

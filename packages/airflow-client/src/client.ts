@@ -1,6 +1,11 @@
 import { abortableSleep, type CallOptions, notJsonSuccess, strictJson } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import { AirflowApiError, AirflowDagRunExistsError, AirflowWaitTimeoutError } from "./errors.js";
+import {
+  AirflowApiError,
+  AirflowDagRunExistsError,
+  AirflowMappedTaskError,
+  AirflowWaitTimeoutError,
+} from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
 import { type TaskLog, taskLog } from "./logs.js";
 import {
@@ -24,6 +29,15 @@ const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {
 const REPEATABLE = { [IDEMPOTENT_HEADER]: "1" };
 export type DagRun = Schemas["DAGRunResponse"];
 export type TaskInstance = Schemas["TaskInstanceResponse"];
+/**
+ * What `getTaskLog` needs of a task instance: its task and, of a mapped task, its map index;
+ * a `TaskInstance` from `waitForDagRun` or `listTaskInstances` is one.
+ */
+export interface TaskInstanceRef {
+  readonly task_id: string;
+  /** -1 (or absent) when the task is not mapped. */
+  readonly map_index?: number | null | undefined;
+}
 export type ImportError = Schemas["ImportErrorResponse"];
 export type DagRunState = Schemas["DagRunState"];
 
@@ -88,6 +102,17 @@ function askedPath(url: string, baseUrl: string): string {
       }
     })
     .join("/");
+}
+
+/**
+ * A route with its path parameters filled in, as every error names the path asked
+ * (`/api/v2/dags/my_dag/dagRuns`, not `/api/v2/dags/{dag_id}/dagRuns`); one not given stays.
+ */
+function filledPath(route: string, values: unknown): string {
+  const given = (values ?? {}) as Record<string, unknown>;
+  return route.replace(/\{([^}]+)\}/g, (whole, name: string) =>
+    given[name] === undefined || given[name] === null ? whole : String(given[name]),
+  );
 }
 
 /** A success that is not what the API sends (`{}` from a proxy, or a redirect to another app). */
@@ -179,7 +204,10 @@ export interface WaitOptions extends CallOptions {
 export interface LogOptions extends CallOptions {
   /** The try to read (1 for the first); default the task instance's latest. */
   readonly tryNumber?: number | undefined;
-  /** Of a mapped task; default -1 (not mapped). */
+  /**
+   * Of a mapped task; default the `map_index` of the task instance given instead of a task id,
+   * else -1 (not mapped). Without it, a mapped task's log is an `AirflowMappedTaskError`.
+   */
   readonly mapIndex?: number | undefined;
 }
 
@@ -273,8 +301,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
       i: unknown,
     ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
     const query = (params.query ?? {}) as Record<string, unknown>;
+    // Errors name the path asked, with its ids, as every other helper's do.
+    const shown = filledPath(path, (params as { path?: unknown }).path);
     if (typeof query.cursor === "string") {
-      yield* byCursor(path, params, query.cursor, limit, signal, get) as AsyncGenerator<
+      yield* byCursor(path, shown, params, query.cursor, limit, signal, get) as AsyncGenerator<
         ListItem<P>
       >;
       return;
@@ -284,7 +314,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         params: { ...params, query: { ...query, limit, offset } },
         ...(signal ? { signal } : {}),
       };
-      const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
+      const page = (await unwrap(get(path, init), "GET", shown)) as Record<string, unknown>;
       const items = Object.values(page).find(Array.isArray) as ListItem<P>[] | undefined;
       if (!items || items.length === 0) return;
       yield* each(items, signal);
@@ -303,6 +333,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
    */
   async function* byCursor(
     path: string,
+    shown: string,
     params: { query?: unknown },
     first: string,
     limit: number,
@@ -318,7 +349,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         params: { ...params, query: { ...(params.query as object), limit, cursor } },
         ...(signal ? { signal } : {}),
       };
-      const page = (await unwrap(get(path, init), "GET", path)) as Record<string, unknown>;
+      const page = (await unwrap(get(path, init), "GET", shown)) as Record<string, unknown>;
       const items = Object.values(page).find(Array.isArray) as unknown[] | undefined;
       if (!items || items.length === 0) return;
       yield* each(items, signal);
@@ -329,7 +360,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         throw new AirflowApiError({
           status: 200,
           method: "GET",
-          path,
+          path: shown,
           detail: `paginate: the answer has no next_cursor, so this Airflow does not page ${path} by cursor; leave cursor out of the query to page by offset`,
         });
       }
@@ -337,7 +368,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
         throw new AirflowApiError({
           status: 200,
           method: "GET",
-          path,
+          path: shown,
           detail: `paginate: the server answered a next_cursor it had already given, so the pages would repeat for ever; leave cursor out of the query to page by offset`,
         });
       }
@@ -376,6 +407,64 @@ export function createAirflowClient(options: AirflowClientOptions) {
       ? (runs[0] as { dag_run_id?: unknown } | undefined)?.dag_run_id
       : null;
     return typeof id === "string" ? id : null;
+  }
+
+  /**
+   * The error for a 404 on map index -1 of a task that may be mapped: an AirflowMappedTaskError
+   * with how many task instances it expanded to and which failed (two requests of its mapped
+   * task instances), or `e` itself when the task is not mapped after all (`knownMapped` false
+   * and Airflow will not list it as mapped). What cannot be read is left unknown.
+   */
+  async function mappedTaskError(
+    e: AirflowApiError,
+    dagId: string,
+    runId: string,
+    taskId: string,
+    knownMapped: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<AirflowApiError> {
+    const listMapped = (query: { limit: number; state?: string[] }) =>
+      unwrap(
+        api.GET("/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped", {
+          params: {
+            path: { dag_id: dagId, dag_run_id: runId, task_id: taskId },
+            query: { ...query, order_by: ["map_index"] },
+          },
+          ...withSignal(signal),
+        }),
+        "GET",
+        `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/listMapped`,
+      ).then(
+        (page) => page as Partial<Schemas["TaskInstanceCollectionResponse"]> | undefined,
+        (x: unknown) => {
+          if (signal?.aborted) throw x;
+          return undefined;
+        },
+      );
+    const [all, failed] = await Promise.all([
+      listMapped({ limit: 1 }),
+      listMapped({ limit: MAX_PAGE_SIZE, state: ["failed"] }),
+    ]);
+    const count = typeof all?.total_entries === "number" ? all.total_entries : null;
+    // Airflow lists a task that is not mapped as a 404 ("Task id … is not mapped"), and a run
+    // it does not have (or one that has no instance of the task) as none: then the 404 stands.
+    if (!knownMapped && !count) return e;
+    const failedIndexes = Array.isArray(failed?.task_instances)
+      ? failed.task_instances
+          .map((t) => t.map_index)
+          .filter((i): i is number => typeof i === "number")
+      : null;
+    return new AirflowMappedTaskError({
+      status: e.status,
+      method: e.method,
+      path: e.path,
+      detail: e.detail,
+      dagId,
+      runId,
+      taskId,
+      mapIndexCount: count,
+      failedMapIndexes: failedIndexes,
+    });
   }
 
   async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -658,19 +747,31 @@ export function createAirflowClient(options: AirflowClientOptions) {
     },
 
     /**
-     * A task instance's log: its latest try unless `tryNumber` says which, of a mapped task's
-     * `mapIndex`; the whole log (`full_content`), with the text a person reads and the raised
-     * exception as a Python traceback. A task that never ran (upstream_failed, skipped before
-     * it started) has no log: try 0, no messages.
+     * A task instance's log: its latest try unless `tryNumber` says which; the whole log
+     * (`full_content`), with the text a person reads and the raised exception as a Python
+     * traceback. The task instance is its task id (and `mapIndex`, of a mapped task) or a task
+     * instance itself, e.g. one of `waitForDagRun`'s `failedTaskInstances`, whose `map_index`
+     * is used. A mapped task asked for without its map index is an `AirflowMappedTaskError`
+     * saying which map indexes there are and which failed. A task that never ran
+     * (upstream_failed, skipped before it started) has no log: try 0, no messages.
      */
     async getTaskLog(
       dagId: string,
       runId: string,
-      taskId: string,
+      task: string | TaskInstanceRef,
       opts: LogOptions = {},
     ): Promise<TaskLog> {
-      const mapIndex = opts.mapIndex ?? -1;
+      const taskId = typeof task === "string" ? task : task.task_id;
+      const mapIndex =
+        opts.mapIndex ?? (typeof task === "string" ? undefined : task.map_index) ?? -1;
       const base = `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}`;
+      /** A 404 for map index -1 of a task that is mapped says so, and which indexes there are. */
+      const ifMapped =
+        (knownMapped: (e: AirflowApiError) => boolean) =>
+        async (e: unknown): Promise<never> => {
+          if (mapIndex !== -1 || !(e instanceof AirflowApiError) || e.status !== 404) throw e;
+          throw await mappedTaskError(e, dagId, runId, taskId, knownMapped(e), opts.signal);
+        };
       let tryNumber = opts.tryNumber;
       if (tryNumber === undefined) {
         const ti =
@@ -682,6 +783,11 @@ export function createAirflowClient(options: AirflowClientOptions) {
                 }),
                 "GET",
                 base,
+              ).catch(
+                // Airflow 3.3: "Task instance is mapped, add the map_index value to the URL".
+                ifMapped(
+                  (e) => typeof e.detail === "string" && /instance is mapped/i.test(e.detail),
+                ),
               )
             : await unwrap(
                 api.GET(
@@ -726,6 +832,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
         ),
         "GET",
         path,
+      ).catch(
+        // With a try given, a mapped task's 404 is "TaskInstance not found": mapped if its
+        // mapped task instances can be listed.
+        ifMapped(() => false),
       );
       const log = answer as Partial<Schemas["TaskInstancesLogResponse"]> | undefined;
       if (!Array.isArray(log?.content))

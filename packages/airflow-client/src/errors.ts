@@ -120,6 +120,62 @@ export class AirflowDagRunExistsError extends AirflowApiError {
   }
 }
 
+/**
+ * `getTaskLog` was asked for a mapped task's log without a map index (Airflow's 404 "Task
+ * instance is mapped, add the map_index value to the URL", or "TaskInstance not found" for a
+ * given try): which task, how many task instances it expanded to and which of them failed,
+ * when Airflow said, and that `mapIndex` (or the task instance itself) picks one.
+ */
+export class AirflowMappedTaskError extends AirflowApiError {
+  override readonly name: string = "AirflowMappedTaskError";
+  readonly dagId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  /** How many task instances the task expanded to (map indexes 0 to n - 1); null if unknown. */
+  readonly mapIndexCount: number | null;
+  /** The map indexes that failed, the first 100 in order; null if unknown. */
+  readonly failedMapIndexes: readonly number[] | null;
+
+  constructor(init: {
+    status: number;
+    method: string;
+    path: string;
+    /** The server's own detail, kept as `detail`. */
+    detail: AirflowErrorDetail;
+    dagId: string;
+    runId: string;
+    taskId: string;
+    mapIndexCount: number | null;
+    failedMapIndexes: readonly number[] | null;
+  }) {
+    super(init);
+    const { taskId, mapIndexCount: count, failedMapIndexes: failed } = init;
+    const indexes = (list: readonly number[]) =>
+      list.length > 10 ? `${list.slice(0, 10).join(", ")}, …` : list.join(", ");
+    const facts = [
+      count === null
+        ? ""
+        : `${count} task instance${count === 1 ? "" : "s"}${count > 0 ? `, map index${count === 1 ? " 0" : `es 0 to ${count - 1}`}` : ""}`,
+      failed === null
+        ? ""
+        : failed.length === 0
+          ? "none failed"
+          : `failed: ${failed.length === 1 ? "map index" : "map indexes"} ${indexes(failed)}`,
+    ].filter((f) => f !== "");
+    const example = failed?.[0] ?? 0;
+    const hint =
+      count === 0
+        ? `${taskId} is a mapped task that expanded to no task instances, so it has no log`
+        : `${taskId} is a mapped task${facts.length > 0 ? ` (${facts.join("; ")})` : ""}: pass its map index, as getTaskLog(dagId, runId, ti) with the task instance (from waitForDagRun or listTaskInstances) or getTaskLog(dagId, runId, "${taskId}", { mapIndex: ${example} })`;
+    this.message = `${init.method} ${init.path} → ${init.status}: ${hint}`;
+    this.dagId = init.dagId;
+    this.runId = init.runId;
+    this.taskId = taskId;
+    this.mapIndexCount = count;
+    this.failedMapIndexes = failed;
+  }
+}
+
 /** The request never got an answer: a timeout or a network failure, after any retries. */
 export class AirflowRequestError extends HttpRequestError {
   override readonly name = "AirflowRequestError";

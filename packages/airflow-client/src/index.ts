@@ -12,6 +12,7 @@ export {
   type PaginateOptions,
   type Schemas,
   type TaskInstance,
+  type TaskInstanceRef,
   type TriggerOptions,
   type WaitOptions,
   type WaitResult,
@@ -21,6 +22,7 @@ export {
   AirflowConfigError,
   AirflowDagRunExistsError,
   type AirflowErrorDetail,
+  AirflowMappedTaskError,
   AirflowRequestError,
   AirflowWaitTimeoutError,
 } from "./errors.js";

@@ -23,3 +23,15 @@ describe("options", () => {
     client.paginate("/api/v2/dags", {}, { pageSize: given.pageSize });
   });
 });
+
+describe("getTaskLog", () => {
+  it("takes a task id, or a task instance as waitForDagRun and listTaskInstances give it", async () => {
+    const client = createAirflowClient({ baseUrl: "http://af" });
+    const { failedTaskInstances } = await client.waitForDagRun("d", "r");
+    for (const ti of failedTaskInstances) void client.getTaskLog("d", "r", ti);
+    void client.getTaskLog("d", "r", "t", { mapIndex: 1, tryNumber: undefined });
+    void client.getTaskLog("d", "r", { task_id: "t", map_index: 2 });
+    // @ts-expect-error a task instance names its task
+    void client.getTaskLog("d", "r", { map_index: 2 });
+  });
+});

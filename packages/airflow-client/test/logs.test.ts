@@ -4,7 +4,7 @@
  * test/engines/airflow-client.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { createAirflowClient } from "../src/index.js";
+import { AirflowApiError, AirflowMappedTaskError, createAirflowClient } from "../src/index.js";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -141,5 +141,139 @@ describe("getTaskLog", () => {
       complete: true,
     });
     expect(seen).toEqual(["/api/v2/dags/d/dagRuns/r/taskInstances/t/2 accept=null"]);
+  });
+
+  describe("a mapped task (square.expand(x=[1, 2, 3]), map index 1 failed)", () => {
+    /** Airflow 3.3.2's answers for a mapped task's instances, and the requests seen. */
+    function mappedServer(opts: { listMapped?: "ok" | "fails" | "not mapped" | "none" } = {}) {
+      const seen: string[] = [];
+      const fetch = async (input: Request | string | URL, init?: RequestInit) => {
+        const req = input instanceof Request ? input : new Request(input, init);
+        const url = new URL(req.url);
+        const path = url.pathname;
+        seen.push(`${path}${url.search}`);
+        const mapIndex = url.searchParams.get("map_index");
+        if (path.endsWith("/listMapped")) {
+          if (opts.listMapped === "fails") return json(500, { detail: "boom" });
+          if (opts.listMapped === "not mapped")
+            return json(404, { detail: "Task id square is not mapped" });
+          // A run Airflow does not have: none listed, even of a task that is mapped.
+          if (opts.listMapped === "none")
+            return json(200, { task_instances: [], total_entries: 0 });
+          const tis = [0, 1, 2].map((i) => ({
+            task_id: "square",
+            map_index: i,
+            state: i === 1 ? "failed" : "success",
+            try_number: 1,
+          }));
+          const states = url.searchParams.getAll("state");
+          const chosen = tis.filter((t) => states.length === 0 || states.includes(t.state));
+          const limit = Number(url.searchParams.get("limit") ?? 100);
+          return json(200, {
+            task_instances: chosen.slice(0, limit),
+            total_entries: chosen.length,
+          });
+        }
+        if (path.endsWith("/taskInstances/square")) {
+          // The real server's answer for a mapped task's instance without its index.
+          return json(404, {
+            detail: "Task instance is mapped, add the map_index value to the URL",
+          });
+        }
+        if (/\/taskInstances\/square\/\d+$/.test(path)) {
+          return json(200, {
+            task_id: "square",
+            map_index: Number(path.split("/").at(-1)),
+            try_number: 1,
+          });
+        }
+        if (path.includes("/logs/")) {
+          if (mapIndex === "-1") return json(404, { detail: "TaskInstance not found" });
+          return json(200, {
+            content: [{ event: `squaring ${Number(mapIndex) + 1}` }],
+            continuation_token: null,
+          });
+        }
+        return json(404, { detail: "Not Found" });
+      };
+      const client = createAirflowClient({
+        baseUrl: "http://af",
+        fetch: fetch as typeof globalThis.fetch,
+      });
+      return { client, seen };
+    }
+
+    it("takes the task instance itself, as waitForDagRun's failedTaskInstances give it: its map_index goes with it", async () => {
+      const { client, seen } = mappedServer();
+      const ti = { task_id: "square", map_index: 1, state: "failed", try_number: 1 };
+      const log = await client.getTaskLog("d", "r", ti);
+      expect(log.text).toBe("squaring 2");
+      expect(seen).toEqual([
+        "/api/v2/dags/d/dagRuns/r/taskInstances/square/1",
+        "/api/v2/dags/d/dagRuns/r/taskInstances/square/logs/1?full_content=true&map_index=1",
+      ]);
+      // mapIndex, when given, wins; a task instance that is not mapped is asked as before.
+      seen.length = 0;
+      expect((await client.getTaskLog("d", "r", ti, { mapIndex: 2 })).text).toBe("squaring 3");
+      expect(seen[0]).toBe("/api/v2/dags/d/dagRuns/r/taskInstances/square/2");
+    });
+
+    it("asked by its task id alone, says it is mapped, which map indexes there are and which failed, and to pass mapIndex", async () => {
+      const { client, seen } = mappedServer();
+      const err = await client.getTaskLog("d", "r", "square").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AirflowMappedTaskError);
+      expect(err).toBeInstanceOf(AirflowApiError);
+      expect(err).toMatchObject({
+        status: 404,
+        method: "GET",
+        path: "/api/v2/dags/d/dagRuns/r/taskInstances/square",
+        detail: "Task instance is mapped, add the map_index value to the URL",
+        dagId: "d",
+        runId: "r",
+        taskId: "square",
+        mapIndexCount: 3,
+        failedMapIndexes: [1],
+      });
+      expect((err as Error).message).toBe(
+        'GET /api/v2/dags/d/dagRuns/r/taskInstances/square → 404: square is a mapped task (3 task instances, map indexes 0 to 2; failed: map index 1): pass its map index, as getTaskLog(dagId, runId, ti) with the task instance (from waitForDagRun or listTaskInstances) or getTaskLog(dagId, runId, "square", { mapIndex: 1 })',
+      );
+      expect(seen.slice(1).sort()).toEqual([
+        "/api/v2/dags/d/dagRuns/r/taskInstances/square/listMapped?limit=1&order_by=map_index",
+        "/api/v2/dags/d/dagRuns/r/taskInstances/square/listMapped?limit=100&state=failed&order_by=map_index",
+      ]);
+    });
+
+    it("with a try given (Airflow's 404 then says only 'TaskInstance not found') it says so too; a task that is not mapped keeps Airflow's 404", async () => {
+      const { client } = mappedServer();
+      const err = await client
+        .getTaskLog("d", "r", "square", { tryNumber: 1 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AirflowMappedTaskError);
+      expect(err).toMatchObject({
+        path: "/api/v2/dags/d/dagRuns/r/taskInstances/square/logs/1",
+        detail: "TaskInstance not found",
+        failedMapIndexes: [1],
+      });
+      expect((err as Error).message).toContain("{ mapIndex: 1 }");
+      const plain = await mappedServer({ listMapped: "not mapped" })
+        .client.getTaskLog("d", "r", "square", { tryNumber: 1 })
+        .catch((e: unknown) => e);
+      expect(plain).not.toBeInstanceOf(AirflowMappedTaskError);
+      expect(plain).toMatchObject({ status: 404, detail: "TaskInstance not found" });
+      const noRun = await mappedServer({ listMapped: "none" })
+        .client.getTaskLog("d", "no_such_run", "square", { tryNumber: 1 })
+        .catch((e: unknown) => e);
+      expect(noRun).not.toBeInstanceOf(AirflowMappedTaskError);
+      expect(noRun).toMatchObject({ status: 404, detail: "TaskInstance not found" });
+    });
+
+    it("when the mapped instances cannot be listed, still says to pass mapIndex", async () => {
+      const { client } = mappedServer({ listMapped: "fails" });
+      const err = await client.getTaskLog("d", "r", "square").catch((e: unknown) => e);
+      expect(err).toMatchObject({ mapIndexCount: null, failedMapIndexes: null });
+      expect((err as Error).message).toBe(
+        'GET /api/v2/dags/d/dagRuns/r/taskInstances/square → 404: square is a mapped task: pass its map index, as getTaskLog(dagId, runId, ti) with the task instance (from waitForDagRun or listTaskInstances) or getTaskLog(dagId, runId, "square", { mapIndex: 0 })',
+      );
+    });
   });
 });

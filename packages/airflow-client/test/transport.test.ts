@@ -1052,6 +1052,42 @@ describe("paginate", () => {
     expect(f.seen.map((s) => s.query)).toEqual(["?limit=2&offset=0", "?limit=2&offset=2"]);
   });
 
+  it("errors name the path asked, with its ids, as every other helper's do (not the route's {dag_id})", async () => {
+    const notFound = () => json(404, { detail: "The DAG with dag_id: `nope` was not found" });
+    const caught = async (it: AsyncIterable<unknown>) => {
+      try {
+        for await (const _ of it);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const f = fakeFetch([notFound, notFound, notFound, notFound]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const runs = "/api/v2/dags/{dag_id}/dagRuns" as const;
+    const byOffset = await caught(c.paginate(runs, { path: { dag_id: "nope" } }));
+    expect(byOffset).toBeInstanceOf(AirflowApiError);
+    expect(byOffset).toMatchObject({ path: "/api/v2/dags/nope/dagRuns" });
+    expect(String(byOffset)).toContain(
+      "GET /api/v2/dags/nope/dagRuns → 404: The DAG with dag_id: `nope` was not found",
+    );
+    const byCursor = await caught(
+      c.paginate(runs, { path: { dag_id: "nope" }, query: { cursor: "" } }),
+    );
+    expect(byCursor).toMatchObject({ path: "/api/v2/dags/nope/dagRuns" });
+    // Ids as given, as the other helpers name them (`+` and `:` not encoded).
+    const tis = await c.listTaskInstances("d", "manual__2025+00:00").catch((e: unknown) => e);
+    expect(tis).toMatchObject({
+      path: "/api/v2/dags/d/dagRuns/manual__2025+00:00/taskInstances",
+    });
+    expect(String(tis)).toContain(
+      "GET /api/v2/dags/d/dagRuns/manual__2025+00:00/taskInstances → 404",
+    );
+    expect(await c.listImportErrors().catch((e: unknown) => e)).toMatchObject({
+      path: "/api/v2/importErrors",
+    });
+  });
+
   it("refuses a page size that is not a whole number of 1 or more, before any request", async () => {
     const f = fakeFetch([]);
     const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });

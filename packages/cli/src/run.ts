@@ -68,7 +68,12 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     // (AirflowDagRunExistsError is an AirflowApiError: a trigger's 409, said with the fix.)
     if (
       e instanceof Error &&
-      ["AirflowApiError", "AirflowDagRunExistsError", "AirflowRequestError"].includes(e.name)
+      [
+        "AirflowApiError",
+        "AirflowDagRunExistsError",
+        "AirflowMappedTaskError",
+        "AirflowRequestError",
+      ].includes(e.name)
     ) {
       const status = (e as { status?: unknown }).status;
       io.stderr(`mlgen: ${e.message}\n${status === 403 ? `  fix: ${AIRFLOW_FORBIDDEN}\n` : ""}`);

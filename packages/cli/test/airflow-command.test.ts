@@ -229,6 +229,61 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("logs of a mapped task without --map-index says which map indexes there are, which failed, and the flag to pass", async () => {
+    const seen: string[] = [];
+    let failedIndexes = [1];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      seen.push(`${url.pathname}${url.search}`);
+      let status = 200;
+      let body: unknown;
+      if (url.pathname.endsWith("/listMapped")) {
+        const failed = url.searchParams.getAll("state").includes("failed");
+        const indexes = failed ? failedIndexes : [0];
+        body = {
+          task_instances: indexes.map((i) => ({ task_id: "square", map_index: i })),
+          total_entries: failed ? failedIndexes.length : 3,
+        };
+      } else if (url.pathname.endsWith("/taskInstances/square")) {
+        // Airflow 3.3.2's answer for a mapped task's instance asked without its index.
+        status = 404;
+        body = { detail: "Task instance is mapped, add the map_index value to the URL" };
+      } else if (url.pathname.endsWith("/taskInstances/square/1")) {
+        body = { task_id: "square", map_index: 1, try_number: 1 };
+      } else if (url.pathname.includes("/logs/")) {
+        body = { content: [{ event: "two is bad" }], continuation_token: null };
+      }
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const r = await cli(env, "airflow", "logs", "d", "square", "r1");
+      expect(r).toMatchObject({
+        code: 2,
+        stdout: "",
+        stderr:
+          "mlgen airflow logs: square of d r1 is a mapped task (3 task instances, map indexes 0 to 2; failed: 1): each map index has its own log\n  fix: pass --map-index 1\n",
+      });
+      failedIndexes = [0, 2];
+      const two = await cli(env, "airflow", "logs", "d", "square", "r1");
+      expect(two.stderr).toContain("(3 task instances, map indexes 0 to 2; failed: 0, 2)");
+      expect(two.stderr).toContain(
+        "fix: pass --map-index with one of the failed, e.g. --map-index 0\n",
+      );
+      seen.length = 0;
+      const given = await cli(env, "airflow", "logs", "d", "square", "r1", "--map-index", "1");
+      expect(given).toMatchObject({ code: 0, stdout: "two is bad\n" });
+      expect(seen).toEqual([
+        "/api/v2/dags/d/dagRuns/r1/taskInstances/square/1",
+        "/api/v2/dags/d/dagRuns/r1/taskInstances/square/logs/1?full_content=true&map_index=1",
+      ]);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("logs prints a task's log (the latest run and try unless told), --json its messages", async () => {
     const seen: string[] = [];
     const server = createServer((req, res) => {

@@ -1,4 +1,10 @@
-import type { AirflowClient, DagRun, RetryInfo, TaskInstance } from "@mlgen/airflow-client";
+import type {
+  AirflowClient,
+  AirflowMappedTaskError,
+  DagRun,
+  RetryInfo,
+  TaskInstance,
+} from "@mlgen/airflow-client";
 import { CliError, type CliIO, secondsFlag } from "../io.js";
 
 export interface ConnectionOptions {
@@ -117,8 +123,10 @@ async function printFailedLogs(
   tis: readonly TaskInstance[],
 ): Promise<void> {
   const failed = tis.filter((t) => t.state === "failed" && t.try_number > 0);
+  const named = (t: TaskInstance) =>
+    t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id;
   for (const t of failed.slice(0, LOGS_SHOWN)) {
-    const task = t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id;
+    const task = named(t);
     const log = await client
       .getTaskLog(run.dag_id, run.dag_run_id, t.task_id, {
         tryNumber: t.try_number,
@@ -137,7 +145,7 @@ async function printFailedLogs(
     );
   }
   if (failed.length > LOGS_SHOWN) {
-    const rest = failed.slice(LOGS_SHOWN).map((t) => t.task_id);
+    const rest = failed.slice(LOGS_SHOWN).map(named);
     io.stdout(
       `\n${rest.length} more failed: ${rest.join(", ")} (their logs are in the Airflow UI)\n`,
     );
@@ -296,10 +304,16 @@ export async function logsCommand(
     if (!latest) throw new CliError(`mlgen airflow logs: ${dagId} has no runs`);
     run = latest.dag_run_id;
   }
-  const log = await client.getTaskLog(dagId, run, taskId, {
-    ...(tryNumber !== undefined ? { tryNumber } : {}),
-    ...(mapIndex !== undefined ? { mapIndex } : {}),
-  });
+  const { AirflowMappedTaskError: Mapped } = await import("@mlgen/airflow-client");
+  const log = await client
+    .getTaskLog(dagId, run, taskId, {
+      ...(tryNumber !== undefined ? { tryNumber } : {}),
+      ...(mapIndex !== undefined ? { mapIndex } : {}),
+    })
+    .catch((e: unknown) => {
+      if (e instanceof Mapped) throw mappedHint(e, `${taskId} of ${dagId} ${run}`);
+      throw e;
+    });
   if (o.json) {
     io.stdout(`${JSON.stringify(log, null, 2)}\n`);
     return 0;
@@ -313,6 +327,40 @@ export async function logsCommand(
     io.stderr(`mlgen airflow logs: try ${log.tryNumber} is still running; the log so far\n`);
   }
   return 0;
+}
+
+/**
+ * A mapped task asked for without --map-index: which map indexes there are, which failed, and
+ * the flag to pass (a failed one first: that is the log wanted).
+ */
+function mappedHint(e: AirflowMappedTaskError, what: string): CliError {
+  const count = e.mapIndexCount;
+  const failed = e.failedMapIndexes ?? [];
+  if (count === 0) {
+    return new CliError(
+      `mlgen airflow logs: ${what} is a mapped task that expanded to no task instances: no log`,
+    );
+  }
+  const list = (l: readonly number[]) =>
+    l.length > 10 ? `${l.slice(0, 10).join(", ")}, … (${l.length})` : l.join(", ");
+  const facts = [
+    count === null
+      ? ""
+      : count === 1
+        ? "1 task instance, map index 0"
+        : `${count} task instances, map indexes 0 to ${count - 1}`,
+    failed.length === 0 ? "" : `failed: ${list(failed)}`,
+  ].filter((f) => f !== "");
+  const fix =
+    failed.length === 1
+      ? `pass --map-index ${failed[0]}`
+      : failed.length > 1
+        ? `pass --map-index with one of the failed, e.g. --map-index ${failed[0]}`
+        : "pass --map-index, e.g. --map-index 0";
+  return new CliError(
+    `mlgen airflow logs: ${what} is a mapped task${facts.length > 0 ? ` (${facts.join("; ")})` : ""}: each map index has its own log\n  fix: ${fix}`,
+    2,
+  );
 }
 
 export async function errorsCommand(io: CliIO, o: ConnectionOptions): Promise<number> {
