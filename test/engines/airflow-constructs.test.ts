@@ -594,7 +594,9 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
     writeFileSync(join(work, "runtime", "ready.flag"), "");
     const before = slackMessages().length;
     const dags = runtimeFor(version);
-    const conf = { mode: "quick", fail: true, sizes: [7, 8, 9] };
+    // ratio: a number param given a whole number reaches the task as a float (2.0), or
+    // fail_on_request raises a TypeError instead of the injected failure the alert shows.
+    const conf = { mode: "quick", fail: true, sizes: [7, 8, 9], ratio: 2 };
     const r = dagsTest("runtime_constructs", "2025-02-02", dags, conf, {}, version);
     expect(r.status).not.toBe(0);
     const tasks = runStates("runtime_constructs", dags, version)["2025-02-02"]?.tasks ?? {};

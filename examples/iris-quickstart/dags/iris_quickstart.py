@@ -118,7 +118,7 @@ def run_train_model(ti, params, **_):
     inputs = {
         "data_path": _pull(ti, "prepare_data", "data_path"),
         "n_estimators": params["n_estimators"],
-        "test_size": params["test_size"],
+        "test_size": float(params["test_size"]),
     }
     with _mlflow_run(ti, experiment="iris-quickstart", tracking_uri=None):
         result = train_model(**inputs)

@@ -128,7 +128,7 @@ def run_validate_data(ti, params, **_):
 
     inputs = {
         "data_path": _pull(ti, "extract_data", "data_path"),
-        "max_null_fraction": params["max_null_fraction"],
+        "max_null_fraction": float(params["max_null_fraction"]),
         "min_rows": params["min_rows"],
         "required_columns": ["feature_0", "feature_1", "feature_2", "feature_3", "label"],
         "target_column": "label",
@@ -156,7 +156,7 @@ def run_evaluate_model(ti, params, **_):
 
     inputs = {
         "accuracy": _pull(ti, "train_model", "accuracy", as_float=True),
-        "min_accuracy": params["min_accuracy"],
+        "min_accuracy": float(params["min_accuracy"]),
         "model_uri": _pull(ti, "train_model", "model_uri"),
     }
     result = evaluate_model(**inputs)

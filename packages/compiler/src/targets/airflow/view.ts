@@ -355,6 +355,7 @@ interface Uses {
   /**
    * Outputs declared "float" (`task\0output`): read back as floats. Airflow 3 may hand a whole
    * float (1.0) back as an int, and a float output may return an int (both pass its check).
+   * Number params too (floatParamKey): a conf's whole number is read as a float.
    */
   floats: ReadonlySet<string>;
   /** The callable being built is a tolerant task's: its reads give None when absent. */
@@ -374,6 +375,9 @@ interface Uses {
   /** A condition compares with True, False or None through operator.eq / operator.ne. */
   operator: boolean;
 }
+
+/** The key of a number param in Uses.floats (task outputs are `task\0output`). */
+const floatParamKey = (name: string) => `\0param\0${name}`;
 
 function newUses(
   mapped: ReadonlyMap<string, Value>,
@@ -513,7 +517,10 @@ function pyValue(value: Value, uses: Uses): PyCode {
       return py`_var(var, ${value.name})`;
     case "param":
       uses.params = true;
-      return py`params[${value.name}]`;
+      // A number param is a float, as Kubeflow passes it, even when the conf gave a whole one.
+      return uses.floats.has(floatParamKey(value.name))
+        ? py`float(params[${value.name}])`
+        : py`params[${value.name}]`;
     case "template":
       return renderedText(value.text, uses);
     case "join": {
@@ -1136,13 +1143,18 @@ export function dagView(
       })
       .map((t) => t.id),
   );
-  const floats = new Set(
-    ir.tasks.flatMap((t) =>
+  const floats = new Set([
+    ...ir.tasks.flatMap((t) =>
       Object.entries(taskOutputs(t))
         .filter(([, type]) => type === "float")
         .map(([output]) => `${t.id}\0${output}`),
     ),
-  );
+    // A number param holds what the run's conf gave: 2 stays an int, where Kubeflow (and the
+    // declared type) give 2.0.
+    ...Object.entries(ir.params)
+      .filter(([, p]) => p.type === "number")
+      .map(([name]) => floatParamKey(name)),
+  ]);
   const uses = newUses(mapped, tolerant, floats);
   const namer = new Namer();
   const structured = new Set([
