@@ -47,6 +47,11 @@ export const AIRFLOW3_REMOVED_CONTEXT: Readonly<Record<string, string | number |
   tomorrow_ds_nodash: 1,
   yesterday_ds: -1,
   yesterday_ds_nodash: -1,
+  expanded_ti_count: {
+    template:
+      "pass the count of the list the task maps over (a task output or a param) as an argument: Airflow 3's context has no expanded_ti_count, mapped or not",
+    code: "pass the count of the list the task maps over as an argument: Airflow 3's context has no expanded_ti_count",
+  },
   test_mode: {
     template:
       "pass what the test should change as a param ({{ params.dry_run }}), set when triggering: Airflow 3's context has no test_mode",
@@ -140,8 +145,8 @@ export function pokeSensorWaitText(
 /**
  * What a task's context holds when Airflow renders its templates, per version: the keys of the
  * context a plain task of a run with a logical date gets (test/engines/jinja-context.test.ts
- * dumps them from the pinned Airflow 3 and 2 and compares), and the keys some tasks get besides:
- * a mapped task's `expanded_ti_count`, a task with assets' `asset_state_store` (Airflow 3).
+ * dumps them from the pinned Airflow 3 and 2 and compares), and the keys some tasks get besides
+ * (AIRFLOW_OCCASIONAL_CONTEXT_OF).
  */
 export const AIRFLOW_TEMPLATE_CONTEXT: Readonly<Record<2 | 3, ReadonlySet<string>>> = {
   3: new Set(
@@ -156,12 +161,21 @@ export const AIRFLOW_TEMPLATE_CONTEXT: Readonly<Record<2 | 3, ReadonlySet<string
   ),
 };
 
-/** Context keys only some tasks get (see AIRFLOW_TEMPLATE_CONTEXT), and a failure callback's. */
+/**
+ * Context keys only some tasks get (see AIRFLOW_TEMPLATE_CONTEXT), and a failure callback's,
+ * per version: a task with assets' `asset_state_store` on Airflow 3. (`expanded_ti_count`,
+ * which every task has on Airflow 2, is no task's on Airflow 3, mapped or not: its task runner
+ * sets none, and a template reading it fails there.)
+ */
+export const AIRFLOW_OCCASIONAL_CONTEXT_OF: Readonly<Record<2 | 3, ReadonlySet<string>>> = {
+  3: new Set(["asset_state_store", "exception", "reason"]),
+  2: new Set(["exception", "reason"]),
+};
+
+/** AIRFLOW_OCCASIONAL_CONTEXT_OF of both versions. */
 export const AIRFLOW_OCCASIONAL_CONTEXT: ReadonlySet<string> = new Set([
-  "expanded_ti_count",
-  "asset_state_store",
-  "exception",
-  "reason",
+  ...AIRFLOW_OCCASIONAL_CONTEXT_OF[3],
+  ...AIRFLOW_OCCASIONAL_CONTEXT_OF[2],
 ]);
 
 /**
@@ -193,8 +207,10 @@ const JINJA_BODY_NAMES = ["loop", "caller", "varargs", "kwargs", "self", "super"
  */
 export function templateNames(versions: readonly (2 | 3)[]): ReadonlySet<string> {
   return new Set([
-    ...versions.flatMap((v) => [...AIRFLOW_TEMPLATE_CONTEXT[v]]),
-    ...AIRFLOW_OCCASIONAL_CONTEXT,
+    ...versions.flatMap((v) => [
+      ...AIRFLOW_TEMPLATE_CONTEXT[v],
+      ...AIRFLOW_OCCASIONAL_CONTEXT_OF[v],
+    ]),
     ...AIRFLOW_JINJA.globals,
     ...JINJA_BODY_NAMES,
   ]);

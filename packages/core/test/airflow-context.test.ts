@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  AIRFLOW_OCCASIONAL_CONTEXT,
+  AIRFLOW_OCCASIONAL_CONTEXT_OF,
   AIRFLOW_TEMPLATE_CONTEXT,
   AIRFLOW3_REMOVED_CONTEXT,
   removedContextHint,
@@ -12,9 +12,11 @@ describe("AIRFLOW3_REMOVED_CONTEXT", () => {
   // there, StrictUndefined) must be one airflow3-removed knows, with what replaces it.
   it("holds every name Airflow 2's template context has and Airflow 3's lacks", () => {
     const gone = [...AIRFLOW_TEMPLATE_CONTEXT[2]].filter(
-      (n) => !AIRFLOW_TEMPLATE_CONTEXT[3].has(n) && !AIRFLOW_OCCASIONAL_CONTEXT.has(n),
+      (n) => !AIRFLOW_TEMPLATE_CONTEXT[3].has(n) && !AIRFLOW_OCCASIONAL_CONTEXT_OF[3].has(n),
     );
     expect(gone).toContain("test_mode");
+    // Airflow 3 renders a mapped task without it too (its task runner never sets it).
+    expect(gone).toContain("expanded_ti_count");
     expect(gone.filter((n) => !(n in AIRFLOW3_REMOVED_CONTEXT))).toEqual([]);
     for (const n of gone) {
       expect(removedContextHint(n, true), n).toMatch(/\S/);
