@@ -224,14 +224,23 @@ export function cronFireCount(expression: string, from: Date, to: Date): number 
 
 /**
  * Whether a 5-field cron expression fires at an instant, read in UTC (to the millisecond: a
- * time with seconds is none of its times); null for what cronDays does not model.
+ * time with seconds is none of its times), the expression read once for every instant asked
+ * about; null for what cronDays does not model.
  */
-export function cronFiresAt(expression: string, at: Date): boolean | null {
+export function cronMatcher(expression: string): ((at: Date) => boolean) | null {
   const cron = cronDays(expression);
   if (!cron) return null;
-  const t = at.getTime();
-  const day = Math.floor(t / DAY_MS);
-  return cron.on(day) && cron.times.includes(t - day * DAY_MS);
+  const times = new Set(cron.times);
+  return (at) => {
+    const t = at.getTime();
+    const day = Math.floor(t / DAY_MS);
+    return cron.on(day) && times.has(t - day * DAY_MS);
+  };
+}
+
+/** cronMatcher's answer for one instant. */
+export function cronFiresAt(expression: string, at: Date): boolean | null {
+  return cronMatcher(expression)?.(at) ?? null;
 }
 
 /**

@@ -281,7 +281,7 @@ export function lintPythonDag(
       ? unsuppressed(ids.map(({ id, span }) => ({ id, ...span, ...duplicate })))
       : [],
     ids: external ? ids.map((d) => d.id) : [],
-    schedules: external ? dagSchedules(dag) : [],
+    schedules: external ? dagSchedules(dag, ids) : [],
     waits:
       external && waits.length > 0 ? unsuppressed(waits.map((w) => ({ ...w, ...external }))) : [],
   };

@@ -1,6 +1,7 @@
 import { parser } from "@lezer/python";
 import type { Span } from "../finding.js";
 import { compileCheck } from "./compile-check.js";
+import { PUNCTUATION } from "./dag-args.js";
 import { type FastNodes, fastParseNodes } from "./fastparse.js";
 import {
   formattedKey,
@@ -176,8 +177,6 @@ export const PYTHON_OPERATORS: ReadonlySet<string> = new Set([
   "BranchExternalPythonOperator",
 ]);
 const NO_XCOM_OPERATORS = new Set(["EmptyOperator", "DummyOperator"]);
-/** The brackets of a tuple or list display: what is left are its elements. */
-const BRACKETS: ReadonlySet<string> = new Set(["(", ")", "[", "]"]);
 /**
  * Context managers that make neither a DAG nor a task group: tasks made inside one belong to
  * whatever DAG encloses it (`with` over any other call the file cannot follow may be a DAG or
@@ -259,8 +258,6 @@ const HOLDS_DEFINITIONS: ReadonlySet<string> = new Set([
   "⚠",
 ]);
 
-const PUNCTUATION = new Set(["[", "]", "(", ")", ","]);
-
 /**
  * How many times a `for` statement's body runs, when the file spells it out (the items of a
  * list, tuple or set written in the statement); else 0.
@@ -278,8 +275,7 @@ function forCount(node: PyNode): number {
   ) {
     let n = 0;
     for (let c = iterable.firstChild; c; c = c.nextSibling) {
-      if (PUNCTUATION.has(c.name) || c.name === "{" || c.name === "}" || c.name === "Comment")
-        continue;
+      if (PUNCTUATION.has(c.name) || c.name === "{" || c.name === "}") continue;
       if (c.name === "*" || c.name === "**") return 0;
       n++;
     }
@@ -328,6 +324,13 @@ const unwrap = (node: PyNode): PyNode => {
     n = inner[0];
   }
   return n;
+};
+
+/** The elements of a list or tuple display (a `*` is one of them), or null for another node. */
+const displayElements = (node: PyNode): PyNode[] | null => {
+  const value = unwrap(node);
+  if (value.name !== "ArrayExpression" && value.name !== "TupleExpression") return null;
+  return children(value).filter((c) => !PUNCTUATION.has(c.name));
 };
 
 /**
@@ -658,12 +661,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
 
   /** What each element of a list or tuple display stands for; null with a `*rest`. */
   const elementEndpoints = (node: PyNode): string[][] | null => {
-    const value = unwrap(node);
-    if (value.name !== "ArrayExpression" && value.name !== "TupleExpression") return null;
-    const parts = children(value).filter(
-      (c) => !["[", "]", "(", ")", ",", "Comment"].includes(c.name),
-    );
-    if (parts.some((c) => c.name === "*")) return null;
+    const parts = displayElements(node);
+    if (!parts || parts.some((c) => c.name === "*")) return null;
     return parts.map((c) => endpoints(c));
   };
 
@@ -1165,10 +1164,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       // chain() pairs two lists of the same length item by item (`[a, b], [c, d]`: a >> c and
       // b >> d); chain_linear, and chain otherwise, links every task to every next one. Only
       // written-out lists are known to be lists; a name may hold one, so it links all to all.
-      const items = (n: PyNode | undefined) =>
-        n?.name === "ArrayExpression" || n?.name === "TupleExpression"
-          ? children(n).filter((c) => !PUNCTUATION.has(c.name))
-          : null;
+      const items = (n: PyNode | undefined) => (n ? displayElements(n) : null);
       for (let i = 0; i + 1 < parts.length; i++) {
         const [up, down] = [items(args.positional[i]), items(args.positional[i + 1])];
         if (last === "chain" && up && down && up.length === down.length && up.length > 0) {
@@ -1544,8 +1540,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // `with dag2:` of `dag2 = make_dag("y")`: what a function the file cannot follow made.
         const value = constants.get(text(c));
         const callee = value?.name === "CallExpression" ? dotted(value.firstChild) : null;
-        if (value && callee && !NOT_DAG_CONTEXTS.has(lastSegment(callee))) {
-          inner = opaqueContext(value, inner);
+        if (callee && !NOT_DAG_CONTEXTS.has(lastSegment(callee))) {
+          inner = opaqueContext(value as PyNode, inner);
           continue;
         }
       }
@@ -1883,10 +1879,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // Imports under a test of the Airflow version are guarded as by a try / except.
         const bound = cond ? constants.get(text(cond).trim()) : undefined;
         const versioned =
-          cond !== null &&
-          cond !== undefined &&
-          (VERSION_CHECK.test(text(cond)) ||
-            (bound !== undefined && VERSION_CHECK.test(text(bound))));
+          !!cond &&
+          (VERSION_CHECK.test(text(cond)) || (!!bound && VERSION_CHECK.test(text(bound))));
         walkChildren(node, {
           ...scope,
           once: false,
@@ -1999,15 +1993,13 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         if (lhs.some((c) => c.name === ",")) {
           // `load, report = A(...), B(...)`, `a, b = b, a`: each name its own value, all read
           // before any is bound; what an unpacking of anything else binds is not known.
-          const names = lhs.filter((c) => c.name !== ",");
-          let values = parts.slice(lastOp + 1).filter((c) => c.name !== ",");
-          const only = values.length === 1 ? unwrap(values[0] as PyNode) : null;
-          if (only && (only.name === "TupleExpression" || only.name === "ArrayExpression")) {
-            values = children(only).filter((c) => !BRACKETS.has(c.name));
-          }
+          const names = lhs.filter((c) => !PUNCTUATION.has(c.name));
+          const listed = parts.slice(lastOp + 1).filter((c) => !PUNCTUATION.has(c.name));
+          const values =
+            (listed.length === 1 ? displayElements(listed[0] as PyNode) : null) ?? listed;
           const paired =
             values.length === names.length &&
-            !values.some((v) => v.name === "StarExpression") &&
+            !values.some((v) => v.name === "*") &&
             names.every((n) => n.name === "VariableName");
           const setOrDelete = (name: string, b: Binding | undefined) => {
             if (b) vars.set(name, b);

@@ -50,6 +50,16 @@ export function scheduled(source: string, node: PyNode): boolean | null {
 /** The DAG call shows every argument: no `**kwargs`, nothing positional after the id. */
 export const argsShown = (dag: DagDecl) => !dag.kwargsOpen && dag.positional <= 1;
 
+/** A name bound at module level, followed to the value it holds (`START = pendulum.datetime(...)`). */
+export function resolved(file: DagFile, node: PyNode, seen = new Set<string>()): PyNode {
+  if (node.name !== "VariableName") return node;
+  const name = textOf(file.source, node);
+  const bound = file.constants.get(name);
+  if (!bound || seen.has(name)) return node;
+  seen.add(name);
+  return resolved(file, bound, seen);
+}
+
 /** How a finding names a DAG. */
 export const dagName = (dag: DagDecl) => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`);
 

@@ -1,6 +1,6 @@
-import { cronFiresAt, cronTimes } from "@mlgen/core/light";
+import { cronMatcher, cronTimes } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
-import { cadence, literalDagIds, scheduleOf, shown } from "../python/dag-args.js";
+import { cadence, DAY_MS, literalDagIds, resolved, scheduleOf, shown } from "../python/dag-args.js";
 import type { DagDecl, DagFile, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { durationSeconds, taskSetting } from "../python/queries.js";
@@ -17,7 +17,7 @@ import { defineRule } from "../rule.js";
  *
  * Judged only when both schedules are cron expressions or presets the file spells out, in the
  * same time zone, and the DAG waited for is defined once with a literal id: in the same file
- * here, in another file linted with it by externalScheduleFindings (lint.ts).
+ * here, in another file linted with it by findingsAcrossFiles (lint.ts).
  */
 
 /** A DAG's cron schedule and time zone, as another file's sensor needs it. */
@@ -56,12 +56,10 @@ function dagZone(file: DagFile, dag: DagDecl, schedule: PyNode): string | null {
   }
   const start = dag.kwargs.get("start_date") ?? dag.defaultArgs?.entries.get("start_date");
   if (!start) return dag.kwargsOpen || dag.defaultArgs?.open ? null : "";
-  // `start_date=START`: the module-level assignment of the name, when there is exactly one.
-  const text =
-    start.name === "VariableName"
-      ? moduleAssignment(file.source, textOf(file.source, start))
-      : textOf(file.source, start);
-  if (text === null || !/^[\w.]+\(/.test(text)) return null;
+  // `start_date=START`: the value the module-level name holds.
+  const value = resolved(file, start);
+  if (value.name !== "CallExpression") return null;
+  const text = textOf(file.source, value);
   return /\b(?:tz|tzinfo|timezone)\b/.test(text) ? zoneIn(text) : "";
 }
 
@@ -70,24 +68,6 @@ function zoneIn(text: string): string | null {
   const m = /["']([\w/+-]+)["']/.exec(text);
   if (m?.[1]) return UTC.test(m[1]) ? "" : m[1];
   return /\b(?:timezone|pytz|pendulum)\.(?:utc|UTC)\b|\bUTC\b/.test(text) ? "" : null;
-}
-
-/**
- * The value of `name = ...` at module level (up to its closing bracket, over lines), when the
- * file assigns the name exactly once.
- */
-function moduleAssignment(source: string, name: string): string | null {
-  const found = [...source.matchAll(new RegExp(`^${name}\\s*(?::[^=\\n]*)?=(?!=)[ \\t]*`, "gm"))];
-  if (found.length !== 1) return null;
-  const from = (found[0]?.index ?? 0) + (found[0]?.[0].length ?? 0);
-  let depth = 0;
-  for (let i = from; i < source.length; i++) {
-    const c = source[i];
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === "\n" && depth <= 0) return source.slice(from, i).trim();
-  }
-  return source.slice(from).trim();
 }
 
 /** A DAG's cron schedule and zone, or null when the file does not spell them out. */
@@ -104,10 +84,16 @@ function cronOf(
   return zone === null ? null : { cron: c.cron, written, zone };
 }
 
-/** The file's DAGs defined once with a literal id and a cron schedule it spells out. */
-export function dagSchedules(file: DagFile): DagSchedule[] {
+/**
+ * The file's DAGs defined once with a literal id (`ids`, literalDagIds' when the caller has
+ * them) and a cron schedule it spells out.
+ */
+export function dagSchedules(
+  file: DagFile,
+  ids: readonly { id: string }[] = literalDagIds(file),
+): DagSchedule[] {
   const out: DagSchedule[] = [];
-  const once = new Set(literalDagIds(file).map((d) => d.id));
+  const once = new Set(ids.map((d) => d.id));
   for (const dag of file.dags) {
     if (dag.id === null || !once.has(dag.id)) continue;
     const c = cronOf(file, dag);
@@ -148,7 +134,6 @@ function deltaOf(file: DagFile, task: DagTask): number | null {
 const FROM = new Date(Date.UTC(2027, 0, 1));
 const TO = new Date(Date.UTC(2029, 0, 1));
 const MAX_RUNS = 5000;
-const DAY_MS = 86_400_000;
 
 /** The finding's arguments for a wait on `target`, or null when every run finds its date. */
 export function judgeWait(
@@ -164,12 +149,10 @@ export function judgeWait(
   const cut = Math.floor((all.at(-1) as Date).getTime() / DAY_MS) * DAY_MS;
   const whole = all.length === MAX_RUNS ? all.filter((r) => r.getTime() < cut) : all;
   const runs = whole.length > 0 ? whole : all;
+  const fires = cronMatcher(target.cron);
+  if (!fires) return null;
   let found = 0;
-  for (const run of runs) {
-    const at = cronFiresAt(target.cron, new Date(run.getTime() - wait.deltaMs));
-    if (at === null) return null;
-    if (at) found++;
-  }
+  for (const run of runs) if (fires(new Date(run.getTime() - wait.deltaMs))) found++;
   if (found === runs.length) return null;
   const looksFor =
     wait.deltaMs === 0
@@ -180,7 +163,7 @@ export function judgeWait(
     found === 0
       ? `${them} runs at ${target.written}, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run`
       : `${them} runs at ${target.written}, so only ${share(found, runs.length)} of this DAG's runs find one: the others poke until their timeout (7 days by default) and fail`;
-  const delta = wait.zone === "" ? alignedDelta(runs, target.cron) : null;
+  const delta = wait.zone === "" ? alignedDelta(runs, target.cron, fires) : null;
   const fix =
     delta !== null
       ? `pass execution_delta=${deltaText(delta)}: each run then waits for the run of ${them} ${deltaWords(delta)} before its own logical date; or give both DAGs the same schedule`
@@ -192,7 +175,11 @@ export function judgeWait(
  * The smallest execution_delta that gives every run a logical date of the target's, trying the
  * target's last 50 times up to the first run (within a year and a day), or null.
  */
-function alignedDelta(runs: readonly Date[], cron: string): number | null {
+function alignedDelta(
+  runs: readonly Date[],
+  cron: string,
+  fires: (at: Date) => boolean,
+): number | null {
   const first = runs[0] as Date;
   const before = cronTimes(
     cron,
@@ -203,7 +190,7 @@ function alignedDelta(runs: readonly Date[], cron: string): number | null {
   );
   for (const t of before ?? []) {
     const delta = first.getTime() - t.getTime();
-    if (runs.every((r) => cronFiresAt(cron, new Date(r.getTime() - delta)))) return delta;
+    if (runs.every((r) => fires(new Date(r.getTime() - delta)))) return delta;
   }
   return null;
 }
@@ -219,10 +206,10 @@ function share(found: number, total: number): string {
   return pct < 1 ? "fewer than 1 in 100" : `${pct} %`;
 }
 
-/** `timedelta(hours=22)`, `timedelta(days=1, hours=2)`: as Python would be written. */
-export function deltaText(ms: number): string {
+/** A duration in whole days, hours, minutes and seconds (those not 0), largest first. */
+function deltaParts(ms: number): [unit: string, n: number][] {
   let s = Math.round(ms / 1000);
-  const parts: string[] = [];
+  const parts: [string, number][] = [];
   for (const [unit, size] of [
     ["days", 86400],
     ["hours", 3600],
@@ -230,22 +217,22 @@ export function deltaText(ms: number): string {
     ["seconds", 1],
   ] as const) {
     const n = Math.floor(s / size);
-    if (n > 0) parts.push(`${unit}=${n}`);
+    if (n > 0) parts.push([unit, n]);
     s -= n * size;
   }
-  return `timedelta(${parts.join(", ")})`;
+  return parts;
+}
+
+/** `timedelta(hours=22)`, `timedelta(days=1, hours=2)`: as Python would be written. */
+export function deltaText(ms: number): string {
+  return `timedelta(${deltaParts(ms)
+    .map(([unit, n]) => `${unit}=${n}`)
+    .join(", ")})`;
 }
 
 /** `22 hours`, `1 day and 2 hours`. */
 function deltaWords(ms: number): string {
-  const words = deltaText(ms)
-    .slice(10, -1)
-    .split(", ")
-    .filter(Boolean)
-    .map((p) => {
-      const [unit = "", n = ""] = p.split("=");
-      return `${n} ${n === "1" ? unit.slice(0, -1) : unit}`;
-    });
+  const words = deltaParts(ms).map(([unit, n]) => `${n} ${n === 1 ? unit.slice(0, -1) : unit}`);
   return words.length < 2
     ? (words[0] ?? "0 seconds")
     : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;

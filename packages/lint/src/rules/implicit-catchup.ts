@@ -6,22 +6,13 @@ import {
   DAY_MS,
   dagName,
   hasStartDate,
+  resolved,
   scheduleOf,
 } from "../python/dag-args.js";
 import type { DagDecl, DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { callParts, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
-
-/** A name bound at module level, followed to the value it holds (`START = pendulum.datetime(...)`). */
-function resolved(file: DagFile, node: PyNode, seen = new Set<string>()): PyNode {
-  if (node.name !== "VariableName") return node;
-  const name = textOf(file.source, node);
-  const bound = file.constants.get(name);
-  if (!bound || seen.has(name)) return node;
-  seen.add(name);
-  return resolved(file, bound, seen);
-}
 
 /**
  * A date the file writes out, read in UTC: `datetime(2024, 1, 1)`, `pendulum.datetime(2024, 1,
