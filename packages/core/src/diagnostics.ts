@@ -337,6 +337,12 @@ export const DIAGNOSTICS = {
     message: "sensor '{task}' waits for the run of DAG '{target}' at {looksFor}, but {outcome}",
     fix: "{fix}",
   },
+  MLG2029: {
+    severity: "error",
+    message:
+      "sensor '{task}' waits for the {missing} of DAG '{target}', which has none by that id: {outcome}",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

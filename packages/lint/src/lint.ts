@@ -13,6 +13,13 @@ import {
   externalWaits,
   judgeWait,
 } from "./rules/external-schedule-mismatch.js";
+import {
+  type DagTaskIds,
+  dagTaskIds,
+  type ExternalTaskRef,
+  externalTaskRefs,
+  judgeTaskRef,
+} from "./rules/external-task-missing.js";
 import { RULES } from "./rules/index.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -30,6 +37,7 @@ export interface LintOptions {
 
 const DUPLICATE_DAG_ID = "duplicate-dag-id";
 const EXTERNAL_SCHEDULE = "external-schedule-mismatch";
+const EXTERNAL_TASK = "external-task-missing";
 const ACROSS_FILES =
   "Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files";
 
@@ -53,17 +61,23 @@ export interface DagIdAt extends FindingAt {
 /** An ExternalTaskSensor of a file, where its external-schedule-mismatch finding would point. */
 export type WaitAt = ExternalWait & FindingAt;
 
+/** An ExternalTaskSensor's task ids, where its external-task-missing finding would point. */
+export type TaskRefAt = ExternalTaskRef & FindingAt & { readonly onAirflow3: boolean };
+
 /** What a file tells the checks that read the files of a run together. */
 export interface AcrossFiles {
   /** Its DAGs with literal ids (duplicate-dag-id). */
   readonly dagIds: readonly DagIdAt[];
   /**
-   * For external-schedule-mismatch: the literal ids of its DAGs (a DAG defined in two files is
-   * not judged), their cron schedules, and its sensors that wait for other DAGs.
+   * For external-schedule-mismatch and external-task-missing: the literal ids of its DAGs (a
+   * DAG defined in two files is not judged); their cron schedules and its sensors that wait for
+   * other DAGs; their task ids, when the file shows them all, and the task ids its sensors name.
    */
   readonly ids: readonly string[];
   readonly schedules: readonly DagSchedule[];
   readonly waits: readonly WaitAt[];
+  readonly taskIds: readonly DagTaskIds[];
+  readonly taskRefs: readonly TaskRefAt[];
 }
 
 /**
@@ -84,16 +98,38 @@ export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]
   const defined = new Map<string, number>();
   for (const a of across)
     for (const id of a?.ids ?? []) defined.set(id, (defined.get(id) ?? 0) + 1);
+  const taskIds = new Map<string, { index: number; dag: DagTaskIds }[]>();
+  across.forEach((a, index) => {
+    for (const dag of a?.taskIds ?? []) {
+      const list = taskIds.get(dag.id) ?? [];
+      list.push({ index, dag });
+      taskIds.set(dag.id, list);
+    }
+  });
+  /** The one DAG `id` of another file than `index`'s, and no other DAG by that id anywhere. */
+  const elsewhere = <T extends { index: number }>(
+    list: readonly T[] | undefined,
+    id: string,
+    index: number,
+  ): T | undefined => {
+    // The same file's are its own check's; whichever DAG Airflow keeps of two by one id is
+    // duplicate-dag-id's finding.
+    if (list?.length !== 1 || list[0]?.index === index) return undefined;
+    return (defined.get(id) ?? 1) > 1 ? undefined : list[0];
+  };
   const rule = RULES.find((r) => r.id === EXTERNAL_SCHEDULE) as Rule;
+  const taskRule = RULES.find((r) => r.id === EXTERNAL_TASK) as Rule;
   across.forEach((a, index) => {
     for (const wait of a?.waits ?? []) {
-      const list = schedules.get(wait.target);
-      // One DAG of another file (the same file's are its own check's), and no other DAG by
-      // that id anywhere (whichever Airflow keeps is duplicate-dag-id's finding).
-      if (list?.length !== 1 || list[0]?.index === index) continue;
-      if ((defined.get(wait.target) ?? 1) > 1) continue;
-      const args = judgeWait(wait, (list[0] as { schedule: DagSchedule }).schedule);
+      const other = elsewhere(schedules.get(wait.target), wait.target, index);
+      const args = other && judgeWait(wait, other.schedule);
       if (args) out[index]?.push(finding(rule, wait.severity, wait.file, wait, args));
+    }
+    for (const ref of a?.taskRefs ?? []) {
+      const other = elsewhere(taskIds.get(ref.target), ref.target, index);
+      const judged = other && judgeTaskRef(ref, other.dag);
+      if (judged && (ref.onAirflow3 || !judged.onlyAirflow3))
+        out[index]?.push(finding(taskRule, ref.severity, ref.file, ref, judged.args));
     }
   });
   return out;
@@ -274,16 +310,23 @@ export function lintPythonDag(
   };
   const duplicate = at(DUPLICATE_DAG_ID);
   const external = at(EXTERNAL_SCHEDULE);
-  const ids = duplicate || external ? literalDagIds(dag) : [];
+  const externalTask = at(EXTERNAL_TASK);
+  const ids = duplicate || external || externalTask ? literalDagIds(dag) : [];
   const waits = external ? externalWaits(dag) : [];
+  const refs = externalTask ? externalTaskRefs(dag) : [];
   const across: AcrossFiles = {
     dagIds: duplicate
       ? unsuppressed(ids.map(({ id, span }) => ({ id, ...span, ...duplicate })))
       : [],
-    ids: external ? ids.map((d) => d.id) : [],
+    ids: external || externalTask ? ids.map((d) => d.id) : [],
     schedules: external ? dagSchedules(dag, ids) : [],
     waits:
       external && waits.length > 0 ? unsuppressed(waits.map((w) => ({ ...w, ...external }))) : [],
+    taskIds: externalTask ? dagTaskIds(dag, ids) : [],
+    taskRefs:
+      externalTask && refs.length > 0
+        ? unsuppressed(refs.map((r) => ({ ...r, ...externalTask, onAirflow3 })))
+        : [],
   };
   const templateSources = new Map<string, string>();
   for (const f of kept) {

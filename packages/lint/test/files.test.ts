@@ -27,6 +27,7 @@ const OPTIONS = {
     "missing-retries": "off",
     "duplicate-dag-id": "off",
     "external-schedule-mismatch": "off",
+    "external-task-missing": "off",
   },
 } as const;
 
@@ -104,7 +105,14 @@ describe("duplicate-dag-id, across the files of a run", () => {
       // Off, it is computed for no file (nor is what the other check across files needs).
       const off = await lintPythonFiles(
         files,
-        { rules: { ...rules, "duplicate-dag-id": "off", "external-schedule-mismatch": "off" } },
+        {
+          rules: {
+            ...rules,
+            "duplicate-dag-id": "off",
+            "external-schedule-mismatch": "off",
+            "external-task-missing": "off",
+          },
+        },
         0,
       );
       expect(off.every((r) => r.across === undefined)).toBe(true);
@@ -196,10 +204,77 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
       // Off: nothing is computed for it, and nothing is reported.
       const off = await lintPythonFiles(
         files,
-        { rules: { ...rules, "external-schedule-mismatch": "off", "duplicate-dag-id": "off" } },
+        {
+          rules: {
+            ...rules,
+            "external-schedule-mismatch": "off",
+            "duplicate-dag-id": "off",
+            "external-task-missing": "off",
+          },
+        },
         0,
       );
       expect(off.every((r) => r.across === undefined)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("external-task-missing, across the files of a run", () => {
+  const HEAD = `import pendulum
+from airflow.sdk import DAG, TaskGroup
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+`;
+  const target = (id: string, extra = "") =>
+    `${HEAD}${extra}\nwith DAG("${id}", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):\n    with TaskGroup("build"):\n        EmptyOperator(task_id="join")\n`;
+  const sensor = (waitsFor: string, task: string, comment = "") =>
+    `${HEAD}\nwith DAG("train_${waitsFor}_${task.replace(".", "_")}", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):\n    ExternalTaskSensor(task_id="wait", external_dag_id="${waitsFor}", external_task_id="${task}")${comment}\n`;
+
+  it("judges a sensor against the DAG of another file; not one defined twice, not one whose file hides tasks, not a suppressed one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-ext-task-"));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return { file: name, path: join(dir, name) };
+    };
+    try {
+      const files = [
+        write("features.py", target("features")),
+        write("twice_a.py", target("twice")),
+        write("twice_b.py", target("twice")),
+        write("hidden.py", target("hidden", "from common import more_tasks\nmore_tasks()\n")),
+        write("s1.py", sensor("features", "join")),
+        write("s2.py", sensor("features", "build.join")),
+        write("s3.py", sensor("twice", "join")),
+        write("s4.py", sensor("hidden", "join")),
+        write("s5.py", sensor("nowhere", "join")),
+        write("s6.py", sensor("features", "join", "  # mlgen: disable=external-task-missing")),
+      ];
+      const rules = { "missing-retries": "off", "no-failure-alert": "off" } as const;
+      const shown = async (workers: number) =>
+        (await lintPythonFiles(files, { rules }, workers)).map((r) =>
+          r.findings
+            .filter((f) => f.ruleId === "external-task-missing")
+            .map((f) => `${f.line}:${f.column} ${f.fix}`),
+        );
+      const want = [
+        [],
+        [],
+        [],
+        [],
+        [
+          "7:85 pass external_task_id='build.join': inside a task group, a task's id starts with the group's ('build.')",
+        ],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ];
+      expect(await shown(0)).toEqual(want);
+      // The same when a worker thread lints some of the files (what it needs crosses threads).
+      expect(await shown(1)).toEqual(want);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1903,6 +1903,82 @@ with DAG("manual", schedule=None, start_date=pendulum.datetime(2025, 1, 1), defa
     },
   ],
   [
+    "external task sensors naming what the DAG waited for lacks (a grouped task without its prefix, a group, a typo, a task as a group), and near misses",
+    {
+      rule: "external-task-missing",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+`,
+      body: `with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    with TaskGroup("warehouse"):
+        BashOperator(task_id="load", bash_command="load")
+    BashOperator(task_id="extract", bash_command="extract")
+with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="bare", external_dag_id="etl", external_task_id="load")
+    ExternalTaskSensor(task_id="group", external_dag_id="etl", external_task_id="warehouse")
+    ExternalTaskSensor(task_id="ids", external_dag_id="etl", external_task_ids=["extract", "extrct"])
+    ExternalTaskSensor(task_id="task_as_group", external_dag_id="etl", external_task_group_id="extract")
+    ExternalTaskSensor(task_id="ok", external_dag_id="etl", external_task_id="warehouse.load")
+    ExternalTaskSensor(task_id="ok_group", external_dag_id="etl", external_task_group_id="warehouse")
+    ExternalTaskSensor(task_id="ok_dag", external_dag_id="etl")
+    ExternalTaskSensor(task_id="templated", external_dag_id="etl", external_task_id="{{ params.task }}")
+    ExternalTaskSensor(task_id="elsewhere", external_dag_id="other", external_task_id="load")
+`,
+      want: ["6:80", "7:81", "8:80", "9:95"],
+    },
+  ],
+  [
+    "external-task-missing on Airflow 2: a task group id naming a task is that task there",
+    {
+      rule: "external-task-missing",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+`,
+      body: `with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="extract", bash_command="extract")
+with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="task_as_group", external_dag_id="etl", external_task_group_id="extract")
+    ExternalTaskSensor(task_id="missing", external_dag_id="etl", external_task_id="load")
+`,
+      want: ["5:83"],
+      airflowVersion: 2,
+    },
+  ],
+  [
+    "external-task-missing holds back when the DAG waited for may have tasks the file does not show",
+    {
+      rule: "external-task-missing",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from common.tasks import make_exports
+`,
+      body: `with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="extract", bash_command="extract")
+    make_exports()
+with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="export", external_dag_id="etl", external_task_id="export_users")
+`,
+      want: [],
+    },
+  ],
+  [
+    "external-task-missing holds back for computed task ids and tasks made in a function",
+    {
+      rule: "external-task-missing",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+`,
+      body: `def exports(table):
+    return BashOperator(task_id=f"export_{table}", bash_command="export")
+
+
+with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="extract", bash_command="extract")
+    for t in ["users", "orders"]:
+        exports(t)
+with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="export", external_dag_id="etl", external_task_id="export_users")
+`,
+      want: [],
+    },
+  ],
+  [
     "templates in arguments no operator renders (owner, email, queue), in a call and in default_args; pool as written is fine",
     {
       rule: "unrendered-template",

@@ -1147,6 +1147,80 @@ with DAG(
 `),
   },
 
+  "external-task-missing": {
+    catches: `An \`ExternalTaskSensor\` whose \`external_task_id\`, \`external_task_ids\` or \`external_task_group_id\` names a task or task group that the DAG it waits for (\`external_dag_id\`) does not have. Most often the task sits in a task group and is named without the group's prefix (\`join_features\` for \`build.join_features\`), or was renamed since; also a group named as a task, or a task as a group. The fix gives the id to use: the prefixed one, the other argument, or the closest id the DAG has. Judged when the DAG waited for is defined once with a literal id, in the same file or in another file linted in the same run (\`mlgen lint dags/\`), and its file shows every task id it has: no id computed in a loop or an f-string, no task made in a function, no \`@task_group\` called twice, and nothing imported from outside Airflow and the standard library called in it (a project's \`make_tasks(dag)\` may add tasks the file does not show). Templated ids are not judged. On Airflow 2 a group id naming a task is that task (Airflow 2 falls back to it), so only Airflow 3 reports it.`,
+    reportedAt: "the id argument's value.",
+    why: `Airflow counts the other DAG's task instances by the id the sensor gives and finds none, ever: the sensor pokes (or reschedules) until its \`timeout\` — seven days by default — and fails, with everything downstream, on every run, while the other DAG succeeds. A task group it lacks fails the sensor at its first poke on Airflow 3 (\`Task group ... not found in DAG\`). Real Airflow 3.3 and 2.11 fail exactly the sensors this rule reports, and succeed them with the ids its fixes give (\`test/engines/lint-external-tasks.test.ts\`, which runs both DAGs with \`dag.test()\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG, TaskGroup
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "build_features",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    with TaskGroup("build"):
+        BashOperator(task_id="join_features", bash_command="features join --day {{ ds }}")
+
+with DAG(
+    "score_customers",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_features",
+        external_dag_id="build_features",
+        external_task_id="join_features",
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    wait >> BashOperator(task_id="score", bash_command="score customers --day {{ ds }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG, TaskGroup
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "build_features",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    with TaskGroup("build"):
+        BashOperator(task_id="join_features", bash_command="features join --day {{ ds }}")
+
+with DAG(
+    "score_customers",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_features",
+        external_dag_id="build_features",
+        external_task_id="build.join_features",
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    wait >> BashOperator(task_id="score", bash_command="score customers --day {{ ds }}")
+`),
+  },
+
   "duplicate-dag-id": {
     catches: `A DAG id defined twice, with a literal id (\`DAG("sales_daily", ...)\`, \`dag_id="sales_daily"\`, or a \`@dag\` function named \`sales_daily\` that the file calls), by DAGs Airflow builds once each (not in a loop or a branch, not of an uncalled \`@dag\` function):
 - **in one file**, each definition is reported, naming the other's line;

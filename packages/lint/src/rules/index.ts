@@ -7,6 +7,7 @@ import { duplicateDagId } from "./duplicate-dag-id.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
 import { dynamicStartDate } from "./dynamic-start-date.js";
 import { externalScheduleMismatch } from "./external-schedule-mismatch.js";
+import { externalTaskMissing } from "./external-task-missing.js";
 import { hardcodedPath } from "./hardcoded-path.js";
 import { hardcodedSecret } from "./hardcoded-secret.js";
 import { implicitCatchup } from "./implicit-catchup.js";
@@ -58,6 +59,7 @@ export const RULES: readonly Rule[] = [
   scheduleNeverRuns,
   duplicateDagId,
   externalScheduleMismatch,
+  externalTaskMissing,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

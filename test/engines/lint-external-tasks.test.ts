@@ -1,0 +1,216 @@
+/**
+ * Real engines: the ExternalTaskSensors `mlgen lint` reports under external-task-missing
+ * (MLG2029) are exactly those that real Airflow 3 and Airflow 2 fail: each DAG of a folder runs
+ * once with dag.test() (test/python/external_task_runs.py), the DAGs waited for first, and every
+ * sensor whose task or group id the other DAG has succeeds, every other one fails — at its
+ * timeout, or on Airflow 3 at its first poke for a task group it lacks. The fix each finding
+ * gives, written back into the file, makes the sensor succeed. Task ids say what each case is:
+ * `never_` (Airflow fails it), `ok_`. The DAGs waited for are in another file, and one in the
+ * same file; their ids cover task groups (nested, without prefix, @task_group), TaskFlow tasks
+ * called twice (`publish__1`) and renamed with override().
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { lintPythonFiles } from "../../packages/lint/src/index.js";
+import { DAG_HEAD } from "./dag-head.js";
+import {
+  AIRFLOW2_VENV,
+  airflowEnv,
+  ensureEngines,
+  ROOT,
+  runEngine,
+  tempDir,
+  VENV,
+} from "./harness.js";
+
+const HEAD = `${DAG_HEAD}
+try:
+    from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+except ImportError:
+    from airflow.sensors.external_task import ExternalTaskSensor
+`;
+
+const TARGETS_FILE = `${HEAD}
+with DAG("etl", schedule="@daily", start_date=START, catchup=False):
+    with TaskGroup("warehouse"):
+        EmptyOperator(task_id="load")
+        with TaskGroup("checks"):
+            EmptyOperator(task_id="rows")
+    with TaskGroup("flat", prefix_group_id=False):
+        EmptyOperator(task_id="export")
+    EmptyOperator(task_id="extract")
+
+    @task
+    def publish():
+        return 1
+
+    publish()
+    publish()
+    publish.override(task_id="announce")()
+
+    @task_group
+    def quality():
+        EmptyOperator(task_id="nulls")
+
+    quality()
+`;
+
+/** The sensors of DAG `train`: task id → arguments after external_dag_id. */
+const SENSORS: Record<string, string> = {
+  never_bare: `"etl", external_task_id="load"`,
+  never_nested: `"etl", external_task_id="warehouse.rows"`,
+  ok_nested: `"etl", external_task_id="warehouse.checks.rows"`,
+  ok_flat: `"etl", external_task_id="export"`,
+  ok_copy: `"etl", external_task_id="publish__1"`,
+  ok_override: `"etl", external_task_id="announce"`,
+  never_typo: `"etl", external_task_id="publsh"`,
+  ok_ids: `"etl", external_task_ids=["extract", "warehouse.load"]`,
+  never_ids: `"etl", external_task_ids=["extract", "load"]`,
+  ok_group: `"etl", external_task_group_id="warehouse"`,
+  ok_nested_group: `"etl", external_task_group_id="warehouse.checks"`,
+  ok_taskflow_group: `"etl", external_task_group_id="quality"`,
+  never_group_typo: `"etl", external_task_group_id="warehous"`,
+  never_group_is_task: `"etl", external_task_group_id="extract"`,
+  never_task_is_group: `"etl", external_task_id="warehouse"`,
+  never_unknown: `"etl", external_task_id="train_model"`,
+  never_same_file: `"features", external_task_id="join"`,
+  ok_same_file: `"features", external_task_id="build.join"`,
+};
+
+/** The sensors' file; `fixed` replaces a sensor's arguments (the fixes). */
+function sensorsFile(fixed: Record<string, string> = {}): string {
+  const sensors = Object.entries(SENSORS)
+    .map(
+      ([task, args]) =>
+        `    ExternalTaskSensor(task_id="${task}", external_dag_id=${fixed[task] ?? args}, mode="poke", poke_interval=1, timeout=2)\n`,
+    )
+    .join("");
+  return `${HEAD}
+with DAG("features", schedule="@daily", start_date=START, catchup=False):
+    with TaskGroup("build"):
+        EmptyOperator(task_id="join")
+
+with DAG("train", schedule="@daily", start_date=START, catchup=False):
+${sensors}`;
+}
+
+let work = "";
+beforeAll(() => {
+  ensureEngines();
+  work = tempDir("lint-external-tasks");
+}, 900_000);
+
+/** Each sensor's [state, exception raised] after one run of every DAG of the folder, under a version. */
+function runs(
+  version: 2 | 3,
+  name: string,
+  sensors: string,
+): Record<string, [string, string | null]> {
+  const dags = join(work, `${name}-${version}`);
+  mkdirSync(dags);
+  writeFileSync(join(dags, "targets.py"), TARGETS_FILE);
+  writeFileSync(join(dags, "sensors.py"), sensors);
+  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
+  const home = join(work, `home-${name}-${version}`);
+  mkdirSync(home);
+  const env = airflowEnv(home, dags);
+  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
+  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
+  const out = join(work, `${name}-${version}.json`);
+  const r = runEngine(
+    join(venv, "bin", "python"),
+    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
+    env,
+  );
+  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
+  const all: Record<string, string> = JSON.parse(readFileSync(out, "utf8"));
+  // The DAGs waited for ran and succeeded: a sensor's failure is its own.
+  for (const [key, state] of Object.entries(all)) {
+    if (!key.startsWith("train.")) expect(state, key).toBe("success");
+  }
+  // What each task's run logged, from dag.test()'s "starting" line for it to the next one's.
+  const logs = new Map<string, string>();
+  const parts = r.output.split(/\[DAG TEST\] starting task_id=/);
+  for (const part of parts.slice(1)) logs.set(/^\S+/.exec(part)?.[0] ?? "", part);
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([key]) => key.startsWith("train."))
+      .map(([key, state]) => {
+        const task = key.slice("train.".length);
+        const log = logs.get(task) ?? "";
+        const why = /AirflowSensorTimeout/.test(log)
+          ? "timeout"
+          : /Task group \S+ not found in DAG/.test(log)
+            ? "group not found"
+            : null;
+        return [task, [state, why]];
+      }),
+  );
+}
+
+async function lint(version: 2 | 3, sensors: string) {
+  const dir = join(work, `lint-${version}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "targets.py"), TARGETS_FILE);
+  writeFileSync(join(dir, "sensors.py"), sensors);
+  const files = ["targets.py", "sensors.py"].map((file) => ({ file, path: join(dir, file) }));
+  const linted = await lintPythonFiles(files, { airflowVersion: version }, 0);
+  return linted.flatMap((r) => r.findings).filter((f) => f.ruleId === "external-task-missing");
+}
+
+const sensorOf = (message: string) => /^sensor '([^']+)'/.exec(message)?.[1] as string;
+
+/** The arguments a finding's fix gives the sensor, when it names one value to use. */
+function fixedArgs(task: string, fix: string): string | undefined {
+  const args = SENSORS[task] as string;
+  const dag = args.split(",")[0] as string;
+  const pass = /pass (external_task(?:_group)?_id)='([^']+)'/.exec(fix);
+  if (pass) return `${dag}, ${pass[1]}="${pass[2]}"`;
+  const swap = /name '([^']+)' in external_task_ids instead of '([^']+)'/.exec(fix);
+  if (swap) return args.replace(`"${swap[2]}"`, `"${swap[1]}"`);
+  return undefined;
+}
+
+describe.each([3, 2] as const)("real Airflow %i", (version) => {
+  // Airflow 2 takes a task group id it does not find for a task id: it waits for that task.
+  const want = (task: string) =>
+    version === 2 && task === "never_group_is_task" ? "ok" : task.split("_")[0];
+  it("fails exactly the sensors mlgen lint reports, and succeeds them with the fixes", async () => {
+    const real = runs(version, "as-written", sensorsFile());
+    expect(Object.keys(real).sort()).toEqual(Object.keys(SENSORS).sort());
+    const byAirflow = Object.fromEntries(
+      Object.entries(real).map(([task, [state]]) => [task, state === "success" ? "ok" : "never"]),
+    );
+    expect(byAirflow).toEqual(Object.fromEntries(Object.keys(SENSORS).map((t) => [t, want(t)])));
+    // A task id it lacks: Airflow pokes until the sensor's timeout. A task group it lacks:
+    // Airflow 3 fails the sensor at its first poke (the execution API's 404), Airflow 2 pokes on.
+    for (const [task, [state, why]] of Object.entries(real)) {
+      if (state === "success") continue;
+      const early = version === 3 && SENSORS[task]?.includes("external_task_group_id");
+      expect(why, task).toBe(early ? "group not found" : "timeout");
+    }
+
+    const findings = await lint(version, sensorsFile());
+    const reported = findings.map((f) => sensorOf(f.message)).sort();
+    expect(reported).toEqual(
+      Object.keys(SENSORS)
+        .filter((t) => want(t) === "never")
+        .sort(),
+    );
+
+    const fixes: Record<string, string> = {};
+    for (const f of findings) {
+      const task = sensorOf(f.message);
+      const args = fixedArgs(task, f.fix ?? "");
+      if (args) fixes[task] = args;
+    }
+    // Every finding but the one naming an id like none the DAG has gives the id to use.
+    expect(Object.keys(fixes).sort()).toEqual(reported.filter((t) => t !== "never_unknown"));
+    const fixed = runs(version, "fixed", sensorsFile(fixes));
+    for (const task of Object.keys(fixes)) expect(fixed[task]?.[0], task).toBe("success");
+    expect((await lint(version, sensorsFile(fixes))).map((f) => sensorOf(f.message))).toEqual([
+      "never_unknown",
+    ]);
+  }, 600_000);
+});
