@@ -275,6 +275,8 @@ const FILES: Record<string, string> = {
     "bad_taskflow_missing",
     `@task\ndef train(data_path: str, epochs: int = 3):\n    return 1\n\ntrain()`,
   ),
+  // A decorator under @task hands it a function of another signature (a wrapper's).
+  "ok_taskflow_wrapped.py": `${HEAD}\ndef with_conn(fn):\n    def wrapper(*args, **kwargs):\n        return fn("conn", *args, **kwargs)\n\n    return wrapper\n\n\nwith DAG("ok_taskflow_wrapped", schedule=None, start_date=START):\n\n    @task\n    @with_conn\n    def load(conn, table, ds="2025-01-01"):\n        return 1\n\n    load("orders")\n`,
   "bad_taskflow_positional.py": dag(
     "bad_taskflow_positional",
     `@task\ndef train(data_path):\n    return 1\n\ntrain("a", "b")`,

@@ -3538,7 +3538,11 @@ with DAG("x", default_args=default_args, schedule_interval="@daily", start_date=
       .filter((f) => f.ruleId === "airflow3-removed")
       .map((f) => `${f.severity} ${f.message.split(" was removed")[0]?.split(" (Airflow")[0]}`);
   it("a removed key in default_args is a warning: Airflow 3 drops it, and the file loads", () => {
-    const dropped = `${HEAD}with DAG("x", schedule=None, default_args={"provide_context": True, "task_concurrency": 2}):
+    // One dict that two DAGs share: each key is one finding.
+    const dropped = `${HEAD}shared = {"provide_context": True, "task_concurrency": 2}
+with DAG("x", schedule=None, default_args=shared):
+    BashOperator(task_id="t", bash_command="echo")
+with DAG("y", schedule=None, default_args=shared):
     BashOperator(task_id="t", bash_command="echo")
 `;
     expect(

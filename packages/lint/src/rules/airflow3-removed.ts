@@ -215,6 +215,7 @@ export const airflow3Removed = defineRule({
         );
       }
     }
+    const seenDefaults = new Set<PyNode>();
     for (const dag of file.dags) {
       for (const [name, node] of dag.kwargs) {
         const hint = DAG_ARGS[name];
@@ -231,7 +232,9 @@ export const airflow3Removed = defineRule({
       // is dropped without a word (what it set, such as a concurrency limit, no longer holds).
       for (const [name, node] of dag.defaultArgs?.entries ?? []) {
         const hint = TASK_ARGS[name];
-        if (hint)
+        // One dict may serve several DAGs: its key is one finding.
+        if (hint && !seenDefaults.has(node)) {
+          seenDefaults.add(node);
           report(
             {
               what: `default_args key '${name}'`,
@@ -239,6 +242,7 @@ export const airflow3Removed = defineRule({
             },
             file.lines.span(node.from, node.to),
           );
+        }
       }
     }
     const triggerRule = (node: PyNode, where: string) => {

@@ -25,7 +25,7 @@ import {
   parameterDefaults,
   parameters,
 } from "../python/signature.js";
-import { stringValue, textOf } from "../python/text.js";
+import { childrenNamed, childrenOf, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { TASK_ARGS } from "./airflow3-removed.js";
 
@@ -364,6 +364,26 @@ const BINDING_DECORATORS = new Set([
   "@teardown",
 ]);
 
+/** A TaskFlow decorator by its dotted name: `task`, `task.bash`, `airflow.sdk.setup`. */
+const TASKFLOW_DECORATOR = /(?:^|\.)(?:task(?:\.\w+)?|setup|teardown)$/;
+
+/**
+ * A function decorated by something beside TaskFlow (`@task` over `@with_connection`): the
+ * decorator binds the call to what that one returns (a `wrapper(*args, **kwargs)`), whose
+ * signature the file does not show.
+ */
+function signatureHidden(source: string, def: PyNode): boolean {
+  const decorated = def.parent;
+  if (decorated?.name !== "DecoratedStatement") return false;
+  return childrenNamed(decorated, "Decorator").some((dec) => {
+    const path = childrenOf(dec)
+      .filter((c) => c.name === "VariableName" || c.name === "PropertyName")
+      .map((c) => textOf(source, c))
+      .join(".");
+    return !TASKFLOW_DECORATOR.test(path);
+  });
+}
+
 /** What to do about a call of `fn` (whose parameters are `names`) that Python cannot bind. */
 function bindHint(fn: string, why: BindProblem, names: readonly string[]): string {
   // A keyword that misspells a parameter: the same mistake, whichever Python names.
@@ -606,7 +626,8 @@ export const invalidArgument = defineRule({
       // A TaskFlow call its function cannot take: the decorator binds the call to the
       // function's signature (context keys given a default of None; a mapped call partially).
       const args = task.callArgs;
-      const fn = task.callable;
+      const fn =
+        task.callable && !signatureHidden(file.source, task.callable.node) ? task.callable : null;
       if (args && fn && BINDING_DECORATORS.has(task.operator)) {
         const params = parameters(file.source, fn.node);
         const why =
