@@ -176,6 +176,14 @@ const FILES: Record<string, string> = {
   "uncalled_main_only.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef uncalled_main_only():\n    EmptyOperator(task_id="a")\n\nif __name__ == "__main__":\n    uncalled_main_only().test()\n`,
   "ok_main_and_module.py": `${HEAD}\n@dag(schedule=None, start_date=START)\ndef ok_main_and_module():\n    EmptyOperator(task_id="a")\n\nbuilt = ok_main_and_module()\nif __name__ == "__main__":\n    built.test()\n`,
   "bad_python_callable_call.py": `${HEAD}\ntry:\n    from airflow.providers.standard.operators.python import PythonOperator\nexcept ImportError:\n    from airflow.operators.python import PythonOperator\n\ndef load():\n    print("loading")\n\nwith DAG("bad_python_callable_call", schedule=None, start_date=START):\n    PythonOperator(task_id="load", python_callable=load())\n`,
+  // A group made outside any DAG (dag= given to the group only) puts its tasks in none.
+  "orphan_group_task.py": `${HEAD}\nd = DAG("orphan_group_task", schedule=None, start_date=START)\nEmptyOperator(task_id="a", dag=d)\nwith TaskGroup("grp", dag=d, prefix_group_id=False) as g:\n    EmptyOperator(task_id="b", task_group=g)\n`,
+  "ok_group_task.py": `${HEAD}\nwith DAG("ok_group_task", schedule=None, start_date=START):\n    with TaskGroup("grp", prefix_group_id=False) as g:\n        EmptyOperator(task_id="a")\n    EmptyOperator(task_id="b", task_group=g)\n`,
+  // A DAG made by a plain call in a loop is found only through the module's names.
+  "lost_loop_dags.py": `${HEAD}\nfor name in ["lost_loop_dags", "lost_loop_dags_last"]:\n    d = DAG(name, schedule=None, start_date=START)\n    EmptyOperator(task_id="a", dag=d)\n`,
+  "lost_listed_dags.py": `${HEAD}\nDAGS = []\nfor name in ["lost_listed_dags", "lost_listed_dags_2"]:\n    DAGS.append(DAG(name, schedule=None, start_date=START))\n`,
+  "ok_loop_globals.py": `${HEAD}\nfor name in ["ok_loop_globals", "ok_loop_globals_2"]:\n    d = DAG(name, schedule=None, start_date=START)\n    EmptyOperator(task_id="a", dag=d)\n    globals()[name] = d\n`,
+  "ok_loop_with.py": `${HEAD}\nfor name in ["ok_loop_with", "ok_loop_with_2"]:\n    d = DAG(name, schedule=None, start_date=START)\n    with d:\n        EmptyOperator(task_id="a")\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
   "bad_pod_kwarg.py": `${HEAD}${PROVIDERS}\nwith DAG("bad_pod_kwarg", schedule=None, start_date=START):\n    KubernetesPodOperator(task_id="train", image="trainer:1", namespce="ml", cmds=["python"])\n`,
@@ -424,6 +432,7 @@ function mlgenVerdict(name: string, airflowVersion: 2 | 3): string | null {
       f.ruleId === "invalid-argument" ||
       f.ruleId === "cross-dag-dependency" ||
       f.ruleId === "dag-never-called" ||
+      f.ruleId === "dag-not-registered" ||
       f.ruleId === "task-outside-dag" ||
       f.ruleId === "unknown-default-arg",
   );
@@ -435,7 +444,8 @@ function mlgenVerdict(name: string, airflowVersion: 2 | 3): string | null {
   // Ids and trigger rules are checked as each task is made, a duplicate id as it is added, and
   // cycles once the DAG is built.
   if (found.some((f) => f.ruleId === "airflow3-removed")) return "removed";
-  if (found.some((f) => f.ruleId === "dag-never-called")) return "no DAG";
+  if (found.some((f) => f.ruleId === "dag-never-called" || f.ruleId === "dag-not-registered"))
+    return "no DAG";
   if (found.some((f) => f.ruleId === "task-outside-dag")) return "no task";
   if (found.some((f) => f.ruleId === "unknown-default-arg")) return "ignored";
   if (found.some((f) => f.ruleId === "invalid-argument")) return "invalid";
@@ -457,6 +467,7 @@ const EXPECTED: readonly (readonly [prefix: string, verdict: string, only?: 2 | 
   ["bad_", "invalid"],
   ["cross_", "cross"],
   ["uncalled_", "no DAG"],
+  ["lost_", "no DAG"],
   ["orphan_", "no task"],
   ["ignored_", "ignored"],
 ];
@@ -491,7 +502,8 @@ describe.each([
         // An uncalled @dag function's file imports, without the DAG (named as the file).
         airflow:
           airflowVerdict(errors.get(name)) ??
-          (name.startsWith("uncalled_") && !(name.replace(/\.py$/, "") in seen.dags)
+          ((name.startsWith("uncalled_") || name.startsWith("lost_")) &&
+          !(name.replace(/\.py$/, "") in seen.dags)
             ? "no DAG"
             : // An orphan task's DAG loads without it (the DAG is named as the file, the task 'b').
               name.startsWith("orphan_") &&
@@ -515,6 +527,11 @@ describe.each([
       expect.arrayContaining([
         "ok_daily",
         "ok_hourly",
+        "ok_loop_globals",
+        "ok_loop_globals_2",
+        "ok_loop_with",
+        "ok_loop_with_2",
+        "lost_loop_dags_last",
         "ok_loop_a",
         "ok_loop_b",
         "ok_helper_2",

@@ -343,6 +343,12 @@ export const DIAGNOSTICS = {
       "sensor '{task}' waits for the {missing} of DAG '{target}', which has none by that id: {outcome}",
     fix: "{fix}",
   },
+  MLG2030: {
+    severity: "error",
+    message:
+      "this DAG(...) call makes a DAG on each pass of a loop, and none of them is used in a with block, so Airflow finds them only among the module's names once the file has run: {holds}, with their tasks, and says nothing",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1927,6 +1927,63 @@ with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "an operator made and run inside a @task's body is no task of the DAG (its settings are the @task's)",
+    {
+      rule: "missing-retries",
+      head: `${HEAD}from airflow.sdk import dag
+`,
+      body: `@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+def t05():
+    @task(retries=2)
+    def run_query(**context):
+        BashOperator(task_id="inner", bash_command="echo").execute(context)
+
+        def nested():
+            return BashOperator(task_id="nested", bash_command="echo").execute(context)
+
+        return nested()
+
+    run_query()
+    BashOperator(task_id="outer", bash_command="echo")
+
+
+t05()
+`,
+      want: ["13:5"],
+    },
+  ],
+  [
+    "DAGs made by a plain call in a loop and never entered by a with (bound to a name, appended to a list); not a with, globals(), a literal id, or outside a loop",
+    {
+      rule: "dag-not-registered",
+      body: `for region in ["eu", "us"]:
+    d = DAG(f"sync_{region}", schedule=None, default_args=default_args)
+    BashOperator(task_id="a", bash_command="echo", dag=d)
+DAGS = []
+for region in ["eu", "us"]:
+    DAGS.append(DAG(f"listed_{region}", schedule=None, default_args=default_args))
+for region in ["eu", "us"]:
+    k = DAG(f"kept_{region}", schedule=None, default_args=default_args)
+    globals()[k.dag_id] = k
+for region in ["eu", "us"]:
+    w = DAG(f"with_{region}", schedule=None, default_args=default_args)
+    with w:
+        BashOperator(task_id="a", bash_command="echo")
+for region in ["eu", "us"]:
+    with DAG(f"ctx_{region}", schedule=None, default_args=default_args):
+        BashOperator(task_id="a", bash_command="echo")
+for region in ["eu", "us"]:
+    same = DAG("same", schedule=None, default_args=default_args)
+single = DAG("single", schedule=None, default_args=default_args)
+
+
+def make(region):
+    return DAG(f"made_{region}", schedule=None, default_args=default_args)
+`,
+      want: ["2:9", "6:17"],
+    },
+  ],
+  [
     "external-task-missing on Airflow 2: a task group id naming a task is that task there",
     {
       rule: "external-task-missing",

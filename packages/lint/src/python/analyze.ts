@@ -147,6 +147,23 @@ interface Scope {
    * or in an `if` on the Airflow version, which imports by whichever branch runs.
    */
   readonly importGuarded?: boolean;
+  /**
+   * In the body of a TaskFlow function (or of a function nested in one): it runs when the task
+   * runs, where an operator made is no task of the DAG (`BashOperator(...).execute(context)`).
+   */
+  readonly inTask?: boolean;
+}
+
+/** A loop that stores what it makes among the module's names, where Airflow looks for DAGs. */
+const KEEPS_IN_MODULE = /\b(?:globals|locals|vars)\s*\(|\bsetattr\s*\(|\bsys\.modules\b/;
+
+/** The outermost `for` or `while` statement around a node, up to the module, or null. */
+function outermostLoop(node: PyNode): PyNode | null {
+  let loop: PyNode | null = null;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.name === "ForStatement" || p.name === "WhileStatement") loop = p;
+  }
+  return loop;
 }
 
 /** An `except` clause's exception types that a failed import is one of. */
@@ -378,6 +395,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   const text = (node: PyNode) => textOf(source, node);
 
   const dags: DagDecl[] = [];
+  /** DAGs a plain `DAG(...)` call makes in a module-level loop, and DAGs a `with` enters. */
+  const loopDags: { dag: DagDecl; node: PyNode; loop: PyNode }[] = [];
+  const enteredDags = new Set<DagDecl>();
   /** Names imported under another name (`from m import Variable as V`): alias → name. */
   const importedAs = new Map<string, string>();
   /** Sensor classes the file defines (subclasses of a sensor), by name. */
@@ -1006,6 +1026,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       if (b?.kind === "dag") dagDecl = b.dag;
     }
     const dag = dagDecl?.id ?? null;
+    // `dag=d` of a DAG the same loop makes (`for r in R: d = DAG(...)`): a new DAG each pass,
+    // as a `with` block in the loop would be, so the task repeats in none.
+    const freshDag = dagDecl !== scope.dag && loopDags.some((l) => l.dag === dagDecl);
     const pulls: Pull[] = [];
     const pushedInTemplates: (string | null)[] = [];
     // Each argument's strings once, for both the pushes and the pulls in their templates. The
@@ -1029,13 +1052,20 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         scope.inFunction ||
         scope.within !== null ||
         kwargs.has("dag") ||
-        kwargs.has("task_group") ||
+        // `task_group=tg` of a group made in a DAG (or one the file cannot follow): Airflow
+        // adds the task to the group's DAG. A group made outside any DAG has none to give
+        // (`with TaskGroup("g", dag=d) as tg:` at module level: its tasks are in no DAG).
+        (groupArg !== undefined &&
+          (bound === undefined ||
+            bound.dag !== null ||
+            bound.inFunction ||
+            bound.within !== null)) ||
         kwargsOpen,
       creation: scope.inFunction
         ? "maybe"
         : scope.once
           ? "once"
-          : scope.repeats
+          : scope.repeats && !freshDag
             ? "repeated"
             : "maybe",
       span: span(node),
@@ -1336,10 +1366,18 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       return;
     }
     if (!opName || !/^[A-Z]/.test(opName) || opName === "TaskGroup" || opName === "DAG") {
-      if (last === "DAG" && name) registerDag(node, args, scope);
+      if (last === "DAG" && name) {
+        const dag = registerDag(node, args, scope);
+        // Made in a loop at module level, not in a `with` block: see unregisteredDags.
+        const loop = scope.inFunction || scope.within !== null ? null : outermostLoop(node);
+        if (loop) loopDags.push({ dag, node, loop });
+      }
       return;
     }
     if (!/(Operator|Sensor)$/.test(opName) && !kwargs.has("task_id")) return;
+    // Made while a task runs (`SQLExecuteQueryOperator(...).execute(context)` in a @task):
+    // an object of the task's code, no task of the DAG.
+    if (scope.inTask) return;
     const local = taskIdOf(kwargs.get("task_id"));
     if (!local) return;
     const callable = kwargs.get("python_callable");
@@ -1526,6 +1564,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // `with dag:` of a DAG made earlier (`dag = DAG(...)`): its tasks are the DAG's.
         const bound = vars.get(text(c));
         if (bound?.kind === "dag") {
+          enteredDags.add(bound.dag);
           inner = { ...inner, dag: bound.dag, repeats: false };
           continue;
         }
@@ -1552,6 +1591,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             ? { kind: "dag", dag: pending.dag }
             : { kind: "tasks", endpoints: [GROUP + pending.id], xcomArg: false },
         );
+        // `with TaskGroup("g") as tg:`: `task_group=tg` later puts a task in it.
+        if (pending.kind === "group") groupScopes.set(text(c), inner);
         pending = null;
       }
     }
@@ -1568,6 +1609,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     let transparent = true;
     /** `@asset(...)` / `@asset.multi(...)`: a DAG of one task, the function (Airflow 3). */
     let asset: { dec: PyNode; args: Args } | null = null;
+    let taskBody = false;
     for (const dec of childrenNamed(node, "Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
       const path = parts
@@ -1582,6 +1624,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       const short = viaSdkModule(path).replace(/^airflow\.(sdk|decorators)\./, "");
       if (!TRANSPARENT_DECORATOR.test(path)) transparent = false;
       if ((short === "task" || short.startsWith("task.")) && fnName) {
+        taskBody = true;
         taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
       } else if (
         (short === "setup" || short === "teardown") &&
@@ -1589,6 +1632,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         !taskflowFns.has(fnName)
       ) {
         // `@setup` / `@teardown` alone make a TaskFlow task too.
+        taskBody = true;
         taskflowFns.set(fnName, { decorator: `@${short}`, kwargs: args.kwargs, name: fnName });
       } else if (short === "dag" && fnName) {
         const dag = registerDag(
@@ -1665,6 +1709,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       walk(fn, scope);
       return;
     }
+    if (taskBody) inner = { ...inner, inTask: true };
     if (fn) walkFunction(fn, scope, inner);
   };
   /**
@@ -2296,6 +2341,24 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     }
   }
 
+  // A DAG Airflow finds only through the module's names: made by a plain call in a loop, never
+  // entered by a `with` (which registers it), and not stored by the loop into the module's
+  // names (`globals()[dag_id] = dag`).
+  const unregisteredDags = loopDags
+    .filter(({ dag, loop }) => !enteredDags.has(dag) && !KEEPS_IN_MODULE.test(text(loop)))
+    .map(({ dag, node }) => {
+      const assign = node.parent?.name === "AssignStatement" ? node.parent : null;
+      const target = assign?.firstChild;
+      return {
+        dag,
+        span: span(node),
+        name:
+          target?.name === "VariableName" && target.nextSibling?.name === "AssignOp"
+            ? text(target)
+            : null,
+      };
+    });
+
   return {
     source,
     lines,
@@ -2319,6 +2382,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     // An id that tasks of two DAGs share names either of them: no telling which is meant.
     crossDagDependencies: crossDag.filter((e) => !sharedIds.has(e.up) && !sharedIds.has(e.down)),
     uncalledDagFunctions,
+    unregisteredDags,
     sharedIds,
     dynamicIds,
     groupCopies: new Map(

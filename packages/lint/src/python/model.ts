@@ -245,6 +245,16 @@ export interface DagFile {
    * defines them: Airflow builds no DAG from them.
    */
   readonly uncalledDagFunctions: readonly { readonly name: string; readonly span: Span }[];
+  /**
+   * DAGs made by a plain `DAG(...)` call in a module-level loop and never entered by a `with`
+   * (which registers a DAG with Airflow): Airflow finds them only through the module's names,
+   * where each pass rebinds `name` (the name the call is assigned to, or null).
+   */
+  readonly unregisteredDags: readonly {
+    readonly dag: DagDecl;
+    readonly span: Span;
+    readonly name: string | null;
+  }[];
   /** Task ids that tasks of more than one DAG of the file have: their nodes name the DAG. */
   readonly sharedIds: ReadonlySet<string>;
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */

@@ -739,6 +739,46 @@ with DAG("daily_cleanup", schedule="@daily", start_date=pendulum.datetime(2025, 
 `),
   },
 
+  "dag-not-registered": {
+    catches: `A \`DAG(...)\` call in a loop at module level (\`for region in REGIONS: dag = DAG(f"sync_{region}", ...)\`) whose DAGs are never used in a \`with\` block: bound to a name each pass rebinds, or appended to a list or a dict. Not reported when a \`with\` enters the DAG (\`with dag:\` in the loop, or \`with DAG(...)\`), when the loop keeps each among the module's names (\`globals()[dag.dag_id] = dag\`), or when the id is the same every pass (one DAG either way). \`@dag\` functions called in a loop register their DAGs themselves.`,
+    reportedAt: "the `DAG(...)` call.",
+    why: `Airflow registers a DAG when a \`with\` block exits it (its \`auto_register\`, on by default since Airflow 2.4), and finds any other only among the module's names once the file has run. A name a loop rebinds holds the last pass's DAG: Airflow loads that one and drops the others, with their tasks, without an import error or a warning — the classic dynamic-DAG mistake. A list or a dict of DAGs is no name Airflow looks at, so it loads none of them. Real Airflow 3.3 and 2.11 drop exactly the DAGs this rule reports (\`test/engines/lint-refused-dags.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+for region in ["eu", "us", "apac"]:
+    dag = DAG(
+        f"sync_orders_{region}",
+        schedule="@daily",
+        start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+        catchup=False,
+        default_args=default_args,
+    )
+    BashOperator(task_id="sync", bash_command=f"orders sync --region {region}", dag=dag)
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+for region in ["eu", "us", "apac"]:
+    with DAG(
+        f"sync_orders_{region}",
+        schedule="@daily",
+        start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+        catchup=False,
+        default_args=default_args,
+    ):
+        BashOperator(task_id="sync", bash_command=f"orders sync --region {region}")
+`),
+  },
+
   "dag-never-called": {
     catches: `A function decorated with \`@dag\` that the file never calls when Airflow parses it: not at module level (\`my_dag()\`, \`dag_object = my_dag()\`), not in a loop there, not in a function the module calls, and never named anywhere else in the file (a name in a list or passed on may be called out of sight, and is not judged). A call only under \`if __name__ == "__main__":\` does not count: Airflow imports the file under another name.`,
     reportedAt: "the function's name in its definition.",

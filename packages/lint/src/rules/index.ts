@@ -2,6 +2,7 @@ import type { Rule } from "../rule.js";
 import { airflow3Removed } from "./airflow3-removed.js";
 import { crossDagDependency } from "./cross-dag-dependency.js";
 import { dagNeverCalled } from "./dag-never-called.js";
+import { dagNotRegistered } from "./dag-not-registered.js";
 import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateDagId } from "./duplicate-dag-id.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
@@ -60,6 +61,7 @@ export const RULES: readonly Rule[] = [
   duplicateDagId,
   externalScheduleMismatch,
   externalTaskMissing,
+  dagNotRegistered,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,29 @@
+"""Inventory sync, one DAG per region, each kept among the module's names."""
+
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.slack.notifications.slack import SlackNotifier
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+REGIONS = ["eu", "us", "apac"]
+
+default_args = {
+    "retries": 2,
+    "execution_timeout": timedelta(minutes=45),
+    "on_failure_callback": SlackNotifier(slack_conn_id="slack_data", text="{{ dag.dag_id }} failed"),
+}
+
+for region in REGIONS:
+    dag = DAG(
+        dag_id=f"sync_inventory_{region}",
+        schedule="@hourly",
+        start_date=pendulum.datetime(2025, 2, 1, tz="UTC"),
+        catchup=False,
+        default_args=default_args,
+    )
+    extract = BashOperator(task_id="extract", bash_command=f"inventory extract --region {region}", dag=dag)
+    load = BashOperator(task_id="load", bash_command=f"inventory load --region {region}", dag=dag)
+    extract >> load
+    globals()[dag.dag_id] = dag
