@@ -184,6 +184,8 @@ const FILES: Record<string, string> = {
   "lost_listed_dags.py": `${HEAD}\nDAGS = []\nfor name in ["lost_listed_dags", "lost_listed_dags_2"]:\n    DAGS.append(DAG(name, schedule=None, start_date=START))\n`,
   "ok_loop_globals.py": `${HEAD}\nfor name in ["ok_loop_globals", "ok_loop_globals_2"]:\n    d = DAG(name, schedule=None, start_date=START)\n    EmptyOperator(task_id="a", dag=d)\n    globals()[name] = d\n`,
   "ok_loop_with.py": `${HEAD}\nfor name in ["ok_loop_with", "ok_loop_with_2"]:\n    d = DAG(name, schedule=None, start_date=START)\n    with d:\n        EmptyOperator(task_id="a")\n`,
+  // A DAG's context entered by hand: the tasks made until it is left are the DAG's.
+  "ok_enter_by_hand.py": `${HEAD}\nd = DAG("ok_enter_by_hand", schedule=None, start_date=START)\nd.__enter__()\nEmptyOperator(task_id="b")\nd.__exit__(None, None, None)\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
   "bad_operator_kwarg.py": dag("bad_operator_kwarg", `EmptyOperator(task_id="a", retires=3)`),
   "bad_pod_kwarg.py": `${HEAD}${PROVIDERS}\nwith DAG("bad_pod_kwarg", schedule=None, start_date=START):\n    KubernetesPodOperator(task_id="train", image="trainer:1", namespce="ml", cmds=["python"])\n`,
@@ -527,6 +529,7 @@ describe.each([
       expect.arrayContaining([
         "ok_daily",
         "ok_hourly",
+        "ok_enter_by_hand",
         "ok_loop_globals",
         "ok_loop_globals_2",
         "ok_loop_with",
