@@ -311,9 +311,8 @@ export const DIAGNOSTICS = {
   },
   MLG2024: {
     severity: "error",
-    message:
-      "{fn}() of task '{task}' returns {why}, which Airflow pushes as an XCom and cannot serialize ('Cannot serialize object of type ...'): the task fails after its work, on every try",
-    fix: "save the model where the next task can read it (mlflow.sklearn.log_model, object storage) and return its URI or run id; or return plain values (metrics, paths); or do_xcom_push=False when nothing reads it",
+    message: "{fn}() of task '{task}' returns {why}, {consequence}",
+    fix: "{fix}",
   },
   MLG2025: {
     severity: "error",

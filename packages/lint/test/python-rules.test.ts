@@ -1822,6 +1822,65 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "a dataclass of the DAG file returned and read by another task (an argument, a pull); not one nobody reads, one imported, or a dict",
+    {
+      rule: "unserializable-return",
+      body: `import dataclasses
+from metrics.report import Imported
+
+
+@dataclasses.dataclass
+class Report:
+    auc: float
+
+
+@task
+def evaluate():
+    return Report(auc=0.9)
+
+
+@task
+def evaluate_named():
+    report = Report(auc=0.9)
+    return report
+
+
+@task
+def unread():
+    return Report(auc=0.9)
+
+
+@task
+def imported():
+    return Imported(auc=0.9)
+
+
+@task
+def as_dict():
+    return dataclasses.asdict(Report(auc=0.9))
+
+
+@task
+def use(value):
+    return value
+
+
+@task
+def pull(ti=None):
+    return ti.xcom_pull(task_ids="evaluate_named")
+
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    use(evaluate())
+    evaluate_named() >> pull()
+    unread()
+    use.override(task_id="use_imported")(imported())
+    use.override(task_id="use_dict")(as_dict())
+`,
+      want: ["12:12", "18:12"],
+    },
+  ],
+  [
     "a TaskFlow parameter named for a context key with a default other than None (Airflow 3: execution_date is none)",
     {
       rule: "invalid-argument",

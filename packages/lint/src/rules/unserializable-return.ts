@@ -34,6 +34,32 @@ function plainClasses(source: string): ReadonlySet<string> {
   return out;
 }
 
+/**
+ * Classes the file defines that Airflow's serializer takes (a dataclass or attrs class, one with
+ * a `serialize` method) but cannot load again: it imports a DAG file under a made-up module name
+ * (`unusual_prefix_<hash>_<file>`), which no `allowed_deserialization_classes` names, so a task
+ * reading the value fails (ImportError: ... was not found in allow list for deserialization
+ * imports).
+ */
+function fileClasses(source: string): ReadonlySet<string> {
+  const out = new Set<string>();
+  const classes =
+    /^((?:@[^\n]*\n)*)class\s+(\w+)\s*(?:\([^)]*\))?\s*:[^\n]*\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)/gm;
+  for (const [, decorators = "", name = "", body = ""] of source.matchAll(classes)) {
+    if (
+      /@(?:\w+\.)*(?:dataclass|define|frozen|attrs|s)\b/.test(decorators) ||
+      /^\s+def\s+serialize\s*\(/m.test(body)
+    )
+      out.add(name);
+  }
+  return out;
+}
+
+const MODEL_CONSEQUENCE =
+  "which Airflow pushes as an XCom and cannot serialize ('Cannot serialize object of type ...'): the task fails after its work, on every try";
+const MODEL_FIX =
+  "save the model where the next task can read it (mlflow.sklearn.log_model, object storage) and return its URI or run id; or return plain values (metrics, paths); or do_xcom_push=False when nothing reads it";
+
 /** The file's names for classes and functions of the model libraries (`XGBClassifier`, `xgb`, `nn`). */
 function modelNames(file: DagFile): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
@@ -107,12 +133,74 @@ export const unserializableReturn = defineRule({
       });
       for (const value of returns) {
         const why = whyOf(value, bound);
-        if (!why) continue;
-        report({ fn: fn.name, task: task.id, why }, file.lines.span(value.from, value.to));
+        if (why) {
+          report(
+            { fn: fn.name, task: task.id, why, consequence: MODEL_CONSEQUENCE, fix: MODEL_FIX },
+            file.lines.span(value.from, value.to),
+          );
+          continue;
+        }
+        const own = ownClassOf(file, value, fn.node);
+        const readers = own ? readersOf(file, task) : [];
+        if (!own || readers.length === 0) continue;
+        const them = readers.map((r) => `'${r}'`);
+        const list =
+          them.length === 1 ? them[0] : `${them.slice(0, -1).join(", ")} and ${them.at(-1)}`;
+        report(
+          {
+            fn: fn.name,
+            task: task.id,
+            why: `an instance of ${own}, a class of this DAG file`,
+            consequence: `which Airflow stores as an XCom but cannot load again: it imports a DAG file under a made-up module name that no allow list names, so task${readers.length === 1 ? "" : "s"} ${list}, reading it, fail${readers.length === 1 ? "s" : ""} on every try (ImportError: unusual_prefix_<hash>_<file>.${own} was not found in allow list for deserialization imports)`,
+            fix: `move ${own} to a module of your project (on the workers' path) and add it to [core] allowed_deserialization_classes; or return plain values (dataclasses.asdict(...), a dict)`,
+          },
+          file.lines.span(value.from, value.to),
+        );
       }
     }
   },
 });
+
+/**
+ * The class of this file a returned value is an instance of (`Report(auc=...)`, or a name the
+ * function binds to one and to nothing else), when the class is one Airflow cannot load again.
+ */
+function ownClassOf(file: DagFile, value: PyNode, def: PyNode): string | null {
+  const classes = file.source.includes("class ") ? fileClasses(file.source) : new Set<string>();
+  if (classes.size === 0) return null;
+  const classOfCall = (n: PyNode | null | undefined) => {
+    if (n?.name !== "CallExpression") return null;
+    const callee = callParts(file.source, n)?.callee ?? "";
+    return classes.has(callee) ? callee : null;
+  };
+  if (value.name === "CallExpression") return classOfCall(value);
+  if (value.name !== "VariableName") return null;
+  const name = textOf(file.source, value);
+  const made = new Set<string | null>();
+  statements(def, (n) => {
+    if (n.name !== "AssignStatement") return;
+    const target = n.firstChild;
+    if (target?.name === "VariableName" && textOf(file.source, target) === name)
+      made.add(target.nextSibling?.name === "AssignOp" ? classOfCall(n.lastChild) : null);
+  });
+  return made.size === 1 ? ([...made][0] ?? null) : null;
+}
+
+/** Tasks that read a task's return value (a TaskFlow argument, an xcom_pull of return_value). */
+function readersOf(file: DagFile, task: DagTask): string[] {
+  const out: string[] = [];
+  for (const t of file.tasks) {
+    if (t === task || out.includes(t.id)) continue;
+    const reads = t.pulls.some(
+      (p) =>
+        !p.otherDag &&
+        (p.key === "return_value" || p.key === null) &&
+        p.taskIds?.includes(task.id) === true,
+    );
+    if (reads) out.push(t.id);
+  }
+  return out;
+}
 
 /** Tasks whose function's return Airflow pushes as an XCom (not with do_xcom_push=False). */
 function pushesReturn(file: DagFile, task: DagTask): boolean {
