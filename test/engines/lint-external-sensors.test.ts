@@ -8,10 +8,9 @@
  * DAG's timetable has. The sensors wait for DAGs of the same file and of another file.
  * Task ids say what each case is: `never_` (no run finds one), `some_` (a share does), `ok_`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lintPythonFiles } from "../../packages/lint/src/index.js";
 import { DAG_HEAD } from "./dag-head.js";
 import {
   AIRFLOW2_VENV,
@@ -22,6 +21,7 @@ import {
   tempDir,
   VENV,
 } from "./harness.js";
+import { lintTogether, writeDagFolder } from "./lint-together.js";
 
 const HEAD = `${DAG_HEAD}from datetime import timedelta
 
@@ -107,9 +107,7 @@ beforeAll(() => {
 /** Each sensor's [runs that find a run, runs] under a version, for a folder of the two files. */
 function waits(version: 2 | 3, name: string, sensors: string): Record<string, [number, number]> {
   const dags = join(work, `${name}-${version}`);
-  mkdirSync(dags);
-  writeFileSync(join(dags, "targets.py"), TARGETS_FILE);
-  writeFileSync(join(dags, "sensors.py"), sensors);
+  writeDagFolder(dags, { "targets.py": TARGETS_FILE, "sensors.py": sensors });
   const venv = version === 3 ? VENV : AIRFLOW2_VENV;
   const home = join(work, `home-${name}-${version}`);
   mkdirSync(home);
@@ -123,15 +121,13 @@ function waits(version: 2 | 3, name: string, sensors: string): Record<string, [n
   return JSON.parse(readFileSync(out, "utf8"));
 }
 
-async function lint(version: 2 | 3, sensors: string) {
-  const dir = join(work, `lint-${version}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(dir);
-  writeFileSync(join(dir, "targets.py"), TARGETS_FILE);
-  writeFileSync(join(dir, "sensors.py"), sensors);
-  const files = ["targets.py", "sensors.py"].map((file) => ({ file, path: join(dir, file) }));
-  const linted = await lintPythonFiles(files, { airflowVersion: version }, 0);
-  return linted.flatMap((r) => r.findings).filter((f) => f.ruleId === "external-schedule-mismatch");
-}
+const lint = (version: 2 | 3, sensors: string) =>
+  lintTogether(
+    work,
+    version,
+    { "targets.py": TARGETS_FILE, "sensors.py": sensors },
+    "external-schedule-mismatch",
+  );
 
 const ALL = Object.values(SENSORS).flatMap(([, sensors]) => Object.keys(sensors));
 

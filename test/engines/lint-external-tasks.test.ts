@@ -9,10 +9,9 @@
  * same file; their ids cover task groups (nested, without prefix, @task_group), TaskFlow tasks
  * called twice (`publish__1`) and renamed with override().
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lintPythonFiles } from "../../packages/lint/src/index.js";
 import { DAG_HEAD } from "./dag-head.js";
 import {
   AIRFLOW2_VENV,
@@ -23,6 +22,7 @@ import {
   tempDir,
   VENV,
 } from "./harness.js";
+import { lintTogether, writeDagFolder } from "./lint-together.js";
 
 const HEAD = `${DAG_HEAD}
 try:
@@ -108,9 +108,7 @@ function runs(
   sensors: string,
 ): Record<string, [string, string | null]> {
   const dags = join(work, `${name}-${version}`);
-  mkdirSync(dags);
-  writeFileSync(join(dags, "targets.py"), TARGETS_FILE);
-  writeFileSync(join(dags, "sensors.py"), sensors);
+  writeDagFolder(dags, { "targets.py": TARGETS_FILE, "sensors.py": sensors });
   const venv = version === 3 ? VENV : AIRFLOW2_VENV;
   const home = join(work, `home-${name}-${version}`);
   mkdirSync(home);
@@ -149,15 +147,13 @@ function runs(
   );
 }
 
-async function lint(version: 2 | 3, sensors: string) {
-  const dir = join(work, `lint-${version}-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(dir);
-  writeFileSync(join(dir, "targets.py"), TARGETS_FILE);
-  writeFileSync(join(dir, "sensors.py"), sensors);
-  const files = ["targets.py", "sensors.py"].map((file) => ({ file, path: join(dir, file) }));
-  const linted = await lintPythonFiles(files, { airflowVersion: version }, 0);
-  return linted.flatMap((r) => r.findings).filter((f) => f.ruleId === "external-task-missing");
-}
+const lint = (version: 2 | 3, sensors: string) =>
+  lintTogether(
+    work,
+    version,
+    { "targets.py": TARGETS_FILE, "sensors.py": sensors },
+    "external-task-missing",
+  );
 
 const sensorOf = (message: string) => /^sensor '([^']+)'/.exec(message)?.[1] as string;
 
