@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { templateFilesOf } from "../../packages/lint/src/files.js";
+import { lintPythonFile, templateFilesOf } from "../../packages/lint/src/files.js";
 import { analyzeDagFile } from "../../packages/lint/src/python/analyze.js";
 import { withTemplateFiles } from "../../packages/lint/src/python/templates.js";
 import {
@@ -127,6 +127,83 @@ const FILES: Record<string, string> = {
   "shared/shared_query.sql": "SELECT 1;\n",
 };
 
+/**
+ * Template files importing macros from another ({% import %}, {% from %}): `bad_` tasks read
+ * the task's context (`ds`) in a macro imported without context, which sees only Jinja's
+ * globals; `ok_` ones import with context, pass the value as an argument, or call no macro that
+ * reads it.
+ */
+const IMPORTS_DAG = `import os
+
+import pendulum
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG(
+    "template_imports",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1),
+    template_searchpath=[os.path.join(os.path.dirname(__file__), "sql")],
+    user_defined_macros={"region": "eu"},
+):
+${["bad_import", "bad_from", "bad_nested", "ok_with_context", "ok_from_with_context", "ok_argument", "ok_from_argument", "ok_not_called", "ok_user_macro"].map((id) => `    SQLExecuteQueryOperator(task_id="${id}", conn_id="wh", sql="${id}.sql")\n`).join("")}`;
+
+const IMPORT_FILES: Record<string, string> = {
+  "common.sql": [
+    "{% macro part(col) -%}{{ col }} = '{{ ds }}'{%- endmacro %}",
+    "{% macro eq(col, day) -%}{{ col }} = '{{ day }}' AND {{ range(1) | length }} = 1{%- endmacro %}",
+    "{% macro both(col) -%}{{ eq(col, 'x') }} OR {{ part(col) }}{%- endmacro %}",
+    "{% macro reg() -%}'{{ region }}'{%- endmacro %}",
+    "",
+  ].join("\n"),
+  "bad_import.sql": "{% import 'common.sql' as c %}\nSELECT 1 WHERE {{ c.part('t.ds') }}\n",
+  "bad_from.sql": "{% from 'common.sql' import part %}\nSELECT 1 WHERE {{ part('t.ds') }}\n",
+  "bad_nested.sql":
+    "{% import 'common.sql' as c without context %}\nSELECT 1 WHERE {{ c.both('t.ds') }}\n",
+  "ok_with_context.sql":
+    "{% import 'common.sql' as c with context %}\nSELECT 1 WHERE {{ c.part('t.ds') }}\n",
+  "ok_from_with_context.sql":
+    "{% from 'common.sql' import part with context %}\nSELECT 1 WHERE {{ part('t.ds') }}\n",
+  "ok_argument.sql": "{% import 'common.sql' as c %}\nSELECT 1 WHERE {{ c.eq('t.ds', ds) }}\n",
+  "ok_from_argument.sql":
+    "{% from 'common.sql' import eq as e, part %}\nSELECT 1 WHERE {{ e('t.ds', ds) }}\n",
+  "ok_not_called.sql": "{% import 'common.sql' as c %}\nSELECT 1\n",
+  "ok_user_macro.sql": "{% import 'common.sql' as c %}\nSELECT {{ c.reg() }}\n",
+};
+
+/**
+ * Renders every task's template fields the way a run does, with the DAG's own Jinja
+ * environment (its loader, StrictUndefined, user_defined_macros): resolve_template_files, then
+ * render_template_fields with a context holding `ds`. Writes {task_id: rendered sql | error}.
+ */
+const RENDER = `import json
+import sys
+
+try:
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:
+    from airflow.models.dagbag import DagBag
+
+bag = DagBag(sys.argv[1])
+if bag.import_errors:
+    raise SystemExit(f"import errors: {bag.import_errors}")
+out = {}
+for dag in bag.dags.values():
+    for task in dag.tasks:
+        task.resolve_template_files()
+        try:
+            task.render_template_fields({"ds": "2026-01-01", "params": {}})
+            out[task.task_id] = task.sql
+        except Exception as e:
+            out[task.task_id] = f"{type(e).__module__}.{type(e).__name__}: {e}"
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    json.dump(out, f)
+`;
+
 beforeAll(() => {
   ensureEngines();
   work = tempDir("lint-templates");
@@ -137,6 +214,12 @@ beforeAll(() => {
   writeFileSync(join(work, "dags/etl.py"), DAG([join(work, "empty"), join(work, "shared")]));
   writeFileSync(join(work, "dags/beside.py"), BESIDE(join(work, "shared")));
   writeFileSync(join(work, "dags/alone.py"), ALONE);
+  mkdirSync(join(work, "imports/dags/sql"), { recursive: true });
+  writeFileSync(join(work, "imports/dags/imports.py"), IMPORTS_DAG);
+  for (const [name, text] of Object.entries(IMPORT_FILES)) {
+    writeFileSync(join(work, "imports/dags/sql", name), text);
+  }
+  writeFileSync(join(work, "imports/render.py"), RENDER);
 });
 
 afterAll(() => {
@@ -252,5 +335,41 @@ describe.each([
       report: { bash_command: FILES["shared/report.sh"] },
       upper: { sql: FILES["include/sql/upper.sql"] },
     });
+  });
+
+  it("a macro imported without context that reads the task's context fails the render with UndefinedError, in exactly the tasks mlgen lint reports (template-error)", () => {
+    const home = join(work, `imports-home-${python.length}`);
+    mkdirSync(home, { recursive: true });
+    const dags = join(work, "imports/dags");
+    const out = join(work, `imports-${python.length}.json`);
+    const r = runEngine(
+      python,
+      [join(work, "imports/render.py"), dags, out],
+      airflowEnv(home, dags),
+    );
+    expect(r.status, r.output.slice(-3000)).toBe(0);
+    const rendered = JSON.parse(readFileSync(out, "utf8")) as Record<string, string>;
+    const failed = Object.keys(rendered)
+      .filter((id) => rendered[id]?.startsWith("jinja2.exceptions."))
+      .sort();
+    expect(failed).toEqual(["bad_from", "bad_import", "bad_nested"]);
+    for (const id of failed) {
+      expect(rendered[id], id).toBe("jinja2.exceptions.UndefinedError: 'ds' is undefined");
+    }
+    // The near misses render: with context, the value passed in, a macro never called, and the
+    // DAG's user_defined_macros, which are Jinja globals.
+    expect(rendered.ok_with_context).toBe("\nSELECT 1 WHERE t.ds = '2026-01-01'");
+    expect(rendered.ok_argument).toBe("\nSELECT 1 WHERE t.ds = '2026-01-01' AND 1 = 1");
+    expect(rendered.ok_user_macro).toBe("\nSELECT 'eu'");
+    // mlgen reports the read of ds in common.sql, once for each failing task.
+    const linted = lintPythonFile(
+      { file: "dags/imports.py", path: join(dags, "imports.py") },
+      {},
+    ).findings.filter((f) => f.ruleId === "template-error");
+    expect(linted.map((f) => /of task '([^']+)'/.exec(f.message)?.[1]).sort()).toEqual(failed);
+    for (const f of linted) {
+      expect(`${f.file}:${f.line}:${f.column}`).toBe("dags/sql/common.sql:1:39");
+      expect(f.message).toContain("without context");
+    }
   });
 });

@@ -330,6 +330,100 @@ describe("template files", () => {
   });
 });
 
+describe("templates imported by a template file ({% import %}, {% from %})", () => {
+  const source = dagFile(`load = ${LOAD}\npull >> load`, `, template_searchpath="/srv/sql"`);
+  const COMMON = [
+    "{% macro part(col) -%}{{ col }} = '{{ ds }}'{%- endmacro %}",
+    "{% macro eq(col, day) -%}{{ col }} = '{{ day }}' AND {{ range(1) | length }}{%- endmacro %}",
+    "{% macro both(col) -%}{{ eq(col, 1) }} OR {{ part(col) }}{%- endmacro %}",
+    "{% macro reg() -%}'{{ region }}'{%- endmacro %}",
+  ].join("\n");
+  const errors = (merge: string, src = source, common = COMMON) =>
+    lintPythonDag(
+      "dags/etl.py",
+      src,
+      OPTIONS,
+      null,
+      memory({ "/srv/sql/sql/load.sql": merge, "/srv/sql/common.sql": common }),
+    ).findings.filter((f) => f.ruleId === "template-error");
+  const where = (merge: string, src = source, common = COMMON) =>
+    errors(merge, src, common).map((f) => `${f.file}:${f.line}:${f.column}-${f.endColumn}`);
+
+  it("a name of the task's context read in a macro imported without context is an UndefinedError, reported in the imported file", () => {
+    const merge = "{% import 'common.sql' as c %}\nSELECT 1 WHERE {{ c.part('t.ds') }}\n";
+    const found = errors(merge);
+    expect(found.map((f) => `${f.file}:${f.line}:${f.column}-${f.endColumn}`)).toEqual([
+      "/srv/sql/common.sql:1:39-41",
+    ]);
+    expect(found[0]?.message).toContain(
+      "/srv/sql/sql/load.sql imports common.sql without context ({% import 'common.sql' as c %})",
+    );
+    expect(found[0]?.message).toContain("Jinja raises UndefinedError ('ds' is undefined)");
+    expect(found[0]?.fix).toContain(
+      "add 'with context' to the import ({% import 'common.sql' as c with context %}), or pass ds to the macro as an argument",
+    );
+    // Through {% from %}, with an alias, `without context` written out, or a macro calling it.
+    for (const text of [
+      "{% from 'common.sql' import part %}\n{{ part('t.ds') }}",
+      "{% from 'common.sql' import eq, part as p %}\n{{ p('t.ds') }}",
+      "{%- import 'common.sql' as c without context -%}\n{{ c.part('t.ds') }}",
+      "{% import 'common.sql' as c %}\n{{ c.both('t.ds') }}",
+    ]) {
+      expect([text, where(text)]).toEqual([text, ["/srv/sql/common.sql:1:39-41"]]);
+    }
+    expect(
+      errors("{% from 'common.sql' import part without context %}{{ part(1) }}")[0]?.fix,
+    ).toContain("{% from 'common.sql' import part with context %}");
+  });
+
+  it("near misses: with context, the value as a macro argument, macros that are not called, names the import binds", () => {
+    for (const text of [
+      // The task's context reaches the imported file.
+      "{% import 'common.sql' as c with context %}\n{{ c.part('t.ds') }}",
+      "{% from 'common.sql' import part with context %}\n{{ part('t.ds') }}",
+      // The macro reads its parameters and Jinja's globals (range) only.
+      "{% import 'common.sql' as c %}\n{{ c.eq('t.ds', ds) }}",
+      "{% from 'common.sql' import eq as e %}\n{{ e('t.ds', ds) }}",
+      // part reads ds, but nothing calls it: its body never runs.
+      "{% import 'common.sql' as c %}\nSELECT 1",
+      "{% from 'common.sql' import part, eq %}\n{{ eq('t.ds', ds) }}",
+      // Which macros run is not known: only what runs on import (its top level) is judged.
+      "{% import 'common.sql' as c %}\n{{ c }}",
+    ]) {
+      expect([text, where(text)]).toEqual([text, []]);
+    }
+    // A top-level set of a context name: assigning an undefined value fails nothing (only a use).
+    const setting = `{% set day = ds %}${COMMON}`;
+    expect(
+      where("{% import 'common.sql' as c %}\n{{ c.eq('t.ds', ds) }}", source, setting),
+    ).toEqual([]);
+    // The importing file's own names are judged, with the names its imports bind.
+    expect(where("{% import 'common.sql' as c %}\n{{ c.eq('t.ds', dss) }}")).toEqual([
+      "/srv/sql/sql/load.sql:2:17-20",
+    ]);
+  });
+
+  it("the context's names in a file imported with context are judged as in an included file", () => {
+    const merge = "{% import 'common.sql' as c with context %}\n{{ c.part('t.ds') }}";
+    const common = "{% macro part(col) -%}{{ col }} = '{{ dss }}'{%- endmacro %}";
+    expect(where(merge, source, common)).toEqual(["/srv/sql/common.sql:1:39-42"]);
+  });
+
+  it("the DAG's user_defined_macros are Jinja globals, which an imported file sees", () => {
+    const merge = "{% import 'common.sql' as c %}\nSELECT {{ c.reg() }}";
+    const withMacros = (macros: string) =>
+      dagFile(
+        `load = ${LOAD}\npull >> load`,
+        `, template_searchpath="/srv/sql", user_defined_macros=${macros}`,
+      );
+    expect(where(merge, withMacros(`{"region": "eu"}`))).toEqual([]);
+    expect(where(merge, withMacros(`{"zone": "eu"}`))).toEqual(["/srv/sql/common.sql:4:23-29"]);
+    // Macros the analysis cannot read: nothing is judged.
+    expect(where(merge, withMacros("get_macros()"))).toEqual([]);
+    expect(where(merge)).toEqual(["/srv/sql/common.sql:4:23-29"]);
+  });
+});
+
 describe("template files on disk (lintPythonFile)", () => {
   let root = "";
   beforeAll(() => {

@@ -234,3 +234,152 @@ const FORMAT_FIELD = /\{[^{}]*\}|%(?:\([^)]*\))?[sdr]/;
  * sees the template, so the key the task reads is not the text shown.
  */
 export const formattedKey = (key: string): boolean => FORMAT_FIELD.test(key);
+
+/** A template's `{% import %}` or `{% from ... import %}` statement. */
+export interface JinjaImport {
+  /** Offsets of the statement, `{%` to `%}`. */
+  readonly from: number;
+  readonly to: number;
+  /** The file it imports, when a literal name; null for one in a variable. */
+  readonly name: string | null;
+  /** `with context`: the imported template sees the importing one's context. */
+  readonly context: boolean;
+  /** `{% import 'f' as m %}`: m; null for `{% from %}`. */
+  readonly module: string | null;
+  /** `{% from 'f' import a, b as c %}`: [a, a] and [b, c], each [name in f, name bound]. */
+  readonly names: readonly (readonly [string, string])[];
+}
+
+const IMPORT_STATEMENT =
+  /^[-+]?\s*import\s+(?:"([^"\\]*)"|'([^'\\]*)'|[\s\S]*?)\s+as\s+([A-Za-z_]\w*)\s*(?:(with|without)\s+context)?\s*[-+]?$/;
+const FROM_STATEMENT =
+  /^[-+]?\s*from\s+(?:"([^"\\]*)"|'([^'\\]*)'|[\s\S]*?)\s+import\s+([\s\S]*?)\s*(?:(with|without)\s+context)?\s*[-+]?$/;
+
+/**
+ * The `{% import 'f' as m %}` and `{% from 'f' import a, b as c %}` statements of a template
+ * (`with context` or `without context`, Jinja's default, after either), outside comments and
+ * raw blocks.
+ */
+export function templateImports(text: string): JinjaImport[] {
+  const out: JinjaImport[] = [];
+  if (!text.includes("import")) return out;
+  for (const { base, inner } of jinjaCode(text)) {
+    if (text[base - 1] !== "%") continue;
+    const span = { from: base - 2, to: base + inner.length + 2 };
+    const one = IMPORT_STATEMENT.exec(inner);
+    if (one) {
+      out.push({
+        ...span,
+        name: one[1] ?? one[2] ?? null,
+        context: one[4] === "with",
+        module: one[3] as string,
+        names: [],
+      });
+      continue;
+    }
+    const some = FROM_STATEMENT.exec(inner);
+    if (!some) continue;
+    const names: [string, string][] = [];
+    for (const item of (some[3] as string).split(",")) {
+      const m = /^\s*([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?\s*$/.exec(item);
+      if (m) names.push([m[1] as string, (m[2] ?? m[1]) as string]);
+    }
+    out.push({
+      ...span,
+      name: some[1] ?? some[2] ?? null,
+      context: some[4] === "with",
+      module: null,
+      names,
+    });
+  }
+  return out;
+}
+
+/**
+ * The macros of an imported template that run when `importing` (a text with `imports`, the
+ * statements that import it) renders: those it calls, `m.part(...)` for `{% import ... as m %}`
+ * or a name bound by `{% from ... import part %}` that it reads; null when it cannot tell (the
+ * module read otherwise than by an attribute, `{{ m }}`, `m[name]`).
+ */
+export function importedMacroCalls(
+  importing: string,
+  imports: readonly JinjaImport[],
+): string[] | null {
+  const out = new Set<string>();
+  const within = (at: number) => imports.some((i) => at >= i.from && at < i.to);
+  for (const use of jinjaNameUses(importing)) {
+    if (within(use.from)) continue;
+    for (const i of imports) {
+      if (i.module === use.name) {
+        const attr = /^\s*\.\s*([A-Za-z_]\w*)/.exec(importing.slice(use.to));
+        if (!attr) return null;
+        out.add(attr[1] as string);
+      }
+      for (const [name, bound] of i.names) if (bound === use.name) out.add(name);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The name uses (core's jinjaNameUses) in a template that run when it is imported and the
+ * macros `runs` of it are called: those at its top level, which runs on import, and those in
+ * the bodies of the macros that run (called, or called by one that runs, or at the top level).
+ * `runs` null (which are called is not known): the top level only. Unguarded uses only, and
+ * not the names its own imports bind.
+ */
+export function importedNameUses(
+  text: string,
+  runs: readonly string[] | null,
+): { from: number; to: number; name: string }[] {
+  // The macros at the top level, with where their bodies are.
+  const macros: { name: string; from: number; to: number }[] = [];
+  const calls: { name: string; at: number }[] = [];
+  let open: { name: string; from: number } | null = null;
+  let depth = 0;
+  // `{% set x = ds %}` at the top level: an undefined value may be assigned (StrictUndefined
+  // fails only where it is used), so its reads are not judged.
+  const sets: { from: number; to: number }[] = [];
+  for (const { base, inner } of jinjaCode(text)) {
+    const code = inner.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, (m) => " ".repeat(m.length));
+    if (text[base - 1] === "%" && depth === 0 && /^[-+]?\s*set\b/.test(code)) {
+      sets.push({ from: base, to: base + inner.length });
+    }
+    if (text[base - 1] === "%") {
+      const macro = /^[-+]?\s*macro\s+([A-Za-z_]\w*)/.exec(code);
+      if (macro) {
+        if (depth++ === 0) open = { name: macro[1] as string, from: base };
+      } else if (/^[-+]?\s*endmacro\b/.test(code) && depth > 0 && --depth === 0 && open) {
+        macros.push({ ...open, to: base });
+        open = null;
+      }
+    }
+    for (const c of code.matchAll(/(?<![.\w])([A-Za-z_]\w*)\s*\(/g)) {
+      if (/macro\s+$/.test(code.slice(0, c.index))) continue;
+      calls.push({ name: c[1] as string, at: base + (c.index ?? 0) });
+    }
+  }
+  const around = (at: number) => macros.find((m) => at >= m.from && at < m.to);
+  const running = new Set<string>(runs ?? []);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of calls) {
+      if (running.has(c.name) || !macros.some((m) => m.name === c.name)) continue;
+      const inside = around(c.at);
+      if (!inside || running.has(inside.name)) {
+        running.add(c.name);
+        grew = true;
+      }
+    }
+  }
+  const imports = templateImports(text);
+  const bound = new Set(imports.flatMap((i) => (i.module ? [i.module] : i.names.map((n) => n[1]))));
+  return jinjaNameUses(text).filter((u) => {
+    if (u.guarded || bound.has(u.name) || imports.some((i) => u.from >= i.from && u.from < i.to)) {
+      return false;
+    }
+    const inside = around(u.from);
+    if (!inside && sets.some((x) => u.from >= x.from && u.from < x.to)) return false;
+    return !inside || running.has(inside.name);
+  });
+}

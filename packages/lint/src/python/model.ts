@@ -354,4 +354,17 @@ export interface TemplateText {
   readonly arg: string;
   /** Read because a template file of the same argument `{% include %}`s it. */
   readonly included?: true;
+  /**
+   * Read because a template file of the same argument imports it (`{% import 'f' as m %}`,
+   * `{% from 'f' import a %}`): `by` that file's name as findings give it, `statement` the
+   * import as written. `context`: the task's context reaches it (imported `with context`, by a
+   * file the context reaches); without, Jinja gives it only its globals and the DAG's
+   * user_defined_macros. `runs`: its macros the importing file calls (null: not known).
+   */
+  readonly imported?: {
+    readonly by: string;
+    readonly statement: string;
+    readonly context: boolean;
+    readonly runs: readonly string[] | null;
+  };
 }

@@ -3,7 +3,7 @@
 // value, so what the rules check in an inline template they check there too, at the file's own
 // lines. Reading files is the caller's (`mlgen lint` reads them from disk): this module only
 // says which to look for and where, and folds what they hold into the analysis.
-import { templatePulls, templatePushes } from "./jinja.js";
+import { importedMacroCalls, templateImports, templatePulls, templatePushes } from "./jinja.js";
 import type { DagFile, DagTask, Pull, TemplateText } from "./model.js";
 import type { PyNode } from "./node.js";
 import { LineIndex, stringValue, textOf } from "./text.js";
@@ -19,8 +19,9 @@ export interface TemplateFiles {
 }
 
 /**
- * Statements that make a template read other files through macros or inheritance, which the
- * analysis does not follow (`{% include %}` of a literal name it follows: INCLUDE).
+ * Statements that make a template read other files through macros or inheritance, whose pulls
+ * the analysis may not all see (`{% include %}` of a literal name it follows: INCLUDE; the
+ * files `{% import %}` and `{% from %}` name it reads for their names: templateImports).
  */
 const READS_OTHERS = /\{%[-+]?\s*(?:import|from|extends)\b/;
 /**
@@ -177,8 +178,16 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
     }
     const pulls = extraPulls.get(ref.task) ?? [];
     extraPulls.set(ref.task, pulls);
-    // The file, and the files it includes, which Jinja finds through the same loader.
-    const read = (file: { file: string; text: string }, name: string, chain: string[]) => {
+    // The file, and the files it includes or imports, which Jinja finds through the same
+    // loader. `imported`: how a file imports this one; `context`: whether the task's context
+    // reaches this file (an import without context gives it only Jinja's globals).
+    const read = (
+      file: { file: string; text: string },
+      name: string,
+      chain: string[],
+      imported?: TemplateText["imported"],
+    ) => {
+      const context = imported?.context ?? true;
       // Pulls through macros or inheritance, and keys it pushes, are not all seen: hold back
       // what needs all.
       if (READS_OTHERS.test(file.text) || templatePushes(file.text).length > 0) unread = true;
@@ -190,9 +199,11 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
         lines,
         task: ref.task,
         arg: ref.arg,
-        ...(chain.length > 0 ? { included: true as const } : {}),
+        ...(chain.length > 0 && !imported ? { included: true as const } : {}),
+        ...(imported ? { imported } : {}),
       });
-      for (const p of templatePulls(file.text)) {
+      // A pull where the context does not reach fails on `ti` (template-error's): no pull.
+      for (const p of context ? templatePulls(file.text) : []) {
         pulls.push({
           taskIds: p.taskIds,
           key: p.key,
@@ -203,7 +214,37 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
           ownTask: p.ownTask,
         });
       }
+      const imports = file.text.includes("import") ? templateImports(file.text) : [];
+      for (const i of imports) {
+        const parts = i.name?.split("/");
+        if (i.name === null || !parts || parts.includes("..")) continue;
+        // A file imported twice the same way is read once, for the calls through either.
+        const same = imports.filter((o) => o.name === i.name && o.context === i.context);
+        if (same[0] !== i) continue;
+        const inner = parts.filter((s) => s !== "." && s !== "").join("/");
+        const target = files.find(inner, [...(searchpath ?? [])]);
+        // Not found (TemplateNotFound when it renders), a file importing itself, or too deep.
+        if (
+          !target ||
+          target.file === file.file ||
+          chain.includes(target.file) ||
+          chain.length >= INCLUDE_DEPTH
+        ) {
+          continue;
+        }
+        read(target, i.name, [...chain, file.file], {
+          by: file.file,
+          statement: file.text.slice(i.from, i.to),
+          context: context && i.context,
+          runs: importedMacroCalls(file.text, same),
+        });
+      }
       if (!file.text.includes("include")) return;
+      // What a file the context does not reach includes: not followed.
+      if (!context) {
+        if (/\{%[-+]?\s*include\b/.test(file.text)) unread = true;
+        return;
+      }
       for (const m of file.text.matchAll(INCLUDE)) {
         const literal = m[1] ?? m[2];
         const parts = literal?.split("/");

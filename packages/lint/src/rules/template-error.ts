@@ -12,9 +12,10 @@ import {
   undefinedTemplateNames,
 } from "@mlgen/core";
 import type { Located } from "../finding.js";
-import { templateSource } from "../python/jinja.js";
+import { importedNameUses, templateImports, templateSource } from "../python/jinja.js";
+import type { DagFile, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
-import { textOf } from "../python/text.js";
+import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 /**
@@ -29,6 +30,55 @@ const TEMPLATED = new Set(["bash_command", "env", "sql", "templates_dict", "op_k
  */
 const NAMES = templateNames([3, 2]);
 const SHOWN_NAMES = [...AIRFLOW_TEMPLATE_CONTEXT[3]];
+/**
+ * What a template imported without context may read: Jinja's globals in Airflow's environment
+ * (the DAG's user_defined_macros join them), and the names Jinja gives a loop or macro body.
+ */
+const GLOBAL_NAMES: readonly string[] = [
+  ...AIRFLOW_JINJA.globals,
+  ...["loop", "caller", "varargs", "kwargs", "self", "super"],
+];
+
+/**
+ * The names the DAG of `task` adds to Jinja's globals (user_defined_macros' keys), or null when
+ * they cannot be read (not a dict literal of string keys, an environment of the DAG's own).
+ */
+function userMacros(file: DagFile, task: DagTask): ReadonlySet<string> | null {
+  if (!/\buser_defined_macros\b|\bjinja_environment_kwargs\b/.test(file.source)) {
+    return new Set();
+  }
+  const decl = task.dagDecl;
+  if (!decl || decl.kwargsOpen || decl.kwargs.has("jinja_environment_kwargs")) return null;
+  let dict = decl.kwargs.get("user_defined_macros");
+  if (!dict) return null;
+  if (dict.name === "VariableName") dict = file.constants.get(textOf(file.source, dict));
+  if (dict?.name !== "DictionaryExpression") return null;
+  const keys = new Set<string>();
+  for (let c = dict.firstChild; c; c = c.nextSibling) {
+    if (c.name === "**") return null;
+    if (c.nextSibling?.name !== ":") continue;
+    const key = stringValue(file.source, c);
+    if (key === null) return null;
+    keys.add(key);
+  }
+  return keys;
+}
+
+/**
+ * `text` with its import statements blanked (offsets kept), and the names they bind: what core's
+ * name check reads for a template that imports macros.
+ */
+function withoutImports(text: string): { text: string; bound: string[] } {
+  const imports = templateImports(text);
+  let out = text;
+  for (const i of imports) {
+    out = out.slice(0, i.from) + " ".repeat(i.to - i.from) + out.slice(i.to);
+  }
+  const bound = imports.flatMap((i) => (i.module ? [i.module] : i.names.map((n) => n[1])));
+  // A statement it does not read (an import list it cannot split): nothing is judged.
+  return /\{%[-+]?\s*(?:import|from)\b/.test(out) ? { text: "", bound } : { text: out, bound };
+}
+
 /** Every filter name, for a DAG that adds filters of its own. */
 const ANY: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
@@ -69,6 +119,13 @@ function after(node: PyNode): PyNode | null {
   return n;
 }
 
+/** An import statement with `with context` in place of `without context` or nothing. */
+function withContext(statement: string): string {
+  const s = statement.replace(/\s+/g, " ");
+  if (/\bwithout context\b/.test(s)) return s.replace(/\bwithout context\b/, "with context");
+  return s.replace(/\s*([-+]?%\})$/, " with context $1");
+}
+
 export const templateError = defineRule({
   id: "template-error",
   code: "MLG2014",
@@ -85,6 +142,7 @@ export const templateError = defineRule({
       task: string,
       where: string,
       at: (from: number, to: number) => Located,
+      runs?: readonly string[] | null,
     ) => {
       if (!mayHoldJinja(text)) return;
       const end = (from: number) => Math.min(text.length, from + 2);
@@ -118,7 +176,20 @@ export const templateError = defineRule({
           at(call.from, call.to),
         );
       }
-      for (const use of undefinedTemplateNames(text, NAMES)) {
+      // Names its imports bind are defined; the rest is judged as in any template.
+      const own = /\{%[-+]?\s*(?:import|from)\b/.test(text) ? withoutImports(text) : null;
+      const known = own ? new Set([...NAMES, ...own.bound]) : NAMES;
+      // A file imported with context: the names where it runs (its top level, the macros called).
+      const seen = new Set<string>();
+      const uses =
+        runs === undefined
+          ? undefinedTemplateNames(own ? own.text : text, known)
+          : importedNameUses(text, runs).filter((u) => {
+              if (known.has(u.name) || seen.has(u.name)) return false;
+              seen.add(u.name);
+              return true;
+            });
+      for (const use of uses) {
         const near = closestName(use.name, SHOWN_NAMES);
         report(
           {
@@ -161,10 +232,40 @@ export const templateError = defineRule({
     for (const t of file.templates) {
       const task = file.tasks[t.task];
       if (!task) continue;
-      check(t.text, task.id, t.arg, (from, to) => ({
-        ...t.lines.span(from, to),
-        file: t.file,
-      }));
+      const at = (from: number, to: number) => ({ ...t.lines.span(from, to), file: t.file });
+      if (!t.imported || t.imported.context) {
+        check(t.text, task.id, t.arg, at, t.imported?.runs);
+        continue;
+      }
+      // Imported without context: Jinja renders it with its globals only, never the task's
+      // context, so a name read where it runs (its top level, the macros called) is undefined.
+      const compiles = mayHoldJinja(t.text) && jinjaDelimiterProblem(t.text) === null;
+      if (!compiles || jinjaCompileProblems(t.text, env).length > 0) {
+        check(t.text, task.id, t.arg, at);
+        continue;
+      }
+      const extra = userMacros(file, task);
+      if (extra === null) continue;
+      const known = new Set([...GLOBAL_NAMES, ...extra]);
+      const seen = new Set<string>();
+      const { by, statement } = t.imported;
+      for (const use of importedNameUses(t.text, t.imported.runs)) {
+        if (known.has(use.name) || seen.has(use.name)) continue;
+        seen.add(use.name);
+        const context = NAMES.has(use.name);
+        report(
+          {
+            what: `template variable '${use.name}'`,
+            where: t.arg,
+            task: task.id,
+            reason: `${by} imports ${t.name} without context (${statement.replace(/\s+/g, " ")}), and an imported template sees only Jinja's globals and the DAG's user_defined_macros, not the task's context: Jinja raises UndefinedError ('${use.name}' is undefined)`,
+            hint: context
+              ? `add 'with context' to the import (${withContext(statement)}), or pass ${use.name} to the macro as an argument`
+              : `pass the value to the macro as an argument, or add 'with context' to the import (${withContext(statement)}) and read a context variable`,
+          },
+          at(use.from, use.to),
+        );
+      }
     }
   },
 });
