@@ -11,7 +11,8 @@ import { defineRule } from "../rule.js";
  * waits for does not have: most often a task inside a TaskGroup named without its group's prefix
  * (`load` for `warehouse.load`), or a task renamed since. Airflow counts the other DAG's task
  * instances by that id, finds none ever, and the sensor pokes until its timeout (7 days by
- * default) and fails, on every run; unless `check_existence=True`, which fails it at once.
+ * default) and fails, on every run (Airflow 3 fails one naming a missing task group at its
+ * first poke; its `check_existence=True` checks nothing, Airflow 2's fails the sensor at once).
  *
  * Judged when the DAG waited for is defined once with a literal id, in the same file or in
  * another file linted with it (findingsAcrossFiles, lint.ts), and the file shows every task id

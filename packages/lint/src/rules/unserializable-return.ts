@@ -16,43 +16,39 @@ const MAY_MAKE_MODEL = /\.fit\s*\(|load|[A-Z]\w*\s*\(/;
 /** What makes an expression a model object: why, in a finding's words; null when it is not one. */
 type Why = string | null;
 
-/**
- * Classes the file defines that Airflow cannot serialize: not a dataclass or attrs class, with
- * no `serialize` method (what Airflow's serde looks for), and no base but `object` (an exception,
- * an enum, a typed dict or a subclass of something imported may be serializable).
- */
-function plainClasses(source: string): ReadonlySet<string> {
-  const out = new Set<string>();
+/** The classes the file defines, by what Airflow does with an instance a task returns. */
+interface FileClasses {
+  /**
+   * Not a dataclass or attrs class, with no `serialize` method (what Airflow's serde looks
+   * for), and no base but `object` (an exception, an enum, a typed dict or a subclass of
+   * something imported may be serializable): Airflow cannot serialize it.
+   */
+  readonly plain: ReadonlySet<string>;
+  /**
+   * A dataclass or attrs class, or one with a `serialize` method: Airflow stores it, but cannot
+   * load it again, as it imports a DAG file under a made-up module name
+   * (`unusual_prefix_<hash>_<file>`) that no `allowed_deserialization_classes` names, so a task
+   * reading the value fails (ImportError: ... was not found in allow list for deserialization
+   * imports).
+   */
+  readonly stored: ReadonlySet<string>;
+}
+
+function fileClasses(source: string): FileClasses {
+  const plain = new Set<string>();
+  const stored = new Set<string>();
+  if (!source.includes("class ")) return { plain, stored };
   const classes =
     /^((?:@[^\n]*\n)*)class\s+(\w+)\s*(?:\(([^)]*)\))?\s*:[^\n]*\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)/gm;
   for (const [, decorators = "", name = "", bases = "", body = ""] of source.matchAll(classes)) {
-    if (/@(?:\w+\.)*(?:dataclass|define|frozen|attrs|s)\b/.test(decorators)) continue;
-    if (/^\s+def\s+serialize\s*\(/m.test(body)) continue;
-    if (bases.trim() !== "" && bases.trim() !== "object") continue;
-    out.add(name);
-  }
-  return out;
-}
-
-/**
- * Classes the file defines that Airflow's serializer takes (a dataclass or attrs class, one with
- * a `serialize` method) but cannot load again: it imports a DAG file under a made-up module name
- * (`unusual_prefix_<hash>_<file>`), which no `allowed_deserialization_classes` names, so a task
- * reading the value fails (ImportError: ... was not found in allow list for deserialization
- * imports).
- */
-function fileClasses(source: string): ReadonlySet<string> {
-  const out = new Set<string>();
-  const classes =
-    /^((?:@[^\n]*\n)*)class\s+(\w+)\s*(?:\([^)]*\))?\s*:[^\n]*\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)/gm;
-  for (const [, decorators = "", name = "", body = ""] of source.matchAll(classes)) {
     if (
       /@(?:\w+\.)*(?:dataclass|define|frozen|attrs|s)\b/.test(decorators) ||
       /^\s+def\s+serialize\s*\(/m.test(body)
     )
-      out.add(name);
+      stored.add(name);
+    else if (bases.trim() === "" || bases.trim() === "object") plain.add(name);
   }
-  return out;
+  return { plain, stored };
 }
 
 const MODEL_CONSEQUENCE =
@@ -104,7 +100,19 @@ export const unserializableReturn = defineRule({
   checkPython(file, report) {
     const tasks = file.tasks.filter((t) => pushesReturn(file, t));
     if (tasks.length === 0) return;
-    const whyOf = modelWhy(file, modelNames(file));
+    // The file's own classes, read when a call of a capitalized name asks.
+    let classes: FileClasses | undefined;
+    const classesOf = () => {
+      classes ??= fileClasses(file.source);
+      return classes;
+    };
+    const whyOf = modelWhy(file, modelNames(file), classesOf);
+    /** The stored class of this file a call makes, or null. */
+    const storedClassOf = (n: PyNode | null | undefined) => {
+      if (n?.name !== "CallExpression") return null;
+      const callee = callParts(file.source, n)?.callee ?? "";
+      return classesOf().stored.has(callee) ? callee : null;
+    };
     const seen = new Set<PyNode>();
     for (const task of tasks) {
       const fn = task.callable;
@@ -112,8 +120,10 @@ export const unserializableReturn = defineRule({
       seen.add(fn.node);
       // Only a body that fits, loads or makes an object (`Name(`) can return a model.
       if (!MAY_MAKE_MODEL.test(file.source.slice(fn.node.from, fn.node.to))) continue;
-      // Names the function binds, each to the reason it holds a model (null: something else).
+      // Names the function binds, each to the reason it holds a model (null: something else),
+      // and to the stored class of this file it holds an instance of (null: something else).
       const bound = new Map<string, Why>();
+      const made = new Map<string, string | null>();
       const returns: PyNode[] = [];
       statements(fn.node, (n) => {
         // `return model, metrics` is a tuple without brackets: each item after `return`.
@@ -124,12 +134,17 @@ export const unserializableReturn = defineRule({
         if (n.name !== "AssignStatement") return;
         const target = n.firstChild;
         const value = n.lastChild;
-        if (target?.name !== "VariableName" || !value || target.nextSibling?.name !== "AssignOp")
-          return;
+        if (target?.name !== "VariableName" || !value) return;
         const name = textOf(file.source, target);
+        if (target.nextSibling?.name !== "AssignOp") {
+          made.set(name, null);
+          return;
+        }
         const why = whyOf(value, bound);
         // A name bound to a model once and to something else elsewhere is not judged.
         bound.set(name, bound.has(name) && bound.get(name) !== why ? null : why);
+        const cls = storedClassOf(value);
+        made.set(name, made.has(name) && made.get(name) !== cls ? null : cls);
       });
       for (const value of returns) {
         const why = whyOf(value, bound);
@@ -140,7 +155,11 @@ export const unserializableReturn = defineRule({
           );
           continue;
         }
-        const own = ownClassOf(file, value, fn.node);
+        // An instance of a stored class of this file: made here, or by a name bound to one.
+        const own =
+          value.name === "VariableName"
+            ? (made.get(textOf(file.source, value)) ?? null)
+            : storedClassOf(value);
         const readers = own ? readersOf(file, task) : [];
         if (!own || readers.length === 0) continue;
         const them = readers.map((r) => `'${r}'`);
@@ -160,31 +179,6 @@ export const unserializableReturn = defineRule({
     }
   },
 });
-
-/**
- * The class of this file a returned value is an instance of (`Report(auc=...)`, or a name the
- * function binds to one and to nothing else), when the class is one Airflow cannot load again.
- */
-function ownClassOf(file: DagFile, value: PyNode, def: PyNode): string | null {
-  const classes = file.source.includes("class ") ? fileClasses(file.source) : new Set<string>();
-  if (classes.size === 0) return null;
-  const classOfCall = (n: PyNode | null | undefined) => {
-    if (n?.name !== "CallExpression") return null;
-    const callee = callParts(file.source, n)?.callee ?? "";
-    return classes.has(callee) ? callee : null;
-  };
-  if (value.name === "CallExpression") return classOfCall(value);
-  if (value.name !== "VariableName") return null;
-  const name = textOf(file.source, value);
-  const made = new Set<string | null>();
-  statements(def, (n) => {
-    if (n.name !== "AssignStatement") return;
-    const target = n.firstChild;
-    if (target?.name === "VariableName" && textOf(file.source, target) === name)
-      made.add(target.nextSibling?.name === "AssignOp" ? classOfCall(n.lastChild) : null);
-  });
-  return made.size === 1 ? ([...made][0] ?? null) : null;
-}
 
 /** Tasks that read a task's return value (a TaskFlow argument, an xcom_pull of return_value). */
 function readersOf(file: DagFile, task: DagTask): string[] {
@@ -214,9 +208,11 @@ function pushesReturn(file: DagFile, task: DagTask): boolean {
  * hold (`bound`): a call that fits, loads or makes one, a name bound to one, a list, tuple or
  * dict holding one.
  */
-function modelWhy(file: DagFile, models: ReadonlyMap<string, string>) {
-  // The file's own classes, read when a call of a capitalized name asks.
-  let classes: ReadonlySet<string> | null = null;
+function modelWhy(
+  file: DagFile,
+  models: ReadonlyMap<string, string>,
+  classesOf: () => FileClasses,
+) {
   const whyOf = (node: PyNode, bound: ReadonlyMap<string, Why>): Why => {
     switch (node.name) {
       case "VariableName":
@@ -242,8 +238,7 @@ function modelWhy(file: DagFile, models: ReadonlyMap<string, string>) {
         const from = models.get(head);
         if (from && /^[A-Z]/.test(name.split(".").pop() ?? ""))
           return `an object of ${name} (${from.split(".")[0]})`;
-        classes ??= file.source.includes("class ") ? plainClasses(file.source) : new Set();
-        if (/^[A-Z]\w*$/.test(name) && classes.has(name))
+        if (/^[A-Z]\w*$/.test(name) && classesOf().plain.has(name))
           return `an instance of ${name}, a class of this file with no serialize() method`;
         return null;
       }
