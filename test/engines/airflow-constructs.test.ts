@@ -772,6 +772,43 @@ describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (versi
   );
 });
 
+describe.each([3, 2] as const)("task groups around a mapped task on real Airflow %i", (version) => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = join(work, `group-order-dags-${version}`);
+    const file = join(ROOT, "test/fixtures/pipelines/group-order.pipeline.ts");
+    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+    if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
+      throw new Error(`compiling the group-order fixture for Airflow ${version} failed`);
+  });
+
+  it("a group's mapped task reads a list made outside it, before or after the group's first task: every task runs, in its group", () => {
+    const r = dagsTest("group_order", "2025-06-01", dags, {}, {}, version);
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    const states = runStates("group_order", dags, version)["2025-06-01"];
+    expect(states?.state).toBe("success");
+    // Each task in its group (the id says it), the group entered again for the last two.
+    expect(states?.tasks).toEqual({
+      list_items: "success",
+      "batches.announce": "success",
+      "batches.shout[0]": "success",
+      "batches.shout[1]": "success",
+      "batches.shout[2]": "success",
+      "batches.report": "success",
+      "parts.nested.sizes": "success",
+      "double[0]": "success",
+      "double[1]": "success",
+      "double[2]": "success",
+      "parts.nested.square_doubled[0]": "success",
+      "parts.nested.square_doubled[1]": "success",
+      "parts.nested.square_doubled[2]": "success",
+      "parts.nested.report_squares": "success",
+    });
+    expect(r.output).toContain('batches shouted ["ALPHA?", "BETA?", "GAMMA?"]');
+    expect(r.output).toContain("squares of the doubled sizes: [4, 16, 36]");
+  });
+});
+
 describe.each([3, 2] as const)("a python sensor's outputs on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {

@@ -35,6 +35,7 @@ const FIXTURE_PIPELINES = [
   { id: "zoned_schedule", file: join(FIXTURES, "pipelines/zoned.pipeline.ts") },
   { id: "one_of_sides", file: join(FIXTURES, "pipelines/one-of.pipeline.ts") },
   { id: "sensor_outputs", file: join(FIXTURES, "pipelines/sensor-outputs.pipeline.ts") },
+  { id: "group_order", file: join(FIXTURES, "pipelines/group-order.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

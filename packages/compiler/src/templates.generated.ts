@@ -303,9 +303,9 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "with TaskGroup("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"args"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":15},"end":{"line":300,"column":34}}}))
-    + "):\n"
+  return "with "
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":5},"end":{"line":300,"column":24}}}))
+    + ":\n"
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":301,"column":0},"end":{"line":303,"column":9}}})) != null ? stack1 : "");
 },"38":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {

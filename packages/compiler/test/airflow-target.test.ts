@@ -80,6 +80,7 @@ describe("airflow target", () => {
     ["constructs", 3, "constructs.py"],
     ["constructs", 2, "constructs_airflow2.py"],
     ["runtime", 3, "runtime_constructs.py"],
+    ["group-order", 3, "group_order.py"],
   ] as const)("%s for Airflow %i matches its golden file", async (name, version, golden) => {
     const r = await lowered(
       join(REPO, `test/fixtures/pipelines/${name}.pipeline.ts`),

@@ -105,9 +105,13 @@ export interface TaskView {
 }
 
 export interface GroupView {
-  /** `"features", tooltip="...", default_args={...}` */
-  readonly args: PyCode;
-  readonly body: NodeView[];
+  /**
+   * What the `with` enters: `TaskGroup("features", tooltip="...")`, `as features` added when
+   * the group is entered again later (`with features:`). A block holding only a nested group's
+   * block enters both (`with TaskGroup("a") as a, TaskGroup("b"):`, as ruff's SIM117 asks).
+   */
+  readonly head: PyCode;
+  readonly body: readonly NodeView[];
 }
 
 export interface NodeView {
@@ -1127,6 +1131,164 @@ function byNameType(a: string, b: string): number {
   return kind(a) - kind(b) || byIsort(a, b);
 }
 
+/** A task, or a TaskGroup with what it holds, in the order the pipeline lists them. */
+type Placed =
+  | { readonly kind: "task"; readonly id: string; readonly views: readonly TaskView[] }
+  | { readonly kind: "group"; readonly id: string; readonly items: Placed[] };
+
+/**
+ * The tasks nested into their TaskGroup blocks. A block is written where its first task is
+ * listed, unless one of its tasks reads a task that comes later outside it when it is defined (a
+ * mapped task's `producer.output`; every other link is an edge, written after all tasks): the
+ * block then comes after that task, as one would write it by hand. Where no order of whole
+ * blocks works (the group's first task feeds a task outside it that feeds the group's mapped
+ * task), the group is entered again later with `with <group>:`, which both Airflows allow.
+ */
+function nestTasks(
+  ir: Pipeline,
+  tasks: readonly TaskView[],
+  paramLists: ReadonlyMap<string, TaskView>,
+  file: FileContext,
+  namer: Namer,
+): { body: NodeView[]; groupArgs: PyCode[] } {
+  const root: Placed[] = [];
+  const groupItems = new Map<string, Placed[]>();
+  const itemsOf = (gid: string | null): Placed[] => {
+    if (gid === null) return root;
+    const existing = groupItems.get(gid);
+    if (existing) return existing;
+    const items: Placed[] = [];
+    groupItems.set(gid, items);
+    itemsOf(ir.groups[gid]?.parent ?? null).push({ kind: "group", id: gid, items });
+    return items;
+  };
+  /** The task a mapped task reads when it is defined. */
+  const reads = new Map<string, string>();
+  ir.tasks.forEach((task, i) => {
+    const list = paramLists.get(task.id);
+    const view = tasks[i] as TaskView;
+    itemsOf(task.group).push({ kind: "task", id: task.id, views: list ? [list, view] : [view] });
+    if (task.kind === "python" && task.map?.over.kind === "ref")
+      reads.set(task.id, task.map.over.task);
+  });
+
+  const defined = new Set<string>();
+  /** Every task the item reads from outside it is defined. */
+  const ready = (item: Placed, within = item.kind === "group" ? `${item.id}.` : null): boolean =>
+    item.kind === "task"
+      ? !reads.has(item.id) ||
+        defined.has(reads.get(item.id) as string) ||
+        (within !== null && (reads.get(item.id) as string).startsWith(within))
+      : item.items.every((inner) => ready(inner, within));
+  const someReady = (item: Placed): boolean =>
+    item.kind === "task" ? ready(item) : item.items.some(someReady);
+
+  /** A TaskGroup block: the group's first, or one entering it again. */
+  interface Block {
+    readonly gid: string;
+    readonly again: boolean;
+    readonly body: (TaskView | Block)[];
+  }
+  const blocks: (TaskView | Block)[] = [];
+  const opened = new Set<string>();
+  const reopened = new Set<string>();
+  const open = (gid: string, into: (TaskView | Block)[]): (TaskView | Block)[] => {
+    const again = opened.has(gid);
+    if (again) reopened.add(gid);
+    opened.add(gid);
+    const block: Block = { gid, again, body: [] };
+    into.push(block);
+    return block.body;
+  };
+  /** The item's first task, in the pipeline's order, can be written (its groups opened). */
+  const canStart = (item: Placed): boolean =>
+    item.kind === "task" ? ready(item) : item.items.length > 0 && canStart(item.items[0] as Placed);
+  /**
+   * Writes items, each once what it reads is defined: "all" of them; the leading ones that can
+   * be, in order ("prefix", the first part of a group entered again later); or "any" that can be.
+   * An item that is not ready is started (its leading part written) before any is taken apart.
+   */
+  const drain = (
+    items: Placed[],
+    into: (TaskView | Block)[],
+    mode: "all" | "prefix" | "any",
+  ): void => {
+    while (items.length > 0) {
+      const find = (test: (item: Placed) => boolean) =>
+        mode === "prefix" ? (test(items[0] as Placed) ? 0 : -1) : items.findIndex(test);
+      let inner: "all" | "prefix" | "any" = "all";
+      let i = find((item) => ready(item));
+      if (i < 0) [inner, i] = ["prefix", find(canStart)];
+      if (i < 0 && mode !== "prefix") [inner, i] = ["any", items.findIndex(someReady)];
+      if (i < 0) {
+        if (mode === "all") throw new Error("internal: no order defines the pipeline's tasks");
+        return;
+      }
+      const item = items[i] as Placed;
+      if (item.kind === "task") {
+        into.push(...item.views);
+        defined.add(item.id);
+      } else {
+        drain(item.items, open(item.id, into), inner);
+      }
+      if (item.kind === "task" || item.items.length === 0) items.splice(i, 1);
+      // What follows a group left unfinished comes after the rest of it.
+      else if (mode === "prefix") return;
+    }
+  };
+  drain(root, blocks, "all");
+  /** Group variables: only for groups entered again. */
+  const names = new Map([...reopened].map((gid) => [gid, namer.fresh(localGroupId(ir, gid))]));
+  const args = new Map([...opened].map((gid) => [gid, groupArgs(ir, gid, file)]));
+  const taskGroup = opened.size ? file.use("TaskGroup").text : "";
+  const view = (entries: readonly (TaskView | Block)[]): NodeView[] =>
+    entries.map((entry) => {
+      if (!("gid" in entry)) return { task: entry, group: null };
+      const heads: string[] = [];
+      let block = entry;
+      for (;;) {
+        const name = names.get(block.gid);
+        heads.push(
+          block.again
+            ? (name as string)
+            : `${taskGroup}(${(args.get(block.gid) as PyCode).text})${name ? ` as ${name}` : ""}`,
+        );
+        const only = block.body.length === 1 ? block.body[0] : undefined;
+        if (only === undefined || !("gid" in only)) break;
+        block = only;
+      }
+      return { task: null, group: { head: new PyCode(heads.join(", ")), body: view(block.body) } };
+    });
+  return { body: view(blocks), groupArgs: [...args.values()] };
+}
+
+/** A group's id inside its parent group. */
+function localGroupId(ir: Pipeline, gid: string): string {
+  const parent = ir.groups[gid]?.parent;
+  return parent ? gid.slice(parent.length + 1) : gid;
+}
+
+/** `"features", tooltip="...", default_args={...}`: a TaskGroup's arguments. */
+function groupArgs(ir: Pipeline, gid: string, file: FileContext): PyCode {
+  const g = ir.groups[gid];
+  const args: PyCode[] = [py`${localGroupId(ir, gid)}`];
+  if (g?.tooltip) args.push(py`tooltip=${g.tooltip}`);
+  const own = optionKwargs(g?.options ?? EMPTY_TASK_OPTIONS, file);
+  if (own.length) {
+    args.push(
+      new PyCode(
+        `default_args=${
+          dictCode(
+            own.map((k) => `${pyString(k.key.text)}: ${k.value.text}`),
+            0,
+          ).text
+        }`,
+      ),
+    );
+  }
+  return joinCode(args, ", ");
+}
+
 export function dagView(
   ir: Pipeline,
   hash: string,
@@ -1374,43 +1536,8 @@ export function dagView(
     return { ref, operator, kwargs, expand, callable };
   });
 
-  // Tasks nest into their TaskGroup blocks; a group appears where its first task does.
-  const body: NodeView[] = [];
-  const groupViews = new Map<string, GroupView>();
-  const groupView = (gid: string): NodeView[] => {
-    const existing = groupViews.get(gid);
-    if (existing) return existing.body;
-    const g = ir.groups[gid];
-    const parentBody = g?.parent ? groupView(g.parent) : body;
-    const local = g?.parent ? gid.slice(g.parent.length + 1) : gid;
-    const args: PyCode[] = [py`${local}`];
-    if (g?.tooltip) args.push(py`tooltip=${g.tooltip}`);
-    const own = optionKwargs(g?.options ?? EMPTY_TASK_OPTIONS, file);
-    if (own.length) {
-      args.push(
-        new PyCode(
-          `default_args=${
-            dictCode(
-              own.map((k) => `${pyString(k.key.text)}: ${k.value.text}`),
-              0,
-            ).text
-          }`,
-        ),
-      );
-    }
-    const view: GroupView = { args: joinCode(args, ", "), body: [] };
-    groupViews.set(gid, view);
-    parentBody.push({ task: null, group: view });
-    return view.body;
-  };
-  ir.tasks.forEach((task, i) => {
-    const view = tasks[i] as TaskView;
-    const into = task.group === null ? body : groupView(task.group);
-    const list = paramLists.get(task.id);
-    if (list) into.push({ task: list, group: null });
-    into.push({ task: view, group: null });
-  });
-  if (groupViews.size) file.use("TaskGroup");
+  const { body, groupArgs: groupCalls } = nestTasks(ir, tasks, paramLists, file, namer);
+  if (groupCalls.length) file.use("TaskGroup");
 
   // A param's list task comes after the mapped task's upstream tasks; `.output` in the
   // mapped task's expand() puts it upstream of that task.
@@ -1467,7 +1594,7 @@ export function dagView(
   const code = [
     ...[...defaultArgs, ...dagKwargs, ...tasks.flatMap((t) => t.kwargs)].map((a) => a.value.text),
     ...[...paramLists.values()].flatMap((t) => t.kwargs.map((a) => a.value.text)),
-    ...[...groupViews.values()].map((g) => g.args.text),
+    ...groupCalls.map((g) => g.text),
   ];
   if (code.some((text) => text.includes("datetime.timedelta("))) {
     stdlib.push("import datetime");
