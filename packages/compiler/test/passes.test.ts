@@ -947,7 +947,18 @@ describe("lowerPipeline", () => {
       modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
     });
     expect(r.diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
-      `group id 'g.h' is not a valid Airflow id: it contains "." (Airflow joins nested group ids with one) | use only letters, digits, '_' and '-', at most 200 characters`,
+      `group id 'g.h' is not a valid Airflow id: it contains "." (Airflow joins nested group ids with one) | use only ASCII letters, digits, '_' and '-', at most 200 characters`,
+    ]);
+  });
+
+  it("a non-ASCII letter in a task id is refused, and the fix says the letters are ASCII ones", () => {
+    const r = lowerPipeline({
+      ir: ir([py("prüfen", { function: "f" })]),
+      sourceMap: {},
+      modules: new Map([["tasks/m.py", "def f():\n    pass\n"]]),
+    });
+    expect(r.diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      `task id 'prüfen' is not a valid Airflow id: it contains "ü" | use only ASCII letters, digits, '_', '-' and '.', at most 250 characters`,
     ]);
   });
 

@@ -35,8 +35,10 @@ import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } fro
 import {
   buildingPipeline,
   checkKey,
+  describeHandle,
   ForeignValueError,
   type Input,
+  isValueHandle,
   type PathValue,
   type PipelineToken,
   paramValue,
@@ -1426,12 +1428,36 @@ export function pipeline<
             site,
           }),
         );
+        // Not a list at all: the IR's validation says so (MLG1011).
+        const fixed = (key: "command" | "args", values: readonly unknown[]) =>
+          !Array.isArray(values)
+            ? (values as string[])
+            : (values.filter((value, i) => {
+                if (typeof value === "string") return true;
+                const what = isValueHandle(value) ? describeHandle(value) : `a ${typeof value}`;
+                problems.push(
+                  diagnostic(
+                    "MLG1011",
+                    {
+                      what: `${key}[${i}] of task '${base.id}'`,
+                      reason: `it is ${what}, and a container's command and args are fixed strings`,
+                      hint: isValueHandle(value)
+                        ? `pass it as an env entry, env: { NAME: <value> }, and read it in the container: $NAME in a shell command, os.environ["NAME"] in Python`
+                        : typeof value === "number" || typeof value === "boolean"
+                          ? `write it as the string ${JSON.stringify(String(value))}`
+                          : "write it as a string",
+                    },
+                    { pipeline: id, task: base.id, location: site() },
+                  ),
+                );
+                return false;
+              }) as string[]);
         const node: ContainerTask = {
           kind: "container",
           ...base,
           image: spec.image,
-          command: spec.command ? list(spec.command) : null,
-          args: list(spec.args ?? []),
+          command: spec.command ? fixed("command", list(spec.command)) : null,
+          args: fixed("args", list(spec.args ?? [])),
           env: lowerInputs(base.id, spec.env, "env", site),
           resources: resources(r),
           namespace: spec.namespace ?? null,

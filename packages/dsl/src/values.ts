@@ -191,6 +191,11 @@ export function isValueHandle(x: unknown): x is ValueHandle<unknown> {
   return typeof x === "object" && x !== null && VALUE in x;
 }
 
+/** What a handle stands for, in words: `variable('data_dir')`, `the output 'x' of task 't'`. */
+export function describeHandle(x: ValueHandle<unknown>): string {
+  return describe(x[VALUE]);
+}
+
 /** `__proto__` cannot be an own key of a plain JS object once assigned: refuse it, never drop it. */
 export function checkKey(key: string, path: string): void {
   if (key === "__proto__")

@@ -425,6 +425,40 @@ describe("pipeline()", () => {
     expect(def.problems[3]?.message).toContain("needs `mlflow: { experiment }` on the pipeline");
   });
 
+  it("refuses a run-time value in a container's command or args, pointing to env", () => {
+    const def = pipeline("p", {}, (p) => {
+      const list = p.python("list_it", { fn: "tasks/a.py:f", outputs: { items: "list" } });
+      p.container("run_it", {
+        image: "python:3.11",
+        command: ["python", variable("script") as never],
+        args: ["--items", list.out.items as never, 3 as never],
+        env: { ITEMS: list.out.items },
+      });
+    });
+    const envHint =
+      'pass it as an env entry, env: { NAME: <value> }, and read it in the container: $NAME in a shell command, os.environ["NAME"] in Python';
+    expect(def.problems.map((d) => [d.code, d.task, d.message, d.fix])).toEqual([
+      [
+        "MLG1011",
+        "run_it",
+        "invalid command[1] of task 'run_it': it is variable('script'), and a container's command and args are fixed strings",
+        envHint,
+      ],
+      [
+        "MLG1011",
+        "run_it",
+        "invalid args[1] of task 'run_it': it is the output 'items' of task 'list_it', and a container's command and args are fixed strings",
+        envHint,
+      ],
+      [
+        "MLG1011",
+        "run_it",
+        "invalid args[2] of task 'run_it': it is a number, and a container's command and args are fixed strings",
+        'write it as the string "3"',
+      ],
+    ]);
+  });
+
   it("reports options it does not take (misspelled, or spread in from a wider object), naming the one meant", () => {
     const typos = { retires: 2, catchUp: false } as object;
     const def = pipeline(

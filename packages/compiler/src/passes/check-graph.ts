@@ -54,7 +54,7 @@ function durationProblem(value: number | null): string | null {
   return null;
 }
 
-const ID_CHARS = "letters, digits, '_', '-' and '.'";
+const ID_CHARS = "ASCII letters, digits, '_', '-' and '.'";
 
 /** Ids, duplicates, dangling `.after()` edges, names that must be Python identifiers, cycles. */
 export function checkGraph(ir: Pipeline, ctx: PassContext): void {
@@ -192,7 +192,7 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
             what: "group id",
             id: label,
             reason: labelProblem,
-            allowed: "letters, digits, '_' and '-'",
+            allowed: "ASCII letters, digits, '_' and '-'",
             max: "200",
           },
           place,
