@@ -70,4 +70,35 @@ describe("mlgen installed from its packed tarballs", () => {
       "validate_data",
     ]);
   });
+
+  it("a service's clients run against the mocks, all from the tarballs (docs/guides/testing-with-mocks.md)", () => {
+    writeFileSync(
+      join(app, "mocked.mjs"),
+      `import { createAirflowClient } from "@mlgen/airflow-client";
+import { createMlflowClient } from "@mlgen/mlflow-client";
+import { serviceUnavailable } from "@mlgen/mocks";
+import { setupMlgenMocks } from "@mlgen/mocks/node";
+
+const mocks = setupMlgenMocks({ hooks: false, airflow: { taskDurationMs: 5 } });
+mocks.listen();
+try {
+  mocks.airflow.addDag({ dagId: "train", tasks: [{ taskId: "fit" }] });
+  const airflow = createAirflowClient({ baseUrl: mocks.airflow.baseUrl, auth: { username: "admin", password: "admin" } });
+  const mlflow = createMlflowClient({ trackingUri: mocks.mlflow.baseUrl, env: {} });
+  const flaps = serviceUnavailable({ url: mocks.airflow.baseUrl, method: "GET", times: 2 });
+  mocks.use(flaps);
+  const run = await airflow.triggerDagRun("train");
+  const done = await airflow.waitForDagRun("train", run.dag_run_id);
+  const experiment = await mlflow.getOrCreateExperiment("churn");
+  console.log(JSON.stringify({ state: done.state, retried: flaps.hits(), experiment: experiment.name }));
+} finally {
+  mocks.close();
+}
+`,
+    );
+    const r = spawnSync(process.execPath, ["mocked.mjs"], { cwd: app, encoding: "utf8" });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    const seen = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
+    expect(seen).toEqual({ state: "success", retried: 2, experiment: "churn" });
+  });
 });
