@@ -344,7 +344,7 @@ describe("mlgen airflow", () => {
       });
       const never = await cli(env, "airflow", "logs", "d", "after", "r1");
       expect(never).toMatchObject({
-        code: 0,
+        code: 1,
         stdout: "",
         stderr: "mlgen airflow logs: after of d r1 has not run (no try, no log)\n",
       });
@@ -479,9 +479,10 @@ describe("mlgen airflow", () => {
       "trigger",
       "d",
       "--conf",
-      "[1]",
+      "{bad",
     );
-    expect(r.code).toBe(1);
+    // A flag given a value it does not take is a usage error (packages/cli/README.md).
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("--conf is not a JSON object");
   });
 

@@ -53,6 +53,17 @@ describe("mlgen graph", () => {
     expect(r.stderr).toContain("pipelines/demo.pipeline.ts");
   });
 
+  it("a pipeline module that fails to load is the one error said, not the pipelines it left", async () => {
+    const proj = base();
+    proj.write("pipelines/demo.pipeline.ts", `${pipelineSource()}\nexport const broken = ;\n`);
+    const r = await proj.mlgen("graph");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("pipelines/demo.pipeline.ts");
+    expect(r.stderr.match(/error MLG/g)).toHaveLength(1);
+    expect(r.stderr).not.toContain("0 pipelines");
+  });
+
   it("without a config, says to make one (graph takes a pipeline id, not files)", async () => {
     const proj = project({
       "tasks/steps.py": TASKS,

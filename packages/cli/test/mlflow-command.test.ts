@@ -37,10 +37,11 @@ describe("mlgen mlflow", () => {
       "runs",
       "e",
       "--max",
-      "0",
+      "abc",
     );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--max must be a positive integer");
+    // A flag given a value it does not take is a usage error (packages/cli/README.md).
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--max must be a positive integer, not abc\n  fix: --max 100");
   });
 
   it("an unreachable server is a one-line error without the token", async () => {

@@ -156,7 +156,6 @@ async function printFailedLogs(
 export function runConf(
   text: string | undefined,
   command: string,
-  exitCode = 1,
 ): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   try {
@@ -167,7 +166,7 @@ export function runConf(
   } catch (e) {
     throw new CliError(
       `${command}: --conf is not a JSON object (${(e as Error).message})\n  fix: --conf '{"key": "value"}'`,
-      exitCode,
+      2,
     );
   }
 }
@@ -319,8 +318,9 @@ export async function logsCommand(
     return 0;
   }
   if (log.tryNumber === 0) {
+    // No log to show, as for a DAG without runs: a script reading it learns so from the code.
     io.stderr(`mlgen airflow logs: ${taskId} of ${dagId} ${run} has not run (no try, no log)\n`);
-    return 0;
+    return 1;
   }
   if (log.text !== "") io.stdout(`${log.text}\n`);
   if (!log.complete) {

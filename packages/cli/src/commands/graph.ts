@@ -73,6 +73,8 @@ export async function graphCommand(
       : all.find((x) => x.def.ir.id === pipelineId);
   if (!chosen) {
     for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
+    // A pipeline module that failed to load: that is the error, not the count it left.
+    if (diagnostics.some((d) => d.severity === "error")) return 1;
     throw new CliError(
       formatDiagnostic(
         diagnostic("MLG1011", {

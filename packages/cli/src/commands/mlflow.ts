@@ -104,7 +104,10 @@ export async function runsCommand(
 ): Promise<number> {
   const max = o.max === undefined ? 100 : Number(o.max);
   if (!Number.isInteger(max) || max <= 0) {
-    throw new CliError(`mlgen mlflow runs: --max must be a positive integer, not ${o.max}`);
+    throw new CliError(
+      `mlgen mlflow runs: --max must be a positive integer, not ${o.max}\n  fix: --max 100`,
+      2,
+    );
   }
   return oneLineErrors(io, o, async () => {
     const client = await connectMlflow(io, o);

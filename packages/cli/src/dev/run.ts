@@ -60,7 +60,7 @@ export async function devRunCommand(
 ): Promise<number> {
   const vars = variables(options.var ?? []);
   const { runConf } = await import("../commands/airflow.js");
-  const conf = runConf(options.conf, "mlgen dev run", 2);
+  const conf = runConf(options.conf, "mlgen dev run");
   const timeoutMs = seconds(options.timeout, 1800, "--timeout") * 1000;
   const paths = devPaths(io, options.config);
   const state = readState(io, paths);
