@@ -1403,7 +1403,7 @@ export default pipeline("train", { defaults: { executionTimeout: hours(2) } }, (
   p.python("fit", { fn: "tasks/train.py:fit" });
 });
 `,
-      note: "With `kubeflow.timeouts` on, the two hours become `activeDeadlineSeconds: \"7200\"` for the task's executor.",
+      note: 'With `kubeflow.timeouts` on, the two hours become `activeDeadlineSeconds: "7200"` for the task\'s executor.',
     },
   },
 };
