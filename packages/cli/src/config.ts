@@ -266,6 +266,9 @@ export function describeConfigError(error: z.ZodError): string {
         const what = REQUIRED[genericPath(i.path)];
         return `'${path}' is missing${what ? ` (${what})` : ""}`;
       }
+      if (i.code === "invalid_value" && "input" in i && i.values.length > 1) {
+        return `'${path || "(root)"}': must be ${orList(i.values.map(String))}, not ${shownValue(i.input)}`;
+      }
       if (i.code === "invalid_type" && "input" in i) {
         const keys = i.expected === "object" ? Object.keys(objectAt(i.path)?.shape ?? {}) : [];
         const expected =
@@ -280,6 +283,13 @@ export function describeConfigError(error: z.ZodError): string {
         : `'${path || "(root)"}': ${i.message}`;
     })
     .join("; ");
+}
+
+/** `a, b or c`. */
+function orList(words: readonly string[]): string {
+  return words.length < 2
+    ? (words[0] ?? "")
+    : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }
 
 /** A path with the keys of records (`kubeflow.secretEnv.DB_PASSWORD`) as `*`. */
@@ -313,6 +323,23 @@ export function configExportHint(example: string): string {
 export function configHint(error: z.ZodError | undefined, fallback: string): string {
   const first = error ? shownIssues(error)[0] : undefined;
   const path = first?.path.join(".") ?? "";
+  const key = String(first?.path.at(-1) ?? "");
+  // One of a few words, misspelt (target: "kubflow", a rule's "warn"): the one meant.
+  if (first?.code === "invalid_value" && "input" in first && first.values.length > 1) {
+    const values = first.values.map(String);
+    const guess = typeof first.input === "string" ? closestName(first.input, values) : undefined;
+    return guess
+      ? `did you mean "${guess}"? ('${path}' takes ${orList(values)})`
+      : `write one of ${orList(values.map((v) => `"${v}"`))}`;
+  }
+  // One glob where a list belongs (pipelines: "pipelines/*.ts"): the list holding it.
+  if (first?.code === "invalid_type" && first.expected === "array" && "input" in first) {
+    const one =
+      typeof first.input === "string" && /^[\w./*{},-]{1,80}$/.test(first.input)
+        ? JSON.stringify(first.input)
+        : "...";
+    return `write a list, even of one: ${/^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key)}: [${one}]`;
+  }
   if (path === "airflow.version") {
     return "write airflow: { version: 2 } for Airflow 2.10 and 2.11, or version: 3 (the default) for Airflow 3.x: the major version only";
   }

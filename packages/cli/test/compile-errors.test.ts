@@ -314,6 +314,49 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a config value misspelt: the one meant",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], target: "kubflow" };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        `'target': must be airflow, kubeflow or all, not "kubflow"`,
+        `fix: did you mean "kubeflow"? ('target' takes airflow, kubeflow or all)`,
+      ],
+    },
+  ],
+  [
+    "a lint rule's severity misspelt: the severities, and the one meant",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: ["pipelines/*.pipeline.ts"], lint: { rules: { "missing-retries": "warn" } } };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        `'lint.rules.missing-retries': must be off, info, warning or error, not "warn"`,
+        `fix: did you mean "warning"?`,
+      ],
+      hides: "Invalid option",
+    },
+  ],
+  [
+    "one glob where the config takes a list: the list holding it",
+    {
+      files: {
+        "mlgen.config.ts": `export default { pipelines: "pipelines/*.pipeline.ts" };\n`,
+        "pipelines/demo.pipeline.ts": pipelineSource(),
+      },
+      code: "MLG1009",
+      says: [
+        "'pipelines': must be a list, not a string",
+        `fix: write a list, even of one: pipelines: ["pipelines/*.pipeline.ts"]`,
+      ],
+    },
+  ],
+  [
     "a config file with an unknown key",
     {
       files: {
