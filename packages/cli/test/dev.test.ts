@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { portInUse, sameProcess, startTime } from "../src/dev/procs.js";
 import { type DevState, devPaths, readState, writeState } from "../src/dev/state.js";
-import { DEV_LOCK, defaultVenv, pinned } from "../src/dev/venv.js";
+import { checkVenvFlags, DEV_LOCK, defaultVenv, pinned } from "../src/dev/venv.js";
 import { CliError, type CliIO } from "../src/io.js";
+import { run } from "../src/run.js";
 
 const dirs: string[] = [];
 const temp = () => {
@@ -113,5 +114,54 @@ describe("mlgen dev: the managed venv", () => {
     );
     expect(defaultVenv(io("/p", { XDG_CACHE_HOME: "/c" }))).toMatch(/^\/c\/mlgen\/dev-venv-/);
     expect(defaultVenv(io("/p", { MLGEN_DEV_VENV: "v" }))).toBe("/p/v");
+  });
+});
+
+describe("mlgen dev up: its flags", () => {
+  const refused = (options: { python?: string; requirements?: string }) => {
+    try {
+      checkVenvFlags(io(temp()), options);
+    } catch (e) {
+      if (e instanceof CliError) return [e.exitCode, e.message];
+      throw e;
+    }
+    return null;
+  };
+
+  it("a --python that is no Python 3, or is not there, is a usage error that says which", () => {
+    expect(refused({ python: "/nope/python3.11" })).toEqual([
+      2,
+      "mlgen dev: --python /nope/python3.11: no such file, or not executable\n  fix: pass the path of a Python 3.10 to 3.13 (which python3.11 prints it), or a name on PATH such as python3.11",
+    ]);
+    expect(refused({ python: "no-such-python3" })?.[1]).toContain(
+      "--python no-such-python3: not found on PATH",
+    );
+    // It runs, and prints no version: not "is Python ;" with an empty version.
+    expect(refused({ python: "true" })).toEqual([
+      2,
+      "mlgen dev: --python true is not a Python 3 interpreter (`true -c 'import sys; ...'` printed no version)\n  fix: pass a Python 3.10 to 3.13, such as --python python3.11",
+    ]);
+    expect(refused({ python: "python3" })).toBeNull();
+    expect(refused({ requirements: "nope.txt" })).toEqual([
+      2,
+      "mlgen dev: --requirements nope.txt: no such file\n  fix: pass a pip requirements file (one package per line)",
+    ]);
+  });
+
+  it("are checked before the config is read and the pipelines compiled", async () => {
+    const d = temp();
+    let stderr = "";
+    const code = await run(["dev", "up", "--python", "/nope/python3.11"], {
+      cwd: d,
+      env: { MLGEN_DEV_HOME: join(d, "dev") },
+      stdout: () => {},
+      stderr: (t) => {
+        stderr += t;
+      },
+    });
+    expect(code).toBe(2);
+    // The folder has no mlgen.config.ts: that would be the error of a later check.
+    expect(stderr).toContain("--python /nope/python3.11: no such file");
+    expect(stderr).not.toContain("MLG1009");
   });
 });

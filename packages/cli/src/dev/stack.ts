@@ -30,7 +30,7 @@ import {
   shown,
   writeState,
 } from "./state.js";
-import { defaultVenv, ensureVenv, venvBin } from "./venv.js";
+import { checkVenvFlags, defaultVenv, ensureVenv, venvBin } from "./venv.js";
 
 export interface UpOptions {
   readonly config?: string;
@@ -166,6 +166,12 @@ export async function upCommand(io: CliIO, options: UpOptions): Promise<number> 
     );
   }
   const timeoutMs = seconds(options.timeout, 240, "--timeout") * 1000;
+  const venvOptions = {
+    ...(options.python ? { python: options.python } : {}),
+    ...(options.requirements ? { requirements: options.requirements } : {}),
+  };
+  // Before the compile and the install it would come after.
+  checkVenvFlags(io, venvOptions);
 
   const previous = readState(io, paths);
   if (previous) {
@@ -222,10 +228,7 @@ export async function upCommand(io: CliIO, options: UpOptions): Promise<number> 
   }
 
   const venv = options.venv ?? defaultVenv(io);
-  await ensureVenv(io, venv, {
-    ...(options.python ? { python: options.python } : {}),
-    ...(options.requirements ? { requirements: options.requirements } : {}),
-  });
+  await ensureVenv(io, venv, venvOptions);
 
   for (const dir of [paths.airflowHome, paths.mlflowDir, paths.logs]) {
     mkdirSync(dir, { recursive: true });

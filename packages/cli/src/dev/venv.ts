@@ -47,18 +47,50 @@ function basePython(asked: string | undefined): string {
     const r = spawnSync(c, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], {
       encoding: "utf8",
     });
-    if (r.status !== 0) continue;
-    const [major, minor] = r.stdout.trim().split(".").map(Number);
-    if (major === 3 && minor !== undefined && minor >= 10 && minor <= 13) return c;
-    if (asked) {
+    const version = /^(\d+)\.(\d+)$/.exec((r.stdout ?? "").trim());
+    if (r.status === 0 && version) {
+      const [major, minor] = [Number(version[1]), Number(version[2])];
+      if (major === 3 && minor >= 10 && minor <= 13) return c;
+      if (asked) {
+        throw new CliError(
+          `mlgen dev: --python ${asked} is Python ${major}.${minor}; Airflow ${pinned("apache-airflow")} needs 3.10 to 3.13\n  fix: pass --python python3.11`,
+          2,
+        );
+      }
+    } else if (asked && r.error === undefined) {
+      // It ran, and is no Python 3 (a shell, `true`, a Python 2): no version to show.
       throw new CliError(
-        `mlgen dev: ${asked} is Python ${r.stdout.trim()}; Airflow ${pinned("apache-airflow")} needs 3.10 to 3.13\n  fix: pass --python python3.11`,
+        `mlgen dev: --python ${asked} is not a Python 3 interpreter (\`${asked} -c 'import sys; ...'\` ${r.status === 0 ? "printed no version" : `exited ${r.status}`})\n  fix: pass a Python 3.10 to 3.13, such as --python python3.11`,
+        2,
       );
     }
   }
+  if (asked) {
+    // A path is looked for there, a bare name on PATH.
+    throw new CliError(
+      asked.includes("/")
+        ? `mlgen dev: --python ${asked}: no such file, or not executable\n  fix: pass the path of a Python 3.10 to 3.13 (which python3.11 prints it), or a name on PATH such as python3.11`
+        : `mlgen dev: --python ${asked}: not found on PATH\n  fix: install Python 3.11, or pass --python /path/to/python3.11`,
+      2,
+    );
+  }
   throw new CliError(
-    `mlgen dev: no Python ${asked ? `'${asked}'` : "3.10 to 3.13"} found on PATH\n  fix: install Python 3.11 (or pass --python /path/to/python3.11)`,
+    "mlgen dev: no Python 3.10 to 3.13 found on PATH\n  fix: install Python 3.11 (or pass --python /path/to/python3.11)",
   );
+}
+
+/**
+ * The flags of the venv, checked before anything else runs (the compile, the install): a
+ * Python that is none or too old, a requirements file that is not there. Usage errors.
+ */
+export function checkVenvFlags(io: CliIO, options: VenvOptions): void {
+  if (options.requirements && !existsSync(resolve(io.cwd, options.requirements))) {
+    throw new CliError(
+      `mlgen dev: --requirements ${options.requirements}: no such file\n  fix: pass a pip requirements file (one package per line)`,
+      2,
+    );
+  }
+  if (options.python) basePython(options.python);
 }
 
 /** Runs a step of the build, forwarding its output line by line, with a heartbeat when quiet. */
@@ -116,12 +148,8 @@ export async function ensureVenv(
   const hash = createHash("sha256").update(readFileSync(DEV_LOCK));
   let requirements: string | undefined;
   if (options.requirements) {
+    checkVenvFlags(io, { requirements: options.requirements });
     requirements = resolve(io.cwd, options.requirements);
-    if (!existsSync(requirements)) {
-      throw new CliError(
-        `mlgen dev: --requirements ${options.requirements}: no such file\n  fix: pass a pip requirements file (one package per line)`,
-      );
-    }
     hash.update(readFileSync(requirements));
   }
   const want = hash.digest("hex");
