@@ -195,6 +195,26 @@ describe("mlgen compile", () => {
     expect(proj.read("out/tasks/steps.py")).toBe(TASKS);
   });
 
+  it("a folder given compiles the pipeline modules in it and below it; one without any is refused by name", async () => {
+    const proj = project({
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+      "pipelines/team/other.pipeline.ts": pipelineSource().replace('"demo"', '"other_demo"'),
+      "pipelines/helpers.ts": "export const x = 1;\n",
+    });
+    const r = await proj.mlgen("compile", "pipelines/", "--out", "out");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(proj.read("out/demo.py")).toContain('dag_id="demo"');
+    expect(proj.read("out/other_demo.py")).toContain('dag_id="other_demo"');
+    const empty = await proj.mlgen("compile", "tasks", "--out", "out");
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain(
+      "invalid pipeline path: tasks is a folder with no pipeline module (*.pipeline.ts) in it",
+    );
+    expect(empty.stderr).not.toContain("Directory import");
+  });
+
   it("is deterministic and rewrites nothing when nothing changed", async () => {
     const proj = base();
     await proj.mlgen("compile");

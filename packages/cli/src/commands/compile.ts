@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { EmittedFile } from "@mlgen/compiler";
@@ -218,6 +218,29 @@ export async function pipelineFiles(
             }),
           ),
         );
+      }
+      if (statSync(file).isDirectory()) {
+        // A folder: the pipeline modules in it, below it too (`mlgen compile pipelines/`).
+        const { glob } = await import("tinyglobby");
+        const modules = await glob("**/*.pipeline.ts", {
+          cwd: file,
+          absolute: true,
+          ignore: ["**/node_modules/**"],
+        });
+        if (modules.length === 0) {
+          const shown = toPosix(relative(givenIn ?? base, file)) || ".";
+          throw new CliError(
+            formatDiagnostic(
+              diagnostic("MLG1011", {
+                what: "pipeline path",
+                reason: `${shown} is a folder with no pipeline module (*.pipeline.ts) in it`,
+                hint: "name pipeline modules <name>.pipeline.ts, or give the module files themselves",
+              }),
+            ),
+          );
+        }
+        for (const f of modules) found.add(resolve(f));
+        continue;
       }
       found.add(file);
       continue;
