@@ -166,8 +166,7 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
       // this machine): the task fails every run with TemplateNotFound.
       const dagDecl = task.dagDecl;
       if (
-        searchpath !== null &&
-        searchpath.every((entry) => typeof entry !== "string") &&
+        searchpath?.every((entry) => typeof entry !== "string") &&
         dagDecl !== null &&
         !dagDecl.kwargsOpen &&
         !dag.source.includes("jinja_environment_kwargs")

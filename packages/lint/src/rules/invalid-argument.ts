@@ -7,16 +7,8 @@ import {
   SCHEDULE_PRESETS,
   TRIGGER_RULES,
 } from "@mlgen/core";
-import {
-  argsShown,
-  dagName,
-  hasStartDate,
-  items,
-  PUNCTUATION,
-  scheduleOf,
-  shown,
-} from "../python/dag-args.js";
-import type { DagDecl, DagParam } from "../python/model.js";
+import { dagName, hasStartDate, PUNCTUATION, scheduleOf, shown } from "../python/dag-args.js";
+import type { DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
 import {

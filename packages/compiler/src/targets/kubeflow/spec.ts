@@ -574,7 +574,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     while (wrapper && !nodes.every((n) => ancestry(n).includes(wrapper as Scope))) {
       wrapper = wrapper.parent;
     }
-    if (!wrapper || wrapper.kind !== "condition-branches") {
+    if (wrapper?.kind !== "condition-branches") {
       // checkOneOf refuses outputs not on the sides of one branch; a shape it allows but KFP
       // cannot carry is said here.
       problems.push({
