@@ -33,6 +33,7 @@ except ImportError:
     from airflow.sensors.external_task import ExternalTaskSensor
 
 PARIS = pendulum.datetime(2026, 1, 1, tz="Europe/Paris")
+BERLIN = pendulum.datetime(2026, 1, 1, tz="Europe/Berlin")
 `;
 
 /** The DAGs waited for, in their own file: id → schedule argument (and start date). */
@@ -43,7 +44,13 @@ const TARGETS: Record<string, string> = {
   daily: `"@daily"`,
   mondays: `"0 0 * * 1"`,
   paris_2am: `"0 2 * * *", start_date=PARIS`,
+  paris_3am: `"0 3 * * *", start_date=PARIS`,
+  berlin_4am: `"0 4 * * *", start_date=BERLIN`,
+  berlin_hourly: `"0 * * * *", start_date=BERLIN`,
 };
+
+/** The fix lint gives for a delta of whole days in a zone with daylight saving time. */
+const CALENDAR_DAY = `execution_date_fn=lambda dt, **_: pendulum.instance(dt).in_timezone("Europe/Paris").subtract(days=1)`;
 
 /** Sensor DAGs: its schedule, then each sensor's task id → DAG waited for and extra arguments. */
 const SENSORS: Record<string, [schedule: string, sensors: Record<string, string>]> = {
@@ -68,6 +75,17 @@ const SENSORS: Record<string, [schedule: string, sensors: Record<string, string>
     {
       never_wrong_delta: `"at_1am", execution_delta=timedelta(hours=22)`,
       ok_delta_2h: `"at_1am", execution_delta=timedelta(hours=2)`,
+      // 04:00 in Berlin is 03:00 UTC in winter only.
+      some_utc_vs_berlin: `"berlin_4am"`,
+      ok_utc_vs_berlin_hourly: `"berlin_hourly"`,
+    },
+  ],
+  // A day is 23 or 25 hours long where the clocks change: 24 hours back misses twice a year.
+  s_paris_3am: [
+    `"0 3 * * *", start_date=PARIS`,
+    {
+      some_paris_delta_day: `"paris_3am", execution_delta=timedelta(days=1)`,
+      ok_paris_calendar_day: `"paris_3am", ${CALENDAR_DAY}`,
     },
   ],
   s_mondays: [`"0 0 * * MON"`, { ok_weekly_vs_daily: `"daily"` }],
@@ -145,6 +163,14 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     const findings = await lint(version, sensorsFile());
     const reported = findings.map((f) => /^sensor '([^']+)'/.exec(f.message)?.[1]).sort();
     expect(reported).toEqual(ALL.filter((t) => !t.startsWith("ok_")).sort());
+    // Across zones and over the days the clocks change, the finding says why, and its fix for
+    // the delta of days is what ok_paris_calendar_day runs with.
+    const about = (t: string) => findings.find((f) => f.message.startsWith(`sensor '${t}'`));
+    expect(about("some_utc_vs_berlin")?.message).toContain(
+      "as the offset between Europe/Berlin and UTC changes with daylight saving time",
+    );
+    expect(about("some_paris_delta_day")?.message).toContain("all but about 2 a year");
+    expect(about("some_paris_delta_day")?.fix).toContain(CALENDAR_DAY);
     // The share a finding gives is Airflow's (over its 800 runs, to the nearest whole ratio).
     for (const f of findings.filter((x) => x.message.includes("only 1 in"))) {
       const t = /^sensor '([^']+)'/.exec(f.message)?.[1] as string;

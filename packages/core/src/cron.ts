@@ -276,3 +276,90 @@ export function cronTimes(
   }
   return out;
 }
+
+/**
+ * Wall-clock time in an IANA time zone, as UTC-naive milliseconds (the wall time read as if it
+ * were UTC, which is how cronTimes and cronMatcher read cron times), and back. Null for a zone
+ * Intl does not know. Node's ICU data holds the same rules as the tz database that pendulum and
+ * zoneinfo read.
+ */
+export interface ZoneClock {
+  /** The wall time of an instant. */
+  wall(instant: number): number;
+  /**
+   * The instant of a wall time, or null when there is not exactly one: a time skipped when the
+   * clocks go forward, or one that happens twice when they go back (what a scheduler does then
+   * is its own choice; callers leave those out).
+   */
+  instant(wall: number): number | null;
+}
+
+export function zoneClock(zone: string): ZoneClock | null {
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+  } catch {
+    return null;
+  }
+  const wall = (instant: number): number => {
+    const f: Record<string, number> = {};
+    for (const p of format.formatToParts(new Date(instant))) {
+      if (p.type !== "literal") f[p.type] = Number(p.value);
+    }
+    const ms = ((instant % 1000) + 1000) % 1000;
+    return Date.UTC(f.year ?? 0, (f.month ?? 1) - 1, f.day, f.hour, f.minute, f.second) + ms;
+  };
+  return {
+    wall,
+    instant(w) {
+      // The offsets on either side of any change near w: no zone changes twice within a day.
+      const candidates = new Set([
+        w - (wall(w - DAY_MS / 2) - (w - DAY_MS / 2)),
+        w - (wall(w + DAY_MS / 2) - (w + DAY_MS / 2)),
+      ]);
+      const exact = [...candidates].filter((t) => wall(t) === w);
+      return exact.length === 1 ? (exact[0] as number) : null;
+    },
+  };
+}
+
+/**
+ * The instants a cron expression fires at in [from, to) when its times are read in `zone`
+ * (a DAG's timetable in that zone): the first `limit`, leaving out times that the zone skips or
+ * repeats; null for what cronDays does not model or a zone Intl does not know.
+ */
+export function zonedCronTimes(
+  expression: string,
+  zone: string,
+  from: Date,
+  to: Date,
+  limit: number,
+): Date[] | null {
+  const clock = zoneClock(zone);
+  if (!clock) return null;
+  // Wall times a day wider on each side cover every offset (at most ±14 hours).
+  const walls = cronTimes(
+    expression,
+    new Date(clock.wall(from.getTime()) - DAY_MS),
+    new Date(clock.wall(to.getTime()) + DAY_MS),
+    limit + 2 * 24 * 60,
+  );
+  if (!walls) return null;
+  const out: Date[] = [];
+  for (const w of walls) {
+    const t = clock.instant(w.getTime());
+    if (t === null || t < from.getTime() || t >= to.getTime()) continue;
+    out.push(new Date(t));
+    if (out.length >= limit) break;
+  }
+  return out;
+}

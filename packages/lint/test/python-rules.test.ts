@@ -1958,7 +1958,8 @@ with DAG("hourly", schedule=CronTriggerTimetable("0 * * * *", timezone="UTC"), s
 with DAG("manual", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     ExternalTaskSensor(task_id="any_time", external_dag_id="features")
 `,
-      want: ["8:5", "9:5", "17:5"],
+      // zone: midnight UTC is 02:00 in Paris in summer only.
+      want: ["8:5", "9:5", "13:5", "17:5"],
     },
   ],
   [
@@ -2710,6 +2711,26 @@ with DAG("hourly", schedule="0 * * * *", start_date=pendulum.datetime(2025, 1, 1
     expect(messages("external-schedule-mismatch", body)).toEqual([
       "sensor 'wait_features' waits for the run of DAG 'features' at its own run's logical date (@daily), but 'features' runs at 30 1 * * *, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run | pass execution_delta=timedelta(hours=22, minutes=30): each run then waits for the run of 'features' 22 hours and 30 minutes before its own logical date; or give both DAGs the same schedule",
       "sensor 'wait_daily' waits for the run of DAG 'daily' at its own run's logical date (0 * * * *) minus execution_delta=timedelta(days=1), but 'daily' runs at @daily, so only 1 in 24 of this DAG's runs find one: the others poke until their timeout (7 days by default) and fail | give both DAGs schedules whose times line up, or pass execution_date_fn returning the logical date of the run of 'daily' each run should wait for",
+    ]);
+  });
+
+  it("a sensor across time zones, and a delta of days where the clocks change: why only some runs find one", () => {
+    const body = `from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+with DAG("ingest", schedule="0 4 * * *", start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Berlin")):
+    pass
+with DAG("report", schedule="0 3 * * *", start_date=pendulum.datetime(2025, 1, 1)):
+    ExternalTaskSensor(task_id="wait_ingest", external_dag_id="ingest")
+with DAG("paris", schedule="0 3 * * *", start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Paris")):
+    ExternalTaskSensor(task_id="wait_yesterday", external_dag_id="paris", execution_delta=timedelta(days=1))
+with DAG("report_berlin", schedule="0 4 * * *", start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Berlin")):
+    ExternalTaskSensor(task_id="wait_same_zone", external_dag_id="ingest")
+with DAG("hourly_utc", schedule="@hourly", start_date=pendulum.datetime(2025, 1, 1)):
+    ExternalTaskSensor(task_id="wait_late", external_dag_id="ingest", execution_delta=timedelta(minutes=30))
+`;
+    expect(messages("external-schedule-mismatch", body)).toEqual([
+      "sensor 'wait_ingest' waits for the run of DAG 'ingest' at its own run's logical date (0 3 * * *, UTC), but 'ingest' runs at 0 4 * * * in Europe/Berlin time, so only 41 % of this DAG's runs find one, as the offset between Europe/Berlin and UTC changes with daylight saving time: the others poke until their timeout (7 days by default) and fail | schedule this DAG in Europe/Berlin time too (timezone= of its CronTriggerTimetable, or its start_date's tz=), at the local time of the run of 'ingest' it waits for, so both move with daylight saving time; or pass execution_date_fn returning the logical date of the run of 'ingest' each run should wait for",
+      `sensor 'wait_yesterday' waits for the run of DAG 'paris' at its own run's logical date (0 3 * * *, Europe/Paris) minus execution_delta=timedelta(days=1), but 'paris' runs at 0 3 * * * in Europe/Paris time, so all but about 2 a year of this DAG's runs find one, as a day in Europe/Paris is 23 or 25 hours long when daylight saving time starts or ends, and execution_delta subtracts hours: the others poke until their timeout (7 days by default) and fail | subtract the days on the calendar of Europe/Paris: execution_date_fn=lambda dt, **_: pendulum.instance(dt).in_timezone("Europe/Paris").subtract(days=1) in place of execution_delta`,
+      "sensor 'wait_late' waits for the run of DAG 'ingest' at its own run's logical date (@hourly, UTC) minus execution_delta=timedelta(minutes=30), but 'ingest' runs at 0 4 * * * in Europe/Berlin time, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run | schedule this DAG in Europe/Berlin time too (timezone= of its CronTriggerTimetable, or its start_date's tz=), at the local time of the run of 'ingest' it waits for, so both move with daylight saving time; or pass execution_date_fn returning the logical date of the run of 'ingest' each run should wait for",
     ]);
   });
 

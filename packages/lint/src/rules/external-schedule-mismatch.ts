@@ -1,4 +1,4 @@
-import { cronMatcher, cronTimes } from "@mlgen/core/light";
+import { cronMatcher, cronTimes, zoneClock, zonedCronTimes } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
 import { cadence, DAY_MS, literalDagIds, resolved, scheduleOf, shown } from "../python/dag-args.js";
 import type { DagDecl, DagFile, DagTask } from "../python/model.js";
@@ -15,9 +15,12 @@ import { defineRule } from "../rule.js";
  * on Airflow 3 and 2 alike, a DAG with a cron schedule has the expression's times as logical
  * dates (the trigger time, or the start of the data interval).
  *
- * Judged only when both schedules are cron expressions or presets the file spells out, in the
- * same time zone, and the DAG waited for is defined once with a literal id: in the same file
- * here, in another file linted with it by findingsAcrossFiles (lint.ts).
+ * Judged only when both schedules are cron expressions or presets the file spells out, each in
+ * a time zone the file shows, and the DAG waited for is defined once with a literal id: in the
+ * same file here, in another file linted with it by findingsAcrossFiles (lint.ts). Logical dates
+ * are instants (UTC in the metadata database) and execution_delta is subtracted as one: two DAGs
+ * in zones whose offset changes with daylight saving time apart, or a delta of whole days in a
+ * zone where a day is 23 or 25 hours long twice a year, line up on some dates only.
  */
 
 /** A DAG's cron schedule and time zone, as another file's sensor needs it. */
@@ -135,39 +138,79 @@ const FROM = new Date(Date.UTC(2027, 0, 1));
 const TO = new Date(Date.UTC(2029, 0, 1));
 const MAX_RUNS = 5000;
 
+/**
+ * Whether a DAG with this cron schedule in `zone` ("" for UTC) has a run at an instant: null
+ * where that cannot be told (a time the zone repeats when its clocks go back), or for a zone
+ * Intl does not know.
+ */
+function firesIn(cron: string, zone: string): ((at: Date) => boolean | null) | null {
+  const fires = cronMatcher(cron);
+  if (!fires) return null;
+  if (zone === "") return fires;
+  const clock = zoneClock(zone);
+  if (!clock) return null;
+  return (at) => {
+    const wall = clock.wall(at.getTime());
+    if (!fires(new Date(wall))) return false;
+    const back = clock.instant(wall);
+    return back === null ? null : back === at.getTime();
+  };
+}
+
 /** The finding's arguments for a wait on `target`, or null when every run finds its date. */
 export function judgeWait(
   wait: ExternalWait,
   target: DagSchedule,
 ): { task: string; target: string; looksFor: string; outcome: string; fix: string } | null {
-  if (wait.zone !== target.zone) return null;
-  // Outside UTC, a day is not always 24 hours long: only dates that match as written count.
-  if (wait.zone !== "" && wait.deltaMs !== 0) return null;
-  const all = cronTimes(wait.cron, FROM, TO, MAX_RUNS);
+  const all =
+    wait.zone === ""
+      ? cronTimes(wait.cron, FROM, TO, MAX_RUNS)
+      : zonedCronTimes(wait.cron, wait.zone, FROM, TO, MAX_RUNS);
   if (!all || all.length === 0) return null;
   // Cut at the day of the last run: a share of whole days (`1 in 24`, not about it).
   const cut = Math.floor((all.at(-1) as Date).getTime() / DAY_MS) * DAY_MS;
   const whole = all.length === MAX_RUNS ? all.filter((r) => r.getTime() < cut) : all;
   const runs = whole.length > 0 ? whole : all;
-  const fires = cronMatcher(target.cron);
+  const fires = firesIn(target.cron, target.zone);
   if (!fires) return null;
   let found = 0;
-  for (const run of runs) if (fires(new Date(run.getTime() - wait.deltaMs))) found++;
-  if (found === runs.length) return null;
+  let judged = 0;
+  for (const run of runs) {
+    const has = fires(new Date(run.getTime() - wait.deltaMs));
+    if (has === null) continue;
+    judged++;
+    if (has) found++;
+  }
+  if (found === judged) return null;
+  const zones = wait.zone !== target.zone;
+  const own = `${wait.written}${zoneText(wait.zone, zones)}`;
   const looksFor =
     wait.deltaMs === 0
-      ? `its own run's logical date (${wait.written}${zoneText(wait.zone)})`
-      : `its own run's logical date (${wait.written}${zoneText(wait.zone)}) minus execution_delta=${deltaText(wait.deltaMs)}`;
+      ? `its own run's logical date (${own})`
+      : `its own run's logical date (${own}) minus execution_delta=${deltaText(wait.deltaMs)}`;
   const them = `'${shown(target.id)}'`;
+  const at = `${target.written}${zones || target.zone !== "" ? ` in ${target.zone || "UTC"} time` : ""}`;
+  // Why only some dates line up, when it is the zones' doing.
+  const why = zones
+    ? `, as the offset between ${target.zone || "UTC"} and ${wait.zone || "UTC"} changes with daylight saving time`
+    : wait.zone !== ""
+      ? `, as a day in ${wait.zone} is 23 or 25 hours long when daylight saving time starts or ends, and execution_delta subtracts hours`
+      : "";
+  const years = ((runs.at(-1) as Date).getTime() - (runs[0] as Date).getTime()) / (365.25 * DAY_MS);
   const outcome =
     found === 0
-      ? `${them} runs at ${target.written}, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run`
-      : `${them} runs at ${target.written}, so only ${share(found, runs.length)} of this DAG's runs find one: the others poke until their timeout (7 days by default) and fail`;
-  const delta = wait.zone === "" ? alignedDelta(runs, target.cron, fires) : null;
+      ? `${them} runs at ${at}, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run`
+      : `${them} runs at ${at}, so ${found / judged > 0.99 ? "" : "only "}${share(found, judged, years)} of this DAG's runs find one${why}: the others poke until their timeout (7 days by default) and fail`;
+  const delta = wait.zone === "" && !zones ? alignedDelta(runs, target.cron, fires) : null;
+  const days = wait.deltaMs > 0 && wait.deltaMs % DAY_MS === 0 ? wait.deltaMs / DAY_MS : null;
   const fix =
     delta !== null
       ? `pass execution_delta=${deltaText(delta)}: each run then waits for the run of ${them} ${deltaWords(delta)} before its own logical date; or give both DAGs the same schedule`
-      : `give both DAGs schedules whose times line up, or pass execution_date_fn returning the logical date of the run of ${them} each run should wait for`;
+      : zones
+        ? `schedule this DAG in ${target.zone || "UTC"} time too (timezone= of its CronTriggerTimetable, or its start_date's tz=), at the local time of the run of ${them} it waits for, so both move with daylight saving time; or pass execution_date_fn returning the logical date of the run of ${them} each run should wait for`
+        : !zones && wait.zone !== "" && days !== null
+          ? `subtract the days on the calendar of ${wait.zone}: execution_date_fn=lambda dt, **_: pendulum.instance(dt).in_timezone("${wait.zone}").subtract(days=${days}) in place of execution_delta`
+          : `give both DAGs schedules whose times line up, or pass execution_date_fn returning the logical date of the run of ${them} each run should wait for`;
   return { task: wait.task, target: target.id, looksFor, outcome, fix };
 }
 
@@ -178,7 +221,7 @@ export function judgeWait(
 function alignedDelta(
   runs: readonly Date[],
   cron: string,
-  fires: (at: Date) => boolean,
+  fires: (at: Date) => boolean | null,
 ): number | null {
   const first = runs[0] as Date;
   const before = cronTimes(
@@ -195,10 +238,22 @@ function alignedDelta(
   return null;
 }
 
-const zoneText = (zone: string) => (zone === "" ? "" : `, ${zone}`);
+/** `, Europe/Paris` after a schedule; `, UTC` for UTC beside another zone. */
+const zoneText = (zone: string, named = false) =>
+  zone === "" ? (named ? ", UTC" : "") : `, ${zone}`;
 
-/** `1 in 24`, `about 1 in 7`, `40 %`: the share of runs that find a date. */
-function share(found: number, total: number): string {
+/**
+ * `1 in 24`, `about 1 in 7`, `40 %`: the share of runs that find a date; `all but about 2 a
+ * year` when nearly all do (the days daylight saving time starts or ends).
+ */
+function share(found: number, total: number, years: number): string {
+  const missed = total - found;
+  if (missed / total < 0.01) {
+    const perYear = years >= 1 ? Math.round(missed / years) : null;
+    return perYear !== null && perYear > 0
+      ? `all but about ${perYear} a year`
+      : `all but ${missed} of ${total}`;
+  }
   const r = total / found;
   const k = Math.round(r);
   if (k >= 2 && Math.abs(r - k) <= 0.05 * k) return `${r === k ? "" : "about "}1 in ${k}`;
