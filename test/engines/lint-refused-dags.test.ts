@@ -184,6 +184,12 @@ const FILES: Record<string, string> = {
   "lost_listed_dags.py": `${HEAD}\nDAGS = []\nfor name in ["lost_listed_dags", "lost_listed_dags_2"]:\n    DAGS.append(DAG(name, schedule=None, start_date=START))\n`,
   "ok_loop_globals.py": `${HEAD}\nfor name in ["ok_loop_globals", "ok_loop_globals_2"]:\n    d = DAG(name, schedule=None, start_date=START)\n    EmptyOperator(task_id="a", dag=d)\n    globals()[name] = d\n`,
   "ok_loop_with.py": `${HEAD}\nfor name in ["ok_loop_with", "ok_loop_with_2"]:\n    d = DAG(name, schedule=None, start_date=START)\n    with d:\n        EmptyOperator(task_id="a")\n`,
+  // A factory returning a DAG no with block enters: its module-level call keeps it only when a
+  // module-level name holds what it returns.
+  "lost_factory_loop.py": `${HEAD}\ndef make(name):\n    d = DAG(name, schedule=None, start_date=START)\n    EmptyOperator(task_id="a", dag=d)\n    return d\n\n\nfor name in ["lost_factory_loop", "lost_factory_loop_last"]:\n    dag = make(name)\n`,
+  "lost_factory_call.py": `${HEAD}\ndef make(name):\n    return DAG(name, schedule=None, start_date=START)\n\n\nmake("lost_factory_call")\nok_factory_kept = make("ok_factory_kept")\n`,
+  "ok_factory_with.py": `${HEAD}\ndef make(name):\n    with DAG(name, schedule=None, start_date=START) as d:\n        EmptyOperator(task_id="a")\n    return d\n\n\nfor name in ["ok_factory_with", "ok_factory_with_2"]:\n    make(name)\n`,
+  "ok_factory_globals.py": `${HEAD}\ndef make(name):\n    d = DAG(name, schedule=None, start_date=START)\n    EmptyOperator(task_id="a", dag=d)\n    return d\n\n\nfor name in ["ok_factory_globals", "ok_factory_globals_2"]:\n    globals()[name] = make(name)\n`,
   // A DAG's context entered by hand: the tasks made until it is left are the DAG's.
   "ok_enter_by_hand.py": `${HEAD}\nd = DAG("ok_enter_by_hand", schedule=None, start_date=START)\nd.__enter__()\nEmptyOperator(task_id="b")\nd.__exit__(None, None, None)\n`,
   "orphan_task.py": `${HEAD}\nd = DAG("orphan_task", schedule=None, start_date=START)\na = EmptyOperator(task_id="a", dag=d)\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\na >> c\n`,
@@ -535,6 +541,12 @@ describe.each([
         "ok_loop_with",
         "ok_loop_with_2",
         "lost_loop_dags_last",
+        "lost_factory_loop_last",
+        "ok_factory_kept",
+        "ok_factory_with",
+        "ok_factory_with_2",
+        "ok_factory_globals",
+        "ok_factory_globals_2",
         "ok_loop_a",
         "ok_loop_b",
         "ok_helper_2",

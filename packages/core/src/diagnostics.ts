@@ -345,7 +345,7 @@ export const DIAGNOSTICS = {
   MLG2030: {
     severity: "error",
     message:
-      "this DAG(...) call makes a DAG on each pass of a loop, and none of them is used in a with block, so Airflow finds them only among the module's names once the file has run: {holds}, with their tasks, and says nothing",
+      "{made}, so Airflow finds {them} only among the module's names once the file has run: {holds}, and says nothing",
     fix: "{fix}",
   },
   MLG3001: {

@@ -2044,6 +2044,36 @@ def make(region):
     },
   ],
   [
+    "dag-not-registered: a factory's DAG, dropped by its call or bound to a name a loop binds again; near misses",
+    {
+      rule: "dag-not-registered",
+      body: `def make(region):
+    d = DAG(f"sync_{region}", schedule=None, default_args=default_args)
+    BashOperator(task_id="a", bash_command="echo", dag=d)
+    return d
+def make_direct(region):
+    return DAG(f"direct_{region}", schedule=None, default_args=default_args)
+def make_with(region):
+    with DAG(f"with_{region}", schedule=None, default_args=default_args) as d:
+        BashOperator(task_id="a", bash_command="echo")
+    return d
+def build(region):
+    d = DAG(f"built_{region}", schedule=None, default_args=default_args)
+    return [d]
+for region in ["eu", "us"]:
+    dag = make(region)
+    make_direct(region)
+    make_with(region)
+    build(region)
+make("apac")
+kept = make("latam")
+if True:
+    also_kept = make_direct("mena")
+`,
+      want: ["15:11", "16:5", "19:1"],
+    },
+  ],
+  [
     "external-task-missing on Airflow 2: a task group id naming a task is that task there",
     {
       rule: "external-task-missing",

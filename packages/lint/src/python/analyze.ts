@@ -29,6 +29,7 @@ import type {
   TaskString,
   TemplateRef,
   TopLevelCall,
+  UnregisteredDag,
 } from "./model.js";
 import { type PyNode, pyTree } from "./node.js";
 import { graphNode, taskSetting } from "./queries.js";
@@ -397,6 +398,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   const dags: DagDecl[] = [];
   /** DAGs a plain `DAG(...)` call makes in a module-level loop, and DAGs a `with` enters. */
   const loopDags: { dag: DagDecl; node: PyNode; loop: PyNode }[] = [];
+  /** DAGs a plain `DAG(...)` call makes in a function (a factory's, when it returns them). */
+  const functionDags: { dag: DagDecl; node: PyNode }[] = [];
   const enteredDags = new Set<DagDecl>();
   /** Names imported under another name (`from m import Variable as V`): alias → name. */
   const importedAs = new Map<string, string>();
@@ -1371,6 +1374,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         // Made in a loop at module level, not in a `with` block: see unregisteredDags.
         const loop = scope.inFunction || scope.within !== null ? null : outermostLoop(node);
         if (loop) loopDags.push({ dag, node, loop });
+        if (scope.inFunction && scope.within === null) functionDags.push({ dag, node });
       }
       return;
     }
@@ -2344,20 +2348,64 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   // A DAG Airflow finds only through the module's names: made by a plain call in a loop, never
   // entered by a `with` (which registers it), and not stored by the loop into the module's
   // names (`globals()[dag_id] = dag`).
-  const unregisteredDags = loopDags
+  /** The name a statement binds its value to (`d = ...`), or null. */
+  const boundName = (value: PyNode): string | null => {
+    const assign = value.parent?.name === "AssignStatement" ? value.parent : null;
+    const target = assign?.firstChild;
+    return target?.name === "VariableName" &&
+      target.nextSibling?.name === "AssignOp" &&
+      target.nextSibling.nextSibling === value
+      ? text(target)
+      : null;
+  };
+  const unregisteredDags: UnregisteredDag[] = loopDags
     .filter(({ dag, loop }) => !enteredDags.has(dag) && !KEEPS_IN_MODULE.test(text(loop)))
-    .map(({ dag, node }) => {
-      const assign = node.parent?.name === "AssignStatement" ? node.parent : null;
-      const target = assign?.firstChild;
-      return {
-        dag,
-        span: span(node),
-        name:
-          target?.name === "VariableName" && target.nextSibling?.name === "AssignOp"
-            ? text(target)
-            : null,
-      };
-    });
+    .map(({ dag, node }) => ({ dag, span: span(node), name: boundName(node), factory: null }));
+  // A factory: a module-level function that makes a DAG by a plain `DAG(...)` call no `with`
+  // enters, and returns it. A module-level call that drops what it returns, or binds it to a name
+  // each pass of a loop binds again, loses the DAG as a loop's own `DAG(...)` does. Not judged in
+  // a file that keeps things among the module's names or enters DAGs by hand.
+  if (
+    functionDags.length > 0 &&
+    !KEEPS_IN_MODULE.test(source) &&
+    !/__enter__|DagContext/.test(source)
+  ) {
+    const factories = new Map<string, DagDecl>();
+    for (const { dag, node } of functionDags) {
+      if (enteredDags.has(dag)) continue;
+      let fn: PyNode | null = node.parent;
+      while (fn && fn.name !== "FunctionDefinition") fn = fn.parent;
+      // Defined at module level, undecorated (a decorator may do anything with the result).
+      if (fn?.parent?.name !== "Script") continue;
+      const name = childNamed(fn, "VariableName");
+      const body = childNamed(fn, "Body");
+      if (!name || !body) continue;
+      const bound = boundName(node);
+      const returned =
+        node.parent?.name === "ReturnStatement" ||
+        (bound !== null && new RegExp(`^\\s*return\\s+${bound}\\s*$`, "m").test(text(body)));
+      if (returned) factories.set(text(name), dag);
+    }
+    for (const call of topLevelCalls) {
+      const dag = factories.get(call.callee);
+      if (call.within !== null || !call.node || !dag) continue;
+      const statement = call.node.parent;
+      if (statement?.name === "ExpressionStatement") {
+        unregisteredDags.push({
+          dag,
+          span: call.span,
+          name: null,
+          factory: call.callee,
+          inLoop: outermostLoop(call.node) !== null,
+        });
+        continue;
+      }
+      const name = boundName(call.node);
+      if (name !== null && outermostLoop(call.node) !== null) {
+        unregisteredDags.push({ dag, span: call.span, name, factory: call.callee, inLoop: true });
+      }
+    }
+  }
 
   return {
     source,

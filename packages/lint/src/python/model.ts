@@ -198,6 +198,23 @@ export interface ImportDecl {
 }
 
 /** A call evaluated when the file is parsed (outside task functions and callbacks). */
+/**
+ * A DAG Airflow finds only through the module's names, and does not find there: made by a plain
+ * `DAG(...)` call in a module-level loop, or returned by a factory function whose module-level
+ * call drops the result or binds it to a name each pass of a loop binds again.
+ */
+export interface UnregisteredDag {
+  readonly dag: DagDecl;
+  /** The `DAG(...)` call, or the factory's call. */
+  readonly span: Span;
+  /** The name the result is bound to, each pass of the loop, or null. */
+  readonly name: string | null;
+  /** The factory function called, or null for a `DAG(...)` call of the loop's own. */
+  readonly factory: string | null;
+  /** A factory's call runs in a module-level loop. */
+  readonly inLoop?: boolean;
+}
+
 export interface TopLevelCall {
   /** The callee as written, inner calls as `(...)`: `Variable.get`, `PostgresHook(...).get_records`. */
   readonly callee: string;
@@ -250,11 +267,7 @@ export interface DagFile {
    * (which registers a DAG with Airflow): Airflow finds them only through the module's names,
    * where each pass rebinds `name` (the name the call is assigned to, or null).
    */
-  readonly unregisteredDags: readonly {
-    readonly dag: DagDecl;
-    readonly span: Span;
-    readonly name: string | null;
-  }[];
+  readonly unregisteredDags: readonly UnregisteredDag[];
   /** Task ids that tasks of more than one DAG of the file have: their nodes name the DAG. */
   readonly sharedIds: ReadonlySet<string>;
   /** Some task id is computed (loops, f-strings): checks that need every id hold back. */
