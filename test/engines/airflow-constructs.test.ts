@@ -136,6 +136,16 @@ function dagsTest(
   return runEngine(engine.airflow(), args, env(dags, extra, engine.home()));
 }
 
+/** A fixture pipeline compiled for one Airflow into a folder of its own; the folder. */
+async function compileFixture(name: string, version: Version): Promise<string> {
+  const dags = join(work, `${name}-dags-${version}`);
+  const file = join(ROOT, `test/fixtures/pipelines/${name}.pipeline.ts`);
+  const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+  if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
+    throw new Error(`compiling the ${name} fixture for Airflow ${version} failed`);
+  return dags;
+}
+
 beforeAll(async () => {
   ensureEngines();
   work = tempDir("constructs-run");
@@ -743,11 +753,7 @@ describe("runtime constructs on real Airflow 3 only", () => {
 describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {
-    dags = join(work, `one-of-dags-${version}`);
-    const file = join(ROOT, "test/fixtures/pipelines/one-of.pipeline.ts");
-    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
-    if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
-      throw new Error(`compiling the one-of fixture for Airflow ${version} failed`);
+    dags = await compileFixture("one-of", version);
   });
 
   it.each([
@@ -775,11 +781,7 @@ describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (versi
 describe.each([3, 2] as const)("task groups around a mapped task on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {
-    dags = join(work, `group-order-dags-${version}`);
-    const file = join(ROOT, "test/fixtures/pipelines/group-order.pipeline.ts");
-    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
-    if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
-      throw new Error(`compiling the group-order fixture for Airflow ${version} failed`);
+    dags = await compileFixture("group-order", version);
   });
 
   it("a group's mapped task reads a list made outside it, before or after the group's first task: every task runs, in its group", () => {
@@ -812,11 +814,7 @@ describe.each([3, 2] as const)("task groups around a mapped task on real Airflow
 describe.each([3, 2] as const)("a python sensor's outputs on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {
-    dags = join(work, `sensor-outputs-dags-${version}`);
-    const file = join(ROOT, "test/fixtures/pipelines/sensor-outputs.pipeline.ts");
-    const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
-    if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
-      throw new Error(`compiling the sensor-outputs fixture for Airflow ${version} failed`);
+    dags = await compileFixture("sensor-outputs", version);
   });
 
   it("the task after the sensors gets what they found: a dict on the poke that was done, one output's value itself", () => {

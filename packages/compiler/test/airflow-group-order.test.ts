@@ -60,6 +60,18 @@ function build(specs: readonly TaskSpec[]) {
   return r;
 }
 
+/** The DAG file the Airflow target writes for a pipeline build() made. */
+function render(r: ReturnType<typeof build>, version: 2 | 3): string {
+  return renderDag({
+    ir: r.ir,
+    hash: r.hash,
+    sourceFile: "pipelines/order.pipeline.ts",
+    sourceMap: {},
+    pythonFiles: [],
+    settings: { airflowVersion: version },
+  });
+}
+
 /**
  * Reads the DAG block of a generated file: the full id of each task, from the TaskGroup blocks
  * around it, and each name used before the line that binds it.
@@ -122,14 +134,7 @@ describe("Airflow target: task groups and definition order", () => {
       fc.assert(
         fc.property(specArb, (specs) => {
           const r = build(specs);
-          const source = renderDag({
-            ir: r.ir,
-            hash: r.hash,
-            sourceFile: "pipelines/order.pipeline.ts",
-            sourceMap: {},
-            pythonFiles: [],
-            settings: { airflowVersion: version },
-          });
+          const source = render(r, version);
           const { ids, unbound } = readBlock(source);
           expect(unbound).toEqual([]);
           expect([...ids].sort()).toEqual(r.ir.tasks.map((t) => t.id).sort());
@@ -144,14 +149,7 @@ describe("Airflow target: task groups and definition order", () => {
       { group: 0, over: null, after: null },
       { group: 1, over: 0, after: null },
     ]);
-    const source = renderDag({
-      ir: r.ir,
-      hash: r.hash,
-      sourceFile: "pipelines/order.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [],
-      settings: { airflowVersion: 3 },
-    });
+    const source = render(r, 3);
     // a.seed sorts before t0, so the group came first and t0 was read before it was bound.
     expect(source.indexOf("t0 = PythonOperator(")).toBeLessThan(
       source.indexOf('with TaskGroup("a")'),
@@ -165,14 +163,7 @@ describe("Airflow target: task groups and definition order", () => {
       { group: 0, over: 0, after: null },
       { group: 1, over: 1, after: null },
     ]);
-    const source = renderDag({
-      ir: r.ir,
-      hash: r.hash,
-      sourceFile: "pipelines/order.pipeline.ts",
-      sourceMap: {},
-      pythonFiles: [],
-      settings: { airflowVersion: 3 },
-    });
+    const source = render(r, 3);
     const block = source.slice(source.indexOf("\nwith DAG("));
     expect(block).toMatch(/with TaskGroup\("a"\) as a:/);
     expect(block.indexOf("t1 = PythonOperator.partial(")).toBeLessThan(block.indexOf("with a:"));
