@@ -778,13 +778,13 @@ describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (versi
   );
 });
 
-describe.each([3, 2] as const)("task groups around a mapped task on real Airflow %i", (version) => {
+describe.each([3, 2] as const)("task groups on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {
     dags = await compileFixture("group-order", version);
   });
 
-  it("a group's mapped task reads a list made outside it, before or after the group's first task: every task runs, in its group", () => {
+  it("a group's mapped task reads a list made outside it, before or after the group's first task; a task after a group runs after its last tasks: every task runs, in its group", () => {
     const r = dagsTest("group_order", "2025-06-01", dags, {}, {}, version);
     expect(r.status, r.output.slice(-5000)).toBe(0);
     const states = runStates("group_order", dags, version)["2025-06-01"];
@@ -805,9 +805,17 @@ describe.each([3, 2] as const)("task groups around a mapped task on real Airflow
       "parts.nested.square_doubled[1]": "success",
       "parts.nested.square_doubled[2]": "success",
       "parts.nested.report_squares": "success",
+      // After the group: after its last tasks, the groups its branch goes to, not the branch.
+      "checks.gate": "success",
+      "checks.inner.after_gate": "success",
+      "checks.route": "success",
+      "checks.side_a.pick": "success",
+      "checks.side_b.pick": "skipped",
+      after_checks: "success",
     });
     expect(r.output).toContain('batches shouted ["ALPHA?", "BETA?", "GAMMA?"]');
     expect(r.output).toContain("squares of the doubled sizes: [4, 16, 36]");
+    expect(r.output).toContain("after the checks, side A");
   });
 });
 

@@ -121,6 +121,42 @@ describe("inferDependencies with task groups", () => {
       end: ["fe.b", "fe.in.c"],
     });
   });
+
+  it("a group's last tasks are judged by the edges its inner groups' .after() make too", () => {
+    const g = (id: string, parent: string | null, after: string[] = []) => ({
+      kind: "group" as const,
+      id,
+      parent,
+      tooltip: null,
+      after,
+      options: { ...EMPTY_TASK_OPTIONS },
+    });
+    // checks: gate, then the group inner after it; then the group late after inner; `end`
+    // after checks runs after late.c alone, as Airflow's `checks >> end` does.
+    const out = inferDependencies(
+      ir(
+        [
+          py("checks.gate", { group: "checks" }),
+          py("checks.inner.b", { group: "checks.inner" }),
+          py("checks.late.c", { group: "checks.late" }),
+          py("end", { after: ["checks"] }),
+        ],
+        {
+          groups: {
+            checks: g("checks", null),
+            "checks.inner": g("checks.inner", "checks", ["checks.gate"]),
+            "checks.late": g("checks.late", "checks", ["checks.inner"]),
+          },
+        },
+      ),
+    );
+    expect(Object.fromEntries(out.tasks.map((t) => [t.id, t.upstream]))).toEqual({
+      "checks.gate": [],
+      "checks.inner.b": ["checks.gate"],
+      "checks.late.c": ["checks.inner.b"],
+      end: ["checks.late.c"],
+    });
+  });
 });
 
 describe("resolveRefs", () => {

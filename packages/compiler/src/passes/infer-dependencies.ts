@@ -38,41 +38,57 @@ export function inferDependencies(ir: Pipeline): Pipeline {
   for (const task of ir.tasks) {
     for (const g of enclosing(ir, task)) members.set(g, [...(members.get(g) ?? []), task]);
   }
-  const ends = new Map<string, { roots: Set<string>; leaves: Set<string> }>();
-  const endsOf = (g: string) => {
-    let e = ends.get(g);
-    if (!e) {
-      const inside = new Set((members.get(g) ?? []).map((t) => t.id));
-      const hasUpInside = new Set<string>();
-      const hasDownInside = new Set<string>();
-      for (const id of inside) {
-        for (const up of direct.get(id) ?? []) {
-          if (inside.has(up)) {
-            hasUpInside.add(id);
-            hasDownInside.add(up);
+  // A group's first and last tasks are judged by every edge among its tasks, those that group
+  // edges make too (`inner.after(gate)`, a branch into a group beside it): Airflow's roots and
+  // leaves of a TaskGroup. Those edges come from the ends of other groups, so the edges are
+  // worked out again from the last round's until they no longer change.
+  let current = direct;
+  let tasks: Task[] = ir.tasks;
+  for (let round = 0; round < 2 * Object.keys(ir.groups).length + 2; round++) {
+    const edges = current;
+    const ends = new Map<string, { roots: Set<string>; leaves: Set<string> }>();
+    const endsOf = (g: string) => {
+      let e = ends.get(g);
+      if (!e) {
+        const inside = new Set((members.get(g) ?? []).map((t) => t.id));
+        const hasUpInside = new Set<string>();
+        const hasDownInside = new Set<string>();
+        for (const id of inside) {
+          for (const up of edges.get(id) ?? []) {
+            if (inside.has(up)) {
+              hasUpInside.add(id);
+              hasDownInside.add(up);
+            }
           }
         }
+        e = {
+          roots: new Set([...inside].filter((id) => !hasUpInside.has(id))),
+          leaves: new Set([...inside].filter((id) => !hasDownInside.has(id))),
+        };
+        ends.set(g, e);
       }
-      e = {
-        roots: new Set([...inside].filter((id) => !hasUpInside.has(id))),
-        leaves: new Set([...inside].filter((id) => !hasDownInside.has(id))),
-      };
-      ends.set(g, e);
-    }
-    return e;
-  };
-  const expand = (item: string): string[] =>
-    ids.has(item) ? [item] : ir.groups[item] ? [...endsOf(item).leaves] : [];
+      return e;
+    };
+    const expand = (item: string): string[] =>
+      ids.has(item) ? [item] : ir.groups[item] ? [...endsOf(item).leaves] : [];
 
-  const tasks = ir.tasks.map((task): Task => {
-    const up = new Set(direct.get(task.id));
-    for (const a of task.after) if (!ids.has(a)) for (const x of expand(a)) up.add(x);
-    for (const g of enclosing(ir, task)) {
-      if (!endsOf(g).roots.has(task.id)) continue;
-      for (const a of groupAfter.get(g) ?? []) for (const x of expand(a)) up.add(x);
-    }
-    up.delete(task.id);
-    return { ...task, upstream: [...up].sort() };
-  });
+    tasks = ir.tasks.map((task): Task => {
+      const up = new Set(direct.get(task.id));
+      for (const a of task.after) if (!ids.has(a)) for (const x of expand(a)) up.add(x);
+      for (const g of enclosing(ir, task)) {
+        if (!endsOf(g).roots.has(task.id)) continue;
+        for (const a of groupAfter.get(g) ?? []) for (const x of expand(a)) up.add(x);
+      }
+      up.delete(task.id);
+      return { ...task, upstream: [...up].sort() };
+    });
+    const next = new Map(tasks.map((t) => [t.id, new Set(t.upstream)]));
+    const same = tasks.every((t) => {
+      const before = current.get(t.id) ?? new Set();
+      return before.size === t.upstream.length && t.upstream.every((u) => before.has(u));
+    });
+    if (same) break;
+    current = next;
+  }
   return { ...ir, tasks };
 }
