@@ -150,7 +150,7 @@ with DAG(
     template_searchpath=[os.path.join(os.path.dirname(__file__), "sql")],
     user_defined_macros={"region": "eu"},
 ):
-${["bad_import", "bad_from", "bad_nested", "ok_with_context", "ok_from_with_context", "ok_argument", "ok_from_argument", "ok_not_called", "ok_user_macro"].map((id) => `    SQLExecuteQueryOperator(task_id="${id}", conn_id="wh", sql="${id}.sql")\n`).join("")}`;
+${["bad_import", "bad_from", "bad_nested", "gone_include", "gone_import", "ok_with_context", "ok_from_with_context", "ok_argument", "ok_from_argument", "ok_not_called", "ok_user_macro", "ok_include_ignore_missing"].map((id) => `    SQLExecuteQueryOperator(task_id="${id}", conn_id="wh", sql="${id}.sql")\n`).join("")}`;
 
 const IMPORT_FILES: Record<string, string> = {
   "common.sql": [
@@ -173,6 +173,10 @@ const IMPORT_FILES: Record<string, string> = {
     "{% from 'common.sql' import eq as e, part %}\nSELECT 1 WHERE {{ e('t.ds', ds) }}\n",
   "ok_not_called.sql": "{% import 'common.sql' as c %}\nSELECT 1\n",
   "ok_user_macro.sql": "{% import 'common.sql' as c %}\nSELECT {{ c.reg() }}\n",
+  // A file nowhere Jinja looks: the render fails (TemplateNotFound), but with `ignore missing`.
+  "gone_include.sql": "SELECT 1\n{% include 'filters/nowhere.sql' %}\n",
+  "gone_import.sql": "{% from 'nowhere_macros.sql' import part %}\nSELECT 1\n",
+  "ok_include_ignore_missing.sql": "SELECT 1\n{% include 'filters/nowhere.sql' ignore missing %}\n",
 };
 
 /**
@@ -337,7 +341,7 @@ describe.each([
     });
   });
 
-  it("a macro imported without context that reads the task's context fails the render with UndefinedError, in exactly the tasks mlgen lint reports (template-error)", () => {
+  it("a macro imported without context that reads the task's context fails the render with UndefinedError, and an include or import of a file that is nowhere with TemplateNotFound, in exactly the tasks mlgen lint reports (template-error)", () => {
     const home = join(work, `imports-home-${python.length}`);
     mkdirSync(home, { recursive: true });
     const dags = join(work, "imports/dags");
@@ -352,10 +356,17 @@ describe.each([
     const failed = Object.keys(rendered)
       .filter((id) => rendered[id]?.startsWith("jinja2.exceptions."))
       .sort();
-    expect(failed).toEqual(["bad_from", "bad_import", "bad_nested"]);
-    for (const id of failed) {
+    expect(failed).toEqual(["bad_from", "bad_import", "bad_nested", "gone_import", "gone_include"]);
+    for (const id of failed.filter((t) => t.startsWith("bad_"))) {
       expect(rendered[id], id).toBe("jinja2.exceptions.UndefinedError: 'ds' is undefined");
     }
+    expect(rendered.gone_include).toMatch(
+      /^jinja2\.exceptions\.TemplateNotFound: '?filters\/nowhere\.sql\b/,
+    );
+    expect(rendered.gone_import).toMatch(
+      /^jinja2\.exceptions\.TemplateNotFound: '?nowhere_macros\.sql\b/,
+    );
+    expect(rendered.ok_include_ignore_missing).toBe("SELECT 1\n");
     // The near misses render: with context, the value passed in, a macro never called, and the
     // DAG's user_defined_macros, which are Jinja globals.
     expect(rendered.ok_with_context).toBe("\nSELECT 1 WHERE t.ds = '2026-01-01'");
@@ -368,6 +379,11 @@ describe.each([
     ).findings.filter((f) => f.ruleId === "template-error");
     expect(linted.map((f) => /of task '([^']+)'/.exec(f.message)?.[1]).sort()).toEqual(failed);
     for (const f of linted) {
+      if (f.message.includes("TemplateNotFound")) {
+        // At the include or import, in the file that holds it.
+        expect(`${f.file}:${f.line}`).toMatch(/^dags\/sql\/gone_(include\.sql:2|import\.sql:1)$/);
+        continue;
+      }
       expect(`${f.file}:${f.line}:${f.column}`).toBe("dags/sql/common.sql:1:39");
       expect(f.message).toContain("without context");
     }

@@ -229,11 +229,13 @@ describe("template files", () => {
     const options: LintOptions = { rules: { ...OPTIONS.rules, "unused-output": "info" } };
     const source = dagFile(`load = ${LOAD}\npull >> load`);
     // Not read: no file (a template-error of its own), no reader (lintPythonSource), or a file
-    // that includes others.
+    // that includes others (here one found nowhere, a template-error of its own too).
     expect(lint(source, {}, options)).toEqual(["dags/etl.py:14:70-84 template-error"]);
     expect(lintPythonSource("dags/etl.py", source, options)).toEqual([]);
     const including = "{% include 'common/filters.sql' %}\nSELECT 1\n";
-    expect(lint(source, { "sql/load.sql": including }, options)).toEqual([]);
+    expect(lint(source, { "sql/load.sql": including }, options)).toEqual([
+      "dags/sql/load.sql:1:1-35 template-error",
+    ]);
     // Read, and nothing pulls batch_id: reported.
     expect(lint(source, { "sql/load.sql": "SELECT 1\n" }, options)).toEqual([
       "dags/etl.py:9:5-43 unused-output",
@@ -270,15 +272,16 @@ describe("template files", () => {
     // `ignore missing` with no such file includes nothing: the pull elsewhere is all there is.
     const missing = "{% include 'gone.sql' ignore missing %}\nSELECT 1\n";
     expect(found({ "sql/load.sql": missing })).toEqual(["dags/etl.py:9 unused-output"]);
-    // Not followed, so unused-output holds back: a name in a variable, a file that is nowhere,
-    // macros (import), inheritance (extends), a file including itself (Jinja fails on it).
-    for (const text of [
-      "{% include params.query_name %}\n",
-      "{% include 'nowhere.sql' %}\n",
-      "{% import 'macros.sql' as m %}\n",
-      "{% extends 'base.sql' %}\n",
-    ]) {
-      expect([text, found({ "sql/load.sql": text })]).toEqual([text, []]);
+    // Not followed, so unused-output holds back: a name in a variable, a file that is nowhere
+    // (a template-error: TemplateNotFound), macros (import) from one, inheritance (extends), a
+    // file including itself (Jinja fails on it).
+    for (const [text, findings] of [
+      ["{% include params.query_name %}\n", []],
+      ["{% include 'nowhere.sql' %}\n", ["dags/sql/load.sql:1 template-error"]],
+      ["{% import 'macros.sql' as m %}\n", ["dags/sql/load.sql:1 template-error"]],
+      ["{% extends 'base.sql' %}\n", []],
+    ] as const) {
+      expect([text, found({ "sql/load.sql": text })]).toEqual([text, findings]);
     }
     const self = "{% include 'sql/load.sql' %}\n";
     searched.length = 0;
@@ -486,5 +489,23 @@ describe("a template file that is nowhere Jinja looks", () => {
         (f) => f.ruleId === "template-error",
       ),
     ).toEqual([]);
+  });
+
+  it("an include or import of a file that is nowhere fails the render: said at the statement, in the file holding it", () => {
+    const source = dagFile(`load = ${LOAD}\npull >> load`);
+    const found = lintPythonDag(
+      "dags/etl.py",
+      source,
+      OPTIONS,
+      null,
+      memory({
+        "sql/load.sql":
+          "{% from 'macros/dates.sql' import day %}\nSELECT 1\n{% include 'filters.sql' %}\n{% include 'maybe.sql' ignore missing %}\n",
+      }),
+    ).findings.filter((f) => f.ruleId === "template-error");
+    expect(found.map((f) => `${f.file}:${f.line}:${f.column} ${f.message} | ${f.fix}`)).toEqual([
+      "dags/sql/load.sql:1:1 {% from 'macros/dates.sql' import day %} in sql (dags/sql/load.sql) of task 'load': Airflow renders it with Jinja when the task runs, and Jinja finds no 'macros/dates.sql' beside the DAG file or in its template_searchpath (TemplateNotFound), so the task fails every run | put 'macros/dates.sql' beside the DAG file or in a template_searchpath folder",
+      "dags/sql/load.sql:3:1 {% include 'filters.sql' %} in sql (dags/sql/load.sql) of task 'load': Airflow renders it with Jinja when the task runs, and Jinja finds no 'filters.sql' beside the DAG file or in its template_searchpath (TemplateNotFound), so the task fails every run | put 'filters.sql' beside the DAG file or in a template_searchpath folder, or write {% include 'filters.sql' ignore missing %} if it may be absent",
+    ]);
   });
 });

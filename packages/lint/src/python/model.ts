@@ -305,6 +305,11 @@ export interface DagFile {
     readonly task: number;
     readonly arg: string;
     readonly name: string;
+    /**
+     * Named by an `{% include %}` or `{% import %}` of a template file the task reads: that
+     * statement (its file, its place) and the file holding it.
+     */
+    readonly statement?: { readonly text: string; readonly by: string; readonly span: Located };
   }[];
   /** Names bound at module level (and in `@dag` bodies), to the value last assigned. */
   readonly constants: ReadonlyMap<string, PyNode>;

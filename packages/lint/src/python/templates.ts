@@ -145,7 +145,7 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
   if (dag.templateRefs.length === 0) return dag;
   const templates: TemplateText[] = [];
   const extraPulls = new Map<number, Pull[]>();
-  const missing: { task: number; arg: string; name: string }[] = [];
+  const missing: DagFile["missingTemplates"][number][] = [];
   let unread = false;
   for (const ref of dag.templateRefs) {
     const task = dag.tasks[ref.task] as DagTask;
@@ -159,22 +159,41 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
     const found = files.find(segments.filter((s) => s !== "." && s !== "").join("/"), [
       ...(searchpath ?? []),
     ]);
+    // Where Jinja's loader looks is all here (beside the DAG file, and search path folders
+    // written from __file__; a path of the Airflow host, /opt/airflow/include, may not be on
+    // this machine): a file found nowhere fails the task every run with TemplateNotFound.
+    const dagDecl = task.dagDecl;
+    const lookedEverywhere =
+      searchpath?.every((entry) => typeof entry !== "string") === true &&
+      dagDecl !== null &&
+      !dagDecl.kwargsOpen &&
+      !dag.source.includes("jinja_environment_kwargs");
     if (!found) {
       unread = true;
-      // Where Jinja's loader looks is all here (beside the DAG file, and search path folders
-      // written from __file__; a path of the Airflow host, /opt/airflow/include, may not be on
-      // this machine): the task fails every run with TemplateNotFound.
-      const dagDecl = task.dagDecl;
-      if (
-        searchpath?.every((entry) => typeof entry !== "string") &&
-        dagDecl !== null &&
-        !dagDecl.kwargsOpen &&
-        !dag.source.includes("jinja_environment_kwargs")
-      ) {
-        missing.push({ task: ref.task, arg: ref.arg, name: ref.name });
-      }
+      if (lookedEverywhere) missing.push({ task: ref.task, arg: ref.arg, name: ref.name });
       continue;
     }
+    /** An include or import of a file found nowhere: the render fails (TemplateNotFound). */
+    const notFound = (
+      file: { file: string; text: string },
+      lines: LineIndex,
+      name: string,
+      from: number,
+      to: number,
+    ) => {
+      unread = true;
+      if (!lookedEverywhere) return;
+      missing.push({
+        task: ref.task,
+        arg: ref.arg,
+        name,
+        statement: {
+          text: file.text.slice(from, to),
+          by: file.file,
+          span: { ...lines.span(from, to), file: file.file },
+        },
+      });
+    };
     const pulls = extraPulls.get(ref.task) ?? [];
     extraPulls.set(ref.task, pulls);
     // The file, and the files it includes or imports, which Jinja finds through the same
@@ -222,9 +241,12 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
         if (same[0] !== i) continue;
         const inner = parts.filter((s) => s !== "." && s !== "").join("/");
         const target = files.find(inner, [...(searchpath ?? [])]);
-        // Not found (TemplateNotFound when it renders), a file importing itself, or too deep.
+        if (!target) {
+          notFound(file, lines, i.name, i.from, i.to);
+          continue;
+        }
+        // A file importing itself, or too deep.
         if (
-          !target ||
           target.file === file.file ||
           chain.includes(target.file) ||
           chain.length >= INCLUDE_DEPTH
@@ -255,7 +277,10 @@ export function withTemplateFiles(dag: DagFile, files: TemplateFiles): DagFile {
         const included = files.find(inner, [...(searchpath ?? [])]);
         // Not found: with `ignore missing` Jinja includes nothing; without, the render fails.
         if (!included) {
-          if (m[4] === undefined) unread = true;
+          if (m[4] === undefined) {
+            const from = m.index ?? 0;
+            notFound(file, lines, literal, from, from + m[0].length);
+          }
           continue;
         }
         // A file including itself, or too deep: Jinja recurses until it fails.

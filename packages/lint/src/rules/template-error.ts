@@ -214,6 +214,22 @@ export const templateError = defineRule({
       const task = file.tasks[m.task];
       const value = task?.kwargs.get(m.arg);
       if (!task || !value) continue;
+      if (m.statement) {
+        const include = /^\{%[-+]?\s*include\b/.test(m.statement.text);
+        report(
+          {
+            what: m.statement.text,
+            where: `${m.arg} (${m.statement.by})`,
+            task: task.id,
+            reason: `Jinja finds no '${m.name}' beside the DAG file or in its template_searchpath (TemplateNotFound)`,
+            hint: include
+              ? `put '${m.name}' beside the DAG file or in a template_searchpath folder, or write {% include '${m.name}' ignore missing %} if it may be absent`
+              : `put '${m.name}' beside the DAG file or in a template_searchpath folder`,
+          },
+          m.statement.span,
+        );
+        continue;
+      }
       const script = m.arg === "bash_command" && /\.(sh|bash)$/.test(m.name);
       report(
         {
