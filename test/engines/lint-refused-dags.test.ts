@@ -276,6 +276,32 @@ const FILES: Record<string, string> = {
     'schedule="@daily", start_date=START',
     '{"run": Param("1234-abcd", type="string", format="uuid")}',
   ),
+  "bad_param_min_items.py": params(
+    "bad_param_min_items",
+    'schedule="@daily", start_date=START',
+    '{"features": Param(["age"], type="array", minItems=2)}',
+  ),
+  "bad_param_max_items.py": params(
+    "bad_param_max_items",
+    'schedule="@daily", start_date=START',
+    '{"features": Param(["age", "tenure", "plan"], type="array", maxItems=2)}',
+  ),
+  // 1 and 1.0 are one value to jsonschema.
+  "bad_param_unique_items.py": params(
+    "bad_param_unique_items",
+    'schedule="@daily", start_date=START',
+    '{"folds": Param([1, 2, 1.0], type="array", uniqueItems=True)}',
+  ),
+  "bad_param_const.py": params(
+    "bad_param_const",
+    'schedule="@daily", start_date=START',
+    '{"mode": Param("full", const="quick")}',
+  ),
+  "bad_param_enum_number.py": params(
+    "bad_param_enum_number",
+    'schedule="@daily", start_date=START',
+    '{"k": Param(4, enum=[1, 2, 3])}',
+  ),
   "v2bad_param_unscheduled.py": params(
     "v2bad_param_unscheduled",
     "start_date=START",
@@ -284,7 +310,7 @@ const FILES: Record<string, string> = {
   "ok_params.py": `${params(
     "ok_params_defaults",
     'schedule="@daily", start_date=START',
-    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5), "b6": Param(10, type="integer", multipleOf=5), "b7": Param(0.75, type="number", multipleOf=0.25), "b8": Param("v12", type="string", pattern=r"^v\\d+$"), "b9": Param("run-2025-01", type="string", pattern="\\\\d{4}"), "b10": Param(4.5, type="number", multipleOf=1.5), "f1": Param("2024-02-29", type="string", format="date"), "f2": Param("a@b", type="string", format="email"), "f3": Param("0.0.0.0", type="string", format="ipv4"), "f4": Param("{12345678-1234-5678-1234-567812345678}"[1:-1], type="string", format="uuid"), "f5": Param("12345678-1234-5678-1234-567812345678", type="string", format="uuid")}',
+    '{"epochs": Param(10, type="integer"), "lr": Param(5, type="number"), "n": Param(3.0, type="integer"), "model": "xgb", "m2": Param("rf", enum=["lgbm", "rf"], type="string"), "m3": Param(None, type=["null", "string"]), "b1": Param(1, type="integer", minimum=1, maximum=1), "b2": Param(0.5, type="number", exclusiveMinimum=0, exclusiveMaximum=1), "b3": Param("abc", type="string", minLength=3, maxLength=3), "b4": Param(-1, type="integer", minimum=-5), "b5": Param("naïve", type="string", maxLength=5), "b6": Param(10, type="integer", multipleOf=5), "b7": Param(0.75, type="number", multipleOf=0.25), "b8": Param("v12", type="string", pattern=r"^v\\d+$"), "b9": Param("run-2025-01", type="string", pattern="\\\\d{4}"), "b10": Param(4.5, type="number", multipleOf=1.5), "f1": Param("2024-02-29", type="string", format="date"), "f2": Param("a@b", type="string", format="email"), "f3": Param("0.0.0.0", type="string", format="ipv4"), "f4": Param("{12345678-1234-5678-1234-567812345678}"[1:-1], type="string", format="uuid"), "f5": Param("12345678-1234-5678-1234-567812345678", type="string", format="uuid"), "a1": Param(["age", "plan"], type="array", minItems=2, maxItems=2, uniqueItems=True), "a2": Param([True, 1], type="array", uniqueItems=True), "c1": Param("quick", const="quick"), "c2": Param(2, const=2.0), "e1": Param(2.0, enum=[1, 2, 3]), "e2": Param(True, enum=[True, 0])}',
   )}with DAG("ok_params_triggered", schedule=None, start_date=START, params={"epochs": Param(type="integer")}):\n    EmptyOperator(task_id="a")\n`,
   // A TaskFlow call is bound to its function's signature when the DAG is built.
   "bad_taskflow_missing.py": dag(

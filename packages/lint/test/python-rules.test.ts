@@ -4526,6 +4526,19 @@ with DAG("bounded", schedule="@daily", start_date=S, params={
     "uni": Param("é", pattern=r"^\\w$"),
 }):
     pass
+with DAG("lists", schedule="@daily", start_date=S, params={
+    "few": Param(["age"], type="array", minItems=2),
+    "many": Param(["a", "b", "c"], maxItems=2),
+    "twice": Param([1, 2, 1.0], uniqueItems=True),
+    "mode": Param("full", const="quick"),
+    "k": Param(4, enum=[1, 2, 3]),
+    "ok_items": Param(["a", "b"], minItems=2, maxItems=2, uniqueItems=True),
+    "ok_bools": Param([True, 1], uniqueItems=True),
+    "ok_const": Param(2, const=2.0),
+    "ok_enum": Param(2.0, enum=[1, 2]),
+    "spread": Param([*BASE], minItems=5),
+}):
+    pass
 `;
     const found = (airflowVersion: 2 | 3) =>
       lintPythonSource("d.py", source, { airflowVersion })
@@ -4546,6 +4559,11 @@ with DAG("bounded", schedule="@daily", start_date=S, params={
       "43 param 'step' of DAG 'bounded', its default 7 is not a multiple of its multipleOf 5",
       "44 param 'drop' of DAG 'bounded', its default 0.3 is not a multiple of its multipleOf 0.1 (in floating point, 0.3 / 0.1 is 2.9999999999999996)",
       "47 param 'tag' of DAG 'bounded', its default \"v1.2\" does not match its pattern '^v\\d+$'",
+      "55 param 'few' of DAG 'lists', its default [\"age\"] has 1 item, fewer than its minItems 2",
+      '56 param \'many\' of DAG \'lists\', its default ["a", "b", "c"] has 3 items, more than its maxItems 2',
+      "57 param 'twice' of DAG 'lists', its default [1, 2, 1.0] repeats 1.0, and its uniqueItems is True",
+      "58 param 'mode' of DAG 'lists', its default \"full\" is not its const \"quick\"",
+      "59 param 'k' of DAG 'lists', its default 4 is none of its enum",
     ];
     expect(found(3)).toEqual(both);
     // Airflow 2 schedules a DAG daily when it is given no schedule.

@@ -165,6 +165,34 @@ function numberOf(source: string, node: PyNode | undefined): number | null {
 }
 
 /**
+ * A scalar literal as jsonschema compares it (`enum`, `const`, `uniqueItems`): a number by its
+ * value (1 is 1.0), a boolean apart from the numbers, a string by its text; null for anything
+ * else.
+ */
+function literalKey(source: string, node: PyNode): string | null {
+  if (node.name === "String") {
+    const text = stringValue(source, node);
+    return text === null ? null : `s:${text}`;
+  }
+  if (node.name === "Boolean") return `b:${textOf(source, node)}`;
+  if (node.name === "None") return "null";
+  const n = numberOf(source, node);
+  return n === null ? null : `n:${n}`;
+}
+
+/** The items of a list display (`[1, 2]`), or null for anything else (a `*spread` in it). */
+function listItems(source: string, node: PyNode): PyNode[] | null {
+  if (node.name !== "ArrayExpression") return null;
+  const items: PyNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (PUNCTUATION.has(c.name)) continue;
+    if (textOf(source, c).startsWith("*")) return null;
+    items.push(c);
+  }
+  return items;
+}
+
+/**
  * What a literal default breaks of its Param's literal bounds, as jsonschema checks them: a
  * number's `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` and `multipleOf`, a
  * string's `minLength` and `maxLength` (in code points) and `pattern` (searched, as re.search).
@@ -198,6 +226,30 @@ function boundProblem(
       const quotient = n / d;
       if (float ? !Number.isInteger(quotient) : n % d !== 0) {
         return `is not a multiple of its multipleOf ${d}${float && Math.abs(quotient - Math.round(quotient)) < 1e-9 ? ` (in floating point, ${n} / ${d} is ${quotient})` : ""}`;
+      }
+    }
+  }
+  if (given === "array") {
+    const items = listItems(source, value);
+    if (items === null) return null;
+    const min = limit("minItems");
+    const max = limit("maxItems");
+    if (min !== null && items.length < min) {
+      return `has ${items.length} item${items.length === 1 ? "" : "s"}, fewer than its minItems ${min}`;
+    }
+    if (max !== null && items.length > max) {
+      return `has ${items.length} items, more than its maxItems ${max}`;
+    }
+    const unique = kwargs.get("uniqueItems");
+    if (unique && textOf(source, unique) === "True") {
+      const keys = items.map((i) => literalKey(source, i));
+      const seen = new Set<string>();
+      for (const [i, key] of keys.entries()) {
+        if (key === null) return null;
+        if (seen.has(key)) {
+          return `repeats ${shown(textOf(source, items[i] as PyNode))}, and its uniqueItems is True`;
+        }
+        seen.add(key);
       }
     }
   }
@@ -319,24 +371,30 @@ function paramProblem(source: string, p: DagParam): string | null {
   }
   const bound = boundProblem(source, param.kwargs, param.default, given);
   if (bound) return `its default ${shown(textOf(source, param.default))} ${bound}`;
-  // An enum of strings (and None): a string or None default must be one of them.
+  // An enum of scalar literals: a scalar default must be one of them (1 is 1.0, True is not 1).
+  const own = literalKey(source, param.default);
   const allowed = param.kwargs.get("enum");
   if (
+    own !== null &&
     allowed &&
-    (allowed.name === "ArrayExpression" || allowed.name === "TupleExpression") &&
-    (given === "string" || given === "null")
+    (allowed.name === "ArrayExpression" || allowed.name === "TupleExpression")
   ) {
-    const key = (n: PyNode) => (n.name === "String" ? `'${stringValue(source, n)}` : n.name);
     const values: string[] = [];
     for (let c = allowed.firstChild; c; c = c.nextSibling) {
       if (PUNCTUATION.has(c.name)) continue;
-      const t = jsonType(source, c);
-      if (t !== "string" && t !== "null") return null;
-      values.push(key(c));
+      const key = literalKey(source, c);
+      if (key === null) return null;
+      values.push(key);
     }
-    if (!values.includes(key(param.default))) {
+    if (!values.includes(own)) {
       return `its default ${shown(textOf(source, param.default))} is none of its enum`;
     }
+  }
+  // `const`: the one value it takes.
+  const only = param.kwargs.get("const");
+  const constKey = only ? literalKey(source, only) : null;
+  if (only && own !== null && constKey !== null && constKey !== own) {
+    return `its default ${shown(textOf(source, param.default))} is not its const ${shown(textOf(source, only))}`;
   }
   return null;
 }
