@@ -92,15 +92,16 @@ describe("inferDependencies", () => {
 });
 
 describe("inferDependencies with task groups", () => {
+  const g = (id: string, parent: string | null, after: string[] = []) => ({
+    kind: "group" as const,
+    id,
+    parent,
+    tooltip: null,
+    after,
+    options: { ...EMPTY_TASK_OPTIONS },
+  });
+
   it("a group in .after() stands for its last tasks; group.after() feeds its first tasks", () => {
-    const g = (id: string, parent: string | null, after: string[] = []) => ({
-      kind: "group" as const,
-      id,
-      parent,
-      tooltip: null,
-      after,
-      options: { ...EMPTY_TASK_OPTIONS },
-    });
     const out = inferDependencies(
       ir(
         [
@@ -123,14 +124,6 @@ describe("inferDependencies with task groups", () => {
   });
 
   it("a group's last tasks are judged by the edges its inner groups' .after() make too", () => {
-    const g = (id: string, parent: string | null, after: string[] = []) => ({
-      kind: "group" as const,
-      id,
-      parent,
-      tooltip: null,
-      after,
-      options: { ...EMPTY_TASK_OPTIONS },
-    });
     // checks: gate, then the group inner after it; then the group late after inner; `end`
     // after checks runs after late.c alone, as Airflow's `checks >> end` does.
     const out = inferDependencies(
