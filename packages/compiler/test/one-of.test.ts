@@ -208,7 +208,7 @@ describe("oneOf is checked (MLG1032)", () => {
   });
 
   /** route: deploy | (inner: stage | retrain), inside route's ifFalse side. */
-  const nested = (read: "outer" | "inner-outside" | "inner-inside") =>
+  const nested = (read: "outer" | "all-three" | "inner-outside" | "inner-inside") =>
     pipeline("p", {}, (p) => {
       const score = p.python("score", { fn: FN("score"), outputs: { value: "float" } });
       const deploy = make(p, "deploy");
@@ -221,6 +221,11 @@ describe("oneOf is checked (MLG1032)", () => {
         p.python("summary", {
           fn: FN("show"),
           inputs: { message: oneOf(deploy.out.msg, stage.out.msg) },
+        });
+      } else if (read === "all-three") {
+        p.python("summary", {
+          fn: FN("show"),
+          inputs: { message: oneOf(deploy.out.msg, stage.out.msg, retrain.out.msg) },
         });
       } else {
         const s = p.python("summary", {
@@ -235,6 +240,13 @@ describe("oneOf is checked (MLG1032)", () => {
     expect(said(nested("outer"))).toContain(
       "MLG1032 error summary: input 'message' of task 'summary' is oneOf(deploy.out.msg, stage.out.msg), but 'stage' is on a side of branch 'inner', inside a side of 'route', so it may not run even when its side of 'route' does",
     );
+  });
+
+  it("the sides of both branches, nested: the inner branch is what is wrong, not two on one side", () => {
+    const messages = said(nested("all-three")).filter((m) => m.startsWith("MLG1032"));
+    expect(messages).toEqual([
+      "MLG1032 error summary: input 'message' of task 'summary' is oneOf(deploy.out.msg, stage.out.msg, retrain.out.msg), but 'stage' is on a side of branch 'inner', inside a side of 'route', so it may not run even when its side of 'route' does",
+    ]);
   });
 
   it("the sides of a branch nested in a side: read on that side, not after both of the outer one", () => {

@@ -110,6 +110,12 @@ function checkRefs(
   for (let i = 0; i < refs.length; i++) {
     for (let j = i + 1; j < refs.length; j++) {
       if (at[i]?.get(split) !== at[j]?.get(split)) continue;
+      // On one side of `split`, but on the two sides of a branch inside it: never both run
+      // (what is wrong there is said below).
+      const apart = [...(at[i]?.entries() ?? [])].some(
+        ([b, side]) => at[j]?.has(b) === true && at[j]?.get(b) !== side,
+      );
+      if (apart) continue;
       const pi = producers[i]?.id;
       const pj = producers[j]?.id;
       report(
