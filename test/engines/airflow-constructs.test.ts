@@ -11,8 +11,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { airflowTarget } from "../../packages/compiler/src/index.js";
 import { lintPythonSource } from "../../packages/lint/src/index.js";
-import { ROOT } from "../support/pipelines.js";
+import { lowerFile, ROOT } from "../support/pipelines.js";
 import {
   AIRFLOW2_PYTHON,
   AIRFLOW2_VENV,
@@ -615,7 +616,8 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
       route: "success",
       "full.first": "success",
       "full.second": "success",
-      "full.cube_items": "success",
+      "full.cube_items_2": "success",
+      "full.cube_items.count": "success",
       "full.cube[0]": "success",
       "full.cube[1]": "success",
       quick: "skipped",
@@ -649,7 +651,8 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
       route: "success",
       "full.first": "skipped",
       "full.second": "skipped",
-      "full.cube_items": "skipped",
+      "full.cube_items_2": "skipped",
+      "full.cube_items.count": "skipped",
       "full.cube": "skipped",
       quick: "success",
       join: "success",
@@ -776,6 +779,96 @@ describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (versi
       expect(r.output).toContain(line);
     },
   );
+});
+
+describe.each([3, 2] as const)(
+  "joins that also wait off the branch on real Airflow %i",
+  (version) => {
+    let dags = "";
+    beforeAll(async () => {
+      dags = await compileFixture("join-skips", version);
+    });
+
+    it.each([
+      // Everything found: each join runs, whichever side of `choose` ran.
+      [{ pick: "left", fresh: true, landed: true }, "2025-05-01", ["right", "reuse"], []],
+      // The sensor soft-fails, and `refresh` takes the other side: the joins waiting for them
+      // are skipped, though a side of `choose` ran (they ran with Airflow's join rule on all
+      // their upstream tasks); the join of both branches' sides still runs.
+      [
+        { pick: "right", fresh: false, landed: false },
+        "2025-05-02",
+        ["left", "reload", "landed"],
+        ["took", "retrain"],
+      ],
+    ] as const)(
+      "a skip off the joined sides still skips the join (%j)",
+      (conf, date, skippedSides, skippedJoins) => {
+        const r = dagsTest("join_skips", date, dags, conf, {}, version);
+        expect(r.status, r.output.slice(-5000)).toBe(0);
+        const states = runStates("join_skips", dags, version)[date];
+        expect(states?.state).toBe("success");
+        const skipped = new Set<string>([...skippedSides, ...skippedJoins]);
+        const tasks = Object.fromEntries(
+          Object.keys(states?.tasks ?? {}).map((t) => [t, skipped.has(t) ? "skipped" : "success"]),
+        );
+        expect(states?.tasks).toEqual(tasks);
+        // The empty join tasks, the joins and the branches: all of them ran or were skipped.
+        expect(Object.keys(tasks).sort()).toEqual(
+          [
+            "choose",
+            "landed",
+            "left",
+            "refresh",
+            "reload",
+            "retrain",
+            "retrain_join",
+            "reuse",
+            "right",
+            "summary",
+            "took",
+            "took_join",
+          ].sort(),
+        );
+        expect(r.output).toContain(`took side='${conf.pick}'`);
+      },
+    );
+  },
+);
+
+describe.each([3, 2] as const)("params read in templates on real Airflow %i", (version) => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = await compileFixture("param-reads", version);
+  });
+
+  it("an undeclared param fails the render unless the run's conf gives it (MLG3002 says so); a read with a default or a test renders", async () => {
+    const file = join(ROOT, "test/fixtures/pipelines/param-reads.pipeline.ts");
+    const lowered = await lowerFile(file, join(ROOT, "test/fixtures"));
+    const said = airflowTarget.validate({
+      ...lowered,
+      sourceFile: file,
+      sourceMap: {},
+      pythonFiles: [],
+      settings: { airflowVersion: version },
+    });
+    expect(said.map((d) => `${d.code} ${d.task}`)).toEqual(["MLG3002 typo"]);
+    expect(said[0]?.message).toContain("the pipeline declares no param 'regoin'");
+    const bare = dagsTest("param_reads", "2025-07-01", dags, undefined, {}, version);
+    expect(runStates("param_reads", dags, version)["2025-07-01"]?.tasks).toEqual({
+      guarded: "success",
+      typo: "failed",
+    });
+    expect(bare.output).toContain("region=eu size=1 extra=none got=2");
+    expect(bare.output).toMatch(/UndefinedError: .*'regoin'/);
+    const given = dagsTest("param_reads", "2025-07-02", dags, { regoin: "us" }, {}, version);
+    expect(given.status, given.output.slice(-5000)).toBe(0);
+    expect(runStates("param_reads", dags, version)["2025-07-02"]?.tasks).toEqual({
+      guarded: "success",
+      typo: "success",
+    });
+    expect(given.output).toContain("region=us");
+  });
 });
 
 describe.each([3, 2] as const)("task groups on real Airflow %i", (version) => {

@@ -36,6 +36,7 @@ const FIXTURE_PIPELINES = [
   { id: "one_of_sides", file: join(FIXTURES, "pipelines/one-of.pipeline.ts") },
   { id: "sensor_outputs", file: join(FIXTURES, "pipelines/sensor-outputs.pipeline.ts") },
   { id: "group_order", file: join(FIXTURES, "pipelines/group-order.pipeline.ts") },
+  { id: "join_skips", file: join(FIXTURES, "pipelines/join-skips.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

@@ -9,6 +9,7 @@ import {
   resolveOptions,
   type Schedule,
   type Task,
+  type TriggerRule,
 } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
 
@@ -130,32 +131,81 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
   // A task mapped over a list param gets a task before it, `<id>_items`, that returns the run's
   // list (Airflow expands only over task outputs): after the mapped task's upstream tasks, by its
   // trigger rule, with what its group and the defaults give.
+  // A join that also waits for tasks off the sides it joins (`joined`) waits for the sides
+  // through an empty task before it, `<id>_join`, by the join rule, and keeps the rule it
+  // would have had. Neither helper takes an id a task or a group has (`_2`, ...).
+  const taken = new Set([...ir.tasks.map((t) => t.id), ...Object.keys(ir.groups)]);
+  const helper = (t: Task, suffix: string) => {
+    let id = `${t.id}_${suffix}`;
+    for (let i = 2; taken.has(id); i++) id = `${t.id}_${suffix}_${i}`;
+    taken.add(id);
+    return id;
+  };
   const lists = new Map<string, string>();
+  const joins = new Map<string, string>();
   for (const t of ir.tasks) {
-    if (t.kind === "python" && t.map?.over.kind === "param") lists.set(t.id, `${t.id}_items`);
+    if (t.kind === "python" && t.map?.over.kind === "param") lists.set(t.id, helper(t, "items"));
+    if (t.joined !== undefined) joins.set(t.id, helper(t, "join"));
   }
-  const upstreamOf = (t: Task) => [...t.upstream, ...(lists.has(t.id) ? [`${t.id}_items`] : [])];
+  /** The tasks `t` waits for itself: a join's empty task in place of the sides it joins. */
+  const waitsFor = (t: Task) => {
+    const join = joins.get(t.id);
+    return join === undefined
+      ? [...t.upstream]
+      : [...t.upstream.filter((u) => !t.joined?.includes(u)), join];
+  };
+  /** What Airflow gives `t`: a join with an empty task keeps the rule it would have had. */
+  const optionsOf = (t: Task) =>
+    effectiveOptions(
+      ir,
+      joins.has(t.id) ? { ...t, options: { ...t.options, triggerRule: null } } : t,
+    );
+  const upstreamOf = (t: Task) => [
+    ...waitsFor(t),
+    ...(lists.has(t.id) ? [lists.get(t.id) as string] : []),
+  ];
+  /** A helper task next to `t`, in its group, with what its group and the defaults give. */
+  const helperTask = (
+    t: Task,
+    id: string,
+    operator: string,
+    triggerRule: TriggerRule | null,
+    upstream: string[],
+    downstream: string[],
+  ) => [
+    id,
+    {
+      ...attributes(t, { ...resolveOptions(ir, t.group, EMPTY_TASK_OPTIONS), triggerRule }),
+      operator,
+      is_mapped: false,
+      upstream: upstream.sort(),
+      downstream: downstream.sort(),
+      mode: null,
+      poke_interval: null,
+      timeout: null,
+      outlets: [],
+      image: null,
+    },
+  ];
+  const joinTasks = ir.tasks.flatMap((t) => {
+    const id = joins.get(t.id);
+    if (id === undefined) return [];
+    const after = [t.id, ...(lists.has(t.id) ? [lists.get(t.id) as string] : [])];
+    return [
+      helperTask(
+        t,
+        id,
+        "EmptyOperator",
+        "none_failed_min_one_success",
+        [...(t.joined ?? [])],
+        after,
+      ),
+    ];
+  });
   const listTasks = ir.tasks.flatMap((t) => {
     const id = lists.get(t.id);
     if (id === undefined) return [];
-    const inherited = resolveOptions(ir, t.group, EMPTY_TASK_OPTIONS);
-    return [
-      [
-        id,
-        {
-          ...attributes(t, { ...inherited, triggerRule: effectiveOptions(ir, t).triggerRule }),
-          operator: "PythonOperator",
-          is_mapped: false,
-          upstream: [...t.upstream].sort(),
-          downstream: [t.id],
-          mode: null,
-          poke_interval: null,
-          timeout: null,
-          outlets: [],
-          image: null,
-        },
-      ],
-    ];
+    return [helperTask(t, id, "PythonOperator", optionsOf(t).triggerRule, waitsFor(t), [t.id])];
   });
   function attributes(t: Task, o: ReturnType<typeof effectiveOptions>) {
     const backoff = o.retryExponentialBackoff ?? 0;
@@ -181,8 +231,9 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
   }
   return Object.fromEntries([
     ...listTasks,
+    ...joinTasks,
     ...ir.tasks.map((t) => {
-      const o = effectiveOptions(ir, t);
+      const o = optionsOf(t);
       const sensor = t.kind === "sensor" ? t : null;
       return [
         t.id,
@@ -192,7 +243,11 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
           upstream: upstreamOf(t).sort(),
           downstream: ir.tasks
             .filter((d) => d.upstream.includes(t.id))
-            .flatMap((d) => [d.id, ...(lists.has(d.id) ? [lists.get(d.id) as string] : [])])
+            .flatMap((d) =>
+              d.joined?.includes(t.id)
+                ? [joins.get(d.id) as string]
+                : [d.id, ...(lists.has(d.id) ? [lists.get(d.id) as string] : [])],
+            )
             .sort(),
           ...attributes(t, o),
           mode: sensor?.mode ?? null,

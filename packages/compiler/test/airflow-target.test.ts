@@ -12,6 +12,7 @@ import {
   hours,
   type Input,
   minutes,
+  oneOf,
   pipeline,
   slack,
   template,
@@ -753,6 +754,44 @@ describe("settings Airflow refuses at import", () => {
     }
   });
 
+  it("a template reading a param the pipeline does not declare: MLG3001 when runs are scheduled, MLG3002 when every run is triggered (its conf may give it)", () => {
+    const reads = (schedule: "@daily" | null) =>
+      pipeline("pr", { schedule, params: { region: "eu", "top-k": 3 } }, (p) => {
+        p.bash("typo", { command: "echo {{ params.regoin }}" });
+        p.bash("keyed", { command: "true", env: { K: "{{ params['topk'] }}" } });
+        p.bash("fine", {
+          command: [
+            "echo {{ params.region }} {{ params['top-k'] }} {{ params.size | default(1) }}",
+            "{% if params.extra is defined %}{{ params.extra }}{% endif %}",
+            "{{ params.get('x', 2) }} {{ params.items() | list }} {{ 'params.no' }}",
+            "{% if 'opt' in params %}{{ params.opt }}{% endif %}",
+          ].join(" "),
+        });
+      }).ir;
+    for (const version of [2, 3] as const) {
+      for (const [schedule, code] of [
+        ["@daily", "MLG3001"],
+        [null, "MLG3002"],
+      ] as const) {
+        const found = airflowTarget
+          .validate(input(reads(schedule), version))
+          .filter((d) => /param '/.test(d.message))
+          .map((d) => `${d.code} ${d.task} ${d.message} | ${d.fix}`)
+          .sort((a, b) => (a.split(" ")[1] === "typo" ? -1 : b.split(" ")[1] === "typo" ? 1 : 0));
+        expect(found).toHaveLength(2);
+        expect(found[0]).toContain(
+          `${code} typo param 'regoin' in the command of task 'typo' ('{{ params.regoin }}')`,
+        );
+        expect(found[0]).toContain(
+          "the pipeline declares no param 'regoin' (it has 'region', 'top-k')",
+        );
+        expect(found[0]).toContain("did you mean params.region?");
+        expect(found[1]).toContain(`${code} keyed param 'topk' in env.K of task 'keyed'`);
+        expect(found[1]).toContain("did you mean params.top-k?");
+      }
+    }
+  });
+
   it("a template calling var.value.get / var.json.get / conn.get with arguments Airflow's accessors refuse is MLG3001 (a TypeError when rendered)", () => {
     const ir = pipeline("acc", {}, (p) => {
       p.bash("old_default", { command: "echo {{ var.value.get('bucket', default_var='b') }}" });
@@ -938,6 +977,21 @@ describe("settings Airflow refuses at import", () => {
       "MLG3001 triggerRule 'all_done_min_one_success' (the pipeline defaults) cannot be expressed for Airflow 2 (2.10, 2.11): it is not a trigger rule of Airflow 2, which refuses to load the whole DAG file",
     ]);
   });
+
+  it("an option a group's defaults set is said where the group is written", () => {
+    const def = pipeline("t", {}, (p) => {
+      p.bash("a", { command: "true" });
+      p.group("g", { defaults: { triggerRule: "all_done_min_one_success" } }, (g) => {
+        g.bash("b", { command: "true" });
+      });
+    });
+    const found = airflowTarget.validate({ ...input(def.ir, 2), sourceMap: def.sourceMap });
+    expect(found.map((d) => d.message)).toEqual([
+      "triggerRule 'all_done_min_one_success' (group 'g') cannot be expressed for Airflow 2 (2.10, 2.11): it is not a trigger rule of Airflow 2, which refuses to load the whole DAG file",
+    ]);
+    expect(found[0]?.location).toEqual(def.sourceMap["group:g"]);
+    expect(found[0]?.location?.line).not.toBe(def.sourceMap.pipeline?.line);
+  });
 });
 
 describe("common mistakes get a message that says the fix", () => {
@@ -952,6 +1006,16 @@ describe("common mistakes get a message that says the fix", () => {
     }).ir;
     expect(messages(ir)).toEqual([
       "MLG1011 invalid executionTimeout of task 'a': it must be a duration (a bare number or a string is not one) | write it with seconds(), minutes(), hours() or days() from @mlgen/dsl, e.g. executionTimeout: minutes(10)",
+    ]);
+  });
+
+  it("an empty pool or queue, which Airflow never schedules or sends anywhere, is refused", () => {
+    const ir = pipeline("m", { defaults: { pool: "" } }, (p) => {
+      p.bash("a", { command: "true", queue: "" });
+    }).ir;
+    expect(messages(ir)).toEqual([
+      "MLG1011 invalid pipeline option defaults.pool: it is empty: leave it out for Airflow's default_pool | fix the value where the pipeline is written (the DSL's types say what each option takes)",
+      "MLG1011 invalid queue of task 'a': it is empty: leave it out for the executor's default queue | fix the value where the pipeline is written (the DSL's types say what each option takes)",
     ]);
   });
 
@@ -1129,6 +1193,74 @@ describe("common mistakes get a message that says the fix", () => {
     const branchDag = renderDag({ ...b, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
     expect(branchDag).toContain('return ["each_items", "each"]');
     expect(branchDag).toContain("route >> each_items\n    route >> each\n");
+  });
+
+  it("a helper task's id fits Airflow's 250 characters and names no group", () => {
+    const long = "t".repeat(245);
+    const ir = pipeline("fan", { params: { regions: ["eu"] } }, (p) => {
+      p.map(long, { fn: "tasks/t.py:each", over: p.params.regions, as: "region" });
+      p.group("g", {}, (g) => {
+        g.map("fit", { fn: "tasks/t.py:each", over: p.params.regions, as: "region" });
+        g.group("fit_items", {}, (h) => h.bash("x", { command: "true" }));
+      });
+    }).ir;
+    const modules = new Map([["tasks/t.py", "def each(region):\n    return 1.0\n"]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const dag = renderDag({ ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
+    const ids = [...dag.matchAll(/task_id="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(ids).toContain(`${"t".repeat(244)}_items`);
+    expect(ids.every((id) => id.length <= 250)).toBe(true);
+    expect(dag).toContain('task_id="fit_items_2"');
+    expect(dag).toContain('with TaskGroup("fit_items"):');
+  });
+
+  it("a join that also waits for a task off the sides it joins waits for the sides through an empty task", () => {
+    const ir = pipeline("j", { params: { pick: "a", fresh: true } }, (p) => {
+      const before = p.bash("before", { command: "true" });
+      const a = p.python("a", { fn: "tasks/t.py:side", outputs: { v: "string" } });
+      const b = p.python("b", { fn: "tasks/t.py:side", outputs: { v: "string" } });
+      p.branch("br", { when: [p.params.pick, "==", "a"], ifTrue: a, ifFalse: b }).after(before);
+      const check = p.bash("check", { command: "true" });
+      const c = p.python("c", { fn: "tasks/t.py:side", outputs: { v: "string" } });
+      p.branch("br2", { when: [p.params.fresh, "==", true], ifTrue: c }).after(check);
+      // Waits for c too (a side of another branch): an empty task joins a and b.
+      p.python("use", { fn: "tasks/t.py:use", inputs: { v: oneOf(a.out.v, b.out.v), w: c.out.v } });
+      // Waits for a task before the branch too: its skip skips both sides, no empty task.
+      p.python("plain", { fn: "tasks/t.py:use", inputs: { v: oneOf(a.out.v, b.out.v) } }).after(
+        before,
+      );
+      p.group("grp", { defaults: { triggerRule: "none_failed_min_one_success" } }, (g) => {
+        g.python("inner", { fn: "tasks/t.py:use", inputs: { v: a.out.v } }).after(b, check);
+      });
+    }).ir;
+    const modules = new Map([
+      ["tasks/t.py", "def side():\n    return 'x'\n\ndef use(v, w=None):\n    pass\n"],
+    ]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    expect(r.ir.tasks.find((t) => t.id === "use")?.joined).toEqual(["a", "b"]);
+    expect(r.ir.tasks.find((t) => t.id === "plain")?.joined).toBeUndefined();
+    // Its own rule (the group's) is kept, as written: no empty task.
+    expect(r.ir.tasks.find((t) => t.id === "grp.inner")?.joined).toBeUndefined();
+    const dag = renderDag({ ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
+    expect(dag).toContain(`    use_join = EmptyOperator(
+        task_id="use_join",
+        trigger_rule="none_failed_min_one_success",
+    )
+    use = PythonOperator(
+        task_id="use",
+        python_callable=run_use,
+    )`);
+    expect(dag).toContain("    [a, b] >> use_join\n    [c, use_join] >> use\n");
+    expect(dag).toContain("from airflow.providers.standard.operators.empty import EmptyOperator");
+    // The sides it reads may be missing (the skipped one is None); c ran.
+    expect(dag).toContain('_pull_one_of(ti, [("a", "v"), ("b", "v")])');
+    expect(dag).toMatch(/"w": _pull\(ti, "c", "v", required=False\)/);
+    expect(dag).toContain("    [a, b, before] >> plain\n");
+    expect(dag).toMatch(
+      /plain = PythonOperator\(\n {8}task_id="plain",\n {8}python_callable=run_plain,\n {8}trigger_rule="none_failed_min_one_success",/,
+    );
   });
 
   it("a branch side that runs after the other side is said once per task it waits on, a group's tasks together", () => {

@@ -127,9 +127,10 @@ export const taskOptionsSchema = z.strictObject({
   executionTimeout: seconds.nullable(),
   /** When the task runs given its upstream states (Airflow's TriggerRule values). */
   triggerRule: z.enum(TRIGGER_RULES).nullable(),
-  pool: z.string().nullable(),
+  // An empty name is no pool Airflow has (its tasks are never scheduled), nor a queue.
+  pool: z.string().min(1, "it is empty: leave it out for Airflow's default_pool").nullable(),
   poolSlots: z.number().int().positive().nullable(),
-  queue: z.string().nullable(),
+  queue: z.string().min(1, "it is empty: leave it out for the executor's default queue").nullable(),
   priorityWeight: z.number().int().nullable(),
   /** Wait for this task's previous run to have succeeded. */
   dependsOnPast: z.boolean().nullable(),
@@ -160,6 +161,14 @@ const taskBase = {
   options: taskOptionsSchema,
   /** Asset URIs the task updates when it succeeds (Airflow outlets). */
   outlets: z.array(z.string()),
+  /**
+   * Filled by the branchJoins pass, on a join that also has upstream tasks outside the sides it
+   * joins: the upstream tasks on those sides. One of them is always skipped, and the others'
+   * skip must still skip the join, so Airflow waits for these through an empty join task
+   * (`none_failed_min_one_success`) and for the others as usual. Absent otherwise (the IR hash
+   * of a pipeline without such a join is unchanged).
+   */
+  joined: z.array(z.string()).optional(),
 };
 
 /** Dynamic fan-out: one task instance per item of `over`, passed as input `input`. */

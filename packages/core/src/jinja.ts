@@ -312,3 +312,60 @@ export function jinjaCompileProblems(
   }
   return out;
 }
+
+/** A param a template reads by name (`params.day`, `params['day']`), where it is in the text. */
+export interface JinjaParamRead {
+  readonly name: string;
+  /** Offset of `params` in the text. */
+  readonly from: number;
+  /**
+   * The template renders without it: the read is defaulted or tested (`params.day |
+   * default('x')`, `params.day is defined`), or the text asks whether the run has it (`'day'
+   * in params`, `params.get('day')`).
+   */
+  readonly guarded: boolean;
+}
+
+/**
+ * The params a Jinja text reads by name. Not a method of the dict (`params.get(...)`,
+ * `params.items()`), not in a string literal, and nothing when the template binds `params`
+ * itself (`{% set params = ... %}`).
+ */
+export function jinjaParamReads(text: string): JinjaParamRead[] {
+  const out: JinjaParamRead[] = [];
+  if (!mayHoldJinja(text)) return out;
+  const blocks = [...jinjaCode(text)];
+  if (blocks.some((b) => /^-?\s*(?:set|for)\b[^=]*\bparams\b/.test(b.inner))) return out;
+  const asked = new Set<string>();
+  for (const { inner } of blocks) {
+    for (const m of inner.matchAll(/(['"])(\w+)\1\s+in\s+params\b/g)) asked.add(m[2] as string);
+    for (const m of inner.matchAll(/\bparams\s*\.\s*get\s*\(\s*(['"])(\w+)\1/g)) {
+      asked.add(m[2] as string);
+    }
+  }
+  for (const { base, inner } of blocks) {
+    const strings = [...inner.matchAll(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g)].map((s) => [
+      s.index,
+      s.index + s[0].length,
+    ]);
+    const read =
+      /(?<![.\w])params\s*(?:\.\s*([A-Za-z_]\w*)(?![\w(]|\s*\()|\[\s*(['"])([^'"\\]*)\2\s*\])/g;
+    for (const m of inner.matchAll(read)) {
+      const at = m.index;
+      if (strings.some(([from, to]) => at >= (from as number) && at < (to as number))) continue;
+      const name = (m[1] ?? m[3]) as string;
+      const after = inner.slice(at + m[0].length);
+      const key = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const guarded =
+        asked.has(name) ||
+        /^\s*(?:\|\s*(?:default|d)\b|is\s+(?:not\s+)?defined\b)/.test(after) ||
+        blocks.some((b) =>
+          new RegExp(
+            `\\bparams\\s*(?:\\.\\s*${key}\\b|\\[\\s*['"]${key}['"]\\s*\\])\\s*is\\s+(?:not\\s+)?defined`,
+          ).test(b.inner),
+        );
+      out.push({ name, from: base + at, guarded });
+    }
+  }
+  return out;
+}

@@ -9,6 +9,8 @@ import { type PassContext, taskPlace } from "./context.js";
 export function branchSides(ir: Pipeline): {
   sides: ReadonlyMap<string, ReadonlyMap<string, boolean>>;
   joins: ReadonlyMap<string, string>;
+  /** Per join, every branch whose sides it joins (a task may join more than one). */
+  joinedBranches: ReadonlyMap<string, ReadonlySet<string>>;
 } {
   const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
   const downstream = new Map<string, string[]>();
@@ -26,6 +28,7 @@ export function branchSides(ir: Pipeline): {
   const sides = new Map<string, Map<string, boolean>>();
   /** Each join, and the branch whose sides it joins. */
   const joins = new Map<string, string>();
+  const joinedBranches = new Map<string, Set<string>>();
   const ready = ir.tasks.filter((t) => t.upstream.length === 0).map((t) => t.id);
   while (ready.length > 0) {
     const id = ready.pop() as string;
@@ -53,7 +56,9 @@ export function branchSides(ir: Pipeline): {
         mine.set(branch, s.has(true));
         continue;
       }
-      if (!task.upstream.includes(branch) && !joins.has(id)) joins.set(id, branch);
+      if (task.upstream.includes(branch)) continue;
+      if (!joins.has(id)) joins.set(id, branch);
+      joinedBranches.set(id, (joinedBranches.get(id) ?? new Set<string>()).add(branch));
     }
     sides.set(id, mine);
     for (const d of downstream.get(id) ?? []) {
@@ -62,7 +67,7 @@ export function branchSides(ir: Pipeline): {
       if (left === 0) ready.push(d);
     }
   }
-  return { sides, joins };
+  return { sides, joins, joinedBranches };
 }
 
 /**
@@ -75,11 +80,37 @@ export function branchSides(ir: Pipeline): {
  * default written out, not a choice for the join (which it would always skip): the join gets
  * its rule then too. Past a join, that branch no longer decides whether a task runs. A join
  * whose own rule is `all_success` is kept as written, and said (MLG1025): Airflow skips it always.
+ * A join given its rule that also waits for tasks off those sides (a sensor that may soft-fail,
+ * a side of another branch) records the tasks on the sides (`joined`): the rule is for them
+ * alone, and a skip of any other task still skips the join.
  */
 export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
   if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
-  const { joins } = branchSides(ir);
+  const { sides, joins, joinedBranches } = branchSides(ir);
   if (joins.size === 0) return ir;
+  const downstream = new Map<string, string[]>();
+  for (const t of ir.tasks) {
+    for (const up of t.upstream) downstream.set(up, [...(downstream.get(up) ?? []), t.id]);
+  }
+  const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
+  /** The tasks Airflow skips when this one is skipped: those after it by `all_success`. */
+  const skipped = new Map<string, Set<string>>();
+  const skipsWith = (id: string): Set<string> => {
+    const known = skipped.get(id);
+    if (known) return known;
+    const out = new Set<string>();
+    const todo = [id];
+    while (todo.length > 0) {
+      for (const d of downstream.get(todo.pop() as string) ?? []) {
+        const rule = effectiveOptions(ir, byId.get(d) as Task).triggerRule;
+        if (out.has(d) || (rule !== null && rule !== "all_success")) continue;
+        out.add(d);
+        todo.push(d);
+      }
+    }
+    skipped.set(id, out);
+    return out;
+  };
   const tasks = ir.tasks.map((task): Task => {
     if (!joins.has(task.id)) return task;
     const rule = effectiveOptions(ir, task).triggerRule;
@@ -94,7 +125,17 @@ export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
       );
     }
     if (rule !== null && !(fromDefaults && rule === "all_success")) return task;
-    return { ...task, options: { ...task.options, triggerRule: "none_failed_min_one_success" } };
+    const branches = [...(joinedBranches.get(task.id) ?? [])];
+    const joined = task.upstream.filter((up) => branches.some((b) => sides.get(up)?.has(b)));
+    // A task whose skip skips every joined one (the tasks before the branch) needs no more.
+    const apart = task.upstream.some(
+      (up) => !joined.includes(up) && !joined.every((j) => skipsWith(up).has(j)),
+    );
+    return {
+      ...task,
+      ...(apart ? { joined } : {}),
+      options: { ...task.options, triggerRule: "none_failed_min_one_success" },
+    };
   });
   return { ...ir, tasks };
 }

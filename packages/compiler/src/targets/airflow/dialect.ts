@@ -16,6 +16,7 @@ export type AirflowName =
   | "Asset"
   | "AssetOrTimeSchedule"
   | "CronTriggerTimetable"
+  | "EmptyOperator"
   | "PythonOperator"
   | "BranchPythonOperator"
   | "ShortCircuitOperator"
@@ -52,6 +53,7 @@ export interface Dialect {
 const STANDARD = "airflow.providers.standard";
 const SHARED = {
   CronTriggerTimetable: { module: "airflow.timetables.trigger" },
+  EmptyOperator: { module: `${STANDARD}.operators.empty` },
   PythonOperator: { module: `${STANDARD}.operators.python` },
   BranchPythonOperator: { module: `${STANDARD}.operators.python` },
   ShortCircuitOperator: { module: `${STANDARD}.operators.python` },

@@ -12,6 +12,7 @@ import {
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaNameUses,
+  jinjaParamReads,
   LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
   type Pipeline,
@@ -49,6 +50,11 @@ function runDateHint(name: string): string {
 /** Context variables Airflow 3 removed, reported with their replacements, not as unknown. */
 const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 
+/** Where an option was set, when not on a task: a group's (null: the pipeline's). */
+interface Place {
+  readonly group?: string;
+}
+
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
   const out: Diagnostic[] = [];
   const { ir, sourceMap } = input;
@@ -58,18 +64,23 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
    */
   const emit =
     (code: "MLG3001" | "MLG3002") =>
-    (what: string, reason: string, hint: string, task?: string, plural = false) =>
+    (what: string, reason: string, hint: string, at?: string | Place, plural = false) => {
+      // A task's id, or a group's option (said where the group is written).
+      const task = typeof at === "string" ? at : undefined;
+      const location =
+        typeof at === "string"
+          ? sourceMap[taskKey(at)]
+          : at?.group !== undefined
+            ? (sourceMap[`group:${at.group}`] ?? sourceMap.pipeline)
+            : sourceMap.pipeline;
       out.push(
         diagnostic(
           code,
           { what, target: dialect.label, reason, hint, is: plural ? "are" : "is" },
-          {
-            pipeline: ir.id,
-            task,
-            location: task ? sourceMap[taskKey(task)] : sourceMap.pipeline,
-          },
+          { pipeline: ir.id, task, location },
         ),
       );
+    };
   const report = emit("MLG3001");
   const warn = emit("MLG3002");
   if (dialect.version === 2 && ir.startDate === null && ir.schedule.kind !== "none") {
@@ -147,7 +158,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     ...Object.values(ir.groups).map((g) => ({
       where: `group '${g.id}'`,
       options: resolveOptions(ir, g.id, g.options),
-      task: undefined,
+      task: { group: g.id } as Place,
     })),
     ...ir.tasks.map((t) => ({
       where: `task '${t.id}'`,
@@ -208,6 +219,22 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           `template variable '${name}' in ${where} (${shownAt(text, Math.max(0, text.lastIndexOf("{{", use.from), text.lastIndexOf("{%", use.from)))})`,
           `Airflow renders it with Jinja when the task runs, and the task's context has no '${name}' (Airflow ${dialect.version} renders an undefined name as an error), so the task fails every run`,
           undefinedNameFix(name, near),
+          task,
+        );
+      }
+      // A param the pipeline does not declare is in `params` only when a run's conf gives it.
+      for (const read of jinjaParamReads(text)) {
+        if (read.guarded || Object.hasOwn(ir.params, read.name)) continue;
+        const declared = Object.keys(ir.params);
+        const near = closestName(read.name, declared);
+        // Every run of a pipeline without a schedule is triggered, and may give it.
+        const scheduled = ir.schedule.kind !== "none";
+        (scheduled ? report : warn)(
+          `param '${read.name}' in ${where} (${shownAt(text, Math.max(0, text.lastIndexOf("{", read.from) - 1))})`,
+          `the pipeline declares no param '${read.name}'${declared.length ? ` (it has ${declared.map((d) => `'${d}'`).join(", ")})` : ""}, so a run whose conf does not give it${scheduled ? ", every scheduled run among them," : ""} fails to render the template, and the task fails`,
+          near
+            ? `did you mean params.${near}? Otherwise declare it in the pipeline's params with a default`
+            : `declare it in the pipeline's params with a default (params: { ${/^[A-Za-z_]\w*$/.test(read.name) ? read.name : JSON.stringify(read.name)}: ... }), or give the read a default: {{ params.${read.name} | default('...') }}`,
           task,
         );
       }

@@ -1147,7 +1147,8 @@ type Placed =
 function nestTasks(
   ir: Pipeline,
   tasks: readonly TaskView[],
-  paramLists: ReadonlyMap<string, TaskView>,
+  /** Helper tasks written right before a task: a join's empty task, a param's list task. */
+  leading: ReadonlyMap<string, readonly TaskView[]>,
   file: FileContext,
   namer: Namer,
 ): { body: NodeView[]; groupArgs: PyCode[] } {
@@ -1165,9 +1166,12 @@ function nestTasks(
   /** The task a mapped task reads when it is defined. */
   const reads = new Map<string, string>();
   ir.tasks.forEach((task, i) => {
-    const list = paramLists.get(task.id);
     const view = tasks[i] as TaskView;
-    itemsOf(task.group).push({ kind: "task", id: task.id, views: list ? [list, view] : [view] });
+    itemsOf(task.group).push({
+      kind: "task",
+      id: task.id,
+      views: [...(leading.get(task.id) ?? []), view],
+    });
     if (task.kind === "python" && task.map?.over.kind === "ref")
       reads.set(task.id, task.map.over.task);
   });
@@ -1289,18 +1293,53 @@ function groupArgs(ir: Pipeline, gid: string, file: FileContext): PyCode {
   return joinCode(args, ", ");
 }
 
+/** Airflow's longest task id (its full id, group prefix included). */
+const MAX_TASK_ID = 250;
+
+/**
+ * Ids for the helper tasks written next to a task (`<task>_items`, `<task>_join`, in its
+ * group): none taken by a task or a group (Airflow refuses a DAG where one id names both),
+ * and none over Airflow's length limit (the task's own part is shortened to fit).
+ */
+function helperIds(ir: Pipeline): (task: Task, suffix: string) => string {
+  const taken = new Set([...ir.tasks.map((t) => t.id), ...Object.keys(ir.groups)]);
+  return (task, suffix) => {
+    const prefix = task.group === null ? "" : `${task.group}.`;
+    const local = task.id.slice(prefix.length);
+    for (let i = 1; ; i++) {
+      const tail = i === 1 ? suffix : `${suffix}_${i}`;
+      const base = local.slice(0, Math.max(MAX_TASK_ID - prefix.length - tail.length - 1, 0));
+      const id = `${prefix}${base === "" ? "" : `${base}_`}${tail}`;
+      if (!taken.has(id)) {
+        taken.add(id);
+        return id;
+      }
+    }
+  };
+}
+
 export function dagView(
-  ir: Pipeline,
+  lowered: Pipeline,
   hash: string,
   sourceFile: string,
   dialect: Dialect = AIRFLOW3,
 ): DagView {
+  // A join that also waits for tasks off the sides it joins keeps its own trigger rule (the
+  // one it would have had): its join rule goes to an empty task before it (`joinViews`).
+  const ir: Pipeline = {
+    ...lowered,
+    tasks: lowered.tasks.map((t) =>
+      t.joined === undefined ? t : { ...t, options: { ...t.options, triggerRule: null } },
+    ),
+  };
   const mapped = new Map<string, Value>();
   for (const t of ir.tasks) if (t.kind === "python" && t.map !== null) mapped.set(t.id, t.map.over);
+  // By the rules as lowered: a join whose join rule went to an empty task still reads the
+  // sides it joins, one of which was skipped.
   const tolerant = new Set(
-    ir.tasks
+    lowered.tasks
       .filter((t) => {
-        const rule = effectiveOptions(ir, t).triggerRule;
+        const rule = effectiveOptions(lowered, t).triggerRule;
         return rule !== null && rule !== "all_success";
       })
       .map((t) => t.id),
@@ -1358,13 +1397,13 @@ export function dagView(
    */
   const paramLists = new Map<string, TaskView>();
   const listIds = new Map<string, string>();
-  const taken = new Set(ir.tasks.map((t) => t.id));
+  /** The empty task before a join that also waits for other tasks, by the join's id. */
+  const joinIds = new Map<string, string>();
+  const helperId = helperIds(ir);
   for (const t of ir.tasks) {
-    if (t.kind !== "python" || t.map?.over.kind !== "param") continue;
-    let id = `${t.id}_items`;
-    for (let i = 2; taken.has(id); i++) id = `${t.id}_items_${i}`;
-    taken.add(id);
-    listIds.set(t.id, id);
+    if (t.kind === "python" && t.map?.over.kind === "param")
+      listIds.set(t.id, helperId(t, "items"));
+    if (t.joined !== undefined) joinIds.set(t.id, helperId(t, "join"));
   }
   /** Task ids a branch follows, with the list task before each one mapped over a param. */
   const withLists = (ids: readonly string[]) =>
@@ -1403,6 +1442,30 @@ export function dagView(
     paramLists.set(task.id, view);
     return view;
   };
+  /**
+   * The empty task a join waits for in place of the sides it joins, by the join rule: one of
+   * those is always skipped, while a skip of any other task it waits for still skips it.
+   */
+  const joinViews = new Map<string, TaskView>();
+  for (const task of ir.tasks) {
+    const id = joinIds.get(task.id);
+    if (id === undefined) continue;
+    const local = task.group === null ? id : id.slice(task.group.length + 1);
+    const name = namer.claim(local);
+    if (!name) usesTaskDict = true;
+    const kwargs = [kw("task_id", py`${local}`)];
+    const rule = "none_failed_min_one_success";
+    if (resolveOptions(ir, task.group, EMPTY_TASK_OPTIONS).triggerRule !== rule) {
+      kwargs.push(kw("trigger_rule", py`${rule}`));
+    }
+    joinViews.set(task.id, {
+      ref: name ? new PyCode(name) : py`tasks[${id}]`,
+      operator: file.use("EmptyOperator"),
+      kwargs,
+      expand: null,
+      callable: null,
+    });
+  }
   const tasks = ir.tasks.map((task: Task): TaskView => {
     const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
     // Inside a TaskGroup, Airflow prefixes the group id itself.
@@ -1536,21 +1599,37 @@ export function dagView(
     return { ref, operator, kwargs, expand, callable };
   });
 
-  const { body, groupArgs: groupCalls } = nestTasks(ir, tasks, paramLists, file, namer);
+  const leading = new Map<string, TaskView[]>();
+  for (const t of ir.tasks) {
+    const views = [joinViews.get(t.id), paramLists.get(t.id)].filter((v) => v !== undefined);
+    if (views.length) leading.set(t.id, views);
+  }
+  const { body, groupArgs: groupCalls } = nestTasks(ir, tasks, leading, file, namer);
   if (groupCalls.length) file.use("TaskGroup");
 
   // A param's list task comes after the mapped task's upstream tasks; `.output` in the
-  // mapped task's expand() puts it upstream of that task.
+  // mapped task's expand() puts it upstream of that task. A join's empty task comes after the
+  // sides it joins, and the join after it and its other upstream tasks.
+  const refOf = (id: string) => refs.get(id) ?? py`tasks[${id}]`;
+  const edge = (from: readonly PyCode[], to: PyCode) =>
+    new PyCode(
+      `${from.length === 1 ? (from[0] as PyCode).text : `[${joinCode(from, ", ").text}]`} >> ${to.text}`,
+    );
   const edges = ir.tasks
     .filter((t) => t.upstream.length > 0)
     .flatMap((t) => {
-      const ups = t.upstream.map((u) => refs.get(u) ?? py`tasks[${u}]`);
-      const left = ups.length === 1 ? (ups[0] as PyCode).text : `[${joinCode(ups, ", ").text}]`;
+      const out: PyCode[] = [];
+      let ups = t.upstream.map(refOf);
+      const join = joinViews.get(t.id);
+      if (join && t.joined) {
+        const joined = t.joined;
+        out.push(edge(joined.map(refOf), join.ref));
+        ups = [...t.upstream.filter((u) => !joined.includes(u)).map(refOf), join.ref];
+      }
       const list = paramLists.get(t.id);
-      const edge = (ref: PyCode) => new PyCode(`${left} >> ${ref.text}`);
-      return list
-        ? [edge(list.ref), edge(refs.get(t.id) as PyCode)]
-        : [edge(refs.get(t.id) as PyCode)];
+      if (list) out.push(edge(ups, list.ref));
+      out.push(edge(ups, refOf(t.id)));
+      return out;
     });
 
   const defaultArgs: Kwarg[] = [];
@@ -1593,7 +1672,7 @@ export function dagView(
   if (usesMlflow) stdlib.push("import contextlib");
   const code = [
     ...[...defaultArgs, ...dagKwargs, ...tasks.flatMap((t) => t.kwargs)].map((a) => a.value.text),
-    ...[...paramLists.values()].flatMap((t) => t.kwargs.map((a) => a.value.text)),
+    ...[...leading.values()].flat().flatMap((t) => t.kwargs.map((a) => a.value.text)),
     ...groupCalls.map((g) => g.text),
   ];
   if (code.some((text) => text.includes("datetime.timedelta("))) {
