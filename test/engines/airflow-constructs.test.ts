@@ -607,7 +607,9 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
     expect(r.output).toContain("scaled [5, 6] to [25, 36]");
     expect(r.output).toContain("fan-in received ALPHA!,BETA!,GAMMA!");
     expect(r.output).toContain("squares [1, 4, 9, 16]");
-    expect(r.output).toContain('words=ALPHA!,BETA!,GAMMA! shouts=["ALPHA!", "BETA!", "GAMMA!"]');
+    expect(r.output).toContain(
+      'words=ALPHA!,BETA!,GAMMA! shouts=["ALPHA!", "BETA!", "GAMMA!"] ratio=0.5',
+    );
     expect(tasks).toMatchObject({
       gate_open: "success",
       after_open_gate: "success",
@@ -647,6 +649,7 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
     // The run's own list, from its conf.
     expect(Object.keys(tasks).filter((k) => k.startsWith("scale["))).toHaveLength(3);
     expect(r.output).toContain("scaled [7, 8, 9] to [49, 64, 81]");
+    expect(r.output).toContain("ratio=2.0");
     expect(tasks).toMatchObject({
       route: "success",
       "full.first": "skipped",
@@ -961,6 +964,8 @@ describe("joins after a branch, and Airflow Variables, on real Airflow 3", () =>
       "exact_float[1]": "success",
     });
     expect(r.output).toContain("report left=None right='right'");
+    // Whole floats of a mapped task in a bash env: floats, where Airflow 3 hands back ints.
+    expect(r.output).toContain("ratios=[1.0, 2.0]");
     // The one-sided branch is a short-circuit that skips its side only.
     expect(tasks).toMatchObject({
       gate_left: "success",

@@ -566,7 +566,12 @@ function jinjaValue(value: Value, file: FileContext): string {
       const pull = `ti.xcom_pull(task_ids=${jinjaString(value.task)}, key=${jinjaString(value.output)})`;
       // A list of task ids always pulls a list: every instance of a mapped task, as JSON.
       if (mapped.has(value.task)) {
-        return `{{ ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)}) | list | tojson }}`;
+        const all = `ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)})`;
+        // Each whole float as a float (1.0), as Airflow 2 gives it; None stays None (null).
+        if (file.floats.has(key)) {
+          return `{% set values = [] %}{% for value in ${all} %}{% do values.append(value | float if value is integer else value) %}{% endfor %}{{ values | tojson }}`;
+        }
+        return `{{ ${all} | list | tojson }}`;
       }
       // A float as a float (3.0), which Airflow 3 may hand back as the int 3; None stays None.
       if (file.floats.has(key)) {
@@ -580,6 +585,10 @@ function jinjaValue(value: Value, file: FileContext): string {
         ? `{{ var.value[${jinjaString(value.name)}] }}`
         : `{{ var.value.get(${jinjaString(value.name)}, ${jinjaString(value.default)}) }}`;
     case "param":
+      // A number param as a float (2.0 when the conf gives 2), as a python task reads it.
+      if (file.floats.has(floatParamKey(value.name))) {
+        return `{% set value = params[${jinjaString(value.name)}] %}{{ value | float if value is integer else value }}`;
+      }
       // A boolean as JSON (true), as a bool output or literal is written, not Python's True.
       return `{{ params[${jinjaString(value.name)}]${file.structured.has(paramKey(value.name)) ? " | tojson" : ""} }}`;
     case "template":
