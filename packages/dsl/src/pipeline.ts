@@ -314,8 +314,16 @@ export interface MapTaskSpec<O extends Outputs> extends PythonTaskSpec<O> {
   readonly as: string;
 }
 
-/** `[value, op, literal]`, checked when the task runs, e.g. `[evaluate.out.accuracy, ">=", 0.9]`. */
-export type ConditionInput<T> = readonly [ValueHandle<T>, CompareOp, NoInfer<T>];
+/**
+ * `[value, op, literal]`, checked when the task runs, e.g. `[evaluate.out.accuracy, ">=", 0.9]`.
+ * A string, number, boolean or null on both sides: a list or dict (a list param, a `list`
+ * output) is reduced to one value in a python task first, and branched on that.
+ */
+export type ConditionInput<T> = readonly [
+  ValueHandle<T>,
+  CompareOp,
+  NoInfer<T> & (string | number | boolean | null),
+];
 
 export interface BranchSpec<T> extends TaskOptionsInput {
   readonly when: ConditionInput<T>;

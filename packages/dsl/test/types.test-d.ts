@@ -140,6 +140,15 @@ describe("typed authoring constructs", () => {
       // @ts-expect-error: not a comparison operator
       p.shortCircuit("s2", { when: [ev.out.accuracy, "=>", 0.9] });
     });
+    pipeline("q", { params: { xs: [1, 2], flag: true } }, (p) => {
+      const ev = p.python("ev", { fn: "t.py:f", outputs: { items: "list", ok: "bool" } });
+      p.shortCircuit("ok", { when: [ev.out.ok, "==", true] });
+      p.shortCircuit("flag", { when: [p.params.flag, "!=", false] });
+      // @ts-expect-error: a list param compared with a list (reduce it in a python task first)
+      p.shortCircuit("s3", { when: [p.params.xs, "==", [1, 2]] });
+      // @ts-expect-error: a list output compared with a list
+      p.shortCircuit("s4", { when: [ev.out.items, "==", []] });
+    });
   });
 
   it("sensors, containers and validation take typed durations and paths", () => {
