@@ -316,8 +316,9 @@ export function jinjaCompileProblems(
 /** A param a template reads by name (`params.day`, `params['day']`), where it is in the text. */
 export interface JinjaParamRead {
   readonly name: string;
-  /** Offset of `params` in the text. */
+  /** Offsets of the read (`params.day`) in the text. */
   readonly from: number;
+  readonly to: number;
   /**
    * The template renders without it: the read is defaulted or tested (`params.day |
    * default('x')`, `params.day is defined`), or the text asks whether the run has it (`'day'
@@ -364,7 +365,7 @@ export function jinjaParamReads(text: string): JinjaParamRead[] {
             `\\bparams\\s*(?:\\.\\s*${key}\\b|\\[\\s*['"]${key}['"]\\s*\\])\\s*is\\s+(?:not\\s+)?defined`,
           ).test(b.inner),
         );
-      out.push({ name, from: base + at, guarded });
+      out.push({ name, from: base + at, to: base + at + m[0].length, guarded });
     }
   }
   return out;

@@ -4305,6 +4305,30 @@ describe("template-error", () => {
     ]);
   });
 
+  it("a param a scheduled DAG does not declare (a scheduled run has no conf to give it); not when the DAG is triggered only, or the file does not show every param", () => {
+    const tasks = `    a = BashOperator(task_id="a", bash_command="echo {{ params.regoin }} {{ params.region }}")
+    b = BashOperator(task_id="b", bash_command="echo $X", env={"X": "{{ params['dayz'] }}"})
+    c = BashOperator(task_id="c", bash_command="echo {{ params.size | default(1) }} {{ params.get('q') }}{% if 'o' in params %}{{ params.o }}{% endif %}")
+    d = BashOperator(task_id="d", bash_command="echo {{ params.own }}", params={"own": 1})
+`;
+    const scheduled = (params: string, extra = "") =>
+      `with DAG("d", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params=${params}${extra}):\n${tasks}`;
+    expect(messages(`P = {"region": "eu", "days": 3}\n${scheduled("P")}`)).toEqual([
+      `${at + 2}: param 'regoin' in bash_command of task 'a' | did you mean params.region`,
+      `${at + 3}: param 'dayz' in env of task 'b' | did you mean params.days`,
+    ]);
+    // Triggered only (its conf may give any param); params spread from what the file does not
+    // show, or changed later; params in default_args.
+    expect(messages(dag(tasks))).toEqual([]);
+    expect(messages(`${scheduled("{**BASE}")}`)).toEqual([]);
+    expect(messages(`P = {"region": "eu"}\nP["regoin"] = 1\n${scheduled("P")}`)).toEqual([]);
+    expect(
+      messages(
+        `A = {"params": {"regoin": 1}}\n${scheduled('{"region": "eu"}').replace("default_args=default_args", "default_args=A")}`,
+      ),
+    ).toEqual([]);
+  });
+
   it("reports var.value.get / var.json.get / conn.get calls that Airflow's accessors refuse (default_var= is what older releases took)", () => {
     const body =
       dag(`    a = BashOperator(task_id="a", bash_command="echo {{ var.value.get('bucket', default_var='b') }}")

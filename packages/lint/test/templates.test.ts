@@ -244,7 +244,8 @@ describe("template files", () => {
 
   it("follows {% include 'name' %} through the same loader: pulls and paths in the included file, at its lines", () => {
     const options: LintOptions = { rules: { ...OPTIONS.rules, "unused-output": "info" } };
-    const source = dagFile(`load = ${LOAD}\npull >> load`);
+    // The DAG declares the param a file names its include by (a scheduled run has no other).
+    const source = dagFile(`load = ${LOAD}\npull >> load`, ', params={"query_name": "q.sql"}');
     const pull = (key: string) =>
       `AND batch = {{ ti.xcom_pull(task_ids='extract', key='${key}') }}\n`;
     const searched: string[][] = [];

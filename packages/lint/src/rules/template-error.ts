@@ -5,6 +5,7 @@ import {
   JINJA_COMPILE_FIX,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
+  jinjaParamReads,
   mayHoldJinja,
   templateCallProblems,
   templateNames,
@@ -12,6 +13,7 @@ import {
   undefinedTemplateNames,
 } from "@mlgen/core";
 import type { Located } from "../finding.js";
+import { scheduleOf } from "../python/dag-args.js";
 import { importedNameUses, templateImports, templateSource } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
@@ -79,6 +81,24 @@ function withoutImports(text: string): { text: string; bound: string[] } {
   return /\{%[-+]?\s*(?:import|from)\b/.test(out) ? { text: "", bound } : { text: out, bound };
 }
 
+/**
+ * The params a task of a scheduled DAG has in a run its conf gives nothing (every scheduled
+ * run): the DAG's, when the file shows them all. Null when it cannot tell: a DAG without a
+ * schedule (a run's conf may give any param), params the file changes or spreads, params in
+ * default_args (the DAG's or a group's) or on the task itself.
+ */
+function scheduledParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
+  const dag = task.dagDecl;
+  if (!dag || dag.kwargsOpen || task.kwargsOpen || task.kwargs.has("params")) return null;
+  const schedule = scheduleOf(file.source, dag);
+  if (schedule === null || schedule === "default" || schedule.on !== true) return null;
+  if (dag.kwargs.has("params") && (!dag.params || dag.params.dict.open)) return null;
+  const args = [dag.kwargs.has("default_args") ? dag.defaultArgs : undefined];
+  for (const g of task.groups) args.push(file.groups.get(g)?.defaultArgs ?? undefined);
+  if (args.some((a) => a === null || a?.open || a?.entries.has("params"))) return null;
+  return new Set(dag.params?.entries.map((p) => p.name) ?? []);
+}
+
 /** Every filter name, for a DAG that adds filters of its own. */
 const ANY: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
@@ -131,7 +151,7 @@ export const templateError = defineRule({
   code: "MLG2014",
   defaultSeverity: "error",
   description:
-    "a templated task argument or template file that Jinja cannot compile, reads a name the task's context lacks, or calls var.value.get/conn.get with arguments Airflow refuses",
+    "a templated task argument or template file that Jinja cannot compile, reads a name the task's context lacks or a param a scheduled DAG does not declare, or calls var.value.get/conn.get with arguments Airflow refuses",
   checkPython(file, report) {
     // A DAG can add macros and filters of its own, or change how undefined names render.
     const macros = /\buser_defined_macros\b|\bjinja_environment_kwargs\b/.test(file.source);
@@ -143,6 +163,7 @@ export const templateError = defineRule({
       where: string,
       at: (from: number, to: number) => Located,
       runs?: readonly string[] | null,
+      params?: ReadonlySet<string> | null,
     ) => {
       if (!mayHoldJinja(text)) return;
       const end = (from: number) => Math.min(text.length, from + 2);
@@ -202,12 +223,36 @@ export const templateError = defineRule({
           at(use.from, use.to),
         );
       }
+      // A param the DAG does not declare: only a run's conf gives it, and a scheduled run has none.
+      for (const read of params ? jinjaParamReads(text) : []) {
+        if (read.guarded || params?.has(read.name)) continue;
+        const near = closestName(read.name, [...(params ?? [])]);
+        report(
+          {
+            what: `param '${read.name}'`,
+            where,
+            task,
+            reason: `the DAG declares no param '${read.name}', which only a run's conf could give, and the runs its schedule starts have none (Airflow renders the undefined name as an error)`,
+            hint: near
+              ? `did you mean params.${near}? Otherwise add '${read.name}' to the DAG's params with a default`
+              : `add '${read.name}' to the DAG's params with a default (params={"${read.name}": Param(...)}), or read it with a default: {{ params.${read.name} | default('...') }}`,
+          },
+          at(read.from, read.to),
+        );
+      }
     };
     for (const s of file.strings) {
       if (!TEMPLATED.has(s.where) || !wholeValue(s.node)) continue;
       const raw = textOf(file.source, s.node);
-      check(templateSource(raw), s.task, s.where, (from, to) =>
-        file.lines.span(s.node.from + from, s.node.from + to),
+      const owners = file.tasks.filter((t) => t.id === s.task);
+      const params = owners.length === 1 ? scheduledParams(file, owners[0] as DagTask) : null;
+      check(
+        templateSource(raw),
+        s.task,
+        s.where,
+        (from, to) => file.lines.span(s.node.from + from, s.node.from + to),
+        undefined,
+        params,
       );
     }
     for (const m of file.missingTemplates) {
@@ -250,7 +295,7 @@ export const templateError = defineRule({
       if (!task) continue;
       const at = (from: number, to: number) => ({ ...t.lines.span(from, to), file: t.file });
       if (!t.imported || t.imported.context) {
-        check(t.text, task.id, t.arg, at, t.imported?.runs);
+        check(t.text, task.id, t.arg, at, t.imported?.runs, scheduledParams(file, task));
         continue;
       }
       // Imported without context: Jinja renders it with its globals only, never the task's
