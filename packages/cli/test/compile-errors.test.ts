@@ -696,7 +696,7 @@ describe("mlgen compile on bad input", () => {
     ]);
     expect(await errors(`${group}\n${task}`)).toEqual([
       expect.stringMatching(
-        /^pipelines\/demo\.pipeline\.ts:4:5: error MLG1001: group id 'prep' .*a task has it too/,
+        /^pipelines\/demo\.pipeline\.ts:7:5: error MLG1001: task id 'prep' is used more than once: a group has it too \(first at line 4, column 5\)$/,
       ),
     ]);
     expect(await errors(`${group}\n${group.replace('"x"', '"y"')}`)).toEqual([

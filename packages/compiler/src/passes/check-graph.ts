@@ -201,16 +201,29 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
     if (seen.has(g)) {
       const task = ctx.sourceMap[taskKey(g)];
+      const group = place.location;
+      // Said at the later of the two, naming the first.
+      const taskLater =
+        task !== undefined &&
+        group !== undefined &&
+        task.file === group.file &&
+        (task.line ?? 0) * 1e6 + (task.column ?? 0) > (group.line ?? 0) * 1e6 + (group.column ?? 0);
       ctx.report(
-        diagnostic(
-          "MLG1001",
-          {
-            what: "group",
-            id: g,
-            first: task ? `: a task has it too${firstAt(task, place.location)}` : "",
-          },
-          place,
-        ),
+        taskLater
+          ? diagnostic(
+              "MLG1001",
+              { what: "task", id: g, first: `: a group has it too${firstAt(group, task)}` },
+              { pipeline: ir.id, task: g, location: task },
+            )
+          : diagnostic(
+              "MLG1001",
+              {
+                what: "group",
+                id: g,
+                first: task ? `: a task has it too${firstAt(task, group)}` : "",
+              },
+              place,
+            ),
       );
     }
     for (const up of group.after) {
