@@ -1,28 +1,7 @@
-/**
- * Real engines: the ExternalTaskSensors `mlgen lint` reports under external-task-missing
- * (MLG2029) are exactly those that real Airflow 3 and Airflow 2 fail: each DAG of a folder runs
- * once with dag.test() (test/python/external_task_runs.py), the DAGs waited for first, and every
- * sensor whose task or group id the other DAG has succeeds, every other one fails — at its
- * timeout, or on Airflow 3 at its first poke for a task group it lacks. The fix each finding
- * gives, written back into the file, makes the sensor succeed. Task ids say what each case is:
- * `never_` (Airflow fails it), `ok_`. The DAGs waited for are in another file, and one in the
- * same file; their ids cover task groups (nested, without prefix, @task_group), TaskFlow tasks
- * called twice (`publish__1`) and renamed with override().
- */
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DAG_HEAD } from "./dag-head.js";
-import {
-  AIRFLOW2_VENV,
-  airflowEnv,
-  ensureEngines,
-  ROOT,
-  runEngine,
-  tempDir,
-  VENV,
-} from "./harness.js";
-import { lintTogether, writeDagFolder } from "./lint-together.js";
+import { ensureEngines, tempDir } from "./harness.js";
+import { lintTogether, runFolderOnce } from "./lint-together.js";
 
 const HEAD = `${DAG_HEAD}
 try:
@@ -107,29 +86,17 @@ function runs(
   name: string,
   sensors: string,
 ): Record<string, [string, string | null]> {
-  const dags = join(work, `${name}-${version}`);
-  writeDagFolder(dags, { "targets.py": TARGETS_FILE, "sensors.py": sensors });
-  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
-  const home = join(work, `home-${name}-${version}`);
-  mkdirSync(home);
-  const env = airflowEnv(home, dags);
-  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
-  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
-  const out = join(work, `${name}-${version}.json`);
-  const r = runEngine(
-    join(venv, "bin", "python"),
-    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
-    env,
-  );
-  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
-  const all: Record<string, string> = JSON.parse(readFileSync(out, "utf8"));
+  const { states: all, output } = runFolderOnce(work, version, name, {
+    "targets.py": TARGETS_FILE,
+    "sensors.py": sensors,
+  });
   // The DAGs waited for ran and succeeded: a sensor's failure is its own.
   for (const [key, state] of Object.entries(all)) {
     if (!key.startsWith("train.")) expect(state, key).toBe("success");
   }
   // What each task's run logged, from dag.test()'s "starting" line for it to the next one's.
   const logs = new Map<string, string>();
-  const parts = r.output.split(/\[DAG TEST\] starting task_id=/);
+  const parts = output.split(/\[DAG TEST\] starting task_id=/);
   for (const part of parts.slice(1)) logs.set(/^\S+/.exec(part)?.[0] ?? "", part);
   return Object.fromEntries(
     Object.entries(all)

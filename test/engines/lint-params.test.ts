@@ -1,25 +1,7 @@
-/**
- * Real engines: the params `mlgen lint` reports under template-error (MLG2014) for reading a
- * param the DAG does not declare are exactly the templates real Airflow 3 and Airflow 2 fail to
- * render in a scheduled run (one with no conf): each DAG of the folder runs once with
- * dag.test() (test/python/external_task_runs.py), and every task whose template reads such a
- * param fails, every other one succeeds. Task ids say what each case is: `never_` (Airflow
- * fails it), `ok_`. The fix each finding gives, written back, makes the task succeed.
- */
-import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DAG_HEAD } from "./dag-head.js";
-import {
-  AIRFLOW2_VENV,
-  airflowEnv,
-  ensureEngines,
-  ROOT,
-  runEngine,
-  tempDir,
-  VENV,
-} from "./harness.js";
-import { lintTogether, writeDagFolder } from "./lint-together.js";
+import { ensureEngines, tempDir } from "./harness.js";
+import { lintTogether, runFolderOnce } from "./lint-together.js";
 
 const TASKS: Readonly<Record<string, string>> = {
   never_typo: 'bash_command="echo {{ params.regoin }}"',
@@ -66,24 +48,9 @@ beforeAll(() => {
 
 /** Each task's state after one run (no conf) of the DAG, under a version. */
 function runs(version: 2 | 3, name: string, source: string): Record<string, string> {
-  const dags = join(work, `${name}-${version}`);
-  writeDagFolder(dags, { "scheduled.py": source });
-  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
-  const home = join(work, `home-${name}-${version}`);
-  mkdirSync(home);
-  const env = airflowEnv(home, dags);
-  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
-  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
-  const out = join(work, `${name}-${version}.json`);
-  const r = runEngine(
-    join(venv, "bin", "python"),
-    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
-    env,
-  );
-  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
-  const all: Record<string, string> = JSON.parse(readFileSync(out, "utf8"));
+  const { states } = runFolderOnce(work, version, name, { "scheduled.py": source });
   return Object.fromEntries(
-    Object.entries(all).map(([key, state]) => [key.slice("scheduled.".length), state]),
+    Object.entries(states).map(([key, state]) => [key.slice("scheduled.".length), state]),
   );
 }
 

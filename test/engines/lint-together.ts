@@ -3,9 +3,10 @@
  * a sensor in one file, the DAG it waits for in another): written once, then loaded by real
  * Airflow and linted by `mlgen lint`'s lintPythonFiles.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Finding, lintPythonFiles } from "../../packages/lint/src/index.js";
+import { AIRFLOW2_VENV, airflowEnv, ROOT, runEngine, VENV } from "./harness.js";
 
 /** Writes `files` (name → source) into the new folder `dir`; returns `dir`. */
 export function writeDagFolder(dir: string, files: Readonly<Record<string, string>>): string {
@@ -28,4 +29,33 @@ export async function lintTogether(
   const inputs = Object.keys(files).map((file) => ({ file, path: join(dir, file) }));
   const linted = await lintPythonFiles(inputs, { airflowVersion: version }, 0);
   return linted.flatMap((r) => r.findings).filter((f) => f.ruleId === rule);
+}
+
+/**
+ * Writes `files` into a new folder under `work` and runs every DAG of it once with dag.test()
+ * under real Airflow `version`, in an Airflow home of its own (test/python/external_task_runs.py:
+ * the DAGs without ExternalTaskSensors first). Each task's state (`<dag_id>.<task_id>`), and what
+ * the runs logged.
+ */
+export function runFolderOnce(
+  work: string,
+  version: 2 | 3,
+  name: string,
+  files: Readonly<Record<string, string>>,
+): { states: Record<string, string>; output: string } {
+  const dags = writeDagFolder(join(work, `${name}-${version}`), files);
+  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
+  const home = join(work, `home-${name}-${version}`);
+  mkdirSync(home);
+  const env = airflowEnv(home, dags);
+  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
+  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
+  const out = join(work, `${name}-${version}.json`);
+  const r = runEngine(
+    join(venv, "bin", "python"),
+    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
+    env,
+  );
+  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
+  return { states: JSON.parse(readFileSync(out, "utf8")), output: r.output };
 }
