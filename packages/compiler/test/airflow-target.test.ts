@@ -1215,6 +1215,39 @@ describe("common mistakes get a message that says the fix", () => {
     expect(dag).toContain('with TaskGroup("fit_items"):');
   });
 
+  it("a helper task in a group whose id leaves it no room under 250 characters is MLG3001 naming the task", () => {
+    // A group's own id takes at most 200 characters: nested ones reach further.
+    const long = `${"g".repeat(150)}.${"h".repeat(95)}`;
+    const ir = pipeline("fan", { params: { regions: ["eu"] } }, (p) => {
+      p.group("g".repeat(150), {}, (g) => {
+        g.group("h".repeat(95), {}, (h) => {
+          h.map("f", { fn: "tasks/t.py:each", over: p.params.regions, as: "region" });
+        });
+        g.group("i".repeat(93), {}, (h) => {
+          h.map("f", { fn: "tasks/t.py:each", over: p.params.regions, as: "region" });
+        });
+      });
+    }).ir;
+    const modules = new Map([["tasks/t.py", "def each(region):\n    return 1.0\n"]]);
+    const r = lowerPipeline({ ir, sourceMap: {}, modules });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const found = airflowTarget.validate({
+      ...r,
+      sourceFile: "x.ts",
+      sourceMap: {},
+      pythonFiles: [],
+      settings: { airflowVersion: 3 },
+    });
+    expect(found.map((d) => [d.code, d.task, d.message, d.fix])).toEqual([
+      [
+        "MLG3001",
+        `${long}.f`,
+        `the list task before this mapped task cannot be expressed for Airflow 3: it goes in group '${long}', whose id is 246 characters, and Airflow refuses a task id over 250 characters ('${long}.items' would be 252)`,
+        "shorten the group id to at most 244 characters",
+      ],
+    ]);
+  });
+
   it("a join that also waits for a task off the sides it joins waits for the sides through an empty task", () => {
     const ir = pipeline("j", { params: { pick: "a", fresh: true } }, (p) => {
       const before = p.bash("before", { command: "true" });

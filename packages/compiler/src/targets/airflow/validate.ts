@@ -90,6 +90,25 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       "set startDate on the pipeline, e.g. startDate: '2025-01-01', or emit for Airflow 3",
     );
   }
+  // The helper task written next to a task (the list of a map over a param, the empty task
+  // before a join) sits in the task's group, so its id starts with the group's: a group id too
+  // long for one more word leaves it no id Airflow takes.
+  for (const t of ir.tasks) {
+    if (t.group === null) continue;
+    const suffix =
+      t.kind === "python" && t.map?.over.kind === "param"
+        ? "items"
+        : t.joined !== undefined
+          ? "join"
+          : null;
+    if (suffix === null || t.group.length + 1 + suffix.length <= 250) continue;
+    report(
+      `the ${suffix === "items" ? "list task before this mapped task" : "empty task before this join"}`,
+      `it goes in group '${t.group}', whose id is ${t.group.length} characters, and Airflow refuses a task id over 250 characters ('${t.group}.${suffix}' would be ${t.group.length + 1 + suffix.length})`,
+      `shorten the group id to at most ${249 - suffix.length} characters`,
+      t.id,
+    );
+  }
   // Airflow facts, not the pipeline's: the Kubeflow target has no catchup, and maps over any
   // number of a task's outputs.
   const timed = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
