@@ -320,6 +320,21 @@ describe("DSL pipeline rules", () => {
     });
   });
 
+  it("missing-xcom-key names the output or task a typo most likely meant", () => {
+    const def = pipeline("p", { defaults: SAFE }, (p) => {
+      const a = p.python("a", { fn: "t.py:a", outputs: { path: "string" } });
+      const train = p.python("train", { fn: "t.py:a", outputs: { path: "string" } });
+      p.bash("b", { command: "cat {{ ti.xcom_pull(task_ids='a', key='pth') }}" }).after(a);
+      p.bash("c", { command: "cat {{ ti.xcom_pull(task_ids='trian', key='path') }}" }).after(train);
+      p.bash("d", { command: "cat {{ ti.xcom_pull(task_ids='a', key='model_uri') }}" }).after(a);
+    });
+    expect(lint(def, "missing-xcom-key").map((f) => f.fix)).toEqual([
+      "did you mean 'path'? Otherwise declare 'pth' in the outputs of 'a', or read one it has",
+      "did you mean 'train'? Otherwise pull from a task of this pipeline, or pass its output as an input (task.out.x)",
+      "declare 'model_uri' in the outputs of 'a', or read one it has",
+    ]);
+  });
+
   it("missing-timeout on a sensor says the wait lasts 7 days, not one hung try, and what executionTimeout ends", () => {
     const def = pipeline("p", { defaults: { retries: 1, executionTimeout: minutes(5) } }, (p) => {
       p.fileSensor("s", { path: "/data/{{ ds }}.csv" });

@@ -3168,6 +3168,33 @@ ${extra}${dagLine}
     ]);
   });
 
+  it("missing-xcom-key names the task id or key a typo most likely meant, and none when nothing is close", () => {
+    const body = dag(`    def push_metrics(ti):
+        ti.xcom_push(key="auc", value=0.9)
+
+    def read(ti):
+        ti.xcom_pull(task_ids="extrct")
+        ti.xcom_pull(task_ids="push", key="acu")
+        ti.xcom_pull(task_ids="push", key="accuracy")
+        ti.xcom_pull(task_ids="somewhere_else")
+
+    extract = BashOperator(task_id="extract", bash_command="echo 1")
+    push = PythonOperator(task_id="push", python_callable=push_metrics)
+    other = BashOperator(task_id="extract_b", bash_command="echo 1")
+    reader = PythonOperator(task_id="reader", python_callable=read)
+    [extract, push] >> reader
+`);
+    const fixes = lintPythonSource("d.py", HEAD + body)
+      .filter((f) => f.ruleId === "missing-xcom-key")
+      .map((f) => f.fix.split(" (")[0]);
+    expect(fixes).toEqual([
+      "did you mean 'extract'? Otherwise fix the task_ids",
+      "did you mean 'auc'? Otherwise push 'acu' in 'push'",
+      "push 'accuracy' in 'push'",
+      "fix the task_ids",
+    ]);
+  });
+
   it("TaskFlow applied as a function (task(fn), task(fn, retries=0), task(**kw)(fn)) makes tasks named after the function", () => {
     const body = `from ml_lib.steps import build_features, validate_data, train_model, score_fn
 

@@ -1,4 +1,4 @@
-import { taskOutputs, taskValues } from "@mlgen/core/light";
+import { closestName, taskOutputs, taskValues } from "@mlgen/core/light";
 import { pipelineReachability, taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
@@ -10,6 +10,15 @@ import { defineRule } from "../rule.js";
 const TASK_ID = /^[\p{L}\p{M}\p{N}_.-]+$/u;
 
 const listed = (keys: Iterable<string>) => [...keys].sort().join(", ") || "nothing";
+
+/** `did you mean 'extract'? ` when a known name is close to the one written, else "". */
+const didYouMean = (name: string, known: readonly string[]) => {
+  const near = closestName(
+    name,
+    known.filter((k) => k !== name),
+  );
+  return near === undefined ? "" : `did you mean '${near}'? Otherwise `;
+};
 
 /**
  * The id, in the group as the analysis read it, of a task in a copy of a @task_group called
@@ -54,7 +63,7 @@ export const missingXcomKey = defineRule({
                   key: pull.key,
                   source,
                   reason: `but pipeline '${ir.id}' has no task '${source}'`,
-                  hint: "pull from a task of this pipeline, or pass its output as an input (task.out.x)",
+                  hint: `${didYouMean(source, [...byId.keys()])}pull from a task of this pipeline, or pass its output as an input (task.out.x)`,
                 },
                 at,
               );
@@ -80,7 +89,7 @@ export const missingXcomKey = defineRule({
                   key: pull.key,
                   source,
                   reason: `which '${source}' never pushes (it pushes: ${listed(keys)})`,
-                  hint: `declare '${pull.key}' in the outputs of '${source}', or read one it has`,
+                  hint: `${didYouMean(pull.key, [...keys])}declare '${pull.key}' in the outputs of '${source}', or read one it has`,
                 },
                 at,
               );
@@ -133,7 +142,12 @@ export const missingXcomKey = defineRule({
                 key: pull.key,
                 source,
                 reason: `but ${task.dag ? `DAG '${task.dag}'` : "this file"} has no task '${source}'`,
-                hint: "fix the task_ids (a task in a TaskGroup has the id 'group.task')",
+                hint: `${didYouMean(
+                  source,
+                  file.tasks
+                    .filter((t) => t.dag === task.dag || t.dag === null || task.dag === null)
+                    .map((t) => t.id),
+                )}fix the task_ids (a task in a TaskGroup has the id 'group.task')`,
               },
               pull.span,
             );
@@ -168,7 +182,7 @@ export const missingXcomKey = defineRule({
                   ? `'${source}' returns a value, but do_xcom_push=False keeps Airflow from pushing it: remove do_xcom_push=False, or read a key it pushes`
                   : inDict
                     ? `'${source}' returns '${pull.key}' inside one dict XCom: give it multiple_outputs=True (a @task may instead annotate its return as dict[str, ...]), or pull return_value and take ['${pull.key}']`
-                    : `push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
+                    : `${didYouMean(pull.key, [...keys])}push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
               },
               pull.span,
             );
