@@ -348,6 +348,17 @@ export const DIAGNOSTICS = {
       "{made}, so Airflow finds {them} only among the module's names once the file has run: {holds}, and says nothing",
     fix: "{fix}",
   },
+  MLG2031: {
+    severity: "error",
+    message: "branch '{task}' {returns} '{target}', {problem}",
+    fix: "{fix}",
+  },
+  MLG2032: {
+    severity: "error",
+    message:
+      "task '{task}' waits for {sides} of branch '{branch}' with trigger rule all_success, and the branch follows one side at most, so {consequence}",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

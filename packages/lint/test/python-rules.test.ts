@@ -2675,6 +2675,164 @@ s = f'{x:=}' + f'{x:=:010}'
       want: [],
     },
   ],
+  [
+    "duplicate-task-id: a loop over a name bound to a written-out list makes the id on each pass; not when each pass's task goes to a DAG the file cannot name",
+    {
+      rule: "duplicate-task-id",
+      body: `SOURCES = ["crm", "billing"]
+DAGS = {}
+
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    for source in SOURCES:
+        BashOperator(task_id="extract", bash_command="echo")
+for source in SOURCES:
+    DAGS[source] = DAG(f"sync_{source}", schedule=None, start_date=pendulum.datetime(2025, 1, 1))
+    BashOperator(task_id="sync", bash_command="echo", dag=DAGS[source])
+`,
+      want: ["6:9"],
+    },
+  ],
+  [
+    "branch-join-skipped: the sides made by a loop over a written-out list (one task per pass) and the join after them",
+    {
+      rule: "branch-join-skipped",
+      body: `OPTIONS = ["a", "b", "c"]
+
+${dag(`    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: f"opt_{OPTIONS[0]}")
+    join = BashOperator(task_id="join", bash_command="echo")
+    ok = BashOperator(task_id="ok", bash_command="echo", trigger_rule="none_failed_min_one_success")
+    for option in OPTIONS:
+        t = BashOperator(task_id=f"opt_{option}", bash_command="echo")
+        after = BashOperator(task_id=f"after_{option}", bash_command="echo")
+        pick >> t >> after >> [join, ok]
+`)}`,
+      want: ["5:12"],
+      head: `${HEAD}from airflow.providers.standard.operators.python import BranchPythonOperator\n`,
+    },
+  ],
+  // branch-target
+  [
+    "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",
+    {
+      rule: "branch-target",
+      body: `MISSING = "scroe"
+
+def pick(ti):
+    if ti.xcom_pull(task_ids="a"):
+        return MISSING
+    if ti:
+        return ["a", "gone"]
+    return "a" if ti else "grp"
+
+def computed(ti):
+    target = "nowhere"
+    return target
+
+${dag(`    a = BashOperator(task_id="a", bash_command="echo 1")
+    with TaskGroup("grp"):
+        inner = BashOperator(task_id="inner", bash_command="echo 1")
+    br = BranchPythonOperator(task_id="br", python_callable=pick)
+    other = BranchPythonOperator(task_id="other", python_callable=computed)
+    a >> br >> [a, inner]
+    other >> a
+`)}`,
+      want: ["5:16", "7:22"],
+      head: `${HEAD}from airflow.providers.standard.operators.python import BranchPythonOperator\n`,
+    },
+  ],
+  [
+    "branch-target: not said when a task id is computed (a loop over what the file does not show), or a @task_group is called twice",
+    {
+      rule: "branch-target",
+      body: `def pick():
+    return "load_eu"
+
+${dag(`    br = BranchPythonOperator(task_id="br", python_callable=pick)
+    for r in get_regions():
+        br >> BashOperator(task_id=f"load_{r}", bash_command="echo 1")
+`)}`,
+      want: [],
+      head: `${HEAD}from airflow.providers.standard.operators.python import BranchPythonOperator\n`,
+    },
+  ],
+  // branch-join-skipped
+  [
+    "branch-join-skipped: a join after both sides keeping all_success (by default or written), after a chain on one side; said at the first join only",
+    {
+      rule: "branch-join-skipped",
+      body: `@task.branch
+def route():
+    return "a"
+
+@task.branch(trigger_rule="all_success")
+def route2():
+    return "c" if 1 else "d"
+
+${dag(`    r = route()
+    a = BashOperator(task_id="a", bash_command="echo 1")
+    a2 = BashOperator(task_id="a2", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="echo 1")
+    j = BashOperator(task_id="j", bash_command="echo 1")
+    after = BashOperator(task_id="after", bash_command="echo 1")
+    r >> [a, b]
+    a >> a2
+    [a2, b] >> j >> after
+    r2 = route2()
+    c = BashOperator(task_id="c", bash_command="echo 1")
+    d = BashOperator(task_id="d", bash_command="echo 1")
+    j2 = BashOperator(task_id="j2", bash_command="echo 1", trigger_rule="all_success")
+    r2 >> [c, d] >> j2
+`)}`,
+      want: ["14:9", "22:10"],
+    },
+  ],
+  [
+    "branch-join-skipped: not said for a join rule that runs after one side, a branch that may follow both, a side that waits with another rule, or an empty side",
+    {
+      rule: "branch-join-skipped",
+      body: `def one():
+    return "a"
+
+def many(ti):
+    return ["a", "b"]
+
+def unknown(ti):
+    chosen = ti.xcom_pull(task_ids="x")
+    return chosen
+
+${dag(`    r1 = BranchPythonOperator(task_id="r1", python_callable=one)
+    a = BashOperator(task_id="a", bash_command="echo 1")
+    b = BashOperator(task_id="b", bash_command="echo 1")
+    j1 = BashOperator(task_id="j1", bash_command="echo 1", trigger_rule="none_failed_min_one_success")
+    j1b = BashOperator(task_id="j1b", bash_command="echo 1", trigger_rule=TriggerRule.ONE_SUCCESS)
+    r1 >> [a, b] >> j1
+    [a, b] >> j1b
+    r2 = BranchPythonOperator(task_id="r2", python_callable=many)
+    c = BashOperator(task_id="c", bash_command="echo 1")
+    d = BashOperator(task_id="d", bash_command="echo 1")
+    r2 >> [c, d] >> BashOperator(task_id="j2", bash_command="echo 1")
+    r3 = BranchPythonOperator(task_id="r3", python_callable=unknown)
+    e = BashOperator(task_id="e", bash_command="echo 1")
+    f = BashOperator(task_id="f", bash_command="echo 1")
+    r3 >> [e, f] >> BashOperator(task_id="j3", bash_command="echo 1")
+    r4 = BranchPythonOperator(task_id="r4", python_callable=one)
+    g = BashOperator(task_id="g", bash_command="echo 1")
+    h = BashOperator(task_id="h", bash_command="echo 1")
+    m = BashOperator(task_id="m", bash_command="echo 1", trigger_rule="none_failed")
+    j4 = BashOperator(task_id="j4", bash_command="echo 1")
+    r4 >> [g, h]
+    g >> m
+    [m, h] >> j4
+    r5 = BranchPythonOperator(task_id="r5", python_callable=one)
+    k = BashOperator(task_id="k", bash_command="echo 1")
+    j5 = BashOperator(task_id="j5", bash_command="echo 1")
+    r5 >> [k, j5]
+    k >> j5
+`)}`,
+      want: [],
+      head: `${HEAD}from airflow.providers.standard.operators.python import BranchPythonOperator\nfrom airflow.task.trigger_rule import TriggerRule\n`,
+    },
+  ],
 ];
 
 describe("Python DAG rules", () => {

@@ -280,11 +280,13 @@ const HOLDS_DEFINITIONS: ReadonlySet<string> = new Set([
  * How many times a `for` statement's body runs, when the file spells it out (the items of a
  * list, tuple or set written in the statement); else 0.
  */
-function forCount(node: PyNode): number {
+function forCount(node: PyNode, constant?: (name: PyNode) => PyNode | undefined): number {
   let iterable: PyNode | null = null;
   for (let c = node.firstChild; c; c = c.nextSibling) {
     if (c.name === "in") iterable = c.nextSibling;
   }
+  // `for option in OPTIONS:` over a name bound to a written-out list before the loop.
+  if (iterable?.name === "VariableName") iterable = constant?.(iterable) ?? null;
   if (!iterable) return 0;
   if (
     iterable.name === "ArrayExpression" ||
@@ -1031,7 +1033,10 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     const dag = dagDecl?.id ?? null;
     // `dag=d` of a DAG the same loop makes (`for r in R: d = DAG(...)`): a new DAG each pass,
     // as a `with` block in the loop would be, so the task repeats in none.
-    const freshDag = dagDecl !== scope.dag && loopDags.some((l) => l.dag === dagDecl);
+    // `dag=` of a DAG the analysis cannot name (`dag=dags[region]`) may be new each pass too.
+    const freshDag =
+      (dagDecl !== scope.dag && loopDags.some((l) => l.dag === dagDecl)) ||
+      (dagVar !== undefined && vars.get(text(dagVar))?.kind !== "dag");
     const pulls: Pull[] = [];
     const pushedInTemplates: (string | null)[] = [];
     // Each argument's strings once, for both the pushes and the pulls in their templates. The
@@ -1876,7 +1881,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       case "DictionaryComprehensionExpression":
       case "SetComprehensionExpression": {
         const repeats =
-          node.name === "ForStatement" && (scope.once || scope.repeats) && forCount(node) >= 2;
+          node.name === "ForStatement" &&
+          (scope.once || scope.repeats) &&
+          forCount(node, (name) => constants.get(text(name))) >= 2;
         const inner = { ...scope, loop: true, once: false, repeats };
         walkChildren(node, inner);
         return;
@@ -2158,6 +2165,14 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   // import, a parameter, a tuple or augmented assignment, global, ...) leaves it unread: the
   // check then holds back. The file is scanned for this once, and only when a key is a name.
   let uses: Map<string, { assigned: number; elsewhere: boolean }> | null = null;
+  /** Where a name is only read: a call's argument, what a return gives (a branch's target). */
+  const READS = new Set([
+    "ArgList",
+    "ReturnStatement",
+    "ArrayExpression",
+    "TupleExpression",
+    "ConditionalExpression",
+  ]);
   const constantString = (name: string): string | null => {
     const value = constants.get(name);
     if (value?.name !== "String") return null;
@@ -2176,7 +2191,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             n.prevSibling === null
           ) {
             use.assigned++;
-          } else if (parent?.name !== "ArgList") use.elsewhere = true;
+          } else if (!READS.has(parent?.name ?? "")) use.elsewhere = true;
         }
         for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
       };
@@ -2821,7 +2836,56 @@ function functionFacts(
     if (!def || !body) return null;
     let returnsValue = false;
     let returnKeys: string[] | null = [];
+    const returnedIds: { id: string; span: Span }[] = [];
+    /** Names returned as ids (`return FULL`): module-level constants, once the body is read. */
+    const returnedNames: { name: string; span: Span }[] = [];
+    let returnsOneId = true;
+    /** The ids one returned value names; how many it may name (2: more than one). */
+    const returnedId = (value: PyNode): number => {
+      switch (value.name) {
+        case "None":
+          return 0;
+        case "String":
+        case "ContinuedString": {
+          const id = stringValue(source, value);
+          if (id !== null) returnedIds.push({ id, span: lines.span(value.from, value.to) });
+          return 1;
+        }
+        case "FormatString":
+          return 1;
+        case "VariableName":
+          returnedNames.push({
+            name: textOf(source, value),
+            span: lines.span(value.from, value.to),
+          });
+          return 1;
+        case "ParenthesizedExpression":
+          return value.firstChild?.nextSibling ? returnedId(value.firstChild.nextSibling) : 2;
+        case "ConditionalExpression": {
+          const sides = [value.firstChild, value.lastChild].filter((c): c is PyNode => c !== null);
+          return Math.max(...sides.map(returnedId));
+        }
+        case "ArrayExpression":
+        case "TupleExpression":
+        case "SetExpression": {
+          let n = 0;
+          for (let c = value.firstChild; c; c = c.nextSibling) {
+            if (PUNCTUATION.has(c.name) || c.name === "{" || c.name === "}") continue;
+            n += c.name === "String" || c.name === "ContinuedString" ? returnedId(c) : 2;
+          }
+          return n;
+        }
+        default:
+          return 2;
+      }
+    };
     const returned = (value: PyNode) => {
+      // `return "a", "b"`: a tuple without parentheses.
+      const values: PyNode[] = [];
+      for (let c: PyNode | null = value; c; c = c.nextSibling) if (c.name !== ",") values.push(c);
+      const count = values.length > 1 ? 2 : returnedId(value);
+      if (values.length > 1) for (const v of values) returnedId(v);
+      if (count > 1) returnsOneId = false;
       if (value.name === "None") return;
       returnsValue = true;
       if (value.name === "DictionaryExpression" && returnKeys) {
@@ -2950,6 +3014,12 @@ function functionFacts(
     // A name the function binds anywhere in its body is its own (Python's rule), not the
     // module's constant.
     const named = (n: string) => (bound.has(n) ? null : constant(n));
+    for (const r of returnedNames) {
+      const id = named(r.name);
+      // A name the function binds may hold anything, a list of ids among them.
+      if (id === null) returnsOneId = false;
+      else returnedIds.push({ id, span: r.span });
+    }
     for (const p of namedPushes) {
       const key = named(p.name);
       if (key === null) opaquePushes = true;
@@ -2972,6 +3042,8 @@ function functionFacts(
       node: def,
       returnsValue,
       returnKeys: returnsValue ? returnKeys : [],
+      returnedIds,
+      returnsOneId,
       returnsMapping,
       pushes,
       opaquePushes,

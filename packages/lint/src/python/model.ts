@@ -54,6 +54,16 @@ export interface FunctionFacts {
    * judge (a user class may be a TypedDict).
    */
   readonly returnsMapping: boolean | null;
+  /**
+   * The strings it returns as they are written (alone, in a list, a tuple or a set, or as a
+   * side of `x if c else y`; module-level constants too): the task ids a branch callable follows.
+   */
+  readonly returnedIds: readonly { readonly id: string; readonly span: Span }[];
+  /**
+   * Every `return` gives at most one id: None, one string (an f-string too), or a choice of
+   * those (`"a" if c else "b"`), so a branch with this callable follows one task at most.
+   */
+  readonly returnsOneId: boolean;
   readonly pushes: readonly Push[];
   /** A push with a computed key, or the task context handed to code we cannot see. */
   readonly opaquePushes: boolean;

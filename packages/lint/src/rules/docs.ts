@@ -1406,4 +1406,124 @@ export default pipeline("train", { defaults: { executionTimeout: hours(2) } }, (
       note: 'With `kubeflow.timeouts` on, the two hours become `activeDeadlineSeconds: "7200"` for the task\'s executor.',
     },
   },
+  "branch-target": {
+    catches: `A branch callable (\`BranchPythonOperator\`, \`@task.branch\`, and their virtualenv and external-python variants) that returns a task id its DAG does not have: a string it returns, alone, in a list, a tuple or a set, as a side of \`x if c else y\`, or through a module-level name assigned one string (\`FULL = "train_full"\`). A task inside a TaskGroup has the id \`group.task\`, so returning \`train_full\` for the task \`train_full\` of group \`train\` is the classic case; the fix names the prefixed id when one exists, or the id a typo most likely meant. A task group's own id is a valid target (Airflow follows its first tasks). It also reports a returned task that exists but is not directly after the branch. Not judged: ids the callable computes (f-strings, values it reads), DAGs with task ids built when the file is parsed (a loop over values the file does not show), and a @task_group called more than once; the second check also holds back where some dependency names tasks the analysis cannot resolve.`,
+    reportedAt: "the returned string, in the branch callable.",
+    why: `Airflow checks what a branch returns only when it runs: a task id the DAG lacks fails the branch task (\`'branch_task_ids' must contain only valid task_ids. Invalid tasks found: {'train_full'}\`), and with it every task after the branch, on every run that takes that path — often the rare path (a full retrain, a rollback), found the day it is needed. A task that is not directly after the branch follows nothing: Airflow skips every task directly after the branch that it was not told to follow, and the returned task comes after one of them, so it is skipped too. Real Airflow 3.3 and 2.11 fail and skip exactly what this rule reports (\`test/engines/lint-branches.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import BranchPythonOperator
+from airflow.sdk import DAG, TaskGroup
+
+${DEFAULT_ARGS}
+
+
+def choose(params):
+    return "train_full" if params["full"] else "train_incremental"
+
+
+with DAG(
+    "churn_training",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"full": False},
+):
+    pick = BranchPythonOperator(task_id="pick", python_callable=choose)
+    with TaskGroup("train"):
+        full = EmptyOperator(task_id="train_full")
+        incremental = EmptyOperator(task_id="train_incremental")
+    pick >> [full, incremental]
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import BranchPythonOperator
+from airflow.sdk import DAG, TaskGroup
+
+${DEFAULT_ARGS}
+
+
+def choose(params):
+    return "train.train_full" if params["full"] else "train.train_incremental"
+
+
+with DAG(
+    "churn_training",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"full": False},
+):
+    pick = BranchPythonOperator(task_id="pick", python_callable=choose)
+    with TaskGroup("train"):
+        full = EmptyOperator(task_id="train_full")
+        incremental = EmptyOperator(task_id="train_incremental")
+    pick >> [full, incremental]
+`),
+  },
+  "branch-join-skipped": {
+    catches: `A task after two or more sides of a branch (tasks directly after a \`BranchPythonOperator\` or \`@task.branch\`, or after them through tasks that keep the default trigger rule) whose own trigger rule is \`all_success\`, written out or Airflow's default (the task's, its groups' and its DAG's \`default_args\` are read), when the branch follows one side at most: every \`return\` of its callable gives one id (a string, an f-string, a constant, a choice of those) or None. Sides made by a loop over a written-out list (\`for option in OPTIONS:\` with \`OPTIONS = ["a", "b"]\`) count as a side per pass. Said once, at the first task the sides meet in. Not reported: a callable that may return a list of ids or a value it computes (it may follow several sides), a task with any other trigger rule, a side that waits with another rule on the way, and a task directly after the branch that also comes after a side (Airflow runs it when that side is followed). A file with dependencies the analysis cannot resolve is not judged.`,
+    reportedAt: "the join task's operator call.",
+    why: `The branch skips the sides it does not follow, a skipped upstream task skips an \`all_success\` task, and so the join and everything after it — the model's publication, the report, the alert that the run finished — is skipped on every run, with the run marked successful. Airflow's documentation gives the fix: \`trigger_rule="none_failed_min_one_success"\` on the join, which runs once the side taken has succeeded and still fails when it failed. mlgen's compiler sets it on the joins it writes. Real Airflow 3.3 and 2.11 skip exactly the joins this rule reports (\`test/engines/lint-branches.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, task
+
+${DEFAULT_ARGS}
+
+
+@task.branch
+def route(params=None):
+    return "rebuild_features" if params["drifted"] else "reuse_features"
+
+
+with DAG(
+    "churn_drift",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"drifted": False},
+):
+    rebuild = BashOperator(task_id="rebuild_features", bash_command="ml features rebuild churn")
+    reuse = BashOperator(task_id="reuse_features", bash_command="echo reusing the features")
+    report = BashOperator(task_id="report", bash_command="ml report churn")
+    route() >> [rebuild, reuse] >> report
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, task
+
+${DEFAULT_ARGS}
+
+
+@task.branch
+def route(params=None):
+    return "rebuild_features" if params["drifted"] else "reuse_features"
+
+
+with DAG(
+    "churn_drift",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"drifted": False},
+):
+    rebuild = BashOperator(task_id="rebuild_features", bash_command="ml features rebuild churn")
+    reuse = BashOperator(task_id="reuse_features", bash_command="echo reusing the features")
+    report = BashOperator(
+        task_id="report",
+        bash_command="ml report churn",
+        trigger_rule="none_failed_min_one_success",
+    )
+    route() >> [rebuild, reuse] >> report
+`),
+  },
 };

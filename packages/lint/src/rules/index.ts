@@ -1,5 +1,6 @@
 import type { Rule } from "../rule.js";
 import { airflow3Removed } from "./airflow3-removed.js";
+import { branchJoinSkipped, branchTarget } from "./branch-target.js";
 import { crossDagDependency } from "./cross-dag-dependency.js";
 import { dagNeverCalled } from "./dag-never-called.js";
 import { dagNotRegistered } from "./dag-not-registered.js";
@@ -62,6 +63,8 @@ export const RULES: readonly Rule[] = [
   externalScheduleMismatch,
   externalTaskMissing,
   dagNotRegistered,
+  branchTarget,
+  branchJoinSkipped,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
