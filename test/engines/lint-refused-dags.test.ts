@@ -42,6 +42,12 @@ const PROVIDERS = `from airflow.providers.cncf.kubernetes.operators.pod import K
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
 `;
 
+const BASH_IMPORT = `try:
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:
+    from airflow.operators.bash import BashOperator
+`;
+
 const PARAM_IMPORT = `try:
     from airflow.sdk import Param
 except ImportError:
@@ -331,6 +337,26 @@ const FILES: Record<string, string> = {
     "bad_taskflow_expand",
     `@task\ndef fit(x):\n    return x\n\nfit.expand(y=[1, 2])`,
   ),
+  // A value expand() cannot map over: a string (a list was meant), a number, None, a set.
+  "bad_expand_string.py": dag(
+    "bad_expand_string",
+    `@task\ndef fit(x, y):\n    return x\n\nfit.expand(x="abc", y=[1, 2])`,
+  ),
+  "bad_expand_number.py": dag(
+    "bad_expand_number",
+    `@task\ndef fit(x):\n    return x\n\nfit.partial().expand(x=0.5)`,
+  ),
+  "bad_expand_operator.py": `${HEAD}${BASH_IMPORT}\nwith DAG("bad_expand_operator", schedule=None, start_date=START):\n    BashOperator.partial(task_id="b").expand(bash_command="echo 1")\n`,
+  "bad_expand_set.py": dag(
+    "bad_expand_set",
+    `@task\ndef fit(x):\n    return x\n\nfit.expand(x={1, 2})`,
+  ),
+  // What expand() maps over: lists, tuples, dicts, an upstream output, a name.
+  "ok_expand_mappable.py": dag(
+    "ok_expand_mappable",
+    `@task\ndef fit(x):\n    return x\n\n@task\ndef items():\n    return [1, 2]\n\nXS = [3, 4]\nfit.expand(x=[1, 2])\nfit.expand(x=(1, 2))\nfit.expand(x={"a": 1})\nfit.expand(x=items())\nfit.expand(x=XS)`,
+  ),
+  "ok_expand_operator.py": `${HEAD}${BASH_IMPORT}\nwith DAG("ok_expand_operator", schedule=None, start_date=START):\n    BashOperator.partial(task_id="b").expand(bash_command=["echo 1", "echo 2"])\n`,
   // A parameter named for a context key may only default to None (the versions that have it).
   "bad_taskflow_context_default.py": dag(
     "bad_taskflow_context_default",
@@ -448,7 +474,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)/.test(
+    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)|ValueError: (?:\w+\.)?expand\(\) got an unexpected type/.test(
       error,
     )
   ) {

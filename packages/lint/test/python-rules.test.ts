@@ -2710,6 +2710,24 @@ ${dag(`    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: f
       head: `${HEAD}from airflow.providers.standard.operators.python import BranchPythonOperator\n`,
     },
   ],
+  [
+    "invalid-argument: expand() over a value Airflow cannot map (a string, a number, None, a set); lists, tuples, dicts, outputs and names are fine",
+    {
+      rule: "invalid-argument",
+      body: dag(`    @task
+    def fit(x, y=None):
+        return x
+
+    fit.expand(x="abc")
+    fit.partial(y=1).expand(x=None)
+    BashOperator.partial(task_id="b").expand(bash_command="echo 1", env={"A", "B"})
+    fit.expand(x=[1, 2], y=(1, 2))
+    fit.expand(x={"a": 1}, y=fit(1))
+    BashOperator.partial(task_id="c").expand(bash_command=TABLES)
+`),
+      want: ["6:16", "7:29", "8:46", "8:69"],
+    },
+  ],
   // branch-target
   [
     "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",

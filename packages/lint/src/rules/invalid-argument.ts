@@ -17,7 +17,7 @@ import {
   parameterDefaults,
   parameters,
 } from "../python/signature.js";
-import { childrenNamed, childrenOf, stringValue, textOf } from "../python/text.js";
+import { childNamed, childrenNamed, childrenOf, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { TASK_ARGS } from "./airflow3-removed.js";
 
@@ -33,6 +33,18 @@ const MAX_KEY = 250;
  */
 const RULES: readonly string[] = [...TRIGGER_RULES, "dummy", "none_failed_or_skipped"];
 const RULE_NAMES = new Map(RULES.map((r) => [r.toUpperCase(), r]));
+
+/** Values written in `.expand()` that Airflow cannot map over, by node, with Python's type name. */
+const UNMAPPABLE: Readonly<Record<string, string>> = {
+  String: "str",
+  ContinuedString: "str",
+  FormatString: "str",
+  Number: "int",
+  Boolean: "bool",
+  None: "NoneType",
+  SetExpression: "set",
+  SetComprehensionExpression: "set",
+};
 
 /** Why Airflow refuses an id, or null when it takes it. */
 function badKey(id: string, group: boolean): string | null {
@@ -697,6 +709,29 @@ export const invalidArgument = defineRule({
               hint: bindHint(fn.name, why, names),
             },
             at(task.node),
+            refused,
+          );
+        }
+      }
+      // `.expand(x="abc")`: Airflow maps over a list, a tuple, a dict or an XCom, and refuses
+      // the file for any other value written there (expand() got an unexpected type).
+      const callee = task.node.name === "CallExpression" ? task.node.firstChild : null;
+      const method =
+        callee?.name === "MemberExpression" ? childNamed(callee, "PropertyName") : null;
+      if (method && textOf(file.source, method) === "expand") {
+        for (const arg of childrenNamed(childNamed(task.node, "ArgList"), "VariableName")) {
+          const value = arg.nextSibling?.name === "AssignOp" ? arg.nextSibling.nextSibling : null;
+          const type = value ? UNMAPPABLE[value.name] : undefined;
+          if (!value || type === undefined) continue;
+          const name = textOf(file.source, arg);
+          const written = shown(textOf(file.source, value).replace(/\s+/g, " "));
+          report(
+            {
+              what: `expand(${name}=${written}) of task '${shown(task.id)}'`,
+              reason: `ValueError: expand() got an unexpected type '${type === "int" && /[.eE]/.test(written) && !/^0[xob]/i.test(written) ? "float" : type}' for keyword argument '${name}': Airflow maps over a list, a tuple, a dict or an upstream task's output`,
+              hint: `map over a list, ${name}=[${written}, ...] (a task per item), or give the one value to every task with .partial(${name}=${written})`,
+            },
+            file.lines.span(arg.from, value.to),
             refused,
           );
         }
