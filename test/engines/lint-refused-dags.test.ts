@@ -337,6 +337,32 @@ const FILES: Record<string, string> = {
     "bad_taskflow_expand",
     `@task\ndef fit(x):\n    return x\n\nfit.expand(y=[1, 2])`,
   ),
+  // A list shifted by a list (Python's TypeError), chain() over lists of two lengths.
+  "bad_shift_lists.py": dag(
+    "bad_shift_lists",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nd = EmptyOperator(task_id="d")\n[a, b] >> [c, d]`,
+  ),
+  "bad_shift_chained_lists.py": dag(
+    "bad_shift_chained_lists",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nd = EmptyOperator(task_id="d")\ne = EmptyOperator(task_id="e")\na >> [b, c] >> [d, e]`,
+  ),
+  "bad_chain_lengths.py": dag(
+    "bad_chain_lengths",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nd = EmptyOperator(task_id="d")\ne = EmptyOperator(task_id="e")\nchain([a, b], [c, d, e])`,
+  ),
+  "ok_shift_lists.py": dag(
+    "ok_shift_lists",
+    `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nd = EmptyOperator(task_id="d")\ne = EmptyOperator(task_id="e")\n[a, b] >> c >> [d, e]\nchain([a, b], [d, e])\nchain(a, [b, c], e)\ncross_downstream([a, b], [d, e])`,
+  ),
+  // A timeout written as seconds: only a timedelta is taken.
+  "bad_timeout_seconds.py": dag(
+    "bad_timeout_seconds",
+    `EmptyOperator(task_id="a", execution_timeout=3600)`,
+  ),
+  "bad_timeout_default_args.py": `${HEAD}\nwith DAG("bad_timeout_default_args", schedule=None, start_date=START, default_args={"execution_timeout": 60 * 60}):\n    EmptyOperator(task_id="a")\n`,
+  "bad_dagrun_timeout.py": `${HEAD}\nwith DAG("bad_dagrun_timeout", schedule=None, start_date=START, dagrun_timeout=7200):\n    EmptyOperator(task_id="a")\n`,
+  // Every task sets its own: the default is never applied.
+  "ok_timeout_own.py": `${HEAD}import datetime\n\nwith DAG("ok_timeout_own", schedule=None, start_date=START, default_args={"execution_timeout": 60}):\n    EmptyOperator(task_id="a", execution_timeout=datetime.timedelta(minutes=1))\n`,
   // A value expand() cannot map over: a string (a list was meant), a number, None, a set.
   "bad_expand_string.py": dag(
     "bad_expand_string",
@@ -474,7 +500,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)|ValueError: (?:\w+\.)?expand\(\) got an unexpected type/.test(
+    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)|ValueError: (?:\w+\.)?expand\(\) got an unexpected type|unsupported operand type\(s\) for >>: 'list' and 'list'|Chain not supported for different length Iterable|execution_timeout must be timedelta object|dagrun_timeout/.test(
       error,
     )
   ) {

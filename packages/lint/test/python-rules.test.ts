@@ -2728,6 +2728,26 @@ ${dag(`    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: f
       want: ["6:16", "7:29", "8:46", "8:69"],
     },
   ],
+  [
+    "invalid-argument: a list shifted by a list (also after a shift), chain() over lists of two lengths, a timeout written in seconds; near misses",
+    {
+      rule: "invalid-argument",
+      body: `with DAG("t", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=600, default_args={"execution_timeout": 60, "retries": 1}):
+    a = BashOperator(task_id="a", bash_command="a")
+    b = BashOperator(task_id="b", bash_command="b", execution_timeout=1.5 * 60)
+    c = BashOperator(task_id="c", bash_command="c", execution_timeout=timedelta(minutes=1))
+    [a, b] >> [c]
+    a >> [b] >> (c,)
+    chain([a, b], [c, a, b])
+    [a, b] >> c >> [a, b]
+    chain([a, b], [b, c], *more)
+    chain([a, *rest], [b, c, a])
+with DAG("u", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"execution_timeout": 60}):
+    BashOperator(task_id="own", bash_command="a", execution_timeout=timedelta(minutes=1))
+`,
+      want: ["1:87", "1:127", "3:71", "5:5", "6:5", "7:5"],
+    },
+  ],
   // branch-target
   [
     "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",

@@ -464,6 +464,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   const constants = new Map<string, PyNode>();
   let dynamicIds = false;
   let edgesIncomplete = false;
+  const refusedDependencies: { span: Span; code: string; error: string; hint: string }[] = [];
   let readsTemplateFiles = false;
   const templateRefs: TemplateRef[] = [];
   /** `tg = TaskGroup(...)`: the scope its tasks get (`task_group=tg`, `with tg:`). */
@@ -1205,6 +1206,22 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       const items = (n: PyNode | undefined) => (n ? displayElements(n) : null);
       for (let i = 0; i + 1 < parts.length; i++) {
         const [up, down] = [items(args.positional[i]), items(args.positional[i + 1])];
+        const starred = (l: PyNode[] | null) => l?.some((e) => e.name === "*") === true;
+        if (
+          last === "chain" &&
+          up &&
+          down &&
+          up.length !== down.length &&
+          !starred(up) &&
+          !starred(down)
+        ) {
+          refusedDependencies.push({
+            span: span(node),
+            code: text(node),
+            error: `ValueError: Chain not supported for different length Iterable. Got ${up.length} and ${down.length}.`,
+            hint: "chain() pairs two lists item by item, so give them one length; to set every task of one list before every task of the next, use chain_linear() or cross_downstream()",
+          });
+        }
         if (last === "chain" && up && down && up.length === down.length && up.length > 0) {
           for (const [k, u] of up.entries()) connect(endpoints(u), endpoints(down[k]), node);
         } else {
@@ -1750,6 +1767,23 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     if (sym !== ">>" && sym !== "<<") return;
     const left = endpoints(node.firstChild);
     const right = endpoints(node.lastChild);
+    // `a >> [b, c] >> [d, e]`: a shift gives its right operand, so this is a list shifted by a
+    // list, which Python refuses (lists have no >>; Airflow's operators define it).
+    let before = node.firstChild;
+    while (
+      before?.name === "BinaryExpression" &&
+      /^(>>|<<)$/.test(text(childNamed(before, "BitOp") ?? before))
+    )
+      before = before.lastChild;
+    if (before && node.lastChild && displayElements(before) && displayElements(node.lastChild)) {
+      const kind = (n: PyNode) => (unwrap(n).name === "TupleExpression" ? "tuple" : "list");
+      refusedDependencies.push({
+        span: span(node),
+        code: text(node),
+        error: `TypeError: unsupported operand type(s) for ${sym}: '${kind(before)}' and '${kind(node.lastChild)}'`,
+        hint: "set each side's tasks against the other list: cross_downstream([a, b], [c, d]) for every pair, chain([a, b], [c, d]) for a >> c and b >> d, or an EmptyOperator between the lists",
+      });
+    }
     // `a >> Label("why")` is the first half of `a >> Label("why") >> b`; `1 >> 2` is arithmetic.
     const numbers = node.firstChild?.name === "Number" && node.lastChild?.name === "Number";
     // `len(x) >> 1`: a shift, no dependency.
@@ -2452,6 +2486,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       [...groupCalls].filter(([, n]) => n > 1).map(([g, n]) => [g, n - 1] as const),
     ),
     edgesIncomplete,
+    refusedDependencies,
     readsTemplateFiles,
     templateRefs,
     templates: [],

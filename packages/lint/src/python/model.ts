@@ -295,6 +295,18 @@ export interface DagFile {
    */
   readonly edgesIncomplete: boolean;
   /**
+   * Dependencies Airflow refuses when the file runs, so the file fails to import: `[a, b] >>
+   * [c, d]` (two lists: Python's TypeError), `chain([a, b], [c, d, e])` (lists of two lengths).
+   */
+  readonly refusedDependencies: readonly {
+    readonly span: Span;
+    /** The code as written. */
+    readonly code: string;
+    /** What Python or Airflow raises. */
+    readonly error: string;
+    readonly hint: string;
+  }[];
+  /**
    * Some task argument names a template file (`sql="merge.sql"`) that was not read (a kind
    * mlgen does not read, not found, or including others), whose XCom pulls the file does not
    * show: checks that need every pull hold back.

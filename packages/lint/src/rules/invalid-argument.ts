@@ -488,6 +488,66 @@ export const invalidArgument = defineRule({
         .filter((i) => i.name !== null && /^airflow(\.|$)/.test(i.module))
         .map((i) => i.as ?? (i.name as string)),
     );
+    for (const { span, code, error, hint } of file.refusedDependencies) {
+      report({ what: shown(code.replace(/\s+/g, " ")), reason: error, hint }, span, refused);
+    }
+    // A timeout written as a number of seconds: Airflow takes only a timedelta there.
+    const seconds = (value: PyNode | undefined) =>
+      value !== undefined && /^[\d_.]+(\s*[*+]\s*[\d_.]+)*$/.test(textOf(file.source, value));
+    const numberTimeout = (value: PyNode, where: string, name: string, error: string) => {
+      const text = textOf(file.source, value);
+      report(
+        {
+          what: `${name}=${shown(text)}${where}`,
+          reason: error,
+          hint: `write it as a duration: ${name}=timedelta(seconds=${text.replace(/\s+/g, "")}) (from datetime import timedelta), or pendulum.duration(...)`,
+        },
+        at(value),
+        refused,
+      );
+    };
+    const EXECUTION_TIMEOUT = (value: PyNode) =>
+      `ValueError: execution_timeout must be timedelta object but passed as type: <class '${/\./.test(textOf(file.source, value)) ? "float" : "int"}'>`;
+    for (const holder of [...file.dags, ...file.groups.entries()]) {
+      const [group, args] = Array.isArray(holder) ? holder : [null, holder];
+      const value = args.defaultArgs?.entries.get("execution_timeout");
+      // Applied to the tasks that do not set their own: refused once one of them does not.
+      const applied = file.tasks.some(
+        (t) =>
+          (group === null ? t.dagDecl === holder : t.groups.includes(group)) &&
+          !t.kwargs.has("execution_timeout") &&
+          !t.kwargs.has("default_args"),
+      );
+      if (value && seconds(value) && applied) {
+        numberTimeout(
+          value,
+          " in default_args",
+          "execution_timeout",
+          `${EXECUTION_TIMEOUT(value)}, for every task that takes it`,
+        );
+      }
+    }
+    for (const dag of file.dags) {
+      const value = dag.kwargs.get("dagrun_timeout");
+      if (value && seconds(value)) {
+        numberTimeout(
+          value,
+          "",
+          "dagrun_timeout",
+          "the DAG takes a timedelta there and refuses a number",
+        );
+      }
+    }
+    for (const task of file.tasks) {
+      const value = task.kwargs.get("execution_timeout");
+      if (value && seconds(value))
+        numberTimeout(
+          value,
+          ` of task '${shown(task.id)}'`,
+          "execution_timeout",
+          EXECUTION_TIMEOUT(value),
+        );
+    }
     for (const dag of file.dags) {
       const node = dag.kwargs.get("dag_id");
       if (dag.id === null || assets.has(dag)) continue;
