@@ -354,6 +354,12 @@ const FILES: Record<string, string> = {
     "ok_shift_lists",
     `a = EmptyOperator(task_id="a")\nb = EmptyOperator(task_id="b")\nc = EmptyOperator(task_id="c")\nd = EmptyOperator(task_id="d")\ne = EmptyOperator(task_id="e")\n[a, b] >> c >> [d, e]\nchain([a, b], [d, e])\nchain(a, [b, c], e)\ncross_downstream([a, b], [d, e])`,
   ),
+  // resources= is Airflow's Resources (cpus, ram, disk, gpus): a pod's keys are refused.
+  "bad_pod_resources.py": `${HEAD}${PROVIDERS}\nwith DAG("bad_pod_resources", schedule=None, start_date=START):\n    KubernetesPodOperator(task_id="p", image="python:3.11-slim", cmds=["true"], resources={"request_memory": "1Gi", "limit_cpu": "1"})\n`,
+  "ok_executor_resources.py": dag(
+    "ok_executor_resources",
+    `EmptyOperator(task_id="a", resources={"cpus": 2, "ram": 1024})`,
+  ),
   // A timeout written as seconds: only a timedelta is taken.
   "bad_timeout_seconds.py": dag(
     "bad_timeout_seconds",
@@ -500,7 +506,7 @@ function airflowVerdict(error: string | undefined): string | null {
   if (/Tried to set relationships between tasks in more than one Dag/i.test(error)) return "cross";
   if (/No module named 'airflow\.datasets'/.test(error)) return "removed";
   if (
-    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)|ValueError: (?:\w+\.)?expand\(\) got an unexpected type|unsupported operand type\(s\) for >>: 'list' and 'list'|Chain not supported for different length Iterable|execution_timeout must be timedelta object|dagrun_timeout/.test(
+    /TypeError: (?:missing a required argument|too many positional arguments|(?:expand\(\) )?got an unexpected keyword argument)|DAG is missing the start_date parameter|start_date is required when catchup=True|not allowed to define a Schedule|(?:ValueError|AirflowException): The key (.* has to be made of|has to be less than)|(?:ValueError|AirflowException): The trigger_rule must be one of|AttributeError: .*ALL_SUCESS|AirflowTimetableInvalid|'str' object has no attribute '(utcoffset|tzinfo)'|`python_callable` param must be callable|Context key parameter \w+ can't have a default other than None|Invalid arguments were passed to (?:EmptyOperator|KubernetesPodOperator|SQLExecuteQueryOperator)|ValueError: (?:\w+\.)?expand\(\) got an unexpected type|unsupported operand type\(s\) for >>: 'list' and 'list'|Chain not supported for different length Iterable|execution_timeout must be timedelta object|dagrun_timeout|Resources.__init__\(\) got an unexpected keyword argument/.test(
       error,
     )
   ) {

@@ -2748,6 +2748,17 @@ with DAG("u", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
       want: ["1:87", "1:127", "3:71", "5:5", "6:5", "7:5"],
     },
   ],
+  [
+    "invalid-argument: resources= keys of a pod (Airflow's Resources takes cpus, ram, disk, gpus), once per dict, on a task and in default_args",
+    {
+      rule: "invalid-argument",
+      body: `with DAG("t", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"retries": 1, "resources": {"memory": "1Gi"}}):
+    BashOperator(task_id="a", bash_command="a", resources={"request_memory": "1Gi", "limit_cpu": "1"})
+    BashOperator(task_id="b", bash_command="b", resources={"cpus": 2, "ram": 512})
+`,
+      want: ["1:114", "2:60"],
+    },
+  ],
   // branch-target
   [
     "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",

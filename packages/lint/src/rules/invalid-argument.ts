@@ -538,6 +538,40 @@ export const invalidArgument = defineRule({
         );
       }
     }
+    // `resources={...}` is Airflow's own Resources (cpus, ram, disk, gpus), not a pod's: any
+    // other key is Resources' TypeError when the task is made.
+    const resourcesKeys = (value: PyNode | undefined, where: string, pod: boolean) => {
+      if (value?.name !== "DictionaryExpression") return;
+      const keys = childrenNamed(value, "String").filter((k) => k.nextSibling?.name === ":");
+      const bad = keys.filter((k) => {
+        const name = stringValue(file.source, k);
+        return name !== null && !["cpus", "ram", "disk", "gpus"].includes(name);
+      });
+      const first = bad[0];
+      if (first === undefined) return;
+      const names = bad.map((k) => `'${shown(stringValue(file.source, k) ?? "")}'`);
+      report(
+        {
+          what: `resources key${names.length > 1 ? "s" : ""} ${names.join(", ")}${where}`,
+          reason: `TypeError: Resources.__init__() got an unexpected keyword argument ${names[0]}: resources= is the executor's (cpus, ram, disk, gpus)`,
+          hint: pod
+            ? 'a pod\'s requests and limits go in container_resources=k8s.V1ResourceRequirements(requests={"memory": "1Gi"}, limits={"cpu": "1"}) (from kubernetes.client import models as k8s)'
+            : "name the executor's resources with cpus, ram, disk or gpus, or remove it",
+        },
+        at(first),
+        refused,
+      );
+    };
+    for (const dag of file.dags) {
+      resourcesKeys(dag.defaultArgs?.entries.get("resources"), " in default_args", false);
+    }
+    for (const task of file.tasks) {
+      resourcesKeys(
+        task.kwargs.get("resources"),
+        ` of task '${shown(task.id)}'`,
+        /KubernetesPodOperator|GKEStartPodOperator|EksPodOperator/.test(task.operator),
+      );
+    }
     for (const task of file.tasks) {
       const value = task.kwargs.get("execution_timeout");
       if (value && seconds(value))
