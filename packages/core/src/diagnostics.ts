@@ -359,6 +359,11 @@ export const DIAGNOSTICS = {
       "task '{task}' waits for {sides} of branch '{branch}' with trigger rule all_success, and the branch follows one side at most, so {consequence}",
     fix: "{fix}",
   },
+  MLG2033: {
+    severity: "error",
+    message: "{task} calls {fn}() {problem}",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

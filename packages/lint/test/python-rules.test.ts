@@ -2759,6 +2759,43 @@ with DAG("u", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
       want: ["1:114", "2:60"],
     },
   ],
+  // callable-arguments
+  [
+    "callable-arguments: an op_kwargs key the function lacks, a required parameter nothing fills, too many op_args; near misses",
+    {
+      rule: "callable-arguments",
+      body: `import functools
+
+def fit(path, epochs=1, *, seed):
+    pass
+
+def ctx(path, ti=None, ds=None, params=None):
+    pass
+
+def wild(path, **kwargs):
+    pass
+
+@my_decorator
+def wrapped(path):
+    pass
+
+ARGS = ["a", "b", "c"]
+
+${dag(`    PythonOperator(task_id="a", python_callable=fit, op_kwargs={"path": "p", "epoch": 3, "seed": 1})
+    PythonOperator(task_id="b", python_callable=fit, op_kwargs={"path": "p"})
+    PythonOperator(task_id="c", python_callable=fit, op_args=["p", 2, 3], op_kwargs={"seed": 1})
+    PythonOperator(task_id="d", python_callable=ctx, op_args=["p"])
+    PythonOperator(task_id="e", python_callable=wild, op_kwargs={"path": "p", "anything": 1})
+    PythonOperator(task_id="f", python_callable=wrapped, op_kwargs={"other": 1})
+    PythonOperator(task_id="g", python_callable=fit, op_args=ARGS, op_kwargs={"seed": 1})
+    PythonOperator(task_id="h", python_callable=functools.partial(fit, "p"), op_kwargs={"seed": 1})
+    PythonOperator(task_id="i", python_callable=lambda: 1)
+    PythonOperator.partial(task_id="j", python_callable=fit).expand(op_kwargs=[{"path": "p", "seed": 1}])
+    PythonOperator(task_id="k", python_callable=fit, op_args=["p"], op_kwargs={"seed": 1, **more})
+`)}`,
+      want: ["19:78", "20:5", "21:62"],
+    },
+  ],
   // branch-target
   [
     "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",

@@ -1526,4 +1526,64 @@ with DAG(
     route() >> [rebuild, reuse] >> report
 `),
   },
+  "callable-arguments": {
+    catches: `A \`PythonOperator\`, \`BranchPythonOperator\` or \`ShortCircuitOperator\` whose function, defined in the file, cannot take what the task gives it. Airflow calls it with \`op_args\` first, then, by name, the \`op_kwargs\` and the context variables (\`ti\`, \`ds\`, \`params\`, ...) kept to the function's parameters when it has no \`**kwargs\`. So: an \`op_kwargs\` key the function has no parameter for is dropped without a word (the function runs with its default: \`"epoch": 3\` beside \`epochs=1\`, with "did you mean"); a required parameter that no \`op_args\`, \`op_kwargs\` key or context variable fills, and more \`op_args\` than it has positional parameters, fail the task with a TypeError on every run. Not judged: a function with \`**kwargs\` (for the dropped keys), a decorated function, \`op_args\` or \`op_kwargs\` the file does not write out (a name, \`**more\`), \`functools.partial\` and lambdas, and mapped tasks (\`.partial(...).expand(...)\`); the virtualenv and external-Python operators, which pass arguments their own way.`,
+    reportedAt:
+      "the op_kwargs key that is dropped; the operator call for a missing argument; the op_args for too many.",
+    why: `Airflow builds the DAG without calling the function, so nothing complains until the task runs. A missing argument fails every run after the task is scheduled, retried as many times as it has retries. A dropped key is worse: the task succeeds, with the default in place of the value written — a model trained with the default learning rate, a quality gate with no threshold — and nothing says so. Real Airflow 3.3 and 2.11 fail or drop exactly what this rule reports (\`test/engines/lint-callables.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def build_features(table, window_days=7):
+    from features import build
+
+    build(table, window_days=window_days)
+
+
+with DAG(
+    "clickstream_features",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    PythonOperator(
+        task_id="build_features",
+        python_callable=build_features,
+        op_kwargs={"table": "raw.clickstream", "window": 28},
+    )
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def build_features(table, window_days=7):
+    from features import build
+
+    build(table, window_days=window_days)
+
+
+with DAG(
+    "clickstream_features",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    PythonOperator(
+        task_id="build_features",
+        python_callable=build_features,
+        op_kwargs={"table": "raw.clickstream", "window_days": 28},
+    )
+`),
+  },
 };

@@ -1,6 +1,7 @@
 import type { Rule } from "../rule.js";
 import { airflow3Removed } from "./airflow3-removed.js";
 import { branchJoinSkipped, branchTarget } from "./branch-target.js";
+import { callableArguments } from "./callable-arguments.js";
 import { crossDagDependency } from "./cross-dag-dependency.js";
 import { dagNeverCalled } from "./dag-never-called.js";
 import { dagNotRegistered } from "./dag-not-registered.js";
@@ -65,6 +66,7 @@ export const RULES: readonly Rule[] = [
   dagNotRegistered,
   branchTarget,
   branchJoinSkipped,
+  callableArguments,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
