@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DAG_HEAD } from "./dag-head.js";
 import { ensureEngines, tempDir } from "./harness.js";
-import { lintTogether, runFolderOnce } from "./lint-together.js";
+import { lintTogether, runDagOnce } from "./lint-together.js";
 
 const HEAD = `${DAG_HEAD}
 try:
@@ -63,12 +63,8 @@ beforeAll(() => {
   work = tempDir("lint-callables");
 }, 900_000);
 
-function runs(version: 2 | 3, name: string, source: string): Record<string, string> {
-  const { states } = runFolderOnce(work, version, name, { "calls.py": source });
-  return Object.fromEntries(
-    Object.entries(states).map(([key, state]) => [key.slice("calls.".length), state]),
-  );
-}
+const runs = (version: 2 | 3, name: string, source: string) =>
+  runDagOnce(work, version, name, "calls", source);
 
 describe.each([3, 2] as const)("real Airflow %i", (version) => {
   it("fails exactly the tasks callable-arguments reports, runs the near misses, and runs each with its fix", async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DAG_HEAD } from "./dag-head.js";
 import { ensureEngines, tempDir } from "./harness.js";
-import { lintTogether, runFolderOnce } from "./lint-together.js";
+import { lintTogether, runDagOnce } from "./lint-together.js";
 
 const TASKS: Readonly<Record<string, string>> = {
   never_typo: 'bash_command="echo {{ params.regoin }}"',
@@ -47,12 +47,8 @@ beforeAll(() => {
 }, 900_000);
 
 /** Each task's state after one run (no conf) of the DAG, under a version. */
-function runs(version: 2 | 3, name: string, source: string): Record<string, string> {
-  const { states } = runFolderOnce(work, version, name, { "scheduled.py": source });
-  return Object.fromEntries(
-    Object.entries(states).map(([key, state]) => [key.slice("scheduled.".length), state]),
-  );
-}
+const runs = (version: 2 | 3, name: string, source: string) =>
+  runDagOnce(work, version, name, "scheduled", source);
 
 describe.each([3, 2] as const)("real Airflow %i", (version) => {
   it("fails exactly the tasks whose templates mlgen lint reports for an undeclared param, and runs them with the fixes", async () => {

@@ -59,3 +59,20 @@ export function runFolderOnce(
   if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
   return { states: JSON.parse(readFileSync(out, "utf8")), output: r.output };
 }
+
+/**
+ * Runs the one DAG `dagId` of `<dagId>.py` (its source) once, as runFolderOnce does: each
+ * task's state by its task id.
+ */
+export function runDagOnce(
+  work: string,
+  version: 2 | 3,
+  name: string,
+  dagId: string,
+  source: string,
+): Record<string, string> {
+  const { states } = runFolderOnce(work, version, name, { [`${dagId}.py`]: source });
+  return Object.fromEntries(
+    Object.entries(states).map(([key, state]) => [key.slice(dagId.length + 1), state]),
+  );
+}

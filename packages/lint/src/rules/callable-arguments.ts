@@ -1,5 +1,5 @@
 import { AIRFLOW_CONTEXT_KEYS, closestName } from "@mlgen/core/light";
-import { shown } from "../python/dag-args.js";
+import { items, shown } from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
 import { bindProblem, parameters } from "../python/signature.js";
 import { childNamed, stringValue, textOf } from "../python/text.js";
@@ -16,15 +16,10 @@ const CALLING_OPERATORS: ReadonlySet<string> = new Set([
   "ShortCircuitOperator",
 ]);
 
-/** The items of a written-out list or tuple, or null. */
+/** The count of a written-out list's or tuple's items (none starred), or null. */
 function listItems(node: PyNode | undefined): number | null {
   if (node?.name !== "ArrayExpression" && node?.name !== "TupleExpression") return null;
-  let n = 0;
-  for (let c = node.firstChild; c; c = c.nextSibling) {
-    if (c.name === "*") return null;
-    if (!["[", "]", "(", ")", ",", "Comment"].includes(c.name)) n++;
-  }
-  return n;
+  return childNamed(node, "*") ? null : items(node);
 }
 
 /** The keys of a written-out dict with string keys, each with its node, or null. */
