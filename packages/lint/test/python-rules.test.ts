@@ -2848,7 +2848,7 @@ ${dag(`    br = BranchPythonOperator(task_id="br", python_callable=pick)
       rule: "branch-join-skipped",
       body: `@task.branch
 def route():
-    return "a"
+    return "a"  # the usual side
 
 @task.branch(trigger_rule="all_success")
 def route2():

@@ -2917,7 +2917,8 @@ function functionFacts(
     const returned = (value: PyNode) => {
       // `return "a", "b"`: a tuple without parentheses.
       const values: PyNode[] = [];
-      for (let c: PyNode | null = value; c; c = c.nextSibling) if (c.name !== ",") values.push(c);
+      for (let c: PyNode | null = value; c; c = c.nextSibling)
+        if (c.name !== "," && c.name !== "Comment") values.push(c);
       const count = values.length > 1 ? 2 : returnedId(value);
       if (values.length > 1) for (const v of values) returnedId(v);
       if (count > 1) returnsOneId = false;
