@@ -505,6 +505,61 @@ describe("kubeflow target", () => {
     );
   });
 
+  it("a task outside a group that waits for what a condition inside the group holds is MLG3001 (Kubeflow runs it once the group is done, Airflow skips it)", () => {
+    const errors = (build: Parameters<typeof pipeline>[2]) =>
+      kubeflowTarget
+        .validate(lowered(pipeline("inner", {}, build).ir))
+        .filter((d) => d.severity === "error")
+        .map((d) => `${d.task}: ${d.message.split(": it waits")[1]}`);
+    const produce = (g: Parameters<Parameters<typeof pipeline>[2]>[0]) =>
+      g.python("produce", {
+        fn: "tasks/kfp_local.py:scores",
+        inputs: { out_dir: "/tmp/out", fail: false },
+        outputs: { values: "list", count: "int" },
+      });
+    // A short-circuit in a group: after the group, after a gated task, after the gate itself.
+    expect(
+      errors((p) => {
+        let gated: ReturnType<typeof p.bash> | undefined;
+        let gate: ReturnType<typeof p.shortCircuit> | undefined;
+        const g = p.group("g", {}, (g) => {
+          const s = produce(g);
+          gate = g.shortCircuit("gate", { when: [s.out.count, ">", 5] });
+          gated = g.bash("t", { command: "echo t" }).after(gate);
+        });
+        p.bash("after_group", { command: "echo u" }).after(g);
+        p.bash("after_task", { command: "echo u", triggerRule: "all_done" }).after(gated as never);
+        p.bash("after_gate", { command: "echo u" }).after(gate as never);
+      }),
+    ).toEqual([
+      "after_gate:  for 'g.gate', a condition inside task group 'g', so Kubeflow runs 'after_gate' once 'g' is done whatever 'g.gate' decides, where Airflow skips it when the condition does not hold",
+      "after_group:  for 'g.t', which sits in the condition of 'g.gate' inside task group 'g', so Kubeflow runs 'after_group' once 'g' is done whatever 'g.gate' decides, where Airflow skips it when the condition does not hold",
+      "after_task:  for 'g.t', which sits in the condition of 'g.gate' inside task group 'g', so Kubeflow runs 'after_task' once 'g' is done whatever 'g.gate' decides, where Airflow skips it when the condition does not hold",
+    ]);
+    // A one-sided branch in a group: what waits for its side by all_success is skipped with it;
+    // a join rule runs on both engines, and so does a two-sided branch's join.
+    expect(
+      errors((p) => {
+        const g = p.group("g", {}, (g) => {
+          const s = produce(g);
+          const a = g.bash("a", { command: "echo a" });
+          g.branch("route", { when: [s.out.count, ">", 5], ifTrue: a });
+        });
+        p.bash("u", { command: "echo u" }).after(g);
+        p.bash("v", { command: "echo v", triggerRule: "none_failed" }).after(g);
+        const h = p.group("h", {}, (h) => {
+          const s = produce(h);
+          const a = h.bash("a", { command: "echo a" });
+          const b = h.bash("b", { command: "echo b" });
+          h.branch("route", { when: [s.out.count, ">", 5], ifTrue: a, ifFalse: b });
+        });
+        p.bash("w", { command: "echo w" }).after(h);
+      }),
+    ).toEqual([
+      "u:  for 'g.a', which sits in the condition of 'g.route' inside task group 'g', so Kubeflow runs 'u' once 'g' is done whatever 'g.route' decides, where Airflow skips it when the condition does not hold",
+    ]);
+  });
+
   it("a condition that would carry tasks that do not depend on it (a group's other tasks, another gate) is MLG3001", () => {
     const errors = (build: Parameters<typeof pipeline>[2]) =>
       kubeflowTarget

@@ -364,5 +364,33 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       });
     }
   }
+  // A condition inside a task group holds only what sits in that group: a task outside it that
+  // waits for a task of the condition (or for the gate itself, or for the whole group) runs on
+  // Kubeflow once the group is done, condition or not, where Airflow skips it (a short-circuit
+  // skips everything after it; a branch's skipped side skips what waits for it by all_success).
+  for (const task of conditional) {
+    const header = nodeOf.get(task.id) as Scope;
+    const s = header.parent as Scope;
+    const gated = new Set(tasksUnder(header));
+    const inside = new Set(tasksUnder(s));
+    let group: string | undefined;
+    for (let n: Scope | null = s; n && !group; n = n.parent)
+      if (n.kind === "group") group = n.group;
+    for (const t of ir.tasks) {
+      if (inside.has(t.id)) continue;
+      const from = t.upstream.find((u) => gated.has(u));
+      if (from === undefined) continue;
+      const rule = effectiveOptions(ir, t).triggerRule;
+      if (task.kind === "branch" && rule !== null && rule !== "all_success") continue;
+      problems.push({
+        task: t.id,
+        what: `task '${t.id}'`,
+        reason: `it waits for '${from}', ${from === task.id ? "a condition" : `which sits in the condition of '${task.id}'`}${group ? ` inside task group '${group}'` : ""}, so Kubeflow runs '${t.id}' once ${group ? `'${group}'` : "that scope"} is done whatever '${task.id}' decides, where Airflow skips it when the condition does not hold`,
+        hint: group
+          ? `gate task group '${group}' as a whole (put '${task.id}' before the group), or move '${t.id}' into '${group}'`
+          : `move '${t.id}' next to '${task.id}'`,
+      });
+    }
+  }
   return { root, nodeOf, leaves, problems, exit };
 }
