@@ -11,8 +11,8 @@ export function fileClash(
   other: { readonly pipeline: string; readonly from: string },
   location: SourceLocation | undefined,
 ): Diagnostic {
-  // Ids that differ only in '-' and '_' (or that a file name cannot tell apart) map to one
-  // file: the second would overwrite the first.
+  // Ids that differ only in '-' and '_', or in case (one file on macOS and Windows), map to
+  // one file: the second would overwrite the first.
   return diagnostic(
     "MLG1011",
     {

@@ -175,6 +175,19 @@ describe("mlgen compile", () => {
     );
     expect(stderr).toContain("mlgen: 1 error; no files were written");
     expect(existsSync(join(proj.dir, "dags"))).toBe(false);
+    // Ids that differ only in case give one file on macOS and Windows.
+    const cased = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/p.pipeline.ts": pipelineNamed("ML_Train"),
+      "pipelines/q.pipeline.ts": pipelineNamed("ml_train").replace('"load"', '"load_data"'),
+    });
+    const again = await cased.mlgen("compile");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      "error MLG1011: invalid pipeline id 'ml_train': it generates ml_train.py, as pipeline 'ML_Train' (pipelines/p.pipeline.ts) does",
+    );
+    expect(existsSync(join(cased.dir, "dags"))).toBe(false);
   });
 
   it("without a config, reads the pipeline paths given from the current folder, whatever --root says", async () => {

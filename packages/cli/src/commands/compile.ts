@@ -740,18 +740,23 @@ export async function compileCommand(
           emittedAll = false;
           continue;
         }
+        // Keyed without case: on macOS and Windows `My_Pipe.yaml` and `my_pipe.yaml` are one file.
         const clash = files.find((f) => {
-          const seen = emitted.get(f.path);
+          const seen = emitted.get(f.path.toLowerCase());
           return seen !== undefined && seen.content !== f.content;
         });
         if (clash) {
-          const seen = emitted.get(clash.path) as { from: string; pipeline: string };
+          const seen = emitted.get(clash.path.toLowerCase()) as { from: string; pipeline: string };
           report(fileClash(def.ir.id, clash.path, seen, sourceMap.pipeline));
           emittedAll = false;
           continue;
         }
         for (const f of files) {
-          emitted.set(f.path, { content: f.content, from: sourceFile, pipeline: def.ir.id });
+          emitted.set(f.path.toLowerCase(), {
+            content: f.content,
+            from: sourceFile,
+            pipeline: def.ir.id,
+          });
         }
       }
       if (!emittedAll) continue;

@@ -364,11 +364,12 @@ async function lintPipelines(
         ...(kubeflow ? [kubeflowFileName(def.ir.id)] : []),
       ];
       for (const path of outputs) {
-        const other = outputsSeen.get(path);
+        // Without case, as compile compares them (one file on macOS and Windows).
+        const other = outputsSeen.get(path.toLowerCase());
         if (other && other.pipeline !== def.ir.id) {
           out.push(diagnosticFinding(fileClash(def.ir.id, path, other, at), shown));
         }
-        outputsSeen.set(path, { pipeline: def.ir.id, from: shown });
+        outputsSeen.set(path.toLowerCase(), { pipeline: def.ir.id, from: shown });
       }
       if (airflow) {
         const dag = dagFileName(def.ir.id);
