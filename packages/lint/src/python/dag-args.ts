@@ -14,6 +14,17 @@ export const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` :
 
 /** Brackets, commas and comments: what is left of a list or call is its items. */
 export const PUNCTUATION = new Set(["[", "]", "(", ")", ",", "Comment"]);
+/** A dict literal's entries: key (a literal string, or its source), value, and the key's node. */
+export function dictEntries(source: string, dict: PyNode): [string, PyNode, PyNode][] {
+  const out: [string, PyNode, PyNode][] = [];
+  for (let c = dict.firstChild; c; c = c.nextSibling) {
+    if (c.name !== ":" || !c.prevSibling || !c.nextSibling) continue;
+    const key = c.prevSibling;
+    out.push([stringValue(source, key) ?? textOf(source, key), c.nextSibling, key]);
+  }
+  return out;
+}
+
 export const items = (node: PyNode) => {
   let n = 0;
   for (let c = node.firstChild; c; c = c.nextSibling) if (!PUNCTUATION.has(c.name)) n++;

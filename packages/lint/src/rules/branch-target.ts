@@ -16,6 +16,12 @@ const BRANCH_OPERATORS: ReadonlySet<string> = new Set([
 
 const isBranch = (t: DagTask) => BRANCH_OPERATORS.has(t.operator) && t.callable !== null;
 
+const add = (map: Map<string, string[]>, key: string, value: string) => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
+
 /** The tasks of one DAG by their node in the file's edges, and the edges out of each. */
 function dagGraph(file: DagFile, task: DagTask) {
   const byNode = new Map<string, DagTask>();
@@ -26,8 +32,8 @@ function dagGraph(file: DagFile, task: DagTask) {
   const up = new Map<string, string[]>();
   for (const [a, b] of file.edges) {
     if (!byNode.has(a) || !byNode.has(b)) continue;
-    down.set(a, [...(down.get(a) ?? []), b]);
-    up.set(b, [...(up.get(b) ?? []), a]);
+    add(down, a, b);
+    add(up, b, a);
   }
   return { byNode, down, up, node: (t: DagTask) => graphNode(file, t.id, t.dagDecl) };
 }
@@ -136,21 +142,10 @@ export const branchJoinSkipped = defineRule({
       // Airflow does not skip a task directly after the branch that comes after the side it
       // follows: only those after no other such task are sides of their own.
       const direct = new Set(down.get(node(branch)) ?? []);
-      const reach = (from: string, to: string) => {
-        const seen = new Set<string>();
-        const stack = [from];
-        while (stack.length > 0) {
-          for (const d of down.get(stack.pop() as string) ?? []) {
-            if (d === to) return true;
-            if (!seen.has(d)) {
-              seen.add(d);
-              stack.push(d);
-            }
-          }
-        }
-        return false;
-      };
-      const sides = [...direct].filter((d) => ![...direct].some((e) => e !== d && reach(e, d)));
+      const reach = reachability(file);
+      const sides = [...direct].filter(
+        (d) => ![...direct].some((e) => e !== d && reach.isUpstream(e, d)),
+      );
       // A task made on each pass of a loop over written-out items (`branch_*`) is a side per
       // pass: its id stands for two sides or more, and so does each such task after it.
       const loop = (n: string) => {

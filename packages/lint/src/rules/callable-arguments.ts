@@ -1,5 +1,5 @@
 import { AIRFLOW_CONTEXT_KEYS, closestName } from "@mlgen/core/light";
-import { items, shown } from "../python/dag-args.js";
+import { dictEntries, items, shown } from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
 import { bindProblem, parameters } from "../python/signature.js";
 import { childNamed, stringValue, textOf } from "../python/text.js";
@@ -25,14 +25,10 @@ function listItems(node: PyNode | undefined): number | null {
 /** The keys of a written-out dict with string keys, each with its node, or null. */
 function dictKeys(node: PyNode | undefined, source: string): Map<string, PyNode> | null {
   if (node?.name !== "DictionaryExpression" || childNamed(node, "**")) return null;
-  const out = new Map<string, PyNode>();
-  for (let c = node.firstChild; c; c = c.nextSibling) {
-    if (c.nextSibling?.name !== ":") continue;
-    const key = c.name === "String" ? stringValue(source, c) : null;
-    if (key === null) return null;
-    out.set(key, c);
-  }
-  return out;
+  const entries = dictEntries(source, node);
+  if (entries.some(([, , key]) => key.name !== "String" || stringValue(source, key) === null))
+    return null;
+  return new Map(entries.map(([name, , key]) => [name, key]));
 }
 
 /**

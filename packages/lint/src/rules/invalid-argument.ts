@@ -7,7 +7,14 @@ import {
   SCHEDULE_PRESETS,
   TRIGGER_RULES,
 } from "@mlgen/core";
-import { dagName, hasStartDate, PUNCTUATION, scheduleOf, shown } from "../python/dag-args.js";
+import {
+  dagName,
+  dictEntries,
+  hasStartDate,
+  PUNCTUATION,
+  scheduleOf,
+  shown,
+} from "../python/dag-args.js";
 import type { DagParam } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { triggerRuleSettings } from "../python/queries.js";
@@ -527,29 +534,17 @@ export const invalidArgument = defineRule({
         );
       }
     }
-    for (const dag of file.dags) {
-      const value = dag.kwargs.get("dagrun_timeout");
-      if (value && seconds(value)) {
-        numberTimeout(
-          value,
-          "",
-          "dagrun_timeout",
-          "the DAG takes a timedelta there and refuses a number",
-        );
-      }
-    }
     // `resources={...}` is Airflow's own Resources (cpus, ram, disk, gpus), not a pod's: any
     // other key is Resources' TypeError when the task is made.
     const resourcesKeys = (value: PyNode | undefined, where: string, pod: boolean) => {
       if (value?.name !== "DictionaryExpression") return;
-      const keys = childrenNamed(value, "String").filter((k) => k.nextSibling?.name === ":");
-      const bad = keys.filter((k) => {
-        const name = stringValue(file.source, k);
-        return name !== null && !["cpus", "ram", "disk", "gpus"].includes(name);
-      });
-      const first = bad[0];
+      const bad = dictEntries(file.source, value).filter(
+        ([name, , key]) =>
+          stringValue(file.source, key) !== null && !["cpus", "ram", "disk", "gpus"].includes(name),
+      );
+      const first = bad[0]?.[2];
       if (first === undefined) return;
-      const names = bad.map((k) => `'${shown(stringValue(file.source, k) ?? "")}'`);
+      const names = bad.map(([name]) => `'${shown(name)}'`);
       report(
         {
           what: `resources key${names.length > 1 ? "s" : ""} ${names.join(", ")}${where}`,
@@ -564,6 +559,15 @@ export const invalidArgument = defineRule({
     };
     for (const dag of file.dags) {
       resourcesKeys(dag.defaultArgs?.entries.get("resources"), " in default_args", false);
+      const value = dag.kwargs.get("dagrun_timeout");
+      if (value && seconds(value)) {
+        numberTimeout(
+          value,
+          "",
+          "dagrun_timeout",
+          "the DAG takes a timedelta there and refuses a number",
+        );
+      }
     }
     for (const task of file.tasks) {
       resourcesKeys(
@@ -571,8 +575,6 @@ export const invalidArgument = defineRule({
         ` of task '${shown(task.id)}'`,
         /KubernetesPodOperator|GKEStartPodOperator|EksPodOperator/.test(task.operator),
       );
-    }
-    for (const task of file.tasks) {
       const value = task.kwargs.get("execution_timeout");
       if (value && seconds(value))
         numberTimeout(

@@ -1,6 +1,6 @@
 import { AIRFLOW_CONTEXT_KEYS, jinjaNameUses, mayHoldJinja } from "@mlgen/core";
 import { PYTHON_OPERATORS, RETURNING_DECORATORS } from "../python/analyze.js";
-import { dagName, shown } from "../python/dag-args.js";
+import { dagName, dictEntries, shown } from "../python/dag-args.js";
 import type { DagTask, TaskString } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { parameterDefaults } from "../python/signature.js";
@@ -105,17 +105,6 @@ function returned(node: PyNode, def: PyNode): boolean {
     if (n.name === "FunctionDefinition" || n.name === "LambdaExpression") return false;
   }
   return false;
-}
-
-/** A dict literal's entries, key (a literal string, or its source) to value. */
-function dictEntries(source: string, dict: PyNode): [string, PyNode][] {
-  const out: [string, PyNode][] = [];
-  for (let c = dict.firstChild; c; c = c.nextSibling) {
-    if (c.name !== ":" || !c.prevSibling || !c.nextSibling) continue;
-    const key = c.prevSibling;
-    out.push([stringValue(source, key) ?? textOf(source, key), c.nextSibling]);
-  }
-  return out;
 }
 
 /** The keywords a PythonOperator's op_kwargs pass, or null when the file does not spell them out. */
