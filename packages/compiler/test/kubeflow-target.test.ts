@@ -637,6 +637,36 @@ describe("kubeflow target", () => {
     ]);
   });
 
+  it("'$(NAME)' of a variable the pod has is said where it reaches a container's command: Kubernetes replaces it", () => {
+    // The module is shared by a task whose pod has HF_HOME (its kubeflow.env) and one whose pod
+    // has API_TOKEN (a secret); $(date) and $(OTHER) name no variable and stay as written.
+    const source =
+      'CACHE = "$(HF_HOME)/cache"\nAUTH = "Bearer $(API_TOKEN)"\nPOD = "$(KFP_POD_NAME)"\nNOTE = "$(date) $(OTHER) $$(HF_HOME)"\n\n\ndef go() -> None:\n    print(CACHE, AUTH, POD, NOTE)\n';
+    const ir = pipeline("dollars", { params: { day: "today" } }, (p) => {
+      p.python("a", { fn: "tasks/d.py:go", kubeflow: { env: { HF_HOME: "/data" } } });
+      p.python("b", { fn: "tasks/d.py:go" });
+      p.bash("sh", {
+        command: "echo $(DATA) $(API_TOKEN) $(date) $(LATER) $DATA",
+        env: { DATA: "/data", LATER: p.params.day },
+      });
+    }).ir;
+    const said = kubeflowTarget
+      .validate({
+        ...loweredWith(ir, [{ path: "tasks/d.py", content: source }]),
+        settings: { kubeflow: { secretEnv: { API_TOKEN: { secret: "api", key: "token" } } } },
+      })
+      .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.replace(/^.*?: it holds /, "")}`)
+      .sort();
+    expect(said).toEqual([
+      "error -: '$$', which Kubernetes turns into '$' in a container's command and args, where the modules travel: the module would run changed",
+      "error a: '$(API_TOKEN)', and API_TOKEN is a variable of the pod of 'a': Kubernetes replaces '$(API_TOKEN)' by its value in a container's command, where the modules travel, so the module would run changed",
+      "error a: '$(HF_HOME)', and HF_HOME is a variable of the pod of 'a': Kubernetes replaces '$(HF_HOME)' by its value in a container's command, where the modules travel, so the module would run changed",
+      "error a: '$(KFP_POD_NAME)', and KFP_POD_NAME is a variable of the pod of 'a': Kubernetes replaces '$(KFP_POD_NAME)' by its value in a container's command, where the modules travel, so the module would run changed",
+      "warning sh: '$(API_TOKEN)', and API_TOKEN is a variable of the task's pod: Kubernetes replaces '$(API_TOKEN)' by its value in a container's command, where Airflow's bash runs a command named API_TOKEN",
+      "warning sh: '$(DATA)', and DATA is a variable of the task's pod: Kubernetes replaces '$(DATA)' by its value in a container's command, where Airflow's bash runs a command named DATA",
+    ]);
+  });
+
   it("a literal env value holding Jinja is said: Airflow renders it, Kubeflow passes it as written", () => {
     const ir = pipeline("envs", {}, (p) => {
       p.bash("show", {

@@ -34,6 +34,9 @@ import {
   levelPackages,
   pythonCommand,
 } from "./executors.js";
+
+export { SLACK_VARIABLE } from "./executors.js";
+
 import { shippedModules } from "./modules.js";
 import type { InputSpec, ParameterType } from "./spec.js";
 import { constantOf } from "./values.js";
@@ -728,9 +731,6 @@ export function alertsComponent(
 export function slackVariable(connId: string): string {
   return `MLGEN_SLACK_${connId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_URL`;
 }
-
-/** The variables slackVariable names: the alerts read them, in the exit handler's pod only. */
-export const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
 
 /** The standard library's `import x` lines, then kfp's `from` import after a blank line (isort). */
 function importLines(imports: ReadonlySet<string>): PyCode[] {

@@ -3,6 +3,7 @@
 import {
   type BashTask,
   type ContainerTask,
+  type KubeflowTaskSettings,
   mayHoldJinja,
   type Resources,
   type Value,
@@ -297,6 +298,44 @@ function environment(
   return { literal, passed };
 }
 
+/** The variables slackVariable (component.ts) names: the alerts read them, in the exit handler's pod only. */
+export const SLACK_VARIABLE = /^MLGEN_SLACK_[A-Z0-9_]+_URL$/;
+
+/**
+ * The variables a task's pod has: its secrets' (a Slack webhook's go to the exit handler's
+ * alone, see secretsOf). The caller adds the task's own kubeflow.env.
+ */
+export function podVariables(
+  project: KubeflowSettings["secretEnv"],
+  own: KubeflowTaskSettings["secretEnv"],
+  alerts: boolean,
+): Set<string> {
+  const names = new Set<string>();
+  for (const name of Object.keys({ ...project, ...own })) {
+    if (alerts || !SLACK_VARIABLE.test(name)) names.add(name);
+  }
+  return names;
+}
+
+/**
+ * Variables a KFP cluster gives every task's container whatever the spec says: the backend's
+ * (KFP_POD_NAME, KFP_POD_UID, NAMESPACE, the metadata-grpc-configmap's), Argo's (ARGO_*), and
+ * Kubernetes' service links (KUBERNETES_SERVICE_HOST, <SERVICE>_SERVICE_PORT, ...).
+ */
+export const CLUSTER_VARIABLE =
+  /^(?:KFP_\w+|ARGO_\w+|NAMESPACE|KUBERNETES_\w+|\w+_SERVICE_(?:HOST|PORT)(?:_\w+)?)$/;
+
+/**
+ * The names in `$(NAME)`, which Kubernetes replaces in a container's command and args when the
+ * container has such a variable (`$$(NAME)` is its escape, said as '$$').
+ */
+export function expansions(text: string): Set<string> {
+  const names = new Set<string>();
+  if (!text.includes("$(")) return names;
+  for (const m of text.matchAll(/(?<!\$)\$\(([^()$\s]+)\)/g)) names.add(m[1] as string);
+  return names;
+}
+
 const placeholder = (input: string) => `{{$.inputs.parameters['${input}']}}`;
 
 export function shellExecutor(
@@ -330,6 +369,19 @@ export function shellExecutor(
     );
   }
   const { literal, passed } = environment(task, code, approximated);
+  // A secret's variable or a literal env value is the container's own: Kubernetes replaces
+  // `$(NAME)` by it in the command before bash reads it, where bash would run a command NAME.
+  const podEnv = podVariables(settings.secretEnv, undefined, false);
+  for (const { name } of literal) podEnv.add(name);
+  for (const name of expansions(task.command)) {
+    if (!podEnv.has(name) && !CLUSTER_VARIABLE.test(name)) continue;
+    approximated(
+      task,
+      `the command of '${task.id}'`,
+      `it holds '$(${name})', and ${name} is a variable of the task's pod: Kubernetes replaces '$(${name})' by its value in a container's command, where Airflow's bash runs a command named ${name}`,
+      `write \${${name}} for the variable's value, on both engines`,
+    );
+  }
   const exports = exportLines(passed);
   return {
     container: {

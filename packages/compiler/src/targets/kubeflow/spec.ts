@@ -35,9 +35,12 @@ import {
 } from "./component.js";
 import {
   addPullSecrets,
+  CLUSTER_VARIABLE,
   containerExecutor,
+  expansions,
   type KubeflowSettings,
   levelPackages,
+  podVariables,
   shellExecutor,
 } from "./executors.js";
 import { shippedModules } from "./modules.js";
@@ -363,14 +366,23 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // (modules.ts; the exit handler, its alert callbacks' modules), one argument each: Linux
   // refuses an argument over 128 KiB and a command line over 2 MiB, and every run of the task
   // would fail with E2BIG.
-  const carriers: { who: string; task?: string; files: readonly EmittedFile[] }[] = [];
+  const carriers: {
+    who: string;
+    task?: string;
+    files: readonly EmittedFile[];
+    /** The variables the pod has, which Kubernetes expands as `$(NAME)` in its command. */
+    env: ReadonlySet<string>;
+  }[] = [];
   /** Whether each module imports Airflow, which a task's pod does not have: true until said. */
   const importsAirflow = new Map<string, boolean>();
   for (const task of ir.tasks) {
     const fn = taskFunction(task);
     if (fn === null) continue;
     const files = shippedModules(input.pythonFiles, [fn.module]);
-    carriers.push({ who: `task '${task.id}'`, task: task.id, files });
+    const own = taskKubeflow(task);
+    const env = podVariables(settings.secretEnv, own?.secretEnv, false);
+    for (const e of own?.env ?? []) env.add(e.name);
+    carriers.push({ who: `task '${task.id}'`, task: task.id, files, env });
     for (const f of files) {
       let imports = importsAirflow.get(f.path);
       if (imports === undefined) {
@@ -398,6 +410,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     carriers.push({
       who: "the alerts' exit handler",
       files: shippedModules(input.pythonFiles, alertModules),
+      env: podVariables(settings.secretEnv, undefined, true),
     });
   }
   const judged = new Set<string>();
@@ -419,6 +432,24 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           reason:
             "a python task's command carries the modules it runs, one argument each, and Linux refuses an argument of 128 KiB or more ('Argument list too long'): every run would fail",
           hint: "keep data (word lists, generated code) out of the task modules and load it at run time, or split the module",
+          level: "error",
+        });
+      }
+    }
+  }
+  const expanded = new Set<string>();
+  for (const { task, files, env } of carriers) {
+    for (const f of files) {
+      for (const name of expansions(f.content)) {
+        if (!env.has(name) && !CLUSTER_VARIABLE.test(name)) continue;
+        const key = `${f.path}\0${name}`;
+        if (expanded.has(key)) continue;
+        expanded.add(key);
+        problems.push({
+          ...(task ? { task } : {}),
+          what: `task module ${f.path}`,
+          reason: `it holds '$(${name})', and ${name} is a variable of ${task ? `the pod of '${task}'` : "the exit handler's pod"}: Kubernetes replaces '$(${name})' by its value in a container's command, where the modules travel, so the module would run changed`,
+          hint: `write it another way ("$" "(${name})"), or read it from a file at run time`,
           level: "error",
         });
       }
