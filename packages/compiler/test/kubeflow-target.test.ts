@@ -141,11 +141,11 @@ describe("kubeflow target", () => {
     expect(kubeflowTarget.validate(lowered(fine.ir))).toEqual([]);
   });
 
-  it("a shell task's env arrives as on Airflow: lists and dicts as JSON, joined paths, and $ as written (Kubernetes would expand $(X) and $$)", () => {
+  it("a shell task's env arrives as on Airflow: lists and dicts as JSON, joined paths, and $ as written (Kubernetes would expand $(X) and $$); the command gets no arguments", () => {
     const def = pipeline("envs", { params: { root: "/srv/" } }, (p) => {
       p.bash("show", {
         command:
-          'printf "%s|" "$LIT" "$REF" "$LST" "$DCT" "$CONST" "$ABS" "$VAR" "$PARAM" "$BARE" "$SLASH"',
+          'printf "%s|" "$LIT" "$REF" "$LST" "$DCT" "$CONST" "$ABS" "$VAR" "$PARAM" "$BARE" "$SLASH" "$#" "$1"',
         env: {
           LIT: "pa$$word",
           REF: "$(DCT)-x",
@@ -189,6 +189,9 @@ describe("kubeflow target", () => {
       "/srv/y.csv",
       "/data",
       "/data/",
+      // No arguments, as under BashOperator's `bash -c`: the inputs came in as $1, $2, ...
+      "0",
+      "",
     ]);
   });
 

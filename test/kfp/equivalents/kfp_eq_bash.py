@@ -1,7 +1,8 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-bash.pipeline.ts: mlgen's bash task is a
 container component on the default image running `bash -c` (as BashOperator does); run-time
 environment values come in as inputs named `env_<VAR>` and are exported from the positional
-arguments (`${1}`: braces, as the tenth and later need), literal ones are
+arguments (`${1}`: braces, as the tenth and later need), which `set --` then clears (the
+command sees no arguments, as under BashOperator); literal ones are
 set on the container. mlgen compiles it with `kubeflow: { caching: false }`: every task
 has set_caching_options(False)."""
 
@@ -24,7 +25,7 @@ def announce(env_LEVEL: str, env_MSG: str):
         command=[
             "bash",
             "-c",
-            'export LEVEL="${1}"\nexport MSG="${2}"\necho "[$LEVEL] $MSG from $ORIGIN"',
+            'export LEVEL="${1}"\nexport MSG="${2}"\nset --\necho "[$LEVEL] $MSG from $ORIGIN"',
             "bash",
         ],
         args=[env_LEVEL, env_MSG],

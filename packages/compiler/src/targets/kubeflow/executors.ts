@@ -382,7 +382,9 @@ export function shellExecutor(
       `write \${${name}} for the variable's value, on both engines`,
     );
   }
-  const exports = exportLines(passed);
+  // Then `set --`: BashOperator's `bash -c` gets no arguments, so the command sees `$1` empty
+  // and `$#` 0 on both engines.
+  const exports = passed.length > 0 ? `${exportLines(passed)}set --\n` : "";
   return {
     container: {
       args: passed.map((p) => placeholder(p.input)),
