@@ -24,6 +24,27 @@ export function fileClash(
   );
 }
 
+/**
+ * Two pipelines the engine would know by one name (`_train` and `train` are both 'train' in
+ * Kubeflow's pipelineInfo): its runs, lineage and cache would mix the two pipelines.
+ */
+export function engineNameClash(
+  id: string,
+  engine: { readonly target: string; readonly name: string },
+  other: { readonly pipeline: string; readonly from: string },
+  location: SourceLocation | undefined,
+): Diagnostic {
+  return diagnostic(
+    "MLG1011",
+    {
+      what: `pipeline id '${id}'`,
+      reason: `the ${engine.target} target names it '${engine.name}', as it names pipeline '${other.pipeline}' (${other.from}), so the engine would take the two for one pipeline`,
+      hint: `rename one of the two pipelines so that they differ in more than case, '-', '_' and '.'`,
+    },
+    { pipeline: id, location },
+  );
+}
+
 export function dagShadowsModules(
   id: string,
   path: string,

@@ -153,7 +153,7 @@ describe("mlgen compile", () => {
     expect(proj.read("kubeflow/demo.yaml")).toContain("mlgen_project/mlcommon/metrics.py");
   });
 
-  it("two pipeline ids that give one file name are MLG1011 naming both, and nothing is written", async () => {
+  it("two pipeline ids that give one file name, or one Kubeflow pipeline name, are MLG1011 naming both, and nothing is written", async () => {
     const pipelineNamed = (id: string) =>
       pipelineSource().replace('pipeline("demo"', `pipeline(${JSON.stringify(id)}`);
     const proj = project({
@@ -188,6 +188,34 @@ describe("mlgen compile", () => {
       "error MLG1011: invalid pipeline id 'ml_train': it generates ml_train.py, as pipeline 'ML_Train' (pipelines/p.pipeline.ts) does",
     );
     expect(existsSync(join(cased.dir, "dags"))).toBe(false);
+    // Ids that differ only by a leading '_' give two files, and one Kubeflow pipeline name.
+    const under = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/p.pipeline.ts": pipelineNamed("_ml_train"),
+      "pipelines/q.pipeline.ts": pipelineNamed("ml_train").replace('"load"', '"load_data"'),
+    });
+    const said =
+      "error MLG1011: invalid pipeline id 'ml_train': the kubeflow target names it 'ml-train', as it names pipeline '_ml_train' (pipelines/p.pipeline.ts), so the engine would take the two for one pipeline";
+    const kfp = await under.mlgen("compile", "--target", "kubeflow");
+    expect(kfp.code).toBe(1);
+    expect(kfp.stderr).toContain(`pipelines/q.pipeline.ts:3:16: ${said}`);
+    expect(existsSync(join(under.dir, "kubeflow"))).toBe(false);
+    under.write(
+      "mlgen.config.ts",
+      CONFIG.replace('out: "dags"', 'out: "dags", target: "kubeflow"'),
+    );
+    const linted = await under.mlgen("lint");
+    expect(linted.code).toBe(1);
+    expect(linted.stdout + linted.stderr).toContain(
+      "invalid pipeline id 'ml_train': the kubeflow target names it 'ml-train'",
+    );
+    // Airflow knows them by their ids, which differ: both DAGs are written.
+    under.write("mlgen.config.ts", CONFIG);
+    expect((await under.mlgen("compile", "--target", "airflow")).code).toBe(0);
+    expect(existsSync(join(under.dir, "dags/_ml_train.py"))).toBe(true);
+    expect(existsSync(join(under.dir, "dags/ml_train.py"))).toBe(true);
+    expect((await under.mlgen("lint")).stdout).not.toContain("MLG1011");
   });
 
   it("without a config, reads the pipeline paths given from the current folder, whatever --root says", async () => {

@@ -38,6 +38,11 @@ export const MLGEN_VERSION = "0.1.0";
 /** A target is plain data plus two functions; shared code never branches on its name. */
 export interface Target {
   readonly name: string;
+  /**
+   * The name the engine knows a pipeline by, where it is not the id (Kubeflow's
+   * pipelineInfo.name, made Kubernetes-safe): two pipelines compiled together must not share it.
+   */
+  engineName?(id: string): string;
   validate(input: TargetInput): Diagnostic[];
   emit(input: TargetInput): EmittedFile[];
 }

@@ -32,7 +32,7 @@ import {
   loadFailure,
   type ModuleLoader,
 } from "../load.js";
-import { dagShadowsModules, fileClash, shadowsModules } from "../output-names.js";
+import { dagShadowsModules, engineNameClash, fileClash, shadowsModules } from "../output-names.js";
 import { pythonSyntaxProblem } from "../python-syntax.js";
 import { withoutSilenced } from "../silence.js";
 import { applyPlans, enclosingOutput, nestedOutputError, planWrites } from "../write.js";
@@ -561,6 +561,8 @@ export async function compileCommand(
       target,
       out,
       emitted: new Map<string, { content: string; from: string; pipeline: string }>(),
+      /** The pipelines by the name the engine knows them by (target.engineName). */
+      named: new Map<string, { from: string; pipeline: string }>(),
     };
   });
   const diagnostics: Diagnostic[] = [];
@@ -718,7 +720,7 @@ export async function compileCommand(
       const refused = new Set(
         def.problems.flatMap((p) => (p.severity === "error" && p.task ? [p.task] : [])),
       );
-      for (const { target, emitted } of targets) {
+      for (const { target, emitted, named } of targets) {
         const targetProblems = target.validate(input);
         diagnostics.push(
           ...targetProblems.filter(
@@ -750,6 +752,17 @@ export async function compileCommand(
           report(fileClash(def.ir.id, clash.path, seen, sourceMap.pipeline));
           emittedAll = false;
           continue;
+        }
+        const engineName = target.engineName?.(def.ir.id);
+        if (engineName !== undefined) {
+          const other = named.get(engineName);
+          if (other !== undefined && other.pipeline !== def.ir.id) {
+            const engine = { target: target.name, name: engineName };
+            report(engineNameClash(def.ir.id, engine, other, sourceMap.pipeline));
+            emittedAll = false;
+            continue;
+          }
+          named.set(engineName, { from: sourceFile, pipeline: def.ir.id });
         }
         for (const f of files) {
           emitted.set(f.path.toLowerCase(), {

@@ -260,9 +260,13 @@ async function lintPipelines(
   const { isPipelineDefinition } = await import("@mlgen/dsl");
   const { dagFileName, kubeflowFileName, lowerPipeline, TARGETS } = await import("@mlgen/compiler");
   const { pipelineModules } = await import("@mlgen/core");
-  const { dagShadowsModules, fileClash, shadowsModules } = await import("../output-names.js");
+  const { dagShadowsModules, engineNameClash, fileClash, shadowsModules } = await import(
+    "../output-names.js"
+  );
   /** The files compile would write, by name: which pipeline and module each is from. */
   const outputsSeen = new Map<string, { pipeline: string; from: string }>();
+  /** The pipelines by the name each target's engine knows them by (Target.engineName). */
+  const engineNamesSeen = new Map<string, { pipeline: string; from: string }>();
   const { kubeflow, airflow } = targets;
   const { lintPipeline } = await import("@mlgen/lint");
   const { pythonSyntaxProblem } = await import("../python-syntax.js");
@@ -363,13 +367,28 @@ async function lintPipelines(
         ...(airflow ? [dagFileName(def.ir.id)] : []),
         ...(kubeflow ? [kubeflowFileName(def.ir.id)] : []),
       ];
+      let clashed = false;
       for (const path of outputs) {
         // Without case, as compile compares them (one file on macOS and Windows).
         const other = outputsSeen.get(path.toLowerCase());
         if (other && other.pipeline !== def.ir.id) {
           out.push(diagnosticFinding(fileClash(def.ir.id, path, other, at), shown));
+          clashed = true;
         }
         outputsSeen.set(path.toLowerCase(), { pipeline: def.ir.id, from: shown });
+      }
+      // As compile checks them, once the files do not clash.
+      for (const target of [airflow && TARGETS.airflow, kubeflow && TARGETS.kubeflow]) {
+        const name = target ? target.engineName?.(def.ir.id) : undefined;
+        if (!target || name === undefined || clashed) continue;
+        const key = `${target.name}\0${name}`;
+        const other = engineNamesSeen.get(key);
+        if (other && other.pipeline !== def.ir.id) {
+          const engine = { target: target.name, name };
+          out.push(diagnosticFinding(engineNameClash(def.ir.id, engine, other, at), shown));
+        } else {
+          engineNamesSeen.set(key, { pipeline: def.ir.id, from: shown });
+        }
       }
       if (airflow) {
         const dag = dagFileName(def.ir.id);

@@ -184,6 +184,7 @@ export const kubeflowTarget: Target = {
     }
     return out;
   },
+  engineName: pipelineName,
   emit(input): EmittedFile[] {
     return [{ path: kubeflowFileName(input.ir.id), content: renderPipelineSpec(input) }];
   },
