@@ -364,6 +364,12 @@ export const DIAGNOSTICS = {
     message: "{task} calls {fn}() {problem}",
     fix: "{fix}",
   },
+  MLG2034: {
+    severity: "error",
+    message:
+      "task '{task}' pushes one XCom per key of what {fn}() returns ({why}), and it returns {what}: the task fails on every run, after its work ({error})",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

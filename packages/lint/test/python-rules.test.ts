@@ -2796,6 +2796,63 @@ ${dag(`    PythonOperator(task_id="a", python_callable=fit, op_kwargs={"path": "
       want: ["19:78", "20:5", "21:62"],
     },
   ],
+  // multiple-outputs
+  [
+    "multiple-outputs: a tuple, a list, a number or a non-string key returned with multiple_outputs (given, or inferred from a dict annotation); near misses",
+    {
+      rule: "multiple-outputs",
+      body: `@task(multiple_outputs=True)
+def train():
+    if 1:
+        return None
+    return uri, score
+
+@task
+def evaluate() -> dict[str, float]:
+    return [0.9]
+
+@task(multiple_outputs=True)
+def keyed():
+    return {1: "a", "b": 2}
+
+@task(multiple_outputs=True)
+def fine():
+    return {"a": 1}
+
+@task
+def maybe() -> dict | None:
+    return (1, 2)
+
+@task(multiple_outputs=False)
+def flat() -> dict:
+    return 0.5
+
+@task(multiple_outputs=True, do_xcom_push=False)
+def unpushed():
+    return 1, 2
+
+@task(multiple_outputs=True)
+def named():
+    return result
+
+def split():
+    return 3
+
+${dag(`    train()
+    train.override(task_id="again")()
+    evaluate()
+    keyed()
+    fine()
+    maybe()
+    flat()
+    unpushed()
+    named()
+    PythonOperator(task_id="split", python_callable=split, multiple_outputs=True)
+    PythonOperator(task_id="split_flat", python_callable=split)
+`)}`,
+      want: ["5:12", "9:12", "13:12", "36:12"],
+    },
+  ],
   // branch-target
   [
     "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",

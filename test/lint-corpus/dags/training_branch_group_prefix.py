@@ -32,7 +32,7 @@ with DAG(
     with TaskGroup("fit"):
         full = BashOperator(task_id="retrain_full", bash_command="ml train churn --full --date {{ ds }}")
         incremental = BashOperator(
-            task_id="retrain_incremental", bash_command="ml train churn --since {{ prev_ds }} --date {{ ds }}"
+            task_id="retrain_incremental", bash_command="ml train churn --since {{ prev_ds }} --date {{ ds }}"  # expect: airflow3-removed
         )
     evaluate = BashOperator(task_id="evaluate", bash_command="ml evaluate churn --date {{ ds }}")  # expect: branch-join-skipped
     publish = BashOperator(task_id="publish_metrics", bash_command="ml publish churn --date {{ ds }}")

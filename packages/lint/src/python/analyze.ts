@@ -353,6 +353,39 @@ const displayElements = (node: PyNode): PyNode[] | null => {
   return children(value).filter((c) => !PUNCTUATION.has(c.name));
 };
 
+/** Literal kinds a value can be written as, which are no Mapping (`[...]`, `"x"`, `1`). */
+const WRITTEN_KINDS: Readonly<Record<string, string>> = {
+  TupleExpression: "a tuple",
+  ArrayExpression: "a list",
+  ArrayComprehensionExpression: "a list",
+  SetExpression: "a set",
+  SetComprehensionExpression: "a set",
+  String: "a string",
+  ContinuedString: "a string",
+  FormatString: "a string",
+  Boolean: "a bool",
+};
+
+/**
+ * What a returned value is written as when it is no Mapping (a tuple, a list, a string, ...),
+ * or a dict literal with a key that is no string (`{1: x}`, `{True: x}`); null otherwise.
+ */
+function writtenKind(source: string, node: PyNode): string | null {
+  const value = unwrap(node);
+  const kind = WRITTEN_KINDS[value.name];
+  if (kind) return kind;
+  if (value.name === "Number") return /[.eEjJ]/.test(textOf(source, value)) ? "a float" : "an int";
+  if (value.name !== "DictionaryExpression") return null;
+  for (let c = value.firstChild; c; c = c.nextSibling) {
+    if (c.nextSibling?.name !== ":") continue;
+    const key = unwrap(c);
+    if (key.name === "None") return "a dict with the key None";
+    const what = key.name === "Number" ? "a number" : WRITTEN_KINDS[key.name];
+    if (what && what !== "a string") return `a dict with ${what} as a key`;
+  }
+  return null;
+}
+
 /**
  * Whether a return annotation is a Mapping type, as Airflow infers multiple_outputs (the
  * annotation's origin must be a Mapping class: `dict | None` is not); null for a type it
@@ -2871,6 +2904,7 @@ function functionFacts(
     if (!def || !body) return null;
     let returnsValue = false;
     let returnKeys: string[] | null = [];
+    const notMappings: { what: string; span: Span; names?: string[] }[] = [];
     const returnedIds: { id: string; span: Span }[] = [];
     /** Names returned as ids (`return FULL`): module-level constants, once the body is read. */
     const returnedNames: { name: string; span: Span }[] = [];
@@ -2924,6 +2958,19 @@ function functionFacts(
       if (count > 1) returnsOneId = false;
       if (value.name === "None") return;
       returnsValue = true;
+      const last = values.at(-1) ?? value;
+      const what = values.length > 1 ? "a tuple" : writtenKind(source, value);
+      if (what !== null) {
+        // `return uri, score`: the names, which a dict in its place would key its values by.
+        const items = values.length > 1 ? values : (displayElements(value) ?? []);
+        const names = items.map((v) => (v.name === "VariableName" ? textOf(source, v) : ""));
+        const span = lines.span(value.from, last.to);
+        notMappings.push(
+          what === "a tuple" && names.length > 0 && names.every((n) => n !== "")
+            ? { what, span, names }
+            : { what, span },
+        );
+      }
       if (value.name === "DictionaryExpression" && returnKeys) {
         const ks = childrenNamed(value, "String")
           .filter((s) => s.nextSibling?.name === ":")
@@ -3081,6 +3128,7 @@ function functionFacts(
       returnedIds,
       returnsOneId,
       returnsMapping,
+      notMappings,
       pushes,
       opaquePushes,
       pulls,

@@ -55,6 +55,17 @@ export interface FunctionFacts {
    */
   readonly returnsMapping: boolean | null;
   /**
+   * Its returns written as something no Mapping is (a tuple, `return a, b` too; a list, a set,
+   * a string, a number, a bool) or as a dict literal with a key that is no string (`{1: x}`),
+   * which a task pushing one XCom per key (`multiple_outputs`) fails on.
+   */
+  readonly notMappings: readonly {
+    readonly what: string;
+    readonly span: Span;
+    /** A tuple's items, when each is a name (`return uri, score`). */
+    readonly names?: readonly string[];
+  }[];
+  /**
    * The strings it returns as they are written (alone, in a list, a tuple or a set, or as a
    * side of `x if c else y`; module-level constants too): the task ids a branch callable follows.
    */

@@ -1586,4 +1586,81 @@ with DAG(
     )
 `),
   },
+  "multiple-outputs": {
+    catches: `A task that pushes one XCom per key of what its function returns — \`multiple_outputs=True\` on a \`@task\` (or \`@task.virtualenv\`, \`@task.docker\`, ...) or on a \`PythonOperator\`, or a \`@task\` function annotated to return a dict (\`-> dict[str, float]\`, \`-> Dict[...]\`), from which Airflow infers \`multiple_outputs=True\` — whose function returns, as written, something else: a tuple (\`return model_uri, score\`: the flag does not unpack a tuple, it wants a dict), a list, a set, a string, a number or a bool; or a dict literal with a key that is no string (\`{1: ...}\`, \`{True: ...}\`, \`{None: ...}\`, a tuple key). \`return None\` and a bare \`return\` push nothing and pass. Not judged: a value held in a name or made by a call (\`return result\`), an annotation that is not a plain Mapping (\`-> dict | None\` makes Airflow infer nothing), a task with \`do_xcom_push=False\`, and a call through \`.override()\`, which may set the flag otherwise.`,
+    reportedAt: "the returned value.",
+    why: `Airflow checks the value only when it pushes it, after the function has done its work: the task fails on every run ("Returned output was type <class 'tuple'> expected dictionary for multiple_outputs", "Returned dictionary keys must be strings when using multiple_outputs"), retried as many times as it has retries, a training run's hours lost each time. Real Airflow 3.3 and 2.11 fail exactly the tasks this rule reports and run the near misses (\`test/engines/lint-multiple-outputs.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@task
+def validate_features(table: str) -> str:
+    from quality import check_table
+
+    check_table(table)
+    return table
+
+
+@task(multiple_outputs=True)
+def train(table: str):
+    from trainer import fit
+
+    model_uri, score = fit(table)
+    return model_uri, score
+
+
+@task
+def publish(model_uri: str, score: float):
+    print(model_uri, score)
+
+
+@dag(schedule="@weekly", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args)
+def churn_training():
+    trained = train(validate_features("features.churn"))
+    publish(trained["model_uri"], trained["score"])
+
+
+churn_training()
+`),
+    good: py(`
+${IMPORTS}
+from airflow.sdk import dag, task
+
+${DEFAULT_ARGS}
+
+
+@task
+def validate_features(table: str) -> str:
+    from quality import check_table
+
+    check_table(table)
+    return table
+
+
+@task(multiple_outputs=True)
+def train(table: str):
+    from trainer import fit
+
+    model_uri, score = fit(table)
+    return {"model_uri": model_uri, "score": score}
+
+
+@task
+def publish(model_uri: str, score: float):
+    print(model_uri, score)
+
+
+@dag(schedule="@weekly", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False, default_args=default_args)
+def churn_training():
+    trained = train(validate_features("features.churn"))
+    publish(trained["model_uri"], trained["score"])
+
+
+churn_training()
+`),
+  },
 };

@@ -19,6 +19,7 @@ import { kubeflowTimeout } from "./kubeflow-timeout.js";
 import { missingRetries } from "./missing-retries.js";
 import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
+import { multipleOutputs } from "./multiple-outputs.js";
 import { noFailureAlert } from "./no-failure-alert.js";
 import { scheduleNeverRuns } from "./schedule-never-runs.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
@@ -67,6 +68,7 @@ export const RULES: readonly Rule[] = [
   branchTarget,
   branchJoinSkipped,
   callableArguments,
+  multipleOutputs,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
