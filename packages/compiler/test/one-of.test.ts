@@ -401,3 +401,55 @@ describe("oneOf on Kubeflow (dsl.OneOf)", () => {
     });
   });
 });
+
+describe("a join reading one side's output without oneOf is said (MLG1033)", () => {
+  const OPTIONAL = `${MODULE}\n\ndef keep(message: str | None) -> None:\n    print(message)\n`;
+
+  it("names the side the branch may follow instead and writes the oneOf", () => {
+    const ir = sides((p, t) => {
+      // A join (after both sides), reading the deploy side's output: None when retrain ran.
+      p.python("summary", { fn: FN("show"), inputs: { message: t.deploy.out.msg } }).after(
+        t.retrain,
+      );
+      // Runs after a skip by its own rule.
+      p.python("audit", {
+        fn: FN("show"),
+        inputs: { message: t.retrain.out.msg },
+        triggerRule: "all_done",
+      });
+      // Not said: a task on the deploy side (skipped with it), a oneOf, a reader before the
+      // branch's sides, and a join whose own rule skips it (MLG1025 says that).
+      p.python("on_side", { fn: FN("show"), inputs: { message: t.deploy.out.msg } });
+      p.python("either", {
+        fn: FN("show"),
+        inputs: { message: oneOf(t.deploy.out.msg, t.retrain.out.msg) },
+      });
+      p.python("plain", { fn: FN("show"), inputs: { message: t.score.out.label } }).after(
+        t.deploy,
+        t.retrain,
+      );
+    });
+    expect(said(ir)).toEqual([
+      "MLG1033 warning summary: task 'summary' reads output 'msg' of 'deploy', which runs only on its side of branch 'route'; when the branch follows 'retrain', 'summary' still runs (none_failed_min_one_success) and show() gets None for 'message' on Airflow (Kubeflow refuses the read, MLG3001)",
+      "MLG1033 warning audit: task 'audit' reads output 'msg' of 'retrain', which runs only on its side of branch 'route'; when the branch follows 'deploy', 'audit' still runs (all_done) and show() gets None for 'message' on Airflow (Kubeflow refuses the read, MLG3001)",
+    ]);
+    expect(lower(ir).diagnostics[0]?.fix).toBe(
+      "read whichever side ran: inputs: { message: oneOf(deploy.out.msg, retrain.out.msg) }; or annotate the parameter as optional (message: str | None) and handle None",
+    );
+  });
+
+  it("is not said when the parameter takes None, or the join's own rule skips it", () => {
+    const ir = sides((p, t) => {
+      p.python("summary", { fn: FN("keep"), inputs: { message: t.deploy.out.msg } }).after(
+        t.retrain,
+      );
+      p.python("strict", {
+        fn: FN("show"),
+        inputs: { message: t.deploy.out.msg },
+        triggerRule: "all_success",
+      }).after(t.retrain);
+    });
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/m.py", OPTIONAL]]) });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["MLG1025"]);
+  });
+});

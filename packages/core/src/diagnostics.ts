@@ -178,6 +178,12 @@ export const DIAGNOSTICS = {
     message: "input '{input}' of task '{task}' is oneOf({refs}), {reason}",
     fix: "{hint}",
   },
+  MLG1033: {
+    severity: "warning",
+    message:
+      "task '{task}' reads output '{output}' of '{source}', which runs only on its side of branch '{branch}'; when the branch follows {other}, '{task}' still runs ({rule}) and {function}() gets None for '{parameter}' on Airflow (Kubeflow refuses the read, MLG3001)",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -2,6 +2,7 @@ import {
   closestName,
   type DiagnosticPlace,
   diagnostic,
+  effectiveOptions,
   functionRefs,
   type OutputType,
   PARAM_OUTPUT_TYPES,
@@ -12,6 +13,7 @@ import {
   type Value,
 } from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
+import { branchSides } from "./branch-joins.js";
 import { type PassContext, suggest, taskPlace } from "./context.js";
 import { PYTHON_STDLIB } from "./stdlib.js";
 
@@ -371,6 +373,7 @@ export function checkModules(
   const shadowed = new Set<string>();
   /** Callbacks already said missing, by where they were set: once each, not once per task. */
   const saidCallbacks = new Set<string>();
+  const readsSkipped = skippedReads(ir);
   for (const task of ir.tasks) {
     const taskAt = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {
@@ -487,6 +490,33 @@ export function checkModules(
           integerIntoFloat(ir, input, ctx, place);
           valueIntoAnnotation(ir, byId, input, ctx, place);
         }
+        for (const [name, value] of Object.entries(inputs)) {
+          const skipped =
+            value.kind === "ref" ? readsSkipped(task, value.task, value.output) : null;
+          if (skipped === null || value.kind !== "ref") continue;
+          const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
+          // An annotation that takes None says the function expects it.
+          if (annotation !== null && /\b(?:None|Optional|Any)\b/.test(annotation)) continue;
+          ctx.report(
+            diagnostic(
+              "MLG1033",
+              {
+                task: task.id,
+                output: value.output,
+                source: value.task,
+                branch: skipped.branch,
+                other: skipped.other,
+                rule: skipped.rule,
+                function: ref.function,
+                parameter: name,
+                hint: skipped.otherOutput
+                  ? `read whichever side ran: inputs: { ${name}: oneOf(${value.task}.out.${value.output}, ${skipped.otherOutput}) }; or annotate the parameter as optional (${name}: ${annotation ?? "str"} | None) and handle None`
+                  : `annotate the parameter as optional (${name}: ${annotation ?? "str"} | None) and handle None, or read the output in a task on the side of '${value.task}'`,
+              },
+              place,
+            ),
+          );
+        }
         const reads = fact.reads.filter((name) => !passed.includes(name));
         if (reads.length > 0 && params?.varKeyword) {
           const kw = params.varKeyword;
@@ -529,6 +559,83 @@ export function checkModules(
       }
     }
   }
+}
+
+/**
+ * Trigger rules that run a task when an upstream task was skipped: each of them (`true`), or
+ * when another upstream task succeeded (or, for one_done, ended) (`false`).
+ */
+const RUNS_AFTER_SKIP: ReadonlyMap<string, boolean> = new Map([
+  ["none_failed", true],
+  ["all_done", true],
+  ["always", true],
+  ["none_failed_min_one_success", false],
+  ["all_done_min_one_success", false],
+  ["one_success", false],
+  ["one_done", false],
+]);
+
+/**
+ * For a reader and the task whose output it reads: the branch that skips the producer while
+ * the reader still runs (it joins the sides, so mlgen gives it none_failed_min_one_success,
+ * or its own trigger rule runs it after a skip), or null. Airflow then hands the function None.
+ */
+function skippedReads(ir: Pipeline): (
+  reader: Task,
+  producer: string,
+  output: string,
+) => {
+  branch: string;
+  other: string;
+  rule: string;
+  /** An output of the same type on the other side (`inc.out.model`), for the hint's oneOf. */
+  otherOutput: string | null;
+} | null {
+  if (!ir.tasks.some((t) => t.kind === "branch")) return () => null;
+  const { sides, joins } = branchSides(ir);
+  const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
+  return (reader, producer, output) => {
+    const own = effectiveOptions(ir, reader).triggerRule;
+    // A join whose rule is unset (or all_success from the defaults) gets
+    // none_failed_min_one_success (branchJoins); all_success set on it is MLG1025's.
+    const joined =
+      joins.has(reader.id) &&
+      (own === null || (own === "all_success" && reader.options.triggerRule == null));
+    const rule = joined ? "none_failed_min_one_success" : own;
+    const always = rule === null ? undefined : RUNS_AFTER_SKIP.get(rule);
+    if (rule === null || always === undefined) return null;
+    const from = byId.get(producer);
+    if (!from) return null;
+    for (const [branch, side] of sides.get(producer) ?? []) {
+      // Run by another upstream task that the side's skip does not skip.
+      const runs =
+        always || reader.upstream.some((u) => u === branch || sides.get(u)?.get(branch) !== side);
+      if (!runs) continue;
+      const b = byId.get(branch);
+      if (b?.kind !== "branch") continue;
+      const others = side ? b.ifFalse : b.ifTrue;
+      // The same output, by name first, of a task the other side starts with.
+      const type = taskOutputs(from)[output];
+      let otherOutput: string | null = null;
+      for (const id of others) {
+        const t = byId.get(id);
+        if (!t) continue;
+        const outs = Object.entries(taskOutputs(t)).filter(([, ty]) => ty === type);
+        const pick = outs.find(([n]) => n === output) ?? outs[0];
+        if (pick) {
+          otherOutput = `${id}.out.${pick[0]}`;
+          break;
+        }
+      }
+      return {
+        branch,
+        other: others.length ? others.map((o) => `'${o}'`).join(", ") : "no side",
+        rule,
+        otherOutput,
+      };
+    }
+    return null;
+  };
 }
 
 /**

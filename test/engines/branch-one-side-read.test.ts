@@ -1,0 +1,131 @@
+/**
+ * MLG1033 against real Airflow: a join after both sides of a branch that reads the output of a
+ * task on one side runs when the branch follows the other side, and its function gets None
+ * (here it fails on None, so the run shows it). `mlgen compile` says so; with the fix the
+ * warning gives, oneOf(...) over both sides, the join gets the output of the side that ran.
+ * Compiled for Airflow 3 and for Airflow 2 (--airflow-version 2), each run with dag.test().
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../packages/cli/src/run.js";
+import {
+  AIRFLOW2_VENV,
+  airflowEnv,
+  ensureEngines,
+  ROOT,
+  runEngine,
+  tempDir,
+  VENV,
+} from "./harness.js";
+
+const TASKS = `def score():
+    return {"n": 1}
+
+
+def full():
+    return {"model": "full-model"}
+
+
+def incremental():
+    return {"model": "incremental-model"}
+
+
+def report(model: str):
+    assert model is not None, "report got None for model"
+    print("REPORTED", model)
+`;
+
+/** The branch follows 'incremental' (score 1 is not above 3); report joins both sides. */
+const pipelineSource = (reads: string) => `import { oneOf, pipeline } from "@mlgen/dsl";
+
+export default pipeline("one_side", {}, (p) => {
+  const s = p.python("score", { fn: "tasks/t.py:score", outputs: { n: "int" } });
+  const f = p.python("full", { fn: "tasks/t.py:full", outputs: { model: "string" } });
+  const i = p.python("incremental", { fn: "tasks/t.py:incremental", outputs: { model: "string" } });
+  p.branch("route", { when: [s.out.n, ">", 3], ifTrue: f, ifFalse: i });
+  p.python("report", { fn: "tasks/t.py:report", inputs: { model: ${reads} } }).after(f, i);
+});
+`;
+
+let work = "";
+/** The projects: inside the repository, so that `@mlgen/dsl` resolves from its node_modules. */
+let projects = "";
+beforeAll(() => {
+  ensureEngines();
+  work = tempDir("branch-one-side");
+  mkdirSync(join(ROOT, "test/.tmp"), { recursive: true });
+  projects = mkdtempSync(join(ROOT, "test/.tmp/branch-one-side-"));
+}, 900_000);
+afterAll(() => {
+  if (projects && !process.env.MLGEN_KEEP_TMP) rmSync(projects, { recursive: true, force: true });
+});
+
+/** Compiles the project for `version`: the exit code, what it said, the DAG folder. */
+async function compile(name: string, version: 2 | 3, reads: string) {
+  const dir = join(projects, `${name}-${version}`);
+  mkdirSync(join(dir, "tasks"), { recursive: true });
+  mkdirSync(join(dir, "pipelines"));
+  writeFileSync(join(dir, "tasks/t.py"), TASKS);
+  writeFileSync(join(dir, "pipelines/p.pipeline.ts"), pipelineSource(reads));
+  let said = "";
+  const io = {
+    cwd: dir,
+    stdout: () => {},
+    stderr: (t: string) => {
+      said += t;
+    },
+    env: {},
+  };
+  const args = ["compile", "pipelines/p.pipeline.ts", "--out", "dags"];
+  const code = await run([...args, "--airflow-version", String(version)], io);
+  return { code, said, dags: join(dir, "dags") };
+}
+
+/** Runs the compiled DAG once with dag.test(): each task's state, and the runs' log. */
+function runOnce(dags: string, version: 2 | 3, name: string) {
+  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
+  const home = join(work, `home-${name}-${version}`);
+  mkdirSync(home);
+  const env = airflowEnv(home, dags);
+  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
+  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
+  const out = join(work, `${name}-${version}.json`);
+  const r = runEngine(
+    join(venv, "bin", "python"),
+    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
+    env,
+  );
+  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
+  return { states: JSON.parse(readFileSync(out, "utf8")), output: r.output };
+}
+
+describe.each([3, 2] as const)("real Airflow %i", (version) => {
+  it("runs the join with None where mlgen warns, and with the other side's output after the fix", async () => {
+    const warned = await compile("one-side", version, "f.out.model");
+    expect(warned.code, warned.said).toBe(0);
+    expect(warned.said).toContain(
+      "warning MLG1033: task 'report' reads output 'model' of 'full', which runs only on its side of branch 'route'; when the branch follows 'incremental', 'report' still runs (none_failed_min_one_success) and report() gets None for 'model' on Airflow (Kubeflow refuses the read, MLG3001)",
+    );
+    expect(warned.said).toContain(
+      "fix: read whichever side ran: inputs: { model: oneOf(full.out.model, incremental.out.model) }",
+    );
+    const before = runOnce(warned.dags, version, "warned");
+    expect(before.states).toMatchObject({
+      "one_side.full": "skipped",
+      "one_side.incremental": "success",
+      "one_side.report": "failed",
+    });
+    expect(before.output).toContain("report got None for model");
+
+    const fixed = await compile("fixed", version, "oneOf(f.out.model, i.out.model)");
+    expect(fixed.code).toBe(0);
+    expect(fixed.said).not.toContain("MLG1033");
+    const after = runOnce(fixed.dags, version, "fixed");
+    expect(after.states).toMatchObject({
+      "one_side.full": "skipped",
+      "one_side.report": "success",
+    });
+    expect(after.output).toContain("REPORTED incremental-model");
+  });
+});
