@@ -210,6 +210,12 @@ describe("mlgen compile", () => {
     expect(linted.stdout + linted.stderr).toContain(
       "invalid pipeline id 'ml_train': the kubeflow target names it 'ml-train'",
     );
+    // Compiled one at a time, the second is checked against the file of the first.
+    expect((await under.mlgen("compile", "pipelines/p.pipeline.ts")).code).toBe(0);
+    const second = await under.mlgen("compile", "pipelines/q.pipeline.ts");
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(said);
+    expect(existsSync(join(under.dir, "kubeflow/ml_train.yaml"))).toBe(false);
     // Airflow knows them by their ids, which differ: both DAGs are written.
     under.write("mlgen.config.ts", CONFIG);
     expect((await under.mlgen("compile", "--target", "airflow")).code).toBe(0);

@@ -43,6 +43,8 @@ export interface Target {
    * pipelineInfo.name, made Kubernetes-safe): two pipelines compiled together must not share it.
    */
   engineName?(id: string): string;
+  /** The engine name in a file this target emitted (engineName's), or null. */
+  engineNameIn?(content: string): string | null;
   validate(input: TargetInput): Diagnostic[];
   emit(input: TargetInput): EmittedFile[];
 }

@@ -644,7 +644,7 @@ describe("kubeflow target", () => {
     // The module is shared by a task whose pod has HF_HOME (its kubeflow.env) and one whose pod
     // has API_TOKEN (a secret); $(date) and $(OTHER) name no variable and stay as written.
     const source =
-      'CACHE = "$(HF_HOME)/cache"\nAUTH = "Bearer $(API_TOKEN)"\nPOD = "$(KFP_POD_NAME)"\nNOTE = "$(date) $(OTHER) $$(HF_HOME)"\n\n\ndef go() -> None:\n    print(CACHE, AUTH, POD, NOTE)\n';
+      'CACHE = "$(HF_HOME)/cache"\nAUTH = "Bearer $(API_TOKEN)"\nPOD = "$(KFP_POD_NAME)"\nDB = "$(MYSQL_PORT_3306_TCP_ADDR)"\nNOTE = "$(date) $(OTHER) $$(HF_HOME)"\n\n\ndef go() -> None:\n    print(CACHE, AUTH, POD, DB, NOTE)\n';
     const ir = pipeline("dollars", { params: { day: "today" } }, (p) => {
       p.python("a", { fn: "tasks/d.py:go", kubeflow: { env: { HF_HOME: "/data" } } });
       p.python("b", { fn: "tasks/d.py:go" });
@@ -665,6 +665,7 @@ describe("kubeflow target", () => {
       "error a: '$(API_TOKEN)', and API_TOKEN is a variable of the pod of 'a': Kubernetes replaces '$(API_TOKEN)' by its value in a container's command, where the modules travel, so the module would run changed",
       "error a: '$(HF_HOME)', and HF_HOME is a variable of the pod of 'a': Kubernetes replaces '$(HF_HOME)' by its value in a container's command, where the modules travel, so the module would run changed",
       "error a: '$(KFP_POD_NAME)', and KFP_POD_NAME is a variable of the pod of 'a': Kubernetes replaces '$(KFP_POD_NAME)' by its value in a container's command, where the modules travel, so the module would run changed",
+      "error a: '$(MYSQL_PORT_3306_TCP_ADDR)', and MYSQL_PORT_3306_TCP_ADDR is a variable of the pod of 'a': Kubernetes replaces '$(MYSQL_PORT_3306_TCP_ADDR)' by its value in a container's command, where the modules travel, so the module would run changed",
       "warning sh: '$(API_TOKEN)', and API_TOKEN is a variable of the task's pod: Kubernetes replaces '$(API_TOKEN)' by its value in a container's command, where Airflow's bash runs a command named API_TOKEN",
       "warning sh: '$(DATA)', and DATA is a variable of the task's pod: Kubernetes replaces '$(DATA)' by its value in a container's command, where Airflow's bash runs a command named DATA",
     ]);

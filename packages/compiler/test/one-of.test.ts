@@ -403,7 +403,7 @@ describe("oneOf on Kubeflow (dsl.OneOf)", () => {
 });
 
 describe("a join reading one side's output without oneOf is said (MLG1033)", () => {
-  const OPTIONAL = `${MODULE}\n\ndef keep(message: str | None) -> None:\n    print(message)\n`;
+  const OPTIONAL = `${MODULE}\n\ndef keep(message: str | None) -> None:\n    print(message)\n\n\ndef keep_default(message=None) -> None:\n    print(message)\n`;
 
   it("names the side the branch may follow instead and writes the oneOf", () => {
     const ir = sides((p, t) => {
@@ -438,11 +438,15 @@ describe("a join reading one side's output without oneOf is said (MLG1033)", () 
     );
   });
 
-  it("is not said when the parameter takes None, or the join's own rule skips it", () => {
+  it("is not said when the parameter takes None, the join's own rule skips it, or the branch names the reader (it is skipped with its side)", () => {
     const ir = sides((p, t) => {
       p.python("summary", { fn: FN("keep"), inputs: { message: t.deploy.out.msg } }).after(
         t.retrain,
       );
+      p.python("defaulted", {
+        fn: FN("keep_default"),
+        inputs: { message: t.deploy.out.msg },
+      }).after(t.retrain);
       p.python("strict", {
         fn: FN("show"),
         inputs: { message: t.deploy.out.msg },
@@ -451,5 +455,21 @@ describe("a join reading one side's output without oneOf is said (MLG1033)", () 
     });
     const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/m.py", OPTIONAL]]) });
     expect(r.diagnostics.map((d) => d.code)).toEqual(["MLG1025"]);
+    const listed = pipeline("p", {}, (p) => {
+      const score = scoreTask(p);
+      const deploy = make(p, "deploy");
+      const retrain = make(p, "retrain");
+      const audit = p.python("audit", {
+        fn: FN("show"),
+        inputs: { message: deploy.out.msg },
+        triggerRule: "all_done",
+      });
+      p.branch("route", {
+        when: [score.out.value, ">=", 0.8],
+        ifTrue: [deploy, audit],
+        ifFalse: retrain,
+      });
+    }).ir;
+    expect(said(listed)).toEqual([]);
   });
 });

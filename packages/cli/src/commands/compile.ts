@@ -35,7 +35,13 @@ import {
 import { dagShadowsModules, engineNameClash, fileClash, shadowsModules } from "../output-names.js";
 import { pythonSyntaxProblem } from "../python-syntax.js";
 import { withoutSilenced } from "../silence.js";
-import { applyPlans, enclosingOutput, nestedOutputError, planWrites } from "../write.js";
+import {
+  applyPlans,
+  enclosingOutput,
+  nestedOutputError,
+  planWrites,
+  previousManifest,
+} from "../write.js";
 
 export interface CompileOptions {
   readonly config?: string;
@@ -797,6 +803,30 @@ export async function compileCommand(
             },
             { pipeline: id, location: { file: from } },
           ),
+        );
+      }
+    }
+    // And the name the engine knows each by, against the files of pipelines not compiled now.
+    for (const { target, out, emitted, named } of targets) {
+      if (!target.engineNameIn || named.size === 0) continue;
+      for (const path of (await previousManifest(out)).files) {
+        if (emitted.has(path.toLowerCase())) continue;
+        const existing = await readFile(join(out, path), "utf8").catch(() => null);
+        if (existing === null) continue;
+        const owner = existing.slice(0, 2000).match(GENERATED_FROM)?.[1];
+        const name = target.engineNameIn(existing);
+        const mine = name === null ? undefined : named.get(name);
+        if (!owner || !mine || owner === mine.from || !existsSync(join(root, owner))) continue;
+        // The id: pipelineInfo's displayName, written when the name is not the id itself.
+        const shownId = /^pipelineInfo:\n(?:[ ]{2}.*\n)*?[ ]{2}displayName: (.+)$/m.exec(
+          existing,
+        )?.[1];
+        const id = shownId?.startsWith('"') ? (JSON.parse(shownId) as string) : (shownId ?? name);
+        const other = { pipeline: id as string, from: owner };
+        diagnostics.push(
+          engineNameClash(mine.pipeline, { target: target.name, name: name as string }, other, {
+            file: mine.from,
+          }),
         );
       }
     }

@@ -494,8 +494,10 @@ export function checkModules(
           const skipped =
             value.kind === "ref" ? readsSkipped(task, value.task, value.output) : null;
           if (skipped === null || value.kind !== "ref") continue;
-          const annotation = params?.named.find((p) => p.name === name)?.annotation ?? null;
-          // An annotation that takes None says the function expects it.
+          const param = params?.named.find((p) => p.name === name);
+          const annotation = param?.annotation ?? null;
+          // An annotation that takes None, or a default of None, says the function expects it.
+          if (param?.noneDefault) continue;
           if (annotation !== null && /\b(?:None|Optional|Any)\b/.test(annotation)) continue;
           ctx.report(
             diagnostic(
@@ -607,12 +609,16 @@ function skippedReads(ir: Pipeline): (
     const from = byId.get(producer);
     if (!from) return null;
     for (const [branch, side] of sides.get(producer) ?? []) {
-      // Run by another upstream task that the side's skip does not skip.
-      const runs =
-        always || reader.upstream.some((u) => u === branch || sides.get(u)?.get(branch) !== side);
-      if (!runs) continue;
       const b = byId.get(branch);
       if (b?.kind !== "branch") continue;
+      // A task the branch names (or a group it names holds) is skipped with the side not
+      // taken, whatever its trigger rule: Airflow skips the branch's direct followers itself.
+      const names = [reader.id];
+      for (let g = reader.group; g !== null; g = ir.groups[g]?.parent ?? null) names.push(g);
+      if ([...b.ifTrue, ...b.ifFalse].some((n) => names.includes(n))) continue;
+      // Run by another upstream task that the side's skip does not skip.
+      const runs = always || reader.upstream.some((u) => sides.get(u)?.get(branch) !== side);
+      if (!runs) continue;
       const others = side ? b.ifFalse : b.ifTrue;
       // The same output, by name first, of a task the other side starts with.
       const type = taskOutputs(from)[output];
@@ -820,6 +826,8 @@ interface Parameters {
   readonly named: readonly {
     readonly name: string;
     readonly optional: boolean;
+    /** Its default is None (`model=None`, `model: str = None`). */
+    readonly noneDefault?: true;
     readonly annotation: string | null;
   }[];
   /** `**kwargs`: any keyword is taken. */
@@ -909,7 +917,12 @@ function signature(code: string, name: string): Parameters | null {
   if (/(^|\n)@[^\n]*$/.test(code.slice(0, m.index).trimEnd())) return null;
   const parts = signatureParts(code, m.index + m[0].length);
   if (!parts || parts.some((p) => /\blambda\b/.test(p))) return null;
-  const named: { name: string; optional: boolean; annotation: string | null }[] = [];
+  const named: {
+    name: string;
+    optional: boolean;
+    noneDefault?: true;
+    annotation: string | null;
+  }[] = [];
   let anyKeyword = false;
   let varKeyword: string | null = null;
   for (const raw of parts) {
@@ -933,6 +946,7 @@ function signature(code: string, name: string): Parameters | null {
     named.push({
       name: id[0],
       optional: eq !== undefined,
+      ...(eq !== undefined && p.slice(eq + 1).trim() === "None" ? { noneDefault: true } : {}),
       annotation: /^[A-Za-z_]/.test(annotation) ? annotation : null,
     });
   }

@@ -320,10 +320,11 @@ export function podVariables(
 /**
  * Variables a KFP cluster gives every task's container whatever the spec says: the backend's
  * (KFP_POD_NAME, KFP_POD_UID, NAMESPACE, the metadata-grpc-configmap's), Argo's (ARGO_*), and
- * Kubernetes' service links (KUBERNETES_SERVICE_HOST, <SERVICE>_SERVICE_PORT, ...).
+ * Kubernetes' service links (KUBERNETES_SERVICE_HOST, <SERVICE>_SERVICE_PORT, and the Docker
+ * link names <SERVICE>_PORT, <SERVICE>_PORT_<n>_TCP, ..._TCP_ADDR, ..._TCP_PORT, ..._TCP_PROTO).
  */
 export const CLUSTER_VARIABLE =
-  /^(?:KFP_\w+|ARGO_\w+|NAMESPACE|KUBERNETES_\w+|\w+_SERVICE_(?:HOST|PORT)(?:_\w+)?)$/;
+  /^(?:KFP_\w+|ARGO_\w+|NAMESPACE|KUBERNETES_\w+|\w+_SERVICE_(?:HOST|PORT)(?:_\w+)?|\w+_PORT(?:_\d+_(?:TCP|UDP|SCTP)(?:_(?:ADDR|PORT|PROTO))?)?)$/;
 
 /**
  * The names in `$(NAME)`, which Kubernetes replaces in a container's command and args when the

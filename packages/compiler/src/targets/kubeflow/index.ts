@@ -185,6 +185,8 @@ export const kubeflowTarget: Target = {
     return out;
   },
   engineName: pipelineName,
+  // kfp's own header, which renderPipelineSpec writes first: `# Name: <pipelineInfo.name>`.
+  engineNameIn: (content) => /^# Name: (\S+)$/m.exec(content.slice(0, 2000))?.[1] ?? null,
   emit(input): EmittedFile[] {
     return [{ path: kubeflowFileName(input.ir.id), content: renderPipelineSpec(input) }];
   },
