@@ -5,19 +5,12 @@
  * warning gives, oneOf(...) over both sides, the join gets the output of the side that ran.
  * Compiled for Airflow 3 and for Airflow 2 (--airflow-version 2), each run with dag.test().
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../packages/cli/src/run.js";
-import {
-  AIRFLOW2_VENV,
-  airflowEnv,
-  ensureEngines,
-  ROOT,
-  runEngine,
-  tempDir,
-  VENV,
-} from "./harness.js";
+import { ensureEngines, ROOT, tempDir } from "./harness.js";
+import { runDagsOnce } from "./lint-together.js";
 
 const TASKS = `def score():
     return {"n": 1}
@@ -82,24 +75,6 @@ async function compile(name: string, version: 2 | 3, reads: string) {
   return { code, said, dags: join(dir, "dags") };
 }
 
-/** Runs the compiled DAG once with dag.test(): each task's state, and the runs' log. */
-function runOnce(dags: string, version: 2 | 3, name: string) {
-  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
-  const home = join(work, `home-${name}-${version}`);
-  mkdirSync(home);
-  const env = airflowEnv(home, dags);
-  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
-  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
-  const out = join(work, `${name}-${version}.json`);
-  const r = runEngine(
-    join(venv, "bin", "python"),
-    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
-    env,
-  );
-  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
-  return { states: JSON.parse(readFileSync(out, "utf8")), output: r.output };
-}
-
 describe.each([3, 2] as const)("real Airflow %i", (version) => {
   it("runs the join with None where mlgen warns, and with the other side's output after the fix", async () => {
     const warned = await compile("one-side", version, "f.out.model");
@@ -110,7 +85,7 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     expect(warned.said).toContain(
       "fix: read whichever side ran: inputs: { model: oneOf(full.out.model, incremental.out.model) }",
     );
-    const before = runOnce(warned.dags, version, "warned");
+    const before = runDagsOnce(work, version, "warned", warned.dags);
     expect(before.states).toMatchObject({
       "one_side.full": "skipped",
       "one_side.incremental": "success",
@@ -121,7 +96,7 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     const fixed = await compile("fixed", version, "oneOf(f.out.model, i.out.model)");
     expect(fixed.code).toBe(0);
     expect(fixed.said).not.toContain("MLG1033");
-    const after = runOnce(fixed.dags, version, "fixed");
+    const after = runDagsOnce(work, version, "fixed", fixed.dags);
     expect(after.states).toMatchObject({
       "one_side.full": "skipped",
       "one_side.report": "success",

@@ -43,11 +43,24 @@ export function runFolderOnce(
   name: string,
   files: Readonly<Record<string, string>>,
 ): { states: Record<string, string>; output: string } {
-  const dags = writeDagFolder(join(work, `${name}-${version}`), files);
+  return runDagsOnce(work, version, name, writeDagFolder(join(work, `${name}-${version}`), files));
+}
+
+/**
+ * runFolderOnce over the DAG folder `dags` as it is (a folder `mlgen compile` wrote); `conf`,
+ * by DAG id, the conf of that DAG's run.
+ */
+export function runDagsOnce(
+  work: string,
+  version: 2 | 3,
+  name: string,
+  dags: string,
+  conf: Readonly<Record<string, unknown>> = {},
+): { states: Record<string, string>; output: string } {
   const venv = version === 3 ? VENV : AIRFLOW2_VENV;
   const home = join(work, `home-${name}-${version}`);
   mkdirSync(home);
-  const env = airflowEnv(home, dags);
+  const env = { ...airflowEnv(home, dags), MLGEN_RUN_CONF: JSON.stringify(conf) };
   const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
   if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
   const out = join(work, `${name}-${version}.json`);

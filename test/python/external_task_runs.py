@@ -6,10 +6,12 @@ finds the other DAG's run when it names what that DAG has, and otherwise pokes u
 timeout or fails. Works under Airflow 3.x (the in-process execution API answers the sensor) and
 2.x (the DAGs are written to its database first, where the sensor looks up a task group).
 Usage: python external_task_runs.py <dags folder> <out.json>  (Airflow logs to stdout)
+The environment variable MLGEN_RUN_CONF, a JSON object by DAG id, gives a DAG's run its conf.
 Output: {"<dag_id>.<task_id>": state}
 """
 
 import json
+import os
 import sys
 
 import pendulum
@@ -36,9 +38,11 @@ def waits(dag):
 
 
 when = pendulum.datetime(2027, 1, 1, tz="UTC")
+confs = json.loads(os.environ.get("MLGEN_RUN_CONF", "{}"))
 out = {}
 for dag_id, dag in sorted(bag.dags.items(), key=lambda item: (waits(item[1]), item[0])):
-    run = dag.test(**{DATE: when})
+    conf = {"run_conf": confs[dag_id]} if dag_id in confs else {}
+    run = dag.test(**{DATE: when}, **conf)
     for ti in run.get_task_instances():
         out[f"{dag_id}.{ti.task_id}"] = str(ti.state)
 

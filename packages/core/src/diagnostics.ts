@@ -376,6 +376,11 @@ export const DIAGNOSTICS = {
       "task '{task}' pushes one XCom per key of what {fn}() returns ({why}), and it returns {what}: the task fails on every run, after its work ({error})",
     fix: "{fix}",
   },
+  MLG2035: {
+    severity: "error",
+    message: "task '{task}' triggers DAG '{target}' with conf key '{key}', {problem}",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -303,7 +303,12 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
       source: findings.some((x) => x.file === f.file) ? source : null,
       ...(templateSources.size > 0 ? { templateSources } : {}),
       ...(templatesRead.length > 0 ? { templatesRead } : {}),
-      ...(across.dagIds.length + across.ids.length + across.waits.length + across.taskRefs.length >
+      ...(across.dagIds.length +
+        across.ids.length +
+        across.waits.length +
+        across.taskRefs.length +
+        across.params.length +
+        across.triggers.length >
       0
         ? { across }
         : {}),

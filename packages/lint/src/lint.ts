@@ -21,6 +21,13 @@ import {
   judgeTaskRef,
 } from "./rules/external-task-missing.js";
 import { RULES } from "./rules/index.js";
+import {
+  type DagParamNames,
+  dagParamNames,
+  judgeTriggerConf,
+  type TriggerConf,
+  triggerConfs,
+} from "./rules/trigger-conf.js";
 import { applySuppressions } from "./suppress.js";
 
 export interface LintOptions {
@@ -38,6 +45,7 @@ export interface LintOptions {
 const DUPLICATE_DAG_ID = "duplicate-dag-id";
 const EXTERNAL_SCHEDULE = "external-schedule-mismatch";
 const EXTERNAL_TASK = "external-task-missing";
+const TRIGGER_CONF = "trigger-conf";
 const ACROSS_FILES =
   "Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files";
 
@@ -64,6 +72,11 @@ export type WaitAt = ExternalWait & FindingAt;
 /** An ExternalTaskSensor's task ids, where its external-task-missing finding would point. */
 export type TaskRefAt = ExternalTaskRef & FindingAt & { readonly onAirflow3: boolean };
 
+/** A TriggerDagRunOperator's conf keys, each where its trigger-conf finding would point. */
+export type TriggerConfAt = Omit<TriggerConf, "keys"> & {
+  readonly keys: readonly (TriggerConf["keys"][number] & FindingAt)[];
+};
+
 /** What a file tells the checks that read the files of a run together. */
 export interface AcrossFiles {
   /** Its DAGs with literal ids (duplicate-dag-id). */
@@ -78,6 +91,9 @@ export interface AcrossFiles {
   readonly waits: readonly WaitAt[];
   readonly taskIds: readonly DagTaskIds[];
   readonly taskRefs: readonly TaskRefAt[];
+  /** For trigger-conf: its DAGs' params, when it shows them all, and its triggers' conf keys. */
+  readonly params: readonly DagParamNames[];
+  readonly triggers: readonly TriggerConfAt[];
 }
 
 /**
@@ -117,8 +133,17 @@ export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]
     if (list?.length !== 1 || list[0]?.index === index) return undefined;
     return (defined.get(id) ?? 1) > 1 ? undefined : list[0];
   };
+  const params = new Map<string, { index: number; dag: DagParamNames }[]>();
+  across.forEach((a, index) => {
+    for (const dag of a?.params ?? []) {
+      const list = params.get(dag.id) ?? [];
+      list.push({ index, dag });
+      params.set(dag.id, list);
+    }
+  });
   const rule = RULES.find((r) => r.id === EXTERNAL_SCHEDULE) as Rule;
   const taskRule = RULES.find((r) => r.id === EXTERNAL_TASK) as Rule;
+  const confRule = RULES.find((r) => r.id === TRIGGER_CONF) as Rule;
   across.forEach((a, index) => {
     for (const wait of a?.waits ?? []) {
       const other = elsewhere(schedules.get(wait.target), wait.target, index);
@@ -130,6 +155,14 @@ export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]
       const judged = other && judgeTaskRef(ref, other.dag);
       if (judged && (ref.onAirflow3 || !judged.onlyAirflow3))
         out[index]?.push(finding(taskRule, ref.severity, ref.file, ref, judged.args));
+    }
+    for (const trigger of a?.triggers ?? []) {
+      const other = elsewhere(params.get(trigger.target), trigger.target, index);
+      if (!other) continue;
+      for (const { args, at } of judgeTriggerConf(trigger, other.dag)) {
+        const key = trigger.keys.find((k) => k.line === at.line && k.column === at.column);
+        if (key) out[index]?.push(finding(confRule, key.severity, key.file, at, args));
+      }
     }
   });
   return out;
@@ -311,14 +344,16 @@ export function lintPythonDag(
   const duplicate = at(DUPLICATE_DAG_ID);
   const external = at(EXTERNAL_SCHEDULE);
   const externalTask = at(EXTERNAL_TASK);
-  const ids = duplicate || external || externalTask ? literalDagIds(dag) : [];
+  const conf = at(TRIGGER_CONF);
+  const ids = duplicate || external || externalTask || conf ? literalDagIds(dag) : [];
+  const triggers = conf ? triggerConfs(dag) : [];
   const waits = external ? externalWaits(dag) : [];
   const refs = externalTask ? externalTaskRefs(dag) : [];
   const across: AcrossFiles = {
     dagIds: duplicate
       ? unsuppressed(ids.map(({ id, span }) => ({ id, ...span, ...duplicate })))
       : [],
-    ids: external || externalTask ? ids.map((d) => d.id) : [],
+    ids: external || externalTask || conf ? ids.map((d) => d.id) : [],
     schedules: external ? dagSchedules(dag, ids) : [],
     waits:
       external && waits.length > 0 ? unsuppressed(waits.map((w) => ({ ...w, ...external }))) : [],
@@ -326,6 +361,14 @@ export function lintPythonDag(
     taskRefs:
       externalTask && refs.length > 0
         ? unsuppressed(refs.map((r) => ({ ...r, ...externalTask, onAirflow3 })))
+        : [],
+    params: conf ? dagParamNames(dag, ids) : [],
+    triggers:
+      conf && triggers.length > 0
+        ? triggers.map((t) => ({
+            ...t,
+            keys: unsuppressed(t.keys.map((k) => ({ ...k, ...conf }))),
+          }))
         : [],
   };
   const templateSources = new Map<string, string>();

@@ -28,6 +28,7 @@ const OPTIONS = {
     "duplicate-dag-id": "off",
     "external-schedule-mismatch": "off",
     "external-task-missing": "off",
+    "trigger-conf": "off",
   },
 } as const;
 
@@ -111,6 +112,7 @@ describe("duplicate-dag-id, across the files of a run", () => {
             "duplicate-dag-id": "off",
             "external-schedule-mismatch": "off",
             "external-task-missing": "off",
+            "trigger-conf": "off",
           },
         },
         0,
@@ -210,6 +212,7 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
             "external-schedule-mismatch": "off",
             "duplicate-dag-id": "off",
             "external-task-missing": "off",
+            "trigger-conf": "off",
           },
         },
         0,
@@ -267,6 +270,64 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
           "7:85 pass external_task_id='build.join': inside a task group, a task's id starts with the group's ('build.')",
         ],
         [],
+        [],
+        [],
+        [],
+        [],
+      ];
+      expect(await shown(0)).toEqual(want);
+      // The same when a worker thread lints some of the files (what it needs crosses threads).
+      expect(await shown(1)).toEqual(want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("trigger-conf, across the files of a run", () => {
+  const HEAD = `import pendulum
+from airflow.sdk import DAG, Param, task
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+`;
+  const target = (id: string, extra = "") =>
+    `${HEAD}\nwith DAG("${id}", schedule=None, start_date=pendulum.datetime(2025, 1, 1), params={"learning_rate": Param(0.1, type="number"), "epochs": 3}):\n\n    @task\n    def fit(params=None):\n        print(params["learning_rate"])${extra}\n\n    fit()\n`;
+  const trigger = (id: string, conf: string, comment = "") =>
+    `${HEAD}\nwith DAG("kick_${id}_${Math.abs(conf.length)}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):\n    TriggerDagRunOperator(task_id="kick", trigger_dag_id="${id}", conf=${conf})${comment}\n`;
+
+  it("judges a trigger's conf keys against the params of another file's DAG; not one defined twice, not one that reads dag_run.conf, not a suppressed one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-trigger-conf-"));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return { file: name, path: join(dir, name) };
+    };
+    try {
+      const files = [
+        write("retrain.py", target("retrain")),
+        write("twice_a.py", target("twice")),
+        write("twice_b.py", target("twice")),
+        write("raw.py", target("raw", '\n        print(get_current_context()["dag_run"].conf)')),
+        write(
+          "t1.py",
+          trigger("retrain", '{"learning_rte": 0.5, "epochs": 1, "unrelated_flag": 1}'),
+        ),
+        write("t2.py", trigger("retrain", '{"learning_rate": 0.5}')),
+        write("t3.py", trigger("twice", '{"learning_rte": 0.5}')),
+        write("t4.py", trigger("raw", '{"learning_rte": 0.5}')),
+        write("t5.py", trigger("retrain", '{"epoch": 5}', "  # mlgen: disable=trigger-conf")),
+      ];
+      const rules = { "missing-retries": "off", "no-failure-alert": "off" } as const;
+      const shown = async (workers: number) =>
+        (await lintPythonFiles(files, { rules }, workers)).map((r) =>
+          r.findings
+            .filter((f) => f.ruleId === "trigger-conf")
+            .map((f) => `${f.line}:${f.column} ${f.fix}`),
+        );
+      const want = [
+        [],
+        [],
+        [],
+        [],
+        ["6:75 did you mean 'learning_rate'? Name the key as DAG 'retrain' names its param"],
         [],
         [],
         [],

@@ -2838,6 +2838,13 @@ def named():
 def split():
     return 3
 
+if TYPE_CHECKING:
+    from typing import Dict
+
+@task
+def hinted() -> "Dict[str, float]":
+    return 1.0, 2.0
+
 ${dag(`    train()
     train.override(task_id="again")()
     evaluate()
@@ -2847,10 +2854,34 @@ ${dag(`    train()
     flat()
     unpushed()
     named()
+    hinted()
     PythonOperator(task_id="split", python_callable=split, multiple_outputs=True)
     PythonOperator(task_id="split_flat", python_callable=split)
 `)}`,
       want: ["5:12", "9:12", "13:12", "36:12"],
+    },
+  ],
+  // trigger-conf
+  [
+    "trigger-conf: a conf key a letter off a param with a default of the triggered DAG in the file (its own, a task's); near misses (a required param, a name only read, an open dict, a DAG elsewhere)",
+    {
+      rule: "trigger-conf",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import Param
+
+with DAG("retrain", schedule=None, start_date=pendulum.datetime(2025, 1, 1), params={"learning_rate": Param(0.1), "window": Param(type="integer")}):
+    BashOperator(task_id="fit", bash_command="fit {{ params.learning_rate }} {{ params.window }} {{ params.seed }}", params={"depth": 3})
+
+with DAG("open", schedule=None, start_date=pendulum.datetime(2025, 1, 1), params=COMMON):
+    BashOperator(task_id="fit", bash_command="fit")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="retrain", conf={"learning_rte": 0.5, "windw": 7, "dept": 4, "sed": 1, "far_away_key": 1})
+    TriggerDagRunOperator(task_id="b", trigger_dag_id="retrain", conf={"learning_rate": 0.5, "depth": 2})
+    TriggerDagRunOperator(task_id="c", trigger_dag_id="open", conf={"learning_rte": 0.5})
+    TriggerDagRunOperator(task_id="d", trigger_dag_id="elsewhere", conf={"learning_rte": 0.5})
+    TriggerDagRunOperator(task_id="e", trigger_dag_id="retrain", conf=CONF)
+`)}`,
+      want: ["11:72", "11:105"],
     },
   ],
   // branch-target

@@ -1663,4 +1663,93 @@ def churn_training():
 churn_training()
 `),
   },
+  "trigger-conf": {
+    catches: `A \`TriggerDagRunOperator\` whose \`conf\` has a key that is none of the triggered DAG's params but close to one that has a default (a plain value, \`Param(default)\`, a task's own \`params\`): a typo (\`"learning_rte"\` for \`learning_rate\`), a name changed on one side only. Judged when the triggered DAG is defined once with a literal id, in the same file or in another file linted with it (\`mlgen lint dags/\`), and its file shows every param a run can read: the DAG's \`params\` written out (plain values or \`Param(...)\`) and its tasks' own \`params\`, plus the names the file reads as \`params.x\` or \`params["x"]\`. Not judged: a key close to a param without a default (Airflow then refuses the run for the missing value, which says itself) or to a name only read; a triggered DAG whose file reads a run's conf itself (\`dag_run.conf\`, \`context["dag_run"]\`), which may read the key as written; a key far from every param; a conf the file does not write out (a name, \`**more\`, a template).`,
+    reportedAt: "the conf key.",
+    why: `Airflow does not check a run's conf against the DAG's params: it keeps the key in the run's conf, where nothing reads it, and every task reads the param's default. The triggered run succeeds — a model retrained with the default learning rate, a backfill over the default window — and nothing says the value was dropped. Real Airflow 3.3 and 2.11 run the triggered DAG with the default for exactly the keys this rule reports (\`test/engines/lint-trigger-conf.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import DAG, Param, task
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "churn_retrain",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+    params={"learning_rate": Param(0.05, type="number"), "window_days": Param(28, type="integer")},
+):
+
+    @task
+    def validate_window(params=None):
+        from quality import check_window
+
+        check_window(params["window_days"])
+
+    @task
+    def train(params=None):
+        from trainer import fit
+
+        fit(lr=params["learning_rate"], window_days=params["window_days"])
+
+    validate_window() >> train()
+
+with DAG(
+    "churn_drift_watch",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    TriggerDagRunOperator(
+        task_id="retrain_on_drift",
+        trigger_dag_id="churn_retrain",
+        conf={"learning_rte": 0.01, "window_days": 7},
+    )
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import DAG, Param, task
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "churn_retrain",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+    params={"learning_rate": Param(0.05, type="number"), "window_days": Param(28, type="integer")},
+):
+
+    @task
+    def validate_window(params=None):
+        from quality import check_window
+
+        check_window(params["window_days"])
+
+    @task
+    def train(params=None):
+        from trainer import fit
+
+        fit(lr=params["learning_rate"], window_days=params["window_days"])
+
+    validate_window() >> train()
+
+with DAG(
+    "churn_drift_watch",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    TriggerDagRunOperator(
+        task_id="retrain_on_drift",
+        trigger_dag_id="churn_retrain",
+        conf={"learning_rate": 0.01, "window_days": 7},
+    )
+`),
+  },
 };

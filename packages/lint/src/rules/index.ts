@@ -28,6 +28,7 @@ import { taskOutsideDag } from "./task-outside-dag.js";
 import { templateError } from "./template-error.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
+import { triggerConf } from "./trigger-conf.js";
 import { unknownDefaultArg } from "./unknown-default-arg.js";
 import { unrenderedTemplate } from "./unrendered-template.js";
 import { unserializableReturn } from "./unserializable-return.js";
@@ -69,6 +70,7 @@ export const RULES: readonly Rule[] = [
   branchJoinSkipped,
   callableArguments,
   multipleOutputs,
+  triggerConf,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -47,8 +47,17 @@ export const multipleOutputs = defineRule({
       let why: string;
       if (given === "True") why = "multiple_outputs=True";
       else if (given === null && decorated && fn.returnsMapping === true) {
-        const annotation = childNamed(fn.node, "TypeDef")?.lastChild;
-        why = `${fn.name}() is annotated to return ${annotation ? textOf(file.source, annotation) : "a dict"}, from which @task infers multiple_outputs=True`;
+        const node = childNamed(fn.node, "TypeDef")?.lastChild;
+        const annotation = node ? textOf(file.source, node) : "a dict";
+        // Airflow resolves the annotation in the module's globals when it builds the task: a
+        // name imported only under `if TYPE_CHECKING:` (with postponed annotations) does not
+        // resolve, and it infers nothing.
+        const root = /^["']?([A-Za-z_]\w*)/.exec(annotation)?.[1];
+        const imported = file.imports.filter(
+          (i) => (i.as ?? i.name ?? i.module.split(".")[0]) === root,
+        );
+        if (imported.length > 0 && imported.every((i) => !i.topLevel)) continue;
+        why = `${fn.name}() is annotated to return ${annotation}, from which @task infers multiple_outputs=True`;
       } else continue;
       for (const r of fn.notMappings) {
         const key = `${r.span.line}:${r.span.column}`;

@@ -1,0 +1,154 @@
+import { closestName } from "@mlgen/core/light";
+import type { Span } from "../finding.js";
+import { dictEntries, literalDagIds, shown } from "../python/dag-args.js";
+import type { DagFile } from "../python/model.js";
+import { stringValue, textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+/**
+ * A TriggerDagRunOperator whose `conf` names a key that is none of the triggered DAG's params
+ * but one letter or two off one with a default (`"learning_rte"` for `learning_rate`). Airflow puts
+ * the key into the triggered run's conf, where nothing reads it, and the run takes the param's
+ * default: the model is retrained with the default learning rate, and nothing says so.
+ *
+ * Judged when the triggered DAG is defined once with a literal id, in the same file or in
+ * another file linted with it (findingsAcrossFiles, lint.ts), its file shows every param its
+ * runs read (the DAG's and its tasks' params, written out), and it reads no run's conf itself
+ * (`dag_run.conf`, which may read the key as it is).
+ */
+
+/** A DAG's params by name, and the names its file reads as `params.x` / `params["x"]`. */
+export interface DagParamNames {
+  readonly id: string;
+  readonly names: readonly string[];
+  /** The params written with a default (a plain value, `Param(default)`, a task's params). */
+  readonly defaults: readonly string[];
+}
+
+/** A TriggerDagRunOperator's literal conf keys, with the DAG it triggers. */
+export interface TriggerConf extends Span {
+  readonly task: string;
+  readonly target: string;
+  readonly keys: readonly ({ readonly key: string } & Span)[];
+}
+
+/** A file that reads a run's conf (`dag_run.conf`, `context["dag_run"]`, `conf.get(...)`). */
+const READS_CONF = /\bdag_run\b[^\n]*\bconf\b|["']dag_run["']|\bconf\s*(?:\.\s*get\b|\[)/;
+const PARAM_READ = /\bparams\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(["'])([^"'\n]+)\2\s*\])/g;
+
+/** The file's DAGs defined once with a literal id whose params it shows in full. */
+export function dagParamNames(
+  file: DagFile,
+  ids: readonly { id: string }[] = literalDagIds(file),
+): DagParamNames[] {
+  if (ids.length === 0 || !file.source.includes("params") || READS_CONF.test(file.source)) {
+    return [];
+  }
+  const count = new Map<string, number>();
+  for (const { id } of ids) count.set(id, (count.get(id) ?? 0) + 1);
+  const reads = new Set<string>();
+  for (const m of file.source.matchAll(PARAM_READ)) reads.add((m[1] ?? m[3]) as string);
+  const out: DagParamNames[] = [];
+  for (const [id, n] of count) {
+    const dag = file.dags.find((d) => d.id === id && d.once);
+    if (n !== 1 || !dag || dag.kwargsOpen || dag.defaultArgs?.entries.has("params")) continue;
+    // default_args the file does not show in full may hold params.
+    if (dag.defaultArgs?.open || (dag.kwargs.has("default_args") && !dag.defaultArgs)) continue;
+    const params = dag.params;
+    if (dag.kwargs.has("params") && (!params || params.dict.open)) continue;
+    if (params && params.entries.length !== params.dict.entries.size) continue;
+    const names = new Set(params?.entries.map((e) => e.name) ?? []);
+    const defaults: string[] = (params?.entries ?? [])
+      .filter((e) => !e.param || (e.param.default !== null && !e.param.open))
+      .map((e) => e.name);
+    // A task's own params join the run's for it (a conf key overrides them too).
+    let known = true;
+    for (const task of file.tasks) {
+      if (task.dagDecl !== dag) continue;
+      if (task.kwargsOpen) known = false;
+      const own = task.kwargs.get("params");
+      if (!own) continue;
+      if (own.name !== "DictionaryExpression" || textOf(file.source, own).includes("**")) {
+        known = false;
+        continue;
+      }
+      for (const [name] of dictEntries(file.source, own)) {
+        names.add(name);
+        defaults.push(name);
+      }
+    }
+    if (!known || names.size === 0) continue;
+    for (const r of reads) names.add(r);
+    out.push({ id, names: [...names], defaults });
+  }
+  return out;
+}
+
+/** The file's TriggerDagRunOperators with a literal DAG id and a written-out conf dict. */
+export function triggerConfs(file: DagFile): TriggerConf[] {
+  const out: TriggerConf[] = [];
+  for (const task of file.tasks) {
+    if (task.operator !== "TriggerDagRunOperator" || task.dynamic || task.kwargsOpen) continue;
+    const idNode = task.kwargs.get("trigger_dag_id");
+    const target = idNode ? stringValue(file.source, idNode) : null;
+    const conf = task.kwargs.get("conf");
+    if (target === null || target.includes("{{") || conf?.name !== "DictionaryExpression") continue;
+    const keys: ({ key: string } & Span)[] = [];
+    for (const [, , keyNode] of dictEntries(file.source, conf)) {
+      const key = stringValue(file.source, keyNode);
+      if (key === null || key.includes("{{")) continue;
+      keys.push({ key, ...file.lines.span(keyNode.from, keyNode.to) });
+    }
+    if (keys.length > 0) out.push({ task: task.id, target, keys, ...task.span });
+  }
+  return out;
+}
+
+/** The findings' arguments and places for the keys of `trigger` that `dag` has no param for. */
+export function judgeTriggerConf(
+  trigger: TriggerConf,
+  dag: DagParamNames,
+): {
+  args: { task: string; target: string; key: string; problem: string; fix: string };
+  at: Span;
+}[] {
+  const out: ReturnType<typeof judgeTriggerConf> = [];
+  for (const k of trigger.keys) {
+    if (dag.names.includes(k.key)) continue;
+    // Only a near miss of a param with a default, which the run then takes: a key far from
+    // every param may be read some way the file does not show.
+    const near = closestName(k.key, dag.names);
+    if (near === undefined || !dag.defaults.includes(near)) continue;
+    if (trigger.keys.some((other) => other.key === near)) continue;
+    const { key: _, ...at } = k;
+    out.push({
+      args: {
+        task: shown(trigger.task),
+        target: shown(dag.id),
+        key: shown(k.key),
+        problem: `which is none of its params: Airflow puts it into the run's conf, where nothing reads it, and the run takes the default of '${shown(near)}', without a word`,
+        fix: `did you mean '${shown(near)}'? Name the key as DAG '${shown(dag.id)}' names its param`,
+      },
+      at,
+    });
+  }
+  return out;
+}
+
+export const triggerConf = defineRule({
+  id: "trigger-conf",
+  code: "MLG2035",
+  defaultSeverity: "error",
+  description:
+    "A TriggerDagRunOperator's conf key that is none of the triggered DAG's params but close to one with a default (a typo): the run ignores it and takes the param's default.",
+  checkPython(file, report) {
+    const triggers = triggerConfs(file);
+    if (triggers.length === 0) return;
+    const dags = dagParamNames(file);
+    for (const trigger of triggers) {
+      const dag = dags.find((d) => d.id === trigger.target);
+      if (!dag) continue;
+      for (const { args, at } of judgeTriggerConf(trigger, dag)) report(args, at);
+    }
+  },
+});
