@@ -499,6 +499,7 @@ export function checkModules(
           // An annotation that takes None, or a default of None, says the function expects it.
           if (param?.noneDefault) continue;
           if (annotation !== null && /\b(?:None|Optional|Any)\b/.test(annotation)) continue;
+          const typed = annotation ?? PYTHON_TYPES[skipped.type ?? "string"] ?? "str";
           ctx.report(
             diagnostic(
               "MLG1033",
@@ -512,8 +513,8 @@ export function checkModules(
                 function: ref.function,
                 parameter: name,
                 hint: skipped.otherOutput
-                  ? `read whichever side ran: inputs: { ${name}: oneOf(${value.task}.out.${value.output}, ${skipped.otherOutput}) }; or annotate the parameter as optional (${name}: ${annotation ?? "str"} | None) and handle None`
-                  : `annotate the parameter as optional (${name}: ${annotation ?? "str"} | None) and handle None, or read the output in a task on the side of '${value.task}'`,
+                  ? `read whichever side ran: inputs: { ${name}: oneOf(${value.task}.out.${value.output}, ${skipped.otherOutput}) }; or annotate the parameter as optional (${name}: ${typed} | None) and handle None`
+                  : `annotate the parameter as optional (${name}: ${typed} | None) and handle None, or read the output in a task on the side of '${value.task}'`,
               },
               place,
             ),
@@ -563,6 +564,16 @@ export function checkModules(
   }
 }
 
+/** The Python type a declared output type is, for an annotation a hint writes. */
+const PYTHON_TYPES: Readonly<Record<string, string>> = {
+  string: "str",
+  int: "int",
+  float: "float",
+  bool: "bool",
+  list: "list",
+  dict: "dict",
+};
+
 /**
  * Trigger rules that run a task when an upstream task was skipped: each of them (`true`), or
  * when another upstream task succeeded (or, for one_done, ended) (`false`).
@@ -592,6 +603,8 @@ function skippedReads(ir: Pipeline): (
   rule: string;
   /** An output of the same type on the other side (`inc.out.model`), for the hint's oneOf. */
   otherOutput: string | null;
+  /** The type the producer declares for the output. */
+  type: OutputType | undefined;
 } | null {
   if (!ir.tasks.some((t) => t.kind === "branch")) return () => null;
   const { sides, joins } = branchSides(ir);
@@ -638,6 +651,7 @@ function skippedReads(ir: Pipeline): (
         other: others.length ? others.map((o) => `'${o}'`).join(", ") : "no side",
         rule,
         otherOutput,
+        type,
       };
     }
     return null;
