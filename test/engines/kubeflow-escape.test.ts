@@ -786,8 +786,9 @@ function everythingToCase(c: Everything) {
     if (typeof v === "string") literalEnv[k] = podEnv(v);
   }
   literalEnv.TPL = podEnv(c.bash.template);
+  // The run-time value comes in as the shell's first argument, which `set --` then clears.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's first argument
-  const exports = c.bash.ref ? 'export REF="${1}"\n' : "";
+  const exports = c.bash.ref ? 'export REF="${1}"\nset --\n' : "";
   values.push([
     [...executor("sh"), "command"],
     ["bash", "-c", exports + c.bash.command, "bash"],
