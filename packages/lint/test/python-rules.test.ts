@@ -2833,6 +2833,8 @@ def unpushed():
 
 @task(multiple_outputs=True)
 def named():
+    if result:
+        return -1
     return result
 
 def split():
@@ -2858,7 +2860,7 @@ ${dag(`    train()
     PythonOperator(task_id="split", python_callable=split, multiple_outputs=True)
     PythonOperator(task_id="split_flat", python_callable=split)
 `)}`,
-      want: ["5:12", "9:12", "13:12", "36:12"],
+      want: ["5:12", "9:12", "13:12", "34:16", "38:12"],
     },
   ],
   // trigger-conf

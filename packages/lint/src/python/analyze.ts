@@ -371,7 +371,12 @@ const WRITTEN_KINDS: Readonly<Record<string, string>> = {
  * or a dict literal with a key that is no string (`{1: x}`, `{True: x}`); null otherwise.
  */
 function writtenKind(source: string, node: PyNode): string | null {
-  const value = unwrap(node);
+  let value = unwrap(node);
+  // A signed number: `-1`, `+0.5`.
+  if (value.name === "UnaryExpression" && value.lastChild?.name === "Number") {
+    const sign = textOf(source, value).trim()[0];
+    if (sign === "-" || sign === "+") value = value.lastChild;
+  }
   const kind = WRITTEN_KINDS[value.name];
   if (kind) return kind;
   if (value.name === "Number") return /[.eEjJ]/.test(textOf(source, value)) ? "a float" : "an int";
