@@ -499,7 +499,7 @@ export function checkModules(
           // An annotation that takes None, or a default of None, says the function expects it.
           if (param?.noneDefault) continue;
           if (annotation !== null && /\b(?:None|Optional|Any)\b/.test(annotation)) continue;
-          const typed = annotation ?? PYTHON_TYPES[skipped.type ?? "string"] ?? "str";
+          const typed = annotation ?? PYTHON_TYPES[skipped.type ?? "string"];
           ctx.report(
             diagnostic(
               "MLG1033",
@@ -564,8 +564,8 @@ export function checkModules(
   }
 }
 
-/** The Python type a declared output type is, for an annotation a hint writes. */
-const PYTHON_TYPES: Readonly<Record<string, string>> = {
+/** The Python type a declared output type is: an annotation a hint or a component writes. */
+export const PYTHON_TYPES: Readonly<Record<OutputType, string>> = {
   string: "str",
   int: "int",
   float: "float",

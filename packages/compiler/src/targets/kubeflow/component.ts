@@ -25,7 +25,7 @@ import {
   pyLiteral,
   pyString,
 } from "../../escape/python.js";
-import { annotationBase, parameters } from "../../passes/check-modules.js";
+import { annotationBase, PYTHON_TYPES, parameters } from "../../passes/check-modules.js";
 import type { TargetInput } from "../../target.js";
 import { template } from "../../templates.js";
 import {
@@ -87,15 +87,6 @@ const ANNOTATIONS: Readonly<Record<ParameterType, string>> = {
   STRUCT: "dict",
   TASK_FINAL_STATUS: "dict",
 };
-
-const OUTPUT_ANNOTATIONS = {
-  string: "str",
-  int: "int",
-  float: "float",
-  bool: "bool",
-  list: "list",
-  dict: "dict",
-} as const;
 
 const OUTPUT_TYPES = {
   string: "STRING",
@@ -545,7 +536,7 @@ function declaredOutputs(
 ): { outputs: Record<string, ParameterType>; outputTuple: PyCode; returns: PyCode } {
   const names = Object.keys(declared);
   const type = (n: string) => declared[n] as OutputType;
-  const fields = names.map((n) => `(${pyString(n)}, ${OUTPUT_ANNOTATIONS[type(n)]})`);
+  const fields = names.map((n) => `(${pyString(n)}, ${PYTHON_TYPES[type(n)]})`);
   const spec = `{${names.map((n) => `${pyString(n)}: ${pyString(type(n))}`).join(", ")}}`;
   body.push(
     new PyCode(
