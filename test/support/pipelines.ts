@@ -99,6 +99,8 @@ export function expectedOperator(t: Task, ir: Pipeline): string {
       return "ShortCircuitOperator";
     case "container":
       return "KubernetesPodOperator";
+    case "trigger":
+      return "TriggerDagRunOperator";
     case "sensor":
       return {
         file: "FileSensor",

@@ -232,6 +232,35 @@ describe("settings Airflow refuses at import", () => {
     };
   };
 
+  it("a trigger's conf of literals is the dict as written (Jinja in its text kept), a computed one one template rendered to JSON; env() in it is MLG1015", () => {
+    const make = (conf: (n: unknown) => Record<string, unknown>) =>
+      pipeline("t", { params: { n: 2 } }, (p) => {
+        p.trigger("go", { pipeline: "other", conf: conf(p.params.n) as never, wait: true });
+      }).ir;
+    const code = (ir: unknown, version: 2 | 3) => {
+      const [file] = airflowTarget.emit(input(ir, version));
+      return (file?.content ?? "").split("\n").filter((l) => l.includes("conf="));
+    };
+    const literal = make(() => ({ day: "{{ ds }}", tags: ["a", "b"], off: false, gone: null }));
+    expect(code(literal, 3)).toEqual([
+      '        conf={"day": literal("{{ ds }}"), "gone": None, "off": False, "tags": ["a", "b"]},',
+    ]);
+    expect(code(literal, 2)).toEqual([
+      `        conf={"day": "{{ '\\\\x7b\\\\x7b ds \\\\x7d\\\\x7d' }}", "gone": None, "off": False, "tags": ["a", "b"]},`,
+    ]);
+    const computed = make((n) => ({ n, v: variable("model_dir"), x: 1.5 }));
+    expect(code(computed, 3)).toEqual([
+      `        conf="{{ { 'n': params['n'], 'v': var.value['model_dir'], 'x': 1.5 } | tojson }}",`,
+    ]);
+    const withEnv = pipeline("t", {}, (p) => {
+      p.trigger("go", { pipeline: "other", conf: { home: env("HOME") } });
+    }).ir;
+    const r = lowerPipeline({ ir: withEnv, sourceMap: {}, modules: new Map() });
+    expect(r.ok ? [] : r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1015 task 'go' conf.home uses env('HOME'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf) cannot read at run time",
+    ]);
+  });
+
   it("a container task's pull secrets and accelerator type reach its KubernetesPodOperator; a python task's Kubeflow env and volumes are warned about, its image and placement are not", () => {
     const ir = pipeline("pods", {}, (p) => {
       p.container("vendor", {

@@ -105,6 +105,37 @@ describe("kubeflow target", () => {
     expectGolden(golden, a);
   });
 
+  it("a trigger is a task that logs its conf and starts nothing (MLG3002), after what its conf reads, never cached", () => {
+    const def = pipeline("t", {}, (p) => {
+      const a = p.python("a", {
+        fn: "tasks/constructs.py:list_model_types",
+        outputs: { model_types: "list" },
+      });
+      p.trigger("start_b", { pipeline: "b", conf: { types: a.out.model_types, n: 2 }, wait: true });
+    });
+    const ir = lowered(def.ir);
+    expect(
+      kubeflowTarget
+        .validate(ir)
+        .filter((d) => d.task === "start_b")
+        .map((d) => `${d.severity} ${d.code} ${d.message} | ${d.fix}`),
+    ).toEqual([
+      "warning MLG3002 trigger 'start_b' is approximated for Kubeflow Pipelines: a Kubeflow task cannot start another pipeline's run; the task only logs the conf, and waits for nothing | run pipeline b as a part of this one (its tasks in a group), or start it from your client when this run ends (`--strict` makes this an error; `// mlgen-disable-next-line MLG3002` above the call accepts it)",
+    ]);
+    const doc = parse(renderPipelineSpec(ir))[0] as Doc;
+    const task = doc.root.dag.tasks["start-b"];
+    expect(task.cachingOptions).toEqual({});
+    expect(task.dependentTasks).toEqual(["a"]);
+    expect(task.inputs.parameters).toEqual({
+      n: { runtimeValue: { constant: 2 } },
+      types: { taskOutputParameter: { outputParameterKey: "model_types", producerTask: "a" } },
+    });
+    const source = doc.deploymentSpec.executors["exec-start-b"].container.command.at(-1);
+    expect(source).toContain(
+      'print("not starting pipeline b: a Kubeflow task cannot start another pipeline\'s run; its conf would be", inputs)',
+    );
+  });
+
   it("container resources that kfp's validators would refuse but Kubernetes takes get their values, never .nan", () => {
     const def = pipeline("res", {}, (p) => {
       p.container("c", {

@@ -76,7 +76,7 @@ export const DIAGNOSTICS = {
   MLG1015: {
     severity: "error",
     message:
-      "{where} uses env('{name}'), which an Airflow template (a bash or container env, a sensor's path) cannot read at run time",
+      "{where} uses env('{name}'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf) cannot read at run time",
     fix:
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the message, not a JS template
       "use variable() or a param instead; in a bash command, refer to ${name} itself (the task inherits the worker's environment)",
@@ -182,6 +182,11 @@ export const DIAGNOSTICS = {
     severity: "warning",
     message:
       "task '{task}' reads output '{output}' of '{source}', which runs only on its side of branch '{branch}'; when the branch follows {other}, '{task}' still runs ({rule}) and {function}() gets None for '{parameter}' on Airflow (Kubeflow refuses the read, MLG3001)",
+    fix: "{hint}",
+  },
+  MLG1034: {
+    severity: "error",
+    message: "task '{task}' starts pipeline '{target}' with conf key '{key}', {problem}",
     fix: "{hint}",
   },
   MLG2001: {

@@ -170,6 +170,8 @@ export function taskValues(task: Task): [path: string, value: Value][] {
     }
     case "validate":
       return [["data", task.data]];
+    case "trigger":
+      return Object.entries(task.conf).map(([k, v]) => [`conf.${k}`, v]);
     default:
       return assertNever(task);
   }

@@ -420,6 +420,37 @@ export const validateTaskSchema = z.strictObject({
 });
 export type ValidateTask = z.infer<typeof validateTaskSchema>;
 
+/** Airflow's DagRunState values: what a triggered run can end in. */
+export const DAG_RUN_STATES = ["queued", "running", "success", "failed"] as const;
+export type DagRunState = (typeof DAG_RUN_STATES)[number];
+
+/**
+ * Starts a run of another pipeline (Airflow's TriggerDagRunOperator), handing it `conf`; with
+ * `wait`, the task waits for that run to end, failing when it fails.
+ */
+export const triggerTaskSchema = z.strictObject({
+  kind: z.literal("trigger"),
+  ...taskBase,
+  /** The DAG id of the pipeline started. */
+  dag: z.string().min(1, "it is empty: name the pipeline to start"),
+  /** The run's conf, by param name: what the run's params are set to. */
+  conf: z.record(z.string(), valueSchema),
+  /** The run's id (an Airflow template); null: Airflow's `manual__<time>`. */
+  runId: z.string().nullable(),
+  /** A run with that id already there is cleared and run again (Airflow's reset_dag_run). */
+  resetRun: z.boolean(),
+  /** null: the task ends once the run is started. */
+  wait: z
+    .strictObject({
+      pokeInterval: seconds.nullable(),
+      allowedStates: z.array(z.enum(DAG_RUN_STATES)).nullable(),
+      failedStates: z.array(z.enum(DAG_RUN_STATES)).nullable(),
+      deferrable: z.boolean(),
+    })
+    .nullable(),
+});
+export type TriggerTask = z.infer<typeof triggerTaskSchema>;
+
 export const taskSchema = z.discriminatedUnion("kind", [
   pythonTaskSchema,
   bashTaskSchema,
@@ -428,6 +459,7 @@ export const taskSchema = z.discriminatedUnion("kind", [
   sensorTaskSchema,
   containerTaskSchema,
   validateTaskSchema,
+  triggerTaskSchema,
 ]);
 export type Task = z.infer<typeof taskSchema>;
 export type TaskKind = Task["kind"];

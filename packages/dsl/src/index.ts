@@ -1,4 +1,4 @@
-export type { CompareOp, TriggerRule } from "@mlgen/core";
+export type { CompareOp, DagRunState, TriggerRule } from "@mlgen/core";
 export {
   type AlertInput,
   type Asset,
@@ -14,6 +14,7 @@ export {
   type BashTaskSpec,
   type BranchSpec,
   type ConditionInput,
+  type ConfInput,
   type ContainerTaskSpec,
   type ExternalTaskSensorSpec,
   type FileSensorSpec,
@@ -50,6 +51,9 @@ export {
   type TaskResources,
   type TaskToleration,
   type TimeDeltaSensorSpec,
+  type TriggerConf,
+  type TriggerSpec,
+  type TriggerWait,
   type ValidateSpec,
 } from "./pipeline.js";
 export {

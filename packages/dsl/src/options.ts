@@ -27,6 +27,8 @@ import type {
   TaskResources,
   TaskToleration,
   TimeDeltaSensorSpec,
+  TriggerSpec,
+  TriggerWait,
   ValidateSpec,
 } from "./pipeline.js";
 
@@ -87,6 +89,19 @@ const EXTERNAL_TASK_SENSOR: Own<ExternalTaskSensorSpec, SensorOptions> = {
   failedStates: true,
 };
 const TIME_DELTA_SENSOR: Own<TimeDeltaSensorSpec, SensorOptions> = { delta: true };
+const TRIGGER: Own<TriggerSpec<Outputs>, TaskOptionsInput> = {
+  pipeline: true,
+  conf: true,
+  runId: true,
+  resetRun: true,
+  wait: true,
+};
+const TRIGGER_WAIT: Keys<TriggerWait> = {
+  pokeInterval: true,
+  allowedStates: true,
+  failedStates: true,
+  deferrable: true,
+};
 const PYTHON_SENSOR: Own<PythonSensorSpec, SensorOptions> = {
   fn: true,
   inputs: true,
@@ -188,6 +203,8 @@ export const OPTIONS = {
   "p.pythonSensor()": names(TASK, OUTLETS, SENSOR, PYTHON_SENSOR),
   "p.container()": names(TASK, OUTLETS, CONTAINER),
   "p.validate()": names(TASK, OUTLETS, VALIDATE),
+  "p.trigger()": names(TASK, OUTLETS, TRIGGER),
+  "wait (trigger)": names(TRIGGER_WAIT),
   "p.group()": names(GROUP),
   pipeline: names(PIPELINE),
   defaults: names(TASK),

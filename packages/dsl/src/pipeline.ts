@@ -4,6 +4,7 @@ import {
   type CompareOp,
   type Condition,
   type ContainerTask,
+  type DagRunState,
   type Diagnostic,
   diagnostic,
   EMPTY_TASK_OPTIONS,
@@ -24,6 +25,7 @@ import {
   type Task,
   type TaskOptions,
   type TriggerRule,
+  type TriggerTask,
   taskKey,
   type ValidateTask,
   type Value,
@@ -32,6 +34,7 @@ import {
 import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
 import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
+import { confProblems } from "./trigger.js";
 import {
   buildingPipeline,
   checkKey,
@@ -49,9 +52,19 @@ import {
 
 export const PIPELINE = Symbol.for("mlgen.pipeline");
 
-/** What a pipeline module exports: the IR plus where each node was written. */
-export interface PipelineDefinition {
+/** The key of a definition's params type (a phantom, never set): what a trigger's conf checks. */
+declare const PARAM_SPECS: unique symbol;
+
+/**
+ * What a pipeline module exports: the IR plus where each node was written. `P` is its params'
+ * types, which `p.trigger()` checks the conf it sends against.
+ */
+export interface PipelineDefinition<
+  P extends Readonly<Record<string, ParamSpec>> = Readonly<Record<string, ParamSpec>>,
+> {
   readonly [PIPELINE]: true;
+  /** @internal phantom type carrier */
+  readonly [PARAM_SPECS]?: P;
   readonly ir: Pipeline;
   /** Absolute file paths; the CLI makes them relative for messages. */
   readonly sourceMap: Readonly<Record<string, SourceLocation>>;
@@ -401,6 +414,54 @@ export interface TimeDeltaSensorSpec extends SensorOptions {
   readonly delta: Duration;
 }
 
+/** What a trigger's conf may send for a param whose default is a `T`. */
+export type ConfInput<T> = [T] extends [string]
+  ? string | ValueHandle<string>
+  : [T] extends [number]
+    ? number | ValueHandle<number>
+    : [T] extends [boolean]
+      ? boolean | ValueHandle<boolean>
+      : [T] extends [readonly Json[]]
+        ? readonly Input[] | ValueHandle<unknown[]>
+        : { readonly [key: string]: Input } | ValueHandle<Record<string, unknown>>;
+
+/** A trigger's conf: by the started pipeline's params when its definition is given. */
+export type TriggerConf<Q extends Readonly<Record<string, ParamSpec>>> = string extends keyof Q
+  ? Readonly<Record<string, Input>>
+  : { readonly [K in keyof Q]?: ConfInput<ParamTs<Q[K]>> };
+
+/** How a trigger waits for the run it started (Airflow's wait_for_completion). */
+export interface TriggerWait {
+  /** Time between checks of the run's state. Default 60 s (Airflow's). */
+  readonly pokeInterval?: Duration;
+  /** The run states that end the wait with success. Default `["success"]`. */
+  readonly allowedStates?: readonly DagRunState[];
+  /** The run states that fail the task. Default `["failed"]`. */
+  readonly failedStates?: readonly DagRunState[];
+  /** Wait in the triggerer instead of a worker slot. */
+  readonly deferrable?: boolean;
+}
+
+export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
+  extends TaskOptionsInput {
+  /**
+   * The pipeline to start: its definition (`import retrain from "./retrain.pipeline.js"`), which
+   * the conf is checked against, or its DAG id.
+   */
+  readonly pipeline: PipelineDefinition<Q> | string;
+  /** The run's params: literals, or values read when the task runs (task outputs, params). */
+  readonly conf?: TriggerConf<Q>;
+  /**
+   * The run's id, an Airflow template (`deploy__{{ run_id }}`): a retry of the task then finds
+   * the run it started, where Airflow's default (`manual__<time>`) starts another.
+   */
+  readonly runId?: string;
+  /** A run with `runId` already there is cleared and run again, instead of failing the task. */
+  readonly resetRun?: boolean;
+  /** Wait for the run to end, failing when it fails; `true` for Airflow's defaults. */
+  readonly wait?: boolean | TriggerWait;
+}
+
 export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
   readonly image: string;
   /** Entrypoint override. Default: the image's. */
@@ -539,6 +600,14 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   externalTaskSensor(id: string, spec: ExternalTaskSensorSpec): TaskHandle;
   /** Waits until a span after the data interval's end (TimeDeltaSensor). */
   timeDeltaSensor(id: string, spec: TimeDeltaSensorSpec): TaskHandle;
+  /**
+   * Starts a run of another pipeline with `conf` as its params (TriggerDagRunOperator), and
+   * with `wait`, waits for it to end.
+   */
+  trigger<const Q extends Readonly<Record<string, ParamSpec>>>(
+    id: string,
+    spec: TriggerSpec<Q>,
+  ): TaskHandle;
   /** Runs an image as a Kubernetes pod (KubernetesPodOperator). */
   container(id: string, spec: ContainerTaskSpec): TaskHandle;
   /** Checks a table file; fails listing every violated check. */
@@ -838,7 +907,7 @@ export function pipeline<
   id: string,
   options: PipelineOptions<P>,
   body: (p: PipelineBuilder<P>) => void,
-): PipelineDefinition {
+): PipelineDefinition<P> {
   const sourceMap: Record<string, SourceLocation> = {};
   const problems: Diagnostic[] = [];
   const token: PipelineToken = { id };
@@ -1424,6 +1493,73 @@ export function pipeline<
         return handle(
           add(sensorNode(base, spec, { type: "time_delta", delta: toSeconds(spec.delta) })),
         );
+      },
+      trigger<const Q extends Readonly<Record<string, ParamSpec>>>(
+        localId: string,
+        spec: TriggerSpec<Q>,
+      ) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site, "p.trigger()");
+        const place = { pipeline: id, task: base.id, location: site() };
+        const target = isPipelineDefinition(spec.pipeline) ? spec.pipeline.ir : null;
+        if (target === null && typeof spec.pipeline !== "string") {
+          problems.push(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `pipeline of trigger '${base.id}'`,
+                reason: "it is neither a pipeline definition nor a DAG id",
+                hint: 'pass the pipeline module\'s default export (import retrain from "./retrain.pipeline.js") or the DAG id as a string',
+              },
+              place,
+            ),
+          );
+        }
+        const conf = lowerInputs(
+          base.id,
+          spec.conf as Readonly<Record<string, Input>> | undefined,
+          "conf",
+          site,
+        );
+        if (target) {
+          for (const { key, problem, hint } of confProblems(conf, target, {
+            tasks,
+            params: paramsIr,
+          })) {
+            problems.push(
+              diagnostic(
+                "MLG1034",
+                { task: base.id, target: target.id, key, problem, hint },
+                place,
+              ),
+            );
+          }
+        }
+        const wait = spec.wait === true ? {} : spec.wait || null;
+        if (wait) {
+          problems.push(
+            ...unknownOptions(wait, "wait (trigger)", `the wait of trigger '${base.id}'`, {
+              pipeline: id,
+              task: base.id,
+              site,
+            }),
+          );
+        }
+        const node: TriggerTask = {
+          kind: "trigger",
+          ...base,
+          dag: target ? target.id : String(spec.pipeline ?? ""),
+          conf,
+          runId: spec.runId ?? null,
+          resetRun: spec.resetRun ?? false,
+          wait: wait && {
+            pokeInterval: seconds(wait.pokeInterval),
+            allowedStates: wait.allowedStates ? list(wait.allowedStates) : null,
+            failedStates: wait.failedStates ? list(wait.failedStates) : null,
+            deferrable: wait.deferrable ?? false,
+          },
+        };
+        return handle(add(node));
       },
       container(localId: string, spec: ContainerTaskSpec) {
         const site = callSite();

@@ -748,3 +748,128 @@ describe("pipeline()", () => {
     expect(() => seconds(1.5)).toThrow(RangeError);
   });
 });
+
+describe("p.trigger()", () => {
+  const deploy = pipeline(
+    "deploy_model",
+    {
+      params: {
+        model_uri: "none",
+        threshold: { default: 0.5, type: "number" },
+        rows: 0,
+        features: [] as string[],
+        dry_run: false,
+      },
+    },
+    (p) => {
+      p.bash("deploy", { command: "true" });
+    },
+  );
+
+  it("lowers the started pipeline's id, the conf and the wait, with the conf's edges", () => {
+    const def = pipeline("train", { params: { n: 3 } }, (p) => {
+      const t = p.python("train", {
+        fn: "tasks/t.py:train",
+        outputs: { uri: "string", auc: "float", rows: "int", cols: "list" },
+      });
+      p.trigger("start_deploy", {
+        pipeline: deploy,
+        conf: {
+          model_uri: t.out.uri,
+          threshold: t.out.auc,
+          rows: p.params.n,
+          features: t.out.cols,
+          dry_run: true,
+        },
+        runId: "deploy__{{ run_id }}",
+        resetRun: true,
+        wait: { pokeInterval: minutes(2), failedStates: ["failed"] },
+      });
+      p.trigger("by_id", { pipeline: "other_dag", conf: { anything: t.out.auc }, wait: true });
+    });
+    expect(def.problems).toEqual([]);
+    expect(def.ir.tasks.slice(1)).toMatchObject([
+      {
+        kind: "trigger",
+        id: "start_deploy",
+        dag: "deploy_model",
+        conf: {
+          model_uri: { kind: "ref", task: "train", output: "uri" },
+          threshold: { kind: "ref", task: "train", output: "auc" },
+          rows: { kind: "param", name: "n" },
+          dry_run: { kind: "literal", value: true },
+        },
+        runId: "deploy__{{ run_id }}",
+        resetRun: true,
+        wait: {
+          pokeInterval: 120,
+          allowedStates: null,
+          failedStates: ["failed"],
+          deferrable: false,
+        },
+      },
+      {
+        kind: "trigger",
+        id: "by_id",
+        dag: "other_dag",
+        runId: null,
+        resetRun: false,
+        wait: { pokeInterval: null, allowedStates: null, failedStates: null, deferrable: false },
+      },
+    ]);
+  });
+
+  it("a conf key none of the started pipeline's params has, or a value its param's type refuses, is MLG1034", () => {
+    const def = pipeline("train", { params: { label: "x", n: 3 } }, (p) => {
+      const t = p.python("train", {
+        fn: "tasks/t.py:train",
+        outputs: { uri: "string", auc: "float", rows: "int" },
+      });
+      const mapped = p.map("fold", {
+        fn: "tasks/t.py:fold",
+        over: [1, 2],
+        as: "k",
+        outputs: { rows: "int" },
+      });
+      p.trigger("start_deploy", {
+        pipeline: deploy,
+        // Past TypeScript (JavaScript, a cast): what the run-time check is for.
+        conf: {
+          model_ur: t.out.uri,
+          threshold: "high",
+          rows: t.out.auc,
+          features: p.params.label,
+          dry_run: 1,
+          owner: "x",
+        } as never,
+      });
+      // A whole number and an int output are numbers too; a mapped output is a list.
+      p.trigger("fine", {
+        pipeline: deploy,
+        conf: { threshold: 1, rows: p.params.n, features: mapped.out.rows },
+      });
+      p.trigger("also_fine", { pipeline: deploy, conf: { threshold: t.out.rows } });
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'model_ur', which is none of its params (model_uri, threshold, rows, features, dry_run): Airflow keeps it in the run's conf, where no task reads it | did you mean 'model_uri'? Name the key as pipeline 'deploy_model' names its param",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'threshold', whose value is a string, where param 'threshold' is of type number: Airflow's check of the param refuses it, and the run is not started | send a value of type number (a task output declared int or float), or change the param's type in pipeline 'deploy_model'",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'rows', whose value is output 'auc' of task 'train' (float), where param 'rows' is of type integer: Airflow's check of the param refuses it, and the run is not started | send a value of type integer (a task output declared int), or change the param's type in pipeline 'deploy_model'",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'features', whose value is param 'label' (string), where param 'features' is of type array: Airflow's check of the param refuses it, and the run is not started | send a value of type array (a task output declared list), or change the param's type in pipeline 'deploy_model'",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'dry_run', whose value is the number 1, where param 'dry_run' is of type boolean: Airflow's check of the param refuses it, and the run is not started | send a value of type boolean (a task output declared bool), or change the param's type in pipeline 'deploy_model'",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'owner', which is none of its params (model_uri, threshold, rows, features, dry_run): Airflow keeps it in the run's conf, where no task reads it | declare param 'owner' in pipeline 'deploy_model', or drop the key",
+    ]);
+  });
+
+  it("a pipeline that is neither a definition nor an id, and an unknown wait option, are reported", () => {
+    const def = pipeline("train", {}, (p) => {
+      p.trigger("start", {
+        pipeline: { id: "deploy_model" } as never,
+        wait: { pokeIntervall: minutes(1) } as never,
+      });
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1011 invalid pipeline of trigger 'start': it is neither a pipeline definition nor a DAG id",
+      "MLG1022 there is no option 'pokeIntervall' in the wait of trigger 'start', so it would be ignored",
+    ]);
+  });
+});

@@ -238,3 +238,39 @@ describe("oneOf", () => {
     });
   });
 });
+
+describe("p.trigger()", () => {
+  const deploy = pipeline(
+    "deploy_model",
+    { params: { model_uri: "none", threshold: { default: 0.5, type: "number" }, tags: ["a"] } },
+    (p) => {
+      p.bash("deploy", { command: "true" });
+    },
+  );
+
+  it("types the conf by the started pipeline's params", () => {
+    pipeline("train", {}, (p) => {
+      const t = p.python("train", {
+        fn: "tasks/t.py:train",
+        outputs: { uri: "string", auc: "float", tags: "list" },
+      });
+      p.trigger("ok", {
+        pipeline: deploy,
+        conf: { model_uri: t.out.uri, threshold: t.out.auc, tags: t.out.tags },
+      });
+      p.trigger("literals", { pipeline: deploy, conf: { threshold: 0.9, tags: ["b"] } });
+      // @ts-expect-error: no param 'model_ur'
+      p.trigger("typo", { pipeline: deploy, conf: { model_ur: t.out.uri } });
+      // @ts-expect-error: 'threshold' is a number param
+      p.trigger("text", { pipeline: deploy, conf: { threshold: "high" } });
+      // @ts-expect-error: a string output for a number param
+      p.trigger("output", { pipeline: deploy, conf: { threshold: t.out.uri } });
+    });
+  });
+
+  it("takes any conf for a pipeline named by its DAG id", () => {
+    pipeline("train", {}, (p) => {
+      p.trigger("by_id", { pipeline: "deploy_model", conf: { anything: 1, more: ["x"] } });
+    });
+  });
+});

@@ -43,6 +43,7 @@ function durationsOf(task: Task): [string, number | null][] {
   ];
   if (task.kind === "sensor")
     out.push(["timeout", task.timeout], ["pokeInterval", task.pokeInterval]);
+  if (task.kind === "trigger" && task.wait) out.push(["pokeInterval", task.wait.pokeInterval]);
   return out;
 }
 

@@ -16,11 +16,14 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     // Values Airflow renders as Jinja templates in the operator's fields (bash and container
-    // env, a file sensor's path): no access to the worker's environment, and text only.
-    const templated =
+    // env, a file sensor's path, a trigger's conf): no access to the worker's environment.
+    const rendered =
       task.kind === "bash" ||
       task.kind === "container" ||
+      task.kind === "trigger" ||
       (task.kind === "sensor" && task.sensor.type === "file");
+    // ... and text only, but for a trigger's conf, rendered to JSON as a whole.
+    const templated = rendered && task.kind !== "trigger";
     for (const [path, value] of taskValues(task)) {
       const where = `task '${task.id}' ${path}`;
       for (const ref of refsIn(value)) {
@@ -61,7 +64,7 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
             ),
           );
         }
-        if (v.kind === "env" && templated) {
+        if (v.kind === "env" && rendered) {
           ctx.report(diagnostic("MLG1015", { where, name: v.name }, place));
         }
       });

@@ -25,6 +25,7 @@ export type AirflowName =
   | "ExternalTaskSensor"
   | "TimeDeltaSensor"
   | "PythonSensor"
+  | "TriggerDagRunOperator"
   | "KubernetesPodOperator"
   | "k8s"
   | "SlackWebhookNotifier"
@@ -62,6 +63,7 @@ const SHARED = {
   ExternalTaskSensor: { module: `${STANDARD}.sensors.external_task` },
   TimeDeltaSensor: { module: `${STANDARD}.sensors.time_delta` },
   PythonSensor: { module: `${STANDARD}.sensors.python` },
+  TriggerDagRunOperator: { module: `${STANDARD}.operators.trigger_dagrun` },
   KubernetesPodOperator: { module: "airflow.providers.cncf.kubernetes.operators.pod" },
   k8s: { module: "kubernetes.client", name: "models" },
   SlackWebhookNotifier: { module: "airflow.providers.slack.notifications.slack_webhook" },

@@ -7,6 +7,7 @@ import {
   EMPTY_TASK_OPTIONS,
   effectiveOptions,
   type FunctionRef,
+  literalOnly,
   type MlflowTracking,
   type Pipeline,
   type PythonTask,
@@ -15,6 +16,7 @@ import {
   type SensorTask,
   type Task,
   type TaskOptions,
+  type TriggerTask,
   taskOutputs,
   type ValidateTask,
   type Value,
@@ -1009,6 +1011,103 @@ function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; 
   return { operator, kwargs: out };
 }
 
+/**
+ * A trigger task's conf as one template that Airflow renders to JSON and the operator reads back
+ * (it json.loads a conf given as text): every value keeps its type. A dict of templates would
+ * render each value to text, and Airflow 3 refuses text for a number param when it starts the
+ * run. Computed text (a template, a path) is rendered first, into a variable of its own.
+ */
+function confTemplate(conf: Readonly<Record<string, Value>>, file: FileContext): string[] {
+  const sets: string[] = [];
+  const expr = (v: Value): string => {
+    switch (v.kind) {
+      case "literal":
+        if (typeof v.value === "string") return jinjaString(v.value);
+        // A number, true or false, as Jinja writes them too.
+        return v.value === null ? "none" : String(v.value);
+      case "list":
+        return `[${v.items.map(expr).join(", ")}]`;
+      case "object":
+        // A space before each closing brace: `}}` would end the expression.
+        return `{ ${Object.entries(v.entries)
+          .map(([k, x]) => `${jinjaString(k)}: ${expr(x)}`)
+          .join(", ")} }`;
+      case "ref":
+        // A mapped task's output: the list of every instance's.
+        return file.mapped.has(v.task)
+          ? `(ti.xcom_pull(task_ids=[${jinjaString(v.task)}], key=${jinjaString(v.output)}) | list)`
+          : `ti.xcom_pull(task_ids=${jinjaString(v.task)}, key=${jinjaString(v.output)})`;
+      case "param":
+        return `params[${jinjaString(v.name)}]`;
+      case "variable":
+        return v.default === null
+          ? `var.value[${jinjaString(v.name)}]`
+          : `var.value.get(${jinjaString(v.name)}, ${jinjaString(v.default)})`;
+      case "template":
+      case "join": {
+        const name = `mlgen_text_${sets.length + 1}`;
+        sets.push(`{% set ${name} %}${jinjaValue(v, file)}{% endset %}`);
+        return name;
+      }
+      case "env":
+      case "oneOf":
+        // resolveRefs reports env() in a trigger's conf; checkOneOf a oneOf anywhere but a
+        // python task's input.
+        return "none";
+      default:
+        return assertNever(v);
+    }
+  };
+  const entries = Object.entries(conf).map(([k, v]) => `${jinjaString(k)}: ${expr(v)}`);
+  // Pieces of one string: written one per line when the whole does not fit on one.
+  return [
+    ...sets,
+    "{{ {",
+    ...entries.map((e, i) => ` ${e}${i < entries.length - 1 ? "," : ""}`),
+    " } | tojson }}",
+  ];
+}
+
+/** One string written as the pieces it is made of, one per line, when it does not fit on one. */
+function piecesCode(pieces: readonly string[], indent: number): PyCode {
+  const whole = pyString(pieces.join(""));
+  if (indent + whole.length <= 88) return new PyCode(whole);
+  const pad = " ".repeat(indent + 4);
+  return new PyCode(
+    `(\n${pieces.map((p) => `${pad}${pyString(p)}\n`).join("")}${" ".repeat(indent)})`,
+  );
+}
+
+function triggerKwargs(task: TriggerTask, file: FileContext): Kwarg[] {
+  const out = [kw("trigger_dag_id", py`${task.dag}`)];
+  const conf = Object.values(task.conf);
+  if (conf.length) {
+    // Literals only: the dict as written (a string holding Jinja kept verbatim, as a literal
+    // input is); anything computed: the whole conf rendered as JSON.
+    const literal = conf.every((v) => literalOnly(v));
+    out.push(
+      kw(
+        "conf",
+        literal
+          ? new PyCode(unrenderedLiteral(literalJson({ kind: "object", entries: task.conf }), file))
+          : piecesCode(confTemplate(task.conf, file), 4),
+      ),
+    );
+  }
+  if (task.runId !== null) out.push(kw("trigger_run_id", templatedText(task.runId, file)));
+  if (task.resetRun) out.push(kw("reset_dag_run", new PyCode("True")));
+  const wait = task.wait;
+  if (wait !== null) {
+    out.push(kw("wait_for_completion", new PyCode("True")));
+    // Seconds, as a number: the operator sleeps for it (a timedelta fails there).
+    if (wait.pokeInterval !== null) out.push(kw("poke_interval", py`${wait.pokeInterval}`));
+    if (wait.allowedStates !== null) out.push(kw("allowed_states", py`${wait.allowedStates}`));
+    if (wait.failedStates !== null) out.push(kw("failed_states", py`${wait.failedStates}`));
+    if (wait.deferrable) out.push(kw("deferrable", new PyCode("True")));
+  }
+  return out;
+}
+
 function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
   const out: Kwarg[] = [kw("image", py`${task.image}`)];
   if (task.namespace !== null) out.push(kw("namespace", py`${task.namespace}`));
@@ -1572,6 +1671,10 @@ export function dagView(
       case "container":
         kwargs.push(...containerKwargs(task, file));
         operator = file.use("KubernetesPodOperator");
+        break;
+      case "trigger":
+        kwargs.push(...triggerKwargs(task, file));
+        operator = file.use("TriggerDagRunOperator");
         break;
       case "validate":
         usesValidate = true;

@@ -70,6 +70,9 @@ function notesOf(task: Task): string[] {
     case "validate":
       notes.push("data validation");
       break;
+    case "trigger":
+      notes.push(`starts ${task.dag}${task.wait ? ", waits for it" : ""}`);
+      break;
     case "bash":
       break;
   }
@@ -153,6 +156,7 @@ const MERMAID_SHAPES: Readonly<Record<Task["kind"], readonly [string, string]>> 
   branch: ["{", "}"],
   short_circuit: ["{", "}"],
   sensor: ["{{", "}}"],
+  trigger: ["[[", "]]"],
 };
 
 export function renderMermaid(model: GraphModel): string {
@@ -215,6 +219,7 @@ const DOT_SHAPES: Readonly<Record<Task["kind"], string>> = {
   branch: "diamond",
   short_circuit: "diamond",
   sensor: "hexagon",
+  trigger: "cds",
 };
 
 export function renderDot(model: GraphModel): string {
@@ -354,6 +359,7 @@ const KIND_COLORS: Readonly<Record<Task["kind"], string>> = {
   branch: "#fde8e8",
   short_circuit: "#fde8e8",
   sensor: "#e6f6f7",
+  trigger: "#fdf6d8",
 };
 
 /**

@@ -11,6 +11,7 @@ import type {
   PythonTask,
   SensorTask,
   Task,
+  TriggerTask,
   ValidateTask,
   Value,
 } from "@mlgen/core";
@@ -228,10 +229,10 @@ function moduleName(path: string): string {
   return path.replace(/\.py$/, "").split("/").join(".");
 }
 
-/** The component of a python, validate or sensor task. */
+/** The component of a python, validate, sensor or trigger task. */
 export function pythonComponent(
   input: TargetInput,
-  task: PythonTask | ValidateTask | SensorTask,
+  task: PythonTask | ValidateTask | SensorTask | TriggerTask,
   code: ValueCode,
   settings: KubeflowSettings,
   approximated: Approximated,
@@ -326,6 +327,24 @@ export function pythonComponent(
     if (Object.keys(task.dtypes).length)
       kwargs.push(new PyCode(`dtypes=${pyLiteral(task.dtypes)}`));
     body.push(new PyCode(`_validate_table(${joinCode(kwargs, ", ").text})`));
+  } else if (task.kind === "trigger") {
+    // The conf's values are still its inputs: what feeds them runs first, and the log shows
+    // what the run would have been given.
+    doc = `Stands in for the start of pipeline ${task.dag}, which Kubeflow cannot express.`;
+    const args = Object.entries(task.conf).map(([key, value]): [string, PyCode] => [
+      key,
+      params.argument(key, value, null),
+    ]);
+    body.push(...(args.length ? inputsDict(args) : [new PyCode("inputs = {}")]));
+    body.push(
+      py`print(${`not starting pipeline ${task.dag}: a Kubeflow task cannot start another pipeline's run; its conf would be`}, inputs)`,
+    );
+    approximated(
+      task,
+      `trigger '${task.id}'`,
+      `a Kubeflow task cannot start another pipeline's run; the task only logs the conf${task.wait ? ", and waits for nothing" : ""}`,
+      `run pipeline ${task.dag} as a part of this one (its tasks in a group), or start it from your client when this run ends`,
+    );
   } else {
     const s = task.sensor;
     if (s.type === "file") {

@@ -964,6 +964,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       case "python":
       case "validate":
       case "sensor":
+      case "trigger":
         build = pythonComponent(input, task, code, settings, approximated);
         break;
       case "bash":
@@ -1119,11 +1120,13 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     // kfp writes caching options on every PipelineTask, a sub-pipeline's (a group's) too. A
     // sensor is never cached: it looks at the world outside, and a cached success would skip the
-    // wait in every later run.
+    // wait in every later run; nor is a trigger (a cached one would start nothing).
     if (n.type === "task" || n.kind === "group") {
       // A python task's own kubeflow.caching comes first (the pipeline's is in `settings`).
       const own = n.type === "task" && n.task.kind === "python" ? n.task.kubeflow?.caching : null;
-      const cached = (own ?? caching) && !(n.type === "task" && n.task.kind === "sensor");
+      const cached =
+        (own ?? caching) &&
+        !(n.type === "task" && (n.task.kind === "sensor" || n.task.kind === "trigger"));
       out.cachingOptions = cached ? { enableCache: true } : {};
     }
     if (n.type === "task") {

@@ -1,0 +1,243 @@
+/**
+ * p.trigger() against real Airflow 3 and 2: the compiled TriggerDagRunOperator starts a run of
+ * the other pipeline with the conf the DSL gave, each value with its type (a float output a
+ * float, a list a list), and the started pipeline's run with that conf gets them as its
+ * params. A value of the wrong type for a param is refused by Airflow when it starts the run;
+ * mlgen says so at compile time (MLG1034) when the trigger names the pipeline's definition. A
+ * trigger that waits is imported with the waiting options the DSL gave (not run: dag.test()
+ * has no scheduler to run the run it would wait for).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../../packages/cli/src/run.js";
+import {
+  AIRFLOW2_VENV,
+  airflowEnv,
+  ensureEngines,
+  ROOT,
+  runEngine,
+  tempDir,
+  VENV,
+} from "./harness.js";
+
+const TASKS = `import json
+
+
+def train():
+    return {"uri": "models:/churn/3", "auc": 0.93, "rows": 1200, "features": ["age", "plan"]}
+
+
+def deploy(model_uri: str, threshold: float, rows: int, features: list, source_run: str, mode: str):
+    assert isinstance(threshold, float), f"threshold {threshold!r}"
+    assert isinstance(rows, int) and not isinstance(rows, bool), f"rows {rows!r}"
+    assert isinstance(features, list), f"features {features!r}"
+    print("DEPLOYED", model_uri, threshold, rows, features, source_run, json.dumps(mode, ensure_ascii=False))
+`;
+
+const DEPLOY = `import { pipeline } from "@mlgen/dsl";
+
+export default pipeline(
+  "deploy_model",
+  {
+    schedule: null,
+    params: {
+      model_uri: "none",
+      threshold: { default: 0.5, type: "number" },
+      rows: 0,
+      features: [] as string[],
+      source_run: "",
+      mode: "canary",
+    },
+  },
+  (p) => {
+    p.python("deploy", {
+      fn: "tasks/t.py:deploy",
+      inputs: {
+        model_uri: p.params.model_uri,
+        threshold: p.params.threshold,
+        rows: p.params.rows,
+        features: p.params.features,
+        source_run: p.params.source_run,
+        mode: p.params.mode,
+      },
+    });
+  },
+);
+`;
+
+/**
+ * Text that Python, Jinja and JSON each read in their own way: quotes, a backslash, a line
+ * break, braces that are Jinja's, a character beyond ASCII and one beyond the BMP.
+ */
+const TRICKY = `it's "full" {{ run_id }} }} \\ {% raw %} \n ünï 🚀`;
+
+/** The training pipeline: trains, then starts deploy_model with `threshold` (and the rest). */
+const train = (
+  target: string,
+  threshold: string,
+) => `import { minutes, pipeline, template } from "@mlgen/dsl";
+import deploy from "./deploy.pipeline.js";
+
+export default pipeline("train_model", { schedule: null }, (p) => {
+  const t = p.python("train", {
+    fn: "tasks/t.py:train",
+    outputs: { uri: "string", auc: "float", rows: "int", features: "list" },
+  });
+  p.trigger("start_deploy", {
+    pipeline: ${target},
+    conf: {
+      model_uri: t.out.uri,
+      threshold: ${threshold},
+      rows: t.out.rows,
+      features: t.out.features,
+      source_run: template("{{ run_id }}"),
+      mode: ${JSON.stringify(TRICKY)},
+    },
+    runId: "deploy__{{ run_id }}",
+  });
+  // Literals only: the conf is the dict as written, its text kept as it is (not rendered).
+  p.trigger("start_literal", {
+    pipeline: deploy,
+    runId: "literal__{{ run_id }}",
+    conf: { mode: ${JSON.stringify(TRICKY)}, threshold: 0.25 },
+  }).after(t);
+  // No conf with Jinja here: Airflow 2's dag.test() renders a deferred task's fields again when
+  // it resumes it (a worker would load it afresh), and TRICKY rendered twice is not TRICKY.
+  p.trigger("start_and_wait", {
+    pipeline: deploy,
+    runId: "wait__{{ run_id }}",
+    conf: { threshold: 0.75 },
+    resetRun: true,
+    wait: { pokeInterval: minutes(2), failedStates: ["failed", "queued"], deferrable: true },
+  }).after(t);
+});
+`;
+
+let work = "";
+/** The projects: inside the repository, so that `@mlgen/dsl` resolves from its node_modules. */
+let projects = "";
+beforeAll(() => {
+  ensureEngines();
+  work = tempDir("trigger");
+  mkdirSync(join(ROOT, "test/.tmp"), { recursive: true });
+  projects = mkdtempSync(join(ROOT, "test/.tmp/trigger-"));
+}, 900_000);
+afterAll(() => {
+  if (projects && !process.env.MLGEN_KEEP_TMP) rmSync(projects, { recursive: true, force: true });
+});
+
+/** Compiles the project for `version`: the exit code, what it said, the DAG folder. */
+async function compile(name: string, version: 2 | 3, target: string, threshold: string) {
+  const dir = join(projects, `${name}-${version}`);
+  mkdirSync(join(dir, "tasks"), { recursive: true });
+  mkdirSync(join(dir, "pipelines"));
+  writeFileSync(join(dir, "tasks/t.py"), TASKS);
+  writeFileSync(join(dir, "pipelines/deploy.pipeline.ts"), DEPLOY);
+  writeFileSync(join(dir, "pipelines/train.pipeline.ts"), train(target, threshold));
+  let said = "";
+  const io = {
+    cwd: dir,
+    stdout: () => {},
+    stderr: (t: string) => {
+      said += t;
+    },
+    env: {},
+  };
+  const args = ["compile", "pipelines", "--out", "dags", "--airflow-version", String(version)];
+  const code = await run(args, io);
+  return { code, said, dags: join(dir, "dags") };
+}
+
+interface Runs {
+  trigger_run_id: string;
+  trigger: Record<string, string>;
+  started: { run_id: string; conf: Record<string, unknown> }[];
+  target: Record<string, string>[];
+  operators: Record<string, Record<string, unknown>>;
+}
+
+/** Runs train_model once, then deploy_model with the conf of each run it started. */
+function runTrigger(version: 2 | 3, name: string, dags: string): { runs: Runs; output: string } {
+  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
+  const home = join(work, `home-${name}-${version}`);
+  mkdirSync(home);
+  const env = airflowEnv(home, dags);
+  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
+  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
+  const out = join(work, `${name}-${version}.json`);
+  const r = runEngine(
+    join(venv, "bin", "python"),
+    [join(ROOT, "test/python/trigger_runs.py"), dags, "train_model", "deploy_model", out],
+    env,
+  );
+  if (r.status !== 0) throw new Error(`trigger_runs.py failed:\n${r.output.slice(-3000)}`);
+  return { runs: JSON.parse(readFileSync(out, "utf8")), output: r.output };
+}
+
+describe.each([3, 2] as const)("real Airflow %i", (version) => {
+  it("starts the other pipeline with the conf as typed, and that run gets it as its params", async () => {
+    const built = await compile("typed", version, "deploy", "t.out.auc");
+    expect(built.code, built.said).toBe(0);
+    const { runs, output } = runTrigger(version, "typed", built.dags);
+    expect(runs.trigger.train).toBe("success");
+    expect(runs.trigger.start_deploy).toBe("success");
+    expect(runs.trigger.start_literal).toBe("success");
+    // start_and_wait waits (deferred: dag.test() runs its trigger in place) for a run that no
+    // scheduler runs here: it stays queued, which its failedStates name, so the task fails.
+    expect(runs.trigger.start_and_wait).toBe("failed");
+    expect(output).toContain("deploy_model failed with failed state");
+    expect(runs.started.map((s) => s.run_id).sort()).toEqual([
+      `deploy__${runs.trigger_run_id}`,
+      `literal__${runs.trigger_run_id}`,
+      `wait__${runs.trigger_run_id}`,
+    ]);
+    const mine = runs.started.find((s) => s.run_id === `deploy__${runs.trigger_run_id}`);
+    expect(mine?.conf).toEqual({
+      features: ["age", "plan"],
+      model_uri: "models:/churn/3",
+      rows: 1200,
+      source_run: runs.trigger_run_id,
+      threshold: 0.93,
+      mode: TRICKY,
+    });
+    const literal = runs.started.find((s) => s.run_id === `literal__${runs.trigger_run_id}`);
+    expect(literal?.conf).toEqual({ mode: TRICKY, threshold: 0.25 });
+    const waited = runs.started.find((s) => s.run_id === `wait__${runs.trigger_run_id}`);
+    expect(waited?.conf).toEqual({ threshold: 0.75 });
+    // Each started run, given its conf, succeeds.
+    expect(runs.target).toEqual([
+      { deploy: "success" },
+      { deploy: "success" },
+      { deploy: "success" },
+    ]);
+    expect(output).toContain(
+      `DEPLOYED models:/churn/3 0.93 1200 ['age', 'plan'] ${runs.trigger_run_id} ${JSON.stringify(TRICKY)}`,
+    );
+    expect(runs.operators["train_model.start_and_wait"]).toEqual({
+      trigger_dag_id: "deploy_model",
+      trigger_run_id: "wait__{{ run_id }}",
+      reset_dag_run: true,
+      wait_for_completion: true,
+      poke_interval: 120,
+      allowed_states: ["success"],
+      failed_states: ["failed", "queued"],
+      deferrable: true,
+    });
+  });
+
+  it("refuses at compile time a conf value the param's type refuses, which Airflow refuses when it starts the run", async () => {
+    const checked = await compile("checked", version, "deploy", '"high"');
+    expect(checked.code).toBe(1);
+    expect(checked.said).toContain(
+      "error MLG1034: task 'start_deploy' starts pipeline 'deploy_model' with conf key 'threshold', whose value is a string, where param 'threshold' is of type number",
+    );
+    // Named by its DAG id, the pipeline is not checked: Airflow refuses the value at run time.
+    const unchecked = await compile("unchecked", version, '"deploy_model"', '"high"');
+    expect(unchecked.code, unchecked.said).toBe(0);
+    const { runs, output } = runTrigger(version, "unchecked", unchecked.dags);
+    expect(runs.trigger.start_deploy).toBe("failed");
+    expect(runs.started.filter((s) => s.run_id.startsWith("deploy__"))).toEqual([]);
+    expect(output).toContain("'high' is not of type 'number'");
+  });
+});

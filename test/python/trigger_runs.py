@@ -1,0 +1,75 @@
+"""Runs a DAG whose TriggerDagRunOperators start another DAG, then that DAG's runs: JSON.
+
+For test/engines/trigger.test.ts. Runs DAG <trigger_dag> once with dag.test(), reads the runs of
+DAG <target_dag> it started from Airflow's database (their ids and confs, as Airflow stored them),
+then runs <target_dag> once with dag.test() and each started run's conf. Also reports what every
+TriggerDagRunOperator of the folder holds once imported (its waiting options). Works under
+Airflow 3.x (the in-process execution API starts the run) and 2.x (the DAGs are written to its
+database first, where the operator looks the DAG up).
+Usage: python trigger_runs.py <dags folder> <trigger_dag> <target_dag> <out.json>
+Output: {"trigger": {task_id: state}, "started": [{"run_id", "conf"}],
+         "target": [{task_id: state}], "operators": {"<dag>.<task>": {...}}}
+"""
+
+import json
+import sys
+
+import pendulum
+
+try:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(sys.argv[1])
+    DATE = "logical_date"
+except ImportError:
+    from airflow.models.dagbag import DagBag
+
+    bag = DagBag(sys.argv[1], include_examples=False)
+    DATE = "execution_date"
+
+from airflow.models.dagrun import DagRun
+from airflow.utils.session import create_session
+
+if bag.import_errors:
+    raise SystemExit(f"import errors: {bag.import_errors}")
+if DATE == "execution_date":
+    bag.sync_to_db()
+
+_, dags, trigger_dag, target_dag, out_path = sys.argv
+
+operators = {}
+for dag_id, dag in sorted(bag.dags.items()):
+    for task in dag.tasks:
+        if type(task).__name__ != "TriggerDagRunOperator":
+            continue
+        operators[f"{dag_id}.{task.task_id}"] = {
+            "trigger_dag_id": task.trigger_dag_id,
+            "trigger_run_id": task.trigger_run_id,
+            "reset_dag_run": task.reset_dag_run,
+            "wait_for_completion": task.wait_for_completion,
+            "poke_interval": task.poke_interval,
+            "allowed_states": [str(s) for s in task.allowed_states],
+            "failed_states": [str(s) for s in task.failed_states],
+            "deferrable": task.deferrable,
+        }
+
+when = pendulum.datetime(2027, 1, 1, tz="UTC")
+run = bag.dags[trigger_dag].test(**{DATE: when})
+out = {
+    "trigger_run_id": run.run_id,
+    "trigger": {ti.task_id: str(ti.state) for ti in run.get_task_instances()},
+    "operators": operators,
+}
+with create_session() as session:
+    started = session.query(DagRun).filter(DagRun.dag_id == target_dag).all()
+    out["started"] = [{"run_id": dr.run_id, "conf": dr.conf} for dr in started]
+
+out["target"] = []
+for i, started_run in enumerate(out["started"]):
+    target = bag.dags[target_dag].test(
+        **{DATE: when.add(days=i + 1)}, run_conf=started_run["conf"]
+    )
+    out["target"].append({ti.task_id: str(ti.state) for ti in target.get_task_instances()})
+
+with open(out_path, "w") as f:
+    json.dump(out, f, sort_keys=True)
