@@ -1700,7 +1700,7 @@ describe("kubeflow target", () => {
       .validate(lowered(ir))
       .map((d) => `${d.severity} ${d.task}: ${d.message}`);
     expect(found).toEqual([
-      "error b: trigger rule all_done of 'b' cannot be expressed for Kubeflow Pipelines: it reads outputs of 'a', which do not exist when that task failed, so on Kubeflow it fails instead of running (kfp's own compiler refuses such a task: ignore_upstream_failure() on a task with an upstream input)",
+      "error b: trigger rule all_done of 'b' cannot be expressed for Kubeflow Pipelines: it reads outputs of 'a', which do not exist when that task failed, so on Kubeflow it fails instead of running (kfp's own compiler refuses ignore_upstream_failure() on a task that takes an upstream output into an input without a default, as each of these is)",
     ]);
   });
 

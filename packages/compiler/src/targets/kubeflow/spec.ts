@@ -1180,11 +1180,12 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
             ...new Set(taskValues(n.task).flatMap(([, v]) => refsIn(v).map((r) => r.task))),
           ];
           if (reads.length > 0) {
-            // kfp's compiler refuses this; the backend fails the task when an input never came.
+            // kfp's compiler refuses this (for an input without a default); the backend fails the
+            // task when an input never came.
             problems.push({
               task: n.task.id,
               what: `trigger rule all_done of '${n.task.id}'`,
-              reason: `it reads outputs of ${reads.map((r) => `'${r}'`).join(", ")}, which do not exist when that task failed, so on Kubeflow it fails instead of running (kfp's own compiler refuses such a task: ignore_upstream_failure() on a task with an upstream input)`,
+              reason: `it reads outputs of ${reads.map((r) => `'${r}'`).join(", ")}, which do not exist when that task failed, so on Kubeflow it fails instead of running (kfp's own compiler refuses ignore_upstream_failure() on a task that takes an upstream output into an input without a default, as each of these is)`,
               hint: "read no upstream output in an all_done task (e.g. clean-up), or use all_success",
               level: "error",
             });
