@@ -452,8 +452,10 @@ export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
   /** The run's params: literals, or values read when the task runs (task outputs, params). */
   readonly conf?: TriggerConf<Q>;
   /**
-   * The run's id, an Airflow template (`deploy__{{ run_id }}`): a retry of the task then finds
-   * the run it started, where Airflow's default (`manual__<time>`) starts another.
+   * The run's id, an Airflow template (`deploy__{{ run_id }}`): one run per run of this
+   * pipeline. A retry of the task then fails on the run already there, or with `resetRun`
+   * clears it and runs it again; without `runId` (Airflow's `manual__<time>`), a retry starts
+   * another run.
    */
   readonly runId?: string;
   /** A run with `runId` already there is cleared and run again, instead of failing the task. */
