@@ -5,12 +5,11 @@
  * warning gives, oneOf(...) over both sides, the join gets the output of the side that ran.
  * Compiled for Airflow 3 and for Airflow 2 (--airflow-version 2), each run with dag.test().
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../packages/cli/src/run.js";
-import { ensureEngines, ROOT, tempDir } from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureEngines, tempDir } from "./harness.js";
 import { runDagsOnce } from "./lint-together.js";
+import { compileProject, projectsFolder } from "./projects.js";
 
 const TASKS = `def score():
     return {"n": 1}
@@ -42,37 +41,19 @@ export default pipeline("one_side", {}, (p) => {
 `;
 
 let work = "";
-/** The projects: inside the repository, so that `@mlgen/dsl` resolves from its node_modules. */
-let projects = "";
+const projects = projectsFolder("branch-one-side");
 beforeAll(() => {
   ensureEngines();
   work = tempDir("branch-one-side");
-  mkdirSync(join(ROOT, "test/.tmp"), { recursive: true });
-  projects = mkdtempSync(join(ROOT, "test/.tmp/branch-one-side-"));
 }, 900_000);
-afterAll(() => {
-  if (projects && !process.env.MLGEN_KEEP_TMP) rmSync(projects, { recursive: true, force: true });
-});
 
 /** Compiles the project for `version`: the exit code, what it said, the DAG folder. */
 async function compile(name: string, version: 2 | 3, reads: string) {
-  const dir = join(projects, `${name}-${version}`);
-  mkdirSync(join(dir, "tasks"), { recursive: true });
-  mkdirSync(join(dir, "pipelines"));
-  writeFileSync(join(dir, "tasks/t.py"), TASKS);
-  writeFileSync(join(dir, "pipelines/p.pipeline.ts"), pipelineSource(reads));
-  let said = "";
-  const io = {
-    cwd: dir,
-    stdout: () => {},
-    stderr: (t: string) => {
-      said += t;
-    },
-    env: {},
-  };
+  const dir = join(projects(), `${name}-${version}`);
+  const files = { "tasks/t.py": TASKS, "pipelines/p.pipeline.ts": pipelineSource(reads) };
   const args = ["compile", "pipelines/p.pipeline.ts", "--out", "dags"];
-  const code = await run([...args, "--airflow-version", String(version)], io);
-  return { code, said, dags: join(dir, "dags") };
+  const built = await compileProject(dir, files, [...args, "--airflow-version", String(version)]);
+  return { ...built, dags: join(dir, "dags") };
 }
 
 describe.each([3, 2] as const)("real Airflow %i", (version) => {

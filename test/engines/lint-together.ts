@@ -57,20 +57,40 @@ export function runDagsOnce(
   dags: string,
   conf: Readonly<Record<string, unknown>> = {},
 ): { states: Record<string, string>; output: string } {
+  const { json, output } = runScript(work, version, name, dags, "external_task_runs.py", [], {
+    MLGEN_RUN_CONF: JSON.stringify(conf),
+  });
+  return { states: json as Record<string, string>, output };
+}
+
+/**
+ * Runs test/python/<script> under real Airflow `version` in a new Airflow home under `work`
+ * (its database migrated) whose DAG folder is `dags`, with `args` and then the path of the JSON
+ * it writes: that JSON, and what the run logged.
+ */
+export function runScript(
+  work: string,
+  version: 2 | 3,
+  name: string,
+  dags: string,
+  script: string,
+  args: readonly string[],
+  extraEnv: Readonly<Record<string, string>> = {},
+): { json: unknown; output: string } {
   const venv = version === 3 ? VENV : AIRFLOW2_VENV;
   const home = join(work, `home-${name}-${version}`);
   mkdirSync(home);
-  const env = { ...airflowEnv(home, dags), MLGEN_RUN_CONF: JSON.stringify(conf) };
+  const env = { ...airflowEnv(home, dags), ...extraEnv };
   const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
   if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
   const out = join(work, `${name}-${version}.json`);
   const r = runEngine(
     join(venv, "bin", "python"),
-    [join(ROOT, "test/python/external_task_runs.py"), dags, out],
+    [join(ROOT, "test/python", script), dags, ...args, out],
     env,
   );
-  if (r.status !== 0) throw new Error(`external_task_runs.py failed:\n${r.output.slice(-3000)}`);
-  return { states: JSON.parse(readFileSync(out, "utf8")), output: r.output };
+  if (r.status !== 0) throw new Error(`${script} failed:\n${r.output.slice(-3000)}`);
+  return { json: JSON.parse(readFileSync(out, "utf8")), output: r.output };
 }
 
 /**

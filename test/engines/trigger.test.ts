@@ -7,19 +7,11 @@
  * trigger that waits is imported with the waiting options the DSL gave (not run: dag.test()
  * has no scheduler to run the run it would wait for).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "../../packages/cli/src/run.js";
-import {
-  AIRFLOW2_VENV,
-  airflowEnv,
-  ensureEngines,
-  ROOT,
-  runEngine,
-  tempDir,
-  VENV,
-} from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureEngines, tempDir } from "./harness.js";
+import { runScript } from "./lint-together.js";
+import { compileProject, projectsFolder } from "./projects.js";
 
 const TASKS = `import json
 
@@ -115,38 +107,22 @@ export default pipeline("train_model", { schedule: null }, (p) => {
 `;
 
 let work = "";
-/** The projects: inside the repository, so that `@mlgen/dsl` resolves from its node_modules. */
-let projects = "";
+const projects = projectsFolder("trigger");
 beforeAll(() => {
   ensureEngines();
   work = tempDir("trigger");
-  mkdirSync(join(ROOT, "test/.tmp"), { recursive: true });
-  projects = mkdtempSync(join(ROOT, "test/.tmp/trigger-"));
 }, 900_000);
-afterAll(() => {
-  if (projects && !process.env.MLGEN_KEEP_TMP) rmSync(projects, { recursive: true, force: true });
-});
 
 /** Compiles the project for `version`: the exit code, what it said, the DAG folder. */
 async function compile(name: string, version: 2 | 3, target: string, threshold: string) {
-  const dir = join(projects, `${name}-${version}`);
-  mkdirSync(join(dir, "tasks"), { recursive: true });
-  mkdirSync(join(dir, "pipelines"));
-  writeFileSync(join(dir, "tasks/t.py"), TASKS);
-  writeFileSync(join(dir, "pipelines/deploy.pipeline.ts"), DEPLOY);
-  writeFileSync(join(dir, "pipelines/train.pipeline.ts"), train(target, threshold));
-  let said = "";
-  const io = {
-    cwd: dir,
-    stdout: () => {},
-    stderr: (t: string) => {
-      said += t;
-    },
-    env: {},
+  const dir = join(projects(), `${name}-${version}`);
+  const files = {
+    "tasks/t.py": TASKS,
+    "pipelines/deploy.pipeline.ts": DEPLOY,
+    "pipelines/train.pipeline.ts": train(target, threshold),
   };
   const args = ["compile", "pipelines", "--out", "dags", "--airflow-version", String(version)];
-  const code = await run(args, io);
-  return { code, said, dags: join(dir, "dags") };
+  return { ...(await compileProject(dir, files, args)), dags: join(dir, "dags") };
 }
 
 interface Runs {
@@ -159,20 +135,9 @@ interface Runs {
 
 /** Runs train_model once, then deploy_model with the conf of each run it started. */
 function runTrigger(version: 2 | 3, name: string, dags: string): { runs: Runs; output: string } {
-  const venv = version === 3 ? VENV : AIRFLOW2_VENV;
-  const home = join(work, `home-${name}-${version}`);
-  mkdirSync(home);
-  const env = airflowEnv(home, dags);
-  const migrate = runEngine(join(venv, "bin", "airflow"), ["db", "migrate"], env);
-  if (migrate.status !== 0) throw new Error(`airflow db migrate failed:\n${migrate.output}`);
-  const out = join(work, `${name}-${version}.json`);
-  const r = runEngine(
-    join(venv, "bin", "python"),
-    [join(ROOT, "test/python/trigger_runs.py"), dags, "train_model", "deploy_model", out],
-    env,
-  );
-  if (r.status !== 0) throw new Error(`trigger_runs.py failed:\n${r.output.slice(-3000)}`);
-  return { runs: JSON.parse(readFileSync(out, "utf8")), output: r.output };
+  const args = ["train_model", "deploy_model"];
+  const { json, output } = runScript(work, version, name, dags, "trigger_runs.py", args);
+  return { runs: json as Runs, output };
 }
 
 describe.each([3, 2] as const)("real Airflow %i", (version) => {
