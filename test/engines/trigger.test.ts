@@ -17,10 +17,10 @@ const TASKS = `import json
 
 
 def train():
-    return {"uri": "models:/churn/3", "auc": 0.93, "rows": 1200, "features": ["age", "plan"]}
+    return {"uri": "models:/churn/3", "auc": 0.93, "baseline": 1.0, "rows": 1200, "features": ["age", "plan"]}
 
 
-def deploy(model_uri: str, threshold: float, rows: int, features: list, source_run: str, mode: str):
+def deploy(model_uri: str, threshold: float, baseline: float, rows: int, features: list, source_run: str, mode: str):
     assert isinstance(threshold, float), f"threshold {threshold!r}"
     assert isinstance(rows, int) and not isinstance(rows, bool), f"rows {rows!r}"
     assert isinstance(features, list), f"features {features!r}"
@@ -36,6 +36,7 @@ export default pipeline(
     params: {
       model_uri: "none",
       threshold: { default: 0.5, type: "number" },
+      baseline: { default: 0.5, type: "number" },
       rows: 0,
       features: [] as string[],
       source_run: "",
@@ -48,6 +49,7 @@ export default pipeline(
       inputs: {
         model_uri: p.params.model_uri,
         threshold: p.params.threshold,
+        baseline: p.params.baseline,
         rows: p.params.rows,
         features: p.params.features,
         source_run: p.params.source_run,
@@ -74,13 +76,15 @@ import deploy from "./deploy.pipeline.js";
 export default pipeline("train_model", { schedule: null }, (p) => {
   const t = p.python("train", {
     fn: "tasks/t.py:train",
-    outputs: { uri: "string", auc: "float", rows: "int", features: "list" },
+    outputs: { uri: "string", auc: "float", baseline: "float", rows: "int", features: "list" },
   });
   p.trigger("start_deploy", {
     pipeline: ${target},
     conf: {
       model_uri: t.out.uri,
       threshold: ${threshold},
+      // A whole float, which Airflow 3's XCom hands back as the int 1.
+      baseline: t.out.baseline,
       rows: t.out.rows,
       features: t.out.features,
       source_run: template("{{ run_id }}"),
@@ -128,7 +132,7 @@ async function compile(name: string, version: 2 | 3, target: string, threshold: 
 interface Runs {
   trigger_run_id: string;
   trigger: Record<string, string>;
-  started: { run_id: string; conf: Record<string, unknown> }[];
+  started: { run_id: string; conf: Record<string, unknown>; types: Record<string, string> }[];
   target: Record<string, string>[];
   operators: Record<string, Record<string, unknown>>;
 }
@@ -164,7 +168,18 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
       rows: 1200,
       source_run: runs.trigger_run_id,
       threshold: 0.93,
+      baseline: 1,
       mode: TRICKY,
+    });
+    // As Python reads the stored conf (JSON in JavaScript has one kind of number).
+    expect(mine?.types).toEqual({
+      baseline: "float",
+      features: "list",
+      mode: "str",
+      model_uri: "str",
+      rows: "int",
+      source_run: "str",
+      threshold: "float",
     });
     const literal = runs.started.find((s) => s.run_id === `literal__${runs.trigger_run_id}`);
     expect(literal?.conf).toEqual({ mode: TRICKY, threshold: 0.25 });

@@ -7,7 +7,7 @@ TriggerDagRunOperator of the folder holds once imported (its waiting options). W
 Airflow 3.x (the in-process execution API starts the run) and 2.x (the DAGs are written to its
 database first, where the operator looks the DAG up).
 Usage: python trigger_runs.py <dags folder> <trigger_dag> <target_dag> <out.json>
-Output: {"trigger": {task_id: state}, "started": [{"run_id", "conf"}],
+Output: {"trigger": {task_id: state}, "started": [{"run_id", "conf", "types"}],
          "target": [{task_id: state}], "operators": {"<dag>.<task>": {...}}}
 """
 
@@ -62,7 +62,14 @@ out = {
 }
 with create_session() as session:
     started = session.query(DagRun).filter(DagRun.dag_id == target_dag).all()
-    out["started"] = [{"run_id": dr.run_id, "conf": dr.conf} for dr in started]
+    out["started"] = [
+        {
+            "run_id": dr.run_id,
+            "conf": dr.conf,
+            "types": {key: type(value).__name__ for key, value in (dr.conf or {}).items()},
+        }
+        for dr in started
+    ]
 
 out["target"] = []
 for i, started_run in enumerate(out["started"]):

@@ -97,13 +97,14 @@ describe("airflow target", () => {
     };
     // constructs waits on another DAG in an asset-scheduled pipeline: an asset-triggered run
     // has no logical date to match; on Airflow 2 the sensor also names the logical date it
-    // looks for (the other DAG's, on a cron string, is the start of its data interval).
+    // looks for (the other DAG's, on a cron string, is the start of its data interval). On
+    // Airflow 3 nothing ends its trigger's wait (no dagrunTimeout).
     expect(airflowTarget.validate(input).map((d) => `${d.code} ${d.task}`)).toEqual(
       name !== "constructs"
         ? []
         : version === 2
           ? ["MLG3002 wait_for_ingest", "MLG3002 wait_for_ingest"]
-          : ["MLG3002 wait_for_ingest"],
+          : ["MLG3002 start_report", "MLG3002 wait_for_ingest"],
     );
     expectGolden(golden, renderDag(input));
   });
@@ -252,6 +253,34 @@ describe("settings Airflow refuses at import", () => {
     expect(code(computed, 3)).toEqual([
       `        conf="{{ { 'n': params['n'], 'v': var.value['model_dir'], 'x': 1.5 } | tojson }}",`,
     ]);
+    // Read back by _json_conf before the operator runs, whatever the provider's version.
+    const [file] = airflowTarget.emit(input(computed, 3));
+    expect(file?.content).toContain("        pre_execute=_json_conf,\n");
+    expect(file?.content).toContain("def _json_conf(context):");
+    expect(file?.content).toContain("\nimport json\n");
+    const [plain] = airflowTarget.emit(input(literal, 3));
+    expect(plain?.content).not.toContain("_json_conf");
+    // A float output, which Airflow 3 may hand back whole (1), is sent as a float (1.0).
+    const floats = pipeline("t", {}, (p) => {
+      const a = p.python("a", { fn: "tasks/m.py:f", outputs: { auc: "float" } });
+      p.trigger("go", { pipeline: "other", conf: { auc: a.out.auc } });
+    }).ir;
+    const [floatFile] = airflowTarget.emit({
+      ...loweredWithF(floats),
+      sourceFile: "x.ts",
+      sourceMap: {},
+      pythonFiles: [],
+    });
+    expect(floatFile?.content).toContain(
+      [
+        "        conf=(",
+        `            "{% set mlgen_value_1 = ti.xcom_pull(task_ids='a', key='auc') %}"`,
+        `            "{{ {"`,
+        `            " 'auc': (mlgen_value_1 | float if mlgen_value_1 is integer else mlgen_value_1)"`,
+        `            " } | tojson }}"`,
+        "        ),",
+      ].join("\n"),
+    );
     const withEnv = pipeline("t", {}, (p) => {
       p.trigger("go", { pipeline: "other", conf: { home: env("HOME") } });
     }).ir;
@@ -259,6 +288,41 @@ describe("settings Airflow refuses at import", () => {
     expect(r.ok ? [] : r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
       "MLG1015 task 'go' conf.home uses env('HOME'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf) cannot read at run time",
     ]);
+  });
+
+  it("a trigger after both sides of a branch sending an output of one side is MLG1035: it sends null when the other side ran", () => {
+    const ir = pipeline("t", {}, (p) => {
+      const score = p.python("score", { fn: "tasks/m.py:f", outputs: { n: "int" } });
+      const full = p.python("full", { fn: "tasks/m.py:f", outputs: { uri: "string" } });
+      const quick = p.python("quick", { fn: "tasks/m.py:f", outputs: { uri: "string" } });
+      p.branch("route", { when: [score.out.n, ">", 3], ifTrue: full, ifFalse: quick });
+      p.trigger("go", { pipeline: "deploy", conf: { uri: full.out.uri } }).after(quick);
+      // On the side of 'full' only: it runs when 'full' ran.
+      p.trigger("go_full", { pipeline: "deploy", conf: { uri: full.out.uri } });
+    }).ir;
+    const r = loweredWithF(ir);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1035 task 'go' sends output 'uri' of 'full' as conf key 'uri', and 'full' runs only on its side of branch 'route'; when the branch follows 'quick', 'go' still runs (none_failed_min_one_success) and sends null, which Airflow's check of a typed param refuses: the task fails and no run is started | start pipeline 'deploy' from the side of 'full' (a trigger after it, and one on the other side with what that side gives), or send a value every run has",
+    ]);
+  });
+
+  it("on Airflow 3 a trigger that waits in a pipeline without dagrunTimeout is MLG3002 (nothing ends the wait); its runId is checked as a template", () => {
+    const make = (dagrunTimeout?: number) =>
+      pipeline("t", dagrunTimeout ? { dagrunTimeout: minutes(dagrunTimeout) } : {}, (p) => {
+        p.trigger("go", { pipeline: "other", wait: true, runId: "go__{{ execution_date }}" });
+      }).ir;
+    const said = (ir: unknown, version: 2 | 3) =>
+      airflowTarget
+        .validate(input(ir, version))
+        .map((d) => `${d.severity} ${d.code} ${d.message.split(":")[0]}`);
+    expect(said(make(), 3)).toEqual([
+      "error MLG3001 template variable 'execution_date' in the runId of task 'go' cannot be expressed for Airflow 3",
+      "warning MLG3002 the wait of trigger 'go' is approximated for Airflow 3",
+    ]);
+    expect(said(make(60), 3)).toEqual([
+      "error MLG3001 template variable 'execution_date' in the runId of task 'go' cannot be expressed for Airflow 3",
+    ]);
+    expect(said(make(), 2)).toEqual([]);
   });
 
   it("a container task's pull secrets and accelerator type reach its KubernetesPodOperator; a python task's Kubeflow env and volumes are warned about, its image and placement are not", () => {

@@ -189,6 +189,12 @@ export const DIAGNOSTICS = {
     message: "task '{task}' starts pipeline '{target}' with conf key '{key}', {problem}",
     fix: "{hint}",
   },
+  MLG1035: {
+    severity: "warning",
+    message:
+      "task '{task}' sends output '{output}' of '{source}' as conf key '{key}', and '{source}' runs only on its side of branch '{branch}'; when the branch follows {other}, '{task}' still runs ({rule}) and sends null, which Airflow's check of a typed param refuses: the task fails and no run is started",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

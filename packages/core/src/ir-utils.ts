@@ -125,9 +125,13 @@ export function literalOnly(value: Value): boolean {
   return known;
 }
 
-/** A task's command texts (a bash command, a container's command and args), with where each is. */
+/**
+ * A task's texts Airflow renders as written (a bash command, a container's command and args, a
+ * trigger's run id), with where each is.
+ */
 export function commandTexts(task: Task): [where: string, text: string][] {
   if (task.kind === "bash") return [["command", task.command]];
+  if (task.kind === "trigger") return task.runId === null ? [] : [["runId", task.runId]];
   if (task.kind === "container") {
     return [
       ...(task.command ?? []).map((c): [string, string] => ["command", c]),

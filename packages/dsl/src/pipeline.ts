@@ -34,7 +34,7 @@ import {
 import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
 import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
-import { confProblems } from "./trigger.js";
+import { confProblems, waitStateProblems } from "./trigger.js";
 import {
   buildingPipeline,
   checkKey,
@@ -1545,6 +1545,9 @@ export function pipeline<
               task: base.id,
               site,
             }),
+            ...waitStateProblems(wait).map(({ reason, hint }) =>
+              diagnostic("MLG1011", { what: `wait of trigger '${base.id}'`, reason, hint }, place),
+            ),
           );
         }
         const node: TriggerTask = {

@@ -89,18 +89,25 @@ function valueTypes(
 /** What is wrong with each conf entry, against the params of the pipeline started. */
 export function confProblems(
   conf: Readonly<Record<string, Value>>,
-  target: { readonly id: string; readonly params: Readonly<Record<string, Param>> },
+  target: {
+    readonly id: string;
+    readonly params: Readonly<Record<string, Param>>;
+    readonly tasks: readonly Task[];
+  },
   scope: TriggerScope,
 ): ConfProblem[] {
   const names = Object.keys(target.params);
+  // A template or command of the pipeline that reads the run's conf itself may read any key.
+  const readsConf = JSON.stringify(target.tasks).includes("dag_run.conf");
   const out: ConfProblem[] = [];
   for (const [key, value] of Object.entries(conf)) {
     const param = target.params[key];
     if (!param) {
+      if (readsConf) continue;
       const near = closestName(key, names);
       out.push({
         key,
-        problem: `which is none of its params (${names.length ? names.join(", ") : "it has none"}): Airflow keeps it in the run's conf, where no task reads it`,
+        problem: `which is none of its params (${names.length ? names.join(", ") : "it has none"}): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and pipeline '${target.id}' has none`,
         hint: near
           ? `did you mean '${near}'? Name the key as pipeline '${target.id}' names its param`
           : `declare param '${key}' in pipeline '${target.id}', or drop the key`,
@@ -119,6 +126,49 @@ export function confProblems(
         .map(([type]) => type)
         .join(" or ")}), or change the param's type in pipeline '${target.id}'`,
     });
+  }
+  return out;
+}
+
+/**
+ * What keeps a trigger's wait from ending as it should: Airflow keeps an empty failedStates
+ * (a failed run then fails nothing) and replaces an empty allowedStates by its default; it
+ * judges a state in both lists a failure; and it waits for ever for a run that ends in a state
+ * neither list names.
+ */
+export function waitStateProblems(wait: {
+  readonly allowedStates?: readonly string[] | undefined;
+  readonly failedStates?: readonly string[] | undefined;
+}): { reason: string; hint: string }[] {
+  const out: { reason: string; hint: string }[] = [];
+  for (const [key, given] of [
+    ["allowedStates", wait.allowedStates],
+    ["failedStates", wait.failedStates],
+  ] as const) {
+    if (Array.isArray(given) && given.length === 0) {
+      out.push({
+        reason: `its ${key} is empty`,
+        hint: `name the states, or leave ${key} out for Airflow's default (${key === "allowedStates" ? '["success"]' : '["failed"]'})`,
+      });
+    }
+  }
+  if (out.length) return out;
+  const allowed = wait.allowedStates ?? ["success"];
+  const failed = wait.failedStates ?? ["failed"];
+  const both = allowed.filter((state) => failed.includes(state));
+  if (both.length) {
+    out.push({
+      reason: `${both.map((s) => `'${s}'`).join(", ")} is in both allowedStates and failedStates, and Airflow reads it as failed`,
+      hint: "name each state in one list only",
+    });
+  }
+  for (const end of ["success", "failed"]) {
+    if (!allowed.includes(end) && !failed.includes(end)) {
+      out.push({
+        reason: `a run that ends '${end}' is in neither allowedStates nor failedStates, so the task would wait for it for ever`,
+        hint: `add '${end}' to ${end === "success" ? "allowedStates" : "failedStates"}`,
+      });
+    }
   }
   return out;
 }

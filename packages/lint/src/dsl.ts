@@ -11,6 +11,7 @@ export function pipelineReachability(ir: Pipeline): Reachability {
 export function taskTexts(task: Task, values: [string, Value][]): [where: string, text: string][] {
   const out: [string, string][] = [];
   if (task.kind === "bash") out.push(["command", task.command]);
+  if (task.kind === "trigger" && task.runId !== null) out.push(["runId", task.runId]);
   if (task.kind === "container") {
     task.args.forEach((a, i) => {
       out.push([`args[${i}]`, a]);

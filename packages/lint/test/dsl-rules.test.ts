@@ -300,11 +300,13 @@ const cases: [string, Case][] = [
           p.python("fit_it", { fn: "t.py:fit" }).after(
             p.python("check_rows", { fn: "t.py:check" }),
           );
-          // A branch, a short-circuit or a sensor named for training only decides or waits.
+          // A branch, a short-circuit or a sensor named for training only decides or waits; a
+          // trigger starts a pipeline that has (or lacks) its own validation.
           const full = p.bash("full", { command: "true" }).after(v);
           p.branch("should_retrain", { when: [p.params.go, "==", true], ifTrue: full });
           p.shortCircuit("retrain_enabled", { when: [p.params.go, "==", true] }).after(full);
           p.timeDeltaSensor("wait_before_training", { delta: hours(1) });
+          p.trigger("start_training", { pipeline: "training" });
         }),
       want: ["training task 'train_model'"],
     },

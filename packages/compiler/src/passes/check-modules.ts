@@ -374,6 +374,30 @@ export function checkModules(
   /** Callbacks already said missing, by where they were set: once each, not once per task. */
   const saidCallbacks = new Set<string>();
   const readsSkipped = skippedReads(ir);
+  // A trigger after a branch sends null for an output of the side that did not run.
+  for (const task of ir.tasks) {
+    if (task.kind !== "trigger") continue;
+    for (const [key, value] of Object.entries(task.conf)) {
+      const skipped = value.kind === "ref" ? readsSkipped(task, value.task, value.output) : null;
+      if (skipped === null || value.kind !== "ref") continue;
+      ctx.report(
+        diagnostic(
+          "MLG1035",
+          {
+            task: task.id,
+            output: value.output,
+            source: value.task,
+            key,
+            branch: skipped.branch,
+            other: skipped.other,
+            rule: skipped.rule,
+            hint: `start pipeline '${task.dag}' from the side of '${value.task}' (a trigger after it, and one on the other side with what that side gives), or send a value every run has`,
+          },
+          taskPlace(ctx, ir.id, task.id),
+        ),
+      );
+    }
+  }
   for (const task of ir.tasks) {
     const taskAt = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {

@@ -123,8 +123,9 @@ const VALIDATION_OPERATOR = /Check|Expectation|Validat|Quality|Soda/;
  */
 const NOT_TRAINING_OPERATOR =
   /^(EmptyOperator|DummyOperator|TriggerDagRunOperator|ShortCircuitOperator|\w*Branch\w*Operator)$/;
-/** DSL task kinds that never train: they decide, wait or check. */
+/** DSL task kinds that never train: they decide, wait, check or start another pipeline. */
 const NOT_TRAINING_KINDS: ReadonlySet<string> = new Set([
+  "trigger",
   "validate",
   "branch",
   "short_circuit",

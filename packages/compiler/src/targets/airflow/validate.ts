@@ -311,6 +311,20 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       }
     }
   }
+  if (dialect.version === 3 && ir.dagrunTimeout === null) {
+    // Airflow 3's task runner waits for the run after the operator's execute, outside the
+    // execution timeout (deferred, no timeout is set either): only the run's end, or the end of
+    // this pipeline's run, ends it. A run of a paused pipeline stays queued.
+    for (const task of ir.tasks) {
+      if (task.kind !== "trigger" || task.wait === null) continue;
+      warn(
+        `the wait of trigger '${task.id}'`,
+        `Airflow 3 waits for the run of '${task.dag}' outside the task's executionTimeout, so nothing ends the wait but that run's end, and a run of a paused pipeline (new DAGs start paused) stays queued: the task waits for ever`,
+        `set the pipeline's dagrunTimeout, which ends its run and the wait with it, and keep pipeline '${task.dag}' unpaused where it is deployed`,
+        task.id,
+      );
+    }
+  }
   if (dialect.version === 3 && ir.schedule.kind === "assets") {
     const past = layers.find((l) => l.options.dependsOnPast === true);
     if (past) {

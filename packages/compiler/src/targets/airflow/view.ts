@@ -140,6 +140,8 @@ export interface DagView {
     readonly floatItem: boolean;
     readonly paramList: boolean;
     readonly validate: boolean;
+    /** _json_conf: a trigger's conf rendered as JSON, read back before the operator runs. */
+    readonly jsonConf: boolean;
   };
   /** Module-level callables for `callback()` alerts. */
   readonly callbacks: readonly CallableView[];
@@ -1019,6 +1021,12 @@ function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; 
  */
 function confTemplate(conf: Readonly<Record<string, Value>>, file: FileContext): string[] {
   const sets: string[] = [];
+  // A float as a float (3.0), which Airflow 3 may hand back as the int 3; None stays None.
+  const asFloat = (read: string): string => {
+    const name = `mlgen_value_${sets.length + 1}`;
+    sets.push(`{% set ${name} = ${read} %}`);
+    return `(${name} | float if ${name} is integer else ${name})`;
+  };
   const expr = (v: Value): string => {
     switch (v.kind) {
       case "literal":
@@ -1032,13 +1040,25 @@ function confTemplate(conf: Readonly<Record<string, Value>>, file: FileContext):
         return `{ ${Object.entries(v.entries)
           .map(([k, x]) => `${jinjaString(k)}: ${expr(x)}`)
           .join(", ")} }`;
-      case "ref":
-        // A mapped task's output: the list of every instance's.
-        return file.mapped.has(v.task)
-          ? `(ti.xcom_pull(task_ids=[${jinjaString(v.task)}], key=${jinjaString(v.output)}) | list)`
-          : `ti.xcom_pull(task_ids=${jinjaString(v.task)}, key=${jinjaString(v.output)})`;
-      case "param":
-        return `params[${jinjaString(v.name)}]`;
+      case "ref": {
+        const float = file.floats.has(`${v.task}\0${v.output}`);
+        if (file.mapped.has(v.task)) {
+          // A mapped task's output: the list of every instance's.
+          const all = `ti.xcom_pull(task_ids=[${jinjaString(v.task)}], key=${jinjaString(v.output)})`;
+          if (!float) return `(${all} | list)`;
+          const name = `mlgen_values_${sets.length + 1}`;
+          sets.push(
+            `{% set ${name} = [] %}{% for value in ${all} %}{% do ${name}.append(value | float if value is integer else value) %}{% endfor %}`,
+          );
+          return name;
+        }
+        const pull = `ti.xcom_pull(task_ids=${jinjaString(v.task)}, key=${jinjaString(v.output)})`;
+        return float ? asFloat(pull) : pull;
+      }
+      case "param": {
+        const read = `params[${jinjaString(v.name)}]`;
+        return file.floats.has(floatParamKey(v.name)) ? asFloat(read) : read;
+      }
       case "variable":
         return v.default === null
           ? `var.value[${jinjaString(v.name)}]`
@@ -1084,15 +1104,15 @@ function triggerKwargs(task: TriggerTask, file: FileContext): Kwarg[] {
   if (conf.length) {
     // Literals only: the dict as written (a string holding Jinja kept verbatim, as a literal
     // input is); anything computed: the whole conf rendered as JSON.
-    const literal = conf.every((v) => literalOnly(v));
-    out.push(
-      kw(
-        "conf",
-        literal
-          ? new PyCode(unrenderedLiteral(literalJson({ kind: "object", entries: task.conf }), file))
-          : piecesCode(confTemplate(task.conf, file), 4),
-      ),
-    );
+    if (conf.every((v) => literalOnly(v))) {
+      const dict = literalJson({ kind: "object", entries: task.conf });
+      out.push(kw("conf", new PyCode(unrenderedLiteral(dict, file))));
+    } else {
+      out.push(kw("conf", piecesCode(confTemplate(task.conf, file), 4)));
+      // The operator reads a conf given as text back itself only since
+      // apache-airflow-providers-standard 1.9.2: _json_conf does it for any version.
+      out.push(kw("pre_execute", new PyCode("_json_conf")));
+    }
   }
   if (task.runId !== null) out.push(kw("trigger_run_id", templatedText(task.runId, file)));
   if (task.resetRun) out.push(kw("reset_dag_run", new PyCode("True")));
@@ -1790,6 +1810,8 @@ export function dagView(
   if (code.some((text) => text.includes("datetime.timedelta("))) {
     stdlib.push("import datetime");
   }
+  const jsonConf = tasks.some((t) => t.kwargs.some((k) => k.value.text === "_json_conf"));
+  if (jsonConf) stdlib.push("import json");
   if (uses.operator) stdlib.push("import operator");
   if (uses.env) stdlib.push("import os");
   if (uses.posixpath) stdlib.push("import posixpath");
@@ -1817,6 +1839,7 @@ export function dagView(
       floatItem: usesFloatItem,
       paramList: paramLists.size > 0,
       validate: usesValidate,
+      jsonConf,
     },
     callbacks: [...file.callbacks.values()],
     defaultArgs,
