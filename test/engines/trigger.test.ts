@@ -135,6 +135,7 @@ interface Runs {
   started: { run_id: string; conf: Record<string, unknown>; types: Record<string, string> }[];
   target: Record<string, string>[];
   operators: Record<string, Record<string, unknown>>;
+  conf_at_execute: Record<string, string>;
 }
 
 /** Runs train_model once, then deploy_model with the conf of each run it started. */
@@ -152,6 +153,13 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     expect(runs.trigger.train).toBe("success");
     expect(runs.trigger.start_deploy).toBe("success");
     expect(runs.trigger.start_literal).toBe("success");
+    // The computed conf is a dict again before the operator's execute (pre_execute=_json_conf),
+    // as a provider before 1.9.2, which does not read a text conf back, needs it.
+    expect(runs.conf_at_execute).toEqual({
+      start_and_wait: "dict",
+      start_deploy: "dict",
+      start_literal: "dict",
+    });
     // start_and_wait waits (deferred: dag.test() runs its trigger in place) for a run that no
     // scheduler runs here: it stays queued, which its failedStates name, so the task fails.
     expect(runs.trigger.start_and_wait).toBe("failed");

@@ -8,7 +8,8 @@ Airflow 3.x (the in-process execution API starts the run) and 2.x (the DAGs are 
 database first, where the operator looks the DAG up).
 Usage: python trigger_runs.py <dags folder> <trigger_dag> <target_dag> <out.json>
 Output: {"trigger": {task_id: state}, "started": [{"run_id", "conf", "types"}],
-         "target": [{task_id: state}], "operators": {"<dag>.<task>": {...}}}
+         "target": [{task_id: state}], "operators": {"<dag>.<task>": {...}},
+         "conf_at_execute": {task_id: type name}}
 """
 
 import json
@@ -28,7 +29,21 @@ except ImportError:
     DATE = "execution_date"
 
 from airflow.models.dagrun import DagRun
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.utils.session import create_session
+
+# What each operator's conf is when its execute starts: a dict there means the DAG's own
+# pre_execute read it back, as a provider before 1.9.2 (which does not) needs.
+conf_at_execute = {}
+_execute = TriggerDagRunOperator.execute
+
+
+def _recording_execute(self, context):
+    conf_at_execute[self.task_id] = type(self.conf).__name__
+    return _execute(self, context)
+
+
+TriggerDagRunOperator.execute = _recording_execute
 
 if bag.import_errors:
     raise SystemExit(f"import errors: {bag.import_errors}")
@@ -59,6 +74,7 @@ out = {
     "trigger_run_id": run.run_id,
     "trigger": {ti.task_id: str(ti.state) for ti in run.get_task_instances()},
     "operators": operators,
+    "conf_at_execute": conf_at_execute,
 }
 with create_session() as session:
     started = session.query(DagRun).filter(DagRun.dag_id == target_dag).all()
