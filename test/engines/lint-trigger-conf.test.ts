@@ -69,4 +69,61 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     const fixed = runDagsOnce(work, version, "fixed", fixedDags, { retrain: FIXED });
     expect(fixed.states).toEqual({ "nightly.kick": "success", "retrain.fit": "success" });
   });
+
+  it("fails the trigger where trigger-conf reports a template for a typed param, and starts the run with the conf rendered as JSON", async () => {
+    const typed = `${HEAD}
+
+with DAG(
+    "retrain_typed",
+    schedule=None,
+    start_date=START,
+    params={"learning_rate": Param(0.1, type="number")},
+):
+
+    @task
+    def fit(params=None):
+        print("LR", params["learning_rate"])
+
+    fit()
+`;
+    const tuning = (conf: string) => `${HEAD}
+
+with DAG("tuning", schedule=None, start_date=START):
+
+    @task
+    def tune():
+        return 0.5
+
+    tune() >> TriggerDagRunOperator(task_id="kick", trigger_dag_id="retrain_typed", conf=${conf})
+`;
+    const files = {
+      "retrain_typed.py": typed,
+      "tuning.py": tuning(`{"learning_rate": "{{ ti.xcom_pull(task_ids='tune') }}"}`),
+    };
+    const findings = await lintTogether(work, version, files, "trigger-conf");
+    expect(findings.map((f) => `${f.file}:${f.line} ${f.message}`)).toEqual([
+      "tuning.py:32 task 'kick' triggers DAG 'retrain_typed' with conf key 'learning_rate', whose value is a template, which Airflow renders to text, where param 'learning_rate' is of type number: Airflow's check of the param refuses the text, so the task fails and no run is started",
+    ]);
+    const ran = runDagsOnce(
+      work,
+      version,
+      "typed",
+      writeDagFolder(join(work, `typed-${version}`), files),
+    );
+    expect(ran.states).toMatchObject({ "tuning.tune": "success", "tuning.kick": "failed" });
+    expect(ran.output).toContain("'0.5' is not of type 'number'");
+    // The fix the finding gives: the whole conf as JSON, each value with its type.
+    const fixedFiles = {
+      "retrain_typed.py": typed,
+      "tuning.py": tuning(`"{{ {'learning_rate': ti.xcom_pull(task_ids='tune')} | tojson }}"`),
+    };
+    expect(await lintTogether(work, version, fixedFiles, "trigger-conf")).toEqual([]);
+    const fixed = runDagsOnce(
+      work,
+      version,
+      "typed-fixed",
+      writeDagFolder(join(work, `typed-fixed-${version}`), fixedFiles),
+    );
+    expect(fixed.states).toMatchObject({ "tuning.tune": "success", "tuning.kick": "success" });
+  });
 });

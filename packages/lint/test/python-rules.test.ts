@@ -2886,6 +2886,25 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="retrain", conf={"l
       want: ["11:72", "11:105"],
     },
   ],
+  [
+    "trigger-conf: a conf value a typed Param refuses (a template renders to text; a literal of another type); not said for an untyped param, the right type, or a DAG rendering native objects",
+    {
+      rule: "trigger-conf",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import Param
+
+with DAG("retrain", schedule=None, start_date=pendulum.datetime(2025, 1, 1), params={"lr": Param(0.1, type="number"), "epochs": Param(3, type="integer"), "full": Param(False, type="boolean"), "tag": Param("x", type="string"), "free": 1}):
+    BashOperator(task_id="fit", bash_command="fit {{ params.lr }} {{ params.epochs }} {{ params.full }} {{ params.tag }} {{ params.free }}")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="retrain", conf={"lr": "{{ ti.xcom_pull(task_ids='tune') }}", "epochs": 2.5, "full": "true", "tag": 7})
+    TriggerDagRunOperator(task_id="b", trigger_dag_id="retrain", conf={"lr": 0.5, "epochs": 5, "full": True, "tag": "{{ ds }}", "free": "{{ ds }}"})
+`)}
+with DAG("native", schedule=None, start_date=pendulum.datetime(2025, 1, 1), render_template_as_native_obj=True):
+    TriggerDagRunOperator(task_id="c", trigger_dag_id="retrain", conf={"lr": "{{ ti.xcom_pull(task_ids='tune') }}"})
+`,
+      want: ["8:72", "8:117", "8:132", "8:148"],
+    },
+  ],
   // branch-target
   [
     "branch-target: a returned id the DAG lacks, written out, as a constant, in a list or a choice; ids it has, a group's id and computed returns are not said",

@@ -2,6 +2,7 @@ import { closestName } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
 import { dictEntries, literalDagIds, shown } from "../python/dag-args.js";
 import type { DagFile } from "../python/model.js";
+import type { PyNode } from "../python/node.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -23,14 +24,33 @@ export interface DagParamNames {
   readonly names: readonly string[];
   /** The params written with a default (a plain value, `Param(default)`, a task's params). */
   readonly defaults: readonly string[];
+  /** The JSON-schema type of each `Param(..., type="number")` written with one. */
+  readonly types: Readonly<Record<string, string>>;
 }
+
+/** What a conf value written in the file is to Airflow's check of a param's type. */
+export type ConfValueKind = "text" | "template" | "number" | "integer" | "boolean" | null;
 
 /** A TriggerDagRunOperator's literal conf keys, with the DAG it triggers. */
 export interface TriggerConf extends Span {
   readonly task: string;
   readonly target: string;
-  readonly keys: readonly ({ readonly key: string } & Span)[];
+  readonly keys: readonly ({
+    readonly key: string;
+    /** The value's kind when the file shows it, as the run gets it. */
+    readonly kind: ConfValueKind;
+    readonly value: string;
+  } & Span)[];
 }
+
+/** The JSON-schema types a value of each kind satisfies. */
+const SATISFIES: Readonly<Record<Exclude<ConfValueKind, null>, readonly string[]>> = {
+  text: ["string"],
+  template: ["string"],
+  number: ["number"],
+  integer: ["integer", "number"],
+  boolean: ["boolean"],
+};
 
 /** A file that reads a run's conf (`dag_run.conf`, `context["dag_run"]`, `conf.get(...)`). */
 const READS_CONF = /\bdag_run\b[^\n]*\bconf\b|["']dag_run["']|\bconf\s*(?:\.\s*get\b|\[)/;
@@ -79,7 +99,13 @@ export function dagParamNames(
     }
     if (!known || names.size === 0) continue;
     for (const r of reads) names.add(r);
-    out.push({ id, names: [...names], defaults });
+    const types: Record<string, string> = {};
+    for (const e of params?.entries ?? []) {
+      const type = e.param?.kwargs.get("type");
+      const name = type ? stringValue(file.source, type) : null;
+      if (name !== null && name !== undefined) types[e.name] = name;
+    }
+    out.push({ id, names: [...names], defaults, types });
   }
   return out;
 }
@@ -93,15 +119,33 @@ export function triggerConfs(file: DagFile): TriggerConf[] {
     const target = idNode ? stringValue(file.source, idNode) : null;
     const conf = task.kwargs.get("conf");
     if (target === null || target.includes("{{") || conf?.name !== "DictionaryExpression") continue;
-    const keys: ({ key: string } & Span)[] = [];
-    for (const [, , keyNode] of dictEntries(file.source, conf)) {
+    // A DAG that renders templates as Python objects gives a template's value its own type.
+    const native = task.dagDecl?.kwargs.get("render_template_as_native_obj");
+    const keys: TriggerConf["keys"][number][] = [];
+    for (const [, valueNode, keyNode] of dictEntries(file.source, conf)) {
       const key = stringValue(file.source, keyNode);
       if (key === null || key.includes("{{")) continue;
-      keys.push({ key, ...file.lines.span(keyNode.from, keyNode.to) });
+      let kind = confValueKind(file.source, valueNode);
+      if (kind === "template" && native && textOf(file.source, native) !== "False") kind = null;
+      keys.push({
+        key,
+        kind,
+        value: textOf(file.source, valueNode),
+        ...file.lines.span(keyNode.from, keyNode.to),
+      });
     }
     if (keys.length > 0) out.push({ task: task.id, target, keys, ...task.span });
   }
   return out;
+}
+
+/** What a conf value is to Airflow's check of a param's type, when the file shows it. */
+function confValueKind(source: string, node: PyNode): ConfValueKind {
+  if (node.name === "Boolean") return "boolean";
+  if (node.name === "Number") return /^\d+$/.test(textOf(source, node)) ? "integer" : "number";
+  const text = stringValue(source, node);
+  if (text === null) return null;
+  return /\{\{|\{%/.test(text) ? "template" : "text";
 }
 
 /** The findings' arguments and places for the keys of `trigger` that `dag` has no param for. */
@@ -114,13 +158,34 @@ export function judgeTriggerConf(
 }[] {
   const out: ReturnType<typeof judgeTriggerConf> = [];
   for (const k of trigger.keys) {
+    const type = dag.types[k.key];
+    if (type !== undefined && k.kind !== null && !SATISFIES[k.kind].includes(type)) {
+      const { key: _, kind: __, value: ___, ...at } = k;
+      out.push({
+        args: {
+          task: shown(trigger.task),
+          target: shown(dag.id),
+          key: shown(k.key),
+          problem:
+            k.kind === "template"
+              ? `whose value is a template, which Airflow renders to text, where param '${shown(k.key)}' is of type ${type}: Airflow's check of the param refuses the text, so the task fails and no run is started`
+              : `whose value ${shown(k.value)} is not of type ${type}, the type of param '${shown(k.key)}': Airflow's check of the param refuses it, so the task fails and no run is started`,
+          fix:
+            k.kind === "template"
+              ? `render the whole conf as JSON, so each value keeps its type: conf="{{ {'${shown(k.key)}': ...} | tojson }}" (apache-airflow-providers-standard 1.9.2 and later read it back), or set render_template_as_native_obj=True on the DAG`
+              : `send a value of type ${type}, or change the type of param '${shown(k.key)}' in DAG '${shown(dag.id)}'`,
+        },
+        at,
+      });
+      continue;
+    }
     if (dag.names.includes(k.key)) continue;
     // Only a near miss of a param with a default, which the run then takes: a key far from
     // every param may be read some way the file does not show.
     const near = closestName(k.key, dag.names);
     if (near === undefined || !dag.defaults.includes(near)) continue;
     if (trigger.keys.some((other) => other.key === near)) continue;
-    const { key: _, ...at } = k;
+    const { key: _, kind: __, value: ___, ...at } = k;
     out.push({
       args: {
         task: shown(trigger.task),
@@ -140,7 +205,7 @@ export const triggerConf = defineRule({
   code: "MLG2035",
   defaultSeverity: "error",
   description:
-    "A TriggerDagRunOperator's conf key that is none of the triggered DAG's params but close to one with a default (a typo): the run ignores it and takes the param's default.",
+    "A TriggerDagRunOperator's conf key that is none of the triggered DAG's params but close to one with a default (a typo): the run ignores it and takes the param's default; or a value a typed param refuses (a template renders to text): the trigger fails.",
   checkPython(file, report) {
     const triggers = triggerConfs(file);
     if (triggers.length === 0) return;
