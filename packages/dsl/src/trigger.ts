@@ -107,10 +107,12 @@ export function confProblems(
       const near = closestName(key, names);
       out.push({
         key,
-        problem: `which is none of its params (${names.length ? names.join(", ") : "it has none"}): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and pipeline '${target.id}' has none`,
-        hint: near
-          ? `did you mean '${near}'? Name the key as pipeline '${target.id}' names its param`
-          : `declare param '${key}' in pipeline '${target.id}', or drop the key`,
+        problem: `which is none of its params (${names.length ? names.join(", ") : "it has none"}): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and none shows in the templates and commands of pipeline '${target.id}'`,
+        hint: `${
+          near
+            ? `did you mean '${near}'? Name the key as pipeline '${target.id}' names its param`
+            : `declare param '${key}' in pipeline '${target.id}', or drop the key`
+        } (a task function that reads dag_run.conf itself: name the pipeline by its DAG id, pipeline: '${target.id}', which is not checked)`,
       });
       continue;
     }
@@ -131,35 +133,23 @@ export function confProblems(
 }
 
 /**
- * What keeps a trigger's wait from ending as it should: Airflow keeps an empty failedStates
- * (a failed run then fails nothing) and replaces an empty allowedStates by its default; it
- * judges a state in both lists a failure; and it waits for ever for a run that ends in a state
- * neither list names.
+ * What keeps a trigger's wait from ending as it should: Airflow judges a state in both lists a
+ * failure, and waits for ever for a run that ends in a state neither list names. (It replaces
+ * an empty allowedStates by its default, and keeps an empty failedStates: a failed run then
+ * ends the wait as a success does only if allowedStates names it.)
  */
 export function waitStateProblems(wait: {
   readonly allowedStates?: readonly string[] | undefined;
   readonly failedStates?: readonly string[] | undefined;
 }): { reason: string; hint: string }[] {
   const out: { reason: string; hint: string }[] = [];
-  for (const [key, given] of [
-    ["allowedStates", wait.allowedStates],
-    ["failedStates", wait.failedStates],
-  ] as const) {
-    if (Array.isArray(given) && given.length === 0) {
-      out.push({
-        reason: `its ${key} is empty`,
-        hint: `name the states, or leave ${key} out for Airflow's default (${key === "allowedStates" ? '["success"]' : '["failed"]'})`,
-      });
-    }
-  }
-  if (out.length) return out;
-  const allowed = wait.allowedStates ?? ["success"];
+  const allowed = wait.allowedStates?.length ? wait.allowedStates : ["success"];
   const failed = wait.failedStates ?? ["failed"];
   const both = allowed.filter((state) => failed.includes(state));
   if (both.length) {
     out.push({
       reason: `${both.map((s) => `'${s}'`).join(", ")} is in both allowedStates and failedStates, and Airflow reads it as failed`,
-      hint: "name each state in one list only",
+      hint: `name each state in one list only (to wait for any end, failedStates: [] with allowedStates: ["success", "failed"])`,
     });
   }
   for (const end of ["success", "failed"]) {

@@ -851,12 +851,12 @@ describe("p.trigger()", () => {
       p.trigger("also_fine", { pipeline: deploy, conf: { threshold: t.out.rows } });
     });
     expect(def.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
-      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'model_ur', which is none of its params (model_uri, threshold, rows, features, dry_run): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and pipeline 'deploy_model' has none | did you mean 'model_uri'? Name the key as pipeline 'deploy_model' names its param",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'model_ur', which is none of its params (model_uri, threshold, rows, features, dry_run): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and none shows in the templates and commands of pipeline 'deploy_model' | did you mean 'model_uri'? Name the key as pipeline 'deploy_model' names its param (a task function that reads dag_run.conf itself: name the pipeline by its DAG id, pipeline: 'deploy_model', which is not checked)",
       "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'threshold', whose value is a string, where param 'threshold' is of type number: Airflow's check of the param refuses it, and the run is not started | send a value of type number (a task output declared int or float), or change the param's type in pipeline 'deploy_model'",
       "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'rows', whose value is output 'auc' of task 'train' (float), where param 'rows' is of type integer: Airflow's check of the param refuses it, and the run is not started | send a value of type integer (a task output declared int), or change the param's type in pipeline 'deploy_model'",
       "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'features', whose value is param 'label' (string), where param 'features' is of type array: Airflow's check of the param refuses it, and the run is not started | send a value of type array (a task output declared list), or change the param's type in pipeline 'deploy_model'",
       "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'dry_run', whose value is the number 1, where param 'dry_run' is of type boolean: Airflow's check of the param refuses it, and the run is not started | send a value of type boolean (a task output declared bool), or change the param's type in pipeline 'deploy_model'",
-      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'owner', which is none of its params (model_uri, threshold, rows, features, dry_run): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and pipeline 'deploy_model' has none | declare param 'owner' in pipeline 'deploy_model', or drop the key",
+      "MLG1034 task 'start_deploy' starts pipeline 'deploy_model' with conf key 'owner', which is none of its params (model_uri, threshold, rows, features, dry_run): Airflow keeps it in the run's conf, where only a read of dag_run.conf would find it, and none shows in the templates and commands of pipeline 'deploy_model' | declare param 'owner' in pipeline 'deploy_model', or drop the key (a task function that reads dag_run.conf itself: name the pipeline by its DAG id, pipeline: 'deploy_model', which is not checked)",
     ]);
   });
 
@@ -866,11 +866,15 @@ describe("p.trigger()", () => {
         p.trigger("go", { pipeline: "other", wait });
       }).problems.map((d) => `${d.message} | ${d.fix}`);
     expect(said({ failedStates: [] })).toEqual([
-      "invalid wait of trigger 'go': its failedStates is empty | name the states, or leave failedStates out for Airflow's default ([\"failed\"])",
+      "invalid wait of trigger 'go': a run that ends 'failed' is in neither allowedStates nor failedStates, so the task would wait for it for ever | add 'failed' to failedStates",
     ]);
     expect(said({ allowedStates: ["success", "failed"] })).toEqual([
-      "invalid wait of trigger 'go': 'failed' is in both allowedStates and failedStates, and Airflow reads it as failed | name each state in one list only",
+      "invalid wait of trigger 'go': 'failed' is in both allowedStates and failedStates, and Airflow reads it as failed | name each state in one list only (to wait for any end, failedStates: [] with allowedStates: [\"success\", \"failed\"])",
     ]);
+    // Wait for the run to end, whichever way, failing on nothing; an empty allowedStates is
+    // Airflow's default.
+    expect(said({ allowedStates: ["success", "failed"], failedStates: [] })).toEqual([]);
+    expect(said({ allowedStates: [] })).toEqual([]);
     expect(said({ failedStates: ["queued"] })).toEqual([
       "invalid wait of trigger 'go': a run that ends 'failed' is in neither allowedStates nor failedStates, so the task would wait for it for ever | add 'failed' to failedStates",
     ]);

@@ -2901,8 +2901,13 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="retrain", conf={"l
 `)}
 with DAG("native", schedule=None, start_date=pendulum.datetime(2025, 1, 1), render_template_as_native_obj=True):
     TriggerDagRunOperator(task_id="c", trigger_dag_id="retrain", conf={"lr": "{{ ti.xcom_pull(task_ids='tune') }}"})
+
+with DAG("native_args", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"render_template_as_native_obj": True}):
+    TriggerDagRunOperator(task_id="d", trigger_dag_id="retrain", conf={"lr": "{{ ti.xcom_pull(task_ids='tune') }}", "epochs": 2.0})
+    TriggerDagRunOperator(task_id="e", trigger_dag_id="retrain", conf={"lr": "{{ x }}"}, render_template_as_native_obj=True)
+    TriggerDagRunOperator(task_id="f", trigger_dag_id="retrain", conf={"epochs": 1_000, "lr": 1e3, "tag": 0x10})
 `,
-      want: ["8:72", "8:117", "8:132", "8:148"],
+      want: ["8:72", "8:117", "8:132", "8:148", "17:100"],
     },
   ],
   // branch-target

@@ -378,8 +378,12 @@ export function checkModules(
   for (const task of ir.tasks) {
     if (task.kind !== "trigger") continue;
     for (const [key, value] of Object.entries(task.conf)) {
-      const skipped = value.kind === "ref" ? readsSkipped(task, value.task, value.output) : null;
-      if (skipped === null || value.kind !== "ref") continue;
+      if (value.kind !== "ref") continue;
+      // A mapped task's output is a list, empty when it did not run.
+      const producer = byId.get(value.task);
+      if (producer?.kind === "python" && producer.map) continue;
+      const skipped = readsSkipped(task, value.task, value.output);
+      if (skipped === null) continue;
       ctx.report(
         diagnostic(
           "MLG1035",

@@ -119,14 +119,24 @@ export function triggerConfs(file: DagFile): TriggerConf[] {
     const target = idNode ? stringValue(file.source, idNode) : null;
     const conf = task.kwargs.get("conf");
     if (target === null || target.includes("{{") || conf?.name !== "DictionaryExpression") continue;
-    // A DAG that renders templates as Python objects gives a template's value its own type.
-    const native = task.dagDecl?.kwargs.get("render_template_as_native_obj");
+    // Rendering to Python objects (the DAG's render_template_as_native_obj, or on Airflow 3
+    // the operator's, or one through default_args) gives a template's value its own type: a
+    // template is judged only where the file shows the DAG renders text.
+    const dag = task.dagDecl;
+    const nativeArg = dag?.kwargs.get("render_template_as_native_obj");
+    const rendersText =
+      dag !== null &&
+      !dag.kwargsOpen &&
+      !task.kwargs.has("render_template_as_native_obj") &&
+      !(dag.defaultArgs?.open ?? dag.kwargs.has("default_args")) &&
+      !dag.defaultArgs?.entries.has("render_template_as_native_obj") &&
+      (nativeArg === undefined || textOf(file.source, nativeArg) === "False");
     const keys: TriggerConf["keys"][number][] = [];
     for (const [, valueNode, keyNode] of dictEntries(file.source, conf)) {
       const key = stringValue(file.source, keyNode);
       if (key === null || key.includes("{{")) continue;
       let kind = confValueKind(file.source, valueNode);
-      if (kind === "template" && native && textOf(file.source, native) !== "False") kind = null;
+      if (kind === "template" && !rendersText) kind = null;
       keys.push({
         key,
         kind,
@@ -142,7 +152,15 @@ export function triggerConfs(file: DagFile): TriggerConf[] {
 /** What a conf value is to Airflow's check of a param's type, when the file shows it. */
 function confValueKind(source: string, node: PyNode): ConfValueKind {
   if (node.name === "Boolean") return "boolean";
-  if (node.name === "Number") return /^\d+$/.test(textOf(source, node)) ? "integer" : "number";
+  if (node.name === "Number") {
+    // Python's ints (1_000, 0x10) and floats (2.0, 1e3): a whole float is an integer to
+    // JSON schema too; a complex number (1j) is not judged.
+    const text = textOf(source, node).replaceAll("_", "").toLowerCase();
+    if (text.endsWith("j")) return null;
+    const value = /^0[box]/.test(text) ? Number(text) : Number.parseFloat(text);
+    if (!Number.isFinite(value)) return null;
+    return Number.isInteger(value) ? "integer" : "number";
+  }
   const text = stringValue(source, node);
   if (text === null) return null;
   return /\{\{|\{%/.test(text) ? "template" : "text";
@@ -172,7 +190,7 @@ export function judgeTriggerConf(
               : `whose value ${shown(k.value)} is not of type ${type}, the type of param '${shown(k.key)}': Airflow's check of the param refuses it, so the task fails and no run is started`,
           fix:
             k.kind === "template"
-              ? `render the whole conf as JSON, so each value keeps its type: conf="{{ {'${shown(k.key)}': ...} | tojson }}" (apache-airflow-providers-standard 1.9.2 and later read it back), or set render_template_as_native_obj=True on the DAG`
+              ? `render the whole conf as JSON, so each value keeps its type: conf="{{ {'${shown(k.key)}': ...} | tojson }}" (Airflow 2, and Airflow 3 with apache-airflow-providers-standard 1.9.2 or later, read it back into a dict), or on Airflow 3 set render_template_as_native_obj=True on this operator`
               : `send a value of type ${type}, or change the type of param '${shown(k.key)}' in DAG '${shown(dag.id)}'`,
         },
         at,

@@ -1043,9 +1043,10 @@ function confTemplate(conf: Readonly<Record<string, Value>>, file: FileContext):
       case "ref": {
         const float = file.floats.has(`${v.task}\0${v.output}`);
         if (file.mapped.has(v.task)) {
-          // A mapped task's output: the list of every instance's.
-          const all = `ti.xcom_pull(task_ids=[${jinjaString(v.task)}], key=${jinjaString(v.output)})`;
-          if (!float) return `(${all} | list)`;
+          // A mapped task's output: the list of every instance's (Airflow 3 gives [None] when
+          // none pushed one: a task skipped, or mapped over an empty list).
+          const all = `(ti.xcom_pull(task_ids=[${jinjaString(v.task)}], key=${jinjaString(v.output)}) | reject('none') | list)`;
+          if (!float) return all;
           const name = `mlgen_values_${sets.length + 1}`;
           sets.push(
             `{% set ${name} = [] %}{% for value in ${all} %}{% do ${name}.append(value | float if value is integer else value) %}{% endfor %}`,
