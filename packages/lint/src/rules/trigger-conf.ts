@@ -175,26 +175,29 @@ export function judgeTriggerConf(
   at: Span;
 }[] {
   const out: ReturnType<typeof judgeTriggerConf> = [];
+  const said = (k: TriggerConf["keys"][number], problem: string, fix: string) => {
+    const { key, kind: _, value: __, ...at } = k;
+    out.push({
+      args: { task: shown(trigger.task), target: shown(dag.id), key: shown(key), problem, fix },
+      at,
+    });
+  };
   for (const k of trigger.keys) {
     const type = dag.types[k.key];
     if (type !== undefined && k.kind !== null && !SATISFIES[k.kind].includes(type)) {
-      const { key: _, kind: __, value: ___, ...at } = k;
-      out.push({
-        args: {
-          task: shown(trigger.task),
-          target: shown(dag.id),
-          key: shown(k.key),
-          problem:
-            k.kind === "template"
-              ? `whose value is a template, which Airflow renders to text, where param '${shown(k.key)}' is of type ${type}: Airflow's check of the param refuses the text, so the task fails and no run is started`
-              : `whose value ${shown(k.value)} is not of type ${type}, the type of param '${shown(k.key)}': Airflow's check of the param refuses it, so the task fails and no run is started`,
-          fix:
-            k.kind === "template"
-              ? `render the whole conf as JSON, so each value keeps its type: conf="{{ {'${shown(k.key)}': ...} | tojson }}" (Airflow 2, and Airflow 3 with apache-airflow-providers-standard 1.9.2 or later, read it back into a dict), or on Airflow 3 set render_template_as_native_obj=True on this operator`
-              : `send a value of type ${type}, or change the type of param '${shown(k.key)}' in DAG '${shown(dag.id)}'`,
-        },
-        at,
-      });
+      if (k.kind === "template") {
+        said(
+          k,
+          `whose value is a template, which Airflow renders to text, where param '${shown(k.key)}' is of type ${type}: Airflow's check of the param refuses the text, so the task fails and no run is started`,
+          `render the whole conf as JSON, so each value keeps its type: conf="{{ {'${shown(k.key)}': ...} | tojson }}" (Airflow 2, and Airflow 3 with apache-airflow-providers-standard 1.9.2 or later, read it back into a dict), or on Airflow 3 set render_template_as_native_obj=True on this operator`,
+        );
+      } else {
+        said(
+          k,
+          `whose value ${shown(k.value)} is not of type ${type}, the type of param '${shown(k.key)}': Airflow's check of the param refuses it, so the task fails and no run is started`,
+          `send a value of type ${type}, or change the type of param '${shown(k.key)}' in DAG '${shown(dag.id)}'`,
+        );
+      }
       continue;
     }
     if (dag.names.includes(k.key)) continue;
@@ -203,17 +206,11 @@ export function judgeTriggerConf(
     const near = closestName(k.key, dag.names);
     if (near === undefined || !dag.defaults.includes(near)) continue;
     if (trigger.keys.some((other) => other.key === near)) continue;
-    const { key: _, kind: __, value: ___, ...at } = k;
-    out.push({
-      args: {
-        task: shown(trigger.task),
-        target: shown(dag.id),
-        key: shown(k.key),
-        problem: `which is none of its params: Airflow puts it into the run's conf, where nothing reads it, and the run takes the default of '${shown(near)}', without a word`,
-        fix: `did you mean '${shown(near)}'? Name the key as DAG '${shown(dag.id)}' names its param`,
-      },
-      at,
-    });
+    said(
+      k,
+      `which is none of its params: Airflow puts it into the run's conf, where nothing reads it, and the run takes the default of '${shown(near)}', without a word`,
+      `did you mean '${shown(near)}'? Name the key as DAG '${shown(dag.id)}' names its param`,
+    );
   }
   return out;
 }
