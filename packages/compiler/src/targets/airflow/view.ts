@@ -559,6 +559,13 @@ export function literalJson(value: Value): JsonValue {
   }
 }
 
+/** A Jinja expression: the variable `name` as a float when it holds a whole number, else as it is. */
+const jinjaFloat = (name: string) => `${name} | float if ${name} is integer else ${name}`;
+
+/** Jinja statements setting `name` to the items of the list `list`, each as jinjaFloat. */
+const jinjaFloatList = (name: string, list: string) =>
+  `{% set ${name} = [] %}{% for value in ${list} %}{% do ${name}.append(${jinjaFloat("value")}) %}{% endfor %}`;
+
 /** A Jinja template string for BashOperator `env`, rendered by Airflow at run time. */
 function jinjaValue(value: Value, file: FileContext): string {
   const mapped = file.mapped;
@@ -573,13 +580,13 @@ function jinjaValue(value: Value, file: FileContext): string {
         const all = `ti.xcom_pull(task_ids=[${jinjaString(value.task)}], key=${jinjaString(value.output)})`;
         // Each whole float as a float (1.0), as Airflow 2 gives it; None stays None (null).
         if (file.floats.has(key)) {
-          return `{% set values = [] %}{% for value in ${all} %}{% do values.append(value | float if value is integer else value) %}{% endfor %}{{ values | tojson }}`;
+          return `${jinjaFloatList("values", all)}{{ values | tojson }}`;
         }
         return `{{ ${all} | list | tojson }}`;
       }
       // A float as a float (3.0), which Airflow 3 may hand back as the int 3; None stays None.
       if (file.floats.has(key)) {
-        return `{% set value = ${pull} %}{{ value | float if value is integer else value }}`;
+        return `{% set value = ${pull} %}{{ ${jinjaFloat("value")} }}`;
       }
       // A bool, list or dict as JSON, as the same literal is written (not Python's repr).
       return `{{ ${pull}${file.structured.has(key) ? " | tojson" : ""} }}`;
@@ -591,7 +598,7 @@ function jinjaValue(value: Value, file: FileContext): string {
     case "param":
       // A number param as a float (2.0 when the conf gives 2), as a python task reads it.
       if (file.floats.has(floatParamKey(value.name))) {
-        return `{% set value = params[${jinjaString(value.name)}] %}{{ value | float if value is integer else value }}`;
+        return `{% set value = params[${jinjaString(value.name)}] %}{{ ${jinjaFloat("value")} }}`;
       }
       // A boolean as JSON (true), as a bool output or literal is written, not Python's True.
       return `{{ params[${jinjaString(value.name)}]${file.structured.has(paramKey(value.name)) ? " | tojson" : ""} }}`;
@@ -1025,7 +1032,7 @@ function confTemplate(conf: Readonly<Record<string, Value>>, file: FileContext):
   const asFloat = (read: string): string => {
     const name = `mlgen_value_${sets.length + 1}`;
     sets.push(`{% set ${name} = ${read} %}`);
-    return `(${name} | float if ${name} is integer else ${name})`;
+    return `(${jinjaFloat(name)})`;
   };
   const expr = (v: Value): string => {
     switch (v.kind) {
@@ -1048,9 +1055,7 @@ function confTemplate(conf: Readonly<Record<string, Value>>, file: FileContext):
           const all = `(ti.xcom_pull(task_ids=[${jinjaString(v.task)}], key=${jinjaString(v.output)}) | reject('none') | list)`;
           if (!float) return all;
           const name = `mlgen_values_${sets.length + 1}`;
-          sets.push(
-            `{% set ${name} = [] %}{% for value in ${all} %}{% do ${name}.append(value | float if value is integer else value) %}{% endfor %}`,
-          );
+          sets.push(jinjaFloatList(name, all));
           return name;
         }
         const pull = `ti.xcom_pull(task_ids=${jinjaString(v.task)}, key=${jinjaString(v.output)})`;
