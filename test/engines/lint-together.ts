@@ -15,7 +15,10 @@ export function writeDagFolder(dir: string, files: Readonly<Record<string, strin
   return dir;
 }
 
-/** The findings of one rule when the files are linted together, in a new folder under `work`. */
+/**
+ * The findings of one rule when the files are linted together, as the whole DAG folder they
+ * are, in a new folder under `work`.
+ */
 export async function lintTogether(
   work: string,
   version: 2 | 3,
@@ -27,7 +30,7 @@ export async function lintTogether(
     files,
   );
   const inputs = Object.keys(files).map((file) => ({ file, path: join(dir, file) }));
-  const linted = await lintPythonFiles(inputs, { airflowVersion: version }, 0);
+  const linted = await lintPythonFiles(inputs, { airflowVersion: version, dagFolder: true }, 0);
   return linted.flatMap((r) => r.findings).filter((f) => f.ruleId === rule);
 }
 

@@ -83,6 +83,27 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     expect(stdout).not.toContain("\u001b[");
   });
 
+  it("judges the DAG ids triggers name against a folder given (missing-dag), not against files given alone (the pre-commit hook's)", async () => {
+    const trigger = CLEAN_DAG.replace('DAG("clean"', 'DAG("retrain"')
+      .replace(
+        "from airflow.providers.standard.operators.bash import BashOperator",
+        "from airflow.providers.standard.operators.bash import BashOperator\nfrom airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator",
+      )
+      .concat(`    b >> TriggerDagRunOperator(task_id="deploy", trigger_dag_id="deploy_modle")\n`);
+    const p = project({
+      "dags/retrain.py": trigger,
+      "dags/deploy.py": CLEAN_DAG.replace('DAG("clean"', 'DAG("deploy_model"'),
+    });
+    const folder = await p.mlgen("lint", "dags");
+    expect(folder.code).toBe(0);
+    expect(folder.stdout).toContain(
+      "dags/retrain.py:10:65: warning missing-dag (MLG2036): task 'deploy' triggers DAG 'deploy_modle', which no linted file defines",
+    );
+    expect(folder.stdout).toContain("fix: name 'deploy_model', the DAG id closest to it");
+    const given = await p.mlgen("lint", "dags/retrain.py", "dags/deploy.py");
+    expect(given.stdout).not.toContain("missing-dag");
+  });
+
   it("reads the template files tasks name (sql='sql/load.sql'): findings at their lines, with code frames and their own comments", async () => {
     const dag = CLEAN_DAG.replace(
       "from airflow.providers.standard.operators.bash import BashOperator",

@@ -392,6 +392,11 @@ export const DIAGNOSTICS = {
     message: "task '{task}' triggers DAG '{target}' with conf key '{key}', {problem}",
     fix: "{fix}",
   },
+  MLG2036: {
+    severity: "warning",
+    message: "task '{task}' {does} DAG '{target}', which no linted file defines: {outcome}",
+    fix: "{fix}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -1,5 +1,5 @@
 /** Edit distance (insertions, deletions, substitutions and swaps of neighbours). */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
@@ -31,7 +31,7 @@ export function closestName(name: string, known: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const k of known) {
-    const dist = distance(lower, k.toLowerCase());
+    const dist = editDistance(lower, k.toLowerCase());
     if (dist < bestDistance) {
       best = k;
       bestDistance = dist;

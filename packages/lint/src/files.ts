@@ -4,7 +4,13 @@ import { isAbsolute, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import { compareFindings, type Finding, type Span } from "./finding.js";
-import { type AcrossFiles, findingsAcrossFiles, type LintOptions, lintPythonDag } from "./lint.js";
+import {
+  type AcrossFiles,
+  findingsAcrossFiles,
+  type LintOptions,
+  lintPythonDag,
+  UNKNOWN_FILE,
+} from "./lint.js";
 import { loadPythonSyntaxCheck } from "./python/syntax.js";
 import type { TemplateFiles } from "./python/templates.js";
 
@@ -308,8 +314,10 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
         across.waits.length +
         across.taskRefs.length +
         across.params.length +
-        across.triggers.length >
-      0
+        across.triggers.length +
+        across.definedIds.length +
+        across.dagRefs.length >
+        0 || across.idsHidden
         ? { across }
         : {}),
       syntaxUnchecked,
@@ -355,8 +363,11 @@ export async function lintPythonFiles(
     for (const i of unchecked) results[i] = lintPythonFile(files[i] as PythonFile, options);
   }
   // What only the files together show: a DAG id that two of them define, a sensor waiting for
-  // another file's DAG at dates it never runs at.
-  findingsAcrossFiles(results.map((r) => r.across)).forEach((found, i) => {
+  // another file's DAG at dates it never runs at, a trigger naming a DAG none of them defines.
+  findingsAcrossFiles(
+    results.map((r) => (r.failure ? UNKNOWN_FILE : r.across)),
+    options.dagFolder,
+  ).forEach((found, i) => {
     const r = results[i] as LintedFile;
     if (found.length === 0) return;
     // The file's text, for code frames, when it had no finding of its own until now.

@@ -21,6 +21,7 @@ import {
   judgeTaskRef,
 } from "./rules/external-task-missing.js";
 import { RULES } from "./rules/index.js";
+import { type DagRef, dagIdsOf, dagRefs, judgeDagRef } from "./rules/missing-dag.js";
 import {
   type DagParamNames,
   dagParamNames,
@@ -40,12 +41,19 @@ export interface LintOptions {
    * (`execution_timeout=3600`).
    */
   readonly airflowVersion?: 2 | 3;
+  /**
+   * The files linted together are a whole DAG folder (`mlgen lint dags/`), not some files of it
+   * (the pre-commit hook's): a DAG id none of them defines is then one Airflow does not have
+   * there (missing-dag). Default false.
+   */
+  readonly dagFolder?: boolean;
 }
 
 const DUPLICATE_DAG_ID = "duplicate-dag-id";
 const EXTERNAL_SCHEDULE = "external-schedule-mismatch";
 const EXTERNAL_TASK = "external-task-missing";
 const TRIGGER_CONF = "trigger-conf";
+const MISSING_DAG = "missing-dag";
 const ACROSS_FILES =
   "Airflow keeps one DAG per id, so a DagBag of the folder refuses the later file (AirflowDagDuplicatedIdException), and the DAG processor, which parses each file on its own, stores whichever it parsed last: the DAG's tasks and schedule flip between the files";
 
@@ -77,6 +85,9 @@ export type TriggerConfAt = Omit<TriggerConf, "keys"> & {
   readonly keys: readonly (TriggerConf["keys"][number] & FindingAt)[];
 };
 
+/** A task naming another DAG, where its missing-dag finding would point. */
+export type DagRefAt = DagRef & FindingAt;
+
 /** What a file tells the checks that read the files of a run together. */
 export interface AcrossFiles {
   /** Its DAGs with literal ids (duplicate-dag-id). */
@@ -94,14 +105,40 @@ export interface AcrossFiles {
   /** For trigger-conf: its DAGs' params, when it shows them all, and its triggers' conf keys. */
   readonly params: readonly DagParamNames[];
   readonly triggers: readonly TriggerConfAt[];
+  /**
+   * For missing-dag: the ids of every DAG it defines; `idsHidden` when it may define DAGs whose
+   * ids it does not show (dagIdsOf), or could not be analysed; its tasks that name a DAG by id.
+   */
+  readonly definedIds: readonly string[];
+  readonly idsHidden: boolean;
+  readonly dagRefs: readonly DagRefAt[];
 }
+
+/** What a file that could not be linted tells the checks across files: it may define any DAG. */
+export const UNKNOWN_FILE: AcrossFiles = {
+  dagIds: [],
+  ids: [],
+  schedules: [],
+  waits: [],
+  taskIds: [],
+  taskRefs: [],
+  params: [],
+  triggers: [],
+  definedIds: [],
+  idsHidden: true,
+  dagRefs: [],
+};
 
 /**
  * What only the files of one run together show, by file (each file's lintPythonDag `across`):
- * a DAG id that more than one file defines (duplicate-dag-id), and a sensor waiting for a DAG
- * of another file at dates it never runs at (external-schedule-mismatch).
+ * a DAG id that more than one file defines (duplicate-dag-id), a sensor waiting for a DAG
+ * of another file at dates it never runs at (external-schedule-mismatch), a task naming a DAG
+ * no file of the run defines (missing-dag), ...
  */
-export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]): Finding[][] {
+export function findingsAcrossFiles(
+  across: readonly (AcrossFiles | undefined)[],
+  dagFolder = false,
+): Finding[][] {
   const out = duplicateDagIdFindings(across.map((a) => a?.dagIds));
   const schedules = new Map<string, { index: number; schedule: DagSchedule }[]>();
   across.forEach((a, index) => {
@@ -141,6 +178,11 @@ export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]
       params.set(dag.id, list);
     }
   });
+  // missing-dag: only in a whole folder, every file of which shows the ids of its DAGs (a file
+  // with nothing to tell, no across, has none).
+  const shown = dagFolder && !across.some((a) => a?.idsHidden);
+  const definedIds = new Set(across.flatMap((a) => a?.definedIds ?? []));
+  const missingRule = RULES.find((r) => r.id === MISSING_DAG) as Rule;
   const rule = RULES.find((r) => r.id === EXTERNAL_SCHEDULE) as Rule;
   const taskRule = RULES.find((r) => r.id === EXTERNAL_TASK) as Rule;
   const confRule = RULES.find((r) => r.id === TRIGGER_CONF) as Rule;
@@ -163,6 +205,10 @@ export function findingsAcrossFiles(across: readonly (AcrossFiles | undefined)[]
         const key = trigger.keys.find((k) => k.line === at.line && k.column === at.column);
         if (key) out[index]?.push(finding(confRule, key.severity, key.file, at, args));
       }
+    }
+    for (const ref of shown ? (a?.dagRefs ?? []) : []) {
+      const args = judgeDagRef(ref, definedIds);
+      if (args) out[index]?.push(finding(missingRule, ref.severity, ref.file, ref, args));
     }
   });
   return out;
@@ -245,8 +291,9 @@ export function lintPipeline(input: PipelineLintInput, options: LintOptions = {}
 }
 
 /**
- * Lints one hand-written Airflow DAG file; `# mlgen: disable=...` comments are honored. A file
- * the fast parser declines is checked for syntax errors once `loadPythonSyntaxCheck()` has
+ * Lints one hand-written Airflow DAG file, as a run of that file alone (with `dagFolder`, the
+ * DAGs it names are judged against its own: missing-dag); `# mlgen: disable=...` comments are honored. A
+ * file the fast parser declines is checked for syntax errors once `loadPythonSyntaxCheck()` has
  * loaded tree-sitter-python (lintPythonFiles does so when it meets one), not at all before.
  */
 export function lintPythonSource(
@@ -254,7 +301,11 @@ export function lintPythonSource(
   source: string,
   options: LintOptions = {},
 ): Finding[] {
-  return lintPythonDag(file, source, options).findings;
+  const linted = lintPythonDag(file, source, options);
+  const across = findingsAcrossFiles([linted.across], options.dagFolder)[0] ?? [];
+  return across.length === 0
+    ? linted.findings
+    : [...linted.findings, ...across].sort(compareFindings);
 }
 
 /**
@@ -345,8 +396,12 @@ export function lintPythonDag(
   const external = at(EXTERNAL_SCHEDULE);
   const externalTask = at(EXTERNAL_TASK);
   const conf = at(TRIGGER_CONF);
+  const missing = at(MISSING_DAG);
   const ids = duplicate || external || externalTask || conf ? literalDagIds(dag) : [];
   const triggers = conf ? triggerConfs(dag) : [];
+  // A file that does not parse may define any DAG (at() holds back its other findings).
+  const missingOn = rules.some((r) => r.rule.id === MISSING_DAG);
+  const definedIds = !missingOn ? [] : broken ? null : dagIdsOf(dag);
   const waits = external ? externalWaits(dag) : [];
   const refs = externalTask ? externalTaskRefs(dag) : [];
   const across: AcrossFiles = {
@@ -370,6 +425,9 @@ export function lintPythonDag(
             keys: unsuppressed(t.keys.map((k) => ({ ...k, ...conf }))),
           }))
         : [],
+    definedIds: definedIds ?? [],
+    idsHidden: definedIds === null,
+    dagRefs: missing ? unsuppressed(dagRefs(dag).map((r) => ({ ...r, ...missing }))) : [],
   };
   const templateSources = new Map<string, string>();
   for (const f of kept) {

@@ -29,6 +29,7 @@ const OPTIONS = {
     "external-schedule-mismatch": "off",
     "external-task-missing": "off",
     "trigger-conf": "off",
+    "missing-dag": "off",
   },
 } as const;
 
@@ -113,6 +114,7 @@ describe("duplicate-dag-id, across the files of a run", () => {
             "external-schedule-mismatch": "off",
             "external-task-missing": "off",
             "trigger-conf": "off",
+            "missing-dag": "off",
           },
         },
         0,
@@ -213,6 +215,7 @@ from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
             "duplicate-dag-id": "off",
             "external-task-missing": "off",
             "trigger-conf": "off",
+            "missing-dag": "off",
           },
         },
         0,
@@ -336,6 +339,75 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
       expect(await shown(0)).toEqual(want);
       // The same when a worker thread lints some of the files (what it needs crosses threads).
       expect(await shown(1)).toEqual(want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("missing-dag, across the files of a run", () => {
+  const HEAD = `import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+`;
+  const target = (id: string) =>
+    `${HEAD}\nwith DAG("${id}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):\n    EmptyOperator(task_id="go")\n`;
+  const trigger = (name: string, id: string, comment = "") =>
+    `${HEAD}\nwith DAG("${name}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):\n    TriggerDagRunOperator(task_id="kick", trigger_dag_id="${id}")${comment}\n`;
+  const rules = { "missing-retries": "off", "no-failure-alert": "off" } as const;
+
+  it("judges a DAG id against every file of a folder run; not in a run of some files, nor when a file may define DAGs it does not show", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-lint-missing-dag-"));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return { file: name, path: join(dir, name) };
+    };
+    try {
+      const files = [
+        write("deploy.py", target("deploy_model")),
+        write("t1.py", trigger("retrain", "deploy_modle")),
+        write("t2.py", trigger("retrain_2", "deploy_model")),
+        write("t3.py", trigger("retrain_3", "deploy_modle", "  # mlgen: disable=missing-dag")),
+        // Helpers Airflow never parses, or that make no DAG, hide nothing.
+        write("util.py", 'import json\nSETTINGS = json.loads("{}")\n'),
+        write(
+          "common.py",
+          "from airflow.sdk import Variable\n\ndef dag_owner():\n    return Variable.get('owner')\n",
+        ),
+      ];
+      const findings = async (list: typeof files, dagFolder: boolean, workers = 0) =>
+        (await lintPythonFiles(list, { rules, dagFolder }, workers)).map((r) =>
+          r.findings
+            .filter((f) => f.ruleId === "missing-dag")
+            .map((f) => `${f.line}:${f.column} ${f.message.split(":")[0]} | ${f.fix}`),
+        );
+      const said =
+        "7:58 task 'kick' triggers DAG 'deploy_modle', which no linted file defines | name 'deploy_model', the DAG id closest to it in the linted files; if 'deploy_modle' is defined where this run did not look (another DAG folder or bundle), lint that folder too or silence the finding there";
+      const want = [[], [said], [], [], [], []];
+      expect(await findings(files, true)).toEqual(want);
+      // The same when a worker thread lints some of the files.
+      expect(await findings(files, true, 1)).toEqual(want);
+      // Some files of a folder (the pre-commit hook's): the DAG may be in one not given.
+      expect(await findings(files, false)).toEqual(files.map(() => []));
+      // A file of the folder builds DAGs whose ids it does not show: any may be the one named.
+      const hiding = [
+        [
+          "factory.py",
+          `${HEAD}\nfrom company.dags import create_dag\n\ncreate_dag("deploy_modle")\n`,
+        ],
+        [
+          "loop.py",
+          `${HEAD}\nfor r in ["eu", "us"]:\n    with DAG(f"deploy_{r}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):\n        EmptyOperator(task_id="go")\n`,
+        ],
+        ["broken.py", `${HEAD}\nwith DAG("x"\n`],
+      ];
+      for (const [name, text] of hiding) {
+        expect(
+          await findings([...files, write(name as string, text as string)], true),
+          name,
+        ).toEqual([...want.map(() => []), []]);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

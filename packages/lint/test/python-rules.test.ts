@@ -23,14 +23,16 @@ default_args = {"retries": 2, "execution_timeout": timedelta(hours=1), "on_failu
 const TMP_RISK =
   "a fixed temp path: two runs (or two tasks on one worker) write the same file at once, and a task on another worker does not find what an earlier task left there";
 
-/** `rule@line:col` of every finding of one rule in a DAG file built from HEAD + body. */
+/**
+ * `rule@line:col` of every finding of one rule in a DAG file built from HEAD + body, linted as a
+ * DAG folder of its own (the DAGs its tasks name are judged against its own: missing-dag).
+ */
 function found(rule: string, body: string, head = HEAD, airflowVersion: 2 | 3 = 3): string[] {
   const source = head + body;
   const offset = head.split("\n").length - 1;
   const only = Object.fromEntries(RULE_IDS.map((id) => [id, id === rule ? "warning" : "off"]));
-  return lintPythonSource("dag.py", source, { rules: only as never, airflowVersion }).map(
-    (f) => `${f.line - offset}:${f.column}`,
-  );
+  const options = { rules: only as never, airflowVersion, dagFolder: true };
+  return lintPythonSource("dag.py", source, options).map((f) => `${f.line - offset}:${f.column}`);
 }
 
 const dag = (body: string) =>
@@ -2908,6 +2910,49 @@ with DAG("native_args", schedule=None, start_date=pendulum.datetime(2025, 1, 1),
     TriggerDagRunOperator(task_id="f", trigger_dag_id="retrain", conf={"epochs": 1_000, "lr": 1e3, "tag": 0x10})
 `,
       want: ["8:72", "8:117", "8:132", "8:148", "17:100"],
+    },
+  ],
+  // missing-dag
+  [
+    "missing-dag: a trigger or sensor naming a DAG id a letter or two off one the folder defines (a swap, a wrong letter, another case); an id it defines, a far one, a prefix, a family's sibling, templates and a marker (inert on Airflow 3) are not said",
+    {
+      rule: "missing-dag",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskMarker, ExternalTaskSensor
+
+with DAG("deploy_model", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="go", bash_command="echo 1")
+
+with DAG("ingest_churn", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="load", bash_command="echo 1")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_modle")
+    ExternalTaskSensor(task_id="b", external_dag_id="ingest_churm", external_task_id="load", mode="reschedule")
+    ExternalTaskMarker(task_id="c", external_dag_id="ingest_churm", external_task_id="load")
+    TriggerDagRunOperator(task_id="d", trigger_dag_id="deploy_model")
+    TriggerDagRunOperator(task_id="j", trigger_dag_id="Deploy_Model")
+    TriggerDagRunOperator(task_id="e", trigger_dag_id="score_customers")
+    TriggerDagRunOperator(task_id="f", trigger_dag_id="deploy")
+    TriggerDagRunOperator(task_id="g", trigger_dag_id="ingest_{{ params.region }}")
+    TriggerDagRunOperator(task_id="h", trigger_dag_id="deploy_models_eu")
+    ExternalTaskSensor(task_id="i", external_dag_id="d", external_task_id="go", mode="reschedule")
+`)}`,
+      want: ["11:55", "12:53", "15:55"],
+    },
+  ],
+  [
+    "missing-dag: not said when a DAG id of the folder is computed (a loop, a factory's parameter), nor by a file that calls a project's DAG factory",
+    {
+      rule: "missing-dag",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+for region in ["eu", "us"]:
+    with DAG(f"deploy_{region}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+        BashOperator(task_id="go", bash_command="echo 1")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_uk")
+`)}`,
+      want: [],
     },
   ],
   // branch-target

@@ -89,8 +89,9 @@ describe("rule docs examples", () => {
         good: syntaxErrors(good.code).length > 0,
       }).toEqual({ bad: id === "syntax-error", good: false });
       const airflowVersion = RULE_DOCS[id]?.airflowVersion ?? 3;
+      // Each example is a DAG folder of its own (missing-dag judges the DAGs it names so).
       const fired = (code: string, name: string) =>
-        lintPythonSource(name, code, { airflowVersion }).map(
+        lintPythonSource(name, code, { airflowVersion, dagFolder: true }).map(
           (f) => `${f.ruleId} ${f.line}:${f.column} ${f.message}`,
         );
       const badRules = [...new Set(fired(bad.code, `${id}-bad.py`).map((f) => f.split(" ")[0]))];

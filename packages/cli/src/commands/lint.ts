@@ -630,7 +630,13 @@ export async function lintCommand(
     [...new Set([...python, ...readers])]
       .sort()
       .map((path) => ({ file: toPosix(relative(io.cwd, path)), path })),
-    { rules: config.rules, airflowVersion: config.airflowVersion },
+    {
+      rules: config.rules,
+      airflowVersion: config.airflowVersion,
+      // A folder given is a DAG folder (`mlgen lint dags/`); files alone (the pre-commit
+      // hook's) are some files of one, which may not hold the DAGs their tasks name.
+      dagFolder: targets.some((p) => statSync(resolve(io.cwd, p)).isDirectory()),
+    },
   );
   const templateSet = new Set(templatesGiven);
   const readBy = new Set<string>();

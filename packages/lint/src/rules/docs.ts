@@ -1752,4 +1752,100 @@ with DAG(
     )
 `),
   },
+
+  "missing-dag": {
+    catches: `A \`TriggerDagRunOperator\` (\`trigger_dag_id\`) or an \`ExternalTaskSensor\` (\`external_dag_id\`) naming a DAG id that no linted file defines, where one of them defines a DAG whose id is a letter or two off it: a typo (\`deploy_churn_modle\`), another case, a DAG renamed on one side only. The fix names that DAG. Judged only when \`mlgen lint\` is given a folder (\`mlgen lint dags/\`: the files are the whole DAG folder), not files alone (the pre-commit hook's changed files, beside which the DAG may well be), and only when every file of the folder shows the ids of the DAGs it defines: not when some DAG id is computed (a loop, an f-string, a factory's parameter), a file does not parse, or a file without DAGs of its own calls, when Airflow parses it, a function of the project's (\`create_dag("etl")\`). Not said: a templated id, an id far from every DAG's (the DAG may live in another folder or DAG bundle; so may a near one, which is why this is a warning), an \`ExternalTaskMarker\` (it does nothing when it runs, and Airflow 3 no longer follows it when clearing).`,
+    reportedAt: "the DAG id argument's value.",
+    why: `Airflow does not check, when it parses a DAG file, that the DAG a trigger or a sensor names exists. The trigger fails when it runs, and with it each retry, on every run: \`Dag with dag_id: 'deploy_churn_modle' not found\` on Airflow 3, \`DagNotFound\` on Airflow 2; the model is trained and never deployed. The sensor finds no run of the DAG, ever: it pokes (or reschedules) until its \`timeout\` — seven days by default — and fails with everything after it (Airflow 2's \`check_existence=True\` fails it at its first poke; Airflow 3 ignores that argument). Real Airflow 3.3 and 2.11 do exactly this for what this rule reports, and run both tasks with the ids its fixes give (\`test/engines/lint-missing-dag.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "ingest_churn",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="load", bash_command="ingest churn --day {{ ds }}")
+
+with DAG(
+    "deploy_churn_model",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+):
+    BashOperator(task_id="push", bash_command="deploy churn --latest")
+
+with DAG(
+    "retrain_churn",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_ingest",
+        external_dag_id="ingest_chrun",
+        external_task_id="load",
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    check = BashOperator(task_id="validate_data", bash_command="validate churn --day {{ ds }}")
+    train = BashOperator(task_id="train", bash_command="train churn --day {{ ds }}")
+    deploy = TriggerDagRunOperator(task_id="start_deploy", trigger_dag_id="deploy_churn_modle")
+    wait >> check >> train >> deploy
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "ingest_churn",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="load", bash_command="ingest churn --day {{ ds }}")
+
+with DAG(
+    "deploy_churn_model",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+):
+    BashOperator(task_id="push", bash_command="deploy churn --latest")
+
+with DAG(
+    "retrain_churn",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_ingest",
+        external_dag_id="ingest_churn",
+        external_task_id="load",
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    check = BashOperator(task_id="validate_data", bash_command="validate churn --day {{ ds }}")
+    train = BashOperator(task_id="train", bash_command="train churn --day {{ ds }}")
+    deploy = TriggerDagRunOperator(task_id="start_deploy", trigger_dag_id="deploy_churn_model")
+    wait >> check >> train >> deploy
+`),
+  },
 };

@@ -1,7 +1,7 @@
 import { closestName } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
 import { literalDagIds, PUNCTUATION, shown } from "../python/dag-args.js";
-import type { DagFile } from "../python/model.js";
+import type { DagFile, TopLevelCall } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { childrenOf, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -92,18 +92,33 @@ const TASKLESS_MODULES: ReadonlySet<string> = new Set([
 export function taskIdsKnown(file: DagFile): boolean {
   if (file.dynamicIds || file.edgesIncomplete || file.groupCopies.size > 0) return false;
   if (file.tasks.some((t) => t.dagDecl === null && t.attached)) return false;
+  return callsOnlyTaskless(file, new Set(file.tasks.map((t) => t.operator)));
+}
+
+/**
+ * Nothing the file imports from outside Airflow and the standard library (TASKLESS_MODULES) is
+ * called when it is parsed (`calls`: at module level, and in the functions it defines), but the
+ * names in `allowed` (the operators it makes tasks of); nothing is imported with `*` from
+ * outside them.
+ */
+export function callsOnlyTaskless(
+  file: DagFile,
+  allowed: ReadonlySet<string>,
+  calls: readonly TopLevelCall[] = [
+    ...file.topLevelCalls,
+    ...[...file.helperCalls.values()].flat(),
+  ],
+): boolean {
   const imported = new Map<string, string>();
   for (const i of file.imports) {
     const top = i.module.split(".")[0] ?? "";
     if (i.name === "*" && !TASKLESS_MODULES.has(top)) return false;
     imported.set(i.as ?? i.name ?? top, top);
   }
-  const operators = new Set(file.tasks.map((t) => t.operator));
-  const calls = [...file.topLevelCalls, ...[...file.helperCalls.values()].flat()];
   return calls.every((call) => {
     const root = /^[\w]+/.exec(call.callee)?.[0] ?? "";
     const top = imported.get(root);
-    return top === undefined || TASKLESS_MODULES.has(top) || operators.has(root);
+    return top === undefined || TASKLESS_MODULES.has(top) || allowed.has(root);
   });
 }
 

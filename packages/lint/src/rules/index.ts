@@ -16,6 +16,7 @@ import { hardcodedSecret } from "./hardcoded-secret.js";
 import { implicitCatchup } from "./implicit-catchup.js";
 import { invalidArgument } from "./invalid-argument.js";
 import { kubeflowTimeout } from "./kubeflow-timeout.js";
+import { missingDag } from "./missing-dag.js";
 import { missingRetries } from "./missing-retries.js";
 import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
@@ -71,6 +72,7 @@ export const RULES: readonly Rule[] = [
   callableArguments,
   multipleOutputs,
   triggerConf,
+  missingDag,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,126 @@
+import { closestName, editDistance } from "@mlgen/core/light";
+import type { Span } from "../finding.js";
+import { shown } from "../python/dag-args.js";
+import type { DagFile } from "../python/model.js";
+import { stringValue } from "../python/text.js";
+import { defineRule } from "../rule.js";
+import { callsOnlyTaskless } from "./external-task-missing.js";
+
+/**
+ * A TriggerDagRunOperator or ExternalTaskSensor naming a DAG id that no file of the run
+ * defines, where one of them defines a DAG whose id is one or two letters off it: a typo
+ * (`deploy_modle`), a DAG renamed on one side only. The trigger fails on every run,
+ * the sensor pokes until its timeout and fails.
+ *
+ * Judged across the files of one run (findingsAcrossFiles, lint.ts) when they are a whole DAG
+ * folder (LintOptions.dagFolder: `mlgen lint dags/`, not the pre-commit hook's changed files),
+ * and only when every one of them shows the ids of the DAGs it defines (dagIdsOf): a DAG id
+ * computed in a loop or by a factory may be the one named. A DAG defined where the run did not
+ * look (another DAG bundle or folder) is why this is a warning, and why an id far from every
+ * DAG's is not said.
+ */
+
+/** What a task names in another DAG, with where its finding would point. */
+export interface DagRef extends Span {
+  readonly task: string;
+  readonly operator: string;
+  readonly target: string;
+}
+
+/**
+ * The operators that name another DAG, and the argument that does. Not ExternalTaskMarker: it
+ * does nothing when it runs, and Airflow 3 no longer clears the DAG it names.
+ */
+const NAMING: ReadonlyMap<string, string> = new Map([
+  ["TriggerDagRunOperator", "trigger_dag_id"],
+  ["ExternalTaskSensor", "external_dag_id"],
+]);
+
+/** The file's tasks naming another DAG by a literal id (not a template), where they name it. */
+export function dagRefs(file: DagFile): DagRef[] {
+  const out: DagRef[] = [];
+  for (const task of file.tasks) {
+    const arg = NAMING.get(task.operator);
+    const node = arg ? task.kwargs.get(arg) : undefined;
+    const target = node ? stringValue(file.source, node) : null;
+    if (!node || target === null || target.includes("{{") || target.includes("{%")) continue;
+    out.push({
+      task: task.id,
+      operator: task.operator,
+      target,
+      ...file.lines.span(node.from, node.to),
+    });
+  }
+  return out;
+}
+
+/**
+ * The ids of the DAGs the file defines, or null when it may define DAGs whose ids it does not
+ * show: a DAG id computed (a loop, a factory's parameter), a file that does not parse, or a file
+ * with no DAG of its own that Airflow parses (it holds "airflow", and "dag" or "asset", as
+ * Airflow's safe mode looks for) and that calls at module level a function it imports from
+ * outside Airflow and the standard library (a project's `create_dag("etl")`).
+ */
+export function dagIdsOf(file: DagFile): string[] | null {
+  if (file.syntaxError !== null || file.syntaxUnchecked) return null;
+  const ids: string[] = [];
+  for (const dag of file.dags) {
+    if (dag.id === null) return null;
+    ids.push(dag.id);
+  }
+  if (ids.length > 0 || !AIRFLOW_PARSES.test(file.source)) return ids;
+  return callsOnlyTaskless(file, NO_NAMES, file.topLevelCalls) ? ids : null;
+}
+
+/** What Airflow's safe mode (might_contain_dag_via_default_heuristic) parses. */
+const AIRFLOW_PARSES = /^(?=[\s\S]*airflow)(?=[\s\S]*(?:dag|asset))/i;
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** What happens to a task naming a DAG Airflow does not have (measured on 3.3 and 2.11). */
+const OUTCOME: Readonly<Record<string, string>> = {
+  TriggerDagRunOperator:
+    "Airflow fails the trigger, and each retry of it, on every run (Airflow 3: \"Dag with dag_id: '...' not found\"; Airflow 2: DagNotFound)",
+  ExternalTaskSensor:
+    "Airflow finds no run of it, so the sensor pokes until its timeout (7 days by default) and fails, on every run (Airflow 2 fails it at its first poke with check_existence=True; Airflow 3 ignores that argument)",
+};
+
+const DOES: Readonly<Record<string, string>> = {
+  TriggerDagRunOperator: "triggers",
+  ExternalTaskSensor: "waits for",
+};
+
+/**
+ * The finding's arguments when `ref` names a DAG none of `defined` is, but one close to it is;
+ * else null. `defined`: the DAG ids of every file of the run.
+ */
+export function judgeDagRef(
+  ref: DagRef,
+  defined: ReadonlySet<string>,
+): { task: string; does: string; target: string; outcome: string; fix: string } | null {
+  if (defined.has(ref.target)) return null;
+  const near = closestName(ref.target, [...defined]);
+  // A typo is a letter or two: ids of one family share most of theirs (`example_trigger_target_dag`
+  // beside `example_trigger_controller_dag`), and a prefix (`train` of `train_churn`) is no typo.
+  const within = Math.min(2, Math.max(1, Math.floor(ref.target.length / 3)));
+  if (near === undefined || editDistance(ref.target.toLowerCase(), near.toLowerCase()) > within)
+    return null;
+  return {
+    task: ref.task,
+    does: DOES[ref.operator] as string,
+    target: shown(ref.target),
+    outcome: OUTCOME[ref.operator] as string,
+    fix: `name '${shown(near)}', the DAG id closest to it in the linted files; if '${shown(ref.target)}' is defined where this run did not look (another DAG folder or bundle), lint that folder too or silence the finding there`,
+  };
+}
+
+export const missingDag = defineRule({
+  id: "missing-dag",
+  code: "MLG2036",
+  defaultSeverity: "warning",
+  description:
+    "A trigger or sensor naming a DAG id that no linted file defines, one or two letters off one that does (a typo, a DAG renamed on one side): the trigger fails, the sensor waits until its timeout.",
+  checkPython() {
+    // Judged across the files of a run, whatever their number: findingsAcrossFiles (lint.ts).
+  },
+});
