@@ -2889,7 +2889,7 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="retrain", conf={"l
     },
   ],
   [
-    "trigger-conf: a conf value a typed Param refuses (a template renders to text; a literal of another type); not said for an untyped param, the right type, or a DAG rendering native objects",
+    "trigger-conf: a conf value a typed Param refuses (a template renders to text; a literal of another type, signed numbers too); not said for an untyped param, the right type, or a DAG rendering native objects",
     {
       rule: "trigger-conf",
       body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
@@ -2908,8 +2908,10 @@ with DAG("native_args", schedule=None, start_date=pendulum.datetime(2025, 1, 1),
     TriggerDagRunOperator(task_id="d", trigger_dag_id="retrain", conf={"lr": "{{ ti.xcom_pull(task_ids='tune') }}", "epochs": 2.0})
     TriggerDagRunOperator(task_id="e", trigger_dag_id="retrain", conf={"lr": "{{ x }}"}, render_template_as_native_obj=True)
     TriggerDagRunOperator(task_id="f", trigger_dag_id="retrain", conf={"epochs": 1_000, "lr": 1e3, "tag": 0x10})
+    TriggerDagRunOperator(task_id="g", trigger_dag_id="retrain", conf={"epochs": -1, "lr": -0.5, "tag": -2, "free": not 1})
+    TriggerDagRunOperator(task_id="h", trigger_dag_id="retrain", conf={"epochs": -2.5, "full": -1, "lr": +1})
 `,
-      want: ["8:72", "8:117", "8:132", "8:148", "17:100"],
+      want: ["8:72", "8:117", "8:132", "8:148", "17:100", "18:98", "19:72", "19:88"],
     },
   ],
   // missing-dag

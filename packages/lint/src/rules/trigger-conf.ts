@@ -3,7 +3,7 @@ import type { Span } from "../finding.js";
 import { dictEntries, literalDagIds, shown } from "../python/dag-args.js";
 import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
-import { stringValue, textOf } from "../python/text.js";
+import { childrenOf, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 /**
@@ -152,6 +152,12 @@ export function triggerConfs(file: DagFile): TriggerConf[] {
 /** What a conf value is to Airflow's check of a param's type, when the file shows it. */
 function confValueKind(source: string, node: PyNode): ConfValueKind {
   if (node.name === "Boolean") return "boolean";
+  if (node.name === "UnaryExpression") {
+    // A signed number (-1, +0.5) is the number's kind; `not x` and `~x` are not judged.
+    const [sign, operand] = childrenOf(node);
+    const signed = sign && /^[-+]$/.test(textOf(source, sign)) && operand?.name === "Number";
+    return signed ? confValueKind(source, operand) : null;
+  }
   if (node.name === "Number") {
     // Python's ints (1_000, 0x10) and floats (2.0, 1e3): a whole float is an integer to
     // JSON schema too; a complex number (1j) is not judged.
