@@ -459,6 +459,44 @@ describe("mlgen compile", () => {
     );
   });
 
+  it("a trigger or sensor naming by DAG id a pipeline a letter off one of the project's is MLG1036 when the whole project is compiled; not an id of its own, a far one, or some files compiled", async () => {
+    const proj = base();
+    const source = (body: string) =>
+      pipelineSource(
+        body,
+        `{ schedule: "@daily", startDate: "2025-01-01", dagrunTimeout: hours(2) }`,
+      )
+        .replace('"demo"', '"scoring"')
+        .replace(
+          'import { pipeline } from "@mlgen/dsl";',
+          'import { hours, pipeline } from "@mlgen/dsl";',
+        );
+    proj.write(
+      "pipelines/scoring.pipeline.ts",
+      source(`  p.externalTaskSensor("wait_up", { dag: "dmeo", timeout: hours(1) });
+  p.trigger("start_demo", { pipeline: "Demo" });
+  p.trigger("start_ok", { pipeline: "demo" });
+  p.trigger("start_far", { pipeline: "reporting_weekly" });
+  // mlgen-disable-next-line MLG1036
+  p.trigger("start_accepted", { pipeline: "demo_" });`),
+    );
+    const all = await proj.mlgen("compile");
+    expect(all.code).toBe(0);
+    const said = all.stderr.split("\n").filter((l) => l.includes("warning MLG1036"));
+    expect(said).toEqual([
+      "pipelines/scoring.pipeline.ts:4:5: warning MLG1036: task 'wait_up' waits for DAG 'dmeo', which none of the pipelines compiled with it is, and 'demo' is a letter or two off it: Airflow finds no run of it, so the sensor waits until its timeout and fails, on every run",
+      "pipelines/scoring.pipeline.ts:5:5: warning MLG1036: task 'start_demo' starts DAG 'Demo', which none of the pipelines compiled with it is, and 'demo' is a letter or two off it: Airflow fails the trigger, and each retry of it, on every run (it finds no DAG by that id)",
+    ]);
+    expect(all.stderr).toContain(
+      "fix: did you mean 'demo'? write pipeline: 'demo', or better pass the pipeline's definition, imported from its module, whose id and conf are then checked; if 'Demo' is a DAG written elsewhere, accept this with `// mlgen-disable-next-line MLG1036` above the call",
+    );
+    expect((await proj.mlgen("compile", "--strict")).code).toBe(1);
+    // One file compiled: the project's other pipelines are not all there to judge by.
+    const one = await proj.mlgen("compile", "pipelines/scoring.pipeline.ts");
+    expect(one.code).toBe(0);
+    expect(one.stderr).not.toContain("MLG1036");
+  });
+
   it("leaves no temp files behind", async () => {
     const proj = base();
     await proj.mlgen("compile");

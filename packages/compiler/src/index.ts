@@ -8,6 +8,7 @@ export {
   moduleImports,
   moduleName,
 } from "./passes/check-modules.js";
+export { checkPipelineIds } from "./passes/check-pipeline-ids.js";
 export {
   cronProblem,
   SCHEDULE_PRESETS,

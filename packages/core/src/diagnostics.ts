@@ -195,6 +195,12 @@ export const DIAGNOSTICS = {
       "task '{task}' sends output '{output}' of '{source}' as conf key '{key}', and '{source}' runs only on its side of branch '{branch}'; when the branch follows {other}, '{task}' still runs ({rule}) and sends null, which Airflow's check of a typed param refuses: the task fails and no run is started",
     fix: "{hint}",
   },
+  MLG1036: {
+    severity: "warning",
+    message:
+      "task '{task}' {does} DAG '{target}', which none of the pipelines compiled with it is, and '{near}' is a letter or two off it: {outcome}",
+    fix: "did you mean '{near}'? {fix}; if '{target}' is a DAG written elsewhere, accept this with `// mlgen-disable-next-line MLG1036` above the call",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -502,9 +502,8 @@ export async function compileCommand(
 ): Promise<number> {
   // mlgen's own modules first, loaded by Node itself: once tsx is registered, every module
   // load goes through its hooks (in the loader's worker thread), about twice as slow.
-  const { TARGETS, lowerPipeline, moduleImports, importCandidates } = await import(
-    "@mlgen/compiler"
-  );
+  const { TARGETS, lowerPipeline, moduleImports, importCandidates, checkPipelineIds } =
+    await import("@mlgen/compiler");
   await import("@mlgen/dsl");
   const importModule = loader ?? (await createModuleLoader());
   const config = await loadConfig(io, options, files, importModule);
@@ -665,6 +664,11 @@ export async function compileCommand(
       const modules = await readModules(def.ir, root);
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);
+      // The DAG ids triggers and sensors name, against every pipeline of the project: only
+      // when it is all compiled (some files given may name one not given).
+      if (files.length === 0) {
+        checkPipelineIds(def.ir, compiledIds, { sourceMap, report: (d) => diagnostics.push(d) });
+      }
       if (!lowered.ok) continue;
       // One read per top-level folder, however many modules and pipelines share it.
       const pythonFiles = new Map<string, EmittedFile>();
