@@ -5,8 +5,8 @@
 
 import type { Dirent } from "node:fs";
 import { existsSync, statSync } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
-import { dirname, extname, join, resolve } from "node:path";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import {
   IGNORE_FILE,
   type IgnoreDialect,
@@ -106,6 +106,7 @@ async function filesIn(
     ignored: number;
     unreadable: string[];
     brokenLinks: string[];
+    unlinted: number;
   },
   seen = new Set<string>(),
   nested = false,
@@ -140,8 +141,13 @@ async function filesIn(
     if (own) chain = [...chain, own];
   }
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) continue;
     const path = join(dir, e.name);
+    if (e.name.startsWith(".") || SKIP_DIRS.has(e.name)) {
+      // Airflow's walk goes into them: a Python file directly in one may be a DAG file.
+      if (e.isDirectory() && !isIgnored(path, true, chain) && (await holdsPython(path)))
+        out.unlinted++;
+      continue;
+    }
     // A link is what it points at (DAG folders synced by git-sync or deployed as links). A
     // broken one is no file: Airflow's walk skips it (`is_file()` is false), and so does mlgen,
     // saying so.
@@ -159,8 +165,16 @@ async function filesIn(
       if (e.name.endsWith(".py") || PIPELINE_MODULE.test(e.name)) out.ignored++;
     } else if (kind.isFile() && e.name.endsWith(".py")) out.python.push(path);
     else if (kind.isFile() && PIPELINE_MODULE.test(e.name)) out.modules.push(path);
+    // Airflow reads a zip archive in its DAG folder as DAG files (packaged DAGs).
+    else if (kind.isFile() && e.name.endsWith(".zip")) out.unlinted++;
   }
   return out;
+}
+
+/** Whether the folder holds a `.py` file itself (not below). */
+async function holdsPython(dir: string): Promise<boolean> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries.some((name) => name.endsWith(".py"));
 }
 
 export interface LintTargets {
@@ -176,6 +190,11 @@ export interface LintTargets {
   readonly unreadable: string[];
   /** Links in folder walks to a DAG file or module that does not exist: skipped, as Airflow does. */
   readonly brokenLinks: string[];
+  /**
+   * DAG files Airflow may read in the folders walked that mlgen does not lint: zip archives,
+   * hidden or cache folders holding Python files (and `unreadable`'s folders).
+   */
+  unlinted: number;
 }
 
 /**
@@ -199,6 +218,7 @@ export async function lintTargets(
     problems: ignores.problems,
     unreadable: [],
     brokenLinks: [],
+    unlinted: 0,
   };
   const seen = new Set<string>();
   for (const p of paths) {
@@ -211,4 +231,76 @@ export async function lintTargets(
     else if (isModule(abs)) out.modules.push(abs);
   }
   return out;
+}
+
+/**
+ * Whether the folders given are each a whole DAG folder, so that a DAG id no file in them
+ * defines is one Airflow does not have there (missing-dag): none lies inside a larger DAG folder
+ * (insideDagFolder), and the walks met no DAG file they do not lint (`unlinted`).
+ */
+export async function wholeDagFolders(
+  cwd: string,
+  dirs: readonly string[],
+  unlinted: number,
+  mightHoldDag: (source: string) => boolean,
+): Promise<boolean> {
+  if (dirs.length === 0 || unlinted > 0) return false;
+  for (const dir of dirs)
+    if (await insideDagFolder(resolve(cwd, dir), resolve(cwd), mightHoldDag)) return false;
+  return true;
+}
+
+/**
+ * Whether `dir` looks like a part of a larger DAG folder (`dags/ml/` of `dags/`) rather than the
+ * whole of one. Up to the repository's root (the folder holding `.git`; outside one, up to the
+ * current folder when `dir` is in it), a folder above it is named `dags`, holds an
+ * `.airflowignore` or a Python file Airflow would parse, or, below the top, holds another folder
+ * with one (`dags/platform/` beside `dags/ml/`). The top's other folders are not read: a
+ * repository's `tests/` and `plugins/` hold Python files that name Airflow and DAGs too.
+ */
+async function insideDagFolder(
+  dir: string,
+  cwd: string,
+  mightHoldDag: (source: string) => boolean,
+): Promise<boolean> {
+  const above: string[] = [];
+  let top = existsSync(join(dir, ".git")) ? dir : null;
+  for (let d = dir; top === null && dirname(d) !== d; ) {
+    d = dirname(d);
+    above.push(d);
+    if (existsSync(join(d, ".git"))) top = d;
+  }
+  if (top === null) {
+    // Outside a repository: up to the current folder, when `dir` is below it.
+    const at = above.indexOf(cwd);
+    if (at < 0) return false;
+    above.splice(at + 1);
+  }
+  const dagFiles = async (folder: string) => {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.endsWith(".py")) continue;
+      const text = await readFile(join(folder, name), "utf8").catch(() => "");
+      if (mightHoldDag(text)) return true;
+    }
+    return false;
+  };
+  let from = dir;
+  for (const folder of above) {
+    const isTop = folder === above.at(-1);
+    if (basename(folder).toLowerCase() === "dags" || existsSync(join(folder, IGNORE_FILE)))
+      return true;
+    if (await dagFiles(folder)) return true;
+    if (!isTop) {
+      const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const path = join(folder, e.name);
+        if (!e.isDirectory() || path === from || e.name.startsWith(".") || SKIP_DIRS.has(e.name))
+          continue;
+        if (await dagFiles(path)) return true;
+      }
+    }
+    from = folder;
+  }
+  return false;
 }

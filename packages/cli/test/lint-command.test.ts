@@ -83,25 +83,48 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     expect(stdout).not.toContain("\u001b[");
   });
 
-  it("judges the DAG ids triggers name against a folder given (missing-dag), not against files given alone (the pre-commit hook's)", async () => {
+  it("judges the DAG ids triggers name against a folder given (missing-dag), not against files given alone (the pre-commit hook's), a part of a larger DAG folder, or one holding DAG files it does not lint", async () => {
     const trigger = CLEAN_DAG.replace('DAG("clean"', 'DAG("retrain"')
       .replace(
         "from airflow.providers.standard.operators.bash import BashOperator",
         "from airflow.providers.standard.operators.bash import BashOperator\nfrom airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator",
       )
       .concat(`    b >> TriggerDagRunOperator(task_id="deploy", trigger_dag_id="deploy_modle")\n`);
-    const p = project({
-      "dags/retrain.py": trigger,
-      "dags/deploy.py": CLEAN_DAG.replace('DAG("clean"', 'DAG("deploy_model"'),
-    });
+    const deploy = CLEAN_DAG.replace('DAG("clean"', 'DAG("deploy_model"');
+    const said = (r: { stdout: string }) =>
+      r.stdout.split("\n").filter((l) => l.includes("missing-dag (MLG2036)"));
+    // Each project its own repository: what lies above it is no part of it.
+    const repo = (files: Record<string, string>) =>
+      project({ ".git/HEAD": "ref: main\n", ...files });
+    const p = repo({ "dags/retrain.py": trigger, "dags/deploy.py": deploy });
     const folder = await p.mlgen("lint", "dags");
     expect(folder.code).toBe(0);
-    expect(folder.stdout).toContain(
-      "dags/retrain.py:10:65: warning missing-dag (MLG2036): task 'deploy' triggers DAG 'deploy_modle', which no linted file defines",
-    );
+    expect(said(folder)).toEqual([
+      "dags/retrain.py:10:65: warning missing-dag (MLG2036): task 'deploy' triggers DAG 'deploy_modle', which no linted file defines: Airflow fails the trigger, and each retry of it, on every run (Airflow 3: \"Dag with dag_id: '...' not found\"; Airflow 2: DagNotFound)",
+    ]);
     expect(folder.stdout).toContain("fix: name 'deploy_model', the DAG id closest to it");
-    const given = await p.mlgen("lint", "dags/retrain.py", "dags/deploy.py");
-    expect(given.stdout).not.toContain("missing-dag");
+    expect(said(await p.mlgen("lint", "dags/retrain.py", "dags/deploy.py"))).toEqual([]);
+    // A team's folder of a larger DAG folder: named dags, or beside another folder of DAGs.
+    for (const [top, ml] of [
+      ["dags", "dags/ml"],
+      ["airflow", "airflow/ml"],
+    ] as const) {
+      const part = repo({
+        [`${ml}/retrain.py`]: trigger.replace('"deploy_modle"', '"deploy_model_v2"'),
+        [`${ml}/deploy.py`]: deploy.replace('"deploy_model"', '"deploy_model_v1"'),
+        [`${top}/platform/deploy.py`]: deploy.replace('"deploy_model"', '"deploy_model_v2"'),
+      });
+      expect(said(await part.mlgen("lint", ml)), ml).toEqual([]);
+      expect(said(await part.mlgen("lint", top)), top).toEqual([]);
+    }
+    // DAG files Airflow reads there that mlgen does not lint: a zip archive, a hidden folder.
+    for (const [name, text] of [
+      ["dags/packaged.zip", "PK"],
+      ["dags/.shared/deploy_v2.py", deploy],
+    ] as const) {
+      const other = repo({ "dags/retrain.py": trigger, "dags/deploy.py": deploy, [name]: text });
+      expect(said(await other.mlgen("lint", "dags")), name).toEqual([]);
+    }
   });
 
   it("reads the template files tasks name (sql='sql/load.sql'): findings at their lines, with code frames and their own comments", async () => {

@@ -1,5 +1,5 @@
 /** Edit distance (insertions, deletions, substitutions and swaps of neighbours). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
@@ -46,4 +46,28 @@ export function closestName(name: string, known: readonly string[]): string | un
     }
   }
   return best;
+}
+
+/**
+ * The known name that `name` is a typo of: a letter or two off it (another case counts for
+ * none), and at most a third of its letters; never a prefix or a stem, which may well name
+ * something else (`deploy` beside `deploy_model`), nor one of two names as near (`etl_v3`
+ * beside `etl_v1` and `etl_v2`: a family, whose next member may be defined elsewhere). For ids
+ * of one family (DAG ids), which share most of their letters, where closestName's third of a
+ * long name is too loose.
+ */
+export function typoOf(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.min(2, Math.max(1, Math.floor(name.length / 3))) + 1;
+  let tied = false;
+  for (const k of new Set(known)) {
+    const dist = editDistance(lower, k.toLowerCase());
+    if (dist < bestDistance) {
+      best = k;
+      bestDistance = dist;
+      tied = false;
+    } else if (dist === bestDistance) tied = true;
+  }
+  return tied ? undefined : best;
 }

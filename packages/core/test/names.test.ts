@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closestName } from "../src/names.js";
+import { closestName, typoOf } from "../src/names.js";
 
 describe("closestName", () => {
   const known = ["retries", "retryDelay", "schedule", "startDate", "timeouts", "out"];
@@ -15,5 +15,25 @@ describe("closestName", () => {
   });
   it.each(["password", "outDir", "x", "concurrency"])("%s → nothing close", (name) => {
     expect(closestName(name, known)).toBeUndefined();
+  });
+});
+
+describe("typoOf", () => {
+  const dags = ["deploy_model", "ingest_churn", "etl_v1", "etl_v2", "ab"];
+  it.each([
+    ["deploy_modle", "deploy_model"],
+    ["Deploy_Model", "deploy_model"],
+    ["ingest_chrun", "ingest_churn"],
+    ["ingest_churm", "ingest_churn"],
+    ["deploy_mdel", "deploy_model"],
+    ["abc", "ab"],
+  ])("%s → %s", (typo, meant) => {
+    expect(typoOf(typo, dags)).toBe(meant);
+  });
+  it.each([
+    // A prefix, three letters off, one of a family (a tie), too short to be sure of.
+    ["deploy", "deploy_models_eu", "etl_v3", "xy", "deploy_model_v22"],
+  ])("%s → nothing", (...names) => {
+    for (const name of names) expect(typoOf(name, dags), name).toBeUndefined();
   });
 });

@@ -65,8 +65,11 @@ const MIGHT_HOLD_DAG = {
   dagOrAsset: /[dD][aA][gG]|[aA][sS][sS][eE][tT]/,
 };
 
-/** MIGHT_HOLD_DAG, asking the plain spellings first (indexOf beats a regex over the file). */
-function mightHoldDag(source: string): boolean {
+/**
+ * Whether Airflow parses a file of this text as a DAG file (MIGHT_HOLD_DAG), asking the plain
+ * spellings first (indexOf beats a regex over the file).
+ */
+export function mightHoldDag(source: string): boolean {
   const airflow = source.includes("airflow") || MIGHT_HOLD_DAG.airflow.test(source);
   return (
     airflow &&

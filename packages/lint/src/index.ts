@@ -2,6 +2,7 @@ export {
   type LintedFile,
   lintPythonFile,
   lintPythonFiles,
+  mightHoldDag,
   type PythonFile,
 } from "./files.js";
 export { compareFindings, type Finding, type Located, pointSpan, type Span } from "./finding.js";

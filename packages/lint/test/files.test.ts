@@ -376,18 +376,41 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
           "from airflow.sdk import Variable\n\ndef dag_owner():\n    return Variable.get('owner')\n",
         ),
       ];
+      // What Airflow's own safe mode would not parse defines no DAG, and hides nothing.
+      files.push(
+        write("notes.py", "from company.dags import create_dag\ncreate_dag('deploy_modle')\n"),
+      );
+      // Worker threads run the built module (from source there is none to start, and a run
+      // asked for threads takes none): through it when it is built, as CI builds it first.
+      const lint = existsSync(DIST)
+        ? ((await import(pathToFileURL(DIST).href)) as typeof import("../src/index.js"))
+            .lintPythonFiles
+        : lintPythonFiles;
       const findings = async (list: typeof files, dagFolder: boolean, workers = 0) =>
-        (await lintPythonFiles(list, { rules, dagFolder }, workers)).map((r) =>
+        (await lint(list, { rules, dagFolder }, workers)).map((r) =>
           r.findings
             .filter((f) => f.ruleId === "missing-dag")
             .map((f) => `${f.line}:${f.column} ${f.message.split(":")[0]} | ${f.fix}`),
         );
       const said =
         "7:58 task 'kick' triggers DAG 'deploy_modle', which no linted file defines | name 'deploy_model', the DAG id closest to it in the linted files; if 'deploy_modle' is defined where this run did not look (another DAG folder or bundle), lint that folder too or silence the finding there";
-      const want = [[], [said], [], [], [], []];
+      const want = [[], [said], [], [], [], [], []];
       expect(await findings(files, true)).toEqual(want);
-      // The same when a worker thread lints some of the files.
+      // The same when a worker thread lints some of the files (a hidden file there too).
       expect(await findings(files, true, 1)).toEqual(want);
+      expect(
+        await findings(
+          [
+            ...files,
+            write(
+              "loop2.py",
+              `${HEAD}\nfor r in ["eu"]:\n    with DAG(f"d_{r}"):\n        EmptyOperator(task_id="go")\n`,
+            ),
+          ],
+          true,
+          1,
+        ),
+      ).toEqual([...want.map(() => []), []]);
       // Some files of a folder (the pre-commit hook's): the DAG may be in one not given.
       expect(await findings(files, false)).toEqual(files.map(() => []));
       // A file of the folder builds DAGs whose ids it does not show: any may be the one named.
@@ -401,6 +424,22 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
           `${HEAD}\nfor r in ["eu", "us"]:\n    with DAG(f"deploy_{r}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):\n        EmptyOperator(task_id="go")\n`,
         ],
         ["broken.py", `${HEAD}\nwith DAG("x"\n`],
+        // Beside a DAG of its own, or through a function of the file called when it is parsed.
+        [
+          "mixed.py",
+          `${target("other")}\nfrom company.dags import create_dag\n\ncreate_dag("deploy_modle")\n`,
+        ],
+        [
+          "wrapped.py",
+          `${HEAD}\nfrom company.dags import create_dag\n\ndef build():\n    globals()["d"] = create_dag("deploy_modle")\n\nbuild()\n`,
+        ],
+        // A module that only imports one that builds DAGs (a DAG made on import is Airflow's).
+        ["shim.py", "# airflow dags\nfrom company.dags.deploy import deploy_dag\n"],
+        // A DAG id held by a constant.
+        [
+          "constant.py",
+          `${HEAD}\nDAG_ID = "deploy_modle"\nwith DAG(DAG_ID, schedule=None):\n    EmptyOperator(task_id="go")\n`,
+        ],
       ];
       for (const [name, text] of hiding) {
         expect(

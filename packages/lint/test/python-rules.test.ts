@@ -2943,7 +2943,7 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_modle")
     },
   ],
   [
-    "missing-dag: not said when a DAG id of the folder is computed (a loop, a factory's parameter), nor by a file that calls a project's DAG factory",
+    "missing-dag: not said when a DAG id of the folder is computed (a loop), even beside a DAG a letter off the one named",
     {
       rule: "missing-dag",
       body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
@@ -2951,6 +2951,26 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_modle")
 for region in ["eu", "us"]:
     with DAG(f"deploy_{region}", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
         BashOperator(task_id="go", bash_command="echo 1")
+
+with DAG("deploy_ul", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="go", bash_command="echo 1")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_uk")
+`)}`,
+      want: [],
+    },
+  ],
+  [
+    "missing-dag: not said by a file that calls a project's DAG factory when it is parsed, even beside a DAG a letter off the one named",
+    {
+      rule: "missing-dag",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from company.dags import create_dag
+
+create_dag("deploy_uk")
+
+with DAG("deploy_ul", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="go", bash_command="echo 1")
 
 ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_uk")
 `)}`,

@@ -17,7 +17,7 @@ import {
 import type { Finding, RuleSettings } from "@mlgen/lint";
 import { IGNORE_SYNTAXES, type IgnoreSyntax } from "../airflowignore.js";
 import { CliError, type CliIO, findConfig, isGlob } from "../io.js";
-import { lintTargets } from "../lint-files.js";
+import { lintTargets, wholeDagFolders } from "../lint-files.js";
 import type { ModuleLoader } from "../load.js";
 import { version } from "../run.js";
 
@@ -538,6 +538,7 @@ export async function lintCommand(
     problems,
     unreadable: unlisted,
     brokenLinks,
+    unlinted,
   } = await lintTargets(
     io.cwd,
     targets,
@@ -633,9 +634,12 @@ export async function lintCommand(
     {
       rules: config.rules,
       airflowVersion: config.airflowVersion,
-      // A folder given is a DAG folder (`mlgen lint dags/`); files alone (the pre-commit
-      // hook's) are some files of one, which may not hold the DAGs their tasks name.
-      dagFolder: targets.some((p) => statSync(resolve(io.cwd, p)).isDirectory()),
+      // Folders given may each be a whole DAG folder (`mlgen lint dags/`); files alone (the
+      // pre-commit hook's) are some files of one, which may not hold the DAGs their tasks name.
+      dagFolder:
+        targets.length > 0 &&
+        targets.every((p) => statSync(resolve(io.cwd, p)).isDirectory()) &&
+        (await wholeDagFolders(io.cwd, targets, unlinted + unlisted.length, lint.mightHoldDag)),
     },
   );
   const templateSet = new Set(templatesGiven);

@@ -1,4 +1,4 @@
-import { closestName, diagnostic, editDistance, type Pipeline } from "@mlgen/core";
+import { diagnostic, type Pipeline, typoOf } from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
 
 /**
@@ -24,11 +24,8 @@ export function checkPipelineIds(
           ? { target: task.sensor.dag, does: "waits for", outcome: SENSOR, fix: SENSOR_FIX }
           : null;
     if (named === null || ids.has(named.target) || named.target.includes("{{")) continue;
-    const near = closestName(named.target, compiled);
-    // A typo is a letter or two: a prefix (`deploy` of `deploy_model`) is no typo of it.
-    const within = Math.min(2, Math.max(1, Math.floor(named.target.length / 3)));
-    if (near === undefined || editDistance(named.target.toLowerCase(), near.toLowerCase()) > within)
-      continue;
+    const near = typoOf(named.target, compiled);
+    if (near === undefined) continue;
     ctx.report(
       diagnostic(
         "MLG1036",

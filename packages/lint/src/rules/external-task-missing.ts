@@ -42,7 +42,7 @@ const SENSORS: ReadonlySet<string> = new Set(["ExternalTaskSensor"]);
  * those it shows. A call of anything else imported (a project's `make_tasks(dag)`, a helper
  * returning default_args, which may do anything) might add tasks the file does not show.
  */
-const TASKLESS_MODULES: ReadonlySet<string> = new Set([
+export const TASKLESS_MODULES: ReadonlySet<string> = new Set([
   "__future__",
   "airflow",
   "base64",

@@ -1,10 +1,11 @@
-import { closestName, editDistance } from "@mlgen/core/light";
+import { typoOf } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
+import { helperKey } from "../python/analyze.js";
 import { shown } from "../python/dag-args.js";
-import type { DagFile } from "../python/model.js";
+import type { DagFile, TopLevelCall } from "../python/model.js";
 import { stringValue } from "../python/text.js";
 import { defineRule } from "../rule.js";
-import { callsOnlyTaskless } from "./external-task-missing.js";
+import { callsOnlyTaskless, TASKLESS_MODULES } from "./external-task-missing.js";
 
 /**
  * A TriggerDagRunOperator or ExternalTaskSensor naming a DAG id that no file of the run
@@ -56,10 +57,13 @@ export function dagRefs(file: DagFile): DagRef[] {
 
 /**
  * The ids of the DAGs the file defines, or null when it may define DAGs whose ids it does not
- * show: a DAG id computed (a loop, a factory's parameter), a file that does not parse, or a file
- * with no DAG of its own that Airflow parses (it holds "airflow", and "dag" or "asset", as
- * Airflow's safe mode looks for) and that calls at module level a function it imports from
- * outside Airflow and the standard library (a project's `create_dag("etl")`).
+ * show: a DAG id computed (a loop, a factory's parameter, a constant), a file that does not
+ * parse, a call when the file is parsed (at module level, or in a function called there) of a
+ * function imported from outside Airflow and the standard library (a project's
+ * `create_dag("etl")`, which may build a DAG; its operators' own classes aside), or a file with
+ * no DAG and no function of its own that imports from outside them (`from ml.dags import
+ * deploy`: a DAG made by a module it imports is Airflow's too). Files Airflow never parses (no
+ * "airflow", no "dag") are not linted, and define none.
  */
 export function dagIdsOf(file: DagFile): string[] | null {
   if (file.syntaxError !== null || file.syntaxUnchecked) return null;
@@ -68,14 +72,38 @@ export function dagIdsOf(file: DagFile): string[] | null {
     if (dag.id === null) return null;
     ids.push(dag.id);
   }
-  if (ids.length > 0 || !AIRFLOW_PARSES.test(file.source)) return ids;
-  return callsOnlyTaskless(file, NO_NAMES, file.topLevelCalls) ? ids : null;
+  const operators = new Set(file.tasks.map((t) => t.operator));
+  if (!callsOnlyTaskless(file, operators, parseTimeCalls(file))) return null;
+  const reexports =
+    ids.length === 0 &&
+    !/^\s*(?:async\s+def|def|class)\s/m.test(file.source) &&
+    file.imports.some((i) => !TASKLESS_MODULES.has(i.module.split(".")[0] ?? ""));
+  return reexports ? null : ids;
 }
 
-/** What Airflow's safe mode (might_contain_dag_via_default_heuristic) parses. */
-const AIRFLOW_PARSES = /^(?=[\s\S]*airflow)(?=[\s\S]*(?:dag|asset))/i;
-
-const NO_NAMES: ReadonlySet<string> = new Set();
+/**
+ * The calls made when the file is parsed: at module level (and in @dag bodies), and in the
+ * file's functions called there, and in those they call (a name resolves to the function of
+ * the same @dag body, else to the module's, as top-level-code resolves it).
+ */
+function parseTimeCalls(file: DagFile): TopLevelCall[] {
+  const out = [...file.topLevelCalls];
+  const queue = out.map((c) => ({ from: c.within, callee: c.callee }));
+  const entered = new Set<string>();
+  for (let call = queue.shift(); call; call = queue.shift()) {
+    const root = /^\w+/.exec(call.callee)?.[0] ?? "";
+    const key = [helperKey(call.from, root), helperKey(null, root)].find((k) =>
+      file.helperCalls.has(k),
+    );
+    if (key === undefined || entered.has(key)) continue;
+    entered.add(key);
+    const body = file.helperCalls.get(key) ?? [];
+    out.push(...body);
+    const from = key.slice(0, key.indexOf(":")) || null;
+    queue.push(...body.map((c) => ({ from, callee: c.callee })));
+  }
+  return out;
+}
 
 /** What happens to a task naming a DAG Airflow does not have (measured on 3.3 and 2.11). */
 const OUTCOME: Readonly<Record<string, string>> = {
@@ -99,12 +127,8 @@ export function judgeDagRef(
   defined: ReadonlySet<string>,
 ): { task: string; does: string; target: string; outcome: string; fix: string } | null {
   if (defined.has(ref.target)) return null;
-  const near = closestName(ref.target, [...defined]);
-  // A typo is a letter or two: ids of one family share most of theirs (`example_trigger_target_dag`
-  // beside `example_trigger_controller_dag`), and a prefix (`train` of `train_churn`) is no typo.
-  const within = Math.min(2, Math.max(1, Math.floor(ref.target.length / 3)));
-  if (near === undefined || editDistance(ref.target.toLowerCase(), near.toLowerCase()) > within)
-    return null;
+  const near = typoOf(ref.target, [...defined]);
+  if (near === undefined) return null;
   return {
     task: ref.task,
     does: DOES[ref.operator] as string,

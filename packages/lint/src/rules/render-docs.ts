@@ -24,7 +24,8 @@ const inputs = (rule: Rule) =>
     .filter(Boolean)
     .join(", ");
 
-const sentence = (text: string) => `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}.`;
+const sentence = (text: string) =>
+  `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}${text.endsWith(".") ? "" : "."}`;
 
 const fence = (example: RuleExample) =>
   [`\`\`\`${example.language}`, example.code.trimEnd(), "```"].join("\n");
