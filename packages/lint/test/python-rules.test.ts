@@ -2943,6 +2943,27 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_modle")
     },
   ],
   [
+    "missing-dag: ids held by module-level constants are read as the strings they hold (DAG_ID = ..., trigger_dag_id=TARGET); not a name bound twice",
+    {
+      rule: "missing-dag",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+DEPLOY_ID = "deploy_model"
+TARGET = "deploy_modle"
+OTHER = "deploy_modle"
+OTHER = "deploy_model"
+
+with DAG(DEPLOY_ID, schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="go", bash_command="echo 1")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id=TARGET)
+    TriggerDagRunOperator(task_id="b", trigger_dag_id=DEPLOY_ID)
+    TriggerDagRunOperator(task_id="c", trigger_dag_id=OTHER)
+`)}`,
+      want: ["12:55"],
+    },
+  ],
+  [
     "missing-dag: not said when a DAG id of the folder is computed (a loop), even beside a DAG a letter off the one named",
     {
       rule: "missing-dag",
@@ -3560,7 +3581,7 @@ ${dag(`    extract = BashOperator(task_id="extract", bash_command="echo s3://raw
     ]);
   });
 
-  it("missing-xcom-key still reports a wrong id when the DAG's id is computed, or a task comes from a function of the file", () => {
+  it("missing-xcom-key still reports a wrong id when the DAG's id is computed or a constant, or a task comes from a function of the file", () => {
     const typo = (dagLine: string, extra = "") => `import os
 
 DAG_ID = "etl"
@@ -3573,12 +3594,20 @@ ${extra}${dagLine}
       "task 'load' reads XCom 'return_value' of task 'extrct', but this file has no task 'extrct'",
     ];
     for (const dagLine of [
-      "with DAG(DAG_ID, schedule=None, default_args=default_args) as dag:",
       'with DAG(dag_id=os.path.basename(__file__).replace(".py", ""), schedule=None) as dag:',
       'with DAG(f"etl_{1}", schedule=None) as dag:',
     ]) {
       expect(ruleMessages("missing-xcom-key", typo(dagLine)), dagLine).toEqual(want);
     }
+    // An id held by a module-level constant is that id.
+    expect(
+      ruleMessages(
+        "missing-xcom-key",
+        typo("with DAG(DAG_ID, schedule=None, default_args=default_args) as dag:"),
+      ),
+    ).toEqual([
+      "task 'load' reads XCom 'return_value' of task 'extrct', but DAG 'etl' has no task 'extrct'",
+    ]);
     // A task made by a function of this file is read where the function is defined.
     const factory = dag(`    def make_extract():
         return BashOperator(task_id="extract", bash_command="echo 1")

@@ -1508,8 +1508,16 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
 
   const registerDag = (node: PyNode, args: Args, scope: Scope): DagDecl => {
     const idNode = args.kwargs.get("dag_id") ?? args.positional[0];
+    // A module-level name assigned the id once (`DAG_ID = "etl"`, the common idiom), as a
+    // string itself.
+    const id =
+      idNode?.name === "VariableName"
+        ? constantString(text(idNode))
+        : idNode
+          ? stringValue(source, idNode)
+          : null;
     const dag: DagDecl = {
-      id: idNode ? stringValue(source, idNode) : null,
+      id,
       ...(scope.once && !scope.inFunction ? { once: true } : {}),
       span: span(node),
       kwargs: args.kwargs,
@@ -2198,39 +2206,6 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     walkChildren(node, scope);
   };
 
-  walk(root, {
-    groups: [],
-    prefix: "",
-    dag: null,
-    inFunction: false,
-    loop: false,
-    once: true,
-    repeats: false,
-    typeChecking: false,
-    helper: null,
-    inClass: false,
-    within: null,
-  });
-
-  // A task defined outside any DAG context belongs to the file's only DAG, when there is one.
-  const onlyDagDecl = dags.length === 1 ? (dags[0] ?? null) : null;
-  const onlyDag = onlyDagDecl?.id ?? null;
-
-  // Names bound to the project's own code (`from mycompany.utils import publish`): a callable
-  // calling one may push XComs there (through get_current_context()), unseen from this file.
-  // Made on the first call it is asked about (most files' callables call nothing unknown).
-  let projectNames: Set<string> | null = null;
-  const projectCall = (callee: string): boolean => {
-    if (projectNames === null) {
-      projectNames = new Set<string>();
-      for (const i of imports) {
-        if (isLibraryModule(i.module)) continue;
-        projectNames.add(i.as ?? i.name ?? i.module.split(".")[0] ?? "");
-      }
-    }
-    const dot = callee.indexOf(".");
-    return projectNames.has(dot === -1 ? callee : callee.slice(0, dot));
-  };
   // A module-level name assigned one plain string, once (`MODEL_KEY = "model_uri"`), and never
   // bound again anywhere in the file: every other place the name appears is an argument of a
   // call (`key=MODEL_KEY`). Any other use (a second assignment, a with/for/except target, an
@@ -2283,6 +2258,39 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       value.nextSibling === null
       ? text
       : null;
+  };
+  walk(root, {
+    groups: [],
+    prefix: "",
+    dag: null,
+    inFunction: false,
+    loop: false,
+    once: true,
+    repeats: false,
+    typeChecking: false,
+    helper: null,
+    inClass: false,
+    within: null,
+  });
+
+  // A task defined outside any DAG context belongs to the file's only DAG, when there is one.
+  const onlyDagDecl = dags.length === 1 ? (dags[0] ?? null) : null;
+  const onlyDag = onlyDagDecl?.id ?? null;
+
+  // Names bound to the project's own code (`from mycompany.utils import publish`): a callable
+  // calling one may push XComs there (through get_current_context()), unseen from this file.
+  // Made on the first call it is asked about (most files' callables call nothing unknown).
+  let projectNames: Set<string> | null = null;
+  const projectCall = (callee: string): boolean => {
+    if (projectNames === null) {
+      projectNames = new Set<string>();
+      for (const i of imports) {
+        if (isLibraryModule(i.module)) continue;
+        projectNames.add(i.as ?? i.name ?? i.module.split(".")[0] ?? "");
+      }
+    }
+    const dot = callee.indexOf(".");
+    return projectNames.has(dot === -1 ? callee : callee.slice(0, dot));
   };
   const facts = functionFacts(
     source,
@@ -2530,6 +2538,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     templates: [],
     missingTemplates: [],
     constants,
+    constantString,
     imports,
     topLevelCalls,
     helperCalls,

@@ -12,6 +12,19 @@ import { callParts, stringValue, textOf } from "./text.js";
 /** An id or value as a finding quotes it: up to 60 characters. */
 export const shown = (id: string) => (id.length > 60 ? `${id.slice(0, 57)}...` : id);
 
+/**
+ * The DAG id an argument names (`trigger_dag_id`, `external_dag_id`): a string, or a
+ * module-level constant holding one (`DAG_ID = "etl"`); null for anything else or a template.
+ */
+export function dagIdArgument(file: DagFile, node: PyNode | undefined): string | null {
+  const id = !node
+    ? null
+    : node.name === "VariableName"
+      ? file.constantString(textOf(file.source, node))
+      : stringValue(file.source, node);
+  return id === null || id.includes("{{") || id.includes("{%") ? null : id;
+}
+
 /** Brackets, commas and comments: what is left of a list or call is its items. */
 export const PUNCTUATION = new Set(["[", "]", "(", ")", ",", "Comment"]);
 /** A dict literal's entries: key (a literal string, or its source), value, and the key's node. */

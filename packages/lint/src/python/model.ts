@@ -346,6 +346,11 @@ export interface DagFile {
   }[];
   /** Names bound at module level (and in `@dag` bodies), to the value last assigned. */
   readonly constants: ReadonlyMap<string, PyNode>;
+  /**
+   * The string a module-level name holds when it is assigned one plain string once and only
+   * ever read after (`DAG_ID = "etl"`, then `DAG(DAG_ID)`, `trigger_dag_id=DAG_ID`), else null.
+   */
+  readonly constantString: (name: string) => string | null;
   readonly imports: readonly ImportDecl[];
   readonly topLevelCalls: readonly TopLevelCall[];
   /**

@@ -1,6 +1,14 @@
 import { cronMatcher, cronTimes, zoneClock, zonedCronTimes } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
-import { cadence, DAY_MS, literalDagIds, resolved, scheduleOf, shown } from "../python/dag-args.js";
+import {
+  cadence,
+  DAY_MS,
+  dagIdArgument,
+  literalDagIds,
+  resolved,
+  scheduleOf,
+  shown,
+} from "../python/dag-args.js";
 import type { DagDecl, DagFile, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { durationSeconds, taskSetting } from "../python/queries.js";
@@ -110,9 +118,8 @@ export function externalWaits(file: DagFile): ExternalWait[] {
   const out: ExternalWait[] = [];
   for (const task of file.tasks) {
     if (!SENSORS.has(task.operator) || !task.dagDecl || task.dynamic) continue;
-    const target = task.kwargs.get("external_dag_id");
-    const id = target ? stringValue(file.source, target) : null;
-    if (id === null || id.includes("{{")) continue;
+    const id = dagIdArgument(file, task.kwargs.get("external_dag_id"));
+    if (id === null) continue;
     const delta = deltaOf(file, task);
     if (delta === null) continue;
     const own = cronOf(file, task.dagDecl);

@@ -1,6 +1,6 @@
 import { closestName } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
-import { literalDagIds, PUNCTUATION, shown } from "../python/dag-args.js";
+import { dagIdArgument, literalDagIds, PUNCTUATION, shown } from "../python/dag-args.js";
 import type { DagFile, TopLevelCall } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { childrenOf, stringValue, textOf } from "../python/text.js";
@@ -157,9 +157,8 @@ export function externalTaskRefs(file: DagFile): ExternalTaskRef[] {
   const out: ExternalTaskRef[] = [];
   for (const task of file.tasks) {
     if (!SENSORS.has(task.operator) || task.dynamic || task.kwargsOpen) continue;
-    const dag = task.kwargs.get("external_dag_id");
-    const target = dag ? stringValue(file.source, dag) : null;
-    if (target === null || target.includes("{{")) continue;
+    const target = dagIdArgument(file, task.kwargs.get("external_dag_id"));
+    if (target === null) continue;
     for (const arg of ["external_task_id", "external_task_ids", "external_task_group_id"]) {
       const node = task.kwargs.get(arg);
       if (!node || textOf(file.source, node) === "None") continue;

@@ -1,9 +1,8 @@
 import { typoOf } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
 import { helperKey } from "../python/analyze.js";
-import { shown } from "../python/dag-args.js";
+import { dagIdArgument, shown } from "../python/dag-args.js";
 import type { DagFile, TopLevelCall } from "../python/model.js";
-import { stringValue } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { callsOnlyTaskless, TASKLESS_MODULES } from "./external-task-missing.js";
 
@@ -43,8 +42,8 @@ export function dagRefs(file: DagFile): DagRef[] {
   for (const task of file.tasks) {
     const arg = NAMING.get(task.operator);
     const node = arg ? task.kwargs.get(arg) : undefined;
-    const target = node ? stringValue(file.source, node) : null;
-    if (!node || target === null || target.includes("{{") || target.includes("{%")) continue;
+    const target = dagIdArgument(file, node);
+    if (!node || target === null) continue;
     out.push({
       task: task.id,
       operator: task.operator,
@@ -57,7 +56,7 @@ export function dagRefs(file: DagFile): DagRef[] {
 
 /**
  * The ids of the DAGs the file defines, or null when it may define DAGs whose ids it does not
- * show: a DAG id computed (a loop, a factory's parameter, a constant), a file that does not
+ * show: a DAG id computed (a loop, a factory's parameter), a file that does not
  * parse, a call when the file is parsed (at module level, or in a function called there) of a
  * function imported from outside Airflow and the standard library (a project's
  * `create_dag("etl")`, which may build a DAG; its operators' own classes aside), or a file with

@@ -1,6 +1,6 @@
 import { closestName } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
-import { dictEntries, literalDagIds, shown } from "../python/dag-args.js";
+import { dagIdArgument, dictEntries, literalDagIds, shown } from "../python/dag-args.js";
 import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { childrenOf, stringValue, textOf } from "../python/text.js";
@@ -115,10 +115,9 @@ export function triggerConfs(file: DagFile): TriggerConf[] {
   const out: TriggerConf[] = [];
   for (const task of file.tasks) {
     if (task.operator !== "TriggerDagRunOperator" || task.dynamic || task.kwargsOpen) continue;
-    const idNode = task.kwargs.get("trigger_dag_id");
-    const target = idNode ? stringValue(file.source, idNode) : null;
+    const target = dagIdArgument(file, task.kwargs.get("trigger_dag_id"));
     const conf = task.kwargs.get("conf");
-    if (target === null || target.includes("{{") || conf?.name !== "DictionaryExpression") continue;
+    if (target === null || conf?.name !== "DictionaryExpression") continue;
     // Rendering to Python objects (the DAG's render_template_as_native_obj, or on Airflow 3
     // the operator's, or one through default_args) gives a template's value its own type: a
     // template is judged only where the file shows the DAG renders text.

@@ -4,7 +4,7 @@ import { dagName, dictEntries, shown } from "../python/dag-args.js";
 import type { DagTask, TaskString } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { parameterDefaults } from "../python/signature.js";
-import { callParts, childNamed, stringValue, textOf } from "../python/text.js";
+import { callParts, childNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
 /** Context values a template reads by name alone: `{{ ds }}`, `{{ logical_date }}`. */
