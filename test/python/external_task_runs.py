@@ -15,22 +15,9 @@ import os
 import sys
 
 import pendulum
+from mlgen_dagbag import DATE, load
 
-try:
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(sys.argv[1])
-    DATE = "logical_date"
-except ImportError:
-    from airflow.models.dagbag import DagBag
-
-    bag = DagBag(sys.argv[1], include_examples=False)
-    DATE = "execution_date"
-
-if bag.import_errors:
-    raise SystemExit(f"import errors: {bag.import_errors}")
-if DATE == "execution_date":
-    bag.sync_to_db()
+bag = load(sys.argv[1], sync=True)
 
 
 def waits(dag):

@@ -15,26 +15,20 @@ import sys
 from datetime import datetime, timedelta, timezone
 from itertools import islice
 
-try:
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.serialization.serialized_objects import DagSerialization
+from mlgen_dagbag import AIRFLOW_3, load
 
-    bag = DagBag(sys.argv[1])
+bag = load(sys.argv[1])
+
+if AIRFLOW_3:
+    from airflow.serialization.serialized_objects import DagSerialization
 
     def scheduled(dag):
         return DagSerialization.from_dict(DagSerialization.to_dict(dag))
 
-except ImportError:
-    from airflow.models.dagbag import DagBag
-
-    bag = DagBag(sys.argv[1], include_examples=False)
+else:
 
     def scheduled(dag):
         return dag
-
-
-if bag.import_errors:
-    raise SystemExit(f"import errors: {bag.import_errors}")
 
 RUNS = 800
 START = datetime(2027, 1, 1, tzinfo=timezone.utc)

@@ -16,21 +16,10 @@ import json
 import sys
 
 import pendulum
-
-try:
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(sys.argv[1])
-    DATE = "logical_date"
-except ImportError:
-    from airflow.models.dagbag import DagBag
-
-    bag = DagBag(sys.argv[1], include_examples=False)
-    DATE = "execution_date"
-
 from airflow.models.dagrun import DagRun
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.utils.session import create_session
+from mlgen_dagbag import DATE, load
 
 # What each operator's conf is when its execute starts: a dict there means the DAG's own
 # pre_execute read it back, as a provider before 1.9.2 (which does not) needs.
@@ -45,10 +34,7 @@ def _recording_execute(self, context):
 
 TriggerDagRunOperator.execute = _recording_execute
 
-if bag.import_errors:
-    raise SystemExit(f"import errors: {bag.import_errors}")
-if DATE == "execution_date":
-    bag.sync_to_db()
+bag = load(sys.argv[1], sync=True)
 
 _, dags, trigger_dag, target_dag, out_path = sys.argv
 
