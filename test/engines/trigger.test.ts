@@ -93,9 +93,11 @@ export default pipeline("train_model", { schedule: null }, (p) => {
     runId: "deploy__{{ run_id }}",
   });
   // Literals only: the conf is the dict as written, its text kept as it is (not rendered).
+  // Started for this run's logical date.
   p.trigger("start_literal", {
     pipeline: deploy,
     runId: "literal__{{ run_id }}",
+    logicalDate: "{{ logical_date }}",
     conf: { mode: ${JSON.stringify(TRICKY)}, threshold: 0.25 },
   }).after(t);
   // No conf with Jinja here: Airflow 2's dag.test() renders a deferred task's fields again when
@@ -132,7 +134,13 @@ async function compile(name: string, version: 2 | 3, target: string, threshold: 
 interface Runs {
   trigger_run_id: string;
   trigger: Record<string, string>;
-  started: { run_id: string; conf: Record<string, unknown>; types: Record<string, string> }[];
+  trigger_logical_date: string;
+  started: {
+    run_id: string;
+    conf: Record<string, unknown>;
+    types: Record<string, string>;
+    logical_date: string;
+  }[];
   target: Record<string, string>[];
   operators: Record<string, Record<string, unknown>>;
   conf_at_execute: Record<string, string>;
@@ -191,6 +199,12 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     });
     const literal = runs.started.find((s) => s.run_id === `literal__${runs.trigger_run_id}`);
     expect(literal?.conf).toEqual({ mode: TRICKY, threshold: 0.25 });
+    // logicalDate: "{{ logical_date }}" starts it for the trigger's own logical date; without
+    // it, Airflow's default, for the time the task ran.
+    expect(runs.trigger_logical_date).toBe("2027-01-01T00:00:00+00:00");
+    expect(literal?.logical_date).toBe(runs.trigger_logical_date);
+    expect(mine?.logical_date).not.toBe(runs.trigger_logical_date);
+    expect(new Date(mine?.logical_date ?? 0).getTime()).toBeGreaterThan(Date.now() - 3_600_000);
     const waited = runs.started.find((s) => s.run_id === `wait__${runs.trigger_run_id}`);
     expect(waited?.conf).toEqual({ threshold: 0.75 });
     // Each started run, given its conf, succeeds.

@@ -7,7 +7,8 @@ TriggerDagRunOperator of the folder holds once imported (its waiting options). W
 Airflow 3.x (the in-process execution API starts the run) and 2.x (the DAGs are written to its
 database first, where the operator looks the DAG up).
 Usage: python trigger_runs.py <dags folder> <trigger_dag> <target_dag> <out.json>
-Output: {"trigger": {task_id: state}, "started": [{"run_id", "conf", "types"}],
+Output: {"trigger": {task_id: state}, "trigger_logical_date": iso,
+         "started": [{"run_id", "conf", "types", "logical_date"}],
          "target": [{task_id: state}], "operators": {"<dag>.<task>": {...}},
          "conf_at_execute": {task_id: type name}}
 """
@@ -58,6 +59,7 @@ when = pendulum.datetime(2027, 1, 1, tz="UTC")
 run = bag.dags[trigger_dag].test(**{DATE: when})
 out = {
     "trigger_run_id": run.run_id,
+    "trigger_logical_date": getattr(run, DATE).isoformat(),
     "trigger": {ti.task_id: str(ti.state) for ti in run.get_task_instances()},
     "operators": operators,
     "conf_at_execute": conf_at_execute,
@@ -69,6 +71,7 @@ with create_session() as session:
             "run_id": dr.run_id,
             "conf": dr.conf,
             "types": {key: type(value).__name__ for key, value in (dr.conf or {}).items()},
+            "logical_date": getattr(dr, DATE).isoformat(),
         }
         for dr in started
     ]

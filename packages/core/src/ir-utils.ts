@@ -127,11 +127,16 @@ export function literalOnly(value: Value): boolean {
 
 /**
  * A task's texts Airflow renders as written (a bash command, a container's command and args, a
- * trigger's run id), with where each is.
+ * trigger's run id and logical date), with where each is.
  */
 export function commandTexts(task: Task): [where: string, text: string][] {
   if (task.kind === "bash") return [["command", task.command]];
-  if (task.kind === "trigger") return task.runId === null ? [] : [["runId", task.runId]];
+  if (task.kind === "trigger") {
+    const out: [string, string][] = [];
+    if (task.runId !== null) out.push(["runId", task.runId]);
+    if (task.logicalDate !== null) out.push(["logicalDate", task.logicalDate]);
+    return out;
+  }
   if (task.kind === "container") {
     return [
       ...(task.command ?? []).map((c): [string, string] => ["command", c]),

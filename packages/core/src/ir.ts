@@ -439,6 +439,11 @@ export const triggerTaskSchema = z.strictObject({
   runId: z.string().nullable(),
   /** A run with that id already there is cleared and run again (Airflow's reset_dag_run). */
   resetRun: z.boolean(),
+  /**
+   * The run's logical date (an Airflow template, `{{ logical_date }}`); null: Airflow's, the
+   * time the task starts it.
+   */
+  logicalDate: z.string().nullable(),
   /** null: the task ends once the run is started. */
   wait: z
     .strictObject({

@@ -94,6 +94,7 @@ const TRIGGER: Own<TriggerSpec<Outputs>, TaskOptionsInput> = {
   conf: true,
   runId: true,
   resetRun: true,
+  logicalDate: true,
   wait: true,
 };
 const TRIGGER_WAIT: Keys<TriggerWait> = {

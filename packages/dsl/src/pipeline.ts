@@ -460,6 +460,14 @@ export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
   readonly runId?: string;
   /** A run with `runId` already there is cleared and run again, instead of failing the task. */
   readonly resetRun?: boolean;
+  /**
+   * The run's logical date, an Airflow template: `{{ logical_date }}` starts it for this run's
+   * date, so that its `ds` is this run's (a catch-up or backfill run of this pipeline starts
+   * the other for the same day). Default: the time the task starts it. Airflow keeps one run
+   * per pipeline and logical date: another start for that date (a retry of the task) fails,
+   * or with `resetRun` clears that run and runs it again.
+   */
+  readonly logicalDate?: string;
   /** Wait for the run to end, failing when it fails; `true` for Airflow's defaults. */
   readonly wait?: boolean | TriggerWait;
 }
@@ -1557,6 +1565,7 @@ export function pipeline<
           conf,
           runId: spec.runId ?? null,
           resetRun: spec.resetRun ?? false,
+          logicalDate: spec.logicalDate ?? null,
           wait: wait && {
             pokeInterval: seconds(wait.pokeInterval),
             allowedStates: wait.allowedStates ? list(wait.allowedStates) : null,

@@ -783,6 +783,7 @@ describe("p.trigger()", () => {
         },
         runId: "deploy__{{ run_id }}",
         resetRun: true,
+        logicalDate: "{{ logical_date }}",
         wait: { pokeInterval: minutes(2), failedStates: ["failed"] },
       });
       p.trigger("by_id", { pipeline: "other_dag", conf: { anything: t.out.auc }, wait: true });
@@ -801,6 +802,7 @@ describe("p.trigger()", () => {
         },
         runId: "deploy__{{ run_id }}",
         resetRun: true,
+        logicalDate: "{{ logical_date }}",
         wait: {
           pokeInterval: 120,
           allowedStates: null,
@@ -814,6 +816,7 @@ describe("p.trigger()", () => {
         dag: "other_dag",
         runId: null,
         resetRun: false,
+        logicalDate: null,
         wait: { pokeInterval: null, allowedStates: null, failedStates: null, deferrable: false },
       },
     ]);

@@ -12,6 +12,9 @@ export function taskTexts(task: Task, values: [string, Value][]): [where: string
   const out: [string, string][] = [];
   if (task.kind === "bash") out.push(["command", task.command]);
   if (task.kind === "trigger" && task.runId !== null) out.push(["runId", task.runId]);
+  if (task.kind === "trigger" && task.logicalDate !== null) {
+    out.push(["logicalDate", task.logicalDate]);
+  }
   if (task.kind === "container") {
     task.args.forEach((a, i) => {
       out.push([`args[${i}]`, a]);

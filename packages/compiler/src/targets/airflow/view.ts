@@ -1122,6 +1122,9 @@ function triggerKwargs(task: TriggerTask, file: FileContext): Kwarg[] {
   }
   if (task.runId !== null) out.push(kw("trigger_run_id", templatedText(task.runId, file)));
   if (task.resetRun) out.push(kw("reset_dag_run", new PyCode("True")));
+  if (task.logicalDate !== null) {
+    out.push(kw("logical_date", templatedText(task.logicalDate, file)));
+  }
   const wait = task.wait;
   if (wait !== null) {
     out.push(kw("wait_for_completion", new PyCode("True")));
