@@ -36,6 +36,9 @@ describe("mlgen graph", () => {
     expect(unknown.stderr).toContain("no pipeline has the id 'nope'");
     expect(unknown.stderr).toContain("demo");
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    expect((await proj.mlgen("graph", "dmeo")).stderr).toContain(
+      "fix: did you mean 'demo'? mlgen graph <id>, with one of: demo",
+    );
     const format = await proj.mlgen("graph", "--format", "png");
     // A usage error, as compile's --target argo and lint's --format xml.
     expect(format.code).toBe(2);

@@ -851,6 +851,8 @@ describe("settings Airflow refuses at import", () => {
     const reads = (schedule: "@daily" | null) =>
       pipeline("pr", { schedule, params: { region: "eu", "top-k": 3 } }, (p) => {
         p.bash("typo", { command: "echo {{ params.regoin }}" });
+        // Shown to the end of its tag, past 24 characters: no half a closing brace.
+        p.bash("long", { command: "echo {{ params.learning_rat }} and more after it" });
         p.bash("keyed", { command: "true", env: { K: "{{ params['topk'] }}" } });
         p.bash("fine", {
           command: [
@@ -871,16 +873,20 @@ describe("settings Airflow refuses at import", () => {
           .filter((d) => /param '/.test(d.message))
           .map((d) => `${d.code} ${d.task} ${d.message} | ${d.fix}`)
           .sort((a, b) => (a.split(" ")[1] === "typo" ? -1 : b.split(" ")[1] === "typo" ? 1 : 0));
-        expect(found).toHaveLength(2);
+        expect(found).toHaveLength(3);
         expect(found[0]).toContain(
           `${code} typo param 'regoin' in the command of task 'typo' ('{{ params.regoin }}')`,
+        );
+        expect(found.find((f) => f.includes(" long "))).toContain(
+          "('{{ params.learning_rat }}...')",
         );
         expect(found[0]).toContain(
           "the pipeline declares no param 'regoin' (it has 'region', 'top-k')",
         );
         expect(found[0]).toContain("did you mean params.region?");
-        expect(found[1]).toContain(`${code} keyed param 'topk' in env.K of task 'keyed'`);
-        expect(found[1]).toContain("did you mean params.top-k?");
+        const keyed = found.find((f) => f.includes(" keyed "));
+        expect(keyed).toContain(`${code} keyed param 'topk' in env.K of task 'keyed'`);
+        expect(keyed).toContain("did you mean params.top-k?");
       }
     }
   });

@@ -807,8 +807,13 @@ describe("kubeflow target", () => {
       }).after(other);
     }).ir;
     const errors = kubeflowTarget.validate(lowered(ir)).filter((d) => d.severity === "error");
-    expect(errors.map((d) => d.message)).toEqual([
-      "output 'best' of task 'b' cannot be expressed for Kubeflow Pipelines: it is read outside 'gate', but 'b' runs only when that condition holds",
+    // Said at the task that reads it, with KFP's way to read whichever side ran.
+    expect(errors.map((d) => [d.task, d.message, d.fix])).toEqual([
+      [
+        "c",
+        "task 'c' reading output 'best' of task 'b' cannot be expressed for Kubeflow Pipelines: 'b' runs only on one side of branch 'gate', and 'c' runs outside it, where KFP has no such output when it did not run",
+        "read it in a task on the same side of 'gate', or, for the value of whichever side ran, pass oneOf(b.out.best, <an output of the other side>) as a python task's input (KFP's dsl.OneOf)",
+      ],
     ]);
   });
 

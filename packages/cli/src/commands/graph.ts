@@ -4,7 +4,7 @@
  * written atomically to `--out`.
  */
 import { isAbsolute, join, relative, sep } from "node:path";
-import { type Diagnostic, diagnostic, formatDiagnostic } from "@mlgen/core";
+import { closestName, type Diagnostic, diagnostic, formatDiagnostic } from "@mlgen/core";
 import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader } from "../load.js";
 import { writeAtomic, writeError } from "../write.js";
@@ -75,6 +75,7 @@ export async function graphCommand(
     for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
     // A pipeline module that failed to load: that is the error, not the count it left.
     if (diagnostics.some((d) => d.severity === "error")) return 1;
+    const near = pipelineId === undefined ? undefined : closestName(pipelineId, ids);
     throw new CliError(
       formatDiagnostic(
         diagnostic("MLG1011", {
@@ -84,7 +85,7 @@ export async function graphCommand(
               ? `the project has ${ids.length} pipelines, so name one`
               : `no pipeline has the id '${pipelineId}'`,
           hint: ids.length
-            ? `mlgen graph <id>, with one of: ${ids.join(", ")}`
+            ? `${near ? `did you mean '${near}'? ` : ""}mlgen graph <id>, with one of: ${ids.join(", ")}`
             : "check `pipelines` in mlgen.config.ts",
         }),
       ),

@@ -555,21 +555,29 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (!m.has(name)) m.set(name, { type, spec: from() });
   };
   const reportedExports = new Set<string>();
-  /** `quiet`: read through a oneOf, which selects the side that ran (no problem to report). */
-  const expose = (y: Scope, p: TaskNode, output: string, quiet = false): string => {
+  /**
+   * `quiet`: read through a oneOf, which selects the side that ran (no problem to report);
+   * `reader`: the task that reads it, where a problem is reported.
+   */
+  const expose = (y: Scope, p: TaskNode, output: string, quiet = false, reader?: Task): string => {
     const src: Source = { kind: "output", task: p.task.id, output };
     const ch = channel(src);
     const m = scopeOutputs.get(y) ?? new Map<string, { type: ParameterType; from: InputSpec }>();
     scopeOutputs.set(y, m);
     if (!quiet && (y.kind === "condition" || y.kind === "condition-branches") && y.origin) {
-      const key = `${y.origin.task.id}|${p.task.id}|${output}`;
+      const origin = y.origin.task;
+      const key = `${origin.id}|${p.task.id}|${output}|${reader?.id ?? ""}`;
       if (!reportedExports.has(key)) {
         reportedExports.add(key);
+        const read = `${p.task.id}.out.${output}`;
         problems.push({
-          task: p.task.id,
-          what: `output '${output}' of task '${p.task.id}'`,
-          reason: `it is read outside '${y.origin.task.id}', but '${p.task.id}' runs only when that condition holds`,
-          hint: "read it only in tasks on the same side of the condition",
+          task: reader?.id ?? p.task.id,
+          what: `${reader ? `task '${reader.id}' reading ` : ""}output '${output}' of task '${p.task.id}'`,
+          reason: `'${p.task.id}' runs only ${origin.kind === "branch" ? `on one side of branch '${origin.id}'` : `when '${origin.id}' lets it`}, and ${reader ? `'${reader.id}'` : "the reader"} runs outside it, where KFP has no such output when it did not run`,
+          hint:
+            origin.kind === "branch"
+              ? `read it in a task on the same side of '${origin.id}', or, for the value of whichever side ran, pass oneOf(${read}, <an output of the other side>) as a python task's input (KFP's dsl.OneOf)`
+              : `read it only in tasks after '${p.task.id}' that '${origin.id}' skips with it`,
           level: "error",
         });
       }
@@ -583,7 +591,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       from = {
         valueFromParameter: {
           producerSubtask: z.key,
-          outputParameterKey: expose(z, p, output, quiet),
+          outputParameterKey: expose(z, p, output, quiet, reader),
         },
       };
     }
@@ -668,11 +676,12 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     ensureInput(x, input, o.type, () => bringOneOf(x.parent as Scope, o));
     return { componentInputParameter: input };
   };
-  const bring = (x: Scope, src: Source): InputSpec => {
+  /** `reader`: the task whose input it is, where a problem reading it is reported. */
+  const bring = (x: Scope, src: Source, reader?: Task): InputSpec => {
     if (src.kind === "param") {
       if (x.kind === "root") return { componentInputParameter: src.name };
       const ch = channel(src);
-      ensureInput(x, ch, src.type, () => bring(x.parent as Scope, src));
+      ensureInput(x, ch, src.type, () => bring(x.parent as Scope, src, reader));
       return { componentInputParameter: ch };
     }
     const p = producer(src.task);
@@ -682,11 +691,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     const y = childOf(x, p);
     if (y && y.type === "scope") {
       return {
-        taskOutputParameter: { producerTask: y.key, outputParameterKey: expose(y, p, src.output) },
+        taskOutputParameter: {
+          producerTask: y.key,
+          outputParameterKey: expose(y, p, src.output, false, reader),
+        },
       };
     }
     const ch = channel(src);
-    ensureInput(x, ch, typeAt(src, x), () => bring(x.parent as Scope, src));
+    ensureInput(x, ch, typeAt(src, x), () => bring(x.parent as Scope, src, reader));
     return { componentInputParameter: ch };
   };
 
@@ -793,7 +805,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
       return;
     }
-    ensureInput(s, ch, type, () => bring(s.parent as Scope, src));
+    ensureInput(s, ch, type, () => bring(s.parent as Scope, src, task));
     const cel = celCondition(ch, type, task.condition);
     triggers.set(s, s.origin.negate ? `!(${cel})` : cel);
   });
@@ -859,7 +871,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       return;
     }
     const ch = channel(src);
-    ensureInput(s, ch, "LIST", () => bring(s.parent as Scope, src));
+    ensureInput(s, ch, "LIST", () => bring(s.parent as Scope, src, s.mapped));
     // kfp types the items of an untyped list as strings (kfp/dsl/for_loop.py).
     iterators.set(s, {
       iterator: { items: { inputParameter: ch }, itemInput: `${ch}-loop-item` },
@@ -904,7 +916,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         const src = sourceOf(v);
         if (!src) throw new Error(`not a channel: ${v.kind}`);
         const type = typeAt(src, x);
-        ports.set(name, { type, spec: bring(x, src) });
+        ports.set(name, { type, spec: bring(x, src, task) });
         return type;
       },
       item(name, declared) {
