@@ -1,4 +1,5 @@
 import {
+  closestName,
   type Diagnostic,
   diagnostic,
   hasErrors,
@@ -84,17 +85,39 @@ const DSL_RESOURCE: Readonly<Record<string, string>> = {
 
 function irProblem(
   input: LowerInput,
-  issue: { readonly path: readonly PropertyKey[]; readonly message: string },
+  issue: {
+    readonly path: readonly PropertyKey[];
+    readonly message: string;
+    readonly code?: string;
+    readonly values?: readonly unknown[];
+  },
 ): Diagnostic {
   const path = issue.path.map(String);
   // A bare number or a string where a Duration belongs reaches the IR as nothing.
   const duration =
     DURATIONS.has(path[path.length - 1] ?? "") && /received undefined/.test(issue.message);
+  // A text none of the names an option takes (`"floot"` for an output type): the near one.
+  const given = issue.path.reduce<unknown>(
+    (at, key) =>
+      at !== null && typeof at === "object" ? (at as Record<PropertyKey, unknown>)[key] : undefined,
+    input.ir,
+  );
+  const names =
+    issue.code === "invalid_value" ? (issue.values ?? []).filter((v) => typeof v === "string") : [];
+  const near =
+    typeof given === "string" && names.length > 0 ? closestName(given, names) : undefined;
   const hint = duration
     ? "write it with seconds(), minutes(), hours() or days() from @mlgen/dsl, e.g. executionTimeout: minutes(10)"
-    : "fix the value where the pipeline is written (the DSL's types say what each option takes)";
+    : near
+      ? `did you mean '${near}'?`
+      : "fix the value where the pipeline is written (the DSL's types say what each option takes)";
   if (duration) {
     issue = { ...issue, message: "it must be a duration (a bare number or a string is not one)" };
+  } else if (typeof given === "string" && names.length > 0) {
+    issue = {
+      ...issue,
+      message: `'${given}' is none of ${names.map((n) => `'${n}'`).join(", ")}`,
+    };
   }
   const ir = input.ir as { tasks?: { id?: unknown }[] } | null;
   // The task or group the path is under, and where it was written.

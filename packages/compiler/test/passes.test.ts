@@ -406,6 +406,28 @@ describe("timezoneProblem", () => {
   });
 });
 
+describe("a value the IR's schema refuses", () => {
+  it("a text none of an option's names is said with the near one: an output type, a trigger rule", () => {
+    const def = pipeline("typos", {}, (p) => {
+      p.python("a", { fn: "tasks/m.py:f", outputs: { score: "floot" as never } });
+      p.bash("b", { command: "true", triggerRule: "all_sucess" as never });
+      p.bash("c", { command: "true", triggerRule: "whatever" as never });
+    });
+    const r = lowerPipeline({ ir: def.ir, sourceMap: def.sourceMap, modules: new Map() });
+    expect(r.ok).toBe(false);
+    const said = r.diagnostics.map((d) => `${d.code} ${d.task} ${d.message} | ${d.fix}`);
+    expect(said).toContain(
+      "MLG1011 a invalid outputs.score of task 'a': 'floot' is none of 'string', 'int', 'float', 'bool', 'list', 'dict' | did you mean 'float'?",
+    );
+    expect(said.find((d) => d.startsWith("MLG1011 b "))).toMatch(
+      /'all_sucess' is none of .*\| did you mean 'all_success'\?$/,
+    );
+    expect(said.find((d) => d.startsWith("MLG1011 c "))).toMatch(
+      /'whatever' is none of .*\| fix the value where the pipeline is written/,
+    );
+  });
+});
+
 describe("startDateProblem", () => {
   it.each([
     ["2025-01-01", null],
