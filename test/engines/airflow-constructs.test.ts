@@ -1117,6 +1117,33 @@ dag._push(TI(), "t", {"path": pathlib.Path("/data") / "x.csv", "rows": 3}, {"pat
     expect(r.output).toContain("PUSHED path '/data/x.csv'");
     expect(r.output).toContain("PUSHED rows 3");
   });
+
+  it("one output returned in a dict under another key is said as such (a typo), not as a type; a dict output is the value itself", () => {
+    const code = `
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+
+class TI:
+    map_index = -1
+    def xcom_push(self, key, value):
+        print("PUSHED", key, repr(value))
+
+dag._push(TI(), "t", {"endpont": 5}, {"config": "dict"})
+try:
+    dag._push(TI(), "t", {"endpont": 5}, {"endpoint": "string"})
+except KeyError as e:
+    print("RAISED", e)
+`;
+    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
+    const r = runEngine(PYTHON, ["-c", code, dag], env(join(work, "none")));
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain("PUSHED config {'endpont': 5}");
+    expect(r.output).toContain(
+      "RAISED \"task 't': the function returned a dict without 'endpoint' (its keys: ['endpont']); return 'endpoint' in it, or the value itself\"",
+    );
+  });
 });
 
 describe("the production example end to end (real Airflow 3 and a real MLflow server)", () => {

@@ -405,6 +405,33 @@ describe("the executors as their containers run them", () => {
     );
   });
 
+  it("one output returned in a dict under another key is said as such (a typo), not as a type", () => {
+    const source = "def total(values: list) -> dict:\n    return {'totl': sum(values)}\n";
+    const ir = pipeline("typo", {}, (p) => {
+      p.python("total", {
+        fn: "tasks/m.py:total",
+        inputs: { values: [1, 2] },
+        outputs: { n: "int" },
+      });
+    }).ir;
+    const yaml = emitted(ir, [{ path: "tasks/m.py", content: source }]);
+    const work = tempDir("mlgen-kfp-typo-");
+    const outputs = {
+      parameters: { n: { outputFile: join(work, "n.txt") } },
+      outputFile: join(work, "executor-output.json"),
+    };
+    expect(() =>
+      runPythonExecutor(
+        yaml,
+        "exec-total",
+        work,
+        `{"inputs": {"parameterValues": {"values": [1, 2]}}, "outputs": ${JSON.stringify(outputs)}}`,
+      ),
+    ).toThrow(
+      /tasks\/m\.py:total returned a dict without 'n' \(its keys: \['totl'\]\); return 'n' in it, or the value itself/,
+    );
+  });
+
   it("a string output returned as a pathlib.Path is the path it names", () => {
     const source =
       "import pathlib\n\n\ndef where(name: str) -> dict:\n    return {'path': pathlib.Path('/data') / name}\n";

@@ -49,7 +49,14 @@ _OUTPUT_TYPES = {
 def _push(ti, task_id, result, outputs):
     """Pushes each declared output of the function's result as an XCom under its own key; returns them."""
     if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):
-        result = {next(iter(outputs)): result}
+        key, type_name = next(iter(outputs.items()))
+        if isinstance(result, dict) and type_name != "dict":
+            # A dict meant to hold the one output, under another key (a typo): say so.
+            raise KeyError(
+                f"task {task_id!r}: the function returned a dict without {key!r} "
+                f"(its keys: {list(result)}); return {key!r} in it, or the value itself"
+            )
+        result = {key: result}
     if not isinstance(result, dict):
         raise TypeError(
             f"task {task_id!r}: the function must return a dict with keys {sorted(outputs)}, "
