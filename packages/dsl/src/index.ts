@@ -18,6 +18,7 @@ export {
   type ContainerTaskSpec,
   type ExternalTaskSensorSpec,
   type FileSensorSpec,
+  type GroupHandle,
   type GroupSpec,
   isPipelineDefinition,
   type KubeflowPipelineOptions,

@@ -625,8 +625,19 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   /**
    * A task group (Airflow TaskGroup): its tasks get ids `group.task`, its `defaults` apply to
    * them (over the pipeline's), and the returned handle orders the whole group with `.after()`.
+   * What the body returns is the handle's `out`, typed as returned: `return ev.out` makes
+   * `group.out.accuracy` an output the rest of the pipeline reads, as a task's.
    */
-  group(id: string, spec: GroupSpec, body: (g: PipelineBuilder<P>) => void): TaskHandle;
+  group<const R = void>(
+    id: string,
+    spec: GroupSpec,
+    body: (g: PipelineBuilder<P>) => R,
+  ): GroupHandle<R>;
+}
+
+/** A task group's handle: `.after()` orders the whole group; `out` is what its body returned. */
+export interface GroupHandle<R = void> extends TaskHandle {
+  readonly out: R;
 }
 
 export interface GroupSpec {
@@ -1330,11 +1341,11 @@ export function pipeline<
     const full = (local: string) => (groupId === null ? local : `${groupId}.${local}`);
     return {
       params: params as ParamHandles<P>,
-      group(
+      group<const R = void>(
         localId: string,
         spec: GroupSpec,
-        groupBody: (g: PipelineBuilder<P>) => void,
-      ): TaskHandle {
+        groupBody: (g: PipelineBuilder<P>) => R,
+      ): GroupHandle<R> {
         const groupFull = full(localId);
         const site = callSite();
         let siteKey = `group:${groupFull}`;
@@ -1372,7 +1383,7 @@ export function pipeline<
         };
         groups[groupFull] = node;
         const before = tasks.length;
-        groupBody(makeBuilder(groupFull));
+        const out = groupBody(makeBuilder(groupFull));
         // An empty group orders nothing: `.after(group)` and `group.after(...)` would be dropped.
         const inGroup = (t: Task) => t.id.startsWith(`${groupFull}.`);
         if (!tasks.slice(before).some(inGroup)) {
@@ -1397,6 +1408,7 @@ export function pipeline<
         }
         const h = {
           id: groupFull,
+          out,
           after(...upstream: TaskHandle[]) {
             (node.after as string[]).push(...ownIds(groupFull, ".after()", upstream, callSite()));
             return this;

@@ -82,6 +82,20 @@ describe("pipeline()", () => {
     for (const d of def.problems) expect(d.location?.file).toBe(import.meta.filename);
   });
 
+  it("a group's out is what its body returned: an output read outside the group wires its task", () => {
+    const def = pipeline("grouped", {}, (p) => {
+      const evaluation = p.group("evaluation", {}, (g) => {
+        const ev = g.python("evaluate", { fn: "t.py:ev", outputs: { accuracy: "float" } });
+        return ev.out;
+      });
+      p.python("report", { fn: "t.py:report", inputs: { acc: evaluation.out.accuracy } });
+    });
+    expect(def.problems).toEqual([]);
+    expect(def.ir.tasks.find((t) => t.id === "report")).toMatchObject({
+      inputs: { acc: { kind: "ref", task: "evaluation.evaluate", output: "accuracy" } },
+    });
+  });
+
   it.each([
     ["@daily", { kind: "preset", preset: "@daily" }],
     ["0 3 * * *", { kind: "cron", expression: "0 3 * * *" }],

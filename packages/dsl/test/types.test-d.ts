@@ -112,6 +112,28 @@ describe("typed data passing", () => {
 });
 
 describe("typed authoring constructs", () => {
+  it("a group's out is what its body returned, typed: its tasks' outputs read outside it", () => {
+    pipeline("p", {}, (p) => {
+      const evaluation = p.group("evaluation", {}, (g) => {
+        const ev = g.python("evaluate", { fn: "t.py:ev", outputs: { accuracy: "float" } });
+        return ev.out;
+      });
+      expectTypeOf(evaluation.out.accuracy).toEqualTypeOf<ValueHandle<number>>();
+      p.branch("gate", {
+        when: [evaluation.out.accuracy, ">=", 0.9],
+        ifTrue: p.bash("deploy", { command: "true" }),
+        ifFalse: p.bash("retrain", { command: "true" }),
+      });
+      const plain = p.group("plain", {}, (g) => {
+        g.bash("a", { command: "true" });
+      });
+      expectTypeOf(plain.out).toEqualTypeOf<void>();
+      // @ts-expect-error: a group's body returned no outputs
+      plain.out.accuracy;
+      p.bash("after", { command: "true" }).after(evaluation, plain);
+    });
+  });
+
   it("a mapped task's outputs are lists, one item per instance", () => {
     pipeline("p", {}, (p) => {
       const list = p.python("list", { fn: "t.py:f", outputs: { kinds: "list", n: "int" } });
