@@ -1097,7 +1097,8 @@ except ValueError as e:
 });
 
 describe("a python task's outputs", () => {
-  it("a string output returned as a pathlib.Path is pushed as the path it names", () => {
+  /** Runs `calls` (Python) beside the production example's _push, with a TI that prints pushes. */
+  function withPush(calls: string): string {
     const code = `
 import importlib.util, pathlib, sys
 spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
@@ -1109,38 +1110,30 @@ class TI:
     def xcom_push(self, key, value):
         print("PUSHED", key, repr(value))
 
-dag._push(TI(), "t", {"path": pathlib.Path("/data") / "x.csv", "rows": 3}, {"path": "string", "rows": "int"})
+${calls}
 `;
     const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
     const r = runEngine(PYTHON, ["-c", code, dag], env(join(work, "none")));
     expect(r.status, r.output).toBe(0);
-    expect(r.output).toContain("PUSHED path '/data/x.csv'");
-    expect(r.output).toContain("PUSHED rows 3");
+    return r.output;
+  }
+
+  it("a string output returned as a pathlib.Path is pushed as the path it names", () => {
+    const output = withPush(
+      `dag._push(TI(), "t", {"path": pathlib.Path("/data") / "x.csv", "rows": 3}, {"path": "string", "rows": "int"})`,
+    );
+    expect(output).toContain("PUSHED path '/data/x.csv'");
+    expect(output).toContain("PUSHED rows 3");
   });
 
   it("one output returned in a dict under another key is said as such (a typo), not as a type; a dict output is the value itself", () => {
-    const code = `
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
-dag = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dag)
-
-class TI:
-    map_index = -1
-    def xcom_push(self, key, value):
-        print("PUSHED", key, repr(value))
-
-dag._push(TI(), "t", {"endpont": 5}, {"config": "dict"})
+    const output = withPush(`dag._push(TI(), "t", {"endpont": 5}, {"config": "dict"})
 try:
     dag._push(TI(), "t", {"endpont": 5}, {"endpoint": "string"})
 except KeyError as e:
-    print("RAISED", e)
-`;
-    const dag = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
-    const r = runEngine(PYTHON, ["-c", code, dag], env(join(work, "none")));
-    expect(r.status, r.output).toBe(0);
-    expect(r.output).toContain("PUSHED config {'endpont': 5}");
-    expect(r.output).toContain(
+    print("RAISED", e)`);
+    expect(output).toContain("PUSHED config {'endpont': 5}");
+    expect(output).toContain(
       "RAISED \"task 't': the function returned a dict without 'endpoint' (its keys: ['endpont']); return 'endpoint' in it, or the value itself\"",
     );
   });

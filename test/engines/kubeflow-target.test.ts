@@ -372,8 +372,11 @@ describe("the executors as their containers run them", () => {
     });
     expect(out).toBe("P09=value9 P10=value10\nafter value0\n");
   });
-  it("an int output that is a whole float (KFP hands list numbers over as doubles) is the int; 2.5 is refused", () => {
-    const source = "def total(values: list) -> dict:\n    return {'n': sum(values)}\n";
+  /**
+   * Runs task `total` (function `source`, one int output `n`) in its executor, given the list
+   * `values` as the backend sends it: the output parameters it wrote.
+   */
+  function runTotal(source: string, values: string): Record<string, unknown> {
     const ir = pipeline("sums", {}, (p) => {
       p.python("total", {
         fn: "tasks/m.py:total",
@@ -383,51 +386,33 @@ describe("the executors as their containers run them", () => {
     }).ir;
     const yaml = emitted(ir, [{ path: "tasks/m.py", content: source }]);
     const work = tempDir("mlgen-kfp-int-");
-    const run = (values: string) => {
-      const output = join(work, "executor-output.json");
-      const outputs = {
-        parameters: { n: { outputFile: join(work, "n.txt") } },
-        outputFile: output,
-      };
-      // As the backend sends a list parameter: its numbers as JSON doubles (JSON.stringify
-      // would write 11.0 as 11).
-      runPythonExecutor(
-        yaml,
-        "exec-total",
-        work,
-        `{"inputs": {"parameterValues": {"values": ${values}}}, "outputs": ${JSON.stringify(outputs)}}`,
-      );
-      return JSON.parse(readFileSync(output, "utf8")).parameterValues;
+    const output = join(work, "executor-output.json");
+    const outputs = {
+      parameters: { n: { outputFile: join(work, "n.txt") } },
+      outputFile: output,
     };
-    expect(run("[11.0, 14.0, 19.0]")).toEqual({ n: 44 });
-    expect(() => run("[1.5, 1.0]")).toThrow(
+    runPythonExecutor(
+      yaml,
+      "exec-total",
+      work,
+      `{"inputs": {"parameterValues": {"values": ${values}}}, "outputs": ${JSON.stringify(outputs)}}`,
+    );
+    return JSON.parse(readFileSync(output, "utf8")).parameterValues;
+  }
+
+  it("an int output that is a whole float (KFP hands list numbers over as doubles) is the int; 2.5 is refused", () => {
+    const source = "def total(values: list) -> dict:\n    return {'n': sum(values)}\n";
+    // As the backend sends a list parameter: its numbers as JSON doubles (JSON.stringify
+    // would write 11.0 as 11).
+    expect(runTotal(source, "[11.0, 14.0, 19.0]")).toEqual({ n: 44 });
+    expect(() => runTotal(source, "[1.5, 1.0]")).toThrow(
       /output 'n' of tasks\/m\.py:total is declared int but it returned float 2\.5/,
     );
   });
 
   it("one output returned in a dict under another key is said as such (a typo), not as a type", () => {
     const source = "def total(values: list) -> dict:\n    return {'totl': sum(values)}\n";
-    const ir = pipeline("typo", {}, (p) => {
-      p.python("total", {
-        fn: "tasks/m.py:total",
-        inputs: { values: [1, 2] },
-        outputs: { n: "int" },
-      });
-    }).ir;
-    const yaml = emitted(ir, [{ path: "tasks/m.py", content: source }]);
-    const work = tempDir("mlgen-kfp-typo-");
-    const outputs = {
-      parameters: { n: { outputFile: join(work, "n.txt") } },
-      outputFile: join(work, "executor-output.json"),
-    };
-    expect(() =>
-      runPythonExecutor(
-        yaml,
-        "exec-total",
-        work,
-        `{"inputs": {"parameterValues": {"values": [1, 2]}}, "outputs": ${JSON.stringify(outputs)}}`,
-      ),
-    ).toThrow(
+    expect(() => runTotal(source, "[1, 2]")).toThrow(
       /tasks\/m\.py:total returned a dict without 'n' \(its keys: \['totl'\]\); return 'n' in it, or the value itself/,
     );
   });

@@ -51,6 +51,53 @@ const py = (code: string, note?: string): RuleExample => ({
   ...(note ? { note } : {}),
 });
 
+/** missing-dag's examples: a folder's DAGs, and one naming two of them by the ids given. */
+const missingDagExample = (ingest: string, deploy: string) => `
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "ingest_churn",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="load", bash_command="ingest churn --day {{ ds }}")
+
+with DAG(
+    "deploy_churn_model",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+):
+    BashOperator(task_id="push", bash_command="deploy churn --latest")
+
+with DAG(
+    "retrain_churn",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    wait = ExternalTaskSensor(
+        task_id="wait_for_ingest",
+        external_dag_id="${ingest}",
+        external_task_id="load",
+        mode="reschedule",
+        timeout=timedelta(hours=6),
+    )
+    check = BashOperator(task_id="validate_data", bash_command="validate churn --day {{ ds }}")
+    train = BashOperator(task_id="train", bash_command="train churn --day {{ ds }}")
+    deploy = TriggerDagRunOperator(task_id="start_deploy", trigger_dag_id="${deploy}")
+    wait >> check >> train >> deploy
+`;
+
 export const RULE_DOCS: Readonly<Record<string, RuleDoc>> = {
   "missing-xcom-key": {
     catches: `A task pulls an XCom — \`ti.xcom_pull(task_ids=..., key=...)\` in its Python code, or \`{{ ti.xcom_pull(...) }}\` in a templated argument such as \`bash_command\` or \`sql\`, or an XCom passed as an object (\`op.output\`, \`op.output["key"]\`, \`XComArg(op)\`, a TaskFlow result handed to another task: \`load(extract())\`, which gets None when \`extract\` pushes nothing) — and the source task never pushes that key: it is not a key given to \`xcom_push\`, not \`return_value\` of a task that returns something, and not a key of a dict returned with \`multiple_outputs=True\` (or by a \`@task\` annotated \`-> dict[...]\`). It also reports a pull from a task id the DAG does not have (a TaskGroup prefixes its tasks' ids: \`group.task\`), and a pull from a task that is not upstream of the reader, which may not have run yet (a race). A template file a task argument names is read as that argument's template, as Airflow loads it: a \`.sql\` file (\`sql="sql/merge.sql"\`, or each of a list of them) of any operator but a Python one, a \`.hql\` file of a Hive operator, and a \`.sh\` or \`.bash\` script given as a \`BashOperator\`'s \`bash_command\` or an \`SSHOperator\`'s \`command\`, looked up beside the DAG file and then in the DAG's \`template_searchpath\` (absolute paths, module constants holding them, and folders beside the DAG file written from \`__file__\`: \`os.path.join(os.path.dirname(__file__), "sql")\`, \`Path(__file__).parent / "sql"\`); findings in it are reported at its own lines, and its comments (\`-- mlgen: disable=...\`, \`# ...\`, \`{# ... #}\`) silence them.
@@ -1763,95 +1810,7 @@ with DAG(
 Not said: a templated id; an id far from every DAG's, or as near to two of them (\`etl_v3\` beside \`etl_v1\` and \`etl_v2\`), as the DAG may live in another folder or DAG bundle (so may a near one, which is why this is a warning); an \`ExternalTaskMarker\` (it does nothing when it runs, and Airflow 3 no longer follows it when clearing).`,
     reportedAt: "the DAG id argument's value.",
     why: `Airflow does not check, when it parses a DAG file, that the DAG a trigger or a sensor names exists. The trigger fails when it runs, and with it each retry, on every run: \`Dag with dag_id: 'deploy_churn_modle' not found\` on Airflow 3, \`DagNotFound\` on Airflow 2; the model is trained and never deployed. The sensor finds no run of the DAG, ever: it pokes (or reschedules) until its \`timeout\` — seven days by default — and fails with everything after it (Airflow 2's \`check_existence=True\` fails it at its first poke; Airflow 3 ignores that argument). Real Airflow 3.3 and 2.11 do exactly this for what this rule reports, and run both tasks with the ids its fixes give (\`test/engines/lint-missing-dag.test.ts\`).`,
-    bad: py(`
-${IMPORTS}
-from airflow.providers.standard.operators.bash import BashOperator
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
-from airflow.sdk import DAG
-
-${DEFAULT_ARGS}
-
-with DAG(
-    "ingest_churn",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args=default_args,
-):
-    BashOperator(task_id="load", bash_command="ingest churn --day {{ ds }}")
-
-with DAG(
-    "deploy_churn_model",
-    schedule=None,
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    default_args=default_args,
-):
-    BashOperator(task_id="push", bash_command="deploy churn --latest")
-
-with DAG(
-    "retrain_churn",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args=default_args,
-):
-    wait = ExternalTaskSensor(
-        task_id="wait_for_ingest",
-        external_dag_id="ingest_chrun",
-        external_task_id="load",
-        mode="reschedule",
-        timeout=timedelta(hours=6),
-    )
-    check = BashOperator(task_id="validate_data", bash_command="validate churn --day {{ ds }}")
-    train = BashOperator(task_id="train", bash_command="train churn --day {{ ds }}")
-    deploy = TriggerDagRunOperator(task_id="start_deploy", trigger_dag_id="deploy_churn_modle")
-    wait >> check >> train >> deploy
-`),
-    good: py(`
-${IMPORTS}
-from airflow.providers.standard.operators.bash import BashOperator
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
-from airflow.sdk import DAG
-
-${DEFAULT_ARGS}
-
-with DAG(
-    "ingest_churn",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args=default_args,
-):
-    BashOperator(task_id="load", bash_command="ingest churn --day {{ ds }}")
-
-with DAG(
-    "deploy_churn_model",
-    schedule=None,
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    default_args=default_args,
-):
-    BashOperator(task_id="push", bash_command="deploy churn --latest")
-
-with DAG(
-    "retrain_churn",
-    schedule="@daily",
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args=default_args,
-):
-    wait = ExternalTaskSensor(
-        task_id="wait_for_ingest",
-        external_dag_id="ingest_churn",
-        external_task_id="load",
-        mode="reschedule",
-        timeout=timedelta(hours=6),
-    )
-    check = BashOperator(task_id="validate_data", bash_command="validate churn --day {{ ds }}")
-    train = BashOperator(task_id="train", bash_command="train churn --day {{ ds }}")
-    deploy = TriggerDagRunOperator(task_id="start_deploy", trigger_dag_id="deploy_churn_model")
-    wait >> check >> train >> deploy
-`),
+    bad: py(missingDagExample("ingest_chrun", "deploy_churn_modle")),
+    good: py(missingDagExample("ingest_churn", "deploy_churn_model")),
   },
 };
