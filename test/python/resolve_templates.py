@@ -13,11 +13,7 @@ import json
 import sys
 
 from jinja2 import TemplateNotFound, nodes
-
-try:  # Airflow 3
-    from airflow.dag_processing.dagbag import DagBag
-except ImportError:  # Airflow 2
-    from airflow.models.dagbag import DagBag
+from mlgen_dagbag import load
 
 
 def includes(env, text: str, out: dict) -> None:
@@ -38,9 +34,7 @@ def includes(env, text: str, out: dict) -> None:
 
 def main() -> None:
     folder, out = sys.argv[1], sys.argv[2]
-    bag = DagBag(folder)
-    if bag.import_errors:
-        raise SystemExit(f"import errors: {bag.import_errors}")
+    bag = load(folder)
     seen: dict[str, dict[str, dict[str, object]]] = {}
     for dag_id, dag in sorted(bag.dags.items()):
         tasks = seen.setdefault(dag_id, {})

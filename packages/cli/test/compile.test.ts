@@ -495,6 +495,12 @@ describe("mlgen compile", () => {
     const one = await proj.mlgen("compile", "pipelines/scoring.pipeline.ts");
     expect(one.code).toBe(0);
     expect(one.stderr).not.toContain("MLG1036");
+    // Nor when a module of the project does not load: its pipeline may be the one named.
+    proj.write("pipelines/broken.pipeline.ts", "throw new Error('not today');\n");
+    const broken = await proj.mlgen("compile");
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("MLG1014");
+    expect(broken.stderr).not.toContain("MLG1036");
   });
 
   it("leaves no temp files behind", async () => {

@@ -1,5 +1,4 @@
 import {
-  closestName,
   type Diagnostic,
   diagnostic,
   hasErrors,
@@ -8,6 +7,7 @@ import {
   pipelineSchema,
   type SourceMap,
   taskKey,
+  typoOf,
 } from "@mlgen/core";
 import { branchJoins } from "./passes/branch-joins.js";
 import { checkConstructs } from "./passes/check-constructs.js";
@@ -104,8 +104,8 @@ function irProblem(
   );
   const names =
     issue.code === "invalid_value" ? (issue.values ?? []).filter((v) => typeof v === "string") : [];
-  const near =
-    typeof given === "string" && names.length > 0 ? closestName(given, names) : undefined;
+  // A letter or two off one, not a prefix of it ("none" is none of "none_failed").
+  const near = typeof given === "string" && names.length > 0 ? typoOf(given, names) : undefined;
   const hint = duration
     ? "write it with seconds(), minutes(), hours() or days() from @mlgen/dsl, e.g. executionTimeout: minutes(10)"
     : near

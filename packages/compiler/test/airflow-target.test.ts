@@ -853,6 +853,8 @@ describe("settings Airflow refuses at import", () => {
         p.bash("typo", { command: "echo {{ params.regoin }}" });
         // Shown to the end of its tag, past 24 characters: no half a closing brace.
         p.bash("long", { command: "echo {{ params.learning_rat }} and more after it" });
+        // And to the end of the first: not into the next tag.
+        p.bash("two", { command: "echo {{ params.lr }}{{ params.region }} and more after it" });
         p.bash("keyed", { command: "true", env: { K: "{{ params['topk'] }}" } });
         p.bash("fine", {
           command: [
@@ -873,7 +875,8 @@ describe("settings Airflow refuses at import", () => {
           .filter((d) => /param '/.test(d.message))
           .map((d) => `${d.code} ${d.task} ${d.message} | ${d.fix}`)
           .sort((a, b) => (a.split(" ")[1] === "typo" ? -1 : b.split(" ")[1] === "typo" ? 1 : 0));
-        expect(found).toHaveLength(3);
+        expect(found).toHaveLength(4);
+        expect(found.find((f) => f.includes(" two "))).toContain("('{{ params.lr }}...')");
         expect(found[0]).toContain(
           `${code} typo param 'regoin' in the command of task 'typo' ('{{ params.regoin }}')`,
         );

@@ -412,6 +412,8 @@ describe("a value the IR's schema refuses", () => {
       p.python("a", { fn: "tasks/m.py:f", outputs: { score: "floot" as never } });
       p.bash("b", { command: "true", triggerRule: "all_sucess" as never });
       p.bash("c", { command: "true", triggerRule: "whatever" as never });
+      // A prefix of one is no typo of it.
+      p.bash("d", { command: "true", triggerRule: "none" as never });
     });
     const r = lowerPipeline({ ir: def.ir, sourceMap: def.sourceMap, modules: new Map() });
     expect(r.ok).toBe(false);
@@ -421,6 +423,9 @@ describe("a value the IR's schema refuses", () => {
     );
     expect(said.find((d) => d.startsWith("MLG1011 b "))).toMatch(
       /'all_sucess' is none of .*\| did you mean 'all_success'\?$/,
+    );
+    expect(said.find((d) => d.startsWith("MLG1011 d "))).toMatch(
+      /'none' is none of .*\| fix the value where the pipeline is written/,
     );
     expect(said.find((d) => d.startsWith("MLG1011 c "))).toMatch(
       /'whatever' is none of .*\| fix the value where the pipeline is written/,

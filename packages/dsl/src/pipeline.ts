@@ -461,11 +461,15 @@ export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
   /** A run with `runId` already there is cleared and run again, instead of failing the task. */
   readonly resetRun?: boolean;
   /**
-   * The run's logical date, an Airflow template: `{{ logical_date }}` starts it for this run's
-   * date, so that its `ds` is this run's (a catch-up or backfill run of this pipeline starts
-   * the other for the same day). Default: the time the task starts it. Airflow keeps one run
-   * per pipeline and logical date: another start for that date (a retry of the task) fails,
-   * or with `resetRun` clears that run and runs it again.
+   * The run's logical date, an Airflow template: `{{ logical_date }}` (in a scheduled pipeline;
+   * `{{ dag_run.logical_date or dag_run.run_after }}` where a run may have none) starts it for
+   * this run's date, so that its `ds` is this run's (a catch-up or backfill run of this pipeline
+   * starts the other for the same day). Default: the time the task starts it. Airflow keeps one
+   * run per pipeline and logical date: a retry of the task fails on the run it started, or with
+   * `resetRun` clears it and runs it again; a run of another id at that date (the other
+   * pipeline's own schedule, another trigger) fails the task whatever `resetRun` says on
+   * Airflow 3, and on Airflow 2 `resetRun` clears that run instead of starting one. So the
+   * pipeline started should have no schedule of its own.
    */
   readonly logicalDate?: string;
   /** Wait for the run to end, failing when it fails; `true` for Airflow's defaults. */

@@ -623,6 +623,8 @@ export async function compileCommand(
   for (const file of paths)
     sourceFolder("the pipeline module's folder", resolve(file, ".."), false);
   const loaded = await loadPipelines(paths, root, report, importModule);
+  // Every pipeline of the project is known only when every module loaded.
+  const allLoaded = files.length === 0 && loaded.length === paths.length;
 
   const shipped = new Map<string, EmittedFile[]>();
   const taskFiles = await readTaskFiles(config, io.cwd);
@@ -665,8 +667,8 @@ export async function compileCommand(
       const lowered = lowerPipeline({ ir: def.ir, sourceMap, modules });
       diagnostics.push(...lowered.diagnostics);
       // The DAG ids triggers and sensors name, against every pipeline of the project: only
-      // when it is all compiled (some files given may name one not given).
-      if (files.length === 0) {
+      // when it is all compiled and loaded (some files given may name one not given).
+      if (allLoaded) {
         checkPipelineIds(def.ir, compiledIds, { sourceMap, report: (d) => diagnostics.push(d) });
       }
       if (!lowered.ok) continue;

@@ -4,7 +4,7 @@
  * written atomically to `--out`.
  */
 import { isAbsolute, join, relative, sep } from "node:path";
-import { closestName, type Diagnostic, diagnostic, formatDiagnostic } from "@mlgen/core";
+import { type Diagnostic, diagnostic, formatDiagnostic, typoOf } from "@mlgen/core";
 import { CliError, type CliIO } from "../io.js";
 import { createModuleLoader } from "../load.js";
 import { writeAtomic, writeError } from "../write.js";
@@ -75,7 +75,7 @@ export async function graphCommand(
     for (const d of diagnostics) io.stderr(`${formatDiagnostic(d)}\n`);
     // A pipeline module that failed to load: that is the error, not the count it left.
     if (diagnostics.some((d) => d.severity === "error")) return 1;
-    const near = pipelineId === undefined ? undefined : closestName(pipelineId, ids);
+    const near = pipelineId === undefined ? undefined : typoOf(pipelineId, ids);
     throw new CliError(
       formatDiagnostic(
         diagnostic("MLG1011", {

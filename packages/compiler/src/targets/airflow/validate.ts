@@ -203,12 +203,12 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
   const context = new Set(templateNames([dialect.version]));
   if (dialect.version === 3) for (const name of REMOVED_NAMES) context.add(name);
   const contextNames = [...AIRFLOW_TEMPLATE_CONTEXT[dialect.version]];
-  /** The template from `at`: 24 characters, or to the end of the tag there (up to 60). */
+  /** The template from `at`: to the end of the tag there (up to 60 characters), else 24. */
   const shownAt = (text: string, at: number) => {
     const close = /\}\}|%\}/g;
     close.lastIndex = at;
     const tag = close.exec(text);
-    let end = tag && tag.index + 2 - at <= 60 ? Math.max(at + 24, tag.index + 2) : at + 24;
+    let end = tag && tag.index + 2 - at <= 60 ? tag.index + 2 : at + 24;
     if (text.length - end <= 3) end = text.length;
     return `'${text.slice(at, end).replace(/\s+/g, " ")}${text.length > end ? "..." : ""}'`;
   };
