@@ -201,6 +201,12 @@ export const DIAGNOSTICS = {
       "task '{task}' {does} DAG '{target}', which none of the pipelines compiled with it is, and '{near}' is a letter or two off it: {outcome}",
     fix: "did you mean '{near}'? {fix}; if '{target}' is a DAG written elsewhere, accept this with `// mlgen-disable-next-line MLG1036` above the call",
   },
+  MLG1037: {
+    severity: "warning",
+    message:
+      "trigger '{task}' starts pipeline '{target}' for a logicalDate, and '{target}' has a schedule of its own, whose runs hold logical dates too (Airflow keeps one run per pipeline and date): {outcome}",
+    fix: "start a pipeline without a schedule this way (schedule: null), or leave logicalDate out (the run is then started for the time the task runs)",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -1547,6 +1547,21 @@ export function pipeline<
           "conf",
           site,
         );
+        if (target && spec.logicalDate !== undefined && target.schedule.kind !== "none") {
+          // Its own runs hold logical dates too: a start for a date one of them holds fails.
+          problems.push(
+            diagnostic(
+              "MLG1037",
+              {
+                task: base.id,
+                target: target.id,
+                outcome:
+                  "when one of its scheduled runs holds the date, Airflow 3 fails the task (even with resetRun) and Airflow 2 fails it too, or with resetRun clears that run instead of starting one",
+              },
+              place,
+            ),
+          );
+        }
         if (target) {
           for (const { key, problem, hint } of confProblems(conf, target, {
             tasks,

@@ -836,6 +836,24 @@ describe("p.trigger()", () => {
     ]);
   });
 
+  it("a logicalDate for a pipeline with a schedule of its own is MLG1037 (its runs hold dates too); not for one without", () => {
+    const scheduled = pipeline("nightly_deploy", { schedule: "@daily" }, (p) => {
+      p.bash("go", { command: "true" });
+    });
+    const manual = pipeline("deploy", { schedule: null }, (p) => {
+      p.bash("go", { command: "true" });
+    });
+    const def = pipeline("train", {}, (p) => {
+      p.trigger("a", { pipeline: scheduled, logicalDate: "{{ logical_date }}" });
+      p.trigger("b", { pipeline: manual, logicalDate: "{{ logical_date }}" });
+      p.trigger("c", { pipeline: scheduled });
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.task}`)).toEqual(["MLG1037 a"]);
+    expect(def.problems[0]?.message).toContain(
+      "trigger 'a' starts pipeline 'nightly_deploy' for a logicalDate, and 'nightly_deploy' has a schedule of its own",
+    );
+  });
+
   it("a conf key none of the started pipeline's params has, or a value its param's type refuses, is MLG1034", () => {
     const def = pipeline("train", { params: { label: "x", n: 3 } }, (p) => {
       const t = p.python("train", {

@@ -3581,6 +3581,24 @@ ${dag(`    extract = BashOperator(task_id="extract", bash_command="echo s3://raw
     ]);
   });
 
+  it("missing-dag's fix names the constant an id was read from, and where it is set", () => {
+    const body = `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+TARGET = "deploy_modle"
+
+with DAG("deploy_model", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    TriggerDagRunOperator(task_id="a", trigger_dag_id=TARGET)
+`;
+    const fixes = lintPythonSource("d.py", HEAD + body, { dagFolder: true })
+      .filter((f) => f.ruleId === "missing-dag")
+      .map((f) => f.fix);
+    const line = HEAD.split("\n").length + 2;
+    expect(fixes).toHaveLength(1);
+    expect(fixes[0]).toMatch(
+      new RegExp(`^name 'deploy_model' in TARGET \\(set at line ${line}\\), the DAG id closest`),
+    );
+  });
+
   it("missing-xcom-key still reports a wrong id when the DAG's id is computed or a constant, or a task comes from a function of the file", () => {
     const typo = (dagLine: string, extra = "") => `import os
 

@@ -3,6 +3,7 @@ import type { Span } from "../finding.js";
 import { helperKey } from "../python/analyze.js";
 import { dagIdArgument, shown } from "../python/dag-args.js";
 import type { DagFile, TopLevelCall } from "../python/model.js";
+import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { callsOnlyTaskless, TASKLESS_MODULES } from "./external-task-missing.js";
 
@@ -25,6 +26,8 @@ export interface DagRef extends Span {
   readonly task: string;
   readonly operator: string;
   readonly target: string;
+  /** The module-level name the id was read from (`TARGET = "..."`), and its line. */
+  readonly constant?: { readonly name: string; readonly line: number };
 }
 
 /**
@@ -44,11 +47,21 @@ export function dagRefs(file: DagFile): DagRef[] {
     const node = arg ? task.kwargs.get(arg) : undefined;
     const target = dagIdArgument(file, node);
     if (!node || target === null) continue;
+    const value =
+      node.name === "VariableName" ? file.constants.get(textOf(file.source, node)) : null;
     out.push({
       task: task.id,
       operator: task.operator,
       target,
       ...file.lines.span(node.from, node.to),
+      ...(value
+        ? {
+            constant: {
+              name: textOf(file.source, node),
+              line: file.lines.span(value.from, value.to).line,
+            },
+          }
+        : {}),
     });
   }
   return out;
@@ -133,7 +146,7 @@ export function judgeDagRef(
     does: DOES[ref.operator] as string,
     target: shown(ref.target),
     outcome: OUTCOME[ref.operator] as string,
-    fix: `name '${shown(near)}', the DAG id closest to it in the linted files; if '${shown(ref.target)}' is defined where this run did not look (another DAG folder or bundle), lint that folder too or silence the finding there`,
+    fix: `name '${shown(near)}'${ref.constant ? ` in ${ref.constant.name} (set at line ${ref.constant.line})` : ""}, the DAG id closest to it in the linted files; if '${shown(ref.target)}' is defined where this run did not look (another DAG folder or bundle), lint that folder too or silence the finding there`,
   };
 }
 
