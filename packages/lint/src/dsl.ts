@@ -1,5 +1,5 @@
 import type { Pipeline, Task, Value } from "@mlgen/core/light";
-import { visitValue } from "@mlgen/core/light";
+import { commandTexts, visitValue } from "@mlgen/core/light";
 import { Reachability } from "./reach.js";
 
 /** Upstream queries over a lowered pipeline's `upstream` lists. */
@@ -11,10 +11,7 @@ export function pipelineReachability(ir: Pipeline): Reachability {
 export function taskTexts(task: Task, values: [string, Value][]): [where: string, text: string][] {
   const out: [string, string][] = [];
   if (task.kind === "bash") out.push(["command", task.command]);
-  if (task.kind === "trigger" && task.runId !== null) out.push(["runId", task.runId]);
-  if (task.kind === "trigger" && task.logicalDate !== null) {
-    out.push(["logicalDate", task.logicalDate]);
-  }
+  if (task.kind === "trigger") out.push(...commandTexts(task));
   if (task.kind === "container") {
     task.args.forEach((a, i) => {
       out.push([`args[${i}]`, a]);

@@ -177,6 +177,23 @@ const TRANSPARENT_DECORATOR = /^(?:functools\.)?(?:cache|lru_cache|wraps)$/;
 /** The key of a function in `helperCalls`: where it is defined (a @dag body, or none) and its name. */
 export const helperKey = (within: string | null, name: string) => `${within ?? ""}:${name}`;
 
+/**
+ * The `helperCalls` key that a call of `name` made in `within` (a @dag body, or null: module
+ * level) runs: the function defined in that body, else the module's; null for neither.
+ */
+export function helperFor(
+  helpers: ReadonlyMap<string, unknown>,
+  within: string | null,
+  name: string,
+): string | null {
+  const local = helperKey(within, name);
+  if (helpers.has(local)) return local;
+  return helpers.has(helperKey(null, name)) ? helperKey(null, name) : null;
+}
+
+/** Where the function of a `helperCalls` key is defined: its @dag body, or null (the module). */
+export const helperScope = (key: string): string | null => key.slice(0, key.indexOf(":")) || null;
+
 const GROUP = "g:";
 /**
  * A condition on the Airflow version (`if AIRFLOW_V_3_0_PLUS:`, `if Version(airflow.__version__)

@@ -1,6 +1,6 @@
 import { typoOf } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
-import { helperKey } from "../python/analyze.js";
+import { helperFor, helperScope } from "../python/analyze.js";
 import { dagIdArgument, shown } from "../python/dag-args.js";
 import type { DagFile, TopLevelCall } from "../python/model.js";
 import { textOf } from "../python/text.js";
@@ -104,14 +104,12 @@ function parseTimeCalls(file: DagFile): TopLevelCall[] {
   const entered = new Set<string>();
   for (let call = queue.shift(); call; call = queue.shift()) {
     const root = /^\w+/.exec(call.callee)?.[0] ?? "";
-    const key = [helperKey(call.from, root), helperKey(null, root)].find((k) =>
-      file.helperCalls.has(k),
-    );
-    if (key === undefined || entered.has(key)) continue;
+    const key = helperFor(file.helperCalls, call.from, root);
+    if (key === null || entered.has(key)) continue;
     entered.add(key);
     const body = file.helperCalls.get(key) ?? [];
     out.push(...body);
-    const from = key.slice(0, key.indexOf(":")) || null;
+    const from = helperScope(key);
     queue.push(...body.map((c) => ({ from, callee: c.callee })));
   }
   return out;

@@ -1,5 +1,5 @@
 import { localPaths } from "../paths.js";
-import { helperKey } from "../python/analyze.js";
+import { helperFor, helperScope } from "../python/analyze.js";
 import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { childNamed, textOf } from "../python/text.js";
@@ -116,26 +116,21 @@ function throughHelpers(
   within: string | null,
   name: string,
 ): { callee: string; what: string } | null {
-  const resolve = (from: string | null, fn: string): string | null => {
-    const local = helperKey(from, fn);
-    if (helpers.has(local)) return local;
-    return helpers.has(helperKey(null, fn)) ? helperKey(null, fn) : null;
-  };
   const seen = new Set<string>();
   const visit = (key: string): { callee: string; what: string } | null => {
     if (seen.has(key)) return null;
     seen.add(key);
-    const from = key.slice(0, key.indexOf(":")) || null;
+    const from = helperScope(key);
     for (const { callee } of helpers.get(key) ?? []) {
       const what = callKind(callee);
       if (what !== null) return { callee, what };
-      const next = resolve(from, callee);
+      const next = helperFor(helpers, from, callee);
       const deeper = next ? visit(next) : null;
       if (deeper) return deeper;
     }
     return null;
   };
-  const start = resolve(within, name);
+  const start = helperFor(helpers, within, name);
   return start ? visit(start) : null;
 }
 
