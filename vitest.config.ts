@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 // Tests import each package's TypeScript source through the "@mlgen/source" export condition.
@@ -8,6 +9,10 @@ const ssr = { resolve: { conditions: ["@mlgen/source"], externalConditions: ["@m
 
 export default defineConfig({
   test: {
+    // One test file per CPU. Vitest's default is one fewer, which on a 2-CPU CI machine ran
+    // every file one after another; most of an engine file's time is spent in the Airflow,
+    // MLflow and kfp processes it starts, not in its worker.
+    maxWorkers: availableParallelism(),
     projects: [
       {
         resolve,
@@ -38,10 +43,11 @@ export default defineConfig({
         test: {
           name: "engines",
           include: ["test/engines/**/*.test.ts"],
-          // Real Airflow and MLflow are slow to start; these files share one engine venv.
+          // Real Airflow and MLflow are slow to start; these files share the engine venvs (built
+          // before the run, read-only during it) and run side by side, each in homes, ports and
+          // temp folders of its own.
           testTimeout: 600_000,
           hookTimeout: 600_000,
-          fileParallelism: false,
         },
       },
     ],
