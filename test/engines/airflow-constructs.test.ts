@@ -785,6 +785,55 @@ describe.each([3, 2] as const)("oneOf after a branch on real Airflow %i", (versi
 });
 
 describe.each([3, 2] as const)(
+  "conditions against a param or another output on real Airflow %i",
+  (version) => {
+    let dags = "";
+    beforeAll(async () => {
+      dags = await compileFixture("branch-params", version);
+    });
+    const GATED = {
+      beats_baseline: "report",
+      above_floor: "keep",
+      enough_rows: "train_more",
+      same_mode: "compare_runs",
+    };
+
+    it.each([
+      // The defaults: accuracy 0.92 >= threshold 0.9 > baseline 0.91... every condition holds.
+      [{}, "2025-06-01", "deploy", "retrain", "success"],
+      // Each param moved so that its condition fails: a float, an int and a string param.
+      [
+        { accuracy: 0.85, floor: 1, min_rows: 500, mode: "fast" },
+        "2025-06-02",
+        "retrain",
+        "deploy",
+        "skipped",
+      ],
+    ])(
+      "each condition reads its right side when it runs (conf %j)",
+      (conf, date, ran, skipped, gated) => {
+        const r = dagsTest("branch_on_params", date, dags, conf, {}, version);
+        expect(r.status, r.output.slice(-5000)).toBe(0);
+        const states = runStates("branch_on_params", dags, version)[date];
+        expect(states?.state).toBe("success");
+        expect(states?.tasks).toEqual({
+          evaluate: "success",
+          good_enough: "success",
+          [ran]: "success",
+          [skipped]: "skipped",
+          ...Object.fromEntries(
+            Object.entries(GATED).flatMap(([gate, after]) => [
+              [gate, "success"],
+              [after, gated],
+            ]),
+          ),
+        });
+      },
+    );
+  },
+);
+
+describe.each([3, 2] as const)(
   "joins that also wait off the branch on real Airflow %i",
   (version) => {
     let dags = "";

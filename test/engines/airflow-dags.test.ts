@@ -37,6 +37,7 @@ const FIXTURE_PIPELINES = [
   { id: "sensor_outputs", file: join(FIXTURES, "pipelines/sensor-outputs.pipeline.ts") },
   { id: "group_order", file: join(FIXTURES, "pipelines/group-order.pipeline.ts") },
   { id: "join_skips", file: join(FIXTURES, "pipelines/join-skips.pipeline.ts") },
+  { id: "branch_on_params", file: join(FIXTURES, "pipelines/branch-params.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

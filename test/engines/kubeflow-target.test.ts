@@ -27,6 +27,7 @@ const FIXTURE_PIPELINES = [
   "kfp-eq-pods",
   "one-of",
   "sensor-outputs",
+  "branch-params",
 ];
 
 let out = "";
@@ -521,6 +522,18 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(run.error, run.log.slice(-3000)).toBeUndefined();
       expect(run.tasks.map((t) => t.task)).toEqual([pick, "took"]);
       expect(run.tasks.find((t) => t.task === "took")?.outputs).toEqual({ got });
+    }
+  });
+
+  it("conditions against a param or another output: each reads its right side when it runs (two channels, evaluated as CEL over the condition's inputs)", async () => {
+    const yaml = files.find((f) => f.endsWith("branch_on_params.yaml")) as string;
+    for (const [args, ran] of [
+      [{}, ["evaluate", "compare-runs", "deploy", "keep", "report", "train-more"]],
+      [{ accuracy: 0.85, floor: 1, min_rows: 500, mode: "fast" }, ["evaluate", "retrain"]],
+    ] as const) {
+      const run = await runKfpLocal(yaml, args);
+      expect(run.error, run.log.slice(-3000)).toBeUndefined();
+      expect(run.tasks.map((t) => t.task).sort()).toEqual(ran);
     }
   });
 

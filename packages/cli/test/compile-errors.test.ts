@@ -624,7 +624,7 @@ const cases: [string, Case][] = [
       },
       argv: ["--target", "all"],
       code: "MLG1011",
-      says: ["its right side (when[2]) is a value of kind list"],
+      says: ["its right side (when[2]) is a list"],
       hides: "compares with null",
     },
   ],

@@ -1188,6 +1188,29 @@ describe("common mistakes get a message that says the fix", () => {
     ]);
   });
 
+  it("a condition against a param or an output: of another kind, or a list, is MLG1011; numbers of either type compare", () => {
+    const ir = pipeline("m", { params: { mode: "full", floor: 0, threshold: 0.9 } }, (p) => {
+      const ev = p.python("ev", {
+        fn: "tasks/t.py:ev",
+        outputs: { acc: "float", rows: "int", label: "string", xs: "list" },
+      });
+      const a = p.bash("a", { command: "true" });
+      p.branch("ok_float", { when: [ev.out.acc, ">=", p.params.threshold], ifTrue: a });
+      p.shortCircuit("ok_int", { when: [ev.out.acc, ">", p.params.floor] });
+      p.shortCircuit("ok_rows", { when: [ev.out.rows, "<", ev.out.acc] });
+      p.shortCircuit("ok_text", { when: [ev.out.label, "==", p.params.mode] });
+      // Past the DSL's types (a cast, plain JavaScript).
+      p.shortCircuit("kinds", { when: [ev.out.acc, ">", p.params.mode as never] });
+      p.shortCircuit("text", { when: [ev.out.label, "==", ev.out.rows as never] });
+      p.shortCircuit("list", { when: [ev.out.acc, "==", ev.out.xs as never] });
+    }).ir;
+    expect(messages(ir).filter((m) => m.includes("condition"))).toEqual([
+      "MLG1011 invalid condition of short-circuit 'kinds': it compares ev.acc, a float, with param 'mode', a string (>), which fails when the branch runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
+      "MLG1011 invalid condition of short-circuit 'text': it compares ev.label, a string, with ev.rows, an int (==), which never matches | compare with a string param or output, or declare each with the type it has",
+      "MLG1011 invalid condition of short-circuit 'list': it compares ev.xs, a list, with ev.acc (==), which never matches | reduce it to one value first: a python task that takes ev.out.xs and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that",
+    ]);
+  });
+
   it("a map over a mapped output that runs after a failure is MLG1030: its items need not line up", () => {
     const make = (triggerRule?: "all_done") =>
       pipeline("m", {}, (p) => {

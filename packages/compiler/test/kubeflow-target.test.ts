@@ -340,6 +340,77 @@ describe("kubeflow target", () => {
     });
   });
 
+  it("a condition against a param or another output reads both as the condition's inputs, compared as read", async () => {
+    const [spec] = parse(renderPipelineSpec(await input("branch-params"))) as Doc[];
+    const tasks = spec.root.dag.tasks;
+    const conditions = Object.entries(tasks)
+      .filter(([k]) => k.startsWith("condition-") && !k.startsWith("condition-branches-"))
+      .map(([, t]) => [(t as Doc).triggerPolicy.condition, (t as Doc).inputs.parameters]);
+    const channel = (name: string) => `inputs.parameter_values['pipelinechannel--${name}']`;
+    const param = (name: string) => ({ componentInputParameter: name });
+    const output = (key: string) => ({
+      taskOutputParameter: { producerTask: "evaluate", outputParameterKey: key },
+    });
+    expect(conditions).toEqual(
+      expect.arrayContaining([
+        [
+          `${channel("evaluate-accuracy")} > ${channel("floor")}`,
+          {
+            "pipelinechannel--evaluate-accuracy": output("accuracy"),
+            "pipelinechannel--floor": param("floor"),
+          },
+        ],
+        [
+          `${channel("evaluate-accuracy")} > ${channel("evaluate-baseline")}`,
+          {
+            "pipelinechannel--evaluate-accuracy": output("accuracy"),
+            "pipelinechannel--evaluate-baseline": output("baseline"),
+          },
+        ],
+        [
+          `${channel("evaluate-rows")} >= ${channel("min_rows")}`,
+          {
+            "pipelinechannel--evaluate-rows": output("rows"),
+            "pipelinechannel--min_rows": param("min_rows"),
+          },
+        ],
+        [
+          `${channel("mode")} == ${channel("evaluate-mode")}`,
+          {
+            "pipelinechannel--mode": param("mode"),
+            "pipelinechannel--evaluate-mode": output("mode"),
+          },
+        ],
+      ]),
+    );
+    expect(conditions).toHaveLength(4);
+    const branches = spec.components["comp-condition-branches-4"].dag.tasks;
+    expect(
+      Object.values(branches)
+        .map((t) => (t as Doc).triggerPolicy.condition)
+        .sort(),
+    ).toEqual([
+      `!(${channel("evaluate-accuracy")} >= ${channel("threshold")})`,
+      `${channel("evaluate-accuracy")} >= ${channel("threshold")}`,
+    ]);
+    // A value Kubeflow has no parameter for, on the right as on the left, is said by name.
+    const def = pipeline("p", {}, (p) => {
+      const ev = p.python("ev", {
+        fn: "tasks/branch_params.py:evaluate",
+        inputs: { accuracy: 0.9 },
+        outputs: { v: "float" },
+      });
+      p.shortCircuit("gate", { when: [ev.out.v, ">", env("LIMIT") as never] });
+    });
+    expect(
+      kubeflowTarget
+        .validate(lowered(def.ir))
+        .map((d) => d.message.split(":").slice(0, 2).join(":")),
+    ).toEqual([
+      "the condition of 'gate' cannot be expressed for Kubeflow Pipelines: Kubeflow evaluates conditions on task outputs and pipeline parameters, not on env values",
+    ]);
+  });
+
   it("CEL conditions follow kfp's casts and promotions, with escaped strings", () => {
     const c = (
       type: Parameters<typeof celCondition>[1],

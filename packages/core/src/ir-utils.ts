@@ -4,6 +4,7 @@
  * `ir.ts` re-exports all of it, so `@mlgen/core` is unchanged.
  */
 import type {
+  Condition,
   FunctionRef,
   KubeflowTaskSettings,
   OutputType,
@@ -146,6 +147,10 @@ export function commandTexts(task: Task): [where: string, text: string][] {
   return [];
 }
 
+/** The value a condition reads for its right side; undefined when that side is a literal. */
+export const rightValue = (c: Condition): Value | undefined =>
+  typeof c.right === "object" && c.right !== null ? c.right : undefined;
+
 /** Every ref inside a value, depth first, in source order. */
 export function refsIn(value: Value, out: { task: string; output: string }[] = []) {
   visitValue(value, (v) => {
@@ -169,8 +174,13 @@ export function taskValues(task: Task): [path: string, value: Value][] {
     case "container":
       return Object.entries(task.env).map(([k, v]) => [`env.${k}`, v]);
     case "branch":
-    case "short_circuit":
-      return [["condition", task.condition.left]];
+    case "short_circuit": {
+      const right = rightValue(task.condition);
+      return [
+        ["condition", task.condition.left],
+        ...(right ? [["condition.right", right] as [string, Value]] : []),
+      ];
+    }
     case "sensor": {
       const s = task.sensor;
       if (s.type === "file") return [["path", s.path]];

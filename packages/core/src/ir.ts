@@ -110,11 +110,14 @@ const alerts = z.array(alertSchema).nullable();
 
 export const COMPARE_OPS = ["==", "!=", ">", ">=", "<", "<="] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
-/** `left op right`, evaluated when the task runs: `left` is read then, `right` is a literal. */
+/**
+ * `left op right`, evaluated when the task runs: `left` is read then; `right` is a literal, or
+ * a value read then too (a param, another task's output).
+ */
 export const conditionSchema = z.strictObject({
   left: valueSchema,
   op: z.enum(COMPARE_OPS),
-  right: scalar,
+  right: z.union([scalar, valueSchema]),
 });
 export type Condition = z.infer<typeof conditionSchema>;
 

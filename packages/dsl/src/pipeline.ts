@@ -328,15 +328,18 @@ export interface MapTaskSpec<O extends Outputs> extends PythonTaskSpec<O> {
 }
 
 /**
- * `[value, op, literal]`, checked when the task runs, e.g. `[evaluate.out.accuracy, ">=", 0.9]`.
- * A string, number, boolean or null on both sides: a list or dict (a list param, a `list`
- * output) is reduced to one value in a python task first, and branched on that.
+ * `[value, op, other]`, checked when the task runs, e.g. `[evaluate.out.accuracy, ">=", 0.9]`.
+ * `other` is a literal, or a value read when the task runs too, of the same type: a param
+ * (`[evaluate.out.accuracy, ">=", p.params.threshold]`) or another task's output. A string,
+ * number, boolean or null on both sides: a list or dict (a list param, a `list` output) is
+ * reduced to one value in a python task first, and branched on that.
  */
 export type ConditionInput<T> = readonly [
   ValueHandle<T>,
   CompareOp,
-  NoInfer<T> & (string | number | boolean | null),
+  (NoInfer<T> & ConditionScalar) | ValueHandle<NoInfer<T> & ConditionScalar>,
 ];
+type ConditionScalar = string | number | boolean | null;
 
 export interface BranchSpec<T> extends TaskOptionsInput {
   readonly when: ConditionInput<T>;
@@ -713,6 +716,10 @@ function callSite(): () => SourceLocation | undefined {
     return loc;
   };
 }
+
+/** What an async function returns: awaited by no one here. */
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null)?.then === "function";
 
 /** Adds `key` to the source map as a lazy, memoized entry. */
 function recordSite(
@@ -1155,34 +1162,29 @@ export function pipeline<
       typeof right === "string" ||
       typeof right === "boolean" ||
       (typeof right === "number" && Number.isFinite(right));
-    if (!scalar) {
-      // A param or another task's output on the right (behind a cast, or from plain JS).
-      let shown: string = typeof right;
-      try {
-        const v = toValue(right as Input, "when[2]");
-        shown =
-          v.kind === "param"
-            ? `param '${v.name}'`
-            : v.kind === "ref"
-              ? `output '${v.output}' of task '${v.task}'`
-              : `a value of kind ${v.kind}`;
-      } catch {
-        // Not a value at all: its JavaScript type says enough.
-      }
-      problems.push(
-        diagnostic(
-          "MLG1011",
-          {
-            what: `condition of task '${taskId}'`,
-            reason: `its right side (when[2]) is ${shown}; it must be a literal string, number, boolean or null, which the condition compares the left side with`,
-            hint: "to compare with a param or another output, compute the decision in a python task that returns a bool (inputs: { score, threshold: p.params.threshold }) and branch on [check.out.ok, '==', true]",
-          },
-          { pipeline: id, task: taskId, location: site() },
-        ),
-      );
-      return { left: leftValue, op, right: null };
+    if (scalar) return { left: leftValue, op, right };
+    // A param, another task's output, ...: read when the task runs, as the left side is.
+    let shown: string = typeof right === "number" ? String(right) : typeof right;
+    try {
+      const v = toValue(right as Input, "when[2]");
+      if (v.kind !== "literal" && v.kind !== "list" && v.kind !== "object")
+        return { left: leftValue, op, right: v };
+      shown = v.kind === "literal" ? JSON.stringify(v.value) : `a ${v.kind}`;
+    } catch {
+      // Not a value at all: its JavaScript type says enough.
     }
-    return { left: leftValue, op, right: right as Condition["right"] };
+    problems.push(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `condition of task '${taskId}'`,
+          reason: `its right side (when[2]) is ${shown}; it must be a literal string, number, boolean or null, a param or another task's output, which the condition compares the left side with`,
+          hint: "to compare with something else, compute the decision in a python task that returns a bool and branch on [check.out.ok, '==', true]",
+        },
+        { pipeline: id, task: taskId, location: site() },
+      ),
+    );
+    return { left: leftValue, op, right: null };
   };
 
   /** Typos in a task's `kubeflow` options and the objects inside them (MLG1022). */
@@ -1390,7 +1392,22 @@ export function pipeline<
         const out = groupBody(makeBuilder(groupFull));
         // An empty group orders nothing: `.after(group)` and `group.after(...)` would be dropped.
         const inGroup = (t: Task) => t.id.startsWith(`${groupFull}.`);
-        if (!tasks.slice(before).some(inGroup)) {
+        if (isThenable(out)) {
+          // Tasks added after an await would come after p.group() returned (or pipeline() did).
+          out.then(undefined, () => {});
+          problems.push(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `body of group '${groupFull}'`,
+                reason:
+                  "it returned a promise (an async function?): the tasks it adds after an await come after pipeline() returned, unchecked, and its out is that promise",
+                hint: "build the group's tasks synchronously and return their outputs (return ev.out;); load what they need with top-level await before pipeline()",
+              },
+              { pipeline: id, task: groupFull, location: site() },
+            ),
+          );
+        } else if (!tasks.slice(before).some(inGroup)) {
           const strays = tasks.slice(before).filter((t) => !inGroup(t));
           problems.push(
             diagnostic(
@@ -1687,9 +1704,9 @@ export function pipeline<
   };
 
   const returned: unknown = buildingPipeline(token, () => body(makeBuilder(null)));
-  if (typeof (returned as { then?: unknown } | null)?.then === "function") {
+  if (isThenable(returned)) {
     // Tasks added after an await would come after pipeline() returned: some silently lost.
-    (returned as Promise<unknown>).then(undefined, () => {});
+    returned.then(undefined, () => {});
     problems.push(
       diagnostic(
         "MLG1011",

@@ -51,6 +51,26 @@ describe("pipeline()", () => {
     expect(def.problems[0]?.location?.file).toBe(import.meta.filename);
   });
 
+  it("an async group body is MLG1011: tasks added after an await would come after the pipeline was built", async () => {
+    const def = pipeline("p", {}, (p) => {
+      p.bash("first", { command: "true" });
+      p.group("g", {}, async (g) => {
+        g.bash("before", { command: "true" });
+        await new Promise((r) => setTimeout(r, 0));
+        g.bash("after", { command: "true" });
+      });
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(def.problems.map((d) => [d.code, d.task, d.message])).toEqual([
+      [
+        "MLG1011",
+        "g",
+        "invalid body of group 'g': it returned a promise (an async function?): the tasks it adds after an await come after pipeline() returned, unchecked, and its out is that promise",
+      ],
+    ]);
+    expect(def.problems[0]?.location?.file).toBe(import.meta.filename);
+  });
+
   it("a task handle of another pipeline in .after() or a branch is MLG1011, never wired to a task of the same id here", () => {
     let leaked: TaskHandle | undefined;
     pipeline("first", {}, (p) => {
@@ -351,22 +371,55 @@ describe("pipeline()", () => {
     expect(def.problems[1]?.location?.file).toMatch(/pipeline\.test\.ts$/);
   });
 
-  it("says how to compare with a param when a condition's right side is not a literal", () => {
+  it("compares a condition's left side with a param or another task's output, read when it runs", () => {
     const def = pipeline("p", { params: { threshold: 0.9 } }, (p) => {
-      const e = p.python("evaluate", { fn: "tasks/m.py:f", outputs: { accuracy: "float" } });
+      const e = p.python("evaluate", {
+        fn: "tasks/m.py:f",
+        outputs: { accuracy: "float", baseline: "float" },
+      });
       const d = p.bash("deploy", { command: "true" });
-      // biome-ignore lint/suspicious/noExplicitAny: what a user writes behind a cast
-      p.branch("gate", { when: [e.out.accuracy, ">=", p.params.threshold as any], ifTrue: d });
+      p.branch("gate", { when: [e.out.accuracy, ">=", p.params.threshold], ifTrue: d });
+      p.shortCircuit("better", { when: [e.out.accuracy, ">", e.out.baseline] });
     });
-    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual([
-      [
+    expect(def.problems).toEqual([]);
+    const conditions = def.ir.tasks.flatMap((t) =>
+      t.kind === "branch" || t.kind === "short_circuit" ? [t.condition] : [],
+    );
+    expect(conditions).toEqual([
+      {
+        left: { kind: "ref", task: "evaluate", output: "accuracy" },
+        op: ">=",
+        right: { kind: "param", name: "threshold" },
+      },
+      {
+        left: { kind: "ref", task: "evaluate", output: "accuracy" },
+        op: ">",
+        right: { kind: "ref", task: "evaluate", output: "baseline" },
+      },
+    ]);
+  });
+
+  it("says what a condition's right side may be when it is a list, a function or not finite", () => {
+    const def = pipeline("p", {}, (p) => {
+      const e = p.python("evaluate", { fn: "tasks/m.py:f", outputs: { accuracy: "float" } });
+      p.shortCircuit("list", { when: [e.out.accuracy, "==", [1, 2] as never] });
+      p.shortCircuit("fn", { when: [e.out.accuracy, "==", (() => 1) as never] });
+      p.shortCircuit("nan", { when: [e.out.accuracy, "==", Number.NaN] });
+    });
+    expect(def.problems.map((d) => [d.code, d.task ?? null, d.message, d.fix])).toEqual(
+      ["list", "fn", "nan"].map((task) => [
         "MLG1011",
-        "gate",
+        task,
         expect.stringMatching(
-          /^invalid condition of task 'gate': its right side \(when\[2\]\) is param 'threshold'; it must be a literal string, number, boolean or null/,
+          /^invalid condition of task '\w+': its right side \(when\[2\]\) is .+; it must be a literal string, number, boolean or null, a param or another task's output/,
         ),
         expect.stringContaining("compute the decision in a python task that returns a bool"),
-      ],
+      ]),
+    );
+    expect(def.problems.map((d) => d.message.match(/is (.+?); it must/)?.[1])).toEqual([
+      "a list",
+      "function",
+      "NaN",
     ]);
     expect(def.problems[0]?.location?.file).toMatch(/pipeline\.test\.ts$/);
   });

@@ -162,6 +162,22 @@ describe("typed authoring constructs", () => {
       // @ts-expect-error: not a comparison operator
       p.shortCircuit("s2", { when: [ev.out.accuracy, "=>", 0.9] });
     });
+    pipeline("r", { params: { threshold: 0.9, mode: "full" } }, (p) => {
+      const ev = p.python("ev", {
+        fn: "t.py:f",
+        outputs: { accuracy: "float", baseline: "float", label: "string", scores: "list" },
+      });
+      const a = p.bash("a", { command: "true" });
+      p.branch("b1", { when: [ev.out.accuracy, ">=", p.params.threshold], ifTrue: a });
+      p.shortCircuit("s1", { when: [ev.out.accuracy, ">", ev.out.baseline] });
+      p.shortCircuit("s2", { when: [ev.out.label, "==", p.params.mode] });
+      // @ts-expect-error: a number output compared with a string param
+      p.branch("b2", { when: [ev.out.accuracy, ">", p.params.mode], ifTrue: a });
+      // @ts-expect-error: a string output compared with a number output
+      p.shortCircuit("s3", { when: [ev.out.label, "==", ev.out.accuracy] });
+      // @ts-expect-error: a list output compared with another list output
+      p.shortCircuit("s4", { when: [ev.out.scores, "==", ev.out.scores] });
+    });
     pipeline("q", { params: { xs: [1, 2], flag: true } }, (p) => {
       const ev = p.python("ev", { fn: "t.py:f", outputs: { items: "list", ok: "bool" } });
       p.shortCircuit("ok", { when: [ev.out.ok, "==", true] });

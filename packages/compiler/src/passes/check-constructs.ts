@@ -11,6 +11,7 @@ import {
   pokeSensorWait,
   pokeSensorWaitText,
   type Resources,
+  rightValue,
   type Task,
   targetTasks,
   taskFunction,
@@ -369,10 +370,60 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/** What a condition reads on one side, as declared: its type and how messages name it. */
+interface Operand {
+  /** `list` for a mapped task's output, read downstream as the list of its instances' values. */
+  readonly type: OutputType;
+  readonly declared: OutputType;
+  /** The mapped task whose output it is, read as a list. */
+  readonly map: string | null;
+  readonly shown: string;
+  /** How the DSL reads it, for a hint. */
+  readonly reduce: string;
+}
+
+function operand(ir: Pipeline, value: Value, byId: ReadonlyMap<string, Task>): Operand | undefined {
+  if (value.kind === "ref") {
+    const producer = byId.get(value.task);
+    const declared = producer ? taskOutputs(producer)[value.output] : undefined;
+    if (declared === undefined) return undefined;
+    const mapped = producer?.kind === "python" && producer.map !== null;
+    return {
+      type: mapped ? "list" : declared,
+      declared,
+      map: mapped ? value.task : null,
+      shown: `${value.task}.${value.output}`,
+      reduce: `${value.task}.out.${value.output}`,
+    };
+  }
+  if (value.kind === "param") {
+    const type = ir.params[value.name]?.type;
+    if (type === undefined) return undefined;
+    const declared = PARAM_OUTPUT_TYPES[type];
+    const shown = `param '${value.name}'`;
+    return { type: declared, declared, map: null, shown, reduce: `p.params.${value.name}` };
+  }
+  return undefined;
+}
+
+/** `a float`, `an int`: an operand's type in a sentence. */
+const aType = (type: OutputType) => `${type === "int" ? "an" : "a"} ${type}`;
+
+const KIND_OF: Readonly<Record<OutputType, string>> = {
+  int: "number",
+  float: "number",
+  string: "string",
+  bool: "boolean",
+  list: "list",
+  dict: "dict",
+};
+
 /**
- * A condition comparing a typed task output with a literal of another kind (`score > "high"`)
- * raises a TypeError when the branch runs (Python does not order a float and a str) or is never
- * true (`==`): caught here, as the DSL's types would catch it if the pipeline were type-checked.
+ * A condition comparing a typed value with a literal or value of another kind (`score > "high"`,
+ * `score > p.params.mode`) raises a TypeError when the branch runs (Python does not order a
+ * float and a str) or is never true (`==`): caught here, as the DSL's types would catch it if
+ * the pipeline were type-checked. A list or dict on either side is compared as a whole, which
+ * is never what was meant.
  */
 function conditionTypes(
   ir: Pipeline,
@@ -383,49 +434,61 @@ function conditionTypes(
 ): void {
   const { left, op, right } = task.condition;
   if (right === null) return;
-  let declared: OutputType | undefined;
-  let mapped = false;
-  let shown: string;
-  let reduce: string;
-  if (left.kind === "ref") {
-    const producer = byId.get(left.task);
-    declared = producer ? taskOutputs(producer)[left.output] : undefined;
-    // A mapped task's output, read downstream, is the list of its instances' values.
-    mapped = producer?.kind === "python" && producer.map !== null;
-    shown = `${left.task}.${left.output}`;
-    reduce = `${left.task}.out.${left.output}`;
-  } else if (left.kind === "param") {
-    const type = ir.params[left.name]?.type;
-    declared = type === undefined ? undefined : PARAM_OUTPUT_TYPES[type];
-    shown = `param '${left.name}'`;
-    reduce = `p.params.${left.name}`;
-  } else return;
-  if (declared === undefined) return;
-  const type = mapped ? "list" : declared;
-  const numeric = type === "int" || type === "float";
-  const fits =
-    (numeric && typeof right === "number") ||
-    (type === "string" && typeof right === "string") ||
-    (type === "bool" && typeof right === "boolean");
-  if (fits) return;
   const what = `condition of ${task.kind === "branch" ? "branch" : "short-circuit"} '${task.id}'`;
   const outcome = ["==", "!="].includes(op)
     ? "never matches"
     : "fails when the branch runs: Python does not order these";
+  const read = rightValue(task.condition);
+  const sides = [operand(ir, left, byId), read ? operand(ir, read, byId) : undefined];
+  // A list or dict, on either side.
+  for (const side of sides) {
+    if (side?.type !== "list" && side?.type !== "dict") continue;
+    const other =
+      side === sides[1] ? sides[0]?.shown : read ? sides[1]?.shown : JSON.stringify(right);
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what,
+          reason: `it compares ${side.shown}, ${side.map ? `the list of the ${side.declared} values of the instances of map '${side.map}'` : aType(side.type)}${other ? `, with ${other}` : ""} (${op}), which ${outcome}`,
+          hint: `reduce it to one value first: a python task that takes ${side.reduce} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
+        },
+        place,
+      ),
+    );
+    return;
+  }
+  const [l, r] = sides;
+  if (l === undefined) return;
+  const wanted = KIND_OF[l.type];
+  if (read) {
+    if (r === undefined || KIND_OF[r.type] === wanted) return;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what,
+          reason: `it compares ${l.shown}, ${aType(l.type)}, with ${r.shown}, ${aType(r.type)} (${op}), which ${outcome}`,
+          hint: `compare with a ${wanted} param or output, or declare each with the type it has`,
+        },
+        place,
+      ),
+    );
+    return;
+  }
+  if (
+    typeof right === "object" ||
+    KIND_OF[l.type] === (typeof right === "boolean" ? "boolean" : typeof right)
+  )
+    return;
   ctx.report(
     diagnostic(
       "MLG1011",
-      type === "list" || type === "dict"
-        ? {
-            what,
-            reason: `it compares ${shown}, ${mapped && left.kind === "ref" ? `the list of the ${declared} values of the instances of map '${left.task}'` : `a ${type}`}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
-            hint: `reduce it to one value first: a python task that takes ${reduce} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
-          }
-        : {
-            what,
-            reason: `it compares ${shown}, a ${type}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
-            hint: `compare with a ${numeric ? "number" : type === "bool" ? "boolean" : "string"}, or declare the output with the type it has`,
-          },
+      {
+        what,
+        reason: `it compares ${l.shown}, ${aType(l.type)}, with ${JSON.stringify(right)} (${op}), which ${outcome}`,
+        hint: `compare with a ${wanted}, or declare the output with the type it has`,
+      },
       place,
     ),
   );

@@ -12,6 +12,8 @@ import {
   type Pipeline,
   type PythonTask,
   resolveOptions,
+  rightValue,
+  type Scalar,
   type Sensor,
   type SensorTask,
   type Task,
@@ -897,24 +899,34 @@ function conditionCallable(
   const uses = taskUses(shared, task.id);
   const c = task.condition;
   const left = pyValue(c.left, uses);
+  // A right side read when the task runs (a param, another output): `other`, read after `value`.
+  const read = rightValue(c);
+  const right = read ? pyValue(read, uses) : null;
+  const literal = read ? null : (c.right as Scalar);
   // Equality with True, False or None as == has it (1 and numpy's True equal True; `is` would
   // not), written operator.eq: `value == True` is what pycodestyle's E711/E712 flag, and a
   // `# noqa` for them is what ruff's RUF100 flags where those rules are off (its defaults).
   const singleton =
-    (c.right === true || c.right === false || c.right === null) && (c.op === "==" || c.op === "!=");
+    !read &&
+    (literal === true || literal === false || literal === null) &&
+    (c.op === "==" || c.op === "!=");
   uses.operator = singleton;
   mergeUses(shared, uses);
+  const other = right ? "other" : py`${literal}`.text;
   const test = singleton
-    ? new PyCode(`operator.${c.op === "==" ? "eq" : "ne"}(value, ${py`${c.right}`.text})`)
-    : new PyCode(`value ${PY_OPS[c.op]} ${py`${c.right}`.text}`);
-  const shown = `${describeValue(c.left)} ${c.op} ${JSON.stringify(c.right)}`;
-  const value = new PyCode(`value = ${left.text}`);
+    ? new PyCode(`operator.${c.op === "==" ? "eq" : "ne"}(value, ${other})`)
+    : new PyCode(`value ${PY_OPS[c.op]} ${other}`);
+  const shown = `${describeValue(c.left)} ${c.op} ${read ? describeValue(read) : JSON.stringify(literal)}`;
+  const value = [
+    new PyCode(`value = ${left.text}`),
+    ...(right ? [new PyCode(`other = ${right.text}`)] : []),
+  ];
   let lines: PyCode[];
   let doc: string;
   switch (decision.kind) {
     case "branch":
       lines = [
-        value,
+        ...value,
         new PyCode(`if ${test.text}:`),
         new PyCode(`    return ${py`${[...decision.thenIds]}`.text}`),
         new PyCode(`return ${py`${[...decision.elseIds]}`.text}`),
@@ -922,11 +934,14 @@ function conditionCallable(
       doc = `Follows ${decision.thenIds.join(", ") || "nothing"} when ${shown}, else ${decision.elseIds.join(", ") || "nothing"}.`;
       break;
     case "gate":
-      lines = [value, new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`)];
+      lines = [
+        ...value,
+        new PyCode(`return ${decision.negated ? `not (${test.text})` : test.text}`),
+      ];
       doc = `Goes on to ${decision.only.join(", ")} when ${decision.negated ? "not " : ""}${shown}; otherwise skips them (the tasks after them follow their trigger rules).`;
       break;
     case "short_circuit":
-      lines = [value, new PyCode(`return ${test.text}`)];
+      lines = [...value, new PyCode(`return ${test.text}`)];
       doc = `Goes on only when ${shown}; otherwise skips everything downstream.`;
       break;
   }

@@ -13,6 +13,8 @@ import {
   type Pipeline,
   type Ref,
   refsIn,
+  rightValue,
+  type Scalar,
   SENSOR_DEFAULT_TIMEOUT,
   type Task,
   taskFunction,
@@ -146,6 +148,8 @@ const CEL_OPS: Readonly<Record<Condition["op"], string>> = {
   "<=": "<=",
 };
 
+const celOperand = (channel: string) => `inputs.parameter_values[${celString(channel)}]`;
+
 /**
  * The CEL kfp's compiler writes for `operand op literal` (pipeline_spec_builder.py
  * `_single_binary_operation_to_cel_condition`): integer channels are cast with `int(...)`
@@ -154,8 +158,8 @@ const CEL_OPS: Readonly<Record<Condition["op"], string>> = {
  * rather than kfp's `double(1)`: the same CEL, and kfp.local's evaluator knows no `double`.
  */
 export function celCondition(channel: string, type: ParameterType, c: Condition): string {
-  const right = c.right;
-  let operand = `inputs.parameter_values[${celString(channel)}]`;
+  const right = c.right as Scalar;
+  let operand = celOperand(channel);
   let literal: string;
   if (type === "STRING") {
     literal = celString(typeof right === "string" ? right : String(right));
@@ -767,16 +771,35 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (s.kind !== "condition" || !s.origin) return;
     const task = s.origin.task;
     if (task.kind !== "branch" && task.kind !== "short_circuit") return;
-    const src = sourceOf(task.condition.left);
-    if (!src) {
-      problems.push({
-        task: task.id,
-        what: `the condition of '${task.id}'`,
-        reason: `Kubeflow evaluates conditions on task outputs and pipeline parameters, not on ${task.condition.left.kind} values`,
-        hint: "compare a task output or a param, or compute the value in a python task first",
-        level: "error",
-      });
-      return;
+    const read = rightValue(task.condition);
+    const sides = read ? [task.condition.left, read] : [task.condition.left];
+    const operands: { src: Source; ch: string; type: ParameterType }[] = [];
+    for (const value of sides) {
+      const src = sourceOf(value);
+      if (!src) {
+        problems.push({
+          task: task.id,
+          what: `the condition of '${task.id}'`,
+          reason: `Kubeflow evaluates conditions on task outputs and pipeline parameters, not on ${value.kind} values`,
+          hint: "compare a task output or a param, or compute the value in a python task first",
+          level: "error",
+        });
+        return;
+      }
+      const type = typeAt(src, s.parent as Scope);
+      if (type === "LIST" || type === "STRUCT") {
+        // kfp's compiler refuses it ("Conditional requires primitive parameter values"), and the
+        // backend's CEL has no comparison of a list or a map with a scalar.
+        problems.push({
+          task: task.id,
+          what: `the condition of '${task.id}'`,
+          reason: `it compares a ${type === "LIST" ? "list" : "dict"} value, and KFP conditions compare strings, numbers and booleans only`,
+          hint: "compare a string, number or bool output: compute it from the list or dict in a python task",
+          level: "error",
+        });
+        return;
+      }
+      operands.push({ src, ch: channel(src), type });
     }
     if (task.condition.right === null) {
       // Airflow compares with None (a join's read of a skipped side); a KFP parameter always
@@ -791,22 +814,17 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
       return;
     }
-    const ch = channel(src);
-    const type = typeAt(src, s.parent as Scope);
-    if (type === "LIST" || type === "STRUCT") {
-      // kfp's compiler refuses it ("Conditional requires primitive parameter values"), and the
-      // backend's CEL has no comparison of a list or a map with a scalar.
-      problems.push({
-        task: task.id,
-        what: `the condition of '${task.id}'`,
-        reason: `it compares a ${type === "LIST" ? "list" : "dict"} value, and KFP conditions compare strings, numbers and booleans only`,
-        hint: "compare a string, number or bool output: compute it from the list or dict in a python task",
-        level: "error",
-      });
-      return;
-    }
-    ensureInput(s, ch, type, () => bring(s.parent as Scope, src, task));
-    const cel = celCondition(ch, type, task.condition);
+    const [l, r] = operands as [(typeof operands)[number], ...(typeof operands)[number][]];
+    for (const o of operands)
+      ensureInput(s, o.ch, o.type, () => bring(s.parent as Scope, o.src, task));
+    // Two parameters compared (`accuracy >= threshold`) are written as read, without kfp's
+    // casts (`int(a)`, `double(int(a))` for an int and a double): the driver hands every number
+    // over as a double, so two numbers compare as doubles whatever their declared types.
+    // Strings and booleans compare as they are; two of different kinds are MLG1011 before this
+    // (check-constructs.ts).
+    const cel = r
+      ? `${celOperand(l.ch)} ${CEL_OPS[task.condition.op]} ${celOperand(r.ch)}`
+      : celCondition(l.ch, l.type, task.condition);
     triggers.set(s, s.origin.negate ? `!(${cel})` : cel);
   });
 
