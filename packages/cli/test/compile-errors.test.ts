@@ -98,6 +98,26 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "an option a call does not take is placed at the line that writes it, not at the call's",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          `  p.python("load", {
+    fn: "tasks/steps.py:load",
+    outputs: { path: "string", rows: "int" },
+    ...({ executionTimout: 60 } as object),
+  });`,
+        ),
+      },
+      code: "MLG1022",
+      says: [
+        "pipelines/demo.pipeline.ts:7:11",
+        "there is no option 'executionTimout' in task 'load'",
+        "did you mean 'executionTimeout'?",
+      ],
+    },
+  ],
+  [
     "a container resource the types refuse is named as the DSL spells it (gpu, not the IR's gpuLimit)",
     {
       files: {

@@ -2,7 +2,9 @@
 // object literal, but not in JavaScript, behind a cast, or in an object spread into the call,
 // and the DSL would otherwise ignore it (`executionTimout: hours(1)`: no timeout at all). Each
 // table is a Record over the interface's keys, so the type checker keeps it complete and exact.
+
 import { closestName, type Diagnostic, diagnostic, type SourceLocation } from "@mlgen/core";
+import { keySite } from "./key-site.js";
 import type {
   BashTaskSpec,
   BranchSpec,
@@ -323,7 +325,7 @@ export function unknownOptions(
                 ? `did you mean '${guess}'?`
                 : `remove it (the options are ${known.join(", ")})`,
         },
-        { pipeline: place.pipeline, task: place.task, location: place.site() },
+        { pipeline: place.pipeline, task: place.task, location: keySite(place.site(), key) },
       ),
     );
   }
