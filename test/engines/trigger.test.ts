@@ -146,12 +146,49 @@ interface Runs {
   conf_at_execute: Record<string, string>;
 }
 
-/** Runs train_model once, then deploy_model with the conf of each run it started. */
-function runTrigger(version: 2 | 3, name: string, dags: string): { runs: Runs; output: string } {
+/**
+ * Runs train_model once, then deploy_model with the conf of each run it started; the DAGs
+ * `paused` names are paused first.
+ */
+function runTrigger(
+  version: 2 | 3,
+  name: string,
+  dags: string,
+  paused: readonly string[] = [],
+): { runs: Runs; output: string } {
   const args = ["train_model", "deploy_model"];
-  const { json, output } = runScript(work, version, name, dags, "trigger_runs.py", args);
+  const env = { MLGEN_PAUSE: paused.join(",") };
+  const { json, output } = runScript(work, version, name, dags, "trigger_runs.py", args, env);
   return { runs: json as Runs, output };
 }
+
+/**
+ * A train_model that starts deploy_model twice under one run id, each start skipped when the
+ * run is there; on Airflow 3, also once failing when deploy_model is paused and once not.
+ */
+const once = (version: 2 | 3) => `import { pipeline } from "@mlgen/dsl";
+import deploy from "./deploy.pipeline.js";
+
+export default pipeline("train_model", { schedule: null }, (p) => {
+  const t = p.python("train", { fn: "tasks/t.py:train" });
+  const first = p.trigger("start_first", {
+    pipeline: deploy,
+    runId: "deploy_once",
+    skipWhenExists: true,
+  }).after(t);
+  p.trigger("start_second", {
+    pipeline: deploy,
+    runId: "deploy_once",
+    skipWhenExists: true,
+  }).after(first);
+${
+  version === 3
+    ? `  p.trigger("start_strict", { pipeline: deploy, runId: "strict", failWhenPaused: true }).after(t);
+  p.trigger("start_lax", { pipeline: deploy, runId: "lax" }).after(t);`
+    : ""
+}
+});
+`;
 
 describe.each([3, 2] as const)("real Airflow %i", (version) => {
   it("starts the other pipeline with the conf as typed, and that run gets it as its params", async () => {
@@ -220,6 +257,7 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
       trigger_dag_id: "deploy_model",
       trigger_run_id: "wait__{{ run_id }}",
       reset_dag_run: true,
+      skip_when_already_exists: false,
       wait_for_completion: true,
       poke_interval: 120,
       allowed_states: ["success"],
@@ -241,5 +279,31 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     expect(runs.trigger.start_deploy).toBe("failed");
     expect(runs.started.filter((s) => s.run_id.startsWith("deploy__"))).toEqual([]);
     expect(output).toContain("'high' is not of type 'number'");
+  });
+
+  it(`skipWhenExists skips a start of a run already there${version === 3 ? "; failWhenPaused fails a start of a paused pipeline, whose run Airflow would queue unseen" : ""}`, async () => {
+    const dir = join(projects(), `once-${version}`);
+    const files = {
+      "tasks/t.py": TASKS,
+      "pipelines/deploy.pipeline.ts": DEPLOY,
+      "pipelines/train.pipeline.ts": once(version),
+    };
+    const args = ["compile", "pipelines", "--out", "dags", "--airflow-version", String(version)];
+    const built = await compileProject(dir, files, args);
+    expect(built.code, built.said).toBe(0);
+    const { runs, output } = runTrigger(version, "once", join(dir, "dags"), ["deploy_model"]);
+    expect(runs.trigger).toEqual({
+      train: "success",
+      start_first: "success",
+      // The same run id again: skipped, where Airflow's default fails the task.
+      start_second: "skipped",
+      ...(version === 3 ? { start_strict: "failed", start_lax: "success" } : {}),
+    });
+    // The paused pipeline's run from start_lax is there, queued; start_strict started none.
+    expect(runs.started.map((s) => s.run_id).sort()).toEqual(
+      version === 3 ? ["deploy_once", "lax"] : ["deploy_once"],
+    );
+    if (version === 3) expect(output).toMatch(/DagIsPaused|is paused/);
+    expect(runs.operators["train_model.start_second"]?.skip_when_already_exists).toBe(true);
   });
 });

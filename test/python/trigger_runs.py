@@ -6,6 +6,7 @@ then runs <target_dag> once with dag.test() and each started run's conf. Also re
 TriggerDagRunOperator of the folder holds once imported (its waiting options). Works under
 Airflow 3.x (the in-process execution API starts the run) and 2.x (the DAGs are written to its
 database first, where the operator looks the DAG up).
+DAG ids listed in MLGEN_PAUSE (comma-separated) are paused before the run.
 Usage: python trigger_runs.py <dags folder> <trigger_dag> <target_dag> <out.json>
 Output: {"trigger": {task_id: state}, "trigger_logical_date": iso,
          "started": [{"run_id", "conf", "types", "logical_date"}],
@@ -14,9 +15,11 @@ Output: {"trigger": {task_id: state}, "trigger_logical_date": iso,
 """
 
 import json
+import os
 import sys
 
 import pendulum
+from airflow.models.dag import DagModel
 from airflow.models.dagrun import DagRun
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.utils.session import create_session
@@ -39,6 +42,13 @@ bag = load(sys.argv[1], sync=True)
 
 _, dags, trigger_dag, target_dag, out_path = sys.argv
 
+paused = [d for d in os.environ.get("MLGEN_PAUSE", "").split(",") if d]
+if paused:
+    with create_session() as session:
+        session.query(DagModel).filter(DagModel.dag_id.in_(paused)).update(
+            {DagModel.is_paused: True}, synchronize_session=False
+        )
+
 operators = {}
 for dag_id, dag in sorted(bag.dags.items()):
     for task in dag.tasks:
@@ -48,6 +58,7 @@ for dag_id, dag in sorted(bag.dags.items()):
             "trigger_dag_id": task.trigger_dag_id,
             "trigger_run_id": task.trigger_run_id,
             "reset_dag_run": task.reset_dag_run,
+            "skip_when_already_exists": task.skip_when_already_exists,
             "wait_for_completion": task.wait_for_completion,
             "poke_interval": task.poke_interval,
             "allowed_states": [str(s) for s in task.allowed_states],

@@ -442,6 +442,10 @@ export const triggerTaskSchema = z.strictObject({
   runId: z.string().nullable(),
   /** A run with that id already there is cleared and run again (Airflow's reset_dag_run). */
   resetRun: z.boolean(),
+  /** A run with that id or logical date already there skips the task (skip_when_already_exists). */
+  skipWhenExists: z.boolean(),
+  /** The task fails when the pipeline started is paused (fail_when_dag_is_paused, Airflow 3.2+). */
+  failWhenPaused: z.boolean(),
   /**
    * The run's logical date (an Airflow template, `{{ logical_date }}`); null: Airflow's, the
    * time the task starts it.

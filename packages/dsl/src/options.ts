@@ -96,6 +96,8 @@ const TRIGGER: Own<TriggerSpec<Outputs>, TaskOptionsInput> = {
   conf: true,
   runId: true,
   resetRun: true,
+  skipWhenExists: true,
+  failWhenPaused: true,
   logicalDate: true,
   wait: true,
 };

@@ -464,6 +464,19 @@ export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
   /** A run with `runId` already there is cleared and run again, instead of failing the task. */
   readonly resetRun?: boolean;
   /**
+   * A run with `runId` (or `logicalDate`) already there skips the task instead of failing it,
+   * and with it what follows by Airflow's default trigger rule (`resetRun` wins over it): a
+   * retry, or a catch-up run, does not start the other pipeline twice.
+   */
+  readonly skipWhenExists?: boolean;
+  /**
+   * Fail the task when the pipeline started is paused, where Airflow queues its run and goes on
+   * (a new DAG starts paused, so a run started before someone unpauses it waits unseen).
+   * Airflow 3.2 or later: Airflow 3.0 and 3.1 refuse the DAG file, Airflow 2 has no such option
+   * (MLG3001 with `--airflow-version 2`); Kubeflow starts nothing (MLG3002).
+   */
+  readonly failWhenPaused?: boolean;
+  /**
    * The run's logical date, an Airflow template: `{{ logical_date }}` (in a scheduled pipeline;
    * `{{ dag_run.logical_date or dag_run.run_after }}` where a run may have none) starts it for
    * this run's date, so that its `ds` is this run's (a catch-up or backfill run of this pipeline
@@ -1613,6 +1626,8 @@ export function pipeline<
           conf,
           runId: spec.runId ?? null,
           resetRun: spec.resetRun ?? false,
+          skipWhenExists: spec.skipWhenExists ?? false,
+          failWhenPaused: spec.failWhenPaused ?? false,
           logicalDate: spec.logicalDate ?? null,
           wait: wait && {
             pokeInterval: seconds(wait.pokeInterval),

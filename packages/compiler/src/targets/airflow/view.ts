@@ -1137,6 +1137,8 @@ function triggerKwargs(task: TriggerTask, file: FileContext): Kwarg[] {
   }
   if (task.runId !== null) out.push(kw("trigger_run_id", templatedText(task.runId, file)));
   if (task.resetRun) out.push(kw("reset_dag_run", new PyCode("True")));
+  if (task.skipWhenExists) out.push(kw("skip_when_already_exists", new PyCode("True")));
+  if (task.failWhenPaused) out.push(kw("fail_when_dag_is_paused", new PyCode("True")));
   if (task.logicalDate !== null) {
     out.push(kw("logical_date", templatedText(task.logicalDate, file)));
   }
