@@ -398,9 +398,9 @@ describe("kubeflow target", () => {
       const ev = p.python("ev", {
         fn: "tasks/branch_params.py:evaluate",
         inputs: { accuracy: 0.9 },
-        outputs: { v: "float" },
+        outputs: { mode: "string" },
       });
-      p.shortCircuit("gate", { when: [ev.out.v, ">", env("LIMIT") as never] });
+      p.shortCircuit("gate", { when: [ev.out.mode, "==", env("MODE")] });
     });
     expect(
       kubeflowTarget

@@ -186,6 +186,18 @@ describe("oneOf is checked (MLG1032)", () => {
     expect(lower(sides(body)).ok).toBe(false);
   });
 
+  it("in a condition: the fix reads it in a python task whose output the condition compares", () => {
+    const ir = sides((p, t) => {
+      p.shortCircuit("gate", {
+        when: [t.score.out.label, "==", oneOf(t.deploy.out.msg, t.retrain.out.msg)],
+      });
+    });
+    const d = lower(ir).diagnostics.find((x) => x.code === "MLG1032");
+    expect(`${d?.message} | ${d?.fix}`).toBe(
+      "input 'condition.right' of task 'gate' is oneOf(deploy.out.msg, retrain.out.msg), which is not a python task's input of its own (here: condition.right of a short_circuit task) | read it in a python task (inputs: { value: oneOf(...) }) that returns it, and compare that task's output in the condition",
+    );
+  });
+
   it("a mapped task's output (kfp refuses dsl.Collected in dsl.OneOf)", () => {
     const ir = pipeline("p", {}, (p) => {
       const score = p.python("score", { fn: FN("score"), outputs: { value: "float" } });
@@ -435,6 +447,22 @@ describe("a join reading one side's output without oneOf is said (MLG1033)", () 
     ]);
     expect(lower(ir).diagnostics[0]?.fix).toBe(
       "read whichever side ran: inputs: { message: oneOf(deploy.out.msg, retrain.out.msg) }; or annotate the parameter as optional (message: str | None) and handle None",
+    );
+  });
+
+  it("a condition after both sides that reads an output of one is said too (MLG1038); not against null", () => {
+    const ir = sides((p, t) => {
+      p.shortCircuit("better", { when: [t.deploy.out.ratio, ">", t.retrain.out.ratio] });
+      p.shortCircuit("same", { when: [t.deploy.out.msg, "==", "deploy"] }).after(t.retrain);
+      p.shortCircuit("ran", { when: [t.deploy.out.msg, "!=", null as never] }).after(t.retrain);
+    });
+    expect(said(ir)).toEqual([
+      "MLG1038 warning better: the condition of 'better' reads output 'ratio' of 'deploy', which runs only on its side of branch 'route'; when the branch follows 'retrain', 'better' still runs (none_failed_min_one_success) and reads None there on Airflow, which Python does not order: the task fails (Kubeflow refuses the read, MLG3001)",
+      "MLG1038 warning better: the condition of 'better' reads output 'ratio' of 'retrain', which runs only on its side of branch 'route'; when the branch follows 'deploy', 'better' still runs (none_failed_min_one_success) and reads None there on Airflow, which Python does not order: the task fails (Kubeflow refuses the read, MLG3001)",
+      "MLG1038 warning same: the condition of 'same' reads output 'msg' of 'deploy', which runs only on its side of branch 'route'; when the branch follows 'retrain', 'same' still runs (none_failed_min_one_success) and reads None there on Airflow, which makes the comparison false on those runs (Kubeflow refuses the read, MLG3001)",
+    ]);
+    expect(lower(ir).diagnostics[0]?.fix).toBe(
+      "compare whichever side ran: a python task that takes oneOf(deploy.out.ratio, retrain.out.ratio) and returns it, and a condition on that; or branch on the side's output from a task on its side",
     );
   });
 

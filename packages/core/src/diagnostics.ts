@@ -207,6 +207,12 @@ export const DIAGNOSTICS = {
       "trigger '{task}' starts pipeline '{target}' for a logicalDate, and '{target}' has a schedule of its own, whose runs hold logical dates too (Airflow keeps one run per pipeline and date): {outcome}",
     fix: "start a pipeline without a schedule this way (schedule: null), or leave logicalDate out (the run is then started for the time the task runs)",
   },
+  MLG1038: {
+    severity: "warning",
+    message:
+      "the condition of '{task}' reads output '{output}' of '{source}', which runs only on its side of branch '{branch}'; when the branch follows {other}, '{task}' still runs ({rule}) and reads None there on Airflow, which {outcome} (Kubeflow refuses the read, MLG3001)",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -295,14 +295,33 @@ function meantOption(key: string, call: OptionsOf, known: readonly string[]): st
 }
 
 /**
+ * Where each call's object sits in the options of the call that took it (`defaults: { ... }`),
+ * for keySite; null: in a list (a toleration), placed at the call.
+ */
+const PATHS: Readonly<Partial<Record<OptionsOf, readonly string[] | null>>> = {
+  defaults: ["defaults"],
+  mlflow: ["mlflow"],
+  resources: ["resources"],
+  "wait (trigger)": ["wait"],
+  "kubeflow (task)": ["kubeflow"],
+  "kubeflow (pipeline)": ["kubeflow"],
+  toleration: null,
+  pvc: null,
+  "secretEnv entry": null,
+  emptyDir: null,
+};
+
+/**
  * MLG1022 for each key of `spec` that `call` does not take, with the option most likely meant.
- * `what` names the place: `task 'train'`, `pipeline 'demo'`, `the defaults of group 'g'`.
+ * `what` names the place: `task 'train'`, `pipeline 'demo'`, `the defaults of group 'g'`;
+ * `path` where `spec` is written in the call's options, when PATHS does not say.
  */
 export function unknownOptions(
   spec: unknown,
   call: OptionsOf,
   what: string,
   place: OptionsPlace,
+  path: readonly string[] | null = PATHS[call] === undefined ? [] : (PATHS[call] ?? null),
 ): Diagnostic[] {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return [];
   const known = OPTIONS[call];
@@ -327,7 +346,11 @@ export function unknownOptions(
                 ? `did you mean '${guess}'?`
                 : `remove it (the options are ${known.join(", ")})`,
         },
-        { pipeline: place.pipeline, task: place.task, location: keySite(place.site(), key) },
+        {
+          pipeline: place.pipeline,
+          task: place.task,
+          location: path ? keySite(place.site(), key, path) : place.site(),
+        },
       ),
     );
   }

@@ -1183,7 +1183,12 @@ export function pipeline<
       if (v.kind !== "literal" && v.kind !== "list" && v.kind !== "object")
         return { left: leftValue, op, right: v };
       shown = v.kind === "literal" ? JSON.stringify(v.value) : `a ${v.kind}`;
-    } catch {
+    } catch (e) {
+      // Another pipeline's value, or nothing (an output never declared): said as for any input.
+      if (e instanceof ForeignValueError || right === undefined) {
+        problems.push(invalidValue(taskId, e, site));
+        return { left: leftValue, op, right: null };
+      }
       // Not a value at all: its JavaScript type says enough.
     }
     problems.push(
@@ -1215,6 +1220,7 @@ export function pipeline<
         "resources",
         `the kubeflow resources of task '${taskId}'`,
         place,
+        ["kubeflow", "resources"],
       ),
       ...(Array.isArray(kf.tolerations) ? kf.tolerations : []).flatMap((t, i) =>
         unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),

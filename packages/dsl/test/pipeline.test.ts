@@ -424,6 +424,31 @@ describe("pipeline()", () => {
     expect(def.problems[0]?.location?.file).toMatch(/pipeline\.test\.ts$/);
   });
 
+  it("says another pipeline's param or output on a condition's right side as it says it for any input", () => {
+    let foreign: unknown;
+    pipeline("other", { params: { threshold: 0.9 } }, (p) => {
+      foreign = p.params.threshold;
+      p.bash("t", { command: "true" });
+    });
+    const def = pipeline("p", {}, (p) => {
+      const e = p.python("evaluate", { fn: "tasks/m.py:f", outputs: { accuracy: "float" } });
+      p.shortCircuit("gate", { when: [e.out.accuracy, ">=", foreign as never] });
+      p.shortCircuit("gone", { when: [e.out.accuracy, ">=", undefined as never] });
+    });
+    expect(def.problems.map((d) => [d.code, d.task, d.message])).toEqual([
+      [
+        "MLG1011",
+        "gate",
+        expect.stringMatching(/^invalid value for task 'gate': when\[2\]: .*pipeline 'other'/),
+      ],
+      [
+        "MLG1011",
+        "gone",
+        "invalid value for task 'gone': when[2] is undefined (an output that was never declared?)",
+      ],
+    ]);
+  });
+
   it("refuses another pipeline's outputs and params, even when a task of this one has the id", () => {
     let shared: { out: { data_path: unknown } } | undefined;
     let seed: unknown;

@@ -403,8 +403,20 @@ function operand(ir: Pipeline, value: Value, byId: ReadonlyMap<string, Task>): O
     const shown = `param '${value.name}'`;
     return { type: declared, declared, map: null, shown, reduce: `p.params.${value.name}` };
   }
-  return undefined;
+  // Text: a Variable's value, an environment variable, a rendered template, a joined path.
+  const text = {
+    variable: () => `variable '${(value as { name: string }).name}'`,
+    env: () => `env '${(value as { name: string }).name}'`,
+    template: () => "a template",
+    join: () => "a joined path",
+  }[value.kind as string];
+  if (!text) return undefined;
+  return { type: "string", declared: "string", map: null, shown: text(), reduce: text() };
 }
+
+/** One side of a condition in a sentence: `ev.acc, a float`. */
+const described = (o: Operand) =>
+  `${o.shown}, ${o.map ? `the list of the ${o.declared} values of the instances of map '${o.map}'` : aType(o.type)}`;
 
 /** `a float`, `an int`: an operand's type in a sentence. */
 const aType = (type: OutputType) => `${type === "int" ? "an" : "a"} ${type}`;
@@ -440,18 +452,19 @@ function conditionTypes(
     : "fails when the branch runs: Python does not order these";
   const read = rightValue(task.condition);
   const sides = [operand(ir, left, byId), read ? operand(ir, read, byId) : undefined];
-  // A list or dict, on either side.
-  for (const side of sides) {
-    if (side?.type !== "list" && side?.type !== "dict") continue;
-    const other =
-      side === sides[1] ? sides[0]?.shown : read ? sides[1]?.shown : JSON.stringify(right);
+  // A list or dict, on either side: said with both sides in the order written.
+  const listy = sides.find((side) => side?.type === "list" || side?.type === "dict");
+  if (listy) {
+    const [l, r] = sides.map((side) => (side ? described(side) : undefined));
+    const rightText = read ? r : JSON.stringify(right);
+    const both = sides.every((side) => side?.type === "list" || side?.type === "dict");
     ctx.report(
       diagnostic(
         "MLG1011",
         {
           what,
-          reason: `it compares ${side.shown}, ${side.map ? `the list of the ${side.declared} values of the instances of map '${side.map}'` : aType(side.type)}${other ? `, with ${other}` : ""} (${op}), which ${outcome}`,
-          hint: `reduce it to one value first: a python task that takes ${side.reduce} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
+          reason: `it compares ${l ?? "a value"}${rightText ? `, with ${rightText}` : ""} (${op}), which ${both ? "compares them as a whole, and Kubeflow conditions take strings, numbers and booleans only" : outcome}`,
+          hint: `reduce it to one value first: a python task that takes ${listy.reduce} and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that`,
         },
         place,
       ),

@@ -374,6 +374,41 @@ export function checkModules(
   /** Callbacks already said missing, by where they were set: once each, not once per task. */
   const saidCallbacks = new Set<string>();
   const readsSkipped = skippedReads(ir);
+  // A condition that runs after a branch compares None for an output of the side that did not.
+  for (const task of ir.tasks) {
+    if (task.kind !== "branch" && task.kind !== "short_circuit") continue;
+    const { left, op, right } = task.condition;
+    // Against a literal null, a read of None is what the condition asks about.
+    if (right === null) continue;
+    for (const value of [left, right]) {
+      if (typeof value !== "object" || value === null || value.kind !== "ref") continue;
+      const producer = byId.get(value.task);
+      if (producer?.kind === "python" && producer.map) continue;
+      const skipped = readsSkipped(task, value.task, value.output);
+      if (skipped === null) continue;
+      ctx.report(
+        diagnostic(
+          "MLG1038",
+          {
+            task: task.id,
+            output: value.output,
+            source: value.task,
+            branch: skipped.branch,
+            other: skipped.other,
+            rule: skipped.rule,
+            outcome:
+              op === "==" || op === "!="
+                ? `makes the comparison ${op === "==" ? "false" : "true"} on those runs`
+                : "Python does not order: the task fails",
+            hint: skipped.otherOutput
+              ? `compare whichever side ran: a python task that takes oneOf(${value.task}.out.${value.output}, ${skipped.otherOutput}) and returns it, and a condition on that; or branch on the side's output from a task on its side`
+              : `put the condition on the side of '${value.task}' (after it, before the join), or read the output in a python task that returns a value when it is None, and compare that`,
+          },
+          taskPlace(ctx, ir.id, task.id),
+        ),
+      );
+    }
+  }
   // A trigger after a branch sends null for an output of the side that did not run.
   for (const task of ir.tasks) {
     if (task.kind !== "trigger") continue;

@@ -42,7 +42,9 @@ export function checkOneOf(ir: Pipeline, ctx: PassContext): void {
         report(
           v.refs,
           `which is not a python task's input of its own (here: ${path} of a ${task.kind} task${v === value ? "" : ", inside a list, object or path"})`,
-          `pass oneOf(...) as a whole input of a python task (inputs: { ${input.replace(/\W/g, "_")}: oneOf(...) }) and build anything else from it there`,
+          path.startsWith("condition")
+            ? "read it in a python task (inputs: { value: oneOf(...) }) that returns it, and compare that task's output in the condition"
+            : `pass oneOf(...) as a whole input of a python task (inputs: { ${input.replace(/\W/g, "_")}: oneOf(...) }) and build anything else from it there`,
         );
       });
       if (!topLevel || value.kind !== "oneOf") continue;
