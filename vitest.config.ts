@@ -43,6 +43,8 @@ export default defineConfig({
         test: {
           name: "engines",
           include: ["test/engines/**/*.test.ts"],
+          // The venvs and the built CLI, once, before the files run side by side.
+          globalSetup: ["test/engines/global-setup.ts"],
           // Real Airflow and MLflow are slow to start; these files share the engine venvs (built
           // before the run, read-only during it) and run side by side, each in homes, ports and
           // temp folders of its own.

@@ -75,15 +75,7 @@ function hookRepository(): { repo: string; rev: string } {
 beforeAll(() => {
   ensureEngines();
   // The hook runs the built CLI, as a project's node_modules/.bin/mlgen would: from the startup
-  // snapshot, built here for what tsc built.
-  execFileSync(join(ROOT, "node_modules", ".bin", "tsc"), ["-b", "packages/cli"], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
-  execFileSync(process.execPath, [join(ROOT, "packages/cli/dist/snapshot/make.js")], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
+  // snapshot, which global-setup.ts built for the sources before the engine files started.
   work = tempDir("pre-commit");
   const gitConfig = join(work, "gitconfig");
   writeFileSync(

@@ -8,6 +8,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 
+# One build at a time: a test file run on its own calls this too, beside the others.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$root/.venv-setup.lock"
+  flock 9
+fi
+
 ensure_uv() {
   command -v uv >/dev/null 2>&1 && return 0
   echo "setup-engines: installing uv with pip" >&2
