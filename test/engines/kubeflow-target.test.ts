@@ -528,7 +528,7 @@ describe("kfp.local runs the Python-only pipelines", () => {
   it("conditions against a param or another output: each reads its right side when it runs (two channels, evaluated as CEL over the condition's inputs)", async () => {
     const yaml = files.find((f) => f.endsWith("branch_on_params.yaml")) as string;
     for (const [args, ran] of [
-      [{}, ["evaluate", "compare-runs", "deploy", "keep", "report", "train-more"]],
+      [{}, ["compare-runs", "deploy", "evaluate", "keep", "report", "train-more"]],
       [{ accuracy: 0.85, floor: 1, min_rows: 500, mode: "fast" }, ["evaluate", "retrain"]],
     ] as const) {
       const run = await runKfpLocal(yaml, args);

@@ -23,7 +23,7 @@ from airflow.models.dag import DagModel
 from airflow.models.dagrun import DagRun
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.utils.session import create_session
-from mlgen_dagbag import DATE, load
+from mlgen_dagbag import AIRFLOW_3, DATE, load
 
 # What each operator's conf is when its execute starts: a dict there means the DAG's own
 # pre_execute read it back, as a provider before 1.9.2 (which does not) needs.
@@ -44,6 +44,21 @@ _, dags, trigger_dag, target_dag, out_path = sys.argv
 
 paused = [d for d in os.environ.get("MLGEN_PAUSE", "").split(",") if d]
 if paused:
+    if AIRFLOW_3:
+        # Written to the database as dag.test() writes them (every DAG of the folder's bundle),
+        # so that there is a DagModel to pause; dag.test() keeps its is_paused.
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+
+        manager = DagBundlesManager()
+        manager.sync_bundles_to_db()
+        for bundle in manager.get_all_dag_bundles():
+            if not bundle.is_initialized:
+                bundle.initialize()
+            folder = BundleDagBag(
+                dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name
+            )
+            sync_bag_to_db(folder, bundle.name, bundle.version)
     with create_session() as session:
         session.query(DagModel).filter(DagModel.dag_id.in_(paused)).update(
             {DagModel.is_paused: True}, synchronize_session=False
