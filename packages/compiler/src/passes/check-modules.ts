@@ -7,6 +7,7 @@ import {
   type OutputType,
   PARAM_OUTPUT_TYPES,
   type Pipeline,
+  type Scalar,
   type Task,
   taskFunction,
   taskOutputs,
@@ -374,67 +375,73 @@ export function checkModules(
   /** Callbacks already said missing, by where they were set: once each, not once per task. */
   const saidCallbacks = new Set<string>();
   const readsSkipped = skippedReads(ir);
-  // A condition that runs after a branch compares None for an output of the side that did not.
-  for (const task of ir.tasks) {
-    if (task.kind !== "branch" && task.kind !== "short_circuit") continue;
-    const { left, op, right } = task.condition;
-    // Against a literal null, a read of None is what the condition asks about.
-    if (right === null) continue;
-    for (const value of [left, right]) {
-      if (typeof value !== "object" || value === null || value.kind !== "ref") continue;
+  /**
+   * The outputs among `values` that `task` reads as None when a branch takes the side their
+   * task is not on (a mapped task's output is a list, empty then: not one of them).
+   */
+  const skippedRefs = (task: Task, values: readonly (readonly [string, Value | Scalar])[]) =>
+    values.flatMap(([label, value]) => {
+      if (typeof value !== "object" || value === null || value.kind !== "ref") return [];
       const producer = byId.get(value.task);
-      if (producer?.kind === "python" && producer.map) continue;
+      if (producer?.kind === "python" && producer.map) return [];
       const skipped = readsSkipped(task, value.task, value.output);
-      if (skipped === null) continue;
-      ctx.report(
-        diagnostic(
-          "MLG1038",
-          {
-            task: task.id,
-            output: value.output,
-            source: value.task,
-            branch: skipped.branch,
-            other: skipped.other,
-            rule: skipped.rule,
-            outcome:
-              op === "==" || op === "!="
-                ? `makes the comparison ${op === "==" ? "false" : "true"} on those runs`
-                : "Python does not order: the task fails",
-            hint: skipped.otherOutput
-              ? `compare whichever side ran: a python task that takes oneOf(${value.task}.out.${value.output}, ${skipped.otherOutput}) and returns it, and a condition on that; or branch on the side's output from a task on its side`
-              : `put the condition on the side of '${value.task}' (after it, before the join), or read the output in a python task that returns a value when it is None, and compare that`,
-          },
-          taskPlace(ctx, ir.id, task.id),
-        ),
-      );
+      return skipped ? [{ label, ref: value, skipped }] : [];
+    });
+  for (const task of ir.tasks) {
+    // A condition after a branch compares None for an output of the side that did not run;
+    // against a literal null, that is what it asks about.
+    if (
+      (task.kind === "branch" || task.kind === "short_circuit") &&
+      task.condition.right !== null
+    ) {
+      const { left, op, right } = task.condition;
+      for (const { ref, skipped } of skippedRefs(task, [
+        ["left", left],
+        ["right", right],
+      ])) {
+        ctx.report(
+          diagnostic(
+            "MLG1038",
+            {
+              task: task.id,
+              output: ref.output,
+              source: ref.task,
+              branch: skipped.branch,
+              other: skipped.other,
+              rule: skipped.rule,
+              outcome:
+                op === "==" || op === "!="
+                  ? `makes the comparison ${op === "==" ? "false" : "true"} on those runs`
+                  : "Python does not order: the task fails",
+              hint: skipped.otherOutput
+                ? `compare whichever side ran: a python task that takes oneOf(${ref.task}.out.${ref.output}, ${skipped.otherOutput}) and returns it, and a condition on that; or branch on the side's output from a task on its side`
+                : `put the condition on the side of '${ref.task}' (after it, before the join), or read the output in a python task that returns a value when it is None, and compare that`,
+            },
+            taskPlace(ctx, ir.id, task.id),
+          ),
+        );
+      }
     }
-  }
-  // A trigger after a branch sends null for an output of the side that did not run.
-  for (const task of ir.tasks) {
-    if (task.kind !== "trigger") continue;
-    for (const [key, value] of Object.entries(task.conf)) {
-      if (value.kind !== "ref") continue;
-      // A mapped task's output is a list, empty when it did not run.
-      const producer = byId.get(value.task);
-      if (producer?.kind === "python" && producer.map) continue;
-      const skipped = readsSkipped(task, value.task, value.output);
-      if (skipped === null) continue;
-      ctx.report(
-        diagnostic(
-          "MLG1035",
-          {
-            task: task.id,
-            output: value.output,
-            source: value.task,
-            key,
-            branch: skipped.branch,
-            other: skipped.other,
-            rule: skipped.rule,
-            hint: `start pipeline '${task.dag}' from the side of '${value.task}' (a trigger after it, and one on the other side with what that side gives), or send a value every run has`,
-          },
-          taskPlace(ctx, ir.id, task.id),
-        ),
-      );
+    // A trigger after a branch sends null for an output of the side that did not run.
+    if (task.kind === "trigger") {
+      for (const { label: key, ref, skipped } of skippedRefs(task, Object.entries(task.conf))) {
+        ctx.report(
+          diagnostic(
+            "MLG1035",
+            {
+              task: task.id,
+              output: ref.output,
+              source: ref.task,
+              key,
+              branch: skipped.branch,
+              other: skipped.other,
+              rule: skipped.rule,
+              hint: `start pipeline '${task.dag}' from the side of '${ref.task}' (a trigger after it, and one on the other side with what that side gives), or send a value every run has`,
+            },
+            taskPlace(ctx, ir.id, task.id),
+          ),
+        );
+      }
     }
   }
   for (const task of ir.tasks) {
