@@ -649,25 +649,6 @@ const cases: [string, Case][] = [
     },
   ],
   [
-    "a trigger option Airflow 2's operator does not take (failWhenPaused), for the Airflow 2 dialect",
-    {
-      files: {
-        "pipelines/demo.pipeline.ts": pipelineSource(
-          `  const load = p.python("load", { fn: "tasks/steps.py:load" });
-  p.trigger("start", { pipeline: "deploy_model", failWhenPaused: true }).after(load);`,
-        ),
-      },
-      argv: ["--airflow-version", "2"],
-      code: "MLG3001",
-      says: [
-        "pipelines/demo.pipeline.ts:5:5",
-        "failWhenPaused of trigger 'start' cannot be expressed for Airflow 2",
-        "Airflow 2's TriggerDagRunOperator has no fail_when_dag_is_paused, and refuses the DAG file with it",
-        "emit for Airflow 3.2 or later",
-      ],
-    },
-  ],
-  [
     "a construct the Airflow 2 dialect cannot express",
     {
       files: {

@@ -472,8 +472,9 @@ export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
   /**
    * Fail the task when the pipeline started is paused, where Airflow queues its run and goes on
    * (a new DAG starts paused, so a run started before someone unpauses it waits unseen).
-   * Airflow 3.2 or later: Airflow 3.0 and 3.1 refuse the DAG file, Airflow 2 has no such option
-   * (MLG3001 with `--airflow-version 2`); Kubeflow starts nothing (MLG3002).
+   * Airflow 3.2 or later, or Airflow 2 (apache-airflow-providers-standard 1.1 or later, whose
+   * TriggerDagRunOperator the DAG files import): Airflow 3.0 and 3.1 refuse the DAG file with
+   * it. Kubeflow starts nothing (MLG3002).
    */
   readonly failWhenPaused?: boolean;
   /**

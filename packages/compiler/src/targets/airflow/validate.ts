@@ -327,7 +327,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       warn(
         `the wait of trigger '${task.id}'`,
         `Airflow 3 waits for the run of '${task.dag}' outside the task's executionTimeout, so nothing ends the wait but that run's end, and a run of a paused pipeline (new DAGs start paused) stays queued: the task waits for ever`,
-        `set the pipeline's dagrunTimeout, which ends its run and the wait with it, and keep pipeline '${task.dag}' unpaused where it is deployed${task.failWhenPaused ? "" : " (failWhenPaused: true fails the task when it is paused, Airflow 3.2+)"}`,
+        `set the pipeline's dagrunTimeout, which ends its run and the wait with it, and keep pipeline '${task.dag}' unpaused where it is deployed${task.failWhenPaused ? "" : " (failWhenPaused: true fails the task when it is paused, on Airflow 3.2 or later)"}`,
         task.id,
       );
     }
@@ -358,15 +358,6 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     }
   }
   if (dialect.version === 2) {
-    for (const task of ir.tasks) {
-      if (task.kind !== "trigger" || !task.failWhenPaused) continue;
-      report(
-        `failWhenPaused of trigger '${task.id}'`,
-        "Airflow 2's TriggerDagRunOperator has no fail_when_dag_is_paused, and refuses the DAG file with it (an unknown argument)",
-        "leave failWhenPaused out for Airflow 2 and keep the pipeline started unpaused where it is deployed, or emit for Airflow 3.2 or later (--airflow-version 3)",
-        task.id,
-      );
-    }
     // Airflow 2's BaseOperator checks a pool's name as a key (utils/helpers.py validate_key).
     const seen = new Set<string>();
     for (const { where, options, task } of layers) {
