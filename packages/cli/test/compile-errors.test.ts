@@ -564,7 +564,7 @@ const cases: [string, Case][] = [
       code: "MLG1016",
       says: [
         "pipelines/demo.pipeline.ts:5:5",
-        "branch 'route' lists 'load' in ifTrue, but 'load' runs before it (it is upstream)",
+        "branch 'route' lists 'load' in ifTrue, but 'load' runs before it (it is upstream: the condition reads its output 'rows')",
         "a branch chooses among tasks that come after it",
       ],
     },

@@ -1208,10 +1208,10 @@ describe("common mistakes get a message that says the fix", () => {
       p.shortCircuit("lists", { when: [ev.out.xs as never, "==", ev.out.xs as never] });
     }).ir;
     expect(messages(ir).filter((m) => m.includes("condition"))).toEqual([
-      "MLG1011 invalid condition of short-circuit 'kinds': it compares ev.acc, a float, with param 'mode', a string (>), which fails when the branch runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
+      "MLG1011 invalid condition of short-circuit 'kinds': it compares ev.acc, a float, with param 'mode', a string (>), which fails when the short-circuit runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
       "MLG1011 invalid condition of short-circuit 'text': it compares ev.label, a string, with ev.rows, an int (==), which never matches | compare with a string param or output, or declare each with the type it has",
       "MLG1011 invalid condition of short-circuit 'list': it compares ev.acc, a float, with ev.xs, a list (==), which never matches | reduce it to one value first: a python task that takes ev.out.xs and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that",
-      "MLG1011 invalid condition of short-circuit 'var': it compares ev.acc, a float, with variable 'limit', a string (>), which fails when the branch runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
+      "MLG1011 invalid condition of short-circuit 'var': it compares ev.acc, a float, with variable 'limit', a string (>), which fails when the short-circuit runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
       expect.stringMatching(
         /^MLG1011 invalid condition of short-circuit 'lists': it compares ev.xs, a list, with ev.xs, a list \(==\), which compares them as a whole, and Kubeflow conditions take strings, numbers and booleans only/,
       ),

@@ -194,7 +194,7 @@ describe("oneOf is checked (MLG1032)", () => {
     });
     const d = lower(ir).diagnostics.find((x) => x.code === "MLG1032");
     expect(`${d?.message} | ${d?.fix}`).toBe(
-      "input 'condition.right' of task 'gate' is oneOf(deploy.out.msg, retrain.out.msg), which is not a python task's input of its own (here: condition.right of a short_circuit task) | read it in a python task (inputs: { value: oneOf(...) }) that returns it, and compare that task's output in the condition",
+      "input 'when[2]' of task 'gate' is oneOf(deploy.out.msg, retrain.out.msg), which is not a python task's input of its own (here: when[2] of a short-circuit task) | read it in a python task (inputs: { value: oneOf(...) }) that returns it, and compare that task's output in the condition",
     );
   });
 

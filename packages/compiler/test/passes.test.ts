@@ -1059,11 +1059,11 @@ describe("lowerPipeline", () => {
       return r.diagnostics.map((d) => `${d.code} ${d.message}`);
     };
     expect(lower(false)).toEqual([
-      "MLG1016 branch 'br' lists 'a' in ifFalse, but 'a' runs before it (it is upstream)",
+      "MLG1016 branch 'br' lists 'a' in ifFalse, but 'a' runs before it (it is upstream: the condition reads its output 'score')",
     ]);
     expect(lower(true)).toEqual([
       "MLG1002 tasks form a cycle: a -> c -> a",
-      "MLG1016 branch 'br' lists 'a' in ifFalse, but 'a' runs before it (it is upstream)",
+      "MLG1016 branch 'br' lists 'a' in ifFalse, but 'a' runs before it (it is upstream: the condition reads its output 'score')",
     ]);
   });
 

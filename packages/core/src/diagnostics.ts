@@ -213,6 +213,11 @@ export const DIAGNOSTICS = {
       "the condition of '{task}' reads output '{output}' of '{source}', which runs only on its side of branch '{branch}'; when the branch follows {other}, '{task}' still runs ({rule}) and reads None there on Airflow, which {outcome} (Kubeflow refuses the read, MLG3001)",
     fix: "{hint}",
   },
+  MLG1039: {
+    severity: "warning",
+    message: "trigger '{task}' sets skipWhenExists, {reason}, so it never skips",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -1599,6 +1599,27 @@ export function pipeline<
             ),
           );
         }
+        if (spec.skipWhenExists && (spec.resetRun || (!spec.runId && !spec.logicalDate))) {
+          problems.push(
+            diagnostic(
+              "MLG1039",
+              spec.resetRun
+                ? {
+                    task: base.id,
+                    reason:
+                      "and resetRun, which clears a run that is there and runs it again instead",
+                    hint: "keep one: skipWhenExists to start each run once, resetRun to run it again",
+                  }
+                : {
+                    task: base.id,
+                    reason:
+                      "but neither runId nor logicalDate: each start gets a run id and date of its own (manual__<time>), which no run has yet",
+                    hint: 'give the run an id of this run, runId: "deploy__{{ run_id }}", or its logical date, logicalDate: "{{ logical_date }}"',
+                  },
+              place,
+            ),
+          );
+        }
         if (target) {
           for (const { key, problem, hint } of confProblems(conf, target, {
             tasks,

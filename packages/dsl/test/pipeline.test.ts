@@ -914,6 +914,19 @@ describe("p.trigger()", () => {
     ]);
   });
 
+  it("skipWhenExists that can never skip (no runId or logicalDate, or with resetRun) is MLG1039", () => {
+    const def = pipeline("train", {}, (p) => {
+      p.trigger("fresh", { pipeline: "deploy", skipWhenExists: true });
+      p.trigger("reset", { pipeline: "deploy", runId: "d", resetRun: true, skipWhenExists: true });
+      p.trigger("by_id", { pipeline: "deploy", runId: "d__{{ run_id }}", skipWhenExists: true });
+      p.trigger("by_date", { pipeline: "deploy", logicalDate: "{{ ds }}", skipWhenExists: true });
+    });
+    expect(def.problems.map((d) => `${d.code} ${d.task}: ${d.message}`)).toEqual([
+      "MLG1039 fresh: trigger 'fresh' sets skipWhenExists, but neither runId nor logicalDate: each start gets a run id and date of its own (manual__<time>), which no run has yet, so it never skips",
+      "MLG1039 reset: trigger 'reset' sets skipWhenExists, and resetRun, which clears a run that is there and runs it again instead, so it never skips",
+    ]);
+  });
+
   it("a logicalDate for a pipeline with a schedule of its own is MLG1037 (its runs hold dates too); not for one without", () => {
     const scheduled = pipeline("nightly_deploy", { schedule: "@daily" }, (p) => {
       p.bash("go", { command: "true" });

@@ -11,6 +11,7 @@ import {
   pokeSensorWait,
   pokeSensorWaitText,
   type Resources,
+  refsIn,
   rightValue,
   type Task,
   targetTasks,
@@ -449,7 +450,7 @@ function conditionTypes(
   const what = `condition of ${task.kind === "branch" ? "branch" : "short-circuit"} '${task.id}'`;
   const outcome = ["==", "!="].includes(op)
     ? "never matches"
-    : "fails when the branch runs: Python does not order these";
+    : `fails when the ${task.kind === "branch" ? "branch" : "short-circuit"} runs: Python does not order these`;
   const read = rightValue(task.condition);
   const sides = [operand(ir, left, byId), read ? operand(ir, read, byId) : undefined];
   // A list or dict, on either side: said with both sides in the order written.
@@ -643,9 +644,14 @@ function checkBranch(
       if (members.includes(branch.id)) {
         ctx.report(diagnostic("MLG1016", { ...args, reason: "is the branch itself" }, place));
       } else if (members.some((id) => ancestors.has(id))) {
-        ctx.report(
-          diagnostic("MLG1016", { ...args, reason: "runs before it (it is upstream)" }, place),
-        );
+        // The condition reading a target's output is what puts it upstream, unwritten.
+        const read = taskValues(branch)
+          .flatMap(([, v]) => refsIn(v))
+          .find((r) => members.includes(r.task));
+        const reason = read
+          ? `runs before it (it is upstream: the condition reads its output '${read.output}')`
+          : "runs before it (it is upstream)";
+        ctx.report(diagnostic("MLG1016", { ...args, reason }, place));
       }
     }
   }

@@ -31,7 +31,11 @@ export function checkOneOf(ir: Pipeline, ctx: PassContext): void {
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
     for (const [path, value] of taskValues(task)) {
-      const input = path.replace(/^inputs\./, "");
+      // A condition's sides as the DSL writes them: `when: [left, op, right]`.
+      const written =
+        path === "condition" ? "when[0]" : path === "condition.right" ? "when[2]" : path;
+      const input = written.replace(/^inputs\./, "");
+      const kind = task.kind === "short_circuit" ? "short-circuit" : task.kind;
       const report = (refs: readonly Ref[], reason: string, hint: string) =>
         ctx.report(
           diagnostic("MLG1032", { input, task: task.id, refs: shown(refs), reason, hint }, place),
@@ -41,7 +45,7 @@ export function checkOneOf(ir: Pipeline, ctx: PassContext): void {
         if (v.kind !== "oneOf" || (topLevel && v === value)) return;
         report(
           v.refs,
-          `which is not a python task's input of its own (here: ${path} of a ${task.kind} task${v === value ? "" : ", inside a list, object or path"})`,
+          `which is not a python task's input of its own (here: ${written} of a ${kind} task${v === value ? "" : ", inside a list, object or path"})`,
           path.startsWith("condition")
             ? "read it in a python task (inputs: { value: oneOf(...) }) that returns it, and compare that task's output in the condition"
             : `pass oneOf(...) as a whole input of a python task (inputs: { ${input.replace(/\W/g, "_")}: oneOf(...) }) and build anything else from it there`,
