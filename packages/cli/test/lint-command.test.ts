@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lintTargets } from "../src/lint-files.js";
-import { pipelineSource, project, TASKS } from "./project.js";
+import { CONFIG, pipelineSource, project, TASKS } from "./project.js";
 
 const RACY_DAG = `from datetime import timedelta
 from airflow.sdk import DAG
@@ -772,6 +772,30 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], target: "$
     const compiled = await p.mlgen("compile", "--target", "kubeflow");
     expect(compiled.stderr).not.toMatch(/MLG1011|MLG1020/);
     expect(compiled.code, compiled.stderr).toBe(0);
+  });
+
+  it("spans an option a call does not take (MLG1022) over the option's name, on its own line", async () => {
+    const source = pipelineSource(`  p.python("load", {
+    fn: "tasks/steps.py:load",
+    ...({ executionTimout: 60, queue: "default" } as object),
+  });`);
+    const p = project({
+      "mlgen.config.ts": CONFIG,
+      "tasks/steps.py": TASKS,
+      "pipelines/demo.pipeline.ts": source,
+    });
+    const r = await p.mlgen("lint", "--format", "json");
+    const typo = (JSON.parse(r.stdout) as Record<string, unknown>[]).find(
+      (f) => f.code === "MLG1022",
+    );
+    const line = source.split("\n").findIndex((l) => l.includes("executionTimout")) + 1;
+    const column = (source.split("\n")[line - 1] ?? "").indexOf("executionTimout") + 1;
+    expect(typo).toMatchObject({
+      line,
+      column,
+      endLine: line,
+      endColumn: column + "executionTimout".length,
+    });
   });
 
   it("reports the output names compile refuses: two ids that give one file, a DAG file named like the task modules", async () => {

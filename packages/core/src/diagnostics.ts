@@ -445,6 +445,8 @@ export interface SourceLocation {
   readonly file: string;
   readonly line?: number;
   readonly column?: number;
+  /** Where the text the diagnostic is about ends on its line (exclusive), when known. */
+  readonly endColumn?: number;
 }
 
 export interface Diagnostic {

@@ -56,7 +56,10 @@ export function keySite(
   if (found === null) return site;
   const before = text.slice(0, found);
   const line = before.split("\n").length;
-  return { file: site.file, line, column: before.length - before.lastIndexOf("\n") };
+  const column = before.length - before.lastIndexOf("\n");
+  // The key as written: a quoted one with its quotes.
+  const width = /^["'`]/.test(text[found] ?? "") ? key.length + 2 : key.length;
+  return { file: site.file, line, column, endColumn: column + width };
 }
 
 /** The offset of the one place `key` is written, from the call's `(` at `start`; or null. */

@@ -37,10 +37,11 @@ const PIPELINE = [
   'p.bash("i", { command: "x".replace(/^s3:\\/\\/[)]/, ""), retires: 1 });', // 20
 ];
 
-const at = (line: number, text: string) => ({
-  line,
-  column: (PIPELINE[line - 1] ?? "").indexOf(text) + 1,
-});
+/** Where `text` is written on `line`: its column and the column after it. */
+const at = (line: number, text: string) => {
+  const column = (PIPELINE[line - 1] ?? "").indexOf(text) + 1;
+  return { line, column, endColumn: column + text.length };
+};
 
 describe("keySite", () => {
   it("is the line and column of the option when the call's options write it once", () => {

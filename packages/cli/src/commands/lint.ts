@@ -241,7 +241,7 @@ function diagnosticFinding(d: Diagnostic, fallbackFile: string): Finding {
     line,
     column,
     endLine: line,
-    endColumn: column,
+    endColumn: d.location?.endColumn ?? column,
     message: d.message,
     fix: d.fix,
   };
