@@ -405,14 +405,25 @@ function operand(ir: Pipeline, value: Value, byId: ReadonlyMap<string, Task>): O
     return { type: declared, declared, map: null, shown, reduce: `p.params.${value.name}` };
   }
   // Text: a Variable's value, an environment variable, a rendered template, a joined path.
-  const text = {
-    variable: () => `variable '${(value as { name: string }).name}'`,
-    env: () => `env '${(value as { name: string }).name}'`,
-    template: () => "a template",
-    join: () => "a joined path",
-  }[value.kind as string];
-  if (!text) return undefined;
-  return { type: "string", declared: "string", map: null, shown: text(), reduce: text() };
+  const text = (shown: string): Operand => ({
+    type: "string",
+    declared: "string",
+    map: null,
+    shown,
+    reduce: shown,
+  });
+  switch (value.kind) {
+    case "variable":
+      return text(`variable '${value.name}'`);
+    case "env":
+      return text(`env '${value.name}'`);
+    case "template":
+      return text("a template");
+    case "join":
+      return text("a joined path");
+    default:
+      return undefined;
+  }
 }
 
 /** One side of a condition in a sentence: `ev.acc, a float`. */
@@ -447,10 +458,11 @@ function conditionTypes(
 ): void {
   const { left, op, right } = task.condition;
   if (right === null) return;
-  const what = `condition of ${task.kind === "branch" ? "branch" : "short-circuit"} '${task.id}'`;
+  const kind = task.kind === "branch" ? "branch" : "short-circuit";
+  const what = `condition of ${kind} '${task.id}'`;
   const outcome = ["==", "!="].includes(op)
     ? "never matches"
-    : `fails when the ${task.kind === "branch" ? "branch" : "short-circuit"} runs: Python does not order these`;
+    : `fails when the ${kind} runs: Python does not order these`;
   const read = rightValue(task.condition);
   const sides = [operand(ir, left, byId), read ? operand(ir, read, byId) : undefined];
   // A list or dict, on either side: said with both sides in the order written.
@@ -490,11 +502,7 @@ function conditionTypes(
     );
     return;
   }
-  if (
-    typeof right === "object" ||
-    KIND_OF[l.type] === (typeof right === "boolean" ? "boolean" : typeof right)
-  )
-    return;
+  if (KIND_OF[l.type] === typeof right) return;
   ctx.report(
     diagnostic(
       "MLG1011",
