@@ -604,8 +604,28 @@ describe("settings Airflow refuses at import", () => {
     expect(dag).toContain("    return operator.eq(value, True)\n");
     expect(dag).toContain("    return not (operator.eq(value, True))\n");
     expect(dag).toContain("\nimport operator\n");
-    expect(dag).toContain("Goes on to b when not param go == true");
+    expect(dag).toContain("Goes on to b when not param go == True");
     expect(dag).not.toContain("BranchPythonOperator");
+  });
+
+  it("a condition's docstring names both sides as read, text quoted as Python writes it", () => {
+    const ir = pipeline("named", { params: { mode: "full" } }, (p) => {
+      const a = p.bash("a", { command: "true" });
+      const b = p.bash("b", { command: "true" });
+      p.branch("by_template", { when: [p.params.mode, "==", template("{{ ds }}")], ifTrue: a });
+      p.branch("by_join", {
+        when: [p.params.mode, "!=", variable("root").join("x")],
+        ifTrue: b,
+        ifFalse: [],
+      });
+      p.shortCircuit("by_text", { when: [p.params.mode, "==", "it's"] });
+    }).ir;
+    const dag = renderDag(input(ir));
+    expect(dag).toContain(`"""Goes on to a when param mode == the template '{{ ds }}'; `);
+    expect(dag).toContain(`"""Goes on to b when param mode != Variable root / 'x'; `);
+    // A quote in the text: a plain string, escaped, rather than a docstring that ends early.
+    expect(dag).toContain(`"Goes on only when param mode == \\"it's\\"; `);
+    expect(dag).not.toContain("the value");
   });
 
   it("a path joined with no parts is its base, as posixpath.join(base) is", () => {

@@ -840,6 +840,10 @@ function moduleDocstring(ir: Pipeline): string {
   return doc.startsWith('"""') ? doc : pyDocstring(`The ${ir.id} pipeline.`);
 }
 
+/**
+ * A value as a docstring names it: a read by what it reads, a literal as Python writes it (text
+ * in single quotes, so the docstring needs no escape for it), a template by its text.
+ */
 function describeValue(v: Value): string {
   switch (v.kind) {
     case "ref":
@@ -850,9 +854,24 @@ function describeValue(v: Value): string {
       return `Variable ${v.name}`;
     case "env":
       return `$${v.name}`;
+    case "template":
+      return `the template ${describeScalar(v.text)}`;
+    case "join":
+      return [describeValue(v.base), ...v.parts.map(describeScalar)].join(" / ");
+    case "oneOf":
+      return `oneOf(${v.refs.map((r) => `${r.task}.${r.output}`).join(", ")})`;
+    case "literal":
+      return describeScalar(v.value);
     default:
       return "the value";
   }
+}
+
+/** A scalar as Python's repr() writes it, near enough for a docstring. */
+function describeScalar(s: Scalar): string {
+  if (typeof s === "string") return s.includes("'") ? JSON.stringify(s) : `'${s}'`;
+  if (typeof s === "boolean") return s ? "True" : "False";
+  return s === null ? "None" : String(s);
 }
 
 /** A callable whose body is given as lines (branches, validation, callbacks). */
@@ -916,7 +935,7 @@ function conditionCallable(
   const test = singleton
     ? new PyCode(`operator.${c.op === "==" ? "eq" : "ne"}(value, ${other})`)
     : new PyCode(`value ${PY_OPS[c.op]} ${other}`);
-  const shown = `${describeValue(c.left)} ${c.op} ${read ? describeValue(read) : JSON.stringify(literal)}`;
+  const shown = `${describeValue(c.left)} ${c.op} ${read ? describeValue(read) : describeScalar(literal ?? null)}`;
   const value = [
     new PyCode(`value = ${left.text}`),
     ...(right ? [new PyCode(`other = ${right.text}`)] : []),
@@ -969,7 +988,8 @@ function validateCallable(task: ValidateTask, name: string, shared: Uses): Calla
   }
   if (task.target !== null) args.push(`target=${pyString(task.target)}`);
   if (Object.keys(task.dtypes).length) args.push(`dtypes=${pyLiteralDict(task.dtypes)}`);
-  const what = describeValue(task.data);
+  // A template's text is long and says little more than "the table".
+  const what = task.data.kind === "template" ? "the table" : describeValue(task.data);
   return bodyCallable({
     name: pyIdent(name),
     signature: signature(uses),
