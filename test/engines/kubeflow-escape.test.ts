@@ -42,9 +42,9 @@ import {
 import {
   env,
   type Input,
-  type PathValue,
   pipeline,
   slack,
+  type TextValue,
   template,
   variable,
 } from "../../packages/dsl/src/index.js";
@@ -691,8 +691,8 @@ function everythingToCase(c: Everything) {
           }),
     },
     (p) => {
-      const P = p.params as unknown as Record<string, PathValue>;
-      const ref = P[condName] as PathValue;
+      const P = p.params as unknown as Record<string, TextValue>;
+      const ref = P[condName] as TextValue;
       const i = c.inline;
       p.python("py", {
         fn: `${MODULE}:f`,

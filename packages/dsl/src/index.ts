@@ -62,6 +62,7 @@ export {
   type Input,
   oneOf,
   type PathValue,
+  type TextValue,
   template,
   type ValueHandle,
   variable,

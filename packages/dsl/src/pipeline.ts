@@ -42,10 +42,10 @@ import {
   ForeignValueError,
   type Input,
   isValueHandle,
-  type PathValue,
   type PipelineToken,
   paramValue,
   refValue,
+  type TextValue,
   toValue,
   type ValueHandle,
 } from "./values.js";
@@ -88,7 +88,7 @@ export interface OutputTypeMap {
 export type Outputs = Readonly<Record<string, OutputType>>;
 
 /** A handle on one declared output; string outputs can have paths joined onto them. */
-export type Output<T> = [T] extends [string] ? PathValue : ValueHandle<T>;
+export type Output<T> = [T] extends [string] ? TextValue : ValueHandle<T>;
 export type OutputHandles<O extends Outputs> = {
   readonly [K in keyof O]: Output<OutputTypeMap[O[K]]>;
 };
@@ -368,7 +368,7 @@ export interface SensorOptions extends TaskOptionsInput {
 
 export interface FileSensorSpec extends SensorOptions {
   /** The file or glob to wait for: a template such as `/data/{{ ds }}.csv`, or a computed path. */
-  readonly path: string | PathValue;
+  readonly path: string | TextValue;
   /**
    * Airflow `fs` connection whose path prefixes `path`. Default `fs_default`, which Airflow 3
    * does not create: define it in your deployment (`AIRFLOW_CONN_FS_DEFAULT='{"conn_type": "fs"}'`;
@@ -511,7 +511,7 @@ export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
 
 export interface ValidateSpec extends TaskOptionsInput {
   /** A CSV or Parquet file (by extension). */
-  readonly data: string | PathValue;
+  readonly data: string | TextValue;
   readonly requiredColumns?: readonly string[];
   readonly minRows?: number;
   /** Column → largest allowed fraction of nulls, 0..1. */
@@ -545,7 +545,7 @@ export type ParamSpec =
 type ParamTs<S> = S extends { readonly default: infer D } ? D : S;
 export type ParamHandles<P extends Readonly<Record<string, ParamSpec>>> = {
   readonly [K in keyof P]: ParamTs<P[K]> extends string
-    ? PathValue
+    ? TextValue
     : ParamTs<P[K]> extends number
       ? ValueHandle<number>
       : ParamTs<P[K]> extends boolean

@@ -13,10 +13,17 @@ export interface ValueHandle<T> {
   readonly __type?: T;
 }
 
-/** A string value that paths can be joined onto, e.g. `variable("data_dir").join("raw.csv")`. */
-export interface PathValue extends ValueHandle<string> {
-  join(...parts: string[]): PathValue;
+/**
+ * A text value read when the task runs (a string param or output, `env()`, `variable()`,
+ * `template()`), that paths can be joined onto: `variable("data_dir").join("raw.csv")`. Its
+ * name is what a type error shows for a string where another type is wanted.
+ */
+export interface TextValue extends ValueHandle<string> {
+  join(...parts: string[]): TextValue;
 }
+
+/** @deprecated The same as {@link TextValue}, its former name. */
+export type PathValue = TextValue;
 
 /** What a value is, in words, for messages: `variable('data_dir')`, `the output 'x' of task 't'`. */
 function describe(value: Value): string {
@@ -57,34 +64,34 @@ function toPrimitive(value: Value, path: boolean): () => never {
   };
 }
 
-function pathValue(value: Value): PathValue {
+function textValue(value: Value): TextValue {
   const handle = {
     [VALUE]: value,
     [Symbol.toPrimitive]: toPrimitive(value, true),
-    join(...parts: string[]): PathValue {
-      if (value.kind === "join") return pathValue({ ...value, parts: [...value.parts, ...parts] });
-      return pathValue({ kind: "join", base: value, parts });
+    join(...parts: string[]): TextValue {
+      if (value.kind === "join") return textValue({ ...value, parts: [...value.parts, ...parts] });
+      return textValue({ kind: "join", base: value, parts });
     },
   };
   return handle;
 }
 
 /** An environment variable of the worker, read when the task runs. */
-export function env(name: string, defaultValue?: string): PathValue {
-  return pathValue({ kind: "env", name, default: defaultValue ?? null });
+export function env(name: string, defaultValue?: string): TextValue {
+  return textValue({ kind: "env", name, default: defaultValue ?? null });
 }
 
 /** An Airflow Variable (or, on Kubeflow, a pipeline parameter), read when the task runs. */
-export function variable(name: string, defaultValue?: string): PathValue {
-  return pathValue({ kind: "variable", name, default: defaultValue ?? null });
+export function variable(name: string, defaultValue?: string): TextValue {
+  return textValue({ kind: "variable", name, default: defaultValue ?? null });
 }
 
 /**
  * An Airflow template rendered when the task runs, e.g. `template("{{ ds }}")` for the logical
  * date or `template("/data/{{ ds_nodash }}.csv")`. Python tasks receive the rendered string.
  */
-export function template(text: string): PathValue {
-  return pathValue({ kind: "template", text });
+export function template(text: string): TextValue {
+  return textValue({ kind: "template", text });
 }
 
 /** A pipeline() call, which the task outputs and params it hands out belong to. */
@@ -116,7 +123,7 @@ export function refValue(
 ): ValueHandle<unknown> {
   const value: Value = { kind: "ref", task, output };
   owners.set(value, owner);
-  return isString ? pathValue(value) : plainValue(value);
+  return isString ? textValue(value) : plainValue(value);
 }
 
 export function paramValue(
@@ -126,7 +133,7 @@ export function paramValue(
 ): ValueHandle<unknown> {
   const value: Value = { kind: "param", name };
   owners.set(value, owner);
-  return isString ? pathValue(value) : plainValue(value);
+  return isString ? textValue(value) : plainValue(value);
 }
 
 function plainValue(value: Value): ValueHandle<unknown> {

@@ -6,6 +6,7 @@ import {
   oneOf,
   type PathValue,
   pipeline,
+  type TextValue,
   type ValueHandle,
   variable,
 } from "../src/index.js";
@@ -27,7 +28,7 @@ describe("typed data passing", () => {
       expectTypeOf(train.out.accuracy).toEqualTypeOf<ValueHandle<number>>();
       expectTypeOf(train.out.rows).toEqualTypeOf<ValueHandle<number>>();
       expectTypeOf(train.out.ok).toEqualTypeOf<ValueHandle<boolean>>();
-      expectTypeOf(train.out.uri).toEqualTypeOf<PathValue>();
+      expectTypeOf(train.out.uri).toEqualTypeOf<TextValue>();
       expectTypeOf(train.out.items).toEqualTypeOf<Output<unknown[]>>();
       expectTypeOf(train.out.info).toEqualTypeOf<Output<Record<string, unknown>>>();
     });
@@ -58,18 +59,20 @@ describe("typed data passing", () => {
   it("only string outputs and string values can have paths joined onto them", () => {
     pipeline("p", {}, (p) => {
       const t = p.python("t", { fn: "tasks/t.py:f", outputs: { dir: "string", n: "int" } });
-      expectTypeOf(t.out.dir.join("a.csv")).toEqualTypeOf<PathValue>();
+      expectTypeOf(t.out.dir.join("a.csv")).toEqualTypeOf<TextValue>();
       // @ts-expect-error: an int output is not a path
       t.out.n.join("a.csv");
-      expectTypeOf(env("DATA_DIR").join("raw")).toEqualTypeOf<PathValue>();
-      expectTypeOf(variable("data_directory", "/data").join("raw")).toEqualTypeOf<PathValue>();
+      expectTypeOf(env("DATA_DIR").join("raw")).toEqualTypeOf<TextValue>();
+      expectTypeOf(variable("data_directory", "/data").join("raw")).toEqualTypeOf<TextValue>();
+      // Its former name still types code written against it.
+      expectTypeOf<PathValue>().toEqualTypeOf<TextValue>();
     });
   });
 
   it("params are typed from their defaults", () => {
     pipeline("p", { params: { n: 3, name: "x", on: true, ratio: { default: 0.5 } } }, (p) => {
       expectTypeOf(p.params.n).toEqualTypeOf<ValueHandle<number>>();
-      expectTypeOf(p.params.name).toEqualTypeOf<PathValue>();
+      expectTypeOf(p.params.name).toEqualTypeOf<TextValue>();
       expectTypeOf(p.params.on).toEqualTypeOf<ValueHandle<boolean>>();
       expectTypeOf(p.params.ratio).toEqualTypeOf<ValueHandle<number>>();
     });
@@ -215,7 +218,7 @@ describe("typed authoring constructs", () => {
         fn: "t.py:ready",
         outputs: { path: "string", rows: "int", ok: "bool" },
       });
-      expectTypeOf(found.out.path).toEqualTypeOf<PathValue>();
+      expectTypeOf(found.out.path).toEqualTypeOf<TextValue>();
       expectTypeOf(found.out.rows).toEqualTypeOf<ValueHandle<number>>();
       expectTypeOf(found.out.ok).toEqualTypeOf<ValueHandle<boolean>>();
       // A path joins onto a string output, as a python task's.
