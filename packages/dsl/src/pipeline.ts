@@ -652,9 +652,19 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   group<const R = void>(
     id: string,
     spec: GroupSpec,
-    body: (g: PipelineBuilder<P>) => R,
+    body: (g: PipelineBuilder<P>) => NotAsync<R>,
   ): GroupHandle<R>;
 }
+
+/**
+ * What a body may return: anything but a promise. A body runs when the pipeline is defined and
+ * tasks declared after an `await` would be lost, so an async one fails to type-check, with the
+ * reason as the missing property's name (and MLG1011 when it runs, for JavaScript).
+ */
+export type NotAsync<R> =
+  R extends PromiseLike<unknown>
+    ? { readonly "MLG1011: a pipeline or group body must not be async": never }
+    : R;
 
 /** A task group's handle: `.after()` orders the whole group; `out` is what its body returned. */
 export interface GroupHandle<R = void> extends TaskHandle {
@@ -949,10 +959,11 @@ function list<T>(value: readonly T[]): T[] {
  */
 export function pipeline<
   const P extends Readonly<Record<string, ParamSpec>> = Record<never, never>,
+  R = void,
 >(
   id: string,
   options: PipelineOptions<P>,
-  body: (p: PipelineBuilder<P>) => void,
+  body: (p: PipelineBuilder<P>) => NotAsync<R>,
 ): PipelineDefinition<P> {
   const sourceMap: Record<string, SourceLocation> = {};
   const problems: Diagnostic[] = [];
@@ -1370,7 +1381,7 @@ export function pipeline<
       group<const R = void>(
         localId: string,
         spec: GroupSpec,
-        groupBody: (g: PipelineBuilder<P>) => R,
+        groupBody: (g: PipelineBuilder<P>) => NotAsync<R>,
       ): GroupHandle<R> {
         const groupFull = full(localId);
         const site = callSite();
@@ -1449,7 +1460,8 @@ export function pipeline<
         }
         const h = {
           id: groupFull,
-          out,
+          // Not a promise (refused above), so what the body returned is its R.
+          out: out as R,
           after(...upstream: TaskHandle[]) {
             (node.after as string[]).push(...ownIds(groupFull, ".after()", upstream, callSite()));
             return this;

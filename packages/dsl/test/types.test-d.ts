@@ -69,6 +69,24 @@ describe("typed data passing", () => {
     });
   });
 
+  it("an async pipeline or group body does not type-check; a group's out keeps its type", () => {
+    // @ts-expect-error: a body runs when the pipeline is defined; tasks after an await are lost
+    pipeline("p", {}, async (p) => {
+      p.bash("b", { command: "true" });
+    });
+    pipeline("p", {}, (p) => {
+      // @ts-expect-error: the same for a group's body
+      p.group("g", {}, async (g) => g.bash("b", { command: "true" }));
+      const g = p.group("h", {}, (g) => {
+        const t = g.python("t", { fn: "tasks/t.py:f", outputs: { n: "int" } });
+        return t.out;
+      });
+      expectTypeOf(g.out.n).toEqualTypeOf<ValueHandle<number>>();
+    });
+    // A body written as one expression still type-checks.
+    pipeline("q", {}, (p) => p.bash("b", { command: "true" }));
+  });
+
   it("params are typed from their defaults", () => {
     pipeline("p", { params: { n: 3, name: "x", on: true, ratio: { default: 0.5 } } }, (p) => {
       expectTypeOf(p.params.n).toEqualTypeOf<ValueHandle<number>>();
