@@ -3,6 +3,8 @@
  * ExternalTaskSensor naming a DAG id a letter off the one the folder defines. Real Airflow fails
  * the trigger (the DAG is not found) and times the sensor out, every DAG of the folder run once
  * with dag.test(); with the id the finding names, both succeed and mlgen lint says nothing.
+ * DAGs made in a loop with f-string ids: a trigger of one of them runs and is not said, while a
+ * typo of a written id beside them still is.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { DAG_HEAD } from "./dag-head.js";
@@ -70,6 +72,33 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     expect(fixed.states).toMatchObject({
       "retrain_churn.wait_ingest": "success",
       "retrain_churn.start_deploy": "success",
+    });
+  });
+
+  it("takes an id a loop's f-string builds as defined (the trigger runs), and still says a typo of a written one", async () => {
+    const files = {
+      "sources.py": `${HEAD}
+for source in ["crm", "web"]:
+    with DAG(f"ingest_{source}", schedule=None, start_date=START, catchup=False):
+        EmptyOperator(task_id="load")
+
+with DAG("deploy_model", schedule=None, start_date=START, catchup=False):
+    EmptyOperator(task_id="push")
+`,
+      "retrain.py": `${HEAD}
+with DAG("retrain_crm", schedule=None, start_date=START, catchup=False):
+    TriggerDagRunOperator(task_id="start_ingest", trigger_dag_id="ingest_crm")
+    TriggerDagRunOperator(task_id="start_deploy", trigger_dag_id="deploy_modle")
+`,
+    };
+    const findings = await lintTogether(work, version, files, "missing-dag");
+    expect(findings.map((f) => `${f.file}:${f.line} ${f.message.split(":")[0]}`)).toEqual([
+      "retrain.py:27 task 'start_deploy' triggers DAG 'deploy_modle', which no linted file defines",
+    ]);
+    const run = runFolderOnce(work, version, "loop", files);
+    expect(run.states).toMatchObject({
+      "retrain_crm.start_ingest": "success",
+      "retrain_crm.start_deploy": "failed",
     });
   });
 });

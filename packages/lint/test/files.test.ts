@@ -404,7 +404,8 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
             ...files,
             write(
               "loop2.py",
-              `${HEAD}\nfor r in ["eu"]:\n    with DAG(f"d_{r}"):\n        EmptyOperator(task_id="go")\n`,
+              // An id held by the loop's variable (an f-string's would be a pattern, d_*).
+              `${HEAD}\nfor r in ["d_eu"]:\n    with DAG(r):\n        EmptyOperator(task_id="go")\n`,
             ),
           ],
           true,

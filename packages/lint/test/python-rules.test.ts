@@ -2982,6 +2982,47 @@ ${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_uk")
     },
   ],
   [
+    "missing-dag: a DAG id built from text (an f-string, a +) is a pattern: ids it may take are not said, a typo of a written id still is (one near only a pattern is not: no fix to offer); an id held only by a variable hides the folder's ids",
+    {
+      rule: "missing-dag",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+for source in ["crm", "web"]:
+    with DAG(f"ingest_{source}_daily", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+        BashOperator(task_id="go", bash_command="echo 1")
+    with DAG("export_" + source, schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+        BashOperator(task_id="go", bash_command="echo 1")
+
+with DAG("deploy_model", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="go", bash_command="echo 1")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_modle")
+    TriggerDagRunOperator(task_id="b", trigger_dag_id="ingest_crm_daily")
+    TriggerDagRunOperator(task_id="c", trigger_dag_id="export_web")
+    TriggerDagRunOperator(task_id="d", trigger_dag_id="ingest_crm_daly")
+`)}`,
+      want: ["13:55"],
+    },
+  ],
+  [
+    "missing-dag: not said when a DAG's id is a variable's (the loop's own), even beside a DAG a letter off the one named",
+    {
+      rule: "missing-dag",
+      body: `from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+for dag_id in ["deploy_uk", "deploy_us"]:
+    with DAG(dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+        BashOperator(task_id="go", bash_command="echo 1")
+
+with DAG("deploy_ul", schedule=None, start_date=pendulum.datetime(2025, 1, 1)):
+    BashOperator(task_id="go", bash_command="echo 1")
+
+${dag(`    TriggerDagRunOperator(task_id="a", trigger_dag_id="deploy_uk")
+`)}`,
+      want: [],
+    },
+  ],
+  [
     "missing-dag: not said by a file that calls a project's DAG factory when it is parsed, even beside a DAG a letter off the one named",
     {
       rule: "missing-dag",

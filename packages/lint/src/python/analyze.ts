@@ -1533,8 +1533,10 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         : idNode
           ? stringValue(source, idNode)
           : null;
+    const computed = id === null && idNode ? taskIdOf(idNode) : null;
     const dag: DagDecl = {
       id,
+      ...(computed?.dynamic && computed.id !== "*" ? { idPattern: computed.id } : {}),
       ...(scope.once && !scope.inFunction ? { once: true } : {}),
       span: span(node),
       kwargs: args.kwargs,

@@ -154,6 +154,11 @@ export interface CrossDagDependency {
 
 export interface DagDecl {
   readonly id: string | null;
+  /**
+   * A computed id's shape, its literal parts kept and the rest `*` (`f"ingest_{source}"`:
+   * `ingest_*`), when it has literal parts; id is null then.
+   */
+  readonly idPattern?: string;
   /** The @dag function that builds it, for a DAG made by one. */
   readonly function?: string;
   /**

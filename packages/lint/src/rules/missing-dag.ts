@@ -69,7 +69,9 @@ export function dagRefs(file: DagFile): DagRef[] {
 
 /**
  * The ids of the DAGs the file defines, or null when it may define DAGs whose ids it does not
- * show: a DAG id computed (a loop, a factory's parameter), a file that does not
+ * show. An id computed from text with literal parts (`f"ingest_{source}"`, `"ingest_" + src`)
+ * is given as its pattern, `ingest_*` (an Airflow DAG id never holds a `*`); one computed
+ * otherwise (a loop's variable, a factory's parameter) is not shown, nor is any in a file that does not
  * parse, a call when the file is parsed (at module level, or in a function called there) of a
  * function imported from outside Airflow and the standard library (a project's
  * `create_dag("etl")`, which may build a DAG; its operators' own classes aside), or a file with
@@ -81,8 +83,9 @@ export function dagIdsOf(file: DagFile): string[] | null {
   if (file.syntaxError !== null || file.syntaxUnchecked) return null;
   const ids: string[] = [];
   for (const dag of file.dags) {
-    if (dag.id === null) return null;
-    ids.push(dag.id);
+    const id = dag.id ?? dag.idPattern;
+    if (id === undefined) return null;
+    ids.push(id);
   }
   const operators = new Set(file.tasks.map((t) => t.operator));
   if (!callsOnlyTaskless(file, operators, parseTimeCalls(file))) return null;
@@ -128,16 +131,39 @@ const DOES: Readonly<Record<string, string>> = {
   ExternalTaskSensor: "waits for",
 };
 
+/** Whether a computed id's pattern (dagIdsOf: `ingest_*`) takes the id. */
+function patternTakes(pattern: string, id: string): boolean {
+  const parts = pattern.split("*");
+  const first = parts[0] as string;
+  const last = parts.at(-1) as string;
+  if (id.length < first.length + last.length || !id.startsWith(first) || !id.endsWith(last)) {
+    return false;
+  }
+  let at = first.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = id.indexOf(part, at);
+    if (found < 0 || found + part.length > id.length - last.length) return false;
+    at = found + part.length;
+  }
+  return true;
+}
+
 /**
  * The finding's arguments when `ref` names a DAG none of `defined` is, but one close to it is;
- * else null. `defined`: the DAG ids of every file of the run.
+ * else null. `defined`: the DAG ids of every file of the run, a computed one as its pattern
+ * (`ingest_*`), which takes any id it matches and is never offered as the fix.
  */
 export function judgeDagRef(
   ref: DagRef,
   defined: ReadonlySet<string>,
 ): { task: string; does: string; target: string; outcome: string; fix: string } | null {
   if (defined.has(ref.target)) return null;
-  const near = typoOf(ref.target, [...defined]);
+  const patterns = [...defined].filter((id) => id.includes("*"));
+  if (patterns.some((p) => patternTakes(p, ref.target))) return null;
+  const near = typoOf(
+    ref.target,
+    [...defined].filter((id) => !id.includes("*")),
+  );
   if (near === undefined) return null;
   return {
     task: ref.task,
