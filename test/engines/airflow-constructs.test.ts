@@ -1175,6 +1175,21 @@ ${calls}
     expect(output).toContain("PUSHED rows 3");
   });
 
+  it("outputs are checked as on Kubeflow: a whole float is an int output, a tuple a list, numpy inside a list plain; 2.5 as an int is refused", () => {
+    const output = withPush(`import numpy
+dag._push(TI(), "t", {"n": 44.0, "xs": (1, 2), "ys": [numpy.float64(0.5)]}, {"n": "int", "xs": "list", "ys": "list"})
+try:
+    dag._push(TI(), "t", {"n": 2.5}, {"n": "int"})
+except TypeError as e:
+    print("RAISED", e)`);
+    expect(output).toContain("PUSHED n 44\n");
+    expect(output).toContain("PUSHED xs [1, 2]\n");
+    expect(output).toContain("PUSHED ys [0.5]\n");
+    expect(output).toContain(
+      "RAISED task 't': the function returned float 2.5 as output 'n', which is declared int",
+    );
+  });
+
   it("one output returned in a dict under another key is said as such (a typo), not as a type; a dict output is the value itself", () => {
     const output = withPush(`dag._push(TI(), "t", {"endpont": 5}, {"config": "dict"})
 try:

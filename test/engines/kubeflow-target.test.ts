@@ -407,7 +407,7 @@ describe("the executors as their containers run them", () => {
     // would write 11.0 as 11).
     expect(runTotal(source, "[11.0, 14.0, 19.0]")).toEqual({ n: 44 });
     expect(() => runTotal(source, "[1.5, 1.0]")).toThrow(
-      /output 'n' of tasks\/m\.py:total is declared int but it returned float 2\.5/,
+      /tasks\/m\.py:total returned float 2\.5 as output 'n', which is declared int/,
     );
   });
 

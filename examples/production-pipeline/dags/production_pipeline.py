@@ -51,40 +51,55 @@ _OUTPUT_TYPES = {
 }
 
 
-def _push(ti, task_id, result, outputs):
-    """Pushes each declared output of the function's result as an XCom under its own key; returns them."""
+def _plain(value):
+    """numpy and pandas values as Python ones (a scalar a number, an array or Series a list), inside lists and dicts too."""
+    if type(value).__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _outputs(who, result, outputs):
+    """The declared outputs of the result `who` returned, checked against their declared types."""
     if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):
         key, type_name = next(iter(outputs.items()))
         if isinstance(result, dict) and type_name != "dict":
             # A dict meant to hold the one output, under another key (a typo): say so.
             raise KeyError(
-                f"task {task_id!r}: the function returned a dict without {key!r} "
-                f"(its keys: {list(result)}); return {key!r} in it, or the value itself"
+                f"{who} returned a dict without {key!r} (its keys: {list(result)}); "
+                f"return {key!r} in it, or the value itself"
             )
         result = {key: result}
     if not isinstance(result, dict):
-        raise TypeError(
-            f"task {task_id!r}: the function must return a dict with keys {sorted(outputs)}, "
-            f"got {type(result).__name__}"
-        )
-    pushed = {}
+        raise TypeError(f"{who} must return a dict with keys {sorted(outputs)}, got {type(result).__name__}")
+    checked = {}
     for key, type_name in outputs.items():
         if key not in result:
-            raise KeyError(f"task {task_id!r}: the function returned no {key!r}; declared outputs: {sorted(outputs)}")
-        value = result[key]
-        if type(value).__module__.split(".")[0] in ("numpy", "pandas") and hasattr(value, "tolist"):
-            # A numpy scalar becomes a Python number, an array or a pandas Series a list.
-            value = value.tolist()
+            raise KeyError(f"{who} returned no {key!r}; declared outputs: {sorted(outputs)}")
+        value = _plain(result[key])
         if type_name == "string" and hasattr(value, "__fspath__"):
             # A pathlib.Path (any os.PathLike) as the path it names.
             value = str(value)
+        # KFP hands lists and dicts over as JSON, their numbers as doubles: sum([11.0, 14.0]) of
+        # ints is a whole float, which an int output takes as the int it is (on Airflow too, so a
+        # task returns the same on both).
+        if type_name == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
         is_bool = isinstance(value, bool)
         if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != "bool"):
             raise TypeError(
-                f"task {task_id!r}: output {key!r} is declared {type_name} "
-                f"but the function returned {type(value).__name__} {value!r}"
+                f"{who} returned {type(value).__name__} {value!r} as output {key!r}, which is declared {type_name}"
             )
-        pushed[key] = value
+        checked[key] = list(value) if isinstance(value, tuple) else value
+    return checked
+
+
+def _push(ti, task_id, result, outputs):
+    """Pushes each declared output of the function's result as an XCom under its own key; returns them."""
+    pushed = _outputs(f"task {task_id!r}: the function", result, outputs)
     # All checked first: a task that fails pushes none of its outputs, never some.
     for key, value in pushed.items():
         ti.xcom_push(key=key, value=value)

@@ -27,8 +27,10 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "\n\n_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        key, type_name = next(iter(outputs.items()))\n        if isinstance(result, dict) and type_name != \"dict\":\n            # A dict meant to hold the one output, under another key (a typo): say so.\n            raise KeyError(\n                f\"task {task_id!r}: the function returned a dict without {key!r} \"\n                f\"(its keys: {list(result)}); return {key!r} in it, or the value itself\"\n            )\n        result = {key: result}\n    if not isinstance(result, dict):\n        raise TypeError(\n            f\"task {task_id!r}: the function must return a dict with keys {sorted(outputs)}, \"\n            f\"got {type(result).__name__}\"\n        )\n    pushed = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"task {task_id!r}: the function returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = result[key]\n        if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n            # A numpy scalar becomes a Python number, an array or a pandas Series a list.\n            value = value.tolist()\n        if type_name == \"string\" and hasattr(value, \"__fspath__\"):\n            # A pathlib.Path (any os.PathLike) as the path it names.\n            value = str(value)\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"task {task_id!r}: output {key!r} is declared {type_name} \"\n                f\"but the function returned {type(value).__name__} {value!r}\"\n            )\n        pushed[key] = value\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":128,"column":0},"end":{"line":132,"column":7}}})) != null ? stack1 : "")
+  return "\n\n"
+    + ((stack1 = container.invokePartial(lookupProperty(partials,"outputs"),depth0,{"name":"outputs","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "")
+    + "\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    pushed = _outputs(f\"task {task_id!r}: the function\", result, outputs)\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":90,"column":0},"end":{"line":94,"column":7}}})) != null ? stack1 : "")
     + "    return pushed\n";
 },"5":function(container,depth0,helpers,partials,data) {
     return "    if getattr(ti, \"map_index\", -1) >= 0:\n        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).\n        ti.xcom_push(key=\"mlgen_map_index\", value=ti.map_index)\n";
@@ -75,7 +77,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":281,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(17, data, 0),"inverse":container.noop,"loc":{"start":{"line":213,"column":0},"end":{"line":243,"column":7}}})) != null ? stack1 : "");
 },"17":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -84,7 +86,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.program(19, data, 0),"loc":{"start":{"line":252,"column":0},"end":{"line":280,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(18, data, 0),"inverse":container.program(19, data, 0),"loc":{"start":{"line":214,"column":0},"end":{"line":242,"column":7}}})) != null ? stack1 : "");
 },"18":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -103,16 +105,16 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":257,"column":4},"end":{"line":257,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":219,"column":4},"end":{"line":219,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":257,"column":27},"end":{"line":257,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":219,"column":27},"end":{"line":219,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":4},"end":{"line":258,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":220,"column":4},"end":{"line":220,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":259,"column":4},"end":{"line":259,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":221,"column":4},"end":{"line":221,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":261,"column":0},"end":{"line":267,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.program(25, data, 0),"loc":{"start":{"line":268,"column":0},"end":{"line":279,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":223,"column":0},"end":{"line":229,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.program(25, data, 0),"loc":{"start":{"line":230,"column":0},"end":{"line":241,"column":7}}})) != null ? stack1 : "");
 },"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -122,7 +124,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":263,"column":0},"end":{"line":265,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":225,"column":0},"end":{"line":227,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
 },"21":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -133,9 +135,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":264,"column":8},"end":{"line":264,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":226,"column":8},"end":{"line":226,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":264,"column":22},"end":{"line":264,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":226,"column":22},"end":{"line":226,"column":36}}}))
     + ",\n";
 },"22":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -146,12 +148,12 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":269,"column":9},"end":{"line":269,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":231,"column":9},"end":{"line":231,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":270,"column":8},"end":{"line":270,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":270,"column":45},"end":{"line":270,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":232,"column":8},"end":{"line":232,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":232,"column":45},"end":{"line":232,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":271,"column":0},"end":{"line":273,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":233,"column":0},"end":{"line":235,"column":7}}})) != null ? stack1 : "");
 },"23":function(container,depth0,helpers,partials,data) {
     return "result = ";
 },"24":function(container,depth0,helpers,partials,data) {
@@ -163,7 +165,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":272,"column":8},"end":{"line":272,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":234,"column":8},"end":{"line":234,"column":30}}}))
     + "\n";
 },"25":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -174,10 +176,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":275,"column":4},"end":{"line":275,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":275,"column":41},"end":{"line":275,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":237,"column":4},"end":{"line":237,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":237,"column":41},"end":{"line":237,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":276,"column":0},"end":{"line":278,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":238,"column":0},"end":{"line":240,"column":7}}})) != null ? stack1 : "");
 },"26":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -187,7 +189,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":277,"column":4},"end":{"line":277,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":239,"column":4},"end":{"line":239,"column":26}}}))
     + "\n";
 },"27":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -198,7 +200,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":287,"column":0},"end":{"line":289,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":249,"column":0},"end":{"line":251,"column":9}}})) != null ? stack1 : "")
     + "}\n";
 },"28":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -209,9 +211,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":288,"column":11},"end":{"line":288,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":288,"column":4},"end":{"line":288,"column":24}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":250,"column":11},"end":{"line":250,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":250,"column":4},"end":{"line":250,"column":24}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":288,"column":26},"end":{"line":288,"column":40}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":250,"column":26},"end":{"line":250,"column":40}}}))
     + ",\n";
 },"29":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -222,9 +224,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":296,"column":4},"end":{"line":296,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":4},"end":{"line":258,"column":16}}}))
     + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":296,"column":17},"end":{"line":296,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":17},"end":{"line":258,"column":31}}}))
     + ",\n";
 },"30":function(container,depth0,helpers,partials,data) {
     return "    tasks = {}\n";
@@ -246,7 +248,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":307,"column":0},"end":{"line":309,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":269,"column":0},"end":{"line":271,"column":9}}})) != null ? stack1 : "");
 },"33":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -256,7 +258,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":308,"column":4},"end":{"line":308,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":270,"column":4},"end":{"line":270,"column":17}}}))
     + "\n";
 },"34":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -266,7 +268,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(35, data, 0),"inverse":container.program(38, data, 0),"loc":{"start":{"line":312,"column":0},"end":{"line":323,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(35, data, 0),"inverse":container.program(38, data, 0),"loc":{"start":{"line":274,"column":0},"end":{"line":285,"column":7}}})) != null ? stack1 : "");
 },"35":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -275,14 +277,14 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":313,"column":0},"end":{"line":313,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":275,"column":0},"end":{"line":275,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":313,"column":20},"end":{"line":313,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(36, data, 0),"inverse":container.noop,"loc":{"start":{"line":313,"column":42},"end":{"line":313,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":275,"column":20},"end":{"line":275,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(36, data, 0),"inverse":container.noop,"loc":{"start":{"line":275,"column":42},"end":{"line":275,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":314,"column":0},"end":{"line":316,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":276,"column":0},"end":{"line":278,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":317,"column":1},"end":{"line":317,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":279,"column":1},"end":{"line":279,"column":56}}})) != null ? stack1 : "")
     + "\n";
 },"36":function(container,depth0,helpers,partials,data) {
     return ".partial";
@@ -295,7 +297,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":28},"end":{"line":317,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":279,"column":28},"end":{"line":279,"column":48}}}))
     + ")";
 },"38":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -306,9 +308,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":319,"column":5},"end":{"line":319,"column":24}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":281,"column":5},"end":{"line":281,"column":24}}}))
     + ":\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":320,"column":0},"end":{"line":322,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":282,"column":0},"end":{"line":284,"column":9}}})) != null ? stack1 : "");
 },"39":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -318,14 +320,14 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":327,"column":4},"end":{"line":327,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":289,"column":4},"end":{"line":289,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":327,"column":18},"end":{"line":327,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":289,"column":18},"end":{"line":289,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":328,"column":4},"end":{"line":328,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":290,"column":4},"end":{"line":290,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(40, data, 0),"inverse":container.noop,"loc":{"start":{"line":329,"column":0},"end":{"line":332,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":333,"column":0},"end":{"line":335,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(40, data, 0),"inverse":container.noop,"loc":{"start":{"line":291,"column":0},"end":{"line":294,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":295,"column":0},"end":{"line":297,"column":9}}})) != null ? stack1 : "");
 },"40":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -335,7 +337,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":330,"column":4},"end":{"line":330,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":4},"end":{"line":292,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -358,25 +360,25 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pull"),{"name":"if","hash":{},"fn":container.program(1, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":13,"column":0},"end":{"line":32,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullOneOf"),{"name":"if","hash":{},"fn":container.program(2, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":33,"column":0},"end":{"line":50,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":51,"column":0},"end":{"line":77,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(4, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":78,"column":0},"end":{"line":134,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":135,"column":0},"end":{"line":151,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":152,"column":0},"end":{"line":161,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":162,"column":0},"end":{"line":174,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":175,"column":0},"end":{"line":200,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":201,"column":0},"end":{"line":207,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":208,"column":0},"end":{"line":217,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":218,"column":0},"end":{"line":229,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":230,"column":0},"end":{"line":241,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":242,"column":0},"end":{"line":246,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":247,"column":0},"end":{"line":249,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":250,"column":0},"end":{"line":282,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":283,"column":0},"end":{"line":291,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(4, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":78,"column":0},"end":{"line":96,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":97,"column":0},"end":{"line":113,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":114,"column":0},"end":{"line":123,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":124,"column":0},"end":{"line":136,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":137,"column":0},"end":{"line":162,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":163,"column":0},"end":{"line":169,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":170,"column":0},"end":{"line":179,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":180,"column":0},"end":{"line":191,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":192,"column":0},"end":{"line":203,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":204,"column":0},"end":{"line":208,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":209,"column":0},"end":{"line":211,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":212,"column":0},"end":{"line":244,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(27, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":245,"column":0},"end":{"line":253,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":295,"column":0},"end":{"line":297,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":257,"column":0},"end":{"line":259,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(30, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":299,"column":0},"end":{"line":301,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":302,"column":0},"end":{"line":304,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":305,"column":0},"end":{"line":310,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(30, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":261,"column":0},"end":{"line":263,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":264,"column":0},"end":{"line":266,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":267,"column":0},"end":{"line":272,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -388,10 +390,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":311,"column":0},"end":{"line":324,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":273,"column":0},"end":{"line":286,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(39, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":324,"column":11},"end":{"line":336,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(39, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":286,"column":11},"end":{"line":298,"column":11}}}) || fn;
   return fn;
   }
 
@@ -399,7 +401,15 @@ export const TEMPLATE_SPECS = {
   "kubeflow/component-helpers.py.hbs": {"0":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _load(module, function):\n    \"\"\"Imports `function` from the project's `module`, which the launcher wrote beside this file.\"\"\"\n    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), \"mlgen_project\")\n    if root not in sys.path:\n        sys.path.insert(0, root)\n    return getattr(importlib.import_module(module), function)\n";
 },"1":function(container,depth0,helpers,partials,data) {
-    return "\n\n_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _plain(value):\n    \"\"\"numpy and pandas values as Python ones (a scalar a number, an array or Series a list), inside lists and dicts too.\"\"\"\n    if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n        return value.tolist()\n    if isinstance(value, dict):\n        return {key: _plain(item) for key, item in value.items()}\n    if isinstance(value, (list, tuple)):\n        return [_plain(item) for item in value]\n    return value\n\n\ndef _outputs(function, result, outputs):\n    \"\"\"The declared outputs of the function's result, checked against their declared types.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        key, type_name = next(iter(outputs.items()))\n        if isinstance(result, dict) and type_name != \"dict\":\n            # A dict meant to hold the one output, under another key (a typo): say so.\n            raise KeyError(\n                f\"{function} returned a dict without {key!r} (its keys: {list(result)}); \"\n                f\"return {key!r} in it, or the value itself\"\n            )\n        result = {key: result}\n    if not isinstance(result, dict):\n        raise TypeError(\n            f\"{function} must return a dict with keys {sorted(outputs)}, \"\n            f\"got {type(result).__name__}\"\n        )\n    checked = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"{function} returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = _plain(result[key])\n        if type_name == \"string\" and hasattr(value, \"__fspath__\"):\n            # A pathlib.Path (any os.PathLike) as the path it names.\n            value = str(value)\n        # KFP hands lists and dicts over as JSON, their numbers as doubles: sum([11.0, 14.0]) of\n        # ints is a whole float, which an int output takes as the int it is.\n        if type_name == \"int\" and isinstance(value, float) and value.is_integer():\n            value = int(value)\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"output {key!r} of {function} is declared {type_name} \"\n                f\"but it returned {type(value).__name__} {value!r}\"\n            )\n        checked[key] = list(value) if isinstance(value, tuple) else value\n    return checked\n";
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n\n"
+    + ((stack1 = container.invokePartial(lookupProperty(partials,"outputs"),depth0,{"name":"outputs","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"2":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the task's container, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set in this container; set it or give env() a default\")\n    return value\n";
 },"3":function(container,depth0,helpers,partials,data) {
@@ -425,7 +435,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef _poke(check, inputs, name, poke_interval, timeout, retries, retry_delay):\n    \"\"\"Calls `check` until it returns something true, as Airflow's PythonSensor does (a PokeReturnValue by its is_done, anything else by its truth); fails after `timeout` seconds.\n\n    An error the check raises is retried `retries` times, `retry_delay` seconds later, the wait\n    starting over, as Airflow retries the sensor's task; a wait that times out is not retried.\n    \"\"\"\n    started = time.monotonic()\n    failures = 0\n    while True:\n        try:\n            result = check(**inputs)\n        except Exception:\n            failures += 1\n            if failures > retries:\n                raise\n            traceback.print_exc()\n            print(f\"{name} failed; try {failures + 1} of {retries + 1} in {retry_delay} seconds\", flush=True)\n            time.sleep(retry_delay)\n            started = time.monotonic()\n            continue\n        done = result.is_done if type(result).__name__ == \"PokeReturnValue\" else bool(result)\n        if done:\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pokeOutputs"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.program(8, data, 0),"loc":{"start":{"line":143,"column":0},"end":{"line":148,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pokeOutputs"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.program(8, data, 0),"loc":{"start":{"line":87,"column":0},"end":{"line":92,"column":7}}})) != null ? stack1 : "")
     + "        if time.monotonic() - started >= timeout:\n            raise TimeoutError(f\"{name} did not return true within {timeout} seconds\")\n        time.sleep(poke_interval)\n";
 },"7":function(container,depth0,helpers,partials,data) {
     return "            # What it found: the sensor's outputs (a PokeReturnValue's in its xcom_value).\n            return result.xcom_value if type(result).__name__ == \"PokeReturnValue\" else result\n";
@@ -442,13 +452,13 @@ export const TEMPLATE_SPECS = {
     };
 
   return ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"project"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"loc":{"start":{"line":2,"column":0},"end":{"line":11,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"outputs"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":12,"column":0},"end":{"line":72,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":73,"column":0},"end":{"line":82,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":83,"column":0},"end":{"line":97,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":98,"column":0},"end":{"line":102,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"waitForPath"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":103,"column":0},"end":{"line":117,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"poke"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":118,"column":0},"end":{"line":152,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"slack"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"loc":{"start":{"line":153,"column":0},"end":{"line":171,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"outputs"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.noop,"loc":{"start":{"line":12,"column":0},"end":{"line":16,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(2, data, 0),"inverse":container.noop,"loc":{"start":{"line":17,"column":0},"end":{"line":26,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":27,"column":0},"end":{"line":41,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(4, data, 0),"inverse":container.noop,"loc":{"start":{"line":42,"column":0},"end":{"line":46,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"waitForPath"),{"name":"if","hash":{},"fn":container.program(5, data, 0),"inverse":container.noop,"loc":{"start":{"line":47,"column":0},"end":{"line":61,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"poke"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":62,"column":0},"end":{"line":96,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"slack"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"loc":{"start":{"line":97,"column":0},"end":{"line":115,"column":7}}})) != null ? stack1 : "");
 },"usePartial":true},
   "kubeflow/component.py.hbs": {"0":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -520,6 +530,9 @@ export const TEMPLATE_SPECS = {
     + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":17,"column":4},"end":{"line":17,"column":16}}}))
     + "\n"
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"loc":{"start":{"line":18,"column":0},"end":{"line":20,"column":9}}})) != null ? stack1 : "");
+}},
+  "shared/outputs.py.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    return "_OUTPUT_TYPES = {\n    \"string\": (str,),\n    \"int\": (int,),\n    \"float\": (int, float),\n    \"bool\": (bool,),\n    \"list\": (list, tuple),\n    \"dict\": (dict,),\n}\n\n\ndef _plain(value):\n    \"\"\"numpy and pandas values as Python ones (a scalar a number, an array or Series a list), inside lists and dicts too.\"\"\"\n    if type(value).__module__.split(\".\")[0] in (\"numpy\", \"pandas\") and hasattr(value, \"tolist\"):\n        return value.tolist()\n    if isinstance(value, dict):\n        return {key: _plain(item) for key, item in value.items()}\n    if isinstance(value, (list, tuple)):\n        return [_plain(item) for item in value]\n    return value\n\n\ndef _outputs(who, result, outputs):\n    \"\"\"The declared outputs of the result `who` returned, checked against their declared types.\"\"\"\n    if len(outputs) == 1 and not (isinstance(result, dict) and next(iter(outputs)) in result):\n        key, type_name = next(iter(outputs.items()))\n        if isinstance(result, dict) and type_name != \"dict\":\n            # A dict meant to hold the one output, under another key (a typo): say so.\n            raise KeyError(\n                f\"{who} returned a dict without {key!r} (its keys: {list(result)}); \"\n                f\"return {key!r} in it, or the value itself\"\n            )\n        result = {key: result}\n    if not isinstance(result, dict):\n        raise TypeError(f\"{who} must return a dict with keys {sorted(outputs)}, got {type(result).__name__}\")\n    checked = {}\n    for key, type_name in outputs.items():\n        if key not in result:\n            raise KeyError(f\"{who} returned no {key!r}; declared outputs: {sorted(outputs)}\")\n        value = _plain(result[key])\n        if type_name == \"string\" and hasattr(value, \"__fspath__\"):\n            # A pathlib.Path (any os.PathLike) as the path it names.\n            value = str(value)\n        # KFP hands lists and dicts over as JSON, their numbers as doubles: sum([11.0, 14.0]) of\n        # ints is a whole float, which an int output takes as the int it is (on Airflow too, so a\n        # task returns the same on both).\n        if type_name == \"int\" and isinstance(value, float) and value.is_integer():\n            value = int(value)\n        is_bool = isinstance(value, bool)\n        if not isinstance(value, _OUTPUT_TYPES[type_name]) or (is_bool and type_name != \"bool\"):\n            raise TypeError(\n                f\"{who} returned {type(value).__name__} {value!r} as output {key!r}, which is declared {type_name}\"\n            )\n        checked[key] = list(value) if isinstance(value, tuple) else value\n    return checked\n";
 }},
   "shared/validate_table.py.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     return "def _validate_table(path, required_columns=(), min_rows=None, max_null_fraction=None, target=None, dtypes=None):\n    \"\"\"Checks a CSV or Parquet table; raises one error that lists every violated check.\"\"\"\n    import pandas as pd\n\n    frame = pd.read_parquet(path) if str(path).endswith((\".parquet\", \".pq\")) else pd.read_csv(path)\n    problems = []\n    missing = [column for column in required_columns if column not in frame.columns]\n    if missing:\n        problems.append(f\"missing required columns {missing}\")\n    if min_rows is not None and len(frame) < min_rows:\n        problems.append(f\"{len(frame)} rows, fewer than the minimum of {min_rows}\")\n    for column, limit in (max_null_fraction or {}).items():\n        if column not in frame.columns:\n            problems.append(f\"column {column!r} (null check) is missing\")\n            continue\n        fraction = float(frame[column].isna().mean()) if len(frame) else 0.0\n        if fraction > limit:\n            problems.append(f\"column {column!r} is {fraction:.1%} null, above the limit of {limit:.1%}\")\n    if target is not None:\n        if target not in frame.columns:\n            problems.append(f\"target column {target!r} is missing\")\n        elif frame[target].isna().any():\n            problems.append(f\"target column {target!r} has {int(frame[target].isna().sum())} null values\")\n    kinds = {\"int\": \"iu\", \"float\": \"fiu\", \"bool\": \"b\", \"string\": \"OSUT\", \"datetime\": \"M\"}\n    for column, expected in (dtypes or {}).items():\n        if column not in frame.columns:\n            problems.append(f\"column {column!r} (dtype {expected}) is missing\")\n        elif frame[column].dtype.kind not in kinds[expected] and not _text_holds(frame[column], expected, path):\n            problems.append(f\"column {column!r} has dtype {frame[column].dtype}, expected {expected}\")\n    if problems:\n        raise ValueError(f\"data validation failed for {path}: \" + \"; \".join(problems))\n    print(f\"data validation passed for {path}: {len(frame)} rows, {len(frame.columns)} columns\")\n\n\ndef _text_holds(values, expected, path):\n    \"\"\"A CSV column holds `expected` by its values: a CSV has no types, so read_csv reads dates\n    as text, whole numbers or true/false with a value missing as float or object, and a column\n    with no values as float (its nulls are max_null_fraction's to judge).\"\"\"\n    import pandas as pd\n\n    if str(path).endswith((\".parquet\", \".pq\")):\n        return False\n    present = values.dropna()\n    if len(present) == 0:\n        return True\n    if expected == \"datetime\" and values.dtype.kind in \"OSUT\":\n        try:\n            # The format of the first value for all (fast); values written another way, one by one.\n            if not pd.to_datetime(present, errors=\"coerce\", utc=True).isna().any():\n                return True\n            return not pd.to_datetime(present, errors=\"coerce\", utc=True, format=\"mixed\").isna().any()\n        except (ValueError, TypeError):\n            return False\n    if expected == \"int\" and values.dtype.kind == \"f\":\n        return bool((present == present.round()).all())\n    if expected == \"bool\" and values.dtype.kind == \"O\":\n        return all(isinstance(value, bool) for value in present)\n    return False\n";

@@ -42,6 +42,7 @@ export function template(path: TemplatePath): HandlebarsApi.TemplateDelegate {
   if (!t) {
     const env = createEnv();
     env.registerPartial("validate_table", env.template(spec("shared/validate_table.py.hbs")));
+    env.registerPartial("outputs", env.template(spec("shared/outputs.py.hbs")));
     t = env.template(spec(path));
     compiled.set(path, t);
   }
