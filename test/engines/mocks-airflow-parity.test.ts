@@ -30,7 +30,7 @@ const FAKE_DAGS = "/opt/airflow/dags";
 
 const DAG_FILE = `import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, task
 
 with DAG(
     dag_id="parity_ok",
@@ -74,6 +74,21 @@ with DAG(
         return 2
 
     publish(boom(prepare()))
+
+with DAG(
+    dag_id="parity_params",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    params={
+        "n_estimators": Param(100, type="integer", minimum=1),
+        "model": Param("rf", type="string", enum=["rf", "xgb"]),
+        "sizes": Param([1], type="array", items={"type": "integer"}),
+        "plain": 5,
+    },
+):
+    BashOperator(task_id="fit", bash_command="echo fit")
 `;
 
 const BROKEN_FILE = "from airflow.sdk import DAG\n\nraise ValueError('broken on purpose')\n";
@@ -114,6 +129,20 @@ function seedFake(fake: AirflowFake): void {
       { taskId: "publish", upstream: ["boom"], xcom: { return_value: 2 } },
     ],
     script: { boom: "failed" },
+  });
+  fake.addDag({
+    dagId: "parity_params",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    startDate: "2025-01-01T00:00:00Z",
+    source: DAG_FILE,
+    maxActiveRuns: 1,
+    params: {
+      n_estimators: { default: 100, schema: { type: "integer", minimum: 1 } },
+      model: { default: "rf", schema: { type: "string", enum: ["rf", "xgb"] } },
+      sizes: { default: [1], schema: { type: "array", items: { type: "integer" } } },
+      plain: 5,
+    },
+    tasks: [{ taskId: "fit", operator: "BashOperator" }],
   });
   fake.addImportError({ filename: "broken_dag.py", stackTrace: brokenTrace(FAKE_DAGS) });
 }
@@ -231,6 +260,25 @@ function scenario(settle: () => void) {
     await call("dags_list_paused", "GET", "/api/v2/dags?paused=true");
     await call("dag_patch_422", "PATCH", "/api/v2/dags/parity_ok", { body: { paused: false } });
     await call("dag_unpause", "PATCH", "/api/v2/dags/parity_ok", { body: { is_paused: false } });
+
+    // Params: a conf the DAG's Params refuse is a 400 with jsonschema's text; one they take runs.
+    await call("dag_get_params", "GET", "/api/v2/dags/parity_params");
+    await call("dag_details_params", "GET", "/api/v2/dags/parity_params/details");
+    const refused: [string, Record<string, unknown>][] = [
+      ["type", { n_estimators: "fifty" }],
+      ["minimum", { n_estimators: 0 }],
+      ["enum", { model: "svm" }],
+      ["items", { sizes: [1, "x"] }],
+    ];
+    for (const [name, conf] of refused) {
+      await call(`trigger_params_400_${name}`, "POST", "/api/v2/dags/parity_params/dagRuns", {
+        body: { logical_date: null, conf },
+      });
+    }
+    await call("trigger_params_ok", "POST", "/api/v2/dags/parity_params/dagRuns", {
+      body: { dag_run_id: "params_ok", logical_date: null, conf: { n_estimators: 50, other: 1 } },
+    });
+    await waitForRun(call, "parity_params", "params_ok", settle);
 
     // DAG runs: validation, trigger, duplicate
     await call("trigger_no_logical_date_422", "POST", "/api/v2/dags/parity_ok/dagRuns", {
@@ -756,6 +804,12 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       },
     ]);
     expect(real("trigger_manual_prefix").status).toBe(200);
+    expect([real("trigger_params_400_type").status, real("trigger_params_ok").status]).toEqual([
+      400, 200,
+    ]);
+    expect((body("trigger_params_400_type") as { detail?: string }).detail).toMatch(
+      /^Invalid input for param n_estimators: 'fifty' is not of type 'integer'\n/,
+    );
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",
       expect.objectContaining({ task_instances: [], total_entries: 0 }),

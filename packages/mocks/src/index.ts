@@ -8,6 +8,8 @@ export {
   type AirflowFakeOptions,
   type AirflowFakeUser,
   type AirflowImportErrorSpec,
+  type AirflowParam,
+  type AirflowParamSpec,
   type AirflowResource,
   type AirflowResourceMethod,
   type AirflowRole,

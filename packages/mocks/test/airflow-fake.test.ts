@@ -276,6 +276,128 @@ describe("the run state machine", () => {
     expect(Date.parse(run.start_date)).toBeGreaterThanOrEqual(Date.parse(later));
   });
 
+  it("runs max_active_runs of a DAG's runs at once; the others wait, queued, and start in order as runs end", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({ dagId: "one", maxActiveRuns: 1, tasks: [{ taskId: "t", durationMs: 10_000 }] });
+    for (const id of ["a", "b", "c"]) {
+      await call("POST", "/api/v2/dags/one/dagRuns", { dag_run_id: id, logical_date: null });
+      clock.advance(1);
+    }
+    const state = async () =>
+      Object.fromEntries(
+        (await call("GET", "/api/v2/dags/one/dagRuns?order_by=run_after")).body.dag_runs.map(
+          (r: { dag_run_id: string; state: string }) => [r.dag_run_id, r.state],
+        ),
+      );
+    clock.advance(5_000);
+    expect(await state()).toEqual({ a: "running", b: "queued", c: "queued" });
+    clock.advance(10_000);
+    expect(await state()).toEqual({ a: "success", b: "running", c: "queued" });
+    fake.settle();
+    expect(await state()).toEqual({ a: "success", b: "success", c: "success" });
+    // Each started when the one before it ended, never two at once.
+    const runs = (await call("GET", "/api/v2/dags/one/dagRuns?order_by=run_after")).body.dag_runs;
+    expect(runs[1].start_date).toBe(runs[0].end_date);
+    expect(runs[2].start_date).toBe(runs[1].end_date);
+    expect((await call("GET", "/api/v2/dags/one")).body.max_active_runs).toBe(1);
+  });
+
+  it("checks a trigger's conf against the DAG's Params as Airflow 3 does, with its 400 text; details list them", async () => {
+    const { call, fake } = await setup();
+    fake.addDag({
+      dagId: "train",
+      tasks: [{ taskId: "fit" }],
+      params: {
+        n_estimators: { default: 100, schema: { type: "integer", minimum: 1 } },
+        model: { default: "rf", schema: { type: "string", enum: ["rf", "xgb"] } },
+        sizes: { default: [1], schema: { type: "array", items: { type: "integer" } } },
+        plain: 5,
+      },
+    });
+    const trigger = (conf: Record<string, unknown>) =>
+      call("POST", "/api/v2/dags/train/dagRuns", { logical_date: null, conf });
+    expect(await trigger({ n_estimators: "fifty" })).toEqual({
+      status: 400,
+      body: {
+        detail:
+          "Invalid input for param n_estimators: 'fifty' is not of type 'integer'\n\nFailed validating 'type' in schema:\n    {'type': 'integer', 'minimum': 1}\n\nOn instance:\n    'fifty'",
+      },
+    });
+    expect((await trigger({ n_estimators: 0 })).body.detail).toMatch(
+      /^Invalid input for param n_estimators: 0 is less than the minimum of 1\n/,
+    );
+    expect((await trigger({ model: "svm" })).body.detail).toMatch(
+      /^Invalid input for param model: 'svm' is not one of \['rf', 'xgb'\]\n/,
+    );
+    expect((await trigger({ sizes: [1, "x"] })).body.detail).toBe(
+      "Invalid input for param sizes: 'x' is not of type 'integer'\n\nFailed validating 'type' in schema['items']:\n    {'type': 'integer'}\n\nOn instance[1]:\n    'x'",
+    );
+    // A key no param has, and values the schemas take (a whole float is an integer), pass.
+    expect((await trigger({ n_estimators: 50.0, model: "xgb", other: 1 })).status).toBe(200);
+    const details = (await call("GET", "/api/v2/dags/train/details")).body;
+    expect(details.params.n_estimators).toEqual({
+      value: 100,
+      schema: { type: "integer", minimum: 1 },
+      description: null,
+      source: null,
+    });
+    expect(details.params.plain).toEqual({
+      value: 5,
+      schema: {},
+      description: null,
+      source: null,
+    });
+    // A schema too long for one line is laid out as Python's pprint.pformat(width=72) lays it
+    // out (the text jsonschema 4.26 printed for it).
+    fake.addDag({
+      dagId: "long",
+      tasks: [{ taskId: "t" }],
+      params: {
+        name: {
+          default: "a",
+          schema: {
+            type: "string",
+            maxLength: 3,
+            description_long: "a".repeat(80),
+            enum: ["a".repeat(20), "b".repeat(32), "c".repeat(28)],
+          },
+        },
+      },
+    });
+    expect(
+      (
+        await call("POST", "/api/v2/dags/long/dagRuns", {
+          logical_date: null,
+          conf: { name: "x".repeat(10) },
+        })
+      ).body.detail,
+    ).toBe(
+      [
+        "Invalid input for param name: 'xxxxxxxxxx' is too long",
+        "",
+        "Failed validating 'maxLength' in schema:",
+        "    {'type': 'string',",
+        "     'maxLength': 3,",
+        `     'description_long': '${"a".repeat(80)}',`,
+        `     'enum': ['${"a".repeat(20)}',`,
+        `              '${"b".repeat(32)}',`,
+        `              '${"c".repeat(28)}']}`,
+        "",
+        "On instance:",
+        "    'xxxxxxxxxx'",
+      ].join("\n"),
+    );
+    // A Param with no default must be given.
+    fake.addDag({
+      dagId: "needs",
+      tasks: [{ taskId: "t" }],
+      params: { day: { schema: { type: "string" } } },
+    });
+    expect(
+      (await call("POST", "/api/v2/dags/needs/dagRuns", { logical_date: null })).body.detail,
+    ).toBe("Invalid input for param day: No value passed");
+  });
+
   it("keeps the XComs a failed try pushed (xcomOnFailure), as Airflow does; a success's only on success", async () => {
     const { fake, call } = await setup();
     fake.addDag({

@@ -12,6 +12,7 @@ import { normalizeBaseUrl } from "../fake.js";
 import { fakeHttp } from "../http.js";
 import { airflowError } from "../response.js";
 import { dispatcher, fetchVia, routed, unansweredByFake } from "../router.js";
+import { paramsDump, paramsError } from "./params.js";
 import { AIRFLOW_ROLES, airflowRoleMay, routeAccessLookup } from "./permissions.js";
 import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
 import type {
@@ -661,8 +662,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     if (run.state === "queued") {
       if (dag.isPaused) return;
-      // Nor before its run_after (a trigger for later waits, queued, until then).
-      const start = Math.max((run.queuedAt ?? 0) + schedulerDelay, run.runAfter);
+      // Nor before its run_after (a trigger for later waits, queued, until then), nor while
+      // max_active_runs of the DAG's runs are running.
+      const start = freeSlotFrom(
+        dag,
+        run,
+        Math.max((run.queuedAt ?? 0) + schedulerDelay, run.runAfter),
+      );
       // The scheduler never picks a run up in the instant it was queued (the trigger's answer,
       // and the next one on an unmoved clock, say "queued").
       if (start > limit || limit === run.queuedAt) return;
@@ -703,8 +709,37 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
   }
 
+  /**
+   * The first time from `ready` on when fewer than the DAG's max_active_runs of its other runs
+   * are running (a run occupies a slot from its start to its end); Infinity while none will be.
+   */
+  function freeSlotFrom(dag: Dag, run: Run, ready: number): number {
+    const max = dag.spec.maxActiveRuns ?? 16;
+    if (dag.runs.size <= max) return ready;
+    const started = [...dag.runs.values()].filter(
+      (r) => r !== run && r.state !== "queued" && r.startDate !== null,
+    );
+    const busy = (t: number) =>
+      started.filter((r) => (r.startDate as number) <= t && (r.endDate === null || r.endDate > t))
+        .length;
+    const ends = started
+      .map((r) => r.endDate)
+      .filter((e): e is number => e !== null && e > ready)
+      .sort((a, b) => a - b);
+    for (const t of [ready, ...ends]) if (busy(t) < max) return t;
+    return Number.POSITIVE_INFINITY;
+  }
+
   function tick(limit = clock.now()): void {
-    for (const run of [...active]) advanceRun(run, limit);
+    // Running runs first, so their ends are known; then queued ones in the order the scheduler
+    // takes them (run_after, then trigger order), each taking the slot the ones before left.
+    const queued: Run[] = [];
+    for (const run of [...active]) {
+      if (run.state === "queued") queued.push(run);
+      else advanceRun(run, limit);
+    }
+    queued.sort((a, b) => a.runAfter - b.runAfter || a.seq - b.seq);
+    for (const run of queued) advanceRun(run, limit);
   }
 
   function settle(): void {
@@ -757,7 +792,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         .sort()
         .map((name) => ({ name, dag_id: dag.dagId, dag_display_name: dag.dagId })),
       max_active_tasks: 16,
-      max_active_runs: 16,
+      max_active_runs: dag.spec.maxActiveRuns ?? 16,
       max_consecutive_failed_dag_runs: 0,
       has_task_concurrency_limits: false,
       has_import_errors: false,
@@ -785,7 +820,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       start_date: dag.spec.startDate === undefined ? null : isoTime(toMs(dag.spec.startDate)),
       end_date: null,
       is_paused_upon_creation: null,
-      params: {},
+      params: paramsDump(dag.spec.params ?? {}),
       render_template_as_native_obj: false,
       template_search_path: null,
       timezone: "UTC",
@@ -1343,6 +1378,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const bad = runIdProblem(given);
           if (bad !== null) return fail(400, bad);
         }
+        // create_dagrun checks the DAG's Params against the conf (its defaults for the rest)
+        // after the run id, before the database's unique keys.
+        const refused = paramsError(
+          dag.spec.params ?? {},
+          (body.conf as Record<string, unknown> | null | undefined) ?? {},
+        );
+        if (refused !== null) return fail(400, refused);
         // Airflow's clock counts microseconds, so triggers in one millisecond get ids of their
         // own there: one that would take a taken id here is a microsecond later.
         if (given === null && runAfter === null) {

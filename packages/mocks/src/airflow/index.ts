@@ -1,4 +1,5 @@
 export { createAirflowFake } from "./fake.js";
+export type { AirflowParam, AirflowParamSpec } from "./params.js";
 export {
   AIRFLOW_RESOURCE_ROLES,
   AIRFLOW_ROLES,

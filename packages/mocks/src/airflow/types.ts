@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { FakeApi } from "../fake.js";
+import type { AirflowParam } from "./params.js";
 import type { AirflowRole } from "./permissions.js";
 
 /** How one try of a task ends: a state, or a state and how long it runs. */
@@ -74,6 +75,19 @@ export interface AirflowDagSpec {
   readonly script?: AirflowDagScript;
   /** Default duration of this DAG's tasks. */
   readonly taskDurationMs?: number;
+  /**
+   * The DAG's `params`, by name: a value (`{ n: 5 }`, as `params={"n": 5}`) or a Param's
+   * default and JSON Schema (`{ n: { default: 100, schema: { type: "integer", minimum: 1 } } }`
+   * for `Param(100, type="integer", minimum=1)`). A trigger whose conf (or a default) a schema
+   * refuses gets Airflow's 400 (`Invalid input for param n: 'fifty' is not of type
+   * 'integer'`); GET .../details lists them. Default none.
+   */
+  readonly params?: Readonly<Record<string, AirflowParam>>;
+  /**
+   * `max_active_runs`: runs of the DAG running at once; the others stay queued, started in the
+   * order they were queued as runs end. Default 16 (`[core] max_active_runs_per_dag`).
+   */
+  readonly maxActiveRuns?: number;
 }
 
 export interface AirflowImportErrorSpec {
