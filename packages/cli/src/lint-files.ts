@@ -6,7 +6,7 @@
 import type { Dirent } from "node:fs";
 import { existsSync, statSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import {
   IGNORE_FILE,
   type IgnoreDialect,
@@ -17,7 +17,13 @@ import {
 } from "./airflowignore.js";
 import { CliError } from "./io.js";
 
+const toPosix = (p: string) => p.split(sep).join("/");
 const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
+/**
+ * Folders beside a DAG folder that hold Python naming Airflow and DAGs without being DAG
+ * folders: a project's tests (a DagBag integrity test), plugins, Astro's include/, scripts.
+ */
+const NOT_DAG_FOLDERS = new Set(["tests", "test", "plugins", "include", "scripts", "docs"]);
 /** What a virtualenv (`pyvenv.cfg`) or a conda environment (`conda-meta/`) holds at its top. */
 const ENVIRONMENT_MARKERS = new Set(["pyvenv.cfg", "conda-meta"]);
 
@@ -236,18 +242,31 @@ export async function lintTargets(
 /**
  * Whether the folders given are each a whole DAG folder, so that a DAG id no file in them
  * defines is one Airflow does not have there (missing-dag): none lies inside a larger DAG folder
- * (insideDagFolder), and the walks met no DAG file they do not lint (`unlinted`).
+ * (insideDagFolder), and the walks met no DAG file they do not lint (`unlinted`). When not, why
+ * not, for the note that says missing-dag was not judged.
  */
 export async function wholeDagFolders(
   cwd: string,
   dirs: readonly string[],
   unlinted: number,
   mightHoldDag: (source: string) => boolean,
-): Promise<boolean> {
-  if (dirs.length === 0 || unlinted > 0) return false;
-  for (const dir of dirs)
-    if (await insideDagFolder(resolve(cwd, dir), resolve(cwd), mightHoldDag)) return false;
-  return true;
+): Promise<{ readonly whole: true } | { readonly whole: false; readonly why: string }> {
+  if (dirs.length === 0) return { whole: false, why: "no folder was given" };
+  if (unlinted > 0) {
+    return {
+      whole: false,
+      why: "it holds DAG files mlgen does not lint (a zip archive, a hidden or skipped folder)",
+    };
+  }
+  for (const dir of dirs) {
+    const why = await insideDagFolder(resolve(cwd, dir), resolve(cwd), mightHoldDag);
+    if (why !== null)
+      return {
+        whole: false,
+        why: `${toPosix(relative(cwd, resolve(cwd, dir)) || ".")} looks like a part of a larger DAG folder: ${why}`,
+      };
+  }
+  return { whole: true };
 }
 
 /**
@@ -255,14 +274,15 @@ export async function wholeDagFolders(
  * whole of one. Up to the repository's root (the folder holding `.git`; outside one, up to the
  * current folder when `dir` is in it), a folder above it is named `dags`, holds an
  * `.airflowignore` or a Python file Airflow would parse, or, below the top, holds another folder
- * with one (`dags/platform/` beside `dags/ml/`). The top's other folders are not read: a
- * repository's `tests/` and `plugins/` hold Python files that name Airflow and DAGs too.
+ * with one (`dags/platform/` beside `dags/ml/`). The top's other folders are not read, nor
+ * folders named for what is no DAG folder (NOT_DAG_FOLDERS): a repository's `tests/` and
+ * `plugins/` hold Python files that name Airflow and DAGs too. Why it looks so, or null.
  */
 async function insideDagFolder(
   dir: string,
   cwd: string,
   mightHoldDag: (source: string) => boolean,
-): Promise<boolean> {
+): Promise<string | null> {
   const above: string[] = [];
   let top = existsSync(join(dir, ".git")) ? dir : null;
   for (let d = dir; top === null && dirname(d) !== d; ) {
@@ -273,7 +293,7 @@ async function insideDagFolder(
   if (top === null) {
     // Outside a repository: up to the current folder, when `dir` is below it.
     const at = above.indexOf(cwd);
-    if (at < 0) return false;
+    if (at < 0) return null;
     above.splice(at + 1);
   }
   const dagFiles = async (folder: string) => {
@@ -285,22 +305,31 @@ async function insideDagFolder(
     }
     return false;
   };
+  const shown = (folder: string) => toPosix(relative(cwd, folder)) || ".";
   let from = dir;
   for (const folder of above) {
     const isTop = folder === above.at(-1);
-    if (basename(folder).toLowerCase() === "dags" || existsSync(join(folder, IGNORE_FILE)))
-      return true;
-    if (await dagFiles(folder)) return true;
+    if (basename(folder).toLowerCase() === "dags") return `${shown(folder)} above it is named dags`;
+    if (existsSync(join(folder, IGNORE_FILE))) {
+      return `${shown(folder)} above it has an ${IGNORE_FILE}`;
+    }
+    if (await dagFiles(folder)) return `${shown(folder)} above it holds DAG files`;
     if (!isTop) {
       const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         const path = join(folder, e.name);
-        if (!e.isDirectory() || path === from || e.name.startsWith(".") || SKIP_DIRS.has(e.name))
+        if (
+          !e.isDirectory() ||
+          path === from ||
+          e.name.startsWith(".") ||
+          SKIP_DIRS.has(e.name) ||
+          NOT_DAG_FOLDERS.has(e.name.toLowerCase())
+        )
           continue;
-        if (await dagFiles(path)) return true;
+        if (await dagFiles(path)) return `${shown(path)} beside it holds DAG files`;
       }
     }
     from = folder;
   }
-  return false;
+  return null;
 }

@@ -114,9 +114,36 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
         [`${ml}/deploy.py`]: deploy.replace('"deploy_model"', '"deploy_model_v1"'),
         [`${top}/platform/deploy.py`]: deploy.replace('"deploy_model"', '"deploy_model_v2"'),
       });
-      expect(said(await part.mlgen("lint", ml)), ml).toEqual([]);
+      const partRun = await part.mlgen("lint", ml);
+      expect(said(partRun), ml).toEqual([]);
+      // Not judged, and said so, with the folder that makes it look partial.
+      expect(partRun.stderr).toContain(
+        `mlgen lint: missing-dag (the DAG ids triggers and sensors name) not judged: ${ml} looks like a part of a larger DAG folder: ${top === "dags" ? "dags above it is named dags" : "airflow/platform beside it holds DAG files"}; lint the whole DAG folder to judge them`,
+      );
       expect(said(await part.mlgen("lint", top)), top).toEqual([]);
     }
+    // A project's tests beside its DAG folder (a DagBag integrity test) make no DAG folder.
+    const monorepo = repo({
+      "airflow/dags/retrain.py": trigger,
+      "airflow/dags/deploy.py": deploy,
+      "airflow/tests/test_dag_integrity.py":
+        "from airflow.models.dagbag import DagBag\n\ndef test_dags():\n    assert not DagBag('dags').import_errors\n",
+    });
+    const whole = await monorepo.mlgen("lint", "airflow/dags");
+    expect(said(whole).map((l) => l.split(":")[0])).toEqual(["airflow/dags/retrain.py"]);
+    expect(whole.stderr).not.toContain("not judged");
+    // A file of the folder hides its DAG ids (a project factory): not judged, and said so.
+    const factory = repo({
+      "dags/retrain.py": trigger,
+      "dags/deploy.py": deploy,
+      "dags/made.py":
+        "# An Airflow DAG file: its DAG is made by the project's factory.\nfrom company.dags import create_dag\n\ncreate_dag('deploy_modle')\n",
+    });
+    const hidden = await factory.mlgen("lint", "dags");
+    expect(said(hidden)).toEqual([]);
+    expect(hidden.stderr).toContain(
+      "missing-dag (the DAG ids triggers and sensors name) not judged: dags/made.py may define DAGs whose ids it does not show",
+    );
     // DAG files Airflow reads there that mlgen does not lint: a zip archive, a hidden folder.
     for (const [name, text] of [
       ["dags/packaged.zip", "PK"],

@@ -627,6 +627,11 @@ export async function lintCommand(
   // Texts of the files with findings: code frames and suppressions need no others.
   const sources = new Map<string, string>();
   const explicit = new Set(python);
+  const allFolders =
+    targets.length > 0 && targets.every((p) => statSync(resolve(io.cwd, p)).isDirectory());
+  const folder = allFolders
+    ? await wholeDagFolders(io.cwd, targets, unlinted + unlisted.length, lint.mightHoldDag)
+    : null;
   const linted = await lint.lintPythonFiles(
     [...new Set([...python, ...readers])]
       .sort()
@@ -636,12 +641,27 @@ export async function lintCommand(
       airflowVersion: config.airflowVersion,
       // Folders given may each be a whole DAG folder (`mlgen lint dags/`); files alone (the
       // pre-commit hook's) are some files of one, which may not hold the DAGs their tasks name.
-      dagFolder:
-        targets.length > 0 &&
-        targets.every((p) => statSync(resolve(io.cwd, p)).isDirectory()) &&
-        (await wholeDagFolders(io.cwd, targets, unlinted + unlisted.length, lint.mightHoldDag)),
+      dagFolder: folder?.whole === true,
     },
   );
+  // Folders given, tasks naming other DAGs, and missing-dag on but not judged: say why, or a
+  // clean run would read as "every DAG id they name exists".
+  if (folder !== null && config.rules["missing-dag"] !== "off") {
+    const named = linted.some((r) => (r.across?.dagRefs.length ?? 0) > 0);
+    const hiding = folder.whole
+      ? linted.filter((r) => r.across?.idsHidden && r.failure === undefined).map((r) => r.file)
+      : [];
+    const why = !folder.whole
+      ? folder.why
+      : hiding.length > 0
+        ? `${hiding.slice(0, 3).join(", ")}${hiding.length > 3 ? ` and ${hiding.length - 3} more` : ""} may define DAGs whose ids ${hiding.length === 1 ? "it does" : "they do"} not show (an id held by a variable, a project's DAG factory called)`
+        : null;
+    if (named && why !== null) {
+      io.stderr(
+        `mlgen lint: missing-dag (the DAG ids triggers and sensors name) not judged: ${why}; lint the whole DAG folder to judge them\n`,
+      );
+    }
+  }
   const templateSet = new Set(templatesGiven);
   const readBy = new Set<string>();
   const failed: string[] = [];
