@@ -8,6 +8,7 @@ import {
 } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
 import { type TaskLog, taskLog } from "./logs.js";
+import { checkHttpNumbers, checkNumber, DEADLINE, INTERVAL, MAP_INDEX, SIZE } from "./numbers.js";
 import {
   createTransport,
   IDEMPOTENT_HEADER,
@@ -211,6 +212,15 @@ export interface LogOptions extends CallOptions {
   readonly mapIndex?: number | undefined;
 }
 
+/** `getXcom`'s options. */
+export interface XcomOptions extends CallOptions {
+  /** Of a mapped task: the map index whose entry to read. Default: a task that is not mapped. */
+  readonly mapIndex?: number | undefined;
+}
+
+/** An XCom entry as `getXcom` answers it: `value` as the task pushed it. */
+export type XcomEntry = Schemas["XComResponseNative"] | Schemas["XComResponseString"];
+
 /** `paginate`'s third argument, when more than the page size. */
 export interface PaginateOptions extends CallOptions {
   /** Items asked for a page; default and most 100 (the server caps it). */
@@ -267,6 +277,8 @@ type ListParams<P extends ListPath> = paths[P] extends { get: { parameters: infe
 export const MAX_PAGE_SIZE = 100;
 
 export function createAirflowClient(options: AirflowClientOptions) {
+  // Before the first request, and named as the caller wrote it (createTransport checks again).
+  checkHttpNumbers(options, "createAirflowClient");
   const api: Client<paths> = createClient<paths>({
     baseUrl: resolveServer(options).baseUrl,
     fetch: createTransport(options),
@@ -285,16 +297,14 @@ export function createAirflowClient(options: AirflowClientOptions) {
     /** The same as `options.signal`, kept for callers that passed it fourth. */
     signalArg?: AbortSignal,
   ): AsyncGenerator<ListItem<P>> {
-    const pageSize = typeof options === "number" ? options : (options.pageSize ?? MAX_PAGE_SIZE);
-    const signal = (typeof options === "number" ? undefined : options.signal) ?? signalArg;
+    // Anything but an options object is the page size: a "10" read from a variable is refused
+    // as one, not read as options without a pageSize.
+    const given = typeof options === "object" && options !== null ? options : null;
+    const pageSize: unknown = given ? (given.pageSize ?? MAX_PAGE_SIZE) : options;
+    const signal = given?.signal ?? signalArg;
     signal?.throwIfAborted();
     // Checked before any request: 0 would list nothing, and others come back as a 422.
-    if (!Number.isInteger(pageSize) || pageSize < 1) {
-      throw new RangeError(
-        `paginate: pageSize must be a whole number, 1 or more (got ${pageSize})`,
-      );
-    }
-    const limit = Math.min(pageSize, MAX_PAGE_SIZE);
+    const limit = Math.min(checkNumber("paginate", "pageSize", pageSize, SIZE), MAX_PAGE_SIZE);
     // The generic path cannot be narrowed for openapi-fetch's overloads; the types above carry it.
     const get = api.GET as unknown as (
       p: string,
@@ -467,6 +477,66 @@ export function createAirflowClient(options: AirflowClientOptions) {
     });
   }
 
+  /**
+   * An XCom entry, with `value` as the task pushed it; `mapIndex` (in the options) for one map
+   * index of a mapped task.
+   */
+  function getXcom(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    key: string,
+    opts?: XcomOptions,
+  ): Promise<XcomEntry>;
+  /** The older form, the map index fifth and the call options sixth. */
+  function getXcom(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    key: string,
+    mapIndex: number | undefined,
+    opts?: CallOptions,
+  ): Promise<XcomEntry>;
+  async function getXcom(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    key: string,
+    fifth?: number | XcomOptions,
+    sixth?: CallOptions,
+  ): Promise<XcomEntry> {
+    const inOptions = typeof fifth === "object" && fifth !== null;
+    if (inOptions && sixth !== undefined) {
+      // Which signal would count? Said rather than one dropped.
+      throw new TypeError(
+        "getXcom: options given twice; pass one object: getXcom(dagId, runId, taskId, key, { mapIndex, signal })",
+      );
+    }
+    const opts: XcomOptions = inOptions ? fifth : { ...sixth, mapIndex: fifth ?? undefined };
+    const mapIndex =
+      opts.mapIndex === undefined
+        ? undefined
+        : checkNumber("getXcom", "mapIndex", opts.mapIndex, MAP_INDEX);
+    const path = `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/xcomEntries/${key}`;
+    return unwrap(
+      api.GET(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
+        {
+          params: {
+            path: { dag_id: dagId, dag_run_id: runId, task_id: taskId, xcom_key: key },
+            // The value as the task pushed it. Not deserialize=true: Airflow 3 then runs
+            // json.loads on a string value, so a pushed "0.9" came back as the number 0.9
+            // and '{"x": 1}' as an object.
+            query: mapIndex !== undefined ? { map_index: mapIndex } : {},
+          },
+          ...withSignal(opts.signal),
+        },
+      ),
+      "GET",
+      path,
+    ).then(having("key", "an XCom entry", "GET", path));
+  }
+
   async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
     const out: T[] = [];
     for await (const x of it) out.push(x);
@@ -586,14 +656,20 @@ export function createAirflowClient(options: AirflowClientOptions) {
      * ones, those that never ran because one upstream failed, and `noTaskInstances` when it ended without any (a success that ran nothing).
      */
     async waitForDagRun(dagId: string, runId: string, opts: WaitOptions = {}): Promise<WaitResult> {
-      const timeoutMs = opts.timeoutMs ?? 600_000;
-      const interval = opts.pollIntervalMs ?? 2000;
-      // NaN (a flag that was no number) would poll without pause, for ever.
-      if (!(timeoutMs >= 0) || !(interval > 0) || !Number.isFinite(interval)) {
-        throw new RangeError(
-          `waitForDagRun: timeoutMs must be 0 or more and pollIntervalMs more than 0 (got ${timeoutMs} and ${interval})`,
-        );
-      }
+      // A timeout given as text would never come (now() + "10" is a string), and NaN as an
+      // interval would poll without pause, for ever.
+      const timeoutMs = checkNumber(
+        "waitForDagRun",
+        "timeoutMs",
+        opts.timeoutMs ?? 600_000,
+        DEADLINE,
+      );
+      const interval = checkNumber(
+        "waitForDagRun",
+        "pollIntervalMs",
+        opts.pollIntervalMs ?? 2000,
+        INTERVAL,
+      );
       // A test's clock (options.clock) paces the polls and the deadline, else real time does.
       const clock = options.clock;
       const now = clock ? () => clock.now() : Date.now;
@@ -645,39 +721,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
       }
     },
 
-    async getXcom(
-      dagId: string,
-      runId: string,
-      taskId: string,
-      key: string,
-      mapIndex?: number,
-      opts: CallOptions = {},
-    ) {
-      return unwrap(
-        api.GET(
-          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries/{xcom_key}",
-          {
-            params: {
-              path: { dag_id: dagId, dag_run_id: runId, task_id: taskId, xcom_key: key },
-              // The value as the task pushed it. Not deserialize=true: Airflow 3 then runs
-              // json.loads on a string value, so a pushed "0.9" came back as the number 0.9
-              // and '{"x": 1}' as an object.
-              query: mapIndex !== undefined ? { map_index: mapIndex } : {},
-            },
-            ...withSignal(opts.signal),
-          },
-        ),
-        "GET",
-        `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/xcomEntries/${key}`,
-      ).then(
-        having(
-          "key",
-          "an XCom entry",
-          "GET",
-          `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}/xcomEntries/${key}`,
-        ),
-      );
-    },
+    getXcom,
 
     listImportErrors(opts: CallOptions = {}): Promise<ImportError[]> {
       return collect(paginate("/api/v2/importErrors", {}, { signal: opts.signal }));
@@ -762,6 +806,14 @@ export function createAirflowClient(options: AirflowClientOptions) {
       opts: LogOptions = {},
     ): Promise<TaskLog> {
       const taskId = typeof task === "string" ? task : task.task_id;
+      // Before any request: a "1" read from a flag would otherwise go out as map index -1's
+      // request path, and a try number as text into the log's URL.
+      if (opts.mapIndex !== undefined) {
+        checkNumber("getTaskLog", "mapIndex", opts.mapIndex, MAP_INDEX);
+      }
+      if (opts.tryNumber !== undefined) {
+        checkNumber("getTaskLog", "tryNumber", opts.tryNumber, SIZE);
+      }
       const mapIndex =
         opts.mapIndex ?? (typeof task === "string" ? undefined : task.map_index) ?? -1;
       const base = `/api/v2/dags/${dagId}/dagRuns/${runId}/taskInstances/${taskId}`;
@@ -812,9 +864,10 @@ export function createAirflowClient(options: AirflowClientOptions) {
         }
         tryNumber = ti.try_number;
         if (tryNumber === 0) return taskLog([], 0, true);
-      }
-      if (!Number.isInteger(tryNumber) || tryNumber < 1) {
-        throw new RangeError(`getTaskLog: tryNumber is 1 or more (got ${tryNumber})`);
+        // A given try was checked above; this one is the server's.
+        if (!Number.isInteger(tryNumber) || tryNumber < 1) {
+          throw notTheApi("GET", base, `a task instance (its try_number is ${tryNumber})`);
+        }
       }
       const path = `${base}/logs/${tryNumber}`;
       const answer = await unwrap(

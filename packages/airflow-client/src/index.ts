@@ -16,6 +16,8 @@ export {
   type TriggerOptions,
   type WaitOptions,
   type WaitResult,
+  type XcomEntry,
+  type XcomOptions,
 } from "./client.js";
 export {
   AirflowApiError,
@@ -32,6 +34,7 @@ export {
   type AirflowAuth,
   createTransport,
   IDEMPOTENT_HEADER,
+  type ResolvedServer,
   type RetryInfo,
   type RetryOptions,
   resolveServer,

@@ -12,8 +12,10 @@ import {
   scrubbedBody,
   unsendableHeader,
   type WaitClock,
+  withHidden,
 } from "@mlgen/http";
 import { AirflowApiError, AirflowConfigError, AirflowRequestError } from "./errors.js";
+import { checkHttpNumbers } from "./numbers.js";
 
 export { IDEMPOTENT_HEADER, type RetryInfo, type RetryOptions, retryAfterMs, type WaitClock };
 
@@ -68,19 +70,43 @@ async function isInvalidToken(response: Response): Promise<boolean> {
   }
 }
 
+/** `resolveServer`'s answer: the server root without credentials, and the auth to use. */
+export interface ResolvedServer {
+  readonly baseUrl: string;
+  readonly auth?: AirflowAuth | undefined;
+}
+
+/**
+ * The answer, its auth kept where printing does not reach, as the client keeps it in a closure:
+ * a property that is not enumerable (JSON.stringify and a spread leave it out), and a printed
+ * form (console.log, util.inspect, showHidden too) with the password or token as `***`.
+ */
+function resolved(baseUrl: string, auth: AirflowAuth | undefined): ResolvedServer {
+  return withHidden<ResolvedServer>(
+    "ResolvedServer",
+    { baseUrl },
+    { auth },
+    {
+      baseUrl,
+      ...(auth
+        ? {
+            auth: "token" in auth ? { token: "***" } : { username: auth.username, password: "***" },
+          }
+        : {}),
+    },
+  );
+}
+
 /**
  * The server root without credentials, and the auth to use. A username and password written
  * into the URL (`http://user:pass@host:8080`, as curl takes them) become the auth unless one is
  * given; fetch refuses URLs that hold credentials, and its message would print the password.
- * Errors never echo the URL.
+ * Errors never echo the URL, and the answer prints its password or token as `***`.
  */
 export function resolveServer(options: {
   readonly baseUrl: string;
   readonly auth?: AirflowAuth | undefined;
-}): {
-  baseUrl: string;
-  auth?: AirflowAuth;
-} {
+}): ResolvedServer {
   let url: URL;
   try {
     url = new URL(options.baseUrl);
@@ -144,7 +170,7 @@ export function resolveServer(options: {
       "the Airflow token holds a line break, a control character or a character beyond Latin-1, which no HTTP header can carry; check how it was set (a line end from a file?)",
     );
   }
-  return { baseUrl: url.toString().replace(/\/+$/, ""), ...(auth ? { auth } : {}) };
+  return resolved(url.toString().replace(/\/+$/, ""), auth);
 }
 
 /**
@@ -154,6 +180,7 @@ export function resolveServer(options: {
  * callers, and fetched again once on a 401.
  */
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
+  checkHttpNumbers(options, "createTransport");
   const { baseUrl: base, auth } = resolveServer(options);
   // A fetch of your own makes its own connections: the proxy variables are then its to read.
   let proxy = options.proxy;

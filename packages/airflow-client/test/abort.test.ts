@@ -126,6 +126,7 @@ describe("the client's helpers, cancelled", { timeout: 5_000 }, () => {
       ["listTaskInstances", () => c.listTaskInstances("d", "r", { signal })],
       ["waitForDagRun", () => c.waitForDagRun("d", "r", { signal })],
       ["getXcom", () => c.getXcom("d", "r", "t", "k", undefined, { signal })],
+      ["getXcom, its options fifth", () => c.getXcom("d", "r", "t", "k", { signal })],
       ["listImportErrors", () => c.listImportErrors({ signal })],
       ["getDag", () => c.getDag("d", { signal })],
       ["pauseDag", () => c.pauseDag("d", { signal })],

@@ -1,6 +1,6 @@
 /** The helpers' option and result types, checked by `tsc` in the types project. */
 import { describe, expectTypeOf, it } from "vitest";
-import { createAirflowClient, type WaitResult } from "../src/index.js";
+import { createAirflowClient, type WaitResult, type XcomEntry } from "../src/index.js";
 
 describe("waitForDagRun", () => {
   it("resolves only with a run that ended: success or failed", () => {
@@ -33,5 +33,25 @@ describe("getTaskLog", () => {
     void client.getTaskLog("d", "r", { task_id: "t", map_index: 2 });
     // @ts-expect-error a task instance names its task
     void client.getTaskLog("d", "r", { map_index: 2 });
+  });
+});
+
+describe("getXcom", () => {
+  it("takes { mapIndex, signal } fifth, or the older map index fifth and options sixth", () => {
+    const client = createAirflowClient({ baseUrl: "http://af" });
+    const { signal } = new AbortController();
+    expectTypeOf(client.getXcom("d", "r", "t", "k", { mapIndex: 1, signal })).toEqualTypeOf<
+      Promise<XcomEntry>
+    >();
+    expectTypeOf(client.getXcom("d", "r", "t", "k", 1, { signal })).toEqualTypeOf<
+      Promise<XcomEntry>
+    >();
+    void client.getXcom("d", "r", "t", "k", undefined, { signal });
+    void client.getXcom("d", "r", "t", "k", { signal });
+    void client.getXcom("d", "r", "t", "k");
+    // @ts-expect-error the options go once: in the fifth place, with mapIndex in them
+    void client.getXcom("d", "r", "t", "k", { mapIndex: 1 }, { signal });
+    // @ts-expect-error a map index is a number
+    void client.getXcom("d", "r", "t", "k", { mapIndex: "1" });
   });
 });

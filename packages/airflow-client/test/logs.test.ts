@@ -128,7 +128,7 @@ describe("getTaskLog", () => {
       complete: false,
     });
     await expect(client.getTaskLog("d", "r", "t", { tryNumber: 0 })).rejects.toThrow(
-      "getTaskLog: tryNumber is 1 or more (got 0)",
+      "getTaskLog: tryNumber must be a whole number, 1 or more (got 0)",
     );
   });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { serveHttps, tlsFixture } from "../../../test/support/tls-server.js";
 import {
@@ -390,12 +392,15 @@ describe("transport", () => {
       ["GET", "/api/v2/version", "Bearer t1"],
     ]);
     expect(JSON.parse(f.seen[0]?.body ?? "")).toEqual({ username: "ad@min", password: "p:ss" });
-    expect(resolveServer({ baseUrl: "https://u:p@af/airflow/" })).toEqual({
+    // `auth` is read, not enumerated (see "resolveServer prints its auth as ***").
+    const fromUrl = resolveServer({ baseUrl: "https://u:p@af/airflow/" });
+    expect({ baseUrl: fromUrl.baseUrl, auth: fromUrl.auth }).toEqual({
       baseUrl: "https://af/airflow",
       auth: { username: "u", password: "p" },
     });
     // Given auth wins; the URL's credentials are dropped all the same.
-    expect(resolveServer({ baseUrl: "http://u:p@af", auth: { token: "x" } })).toEqual({
+    const given = resolveServer({ baseUrl: "http://u:p@af", auth: { token: "x" } });
+    expect({ baseUrl: given.baseUrl, auth: given.auth }).toEqual({
       baseUrl: "http://af",
       auth: { token: "x" },
     });
@@ -411,6 +416,32 @@ describe("transport", () => {
       expect(() => createAirflowClient({ baseUrl })).toThrow(AirflowConfigError);
       expect(() => createAirflowClient({ baseUrl })).not.toThrow(/hunter2/);
     }
+  });
+
+  it("resolveServer prints its auth as ***: console.log, util.inspect (showHidden too), JSON, a spread", () => {
+    const PASSWORD = "S3cr3t-pw";
+    for (const [server, auth] of [
+      [resolveServer({ baseUrl: `http://admin:${PASSWORD}@af:8080` }), "password"],
+      [resolveServer({ baseUrl: "http://af", auth: { token: PASSWORD } }), "token"],
+    ] as const) {
+      const shown = [
+        inspect(server),
+        inspect(server, { showHidden: true, depth: 8 }),
+        JSON.stringify(server),
+        JSON.stringify({ ...server }),
+      ].join("\n");
+      expect(shown).not.toContain(PASSWORD);
+      expect(shown).toContain(`${auth}: '***'`);
+      // What the transport reads is still there.
+      expect(JSON.stringify(server.auth)).toContain(PASSWORD);
+    }
+    const oneLine = { breakLength: Number.POSITIVE_INFINITY };
+    expect(inspect(resolveServer({ baseUrl: `http://admin:${PASSWORD}@af:8080` }), oneLine)).toBe(
+      "ResolvedServer { baseUrl: 'http://af:8080', auth: { username: 'admin', password: '***' } }",
+    );
+    expect(JSON.stringify(resolveServer({ baseUrl: "http://af", auth: { token: "tok-en" } }))).toBe(
+      '{"baseUrl":"http://af","auth":{"token":"***"}}',
+    );
   });
 
   it("says why a request got no answer, from fetch's error code, and never retries a bad certificate", async () => {
@@ -833,6 +864,50 @@ describe("transport", () => {
     expect(f.seen).toHaveLength(0);
     await c.clearTaskInstances("d", { allRuns: true });
     expect(JSON.parse(f.seen[0]?.body ?? "")).not.toHaveProperty("dag_run_id");
+  });
+
+  it("clearTaskInstances clears for real and every task by default, as its README says (the raw API's dry_run and only_failed default to true)", async () => {
+    const f = fakeFetch([
+      () => json(200, { task_instances: [], total_entries: 0 }),
+      () => json(200, { task_instances: [], total_entries: 0 }),
+    ]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    await c.clearTaskInstances("d", { runId: "r" });
+    await c.clearTaskInstances("d", { runId: "r", dryRun: true, onlyFailed: true });
+    expect(f.seen.map((s) => JSON.parse(s.body))).toMatchObject([
+      { dag_run_id: "r", dry_run: false, only_failed: false, reset_dag_runs: true },
+      { dag_run_id: "r", dry_run: true, only_failed: true },
+    ]);
+    // The defaults differ from the API's, so the README says them where it describes the helper.
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const helper = readme.slice(readme.indexOf("`clearTaskInstances`"));
+    expect(helper.slice(0, 900)).toMatch(/dryRun: true/);
+    expect(helper.slice(0, 900)).toMatch(/onlyFailed: true/);
+  });
+
+  it("getXcom takes { mapIndex, signal } fifth, and still the map index fifth and the options sixth", async () => {
+    const entry = () => json(200, { key: "k", value: "0.9" });
+    const f = fakeFetch([entry, entry, entry, entry]);
+    const c = createAirflowClient({ baseUrl: "http://af", fetch: f.fetch });
+    const { signal } = new AbortController();
+    expect(await c.getXcom("d", "r", "t", "k", { mapIndex: 2, signal })).toMatchObject({
+      value: "0.9",
+    });
+    await c.getXcom("d", "r", "t", "k", 3, { signal });
+    await c.getXcom("d", "r", "t", "k", undefined, { signal });
+    await c.getXcom("d", "r", "t", "k");
+    expect(f.seen.map((s) => `${s.path}${s.query}`)).toEqual([
+      "/api/v2/dags/d/dagRuns/r/taskInstances/t/xcomEntries/k?map_index=2",
+      "/api/v2/dags/d/dagRuns/r/taskInstances/t/xcomEntries/k?map_index=3",
+      "/api/v2/dags/d/dagRuns/r/taskInstances/t/xcomEntries/k",
+      "/api/v2/dags/d/dagRuns/r/taskInstances/t/xcomEntries/k",
+    ]);
+    // Options given twice: which signal would count? Refused, nothing sent.
+    const twice = () => c.getXcom("d", "r", "t", "k", { mapIndex: 1 } as never, { signal });
+    await expect(twice()).rejects.toThrow(
+      "getXcom: options given twice; pass one object: getXcom(dagId, runId, taskId, key, { mapIndex, signal })",
+    );
+    expect(f.seen).toHaveLength(4);
   });
 
   it("pools.update sends the whole pool with an update_mask; default_pool only the mask", async () => {

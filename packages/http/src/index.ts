@@ -7,6 +7,20 @@ export {
   strictJson,
   unsendableHeader,
 } from "./body.js";
+export { withHidden } from "./hidden.js";
+export {
+  COUNT,
+  DEADLINE,
+  DELAY,
+  httpNumbersProblem,
+  INTERVAL,
+  LIMIT,
+  MAP_INDEX,
+  MAX_TIMER_MS,
+  type NumberRule,
+  numberProblem,
+  SIZE,
+} from "./numbers.js";
 export { bypassesProxy, type ProxySettings, proxyFromEnv } from "./proxy.js";
 export {
   abortableSleep,

@@ -27,6 +27,15 @@ import {
   MlflowValidationError,
 } from "./errors.js";
 import type { components, paths } from "./generated/mlflow.js";
+import {
+  checkHttpNumbers,
+  checkNumber,
+  DEADLINE,
+  DELAY,
+  INTERVAL,
+  LIMIT,
+  SIZE,
+} from "./numbers.js";
 
 export type Schemas = components["schemas"];
 export type Experiment = Schemas["Experiment"];
@@ -36,6 +45,8 @@ export type RunStatus = Schemas["RunStatus"];
 export type Metric = Schemas["Metric"];
 export type RegisteredModel = Schemas["RegisteredModel"];
 export type ModelVersion = Schemas["ModelVersion"];
+/** What `registerModel` resolves with: it waits until the version is READY. */
+export type ReadyModelVersion = ModelVersion & { status: "READY" };
 export type LoggedModel = Schemas["LoggedModel"];
 export type FileInfo = Schemas["FileInfo"];
 export type ViewType = Schemas["ViewType"];
@@ -215,6 +226,8 @@ export interface RegisterModelOptions extends CallOptions {
 
 export type ArtifactBody = ReadableStream<Uint8Array> | Readable | Uint8Array | string;
 
+const isReady = (v: ModelVersion): v is ReadyModelVersion => v.status === "READY";
+
 /** Thrown by withRun when a signal ended the run. */
 export class RunKilledError extends Error {
   override readonly name = "RunKilledError";
@@ -348,6 +361,7 @@ function whenAllKilled(signal: NodeJS.Signals, update: Promise<unknown>): Promis
 }
 
 export function createMlflowClient(options: MlflowClientOptions = {}) {
+  checkHttpNumbers(options);
   const config = resolveConfig(options);
   const settings = httpSettings(options);
   // Refused when the client is made, as the other variables are: not first at a logBatch.
@@ -394,15 +408,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     /** Ends the iteration (rejecting `next()` with its reason), also within a page. */
     signal?: AbortSignal,
   ): AsyncGenerator<T> {
-    if (!(limit >= 0) || (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))) {
-      throw new MlflowValidationError("limit", `must be a whole number, 0 or more (got ${limit})`);
-    }
-    if (!Number.isInteger(pageSize) || pageSize < 1) {
-      throw new MlflowValidationError(
-        "pageSize",
-        `must be a whole number, 1 or more (got ${pageSize})`,
-      );
-    }
+    checkNumber("limit", limit, LIMIT);
+    checkNumber("pageSize", pageSize, SIZE);
     if (pageSize > most) {
       throw new MlflowValidationError(
         "pageSize",
@@ -657,6 +664,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     ): Promise<T> {
       const cancel = opts.signal;
       cancel?.throwIfAborted();
+      // Before the run is created: a bad value would show only when a signal comes.
+      const killTimeoutMs = checkNumber("killTimeoutMs", opts.killTimeoutMs ?? 10_000, DELAY);
       const call = { signal: cancel };
       const experimentId =
         opts.experimentId ?? (await defaultExperiment(opts.experimentName, call));
@@ -667,7 +676,6 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         signal: cancel,
       });
       const runId = run.info.run_id;
-      const killTimeoutMs = opts.killTimeoutMs ?? 10_000;
       const controller = new AbortController();
       let killedBy: NodeJS.Signals | null = null;
       let cancelled = false;
@@ -772,13 +780,7 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     ): Promise<{ requests: number }> {
       const signal = opts.signal;
       signal?.throwIfAborted();
-      const concurrency = opts.concurrency ?? 8;
-      if (!Number.isInteger(concurrency) || concurrency < 1) {
-        throw new MlflowValidationError(
-          "concurrency",
-          `must be a whole number, 1 or more (got ${concurrency})`,
-        );
-      }
+      const concurrency = checkNumber("concurrency", opts.concurrency ?? 8, SIZE);
       const truncate =
         opts.truncateLongValues ?? truncateLongValuesFromEnv(options.env ?? process.env);
       // More lanes than requests in flight (but no more than the requests the points fill), so
@@ -1099,9 +1101,13 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
      * Creates the registered model when missing, adds a version from `source`, and waits
      * until the server says it is READY (FAILED_REGISTRATION or the timeout throw).
      */
-    async registerModel(name: string, opts: RegisterModelOptions): Promise<ModelVersion> {
+    async registerModel(name: string, opts: RegisterModelOptions): Promise<ReadyModelVersion> {
       const signal = opts.signal;
       signal?.throwIfAborted();
+      // Before the model is created. A timeout given as text would never come: now() + "10"
+      // is a string, and a number is never more than it.
+      const timeoutMs = checkNumber("timeoutMs", opts.timeoutMs ?? 300_000, DEADLINE);
+      const interval = checkNumber("pollIntervalMs", opts.pollIntervalMs ?? 500, INTERVAL);
       const createPath = "/api/2.0/mlflow/registered-models/create";
       try {
         await unwrap(
@@ -1132,8 +1138,8 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       ).model_version;
       version = present(version, "model_version", "POST", path);
       // A test's clock (options.clock) paces the polls and the deadline, else real time does.
-      const deadline = now() + (opts.timeoutMs ?? 300_000);
-      while (version.status !== "READY") {
+      const deadline = now() + timeoutMs;
+      while (!isReady(version)) {
         if (version.status === "FAILED_REGISTRATION") {
           throw new MlflowRegistrationError(
             "failed",
@@ -1145,11 +1151,11 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           throw new MlflowRegistrationError(
             "timeout",
             version,
-            `model ${name} version ${version.version} still ${version.status} after ${opts.timeoutMs ?? 300_000} ms`,
+            `model ${name} version ${version.version} still ${version.status} after ${timeoutMs} ms`,
           );
         }
         // An abort ends the wait at once (its timer cleared), and the poll in flight.
-        await abortableSleep(opts.pollIntervalMs ?? 500, signal, clock);
+        await abortableSleep(interval, signal, clock);
         version = await client.getModelVersion(name, version.version, { signal });
       }
       return version;

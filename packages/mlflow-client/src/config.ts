@@ -5,6 +5,7 @@ import {
   type TlsOptions,
   unsendableHeader,
   type WaitClock,
+  withHidden,
 } from "@mlgen/http";
 
 export type { WaitClock };
@@ -44,6 +45,29 @@ export interface ResolvedConfig {
    * request's headers): the header value, the token or password alone, extra header values.
    */
   readonly secrets: readonly string[];
+}
+
+/**
+ * The answer, its credentials kept where printing does not reach, as the client keeps them in a
+ * closure: properties that are not enumerable (JSON.stringify and a spread leave them out), and
+ * a printed form (console.log, util.inspect, showHidden too) that says `Basic ***`.
+ */
+function resolved(
+  baseUrl: string,
+  authorization: string | null,
+  secrets: readonly string[],
+): ResolvedConfig {
+  return withHidden<ResolvedConfig>(
+    "ResolvedConfig",
+    { baseUrl },
+    { authorization, secrets: Object.freeze([...secrets]) },
+    {
+      baseUrl,
+      // The scheme says which kind of auth; the rest is the credential.
+      authorization: authorization?.replace(/ .*$/s, " ***") ?? null,
+      secrets: secrets.map(() => "***"),
+    },
+  );
 }
 
 /**
@@ -235,7 +259,10 @@ function credentialsFile(
   return username && password ? { username, password } : null;
 }
 
-/** Options first, then the same MLFLOW_* variables the Python client reads. */
+/**
+ * Options first, then the same MLFLOW_* variables the Python client reads. The answer prints
+ * its credentials as `***` (console.log, util.inspect, JSON.stringify).
+ */
 export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   const env = options.env ?? process.env;
   const uri = options.trackingUri ?? env.MLFLOW_TRACKING_URI;
@@ -316,11 +343,11 @@ export function resolveConfig(options: MlflowClientOptions): ResolvedConfig {
   url.password = "";
   url.search = "";
   url.hash = "";
-  return {
-    baseUrl: url.toString().replace(/\/+$/, ""),
+  return resolved(
+    url.toString().replace(/\/+$/, ""),
     authorization,
     // Longest first, so a header value goes whole before the token inside it; short values
     // (a header `1`) would blank out unrelated text.
-    secrets: [...new Set(secrets)].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length),
-  };
+    [...new Set(secrets)].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length),
+  );
 }

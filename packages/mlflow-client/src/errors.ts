@@ -113,8 +113,11 @@ export class MlflowRequestError extends HttpRequestError {
   override readonly name = "MlflowRequestError";
 }
 
-/** Refused before any request was sent: the server would reject it (or it cannot be expressed). */
-export class MlflowValidationError extends Error {
+/**
+ * Refused before any request was sent: the server would reject it (or it cannot be expressed),
+ * or an option is no number it can be. A RangeError, as JavaScript's own for a bad argument.
+ */
+export class MlflowValidationError extends RangeError {
   override readonly name = "MlflowValidationError";
   /** What was wrong, e.g. `metrics[3].key`. */
   readonly field: string;

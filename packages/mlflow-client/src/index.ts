@@ -27,6 +27,7 @@ export {
   type ModelVersion,
   type PageOptions,
   proxyPath,
+  type ReadyModelVersion,
   type RegisteredModel,
   type RegisterModelOptions,
   type Run,

@@ -1,6 +1,15 @@
 /** The helpers' option types, checked by `tsc` in the types project. */
-import { describe, it } from "vitest";
-import { createMlflowClient } from "../src/index.js";
+import { describe, expectTypeOf, it } from "vitest";
+import { createMlflowClient, type MlflowClient, type ModelVersion } from "../src/index.js";
+
+describe("registerModel", () => {
+  it("resolves only with a READY version", () => {
+    type Registered = Awaited<ReturnType<MlflowClient["registerModel"]>>;
+    expectTypeOf<Registered["status"]>().toEqualTypeOf<"READY">();
+    // Still a model version, for whatever takes one.
+    expectTypeOf<Registered>().toMatchTypeOf<ModelVersion>();
+  });
+});
 
 describe("options", () => {
   it("take a field that may be undefined, under exactOptionalPropertyTypes", () => {

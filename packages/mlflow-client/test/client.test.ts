@@ -229,6 +229,52 @@ describe("secrets never reach errors, retries or printed clients", () => {
   });
 });
 
+describe("resolveConfig", () => {
+  const PASSWORD = "S3cr3t-pw";
+
+  it.each([
+    ["credentials in the URI", { trackingUri: `http://u:${PASSWORD}@ml`, env: {} }],
+    ["a token", { trackingUri: "http://ml", auth: { token: PASSWORD }, env: {} }],
+    [
+      "the environment",
+      { env: { MLFLOW_TRACKING_URI: "http://ml", MLFLOW_TRACKING_TOKEN: PASSWORD } },
+    ],
+    ["an extra header", { trackingUri: "http://ml", headers: { "X-Api-Key": PASSWORD }, env: {} }],
+  ])(
+    "prints no credential from %s: console.log, util.inspect (showHidden too), JSON, a spread",
+    (_, options) => {
+      const config = resolveConfig(options);
+      const b64 = Buffer.from(`u:${PASSWORD}`).toString("base64");
+      const shown = [
+        inspect(config),
+        inspect(config, { showHidden: true, depth: 8 }),
+        JSON.stringify(config),
+        JSON.stringify({ ...config }),
+      ].join("\n");
+      for (const secret of [PASSWORD, b64]) expect(shown).not.toContain(secret);
+      expect(shown).toContain("ResolvedConfig");
+      // What the client reads is still there.
+      expect(config.secrets).toContain(PASSWORD);
+    },
+  );
+
+  it("says which kind of auth it holds, and how many secrets, not what they are", () => {
+    const oneLine = { breakLength: Number.POSITIVE_INFINITY };
+    const basic = resolveConfig({ trackingUri: `http://u:${PASSWORD}@ml`, env: {} });
+    expect(basic.authorization).toBe(`Basic ${Buffer.from(`u:${PASSWORD}`).toString("base64")}`);
+    expect(inspect(basic, oneLine)).toBe(
+      "ResolvedConfig { baseUrl: 'http://ml', authorization: 'Basic ***', secrets: [ '***', '***', '***' ] }",
+    );
+    expect(
+      JSON.parse(JSON.stringify(resolveConfig({ trackingUri: "http://ml", env: {} }))),
+    ).toEqual({
+      baseUrl: "http://ml",
+      authorization: null,
+      secrets: [],
+    });
+  });
+});
+
 describe("MlflowApiError", () => {
   it("reads MLflow's {error_code, message}", async () => {
     const f = fakeFetch([
