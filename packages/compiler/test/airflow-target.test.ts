@@ -1226,14 +1226,22 @@ describe("common mistakes get a message that says the fix", () => {
       // A Variable's value is text.
       p.shortCircuit("var", { when: [ev.out.acc, ">", variable("limit") as never] });
       p.shortCircuit("lists", { when: [ev.out.xs as never, "==", ev.out.xs as never] });
+      // An integer param against a literal fraction, and on the left.
+      p.shortCircuit("int_left", { when: [p.params.floor, "<", 0.5] });
+      p.shortCircuit("int_whole", { when: [p.params.floor, "<", 2] });
     }).ir;
     expect(messages(ir).filter((m) => m.includes("condition"))).toEqual([
+      // A threshold that was meant to take fractions (floor: 0.0 is read as 0): a warning.
+      `MLG1040 param 'floor' is an integer param (its default 0 is a whole number) and the condition of short-circuit 'ok_int' compares it with ev.acc, a float, so a run given a fraction (0.5) is refused by Airflow's param check and by Kubeflow's input type | declare it a number param, floor: { default: 0, type: "number" } (JavaScript reads 0.0 as 0)`,
       "MLG1011 invalid condition of short-circuit 'kinds': it compares ev.acc, a float, with param 'mode', a string (>), which fails when the short-circuit runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
       "MLG1011 invalid condition of short-circuit 'text': it compares ev.label, a string, with ev.rows, an int (==), which never matches | compare with a string param or output, or declare each with the type it has",
       "MLG1011 invalid condition of short-circuit 'list': it compares ev.acc, a float, with ev.xs, a list (==), which never matches | reduce it to one value first: a python task that takes ev.out.xs and returns the number or flag to branch on (its max, its mean, whether all passed), and branch on that",
       "MLG1011 invalid condition of short-circuit 'var': it compares ev.acc, a float, with variable 'limit', a string (>), which fails when the short-circuit runs: Python does not order these | compare with a number param or output, or declare each with the type it has",
       expect.stringMatching(
         /^MLG1011 invalid condition of short-circuit 'lists': it compares ev.xs, a list, with ev.xs, a list \(==\), which compares them as a whole, and Kubeflow conditions take strings, numbers and booleans only/,
+      ),
+      expect.stringMatching(
+        /^MLG1040 param 'floor' is an integer param \(its default 0 is a whole number\) and the condition of short-circuit 'int_left' compares it with 0.5, so a run given a fraction/,
       ),
     ]);
   });

@@ -218,6 +218,12 @@ export const DIAGNOSTICS = {
     message: "trigger '{task}' sets skipWhenExists, {reason}, so it never skips",
     fix: "{hint}",
   },
+  MLG1040: {
+    severity: "warning",
+    message:
+      "param '{param}' is an integer param (its default {value} is a whole number) and the {what} compares it with {other}, so a run given a fraction ({example}) is refused by Airflow's param check and by Kubeflow's input type",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -13,6 +13,7 @@ import {
   type Resources,
   refsIn,
   rightValue,
+  type Scalar,
   type Task,
   targetTasks,
   taskFunction,
@@ -488,7 +489,11 @@ function conditionTypes(
   if (l === undefined) return;
   const wanted = KIND_OF[l.type];
   if (read) {
-    if (r === undefined || KIND_OF[r.type] === wanted) return;
+    if (r === undefined) return;
+    if (KIND_OF[r.type] === wanted) {
+      integerAgainstFloat(ir, what, [left, read], [l, r], ctx, place);
+      return;
+    }
     ctx.report(
       diagnostic(
         "MLG1011",
@@ -502,7 +507,10 @@ function conditionTypes(
     );
     return;
   }
-  if (KIND_OF[l.type] === typeof right) return;
+  if (KIND_OF[l.type] === typeof right) {
+    integerAgainstFloat(ir, what, [left, null], [l, right as Scalar], ctx, place);
+    return;
+  }
   ctx.report(
     diagnostic(
       "MLG1011",
@@ -514,6 +522,47 @@ function conditionTypes(
       place,
     ),
   );
+}
+
+/**
+ * An integer param (its default a whole number: JavaScript reads `min_accuracy: 1.0` as 1)
+ * compared with a float, an output declared float, a number param or a literal fraction: the
+ * threshold was meant to take fractions, and a run given one is refused by Airflow's param check
+ * and Kubeflow's input type (kfp.local: "NUMBER_DOUBLE is incompatible with NUMBER_INTEGER").
+ */
+function integerAgainstFloat(
+  ir: Pipeline,
+  what: string,
+  values: readonly [Value, Value | null],
+  operands: readonly [Operand, Operand | Scalar],
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  for (const [i, value] of values.entries()) {
+    if (value?.kind !== "param" || ir.params[value.name]?.type !== "integer") continue;
+    const other = operands[1 - i];
+    const float =
+      typeof other === "number"
+        ? !Number.isInteger(other)
+        : other !== null && typeof other === "object" && other.declared === "float";
+    if (!float) continue;
+    const shown = typeof other === "object" && other !== null ? described(other) : String(other);
+    const d = ir.params[value.name]?.default;
+    ctx.report(
+      diagnostic(
+        "MLG1040",
+        {
+          param: value.name,
+          value: String(d),
+          what,
+          other: shown,
+          example: `${d}.5`,
+          hint: `declare it a number param, ${value.name}: { default: ${String(d)}, type: "number" } (JavaScript reads ${String(d)}.0 as ${String(d)})`,
+        },
+        place,
+      ),
+    );
+  }
 }
 
 /**
