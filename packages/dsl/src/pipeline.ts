@@ -15,6 +15,7 @@ import {
   type KubeflowTaskSettings,
   type MlflowTracking,
   type OutputType,
+  PARAM_TYPES,
   type Param,
   type Pipeline,
   type PythonTask,
@@ -896,6 +897,42 @@ const PARAM_SCHEMA_KEYS: ReadonlySet<string> = new Set([
   "description_md",
 ]);
 
+/** Python's names of the param types (kfp's annotations), as the hint says them in mlgen's. */
+const PYTHON_TYPES: Readonly<Record<string, string>> = {
+  str: "string",
+  int: "integer",
+  float: "number",
+  bool: "boolean",
+  list: "array",
+  dict: "object",
+};
+
+/** A neutral default of each param type, for the hint of a param written without one. */
+const EMPTY_DEFAULT: Readonly<Record<string, string>> = {
+  string: '""',
+  integer: "0",
+  number: "0.5",
+  boolean: "false",
+  array: "[]",
+  object: "{}",
+};
+
+/**
+ * `{ type: "string" }` (with a description, perhaps), as kfp's `run_date: str` or an Airflow
+ * `Param(type="string")` are written, where the object would be the default of an object param.
+ */
+function withoutDefault(spec: ParamSpec): boolean {
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return false;
+  const keys = Object.keys(spec);
+  const type = (spec as { type?: unknown }).type;
+  return (
+    !keys.includes("default") &&
+    typeof type === "string" &&
+    ((PARAM_TYPES as readonly string[]).includes(type) || Object.hasOwn(PYTHON_TYPES, type)) &&
+    keys.every((k) => PARAM_OPTION_KEYS.has(k) || PARAM_SCHEMA_KEYS.has(k))
+  );
+}
+
 /** The keys of `{ default, ... }` that are param options mlgen does not carry (Airflow's). */
 function paramSchemaKeys(spec: ParamSpec): string[] {
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return [];
@@ -1002,6 +1039,22 @@ export function pipeline<
             what: "param name '__proto__'",
             reason: "it cannot be a key of a JavaScript object",
             hint: "rename the param",
+          },
+          { pipeline: id, location: pipelineSite() },
+        ),
+      );
+      continue;
+    }
+    if (withoutDefault(spec as ParamSpec)) {
+      const written = (spec as { type: string }).type;
+      const type = PYTHON_TYPES[written] ?? written;
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `param '${name}'`,
+            reason: `it has a type and no default, so { type: "${written}" } would be read as an object param whose default is that object (kfp's required inputs have no mlgen form: a scheduled run, and a start given no conf, take the default)`,
+            hint: `give it a default, ${name}: { default: ${EMPTY_DEFAULT[type] ?? '""'}, type: "${type}" }, and check for it in the task if no run may go without one; for an object param whose value holds a 'type' key, write { default: { type: "${written}" } }`,
           },
           { pipeline: id, location: pipelineSite() },
         ),

@@ -218,6 +218,38 @@ describe("pipeline()", () => {
     });
   });
 
+  it("a param written with a type and no default (kfp's required input, Airflow's Param(type=...)) is MLG1011, not an object param", () => {
+    const def = pipeline(
+      "p",
+      {
+        params: {
+          run_date: { type: "string" },
+          lr: { type: "float", description: "step" },
+          // An object param holding a 'type' key, written as the hint says: taken.
+          spec: { default: { type: "string" } },
+        },
+      },
+      (p) => {
+        p.bash("a", { command: "true" });
+      },
+    );
+    expect(def.problems.map((d) => [d.code, d.message, d.fix])).toEqual([
+      [
+        "MLG1011",
+        `invalid param 'run_date': it has a type and no default, so { type: "string" } would be read as an object param whose default is that object (kfp's required inputs have no mlgen form: a scheduled run, and a start given no conf, take the default)`,
+        `give it a default, run_date: { default: "", type: "string" }, and check for it in the task if no run may go without one; for an object param whose value holds a 'type' key, write { default: { type: "string" } }`,
+      ],
+      [
+        "MLG1011",
+        expect.stringContaining(
+          `invalid param 'lr': it has a type and no default, so { type: "float" }`,
+        ),
+        expect.stringContaining(`give it a default, lr: { default: 0.5, type: "number" }`),
+      ],
+    ]);
+    expect(Object.keys(def.ir.params)).toEqual(["spec"]);
+  });
+
   it.each([
     [[1, undefined], "[1] is undefined"],
     [{ lr: Number.NaN }, ".lr is NaN, which JSON has no number for"],
