@@ -262,6 +262,81 @@ const AIRFLOW_NAMES: Readonly<Record<string, string>> = {
   timeout: "executionTimeout",
 };
 
+/** Resource settings as kfp's task methods name them (set_cpu_limit: cpuLimit), by mlgen's. */
+const RESOURCE_NAMES: Readonly<Record<string, string>> = {
+  cpuLimit: "cpuLimit",
+  cpu_limit: "cpuLimit",
+  memoryLimit: "memoryLimit",
+  memory_limit: "memoryLimit",
+  cpuRequest: "cpu",
+  cpu_request: "cpu",
+  memoryRequest: "memory",
+  memory_request: "memory",
+  acceleratorType: "accelerator",
+  accelerator_type: "accelerator",
+  acceleratorLimit: "gpu",
+  accelerator_limit: "gpu",
+  gpu: "gpu",
+  cpu: "cpu",
+  memory: "memory",
+  accelerator: "accelerator",
+};
+
+/** kfp's names of the settings `kubeflow: { ... }` holds, by mlgen's. */
+const KFP_KUBEFLOW_NAMES: Readonly<Record<string, string>> = {
+  base_image: "image",
+  baseImage: "image",
+  packages_to_install: "packages",
+  packagesToInstall: "packages",
+  enable_caching: "caching",
+  enableCaching: "caching",
+  cachingOptions: "caching",
+  caching_options: "caching",
+};
+
+/**
+ * The hint for a name a kfp user writes (`parallelism`, `caching`, `cpuLimit`, `base_image`),
+ * where mlgen has the setting under another name or in `kubeflow: { ... }`; null for others.
+ */
+function kfpMeant(key: string, call: OptionsOf, known: readonly string[]): string | null {
+  const inKubeflow = call === "kubeflow (task)" || call === "kubeflow (pipeline)";
+  const kubeflowName = KFP_KUBEFLOW_NAMES[key];
+  if (kubeflowName) {
+    return inKubeflow
+      ? `did you mean '${kubeflowName}'? (kfp's ${key})`
+      : `set it in kubeflow: { ${kubeflowName}: ... } (kfp's ${key})`;
+  }
+  const resource = RESOURCE_NAMES[key];
+  if (resource && call !== "resources") {
+    if (call === "kubeflow (task)")
+      return `set it in resources: { ${resource}: ... } (kfp's ${key})`;
+    if (known.includes("resources")) return `set it in resources: { ${resource}: ... }`;
+    if (known.includes("kubeflow")) {
+      return `set it in kubeflow: { resources: { ${resource}: ... } } (kfp's ${key}; Airflow runs the task on its worker)`;
+    }
+  }
+  if (key === "resources" && !known.includes("resources") && known.includes("kubeflow")) {
+    return "set them in kubeflow: { resources: { cpuLimit, memoryLimit, ... } } (Airflow runs the task on its worker)";
+  }
+  if (
+    (key === "image" || key === "packages") &&
+    !known.includes(key) &&
+    known.includes("kubeflow")
+  ) {
+    return `set it in kubeflow: { ${key}: ... } (the Kubeflow component's; Airflow runs the task on its worker)`;
+  }
+  if (key === "caching" && known.includes("kubeflow")) {
+    return "set it in kubeflow: { caching: false } (kfp's set_caching_options; Airflow caches nothing)";
+  }
+  if (
+    (key === "parallelism" || key === "parallelismLimit" || key === "parallelism_limit") &&
+    call === "p.map()"
+  ) {
+    return "did you mean 'maxActiveTisPerDag'? (how many instances run at once: kfp's ParallelFor parallelism)";
+  }
+  return null;
+}
+
 /** The hint for an option `call` does not take that an Airflow user means as another one. */
 function meantOption(key: string, call: OptionsOf, known: readonly string[]): string | null {
   const scope = call === "pipeline" ? "pipeline" : call === "p.group()" ? "group" : null;
@@ -285,6 +360,8 @@ function meantOption(key: string, call: OptionsOf, known: readonly string[]): st
   ) {
     return "only a python sensor hands on what it found: use p.pythonSensor() with a function that returns the outputs when ready, or read what this sensor waited for in a task after it";
   }
+  const kfp = kfpMeant(key, call, known);
+  if (kfp) return kfp;
   const meant = AIRFLOW_NAMES[key];
   if (meant && known.includes(meant)) {
     return key === "timeout"

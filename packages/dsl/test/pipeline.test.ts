@@ -713,6 +713,58 @@ describe("pipeline()", () => {
     ]);
   });
 
+  it("names the option a kfp user meant: caching, resources, images and packages in kubeflow: { ... }, a loop's parallelism", () => {
+    const def = pipeline("p", { caching: false } as never, (p) => {
+      p.python("a", {
+        fn: "tasks/a.py:f",
+        ...({ caching: false, cpuLimit: "2", baseImage: "python:3.12", packages: ["x"] } as object),
+        kubeflow: { base_image: "python:3.12", cpuLimit: "2", enable_caching: false } as never,
+      });
+      p.map("m", {
+        fn: "tasks/a.py:f",
+        over: [1, 2],
+        as: "n",
+        ...({ parallelism: 2, resources: { cpuLimit: "1" } } as object),
+      });
+    });
+    expect(def.problems.map((d) => [d.task ?? null, d.message.split("'")[1], d.fix])).toEqual([
+      [
+        null,
+        "caching",
+        "set it in kubeflow: { caching: false } (kfp's set_caching_options; Airflow caches nothing)",
+      ],
+      [
+        "a",
+        "caching",
+        "set it in kubeflow: { caching: false } (kfp's set_caching_options; Airflow caches nothing)",
+      ],
+      [
+        "a",
+        "cpuLimit",
+        "set it in kubeflow: { resources: { cpuLimit: ... } } (kfp's cpuLimit; Airflow runs the task on its worker)",
+      ],
+      ["a", "baseImage", "set it in kubeflow: { image: ... } (kfp's baseImage)"],
+      [
+        "a",
+        "packages",
+        "set it in kubeflow: { packages: ... } (the Kubeflow component's; Airflow runs the task on its worker)",
+      ],
+      ["a", "base_image", "did you mean 'image'? (kfp's base_image)"],
+      ["a", "cpuLimit", "set it in resources: { cpuLimit: ... } (kfp's cpuLimit)"],
+      ["a", "enable_caching", "did you mean 'caching'? (kfp's enable_caching)"],
+      [
+        "m",
+        "parallelism",
+        "did you mean 'maxActiveTisPerDag'? (how many instances run at once: kfp's ParallelFor parallelism)",
+      ],
+      [
+        "m",
+        "resources",
+        "set them in kubeflow: { resources: { cpuLimit, memoryLimit, ... } } (Airflow runs the task on its worker)",
+      ],
+    ]);
+  });
+
   it("carries Kubeflow images, packages and resources of a pipeline and its python tasks, and names their typos", () => {
     const def = pipeline(
       "k",
