@@ -57,8 +57,8 @@ describe("mlgen installed from its packed tarballs", () => {
     expect(init.code, init.out).toBe(0);
     const compile = mlgen("compile");
     expect(compile.code, compile.out).toBe(0);
-    expect(compile.out).toContain("compiled 1 pipeline into dags: 3 written");
-    expect(compile.out).toContain("compiled 1 pipeline into kubeflow: 2 written");
+    expect(compile.out).toContain("compiled 1 pipeline into dags: 3 files written");
+    expect(compile.out).toContain("compiled 1 pipeline into kubeflow: 2 files written");
     const lint = mlgen("lint");
     expect(lint.code, lint.out).toBe(0);
     const seen = inspectDags(join(app, "dags"));

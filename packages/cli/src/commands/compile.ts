@@ -930,7 +930,8 @@ export async function compileCommand(
   for (const { shown, plan } of plans) {
     io.stdout(
       `mlgen: compiled ${count} into ${shown}: ` +
-        `${plan.write.length} written, ${plan.unchanged.length} unchanged, ${plan.remove.length} removed\n`,
+        // Files, the manifest (.mlgen-manifest.json) and the copied task modules among them.
+        `${plan.write.length} ${plan.write.length === 1 ? "file" : "files"} written, ${plan.unchanged.length} unchanged, ${plan.remove.length} removed\n`,
     );
   }
   return 0;
