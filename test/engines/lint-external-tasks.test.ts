@@ -176,4 +176,51 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
       "never_unknown",
     ]);
   }, 600_000);
+
+  it("judges a DAG whose task's callable calls a module from outside Airflow (it runs in the task, and makes no task): the sensor it reports fails, its fix succeeds", async () => {
+    const upstream = `${HEAD}
+try:
+    from airflow.providers.standard.operators.python import PythonOperator
+except ImportError:
+    from airflow.operators.python import PythonOperator
+
+
+def extract(**_):
+    import requests
+
+    requests.Session().close()
+
+
+with DAG("upstream_etl", schedule="@daily", start_date=START, catchup=False):
+    e = PythonOperator(task_id="extract", python_callable=extract)
+    with TaskGroup("load"):
+        r = EmptyOperator(task_id="refresh_daily_agg")
+    e >> r
+`;
+    const downstream = (id: string) => `${HEAD}
+with DAG("downstream_report", schedule="@daily", start_date=START, catchup=False):
+    ExternalTaskSensor(task_id="wait_for_orders", external_dag_id="upstream_etl", external_task_id="${id}", mode="poke", poke_interval=1, timeout=2)
+`;
+    const files = (id: string) => ({ "upstream.py": upstream, "downstream.py": downstream(id) });
+    const findings = await lintTogether(
+      work,
+      version,
+      files("refresh_daily_agg"),
+      "external-task-missing",
+    );
+    expect(findings.map((f) => `${f.file}:${f.line} ${f.fix}`)).toEqual([
+      "downstream.py:24 pass external_task_id='load.refresh_daily_agg': inside a task group, a task's id starts with the group's ('load.')",
+    ]);
+    const written = runFolderOnce(work, version, "callable", files("refresh_daily_agg"));
+    expect(written.states).toMatchObject({
+      "upstream_etl.extract": "success",
+      "upstream_etl.load.refresh_daily_agg": "success",
+      "downstream_report.wait_for_orders": "failed",
+    });
+    expect(written.output).toContain("AirflowSensorTimeout");
+    const fixed = files("load.refresh_daily_agg");
+    expect(await lintTogether(work, version, fixed, "external-task-missing")).toEqual([]);
+    const ran = runFolderOnce(work, version, "callable-fixed", fixed);
+    expect(ran.states).toMatchObject({ "downstream_report.wait_for_orders": "success" });
+  }, 600_000);
 });

@@ -1575,6 +1575,50 @@ ${dag(`    PythonOperator(task_id="a", python_callable=a)
       want: ["1:7", "2:12", "3:16", "8:7", "9:27"],
     },
   ],
+  [
+    "template-error: a logical-date variable in a DAG scheduled on assets only (Airflow 3: its runs have no logical date); guarded, the run's own date, time and AssetOrTimeSchedule are fine",
+    {
+      rule: "template-error",
+      head: `${HEAD}from airflow.sdk import Asset, AssetAll
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+`,
+      body: `RAW = Asset("s3://raw/events/")
+ON_RAW = [RAW]
+
+
+with DAG("listed", schedule=[RAW], start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="a", bash_command="clean --day {{ ds }} --at {{ ts_nodash }}")
+    BashOperator(task_id="b", bash_command="echo {{ (dag_run.logical_date or dag_run.run_after) | ds }} {{ ds | default('') }}")
+with DAG("named", schedule=ON_RAW, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="c", bash_command="echo {{ data_interval_start }}")
+with DAG("both", schedule=(RAW & Asset("s3://raw/users/")), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    PythonOperator(task_id="d", python_callable=print, op_kwargs={"day": "{{ logical_date }}"})
+with DAG("all", schedule=AssetAll(RAW), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="e", bash_command="echo {{ macros.ds_add(ds, 1) }}")
+with DAG("timed", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="f", bash_command="echo {{ ds }}")
+with DAG("or_time", schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 1 * * *", timezone="UTC"), assets=[RAW]), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="g", bash_command="echo {{ ds }}")
+with DAG("manual", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="h", bash_command="echo {{ ds }}")
+`,
+      want: ["6:60", "6:74", "9:53", "11:78", "13:67"],
+    },
+  ],
+  [
+    "template-error on Airflow 2: a run its datasets trigger has a logical date",
+    {
+      rule: "template-error",
+      head: `${HEAD}from airflow.datasets import Dataset
+`,
+      body: `with DAG("listed", schedule=[Dataset("s3://raw/events/")], start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="a", bash_command="clean --day {{ ds }}")
+`,
+      want: [],
+      airflowVersion: 2,
+    },
+  ],
   // dynamic-start-date
   [
     "a template with a context name misspelled, and one Jinja cannot compile",
@@ -2101,6 +2145,85 @@ from common.tasks import make_exports
       body: `with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     BashOperator(task_id="extract", bash_command="extract")
     make_exports()
+with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="export", external_dag_id="etl", external_task_id="export_users")
+`,
+      want: [],
+    },
+  ],
+  [
+    "invalid-argument: a task's arguments on @asset or @asset.multi (Airflow 3 refuses the file), a misspelt one; the DAG's and the asset's are taken",
+    {
+      rule: "invalid-argument",
+      head: `${HEAD}from airflow.sdk import Asset, asset
+`,
+      body: `@asset(
+    schedule=[Asset("s3://clean/events/")],
+    uri="s3://ml/scores/",
+    execution_timeout=timedelta(minutes=45),
+    retries=2,
+    on_failure_callback=alert,
+    tags=["ml"],
+)
+def scores(self, context):
+    return 1
+
+
+@asset.multi(schedule=None, outlets=[Asset("s3://a"), Asset("s3://b")], retries=1, shedule="@daily")
+def many():
+    return 1
+
+
+@asset(schedule="@daily", dag_id="fine", name="fine_asset", group="ml", extra={"k": 1}, params={}, description="d")
+@task(retries=2)
+def fine(**context):
+    return 1
+`,
+      want: ["4:5", "5:5", "13:73", "13:84"],
+    },
+  ],
+  [
+    "external-task-missing judges a DAG whose task callables and callbacks call outside modules: they run in a task, not when the file is parsed",
+    {
+      rule: "external-task-missing",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+import requests
+`,
+      body: `def extract(**_):
+    import boto3
+
+    boto3.client("s3").upload_file("orders.parquet", "acme-raw", "orders.parquet")
+
+
+def notify(context):
+    requests.post("https://hooks.example.com/etl", json={"failed": True})
+
+
+with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, on_failure_callback=notify):
+    e = PythonOperator(task_id="extract", python_callable=extract)
+    with TaskGroup("load"):
+        r = BashOperator(task_id="refresh_daily_agg", bash_command="echo hi")
+    e >> r
+with DAG("report", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    ExternalTaskSensor(task_id="wait", external_dag_id="etl", external_task_id="refresh_daily_agg")
+`,
+      want: ["17:80"],
+    },
+  ],
+  [
+    "external-task-missing holds back when a function of the file, called when it is parsed, calls a project's factory",
+    {
+      rule: "external-task-missing",
+      head: `${HEAD}from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+from common.tasks import make_exports
+`,
+      body: `def build():
+    make_exports()
+
+
+with DAG("etl", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="extract", bash_command="extract")
+    build()
 with DAG("train", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
     ExternalTaskSensor(task_id="export", external_dag_id="etl", external_task_id="export_users")
 `,
@@ -2798,6 +2921,54 @@ ${dag(`    PythonOperator(task_id="a", python_callable=fit, op_kwargs={"path": "
       want: ["19:78", "20:5", "21:62"],
     },
   ],
+  [
+    "callable-arguments: a required parameter named for a logical-date variable, in a DAG scheduled on assets only (Airflow 3); a default, op_kwargs, **context or a schedule in time fill it",
+    {
+      rule: "callable-arguments",
+      head: `${HEAD}from airflow.sdk import Asset
+`,
+      body: `def clean(ds):
+    print(ds)
+
+def interval(data_interval_start, ti):
+    print(data_interval_start)
+
+def optional(ds=None):
+    print(ds)
+
+def anything(**context):
+    print(context.get("ds"))
+
+
+with DAG("events", schedule=[Asset("s3://raw/events/")], start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    PythonOperator(task_id="a", python_callable=clean)
+    PythonOperator(task_id="b", python_callable=interval)
+    PythonOperator(task_id="c", python_callable=optional)
+    PythonOperator(task_id="d", python_callable=anything)
+    PythonOperator(task_id="e", python_callable=clean, op_kwargs={"ds": "2025-01-01"})
+with DAG("timed", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    PythonOperator(task_id="f", python_callable=clean)
+`,
+      want: ["15:5", "16:5"],
+    },
+  ],
+  [
+    "callable-arguments on Airflow 2: a run its datasets trigger has a ds",
+    {
+      rule: "callable-arguments",
+      head: `${HEAD}from airflow.datasets import Dataset
+`,
+      body: `def clean(ds):
+    print(ds)
+
+
+with DAG("events", schedule=[Dataset("s3://raw/events/")], start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    PythonOperator(task_id="a", python_callable=clean)
+`,
+      want: [],
+      airflowVersion: 2,
+    },
+  ],
   // multiple-outputs
   [
     "multiple-outputs: a tuple, a list, a number or a non-string key returned with multiple_outputs (given, or inferred from a dict annotation); near misses",
@@ -3299,6 +3470,60 @@ def clean_orders():
 `;
     expect(messages("missing-retries", named)).toEqual([
       expect.stringMatching(/^task 'clean' sets no retries/),
+    ]);
+  });
+
+  it("a task's arguments on @asset: an error naming each and the @task beneath it that takes them, and no warning that the retries or the timeout written there are missing", () => {
+    const body = `from airflow.sdk import Asset, asset
+
+@asset(
+    schedule=[Asset("s3://acme-clean/events/")],
+    uri="s3://acme-ml/scores/customers/",
+    execution_timeout=timedelta(minutes=45),
+    retries=2,
+    on_failure_callback=alert,
+)
+def customer_scores(self, context):
+    run = context["dag_run"]
+    return {"day": (run.logical_date or run.run_after).strftime("%Y-%m-%d")}
+`;
+    const all = lintPythonSource("d.py", HEAD + body);
+    expect(all.map((f) => `${f.ruleId} ${f.severity} ${f.line - 8}`)).toEqual([
+      "invalid-argument error 6",
+      "invalid-argument error 7",
+    ]);
+    expect(messages("invalid-argument", body)).toEqual([
+      `argument 'execution_timeout' of @asset function customer_scores(): Airflow refuses it when it builds the DAG (TypeError: asset.__init__() got an unexpected keyword argument 'execution_timeout': @asset takes the DAG's arguments (schedule, params, tags, on_failure_callback, ...) and the asset's (name, uri, group, extra, watchers), not a task's), so the whole file fails to import and none of its DAGs load | move execution_timeout=timedelta(minutes=45), retries=2 to a @task beneath @asset: @asset(...), then @task(execution_timeout=timedelta(minutes=45), retries=2), then def customer_scores(**context). Airflow calls a @task beneath @asset with no arguments, so the function takes **context only (no self or context parameter: the asset is context["outlets"][0])`,
+      expect.stringMatching(
+        /^argument 'retries' of @asset function customer_scores\(\): .* \| move execution_timeout=timedelta\(minutes=45\), retries=2 to a @task beneath @asset/,
+      ),
+    ]);
+    // With a @task beneath, the arguments go into it.
+    const beneath = body.replace(
+      "def customer_scores(self, context):",
+      "@task(retries=1)\ndef customer_scores(**context):",
+    );
+    expect(messages("invalid-argument", beneath).map((m) => m.split(" | ")[1])).toEqual([
+      "move execution_timeout=timedelta(minutes=45), retries=2 into the @task(...) beneath @asset",
+      "move execution_timeout=timedelta(minutes=45), retries=2 into the @task(...) beneath @asset",
+    ]);
+  });
+
+  it("a logical-date variable in a DAG scheduled on assets only: the template's and the callable's fixes read the run's own date", () => {
+    const body = `from airflow.sdk import Asset
+
+def clean(ds):
+    print(ds)
+
+with DAG("events_clean", schedule=[Asset("s3://acme-raw/events/")], start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    rebuild = BashOperator(task_id="rebuild", bash_command="spark-submit clean.py --day {{ ds }}")
+    py = PythonOperator(task_id="clean_py", python_callable=clean)
+`;
+    expect(messages("template-error", body)).toEqual([
+      "template variable 'ds' in bash_command of task 'rebuild': Airflow renders it with Jinja when the task runs, and its context has no 'ds' in the runs of DAG 'events_clean', which is scheduled on assets only: Airflow 3 starts an asset-triggered run without a logical date and leaves logical_date, ds, ts and the data interval out of its context (an undefined name renders as an error), so the task fails every run | write {{ (dag_run.logical_date or dag_run.run_after) | ds }}, which every run has (an asset-triggered run's run_after is when the assets triggered it), or {{ ds | default(...) }} for a value of your own",
+    ]);
+    expect(messages("callable-arguments", body)).toEqual([
+      `task 'clean_py' calls clean() without its required argument 'ds': DAG 'events_clean' is scheduled on assets only, and Airflow 3 starts an asset-triggered run without a logical date, so its context has no 'ds' to fill it with and the task fails on every run (TypeError: missing a required argument: 'ds') | take dag_run in its place and compute the value from the run, which every run can give (an asset-triggered run's run_after is when the assets triggered it): def clean(dag_run, ...): ds = (dag_run.logical_date or dag_run.run_after).strftime("%Y-%m-%d")`,
     ]);
   });
 

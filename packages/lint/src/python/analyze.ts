@@ -1699,7 +1699,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     let runsAtParse = false;
     let transparent = true;
     /** `@asset(...)` / `@asset.multi(...)`: a DAG of one task, the function (Airflow 3). */
-    let asset: { dec: PyNode; args: Args } | null = null;
+    let asset: { dec: PyNode; args: Args; kind: "asset" | "asset.multi" } | null = null;
     let taskBody = false;
     for (const dec of childrenNamed(node, "Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
@@ -1744,7 +1744,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         inner = { ...inner, dag };
         runsAtParse = true;
       } else if ((short === "asset" || short === "asset.multi") && fnName && !scope.inFunction) {
-        asset = { dec, args };
+        asset = { dec, args, kind: short };
       } else if (short === "task_group" && fnName) {
         inner = registerGroup(args, inner, fnName);
         vars.set(fnName, {
@@ -1760,7 +1760,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     if (asset && fnName) {
       // The DAG is named by dag_id, else the asset's name, else the function's; the task by the
       // function. Its task arguments come from a @task(...) beneath @asset, when there is one.
-      const { dec, args } = asset;
+      const { dec, args, kind } = asset;
       const named = args.kwargs.get("dag_id") ?? args.kwargs.get("name") ?? (nameNode as PyNode);
       const dag = registerDag(
         dec,
@@ -1768,6 +1768,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
         scope,
       );
       (dag as { id: string | null }).id = dag.id ?? fnName;
+      (dag as { asset?: string }).asset = kind;
       const flow = taskflowFns.get(fnName);
       taskflowFns.delete(fnName);
       addTask(

@@ -103,6 +103,47 @@ export function scheduleOf(
   return argsShown(dag) ? "default" : null;
 }
 
+/** An asset, a condition over assets or an alias as Airflow 3 and 2 name them (`Asset.ref(...)` too). */
+const ASSET_CALL = /^(?:[\w.]*\.)?(?:(?:Asset|Dataset)(?:All|Any|Alias)?|Asset\.ref)$/;
+
+/**
+ * Whether every run Airflow starts for a DAG is asset-triggered: its schedule is a non-empty list
+ * (Airflow takes any list as assets: `[Asset(...)]`, `[RAW_EVENTS]`), an asset (`Asset(...)`,
+ * `Dataset(...)`, an @asset function of the file), or a condition over them (`a & b`, `a | b`,
+ * AssetAll, AssetAny), through module-level names. Not AssetOrTimeSchedule, whose runs in time
+ * have a logical date, nor a schedule the file does not show.
+ */
+export function assetsOnly(file: DagFile, dag: DagDecl): boolean {
+  const node = dag.kwargs.get("schedule");
+  return node !== undefined && assetValue(file, node);
+}
+
+function assetValue(file: DagFile, written: PyNode): boolean {
+  const node = resolved(file, written);
+  switch (node.name) {
+    case "ArrayExpression":
+    case "TupleExpression":
+      return items(node) > 0;
+    case "ParenthesizedExpression": {
+      const inner = node.firstChild?.nextSibling;
+      return inner !== null && inner !== undefined && assetValue(file, inner);
+    }
+    case "BinaryExpression": {
+      // `a & b`, `a | b`: a condition Airflow builds from two assets (AssetAll, AssetAny).
+      const op = node.firstChild?.nextSibling;
+      return op?.name === "BitOp" && /^[&|]$/.test(textOf(file.source, op).trim());
+    }
+    case "CallExpression":
+      return ASSET_CALL.test(callParts(file.source, node)?.callee ?? "");
+    case "VariableName": {
+      const name = textOf(file.source, node);
+      return file.tasks.some((t) => t.dagDecl?.asset === "asset" && t.callable?.name === name);
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * Whether a DAG has a start date, as Airflow asks when it builds it (`start_date` given and not
  * None, or a `start_date` key in default_args); null when the file does not show all of its

@@ -162,6 +162,11 @@ export interface DagDecl {
   /** The @dag function that builds it, for a DAG made by one. */
   readonly function?: string;
   /**
+   * Made by `@asset(...)` or `@asset.multi(...)` (Airflow 3): `kwargs` are the decorator's,
+   * which takes the DAG's arguments and the asset's, never a task's.
+   */
+  readonly asset?: "asset" | "asset.multi";
+  /**
    * Made exactly once when the file is parsed: at module level (or decorating a module-level
    * function), not in a loop, a branch or a function body.
    */

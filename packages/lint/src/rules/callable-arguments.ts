@@ -1,5 +1,5 @@
-import { AIRFLOW_CONTEXT_KEYS, closestName } from "@mlgen/core/light";
-import { dictEntries, items, shown } from "../python/dag-args.js";
+import { AIRFLOW_CONTEXT_KEYS, closestName, LOGICAL_DATE_CONTEXT } from "@mlgen/core/light";
+import { assetsOnly, dagName, dictEntries, items, shown } from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
 import { bindProblem, parameters } from "../python/signature.js";
 import { childNamed, stringValue, textOf } from "../python/text.js";
@@ -15,6 +15,15 @@ const CALLING_OPERATORS: ReadonlySet<string> = new Set([
   "BranchPythonOperator",
   "ShortCircuitOperator",
 ]);
+
+const RUN_DATE = "(dag_run.logical_date or dag_run.run_after)";
+/** How a function computes a logical-date context variable from the run (Airflow's formats). */
+const RUN_DATE_CODE: Readonly<Record<string, string>> = {
+  ds: `${RUN_DATE}.strftime("%Y-%m-%d")`,
+  ds_nodash: `${RUN_DATE}.strftime("%Y%m%d")`,
+  ts: `${RUN_DATE}.isoformat()`,
+  ts_nodash: `${RUN_DATE}.strftime("%Y%m%dT%H%M%S")`,
+};
 
 /** The count of a written-out list's or tuple's items (none starred), or null. */
 function listItems(node: PyNode | undefined): number | null {
@@ -91,7 +100,30 @@ export const callableArguments = defineRule({
         partial: false,
         optional: (name) => AIRFLOW_CONTEXT_KEYS.has(name),
       });
-      if (problem === null || problem.message.startsWith("got an unexpected")) continue;
+      if (problem === null) {
+        // A DAG scheduled on assets alone: Airflow 3 starts each run without a logical date, so
+        // the context has no ds, ts, logical_date or data interval to fill a parameter with.
+        const dag = task.dagDecl;
+        if (!dag || !assetsOnly(file, dag)) continue;
+        const undated = bindProblem(params, positional, filled, {
+          partial: false,
+          optional: (name) => AIRFLOW_CONTEXT_KEYS.has(name) && !LOGICAL_DATE_CONTEXT.has(name),
+        });
+        const missing = undated?.missing;
+        if (!missing || !LOGICAL_DATE_CONTEXT.has(missing)) continue;
+        report(
+          {
+            task: who,
+            fn: fn.name,
+            problem: `without its required argument '${missing}': ${dagName(dag)} is scheduled on assets only, and Airflow 3 starts an asset-triggered run without a logical date, so its context has no '${missing}' to fill it with and the task fails on every run (TypeError: ${undated.message})`,
+            fix: `take dag_run in its place and compute the value from the run, which every run can give (an asset-triggered run's run_after is when the assets triggered it): def ${fn.name}(dag_run, ...): ${missing} = ${RUN_DATE_CODE[missing] ?? RUN_DATE}`,
+          },
+          file.lines.span(task.node.from, task.node.to),
+          { onlyAirflow3: true },
+        );
+        continue;
+      }
+      if (problem.message.startsWith("got an unexpected")) continue;
       // A missing argument is the task's (said at its call); too many are the op_args'.
       const at = problem.missing ? task.node : (opArgs ?? task.node);
       report(

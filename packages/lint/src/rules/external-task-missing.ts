@@ -1,5 +1,6 @@
 import { closestName } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
+import { helperFor, helperScope } from "../python/analyze.js";
 import { dagIdArgument, literalDagIds, PUNCTUATION, shown } from "../python/dag-args.js";
 import type { DagFile, TopLevelCall } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
@@ -97,29 +98,45 @@ export function taskIdsKnown(file: DagFile): boolean {
 
 /**
  * Nothing the file imports from outside Airflow and the standard library (TASKLESS_MODULES) is
- * called when it is parsed (`calls`: at module level, and in the functions it defines), but the
- * names in `allowed` (the operators it makes tasks of); nothing is imported with `*` from
- * outside them.
+ * called when it is parsed (parseTimeCalls), but the names in `allowed` (the operators it makes
+ * tasks of); nothing is imported with `*` from outside them. A call in a function that only runs
+ * when a task does (a PythonOperator's callable calling `boto3.client(...)`) makes no task.
  */
-export function callsOnlyTaskless(
-  file: DagFile,
-  allowed: ReadonlySet<string>,
-  calls: readonly TopLevelCall[] = [
-    ...file.topLevelCalls,
-    ...[...file.helperCalls.values()].flat(),
-  ],
-): boolean {
+export function callsOnlyTaskless(file: DagFile, allowed: ReadonlySet<string>): boolean {
   const imported = new Map<string, string>();
   for (const i of file.imports) {
     const top = i.module.split(".")[0] ?? "";
     if (i.name === "*" && !TASKLESS_MODULES.has(top)) return false;
     imported.set(i.as ?? i.name ?? top, top);
   }
-  return calls.every((call) => {
+  return parseTimeCalls(file).every((call) => {
     const root = /^[\w]+/.exec(call.callee)?.[0] ?? "";
     const top = imported.get(root);
     return top === undefined || TASKLESS_MODULES.has(top) || allowed.has(root);
   });
+}
+
+/**
+ * The calls made when the file is parsed: at module level (and in @dag and @task_group bodies),
+ * and in the file's functions called there, and in those they call (a name resolves to the
+ * function of the same @dag body, else to the module's, as top-level-code resolves it). Not the
+ * calls in a function nothing calls then (a task's callable, a callback): they run in a task.
+ */
+export function parseTimeCalls(file: DagFile): TopLevelCall[] {
+  const out = [...file.topLevelCalls];
+  const queue = out.map((c) => ({ from: c.within, callee: c.callee }));
+  const entered = new Set<string>();
+  for (let call = queue.shift(); call; call = queue.shift()) {
+    const root = /^\w+/.exec(call.callee)?.[0] ?? "";
+    const key = helperFor(file.helperCalls, call.from, root);
+    if (key === null || entered.has(key)) continue;
+    entered.add(key);
+    const body = file.helperCalls.get(key) ?? [];
+    out.push(...body);
+    const from = helperScope(key);
+    queue.push(...body.map((c) => ({ from, callee: c.callee })));
+  }
+  return out;
 }
 
 /** The file's DAGs defined once with a literal id, with their task and group ids, when known. */

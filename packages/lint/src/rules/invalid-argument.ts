@@ -53,6 +53,31 @@ const UNMAPPABLE: Readonly<Record<string, string>> = {
   SetComprehensionExpression: "set",
 };
 
+/** The DAG's arguments `@asset` and `@asset.multi` take alike (Airflow 3.3's _DAGFactory). */
+const DAG_FACTORY_ARGS = [
+  "schedule",
+  "is_paused_upon_creation",
+  "dag_id",
+  "dag_display_name",
+  "description",
+  "params",
+  "on_success_callback",
+  "on_failure_callback",
+  "access_control",
+  "owner_links",
+  "tags",
+];
+/**
+ * What `@asset(...)` and `@asset.multi(...)` take (Airflow 3.3, sdk/definitions/asset/
+ * decorators.py): the DAG's arguments above and the asset's own. They are attrs classes, so any
+ * other keyword, a task's `retries=` or `execution_timeout=` among them, is a TypeError when the
+ * file is parsed.
+ */
+export const ASSET_DECORATOR_ARGS: Readonly<Record<"asset" | "asset.multi", readonly string[]>> = {
+  asset: [...DAG_FACTORY_ARGS, "name", "uri", "group", "extra", "watchers"],
+  "asset.multi": [...DAG_FACTORY_ARGS, "outlets"],
+};
+
 /** Why Airflow refuses an id, or null when it takes it. */
 function badKey(id: string, group: boolean): string | null {
   if (id.length > MAX_KEY) return `${id.length} characters, more than the ${MAX_KEY} it takes`;
@@ -497,6 +522,45 @@ export const invalidArgument = defineRule({
     );
     for (const { span, code, error, hint } of file.refusedDependencies) {
       report({ what: shown(code.replace(/\s+/g, " ")), reason: error, hint }, span, refused);
+    }
+    // `@asset(retries=2)`: the decorator takes a DAG's and an asset's arguments, never a task's
+    // (Airflow 3 refuses the file). A task's go on a @task beneath it, which Airflow calls with
+    // no arguments: its function takes **context (and refuses `self`, "@task does not support
+    // methods"); the asset is then context["outlets"][0].
+    for (const dag of file.dags) {
+      if (!dag.asset || dag.kwargsOpen) continue;
+      const takes = ASSET_DECORATOR_ARGS[dag.asset];
+      const own = takes.filter((name) => !DAG_FACTORY_ARGS.includes(name));
+      const task = file.tasks.find((t) => t.dagDecl === dag);
+      const fn = task?.callable?.name ?? dag.id ?? "the function";
+      const wrong = [...dag.kwargs].filter(([name]) => !takes.includes(name));
+      const taskArgs = wrong.filter(
+        ([name]) => BASE_PARAMS.has(name) || Object.hasOwn(TASK_ARGS, name),
+      );
+      const moved = taskArgs
+        .map(([name, value]) => `${name}=${shown(textOf(file.source, value).replace(/\s+/g, " "))}`)
+        .join(", ");
+      const beneath = task !== undefined && task.operator !== "@asset";
+      for (const [name, value] of wrong) {
+        const key = value.prevSibling?.prevSibling ?? value;
+        const isTaskArg = taskArgs.some(([n]) => n === name);
+        const near = isTaskArg ? undefined : closestName(name, [...takes]);
+        report(
+          {
+            what: `argument '${name}' of @${dag.asset} function ${fn}()`,
+            reason: `TypeError: ${dag.asset}.__init__() got an unexpected keyword argument '${name}': @${dag.asset} takes the DAG's arguments (schedule, params, tags, on_failure_callback, ...) and the asset's (${own.join(", ")})${isTaskArg ? ", not a task's" : ""}`,
+            hint: isTaskArg
+              ? beneath
+                ? `move ${moved} into the @task(...) beneath @${dag.asset}`
+                : `move ${moved} to a @task beneath @${dag.asset}: @${dag.asset}(...), then @task(${moved}), then def ${fn}(**context). Airflow calls a @task beneath @${dag.asset} with no arguments, so the function takes **context only (no self or context parameter: the asset is context["outlets"][0])`
+              : near
+                ? `did you mean '${near}'?`
+                : `remove it: @${dag.asset} takes ${takes.join(", ")}`,
+          },
+          file.lines.span(key.from, value.to),
+          { refused: true, onlyAirflow3: true },
+        );
+      }
     }
     // A timeout written as a number of seconds: Airflow takes only a timedelta there.
     const seconds = (value: PyNode | undefined) =>

@@ -1,8 +1,7 @@
 import { typoOf } from "@mlgen/core/light";
 import type { Span } from "../finding.js";
-import { helperFor, helperScope } from "../python/analyze.js";
 import { dagIdArgument, shown } from "../python/dag-args.js";
-import type { DagFile, TopLevelCall } from "../python/model.js";
+import type { DagFile } from "../python/model.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { callsOnlyTaskless, TASKLESS_MODULES } from "./external-task-missing.js";
@@ -88,34 +87,12 @@ export function dagIdsOf(file: DagFile): string[] | null {
     ids.push(id);
   }
   const operators = new Set(file.tasks.map((t) => t.operator));
-  if (!callsOnlyTaskless(file, operators, parseTimeCalls(file))) return null;
+  if (!callsOnlyTaskless(file, operators)) return null;
   const reexports =
     ids.length === 0 &&
     !/^\s*(?:async\s+def|def|class)\s/m.test(file.source) &&
     file.imports.some((i) => !TASKLESS_MODULES.has(i.module.split(".")[0] ?? ""));
   return reexports ? null : ids;
-}
-
-/**
- * The calls made when the file is parsed: at module level (and in @dag bodies), and in the
- * file's functions called there, and in those they call (a name resolves to the function of
- * the same @dag body, else to the module's, as top-level-code resolves it).
- */
-function parseTimeCalls(file: DagFile): TopLevelCall[] {
-  const out = [...file.topLevelCalls];
-  const queue = out.map((c) => ({ from: c.within, callee: c.callee }));
-  const entered = new Set<string>();
-  for (let call = queue.shift(); call; call = queue.shift()) {
-    const root = /^\w+/.exec(call.callee)?.[0] ?? "";
-    const key = helperFor(file.helperCalls, call.from, root);
-    if (key === null || entered.has(key)) continue;
-    entered.add(key);
-    const body = file.helperCalls.get(key) ?? [];
-    out.push(...body);
-    const from = helperScope(key);
-    queue.push(...body.map((c) => ({ from, callee: c.callee })));
-  }
-  return out;
 }
 
 /** What happens to a task naming a DAG Airflow does not have (measured on 3.3 and 2.11). */

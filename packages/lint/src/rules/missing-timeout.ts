@@ -119,6 +119,9 @@ export const missingTimeout = defineRule({
         continue;
       }
       if (value !== null && !isNone(file.source, value)) continue;
+      // `@asset(execution_timeout=...)`: written, on the decorator that refuses it
+      // (invalid-argument).
+      if (task.dagDecl?.asset && task.dagDecl.kwargs.has(name)) continue;
       if (task.isSensor && pokeWithExecutionTimeout(file, task)) continue;
       report(
         task.isSensor

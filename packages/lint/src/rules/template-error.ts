@@ -6,6 +6,7 @@ import {
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaParamReads,
+  LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
   templateCallProblems,
   templateNames,
@@ -13,7 +14,7 @@ import {
   undefinedTemplateNames,
 } from "@mlgen/core";
 import type { Located } from "../finding.js";
-import { scheduleOf } from "../python/dag-args.js";
+import { assetsOnly, dagName, scheduleOf } from "../python/dag-args.js";
 import { importedNameUses, templateImports, templateSource } from "../python/jinja.js";
 import type { DagFile, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
@@ -99,6 +100,36 @@ function scheduledParams(file: DagFile, task: DagTask): ReadonlySet<string> | nu
   return new Set(dag.params?.entries.map((p) => p.name) ?? []);
 }
 
+/** What a template may read in a run with no logical date: NAMES but LOGICAL_DATE_CONTEXT. */
+const UNDATED_NAMES: ReadonlySet<string> = new Set(
+  [...NAMES].filter((n) => !LOGICAL_DATE_CONTEXT.has(n)),
+);
+/** Airflow's date filters, which give the context variable of the same name from a date. */
+const DATE_FILTERS = new Set(["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"]);
+const RUN_DATE = "(dag_run.logical_date or dag_run.run_after)";
+
+/**
+ * The fix of a template reading a logical-date variable in an asset-triggered run: the run's
+ * logical date, else the time the assets triggered it (run_after), which every run has on
+ * Airflow 3 (as the compiler writes it for an asset-scheduled pipeline).
+ */
+function runDateFix(name: string): string {
+  const write = DATE_FILTERS.has(name) ? `{{ ${RUN_DATE} | ${name} }}` : `{{ ${RUN_DATE} }}`;
+  const interval = /data_interval/.test(name)
+    ? "an asset-triggered run has no data interval: read the run's time instead, "
+    : "";
+  return `${interval}write ${write}, which every run has (an asset-triggered run's run_after is when the assets triggered it), or {{ ${name} | default(...) }} for a value of your own`;
+}
+
+/**
+ * The DAG of `task` when every run Airflow 3 starts for it is asset-triggered (assetsOnly), which
+ * has no logical date: its context lacks ds, ts, logical_date and the data interval.
+ */
+function assetRunsOf(file: DagFile, task: DagTask | undefined): string | null {
+  const dag = task?.dagDecl;
+  return dag && assetsOnly(file, dag) ? dagName(dag) : null;
+}
+
 /** Every filter name, for a DAG that adds filters of its own. */
 const ANY: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
@@ -164,6 +195,7 @@ export const templateError = defineRule({
       at: (from: number, to: number) => Located,
       runs?: readonly string[] | null,
       params?: ReadonlySet<string> | null,
+      assetRuns?: string | null,
     ) => {
       if (!mayHoldJinja(text)) return;
       const end = (from: number) => Math.min(text.length, from + 2);
@@ -223,6 +255,31 @@ export const templateError = defineRule({
           at(use.from, use.to),
         );
       }
+      // A DAG scheduled on assets alone: Airflow 3 starts each run without a logical date, and
+      // leaves the names that depend on it out of the context (StrictUndefined: the task fails).
+      if (assetRuns) {
+        const undated = own ? new Set([...UNDATED_NAMES, ...own.bound]) : UNDATED_NAMES;
+        const uses =
+          runs === undefined
+            ? undefinedTemplateNames(own ? own.text : text, undated)
+            : importedNameUses(text, runs).filter((u) => !undated.has(u.name));
+        const said = new Set<string>();
+        for (const use of uses) {
+          if (!LOGICAL_DATE_CONTEXT.has(use.name) || said.has(use.name)) continue;
+          said.add(use.name);
+          report(
+            {
+              what: `template variable '${use.name}'`,
+              where,
+              task,
+              reason: `its context has no '${use.name}' in the runs of ${assetRuns}, which is scheduled on assets only: Airflow 3 starts an asset-triggered run without a logical date and leaves logical_date, ds, ts and the data interval out of its context (an undefined name renders as an error)`,
+              hint: runDateFix(use.name),
+            },
+            at(use.from, use.to),
+            { onlyAirflow3: true },
+          );
+        }
+      }
       // A param the DAG does not declare: only a run's conf gives it, and a scheduled run has none.
       for (const read of params ? jinjaParamReads(text) : []) {
         if (read.guarded || params?.has(read.name)) continue;
@@ -253,6 +310,7 @@ export const templateError = defineRule({
         (from, to) => file.lines.span(s.node.from + from, s.node.from + to),
         undefined,
         params,
+        owners.length === 1 ? assetRunsOf(file, owners[0]) : null,
       );
     }
     for (const m of file.missingTemplates) {
@@ -295,7 +353,15 @@ export const templateError = defineRule({
       if (!task) continue;
       const at = (from: number, to: number) => ({ ...t.lines.span(from, to), file: t.file });
       if (!t.imported || t.imported.context) {
-        check(t.text, task.id, t.arg, at, t.imported?.runs, scheduledParams(file, task));
+        check(
+          t.text,
+          task.id,
+          t.arg,
+          at,
+          t.imported?.runs,
+          scheduledParams(file, task),
+          assetRunsOf(file, task),
+        );
         continue;
       }
       // Imported without context: Jinja renders it with its globals only, never the task's
