@@ -154,6 +154,36 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     }
   });
 
+  it("says when default_args come from a module of the project, which it does not read, and what is not judged then", async () => {
+    const shared = `import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+from common.defaults import DEFAULT_ARGS
+
+with DAG("shared", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=DEFAULT_ARGS):
+    BashOperator(task_id="a", bash_command="echo 1")
+`;
+    const p = project({
+      ".git/HEAD": "ref: main\n",
+      "dags/.airflowignore": "common/\n",
+      "dags/common/__init__.py": "",
+      "dags/common/defaults.py": 'DEFAULT_ARGS = {"owner": "data", "retires": 2}\n',
+      "dags/shared.py": shared,
+      // Airflow's own names and the file's own dict are read: nothing to say for them.
+      "dags/inline.py": shared
+        .replace("from common.defaults import DEFAULT_ARGS\n", 'DEFAULT_ARGS = {"owner": "data"}\n')
+        .replace('DAG("shared"', 'DAG("inline"'),
+    });
+    const r = await p.mlgen("lint", "dags");
+    expect(r.stderr).toContain(
+      "mlgen lint: default_args imported from a module of the project are not read (lint reads each DAG file alone): DEFAULT_ARGS from common.defaults (dags/shared.py); for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf), nor is the module's own dict",
+    );
+    expect(r.stderr).not.toContain("inline.py");
+    // The inline file's task is judged (no retries): the note is no blanket silence.
+    expect(r.stdout).toContain("dags/inline.py");
+  });
+
   it("reads the template files tasks name (sql='sql/load.sql'): findings at their lines, with code frames and their own comments", async () => {
     const dag = CLEAN_DAG.replace(
       "from airflow.providers.standard.operators.bash import BashOperator",

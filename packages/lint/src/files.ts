@@ -37,6 +37,11 @@ export interface LintedFile {
   readonly unreadable?: boolean;
   /** What the checks across files need of it (DAG ids, schedules, sensors), when it has any. */
   readonly across?: AcrossFiles;
+  /**
+   * The default_args its DAGs take from a module of the project (`DEFAULT_ARGS from
+   * common.defaults`), which lint does not read: what depends on them is held back.
+   */
+  readonly sharedDefaults?: readonly string[];
 }
 
 /** What a worker is sent: the files of one chunk. */
@@ -299,19 +304,15 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
     return { file: f.file, findings: [], source: null, syntaxUnchecked: false };
   }
   try {
-    const { findings, syntaxUnchecked, templateSources, templatesRead, across } = lintPythonDag(
-      f.file,
-      source,
-      options,
-      undecodable,
-      templateFilesOf(f),
-    );
+    const { findings, syntaxUnchecked, templateSources, templatesRead, across, sharedDefaults } =
+      lintPythonDag(f.file, source, options, undecodable, templateFilesOf(f));
     return {
       file: f.file,
       findings,
       source: findings.some((x) => x.file === f.file) ? source : null,
       ...(templateSources.size > 0 ? { templateSources } : {}),
       ...(templatesRead.length > 0 ? { templatesRead } : {}),
+      ...(sharedDefaults.length > 0 ? { sharedDefaults } : {}),
       ...(across.dagIds.length +
         across.ids.length +
         across.waits.length +

@@ -3,6 +3,7 @@ import { compareFindings, type Finding, type Located, pointSpan, type Span } fro
 import { analyzeDagFile } from "./python/analyze.js";
 import { literalDagIds } from "./python/dag-args.js";
 import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
+import type { DagFile, ImportDecl } from "./python/model.js";
 import { type TemplateFiles, withTemplateFiles } from "./python/templates.js";
 import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
@@ -19,6 +20,7 @@ import {
   type ExternalTaskRef,
   externalTaskRefs,
   judgeTaskRef,
+  TASKLESS_MODULES,
 } from "./rules/external-task-missing.js";
 import { RULES } from "./rules/index.js";
 import { type DagRef, dagIdsOf, dagRefs, judgeDagRef } from "./rules/missing-dag.js";
@@ -328,6 +330,8 @@ export function lintPythonDag(
   templatesRead: string[];
   /** What the checks across files need of it (findings to be: those not silenced in the file). */
   across: AcrossFiles;
+  /** sharedDefaults: the default_args its DAGs import, which the analysis does not read. */
+  sharedDefaults: string[];
 } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
@@ -440,7 +444,29 @@ export function lintPythonDag(
     templateSources,
     templatesRead: dag.templates.map((t) => t.file),
     across,
+    sharedDefaults: sharedDefaults(dag),
   };
+}
+
+/**
+ * The default_args of the file's DAGs that a name imported from a module of the project holds
+ * (`from common.defaults import DEFAULT_ARGS`, the DAG folder being on sys.path), as
+ * `DEFAULT_ARGS from common.defaults`. The analysis reads one file, so it takes such a dict as
+ * one that may set anything, and holds back what depends on it (retries, timeouts, alerts, a
+ * sensor's mode, the keys' spelling): the CLI says so, rather than a clean run saying nothing.
+ */
+function sharedDefaults(dag: DagFile): string[] {
+  const out = new Set<string>();
+  for (const d of dag.dags) {
+    const node = d.kwargs.get("default_args");
+    if (node?.name !== "VariableName" || d.defaultArgs !== null) continue;
+    const name = dag.source.slice(node.from, node.to);
+    const from = dag.imports.find((i: ImportDecl) => (i.as ?? i.name) === name && i.name !== null);
+    if (from && !TASKLESS_MODULES.has(from.module.split(".")[0] ?? "")) {
+      out.add(`${name} from ${from.module}`);
+    }
+  }
+  return [...out];
 }
 
 /**

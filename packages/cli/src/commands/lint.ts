@@ -644,6 +644,18 @@ export async function lintCommand(
       dagFolder: folder?.whole === true,
     },
   );
+  // default_args imported from a module of the project (the DAG folder is on sys.path): lint
+  // reads one file at a time, so what depends on them is held back; a clean run says so.
+  const shared = linted.flatMap((r) =>
+    explicit.has(resolve(io.cwd, r.file))
+      ? (r.sharedDefaults ?? []).map((what) => `${what} (${r.file})`)
+      : [],
+  );
+  if (shared.length > 0) {
+    io.stderr(
+      `mlgen lint: default_args imported from a module of the project are not read (lint reads each DAG file alone): ${shared.slice(0, 3).join(", ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}; for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf), nor is the module's own dict\n`,
+    );
+  }
   // Folders given, tasks naming other DAGs, and missing-dag on but not judged: say why, or a
   // clean run would read as "every DAG id they name exists".
   if (folder !== null && config.rules["missing-dag"] !== "off") {
