@@ -736,6 +736,31 @@ describe("checkModules: an integer param into a float parameter", () => {
   });
 });
 
+describe("checkModules: kfp artifact parameters", () => {
+  it("says an Input[...] or Output[...] parameter is a kfp artifact mlgen does not pass, not a missing input", () => {
+    const modules = new Map([
+      [
+        "tasks/m.py",
+        "from kfp.dsl import Dataset, Input, Model, Output\n\ndef train(data: Input[Dataset], model: Output[Model], lr: float = 0.1):\n    pass\n",
+      ],
+    ]);
+    const task = py("t", {
+      module: "tasks/m.py",
+      function: "train",
+      inputs: { data: { kind: "literal", value: "s3://b/data.csv" } },
+    });
+    const found: string[] = [];
+    checkModules(ir([task]), modules, {
+      sourceMap: {},
+      report: (d) => found.push(`${d.code} ${d.message} | ${d.fix}`),
+    });
+    expect(found).toEqual([
+      "MLG1011 invalid parameter 'data: Input[Dataset]' of train() (task 't'): it is a kfp artifact, and mlgen hands a task's function values, never artifacts: on Kubeflow and on Airflow alike it would get the value passed (text), where it reads .path or .uri | take the artifact's path or URI as text (data: str) and pass it as the input (an output of the task that wrote it, a param)",
+      `MLG1011 invalid parameter 'model: Output[Model]' of train() (task 't'): it is a kfp artifact, and mlgen hands a task's function values, never artifacts: on Kubeflow and on Airflow alike it would get nothing for it | return what it writes instead: its value, or the path or URI the function wrote it to (outputs: { model_uri: "string" }), and drop the parameter`,
+    ]);
+  });
+});
+
 describe("checkModules: a callback whose module or function is missing", () => {
   it("is said once, where it was set (defaults, group, task), naming callback(...) as the fix", () => {
     const cb = (fn: string) =>

@@ -615,7 +615,33 @@ export function checkModules(
             ),
           );
         }
-        const problem = callProblem(params, passed);
+        // kfp's artifacts (Input[Dataset], Output[Model], OutputPath(str)): said as such, not as
+        // a missing input, and left out of the call check.
+        const artifacts = (params?.named ?? []).filter(
+          (p) => p.annotation !== null && KFP_ARTIFACT.test(p.annotation),
+        );
+        for (const p of artifacts) {
+          const output = /^(?:dsl\.)?Output(?:Path)?\b/.test(p.annotation as string);
+          ctx.report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `parameter '${p.name}: ${p.annotation}' of ${ref.function}() (task '${task.id}')`,
+                reason: `it is a kfp artifact, and mlgen hands a task's function values, never artifacts: on Kubeflow and on Airflow alike it would get ${output ? "nothing for it" : "the value passed (text), where it reads .path or .uri"}`,
+                hint: output
+                  ? `return what it writes instead: its value, or the path or URI the function wrote it to (outputs: { ${p.name}_uri: "string" }), and drop the parameter`
+                  : `take the artifact's path or URI as text (${p.name}: str) and pass it as the input (an output of the task that wrote it, a param)`,
+              },
+              place,
+            ),
+          );
+        }
+        const problem = callProblem(
+          params && artifacts.length > 0
+            ? { ...params, named: params.named.filter((p) => !artifacts.includes(p)) }
+            : params,
+          passed.filter((n) => !artifacts.some((p) => p.name === n)),
+        );
         if (problem) {
           ctx.report(
             diagnostic(
@@ -633,6 +659,10 @@ export function checkModules(
     }
   }
 }
+
+/** kfp's artifact annotations: `Input[Dataset]`, `dsl.Output[Model]`, `InputPath(str)`, `Metrics`. */
+const KFP_ARTIFACT =
+  /^(?:dsl\.)?(?:(?:Input|Output)\[|(?:Input|Output)Path\b|(?:Artifact|Dataset|Model|Metrics|ClassificationMetrics|SlicedClassificationMetrics|HTML|Markdown)$)/;
 
 /** The Python type a declared output type is: an annotation a hint or a component writes. */
 export const PYTHON_TYPES: Readonly<Record<OutputType, string>> = {
