@@ -174,13 +174,17 @@ const cases: [string, Case][] = [
     {
       rule: "missing-timeout",
       def: () =>
-        pipeline("p", { defaults: { retries: 1 } }, (p) => {
+        pipeline("p", { defaults: { retries: 1 }, params: { go: true } }, (p) => {
           p.bash("a", { command: "true" });
           p.bash("b", { command: "true", executionTimeout: minutes(5) });
           p.group("g", { defaults: { executionTimeout: minutes(5) } }, (g) => {
             g.bash("c", { command: "true" });
           });
           p.timeDeltaSensor("s", { delta: minutes(1), executionTimeout: minutes(5) });
+          // A branch or short-circuit only compares values: nothing to time out.
+          const after = p.bash("after", { command: "true", executionTimeout: minutes(5) });
+          p.branch("br", { when: [p.params.go, "==", true], ifTrue: after });
+          p.shortCircuit("sc", { when: [p.params.go, "==", true] });
         }),
       want: ["task 'a' has no executionTimeout", "task 's' has no timeout"],
     },
@@ -190,9 +194,11 @@ const cases: [string, Case][] = [
     {
       rule: "missing-retries",
       def: () =>
-        pipeline("p", {}, (p) => {
+        pipeline("p", { params: { go: true } }, (p) => {
           p.bash("a", { command: "true" });
           p.bash("b", { command: "true", retries: 0 });
+          // A branch or short-circuit only compares values: nothing for a retry to recover.
+          p.shortCircuit("sc", { when: [p.params.go, "==", true] });
         }),
       want: ["task 'a' sets no retries"],
     },

@@ -76,6 +76,9 @@ export const missingTimeout = defineRule({
         }
         continue;
       }
+      // A branch or short-circuit compares two values it reads: it cannot hang (on Kubeflow it
+      // is a condition, no task).
+      if (task.kind === "branch" || task.kind === "short_circuit") continue;
       if (effectiveOptions(ir, task).executionTimeout === null) {
         report(
           {
