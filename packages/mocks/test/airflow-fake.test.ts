@@ -302,6 +302,64 @@ describe("the run state machine", () => {
     expect((await call("GET", "/api/v2/dags/one")).body.max_active_runs).toBe(1);
   });
 
+  it("never runs two runs in one slot: a run ready earlier takes it first, whatever its run_after", async () => {
+    const { clock, fake, call } = await setup({ schedulerDelayMs: 30 });
+    fake.addDag({ dagId: "one", maxActiveRuns: 1, tasks: [{ taskId: "t", durationMs: 100 }] });
+    await call("POST", "/api/v2/dags/one/dagRuns", { dag_run_id: "b", logical_date: null });
+    clock.advance(10);
+    // Queued later, but with a run_after long past: ready 30 ms after it, not before b.
+    const past = new Date(clock.now() - 1000).toISOString();
+    await call("POST", "/api/v2/dags/one/dagRuns", {
+      dag_run_id: "x",
+      logical_date: null,
+      run_after: past,
+    });
+    clock.advance(90);
+    const runs = (await call("GET", "/api/v2/dags/one/dagRuns?order_by=run_after")).body.dag_runs;
+    const state = Object.fromEntries(
+      runs.map((r: { dag_run_id: string; state: string }) => [r.dag_run_id, r.state]),
+    );
+    expect(state).toEqual({ b: "running", x: "queued" });
+    fake.settle();
+    const done = (await call("GET", "/api/v2/dags/one/dagRuns?order_by=start_date")).body.dag_runs;
+    expect(done.map((r: { dag_run_id: string }) => r.dag_run_id)).toEqual(["b", "x"]);
+    expect(done[1].start_date).toBe(done[0].end_date);
+  });
+
+  it("picks the error jsonschema's best_match picks, skips a pattern JavaScript reads otherwise, and writes text as Python's repr", async () => {
+    const { call, fake } = await setup();
+    fake.addDag({
+      dagId: "p",
+      tasks: [{ taskId: "t" }],
+      params: {
+        few: { default: [1], schema: { type: "array", items: { type: "integer" }, maxItems: 2 } },
+        each: { default: [1], schema: { type: "array", items: { type: "integer", minimum: 1 } } },
+        day: { default: "2025-01", schema: { type: "string", pattern: "^(?P<y>\\d{4})-\\d{2}$" } },
+        mode: { default: "a", schema: { enum: ["a", "b"] } },
+        list: { default: {}, schema: { enum: [{}] } },
+      },
+    });
+    const detail = async (conf: Record<string, unknown>) =>
+      (
+        await call("POST", "/api/v2/dags/p/dagRuns", { logical_date: null, conf })
+      ).body.detail?.split("\n")[0];
+    // The shallowest error: the list too long, not an item's type.
+    expect(await detail({ few: ["a", "b", "c"] })).toBe(
+      "Invalid input for param few: ['a', 'b', 'c'] is too long",
+    );
+    // Of siblings, the later one.
+    expect(await detail({ each: [0, "x"] })).toBe(
+      "Invalid input for param each: 'x' is not of type 'integer'",
+    );
+    // A Python-only pattern passes unchecked (no 500).
+    expect(await detail({ day: "nope" })).toBeUndefined();
+    // A list is no dict (enum: [{}] refuses []); a line end is written \\n.
+    expect(await detail({ list: [] })).toBe("Invalid input for param list: [] is not one of [{}]");
+    expect(await detail({ mode: "c\n" })).toBe(
+      "Invalid input for param mode: 'c\\n' is not one of ['a', 'b']",
+    );
+  });
+
   it("checks a trigger's conf against the DAG's Params as Airflow 3 does, with its 400 text; details list them", async () => {
     const { call, fake } = await setup();
     fake.addDag({

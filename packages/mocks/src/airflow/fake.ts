@@ -731,14 +731,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   }
 
   function tick(limit = clock.now()): void {
-    // Running runs first, so their ends are known; then queued ones in the order the scheduler
-    // takes them (run_after, then trigger order), each taking the slot the ones before left.
+    // Running runs first, so their ends are known; then queued ones in the order they became
+    // ready to start (queued, past their run_after), each taking the slot the ones before left,
+    // so none starts before one taken earlier and two never share a slot.
     const queued: Run[] = [];
     for (const run of [...active]) {
       if (run.state === "queued") queued.push(run);
       else advanceRun(run, limit);
     }
-    queued.sort((a, b) => a.runAfter - b.runAfter || a.seq - b.seq);
+    const ready = (r: Run) => Math.max((r.queuedAt ?? 0) + schedulerDelay, r.runAfter);
+    queued.sort((a, b) => ready(a) - ready(b) || a.seq - b.seq);
     for (const run of queued) advanceRun(run, limit);
   }
 

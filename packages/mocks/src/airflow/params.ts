@@ -4,10 +4,11 @@
  * a FormatChecker), with the error text Airflow answers in its 400: `Invalid input for param n:
  * 'fifty' is not of type 'integer'`, then jsonschema's "Failed validating ..." lines.
  *
- * The keywords a Param is given in practice are checked, in the schema's order as jsonschema
- * does (the first failing one is the error): type, enum, const, minimum, maximum,
+ * The keywords a Param is given in practice are checked (type, enum, const, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, pattern, minItems,
- * maxItems, uniqueItems and items. Others (format, properties, anyOf, $ref, ...) pass unchecked.
+ * maxItems, uniqueItems and items), and of the errors the one jsonschema's best_match picks is
+ * said. Others (format, properties, anyOf, $ref, ...) pass unchecked, as does a pattern
+ * JavaScript does not read as Python does.
  */
 import { pyRepr } from "./util.js";
 
@@ -93,6 +94,7 @@ function isType(value: unknown, type: unknown): boolean {
 /** Python's `==` between JSON values (1 == 1.0; True == 1, as jsonschema's equal does not). */
 function equal(a: unknown, b: unknown): boolean {
   if (typeof a === "boolean" || typeof b === "boolean") return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x, i) => equal(x, b[i]));
   }
@@ -111,31 +113,98 @@ function equal(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/**
+ * A Param's `pattern` as JavaScript reads it, for Python's re.search: null (the keyword passes
+ * unchecked) for what JavaScript does not read alike, `(?P<name>...)`, `\A`, `\Z`, inline
+ * flags, or a pattern it refuses; Python's `\d` and `\w` also take non-ASCII digits and
+ * letters, JavaScript's ASCII ones only.
+ */
+function pythonPattern(pattern: string): RegExp | null {
+  if (/\(\?P|\\[AZ]|\(\?[aiLmsux]/.test(pattern)) return null;
+  try {
+    return new RegExp(pattern, "u");
+  } catch {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      return null;
+    }
+  }
+}
+
 /** Python's len() of a string: code points. */
 const length = (s: string) => [...s].length;
 
-/** The message of the first keyword of `schema` that `value` fails, with jsonschema's detail. */
+/** One keyword a value fails, where: what jsonschema's ValidationError holds. */
+interface SchemaError {
+  readonly message: string;
+  readonly keyword: string;
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly schemaPath: Path;
+  readonly instance: unknown;
+  readonly instancePath: Path;
+}
+
+/**
+ * The error jsonschema's `validate` raises for `value`, as its text, or null when it passes:
+ * every error (keywords in the schema's order, `items` item by item), then best_match's pick,
+ * the first of the most relevant (by_relevance): the shallowest, then the later sibling, then
+ * one whose instance does not match its schema's type.
+ */
 function firstError(
   value: unknown,
   schema: Readonly<Record<string, unknown>>,
   schemaPath: Path,
   instancePath: Path,
 ): string | null {
-  for (const [keyword, expected] of Object.entries(schema)) {
-    const message = keywordError(keyword, expected, value, schema, schemaPath, instancePath);
-    if (message === null) continue;
-    if (typeof message !== "string") return message.nested;
-    return [
-      message,
-      "",
-      `Failed validating ${pyRepr(keyword)} in ${index("schema", schemaPath)}:`,
-      `    ${pformat(schema, 4)}`,
-      "",
-      `On ${index("instance", instancePath)}:`,
-      `    ${pformat(value, 4)}`,
-    ].join("\n");
+  const errors = schemaErrors(value, schema, schemaPath, instancePath);
+  let best: SchemaError | undefined;
+  for (const e of errors) if (!best || relevance(e, best) > 0) best = e;
+  if (!best) return null;
+  return [
+    best.message,
+    "",
+    `Failed validating ${pyRepr(best.keyword)} in ${index("schema", best.schemaPath)}:`,
+    `    ${pformat(best.schema, 4)}`,
+    "",
+    `On ${index("instance", best.instancePath)}:`,
+    `    ${pformat(best.instance, 4)}`,
+  ].join("\n");
+}
+
+/** Above 0 when `a` is more relevant than `b` (by_relevance's key, compared as Python's max). */
+function relevance(a: SchemaError, b: SchemaError): number {
+  if (a.instancePath.length !== b.instancePath.length) {
+    return b.instancePath.length - a.instancePath.length;
   }
-  return null;
+  for (const [i, x] of a.instancePath.entries()) {
+    const y = b.instancePath[i] as string | number;
+    if (x !== y) return x > y ? 1 : -1;
+  }
+  return Number(!matchesType(a)) - Number(!matchesType(b));
+}
+
+/** ValidationError._matches_type: the instance is of its schema's type (false with none). */
+function matchesType(e: SchemaError): boolean {
+  const type = e.schema.type;
+  if (type === undefined) return false;
+  return (Array.isArray(type) ? type : [type]).some((t) => isType(e.instance, t));
+}
+
+function schemaErrors(
+  value: unknown,
+  schema: Readonly<Record<string, unknown>>,
+  schemaPath: Path,
+  instancePath: Path,
+): SchemaError[] {
+  const out: SchemaError[] = [];
+  for (const [keyword, expected] of Object.entries(schema)) {
+    const found = keywordError(keyword, expected, value, schema, schemaPath, instancePath);
+    if (found === null) continue;
+    if (typeof found !== "string") out.push(...found.nested);
+    else out.push({ message: found, keyword, schema, schemaPath, instance: value, instancePath });
+  }
+  return out;
 }
 
 function keywordError(
@@ -145,7 +214,7 @@ function keywordError(
   schema: Readonly<Record<string, unknown>>,
   schemaPath: Path,
   instancePath: Path,
-): string | { nested: string } | null {
+): string | { nested: SchemaError[] } | null {
   const r = pyRepr(value);
   switch (keyword) {
     case "type": {
@@ -188,13 +257,11 @@ function keywordError(
       return typeof value === "string" && isNumber(expected) && length(value) > expected
         ? `${r} ${expected === 0 ? "is expected to be empty" : "is too long"}`
         : null;
-    case "pattern":
-      // Python's re.search; JavaScript's RegExp reads the patterns Params use alike.
-      return typeof value === "string" &&
-        typeof expected === "string" &&
-        !new RegExp(expected, "u").test(value)
-        ? `${r} does not match ${pyRepr(expected)}`
-        : null;
+    case "pattern": {
+      if (typeof value !== "string" || typeof expected !== "string") return null;
+      const re = pythonPattern(expected);
+      return re && !re.test(value) ? `${r} does not match ${pyRepr(expected)}` : null;
+    }
     case "minItems":
       return Array.isArray(value) && isNumber(expected) && value.length < expected
         ? `${r} ${expected === 1 ? "should be non-empty" : "is too short"}`
@@ -211,16 +278,15 @@ function keywordError(
         : null;
     case "items": {
       if (!Array.isArray(value) || expected === null || typeof expected !== "object") return null;
-      for (const [i, item] of value.entries()) {
-        const nested = firstError(
+      const nested = value.flatMap((item, i) =>
+        schemaErrors(
           item,
           expected as Record<string, unknown>,
           [...schemaPath, "items"],
           [...instancePath, i],
-        );
-        if (nested) return { nested };
-      }
-      return null;
+        ),
+      );
+      return nested.length > 0 ? { nested } : null;
     }
     default:
       void schema;

@@ -84,8 +84,9 @@ export interface AirflowDagSpec {
    */
   readonly params?: Readonly<Record<string, AirflowParam>>;
   /**
-   * `max_active_runs`: runs of the DAG running at once; the others stay queued, started in the
-   * order they were queued as runs end. Default 16 (`[core] max_active_runs_per_dag`).
+   * `max_active_runs`: runs of the DAG running at once; the others stay queued, started as runs
+   * end, in the order they became ready (queued, past their run_after). Default 16 (`[core]
+   * max_active_runs_per_dag`).
    */
   readonly maxActiveRuns?: number;
 }

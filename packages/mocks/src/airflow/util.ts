@@ -49,14 +49,8 @@ export function pyRepr(value: unknown): string {
   if (value === null || value === undefined) return "None";
   if (value === true) return "True";
   if (value === false) return "False";
-  // JSON has one number type: an integral float (Python's 1.0) prints as 1.
-  if (typeof value === "number")
-    return Number.isFinite(value) ? String(value) : value > 0 ? "inf" : "-inf";
-  if (typeof value === "string") {
-    return value.includes("'") && !value.includes('"')
-      ? `"${value}"`
-      : `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-  }
+  if (typeof value === "number") return pyNumber(value);
+  if (typeof value === "string") return pyStrRepr(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
   if (typeof value === "object") {
     return `{${Object.entries(value as Record<string, unknown>)
@@ -64,6 +58,42 @@ export function pyRepr(value: unknown): string {
       .join(", ")}}`;
   }
   return String(value);
+}
+
+/**
+ * Python's repr() of a JSON number. JSON has one number type: a whole one prints as an int (1.0
+ * as 1); a fraction as Python's float repr, the same shortest digits as JavaScript's,
+ * written with an exponent below 1e-4 and from 1e16 on (1e-05, 1.5e+16).
+ */
+function pyNumber(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "nan" : n > 0 ? "inf" : "-inf";
+  if (Number.isInteger(n)) return String(n);
+  const [mantissa, exp] = n.toExponential().split("e") as [string, string];
+  const e = Number(exp);
+  if (e < -4 || e >= 16)
+    return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  return String(n);
+}
+
+/**
+ * Python's repr() of a str: single quotes unless it holds one and no double quote; a backslash,
+ * the quote used, tabs, line ends and other control characters escaped.
+ */
+function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = "";
+  for (const ch of s) {
+    const code = ch.codePointAt(0) as number;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === quote) out += `\\${ch}`;
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (code < 0x20 || (code >= 0x7f && code < 0xa0)) {
+      out += `\\x${code.toString(16).padStart(2, "0")}`;
+    } else out += ch;
+  }
+  return `${quote}${out}${quote}`;
 }
 
 /** Python's `json.dumps(value)`: `", "` and `": "` separators, non-ASCII escaped. */
