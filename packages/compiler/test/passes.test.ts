@@ -737,11 +737,11 @@ describe("checkModules: an integer param into a float parameter", () => {
 });
 
 describe("checkModules: kfp artifact parameters", () => {
-  it("says an Input[...] or Output[...] parameter is a kfp artifact mlgen does not pass, not a missing input", () => {
+  it("says an Input[...] or Output[...] parameter is a kfp artifact mlgen does not pass, not a missing input; a bare class name is not one", () => {
     const modules = new Map([
       [
         "tasks/m.py",
-        "from kfp.dsl import Dataset, Input, Model, Output\n\ndef train(data: Input[Dataset], model: Output[Model], lr: float = 0.1):\n    pass\n",
+        "from kfp.dsl import Dataset, Input, Model, Output\n\ndef train(data: Input[Dataset], model: Output[Model], lr: float = 0.1, cfg: Model = None):\n    pass\n",
       ],
     ]);
     const task = py("t", {

@@ -197,10 +197,10 @@ const cases: [string, Case][] = [
         pipeline("p", { params: { go: true } }, (p) => {
           p.bash("a", { command: "true" });
           p.bash("b", { command: "true", retries: 0 });
-          // A branch or short-circuit only compares values: nothing for a retry to recover.
+          // On Airflow a short-circuit is a task that reads XComs: a retry may recover it.
           p.shortCircuit("sc", { when: [p.params.go, "==", true] });
         }),
-      want: ["task 'a' sets no retries"],
+      want: ["task 'a' sets no retries", "task 'sc' sets no retries"],
     },
   ],
   [

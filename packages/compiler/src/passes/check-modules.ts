@@ -621,7 +621,7 @@ export function checkModules(
           (p) => p.annotation !== null && KFP_ARTIFACT.test(p.annotation),
         );
         for (const p of artifacts) {
-          const output = /^(?:dsl\.)?Output(?:Path)?\b/.test(p.annotation as string);
+          const output = /^(?:(?:kfp\.)?dsl\.)?Output(?:Path)?\b/.test(p.annotation as string);
           ctx.report(
             diagnostic(
               "MLG1011",
@@ -660,9 +660,11 @@ export function checkModules(
   }
 }
 
-/** kfp's artifact annotations: `Input[Dataset]`, `dsl.Output[Model]`, `InputPath(str)`, `Metrics`. */
-const KFP_ARTIFACT =
-  /^(?:dsl\.)?(?:(?:Input|Output)\[|(?:Input|Output)Path\b|(?:Artifact|Dataset|Model|Metrics|ClassificationMetrics|SlicedClassificationMetrics|HTML|Markdown)$)/;
+/**
+ * kfp's artifact annotations of a parameter: `Input[Dataset]`, `dsl.Output[Model]`,
+ * `kfp.dsl.InputPath(str)`. Not a bare class name (`cfg: Model` may be the project's own).
+ */
+const KFP_ARTIFACT = /^(?:(?:kfp\.)?dsl\.)?(?:(?:Input|Output)\[|(?:Input|Output)Path\b)/;
 
 /** The Python type a declared output type is: an annotation a hint or a component writes. */
 export const PYTHON_TYPES: Readonly<Record<OutputType, string>> = {

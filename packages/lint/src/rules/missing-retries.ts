@@ -9,9 +9,6 @@ export const missingRetries = defineRule({
   description: "a task with no retries from itself, its groups or the defaults",
   checkPipeline({ ir }, report) {
     for (const task of ir.tasks) {
-      // A branch or short-circuit runs mlgen's own comparison of values already read (on
-      // Kubeflow it is a condition, no task): nothing there for a retry to recover.
-      if (task.kind === "branch" || task.kind === "short_circuit") continue;
       if (effectiveOptions(ir, task).retries !== null) continue;
       report(
         {
