@@ -77,6 +77,22 @@ export function removedContextHint(name: string, inTemplate: boolean): string {
 }
 
 /**
+ * The date every run has, for a template or callable in place of `ds` or `logical_date`: the
+ * run's logical date, else the time it was started for (an asset-triggered run's run_after is
+ * when the assets triggered it). Airflow 3 and 2 alike.
+ */
+export const RUN_DATE_EXPRESSION = "(dag_run.logical_date or dag_run.run_after)";
+
+/** Airflow's date filters, each giving the context variable of its name from a date. */
+export const DATE_FILTERS: ReadonlySet<string> = new Set([
+  "ds",
+  "ds_nodash",
+  "ts",
+  "ts_nodash",
+  "ts_nodash_with_tz",
+]);
+
+/**
  * What Airflow 3 puts in a task's context only when its run has a logical date
  * (sdk/execution_time/task_runner.py): not in an asset-triggered run, nor in one triggered
  * with `logical_date: null`.

@@ -1,4 +1,9 @@
-import { AIRFLOW_CONTEXT_KEYS, closestName, LOGICAL_DATE_CONTEXT } from "@mlgen/core/light";
+import {
+  AIRFLOW_CONTEXT_KEYS,
+  closestName,
+  LOGICAL_DATE_CONTEXT,
+  RUN_DATE_EXPRESSION as RUN_DATE,
+} from "@mlgen/core/light";
 import { assetsOnly, dagName, dictEntries, items, shown } from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
 import { bindProblem, parameters } from "../python/signature.js";
@@ -16,7 +21,6 @@ const CALLING_OPERATORS: ReadonlySet<string> = new Set([
   "ShortCircuitOperator",
 ]);
 
-const RUN_DATE = "(dag_run.logical_date or dag_run.run_after)";
 /** How a function computes a logical-date context variable from the run (Airflow's formats). */
 const RUN_DATE_CODE: Readonly<Record<string, string>> = {
   ds: `${RUN_DATE}.strftime("%Y-%m-%d")`,

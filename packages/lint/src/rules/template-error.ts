@@ -2,12 +2,14 @@ import {
   AIRFLOW_JINJA,
   AIRFLOW_TEMPLATE_CONTEXT,
   closestName,
+  DATE_FILTERS,
   JINJA_COMPILE_FIX,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaParamReads,
   LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
+  RUN_DATE_EXPRESSION,
   templateCallProblems,
   templateNames,
   undefinedNameFix,
@@ -104,9 +106,7 @@ function scheduledParams(file: DagFile, task: DagTask): ReadonlySet<string> | nu
 const UNDATED_NAMES: ReadonlySet<string> = new Set(
   [...NAMES].filter((n) => !LOGICAL_DATE_CONTEXT.has(n)),
 );
-/** Airflow's date filters, which give the context variable of the same name from a date. */
-const DATE_FILTERS = new Set(["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"]);
-const RUN_DATE = "(dag_run.logical_date or dag_run.run_after)";
+const RUN_DATE = RUN_DATE_EXPRESSION;
 
 /**
  * The fix of a template reading a logical-date variable in an asset-triggered run: the run's

@@ -5,6 +5,7 @@ import {
   type Alert,
   closestName,
   commandTexts,
+  DATE_FILTERS,
   type Diagnostic,
   diagnostic,
   effectiveOptions,
@@ -16,6 +17,7 @@ import {
   LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
   type Pipeline,
+  RUN_DATE_EXPRESSION,
   removedContextHint,
   resolveOptions,
   SENSOR_DEFAULT_TIMEOUT,
@@ -33,12 +35,10 @@ import type { TargetInput } from "../../target.js";
 import type { Dialect } from "./dialect.js";
 
 /** What the chosen Airflow version cannot express, reported before anything is written. */
-/** Airflow's date filters, which give the context variable of the same name from a date. */
-const DATE_FILTERS = new Set(["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"]);
 
 /** What to write for a logical-date context variable that a run may lack, for that variable. */
 function runDateHint(name: string): string {
-  const date = "(dag_run.logical_date or dag_run.run_after)";
+  const date = RUN_DATE_EXPRESSION;
   const example = DATE_FILTERS.has(name)
     ? `{{ ${date} | ${name} }} for ${name}`
     : name === "logical_date"
