@@ -67,6 +67,11 @@ export function secondsFlag(
   return n;
 }
 
+/** The first three of `list`, then how many more: `a, b, c and 2 more`. */
+export function firstFew(list: readonly string[]): string {
+  return `${list.slice(0, 3).join(", ")}${list.length > 3 ? ` and ${list.length - 3} more` : ""}`;
+}
+
 /** Whether a path as given is a glob pattern (tinyglobby's syntax), to be expanded. */
 export const isGlob = (path: string) => /[*?[{]/.test(path);
 

@@ -16,7 +16,7 @@ import {
 } from "@mlgen/core/light";
 import type { Finding, RuleSettings } from "@mlgen/lint";
 import { IGNORE_SYNTAXES, type IgnoreSyntax } from "../airflowignore.js";
-import { CliError, type CliIO, findConfig, isGlob } from "../io.js";
+import { CliError, type CliIO, findConfig, firstFew, isGlob } from "../io.js";
 import { lintTargets, wholeDagFolders } from "../lint-files.js";
 import type { ModuleLoader } from "../load.js";
 import { version } from "../run.js";
@@ -653,7 +653,7 @@ export async function lintCommand(
   );
   if (shared.length > 0) {
     io.stderr(
-      `mlgen lint: default_args imported from a module of the project are not read (lint reads each DAG file alone): ${shared.slice(0, 3).join(", ")}${shared.length > 3 ? ` and ${shared.length - 3} more` : ""}; for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf), nor is the module's own dict\n`,
+      `mlgen lint: default_args imported from a module of the project are not read (lint reads each DAG file alone): ${firstFew(shared)}; for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf), nor is the module's own dict\n`,
     );
   }
   // Folders given, tasks naming other DAGs, and missing-dag on but not judged: say why, or a
@@ -666,7 +666,7 @@ export async function lintCommand(
     const why = !folder.whole
       ? folder.why
       : hiding.length > 0
-        ? `${hiding.slice(0, 3).join(", ")}${hiding.length > 3 ? ` and ${hiding.length - 3} more` : ""} may define DAGs whose ids ${hiding.length === 1 ? "it does" : "they do"} not show (an id held by a variable, a project's DAG factory called)`
+        ? `${firstFew(hiding)} may define DAGs whose ids ${hiding.length === 1 ? "it does" : "they do"} not show (an id held by a variable, a project's DAG factory called)`
         : null;
     if (named && why !== null) {
       io.stderr(

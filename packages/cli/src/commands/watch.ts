@@ -6,7 +6,7 @@
  */
 import { type FSWatcher, readdirSync, statSync, watch } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { CliError, type CliIO } from "../io.js";
+import { CliError, type CliIO, firstFew } from "../io.js";
 import { createModuleLoader } from "../load.js";
 import { type CompileOptions, compileCommand, loadConfig, taskFileMatches } from "./compile.js";
 
@@ -115,9 +115,7 @@ export async function watchCommand(
     timer = setTimeout(() => {
       const list = [...changed].sort();
       changed.clear();
-      schedule(
-        `${list.slice(0, 3).join(", ")}${list.length > 3 ? ` and ${list.length - 3} more` : ""} changed`,
-      );
+      schedule(`${firstFew(list)} changed`);
     }, watchOptions.debounceMs ?? 150);
   };
   // One watcher per folder, not fs.watch's `recursive` (on Linux, Node 20 watches files by

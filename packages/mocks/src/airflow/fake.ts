@@ -664,11 +664,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       if (dag.isPaused) return;
       // Nor before its run_after (a trigger for later waits, queued, until then), nor while
       // max_active_runs of the DAG's runs are running.
-      const start = freeSlotFrom(
-        dag,
-        run,
-        Math.max((run.queuedAt ?? 0) + schedulerDelay, run.runAfter),
-      );
+      const start = freeSlotFrom(dag, run, readyAt(run));
       // The scheduler never picks a run up in the instant it was queued (the trigger's answer,
       // and the next one on an unmoved clock, say "queued").
       if (start > limit || limit === run.queuedAt) return;
@@ -709,6 +705,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
   }
 
+  /** When a queued run may start: the scheduler's delay after it was queued, and its run_after. */
+  function readyAt(run: Run): number {
+    return Math.max((run.queuedAt ?? 0) + schedulerDelay, run.runAfter);
+  }
+
   /**
    * The first time from `ready` on when fewer than the DAG's max_active_runs of its other runs
    * are running (a run occupies a slot from its start to its end); Infinity while none will be.
@@ -739,8 +740,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       if (run.state === "queued") queued.push(run);
       else advanceRun(run, limit);
     }
-    const ready = (r: Run) => Math.max((r.queuedAt ?? 0) + schedulerDelay, r.runAfter);
-    queued.sort((a, b) => ready(a) - ready(b) || a.seq - b.seq);
+    queued.sort((a, b) => readyAt(a) - readyAt(b) || a.seq - b.seq);
     for (const run of queued) advanceRun(run, limit);
   }
 

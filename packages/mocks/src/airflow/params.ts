@@ -199,7 +199,7 @@ function schemaErrors(
 ): SchemaError[] {
   const out: SchemaError[] = [];
   for (const [keyword, expected] of Object.entries(schema)) {
-    const found = keywordError(keyword, expected, value, schema, schemaPath, instancePath);
+    const found = keywordError(keyword, expected, value, schemaPath, instancePath);
     if (found === null) continue;
     if (typeof found !== "string") out.push(...found.nested);
     else out.push({ message: found, keyword, schema, schemaPath, instance: value, instancePath });
@@ -211,7 +211,6 @@ function keywordError(
   keyword: string,
   expected: unknown,
   value: unknown,
-  schema: Readonly<Record<string, unknown>>,
   schemaPath: Path,
   instancePath: Path,
 ): string | { nested: SchemaError[] } | null {
@@ -289,7 +288,6 @@ function keywordError(
       return nested.length > 0 ? { nested } : null;
     }
     default:
-      void schema;
       return null;
   }
 }
