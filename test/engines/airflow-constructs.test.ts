@@ -964,6 +964,28 @@ describe.each([3, 2] as const)("task groups on real Airflow %i", (version) => {
   });
 });
 
+describe("maps over mapped outputs on real Airflow 3", () => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = await compileFixture("kfp-eq-loop-body", 3);
+  });
+
+  it("each instance gets what the instance of the map before it with its index returned, and the task after gets the lists in that order (the values the Kubeflow loop computes)", () => {
+    const r = dagsTest("kfp_eq_loop_body", "2025-06-02", dags, { threshold: 0.25 });
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    const states = runStates("kfp_eq_loop_body", dags)["2025-06-02"];
+    expect(Object.keys(states?.tasks ?? {}).filter((k) => k.startsWith("tag_model["))).toEqual([
+      "tag_model[0]",
+      "tag_model[1]",
+      "tag_model[2]",
+    ]);
+    // The same line as the kfp.local run of this pipeline prints (kubeflow-target.test.ts).
+    expect(r.output).toContain(
+      "loop body: models=['model-a', 'model-b', 'model-c'] scores=[0.25, 0.5, 0.75] tags=['fail', 'fail', 'pass'] best=model-c",
+    );
+  });
+});
+
 describe.each([3, 2] as const)("a python sensor's outputs on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {

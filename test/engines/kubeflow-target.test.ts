@@ -28,6 +28,7 @@ const FIXTURE_PIPELINES = [
   "one-of",
   "sensor-outputs",
   "branch-params",
+  "kfp-eq-loop-body",
 ];
 
 let out = "";
@@ -523,6 +524,32 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(run.tasks.map((t) => t.task)).toEqual([pick, "took"]);
       expect(run.tasks.find((t) => t.task === "took")?.outputs).toEqual({ got });
     }
+  });
+
+  it("a loop body of three tasks: each instance gets what the instance before it in its iteration returned, and the lists collected after the loop keep the items' order, as on Airflow", async () => {
+    const yaml = files.find((f) => f.endsWith("kfp_eq_loop_body.yaml")) as string;
+    const run = await runKfpLocal(yaml, { threshold: 0.25 });
+    expect(run.error, run.log.slice(-3000)).toBeUndefined();
+    const outputs = (task: string) =>
+      run.tasks
+        .filter((t) => t.task === task)
+        .sort((a, b) => a.scope.localeCompare(b.scope))
+        .map((t) => [t.scope, t.outputs]);
+    // One iteration per set, the three tasks of an iteration in its scope.
+    expect(outputs("evaluate-model")).toEqual([
+      ["for-loop-1-iteration-0", { score: 0.25 }],
+      ["for-loop-1-iteration-1", { score: 0.5 }],
+      ["for-loop-1-iteration-2", { score: 0.75 }],
+    ]);
+    expect(outputs("tag-model").map(([, o]) => o)).toEqual([
+      { tag: "fail" },
+      { tag: "fail" },
+      { tag: "pass" },
+    ]);
+    // The same line as the Airflow run of this pipeline prints (airflow-constructs.test.ts).
+    expect(run.log).toContain(
+      "loop body: models=['model-a', 'model-b', 'model-c'] scores=[0.25, 0.5, 0.75] tags=['fail', 'fail', 'pass'] best=model-c",
+    );
   });
 
   it("conditions against a param or another output: each reads its right side when it runs (two channels, evaluated as CEL over the condition's inputs)", async () => {

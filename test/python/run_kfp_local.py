@@ -144,6 +144,12 @@ def apply_fixes() -> None:
        condition task's own inputs, resolved like any task input (taskOutputParameter,
        componentInputParameter, runtimeValue) and typed as in ExecutorInput (numbers are
        doubles); an error fails the run instead of skipping the branch.
+    3. A ParallelFor's items are not read from the loop task's own input: _run_parallel_for_task
+       (orchestrator/enhanced_dag_orchestrator.py) guesses them from the input's name, as in 2
+       (a `-Output` name is read as that task's `Output`, any other as a pipeline input), so a
+       loop over another output (`pipelinechannel--make-sets-sets`) fails with "Parent pipeline
+       input argument ... not found". Fix: resolve the loop task's input named by
+       items.inputParameter as any task input, and store it under the names that guess tries.
     """
     import celpy
     from kfp.local.orchestrator import enhanced_dag_orchestrator as edo
@@ -254,6 +260,22 @@ def apply_fixes() -> None:
         return bool(result)
 
     edo.ConditionEvaluator.evaluate_condition = staticmethod(evaluate_condition)
+
+    run_loop = edo._run_parallel_for_task
+
+    def run_loop_over_its_input(task_name: str, task_spec: Any, *args: Any, **kwargs: Any) -> Any:
+        io_store = kwargs["io_store"] if "io_store" in kwargs else args[3]
+        if task_spec.WhichOneof("iterator") == "parameter_iterator":
+            items = task_spec.parameter_iterator.items
+            name = items.input_parameter if items.HasField("input_parameter") else ""
+            if name in task_spec.inputs.parameters:
+                value = resolve(task_spec.inputs.parameters[name], io_store)
+                guessed = name.replace("pipelinechannel--", "").replace("-loop-item", "")
+                for key in {name, guessed}:
+                    io_store.put_parent_input(key, value)
+        return run_loop(task_name, task_spec, *args, **kwargs)
+
+    edo._run_parallel_for_task = run_loop_over_its_input
 
 
 class WarningLog:

@@ -333,6 +333,13 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     covers: "ParallelFor over a task output (parallelism) and a literal list, dsl.Collected fan-in",
   },
   {
+    name: "kfp-eq-loop-body",
+    py: "kfp_eq_loop_body.py",
+    functionName: "kfp_eq_loop_body",
+    covers:
+      "a ParallelFor body of three tasks, each reading the one before (maps over mapped outputs), dsl.Collected of each",
+  },
+  {
     name: "kfp-eq-groups",
     py: "kfp_eq_groups.py",
     functionName: "kfp_eq_groups",

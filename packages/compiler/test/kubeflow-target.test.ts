@@ -340,6 +340,77 @@ describe("kubeflow target", () => {
     });
   });
 
+  it("a map over a mapped task's output runs in that task's loop, reading it in the same iteration; a loop-mate's other output read whole, and a different limit, are said", () => {
+    const source =
+      "def make() -> dict:\n    return {'xs': [1]}\n\n\ndef sq(x: int) -> dict:\n    return {'y': x, 'z': x}\n\n\ndef two(x: int, zs: list) -> dict:\n    return {'y': x}\n";
+    const build = (limit: number | undefined, readWhole: boolean) =>
+      pipeline("chained", {}, (p) => {
+        const m = p.python("make", { fn: "tasks/m.py:make", outputs: { xs: "list" } });
+        const sq = p.map("square", {
+          fn: "tasks/m.py:sq",
+          over: m.out.xs,
+          as: "x",
+          outputs: { y: "int", z: "int" },
+          maxActiveTisPerDag: 3,
+        });
+        const again = p.map("again", {
+          fn: "tasks/m.py:two",
+          over: sq.out.y,
+          as: "x",
+          inputs: { zs: readWhole ? sq.out.z : [1, 2] },
+          outputs: { y: "int" },
+          ...(limit === undefined ? {} : { maxActiveTisPerDag: limit }),
+        });
+        p.python("after", { fn: "tasks/m.py:two", inputs: { x: 1, zs: again.out.y } });
+      }).ir;
+    const files = [{ path: "tasks/m.py", content: source }];
+    const [spec] = parse(renderPipelineSpec(loweredWith(build(undefined, false), files))) as Doc[];
+    expect(Object.keys(spec.root.dag.tasks).sort()).toEqual(["after", "for-loop-1", "make"]);
+    const loop = spec.components["comp-for-loop-1"];
+    expect(Object.keys(loop.dag.tasks).sort()).toEqual(["again", "square"]);
+    expect(loop.dag.tasks.again.inputs.parameters.x).toEqual({
+      taskOutputParameter: { producerTask: "square", outputParameterKey: "y" },
+    });
+    expect(loop.dag.tasks.again.dependentTasks).toEqual(["square"]);
+    expect(spec.root.dag.tasks["for-loop-1"].iteratorPolicy).toEqual({ parallelismLimit: 3 });
+    expect(spec.components["comp-again"].inputDefinitions.parameters.x).toEqual({
+      parameterType: "NUMBER_INTEGER",
+    });
+    expect(spec.root.dag.tasks.after.inputs.parameters.zs).toEqual({
+      taskOutputParameter: {
+        producerTask: "for-loop-1",
+        outputParameterKey: "pipelinechannel--again-y",
+      },
+    });
+    expect(saidAbout(build(undefined, false), "tasks/m.py", source)).toEqual([]);
+    expect(saidAbout(build(3, false), "tasks/m.py", source)).toEqual([]);
+    expect(saidAbout(build(1, true), "tasks/m.py", source)).toEqual([
+      "warning again: maxActiveTisPerDag of task 'again' (1) is approximated for Kubeflow Pipelines",
+      "error again: input 'zs' of 'again' cannot be expressed for Kubeflow Pipelines",
+    ]);
+    // The loop moves whole: a chained map after a short-circuit takes the map before it along.
+    const gated = pipeline("gated", { params: { go: true } }, (p) => {
+      const m = p.python("make", { fn: "tasks/m.py:make", outputs: { xs: "list" } });
+      const sq = p.map("square", {
+        fn: "tasks/m.py:sq",
+        over: m.out.xs,
+        as: "x",
+        outputs: { y: "int" },
+      });
+      const gate = p.shortCircuit("gate", { when: [p.params.go, "==", true] });
+      p.map("again", {
+        fn: "tasks/m.py:two",
+        over: sq.out.y,
+        as: "x",
+        inputs: { zs: [1] },
+      }).after(gate);
+    }).ir;
+    const said = kubeflowTarget.validate(loweredWith(gated, files));
+    expect(said.map((d) => `${d.task}: ${d.message.split(": ").slice(1).join(": ")}`)).toEqual([
+      "square: it runs in one ParallelFor with 'again' (which maps over the output of a task in that loop), and 'again' waits for 'gate', so Kubeflow would skip 'square' with that condition, where Airflow runs it whatever 'gate' decides",
+    ]);
+  });
+
   it("a condition against a param or another output reads both as the condition's inputs, compared as read", async () => {
     const [spec] = parse(renderPipelineSpec(await input("branch-params"))) as Doc[];
     const tasks = spec.root.dag.tasks;
@@ -458,7 +529,7 @@ describe("kubeflow target", () => {
     );
   });
 
-  it("what KFP cannot express is said: failure trigger rules (error), assets and maxActiveTasks (warnings), a map over a mapped task's outputs (error)", () => {
+  it("what KFP cannot express is said: failure trigger rules (error), assets and maxActiveTasks (warnings), a map over the outputs of a task mapped in another group (error)", () => {
     const source =
       "def make() -> dict:\n    return {'xs': [1]}\n\n\ndef sq(x: int) -> dict:\n    return {'y': x}\n\n\ndef ok(tag: str) -> None:\n    pass\n";
     const ir = pipeline("odd", { schedule: [asset("s3://b/raw")], maxActiveTasks: 4 }, (p) => {
@@ -473,7 +544,9 @@ describe("kubeflow target", () => {
         as: "x",
         outputs: { y: "int" },
       });
-      p.map("again", { fn: "tasks/m.py:sq", over: sq.out.y, as: "x", outputs: { y: "int" } });
+      p.group("later", {}, (g) => {
+        g.map("again", { fn: "tasks/m.py:sq", over: sq.out.y, as: "x", outputs: { y: "int" } });
+      });
       p.python("on_fail", {
         fn: "tasks/m.py:ok",
         inputs: { tag: "x" },
@@ -496,7 +569,7 @@ describe("kubeflow target", () => {
         "warning -: the asset schedule of pipeline 'odd' (s3",
         "warning make: the outlets of 'make' are approximated for Kubeflow Pipelines",
         "warning -: maxActiveTasks of pipeline 'odd' (4) is approximated for Kubeflow Pipelines",
-        "error again: the list that 'again' maps over cannot be expressed for Kubeflow Pipelines",
+        "error later.again: the list that 'later.again' maps over cannot be expressed for Kubeflow Pipelines",
         "error on_fail: trigger rule 'one_failed' of 'on_fail' cannot be expressed for Kubeflow Pipelines",
         "error all_bad: trigger rule 'all_failed' of 'all_bad' cannot be expressed for Kubeflow Pipelines",
         "warning any: trigger rule 'one_success' of 'any' is approximated for Kubeflow Pipelines",

@@ -135,6 +135,17 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
   const nodeOf = new Map<string, Node>();
   const leaves: TaskNode[] = [];
   const conditional: Task[] = [];
+  /**
+   * The loop a mapped task joins: the loop of the mapped task whose output it maps over, when
+   * that loop sits in the same scope (task group) as this task would.
+   */
+  const chainedLoop = (task: Task & { kind: "python" }, parent: Scope): Scope | null => {
+    const over = task.map?.over;
+    if (over?.kind !== "ref") return null;
+    const source = nodeOf.get(over.task);
+    const loop = source?.type === "task" ? source.parent : null;
+    return loop?.kind === "for-loop" && loop.parent === parent ? loop : null;
+  };
   for (const task of ir.tasks) {
     const parent = groupScope(task.group);
     if (task.kind === "branch") {
@@ -168,7 +179,14 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       continue;
     }
     let home = parent;
-    if (task.kind === "python" && task.map) {
+    const chain = task.kind === "python" ? chainedLoop(task, parent) : null;
+    if (chain) {
+      // A map over the output of a mapped task of the same group runs in that task's loop, one
+      // instance per item beside the instance that made it (kfp's ParallelFor body of several
+      // tasks): item i is what instance i returned, as Airflow pairs them (expand over a mapped
+      // task's output), and kfp cannot iterate the outputs collected from another loop.
+      home = chain;
+    } else if (task.kind === "python" && task.map) {
       // kfp's ParallelFor over a literal list numbers its item first, then the loop.
       const item = Array.isArray(constantOf(task.map.over)) ? nextNumber() : null;
       const n = nextNumber();
@@ -353,6 +371,21 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       let group: string | undefined;
       for (let n = nodeOf.get(id)?.parent ?? null; n && n !== header; n = n.parent) {
         if (n.kind === "group") group = n.group;
+      }
+      // A loop moves whole: a map chained into it that waits for the condition brings the rest.
+      const loop = nodeOf.get(id)?.parent;
+      const mate =
+        loop?.kind === "for-loop"
+          ? tasksUnder(loop).find((other) => other !== id && decided.has(other))
+          : undefined;
+      if (mate !== undefined) {
+        problems.push({
+          task: id,
+          what: `task '${id}'`,
+          reason: `it runs in one ParallelFor with '${mate}' (which maps over the output of a task in that loop), and '${mate}' waits for '${task.id}', so Kubeflow would skip '${id}' with that condition, where Airflow runs it whatever '${task.id}' decides`,
+          hint: `make '${id}' downstream of '${task.id}' too (the loop's tasks run under one condition), or move what '${task.id}' decides after the loop`,
+        });
+        continue;
       }
       problems.push({
         task: id,

@@ -343,7 +343,24 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // Set in the defaults (the pipeline's or a group's): said once, naming the tasks it misses.
   const inheritedTis: string[] = [];
   for (const task of ir.tasks) {
-    if (task.kind === "python" && task.map) continue;
+    if (task.kind === "python" && task.map) {
+      // A map chained into another's loop (scopes.ts) runs under that loop's limit.
+      const loop = shape.nodeOf.get(task.id)?.parent;
+      const head = loop?.mapped;
+      if (!head || head === task) continue;
+      const own = effectiveOptions(ir, task).maxActiveTisPerDag;
+      const limit = effectiveOptions(ir, head).maxActiveTisPerDag;
+      // None of its own: the loop's limit holds it to no more than its head's, harmlessly.
+      if (own === null || own === limit) continue;
+      problems.push({
+        task: task.id,
+        what: `maxActiveTisPerDag of task '${task.id}' (${own})`,
+        reason: `'${task.id}' maps over an output of '${head.id}', so on Kubeflow it runs in the loop of '${head.id}', one instance after each of its, and that loop's parallelismLimit is ${limit === null ? `none (the limit of '${task.id}' is left out)` : `${limit}, the limit of '${head.id}'`}`,
+        hint: `give '${task.id}' and '${head.id}' the same maxActiveTisPerDag`,
+        level: "warning",
+      });
+      continue;
+    }
     if (task.options.maxActiveTisPerDag !== null) {
       problems.push({
         task: task.id,
@@ -839,6 +856,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       literal: boolean;
     }
   >();
+  const where = (group: string | null) =>
+    group === null ? "at the top level" : `in task group '${group}'`;
   walk(root, (s) => {
     if (s.kind !== "for-loop" || !s.mapped || s.mapped.kind !== "python" || !s.mapped.map) return;
     const over = s.mapped.map.over;
@@ -878,12 +897,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     const producer = src.kind === "output" ? ir.tasks.find((t) => t.id === src.task) : undefined;
     if (producer?.kind === "python" && producer.map) {
-      // kfp's compiler refuses dsl.ParallelFor(dsl.Collected(...)), and kfp.local cannot run it.
+      // A map over a mapped task's output joins its loop when both sit in one task group
+      // (scopes.ts); across groups it would iterate the outputs collected from the other loop,
+      // which kfp's compiler refuses (dsl.ParallelFor over dsl.Collected) and kfp.local cannot run.
       problems.push({
         task: s.mapped.id,
         what: `the list that '${s.mapped.id}' maps over`,
-        reason: `it is the collected output of '${producer.id}', itself mapped, and KFP does not iterate the outputs collected from another loop (kfp refuses dsl.ParallelFor over dsl.Collected)`,
-        hint: `pass ${producer.id}'s output to a python task that returns the list, and map over that task's output`,
+        reason: `it is the collected output of '${producer.id}', mapped ${where(producer.group)} and '${s.mapped.id}' ${where(s.mapped.group)}, and KFP does not iterate the outputs collected from another loop (kfp refuses dsl.ParallelFor over dsl.Collected)`,
+        hint: `put '${s.mapped.id}' in the task group of '${producer.id}' (the two then run in one loop, item by item), or pass ${producer.id}'s output to a python task that returns the list and map over that task's output`,
         level: "error",
       });
       return;
@@ -933,11 +954,30 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         }
         const src = sourceOf(v);
         if (!src) throw new Error(`not a channel: ${v.kind}`);
+        if (src.kind === "output" && x.mapped && producer(src.task).parent === x) {
+          // Only a map chained into this loop reads a loop-mate (a mapped task); on Airflow it
+          // gets the list of every instance's value, here one instance's.
+          problems.push({
+            task: task.id,
+            what: `input '${name}' of '${task.id}'`,
+            reason: `'${task.id}' maps over an output of '${x.mapped.id}', so on Kubeflow it runs in the same ParallelFor, where '${src.task}.out.${src.output}' is the value of one instance, not the list of all of them Airflow passes`,
+            hint: `map over one output of '${src.task}' that holds all '${task.id}' needs from it (a dict), or read the list in a task after the loop`,
+            level: "error",
+          });
+        }
         const type = typeAt(src, x);
         ports.set(name, { type, spec: bring(x, src, task) });
         return type;
       },
       item(name, declared) {
+        const over = task.kind === "python" ? task.map?.over : undefined;
+        if (x.mapped && x.mapped !== task && over?.kind === "ref") {
+          // A map chained into another's loop: its item is what the instance beside it returned.
+          const src: Source = { kind: "output", task: over.task, output: over.output };
+          const type = declared ?? baseType(src);
+          ports.set(name, { type, spec: bring(x, src, task) });
+          return type;
+        }
         const it = iterators.get(x);
         if (it && !it.literal && declared === null && task.kind === "python") {
           // The driver turns a value into text for a STRING input (pbValueToText), where
