@@ -986,6 +986,28 @@ describe("maps over mapped outputs on real Airflow 3", () => {
   });
 });
 
+describe("an If/Elif/Else chain on real Airflow 3", () => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = await compileFixture("kfp-eq-elif", 3);
+  });
+
+  it("runs the one side whose branch is followed, the ones before it not followed, and the join reads its message (the sides kfp.local runs)", () => {
+    for (const [date, accuracy, side] of [
+      ["2025-06-03", 0.6, "retry"],
+      ["2025-06-04", 0.2, "alert"],
+    ] as const) {
+      const r = dagsTest("kfp_eq_elif", date, dags, { accuracy });
+      expect(r.status, r.output.slice(-5000)).toBe(0);
+      const tasks = runStates("kfp_eq_elif", dags)[date]?.tasks ?? {};
+      const ran = ["ship", "stage", "retry", "alert"].filter((t) => tasks[t] === "success");
+      expect(ran, `accuracy ${accuracy}`).toEqual([side]);
+      expect(tasks.report_verdict).toBe("success");
+      expect(r.output).toContain(`verdict: hello ${side}`);
+    }
+  });
+});
+
 describe.each([3, 2] as const)("a python sensor's outputs on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {

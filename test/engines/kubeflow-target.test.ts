@@ -29,6 +29,7 @@ const FIXTURE_PIPELINES = [
   "sensor-outputs",
   "branch-params",
   "kfp-eq-loop-body",
+  "kfp-eq-elif",
 ];
 
 let out = "";
@@ -550,6 +551,26 @@ describe("kfp.local runs the Python-only pipelines", () => {
     expect(run.log).toContain(
       "loop body: models=['model-a', 'model-b', 'model-c'] scores=[0.25, 0.5, 0.75] tags=['fail', 'fail', 'pass'] best=model-c",
     );
+  });
+
+  it("If/Elif/Elif/Else: the one side whose condition holds, the ones before it false, runs; oneOf gets its message", async () => {
+    const yaml = files.find((f) => f.endsWith("kfp_eq_elif.yaml")) as string;
+    for (const [accuracy, side] of [
+      [0.9, "ship"],
+      [0.8, "stage"],
+      [0.6, "retry"],
+      [0.2, "alert"],
+    ] as const) {
+      const run = await runKfpLocal(yaml, { accuracy });
+      expect(run.error, run.log.slice(-3000)).toBeUndefined();
+      const ran = run.tasks
+        .map((t) => t.task)
+        .filter((t) => !["square", "score-model"].includes(t));
+      expect(ran, `accuracy ${accuracy}`).toEqual([side, "report-verdict"]);
+      expect(run.tasks.find((t) => t.task === "report-verdict")?.outputs).toEqual({
+        said: `hello ${side}`,
+      });
+    }
   });
 
   it("conditions against a param or another output: each reads its right side when it runs (two channels, evaluated as CEL over the condition's inputs)", async () => {

@@ -327,6 +327,13 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     covers: "oneOf(...) of an output of each side of If/Else read after both ↔ dsl.OneOf",
   },
   {
+    name: "kfp-eq-elif",
+    py: "kfp_eq_elif.py",
+    functionName: "kfp_eq_elif",
+    covers:
+      "a branch on the ifFalse side of another ↔ dsl.Elif (If, two Elifs, Else), oneOf of the four sides ↔ dsl.OneOf, a loop numbered after them",
+  },
+  {
     name: "kfp-eq-loops",
     py: "kfp_eq_loops.py",
     functionName: "kfp_eq_loops",

@@ -248,16 +248,50 @@ describe("oneOf is checked (MLG1032)", () => {
       }
     }).ir;
 
-  it("an output behind a branch inside a side (kfp's compiler fails on it)", () => {
+  it("an output behind a branch inside a side, with no output of its other side", () => {
     expect(said(nested("outer"))).toContain(
-      "MLG1032 error summary: input 'message' of task 'summary' is oneOf(deploy.out.msg, stage.out.msg), but 'stage' is on a side of branch 'inner', inside a side of 'route', so it may not run even when its side of 'route' does",
+      "MLG1032 error summary: input 'message' of task 'summary' is oneOf(deploy.out.msg, stage.out.msg), but 'stage' is on a side of branch 'inner', inside the ifFalse side of 'route', so it may not run even when that side does",
     );
   });
 
-  it("the sides of both branches, nested: the inner branch is what is wrong, not two on one side", () => {
-    const messages = said(nested("all-three")).filter((m) => m.startsWith("MLG1032"));
-    expect(messages).toEqual([
-      "MLG1032 error summary: input 'message' of task 'summary' is oneOf(deploy.out.msg, stage.out.msg, retrain.out.msg), but 'stage' is on a side of branch 'inner', inside a side of 'route', so it may not run even when its side of 'route' does",
+  it("the sides of both branches, nested: exactly one of them runs, which Airflow reads; Kubeflow cannot select it after a task on that side (MLG3001)", () => {
+    const ir = nested("all-three");
+    expect(said(ir)).toEqual([]);
+    expect(
+      kubeflowTarget
+        .validate(ok(ir))
+        .map((d) => `${d.code} ${d.task}: ${d.message.split(": ")[1]}`),
+    ).toEqual([
+      "MLG3001 summary: two of its outputs sit on one side of an If/Else on Kubeflow, inside a branch nested there, and dsl.OneOf selects one output per side of one condition-branches group",
+    ]);
+  });
+
+  it("an If/Elif/Else chain (a branch all the ifFalse side of another runs): one output of each of its sides; one side missing is said", () => {
+    const chain = (withLast: boolean) =>
+      pipeline("p", {}, (p) => {
+        const score = p.python("score", { fn: FN("score"), outputs: { value: "float" } });
+        const deploy = make(p, "deploy");
+        const stage = make(p, "stage");
+        const retrain = make(p, "retrain");
+        const inner = p.branch("inner", {
+          when: [score.out.value, ">=", 0.5],
+          ifTrue: stage,
+          ifFalse: retrain,
+        });
+        p.branch("route", { when: [score.out.value, ">=", 0.8], ifTrue: deploy, ifFalse: inner });
+        p.python("summary", {
+          fn: FN("show"),
+          inputs: {
+            message: withLast
+              ? oneOf(deploy.out.msg, stage.out.msg, retrain.out.msg)
+              : oneOf(deploy.out.msg, stage.out.msg),
+          },
+        });
+      }).ir;
+    expect(said(chain(true))).toEqual([]);
+    expect(kubeflowTarget.validate(ok(chain(true)))).toEqual([]);
+    expect(said(chain(false))).toEqual([
+      "MLG1032 error summary: input 'message' of task 'summary' is oneOf(deploy.out.msg, stage.out.msg), but 'stage' is on a side of branch 'inner', inside the ifFalse side of 'route', so it may not run even when that side does",
     ]);
   });
 

@@ -19,8 +19,9 @@ const shown = (refs: readonly Ref[]) => refs.map((r) => `${r.task}.out.${r.outpu
  * `dsl.OneOf` refuses (kfp/dsl/pipeline_channel.py, OneOfMixin): outputs of one type, no
  * collected (mapped) outputs, no oneOf inside another, a branch with an Else side, the
  * outputs read from the sides of one If/Else group (kfp's compiler fails on outputs from a side
- * and from a branch nested in another side); and, where kfp only assumes it, one output per
- * side, so exactly one of them runs. A oneOf is a python task's input of its own, as a kfp OneOf
+ * and from a branch nested in another side, but takes dsl.Elif's sides, which mlgen writes for a
+ * branch on the false side of another: see chainElifs in targets/kubeflow/scopes.ts); and,
+ * where kfp only assumes it, one output per side, so exactly one of them runs. A oneOf is a python task's input of its own, as a kfp OneOf
  * is a component input. A oneOf over both sides of a branch nested in a side of another is
  * read on that side only.
  */
@@ -148,18 +149,49 @@ function checkRefs(
     );
     return;
   }
-  // A producer behind a branch inside a side of `split` may not run even when its side does;
-  // kfp cannot select from a nested If/Else either (its OneOf reads the sides of one group).
-  for (let i = 0; i < refs.length; i++) {
-    const inner = [...(at[i]?.keys() ?? [])].find(
-      (b) => b !== split && sides.get(b)?.has(split) === true,
-    );
-    if (inner === undefined) continue;
+  // A producer behind a branch inside a side of `split` may not run even when its side does,
+  // unless the outputs on that side cover both sides of that branch, itself all that side runs
+  // first (an If/Elif/Else chain: `ifFalse: check_stage`, kfp's dsl.Elif): then exactly one runs.
+  const context = (b: string) => sides.get(b) ?? new Map<string, boolean>();
+  /** Producer i runs whenever side `side` of branch `b` does: b's conditions and that side. */
+  const runsWith = (i: number, b: string, side: boolean) =>
+    at[i]?.get(b) === side && (at[i]?.size ?? 0) === context(b).size + 1;
+  /** Where `of` fails to put exactly one running output on each side of `b`, or null. */
+  type Gap = { branch: string; side: boolean; behind?: { producer: number; inner: string } };
+  const gapIn = (of: number[], b: string): Gap | null => {
+    for (const side of [true, false]) {
+      const on = of.filter((i) => at[i]?.get(b) === side);
+      const first = on[0];
+      if (first === undefined) return { branch: b, side };
+      if (on.length === 1 && runsWith(first, b, side)) continue;
+      // The branch that side runs first, when all the outputs on it are behind it.
+      const inner = [...(at[first]?.keys() ?? [])].find(
+        (c) => context(c).get(b) === side && context(c).size === context(b).size + 1,
+      );
+      if (inner === undefined || !on.every((i) => at[i]?.has(inner) === true)) {
+        return { branch: b, side, ...(inner ? { behind: { producer: first, inner } } : {}) };
+      }
+      if (on.length === 1) return { branch: b, side, behind: { producer: first, inner } };
+      const gap = gapIn(on, inner);
+      if (gap) return gap;
+    }
+    return null;
+  };
+  const gap = gapIn([...refs.keys()], split);
+  if (gap === null) return;
+  const sideName = (side: boolean) => (side ? "ifTrue" : "ifFalse");
+  if (gap.behind) {
+    const p = producers[gap.behind.producer]?.id;
     report(
       refs,
-      `but '${producers[i]?.id}' is on a side of branch '${inner}', inside a side of '${split}', so it may not run even when its side of '${split}' does`,
-      `read in oneOf(...) an output of a task on the side of '${split}' itself that runs after '${inner}' whichever way it goes (a join), or use oneOf over the sides of '${inner}' alone`,
+      `but '${p}' is on a side of branch '${gap.behind.inner}', inside the ${sideName(gap.side)} side of '${gap.branch}', so it may not run even when that side does`,
+      `put in oneOf(...) one output of each side of '${gap.behind.inner}' too (a branch on the ifFalse side of another is an If/Elif/Else chain), or an output of a task on that side of '${gap.branch}' that runs after '${gap.behind.inner}' whichever way it goes (a join)`,
     );
     return;
   }
+  report(
+    refs,
+    `but none of them is on the ${sideName(gap.side)} side of branch '${gap.branch}', so none of them runs when that side does`,
+    `add to oneOf(...) an output of a task on the ${sideName(gap.side)} side of '${gap.branch}'`,
+  );
 }

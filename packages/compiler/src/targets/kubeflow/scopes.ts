@@ -26,18 +26,23 @@ export interface TaskNode {
 export interface Scope {
   readonly type: "scope";
   readonly kind: ScopeKind;
-  /** Task key in the parent DAG; the component is `comp-<key>`. */
-  readonly key: string;
+  /** Task key in the parent DAG; the component is `comp-<key>` (renumbered by elif chains). */
+  key: string;
   parent: Scope | null;
   children: Node[];
   /** For condition scopes: the branch or short-circuit task, and which side (`true`/`false`). */
   readonly origin?: { readonly task: Task; readonly negate: boolean };
+  /**
+   * For a side of an If/Elif/Else chain after its first: the branches before it, whose
+   * conditions must all be false too (kfp's `!(a) && !(b) && c`).
+   */
+  readonly elseOf?: readonly Task[];
   /** For loops: the mapped task. */
   readonly mapped?: Task;
   /** For groups: the IR group id. */
   readonly group?: string;
   /** For loops over a literal list: the item's number (kfp names the item, then the loop). */
-  readonly number?: number;
+  number?: number;
 }
 
 export type Node = TaskNode | Scope;
@@ -64,7 +69,7 @@ function scope(
   kind: ScopeKind,
   key: string,
   parent: Scope | null,
-  extra: Partial<Pick<Scope, "origin" | "mapped" | "group" | "number">> = {},
+  extra: Partial<Pick<Scope, "origin" | "elseOf" | "mapped" | "group" | "number">> = {},
 ): Scope {
   return { type: "scope", kind, key, parent, children: [], ...extra };
 }
@@ -425,5 +430,80 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       });
     }
   }
+  chainElifs(root, nodeOf);
   return { root, nodeOf, leaves, problems, exit };
+}
+
+const NUMBERED = /^(condition-branches|condition|for-loop|exit-handler)-(\d+)$/;
+
+/**
+ * A branch whose false side holds nothing but another branch with both sides (`ifFalse:
+ * check_stage`) is kfp's If/Elif/Else: the inner branch's sides join the outer one's wrapper,
+ * each side's condition also requiring the conditions before it to be false, so that one
+ * `condition-branches` group holds every side and a oneOf can select among them all (kfp's
+ * OneOf reads the sides of one group). The scopes after are renumbered as kfp numbers them.
+ */
+function chainElifs(root: Scope, nodeOf: Map<string, Node>): void {
+  const removed: number[] = [];
+  const visit = (s: Scope): void => {
+    for (const c of s.children) if (c.type === "scope") visit(c);
+    if (s.kind !== "condition-branches") return;
+    for (;;) {
+      const last = s.children[s.children.length - 1];
+      const inner = last?.type === "scope" ? last.children[0] : undefined;
+      if (
+        last?.type !== "scope" ||
+        !last.origin?.negate ||
+        last.children.length !== 1 ||
+        inner?.type !== "scope" ||
+        inner.kind !== "condition-branches"
+      ) {
+        return;
+      }
+      const before = [...(last.elseOf ?? []), last.origin.task];
+      const sides = inner.children.map((c) => {
+        const side = c as Scope;
+        const merged = scope("condition", side.key, s, {
+          ...(side.origin ? { origin: side.origin } : {}),
+          elseOf: [...before, ...(side.elseOf ?? [])],
+        });
+        merged.children = side.children;
+        for (const n of merged.children) n.parent = merged;
+        return merged;
+      });
+      s.children = [...s.children.slice(0, -1), ...sides];
+      for (const gone of [last, inner]) {
+        const n = NUMBERED.exec(gone.key)?.[2];
+        if (n !== undefined) removed.push(Number(n));
+      }
+      for (const [id, n] of nodeOf) if (n === inner) nodeOf.set(id, s);
+    }
+  };
+  visit(root);
+  if (removed.length === 0) return;
+  // kfp numbers its groups as they are opened; the two scopes an elif no longer needs free
+  // their numbers. Left as they are when a key was deduplicated against a task's key.
+  const scopes: Scope[] = [];
+  const keys = new Set<string>();
+  const collect = (n: Node): void => {
+    keys.add(n.key);
+    if (n.type === "scope") {
+      if (n !== root) scopes.push(n);
+      for (const c of n.children) collect(c);
+    }
+  };
+  collect(root);
+  const numbered = scopes.filter((s) => NUMBERED.test(s.key));
+  const others = [...keys].filter((k) => !NUMBERED.test(k));
+  if (numbered.length !== scopes.filter((s) => s.kind !== "group").length) return;
+  const shift = (n: number) => n - removed.filter((r) => r < n).length;
+  const renamed = numbered.map((s) => {
+    const [, kind, n] = NUMBERED.exec(s.key) as RegExpExecArray;
+    return `${kind}-${shift(Number(n))}`;
+  });
+  if (new Set(renamed).size !== renamed.length || renamed.some((k) => others.includes(k))) return;
+  numbered.forEach((s, i) => {
+    s.key = renamed[i] as string;
+    if (s.number !== undefined) s.number = shift(s.number);
+  });
 }

@@ -634,6 +634,21 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     while (wrapper && !nodes.every((n) => ancestry(n).includes(wrapper as Scope))) {
       wrapper = wrapper.parent;
     }
+    const sideOf = (n: TaskNode) => (wrapper ? childOf(wrapper, n) : undefined);
+    if (wrapper?.kind === "condition-branches" && new Set(nodes.map(sideOf)).size < nodes.length) {
+      // Two of them on one side of the group: a branch nested there (on Airflow exactly one
+      // still runs); kfp's OneOf selects one output per side, and dsl.Elif chains only an Else.
+      problems.push({
+        task: consumer.id,
+        what: `oneOf(${refs.map((r) => `${r.task}.out.${r.output}`).join(", ")}) read by '${consumer.id}'`,
+        reason:
+          "two of its outputs sit on one side of an If/Else on Kubeflow, inside a branch nested there, and dsl.OneOf selects one output per side of one condition-branches group",
+        hint: "nest the inner branch on the ifFalse side of the outer one with nothing else on that side (an If/Elif/Else chain, which mlgen writes as kfp's dsl.Elif; its condition then reads only values made before the outer branch)",
+        level: "error",
+      });
+      oneOfs.set(id, null);
+      return null;
+    }
     if (wrapper?.kind !== "condition-branches") {
       // checkOneOf refuses outputs not on the sides of one branch; a shape it allows but KFP
       // cannot carry is said here.
@@ -784,13 +799,16 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     fn(s);
     for (const c of s.children) if (c.type === "scope") walk(c, fn);
   };
-  walk(root, (s) => {
-    if (s.kind !== "condition" || !s.origin) return;
-    const task = s.origin.task;
-    if (task.kind !== "branch" && task.kind !== "short_circuit") return;
+  type Operand = { src: Source; ch: string; type: ParameterType };
+  /** A gate's condition as CEL and the values it reads, or null (said once) when KFP cannot. */
+  const gates = new Map<Task, { cel: string; operands: Operand[] } | null>();
+  const gateOf = (task: Task, at: Scope): { cel: string; operands: Operand[] } | null => {
+    if (gates.has(task)) return gates.get(task) ?? null;
+    gates.set(task, null);
+    if (task.kind !== "branch" && task.kind !== "short_circuit") return null;
     const read = rightValue(task.condition);
     const sides = read ? [task.condition.left, read] : [task.condition.left];
-    const operands: { src: Source; ch: string; type: ParameterType }[] = [];
+    const operands: Operand[] = [];
     for (const value of sides) {
       const src = sourceOf(value);
       if (!src) {
@@ -801,9 +819,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           hint: "compare a task output or a param, or compute the value in a python task first",
           level: "error",
         });
-        return;
+        return null;
       }
-      const type = typeAt(src, s.parent as Scope);
+      const type = typeAt(src, at);
       if (type === "LIST" || type === "STRUCT") {
         // kfp's compiler refuses it ("Conditional requires primitive parameter values"), and the
         // backend's CEL has no comparison of a list or a map with a scalar.
@@ -814,7 +832,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
           hint: "compare a string, number or bool output: compute it from the list or dict in a python task",
           level: "error",
         });
-        return;
+        return null;
       }
       operands.push({ src, ch: channel(src), type });
     }
@@ -829,11 +847,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         hint: "compare with a value the task returns when it has nothing (an empty string, 0 or false)",
         level: "error",
       });
-      return;
+      return null;
     }
-    const [l, r] = operands as [(typeof operands)[number], ...(typeof operands)[number][]];
-    for (const o of operands)
-      ensureInput(s, o.ch, o.type, () => bring(s.parent as Scope, o.src, task));
+    const [l, r] = operands as [Operand, ...Operand[]];
     // Two parameters compared (`accuracy >= threshold`) are written as read, without kfp's
     // casts (`int(a)`, `double(int(a))` for an int and a double): the driver hands every number
     // over as a double, so two numbers compare as doubles whatever their declared types.
@@ -842,7 +858,25 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     const cel = r
       ? `${celOperand(l.ch)} ${CEL_OPS[task.condition.op]} ${celOperand(r.ch)}`
       : celCondition(l.ch, l.type, task.condition);
-    triggers.set(s, s.origin.negate ? `!(${cel})` : cel);
+    const made = { cel, operands };
+    gates.set(task, made);
+    return made;
+  };
+  walk(root, (s) => {
+    if (s.kind !== "condition" || !s.origin) return;
+    // An elif's side: the conditions before it false, then its own (kfp's `!(a) && b`).
+    const parts: string[] = [];
+    for (const [task, negate] of [
+      ...(s.elseOf ?? []).map((t) => [t, true] as const),
+      [s.origin.task, s.origin.negate] as const,
+    ]) {
+      const gate = gateOf(task, s.parent as Scope);
+      if (!gate) return;
+      for (const o of gate.operands)
+        ensureInput(s, o.ch, o.type, () => bring(s.parent as Scope, o.src, task));
+      parts.push(negate ? `!(${gate.cel})` : gate.cel);
+    }
+    triggers.set(s, parts.join(" && "));
   });
 
   // Loops: iterate a task output, a param or a literal list.
