@@ -17,6 +17,9 @@ import {
 } from "./airflowignore.js";
 import { CliError } from "./io.js";
 
+/** The files the pre-commit hook takes, as .pre-commit-hooks.yaml's `files` writes them. */
+export const LINTED_FILES = "\\.(py|pipeline\\.ts|sql|hql|sh|bash)$";
+
 const toPosix = (p: string) => p.split(sep).join("/");
 const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "site-packages"]);
 /**

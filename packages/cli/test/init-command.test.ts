@@ -6,6 +6,8 @@ import { parse } from "yaml";
 import { defaultName, scaffold } from "../src/commands/init.js";
 import { project } from "./project.js";
 
+const REPO = resolve(import.meta.dirname, "../../..");
+
 const FILES = [
   "mlgen.config.ts",
   "pipelines/churn_model.pipeline.ts",
@@ -92,7 +94,7 @@ describe("mlgen init", () => {
     expect(existsSync(join(proj.dir, ".pre-commit-config.yaml"))).toBe(false);
     expect(init.stdout).not.toContain("  .pre-commit-config.yaml\n");
     expect(init.stdout).toContain(
-      "ml/ is a subfolder of the git repository here: GitHub reads workflows only from the repository's root, and pre-commit runs its hooks from there, so init did not write .pre-commit-config.yaml and .github/workflows/mlgen.yml in ml/",
+      "ml/ is a subfolder of the git repository here: GitHub reads workflows only from the repository's root, and pre-commit runs its hooks from there, so init did not write .pre-commit-config.yaml and .github/workflows/mlgen-ml.yml in ml/",
     );
     const block = (title: string) => {
       const start = init.stdout.indexOf(`\n${title}`);
@@ -101,7 +103,8 @@ describe("mlgen init", () => {
       const end = body.indexOf("\n\n", body.indexOf("\n#") + 1);
       return parse(end < 0 ? body : body.slice(0, end));
     };
-    const workflow = block(".github/workflows/mlgen.yml:");
+    // Named after the folder: a second project's workflow does not overwrite this one.
+    const workflow = block(".github/workflows/mlgen-ml.yml:");
     expect(workflow.jobs.check.defaults.run["working-directory"]).toBe("ml");
     expect(workflow.jobs.check.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual([
       "npm install",
@@ -111,10 +114,22 @@ describe("mlgen init", () => {
     ]);
     const [hook] = block(".pre-commit-config.yaml (if it exists").repos[0].hooks;
     expect(hook.entry).toBe("ml/node_modules/.bin/mlgen lint --config ml/mlgen.config.ts");
+    expect(hook.id).toBe("mlgen-lint-ml");
+    // One process for all the files: --max-warnings counts them all (as .pre-commit-hooks.yaml).
+    expect(hook.require_serial).toBe(true);
     const files = new RegExp(hook.files);
     const staged = ["ml/pipelines/churn_model.pipeline.ts", "ml/tasks/churn_model.py"];
     for (const f of staged) expect(files.test(f), f).toBe(true);
-    expect(files.test("web/app.py")).toBe(false);
+    // The template files a DAG reads, as the published hook takes them; nothing outside ml/.
+    for (const f of ["ml/dags/sql/load.sql", "ml/dags/scripts/run.sh"]) {
+      expect(files.test(f), f).toBe(true);
+    }
+    for (const f of ["web/app.py", "ml/package.json", "ml/mlgen.config.ts", "ml/kubeflow/x.yaml"]) {
+      expect(files.test(f), f).toBe(false);
+    }
+    // The same files as the hook this repository publishes, with the folder in front.
+    const published = parse(readFileSync(join(REPO, ".pre-commit-hooks.yaml"), "utf8"))[0].files;
+    expect(hook.files).toBe(`^ml/.*${published}`);
     // What pre-commit runs, from the root with the paths from there: the project's lint.
     const [command, ...args] = hook.entry.split(" ");
     expect(command).toBe("ml/node_modules/.bin/mlgen");
@@ -141,7 +156,7 @@ with DAG("orders", schedule=None):
     // From inside the repository's subfolder: the root is named from there.
     const inner = await proj.mlgenIn("ml", "init", "inner", "--name", "churn_model", "--yes");
     expect(inner.stdout).toContain("ml/inner/ is a subfolder of the git repository at ..:");
-    expect(inner.stdout).toContain("../.github/workflows/mlgen.yml:");
+    expect(inner.stdout).toContain("../.github/workflows/mlgen-ml-inner.yml:");
   });
 
   it("leaves an existing tsconfig.json as it is, without --force, and writes mlgen's beside it", async () => {

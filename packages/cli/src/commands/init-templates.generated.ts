@@ -130,13 +130,15 @@ export const INIT_TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit lints the\n# pipelines and DAG files it touches with mlgen.\nrepos:\n  - repo: local\n    hooks:\n      - id: mlgen-lint\n        name: "
+  return "# pre-commit (https://pre-commit.com): `pre-commit install`, then every commit lints the\n# pipelines, DAG files and the template files they read (.sql, .hql, .sh) that it touches.\nrepos:\n  - repo: local\n    hooks:\n      - id: "
+    + ((stack1 = (((helper = lookupProperty(helpers,"hookId") || alias1(depth0, "hookId", {"start":{"line":6,"column":15},"end":{"line":6,"column":21}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"hookId","hash":{},"data":data,"loc":{"start":{"line":6,"column":12},"end":{"line":6,"column":24}}}) : helper))) != null ? stack1 : "")
+    + "\n        name: "
     + ((stack1 = (((helper = lookupProperty(helpers,"hookName") || alias1(depth0, "hookName", {"start":{"line":7,"column":17},"end":{"line":7,"column":25}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"hookName","hash":{},"data":data,"loc":{"start":{"line":7,"column":14},"end":{"line":7,"column":28}}}) : helper))) != null ? stack1 : "")
     + "\n        entry: "
     + ((stack1 = (((helper = lookupProperty(helpers,"lintEntry") || alias1(depth0, "lintEntry", {"start":{"line":8,"column":18},"end":{"line":8,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"lintEntry","hash":{},"data":data,"loc":{"start":{"line":8,"column":15},"end":{"line":8,"column":30}}}) : helper))) != null ? stack1 : "")
     + "\n        language: system\n        files: "
     + ((stack1 = (((helper = lookupProperty(helpers,"lintFiles") || alias1(depth0, "lintFiles", {"start":{"line":10,"column":18},"end":{"line":10,"column":27}} ))),(typeof helper === alias3 ? helper.call(alias2,{"name":"lintFiles","hash":{},"data":data,"loc":{"start":{"line":10,"column":15},"end":{"line":10,"column":30}}}) : helper))) != null ? stack1 : "")
-    + "\n";
+    + "\n        # One mlgen for all the files (pre-commit otherwise starts one per CPU, each with a share\n        # of them): --max-warnings then counts every file's warnings, and one summary is printed.\n        require_serial: true\n";
 },"useData":true},
   "init/tasks/module.py.hbs": {"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {

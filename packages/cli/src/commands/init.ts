@@ -14,6 +14,7 @@ import { HARD_KEYWORDS } from "@mlgen/compiler";
 import type HandlebarsApi from "handlebars";
 import * as runtime from "handlebars/runtime.js";
 import { CliError, type CliIO, shellWord } from "../io.js";
+import { LINTED_FILES } from "../lint-files.js";
 import { version } from "../run.js";
 import { writeAtomic } from "../write.js";
 
@@ -92,11 +93,12 @@ export interface ScaffoldPlace {
   readonly tsconfig?: string;
 }
 
-/** The files that only work at the root of a git repository. */
-export const REPOSITORY_ROOT_FILES: readonly string[] = [
-  ".github/workflows/mlgen.yml",
-  ".pre-commit-config.yaml",
-];
+const WORKFLOW = ".github/workflows/mlgen.yml";
+/** The files that only work at the root of a git repository (a project's workflow is named after its folder). */
+export const isRepositoryRootFile = (path: string): boolean =>
+  path === ".pre-commit-config.yaml" || path.startsWith(".github/workflows/");
+/** `ml/team-a` → `ml-team-a`: a subfolder in a file name or a hook id. */
+const slug = (path: string) => path.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^-+|-+$/g, "");
 
 /** mlgen's TypeScript settings beside a project's own tsconfig.json, which init leaves alone. */
 export const MLGEN_TSCONFIG = "tsconfig.mlgen.json";
@@ -129,9 +131,11 @@ export function scaffold(
           `${shellWord(`${sub}/node_modules/.bin/mlgen`)} lint --config ${shellWord(`${sub}/mlgen.config.ts`)}`,
         )
       : "node_modules/.bin/mlgen lint",
-    lintFiles: sub
-      ? yamlQuoted(`^${regexEscaped(sub)}/.*\\.(py|pipeline\\.ts)$`)
-      : "\\.(py|pipeline\\.ts)$",
+    // What the hook of .pre-commit-hooks.yaml lints: DAG files, pipelines, and the template
+    // files a DAG reads (a commit that changes only them is linted through the DAG).
+    lintFiles: sub ? yamlQuoted(`^${regexEscaped(sub)}/.*${LINTED_FILES}`) : LINTED_FILES,
+    // Two projects' hooks in one .pre-commit-config.yaml need two ids.
+    hookId: sub ? `mlgen-lint-${slug(sub)}` : "mlgen-lint",
     typecheck: `npx ${tsc}`,
     typecheckScript: tsc,
     id: name,
@@ -146,7 +150,13 @@ export function scaffold(
   };
   const files = FILES.map(([source, path]) => {
     const spec = INIT_TEMPLATE_SPECS[source] as unknown as Parameters<typeof hb.template>[0];
-    const file = path === "tsconfig.json" && place.tsconfig ? place.tsconfig : path;
+    // A workflow per project: two projects of one repository do not overwrite each other's.
+    const file =
+      path === "tsconfig.json" && place.tsconfig
+        ? place.tsconfig
+        : path === WORKFLOW && sub
+          ? `.github/workflows/mlgen-${slug(sub)}.yml`
+          : path;
     return { path: file.replace("MODULE", context.module), content: hb.template(spec)(context) };
   });
   return { files };
@@ -226,7 +236,7 @@ export async function initCommand(
   // GitHub reads workflows only at the repository's root, and pre-commit runs from there: in a
   // subfolder, these two are printed for the root, not written where they would do nothing.
   const forRoot =
-    subfolder === undefined ? [] : all.files.filter((f) => REPOSITORY_ROOT_FILES.includes(f.path));
+    subfolder === undefined ? [] : all.files.filter((f) => isRepositoryRootFile(f.path));
   const files = all.files.filter((f) => !forRoot.includes(f));
   const existing = files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
   // An existing package.json or .gitignore is added to, never replaced: mlgen can join a repo.

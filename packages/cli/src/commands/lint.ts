@@ -17,7 +17,7 @@ import {
 import type { Finding, RuleSettings } from "@mlgen/lint";
 import { IGNORE_SYNTAXES, type IgnoreSyntax } from "../airflowignore.js";
 import { CliError, type CliIO, findConfig, firstFew, isGlob } from "../io.js";
-import { lintTargets, wholeDagFolders } from "../lint-files.js";
+import { LINTED_FILES, lintTargets, wholeDagFolders } from "../lint-files.js";
 import type { ModuleLoader } from "../load.js";
 import { version } from "../run.js";
 
@@ -78,7 +78,7 @@ function nearestConfig(io: CliIO, paths: readonly string[]): string | null {
     throw usage(
       "lint input",
       `the paths given belong to ${found.size + (outside > 0 ? 1 : 0)} projects (${shown.join(", ")}), and one run reads one config`,
-      "lint each project on its own: mlgen lint --config <its mlgen.config.ts> <its paths> (one pre-commit hook per project, with files: ^<its folder>/)",
+      `lint each project on its own: mlgen lint --config <its mlgen.config.ts> <its paths> (one pre-commit hook per project, with files: ^<its folder>/.*${LINTED_FILES}, as mlgen init <its folder> prints it)`,
     );
   }
   return [...found][0] ?? null;
