@@ -618,6 +618,37 @@ export default pipeline("demo", { schedule: "@daily", startDate: "2025-01-01" },
     expect(found).toContain("train-without-validation pipelines/demo.pipeline.ts:6");
   });
 
+  it("a task module given alone (a commit changing only it) lints the pipelines that call it: a renamed parameter is said at the call", async () => {
+    const p = project({
+      "mlgen.config.ts": CONFIG_WITH(`{ "no-failure-alert": "off", "missing-timeout": "off" }`),
+      "pipelines/demo.pipeline.ts": pipelineSource(),
+      // Another pipeline, not calling it: not linted (its own problem is not said).
+      "pipelines/other.pipeline.ts": pipelineSource(
+        `  p.python("solo", { fn: "tasks/other.py:solo", inputs: { n: 1 } });`,
+      ).replace('"demo"', '"other"'),
+      "tasks/steps.py": TASKS.replace("def train(path, rows):", "def train(path, row_count):"),
+      "tasks/other.py": "def solo():\n    return None\n",
+    });
+    const { code, stdout } = await p.mlgen("lint", "--format", "json", "tasks/steps.py");
+    expect(code).toBe(1);
+    const found = JSON.parse(stdout).map(
+      (f: { ruleId: string; file: string; message: string }) =>
+        `${f.ruleId} ${f.file}: ${f.message.split(":")[0]}`,
+    );
+    expect(found).toContain("MLG1011 pipelines/demo.pipeline.ts: invalid inputs of task 'train'");
+    expect(found.filter((f: string) => f.includes("other.pipeline.ts"))).toEqual([]);
+    // Only what the call can get wrong: not the rules' findings on the unchanged pipeline
+    // (its missing-retries, said when the pipeline itself is linted).
+    expect(found.filter((f: string) => !f.startsWith("MLG"))).toEqual([]);
+    p.write("tasks/steps.py", TASKS);
+    expect((await p.mlgen("lint", "pipelines/demo.pipeline.ts")).stdout).toContain(
+      "missing-retries",
+    );
+    const clean = await p.mlgen("lint", "tasks/steps.py");
+    expect(clean.stdout).toContain("no problems");
+    expect(clean.code).toBe(0);
+  });
+
   it("a next-line comment above a statement whose call is chained on the lines below it silences", async () => {
     const body = `  const load = p
     .python("load", { fn: "tasks/steps.py:load", outputs: { path: "string", rows: "int" } });

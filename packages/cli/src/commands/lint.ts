@@ -36,6 +36,8 @@ const MODULE_EXTENSIONS = [".ts", ".mts", ".js", ".mjs"];
  */
 const TEMPLATE_EXTENSIONS = [".sql", ".hql", ".sh", ".bash"];
 const toPosix = (p: string) => p.split(sep).join("/");
+/** The DAGs whose imported default_args lint cannot read that a run names, at most. */
+const SHARED_SHOWN = 10;
 
 /** Exit 2: the command line or the config is wrong, not the linted code. */
 const usage = (what: string, reason: string, hint: string) =>
@@ -546,6 +548,18 @@ export async function lintCommand(
     (path) => MODULE_EXTENSIONS.includes(extname(path)),
   );
   const readers = await templateReaders(io, templatesGiven, config, python);
+  // A task module given (a commit that changes only tasks/train.py): the project's pipelines
+  // that call it are linted too, as compile checks each call against the function's signature.
+  // Of those, what the call can get wrong is said (the compiler's MLG codes: a parameter
+  // renamed, an annotation changed), not the rules' findings on the unchanged pipeline.
+  const callersOnly = new Set<string>();
+  if (paths.length > 0) {
+    for (const m of await taskModuleCallers(config, python)) {
+      if (modules.includes(m)) continue;
+      modules.push(m);
+      callersOnly.add(m);
+    }
+  }
   for (const d of problems) {
     const file = toPosix(relative(io.cwd, d.file));
     io.stderr(
@@ -594,13 +608,7 @@ export async function lintCommand(
         "pass files or folders (mlgen lint dags/), or run it where mlgen.config.ts is",
       );
     }
-    const base = resolve(config.file, "..");
-    for (const pattern of config.pipelines) {
-      if (isGlob(pattern)) {
-        const { globFiles } = await import("../glob.js");
-        modules.push(...(await globFiles(pattern, base)));
-      } else modules.push(resolve(base, pattern));
-    }
+    modules.push(...(await pipelineFiles(config.file, config.pipelines)));
   }
   // Nothing to lint is a mistake (a wrong folder, a stale glob), never "no problems".
   if (python.length === 0 && modules.length === 0 && !allExcluded && templatesGiven.length === 0) {
@@ -644,16 +652,18 @@ export async function lintCommand(
       dagFolder: folder?.whole === true,
     },
   );
-  // default_args imported from a module of the project (the DAG folder is on sys.path): lint
-  // reads one file at a time, so what depends on them is held back; a clean run says so.
+  // default_args imported from a module of the project (the DAG folder is on sys.path) that
+  // lint cannot read (no such module, a name bound to a call, ...): what depends on them is held
+  // back; a clean run says so, and why, for each DAG.
   const shared = linted.flatMap((r) =>
     explicit.has(resolve(io.cwd, r.file))
-      ? (r.sharedDefaults ?? []).map((what) => `${what} (${r.file})`)
+      ? (r.sharedDefaults ?? []).map((s) => `  ${r.file}:${s.line}: ${s.note}\n`)
       : [],
   );
   if (shared.length > 0) {
+    const more = shared.length - SHARED_SHOWN;
     io.stderr(
-      `mlgen lint: default_args imported from a module of the project are not read (lint reads each DAG file alone): ${firstFew(shared)}; for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf), nor is the module's own dict\n`,
+      `mlgen lint: default_args imported from a module of the project that lint cannot read; for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf):\n${shared.slice(0, SHARED_SHOWN).join("")}${more > 0 ? `  and ${more} more\n` : ""}`,
     );
   }
   // Folders given, tasks naming other DAGs, and missing-dag on but not judged: say why, or a
@@ -726,13 +736,16 @@ export async function lintCommand(
       await moduleLoader(),
       config,
     );
-    for (const f of dsl) {
+    const said = dsl.filter(
+      (f) => !callersOnly.has(resolve(io.cwd, f.file)) || /^MLG\d/.test(f.ruleId),
+    );
+    for (const f of said) {
       if (!sources.has(f.file)) {
         const text = await readFile(resolve(io.cwd, f.file), "utf8").catch(() => null);
         if (text !== null) sources.set(f.file, text);
       }
     }
-    findings.push(...lint.applySuppressions(dsl, sources));
+    findings.push(...lint.applySuppressions(said, sources));
   }
   findings.sort(lint.compareFindings);
 
@@ -847,6 +860,41 @@ async function templateReaders(
     );
   }
   return [...out];
+}
+
+/** The files `pipelines` of config file `file` names: globs and paths from its folder. */
+async function pipelineFiles(file: string, pipelines: readonly string[]): Promise<string[]> {
+  const base = resolve(file, "..");
+  const out: string[] = [];
+  for (const pattern of pipelines) {
+    if (isGlob(pattern)) {
+      const { globFiles } = await import("../glob.js");
+      out.push(...(await globFiles(pattern, base)));
+    } else out.push(resolve(base, pattern));
+  }
+  return out;
+}
+
+/**
+ * The project's pipeline modules (mlgen.config.ts's `pipelines`) whose text names one of the
+ * Python files given as a task module, `fn: "tasks/train.py:fit"` (its path from the project's
+ * root, then the function's name). Only text is read: a module naming none is not loaded.
+ */
+async function taskModuleCallers(config: LintConfig, given: readonly string[]): Promise<string[]> {
+  if (config.file === null || given.length === 0 || config.pipelines.length === 0) return [];
+  const names = given
+    .map((path) => toPosix(relative(config.root, path)))
+    .filter((rel) => rel !== "" && !rel.startsWith("../") && !isAbsolute(rel))
+    .map((rel) => `${rel}:`);
+  if (names.length === 0) return [];
+  const candidates = await pipelineFiles(config.file, config.pipelines);
+  const callers = await Promise.all(
+    [...new Set(candidates)].map(async (path) => {
+      const text = await readFile(path, "utf8").catch(() => "");
+      return names.some((name) => text.includes(name)) ? path : null;
+    }),
+  );
+  return callers.filter((path): path is string => path !== null);
 }
 
 /** FORCE_COLOR, else only when the process's own stdout is a terminal (not a test's io). */
