@@ -261,8 +261,10 @@ export async function wholeDagFolders(
       why: "it holds DAG files mlgen does not lint (a zip archive, a hidden or skipped folder)",
     };
   }
+  // Folders given together are linted together: one beside another is no sign of a part.
+  const given = new Set(dirs.map((d) => resolve(cwd, d)));
   for (const dir of dirs) {
-    const why = await insideDagFolder(resolve(cwd, dir), resolve(cwd), mightHoldDag);
+    const why = await insideDagFolder(resolve(cwd, dir), resolve(cwd), mightHoldDag, given);
     if (why !== null)
       return {
         whole: false,
@@ -285,6 +287,7 @@ async function insideDagFolder(
   dir: string,
   cwd: string,
   mightHoldDag: (source: string) => boolean,
+  given: ReadonlySet<string> = new Set(),
 ): Promise<string | null> {
   const above: string[] = [];
   let top = existsSync(join(dir, ".git")) ? dir : null;
@@ -324,6 +327,7 @@ async function insideDagFolder(
         if (
           !e.isDirectory() ||
           path === from ||
+          given.has(path) ||
           e.name.startsWith(".") ||
           SKIP_DIRS.has(e.name) ||
           NOT_DAG_FOLDERS.has(e.name.toLowerCase())

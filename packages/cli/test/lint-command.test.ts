@@ -121,6 +121,12 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
         `mlgen lint: missing-dag (the DAG ids triggers and sensors name) not judged: ${ml} looks like a part of a larger DAG folder: ${top === "dags" ? "dags above it is named dags" : "airflow/platform beside it holds DAG files"}; lint the whole DAG folder to judge them`,
       );
       expect(said(await part.mlgen("lint", top)), top).toEqual([]);
+      if (top === "airflow") {
+        // Both folders given: linted together, the one beside the other is no sign of a part.
+        const both = await part.mlgen("lint", ml, "airflow/platform");
+        expect(said(both)).toEqual([]);
+        expect(both.stderr).not.toContain("not judged");
+      }
     }
     // A project's tests beside its DAG folder (a DagBag integrity test) make no DAG folder.
     const monorepo = repo({
