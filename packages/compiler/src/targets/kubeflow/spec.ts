@@ -634,34 +634,32 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     while (wrapper && !nodes.every((n) => ancestry(n).includes(wrapper as Scope))) {
       wrapper = wrapper.parent;
     }
-    const sideOf = (n: TaskNode) => (wrapper ? childOf(wrapper, n) : undefined);
-    if (wrapper?.kind === "condition-branches" && new Set(nodes.map(sideOf)).size < nodes.length) {
-      // Two of them on one side of the group: a branch nested there (on Airflow exactly one
-      // still runs); kfp's OneOf selects one output per side, and dsl.Elif chains only an Else.
+    // checkOneOf refuses outputs not on the sides of one branch; a shape it allows but KFP
+    // cannot carry is said here.
+    const refuse = (reason: string, hint: string) => {
       problems.push({
         task: consumer.id,
         what: `oneOf(${refs.map((r) => `${r.task}.out.${r.output}`).join(", ")}) read by '${consumer.id}'`,
-        reason:
-          "two of its outputs sit on one side of an If/Else on Kubeflow, inside a branch nested there, and dsl.OneOf selects one output per side of one condition-branches group",
-        hint: "nest the inner branch on the ifFalse side of the outer one with nothing else on that side (an If/Elif/Else chain, which mlgen writes as kfp's dsl.Elif; its condition then reads only values made before the outer branch)",
+        reason,
+        hint,
         level: "error",
       });
       oneOfs.set(id, null);
       return null;
-    }
+    };
     if (wrapper?.kind !== "condition-branches") {
-      // checkOneOf refuses outputs not on the sides of one branch; a shape it allows but KFP
-      // cannot carry is said here.
-      problems.push({
-        task: consumer.id,
-        what: `oneOf(${refs.map((r) => `${r.task}.out.${r.output}`).join(", ")}) read by '${consumer.id}'`,
-        reason:
-          "its outputs do not sit in the sides of one If/Else on Kubeflow, where dsl.OneOf selects among the sides of one condition-branches group",
-        hint: "put in oneOf(...) one output from each side of one branch that has both ifTrue and ifFalse",
-        level: "error",
-      });
-      oneOfs.set(id, null);
-      return null;
+      return refuse(
+        "its outputs do not sit in the sides of one If/Else on Kubeflow, where dsl.OneOf selects among the sides of one condition-branches group",
+        "put in oneOf(...) one output from each side of one branch that has both ifTrue and ifFalse",
+      );
+    }
+    // Two on one side of the group: a branch nested there (on Airflow exactly one still runs);
+    // kfp's OneOf selects one output per side, and dsl.Elif chains only an Else.
+    if (new Set(nodes.map((n) => childOf(wrapper, n))).size < nodes.length) {
+      return refuse(
+        "two of its outputs sit on one side of an If/Else on Kubeflow, inside a branch nested there, and dsl.OneOf selects one output per side of one condition-branches group",
+        "nest the inner branch on the ifFalse side of the outer one with nothing else on that side (an If/Elif/Else chain, which mlgen writes as kfp's dsl.Elif; its condition then reads only values made before the outer branch)",
+      );
     }
     const n = (oneOfCount.get(wrapper) ?? 0) + 1;
     oneOfCount.set(wrapper, n);
