@@ -89,6 +89,15 @@ with DAG(
     },
 ):
     BashOperator(task_id="fit", bash_command="echo fit")
+
+with DAG(
+    dag_id="parity_pool",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    # The scenario gives the pool 0 slots: the task instance waits, scheduled.
+    BashOperator(task_id="held", bash_command="echo held", pool="parity_held")
 `;
 
 const BROKEN_FILE = "from airflow.sdk import DAG\n\nraise ValueError('broken on purpose')\n";
@@ -144,6 +153,11 @@ function seedFake(fake: AirflowFake): void {
     },
     tasks: [{ taskId: "fit", operator: "BashOperator" }],
   });
+  fake.addDag({
+    dagId: "parity_pool",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [{ taskId: "held", operator: "BashOperator", pool: "parity_held" }],
+  });
   fake.addImportError({ filename: "broken_dag.py", stackTrace: brokenTrace(FAKE_DAGS) });
 }
 
@@ -196,6 +210,26 @@ async function waitForRun(
     if (run.state === "success" || run.state === "failed") return;
     if (Date.now() > deadline) throw new Error(`${dagId}/${runId} still ${run.state}`);
     await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Waits until a task instance is in `state` (the fake: settles every run as far as it goes). */
+async function waitForTi(
+  call: Caller,
+  path: string,
+  state: string,
+  settle: () => void,
+): Promise<void> {
+  if (call.side === "fake") {
+    settle();
+    return;
+  }
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const ti = (await (await call.fetch(`${call.baseUrl}${path}`)).json()) as { state?: string };
+    if (ti.state === state) return;
+    if (Date.now() > deadline) throw new Error(`${path} still ${ti.state}, not ${state}`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -489,6 +523,44 @@ function scenario(settle: () => void) {
     await call("pool_delete_default_400", "DELETE", "/api/v2/pools/default_pool");
     await call("pool_delete", "DELETE", "/api/v2/pools/parity_pool");
     await call("pool_delete_404", "DELETE", "/api/v2/pools/parity_pool");
+
+    // A task instance the scheduler cannot queue (its pool has no open slot) waits, scheduled:
+    // the state before running that a real server holds still long enough to record. Queued
+    // lasts only until the executor starts the task (well under a second on this LocalExecutor),
+    // which no request can wait on, so it is read after the fact (queued_when).
+    const held = "/api/v2/dags/parity_pool/dagRuns";
+    await call("pool_create_held", "POST", "/api/v2/pools", {
+      body: { name: "parity_held", slots: 0 },
+    });
+    await call("trigger_pool_held", "POST", held, {
+      body: { dag_run_id: "parity_held_1", logical_date: null },
+    });
+    await waitForTi(call, `${held}/parity_held_1/taskInstances/held`, "scheduled", settle);
+    await call("ti_get_scheduled", "GET", `${held}/parity_held_1/taskInstances/held`);
+    await call("tis_list_scheduled", "GET", `${held}/parity_held_1/taskInstances?state=scheduled`);
+    await call("ti_log_scheduled", "GET", `${held}/parity_held_1/taskInstances/held/logs/1`);
+    await call("pool_get_held_scheduled", "GET", "/api/v2/pools/parity_held");
+    await call("run_get_pool_held", "GET", `${held}/parity_held_1`);
+    // Marked failed: the task instance not started is skipped.
+    await call("run_patch_failed_pool_held", "PATCH", `${held}/parity_held_1`, {
+      body: { state: "failed" },
+    });
+    await call("ti_get_skipped_pool_held", "GET", `${held}/parity_held_1/taskInstances/held`);
+    // Another run, then a slot: queued, running, success. The PATCH's own answer is not
+    // recorded: its queued_slots race the real scheduler.
+    await call("trigger_pool_held_2", "POST", held, {
+      body: { dag_run_id: "parity_held_2", logical_date: null },
+    });
+    await waitForTi(call, `${held}/parity_held_2/taskInstances/held`, "scheduled", settle);
+    await call.fetch(`${call.baseUrl}/api/v2/pools/parity_held`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "parity_held", slots: 1, include_deferred: false }),
+    });
+    await waitForRun(call, "parity_pool", "parity_held_2", settle);
+    await call("ti_get_after_pool_opened", "GET", `${held}/parity_held_2/taskInstances/held`);
+    await call("pool_get_held_done", "GET", "/api/v2/pools/parity_held");
+    await call("pool_delete_held", "DELETE", "/api/v2/pools/parity_held");
     // State filters and clear checks the fake once let through (a review, 2026-11-30).
     const run1 = "/api/v2/dags/parity_ok/dagRuns";
     await call("runs_list_bad_state_422", "GET", `${run1}?state=succeeded`);
@@ -810,6 +882,17 @@ describe("Airflow fake parity with a real Airflow 3", () => {
     expect((body("trigger_params_400_type") as { detail?: string }).detail).toMatch(
       /^Invalid input for param n_estimators: 'fifty' is not of type 'integer'\n/,
     );
+    // The real server held a task instance scheduled (a pool of 0 slots), then ran it.
+    type Ti = { state?: string; try_number?: number; queued_when?: string | null };
+    const tiOf = (name: string) => real(name).body as Ti;
+    expect([
+      tiOf("ti_get_scheduled").state,
+      tiOf("ti_get_scheduled").try_number,
+      tiOf("ti_get_scheduled").queued_when,
+      tiOf("ti_get_skipped_pool_held").state,
+      tiOf("ti_get_after_pool_opened").state,
+      typeof tiOf("ti_get_after_pool_opened").queued_when,
+    ]).toEqual(["scheduled", 1, null, "skipped", "success", "string"]);
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",
       expect.objectContaining({ task_instances: [], total_entries: 0 }),

@@ -4,6 +4,7 @@ import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "../src/airflow/spec-routes.js";
+import { isoTime } from "../src/airflow/util.js";
 import { createManualClock } from "../src/clock.js";
 import { fetchFrom } from "../src/fetch.js";
 import { type AirflowFake, createAirflowFake } from "../src/index.js";
@@ -127,7 +128,9 @@ describe("the run state machine", () => {
   const table: Array<{ name: string; script?: Record<string, "success" | "failed">; rows: Row[] }> =
     [
       {
-        name: "success, task by task in dependency order",
+        // Each step takes 1 ms by default (schedulerDelayMs, taskQueueDelayMs,
+        // taskStartDelayMs), each task 1000 ms (taskDurationMs).
+        name: "success, task by task in dependency order, each through scheduled and queued",
         rows: [
           {
             advance: 0,
@@ -137,12 +140,32 @@ describe("the run state machine", () => {
           {
             advance: 1,
             run: "running",
+            tis: { extract: "scheduled", train: null, report: null, publish: null },
+          },
+          {
+            advance: 1,
+            run: "running",
+            tis: { extract: "queued", train: null, report: null, publish: null },
+          },
+          {
+            advance: 1,
+            run: "running",
             tis: { extract: "running", train: null, report: null, publish: null },
           },
           {
-            advance: 998,
+            advance: 999,
             run: "running",
             tis: { extract: "running", train: null, report: null, publish: null },
+          },
+          {
+            advance: 1,
+            run: "running",
+            tis: { extract: "success", train: "scheduled", report: "scheduled", publish: null },
+          },
+          {
+            advance: 1,
+            run: "running",
+            tis: { extract: "success", train: "queued", report: "queued", publish: null },
           },
           {
             advance: 1,
@@ -152,10 +175,15 @@ describe("the run state machine", () => {
           {
             advance: 1000,
             run: "running",
-            tis: { extract: "success", train: "success", report: "success", publish: "running" },
+            tis: {
+              extract: "success",
+              train: "success",
+              report: "success",
+              publish: "scheduled",
+            },
           },
           {
-            advance: 1000,
+            advance: 1002,
             run: "success",
             tis: { extract: "success", train: "success", report: "success", publish: "success" },
           },
@@ -166,7 +194,7 @@ describe("the run state machine", () => {
         script: { train: "failed" },
         rows: [
           {
-            advance: 1000,
+            advance: 1005,
             run: "running",
             tis: { extract: "success", train: "running", report: "running", publish: null },
           },
@@ -531,9 +559,10 @@ describe("the run state machine", () => {
     expect(failed.complete).toBe(true);
     expect(failed.text).toBe(
       [
-        "[2025-01-01T00:00:00Z] {task.stdout} INFO - loading rows",
-        "[2025-01-01T00:00:00Z] {task.stdout} INFO - 0 rows",
-        "[2025-01-01T00:00:01Z] {task} ERROR - Task failed with exception",
+        // Started 3 ms after the trigger (the run, then scheduled and queued: 1 ms each).
+        "[2025-01-01T00:00:00.003000Z] {task.stdout} INFO - loading rows",
+        "[2025-01-01T00:00:00.003000Z] {task.stdout} INFO - 0 rows",
+        "[2025-01-01T00:00:01.003000Z] {task} ERROR - Task failed with exception",
         "Traceback (most recent call last):",
         "ValueError: no rows",
       ].join("\n"),
@@ -764,6 +793,382 @@ describe("the run state machine", () => {
   });
 });
 
+/** The fields of a task instance that change with its state, as the API answers them. */
+const TI_FIELDS = [
+  "state",
+  "try_number",
+  "max_tries",
+  "scheduled_when",
+  "queued_when",
+  "start_date",
+  "end_date",
+  "duration",
+  "hostname",
+  "pid",
+  "pool",
+  "pool_slots",
+  "queue",
+  "executor",
+] as const;
+const tiFields = (ti: Record<string, unknown>) =>
+  Object.fromEntries(TI_FIELDS.map((k) => [k, k === "pid" && ti.pid !== null ? "<pid>" : ti[k]]));
+/** A time `ms` after START, written as the fake writes times (isoTime). */
+const at = (ms: number) => isoTime(Date.parse(START) + ms);
+
+describe("task instance states", () => {
+  it("passes each task instance through scheduled and queued, with the fields Airflow sends in each", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({ dagId: "one", tasks: [{ taskId: "fit" }] });
+    await call("POST", "/api/v2/dags/one/dagRuns", { dag_run_id: "r1", logical_date: null });
+    const ti = async () =>
+      tiFields((await call("GET", "/api/v2/dags/one/dagRuns/r1/taskInstances/fit")).body);
+    const none = {
+      state: null,
+      try_number: 0,
+      max_tries: 0,
+      scheduled_when: null,
+      queued_when: null,
+      start_date: null,
+      end_date: null,
+      duration: null,
+      hostname: "",
+      pid: null,
+      pool: "default_pool",
+      pool_slots: 1,
+      queue: "default",
+      executor: null,
+    };
+    // Observed on Airflow 3.3.2: the try is counted when the task is scheduled; queued sets
+    // queued_when; the worker's start sets start_date, hostname and pid; the end, end_date and
+    // duration.
+    const scheduled = { ...none, state: "scheduled", try_number: 1, scheduled_when: at(1) };
+    const queued = { ...scheduled, state: "queued", queued_when: at(2) };
+    const running = {
+      ...queued,
+      state: "running",
+      start_date: at(3),
+      hostname: "airflow.mock",
+      pid: "<pid>",
+    };
+    const success = { ...running, state: "success", end_date: at(1003), duration: 1 };
+    expect(await ti()).toEqual(none);
+    const seen = [];
+    for (const step of [1, 1, 1, 999, 1]) {
+      clock.advance(step);
+      seen.push(await ti());
+    }
+    expect(seen).toEqual([scheduled, queued, running, running, success]);
+    const run = (await call("GET", "/api/v2/dags/one/dagRuns/r1")).body;
+    expect([run.state, run.queued_at, run.start_date, run.end_date]).toEqual([
+      "success",
+      at(0),
+      at(1),
+      at(1003),
+    ]);
+    // Queued runs and task instances in each state are what the state filters find.
+    expect((await call("GET", "/api/v2/dags/one/dagRuns?state=success")).body.total_entries).toBe(
+      1,
+    );
+  });
+
+  it("keeps the last try's dates, duration, host and pid on a rerun until it replaces them, as the server does", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({
+      dagId: "one",
+      tasks: [{ taskId: "fit" }],
+      script: { fit: ["failed", "success"] },
+    });
+    await call("POST", "/api/v2/dags/one/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const ti = async () =>
+      tiFields((await call("GET", "/api/v2/dags/one/dagRuns/r1/taskInstances/fit")).body);
+    const failed = await ti();
+    expect(failed).toMatchObject({ state: "failed", try_number: 1, duration: 1 });
+    clock.set(Date.parse(START) + 10_000);
+    await call("POST", "/api/v2/dags/one/clearTaskInstances", {
+      dry_run: false,
+      dag_run_id: "r1",
+    });
+    const cleared = { ...failed, state: null, max_tries: 1 };
+    expect(await ti()).toEqual(cleared);
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1);
+      seen.push(await ti());
+    }
+    const scheduled = { ...cleared, state: "scheduled", try_number: 2, scheduled_when: at(10_001) };
+    const queued = { ...scheduled, state: "queued", queued_when: at(10_002) };
+    // Running: a new start, no end date, and the last try's duration still (the server resets
+    // it only when the try ends).
+    const running = { ...queued, state: "running", start_date: at(10_003), end_date: null };
+    expect(seen).toEqual([scheduled, queued, running]);
+    fake.settle();
+    expect(await ti()).toEqual({
+      ...running,
+      state: "success",
+      end_date: at(11_003),
+      duration: 1,
+    });
+  });
+
+  it("holds task instances scheduled and queued for taskQueueDelayMs and taskStartDelayMs, or a try's startDelayMs", async () => {
+    const { clock, fake, call } = await setup({
+      schedulerDelayMs: 1000,
+      taskQueueDelayMs: 500,
+      taskStartDelayMs: 2000,
+    });
+    fake.addDag({
+      dagId: "one",
+      tasks: [{ taskId: "fit" }],
+      // The second try waits 10 minutes for a worker: a service's queue timeout can be tested.
+      script: { fit: ["failed", { state: "success", startDelayMs: 600_000 }] },
+    });
+    await call("POST", "/api/v2/dags/one/dagRuns", { dag_run_id: "r1", logical_date: null });
+    const state = async () =>
+      (await call("GET", "/api/v2/dags/one/dagRuns/r1/taskInstances/fit")).body.state;
+    const seen: Array<[number, string | null]> = [];
+    for (const t of [999, 1000, 1499, 1500, 3499, 3500, 4500]) {
+      clock.set(Date.parse(START) + t);
+      seen.push([t, await state()]);
+    }
+    expect(seen).toEqual([
+      [999, null],
+      [1000, "scheduled"],
+      [1499, "scheduled"],
+      [1500, "queued"],
+      [3499, "queued"],
+      [3500, "running"],
+      [4500, "failed"],
+    ]);
+    await call("POST", "/api/v2/dags/one/clearTaskInstances", {
+      dry_run: false,
+      dag_run_id: "r1",
+    });
+    clock.advance(1500 + 599_999);
+    expect(await state()).toBe("queued");
+    clock.advance(1);
+    expect(await state()).toBe("running");
+  });
+
+  it("keeps a task instance scheduled while its pool has no open slot, and counts it in the pool", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({ dagId: "held", tasks: [{ taskId: "fit", pool: "gpu", poolSlots: 2 }] });
+    await call("POST", "/api/v2/pools", { name: "gpu", slots: 0 });
+    await call("POST", "/api/v2/dags/held/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const ti = async () =>
+      (await call("GET", "/api/v2/dags/held/dagRuns/r1/taskInstances/fit")).body;
+    expect(tiFields(await ti())).toMatchObject({
+      state: "scheduled",
+      try_number: 1,
+      queued_when: null,
+      pool: "gpu",
+      pool_slots: 2,
+    });
+    expect((await call("GET", "/api/v2/dags/held/dagRuns/r1")).body.state).toBe("running");
+    // Not started: its log is the source block's markers alone, as the server answers.
+    expect(
+      (await call("GET", "/api/v2/dags/held/dagRuns/r1/taskInstances/fit/logs/1")).body,
+    ).toEqual({
+      content: [{ event: "::group::Log message source details" }, { event: "::endgroup::" }],
+      continuation_token: null,
+    });
+    const slots = (p: Record<string, unknown>) => [
+      p.scheduled_slots,
+      p.queued_slots,
+      p.running_slots,
+      p.occupied_slots,
+      p.open_slots,
+    ];
+    expect(slots((await call("GET", "/api/v2/pools/gpu")).body)).toEqual([2, 0, 0, 0, 0]);
+    clock.advance(60_000);
+    // One slot is not enough for a task taking two; the answer is the pool as patched.
+    const one = await call("PATCH", "/api/v2/pools/gpu", {
+      name: "gpu",
+      slots: 1,
+      include_deferred: false,
+    });
+    expect(slots(one.body)).toEqual([2, 0, 0, 0, 1]);
+    fake.settle();
+    expect((await ti()).state).toBe("scheduled");
+    clock.advance(1000);
+    await call("PATCH", "/api/v2/pools/gpu", { name: "gpu", slots: 2, include_deferred: false });
+    // Queued when the slots opened, not when it was scheduled.
+    expect(tiFields(await ti())).toMatchObject({ state: "queued", queued_when: at(61_000) });
+    expect(slots((await call("GET", "/api/v2/pools/gpu")).body)).toEqual([0, 2, 0, 2, 0]);
+    clock.advance(1);
+    expect(slots((await call("GET", "/api/v2/pools/gpu")).body)).toEqual([0, 0, 2, 2, 0]);
+    fake.settle();
+    expect((await call("GET", "/api/v2/dags/held/dagRuns/r1")).body.state).toBe("success");
+    expect(slots((await call("GET", "/api/v2/pools/gpu")).body)).toEqual([0, 0, 0, 0, 2]);
+  });
+
+  it("shares a pool's slots across runs: the next task instance is queued when one ends", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({ dagId: "gpu", tasks: [{ taskId: "fit", pool: "gpu" }] });
+    await call("POST", "/api/v2/pools", { name: "gpu", slots: 1 });
+    await call("POST", "/api/v2/dags/gpu/dagRuns", { dag_run_id: "a", logical_date: null });
+    clock.advance(1);
+    await call("POST", "/api/v2/dags/gpu/dagRuns", { dag_run_id: "b", logical_date: null });
+    clock.advance(500);
+    const fitOf = async (run: string) =>
+      (await call("GET", `/api/v2/dags/gpu/dagRuns/${run}/taskInstances/fit`)).body;
+    expect([(await fitOf("a")).state, (await fitOf("b")).state]).toEqual(["running", "scheduled"]);
+    fake.settle();
+    const [a, b] = [await fitOf("a"), await fitOf("b")];
+    expect([a.state, b.state]).toEqual(["success", "success"]);
+    expect(b.queued_when).toBe(a.end_date);
+    // A pool of unlimited slots (-1) holds nothing back; the API says -1 open.
+    await call("PATCH", "/api/v2/pools/gpu", { name: "gpu", slots: -1, include_deferred: false });
+    expect((await call("GET", "/api/v2/pools/gpu")).body.open_slots).toBe(-1);
+  });
+
+  it("queues first the task instance of the highest priority_weight when slots are few", async () => {
+    const { fake, call } = await setup();
+    fake.addDag({
+      dagId: "few",
+      tasks: [
+        { taskId: "leaf", pool: "one" },
+        { taskId: "root", pool: "one" },
+        { taskId: "after", upstream: ["root"], pool: "one" },
+      ],
+    });
+    await call("POST", "/api/v2/pools", { name: "one", slots: 1 });
+    await call("POST", "/api/v2/dags/few/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const tis = (await call("GET", "/api/v2/dags/few/dagRuns/r1/taskInstances?order_by=start_date"))
+      .body.task_instances;
+    // root (weight 2: it has a downstream task) before leaf (1), though leaf is defined first.
+    expect(tis.map((t: { task_id: string }) => t.task_id)).toEqual(["root", "leaf", "after"]);
+  });
+
+  it("keeps a task instance of a pool that does not exist scheduled until the pool is made", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({ dagId: "lost", tasks: [{ taskId: "fit", pool: "nowhere" }] });
+    await call("POST", "/api/v2/dags/lost/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const lost = async () =>
+      (await call("GET", "/api/v2/dags/lost/dagRuns/r1/taskInstances/fit")).body;
+    expect((await lost()).state).toBe("scheduled");
+    clock.advance(5000);
+    await call("POST", "/api/v2/pools", { name: "nowhere", slots: 1 });
+    expect([(await lost()).state, (await lost()).queued_when]).toEqual(["queued", at(5000)]);
+  });
+
+  it("skips scheduled and queued task instances of a run marked failed, freeing their slots", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({
+      dagId: "held",
+      tasks: [
+        { taskId: "a", pool: "one" },
+        { taskId: "b", pool: "one" },
+      ],
+    });
+    fake.addDag({ dagId: "next", tasks: [{ taskId: "c", pool: "one" }] });
+    await call("POST", "/api/v2/pools", { name: "one", slots: 1 });
+    await call("POST", "/api/v2/dags/held/dagRuns", { dag_run_id: "r1", logical_date: null });
+    await call("POST", "/api/v2/dags/next/dagRuns", { dag_run_id: "r2", logical_date: null });
+    clock.advance(2);
+    const tis = async (dag: string, run: string) =>
+      states(
+        (await call("GET", `/api/v2/dags/${dag}/dagRuns/${run}/taskInstances`)).body.task_instances,
+      );
+    expect({ ...(await tis("held", "r1")), ...(await tis("next", "r2")) }).toEqual({
+      a: "queued",
+      b: "scheduled",
+      c: "scheduled",
+    });
+    clock.advance(100);
+    await call("PATCH", "/api/v2/dags/held/dagRuns/r1", { state: "failed" });
+    const b = (await call("GET", "/api/v2/dags/held/dagRuns/r1/taskInstances/b")).body;
+    // TaskInstance.set_state: a task not started is skipped, starting and ending now.
+    expect(tiFields(b)).toMatchObject({
+      state: "skipped",
+      try_number: 1,
+      start_date: at(102),
+      end_date: at(102),
+      duration: 0,
+      queued_when: null,
+    });
+    expect(await tis("held", "r1")).toEqual({ a: "failed", b: "skipped" });
+    // a's slot is free: c is queued at once.
+    expect((await call("GET", "/api/v2/dags/next/dagRuns/r2/taskInstances/c")).body).toMatchObject({
+      state: "queued",
+      queued_when: at(102),
+    });
+  });
+
+  it("clears a task instance of a running run without queueing the run again, as Airflow does", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({
+      dagId: "branch",
+      tasks: [
+        { taskId: "quick", durationMs: 100 },
+        { taskId: "slow", durationMs: 60_000 },
+      ],
+    });
+    await call("POST", "/api/v2/dags/branch/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(10_000);
+    const before = (await call("GET", "/api/v2/dags/branch/dagRuns/r1")).body;
+    const cleared = await call("POST", "/api/v2/dags/branch/clearTaskInstances", {
+      dry_run: false,
+      only_failed: false,
+      dag_run_id: "r1",
+      task_ids: ["quick"],
+    });
+    expect(cleared.body.task_instances.map((t: { state: unknown }) => t.state)).toEqual([null]);
+    // clear_task_instances queues only a finished run again: this one keeps running and its
+    // start date; queued_at is the clear's.
+    const run = (await call("GET", "/api/v2/dags/branch/dagRuns/r1")).body;
+    expect([run.state, run.start_date, run.queued_at]).toEqual([
+      "running",
+      before.start_date,
+      at(10_000),
+    ]);
+    const quick = async () =>
+      (await call("GET", "/api/v2/dags/branch/dagRuns/r1/taskInstances/quick")).body;
+    expect([(await quick()).state, (await quick()).try_number]).toEqual([null, 1]);
+    // The scheduler's next pass schedules it (try 2), and it runs again.
+    clock.advance(1);
+    expect(tiFields(await quick())).toMatchObject({
+      state: "scheduled",
+      try_number: 2,
+      scheduled_when: at(10_001),
+    });
+    clock.advance(102);
+    expect((await quick()).state).toBe("success");
+    expect((await call("GET", "/api/v2/dags/branch/dagRuns/r1")).body.state).toBe("running");
+  });
+
+  it("lets a running task instance of a run set back to queued end; the run then goes on", async () => {
+    const { clock, fake, call } = await setup({ schedulerDelayMs: 2000 });
+    addPipeline(fake);
+    await call("POST", "/api/v2/dags/pipe/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(2500);
+    const queued = await call("PATCH", "/api/v2/dags/pipe/dagRuns/r1", { state: "queued" });
+    expect([queued.body.state, queued.body.start_date]).toEqual(["queued", null]);
+    // The worker finishes extract (at 3002 ms); nothing downstream is scheduled before the run
+    // starts again (at 4500 ms).
+    clock.advance(1000);
+    const tis = async () =>
+      states((await call("GET", "/api/v2/dags/pipe/dagRuns/r1/taskInstances")).body.task_instances);
+    expect(await tis()).toEqual({ extract: "success", train: null, report: null, publish: null });
+    fake.settle();
+    expect((await call("GET", "/api/v2/dags/pipe/dagRuns/r1")).body.state).toBe("success");
+  });
+
+  it("starts a paused DAG's queued run when it is unpaused, not before", async () => {
+    const { clock, fake, call } = await setup();
+    fake.addDag({ dagId: "late", isPaused: true, tasks: [{ taskId: "fit" }] });
+    await call("POST", "/api/v2/dags/late/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(60_000);
+    await call("PATCH", "/api/v2/dags/late", { is_paused: false });
+    expect((await call("GET", "/api/v2/dags/late/dagRuns/r1")).body.state).toBe("running");
+    fake.settle();
+    expect((await call("GET", "/api/v2/dags/late/dagRuns/r1")).body.start_date).toBe(at(60_000));
+  });
+});
+
 describe("lists", () => {
   it("pages, caps limit at 100, orders and filters", async () => {
     const { fake, call } = await setup();
@@ -982,13 +1387,14 @@ describe("the client helpers against the fake", () => {
     const t0 = clock.now();
     const result = await client.waitForDagRun("pipe", run.dag_run_id, { pollIntervalMs: 500 });
     expect(result.state).toBe("success");
-    // Three layers of one-second tasks from the trigger on, seen by polls every 500 ms of the clock.
-    expect(clock.now() - t0).toBe(3000);
+    // Three layers of one-second tasks from the trigger on, each 2 ms scheduled and queued, after
+    // the run's 1 ms queued: it ends at 3007 ms, seen by the poll at 3500 (every 500 ms).
+    expect(clock.now() - t0).toBe(3500);
     // The clock's sleep stops as a real one does when the wait is cancelled.
     const controller = new AbortController();
     controller.abort(new Error("stop"));
     await expect(clock.sleep(1000, controller.signal)).rejects.toThrow("stop");
-    expect(clock.now() - t0).toBe(3000);
+    expect(clock.now() - t0).toBe(3500);
     // Retries' back-off waits on it too: a Retry-After of 20 s passes on the clock.
     const limited = rateLimited({ retryAfterSeconds: 20, times: 1 });
     const retrying = createAirflowClient({
@@ -998,7 +1404,7 @@ describe("the client helpers against the fake", () => {
       clock,
     });
     await retrying.getDagRun("pipe", run.dag_run_id);
-    expect([limited.hits(), clock.now() - t0]).toEqual([1, 23_000]);
+    expect([limited.hits(), clock.now() - t0]).toEqual([1, 23_500]);
   });
 
   it("waits for a failed run and returns its failed task instances", async () => {

@@ -111,6 +111,8 @@ interface TaskDef {
   readonly xcomOnFailure: Readonly<Record<string, unknown>>;
   readonly durationMs: number | undefined;
   readonly log: readonly string[];
+  readonly pool: string;
+  readonly poolSlots: number;
   priorityWeight: number;
 }
 
@@ -140,13 +142,20 @@ interface Ti {
   state: TiState;
   startDate: number | null;
   endDate: number | null;
+  /** Seconds, as Airflow stores it: set when a try ends, kept (not reset) by a clear and a rerun. */
+  duration: number | null;
   queuedWhen: number | null;
   scheduledWhen: number | null;
   tryNumber: number;
   maxTries: number;
   hostname: string;
   pid: number | null;
-  plannedEnd: number | null;
+  /**
+   * When its next step is due: `scheduled` → queued (given a pool slot), `queued` → running,
+   * `running` → its end. Null in other states, and for a scheduled one waiting for a slot.
+   */
+  due: number | null;
+  /** How the running try ends. */
   plannedState: "success" | "failed" | null;
   readonly xcom: Map<string, XcomEntry>;
 }
@@ -166,6 +175,12 @@ interface Run {
   endDate: number | null;
   lastSchedulingDecision: number | null;
   state: RunStateName;
+  /**
+   * A queued run: when the scheduler may start it (queued + schedulerDelayMs, its run_after, or
+   * when a max_active_runs slot freed); null while it waits for such a slot. A running run:
+   * when the scheduler next examines it after a clear (to schedule the cleared task instances).
+   */
+  due: number | null;
   readonly conf: Record<string, unknown> | null;
   note: string | null;
   readonly tis: Map<string, Ti>;
@@ -405,7 +420,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   const ttlMs = (options.tokenTtlSeconds ?? 86_400) * 1000;
   const leewayMs = (options.tokenLeewaySeconds ?? 0) * 1000;
   const defaultDuration = options.taskDurationMs ?? 1000;
-  const schedulerDelay = options.schedulerDelayMs ?? 0;
+  // The scheduler never starts a run in the instant it was queued: at least 1 ms.
+  const schedulerDelay = Math.max(1, options.schedulerDelayMs ?? 1);
+  const taskQueueDelay = Math.max(0, options.taskQueueDelayMs ?? 1);
+  const taskStartDelay = Math.max(0, options.taskStartDelayMs ?? 1);
   const version = options.version ?? "3.3.2";
   const hostname = options.hostname ?? "airflow.mock";
   const unixname = options.unixname ?? "airflow";
@@ -455,6 +473,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     for (const t of spec.tasks) {
       if (byId.has(t.taskId)) throw new TypeError(`addDag(${spec.dagId}): task ${t.taskId} twice`);
       const operator = t.operator ?? DEFAULT_OPERATOR;
+      const poolSlots = t.poolSlots ?? 1;
+      if (!Number.isInteger(poolSlots) || poolSlots < 1) {
+        // BaseOperator: "pool slots for <task> in dag <dag> cannot be less than 1".
+        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs poolSlots ≥ 1`);
+      }
       const def: TaskDef = {
         taskId: t.taskId,
         upstream: [...(t.upstream ?? [])],
@@ -465,6 +488,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         xcomOnFailure: t.xcomOnFailure ?? {},
         durationMs: t.durationMs,
         log: t.log ?? [],
+        pool: t.pool ?? "default_pool",
+        poolSlots,
         priorityWeight: 1,
       };
       byId.set(t.taskId, def);
@@ -506,7 +531,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       t.priorityWeight = 1 + seen.size;
     }
     const old = dags.get(spec.dagId);
-    if (old) for (const r of old.runs.values()) active.delete(r);
+    if (old) dropRuns(old);
     const now = clock.now();
     dags.set(spec.dagId, {
       spec,
@@ -521,6 +546,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       parsedAt: now,
       runs: new Map(),
     });
+  }
+
+  /** A DAG's runs go (removed or replaced): the pool slots their task instances held open. */
+  function dropRuns(dag: Dag): void {
+    let held = false;
+    for (const r of dag.runs.values()) held = active.delete(r) || held;
+    if (held) for (const name of pools.keys()) poolSlotsFreed(name, clock.now());
   }
 
   function addImportError(spec: AirflowImportErrorSpec): number {
@@ -543,6 +575,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   ): {
     state: "success" | "failed";
     durationMs: number;
+    startDelayMs: number;
     log: readonly string[];
     error: string | undefined;
   } {
@@ -551,12 +584,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ? (entry as readonly TaskOutcome[])[Math.min(tryNumber - 1, entry.length - 1)]
       : (entry as TaskOutcome | undefined);
     const duration = task.durationMs ?? dag.spec.taskDurationMs ?? defaultDuration;
-    const base = { durationMs: duration, log: task.log, error: undefined };
+    const base = {
+      durationMs: duration,
+      startDelayMs: taskStartDelay,
+      log: task.log,
+      error: undefined,
+    };
     if (pick === undefined) return { ...base, state: "success" };
     if (typeof pick === "string") return { ...base, state: pick };
     return {
       state: pick.state,
       durationMs: pick.durationMs ?? duration,
+      startDelayMs: Math.max(0, pick.startDelayMs ?? taskStartDelay),
       log: pick.log ?? task.log,
       error: pick.error,
     };
@@ -575,6 +614,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   ): { content: Record<string, unknown>[]; continuation_token: string | null } | null {
     const task = dag.byId.get(ti.taskId);
     if (!task || tryNumber < 1 || tryNumber > ti.tryNumber) return null;
+    // A try counted (scheduled) but not started (scheduled, queued) has written no log yet: the
+    // server answers the source block's group markers alone.
+    if (tryNumber === ti.tryNumber && (ti.state === "scheduled" || ti.state === "queued")) {
+      return {
+        content: [{ event: "::group::Log message source details" }, { event: "::endgroup::" }],
+        continuation_token: null,
+      };
+    }
     const running = tryNumber === ti.tryNumber && ti.state === "running";
     const outcome = outcomeOf(dag, task, tryNumber);
     const at = isoTime(ti.startDate ?? clock.now());
@@ -617,30 +664,42 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return { content, continuation_token: running ? `fake-token-${ti.id}-${tryNumber}` : null };
   }
 
-  /** Starts every task whose upstream all succeeded; marks upstream_failed where one failed. */
+  /**
+   * TaskInstance.set_state for a state the scheduler or a PATCH sets at once (upstream_failed,
+   * skipped, a running try marked success/failed): dates it already has are kept, as Airflow
+   * keeps them (`start_date or now`, `end_date or now`), and the duration is theirs.
+   */
+  function setTiState(ti: Ti, state: NonNullable<TiState>, t: number): void {
+    ti.state = state;
+    ti.startDate ??= t;
+    ti.endDate ??= t;
+    ti.duration = (ti.endDate - ti.startDate) / 1000;
+    ti.due = null;
+    ti.plannedState = null;
+  }
+
+  /**
+   * DagRun.update_state + schedule_tis: every task instance with no state whose upstream all
+   * succeeded is scheduled (its try number counted, as Airflow counts it when it schedules);
+   * one whose upstream failed is upstream_failed.
+   */
   function schedule(run: Run, dag: Dag, t: number): void {
+    run.lastSchedulingDecision = t;
     for (const task of dag.order) {
       const ti = run.tis.get(task.taskId);
       if (!ti || ti.state !== null) continue;
       const ups = task.upstream.map((u) => run.tis.get(u)?.state ?? null);
       if (ups.some((s) => s !== null && FAILED_TI.has(s))) {
-        ti.state = "upstream_failed";
-        ti.startDate = t;
-        ti.endDate = t;
+        setTiState(ti, "upstream_failed", t);
         continue;
       }
       if (ups.every((s) => s === "success" || s === "skipped")) {
+        // What the last try left (queued_when, start/end dates, duration, hostname, pid) stays
+        // until this try replaces it, as on the server.
+        ti.state = "scheduled";
         ti.tryNumber += 1;
-        const outcome = outcomeOf(dag, task, ti.tryNumber);
-        ti.state = "running";
         ti.scheduledWhen = t;
-        ti.queuedWhen = t;
-        ti.startDate = t;
-        ti.endDate = null;
-        ti.hostname = hostname;
-        ti.pid = pid++;
-        ti.plannedState = outcome.state;
-        ti.plannedEnd = t + outcome.durationMs;
+        ti.due = t + taskQueueDelay;
       }
     }
   }
@@ -651,58 +710,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     run.state = states.some((s) => s !== null && FAILED_TI.has(s)) ? "failed" : "success";
     run.endDate = t;
     run.lastSchedulingDecision = t;
+    run.due = null;
     active.delete(run);
-  }
-
-  function advanceRun(run: Run, limit: number): void {
-    const dag = dags.get(run.dagId);
-    if (!dag || dag.runs.get(run.runId) !== run) {
-      active.delete(run);
-      return;
-    }
-    if (run.state === "queued") {
-      if (dag.isPaused) return;
-      // Nor before its run_after (a trigger for later waits, queued, until then), nor while
-      // max_active_runs of the DAG's runs are running.
-      const start = freeSlotFrom(dag, run, readyAt(run));
-      // The scheduler never picks a run up in the instant it was queued (the trigger's answer,
-      // and the next one on an unmoved clock, say "queued").
-      if (start > limit || limit === run.queuedAt) return;
-      run.state = "running";
-      run.startDate = start;
-      run.endDate = null;
-      run.lastSchedulingDecision = start;
-      schedule(run, dag, start);
-      finishRun(run, start);
-    }
-    if (run.state !== "running") {
-      active.delete(run);
-      return;
-    }
-    for (;;) {
-      let next: Ti | undefined;
-      for (const ti of run.tis.values()) {
-        if (ti.state === "running" && ti.plannedEnd !== null && ti.plannedEnd <= limit) {
-          if (!next || (next.plannedEnd as number) > ti.plannedEnd) next = ti;
-        }
-      }
-      if (!next) break;
-      const t = next.plannedEnd as number;
-      next.state = next.plannedState ?? "success";
-      next.endDate = t;
-      next.plannedEnd = null;
-      next.plannedState = null;
-      if (next.state === "success" || next.state === "failed") {
-        const task = dag.byId.get(next.taskId);
-        const pushed = next.state === "success" ? task?.xcom : task?.xcomOnFailure;
-        for (const [key, value] of Object.entries(pushed ?? {}))
-          next.xcom.set(key, { value, timestamp: t });
-      }
-      run.lastSchedulingDecision = t;
-      schedule(run, dag, t);
-      finishRun(run, t);
-      if (run.state !== "running") return;
-    }
+    runSlotFreed(run.dagId, t);
   }
 
   /** When a queued run may start: the scheduler's delay after it was queued, and its run_after. */
@@ -710,38 +720,190 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return Math.max((run.queuedAt ?? 0) + schedulerDelay, run.runAfter);
   }
 
-  /**
-   * The first time from `ready` on when fewer than the DAG's max_active_runs of its other runs
-   * are running (a run occupies a slot from its start to its end); Infinity while none will be.
-   */
-  function freeSlotFrom(dag: Dag, run: Run, ready: number): number {
-    const max = dag.spec.maxActiveRuns ?? 16;
-    if (dag.runs.size <= max) return ready;
-    const started = [...dag.runs.values()].filter(
-      (r) => r !== run && r.state !== "queued" && r.startDate !== null,
-    );
-    const busy = (t: number) =>
-      started.filter((r) => (r.startDate as number) <= t && (r.endDate === null || r.endDate > t))
-        .length;
-    const ends = started
-      .map((r) => r.endDate)
-      .filter((e): e is number => e !== null && e > ready)
-      .sort((a, b) => a - b);
-    for (const t of [ready, ...ends]) if (busy(t) < max) return t;
-    return Number.POSITIVE_INFINITY;
+  /** A run of the DAG ended at `t`: its queued runs waiting for a max_active_runs slot may start. */
+  function runSlotFreed(dagId: string, t: number): void {
+    for (const r of active) {
+      if (r.dagId === dagId && r.state === "queued" && r.due === null) {
+        r.due = Math.max(t, readyAt(r));
+      }
+    }
   }
 
-  function tick(limit = clock.now()): void {
-    // Running runs first, so their ends are known; then queued ones in the order they became
-    // ready to start (queued, past their run_after), each taking the slot the ones before left,
-    // so none starts before one taken earlier and two never share a slot.
-    const queued: Run[] = [];
-    for (const run of [...active]) {
-      if (run.state === "queued") queued.push(run);
-      else advanceRun(run, limit);
+  /** Slots of a pool opened at `t` (a task left it, or its slots grew): its waiters may queue. */
+  function poolSlotsFreed(pool: string, t: number): void {
+    for (const run of active) {
+      if (run.state !== "running") continue;
+      const dag = dags.get(run.dagId);
+      for (const ti of run.tis.values()) {
+        if (ti.state !== "scheduled" || ti.due !== null) continue;
+        if (dag?.byId.get(ti.taskId)?.pool !== pool) continue;
+        ti.due = Math.max(t, (ti.scheduledWhen ?? t) + taskQueueDelay);
+      }
     }
-    queued.sort((a, b) => readyAt(a) - readyAt(b) || a.seq - b.seq);
-    for (const run of queued) advanceRun(run, limit);
+  }
+
+  /** Task instances of live runs in a pool, by state, counted in slots (Pool.slots_stats). */
+  function poolUse(name: string): { scheduled: number; queued: number; running: number } {
+    const use = { scheduled: 0, queued: 0, running: 0 };
+    for (const run of active) {
+      const dag = dags.get(run.dagId);
+      if (!dag || dag.runs.get(run.runId) !== run) continue;
+      for (const ti of run.tis.values()) {
+        const task = dag.byId.get(ti.taskId);
+        if (task?.pool !== name) continue;
+        if (ti.state === "scheduled" || ti.state === "queued" || ti.state === "running") {
+          use[ti.state] += task.poolSlots;
+        }
+      }
+    }
+    return use;
+  }
+
+  /** Whether a pool has `slots` open now (a pool that does not exist has none; -1 is unlimited). */
+  function poolHasRoom(name: string, slots: number): boolean {
+    const pool = pools.get(name);
+    if (!pool) return false;
+    if (pool.slots === -1) return true;
+    const use = poolUse(name);
+    return pool.slots - use.queued - use.running >= slots;
+  }
+
+  /** The scheduler's next step, in the order the server takes them. */
+  type Step =
+    | { readonly kind: 0 | 1 | 2; readonly at: number; readonly run: Run; readonly ti: Ti }
+    | { readonly kind: 3; readonly at: number; readonly run: Run };
+  // 0: a running try ends (its slots free first), 1: a queued one starts, 2: a scheduled one is
+  // queued, 3: a queued run starts (or a running one is examined again after a clear).
+
+  /** Which of two steps due at once comes first. */
+  function before(a: Step, b: Step): boolean {
+    if (a.at !== b.at) return a.at < b.at;
+    if (a.kind !== b.kind) return a.kind < b.kind;
+    if (a.kind === 3) {
+      // Queued runs in the order they became ready to start, then triggered.
+      const ra = readyAt(a.run);
+      const rb = readyAt(b.run);
+      if (ra !== rb) return ra < rb;
+    } else if (a.kind === 2 && b.kind === 2) {
+      // The scheduler queues by priority_weight (highest first), then the run's run_after.
+      const pa = dags.get(a.run.dagId)?.byId.get(a.ti.taskId)?.priorityWeight ?? 1;
+      const pb = dags.get(b.run.dagId)?.byId.get(b.ti.taskId)?.priorityWeight ?? 1;
+      if (pa !== pb) return pa > pb;
+      if (a.run.runAfter !== b.run.runAfter) return a.run.runAfter < b.run.runAfter;
+    }
+    return a.run.seq < b.run.seq;
+  }
+
+  /** The first step due by `limit`, across every live run (so runs share pools and slots). */
+  function nextStep(limit: number): Step | undefined {
+    let best: Step | undefined;
+    const consider = (step: Step) => {
+      if (step.at <= limit && (best === undefined || before(step, best))) best = step;
+    };
+    for (const run of [...active]) {
+      const dag = dags.get(run.dagId);
+      if (!dag || dag.runs.get(run.runId) !== run) {
+        active.delete(run);
+        continue;
+      }
+      const running = run.state === "running";
+      if (run.state === "queued") {
+        if (!dag.isPaused && run.due !== null) consider({ kind: 3, at: run.due, run });
+      } else if (!running) {
+        active.delete(run);
+        continue;
+      } else if (run.due !== null) consider({ kind: 3, at: run.due, run });
+      // Workers go on with queued and running task instances of a run set back to queued; the
+      // scheduler queues task instances of running runs only.
+      for (const ti of run.tis.values()) {
+        if (ti.due === null) continue;
+        if (ti.state === "running") consider({ kind: 0, at: ti.due, run, ti });
+        else if (ti.state === "queued") consider({ kind: 1, at: ti.due, run, ti });
+        else if (ti.state === "scheduled" && running) consider({ kind: 2, at: ti.due, run, ti });
+      }
+    }
+    return best;
+  }
+
+  function takeStep(step: Step): void {
+    const { run, at: t } = step;
+    const dag = dags.get(run.dagId) as Dag;
+    if (step.kind === 3 && run.state === "running") {
+      run.due = null;
+      schedule(run, dag, t);
+      finishRun(run, t);
+      return;
+    }
+    if (step.kind === 3) {
+      // Not while max_active_runs of the DAG's runs are running: it waits for one to end.
+      let running = 0;
+      for (const r of dag.runs.values()) if (r.state === "running") running++;
+      if (running >= (dag.spec.maxActiveRuns ?? 16)) {
+        run.due = null;
+        return;
+      }
+      run.state = "running";
+      run.startDate = t;
+      run.endDate = null;
+      run.due = null;
+      // Scheduled task instances of a run set back to queued wait for a slot again from now.
+      for (const ti of run.tis.values()) {
+        if (ti.state === "scheduled" && ti.due === null) ti.due = t;
+      }
+      schedule(run, dag, t);
+      finishRun(run, t);
+      return;
+    }
+    const { ti } = step;
+    const task = dag.byId.get(ti.taskId) as TaskDef;
+    if (step.kind === 2) {
+      // _executable_task_instances_to_queued: only with room in the task's pool.
+      if (!poolHasRoom(task.pool, task.poolSlots)) {
+        ti.due = null;
+        return;
+      }
+      ti.state = "queued";
+      ti.queuedWhen = t;
+      ti.due = t + outcomeOf(dag, task, ti.tryNumber).startDelayMs;
+      return;
+    }
+    if (step.kind === 1) {
+      // The worker's ti_run: running, with its host and process; the end date goes, the
+      // duration of an earlier try stays until this one ends (as the server keeps it).
+      const outcome = outcomeOf(dag, task, ti.tryNumber);
+      ti.state = "running";
+      ti.startDate = t;
+      ti.endDate = null;
+      ti.hostname = hostname;
+      ti.pid = pid++;
+      ti.plannedState = outcome.state;
+      ti.due = t + outcome.durationMs;
+      return;
+    }
+    ti.state = ti.plannedState ?? "success";
+    ti.endDate = t;
+    ti.duration = seconds(ti.startDate, t);
+    ti.due = null;
+    ti.plannedState = null;
+    const pushed = ti.state === "success" ? task.xcom : task.xcomOnFailure;
+    for (const [key, value] of Object.entries(pushed)) ti.xcom.set(key, { value, timestamp: t });
+    poolSlotsFreed(task.pool, t);
+    if (run.state !== "running") return;
+    schedule(run, dag, t);
+    finishRun(run, t);
+  }
+
+  /**
+   * Brings every run up to `limit`: each step (a run starts, a task instance is queued, starts,
+   * ends) in time order across all runs, so runs share pools and max_active_runs slots as on
+   * the server. A step that finds no room waits, its due time null, until a slot frees.
+   */
+  function tick(limit = clock.now()): void {
+    for (;;) {
+      const step = nextStep(limit);
+      if (!step) return;
+      takeStep(step);
+    }
   }
 
   function settle(): void {
@@ -879,7 +1041,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       run_after: isoTimeMicros(run.runAfter, run.micros?.run_after),
       start_date: isoTime(ti.startDate),
       end_date: isoTime(ti.endDate),
-      duration: seconds(ti.startDate, ti.endDate),
+      duration: ti.duration,
       state: ti.state,
       try_number: ti.tryNumber,
       max_tries: ti.maxTries,
@@ -887,8 +1049,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       dag_display_name: run.dagId,
       hostname: ti.hostname,
       unixname,
-      pool: "default_pool",
-      pool_slots: 1,
+      pool: task.pool,
+      pool_slots: task.poolSlots,
       queue: "default",
       priority_weight: task.priorityWeight,
       operator: task.operator,
@@ -922,20 +1084,25 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     } as Schemas["XComResponse"];
   }
 
-  const poolJson = (p: Pool): Schemas["PoolResponse"] =>
-    ({
+  const poolJson = (p: Pool): Schemas["PoolResponse"] => {
+    // The fake defers no task: no deferred slots, whatever include_deferred says.
+    const use = poolUse(p.name);
+    const occupied = use.queued + use.running;
+    return {
       name: p.name,
       slots: p.slots,
       description: p.description,
       include_deferred: p.includeDeferred,
-      occupied_slots: 0,
-      running_slots: 0,
-      queued_slots: 0,
-      scheduled_slots: 0,
-      open_slots: p.slots,
+      occupied_slots: occupied,
+      running_slots: use.running,
+      queued_slots: use.queued,
+      scheduled_slots: use.scheduled,
+      // Unlimited (-1 slots) is infinitely many open, which the API writes as -1.
+      open_slots: p.slots === -1 ? -1 : p.slots - occupied,
       deferred_slots: 0,
       team_name: null,
-    }) as Schemas["PoolResponse"];
+    } as Schemas["PoolResponse"];
+  };
 
   const variableJson = (v: Variable): Schemas["VariableResponse"] => ({
     key: v.key,
@@ -1019,24 +1186,56 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     fail(404, `The DagRun with dag_id: \`${dagId}\` and run_id: \`${runId}\` was not found`);
 
   function queueRun(run: Run): void {
+    const wasRunning = run.state === "running";
     run.state = "queued";
     run.queuedAt = clock.now();
     run.startDate = null;
     run.endDate = null;
     run.lastSchedulingDecision = null;
+    run.due = readyAt(run);
     active.add(run);
+    if (wasRunning) runSlotFreed(run.dagId, clock.now());
   }
 
-  function clearTis(tis: readonly Ti[]): void {
+  /**
+   * clear_task_instances' effect on the run: a finished run is queued again (no start date, no
+   * scheduling decision); a queued or running one keeps its state and start date, with a new
+   * queued_at (`reset` false leaves the run alone). The scheduler's next pass over a running
+   * run schedules the cleared task instances.
+   */
+  function afterClear(run: Run, reset: boolean): void {
+    const now = clock.now();
+    if (reset) {
+      if (run.state === "success" || run.state === "failed") queueRun(run);
+      else run.queuedAt = now;
+    }
+    if (run.state === "running") run.due = now + schedulerDelay;
+  }
+
+  /** Task instances left a pool's queued/running slots at `t` (a clear, a PATCH): its waiters may go. */
+  function freedSlotsOf(run: Run, tis: readonly Ti[], t: number): void {
+    const dag = dags.get(run.dagId);
+    const freed = new Set<string>();
     for (const ti of tis) {
+      const pool = dag?.byId.get(ti.taskId)?.pool;
+      if (pool !== undefined) freed.add(pool);
+    }
+    for (const pool of freed) poolSlotsFreed(pool, t);
+  }
+
+  function clearTis(run: Run, tis: readonly Ti[]): void {
+    for (const ti of tis) {
+      // The dates, duration, host and pid of the try stay (the rerun replaces them), as on the
+      // server.
       ti.state = null;
-      ti.plannedEnd = null;
+      ti.due = null;
       ti.plannedState = null;
       ti.maxTries = ti.tryNumber;
       ti.xcom.clear();
       // Airflow moves the old try to the task instance history: the row gets a new id.
       ti.id = nextId();
     }
+    freedSlotsOf(run, tis, clock.now());
   }
 
   // What each list endpoint sorts by (`order_by`), made once: the handlers only look fields up.
@@ -1075,7 +1274,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   const tiFields: SortFields<[Run, Ti]> = {
     id: ([, ti]) => ti.id,
     state: ([, ti]) => ti.state,
-    duration: ([, ti]) => seconds(ti.startDate, ti.endDate),
+    duration: ([, ti]) => ti.duration,
     start_date: ([, ti]) => ti.startDate,
     end_date: ([, ti]) => ti.endDate,
     map_index: () => -1,
@@ -1246,6 +1445,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           return fail(400, "Only `is_paused` field can be updated through the REST API");
         }
         dag.isPaused = paused as boolean;
+        // Unpaused: its queued runs start from now on (not from when they were ready).
+        if (!dag.isPaused) {
+          for (const r of dag.runs.values()) {
+            if (r.state === "queued" && r.due !== null) r.due = Math.max(r.due, clock.now());
+          }
+        }
         return response(200).json(dagJson(dag));
       }),
     ),
@@ -1421,6 +1626,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           endDate: null,
           lastSchedulingDecision: null,
           state: "queued",
+          due: null,
           // conf: null is stored as {} (DagRun's conf defaults to an empty dict), as Airflow answers.
           conf: (body.conf as Record<string, unknown> | null | undefined) ?? {},
           note: (body.note as string | null | undefined) || null,
@@ -1440,17 +1646,19 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             state: null,
             startDate: null,
             endDate: null,
+            duration: null,
             queuedWhen: null,
             scheduledWhen: null,
             tryNumber: 0,
             maxTries: 0,
             hostname: "",
             pid: null,
-            plannedEnd: null,
+            due: null,
             plannedState: null,
             xcom: new Map(),
           });
         }
+        run.due = readyAt(run);
         dag.runs.set(runId, run);
         active.add(run);
         const echo = (key: string, fallback: string) =>
@@ -1603,19 +1811,26 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           if (state === "queued") {
             queueRun(run);
           } else {
+            const left: Ti[] = [];
             for (const ti of run.tis.values()) {
               if (ti.state !== null && TERMINAL_TI.has(ti.state)) continue;
+              if (ti.state === "queued" || ti.state === "running") left.push(ti);
               // Airflow (_set_dag_run_terminal_state): running tasks take the run's state, the
-              // ones not started are skipped; finished ones keep theirs.
-              ti.state = ti.state !== null && RUNNING_TI.has(ti.state) ? state : "skipped";
-              ti.plannedEnd = null;
-              ti.plannedState = null;
-              ti.endDate = now;
-              ti.startDate ??= now;
+              // ones not started (none, scheduled, queued) are skipped; finished ones keep
+              // theirs. TaskInstance.set_state keeps dates a task instance has.
+              setTiState(
+                ti,
+                ti.state !== null && RUNNING_TI.has(ti.state) ? state : "skipped",
+                now,
+              );
             }
+            const wasRunning = run.state === "running";
             run.state = state;
             run.endDate = now;
+            run.due = null;
             active.delete(run);
+            freedSlotsOf(run, left, now);
+            if (wasRunning) runSlotFreed(run.dagId, now);
           }
         }
         return response(200).json(runJson(run));
@@ -1637,6 +1852,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         dags.get(dagId)?.runs.delete(runId);
         active.delete(run);
+        freedSlotsOf(run, [...run.tis.values()], clock.now());
         return response(204).empty();
       }),
     ),
@@ -1669,8 +1885,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         // DAG.clear changes nothing when no task instance matches: the run stays as it is.
         if (selected.length > 0) {
-          clearTis(selected);
-          queueRun(run);
+          clearTis(run, selected);
+          afterClear(run, true);
         }
         if (typeof body.note === "string") run.note = body.note;
         return response(200).json(runJson(run));
@@ -1864,8 +2080,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             .filter((ti) => !onlyRunning || ti.state === "running");
           if (selected.length === 0) continue;
           if (!dryRun) {
-            clearTis(selected);
-            if (flags.reset_dag_runs !== false) queueRun(run);
+            clearTis(run, selected);
+            afterClear(run, flags.reset_dag_runs !== false);
           }
           for (const ti of selected) out.push([run, ti]);
         }
@@ -2135,6 +2351,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           includeDeferred: body.include_deferred === true,
         };
         pools.set(name, pool);
+        // Task instances waiting, scheduled, for a pool of this name may be queued now.
+        poolSlotsFreed(name, clock.now());
         return response(201).json(poolJson(pool));
       }),
     ),
@@ -2193,7 +2411,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (touched("slots")) pool.slots = body.slots as number;
         if (touched("description")) pool.description = (body.description as string | null) ?? null;
         if (touched("include_deferred")) pool.includeDeferred = body.include_deferred === true;
-        return response(200).json(poolJson(pool));
+        // The answer says what the PATCH did; the scheduler queues into new slots after it.
+        const answer = poolJson(pool);
+        poolSlotsFreed(name, clock.now());
+        return response(200).json(answer);
       }),
     ),
 
@@ -2241,7 +2462,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     removeDag(dagId) {
       const dag = dags.get(dagId);
       if (!dag) return;
-      for (const r of dag.runs.values()) active.delete(r);
+      dropRuns(dag);
       dags.delete(dagId);
     },
     setScript(dagId, script) {

@@ -18,6 +18,12 @@ export type TaskOutcome =
        * `"Exception"` for a failed try.
        */
       readonly error?: string;
+      /**
+       * How long this try waits, `queued`, for a worker to start it. Default the fake's
+       * `taskStartDelayMs`. A try that waits past Airflow's `[scheduler] task_queued_timeout`
+       * (600 s) is not failed here as the scheduler would fail it.
+       */
+      readonly startDelayMs?: number;
     };
 
 /**
@@ -44,6 +50,16 @@ export interface AirflowTaskSpec {
   readonly xcomOnFailure?: Readonly<Record<string, unknown>>;
   /** How long each try runs on the fake's clock. Default: the DAG's, then the fake's `taskDurationMs`. */
   readonly durationMs?: number;
+  /**
+   * The pool its task instances take slots of (`pool=`). Default `default_pool` (128 slots). A
+   * scheduled task instance is queued only when the pool has `poolSlots` open slots (its slots
+   * minus what its queued and running task instances take; -1 slots is unlimited): in a pool
+   * of 0 slots, a full one, or one that does not exist, it stays `scheduled`, as on the server,
+   * until a slot opens (a task ends, PATCH/POST /pools).
+   */
+  readonly pool?: string;
+  /** Slots of its pool each task instance takes (`pool_slots=`). Default 1. */
+  readonly poolSlots?: number;
   /**
    * What each try prints: its log's lines (GET .../logs/{try_number}), unless the script's
    * outcome for that try gives its own. Default none.
@@ -139,10 +155,27 @@ export interface AirflowFakeOptions {
   readonly tokenTtlSeconds?: number;
   /** `[api_auth] jwt_leeway`: seconds a token is still accepted after expiry. Default 0 (Airflow: 10). */
   readonly tokenLeewaySeconds?: number;
-  /** Default duration of every task try. Default 1000 ms. */
+  /** Default duration of every task try (`running` until it ends). Default 1000 ms. */
   readonly taskDurationMs?: number;
-  /** Time from trigger (or clear) until the "scheduler" starts the run. Default 0. */
+  /**
+   * Time a run is `queued` after its trigger (or clear) before the scheduler starts it (also
+   * waiting for its `run_after`, an unpaused DAG and a free `max_active_runs` slot). Default 1
+   * ms, and never less: the scheduler never starts a run in the instant it was queued (a real
+   * one takes about a second).
+   */
   readonly schedulerDelayMs?: number;
+  /**
+   * Time a task instance is `scheduled` (its upstream done, its try number counted) before the
+   * scheduler queues it, given an open slot in its pool. Default 1 ms (the server's next
+   * scheduler pass: milliseconds, or a loop of about a second).
+   */
+  readonly taskQueueDelayMs?: number;
+  /**
+   * Time a task instance is `queued` before a worker starts it (`running`): the executor's
+   * latency. Default 1 ms; a LocalExecutor takes a fraction of a second to seconds, Celery or
+   * Kubernetes workers seconds to minutes. A script's try can give its own (`startDelayMs`).
+   */
+  readonly taskStartDelayMs?: number;
   /** What GET /api/v2/version answers. Default 3.3.2 (the version the fake was checked against). */
   readonly version?: string;
   /** `hostname` of task instances that ran. Default `airflow.mock`. */
@@ -173,7 +206,8 @@ export interface AirflowFake extends FakeApi {
   tokenRequests(): number;
   /**
    * Runs every queued or running DAG run (of unpaused DAGs) to its end now, task by task with
-   * their durations; timestamps are what they would be, even if later than the clock.
+   * their durations; timestamps are what they would be, even if later than the clock. A task
+   * instance whose pool has no open slot stays `scheduled` (and its run `running`) until one opens.
    */
   settle(): void;
   /** Brings runs up to the clock without a request (requests do this themselves). */
