@@ -133,8 +133,8 @@ export function pokeSensorWait(
 export function humanDuration(s: number): string {
   if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? "" : "s"}`;
   if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? "" : "s"}`;
-  if (s % 60 === 0) return `${s / 60} minutes`;
-  return `${s} seconds`;
+  if (s % 60 === 0) return `${s / 60} minute${s === 60 ? "" : "s"}`;
+  return `${s} second${s === 1 ? "" : "s"}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   AIRFLOW_OCCASIONAL_CONTEXT_OF,
   AIRFLOW_TEMPLATE_CONTEXT,
   AIRFLOW3_REMOVED_CONTEXT,
+  humanDuration,
   removedContextHint,
 } from "../src/index.js";
 
@@ -28,5 +29,21 @@ describe("AIRFLOW3_REMOVED_CONTEXT", () => {
     expect(
       Object.keys(AIRFLOW3_REMOVED_CONTEXT).filter((n) => AIRFLOW_TEMPLATE_CONTEXT[3].has(n)),
     ).toEqual([]);
+  });
+});
+
+describe("humanDuration", () => {
+  it("says one unit in the singular and others in the plural", () => {
+    expect([1, 2, 60, 120, 3600, 7200, 86400, 604800, 90].map(humanDuration)).toEqual([
+      "1 second",
+      "2 seconds",
+      "1 minute",
+      "2 minutes",
+      "1 hour",
+      "2 hours",
+      "1 day",
+      "7 days",
+      "90 seconds",
+    ]);
   });
 });
