@@ -143,6 +143,8 @@ describe("mlgen dev: bad input", () => {
     // The lock's packages went in before the user's requirements failed: halfway.
     expect(existsSync(join(env.MLGEN_DEV_VENV as string, "bin", "airflow"))).toBe(true);
     expect(existsSync(join(env.MLGEN_DEV_VENV as string, ".mlgen-installed"))).toBe(false);
+    // Marked as mlgen's own: the next up may resume (or rebuild) it, as no other folder.
+    expect(existsSync(join(env.MLGEN_DEV_VENV as string, ".mlgen-dev-venv"))).toBe(true);
     expect(existsSync(statePath())).toBe(false);
   });
 

@@ -1,11 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { portInUse, sameProcess, startTime } from "../src/dev/procs.js";
 import { type DevState, devPaths, readState, writeState } from "../src/dev/state.js";
-import { checkVenvFlags, DEV_LOCK, defaultVenv, pinned } from "../src/dev/venv.js";
+import { checkVenvFlags, DEV_LOCK, defaultVenv, ensureVenv, pinned } from "../src/dev/venv.js";
 import { CliError, type CliIO } from "../src/io.js";
 import { run } from "../src/run.js";
 
@@ -114,6 +122,30 @@ describe("mlgen dev: the managed venv", () => {
     );
     expect(defaultVenv(io("/p", { XDG_CACHE_HOME: "/c" }))).toMatch(/^\/c\/mlgen\/dev-venv-/);
     expect(defaultVenv(io("/p", { MLGEN_DEV_VENV: "v" }))).toBe("/p/v");
+  });
+
+  it("never removes nor syncs a folder it did not make (a project's own venv, a typo): refused, untouched", async () => {
+    const project = temp();
+    const folder = join(project, "notavenv");
+    mkdirSync(join(folder, "data"), { recursive: true });
+    writeFileSync(join(folder, "data", "results.csv"), "precious\n");
+    // A venv of the user's own: a python that runs, and packages the lock does not list.
+    const theirs = join(project, "their-venv");
+    mkdirSync(join(theirs, "bin"), { recursive: true });
+    writeFileSync(join(theirs, "pyvenv.cfg"), "home = /usr/bin\n");
+    for (const venv of [folder, theirs]) {
+      const e = await ensureVenv(io(project), venv).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(CliError);
+      expect((e as CliError).message).toContain(
+        "holds files mlgen did not put there (no .mlgen-dev-venv in it: it is not a venv `mlgen dev` made)",
+      );
+      expect((e as CliError).message).toContain("nothing was changed");
+    }
+    expect(readFileSync(join(folder, "data", "results.csv"), "utf8")).toBe("precious\n");
+    expect(existsSync(join(theirs, "pyvenv.cfg"))).toBe(true);
   });
 });
 

@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,8 @@ import { shown } from "./state.js";
 /** packages/cli/dev/requirements.lock, from src/dev or dist/dev alike. */
 export const DEV_LOCK = fileURLToPath(new URL("../../dev/requirements.lock", import.meta.url));
 const STAMP = ".mlgen-installed";
+/** Written when mlgen creates a venv, before installing: the venv is mlgen's to resume or redo. */
+const OWNED = ".mlgen-dev-venv";
 
 export function pinned(name: string): string | undefined {
   const m = new RegExp(`^${name}==(\\S+)$`, "m").exec(readFileSync(DEV_LOCK, "utf8"));
@@ -157,11 +159,19 @@ export async function ensureVenv(
   if (existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want) return;
 
   const python = venvBin(venv, "python");
-  const usable = existsSync(python) && has(python, ["-c", "import sys"]);
   const where = shown(io, venv);
+  // A folder mlgen did not make is never removed nor synced (uv pip sync uninstalls what the
+  // lock does not list): a --venv or MLGEN_DEV_VENV naming a project's own venv, or a typo.
+  const ours = existsSync(stamp) || existsSync(join(venv, OWNED));
+  if (!ours && existsSync(venv) && readdirSync(venv).length > 0) {
+    throw new CliError(
+      `mlgen dev: ${where} holds files mlgen did not put there (no ${OWNED} in it: it is not a venv \`mlgen dev\` made), and mlgen dev installs the pinned Airflow and MLflow into a venv of its own, removing what its lock does not list; nothing was changed\n  fix: pass --venv (or MLGEN_DEV_VENV) a new or empty folder, or leave both unset for mlgen's own (${shown(io, defaultVenv({ ...io, env: { ...io.env, MLGEN_DEV_VENV: "" } }))})`,
+    );
+  }
+  const usable = ours && existsSync(python) && has(python, ["-c", "import sys"]);
   const what = `Airflow ${pinned("apache-airflow")} and MLflow ${pinned("mlflow")}`;
   if (existsSync(stamp)) io.stderr(`mlgen dev: updating ${where} to the pinned ${what}…\n`);
-  else if (existsSync(venv)) {
+  else if (ours) {
     io.stderr(
       `mlgen dev: resuming the venv at ${where}, which an earlier run left unfinished; installing what is missing of ${what}…\n`,
     );
@@ -184,6 +194,7 @@ export async function ensureVenv(
         `mlgen dev: could not create a venv at ${where} with ${base} (exit ${code})\n  fix: check that ${base} has the venv module (Debian: apt install python3-venv), or pass --python`,
       );
     }
+    writeFileSync(join(venv, OWNED), "made by mlgen dev: it may remove and rebuild this folder\n");
   }
   const installs: [string, string[]][] = uv
     ? [["uv", ["pip", "sync", "--python", python, DEV_LOCK]]]
