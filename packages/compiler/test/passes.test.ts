@@ -1092,6 +1092,54 @@ describe("lowerPipeline", () => {
     ]);
   });
 
+  it("a branch naming a task inside a group, after others of the group that do not wait for it, is MLG1041: those run whichever way it goes", () => {
+    const m = new Map([["tasks/m.py", "def f(x=None):\n    return 1\n"]]);
+    const said = (shape: "task" | "group" | "read" | "inside") => {
+      const def = pipeline("p", {}, (p) => {
+        const ev = p.python("evaluate", { fn: "tasks/m.py:f", outputs: { score: "float" } });
+        const alert = p.python("alert", { fn: "tasks/m.py:f" });
+        if (shape === "inside") {
+          p.group("ship", {}, (g) => {
+            const reg = g.python("register", { fn: "tasks/m.py:f" });
+            const ann = g.python("announce", { fn: "tasks/m.py:f" }).after(reg);
+            const stop = g.python("stop", { fn: "tasks/m.py:f" });
+            g.branch("gate", { when: [ev.out.score, ">", 0.5], ifTrue: ann, ifFalse: stop });
+          });
+          return;
+        }
+        let announce: ReturnType<typeof p.python> | undefined;
+        let check: ReturnType<typeof p.python> | undefined;
+        const ship = p.group("ship", {}, (g) => {
+          check = g.python("check", { fn: "tasks/m.py:f", outputs: { ok: "float" } });
+          const reg = g.python("register", { fn: "tasks/m.py:f" });
+          announce = g.python("announce", { fn: "tasks/m.py:f" }).after(reg, check);
+        });
+        const when =
+          shape === "read"
+            ? ([(check as NonNullable<typeof check>).out.ok, ">", 0.5] as const)
+            : ([ev.out.score, ">", 0.5] as const);
+        p.branch("route", {
+          when: [...when],
+          ifTrue: shape === "group" ? ship : (announce as NonNullable<typeof announce>),
+          ifFalse: alert,
+        });
+      });
+      const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules: m });
+      return r.diagnostics.filter((d) => d.code === "MLG1041").map((d) => d.message);
+    };
+    expect(said("task")).toEqual([
+      "branch 'route' ifTrue lists 'ship.announce', a task of task group 'ship' that runs after 'ship.check', 'ship.register' of the group, which run whichever way the branch goes: Airflow skips only the tasks after the branch",
+    ]);
+    // The group itself: all of it waits for the branch.
+    expect(said("group")).toEqual([]);
+    // What the condition reads runs before the branch, as it must: only the other is said.
+    expect(said("read")).toEqual([
+      "branch 'route' ifTrue lists 'ship.announce', a task of task group 'ship' that runs after 'ship.register' of the group, which runs whichever way the branch goes: Airflow skips only the tasks after the branch",
+    ]);
+    // A branch inside the group choosing among its tasks: nothing to say.
+    expect(said("inside")).toEqual([]);
+  });
+
   it("the same pipeline written in another order lowers to the same IR and hash", () => {
     const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
     const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);

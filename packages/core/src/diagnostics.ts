@@ -224,6 +224,12 @@ export const DIAGNOSTICS = {
       "param '{param}' is an integer param (its default {value} is a whole number) and the {what} compares it with {other}, so a run given a fraction ({example}) is refused by Airflow's param check and by Kubeflow's input type",
     fix: "{hint}",
   },
+  MLG1041: {
+    severity: "warning",
+    message:
+      "branch '{branch}' {side} lists '{target}', a task of task group '{group}' that runs after {before} of the group, which {verb} whichever way the branch goes: Airflow skips only the tasks after the branch",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -656,6 +656,79 @@ export function refusedBranchEdges(ir: Pipeline, byId: ReadonlyMap<string, Task>
   return out;
 }
 
+/** The task groups `task` sits in, innermost first. */
+function groupsOf(ir: Pipeline, group: string | null): string[] {
+  const out: string[] = [];
+  for (let g = group; g !== null; g = ir.groups[g]?.parent ?? null) out.push(g);
+  return out;
+}
+
+/**
+ * A branch outside a task group naming a task inside it (`ifTrue: ship.out.announce` for the
+ * group `ship`, where `ifTrue: ship` was meant): the group's tasks before that one do not wait
+ * for the branch, so they run whichever way it goes (a model registered on the side that
+ * alerts). Not those the branch itself waits for.
+ */
+function groupEntered(
+  ir: Pipeline,
+  branch: Task,
+  target: string,
+  side: "ifTrue" | "ifFalse",
+  graph: { byId: ReadonlyMap<string, Task>; ancestors: ReadonlySet<string> },
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  const { byId, ancestors } = graph;
+  const task = byId.get(target);
+  if (!task) return;
+  const mine = new Set(groupsOf(ir, branch.group));
+  // The outermost group holding the target and not the branch.
+  const group = groupsOf(ir, task.group)
+    .filter((g) => !mine.has(g))
+    .at(-1);
+  if (group === undefined) return;
+  const decided = new Set<string>([branch.id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of ir.tasks) {
+      if (!decided.has(t.id) && t.upstream.some((u) => decided.has(u))) {
+        decided.add(t.id);
+        grew = true;
+      }
+    }
+  }
+  const before: string[] = [];
+  const seen = new Set<string>();
+  const stack = [...task.upstream];
+  while (stack.length > 0) {
+    const id = stack.pop() as string;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const t = byId.get(id);
+    if (!t || !groupsOf(ir, t.group).includes(group)) continue;
+    // What the branch itself waits for (its condition reads it) runs first, as it must.
+    if (!decided.has(id) && !ancestors.has(id)) before.push(id);
+    stack.push(...t.upstream);
+  }
+  if (before.length === 0) return;
+  const named = before.sort().map((id) => `'${id}'`);
+  ctx.report(
+    diagnostic(
+      "MLG1041",
+      {
+        branch: branch.id,
+        side,
+        target,
+        group,
+        before: named.join(", "),
+        verb: before.length === 1 ? "runs" : "run",
+        hint: `list the group itself (${side}: ${group}) to skip all of it, or move ${named.join(", ")} out of '${group}'`,
+      },
+      place,
+    ),
+  );
+}
+
 function checkBranch(
   ir: Pipeline,
   branch: Extract<Task, { kind: "branch" }>,
@@ -709,6 +782,8 @@ function checkBranch(
           ? `runs before it (it is upstream: the condition reads its output '${read.output}')`
           : "runs before it (it is upstream)";
         ctx.report(diagnostic("MLG1016", { ...args, reason }, place));
+      } else {
+        groupEntered(ir, branch, target, side, { byId, ancestors }, ctx, place);
       }
     }
   }
