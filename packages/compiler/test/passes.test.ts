@@ -1140,6 +1140,45 @@ describe("lowerPipeline", () => {
     expect(said("inside")).toEqual([]);
   });
 
+  it("p.validate() given something other than a table's path (an int output, a list, a number param) is MLG1011", () => {
+    const m = new Map([["tasks/m.py", "def f(x=None):\n    return 1\n"]]);
+    const said = (pick: "path" | "rows" | "mapped" | "param") => {
+      const def = pipeline("p", { params: { limit: 3, where: "/data/x.csv" } }, (p) => {
+        const load = p.python("load", {
+          fn: "tasks/m.py:f",
+          outputs: { path: "string", rows: "int" },
+        });
+        const each = p.map("each", {
+          fn: "tasks/m.py:f",
+          over: [1, 2],
+          as: "x",
+          outputs: { path: "string" },
+        });
+        const data = {
+          path: load.out.path,
+          rows: load.out.rows,
+          mapped: each.out.path,
+          param: p.params.limit,
+        }[pick];
+        p.validate("check", { data: data as never, minRows: 1 });
+      });
+      const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules: m });
+      return r.diagnostics
+        .filter((d) => d.code === "MLG1011")
+        .map((d) => d.message.split(", and")[0]);
+    };
+    expect(said("path")).toEqual([]);
+    expect(said("rows")).toEqual([
+      "invalid data of validate task 'check': it is output 'rows' of 'load', an int",
+    ]);
+    expect(said("mapped")).toEqual([
+      "invalid data of validate task 'check': it is output 'path' of mapped task 'each', a list",
+    ]);
+    expect(said("param")).toEqual([
+      "invalid data of validate task 'check': it is param 'limit', an integer",
+    ]);
+  });
+
   it("the same pipeline written in another order lowers to the same IR and hash", () => {
     const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
     const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);

@@ -308,6 +308,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
       case "python":
         if (task.map) checkMap(ir, task, byId, ctx, place);
         break;
+      case "validate":
+        checkValidatedData(ir, task, byId, ctx, place);
+        break;
       case "container":
         checkResources(task, task.resources, "resources", ctx, place);
         if (task.imagePullSecrets) checkPullSecrets(task, task.imagePullSecrets, ctx, place);
@@ -723,6 +726,48 @@ function groupEntered(
         before: named.join(", "),
         verb: before.length === 1 ? "runs" : "run",
         hint: `list the group itself (${side}: ${group}) to skip all of it, or move ${named.join(", ")} out of '${group}'`,
+      },
+      place,
+    ),
+  );
+}
+
+/**
+ * What p.validate() reads is the path of a table (CSV or Parquet): an output or param of another
+ * type (`load.out.rows`, an int) type-checks only under tsc, which `mlgen compile` does not run,
+ * and fails the task when pandas is given it.
+ */
+function checkValidatedData(
+  ir: Pipeline,
+  task: Extract<Task, { kind: "validate" }>,
+  byId: ReadonlyMap<string, Task>,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
+  const v = task.data;
+  let got: string | null = null;
+  if (v.kind === "ref") {
+    const from = byId.get(v.task);
+    const type = from ? taskOutputs(from)[v.output] : undefined;
+    if (from?.kind === "python" && from.map)
+      got = `output '${v.output}' of mapped task '${v.task}', a list`;
+    else if (type !== undefined && type !== "string")
+      got = `output '${v.output}' of '${v.task}', ${type === "int" ? "an" : "a"} ${type}`;
+  } else if (v.kind === "param") {
+    const type = ir.params[v.name]?.type;
+    if (type !== undefined && type !== "string")
+      got = `param '${v.name}', ${type === "integer" || type === "array" ? "an" : "a"} ${type}`;
+  } else if (v.kind === "literal" && typeof v.value !== "string") {
+    got = `the literal ${JSON.stringify(v.value)}`;
+  }
+  if (got === null) return;
+  ctx.report(
+    diagnostic(
+      "MLG1011",
+      {
+        what: `data of validate task '${task.id}'`,
+        reason: `it is ${got}, and p.validate() reads the path of a CSV or Parquet table (pandas would be given it, and the task fail)`,
+        hint: "pass the output or param holding the table's path (a string), e.g. load.out.path",
       },
       place,
     ),
