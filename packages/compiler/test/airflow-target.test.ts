@@ -55,7 +55,7 @@ function expectGolden(name: string, content: string) {
 
 /** A pipeline whose tasks call `tasks/m.py:f`, lowered (it throws on a diagnostic). */
 function loweredWithF(ir: unknown) {
-  const modules = new Map([["tasks/m.py", "def f():\n    pass\n"]]);
+  const modules = new Map([["tasks/m.py", "def f():\n    return 1\n"]]);
   const r = lowerPipeline({ ir, sourceMap: {}, modules });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
   return r;

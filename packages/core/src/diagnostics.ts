@@ -230,6 +230,12 @@ export const DIAGNOSTICS = {
       "branch '{branch}' {side} lists '{target}', a task of task group '{group}' that runs after {before} of the group, which {verb} whichever way the branch goes: Airflow skips only the tasks after the branch",
     fix: "{hint}",
   },
+  MLG1042: {
+    severity: "warning",
+    message:
+      "{function}() returns {returned}, and task '{task}' declares outputs {outputs}: the task fails once the function has run, when its outputs are pushed",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -238,6 +238,61 @@ function atDepthZero(text: string, at: (i: number) => boolean, first = false): n
   return out;
 }
 
+/** What a function returns, as far as its text says: nothing, or only tuples. */
+type ReturnShape = "nothing" | "tuple";
+
+/**
+ * Whether top-level function `name` returns no value (no `return` statement gives one: it
+ * returns None) or only tuples (`return a, b`), outside the functions and classes defined in it;
+ * null for anything else, and for a generator (a `yield`).
+ */
+export function returnShape(source: string, name: string): ReturnShape | null {
+  const lines = logicalLines(source);
+  const def = new RegExp(topLevel(name).def);
+  const at = lines.findIndex((l) => l.indent === 0 && def.test(l.text));
+  const head = lines[at];
+  if (head === undefined) return null;
+  const inline = head.text.slice(headerColon(head.text) + 1).trim();
+  const body = inline !== "" ? [{ indent: 1, text: inline }] : [];
+  for (let i = at + 1; i < lines.length && (lines[i]?.indent ?? 0) > 0; i++) {
+    body.push(lines[i] as LogicalLine);
+  }
+  const own: string[] = [];
+  let nested = -1;
+  for (const line of body) {
+    if (nested >= 0 && line.indent > nested) continue;
+    nested = -1;
+    if (/^(?:async\s+def|def|class)\b/.test(line.text)) {
+      nested = line.indent;
+      continue;
+    }
+    const colon = HEADER.test(line.text) ? headerColon(line.text) : -1;
+    own.push(...statements(colon >= 0 ? line.text.slice(colon + 1) : line.text));
+  }
+  if (own.some((t) => /(?:^|[^\w.])yield\b/.test(t))) return null;
+  const values = own
+    .filter((t) => /^return\b/.test(t))
+    .map((t) => t.slice("return".length).trim())
+    .filter((v) => v !== "" && v !== "None");
+  if (values.length === 0) return "nothing";
+  const commas = (t: string) => atDepthZero(t, (i) => t[i] === ",", true).length > 0;
+  // `return a, b`, or `return (a, b)`: one pair of parentheses around the whole value.
+  const tuple = (v: string) =>
+    commas(v) || (v.startsWith("(") && closes(v) === v.length - 1 && commas(v.slice(1, -1)));
+  return values.every(tuple) ? "tuple" : null;
+}
+
+/** Where the bracket opening `text` closes, or -1. */
+function closes(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if ((c === ")" || c === "]" || c === "}") && --depth === 0) return i;
+  }
+  return -1;
+}
+
 /** Where a block statement's own colon is: the first at bracket depth 0 that is no `:=`. */
 function headerColon(text: string): number {
   return atDepthZero(text, (i) => text[i] === ":" && text[i + 1] !== "=", true)[0] ?? -1;
@@ -367,7 +422,12 @@ export function checkModules(
   const moduleCode = new Map<string, string>();
   const functions = new Map<
     string,
-    { binds: boolean; params: Parameters | null; reads: readonly string[] }
+    {
+      binds: boolean;
+      params: Parameters | null;
+      reads: readonly string[];
+      returns: ReturnShape | null;
+    }
   >();
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   /** Top-level names already said to be shadowed (once each). */
@@ -524,7 +584,9 @@ export function checkModules(
         const reads = params?.varKeyword
           ? contextReads(source, ref.function, params.varKeyword)
           : [];
-        fact = { binds, params, reads };
+        // What it returns, for a plain single definition (as signature reads it) only.
+        const returns = params ? returnShape(source, ref.function) : null;
+        fact = { binds, params, reads, returns };
         functions.set(factKey, fact);
       }
       if (!fact.binds) {
@@ -536,6 +598,32 @@ export function checkModules(
         continue;
       }
       const params = fact.params;
+      const outputs = task.kind === "python" && where === "fn" ? Object.keys(task.outputs) : [];
+      const returned =
+        fact.returns === "nothing"
+          ? "no value (no return statement gives one)"
+          : fact.returns === "tuple" && outputs.length > 1
+            ? "a tuple"
+            : null;
+      if (outputs.length > 0 && returned !== null && !params?.isAsync) {
+        const shown = outputs.map((o) => `'${o}'`).join(", ");
+        ctx.report(
+          diagnostic(
+            "MLG1042",
+            {
+              function: ref.function,
+              returned,
+              task: task.id,
+              outputs: shown,
+              hint:
+                outputs.length === 1
+                  ? `return the value of '${outputs[0]}' (or a dict holding it under that key), or declare no outputs`
+                  : `return a dict holding each: return {${outputs.map((o) => `"${o}": ...`).join(", ")}}`,
+            },
+            place,
+          ),
+        );
+      }
       if (params?.isAsync) {
         ctx.report(
           diagnostic(
