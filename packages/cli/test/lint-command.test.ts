@@ -160,7 +160,7 @@ export default defineConfig({ pipelines: ["pipelines/*.pipeline.ts"], out: "dags
     }
   });
 
-  it("says when default_args come from a module of the project, which it does not read, and what is not judged then", async () => {
+  it("reads default_args imported from a module of the project; says which it cannot read, and why", async () => {
     const shared = `import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
@@ -176,15 +176,29 @@ with DAG("shared", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), 
       "dags/common/__init__.py": "",
       "dags/common/defaults.py": 'DEFAULT_ARGS = {"owner": "data", "retires": 2}\n',
       "dags/shared.py": shared,
+      // A package installed apart from the project (not in the DAG folder): not read.
+      "dags/vendored.py": shared
+        .replace("from common.defaults", "from company.defaults")
+        .replace('DAG("shared"', 'DAG("vendored"'),
       // Airflow's own names and the file's own dict are read: nothing to say for them.
       "dags/inline.py": shared
         .replace("from common.defaults import DEFAULT_ARGS\n", 'DEFAULT_ARGS = {"owner": "data"}\n')
         .replace('DAG("shared"', 'DAG("inline"'),
     });
     const r = await p.mlgen("lint", "dags");
-    expect(r.stderr).toContain(
-      "mlgen lint: default_args imported from a module of the project are not read (lint reads each DAG file alone): DEFAULT_ARGS from common.defaults (dags/shared.py); for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf), nor is the module's own dict",
+    // The module's dict is read: its misspelt key at the DAG line that names it, and the
+    // retries it lacks at the task.
+    expect(r.stdout).toMatch(
+      /dags\/shared\.py:7:\d+: warning unknown-default-arg \(MLG2021\): default_args key 'retires' of DAG 'shared'[^\n]*\(at dags\/common\/defaults\.py:1, through DEFAULT_ARGS from common\.defaults\)/,
     );
+    expect(r.stdout).toMatch(/dags\/shared\.py:8:\d+: warning missing-retries/);
+    expect(r.stderr).toContain(
+      "mlgen lint: default_args imported from a module of the project that lint cannot read; for those DAGs' tasks, what depends on them is not judged (missing-retries, missing-timeout, no-failure-alert, sensor-poke-mode, unknown-default-arg, trigger-conf):",
+    );
+    expect(r.stderr).toContain(
+      "  dags/vendored.py:7: DEFAULT_ARGS from company.defaults, for DAG 'vendored': lint finds no company/defaults.py",
+    );
+    expect(r.stderr).not.toContain("shared.py");
     expect(r.stderr).not.toContain("inline.py");
     // The inline file's task is judged (no retries): the note is no blanket silence.
     expect(r.stdout).toContain("dags/inline.py");

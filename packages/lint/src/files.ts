@@ -9,8 +9,10 @@ import {
   findingsAcrossFiles,
   type LintOptions,
   lintPythonDag,
+  type SharedDefaults,
   UNKNOWN_FILE,
 } from "./lint.js";
+import { ProjectModules } from "./modules.js";
 import { loadPythonSyntaxCheck } from "./python/syntax.js";
 import type { TemplateFiles } from "./python/templates.js";
 
@@ -18,6 +20,12 @@ import type { TemplateFiles } from "./python/templates.js";
 export interface PythonFile {
   readonly file: string;
   readonly path: string;
+  /**
+   * The DAG folder it is in (Airflow's `dags_folder`), whose sys.path (the folder, and the
+   * plugins and config folders beside it) its imports of the project's modules are looked up
+   * in; unset, the nearest folder at or above the file's that holds the module's package.
+   */
+  readonly dagFolder?: string;
 }
 
 /** One file's findings, and its text when there are any (for code frames and suppressions). */
@@ -38,10 +46,11 @@ export interface LintedFile {
   /** What the checks across files need of it (DAG ids, schedules, sensors), when it has any. */
   readonly across?: AcrossFiles;
   /**
-   * The default_args its DAGs take from a module of the project (`DEFAULT_ARGS from
-   * common.defaults`), which lint does not read: what depends on them is held back.
+   * The default_args its DAGs take from a module of the project that lint could not read, each
+   * at its line with why (`DEFAULT_ARGS from common.defaults, for DAG 'etl': ...`): what depends
+   * on them is held back. Those it reads are judged as the file's own.
    */
-  readonly sharedDefaults?: readonly string[];
+  readonly sharedDefaults?: readonly SharedDefaults[];
 }
 
 /** What a worker is sent: the files of one chunk. */
@@ -275,8 +284,28 @@ export function templateFilesOf(f: PythonFile): TemplateFiles {
   };
 }
 
-/** Reads and lints one file; synchronous, so no thread idles between files. */
-export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile {
+/** A module of the project as Python reads it (decodePython), or null. */
+function readModule(path: string): string | null {
+  try {
+    const { source, undecodable } = decodePython(readFileSync(path));
+    return undecodable ? null : source;
+  } catch {
+    return null;
+  }
+}
+
+/** The modules of the project one run reads (each at most once), for lintPythonFile. */
+export const projectModules = () => new ProjectModules(readModule);
+
+/**
+ * Reads and lints one file; synchronous, so no thread idles between files. `modules`: the
+ * run's, so that a module many DAG files import dicts from is read once (a new one otherwise).
+ */
+export function lintPythonFile(
+  f: PythonFile,
+  options: LintOptions,
+  modules: ProjectModules = projectModules(),
+): LintedFile {
   let bytes: Buffer;
   try {
     bytes = readFileSync(f.path);
@@ -305,7 +334,7 @@ export function lintPythonFile(f: PythonFile, options: LintOptions): LintedFile 
   }
   try {
     const { findings, syntaxUnchecked, templateSources, templatesRead, across, sharedDefaults } =
-      lintPythonDag(f.file, source, options, undecodable, templateFilesOf(f));
+      lintPythonDag(f.file, source, options, undecodable, templateFilesOf(f), modules.lookupFor(f));
     return {
       file: f.file,
       findings,
@@ -359,12 +388,15 @@ export async function lintPythonFiles(
   options: LintOptions = {},
   workers = defaultWorkers(files.length),
 ): Promise<LintedFile[]> {
-  const results = await lintAll(files, options, workers);
+  const modules = projectModules();
+  const results = await lintAll(files, options, workers, modules);
   // The rare file the fast parser declined: tree-sitter-python, loaded now, judges its syntax.
   const unchecked = results.flatMap((r, i) => (r.syntaxUnchecked ? [i] : []));
   if (unchecked.length > 0) {
     await loadPythonSyntaxCheck();
-    for (const i of unchecked) results[i] = lintPythonFile(files[i] as PythonFile, options);
+    for (const i of unchecked) {
+      results[i] = lintPythonFile(files[i] as PythonFile, options, modules);
+    }
   }
   // What only the files together show: a DAG id that two of them define, a sensor waiting for
   // another file's DAG at dates it never runs at, a trigger naming a DAG none of them defines.
@@ -390,9 +422,10 @@ async function lintAll(
   files: readonly PythonFile[],
   options: LintOptions,
   workers: number,
+  modules: ProjectModules,
 ): Promise<LintedFile[]> {
   if (workers === 0 || !existsSync(fileURLToPath(WORKER))) {
-    return files.map((f) => lintPythonFile(f, options));
+    return files.map((f) => lintPythonFile(f, options, modules));
   }
   const { Worker } = await import("node:worker_threads");
   const results: LintedFile[] = new Array(files.length);
@@ -418,7 +451,7 @@ async function lintAll(
     // The main thread lints too, a chunk at a time, yielding so replies get new chunks promptly.
     for (let chunk = take(); chunk; chunk = take()) {
       for (let i = chunk[0]; i < chunk[1]; i++) {
-        results[i] = lintPythonFile(files[i] as PythonFile, options);
+        results[i] = lintPythonFile(files[i] as PythonFile, options, modules);
       }
       await new Promise(setImmediate);
     }

@@ -9,7 +9,7 @@ export { compareFindings, type Finding, type Located, pointSpan, type Span } fro
 export { formatJson } from "./format/json.js";
 export { formatSarif } from "./format/sarif.js";
 export { codeFrame, formatText, type TextOptions } from "./format/text.js";
-export { type LintOptions, lintPipeline, lintPythonSource } from "./lint.js";
+export { type LintOptions, lintPipeline, lintPythonSource, type SharedDefaults } from "./lint.js";
 export { localPaths } from "./paths.js";
 export { analyzeDagFile } from "./python/analyze.js";
 export type { DagFile, DagTask, TemplateRef, TemplateText } from "./python/model.js";

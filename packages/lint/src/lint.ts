@@ -1,9 +1,17 @@
 import { type DiagnosticCode, diagnostic } from "@mlgen/core/light";
-import { compareFindings, type Finding, type Located, pointSpan, type Span } from "./finding.js";
+import {
+  compareFindings,
+  type Finding,
+  type Located,
+  pointSpan,
+  pythonSubject,
+  type Span,
+  subjectOf,
+} from "./finding.js";
 import { analyzeDagFile } from "./python/analyze.js";
 import { literalDagIds } from "./python/dag-args.js";
 import { fastParseNodes, MAX_NESTING } from "./python/fastparse.js";
-import type { DagFile, ImportDecl } from "./python/model.js";
+import type { DagFile, ModuleLookup } from "./python/model.js";
 import { type TemplateFiles, withTemplateFiles } from "./python/templates.js";
 import { universalNewlines } from "./python/text.js";
 import type { PipelineLintInput, Rule, RuleSettings } from "./rule.js";
@@ -273,6 +281,7 @@ function finding(
     endColumn: at.endColumn,
     message: d.message,
     fix: d.fix,
+    ...subjectOf(at),
   };
 }
 
@@ -286,7 +295,9 @@ export function lintPipeline(input: PipelineLintInput, options: LintOptions = {}
     rule.checkPipeline?.(input, (args, key) => {
       const loc = input.sourceMap[key] ?? input.sourceMap.pipeline;
       const file = loc?.file ?? input.file;
-      out.push(finding(rule, severity, file, pointSpan(loc?.line, loc?.column), args));
+      const task = key.startsWith("task:") ? { task: key.slice("task:".length) } : {};
+      const at = { ...pointSpan(loc?.line, loc?.column), dag: input.ir.id, ...task };
+      out.push(finding(rule, severity, file, at, args));
     });
   }
   return out.sort(compareFindings);
@@ -323,6 +334,7 @@ export function lintPythonDag(
   options: LintOptions = {},
   undecodable: { readonly span: Span; readonly detail: string } | null = null,
   templates?: TemplateFiles,
+  modules?: ModuleLookup,
 ): {
   findings: Finding[];
   syntaxUnchecked: boolean;
@@ -330,8 +342,11 @@ export function lintPythonDag(
   templatesRead: string[];
   /** What the checks across files need of it (findings to be: those not silenced in the file). */
   across: AcrossFiles;
-  /** sharedDefaults: the default_args its DAGs import, which the analysis does not read. */
-  sharedDefaults: string[];
+  /**
+   * The default_args its DAGs import from modules of the project that the analysis could not
+   * read (or read in part), each at the line naming it, with why (SharedDefaults).
+   */
+  sharedDefaults: SharedDefaults[];
 } {
   // A UTF-8 byte order mark is no part of the code (Python skips it, and editors count no
   // column for it): without it the file takes the fast parser instead of tree-sitter's.
@@ -350,7 +365,7 @@ export function lintPythonDag(
       ? lineStart(text, stop.span.line)
       : text.length;
   const analyzed =
-    cut < text.length ? analyzeDagFile(text.slice(0, cut)) : analyzeDagFile(text, fast);
+    cut < text.length ? analyzeDagFile(text.slice(0, cut)) : analyzeDagFile(text, fast, modules);
   const read = templates && !stop ? withTemplateFiles(analyzed, templates) : analyzed;
   const dag = stop ? { ...analyzed, syntaxError: stop } : read;
   const out: Finding[] = [];
@@ -368,7 +383,19 @@ export function lintPythonDag(
       if (how?.onlyAirflow3 && !onAirflow3) return;
       const refused =
         how?.refused && (onAirflow3 || how.alsoAirflow2 || how.onlyAirflow2) && !configured;
-      out.push(finding(rule, refused ? "error" : severity, file, at, args));
+      // A value of a dict read from a module of the project: the finding is where the file
+      // names the dict, and says where in the module the value is.
+      const moved = dag.grafts.length > 0 ? inModule(dag, at) : null;
+      const about = pythonSubject(dag, rule.code, args, moved?.at ?? at);
+      const found = finding(rule, refused ? "error" : severity, file, about, args);
+      const from = moved ? null : defaultsFrom(dag, rule.id, at);
+      out.push(
+        moved
+          ? { ...found, message: `${found.message} (${moved.where})` }
+          : from
+            ? { ...found, fix: `${found.fix} (${from})` }
+            : found,
+      );
     });
   }
   // Every suppression comment contains "mlgen": without one, no finding can be silenced.
@@ -448,25 +475,73 @@ export function lintPythonDag(
   };
 }
 
+/** A DAG's default_args read from a module of the project that lint could not read in full. */
+export interface SharedDefaults {
+  /** The line of the DAG file naming the dict. */
+  readonly line: number;
+  /** `DEFAULT_ARGS from common.defaults, for DAG 'etl': <why>`. */
+  readonly note: string;
+}
+
 /**
  * The default_args of the file's DAGs that a name imported from a module of the project holds
- * (`from common.defaults import DEFAULT_ARGS`, the DAG folder being on sys.path), as
- * `DEFAULT_ARGS from common.defaults`. The analysis reads one file, so it takes such a dict as
- * one that may set anything, and holds back what depends on it (retries, timeouts, alerts, a
- * sensor's mode, the keys' spelling): the CLI says so, rather than a clean run saying nothing.
+ * (`from common.defaults import DEFAULT_ARGS`, the DAG folder being on sys.path) and that lint
+ * could not read, or read only in part, with why (the module is not found, binds the name to a
+ * call, ...). Lint takes such a dict as one that may set anything, and holds back what depends on
+ * it (retries, timeouts, alerts, a sensor's mode, the keys' spelling): the CLI says so, rather
+ * than a clean run saying nothing. Names from Airflow and the standard library are not said.
  */
-function sharedDefaults(dag: DagFile): string[] {
-  const out = new Set<string>();
+function sharedDefaults(dag: DagFile): SharedDefaults[] {
+  const out = new Map<string, SharedDefaults>();
   for (const d of dag.dags) {
-    const node = d.kwargs.get("default_args");
-    if (node?.name !== "VariableName" || d.defaultArgs !== null) continue;
-    const name = dag.source.slice(node.from, node.to);
-    const from = dag.imports.find((i: ImportDecl) => (i.as ?? i.name) === name && i.name !== null);
-    if (from && !TASKLESS_MODULES.has(from.module.split(".")[0] ?? "")) {
-      out.add(`${name} from ${from.module}`);
+    for (const u of d.importedDefaults ?? []) {
+      const why = u.unread ?? u.partly;
+      if (why === undefined || TASKLESS_MODULES.has(u.module.split(".")[0] ?? "")) continue;
+      const note = `${u.name} from ${u.module}${d.id === null ? "" : `, for DAG '${d.id}'`}: ${why}`;
+      out.set(`${u.span.line}\0${note}`, { line: u.span.line, note });
     }
   }
-  return [...out];
+  return [...out.values()];
+}
+
+/**
+ * Where a finding at a value of a dict read from a module of the project goes: where the file
+ * names the dict (the outermost graft holding the value), saying where the value is (the
+ * innermost: a module may read the dict from another in turn). Null for the file's own places.
+ */
+function inModule(dag: DagFile, at: Located): { at: Located; where: string } | null {
+  if (at.file !== undefined) return null;
+  const holding = dag.grafts.filter((g) => g.line <= at.line && at.line <= g.endLine);
+  const outer = holding.find((g) => g.at !== null);
+  const inner = holding.at(-1);
+  if (!outer?.at || !inner) return null;
+  const { line, column, endLine, endColumn } = outer.at;
+  return {
+    at: { ...subjectOf(at), line, column, endLine, endColumn },
+    where: `at ${inner.file}:${at.line - inner.line + 1}, through ${outer.name} from ${outer.module}`,
+  };
+}
+
+/** Rules whose findings on a task (or a DAG) follow from what its DAG's default_args lack. */
+const DEFAULTS_RULES: ReadonlySet<string> = new Set([
+  "missing-retries",
+  "missing-timeout",
+  "no-failure-alert",
+  "sensor-poke-mode",
+]);
+
+/**
+ * For a finding of such a rule at a task or DAG whose default_args are read from modules of
+ * the project: which, so the fix is made there (`DEFAULT_ARGS from common/defaults.py`).
+ */
+function defaultsFrom(dag: DagFile, ruleId: string, at: Located): string | null {
+  if (!DEFAULTS_RULES.has(ruleId) || at.file !== undefined) return null;
+  const same = (s: Span) => s.line === at.line && s.column === at.column;
+  const decl = dag.tasks.find((t) => same(t.span))?.dagDecl ?? dag.dags.find((d) => same(d.span));
+  const read = (decl?.importedDefaults ?? []).filter((u) => u.unread === null && u.file !== null);
+  if (read.length === 0) return null;
+  const names = read.map((u) => `${u.name} in ${u.file}`);
+  return `the DAG's default_args come from ${names.join(" and ")}`;
 }
 
 /**

@@ -119,9 +119,10 @@ describe("output formats", () => {
     for (const x of log.runs[0].results) expect(driver.rules[x.ruleIndex].id).toBe(x.ruleId);
   });
 
-  it("JSON has exactly the stable fields", () => {
+  it("JSON has exactly the stable fields, then the DAG and the task the finding is about", () => {
     const rows = JSON.parse(formatJson(findings));
-    expect(Object.keys(rows[0])).toEqual([
+    const path = rows.find((r: { ruleId: string }) => r.ruleId === "hardcoded-path");
+    expect(Object.keys(path)).toEqual([
       "ruleId",
       "code",
       "severity",
@@ -132,7 +133,12 @@ describe("output formats", () => {
       "endColumn",
       "message",
       "fix",
+      "dag",
+      "task",
     ]);
+    expect(path).toMatchObject({ dag: "d", task: "a" });
+    // A finding about no DAG or task (a compiler diagnostic here) has the stable fields only.
+    expect(Object.keys(JSON.parse(formatJson([cycle]))[0])).toHaveLength(10);
   });
 
   it("a code frame writes no control characters of the file, and cuts a long line", () => {

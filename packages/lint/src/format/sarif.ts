@@ -48,6 +48,31 @@ function diagnosticDescriptor(code: string) {
   };
 }
 
+/**
+ * The DAG or task a finding is about, as SARIF's logical location (§3.33): a task named by its
+ * id, fully qualified as `dag_id/task_id` (no id holds a `/`: Airflow takes letters, digits,
+ * `_`, `.` and `-`), of kind `task`; a DAG, of kind `dag` (SARIF's kinds are a programming
+ * language's, and it lets a producer name its own). GitHub code scanning reads neither this
+ * nor the result's properties (the message names the task); SARIF viewers and scripts do.
+ */
+function logicalLocations(f: Finding) {
+  if (f.task !== undefined) {
+    return {
+      logicalLocations: [
+        {
+          name: f.task,
+          ...(f.dag !== undefined ? { fullyQualifiedName: `${f.dag}/${f.task}` } : {}),
+          kind: "task",
+        },
+      ],
+    };
+  }
+  if (f.dag !== undefined) {
+    return { logicalLocations: [{ name: f.dag, fullyQualifiedName: f.dag, kind: "dag" }] };
+  }
+  return {};
+}
+
 /** A relative path as a URI reference: each segment percent-encoded (`#`, `?`, `%` too). */
 const uriOf = (path: string) => path.split(/[\\/]/).map(encodeURIComponent).join("/");
 
@@ -120,9 +145,14 @@ export function formatSarif(
                   artifactLocation: artifactLocation(f.file),
                   region,
                 },
+                ...logicalLocations(f),
               },
             ],
-            properties: { code: f.code },
+            properties: {
+              code: f.code,
+              ...(f.dag !== undefined ? { dag: f.dag } : {}),
+              ...(f.task !== undefined ? { task: f.task } : {}),
+            },
           };
         }),
       },

@@ -22,8 +22,12 @@ import type {
   DagTask,
   Dependency,
   FunctionFacts,
+  Graft,
   GroupDecl,
   ImportDecl,
+  ImportedDict,
+  ModuleDict,
+  ModuleLookup,
   Pull,
   Push,
   TaskString,
@@ -31,7 +35,7 @@ import type {
   TopLevelCall,
   UnregisteredDag,
 } from "./model.js";
-import { type PyNode, pyTree } from "./node.js";
+import { PyNode, pyTree } from "./node.js";
 import { graphNode, taskSetting } from "./queries.js";
 import { pythonSyntaxError } from "./syntax.js";
 import {
@@ -433,23 +437,45 @@ function isMappingAnnotation(annotation: string): boolean | null {
   return null;
 }
 
+/** The line feeds in a text. */
+function newlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
 /** Sensor operator classes by name: `FileSensor`, `TimeDeltaSensorAsync`, `BaseSensorOperator`. */
 const SENSOR_CLASS = /Sensor(?:Async|Operator)?$/;
 
 /**
  * Reads one Python file into the DAG facts the rules need. Never throws on bad input. `fastNodes`:
  * the fast parser's nodes of `raw` with universal newlines, when the caller has them already.
+ * `modules`: what a module of the project binds a name to, for the dicts the file imports
+ * (`from common.defaults import DEFAULT_ARGS`); without it, such a dict is one it cannot read.
  */
-export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
-  const source = universalNewlines(raw);
+export function analyzeDagFile(
+  raw: string,
+  fastNodes?: FastNodes,
+  modules?: ModuleLookup,
+): DagFile {
+  /** The file's own text; `source` is it and the modules grafted after it (`grafts`). */
+  const own = universalNewlines(raw);
+  let source = own;
   // A file the fast parser accepts is valid Python; any other is checked (syntax.ts).
-  const fast = fastNodes === undefined ? fastParseNodes(source) : fastNodes;
-  const root = fast ? fast.root : pyTree(parser.parse(source));
-  const lines = new LineIndex(source);
+  const fast = fastNodes === undefined ? fastParseNodes(own) : fastNodes;
+  const root = fast ? fast.root : pyTree(parser.parse(own));
+  const lines = new LineIndex(own);
   // undefined: tree-sitter-python is not loaded yet to judge a file lezer parsed.
-  const parsed = fast ? fast.problem : pythonSyntaxError(source);
-  const syntax = parsed === null ? compileCheck(source, root, fast?.checked) : parsed;
-  const span = (node: PyNode) => lines.span(node.from, node.to);
+  const parsed = fast ? fast.problem : pythonSyntaxError(own);
+  const syntax = parsed === null ? compileCheck(own, root, fast?.checked) : parsed;
+  /** The lines of `source` once modules are grafted (made when asked, again after a graft). */
+  let allLines: LineIndex | null = null;
+  const linesOf = (node: PyNode): LineIndex => {
+    if (node.to <= own.length) return lines;
+    allLines ??= new LineIndex(source);
+    return allLines;
+  };
+  const span = (node: PyNode) => linesOf(node).span(node.from, node.to);
   const text = (node: PyNode) => textOf(source, node);
 
   const dags: DagDecl[] = [];
@@ -638,12 +664,157 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     return out;
   };
 
+  /** The modules grafted after the file's text in `source`, and the last line of `source`. */
+  const grafts: Graft[] = [];
+  let lastLine = newlines(own) + 1;
+  /**
+   * A module's text appended to `source`, and the nodes of its dict copied there (with the
+   * dicts and arguments that hold them, for the rules that read a value's key beside it).
+   */
+  const graft = (found: ModuleDict, name: string, module: string, at: Span): ArgDict => {
+    const delta = source.length + 1;
+    source = `${source}\n${found.source}`;
+    allLines = null;
+    const line = lastLine + 1;
+    lastLine = line + newlines(found.source);
+    grafts.push({ file: found.file, line, endLine: lastLine, at, name, module });
+    for (const g of found.grafts) {
+      grafts.push({ ...g, line: g.line + line - 1, endLine: g.endLine + line - 1, at: null });
+    }
+    const copies = new Map<PyNode, PyNode>();
+    const copy = (n: PyNode, parent: PyNode | null): PyNode => {
+      const c = new PyNode(n.name, n.from + delta, n.to + delta, parent);
+      copies.set(n, c);
+      let prev: PyNode | null = null;
+      for (let k = n.firstChild; k; k = k.nextSibling) {
+        const kc = copy(k, c);
+        if (prev) {
+          prev.nextSibling = kc;
+          kc.prevSibling = prev;
+        } else c.firstChild = kc;
+        prev = kc;
+      }
+      c.lastChild = prev;
+      return c;
+    };
+    const node = copy(found.dict.node, null);
+    const copied = (n: PyNode): PyNode => {
+      if (!copies.has(n)) copy(n.parent ?? n, null);
+      return copies.get(n) as PyNode;
+    };
+    const entries = new Map<string, PyNode>();
+    for (const [key, value] of found.dict.entries) entries.set(key, copied(value));
+    return { entries, open: found.dict.open, node };
+  };
+
+  /**
+   * The modules and names a name or `module.name` the file reads may be imported as, the one
+   * Python binds first (of imports in a `try` and its handler, the `try`'s first); none for a
+   * name the file binds itself, a function's parameter, or a name it does not import.
+   */
+  const importRefs = (node: PyNode): { module: string; name: string }[] => {
+    const written = dotted(node);
+    if (written === null) return [];
+    const cut = written.lastIndexOf(".");
+    const head = written.split(".")[0] ?? written;
+    // Bound by the file itself, but by the assignment reading it (`ARGS = {**ARGS, ...}`).
+    const bound = constants.get(head);
+    if (bound && !(bound.from <= node.from && node.to <= bound.to)) return [];
+    for (let fn = enclosingFunction(node); fn; fn = enclosingFunction(fn)) {
+      const params = childrenNamed(childNamed(fn, "ParamList"), "VariableName");
+      if (params.some((p) => p.prevSibling?.name !== "AssignOp" && text(p) === head)) return [];
+    }
+    const refs: { module: string; name: string; guarded: boolean }[] = [];
+    if (cut < 0) {
+      for (const i of imports) {
+        if (i.name !== null && i.name !== "*" && (i.as ?? i.name) === written) {
+          refs.push({ module: i.module, name: i.name, guarded: i.guarded === true });
+        }
+      }
+      // `from common.defaults import *`: the last such import that may hold it.
+      const star = imports.filter((i) => i.name === "*").at(-1);
+      if (refs.length === 0 && star)
+        refs.push({ module: star.module, name: written, guarded: false });
+    } else {
+      const base = written.slice(0, cut);
+      const name = written.slice(cut + 1);
+      for (const i of imports) {
+        const module =
+          i.name === null
+            ? (i.as ?? i.module) === base
+              ? i.module
+              : null
+            : i.name !== "*" && (i.as ?? i.name) === base
+              ? `${i.module}${i.module.endsWith(".") ? "" : "."}${i.name}`
+              : null;
+        if (module !== null) refs.push({ module, name, guarded: i.guarded === true });
+      }
+    }
+    // The last plain import binds the name; of guarded ones, the first that works.
+    const plain = refs.filter((r) => !r.guarded).at(-1);
+    return plain ? [plain] : refs;
+  };
+
+  /** Reference → the dict it names in a module of the project, or why not (one graft each). */
+  const importedDicts = new Map<PyNode, { dict: ArgDict | null; use: ImportedDict }>();
+  /** A module read awaits tree-sitter-python's verdict on its syntax (ModuleLookup). */
+  let modulesUnchecked = false;
+  /** The dicts of other modules a dict bound to a name reads. */
+  const dictUses = new WeakMap<ArgDict, readonly ImportedDict[]>();
+  const importedDict = (node: PyNode): { dict: ArgDict | null; use: ImportedDict } | null => {
+    const known = importedDicts.get(node);
+    if (known) return known;
+    const refs = importRefs(node);
+    if (refs.length === 0) return null;
+    let out: { dict: ArgDict | null; use: ImportedDict } | null = null;
+    const at = span(node);
+    const name = text(node).replace(/\s+/g, "");
+    for (const { module, name: imported } of refs) {
+      const found = modules
+        ? modules(module, imported)
+        : { unread: "lint was given the file's text alone, not the folder its modules are in" };
+      const use = { name, module, span: at, file: found.file ?? null };
+      if ("dict" in found) {
+        const dict = graft(found, name, module, at);
+        const partly = found.partly === undefined ? {} : { partly: found.partly };
+        out = { dict, use: { ...use, unread: null, ...partly } };
+        break;
+      }
+      if (found.unchecked) modulesUnchecked = true;
+      out ??= { dict: null, use: { ...use, unread: found.unread } };
+    }
+    if (out) importedDicts.set(node, out);
+    return out;
+  };
+
+  /** The dicts of modules an expression reads, through names bound to dicts too. */
+  const usesIn = (node: PyNode | null | undefined, out: ImportedDict[] = []): ImportedDict[] => {
+    if (!node) return out;
+    const found = importedDicts.get(node);
+    if (found) {
+      if (!out.includes(found.use)) out.push(found.use);
+      return out;
+    }
+    if (node.name === "VariableName") {
+      const b = vars.get(text(node));
+      for (const u of (b?.kind === "dict" && dictUses.get(b.dict)) || []) {
+        if (!out.includes(u)) out.push(u);
+      }
+      return out;
+    }
+    for (let c = node.firstChild; c; c = c.nextSibling) usesIn(c, out);
+    return out;
+  };
+
   const dictOf = (node: PyNode | undefined | null): ArgDict | null => {
     if (!node) return null;
     if (node.name === "VariableName") {
       const b = vars.get(text(node));
-      return b?.kind === "dict" ? b.dict : null;
+      if (b) return b.kind === "dict" ? b.dict : null;
+      // `from common.defaults import DEFAULT_ARGS`: the module's dict, when it has one.
+      return importedDict(node)?.dict ?? null;
     }
+    if (node.name === "MemberExpression") return importedDict(node)?.dict ?? null;
     if (node.name === "DictionaryExpression") {
       const entries = new Map<string, PyNode>();
       let open = false;
@@ -1524,6 +1695,9 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   };
 
   const registerDag = (node: PyNode, args: Args, scope: Scope): DagDecl => {
+    const defaultsNode = args.kwargs.get("default_args");
+    const defaultArgs = dictOf(defaultsNode);
+    const importedDefaults = usesIn(defaultsNode);
     const idNode = args.kwargs.get("dag_id") ?? args.positional[0];
     // A module-level name assigned the id once (`DAG_ID = "etl"`, the common idiom), as a
     // string itself.
@@ -1542,7 +1716,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
       kwargs: args.kwargs,
       kwargsOpen: args.splat,
       positional: args.positional.length,
-      defaultArgs: dictOf(args.kwargs.get("default_args")),
+      defaultArgs,
+      ...(importedDefaults.length > 0 ? { importedDefaults } : {}),
       params: paramsOf(args.kwargs.get("params")),
     };
     dags.push(dag);
@@ -2078,7 +2253,11 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
             (value.name === "BinaryExpression" && dictOf(value) !== null);
           if (value.name === "DictionaryExpression" || dict) {
             const d = dictOf(value);
-            if (d) vars.set(name, { kind: "dict", dict: d });
+            if (d) {
+              vars.set(name, { kind: "dict", dict: d });
+              const imported = usesIn(value);
+              if (imported.length > 0) dictUses.set(d, imported);
+            }
           } else if (isStringNode(value)) {
             // A function's own string is local to it: the module-level binding stays.
             if (!scope.inFunction) vars.set(name, { kind: "string", node: value });
@@ -2480,11 +2659,7 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
   // enters, and returns it. A module-level call that drops what it returns, or binds it to a name
   // each pass of a loop binds again, loses the DAG as a loop's own `DAG(...)` does. Not judged in
   // a file that keeps things among the module's names or enters DAGs by hand.
-  if (
-    functionDags.length > 0 &&
-    !KEEPS_IN_MODULE.test(source) &&
-    !/__enter__|DagContext/.test(source)
-  ) {
+  if (functionDags.length > 0 && !KEEPS_IN_MODULE.test(own) && !/__enter__|DagContext/.test(own)) {
     const factories = new Map<string, DagDecl>();
     for (const { dag, node } of functionDags) {
       if (enteredDags.has(dag)) continue;
@@ -2522,21 +2697,28 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     }
   }
 
+  // What a file importing a name from this one as a module reads (ModuleLookup).
+  const dicts = new Map<string, { dict: ArgDict; imports: readonly ImportedDict[] }>();
+  for (const [name, value] of constants) {
+    const b = vars.get(name);
+    if (b?.kind === "dict" && b.dict.node === value) {
+      dicts.set(name, { dict: b.dict, imports: dictUses.get(b.dict) ?? [] });
+    }
+  }
+
   return {
     source,
-    lines,
+    lines: grafts.length > 0 ? (allLines ?? new LineIndex(source)) : lines,
     syntaxError: syntax
       ? { span: lines.span(syntax.from, syntax.to), detail: syntax.detail }
       : null,
-    syntaxUnchecked: syntax === undefined,
-    mlgenComments: source.includes("mlgen") ? mlgenComments(source, root, lines) : new Map(),
-    stringStatements: source.includes("mlgen") ? stringStatements(root, lines) : new Map(),
-    executionDateAttributes: source.includes(".execution_date")
-      ? executionDateAttributes(source, root)
+    syntaxUnchecked: syntax === undefined || modulesUnchecked,
+    mlgenComments: own.includes("mlgen") ? mlgenComments(own, root, lines) : new Map(),
+    stringStatements: own.includes("mlgen") ? stringStatements(root, lines) : new Map(),
+    executionDateAttributes: own.includes(".execution_date")
+      ? executionDateAttributes(own, root)
       : [],
-    sdkVariableDefaultVars: source.includes("default_var")
-      ? sdkVariableDefaultVars(source, root)
-      : [],
+    sdkVariableDefaultVars: own.includes("default_var") ? sdkVariableDefaultVars(own, root) : [],
     dags,
     tasks: done,
     groups,
@@ -2564,6 +2746,8 @@ export function analyzeDagFile(raw: string, fastNodes?: FastNodes): DagFile {
     helperCalls,
     strings,
     allStrings,
+    dicts,
+    grafts,
   };
 
   /**

@@ -9,6 +9,68 @@ export interface ArgDict {
   readonly node: PyNode;
 }
 
+/**
+ * A name of a dict a file reads from a module of the project (`from common.defaults import
+ * DEFAULT_ARGS`, then `default_args=DEFAULT_ARGS`, `{**DEFAULT_ARGS, ...}`), as Airflow's
+ * `sys.path` finds the module (the DAG folder, the plugins folder).
+ */
+export interface ImportedDict {
+  /** The name as the file writes it: `DEFAULT_ARGS`, `defaults.DEFAULT_ARGS`. */
+  readonly name: string;
+  /** The module as the file imports it: `common.defaults` (`.defaults` for a relative import). */
+  readonly module: string;
+  /** Where the file names it. */
+  readonly span: Span;
+  /** The module's file as findings name files, when it was found. */
+  readonly file: string | null;
+  /** Why its dict is not read (null: it is, as if the file wrote it where it names it). */
+  readonly unread: string | null;
+  /** Read, but it holds keys lint cannot see, for this reason (a dict it spreads, unread). */
+  readonly partly?: string;
+}
+
+/**
+ * A module's text appended to a file's `source` because the file reads a dict of it: the
+ * dict's nodes sit there, so `source.slice(node.from, node.to)` reads them as any other.
+ */
+export interface Graft {
+  /** The module's file, as findings name files. */
+  readonly file: string;
+  /** The module's first and last lines in the file's `lines` (past the file's own). */
+  readonly line: number;
+  readonly endLine: number;
+  /**
+   * Where the file names the dict (ImportedDict.span); null for a module grafted into that
+   * module's text in turn (a dict it reads from another module): see the graft holding it.
+   */
+  readonly at: Span | null;
+  readonly name: string;
+  readonly module: string;
+}
+
+/** A dict a module binds a name to, as a file importing it reads it (ModuleLookup). */
+export interface ModuleDict {
+  /** Its nodes are offsets into `source`. */
+  readonly dict: ArgDict;
+  /** The module's text as analysed: its own, then the modules it reads dicts from (grafts). */
+  readonly source: string;
+  readonly file: string;
+  readonly grafts: readonly Graft[];
+  /** The dict holds keys lint cannot see, for this reason. */
+  readonly partly?: string;
+}
+
+/**
+ * What `name` of `module` is, as the file being analysed imports it (a relative module starts
+ * with dots): the dict it is bound to, or why that is not read (`file`: the module, when found;
+ * `unchecked`: the module awaits tree-sitter-python's verdict on its syntax, so the file is to
+ * be analysed again once it is loaded).
+ */
+export type ModuleLookup = (
+  module: string,
+  name: string,
+) => ModuleDict | { readonly unread: string; readonly file?: string; readonly unchecked?: true };
+
 /** An XCom read, in Python code or in a Jinja template. */
 export interface Pull {
   /** Literal task ids; null when computed or omitted. */
@@ -178,6 +240,8 @@ export interface DagDecl {
   /** Positional arguments, the dag_id's included (`DAG("etl", "the ETL")`: 2). */
   readonly positional: number;
   readonly defaultArgs: ArgDict | null;
+  /** The dicts its default_args read from modules of the project, when there are any. */
+  readonly importedDefaults?: readonly ImportedDict[];
   /**
    * The DAG's `params`, when they are a dict the file shows: its entries (those it cannot read
    * left out), and the dict, `open` when the file also changes it (`P["x"] = ...`, `**more`).
@@ -267,11 +331,18 @@ export interface TaskString {
 }
 
 export interface DagFile {
+  /**
+   * The file's text (universal newlines), followed by the texts of the modules of the project
+   * it reads dicts from (`grafts`), each on lines of its own past the file's.
+   */
   readonly source: string;
   readonly lines: LineIndex;
   /** Where the file stops being Python (Airflow cannot import it), or null. */
   readonly syntaxError: { readonly span: Span; readonly detail: string } | null;
-  /** The fast parser declined the file and tree-sitter-python was not loaded to judge it. */
+  /**
+   * The fast parser declined the file (or a module it reads a dict from) and tree-sitter-python
+   * was not loaded to judge it.
+   */
   readonly syntaxUnchecked: boolean;
   readonly dags: readonly DagDecl[];
   readonly tasks: readonly DagTask[];
@@ -389,6 +460,17 @@ export interface DagFile {
    * which takes `default=`: a TypeError on Airflow 3. With the call, to tell where it runs.
    */
   readonly sdkVariableDefaultVars: readonly { readonly call: PyNode; readonly keyword: PyNode }[];
+  /**
+   * The names bound at module level to a dict the analysis reads (`DEFAULT_ARGS = {...}`,
+   * `dict(...)`, `{**BASE, ...}`), with the dicts of other modules they read: what a file
+   * importing the name from this one reads (ModuleLookup).
+   */
+  readonly dicts: ReadonlyMap<
+    string,
+    { readonly dict: ArgDict; readonly imports: readonly ImportedDict[] }
+  >;
+  /** The modules whose texts follow the file's own in `source` (dicts it reads from them). */
+  readonly grafts: readonly Graft[];
 }
 
 /** A task argument naming a file that Airflow loads and renders as the argument's template. */

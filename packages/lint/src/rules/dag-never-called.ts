@@ -1,4 +1,19 @@
+import type { DagDecl, DagFile } from "../python/model.js";
 import { defineRule } from "../rule.js";
+
+/**
+ * Whether `dag` is built by a @dag function the file never calls: Airflow has no such DAG, so
+ * it runs none of its tasks. Rules whose findings are about how a task runs (its retries, its
+ * timeout) hold back there: dag-never-called is the one finding, and theirs come once the
+ * function is called.
+ */
+export function neverBuilt(
+  file: Pick<DagFile, "uncalledDagFunctions">,
+  dag: DagDecl | null,
+): boolean {
+  const fn = dag?.function;
+  return fn !== undefined && file.uncalledDagFunctions.some((u) => u.name === fn);
+}
 
 /**
  * A @dag function the file never calls when Airflow parses it (nor names anywhere but where it

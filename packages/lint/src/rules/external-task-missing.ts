@@ -1,9 +1,15 @@
-import { closestName } from "@mlgen/core/light";
+import {
+  closestName,
+  humanDuration,
+  pokeSensorWaitText,
+  SENSOR_DEFAULT_TIMEOUT,
+} from "@mlgen/core/light";
 import type { Span } from "../finding.js";
 import { helperFor, helperScope } from "../python/analyze.js";
 import { dagIdArgument, literalDagIds, PUNCTUATION, shown } from "../python/dag-args.js";
-import type { DagFile, TopLevelCall } from "../python/model.js";
+import type { DagFile, DagTask, TopLevelCall } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
+import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { childrenOf, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 
@@ -11,9 +17,11 @@ import { defineRule } from "../rule.js";
  * An ExternalTaskSensor naming a task, or a task group, that the DAG it
  * waits for does not have: most often a task inside a TaskGroup named without its group's prefix
  * (`load` for `warehouse.load`), or a task renamed since. Airflow counts the other DAG's task
- * instances by that id, finds none ever, and the sensor pokes until its timeout (7 days by
- * default) and fails, on every run (Airflow 3 fails one naming a missing task group at its
- * first poke; its `check_existence=True` checks nothing, Airflow 2's fails the sensor at once).
+ * instances by that id, finds none ever, and the sensor pokes until its timeout (its own, from
+ * the task, its groups' or the DAG's default_args, else Airflow's [sensors] default_timeout,
+ * 7 days: sensorGivesUp) and fails, on every run (Airflow 3 fails one naming a missing task
+ * group at its first poke; its `check_existence=True` checks nothing, Airflow 2's fails the
+ * sensor at once).
  *
  * Judged when the DAG waited for is defined once with a literal id, in the same file or in
  * another file linted with it (findingsAcrossFiles, lint.ts), and the file shows every task id
@@ -30,6 +38,10 @@ export interface DagTaskIds {
 /** What a sensor names in another DAG, with where its finding would point. */
 export interface ExternalTaskRef extends Span {
   readonly task: string;
+  /** The DAG the sensor is in, when its id is known (the finding's `dag`). */
+  readonly dag?: string;
+  /** How long it pokes before Airflow fails it (sensorGivesUp): `until its timeout (6 hours)`. */
+  readonly waits: string;
   readonly target: string;
   /** `external_task_id`, `external_task_ids` or `external_task_group_id`. */
   readonly arg: string;
@@ -159,6 +171,56 @@ export function dagTaskIds(
   return out;
 }
 
+/**
+ * How long a sensor pokes for what never comes before Airflow fails it, as a finding says it:
+ * `until its timeout (6 hours)`, `until its timeout (Airflow's default, 7 days)`, or, in poke
+ * mode with an execution_timeout shorter than the timeout (which ends each try first, a try
+ * that is retried), `for 2 hours (2 tries of its execution_timeout of 1 hour, ...)`. The
+ * settings are read as Airflow resolves them: the task's, then its groups' and its DAG's
+ * default_args. One the file does not show (a name, a computed value, default_args built
+ * elsewhere), or a deferrable sensor (whose wait Airflow 2's ExternalTaskSensor bounds by its
+ * execution_timeout alone), leaves the number out: `until its timeout`.
+ */
+export function sensorGivesUp(file: DagFile, task: DagTask): string {
+  const vague = "until its timeout";
+  const setting = (name: string) => taskSetting(file, task, name);
+  const deferrable = setting("deferrable");
+  if (deferrable === "unknown") return vague;
+  if (deferrable !== null && textOf(file.source, deferrable) !== "False") return vague;
+  const seconds = (v: PyNode | "unknown" | null): number | null | "unknown" =>
+    v === "unknown"
+      ? v
+      : v === null || isNone(file.source, v)
+        ? null
+        : (durationSeconds(file.source, v) ?? "unknown");
+  const own = seconds(setting("timeout"));
+  if (own === "unknown") return vague;
+  const words = (n: number) => (n === 0 ? "0 seconds" : humanDuration(n));
+  const mode = setting("mode");
+  if (mode === "unknown") return vague;
+  const modeName = mode === null ? "poke" : stringValue(file.source, mode);
+  if (modeName === null) return vague;
+  const limit = modeName === "poke" ? seconds(setting("execution_timeout")) : null;
+  if (limit === "unknown") return vague;
+  if (limit === null || limit >= (own ?? SENSOR_DEFAULT_TIMEOUT)) {
+    return own === null
+      ? `until its timeout (Airflow's default, ${words(SENSOR_DEFAULT_TIMEOUT)})`
+      : `until its timeout (${words(own)})`;
+  }
+  // In poke mode an execution_timeout shorter than the timeout ends each try first, and a try
+  // it ends is retried (AirflowTaskTimeout is, AirflowSensorTimeout is not).
+  const r = setting("retries");
+  const retries = r === null ? 0 : r === "unknown" ? Number.NaN : Number(textOf(file.source, r));
+  if (!Number.isInteger(retries) || retries < 0) {
+    const before =
+      own === null
+        ? `its default timeout of ${words(SENSOR_DEFAULT_TIMEOUT)}`
+        : `its timeout of ${words(own)}`;
+    return `for its execution_timeout of ${words(limit)} on each try (which ends the try before ${before})`;
+  }
+  return `for ${pokeSensorWaitText(own, limit, retries, "execution_timeout")}`;
+}
+
 /** The literal strings of a `str` or a list or tuple of them, or null. */
 function namesOf(file: DagFile, node: PyNode): string[] | null {
   const list = node.name === "ArrayExpression" || node.name === "TupleExpression";
@@ -182,7 +244,9 @@ export function externalTaskRefs(file: DagFile): ExternalTaskRef[] {
       const names = namesOf(file, node);
       if (names) {
         const at = file.lines.span(node.from, node.to);
-        out.push({ task: task.id, target, arg, names, ...at });
+        const dag = task.dagDecl?.id;
+        const waits = sensorGivesUp(file, task);
+        out.push({ task: task.id, ...(dag ? { dag } : {}), waits, target, arg, names, ...at });
       }
     }
   }
@@ -229,17 +293,17 @@ export function judgeTaskRef(
       task: ref.task,
       target: dag.id,
       missing: `${kind} '${shown(missing)}'`,
-      outcome: groupIsTask ? GROUP_IS_TASK_OUTCOME : group ? GROUP_OUTCOME : TASK_OUTCOME,
+      outcome: groupIsTask
+        ? GROUP_IS_TASK_OUTCOME
+        : group
+          ? `the sensor fails on every run: Airflow 3 fails it at its first poke ('Task group ... not found in DAG'), Airflow 2 pokes ${ref.waits} and fails`
+          : `Airflow finds no instance of it in any run, so the sensor pokes ${ref.waits} and fails, on every run`,
       fix,
     },
     ...(groupIsTask ? { onlyAirflow3: true as const } : {}),
   };
 }
 
-const TASK_OUTCOME =
-  "Airflow finds no instance of it in any run, so the sensor pokes until its timeout (7 days by default) and fails, on every run";
-const GROUP_OUTCOME =
-  "the sensor fails on every run: Airflow 3 fails it at its first poke ('Task group ... not found in DAG'), Airflow 2 pokes until its timeout (7 days by default)";
 const GROUP_IS_TASK_OUTCOME =
   "Airflow 3 fails the sensor at its first poke, on every run ('Task group ... not found in DAG'); Airflow 2 waited for the task of that id instead";
 

@@ -1,6 +1,7 @@
 import { effectiveOptions } from "@mlgen/core/light";
 import { isNoOp, taskSetting } from "../python/queries.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 export const missingRetries = defineRule({
   id: "missing-retries",
@@ -22,6 +23,8 @@ export const missingRetries = defineRule({
   checkPython(file, report) {
     for (const task of file.tasks) {
       if (isNoOp(task) || taskSetting(file, task, "retries") !== null) continue;
+      // A task of a @dag function never called never runs: dag-never-called says so.
+      if (neverBuilt(file, task.dagDecl)) continue;
       // `@asset(retries=2)`: written, on the decorator that refuses it (invalid-argument).
       if (task.dagDecl?.asset && task.dagDecl.kwargs.has("retries")) continue;
       report(

@@ -3,6 +3,7 @@ import type { DagFile, DagTask } from "../python/model.js";
 import { isNone, isNoOp, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 /**
  * A sensor in poke mode (Airflow's default), not deferrable, with an execution timeout: each try
@@ -97,6 +98,10 @@ export const missingTimeout = defineRule({
     for (const task of file.tasks) {
       if (isNoOp(task)) continue;
       const name = task.isSensor ? "timeout" : "execution_timeout";
+      // A task of a @dag function never called never runs, nor is it made when Airflow parses
+      // the file (so a timeout written as a number does not fail the file either):
+      // dag-never-called is the finding.
+      if (neverBuilt(file, task.dagDecl)) continue;
       const value = taskSetting(file, task, name);
       if (value === "unknown") continue;
       // execution_timeout=3600: Airflow wants a timedelta and refuses the whole DAG file, a

@@ -34,12 +34,38 @@ function copyOf(file: DagFile, id: string): string | null {
   return null;
 }
 
+/**
+ * The fix of a pull naming a task id the DAG lacks: the one id that is it inside a task group
+ * (`load_orders` for `load.load_orders`: xcom_pull adds no group's prefix, even from a task of
+ * that group), else the closest id, else the rule.
+ */
+function groupHint(source: string, ids: readonly string[]): string {
+  const grouped = [...new Set(ids.filter((id) => id.endsWith(`.${source}`)))];
+  if (grouped.length === 1) {
+    const id = grouped[0] as string;
+    return `pull task_ids='${id}': inside a task group, a task's id starts with the group's ('${id.slice(0, -source.length)}'), and xcom_pull adds no prefix, even from a task of that group`;
+  }
+  return `${didYouMean(source, ids)}fix the task_ids (a task in a TaskGroup has the id 'group.task')`;
+}
+
+/** A pull of a task neither before nor after the reader: the two may run in either order. */
+const raceReason = (source: string) =>
+  `but '${source}' is not upstream of it, so the value may not exist yet (a race)`;
+
+/**
+ * A pull of a task that runs after the reader: in a run, the value is never there yet. An XCom
+ * is cleared only when the task that pushed it starts again, so in a run cleared and run again
+ * the reader finds what the source pushed the time before (test/engines/lint-xcom-order.test.ts).
+ */
+const downstreamReason = (reader: string, source: string) =>
+  `but '${source}' runs after it ('${source}' is downstream of '${reader}'), so the value is never there when it reads it: the pull returns None (and, in a run cleared and run again, the value '${source}' pushed the time before)`;
+
 export const missingXcomKey = defineRule({
   id: "missing-xcom-key",
   code: "MLG2001",
   defaultSeverity: "error",
   description:
-    "a task reads an XCom key that no upstream task pushes, or that only a task not upstream of it pushes (a race)",
+    "a task reads an XCom key that no upstream task pushes, or that only a task not upstream of it pushes (a race, or a task that runs after it)",
   checkPipeline({ ir }, report) {
     const byId = new Map(ir.tasks.map((t) => [t.id, t]));
     const reach = pipelineReachability(ir);
@@ -93,13 +119,24 @@ export const missingXcomKey = defineRule({
                 },
                 at,
               );
+            } else if (source !== task.id && reach.isUpstream(task.id, source)) {
+              report(
+                {
+                  task: task.id,
+                  key: pull.key,
+                  source,
+                  reason: downstreamReason(task.id, source),
+                  hint: `read it from a task upstream of '${task.id}'; or make '${source}' run before it (.after(${source}), or ${source}.out.${pull.key} as an input), once nothing puts '${source}' after '${task.id}' (both would be a cycle)`,
+                },
+                at,
+              );
             } else if (source !== task.id && !reach.isUpstream(source, task.id)) {
               report(
                 {
                   task: task.id,
                   key: pull.key,
                   source,
-                  reason: `but '${source}' is not upstream of it, so the value may not exist yet (a race)`,
+                  reason: raceReason(source),
                   hint: `pass ${source}.out.${pull.key} as an input, or add .after(${source})`,
                 },
                 at,
@@ -121,6 +158,12 @@ export const missingXcomKey = defineRule({
     const severalDags = file.dags.length > 1;
     for (const task of file.tasks) {
       const who = severalDags && task.dag ? `${task.id}' of DAG '${task.dag}` : task.id;
+      // What the finding is about: the task that pulls (its DAG named when known).
+      const dagId = task.dagDecl?.id;
+      const about = {
+        ...(task.dynamic ? {} : { task: task.id }),
+        ...(dagId ? { dag: dagId } : {}),
+      };
       for (const pull of task.pulls) {
         if (pull.otherDag || pull.taskIds === null || pull.key === null) continue;
         for (const source of pull.taskIds) {
@@ -142,14 +185,14 @@ export const missingXcomKey = defineRule({
                 key: pull.key,
                 source,
                 reason: `but ${task.dag ? `DAG '${task.dag}'` : "this file"} has no task '${source}'`,
-                hint: `${didYouMean(
+                hint: groupHint(
                   source,
                   file.tasks
                     .filter((t) => t.dag === task.dag || t.dag === null || task.dag === null)
                     .map((t) => t.id),
-                )}fix the task_ids (a task in a TaskGroup has the id 'group.task')`,
+                ),
               },
-              pull.span,
+              { ...pull.span, ...about },
             );
             continue;
           }
@@ -184,27 +227,34 @@ export const missingXcomKey = defineRule({
                     ? `'${source}' returns '${pull.key}' inside one dict XCom: give it multiple_outputs=True (a @task may instead annotate its return as dict[str, ...]), or pull return_value and take ['${pull.key}']`
                     : `${didYouMean(pull.key, [...keys])}push '${pull.key}' in '${source}' (ti.xcom_push(key=...) or a return value), or read a key it pushes`,
               },
-              pull.span,
+              { ...pull.span, ...about },
             );
           } else if (
             source !== task.id &&
             copied === null &&
             !pull.otherRuns &&
-            !file.edgesIncomplete &&
-            !reachability(file).isUpstream(
-              graphNode(file, source, task.dagDecl),
-              graphNode(file, task.id, task.dagDecl),
-            )
+            !file.edgesIncomplete
           ) {
+            const reader = graphNode(file, task.id, task.dagDecl);
+            const writer = graphNode(file, source, task.dagDecl);
+            const reach = reachability(file);
+            if (reach.isUpstream(writer, reader)) continue;
+            const after = reach.isUpstream(reader, writer);
+            // Directly after it (`read >> produce`): the dependency to turn around.
+            const direct = after && file.edges.some(([a, b]) => a === reader && b === writer);
             report(
               {
                 task: who,
                 key: pull.key,
                 source,
-                reason: `but '${source}' is not upstream of it, so the value may not exist yet (a race)`,
-                hint: `make '${source}' run first: ${source} >> ${task.id}`,
+                reason: after ? downstreamReason(task.id, source) : raceReason(source),
+                hint: !after
+                  ? `make '${source}' run first: ${source} >> ${task.id}`
+                  : direct
+                    ? `pull from a task upstream of '${task.id}'; or make '${source}' run first: ${source} >> ${task.id} in place of ${task.id} >> ${source}`
+                    : `pull from a task upstream of '${task.id}'; or make '${source}' run first (${source} >> ${task.id}), once no dependency puts it after '${task.id}' (with both, the DAG has a cycle)`,
               },
-              pull.span,
+              { ...pull.span, ...about },
             );
           }
         }
