@@ -42,6 +42,49 @@ describe("mlgen airflow", () => {
     expect(r.stderr).toContain("MLGEN_AIRFLOW_URL");
   });
 
+  it("without a server, in a project whose dev stack runs (mlgen dev up), uses its Airflow and login, and says so", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { devPaths, writeState } = await import("../src/dev/state.js");
+    const { createAirflowFake } = await import("../../mocks/src/index.js");
+    const fake = createAirflowFake({
+      users: [{ username: "admin", password: "dev-S3cret", role: "admin" }],
+    });
+    fake.addDag({ dagId: "train", tasks: [{ taskId: "fit" }] });
+    const dir = mkdtempSync(join(tmpdir(), "mlgen-dev-stack-"));
+    const io = { cwd: dir, env: {}, stdout: () => {}, stderr: () => {} };
+    writeState(devPaths(io, undefined), {
+      version: 1,
+      startedAt: "2026-12-06T00:00:00.000Z",
+      project: dir,
+      dagsFolder: join(dir, "dags"),
+      venv: join(dir, "venv"),
+      airflow: { url: fake.baseUrl, port: 8080, username: "admin", password: "dev-S3cret" },
+      mlflow: { url: "http://127.0.0.1:5000", port: 5000 },
+      processes: [],
+    });
+    const { vi } = await import("vitest");
+    vi.stubGlobal("fetch", fake.fetch);
+    try {
+      let stderr = "";
+      const code = await run(["airflow", "trigger", "train"], {
+        ...io,
+        stderr: (t) => {
+          stderr += t;
+        },
+      });
+      expect(stderr).toContain(
+        `mlgen airflow: no --url or MLGEN_AIRFLOW_URL given; using the dev stack's (${fake.baseUrl}, from .mlgen/dev/state.json)`,
+      );
+      expect(stderr).not.toContain("dev-S3cret");
+      expect(code).toBe(0);
+    } finally {
+      vi.unstubAllGlobals();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a user without a password is refused before any request", async () => {
     const r = await cli(
       { MLGEN_AIRFLOW_URL: "http://127.0.0.1:9", MLGEN_AIRFLOW_USER: "admin" },

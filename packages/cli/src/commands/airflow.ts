@@ -18,15 +18,18 @@ export interface ConnectionOptions {
 /** Flags win over MLGEN_AIRFLOW_* variables. Passwords and tokens are never printed. */
 export async function connect(io: CliIO, o: ConnectionOptions): Promise<AirflowClient> {
   const { createAirflowClient } = await import("@mlgen/airflow-client");
-  const url = o.url ?? io.env.MLGEN_AIRFLOW_URL;
+  // Neither given: the stack `mlgen dev up` started for the project here, with its login.
+  const dev = (o.url ?? io.env.MLGEN_AIRFLOW_URL) ? null : await devStack(io, "airflow");
+  const url = o.url ?? io.env.MLGEN_AIRFLOW_URL ?? dev?.airflow.url;
   if (!url) {
     throw new CliError(
-      "mlgen airflow: no server given\n  fix: pass --url http://host:8080 or set MLGEN_AIRFLOW_URL",
+      "mlgen airflow: no server given\n  fix: pass --url http://host:8080 or set MLGEN_AIRFLOW_URL (in a project whose `mlgen dev up` stack runs, its Airflow is used)",
     );
   }
   const token = o.token ?? io.env.MLGEN_AIRFLOW_TOKEN;
-  const user = o.user ?? io.env.MLGEN_AIRFLOW_USER;
-  const password = o.password ?? io.env.MLGEN_AIRFLOW_PASSWORD;
+  const user = o.user ?? io.env.MLGEN_AIRFLOW_USER ?? (token ? undefined : dev?.airflow.username);
+  const password =
+    o.password ?? io.env.MLGEN_AIRFLOW_PASSWORD ?? (token ? undefined : dev?.airflow.password);
   if (!token && (user === undefined) !== (password === undefined)) {
     throw new CliError(
       "mlgen airflow: a user needs a password and a password a user\n  fix: set both --user/--password (or MLGEN_AIRFLOW_USER/MLGEN_AIRFLOW_PASSWORD), or --token",
@@ -42,6 +45,30 @@ export async function connect(io: CliIO, o: ConnectionOptions): Promise<AirflowC
     ...(auth ? { auth } : {}),
     onRetry: retryNotice(io),
   });
+}
+
+/**
+ * The dev stack's state (`mlgen dev up`, in the project of the current folder's
+ * mlgen.config.ts), said on stderr when used; null when there is none or it cannot be read.
+ */
+export async function devStack(
+  io: CliIO,
+  what: "airflow" | "mlflow",
+): Promise<import("../dev/state.js").DevState | null> {
+  const { devPaths, readState, shown } = await import("../dev/state.js");
+  const paths = devPaths(io, undefined);
+  let state: import("../dev/state.js").DevState | null;
+  try {
+    state = readState(io, paths);
+  } catch {
+    return null;
+  }
+  if (state === null) return null;
+  const url = what === "airflow" ? state.airflow.url : state.mlflow.url;
+  io.stderr(
+    `mlgen ${what}: no ${what === "airflow" ? "--url or MLGEN_AIRFLOW_URL" : "--url or MLFLOW_TRACKING_URI"} given; using the dev stack's (${url}, from ${shown(io, paths.state)})\n`,
+  );
+  return state;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { MlflowClient, ModelVersion, Run } from "@mlgen/mlflow-client";
 import type { Command } from "commander";
 import { CliError, type CliIO } from "../io.js";
-import { retryNotice, table } from "./airflow.js";
+import { devStack, retryNotice, table } from "./airflow.js";
 
 export interface MlflowConnectionOptions {
   readonly url?: string;
@@ -19,14 +19,17 @@ const CLIENT_ERRORS = new Set([
 /** Flags win over MLFLOW_TRACKING_* variables (the Python client's). Secrets are never printed. */
 export async function connectMlflow(io: CliIO, o: MlflowConnectionOptions): Promise<MlflowClient> {
   const { createMlflowClient } = await import("@mlgen/mlflow-client");
-  if (!o.url && !io.env.MLFLOW_TRACKING_URI) {
+  // Neither given: the stack `mlgen dev up` started for the project here.
+  const url =
+    o.url ?? (io.env.MLFLOW_TRACKING_URI ? undefined : (await devStack(io, "mlflow"))?.mlflow.url);
+  if (!url && !io.env.MLFLOW_TRACKING_URI) {
     throw new CliError(
-      "mlgen mlflow: no tracking server given\n  fix: pass --url http://host:5000 or set MLFLOW_TRACKING_URI",
+      "mlgen mlflow: no tracking server given\n  fix: pass --url http://host:5000 or set MLFLOW_TRACKING_URI (in a project whose `mlgen dev up` stack runs, its MLflow is used)",
     );
   }
   return createMlflowClient({
     env: io.env,
-    ...(o.url ? { trackingUri: o.url } : {}),
+    ...(url ? { trackingUri: url } : {}),
     ...(o.token ? { auth: { token: o.token } } : {}),
     onRetry: retryNotice(io),
   });
