@@ -143,7 +143,7 @@ const LOGS_SHOWN = 5;
  * shows a failed job's: why it failed, without opening the UI. A log that cannot be read
  * (no permission, remote logging that fails) is said in one line; the run's report stands.
  */
-async function printFailedLogs(
+export async function printFailedLogs(
   io: CliIO,
   client: AirflowClient,
   run: DagRun,

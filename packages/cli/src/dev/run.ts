@@ -161,17 +161,13 @@ export async function devRunCommand(
   });
   io.stdout(`mlgen dev: ${pipeline} ${run.dag_run_id} ${result.state}\n`);
   if (result.state !== "success") {
-    for (const t of result.failedTaskInstances) {
-      if (t.state !== "failed") continue;
-      const log = join(
-        paths.airflowHome,
-        "logs",
-        `dag_id=${pipeline}`,
-        `run_id=${run.dag_run_id}`,
-        `task_id=${t.task_id}`,
-      );
-      io.stdout(`  ${t.task_id} failed; its log: ${shown(io, log)}\n`);
-    }
+    // The end of each failed task's log (its traceback), each mapped instance by its index, as
+    // `mlgen airflow status` shows them; the whole logs stay in the stack's Airflow home.
+    const { printFailedLogs } = await import("../commands/airflow.js");
+    await printFailedLogs(io, client, run, result.failedTaskInstances);
+    io.stdout(
+      `  whole logs: ${shown(io, join(paths.airflowHome, "logs", `dag_id=${pipeline}`, `run_id=${run.dag_run_id}`))}\n`,
+    );
   }
 
   const { createMlflowClient, runFilter, toArray } = await import("@mlgen/mlflow-client");
