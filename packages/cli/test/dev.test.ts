@@ -197,3 +197,30 @@ describe("mlgen dev up: its flags", () => {
     expect(stderr).not.toContain("MLG1009");
   });
 });
+
+describe("mlgen dev run: its conf", () => {
+  it("a conf key that is no param of the DAG (a typo) is said, with the param meant; the params are not", async () => {
+    const { unknownConfKeys } = await import("../src/dev/run.js");
+    const { createAirflowFake } = await import("../../mocks/src/index.js");
+    const { createAirflowClient } = await import("@mlgen/airflow-client");
+    const fake = createAirflowFake({
+      users: [{ username: "admin", password: "pw", role: "admin" }],
+    });
+    fake.addDag({
+      dagId: "churn",
+      tasks: [{ taskId: "fit" }],
+      params: { threshold: 0.8, model_name: "churn-classifier" },
+    });
+    const client = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "pw" },
+      fetch: fake.fetch,
+    });
+    let stderr = "";
+    const said = { ...io(temp()), stderr: (t: string) => (stderr += t) };
+    await unknownConfKeys(said, client, "churn", { treshold: 0.99, model_name: "x" });
+    expect(stderr).toBe(
+      "mlgen dev run: conf key 'treshold' is no param of churn (did you mean 'threshold'?); Airflow passes it on, and its tasks read their params' defaults (threshold, model_name)\n",
+    );
+  });
+});

@@ -134,6 +134,7 @@ export async function devRunCommand(
       throw new CliError(`mlgen dev run: Airflow refused the variables (HTTP ${response.status})`);
     }
   }
+  if (conf) await unknownConfKeys(io, client, pipeline, conf);
   await client.setDagPaused(pipeline, false);
   // A logical date, as the Airflow UI sets one: without it Airflow 3 leaves ds, ts and the data
   // interval out of the context, and templates that read them fail.
@@ -199,4 +200,28 @@ export async function devRunCommand(
     }
   }
   return result.state === "success" ? 0 : 1;
+}
+
+/**
+ * Conf keys that are no param of the DAG: Airflow takes them (a template can read
+ * dag_run.conf), and the tasks read the param's default, so a typo (`treshold`) runs silently
+ * with the default. Said on stderr, with the param meant.
+ */
+export async function unknownConfKeys(
+  io: CliIO,
+  client: import("@mlgen/airflow-client").AirflowClient,
+  pipeline: string,
+  conf: Record<string, unknown>,
+): Promise<void> {
+  const { data } = await client.api.GET("/api/v2/dags/{dag_id}/details", {
+    params: { path: { dag_id: pipeline } },
+  });
+  const params = Object.keys((data?.params ?? {}) as Record<string, unknown>);
+  const { closestName } = await import("@mlgen/core/light");
+  for (const key of Object.keys(conf).filter((k) => !params.includes(k))) {
+    const meant = closestName(key, params);
+    io.stderr(
+      `mlgen dev run: conf key '${key}' is no param of ${pipeline}${meant ? ` (did you mean '${meant}'?)` : ""}; Airflow passes it on, and its tasks read ${params.length > 0 ? `their params' defaults (${params.join(", ")})` : "no param"}\n`,
+    );
+  }
 }
