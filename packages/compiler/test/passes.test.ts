@@ -1109,20 +1109,15 @@ describe("lowerPipeline", () => {
           });
           return;
         }
-        let announce: ReturnType<typeof p.python> | undefined;
-        let check: ReturnType<typeof p.python> | undefined;
         const ship = p.group("ship", {}, (g) => {
-          check = g.python("check", { fn: "tasks/m.py:f", outputs: { ok: "float" } });
+          const check = g.python("check", { fn: "tasks/m.py:f", outputs: { ok: "float" } });
           const reg = g.python("register", { fn: "tasks/m.py:f" });
-          announce = g.python("announce", { fn: "tasks/m.py:f" }).after(reg, check);
+          const announce = g.python("announce", { fn: "tasks/m.py:f" }).after(reg, check);
+          return { ok: check.out.ok, announce };
         });
-        const when =
-          shape === "read"
-            ? ([(check as NonNullable<typeof check>).out.ok, ">", 0.5] as const)
-            : ([ev.out.score, ">", 0.5] as const);
         p.branch("route", {
-          when: [...when],
-          ifTrue: shape === "group" ? ship : (announce as NonNullable<typeof announce>),
+          when: [shape === "read" ? ship.out.ok : ev.out.score, ">", 0.5],
+          ifTrue: shape === "group" ? ship : ship.out.announce,
           ifFalse: alert,
         });
       });
