@@ -1,12 +1,14 @@
 import type { Dependency } from "../python/model.js";
 import { defineRule } from "../rule.js";
+import { inNeverBuilt, neverBuilt } from "./dag-never-called.js";
 
 /**
  * Dependencies that lead from a task back to itself (`a >> b >> a`, `a >> a`): Airflow checks
  * every DAG for a cycle when it parses the file and refuses the file with
  * AirflowDagCycleException. Only dependencies the analysis is sure of count (file.dependencies),
- * none between tasks whose ids are computed (a pattern stands for several tasks), and none of a
- * task whose id tasks of another DAG of the file have too.
+ * none between tasks whose ids are computed (a pattern stands for several tasks), none of a
+ * task whose id tasks of another DAG of the file have too, and none of a @dag function the file
+ * never calls (its body never runs: the file loads; dag-never-called is the finding).
  */
 export const dependencyCycle = defineRule({
   id: "dependency-cycle",
@@ -15,10 +17,16 @@ export const dependencyCycle = defineRule({
   description: "dependencies that lead from a task back to itself: Airflow refuses the file",
   checkPython(file, report) {
     const next = new Map<string, Dependency[]>();
+    // The ids of the tasks of @dag functions never called, and of no other DAG's task.
+    const unbuilt = new Set(file.tasks.filter((t) => neverBuilt(file, t.dagDecl)).map((t) => t.id));
+    for (const t of file.tasks) if (!neverBuilt(file, t.dagDecl)) unbuilt.delete(t.id);
     for (const d of file.dependencies) {
       if (d.up.includes("*") || d.down.includes("*")) continue;
       // An id tasks of two DAGs share: which one a name stands for is the last made's, a guess.
       if (d.up.includes("\0") || d.down.includes("\0")) continue;
+      if (unbuilt.has(d.up) || unbuilt.has(d.down) || (d.at && inNeverBuilt(file, d.at))) {
+        continue;
+      }
       const list = next.get(d.up);
       if (list) list.push(d);
       else next.set(d.up, [d]);

@@ -1,5 +1,6 @@
 import type { DagDecl, DagTask } from "../python/model.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 /**
  * Two classic operators made with one task id in one DAG, or one made in a loop that runs more
@@ -7,7 +8,8 @@ import { defineRule } from "../rule.js";
  * builds the DAG, and the file fails to import. TaskFlow calls are left alone (Airflow gives a
  * task function called again an id of its own, `extract__1`), and so is any task the file may
  * not make every time (under an `if` or `try`, in a loop over what it does not spell out, in a
- * helper function), or whose id is computed.
+ * helper function), or whose id is computed; nor any of a @dag function the file never calls
+ * (its body never runs: the file loads; dag-never-called is the finding).
  */
 export const duplicateTaskId = defineRule({
   id: "duplicate-task-id",
@@ -20,6 +22,7 @@ export const duplicateTaskId = defineRule({
     for (const task of file.tasks) {
       if (task.dynamic || task.operator.startsWith("@") || task.dagDecl === null) continue;
       if (task.creation === "maybe") continue;
+      if (neverBuilt(file, task.dagDecl)) continue;
       const dag = task.dagDecl;
       const ids = first.get(dag) ?? new Map<string, DagTask>();
       first.set(dag, ids);

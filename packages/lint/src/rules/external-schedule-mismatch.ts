@@ -14,14 +14,16 @@ import type { PyNode } from "../python/node.js";
 import { durationSeconds, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+import { sensorGivesUp } from "./external-task-missing.js";
 
 /**
  * An ExternalTaskSensor whose DAG's runs look for logical dates the DAG it waits for never has
  * (`@daily` waiting for a DAG scheduled `0 2 * * *`, with no `execution_delta`): it pokes until
- * its timeout (7 days by default) and fails, on every run or on most of them. Airflow looks for
- * the run of the other DAG whose logical date is the sensor's own run's, minus `execution_delta`;
- * on Airflow 3 and 2 alike, a DAG with a cron schedule has the expression's times as logical
- * dates (the trigger time, or the start of the data interval).
+ * its timeout (its own, else Airflow's default, 7 days: sensorGivesUp says which) and fails, on
+ * every run or on most of them. Airflow looks for the run of the other DAG whose logical date is
+ * the sensor's own run's, minus `execution_delta`; on Airflow 3 and 2 alike, a DAG with a cron
+ * schedule has the expression's times as logical dates (the trigger time, or the start of the
+ * data interval).
  *
  * Judged only when both schedules are cron expressions or presets the file spells out, each in
  * a time zone the file shows, and the DAG waited for is defined once with a literal id: in the
@@ -49,6 +51,8 @@ export interface ExternalWait extends Span {
   readonly zone: string;
   readonly target: string;
   readonly deltaMs: number;
+  /** How long it pokes before Airflow fails it (sensorGivesUp): `until its timeout (6 hours)`. */
+  readonly waits: string;
 }
 
 const SENSORS: ReadonlySet<string> = new Set(["ExternalTaskSensor"]);
@@ -124,7 +128,8 @@ export function externalWaits(file: DagFile): ExternalWait[] {
     if (delta === null) continue;
     const own = cronOf(file, task.dagDecl);
     if (!own) continue;
-    out.push({ task: task.id, target: id, deltaMs: delta, ...own, ...task.span });
+    const waits = sensorGivesUp(file, task);
+    out.push({ task: task.id, target: id, deltaMs: delta, waits, ...own, ...task.span });
   }
   return out;
 }
@@ -206,8 +211,8 @@ export function judgeWait(
   const years = ((runs.at(-1) as Date).getTime() - (runs[0] as Date).getTime()) / (365.25 * DAY_MS);
   const outcome =
     found === 0
-      ? `${them} runs at ${at}, so no run of it ever has that logical date: the sensor pokes until its timeout (7 days by default) and fails, on every run`
-      : `${them} runs at ${at}, so ${found / judged > 0.99 ? "" : "only "}${share(found, judged, years)} of this DAG's runs find one${why}: the others poke until their timeout (7 days by default) and fail`;
+      ? `${them} runs at ${at}, so no run of it ever has that logical date: the sensor pokes ${wait.waits} and fails, on every run`
+      : `${them} runs at ${at}, so ${found / judged > 0.99 ? "" : "only "}${share(found, judged, years)} of this DAG's runs find one${why}: in the others the sensor pokes ${wait.waits} and fails`;
   const delta = wait.zone === "" && !zones ? alignedDelta(runs, target.cron, fires) : null;
   const days = wait.deltaMs > 0 && wait.deltaMs % DAY_MS === 0 ? wait.deltaMs / DAY_MS : null;
   const fix =

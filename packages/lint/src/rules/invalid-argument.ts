@@ -27,6 +27,7 @@ import {
 import { childNamed, childrenNamed, childrenOf, stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { TASK_ARGS } from "./airflow3-removed.js";
+import { inNeverBuilt, neverBuilt } from "./dag-never-called.js";
 
 const BASE_PARAMS: ReadonlySet<string> = new Set(AIRFLOW_OPERATOR_PARAMS.BaseOperator);
 
@@ -502,7 +503,7 @@ function bindHint(fn: string, why: BindProblem, names: readonly string[]): strin
  * (AttributeError), a schedule without a start date (Airflow 2; Airflow 3 with catchup=True), a
  * scheduled DAG's param with no default or a default its schema refuses, a TaskFlow function's
  * parameter named for a context key with a default other than None. Only literal values
- * are judged.
+ * are judged; nothing of a @dag function the file never calls, which Airflow never builds.
  */
 export const invalidArgument = defineRule({
   id: "invalid-argument",
@@ -510,10 +511,26 @@ export const invalidArgument = defineRule({
   defaultSeverity: "error",
   description:
     "a DAG, task or task group id, a trigger rule, a schedule or a start date that Airflow refuses when it builds the DAG: the file fails to import",
-  checkPython(file, report) {
+  checkPython(file, reportAny) {
+    // A @dag function the file never calls builds nothing, and its body and its decorator's
+    // arguments never reach Airflow's checks: the file loads (dag-never-called is the finding).
+    // Its DAG, its tasks and the groups only its tasks are in are left out, and so is what is
+    // written in it (a dependency, a group's id).
+    const report: typeof reportAny = (args, where, how) => {
+      if (where.file === undefined && inNeverBuilt(file, where)) return;
+      reportAny(args, where, how);
+    };
+    const dags = file.dags.filter((d) => !neverBuilt(file, d));
+    const tasks = file.tasks.filter((t) => !neverBuilt(file, t.dagDecl));
+    const groups = new Map(
+      [...file.groups].filter(([id]) => {
+        const members = file.tasks.filter((t) => t.groups.includes(id));
+        return members.length === 0 || members.some((t) => !neverBuilt(file, t.dagDecl));
+      }),
+    );
     const at = (node: PyNode) => file.lines.span(node.from, node.to);
     const refused = { refused: true, alsoAirflow2: true } as const;
-    const assets = new Set(file.tasks.filter((t) => t.operator === "@asset").map((t) => t.dagDecl));
+    const assets = new Set(tasks.filter((t) => t.operator === "@asset").map((t) => t.dagDecl));
     /** Operator classes the file imports from Airflow itself (not a class of its own). */
     const airflowOperators = new Set(
       file.imports
@@ -527,11 +544,11 @@ export const invalidArgument = defineRule({
     // (Airflow 3 refuses the file). A task's go on a @task beneath it, which Airflow calls with
     // no arguments: its function takes **context (and refuses `self`, "@task does not support
     // methods"); the asset is then context["outlets"][0].
-    for (const dag of file.dags) {
+    for (const dag of dags) {
       if (!dag.asset || dag.kwargsOpen) continue;
       const takes = ASSET_DECORATOR_ARGS[dag.asset];
       const own = takes.filter((name) => !DAG_FACTORY_ARGS.includes(name));
-      const task = file.tasks.find((t) => t.dagDecl === dag);
+      const task = tasks.find((t) => t.dagDecl === dag);
       const fn = task?.callable?.name ?? dag.id ?? "the function";
       const wrong = [...dag.kwargs].filter(([name]) => !takes.includes(name));
       const taskArgs = wrong.filter(
@@ -579,11 +596,11 @@ export const invalidArgument = defineRule({
     };
     const EXECUTION_TIMEOUT = (value: PyNode) =>
       `ValueError: execution_timeout must be timedelta object but passed as type: <class '${/\./.test(textOf(file.source, value)) ? "float" : "int"}'>`;
-    for (const holder of [...file.dags, ...file.groups.entries()]) {
+    for (const holder of [...dags, ...groups.entries()]) {
       const [group, args] = Array.isArray(holder) ? holder : [null, holder];
       const value = args.defaultArgs?.entries.get("execution_timeout");
       // Applied to the tasks that do not set their own: refused once one of them does not.
-      const applied = file.tasks.some(
+      const applied = tasks.some(
         (t) =>
           (group === null ? t.dagDecl === holder : t.groups.includes(group)) &&
           !t.kwargs.has("execution_timeout") &&
@@ -621,7 +638,7 @@ export const invalidArgument = defineRule({
         refused,
       );
     };
-    for (const dag of file.dags) {
+    for (const dag of dags) {
       resourcesKeys(dag.defaultArgs?.entries.get("resources"), " in default_args", false);
       const value = dag.kwargs.get("dagrun_timeout");
       if (value && seconds(value)) {
@@ -633,7 +650,7 @@ export const invalidArgument = defineRule({
         );
       }
     }
-    for (const task of file.tasks) {
+    for (const task of tasks) {
       resourcesKeys(
         task.kwargs.get("resources"),
         ` of task '${shown(task.id)}'`,
@@ -648,7 +665,7 @@ export const invalidArgument = defineRule({
           EXECUTION_TIMEOUT(value),
         );
     }
-    for (const dag of file.dags) {
+    for (const dag of dags) {
       const node = dag.kwargs.get("dag_id");
       if (dag.id === null || assets.has(dag)) continue;
       const why = badKey(dag.id, false);
@@ -665,7 +682,7 @@ export const invalidArgument = defineRule({
     }
     // A schedule Airflow cannot read: a preset it does not have, a cron expression croniter
     // refuses. Six- and seven-field expressions (seconds, years) are croniter's to judge.
-    for (const dag of file.dags) {
+    for (const dag of dags) {
       for (const arg of ["schedule", "schedule_interval"]) {
         const node = dag.kwargs.get(arg);
         const value = node ? stringValue(file.source, node) : null;
@@ -701,7 +718,7 @@ export const invalidArgument = defineRule({
     // A scheduled DAG with no start date: Airflow 2 refuses it ("DAG is missing the start_date
     // parameter"); Airflow 3 takes it, unless it also asks for catchup=True, which needs a date
     // to catch up from ("start_date is required when catchup=True").
-    for (const dag of file.dags) {
+    for (const dag of dags) {
       if (assets.has(dag)) continue;
       const schedule = scheduleOf(file.source, dag);
       if (schedule === null || schedule === "default" || schedule.on !== true) continue;
@@ -737,7 +754,7 @@ export const invalidArgument = defineRule({
     // (Airflow 3: "not allowed to define a Schedule, as there are required params without
     // default values, or the default values are not valid"; Airflow 2, an AirflowException).
     // Airflow 2 schedules a DAG daily when no schedule is given; Airflow 3 not at all.
-    for (const dag of file.dags) {
+    for (const dag of dags) {
       // Params the file changes elsewhere (`P["epochs"] = Param(5)`) may not be these.
       if (assets.has(dag) || !dag.params || dag.params.dict.open) continue;
       const schedule = scheduleOf(file.source, dag);
@@ -758,7 +775,7 @@ export const invalidArgument = defineRule({
         );
       }
     }
-    for (const group of file.groups.values()) {
+    for (const group of groups.values()) {
       if (!group.idNode) continue;
       const id = stringValue(file.source, group.idNode);
       const why = id === null ? null : badKey(id, true);
@@ -799,10 +816,11 @@ export const invalidArgument = defineRule({
         refused,
       );
     };
-    for (const { node, where } of triggerRuleSettings(file)) triggerRule(node, where);
+    for (const { node, where } of triggerRuleSettings({ dags, groups, tasks }))
+      triggerRule(node, where);
     /** Functions whose parameter defaults were judged (two tasks may call one function). */
     const seenDefaults = new Set<PyNode>();
-    for (const task of file.tasks) {
+    for (const task of tasks) {
       const idNode = task.kwargs.get("task_id");
       const id = idNode && !task.dynamic ? stringValue(file.source, idNode) : null;
       const why = id === null ? null : badKey(id, false);

@@ -4,13 +4,13 @@ import { dagIdArgument, shown } from "../python/dag-args.js";
 import type { DagFile } from "../python/model.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
-import { callsOnlyTaskless, TASKLESS_MODULES } from "./external-task-missing.js";
+import { callsOnlyTaskless, sensorGivesUp, TASKLESS_MODULES } from "./external-task-missing.js";
 
 /**
  * A TriggerDagRunOperator or ExternalTaskSensor naming a DAG id that no file of the run
  * defines, where one of them defines a DAG whose id is one or two letters off it: a typo
  * (`deploy_modle`), a DAG renamed on one side only. The trigger fails on every run,
- * the sensor pokes until its timeout and fails.
+ * the sensor pokes until its timeout (its own, else Airflow's default: sensorGivesUp) and fails.
  *
  * Judged across the files of one run (findingsAcrossFiles, lint.ts) when they are a whole DAG
  * folder (LintOptions.dagFolder: `mlgen lint dags/`, not the pre-commit hook's changed files),
@@ -27,6 +27,11 @@ export interface DagRef extends Span {
   readonly target: string;
   /** The module-level name the id was read from (`TARGET = "..."`), and its line. */
   readonly constant?: { readonly name: string; readonly line: number };
+  /**
+   * For a sensor: how long it pokes before Airflow fails it (sensorGivesUp), `until its timeout
+   * (6 hours)`.
+   */
+  readonly waits?: string;
 }
 
 /**
@@ -52,6 +57,7 @@ export function dagRefs(file: DagFile): DagRef[] {
       task: task.id,
       operator: task.operator,
       target,
+      ...(task.operator === "ExternalTaskSensor" ? { waits: sensorGivesUp(file, task) } : {}),
       ...file.lines.span(node.from, node.to),
       ...(value
         ? {
@@ -95,12 +101,15 @@ export function dagIdsOf(file: DagFile): string[] | null {
   return reexports ? null : ids;
 }
 
-/** What happens to a task naming a DAG Airflow does not have (measured on 3.3 and 2.11). */
-const OUTCOME: Readonly<Record<string, string>> = {
-  TriggerDagRunOperator:
+/**
+ * What happens to a task naming a DAG Airflow does not have (measured on 3.3 and 2.11); a
+ * sensor's wait is its own (DagRef.waits).
+ */
+const OUTCOME: Readonly<Record<string, (waits: string) => string>> = {
+  TriggerDagRunOperator: () =>
     "Airflow fails the trigger, and each retry of it, on every run (Airflow 3: \"Dag with dag_id: '...' not found\"; Airflow 2: DagNotFound)",
-  ExternalTaskSensor:
-    "Airflow finds no run of it, so the sensor pokes until its timeout (7 days by default) and fails, on every run (Airflow 2 fails it at its first poke with check_existence=True; Airflow 3 ignores that argument)",
+  ExternalTaskSensor: (waits) =>
+    `Airflow finds no run of it, so the sensor pokes ${waits} and fails, on every run (Airflow 2 fails it at its first poke with check_existence=True; Airflow 3 ignores that argument)`,
 };
 
 const DOES: Readonly<Record<string, string>> = {
@@ -146,7 +155,7 @@ export function judgeDagRef(
     task: ref.task,
     does: DOES[ref.operator] as string,
     target: shown(ref.target),
-    outcome: OUTCOME[ref.operator] as string,
+    outcome: (OUTCOME[ref.operator] as (waits: string) => string)(ref.waits ?? "until its timeout"),
     fix: `name '${shown(near)}'${ref.constant ? ` in ${ref.constant.name} (set at line ${ref.constant.line})` : ""}, the DAG id closest to it in the linted files; if '${shown(ref.target)}' is defined where this run did not look (another DAG folder or bundle), lint that folder too or silence the finding there`,
   };
 }

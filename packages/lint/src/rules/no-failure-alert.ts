@@ -2,6 +2,7 @@ import { effectiveOptions } from "@mlgen/core/light";
 import { isNone, taskSetting } from "../python/queries.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 export const noFailureAlert = defineRule({
   id: "no-failure-alert",
@@ -22,6 +23,8 @@ export const noFailureAlert = defineRule({
   },
   checkPython(file, report) {
     for (const dag of file.dags) {
+      // A DAG of a @dag function never called never runs: dag-never-called says so.
+      if (neverBuilt(file, dag)) continue;
       const own = dag.kwargs.get("on_failure_callback");
       if (own && !isNone(file.source, own)) continue;
       // `DAG(**common)`: on_failure_callback may be in the dict.

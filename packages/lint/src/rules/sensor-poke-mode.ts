@@ -3,6 +3,7 @@ import type { PyNode } from "../python/node.js";
 import { durationSeconds, isNone, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 const HOUR = 3600;
 
@@ -34,6 +35,8 @@ export const sensorPokeMode = defineRule({
     for (const task of file.tasks) {
       // A *SensorAsync class always defers: it holds no worker slot while it waits.
       if (!task.isSensor || task.operator.endsWith("Async")) continue;
+      // A task of a @dag function never called never runs: dag-never-called says so.
+      if (neverBuilt(file, task.dagDecl)) continue;
       const deferrable = taskSetting(file, task, "deferrable");
       if (deferrable === "unknown" || (deferrable && textOf(file.source, deferrable) !== "False")) {
         continue;

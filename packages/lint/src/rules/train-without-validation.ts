@@ -2,6 +2,7 @@ import { pipelineReachability } from "../dsl.js";
 import type { DagTask } from "../python/model.js";
 import { graphNode, reachability } from "../python/queries.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 /** Words that name model training. */
 const TRAINING_WORDS: ReadonlySet<string> = new Set([
@@ -210,7 +211,8 @@ export const trainWithoutValidation = defineRule({
     }
   },
   checkPython(file, report) {
-    const training = file.tasks.filter(trainsModel);
+    // A task of a @dag function never called never runs: dag-never-called says so.
+    const training = file.tasks.filter((t) => trainsModel(t) && !neverBuilt(file, t.dagDecl));
     if (training.length === 0) return;
     const validators = file.tasks
       .filter(validatesData)

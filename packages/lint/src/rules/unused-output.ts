@@ -2,6 +2,7 @@ import { refsIn, taskOutputs, taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
 
 export const unusedOutput = defineRule({
   id: "unused-output",
@@ -42,6 +43,8 @@ export const unusedOutput = defineRule({
     if (file.dynamicIds || file.groupCopies.size > 0 || file.readsTemplateFiles) return;
     if (pulls.some((p) => p.taskIds === null || p.key === null)) return;
     for (const task of file.tasks) {
+      // A task of a @dag function never called never runs: dag-never-called says so.
+      if (neverBuilt(file, task.dagDecl)) continue;
       const seen = new Set<string>();
       for (const push of task.pushSpans) {
         if (seen.has(push.key)) continue;
