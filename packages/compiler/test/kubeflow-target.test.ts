@@ -388,6 +388,38 @@ describe("kubeflow target", () => {
       "warning again: maxActiveTisPerDag of task 'again' (1) is approximated for Kubeflow Pipelines",
       "error again: input 'zs' of 'again' cannot be expressed for Kubeflow Pipelines",
     ]);
+    // A map that waits for a reader of the loop's collected outputs stays out of the loop (it
+    // would wait for that reader, which waits for the loop): MLG3001, naming what it waits for.
+    const reader = (byData: boolean) =>
+      pipeline("reader", {}, (p) => {
+        const m = p.python("make", { fn: "tasks/m.py:make", outputs: { xs: "list" } });
+        const sq = p.map("square", {
+          fn: "tasks/m.py:sq",
+          over: m.out.xs,
+          as: "x",
+          outputs: { y: "int" },
+        });
+        const pick = p.python("pick", {
+          fn: "tasks/m.py:two",
+          inputs: { x: 1, zs: sq.out.y },
+          outputs: { y: "int" },
+        });
+        const again = p.map("again", {
+          fn: "tasks/m.py:two",
+          over: sq.out.y,
+          as: "x",
+          inputs: { zs: byData ? [pick.out.y] : [1] },
+        });
+        if (!byData) again.after(pick);
+      }).ir;
+    for (const byData of [true, false]) {
+      const said = kubeflowTarget.validate(loweredWith(reader(byData), files));
+      expect(
+        said.map((d) => `${d.code} ${d.task}: ${d.message.split(": ").slice(1).join(": ")}`),
+      ).toEqual([
+        "MLG3001 again: it is the collected output of 'square', and 'again' waits for 'pick', which runs after the loop of 'square', so the two cannot run in that loop item by item; and KFP does not iterate the outputs collected from another loop (kfp refuses dsl.ParallelFor over dsl.Collected)",
+      ]);
+    }
     // The loop moves whole: a chained map after a short-circuit takes the map before it along.
     const gated = pipeline("gated", { params: { go: true } }, (p) => {
       const m = p.python("make", { fn: "tasks/m.py:make", outputs: { xs: "list" } });
@@ -409,6 +441,40 @@ describe("kubeflow target", () => {
     expect(said.map((d) => `${d.task}: ${d.message.split(": ").slice(1).join(": ")}`)).toEqual([
       "square: it runs in one ParallelFor with 'again' (which maps over the output of a task in that loop), and 'again' waits for 'gate', so Kubeflow would skip 'square' with that condition, where Airflow runs it whatever 'gate' decides",
     ]);
+  });
+
+  it("an elif chain renumbers the scopes after it as kfp does, and never onto a task's key (for_loop_6 is for-loop-6)", () => {
+    const source = "def f(x=None) -> dict:\n    return {'v': 1.0}\n";
+    const build = (clash: boolean) =>
+      pipeline("renumbered", {}, (p) => {
+        const s = p.python("score", { fn: "tasks/m.py:f", outputs: { v: "float" } });
+        if (clash) p.python("for_loop_6", { fn: "tasks/m.py:f" });
+        const a = p.python("a", { fn: "tasks/m.py:f" });
+        const b = p.python("b", { fn: "tasks/m.py:f" });
+        const c = p.python("c", { fn: "tasks/m.py:f" });
+        const inner = p.branch("inner", {
+          when: [s.out.v, ">", 0.5],
+          ifTrue: b,
+          ifFalse: c,
+        });
+        p.branch("outer", { when: [s.out.v, ">", 0.9], ifTrue: a, ifFalse: inner });
+        // After the chain (a join of its sides), so that kfp opens its loop after the If/Elif.
+        p.map("each", {
+          fn: "tasks/m.py:f",
+          over: [1, 2],
+          as: "x",
+          triggerRule: "none_failed_min_one_success",
+        }).after(a, b, c);
+      }).ir;
+    const files = [{ path: "tasks/m.py", content: source }];
+    const keys = (clash: boolean) => {
+      const [spec] = parse(renderPipelineSpec(loweredWith(build(clash), files))) as Doc[];
+      return Object.keys(spec.root.dag.tasks).sort();
+    };
+    // condition-branches-1 holds condition-2, -3 and -4; the loop's item is 5, the loop 6.
+    expect(keys(false)).toEqual(["condition-branches-1", "for-loop-6", "score"]);
+    // A task already named for-loop-6: the scopes keep their numbers (every task is there).
+    expect(keys(true)).toEqual(["condition-branches-1", "for-loop-6", "for-loop-8", "score"]);
   });
 
   it("a condition against a param or another output reads both as the condition's inputs, compared as read", async () => {

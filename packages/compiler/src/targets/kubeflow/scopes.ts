@@ -144,12 +144,24 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
    * The loop a mapped task joins: the loop of the mapped task whose output it maps over, when
    * that loop sits in the same scope (task group) as this task would.
    */
+  const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
   const chainedLoop = (task: Task & { kind: "python" }, parent: Scope): Scope | null => {
     const over = task.map?.over;
     if (over?.kind !== "ref") return null;
     const source = nodeOf.get(over.task);
     const loop = source?.type === "task" ? source.parent : null;
-    return loop?.kind === "for-loop" && loop.parent === parent ? loop : null;
+    if (loop?.kind !== "for-loop" || loop.parent !== parent) return null;
+    // Not when it waits for a task after the loop (one reading its collected outputs): the loop
+    // would wait for that task, which waits for the loop.
+    const members = new Set(loop.children.flatMap((c) => (c.type === "task" ? [c.task.id] : [])));
+    const seen = new Set<string>();
+    const reaches = (id: string): boolean => {
+      if (members.has(id)) return true;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return (byId.get(id)?.upstream ?? []).some(reaches);
+    };
+    return task.upstream.some((u) => !members.has(u) && reaches(u)) ? null : loop;
   };
   for (const task of ir.tasks) {
     const parent = groupScope(task.group);
@@ -430,7 +442,7 @@ export function buildShape(ir: Pipeline, withExitHandler: boolean): Shape {
       });
     }
   }
-  chainElifs(root, nodeOf);
+  chainElifs(root, nodeOf, exit?.key ?? null);
   return { root, nodeOf, leaves, problems, exit };
 }
 
@@ -443,7 +455,7 @@ const NUMBERED = /^(condition-branches|condition|for-loop|exit-handler)-(\d+)$/;
  * `condition-branches` group holds every side and a oneOf can select among them all (kfp's
  * OneOf reads the sides of one group). The scopes after are renumbered as kfp numbers them.
  */
-function chainElifs(root: Scope, nodeOf: Map<string, Node>): void {
+function chainElifs(root: Scope, nodeOf: Map<string, Node>, exitKey: string | null): void {
   const removed: number[] = [];
   const visit = (s: Scope): void => {
     for (const c of s.children) if (c.type === "scope") visit(c);
@@ -484,24 +496,24 @@ function chainElifs(root: Scope, nodeOf: Map<string, Node>): void {
   // kfp numbers its groups as they are opened; the two scopes an elif no longer needs free
   // their numbers. Left as they are when a key was deduplicated against a task's key.
   const scopes: Scope[] = [];
-  const keys = new Set<string>();
+  // The keys of tasks and groups, whatever they look like (a task `for_loop_7` is `for-loop-7`).
+  const others = new Set<string>(exitKey === null ? [] : [exitKey]);
   const collect = (n: Node): void => {
-    keys.add(n.key);
+    if (n.type === "task" || n.kind === "group") others.add(n.key);
     if (n.type === "scope") {
-      if (n !== root) scopes.push(n);
+      if (n !== root && n.kind !== "group") scopes.push(n);
       for (const c of n.children) collect(c);
     }
   };
   collect(root);
   const numbered = scopes.filter((s) => NUMBERED.test(s.key));
-  const others = [...keys].filter((k) => !NUMBERED.test(k));
-  if (numbered.length !== scopes.filter((s) => s.kind !== "group").length) return;
+  if (numbered.length !== scopes.length) return;
   const shift = (n: number) => n - removed.filter((r) => r < n).length;
   const renamed = numbered.map((s) => {
     const [, kind, n] = NUMBERED.exec(s.key) as RegExpExecArray;
     return `${kind}-${shift(Number(n))}`;
   });
-  if (new Set(renamed).size !== renamed.length || renamed.some((k) => others.includes(k))) return;
+  if (new Set(renamed).size !== renamed.length || renamed.some((k) => others.has(k))) return;
   numbered.forEach((s, i) => {
     s.key = renamed[i] as string;
     if (s.number !== undefined) s.number = shift(s.number);

@@ -932,11 +932,31 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       // A map over a mapped task's output joins its loop when both sit in one task group
       // (scopes.ts); across groups it would iterate the outputs collected from the other loop,
       // which kfp's compiler refuses (dsl.ParallelFor over dsl.Collected) and kfp.local cannot run.
+      // In one group it stays out of the loop when it waits for a task after the loop.
+      const seen = new Set<string>();
+      const after = (id: string): boolean => {
+        if (id === producer.id) return true;
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return (taskById.get(id)?.upstream ?? []).some(after);
+      };
+      const waits =
+        producer.group === s.mapped.group
+          ? s.mapped.upstream.find((u) => u !== producer.id && after(u))
+          : undefined;
+      const otherLoop =
+        "KFP does not iterate the outputs collected from another loop (kfp refuses dsl.ParallelFor over dsl.Collected)";
       problems.push({
         task: s.mapped.id,
         what: `the list that '${s.mapped.id}' maps over`,
-        reason: `it is the collected output of '${producer.id}', mapped ${where(producer.group)} and '${s.mapped.id}' ${where(s.mapped.group)}, and KFP does not iterate the outputs collected from another loop (kfp refuses dsl.ParallelFor over dsl.Collected)`,
-        hint: `put '${s.mapped.id}' in the task group of '${producer.id}' (the two then run in one loop, item by item), or pass ${producer.id}'s output to a python task that returns the list and map over that task's output`,
+        reason:
+          waits !== undefined
+            ? `it is the collected output of '${producer.id}', and '${s.mapped.id}' waits for '${waits}', which runs after the loop of '${producer.id}', so the two cannot run in that loop item by item; and ${otherLoop}`
+            : `it is the collected output of '${producer.id}', mapped ${where(producer.group)} and '${s.mapped.id}' ${where(s.mapped.group)}, and ${otherLoop}`,
+        hint:
+          waits !== undefined
+            ? `compute what '${s.mapped.id}' needs of '${waits}' without the loop's outputs, or pass ${producer.id}'s output through '${waits}' (a list it returns) and map over that`
+            : `put '${s.mapped.id}' in the task group of '${producer.id}' (the two then run in one loop, item by item), or pass ${producer.id}'s output to a python task that returns the list and map over that task's output`,
         level: "error",
       });
       return;
