@@ -1135,6 +1135,24 @@ describe("lowerPipeline", () => {
     ]);
     // A branch inside the group choosing among its tasks: nothing to say.
     expect(said("inside")).toEqual([]);
+    // Both sides in the group after one task: it runs either way by design.
+    const shared = pipeline("p", {}, (p) => {
+      const ev = p.python("evaluate", { fn: "tasks/m.py:f", outputs: { score: "float" } });
+      const deploy = p.group("deploy", {}, (g) => {
+        const prepare = g.python("prepare", { fn: "tasks/m.py:f" });
+        return {
+          prod: g.python("push_prod", { fn: "tasks/m.py:f" }).after(prepare),
+          staging: g.python("push_staging", { fn: "tasks/m.py:f" }).after(prepare),
+        };
+      });
+      p.branch("route", {
+        when: [ev.out.score, ">", 0.9],
+        ifTrue: deploy.out.prod,
+        ifFalse: deploy.out.staging,
+      });
+    });
+    const r = lowerPipeline({ ir: shared.ir, sourceMap: {}, modules: m });
+    expect(r.diagnostics.filter((d) => d.code === "MLG1041")).toEqual([]);
   });
 
   it("p.validate() given something other than a table's path (an int output, a list, a number param) is MLG1011", () => {

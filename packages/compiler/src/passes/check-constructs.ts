@@ -674,7 +674,7 @@ function groupsOf(ir: Pipeline, group: string | null): string[] {
  */
 function groupEntered(
   ir: Pipeline,
-  branch: Task,
+  branch: Extract<Task, { kind: "branch" }>,
   target: string,
   side: "ifTrue" | "ifFalse",
   graph: { byId: ReadonlyMap<string, Task>; ancestors: ReadonlySet<string> },
@@ -700,6 +700,17 @@ function groupEntered(
       }
     }
   }
+  // What a target of the other side also waits for runs whichever way by design (a `prepare`
+  // before both `push_prod` and `push_staging`).
+  const other = side === "ifTrue" ? branch.ifFalse : branch.ifTrue;
+  const bothWays = new Set<string>();
+  const up = other.flatMap((t) => targetTasks(ir, t).flatMap((x) => x.upstream));
+  while (up.length > 0) {
+    const id = up.pop() as string;
+    if (bothWays.has(id)) continue;
+    bothWays.add(id);
+    up.push(...(byId.get(id)?.upstream ?? []));
+  }
   const before: string[] = [];
   const seen = new Set<string>();
   const stack = [...task.upstream];
@@ -710,7 +721,7 @@ function groupEntered(
     const t = byId.get(id);
     if (!t || !groupsOf(ir, t.group).includes(group)) continue;
     // What the branch itself waits for (its condition reads it) runs first, as it must.
-    if (!decided.has(id) && !ancestors.has(id)) before.push(id);
+    if (!decided.has(id) && !ancestors.has(id) && !bothWays.has(id)) before.push(id);
     stack.push(...t.upstream);
   }
   if (before.length === 0) return;
