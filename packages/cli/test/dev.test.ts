@@ -144,6 +144,12 @@ describe("mlgen dev: the managed venv", () => {
       );
       expect((e as CliError).message).toContain("nothing was changed");
     }
+    // A file where the venv would go: said as such, not a raw ENOTDIR.
+    const file = join(project, "venv.txt");
+    writeFileSync(file, "notes\n");
+    await expect(ensureVenv(io(project), file)).rejects.toThrow(
+      "mlgen dev: venv.txt is a file, not a folder; nothing was changed",
+    );
     expect(readFileSync(join(folder, "data", "results.csv"), "utf8")).toBe("precious\n");
     expect(existsSync(join(theirs, "pyvenv.cfg"))).toBe(true);
   });

@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,16 +162,24 @@ export async function ensureVenv(
   const where = shown(io, venv);
   // A folder mlgen did not make is never removed nor synced (uv pip sync uninstalls what the
   // lock does not list): a --venv or MLGEN_DEV_VENV naming a project's own venv, or a typo.
-  const ours = existsSync(stamp) || existsSync(join(venv, OWNED));
+  const own = defaultVenv({ ...io, env: { ...io.env, MLGEN_DEV_VENV: "" } });
+  // mlgen's own cache folder is its own whatever it holds (a creation cut short by Ctrl-C, an
+  // older mlgen's unfinished venv); another folder only with mlgen's mark in it.
+  const ours = existsSync(stamp) || existsSync(join(venv, OWNED)) || venv === own;
+  if (existsSync(venv) && !statSync(venv).isDirectory()) {
+    throw new CliError(
+      `mlgen dev: ${where} is a file, not a folder; nothing was changed\n  fix: pass --venv (or MLGEN_DEV_VENV) a new or empty folder`,
+    );
+  }
   if (!ours && existsSync(venv) && readdirSync(venv).length > 0) {
     throw new CliError(
-      `mlgen dev: ${where} holds files mlgen did not put there (no ${OWNED} in it: it is not a venv \`mlgen dev\` made), and mlgen dev installs the pinned Airflow and MLflow into a venv of its own, removing what its lock does not list; nothing was changed\n  fix: pass --venv (or MLGEN_DEV_VENV) a new or empty folder, or leave both unset for mlgen's own (${shown(io, defaultVenv({ ...io, env: { ...io.env, MLGEN_DEV_VENV: "" } }))})`,
+      `mlgen dev: ${where} holds files mlgen did not put there (no ${OWNED} in it: it is not a venv \`mlgen dev\` made), and mlgen dev installs the pinned Airflow and MLflow into a venv of its own, removing what its lock does not list; nothing was changed\n  fix: pass --venv (or MLGEN_DEV_VENV) a new or empty folder, or leave both unset for mlgen's own (${shown(io, own)})`,
     );
   }
   const usable = ours && existsSync(python) && has(python, ["-c", "import sys"]);
   const what = `Airflow ${pinned("apache-airflow")} and MLflow ${pinned("mlflow")}`;
   if (existsSync(stamp)) io.stderr(`mlgen dev: updating ${where} to the pinned ${what}…\n`);
-  else if (ours) {
+  else if (ours && existsSync(venv)) {
     io.stderr(
       `mlgen dev: resuming the venv at ${where}, which an earlier run left unfinished; installing what is missing of ${what}…\n`,
     );
