@@ -322,6 +322,23 @@ describe("checkGraph", () => {
   });
 });
 
+describe("a schedule preset misspelt", () => {
+  it("names the preset meant (@dialy: @daily); one far from every preset names none", () => {
+    const said = (preset: string) => {
+      const out: string[] = [];
+      checkGraph(ir([], { schedule: { kind: "preset", preset } }), {
+        sourceMap: {},
+        report: (d) => out.push(d.message),
+      });
+      return out;
+    };
+    expect(said("@dialy")).toEqual([
+      "invalid schedule '@dialy': unknown preset (did you mean '@daily'?)",
+    ]);
+    expect(said("@fortnightly")).toEqual(["invalid schedule '@fortnightly': unknown preset"]);
+  });
+});
+
 describe("cronProblem", () => {
   it.each([
     ["0 3 * * *", null],

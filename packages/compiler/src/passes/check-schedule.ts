@@ -192,7 +192,10 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
   let text = "";
   if (s.kind === "preset") {
     text = s.preset;
-    if (!(SCHEDULE_PRESETS as readonly string[]).includes(s.preset)) problem = "unknown preset";
+    if (!(SCHEDULE_PRESETS as readonly string[]).includes(s.preset)) {
+      const meant = closestName(s.preset, SCHEDULE_PRESETS);
+      problem = meant ? `unknown preset (did you mean '${meant}'?)` : "unknown preset";
+    }
   } else if (s.kind === "cron") {
     text = s.expression;
     problem = cronProblem(s.expression);
