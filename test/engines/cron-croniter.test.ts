@@ -11,6 +11,7 @@ import {
   cronFireCount,
   cronFiresAt,
   cronTimes,
+  cronUnevenStep,
   PRESET_CRON,
 } from "../../packages/core/src/index.js";
 import { AIRFLOW2_PYTHON, ensureEngines, PYTHON } from "./harness.js";
@@ -87,6 +88,67 @@ describe("cronProblem agrees with croniter", () => {
 
   it.each(EXPRESSIONS)("%s", (expression) => {
     expect(cronProblem(expression) === null).toBe(valid[expression]);
+  });
+});
+
+/** Each with one stepped field; the days OR'd by a day of the month aside (not a step's doing). */
+const STEPS = [
+  "*/90 * * * *",
+  "*/45 * * * *",
+  "*/15 * * * *",
+  "*/7 * * * *",
+  "5/20 * * * *",
+  "30/45 * * * *",
+  "*/45 9 * * *",
+  "*/45 9-17 * * *",
+  "0 */5 * * *",
+  "0 */6 * * *",
+  "0 */24 * * *",
+  "0 */7 * * MON-FRI",
+  "0 */7 * * MON,WED",
+  "0 */5 1 * *",
+  "0 0 1 */5 *",
+  "0 0 1 */3 *",
+  "0 0 1 */12 *",
+  "0 0 * * */2",
+  "0 0 * * */3",
+  "0 0 * * 1/2",
+];
+
+describe("cronUnevenStep agrees with croniter", () => {
+  let gaps: Record<string, number[]>;
+  beforeAll(() => {
+    ensureEngines();
+    // Successive runs' distance in the stepped field's unit, within one span of it (the
+    // minutes of an hour, the hours of a day, ...): a night between two working days aside.
+    const script = [
+      "import json, sys",
+      "from croniter import croniter",
+      "from datetime import datetime",
+      "out = {}",
+      "for e in json.load(sys.stdin):",
+      "    field = [i for i, p in enumerate(e.split()) if '/' in p][0]",
+      "    it = croniter(e, datetime(2025, 1, 1))",
+      "    times = [it.get_next(datetime) for _ in range(300)]",
+      "    unit = {0: lambda t: int(t.timestamp()) // 60, 1: lambda t: int(t.timestamp()) // 3600,",
+      "            3: lambda t: t.year * 12 + t.month, 4: lambda t: int(t.timestamp()) // 86400}[field]",
+      "    span = {0: 60, 1: 24, 3: 12, 4: 7}[field]",
+      "    d = {unit(b) - unit(a) for a, b in zip(times, times[1:])}",
+      "    out[e] = sorted(x for x in d if x <= span)",
+      "print(json.dumps(out))",
+    ].join("\n");
+    gaps = JSON.parse(
+      execFileSync(PYTHON, ["-c", script], { input: JSON.stringify(STEPS), encoding: "utf8" }),
+    );
+  }, 600_000);
+
+  it.each(STEPS)("%s: said exactly when runs are not a step apart", (expression) => {
+    const step = Number(/\/(\d+)/.exec(expression)?.[1]);
+    const said = cronUnevenStep(expression);
+    expect(said !== null).toBe(JSON.stringify(gaps[expression]) !== JSON.stringify([step]));
+    // The gaps it names are croniter's: `45 minutes apart and then 15`.
+    const named = /apart and then (\d+)/.exec(said?.reason ?? "");
+    if (named) expect(gaps[expression]).toEqual([Number(named[1]), step].sort((a, b) => a - b));
   });
 });
 

@@ -322,6 +322,36 @@ describe("checkGraph", () => {
   });
 });
 
+describe("a cron step that does not run as often as it reads", () => {
+  const said = (expression: string) => {
+    const out: string[] = [];
+    checkGraph(ir([], { schedule: { kind: "cron", expression } }), {
+      sourceMap: {},
+      report: (d) => out.push(`${d.code} ${d.severity} ${d.message} | ${d.fix}`),
+    });
+    return out;
+  };
+  it("warns of */90 and */45 minutes and */5 hours, and not of steps that divide the span", () => {
+    expect(said("*/90 * * * *")).toEqual([
+      "MLG1043 warning schedule '*/90 * * * *': its minute field '*/90' fires at minute 0 only, so the schedule runs once an hour, not every 90 minutes: a step counts minutes within each hour | use a step that divides 60 (*/10, */15, */20, */30), or the minutes listed (5,35)",
+    ]);
+    expect(said("*/45 * * * *")).toEqual([
+      "MLG1043 warning schedule '*/45 * * * *': its minute field '*/45' fires at minutes 0 and 45 of each hour, so runs are 45 minutes apart and then 15, from minute 45 to 0: a step counts minutes within each hour, from its start again | use a step that divides 60 (*/10, */15, */20, */30), or the minutes listed (5,35)",
+    ]);
+    expect(said("0 */5 * * *")[0]).toContain("hours 0, 5, 10, 15 and 20 of each day");
+    for (const fine of [
+      "*/15 * * * *",
+      "0 */6 * * *",
+      "*/45 9 * * *",
+      "0 0 1 */3 *",
+      "0 */24 * * *",
+    ])
+      expect(said(fine)).toEqual([]);
+    // A refused expression is MLG1005's alone.
+    expect(said("*/90 * * *").map((d) => d.slice(0, 7))).toEqual(["MLG1005"]);
+  });
+});
+
 describe("a schedule preset misspelt", () => {
   it("names the preset meant (@dialy: @daily); one far from every preset names none", () => {
     const said = (preset: string) => {

@@ -131,6 +131,104 @@ export function cronNeverComes(expression: string): string | null {
   return `day of month '${dom}' never comes in month '${month}' (${names} ${months.size === 1 ? "has" : "have"} fewer days)`;
 }
 
+/** The fields a step can be judged in, each with the span it repeats over. */
+const STEPPED: readonly {
+  field: number;
+  unit: string;
+  units: string;
+  per: string;
+  max: number;
+  fix: string;
+}[] = [
+  {
+    field: 0,
+    unit: "minute",
+    units: "minutes",
+    per: "hour",
+    max: 59,
+    fix: "a step that divides 60 (*/10, */15, */20, */30), or the minutes listed (5,35)",
+  },
+  {
+    field: 1,
+    unit: "hour",
+    units: "hours",
+    per: "day",
+    max: 23,
+    fix: "a step that divides 24 (*/2, */3, */4, */6, */8, */12), or the hours listed (0,8,16)",
+  },
+  {
+    field: 3,
+    unit: "month",
+    units: "months",
+    per: "year",
+    max: 12,
+    fix: "a step that divides 12 (*/2, */3, */4, */6), or the months listed (1,7)",
+  },
+  {
+    field: 4,
+    unit: "day of week",
+    units: "days",
+    per: "week",
+    max: 6,
+    fix: "the days listed (MON,WED,FRI)",
+  },
+];
+
+/** `a, b and c`, or `a, b, …, z` when there are many. */
+function spoken(values: readonly string[]): string {
+  if (values.length > 6) return `${values.slice(0, 3).join(", ")}, …, ${values.at(-1)}`;
+  return values.length === 1
+    ? (values[0] ?? "")
+    : `${values.slice(0, -1).join(", ")} and ${values.at(-1)}`;
+}
+
+/**
+ * A step that does not run as often as it reads (croniter counts a step within the field's
+ * span, from its start again each span): `*\/90` in the minutes fires at minute 0 only, so
+ * hourly; `*\/45` at minutes 0 and 45, so runs 45 then 15 minutes apart; `0 *\/5 * * *` at hour
+ * 20 and then at 0. Judged where the span repeats: the minutes of consecutive hours, the hours of
+ * every day, the months, the days of the week with any day of the month. What goes wrong, in
+ * words, and the fix; or null (for an expression croniter refuses, too).
+ */
+export function cronUnevenStep(expression: string): { reason: string; fix: string } | null {
+  if (cronSyntaxProblem(expression) !== null) return null;
+  const parts = expression.trim().split(/\s+/);
+  const anyDay = (part: string | undefined) => part === "*" || part === "?";
+  for (const s of STEPPED) {
+    const f = FIELDS[s.field] as (typeof FIELDS)[number];
+    const part = parts[s.field] ?? "";
+    const m = /^(\*|\w+)\/(\d+)$/.exec(part);
+    if (!m) continue;
+    const start = m[1] === "*" ? f.min : atom(m[1] ?? "", f);
+    const step = Number(m[2]);
+    if (start === null || step < 2) continue;
+    // The span repeats only when the next larger unit comes again right after.
+    const next = (field: number) => fieldValues(parts[field] ?? "", FIELDS[field] as never);
+    if (s.field === 0) {
+      const hours = next(1);
+      if (!hours || ![...hours].some((h) => hours.has(h + 1))) continue;
+    } else if (s.field === 1) {
+      const days = anyDay(parts[4]) ? null : next(4);
+      if (!anyDay(parts[2]) || (days !== null && ![...days].some((d) => days.has(d + 1)))) continue;
+      if (!anyDay(parts[4]) && days === null) continue;
+    } else if (s.field === 4 && !anyDay(parts[2])) continue;
+    const values: number[] = [];
+    for (let v = start; v <= s.max; v += step) values.push(v);
+    const last = values.at(-1) ?? start;
+    const span = s.max - f.min + 1;
+    const gap = start + span - last;
+    if (values.length > 1 ? gap === step : step === span) continue;
+    const name = (v: number) => (f.names ? (f.names[v - (f.base ?? 0)] ?? String(v)) : String(v));
+    const at = `${values.length === 1 ? s.unit : s.units} ${spoken(values.map(name))}`;
+    const reason =
+      values.length === 1
+        ? `fires at ${at} only, so the schedule runs once a${s.per === "hour" ? "n" : ""} ${s.per}, not every ${step} ${s.units}: a step counts ${s.units} within each ${s.per}`
+        : `fires at ${at} of each ${s.per}, so runs are ${step} ${s.units} apart and then ${gap}, from ${s.unit} ${name(last)} to ${name(start)}: a step counts ${s.units} within each ${s.per}, from its start again`;
+    return { reason: `${f.name} field '${part}' ${reason}`, fix: `use ${s.fix}` };
+  }
+  return null;
+}
+
 /** Each preset Airflow has as the cron expression croniter reads it (`@once`, `@continuous` aside). */
 export const PRESET_CRON: Readonly<Record<string, string>> = {
   "@hourly": "0 * * * *",

@@ -236,6 +236,11 @@ export const DIAGNOSTICS = {
       "{function}() returns {returned}, and task '{task}' declares outputs {outputs}: the task fails once the function has run, when its outputs are pushed",
     fix: "{hint}",
   },
+  MLG1043: {
+    severity: "warning",
+    message: "schedule '{schedule}': its {reason}",
+    fix: "{fix}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",
@@ -436,6 +441,11 @@ export const DIAGNOSTICS = {
   MLG2036: {
     severity: "warning",
     message: "task '{task}' {does} DAG '{target}', which no linted file defines: {outcome}",
+    fix: "{fix}",
+  },
+  MLG2037: {
+    severity: "warning",
+    message: "{dag}'s {schedule} does not run as often as it reads: its {reason}",
     fix: "{fix}",
   },
   MLG3001: {

@@ -1978,6 +1978,26 @@ with DAG("f", schedule="0 0 32 2 *", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "cron steps that do not divide their span (*/90, */45 minutes, */5 hours), and steps that do",
+    {
+      rule: "schedule-uneven-step",
+      body: `with DAG("a", schedule="*/90 * * * *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("b", schedule=CronTriggerTimetable("*/45 * * * *", timezone="UTC"), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("c", schedule="0 */5 * * *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("d", schedule="*/15 * * * *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("e", schedule="*/45 9 * * *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+with DAG("f", schedule="*/90 * * *", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    pass
+`,
+      want: ["1:24", "3:24", "5:24"],
+    },
+  ],
+  [
     "external task sensors whose DAG's logical dates the DAG they wait for never has, and near misses",
     {
       rule: "external-schedule-mismatch",

@@ -1,4 +1,11 @@
-import { closestName, cronProblem, diagnostic, type Pipeline, SCHEDULE_PRESETS } from "@mlgen/core";
+import {
+  closestName,
+  cronProblem,
+  cronUnevenStep,
+  diagnostic,
+  type Pipeline,
+  SCHEDULE_PRESETS,
+} from "@mlgen/core";
 import { type PassContext, pipelinePlace } from "./context.js";
 
 // Kept in core, where the linter reads them too; exported from here as before.
@@ -208,5 +215,16 @@ export function checkSchedule(ir: Pipeline, ctx: PassContext): void {
         { pipeline: ir.id, location: ctx.sourceMap.pipeline },
       ),
     );
+  } else if (s.kind === "cron") {
+    const uneven = cronUnevenStep(s.expression);
+    if (uneven) {
+      ctx.report(
+        diagnostic(
+          "MLG1043",
+          { schedule: s.expression, ...uneven },
+          { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+        ),
+      );
+    }
   }
 }

@@ -1168,6 +1168,43 @@ with DAG(
     BashOperator(task_id="publish_report", bash_command="report publish --half {{ ds }}")
 `),
   },
+  "schedule-uneven-step": {
+    catches: `A DAG whose cron schedule (a five-field string, a preset aside, or the expression of a \`CronTriggerTimetable\` or \`CronDataIntervalTimetable\`) steps a field by a number that does not divide the field's span: \`*/90\` or \`*/45\` in the minutes (the span is an hour), \`*/5\` or \`*/7\` in the hours (a day), \`*/5\` in the months (a year), any step of the days of the week but \`*/7\`. Judged where the span repeats: the minutes when two consecutive hours run (\`*/45 9 * * *\`, one hour a day, is not reported), the hours when consecutive days run and the day of the month is \`*\`. Steps over a range (\`0 9-17/2 * * *\`) are not judged. DSL pipelines get the same check from the compiler (MLG1043).`,
+    reportedAt: "the schedule argument.",
+    why: `croniter, Airflow's cron parser, counts a step within the field's span and starts it again at the span's start: \`*/90 * * * *\` fires at minute 0 only, so it runs once an hour, and \`*/45 * * * *\` at minutes 0 and 45, so its runs are 45 and then 15 minutes apart. Airflow loads the DAG and schedules it without a word; runs come at times nobody planned, twice as often or a third as often as capacity was sized for. The finding lists the times it fires and the gaps, as croniter computes them (\`test/engines/cron-croniter.test.ts\` holds the check to the pinned croniter).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "refresh_features",
+    schedule="*/45 * * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="refresh", bash_command="features refresh --at {{ ts }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "refresh_features",
+    schedule="*/30 * * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    BashOperator(task_id="refresh", bash_command="features refresh --at {{ ts }}")
+`),
+  },
   "external-schedule-mismatch": {
     catches: `An \`ExternalTaskSensor\` whose runs look for a logical date that the DAG it waits for (\`external_dag_id\`) never runs at: a sensor in a \`@daily\` DAG waiting for a DAG scheduled \`0 2 * * *\` with no \`execution_delta\`, or with one that does not bridge the gap. Airflow looks for the run of the other DAG whose logical date is the sensor's own run's minus \`execution_delta\`, and a DAG with a cron schedule has the expression's times as logical dates, on Airflow 3 (the trigger time) and 2 (the start of the data interval) alike. When only some runs find a date (an hourly DAG waiting for a daily one) the finding says what share; when an \`execution_delta\` lines every run up, the fix gives it. Judged when both schedules are presets or five-field cron expressions the files spell out (\`schedule=\`, \`CronTriggerTimetable\`), each read in its time zone (a timetable's \`timezone=\`, else the start date's; none, or UTC, is Airflow's default), and the DAG waited for is defined once with a literal id, in the same file or in another file linted in the same run (\`mlgen lint dags/\`, pre-commit's \`--all-files\`): a sensor waiting for a DAG no linted file defines is not reported. \`execution_date_fn\`, templated ids, schedules of \`None\`, assets and timedeltas are not judged. Time zones count: logical dates are instants and \`execution_delta\` is subtracted as one, so a UTC DAG at 03:00 waiting for a Europe/Berlin one at 04:00 finds it in winter only (the finding says so, and the fix is to schedule both in one zone), and \`execution_delta=timedelta(days=1)\` in a zone with daylight saving time misses the runs after the days the clocks change (the fix subtracts a calendar day there: \`execution_date_fn=lambda dt, **_: pendulum.instance(dt).in_timezone(...).subtract(days=1)\`). Times a zone skips or repeats when its clocks change are not judged.`,
     reportedAt: "the sensor's call.",

@@ -23,6 +23,7 @@ import { missingXcomKey } from "./missing-xcom-key.js";
 import { multipleOutputs } from "./multiple-outputs.js";
 import { noFailureAlert } from "./no-failure-alert.js";
 import { scheduleNeverRuns } from "./schedule-never-runs.js";
+import { scheduleUnevenStep } from "./schedule-uneven-step.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
 import { syntaxError } from "./syntax-error.js";
 import { taskOutsideDag } from "./task-outside-dag.js";
@@ -63,6 +64,7 @@ export const RULES: readonly Rule[] = [
   unserializableReturn,
   unrenderedTemplate,
   scheduleNeverRuns,
+  scheduleUnevenStep,
   duplicateDagId,
   externalScheduleMismatch,
   externalTaskMissing,

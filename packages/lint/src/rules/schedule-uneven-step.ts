@@ -1,0 +1,36 @@
+import { cronUnevenStep } from "@mlgen/core";
+import { cadence, dagName, scheduleOf } from "../python/dag-args.js";
+import { textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+
+/**
+ * A DAG whose cron step does not run as often as it reads: croniter counts a step within the
+ * field's span and starts it again each span, so `*\/90 * * * *` runs hourly (minute 0 only),
+ * `*\/45 * * * *` at :00 and :45 (45 then 15 minutes apart) and `0 *\/5 * * *` at 20:00 and
+ * then at 0:00. Airflow runs it without a word; the runs come at times nobody planned.
+ */
+export const scheduleUnevenStep = defineRule({
+  id: "schedule-uneven-step",
+  code: "MLG2037",
+  defaultSeverity: "warning",
+  description:
+    "A DAG whose cron step does not divide its field's span (*/90 or */45 minutes, */5 hours): its runs come unevenly or less often than it reads.",
+  checkPython(file, report) {
+    for (const dag of file.dags) {
+      const schedule = scheduleOf(file.source, dag);
+      if (schedule === null || schedule === "default") continue;
+      const how = cadence(file, schedule.node);
+      if (how === null || how === "unknown" || !("cron" in how)) continue;
+      const uneven = cronUnevenStep(how.cron);
+      if (uneven === null) continue;
+      report(
+        {
+          dag: dagName(dag),
+          schedule: `${schedule.arg}=${textOf(file.source, schedule.node).replace(/\s+/g, " ").slice(0, 60)}`,
+          ...uneven,
+        },
+        file.lines.span(schedule.node.from, schedule.node.to),
+      );
+    }
+  },
+});
