@@ -167,7 +167,10 @@ async function runProgram(
       "--airflow-version <major>",
       "Airflow to emit for: 3 (default) or 2 (2.10 and 2.11); overrides the config",
     )
-    .option("--check", "write nothing; exit 1 and list stale files when the output is out of date")
+    .option(
+      "--check",
+      "write nothing; exit 1 and list stale files when the output is out of date, 2 when the pipelines do not compile",
+    )
     .option("--strict", "fail on warnings too (e.g. what a target can only approximate)")
     .option(
       "-w, --watch",

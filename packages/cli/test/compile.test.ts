@@ -558,6 +558,26 @@ describe("mlgen compile", () => {
     expect(none.stderr).toContain("check the pipeline files given");
   });
 
+  it("--check exits 2, not 1 (stale), when the pipelines do not compile or the config is broken", async () => {
+    const proj = base();
+    await proj.mlgen("compile");
+    const before = proj.snapshot();
+    proj.write(
+      "pipelines/demo.pipeline.ts",
+      pipelineSource(undefined, `{ schedule: "61 * * * *" }`),
+    );
+    const broken = await proj.mlgen("compile", "--check");
+    expect(broken.stderr).toContain("MLG1005");
+    expect(broken.stderr).not.toContain("stale:");
+    expect(broken.code).toBe(2);
+    // Without --check the same errors exit 1, as every failed compile does.
+    expect((await proj.mlgen("compile")).code).toBe(1);
+    const noConfig = await proj.mlgen("compile", "--check", "--config", "missing.config.ts");
+    expect(noConfig.stderr).toContain("missing.config.ts");
+    expect(noConfig.code).toBe(2);
+    expect(proj.snapshot()).toEqual(before);
+  });
+
   it("--check exits 0 when the output is current", async () => {
     const proj = base();
     await proj.mlgen("compile");

@@ -500,6 +500,24 @@ export async function compileCommand(
   /** A loader of the caller's (watch mode: a fresh one per rebuild, so edits are seen). */
   loader?: ModuleLoader,
 ): Promise<number> {
+  if (!options.check) return compileAll(io, files, options, loader);
+  // --check: 1 means stale output (the fix is to compile and commit), 2 that nothing could be
+  // checked (a broken config or pipeline), so a CI step can tell the two apart, as prettier's
+  // and ruff's checks do.
+  try {
+    return await compileAll(io, files, options, loader);
+  } catch (e) {
+    if (e instanceof CliError && e.exitCode === 1) throw new CliError(e.message, 2);
+    throw e;
+  }
+}
+
+async function compileAll(
+  io: CliIO,
+  files: readonly string[],
+  options: CompileOptions,
+  loader?: ModuleLoader,
+): Promise<number> {
   // mlgen's own modules first, loaded by Node itself: once tsx is registered, every module
   // load goes through its hooks (in the loader's worker thread), about twice as slow.
   const { TARGETS, lowerPipeline, moduleImports, importCandidates, checkPipelineIds } =
@@ -873,7 +891,7 @@ export async function compileCommand(
     io.stderr(
       `mlgen: ${failing} error${failing === 1 ? "" : "s"}${strict ? " (--strict)" : ""}; no files were written\n`,
     );
-    return 1;
+    return options.check ? 2 : 1;
   }
 
   const plans = [];
