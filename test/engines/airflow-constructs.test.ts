@@ -84,6 +84,8 @@ interface RunStates {
   state: string;
   conf: Record<string, unknown>;
   tasks: Record<string, string>;
+  /** Each mapped instance's name (rendered_map_index), by `task[index]`. */
+  labels: Record<string, string | null>;
 }
 
 /** Every run of a DAG with a logical date, keyed by it (YYYY-MM-DD), from the Airflow metadata DB. */
@@ -605,6 +607,20 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
         .sort(),
     ).toEqual(["scale[0]", "scale[1]", "scale_items"]);
     expect(r.output).toContain("scaled [5, 6] to [25, 36]");
+    // Each instance is named by its item in the grid and the API (map_index_template).
+    expect(states?.labels).toEqual({
+      "upper[0]": "alpha",
+      "upper[1]": "beta",
+      "upper[2]": "gamma",
+      "square[0]": "1",
+      "square[1]": "2",
+      "square[2]": "3",
+      "square[3]": "4",
+      "scale[0]": "5",
+      "scale[1]": "6",
+      "full.cube[0]": "5",
+      "full.cube[1]": "6",
+    });
     expect(r.output).toContain("fan-in received ALPHA!,BETA!,GAMMA!");
     expect(r.output).toContain("squares [1, 4, 9, 16]");
     expect(r.output).toContain(

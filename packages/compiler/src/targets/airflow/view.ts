@@ -77,6 +77,9 @@ const RESERVED = new Set([
   "default_args",
 ]);
 
+
+/** What names a mapped instance (its item, at most about 100 characters), on Airflow 2.9+ and 3. */
+const MAP_INDEX_TEMPLATE = "{{ task.op_kwargs['item'] | string | truncate(100) }}";
 export interface Kwarg {
   readonly key: PyCode;
   readonly value: PyCode;
@@ -1660,6 +1663,10 @@ export function dagView(
         kwargs.push(kw("python_callable", callable.name));
         operator = file.use("PythonOperator");
         if (task.map) {
+          // Each instance is named by its item in the grid and the REST API (rendered_map_index):
+          // `s3://bucket/b.csv` or `{'lr': 0.1}`, not `[1]`. Cut short, as Airflow stores at most
+          // 250 characters (Postgres refuses more).
+          kwargs.push(kw("map_index_template", py`${MAP_INDEX_TEMPLATE}`));
           const over = task.map.over;
           if (over.kind === "ref") {
             const producer = refs.get(over.task) ?? py`tasks[${over.task}]`;
