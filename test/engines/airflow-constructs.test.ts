@@ -1263,6 +1263,88 @@ except KeyError as e:
   });
 });
 
+describe("a task's MLflow run (the generated _mlflow_run, a real MLflow server)", () => {
+  /**
+   * Runs `body` inside the production example's _mlflow_run for a task instance of try `tryNumber`
+   * in a process of its own, with `handler` as the SIGTERM handler Airflow set before the task:
+   * Airflow 3's task runner only calls the operator's on_kill (the supervisor sends SIGKILL 5 s
+   * later), Airflow 2's raises AirflowTaskTerminated, and none is the default (the process dies).
+   */
+  function inRun(body: string, handler: "airflow3" | "airflow2" | "none", tryNumber = 1) {
+    const code = `
+import importlib.util, os, signal, sys, time
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+
+class TI:
+    dag_id, run_id, task_id, map_index, try_number = "kill_dag", "manual__1", "train", 1, ${tryNumber}
+
+class Terminated(Exception):
+    pass
+
+def airflow3(signum, frame):
+    print("on_kill", flush=True)
+
+def airflow2(signum, frame):
+    raise Terminated("Task received SIGTERM signal")
+
+if "${handler}" != "none":
+    signal.signal(signal.SIGTERM, ${handler === "none" ? "None" : handler})
+with dag._mlflow_run(TI(), "kill-test", sys.argv[2]) as run:
+    print("RUN", run.info.run_id, flush=True)
+${body
+  .split("\n")
+  .map((l) => `    ${l}`)
+  .join("\n")}
+`;
+    const dagFile = join(ROOT, "examples/production-pipeline/dags/production_pipeline.py");
+    const r = runEngine(PYTHON, ["-c", code, dagFile, mlflow.url], env(join(work, "none")));
+    const id = /RUN (\w+)/.exec(r.output)?.[1];
+    if (!id) throw new Error(r.output.slice(-3000));
+    const look = runEngine(
+      PYTHON,
+      [
+        "-c",
+        "import sys; from mlflow import MlflowClient; r = MlflowClient(sys.argv[1]).get_run(sys.argv[2]); print('STATUS', r.info.status, r.info.run_name)",
+        mlflow.url,
+        id,
+      ],
+      process.env,
+    );
+    return {
+      status: r.status,
+      signal: r.signal,
+      output: r.output,
+      run: look.output.trim().split("\n").pop(),
+    };
+  }
+
+  it("ends KILLED when Airflow stops the task: Airflow 3's SIGTERM then SIGKILL, Airflow 2's raise, no handler", () => {
+    const three = inRun(
+      "os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(0.2)\nos.kill(os.getpid(), signal.SIGKILL)",
+      "airflow3",
+    );
+    expect(three.output).toContain("on_kill");
+    expect(three.signal).toBe("SIGKILL");
+    expect(three.run).toBe("STATUS KILLED train[1]");
+    const two = inRun("os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(5)", "airflow2");
+    expect(two.output).toContain("Task received SIGTERM signal");
+    expect(two.run).toBe("STATUS KILLED train[1]");
+    const none = inRun("os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(5)", "none");
+    expect(none.signal).toBe("SIGTERM");
+    expect(none.run).toBe("STATUS KILLED train[1]");
+  });
+
+  it("ends FINISHED, FAILED when the task raises; a retry's run says its try", () => {
+    expect(inRun("pass", "airflow3").run).toBe("STATUS FINISHED train[1]");
+    const failed = inRun("raise ValueError('bad data')", "airflow3");
+    expect(failed.output).toContain("ValueError: bad data");
+    expect(failed.run).toBe("STATUS FAILED train[1]");
+    expect(inRun("pass", "airflow3", 2).run).toBe("STATUS FINISHED train[1] (try 2)");
+  });
+});
+
 describe("the production example end to end (real Airflow 3 and a real MLflow server)", () => {
   const dags = join(ROOT, "examples/production-pipeline/dags");
 

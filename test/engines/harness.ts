@@ -84,6 +84,8 @@ export function airflowEnv(home: string, dagsFolder: string, extra: Record<strin
 
 export interface Run {
   readonly status: number | null;
+  /** The signal that ended the process, when one did (status is null then). */
+  readonly signal: NodeJS.Signals | null;
   readonly output: string;
 }
 
@@ -99,7 +101,7 @@ export function runEngine(
     timeout: timeoutMs,
     maxBuffer: 256 * 1024 * 1024,
   });
-  return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  return { status: r.status, signal: r.signal, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
 export interface InspectOptions {

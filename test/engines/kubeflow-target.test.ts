@@ -488,13 +488,14 @@ describe("kfp.local runs the Python-only pipelines", () => {
       KFP_PYTHON,
       [
         "-c",
-        "import json, mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); r = mlflow.search_runs(experiment_names=['iris-quickstart'], output_format='list')[0]; print(json.dumps({'name': r.info.run_name, 'tags': {k: v for k, v in r.data.tags.items() if k.startswith('kfp.')}, 'metrics': r.data.metrics}))",
+        "import json, mlflow, sys; mlflow.set_tracking_uri(sys.argv[1]); r = mlflow.search_runs(experiment_names=['iris-quickstart'], output_format='list')[0]; print(json.dumps({'name': r.info.run_name, 'status': r.info.status, 'tags': {k: v for k, v in r.data.tags.items() if k.startswith('kfp.')}, 'metrics': r.data.metrics}))",
         `sqlite:///${db}`,
       ],
       { encoding: "utf8", env: { ...process.env, PYTHONWARNINGS: "ignore" } },
     );
     const tracked = JSON.parse(tags.trim().split("\n").pop() as string);
     expect(tracked.name).toBe(tracked.tags["kfp.task_name"]);
+    expect(tracked.status).toBe("FINISHED");
     expect(tracked.tags["kfp.task_name"]).toContain("train-model");
     expect(tracked.tags["kfp.pipeline_job_name"]).toContain("iris-quickstart");
     expect(tracked.metrics.accuracy).toBeGreaterThan(0.8);

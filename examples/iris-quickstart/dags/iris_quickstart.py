@@ -100,7 +100,11 @@ def _push(ti, task_id, result, outputs):
 
 @contextlib.contextmanager
 def _mlflow_run(ti, experiment, tracking_uri):
-    """An MLflow run named after the task and tagged with where it ran in Airflow."""
+    """An MLflow run named after the task and tagged with where it ran in Airflow.
+
+    A retry is a run of its own, its try in its name. It ends FINISHED, FAILED when the task
+    raises, and KILLED when Airflow stops it (a run or task marked failed or success by hand).
+    """
     import mlflow
 
     if tracking_uri:
@@ -118,8 +122,47 @@ def _mlflow_run(ti, experiment, tracking_uri):
         # One run per instance of a mapped task: told apart by name and tag.
         tags["airflow.map_index"] = str(map_index)
         run_name = f"{ti.task_id}[{map_index}]"
-    with mlflow.start_run(run_name=run_name, tags=tags) as run:
+    if ti.try_number and ti.try_number > 1:
+        run_name = f"{run_name} (try {ti.try_number})"
+    with _ending_with_task(mlflow, mlflow.start_run(run_name=run_name, tags=tags)) as run:
         yield run
+
+
+@contextlib.contextmanager
+def _ending_with_task(mlflow, run):
+    """Ends the task's MLflow run as the task ends: FINISHED, FAILED when it raises, KILLED when
+    the task is stopped (SIGTERM, which SIGKILL may follow, would leave it RUNNING)."""
+    import os
+    import signal
+
+    killed = []
+
+    def on_term(signum, frame):
+        # Said at once: SIGKILL may follow before the task's code stops.
+        if not killed:
+            killed.append(signum)
+            mlflow.MlflowClient().set_terminated(run.info.run_id, "KILLED")
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:
+        # Not the main thread: no handler can be set there.
+        previous = None
+    try:
+        yield run
+    except BaseException as e:
+        mlflow.end_run("KILLED" if killed or isinstance(e, KeyboardInterrupt) else "FAILED")
+        raise
+    else:
+        mlflow.end_run("KILLED" if killed else "FINISHED")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run_prepare_data(ti, var, **_):

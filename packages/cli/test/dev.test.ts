@@ -230,3 +230,23 @@ describe("mlgen dev run: its conf", () => {
     );
   });
 });
+
+describe("mlgen dev run: its MLflow summary", () => {
+  it("names the task instance that logged each run: map index and a retry's try", async () => {
+    const { mlflowRunTask } = await import("../src/dev/run.js");
+    const tags = (t: Record<string, string>) =>
+      Object.entries(t).map(([key, value]) => ({ key, value }));
+    expect(mlflowRunTask(tags({ "airflow.task_id": "evaluate", "airflow.try_number": "1" }))).toBe(
+      "task evaluate",
+    );
+    expect(
+      mlflowRunTask(
+        tags({ "airflow.task_id": "train", "airflow.map_index": "1", "airflow.try_number": "2" }),
+      ),
+    ).toBe("task train[1], try 2");
+    expect(mlflowRunTask(tags({ "airflow.task_id": "train", "airflow.map_index": "0" }))).toBe(
+      "task train[0]",
+    );
+    expect(mlflowRunTask([])).toBe("task ?");
+  });
+});

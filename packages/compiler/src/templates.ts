@@ -43,6 +43,7 @@ export function template(path: TemplatePath): HandlebarsApi.TemplateDelegate {
     const env = createEnv();
     env.registerPartial("validate_table", env.template(spec("shared/validate_table.py.hbs")));
     env.registerPartial("outputs", env.template(spec("shared/outputs.py.hbs")));
+    env.registerPartial("mlflow_end", env.template(spec("shared/mlflow_end.py.hbs")));
     t = env.template(spec(path));
     compiled.set(path, t);
   }

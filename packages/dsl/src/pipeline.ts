@@ -154,7 +154,14 @@ export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput, Out
   readonly fn: string;
   readonly inputs?: Readonly<Record<string, Input>>;
   readonly outputs?: O;
-  /** Run the function inside an MLflow run; `true` uses the pipeline's settings. */
+  /**
+   * Run the function inside an MLflow run; `true` uses the pipeline's settings. The run is named
+   * after the task (`train[1]` for a mapped instance, `train (try 2)` for a retry, each try a run
+   * of its own) and tagged `airflow.dag_id`, `airflow.run_id`, `airflow.task_id`,
+   * `airflow.map_index` and `airflow.try_number`; it ends FINISHED, FAILED when the function
+   * raises, KILLED when Airflow stops the task. The function logs with `mlflow.log_*` into it; a
+   * run it starts itself must be `mlflow.start_run(nested=True)`, a child of this one.
+   */
   readonly mlflow?: boolean | MlflowOptions;
   /**
    * Kubeflow only (on Airflow a python task runs in its worker): the image this task runs in,

@@ -191,9 +191,8 @@ export async function devRunCommand(
     io.stdout("  no MLflow runs from this DAG run (tasks with `mlflow: true` log one)\n");
   }
   for (const r of runs) {
-    const tags = Object.fromEntries((r.data?.tags ?? []).map((t) => [t.key, t.value]));
     io.stdout(
-      `MLflow run ${r.info.run_id} (task ${tags["airflow.task_id"] ?? "?"}, ${r.info.status}): ${state.mlflow.url}/#/experiments/${r.info.experiment_id}/runs/${r.info.run_id}\n`,
+      `MLflow run ${r.info.run_id} (${mlflowRunTask(r.data?.tags ?? [])}, ${r.info.status}): ${state.mlflow.url}/#/experiments/${r.info.experiment_id}/runs/${r.info.run_id}\n`,
     );
     for (const m of [...(r.data?.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key))) {
       io.stdout(`  ${m.key.padEnd(28)} ${m.value}\n`);
@@ -224,4 +223,16 @@ export async function unknownConfKeys(
       `mlgen dev run: conf key '${key}' is no param of ${pipeline}${meant ? ` (did you mean '${meant}'?)` : ""}; Airflow passes it on, and its tasks read ${params.length > 0 ? `their params' defaults (${params.join(", ")})` : "no param"}\n`,
     );
   }
+}
+
+/**
+ * Which task instance logged an MLflow run, from the tags the generated DAG sets: `task
+ * train[1], try 2` (the map index and a retry's try, when there are), so a DAG run's four
+ * `train` runs are told apart.
+ */
+export function mlflowRunTask(tags: readonly { key: string; value: string }[]): string {
+  const tag = (key: string) => tags.find((t) => t.key === key)?.value;
+  const index = tag("airflow.map_index");
+  const tryNumber = Number(tag("airflow.try_number") ?? "1");
+  return `task ${tag("airflow.task_id") ?? "?"}${index !== undefined ? `[${index}]` : ""}${tryNumber > 1 ? `, try ${tryNumber}` : ""}`;
 }
