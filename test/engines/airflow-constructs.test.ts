@@ -1336,6 +1336,19 @@ ${body
     expect(none.run).toBe("STATUS KILLED train[1]");
   });
 
+  it("a run the function starts itself fails the task (MLG1044 says so at compile); a nested one is the task run's child", () => {
+    const own = inRun("import mlflow\nwith mlflow.start_run():\n    pass", "airflow3");
+    expect(own.output).toMatch(/Run with UUID \w+ is already active/);
+    expect(own.run).toBe("STATUS FAILED train[1]");
+    const child = inRun(
+      "import mlflow\nwith mlflow.start_run(nested=True) as child:\n    print('PARENT', child.data.tags.get('mlflow.parentRunId'))",
+      "airflow3",
+    );
+    const id = /RUN (\w+)/.exec(child.output)?.[1];
+    expect(child.output).toContain(`PARENT ${id}`);
+    expect(child.run).toBe("STATUS FINISHED train[1]");
+  });
+
   it("ends FINISHED, FAILED when the task raises; a retry's run says its try", () => {
     expect(inRun("pass", "airflow3").run).toBe("STATUS FINISHED train[1]");
     const failed = inRun("raise ValueError('bad data')", "airflow3");

@@ -1280,6 +1280,40 @@ describe("lowerPipeline", () => {
     expect(said("    yield {'n': 1}", { n: "int" })).toEqual([]);
   });
 
+  it("a function that starts an MLflow run of its own, in a task with mlflow: true, is MLG1044", () => {
+    const said = (body: string, mlflow = true) => {
+      const def = pipeline("p", { mlflow: { experiment: "e" } }, (p) => {
+        p.python("t", { fn: "tasks/m.py:fit", mlflow });
+      });
+      const source = `import mlflow\nfrom mlflow import start_run\n\n\ndef fit():\n${body}\n`;
+      const r = lowerPipeline({
+        ir: def.ir,
+        sourceMap: {},
+        modules: new Map([["tasks/m.py", source]]),
+      });
+      return r.diagnostics
+        .filter((d) => d.code === "MLG1044")
+        .map((d) => `${d.severity} ${d.message.split(": MLflow")[0]}`);
+    };
+    const found = [
+      "warning fit() starts an MLflow run of its own, and task 't' runs it inside one (mlflow: true)",
+    ];
+    expect(
+      said("    with mlflow.start_run(run_name='fit'):\n        mlflow.log_metric('a', 1)"),
+    ).toEqual(found);
+    expect(said("    run = start_run()\n    mlflow.end_run()")).toEqual(found);
+    expect(said("    if True: mlflow.start_run()")).toEqual(found);
+    // Fine: a child run, a run resumed by id, a call inside a function defined in it, text, and
+    // a task without mlflow: true.
+    expect(said("    with mlflow.start_run(\n        nested=True,\n    ):\n        pass")).toEqual(
+      [],
+    );
+    expect(said("    mlflow.start_run(run_id='abc')")).toEqual([]);
+    expect(said("    def inner():\n        mlflow.start_run()\n    return 1")).toEqual([]);
+    expect(said("    # mlflow.start_run()\n    s = 'mlflow.start_run()'")).toEqual([]);
+    expect(said("    with mlflow.start_run():\n        pass", false)).toEqual([]);
+  });
+
   it("the same pipeline written in another order lowers to the same IR and hash", () => {
     const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
     const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);

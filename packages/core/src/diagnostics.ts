@@ -241,6 +241,12 @@ export const DIAGNOSTICS = {
     message: "schedule '{schedule}': its {reason}",
     fix: "{fix}",
   },
+  MLG1044: {
+    severity: "warning",
+    message:
+      "{function}() starts an MLflow run of its own, and task '{task}' runs it inside one (mlflow: true): MLflow refuses a second active run ('Run ... is already active'), so the task fails",
+    fix: "log into the task's run (mlflow.log_metric(...), mlflow.sklearn.log_model(...)), start a child of it with mlflow.start_run(nested=True), or drop mlflow: true and manage the run yourself",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -238,15 +238,11 @@ function atDepthZero(text: string, at: (i: number) => boolean, first = false): n
   return out;
 }
 
-/** What a function returns, as far as its text says: nothing, or only tuples. */
-type ReturnShape = "nothing" | "tuple";
-
 /**
- * Whether top-level function `name` returns no value (no `return` statement gives one: it
- * returns None) or only tuples (`return a, b`), outside the functions and classes defined in it;
- * null for anything else, and for a generator (a `yield`).
+ * The statements of top-level function `name`'s own body, outside the functions and classes
+ * defined in it (strings emptied, comments dropped); null when no such function is defined.
  */
-export function returnShape(source: string, name: string): ReturnShape | null {
+function ownStatements(source: string, name: string): string[] | null {
   const lines = logicalLines(source);
   const def = new RegExp(topLevel(name).def);
   const at = lines.findIndex((l) => l.indent === 0 && def.test(l.text));
@@ -267,8 +263,43 @@ export function returnShape(source: string, name: string): ReturnShape | null {
       continue;
     }
     const colon = HEADER.test(line.text) ? headerColon(line.text) : -1;
+    // A block's header (`with mlflow.start_run() as run`) is a statement of its own here.
+    if (colon >= 0) own.push(line.text.slice(0, colon));
     own.push(...statements(colon >= 0 ? line.text.slice(colon + 1) : line.text));
   }
+  return own;
+}
+
+/**
+ * Whether top-level function `name` starts an MLflow run of its own, not nested
+ * (`with mlflow.start_run():`, `mlflow.start_run(run_name=...)`): inside the run a task with
+ * `mlflow: true` runs it in, MLflow refuses it ("Run ... is already active").
+ */
+export function startsOwnMlflowRun(source: string, name: string): boolean {
+  const own = ownStatements(source, name);
+  if (own === null) return false;
+  for (const text of own) {
+    for (const m of text.matchAll(/(?:^|[^\w.])(?:mlflow\.)?start_run\s*\(/g)) {
+      const open = (m.index ?? 0) + m[0].length - 1;
+      const end = closes(text.slice(open));
+      const args = end < 0 ? text.slice(open) : text.slice(open, open + end + 1);
+      if (!/\bnested\s*=\s*True\b/.test(args) && !/\brun_id\s*=/.test(args)) return true;
+    }
+  }
+  return false;
+}
+
+/** What a function returns, as far as its text says: nothing, or only tuples. */
+type ReturnShape = "nothing" | "tuple";
+
+/**
+ * Whether top-level function `name` returns no value (no `return` statement gives one: it
+ * returns None) or only tuples (`return a, b`), outside the functions and classes defined in it;
+ * null for anything else, and for a generator (a `yield`).
+ */
+export function returnShape(source: string, name: string): ReturnShape | null {
+  const own = ownStatements(source, name);
+  if (own === null) return null;
   if (own.some((t) => /(?:^|[^\w.])yield\b/.test(t))) return null;
   const values = own
     .filter((t) => /^return\b/.test(t))
@@ -623,6 +654,14 @@ export function checkModules(
             place,
           ),
         );
+      }
+      if (
+        task.kind === "python" &&
+        where === "fn" &&
+        task.mlflow !== null &&
+        startsOwnMlflowRun(source, ref.function)
+      ) {
+        ctx.report(diagnostic("MLG1044", { function: ref.function, task: task.id }, place));
       }
       if (params?.isAsync) {
         ctx.report(

@@ -77,9 +77,9 @@ const RESERVED = new Set([
   "default_args",
 ]);
 
-
 /** What names a mapped instance (its item, at most about 100 characters), on Airflow 2.9+ and 3. */
 const MAP_INDEX_TEMPLATE = "{{ task.op_kwargs['item'] | string | truncate(100) }}";
+
 export interface Kwarg {
   readonly key: PyCode;
   readonly value: PyCode;
