@@ -1278,6 +1278,13 @@ describe("lowerPipeline", () => {
     expect(said("    return (1)(2, 3)", two)).toEqual([]);
     expect(said("    if json:\n        return 3, []\n    return build()", two)).toEqual([]);
     expect(said("    yield {'n': 1}", { n: "int" })).toEqual([]);
+    // A stub that only raises never returns; one that may fall off its end does.
+    expect(said('    """Not written yet."""\n    raise NotImplementedError', { n: "int" })).toEqual(
+      [],
+    );
+    expect(said("    if json:\n        raise ValueError('x')\n    print(1)", { n: "int" })).toEqual(
+      ["fit() returns no value (no return statement gives one)"],
+    );
   });
 
   it("a function that starts an MLflow run of its own, in a task with mlflow: true, is MLG1044", () => {

@@ -238,6 +238,9 @@ function atDepthZero(text: string, at: (i: number) => boolean, first = false): n
   return out;
 }
 
+/** The last statement at the body's own level, of each list ownStatements returned. */
+const lastStatement = new WeakMap<string[], string>();
+
 /**
  * The statements of top-level function `name`'s own body, outside the functions and classes
  * defined in it (strings emptied, comments dropped); null when no such function is defined.
@@ -254,6 +257,9 @@ function ownStatements(source: string, name: string): string[] | null {
     body.push(lines[i] as LogicalLine);
   }
   const own: string[] = [];
+  // The body's last statement of its own level: a `raise` there means it never returns.
+  const base = body[0]?.indent ?? 1;
+  lastStatement.set(own, [...body].reverse().find((l) => l.indent === base)?.text ?? "");
   let nested = -1;
   for (const line of body) {
     if (nested >= 0 && line.indent > nested) continue;
@@ -305,7 +311,8 @@ export function returnShape(source: string, name: string): ReturnShape | null {
     .filter((t) => /^return\b/.test(t))
     .map((t) => t.slice("return".length).trim())
     .filter((v) => v !== "" && v !== "None");
-  if (values.length === 0) return "nothing";
+  // A stub that only raises (`raise NotImplementedError`) returns nothing, and never gets there.
+  if (values.length === 0) return /^raise\b/.test(lastStatement.get(own) ?? "") ? null : "nothing";
   const commas = (t: string) => atDepthZero(t, (i) => t[i] === ",", true).length > 0;
   // `return a, b`, or `return (a, b)`: one pair of parentheses around the whole value.
   const tuple = (v: string) =>
