@@ -1279,6 +1279,7 @@ spec.loader.exec_module(dag)
 
 class TI:
     dag_id, run_id, task_id, map_index, try_number = "kill_dag", "manual__1", "train", 1, ${tryNumber}
+    log_url = "http://airflow.example/dags/kill_dag/runs/manual__1/tasks/train/mapped/1?try_number=${tryNumber}"
 
 class Terminated(Exception):
     pass
@@ -1306,7 +1307,7 @@ ${body
       PYTHON,
       [
         "-c",
-        "import sys; from mlflow import MlflowClient; r = MlflowClient(sys.argv[1]).get_run(sys.argv[2]); print('STATUS', r.info.status, r.info.run_name)",
+        "import sys; from mlflow import MlflowClient; r = MlflowClient(sys.argv[1]).get_run(sys.argv[2]); print('NOTE', r.data.tags.get('mlflow.note.content')); print('URL', r.data.tags.get('airflow.log_url')); print('STATUS', r.info.status, r.info.run_name)",
         mlflow.url,
         id,
       ],
@@ -1317,6 +1318,7 @@ ${body
       signal: r.signal,
       output: r.output,
       run: look.output.trim().split("\n").pop(),
+      looked: look.output,
     };
   }
 
@@ -1354,7 +1356,15 @@ ${body
     const failed = inRun("raise ValueError('bad data')", "airflow3");
     expect(failed.output).toContain("ValueError: bad data");
     expect(failed.run).toBe("STATUS FAILED train[1]");
-    expect(inRun("pass", "airflow3", 2).run).toBe("STATUS FINISHED train[1] (try 2)");
+    const retry = inRun("pass", "airflow3", 2);
+    expect(retry.run).toBe("STATUS FINISHED train[1] (try 2)");
+    // From the run to the task's log: the tag, and a link in the run's description.
+    const url =
+      "http://airflow.example/dags/kill_dag/runs/manual__1/tasks/train/mapped/1?try_number=2";
+    expect(retry.looked).toContain(`URL ${url}\n`);
+    expect(retry.looked).toContain(
+      `NOTE Logged by Airflow task [train[1] (try 2)](${url}) of DAG run \`manual__1\`.\n`,
+    );
   });
 });
 

@@ -140,6 +140,11 @@ def _mlflow_run(ti, experiment, tracking_uri):
         run_name = f"{ti.task_id}[{map_index}]"
     if ti.try_number and ti.try_number > 1:
         run_name = f"{run_name} (try {ti.try_number})"
+    log_url = getattr(ti, "log_url", None)
+    if log_url:
+        # From the MLflow run to the task's log: the tag, and a link in the run's description.
+        tags["airflow.log_url"] = log_url
+        tags["mlflow.note.content"] = f"Logged by Airflow task [{run_name}]({log_url}) of DAG run `{ti.run_id}`."
     with _ending_with_task(mlflow, mlflow.start_run(run_name=run_name, tags=tags)) as run:
         yield run
 
