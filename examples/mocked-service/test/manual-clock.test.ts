@@ -39,12 +39,14 @@ beforeEach(() => {
     tasks: [{ taskId: "extract" }, { taskId: "fit", upstream: ["extract"] }],
   });
   const experimentId = mocks.mlflow.seed.experiment({ name: "churn" });
-  mocks.mlflow.seed.run({
+  const runId = mocks.mlflow.seed.run({
     experimentId,
     runName: "xgboost",
     status: "FINISHED",
     metrics: { accuracy: 0.93 },
   });
+  // Its model, as MLflow 3's log_model(name="model") logs it: what runs:/<run>/model names.
+  mocks.mlflow.seed.loggedModel(runId, { name: "model" });
 });
 
 it("promotes on the manual clock: the waits move it, nothing sleeps", {

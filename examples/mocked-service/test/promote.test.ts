@@ -4,7 +4,7 @@
  * fakes' state. Run: `npm test` in this folder (or the repository's whole suite).
  */
 import { createAirflowClient } from "@mlgen/airflow-client";
-import { createMlflowClient } from "@mlgen/mlflow-client";
+import { createMlflowClient, toArray } from "@mlgen/mlflow-client";
 import { mlflowHttp, rateLimited, serviceUnavailable } from "@mlgen/mocks";
 import { setupMlgenMocks } from "@mlgen/mocks/vitest";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -49,7 +49,15 @@ beforeEach(() => {
     ["xgboost", 0.93],
     ["forest", 0.88],
   ] as const) {
-    mocks.mlflow.seed.run({ experimentId, runName, status: "FINISHED", metrics: { accuracy } });
+    const runId = mocks.mlflow.seed.run({
+      experimentId,
+      runName,
+      status: "FINISHED",
+      metrics: { accuracy },
+    });
+    // The run's model, as `mlflow.sklearn.log_model(model, name="model")` logs it in MLflow 3:
+    // a logged model of the run, its files outside the run's artifacts.
+    mocks.mlflow.seed.loggedModel(runId, { name: "model" });
   }
 });
 
@@ -63,6 +71,18 @@ describe("retrainAndPromote", () => {
     expect(mocks.mlflow.registeredModel("churn-classifier")?.aliases).toEqual([
       { alias: "champion", version: "1" },
     ]);
+    // runs:/<run>/model is registered as the run's logged model, as Python's register_model
+    // registers it (a version of the runs:/ URI itself would hold no MLmodel to load).
+    const [model] = await toArray(
+      mlflow.searchLoggedModels({
+        experimentIds: [best?.info.experiment_id as string],
+        filter: `source_run_id = '${best?.info.run_id}' AND name = 'model'`,
+      }),
+    );
+    expect(mocks.mlflow.modelVersion("churn-classifier", "1")).toMatchObject({
+      source: `models:/${model?.info.model_id}`,
+      run_id: best?.info.run_id,
+    });
   });
 
   it("never promotes a run whose metric is NaN or Infinity", async () => {

@@ -22,10 +22,12 @@ import {
   MlflowApiError,
   MlflowConfigError,
   MlflowDeletedExperimentError,
+  MlflowModelSourceError,
   MlflowRegistrationError,
   MlflowRequestError,
   MlflowValidationError,
 } from "./errors.js";
+import { quoteValue } from "./filter.js";
 import type { components, paths } from "./generated/mlflow.js";
 import {
   checkHttpNumbers,
@@ -212,8 +214,14 @@ export interface LogBatchOptions extends CallOptions {
 }
 
 export interface RegisterModelOptions extends CallOptions {
-  /** A `runs:/<run_id>/<path>`, `models:/<model_id>` or artifact URI. */
+  /**
+   * A `runs:/<run_id>/<path>`, `models:/<model_id>` or artifact URI. A `runs:/` source is
+   * resolved as Python's `mlflow.register_model` resolves it: the run's artifacts at `<path>`
+   * when they hold an `MLmodel` file (an MLflow 2 style model), else the run's logged model
+   * named `<path>` (MLflow 3's `log_model(name=...)`), registered as `models:/<model_id>`.
+   */
   readonly source: string;
+  /** Default: the run of a `runs:/` source (a different one is refused before any request). */
   readonly runId?: string | undefined;
   readonly modelId?: string | undefined;
   readonly description?: string | undefined;
@@ -241,6 +249,19 @@ export class RunKilledError extends Error {
 
 const tagList = (tags: Readonly<Record<string, string>> | undefined) =>
   Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
+
+/**
+ * `runs:/<run_id>/<path>` (or `runs:///<run_id>/<path>`) → its run and artifact path, as
+ * RunsArtifactRepository.parse_runs_uri reads it; null for any other source.
+ */
+export function parseRunsUri(source: string): { runId: string; artifactPath: string } | null {
+  const m = /^runs:\/(?:\/\/)?([^/?#]+)(?:\/([^?#]*))?$/i.exec(source);
+  if (!m) return null;
+  return { runId: m[1] as string, artifactPath: m[2] ?? "" };
+}
+
+/** Characters a logged model's name cannot hold (validation.py _validate_logged_model_name). */
+const NOT_IN_LOGGED_MODEL_NAME = /[/:.%"']/;
 
 /**
  * The proxy refuses (400 "Invalid path") a path with `#`, a `..` segment, a backslash or a
@@ -1098,6 +1119,81 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
     },
 
     /**
+     * What Python's `mlflow.register_model` registers for a `runs:/<run_id>/<path>` source
+     * (tracking/_model_registry/fluent.py): the run's artifact URI + `/<path>` when the run's
+     * artifacts hold `<path>/MLmodel` (a model logged as run artifacts, MLflow 2 style), else
+     * `models:/<model_id>` of the run's logged model named `<path>` (MLflow 3's
+     * `log_model(name=...)` keeps the files under `models/<model_id>/artifacts`, outside the run's
+     * artifacts; several such models: the one the run logged at the largest step). None: an
+     * MlflowModelSourceError. Any other source comes back as it is.
+     */
+    async resolveRunsSource(
+      source: string,
+      opts: CallOptions = {},
+    ): Promise<{ source: string; runId?: string; modelId?: string }> {
+      const parsed = parseRunsUri(source);
+      if (!parsed) return { source };
+      const { runId, artifactPath } = parsed;
+      const dir = artifactPath.replace(/\/+$/, "");
+      const files = await client.listArtifacts(runId, dir, opts);
+      const mlmodel = dir ? `${dir}/MLmodel` : "MLmodel";
+      if (files.some((f) => f.path === mlmodel && !f.is_dir)) {
+        // RunsArtifactRepository.get_underlying_uri: the run's root and the path, appended.
+        const root = (await artifactRoot(runId, opts.signal)).replace(/\/+$/, "");
+        return { source: artifactPath ? `${root}/${artifactPath}` : root, runId };
+      }
+      const run = await client.getRun(runId, opts);
+      const candidates: LoggedModel[] = [];
+      // A name a logged model cannot have (`a/b`, `m.pkl`) names none: nothing to search.
+      if (artifactPath !== "" && !NOT_IN_LOGGED_MODEL_NAME.test(artifactPath)) {
+        const found = client.searchLoggedModels({
+          experimentIds: [run.info.experiment_id as string],
+          filter: `source_run_id = ${quoteValue(runId)} AND name = ${quoteValue(artifactPath)}`,
+          signal: opts.signal,
+        });
+        for await (const m of found) {
+          if (m.info?.source_run_id === runId && m.info.name === artifactPath) candidates.push(m);
+        }
+      }
+      const where = `runs:/${runId}/${artifactPath}`;
+      if (candidates.length === 0) {
+        throw new MlflowModelSourceError({
+          code: "NOT_FOUND",
+          source,
+          runId,
+          artifactPath,
+          message: `Unable to find a logged_model with artifact_path ${artifactPath} under run ${runId}: ${where} names no model. The run's artifacts hold no ${mlmodel}, and the run logged no model named '${artifactPath}' (MLflow 3's log_model(name="${artifactPath}") stores one under models/<model_id>/artifacts, outside the run's artifacts). Log the model in that run under that name, or register the models:/<model_id> that log_model returned`,
+        });
+      }
+      let chosen = candidates[0] as LoggedModel;
+      if (candidates.length > 1) {
+        const steps = new Map(
+          (run.outputs?.model_outputs ?? []).map((o) => [o.model_id, Number(o.step ?? 0)]),
+        );
+        const ids = candidates.map((m) => m.info?.model_id as string);
+        if (!ids.every((id) => steps.has(id))) {
+          throw new MlflowModelSourceError({
+            code: "INVALID_PARAMETER_VALUE",
+            source,
+            runId,
+            artifactPath,
+            candidates: ids,
+            message: `Multiple logged models found for run ${runId}. Cannot determine which model to register. Please use \`models:/<model_id>\` instead: ${where} names ${ids.length} logged models (${ids.join(", ")}) and the run's outputs do not say at which step each was logged`,
+          });
+        }
+        // The one logged at the largest step; the first of the search's order on a tie, as
+        // Python's max() keeps.
+        for (const m of candidates) {
+          if ((steps.get(m.info?.model_id) ?? 0) > (steps.get(chosen.info?.model_id) ?? 0)) {
+            chosen = m;
+          }
+        }
+      }
+      const modelId = chosen.info?.model_id as string;
+      return { source: `models:/${modelId}`, runId, modelId };
+    },
+
+    /**
      * Creates the registered model when missing, adds a version from `source`, and waits
      * until the server says it is READY (FAILED_REGISTRATION or the timeout throw).
      */
@@ -1108,6 +1204,19 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       // is a string, and a number is never more than it.
       const timeoutMs = checkNumber("timeoutMs", opts.timeoutMs ?? 300_000, DEADLINE);
       const interval = checkNumber("pollIntervalMs", opts.pollIntervalMs ?? 500, INTERVAL);
+      const runs = parseRunsUri(opts.source);
+      if (runs && opts.runId && opts.runId !== runs.runId) {
+        throw new MlflowValidationError(
+          "runId",
+          `${opts.runId} is not the run of the source ${opts.source} (${runs.runId}): leave runId out, or give that run's id`,
+        );
+      }
+      // Resolved before the registered model is created: a source that names no model leaves
+      // nothing behind (Python's register_model creates the model first).
+      const resolved = runs ? await client.resolveRunsSource(opts.source, { signal }) : null;
+      const source = resolved?.source ?? opts.source;
+      const runId = opts.runId ?? runs?.runId;
+      const modelId = opts.modelId ?? resolved?.modelId;
       const createPath = "/api/2.0/mlflow/registered-models/create";
       try {
         await unwrap(
@@ -1124,9 +1233,9 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
           api.POST(path, {
             body: {
               name,
-              source: opts.source,
-              ...(opts.runId ? { run_id: opts.runId } : {}),
-              ...(opts.modelId ? { model_id: opts.modelId } : {}),
+              source,
+              ...(runId ? { run_id: runId } : {}),
+              ...(modelId ? { model_id: modelId } : {}),
               ...(opts.description ? { description: opts.description } : {}),
               ...(opts.tags ? { tags: tagList(opts.tags) } : {}),
             },

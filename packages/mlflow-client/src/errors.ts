@@ -156,6 +156,41 @@ export class MlflowRegistrationError extends Error {
 }
 
 /**
+ * registerModel could not find the model a `runs:/<run_id>/<path>` source names, as Python's
+ * `mlflow.register_model` resolves it: no `MLmodel` under `<path>` in the run's artifacts (an
+ * MLflow 2 style model) and no logged model of the run named `<path>` (MLflow 3's
+ * `log_model(name=...)`, kept under `models/<model_id>/artifacts`, not in the run's artifacts):
+ * `NOT_FOUND`. Several logged models of that name and no step telling which was logged last:
+ * `INVALID_PARAMETER_VALUE` (`candidates` lists them). Thrown before anything is registered.
+ */
+export class MlflowModelSourceError extends Error {
+  override readonly name = "MlflowModelSourceError";
+  /** Python's error code for the same case. */
+  readonly code: "NOT_FOUND" | "INVALID_PARAMETER_VALUE";
+  readonly source: string;
+  readonly runId: string;
+  readonly artifactPath: string;
+  /** The logged model ids that matched (several, for INVALID_PARAMETER_VALUE). */
+  readonly candidates: readonly string[];
+
+  constructor(init: {
+    code: "NOT_FOUND" | "INVALID_PARAMETER_VALUE";
+    source: string;
+    runId: string;
+    artifactPath: string;
+    candidates?: readonly string[];
+    message: string;
+  }) {
+    super(init.message);
+    this.code = init.code;
+    this.source = init.source;
+    this.runId = init.runId;
+    this.artifactPath = init.artifactPath;
+    this.candidates = init.candidates ?? [];
+  }
+}
+
+/**
  * getOrCreateExperiment / withRun found the experiment of that name deleted (in the trash, where
  * its name stays taken): restore it (`experiments/restore`) or use another name.
  */

@@ -16,9 +16,11 @@ import {
   createMlflowClient,
   MlflowApiError,
   MlflowConfigError,
+  MlflowModelSourceError,
   MlflowRegistrationError,
   MlflowRequestError,
   MlflowValidationError,
+  parseRunsUri,
   RunKilledError,
   resolveConfig,
   toArray,
@@ -487,7 +489,10 @@ describe("helpers", () => {
       () => json(200, mv("READY")),
     ]);
     const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
-    const v = await c.registerModel("m", { source: "runs:/r/model", pollIntervalMs: 1 });
+    const v = await c.registerModel("m", {
+      source: "mlflow-artifacts:/1/r/artifacts/model",
+      pollIntervalMs: 1,
+    });
     expect(v.status).toBe("READY");
     expect(f.seen.map((s) => s.path)).toEqual([
       "/api/2.0/mlflow/registered-models/create",
@@ -523,6 +528,158 @@ describe("helpers", () => {
       statusMessage: "copy failed",
     });
     expect(err.message).toContain("copy failed");
+  });
+});
+
+describe("registerModel with a runs:/ source (resolved as Python's register_model)", () => {
+  const RUN = "0123456789abcdef0123456789abcdef";
+  const ready = (source: string) => ({
+    model_version: { name: "m", version: "1", status: "READY", source, run_id: RUN },
+  });
+  const runWith = (outputs?: { model_id: string; step: number }[]) => {
+    const r = run(RUN);
+    return outputs ? { run: { ...r.run, outputs: { model_outputs: outputs } } } : r;
+  };
+  const logged = (id: string, name = "model", runId = RUN) => ({
+    info: { model_id: id, name, source_run_id: runId, experiment_id: "1" },
+  });
+  const sent = (f: ReturnType<typeof fakeFetch>, path: string) =>
+    JSON.parse(f.seen.find((s) => s.path.endsWith(path))?.body ?? "null");
+
+  it("parses runs URIs as parse_runs_uri does", () => {
+    expect(parseRunsUri(`runs:/${RUN}/model`)).toEqual({ runId: RUN, artifactPath: "model" });
+    expect(parseRunsUri(`runs:///${RUN}/a/b`)).toEqual({ runId: RUN, artifactPath: "a/b" });
+    expect(parseRunsUri(`runs:/${RUN}`)).toEqual({ runId: RUN, artifactPath: "" });
+    expect(parseRunsUri("runs://host/model")).toBeNull();
+    expect(parseRunsUri("models:/m-1")).toBeNull();
+    expect(parseRunsUri("mlflow-artifacts:/1/r/artifacts/model")).toBeNull();
+  });
+
+  it("a run whose artifacts hold <path>/MLmodel: the run's artifact URI + path", async () => {
+    const f = fakeFetch([
+      () => json(200, { files: [{ path: "model/MLmodel", is_dir: false, file_size: 9 }] }),
+      () => json(200, run(RUN)),
+      () => json(200, { registered_model: { name: "m" } }),
+      (req) => json(200, ready(new URL(req.url).pathname)),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await c.registerModel("m", { source: `runs:/${RUN}/model` });
+    expect(f.seen.map((x) => x.path)).toEqual([
+      "/api/2.0/mlflow/artifacts/list",
+      "/api/2.0/mlflow/runs/get",
+      "/api/2.0/mlflow/registered-models/create",
+      "/api/2.0/mlflow/model-versions/create",
+    ]);
+    expect(f.seen[0]?.query).toBe(`?run_id=${RUN}&path=model`);
+    // run_id from the URI, as Python sets it; no model_id.
+    expect(sent(f, "model-versions/create")).toEqual({
+      name: "m",
+      source: `mlflow-artifacts:/1/${RUN}/artifacts/model`,
+      run_id: RUN,
+    });
+  });
+
+  it("no MLmodel in the run's artifacts: the run's logged model of that name, as models:/<id>", async () => {
+    const f = fakeFetch([
+      () => json(200, { root_uri: `mlflow-artifacts:/1/${RUN}/artifacts` }),
+      () => json(200, runWith([{ model_id: "m-1", step: 0 }])),
+      // Another run's model of the same name is no candidate, even when a server sends it.
+      () => json(200, { models: [logged("m-1"), logged("m-2", "model", "other")] }),
+      () => json(200, { registered_model: { name: "m" } }),
+      () => json(200, ready("models:/m-1")),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const v = await c.registerModel("m", { source: `runs:/${RUN}/model`, runId: RUN });
+    expect(v.source).toBe("models:/m-1");
+    expect(sent(f, "logged-models/search")).toMatchObject({
+      experiment_ids: ["1"],
+      filter: `source_run_id = '${RUN}' AND name = 'model'`,
+    });
+    expect(sent(f, "model-versions/create")).toEqual({
+      name: "m",
+      source: "models:/m-1",
+      run_id: RUN,
+      model_id: "m-1",
+    });
+  });
+
+  it("several logged models of that name: the one logged at the largest step", async () => {
+    const f = fakeFetch([
+      () => json(200, {}),
+      () =>
+        json(
+          200,
+          runWith([
+            { model_id: "m-a", step: 1 },
+            { model_id: "m-b", step: 5 },
+            { model_id: "m-c", step: 2 },
+          ]),
+        ),
+      () => json(200, { models: [logged("m-a"), logged("m-b"), logged("m-c")] }),
+      () => json(200, { registered_model: { name: "m" } }),
+      () => json(200, ready("models:/m-b")),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    await c.registerModel("m", { source: `runs:/${RUN}/model` });
+    expect(sent(f, "model-versions/create")).toMatchObject({
+      source: "models:/m-b",
+      model_id: "m-b",
+    });
+  });
+
+  it("several logged models and no steps to choose by: INVALID_PARAMETER_VALUE, nothing registered", async () => {
+    const f = fakeFetch([
+      () => json(200, {}),
+      () => json(200, run(RUN)),
+      () => json(200, { models: [logged("m-a"), logged("m-b")] }),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.registerModel("m", { source: `runs:/${RUN}/model` }).catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowModelSourceError);
+    expect(err).toMatchObject({
+      code: "INVALID_PARAMETER_VALUE",
+      runId: RUN,
+      artifactPath: "model",
+      candidates: ["m-a", "m-b"],
+    });
+    expect(err.message).toContain(`Multiple logged models found for run ${RUN}`);
+    expect(err.message).toContain("models:/<model_id>");
+    expect(f.seen).toHaveLength(3);
+  });
+
+  it("no model at that path: NOT_FOUND naming the run, the path and the fix; nothing registered", async () => {
+    const f = fakeFetch([
+      () => json(200, { files: [{ path: "model/model.pkl", is_dir: false }] }),
+      () => json(200, run(RUN)),
+      () => json(200, {}),
+    ]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c.registerModel("m", { source: `runs:/${RUN}/model` }).catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowModelSourceError);
+    expect(err).toMatchObject({ code: "NOT_FOUND", runId: RUN, artifactPath: "model" });
+    expect(err.message).toContain(
+      `Unable to find a logged_model with artifact_path model under run ${RUN}`,
+    );
+    expect(err.message).toContain('log_model(name="model")');
+    expect(err.message).toContain("models:/<model_id>");
+    expect(f.seen.map((x) => x.path)).not.toContain("/api/2.0/mlflow/registered-models/create");
+    // A path no logged model can be named (it holds a slash or a dot): no search at all.
+    const g = fakeFetch([() => json(200, {}), () => json(200, run(RUN))]);
+    const d = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: g.fetch });
+    const nested = await d.registerModel("m", { source: `runs:/${RUN}/a/b` }).catch((e) => e);
+    expect(nested).toMatchObject({ code: "NOT_FOUND", artifactPath: "a/b" });
+    expect(g.seen).toHaveLength(2);
+  });
+
+  it("a runId that is not the source's run is refused before any request", async () => {
+    const f = fakeFetch([]);
+    const c = createMlflowClient({ trackingUri: "http://ml", env: {}, fetch: f.fetch });
+    const err = await c
+      .registerModel("m", { source: `runs:/${RUN}/model`, runId: "other" })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(MlflowValidationError);
+    expect(err.message).toContain(RUN);
+    expect(f.seen).toHaveLength(0);
   });
 });
 

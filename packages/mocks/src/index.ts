@@ -37,6 +37,10 @@ export {
   type MlflowFakeOptions,
   parseFilter as parseMlflowFilter,
   parseOrderBy as parseMlflowOrderBy,
+  type SeedExperiment as MlflowSeedExperiment,
+  type SeedLoggedModel as MlflowSeedLoggedModel,
+  type SeedModelVersion as MlflowSeedModelVersion,
+  type SeedRun as MlflowSeedRun,
 } from "./mlflow/index.js";
 export { airflowError, mlflowError } from "./response.js";
 export {

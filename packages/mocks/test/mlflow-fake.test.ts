@@ -522,6 +522,7 @@ describe("client helpers against the fake", () => {
     };
     const c = clientOf(slow, ticking);
     const runId = slow.seed.run({ runName: "train" });
+    slow.seed.loggedModel(runId);
     const v = await c.registerModel("iris", {
       source: `runs:/${runId}/model`,
       runId,
@@ -555,11 +556,14 @@ describe("client helpers against the fake", () => {
     const a = fake.seed.run({ runName: "a" });
     const b = fake.seed.run({ runName: "b" });
     fake.seed.registeredModel("m");
-    const err = await client
-      .registerModel("m", { source: `runs:/${a}/model`, runId: b })
-      .catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
-    expect((err as MlflowApiError).serverMessage).toBe(
+    // Sent as it is (registerModel refuses it before any request: another run's source).
+    const err = await post(fake, "model-versions/create", {
+      name: "m",
+      source: `runs:/${a}/model`,
+      run_id: b,
+    });
+    expect(err).toMatchObject({ status: 400, body: { error_code: "INVALID_PARAMETER_VALUE" } });
+    expect(err.body.message).toBe(
       `Invalid model version source: 'runs:/${a}/model'. The run_id request parameter must identify the resource that contains the source.`,
     );
     const ok = await client.registerModel("m", {
@@ -585,10 +589,15 @@ describe("client helpers against the fake", () => {
     expect((climbing as MlflowApiError).serverMessage).toContain(
       "without relative path references present",
     );
-    // A runs:/ source naming the run given as run_id: the run itself is not looked up.
+    // A runs:/ source naming the run given as run_id: the run itself is not looked up (sent
+    // as it is: registerModel would look the run up to resolve the source).
     const ghost = "0123456789abcdef0123456789abcdef";
-    const v = await client.registerModel("m", { source: `runs:/${ghost}/model`, runId: ghost });
-    expect(v).toMatchObject({ version: "1", status: "READY" });
+    const v = await post(fake, "model-versions/create", {
+      name: "m",
+      source: `runs:/${ghost}/model`,
+      run_id: ghost,
+    });
+    expect(v.body.model_version).toMatchObject({ version: "1", status: "READY" });
   });
 
   it("leaves a run's status as it was for a status name the server does not know", async () => {
@@ -631,6 +640,7 @@ describe("client helpers against the fake", () => {
 
   it("findModelVersionByAlias: null for a missing alias or model, every other error thrown", async () => {
     const runId = fake.seed.run({ runName: "train" });
+    fake.seed.loggedModel(runId);
     await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
     expect(await client.findModelVersionByAlias("iris", "champion")).toBeNull();
     expect(await client.findModelVersionByAlias("no-such-model", "champion")).toBeNull();
@@ -675,6 +685,7 @@ describe("client helpers against the fake", () => {
 
   it("setAlias / getModelVersionByAlias / deleteAlias", async () => {
     const runId = fake.seed.run({ runName: "train" });
+    fake.seed.loggedModel(runId);
     await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
     await client.registerModel("iris", { source: `runs:/${runId}/model`, runId });
     await client.setAlias("iris", "champion", "2");
@@ -983,6 +994,181 @@ describe("client helpers against the fake", () => {
     const exp = await c.getOrCreateExperiment("clocked");
     expect(exp.creation_time).toBe(T0 + 500);
     expect(f.experiment("0")?.creation_time).toBe(T0);
+  });
+});
+
+describe("logged models (MLflow 3) and registering a runs:/ source", () => {
+  let fake: MlflowFake;
+  let client: MlflowClient;
+  beforeEach(() => {
+    fake = createMlflowFake();
+    client = clientOf(fake);
+  });
+  const A = "/api/2.0/mlflow";
+  async function call(method: string, path: string, body?: unknown) {
+    const r = await fake.fetch(`${fake.baseUrl}${A}/${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: answers are read freely
+    return { status: r.status, body: (await r.json()) as any };
+  }
+
+  it("creates, finalizes, gets and searches logged models as the server does", async () => {
+    const exp = fake.seed.experiment({ name: "e" });
+    const runId = fake.seed.run({ experimentId: exp });
+    const created = await call("POST", "logged-models", {
+      experiment_id: exp,
+      name: "model",
+      source_run_id: runId,
+      tags: [
+        { key: "z", value: "1" },
+        { key: "a", value: "2" },
+      ],
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.model.info.model_id as string;
+    expect(id).toMatch(/^m-[0-9a-f]{32}$/);
+    expect(created.body.model).toEqual({
+      info: {
+        model_id: id,
+        experiment_id: exp,
+        name: "model",
+        creation_timestamp_ms: expect.any(Number),
+        last_updated_timestamp_ms: expect.any(Number),
+        artifact_uri: `mlflow-artifacts:/${exp}/models/${id}/artifacts`,
+        status: "LOGGED_MODEL_PENDING",
+        model_type: "",
+        source_run_id: runId,
+        tags: [
+          { key: "a", value: "2" },
+          { key: "z", value: "1" },
+        ],
+      },
+      data: {},
+    });
+    const done = await call("PATCH", `logged-models/${id}`, {
+      model_id: id,
+      status: "LOGGED_MODEL_READY",
+    });
+    expect(done.body.model.info.status).toBe("LOGGED_MODEL_READY");
+    expect((await call("GET", `logged-models/${id}`)).body.model.info.status).toBe(
+      "LOGGED_MODEL_READY",
+    );
+    const missing = await call("GET", "logged-models/m-0");
+    expect(missing).toEqual({
+      status: 404,
+      body: expect.objectContaining({
+        error_code: "RESOURCE_DOES_NOT_EXIST",
+        message: "Logged model with ID 'm-0' not found.",
+      }),
+    });
+    const bad = await call("POST", "logged-models", { experiment_id: exp, name: "a.b" });
+    expect(bad.body.message).toBe(
+      `Invalid model name ('a.b') provided. Model name must be a non-empty string and cannot contain the following characters: ('/', ':', '.', '%', '"', "'")`,
+    );
+    // Another model of that name in another run, one of another name in this run.
+    const other = fake.seed.run({ experimentId: exp });
+    fake.seed.loggedModel(other);
+    fake.seed.loggedModel(runId, { name: "tree" });
+    const names = async (filter: string) =>
+      (await toArray(client.searchLoggedModels({ experimentIds: [exp], filter })))
+        .map((m) => `${m.info.name}@${m.info.source_run_id === runId ? "run" : "other"}`)
+        .sort(); // made in one millisecond: ordered by their random ids
+    expect(await names(`source_run_id = '${runId}' AND name = 'model'`)).toEqual(["model@run"]);
+    expect(await names("name = 'model'")).toEqual(["model@other", "model@run"]);
+    expect(await names(`source_run_id = '${runId}'`)).toEqual(["model@run", "tree@run"]);
+    expect(await names("name LIKE 'tr%'")).toEqual(["tree@run"]);
+    expect(await names("tags.a = '2'")).toEqual(["model@run"]);
+    // Pages of max_results, with the server's token; ordered by a field.
+    const page = await call("POST", "logged-models/search", {
+      experiment_ids: [exp],
+      max_results: 2,
+      order_by: [{ field_name: "name", ascending: true }],
+    });
+    expect(page.body.models.map((m: { info: { name: string } }) => m.info.name)).toEqual([
+      "model",
+      "model",
+    ]);
+    expect(JSON.parse(atob(page.body.next_page_token))).toEqual({
+      experiment_ids: [exp],
+      filter_string: null,
+      order_by: [{ field_name: "name", ascending: true, dataset_name: null, dataset_digest: null }],
+      offset: 2,
+    });
+    const rest = await call("POST", "logged-models/search", {
+      experiment_ids: [exp],
+      max_results: 2,
+      order_by: [{ field_name: "name", ascending: true }],
+      page_token: page.body.next_page_token,
+    });
+    expect(rest.body).toEqual({ models: [expect.objectContaining({})] });
+    expect(rest.body.models[0].info.name).toBe("tree");
+  });
+
+  it("runs/outputs shows in the run; a models:/<id> version gets the model's run and files", async () => {
+    const runId = fake.seed.run();
+    const id = fake.seed.loggedModel(runId, { step: 3, files: { MLmodel: "x", "model.pkl": "y" } });
+    expect(fake.run(runId)?.outputs).toEqual({ model_outputs: [{ model_id: id, step: 3 }] });
+    const files = await call("GET", `logged-models/${id}/artifacts/directories`);
+    expect(files.body).toEqual({
+      root_uri: `mlflow-artifacts:/0/models/${id}/artifacts`,
+      files: [
+        { path: "MLmodel", is_dir: false, file_size: 1 },
+        { path: "model.pkl", is_dir: false, file_size: 1 },
+      ],
+    });
+    // The run's own artifacts hold none of it.
+    expect(await client.listArtifacts(runId)).toEqual([]);
+    fake.seed.registeredModel("m");
+    const v = await call("POST", "model-versions/create", {
+      name: "m",
+      source: `models:/${id}`,
+      model_id: id,
+    });
+    expect(v.body.model_version).toMatchObject({ source: `models:/${id}`, run_id: runId });
+    expect(v.body.model_version.model_id).toBeUndefined();
+    const uri = await call("GET", "model-versions/get-download-uri?name=m&version=1");
+    expect(uri.body).toEqual({ artifact_uri: `mlflow-artifacts:/0/models/${id}/artifacts` });
+    expect(fake.loggedModel(id)?.info?.tags).toContainEqual({
+      key: "mlflow.modelVersions",
+      value: '[{"name": "m", "version": 1}]',
+    });
+    const mismatch = await call("POST", "model-versions/create", {
+      name: "m",
+      source: `models:/${id}`,
+    });
+    expect(mismatch.body.message).toBe(
+      `Invalid model version source: 'models:/${id}'. The model_id request parameter must identify the resource that contains the source.`,
+    );
+  });
+
+  it("registerModel(runs:/<run>/model): a logged model (MLflow 3) or the run's own MLmodel (MLflow 2)", async () => {
+    const v3 = fake.seed.run({ runName: "v3" });
+    const id = fake.seed.loggedModel(v3);
+    const a = await client.registerModel("m", { source: `runs:/${v3}/model` });
+    expect(a).toMatchObject({ version: "1", source: `models:/${id}`, run_id: v3 });
+    const v2 = fake.seed.run({ runName: "v2" });
+    fake.seed.artifact(v2, "model/MLmodel", "flavors: {}");
+    const b = await client.registerModel("m", { source: `runs:/${v2}/model`, runId: v2 });
+    expect(b).toMatchObject({
+      version: "2",
+      source: `mlflow-artifacts:/0/${v2}/artifacts/model`,
+      run_id: v2,
+    });
+    // Two models of that name: the one the run logged at the larger step.
+    const later = fake.seed.loggedModel(v3, { step: 7 });
+    const c = await client.registerModel("m", { source: `runs:/${v3}/model` });
+    expect(c.source).toBe(`models:/${later}`);
+    // A run with no model at that path: nothing is registered.
+    const bare = fake.seed.run({ runName: "bare" });
+    const err = await client
+      .registerModel("empty", { source: `runs:/${bare}/model` })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "MlflowModelSourceError", code: "NOT_FOUND" });
+    expect(fake.registeredModel("empty")).toBeUndefined();
   });
 });
 

@@ -126,7 +126,7 @@ describe("setupMlgenMocks", () => {
     try {
       const auth = { authorization: "Bearer prod-token" };
       for (const [method, path, fake] of [
-        ["GET", "/api/2.0/mlflow/logged-models/m-1", "MLflow"],
+        ["GET", "/api/2.0/mlflow/logged-models/m-1/metrics", "MLflow"],
         ["GET", "/api/2.0/mlflow/webhooks", "MLflow"],
         ["GET", "/api/2.0/mlflow/nope", "MLflow"],
         ["POST", "/api/3.0/mlflow/traces", "MLflow"],

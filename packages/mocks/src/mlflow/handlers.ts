@@ -517,6 +517,78 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.untyped.put(`${baseUrl}${ARTIFACTS}/*`, ({ request }) => upload(request)),
     http.untyped.delete(`${baseUrl}${ARTIFACTS}/*`, ({ request }) => remove(request)),
 
+    // Logged models (MLflow 3) ----------------------------------------------------------------
+    http.post("/api/2.0/mlflow/runs/outputs", ({ request, response }) =>
+      guard(request, "runs/outputs", response.untyped, async () => {
+        state.logOutputs(await jsonBody(request));
+        return response(200).json({});
+      }),
+    ),
+    http.post("/api/2.0/mlflow/logged-models", ({ request, response }) =>
+      guard(request, "logged-models", response.untyped, async () => {
+        const m = state.createLoggedModel(await jsonBody(request));
+        return response(200).json({ model: state.loggedModelOut(m) });
+      }),
+    ),
+    http.post("/api/2.0/mlflow/logged-models/search", ({ request, response }) =>
+      guard(request, "logged-models/search", response.untyped, async () => {
+        const r = state.searchLoggedModels(await jsonBody(request));
+        return response(200).json({
+          ...(r.models.length ? { models: r.models } : {}),
+          ...(r.next ? { next_page_token: r.next } : {}),
+        });
+      }),
+    ),
+    http.get("/api/2.0/mlflow/logged-models/{model_id}", ({ request, params, response }) =>
+      guard(request, "logged-models/{model_id}", response.untyped, () => {
+        // Not in the spec's parameters, read as the server reads it.
+        const flag = new URL(request.url).searchParams.get("allow_deleted") ?? "false";
+        const allowDeleted = flag.toLowerCase() === "true";
+        const m = state.loggedModel(params.model_id, allowDeleted);
+        return response(200).json({ model: state.loggedModelOut(m) });
+      }),
+    ),
+    http.patch("/api/2.0/mlflow/logged-models/{model_id}", ({ request, params, response }) =>
+      guard(request, "logged-models/{model_id}", response.untyped, async () => {
+        const m = state.finalizeLoggedModel(params.model_id, await jsonBody(request));
+        return response(200).json({ model: state.loggedModelOut(m) });
+      }),
+    ),
+    http.delete("/api/2.0/mlflow/logged-models/{model_id}", ({ request, params, response }) =>
+      guard(request, "logged-models/{model_id}", response.untyped, () => {
+        state.deleteLoggedModel(params.model_id);
+        return response(200).json({});
+      }),
+    ),
+    http.post("/api/2.0/mlflow/logged-models/{model_id}/params", ({ request, params, response }) =>
+      guard(request, "logged-models/{model_id}/params", response.untyped, async () => {
+        state.logLoggedModelParams(params.model_id, await jsonBody(request));
+        return response(200).json({});
+      }),
+    ),
+    http.patch("/api/2.0/mlflow/logged-models/{model_id}/tags", ({ request, params, response }) =>
+      guard(request, "logged-models/{model_id}/tags", response.untyped, async () => {
+        state.setLoggedModelTags(params.model_id, (await jsonBody(request)).tags);
+        return response(200).json({});
+      }),
+    ),
+    http.get(
+      "/api/2.0/mlflow/logged-models/{model_id}/artifacts/directories",
+      ({ request, params, query, response }) =>
+        guard(request, "logged-models/{model_id}/artifacts/directories", response.untyped, () => {
+          const given = query.get("artifact_directory_path");
+          if (given !== null && unsafeArtifactPath(given)) throw invalidPath();
+          const m = state.loggedModel(params.model_id);
+          const base = state.loggedModelRoot(m);
+          const sub = (given ?? "").replace(/^\/+|\/+$/g, "");
+          const files = state.listArtifacts(sub ? `${base}/${sub}` : base, base);
+          return response(200).json({
+            root_uri: m.artifactUri,
+            ...(files.length ? { files } : {}),
+          });
+        }),
+    ),
+
     // Model registry -------------------------------------------------------------------------
     http.post("/api/2.0/mlflow/registered-models/create", ({ request, response }) =>
       guard(request, "registered-models/create", response.untyped, async () => {
@@ -681,8 +753,8 @@ export function createHandlers(baseUrl: string, state: MlflowState): HttpHandler
     http.get("/api/2.0/mlflow/model-versions/get-download-uri", ({ request, query, response }) =>
       guard(request, "model-versions/get-download-uri", response.untyped, () => {
         const v = state.version(query.get("name"), query.get("version"));
-        if (!v.source) throw missing("source");
-        return response(200).json({ artifact_uri: v.source });
+        if (!v.storage) throw missing("source");
+        return response(200).json({ artifact_uri: v.storage });
       }),
     ),
   ];

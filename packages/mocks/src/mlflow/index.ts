@@ -53,9 +53,38 @@ export interface SeedRun {
 export interface SeedModelVersion {
   readonly source: string;
   readonly runId?: string;
+  /** The logged model a `models:/<model_id>` source names. */
+  readonly modelId?: string;
   readonly tags?: Readonly<Record<string, string>>;
   readonly aliases?: readonly string[];
 }
+
+/**
+ * A model logged in a run as MLflow 3's `log_model(name=...)` logs it: a logged model of the
+ * run's experiment with the run as its source, output by the run at `step`, its files under
+ * `<experiment location>/models/<model_id>/artifacts` (not in the run's artifacts), READY.
+ */
+export interface SeedLoggedModel {
+  /** The `name` given to log_model, and the path of `runs:/<run_id>/<name>`; default "model". */
+  readonly name?: string;
+  /** The step the run outputs it at (runs/outputs); default 0. */
+  readonly step?: number;
+  /** Its files by path; default an `MLmodel` file (of a pyfunc model). */
+  readonly files?: Readonly<Record<string, Uint8Array | string>>;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly params?: Readonly<Record<string, string>>;
+  /** Default LOGGED_MODEL_READY (log_model finalizes it once its files are uploaded). */
+  readonly status?: "LOGGED_MODEL_PENDING" | "LOGGED_MODEL_READY" | "LOGGED_MODEL_UPLOAD_FAILED";
+}
+
+/** The MLmodel file a seeded logged model gets when no files are given. */
+const DEFAULT_MLMODEL = `artifact_path: null
+flavors:
+  python_function:
+    loader_module: mlflow.pyfunc.model
+    python_model: python_model.pkl
+mlflow_version: 3.17.2
+`;
 
 export interface MlflowFake extends FakeApi {
   readonly handlers: readonly RequestHandler[];
@@ -69,6 +98,13 @@ export interface MlflowFake extends FakeApi {
     ): void;
     modelVersion(name: string, v: SeedModelVersion): string;
     artifact(runId: string, path: string, bytes: Uint8Array | string): void;
+    /**
+     * A model logged in the run as `mlflow.pyfunc.log_model(name=...)` logs it (the same state
+     * its requests leave: logged-models create, runs/outputs, the files, finalize); returns its
+     * `m-…` id. `registerModel(name, { source: "runs:/<run_id>/<name>" })` then registers it
+     * as `models:/<model_id>`, as against a real MLflow 3 server.
+     */
+    loggedModel(runId: string, m?: SeedLoggedModel): string;
   };
   /** What the fake holds now, in the server's wire shapes. */
   experiment(id: string): S["Experiment"] | undefined;
@@ -78,6 +114,8 @@ export interface MlflowFake extends FakeApi {
   metricHistory(runId: string, key: string): S["Metric"][];
   registeredModel(name: string): S["RegisteredModel"] | undefined;
   modelVersion(name: string, version: string): S["ModelVersion"] | undefined;
+  /** A logged model (a deleted one too), as logged-models/{model_id} answers it. */
+  loggedModel(modelId: string): S["LoggedModel"] | undefined;
   /** The bytes of a run artifact (path under the run's artifact root), or undefined. */
   artifact(runId: string, path: string): Uint8Array | undefined;
   /** How many requests each route answered, e.g. `requests("POST", "runs/log-batch")`. */
@@ -166,10 +204,35 @@ export function createMlflowFake(options: MlflowFakeOptions = {}): MlflowFake {
           name,
           source: v.source,
           run_id: v.runId,
+          model_id: v.modelId,
           tags: list(v.tags),
         });
         for (const a of v.aliases ?? []) state.setAlias(name, a, String(mv.version));
         return String(mv.version);
+      },
+      loggedModel(runId, m = {}) {
+        const run = state.run(runId);
+        const model = state.createLoggedModel({
+          experiment_id: run.experimentId,
+          name: m.name ?? "model",
+          source_run_id: run.id,
+          model_type: "",
+          tags: list(m.tags),
+          params: list(m.params),
+        });
+        state.logOutputs({ run_id: run.id, models: [{ model_id: model.id, step: m.step ?? 0 }] });
+        const root = state.loggedModelRoot(model);
+        for (const [path, bytes] of Object.entries(m.files ?? { MLmodel: DEFAULT_MLMODEL })) {
+          state.putArtifact(
+            `${root}/${path}`,
+            typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes,
+          );
+        }
+        state.finalizeLoggedModel(model.id, {
+          model_id: model.id,
+          status: m.status ?? "LOGGED_MODEL_READY",
+        });
+        return model.id;
       },
       artifact(runId, path, bytes) {
         state.putArtifact(
@@ -186,6 +249,7 @@ export function createMlflowFake(options: MlflowFakeOptions = {}): MlflowFake {
     registeredModel: (name) => quietly(() => state.modelOut(state.model(name))),
     modelVersion: (name, version) =>
       quietly(() => state.versionOut(state.version(name, version), true)),
+    loggedModel: (modelId) => quietly(() => state.loggedModelOut(state.loggedModel(modelId, true))),
     artifact: (runId, path) => quietly(() => state.artifacts.get(`${proxyRoot(runId)}/${path}`)),
     requests: (method, route) => {
       const r = route.replace(/^\/?(api\/2\.0\/mlflow\/)?/, "");

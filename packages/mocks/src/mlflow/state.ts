@@ -25,6 +25,7 @@ export type WireRunInfo = S["RunInfo"];
 export type WireMetric = S["Metric"];
 export type WireRegisteredModel = S["RegisteredModel"];
 export type WireModelVersion = S["ModelVersion"];
+export type WireLoggedModel = S["LoggedModel"];
 export type RunStatus = S["RunStatus"];
 export type ViewType = S["ViewType"];
 
@@ -91,6 +92,33 @@ interface Run {
   params: Map<string, string>;
   tags: Map<string, string>;
   datasetInputs: S["DatasetInput"][];
+  /** runs/outputs: the logged models the run output, each at a step, in the order logged. */
+  modelOutputs: { modelId: string; step: number }[];
+}
+
+/** The statuses a logged model can have, by their proto numbers. */
+const LOGGED_MODEL_STATUSES = [
+  "LOGGED_MODEL_STATUS_UNSPECIFIED",
+  "LOGGED_MODEL_PENDING",
+  "LOGGED_MODEL_READY",
+  "LOGGED_MODEL_UPLOAD_FAILED",
+] as const;
+type LoggedModelStatus = (typeof LOGGED_MODEL_STATUSES)[number];
+
+/** A logged model (MLflow 3): its files lie under `<experiment location>/models/<id>/artifacts`. */
+interface LoggedModel {
+  id: string;
+  experimentId: string;
+  name: string;
+  artifactUri: string;
+  creationTimestamp: number;
+  lastUpdatedTimestamp: number;
+  status: LoggedModelStatus;
+  modelType: string;
+  sourceRunId: string;
+  tags: Map<string, string>;
+  params: Map<string, string>;
+  deleted: boolean;
 }
 
 interface ModelVersion {
@@ -105,6 +133,8 @@ interface ModelVersion {
   tags: Map<string, string>;
   /** When it turns READY (PENDING_REGISTRATION before). */
   readyAt: number;
+  /** Where the files are (get-download-uri): the source, or a `models:/<id>` source's location. */
+  storage: string;
 }
 
 interface RegisteredModel {
@@ -387,6 +417,8 @@ export class MlflowState {
   readonly models = new Map<string, RegisteredModel>();
   /** Artifact bytes by proxy path, e.g. `1/<run>/artifacts/model/model.pkl`. */
   readonly artifacts = new Map<string, Uint8Array>();
+  /** Logged models by id (`m-<32 hex>`). */
+  readonly loggedModels = new Map<string, LoggedModel>();
   /** Requests answered, by route (`POST /api/2.0/mlflow/runs/log-batch`). */
   readonly requests = new Map<string, number>();
   #nextExperimentId = 1;
@@ -406,6 +438,7 @@ export class MlflowState {
     this.runs.clear();
     this.models.clear();
     this.artifacts.clear();
+    this.loggedModels.clear();
     this.requests.clear();
     this.#nextExperimentId = 1;
     this.#nameCounter = 0;
@@ -652,6 +685,7 @@ export class MlflowState {
       params: new Map(),
       tags,
       datasetInputs: [],
+      modelOutputs: [],
     };
     this.runs.set(id, run);
     return run;
@@ -705,7 +739,15 @@ export class MlflowState {
       info: this.runInfoOut(r),
       data,
       inputs: r.datasetInputs.length ? { dataset_inputs: r.datasetInputs } : {},
-      ...(withOutputs ? { outputs: {} } : {}),
+      ...(withOutputs
+        ? {
+            outputs: r.modelOutputs.length
+              ? {
+                  model_outputs: r.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step })),
+                }
+              : {},
+          }
+        : {}),
     };
   }
 
@@ -1037,6 +1079,245 @@ export class MlflowState {
     return [...out.values()].sort((a, b) => compareValues(a.path, b.path));
   }
 
+  // Logged models ----------------------------------------------------------------------------
+
+  /** runs/outputs: the run output these logged models, each at a step (nothing is checked). */
+  logOutputs(body: { run_id?: unknown; models?: unknown }): void {
+    const runId = readString(body.run_id, "run_id", true);
+    if (body.models === undefined || body.models === null) throw missing("models");
+    if (!Array.isArray(body.models)) throw wrongType(body.models, "models");
+    const r = this.activeRun(runId);
+    for (const m of body.models as { model_id?: unknown; step?: unknown }[]) {
+      r.modelOutputs.push({
+        modelId: readString(m.model_id, "model_id") ?? "",
+        step: readInt(m.step, "step") ?? 0,
+      });
+    }
+  }
+
+  createLoggedModel(body: {
+    experiment_id?: unknown;
+    name?: unknown;
+    model_type?: unknown;
+    source_run_id?: unknown;
+    params?: readonly { key?: string; value?: string }[];
+    tags?: readonly { key?: string; value?: string }[];
+  }): LoggedModel {
+    const experimentId = readString(body.experiment_id, "experiment_id", true) as string;
+    const given = readString(body.name, "name") || undefined;
+    if (given !== undefined && /[/:.%"']/.test(given)) {
+      throw invalid(
+        `Invalid model name (${pyRepr(given)}) provided. Model name must be a non-empty string and cannot contain the following characters: ('/', ':', '.', '%', '"', "'")`,
+      );
+    }
+    const e = this.#activeExperiment(experimentId);
+    const id = `m-${uuid().replace(/-/g, "")}`;
+    const t = this.now;
+    const m: LoggedModel = {
+      id,
+      experimentId: e.id,
+      name: given ?? this.#randomName(),
+      artifactUri: `${e.artifactLocation.replace(/\/+$/, "")}/models/${id}/artifacts`,
+      creationTimestamp: t,
+      lastUpdatedTimestamp: t,
+      status: "LOGGED_MODEL_PENDING",
+      modelType: readString(body.model_type, "model_type") ?? "",
+      sourceRunId: readString(body.source_run_id, "source_run_id") ?? "",
+      tags: new Map((body.tags ?? []).map((x) => [x.key ?? "", x.value ?? ""])),
+      params: new Map((body.params ?? []).map((x) => [x.key ?? "", x.value ?? ""])),
+      deleted: false,
+    };
+    this.loggedModels.set(id, m);
+    return m;
+  }
+
+  loggedModel(modelId: unknown, allowDeleted = false): LoggedModel {
+    const id = readString(modelId, "model_id", true) as string;
+    const m = this.loggedModels.get(id);
+    if (!m || (m.deleted && !allowDeleted)) {
+      throw notFound(`Logged model with ID '${id}' not found.`);
+    }
+    return m;
+  }
+
+  loggedModelOut(m: LoggedModel): WireLoggedModel {
+    // The store reads tags and params by their (model_id, key) primary key: sorted by key.
+    const sorted = (map: Map<string, string>) =>
+      [...map].sort(([a], [b]) => compareValues(a, b)).map(([key, value]) => ({ key, value }));
+    return {
+      info: {
+        model_id: m.id,
+        experiment_id: m.experimentId,
+        name: m.name,
+        creation_timestamp_ms: m.creationTimestamp,
+        last_updated_timestamp_ms: m.lastUpdatedTimestamp,
+        artifact_uri: m.artifactUri,
+        status: m.status,
+        model_type: m.modelType,
+        source_run_id: m.sourceRunId,
+        ...(m.tags.size ? { tags: sorted(m.tags) } : {}),
+      },
+      data: m.params.size ? { params: sorted(m.params) } : {},
+    };
+  }
+
+  /** PATCH logged-models/{id}: sets the status (finalize_logged_model). */
+  finalizeLoggedModel(modelId: unknown, body: { model_id?: unknown; status?: unknown }) {
+    readString(body.model_id, "model_id", true);
+    if (body.status === undefined || body.status === null) throw missing("status");
+    const status =
+      typeof body.status === "number"
+        ? LOGGED_MODEL_STATUSES[body.status]
+        : LOGGED_MODEL_STATUSES.find((x) => x === body.status);
+    if (!status) throw wrongType(body.status, "status");
+    const m = this.loggedModel(modelId, true);
+    m.status = status;
+    m.lastUpdatedTimestamp = this.now;
+    return m;
+  }
+
+  setLoggedModelTags(modelId: unknown, tags: unknown): void {
+    if (tags !== undefined && tags !== null && !Array.isArray(tags)) throw wrongType(tags, "tags");
+    const m = this.loggedModel(modelId, true);
+    for (const t of (tags ?? []) as { key?: string; value?: string }[]) {
+      m.tags.set(t.key ?? "", t.value ?? "");
+    }
+  }
+
+  logLoggedModelParams(modelId: unknown, body: { model_id?: unknown; params?: unknown }): void {
+    readString(body.model_id, "model_id", true);
+    const m = this.loggedModel(modelId, true);
+    for (const p of (body.params ?? []) as { key?: string; value?: string }[]) {
+      m.params.set(p.key ?? "", p.value ?? "");
+    }
+  }
+
+  deleteLoggedModel(modelId: unknown): void {
+    const m = this.loggedModel(modelId, true);
+    m.deleted = true;
+    m.lastUpdatedTimestamp = this.now;
+  }
+
+  /** The proxy path of a logged model's artifacts (`1/models/m-…/artifacts`). */
+  loggedModelRoot(m: LoggedModel): string {
+    return (
+      /^mlflow-artifacts:(?:\/\/[^/]*)?\/?(.*)$/.exec(m.artifactUri)?.[1] ?? m.artifactUri
+    ).replace(/\/+$/, "");
+  }
+
+  /**
+   * logged-models/search: `experiment_ids` required; the filter is AND-joined comparisons of
+   * attributes (name, model_id, source_run_id, model_type, experiment_id and the two
+   * timestamps), `tags.` and `params.` (a `metrics.` one matches nothing: the fake keeps no
+   * model metrics); ordered by the `order_by` fields, then newest first, then by id; pages of
+   * `max_results` (default 100) with the server's page token.
+   */
+  searchLoggedModels(body: {
+    experiment_ids?: unknown;
+    filter?: unknown;
+    max_results?: unknown;
+    order_by?: unknown;
+    page_token?: unknown;
+  }) {
+    if (body.experiment_ids === undefined || body.experiment_ids === null) {
+      throw missing("experiment_ids");
+    }
+    if (!Array.isArray(body.experiment_ids)) {
+      throw wrongType(body.experiment_ids, "experiment_ids");
+    }
+    const ids = (body.experiment_ids as unknown[]).map(String);
+    for (const id of ids) {
+      if (!/^\d+$/.test(id)) {
+        throw invalid(`Invalid experiment ID '${id}'. Experiment ID must be a valid integer.`);
+      }
+    }
+    const filter = readString(body.filter, "filter") || null;
+    const orderBy = ((body.order_by as { field_name?: string; ascending?: boolean }[]) ?? []).map(
+      (o) => ({
+        field_name: o.field_name ?? "",
+        ascending: o.ascending ?? true,
+        dataset_name: null,
+        dataset_digest: null,
+      }),
+    );
+    const tokenOrder = orderBy.length ? orderBy : null;
+    let offset = 0;
+    const token = readString(body.page_token, "page_token");
+    if (token) {
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(fromBase64(token)) as Record<string, unknown>;
+      } catch (e) {
+        throw invalid(`Invalid page token: ${token}. ${(e as Error).message}`);
+      }
+      const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b);
+      if (!same(parsed.experiment_ids, ids)) {
+        throw invalid(
+          `Experiment IDs in the page token do not match the requested experiment IDs. Expected: ${pyList(ids)}. Found: ${pyList((parsed.experiment_ids as string[]) ?? [])}`,
+        );
+      }
+      if (!same(parsed.filter_string || null, filter)) {
+        throw invalid(
+          `Filter string in the page token does not match the requested filter string. Expected: ${filter}. Found: ${parsed.filter_string ?? null}`,
+        );
+      }
+      if (!same(parsed.order_by || null, tokenOrder)) {
+        throw invalid("Order by in the page token does not match the requested order by.");
+      }
+      offset = Number(parsed.offset) || 0;
+    }
+    const max = readInt(body.max_results, "max_results") || 100;
+    const clauses = parseSimpleFilter(filter ?? undefined, LOGGED_MODEL_DIALECT);
+    const keys = orderBy.map((o) => {
+      const name = o.field_name;
+      if (name.includes(".")) {
+        if (name.split(".", 1)[0] !== "metrics") {
+          throw invalid(`Invalid order by field name: ${name}. Only metrics are supported.`);
+        }
+        return { key: undefined, ascending: o.ascending };
+      }
+      const key = LOGGED_MODEL_ALIASES[name] ?? name;
+      if (!LOGGED_MODEL_COLUMNS.has(key)) throw invalid(`Invalid order by field name: ${name}`);
+      return { key, ascending: o.ascending };
+    });
+    if (!keys.some((k) => k.key === "creation_timestamp_ms")) {
+      keys.push({ key: "creation_timestamp_ms", ascending: false });
+    }
+    if (!keys.some((k) => k.key === "model_id")) keys.push({ key: "model_id", ascending: true });
+    const wanted = new Set(ids.map((id) => String(Number(id))));
+    const list = [...this.loggedModels.values()].filter(
+      (m) =>
+        !m.deleted &&
+        wanted.has(m.experimentId) &&
+        clauses.every((c) => matches(loggedModelValue(m, c.type, c.key), c.comparator, c.value)),
+    );
+    list.sort((a, b) => {
+      for (const k of keys) {
+        if (k.key === undefined) continue; // a metric: every model's is null
+        const x = loggedModelValue(a, "attribute", k.key);
+        const y = loggedModelValue(b, "attribute", k.key);
+        // Nulls last whatever the direction.
+        if ((x === undefined) !== (y === undefined)) return x === undefined ? 1 : -1;
+        const c = compareValues(x, y);
+        if (c !== 0) return k.ascending ? c : -c;
+      }
+      return 0;
+    });
+    const page = list.slice(offset, offset + max);
+    const next =
+      list.length > offset + max
+        ? base64(
+            pyJsonDumps({
+              experiment_ids: ids,
+              filter_string: filter,
+              order_by: tokenOrder,
+              offset: offset + max,
+            }),
+          )
+        : undefined;
+    return { models: page.map((m) => this.loggedModelOut(m)), next };
+  }
+
   // Model registry ---------------------------------------------------------------------------
 
   model(name: unknown): RegisteredModel {
@@ -1183,11 +1464,49 @@ export class MlflowState {
     run_id?: unknown;
     run_link?: unknown;
     description?: unknown;
+    model_id?: unknown;
     tags?: readonly { key?: string; value?: string }[];
   }): ModelVersion {
     const name = readString(body.name, "name", true) as string;
     const source = readString(body.source, "source", true) as string;
-    const runId = readString(body.run_id, "run_id") ?? "";
+    let runId = readString(body.run_id, "run_id") ?? "";
+    const modelId = readString(body.model_id, "model_id") ?? "";
+    // `models:/<model_id>` (one segment, no `@`): a logged model; other models:/ sources are
+    // versions of registered models, which the fake does not resolve.
+    const sourceModel = /^models:\/([^/@?#]+)$/i.exec(source)?.[1];
+    let storage = source;
+    const byModel = modelId !== "" || sourceModel !== undefined;
+    if (/^models:\/\/[^/]/i.test(source)) {
+      throw invalid(
+        `Invalid model version source: '${source}'. Registered model sources must use the active model registry.`,
+      );
+    }
+    if (byModel) {
+      // _validate_source_model / _validate_source_run for a logged model's source, then the
+      // store: a models:/<id> source is stored as given, its files found at the model's
+      // location, and the run is the model's source run unless run_id is given.
+      const refused = (field: string) =>
+        invalid(
+          `Invalid model version source: '${source}'. The ${field} request parameter must identify the resource that contains the source.`,
+        );
+      if (sourceModel !== undefined && sourceModel !== modelId) throw refused("model_id");
+      const m = this.loggedModels.get(modelId);
+      if (sourceModel === undefined) {
+        const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase() ?? "";
+        if (
+          scheme !== "mlflow-artifacts" ||
+          !m ||
+          !`${source}/`.startsWith(`${m.artifactUri.replace(/\/+$/, "")}/`)
+        ) {
+          throw refused("model_id");
+        }
+      } else if (!m) {
+        throw refused("model_id");
+      } else {
+        storage = m.artifactUri;
+      }
+      runId ||= m?.sourceRunId ?? "";
+    }
     // As the server's _validate_source_run: a local path must lie in the artifact folder of the
     // run given as run_id (a local one); no source may climb out with `..`; a `runs:/<id>/…`
     // source must name the run given as run_id (which is not looked up), and an
@@ -1195,7 +1514,7 @@ export class MlflowState {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase() ?? "";
     const root = (runId: string) => this.runs.get(runId)?.artifactUri;
     const local = (uri: string) => uri.replace(/^file:(\/\/[^/]*)?/, "");
-    if (scheme === "" || scheme === "file") {
+    if (!byModel && (scheme === "" || scheme === "file")) {
       const base = runId ? root(runId) : undefined;
       const baseLocal = base !== undefined && /^(?:file:|\/)/.test(base) ? local(base) : null;
       if (
@@ -1215,8 +1534,9 @@ export class MlflowState {
     const runsSource = scheme === "runs" ? /^runs:\/([^/]*)/.exec(source)?.[1] : undefined;
     const artifactRoot = root(runId);
     if (
-      (scheme === "runs" && (runsSource === undefined || runsSource !== runId)) ||
-      (scheme === "mlflow-artifacts" &&
+      (!byModel && scheme === "runs" && (runsSource === undefined || runsSource !== runId)) ||
+      (!byModel &&
+        scheme === "mlflow-artifacts" &&
         (!artifactRoot || !`${source}/`.startsWith(`${artifactRoot}/`)))
     ) {
       throw invalid(
@@ -1239,9 +1559,23 @@ export class MlflowState {
       runLink: readString(body.run_link, "run_link") ?? "",
       tags,
       readyAt: t + (this.options.registrationDelayMs ?? 0),
+      storage,
     };
     m.versions.set(v.version, v);
     m.lastUpdatedTimestamp = t;
+    // The server notes the version on its logged model (set_model_versions_tags).
+    const logged = modelId ? this.loggedModels.get(modelId) : undefined;
+    if (logged) {
+      const key = "mlflow.modelVersions";
+      let list: unknown[] = [];
+      try {
+        const parsed: unknown = JSON.parse(logged.tags.get(key) ?? "[]");
+        if (Array.isArray(parsed)) list = parsed;
+      } catch {}
+      const entry = { name, version: v.version };
+      if (!list.some((x) => JSON.stringify(x) === JSON.stringify(entry))) list.push(entry);
+      logged.tags.set(key, pyJsonDumps(list));
+    }
     return v;
   }
 
@@ -1647,5 +1981,98 @@ function decodeURIComponentSafe(text: string): string {
     return decodeURIComponent(text.replaceAll("+", " "));
   } catch {
     return text;
+  }
+}
+
+/** Python's repr() of a string: single quotes, or double quotes when it holds only single ones. */
+function pyRepr(v: string): string {
+  const body = v.replace(/\\/g, "\\\\");
+  if (v.includes("'") && !v.includes('"')) return `"${body}"`;
+  return `'${body.replace(/'/g, "\\'")}'`;
+}
+
+/** A Python list of strings as str() prints it. */
+const pyList = (items: readonly string[]) => `[${items.map(pyRepr).join(", ")}]`;
+
+/** Python's json.dumps(v) with its default separators (", " and ": ") and ensure_ascii. */
+export function pyJsonDumps(v: unknown): string {
+  if (typeof v === "string") return pyJson(v);
+  if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(", ")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyJson(k)}: ${pyJsonDumps(x)}`)
+      .join(", ")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/** The columns a logged model can be ordered by, and the names the store takes for them. */
+const LOGGED_MODEL_COLUMNS = new Set([
+  "model_id",
+  "experiment_id",
+  "name",
+  "artifact_location",
+  "creation_timestamp_ms",
+  "last_updated_timestamp_ms",
+  "status",
+  "lifecycle_stage",
+  "model_type",
+  "source_run_id",
+  "status_message",
+]);
+const LOGGED_MODEL_ALIASES: Readonly<Record<string, string>> = {
+  creation_time: "creation_timestamp_ms",
+  creation_timestamp: "creation_timestamp_ms",
+  last_updated_timestamp: "last_updated_timestamp_ms",
+};
+const LOGGED_MODEL_STRING_ATTRIBUTES = new Set([
+  "name",
+  "model_id",
+  "source_run_id",
+  "model_type",
+  "experiment_id",
+  "artifact_location",
+]);
+const LOGGED_MODEL_DIALECT: FilterDialect = {
+  stringAttributes: LOGGED_MODEL_STRING_ATTRIBUTES,
+  numericAttributes: new Set([
+    "creation_timestamp_ms",
+    "last_updated_timestamp_ms",
+    ...Object.keys(LOGGED_MODEL_ALIASES),
+  ]),
+  listAttributes: LOGGED_MODEL_STRING_ATTRIBUTES,
+};
+
+function loggedModelValue(
+  m: LoggedModel,
+  type: Clause["type"],
+  key: string,
+): string | number | undefined {
+  if (type === "tag") return m.tags.get(key);
+  if (type === "parameter") return m.params.get(key);
+  if (type !== "attribute") return undefined;
+  switch (LOGGED_MODEL_ALIASES[key] ?? key) {
+    case "model_id":
+      return m.id;
+    case "experiment_id":
+      return m.experimentId;
+    case "name":
+      return m.name;
+    case "artifact_location":
+      return m.artifactUri;
+    case "creation_timestamp_ms":
+      return m.creationTimestamp;
+    case "last_updated_timestamp_ms":
+      return m.lastUpdatedTimestamp;
+    case "status":
+      return LOGGED_MODEL_STATUSES.indexOf(m.status);
+    case "lifecycle_stage":
+      return m.deleted ? "deleted" : "active";
+    case "model_type":
+      return m.modelType;
+    case "source_run_id":
+      return m.sourceRunId || undefined;
+    default:
+      return undefined;
   }
 }
