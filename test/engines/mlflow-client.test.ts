@@ -496,6 +496,109 @@ describe("errors against the real server", () => {
   });
 });
 
+describe("single-call helpers against the real server (Python MlflowClient's everyday calls)", () => {
+  const tagMap = (list: { key?: string; value?: string }[] | undefined) =>
+    Object.fromEntries((list ?? []).map((t) => [t.key, t.value]));
+
+  it("logMetric, logParam, setTag, deleteTag: read back with getRun and the metric history", async () => {
+    const exp = await client.getOrCreateExperiment("single-calls");
+    const runId = (await client.createRun({ experimentId: exp.experiment_id })).info.run_id;
+    await client.logMetric(runId, "acc", 0.5, { step: 3, timestamp: 1234 });
+    await client.logMetric(runId, "acc", Number.NaN, { step: 4, timestamp: 1235 });
+    await client.logMetric(runId, "big", Number.POSITIVE_INFINITY, { timestamp: 7, step: -2 });
+    await client.logMetric(runId, "small", Number.NEGATIVE_INFINITY, { timestamp: 8 });
+    const before = Date.now();
+    await client.logMetric(runId, "now", 1);
+    const after = Date.now();
+    await client.logParam(runId, "lr", 1e-5);
+    await client.logParam(runId, "flag", true);
+    await client.logParam(runId, "lr", "1e-05"); // the same value again: accepted
+    await client.setTag(runId, "team", "ml");
+    await client.setTag(runId, "team", 2);
+    await client.setTag(runId, "gone", "soon");
+    await client.deleteTag(runId, "gone");
+
+    const got = await client.getRun(runId);
+    const params = Object.fromEntries((got.data.params ?? []).map((p) => [p.key, p.value]));
+    expect(params).toEqual({ lr: "1e-05", flag: "True" });
+    expect(tagMap(got.data.tags)).toMatchObject({ team: "2" });
+    expect(tagMap(got.data.tags)).not.toHaveProperty("gone");
+    const latest = Object.fromEntries((got.data.metrics ?? []).map((m) => [m.key, m]));
+    expect(latest.acc).toMatchObject({ value: "NaN", step: 4, timestamp: 1235 });
+    // SQL has no infinity: the server keeps ±Infinity as the largest doubles.
+    expect(latest.big).toMatchObject({ value: 1.7976931348623157e308, step: -2, timestamp: 7 });
+    expect(latest.small).toMatchObject({ value: -1.7976931348623157e308, step: 0, timestamp: 8 });
+    expect(latest.now?.step).toBe(0);
+    expect(Number(latest.now?.timestamp)).toBeGreaterThanOrEqual(before);
+    expect(Number(latest.now?.timestamp)).toBeLessThanOrEqual(after);
+    expect(await toArray(client.getMetricHistory(runId, "acc"))).toEqual([
+      { key: "acc", value: 0.5, timestamp: 1234, step: 3 },
+      { key: "acc", value: "NaN", timestamp: 1235, step: 4 },
+    ]);
+
+    const changed = await client.logParam(runId, "lr", 0.1).catch((e: unknown) => e);
+    expect(changed).toBeInstanceOf(MlflowApiError);
+    expect(changed).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    expect(await client.deleteTag(runId, "gone").catch((e: unknown) => e)).toMatchObject({
+      status: 404,
+      errorCode: "RESOURCE_DOES_NOT_EXIST",
+    });
+  });
+
+  it("model versions and registered models: update, tags, delete; read back with getModelVersion and registered-models/get", async () => {
+    const exp = await client.getOrCreateExperiment("single-calls");
+    const owner = await client.createRun({ experimentId: exp.experiment_id });
+    const source = `${owner.info.artifact_uri}/model`;
+    const name = "single-calls-model";
+    await client.registerModel(name, { source, runId: owner.info.run_id });
+    await client.registerModel(name, { source, runId: owner.info.run_id });
+
+    const updated = await client.updateModelVersion(name, "1", { description: "first" });
+    expect(updated).toMatchObject({ name, version: "1", description: "first" });
+    expect((await client.getModelVersion(name, "1")).description).toBe("first");
+
+    await client.setModelVersionTag(name, "1", "validated", true);
+    await client.setModelVersionTag(name, "1", "keep", "x");
+    await client.setModelVersionTag(name, "1", "keep", 2.5);
+    expect(tagMap((await client.getModelVersion(name, "1")).tags)).toEqual({
+      validated: "True",
+      keep: "2.5",
+    });
+    await client.deleteModelVersionTag(name, "1", "keep");
+    await client.deleteModelVersionTag(name, "1", "never-set"); // the server says nothing
+    expect(tagMap((await client.getModelVersion(name, "1")).tags)).toEqual({ validated: "True" });
+
+    await client.setAlias(name, "champion", "2");
+    await client.deleteModelVersion(name, "2");
+    expect(await client.getModelVersion(name, "2").catch((e: unknown) => e)).toMatchObject({
+      status: 404,
+      errorCode: "RESOURCE_DOES_NOT_EXIST",
+    });
+    expect(await client.findModelVersionByAlias(name, "champion")).toBeNull();
+    const versions = await toArray(client.searchModelVersions({ filter: `name = '${name}'` }));
+    expect(versions.map((v) => v.version)).toEqual(["1"]);
+
+    await client.setRegisteredModelTag(name, "owner", "me");
+    await client.setRegisteredModelTag(name, "reviewed", false);
+    const model = await client.updateRegisteredModel(name, { description: "a model" });
+    expect(model).toMatchObject({ name, description: "a model" });
+    const read = await ok(
+      client.api.GET("/api/2.0/mlflow/registered-models/get", { params: { query: { name } } }),
+    );
+    expect(read.registered_model.description).toBe("a model");
+    expect(tagMap(read.registered_model.tags)).toEqual({ owner: "me", reviewed: "False" });
+    // An empty description clears it (the server stores "").
+    await client.updateRegisteredModel(name, { description: "" });
+    const cleared = await ok(
+      client.api.GET("/api/2.0/mlflow/registered-models/get", { params: { query: { name } } }),
+    );
+    expect(cleared.registered_model.description ?? "").toBe("");
+    expect(
+      await client.updateModelVersion("no-such-model", "1", { description: "x" }).catch((e) => e),
+    ).toMatchObject({ status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST" });
+  });
+});
+
 describe("cancelling against the real server", () => {
   it("an abort after logBatch's first request sends no other: the server holds that request's points only", async () => {
     const exp = await client.getOrCreateExperiment("cancelled-batch");

@@ -11,7 +11,14 @@ import {
   withIdleTimeout,
 } from "@mlgen/http";
 import createClient, { type Client, type Middleware } from "openapi-fetch";
-import { BATCH_LIMITS, type BatchInput, type BatchPart, planBatch } from "./batch.js";
+import {
+  BATCH_LIMITS,
+  type BatchInput,
+  type BatchPart,
+  planBatch,
+  pythonStr,
+  type WireDouble,
+} from "./batch.js";
 import {
   httpSettings,
   type MlflowClientOptions,
@@ -36,6 +43,7 @@ import {
   DELAY,
   INTERVAL,
   LIMIT,
+  type NumberRule,
   SIZE,
 } from "./numbers.js";
 
@@ -230,6 +238,48 @@ export interface RegisterModelOptions extends CallOptions {
   readonly timeoutMs?: number | undefined;
   /** Default 500 ms. */
   readonly pollIntervalMs?: number | undefined;
+}
+
+export interface LogMetricOptions extends CallOptions {
+  /** The training step; default 0. Any whole number (negative too, as the server takes). */
+  readonly step?: number | undefined;
+  /** Milliseconds since the epoch; default now (the `clock` option's, when given). */
+  readonly timestamp?: number | undefined;
+}
+
+/** A param or tag value: logged as Python's str() writes it (True, 1e-05), as logBatch does. */
+export type TagValue = string | number | boolean;
+
+/** A metric point's step and timestamp, checked as logBatch checks them, before any request. */
+const STEP: NumberRule = { min: Number.MIN_SAFE_INTEGER, whole: true };
+const TIMESTAMP: NumberRule = { min: 0, whole: true, ms: true };
+
+/** A metric value as logBatch sends it: a number, or protobuf's JSON name for NaN and ±Infinity. */
+function wireDouble(value: unknown): WireDouble {
+  if (typeof value !== "number") {
+    throw new MlflowValidationError(
+      "value",
+      `a metric value must be a number (got ${typeof value})`,
+    );
+  }
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Number.POSITIVE_INFINITY) return "Infinity";
+  if (value === Number.NEGATIVE_INFINITY) return "-Infinity";
+  return value;
+}
+
+/**
+ * The new description of an update. Checked: a body without one would clear a registered
+ * model's description (the server reads a missing field as ""), and Python's
+ * update_model_version refuses None ("no new field values").
+ */
+function description(fields: { readonly description: string } | undefined): string {
+  const d: unknown = fields?.description;
+  if (typeof d === "string") return d;
+  throw new MlflowValidationError(
+    "description",
+    `must be a string, the new description ("" clears it) (got ${d === null ? "null" : typeof d})`,
+  );
 }
 
 export type ArtifactBody = ReadableStream<Uint8Array> | Readable | Uint8Array | string;
@@ -877,6 +927,87 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
       return { requests };
     },
 
+    /**
+     * Logs one metric point (runs/log-metric), as Python's `MlflowClient.log_metric`: step
+     * default 0, timestamp default now. NaN and ±Infinity are sent as logBatch sends them (the
+     * server keeps NaN; the SQL stores keep ±Infinity as ±1.7976931348623157e308).
+     */
+    async logMetric(
+      runId: string,
+      key: string,
+      value: number,
+      opts: LogMetricOptions = {},
+    ): Promise<void> {
+      const step = checkNumber("step", opts.step ?? 0, STEP);
+      const timestamp = checkNumber("timestamp", opts.timestamp ?? now(), TIMESTAMP);
+      const path = "/api/2.0/mlflow/runs/log-metric";
+      await unwrap(
+        api.POST(path, {
+          body: { run_id: runId, key, value: wireDouble(value), timestamp, step },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "POST",
+        path,
+      );
+    },
+
+    /**
+     * Logs one param (runs/log-parameter), its value as Python's str() writes it. The server
+     * cuts a value over 6000 characters (unless it runs with MLFLOW_TRUNCATE_LONG_VALUES=false)
+     * and refuses a different value for a param the run has (INVALID_PARAMETER_VALUE).
+     */
+    async logParam(
+      runId: string,
+      key: string,
+      value: TagValue,
+      opts: CallOptions = {},
+    ): Promise<void> {
+      const path = "/api/2.0/mlflow/runs/log-parameter";
+      await unwrap(
+        api.POST(path, {
+          body: { run_id: runId, key, value: pythonStr(value) },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "POST",
+        path,
+      );
+    },
+
+    /** Sets (or replaces) one run tag (runs/set-tag), its value as Python's str() writes it. */
+    async setTag(
+      runId: string,
+      key: string,
+      value: TagValue,
+      opts: CallOptions = {},
+    ): Promise<void> {
+      const path = "/api/2.0/mlflow/runs/set-tag";
+      await unwrap(
+        api.POST(path, {
+          body: { run_id: runId, key, value: pythonStr(value) },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "POST",
+        path,
+      );
+    },
+
+    /** Deletes a run tag (runs/delete-tag); one the run does not have is RESOURCE_DOES_NOT_EXIST. */
+    async deleteTag(runId: string, key: string, opts: CallOptions = {}): Promise<void> {
+      const path = "/api/2.0/mlflow/runs/delete-tag";
+      await unwrap(
+        api.POST(path, {
+          body: { run_id: runId, key },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "POST",
+        path,
+      );
+    },
+
     /** Every point of one metric of a run, in the server's order. */
     getMetricHistory(
       runId: string,
@@ -1336,6 +1467,116 @@ export function createMlflowClient(options: MlflowClientOptions = {}) {
         }
         throw e;
       }
+    },
+
+    /** Sets a version's description (model-versions/update); resolves with the version. */
+    async updateModelVersion(
+      name: string,
+      version: string,
+      fields: { readonly description: string },
+      opts: CallOptions = {},
+    ): Promise<ModelVersion> {
+      const path = "/api/2.0/mlflow/model-versions/update";
+      const r = await unwrap(
+        api.PATCH(path, {
+          body: { name, version, description: description(fields) },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "PATCH",
+        path,
+      );
+      return present(r.model_version, "model_version", "PATCH", path);
+    },
+
+    /** Sets (or replaces) a version's tag, its value as Python's str() writes it. */
+    async setModelVersionTag(
+      name: string,
+      version: string,
+      key: string,
+      value: TagValue,
+      opts: CallOptions = {},
+    ): Promise<void> {
+      const path = "/api/2.0/mlflow/model-versions/set-tag";
+      await unwrap(
+        api.POST(path, {
+          body: { name, version, key, value: pythonStr(value) },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "POST",
+        path,
+      );
+    },
+
+    /** Deletes a version's tag (a tag it does not have: nothing happens, as on the server). */
+    async deleteModelVersionTag(
+      name: string,
+      version: string,
+      key: string,
+      opts: CallOptions = {},
+    ): Promise<void> {
+      const path = "/api/2.0/mlflow/model-versions/delete-tag";
+      await unwrap(
+        api.DELETE(path, {
+          body: { name, version, key },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "DELETE",
+        path,
+      );
+    },
+
+    /**
+     * Deletes a model version (and the aliases pointing at it). Never sent again after a 5xx:
+     * a repeat of one that was done would be RESOURCE_DOES_NOT_EXIST.
+     */
+    async deleteModelVersion(name: string, version: string, opts: CallOptions = {}): Promise<void> {
+      const path = "/api/2.0/mlflow/model-versions/delete";
+      await unwrap(
+        api.DELETE(path, { body: { name, version }, ...withSignal(opts.signal) }),
+        "DELETE",
+        path,
+      );
+    },
+
+    /** Sets (or replaces) a registered model's tag, its value as Python's str() writes it. */
+    async setRegisteredModelTag(
+      name: string,
+      key: string,
+      value: TagValue,
+      opts: CallOptions = {},
+    ): Promise<void> {
+      const path = "/api/2.0/mlflow/registered-models/set-tag";
+      await unwrap(
+        api.POST(path, {
+          body: { name, key, value: pythonStr(value) },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "POST",
+        path,
+      );
+    },
+
+    /** Sets a registered model's description; resolves with the model. */
+    async updateRegisteredModel(
+      name: string,
+      fields: { readonly description: string },
+      opts: CallOptions = {},
+    ): Promise<RegisteredModel> {
+      const path = "/api/2.0/mlflow/registered-models/update";
+      const r = await unwrap(
+        api.PATCH(path, {
+          body: { name, description: description(fields) },
+          headers: idempotent,
+          ...withSignal(opts.signal),
+        }),
+        "PATCH",
+        path,
+      );
+      return present(r.registered_model, "registered_model", "PATCH", path);
     },
   };
   return client;

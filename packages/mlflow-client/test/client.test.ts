@@ -12,6 +12,7 @@ import {
   TLS_FIXTURES,
   tlsFixture,
 } from "../../../test/support/tls-server.js";
+import { createMlflowFake } from "../../mocks/src/index.js";
 import {
   createMlflowClient,
   MlflowApiError,
@@ -1692,5 +1693,127 @@ describe("artifacts of a run the proxy does not serve", () => {
     expect(err).toBeInstanceOf(MlflowConfigError);
     expect(err.message).toContain("artifact_location is file:///tmp/x,");
     expect(err.message).toMatch(/without artifactLocation.*mlflow-artifacts:\//);
+  });
+});
+
+describe("single calls, as Python's MlflowClient makes them (against the stateful fake)", () => {
+  function setup() {
+    const fake = createMlflowFake();
+    const clock = { now: () => 1_000_000, sleep: async () => {} };
+    const c = createMlflowClient({ trackingUri: fake.baseUrl, fetch: fake.fetch, env: {}, clock });
+    return { fake, c };
+  }
+  const tags = (list: { key?: string; value?: string }[] | undefined) =>
+    Object.fromEntries((list ?? []).map((t) => [t.key, t.value]));
+
+  it("logMetric logs one point: step and timestamp given or 0 and the clock's now; NaN and ±Infinity by name", async () => {
+    const { fake, c } = setup();
+    const runId = fake.seed.run();
+    await c.logMetric(runId, "acc", 0.5, { step: 3, timestamp: 1234 });
+    await c.logMetric(runId, "acc", Number.NaN, { step: 4 });
+    await c.logMetric(runId, "acc", Number.POSITIVE_INFINITY, { step: -1 });
+    await c.logMetric(runId, "low", Number.NEGATIVE_INFINITY);
+    // The server keeps NaN, and ±Infinity as the largest doubles (SQL has no infinity).
+    expect(fake.metricHistory(runId, "acc")).toEqual([
+      { key: "acc", value: 0.5, timestamp: 1234, step: 3 },
+      { key: "acc", value: 1.7976931348623157e308, timestamp: 1_000_000, step: -1 },
+      { key: "acc", value: "NaN", timestamp: 1_000_000, step: 4 },
+    ]);
+    expect(fake.metricHistory(runId, "low")).toEqual([
+      { key: "low", value: -1.7976931348623157e308, timestamp: 1_000_000, step: 0 },
+    ]);
+    expect(fake.requests("POST", "runs/log-metric")).toBe(4);
+  });
+
+  it("logMetric refuses a value that is no number, a fractional step and a negative timestamp before any request", async () => {
+    const { fake, c } = setup();
+    const runId = fake.seed.run();
+    const refused = [
+      c.logMetric(runId, "acc", "0.5" as unknown as number),
+      c.logMetric(runId, "acc", 1, { step: 1.5 }),
+      c.logMetric(runId, "acc", 1, { timestamp: -1 }),
+      c.logMetric(runId, "acc", 1, { timestamp: "5" as unknown as number }),
+    ];
+    const errors = await Promise.all(refused.map((p) => p.catch((e: unknown) => e)));
+    expect(errors.map((e) => (e as MlflowValidationError).field)).toEqual([
+      "value",
+      "step",
+      "timestamp",
+      "timestamp",
+    ]);
+    for (const e of errors) expect(e).toBeInstanceOf(MlflowValidationError);
+    expect(fake.requests("POST", "runs/log-metric")).toBe(0);
+    expect(fake.metricHistory(runId, "acc")).toEqual([]);
+  });
+
+  it("logParam, setTag and deleteTag: values as Python's str() writes them; the server's refusals are MlflowApiErrors", async () => {
+    const { fake, c } = setup();
+    const runId = fake.seed.run();
+    await c.logParam(runId, "lr", 1e-5);
+    await c.logParam(runId, "flag", true);
+    await c.logParam(runId, "name", "resnet");
+    await c.logParam(runId, "lr", 0.00001); // the same value again: fine
+    await c.setTag(runId, "team", "ml");
+    await c.setTag(runId, "team", 2); // replaced
+    await c.setTag(runId, "gone", "soon");
+    await c.deleteTag(runId, "gone");
+    const run = fake.run(runId);
+    expect(run?.data.params).toEqual([
+      { key: "lr", value: "1e-05" },
+      { key: "flag", value: "True" },
+      { key: "name", value: "resnet" },
+    ]);
+    expect(tags(run?.data.tags)).toMatchObject({ team: "2" });
+    expect(tags(run?.data.tags)).not.toHaveProperty("gone");
+    const changed = await c.logParam(runId, "lr", 0.1).catch((e: unknown) => e);
+    expect(changed).toBeInstanceOf(MlflowApiError);
+    expect(changed).toMatchObject({ status: 400, errorCode: "INVALID_PARAMETER_VALUE" });
+    const missing = await c.deleteTag(runId, "gone").catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST" });
+  });
+
+  it("model versions: update's description, tags set and deleted, a version deleted with its alias", async () => {
+    const { fake, c } = setup();
+    fake.seed.registeredModel("m");
+    fake.seed.modelVersion("m", { source: "s3://b/1", tags: { keep: "1" } });
+    fake.seed.modelVersion("m", { source: "s3://b/2", aliases: ["champion"] });
+    const updated = await c.updateModelVersion("m", "1", { description: "first" });
+    expect(updated).toMatchObject({ name: "m", version: "1", description: "first" });
+    expect(fake.modelVersion("m", "1")?.description).toBe("first");
+    await c.setModelVersionTag("m", "1", "validated", true);
+    await c.setModelVersionTag("m", "1", "keep", 1.5);
+    expect(tags(fake.modelVersion("m", "1")?.tags)).toEqual({ keep: "1.5", validated: "True" });
+    await c.deleteModelVersionTag("m", "1", "keep");
+    await c.deleteModelVersionTag("m", "1", "never-set"); // no error, as on the server
+    expect(tags(fake.modelVersion("m", "1")?.tags)).toEqual({ validated: "True" });
+    await c.deleteModelVersion("m", "2");
+    expect(fake.modelVersion("m", "2")).toBeUndefined();
+    expect(fake.registeredModel("m")?.aliases ?? []).toEqual([]);
+    const again = await c.deleteModelVersion("m", "2").catch((e: unknown) => e);
+    expect(again).toMatchObject({ status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST" });
+  });
+
+  it("registered models: a tag set, the description updated; an update without a description sends nothing", async () => {
+    const { fake, c } = setup();
+    fake.seed.registeredModel("m", { description: "old" });
+    await c.setRegisteredModelTag("m", "owner", "me");
+    await c.setRegisteredModelTag("m", "owner", false);
+    expect(tags(fake.registeredModel("m")?.tags)).toEqual({ owner: "False" });
+    const updated = await c.updateRegisteredModel("m", { description: "a model" });
+    expect(updated).toMatchObject({ name: "m", description: "a model" });
+    expect(fake.registeredModel("m")?.description).toBe("a model");
+    // The server reads a body without a description as "": it would clear it.
+    const e = await c
+      .updateRegisteredModel("m", {} as { description: string })
+      .catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(MlflowValidationError);
+    const v = await c
+      .updateModelVersion("m", "1", undefined as unknown as { description: string })
+      .catch((x: unknown) => x);
+    expect(v).toBeInstanceOf(MlflowValidationError);
+    expect(fake.requests("PATCH", "registered-models/update")).toBe(1);
+    expect(fake.registeredModel("m")?.description).toBe("a model");
+    const unknown = await c.setRegisteredModelTag("nope", "k", "v").catch((x: unknown) => x);
+    expect(unknown).toMatchObject({ status: 404, errorCode: "RESOURCE_DOES_NOT_EXIST" });
   });
 });
