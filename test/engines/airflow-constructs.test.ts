@@ -695,7 +695,7 @@ describe.each([3, 2] as const)("runtime constructs on real Airflow %i", (version
     // The email alert went through the smtp connection, and the user's callback ran.
     const mail = mails().find((m) => m.data.includes("failed: fail_on_request"));
     expect(mail?.to).toEqual(["oncall@example.com"]);
-    expect(mail?.from).toBe("airflow@example.com");
+    expect(mail?.from).toBe("mlgen-alerts@example.com");
     expect(r.output).toContain(
       "callback saw fail_on_request fail: injected failure for the alert test",
     );

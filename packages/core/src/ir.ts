@@ -102,6 +102,8 @@ export const alertSchema = z.discriminatedUnion("kind", [
     /** An Airflow connection of type `smtp`; null: `smtp_default`. */
     connId: z.string().nullable(),
     subject: z.string().nullable(),
+    /** The sender; null: the connection's `from_email` extra. */
+    from: z.string().nullable(),
   }),
   z.strictObject({ kind: z.literal("callable"), ...functionRefSchema.shape }),
 ]);

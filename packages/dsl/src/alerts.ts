@@ -40,6 +40,12 @@ export interface EmailAlertOptions {
   /** An Airflow connection of type `smtp`. Default `smtp_default`. */
   readonly connId?: string;
   readonly subject?: string;
+  /**
+   * The sender, e.g. `"airflow-alerts@example.com"`. Default: the connection's `from_email`
+   * extra; the smtp provider needs one of the two, or the alert is lost ("You should provide
+   * `from_email` or define it in the connection"), said only in the task's log.
+   */
+  readonly from?: string;
 }
 
 /** An email through the smtp provider's notifier. */
@@ -49,6 +55,7 @@ export function email(options: EmailAlertOptions): Alert {
     to: typeof options.to === "string" ? [options.to] : [...options.to],
     connId: options.connId ?? null,
     subject: options.subject ?? null,
+    from: options.from ?? null,
   };
 }
 

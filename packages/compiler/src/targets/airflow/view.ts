@@ -273,6 +273,7 @@ class FileContext {
       }
       case "email": {
         const args = [py`to=${alert.to}`];
+        if (alert.from !== null) args.push(py`from_email=${alert.from}`);
         if (alert.subject !== null) args.push(py`subject=${alert.subject}`);
         if (alert.connId !== null) args.push(py`smtp_conn_id=${alert.connId}`);
         return new PyCode(`${this.use("SmtpNotifier").text}(${joinCode(args, ", ").text})`);
