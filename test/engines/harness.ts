@@ -151,6 +151,7 @@ export interface InspectedTask {
   priority_weight: number;
   depends_on_past: boolean;
   max_active_tis_per_dag: number | null;
+  max_active_tis_per_dagrun: number | null;
   /** Sensors only ("poke" | "reschedule"), else null. */
   mode: string | null;
   /** Sensors only, else null. */

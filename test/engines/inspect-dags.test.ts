@@ -68,6 +68,7 @@ const plain: InspectedTask = {
   priority_weight: 1,
   depends_on_past: false,
   max_active_tis_per_dag: null,
+  max_active_tis_per_dagrun: null,
   mode: null,
   poke_interval: null,
   timeout: null,

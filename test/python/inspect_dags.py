@@ -205,6 +205,7 @@ def inspect_task(task) -> dict:
         "priority_weight": task.priority_weight,
         "depends_on_past": task.depends_on_past,
         "max_active_tis_per_dag": task.max_active_tis_per_dag,
+        "max_active_tis_per_dagrun": task.max_active_tis_per_dagrun,
         "mode": attr(task, "mode") if sensor else None,
         "poke_interval": seconds(attr(task, "poke_interval")) if sensor else None,
         "timeout": sensor_timeout(task) if sensor else None,

@@ -226,6 +226,7 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
       priority_weight: o.priorityWeight ?? 1,
       depends_on_past: o.dependsOnPast ?? false,
       max_active_tis_per_dag: o.maxActiveTisPerDag,
+      max_active_tis_per_dagrun: o.maxActiveTisPerDagrun,
       has_on_failure_callback: (o.onFailure?.length ?? 0) > 0,
       has_on_retry_callback: (o.onRetry?.length ?? 0) > 0,
       has_on_success_callback: (o.onSuccess?.length ?? 0) > 0,

@@ -385,7 +385,7 @@ describe("kubeflow target", () => {
     expect(saidAbout(build(undefined, false), "tasks/m.py", source)).toEqual([]);
     expect(saidAbout(build(3, false), "tasks/m.py", source)).toEqual([]);
     expect(saidAbout(build(1, true), "tasks/m.py", source)).toEqual([
-      "warning again: maxActiveTisPerDag of task 'again' (1) is approximated for Kubeflow Pipelines",
+      "warning again: the instance limit of task 'again' (1) is approximated for Kubeflow Pipelines",
       "error again: input 'zs' of 'again' cannot be expressed for Kubeflow Pipelines",
     ]);
     // A map that waits for a reader of the loop's collected outputs stays out of the loop (it

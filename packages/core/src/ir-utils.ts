@@ -27,6 +27,7 @@ export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   priorityWeight: null,
   dependsOnPast: null,
   maxActiveTisPerDag: null,
+  maxActiveTisPerDagrun: null,
   onFailure: null,
   onRetry: null,
   onSuccess: null,

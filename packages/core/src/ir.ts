@@ -141,6 +141,8 @@ export const taskOptionsSchema = z.strictObject({
   dependsOnPast: z.boolean().nullable(),
   /** At most this many instances of the task at once, across all runs. */
   maxActiveTisPerDag: z.number().int().positive().nullable(),
+  /** At most this many instances of the task at once in one run (a fan-out's width). */
+  maxActiveTisPerDagrun: z.number().int().positive().nullable(),
   onFailure: alerts,
   onRetry: alerts,
   onSuccess: alerts,

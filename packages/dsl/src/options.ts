@@ -51,6 +51,7 @@ const TASK: Keys<TaskOptionsInput> = {
   priorityWeight: true,
   dependsOnPast: true,
   maxActiveTisPerDag: true,
+  maxActiveTisPerDagrun: true,
   onFailure: true,
   onRetry: true,
   onSuccess: true,
@@ -237,8 +238,6 @@ export interface OptionsPlace {
 
 /** Airflow settings (as the DSL would spell them) that mlgen has no option for. */
 const NOT_CARRIED: Readonly<Record<string, string>> = {
-  maxActiveTisPerDagrun:
-    "max_active_tis_per_dagrun (maxActiveTisPerDag caps instances across all runs, not per run)",
   weightRule: "weight_rule",
   waitForDownstream: "wait_for_downstream",
   endDate: "end_date",
@@ -332,7 +331,7 @@ function kfpMeant(key: string, call: OptionsOf, known: readonly string[]): strin
     (key === "parallelism" || key === "parallelismLimit" || key === "parallelism_limit") &&
     call === "p.map()"
   ) {
-    return "did you mean 'maxActiveTisPerDag'? (how many instances run at once: kfp's ParallelFor parallelism)";
+    return "did you mean 'maxActiveTisPerDagrun'? (how many instances of one run at once: kfp's ParallelFor parallelism)";
   }
   return null;
 }

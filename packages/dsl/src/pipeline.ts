@@ -118,8 +118,13 @@ export interface TaskOptionsInput {
   readonly priorityWeight?: number;
   /** Run only when this task succeeded in the previous run. Default false. */
   readonly dependsOnPast?: boolean;
-  /** At most this many instances of the task at once, across runs. */
+  /** At most this many instances of the task at once, across runs (max_active_tis_per_dag). */
   readonly maxActiveTisPerDag?: number;
+  /**
+   * At most this many instances of a mapped task at once in one run (max_active_tis_per_dagrun):
+   * a fan-out's width, whatever other runs do; on Kubeflow its loop's parallelism.
+   */
+  readonly maxActiveTisPerDagrun?: number;
   /** Alerts when a try fails for good (after the last retry): `slack()`, `email()`, `callback()`. */
   readonly onFailure?: AlertInput;
   /** Alerts when a try fails and will be retried. */
@@ -778,6 +783,7 @@ function taskOptions(spec: TaskOptionsInput): TaskOptions {
     priorityWeight: spec.priorityWeight ?? null,
     dependsOnPast: spec.dependsOnPast ?? null,
     maxActiveTisPerDag: spec.maxActiveTisPerDag ?? null,
+    maxActiveTisPerDagrun: spec.maxActiveTisPerDagrun ?? null,
     onFailure: alertList(spec.onFailure),
     onRetry: alertList(spec.onRetry),
     onSuccess: alertList(spec.onSuccess),

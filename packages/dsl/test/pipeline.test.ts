@@ -602,7 +602,7 @@ describe("pipeline()", () => {
         });
         p.bash("b", { command: "true", retries: 1, outlets: [] });
         // An Airflow setting mlgen has no option for: no near name (it means another thing).
-        p.bash("d", { command: "true", ...({ maxActiveTisPerDagrun: 1 } as object) });
+        p.bash("d", { command: "true", ...({ waitForDownstream: true } as object) });
         // Not in the type of validate(), but carried (and emitted) for every task kind.
         p.validate("v", { data: "/d.csv", ...({ outlets: [] } as object) });
       },
@@ -661,8 +661,8 @@ describe("pipeline()", () => {
       [
         "MLG1022",
         "d",
-        "there is no option 'maxActiveTisPerDagrun' in task 'd', so it would be ignored",
-        "mlgen does not carry Airflow's max_active_tis_per_dagrun (maxActiveTisPerDag caps instances across all runs, not per run): remove it",
+        "there is no option 'waitForDownstream' in task 'd', so it would be ignored",
+        "mlgen does not carry Airflow's wait_for_downstream: remove it",
       ],
     ]);
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
@@ -755,7 +755,7 @@ describe("pipeline()", () => {
       [
         "m",
         "parallelism",
-        "did you mean 'maxActiveTisPerDag'? (how many instances run at once: kfp's ParallelFor parallelism)",
+        "did you mean 'maxActiveTisPerDagrun'? (how many instances of one run at once: kfp's ParallelFor parallelism)",
       ],
       [
         "m",

@@ -315,6 +315,8 @@ function optionKwargs(options: TaskOptions, file: FileContext): Kwarg[] {
   if (o.dependsOnPast !== null) out.push(kw("depends_on_past", py`${o.dependsOnPast}`));
   if (o.maxActiveTisPerDag !== null)
     out.push(kw("max_active_tis_per_dag", py`${o.maxActiveTisPerDag}`));
+  if (o.maxActiveTisPerDagrun !== null)
+    out.push(kw("max_active_tis_per_dagrun", py`${o.maxActiveTisPerDagrun}`));
   for (const [key, list, event] of [
     ["on_failure_callback", o.onFailure, "failure"],
     ["on_retry_callback", o.onRetry, "retry"],

@@ -54,6 +54,16 @@ import { constantOf, pyJsonDumps } from "./values.js";
 const IMPORTS_AIRFLOW =
   /^[ \t]*(?:import[ \t]+airflow\b|from[ \t]+airflow(?:\.[\w.]+)?[ \t]+import\b)/m;
 
+/**
+ * How many instances of a mapped task run at once in one run, its loop's parallelismLimit:
+ * maxActiveTisPerDagrun, or maxActiveTisPerDag (across runs on Airflow, so no more in one run);
+ * the smaller when both are set. Null: no limit.
+ */
+function loopLimit(ir: Pipeline, task: Task): number | null {
+  const o = effectiveOptions(ir, task);
+  const limits = [o.maxActiveTisPerDagrun, o.maxActiveTisPerDag].filter((n) => n !== null);
+  return limits.length ? Math.min(...limits) : null;
+}
 export type ParameterType =
   | "STRING"
   | "NUMBER_INTEGER"
@@ -348,15 +358,15 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       const loop = shape.nodeOf.get(task.id)?.parent;
       const head = loop?.mapped;
       if (!head || head === task) continue;
-      const own = effectiveOptions(ir, task).maxActiveTisPerDag;
-      const limit = effectiveOptions(ir, head).maxActiveTisPerDag;
+      const own = loopLimit(ir, task);
+      const limit = loopLimit(ir, head);
       // None of its own: the loop's limit holds it to no more than its head's, harmlessly.
       if (own === null || own === limit) continue;
       problems.push({
         task: task.id,
-        what: `maxActiveTisPerDag of task '${task.id}' (${own})`,
+        what: `the instance limit of task '${task.id}' (${own})`,
         reason: `'${task.id}' maps over an output of '${head.id}', so on Kubeflow it runs in the loop of '${head.id}', one instance after each of its, and that loop's parallelismLimit is ${limit === null ? `none (the limit of '${task.id}' is left out)` : `${limit}, the limit of '${head.id}'`}`,
-        hint: `give '${task.id}' and '${head.id}' the same maxActiveTisPerDag`,
+        hint: `give '${task.id}' and '${head.id}' the same maxActiveTisPerDagrun`,
         level: "warning",
       });
       continue;
@@ -1342,7 +1352,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       const it = iterators.get(n);
       if (it) {
         out.parameterIterator = it.iterator;
-        const limit = n.mapped ? effectiveOptions(ir, n.mapped).maxActiveTisPerDag : null;
+        const limit = n.mapped ? loopLimit(ir, n.mapped) : null;
         if (limit !== null) out.iteratorPolicy = { parallelismLimit: limit };
       }
     }
