@@ -904,6 +904,26 @@ describe.each([3, 2] as const)(
   },
 );
 
+describe.each([3, 2] as const)("a trigger rule after a gate on real Airflow %i", (version) => {
+  let dags = "";
+  beforeAll(async () => {
+    dags = await compileFixture("gate-rules", version);
+  });
+
+  it("the short-circuit skips its all_done task too (MLG1045); after a one-sided branch it runs", () => {
+    const r = dagsTest("gate_rules", "2025-06-01", dags, undefined, {}, version);
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    expect(runStates("gate_rules", dags, version)["2025-06-01"]?.tasks).toEqual({
+      gate: "success",
+      gated: "skipped",
+      gated_cleanup: "skipped",
+      branch: "success",
+      branched: "skipped",
+      branched_cleanup: "success",
+    });
+  });
+});
+
 describe.each([3, 2] as const)("params read in templates on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {

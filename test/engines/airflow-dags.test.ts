@@ -38,6 +38,7 @@ const FIXTURE_PIPELINES = [
   { id: "group_order", file: join(FIXTURES, "pipelines/group-order.pipeline.ts") },
   { id: "join_skips", file: join(FIXTURES, "pipelines/join-skips.pipeline.ts") },
   { id: "branch_on_params", file: join(FIXTURES, "pipelines/branch-params.pipeline.ts") },
+  { id: "gate_rules", file: join(FIXTURES, "pipelines/gate-rules.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

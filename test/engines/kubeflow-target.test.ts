@@ -30,6 +30,7 @@ const FIXTURE_PIPELINES = [
   "branch-params",
   "kfp-eq-loop-body",
   "kfp-eq-elif",
+  "gate-rules",
 ];
 
 let out = "";
@@ -526,6 +527,14 @@ describe("kfp.local runs the Python-only pipelines", () => {
       expect(run.tasks.map((t) => t.task)).toEqual([pick, "took"]);
       expect(run.tasks.find((t) => t.task === "took")?.outputs).toEqual({ got });
     }
+  });
+
+  it("a trigger rule after a gate: the short-circuit's dsl.If holds its all_done task too (MLG1045); after a one-sided branch it runs, as on Airflow", async () => {
+    const yaml = files.find((f) => f.endsWith("gate_rules.yaml")) as string;
+    const run = await runKfpLocal(yaml, { go: false });
+    expect(run.error, run.log.slice(-3000)).toBeUndefined();
+    const ran = run.tasks.map((t) => t.task).filter((t) => !["gate", "branch"].includes(t));
+    expect(ran.sort()).toEqual(["branched-cleanup"]);
   });
 
   it("a loop body of three tasks: each instance gets what the instance before it in its iteration returned, and the lists collected after the loop keep the items' order, as on Airflow", async () => {

@@ -1321,6 +1321,30 @@ describe("lowerPipeline", () => {
     expect(said("    with mlflow.start_run():\n        pass", false)).toEqual([]);
   });
 
+  it("a task with a trigger rule of its own after a short-circuit is MLG1045; after a one-sided branch it is not", () => {
+    const m = new Map([["tasks/m.py", "def f():\n    pass\n"]]);
+    const said = (gate: "shortCircuit" | "branch", rule: "all_done" | "all_success" | null) => {
+      const def = pipeline("p", { params: { go: false } }, (p) => {
+        const work = p.python("work", { fn: "tasks/m.py:f" });
+        if (gate === "shortCircuit") {
+          work.after(p.shortCircuit("gate", { when: [p.params.go, "==", true] }));
+        } else p.branch("gate", { when: [p.params.go, "==", true], ifTrue: work });
+        const after = p.python("after", { fn: "tasks/m.py:f" }).after(work);
+        p.python("cleanup", { fn: "tasks/m.py:f", ...(rule ? { triggerRule: rule } : {}) }).after(
+          after,
+        );
+      });
+      const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules: m });
+      return r.diagnostics.filter((d) => d.code === "MLG1045").map((d) => d.message.split(":")[0]);
+    };
+    expect(said("shortCircuit", "all_done")).toEqual([
+      "task 'cleanup' has trigger rule 'all_done', and comes after short-circuit 'gate'",
+    ]);
+    expect(said("shortCircuit", "all_success")).toEqual([]);
+    expect(said("shortCircuit", null)).toEqual([]);
+    expect(said("branch", "all_done")).toEqual([]);
+  });
+
   it("the same pipeline written in another order lowers to the same IR and hash", () => {
     const a = [py("a", { outputs: { x: "int" } }), py("b", { inputs: { x: ref("a", "x") } })];
     const m = new Map([["tasks/m.py", "def f(x=None):\n    pass\n"]]);

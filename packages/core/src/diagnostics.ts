@@ -247,6 +247,12 @@ export const DIAGNOSTICS = {
       "{function}() starts an MLflow run of its own, and task '{task}' runs it inside one (mlflow: true): MLflow refuses a second active run ('Run ... is already active'), so the task fails",
     fix: "log into the task's run (mlflow.log_metric(...), mlflow.sklearn.log_model(...)), start a child of it with mlflow.start_run(nested=True), or drop mlflow: true and manage the run yourself",
   },
+  MLG1045: {
+    severity: "warning",
+    message:
+      "task '{task}' has trigger rule '{rule}', and comes after short-circuit '{gate}': when its condition does not hold, everything after '{gate}' is skipped whatever its rule (Airflow's ShortCircuitOperator, Kubeflow's dsl.If), so '{rule}' never runs '{task}' then",
+    fix: "to run '{task}' either way, put it after what comes before '{gate}' (not after '{gate}'), or use p.branch() with only ifTrue: ['{next}']: it skips the tasks right after it, and the rules of those after them hold",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

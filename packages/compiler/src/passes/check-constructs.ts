@@ -286,11 +286,49 @@ function checkRulesAgainstInputs(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/**
+ * A task after a short-circuit with a trigger rule of its own (`cleanup` with `all_done`): when
+ * the condition does not hold, Airflow's ShortCircuitOperator skips everything after it whatever
+ * its rule (ignore_downstream_trigger_rules), and so does Kubeflow's dsl.If, so the rule never
+ * runs it then. A one-sided p.branch() skips only the tasks right after it.
+ */
+function checkRulesAfterShortCircuit(ir: Pipeline, ctx: PassContext): void {
+  const below = new Map<string, string[]>();
+  for (const t of ir.tasks) {
+    for (const u of t.upstream) below.set(u, [...(below.get(u) ?? []), t.id]);
+  }
+  const byId = new Map(ir.tasks.map((t) => [t.id, t]));
+  const said = new Set<string>();
+  for (const gate of ir.tasks) {
+    if (gate.kind !== "short_circuit") continue;
+    const seen = new Set<string>();
+    const queue = [...(below.get(gate.id) ?? [])];
+    while (queue.length) {
+      const id = queue.shift() as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push(...(below.get(id) ?? []));
+      const task = byId.get(id);
+      const rule = task ? effectiveOptions(ir, task).triggerRule : null;
+      if (!task || rule === null || rule === "all_success" || said.has(id)) continue;
+      said.add(id);
+      ctx.report(
+        diagnostic(
+          "MLG1045",
+          { task: id, rule, gate: gate.id, next: (below.get(gate.id) ?? []).join("', '") },
+          taskPlace(ctx, ir.id, id),
+        ),
+      );
+    }
+  }
+}
+
 /** Branch targets come after the branch; mapped tasks map over lists; poke-mode sensors. */
 export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   checkParams(ir, ctx);
   checkRulesAgainstInputs(ir, ctx);
+  checkRulesAfterShortCircuit(ir, ctx);
   checkLiteralTemplates(ir, ctx);
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);
