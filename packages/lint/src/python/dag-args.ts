@@ -184,6 +184,24 @@ function deltaMs(args: string): number | null {
 }
 
 /**
+ * Each DAG of the file whose schedule is a cron expression the file spells out (a string, a
+ * preset, a cron timetable's): the DAG, the expression, and the schedule argument as shown in a
+ * finding (`schedule='*\/45 * * * *'`) with where it is.
+ */
+export function* cronSchedules(
+  file: DagFile,
+): Generator<{ dag: DagDecl; cron: string; shown: string; node: PyNode }> {
+  for (const dag of file.dags) {
+    const schedule = scheduleOf(file.source, dag);
+    if (schedule === null || schedule === "default") continue;
+    const how = cadence(file, schedule.node);
+    if (how === null || how === "unknown" || !("cron" in how)) continue;
+    const text = textOf(file.source, schedule.node).replace(/\s+/g, " ").slice(0, 60);
+    yield { dag, cron: how.cron, shown: `${schedule.arg}=${text}`, node: schedule.node };
+  }
+}
+
+/**
  * How a DAG's runs come: at the end of each interval between a cron expression's times (or of a
  * fixed length), or at each of its times (`trigger`: CronTriggerTimetable); `unknown` when it
  * has runs in time the file does not spell out.

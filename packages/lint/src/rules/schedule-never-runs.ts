@@ -1,6 +1,5 @@
 import { cronNeverComes, cronSyntaxProblem } from "@mlgen/core";
-import { cadence, dagName, scheduleOf } from "../python/dag-args.js";
-import { textOf } from "../python/text.js";
+import { cronSchedules, dagName } from "../python/dag-args.js";
 import { defineRule } from "../rule.js";
 
 /**
@@ -16,20 +15,12 @@ export const scheduleNeverRuns = defineRule({
   description:
     "A DAG whose cron schedule names a day that never comes (0 0 30 2 *): Airflow loads it and never runs it.",
   checkPython(file, report) {
-    for (const dag of file.dags) {
-      const schedule = scheduleOf(file.source, dag);
-      if (schedule === null || schedule === "default") continue;
-      const how = cadence(file, schedule.node);
-      if (how === null || how === "unknown" || !("cron" in how)) continue;
-      const why = cronNeverComes(how.cron);
-      if (why === null || cronSyntaxProblem(how.cron) !== null) continue;
+    for (const { dag, cron, shown, node } of cronSchedules(file)) {
+      const why = cronNeverComes(cron);
+      if (why === null || cronSyntaxProblem(cron) !== null) continue;
       report(
-        {
-          dag: dagName(dag),
-          schedule: `${schedule.arg}=${textOf(file.source, schedule.node).replace(/\s+/g, " ").slice(0, 60)}`,
-          reason: why,
-        },
-        file.lines.span(schedule.node.from, schedule.node.to),
+        { dag: dagName(dag), schedule: shown, reason: why },
+        file.lines.span(node.from, node.to),
       );
     }
   },

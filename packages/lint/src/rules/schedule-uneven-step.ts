@@ -1,6 +1,5 @@
 import { cronUnevenStep } from "@mlgen/core";
-import { cadence, dagName, scheduleOf } from "../python/dag-args.js";
-import { textOf } from "../python/text.js";
+import { cronSchedules, dagName } from "../python/dag-args.js";
 import { defineRule } from "../rule.js";
 
 /**
@@ -16,20 +15,12 @@ export const scheduleUnevenStep = defineRule({
   description:
     "A DAG whose cron step does not divide its field's span (*/90 or */45 minutes, */5 hours): its runs come unevenly or less often than it reads.",
   checkPython(file, report) {
-    for (const dag of file.dags) {
-      const schedule = scheduleOf(file.source, dag);
-      if (schedule === null || schedule === "default") continue;
-      const how = cadence(file, schedule.node);
-      if (how === null || how === "unknown" || !("cron" in how)) continue;
-      const uneven = cronUnevenStep(how.cron);
+    for (const { dag, cron, shown, node } of cronSchedules(file)) {
+      const uneven = cronUnevenStep(cron);
       if (uneven === null) continue;
       report(
-        {
-          dag: dagName(dag),
-          schedule: `${schedule.arg}=${textOf(file.source, schedule.node).replace(/\s+/g, " ").slice(0, 60)}`,
-          ...uneven,
-        },
-        file.lines.span(schedule.node.from, schedule.node.to),
+        { dag: dagName(dag), schedule: shown, ...uneven },
+        file.lines.span(node.from, node.to),
       );
     }
   },
