@@ -1373,6 +1373,19 @@ ${body
 
   it("ends FINISHED, FAILED when the task raises; a retry's run says its try", () => {
     expect(inRun("pass", "airflow3").run).toBe("STATUS FINISHED train[1]");
+    // A multiprocessing pool's workers are sent SIGTERM when it closes: not the task's end.
+    const pooled = inRun(
+      [
+        "import multiprocessing, mlflow",
+        "with multiprocessing.get_context('fork').Pool(2) as pool:",
+        "    print('POOL', pool.map(abs, [-1, -2]))",
+        "print('MID', mlflow.MlflowClient().get_run(run.info.run_id).info.status)",
+      ].join("\n"),
+      "none",
+    );
+    expect(pooled.output).toContain("POOL [1, 2]");
+    expect(pooled.output).toContain("MID RUNNING");
+    expect(pooled.run).toBe("STATUS FINISHED train[1]");
     const failed = inRun("raise ValueError('bad data')", "airflow3");
     expect(failed.output).toContain("ValueError: bad data");
     expect(failed.run).toBe("STATUS FAILED train[1]");

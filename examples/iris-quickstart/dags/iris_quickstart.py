@@ -129,29 +129,44 @@ def _mlflow_run(ti, experiment, tracking_uri):
         # From the MLflow run to the task's log: the tag, and a link in the run's description.
         tags["airflow.log_url"] = log_url
         tags["mlflow.note.content"] = f"Logged by Airflow task [{run_name}]({log_url}) of DAG run `{ti.run_id}`."
-    with _ending_with_task(mlflow, mlflow.start_run(run_name=run_name, tags=tags)) as run:
+    with _ending_with_task(mlflow, lambda: mlflow.start_run(run_name=run_name, tags=tags)) as run:
         yield run
 
 
 @contextlib.contextmanager
-def _ending_with_task(mlflow, run):
-    """Ends the task's MLflow run as the task ends: FINISHED, FAILED when it raises, KILLED when
-    the task is stopped (SIGTERM, which SIGKILL may follow, would leave it RUNNING)."""
+def _ending_with_task(mlflow, start):
+    """Starts the task's MLflow run (`start()`) and ends it as the task ends: FINISHED, FAILED when
+    it raises, KILLED when the task is stopped (SIGTERM, which SIGKILL may follow, would leave it
+    RUNNING). The task's own SIGTERM handler (Airflow's) runs after, always."""
     import os
     import signal
+    import threading
 
+    pid = os.getpid()
     killed = []
+    started = []
+
+    def mark_killed():
+        # The task is being stopped: a server that does not answer leaves nothing to tell.
+        with contextlib.suppress(Exception):
+            mlflow.MlflowClient().set_terminated(started[0].info.run_id, "KILLED")
 
     def on_term(signum, frame):
-        # Said at once: SIGKILL may follow before the task's code stops.
-        if not killed:
-            killed.append(signum)
-            mlflow.MlflowClient().set_terminated(run.info.run_id, "KILLED")
-        if callable(previous):
-            previous(signum, frame)
-        elif previous == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGTERM)
+        try:
+            # A forked child (a multiprocessing pool being closed) has its own SIGTERMs.
+            if os.getpid() == pid and not killed:
+                killed.append(signum)
+                if started:
+                    # Said at once, and bounded: SIGKILL may follow, and Airflow's handler must run.
+                    marking = threading.Thread(target=mark_killed, daemon=True)
+                    marking.start()
+                    marking.join(3)
+        finally:
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
 
     try:
         previous = signal.signal(signal.SIGTERM, on_term)
@@ -159,9 +174,13 @@ def _ending_with_task(mlflow, run):
         # Not the main thread: no handler can be set there.
         previous = None
     try:
-        yield run
+        started.append(start())
+        if killed:
+            mark_killed()
+        yield started[0]
     except BaseException as e:
-        mlflow.end_run("KILLED" if killed or isinstance(e, KeyboardInterrupt) else "FAILED")
+        if started:
+            mlflow.end_run("KILLED" if killed or isinstance(e, KeyboardInterrupt) else "FAILED")
         raise
     else:
         mlflow.end_run("KILLED" if killed else "FINISHED")
