@@ -113,6 +113,12 @@ const STEPS = [
   "0 0 * * */2",
   "0 0 * * */3",
   "0 0 * * 1/2",
+  // A range over the whole field is `*` (a shorter one is a window, not judged); 7 is Sunday.
+  "0-59/45 * * * *",
+  "0 0-23/5 * * *",
+  "0 0 * * 7/2",
+  "0 0 * * 0-7/2",
+  "0 0 1 1-12/5 *",
 ];
 
 describe("cronUnevenStep agrees with croniter", () => {

@@ -339,12 +339,16 @@ describe("a cron step that does not run as often as it reads", () => {
       "MLG1043 warning schedule '*/45 * * * *': its minute field '*/45' fires at minutes 0 and 45 of each hour, so runs are 45 minutes apart and then 15, from minute 45 to 0: a step counts minutes within each hour, from its start again | use a step that divides 60 (*/10, */15, */20, */30), or the minutes listed (5,35)",
     ]);
     expect(said("0 */5 * * *")[0]).toContain("hours 0, 5, 10, 15 and 20 of each day");
+    expect(said("0-59/45 * * * *")[0]).toContain("minutes 0 and 45 of each hour");
+    expect(said("0 0 * * 7/2")[0]).toContain("days SUN, TUE, THU and SAT of each week");
+    // A window (`9-17/2`: working hours) is what it says, its night gap meant.
     for (const fine of [
       "*/15 * * * *",
       "0 */6 * * *",
       "*/45 9 * * *",
       "0 0 1 */3 *",
       "0 */24 * * *",
+      "0 9-17/2 * * *",
     ])
       expect(said(fine)).toEqual([]);
     // A refused expression is MLG1005's alone.
@@ -1282,6 +1286,9 @@ describe("lowerPipeline", () => {
     expect(said('    """Not written yet."""\n    raise NotImplementedError', { n: "int" })).toEqual(
       [],
     );
+    expect(said("    if json:\n        return\n    raise ValueError('x')", { n: "int" })).toEqual([
+      "fit() returns no value (no return statement gives one)",
+    ]);
     expect(said("    if json:\n        raise ValueError('x')\n    print(1)", { n: "int" })).toEqual(
       ["fit() returns no value (no return statement gives one)"],
     );
@@ -1310,12 +1317,13 @@ describe("lowerPipeline", () => {
     ).toEqual(found);
     expect(said("    run = start_run()\n    mlflow.end_run()")).toEqual(found);
     expect(said("    if True: mlflow.start_run()")).toEqual(found);
-    // Fine: a child run, a run resumed by id, a call inside a function defined in it, text, and
+    // Fine: a child run, a call inside a function defined in it, text, and
     // a task without mlflow: true.
     expect(said("    with mlflow.start_run(\n        nested=True,\n    ):\n        pass")).toEqual(
       [],
     );
-    expect(said("    mlflow.start_run(run_id='abc')")).toEqual([]);
+    // Resuming a run by id is refused as well: only a nested run is taken.
+    expect(said("    mlflow.start_run(run_id='abc')")).toEqual(found);
     expect(said("    def inner():\n        mlflow.start_run()\n    return 1")).toEqual([]);
     expect(said("    # mlflow.start_run()\n    s = 'mlflow.start_run()'")).toEqual([]);
     expect(said("    with mlflow.start_run():\n        pass", false)).toEqual([]);
@@ -1323,16 +1331,21 @@ describe("lowerPipeline", () => {
 
   it("a task with a trigger rule of its own after a short-circuit is MLG1045; after a one-sided branch it is not", () => {
     const m = new Map([["tasks/m.py", "def f():\n    pass\n"]]);
-    const said = (gate: "shortCircuit" | "branch", rule: "all_done" | "all_success" | null) => {
+    const said = (
+      gate: "shortCircuit" | "branch",
+      rule: "all_done" | "all_success" | "none_failed_min_one_success" | null,
+      outside = false,
+    ) => {
       const def = pipeline("p", { params: { go: false } }, (p) => {
         const work = p.python("work", { fn: "tasks/m.py:f" });
         if (gate === "shortCircuit") {
           work.after(p.shortCircuit("gate", { when: [p.params.go, "==", true] }));
         } else p.branch("gate", { when: [p.params.go, "==", true], ifTrue: work });
         const after = p.python("after", { fn: "tasks/m.py:f" }).after(work);
-        p.python("cleanup", { fn: "tasks/m.py:f", ...(rule ? { triggerRule: rule } : {}) }).after(
-          after,
-        );
+        const cleanup = p
+          .python("cleanup", { fn: "tasks/m.py:f", ...(rule ? { triggerRule: rule } : {}) })
+          .after(after);
+        if (outside) cleanup.after(p.python("elsewhere", { fn: "tasks/m.py:f" }));
       });
       const r = lowerPipeline({ ir: def.ir, sourceMap: {}, modules: m });
       return r.diagnostics.filter((d) => d.code === "MLG1045").map((d) => d.message.split(":")[0]);
@@ -1341,6 +1354,12 @@ describe("lowerPipeline", () => {
       "task 'cleanup' has trigger rule 'all_done', and comes after short-circuit 'gate'",
     ]);
     expect(said("shortCircuit", "all_success")).toEqual([]);
+    // A rule that skips a task whose upstream tasks were all skipped (a join after a branch's
+    // sides) skips it here too: nothing to say, unless it also waits for a task not skipped.
+    expect(said("shortCircuit", "none_failed_min_one_success")).toEqual([]);
+    expect(said("shortCircuit", "none_failed_min_one_success", true)).toEqual([
+      "task 'cleanup' has trigger rule 'none_failed_min_one_success', and comes after short-circuit 'gate'",
+    ]);
     expect(said("shortCircuit", null)).toEqual([]);
     expect(said("branch", "all_done")).toEqual([]);
   });

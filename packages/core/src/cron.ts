@@ -197,9 +197,15 @@ export function cronUnevenStep(expression: string): { reason: string; fix: strin
   for (const s of STEPPED) {
     const f = FIELDS[s.field] as (typeof FIELDS)[number];
     const part = parts[s.field] ?? "";
-    const m = /^(\*|\w+)\/(\d+)$/.exec(part);
+    const m = /^(\*|\w+|\w+-\w+)\/(\d+)$/.exec(part);
     if (!m) continue;
-    const start = m[1] === "*" ? f.min : atom(m[1] ?? "", f);
+    // A range over the whole field (`0-59/45`) is `*`; a shorter one is a window, not judged.
+    const [lo = "", hi] = (m[1] ?? "").split("-");
+    const whole = hi !== undefined && atom(lo, f) === f.min && (atom(hi, f) ?? 0) >= s.max;
+    if (hi !== undefined && !whole) continue;
+    const first = m[1] === "*" || whole ? f.min : atom(lo, f);
+    // croniter reads a day of week of 7 as Sunday, 0.
+    const start = s.field === 4 && first === 7 ? 0 : first;
     const step = Number(m[2]);
     if (start === null || step < 2) continue;
     // The span repeats only when the next larger unit comes again right after.

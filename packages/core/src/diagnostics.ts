@@ -251,7 +251,7 @@ export const DIAGNOSTICS = {
     severity: "warning",
     message:
       "task '{task}' has trigger rule '{rule}', and comes after short-circuit '{gate}': when its condition does not hold, everything after '{gate}' is skipped whatever its rule (Airflow's ShortCircuitOperator, Kubeflow's dsl.If), so '{rule}' never runs '{task}' then",
-    fix: "to run '{task}' either way, put it after what comes before '{gate}' (not after '{gate}'), or use p.branch() with only ifTrue: ['{next}']: it skips the tasks right after it, and the rules of those after them hold",
+    fix: "to run '{task}' either way, put it after what comes before '{gate}' (not after '{gate}'){alternative}",
   },
   MLG2001: {
     severity: "error",

@@ -286,11 +286,16 @@ function checkRulesAgainstInputs(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/** Trigger rules that run a task whose upstream tasks were all skipped (Airflow's trigger_rule_dep). */
+const RUN_AFTER_SKIPS = new Set(["all_done", "always", "none_failed", "all_skipped"]);
+
 /**
  * A task after a short-circuit with a trigger rule of its own (`cleanup` with `all_done`): when
  * the condition does not hold, Airflow's ShortCircuitOperator skips everything after it whatever
  * its rule (ignore_downstream_trigger_rules), and so does Kubeflow's dsl.If, so the rule never
- * runs it then. A one-sided p.branch() skips only the tasks right after it.
+ * runs it then. Said of a rule that would have run it: one that runs after skips, or any but
+ * all_success when the task also waits for a task the short-circuit does not skip. A one-sided
+ * p.branch() skips only the tasks right after it.
  */
 function checkRulesAfterShortCircuit(ir: Pipeline, ctx: PassContext): void {
   const below = new Map<string, string[]>();
@@ -308,14 +313,27 @@ function checkRulesAfterShortCircuit(ir: Pipeline, ctx: PassContext): void {
       if (seen.has(id)) continue;
       seen.add(id);
       queue.push(...(below.get(id) ?? []));
+    }
+    for (const id of [...seen].sort()) {
       const task = byId.get(id);
       const rule = task ? effectiveOptions(ir, task).triggerRule : null;
       if (!task || rule === null || rule === "all_success" || said.has(id)) continue;
+      const outside = task.upstream.some((u) => u !== gate.id && !seen.has(u));
+      if (!RUN_AFTER_SKIPS.has(rule) && !outside) continue;
       said.add(id);
+      const next = below.get(gate.id) ?? [];
       ctx.report(
         diagnostic(
           "MLG1045",
-          { task: id, rule, gate: gate.id, next: (below.get(gate.id) ?? []).join("', '") },
+          {
+            task: id,
+            rule,
+            gate: gate.id,
+            // A one-sided branch skips its own targets whatever their rules, as this does.
+            alternative: next.includes(id)
+              ? ""
+              : `, or use p.branch() with only ifTrue: ['${next.join("', '")}']: it skips the tasks right after it, and the rules of those after them hold`,
+          },
           taskPlace(ctx, ir.id, id),
         ),
       );

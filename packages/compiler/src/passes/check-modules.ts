@@ -289,7 +289,8 @@ export function startsOwnMlflowRun(source: string, name: string): boolean {
       const open = (m.index ?? 0) + m[0].length - 1;
       const end = closes(text.slice(open));
       const args = end < 0 ? text.slice(open) : text.slice(open, open + end + 1);
-      if (!/\bnested\s*=\s*True\b/.test(args) && !/\brun_id\s*=/.test(args)) return true;
+      // start_run(run_id=...) too: MLflow refuses any second run but a nested one.
+      if (!/\bnested\s*=\s*True\b/.test(args)) return true;
     }
   }
   return false;
@@ -311,8 +312,11 @@ export function returnShape(source: string, name: string): ReturnShape | null {
     .filter((t) => /^return\b/.test(t))
     .map((t) => t.slice("return".length).trim())
     .filter((v) => v !== "" && v !== "None");
-  // A stub that only raises (`raise NotImplementedError`) returns nothing, and never gets there.
-  if (values.length === 0) return /^raise\b/.test(lastStatement.get(own) ?? "") ? null : "nothing";
+  // A stub that only raises (`raise NotImplementedError`) returns nothing, and never gets there;
+  // one with a bare `return` does return None.
+  const stub =
+    /^raise\b/.test(lastStatement.get(own) ?? "") && !own.some((t) => /^return\b/.test(t));
+  if (values.length === 0) return stub ? null : "nothing";
   const commas = (t: string) => atDepthZero(t, (i) => t[i] === ",", true).length > 0;
   // `return a, b`, or `return (a, b)`: one pair of parentheses around the whole value.
   const tuple = (v: string) =>
