@@ -43,6 +43,19 @@ export function targetTasks(pipeline: Pipeline, target: string): Task[] {
   return pipeline.tasks.filter((t) => t.id.startsWith(`${target}.`));
 }
 
+/** Each task's downstream tasks (those listing it upstream), in the pipeline's task order. */
+export function downstreamMap(pipeline: Pipeline): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const t of pipeline.tasks) {
+    for (const up of t.upstream) {
+      const list = out.get(up);
+      if (list) list.push(t.id);
+      else out.set(up, [t.id]);
+    }
+  }
+  return out;
+}
+
 /** Task options after applying pipeline defaults (task value wins). */
 export function effectiveOptions(pipeline: Pipeline, task: Task): TaskOptions {
   // Asked several times per task by the passes and targets (a thousand-task compile asked it

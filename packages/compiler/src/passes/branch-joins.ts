@@ -1,4 +1,4 @@
-import { diagnostic, effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
+import { diagnostic, downstreamMap, effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
 
 /**
@@ -13,12 +13,8 @@ export function branchSides(ir: Pipeline): {
   joinedBranches: ReadonlyMap<string, ReadonlySet<string>>;
 } {
   const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
-  const downstream = new Map<string, string[]>();
-  const waiting = new Map<string, number>();
-  for (const t of ir.tasks) {
-    waiting.set(t.id, t.upstream.length);
-    for (const up of t.upstream) downstream.set(up, [...(downstream.get(up) ?? []), t.id]);
-  }
+  const downstream = downstreamMap(ir);
+  const waiting = new Map(ir.tasks.map((t) => [t.id, t.upstream.length] as const));
   /** The task, and the groups it sits in, innermost first: a branch may name either. */
   const names = (t: Task): string[] => {
     const out = [t.id];
@@ -88,10 +84,7 @@ export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
   if (!ir.tasks.some((t) => t.kind === "branch")) return ir;
   const { sides, joins, joinedBranches } = branchSides(ir);
   if (joins.size === 0) return ir;
-  const downstream = new Map<string, string[]>();
-  for (const t of ir.tasks) {
-    for (const up of t.upstream) downstream.set(up, [...(downstream.get(up) ?? []), t.id]);
-  }
+  const downstream = downstreamMap(ir);
   const byId = new Map(ir.tasks.map((t) => [t.id, t] as const));
   /** The tasks Airflow skips when this one is skipped: those after it by `all_success`. */
   const skipped = new Map<string, Set<string>>();

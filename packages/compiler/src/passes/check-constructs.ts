@@ -1,6 +1,7 @@
 import {
   type DiagnosticPlace,
   diagnostic,
+  downstreamMap,
   effectiveOptions,
   humanDuration,
   literalOnly,
@@ -298,10 +299,7 @@ const RUN_AFTER_SKIPS = new Set(["all_done", "always", "none_failed", "all_skipp
  * p.branch() skips only the tasks right after it.
  */
 function checkRulesAfterShortCircuit(ir: Pipeline, ctx: PassContext): void {
-  const below = new Map<string, string[]>();
-  for (const t of ir.tasks) {
-    for (const u of t.upstream) below.set(u, [...(below.get(u) ?? []), t.id]);
-  }
+  const below = downstreamMap(ir);
   const byId = new Map(ir.tasks.map((t) => [t.id, t]));
   const said = new Set<string>();
   for (const gate of ir.tasks) {

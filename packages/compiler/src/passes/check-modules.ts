@@ -238,14 +238,11 @@ function atDepthZero(text: string, at: (i: number) => boolean, first = false): n
   return out;
 }
 
-/** The last statement at the body's own level, of each list ownStatements returned. */
-const lastStatement = new WeakMap<string[], string>();
-
 /**
  * The statements of top-level function `name`'s own body, outside the functions and classes
  * defined in it (strings emptied, comments dropped); null when no such function is defined.
  */
-function ownStatements(source: string, name: string): string[] | null {
+function ownStatements(source: string, name: string): { own: string[]; last: string } | null {
   const lines = logicalLines(source);
   const def = new RegExp(topLevel(name).def);
   const at = lines.findIndex((l) => l.indent === 0 && def.test(l.text));
@@ -259,7 +256,7 @@ function ownStatements(source: string, name: string): string[] | null {
   const own: string[] = [];
   // The body's last statement of its own level: a `raise` there means it never returns.
   const base = body[0]?.indent ?? 1;
-  lastStatement.set(own, [...body].reverse().find((l) => l.indent === base)?.text ?? "");
+  const last = [...body].reverse().find((l) => l.indent === base)?.text ?? "";
   let nested = -1;
   for (const line of body) {
     if (nested >= 0 && line.indent > nested) continue;
@@ -273,7 +270,7 @@ function ownStatements(source: string, name: string): string[] | null {
     if (colon >= 0) own.push(line.text.slice(0, colon));
     own.push(...statements(colon >= 0 ? line.text.slice(colon + 1) : line.text));
   }
-  return own;
+  return { own, last };
 }
 
 /**
@@ -282,9 +279,9 @@ function ownStatements(source: string, name: string): string[] | null {
  * `mlflow: true` runs it in, MLflow refuses it ("Run ... is already active").
  */
 export function startsOwnMlflowRun(source: string, name: string): boolean {
-  const own = ownStatements(source, name);
-  if (own === null) return false;
-  for (const text of own) {
+  const body = ownStatements(source, name);
+  if (body === null) return false;
+  for (const text of body.own) {
     for (const m of text.matchAll(/(?:^|[^\w.])(?:mlflow\.)?start_run\s*\(/g)) {
       const open = (m.index ?? 0) + m[0].length - 1;
       const end = closes(text.slice(open));
@@ -305,8 +302,9 @@ type ReturnShape = "nothing" | "tuple";
  * null for anything else, and for a generator (a `yield`).
  */
 export function returnShape(source: string, name: string): ReturnShape | null {
-  const own = ownStatements(source, name);
-  if (own === null) return null;
+  const body = ownStatements(source, name);
+  if (body === null) return null;
+  const { own, last } = body;
   if (own.some((t) => /(?:^|[^\w.])yield\b/.test(t))) return null;
   const values = own
     .filter((t) => /^return\b/.test(t))
@@ -314,8 +312,7 @@ export function returnShape(source: string, name: string): ReturnShape | null {
     .filter((v) => v !== "" && v !== "None");
   // A stub that only raises (`raise NotImplementedError`) returns nothing, and never gets there;
   // one with a bare `return` does return None.
-  const stub =
-    /^raise\b/.test(lastStatement.get(own) ?? "") && !own.some((t) => /^return\b/.test(t));
+  const stub = /^raise\b/.test(last) && !own.some((t) => /^return\b/.test(t));
   if (values.length === 0) return stub ? null : "nothing";
   const commas = (t: string) => atDepthZero(t, (i) => t[i] === ",", true).length > 0;
   // `return a, b`, or `return (a, b)`: one pair of parentheses around the whole value.
