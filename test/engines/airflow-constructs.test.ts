@@ -8,7 +8,15 @@
  * started here are stopped here.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { airflowTarget } from "../../packages/compiler/src/index.js";
@@ -923,6 +931,27 @@ describe.each([3, 2] as const)("a trigger rule after a gate on real Airflow %i",
     });
   });
 });
+
+describe.each([3, 2] as const)(
+  "a DAG deployed in a subfolder of the DAG folder, on real Airflow %i",
+  (version) => {
+    it("its tasks still import their modules (Airflow puts only the folder's root on sys.path)", async () => {
+      // A team's dags copied under the DAG folder, as git-sync or a shared bundle deploys them.
+      const compiled = await compileFixture("gate-rules", version);
+      const root = join(work, `deployed-${version}`);
+      mkdirSync(root);
+      cpSync(compiled, join(root, "team"), { recursive: true });
+      const r = dagsTest("gate_rules", "2025-06-01", root, undefined, {}, version);
+      expect(r.output).not.toContain("No module named");
+      expect(r.status, r.output.slice(-5000)).toBe(0);
+      // The tasks that call the project's functions ran them.
+      const states = runStates("gate_rules", root, version)["2025-06-01"]?.tasks ?? {};
+      expect(states.gate).toBe("success");
+      expect(states.branch).toBe("success");
+      expect(states.branched_cleanup).toBe("success");
+    });
+  },
+);
 
 describe.each([3, 2] as const)("params read in templates on real Airflow %i", (version) => {
   let dags = "";

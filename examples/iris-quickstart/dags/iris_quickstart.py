@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
+import sys
 
 import pendulum
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Param
 from airflow.timetables.trigger import CronTriggerTimetable
+
+# The project modules the tasks import (tasks/...) sit beside this file. Airflow puts only the
+# root of its DAG folder on sys.path: deployed in a subfolder of it, the DAG adds its own.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.append(_HERE)
 
 
 def _pull(ti, task_id, key, required=True, as_float=False):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import sys
 
 import pendulum
 from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
@@ -21,6 +22,12 @@ from airflow.providers.standard.sensors.filesystem import FileSensor
 from airflow.sdk import DAG, Asset, Param, TaskGroup
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
+
+# The project modules the tasks import (tasks/...) sit beside this file. Airflow puts only the
+# root of its DAG folder on sys.path: deployed in a subfolder of it, the DAG adds its own.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if _HERE not in sys.path:
+    sys.path.append(_HERE)
 
 
 def _pull(ti, task_id, key, required=True, as_float=False):

@@ -50,6 +50,8 @@ const RESERVED = new Set([
   "datetime",
   "os",
   "posixpath",
+  "sys",
+  "_HERE",
   "pendulum",
   "DAG",
   "Param",
@@ -133,6 +135,8 @@ export interface DagView {
   readonly docstring: PyCode;
   readonly imports: readonly PyCode[];
   readonly helpers: {
+    /** Tasks import project modules: the file puts its own folder on sys.path. */
+    readonly projectPath: boolean;
     readonly pull: boolean;
     readonly pullMapped: boolean;
     readonly pullOneOf: boolean;
@@ -1869,8 +1873,13 @@ export function dagView(
   const jsonConf = tasks.some((t) => t.kwargs.some((k) => k.value.text === "_json_conf"));
   if (jsonConf) stdlib.push("import json");
   if (uses.operator) stdlib.push("import operator");
-  if (uses.env) stdlib.push("import os");
+  // A DAG whose tasks import project modules (tasks/...) puts its own folder on sys.path:
+  // Airflow puts only the root of its DAG folder there, and a DAG deployed in a subfolder
+  // would otherwise parse but fail every task with "No module named 'tasks'".
+  const projectPath = tasks.some((t) => t.callable?.importLine != null) || file.callbacks.size > 0;
+  if (uses.env || projectPath) stdlib.push("import os");
   if (uses.posixpath) stdlib.push("import posixpath");
+  if (projectPath) stdlib.push("import sys");
   for (const line of stdlib) imports.push(new PyCode(line));
   if (stdlib.length) imports.push(new PyCode(""));
   if (ir.startDate !== null) imports.push(new PyCode("import pendulum"));
@@ -1883,6 +1892,7 @@ export function dagView(
     docstring: new PyCode(moduleDocstring(ir)),
     imports,
     helpers: {
+      projectPath,
       pull: uses.pull,
       pullMapped: uses.pullMapped,
       pullOneOf: uses.pullOneOf,
