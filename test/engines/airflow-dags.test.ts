@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../packages/cli/src/run.js";
+import { paramsInOrder } from "../../packages/core/src/index.js";
 import {
   EXAMPLES,
   expectedCron,
@@ -110,6 +111,10 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       expect(dag.params).toEqual(
         Object.fromEntries(Object.entries(ir.params).map(([k, p]) => [k, p.default])),
       );
+      // Declared order, which the trigger form keeps (the IR's keys are sorted).
+      expect(dag.param_order).toEqual(paramsInOrder(ir.params).map(([name]) => name));
+      if (id === "runtime_constructs")
+        expect(dag.param_order).toEqual(["mode", "fail", "sizes", "ratio"]);
       const want = expectedTasks(ir, version);
       // Compare the attributes the IR determines; `deferrable` only where the IR sets it.
       const seen = Object.fromEntries(

@@ -198,6 +198,8 @@ export interface InspectedDag {
   max_active_tasks: number;
   dagrun_timeout: number | null;
   params: Record<string, unknown>;
+  /** The params' names as the DAG gives them: the order of Airflow's trigger form. */
+  param_order: string[];
   description: string | null;
   has_on_failure_callback: boolean;
   has_on_success_callback: boolean;

@@ -260,6 +260,8 @@ def main(folder: str, out_file: str) -> None:
             "max_active_tasks": dag.max_active_tasks,
             "dagrun_timeout": seconds(dag.dagrun_timeout),
             "params": {k: param_default(dag.params, k) for k in sorted(dag.params.keys())},
+            # The order the trigger form lists them in.
+            "param_order": list(dag.params.keys()),
             "description": dag.description,
             "has_on_failure_callback": has_callback(getattr(dag, "on_failure_callback", None)),
             "has_on_success_callback": has_callback(getattr(dag, "on_success_callback", None)),

@@ -180,7 +180,9 @@ describe("resolveRefs", () => {
       "declared param",
       {
         given: ir([py("b", { inputs: { x: { kind: "param", name: "n" } } })], {
-          params: { n: { kind: "param", type: "integer", default: 1, description: null } },
+          params: {
+            n: { kind: "param", type: "integer", default: 1, description: null, position: 0 },
+          },
         }),
         want: [],
       },
@@ -771,9 +773,9 @@ describe("checkModules: an integer param into a float parameter", () => {
     });
     const pipelineIr = ir([task], {
       params: {
-        lr: { kind: "param", type: "integer", default: 1, description: null },
-        steps: { kind: "param", type: "integer", default: 100, description: null },
-        ratio: { kind: "param", type: "number", default: 0.5, description: null },
+        lr: { kind: "param", type: "integer", default: 1, description: null, position: 0 },
+        steps: { kind: "param", type: "integer", default: 100, description: null, position: 1 },
+        ratio: { kind: "param", type: "number", default: 0.5, description: null, position: 2 },
       },
     });
     const found: string[] = [];
@@ -944,7 +946,9 @@ describe("checkModules: a value whose kind the parameter's annotation refuses", 
       },
     });
     const pipelineIr = ir([a, mapped, task], {
-      params: { size: { kind: "param", type: "integer", default: 3, description: null } },
+      params: {
+        size: { kind: "param", type: "integer", default: 3, description: null, position: 0 },
+      },
     });
     const found: string[] = [];
     checkModules(pipelineIr, modules, {
@@ -1041,8 +1045,8 @@ describe("checkModules: list and object params against annotations", () => {
     });
     const pipelineIr = ir([task], {
       params: {
-        cols: { kind: "param", type: "array", default: ["a"], description: null },
-        cfg: { kind: "param", type: "object", default: { a: 1 }, description: null },
+        cols: { kind: "param", type: "array", default: ["a"], description: null, position: 0 },
+        cfg: { kind: "param", type: "object", default: { a: 1 }, description: null, position: 1 },
       },
     });
     const found: string[] = [];
@@ -1512,6 +1516,7 @@ describe("checkSecrets", () => {
               type: "string",
               default: "https://u:s3cretPW@h/x",
               description: null,
+              position: 0,
             },
           },
         },
@@ -1564,6 +1569,7 @@ describe("checkSecrets", () => {
               type: "string",
               default: "x",
               description: "from https://u:s3cretPW@h/x",
+              position: 0,
             },
           },
         },
@@ -1610,8 +1616,20 @@ describe("checkSecrets", () => {
         ],
         {
           params: {
-            db_password: { kind: "param", type: "string", default: "s3cretPW", description: null },
-            token_path: { kind: "param", type: "string", default: "/run/t", description: null },
+            db_password: {
+              kind: "param",
+              type: "string",
+              default: "s3cretPW",
+              description: null,
+              position: 0,
+            },
+            token_path: {
+              kind: "param",
+              type: "string",
+              default: "/run/t",
+              description: null,
+              position: 1,
+            },
           },
         },
       ),

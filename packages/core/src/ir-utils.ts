@@ -8,6 +8,7 @@ import type {
   FunctionRef,
   KubeflowTaskSettings,
   OutputType,
+  Param,
   Pipeline,
   Task,
   TaskOptions,
@@ -270,4 +271,11 @@ export function functionRefs(
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected node: ${JSON.stringify(value)}`);
+}
+
+/** A pipeline's params in the order they were declared (the IR keeps its keys sorted). */
+export function paramsInOrder(params: Readonly<Record<string, Param>>): [string, Param][] {
+  return Object.entries(params).sort(
+    ([a, p], [b, q]) => p.position - q.position || (a < b ? -1 : a > b ? 1 : 0),
+  );
 }

@@ -542,6 +542,11 @@ export const paramSchema = z.strictObject({
     z.record(z.string(), jsonSchema),
   ]),
   description: z.string().nullable(),
+  /**
+   * Where the param was declared among the pipeline's (0: first). The IR's keys are sorted;
+   * Airflow's trigger form lists params in the order the DAG gives them, as declared.
+   */
+  position: z.number().int().nonnegative(),
 });
 export type Param = z.infer<typeof paramSchema>;
 

@@ -960,7 +960,7 @@ function paramSchemaKeys(spec: ParamSpec): string[] {
   return options ? other : [];
 }
 
-function param(spec: ParamSpec): Param {
+function param(spec: ParamSpec): Omit<Param, "position"> {
   const s = isParamOptions(spec) ? spec : { default: spec as Param["default"] };
   const d = s.default;
   const type =
@@ -1110,7 +1110,7 @@ export function pipeline<
       );
       continue;
     }
-    paramsIr[name] = p;
+    paramsIr[name] = { ...p, position: Object.keys(paramsIr).length };
     paramHandles[name] = paramValue(name, p.type === "string", token);
   }
 

@@ -175,16 +175,35 @@ describe("pipeline()", () => {
     );
     expect(def.problems).toEqual([]);
     expect(def.ir.params).toEqual({
-      columns: { kind: "param", type: "array", default: ["age", "income"], description: null },
+      columns: {
+        kind: "param",
+        type: "array",
+        default: ["age", "income"],
+        description: null,
+        position: 0,
+      },
       model: {
         kind: "param",
         type: "object",
         default: { depth: 3, name: "rf" },
         description: null,
+        position: 1,
       },
-      grid: { kind: "param", type: "array", default: [{ lr: 0.1 }], description: "candidates" },
-      odd: { kind: "param", type: "object", default: { default: 1, other: 2 }, description: null },
-      typed: { kind: "param", type: "object", default: { a: 1 }, description: null },
+      grid: {
+        kind: "param",
+        type: "array",
+        default: [{ lr: 0.1 }],
+        description: "candidates",
+        position: 2,
+      },
+      odd: {
+        kind: "param",
+        type: "object",
+        default: { default: 1, other: 2 },
+        description: null,
+        position: 3,
+      },
+      typed: { kind: "param", type: "object", default: { a: 1 }, description: null, position: 4 },
     });
   });
 
@@ -212,9 +231,9 @@ describe("pipeline()", () => {
     ]);
     expect(def.problems[0]?.fix).toContain("{ default: { default: ..., enum: ... } }");
     expect(def.ir.params).toEqual({
-      mode: { kind: "param", type: "string", default: "full", description: null },
-      k: { kind: "param", type: "integer", default: 5, description: null },
-      lr: { kind: "param", type: "number", default: 0.1, description: "step" },
+      mode: { kind: "param", type: "string", default: "full", description: null, position: 0 },
+      k: { kind: "param", type: "integer", default: 5, description: null, position: 1 },
+      lr: { kind: "param", type: "number", default: 0.1, description: "step", position: 2 },
     });
   });
 

@@ -11,6 +11,7 @@ import {
   type MlflowTracking,
   type Pipeline,
   type PythonTask,
+  paramsInOrder,
   resolveOptions,
   rightValue,
   type Scalar,
@@ -1840,7 +1841,8 @@ export function dagView(
   if (ir.maxActiveTasks !== null) dagKwargs.push(kw("max_active_tasks", py`${ir.maxActiveTasks}`));
   if (ir.dagrunTimeout !== null) dagKwargs.push(kw("dagrun_timeout", timedelta(ir.dagrunTimeout)));
   if (ir.tags.length) dagKwargs.push(kw("tags", py`${ir.tags}`));
-  const params = Object.entries(ir.params);
+  // In the order declared: Airflow's trigger form lists them as the DAG gives them.
+  const params = paramsInOrder(ir.params);
   if (params.length) {
     const param = file.use("Param").text;
     const entries = params.map(([name, p]) => {
