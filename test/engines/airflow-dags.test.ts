@@ -108,6 +108,10 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       if (ir.maxActiveRuns !== null) expect(dag.max_active_runs).toBe(ir.maxActiveRuns);
       if (ir.maxActiveTasks !== null) expect(dag.max_active_tasks).toBe(ir.maxActiveTasks);
       expect(dag.dagrun_timeout).toBe(ir.dagrunTimeout);
+      // The pipeline's failure alerts, for a run over its dagrun_timeout (only then).
+      expect(dag.has_on_failure_callback).toBe(
+        ir.dagrunTimeout !== null && (ir.defaults.onFailure?.length ?? 0) > 0,
+      );
       expect(dag.params).toEqual(
         Object.fromEntries(Object.entries(ir.params).map(([k, p]) => [k, p.default])),
       );

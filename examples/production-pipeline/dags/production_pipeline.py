@@ -113,6 +113,21 @@ def _push(ti, task_id, result, outputs):
     return pushed
 
 
+def _if_timed_out(alert):
+    """`alert`, called only for a run that timed out (dagrun_timeout).
+
+    The scheduler fails such a run, skips the tasks left and calls only the DAG's
+    on_failure_callback, never a task's, whose alerts would stay silent. A run that failed
+    otherwise has already been alerted by its failed task's callback.
+    """
+
+    def on_failure(context):
+        if context.get("reason") == "timed_out":
+            alert(context)
+
+    return on_failure
+
+
 def _env(name, default=None):
     """An environment variable of the worker, read when the task runs."""
     value = os.environ.get(name, default)
@@ -419,6 +434,7 @@ with DAG(
         "model_name": Param("production-classifier", type="string", description="Registered model name."),
     },
     default_args=default_args,
+    on_failure_callback=[_if_timed_out(SlackWebhookNotifier(slack_webhook_conn_id="slack_ml_alerts", text=":red_circle: DAG {{ dag.dag_id }} timed out: the run took longer than its dagrun_timeout ({{ dag.dagrun_timeout }}), Airflow failed it and skipped the tasks left\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}"))],
 ):
     wait_for_data = FileSensor(
         task_id="wait_for_data",

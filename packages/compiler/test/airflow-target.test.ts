@@ -82,6 +82,7 @@ describe("airflow target", () => {
     ["constructs", 2, "constructs_airflow2.py"],
     ["runtime", 3, "runtime_constructs.py"],
     ["group-order", 3, "group_order.py"],
+    ["run-timeout", 3, "run_timeout.py"],
   ] as const)("%s for Airflow %i matches its golden file", async (name, version, golden) => {
     const r = await lowered(
       join(REPO, `test/fixtures/pipelines/${name}.pipeline.ts`),

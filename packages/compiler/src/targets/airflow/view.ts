@@ -138,6 +138,8 @@ export interface DagView {
   readonly helpers: {
     /** Tasks import project modules: the file puts its own folder on sys.path. */
     readonly projectPath: boolean;
+    /** The DAG's on_failure_callback alerts for a run that timed out only. */
+    readonly ifTimedOut: boolean;
     readonly pull: boolean;
     readonly pullMapped: boolean;
     readonly pullOneOf: boolean;
@@ -217,6 +219,14 @@ const SLACK_TEXT = {
   failure: `:red_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed\n${RUN}\nTry: {{ ti.try_number }}\n${EXCEPTION}\nLog: {{ ti.log_url }}`,
   retry: `:large_orange_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} failed and will be retried\n${RUN}\nTry: {{ ti.try_number }}\n${EXCEPTION}\nLog: {{ ti.log_url }}`,
   success: `:large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\n${RUN}\nLog: {{ ti.log_url }}`,
+  // A DAG callback's context: `dag_run` and `ti` are there only when a task was unfinished.
+  timeout: `:red_circle: DAG {{ dag.dag_id }} timed out: the run took longer than its dagrun_timeout ({{ dag.dagrun_timeout }}), Airflow failed it and skipped the tasks left\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}`,
+} as const;
+
+/** The mail of a run that timed out: the smtp provider's default one is about a task. */
+const TIMEOUT_MAIL = {
+  subject: "DAG {{ dag.dag_id }}: run {{ run_id }} timed out",
+  html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> took longer than its dagrun_timeout ({{ dag.dagrun_timeout }}): Airflow failed it and skipped the tasks left.</p>",
 } as const;
 
 /** A param's key in FileContext.structured (no task id holds a NUL). */
@@ -279,7 +289,9 @@ class FileContext {
       case "email": {
         const args = [py`to=${alert.to}`];
         if (alert.from !== null) args.push(py`from_email=${alert.from}`);
-        if (alert.subject !== null) args.push(py`subject=${alert.subject}`);
+        const subject = alert.subject ?? (event === "timeout" ? TIMEOUT_MAIL.subject : null);
+        if (subject !== null) args.push(py`subject=${subject}`);
+        if (event === "timeout") args.push(py`html_content=${TIMEOUT_MAIL.html}`);
         if (alert.connId !== null) args.push(py`smtp_conn_id=${alert.connId}`);
         return new PyCode(`${this.use("SmtpNotifier").text}(${joinCode(args, ", ").text})`);
       }
@@ -1859,6 +1871,14 @@ export function dagView(
     );
   }
   if (defaultArgs.length) dagKwargs.push(kw("default_args", new PyCode("default_args")));
+  // A run over its dagrun_timeout is failed by the scheduler, which skips the tasks left and
+  // calls the DAG's on_failure_callback alone (reason "timed_out"), never a task's: the
+  // pipeline's failure alerts go there too, for that reason only (a failed task has alerted).
+  const timeoutAlerts = ir.dagrunTimeout !== null ? (ir.defaults.onFailure ?? []) : [];
+  if (timeoutAlerts.length) {
+    const calls = timeoutAlerts.map((a) => `_if_timed_out(${file.alert(a, "timeout").text})`);
+    dagKwargs.push(kw("on_failure_callback", new PyCode(`[${calls.join(", ")}]`)));
+  }
   file.use("DAG");
 
   const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
@@ -1895,6 +1915,7 @@ export function dagView(
     imports,
     helpers: {
       projectPath,
+      ifTimedOut: timeoutAlerts.length > 0,
       pull: uses.pull,
       pullMapped: uses.pullMapped,
       pullOneOf: uses.pullOneOf,

@@ -1,0 +1,236 @@
+/**
+ * A run over its dagrunTimeout alerts: the scheduler fails it, skips its unfinished tasks and
+ * calls only the DAG's on_failure_callback (reason "timed_out"), never a task's, so mlgen puts
+ * the pipeline's failure alerts there too, for that reason only. On real Airflow 3 (scheduler,
+ * dag-processor and api-server started here) and with Airflow 2's own scheduler and
+ * DAG-processor code; a run whose task fails is alerted once, by the task.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AirflowClient,
+  createAirflowClient,
+} from "../../packages/airflow-client/src/index.js";
+import { ROOT } from "../support/pipelines.js";
+import { type AirflowServer, startAirflow } from "./airflow-server.js";
+import {
+  AIRFLOW2_PYTHON,
+  AIRFLOW2_VENV,
+  airflowEnv,
+  ensureEngines,
+  freePort,
+  type GroupServer,
+  isAlive,
+  mlgenHere,
+  PYTHON,
+  runEngine,
+  spawnServer,
+  tempDir,
+} from "./harness.js";
+
+let work = "";
+let slack: GroupServer;
+let smtp: GroupServer;
+let slackUrl = "";
+let smtpPort = 0;
+
+/** One JSON value per line, as the stand-ins and the fixture's callback write them. */
+function jsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
+const slackTexts = (file: string) =>
+  jsonLines<{ body: { text?: string } }>(file).map((m) => m.body.text ?? "");
+const mailSubjects = (file: string) =>
+  jsonLines<{ data: string }>(file).map((m) => /^Subject: (.*)$/m.exec(m.data)?.[1] ?? "");
+
+interface Recorded {
+  run_id: string | null;
+  reason: string | null;
+  task_id: string | null;
+}
+
+/** The connections the fixture's alerts use, and the file its callback alert writes. */
+function alertEnv(record: string): Record<string, string> {
+  return {
+    AIRFLOW_CONN_SLACK_TEST: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
+    AIRFLOW_CONN_SMTP_TEST: JSON.stringify({
+      conn_type: "smtp",
+      host: "127.0.0.1",
+      port: smtpPort,
+      extra: { disable_ssl: true, disable_tls: true, from_email: "airflow@example.com" },
+    }),
+    TIMEOUT_RECORD: record,
+  };
+}
+
+async function compile(version: 2 | 3): Promise<string> {
+  const dags = join(work, `dags-${version}`);
+  const file = join(ROOT, "test/fixtures/pipelines/run-timeout.pipeline.ts");
+  const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+  if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
+    throw new Error(`compiling the run-timeout fixture for Airflow ${version} failed`);
+  return dags;
+}
+
+async function eventually<T>(what: string, fn: () => T | undefined, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not in time`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+beforeAll(async () => {
+  ensureEngines();
+  work = tempDir("dagrun-timeout");
+  mkdirSync(join(work, "sinks"));
+  const port = await freePort();
+  slack = spawnServer("slack-sink", PYTHON, [
+    join(ROOT, "test/python/webhook_sink.py"),
+    String(port),
+    join(work, "sinks/slack.jsonl"),
+  ]);
+  slackUrl = `http://127.0.0.1:${port}/services/T000/B000/XXXX`;
+  smtpPort = await freePort();
+  smtp = spawnServer("smtp-sink", PYTHON, [
+    join(ROOT, "test/python/smtp_sink.py"),
+    String(smtpPort),
+    join(work, "sinks/mail.jsonl"),
+  ]);
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
+    } catch {
+      if (i > 100) throw new Error(`the webhook sink did not start:\n${slack.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+});
+
+afterAll(async () => {
+  for (const server of [slack, smtp]) {
+    if (!server) continue;
+    await server.stop();
+    expect(isAlive(server.pid)).toBe(false);
+  }
+});
+
+describe("a run over its dagrunTimeout on real Airflow 3", () => {
+  let airflow: AirflowServer;
+  let client: AirflowClient;
+  const record = () => join(work, "record-3.jsonl");
+  const before = { slack: 0, mail: 0 };
+
+  beforeAll(async () => {
+    const dags = await compile(3);
+    before.slack = slackTexts(join(work, "sinks/slack.jsonl")).length;
+    before.mail = mailSubjects(join(work, "sinks/mail.jsonl")).length;
+    airflow = await startAirflow({ dagsFolder: dags, triggerer: false, env: alertEnv(record()) });
+    client = createAirflowClient({
+      baseUrl: airflow.url,
+      auth: { username: airflow.username, password: airflow.password },
+    });
+  });
+
+  afterAll(async () => {
+    const pids = Object.values(airflow?.pids ?? {});
+    await airflow?.stop();
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it("alerts once through every failure alert, as a timeout; a failed task's run is alerted by the task only", async () => {
+    const deadline = Date.now() + 120_000;
+    while (!(await client.getDag("run_timeout").catch(() => null))) {
+      if (Date.now() > deadline) throw new Error(`run_timeout never listed:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // First a run whose task fails: its callbacks run long before the other run times out.
+    await client.triggerDagRun("run_timeout", { runId: "failed-run", conf: { fail: true } });
+    const failed = await client.waitForDagRun("run_timeout", "failed-run", { timeoutMs: 120_000 });
+    expect(failed.state).toBe("failed");
+    await client.triggerDagRun("run_timeout", { runId: "slow-run", conf: {} });
+    const slow = await client.waitForDagRun("run_timeout", "slow-run", { timeoutMs: 180_000 });
+    expect(slow.state).toBe("failed");
+    // The scheduler skipped the task it stopped: no task-level alert comes from it.
+    expect(slow.taskInstances.map((t) => [t.task_id, t.state])).toEqual([["work", "skipped"]]);
+    const records = await eventually("the timeout's callback alert", () => {
+      const all = jsonLines<Recorded>(record());
+      return all.some((r) => r.reason === "timed_out") ? all : undefined;
+    });
+    const texts = await eventually("the timeout's Slack alert", () => {
+      const all = slackTexts(join(work, "sinks/slack.jsonl")).slice(before.slack);
+      return all.some((t) => t.includes("timed out")) ? all : undefined;
+    });
+    const subjects = await eventually("the timeout's mail", () => {
+      const all = mailSubjects(join(work, "sinks/mail.jsonl")).slice(before.mail);
+      return all.some((s) => s.includes("timed out")) ? all : undefined;
+    });
+    // The failed run: each alert once, from its task (the DAG's callback, reason
+    // task_failure, sends nothing). The slow run: each alert once, as a timeout.
+    expect(records).toEqual([
+      { run_id: "failed-run", reason: null, task_id: "work" },
+      { run_id: "slow-run", reason: "timed_out", task_id: "work" },
+    ]);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain("Task work in DAG run_timeout failed\nRun: failed-run");
+    expect(texts[1]).toBe(
+      ":red_circle: DAG run_timeout timed out: the run took longer than its dagrun_timeout (0:00:10), Airflow failed it and skipped the tasks left\nRun: slow-run\nLogical date: None",
+    );
+    expect(subjects).toHaveLength(2);
+    expect(subjects[0]).toContain("Task work - Run ID failed-run");
+    expect(subjects[1]).toBe("DAG run_timeout: run slow-run timed out");
+  });
+});
+
+describe("a run over its dagrunTimeout with Airflow 2's scheduler and DAG-processor code", () => {
+  it("alerts once through every failure alert, as a timeout; a failed task's run through none of the DAG's", async () => {
+    const dags = await compile(2);
+    const home = join(work, "airflow2");
+    mkdirSync(home);
+    const record = join(work, "record-2.jsonl");
+    const env = airflowEnv(home, dags, alertEnv(record));
+    const airflow2 = join(AIRFLOW2_VENV, "bin", "airflow");
+    const migrate = runEngine(airflow2, ["db", "migrate"], env);
+    expect(migrate.status, migrate.output.slice(-3000)).toBe(0);
+    const slackBefore = slackTexts(join(work, "sinks/slack.jsonl")).length;
+    const mailBefore = mailSubjects(join(work, "sinks/mail.jsonl")).length;
+    const out = join(work, "af2.json");
+    const r = runEngine(
+      AIRFLOW2_PYTHON,
+      [join(ROOT, "test/python/dagrun_timeout_af2.py"), "run_timeout", out],
+      env,
+    );
+    expect(r.status, r.output.slice(-5000)).toBe(0);
+    const result = JSON.parse(readFileSync(out, "utf8")) as {
+      requests: Record<string, string>;
+      states: Record<string, { run: string; tasks: Record<string, string> }>;
+    };
+    expect(result.requests).toEqual({ "slow-run": "timed_out", "failed-run": "task_failure" });
+    expect(result.states["slow-run"]).toEqual({ run: "failed", tasks: { work: "skipped" } });
+    // Only the timed-out run's DAG callback alerted: the other one's reason is task_failure.
+    expect(jsonLines<Recorded>(record)).toEqual([
+      { run_id: "slow-run", reason: "timed_out", task_id: "work" },
+    ]);
+    const texts = await eventually("the Slack alert", () => {
+      const all = slackTexts(join(work, "sinks/slack.jsonl")).slice(slackBefore);
+      return all.length ? all : undefined;
+    });
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(
+      /^:red_circle: DAG run_timeout timed out: the run took longer than its dagrun_timeout \(0:00:10\), Airflow failed it and skipped the tasks left\nRun: slow-run\nLogical date: \d{4}-/,
+    );
+    const subjects = await eventually("the mail", () => {
+      const all = mailSubjects(join(work, "sinks/mail.jsonl")).slice(mailBefore);
+      return all.length ? all : undefined;
+    });
+    expect(subjects).toEqual(["DAG run_timeout: run slow-run timed out"]);
+  });
+});
