@@ -460,6 +460,11 @@ export const DIAGNOSTICS = {
     message: "{dag}'s {schedule} does not run as often as it reads: its {reason}",
     fix: "{fix}",
   },
+  MLG2038: {
+    severity: "warning",
+    message: "{what} '{id}' has a dagrun_timeout, and a run that times out alerts no one: {reason}",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -216,6 +216,29 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "run-timeout-unalerted: a dagrunTimeout with the alerts on tasks only; in the defaults they go out",
+    {
+      rule: "run-timeout-unalerted",
+      def: () =>
+        pipeline("p", { dagrunTimeout: hours(4), defaults: { retries: 1 } }, (p) => {
+          p.bash("a", { command: "true", onFailure: slack({ connId: "slack_alerts" }) });
+          p.bash("b", { command: "true" });
+        }),
+      want: ["pipeline 'p' has a dagrun_timeout, and a run that times out alerts no one"],
+    },
+  ],
+  [
+    "run-timeout-unalerted: not with the alerts in the defaults, nor without a dagrunTimeout",
+    {
+      rule: "run-timeout-unalerted",
+      def: () =>
+        pipeline("p", { dagrunTimeout: hours(4), defaults: SAFE }, (p) => {
+          p.bash("a", { command: "true" });
+        }),
+      want: [],
+    },
+  ],
+  [
     "sensor-poke-mode: poke with a long timeout; reschedule or deferrable are fine",
     {
       rule: "sensor-poke-mode",

@@ -1998,6 +1998,28 @@ with DAG("f", schedule="*/90 * * *", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "a dagrun_timeout with the alerts on the tasks only, and DAGs that alert on a timeout or on nothing",
+    {
+      rule: "run-timeout-unalerted",
+      body: `with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args):
+    BashOperator(task_id="t", bash_command="true")
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args, on_failure_callback=alert):
+    BashOperator(task_id="t", bash_command="true")
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=None, default_args=default_args):
+    BashOperator(task_id="t", bash_command="true")
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args={"retries": 1}):
+    BashOperator(task_id="t", bash_command="true")
+with DAG("e", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args={"email": ["oncall@example.com"]}):
+    BashOperator(task_id="t", bash_command="true")
+with DAG("f", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    BashOperator(task_id="t", bash_command="true")
+with DAG("g", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args, on_failure_callback=None):
+    BashOperator(task_id="t", bash_command="true", on_failure_callback=alert)
+`,
+      want: ["1:87", "9:87", "13:87"],
+    },
+  ],
+  [
     "external task sensors whose DAG's logical dates the DAG they wait for never has, and near misses",
     {
       rule: "external-schedule-mismatch",

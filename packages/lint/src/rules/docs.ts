@@ -1168,6 +1168,52 @@ with DAG(
     BashOperator(task_id="publish_report", bash_command="report publish --half {{ ds }}")
 `),
   },
+  "run-timeout-unalerted": {
+    catches: `A DAG with a \`dagrun_timeout\` and no \`on_failure_callback\` of its own, whose tasks alert when they fail (an \`on_failure_callback\` or \`email\` on them, in their groups' or the DAG's \`default_args\`). A DAG whose tasks alert no one either is no-failure-alert's finding, not this one; a \`DAG(**kwargs)\` that may hold the callback is left alone. DSL pipelines: one with a \`dagrunTimeout\` whose failure alerts are on tasks or groups, none in its \`defaults\` (mlgen sends the pipeline's \`defaults.onFailure\` alerts when a run times out).`,
+    reportedAt: "the `dagrun_timeout` argument.",
+    why: `When a run goes over its \`dagrun_timeout\`, Airflow's scheduler marks it failed, sets its unfinished tasks to skipped (the running ones are stopped) and calls the DAG's own \`on_failure_callback\` with \`reason\` \`timed_out\`, and nothing else: no task fails, so no task's callback or email goes out (Airflow 2 says so in its code; on Airflow 3 a bash task whose command is killed may still alert as failed). The run that hung, the one the timeout was set for, is the one nobody hears about. Real Airflow 3.3's scheduler and dag-processor, and Airflow 2.11's scheduler and processor code, call the DAG's callback alone (\`test/engines/dagrun-timeout.test.ts\`). The DAG's callback is also called, with \`reason\` \`task_failure\`, when a task fails: check the reason to alert once.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "score_customers",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    dagrun_timeout=timedelta(hours=4),
+    default_args=default_args,
+):
+    BashOperator(task_id="score", bash_command="score --day {{ ds }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+
+def alert_timeout(context):
+    if context["reason"] == "timed_out":
+        SlackNotifier(slack_conn_id="slack_alerts", text="{{ dag.dag_id }} timed out")(context)
+
+
+with DAG(
+    "score_customers",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    dagrun_timeout=timedelta(hours=4),
+    default_args=default_args,
+    on_failure_callback=alert_timeout,
+):
+    BashOperator(task_id="score", bash_command="score --day {{ ds }}")
+`),
+  },
   "schedule-uneven-step": {
     catches: `A DAG whose cron schedule (a five-field string, a preset aside, or the expression of a \`CronTriggerTimetable\` or \`CronDataIntervalTimetable\`) steps a field by a number that does not divide the field's span: \`*/90\` or \`*/45\` in the minutes (the span is an hour), \`*/5\` or \`*/7\` in the hours (a day), \`*/5\` in the months (a year), any step of the days of the week but \`*/7\`. Judged where the span repeats: the minutes when two consecutive hours run (\`*/45 9 * * *\`, one hour a day, is not reported), the hours when consecutive days run and the day of the month is \`*\`. Steps over a range (\`0 9-17/2 * * *\`) are not judged. DSL pipelines get the same check from the compiler (MLG1043).`,
     reportedAt: "the schedule argument.",

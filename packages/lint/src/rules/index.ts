@@ -22,6 +22,7 @@ import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
 import { multipleOutputs } from "./multiple-outputs.js";
 import { noFailureAlert } from "./no-failure-alert.js";
+import { runTimeoutUnalerted } from "./run-timeout-unalerted.js";
 import { scheduleNeverRuns } from "./schedule-never-runs.js";
 import { scheduleUnevenStep } from "./schedule-uneven-step.js";
 import { sensorPokeMode } from "./sensor-poke-mode.js";
@@ -75,6 +76,7 @@ export const RULES: readonly Rule[] = [
   multipleOutputs,
   triggerConf,
   missingDag,
+  runTimeoutUnalerted,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,0 +1,69 @@
+import { effectiveOptions } from "@mlgen/core/light";
+import { isNone, taskSetting } from "../python/queries.js";
+import { textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
+
+const REASON =
+  "Airflow's scheduler fails such a run, skips its unfinished tasks and calls only the DAG's on_failure_callback, never a task's callback or email";
+
+/**
+ * A DAG with a dagrun_timeout whose alerts are all the tasks': a run that times out is failed
+ * by the scheduler, which calls only the DAG's own on_failure_callback (reason "timed_out"),
+ * so nobody hears of it. A DAG that alerts on nothing at all is no-failure-alert's finding.
+ */
+export const runTimeoutUnalerted = defineRule({
+  id: "run-timeout-unalerted",
+  code: "MLG2038",
+  defaultSeverity: "warning",
+  description:
+    "A DAG with a dagrun_timeout whose failure alerts are all on its tasks: a run that times out alerts no one.",
+  checkPipeline({ ir }, report) {
+    if (ir.dagrunTimeout === null || (ir.defaults.onFailure ?? []).length > 0) return;
+    // mlgen sends the pipeline's default failure alerts when a run times out; task alerts only
+    // reach tasks. None at all is no-failure-alert's finding.
+    if (!ir.tasks.some((t) => (effectiveOptions(ir, t).onFailure ?? []).length > 0)) return;
+    report(
+      {
+        what: "pipeline",
+        id: ir.id,
+        reason: REASON,
+        hint: "give the alerts in the pipeline's defaults: { onFailure: ... }, which mlgen also sends when a run times out (and only then, besides the tasks' failures)",
+      },
+      "pipeline",
+    );
+  },
+  checkPython(file, report) {
+    for (const dag of file.dags) {
+      if (neverBuilt(file, dag)) continue;
+      const timeout = dag.kwargs.get("dagrun_timeout");
+      if (!timeout || isNone(file.source, timeout)) continue;
+      const own = dag.kwargs.get("on_failure_callback");
+      if (own && !isNone(file.source, own)) continue;
+      // `DAG(**common)`: on_failure_callback may be in the dict.
+      if (!own && dag.kwargsOpen) continue;
+      const tasks = file.tasks.filter((t) => t.dag === dag.id);
+      const alerted = tasks.some((t) => {
+        const cb = taskSetting(file, t, "on_failure_callback");
+        if (cb === "unknown" || (cb !== null && !isNone(file.source, cb))) return true;
+        const to = taskSetting(file, t, "email");
+        const on = taskSetting(file, t, "email_on_failure");
+        return (
+          to !== null &&
+          !isNone(file.source, to) &&
+          (on === null || on === "unknown" || textOf(file.source, on) !== "False")
+        );
+      });
+      if (!alerted) continue;
+      report(
+        {
+          what: "DAG",
+          id: dag.id ?? "?",
+          reason: REASON,
+          hint: "pass on_failure_callback= to the DAG too, with the same notifier: Airflow gives it the reason, 'timed_out' for a run that timed out and 'task_failure' when a task failed, so a callback that checks context['reason'] alerts once",
+        },
+        file.lines.span(timeout.from, timeout.to),
+      );
+    }
+  },
+});
