@@ -65,13 +65,14 @@ export async function previousManifest(
  * import their task modules from.
  */
 const ONE_DAGS_FOLDER_EACH =
-  "give each project an Airflow dags folder of its own (Airflow 3 reads several: a DAG bundle each, [dag_processor] dag_bundle_config_list); a subfolder of another project's does not do, as Airflow imports task modules from the root of a dags folder only; on Airflow 2, keep the pipelines in one mlgen project";
+  "give each project an Airflow dags folder of its own (Airflow 3 reads several: a DAG bundle each, [dag_processor] dag_bundle_config_list); a subfolder of another project's does not do, as the modules at the root of a dags folder come first on sys.path; on Airflow 2, keep the pipelines in one mlgen project";
 
 /**
  * The nearest folder above `outDir` (up to the repository's root) that holds the DAG files of
  * another mlgen project, by its manifest; null when there is none. DAGs compiled into such a
  * subfolder import their task modules (`from tasks.x import f`) from that folder, not their own:
- * ModuleNotFoundError when a task runs, or the other project's module of the same name.
+ * ModuleNotFoundError when a task runs, or the other project's module of the same name (the root
+ * of a dags folder comes first on sys.path; a DAG only appends its own folder).
  */
 export function enclosingOutput(outDir: string, root: string): string | null {
   for (let dir = dirname(resolve(outDir)); ; dir = dirname(dir)) {
@@ -92,7 +93,7 @@ export function enclosingOutput(outDir: string, root: string): string | null {
 export function nestedOutputError(outDir: string, enclosing: string, cwd: string): CliError {
   const shown = (p: string) => `${toPosixPath(relative(cwd, p)) || "."}/`;
   return new CliError(
-    `mlgen: the output folder ${shown(outDir)} is inside ${shown(enclosing)}, where another mlgen project writes its DAGs (says its .mlgen-manifest.json): Airflow puts only the root of a dags folder on sys.path, so this project's DAGs would import their task modules from ${shown(enclosing)} (ModuleNotFoundError when a task runs, or the other project's module of the same name); nothing was written\n  fix: ${ONE_DAGS_FOLDER_EACH}`,
+    `mlgen: the output folder ${shown(outDir)} is inside ${shown(enclosing)}, where another mlgen project writes its DAGs (says its .mlgen-manifest.json): Airflow puts the root of a dags folder first on sys.path, so this project's DAGs would import their task modules from ${shown(enclosing)}, not their own folder (ModuleNotFoundError when a task runs, or the other project's module of the same name); nothing was written\n  fix: ${ONE_DAGS_FOLDER_EACH}`,
   );
 }
 
