@@ -10,7 +10,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   cpSync,
-  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -30,6 +29,7 @@ import {
   ensureEngines,
   freePort,
   isAlive,
+  jsonLines,
   type MlflowServer,
   mlgenHere,
   PYTHON,
@@ -74,15 +74,6 @@ async function stopChild(child: ChildProcess | undefined) {
   child.kill("SIGTERM");
   await exited;
   expect(isAlive(pid)).toBe(false);
-}
-
-/** What a stand-in has recorded so far: one JSON value per line. */
-function jsonLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
 }
 
 const slackMessages = () => jsonLines<{ path: string; body: { text?: string } }>(slackFile);

@@ -5,7 +5,7 @@
  * dag-processor and api-server started here) and with Airflow 2's own scheduler and
  * DAG-processor code; a run whose task fails is alerted once, by the task.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,6 +22,7 @@ import {
   freePort,
   type GroupServer,
   isAlive,
+  jsonLines,
   mlgenHere,
   PYTHON,
   runEngine,
@@ -34,15 +35,6 @@ let slack: GroupServer;
 let smtp: GroupServer;
 let slackUrl = "";
 let smtpPort = 0;
-
-/** One JSON value per line, as the stand-ins and the fixture's callback write them. */
-function jsonLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
-}
 
 const slackTexts = (file: string) =>
   jsonLines<{ body: { text?: string } }>(file).map((m) => m.body.text ?? "");

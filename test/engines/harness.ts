@@ -522,3 +522,12 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** What a stand-in (a webhook or mail sink, a callback) has recorded so far: one JSON value per line. */
+export function jsonLines<T>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}

@@ -1,8 +1,26 @@
 import { effectiveOptions } from "@mlgen/core/light";
+import type { DagFile, DagTask } from "../python/model.js";
 import { isNone, taskSetting } from "../python/queries.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { neverBuilt } from "./dag-never-called.js";
+
+/**
+ * Whether a task alerts anyone when it fails: an on_failure_callback or an email with
+ * email_on_failure left on, its own or from its groups' or DAG's default_args (unreadable
+ * default_args count as one).
+ */
+export function alertsOnFailure(file: DagFile, task: DagTask): boolean {
+  const cb = taskSetting(file, task, "on_failure_callback");
+  if (cb === "unknown" || (cb !== null && !isNone(file.source, cb))) return true;
+  const email = taskSetting(file, task, "email_on_failure");
+  const to = taskSetting(file, task, "email");
+  return (
+    to !== null &&
+    !isNone(file.source, to) &&
+    (email === null || email === "unknown" || textOf(file.source, email) !== "False")
+  );
+}
 
 export const noFailureAlert = defineRule({
   id: "no-failure-alert",
@@ -31,18 +49,7 @@ export const noFailureAlert = defineRule({
       if (!own && dag.kwargsOpen) continue;
       const tasks = file.tasks.filter((t) => t.dag === dag.id);
       if (tasks.length === 0) continue;
-      const alerted = tasks.some((t) => {
-        const cb = taskSetting(file, t, "on_failure_callback");
-        if (cb === "unknown" || (cb !== null && !isNone(file.source, cb))) return true;
-        const email = taskSetting(file, t, "email_on_failure");
-        const to = taskSetting(file, t, "email");
-        return (
-          to !== null &&
-          !isNone(file.source, to) &&
-          (email === null || email === "unknown" || textOf(file.source, email) !== "False")
-        );
-      });
-      if (alerted) continue;
+      if (tasks.some((t) => alertsOnFailure(file, t))) continue;
       report(
         {
           what: "DAG",

@@ -1,8 +1,8 @@
 import { effectiveOptions } from "@mlgen/core/light";
-import { isNone, taskSetting } from "../python/queries.js";
-import { textOf } from "../python/text.js";
+import { isNone } from "../python/queries.js";
 import { defineRule } from "../rule.js";
 import { neverBuilt } from "./dag-never-called.js";
+import { alertsOnFailure } from "./no-failure-alert.js";
 
 const REASON =
   "Airflow's scheduler fails such a run, skips its unfinished tasks and calls only the DAG's on_failure_callback, never a task's callback or email";
@@ -43,18 +43,7 @@ export const runTimeoutUnalerted = defineRule({
       // `DAG(**common)`: on_failure_callback may be in the dict.
       if (!own && dag.kwargsOpen) continue;
       const tasks = file.tasks.filter((t) => t.dag === dag.id);
-      const alerted = tasks.some((t) => {
-        const cb = taskSetting(file, t, "on_failure_callback");
-        if (cb === "unknown" || (cb !== null && !isNone(file.source, cb))) return true;
-        const to = taskSetting(file, t, "email");
-        const on = taskSetting(file, t, "email_on_failure");
-        return (
-          to !== null &&
-          !isNone(file.source, to) &&
-          (on === null || on === "unknown" || textOf(file.source, on) !== "False")
-        );
-      });
-      if (!alerted) continue;
+      if (!tasks.some((t) => alertsOnFailure(file, t))) continue;
       report(
         {
           what: "DAG",
