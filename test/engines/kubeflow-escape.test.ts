@@ -626,7 +626,14 @@ function everythingOf({ str, long }: Alphabet) {
           ref: fc.boolean(),
         }),
         container: fc.record({
-          image: str,
+          // An image Kubernetes cannot pull by name (a space, capitals, a template) is refused
+          // (MLG1011, MLG3001), so the image is one of the shapes a pullable name takes.
+          image: fc.constantFrom(
+            "img",
+            "busybox:1.36",
+            "registry.example.com:5000/team/tool_x:v1.2-rc.3",
+            `ghcr.io/acme/scorer@sha256:${"0a".repeat(32)}`,
+          ),
           command: fc.option(fc.array(str, { maxLength: 3 })),
           args: fc.array(str, { maxLength: 3 }),
           env: fc.dictionary(key, str, { maxKeys: 2 }),
@@ -849,7 +856,10 @@ function everythingToCase(c: Everything) {
     header_lines:
       4 +
       (c.description ? lineCount(c.description) : 0) +
-      (c.params.length ? 1 + c.params.length : 0),
+      // `# Inputs:`, then every pipeline input: the params and the one variable().
+      1 +
+      c.params.length +
+      1,
     python,
     // 2: the branch.
     condition: {

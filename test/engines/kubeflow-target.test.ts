@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { kubeflowTarget, lowerPipeline } from "../../packages/compiler/src/index.js";
-import { callback, type Input, pipeline } from "../../packages/dsl/src/index.js";
+import { callback, type Input, pipeline, variable } from "../../packages/dsl/src/index.js";
 import { checkKfp, ensureKfp, KFP_PYTHON, runKfpLocal } from "../support/kfp.js";
 import { EXAMPLES, lowerFile, ROOT } from "../support/pipelines.js";
 import { bin, ensureEngines, mlgenHere, tempDir } from "./harness.js";
@@ -113,6 +113,84 @@ describe("the real kfp SDK", () => {
       "exec-prepare-data": { activeDeadlineSeconds: "3600" },
       "exec-train-model": { activeDeadlineSeconds: "3600" },
     });
+  });
+
+  it("kfp's compiler lists the same pipeline inputs in its header (variables too, by name, its type names), and refuses a null inside a param's default, as mlgen does", () => {
+    const source = "def work(out_dir: str, n: int) -> None:\n    pass\n";
+    const ir = pipeline(
+      "inputs",
+      { params: { zeta: 1, alpha: "x", ratio: 0.5, sizes: [1], cfg: { k: "v" }, flag: true } },
+      (p) => {
+        p.python("work", {
+          fn: "tasks/m.py:work",
+          inputs: { out_dir: variable("out_dir"), n: p.params.zeta },
+        });
+        p.bash("echo", {
+          command: "echo $A $B $C $D $E $F",
+          env: {
+            A: variable("data_dir", "/data"),
+            B: p.params.alpha,
+            C: p.params.ratio,
+            D: p.params.sizes,
+            E: p.params.cfg,
+            F: p.params.flag,
+          },
+        });
+      },
+    ).ir;
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/m.py", source]]) });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const mlgen = emitted(r.ir, [{ path: "tasks/m.py", content: source }]);
+    // The twin in kfp's DSL: the variables are pipeline parameters of type str.
+    const dir = tempDir("mlgen-kfp-header-");
+    const twin = [
+      "import sys",
+      "from kfp import compiler, dsl",
+      "@dsl.component(base_image='python:3.11-slim')",
+      "def work(out_dir: str, n: int):",
+      "    pass",
+      "@dsl.pipeline(name='inputs')",
+      "def inputs(out_dir: str, zeta: int = 1, alpha: str = 'x', ratio: float = 0.5,",
+      "           sizes: list = [1], cfg: dict = {'k': 'v'}, flag: bool = True,",
+      "           data_dir: str = '/data'):",
+      "    work(out_dir=out_dir, n=zeta)",
+      "compiler.Compiler().compile(inputs, sys.argv[1])",
+      // kfp refuses the default when the pipeline is defined (the decorator builds its spec).
+      "try:",
+      "    @dsl.pipeline(name='nulls')",
+      "    def nulls(nested: dict = {'a': [1, 2, {'b': None}]}):",
+      "        work(out_dir='x', n=1)",
+      "    compiler.Compiler().compile(nulls, sys.argv[1] + '.nulls')",
+      "except ValueError as e:",
+      "    print('refused:', e)",
+    ].join("\n");
+    writeFileSync(join(dir, "twin.py"), twin);
+    const said = execFileSync(KFP_PYTHON, [join(dir, "twin.py"), join(dir, "kfp.yaml")], {
+      encoding: "utf8",
+    });
+    expect(said).toMatch(/^refused: Value must be one of the following types: .* Got: "None"/);
+    // Each input's name and type, and whether it has a default (kfp writes defaults as Python's
+    // str() of a protobuf value, 1.0 for 1, where mlgen writes JSON).
+    const inputs = (text: string) =>
+      (/^# Inputs:\n((?:# {4}.*\n)*)/m.exec(text)?.[1] ?? "")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.replace(/ \[Default: .*\]$/, " [Default]"));
+    const kfp = readFileSync(join(dir, "kfp.yaml"), "utf8");
+    expect(inputs(kfp)).toHaveLength(8);
+    expect(inputs(mlgen)).toEqual(inputs(kfp));
+    // And mlgen refuses the null default, at the param.
+    const nulls = pipeline("nulls", { params: { nested: { a: [1, 2, { b: null }] } } }, (p) => {
+      p.bash("b", { command: "true" });
+    }).ir;
+    const lowered = lowerPipeline({ ir: nulls, sourceMap: {}, modules: new Map() });
+    if (!lowered.ok) throw new Error("lowering failed");
+    expect(
+      kubeflowTarget
+        .validate({ ...lowered, sourceFile: "p.ts", sourceMap: {}, pythonFiles: [] })
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => d.message.split(":")[0]),
+    ).toEqual(["the default of param 'nested' cannot be expressed for Kubeflow Pipelines"]);
   });
 });
 

@@ -12,6 +12,8 @@ import {
 import { branchJoins } from "./passes/branch-joins.js";
 import { checkConstructs } from "./passes/check-constructs.js";
 import { checkDuplicateIds, checkGraph } from "./passes/check-graph.js";
+import { checkImages } from "./passes/check-images.js";
+import { checkMapItems } from "./passes/check-map-items.js";
 import { checkModules } from "./passes/check-modules.js";
 import { checkOneOf } from "./passes/check-one-of.js";
 import { checkSecrets } from "./passes/check-secrets.js";
@@ -52,8 +54,10 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   resolveRefs(withDeps, ctx);
   checkGraph(withDeps, ctx);
   checkConstructs(withDeps, ctx);
+  checkImages(withDeps, ctx);
   checkOneOf(withDeps, ctx);
   checkModules(withDeps, input.modules, ctx);
+  checkMapItems(withDeps, input.modules, ctx);
   checkSecrets(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   const ir = orderTasks(branchJoins(withDeps, ctx));

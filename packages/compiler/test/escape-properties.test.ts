@@ -1115,7 +1115,14 @@ const constructsCase = fc.record({
   connId: text(),
   emails: fc.array(text(), { minLength: 1, maxLength: 2 }),
   subject: text(),
-  image: text(),
+  // An image no pod can pull by name (a space, capitals) is refused (MLG1011), so the image
+  // is one of the shapes a pullable name takes; the other fields carry any text.
+  image: fc.constantFrom(
+    "img",
+    "busybox:1.36",
+    "registry.example.com:5000/team/tool_x:v1.2-rc.3",
+    `ghcr.io/acme/scorer@sha256:${"0a".repeat(32)}`,
+  ),
   args: fc.array(text(), { maxLength: 3 }),
   command: fc.array(text(), { minLength: 1, maxLength: 2 }),
   namespace: text(),

@@ -19,9 +19,9 @@ import {
 } from "../../dsl/src/index.js";
 import { celString, isWellFormed, yamlComment, yamlDocuments } from "../src/escape/yaml.js";
 import { kubeflowTarget, lowerPipeline, renderPipelineSpec } from "../src/index.js";
+import { imageProblem } from "../src/passes/check-images.js";
 import { shippedModules } from "../src/targets/kubeflow/modules.js";
 import { k8sName, Namer } from "../src/targets/kubeflow/names.js";
-import { imageProblem } from "../src/targets/kubeflow/settings-check.js";
 import { celCondition, pyJsonDumps } from "../src/targets/kubeflow/spec.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -2764,5 +2764,114 @@ describe("kubeflow target", () => {
       quick: {},
       work: { enableCache: true },
     });
+  });
+
+  it("a backoff factor that is no whole number is MLG3001 at the task (Argo reads backoff.factor as an int); whole ones and true compile", () => {
+    const ir = pipeline("factors", { defaults: { retries: 2 } }, (p) => {
+      p.bash("frac", { command: "true", retryExponentialBackoff: 1.5 });
+      p.bash("half", { command: "true", retryExponentialBackoff: 0.5 });
+      p.bash("doubles", { command: "true", retryExponentialBackoff: true });
+      p.bash("triples", { command: "true", retryExponentialBackoff: 3 });
+      p.bash("constant", { command: "true", retryExponentialBackoff: false });
+      // No retries: no retry policy, so the factor is never written.
+      p.bash("once", { command: "true", retries: 0, retryExponentialBackoff: 2.5 });
+    }).ir;
+    const input = lowered(ir);
+    expect(
+      kubeflowTarget
+        .validate(input)
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.severity} ${d.task}: ${d.message} | ${d.fix}`),
+    ).toEqual([
+      `error frac: retryExponentialBackoff 1.5 of 'frac' cannot be expressed for Kubeflow Pipelines: KFP hands retryPolicy.backoffFactor to Argo's retryStrategy.backoff.factor, a whole number: Argo cannot read 1.5 ("cannot be resolved to an int"), so the task errors the first time it fails instead of retrying | give a whole factor, rounded down or up: retryExponentialBackoff: 1 (a constant delay) or retryExponentialBackoff: 2 (or true)`,
+      `error half: retryExponentialBackoff 0.5 of 'half' cannot be expressed for Kubeflow Pipelines: KFP hands retryPolicy.backoffFactor to Argo's retryStrategy.backoff.factor, a whole number: Argo cannot read 0.5 ("cannot be resolved to an int"), so the task errors the first time it fails instead of retrying | give a whole factor: retryExponentialBackoff: 1 (a constant delay)`,
+    ]);
+    // The whole factors are written as they are.
+    const fixed = pipeline("factors", { defaults: { retries: 2 } }, (p) => {
+      p.bash("doubles", { command: "true", retryExponentialBackoff: true });
+      p.bash("triples", { command: "true", retryExponentialBackoff: 3 });
+      p.bash("constant", { command: "true", retryExponentialBackoff: false });
+    }).ir;
+    const [spec] = parse(renderPipelineSpec(lowered(fixed))) as Doc[];
+    expect(
+      Object.fromEntries(
+        Object.entries(spec.root.dag.tasks as Record<string, Doc>).map(([k, t]) => [
+          k,
+          t.retryPolicy.backoffFactor,
+        ]),
+      ),
+    ).toEqual({ constant: 1, doubles: 2, triples: 3 });
+  });
+
+  it("a fractional backoff factor from the pipeline defaults is said once, at the first task, naming the others", () => {
+    const ir = pipeline(
+      "shared",
+      { defaults: { retries: 1, retryExponentialBackoff: 2.5 } },
+      (p) => {
+        for (const id of ["a", "b", "c", "d", "e"]) p.bash(id, { command: "true" });
+        p.bash("own", { command: "true", retryExponentialBackoff: 2 });
+      },
+    ).ir;
+    expect(
+      kubeflowTarget
+        .validate(lowered(ir))
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.task}: ${d.message.split(" cannot")[0]} | ${d.fix}`),
+    ).toEqual([
+      "a: retryExponentialBackoff 2.5 of 'a', 'b', 'c' and 2 more | give a whole factor, rounded down or up: retryExponentialBackoff: 2 (or true) or retryExponentialBackoff: 3",
+    ]);
+  });
+
+  it("null inside a param's default is MLG3001 at the param (kfp cannot carry it); Airflow takes it", () => {
+    const ir = pipeline(
+      "nulls",
+      { params: { nested: { a: [1, 2, { b: null }] }, plain: { "odd key": [null] }, fine: [1] } },
+      (p) => {
+        p.bash("b", { command: "true" });
+      },
+    ).ir;
+    const lowering = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+    // Nothing target-neutral refuses it: Airflow's params take None.
+    expect(lowering.ok && lowering.diagnostics).toEqual([]);
+    expect(
+      kubeflowTarget
+        .validate(lowered(ir))
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.severity} ${d.task ?? "-"}: ${d.message.split(", and")[0]} | ${d.fix}`),
+    ).toEqual([
+      `error -: the default of param 'nested' cannot be expressed for Kubeflow Pipelines: it holds null at nested.a[2].b | leave the key out of the default, or give it a value of its type ("", 0, [], {}) and test for that in the task`,
+      `error -: the default of param 'plain' cannot be expressed for Kubeflow Pipelines: it holds null at plain["odd key"][0] | leave the key out of the default, or give it a value of its type ("", 0, [], {}) and test for that in the task`,
+    ]);
+  });
+
+  it("the header lists every pipeline input, the variables' too, sorted by name with kfp's type names, as kfp's compiler writes it", () => {
+    const ir = pipeline("inputs", { params: { zeta: 1, alpha: "x", ratio: 0.5 } }, (p) => {
+      p.python("s", { ...SCORES, inputs: { out_dir: variable("out_dir"), fail: false } });
+      p.bash("b", {
+        command: "echo $DIR $N",
+        env: { DIR: variable("data_dir", "/data"), N: p.params.zeta },
+      });
+    }).ir;
+    const text = renderPipelineSpec(lowered(ir));
+    expect(text.split("\n").slice(0, 9)).toEqual([
+      "# PIPELINE DEFINITION",
+      "# Name: inputs",
+      "# Inputs:",
+      '#    alpha: str [Default: "x"]',
+      '#    data_dir: str [Default: "/data"]',
+      // A variable without a default is an input without one, as kfp lists it.
+      "#    out_dir: str",
+      "#    ratio: float [Default: 0.5]",
+      "#    zeta: int [Default: 1]",
+      expect.stringMatching(/^# Generated by mlgen from /),
+    ]);
+    const [spec] = parse(text) as Doc[];
+    expect(Object.keys(spec.root.inputDefinitions.parameters)).toEqual([
+      "alpha",
+      "data_dir",
+      "out_dir",
+      "ratio",
+      "zeta",
+    ]);
   });
 });

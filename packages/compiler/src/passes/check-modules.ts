@@ -920,7 +920,7 @@ function callbackOrigin(
 }
 
 /** Each kind of value: as a message says it, as Python annotates it, as a DSL param types it. */
-const KINDS: Readonly<
+export const KINDS: Readonly<
   Record<OutputType, { readonly said: string; readonly py: string; readonly param?: string }>
 > = {
   string: { said: "a string", py: "str", param: "string" },
@@ -932,7 +932,7 @@ const KINDS: Readonly<
 };
 
 /** The kinds a plain annotation takes (an int is a float, a bool an int, as in Python's typing). */
-const ANNOTATION_KINDS: Readonly<Record<string, readonly OutputType[]>> = {
+export const ANNOTATION_KINDS: Readonly<Record<string, readonly OutputType[]>> = {
   str: ["string"],
   int: ["int", "bool"],
   float: ["float", "int", "bool"],

@@ -21,6 +21,7 @@ import {
   mountPathKey,
   secretNameProblem,
 } from "../../k8s-names.js";
+import { imageProblem } from "../../passes/check-images.js";
 import { QUANTITY } from "../../quantity.js";
 import type { TargetInput } from "../../target.js";
 import { SLACK_VARIABLE } from "./component.js";
@@ -36,49 +37,6 @@ interface Level {
   readonly secretEnv?: KubeflowTaskSettings["secretEnv"];
   readonly task?: string | undefined;
   readonly location?: SourceLocation | undefined;
-}
-
-/**
- * An image reference as Kubernetes pulls it (distribution's grammar): an optional registry
- * host (with a dot or a port, or `localhost`), lowercase path components, an optional tag and
- * digest. `PyTorch/pytorch`, a space or an empty tag fail in the pod with InvalidImageName.
- */
-const DOMAIN =
-  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d+)?$/;
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^\w[\w.-]{0,127}$/;
-const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-
-export function imageProblem(image: string): string | null {
-  if (/\s/.test(image)) return "it holds a space";
-  let rest = image;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    if (!DIGEST.test(rest.slice(at + 1)))
-      return `'${rest.slice(at + 1)}' is no digest (sha256:<hex>)`;
-    rest = rest.slice(0, at);
-  }
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    const tag = rest.slice(colon + 1);
-    if (!TAG.test(tag)) return `'${tag}' is no tag (letters, digits, '_', '.', '-', at most 128)`;
-    rest = rest.slice(0, colon);
-  }
-  const parts = rest.split("/");
-  const first = parts[0] ?? "";
-  // Docker would read a capitalized first component as a host too; here it is the typo it
-  // almost always is (`PyTorch/pytorch`), and a registry host has a dot or a port.
-  if (parts.length > 1 && (/[.:]/.test(first) || first === "localhost")) {
-    if (!DOMAIN.test(first)) return `'${first}' is no registry host`;
-    parts.shift();
-  }
-  const bad = parts.find((p) => !PATH_COMPONENT.test(p));
-  if (bad !== undefined) {
-    return /[A-Z]/.test(bad)
-      ? `'${bad}' has capital letters, and a repository name is lowercase`
-      : `'${bad}' is no repository name (lowercase letters and digits, separated by '.', '_' or '-')`;
-  }
-  return null;
 }
 
 export function checkKubeflowSettings(input: TargetInput, project: KubeflowSettings): Diagnostic[] {
@@ -179,6 +137,28 @@ export function checkKubeflowSettings(input: TargetInput, project: KubeflowSetti
     // The secret variables the task's pod gets, from every level.
     const secrets = { ...project.secretEnv, ...own?.secretEnv, ...kf.secretEnv };
     checkPod(t.id, kf, secrets, (what, reason, hint) => problem(level, what, reason, hint));
+  }
+  // A container task's image holding an Airflow template is rendered by KubernetesPodOperator
+  // on Airflow, and passed as written by Kubeflow (an unpullable one is checkImages').
+  for (const t of ir.tasks) {
+    if (t.kind !== "container") continue;
+    const place = { pipeline: ir.id, task: t.id, location: sourceMap[taskKey(t.id)] };
+    const what = `image ${JSON.stringify(t.image)} of container task '${t.id}'`;
+    if (/\{\{|\{%/.test(t.image)) {
+      out.push(
+        diagnostic(
+          "MLG3001",
+          {
+            what,
+            target: "Kubeflow Pipelines",
+            reason:
+              "it holds an Airflow template, which Kubeflow does not render: the pod would pull an image of that name and fail with InvalidImageName",
+            hint: 'write the image itself (registry.example.com/team/name:tag); one chosen per deployment can be read when the pipeline compiles: image: process.env.SCORER_IMAGE ?? "registry.example.com/team/scorer:1.0"',
+          },
+          place,
+        ),
+      );
+    }
   }
   const configLevel = levels[0] as Level;
   if (urlCredential(project.kfpPackage)) {

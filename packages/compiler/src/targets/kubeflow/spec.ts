@@ -534,6 +534,17 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   };
   for (const [name, p] of Object.entries(ir.params)) {
     placeholderDefault(`the default of param '${name}'`, p.default);
+    // A protobuf Value can hold null, but kfp's parameters cannot: its compiler refuses such a
+    // default (to_protobuf_value), and a run fails on it naming neither the param nor a task.
+    const at = nullPath(p.default, name);
+    if (at !== null) {
+      problems.push({
+        what: `the default of param '${name}'`,
+        reason: `it holds null at ${at}, and a KFP parameter carries no null inside a list or dict: kfp's own compiler refuses such a default ("Value must be one of the following types ... Got: None"), and kfp.local fails the run with that ValueError, naming neither the param nor a task`,
+        hint: `leave the key out of the default, or give it a value of its type ("", 0, [], {}) and test for that in the task`,
+        level: "error",
+      });
+    }
     rootParams.set(name, {
       parameterType: PARAM_TYPES[p.type],
       defaultValue: p.default,
@@ -1235,6 +1246,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
 
   const isJoinAfterCondition = joinsAfterCondition(ir);
+  /** A backoff factor that is no whole number: the tasks whose retry policy has it. */
+  const fractionalFactors = new Map<number, Task[]>();
   const taskSpec = (n: Node): Record<string, unknown> => {
     const out: Record<string, unknown> = {
       componentRef: { name: `comp-${n.key}` },
@@ -1271,6 +1284,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         (n.task.sensor.type === "file" || n.task.sensor.type === "python");
       if (o.retries !== null && o.retries > 0 && !polls) {
         const factor = o.retryExponentialBackoff ? o.retryExponentialBackoff : 1;
+        if (!Number.isInteger(factor)) {
+          const same = fractionalFactors.get(factor) ?? [];
+          same.push(n.task);
+          fractionalFactors.set(factor, same);
+        }
         // Airflow's default delay between tries is five minutes.
         const delay = o.retryDelay ?? 300;
         const policy: Record<string, unknown> = {
@@ -1396,6 +1414,26 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
 
   const rootTasks = dagOf(root);
+  // Every task's spec is built (dagOf walked the scopes): said once per factor, at the first
+  // task that retries with it.
+  for (const [factor, tasks] of fractionalFactors) {
+    const whole = [...new Set([Math.max(Math.floor(factor), 1), Math.ceil(factor)])].map(
+      (f) =>
+        `retryExponentialBackoff: ${f}${f === 1 ? " (a constant delay)" : f === 2 ? " (or true)" : ""}`,
+    );
+    const ids = tasks.map((t) => `'${t.id}'`);
+    const shown =
+      ids.length <= 3
+        ? ids.join(ids.length === 2 ? " and " : ", ")
+        : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+    problems.push({
+      task: (tasks[0] as Task).id,
+      what: `retryExponentialBackoff ${factor} of ${shown}`,
+      reason: `KFP hands retryPolicy.backoffFactor to Argo's retryStrategy.backoff.factor, a whole number: Argo cannot read ${factor} ("cannot be resolved to an int"), so ${tasks.length === 1 ? "the task errors" : "each of these tasks errors"} the first time it fails instead of retrying`,
+      hint: `give a whole factor${whole.length > 1 ? ", rounded down or up" : ""}: ${whole.join(" or ")}`,
+      level: "error",
+    });
+  }
   if (shape.exit) {
     const key = shape.exit.key;
     const build = alertsComponent(input, alerts, settings, (what, reason, hint) =>
@@ -1565,6 +1603,26 @@ export const pipelineName = (id: string): string => k8sName(id).slice(0, 128);
 const POD_START_SECONDS = 600;
 /** The retry window that stands for none: ten years (within Argo's and protobuf's ranges). */
 const MAX_RETRY_WINDOW_SECONDS = 10 * 365 * 24 * 3600;
+
+/** Where in a param's default a null is (`nested.a[2].b`), or null when it holds none. */
+function nullPath(value: unknown, path: string): string | null {
+  if (value === null) return path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = nullPath(value[i], `${path}[${i}]`);
+      if (at !== null) return at;
+    }
+  } else if (typeof value === "object") {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const at = nullPath(
+        v,
+        /^[A-Za-z_]\w*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`,
+      );
+      if (at !== null) return at;
+    }
+  }
+  return null;
+}
 
 /**
  * The pod's activeDeadlineSeconds for a task: its execution timeout. A sensor that does not poke
