@@ -624,6 +624,26 @@ describe("retries and timeouts through a fault-injecting proxy", () => {
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1900);
   });
 
+  it("waitForDagRun rides out an outage longer than the transport's retries (uses the iris run above)", async () => {
+    const c = viaProxy({ retry: { retries: 1, baseDelayMs: 50 } });
+    await c.version();
+    proxy.seen.length = 0;
+    // Six 503s: three polls of two attempts each fail, as while an API server restarts.
+    proxy.script(Array.from({ length: 6 }, () => ({ kind: "status" as const, status: 503 })));
+    const failed: number[] = [];
+    const result = await c.waitForDagRun("iris_quickstart", RUN_ID, {
+      pollIntervalMs: 200,
+      timeoutMs: 60_000,
+      onPollError: (e, n) => failed.push(n, (e as AirflowApiError).status),
+    });
+    expect(result.state).toBe("success");
+    expect(failed).toEqual([1, 503, 2, 503, 3, 503]);
+    expect(proxy.seen.slice(0, 7).map((s) => s.fault)).toEqual([
+      ...Array.from({ length: 6 }, () => "status"),
+      "pass",
+    ]);
+  });
+
   it("does not retry a trigger without a run id (not idempotent)", async () => {
     const c = viaProxy();
     await c.version();

@@ -4,12 +4,16 @@ import {
   AirflowApiError,
   AirflowDagRunExistsError,
   AirflowMappedTaskError,
+  AirflowRequestError,
+  AirflowWaitError,
   AirflowWaitTimeoutError,
+  retryAfterOf,
 } from "./errors.js";
 import type { components, paths } from "./generated/airflow-v2.js";
 import { type TaskLog, taskLog } from "./logs.js";
 import { checkHttpNumbers, checkNumber, DEADLINE, INTERVAL, MAP_INDEX, SIZE } from "./numbers.js";
 import {
+  askedPath,
   createTransport,
   IDEMPOTENT_HEADER,
   resolveServer,
@@ -86,26 +90,6 @@ const jsonAnswers: Middleware = {
 };
 
 /**
- * The path asked, as the other errors name it: after the server's own prefix, with its ids as
- * given (`/api/v2/dags/my_dag`, not the route's `/api/v2/dags/{dag_id}`), no query.
- */
-function askedPath(url: string, baseUrl: string): string {
-  const prefix = new URL(baseUrl).pathname.replace(/\/+$/, "");
-  const path = new URL(url).pathname;
-  const own = path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
-  return own
-    .split("/")
-    .map((part) => {
-      try {
-        return decodeURIComponent(part);
-      } catch {
-        return part;
-      }
-    })
-    .join("/");
-}
-
-/**
  * A route with its path parameters filled in, as every error names the path asked
  * (`/api/v2/dags/my_dag/dagRuns`, not `/api/v2/dags/{dag_id}/dagRuns`); one not given stays.
  */
@@ -146,6 +130,7 @@ async function unwrap<T>(
 ): Promise<T> {
   const { data, error, response } = await result;
   if (response.ok) return data as T;
+  const retryAfterMs = retryAfterOf(response);
   const detail =
     error && typeof error === "object" && "detail" in error
       ? ((error as { detail: unknown }).detail as string | Record<string, unknown> | unknown[])
@@ -154,7 +139,18 @@ async function unwrap<T>(
         : error === undefined
           ? null
           : (error as Record<string, unknown>);
-  throw new AirflowApiError({ status: response.status, method, path, detail });
+  throw new AirflowApiError({ status: response.status, method, path, detail, retryAfterMs });
+}
+
+/**
+ * An error a later poll may not meet: no answer (a network error or a timeout, unless retrying
+ * cannot change it), 408, 429 or a 5xx. Others (401, 403, 404, 422, an answer that is not the
+ * API's) are the same at every poll.
+ */
+function passing(e: unknown): boolean {
+  if (e instanceof AirflowRequestError) return !e.permanent;
+  if (!(e instanceof AirflowApiError)) return false;
+  return e.status === 408 || e.status === 429 || (e.status >= 500 && e.status <= 599);
 }
 
 export interface TriggerOptions extends CallOptions {
@@ -199,6 +195,17 @@ export interface WaitOptions extends CallOptions {
   readonly timeoutMs?: number | undefined;
   /** Default 2 s. */
   readonly pollIntervalMs?: number | undefined;
+  /**
+   * How long the polls may keep failing with errors that pass — no answer (the API server
+   * restarting, a network error, a timeout), 408, 429, 5xx, each after the transport's own
+   * retries — before the wait gives up with an `AirflowWaitError`; it keeps polling at
+   * `pollIntervalMs` meanwhile. Default 5 minutes; 0 gives up at the first such failure;
+   * `Infinity` rides out any outage until `timeoutMs`. Other errors (401, 403, 404, 422) are
+   * thrown at once, and the deadline and the signal hold as ever.
+   */
+  readonly maxOutageMs?: number | undefined;
+  /** Called with each poll's error that the wait rides out, and how many failed in a row. */
+  readonly onPollError?: ((error: unknown, failedPolls: number) => void) | undefined;
   readonly onProgress?: ((run: DagRun, taskInstances: readonly TaskInstance[]) => void) | undefined;
 }
 
@@ -432,6 +439,8 @@ export function createAirflowClient(options: AirflowClientOptions) {
     taskId: string,
     knownMapped: boolean,
     signal: AbortSignal | undefined,
+    /** getXcom's: one request (the count), and the fix names getXcom and the key. */
+    xcomKey?: string,
   ): Promise<AirflowApiError> {
     const listMapped = (query: { limit: number; state?: string[] }) =>
       unwrap(
@@ -453,7 +462,7 @@ export function createAirflowClient(options: AirflowClientOptions) {
       );
     const [all, failed] = await Promise.all([
       listMapped({ limit: 1 }),
-      listMapped({ limit: MAX_PAGE_SIZE, state: ["failed"] }),
+      xcomKey === undefined ? listMapped({ limit: MAX_PAGE_SIZE, state: ["failed"] }) : undefined,
     ]);
     const count = typeof all?.total_entries === "number" ? all.total_entries : null;
     // Airflow lists a task that is not mapped as a 404 ("Task id … is not mapped"), and a run
@@ -474,12 +483,14 @@ export function createAirflowClient(options: AirflowClientOptions) {
       taskId,
       mapIndexCount: count,
       failedMapIndexes: failedIndexes,
+      ...(xcomKey !== undefined ? { helper: "getXcom" as const, xcomKey } : {}),
     });
   }
 
   /**
    * An XCom entry, with `value` as the task pushed it; `mapIndex` (in the options) for one map
-   * index of a mapped task.
+   * index of a mapped task. A mapped task's entry asked for without it is an
+   * `AirflowMappedTaskError` saying how many map indexes there are.
    */
   function getXcom(
     dagId: string,
@@ -534,7 +545,12 @@ export function createAirflowClient(options: AirflowClientOptions) {
       ),
       "GET",
       path,
-    ).then(having("key", "an XCom entry", "GET", path));
+    ).then(having("key", "an XCom entry", "GET", path), async (e: unknown) => {
+      // Airflow answers a mapped task's XCom asked without a map index as any missing entry
+      // (404 "XCom entry with key: … not found"): one request says whether the task is mapped.
+      if (mapIndex !== undefined || !(e instanceof AirflowApiError) || e.status !== 404) throw e;
+      throw await mappedTaskError(e, dagId, runId, taskId, false, opts.signal, key);
+    });
   }
 
   async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -579,10 +595,17 @@ export function createAirflowClient(options: AirflowClientOptions) {
       return created.catch(async (e: unknown) => {
         if (!(e instanceof AirflowApiError) || e.status !== 409) throw e;
         const runId = opts.runId ?? null;
+        // Only a run that is not there (404) leaves the clash to be told; any other failure of
+        // the read (an outage, a cancel) is the caller's: the run may well be the one asked for,
+        // and "trigger with another run id" would make a second.
         const run =
           runId === null
             ? null
-            : await client.getDagRun(dagId, runId, { signal }).catch(() => null);
+            : await client.getDagRun(dagId, runId, { signal }).catch((x: unknown) => {
+                if (signal?.aborted) throw signal.reason;
+                if (x instanceof AirflowApiError && x.status === 404) return null;
+                throw x;
+              });
         if (run && sameTrigger(run, opts)) return run;
         const logicalDate = opts.logicalDate ?? null;
         // Runs without a logical date never clash on it (NULLs are distinct): then it is the
@@ -670,19 +693,61 @@ export function createAirflowClient(options: AirflowClientOptions) {
         opts.pollIntervalMs ?? 2000,
         INTERVAL,
       );
+      const maxOutageMs = checkNumber(
+        "waitForDagRun",
+        "maxOutageMs",
+        opts.maxOutageMs ?? 300_000,
+        DEADLINE,
+      );
       // A test's clock (options.clock) paces the polls and the deadline, else real time does.
       const clock = options.clock;
       const now = clock ? () => clock.now() : Date.now;
       const deadline = now() + timeoutMs;
+      // The polls failing in a row: since when, and how many.
+      let failing = null as { since: number; polls: number } | null;
+      let lastState: string | null = null;
       for (;;) {
         opts.signal?.throwIfAborted();
         // The signal also stops a request in flight, not only the wait between polls.
         const signal = opts.signal ? { signal: opts.signal } : {};
-        const run = await client.getDagRun(dagId, runId, signal);
-        const tis =
-          opts.onProgress || TERMINAL.has(run.state)
-            ? await client.listTaskInstances(dagId, runId, signal)
-            : [];
+        const started = now();
+        let run: DagRun;
+        let tis: TaskInstance[];
+        try {
+          run = await client.getDagRun(dagId, runId, signal);
+          tis =
+            opts.onProgress || TERMINAL.has(run.state)
+              ? await client.listTaskInstances(dagId, runId, signal)
+              : [];
+        } catch (e) {
+          if (opts.signal?.aborted || !passing(e)) throw e;
+          failing = {
+            since: failing?.since ?? started,
+            polls: (failing?.polls ?? 0) + 1,
+          };
+          opts.onPollError?.(e, failing.polls);
+          const failingMs = now() - failing.since;
+          const left = deadline - now();
+          const outageLeft = maxOutageMs - failingMs;
+          if (outageLeft <= 0 || left <= 0) {
+            throw new AirflowWaitError({
+              dagId,
+              runId,
+              failedPolls: failing.polls,
+              failingMs,
+              lastState,
+              timedOut: outageLeft > 0,
+              timeoutMs,
+              maxOutageMs,
+              cause: e,
+            });
+          }
+          // The next poll at the interval, or at the deadline or the end of maxOutageMs.
+          await abortableSleep(Math.min(interval, left, outageLeft), opts.signal, clock);
+          continue;
+        }
+        failing = null;
+        lastState = run.state;
         opts.onProgress?.(run, tis);
         if (run.state === "success" || run.state === "failed") {
           return {
@@ -696,17 +761,15 @@ export function createAirflowClient(options: AirflowClientOptions) {
         }
         const left = deadline - now();
         if (left <= 0) {
-          // New DAGs start paused (dags_are_paused_at_creation): their runs never leave queued.
-          const paused =
-            run.state === "queued"
-              ? await client
-                  .getDag(dagId, signal)
-                  .then((d) => d.is_paused)
-                  .catch((x: unknown) => {
-                    if (opts.signal?.aborted) throw x;
-                    return false;
-                  })
-              : false;
+          // A paused DAG's runs wait: a queued one never starts (new DAGs start paused,
+          // dags_are_paused_at_creation), and a running one gets no further task scheduled.
+          const paused = await client
+            .getDag(dagId, signal)
+            .then((d) => d.is_paused === true)
+            .catch((x: unknown) => {
+              if (opts.signal?.aborted) throw x;
+              return false;
+            });
           throw new AirflowWaitTimeoutError({
             dagId,
             runId,

@@ -1,4 +1,4 @@
-import { HttpRequestError } from "@mlgen/http";
+import { HttpRequestError, retryAfterMs } from "@mlgen/http";
 
 /** What Airflow put in `detail`: a string, an object, or a list of validation errors. */
 export type AirflowErrorDetail = string | Record<string, unknown> | unknown[] | null;
@@ -45,14 +45,29 @@ export class AirflowApiError extends Error {
   readonly method: string;
   readonly path: string;
   readonly detail: AirflowErrorDetail;
+  /**
+   * What the answer's `Retry-After` asked (a 429 or 503), in ms; null without one. The client
+   * does not retry when it is longer than `retry.maxDelayMs`: wait this long, then try again.
+   */
+  readonly retryAfterMs: number | null;
 
-  constructor(init: { status: number; method: string; path: string; detail: AirflowErrorDetail }) {
+  constructor(init: {
+    status: number;
+    method: string;
+    path: string;
+    detail: AirflowErrorDetail;
+    retryAfterMs?: number | null | undefined;
+  }) {
     // A page (a proxy's or the UI's 500) is said by its start, not printed whole.
     if (typeof init.detail === "string" && init.detail.length > MAX_TEXT) {
       init = { ...init, detail: `${init.detail.trim().slice(0, MAX_TEXT)}…` };
     }
     const text = describeDetail(init.detail);
-    super(`${init.method} ${init.path} → ${init.status}${text ? `: ${text}` : ""}`);
+    const retryAfter = init.retryAfterMs ?? null;
+    const wait =
+      retryAfter === null ? "" : ` (Retry-After: the server asks to wait ${retryAfter / 1000} s)`;
+    super(`${init.method} ${init.path} → ${init.status}${text ? `: ${text}` : ""}${wait}`);
+    this.retryAfterMs = retryAfter;
     this.status = init.status;
     this.method = init.method;
     this.path = init.path;
@@ -73,8 +88,20 @@ export class AirflowApiError extends Error {
     } catch {
       // not JSON: keep the text
     }
-    return new AirflowApiError({ status: response.status, method, path, detail });
+    return new AirflowApiError({
+      status: response.status,
+      method,
+      path,
+      detail,
+      retryAfterMs: retryAfterOf(response),
+    });
   }
+}
+
+/** A 429's or 503's `Retry-After`, in ms; null for other answers or without one. */
+export function retryAfterOf(response: Response): number | null {
+  if (response.status !== 429 && response.status !== 503) return null;
+  return retryAfterMs(response.headers.get("retry-after"));
 }
 
 /**
@@ -121,7 +148,7 @@ export class AirflowDagRunExistsError extends AirflowApiError {
 }
 
 /**
- * `getTaskLog` was asked for a mapped task's log without a map index (Airflow's 404 "Task
+ * `getTaskLog` (or `getXcom`) was asked for a mapped task's log (or XCom) without a map index (Airflow's 404 "Task
  * instance is mapped, add the map_index value to the URL", or "TaskInstance not found" for a
  * given try): which task, how many task instances it expanded to and which of them failed,
  * when Airflow said, and that `mapIndex` (or the task instance itself) picks one.
@@ -147,6 +174,9 @@ export class AirflowMappedTaskError extends AirflowApiError {
     taskId: string;
     mapIndexCount: number | null;
     failedMapIndexes: readonly number[] | null;
+    /** Which helper was asked (default getTaskLog), and for getXcom the key: the fix names it. */
+    helper?: "getTaskLog" | "getXcom" | undefined;
+    xcomKey?: string | undefined;
   }) {
     super(init);
     const { taskId, mapIndexCount: count, failedMapIndexes: failed } = init;
@@ -163,10 +193,14 @@ export class AirflowMappedTaskError extends AirflowApiError {
           : `failed: ${failed.length === 1 ? "map index" : "map indexes"} ${indexes(failed)}`,
     ].filter((f) => f !== "");
     const example = failed?.[0] ?? 0;
+    const xcom = init.helper === "getXcom";
+    const fix = xcom
+      ? `getXcom(dagId, runId, "${taskId}", ${JSON.stringify(init.xcomKey ?? "")}, { mapIndex: ${example} })`
+      : `getTaskLog(dagId, runId, ti) with the task instance (from waitForDagRun or listTaskInstances) or getTaskLog(dagId, runId, "${taskId}", { mapIndex: ${example} })`;
     const hint =
       count === 0
-        ? `${taskId} is a mapped task that expanded to no task instances, so it has no log`
-        : `${taskId} is a mapped task${facts.length > 0 ? ` (${facts.join("; ")})` : ""}: pass its map index, as getTaskLog(dagId, runId, ti) with the task instance (from waitForDagRun or listTaskInstances) or getTaskLog(dagId, runId, "${taskId}", { mapIndex: ${example} })`;
+        ? `${taskId} is a mapped task that expanded to no task instances, so it has no ${xcom ? "XCom" : "log"}`
+        : `${taskId} is a mapped task${facts.length > 0 ? ` (${facts.join("; ")})` : ""}: pass its map index, as ${fix}`;
     this.message = `${init.method} ${init.path} → ${init.status}: ${hint}`;
     this.dagId = init.dagId;
     this.runId = init.runId;
@@ -204,5 +238,52 @@ export class AirflowWaitTimeoutError extends Error {
     this.runId = init.runId;
     this.state = init.state;
     this.paused = init.paused;
+  }
+}
+
+/**
+ * `waitForDagRun` gave up because the API kept failing: its polls failed with errors that pass
+ * (no answer, 408, 429, 5xx, after the transport's own retries) for longer than `maxOutageMs`,
+ * or still were at the deadline (`timedOut`). `cause` is the last poll's error.
+ */
+export class AirflowWaitError extends Error {
+  override readonly name = "AirflowWaitError";
+  readonly dagId: string;
+  readonly runId: string;
+  /** Polls that failed in a row, up to the last. */
+  readonly failedPolls: number;
+  /** How long they failed: from the start of the first to the end of the last, in ms. */
+  readonly failingMs: number;
+  /** The run's state at the last poll that answered; null when none did. */
+  readonly lastState: string | null;
+  /** The deadline (`timeoutMs`) passed while the polls failed, before `maxOutageMs` did. */
+  readonly timedOut: boolean;
+  constructor(init: {
+    dagId: string;
+    runId: string;
+    failedPolls: number;
+    failingMs: number;
+    lastState: string | null;
+    timedOut: boolean;
+    timeoutMs: number;
+    maxOutageMs: number;
+    cause: unknown;
+  }) {
+    const polls = `${init.failedPolls} poll${init.failedPolls === 1 ? "" : "s"}`;
+    const why = init.timedOut
+      ? `the deadline (timeoutMs, ${init.timeoutMs / 1000} s) passed while the API was failing`
+      : `the API kept failing past maxOutageMs (${init.maxOutageMs / 1000} s)`;
+    const state = init.lastState === null ? "its state never read" : `last seen ${init.lastState}`;
+    const last = init.cause instanceof Error ? init.cause.message : String(init.cause);
+    super(
+      `waitForDagRun gave up on dag run ${init.dagId}/${init.runId} (${state}): ${why}: ${polls} in a row failed over ${init.failingMs / 1000} s; the last: ${last}`,
+      { cause: init.cause },
+    );
+    this.dagId = init.dagId;
+    this.runId = init.runId;
+    this.failedPolls = init.failedPolls;
+    this.failingMs = init.failingMs;
+    this.lastState = init.lastState;
+    this.timedOut = init.timedOut;
   }
 }

@@ -26,6 +26,7 @@ export {
   type AirflowErrorDetail,
   AirflowMappedTaskError,
   AirflowRequestError,
+  AirflowWaitError,
   AirflowWaitTimeoutError,
 } from "./errors.js";
 export type { components, operations, paths } from "./generated/airflow-v2.js";

@@ -34,7 +34,34 @@ export interface TransportOptions extends HttpOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
 
-const requestError = (f: RequestFailure) => new AirflowRequestError(f);
+/**
+ * The path asked, as every error names it: after the server's own prefix (`/airflow` of
+ * `http://gw/airflow`), with its ids decoded as given (`/api/v2/dags/my_dag/dagRuns/a+b`),
+ * no query. `url` is a URL or a path.
+ */
+export function askedPath(url: string, baseUrl: string): string {
+  const prefix = new URL(baseUrl).pathname.replace(/\/+$/, "");
+  const path = new URL(url, baseUrl).pathname;
+  const own = prefix && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+  return own
+    .split("/")
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    })
+    .join("/");
+}
+
+/**
+ * A request that got no answer: its `path` as AirflowApiError's (ids decoded, without the
+ * server's prefix), and the message's server its root (`http://gw/airflow`, never user info)
+ * before it.
+ */
+const requestErrorFor = (base: string) => (f: RequestFailure) =>
+  new AirflowRequestError({ ...f, path: askedPath(f.path, base), origin: base });
 
 /**
  * Airflow's API answers any SQLAlchemy error with 500 and `detail.reason` "Database error"
@@ -182,6 +209,7 @@ export function resolveServer(options: {
 export function createTransport(options: TransportOptions): (input: Request) => Promise<Response> {
   checkHttpNumbers(options, "createTransport");
   const { baseUrl: base, auth } = resolveServer(options);
+  const requestError = requestErrorFor(base);
   // A fetch of your own makes its own connections: the proxy variables are then its to read.
   let proxy = options.proxy;
   if (proxy === undefined && !options.fetch) {
@@ -204,6 +232,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     requestError,
+    longRetryAfter: "answer",
   });
   let token: string | null = auth && "token" in auth ? auth.token : null;
   let pendingToken: Promise<string> | null = null;
@@ -298,6 +327,7 @@ export function createTransport(options: TransportOptions): (input: Request) => 
     staleCredentials: isInvalidToken,
     requestError,
     retryOn: isAirflowDatabaseError,
+    longRetryAfter: "answer",
   });
   // Every answer that may be quoted in an error (an error, or a success that is not JSON: a
   // proxy's page) loses the credentials a server or proxy may repeat from the request.

@@ -187,6 +187,14 @@ describe("getTaskLog", () => {
             try_number: 1,
           });
         }
+        if (path.includes("/xcomEntries/")) {
+          // Airflow 3.3.2 answers a mapped task's XCom without map_index as any missing entry.
+          const key = decodeURIComponent(path.split("/").at(-1) ?? "");
+          if (mapIndex === null) {
+            return json(404, { detail: `XCom entry with key: \`${key}\` not found` });
+          }
+          return json(200, { key, map_index: Number(mapIndex), value: Number(mapIndex) ** 2 });
+        }
         if (path.includes("/logs/")) {
           if (mapIndex === "-1") return json(404, { detail: "TaskInstance not found" });
           return json(200, {
@@ -265,6 +273,40 @@ describe("getTaskLog", () => {
         .catch((e: unknown) => e);
       expect(noRun).not.toBeInstanceOf(AirflowMappedTaskError);
       expect(noRun).toMatchObject({ status: 404, detail: "TaskInstance not found" });
+    });
+
+    it("getXcom of a mapped task without mapIndex says it is mapped and what to pass, with one request more", async () => {
+      const { client, seen } = mappedServer();
+      const err = await client.getXcom("d", "r", "square", "return_value").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AirflowMappedTaskError);
+      expect(err).toMatchObject({
+        status: 404,
+        path: "/api/v2/dags/d/dagRuns/r/taskInstances/square/xcomEntries/return_value",
+        detail: "XCom entry with key: `return_value` not found",
+        taskId: "square",
+        mapIndexCount: 3,
+        failedMapIndexes: null,
+      });
+      expect((err as Error).message).toBe(
+        'GET /api/v2/dags/d/dagRuns/r/taskInstances/square/xcomEntries/return_value → 404: square is a mapped task (3 task instances, map indexes 0 to 2): pass its map index, as getXcom(dagId, runId, "square", "return_value", { mapIndex: 0 })',
+      );
+      expect(seen).toEqual([
+        "/api/v2/dags/d/dagRuns/r/taskInstances/square/xcomEntries/return_value",
+        "/api/v2/dags/d/dagRuns/r/taskInstances/square/listMapped?limit=1&order_by=map_index",
+      ]);
+      // With its map index: the entry, no more requests.
+      seen.length = 0;
+      const entry = await client.getXcom("d", "r", "square", "return_value", { mapIndex: 2 });
+      expect([entry.value, seen.length]).toEqual([4, 1]);
+      // A task that is not mapped keeps Airflow's 404.
+      const plain = await mappedServer({ listMapped: "not mapped" })
+        .client.getXcom("d", "r", "square", "nope")
+        .catch((e: unknown) => e);
+      expect(plain).not.toBeInstanceOf(AirflowMappedTaskError);
+      expect(plain).toMatchObject({
+        status: 404,
+        detail: "XCom entry with key: `nope` not found",
+      });
     });
 
     it("when the mapped instances cannot be listed, still says to pass mapIndex", async () => {

@@ -494,6 +494,61 @@ describe("transport", () => {
     );
   });
 
+  it("a request that got no answer names its path as AirflowApiError does: ids as given, the server's prefix before it, no secret", async () => {
+    const reset = () => {
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+      });
+    };
+    const runId = "manual__2025-01-01T00:00:00+00:00";
+    const f = fakeFetch([token("tok-SECRET-1"), reset, reset]);
+    const c = createAirflowClient({
+      baseUrl: "http://admin:pw-SECRET-2@gw:8080/airflow",
+      headers: { "x-api-key": "key-SECRET-3" },
+      fetch: f.fetch,
+      retry: { retries: 1 },
+      ...noSleep,
+    });
+    const err = await c.getDagRun("my dag", runId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AirflowRequestError);
+    expect(err).toMatchObject({
+      kind: "network",
+      path: `/api/v2/dags/my dag/dagRuns/${runId}`,
+      attempts: 2,
+    });
+    expect((err as Error).message).toBe(
+      `GET http://gw:8080/airflow/api/v2/dags/my dag/dagRuns/${runId} failed: connection reset by the server (ECONNRESET), after 2 attempts`,
+    );
+    // What was sent: the prefix and the encoded ids.
+    expect(f.seen[1]?.path).toBe(
+      "/airflow/api/v2/dags/my%20dag/dagRuns/manual__2025-01-01T00%3A00%3A00%2B00%3A00",
+    );
+    // An answer that is an error names the same path.
+    const g = fakeFetch([token("t"), () => json(404, { detail: "no" })]);
+    const api = await createAirflowClient({
+      baseUrl: "http://admin:pw@gw:8080/airflow",
+      fetch: g.fetch,
+    })
+      .getDagRun("my dag", runId)
+      .catch((e: unknown) => e);
+    expect((api as AirflowApiError).path).toBe((err as AirflowRequestError).path);
+    // The token request's failure too, and no secret anywhere.
+    const h = fakeFetch([reset]);
+    const login = await createAirflowClient({
+      baseUrl: "http://admin:pw-SECRET-2@gw:8080/airflow",
+      fetch: h.fetch,
+      retry: false,
+    })
+      .getDag("d")
+      .catch((e: unknown) => e);
+    expect((login as Error).message).toBe(
+      "POST http://gw:8080/airflow/auth/token failed: connection reset by the server (ECONNRESET), after 1 attempt",
+    );
+    for (const e of [err, login]) {
+      expect(`${(e as Error).message} ${inspect(e, { depth: 5 })}`).not.toMatch(/SECRET/);
+    }
+  });
+
   it("takes the API's root (…/api/v2) as the server's, and refuses Airflow 2's /api/v1", async () => {
     const f = fakeFetch([() => json(200, { version: "3.3.2" })]);
     const c = createAirflowClient({ baseUrl: "http://af:8080/api/v2/", fetch: f.fetch });
@@ -511,11 +566,11 @@ describe("transport", () => {
     );
   });
 
-  it("waits as long as Retry-After says, capped by maxDelayMs", async () => {
+  it("waits as long as Retry-After says; one longer than maxDelayMs ends the retries with that answer", async () => {
     const waits: number[] = [];
     const f = fakeFetch([
       () => json(429, {}, { "retry-after": "7" }),
-      () => json(429, {}, { "retry-after": "999" }),
+      () => json(429, {}, { "retry-after": "60" }),
       () => json(200, { version: "3" }),
     ]);
     const t = createTransport({
@@ -527,6 +582,35 @@ describe("transport", () => {
     const res = await t(new Request("http://af/api/v2/version"));
     expect(res.status).toBe(200);
     expect(waits).toEqual([7000, 60_000]);
+    // Asked to wait 999 s, past maxDelayMs: trying again sooner would earn another 429, so
+    // the 429 is the caller's, with the wait the server asked in the error.
+    waits.length = 0;
+    const g = fakeFetch([
+      () => json(429, { detail: "Too many requests" }, { "retry-after": "999" }),
+      () => json(200, { dag_id: "d" }),
+    ]);
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      fetch: g.fetch,
+      retry: { maxDelayMs: 60_000 },
+      sleep: async (ms) => void waits.push(ms),
+    });
+    const err = await c.getDag("d").catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(AirflowApiError);
+    expect(err).toMatchObject({ status: 429, retryAfterMs: 999_000 });
+    expect((err as Error).message).toBe(
+      "GET /api/v2/dags/d → 429: Too many requests (Retry-After: the server asks to wait 999 s)",
+    );
+    expect([waits, g.seen.length]).toEqual([[], 1]);
+    // A 503's too, as a date.
+    const at = new Date(Date.now() + 120_000).toUTCString();
+    const h = fakeFetch([() => json(503, { detail: "maintenance" }, { "retry-after": at })]);
+    const down = await createAirflowClient({ baseUrl: "http://af", fetch: h.fetch, ...noSleep })
+      .getDag("d")
+      .catch((x: unknown) => x);
+    expect(down).toMatchObject({ status: 503 });
+    expect((down as AirflowApiError).retryAfterMs).toBeGreaterThan(100_000);
+    expect(h.seen).toHaveLength(1);
   });
 
   it("times out each attempt and reports how many it made", async () => {
@@ -821,14 +905,21 @@ describe("transport", () => {
       path: "/api/v2/dags/d/dagRuns",
       query: `?logical_date_gte=${encodeURIComponent(logicalDate)}&logical_date_lte=${encodeURIComponent(logicalDate)}&limit=1`,
     });
-    // Without a logical date only the run id can clash, also when it cannot be read back.
-    const g = fakeFetch([conflict, () => json(500, { detail: "down" })]);
+    // Without a logical date only the run id can clash: said so when the run is not found.
+    const g = fakeFetch([conflict, () => json(404, { detail: "not found" })]);
     const d = createAirflowClient({ baseUrl: "http://af", fetch: g.fetch, retry: false });
     const byId = await d.triggerDagRun("d", { runId: "r9" }).catch((x) => x);
     expect(byId).toMatchObject({ clash: "run id", runId: "r9", existingRunId: null });
     expect(byId.message).toBe(
       "POST /api/v2/dags/d/dagRuns → 409: run 'r9' of d already exists: trigger with another run id",
     );
+    // When it cannot be read back (a 500), the run may be the one asked for: that error, not
+    // advice to make another.
+    const h = fakeFetch([conflict, () => json(500, { detail: "down" })]);
+    const e = createAirflowClient({ baseUrl: "http://af", fetch: h.fetch, retry: false });
+    const unread = await e.triggerDagRun("d", { runId: "r9" }).catch((x) => x);
+    expect(unread).not.toBeInstanceOf(AirflowDagRunExistsError);
+    expect(unread.message).toBe("GET /api/v2/dags/d/dagRuns/r9 → 500: down");
     // The run in the way cannot be read: still the typed error, without its id.
     const blind = await c.triggerDagRun("d", { logicalDate }).catch((x) => x);
     expect(blind).toBeInstanceOf(AirflowDagRunExistsError);

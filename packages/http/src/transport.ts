@@ -5,7 +5,11 @@ export interface RetryOptions {
   readonly retries?: number | undefined;
   /** First backoff delay; it doubles each retry, with full jitter. Default 250 ms. */
   readonly baseDelayMs?: number | undefined;
-  /** Cap for one delay, also for a server's Retry-After. Default 30 s. */
+  /**
+   * Cap for one delay. Default 30 s. A server's Retry-After beyond it is waited this long (the
+   * MLflow client), or ends the retries with that answer (the Airflow client: see
+   * `HttpTransportOptions.longRetryAfter`).
+   */
   readonly maxDelayMs?: number | undefined;
 }
 
@@ -27,12 +31,20 @@ export interface RequestFailure {
   path: string;
   attempts: number;
   cause?: unknown;
-  /** The server asked: scheme, host and port only (never user info, path or query). */
+  /**
+   * The server asked, written before the path: scheme, host and port (a client may add the
+   * server's own path prefix, its `path` then the rest); never user info or query.
+   */
   origin?: string;
   /** The per-attempt timeout, for a timeout. */
   timeoutMs?: number;
   /** For a timeout: the answer came, then its body stopped arriving (not "no answer"). */
   stalled?: boolean;
+  /**
+   * Trying again cannot change it: the same certificate, port or protocol answers (the
+   * transport does not retry these).
+   */
+  permanent?: boolean;
 }
 
 /** Options every client's transport shares. */
@@ -123,6 +135,13 @@ export interface HttpTransportOptions extends HttpOptions {
   readonly staleCredentials?: (response: Response) => boolean | Promise<boolean>;
   /** The error thrown when a request got no answer; each client has its own class. */
   readonly requestError?: (failure: RequestFailure) => Error;
+  /**
+   * A `Retry-After` longer than `maxDelayMs`: `"cap"` (the default) waits `maxDelayMs` and
+   * tries again; `"answer"` stops retrying and returns that answer (the 429 or 503, its
+   * Retry-After kept), since an attempt before the time the server named almost certainly
+   * earns another refusal.
+   */
+  readonly longRetryAfter?: "cap" | "answer";
   /**
    * Other answers worth repeating, besides 429/502/503/504 — only ever for a request that may be
    * repeated (a safe method, or one marked idempotent). Given the answer; read its body from a
@@ -311,6 +330,8 @@ export class HttpRequestError extends Error {
   readonly method: string;
   readonly path: string;
   readonly attempts: number;
+  /** Trying again cannot change it (a certificate refused, a port fetch will not use). */
+  readonly permanent: boolean;
 
   constructor(init: RequestFailure) {
     const what =
@@ -323,6 +344,7 @@ export class HttpRequestError extends Error {
     super(`${init.method} ${init.origin ?? ""}${init.path} ${what}, after ${attempts}`, {
       cause: init.cause,
     });
+    this.permanent = init.permanent === true;
     this.kind = init.kind;
     this.method = init.method;
     this.path = init.path;
@@ -343,7 +365,7 @@ class NoAnswer {
  * timeout, and retries with exponential backoff and jitter on network errors,
  * 429/502/503/504 and the answers `retryOn` picks — for safe methods, and requests marked
  * idempotent; a 429 (the request was not processed) for every request but a streamed one not
- * marked idempotent — honouring Retry-After (capped at `maxDelayMs`).
+ * marked idempotent — honouring Retry-After (capped at `maxDelayMs`, or see `longRetryAfter`).
  * A request that can never be repeated is sent as it is, not cloned, so a streamed body (an
  * artifact upload) is never buffered for a replay.
  */
@@ -727,6 +749,7 @@ export function createHttpTransport(
             cause: e.cause,
             origin: url.origin,
             ...(e.kind === "timeout" ? { timeoutMs } : {}),
+            ...(permanent ? { permanent } : {}),
           });
         }
         reason = e.kind;
@@ -756,6 +779,11 @@ export function createHttpTransport(
         }
         reason = `HTTP ${response.status}`;
         waitMs = retryAfterMs(response.headers.get("retry-after"));
+        // The server named a later time than this client waits: an attempt before it would
+        // most likely be refused again, so the answer is the caller's (when asked to).
+        if (waitMs !== null && waitMs > maxDelay && options.longRetryAfter === "answer") {
+          return bounded(response, method, path, n + 1, url, input);
+        }
         discard(response);
       }
       const backoff = Math.random() * Math.min(maxDelay, baseDelay * 2 ** n);
