@@ -6,7 +6,8 @@ finds the other DAG's run when it names what that DAG has, and otherwise pokes u
 timeout or fails. Works under Airflow 3.x (the in-process execution API answers the sensor) and
 2.x (the DAGs are written to its database first, where the sensor looks up a task group).
 Usage: python external_task_runs.py <dags folder> <out.json>  (Airflow logs to stdout)
-The environment variable MLGEN_RUN_CONF, a JSON object by DAG id, gives a DAG's run its conf.
+The environment variable MLGEN_RUN_CONF, a JSON object by DAG id, gives a DAG's run its conf;
+MLGEN_RUN_STATES set adds each run's state, by its DAG id.
 Output: {"<dag_id>.<task_id>": state}
 """
 
@@ -30,6 +31,9 @@ out = {}
 for dag_id, dag in sorted(bag.dags.items(), key=lambda item: (waits(item[1]), item[0])):
     conf = {"run_conf": confs[dag_id]} if dag_id in confs else {}
     run = dag.test(**{DATE: when}, **conf)
+    if os.environ.get("MLGEN_RUN_STATES"):
+        # The run's own state, by the DAG's id.
+        out[dag_id] = str(run.state)
     for ti in run.get_task_instances():
         out[f"{dag_id}.{ti.task_id}"] = str(ti.state)
 

@@ -465,6 +465,11 @@ export const DIAGNOSTICS = {
     message: "{what} '{id}' has a dagrun_timeout, and a run that times out alerts no one: {reason}",
     fix: "{hint}",
   },
+  MLG2039: {
+    severity: "warning",
+    message: "{dag}'s failed runs can end success: {reason}",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -216,6 +216,23 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "leaf-masks-failure: a last cleanup with all_done after the work; not when a plain last task follows the work too",
+    {
+      rule: "leaf-masks-failure",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const work = p.bash("work", { command: "true" });
+          p.bash("cleanup", { command: "true", triggerRule: "all_done" }).after(work);
+          const other = p.bash("other", { command: "true" });
+          p.bash("tidy", { command: "true", triggerRule: "all_done" }).after(other);
+          p.bash("publish", { command: "true" }).after(other);
+        }),
+      want: [
+        "pipeline 'p''s failed runs can end success: 'cleanup' (trigger rule all_done) still runs when 'work' fails",
+      ],
+    },
+  ],
+  [
     "run-timeout-unalerted: a dagrunTimeout with the alerts on tasks only; in the defaults they go out",
     {
       rule: "run-timeout-unalerted",

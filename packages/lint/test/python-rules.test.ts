@@ -1998,6 +1998,33 @@ with DAG("f", schedule="*/90 * * *", start_date=pendulum.datetime(2025, 1, 1), d
     },
   ],
   [
+    "a last task that runs after a failure (all_done, one_failed), and near misses",
+    {
+      rule: "leaf-masks-failure",
+      body: `with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true", trigger_rule="all_done")
+    w >> c
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    n = BashOperator(task_id="n", bash_command="true", trigger_rule=TriggerRule.ONE_FAILED)
+    w >> n
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true", trigger_rule="all_done")
+    p = BashOperator(task_id="p", bash_command="true")
+    w >> [c, p]
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true", trigger_rule="none_failed")
+    w >> c
+with DAG("e", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    c = BashOperator(task_id="c", bash_command="true", trigger_rule="all_done")
+`,
+      want: ["3:9", "7:9"],
+    },
+  ],
+  [
     "a dagrun_timeout with the alerts on the tasks only, and DAGs that alert on a timeout or on nothing",
     {
       rule: "run-timeout-unalerted",

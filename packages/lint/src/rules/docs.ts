@@ -788,7 +788,8 @@ ${DEFAULT_ARGS}
 with DAG("daily_cleanup", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), default_args=default_args):
     export = BashOperator(task_id="export", bash_command="export --day {{ ds }}")
     cleanup = BashOperator(task_id="cleanup", bash_command="rm -rf staging/{{ ds }}", trigger_rule="all_done")
-    export >> cleanup
+    # A teardown, so that a failed export still fails the run (leaf-masks-failure).
+    export >> cleanup.as_teardown()
 `),
   },
 
@@ -1166,6 +1167,49 @@ with DAG(
     default_args=default_args,
 ):
     BashOperator(task_id="publish_report", bash_command="report publish --half {{ ds }}")
+`),
+  },
+  "leaf-masks-failure": {
+    catches: `A DAG whose last task (one nothing comes after) has a trigger rule under which it runs although a task before it failed — a cleanup with \`all_done\` (or \`always\`, \`one_done\`, \`none_skipped\`), an alert task with \`one_failed\` or \`all_failed\`, a task with \`one_success\` — when some task before it has no other last task that would fail with it. A teardown (\`.as_teardown()\`, \`@teardown\`) is left alone: Airflow leaves it out of the run's state (a file with one is not judged). Tasks made in loops, computed ids and dependencies the linter cannot follow hold the rule back. DSL pipelines: the same on the tasks' trigger rules.`,
+    reportedAt: "the last task: its operator call or TaskFlow call.",
+    why: `Airflow decides a run's state from its last tasks: failed when one of them failed (or was not run for a failure: upstream_failed), else success when they all succeeded or were skipped. A cleanup with \`all_done\` after the work runs and succeeds when the work fails, so the run is green, its failure visible only in the grid; the same with an alert task (\`one_failed\`) at the end, the very task meant to say it failed. Dashboards and dependants that watch run states (an ExternalTaskSensor, a TriggerDagRunOperator waiting, an asset event, SLAs on success) carry on as if nothing happened. Airflow's teardown tasks exist for this: they run after a failure and the run still fails. Real Airflow 3.3 and 2.11 end such runs success, and fail them with a teardown (\`test/engines/lint-leaf-masks.test.ts\`).`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "nightly_scoring",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    create = BashOperator(task_id="create_cluster", bash_command="cluster create")
+    score = BashOperator(task_id="score", bash_command="cluster run score.py")
+    delete = BashOperator(task_id="delete_cluster", bash_command="cluster delete", trigger_rule="all_done")
+    create >> score >> delete
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "nightly_scoring",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    create = BashOperator(task_id="create_cluster", bash_command="cluster create")
+    score = BashOperator(task_id="score", bash_command="cluster run score.py")
+    delete = BashOperator(task_id="delete_cluster", bash_command="cluster delete")
+    create >> score >> delete.as_teardown(setups=create)
 `),
   },
   "run-timeout-unalerted": {

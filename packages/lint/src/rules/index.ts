@@ -16,6 +16,7 @@ import { hardcodedSecret } from "./hardcoded-secret.js";
 import { implicitCatchup } from "./implicit-catchup.js";
 import { invalidArgument } from "./invalid-argument.js";
 import { kubeflowTimeout } from "./kubeflow-timeout.js";
+import { leafMasksFailure } from "./leaf-masks-failure.js";
 import { missingDag } from "./missing-dag.js";
 import { missingRetries } from "./missing-retries.js";
 import { missingTimeout } from "./missing-timeout.js";
@@ -77,6 +78,7 @@ export const RULES: readonly Rule[] = [
   triggerConf,
   missingDag,
   runTimeoutUnalerted,
+  leafMasksFailure,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
