@@ -36,7 +36,7 @@ started = timezone.utcnow() - timedelta(hours=1)
 out = {}
 with create_session() as session:
     runs = {}
-    for i, run_id in enumerate(("slow-run", "failed-run")):
+    for i, run_id in enumerate(("slow-run", "slow-run-2", "failed-run")):
         logical = started + timedelta(minutes=i)
         runs[run_id] = dag.create_dagrun(
             run_id=run_id,
@@ -49,9 +49,10 @@ with create_session() as session:
             session=session,
         )
     session.flush()
-    # The timed-out run: its task still running when the scheduler looks at it.
-    for ti in runs["slow-run"].get_task_instances(session=session):
-        ti.state = TaskInstanceState.RUNNING
+    # The timed-out runs: their task still running when the scheduler looks at them.
+    for run_id in ("slow-run", "slow-run-2"):
+        for ti in runs[run_id].get_task_instances(session=session):
+            ti.state = TaskInstanceState.RUNNING
     # The other: its task failed (the timeout is not what ends it).
     runs["failed-run"].start_date = timezone.utcnow()
     for ti in runs["failed-run"].get_task_instances(session=session):
@@ -59,9 +60,14 @@ with create_session() as session:
     session.flush()
     runner = SchedulerJobRunner(job=Job(), num_runs=1)
     timed_out = runner._schedule_dag_run(runs["slow-run"], session=session)
+    timed_out_2 = runner._schedule_dag_run(runs["slow-run-2"], session=session)
     _, failed = runs["failed-run"].update_state(session=session, execute_callbacks=False)
     session.flush()
-    out["requests"] = {"slow-run": timed_out.msg, "failed-run": failed.msg}
+    out["requests"] = {
+        "slow-run": timed_out.msg,
+        "slow-run-2": timed_out_2.msg,
+        "failed-run": failed.msg,
+    }
     out["states"] = {
         run_id: {
             "run": dr.state,
@@ -69,8 +75,9 @@ with create_session() as session:
         }
         for run_id, dr in runs.items()
     }
+# One bag for all, as the processor calls a file's callbacks: each alert says its own run.
 with create_session() as session:
-    for request in (failed, timed_out):
+    for request in (failed, timed_out, timed_out_2):
         DagFileProcessor._execute_dag_callbacks(bag, request, session)
 with open(out_file, "w", encoding="utf-8") as f:
     json.dump(out, f, default=str)

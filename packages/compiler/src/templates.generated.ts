@@ -14,7 +14,7 @@ export const TEMPLATE_SPECS = {
   return container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":4,"column":0},"end":{"line":4,"column":13}}}))
     + "\n";
 },"1":function(container,depth0,helpers,partials,data) {
-    return "\n# The project modules the tasks import (tasks/...) sit beside this file. Airflow puts only the\n# root of its DAG folder on sys.path: deployed in a subfolder of it, the DAG adds its own.\n_HERE = os.path.dirname(os.path.abspath(__file__))\nif _HERE not in sys.path:\n    sys.path.append(_HERE)\n";
+    return "\n# The project modules the tasks import (tasks/...) sit beside this file. Airflow puts only the\n# root of its DAG folder on sys.path: deployed in a subfolder of it, the DAG adds its own.\n# A zipped DAG folder is on sys.path only while Airflow imports this file.\n_HERE = os.path.dirname(os.path.abspath(__file__))\nif _HERE not in sys.path or os.path.isfile(_HERE):\n    sys.path.append(_HERE)\n";
 },"2":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _pull(ti, task_id, key, required=True, as_float=False):\n    \"\"\"The XCom `key` that upstream task `task_id` pushed in this run; fails loudly when absent.\n\n    Not `required` (a task that runs when an upstream task was skipped, as a join after a\n    branch): None when `task_id` pushed nothing. `as_float`: an output declared float, read\n    back as one (Airflow 3 may return a whole float, 1.0, as the int 1).\n    \"\"\"\n    value = ti.xcom_pull(task_ids=task_id, key=key)\n    if value is None and required:\n        raise RuntimeError(\n            f\"input missing: upstream task {task_id!r} pushed no XCom {key!r} in this run; \"\n            f\"check that {task_id!r} succeeded and that its function returned {key!r}\"\n        )\n    if as_float and isinstance(value, int) and not isinstance(value, bool):\n        return float(value)\n    return value\n";
 },"3":function(container,depth0,helpers,partials,data) {
@@ -32,14 +32,14 @@ export const TEMPLATE_SPECS = {
   return "\n\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"outputs"),depth0,{"name":"outputs","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "")
     + "\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    pushed = _outputs(f\"task {task_id!r}: the function\", result, outputs)\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":98,"column":0},"end":{"line":102,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":99,"column":0},"end":{"line":103,"column":7}}})) != null ? stack1 : "")
     + "    return pushed\n";
 },"6":function(container,depth0,helpers,partials,data) {
     return "    if getattr(ti, \"map_index\", -1) >= 0:\n        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).\n        ti.xcom_push(key=\"mlgen_map_index\", value=ti.map_index)\n";
 },"7":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _push_when_done(ti, task_id, result, outputs):\n    \"\"\"A python sensor's check: False while the result is false; when done, pushes the declared outputs and returns True.\n\n    An Airflow PokeReturnValue is done by its is_done and holds the outputs in its xcom_value.\n    \"\"\"\n    if type(result).__name__ == \"PokeReturnValue\":\n        if not result.is_done:\n            return False\n        result = result.xcom_value\n    elif not result:\n        return False\n    _push(ti, task_id, result, outputs)\n    return True\n";
 },"8":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _if_timed_out(alert):\n    \"\"\"`alert`, called only for a run that timed out (dagrun_timeout).\n\n    The scheduler fails such a run, skips the tasks left and calls only the DAG's\n    on_failure_callback, never a task's, whose alerts would stay silent. A run that failed\n    otherwise has already been alerted by its failed task's callback.\n    \"\"\"\n\n    def on_failure(context):\n        if context.get(\"reason\") == \"timed_out\":\n            alert(context)\n\n    return on_failure\n";
+    return "\n\ndef _if_timed_out(alert):\n    \"\"\"`alert`, called only for a run that timed out (dagrun_timeout).\n\n    The scheduler fails such a run, skips the tasks left and calls only the DAG's\n    on_failure_callback, never a task's, whose alerts would stay silent. A run that failed\n    otherwise has already been alerted by its failed task's callback. A copy of the alert is\n    called: a notifier renders its texts into itself, and the DAG processor may call the same\n    one for several runs.\n    \"\"\"\n\n    def on_failure(context):\n        if context.get(\"reason\") == \"timed_out\":\n            copy.copy(alert)(context)\n\n    return on_failure\n";
 },"9":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the worker, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set on this worker; set it or give env() a default\")\n    return value\n";
 },"10":function(container,depth0,helpers,partials,data) {
@@ -89,7 +89,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":252,"column":0},"end":{"line":282,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":255,"column":0},"end":{"line":285,"column":7}}})) != null ? stack1 : "");
 },"19":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -98,7 +98,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.program(21, data, 0),"loc":{"start":{"line":253,"column":0},"end":{"line":281,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.program(21, data, 0),"loc":{"start":{"line":256,"column":0},"end":{"line":284,"column":7}}})) != null ? stack1 : "");
 },"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -117,16 +117,16 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":4},"end":{"line":258,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":261,"column":4},"end":{"line":261,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":258,"column":27},"end":{"line":258,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":261,"column":27},"end":{"line":261,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":259,"column":4},"end":{"line":259,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":262,"column":4},"end":{"line":262,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":260,"column":4},"end":{"line":260,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":263,"column":4},"end":{"line":263,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":262,"column":0},"end":{"line":268,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.program(27, data, 0),"loc":{"start":{"line":269,"column":0},"end":{"line":280,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":265,"column":0},"end":{"line":271,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.program(27, data, 0),"loc":{"start":{"line":272,"column":0},"end":{"line":283,"column":7}}})) != null ? stack1 : "");
 },"22":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -136,7 +136,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":264,"column":0},"end":{"line":266,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":267,"column":0},"end":{"line":269,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
 },"23":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -147,9 +147,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":265,"column":8},"end":{"line":265,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":268,"column":8},"end":{"line":268,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":265,"column":22},"end":{"line":265,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":268,"column":22},"end":{"line":268,"column":36}}}))
     + ",\n";
 },"24":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -160,12 +160,12 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":270,"column":9},"end":{"line":270,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":273,"column":9},"end":{"line":273,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":271,"column":8},"end":{"line":271,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":271,"column":45},"end":{"line":271,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":274,"column":8},"end":{"line":274,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":274,"column":45},"end":{"line":274,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":272,"column":0},"end":{"line":274,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":275,"column":0},"end":{"line":277,"column":7}}})) != null ? stack1 : "");
 },"25":function(container,depth0,helpers,partials,data) {
     return "result = ";
 },"26":function(container,depth0,helpers,partials,data) {
@@ -177,7 +177,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":273,"column":8},"end":{"line":273,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":276,"column":8},"end":{"line":276,"column":30}}}))
     + "\n";
 },"27":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -188,10 +188,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":276,"column":4},"end":{"line":276,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":276,"column":41},"end":{"line":276,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":279,"column":4},"end":{"line":279,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":279,"column":41},"end":{"line":279,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":277,"column":0},"end":{"line":279,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":280,"column":0},"end":{"line":282,"column":7}}})) != null ? stack1 : "");
 },"28":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -201,7 +201,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":278,"column":4},"end":{"line":278,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":281,"column":4},"end":{"line":281,"column":26}}}))
     + "\n";
 },"29":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -212,7 +212,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":288,"column":0},"end":{"line":290,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":291,"column":0},"end":{"line":293,"column":9}}})) != null ? stack1 : "")
     + "}\n";
 },"30":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -223,9 +223,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":289,"column":11},"end":{"line":289,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":289,"column":4},"end":{"line":289,"column":24}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":292,"column":11},"end":{"line":292,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":4},"end":{"line":292,"column":24}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":289,"column":26},"end":{"line":289,"column":40}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":26},"end":{"line":292,"column":40}}}))
     + ",\n";
 },"31":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -236,9 +236,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":297,"column":4},"end":{"line":297,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":4},"end":{"line":300,"column":16}}}))
     + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":297,"column":17},"end":{"line":297,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":17},"end":{"line":300,"column":31}}}))
     + ",\n";
 },"32":function(container,depth0,helpers,partials,data) {
     return "    tasks = {}\n";
@@ -260,7 +260,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":308,"column":0},"end":{"line":310,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":311,"column":0},"end":{"line":313,"column":9}}})) != null ? stack1 : "");
 },"35":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -270,7 +270,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":309,"column":4},"end":{"line":309,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":312,"column":4},"end":{"line":312,"column":17}}}))
     + "\n";
 },"36":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -280,7 +280,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.program(40, data, 0),"loc":{"start":{"line":313,"column":0},"end":{"line":324,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.program(40, data, 0),"loc":{"start":{"line":316,"column":0},"end":{"line":327,"column":7}}})) != null ? stack1 : "");
 },"37":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -289,14 +289,14 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":314,"column":0},"end":{"line":314,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":0},"end":{"line":317,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":314,"column":20},"end":{"line":314,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(38, data, 0),"inverse":container.noop,"loc":{"start":{"line":314,"column":42},"end":{"line":314,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":20},"end":{"line":317,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(38, data, 0),"inverse":container.noop,"loc":{"start":{"line":317,"column":42},"end":{"line":317,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":315,"column":0},"end":{"line":317,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":318,"column":0},"end":{"line":320,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":318,"column":1},"end":{"line":318,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":321,"column":1},"end":{"line":321,"column":56}}})) != null ? stack1 : "")
     + "\n";
 },"38":function(container,depth0,helpers,partials,data) {
     return ".partial";
@@ -309,7 +309,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":318,"column":28},"end":{"line":318,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":321,"column":28},"end":{"line":321,"column":48}}}))
     + ")";
 },"40":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -320,9 +320,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":320,"column":5},"end":{"line":320,"column":24}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":323,"column":5},"end":{"line":323,"column":24}}}))
     + ":\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":321,"column":0},"end":{"line":323,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":324,"column":0},"end":{"line":326,"column":9}}})) != null ? stack1 : "");
 },"41":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -332,14 +332,14 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":328,"column":4},"end":{"line":328,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":331,"column":4},"end":{"line":331,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":328,"column":18},"end":{"line":328,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":331,"column":18},"end":{"line":331,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":329,"column":4},"end":{"line":329,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":332,"column":4},"end":{"line":332,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(42, data, 0),"inverse":container.noop,"loc":{"start":{"line":330,"column":0},"end":{"line":333,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":334,"column":0},"end":{"line":336,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(42, data, 0),"inverse":container.noop,"loc":{"start":{"line":333,"column":0},"end":{"line":336,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":337,"column":0},"end":{"line":339,"column":9}}})) != null ? stack1 : "");
 },"42":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -349,7 +349,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":331,"column":4},"end":{"line":331,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":334,"column":4},"end":{"line":334,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -369,30 +369,30 @@ export const TEMPLATE_SPECS = {
     + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"docstring"),{"name":"code","hash":{},"loc":{"start":{"line":8,"column":0},"end":{"line":8,"column":18}}}))
     + "\n\n"
     + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"imports"),{"name":"each","hash":{},"fn":container.program(0, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":10,"column":0},"end":{"line":12,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"projectPath"),{"name":"if","hash":{},"fn":container.program(1, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":13,"column":0},"end":{"line":20,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pull"),{"name":"if","hash":{},"fn":container.program(2, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":21,"column":0},"end":{"line":40,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullOneOf"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":41,"column":0},"end":{"line":58,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(4, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":59,"column":0},"end":{"line":85,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(5, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":86,"column":0},"end":{"line":104,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":105,"column":0},"end":{"line":121,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"ifTimedOut"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":122,"column":0},"end":{"line":138,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":139,"column":0},"end":{"line":148,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":149,"column":0},"end":{"line":161,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":162,"column":0},"end":{"line":201,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":202,"column":0},"end":{"line":208,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":209,"column":0},"end":{"line":218,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":219,"column":0},"end":{"line":230,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":231,"column":0},"end":{"line":242,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":243,"column":0},"end":{"line":247,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":248,"column":0},"end":{"line":250,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":283,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":284,"column":0},"end":{"line":292,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"projectPath"),{"name":"if","hash":{},"fn":container.program(1, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":13,"column":0},"end":{"line":21,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pull"),{"name":"if","hash":{},"fn":container.program(2, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":22,"column":0},"end":{"line":41,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullOneOf"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":42,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(4, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":60,"column":0},"end":{"line":86,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(5, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":87,"column":0},"end":{"line":105,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":106,"column":0},"end":{"line":122,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"ifTimedOut"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":123,"column":0},"end":{"line":141,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":142,"column":0},"end":{"line":151,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":152,"column":0},"end":{"line":164,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":165,"column":0},"end":{"line":204,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":205,"column":0},"end":{"line":211,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":212,"column":0},"end":{"line":221,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":222,"column":0},"end":{"line":233,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":234,"column":0},"end":{"line":245,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":246,"column":0},"end":{"line":250,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":253,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":254,"column":0},"end":{"line":286,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":287,"column":0},"end":{"line":295,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":296,"column":0},"end":{"line":298,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":299,"column":0},"end":{"line":301,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":300,"column":0},"end":{"line":302,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":303,"column":0},"end":{"line":305,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":306,"column":0},"end":{"line":311,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":303,"column":0},"end":{"line":305,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":306,"column":0},"end":{"line":308,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":309,"column":0},"end":{"line":314,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -404,10 +404,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":312,"column":0},"end":{"line":325,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":315,"column":0},"end":{"line":328,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(41, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":325,"column":11},"end":{"line":337,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(41, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":328,"column":11},"end":{"line":340,"column":11}}}) || fn;
   return fn;
   }
 

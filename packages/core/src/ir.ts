@@ -1,7 +1,7 @@
 import * as z from "zod";
 
 /** Bumped whenever the IR changes shape; generated files record it through the hash. */
-export const IR_VERSION = 2;
+export const IR_VERSION = 3;
 
 export const OUTPUT_TYPES = ["string", "int", "float", "bool", "list", "dict"] as const;
 export type OutputType = (typeof OUTPUT_TYPES)[number];

@@ -7,6 +7,7 @@ import {
   type OutputType,
   type Param,
   type ParamType,
+  paramsInOrder,
   type Task,
   taskOutputs,
   type Value,
@@ -96,7 +97,7 @@ export function confProblems(
   },
   scope: TriggerScope,
 ): ConfProblem[] {
-  const names = Object.keys(target.params);
+  const names = paramsInOrder(target.params).map(([name]) => name);
   // A template or command of the pipeline that reads the run's conf itself may read any key.
   const readsConf = JSON.stringify(target.tasks).includes("dag_run.conf");
   const out: ConfProblem[] = [];

@@ -2042,6 +2042,8 @@ with DAG("f", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     BashOperator(task_id="t", bash_command="true")
 with DAG("g", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args, on_failure_callback=None):
     BashOperator(task_id="t", bash_command="true", on_failure_callback=alert)
+with DAG("h", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args, deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=alert)):
+    BashOperator(task_id="t", bash_command="true")
 `,
       want: ["1:87", "9:87", "13:87"],
     },

@@ -38,6 +38,9 @@ export const runTimeoutUnalerted = defineRule({
       if (neverBuilt(file, dag)) continue;
       const timeout = dag.kwargs.get("dagrun_timeout");
       if (!timeout || isNone(file.source, timeout)) continue;
+      // Airflow 3.1's deadline alerts (DeadlineAlert, with a callback of their own) say it.
+      const deadline = dag.kwargs.get("deadline");
+      if (deadline && !isNone(file.source, deadline)) continue;
       const own = dag.kwargs.get("on_failure_callback");
       if (own && !isNone(file.source, own)) continue;
       // `DAG(**common)`: on_failure_callback may be in the dict.

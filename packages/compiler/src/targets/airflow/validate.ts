@@ -17,6 +17,7 @@ import {
   LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
   type Pipeline,
+  paramsInOrder,
   RUN_DATE_EXPRESSION,
   removedContextHint,
   resolveOptions,
@@ -251,7 +252,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       // A param the pipeline does not declare is in `params` only when a run's conf gives it.
       for (const read of jinjaParamReads(text)) {
         if (read.guarded || Object.hasOwn(ir.params, read.name)) continue;
-        const declared = Object.keys(ir.params);
+        const declared = paramsInOrder(ir.params).map(([name]) => name);
         const near = closestName(read.name, declared);
         // Every run of a pipeline without a schedule is triggered, and may give it.
         const scheduled = ir.schedule.kind !== "none";

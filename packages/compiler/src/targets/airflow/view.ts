@@ -53,6 +53,7 @@ const RESERVED = new Set([
   "posixpath",
   "sys",
   "_HERE",
+  "copy",
   "pendulum",
   "DAG",
   "Param",
@@ -282,14 +283,16 @@ class FileContext {
       case "slack": {
         const args = [
           py`slack_webhook_conn_id=${alert.connId}`,
-          py`text=${alert.text ?? SLACK_TEXT[event]}`,
+          // A run's timeout: mlgen's text, rendered with the DAG run's context (no exception,
+          // no task sometimes), where one written for a task's failure may fail to render.
+          py`text=${event === "timeout" ? SLACK_TEXT.timeout : (alert.text ?? SLACK_TEXT[event])}`,
         ];
         return new PyCode(`${this.use("SlackWebhookNotifier").text}(${joinCode(args, ", ").text})`);
       }
       case "email": {
         const args = [py`to=${alert.to}`];
         if (alert.from !== null) args.push(py`from_email=${alert.from}`);
-        const subject = alert.subject ?? (event === "timeout" ? TIMEOUT_MAIL.subject : null);
+        const subject = event === "timeout" ? TIMEOUT_MAIL.subject : alert.subject;
         if (subject !== null) args.push(py`subject=${subject}`);
         if (event === "timeout") args.push(py`html_content=${TIMEOUT_MAIL.html}`);
         if (alert.connId !== null) args.push(py`smtp_conn_id=${alert.connId}`);
@@ -1884,6 +1887,7 @@ export function dagView(
   const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
   const stdlib = [];
   if (usesMlflow) stdlib.push("import contextlib");
+  if (timeoutAlerts.length) stdlib.push("import copy");
   const code = [
     ...[...defaultArgs, ...dagKwargs, ...tasks.flatMap((t) => t.kwargs)].map((a) => a.value.text),
     ...[...leading.values()].flat().flatMap((t) => t.kwargs.map((a) => a.value.text)),
