@@ -142,6 +142,12 @@ async function unwrap<T>(
   throw new AirflowApiError({ status: response.status, method, path, detail, retryAfterMs });
 }
 
+/** setTimeout's longest delay (about 24.8 days): a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The reason a poll of waitForDagRun is cut at the deadline or the end of maxOutageMs. */
+const POLL_CUT = new Error("the poll ran past the wait's deadline or its maxOutageMs");
+
 /**
  * An error a later poll may not meet: no answer (a network error or a timeout, unless retrying
  * cannot change it), 408, 429 or a 5xx. Others (401, 403, 404, 422, an answer that is not the
@@ -708,9 +714,19 @@ export function createAirflowClient(options: AirflowClientOptions) {
       let lastState: string | null = null;
       for (;;) {
         opts.signal?.throwIfAborted();
-        // The signal also stops a request in flight, not only the wait between polls.
-        const signal = opts.signal ? { signal: opts.signal } : {};
         const started = now();
+        // A poll in flight (the transport's retries included: minutes against a server that
+        // takes the connection and never answers) ends at the deadline or at the end of
+        // maxOutageMs too, not only the wait between polls. On real time only: a test's clock
+        // moves by its sleeps, and its polls answer at once.
+        const limit = Math.min(deadline, (failing?.since ?? started) + maxOutageMs) - started;
+        const bound = clock || !(limit < MAX_TIMER_MS) ? null : new AbortController();
+        const timer = bound ? setTimeout(() => bound.abort(POLL_CUT), Math.max(0, limit)) : null;
+        const onAbort = () => bound?.abort(opts.signal?.reason);
+        if (bound) opts.signal?.addEventListener("abort", onAbort, { once: true });
+        // The signal also stops a request in flight, not only the wait between polls.
+        const given = bound?.signal ?? opts.signal;
+        const signal = given ? { signal: given } : {};
         let run: DagRun;
         let tis: TaskInstance[];
         try {
@@ -720,7 +736,8 @@ export function createAirflowClient(options: AirflowClientOptions) {
               ? await client.listTaskInstances(dagId, runId, signal)
               : [];
         } catch (e) {
-          if (opts.signal?.aborted || !passing(e)) throw e;
+          const cut = bound?.signal.reason === POLL_CUT;
+          if (opts.signal?.aborted || (!cut && !passing(e))) throw e;
           failing = {
             since: failing?.since ?? started,
             polls: (failing?.polls ?? 0) + 1,
@@ -745,6 +762,9 @@ export function createAirflowClient(options: AirflowClientOptions) {
           // The next poll at the interval, or at the deadline or the end of maxOutageMs.
           await abortableSleep(Math.min(interval, left, outageLeft), opts.signal, clock);
           continue;
+        } finally {
+          if (timer) clearTimeout(timer);
+          opts.signal?.removeEventListener("abort", onAbort);
         }
         failing = null;
         lastState = run.state;

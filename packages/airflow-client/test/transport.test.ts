@@ -7,6 +7,7 @@ import {
   AirflowConfigError,
   AirflowDagRunExistsError,
   AirflowRequestError,
+  AirflowWaitError,
   createAirflowClient,
   createTransport,
   IDEMPOTENT_HEADER,
@@ -1298,5 +1299,57 @@ describe("tls", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("waitForDagRun against a server that takes the connection and never answers", () => {
+  /** A fetch that answers nothing until its request is aborted. */
+  const silent = ((_input: Request | string | URL, init?: RequestInit) =>
+    new Promise((_, reject) => {
+      const signal = init?.signal ?? (_input instanceof Request ? _input.signal : undefined);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    })) as typeof fetch;
+
+  it("gives up at maxOutageMs while the poll is in flight, not after the transport's retries", async () => {
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { token: "t" },
+      fetch: silent,
+      timeoutMs: 60_000,
+    });
+    const started = Date.now();
+    const e = await c
+      .waitForDagRun("d", "r", { timeoutMs: 60_000, maxOutageMs: 300 })
+      .catch((x: unknown) => x);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(e).toBeInstanceOf(AirflowWaitError);
+    expect((e as AirflowWaitError).timedOut).toBe(false);
+    expect((e as Error).message).toContain("past maxOutageMs (0.3 s)");
+  });
+
+  it("and at its deadline, said as a timeout", async () => {
+    const c = createAirflowClient({
+      baseUrl: "http://af",
+      auth: { token: "t" },
+      fetch: silent,
+      timeoutMs: 60_000,
+    });
+    const started = Date.now();
+    const e = await c
+      .waitForDagRun("d", "r", { timeoutMs: 300, maxOutageMs: 60_000 })
+      .catch((x: unknown) => x);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(e).toBeInstanceOf(AirflowWaitError);
+    expect((e as AirflowWaitError).timedOut).toBe(true);
+  });
+
+  it("an abort of the caller's still rejects with its reason", async () => {
+    const c = createAirflowClient({ baseUrl: "http://af", auth: { token: "t" }, fetch: silent });
+    const stop = new AbortController();
+    const reason = new Error("stopped by the caller");
+    setTimeout(() => stop.abort(reason), 50);
+    await expect(
+      c.waitForDagRun("d", "r", { timeoutMs: 60_000, signal: stop.signal }),
+    ).rejects.toBe(reason);
   });
 });
