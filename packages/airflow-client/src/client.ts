@@ -142,6 +142,9 @@ async function unwrap<T>(
   throw new AirflowApiError({ status: response.status, method, path, detail, retryAfterMs });
 }
 
+/** How long waitForDagRun's poll at its deadline may take to answer. */
+const FINAL_READ_MS = 5_000;
+
 /** setTimeout's longest delay (about 24.8 days): a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -716,10 +719,14 @@ export function createAirflowClient(options: AirflowClientOptions) {
         opts.signal?.throwIfAborted();
         const started = now();
         // A poll in flight (the transport's retries included: minutes against a server that
-        // takes the connection and never answers) ends at the deadline or at the end of
-        // maxOutageMs too, not only the wait between polls. On real time only: a test's clock
-        // moves by its sleeps, and its polls answer at once.
-        const limit = Math.min(deadline, (failing?.since ?? started) + maxOutageMs) - started;
+        // takes the connection and never answers) ends too, not only the wait between polls:
+        // a poll made at the deadline (the run read once more) gets FINAL_READ_MS to answer, and
+        // in an outage (the polls before failed) a poll ends at the end of maxOutageMs. On real
+        // time only: a test's clock moves by its sleeps, and its polls answer at once.
+        const limit = Math.min(
+          Math.max(deadline - started, FINAL_READ_MS),
+          failing ? failing.since + maxOutageMs - started : Number.POSITIVE_INFINITY,
+        );
         const bound = clock || !(limit < MAX_TIMER_MS) ? null : new AbortController();
         const timer = bound ? setTimeout(() => bound.abort(POLL_CUT), Math.max(0, limit)) : null;
         const onAbort = () => bound?.abort(opts.signal?.reason);

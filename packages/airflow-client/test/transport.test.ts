@@ -1311,15 +1311,21 @@ describe("waitForDagRun against a server that takes the connection and never ans
     })) as typeof fetch;
 
   it("gives up at maxOutageMs while the poll is in flight, not after the transport's retries", async () => {
+    // The first poll finds no server (the outage starts), the next one hangs.
+    let calls = 0;
     const c = createAirflowClient({
       baseUrl: "http://af",
       auth: { token: "t" },
-      fetch: silent,
+      fetch: ((input: Request | string | URL, init?: RequestInit) =>
+        calls++ === 0
+          ? Promise.reject(new TypeError("fetch failed"))
+          : silent(input, init)) as typeof fetch,
       timeoutMs: 60_000,
+      retry: { retries: 0 },
     });
     const started = Date.now();
     const e = await c
-      .waitForDagRun("d", "r", { timeoutMs: 60_000, maxOutageMs: 300 })
+      .waitForDagRun("d", "r", { timeoutMs: 60_000, maxOutageMs: 300, pollIntervalMs: 50 })
       .catch((x: unknown) => x);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(e).toBeInstanceOf(AirflowWaitError);
@@ -1327,7 +1333,7 @@ describe("waitForDagRun against a server that takes the connection and never ans
     expect((e as Error).message).toContain("past maxOutageMs (0.3 s)");
   });
 
-  it("and at its deadline, said as a timeout", async () => {
+  it("and a poll made at its deadline after FINAL_READ_MS (5 s), said as a timeout", async () => {
     const c = createAirflowClient({
       baseUrl: "http://af",
       auth: { token: "t" },
@@ -1338,7 +1344,7 @@ describe("waitForDagRun against a server that takes the connection and never ans
     const e = await c
       .waitForDagRun("d", "r", { timeoutMs: 300, maxOutageMs: 60_000 })
       .catch((x: unknown) => x);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(9_000);
     expect(e).toBeInstanceOf(AirflowWaitError);
     expect((e as AirflowWaitError).timedOut).toBe(true);
   });

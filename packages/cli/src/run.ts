@@ -79,8 +79,12 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       io.stderr(`mlgen: ${e.message}\n${status === 403 ? `  fix: ${AIRFLOW_FORBIDDEN}\n` : ""}`);
       return 1;
     }
-    // A wait that ran out of time: the run's answer, not a fault of mlgen's.
-    if (e instanceof Error && e.name === "AirflowWaitTimeoutError") {
+    // A wait that ran out of time, or whose polls kept failing: the run's answer, or the
+    // server's, not a fault of mlgen's.
+    if (
+      e instanceof Error &&
+      (e.name === "AirflowWaitTimeoutError" || e.name === "AirflowWaitError")
+    ) {
       io.stderr(`mlgen: ${e.message}\n`);
       return 1;
     }

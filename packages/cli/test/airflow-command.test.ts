@@ -515,6 +515,30 @@ describe("mlgen airflow", () => {
     }
   }, 60_000);
 
+  it("a wait whose polls keep failing until its timeout is exit 1, said as the client says it", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (req.method === "POST")
+          return res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(JSON.stringify({ dag_id: "d", dag_run_id: "r", state: "queued" }));
+        res.writeHead(503, { "content-type": "application/json" }).end('{"detail":"down"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const env = { MLGEN_AIRFLOW_URL: url, MLGEN_AIRFLOW_TOKEN: "t" };
+      const waited = await cli(env, "airflow", "trigger", "d", "--wait", "--timeout", "1");
+      expect(waited.stderr).not.toContain("internal error");
+      expect(waited.code).toBe(1);
+      expect(waited.stderr).toContain("mlgen: waitForDagRun gave up on dag run d/r");
+    } finally {
+      server.close();
+    }
+  }, 60_000);
+
   it("--conf must be a JSON object", async () => {
     const r = await cli(
       { MLGEN_AIRFLOW_URL: "http://127.0.0.1:9" },
