@@ -236,12 +236,47 @@ export interface OptionsPlace {
   readonly site: () => SourceLocation | undefined;
 }
 
-/** Airflow settings (as the DSL would spell them) that mlgen has no option for. */
-const NOT_CARRIED: Readonly<Record<string, string>> = {
-  weightRule: "weight_rule",
-  waitForDownstream: "wait_for_downstream",
-  endDate: "end_date",
-  docMd: "doc_md (description is the DAG's description)",
+/**
+ * Airflow settings (as the DSL would spell them) that mlgen has no option for, and what to do
+ * instead where something does the job.
+ */
+const NOT_CARRIED: Readonly<
+  Record<string, { readonly airflow: string; readonly instead?: string }>
+> = {
+  weightRule: { airflow: "weight_rule" },
+  waitForDownstream: { airflow: "wait_for_downstream" },
+  endDate: { airflow: "end_date" },
+  docMd: { airflow: "doc_md", instead: "description is the DAG's description" },
+  setup: {
+    airflow: "setup tasks (as_setup)",
+    instead: "a task the others come after does the set-up; when it fails, they do not run",
+  },
+  teardown: {
+    airflow: "teardown tasks (as_teardown)",
+    instead:
+      "clean up in the task itself (try/finally): a last task with triggerRule all_done would run, but a run whose task failed would then end success",
+  },
+  sla: {
+    airflow: "SLAs (sla, gone in Airflow 3)",
+    instead:
+      "dagrunTimeout fails a run that takes too long, and the defaults' onFailure alerts say so",
+  },
+  deadline: {
+    airflow: "deadline alerts (DeadlineAlert)",
+    instead:
+      "dagrunTimeout fails a run that takes too long, and the defaults' onFailure alerts say so",
+  },
+  nodeSelector: {
+    airflow: "node_selector (KubernetesPodOperator)",
+    instead: "on Kubeflow, kubeflow: { nodeSelector } places a python task's pod",
+  },
+  tolerations: {
+    airflow: "tolerations (KubernetesPodOperator)",
+    instead: "on Kubeflow, kubeflow: { tolerations } places a python task's pod",
+  },
+  affinity: { airflow: "affinity (KubernetesPodOperator)" },
+  serviceAccountName: { airflow: "service_account_name (KubernetesPodOperator)" },
+  volumes: { airflow: "volumes (KubernetesPodOperator)" },
 };
 
 /**
@@ -350,6 +385,17 @@ function meantOption(key: string, call: OptionsOf, known: readonly string[]): st
   ) {
     return "the task runs with its worker's environment on Airflow: read a variable with env('NAME') in inputs, or pass the value as an input; on Kubeflow, kubeflow: { env } sets its pod's";
   }
+  // Only a python function's outputs are handed on (a container's do_xcom_push is not carried).
+  if (key === "outputs" && (call === "p.container()" || call === "p.bash()")) {
+    return `only python tasks hand outputs on (mlgen does not carry ${call === "p.bash()" ? "a bash task's last line" : "KubernetesPodOperator's do_xcom_push"}): write the result where a task after it reads it (a path given to both), or run the step as p.python()`;
+  }
+  // Fan-out maps a python function over a list; containers, bash tasks and groups are not mapped.
+  if (
+    (key === "over" || key === "as") &&
+    (call === "p.container()" || call === "p.bash()" || call === "p.group()")
+  ) {
+    return "only a python function fans out (p.map(id, { fn, over, as })): mlgen does not map containers, bash tasks or groups (Airflow's expand on them); map a python task that does the step for each item";
+  }
   // What a sensor found is handed on by a python sensor only: the others find nothing to pass.
   if (
     key === "outputs" &&
@@ -415,7 +461,7 @@ export function unknownOptions(
           what,
           key,
           hint: missing
-            ? `mlgen does not carry Airflow's ${missing}: remove it`
+            ? `mlgen does not carry Airflow's ${missing.airflow}: remove it${missing.instead ? ` (${missing.instead})` : ""}`
             : meant
               ? meant
               : guess

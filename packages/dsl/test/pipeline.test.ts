@@ -687,6 +687,40 @@ describe("pipeline()", () => {
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
   });
 
+  it("says what to do instead of an Airflow feature mlgen does not carry, not 'did you mean'", () => {
+    const def = pipeline("p", {}, (p) => {
+      p.bash("t", { command: "true", ...({ teardown: true } as object) });
+      p.container("c", {
+        image: "busybox:1.36",
+        command: ["true"],
+        ...({ outputs: { uri: "string" }, over: [1, 2], nodeSelector: { gpu: "a100" } } as object),
+      });
+    });
+    expect(def.problems.map((d) => [d.code, d.task, d.fix])).toEqual([
+      [
+        "MLG1022",
+        "t",
+        "mlgen does not carry Airflow's teardown tasks (as_teardown): remove it (clean up in the task itself (try/finally): a last task with triggerRule all_done would run, but a run whose task failed would then end success)",
+      ],
+      [
+        "MLG1022",
+        "c",
+        "only python tasks hand outputs on (mlgen does not carry KubernetesPodOperator's do_xcom_push): write the result where a task after it reads it (a path given to both), or run the step as p.python()",
+      ],
+      [
+        "MLG1022",
+        "c",
+        "only a python function fans out (p.map(id, { fn, over, as })): mlgen does not map containers, bash tasks or groups (Airflow's expand on them); map a python task that does the step for each item",
+      ],
+      [
+        "MLG1022",
+        "c",
+        "mlgen does not carry Airflow's node_selector (KubernetesPodOperator): remove it (on Kubeflow, kubeflow: { nodeSelector } places a python task's pod)",
+      ],
+    ]);
+    expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);
+  });
+
   it("names the option an Airflow user meant: a task option on a pipeline or group, Airflow's names, a python task's env", () => {
     const def = pipeline(
       "p",
