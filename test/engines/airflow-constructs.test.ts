@@ -18,6 +18,7 @@ import {
   AIRFLOW2_PYTHON,
   AIRFLOW2_VENV,
   airflowEnv,
+  alertConnections,
   bin,
   ensureEngines,
   freePort,
@@ -105,14 +106,7 @@ function env(dags: string, extra: Record<string, string> = {}, home = airflowHom
   return airflowEnv(home, dags, {
     AIRFLOW_VAR_RUNTIME_DIR: join(work, "runtime"),
     AIRFLOW_CONN_FS_DEFAULT: JSON.stringify({ conn_type: "fs" }),
-    AIRFLOW_CONN_SLACK_TEST: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
-    AIRFLOW_CONN_SLACK_ML_ALERTS: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
-    AIRFLOW_CONN_SMTP_TEST: JSON.stringify({
-      conn_type: "smtp",
-      host: "127.0.0.1",
-      port: smtpPort,
-      extra: { disable_ssl: true, disable_tls: true, from_email: "airflow@example.com" },
-    }),
+    ...alertConnections(slackUrl, smtpPort),
     MLFLOW_TRACKING_URI: mlflow.url,
     ...extra,
   });

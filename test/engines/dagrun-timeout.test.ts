@@ -18,6 +18,7 @@ import {
   AIRFLOW2_PYTHON,
   AIRFLOW2_VENV,
   airflowEnv,
+  alertConnections,
   ensureEngines,
   freePort,
   type GroupServer,
@@ -49,16 +50,7 @@ interface Recorded {
 
 /** The connections the fixture's alerts use, and the file its callback alert writes. */
 function alertEnv(record: string): Record<string, string> {
-  return {
-    AIRFLOW_CONN_SLACK_TEST: JSON.stringify({ conn_type: "slackwebhook", password: slackUrl }),
-    AIRFLOW_CONN_SMTP_TEST: JSON.stringify({
-      conn_type: "smtp",
-      host: "127.0.0.1",
-      port: smtpPort,
-      extra: { disable_ssl: true, disable_tls: true, from_email: "airflow@example.com" },
-    }),
-    TIMEOUT_RECORD: record,
-  };
+  return { ...alertConnections(slackUrl, smtpPort), TIMEOUT_RECORD: record };
 }
 
 async function compile(version: 2 | 3): Promise<string> {

@@ -531,3 +531,21 @@ export function jsonLines<T>(file: string): T[] {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as T);
 }
+
+/**
+ * The Airflow connections the fixtures' alerts use, pointed at the stand-ins: Slack webhooks
+ * (slack_test, slack_ml_alerts) at a webhook sink's URL, SMTP (smtp_test) at a mail sink's port.
+ */
+export function alertConnections(slackUrl: string, smtpPort: number): Record<string, string> {
+  const slack = JSON.stringify({ conn_type: "slackwebhook", password: slackUrl });
+  return {
+    AIRFLOW_CONN_SLACK_TEST: slack,
+    AIRFLOW_CONN_SLACK_ML_ALERTS: slack,
+    AIRFLOW_CONN_SMTP_TEST: JSON.stringify({
+      conn_type: "smtp",
+      host: "127.0.0.1",
+      port: smtpPort,
+      extra: { disable_ssl: true, disable_tls: true, from_email: "airflow@example.com" },
+    }),
+  };
+}
