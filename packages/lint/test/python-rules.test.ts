@@ -2044,6 +2044,9 @@ with DAG("g", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_ti
     BashOperator(task_id="t", bash_command="true", on_failure_callback=alert)
 with DAG("h", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args, deadline=DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=alert)):
     BashOperator(task_id="t", bash_command="true")
+NO_TIMEOUT = None
+with DAG("i", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=NO_TIMEOUT, default_args=default_args):
+    BashOperator(task_id="t", bash_command="true")
 `,
       want: ["1:87", "9:87", "13:87"],
     },

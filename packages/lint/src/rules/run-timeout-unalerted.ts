@@ -1,5 +1,6 @@
 import { effectiveOptions } from "@mlgen/core/light";
 import { isNone } from "../python/queries.js";
+import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { neverBuilt } from "./dag-never-called.js";
 import { alertsOnFailure } from "./no-failure-alert.js";
@@ -38,6 +39,9 @@ export const runTimeoutUnalerted = defineRule({
       if (neverBuilt(file, dag)) continue;
       const timeout = dag.kwargs.get("dagrun_timeout");
       if (!timeout || isNone(file.source, timeout)) continue;
+      // `dagrun_timeout=TIMEOUT` with `TIMEOUT = None` at module level: no timeout either.
+      const named = file.constants.get(textOf(file.source, timeout));
+      if (named && isNone(file.source, named)) continue;
       // Airflow 3.1's deadline alerts (DeadlineAlert, with a callback of their own) say it.
       const deadline = dag.kwargs.get("deadline");
       if (deadline && !isNone(file.source, deadline)) continue;
