@@ -63,6 +63,10 @@ describe("container images", () => {
       `error caps: invalid image "ghcr.io/Acme/tool:1" of container task 'caps': 'Acme' has capital letters, and a repository name is lowercase, ${pod} | ${hint}`,
     ]);
     expect(imageProblem("")).toBe("it is empty");
+    // A registry by its IPv6 address (distribution's reference grammar), and a broken one.
+    expect(imageProblem("[::1]:5000/team/tool:1")).toBeNull();
+    expect(imageProblem("[fd00::12]/tool")).toBeNull();
+    expect(imageProblem("[::1:5000/tool")).toBe("'[::1:5000' is no registry host");
   });
 
   it("an image holding an Airflow template is MLG3001 on Kubeflow, which does not render it, and left to Airflow, which does", () => {

@@ -11,6 +11,8 @@ import { type PassContext, taskPlace } from "./context.js";
  * host (with a dot or a port, or `localhost`), lowercase path components, an optional tag and
  * digest. `PyTorch/pytorch`, a space or an empty tag fail in the pod with InvalidImageName.
  */
+/** A registry host given by its IPv6 address, in brackets as the reference grammar has it. */
+const IPV6_HOST = /^\[[0-9A-Fa-f:]+(?:%\w+)?\](?::\d+)?$/;
 const DOMAIN =
   /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::\d+)?$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -39,7 +41,7 @@ export function imageProblem(image: string): string | null {
   // Docker would read a capitalized first component as a host too; here it is the typo it
   // almost always is (`PyTorch/pytorch`), and a registry host has a dot or a port.
   if (parts.length > 1 && (/[.:]/.test(first) || first === "localhost")) {
-    if (!DOMAIN.test(first)) return `'${first}' is no registry host`;
+    if (!DOMAIN.test(first) && !IPV6_HOST.test(first)) return `'${first}' is no registry host`;
     parts.shift();
   }
   const bad = parts.find((p) => !PATH_COMPONENT.test(p));
