@@ -40,6 +40,7 @@ const FIXTURE_PIPELINES = [
   { id: "join_skips", file: join(FIXTURES, "pipelines/join-skips.pipeline.ts") },
   { id: "branch_on_params", file: join(FIXTURES, "pipelines/branch-params.pipeline.ts") },
   { id: "gate_rules", file: join(FIXTURES, "pipelines/gate-rules.pipeline.ts") },
+  { id: "data_intervals", file: join(FIXTURES, "pipelines/data-intervals.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({
@@ -98,7 +99,7 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       expect(dag).toBeDefined();
       if (!dag) return;
       expect(dag.cron).toBe(expectedCron(ir.schedule));
-      const timetable = expectedTimetable(ir.schedule, version);
+      const timetable = expectedTimetable(ir.schedule, version, ir.dataIntervals === true);
       if (timetable !== null) expect(dag.timetable).toBe(timetable);
       expect(dag.assets).toEqual(ir.schedule.kind === "assets" ? [...ir.schedule.uris].sort() : []);
       expect(dag.catchup).toBe(ir.catchup);
@@ -154,6 +155,17 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       "2025-03-27T05:30:00+00:00",
       "2025-03-28T05:30:00+00:00",
       "2025-03-31T04:30:00+00:00",
+    ]);
+    // A schedule with dataIntervals: each run covers the day before it starts, dated by its
+    // start, as a cron string on Airflow 2; without it a run's interval is its own cron time.
+    expect(inspected[version]?.dags.data_intervals?.next_intervals).toEqual([
+      ["2025-01-01T03:00:00+00:00", "2025-01-02T03:00:00+00:00"],
+      ["2025-01-02T03:00:00+00:00", "2025-01-03T03:00:00+00:00"],
+      ["2025-01-03T03:00:00+00:00", "2025-01-04T03:00:00+00:00"],
+    ]);
+    expect(dag?.next_intervals[0]).toEqual([
+      "2025-03-27T05:30:00+00:00",
+      "2025-03-27T05:30:00+00:00",
     ]);
     // Without a name, the DAG is in its start date's zone: a fixed offset, with no summer time.
     expect(inspected[version]?.dags.kitchen_sink?.timezone).toBe("+02:00");

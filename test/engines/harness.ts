@@ -200,6 +200,8 @@ export interface InspectedDag {
   params: Record<string, unknown>;
   /** The params' names as the DAG gives them: the order of Airflow's trigger form. */
   param_order: string[];
+  /** The data intervals of the first runs the timetable schedules, [start, end] in UTC. */
+  next_intervals: [string, string][];
   description: string | null;
   has_on_failure_callback: boolean;
   has_on_success_callback: boolean;

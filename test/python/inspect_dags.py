@@ -103,6 +103,25 @@ def cron_of(timetable):
     return expression if isinstance(expression, str) else None
 
 
+def next_intervals(dag, count=3):
+    # The data intervals of the first `count` runs the timetable schedules, as next_runs.
+    from airflow.timetables.base import TimeRestriction
+
+    if dag.start_date is None or cron_of(dag.timetable) is None:
+        return []
+    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=True)
+    out, last = [], None
+    for _ in range(count):
+        info = dag.timetable.next_dagrun_info(
+            last_automated_data_interval=last, restriction=restriction
+        )
+        if info is None:
+            break
+        out.append([info.data_interval.start.isoformat(), info.data_interval.end.isoformat()])
+        last = info.data_interval
+    return out
+
+
 def next_runs(dag, count=3):
     # The logical dates of the first `count` runs the timetable schedules from the start date
     # (catchup on), in UTC; [] for timetables that schedule nothing by time.
@@ -252,6 +271,7 @@ def main(folder: str, out_file: str) -> None:
             "start_date": dag.start_date.isoformat() if dag.start_date else None,
             "timezone": getattr(dag.timezone, "name", str(dag.timezone)),
             "next_runs": next_runs(dag),
+            "next_intervals": next_intervals(dag),
             "file": os.path.basename(dag.fileloc),
             "catchup": dag.catchup,
             "backlog": backlog(dag),

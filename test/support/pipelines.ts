@@ -112,11 +112,16 @@ export function expectedOperator(t: Task, ir: Pipeline): string {
 }
 
 /** The timetable class Airflow builds from an IR schedule, per major version. */
-export function expectedTimetable(s: Schedule, version: 2 | 3): string | null {
+export function expectedTimetable(
+  s: Schedule,
+  version: 2 | 3,
+  dataIntervals = false,
+): string | null {
   if (s.kind === "none") return "NullTimetable";
   if (s.kind === "preset" && s.preset === "@once") return "OnceTimetable";
   if (s.kind === "preset" && s.preset === "@continuous") return "ContinuousTimetable";
-  if (s.kind !== "assets") return "CronTriggerTimetable";
+  if (s.kind !== "assets")
+    return dataIntervals ? "CronDataIntervalTimetable" : "CronTriggerTimetable";
   if (s.time === null)
     return version === 3 ? "AssetTriggeredTimetable" : "DatasetTriggeredTimetable";
   return version === 3 ? "AssetOrTimeSchedule" : "DatasetOrTimeSchedule";

@@ -726,6 +726,39 @@ describe("settings Airflow refuses at import", () => {
     expect(airflowTarget.validate(input(make(null), 2))).toEqual([]);
   });
 
+  it("dataIntervals: a cron schedule on CronDataIntervalTimetable, as a cron string on Airflow 2; nothing to say about its interval", () => {
+    const ir = pipeline(
+      "s",
+      { schedule: "0 3 * * *", startDate: "2025-01-01", dataIntervals: true },
+      (p) => {
+        p.bash("load", { command: "load --from {{ data_interval_start }} --day {{ ds }}" });
+        p.externalTaskSensor("wait", { dag: "other", timeout: hours(1) });
+      },
+    ).ir;
+    expect(ir.dataIntervals).toBe(true);
+    for (const version of [2, 3] as const) {
+      const dag = renderDag(input(ir, version));
+      expect(dag).toContain("from airflow.timetables.interval import CronDataIntervalTimetable");
+      expect(dag).toContain('schedule=CronDataIntervalTimetable("0 3 * * *", timezone="UTC"),');
+      expect(dag).not.toContain("CronTriggerTimetable");
+      expect(airflowTarget.validate(input(ir, version))).toEqual([]);
+    }
+    // Without it, the IR holds no key: the hashes of pipelines that do not use it stay.
+    expect(
+      "dataIntervals" in
+        pipeline("t", { schedule: "@daily" }, (p) => p.bash("a", { command: "true" })).ir,
+    ).toBe(false);
+    // Only a cron schedule has data intervals.
+    for (const schedule of [null, "@once", [asset("s3://b/x")]] as const) {
+      const def = pipeline("u", { schedule, dataIntervals: true }, (p) =>
+        p.bash("a", { command: "true" }),
+      );
+      expect(def.problems.map((d) => `${d.code} ${d.message.split(":")[0]}`)).toEqual([
+        "MLG1011 invalid dataIntervals of pipeline 'u'",
+      ]);
+    }
+  });
+
   it("Airflow 2: a pool name Airflow 2 refuses as a key is MLG3001, once per pool", () => {
     const ir = pipeline("s", { startDate: "2025-01-01", defaults: { pool: "my pool" } }, (p) => {
       p.bash("a", { command: "true" });

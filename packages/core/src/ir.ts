@@ -561,6 +561,12 @@ export const pipelineSchema = z.strictObject({
   /** IANA time zone name the schedule and an offset-less start date are read in; null: UTC. */
   timezone: z.string().nullable(),
   catchup: z.boolean(),
+  /**
+   * A cron schedule's runs each cover the interval from the cron time before to theirs, whose
+   * start is the logical date (Airflow's CronDataIntervalTimetable, a cron string's meaning on
+   * Airflow 2); absent: each run's logical date is its own cron time (CronTriggerTimetable).
+   */
+  dataIntervals: z.literal(true).optional(),
   tags: z.array(z.string()),
   owner: z.string().nullable(),
   maxActiveRuns: z.number().int().positive().nullable(),

@@ -144,6 +144,7 @@ const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
   startDate: true,
   timezone: true,
   catchup: true,
+  dataIntervals: true,
   tags: true,
   description: true,
   owner: true,

@@ -581,7 +581,8 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
    * (`[asset("s3://bucket/raw")]`: run when all were updated), or `{ cron, assets }` for both.
    * A cron schedule starts a run at each cron time, whose logical date is that time (Airflow's
    * CronTriggerTimetable, written out on Airflow 3 and 2 alike: a plain cron string would mean a
-   * data interval ending then on Airflow 2). The cron reads in UTC, or the start date's offset.
+   * data interval ending then on Airflow 2; `dataIntervals: true` keeps that meaning). The cron
+   * reads in UTC, or the start date's offset.
    */
   readonly schedule?: ScheduleInput;
   /** `YYYY-MM-DD` or an ISO date-time; read in `timezone` (UTC by default) unless it carries an offset. */
@@ -595,6 +596,14 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   readonly timezone?: string;
   /** Default `false`: a new pipeline does not backfill. */
   readonly catchup?: boolean;
+  /**
+   * `true`: each run of a cron schedule covers the interval from the cron time before to its
+   * own, and its logical date (`{{ ds }}`) is that interval's start, one period before the run
+   * starts: Airflow's CronDataIntervalTimetable, what a cron string means on Airflow 2 (port
+   * such a DAG with it). Default: a run's logical date is its own cron time
+   * (CronTriggerTimetable), on Airflow 3 and 2 alike.
+   */
+  readonly dataIntervals?: boolean;
   readonly tags?: readonly string[];
   readonly description?: string;
   readonly owner?: string;
@@ -1854,6 +1863,28 @@ export function pipeline<
     );
   }
 
+  if (options.dataIntervals === true) {
+    const s = options.schedule;
+    const cron =
+      typeof s === "string"
+        ? s !== "@once" && s !== "@continuous"
+        : s !== null && s !== undefined && !Array.isArray(s) && "cron" in s;
+    if (!cron) {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `dataIntervals of pipeline '${id}'`,
+            reason:
+              "only a cron schedule (a cron expression or a preset such as @daily, alone or with assets) has data intervals; this one is run by hand, once, continuously or by assets alone",
+            hint: "remove dataIntervals, or give the pipeline a cron schedule",
+          },
+          { pipeline: id, location: pipelineSite() },
+        ),
+      );
+    }
+  }
+
   const ir: Pipeline = {
     kind: "pipeline",
     irVersion: IR_VERSION,
@@ -1863,6 +1894,7 @@ export function pipeline<
     startDate: options.startDate ?? null,
     timezone: options.timezone ?? null,
     catchup: options.catchup ?? false,
+    ...(options.dataIntervals === true ? { dataIntervals: true as const } : {}),
     tags: list(options.tags ?? []),
     owner: options.owner ?? null,
     maxActiveRuns: options.maxActiveRuns ?? null,

@@ -16,6 +16,7 @@ export type AirflowName =
   | "Asset"
   | "AssetOrTimeSchedule"
   | "CronTriggerTimetable"
+  | "CronDataIntervalTimetable"
   | "EmptyOperator"
   | "PythonOperator"
   | "BranchPythonOperator"
@@ -54,6 +55,7 @@ export interface Dialect {
 const STANDARD = "airflow.providers.standard";
 const SHARED = {
   CronTriggerTimetable: { module: "airflow.timetables.trigger" },
+  CronDataIntervalTimetable: { module: "airflow.timetables.interval" },
   EmptyOperator: { module: `${STANDARD}.operators.empty` },
   PythonOperator: { module: `${STANDARD}.operators.python` },
   BranchPythonOperator: { module: `${STANDARD}.operators.python` },

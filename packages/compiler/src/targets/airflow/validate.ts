@@ -374,7 +374,8 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       );
     }
   }
-  if (dialect.version === 2 && timedSchedule(ir)) {
+  // With dataIntervals the DAG keeps a cron string's Airflow 2 meaning: nothing to say.
+  if (dialect.version === 2 && timedSchedule(ir) && !ir.dataIntervals) {
     // A hand-written Airflow 2 DAG on a cron string runs on CronDataIntervalTimetable; mlgen's
     // on CronTriggerTimetable (the same runs on both versions): the templates that read the
     // interval or the neighbouring runs read other dates than the user may be porting from.
@@ -400,8 +401,9 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     const ours = new Set(input.settings?.pipelines ?? []);
     for (const t of ir.tasks) {
       if (t.kind !== "sensor" || t.sensor.type !== "external_task") continue;
-      // A DAG compiled with this one is mlgen's: its logical date is its cron time too.
-      if (ours.has(t.sensor.dag)) continue;
+      // A DAG compiled with this one is mlgen's: its logical date is its cron time too. With
+      // dataIntervals this DAG's runs are dated as a hand-written Airflow 2 DAG's are.
+      if (ours.has(t.sensor.dag) || ir.dataIntervals) continue;
       warn(
         `external task sensor '${t.id}' on DAG '${t.sensor.dag}'`,
         "on Airflow 2 a DAG scheduled by a cron string has the start of its data interval as logical date, one interval before the run, where mlgen's DAGs (CronTriggerTimetable) have the run's own time: the sensor waits for the run of that date",

@@ -1262,9 +1262,8 @@ function cronTimetable(cron: string, ir: Pipeline, file: FileContext): PyCode {
       : offset === null || /^[+-]00:00$/.test(offset[0])
         ? new PyCode('"UTC"')
         : new PyCode(`${startDate(ir.startDate as string).text}.tzinfo`);
-  return new PyCode(
-    `${file.use("CronTriggerTimetable").text}(${pyString(cron)}, timezone=${zone.text})`,
-  );
+  const timetable = ir.dataIntervals ? "CronDataIntervalTimetable" : "CronTriggerTimetable";
+  return new PyCode(`${file.use(timetable).text}(${pyString(cron)}, timezone=${zone.text})`);
 }
 
 function scheduleCode(ir: Pipeline, file: FileContext): PyCode {
