@@ -103,8 +103,9 @@ def cron_of(timetable):
     return expression if isinstance(expression, str) else None
 
 
-def next_intervals(dag, count=3):
-    # The data intervals of the first `count` runs the timetable schedules, as next_runs.
+def next_infos(dag, count=3):
+    # The first `count` runs the timetable schedules from the start date (catchup on), as
+    # DagRunInfo; [] for timetables that schedule nothing by time.
     from airflow.timetables.base import TimeRestriction
 
     if dag.start_date is None or cron_of(dag.timetable) is None:
@@ -117,29 +118,22 @@ def next_intervals(dag, count=3):
         )
         if info is None:
             break
-        out.append([info.data_interval.start.isoformat(), info.data_interval.end.isoformat()])
+        out.append(info)
         last = info.data_interval
     return out
 
 
-def next_runs(dag, count=3):
-    # The logical dates of the first `count` runs the timetable schedules from the start date
-    # (catchup on), in UTC; [] for timetables that schedule nothing by time.
-    from airflow.timetables.base import TimeRestriction
+def next_runs(dag):
+    # Their logical dates, in UTC.
+    return [info.logical_date.isoformat() for info in next_infos(dag)]
 
-    if dag.start_date is None or cron_of(dag.timetable) is None:
-        return []
-    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=True)
-    out, last = [], None
-    for _ in range(count):
-        info = dag.timetable.next_dagrun_info(
-            last_automated_data_interval=last, restriction=restriction
-        )
-        if info is None:
-            break
-        out.append(info.logical_date.isoformat())
-        last = info.data_interval
-    return out
+
+def next_intervals(dag):
+    # Their data intervals, [start, end] in UTC.
+    return [
+        [info.data_interval.start.isoformat(), info.data_interval.end.isoformat()]
+        for info in next_infos(dag)
+    ]
 
 
 def backlog(dag, cap=20000):
