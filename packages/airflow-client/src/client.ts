@@ -202,15 +202,21 @@ export type ClearOptions = ClearSettings &
 export interface WaitOptions extends CallOptions {
   /** Default 10 minutes. */
   readonly timeoutMs?: number | undefined;
-  /** Default 2 s. */
+  /**
+   * Default 2 s. After a failed poll whose 429 or 503 has a `Retry-After`, the next poll waits
+   * that long when it is longer (see `maxOutageMs`).
+   */
   readonly pollIntervalMs?: number | undefined;
   /**
    * How long the polls may keep failing with errors that pass — no answer (the API server
    * restarting, a network error, a timeout), 408, 429, 5xx, each after the transport's own
    * retries — before the wait gives up with an `AirflowWaitError`; it keeps polling at
-   * `pollIntervalMs` meanwhile. Default 5 minutes; 0 gives up at the first such failure;
-   * `Infinity` rides out any outage until `timeoutMs`. Other errors (401, 403, 404, 422) are
-   * thrown at once, and the deadline and the signal hold as ever.
+   * `pollIntervalMs` meanwhile. When a failed poll's 429 or 503 has a `Retry-After` longer than
+   * `pollIntervalMs`, the next poll waits that long instead, but not past the deadline or the
+   * end of `maxOutageMs`: the wait still polls there, as without one. Default 5 minutes; 0
+   * gives up at the first such failure; `Infinity` rides out any outage until `timeoutMs`.
+   * Other errors (401, 403, 404, 422) are thrown at once, and the deadline and the signal hold
+   * as ever.
    */
   readonly maxOutageMs?: number | undefined;
   /** Called with each poll's error that the wait rides out, and how many failed in a row. */
@@ -766,8 +772,12 @@ export function createAirflowClient(options: AirflowClientOptions) {
               cause: e,
             });
           }
-          // The next poll at the interval, or at the deadline or the end of maxOutageMs.
-          await abortableSleep(Math.min(interval, left, outageLeft), opts.signal, clock);
+          // The next poll at the interval, or later when the server asked so (a 429's or 503's
+          // Retry-After), but at the latest at the deadline or the end of maxOutageMs: a longer
+          // Retry-After still polls there, as ever. The timer's most is MAX_TIMER_MS.
+          const asked = e instanceof AirflowApiError ? (e.retryAfterMs ?? 0) : 0;
+          const wait = Math.min(Math.max(interval, asked), MAX_TIMER_MS, left, outageLeft);
+          await abortableSleep(wait, opts.signal, clock);
           continue;
         } finally {
           if (timer) clearTimeout(timer);
