@@ -931,6 +931,54 @@ describe.each([3, 2] as const)(
   },
 );
 
+describe.each([3, 2] as const)(
+  "Airflow operators given by their import paths (p.operator), on real Airflow %i",
+  (version) => {
+    it("run with their arguments: computed ones rendered where the operator templates them, literals as a hand-written DAG has them", async () => {
+      const dags = await compileFixture("operators", version);
+      const channel = `ops-${version}`;
+      const r = dagsTest("operators", "2025-08-01", dags, { table: channel }, {}, version);
+      expect(r.status, r.output.slice(-5000)).toBe(0);
+      expect(runStates("operators", dags, version)["2025-08-01"]?.tasks).toEqual({
+        count: "success",
+        notify: "success",
+        mail: "success",
+      });
+      // SlackWebhookOperator posted the count task's output to the run's channel (a param).
+      const rows = String(channel.length * 100);
+      const posted = slackMessages().filter(
+        (m) => (m.body as { channel?: string }).channel === channel,
+      );
+      expect(posted.map((m) => m.body)).toEqual([
+        expect.objectContaining({ text: rows, channel, username: "mlgen" }),
+      ]);
+      // EmailOperator rendered its template() subject and the Jinja in its literal body.
+      const sent = mails().filter((m) => m.data.includes(`Loaded ${channel}`));
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.to).toEqual(["ml@example.com"]);
+      // The body, base64 in its MIME part.
+      const body = /Content-Transfer-Encoding: base64\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/.exec(
+        sent[0]?.data ?? "",
+      )?.[1];
+      expect(Buffer.from(body ?? "", "base64").toString("utf8")).toBe(
+        `<p>${channel}: ${rows} rows</p>`,
+      );
+    });
+
+    it("a computed value in an argument the operator does not render stops the DAG file at parse, naming it", async () => {
+      const dags = await compileFixture("operator-untemplated", version);
+      const r = dagsTest("operator_untemplated", "2025-08-01", dags, undefined, {}, version);
+      expect(r.status).not.toBe(0);
+      // (Airflow's log wraps long lines, and colors the exception.)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI color codes
+      const plain = r.output.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ");
+      expect(plain).toContain(
+        "SlackWebhookOperator does not render templates in 'icon_emoji' (it renders message, attachments, blocks, channel, username, proxy, slack_webhook_conn_id)",
+      );
+    });
+  },
+);
+
 describe.each([3, 2] as const)("params read in templates on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {

@@ -11,6 +11,7 @@ import { paramsInOrder } from "../../packages/core/src/index.js";
 import {
   EXAMPLES,
   expectedCron,
+  expectedPod,
   expectedTasks,
   expectedTimetable,
   lowerFile,
@@ -41,6 +42,8 @@ const FIXTURE_PIPELINES = [
   { id: "branch_on_params", file: join(FIXTURES, "pipelines/branch-params.pipeline.ts") },
   { id: "gate_rules", file: join(FIXTURES, "pipelines/gate-rules.pipeline.ts") },
   { id: "data_intervals", file: join(FIXTURES, "pipelines/data-intervals.pipeline.ts") },
+  { id: "kfp_eq_containers", file: join(FIXTURES, "pipelines/kfp-eq-containers.pipeline.ts") },
+  { id: "operators", file: join(FIXTURES, "pipelines/operators.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({
@@ -136,8 +139,43 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
         expect(dag.tasks[task.id]?.deferrable).toBe(deferrable);
       }
       for (const t of Object.values(dag.tasks)) expect(t.owner).toBe(ir.owner ?? "airflow");
+      // The pod of each container task, as the real KubernetesPodOperator builds it.
+      const containers = ir.tasks.filter((t) => t.kind === "container");
+      expect(Object.keys(dag.pods).sort()).toEqual(containers.map((t) => t.id).sort());
+      for (const task of containers) expect(dag.pods[task.id]).toEqual(expectedPod(task));
     },
   );
+
+  it("a container task's placement and volumes reach its pod", () => {
+    // One case spelled out, so that expectedPod cannot agree with a wrong pod by construction.
+    const pod = inspected[version]?.dags.kfp_eq_containers?.pods.train_gpu;
+    expect(pod?.namespace).toBe("default");
+    expect(pod?.spec).toMatchObject({
+      nodeSelector: { "cloud.google.com/gke-accelerator": "nvidia-l4" },
+      tolerations: [
+        { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+        { key: "node.kubernetes.io/unreachable", effect: "NoExecute", tolerationSeconds: 600 },
+      ],
+      volumes: [
+        { name: "shm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+        { name: "training-data", persistentVolumeClaim: { claimName: "training-data" } },
+        { name: "scratch", emptyDir: { sizeLimit: "20Gi" } },
+      ],
+      containers: [
+        {
+          volumeMounts: [
+            { name: "shm", mountPath: "/dev/shm" },
+            { name: "training-data", mountPath: "/data" },
+            { name: "scratch", mountPath: "/scratch" },
+          ],
+        },
+      ],
+    });
+    const scorer = inspected[version]?.dags.constructs?.pods.score_batch;
+    expect(scorer?.namespace).toBe("ml");
+    expect(scorer?.spec.serviceAccountName).toBe("scorer");
+    expect(scorer?.spec.imagePullSecrets).toEqual([{ name: "acme-registry" }]);
+  });
 
   it("start dates are the same instant as written (Airflow stores them in UTC)", () => {
     const dags = inspected[version]?.dags;

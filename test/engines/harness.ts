@@ -206,6 +206,11 @@ export interface InspectedDag {
   has_on_failure_callback: boolean;
   has_on_success_callback: boolean;
   tasks: Record<string, InspectedTask>;
+  /**
+   * The pod each KubernetesPodOperator would create, as the real provider builds it
+   * (build_pod_request_obj, no cluster), its unset fields left out.
+   */
+  pods: Record<string, { namespace: string; spec: Record<string, unknown> }>;
 }
 
 export interface InspectedDags {

@@ -231,6 +231,30 @@ def inspect_task(task) -> dict:
     }
 
 
+def compact(value):
+    """A serialized Kubernetes object without its empty fields (unset lists, maps, None)."""
+    if isinstance(value, dict):
+        out = {k: compact(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    return value
+
+
+def pod_of(task) -> dict:
+    """The pod a KubernetesPodOperator would create, as its provider builds it (no cluster)."""
+    from kubernetes.client import ApiClient
+
+    built = task.build_pod_request_obj(dry_run=True)
+    for container in built.spec.containers:
+        for env in container.env or []:
+            # A value left for the task to render (literal("x")) is Airflow's, not Kubernetes'.
+            if env.value is not None and not isinstance(env.value, str):
+                env.value = f"<{type(env.value).__name__}>"
+    pod = ApiClient().sanitize_for_serialization(built)
+    return {"namespace": pod["metadata"]["namespace"], "spec": compact(pod["spec"])}
+
+
 def param_default(params, key: str):
     """A param's default, resolved; None for a Param with none (a DAG triggered with its params)."""
     try:
@@ -280,6 +304,11 @@ def main(folder: str, out_file: str) -> None:
             "has_on_failure_callback": has_callback(getattr(dag, "on_failure_callback", None)),
             "has_on_success_callback": has_callback(getattr(dag, "on_success_callback", None)),
             "tasks": tasks,
+            "pods": {
+                task_id: pod_of(task)
+                for task_id, task in sorted(dag.task_dict.items())
+                if inherits(task, "KubernetesPodOperator")
+            },
         }
     with open(out_file, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=2, sort_keys=True, default=str)

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { lowerPipeline } from "@mlgen/compiler";
 import {
+  type ContainerTask,
   EMPTY_TASK_OPTIONS,
   effectiveOptions,
   type Pipeline,
@@ -12,6 +13,7 @@ import {
   type TriggerRule,
 } from "@mlgen/core";
 import { isPipelineDefinition } from "@mlgen/dsl";
+import { expect } from "vitest";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -101,6 +103,8 @@ export function expectedOperator(t: Task, ir: Pipeline): string {
       return "KubernetesPodOperator";
     case "trigger":
       return "TriggerDagRunOperator";
+    case "operator":
+      return t.operator.slice(t.operator.lastIndexOf(".") + 1);
     case "sensor":
       return {
         file: "FileSensor",
@@ -129,6 +133,82 @@ export function expectedTimetable(
 
 /** Airflow's BaseSensorOperator defaults. */
 const SENSOR_DEFAULTS = { pokeInterval: 60, timeout: 7 * 86400 };
+
+/**
+ * The pod KubernetesPodOperator should build for a container task, derived from the IR alone,
+ * as test/python/inspect_dags.py reports it (unset fields left out); each env variable by name.
+ */
+export function expectedPod(task: ContainerTask): { namespace: string; spec: unknown } {
+  const given = <T>(entries: Record<string, T | null | undefined>) =>
+    Object.fromEntries(
+      Object.entries(entries).filter(
+        ([, v]) =>
+          v !== null &&
+          v !== undefined &&
+          !(Array.isArray(v) && v.length === 0) &&
+          !(typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0),
+      ),
+    );
+  const r = task.resources;
+  const limits: Record<string, string | null> = { cpu: r.cpuLimit, memory: r.memoryLimit };
+  if (r.gpuLimit !== null || r.accelerator !== undefined) {
+    limits[r.accelerator ?? "nvidia.com/gpu"] = String(r.gpuLimit ?? 1);
+  }
+  const volumes: unknown[] = [];
+  const mounts: unknown[] = [];
+  const emptyDir = (
+    name: string,
+    mountPath: string,
+    medium: string | null,
+    size: string | null,
+  ) => {
+    volumes.push(given({ name, emptyDir: given({ medium, sizeLimit: size }) }));
+    mounts.push({ name, mountPath });
+  };
+  if (task.shm !== undefined)
+    emptyDir("shm", "/dev/shm", "Memory", task.shm === true ? null : task.shm);
+  for (const v of task.pvcs ?? []) {
+    volumes.push({ name: v.name, persistentVolumeClaim: { claimName: v.name } });
+    mounts.push({ name: v.name, mountPath: v.mountPath });
+  }
+  for (const v of task.emptyDirs ?? []) emptyDir(v.name, v.mountPath, v.medium, v.sizeLimit);
+  const container = given({
+    name: "base",
+    image: task.image,
+    command: task.command,
+    args: task.args,
+    env: Object.keys(task.env)
+      .sort()
+      .map((name) => expect.objectContaining({ name })),
+    resources: given({
+      requests: given({ cpu: r.cpuRequest, memory: r.memoryRequest }),
+      limits: given(limits),
+    }),
+    volumeMounts: mounts,
+    terminationMessagePolicy: "File",
+  });
+  return {
+    namespace: task.namespace ?? "default",
+    spec: given({
+      containers: [container],
+      nodeSelector: task.nodeSelector,
+      tolerations: (task.tolerations ?? []).map((t) =>
+        given({
+          key: t.key,
+          operator: t.operator,
+          value: t.value,
+          effect: t.effect,
+          tolerationSeconds: t.tolerationSeconds,
+        }),
+      ),
+      volumes,
+      serviceAccountName: task.serviceAccountName,
+      imagePullSecrets: (task.imagePullSecrets ?? []).map((name) => ({ name })),
+      restartPolicy: "Never",
+      hostNetwork: false,
+    }),
+  };
+}
 
 /**
  * The task attributes Airflow should report, derived from the IR alone. Airflow 2 reads

@@ -16,6 +16,7 @@ import { checkImages } from "./passes/check-images.js";
 import { checkMapItems } from "./passes/check-map-items.js";
 import { checkModules } from "./passes/check-modules.js";
 import { checkOneOf } from "./passes/check-one-of.js";
+import { checkContainerPods } from "./passes/check-pods.js";
 import { checkSecrets } from "./passes/check-secrets.js";
 import { inferDependencies } from "./passes/infer-dependencies.js";
 import { orderTasks } from "./passes/order-tasks.js";
@@ -55,6 +56,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkGraph(withDeps, ctx);
   checkConstructs(withDeps, ctx);
   checkImages(withDeps, ctx);
+  checkContainerPods(withDeps, ctx);
   checkOneOf(withDeps, ctx);
   checkModules(withDeps, input.modules, ctx);
   checkMapItems(withDeps, input.modules, ctx);

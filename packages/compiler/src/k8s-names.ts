@@ -82,3 +82,31 @@ export function mountPathKey(path: string): string {
   }
   return `/${parts.join("/")}`;
 }
+
+/**
+ * A label's key, or a taint's (`cloud.google.com/gke-accelerator`, `gpu`): an optional
+ * DNS-subdomain prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and
+ * ending with a letter or digit.
+ */
+export function qualifiedNameProblem(name: string): string | null {
+  if (name === "") return "it is empty";
+  const slash = name.lastIndexOf("/");
+  if (slash >= 0) {
+    const prefix = name.slice(0, slash);
+    const wrongPrefix = subdomainProblem(prefix);
+    if (wrongPrefix !== null) return `its prefix '${prefix}' is no domain: ${wrongPrefix}`;
+  }
+  return (
+    labelValueProblem(name.slice(slash + 1)) ??
+    (slash === name.length - 1 ? "it is empty after '/'" : null)
+  );
+}
+
+/** A label's value, or a taint's: empty, or at most 63 letters, digits, '-', '_' and '.'. */
+export function labelValueProblem(value: string): string | null {
+  if (value === "") return null;
+  if (value.length > 63) {
+    return `it is ${value.length} characters long, and at most 63 are allowed`;
+  }
+  return charProblem(value, /[-A-Za-z0-9_.]/, /[A-Za-z0-9]/);
+}

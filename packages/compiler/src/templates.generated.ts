@@ -63,6 +63,8 @@ export const TEMPLATE_SPECS = {
 },"15":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _json_conf(context):\n    \"\"\"The conf of a TriggerDagRunOperator, rendered as JSON text, as a dict again (its types kept).\n\n    apache-airflow-providers-standard reads such a conf itself only from 1.9.2 on.\n    \"\"\"\n    task = context[\"task\"]\n    if isinstance(task.conf, str):\n        task.conf = json.loads(task.conf)\n";
 },"16":function(container,depth0,helpers,partials,data) {
+    return "\n\ndef _rendered(operator, argument, template):\n    \"\"\"A computed argument, as a template: only one the operator renders (its template_fields).\"\"\"\n    if argument not in operator.template_fields:\n        raise ValueError(\n            f\"{operator.__name__} does not render templates in {argument!r} (it renders \"\n            f\"{', '.join(operator.template_fields) or 'none'}), so it would get the template's text: \"\n            \"pass a literal there, or compute the value in a python task and pass it where the operator renders it\"\n        )\n    return template\n";
+},"17":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -72,15 +74,6 @@ export const TEMPLATE_SPECS = {
 
   return "\n\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"validate_table"),depth0,{"name":"validate_table","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"17":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"18":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -89,7 +82,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(19, data, 0),"inverse":container.noop,"loc":{"start":{"line":255,"column":0},"end":{"line":285,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"19":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -98,7 +91,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.program(21, data, 0),"loc":{"start":{"line":256,"column":0},"end":{"line":284,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(20, data, 0),"inverse":container.noop,"loc":{"start":{"line":268,"column":0},"end":{"line":298,"column":7}}})) != null ? stack1 : "");
 },"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -107,8 +100,17 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.program(22, data, 0),"loc":{"start":{"line":269,"column":0},"end":{"line":297,"column":7}}})) != null ? stack1 : "");
 },"21":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+},"22":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -117,17 +119,17 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":261,"column":4},"end":{"line":261,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":274,"column":4},"end":{"line":274,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":261,"column":27},"end":{"line":261,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":274,"column":27},"end":{"line":274,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":262,"column":4},"end":{"line":262,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":275,"column":4},"end":{"line":275,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":263,"column":4},"end":{"line":263,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":276,"column":4},"end":{"line":276,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.noop,"loc":{"start":{"line":265,"column":0},"end":{"line":271,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.program(27, data, 0),"loc":{"start":{"line":272,"column":0},"end":{"line":283,"column":7}}})) != null ? stack1 : "");
-},"22":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":278,"column":0},"end":{"line":284,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.program(28, data, 0),"loc":{"start":{"line":285,"column":0},"end":{"line":296,"column":7}}})) != null ? stack1 : "");
+},"23":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -136,9 +138,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":267,"column":0},"end":{"line":269,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":280,"column":0},"end":{"line":282,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
-},"23":function(container,depth0,helpers,partials,data) {
+},"24":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -147,11 +149,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":268,"column":8},"end":{"line":268,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":281,"column":8},"end":{"line":281,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":268,"column":22},"end":{"line":268,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":281,"column":22},"end":{"line":281,"column":36}}}))
     + ",\n";
-},"24":function(container,depth0,helpers,partials,data) {
+},"25":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -160,15 +162,15 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":273,"column":9},"end":{"line":273,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":286,"column":9},"end":{"line":286,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":274,"column":8},"end":{"line":274,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":274,"column":45},"end":{"line":274,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":287,"column":8},"end":{"line":287,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":287,"column":45},"end":{"line":287,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":275,"column":0},"end":{"line":277,"column":7}}})) != null ? stack1 : "");
-},"25":function(container,depth0,helpers,partials,data) {
-    return "result = ";
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":288,"column":0},"end":{"line":290,"column":7}}})) != null ? stack1 : "");
 },"26":function(container,depth0,helpers,partials,data) {
+    return "result = ";
+},"27":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -177,9 +179,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":276,"column":8},"end":{"line":276,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":289,"column":8},"end":{"line":289,"column":30}}}))
     + "\n";
-},"27":function(container,depth0,helpers,partials,data) {
+},"28":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -188,11 +190,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":279,"column":4},"end":{"line":279,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":279,"column":41},"end":{"line":279,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":292,"column":4},"end":{"line":292,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":41},"end":{"line":292,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":280,"column":0},"end":{"line":282,"column":7}}})) != null ? stack1 : "");
-},"28":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":293,"column":0},"end":{"line":295,"column":7}}})) != null ? stack1 : "");
+},"29":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -201,9 +203,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":281,"column":4},"end":{"line":281,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":294,"column":4},"end":{"line":294,"column":26}}}))
     + "\n";
-},"29":function(container,depth0,helpers,partials,data) {
+},"30":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -212,21 +214,8 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":291,"column":0},"end":{"line":293,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":304,"column":0},"end":{"line":306,"column":9}}})) != null ? stack1 : "")
     + "}\n";
-},"30":function(container,depth0,helpers,partials,data) {
-    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":292,"column":11},"end":{"line":292,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":4},"end":{"line":292,"column":24}}}))
-    + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":292,"column":26},"end":{"line":292,"column":40}}}))
-    + ",\n";
 },"31":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -236,21 +225,25 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":4},"end":{"line":300,"column":16}}}))
-    + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":300,"column":17},"end":{"line":300,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":305,"column":11},"end":{"line":305,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":305,"column":4},"end":{"line":305,"column":24}}}))
+    + ": "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":305,"column":26},"end":{"line":305,"column":40}}}))
     + ",\n";
 },"32":function(container,depth0,helpers,partials,data) {
-    return "    tasks = {}\n";
-},"33":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return "    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":313,"column":4},"end":{"line":313,"column":16}}}))
+    + "="
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":313,"column":17},"end":{"line":313,"column":31}}}))
+    + ",\n";
+},"33":function(container,depth0,helpers,partials,data) {
+    return "    tasks = {}\n";
 },"34":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -259,9 +252,18 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":311,"column":0},"end":{"line":313,"column":9}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"35":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(36, data, 0),"inverse":container.noop,"loc":{"start":{"line":324,"column":0},"end":{"line":326,"column":9}}})) != null ? stack1 : "");
+},"36":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -270,9 +272,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":312,"column":4},"end":{"line":312,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":325,"column":4},"end":{"line":325,"column":17}}}))
     + "\n";
-},"36":function(container,depth0,helpers,partials,data) {
+},"37":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -280,8 +282,8 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(37, data, 0),"inverse":container.program(40, data, 0),"loc":{"start":{"line":316,"column":0},"end":{"line":327,"column":7}}})) != null ? stack1 : "");
-},"37":function(container,depth0,helpers,partials,data) {
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(38, data, 0),"inverse":container.program(41, data, 0),"loc":{"start":{"line":329,"column":0},"end":{"line":340,"column":7}}})) != null ? stack1 : "");
+},"38":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -289,18 +291,18 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":0},"end":{"line":317,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":330,"column":0},"end":{"line":330,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":20},"end":{"line":317,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(38, data, 0),"inverse":container.noop,"loc":{"start":{"line":317,"column":42},"end":{"line":317,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":330,"column":20},"end":{"line":330,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":330,"column":42},"end":{"line":330,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(31, data, 0),"inverse":container.noop,"loc":{"start":{"line":318,"column":0},"end":{"line":320,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":331,"column":0},"end":{"line":333,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":321,"column":1},"end":{"line":321,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(40, data, 0),"inverse":container.noop,"loc":{"start":{"line":334,"column":1},"end":{"line":334,"column":56}}})) != null ? stack1 : "")
     + "\n";
-},"38":function(container,depth0,helpers,partials,data) {
-    return ".partial";
 },"39":function(container,depth0,helpers,partials,data) {
+    return ".partial";
+},"40":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -309,9 +311,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":321,"column":28},"end":{"line":321,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":334,"column":28},"end":{"line":334,"column":48}}}))
     + ")";
-},"40":function(container,depth0,helpers,partials,data) {
+},"41":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -320,10 +322,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":323,"column":5},"end":{"line":323,"column":24}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":336,"column":5},"end":{"line":336,"column":24}}}))
     + ":\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":324,"column":0},"end":{"line":326,"column":9}}})) != null ? stack1 : "");
-},"41":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":337,"column":0},"end":{"line":339,"column":9}}})) != null ? stack1 : "");
+},"42":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -332,15 +334,15 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":331,"column":4},"end":{"line":331,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":344,"column":4},"end":{"line":344,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":331,"column":18},"end":{"line":331,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":344,"column":18},"end":{"line":344,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":332,"column":4},"end":{"line":332,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":345,"column":4},"end":{"line":345,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(42, data, 0),"inverse":container.noop,"loc":{"start":{"line":333,"column":0},"end":{"line":336,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":337,"column":0},"end":{"line":339,"column":9}}})) != null ? stack1 : "");
-},"42":function(container,depth0,helpers,partials,data) {
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(43, data, 0),"inverse":container.noop,"loc":{"start":{"line":346,"column":0},"end":{"line":349,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(36, data, 0),"inverse":container.noop,"loc":{"start":{"line":350,"column":0},"end":{"line":352,"column":9}}})) != null ? stack1 : "");
+},"43":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -349,7 +351,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":334,"column":4},"end":{"line":334,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":347,"column":4},"end":{"line":347,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -383,16 +385,17 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":212,"column":0},"end":{"line":221,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":222,"column":0},"end":{"line":233,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":234,"column":0},"end":{"line":245,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":246,"column":0},"end":{"line":250,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":251,"column":0},"end":{"line":253,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":254,"column":0},"end":{"line":286,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(29, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":287,"column":0},"end":{"line":295,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"rendered"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":246,"column":0},"end":{"line":258,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":259,"column":0},"end":{"line":263,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":264,"column":0},"end":{"line":266,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(19, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":267,"column":0},"end":{"line":299,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(30, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":300,"column":0},"end":{"line":308,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":299,"column":0},"end":{"line":301,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":312,"column":0},"end":{"line":314,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(32, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":303,"column":0},"end":{"line":305,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":306,"column":0},"end":{"line":308,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":309,"column":0},"end":{"line":314,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":316,"column":0},"end":{"line":318,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":319,"column":0},"end":{"line":321,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(35, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":322,"column":0},"end":{"line":327,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -404,10 +407,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":315,"column":0},"end":{"line":328,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(37, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":328,"column":0},"end":{"line":341,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(41, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":328,"column":11},"end":{"line":340,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(42, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":341,"column":11},"end":{"line":353,"column":11}}}) || fn;
   return fn;
   }
 

@@ -287,7 +287,7 @@ describe("settings Airflow refuses at import", () => {
     }).ir;
     const r = lowerPipeline({ ir: withEnv, sourceMap: {}, modules: new Map() });
     expect(r.ok ? [] : r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
-      "MLG1015 task 'go' conf.home uses env('HOME'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf) cannot read at run time",
+      "MLG1015 task 'go' conf.home uses env('HOME'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf, an operator's argument) cannot read at run time",
     ]);
   });
 

@@ -76,7 +76,7 @@ export const DIAGNOSTICS = {
   MLG1015: {
     severity: "error",
     message:
-      "{where} uses env('{name}'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf) cannot read at run time",
+      "{where} uses env('{name}'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf, an operator's argument) cannot read at run time",
     fix:
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax in the message, not a JS template
       "use variable() or a param instead; in a bash command, refer to ${name} itself (the task inherits the worker's environment)",

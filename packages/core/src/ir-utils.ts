@@ -206,6 +206,8 @@ export function taskValues(task: Task): [path: string, value: Value][] {
       return [["data", task.data]];
     case "trigger":
       return Object.entries(task.conf).map(([k, v]) => [`conf.${k}`, v]);
+    case "operator":
+      return Object.entries(task.args).map(([k, v]) => [`args.${k}`, v]);
     default:
       return assertNever(task);
   }
@@ -246,6 +248,27 @@ export function taskKubeflow(task: Task): KubeflowTaskSettings | undefined {
   if (task.kind === "python") return task.kubeflow;
   if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor.kubeflow;
   return undefined;
+}
+
+/** Where a task's pod runs and the volumes it mounts. */
+export type PodPlacement = Pick<
+  KubeflowTaskSettings,
+  "nodeSelector" | "tolerations" | "pvcs" | "emptyDirs" | "shm"
+>;
+
+/**
+ * Where a task's pod runs and what it mounts: a container task's own settings (its pod on every
+ * target), a python task's `kubeflow` ones (its pod on Kubeflow), or undefined.
+ */
+export function taskPod(task: Task): PodPlacement | undefined {
+  if (task.kind !== "container") return taskKubeflow(task);
+  return {
+    nodeSelector: task.nodeSelector ?? {},
+    tolerations: task.tolerations ?? [],
+    ...(task.pvcs !== undefined ? { pvcs: task.pvcs } : {}),
+    ...(task.emptyDirs !== undefined ? { emptyDirs: task.emptyDirs } : {}),
+    ...(task.shm !== undefined ? { shm: task.shm } : {}),
+  };
 }
 
 /** The user functions a task or its callbacks import, with where each is used. */

@@ -408,6 +408,16 @@ export const containerTaskSchema = z.strictObject({
    * kfp-kubernetes set_image_pull_secrets); absent when none is set.
    */
   imagePullSecrets: z.array(z.string()).optional(),
+  // Where the pod runs and what it mounts, on every target (KubernetesPodOperator, a KFP
+  // container executor's platform settings): absent when unset, so a task that sets none keeps
+  // its hash.
+  nodeSelector: z.record(z.string().min(1), z.string()).optional(),
+  tolerations: z.array(tolerationSchema).optional(),
+  pvcs: z.array(pvcMountSchema).optional(),
+  emptyDirs: z.array(emptyDirSchema).optional(),
+  shm: kubeflowTaskSchema.shape.shm,
+  /** The Kubernetes service account the pod runs as (Airflow; a KFP run has one for all). */
+  serviceAccountName: z.string().min(1, "it is empty: name the service account").optional(),
 });
 export type ContainerTask = z.infer<typeof containerTaskSchema>;
 
@@ -467,6 +477,24 @@ export const triggerTaskSchema = z.strictObject({
 });
 export type TriggerTask = z.infer<typeof triggerTaskSchema>;
 
+/**
+ * An Airflow operator mlgen has no construct for (a provider's: SQLExecuteQueryOperator,
+ * BigQueryInsertJobOperator, SparkSubmitOperator, ...), by its import path, with its arguments
+ * by Airflow's names. Airflow only: Kubeflow cannot run an Airflow operator (MLG3001).
+ */
+export const operatorTaskSchema = z.strictObject({
+  kind: z.literal("operator"),
+  ...taskBase,
+  /** The class by its import path: `airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator`. */
+  operator: z.string(),
+  /**
+   * Its arguments, in the order written: literals as written (Airflow renders Jinja in those it
+   * templates), computed values as templates, which need an argument the operator templates.
+   */
+  args: z.record(z.string(), valueSchema),
+});
+export type OperatorTask = z.infer<typeof operatorTaskSchema>;
+
 export const taskSchema = z.discriminatedUnion("kind", [
   pythonTaskSchema,
   bashTaskSchema,
@@ -476,6 +504,7 @@ export const taskSchema = z.discriminatedUnion("kind", [
   containerTaskSchema,
   validateTaskSchema,
   triggerTaskSchema,
+  operatorTaskSchema,
 ]);
 export type Task = z.infer<typeof taskSchema>;
 export type TaskKind = Task["kind"];

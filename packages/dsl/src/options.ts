@@ -16,6 +16,7 @@ import type {
   KubeflowTaskOptions,
   MapTaskSpec,
   MlflowOptions,
+  OperatorTaskSpec,
   OutletOptions,
   PipelineOptions,
   PythonSensorSpec,
@@ -122,6 +123,16 @@ const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
   resources: true,
   namespace: true,
   imagePullSecrets: true,
+  nodeSelector: true,
+  tolerations: true,
+  pvcs: true,
+  emptyDirs: true,
+  shm: true,
+  serviceAccountName: true,
+};
+const OPERATOR: Own<OperatorTaskSpec, TaskOptionsInput & OutletOptions> = {
+  operator: true,
+  args: true,
 };
 const RESOURCES: Keys<TaskResources> = {
   cpu: true,
@@ -209,6 +220,7 @@ export const OPTIONS = {
   "p.timeDeltaSensor()": names(TASK, OUTLETS, SENSOR, TIME_DELTA_SENSOR),
   "p.pythonSensor()": names(TASK, OUTLETS, SENSOR, PYTHON_SENSOR),
   "p.container()": names(TASK, OUTLETS, CONTAINER),
+  "p.operator()": names(TASK, OUTLETS, OPERATOR),
   "p.validate()": names(TASK, OUTLETS, VALIDATE),
   "p.trigger()": names(TASK, OUTLETS, TRIGGER),
   "wait (trigger)": names(TRIGGER_WAIT),
@@ -267,18 +279,34 @@ const NOT_CARRIED: Readonly<
     instead:
       "dagrunTimeout fails a run that takes too long, and the defaults' onFailure alerts say so",
   },
+  // KubernetesPodOperator's, which p.container() takes (its own kind of task).
   nodeSelector: {
-    airflow: "node_selector (KubernetesPodOperator)",
-    instead: "on Kubeflow, kubeflow: { nodeSelector } places a python task's pod",
+    airflow: "node_selector on this kind of task (KubernetesPodOperator's)",
+    instead:
+      "p.container() takes nodeSelector on every target; on Kubeflow, kubeflow: { nodeSelector } places a python task's pod",
   },
   tolerations: {
-    airflow: "tolerations (KubernetesPodOperator)",
-    instead: "on Kubeflow, kubeflow: { tolerations } places a python task's pod",
+    airflow: "tolerations on this kind of task (KubernetesPodOperator's)",
+    instead:
+      "p.container() takes tolerations on every target; on Kubeflow, kubeflow: { tolerations } places a python task's pod",
   },
-  affinity: { airflow: "affinity (KubernetesPodOperator)" },
-  serviceAccountName: { airflow: "service_account_name (KubernetesPodOperator)" },
-  volumes: { airflow: "volumes (KubernetesPodOperator)" },
+  affinity: {
+    airflow: "affinity (KubernetesPodOperator)",
+    instead: "nodeSelector and tolerations place a container task's pod",
+  },
+  serviceAccountName: {
+    airflow: "service_account_name on this kind of task (KubernetesPodOperator's)",
+    instead: "p.container() takes serviceAccountName",
+  },
+  volumes: {
+    airflow: "volumes on this kind of task (KubernetesPodOperator's)",
+    instead:
+      "p.container() takes pvcs, emptyDirs and shm on every target; on Kubeflow, kubeflow: { pvcs, emptyDirs, shm } mounts them in a python task's pod",
+  },
 };
+
+/** KubernetesPodOperator's names for a pod's volumes. */
+const VOLUME_KEYS = new Set(["volumes", "volume_mounts", "volumeMounts"]);
 
 /**
  * Airflow's own names (what an Airflow user types first), by the DSL option that carries them,
@@ -390,6 +418,10 @@ function meantOption(key: string, call: OptionsOf, known: readonly string[]): st
   if (key === "outputs" && (call === "p.container()" || call === "p.bash()")) {
     return `only python tasks hand outputs on (mlgen does not carry ${call === "p.bash()" ? "a bash task's last line" : "KubernetesPodOperator's do_xcom_push"}): write the result where a task after it reads it (a path given to both), or run the step as p.python()`;
   }
+  // KubernetesPodOperator's volumes and volume_mounts are one setting per kind of volume here.
+  if (call === "p.container()" && VOLUME_KEYS.has(key)) {
+    return 'mount them with pvcs: [{ name: "<claim>", mountPath: "/data" }], emptyDirs: [{ name, mountPath }] or shm: true (KubernetesPodOperator\'s volumes and volume_mounts in one)';
+  }
   // Fan-out maps a python function over a list; containers, bash tasks and groups are not mapped.
   if (
     (key === "over" || key === "as") &&
@@ -452,7 +484,7 @@ export function unknownOptions(
   for (const key of Object.keys(spec)) {
     if (known.includes(key)) continue;
     // An Airflow setting mlgen does not carry is no typo of a near name that means otherwise.
-    const missing = NOT_CARRIED[key];
+    const missing = call === "p.container()" && VOLUME_KEYS.has(key) ? null : NOT_CARRIED[key];
     const meant = missing ? null : meantOption(key, call, known);
     const guess = missing || meant ? null : closestName(key, known);
     out.push(

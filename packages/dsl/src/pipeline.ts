@@ -14,6 +14,7 @@ import {
   type KubeflowPipelineSettings,
   type KubeflowTaskSettings,
   type MlflowTracking,
+  type OperatorTask,
   type OutputType,
   PARAM_TYPES,
   type Param,
@@ -25,6 +26,7 @@ import {
   type SourceLocation,
   type Task,
   type TaskOptions,
+  type Toleration,
   type TriggerRule,
   type TriggerTask,
   taskKey,
@@ -520,6 +522,62 @@ export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
    * (KubernetesPodOperator's `image_pull_secrets`, kfp-kubernetes' `set_image_pull_secrets`).
    */
   readonly imagePullSecrets?: readonly string[];
+  /**
+   * Node labels the pod must be scheduled on, e.g. `{ "cloud.google.com/gke-accelerator":
+   * "nvidia-l4" }` (KubernetesPodOperator's `node_selector`, kfp-kubernetes'
+   * `add_node_selector`).
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Taints the pod tolerates, e.g. a GPU pool's `{ key: "nvidia.com/gpu", operator: "Exists",
+   * effect: "NoSchedule" }` (KubernetesPodOperator's `tolerations`, kfp-kubernetes'
+   * `add_toleration`): without it, a pod on a tainted pool is never scheduled.
+   */
+  readonly tolerations?: readonly TaskToleration[];
+  /**
+   * Existing PersistentVolumeClaims mounted into the pod, e.g. `[{ name: "training-data",
+   * mountPath: "/data" }]` (a volume named after the claim; kfp-kubernetes' `mount_pvc`).
+   */
+  readonly pvcs?: readonly TaskPvcMount[];
+  /**
+   * Scratch volumes that live as long as the pod, e.g. `[{ name: "scratch", mountPath:
+   * "/scratch", sizeLimit: "20Gi" }]` (kfp-kubernetes' `empty_dir_mount`).
+   */
+  readonly emptyDirs?: readonly TaskEmptyDir[];
+  /**
+   * Shared memory at `/dev/shm` (a container gets 64 MiB, too little for PyTorch DataLoader
+   * workers): `true`, or its size limit such as `"2Gi"`, which counts against the pod's memory.
+   */
+  readonly shm?: true | string;
+  /**
+   * The Kubernetes service account the pod runs as, e.g. one bound to a cloud identity that
+   * reads the bucket (KubernetesPodOperator's `service_account_name`). Kubeflow runs every pod
+   * of a run as the run's service account, given when the run is submitted (MLG3002).
+   */
+  readonly serviceAccountName?: string;
+}
+
+/**
+ * An Airflow operator mlgen has no construct for: a provider's (SQLExecuteQueryOperator,
+ * BigQueryInsertJobOperator, SparkSubmitOperator, ...) or your own, by its import path, with
+ * its arguments by Airflow's names. The task's options (retries, executionTimeout, alerts,
+ * ...) are written as for any task. Airflow only: Kubeflow cannot run it (MLG3001).
+ */
+export interface OperatorTaskSpec extends TaskOptionsInput, OutletOptions {
+  /**
+   * The class by its import path, as its provider's docs list it:
+   * `"airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator"`.
+   */
+  readonly operator: string;
+  /**
+   * Its arguments, as the operator's signature names them (`conn_id`, `sql`). A literal is
+   * passed as written, and Airflow renders Jinja (`{{ ds }}`) in the arguments the operator
+   * templates (its template_fields), as in a hand-written DAG. A computed value (a param, a
+   * task's output, a variable) is passed as a template: the argument must be one the operator
+   * renders, which the DAG file checks when it is parsed. A task output read here puts the
+   * task after the one that makes it.
+   */
+  readonly args?: Readonly<Record<string, Input>>;
 }
 
 export interface ValidateSpec extends TaskOptionsInput {
@@ -663,6 +721,11 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   ): TaskHandle;
   /** Runs an image as a Kubernetes pod (KubernetesPodOperator). */
   container(id: string, spec: ContainerTaskSpec): TaskHandle;
+  /**
+   * Runs an Airflow operator mlgen has no construct for, by its import path, with its
+   * arguments (Airflow only).
+   */
+  operator(id: string, spec: OperatorTaskSpec): TaskHandle;
   /** Checks a table file; fails listing every violated check. */
   validate(id: string, spec: ValidateSpec): TaskHandle;
   /**
@@ -1309,21 +1372,8 @@ export function pipeline<
         place,
         ["kubeflow", "resources"],
       ),
-      ...(Array.isArray(kf.tolerations) ? kf.tolerations : []).flatMap((t, i) =>
-        unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),
-      ),
-      ...(Array.isArray(kf.pvcs) ? kf.pvcs : []).flatMap((v, i) =>
-        unknownOptions(v, "pvc", `kubeflow.pvcs entry ${i + 1} of task '${taskId}'`, place),
-      ),
+      ...podTypos(kf, taskId, "kubeflow.", place),
       ...secretEnvTypos(kf.secretEnv, `task '${taskId}'`, place),
-      ...(Array.isArray(kf.emptyDirs) ? kf.emptyDirs : []).flatMap((v, i) =>
-        unknownOptions(
-          v,
-          "emptyDir",
-          `kubeflow.emptyDirs entry ${i + 1} of task '${taskId}'`,
-          place,
-        ),
-      ),
     ];
   };
 
@@ -1757,12 +1807,10 @@ export function pipeline<
         const site = callSite();
         const base = taskBase(full(localId), groupId, spec, site, "p.container()");
         const r = spec.resources ?? {};
+        const place = { pipeline: id, task: base.id, site };
         problems.push(
-          ...unknownOptions(r, "resources", `the resources of task '${base.id}'`, {
-            pipeline: id,
-            task: base.id,
-            site,
-          }),
+          ...unknownOptions(r, "resources", `the resources of task '${base.id}'`, place),
+          ...podTypos(spec, base.id, "", place),
         );
         // Not a list at all: the IR's validation says so (MLG1011).
         const fixed = (key: "command" | "args", values: readonly unknown[]) =>
@@ -1800,6 +1848,25 @@ export function pipeline<
           ...(spec.imagePullSecrets !== undefined
             ? { imagePullSecrets: list(spec.imagePullSecrets) }
             : {}),
+          ...(spec.nodeSelector !== undefined ? { nodeSelector: { ...spec.nodeSelector } } : {}),
+          ...(spec.tolerations !== undefined
+            ? { tolerations: list(spec.tolerations).map(toleration) }
+            : {}),
+          ...volumes(spec),
+          ...(spec.serviceAccountName !== undefined
+            ? { serviceAccountName: spec.serviceAccountName }
+            : {}),
+        };
+        return handle(add(node));
+      },
+      operator(localId: string, spec: OperatorTaskSpec) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site, "p.operator()");
+        const node: OperatorTask = {
+          kind: "operator",
+          ...base,
+          operator: spec.operator,
+          args: lowerInputs(base.id, spec.args, "args", site),
         };
         return handle(add(node));
       },
@@ -1927,13 +1994,7 @@ function kubeflowTask(kf: KubeflowTaskOptions): KubeflowTaskSettings {
     ...kubeflowPipeline(kf),
     resources: kf.resources ? resources(kf.resources) : null,
     nodeSelector: { ...(kf.nodeSelector ?? {}) },
-    tolerations: list(kf.tolerations ?? []).map((t) => ({
-      key: t.key ?? null,
-      operator: t.operator ?? null,
-      value: t.value ?? null,
-      effect: t.effect ?? null,
-      tolerationSeconds: t.tolerationSeconds ?? null,
-    })),
+    tolerations: list(kf.tolerations ?? []).map(toleration),
     // Only what is set: a task that sets none keeps its IR (and hash). A value of
     // another shape (a string where a list belongs) is kept for the IR's validation.
     // In the order written, which Kubernetes' $(NAME) expansion depends on.
@@ -1945,26 +2006,72 @@ function kubeflowTask(kf: KubeflowTaskOptions): KubeflowTaskSettings {
               : (kf.env as never),
         }
       : {}),
-    ...(kf.pvcs !== undefined
+    ...volumes(kf),
+  };
+}
+
+/** Typos in the objects of a pod's placement and volumes (`{ name, mountpath }`), MLG1022. */
+function podTypos(
+  pod: Pick<KubeflowTaskOptions, "tolerations" | "pvcs" | "emptyDirs">,
+  taskId: string,
+  prefix: "" | "kubeflow.",
+  place: Parameters<typeof unknownOptions>[3],
+): Diagnostic[] {
+  const entries = <T>(value: readonly T[] | undefined): readonly T[] =>
+    Array.isArray(value) ? value : [];
+  return [
+    ...entries(pod.tolerations).map((t, i) =>
+      unknownOptions(t, "toleration", `toleration ${i + 1} of task '${taskId}'`, place),
+    ),
+    ...entries(pod.pvcs).map((v, i) =>
+      unknownOptions(v, "pvc", `${prefix}pvcs entry ${i + 1} of task '${taskId}'`, place),
+    ),
+    ...entries(pod.emptyDirs).map((v, i) =>
+      unknownOptions(v, "emptyDir", `${prefix}emptyDirs entry ${i + 1} of task '${taskId}'`, place),
+    ),
+  ].flat();
+}
+
+/** A toleration as the IR holds it (Kubernetes' defaults as null). */
+function toleration(t: TaskToleration): Toleration {
+  return {
+    key: t.key ?? null,
+    operator: t.operator ?? null,
+    value: t.value ?? null,
+    effect: t.effect ?? null,
+    tolerationSeconds: t.tolerationSeconds ?? null,
+  };
+}
+
+/**
+ * A pod's volumes as the IR holds them: only what is set, so a task that sets none keeps its IR
+ * (and hash). A value of another shape (a string where a list belongs) is kept for the IR's
+ * validation to say.
+ */
+function volumes(
+  v: Pick<KubeflowTaskOptions, "pvcs" | "emptyDirs" | "shm">,
+): Pick<KubeflowTaskSettings, "pvcs" | "emptyDirs" | "shm"> {
+  return {
+    ...(v.pvcs !== undefined
       ? {
-          pvcs: Array.isArray(kf.pvcs)
-            ? kf.pvcs.map((v) => ({ name: v?.name, mountPath: v?.mountPath }))
-            : (kf.pvcs as never),
+          pvcs: Array.isArray(v.pvcs)
+            ? v.pvcs.map((m) => ({ name: m?.name, mountPath: m?.mountPath }))
+            : (v.pvcs as never),
         }
       : {}),
-    ...(kf.emptyDirs !== undefined
+    ...(v.emptyDirs !== undefined
       ? {
-          emptyDirs: Array.isArray(kf.emptyDirs)
-            ? kf.emptyDirs.map((v) => ({
-                name: v?.name,
-                mountPath: v?.mountPath,
-                medium: v?.medium ?? null,
-                sizeLimit: v?.sizeLimit ?? null,
+          emptyDirs: Array.isArray(v.emptyDirs)
+            ? v.emptyDirs.map((m) => ({
+                name: m?.name,
+                mountPath: m?.mountPath,
+                medium: m?.medium ?? null,
+                sizeLimit: m?.sizeLimit ?? null,
               }))
-            : (kf.emptyDirs as never),
+            : (v.emptyDirs as never),
         }
       : {}),
-    ...(kf.shm !== undefined ? { shm: kf.shm } : {}),
+    ...(v.shm !== undefined ? { shm: v.shm } : {}),
   };
 }
 

@@ -693,7 +693,7 @@ describe("pipeline()", () => {
       p.container("c", {
         image: "busybox:1.36",
         command: ["true"],
-        ...({ outputs: { uri: "string" }, over: [1, 2], nodeSelector: { gpu: "a100" } } as object),
+        ...({ outputs: { uri: "string" }, over: [1, 2], affinity: {} } as object),
       });
     });
     expect(def.problems.map((d) => [d.code, d.task, d.fix])).toEqual([
@@ -715,7 +715,7 @@ describe("pipeline()", () => {
       [
         "MLG1022",
         "c",
-        "mlgen does not carry Airflow's node_selector (KubernetesPodOperator): remove it (on Kubeflow, kubeflow: { nodeSelector } places a python task's pod)",
+        "mlgen does not carry Airflow's affinity (KubernetesPodOperator): remove it (nodeSelector and tolerations place a container task's pod)",
       ],
     ]);
     expect(def.problems.every((d) => d.location?.file.endsWith("pipeline.test.ts"))).toBe(true);

@@ -1,5 +1,6 @@
 """kfp equivalent of test/fixtures/pipelines/kfp-eq-containers.pipeline.ts: container components
-with literal env, CPU and memory requests and limits, a GPU, order-only dependencies, a task timeout
+with literal env, CPU and memory requests and limits, a GPU, a node selector, tolerations, a claim,
+an emptyDir and shared memory, order-only dependencies, a task timeout
 (kfp-kubernetes set_timeout) and a run timeout (PipelineConfig.active_deadline_seconds). mlgen
 emits the timeouts when compiled with `kubeflow: { timeouts: true }`."""
 
@@ -46,4 +47,17 @@ def kfp_eq_containers():
     train.set_cpu_limit("4").set_memory_limit("16Gi")
     train.set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
     kubernetes.set_timeout(train, 45 * 60)
+    kubernetes.add_node_selector(train, "cloud.google.com/gke-accelerator", "nvidia-l4")
+    kubernetes.add_toleration(train, key="nvidia.com/gpu", operator="Exists", effect="NoSchedule")
+    kubernetes.add_toleration(
+        train, key="node.kubernetes.io/unreachable", effect="NoExecute", toleration_seconds=600
+    )
+    kubernetes.mount_pvc(train, pvc_name="training-data", mount_path="/data")
+    # mlgen writes shared memory first.
+    kubernetes.empty_dir_mount(
+        train, volume_name="shm", mount_path="/dev/shm", medium="Memory", size_limit="2Gi"
+    )
+    kubernetes.empty_dir_mount(
+        train, volume_name="scratch", mount_path="/scratch", size_limit="20Gi"
+    )
     report().after(train)

@@ -26,6 +26,7 @@ import {
 } from "@mlgen/core";
 import { extendedResourceProblem, secretNameProblem } from "../k8s-names.js";
 import { QUANTITY, quantity } from "../quantity.js";
+import { checkOperator } from "./check-operators.js";
 import { type PassContext, taskPlace } from "./context.js";
 
 /** Sensors in poke mode hold a worker slot; past this wait, rescheduling is the better deal. */
@@ -364,6 +365,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         break;
       case "validate":
         checkValidatedData(ir, task, byId, ctx, place);
+        break;
+      case "operator":
+        checkOperator(task, ctx, place);
         break;
       case "container":
         checkResources(task, task.resources, "resources", ctx, place);

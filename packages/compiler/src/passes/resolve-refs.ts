@@ -21,9 +21,11 @@ export function resolveRefs(ir: Pipeline, ctx: PassContext): void {
       task.kind === "bash" ||
       task.kind === "container" ||
       task.kind === "trigger" ||
+      task.kind === "operator" ||
       (task.kind === "sensor" && task.sensor.type === "file");
-    // ... and text only, but for a trigger's conf, rendered to JSON as a whole.
-    const templated = rendered && task.kind !== "trigger";
+    // ... and text only, but for a trigger's conf, rendered to JSON as a whole (an operator's
+    // lists and dicts are checked with its arguments).
+    const templated = rendered && task.kind !== "trigger" && task.kind !== "operator";
     for (const [path, value] of taskValues(task)) {
       const where = `task '${task.id}' ${path}`;
       for (const ref of refsIn(value)) {

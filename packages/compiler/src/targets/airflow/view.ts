@@ -9,6 +9,7 @@ import {
   type FunctionRef,
   literalOnly,
   type MlflowTracking,
+  type OperatorTask,
   type Pipeline,
   type PythonTask,
   paramsInOrder,
@@ -155,6 +156,8 @@ export interface DagView {
     readonly validate: boolean;
     /** _json_conf: a trigger's conf rendered as JSON, read back before the operator runs. */
     readonly jsonConf: boolean;
+    /** _rendered: a computed argument of an operator given by its path is one it templates. */
+    readonly rendered: boolean;
   };
   /** Module-level callables for `callback()` alerts. */
   readonly callbacks: readonly CallableView[];
@@ -250,6 +253,22 @@ class FileContext {
     /** `task\0output` of the outputs declared float: rendered as floats in a template. */
     readonly floats: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** Operator classes a p.operator() task names, by import path: the name each is imported as. */
+  readonly externals = new Map<string, { module: string; name: string; alias: string }>();
+
+  /** The Python name of an operator class given by its import path, recording its import. */
+  external(path: string): PyCode {
+    let e = this.externals.get(path);
+    if (!e) {
+      const dot = path.lastIndexOf(".");
+      const name = path.slice(dot + 1);
+      // Another class of that name (an mlgen one, one from another provider) keeps its own.
+      e = { module: path.slice(0, dot), name, alias: this.namer.fresh(name) };
+      this.externals.set(path, e);
+    }
+    return new PyCode(e.alias);
+  }
 
   /** The Python name of an Airflow class or module, recording its import. */
   use(name: AirflowName): PyCode {
@@ -357,6 +376,14 @@ export function dictCode(entries: readonly string[], indent: number): PyCode {
   if (entries.length <= 1 || indent + oneLine.length <= 72) return new PyCode(oneLine);
   const pad = " ".repeat(indent + 4);
   return new PyCode(`{\n${entries.map((e) => `${pad}${e},\n`).join("")}${" ".repeat(indent)}}`);
+}
+
+/** A list of items: on one line when it fits, else one item per line. */
+function listCode(items: readonly string[], indent: number): PyCode {
+  const oneLine = `[${items.join(", ")}]`;
+  if (items.length <= 1 || indent + oneLine.length <= 72) return new PyCode(oneLine);
+  const pad = " ".repeat(indent + 4);
+  return new PyCode(`[\n${items.map((e) => `${pad}${e},\n`).join("")}${" ".repeat(indent)}]`);
 }
 
 /** Allocates Python names: task ids where they are usable identifiers, unique otherwise. */
@@ -1240,9 +1267,98 @@ function containerKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
       ),
     );
   }
+  out.push(...podPlacementKwargs(task, file));
   // The pod's logs become the task's; the pod is deleted when the task ends.
   out.push(kw("get_logs", new PyCode("True")));
   out.push(kw("on_finish_action", py`${"delete_pod"}`));
+  return out;
+}
+
+/**
+ * The arguments of an operator named by its import path, as written: a literal as its Python
+ * literal (Airflow renders Jinja in it where the operator templates that argument), a template
+ * as its text, and a computed value (a param, an output, a variable) as a template, checked
+ * when the file is parsed to be one the operator renders (`_rendered`): else it would get the
+ * template's text.
+ */
+function operatorKwargs(
+  task: OperatorTask,
+  operator: PyCode,
+  file: FileContext,
+): { kwargs: Kwarg[]; rendered: boolean } {
+  let rendered = false;
+  const kwargs = Object.entries(task.args).map(([name, v]) => {
+    if (v.kind === "literal" || ((v.kind === "list" || v.kind === "object") && literalOnly(v))) {
+      return kw(name, new PyCode(pyLiteral(literalJson(v))));
+    }
+    if (v.kind === "template") return kw(name, py`${v.text}`);
+    rendered = true;
+    return kw(name, py`_rendered(${operator}, ${name}, ${jinjaValue(v, file)})`);
+  });
+  return { kwargs, rendered };
+}
+
+/**
+ * Where a container task's pod runs and what it mounts, as KubernetesPodOperator takes them:
+ * a claim's volume is named after the claim (as KFP names it), shared memory is a memory-backed
+ * emptyDir named `shm`, and the volumes come in the order the Kubeflow target writes them.
+ */
+function podPlacementKwargs(task: ContainerTask, file: FileContext): Kwarg[] {
+  const out: Kwarg[] = [];
+  const k8s = () => file.use("k8s").text;
+  const call = (name: string, args: readonly (string | null)[]) =>
+    `${k8s()}.${name}(${args.filter((a) => a !== null).join(", ")})`;
+  if (task.nodeSelector && Object.keys(task.nodeSelector).length > 0) {
+    out.push(kw("node_selector", new PyCode(pyLiteral({ ...task.nodeSelector }))));
+  }
+  if (task.tolerations?.length) {
+    const items = task.tolerations.map((t) =>
+      call("V1Toleration", [
+        t.key !== null ? `key=${pyString(t.key)}` : null,
+        t.operator !== null ? `operator=${pyString(t.operator)}` : null,
+        t.value !== null ? `value=${pyString(t.value)}` : null,
+        t.effect !== null ? `effect=${pyString(t.effect)}` : null,
+        t.tolerationSeconds !== null ? `toleration_seconds=${t.tolerationSeconds}` : null,
+      ]),
+    );
+    out.push(kw("tolerations", listCode(items, 4)));
+  }
+  const volumes: string[] = [];
+  const mounts: string[] = [];
+  const emptyDir = (name: string, path: string, medium: string | null, size: string | null) => {
+    volumes.push(
+      call("V1Volume", [
+        `name=${pyString(name)}`,
+        `empty_dir=${call("V1EmptyDirVolumeSource", [
+          medium !== null ? `medium=${pyString(medium)}` : null,
+          size !== null ? `size_limit=${pyString(size)}` : null,
+        ])}`,
+      ]),
+    );
+    mounts.push(call("V1VolumeMount", [`name=${pyString(name)}`, `mount_path=${pyString(path)}`]));
+  };
+  if (task.shm !== undefined)
+    emptyDir("shm", "/dev/shm", "Memory", task.shm === true ? null : task.shm);
+  for (const v of task.pvcs ?? []) {
+    volumes.push(
+      call("V1Volume", [
+        `name=${pyString(v.name)}`,
+        `persistent_volume_claim=${call("V1PersistentVolumeClaimVolumeSource", [`claim_name=${pyString(v.name)}`])}`,
+      ]),
+    );
+    mounts.push(
+      call("V1VolumeMount", [`name=${pyString(v.name)}`, `mount_path=${pyString(v.mountPath)}`]),
+    );
+  }
+  for (const v of task.emptyDirs ?? []) emptyDir(v.name, v.mountPath, v.medium, v.sizeLimit);
+  if (volumes.length > 0) {
+    // Relative to the task block: the template indents the whole block.
+    out.push(kw("volumes", listCode(volumes, 4)));
+    out.push(kw("volume_mounts", listCode(mounts, 4)));
+  }
+  if (task.serviceAccountName !== undefined) {
+    out.push(kw("service_account_name", py`${task.serviceAccountName}`));
+  }
   return out;
 }
 
@@ -1304,11 +1420,34 @@ function airflowImports(file: FileContext): PyCode[] {
     const text = name === "k8s" ? `${sym.name ?? name} as k8s` : (sym.name ?? name);
     byModule.set(sym.module, [...(byModule.get(sym.module) ?? []), text]);
   }
-  return [...byModule.keys()].sort(byIsort).map((m) => {
+  // An aliased class has a statement of its own, after its module's others (isort's
+  // combine-as-imports is off).
+  const aliased: { module: string; text: string }[] = [];
+  for (const e of file.externals.values()) {
+    if (e.alias !== e.name) {
+      aliased.push({ module: e.module, text: `${e.name} as ${e.alias}` });
+    } else if (!(byModule.get(e.module) ?? []).includes(e.name)) {
+      byModule.set(e.module, [...(byModule.get(e.module) ?? []), e.name]);
+    }
+  }
+  const modules = [...new Set([...byModule.keys(), ...aliased.map((a) => a.module)])];
+  return modules.sort(byIsort).flatMap((m) => {
     const names = (byModule.get(m) ?? []).sort(byNameType);
-    const line = `from ${m} import ${names.join(", ")}`;
-    return new PyCode(
-      line.length <= 88 ? line : `from ${m} import (\n${names.map((n) => `    ${n},\n`).join("")})`,
+    const lines = names.length ? [`from ${m} import ${names.join(", ")}`] : [];
+    for (const a of aliased.filter((x) => x.module === m).sort((x, y) => byIsort(x.text, y.text))) {
+      lines.push(`from ${m} import ${a.text}`);
+    }
+    return lines.map(
+      (line) =>
+        new PyCode(
+          line.length <= 88
+            ? line
+            : `from ${m} import (\n${line
+                .slice(`from ${m} import `.length)
+                .split(", ")
+                .map((n) => `    ${n},\n`)
+                .join("")})`,
+        ),
     );
   });
 }
@@ -1571,6 +1710,8 @@ export function dagView(
       .map(([name]) => paramKey(name)),
   ]);
   const file = new FileContext(dialect, namer, new Set(mapped.keys()), structured, floats);
+  // Operator classes are named before the tasks: a task whose id is a class's name is tasks[id].
+  for (const task of ir.tasks) if (task.kind === "operator") file.external(task.operator);
   const refs = new Map<string, PyCode>();
   let usesTaskDict = false;
   const localId = (task: Task) =>
@@ -1589,6 +1730,7 @@ export function dagView(
   let usesItem = false;
   let usesFloatItem = false;
   let usesValidate = false;
+  let usesRendered = false;
   /**
    * Airflow expands only over a literal list or an upstream task's output, not over a run's
    * params: a task mapped over a param gets a task before it that returns the run's list (what
@@ -1771,6 +1913,13 @@ export function dagView(
         kwargs.push(...triggerKwargs(task, file));
         operator = file.use("TriggerDagRunOperator");
         break;
+      case "operator": {
+        operator = file.external(task.operator);
+        const view = operatorKwargs(task, operator, file);
+        usesRendered ||= view.rendered;
+        kwargs.push(...view.kwargs);
+        break;
+      }
       case "validate":
         usesValidate = true;
         callable = validateCallable(task, namer.fresh(`run_${task.id}`), uses);
@@ -1931,6 +2080,7 @@ export function dagView(
       floatItem: usesFloatItem,
       paramList: paramLists.size > 0,
       validate: usesValidate,
+      rendered: usesRendered,
       jsonConf,
     },
     callbacks: [...file.callbacks.values()],

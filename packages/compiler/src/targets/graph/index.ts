@@ -73,6 +73,9 @@ function notesOf(task: Task): string[] {
     case "trigger":
       notes.push(`starts ${task.dag}${task.wait ? ", waits for it" : ""}`);
       break;
+    case "operator":
+      notes.push(task.operator.slice(task.operator.lastIndexOf(".") + 1));
+      break;
     case "bash":
       break;
   }
@@ -157,6 +160,7 @@ const MERMAID_SHAPES: Readonly<Record<Task["kind"], readonly [string, string]>> 
   short_circuit: ["{", "}"],
   sensor: ["{{", "}}"],
   trigger: ["[[", "]]"],
+  operator: ["[", "]"],
 };
 
 export function renderMermaid(model: GraphModel): string {
@@ -220,6 +224,7 @@ const DOT_SHAPES: Readonly<Record<Task["kind"], string>> = {
   short_circuit: "diamond",
   sensor: "hexagon",
   trigger: "cds",
+  operator: "box",
 };
 
 export function renderDot(model: GraphModel): string {
@@ -360,6 +365,7 @@ const KIND_COLORS: Readonly<Record<Task["kind"], string>> = {
   short_circuit: "#fde8e8",
   sensor: "#e6f6f7",
   trigger: "#fdf6d8",
+  operator: "#eeeeee",
 };
 
 /**

@@ -521,6 +521,14 @@ export function containerExecutor(
       "run the pipeline in that namespace",
     );
   }
+  if (task.serviceAccountName !== undefined) {
+    approximated(
+      task,
+      `serviceAccountName '${task.serviceAccountName}' of '${task.id}'`,
+      "every pod of a KFP run runs as the run's service account (KFP has no per-task one)",
+      `submit the run as it: kfp.Client().create_run_from_pipeline_package(..., service_account="${task.serviceAccountName}")`,
+    );
+  }
   const resources = containerResources(task.resources);
   return {
     container: {

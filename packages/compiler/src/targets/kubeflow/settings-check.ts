@@ -14,15 +14,9 @@ import {
   taskKubeflow,
   urlCredential,
 } from "@mlgen/core";
-import {
-  ENV_NAME,
-  LABEL_RULE,
-  labelProblem,
-  mountPathKey,
-  secretNameProblem,
-} from "../../k8s-names.js";
+import { ENV_NAME, secretNameProblem } from "../../k8s-names.js";
 import { imageProblem } from "../../passes/check-images.js";
-import { QUANTITY } from "../../quantity.js";
+import { checkPlacement, checkVolumes } from "../../passes/check-pods.js";
 import type { TargetInput } from "../../target.js";
 import { SLACK_VARIABLE } from "./component.js";
 import { type KubeflowSettings, requirementName } from "./executors.js";
@@ -255,102 +249,6 @@ function checkPod(
       );
     }
   }
-  /** Mount path (as compared) → what mounts there; volume name → what it names. */
-  const paths = new Map<string, string>();
-  const volumes = new Map<string, string>();
-  const mount = (what: string, path: string) => {
-    if (!path.startsWith("/")) {
-      problem(
-        what,
-        `mountPath '${path}' is not absolute, and a pod mounts a volume at an absolute path`,
-        `start it with '/', e.g. '/${path.replace(/^\.?\/*/, "") || "data"}'`,
-      );
-      return;
-    }
-    const key = mountPathKey(path);
-    const before = paths.get(key);
-    if (before !== undefined) {
-      problem(
-        what,
-        `${before} is mounted at ${key} too, and Kubernetes refuses a pod with two volumes at one path`,
-        "give each volume a path of its own",
-      );
-    } else if (key === "/kfp-launcher" || key.startsWith("/kfp-launcher/")) {
-      problem(
-        what,
-        `mountPath '${path}' is where KFP mounts its launcher, which runs the task`,
-        "mount the volume elsewhere, e.g. /data",
-      );
-    }
-    paths.set(key, what);
-  };
-  const volume = (what: string, name: string) => {
-    const before = volumes.get(name);
-    if (before !== undefined) {
-      problem(
-        what,
-        `${before} is a volume named '${name}' too, and each volume of a pod has a name of its own (KFP names a claim's volume after the claim)`,
-        name === "shm"
-          ? "rename the emptyDir: `shm` is the name of the shared-memory volume"
-          : "rename one of them, or mount one claim once",
-      );
-    } else if (name === "kfp-launcher") {
-      problem(
-        what,
-        "'kfp-launcher' is the volume KFP adds to every pod for its launcher",
-        "rename the volume",
-      );
-    }
-    volumes.set(name, what);
-  };
-  if (kf.shm !== undefined) {
-    const size = kf.shm;
-    if (size !== true) checkSize(`kubeflow.shm${of}`, size, problem);
-    volume(`kubeflow.shm${of}`, "shm");
-    mount(`kubeflow.shm${of}`, "/dev/shm");
-  }
-  (kf.pvcs ?? []).forEach((v, i) => {
-    const what = `kubeflow.pvcs entry ${i + 1}${of}`;
-    // A claim's name may be a subdomain (dots, 253 characters), but KFP's driver names the
-    // pod's volume after the claim, and a volume's name is a label.
-    const wrong = labelProblem(v.name);
-    if (wrong !== null) {
-      problem(
-        what,
-        `'${v.name}' cannot name the pod's volume, which KFP names after the claim: ${wrong}`,
-        `give the claim's name as kubectl get pvc lists it; KFP mounts a claim named with ${LABEL_RULE}`,
-      );
-    } else {
-      volume(what, v.name);
-    }
-    mount(what, v.mountPath);
-  });
-  (kf.emptyDirs ?? []).forEach((v, i) => {
-    const what = `kubeflow.emptyDirs entry ${i + 1}${of}`;
-    const wrong = labelProblem(v.name);
-    if (wrong !== null) {
-      problem(what, `'${v.name}' is no volume name: ${wrong}`, `rename the volume (${LABEL_RULE})`);
-    } else {
-      volume(what, v.name);
-    }
-    if (v.sizeLimit !== null) checkSize(`${what}'s sizeLimit`, v.sizeLimit, problem);
-    mount(what, v.mountPath);
-  });
-}
-
-/** A volume's size limit: a quantity of bytes (`500m` is half a byte, so `500Mi` was meant). */
-function checkSize(what: string, size: string, problem: Problem): void {
-  if (/^[0-9.]+m$/.test(size)) {
-    problem(
-      what,
-      `${JSON.stringify(size)} is ${size.slice(0, -1)} thousandths of a byte (m is a thousandth)`,
-      `write ${JSON.stringify(`${size.slice(0, -1)}Mi`)} (mebibytes) or ${JSON.stringify(`${size.slice(0, -1)}M`)} (megabytes)`,
-    );
-  } else if (!QUANTITY.test(size)) {
-    problem(
-      what,
-      `${JSON.stringify(size)} is not a Kubernetes quantity, so the pod is refused`,
-      'give bytes with a unit: "512Mi", "2Gi", "1G"',
-    );
-  }
+  checkPlacement(task, kf, "kubeflow.", problem);
+  checkVolumes(task, kf, "kubeflow.", problem);
 }

@@ -20,6 +20,7 @@ import {
   taskFunction,
   taskKubeflow,
   taskOutputs,
+  taskPod,
   taskValues,
   topologicalOrder,
   type Value,
@@ -1116,6 +1117,17 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       case "container":
         build = containerExecutor(task, code, approximated);
         break;
+      case "operator": {
+        const name = task.operator.slice(task.operator.lastIndexOf(".") + 1);
+        problems.push({
+          task: task.id,
+          what: `operator task '${task.id}' (${name})`,
+          reason: "it runs an Airflow operator, which only an Airflow worker can run",
+          hint: "compile the pipeline for Airflow only, or do the step in a p.python() task (the provider's hook, or the service's client) or a p.container() task",
+          level: "error",
+        });
+        continue;
+      }
       default:
         continue;
     }
@@ -1132,15 +1144,17 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     if (task.kind === "container") imageTasks.add(label);
     const ownPod = taskKubeflow(task);
     if (ownPod?.secretEnv) ownSecrets.set(label, ownPod.secretEnv);
-    // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration.
-    if (ownPod && Object.keys(ownPod.nodeSelector).length > 0) {
+    // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration: a
+    // container task's own, a python task's kubeflow settings.
+    const pod = taskPod(task);
+    if (pod && Object.keys(pod.nodeSelector).length > 0) {
       addPlatform(label, {
-        nodeSelector: { labels: { ...ownPod.nodeSelector } },
+        nodeSelector: { labels: { ...pod.nodeSelector } },
       });
     }
-    if (ownPod && ownPod.tolerations.length > 0) {
+    if (pod && pod.tolerations.length > 0) {
       addPlatform(label, {
-        tolerations: ownPod.tolerations.map((t) => ({
+        tolerations: pod.tolerations.map((t) => ({
           ...(t.key !== null ? { key: t.key } : {}),
           ...(t.operator !== null ? { operator: t.operator } : {}),
           ...(t.value !== null ? { value: t.value } : {}),
@@ -1152,9 +1166,9 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
     }
     // The pod's volumes, as kfp-kubernetes writes mount_pvc and empty_dir_mount.
-    if (ownPod?.pvcs?.length) {
+    if (pod?.pvcs?.length) {
       addPlatform(label, {
-        pvcMount: ownPod.pvcs.map((v) => ({
+        pvcMount: pod.pvcs.map((v) => ({
           constant: v.name,
           pvcNameParameter: { runtimeValue: { constant: v.name } },
           mountPath: v.mountPath,
@@ -1163,17 +1177,17 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     const emptyDirs = [
       // Shared memory first, then the others in the order written.
-      ...(ownPod?.shm !== undefined
+      ...(pod?.shm !== undefined
         ? [
             {
               volumeName: "shm",
               mountPath: "/dev/shm",
               medium: "Memory",
-              ...(ownPod.shm === true ? {} : { sizeLimit: ownPod.shm }),
+              ...(pod.shm === true ? {} : { sizeLimit: pod.shm }),
             },
           ]
         : []),
-      ...(ownPod?.emptyDirs ?? []).map((v) => ({
+      ...(pod?.emptyDirs ?? []).map((v) => ({
         volumeName: v.name,
         mountPath: v.mountPath,
         ...(v.medium !== null ? { medium: v.medium } : {}),

@@ -1,0 +1,179 @@
+/**
+ * p.operator(): an Airflow operator mlgen has no construct for, by its import path. Its path
+ * and arguments are checked when the pipeline lowers (passes/check-operators.ts); the Airflow
+ * target imports the class and passes the arguments; Kubeflow cannot run it (MLG3001). The
+ * engine tests run it on real Airflow 3 and 2 (airflow-constructs: "import paths").
+ */
+import { describe, expect, it } from "vitest";
+import { env, pipeline, template, variable } from "../../dsl/src/index.js";
+import { airflowTarget, kubeflowTarget, lowerPipeline } from "../src/index.js";
+
+const STEPS = "def rows() -> dict:\n    return {'n': 1}\n";
+const lower = (ir: unknown) =>
+  lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/steps.py", STEPS]]) });
+
+function input(ir: unknown, airflowVersion: 2 | 3 = 3) {
+  const r = lower(ir);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return {
+    ...r,
+    sourceFile: "pipelines/p.pipeline.ts",
+    sourceMap: {},
+    pythonFiles: [],
+    settings: { airflowVersion },
+  };
+}
+
+const SQL = "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator";
+
+const load = () =>
+  pipeline("load", { params: { table: "events" } }, (p) => {
+    const rows = p.python("rows", { fn: "tasks/steps.py:rows", outputs: { n: "int" } });
+    p.operator("insert", {
+      operator: SQL,
+      args: {
+        conn_id: "warehouse",
+        sql: "INSERT INTO {{ params.table }} SELECT * FROM staging WHERE ds = '{{ ds }}'",
+        parameters: { limit: 10, tags: ["a", "b"] },
+        autocommit: true,
+        handler: null,
+        // Computed: templates, which the operator must render there.
+        split_statements: rows.out.n,
+        database: variable("warehouse_db"),
+        hook_params: template("{{ params.table }}"),
+      },
+      retries: 3,
+    });
+  });
+
+describe("p.operator() on Airflow", () => {
+  it("lowers to an operator task whose computed arguments put it after their producers", () => {
+    const { ir, problems } = load();
+    expect(problems).toEqual([]);
+    const r = lower(ir);
+    expect(r.ok).toBe(true);
+    const task = r.ok ? r.ir.tasks.find((t) => t.id === "insert") : undefined;
+    expect(task).toMatchObject({ kind: "operator", operator: SQL, upstream: ["rows"] });
+  });
+
+  it("imports the class by its path and passes each argument: literals as written, computed ones as templates checked by _rendered", () => {
+    for (const version of [3, 2] as const) {
+      const [file] = airflowTarget.emit(input(load().ir, version));
+      const text = file?.content ?? "";
+      expect(text).toContain(
+        "from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n",
+      );
+      const block = text.slice(
+        text.indexOf("    insert = "),
+        text.indexOf("    )\n", text.indexOf("    insert = ")),
+      );
+      expect(block.split("\n")).toEqual([
+        "    insert = SQLExecuteQueryOperator(",
+        '        task_id="insert",',
+        "        autocommit=True,",
+        '        conn_id="warehouse",',
+        `        database=_rendered(SQLExecuteQueryOperator, "database", "{{ var.value['warehouse_db'] }}"),`,
+        "        handler=None,",
+        '        hook_params="{{ params.table }}",',
+        '        parameters={"limit": 10, "tags": ["a", "b"]},',
+        `        split_statements=_rendered(SQLExecuteQueryOperator, "split_statements", "{{ ti.xcom_pull(task_ids='rows', key='n') }}"),`,
+        `        sql="INSERT INTO {{ params.table }} SELECT * FROM staging WHERE ds = '{{ ds }}'",`,
+        "        retries=3,",
+        "",
+      ]);
+      expect(text).toContain("def _rendered(operator, argument, template):");
+    }
+  });
+
+  it("writes no _rendered helper when every argument is a literal or a template", () => {
+    const { ir } = pipeline("plain", {}, (p) => {
+      p.operator("q", { operator: SQL, args: { conn_id: "w", sql: template("SELECT 1") } });
+    });
+    const [file] = airflowTarget.emit(input(ir));
+    expect(file?.content).not.toContain("_rendered");
+  });
+
+  it("imports a class whose name is taken (a task's, another provider's) under an alias", () => {
+    const { ir } = pipeline("clash", {}, (p) => {
+      p.operator("SQLExecuteQueryOperator", { operator: SQL, args: { sql: "SELECT 1" } });
+      p.operator("other", {
+        operator: "my_company.operators.sql.SQLExecuteQueryOperator",
+        args: { sql: "SELECT 2" },
+      });
+    });
+    const [file] = airflowTarget.emit(input(ir));
+    const text = file?.content ?? "";
+    expect(text).toContain(
+      "from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator\n",
+    );
+    // (89 characters on one line: in parentheses, as ruff's import sorting writes it.)
+    expect(text).toContain(
+      "from my_company.operators.sql import (\n    SQLExecuteQueryOperator as SQLExecuteQueryOperator_2,\n)\n",
+    );
+    // The task named as the class is reached through the task dict.
+    expect(text).toContain('tasks["SQLExecuteQueryOperator"] = SQLExecuteQueryOperator(');
+    expect(text).toContain("other = SQLExecuteQueryOperator_2(");
+  });
+
+  it("is MLG3001 on Kubeflow, naming the task and what to do", () => {
+    const said = kubeflowTarget
+      .validate(input(load().ir))
+      .filter((d) => d.code === "MLG3001")
+      .map((d) => `${d.task}: ${d.message} | ${d.fix}`);
+    expect(said).toEqual([
+      "insert: operator task 'insert' (SQLExecuteQueryOperator) cannot be expressed for Kubeflow Pipelines: it runs an Airflow operator, which only an Airflow worker can run | compile the pipeline for Airflow only, or do the step in a p.python() task (the provider's hook, or the service's client) or a p.container() task",
+    ]);
+  });
+});
+
+describe("p.operator() as written", () => {
+  it("a path, an argument or a value Airflow would refuse or take otherwise is MLG1011 with the fix", () => {
+    const { ir, problems } = pipeline("bad", {}, (p) => {
+      const rows = p.python("rows", { fn: "tasks/steps.py:rows", outputs: { n: "int" } });
+      p.operator("bare", { operator: "SQLExecuteQueryOperator" });
+      p.operator("unknown", { operator: "MyOperator" });
+      p.operator("keyword", { operator: "my.class.Op" });
+      p.operator("ours", { operator: "airflow.providers.standard.operators.bash.BashOperator" });
+      p.operator("args", {
+        operator: "my_company.ops.Op",
+        args: {
+          retries: 2,
+          task_id: "x",
+          "not-a-name": 1,
+          lambda: 1,
+          rows: [rows.out.n],
+        },
+      });
+    });
+    expect(problems).toEqual([]);
+    const r = lower(ir);
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => `${d.task}: ${d.message} | ${d.fix}`)).toEqual([
+      `bare: invalid operator 'SQLExecuteQueryOperator' of task 'bare': it names a class without its module, and the DAG file imports it by its path | give its import path: operator: "${SQL}"`,
+      `unknown: invalid operator 'MyOperator' of task 'unknown': it names a class without its module, and the DAG file imports it by its path | give its import path, module and class, as its provider's docs list it: "airflow.providers.<provider>.operators.<module>.<Class>"`,
+      `keyword: invalid operator 'my.class.Op' of task 'keyword': 'class' is no name Python can import | give its import path, module and class, as its provider's docs list it: "airflow.providers.<provider>.operators.<module>.<Class>"`,
+      "ours: invalid operator 'airflow.providers.standard.operators.bash.BashOperator' of task 'ours': mlgen writes BashOperator itself, with what the targets need around it | use p.bash()",
+      "args: invalid argument 'retries' of task 'args': it is the task option retries, which mlgen writes (from the task, its group's and the pipeline's defaults) | set retries on the task instead",
+      "args: invalid argument 'task_id' of task 'args': mlgen writes it: the task's id (the first argument of p.operator()) | leave it out",
+      "args: invalid argument 'not-a-name' of task 'args': it is no keyword argument Python takes | write the argument as the operator's signature names it",
+      "args: invalid argument 'lambda' of task 'args': it is no keyword argument Python takes | write the argument as the operator's signature names it",
+      "args: invalid argument 'rows' of task 'args': a list or dict is passed to the operator as written, and this one holds a computed value (a param, an output, a variable), which only a template in a templated argument carries | pass the computed value as an argument of its own (rendered where the operator templates it), or build the whole value in a python task",
+    ]);
+  });
+
+  it("env() in an argument is MLG1015: a template cannot read the worker's environment", () => {
+    const { ir } = pipeline("envs", {}, (p) => {
+      p.operator("q", { operator: SQL, args: { sql: env("QUERY") } });
+    });
+    expect(lower(ir).diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1015 task 'q' args.sql uses env('QUERY'), which an Airflow template (a bash or container env, a sensor's path, a trigger's conf, an operator's argument) cannot read at run time",
+    ]);
+  });
+
+  it("a typo in its options is MLG1022", () => {
+    const { problems } = pipeline("typo", {}, (p) => {
+      p.operator("q", { operator: SQL, ...({ arg: { sql: "x" } } as object) } as never);
+    });
+    expect(problems.map((d) => `${d.code} ${d.fix}`)).toEqual(["MLG1022 did you mean 'args'?"]);
+  });
+});
