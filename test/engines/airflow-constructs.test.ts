@@ -950,7 +950,7 @@ describe.each([3, 2] as const)(
         (m) => (m.body as { channel?: string }).channel === channel,
       );
       expect(posted.map((m) => m.body)).toEqual([
-        expect.objectContaining({ text: rows, channel, username: "mlgen" }),
+        expect.objectContaining({ text: `${rows} rows in ${channel}`, channel, username: "mlgen" }),
       ]);
       // EmailOperator rendered its template() subject and the Jinja in its literal body.
       const sent = mails().filter((m) => m.data.includes(`Loaded ${channel}`));
@@ -963,6 +963,18 @@ describe.each([3, 2] as const)(
       expect(Buffer.from(body ?? "", "base64").toString("utf8")).toBe(
         `<p>${channel}: ${rows} rows</p>`,
       );
+    });
+
+    it("a run given a param outside its enum or bounds is refused by Airflow's check", async () => {
+      const dags = await compileFixture("operators", version);
+      for (const [i, conf] of [{ mode: "bogus" }, { limit: 0 }, { table: "" }].entries()) {
+        const date = `2025-08-1${i}`;
+        const r = dagsTest("operators", date, dags, conf, {}, version);
+        expect(r.status, JSON.stringify(conf)).not.toBe(0);
+        expect(r.output).toMatch(/ParamValidationError|Invalid input for param/);
+        // No task ran.
+        expect(runStates("operators", dags, version)[date]?.tasks.count).not.toBe("success");
+      }
     });
 
     it("a computed value in an argument the operator does not render stops the DAG file at parse, naming it", async () => {

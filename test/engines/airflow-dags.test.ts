@@ -119,6 +119,26 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       expect(dag.params).toEqual(
         Object.fromEntries(Object.entries(ir.params).map(([k, p]) => [k, p.default])),
       );
+      // The type and the checks of each param, as Param checks a run's value.
+      expect(dag.param_schemas).toEqual(
+        Object.fromEntries(
+          Object.entries(ir.params).map(([k, p]) => [
+            k,
+            {
+              type: p.type,
+              ...Object.fromEntries(
+                (["enum", "minimum", "maximum", "minLength", "maxLength"] as const).flatMap(
+                  (key) => (p[key] !== undefined ? [[key, p[key]]] : []),
+                ),
+              ),
+            },
+          ]),
+        ),
+      );
+      if (id === "operators") {
+        expect(dag.param_schemas.mode).toEqual({ type: "string", enum: ["full", "quick"] });
+        expect(dag.param_schemas.limit).toEqual({ type: "integer", minimum: 1, maximum: 1000 });
+      }
       // Declared order, which the trigger form keeps (the IR's keys are sorted).
       expect(dag.param_order).toEqual(paramsInOrder(ir.params).map(([name]) => name));
       if (id === "runtime_constructs")

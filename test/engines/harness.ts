@@ -206,6 +206,8 @@ export interface InspectedDag {
   has_on_failure_callback: boolean;
   has_on_success_callback: boolean;
   tasks: Record<string, InspectedTask>;
+  /** What Param checks each param's value against (its JSON Schema keywords). */
+  param_schemas: Record<string, Record<string, unknown>>;
   /**
    * The pod each KubernetesPodOperator would create, as the real provider builds it
    * (build_pod_request_obj, no cluster), its unset fields left out.

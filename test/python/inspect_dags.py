@@ -300,6 +300,8 @@ def main(folder: str, out_file: str) -> None:
             "params": {k: param_default(dag.params, k) for k in sorted(dag.params.keys())},
             # The order the trigger form lists them in.
             "param_order": list(dag.params.keys()),
+            # What Param checks a run's value against (JSON Schema), its description apart.
+            "param_schemas": {k: dict(dag.params.get_param(k).schema) for k in sorted(dag.params.keys())},
             "description": dag.description,
             "has_on_failure_callback": has_callback(getattr(dag, "on_failure_callback", None)),
             "has_on_success_callback": has_callback(getattr(dag, "on_success_callback", None)),

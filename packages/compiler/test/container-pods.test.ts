@@ -177,6 +177,24 @@ describe("a pod Kubernetes would refuse", () => {
   });
 });
 
+describe("a pod Kubernetes would refuse, more", () => {
+  it("a service account name that is no subdomain, and a claim named shm beside shared memory", () => {
+    const { ir } = pipeline("bad_sa", {}, (p) => {
+      p.container("train", {
+        image: "alpine:3.20",
+        command: ["true"],
+        serviceAccountName: "ML_Trainer",
+        shm: true,
+        pvcs: [{ name: "shm", mountPath: "/data" }],
+      });
+    });
+    expect(lower(ir).diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      "invalid serviceAccountName of task 'train': 'ML_Trainer' is no service account name: it has the capital letter 'M', so the pod is refused | give the name as kubectl get serviceaccounts lists it (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)",
+      "invalid pvcs entry 1 of task 'train': shm of task 'train' is a volume named 'shm' too, and each volume of a pod has a name of its own (KFP names a claim's volume after the claim) | `shm` is the name of the shared-memory volume, and a claim's volume has the claim's name: drop shm from this pod, or mount a claim of another name",
+    ]);
+  });
+});
+
 describe("the pod settings as written", () => {
   it("a typo or KubernetesPodOperator's name is MLG1022 with what to write", () => {
     const { problems } = pipeline("typos", {}, (p) => {

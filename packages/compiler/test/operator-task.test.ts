@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { env, pipeline, template, variable } from "../../dsl/src/index.js";
 import { airflowTarget, kubeflowTarget, lowerPipeline } from "../src/index.js";
 
-const STEPS = "def rows() -> dict:\n    return {'n': 1}\n";
+const STEPS = "def rows() -> dict:\n    return {'n': 1, 'mode': 'x'}\n";
 const lower = (ir: unknown) =>
   lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/steps.py", STEPS]]) });
 
@@ -28,7 +28,10 @@ const SQL = "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator"
 
 const load = () =>
   pipeline("load", { params: { table: "events" } }, (p) => {
-    const rows = p.python("rows", { fn: "tasks/steps.py:rows", outputs: { n: "int" } });
+    const rows = p.python("rows", {
+      fn: "tasks/steps.py:rows",
+      outputs: { n: "int", mode: "string" },
+    });
     p.operator("insert", {
       operator: SQL,
       args: {
@@ -38,7 +41,7 @@ const load = () =>
         autocommit: true,
         handler: null,
         // Computed: templates, which the operator must render there.
-        split_statements: rows.out.n,
+        split_statements: rows.out.mode,
         database: variable("warehouse_db"),
         hook_params: template("{{ params.table }}"),
       },
@@ -76,7 +79,7 @@ describe("p.operator() on Airflow", () => {
         "        handler=None,",
         '        hook_params="{{ params.table }}",',
         '        parameters={"limit": 10, "tags": ["a", "b"]},',
-        `        split_statements=_rendered(SQLExecuteQueryOperator, "split_statements", "{{ ti.xcom_pull(task_ids='rows', key='n') }}"),`,
+        `        split_statements=_rendered(SQLExecuteQueryOperator, "split_statements", "{{ ti.xcom_pull(task_ids='rows', key='mode') }}"),`,
         `        sql="INSERT INTO {{ params.table }} SELECT * FROM staging WHERE ds = '{{ ds }}'",`,
         "        retries=3,",
         "",
@@ -159,6 +162,71 @@ describe("p.operator() as written", () => {
       "args: invalid argument 'lambda' of task 'args': it is no keyword argument Python takes | write the argument as the operator's signature names it",
       "args: invalid argument 'rows' of task 'args': a list or dict is passed to the operator as written, and this one holds a computed value (a param, an output, a variable), which only a template in a templated argument carries | pass the computed value as an argument of its own (rendered where the operator templates it), or build the whole value in a python task",
     ]);
+  });
+
+  it("a computed value that is not text (an int or list param, an int output, a mapped output) is MLG1011: the operator would get the text of it", () => {
+    const { ir } = pipeline("typed", { params: { n: 3, to: ["a@x.com"], name: "x" } }, (p) => {
+      const rows = p.python("rows", { fn: "tasks/steps.py:rows", outputs: { n: "int" } });
+      p.operator("q", {
+        operator: SQL,
+        args: {
+          min_threshold: p.params.n,
+          to: p.params.to,
+          count: rows.out.n,
+          table: p.params.name,
+        },
+      });
+    });
+    expect(lower(ir).diagnostics.map((d) => `${d.task}: ${d.message}`)).toEqual([
+      "q: invalid argument 'min_threshold' of task 'q': the integer param 'n' reaches the operator as the text a template renders it to, not as that value (the DAG renders templates as text)",
+      "q: invalid argument 'to' of task 'q': the array param 'to' reaches the operator as the text a template renders it to, not as that value (the DAG renders templates as text)",
+      "q: invalid argument 'count' of task 'q': the int output 'rows.n' reaches the operator as the text a template renders it to, not as that value (the DAG renders templates as text)",
+    ]);
+  });
+
+  it("takes a soft keyword as an argument name, template() inside a list, and refuses params= and __debug__", () => {
+    const { ir } = pipeline("soft", {}, (p) => {
+      p.operator("q", {
+        operator: "my_company.ops.Op",
+        args: { type: "x", match: 1, to: [template("{{ params.who }}"), "b@x.com"] },
+      });
+    });
+    const [file] = airflowTarget.emit(input(ir));
+    expect(file?.content).toContain(
+      '        match=1,\n        to=["{{ params.who }}", "b@x.com"],\n        type="x",\n',
+    );
+    const bad = pipeline("bad_names", {}, (p) => {
+      p.operator("q", { operator: "my_company.ops.Op", args: { params: { a: 1 }, __debug__: 1 } });
+    });
+    expect(lower(bad.ir).diagnostics.map((d) => d.message)).toEqual([
+      "invalid argument 'params' of task 'q': mlgen writes it: the pipeline's params, which the operator's own would replace for this task (its templates would read other values)",
+      "invalid argument '__debug__' of task 'q': it is no keyword argument Python takes",
+    ]);
+  });
+
+  it("a literal under a secret's name, in an argument or a dict key inside one, is MLG1011", () => {
+    const { ir } = pipeline("secrets", {}, (p) => {
+      p.operator("q", {
+        operator: "my_company.ops.Op",
+        args: { api_key: "sk-live-123", extra: { password: "hunter2", user: "me" }, token: "" },
+      });
+    });
+    expect(lower(ir).diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      `invalid args.api_key of task 'q': the name says it holds a secret, and a literal value is written into the generated files as it is | keep it in an Airflow connection the operator reads (its conn_id argument), or pass a template that reads it when the task runs: template("{{ var.value.api_key }}")`,
+      `invalid args.extra.password of task 'q': the name says it holds a secret, and a literal value is written into the generated files as it is | keep it in an Airflow connection the operator reads (its conn_id argument), or pass a template that reads it when the task runs: template("{{ var.value.password }}")`,
+    ]);
+  });
+
+  it("a class named like a generated helper is imported under another name", () => {
+    const { ir } = pipeline("helpers", { params: { who: "x" } }, (p) => {
+      p.operator("q", { operator: "my_company.ops._rendered", args: { who: p.params.who } });
+    });
+    const [file] = airflowTarget.emit(input(ir));
+    const text = file?.content ?? "";
+    expect(text).toContain("from my_company.ops import _rendered as operator_rendered\n");
+    expect(text).toContain(
+      'q = operator_rendered(\n        task_id="q",\n        who=_rendered(operator_rendered, "who",',
+    );
   });
 
   it("env() in an argument is MLG1015: a template cannot read the worker's environment", () => {

@@ -571,6 +571,16 @@ export const paramSchema = z.strictObject({
     z.record(z.string(), jsonSchema),
   ]),
   description: z.string().nullable(),
+  // What a run's value must be, as Airflow's Param checks it (JSON Schema keywords): absent when
+  // unset, so a param without any keeps its hash.
+  /** The values a run may give (a choice in Airflow's trigger form). */
+  enum: z.array(z.union([z.string(), z.number()])).optional(),
+  /** A number or integer param's bounds, inclusive. */
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  /** A string param's length bounds, in characters. */
+  minLength: z.number().int().nonnegative().optional(),
+  maxLength: z.number().int().nonnegative().optional(),
   /**
    * Where the param was declared among the pipeline's (0: first). The IR's keys are sorted;
    * Airflow's trigger form lists params in the order the DAG gives them, as declared.

@@ -572,10 +572,10 @@ export interface OperatorTaskSpec extends TaskOptionsInput, OutletOptions {
   /**
    * Its arguments, as the operator's signature names them (`conn_id`, `sql`). A literal is
    * passed as written, and Airflow renders Jinja (`{{ ds }}`) in the arguments the operator
-   * templates (its template_fields), as in a hand-written DAG. A computed value (a param, a
-   * task's output, a variable) is passed as a template: the argument must be one the operator
-   * renders, which the DAG file checks when it is parsed. A task output read here puts the
-   * task after the one that makes it.
+   * templates (its template_fields), as in a hand-written DAG. A computed value (a string
+   * param, a task's string output, a variable) is passed as a template, which renders to text:
+   * the argument must be one the operator renders, which the DAG file checks when it is
+   * parsed. A task output read here puts the task after the one that makes it.
    */
   readonly args?: Readonly<Record<string, Input>>;
 }
@@ -612,6 +612,19 @@ export type ParamSpec =
         | { readonly [key: string]: Json };
       readonly type?: Param["type"];
       readonly description?: string;
+      /**
+       * The values a run may give, e.g. `["full", "quick"]`: a choice in Airflow's trigger
+       * form, checked by Airflow when a run starts (Param's `enum`).
+       */
+      readonly enum?: readonly (string | number)[];
+      /** A number or integer param's smallest value (Param's `minimum`). */
+      readonly minimum?: number;
+      /** A number or integer param's largest value (Param's `maximum`). */
+      readonly maximum?: number;
+      /** A string param's shortest length, in characters (Param's `minLength`). */
+      readonly minLength?: number;
+      /** A string param's longest length, in characters (Param's `maxLength`). */
+      readonly maxLength?: number;
     };
 type ParamTs<S> = S extends { readonly default: infer D } ? D : S;
 export type ParamHandles<P extends Readonly<Record<string, ParamSpec>>> = {
@@ -951,22 +964,24 @@ function isParamOptions(
   const keys = Object.keys(spec);
   return keys.includes("default") && keys.every((k) => PARAM_OPTION_KEYS.has(k));
 }
-const PARAM_OPTION_KEYS: ReadonlySet<string> = new Set(["default", "type", "description"]);
+/** A param's checks mlgen carries (Airflow's Param keywords of the same names). */
+const PARAM_CHECKS = ["enum", "minimum", "maximum", "minLength", "maxLength"] as const;
+const PARAM_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "default",
+  "type",
+  "description",
+  ...PARAM_CHECKS,
+]);
 /**
  * What Airflow's Param takes besides a default, type and description (JSON Schema keywords and
  * its form's own), which mlgen does not carry: `{ default: "full", enum: [...] }` is a param's
  * options written as Airflow's, not an object param's default (it type-checks as both).
  */
 const PARAM_SCHEMA_KEYS: ReadonlySet<string> = new Set([
-  "enum",
   "const",
-  "minimum",
-  "maximum",
   "exclusiveMinimum",
   "exclusiveMaximum",
   "multipleOf",
-  "minLength",
-  "maxLength",
   "pattern",
   "format",
   "items",
@@ -1049,11 +1064,20 @@ function param(spec: ParamSpec): Omit<Param, "position"> {
               Number.isSafeInteger(d)
               ? "integer"
               : "number");
+  const checks: Partial<Pick<Param, (typeof PARAM_CHECKS)[number]>> = {};
+  for (const key of PARAM_CHECKS) {
+    const value = (s as Partial<Record<string, unknown>>)[key];
+    // A value of another shape is kept for the IR's validation to say (MLG1011).
+    if (value !== undefined) {
+      (checks as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
+    }
+  }
   return {
     kind: "param",
     type,
     default: d as Param["default"],
     description: s.description ?? null,
+    ...checks,
   };
 }
 
@@ -1154,7 +1178,7 @@ export function pipeline<
           {
             what: `param '${name}'`,
             key,
-            hint: `mlgen carries a param's default, type and description, not Airflow's ${key}: remove it (and check the value in the task), or, for an object param whose value holds these keys, write { default: { default: ..., ${key}: ... } }`,
+            hint: `mlgen carries a param's default, type, description, enum, minimum, maximum, minLength and maxLength, not Airflow's ${key}: remove it (and check the value in the task), or, for an object param whose value holds these keys, write { default: { default: ..., ${key}: ... } }`,
           },
           { pipeline: id, location: pipelineSite() },
         ),

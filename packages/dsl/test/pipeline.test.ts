@@ -207,16 +207,17 @@ describe("pipeline()", () => {
     });
   });
 
-  it("Airflow Param options mlgen does not carry (enum, minimum, title) are MLG1022, not an object param's default", () => {
+  it("Airflow Param options mlgen does not carry (title, step, pattern) are MLG1022, not an object param's default; enum and bounds are carried", () => {
     // Both type-check as a param (a JSON object); as an object param, the task got the dict.
     const def = pipeline(
       "p",
       {
         params: {
           mode: { default: "full", enum: ["full", "incremental"] },
-          k: { default: 5, minimum: 1, title: "K" },
+          k: { default: 5, minimum: 1, maximum: 9, title: "K" },
           // Beside a description, any other key is an option too.
           lr: { default: 0.1, description: "step", step: 0.01 },
+          name: { default: "x", minLength: 1, maxLength: 8, pattern: "^[a-z]+$" },
         },
       },
       (p) => {
@@ -224,16 +225,39 @@ describe("pipeline()", () => {
       },
     );
     expect(def.problems.map((d) => [d.code, d.message])).toEqual([
-      ["MLG1022", "there is no option 'enum' in param 'mode', so it would be ignored"],
-      ["MLG1022", "there is no option 'minimum' in param 'k', so it would be ignored"],
       ["MLG1022", "there is no option 'title' in param 'k', so it would be ignored"],
       ["MLG1022", "there is no option 'step' in param 'lr', so it would be ignored"],
+      ["MLG1022", "there is no option 'pattern' in param 'name', so it would be ignored"],
     ]);
-    expect(def.problems[0]?.fix).toContain("{ default: { default: ..., enum: ... } }");
+    expect(def.problems[0]?.fix).toContain("{ default: { default: ..., title: ... } }");
     expect(def.ir.params).toEqual({
-      mode: { kind: "param", type: "string", default: "full", description: null, position: 0 },
-      k: { kind: "param", type: "integer", default: 5, description: null, position: 1 },
+      mode: {
+        kind: "param",
+        type: "string",
+        default: "full",
+        description: null,
+        enum: ["full", "incremental"],
+        position: 0,
+      },
+      k: {
+        kind: "param",
+        type: "integer",
+        default: 5,
+        description: null,
+        minimum: 1,
+        maximum: 9,
+        position: 1,
+      },
       lr: { kind: "param", type: "number", default: 0.1, description: "step", position: 2 },
+      name: {
+        kind: "param",
+        type: "string",
+        default: "x",
+        description: null,
+        minLength: 1,
+        maxLength: 8,
+        position: 3,
+      },
     });
   });
 

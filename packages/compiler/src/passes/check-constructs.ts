@@ -7,6 +7,7 @@ import {
   literalOnly,
   type OutputType,
   PARAM_OUTPUT_TYPES,
+  type Param,
   type Pipeline,
   type PythonTask,
   pokeSensorWait,
@@ -211,7 +212,10 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
       );
       continue;
     }
-    if (fits[param.type]?.(param.default) !== false) continue;
+    if (fits[param.type]?.(param.default) !== false) {
+      checkParamChecks(ir.id, name, param, fits, ctx);
+      continue;
+    }
     ctx.report(
       diagnostic(
         "MLG1011",
@@ -226,6 +230,113 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
         { pipeline: ir.id, location: ctx.sourceMap.pipeline },
       ),
     );
+  }
+}
+
+/**
+ * A param's enum and bounds: of its type, and holding its default, which Airflow checks for every
+ * run that keeps it.
+ */
+function checkParamChecks(
+  pipeline: string,
+  name: string,
+  param: Param,
+  fits: Record<string, (d: unknown) => boolean>,
+  ctx: PassContext,
+): void {
+  const problem = (what: string, reason: string, hint: string) =>
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        { what: `${what} of param '${name}'`, reason, hint },
+        { pipeline, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  const numeric = param.type === "number" || param.type === "integer";
+  for (const key of ["minimum", "maximum"] as const) {
+    if (param[key] !== undefined && !numeric) {
+      problem(
+        key,
+        `it bounds a number, and the param is of type '${param.type}'`,
+        param.type === "string"
+          ? "bound a string's length with minLength and maxLength"
+          : `remove ${key}`,
+      );
+    }
+  }
+  for (const key of ["minLength", "maxLength"] as const) {
+    if (param[key] !== undefined && param.type !== "string") {
+      problem(
+        key,
+        `it bounds a string's length, and the param is of type '${param.type}'`,
+        numeric ? "bound a number with minimum and maximum" : `remove ${key}`,
+      );
+    }
+  }
+  const d = param.default;
+  if (param.enum !== undefined) {
+    const wrong = param.enum.find((v) => !fits[param.type]?.(v));
+    if (param.enum.length === 0) {
+      problem(
+        "enum",
+        "it is empty, so no run could give a value",
+        "list the values a run may give",
+      );
+    } else if (wrong !== undefined) {
+      problem(
+        "enum",
+        `${JSON.stringify(wrong)} is not of the param's type '${param.type}'`,
+        `list values of type '${param.type}'`,
+      );
+    } else if (!param.enum.some((v) => v === d)) {
+      problem(
+        "default",
+        `${JSON.stringify(d)} is not one of its enum (${param.enum.map((v) => JSON.stringify(v)).join(", ")}), and Airflow fails every run that keeps the default ('ParamValidationError')`,
+        "make the default one of the values, or add it to them",
+      );
+    }
+  }
+  if (numeric && typeof d === "number") {
+    if (
+      param.minimum !== undefined &&
+      param.maximum !== undefined &&
+      param.minimum > param.maximum
+    ) {
+      problem("minimum", `${param.minimum} is above its maximum ${param.maximum}`, "swap them");
+    } else if (
+      (param.minimum !== undefined && d < param.minimum) ||
+      (param.maximum !== undefined && d > param.maximum)
+    ) {
+      problem(
+        "default",
+        `${d} is outside [${param.minimum ?? "-∞"}, ${param.maximum ?? "∞"}], and Airflow fails every run that keeps the default ('ParamValidationError')`,
+        "give a default within the bounds",
+      );
+    }
+  }
+  if (param.type === "string" && typeof d === "string") {
+    // In characters, as Python's jsonschema counts them (not UTF-16 units).
+    const length = [...d].length;
+    if (
+      param.minLength !== undefined &&
+      param.maxLength !== undefined &&
+      param.minLength > param.maxLength
+    ) {
+      problem(
+        "minLength",
+        `${param.minLength} is above its maxLength ${param.maxLength}`,
+        "swap them",
+      );
+    } else if (
+      (param.minLength !== undefined && length < param.minLength) ||
+      (param.maxLength !== undefined && length > param.maxLength)
+    ) {
+      problem(
+        "default",
+        `${JSON.stringify(d)} is ${length} characters long, outside [${param.minLength ?? 0}, ${param.maxLength ?? "∞"}], and Airflow fails every run that keeps the default ('ParamValidationError')`,
+        "give a default of a length within the bounds",
+      );
+    }
   }
 }
 
@@ -367,7 +478,7 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
         checkValidatedData(ir, task, byId, ctx, place);
         break;
       case "operator":
-        checkOperator(task, ctx, place);
+        checkOperator(ir, task, ctx, place);
         break;
       case "container":
         checkResources(task, task.resources, "resources", ctx, place);

@@ -4,7 +4,15 @@
  * import path no module has, a keyword argument Python refuses) or would quietly take another
  * setting than the task's options say.
  */
-import { type DiagnosticPlace, diagnostic, literalOnly, type OperatorTask } from "@mlgen/core";
+import {
+  type DiagnosticPlace,
+  diagnostic,
+  type OperatorTask,
+  type Pipeline,
+  taskOutputs,
+  type Value,
+  visitValue,
+} from "@mlgen/core";
 import { HARD_KEYWORDS } from "../escape/python.js";
 import type { PassContext } from "./context.js";
 
@@ -70,13 +78,47 @@ const OWN_ARGUMENTS: Readonly<Record<string, string>> = {
   task_group: "the p.group() it is in",
   owner: "the pipeline's owner",
   default_args: "the pipeline's defaults",
+  params:
+    "the pipeline's params, which the operator's own would replace for this task (its templates would read other values)",
 };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function checkOperator(task: OperatorTask, ctx: PassContext, place: DiagnosticPlace): void {
+/**
+ * What a computed value renders to when the operator gets it: its text. A param or output of
+ * another type (a list, a number) reaches the operator as the text of it, not as that value
+ * (the DAG renders templates as text); null for a value that is text.
+ */
+function renderedType(ir: Pipeline, v: Value, mapped: ReadonlySet<string>): string | null {
+  switch (v.kind) {
+    case "param": {
+      const type = ir.params[v.name]?.type;
+      return type === undefined || type === "string" ? null : `${type} param '${v.name}'`;
+    }
+    case "ref": {
+      if (mapped.has(v.task)) return `output '${v.output}' of mapped task '${v.task}' (a list)`;
+      const producer = ir.tasks.find((t) => t.id === v.task);
+      const type = producer ? taskOutputs(producer)[v.output] : undefined;
+      return type === undefined || type === "string"
+        ? null
+        : `${type} output '${v.task}.${v.output}'`;
+    }
+    default:
+      return null;
+  }
+}
+
+export function checkOperator(
+  ir: Pipeline,
+  task: OperatorTask,
+  ctx: PassContext,
+  place: DiagnosticPlace,
+): void {
   const problem = (what: string, reason: string, hint: string) =>
     ctx.report(diagnostic("MLG1011", { what, reason, hint }, place));
+  const mapped = new Set(
+    ir.tasks.filter((t) => t.kind === "python" && t.map !== null).map((t) => t.id),
+  );
   const path = task.operator;
   const what = `operator '${path}' of task '${task.id}'`;
   const parts = path.split(".");
@@ -102,7 +144,7 @@ export function checkOperator(task: OperatorTask, ctx: PassContext, place: Diagn
   }
   for (const [arg, value] of Object.entries(task.args)) {
     const where = `argument '${arg}' of task '${task.id}'`;
-    if (!IDENTIFIER.test(arg) || HARD_KEYWORDS.has(arg)) {
+    if (!IDENTIFIER.test(arg) || HARD_KEYWORDS.has(arg) || arg === "__debug__") {
       problem(
         where,
         "it is no keyword argument Python takes",
@@ -117,11 +159,27 @@ export function checkOperator(task: OperatorTask, ctx: PassContext, place: Diagn
     } else if (OWN_ARGUMENTS[arg] !== undefined) {
       problem(where, `mlgen writes it: ${OWN_ARGUMENTS[arg]}`, "leave it out");
     }
-    if ((value.kind === "list" || value.kind === "object") && !literalOnly(value)) {
+    if (value.kind === "list" || value.kind === "object") {
+      let computed = false;
+      visitValue(value, (v) => {
+        computed ||=
+          v.kind !== "list" && v.kind !== "object" && v.kind !== "literal" && v.kind !== "template";
+      });
+      if (computed) {
+        problem(
+          where,
+          "a list or dict is passed to the operator as written, and this one holds a computed value (a param, an output, a variable), which only a template in a templated argument carries",
+          "pass the computed value as an argument of its own (rendered where the operator templates it), or build the whole value in a python task",
+        );
+      }
+      continue;
+    }
+    const typed = renderedType(ir, value, mapped);
+    if (typed !== null) {
       problem(
         where,
-        "a list or dict is passed to the operator as written, and this one holds a computed value (a param, an output, a variable), which only a template in a templated argument carries",
-        "pass the computed value as an argument of its own (rendered where the operator templates it), or build the whole value in a python task",
+        `the ${typed} reaches the operator as the text a template renders it to, not as that value (the DAG renders templates as text)`,
+        "pass a literal, or a string param or output (str), and have the operator take text there; a value of another type is the argument of a task that computes it: p.python()",
       );
     }
   }

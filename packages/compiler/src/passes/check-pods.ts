@@ -17,6 +17,8 @@ import {
   labelValueProblem,
   mountPathKey,
   qualifiedNameProblem,
+  SUBDOMAIN_RULE,
+  subdomainProblem,
 } from "../k8s-names.js";
 import { QUANTITY } from "../quantity.js";
 import { type PassContext, taskPlace } from "./context.js";
@@ -30,6 +32,22 @@ export function checkContainerPods(ir: Pipeline, ctx: PassContext): void {
     const pod = taskPod(task);
     if (!pod) continue;
     const place = taskPlace(ctx, ir.id, task.id);
+    if (task.serviceAccountName !== undefined) {
+      const wrong = subdomainProblem(task.serviceAccountName);
+      if (wrong !== null) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `serviceAccountName of task '${task.id}'`,
+              reason: `'${task.serviceAccountName}' is no service account name: ${wrong}, so the pod is refused`,
+              hint: `give the name as kubectl get serviceaccounts lists it (${SUBDOMAIN_RULE})`,
+            },
+            place,
+          ),
+        );
+      }
+    }
     checkPlacement(task.id, pod, "", (what, reason, hint) =>
       ctx.report(diagnostic("MLG1011", { what, reason, hint }, place)),
     );
@@ -165,9 +183,11 @@ export function checkVolumes(
       problem(
         what,
         `${before} is a volume named '${name}' too, and each volume of a pod has a name of its own (KFP names a claim's volume after the claim)`,
-        name === "shm"
-          ? "rename the emptyDir: `shm` is the name of the shared-memory volume"
-          : "rename one of them, or mount one claim once",
+        name !== "shm"
+          ? "rename one of them, or mount one claim once"
+          : what.includes("pvcs")
+            ? "`shm` is the name of the shared-memory volume, and a claim's volume has the claim's name: drop shm from this pod, or mount a claim of another name"
+            : "rename the emptyDir: `shm` is the name of the shared-memory volume",
       );
     } else if (name === "kfp-launcher") {
       problem(

@@ -187,6 +187,21 @@ function checkSecretDefaults(ir: Pipeline, ctx: PassContext): void {
   }
 }
 
+/** A value by its name, and every value under a dict key inside it, with where each is. */
+function namedValues(path: string, value: Value): [where: string, name: string, value: Value][] {
+  const out: [string, string, Value][] = [[path, path.slice(path.lastIndexOf(".") + 1), value]];
+  if (value.kind === "object") {
+    for (const [k, v] of Object.entries(value.entries)) out.push(...namedValues(`${path}.${k}`, v));
+  } else if (value.kind === "list") {
+    value.items.forEach((v, i) => {
+      if (v.kind === "object" || v.kind === "list") {
+        for (const entry of namedValues(`${path}[${i}]`, v).slice(1)) out.push(entry);
+      }
+    });
+  }
+  return out;
+}
+
 /**
  * A literal under a name that says it is a secret: `env: { API_TOKEN: "..." }` of a bash or
  * container task, a python task's `inputs: { password: "..." }`, a param `db_password: "..."`.
@@ -202,6 +217,25 @@ function checkSecretLiterals(ir: Pipeline, ctx: PassContext): void {
   for (const task of ir.tasks) {
     const shell = task.kind === "bash" || task.kind === "container";
     for (const [path, value] of taskValues(task)) {
+      if (path.startsWith("args.")) {
+        // An operator's argument, and the keys of a dict in it (`headers: { Authorization }`).
+        for (const [where, name, v] of namedValues(path, value)) {
+          if (!secretName(name) || !literal(v, false)) continue;
+          ctx.report(
+            diagnostic(
+              "MLG1011",
+              {
+                what: `${where} of task '${task.id}'`,
+                reason:
+                  "the name says it holds a secret, and a literal value is written into the generated files as it is",
+                hint: `keep it in an Airflow connection the operator reads (its conn_id argument), or pass a template that reads it when the task runs: template("{{ var.value.${name.toLowerCase().replace(/[^a-z0-9_]/g, "_")} }}")`,
+              },
+              taskPlace(ctx, ir.id, task.id),
+            ),
+          );
+        }
+        continue;
+      }
       const name = path.startsWith("env.")
         ? path.slice(4)
         : path.startsWith("inputs.")

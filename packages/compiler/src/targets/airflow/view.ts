@@ -80,6 +80,11 @@ const RESERVED = new Set([
   "dag",
   "tasks",
   "default_args",
+  "json",
+  "operator",
+  "CronDataIntervalTimetable",
+  "EmptyOperator",
+  "TriggerDagRunOperator",
 ]);
 
 /** What names a mapped instance (its item, at most about 100 characters), on Airflow 2.9+ and 3. */
@@ -263,8 +268,10 @@ class FileContext {
     if (!e) {
       const dot = path.lastIndexOf(".");
       const name = path.slice(dot + 1);
-      // Another class of that name (an mlgen one, one from another provider) keeps its own.
-      e = { module: path.slice(0, dot), name, alias: this.namer.fresh(name) };
+      // Another class of that name (an mlgen one, one from another provider) keeps its own; a
+      // name like the generated helpers' (`_push`) is aliased too.
+      const alias = this.namer.fresh(name.startsWith("_") ? `operator${name}` : name);
+      e = { module: path.slice(0, dot), name, alias };
       this.externals.set(path, e);
     }
     return new PyCode(e.alias);
@@ -1287,15 +1294,37 @@ function operatorKwargs(
   file: FileContext,
 ): { kwargs: Kwarg[]; rendered: boolean } {
   let rendered = false;
+  // A keyword argument may be a soft keyword (`type=`, `match=`), which no variable may be.
+  const arg = (name: string, value: PyCode): Kwarg => ({ key: new PyCode(name), value });
   const kwargs = Object.entries(task.args).map(([name, v]) => {
-    if (v.kind === "literal" || ((v.kind === "list" || v.kind === "object") && literalOnly(v))) {
-      return kw(name, new PyCode(pyLiteral(literalJson(v))));
-    }
-    if (v.kind === "template") return kw(name, py`${v.text}`);
+    const text = writtenArg(v);
+    if (text !== null) return arg(name, new PyCode(text));
     rendered = true;
-    return kw(name, py`_rendered(${operator}, ${name}, ${jinjaValue(v, file)})`);
+    return arg(name, py`_rendered(${operator}, ${name}, ${jinjaValue(v, file)})`);
   });
   return { kwargs, rendered };
+}
+
+/** An argument as written, a template as its text (in lists and dicts too); null if computed. */
+function writtenArg(v: Value): string | null {
+  switch (v.kind) {
+    case "literal":
+      return pyLiteral(v.value);
+    case "template":
+      return pyString(v.text);
+    case "list": {
+      const items = v.items.map(writtenArg);
+      return items.includes(null) ? null : `[${items.join(", ")}]`;
+    }
+    case "object": {
+      const entries = Object.entries(v.entries).map(([k, x]) => [k, writtenArg(x)] as const);
+      return entries.some(([, x]) => x === null)
+        ? null
+        : `{${entries.map(([k, x]) => `${pyString(k)}: ${x}`).join(", ")}}`;
+    }
+    default:
+      return null;
+  }
 }
 
 /**
@@ -2015,7 +2044,12 @@ export function dagView(
         p.type === "number" && Number.isSafeInteger(p.default)
           ? new PyCode(`${p.default}.0`)
           : new PyCode(pyLiteral(p.default));
-      return `${pyString(name)}: ${param}${py`(${value}, type=${p.type}${desc})`.text}`;
+      // What a run's value must be, as JSON Schema keywords, which Param checks.
+      const checks = (["enum", "minimum", "maximum", "minLength", "maxLength"] as const)
+        .filter((key) => p[key] !== undefined)
+        .map((key) => `, ${key}=${pyLiteral(p[key] as JsonValue)}`)
+        .join("");
+      return `${pyString(name)}: ${param}${py`(${value}, type=${p.type}${desc}`.text}${checks})`;
     });
     dagKwargs.push(
       kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)),

@@ -11,6 +11,7 @@ import {
   type OutputType,
   type ParamType,
   type Pipeline,
+  paramsInOrder,
   type Ref,
   refsIn,
   rightValue,
@@ -533,6 +534,22 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const placeholderDefault = (what: string, value: unknown) => {
     if (holdsPlaceholder(value)) problems.push({ what, ...PLACEHOLDER, level: "warning" });
   };
+  // Said in the order declared, as the trigger form and the messages list params.
+  for (const [name, p] of paramsInOrder(ir.params)) {
+    const checks = (["enum", "minimum", "maximum", "minLength", "maxLength"] as const).filter(
+      (key) => p[key] !== undefined,
+    );
+    if (checks.length > 0) {
+      problems.push({
+        what: `${checks.join(", ")} of param '${name}'`,
+        plural: checks.length > 1,
+        reason:
+          "a KFP run takes any value of the param's type: neither the backend nor the UI checks it against them (Airflow does)",
+        hint: "check the value in the first task that reads it",
+        level: "warning",
+      });
+    }
+  }
   for (const [name, p] of Object.entries(ir.params)) {
     placeholderDefault(`the default of param '${name}'`, p.default);
     // A protobuf Value can hold null, but kfp's parameters cannot: its compiler refuses such a
