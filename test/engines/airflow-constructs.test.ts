@@ -991,6 +991,53 @@ describe.each([3, 2] as const)(
   },
 );
 
+// On Airflow 3, test/engines/dagrun-timeout.test.ts: its `dags test` renders a DAG callback's
+// notifier against the serialized DAG, which has no template env (the DAG processor's is real).
+describe.each([2] as const)(
+  "the pipeline's own alerts, once per run, on real Airflow %i",
+  (version) => {
+    it("a run that succeeds sends the onSuccess alert once; one that fails, each onFailure alert once", async () => {
+      const dags = await compileFixture("run-alerts", version);
+      const about =
+        (day: string) =>
+        (text = "") =>
+          text.includes("DAG run_alerts") && text.includes(`Logical date: 2025-09-${day}`);
+      dagsTest("run_alerts", "2025-09-01", dags, { fail: false }, {}, version);
+      dagsTest("run_alerts", "2025-09-02", dags, { fail: true }, {}, version);
+      const states = runStates("run_alerts", dags, version);
+      expect(states["2025-09-01"]?.state).toBe("success");
+      expect(states["2025-09-02"]?.state).toBe("failed");
+      expect(states["2025-09-02"]?.tasks).toMatchObject({
+        first: "failed",
+        second: "upstream_failed",
+      });
+      // One message per run, though the run has two tasks.
+      const succeeded = slackMessages()
+        .map((m) => m.body.text)
+        .filter(about("01"));
+      expect(succeeded).toHaveLength(1);
+      expect(succeeded[0]).toMatch(
+        /^:large_green_circle: DAG run_alerts succeeded\nRun: \S+2025-09-01/,
+      );
+      const failed = slackMessages()
+        .map((m) => m.body.text)
+        .filter(about("02"));
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatch(/^:red_circle: DAG run_alerts failed/);
+      const mailed = mails().filter(
+        (m) => m.data.includes("Subject: DAG run_alerts: run") && m.data.includes("2025-09-02"),
+      );
+      expect(mailed).toHaveLength(1);
+      expect(mailed[0]?.to).toEqual(["ml-oncall@example.com"]);
+      expect(mailed[0]?.data).toMatch(/Subject: DAG run_alerts: run \S+2025-09-02\S* failed/);
+      // The success run sent no mail.
+      expect(
+        mails().filter((m) => m.data.includes("run_alerts") && m.data.includes("2025-09-01")),
+      ).toEqual([]);
+    });
+  },
+);
+
 describe.each([3, 2] as const)("params read in templates on real Airflow %i", (version) => {
   let dags = "";
   beforeAll(async () => {

@@ -44,6 +44,7 @@ const FIXTURE_PIPELINES = [
   { id: "data_intervals", file: join(FIXTURES, "pipelines/data-intervals.pipeline.ts") },
   { id: "kfp_eq_containers", file: join(FIXTURES, "pipelines/kfp-eq-containers.pipeline.ts") },
   { id: "operators", file: join(FIXTURES, "pipelines/operators.pipeline.ts") },
+  { id: "run_alerts", file: join(FIXTURES, "pipelines/run-alerts.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({
@@ -112,10 +113,12 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       if (ir.maxActiveRuns !== null) expect(dag.max_active_runs).toBe(ir.maxActiveRuns);
       if (ir.maxActiveTasks !== null) expect(dag.max_active_tasks).toBe(ir.maxActiveTasks);
       expect(dag.dagrun_timeout).toBe(ir.dagrunTimeout);
-      // The pipeline's failure alerts, for a run over its dagrun_timeout (only then).
+      // The pipeline's own alerts, and its failure alerts for a run over its dagrun_timeout.
       expect(dag.has_on_failure_callback).toBe(
-        ir.dagrunTimeout !== null && (ir.defaults.onFailure?.length ?? 0) > 0,
+        (ir.dagrunTimeout !== null && (ir.defaults.onFailure?.length ?? 0) > 0) ||
+          (ir.alerts?.onFailure.length ?? 0) > 0,
       );
+      expect(dag.has_on_success_callback).toBe((ir.alerts?.onSuccess.length ?? 0) > 0);
       expect(dag.params).toEqual(
         Object.fromEntries(Object.entries(ir.params).map(([k, p]) => [k, p.default])),
       );

@@ -3,7 +3,9 @@
  * calls only the DAG's on_failure_callback (reason "timed_out"), never a task's, so mlgen puts
  * the pipeline's failure alerts there too, for that reason only. On real Airflow 3 (scheduler,
  * dag-processor and api-server started here) and with Airflow 2's own scheduler and
- * DAG-processor code; a run whose task fails is alerted once, by the task.
+ * DAG-processor code; a run whose task fails is alerted once, by the task. And the pipeline's
+ * own alerts (onSuccess, onFailure: the DAG's callbacks), as the DAG processor runs them on
+ * Airflow 3 (its `dags test` renders a notifier against the serialized DAG, which fails).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -115,6 +117,11 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
 
   beforeAll(async () => {
     const dags = await compile(3);
+    // The run-alerts fixture beside it, in a folder of its own (a second pipeline's output).
+    const alerts = ["compile", join(ROOT, "test/fixtures/pipelines/run-alerts.pipeline.ts")];
+    const where = ["--root", join(ROOT, "test/fixtures"), "--out", join(dags, "alerts")];
+    if ((await mlgenHere(...alerts, ...where)) !== 0)
+      throw new Error("compiling run-alerts failed");
     before.slack = slackTexts(join(work, "sinks/slack.jsonl")).length;
     before.mail = mailSubjects(join(work, "sinks/mail.jsonl")).length;
     airflow = await startAirflow({ dagsFolder: dags, triggerer: false, env: alertEnv(record()) });
@@ -171,6 +178,39 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     expect(subjects).toHaveLength(2);
     expect(subjects[0]).toContain("Task work - Run ID failed-run");
     expect(subjects[1]).toBe("DAG run_timeout: run slow-run timed out");
+  });
+
+  it("the pipeline's own alerts: once when a run succeeds, once per alert when it fails (the DAG processor's callbacks)", async () => {
+    const slackBefore = slackTexts(join(work, "sinks/slack.jsonl")).length;
+    const mailBefore = mailSubjects(join(work, "sinks/mail.jsonl")).length;
+    const deadline = Date.now() + 120_000;
+    while (!(await client.getDag("run_alerts").catch(() => null))) {
+      if (Date.now() > deadline) throw new Error(`run_alerts never listed:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await client.triggerDagRun("run_alerts", { runId: "ok-run", conf: { fail: false } });
+    const ok = await client.waitForDagRun("run_alerts", "ok-run", { timeoutMs: 120_000 });
+    expect(ok.state).toBe("success");
+    await client.triggerDagRun("run_alerts", { runId: "bad-run", conf: { fail: true } });
+    const bad = await client.waitForDagRun("run_alerts", "bad-run", { timeoutMs: 120_000 });
+    expect(bad.state).toBe("failed");
+    const texts = await eventually("the run alerts on Slack", () => {
+      const all = slackTexts(join(work, "sinks/slack.jsonl")).slice(slackBefore);
+      return all.length >= 2 ? all : undefined;
+    });
+    const subjects = await eventually("the run's failure mail", () => {
+      const all = mailSubjects(join(work, "sinks/mail.jsonl")).slice(mailBefore);
+      return all.length >= 1 ? all : undefined;
+    });
+    // Nothing more comes: one message per run, though each run has two tasks.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(slackTexts(join(work, "sinks/slack.jsonl")).slice(slackBefore)).toEqual(texts);
+    expect(texts).toEqual([
+      ":large_green_circle: DAG run_alerts succeeded\nRun: ok-run\nLogical date: None",
+      ":red_circle: DAG run_alerts failed: task_failure\nRun: bad-run\nLogical date: None",
+    ]);
+    expect(mailSubjects(join(work, "sinks/mail.jsonl")).slice(mailBefore)).toEqual(subjects);
+    expect(subjects).toEqual(["DAG run_alerts: run bad-run failed"]);
   });
 });
 

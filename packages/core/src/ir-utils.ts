@@ -225,6 +225,13 @@ export function pipelineModules(pipeline: Pipeline): string[] {
   for (const task of pipeline.tasks) {
     for (const { ref } of functionRefs(pipeline, task)) modules.add(ref.module);
   }
+  // The pipeline's own alerts (a run's end).
+  for (const alert of [
+    ...(pipeline.alerts?.onSuccess ?? []),
+    ...(pipeline.alerts?.onFailure ?? []),
+  ]) {
+    if (alert.kind === "callable") modules.add(alert.module);
+  }
   return [...modules].sort();
 }
 

@@ -622,6 +622,14 @@ export const pipelineSchema = z.strictObject({
   tasks: z.array(taskSchema),
   /** Kubeflow only; absent when the pipeline sets none (the project's apply). */
   kubeflow: kubeflowPipelineSchema.optional(),
+  /**
+   * Alerts when a run ends: succeeded, or failed (a task failed, the run timed out). The DAG's
+   * on_success_callback and on_failure_callback; Kubeflow's exit handler, as the defaults'.
+   * Absent when none is set.
+   */
+  alerts: z
+    .strictObject({ onSuccess: z.array(alertSchema), onFailure: z.array(alertSchema) })
+    .optional(),
 });
 export type Pipeline = z.infer<typeof pipelineSchema>;
 

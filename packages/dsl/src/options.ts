@@ -162,6 +162,8 @@ const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
   maxActiveRuns: true,
   maxActiveTasks: true,
   dagrunTimeout: true,
+  onSuccess: true,
+  onFailure: true,
   params: true,
   defaults: true,
   mlflow: true,

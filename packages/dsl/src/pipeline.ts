@@ -683,6 +683,17 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   readonly maxActiveTasks?: number;
   /** Fail a run still going after this long. */
   readonly dagrunTimeout?: Duration;
+  /**
+   * Alerts once a run has succeeded (the DAG's on_success_callback; on Kubeflow, the exit
+   * handler): "the nightly training finished". A task's own, for each task, are the defaults'.
+   */
+  readonly onSuccess?: AlertInput;
+  /**
+   * Alerts once a run has failed, whatever failed it: a task, or its dagrunTimeout (the DAG's
+   * on_failure_callback; on Kubeflow, the exit handler). One alert per failed run, where the
+   * defaults' onFailure alerts for each task that fails.
+   */
+  readonly onFailure?: AlertInput;
   /** Run-time parameters with defaults; a trigger may override them. */
   readonly params?: P;
   readonly defaults?: TaskOptionsInput;
@@ -1996,6 +2007,14 @@ export function pipeline<
     groups,
     tasks,
     ...(options.kubeflow ? { kubeflow: kubeflowPipeline(options.kubeflow) } : {}),
+    ...(options.onSuccess !== undefined || options.onFailure !== undefined
+      ? {
+          alerts: {
+            onSuccess: alertList(options.onSuccess) ?? [],
+            onFailure: alertList(options.onFailure) ?? [],
+          },
+        }
+      : {}),
   };
   return { [PIPELINE]: true, ir, sourceMap, problems };
 }

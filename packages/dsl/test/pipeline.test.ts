@@ -748,7 +748,8 @@ describe("pipeline()", () => {
   it("names the option an Airflow user meant: a task option on a pipeline or group, Airflow's names, a python task's env", () => {
     const def = pipeline(
       "p",
-      { onFailure: slack(), schedule_interval: "@daily", retries: 2 } as never,
+      // onSuccess and onFailure are the pipeline's own (a run's end); onRetry is a task's.
+      { onRetry: slack(), schedule_interval: "@daily", retries: 2 } as never,
       (p) => {
         p.python("a", {
           fn: "tasks/a.py:f",
@@ -765,8 +766,8 @@ describe("pipeline()", () => {
     expect(def.problems.map((d) => [d.task ?? null, d.message.split("'")[1], d.fix])).toEqual([
       [
         null,
-        "onFailure",
-        "onFailure is a task option: set it in the pipeline's defaults (defaults: { onFailure: ... }), which every task of the pipeline takes",
+        "onRetry",
+        "onRetry is a task option: set it in the pipeline's defaults (defaults: { onRetry: ... }), which every task of the pipeline takes",
       ],
       [null, "schedule_interval", "did you mean 'schedule'? (Airflow's schedule_interval)"],
       [

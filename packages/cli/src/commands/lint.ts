@@ -10,7 +10,6 @@ import {
   type Diagnostic,
   diagnostic,
   formatDiagnostic,
-  functionRefs,
   type SourceLocation,
   type SourceMap,
 } from "@mlgen/core/light";
@@ -336,15 +335,12 @@ async function lintPipelines(
           .join(":"),
       );
       const modules = new Map<string, string | null>();
-      for (const task of def.ir.tasks) {
-        for (const { ref } of functionRefs(def.ir, task)) {
-          if (modules.has(ref.module)) continue;
-          const safe = !isAbsolute(ref.module) && !ref.module.split("/").includes("..");
-          modules.set(
-            ref.module,
-            safe ? await readFile(join(root, ref.module), "utf8").catch(() => null) : null,
-          );
-        }
+      for (const module of pipelineModules(def.ir)) {
+        const safe = !isAbsolute(module) && !module.split("/").includes("..");
+        modules.set(
+          module,
+          safe ? await readFile(join(root, module), "utf8").catch(() => null) : null,
+        );
       }
       // A task module Python cannot parse fails every task that imports it (compile's MLG1023);
       // the DAG-file lint skips such files (no `airflow` or `dag` in them).

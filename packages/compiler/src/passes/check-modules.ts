@@ -543,6 +543,29 @@ export function checkModules(
       }
     }
   }
+  // The pipeline's own alerts (a run's end): their module and function exist.
+  for (const [where, list] of [
+    ["onSuccess", ir.alerts?.onSuccess ?? []],
+    ["onFailure", ir.alerts?.onFailure ?? []],
+  ] as const) {
+    for (const ref of list) {
+      if (ref.kind !== "callable") continue;
+      const args = {
+        module: ref.module,
+        function: ref.function,
+        user: `the ${where} alert of pipeline '${ir.id}'`,
+        field: `callback('${ref.module}:${ref.function}')`,
+      };
+      const place = { pipeline: ir.id, location: ctx.sourceMap.pipeline };
+      const source = modules.get(ref.module);
+      if (source === undefined || source === null) {
+        ctx.report(diagnostic("MLG1007", args, place));
+      } else if (!bindsName(moduleLevel(source), ref.function)) {
+        const suggestion = suggest(closestName(ref.function, definedNames(moduleLevel(source))));
+        ctx.report(diagnostic("MLG1008", { ...args, suggestion }, place));
+      }
+    }
+  }
   for (const task of ir.tasks) {
     const taskAt = taskPlace(ctx, ir.id, task.id);
     for (const { ref, where } of functionRefs(ir, task)) {

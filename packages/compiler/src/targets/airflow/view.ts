@@ -147,6 +147,8 @@ export interface DagView {
     readonly projectPath: boolean;
     /** The DAG's on_failure_callback alerts for a run that timed out only. */
     readonly ifTimedOut: boolean;
+    /** _per_run: the pipeline's own alerts, a fresh copy called for each run's end. */
+    readonly perRun: boolean;
     readonly pull: boolean;
     readonly pullMapped: boolean;
     readonly pullOneOf: boolean;
@@ -230,6 +232,21 @@ const SLACK_TEXT = {
   success: `:large_green_circle: Task {{ ti.task_id }} in DAG {{ dag.dag_id }} succeeded\n${RUN}\nLog: {{ ti.log_url }}`,
   // A DAG callback's context: `dag_run` and `ti` are there only when a task was unfinished.
   timeout: `:red_circle: DAG {{ dag.dag_id }} timed out: the run took longer than its dagrun_timeout ({{ dag.dagrun_timeout }}), Airflow failed it and skipped the tasks left\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}`,
+  // A run's end (the pipeline's own onSuccess and onFailure): the DAG callback's context.
+  runSuccess: `:large_green_circle: DAG {{ dag.dag_id }} succeeded\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}`,
+  runFailure: `:red_circle: DAG {{ dag.dag_id }} failed{{ ': ' ~ reason if reason is defined and reason else '' }}\nRun: {{ run_id }}\nLogical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}`,
+} as const;
+
+/** The mails of a run's end: the smtp provider's default one is about a task. */
+const RUN_MAIL = {
+  runSuccess: {
+    subject: "DAG {{ dag.dag_id }}: run {{ run_id }} succeeded",
+    html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> succeeded.</p>",
+  },
+  runFailure: {
+    subject: "DAG {{ dag.dag_id }}: run {{ run_id }} failed",
+    html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed{{ ': ' ~ reason if reason is defined and reason else '' }}.</p>",
+  },
 } as const;
 
 /** The mail of a run that timed out: the smtp provider's default one is about a task. */
@@ -318,9 +335,13 @@ class FileContext {
       case "email": {
         const args = [py`to=${alert.to}`];
         if (alert.from !== null) args.push(py`from_email=${alert.from}`);
-        const subject = event === "timeout" ? TIMEOUT_MAIL.subject : alert.subject;
+        // A run's end: the subject written for it, mlgen's otherwise, and mlgen's body.
+        const run = event === "runSuccess" || event === "runFailure" ? RUN_MAIL[event] : null;
+        const subject =
+          event === "timeout" ? TIMEOUT_MAIL.subject : (alert.subject ?? run?.subject ?? null);
         if (subject !== null) args.push(py`subject=${subject}`);
         if (event === "timeout") args.push(py`html_content=${TIMEOUT_MAIL.html}`);
+        if (run !== null) args.push(py`html_content=${run.html}`);
         if (alert.connId !== null) args.push(py`smtp_conn_id=${alert.connId}`);
         return new PyCode(`${this.use("SmtpNotifier").text}(${joinCode(args, ", ").text})`);
       }
@@ -2060,16 +2081,30 @@ export function dagView(
   // calls the DAG's on_failure_callback alone (reason "timed_out"), never a task's: the
   // pipeline's failure alerts go there too, for that reason only (a failed task has alerted).
   const timeoutAlerts = ir.dagrunTimeout !== null ? (ir.defaults.onFailure ?? []) : [];
-  if (timeoutAlerts.length) {
-    const calls = timeoutAlerts.map((a) => `_if_timed_out(${file.alert(a, "timeout").text})`);
-    dagKwargs.push(kw("on_failure_callback", new PyCode(`[${calls.join(", ")}]`)));
+  // The pipeline's own alerts, once a run has ended, each called as a fresh copy per run.
+  const runAlerts = ir.alerts ?? { onSuccess: [], onFailure: [] };
+  const perRun = (a: Alert, event: "runSuccess" | "runFailure") =>
+    a.kind === "callable" ? file.alert(a, event).text : `_per_run(${file.alert(a, event).text})`;
+  const usesPerRun = [...runAlerts.onSuccess, ...runAlerts.onFailure].some(
+    (a) => a.kind !== "callable",
+  );
+  if (runAlerts.onSuccess.length) {
+    const calls = runAlerts.onSuccess.map((a) => perRun(a, "runSuccess"));
+    dagKwargs.push(kw("on_success_callback", listCode(calls, 4)));
+  }
+  if (timeoutAlerts.length || runAlerts.onFailure.length) {
+    const calls = [
+      ...runAlerts.onFailure.map((a) => perRun(a, "runFailure")),
+      ...timeoutAlerts.map((a) => `_if_timed_out(${file.alert(a, "timeout").text})`),
+    ];
+    dagKwargs.push(kw("on_failure_callback", listCode(calls, 4)));
   }
   file.use("DAG");
 
   const imports: PyCode[] = [new PyCode("from __future__ import annotations"), new PyCode("")];
   const stdlib = [];
   if (usesMlflow) stdlib.push("import contextlib");
-  if (timeoutAlerts.length) stdlib.push("import copy");
+  if (timeoutAlerts.length || usesPerRun) stdlib.push("import copy");
   const code = [
     ...[...defaultArgs, ...dagKwargs, ...tasks.flatMap((t) => t.kwargs)].map((a) => a.value.text),
     ...[...leading.values()].flat().flatMap((t) => t.kwargs.map((a) => a.value.text)),
@@ -2102,6 +2137,7 @@ export function dagView(
     helpers: {
       projectPath,
       ifTimedOut: timeoutAlerts.length > 0,
+      perRun: usesPerRun,
       pull: uses.pull,
       pullMapped: uses.pullMapped,
       pullOneOf: uses.pullOneOf,

@@ -5,6 +5,7 @@
  * up, and a mapped task's output leaves its loop as a collected LIST.
  */
 import {
+  type Alert,
   type Condition,
   effectiveOptions,
   type KubeflowTaskSettings,
@@ -234,7 +235,14 @@ const sorted = (xs: Iterable<string>) => [...xs].sort();
 export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings): BuiltSpec {
   const { ir } = input;
   const problems: KfpProblem[] = [];
-  const alerts = { onFailure: ir.defaults.onFailure ?? [], onSuccess: ir.defaults.onSuccess ?? [] };
+  // The defaults' alerts and the pipeline's own are both a run's on Kubeflow (its exit handler
+  // runs once per run): one alert given in both is sent once.
+  const once = (list: readonly Alert[]) =>
+    list.filter((a, i) => list.findIndex((b) => JSON.stringify(b) === JSON.stringify(a)) === i);
+  const alerts = {
+    onFailure: once([...(ir.defaults.onFailure ?? []), ...(ir.alerts?.onFailure ?? [])]),
+    onSuccess: once([...(ir.defaults.onSuccess ?? []), ...(ir.alerts?.onSuccess ?? [])]),
+  };
   const shape = buildShape(ir, alerts.onFailure.length + alerts.onSuccess.length > 0);
   // KFP's cache reuses a task's outputs from an earlier run with the same inputs: a recurring
   // run would skip its extracts and every task without inputs, which Airflow runs each time.
