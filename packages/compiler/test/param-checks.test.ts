@@ -99,4 +99,27 @@ describe("a param's enum and bounds", () => {
       `invalid default of param 'long': "héllo" is 5 characters long, outside [0, 4], and Airflow fails every run that keeps the default ('ParamValidationError') | give a default of a length within the bounds`,
     ]);
   });
+
+  it("say the DAG file is refused when the pipeline has a schedule, and point a float enum of an integer param to type number", () => {
+    const { ir } = pipeline(
+      "scheduled",
+      {
+        schedule: "@daily",
+        startDate: "2025-01-01",
+        params: {
+          mode: { default: "other", enum: ["full", "quick"] },
+          k: { default: 1, enum: [1, 2.5] },
+          flag: { default: true, enum: ["yes"] },
+        },
+      },
+      (p) => {
+        p.bash("a", { command: "true" });
+      },
+    );
+    expect(lower(ir).diagnostics.map((d) => `${d.message} | ${d.fix}`)).toEqual([
+      `invalid default of param 'mode': "other" is not one of its enum ("full", "quick"), and Airflow refuses the DAG file, whose scheduled runs keep the default | make the default one of the values, or add it to them`,
+      `invalid enum of param 'k': 2.5 is not of the param's type 'integer' | declare the param a number param, { default: ..., type: "number" } (JavaScript reads 1.0 as 1)`,
+      "invalid enum of param 'flag': the param is of type 'boolean', and mlgen carries an enum of strings or numbers | remove enum, or make the param a string or number param",
+    ]);
+  });
 });

@@ -35,7 +35,9 @@ const alerted = (withTimeout: boolean) =>
         email({ to: ["oncall@example.com"] }),
         callback("tasks/alerts.py:notify"),
       ],
-      defaults: { onFailure: slack({ connId: "slack_ml" }) },
+      defaults: {
+        onFailure: [slack({ connId: "slack_ml" }), slack({ connId: "slack_tasks" })],
+      },
     },
     (p) => {
       p.bash("a", { command: "true" });
@@ -74,9 +76,13 @@ describe("the pipeline's own alerts", () => {
       expect(failure.slice(0, 6)).toEqual([
         "    on_failure_callback=[",
         `        _per_run(SlackWebhookNotifier(slack_webhook_conn_id="slack_ml", text=":red_circle: DAG {{ dag.dag_id }} failed{{ ': ' ~ reason if reason is defined and reason else '' }}\\nRun: {{ run_id }}\\nLogical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}")),`,
-        `        _per_run(SmtpNotifier(to=["oncall@example.com"], subject="DAG {{ dag.dag_id }}: run {{ run_id }} failed", html_content="<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed{{ ': ' ~ reason if reason is defined and reason else '' }}.</p>")),`,
+        `        _per_run(SmtpNotifier(to=["oncall@example.com"], subject="DAG {{ dag.dag_id }}: run {{ run_id }} failed", html_content="<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed{{ ': ' ~ reason if reason is defined and reason else '' }}.</p><p>Logical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}</p>")),`,
         "        _on_tasks_alerts_notify,",
-        expect.stringMatching(/^ {8}_if_timed_out\(SlackWebhookNotifier\(/),
+        // A timeout is a run's failure: the defaults' alert also among the pipeline's own is
+        // sent once (by _per_run); the other one as a timeout.
+        expect.stringMatching(
+          /^ {8}_if_timed_out\(SlackWebhookNotifier\(slack_webhook_conn_id="slack_tasks", /,
+        ),
         "    ],",
       ]);
       expect(text).toContain("def _per_run(alert):");
@@ -94,6 +100,57 @@ describe("the pipeline's own alerts", () => {
     expect(text.match(/_slack\(\\?"MLGEN_SLACK_SLACK_ML_URL/g)?.length).toBe(2);
     expect(text).toContain("if not succeeded:");
     expect(text).toContain("if succeeded:");
+  });
+
+  it("a text of its own is checked as rendered in a DAG callback's context: never an exception, on Airflow 3 a task's names only when guarded", () => {
+    const { ir } = pipeline(
+      "texts",
+      {
+        onSuccess: slack({ text: "{{ dag.dag_id }} {{ run_id }} {{ ti.task_id }}" }),
+        onFailure: [
+          slack({ text: "{{ reason }} {% if ti is defined %}{{ ti.task_id }}{% endif %}" }),
+          email({ to: ["a@x.com"], subject: "{{ exception }}" }),
+        ],
+      },
+      (p) => {
+        p.bash("a", { command: "true" });
+      },
+    );
+    const said = (version: 2 | 3) =>
+      airflowTarget
+        .validate(input(ir, version))
+        .map(
+          (d) =>
+            `${d.code} ${d.message.replace(/ (is approximated|cannot be expressed) .*$/s, "")}`,
+        );
+    expect(said(3)).toEqual([
+      "MLG3002 template variable 'ti' in the Slack text of the pipeline's onSuccess alert ('{{ ti.task_id }}')",
+      "MLG3001 template variable 'exception' in the email subject of the pipeline's onFailure alert ('{{ exception }}')",
+    ]);
+    expect(said(2)).toEqual([
+      "MLG3001 template variable 'exception' in the email subject of the pipeline's onFailure alert ('{{ exception }}')",
+    ]);
+  });
+
+  it("a webhook URL as its connection, or a callback's module path Python cannot import, is MLG1011 as in the defaults", () => {
+    const { ir } = pipeline(
+      "bad",
+      {
+        onFailure: [
+          slack({ connId: "https://hooks.slack.com/services/T0/B0/XYZ" }),
+          callback("tasks/class/alerts.py:notify"),
+          callback("logging.py:notify"),
+        ],
+      },
+      (p) => {
+        p.bash("a", { command: "true" });
+      },
+    );
+    expect(lower(ir).diagnostics.map((d) => `${d.code} ${d.message.split(":")[0]}`)).toEqual([
+      "MLG1011 invalid module path 'tasks/class/alerts.py' of the onFailure alert of pipeline 'bad'",
+      "MLG1011 invalid module path 'logging.py' of the onFailure alert of pipeline 'bad'",
+      "MLG1011 invalid slack connId in onFailure of pipeline 'bad' (its own alerts)",
+    ]);
   });
 
   it("a callback whose module or function is missing is MLG1007 / MLG1008 at the pipeline", () => {

@@ -213,7 +213,7 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
       continue;
     }
     if (fits[param.type]?.(param.default) !== false) {
-      checkParamChecks(ir.id, name, param, fits, ctx);
+      checkParamChecks(ir, name, param, fits, ctx);
       continue;
     }
     ctx.report(
@@ -238,7 +238,7 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
  * run that keeps it.
  */
 function checkParamChecks(
-  pipeline: string,
+  ir: Pipeline,
   name: string,
   param: Param,
   fits: Record<string, (d: unknown) => boolean>,
@@ -249,9 +249,14 @@ function checkParamChecks(
       diagnostic(
         "MLG1011",
         { what: `${what} of param '${name}'`, reason, hint },
-        { pipeline, location: ctx.sourceMap.pipeline },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
       ),
     );
+  // A scheduled run keeps every default: Airflow refuses such a DAG file outright.
+  const refused =
+    ir.schedule.kind === "none"
+      ? "and Airflow fails every run that keeps the default ('ParamValidationError')"
+      : "and Airflow refuses the DAG file, whose scheduled runs keep the default";
   const numeric = param.type === "number" || param.type === "integer";
   for (const key of ["minimum", "maximum"] as const) {
     if (param[key] !== undefined && !numeric) {
@@ -282,16 +287,24 @@ function checkParamChecks(
         "it is empty, so no run could give a value",
         "list the values a run may give",
       );
+    } else if (!numeric && param.type !== "string") {
+      problem(
+        "enum",
+        `the param is of type '${param.type}', and mlgen carries an enum of strings or numbers`,
+        "remove enum, or make the param a string or number param",
+      );
     } else if (wrong !== undefined) {
       problem(
         "enum",
         `${JSON.stringify(wrong)} is not of the param's type '${param.type}'`,
-        `list values of type '${param.type}'`,
+        param.type === "integer" && typeof wrong === "number"
+          ? 'declare the param a number param, { default: ..., type: "number" } (JavaScript reads 1.0 as 1)'
+          : `list values of type '${param.type}'`,
       );
     } else if (!param.enum.some((v) => v === d)) {
       problem(
         "default",
-        `${JSON.stringify(d)} is not one of its enum (${param.enum.map((v) => JSON.stringify(v)).join(", ")}), and Airflow fails every run that keeps the default ('ParamValidationError')`,
+        `${JSON.stringify(d)} is not one of its enum (${param.enum.map((v) => JSON.stringify(v)).join(", ")}), ${refused}`,
         "make the default one of the values, or add it to them",
       );
     }
@@ -309,7 +322,7 @@ function checkParamChecks(
     ) {
       problem(
         "default",
-        `${d} is outside [${param.minimum ?? "-∞"}, ${param.maximum ?? "∞"}], and Airflow fails every run that keeps the default ('ParamValidationError')`,
+        `${d} is outside [${param.minimum ?? "-∞"}, ${param.maximum ?? "∞"}], ${refused}`,
         "give a default within the bounds",
       );
     }
@@ -333,7 +346,7 @@ function checkParamChecks(
     ) {
       problem(
         "default",
-        `${JSON.stringify(d)} is ${length} characters long, outside [${param.minLength ?? 0}, ${param.maxLength ?? "∞"}], and Airflow fails every run that keeps the default ('ParamValidationError')`,
+        `${JSON.stringify(d)} is ${length} characters long, outside [${param.minLength ?? 0}, ${param.maxLength ?? "∞"}], ${refused}`,
         "give a default of a length within the bounds",
       );
     }

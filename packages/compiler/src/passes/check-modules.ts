@@ -450,6 +450,38 @@ function bindsName(code: string, name: string): boolean {
 }
 
 /**
+ * What is wrong with a function's module path, or null: a path Python cannot import from
+ * (`./tasks/x.py`, a keyword as a folder), or one whose first part the standard library or an
+ * installed package has (said once per name: `shadowed` remembers).
+ */
+function modulePathProblem(
+  ref: { readonly module: string; readonly function: string },
+  shadowed: Set<string>,
+): { reason: string; hint: string } | null {
+  const segments = ref.module.replace(/\.py$/, "").split("/");
+  if (!MODULE_PATH.test(ref.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {
+    return {
+      reason: ref.module.startsWith("./")
+        ? "it starts with './': fn paths are written from the project root without one"
+        : "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
+      hint: ref.module.startsWith("./")
+        ? `write fn as '${ref.module.replace(/^(\.\/)+/, "")}:${ref.function}'`
+        : "write fn as 'tasks/train.py:train_model', relative to the project root",
+    };
+  }
+  const top = segments[0] ?? "";
+  if (shadowed.has(top) || !(PYTHON_STDLIB.has(top) || INSTALLED.has(top))) return null;
+  shadowed.add(top);
+  const root = segments.length === 1;
+  return {
+    reason: `Python finds ${PYTHON_STDLIB.has(top) ? "its standard library's" : "the installed"} '${top}' first: Airflow appends the DAG folder to sys.path, after the standard library and the installed packages (and kfp's executor has imported much of the standard library before the task's module), so 'from ${moduleName(ref.module)} import ${ref.function}' imports the wrong module and the task fails`,
+    hint: root
+      ? `rename it (e.g. '${top}_tasks.py') or move it into a folder of your own: fn: 'tasks/${top}.py:${ref.function}'`
+      : `rename the folder '${top}' (e.g. '${top}_tasks')`,
+  };
+}
+
+/**
  * Each Python task's module exists in `modules` (path → source, read by the caller) and
  * defines the function at top level.
  */
@@ -557,12 +589,31 @@ export function checkModules(
         field: `callback('${ref.module}:${ref.function}')`,
       };
       const place = { pipeline: ir.id, location: ctx.sourceMap.pipeline };
+      const wrongPath = modulePathProblem(ref, shadowed);
+      if (wrongPath !== null) {
+        const what = `module path '${ref.module}' of the ${where} alert of pipeline '${ir.id}'`;
+        ctx.report(diagnostic("MLG1011", { what, ...wrongPath }, place));
+        continue;
+      }
       const source = modules.get(ref.module);
       if (source === undefined || source === null) {
         ctx.report(diagnostic("MLG1007", args, place));
       } else if (!bindsName(moduleLevel(source), ref.function)) {
         const suggestion = suggest(closestName(ref.function, definedNames(moduleLevel(source))));
         ctx.report(diagnostic("MLG1008", { ...args, suggestion }, place));
+      } else if (signature(moduleLevel(source), ref.function)?.isAsync) {
+        ctx.report(
+          diagnostic(
+            "MLG1011",
+            {
+              what: `function '${ref.function}' of the ${where} alert of pipeline '${ir.id}'`,
+              reason:
+                "it is an async def: the callback calls it without awaiting it, so it gets a coroutine and the body never runs",
+              hint: `make ${ref.function} a plain def, and run the async code inside it with asyncio.run(...)`,
+            },
+            place,
+          ),
+        );
       }
     }
   }
@@ -587,39 +638,12 @@ export function checkModules(
             : `callback('${ref.module}:${ref.function}')`,
       };
       const said = `${origin?.label ?? task.id}\0${where}\0${ref.module}:${ref.function}`;
-      const segments = ref.module.replace(/\.py$/, "").split("/");
-      if (!MODULE_PATH.test(ref.module) || segments.some((s) => HARD_KEYWORDS.has(s))) {
+      const wrongPath = modulePathProblem(ref, shadowed);
+      if (wrongPath !== null) {
         ctx.report(
           diagnostic(
             "MLG1011",
-            {
-              what: `module path '${ref.module}' of task '${task.id}' (${where})`,
-              reason: ref.module.startsWith("./")
-                ? "it starts with './': fn paths are written from the project root without one"
-                : "it must be a relative path to a .py file whose parts are Python identifiers (not keywords)",
-              hint: ref.module.startsWith("./")
-                ? `write fn as '${ref.module.replace(/^(\.\/)+/, "")}:${ref.function}'`
-                : "write fn as 'tasks/train.py:train_model', relative to the project root",
-            },
-            place,
-          ),
-        );
-        continue;
-      }
-      const top = segments[0] ?? "";
-      if (!shadowed.has(top) && (PYTHON_STDLIB.has(top) || INSTALLED.has(top))) {
-        shadowed.add(top);
-        const root = segments.length === 1;
-        ctx.report(
-          diagnostic(
-            "MLG1011",
-            {
-              what: `module path '${ref.module}' of task '${task.id}' (${where})`,
-              reason: `Python finds ${PYTHON_STDLIB.has(top) ? "its standard library's" : "the installed"} '${top}' first: Airflow appends the DAG folder to sys.path, after the standard library and the installed packages (and kfp's executor has imported much of the standard library before the task's module), so 'from ${moduleName(ref.module)} import ${ref.function}' imports the wrong module and the task fails`,
-              hint: root
-                ? `rename it (e.g. '${top}_tasks.py') or move it into a folder of your own: fn: 'tasks/${top}.py:${ref.function}'`
-                : `rename the folder '${top}' (e.g. '${top}_tasks')`,
-            },
+            { what: `module path '${ref.module}' of task '${task.id}' (${where})`, ...wrongPath },
             place,
           ),
         );

@@ -22,7 +22,11 @@ import { groupPlace, type PassContext, pipelinePlace, taskPlace } from "./contex
  */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
-  const alerts = (options: TaskOptions, of: string, place: DiagnosticPlace) => {
+  const alerts = (
+    options: Pick<TaskOptions, "onFailure" | "onRetry" | "onSuccess">,
+    of: string,
+    place: DiagnosticPlace,
+  ) => {
     for (const option of ["onFailure", "onRetry", "onSuccess"] as const) {
       for (const alert of options[option] ?? []) {
         if (alert.kind === "slack" && alert.channel !== null) {
@@ -57,6 +61,10 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
     }
   };
   alerts(ir.defaults, `the defaults of pipeline '${ir.id}'`, pipelinePlace(ctx, ir.id));
+  if (ir.alerts) {
+    const own = { ...ir.alerts, onRetry: null };
+    alerts(own, `pipeline '${ir.id}' (its own alerts)`, pipelinePlace(ctx, ir.id));
+  }
   for (const [id, group] of Object.entries(ir.groups)) {
     alerts(group.options, `group '${id}'`, groupPlace(ctx, ir.id, id));
   }
@@ -218,7 +226,7 @@ function checkSecretLiterals(ir: Pipeline, ctx: PassContext): void {
     const shell = task.kind === "bash" || task.kind === "container";
     for (const [path, value] of taskValues(task)) {
       if (path.startsWith("args.")) {
-        // An operator's argument, and the keys of a dict in it (`headers: { Authorization }`).
+        // An operator's argument, and the keys of a dict in it (`extra: { password }`).
         for (const [where, name, v] of namedValues(path, value)) {
           if (!secretName(name) || !literal(v, false)) continue;
           ctx.report(

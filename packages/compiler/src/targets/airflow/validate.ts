@@ -204,6 +204,8 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
   const context = new Set(templateNames([dialect.version]));
   if (dialect.version === 3) for (const name of REMOVED_NAMES) context.add(name);
   const contextNames = [...AIRFLOW_TEMPLATE_CONTEXT[dialect.version]];
+  // A DAG callback's context has the run's end reason too.
+  const runContext = new Set([...context, ...RUN_CALLBACK_CONTEXT]);
   /** The template from `at`: to the end of the tag there (up to 60 characters), else 24. */
   const shownAt = (text: string, at: number) => {
     const close = /\}\}|%\}/g;
@@ -213,7 +215,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     if (text.length - end <= 3) end = text.length;
     return `'${text.slice(at, end).replace(/\s+/g, " ")}${text.length > end ? "..." : ""}'`;
   };
-  for (const { where, task, text } of renderedTexts(ir)) {
+  for (const { where, task, text, runAlert } of renderedTexts(ir)) {
     if (!mayHoldJinja(text)) continue;
     const problem = jinjaDelimiterProblem(text);
     if (!problem) {
@@ -239,7 +241,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         );
       }
       // Airflow renders with StrictUndefined: a name the context lacks fails the render.
-      for (const use of undefinedTemplateNames(text, context)) {
+      for (const use of undefinedTemplateNames(text, runAlert ? runContext : context)) {
         const name = use.name;
         const near = closestName(name, contextNames);
         report(
@@ -248,6 +250,30 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           undefinedNameFix(name, near),
           task,
         );
+      }
+      // A run's alert renders in a DAG callback's context: no exception ever, and on Airflow 3
+      // only dag, run_id and reason when no task instance is at hand.
+      if (runAlert) {
+        for (const use of undefinedTemplateNames(text, RUN_CALLBACK_CONTEXT)) {
+          if (!context.has(use.name)) continue;
+          const at = shownAt(
+            text,
+            Math.max(0, text.lastIndexOf("{{", use.from), text.lastIndexOf("{%", use.from)),
+          );
+          if (use.name === "exception") {
+            report(
+              `template variable 'exception' in ${where} (${at})`,
+              "a DAG callback's context has no exception (a task's failure callback has), so the alert fails to render and is not sent",
+              "say the run's reason instead: {{ reason }} (task_failure, timed_out)",
+            );
+          } else if (dialect.version === 3) {
+            warn(
+              `template variable '${use.name}' in ${where} (${at})`,
+              "Airflow 3 renders a run's alert with a task instance's context when one is at hand, and with only dag, run_id and reason when none is (every task skipped), so the alert fails to render then",
+              `guard the read: {% if ${use.name} is defined %}...{% endif %}, or use dag, run_id and reason`,
+            );
+          }
+        }
       }
       // A param the pipeline does not declare is in `params` only when a run's conf gives it.
       for (const read of jinjaParamReads(text)) {
@@ -508,7 +534,16 @@ interface RenderedText {
   readonly where: string;
   readonly task?: string | undefined;
   readonly text: string;
+  /** A text of the pipeline's own alerts, rendered in a DAG callback's context. */
+  readonly runAlert?: boolean;
 }
+
+/**
+ * What a DAG callback's context always holds. Airflow 3's DAG processor adds a task instance's
+ * context when one is at hand, and gives only these when none is (every task skipped); never
+ * an exception.
+ */
+const RUN_CALLBACK_CONTEXT = new Set(["dag", "run_id", "reason"]);
 
 /** Every text Airflow renders as a Jinja template, with where it was written. */
 function renderedTexts(ir: Pipeline): RenderedText[] {
@@ -527,6 +562,15 @@ function renderedTexts(ir: Pipeline): RenderedText[] {
     alerts(where, o.onSuccess, task);
   };
   options("the pipeline defaults", ir.defaults);
+  for (const [event, list] of [
+    ["onSuccess", ir.alerts?.onSuccess ?? []],
+    ["onFailure", ir.alerts?.onFailure ?? []],
+  ] as const) {
+    const before = out.length;
+    alerts(`the pipeline's ${event} alert`, list);
+    for (let i = before; i < out.length; i++)
+      out[i] = { ...(out[i] as RenderedText), runAlert: true };
+  }
   for (const g of Object.values(ir.groups)) options(`group '${g.id}'`, g.options);
   for (const task of ir.tasks) {
     const id = task.id;

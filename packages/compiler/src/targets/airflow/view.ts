@@ -241,11 +241,11 @@ const SLACK_TEXT = {
 const RUN_MAIL = {
   runSuccess: {
     subject: "DAG {{ dag.dag_id }}: run {{ run_id }} succeeded",
-    html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> succeeded.</p>",
+    html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> succeeded.</p><p>Logical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}</p>",
   },
   runFailure: {
     subject: "DAG {{ dag.dag_id }}: run {{ run_id }} failed",
-    html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed{{ ': ' ~ reason if reason is defined and reason else '' }}.</p>",
+    html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> failed{{ ': ' ~ reason if reason is defined and reason else '' }}.</p><p>Logical date: {{ dag_run.logical_date if dag_run is defined else 'none' }}</p>",
   },
 } as const;
 
@@ -313,7 +313,7 @@ class FileContext {
       name: new PyCode(name),
       signature: new PyCode("context"),
       templates: [],
-      doc: `Calls ${key} with the task context.`,
+      doc: `Calls ${key} with the callback's context.`,
       importLine: new PyCode(`from ${moduleName(ref.module)} import ${ref.function}${alias}`),
       lines: [new PyCode(`${fn}(context)`)],
     });
@@ -2080,9 +2080,12 @@ export function dagView(
   // A run over its dagrun_timeout is failed by the scheduler, which skips the tasks left and
   // calls the DAG's on_failure_callback alone (reason "timed_out"), never a task's: the
   // pipeline's failure alerts go there too, for that reason only (a failed task has alerted).
-  const timeoutAlerts = ir.dagrunTimeout !== null ? (ir.defaults.onFailure ?? []) : [];
   // The pipeline's own alerts, once a run has ended, each called as a fresh copy per run.
   const runAlerts = ir.alerts ?? { onSuccess: [], onFailure: [] };
+  // A timeout is a run's failure: a defaults' alert also among the pipeline's own is sent once.
+  const timeoutAlerts = (ir.dagrunTimeout !== null ? (ir.defaults.onFailure ?? []) : []).filter(
+    (a) => !runAlerts.onFailure.some((b) => JSON.stringify(b) === JSON.stringify(a)),
+  );
   const perRun = (a: Alert, event: "runSuccess" | "runFailure") =>
     a.kind === "callable" ? file.alert(a, event).text : `_per_run(${file.alert(a, event).text})`;
   const usesPerRun = [...runAlerts.onSuccess, ...runAlerts.onFailure].some(
