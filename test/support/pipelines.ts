@@ -5,6 +5,7 @@ import {
   type ContainerTask,
   EMPTY_TASK_OPTIONS,
   effectiveOptions,
+  operatorClass,
   type Pipeline,
   pipelineModules,
   resolveOptions,
@@ -104,7 +105,7 @@ export function expectedOperator(t: Task, ir: Pipeline): string {
     case "trigger":
       return "TriggerDagRunOperator";
     case "operator":
-      return t.operator.slice(t.operator.lastIndexOf(".") + 1);
+      return operatorClass(t);
     case "sensor":
       return {
         file: "FileSensor",

@@ -7,6 +7,7 @@ import type {
   Condition,
   FunctionRef,
   KubeflowTaskSettings,
+  OperatorTask,
   OutputType,
   Param,
   Pipeline,
@@ -255,6 +256,11 @@ export function taskKubeflow(task: Task): KubeflowTaskSettings | undefined {
   if (task.kind === "python") return task.kubeflow;
   if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor.kubeflow;
   return undefined;
+}
+
+/** The class an operator task runs, without its module (`SQLExecuteQueryOperator`). */
+export function operatorClass(task: OperatorTask): string {
+  return task.operator.slice(task.operator.lastIndexOf(".") + 1);
 }
 
 /** Where a task's pod runs and the volumes it mounts. */

@@ -560,6 +560,9 @@ export const jsonSchema: z.ZodType<Json> = z.lazy(() =>
   z.union([scalar, z.array(jsonSchema), z.record(z.string(), jsonSchema)]),
 );
 
+/** A param's checks of a run's value (Airflow Param's JSON Schema keywords of these names). */
+export const PARAM_CHECK_KEYS = ["enum", "minimum", "maximum", "minLength", "maxLength"] as const;
+
 export const paramSchema = z.strictObject({
   kind: z.literal("param"),
   type: z.enum(PARAM_TYPES),

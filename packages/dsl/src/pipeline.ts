@@ -16,6 +16,7 @@ import {
   type MlflowTracking,
   type OperatorTask,
   type OutputType,
+  PARAM_CHECK_KEYS,
   PARAM_TYPES,
   type Param,
   type Pipeline,
@@ -975,13 +976,11 @@ function isParamOptions(
   const keys = Object.keys(spec);
   return keys.includes("default") && keys.every((k) => PARAM_OPTION_KEYS.has(k));
 }
-/** A param's checks mlgen carries (Airflow's Param keywords of the same names). */
-const PARAM_CHECKS = ["enum", "minimum", "maximum", "minLength", "maxLength"] as const;
 const PARAM_OPTION_KEYS: ReadonlySet<string> = new Set([
   "default",
   "type",
   "description",
-  ...PARAM_CHECKS,
+  ...PARAM_CHECK_KEYS,
 ]);
 /**
  * What Airflow's Param takes besides a default, type and description (JSON Schema keywords and
@@ -1075,8 +1074,8 @@ function param(spec: ParamSpec): Omit<Param, "position"> {
               Number.isSafeInteger(d)
               ? "integer"
               : "number");
-  const checks: Partial<Pick<Param, (typeof PARAM_CHECKS)[number]>> = {};
-  for (const key of PARAM_CHECKS) {
+  const checks: Partial<Pick<Param, (typeof PARAM_CHECK_KEYS)[number]>> = {};
+  for (const key of PARAM_CHECK_KEYS) {
     const value = (s as Partial<Record<string, unknown>>)[key];
     // A value of another shape is kept for the IR's validation to say (MLG1011).
     if (value !== undefined) {

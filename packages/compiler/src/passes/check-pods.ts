@@ -32,28 +32,20 @@ export function checkContainerPods(ir: Pipeline, ctx: PassContext): void {
     const pod = taskPod(task);
     if (!pod) continue;
     const place = taskPlace(ctx, ir.id, task.id);
+    const problem: PodProblem = (what, reason, hint) =>
+      ctx.report(diagnostic("MLG1011", { what, reason, hint }, place));
     if (task.serviceAccountName !== undefined) {
       const wrong = subdomainProblem(task.serviceAccountName);
       if (wrong !== null) {
-        ctx.report(
-          diagnostic(
-            "MLG1011",
-            {
-              what: `serviceAccountName of task '${task.id}'`,
-              reason: `'${task.serviceAccountName}' is no service account name: ${wrong}, so the pod is refused`,
-              hint: `give the name as kubectl get serviceaccounts lists it (${SUBDOMAIN_RULE})`,
-            },
-            place,
-          ),
+        problem(
+          `serviceAccountName of task '${task.id}'`,
+          `'${task.serviceAccountName}' is no service account name: ${wrong}, so the pod is refused`,
+          `give the name as kubectl get serviceaccounts lists it (${SUBDOMAIN_RULE})`,
         );
       }
     }
-    checkPlacement(task.id, pod, "", (what, reason, hint) =>
-      ctx.report(diagnostic("MLG1011", { what, reason, hint }, place)),
-    );
-    checkVolumes(task.id, pod, "", (what, reason, hint) =>
-      ctx.report(diagnostic("MLG1011", { what, reason, hint }, place)),
-    );
+    checkPlacement(task.id, pod, "", problem);
+    checkVolumes(task.id, pod, "", problem);
   }
 }
 

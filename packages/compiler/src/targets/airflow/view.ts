@@ -10,6 +10,7 @@ import {
   literalOnly,
   type MlflowTracking,
   type OperatorTask,
+  PARAM_CHECK_KEYS,
   type Pipeline,
   type PythonTask,
   paramsInOrder,
@@ -2066,8 +2067,7 @@ export function dagView(
           ? new PyCode(`${p.default}.0`)
           : new PyCode(pyLiteral(p.default));
       // What a run's value must be, as JSON Schema keywords, which Param checks.
-      const checks = (["enum", "minimum", "maximum", "minLength", "maxLength"] as const)
-        .filter((key) => p[key] !== undefined)
+      const checks = PARAM_CHECK_KEYS.filter((key) => p[key] !== undefined)
         .map((key) => `, ${key}=${pyLiteral(p[key] as JsonValue)}`)
         .join("");
       return `${pyString(name)}: ${param}${py`(${value}, type=${p.type}${desc}`.text}${checks})`;

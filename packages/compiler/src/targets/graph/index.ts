@@ -5,7 +5,7 @@
  * formats always show the same graph. Output is deterministic: nodes in the pipeline's task
  * order, groups by id, edges by (from, to).
  */
-import type { Pipeline, Task } from "@mlgen/core/light";
+import { operatorClass, type Pipeline, type Task } from "@mlgen/core/light";
 
 export const GRAPH_FORMATS = ["mermaid", "dot", "html"] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
@@ -74,7 +74,7 @@ function notesOf(task: Task): string[] {
       notes.push(`starts ${task.dag}${task.wait ? ", waits for it" : ""}`);
       break;
     case "operator":
-      notes.push(task.operator.slice(task.operator.lastIndexOf(".") + 1));
+      notes.push(operatorClass(task));
       break;
     case "bash":
       break;

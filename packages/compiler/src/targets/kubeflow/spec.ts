@@ -10,6 +10,8 @@ import {
   effectiveOptions,
   type KubeflowTaskSettings,
   type OutputType,
+  operatorClass,
+  PARAM_CHECK_KEYS,
   type ParamType,
   type Pipeline,
   paramsInOrder,
@@ -544,9 +546,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   };
   // Said in the order declared, as the trigger form and the messages list params.
   for (const [name, p] of paramsInOrder(ir.params)) {
-    const checks = (["enum", "minimum", "maximum", "minLength", "maxLength"] as const).filter(
-      (key) => p[key] !== undefined,
-    );
+    const checks = PARAM_CHECK_KEYS.filter((key) => p[key] !== undefined);
     if (checks.length > 0) {
       problems.push({
         what: `${checks.join(", ")} of param '${name}'`,
@@ -1143,7 +1143,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         build = containerExecutor(task, code, approximated);
         break;
       case "operator": {
-        const name = task.operator.slice(task.operator.lastIndexOf(".") + 1);
+        const name = operatorClass(task);
         problems.push({
           task: task.id,
           what: `operator task '${task.id}' (${name})`,
