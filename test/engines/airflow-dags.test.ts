@@ -45,6 +45,7 @@ const FIXTURE_PIPELINES = [
   { id: "kfp_eq_containers", file: join(FIXTURES, "pipelines/kfp-eq-containers.pipeline.ts") },
   { id: "operators", file: join(FIXTURES, "pipelines/operators.pipeline.ts") },
   { id: "run_alerts", file: join(FIXTURES, "pipelines/run-alerts.pipeline.ts") },
+  { id: "setup_teardown", file: join(FIXTURES, "pipelines/setup-teardown.pipeline.ts") },
 ];
 const CASES = [
   ...EXAMPLES.map((e) => ({

@@ -144,6 +144,10 @@ export interface InspectedTask {
   execution_timeout: number | null;
   owner: string;
   trigger_rule: string;
+  /** A setup task (as_setup(), or named in a teardown's setups). */
+  is_setup: boolean;
+  /** A teardown task (as_teardown()). */
+  is_teardown: boolean;
   group: string | null;
   pool: string;
   pool_slots: number;

@@ -61,6 +61,8 @@ const plain: InspectedTask = {
   execution_timeout: null,
   owner: "airflow",
   trigger_rule: "all_success",
+  is_setup: false,
+  is_teardown: false,
   group: null,
   pool: "default_pool",
   pool_slots: 1,

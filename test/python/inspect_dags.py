@@ -212,6 +212,8 @@ def inspect_task(task) -> dict:
         "owner": task.owner,
         "group": task.task_group.group_id if task.task_group and task.task_group.group_id else None,
         "trigger_rule": str(task.trigger_rule.value if hasattr(task.trigger_rule, "value") else task.trigger_rule),
+        "is_setup": bool(task.is_setup),
+        "is_teardown": bool(task.is_teardown),
         "pool": task.pool,
         "pool_slots": task.pool_slots,
         "queue": task.queue,

@@ -266,6 +266,9 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
       ...attributes(t, { ...resolveOptions(ir, t.group, EMPTY_TASK_OPTIONS), triggerRule }),
       operator,
       is_mapped: false,
+      trigger_rule: triggerRule ?? "all_success",
+      is_setup: false,
+      is_teardown: false,
       upstream: upstream.sort(),
       downstream: downstream.sort(),
       mode: null,
@@ -304,8 +307,13 @@ export function expectedTasks(ir: Pipeline, version: 2 | 3 = 3) {
       max_retry_delay: o.maxRetryDelay,
       execution_timeout: o.executionTimeout,
       group: t.group,
-      // Airflow's own defaults where the IR sets nothing.
-      trigger_rule: o.triggerRule ?? "all_success",
+      // Airflow's own defaults where the IR sets nothing; a teardown's is as_teardown()'s.
+      trigger_rule:
+        t.setupTeardown === "teardown"
+          ? "all_done_setup_success"
+          : (o.triggerRule ?? "all_success"),
+      is_setup: t.setupTeardown === "setup",
+      is_teardown: t.setupTeardown === "teardown",
       pool: o.pool ?? "default_pool",
       pool_slots: o.poolSlots ?? 1,
       queue: o.queue ?? "default",

@@ -176,6 +176,12 @@ const taskBase = {
    * of a pipeline without such a join is unchanged).
    */
   joined: z.array(z.string()).optional(),
+  /**
+   * Airflow's setup and teardown tasks (`as_setup()`, `as_teardown()`): a teardown runs once its
+   * upstream tasks are done when a setup before it succeeded, whatever the work did, and is left
+   * out of the run's state. Absent for every other task (the IR hash is unchanged).
+   */
+  setupTeardown: z.enum(["setup", "teardown"]).optional(),
 };
 
 /** Dynamic fan-out: one task instance per item of `over`, passed as input `input`. */

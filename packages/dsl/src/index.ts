@@ -45,6 +45,7 @@ export {
   type ScheduleInput,
   type SecretEnvRef,
   type SensorOptions,
+  type SetupTeardownOptions,
   type ShortCircuitSpec,
   type TaskEmptyDir,
   type TaskHandle,

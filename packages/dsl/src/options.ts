@@ -23,6 +23,7 @@ import type {
   PythonTaskSpec,
   SecretEnvRef,
   SensorOptions,
+  SetupTeardownOptions,
   ShortCircuitSpec,
   TaskEmptyDir,
   TaskOptionsInput,
@@ -58,6 +59,8 @@ const TASK: Keys<TaskOptionsInput> = {
   onSuccess: true,
 };
 const OUTLETS: Keys<OutletOptions> = { outlets: true };
+const SETUP_TEARDOWN: Keys<SetupTeardownOptions> = { setup: true, teardown: true };
+type Doing = TaskOptionsInput & OutletOptions & SetupTeardownOptions;
 const SENSOR: Own<SensorOptions, TaskOptionsInput> = {
   pokeInterval: true,
   timeout: true,
@@ -65,7 +68,7 @@ const SENSOR: Own<SensorOptions, TaskOptionsInput> = {
   deferrable: true,
   softFail: true,
 };
-const PYTHON: Own<PythonTaskSpec<Outputs>, TaskOptionsInput & OutletOptions> = {
+const PYTHON: Own<PythonTaskSpec<Outputs>, Doing> = {
   fn: true,
   inputs: true,
   outputs: true,
@@ -73,7 +76,7 @@ const PYTHON: Own<PythonTaskSpec<Outputs>, TaskOptionsInput & OutletOptions> = {
   kubeflow: true,
 };
 const MAP: Own<MapTaskSpec<Outputs>, PythonTaskSpec<Outputs>> = { over: true, as: true };
-const BASH: Own<BashTaskSpec, TaskOptionsInput & OutletOptions> = { command: true, env: true };
+const BASH: Own<BashTaskSpec, Doing> = { command: true, env: true };
 const BRANCH: Own<BranchSpec<unknown>, TaskOptionsInput> = {
   when: true,
   ifTrue: true,
@@ -115,7 +118,7 @@ const PYTHON_SENSOR: Own<PythonSensorSpec, SensorOptions> = {
   outputs: true,
   kubeflow: true,
 };
-const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
+const CONTAINER: Own<ContainerTaskSpec, Doing> = {
   image: true,
   command: true,
   args: true,
@@ -130,7 +133,7 @@ const CONTAINER: Own<ContainerTaskSpec, TaskOptionsInput & OutletOptions> = {
   shm: true,
   serviceAccountName: true,
 };
-const OPERATOR: Own<OperatorTaskSpec, TaskOptionsInput & OutletOptions> = {
+const OPERATOR: Own<OperatorTaskSpec, Doing> = {
   operator: true,
   args: true,
 };
@@ -212,17 +215,17 @@ const names = (...tables: object[]): readonly string[] => tables.flatMap((t) => 
 // `outlets` for every task kind: the DSL carries them for all (Airflow takes them on any
 // operator), though only the producing kinds declare them in their types.
 export const OPTIONS = {
-  "p.python()": names(TASK, OUTLETS, PYTHON),
+  "p.python()": names(TASK, OUTLETS, PYTHON, SETUP_TEARDOWN),
   "p.map()": names(TASK, OUTLETS, PYTHON, MAP),
-  "p.bash()": names(TASK, OUTLETS, BASH),
+  "p.bash()": names(TASK, OUTLETS, BASH, SETUP_TEARDOWN),
   "p.branch()": names(TASK, OUTLETS, BRANCH),
   "p.shortCircuit()": names(TASK, OUTLETS, SHORT_CIRCUIT),
   "p.fileSensor()": names(TASK, OUTLETS, SENSOR, FILE_SENSOR),
   "p.externalTaskSensor()": names(TASK, OUTLETS, SENSOR, EXTERNAL_TASK_SENSOR),
   "p.timeDeltaSensor()": names(TASK, OUTLETS, SENSOR, TIME_DELTA_SENSOR),
   "p.pythonSensor()": names(TASK, OUTLETS, SENSOR, PYTHON_SENSOR),
-  "p.container()": names(TASK, OUTLETS, CONTAINER),
-  "p.operator()": names(TASK, OUTLETS, OPERATOR),
+  "p.container()": names(TASK, OUTLETS, CONTAINER, SETUP_TEARDOWN),
+  "p.operator()": names(TASK, OUTLETS, OPERATOR, SETUP_TEARDOWN),
   "p.validate()": names(TASK, OUTLETS, VALIDATE),
   "p.trigger()": names(TASK, OUTLETS, TRIGGER),
   "wait (trigger)": names(TRIGGER_WAIT),
@@ -263,13 +266,12 @@ const NOT_CARRIED: Readonly<
   endDate: { airflow: "end_date" },
   docMd: { airflow: "doc_md", instead: "description is the DAG's description" },
   setup: {
-    airflow: "setup tasks (as_setup)",
-    instead: "a task the others come after does the set-up; when it fails, they do not run",
+    airflow: "setup tasks (as_setup) on this kind of task",
+    instead: "p.python(), p.bash(), p.container() and p.operator() take setup: true",
   },
   teardown: {
-    airflow: "teardown tasks (as_teardown)",
-    instead:
-      "clean up in the task itself (try/finally): a last task with triggerRule all_done would run, but a run whose task failed would then end success",
+    airflow: "teardown tasks (as_teardown) on this kind of task",
+    instead: "p.python(), p.bash(), p.container() and p.operator() take teardown: true",
   },
   sla: {
     airflow: "SLAs (sla, gone in Airflow 3)",

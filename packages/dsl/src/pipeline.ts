@@ -37,7 +37,13 @@ import {
 } from "@mlgen/core";
 import { type AlertInput, type Asset, alertList } from "./alerts.js";
 import { type Duration, toSeconds } from "./duration.js";
-import { badCallbacks, type OptionsOf, unknownOptions, unknownScopeOptions } from "./options.js";
+import {
+  badCallbacks,
+  OPTIONS,
+  type OptionsOf,
+  unknownOptions,
+  unknownScopeOptions,
+} from "./options.js";
 import { confProblems, waitStateProblems } from "./trigger.js";
 import {
   buildingPipeline,
@@ -141,6 +147,30 @@ export interface OutletOptions {
   readonly outlets?: readonly Asset[];
 }
 
+/**
+ * Airflow's setup and teardown tasks: a task that makes what the work needs (a cluster, a
+ * scratch table) and one that removes it again, also after the work failed.
+ */
+export interface SetupTeardownOptions {
+  /**
+   * A setup task (Airflow's `as_setup()`): the tasks right after it keep the trigger rule
+   * all_success (Airflow refuses the DAG otherwise), and clearing a task after it in Airflow
+   * clears the setup too, so the work has its resource again.
+   */
+  readonly setup?: boolean;
+  /**
+   * A teardown task (Airflow's `as_teardown()`): runs once the tasks before it are done, also
+   * when they failed or were skipped, with the trigger rule all_done_setup_success; Airflow leaves
+   * it out of the run's state, so a failed work task still fails the run and a failed teardown
+   * does not. `teardown: create` (or a list) names its setups, as `as_teardown(setups=create)`:
+   * they become setups and come right before it, and it is skipped when they were, not run when
+   * none of them succeeded (nothing to tear down). `teardown: true`: it has none but the setups
+   * right before it. Put it after the work (`.after(work)`, or an input read from it).
+   * Kubeflow has no teardown (MLG3001).
+   */
+  readonly teardown?: boolean | TaskHandle | readonly TaskHandle[];
+}
+
 export interface MlflowOptions {
   readonly experiment: string;
   /** Read when the task runs; defaults to the worker's `MLFLOW_TRACKING_URI`. */
@@ -157,7 +187,10 @@ export interface PythonTaskHandle<O extends Outputs> extends TaskHandle {
   readonly out: OutputHandles<O>;
 }
 
-export interface PythonTaskSpec<O extends Outputs> extends TaskOptionsInput, OutletOptions {
+export interface PythonTaskSpec<O extends Outputs>
+  extends TaskOptionsInput,
+    OutletOptions,
+    SetupTeardownOptions {
   /** `path/to/module.py:function`, the path relative to the project root. */
   readonly fn: string;
   readonly inputs?: Readonly<Record<string, Input>>;
@@ -320,7 +353,7 @@ export interface TaskToleration {
   readonly tolerationSeconds?: number;
 }
 
-export interface BashTaskSpec extends TaskOptionsInput, OutletOptions {
+export interface BashTaskSpec extends TaskOptionsInput, OutletOptions, SetupTeardownOptions {
   /** The command, an Airflow template as in BashOperator (`{{ ds }}` works). */
   readonly command: string;
   /** Environment for the command; values are resolved when the task runs. */
@@ -336,7 +369,9 @@ export interface MappedTaskHandle<O extends Outputs> extends TaskHandle {
   readonly out: MappedOutputHandles<O>;
 }
 
-export interface MapTaskSpec<O extends Outputs> extends PythonTaskSpec<O> {
+// A mapped task is no setup or teardown in mlgen (not carried yet).
+export interface MapTaskSpec<O extends Outputs>
+  extends Omit<PythonTaskSpec<O>, keyof SetupTeardownOptions> {
   /** The list to fan out over: a `list` output of an upstream task, a list param or a literal list. */
   readonly over: ValueHandle<unknown[]> | readonly Input[];
   /** The input of `fn` that receives one item. */
@@ -509,7 +544,7 @@ export interface TriggerSpec<Q extends Readonly<Record<string, ParamSpec>>>
   readonly wait?: boolean | TriggerWait;
 }
 
-export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
+export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions, SetupTeardownOptions {
   readonly image: string;
   /** Entrypoint override. Default: the image's. */
   readonly command?: readonly string[];
@@ -564,7 +599,7 @@ export interface ContainerTaskSpec extends TaskOptionsInput, OutletOptions {
  * its arguments by Airflow's names. The task's options (retries, executionTimeout, alerts,
  * ...) are written as for any task. Airflow only: Kubeflow cannot run it (MLG3001).
  */
-export interface OperatorTaskSpec extends TaskOptionsInput, OutletOptions {
+export interface OperatorTaskSpec extends TaskOptionsInput, OutletOptions, SetupTeardownOptions {
   /**
    * The class by its import path, as its provider's docs list it:
    * `"airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator"`.
@@ -1325,16 +1360,85 @@ export function pipeline<
       ...unknownOptions(spec, call, `task '${taskId}'`, place),
       ...badCallbacks(spec, `task '${taskId}'`, place),
     );
+    const role = setupTeardown(taskId, spec, call, site);
+    for (const up of role?.setups ?? []) recordSite(sourceMap, `after:${taskId}:${up}`, site);
     return {
       id: taskId,
       group: groupId,
-      after: [] as string[],
+      after: [...(role?.setups ?? [])],
       upstream: [] as string[],
       options: taskOptions(spec),
       outlets: Array.isArray(spec.outlets)
         ? spec.outlets.map((a: Asset) => a.uri)
         : list((spec.outlets ?? []) as unknown as readonly string[]),
+      ...(role ? { setupTeardown: role.role } : {}),
     };
+  };
+
+  /**
+   * `setup: true`, or `teardown: true` / `teardown: create` (its setups), on the calls that take
+   * them (elsewhere MLG1022 said so). A teardown's setups become setups and come before it, as
+   * `as_teardown(setups=create)` does.
+   */
+  const setupTeardown = (
+    taskId: string,
+    spec: object,
+    call: OptionsOf,
+    site: () => SourceLocation | undefined,
+  ): { role: "setup" | "teardown"; setups: string[] } | undefined => {
+    if (!(OPTIONS[call] as readonly string[]).includes("setup")) return undefined;
+    const { setup, teardown } = spec as SetupTeardownOptions;
+    const bad = (what: string, reason: string, hint: string) =>
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          { what: `${what} of task '${taskId}'`, reason, hint },
+          { pipeline: id, task: taskId, location: site() },
+        ),
+      );
+    if (setup !== undefined && typeof setup !== "boolean") {
+      bad(
+        "setup",
+        `it is ${JSON.stringify(setup) ?? typeof setup}, not true or false`,
+        "write setup: true, or leave it out",
+      );
+      return undefined;
+    }
+    if (teardown === undefined || teardown === false) {
+      return setup === true ? { role: "setup", setups: [] } : undefined;
+    }
+    if (setup === true) {
+      bad(
+        "setup and teardown",
+        "a task is a setup or a teardown, not both (Airflow refuses the DAG: the task is already a setup)",
+        "make one task that sets up and another, after the work, that tears down",
+      );
+      return undefined;
+    }
+    if (teardown === true) return { role: "teardown", setups: [] };
+    const given = Array.isArray(teardown) ? (teardown as readonly TaskHandle[]) : [teardown];
+    const setups = ownIds(taskId, "teardown (its setups)", given as TaskHandle[], site);
+    for (const h of given) {
+      if (!setups.includes((h as TaskHandle).id)) continue;
+      const node = (h as { node?: { kind: string; setupTeardown?: string } }).node;
+      if (node === undefined || node.kind === "group") {
+        bad(
+          "teardown",
+          `'${(h as TaskHandle).id}' is a task group, and Airflow marks tasks as setups, not groups`,
+          "name the group's task that makes the resource",
+        );
+      } else if (node.setupTeardown === "teardown") {
+        bad(
+          "teardown",
+          `'${(h as TaskHandle).id}' is a teardown itself, and a teardown's setups are setups`,
+          "name the task that makes the resource",
+        );
+      } else {
+        // As as_teardown(setups=...) marks them.
+        node.setupTeardown = "setup";
+      }
+    }
+    return { role: "teardown", setups };
   };
 
   const add = <T extends Task>(node: T): T => {

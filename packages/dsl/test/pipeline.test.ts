@@ -713,7 +713,7 @@ describe("pipeline()", () => {
 
   it("says what to do instead of an Airflow feature mlgen does not carry, not 'did you mean'", () => {
     const def = pipeline("p", {}, (p) => {
-      p.bash("t", { command: "true", ...({ teardown: true } as object) });
+      p.fileSensor("t", { path: "/data/x", ...({ teardown: true } as object) });
       p.container("c", {
         image: "busybox:1.36",
         command: ["true"],
@@ -724,7 +724,7 @@ describe("pipeline()", () => {
       [
         "MLG1022",
         "t",
-        "mlgen does not carry Airflow's teardown tasks (as_teardown): remove it (clean up in the task itself (try/finally): a last task with triggerRule all_done would run, but a run whose task failed would then end success)",
+        "mlgen does not carry Airflow's teardown tasks (as_teardown) on this kind of task: remove it (p.python(), p.bash(), p.container() and p.operator() take teardown: true)",
       ],
       [
         "MLG1022",

@@ -333,3 +333,20 @@ describe("p.trigger()", () => {
     });
   });
 });
+
+describe("setup and teardown", () => {
+  it("a teardown names its setups by their handles; a mapped task or a sensor is neither", () => {
+    pipeline("p", {}, (p) => {
+      const make = p.bash("make", { command: "true" });
+      const warm = p.python("warm", { fn: "tasks/t.py:warm", setup: true });
+      p.container("drop", { image: "busybox:1.36", teardown: [make, warm] });
+      p.operator("note", { operator: "a.B", teardown: true });
+      // @ts-expect-error: a teardown's setups are task handles, not ids
+      p.bash("by_id", { command: "true", teardown: "make" });
+      // @ts-expect-error: a mapped task is no setup in mlgen
+      p.map("fan", { fn: "tasks/t.py:f", over: [1], as: "x", setup: true });
+      // @ts-expect-error: a sensor is no teardown
+      p.fileSensor("wait", { path: "/x", teardown: true });
+    });
+  });
+});

@@ -233,6 +233,25 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "leaf-masks-failure: teardowns are left out of the run's state as Airflow leaves them (a task before only teardowns is a last task)",
+    {
+      rule: "leaf-masks-failure",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const make = p.bash("make", { command: "true" });
+          const work = p.bash("work", { command: "true" }).after(make);
+          p.bash("remove", { command: "true", teardown: make }).after(work);
+          // Its last task before the teardown runs after a failure: still masking.
+          const other = p.bash("other", { command: "true" });
+          const tidy = p.bash("tidy", { command: "true", triggerRule: "all_done" }).after(other);
+          p.bash("note", { command: "true", teardown: true }).after(tidy);
+        }),
+      want: [
+        "pipeline 'p''s failed runs can end success: 'tidy' (trigger rule all_done) still runs when 'other' fails",
+      ],
+    },
+  ],
+  [
     "run-timeout-unalerted: a dagrunTimeout with the alerts on tasks only; in the defaults they go out",
     {
       rule: "run-timeout-unalerted",
@@ -360,6 +379,19 @@ const cases: [string, Case][] = [
 ];
 
 describe("DSL pipeline rules", () => {
+  it("leaf-masks-failure says to make an all_done cleanup a teardown", () => {
+    const [found] = lint(
+      pipeline("p", { defaults: SAFE }, (p) => {
+        const work = p.bash("work", { command: "true" });
+        p.bash("cleanup", { command: "true", triggerRule: "all_done" }).after(work);
+      }),
+      "leaf-masks-failure",
+    );
+    expect(found?.fix).toBe(
+      "make 'cleanup' a teardown (teardown: true, or teardown: <its setup>) and leave its triggerRule out: Airflow runs it after a failure and leaves it out of the run's state, so the run fails",
+    );
+  });
+
   it.each(cases)("%s", (_, c) => {
     const findings = lint(c.def(), c.rule);
     expect(findings.map((f) => f.ruleId)).toEqual(c.want.map(() => c.rule));

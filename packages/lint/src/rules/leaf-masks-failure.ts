@@ -83,16 +83,27 @@ export const leafMasksFailure = defineRule({
   description:
     "A DAG whose last task runs after a failure (a cleanup with all_done, an alert task with one_failed): a run whose earlier task fails ends success.",
   checkPipeline({ ir }, report) {
-    const down = downstreamMap(ir);
+    // Airflow leaves teardowns out of the run's state: a task whose only later tasks are
+    // teardowns is a last task, and a teardown is none.
+    const teardowns = new Set(
+      ir.tasks.filter((t) => t.setupTeardown === "teardown").map((t) => t.id),
+    );
+    const down = new Map(
+      [...downstreamMap(ir)].map(([id, ds]) => [id, ds.filter((d) => !teardowns.has(d))]),
+    );
     const rules = new Map(
       ir.tasks.map((t) => [t.id, effectiveOptions(ir, t).triggerRule ?? "all_success"]),
     );
+    const kinds = new Map(ir.tasks.map((t) => [t.id, t.kind]));
     for (const { leaf, hidden } of masked(
-      ir.tasks.map((t) => t.id),
+      ir.tasks.filter((t) => !teardowns.has(t.id)).map((t) => t.id),
       down,
       (id) => RUNS_AFTER_FAILURE.has(rules.get(id) ?? ""),
     )) {
       const rule = rules.get(leaf) ?? "";
+      const canTearDown = ["python", "bash", "container", "operator"].includes(
+        kinds.get(leaf) ?? "",
+      );
       report(
         {
           dag: `pipeline '${ir.id}'`,
@@ -100,7 +111,9 @@ export const leafMasksFailure = defineRule({
           hint:
             rule === "one_failed" || rule === "all_failed"
               ? `alert with onFailure (slack(), email(), callback()) instead of a task, or add a last task with the default trigger rule after '${hidden}', which fails the run`
-              : `add a last task with the default trigger rule after '${hidden}' (it fails with the failure: the run is failed), or do '${leaf}''s work in '${hidden}' itself (try/finally)`,
+              : canTearDown
+                ? `make '${leaf}' a teardown (teardown: true, or teardown: <its setup>) and leave its triggerRule out: Airflow runs it after a failure and leaves it out of the run's state, so the run fails`
+                : `add a last task with the default trigger rule after '${hidden}' (it fails with the failure: the run is failed), or do '${leaf}''s work in '${hidden}' itself (try/finally)`,
         },
         `task:${leaf}`,
       );

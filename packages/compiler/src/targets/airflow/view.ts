@@ -2002,6 +2002,8 @@ export function dagView(
     for (const key of Object.keys(own) as (keyof TaskOptions)[]) {
       if (own[key] === inherited[key]) differing[key] = null;
     }
+    // as_teardown() gives a teardown its trigger rule (all_done_setup_success).
+    if (task.setupTeardown === "teardown") differing.triggerRule = null;
     kwargs.push(...optionKwargs(differing as TaskOptions, file));
     return { ref, operator, kwargs, expand, callable };
   });
@@ -2038,6 +2040,25 @@ export function dagView(
       out.push(edge(ups, refOf(t.id)));
       return out;
     });
+  // Setups and teardowns, once every edge is drawn: a teardown names the setups right before it
+  // (`delete.as_teardown(setups=create)`), a setup no teardown names is marked on its own.
+  const setups = new Set(ir.tasks.filter((t) => t.setupTeardown === "setup").map((t) => t.id));
+  const named = new Set<string>();
+  const roles: PyCode[] = [];
+  for (const t of ir.tasks) {
+    if (t.setupTeardown !== "teardown") continue;
+    const own = t.upstream.filter((u) => setups.has(u));
+    for (const u of own) named.add(u);
+    const args =
+      own.length === 0
+        ? ""
+        : `setups=${own.length === 1 ? refOf(own[0] as string).text : `[${joinCode(own.map(refOf), ", ").text}]`}`;
+    roles.push(new PyCode(`${refOf(t.id).text}.as_teardown(${args})`));
+  }
+  for (const t of ir.tasks) {
+    if (setups.has(t.id) && !named.has(t.id))
+      roles.push(new PyCode(`${refOf(t.id).text}.as_setup()`));
+  }
 
   const defaultArgs: Kwarg[] = [];
   if (ir.owner !== null) defaultArgs.push(kw("owner", py`${ir.owner}`));
@@ -2162,6 +2183,6 @@ export function dagView(
     usesTaskDict,
     tasks,
     body,
-    edges,
+    edges: [...edges, ...roles],
   };
 }

@@ -331,6 +331,19 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       });
     }
   }
+  // A KFP task runs when the tasks before it succeeded; only an exit handler's task runs after a
+  // failure, and its tasks are not the ones before the teardown.
+  for (const t of ir.tasks) {
+    if (t.setupTeardown !== "teardown") continue;
+    problems.push({
+      task: t.id,
+      what: `teardown task '${t.id}'`,
+      reason:
+        "a Kubeflow task runs only when the tasks before it succeeded, so it would not run after a failed one, which a teardown is for",
+      hint: "clean up in the task that made the resource or used it (try/finally), or leave teardown out for Kubeflow; the pipeline's onFailure alerts run in Kubeflow's exit handler",
+      level: "error",
+    });
+  }
   // Airflow's data-aware scheduling: nothing on KFP starts a run when data is updated.
   if (ir.schedule.kind === "assets") {
     problems.push({
