@@ -940,6 +940,10 @@ describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (v
       work: "success",
       remove_scratch: "success",
       say_done: "success",
+      "batch.open": "success",
+      "batch.step": "success",
+      "batch.close": "success",
+      publish: "success",
     });
     expect(existsSync(join(root, "scratch")), "the teardown removed the scratch folder").toBe(
       false,
@@ -947,7 +951,7 @@ describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (v
     expect(readFileSync(join(root, "done.txt"), "utf8")).toBe("done\n");
   });
 
-  it("after the work failed the teardowns still run, and the run fails (a teardown is left out of its state)", () => {
+  it("after the work failed the teardowns still run (one reading the work's output gets None), the task after the group does not, and the run fails (a teardown is left out of its state)", () => {
     const { r, root, states } = run("2025-06-02", { failWork: true });
     expect(r.status).not.toBe(0);
     expect(states?.state).toBe("failed");
@@ -955,8 +959,14 @@ describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (v
       create_scratch: "success",
       warm_cache: "success",
       work: "failed",
+      // It reads the work's output: None, and it still removes the folder.
       remove_scratch: "success",
       say_done: "success",
+      "batch.open": "success",
+      "batch.step": "failed",
+      "batch.close": "success",
+      // After the group: it waits for the group's work, not for its teardown alone.
+      publish: "upstream_failed",
     });
     expect(existsSync(join(root, "scratch"))).toBe(false);
   });
@@ -971,6 +981,10 @@ describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (v
       work: "upstream_failed",
       remove_scratch: "upstream_failed",
       say_done: "success",
+      "batch.open": "success",
+      "batch.step": "success",
+      "batch.close": "success",
+      publish: "success",
     });
     expect(existsSync(join(root, "done.txt"))).toBe(true);
   });

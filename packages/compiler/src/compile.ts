@@ -18,7 +18,7 @@ import { checkModules } from "./passes/check-modules.js";
 import { checkOneOf } from "./passes/check-one-of.js";
 import { checkContainerPods } from "./passes/check-pods.js";
 import { checkSecrets } from "./passes/check-secrets.js";
-import { checkAfterSetups, checkTeardownRules } from "./passes/check-setup-teardown.js";
+import { checkTeardownRules } from "./passes/check-setup-teardown.js";
 import { inferDependencies } from "./passes/infer-dependencies.js";
 import { orderTasks } from "./passes/order-tasks.js";
 import { resolveRefs } from "./passes/resolve-refs.js";
@@ -65,9 +65,6 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkTeardownRules(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   const ir = orderTasks(branchJoins(withDeps, ctx));
-  // On the rules as Airflow gets them, a branch join's included.
-  checkAfterSetups(ir, withDeps, ctx);
-  if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   return { ok: true, ir, hash: hashCanonicalIR(ir), diagnostics };
 }
 

@@ -74,7 +74,7 @@ describe("setup and teardown tasks", () => {
     }
   });
 
-  it("a teardown that joins a branch's sides gets no trigger rule written (as_teardown() gives its own)", () => {
+  it("a teardown that joins a branch's sides gets no join rule (as_teardown() gives its own, which takes a skipped side)", () => {
     const { ir } = pipeline("joined", { params: { go: true } }, (p) => {
       const a = p.bash("a", { command: "true" });
       const b = p.bash("b", { command: "true" });
@@ -82,9 +82,8 @@ describe("setup and teardown tasks", () => {
       p.bash("clean", { command: "true", teardown: true }).after(a, b);
     });
     const r = lower(ir);
-    expect(r.ok && r.ir.tasks.find((t) => t.id === "clean")?.options.triggerRule).toBe(
-      "none_failed_min_one_success",
-    );
+    // No join rule: a teardown's own rule takes a skipped side.
+    expect(r.ok && r.ir.tasks.find((t) => t.id === "clean")?.options.triggerRule).toBe(null);
     const [file] = airflowTarget.emit({ ...input(ir), settings: { airflowVersion: 3 } });
     expect(file?.content).toContain(
       '    clean = BashOperator(\n        task_id="clean",\n        bash_command="true",\n    )\n',
@@ -111,15 +110,17 @@ describe("setup and teardown tasks", () => {
       const gate = p.shortCircuit("gate", { when: [p.params.go, "==", true] });
       p.bash("of_map", { command: "true", teardown: [fanned, gate] });
     });
-    expect(problems).toEqual([]);
+    // Said at the teardown that names them, not at the tasks it names.
+    expect(problems.map((d) => `${d.code} ${d.task}: ${d.message} | ${d.fix}`)).toEqual([
+      "MLG1011 of_map: invalid teardown of task 'of_map': 'fanned' is a mapped python task, which mlgen does not make a setup | name a p.python(), p.bash(), p.container() or p.operator() task that makes the resource",
+      "MLG1011 of_map: invalid teardown of task 'of_map': 'gate' is a short_circuit task, which mlgen does not make a setup | name a p.python(), p.bash(), p.container() or p.operator() task that makes the resource",
+    ]);
     expect(messages(ir)).toEqual([
       "MLG1011 td_rule: invalid triggerRule of task 'td_rule': a teardown runs by Airflow's all_done_setup_success (once the tasks before it are done, when a setup before it succeeded), which replaces 'all_done' | leave triggerRule out of a teardown task",
-      "MLG1011 fanned: invalid setup of task 'fanned': a mapped task is no setup in mlgen | make one task the setup, before the mapped task (a setup) or after it (a teardown)",
-      "MLG1011 gate: invalid setup of task 'gate': a short_circuit task is no setup in mlgen | make a p.python(), p.bash(), p.container() or p.operator() task the setup",
     ]);
   });
 
-  it("a task right after a setup with another rule than all_success is MLG1011, saying where the rule came from", () => {
+  it("a task right after a setup whose rule is not all_success cannot be written for Airflow (MLG3001), saying where the rule came from; Kubeflow has no such rule", () => {
     const { ir, problems } = pipeline("after", { defaults: { triggerRule: "all_done" } }, (p) => {
       const make = p.bash("make", { command: "true", setup: true });
       p.bash("work", { command: "true" }).after(make);
@@ -128,10 +129,83 @@ describe("setup and teardown tasks", () => {
       p.bash("clean", { command: "true", teardown: make });
     });
     expect(problems).toEqual([]);
-    expect(messages(ir)).toEqual([
-      `MLG1011 own: invalid task 'own' after setup 'make': its triggerRule is 'one_success', and Airflow refuses a DAG file where a task right after a setup has another trigger rule than all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS") | leave triggerRule out of 'own', or put a task between setup 'make' and it`,
-      `MLG1011 work: invalid task 'work' after setup 'make': the defaults give it triggerRule 'all_done', and Airflow refuses a DAG file where a task right after a setup has another trigger rule than all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS") | give 'work' triggerRule: "all_success", or put a task between setup 'make' and it`,
+    const said = (target: typeof airflowTarget) =>
+      target
+        .validate(input(ir))
+        .filter((d) => d.code === "MLG3001")
+        .map((d) => `${d.task}: ${d.message} | ${d.fix}`);
+    expect(said(airflowTarget)).toEqual([
+      `own: task 'own' after setup 'make' cannot be expressed for Airflow 3: its triggerRule is 'one_success', and Airflow refuses a DAG file where a task right after a setup has another trigger rule than all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS") | leave triggerRule out of 'own', or put a task between setup 'make' and it`,
+      `work: task 'work' after setup 'make' cannot be expressed for Airflow 3: the defaults give it triggerRule 'all_done', and Airflow refuses a DAG file where a task right after a setup has another trigger rule than all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS") | give 'work' triggerRule: "all_success", or put a task between setup 'make' and it`,
     ]);
+    expect(said(kubeflowTarget).filter((m) => m.includes("after setup"))).toEqual([]);
+  });
+
+  it("a join after a branch is judged by the rule Airflow gets: its own when an empty task joins the sides; a teardown gets no join", () => {
+    const { ir } = pipeline("joins", { params: { go: true } }, (p) => {
+      const make = p.bash("make", { command: "true", setup: true });
+      const a = p.bash("a", { command: "true" });
+      const b = p.bash("b", { command: "true" });
+      p.branch("pick", { when: [p.params.go, "==", true], ifTrue: a, ifFalse: b });
+      // Waits for the setup too: the join rule goes to an empty task, it keeps all_success.
+      p.bash("report", { command: "true" }).after(a, b, make);
+      // The setup on a side, its teardown after both sides and a task off the branch.
+      const side = p.bash("side_make", { command: "true" });
+      const other = p.bash("other", { command: "true" });
+      p.branch("pick2", { when: [p.params.go, "==", true], ifTrue: side, ifFalse: other });
+      const off = p.bash("off", { command: "true" });
+      p.bash("side_remove", { command: "true", teardown: side }).after(other, off);
+    });
+    const r = lower(ir);
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    expect(r.ir.tasks.find((t) => t.id === "report")?.joined).toEqual(["a", "b"]);
+    const remove = r.ir.tasks.find((t) => t.id === "side_remove");
+    expect([remove?.joined, remove?.options.triggerRule]).toEqual([undefined, null]);
+    expect(airflowTarget.validate(input(ir)).filter((d) => d.code === "MLG3001")).toEqual([]);
+    const [file] = airflowTarget.emit({ ...input(ir), settings: { airflowVersion: 3 } });
+    expect(file?.content).toContain("    [off, other, side_make] >> side_remove\n");
+  });
+
+  it("a task after a group waits for the group's work, not for its teardown alone (Airflow's TaskGroup.get_leaves)", () => {
+    const { ir } = pipeline("grouped", {}, (p) => {
+      const train = p.group("train", {}, (g) => {
+        const make = g.bash("make", { command: "true" });
+        const work = g.bash("work", { command: "true" }).after(make);
+        g.bash("remove", { command: "true", teardown: make }).after(work);
+      });
+      p.bash("deploy", { command: "true" }).after(train);
+    });
+    const r = lower(ir);
+    expect(r.ok && r.ir.tasks.find((t) => t.id === "deploy")?.upstream).toEqual(["train.work"]);
+  });
+
+  it("a loop of teardowns in a group is MLG1002, not a walk for ever", () => {
+    const { ir } = pipeline("loop", {}, (p) => {
+      const g = p.group("g", {}, (g) => {
+        const a = g.bash("a", { command: "true", teardown: true });
+        const b = g.bash("b", { command: "true", teardown: true }).after(a);
+        a.after(b);
+      });
+      p.bash("after", { command: "true" }).after(g);
+    });
+    expect(lower(ir).diagnostics.map((d) => d.code)).toContain("MLG1002");
+  });
+
+  it("a teardown that reads an output of the work gets None when the work failed, not an error", () => {
+    const { ir } = pipeline("reads", {}, (p) => {
+      const make = p.python("make", { fn: "tasks/steps.py:make", outputs: { dir: "string" } });
+      const work = p.python("work", { fn: "tasks/steps.py:make", outputs: { dir: "string" } });
+      p.python("clean", {
+        fn: "tasks/steps.py:use",
+        inputs: { dir: work.out.dir },
+        teardown: make,
+      });
+    });
+    const [file] = airflowTarget.emit({ ...input(ir), settings: { airflowVersion: 3 } });
+    const text = file?.content ?? "";
+    expect(text.slice(text.indexOf("def run_clean("))).toMatch(
+      /^def run_clean\([^)]*\):[\s\S]*?_pull\(ti, "work", "dir", required=False\)/,
+    );
   });
 
   it("the DSL says what is wrong with a setup or teardown option (MLG1011), and which calls take them (MLG1022)", () => {
@@ -146,6 +220,11 @@ describe("setup and teardown tasks", () => {
       const td = p.bash("td", { command: "true", teardown: true });
       p.bash("of_teardown", { command: "true", teardown: td });
       p.fileSensor("sensor", { path: "/x", ...({ setup: true } as object) });
+      p.bash("flagged", {
+        command: "true",
+        teardown: true,
+        ...({ onFailureFailDagrun: true } as object),
+      });
     });
     expect(problems.map((d) => `${d.code} ${d.task}: ${d.message} | ${d.fix}`)).toEqual([
       "MLG1011 both: invalid setup and teardown of task 'both': a task is a setup or a teardown, not both (Airflow refuses the DAG: the task is already a setup) | make one task that sets up and another, after the work, that tears down",
@@ -158,6 +237,7 @@ describe("setup and teardown tasks", () => {
       expect.stringMatching(
         /^MLG1022 sensor: .* \| mlgen does not carry Airflow's setup tasks \(as_setup\) on this kind of task: remove it \(p\.python\(\), p\.bash\(\), p\.container\(\) and p\.operator\(\) take setup: true\)$/,
       ),
+      "MLG1022 flagged: there is no option 'onFailureFailDagrun' in task 'flagged', so it would be ignored | mlgen does not carry Airflow's on_failure_fail_dagrun (a teardown's): remove it (Airflow then judges the run by that teardown: a run whose work failed ends success when the teardown succeeds (Airflow 3.3.2 and 2.11.2); a teardown without it leaves the run's state to the work)",
     ]);
   });
 });

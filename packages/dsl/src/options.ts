@@ -273,6 +273,11 @@ const NOT_CARRIED: Readonly<
     airflow: "teardown tasks (as_teardown) on this kind of task",
     instead: "p.python(), p.bash(), p.container() and p.operator() take teardown: true",
   },
+  onFailureFailDagrun: {
+    airflow: "on_failure_fail_dagrun (a teardown's)",
+    instead:
+      "Airflow then judges the run by that teardown: a run whose work failed ends success when the teardown succeeds (Airflow 3.3.2 and 2.11.2); a teardown without it leaves the run's state to the work",
+  },
   sla: {
     airflow: "SLAs (sla, gone in Airflow 3)",
     instead:

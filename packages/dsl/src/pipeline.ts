@@ -155,7 +155,9 @@ export interface SetupTeardownOptions {
   /**
    * A setup task (Airflow's `as_setup()`): the tasks right after it keep the trigger rule
    * all_success (Airflow refuses the DAG otherwise), and clearing a task after it in Airflow
-   * clears the setup too, so the work has its resource again.
+   * clears the setup too, so the work has its resource again. A task after it and before its
+   * teardown (anywhere after it when no teardown names it) runs only when it succeeded, whatever
+   * that task's trigger rule: an all_done or one_failed task there is upstream_failed then.
    */
   readonly setup?: boolean;
   /**
@@ -165,8 +167,10 @@ export interface SetupTeardownOptions {
    * does not. `teardown: create` (or a list) names its setups, as `as_teardown(setups=create)`:
    * they become setups and come right before it, and it is skipped when they were, not run when
    * none of them succeeded (nothing to tear down). `teardown: true`: it has none but the setups
-   * right before it. Put it after the work (`.after(work)`, or an input read from it).
-   * Kubeflow has no teardown (MLG3001).
+   * right before it. Put it after the work (`.after(work)`, or an input read from it: None
+   * when the work failed). A failed teardown leaves the run success, so the pipeline's own
+   * onFailure is not sent (the defaults' onFailure, per task, is); a run stopped by its
+   * dagrunTimeout skips its teardowns. Kubeflow has no teardown (MLG3001).
    */
   readonly teardown?: boolean | TaskHandle | readonly TaskHandle[];
 }
@@ -1420,7 +1424,9 @@ export function pipeline<
     const setups = ownIds(taskId, "teardown (its setups)", given as TaskHandle[], site);
     for (const h of given) {
       if (!setups.includes((h as TaskHandle).id)) continue;
-      const node = (h as { node?: { kind: string; setupTeardown?: string } }).node;
+      const node = (h as { node?: { kind: string; setupTeardown?: string; map?: unknown } }).node;
+      const kind =
+        node?.kind === "python" && node.map != null ? "mapped python" : (node?.kind ?? "group");
       if (node === undefined || node.kind === "group") {
         bad(
           "teardown",
@@ -1432,6 +1438,12 @@ export function pipeline<
           "teardown",
           `'${(h as TaskHandle).id}' is a teardown itself, and a teardown's setups are setups`,
           "name the task that makes the resource",
+        );
+      } else if (!["python", "bash", "container", "operator"].includes(kind)) {
+        bad(
+          "teardown",
+          `'${(h as TaskHandle).id}' is a ${kind} task, which mlgen does not make a setup`,
+          "name a p.python(), p.bash(), p.container() or p.operator() task that makes the resource",
         );
       } else {
         // As as_teardown(setups=...) marks them.

@@ -105,7 +105,8 @@ export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
     return out;
   };
   const tasks = ir.tasks.map((task): Task => {
-    if (!joins.has(task.id)) return task;
+    // A teardown's rule (all_done_setup_success, given by as_teardown()) takes a skipped side.
+    if (!joins.has(task.id) || task.setupTeardown === "teardown") return task;
     const rule = effectiveOptions(ir, task).triggerRule;
     const fromDefaults = task.options.triggerRule == null;
     if (rule === "all_success" && !fromDefaults) {

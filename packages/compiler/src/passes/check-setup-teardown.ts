@@ -39,53 +39,54 @@ export function checkTeardownRules(ir: Pipeline, ctx: PassContext): void {
 }
 
 /**
- * The tasks right after a setup, on the IR as written (the branch joins' rule included): Airflow
- * refuses the DAG file when one that is no teardown has another trigger rule than all_success.
- * `before` is the IR before the branch-joins pass, to say where a rule came from.
+ * The tasks right after a setup whose trigger rule, as the Airflow target writes it (a branch
+ * join's included), is not all_success: Airflow refuses such a DAG file ("Setup tasks must be
+ * followed with trigger rule ALL_SUCCESS"). Kubeflow has no such rule: the Airflow target asks.
  */
-export function checkAfterSetups(ir: Pipeline, before: Pipeline, ctx: PassContext): void {
+export function afterSetupProblems(
+  ir: Pipeline,
+): { task: string; what: string; reason: string; hint: string }[] {
   const setups = new Set(ir.tasks.filter((t) => t.setupTeardown === "setup").map((t) => t.id));
-  if (setups.size === 0) return;
-  const written = new Map(before.tasks.map((t) => [t.id, t]));
+  if (setups.size === 0) return [];
+  const out: { task: string; what: string; reason: string; hint: string }[] = [];
   for (const task of ir.tasks) {
     if (task.setupTeardown === "teardown") continue;
-    // A join after a branch's sides waits for them through an empty task (none_failed_min_one_success).
+    // A join that also waits for tasks off the sides it joins keeps the rule it would have had;
+    // its join rule goes to an empty task after the sides (none_failed_min_one_success).
+    const written = task.joined
+      ? { ...task, options: { ...task.options, triggerRule: null } }
+      : task;
+    const rule = effectiveOptions(ir, written).triggerRule ?? "all_success";
     const throughJoin = (task.joined ?? []).find((u) => setups.has(u));
     const direct = task.upstream.find((u) => setups.has(u) && !task.joined?.includes(u));
-    const rule = effectiveOptions(ir, task).triggerRule ?? "all_success";
     const setup = direct !== undefined && rule !== "all_success" ? direct : throughJoin;
     if (setup === undefined) continue;
-    const own = written.get(task.id);
-    const source =
+    const { from, hint } =
       setup === throughJoin
         ? {
-            from: "it joins the sides of a branch, one of them the setup, through a task with trigger rule none_failed_min_one_success",
+            from: "it joins the sides of a branch, one of them the setup, through an empty task with trigger rule none_failed_min_one_success",
             hint: `put a task between setup '${setup}' and '${task.id}'`,
           }
-        : own && own.options.triggerRule !== null
+        : written.options.triggerRule === null
           ? {
-              from: `its triggerRule is '${rule}'`,
-              hint: `leave triggerRule out of '${task.id}', or put a task between setup '${setup}' and it`,
+              from: `the defaults give it triggerRule '${rule}'`,
+              hint: `give '${task.id}' triggerRule: "all_success", or put a task between setup '${setup}' and it`,
             }
-          : own && effectiveOptions(before, own).triggerRule !== null
+          : rule === "none_failed_min_one_success"
             ? {
-                from: `the defaults give it triggerRule '${rule}'`,
-                hint: `give '${task.id}' triggerRule: "all_success", or put a task between setup '${setup}' and it`,
+                from: `its trigger rule is '${rule}' (mlgen gives it to a task that joins the sides of a branch)`,
+                hint: `put a task between setup '${setup}' and '${task.id}'`,
               }
             : {
-                from: `it joins the sides of a branch, so mlgen gives it trigger rule '${rule}'`,
-                hint: `put a task between setup '${setup}' and '${task.id}'`,
+                from: `its triggerRule is '${rule}'`,
+                hint: `leave triggerRule out of '${task.id}', or put a task between setup '${setup}' and it`,
               };
-    ctx.report(
-      diagnostic(
-        "MLG1011",
-        {
-          what: `task '${task.id}' after setup '${setup}'`,
-          reason: `${source.from}, and Airflow refuses a DAG file where a task right after a setup has another trigger rule than all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS")`,
-          hint: source.hint,
-        },
-        taskPlace(ctx, ir.id, task.id),
-      ),
-    );
+    out.push({
+      task: task.id,
+      what: `task '${task.id}' after setup '${setup}'`,
+      reason: `${from}, and Airflow refuses a DAG file where a task right after a setup has another trigger rule than all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS")`,
+      hint,
+    });
   }
+  return out;
 }

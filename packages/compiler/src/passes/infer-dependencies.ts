@@ -34,6 +34,47 @@ export function inferDependencies(ir: Pipeline): Pipeline {
       else groupAfter.get(target)?.push(task.id);
     }
   }
+  const role = new Map(ir.tasks.map((t) => [t.id, t.setupTeardown]));
+  /**
+   * A group's last tasks as Airflow's TaskGroup.get_leaves finds them: a teardown at the end
+   * stands for the tasks before it (not its setups), so a task after the group waits for the
+   * work, not only for its cleanup, which runs when the work failed.
+   */
+  const groupLeaves = (
+    inside: ReadonlySet<string>,
+    hasDownInside: ReadonlySet<string>,
+    edges: ReadonlyMap<string, ReadonlySet<string>>,
+  ): Set<string> => {
+    const downInside = new Map<string, string[]>();
+    for (const id of inside) {
+      for (const up of edges.get(id) ?? []) {
+        if (inside.has(up)) downInside.set(up, [...(downInside.get(up) ?? []), id]);
+      }
+    }
+    const out = new Set<string>();
+    // Teardowns walked through: a loop of them (MLG1002's) must not walk for ever.
+    const seen = new Set<string>();
+    const before = (task: string) => {
+      if (seen.has(task)) return;
+      seen.add(task);
+      for (const up of edges.get(task) ?? []) {
+        if (!inside.has(up)) continue;
+        if (role.get(up) === "teardown") before(up);
+        else if (role.get(task) === "teardown" && role.get(up) === "setup") continue;
+        else if (
+          !(downInside.get(up) ?? []).some((d) => d !== task && role.get(d) !== "teardown")
+        ) {
+          out.add(up);
+        }
+      }
+    };
+    for (const id of inside) {
+      if (hasDownInside.has(id)) continue;
+      if (role.get(id) === "teardown") before(id);
+      else out.add(id);
+    }
+    return out;
+  };
   const members = new Map<string, Task[]>();
   for (const task of ir.tasks) {
     for (const g of enclosing(ir, task)) members.set(g, [...(members.get(g) ?? []), task]);
@@ -63,7 +104,7 @@ export function inferDependencies(ir: Pipeline): Pipeline {
         }
         e = {
           roots: new Set([...inside].filter((id) => !hasUpInside.has(id))),
-          leaves: new Set([...inside].filter((id) => !hasDownInside.has(id))),
+          leaves: groupLeaves(inside, hasDownInside, edges),
         };
         ends.set(g, e);
       }

@@ -62,6 +62,14 @@ function masked(
   return out;
 }
 
+/** The rules of a cleanup, which runs whatever the tasks before it did: a teardown's job. */
+const CLEANUP_RULES: ReadonlySet<string> = new Set([
+  "all_done",
+  "always",
+  "one_done",
+  "none_skipped",
+]);
+
 /** A trigger rule as written (`"all_done"`, `TriggerRule.ALL_DONE`); null when not shown. */
 function ruleName(file: DagFile, task: DagTask): string | null {
   const rule = taskSetting(file, task, "trigger_rule");
@@ -101,9 +109,11 @@ export const leafMasksFailure = defineRule({
       (id) => RUNS_AFTER_FAILURE.has(rules.get(id) ?? ""),
     )) {
       const rule = rules.get(leaf) ?? "";
-      const canTearDown = ["python", "bash", "container", "operator"].includes(
-        kinds.get(leaf) ?? "",
-      );
+      // A cleanup (it runs whatever happened) is what a teardown is for; a task that needs one
+      // success (one_success) is not: as a teardown it would run when every side failed.
+      const canTearDown =
+        ["python", "bash", "container", "operator"].includes(kinds.get(leaf) ?? "") &&
+        CLEANUP_RULES.has(rule);
       report(
         {
           dag: `pipeline '${ir.id}'`,

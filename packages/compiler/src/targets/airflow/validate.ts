@@ -32,6 +32,7 @@ import {
   undefinedTemplateNames,
   visitValue,
 } from "@mlgen/core";
+import { afterSetupProblems } from "../../passes/check-setup-teardown.js";
 import type { TargetInput } from "../../target.js";
 import type { Dialect } from "./dialect.js";
 
@@ -84,6 +85,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     };
   const report = emit("MLG3001");
   const warn = emit("MLG3002");
+  for (const p of afterSetupProblems(ir)) report(p.what, p.reason, p.hint, p.task);
   if (dialect.version === 2 && ir.startDate === null && ir.schedule.kind !== "none") {
     report(
       "a schedule without a start date",

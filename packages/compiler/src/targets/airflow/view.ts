@@ -1728,6 +1728,8 @@ export function dagView(
   const tolerant = new Set(
     lowered.tasks
       .filter((t) => {
+        // A teardown runs after its upstream tasks failed or were skipped, too.
+        if (t.setupTeardown === "teardown") return true;
         const rule = effectiveOptions(lowered, t).triggerRule;
         return rule !== null && rule !== "all_success";
       })
