@@ -428,6 +428,31 @@ function scenario(settle: () => void) {
     );
     await call("runs_run_type_scheduled", "GET", "/api/v2/dags/~/dagRuns?run_type=scheduled");
     await call("runs_run_id_pattern", "GET", "/api/v2/dags/~/dagRuns?run_id_pattern=fail");
+    // Keyset pages: cursor "" first, then each page's next_cursor (null on the last), and back
+    // by the last page's previous_cursor; offset is ignored with a cursor.
+    const byCursor = "/api/v2/dags/~/dagRuns?limit=2&order_by=run_id";
+    type Page = { next_cursor?: string | null; previous_cursor?: string | null };
+    let cursor = "";
+    for (let n = 1; n <= 20; n++) {
+      const { body } = await call(`runs_cursor_page${n}`, "GET", `${byCursor}&cursor=${cursor}`);
+      const page = body as Page;
+      if (!page.next_cursor) {
+        if (page.previous_cursor) {
+          await call("runs_cursor_back", "GET", `${byCursor}&cursor=${page.previous_cursor}`);
+        }
+        break;
+      }
+      cursor = page.next_cursor;
+    }
+    await call("runs_cursor_offset_ignored", "GET", `${byCursor}&cursor=&offset=1`);
+    await call(
+      "runs_cursor_desc",
+      "GET",
+      "/api/v2/dags/~/dagRuns?limit=3&order_by=-run_id&cursor=",
+    );
+    await call("runs_cursor_bad_400", "GET", `${byCursor}&cursor=not-a-cursor!`);
+    await call("runs_cursor_not_a_list_400", "GET", `${byCursor}&cursor=AQ`);
+    await call("runs_cursor_shape_400", "GET", `${byCursor}&cursor=kQE`);
     await call("clear_dry_run", "POST", "/api/v2/dags/parity_fail/clearTaskInstances", {
       body: { dag_run_id: "parity_fail_1" },
     });
@@ -756,7 +781,8 @@ function scrub(steps: readonly Step[]): Step[] {
 }
 
 const NORMALIZE = {
-  idKeys: ["access_token", "id", "file_token"],
+  // A cursor packs a row's sort keys, its id among them: opaque, like an id.
+  idKeys: ["access_token", "id", "file_token", "next_cursor", "previous_cursor"],
   timeKeys: [
     "timestamp",
     "queued_at",
@@ -864,6 +890,13 @@ describe("Airflow fake parity with a real Airflow 3", () => {
     expect(body("xcom_get_string").value).toBe("0.9");
     expect(body("xcom_get_string_deserialized").value).toBe(0.9);
     expect(body("import_errors").total_entries).toBe(1);
+    // The real server paged the runs by cursor: more than one page, and back again.
+    expect(typeof (body("runs_cursor_page1") as { next_cursor?: unknown }).next_cursor).toBe(
+      "string",
+    );
+    expect(realSteps.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["runs_cursor_page2", "runs_cursor_back"]),
+    );
     expect(real("trigger_duplicate_409").status).toBe(409);
     expect([
       real("trigger_reserved_400_scheduled__2024").status,

@@ -9,6 +9,7 @@ import { createManualClock } from "../src/clock.js";
 import { fetchFrom } from "../src/fetch.js";
 import { type AirflowFake, createAirflowFake } from "../src/index.js";
 import { rateLimited } from "../src/scenarios.js";
+import { loggedIn } from "./airflow-login.js";
 
 const START = "2025-01-01T00:00:00Z";
 
@@ -16,21 +17,7 @@ const START = "2025-01-01T00:00:00Z";
 async function setup(options: Parameters<typeof createAirflowFake>[0] = {}) {
   const clock = createManualClock(START);
   const fake = createAirflowFake({ clock, ...options });
-  const tokenRes = await fake.fetch(`${fake.baseUrl}/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: "admin" }),
-  });
-  const { access_token } = (await tokenRes.json()) as { access_token: string };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fake.fetch(`${fake.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = await loggedIn(fake);
   const client = createAirflowClient({
     baseUrl: fake.baseUrl,
     auth: { username: "admin", password: "admin" },

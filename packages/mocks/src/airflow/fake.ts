@@ -12,6 +12,7 @@ import { normalizeBaseUrl } from "../fake.js";
 import { fakeHttp } from "../http.js";
 import { airflowError } from "../response.js";
 import { dispatcher, fetchVia, routed, unansweredByFake } from "../router.js";
+import { type CursorSpec, cursorPage } from "./cursor.js";
 import { paramsDump, paramsError } from "./params.js";
 import { AIRFLOW_ROLES, airflowRoleMay, routeAccessLookup } from "./permissions.js";
 import { AIRFLOW_LIST_QUERY, AIRFLOW_SPEC_ROUTES } from "./spec-routes.js";
@@ -1287,6 +1288,46 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     rendered_map_index: () => null,
     operator: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.operator ?? null,
   };
+  // The lists that also page by cursor: what Airflow's row holds of each sort key (DagRun.id an
+  // int, TaskInstance.id a UUID, dates date-times, durations floats), which its cursors pack.
+  const runCursor: CursorSpec<Run> = {
+    fields: runFields,
+    kinds: {
+      id: "int",
+      logical_date: "time",
+      run_after: "time",
+      start_date: "time",
+      end_date: "time",
+      updated_at: "time",
+      partition_date: "time",
+      duration: "float",
+      conf: "json",
+    },
+    pk: "id",
+    defaultOrder: "id",
+  };
+  const tiCursor: CursorSpec<[Run, Ti]> = {
+    // The fake's tasks are not mapped: no rendered map index stored.
+    fields: { ...tiFields, _rendered_map_index: () => null },
+    kinds: {
+      id: "uuid",
+      duration: "float",
+      start_date: "time",
+      end_date: "time",
+      map_index: "int",
+      try_number: "int",
+      logical_date: "time",
+      run_after: "time",
+      // TaskInstance has no such attribute (SortParam.row_value raises NotImplementedError).
+      data_interval_start: "unreadable",
+      data_interval_end: "unreadable",
+    },
+    pk: "id",
+    defaultOrder: "map_index",
+    expand: { rendered_map_index: ["_rendered_map_index", "map_index"] },
+  };
+  // The query's cursor: Starlette keeps the last of a repeated parameter; null when absent.
+  const cursorOf = (url: URL) => url.searchParams.getAll("cursor").at(-1) ?? null;
   const importErrorFields: SortFields<ImportErr> = {
     id: (e) => e.id,
     import_error_id: (e) => e.id,
@@ -1680,6 +1721,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const dagId = decode(params.dag_id);
         const url = new URL(request.url);
         const unapplied = unappliedQuery(url, "/api/v2/dags/{dag_id}/dagRuns", [
+          "cursor",
           "limit",
           "offset",
           "state",
@@ -1747,6 +1789,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         const sorted = sortBy(runs, orderByOf(url), runFields, "id");
         if (!sorted.ok) return sorted.response as never;
+        // With a cursor, keyset pages; offset is ignored (dag_run.py get_dag_runs).
+        const cursor = cursorOf(url);
+        if (cursor !== null) {
+          const paged = cursorPage(runs, cursor, p.limit, orderByOf(url), runCursor);
+          if (!paged.ok) return paged.response as never;
+          return response(200).json({
+            dag_runs: paged.items.map(runJson),
+            ...paged.fields,
+          } as Schemas["DAGRunCollectionResponse"]);
+        }
         return response(200).json({
           dag_runs: page(sorted.items, p.limit, p.offset).map(runJson),
           total_entries: sorted.items.length,
@@ -1903,7 +1955,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const unapplied = unappliedQuery(
           url,
           "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
-          ["limit", "offset", "state", "task_id", "order_by"],
+          ["cursor", "limit", "offset", "state", "task_id", "order_by"],
         );
         if (unapplied) return unapplied as never;
         // Query parameters are checked before anything is looked up, as FastAPI does.
@@ -1938,6 +1990,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
         const sorted = sortBy(pairs, orderByOf(url), tiFields, "map_index");
         if (!sorted.ok) return sorted.response as never;
+        // With a cursor, keyset pages; offset is ignored (task_instances.py get_task_instances).
+        const cursor = cursorOf(url);
+        if (cursor !== null) {
+          const paged = cursorPage(pairs, cursor, p.limit, orderByOf(url), tiCursor);
+          if (!paged.ok) return paged.response as never;
+          return response(200).json({
+            task_instances: paged.items.map(([r, ti]) => tiJson(r, ti)),
+            ...paged.fields,
+          } as Schemas["TaskInstanceCollectionResponse"]);
+        }
         // Ties on map_index fall back to the id (time-ordered: creation order).
         const items = orderByOf(url).length === 0 ? pairs : sorted.items;
         return response(200).json({
