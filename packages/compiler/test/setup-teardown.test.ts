@@ -179,6 +179,18 @@ describe("setup and teardown tasks", () => {
     expect(r.ok && r.ir.tasks.find((t) => t.id === "deploy")?.upstream).toEqual(["train.work"]);
   });
 
+  it("a task after a group with no work in it (a setup and its teardown) waits for the teardown, not for nothing", () => {
+    const { ir } = pipeline("env", {}, (p) => {
+      const env = p.group("env", {}, (g) => {
+        const make = g.bash("make", { command: "true", setup: true });
+        g.bash("remove", { command: "true", teardown: make });
+      });
+      p.bash("deploy", { command: "true" }).after(env);
+    });
+    const r = lower(ir);
+    expect(r.ok && r.ir.tasks.find((t) => t.id === "deploy")?.upstream).toEqual(["env.remove"]);
+  });
+
   it("a loop of teardowns in a group is MLG1002, not a walk for ever", () => {
     const { ir } = pipeline("loop", {}, (p) => {
       const g = p.group("g", {}, (g) => {

@@ -38,7 +38,8 @@ export function inferDependencies(ir: Pipeline): Pipeline {
   /**
    * A group's last tasks as Airflow's TaskGroup.get_leaves finds them: a teardown at the end
    * stands for the tasks before it (not its setups), so a task after the group waits for the
-   * work, not only for its cleanup, which runs when the work failed.
+   * work, not only for its cleanup, which runs when the work failed. A teardown with no work
+   * before it in the group stands for itself.
    */
   const groupLeaves = (
     inside: ReadonlySet<string>,
@@ -70,8 +71,15 @@ export function inferDependencies(ir: Pipeline): Pipeline {
     };
     for (const id of inside) {
       if (hasDownInside.has(id)) continue;
-      if (role.get(id) === "teardown") before(id);
-      else out.add(id);
+      if (role.get(id) !== "teardown") {
+        out.add(id);
+        continue;
+      }
+      const had = out.size;
+      before(id);
+      // No work before it in the group (only its setups): a task after the group waits for
+      // the teardown, as written, where Airflow's `group >> task` would add no edge at all.
+      if (out.size === had) out.add(id);
     }
     return out;
   };
