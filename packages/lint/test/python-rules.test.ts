@@ -2025,6 +2025,47 @@ with DAG("e", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "teardowns (.as_teardown()) are left out of the run's state; one with on_failure_fail_dagrun=True is a last task that runs after the failure",
+    {
+      rule: "leaf-masks-failure",
+      body: `with DAG("f", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true")
+    w >> c.as_teardown()
+with DAG("g", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true")
+    w >> c.as_teardown(on_failure_fail_dagrun=True)
+with DAG("h", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    t = BashOperator(task_id="t", bash_command="true", trigger_rule="all_done")
+    c = BashOperator(task_id="c", bash_command="true")
+    w >> t >> c.as_teardown()
+with DAG("i", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true")
+    w >> c.as_teardown(on_failure_fail_dagrun=True)
+    c.as_teardown(on_failure_fail_dagrun=False)
+`,
+      want: ["7:9", "11:9"],
+    },
+  ],
+  [
+    "a file with a teardown it cannot follow (@teardown, a flag that is no literal) is not judged",
+    {
+      rule: "leaf-masks-failure",
+      body: `FLAG = True
+with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args):
+    w = BashOperator(task_id="w", bash_command="true")
+    c = BashOperator(task_id="c", bash_command="true", trigger_rule="all_done")
+    d = BashOperator(task_id="d", bash_command="true")
+    w >> c
+    w >> d.as_teardown(on_failure_fail_dagrun=FLAG)
+`,
+      want: [],
+    },
+  ],
+  [
     "a dagrun_timeout with the alerts on the tasks only, and DAGs that alert on a timeout or on nothing",
     {
       rule: "run-timeout-unalerted",

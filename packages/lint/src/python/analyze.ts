@@ -985,6 +985,11 @@ export function analyzeDagFile(
   /** A dependency whose operand stands for no task we know: `edges` may miss some. */
   /** Teardown task id → its setup tasks' ids, from `as_teardown(setups=...)`. */
   const teardownSetups = new Map<string, string[]>();
+  /**
+   * `as_teardown(...)` calls in order: the task, its DAG, and the on_failure_fail_dagrun given
+   * (null: no literal; undefined: none given or None, which leaves it as it was).
+   */
+  const teardownCalls: [string, DagDecl | null, boolean | null | undefined][] = [];
   const dependsOn = (operands: readonly (readonly string[])[], splat = false) => {
     if (splat || operands.some((o) => o.length === 0)) edgesIncomplete = true;
   };
@@ -1465,6 +1470,12 @@ export function analyzeDagFile(
       const setups = endpoints(args.kwargs.get("setups") ?? args.positional[0]);
       connect(setups, self, node);
       for (const id of self) teardownSetups.set(id, [...(teardownSetups.get(id) ?? []), ...setups]);
+      // as_teardown() sets on_failure_fail_dagrun only when given one (None leaves it as it was).
+      const given = args.kwargs.get("on_failure_fail_dagrun");
+      const flag = given ? text(given).trim() : "None";
+      const value =
+        flag === "None" ? undefined : flag === "True" ? true : flag === "False" ? false : null;
+      for (const id of self) teardownCalls.push([id, lastDagOf.get(id) ?? null, value]);
       return;
     }
     if (last === "cross_downstream") {
@@ -2523,6 +2534,14 @@ export function analyzeDagFile(
   const sharedIds = new Set([...dagsOfId].filter(([, d]) => d.size > 1).map(([id]) => id));
   const node = (id: string, dag: DagDecl | null) =>
     sharedIds.size > 0 ? graphNode({ dags, sharedIds }, id, dag) : id;
+  const teardowns = new Map<string, boolean | null>();
+  for (const [id, dag, value] of teardownCalls) {
+    const key = node(id, dag);
+    teardowns.set(
+      key,
+      value === undefined ? (teardowns.has(key) ? (teardowns.get(key) ?? null) : false) : value,
+    );
+  }
   for (const [a, b, dag] of rawEdges) {
     for (const x of expand(a)) {
       for (const y of expand(b)) if (x !== y) edges.push([node(x, dag), node(y, dag)]);
@@ -2734,6 +2753,7 @@ export function analyzeDagFile(
       [...groupCalls].filter(([, n]) => n > 1).map(([g, n]) => [g, n - 1] as const),
     ),
     edgesIncomplete,
+    teardowns,
     refusedDependencies,
     readsTemplateFiles,
     templateRefs,

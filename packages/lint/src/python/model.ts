@@ -387,6 +387,11 @@ export interface DagFile {
    */
   readonly edgesIncomplete: boolean;
   /**
+   * The tasks made teardowns by `.as_teardown(...)` calls, nodes named as in `edges`, and their
+   * on_failure_fail_dagrun (null: not a literal). `@teardown` tasks are not in it.
+   */
+  readonly teardowns: ReadonlyMap<string, boolean | null>;
+  /**
    * Dependencies Airflow refuses when the file runs, so the file fails to import: `[a, b] >>
    * [c, d]` (two lists: Python's TypeError), `chain([a, b], [c, d, e])` (lists of two lengths).
    */

@@ -130,8 +130,13 @@ export const leafMasksFailure = defineRule({
     }
   },
   checkPython(file, report) {
-    // A teardown (`.as_teardown()`, `@teardown`) is left out of the run's state: not judged.
-    if (/\bas_teardown\b|@teardown\b|\bis_teardown\b/.test(file.source)) return;
+    // Airflow leaves a teardown out of the run's state (a task whose only later tasks are
+    // teardowns is a last task), unless on_failure_fail_dagrun: then the teardown is a last task
+    // itself, and its rule (all_done_setup_success) runs it after a failure. `.as_teardown()`
+    // calls are followed; a file with `@teardown` tasks, or a flag that is no literal, is not judged.
+    if (/@(?:task\.)?teardown\b|\bis_teardown\b/.test(file.source)) return;
+    if ([...file.teardowns.values()].includes(null)) return;
+    if (/\bas_teardown\b/.test(file.source) && file.teardowns.size === 0) return;
     if (file.edgesIncomplete || file.dynamicIds) return;
     for (const dag of file.dags) {
       if (neverBuilt(file, dag)) continue;
@@ -139,15 +144,22 @@ export const leafMasksFailure = defineRule({
       // Tasks made in loops or maybe not at all: the graph is not known.
       if (tasks.some((t) => t.creation !== "once" || t.dynamic)) continue;
       const byNode = new Map(tasks.map((t) => [graphNode(file, t.id, dag), t]));
+      const ignored = (node: string) => file.teardowns.get(node) === false;
       const down = new Map<string, string[]>();
       for (const [a, b] of file.edges) {
-        if (!byNode.has(a) || !byNode.has(b)) continue;
+        if (!byNode.has(a) || !byNode.has(b) || ignored(b)) continue;
         const list = down.get(a);
         if (list) list.push(b);
         else down.set(a, [b]);
       }
-      const rules = new Map([...byNode].map(([node, t]) => [node, ruleName(file, t)]));
-      for (const { leaf, hidden } of masked([...byNode.keys()], down, (node) => {
+      const rules = new Map(
+        [...byNode].map(([node, t]) => [
+          node,
+          file.teardowns.get(node) === true ? "all_done_setup_success" : ruleName(file, t),
+        ]),
+      );
+      const judged = [...byNode.keys()].filter((node) => !ignored(node));
+      for (const { leaf, hidden } of masked(judged, down, (node) => {
         const rule = rules.get(node);
         return rule === null || rule === undefined ? null : RUNS_AFTER_FAILURE.has(rule);
       })) {
@@ -159,9 +171,11 @@ export const leafMasksFailure = defineRule({
             dag: `DAG '${dag.id ?? "?"}'`,
             reason: why(task.id, rule, hiddenId),
             hint:
-              rule === "one_failed" || rule === "all_failed"
-                ? `alert with on_failure_callback (a notifier) instead of a task, or make '${task.id}' a teardown (.as_teardown()), which Airflow leaves out of the run's state`
-                : `make '${task.id}' a teardown (.as_teardown(), @teardown): Airflow runs it after a failure and leaves it out of the run's state, so the run fails`,
+              file.teardowns.get(leaf) === true
+                ? `leave on_failure_fail_dagrun=True out of '${task.id}''s as_teardown(): with it Airflow judges the run by the teardown, which succeeds after the failure; without it the run fails with '${hiddenId}' (a failed teardown then alerts through its on_failure_callback)`
+                : rule === "one_failed" || rule === "all_failed"
+                  ? `alert with on_failure_callback (a notifier) instead of a task, or make '${task.id}' a teardown (.as_teardown()), which Airflow leaves out of the run's state`
+                  : `make '${task.id}' a teardown (.as_teardown(), @teardown): Airflow runs it after a failure and leaves it out of the run's state, so the run fails`,
           },
           task.span,
         );
