@@ -544,6 +544,65 @@ function scenario(settle: () => void) {
       body: { description: "x" },
     });
     await call("pools_list_after", "GET", "/api/v2/pools?order_by=-name");
+    // Connections: the password and extras under sensitive keys masked, *** kept on a patch.
+    await call("connection_create", "POST", "/api/v2/connections", {
+      body: {
+        connection_id: "parity_conn",
+        conn_type: "postgres",
+        host: "db",
+        port: 5432,
+        password: "pw",
+        extra: '{"sslmode":"require","api_key":"k","nested":{"token":"t"}}',
+      },
+    });
+    await call("connection_create_409", "POST", "/api/v2/connections", {
+      body: { connection_id: "parity_conn", conn_type: "http" },
+    });
+    await call("connection_create_422", "POST", "/api/v2/connections", {
+      body: { connection_id: "bad id", conn_type: "http", port: "x", extra: "[1]", uri: "u" },
+    });
+    await call("connection_create_team_422", "POST", "/api/v2/connections", {
+      body: { connection_id: "parity_t", conn_type: "http", team_name: "a" },
+    });
+    await call("connection_create_blank_extra", "POST", "/api/v2/connections", {
+      body: { connection_id: "parity_blank", conn_type: "http", extra: "" },
+    });
+    await call("connection_get", "GET", "/api/v2/connections/parity_conn");
+    await call("connection_patch_400", "PATCH", "/api/v2/connections/parity_conn", {
+      body: { connection_id: "other", conn_type: "postgres" },
+    });
+    await call("connection_patch_merge", "PATCH", "/api/v2/connections/parity_conn", {
+      body: {
+        connection_id: "parity_conn",
+        conn_type: "postgres",
+        password: "***",
+        extra: '{"sslmode": "disable", "api_key": "***"}',
+      },
+    });
+    await call(
+      "connection_patch_mask",
+      "PATCH",
+      "/api/v2/connections/parity_conn?update_mask=host&update_mask=password",
+      { body: { connection_id: "parity_conn", conn_type: "mysql", host: "db2" } },
+    );
+    await call(
+      "connections_list",
+      "GET",
+      "/api/v2/connections?order_by=-connection_id&limit=1&offset=1",
+    );
+    await call(
+      "connections_list_prefix",
+      "GET",
+      "/api/v2/connections?connection_id_prefix_pattern=parity_|zz&connection_id_pattern=CONN",
+    );
+    await call("connections_list_400", "GET", "/api/v2/connections?order_by=password");
+    await call("connection_delete", "DELETE", "/api/v2/connections/parity_conn");
+    await call("connection_get_404", "GET", "/api/v2/connections/parity_conn");
+    await call("connection_delete_404", "DELETE", "/api/v2/connections/parity_conn");
+    await call("connection_patch_404", "PATCH", "/api/v2/connections/parity_conn", {
+      body: { connection_id: "parity_conn", conn_type: "http" },
+    });
+    await call("connection_delete_blank", "DELETE", "/api/v2/connections/parity_blank");
     await call("pool_get_404", "GET", "/api/v2/pools/no_such_pool");
     await call("pool_delete_default_400", "DELETE", "/api/v2/pools/default_pool");
     await call("pool_delete", "DELETE", "/api/v2/pools/parity_pool");
@@ -702,6 +761,8 @@ function rolesScenario(settle: () => void) {
       await as("pool_get_default", "GET", "/api/v2/pools/default_pool");
       await as("variable_get_404", "GET", "/api/v2/variables/roles_no_such_key");
       await as("variables_list", "GET", "/api/v2/variables?limit=1");
+      await as("connections_list", "GET", "/api/v2/connections?limit=1");
+      await as("connection_get_404", "GET", "/api/v2/connections/roles_no_such_conn");
       // DAGs: pause and unpause
       await as("dag_pause", "PATCH", "/api/v2/dags/parity_fail?update_mask=is_paused", {
         is_paused: true,

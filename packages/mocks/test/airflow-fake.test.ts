@@ -1586,7 +1586,7 @@ describe("routes of the API the fake does not implement", () => {
   it("answer 501 NOT_MOCKED, not the server's 'no such route' 404 or a 405", async () => {
     const { call } = await setup();
     for (const [method, path] of [
-      ["GET", "/api/v2/connections/db"],
+      ["GET", "/api/v2/connections/enqueue-test"],
       ["PATCH", "/api/v2/dags/d/dagRuns/r/taskInstances/t"],
     ] as const) {
       const r = await call(method, path, method === "GET" ? undefined : {});

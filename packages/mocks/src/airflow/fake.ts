@@ -1,6 +1,7 @@
 /**
  * A stateful in-memory Airflow 3 (REST API v2) behind msw handlers: tokens, DAGs, DAG runs that
- * move task by task on the fake's clock, task instances, XComs, import errors, variables, pools.
+ * move task by task on the fake's clock, task instances, XComs, import errors, variables, pools,
+ * connections.
  * Shapes, defaults and error bodies follow apache-airflow-core 3.3.2 and are checked against a
  * real server by test/engines/mocks-airflow-parity.test.ts.
  */
@@ -36,11 +37,13 @@ import {
   missing,
   pageParams,
   parseAware,
+  pyJsonDumps,
   pyStr,
   pythonIso,
   readJsonObject,
   type SortFields,
   seconds,
+  sensitiveName,
   sortBy,
   uniqueViolation,
   uuid7,
@@ -202,6 +205,21 @@ interface Variable {
   readonly key: string;
   value: string;
   description: string | null;
+}
+
+/** A connection as the database holds it (models/connection.py): password and extra unredacted. */
+interface Connection {
+  readonly seq: number;
+  readonly id: string;
+  connType: string;
+  description: string | null;
+  host: string | null;
+  login: string | null;
+  schema: string | null;
+  port: number | null;
+  password: string | null;
+  /** A JSON object's text, as sent or as a PATCH's merge re-dumped it. */
+  extra: string | null;
 }
 
 interface ImportErr {
@@ -438,6 +456,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   let tokenCount = 0;
   let variables = new Map<string, Variable>();
   let pools = new Map<string, Pool>();
+  let connections = new Map<string, Connection>();
   let importErrors = new Map<number, ImportErr>();
   let importErrorSeq = 0;
   let seq = 0;
@@ -453,6 +472,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     tokenCount = 0;
     variables = new Map();
     pools = new Map();
+    connections = new Map();
     importErrors = new Map();
     importErrorSeq = 0;
     seq = 0;
@@ -1113,6 +1133,21 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     team_name: null,
   });
 
+  // ConnectionResponse: the password always `***`; extra redacted by key names and re-dumped
+  // (redact_extra), as a variable's JSON value is ("extra" is no sensitive name).
+  const connectionJson = (c: Connection): Schemas["ConnectionResponse"] => ({
+    connection_id: c.id,
+    conn_type: c.connType,
+    description: c.description,
+    host: c.host,
+    login: c.login,
+    schema: c.schema,
+    port: c.port,
+    password: c.password === null ? null : "***",
+    extra: c.extra === null || c.extra === "" ? c.extra : variableValueOut("extra", c.extra),
+    team_name: null,
+  });
+
   const importErrorJson = (e: ImportErr): Schemas["ImportErrorResponse"] => ({
     import_error_id: e.id,
     timestamp: isoTime(e.timestamp),
@@ -1347,6 +1382,17 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     id: (x) => x.seq,
     pool: (x) => x.name,
     name: (x) => x.name,
+  };
+  // routes/public/connections.py get_connections: SortParam([...], Connection, {"connection_id": "conn_id"}).
+  const connectionFields: SortFields<Connection> = {
+    id: (c) => c.seq,
+    conn_id: (c) => c.id,
+    connection_id: (c) => c.id,
+    conn_type: (c) => c.connType,
+    description: (c) => c.description,
+    host: (c) => c.host,
+    port: (c) => c.port,
+    team_name: () => null,
   };
 
   const http = fakeHttp<paths>(baseUrl);
@@ -2490,6 +2536,131 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }),
     ),
 
+    // --- connections ---
+    http.get(
+      "/api/v2/connections",
+      guarded(({ request, response }) => {
+        const url = new URL(request.url);
+        const p = pageParams(url);
+        if (!p.ok) return p.response as never;
+        const byPattern = ilikeFilter(
+          [...connections.values()],
+          url,
+          "connection_id_pattern",
+          (c) => c.id,
+        );
+        const list = prefixFilter(byPattern, url, "connection_id_prefix_pattern", (c) => c.id);
+        const sorted = sortBy(list, orderByOf(url), connectionFields, "id");
+        if (!sorted.ok) return sorted.response as never;
+        return response(200).json({
+          connections: page(sorted.items, p.limit, p.offset).map(connectionJson),
+          total_entries: sorted.items.length,
+        });
+      }),
+    ),
+
+    // GET /connections/enqueue-test is a route of its own (before /{connection_id} on the server).
+    http.untyped.get(
+      `${baseUrl}/api/v2/connections/enqueue-test`,
+      ({ request }) => notMocked(request) as Response,
+    ),
+
+    http.get(
+      "/api/v2/connections/{connection_id}",
+      guarded(({ params, response }) => {
+        const id = decode(params.connection_id);
+        const c = connections.get(id);
+        if (!c) return fail(404, `The Connection with connection_id: \`${id}\` was not found`);
+        return response(200).json(connectionJson(c));
+      }),
+    ),
+
+    http.post(
+      "/api/v2/connections",
+      guarded(async ({ request, response }) => {
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        const issues = connectionIssues(body);
+        if (issues.length > 0) return invalid(issues);
+        const id = body.connection_id as string;
+        // The table's unique conn_id: the database error handler's 409, as for a pool.
+        if (connections.has(id)) return uniqueViolation() as never;
+        const c: Connection = {
+          seq: seq++,
+          id,
+          connType: body.conn_type as string,
+          description: nullableText(body.description),
+          host: nullableText(body.host),
+          login: nullableText(body.login),
+          schema: nullableText(body.schema),
+          port: connectionPort(body.port),
+          password: nullableText(body.password),
+          extra: connectionExtra(body.extra),
+        };
+        connections.set(id, c);
+        return response(201).json(connectionJson(c));
+      }),
+    ),
+
+    http.patch(
+      "/api/v2/connections/{connection_id}",
+      guarded(async ({ params, request, response }) => {
+        const id = decode(params.connection_id);
+        const read = await readJsonObject(request);
+        if (!read.ok) return read.response as never;
+        const body = read.body;
+        // The whole ConnectionBody, update_mask or not (connection_id and conn_type required).
+        const issues = connectionIssues(body);
+        if (issues.length > 0) return invalid(issues);
+        if (body.connection_id !== id) {
+          return fail(
+            400,
+            "The connection_id in the request body does not match the URL parameter",
+          );
+        }
+        const c = connections.get(id);
+        if (!c) return fail(404, `The Connection with connection_id: \`${id}\` was not found`);
+        // services/public/connections.py update_orm_from_pydantic: a field sent (and in the mask,
+        // when there is one) is set; a sent null clears it.
+        const mask = new URL(request.url).searchParams.getAll("update_mask");
+        const touched = (f: string) =>
+          mask.length === 0 ? f in body : mask.includes(f) && f in body;
+        if (touched("conn_type")) c.connType = body.conn_type as string;
+        if (touched("description")) c.description = nullableText(body.description);
+        if (touched("host")) c.host = nullableText(body.host);
+        if (touched("login")) c.login = nullableText(body.login);
+        if (touched("schema")) c.schema = nullableText(body.schema);
+        if (touched("port")) c.port = connectionPort(body.port);
+        // Password and extra go by the mask alone. A `***` (as answered) keeps what is stored
+        // (secrets_masker.merge). An extra named there and not sent (or empty) is cleared; a
+        // password never is: set_password ignores an empty value (models/crypto.py).
+        const named = (f: string) => (mask.length === 0 ? f in body : mask.includes(f));
+        if (named("password")) {
+          const password = nullableText(body.password);
+          if (password) c.password = secretsMerge(password, c.password, "password") as string;
+        }
+        if (named("extra")) {
+          const extra = connectionExtra(body.extra);
+          c.extra =
+            extra === null || c.extra === null
+              ? extra
+              : pyJsonDumps(secretsMerge(JSON.parse(extra), JSON.parse(c.extra), null));
+        }
+        return response(200).json(connectionJson(c));
+      }),
+    ),
+
+    http.delete(
+      "/api/v2/connections/{connection_id}",
+      guarded(({ params, response }) => {
+        const id = decode(params.connection_id);
+        if (!connections.delete(id))
+          return fail(404, `The Connection with connection_id: \`${id}\` was not found`);
+        return response(204).empty();
+      }),
+    ),
+
     // Any other GET under the API: a route of the API the fake does not implement, or the
     // api-server's own 404 (its catch-all takes GET only, so another method there is a 405).
     http.untyped.get(
@@ -2634,6 +2805,217 @@ function slotIssues(body: Record<string, unknown>, loc: (string | number)[]): Va
       },
     ];
   return [];
+}
+
+/** A nullable text field of a body already validated. */
+function nullableText(v: unknown): string | null {
+  return (v as string | null | undefined) ?? null;
+}
+
+/** ConnectionBody.port, validated: pydantic's lax int (5432, 5432.0, "5432", true). */
+function connectionPort(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return Number(typeof v === "string" ? v.trim() : v);
+}
+
+/** ConnectionBody.validate_extra: "" is kept as "{}" (backward compatibility). */
+function connectionExtra(v: unknown): string | null {
+  const extra = nullableText(v);
+  return extra === "" ? "{}" : extra;
+}
+
+/** ConnectionBody's connection_id pattern: pydantic-core's (Rust) Unicode `\w`, `.` and `-`. */
+const CONNECTION_ID = /^[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}.-]+$/u;
+
+/** ConnectionBody (datamodels/connections.py) as pydantic checks it, in model order, extras last. */
+function connectionIssues(body: Record<string, unknown>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const fields = [
+    "connection_id",
+    "conn_type",
+    "description",
+    "host",
+    "login",
+    "schema",
+    "port",
+    "password",
+    "extra",
+    "team_name",
+  ];
+  const maxLength: Record<string, number> = { connection_id: 200, team_name: 50 };
+  for (const name of fields) {
+    const loc = ["body", name];
+    const required = name === "connection_id" || name === "conn_type";
+    if (!(name in body)) {
+      if (required) issues.push(missing(loc, body));
+      continue;
+    }
+    const v = body[name];
+    if (v === null && !required) continue;
+    if (name === "port") {
+      const issue = portIssue(v, loc);
+      if (issue) issues.push(issue);
+      continue;
+    }
+    if (typeof v !== "string") {
+      issues.push({ type: "string_type", loc, msg: "Input should be a valid string", input: v });
+      continue;
+    }
+    const max = maxLength[name];
+    if (max !== undefined && v.length > max) {
+      issues.push({
+        type: "string_too_long",
+        loc,
+        msg: `String should have at most ${max} characters`,
+        input: v,
+        ctx: { max_length: max },
+      });
+    } else if (name === "connection_id" && !CONNECTION_ID.test(v)) {
+      issues.push({
+        type: "string_pattern_mismatch",
+        loc,
+        msg: "String should match pattern '^[\\w.-]+$'",
+        input: v,
+        ctx: { pattern: "^[\\w.-]+$" },
+      });
+    } else if (name === "extra" && v !== "") {
+      const problem = extraProblem(v);
+      if (problem) {
+        issues.push({
+          type: "value_error",
+          loc,
+          msg: `Value error, ${problem}`,
+          input: v,
+          ctx: { error: {} },
+        });
+      }
+    }
+  }
+  for (const key of Object.keys(body)) {
+    if (!fields.includes(key)) issues.push(extraForbidden(["body", key], body[key]));
+  }
+  // validate_team_name (mode="after"): only once every field is valid; multi_team is off.
+  if (issues.length === 0 && body.team_name !== null && body.team_name !== undefined) {
+    issues.push({
+      type: "value_error",
+      loc: ["body"],
+      msg: "Value error, team_name cannot be set when multi_team mode is disabled. Please contact your administrator.",
+      input: body,
+      ctx: { error: {} },
+    });
+  }
+  return issues;
+}
+
+/** validate_extra's refusal of a non-empty `extra`, or null when it is a JSON object. */
+function extraProblem(extra: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(extra);
+  } catch {
+    return "The `extra` field must be a valid JSON object (e.g., {'key': 'value'}), but encountered non-JSON in `extra` field";
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    return "The `extra` field must be a valid JSON object (e.g., {'key': 'value'})";
+  }
+  return null;
+}
+
+/** pydantic's lax int (JSON input): whole numbers, whole-number strings and booleans. */
+function portIssue(v: unknown, loc: (string | number)[]): ValidationIssue | null {
+  if (typeof v === "boolean") return null;
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return null;
+    return {
+      type: "int_from_float",
+      loc,
+      msg: "Input should be a valid integer, got a number with a fractional part",
+      input: v,
+    };
+  }
+  if (typeof v === "string") {
+    if (/^\s*[-+]?\d+\s*$/.test(v)) return null;
+    return {
+      type: "int_parsing",
+      loc,
+      msg: "Input should be a valid integer, unable to parse string as an integer",
+      input: v,
+    };
+  }
+  return { type: "int_type", loc, msg: "Input should be a valid integer", input: v };
+}
+
+/**
+ * secrets_masker.merge: a value sent back as answered (`***` under a sensitive name, at any depth
+ * of a dict or list) keeps the stored one; anything else sent replaces it. A dict keeps only the
+ * keys sent.
+ */
+function secretsMerge(sent: unknown, stored: unknown, name: string | null, force = false): unknown {
+  const sensitive = force || (name !== null && sensitiveName(name));
+  const isDict = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isDict(sent) && isDict(stored)) {
+    return Object.fromEntries(
+      Object.entries(sent).map(([k, v]) => [
+        k,
+        k in stored ? secretsMerge(v, stored[k], sensitive ? null : k, sensitive) : v,
+      ]),
+    );
+  }
+  if (Array.isArray(sent) && Array.isArray(stored)) {
+    return sent.map((v, i) =>
+      i >= stored.length
+        ? v
+        : sensitive && v === "***"
+          ? stored[i]
+          : secretsMerge(v, stored[i], null, sensitive),
+    );
+  }
+  return sensitive && sent === "***" ? stored : sent;
+}
+
+/**
+ * Airflow's `*_prefix_pattern` filters (_PrefixSearchParam): each term (`a|b` for either, `~` for
+ * all) has its trailing non-alphanumerics dropped and matches the range [term, term with its last
+ * character bumped), as the server's range scan does; all items when the parameter is absent.
+ */
+function prefixFilter<T>(items: T[], url: URL, param: string, text: (item: T) => string): T[] {
+  const raw = url.searchParams.get(param);
+  if (raw === null) return items;
+  const value = raw === "~" ? "" : raw;
+  const terms = value.includes("|")
+    ? value
+        .split("|")
+        .map((t) => t.trim())
+        .filter((t) => t !== "")
+    : [];
+  const matchers = (terms.length > 0 ? terms : [value]).map((term) => {
+    const lower = stripTrailing([...term]);
+    if (lower.length === 0) return () => true;
+    const low = lower.join("");
+    const upper = prefixUpper(lower);
+    return (s: string) => s >= low && (upper === null || s < upper);
+  });
+  return items.filter((item) => matchers.some((match) => match(text(item))));
+}
+
+const alnum = (c: string) => /^[\p{L}\p{N}]$/u.test(c);
+
+function stripTrailing(chars: string[]): string[] {
+  let end = chars.length;
+  while (end > 0 && !alnum(chars[end - 1] as string)) end--;
+  return chars.slice(0, end);
+}
+
+/** _PrefixPatternParam._prefix_range_upper over code points; null when there is none. */
+function prefixUpper(term: string[]): string | null {
+  const chars = stripTrailing(term);
+  if (chars.length === 0) return null;
+  const last = (chars.at(-1) as string).codePointAt(0) as number;
+  const bumped = last >= 0x10ffff ? "" : String.fromCodePoint(last + 1);
+  if (bumped === "" || !alnum(bumped)) return prefixUpper(chars.slice(0, -1));
+  return [...chars.slice(0, -1), bumped].join("");
 }
 
 /** pydantic reports field errors in model order, missing and invalid together, extras last. */

@@ -101,6 +101,12 @@ export const AIRFLOW_ROUTE_ACCESS: readonly AirflowRouteAccess[] = [
   ["POST", "/api/v2/pools", "pool", "POST"],
   ["PATCH", "/api/v2/pools/{pool_name}", "pool", "PUT"],
   ["DELETE", "/api/v2/pools/{pool_name}", "pool", "DELETE"],
+  // connections.py
+  ["GET", "/api/v2/connections", "connection", "GET"],
+  ["GET", "/api/v2/connections/{connection_id}", "connection", "GET"],
+  ["POST", "/api/v2/connections", "connection", "POST"],
+  ["PATCH", "/api/v2/connections/{connection_id}", "connection", "PUT"],
+  ["DELETE", "/api/v2/connections/{connection_id}", "connection", "DELETE"],
 ];
 
 /** SimpleAuthManager._is_authorized: may `role` use `method` on `resource`? */
