@@ -8,15 +8,7 @@
  * started here are stopped here.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { airflowTarget } from "../../packages/compiler/src/index.js";
@@ -915,78 +907,6 @@ describe.each([3, 2] as const)("a trigger rule after a gate on real Airflow %i",
       branched: "skipped",
       branched_cleanup: "success",
     });
-  });
-});
-
-describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (version) => {
-  let dags = "";
-  beforeAll(async () => {
-    dags = await compileFixture("setup-teardown", version);
-  });
-  const run = (date: string, conf: { failWork?: boolean; failSetup?: boolean }) => {
-    const root = join(work, `setup-teardown-${version}-${date}`);
-    const r = dagsTest("setup_teardown", date, dags, { root, ...conf }, {}, version);
-    const states = runStates("setup_teardown", dags, version)[date];
-    return { r, root, states };
-  };
-
-  it("the teardown removes what the setup made after the work succeeded, and the run succeeds", () => {
-    const { r, root, states } = run("2025-06-01", {});
-    expect(r.status, r.output.slice(-5000)).toBe(0);
-    expect(states?.state).toBe("success");
-    expect(states?.tasks).toEqual({
-      create_scratch: "success",
-      warm_cache: "success",
-      work: "success",
-      remove_scratch: "success",
-      say_done: "success",
-      "batch.open": "success",
-      "batch.step": "success",
-      "batch.close": "success",
-      publish: "success",
-    });
-    expect(existsSync(join(root, "scratch")), "the teardown removed the scratch folder").toBe(
-      false,
-    );
-    expect(readFileSync(join(root, "done.txt"), "utf8")).toBe("done\n");
-  });
-
-  it("after the work failed the teardowns still run (one reading the work's output gets None), the task after the group does not, and the run fails (a teardown is left out of its state)", () => {
-    const { r, root, states } = run("2025-06-02", { failWork: true });
-    expect(r.status).not.toBe(0);
-    expect(states?.state).toBe("failed");
-    expect(states?.tasks).toEqual({
-      create_scratch: "success",
-      warm_cache: "success",
-      work: "failed",
-      // It reads the work's output: None, and it still removes the folder.
-      remove_scratch: "success",
-      say_done: "success",
-      "batch.open": "success",
-      "batch.step": "failed",
-      "batch.close": "success",
-      // After the group: it waits for the group's work, not for its teardown alone.
-      publish: "upstream_failed",
-    });
-    expect(existsSync(join(root, "scratch"))).toBe(false);
-  });
-
-  it("when its setup failed a teardown does not run (nothing to remove); one without setups does", () => {
-    const { r, root, states } = run("2025-06-03", { failSetup: true });
-    expect(r.status).not.toBe(0);
-    expect(states?.state).toBe("failed");
-    expect(states?.tasks).toEqual({
-      create_scratch: "failed",
-      warm_cache: "success",
-      work: "upstream_failed",
-      remove_scratch: "upstream_failed",
-      say_done: "success",
-      "batch.open": "success",
-      "batch.step": "success",
-      "batch.close": "success",
-      publish: "success",
-    });
-    expect(existsSync(join(root, "done.txt"))).toBe(true);
   });
 });
 

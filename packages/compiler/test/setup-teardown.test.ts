@@ -2,7 +2,7 @@
  * Setup and teardown tasks (`setup: true`, `teardown: true | <setups>`): marked in the IR by the
  * DSL, checked where Airflow would refuse the DAG file (passes/check-setup-teardown.ts), written
  * as `as_teardown(setups=...)` / `as_setup()` on Airflow 3 and 2, MLG3001 on Kubeflow. The
- * engine tests run them on real Airflow 3 and 2 (airflow-constructs: "setup and teardown";
+ * engine tests run them on real Airflow 3 and 2 (test/engines/setup-teardown.test.ts;
  * airflow-dags: is_setup, is_teardown and the trigger rule of every task).
  */
 import { describe, expect, it } from "vitest";
