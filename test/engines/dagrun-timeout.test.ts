@@ -173,7 +173,7 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     expect(texts).toHaveLength(2);
     expect(texts[0]).toContain("Task work in DAG run_timeout failed\nRun: failed-run");
     expect(texts[1]).toBe(
-      ":red_circle: DAG run_timeout timed out: the run took longer than its dagrun_timeout (0:00:10), Airflow failed it and skipped the tasks left\nRun: slow-run\nLogical date: None",
+      ":red_circle: DAG run_timeout timed out: the run took longer than its dagrun_timeout (0:00:30), Airflow failed it and skipped the tasks left\nRun: slow-run\nLogical date: None",
     );
     expect(subjects).toHaveLength(2);
     expect(subjects[0]).toContain("Task work - Run ID failed-run");
@@ -255,7 +255,7 @@ describe("a run over its dagrunTimeout with Airflow 2's scheduler and DAG-proces
     // Each run's own alert: a notifier renders its text into itself, so each call is a copy's.
     expect(texts).toHaveLength(2);
     expect(texts[0]).toMatch(
-      /^:red_circle: DAG run_timeout timed out: the run took longer than its dagrun_timeout \(0:00:10\), Airflow failed it and skipped the tasks left\nRun: slow-run\nLogical date: \d{4}-/,
+      /^:red_circle: DAG run_timeout timed out: the run took longer than its dagrun_timeout \(0:00:30\), Airflow failed it and skipped the tasks left\nRun: slow-run\nLogical date: \d{4}-/,
     );
     expect(texts[1]).toContain("\nRun: slow-run-2\n");
     const subjects = await eventually("the mail", () => {
