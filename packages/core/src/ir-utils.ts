@@ -16,6 +16,17 @@ import type {
   Value,
 } from "./ir.js";
 
+/**
+ * The task kinds that can be Airflow setups and teardowns in mlgen (`setup: true`,
+ * `teardown: ...`): the DSL, the compiler's check and the leaf-masks-failure hint read this one list.
+ */
+export const SETUP_TEARDOWN_KINDS: ReadonlySet<string> = new Set([
+  "python",
+  "bash",
+  "container",
+  "operator",
+]);
+
 export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   retries: null,
   retryDelay: null,

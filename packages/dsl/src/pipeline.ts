@@ -23,6 +23,7 @@ import {
   type PythonTask,
   type Resources,
   type Schedule,
+  SETUP_TEARDOWN_KINDS,
   type SensorTask,
   type SourceLocation,
   type Task,
@@ -1439,7 +1440,7 @@ export function pipeline<
           `'${(h as TaskHandle).id}' is a teardown itself, and a teardown's setups are setups`,
           "name the task that makes the resource",
         );
-      } else if (!["python", "bash", "container", "operator"].includes(kind)) {
+      } else if (!SETUP_TEARDOWN_KINDS.has(kind)) {
         bad(
           "teardown",
           `'${(h as TaskHandle).id}' is a ${kind} task, which mlgen does not make a setup`,

@@ -3,11 +3,8 @@
  * DAG.validate_setup_teardown, the same in Airflow 2.7+ and 3): what would make Airflow refuse
  * the DAG file, or quietly not do what the pipeline says (MLG1011).
  */
-import { diagnostic, effectiveOptions, type Pipeline, type Task } from "@mlgen/core";
+import { diagnostic, effectiveOptions, type Pipeline, SETUP_TEARDOWN_KINDS } from "@mlgen/core";
 import { type PassContext, taskPlace } from "./context.js";
-
-/** The task kinds that take `setup: true` / `teardown: true` in the DSL. */
-const KINDS: ReadonlySet<Task["kind"]> = new Set(["python", "bash", "container", "operator"]);
 
 /** A teardown's own trigger rule, set on the task (as_teardown() replaces it). */
 export function checkTeardownRules(ir: Pipeline, ctx: PassContext): void {
@@ -16,7 +13,7 @@ export function checkTeardownRules(ir: Pipeline, ctx: PassContext): void {
     if (role === undefined) continue;
     const problem = (what: string, reason: string, hint: string) =>
       ctx.report(diagnostic("MLG1011", { what, reason, hint }, taskPlace(ctx, ir.id, task.id)));
-    if (!KINDS.has(task.kind)) {
+    if (!SETUP_TEARDOWN_KINDS.has(task.kind)) {
       problem(
         `${role} of task '${task.id}'`,
         `a ${task.kind} task is no ${role} in mlgen`,

@@ -1,4 +1,4 @@
-import { downstreamMap, effectiveOptions } from "@mlgen/core/light";
+import { downstreamMap, effectiveOptions, SETUP_TEARDOWN_KINDS } from "@mlgen/core/light";
 import type { DagFile, DagTask } from "../python/model.js";
 import { graphNode, taskSetting } from "../python/queries.js";
 import { textOf } from "../python/text.js";
@@ -112,8 +112,7 @@ export const leafMasksFailure = defineRule({
       // A cleanup (it runs whatever happened) is what a teardown is for; a task that needs one
       // success (one_success) is not: as a teardown it would run when every side failed.
       const canTearDown =
-        ["python", "bash", "container", "operator"].includes(kinds.get(leaf) ?? "") &&
-        CLEANUP_RULES.has(rule);
+        SETUP_TEARDOWN_KINDS.has(kinds.get(leaf) ?? "") && CLEANUP_RULES.has(rule);
       report(
         {
           dag: `pipeline '${ir.id}'`,
