@@ -18,14 +18,15 @@ export const RUN_KFP_LOCAL = join(ROOT, "test/python/run_kfp_local.py");
 
 /**
  * Makes sure .venv-kfp matches the committed lock: when its stamp (the sha256 of the lock that
- * setup-engines.sh writes) is current nothing runs; otherwise setup-engines.sh builds the venvs.
+ * setup-engines.sh writes, then the version of its recipe) names the lock nothing runs;
+ * otherwise setup-engines.sh builds the venvs.
  * Never skips: a missing venv after that is an error.
  */
 export function ensureKfp(): void {
   const lock = readFileSync(join(ROOT, "test/python/requirements-kfp.lock"));
   const want = createHash("sha256").update(lock).digest("hex");
   const stamp = join(KFP_VENV, ".lock-sha256");
-  const have = existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
+  const have = existsSync(stamp) ? readFileSync(stamp, "utf8").split(" ")[0]?.trim() : "";
   if (have !== want || !existsSync(KFP_PYTHON))
     execFileSync("bash", [join(ROOT, "test/python/setup-engines.sh")], { stdio: "inherit" });
   requireKfpPython();
