@@ -4,8 +4,8 @@
 #   .venv-airflow2 (MLGEN_AIRFLOW2_VENV) Airflow 2 dialect        <- requirements-airflow2.lock
 #   .venv-kfp      (MLGEN_KFP_VENV)      Kubeflow Pipelines SDK   <- requirements-kfp.lock
 # Each venv carries the sha256 of its lock and the version of the recipe that built it; a
-# matching stamp means nothing to do. One set of venvs serves every real-engine test file; uv's cache makes repeat
-# runs fast.
+# matching stamp means nothing to do. One set of venvs serves every real-engine test file;
+# uv's cache makes repeat runs fast.
 #
 # The venvs are byte-compiled when built (--compile-bytecode): uv leaves that to the first
 # import, and with PYTHONDONTWRITEBYTECODE set (as on the machines this was measured on) every
