@@ -21,6 +21,7 @@ import {
   alertConnections,
   bin,
   ensureEngines,
+  FIXTURE_OPERATORS,
   freePort,
   isAlive,
   jsonLines,
@@ -934,16 +935,37 @@ describe.each([3, 2] as const)(
 describe.each([3, 2] as const)(
   "Airflow operators given by their import paths (p.operator), on real Airflow %i",
   (version) => {
-    it("run with their arguments: computed ones rendered where the operator templates them, literals as a hand-written DAG has them", async () => {
+    // The team's own operator (mlgen_fixture_operators.JsonOperator), on PYTHONPATH.
+    const ownOperators = FIXTURE_OPERATORS;
+
+    it("run with their arguments: computed ones rendered where the operator templates them, literals as a hand-written DAG has them; what one returns reaches the tasks reading it", async () => {
       const dags = await compileFixture("operators", version);
       const channel = `ops-${version}`;
-      const r = dagsTest("operators", "2025-08-01", dags, { table: channel }, {}, version);
+      const r = dagsTest(
+        "operators",
+        "2025-08-01",
+        dags,
+        { table: channel },
+        ownOperators,
+        version,
+      );
       expect(r.status, r.output.slice(-5000)).toBe(0);
       expect(runStates("operators", dags, version)["2025-08-01"]?.tasks).toEqual({
         count: "success",
         notify: "success",
         mail: "success",
+        rows: "success",
+        label: "success",
+        "describe[0]": "success",
+        "describe[1]": "success",
+        "describe[2]": "success",
+        total: "success",
+        announce: "success",
       });
+      // The operator's list: mapped over (one instance per row), and taken whole with the
+      // mapped task's lines and the other operator's text; the text in a command's env.
+      expect(r.output).toContain("rows of the day: 7 in 3 rows; ['a has 1', 'b has 2', 'c has 4']");
+      expect(r.output).toContain("label: rows of the day");
       // SlackWebhookOperator posted the count task's output to the run's channel (a param).
       const rows = String(channel.length * 100);
       const posted = slackMessages().filter(
@@ -965,11 +987,31 @@ describe.each([3, 2] as const)(
       );
     });
 
+    it("an operator that returns a value of another type than its returns fails, and the tasks reading it do not run", async () => {
+      const dags = await compileFixture("operators", version);
+      const conf = { table: `bad-${version}`, payload: '{"a": 1}' };
+      const r = dagsTest("operators", "2025-08-05", dags, conf, ownOperators, version);
+      expect(r.status).not.toBe(0);
+      expect(runStates("operators", dags, version)["2025-08-05"]?.tasks).toMatchObject({
+        rows: "failed",
+        label: "success",
+        describe: "upstream_failed",
+        total: "upstream_failed",
+        announce: "success",
+      });
+      // (Airflow's log wraps long lines, and colors the exception.)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI color codes
+      const plain = r.output.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ");
+      expect(plain).toContain(
+        "TypeError: task 'rows': the operator returned dict {'a': 1} as output 'return_value', which is declared list",
+      );
+    });
+
     it("a run given a param outside its enum or bounds is refused by Airflow's check", async () => {
       const dags = await compileFixture("operators", version);
       for (const [i, conf] of [{ mode: "bogus" }, { limit: 0 }, { table: "" }].entries()) {
         const date = `2025-08-1${i}`;
-        const r = dagsTest("operators", date, dags, conf, {}, version);
+        const r = dagsTest("operators", date, dags, conf, ownOperators, version);
         expect(r.status, JSON.stringify(conf)).not.toBe(0);
         expect(r.output).toMatch(/ParamValidationError|Invalid input for param/);
         // No task ran.

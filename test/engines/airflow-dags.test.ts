@@ -21,6 +21,7 @@ import {
   AIRFLOW2_PYTHON,
   bin,
   ensureEngines,
+  FIXTURE_OPERATORS,
   type InspectedDags,
   inspectDags,
   PYTHON,
@@ -84,7 +85,7 @@ beforeAll(async () => {
   for (const { version, python } of VERSIONS) {
     folders[version] = tempDir(`dags-airflow${version}`);
     await compileAll(version, folders[version]);
-    inspected[version] = inspectDags(folders[version], { python });
+    inspected[version] = inspectDags(folders[version], { python, env: FIXTURE_OPERATORS });
   }
 });
 

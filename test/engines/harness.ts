@@ -109,7 +109,15 @@ export interface InspectOptions {
   readonly python?: string;
   /** Count each DAG's catchup backlog (InspectedDag.backlog): a croniter call per run. */
   readonly backlog?: boolean;
+  /** More environment: PYTHONPATH for operators installed where Airflow runs. */
+  readonly env?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Where the fixtures' own operator classes live (mlgen_fixture_operators): on PYTHONPATH for
+ * the DAGs that import them, as a team's package is installed where Airflow runs.
+ */
+export const FIXTURE_OPERATORS = { PYTHONPATH: join(ROOT, "test/fixtures/operator-modules") };
 
 /** Imports a dags folder with the real DagBag; returns what Airflow saw. */
 export function inspectDags(folder: string, options: InspectOptions = {}): InspectedDags {
@@ -120,7 +128,10 @@ export function inspectDags(folder: string, options: InspectOptions = {}): Inspe
   const r = runEngine(
     python,
     [join(ROOT, "test/python/inspect_dags.py"), folder, out],
-    airflowEnv(dir, folder, options.backlog ? { INSPECT_BACKLOG: "1" } : {}),
+    airflowEnv(dir, folder, {
+      ...(options.backlog ? { INSPECT_BACKLOG: "1" } : {}),
+      ...options.env,
+    }),
   );
   if (r.status !== 0)
     throw new Error(`inspect_dags.py failed (${r.status}):\n${r.output.slice(-4000)}`);

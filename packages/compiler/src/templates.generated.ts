@@ -30,23 +30,31 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n"
-    + ((stack1 = container.invokePartial(lookupProperty(partials,"outputs"),depth0,{"name":"outputs","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "")
-    + "\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    pushed = _outputs(f\"task {task_id!r}: the function\", result, outputs)\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"loc":{"start":{"line":99,"column":0},"end":{"line":103,"column":7}}})) != null ? stack1 : "")
-    + "    return pushed\n";
+    + ((stack1 = container.invokePartial(lookupProperty(partials,"outputs"),depth0,{"name":"outputs","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"6":function(container,depth0,helpers,partials,data) {
-    return "    if getattr(ti, \"map_index\", -1) >= 0:\n        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).\n        ti.xcom_push(key=\"mlgen_map_index\", value=ti.map_index)\n";
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n\ndef _push(ti, task_id, result, outputs):\n    \"\"\"Pushes each declared output of the function's result as an XCom under its own key; returns them.\"\"\"\n    pushed = _outputs(f\"task {task_id!r}: the function\", result, outputs)\n    # All checked first: a task that fails pushes none of its outputs, never some.\n    for key, value in pushed.items():\n        ti.xcom_push(key=key, value=value)\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(7, data, 0),"inverse":container.noop,"loc":{"start":{"line":101,"column":0},"end":{"line":105,"column":7}}})) != null ? stack1 : "")
+    + "    return pushed\n";
 },"7":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _push_when_done(ti, task_id, result, outputs):\n    \"\"\"A python sensor's check: False while the result is false; when done, pushes the declared outputs and returns True.\n\n    An Airflow PokeReturnValue is done by its is_done and holds the outputs in its xcom_value.\n    \"\"\"\n    if type(result).__name__ == \"PokeReturnValue\":\n        if not result.is_done:\n            return False\n        result = result.xcom_value\n    elif not result:\n        return False\n    _push(ti, task_id, result, outputs)\n    return True\n";
+    return "    if getattr(ti, \"map_index\", -1) >= 0:\n        # Where this instance's outputs go in the lists a downstream task reads (_pull_mapped).\n        ti.xcom_push(key=\"mlgen_map_index\", value=ti.map_index)\n";
 },"8":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _if_timed_out(alert):\n    \"\"\"`alert`, called only for a run that timed out (dagrun_timeout).\n\n    The scheduler fails such a run, skips the tasks left and calls only the DAG's\n    on_failure_callback, never a task's, whose alerts would stay silent. A run that failed\n    otherwise has already been alerted by its failed task's callback. A copy of the alert is\n    called: a notifier renders its texts into itself, and the DAG processor may call the same\n    one for several runs.\n    \"\"\"\n\n    def on_failure(context):\n        if context.get(\"reason\") == \"timed_out\":\n            copy.copy(alert)(context)\n\n    return on_failure\n";
+    return "\n\ndef _push_when_done(ti, task_id, result, outputs):\n    \"\"\"A python sensor's check: False while the result is false; when done, pushes the declared outputs and returns True.\n\n    An Airflow PokeReturnValue is done by its is_done and holds the outputs in its xcom_value.\n    \"\"\"\n    if type(result).__name__ == \"PokeReturnValue\":\n        if not result.is_done:\n            return False\n        result = result.xcom_value\n    elif not result:\n        return False\n    _push(ti, task_id, result, outputs)\n    return True\n";
 },"9":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _per_run(alert):\n    \"\"\"`alert`, called as a fresh copy for each run's end: a notifier renders its texts into\n    itself, and the DAG processor may call the same one for several runs.\"\"\"\n\n    def on_run_end(context):\n        copy.copy(alert)(context)\n\n    return on_run_end\n";
+    return "\n\ndef _if_timed_out(alert):\n    \"\"\"`alert`, called only for a run that timed out (dagrun_timeout).\n\n    The scheduler fails such a run, skips the tasks left and calls only the DAG's\n    on_failure_callback, never a task's, whose alerts would stay silent. A run that failed\n    otherwise has already been alerted by its failed task's callback. A copy of the alert is\n    called: a notifier renders its texts into itself, and the DAG processor may call the same\n    one for several runs.\n    \"\"\"\n\n    def on_failure(context):\n        if context.get(\"reason\") == \"timed_out\":\n            copy.copy(alert)(context)\n\n    return on_failure\n";
 },"10":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the worker, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set on this worker; set it or give env() a default\")\n    return value\n";
+    return "\n\ndef _per_run(alert):\n    \"\"\"`alert`, called as a fresh copy for each run's end: a notifier renders its texts into\n    itself, and the DAG processor may call the same one for several runs.\"\"\"\n\n    def on_run_end(context):\n        copy.copy(alert)(context)\n\n    return on_run_end\n";
 },"11":function(container,depth0,helpers,partials,data) {
-    return "\n\n_NO_VARIABLE = object()\n\n\ndef _var(var, name):\n    \"\"\"An Airflow Variable, read when the task runs; a missing one fails the task.\"\"\"\n    value = var[\"value\"].get(name, _NO_VARIABLE)\n    if value is _NO_VARIABLE:\n        raise RuntimeError(f\"Airflow Variable {name!r} does not exist; create it or give variable() a default\")\n    return value\n";
+    return "\n\ndef _env(name, default=None):\n    \"\"\"An environment variable of the worker, read when the task runs.\"\"\"\n    value = os.environ.get(name, default)\n    if value is None:\n        raise RuntimeError(f\"environment variable {name} is not set on this worker; set it or give env() a default\")\n    return value\n";
 },"12":function(container,depth0,helpers,partials,data) {
+    return "\n\n_NO_VARIABLE = object()\n\n\ndef _var(var, name):\n    \"\"\"An Airflow Variable, read when the task runs; a missing one fails the task.\"\"\"\n    value = var[\"value\"].get(name, _NO_VARIABLE)\n    if value is _NO_VARIABLE:\n        raise RuntimeError(f\"Airflow Variable {name!r} does not exist; create it or give variable() a default\")\n    return value\n";
+},"13":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -56,17 +64,19 @@ export const TEMPLATE_SPECS = {
 
   return "\n\n@contextlib.contextmanager\ndef _mlflow_run(ti, experiment, tracking_uri):\n    \"\"\"An MLflow run named after the task and tagged with where it ran in Airflow.\n\n    A retry is a run of its own, its try in its name. It ends FINISHED, FAILED when the task\n    raises, and KILLED when Airflow stops it (a run or task marked failed or success by hand).\n    \"\"\"\n    import mlflow\n\n    if tracking_uri:\n        mlflow.set_tracking_uri(tracking_uri)\n    mlflow.set_experiment(experiment)\n    tags = {\n        \"airflow.dag_id\": ti.dag_id,\n        \"airflow.run_id\": ti.run_id,\n        \"airflow.task_id\": ti.task_id,\n        \"airflow.try_number\": str(ti.try_number),\n    }\n    run_name = ti.task_id\n    map_index = getattr(ti, \"map_index\", -1)\n    if map_index is not None and map_index >= 0:\n        # One run per instance of a mapped task: told apart by name and tag.\n        tags[\"airflow.map_index\"] = str(map_index)\n        run_name = f\"{ti.task_id}[{map_index}]\"\n    if ti.try_number and ti.try_number > 1:\n        run_name = f\"{run_name} (try {ti.try_number})\"\n    log_url = getattr(ti, \"log_url\", None)\n    if log_url:\n        # From the MLflow run to the task's log: the tag, and a link in the run's description.\n        tags[\"airflow.log_url\"] = log_url\n        tags[\"mlflow.note.content\"] = f\"Logged by Airflow task [{run_name}]({log_url}) of DAG run `{ti.run_id}`.\"\n    with _ending_with_task(mlflow, lambda: mlflow.start_run(run_name=run_name, tags=tags)) as run:\n        yield run\n\n\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"mlflow_end"),depth0,{"name":"mlflow_end","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"13":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _item(value):\n    \"\"\"One item of a mapped list, as the keyword argument of one mapped task instance.\"\"\"\n    return {\"item\": value}\n";
 },"14":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _param_list(params, name, **_):\n    \"\"\"The list in param `name` of this run, which the task after this one expands over.\"\"\"\n    value = params[name]\n    if not isinstance(value, (list, tuple)):\n        raise TypeError(f\"param {name!r} must be a list to map over, got {type(value).__name__} {value!r}\")\n    return list(value)\n";
+    return "\n\ndef _item(value):\n    \"\"\"One item of a mapped list, as the keyword argument of one mapped task instance.\"\"\"\n    return {\"item\": value}\n";
 },"15":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _float_item(value):\n    \"\"\"_item for a mapped task's float output: a float, as declared.\n\n    Airflow 3 may return a whole float, 1.0, as the int 1.\n    \"\"\"\n    if isinstance(value, int) and not isinstance(value, bool):\n        value = float(value)\n    return {\"item\": value}\n";
+    return "\n\ndef _param_list(params, name, **_):\n    \"\"\"The list in param `name` of this run, which the task after this one expands over.\"\"\"\n    value = params[name]\n    if not isinstance(value, (list, tuple)):\n        raise TypeError(f\"param {name!r} must be a list to map over, got {type(value).__name__} {value!r}\")\n    return list(value)\n";
 },"16":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _json_conf(context):\n    \"\"\"The conf of a TriggerDagRunOperator, rendered as JSON text, as a dict again (its types kept).\n\n    apache-airflow-providers-standard reads such a conf itself only from 1.9.2 on.\n    \"\"\"\n    task = context[\"task\"]\n    if isinstance(task.conf, str):\n        task.conf = json.loads(task.conf)\n";
+    return "\n\ndef _float_item(value):\n    \"\"\"_item for a mapped task's float output: a float, as declared.\n\n    Airflow 3 may return a whole float, 1.0, as the int 1.\n    \"\"\"\n    if isinstance(value, int) and not isinstance(value, bool):\n        value = float(value)\n    return {\"item\": value}\n";
 },"17":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _rendered(operator, argument, template):\n    \"\"\"A computed argument, as a template: only one the operator renders (its template_fields).\"\"\"\n    if argument not in operator.template_fields:\n        raise ValueError(\n            f\"{operator.__name__} does not render templates in {argument!r} (it renders \"\n            f\"{', '.join(operator.template_fields) or 'none'}), so it would get the template's text: \"\n            \"pass a literal there, or compute the value in a python task and pass it where the operator renders it\"\n        )\n    return template\n";
+    return "\n\ndef _json_conf(context):\n    \"\"\"The conf of a TriggerDagRunOperator, rendered as JSON text, as a dict again (its types kept).\n\n    apache-airflow-providers-standard reads such a conf itself only from 1.9.2 on.\n    \"\"\"\n    task = context[\"task\"]\n    if isinstance(task.conf, str):\n        task.conf = json.loads(task.conf)\n";
 },"18":function(container,depth0,helpers,partials,data) {
+    return "\n\ndef _rendered(operator, argument, template):\n    \"\"\"A computed argument, as a template: only one the operator renders (its template_fields).\"\"\"\n    if argument not in operator.template_fields:\n        raise ValueError(\n            f\"{operator.__name__} does not render templates in {argument!r} (it renders \"\n            f\"{', '.join(operator.template_fields) or 'none'}), so it would get the template's text: \"\n            \"pass a literal there, or compute the value in a python task and pass it where the operator renders it\"\n        )\n    return template\n";
+},"19":function(container,depth0,helpers,partials,data) {
+    return "\n\ndef _returns(type_name):\n    \"\"\"A post_execute check: fails the task when what its operator returned is no `type_name`.\n\n    Airflow pushes what the operator returns as the task's return_value XCom, which later\n    tasks read as declared.\n    \"\"\"\n\n    def check(context, result):\n        task_id = context[\"ti\"].task_id\n        _outputs(f\"task {task_id!r}: the operator\", {\"return_value\": result}, {\"return_value\": type_name})\n\n    return check\n";
+},"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -76,24 +86,6 @@ export const TEMPLATE_SPECS = {
 
   return "\n\n"
     + ((stack1 = container.invokePartial(lookupProperty(partials,"validate_table"),depth0,{"name":"validate_table","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"19":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"20":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(21, data, 0),"inverse":container.noop,"loc":{"start":{"line":280,"column":0},"end":{"line":310,"column":7}}})) != null ? stack1 : "");
 },"21":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -102,7 +94,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(22, data, 0),"inverse":container.program(23, data, 0),"loc":{"start":{"line":281,"column":0},"end":{"line":309,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),depth0,{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"22":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -111,26 +103,16 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":298,"column":0},"end":{"line":328,"column":7}}})) != null ? stack1 : "");
 },"23":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
         }
         return undefined
     };
 
-  return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":286,"column":4},"end":{"line":286,"column":26}}}))
-    + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":286,"column":27},"end":{"line":286,"column":54}}}))
-    + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":287,"column":4},"end":{"line":287,"column":25}}}))
-    + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":288,"column":4},"end":{"line":288,"column":32}}}))
-    + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.noop,"loc":{"start":{"line":290,"column":0},"end":{"line":296,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.program(29, data, 0),"loc":{"start":{"line":297,"column":0},"end":{"line":308,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.program(25, data, 0),"loc":{"start":{"line":299,"column":0},"end":{"line":327,"column":7}}})) != null ? stack1 : "");
 },"24":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -139,10 +121,38 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(25, data, 0),"inverse":container.noop,"loc":{"start":{"line":292,"column":0},"end":{"line":294,"column":9}}})) != null ? stack1 : "")
-    + "    }\n";
+  return ((stack1 = container.invokePartial(lookupProperty(partials,"callable"),lookupProperty(depth0,"callable"),{"name":"callable","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
 },"25":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n\ndef "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":304,"column":4},"end":{"line":304,"column":26}}}))
+    + "("
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":304,"column":27},"end":{"line":304,"column":54}}}))
+    + "):\n    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":305,"column":4},"end":{"line":305,"column":25}}}))
+    + "\n    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":306,"column":4},"end":{"line":306,"column":32}}}))
+    + "\n\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":308,"column":0},"end":{"line":314,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.program(31, data, 0),"loc":{"start":{"line":315,"column":0},"end":{"line":326,"column":7}}})) != null ? stack1 : "");
+},"26":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    inputs = {\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":310,"column":0},"end":{"line":312,"column":9}}})) != null ? stack1 : "")
+    + "    }\n";
+},"27":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -151,11 +161,11 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":293,"column":8},"end":{"line":293,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":311,"column":8},"end":{"line":311,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":293,"column":22},"end":{"line":293,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":311,"column":22},"end":{"line":311,"column":36}}}))
     + ",\n";
-},"26":function(container,depth0,helpers,partials,data) {
+},"28":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -164,38 +174,14 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":298,"column":9},"end":{"line":298,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":316,"column":9},"end":{"line":316,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":299,"column":8},"end":{"line":299,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":299,"column":45},"end":{"line":299,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":317,"column":8},"end":{"line":317,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":45},"end":{"line":317,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.noop,"loc":{"start":{"line":300,"column":0},"end":{"line":302,"column":7}}})) != null ? stack1 : "");
-},"27":function(container,depth0,helpers,partials,data) {
-    return "result = ";
-},"28":function(container,depth0,helpers,partials,data) {
-    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":301,"column":8},"end":{"line":301,"column":30}}}))
-    + "\n";
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":318,"column":0},"end":{"line":320,"column":7}}})) != null ? stack1 : "");
 },"29":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":304,"column":4},"end":{"line":304,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":304,"column":41},"end":{"line":304,"column":63}}}))
-    + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":305,"column":0},"end":{"line":307,"column":7}}})) != null ? stack1 : "");
+    return "result = ";
 },"30":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -204,10 +190,34 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":306,"column":4},"end":{"line":306,"column":26}}}))
+  return "        "
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":319,"column":8},"end":{"line":319,"column":30}}}))
     + "\n";
 },"31":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    "
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":322,"column":4},"end":{"line":322,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":322,"column":41},"end":{"line":322,"column":63}}}))
+    + "\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":323,"column":0},"end":{"line":325,"column":7}}})) != null ? stack1 : "");
+},"32":function(container,depth0,helpers,partials,data) {
+    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    "
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":324,"column":4},"end":{"line":324,"column":26}}}))
+    + "\n";
+},"33":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -216,37 +226,37 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":316,"column":0},"end":{"line":318,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":334,"column":0},"end":{"line":336,"column":9}}})) != null ? stack1 : "")
     + "}\n";
-},"32":function(container,depth0,helpers,partials,data) {
-    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":317,"column":11},"end":{"line":317,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":4},"end":{"line":317,"column":24}}}))
-    + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":26},"end":{"line":317,"column":40}}}))
-    + ",\n";
-},"33":function(container,depth0,helpers,partials,data) {
-    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":325,"column":4},"end":{"line":325,"column":16}}}))
-    + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":325,"column":17},"end":{"line":325,"column":31}}}))
-    + ",\n";
 },"34":function(container,depth0,helpers,partials,data) {
-    return "    tasks = {}\n";
+    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":335,"column":11},"end":{"line":335,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":335,"column":4},"end":{"line":335,"column":24}}}))
+    + ": "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":335,"column":26},"end":{"line":335,"column":40}}}))
+    + ",\n";
 },"35":function(container,depth0,helpers,partials,data) {
+    var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":343,"column":4},"end":{"line":343,"column":16}}}))
+    + "="
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":343,"column":17},"end":{"line":343,"column":31}}}))
+    + ",\n";
+},"36":function(container,depth0,helpers,partials,data) {
+    return "    tasks = {}\n";
+},"37":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -255,27 +265,6 @@ export const TEMPLATE_SPECS = {
     };
 
   return ((stack1 = container.invokePartial(lookupProperty(partials,"node"),depth0,{"name":"node","indent":"    ","helpers":helpers,"partials":partials,"decorators":container.decorators})) != null ? stack1 : "");
-},"36":function(container,depth0,helpers,partials,data) {
-    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":336,"column":0},"end":{"line":338,"column":9}}})) != null ? stack1 : "");
-},"37":function(container,depth0,helpers,partials,data) {
-    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":337,"column":4},"end":{"line":337,"column":17}}}))
-    + "\n";
 },"38":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -284,67 +273,9 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(39, data, 0),"inverse":container.program(42, data, 0),"loc":{"start":{"line":341,"column":0},"end":{"line":352,"column":7}}})) != null ? stack1 : "");
+  return "\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":354,"column":0},"end":{"line":356,"column":9}}})) != null ? stack1 : "");
 },"39":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":342,"column":0},"end":{"line":342,"column":17}}}))
-    + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":342,"column":20},"end":{"line":342,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(40, data, 0),"inverse":container.noop,"loc":{"start":{"line":342,"column":42},"end":{"line":342,"column":76}}})) != null ? stack1 : "")
-    + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(33, data, 0),"inverse":container.noop,"loc":{"start":{"line":343,"column":0},"end":{"line":345,"column":9}}})) != null ? stack1 : "")
-    + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(41, data, 0),"inverse":container.noop,"loc":{"start":{"line":346,"column":1},"end":{"line":346,"column":56}}})) != null ? stack1 : "")
-    + "\n";
-},"40":function(container,depth0,helpers,partials,data) {
-    return ".partial";
-},"41":function(container,depth0,helpers,partials,data) {
-    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":346,"column":28},"end":{"line":346,"column":48}}}))
-    + ")";
-},"42":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "with "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":348,"column":5},"end":{"line":348,"column":24}}}))
-    + ":\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":349,"column":0},"end":{"line":351,"column":9}}})) != null ? stack1 : "");
-},"43":function(container,depth0,helpers,partials,data) {
-    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
-        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
-          return parent[propertyName];
-        }
-        return undefined
-    };
-
-  return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":356,"column":4},"end":{"line":356,"column":17}}}))
-    + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":356,"column":18},"end":{"line":356,"column":36}}}))
-    + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":357,"column":4},"end":{"line":357,"column":16}}}))
-    + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(44, data, 0),"inverse":container.noop,"loc":{"start":{"line":358,"column":0},"end":{"line":361,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":362,"column":0},"end":{"line":364,"column":9}}})) != null ? stack1 : "");
-},"44":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -353,7 +284,86 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":359,"column":4},"end":{"line":359,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":355,"column":4},"end":{"line":355,"column":17}}}))
+    + "\n";
+},"40":function(container,depth0,helpers,partials,data) {
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(41, data, 0),"inverse":container.program(44, data, 0),"loc":{"start":{"line":359,"column":0},"end":{"line":370,"column":7}}})) != null ? stack1 : "");
+},"41":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":360,"column":0},"end":{"line":360,"column":17}}}))
+    + " = "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":360,"column":20},"end":{"line":360,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(42, data, 0),"inverse":container.noop,"loc":{"start":{"line":360,"column":42},"end":{"line":360,"column":76}}})) != null ? stack1 : "")
+    + "(\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":361,"column":0},"end":{"line":363,"column":9}}})) != null ? stack1 : "")
+    + ")"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(43, data, 0),"inverse":container.noop,"loc":{"start":{"line":364,"column":1},"end":{"line":364,"column":56}}})) != null ? stack1 : "")
+    + "\n";
+},"42":function(container,depth0,helpers,partials,data) {
+    return ".partial";
+},"43":function(container,depth0,helpers,partials,data) {
+    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ".expand("
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":364,"column":28},"end":{"line":364,"column":48}}}))
+    + ")";
+},"44":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "with "
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":366,"column":5},"end":{"line":366,"column":24}}}))
+    + ":\n"
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":367,"column":0},"end":{"line":369,"column":9}}})) != null ? stack1 : "");
+},"45":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "\n\n\ndef "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":374,"column":4},"end":{"line":374,"column":17}}}))
+    + "("
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":374,"column":18},"end":{"line":374,"column":36}}}))
+    + "):\n    "
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":375,"column":4},"end":{"line":375,"column":16}}}))
+    + "\n"
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(46, data, 0),"inverse":container.noop,"loc":{"start":{"line":376,"column":0},"end":{"line":379,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":380,"column":0},"end":{"line":382,"column":9}}})) != null ? stack1 : "");
+},"46":function(container,depth0,helpers,partials,data) {
+    var lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "    "
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":377,"column":4},"end":{"line":377,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -377,28 +387,30 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pull"),{"name":"if","hash":{},"fn":container.program(2, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":22,"column":0},"end":{"line":41,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullOneOf"),{"name":"if","hash":{},"fn":container.program(3, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":42,"column":0},"end":{"line":59,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pullMapped"),{"name":"if","hash":{},"fn":container.program(4, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":60,"column":0},"end":{"line":86,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(5, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":87,"column":0},"end":{"line":105,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(7, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":106,"column":0},"end":{"line":122,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"ifTimedOut"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":123,"column":0},"end":{"line":141,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"perRun"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":142,"column":0},"end":{"line":153,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":154,"column":0},"end":{"line":163,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":164,"column":0},"end":{"line":176,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":177,"column":0},"end":{"line":216,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":217,"column":0},"end":{"line":223,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":224,"column":0},"end":{"line":233,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":234,"column":0},"end":{"line":245,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":246,"column":0},"end":{"line":257,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"rendered"),{"name":"if","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":258,"column":0},"end":{"line":270,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":271,"column":0},"end":{"line":275,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(19, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":276,"column":0},"end":{"line":278,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(20, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":279,"column":0},"end":{"line":311,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(31, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":312,"column":0},"end":{"line":320,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"outputs"),{"name":"if","hash":{},"fn":container.program(5, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":87,"column":0},"end":{"line":91,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"push"),{"name":"if","hash":{},"fn":container.program(6, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":92,"column":0},"end":{"line":107,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"pushWhenDone"),{"name":"if","hash":{},"fn":container.program(8, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":108,"column":0},"end":{"line":124,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"ifTimedOut"),{"name":"if","hash":{},"fn":container.program(9, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":125,"column":0},"end":{"line":143,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"perRun"),{"name":"if","hash":{},"fn":container.program(10, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":144,"column":0},"end":{"line":155,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"env"),{"name":"if","hash":{},"fn":container.program(11, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":156,"column":0},"end":{"line":165,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"variable"),{"name":"if","hash":{},"fn":container.program(12, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":166,"column":0},"end":{"line":178,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"mlflow"),{"name":"if","hash":{},"fn":container.program(13, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":179,"column":0},"end":{"line":218,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"item"),{"name":"if","hash":{},"fn":container.program(14, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":219,"column":0},"end":{"line":225,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"paramList"),{"name":"if","hash":{},"fn":container.program(15, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":226,"column":0},"end":{"line":235,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":236,"column":0},"end":{"line":247,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":248,"column":0},"end":{"line":259,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"rendered"),{"name":"if","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":260,"column":0},"end":{"line":272,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"returns"),{"name":"if","hash":{},"fn":container.program(19, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":273,"column":0},"end":{"line":288,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(20, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":289,"column":0},"end":{"line":293,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(21, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":294,"column":0},"end":{"line":296,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(22, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":297,"column":0},"end":{"line":329,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":330,"column":0},"end":{"line":338,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":324,"column":0},"end":{"line":326,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(35, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":342,"column":0},"end":{"line":344,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(34, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":328,"column":0},"end":{"line":330,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(35, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":331,"column":0},"end":{"line":333,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":334,"column":0},"end":{"line":339,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":346,"column":0},"end":{"line":348,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(37, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":349,"column":0},"end":{"line":351,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(38, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":352,"column":0},"end":{"line":357,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -410,10 +422,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(38, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":340,"column":0},"end":{"line":353,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(40, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":358,"column":0},"end":{"line":371,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(43, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":353,"column":11},"end":{"line":365,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(45, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":371,"column":11},"end":{"line":383,"column":11}}}) || fn;
   return fn;
   }
 

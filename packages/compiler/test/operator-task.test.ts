@@ -245,3 +245,128 @@ describe("p.operator() as written", () => {
     expect(problems.map((d) => `${d.code} ${d.fix}`)).toEqual(["MLG1022 did you mean 'args'?"]);
   });
 });
+
+describe("what an operator returns (returns, task.output)", () => {
+  const reads = () =>
+    pipeline("reads", {}, (p) => {
+      const query = p.operator("query", {
+        operator: SQL,
+        args: { conn_id: "warehouse", sql: "SELECT name, size FROM t" },
+        returns: "list",
+      });
+      const job = p.operator("job", { operator: "my_company.ops.Submit", returns: "string" });
+      p.map("each", { fn: "tasks/steps.py:each", over: query.output, as: "row" });
+      p.python("whole", { fn: "tasks/steps.py:whole", inputs: { rows: query.output } });
+      p.bash("say", { command: "echo $JOB", env: { JOB: job.output } });
+      // An operator's text output in another operator's templated argument.
+      const poll = p.operator("poll", {
+        operator: "my_company.ops.Poll",
+        args: { job_id: job.output },
+        returns: "int",
+      });
+      p.branch("big", { when: [poll.output, ">", 10], ifTrue: p.bash("more", { command: "x" }) });
+    });
+  const STEPS_READS = `${STEPS}\ndef each(row: list) -> None:\n    pass\n\n\ndef whole(rows: list) -> None:\n    pass\n`;
+  const lowerReads = (ir: unknown) =>
+    lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/steps.py", STEPS_READS]]) });
+
+  it("lowers to the task's returns and an output return_value that puts its readers after it", () => {
+    const { ir, problems } = reads();
+    expect(problems).toEqual([]);
+    const r = lowerReads(ir);
+    expect(r.diagnostics).toEqual([]);
+    const tasks = r.ok ? r.ir.tasks : [];
+    expect(tasks.find((t) => t.id === "query")).toMatchObject({ returns: "list" });
+    expect(tasks.find((t) => t.id === "each")).toMatchObject({
+      upstream: ["query"],
+      map: { over: { kind: "ref", task: "query", output: "return_value" } },
+    });
+    expect(tasks.find((t) => t.id === "say")?.upstream).toEqual(["job"]);
+    expect(tasks.find((t) => t.id === "poll")?.upstream).toEqual(["job"]);
+    // Without returns the IR has no key: the pipeline's hash is what it was.
+    expect("returns" in (load().ir.tasks.find((t) => t.id === "insert") ?? {})).toBe(false);
+  });
+
+  it("checks the value with a post_execute hook, and its readers pull return_value: a map over it, a python input, a template", () => {
+    const r = lowerReads(reads().ir);
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    for (const version of [3, 2] as const) {
+      const [file] = airflowTarget.emit({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: [],
+        settings: { airflowVersion: version },
+      });
+      const text = file?.content ?? "";
+      expect(text).toContain('        post_execute=_returns("list"),\n');
+      expect(text).toContain('        post_execute=_returns("string"),\n');
+      expect(text).toContain("def _returns(type_name):\n");
+      expect(text).toContain("def _outputs(who, result, outputs):\n");
+      // No python task pushes: _push is not written, _outputs is (for _returns).
+      expect(text).not.toContain("def _push(");
+      expect(text).toContain(".expand(op_kwargs=query.output.map(_item))");
+      expect(text).toContain('"rows": _pull(ti, "query", "return_value"),');
+      expect(text).toContain(
+        `env={"JOB": "{{ ti.xcom_pull(task_ids='job', key='return_value') }}"},`,
+      );
+      expect(text).toContain(
+        `job_id=_rendered(Poll, "job_id", "{{ ti.xcom_pull(task_ids='job', key='return_value') }}"),`,
+      );
+      expect(text).toContain('    value = _pull(ti, "poll", "return_value")\n');
+    }
+    // A pipeline without returns writes neither helper.
+    const plain = pipeline("plain", {}, (p) => {
+      p.operator("q", { operator: SQL, args: { conn_id: "warehouse", sql: "SELECT 1" } });
+    });
+    const [file] = airflowTarget.emit(input(plain.ir));
+    expect(file?.content).not.toContain("_returns");
+    expect(file?.content).not.toContain("def _outputs");
+  });
+
+  it("do_xcom_push=False or a post_execute of its own beside returns, a non-text output in an argument, and (in JavaScript) the output of an operator without returns are refused with the fix", () => {
+    const { ir, problems } = pipeline("bad_returns", {}, (p) => {
+      const q = p.operator("q", {
+        operator: SQL,
+        args: { do_xcom_push: false, post_execute: "hook" },
+        returns: "int",
+      });
+      const plain = p.operator("plain", { operator: SQL });
+      p.python("typo", {
+        fn: "tasks/steps.py:rows",
+        inputs: { n: (plain as unknown as { output: never }).output },
+      });
+      p.operator("uses", { operator: SQL, args: { sql: q.output } });
+    });
+    expect(problems.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "MLG1011 invalid value for task 'typo': inputs.n is undefined (an output that was never declared?)",
+    ]);
+    expect(
+      lower(ir)
+        .diagnostics.filter((d) => d.task !== "typo")
+        .map((d) => `${d.code} ${d.message} | ${d.fix}`)
+        .sort(),
+    ).toEqual([
+      "MLG1011 invalid argument 'do_xcom_push' of task 'q': it keeps Airflow from pushing what the operator returns, which the task's returns (\"int\") says later tasks read | leave do_xcom_push out, or leave returns out when no task reads the value",
+      "MLG1011 invalid argument 'post_execute' of task 'q': mlgen writes it: the check of what the operator returns against returns (\"int\") | leave it out",
+      "MLG1011 invalid argument 'sql' of task 'uses': the int output 'q.return_value' reaches the operator as the text a template renders it to, not as that value (the DAG renders templates as text) | pass a literal, or a string param or output (str), and have the operator take text there; a value of another type is the argument of a task that computes it: p.python()",
+    ]);
+  });
+
+  it("is still MLG3001 on Kubeflow, the tasks reading it compiled no further", () => {
+    const r = lowerReads(reads().ir);
+    if (!r.ok) throw new Error("lowering failed");
+    const said = kubeflowTarget
+      .validate({
+        ...r,
+        sourceFile: "pipelines/p.pipeline.ts",
+        sourceMap: {},
+        pythonFiles: [],
+        settings: { airflowVersion: 3 },
+      })
+      .filter((d) => d.severity === "error")
+      .map((d) => `${d.code} ${d.task}`)
+      .sort();
+    expect(said).toEqual(["MLG3001 job", "MLG3001 poll", "MLG3001 query"]);
+  });
+});

@@ -27,6 +27,12 @@ export const SETUP_TEARDOWN_KINDS: ReadonlySet<string> = new Set([
   "operator",
 ]);
 
+/**
+ * The output an operator task's return value is read as (`task.output` in the DSL): the XCom
+ * key Airflow pushes it under.
+ */
+export const OPERATOR_OUTPUT = "return_value";
+
 export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   retries: null,
   retryDelay: null,
@@ -228,6 +234,8 @@ export function taskValues(task: Task): [path: string, value: Value][] {
 export function taskOutputs(task: Task): Readonly<Record<string, OutputType>> {
   if (task.kind === "python") return task.outputs;
   if (task.kind === "sensor" && task.sensor.type === "python") return task.sensor.outputs ?? {};
+  if (task.kind === "operator" && task.returns !== undefined)
+    return { [OPERATOR_OUTPUT]: task.returns };
   return {};
 }
 

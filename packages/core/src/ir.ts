@@ -498,6 +498,12 @@ export const operatorTaskSchema = z.strictObject({
    * templates), computed values as templates, which need an argument the operator templates.
    */
   args: z.record(z.string(), valueSchema),
+  /**
+   * The type of the value the operator's execute() returns, which Airflow pushes as the task's
+   * `return_value` XCom: later tasks read it as the task's output `return_value`, checked
+   * against this type when the task ends. Absent: nothing reads it.
+   */
+  returns: outputTypeSchema.optional(),
 });
 export type OperatorTask = z.infer<typeof operatorTaskSchema>;
 

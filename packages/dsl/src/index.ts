@@ -27,6 +27,7 @@ export {
   type MappedTaskHandle,
   type MapTaskSpec,
   type MlflowOptions,
+  type OperatorTaskHandle,
   type OperatorTaskSpec,
   type OutletOptions,
   type Output,

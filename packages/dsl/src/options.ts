@@ -136,6 +136,7 @@ const CONTAINER: Own<ContainerTaskSpec, Doing> = {
 const OPERATOR: Own<OperatorTaskSpec, Doing> = {
   operator: true,
   args: true,
+  returns: true,
 };
 const RESOURCES: Keys<TaskResources> = {
   cpu: true,

@@ -14,6 +14,7 @@ import {
   type KubeflowPipelineSettings,
   type KubeflowTaskSettings,
   type MlflowTracking,
+  OPERATOR_OUTPUT,
   type OperatorTask,
   type OutputType,
   PARAM_CHECK_KEYS,
@@ -619,6 +620,19 @@ export interface OperatorTaskSpec extends TaskOptionsInput, OutletOptions, Setup
    * parsed. A task output read here puts the task after the one that makes it.
    */
   readonly args?: Readonly<Record<string, Input>>;
+  /**
+   * The type of what the operator's execute() returns, which Airflow pushes as the task's
+   * `return_value` XCom (a SQL query's rows, a job's id, an HTTP response's text): later
+   * tasks read it as `task.output`, which puts them after this task. The task fails when the
+   * value is not of this type (a `post_execute` check), so a reader never gets another.
+   */
+  readonly returns?: OutputType;
+}
+
+/** An operator task whose return value later tasks read (`returns` given). */
+export interface OperatorTaskHandle<R extends OutputType> extends TaskHandle {
+  /** What the operator returned, Airflow's `task.output` (its `return_value` XCom). */
+  readonly output: Output<OutputTypeMap[R]>;
 }
 
 export interface ValidateSpec extends TaskOptionsInput {
@@ -790,6 +804,10 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
    * Runs an Airflow operator mlgen has no construct for, by its import path, with its
    * arguments (Airflow only).
    */
+  operator<const R extends OutputType>(
+    id: string,
+    spec: OperatorTaskSpec & { readonly returns: R },
+  ): OperatorTaskHandle<R>;
   operator(id: string, spec: OperatorTaskSpec): TaskHandle;
   /** Checks a table file; fails listing every violated check. */
   validate(id: string, spec: ValidateSpec): TaskHandle;
@@ -2010,7 +2028,8 @@ export function pipeline<
         };
         return handle(add(node));
       },
-      operator(localId: string, spec: OperatorTaskSpec) {
+      // Overloaded: a handle with `output` when the spec says what the operator returns.
+      operator: ((localId: string, spec: OperatorTaskSpec): TaskHandle => {
         const site = callSite();
         const base = taskBase(full(localId), groupId, spec, site, "p.operator()");
         const node: OperatorTask = {
@@ -2018,9 +2037,13 @@ export function pipeline<
           ...base,
           operator: spec.operator,
           args: lowerInputs(base.id, spec.args, "args", site),
+          ...(spec.returns !== undefined ? { returns: spec.returns } : {}),
         };
-        return handle(add(node));
-      },
+        const h = handle(add(node));
+        if (spec.returns === undefined) return h;
+        const output = refValue(node.id, OPERATOR_OUTPUT, spec.returns === "string", token);
+        return Object.assign(h, { output });
+      }) as PipelineBuilder<P>["operator"],
       validate(localId: string, spec: ValidateSpec) {
         const site = callSite();
         const base = taskBase(full(localId), groupId, spec, site, "p.validate()");

@@ -350,3 +350,25 @@ describe("setup and teardown", () => {
     });
   });
 });
+
+describe("what an operator returns", () => {
+  it("types task.output by returns; an operator without returns has no output", () => {
+    pipeline("p", {}, (p) => {
+      const rows = p.operator("rows", { operator: "a.Query", returns: "list" });
+      const job = p.operator("job", { operator: "a.Submit", returns: "string" });
+      const count = p.operator("count", { operator: "a.Count", returns: "int" });
+      expectTypeOf(rows.output).toEqualTypeOf<Output<unknown[]>>();
+      expectTypeOf(job.output).toEqualTypeOf<TextValue>();
+      expectTypeOf(count.output).toEqualTypeOf<ValueHandle<number>>();
+      p.map("each", { fn: "tasks/t.py:each", over: rows.output, as: "row" });
+      p.branch("big", { when: [count.output, ">", 10], ifTrue: rows });
+      // @ts-expect-error: an int is no list to map over
+      p.map("bad", { fn: "tasks/t.py:each", over: count.output, as: "row" });
+      const plain = p.operator("plain", { operator: "a.Notify" });
+      // @ts-expect-error: nothing says what it returns
+      plain.output;
+      // @ts-expect-error: returns is an output type
+      p.operator("typo", { operator: "a.B", returns: "integer" });
+    });
+  });
+});

@@ -322,6 +322,19 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "unused-output: an operator's return value nobody reads (returns given), and one read in a template",
+    {
+      rule: "unused-output",
+      def: () =>
+        pipeline("p", { defaults: SAFE }, (p) => {
+          const q = p.operator("q", { operator: "a.Query", returns: "list" });
+          const r = p.operator("r", { operator: "a.Query", returns: "list" });
+          p.bash("b", { command: "echo {{ ti.xcom_pull(task_ids='r') }}" }).after(q, r);
+        }),
+      want: ["output 'return_value' of task 'q'"],
+    },
+  ],
+  [
     "missing-xcom-key: a Jinja pull of a key a python sensor with outputs never pushes",
     {
       rule: "missing-xcom-key",

@@ -138,7 +138,8 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
     }
     for (const k of Object.keys(taskOutputs(task))) names.push(["output", k]);
     if (task.kind === "python" && task.map) names.push(["mapped input", task.map.input]);
-    for (const k of Object.keys(taskOutputs(task))) {
+    // An operator's one output is its return value, under the key Airflow gives it.
+    for (const k of task.kind === "operator" ? [] : Object.keys(taskOutputs(task))) {
       if (RESERVED_OUTPUTS.has(k)) {
         ctx.report(
           diagnostic(

@@ -183,4 +183,21 @@ export function checkOperator(
       );
     }
   }
+  if (task.returns !== undefined) {
+    const push = task.args.do_xcom_push;
+    if (push?.kind === "literal" && push.value === false) {
+      problem(
+        `argument 'do_xcom_push' of task '${task.id}'`,
+        `it keeps Airflow from pushing what the operator returns, which the task's returns ("${task.returns}") says later tasks read`,
+        "leave do_xcom_push out, or leave returns out when no task reads the value",
+      );
+    }
+    if (task.args.post_execute !== undefined) {
+      problem(
+        `argument 'post_execute' of task '${task.id}'`,
+        `mlgen writes it: the check of what the operator returns against returns ("${task.returns}")`,
+        "leave it out",
+      );
+    }
+  }
 }

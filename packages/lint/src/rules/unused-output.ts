@@ -30,7 +30,10 @@ export const unusedOutput = defineRule({
             what: "output",
             key: output,
             task: task.id,
-            hint: `read it downstream (${task.id}.out.${output}) or remove it from the outputs`,
+            hint:
+              task.kind === "operator"
+                ? `read it downstream (${task.id}.output) or leave returns out`
+                : `read it downstream (${task.id}.out.${output}) or remove it from the outputs`,
           },
           `task:${task.id}`,
         );

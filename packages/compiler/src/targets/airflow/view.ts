@@ -153,8 +153,12 @@ export interface DagView {
     readonly pull: boolean;
     readonly pullMapped: boolean;
     readonly pullOneOf: boolean;
+    /** _outputs: the check of a value against an output's declared type (_push, _returns). */
+    readonly outputs: boolean;
     readonly push: boolean;
     readonly pushWhenDone: boolean;
+    /** _returns: an operator's post_execute check of what it returned (its `returns`). */
+    readonly returns: boolean;
     readonly env: boolean;
     readonly variable: boolean;
     readonly mlflow: boolean;
@@ -1779,6 +1783,7 @@ export function dagView(
   }
   let usesMlflow = false;
   let usesPush = false;
+  let usesReturns = false;
   let usesPushWhenDone = false;
   let usesItem = false;
   let usesFloatItem = false;
@@ -1971,6 +1976,10 @@ export function dagView(
         const view = operatorKwargs(task, operator, file);
         usesRendered ||= view.rendered;
         kwargs.push(...view.kwargs);
+        if (task.returns !== undefined) {
+          usesReturns = true;
+          kwargs.push(kw("post_execute", py`_returns(${task.returns})`));
+        }
         break;
       }
       case "validate":
@@ -2167,8 +2176,10 @@ export function dagView(
       pull: uses.pull,
       pullMapped: uses.pullMapped,
       pullOneOf: uses.pullOneOf,
+      outputs: usesPush || usesReturns,
       push: usesPush,
       pushWhenDone: usesPushWhenDone,
+      returns: usesReturns,
       env: uses.env,
       variable: uses.requiredVariable,
       mlflow: usesMlflow,
