@@ -147,11 +147,20 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     await client.triggerDagRun("run_timeout", { runId: "failed-run", conf: { fail: true } });
     const failed = await client.waitForDagRun("run_timeout", "failed-run", { timeoutMs: 120_000 });
     expect(failed.state).toBe("failed");
+    // Its teardown ran after the failed task; the run failed all the same.
+    expect(failed.taskInstances.map((t) => [t.task_id, t.state]).sort()).toEqual([
+      ["cleanup", "success"],
+      ["work", "failed"],
+    ]);
     await client.triggerDagRun("run_timeout", { runId: "slow-run", conf: {} });
     const slow = await client.waitForDagRun("run_timeout", "slow-run", { timeoutMs: 180_000 });
     expect(slow.state).toBe("failed");
-    // The scheduler skipped the task it stopped: no task-level alert comes from it.
-    expect(slow.taskInstances.map((t) => [t.task_id, t.state])).toEqual([["work", "skipped"]]);
+    // The scheduler skipped the task it stopped (no task-level alert comes from it), and the
+    // teardown with it: it never runs (MLG1046).
+    expect(slow.taskInstances.map((t) => [t.task_id, t.state]).sort()).toEqual([
+      ["cleanup", "skipped"],
+      ["work", "skipped"],
+    ]);
     const records = await eventually("the timeout's callback alert", () => {
       const all = jsonLines<Recorded>(record());
       return all.some((r) => r.reason === "timed_out") ? all : undefined;
@@ -242,11 +251,18 @@ describe("a run over its dagrunTimeout with Airflow 2's scheduler and DAG-proces
       "slow-run-2": "timed_out",
       "failed-run": "task_failure",
     });
-    expect(result.states["slow-run"]).toEqual({ run: "failed", tasks: { work: "skipped" } });
+    // Airflow 2 skips the unfinished tasks with a state only (`state IN unfinished` misses a
+    // task not scheduled yet): the teardown keeps none, in a run that is over, so it never runs.
+    expect(result.states["slow-run"]).toEqual({
+      run: "failed",
+      tasks: { work: "skipped", cleanup: null },
+    });
     // Only the timed-out run's DAG callback alerted: the other one's reason is task_failure.
     expect(jsonLines<Recorded>(record)).toEqual([
-      { run_id: "slow-run", reason: "timed_out", task_id: "work" },
-      { run_id: "slow-run-2", reason: "timed_out", task_id: "work" },
+      // Airflow 2 gives a DAG callback the run's last task instance as the DB lists them
+      // (DAG.fetch_callback: tis[-1]), here the teardown; Airflow 3 the last one started.
+      { run_id: "slow-run", reason: "timed_out", task_id: "cleanup" },
+      { run_id: "slow-run-2", reason: "timed_out", task_id: "cleanup" },
     ]);
     const texts = await eventually("the Slack alert", () => {
       const all = slackTexts(join(work, "sinks/slack.jsonl")).slice(slackBefore);

@@ -49,14 +49,18 @@ with create_session() as session:
             session=session,
         )
     session.flush()
-    # The timed-out runs: their task still running when the scheduler looks at them.
+    # The timed-out runs: their work still running when the scheduler looks at them, a
+    # teardown after it not started yet.
     for run_id in ("slow-run", "slow-run-2"):
         for ti in runs[run_id].get_task_instances(session=session):
-            ti.state = TaskInstanceState.RUNNING
-    # The other: its task failed (the timeout is not what ends it).
+            if not dag.get_task(ti.task_id).is_teardown:
+                ti.state = TaskInstanceState.RUNNING
+                ti.start_date = started
+    # The other: its work failed (the timeout is not what ends it), and its teardown ran.
     runs["failed-run"].start_date = timezone.utcnow()
     for ti in runs["failed-run"].get_task_instances(session=session):
-        ti.state = TaskInstanceState.FAILED
+        teardown = dag.get_task(ti.task_id).is_teardown
+        ti.state = TaskInstanceState.SUCCESS if teardown else TaskInstanceState.FAILED
     session.flush()
     runner = SchedulerJobRunner(job=Job(), num_runs=1)
     timed_out = runner._schedule_dag_run(runs["slow-run"], session=session)

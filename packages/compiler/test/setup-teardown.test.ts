@@ -191,6 +191,32 @@ describe("setup and teardown tasks", () => {
     expect(r.ok && r.ir.tasks.find((t) => t.id === "deploy")?.upstream).toEqual(["env.remove"]);
   });
 
+  it("a dagrunTimeout beside teardowns is MLG1046 (a run that reaches it skips them), once, naming them; without teardowns it says nothing", () => {
+    const timed = (teardown: boolean) =>
+      pipeline(
+        "timed",
+        { dagrunTimeout: hours(2), defaults: { executionTimeout: hours(1) } },
+        (p) => {
+          const make = p.python("make", { fn: "tasks/steps.py:make", outputs: { dir: "string" } });
+          p.bash("remove", { command: "rm -r /x", ...(teardown ? { teardown: make } : {}) }).after(
+            make,
+          );
+          p.bash("note", { command: "echo done", ...(teardown ? { teardown: true } : {}) }).after(
+            make,
+          );
+        },
+      );
+    const r = lower(timed(true).ir);
+    expect(r.ok).toBe(true);
+    expect(
+      r.diagnostics.map((d) => `${d.code} ${d.severity} ${d.task}: ${d.message} | ${d.fix}`),
+    ).toEqual([
+      "MLG1046 warning undefined: pipeline 'timed' has a dagrunTimeout of 2 hours and teardowns 'remove', 'note': Airflow fails a run that reaches it and skips every task not done yet, teardowns too, so what their setups made is left behind | bound the work with an executionTimeout on its tasks instead (a task that times out fails, and the teardowns after it still run), or leave dagrunTimeout out",
+    ]);
+    expect(lower(timed(false).ir).diagnostics).toEqual([]);
+    expect(lower(scratch().ir).diagnostics).toEqual([]);
+  });
+
   it("a loop of teardowns in a group is MLG1002, not a walk for ever", () => {
     const { ir } = pipeline("loop", {}, (p) => {
       const g = p.group("g", {}, (g) => {

@@ -253,6 +253,12 @@ export const DIAGNOSTICS = {
       "task '{task}' has trigger rule '{rule}', and comes after short-circuit '{gate}': when its condition does not hold, everything after '{gate}' is skipped whatever its rule (Airflow's ShortCircuitOperator, Kubeflow's dsl.If), so '{rule}' never runs '{task}' then",
     fix: "to run '{task}' either way, put it after what comes before '{gate}' (not after '{gate}'){alternative}",
   },
+  MLG1046: {
+    severity: "warning",
+    message:
+      "pipeline '{pipeline}' has a dagrunTimeout of {timeout} and {teardowns}: Airflow fails a run that reaches it and skips every task not done yet, teardowns too, so what their setups made is left behind",
+    fix: "bound the work with an executionTimeout on its tasks instead (a task that times out fails, and the teardowns after it still run), or leave dagrunTimeout out",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

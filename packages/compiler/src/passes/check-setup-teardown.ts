@@ -3,10 +3,19 @@
  * DAG.validate_setup_teardown, the same in Airflow 2.7+ and 3): what would make Airflow refuse
  * the DAG file, or quietly not do what the pipeline says (MLG1011).
  */
-import { diagnostic, effectiveOptions, type Pipeline, SETUP_TEARDOWN_KINDS } from "@mlgen/core";
-import { type PassContext, taskPlace } from "./context.js";
+import {
+  diagnostic,
+  effectiveOptions,
+  humanDuration,
+  type Pipeline,
+  SETUP_TEARDOWN_KINDS,
+} from "@mlgen/core";
+import { type PassContext, pipelinePlace, taskPlace } from "./context.js";
 
-/** A teardown's own trigger rule, set on the task (as_teardown() replaces it). */
+/**
+ * A teardown's own trigger rule, set on the task (as_teardown() replaces it), and a pipeline
+ * whose dagrunTimeout would skip its teardowns (MLG1046).
+ */
 export function checkTeardownRules(ir: Pipeline, ctx: PassContext): void {
   for (const task of ir.tasks) {
     const role = task.setupTeardown;
@@ -32,6 +41,22 @@ export function checkTeardownRules(ir: Pipeline, ctx: PassContext): void {
         "leave triggerRule out of a teardown task",
       );
     }
+  }
+  // The scheduler fails a run over its dagrun_timeout and sets every unfinished task instance
+  // skipped (SchedulerJobRunner._schedule_dag_run, Airflow 3.3.2 and 2.11.2): a teardown too.
+  const teardowns = ir.tasks.filter((t) => t.setupTeardown === "teardown").map((t) => t.id);
+  if (ir.dagrunTimeout !== null && teardowns.length > 0) {
+    ctx.report(
+      diagnostic(
+        "MLG1046",
+        {
+          pipeline: ir.id,
+          timeout: humanDuration(ir.dagrunTimeout),
+          teardowns: `${teardowns.length === 1 ? "teardown" : "teardowns"} ${teardowns.map((t) => `'${t}'`).join(", ")}`,
+        },
+        pipelinePlace(ctx, ir.id),
+      ),
+    );
   }
 }
 
