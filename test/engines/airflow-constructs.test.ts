@@ -961,7 +961,9 @@ describe.each([3, 2] as const)(
         "describe[2]": "success",
         total: "success",
         announce: "success",
+        after_rows: "success",
       });
+      expect(r.output).toContain("after rows: [['a', 1], ['b', 2], ['c', 4]]");
       // The operator's list: mapped over (one instance per row), and taken whole with the
       // mapped task's lines and the other operator's text; the text in a command's env.
       expect(r.output).toContain("rows of the day: 7 in 3 rows; ['a has 1', 'b has 2', 'c has 4']");
@@ -998,13 +1000,58 @@ describe.each([3, 2] as const)(
         describe: "upstream_failed",
         total: "upstream_failed",
         announce: "success",
+        // It runs after the failure, and reads None: Airflow 2 had pushed the refused value
+        // before the check, which replaces it.
+        after_rows: "success",
       });
+      expect(r.output).toContain("after rows: None");
       // (Airflow's log wraps long lines, and colors the exception.)
       // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI color codes
       const plain = r.output.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s+/g, " ");
       expect(plain).toContain(
-        "TypeError: task 'rows': the operator returned dict {'a': 1} as output 'return_value', which is declared list",
+        "TypeError: task 'rows': the operator returned dict {'a': 1}, and the task's returns says list",
       );
+    });
+
+    it("the check takes a value as Airflow pushes it: no whole float for an int, no path for a string, a tuple for a list", async () => {
+      const dags = await compileFixture("operators", version);
+      const code = `
+import importlib.util, pathlib, sys, types
+spec = importlib.util.spec_from_file_location("dag", sys.argv[1])
+dag = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dag)
+
+class TI:
+    task_id = "rows"
+    def xcom_push(self, key, value):
+        print("PUSHED", key, repr(value))
+
+for type_name, value in [("int", 3.0), ("string", pathlib.Path("/x")), ("int", True), ("list", (1, 2)), ("float", 2), ("dict", {"a": 1})]:
+    try:
+        dag._returns(type_name)({"ti": TI()}, value)
+        print("TAKEN", type_name, repr(value))
+    except TypeError as e:
+        print("REFUSED", e)
+`;
+      const engine = ENGINES[version];
+      const r = runEngine(
+        engine.python,
+        ["-c", code, join(dags, "operators.py")],
+        env(dags, FIXTURE_OPERATORS, engine.home()),
+      );
+      expect(r.status, r.output.slice(-3000)).toBe(0);
+      const lines = r.output.split("\n").filter((l) => /^(TAKEN|REFUSED|PUSHED)/.test(l));
+      expect(lines).toEqual([
+        "PUSHED return_value None",
+        "REFUSED task 'rows': the operator returned float 3.0, and the task's returns says int",
+        "PUSHED return_value None",
+        "REFUSED task 'rows': the operator returned PosixPath PosixPath('/x'), and the task's returns says string",
+        "PUSHED return_value None",
+        "REFUSED task 'rows': the operator returned bool True, and the task's returns says int",
+        "TAKEN list (1, 2)",
+        "TAKEN float 2",
+        "TAKEN dict {'a': 1}",
+      ]);
     });
 
     it("a run given a param outside its enum or bounds is refused by Airflow's check", async () => {

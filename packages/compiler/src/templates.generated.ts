@@ -75,7 +75,7 @@ export const TEMPLATE_SPECS = {
 },"18":function(container,depth0,helpers,partials,data) {
     return "\n\ndef _rendered(operator, argument, template):\n    \"\"\"A computed argument, as a template: only one the operator renders (its template_fields).\"\"\"\n    if argument not in operator.template_fields:\n        raise ValueError(\n            f\"{operator.__name__} does not render templates in {argument!r} (it renders \"\n            f\"{', '.join(operator.template_fields) or 'none'}), so it would get the template's text: \"\n            \"pass a literal there, or compute the value in a python task and pass it where the operator renders it\"\n        )\n    return template\n";
 },"19":function(container,depth0,helpers,partials,data) {
-    return "\n\ndef _returns(type_name):\n    \"\"\"A post_execute check: fails the task when what its operator returned is no `type_name`.\n\n    Airflow pushes what the operator returns as the task's return_value XCom, which later\n    tasks read as declared.\n    \"\"\"\n\n    def check(context, result):\n        task_id = context[\"ti\"].task_id\n        _outputs(f\"task {task_id!r}: the operator\", {\"return_value\": result}, {\"return_value\": type_name})\n\n    return check\n";
+    return "\n\ndef _returns(type_name):\n    \"\"\"A post_execute check: fails the task when what its operator returned is no `type_name`.\n\n    Airflow pushes the value as the task's return_value XCom, which later tasks read as\n    declared: it is checked as it is pushed (a whole float is no int, a path no string).\n    \"\"\"\n\n    def check(context, result):\n        is_bool = isinstance(result, bool)\n        if isinstance(result, _OUTPUT_TYPES[type_name]) and (type_name == \"bool\" or not is_bool):\n            return\n        ti = context[\"ti\"]\n        # Airflow 2 pushed the value before this check: a task that runs after the failure\n        # (all_done, a teardown) reads None, as on Airflow 3, which pushes after it.\n        ti.xcom_push(key=\"return_value\", value=None)\n        raise TypeError(\n            f\"task {ti.task_id!r}: the operator returned {type(result).__name__} {result!r}, \"\n            f\"and the task's returns says {type_name}\"\n        )\n\n    return check\n";
 },"20":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -103,7 +103,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":298,"column":0},"end":{"line":328,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"callable"),{"name":"if","hash":{},"fn":container.program(23, data, 0),"inverse":container.noop,"loc":{"start":{"line":307,"column":0},"end":{"line":337,"column":7}}})) != null ? stack1 : "");
 },"23":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -112,7 +112,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.program(25, data, 0),"loc":{"start":{"line":299,"column":0},"end":{"line":327,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"lines"),{"name":"if","hash":{},"fn":container.program(24, data, 0),"inverse":container.program(25, data, 0),"loc":{"start":{"line":308,"column":0},"end":{"line":336,"column":7}}})) != null ? stack1 : "");
 },"24":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -131,16 +131,16 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":304,"column":4},"end":{"line":304,"column":26}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"name"),{"name":"code","hash":{},"loc":{"start":{"line":313,"column":4},"end":{"line":313,"column":26}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":304,"column":27},"end":{"line":304,"column":54}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"signature"),{"name":"code","hash":{},"loc":{"start":{"line":313,"column":27},"end":{"line":313,"column":54}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":305,"column":4},"end":{"line":305,"column":25}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"doc"),{"name":"code","hash":{},"loc":{"start":{"line":314,"column":4},"end":{"line":314,"column":25}}}))
     + "\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":306,"column":4},"end":{"line":306,"column":32}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":315,"column":4},"end":{"line":315,"column":32}}}))
     + "\n\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":308,"column":0},"end":{"line":314,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.program(31, data, 0),"loc":{"start":{"line":315,"column":0},"end":{"line":326,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"callable"),"inputs"),"length"),{"name":"if","hash":{},"fn":container.program(26, data, 0),"inverse":container.noop,"loc":{"start":{"line":317,"column":0},"end":{"line":323,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"if","hash":{},"fn":container.program(28, data, 0),"inverse":container.program(31, data, 0),"loc":{"start":{"line":324,"column":0},"end":{"line":335,"column":7}}})) != null ? stack1 : "");
 },"26":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -150,7 +150,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    inputs = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":310,"column":0},"end":{"line":312,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"inputs"),{"name":"each","hash":{},"fn":container.program(27, data, 0),"inverse":container.noop,"loc":{"start":{"line":319,"column":0},"end":{"line":321,"column":9}}})) != null ? stack1 : "")
     + "    }\n";
 },"27":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -161,9 +161,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":311,"column":8},"end":{"line":311,"column":20}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":320,"column":8},"end":{"line":320,"column":20}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":311,"column":22},"end":{"line":311,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":320,"column":22},"end":{"line":320,"column":36}}}))
     + ",\n";
 },"28":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -174,12 +174,12 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    with "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":316,"column":9},"end":{"line":316,"column":33}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"mlflow"),{"name":"code","hash":{},"loc":{"start":{"line":325,"column":9},"end":{"line":325,"column":33}}}))
     + ":\n        "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":317,"column":8},"end":{"line":317,"column":45}}})) != null ? stack1 : "")
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":317,"column":45},"end":{"line":317,"column":67}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":326,"column":8},"end":{"line":326,"column":45}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":326,"column":45},"end":{"line":326,"column":67}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":318,"column":0},"end":{"line":320,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(30, data, 0),"inverse":container.noop,"loc":{"start":{"line":327,"column":0},"end":{"line":329,"column":7}}})) != null ? stack1 : "");
 },"29":function(container,depth0,helpers,partials,data) {
     return "result = ";
 },"30":function(container,depth0,helpers,partials,data) {
@@ -191,7 +191,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "        "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":319,"column":8},"end":{"line":319,"column":30}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":328,"column":8},"end":{"line":328,"column":30}}}))
     + "\n";
 },"31":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -202,10 +202,10 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":322,"column":4},"end":{"line":322,"column":41}}})) != null ? stack1 : "")
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":322,"column":41},"end":{"line":322,"column":63}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(29, data, 0),"inverse":container.noop,"loc":{"start":{"line":331,"column":4},"end":{"line":331,"column":41}}})) != null ? stack1 : "")
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"call"),{"name":"code","hash":{},"loc":{"start":{"line":331,"column":41},"end":{"line":331,"column":63}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":323,"column":0},"end":{"line":325,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"if","hash":{},"fn":container.program(32, data, 0),"inverse":container.noop,"loc":{"start":{"line":332,"column":0},"end":{"line":334,"column":7}}})) != null ? stack1 : "");
 },"32":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -215,7 +215,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":324,"column":4},"end":{"line":324,"column":26}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"callable"),"push"),{"name":"code","hash":{},"loc":{"start":{"line":333,"column":4},"end":{"line":333,"column":26}}}))
     + "\n";
 },"33":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -226,7 +226,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\ndefault_args = {\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":334,"column":0},"end":{"line":336,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"defaultArgs"),{"name":"each","hash":{},"fn":container.program(34, data, 0),"inverse":container.noop,"loc":{"start":{"line":343,"column":0},"end":{"line":345,"column":9}}})) != null ? stack1 : "")
     + "}\n";
 },"34":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -237,9 +237,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":335,"column":11},"end":{"line":335,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":335,"column":4},"end":{"line":335,"column":24}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(helpers,"pykey").call(alias1,lookupProperty(depth0,"key"),{"name":"pykey","hash":{},"loc":{"start":{"line":344,"column":11},"end":{"line":344,"column":22}}}),{"name":"code","hash":{},"loc":{"start":{"line":344,"column":4},"end":{"line":344,"column":24}}}))
     + ": "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":335,"column":26},"end":{"line":335,"column":40}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":344,"column":26},"end":{"line":344,"column":40}}}))
     + ",\n";
 },"35":function(container,depth0,helpers,partials,data) {
     var alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -250,9 +250,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":343,"column":4},"end":{"line":343,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"key"),{"name":"code","hash":{},"loc":{"start":{"line":352,"column":4},"end":{"line":352,"column":16}}}))
     + "="
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":343,"column":17},"end":{"line":343,"column":31}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"value"),{"name":"code","hash":{},"loc":{"start":{"line":352,"column":17},"end":{"line":352,"column":31}}}))
     + ",\n";
 },"36":function(container,depth0,helpers,partials,data) {
     return "    tasks = {}\n";
@@ -274,7 +274,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":354,"column":0},"end":{"line":356,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"edges"),{"name":"each","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":363,"column":0},"end":{"line":365,"column":9}}})) != null ? stack1 : "");
 },"39":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -284,7 +284,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":355,"column":4},"end":{"line":355,"column":17}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),depth0,{"name":"code","hash":{},"loc":{"start":{"line":364,"column":4},"end":{"line":364,"column":17}}}))
     + "\n";
 },"40":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -294,7 +294,7 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(41, data, 0),"inverse":container.program(44, data, 0),"loc":{"start":{"line":359,"column":0},"end":{"line":370,"column":7}}})) != null ? stack1 : "");
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"task"),{"name":"if","hash":{},"fn":container.program(41, data, 0),"inverse":container.program(44, data, 0),"loc":{"start":{"line":368,"column":0},"end":{"line":379,"column":7}}})) != null ? stack1 : "");
 },"41":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -303,14 +303,14 @@ export const TEMPLATE_SPECS = {
         return undefined
     };
 
-  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":360,"column":0},"end":{"line":360,"column":17}}}))
+  return alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"ref"),{"name":"code","hash":{},"loc":{"start":{"line":369,"column":0},"end":{"line":369,"column":17}}}))
     + " = "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":360,"column":20},"end":{"line":360,"column":42}}}))
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(42, data, 0),"inverse":container.noop,"loc":{"start":{"line":360,"column":42},"end":{"line":360,"column":76}}})) != null ? stack1 : "")
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"operator"),{"name":"code","hash":{},"loc":{"start":{"line":369,"column":20},"end":{"line":369,"column":42}}}))
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(42, data, 0),"inverse":container.noop,"loc":{"start":{"line":369,"column":42},"end":{"line":369,"column":76}}})) != null ? stack1 : "")
     + "(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":361,"column":0},"end":{"line":363,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"kwargs"),{"name":"each","hash":{},"fn":container.program(35, data, 0),"inverse":container.noop,"loc":{"start":{"line":370,"column":0},"end":{"line":372,"column":9}}})) != null ? stack1 : "")
     + ")"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(43, data, 0),"inverse":container.noop,"loc":{"start":{"line":364,"column":1},"end":{"line":364,"column":56}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"if","hash":{},"fn":container.program(43, data, 0),"inverse":container.noop,"loc":{"start":{"line":373,"column":1},"end":{"line":373,"column":56}}})) != null ? stack1 : "")
     + "\n";
 },"42":function(container,depth0,helpers,partials,data) {
     return ".partial";
@@ -323,7 +323,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return ".expand("
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":364,"column":28},"end":{"line":364,"column":48}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"task"),"expand"),{"name":"code","hash":{},"loc":{"start":{"line":373,"column":28},"end":{"line":373,"column":48}}}))
     + ")";
 },"44":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -334,9 +334,9 @@ export const TEMPLATE_SPECS = {
     };
 
   return "with "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":366,"column":5},"end":{"line":366,"column":24}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"head"),{"name":"code","hash":{},"loc":{"start":{"line":375,"column":5},"end":{"line":375,"column":24}}}))
     + ":\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":367,"column":0},"end":{"line":369,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"group"),"body"),{"name":"each","hash":{},"fn":container.program(37, data, 0),"inverse":container.noop,"loc":{"start":{"line":376,"column":0},"end":{"line":378,"column":9}}})) != null ? stack1 : "");
 },"45":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -346,14 +346,14 @@ export const TEMPLATE_SPECS = {
     };
 
   return "\n\n\ndef "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":374,"column":4},"end":{"line":374,"column":17}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"name"),{"name":"code","hash":{},"loc":{"start":{"line":383,"column":4},"end":{"line":383,"column":17}}}))
     + "("
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":374,"column":18},"end":{"line":374,"column":36}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"signature"),{"name":"code","hash":{},"loc":{"start":{"line":383,"column":18},"end":{"line":383,"column":36}}}))
     + "):\n    "
-    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":375,"column":4},"end":{"line":375,"column":16}}}))
+    + alias2(lookupProperty(helpers,"code").call(alias1,lookupProperty(depth0,"doc"),{"name":"code","hash":{},"loc":{"start":{"line":384,"column":4},"end":{"line":384,"column":16}}}))
     + "\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(46, data, 0),"inverse":container.noop,"loc":{"start":{"line":376,"column":0},"end":{"line":379,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":380,"column":0},"end":{"line":382,"column":9}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"importLine"),{"name":"if","hash":{},"fn":container.program(46, data, 0),"inverse":container.noop,"loc":{"start":{"line":385,"column":0},"end":{"line":388,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"lines"),{"name":"each","hash":{},"fn":container.program(39, data, 0),"inverse":container.noop,"loc":{"start":{"line":389,"column":0},"end":{"line":391,"column":9}}})) != null ? stack1 : "");
 },"46":function(container,depth0,helpers,partials,data) {
     var lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
@@ -363,7 +363,7 @@ export const TEMPLATE_SPECS = {
     };
 
   return "    "
-    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":377,"column":4},"end":{"line":377,"column":23}}}))
+    + container.escapeExpression(lookupProperty(helpers,"code").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(depth0,"importLine"),{"name":"code","hash":{},"loc":{"start":{"line":386,"column":4},"end":{"line":386,"column":23}}}))
     + "\n\n";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data,blockParams,depths) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), alias2=container.escapeExpression, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -400,17 +400,17 @@ export const TEMPLATE_SPECS = {
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"floatItem"),{"name":"if","hash":{},"fn":container.program(16, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":236,"column":0},"end":{"line":247,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"jsonConf"),{"name":"if","hash":{},"fn":container.program(17, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":248,"column":0},"end":{"line":259,"column":7}}})) != null ? stack1 : "")
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"rendered"),{"name":"if","hash":{},"fn":container.program(18, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":260,"column":0},"end":{"line":272,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"returns"),{"name":"if","hash":{},"fn":container.program(19, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":273,"column":0},"end":{"line":288,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(20, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":289,"column":0},"end":{"line":293,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(21, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":294,"column":0},"end":{"line":296,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(22, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":297,"column":0},"end":{"line":329,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":330,"column":0},"end":{"line":338,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"returns"),{"name":"if","hash":{},"fn":container.program(19, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":273,"column":0},"end":{"line":297,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"helpers"),"validate"),{"name":"if","hash":{},"fn":container.program(20, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":298,"column":0},"end":{"line":302,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"callbacks"),{"name":"each","hash":{},"fn":container.program(21, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":303,"column":0},"end":{"line":305,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"tasks"),{"name":"each","hash":{},"fn":container.program(22, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":306,"column":0},"end":{"line":338,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"defaultArgs"),"length"),{"name":"if","hash":{},"fn":container.program(33, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":339,"column":0},"end":{"line":347,"column":7}}})) != null ? stack1 : "")
     + "\n\nwith DAG(\n"
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(35, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":342,"column":0},"end":{"line":344,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"dagKwargs"),{"name":"each","hash":{},"fn":container.program(35, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":351,"column":0},"end":{"line":353,"column":9}}})) != null ? stack1 : "")
     + "):\n"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":346,"column":0},"end":{"line":348,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(37, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":349,"column":0},"end":{"line":351,"column":9}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(38, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":352,"column":0},"end":{"line":357,"column":7}}})) != null ? stack1 : "");
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(depth0,"usesTaskDict"),{"name":"if","hash":{},"fn":container.program(36, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":355,"column":0},"end":{"line":357,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(depth0,"body"),{"name":"each","hash":{},"fn":container.program(37, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":358,"column":0},"end":{"line":360,"column":9}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"edges"),"length"),{"name":"if","hash":{},"fn":container.program(38, data, 0, blockParams, depths),"inverse":container.noop,"loc":{"start":{"line":361,"column":0},"end":{"line":366,"column":7}}})) != null ? stack1 : "");
 },"main_d":  function(fn, props, container, depth0, data, blockParams, depths) {
 
   var decorators = container.decorators, lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -422,10 +422,10 @@ export const TEMPLATE_SPECS = {
 
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(40, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":358,"column":0},"end":{"line":371,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(40, data, 0, blockParams, depths),"inverse":container.noop,"args":["node"],"loc":{"start":{"line":367,"column":0},"end":{"line":380,"column":11}}}) || fn;
   var decorator = lookupProperty(decorators,"inline");
   if (typeof decorator !== "function") { throw new Error("Missing decorator: \"inline\""); }
-  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(45, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":371,"column":11},"end":{"line":383,"column":11}}}) || fn;
+  fn = decorator(fn,props,container,{"name":"inline","hash":{},"fn":container.program(45, data, 0, blockParams, depths),"inverse":container.noop,"args":["callable"],"loc":{"start":{"line":380,"column":11},"end":{"line":392,"column":11}}}) || fn;
   return fn;
   }
 

@@ -243,6 +243,12 @@ describe("p.operator() as written", () => {
       p.operator("q", { operator: SQL, ...({ arg: { sql: "x" } } as object) } as never);
     });
     expect(problems.map((d) => `${d.code} ${d.fix}`)).toEqual(["MLG1022 did you mean 'args'?"]);
+    const outputs = pipeline("outputs", {}, (p) => {
+      p.operator("q", { operator: SQL, ...({ outputs: { rows: "list" } } as object) } as never);
+    });
+    expect(outputs.problems.map((d) => `${d.code} ${d.fix}`)).toEqual([
+      'MLG1022 say what the operator returns with returns: "<type>" (string, int, float, bool, list or dict), and read it as task.output',
+    ]);
   });
 });
 
@@ -351,6 +357,22 @@ describe("what an operator returns (returns, task.output)", () => {
       "MLG1011 invalid argument 'post_execute' of task 'q': mlgen writes it: the check of what the operator returns against returns (\"int\") | leave it out",
       "MLG1011 invalid argument 'sql' of task 'uses': the int output 'q.return_value' reaches the operator as the text a template renders it to, not as that value (the DAG renders templates as text) | pass a literal, or a string param or output (str), and have the operator take text there; a value of another type is the argument of a task that computes it: p.python()",
     ]);
+  });
+
+  it("messages name it as the DSL reads it (q.output) and its type by returns", () => {
+    const { ir } = pipeline("named", {}, (p) => {
+      const q = p.operator("q", { operator: SQL, returns: "string" });
+      p.python("use", { fn: "tasks/steps.py:need_int", inputs: { n: q.output } });
+    });
+    const r = lowerPipeline({
+      ir,
+      sourceMap: {},
+      modules: new Map([["tasks/steps.py", "def need_int(n: int) -> None:\n    pass\n"]]),
+    });
+    const said = r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain("output 'return_value' of task 'q'");
+    expect(said[0]).toContain(`give 'q' returns: "int"`);
   });
 
   it("is still MLG3001 on Kubeflow, the tasks reading it compiled no further", () => {

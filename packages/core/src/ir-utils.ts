@@ -33,6 +33,14 @@ export const SETUP_TEARDOWN_KINDS: ReadonlySet<string> = new Set([
  */
 export const OPERATOR_OUTPUT = "return_value";
 
+/**
+ * An output as the DSL reads it, for messages: `train.out.model`, or `query.output` for an
+ * operator's return value (no python output is named return_value: MLG1011).
+ */
+export function outputHandle(task: string, output: string): string {
+  return output === OPERATOR_OUTPUT ? `${task}.output` : `${task}.out.${output}`;
+}
+
 export const EMPTY_TASK_OPTIONS: TaskOptions = Object.freeze({
   retries: null,
   retryDelay: null,

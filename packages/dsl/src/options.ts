@@ -428,6 +428,10 @@ function meantOption(key: string, call: OptionsOf, known: readonly string[]): st
   if (key === "outputs" && (call === "p.container()" || call === "p.bash()")) {
     return `only python tasks hand outputs on (mlgen does not carry ${call === "p.bash()" ? "a bash task's last line" : "KubernetesPodOperator's do_xcom_push"}): write the result where a task after it reads it (a path given to both), or run the step as p.python()`;
   }
+  // An operator hands on one value, what it returns.
+  if ((key === "outputs" || key === "output") && call === "p.operator()") {
+    return 'say what the operator returns with returns: "<type>" (string, int, float, bool, list or dict), and read it as task.output';
+  }
   // KubernetesPodOperator's volumes and volume_mounts are one setting per kind of volume here.
   if (call === "p.container()" && VOLUME_KEYS.has(key)) {
     return 'mount them with pvcs: [{ name: "<claim>", mountPath: "/data" }], emptyDirs: [{ name, mountPath }] or shm: true (KubernetesPodOperator\'s volumes and volume_mounts in one)';

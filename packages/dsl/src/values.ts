@@ -1,4 +1,4 @@
-import type { Scalar, Value } from "@mlgen/core";
+import { outputHandle, type Scalar, type Value } from "@mlgen/core";
 
 /** Where a handle keeps its IR value. A registered symbol, so two copies of the DSL agree. */
 export const VALUE = Symbol.for("mlgen.value");
@@ -41,7 +41,7 @@ function describe(value: Value): string {
     case "join":
       return `${describe(value.base)}.join(...)`;
     case "oneOf":
-      return `oneOf(${value.refs.map((r) => `${r.task}.out.${r.output}`).join(", ")})`;
+      return `oneOf(${value.refs.map((r) => outputHandle(r.task, r.output)).join(", ")})`;
     default:
       return "a value read when the task runs";
   }

@@ -6,6 +6,7 @@ import {
   humanDuration,
   literalOnly,
   type OutputType,
+  outputHandle,
   PARAM_OUTPUT_TYPES,
   type Param,
   type Pipeline,
@@ -580,7 +581,7 @@ function operand(ir: Pipeline, value: Value, byId: ReadonlyMap<string, Task>): O
       declared,
       map: mapped ? value.task : null,
       shown: `${value.task}.${value.output}`,
-      reduce: `${value.task}.out.${value.output}`,
+      reduce: outputHandle(value.task, value.output),
     };
   }
   if (value.kind === "param") {

@@ -4,7 +4,9 @@ import {
   diagnostic,
   effectiveOptions,
   functionRefs,
+  OPERATOR_OUTPUT,
   type OutputType,
+  outputHandle,
   PARAM_OUTPUT_TYPES,
   type Pipeline,
   type Scalar,
@@ -545,7 +547,7 @@ export function checkModules(
                   ? `makes the comparison ${op === "==" ? "false" : "true"} on those runs`
                   : "Python does not order: the task fails",
               hint: skipped.otherOutput
-                ? `compare whichever side ran: a python task that takes oneOf(${ref.task}.out.${ref.output}, ${skipped.otherOutput}) and returns it, and a condition on that; or branch on the side's output from a task on its side`
+                ? `compare whichever side ran: a python task that takes oneOf(${outputHandle(ref.task, ref.output)}, ${skipped.otherOutput}) and returns it, and a condition on that; or branch on the side's output from a task on its side`
                 : `put the condition on the side of '${ref.task}' (after it, before the join), or read the output in a python task that returns a value when it is None, and compare that`,
             },
             taskPlace(ctx, ir.id, task.id),
@@ -765,7 +767,7 @@ export function checkModules(
                 function: ref.function,
                 parameter: name,
                 hint: skipped.otherOutput
-                  ? `read whichever side ran: inputs: { ${name}: oneOf(${value.task}.out.${value.output}, ${skipped.otherOutput}) }; or annotate the parameter as optional (${name}: ${typed} | None) and handle None`
+                  ? `read whichever side ran: inputs: { ${name}: oneOf(${outputHandle(value.task, value.output)}, ${skipped.otherOutput}) }; or annotate the parameter as optional (${name}: ${typed} | None) and handle None`
                   : `annotate the parameter as optional (${name}: ${typed} | None) and handle None, or read the output in a task on the side of '${value.task}'`,
               },
               place,
@@ -926,7 +928,7 @@ function skippedReads(ir: Pipeline): (
         const outs = Object.entries(taskOutputs(t)).filter(([, ty]) => ty === type);
         const pick = outs.find(([n]) => n === output) ?? outs[0];
         if (pick) {
-          otherOutput = `${id}.out.${pick[0]}`;
+          otherOutput = outputHandle(id, pick[0]);
           break;
         }
       }
@@ -1029,7 +1031,11 @@ function valueIntoAnnotation(
     const collected = producer.kind === "python" && producer.map !== null;
     kind = collected ? "list" : taskOutputs(producer)[value.output];
     what = `output '${value.output}' of task '${value.task}'${collected ? " (collected from every mapped run)" : ""}`;
-    if (!collected) declare = `declare output '${value.output}' of '${value.task}' as "${wanted}"`;
+    if (!collected)
+      declare =
+        value.output === OPERATOR_OUTPUT
+          ? `give '${value.task}' returns: "${wanted}"`
+          : `declare output '${value.output}' of '${value.task}' as "${wanted}"`;
   } else if (value.kind === "param") {
     const type = ir.params[value.name]?.type;
     kind = type === undefined ? undefined : PARAM_OUTPUT_TYPES[type];

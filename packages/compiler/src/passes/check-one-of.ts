@@ -1,6 +1,7 @@
 import {
   diagnostic,
   type OutputType,
+  outputHandle,
   type Pipeline,
   type Ref,
   type Task,
@@ -12,7 +13,7 @@ import {
 import { branchSides } from "./branch-joins.js";
 import { type PassContext, taskPlace } from "./context.js";
 
-const shown = (refs: readonly Ref[]) => refs.map((r) => `${r.task}.out.${r.output}`).join(", ");
+const shown = (refs: readonly Ref[]) => refs.map((r) => outputHandle(r.task, r.output)).join(", ");
 
 /**
  * `oneOf(a, b, ...)`: the output of whichever side of a branch ran. Mirrors what kfp's
