@@ -476,6 +476,11 @@ export const DIAGNOSTICS = {
     message: "{dag}'s failed runs can end success: {reason}",
     fix: "{hint}",
   },
+  MLG2040: {
+    severity: "warning",
+    message: "{dag} has a dagrun_timeout and {teardowns}: {reason}",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

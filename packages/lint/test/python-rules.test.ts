@@ -2093,6 +2093,42 @@ with DAG("i", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_ti
     },
   ],
   [
+    "a dagrun_timeout beside teardowns (as_teardown, @teardown), and DAGs without one or the other (ids shared between DAGs, a @dag never called)",
+    {
+      rule: "timeout-skips-teardown",
+      head: `${HEAD}from airflow.sdk import dag, teardown
+`,
+      body: `with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args):
+    s = BashOperator(task_id="s", bash_command="true")
+    w = BashOperator(task_id="w", bash_command="true")
+    t = BashOperator(task_id="t", bash_command="true")
+    s >> w >> t.as_teardown(setups=s)
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=2), default_args=default_args):
+    s = BashOperator(task_id="s", bash_command="true")
+    t = BashOperator(task_id="t", bash_command="true")
+    s >> t
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=None, default_args=default_args):
+    s = BashOperator(task_id="s", bash_command="true")
+    t = BashOperator(task_id="t", bash_command="true")
+    s >> t.as_teardown(setups=s)
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=1), default_args=default_args)
+def d():
+    @teardown
+    def clean():
+        pass
+    clean()
+@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_timeout=timedelta(hours=1), default_args=default_args)
+def never_called():
+    @teardown
+    def clean():
+        pass
+    clean()
+d()
+`,
+      want: ["1:87", "14:78"],
+    },
+  ],
+  [
     "external task sensors whose DAG's logical dates the DAG they wait for never has, and near misses",
     {
       rule: "external-schedule-mismatch",

@@ -1258,6 +1258,55 @@ with DAG(
     BashOperator(task_id="score", bash_command="score --day {{ ds }}")
 `),
   },
+  "timeout-skips-teardown": {
+    catches: `A DAG with a \`dagrun_timeout\` (not None) and teardown tasks: tasks made teardowns by \`.as_teardown(...)\` or written with \`@teardown\`. DSL pipelines get the same check from the compiler (MLG1046).`,
+    reportedAt: "the `dagrun_timeout` argument.",
+    why: `A teardown exists to run after the work, also when the work failed: a cluster, a scratch schema or a GPU node the setup made is removed. A run over its \`dagrun_timeout\` is not failed by its work: the scheduler marks it failed and sets every unfinished task instance to skipped (SchedulerJobRunner._schedule_dag_run), the running work and the teardown waiting for it alike, and a run that is over schedules nothing more. The teardown never runs, and what the setup made stays, paid for, until someone notices. Real Airflow 3.3's scheduler skips the teardown with the work, and Airflow 2.11's scheduler code leaves it without a state in the failed run (\`test/engines/dagrun-timeout.test.ts\`). An \`execution_timeout\` on the work tasks bounds the run as well: the task that goes over fails, and the teardowns after it run.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "score_on_cluster",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    dagrun_timeout=timedelta(hours=6),
+    default_args=default_args,
+    on_failure_callback=SlackNotifier(slack_conn_id="slack_alerts", text="{{ dag.dag_id }} failed"),
+):
+    create = BashOperator(task_id="create_cluster", bash_command="clusters create score-{{ ds_nodash }}")
+    score = BashOperator(task_id="score", bash_command="score --cluster score-{{ ds_nodash }}")
+    delete = BashOperator(task_id="delete_cluster", bash_command="clusters delete score-{{ ds_nodash }}")
+    create >> score >> delete.as_teardown(setups=create)
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "score_on_cluster",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+):
+    create = BashOperator(task_id="create_cluster", bash_command="clusters create score-{{ ds_nodash }}")
+    score = BashOperator(
+        task_id="score",
+        bash_command="score --cluster score-{{ ds_nodash }}",
+        execution_timeout=timedelta(hours=6),
+    )
+    delete = BashOperator(task_id="delete_cluster", bash_command="clusters delete score-{{ ds_nodash }}")
+    create >> score >> delete.as_teardown(setups=create)
+`),
+  },
   "schedule-uneven-step": {
     catches: `A DAG whose cron schedule (a five-field string, a preset aside, or the expression of a \`CronTriggerTimetable\` or \`CronDataIntervalTimetable\`) steps a field by a number that does not divide the field's span: \`*/90\` or \`*/45\` in the minutes (the span is an hour), \`*/5\` or \`*/7\` in the hours (a day), \`*/5\` in the months (a year), any step of the days of the week but \`*/7\`. Judged where the span repeats: the minutes when two consecutive hours run (\`*/45 9 * * *\`, one hour a day, is not reported), the hours when consecutive days run and the day of the month is \`*\`. Steps over a range (\`0 9-17/2 * * *\`) are not judged. DSL pipelines get the same check from the compiler (MLG1043).`,
     reportedAt: "the schedule argument.",

@@ -30,6 +30,7 @@ import { sensorPokeMode } from "./sensor-poke-mode.js";
 import { syntaxError } from "./syntax-error.js";
 import { taskOutsideDag } from "./task-outside-dag.js";
 import { templateError } from "./template-error.js";
+import { timeoutSkipsTeardown } from "./timeout-skips-teardown.js";
 import { topLevelCode } from "./top-level-code.js";
 import { trainWithoutValidation } from "./train-without-validation.js";
 import { triggerConf } from "./trigger-conf.js";
@@ -79,6 +80,7 @@ export const RULES: readonly Rule[] = [
   missingDag,
   runTimeoutUnalerted,
   leafMasksFailure,
+  timeoutSkipsTeardown,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

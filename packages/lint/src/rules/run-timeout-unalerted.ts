@@ -1,4 +1,6 @@
 import { effectiveOptions } from "@mlgen/core/light";
+import type { DagDecl, DagFile } from "../python/model.js";
+import type { PyNode } from "../python/node.js";
 import { isNone } from "../python/queries.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -7,6 +9,18 @@ import { alertsOnFailure } from "./no-failure-alert.js";
 
 const REASON =
   "Airflow's scheduler fails such a run, skips its unfinished tasks and calls only the DAG's on_failure_callback, never a task's callback or email";
+
+/**
+ * The DAG's `dagrun_timeout=` argument, unless it is None (written, or through a module-level
+ * name bound to None): null when the DAG has no run timeout.
+ */
+export function dagrunTimeoutArg(file: DagFile, dag: DagDecl): PyNode | null {
+  const timeout = dag.kwargs.get("dagrun_timeout");
+  if (!timeout || isNone(file.source, timeout)) return null;
+  // `dagrun_timeout=TIMEOUT` with `TIMEOUT = None` at module level: no timeout either.
+  const named = file.constants.get(textOf(file.source, timeout));
+  return named && isNone(file.source, named) ? null : timeout;
+}
 
 /**
  * A DAG with a dagrun_timeout whose alerts are all the tasks': a run that times out is failed
@@ -37,11 +51,8 @@ export const runTimeoutUnalerted = defineRule({
   checkPython(file, report) {
     for (const dag of file.dags) {
       if (neverBuilt(file, dag)) continue;
-      const timeout = dag.kwargs.get("dagrun_timeout");
-      if (!timeout || isNone(file.source, timeout)) continue;
-      // `dagrun_timeout=TIMEOUT` with `TIMEOUT = None` at module level: no timeout either.
-      const named = file.constants.get(textOf(file.source, timeout));
-      if (named && isNone(file.source, named)) continue;
+      const timeout = dagrunTimeoutArg(file, dag);
+      if (!timeout) continue;
       // Airflow 3.1's deadline alerts (DeadlineAlert, with a callback of their own) say it.
       const deadline = dag.kwargs.get("deadline");
       if (deadline && !isNone(file.source, deadline)) continue;
