@@ -133,3 +133,14 @@ export function branchJoins(ir: Pipeline, ctx?: PassContext): Pipeline {
   });
   return { ...ir, tasks };
 }
+
+/**
+ * The task as the Airflow target writes it: a join that also waits for tasks off the sides it
+ * joins (`joined`) keeps the rule it would have had, its join rule going to an empty task after
+ * the sides (none_failed_min_one_success).
+ */
+export function asWritten<T extends Task>(task: T): T {
+  return task.joined === undefined
+    ? task
+    : { ...task, options: { ...task.options, triggerRule: null } };
+}

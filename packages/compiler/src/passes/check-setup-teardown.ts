@@ -10,6 +10,7 @@ import {
   type Pipeline,
   SETUP_TEARDOWN_KINDS,
 } from "@mlgen/core";
+import { asWritten } from "./branch-joins.js";
 import { type PassContext, pipelinePlace, taskPlace } from "./context.js";
 
 /**
@@ -73,11 +74,7 @@ export function afterSetupProblems(
   const out: { task: string; what: string; reason: string; hint: string }[] = [];
   for (const task of ir.tasks) {
     if (task.setupTeardown === "teardown") continue;
-    // A join that also waits for tasks off the sides it joins keeps the rule it would have had;
-    // its join rule goes to an empty task after the sides (none_failed_min_one_success).
-    const written = task.joined
-      ? { ...task, options: { ...task.options, triggerRule: null } }
-      : task;
+    const written = asWritten(task);
     const rule = effectiveOptions(ir, written).triggerRule ?? "all_success";
     const throughJoin = (task.joined ?? []).find((u) => setups.has(u));
     const direct = task.upstream.find((u) => setups.has(u) && !task.joined?.includes(u));

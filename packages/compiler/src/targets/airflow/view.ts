@@ -40,6 +40,7 @@ import {
   pyLiteral,
   pyString,
 } from "../../escape/python.js";
+import { asWritten } from "../../passes/branch-joins.js";
 import { moduleName } from "../../passes/check-modules.js";
 import { posixJoin } from "../../posix.js";
 import { AIRFLOW3, type AirflowName, type Dialect } from "./dialect.js";
@@ -1719,12 +1720,7 @@ export function dagView(
 ): DagView {
   // A join that also waits for tasks off the sides it joins keeps its own trigger rule (the
   // one it would have had): its join rule goes to an empty task before it (`joinViews`).
-  const ir: Pipeline = {
-    ...lowered,
-    tasks: lowered.tasks.map((t) =>
-      t.joined === undefined ? t : { ...t, options: { ...t.options, triggerRule: null } },
-    ),
-  };
+  const ir: Pipeline = { ...lowered, tasks: lowered.tasks.map(asWritten) };
   const mapped = new Map<string, Value>();
   for (const t of ir.tasks) if (t.kind === "python" && t.map !== null) mapped.set(t.id, t.map.over);
   // By the rules as lowered: a join whose join rule went to an empty task still reads the
