@@ -935,9 +935,6 @@ describe.each([3, 2] as const)(
 describe.each([3, 2] as const)(
   "Airflow operators given by their import paths (p.operator), on real Airflow %i",
   (version) => {
-    // The team's own operator (mlgen_fixture_operators.JsonOperator), on PYTHONPATH.
-    const ownOperators = FIXTURE_OPERATORS;
-
     it("run with their arguments: computed ones rendered where the operator templates them, literals as a hand-written DAG has them; what one returns reaches the tasks reading it", async () => {
       const dags = await compileFixture("operators", version);
       const channel = `ops-${version}`;
@@ -946,7 +943,7 @@ describe.each([3, 2] as const)(
         "2025-08-01",
         dags,
         { table: channel },
-        ownOperators,
+        FIXTURE_OPERATORS,
         version,
       );
       expect(r.status, r.output.slice(-5000)).toBe(0);
@@ -992,7 +989,7 @@ describe.each([3, 2] as const)(
     it("an operator that returns a value of another type than its returns fails, and the tasks reading it do not run", async () => {
       const dags = await compileFixture("operators", version);
       const conf = { table: `bad-${version}`, payload: '{"a": 1}' };
-      const r = dagsTest("operators", "2025-08-05", dags, conf, ownOperators, version);
+      const r = dagsTest("operators", "2025-08-05", dags, conf, FIXTURE_OPERATORS, version);
       expect(r.status).not.toBe(0);
       expect(runStates("operators", dags, version)["2025-08-05"]?.tasks).toMatchObject({
         rows: "failed",
@@ -1058,7 +1055,7 @@ for type_name, value in [("int", 3.0), ("string", pathlib.Path("/x")), ("int", T
       const dags = await compileFixture("operators", version);
       for (const [i, conf] of [{ mode: "bogus" }, { limit: 0 }, { table: "" }].entries()) {
         const date = `2025-08-1${i}`;
-        const r = dagsTest("operators", date, dags, conf, ownOperators, version);
+        const r = dagsTest("operators", date, dags, conf, FIXTURE_OPERATORS, version);
         expect(r.status, JSON.stringify(conf)).not.toBe(0);
         expect(r.output).toMatch(/ParamValidationError|Invalid input for param/);
         // No task ran.

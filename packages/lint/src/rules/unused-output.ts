@@ -1,4 +1,4 @@
-import { refsIn, taskOutputs, taskValues } from "@mlgen/core/light";
+import { outputHandle, refsIn, taskOutputs, taskValues } from "@mlgen/core/light";
 import { taskTexts } from "../dsl.js";
 import { templatePulls } from "../python/jinja.js";
 import { defineRule } from "../rule.js";
@@ -30,10 +30,7 @@ export const unusedOutput = defineRule({
             what: "output",
             key: output,
             task: task.id,
-            hint:
-              task.kind === "operator"
-                ? `read it downstream (${task.id}.output) or leave returns out`
-                : `read it downstream (${task.id}.out.${output}) or remove it from the outputs`,
+            hint: `read it downstream (${outputHandle(task.id, output)}) or ${task.kind === "operator" ? "leave returns out" : "remove it from the outputs"}`,
           },
           `task:${task.id}`,
         );
