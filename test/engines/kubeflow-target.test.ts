@@ -492,6 +492,58 @@ describe("the executors as their containers run them", () => {
     );
   });
 
+  it("optional params (default null): a run that leaves one unset calls the function with None, one that sets it with its value (a whole number param as a float)", () => {
+    const ir = pipeline(
+      "optional_params",
+      {
+        params: {
+          cutoff: { default: null, type: "string" },
+          limit: { default: null, type: "integer" },
+          ratio: { default: null, type: "number" },
+          name: "x",
+        },
+      },
+      (p) => {
+        p.python("pick", {
+          fn: "tasks/m.py:pick",
+          inputs: {
+            cutoff: p.params.cutoff,
+            limit: p.params.limit,
+            ratio: p.params.ratio,
+            name: p.params.name,
+          },
+          outputs: { seen: "string" },
+        });
+      },
+    ).ir;
+    const source =
+      "import json\n\n\ndef pick(cutoff: str | None, limit: int | None, ratio: float | None, name: str) -> dict:\n" +
+      "    return {'seen': json.dumps([cutoff, limit, ratio, type(ratio).__name__, name])}\n";
+    const yaml = emitted(ir, [{ path: "tasks/m.py", content: source }]);
+    const seen = (values: Record<string, unknown>) => {
+      const work = tempDir("mlgen-kfp-optional-");
+      const output = join(work, "executor-output.json");
+      const outputs = {
+        parameters: { seen: { outputFile: join(work, "seen.txt") } },
+        outputFile: output,
+      };
+      // As the backend sends a run's inputs: an unset optional input is absent.
+      runPythonExecutor(yaml, "exec-pick", work, {
+        inputs: { parameterValues: values },
+        outputs,
+      });
+      return JSON.parse(JSON.parse(readFileSync(output, "utf8")).parameterValues.seen);
+    };
+    expect(seen({ name: "x" })).toEqual([null, null, null, "NoneType", "x"]);
+    expect(seen({ name: "y", cutoff: "2025-01-01", limit: 5, ratio: 2 })).toEqual([
+      "2025-01-01",
+      5,
+      2,
+      "float",
+      "y",
+    ]);
+  });
+
   it("one output returned in a dict under another key is said as such (a typo), not as a type", () => {
     const source = "def total(values: list) -> dict:\n    return {'totl': sum(values)}\n";
     expect(() => runTotal(source, "[1, 2]")).toThrow(

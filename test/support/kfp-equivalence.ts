@@ -314,6 +314,12 @@ export const EQUIVALENTS: readonly Equivalent[] = [
     covers: "python functions, typed outputs (str/int/list/dict/float/bool), params with defaults",
   },
   {
+    name: "kfp-eq-optional",
+    py: "kfp_eq_optional.py",
+    functionName: "kfp_eq_optional",
+    covers: "optional params ({ default: null, type }) read by python tasks, beside a default",
+  },
+  {
     name: "kfp-eq-branch",
     py: "kfp_eq_branch.py",
     functionName: "kfp_eq_branch",

@@ -16,6 +16,7 @@ import { checkImages } from "./passes/check-images.js";
 import { checkMapItems } from "./passes/check-map-items.js";
 import { checkModules } from "./passes/check-modules.js";
 import { checkOneOf } from "./passes/check-one-of.js";
+import { checkOptionalParams } from "./passes/check-optional-params.js";
 import { checkContainerPods } from "./passes/check-pods.js";
 import { checkSecrets } from "./passes/check-secrets.js";
 import { checkTeardownRules } from "./passes/check-setup-teardown.js";
@@ -61,6 +62,7 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkOneOf(withDeps, ctx);
   checkModules(withDeps, input.modules, ctx);
   checkMapItems(withDeps, input.modules, ctx);
+  checkOptionalParams(withDeps, input.modules, ctx);
   checkSecrets(withDeps, ctx);
   checkTeardownRules(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };

@@ -259,6 +259,18 @@ export const DIAGNOSTICS = {
       "pipeline '{pipeline}' has a dagrunTimeout of {timeout} and {teardowns}: Airflow fails a run that reaches it and skips every task not done yet, teardowns too, so what their setups made is left behind",
     fix: "bound the work with an executionTimeout on its tasks instead (a task that times out fails, and the teardowns after it still run), or leave dagrunTimeout out",
   },
+  MLG1047: {
+    severity: "error",
+    message:
+      "{where} of task '{task}' reads optional param '{param}', whose value is null when a run leaves it unset: {reason}",
+    fix: "{hint}",
+  },
+  MLG1048: {
+    severity: "warning",
+    message:
+      "task '{task}' passes optional param '{param}' to parameter '{parameter}' of {function}(), annotated '{annotation}', which does not take None: a run that leaves the param unset calls {function}() with None there",
+    fix: "annotate the parameter as optional ({parameter}: {annotation} | None) and handle None, or give param '{param}' a default of its type",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -578,7 +578,12 @@ export const PARAM_CHECK_KEYS = ["enum", "minimum", "maximum", "minLength", "max
 export const paramSchema = z.strictObject({
   kind: z.literal("param"),
   type: z.enum(PARAM_TYPES),
+  /**
+   * null: the param is optional, a run may leave it unset (Airflow's `Param(None, type=["null",
+   * ...])`, kfp's `Optional[str] = None`): only a Python task's input reads it, as None.
+   */
   default: z.union([
+    z.null(),
     z.string(),
     z.number(),
     z.boolean(),

@@ -474,16 +474,18 @@ export interface TimeDeltaSensorSpec extends SensorOptions {
   readonly delta: Duration;
 }
 
-/** What a trigger's conf may send for a param whose default is a `T`. */
-export type ConfInput<T> = [T] extends [string]
-  ? string | ValueHandle<string>
-  : [T] extends [number]
-    ? number | ValueHandle<number>
-    : [T] extends [boolean]
-      ? boolean | ValueHandle<boolean>
-      : [T] extends [readonly Json[]]
-        ? readonly Input[] | ValueHandle<unknown[]>
-        : { readonly [key: string]: Input } | ValueHandle<Record<string, unknown>>;
+/** What a trigger's conf may send for a param whose default is a `T` (null: an optional one). */
+export type ConfInput<T> = null extends T
+  ? ConfInput<NonNullable<T>> | null
+  : [T] extends [string]
+    ? string | ValueHandle<string>
+    : [T] extends [number]
+      ? number | ValueHandle<number>
+      : [T] extends [boolean]
+        ? boolean | ValueHandle<boolean>
+        : [T] extends [readonly Json[]]
+          ? readonly Input[] | ValueHandle<unknown[]>
+          : { readonly [key: string]: Input } | ValueHandle<Record<string, unknown>>;
 
 /** A trigger's conf: by the started pipeline's params when its definition is given. */
 export type TriggerConf<Q extends Readonly<Record<string, ParamSpec>>> = string extends keyof Q
@@ -680,18 +682,64 @@ export type ParamSpec =
       readonly minLength?: number;
       /** A string param's longest length, in characters (Param's `maxLength`). */
       readonly maxLength?: number;
+    }
+  | {
+      /**
+       * An optional param: a run may leave it unset, and a Python task reading it gets None
+       * (Airflow's `Param(None, type=["null", "string"])`, kfp's `Optional[str] = None`). Its
+       * type is needed, and only a Python task's input may read it.
+       */
+      readonly default: null;
+      readonly type: Param["type"];
+      readonly description?: string;
+      readonly minimum?: number;
+      readonly maximum?: number;
+      readonly minLength?: number;
+      readonly maxLength?: number;
     };
-type ParamTs<S> = S extends { readonly default: infer D } ? D : S;
+/** The value of a param of each type. */
+interface ParamTypeTs {
+  readonly string: string;
+  readonly integer: number;
+  readonly number: number;
+  readonly boolean: boolean;
+  readonly array: readonly Json[];
+  readonly object: { readonly [key: string]: Json };
+}
+type ParamTs<S> = S extends {
+  readonly default: null;
+  readonly type: infer T extends keyof ParamTypeTs;
+}
+  ? ParamTypeTs[T] | null
+  : S extends { readonly default: infer D }
+    ? D
+    : S;
+/** What a task reads of a param whose value is a `T`. */
+type HandleTs<T> = [T] extends [string]
+  ? string
+  : [T] extends [number]
+    ? number
+    : [T] extends [boolean]
+      ? boolean
+      : [T] extends [readonly Json[]]
+        ? unknown[]
+        : Record<string, unknown>;
 export type ParamHandles<P extends Readonly<Record<string, ParamSpec>>> = {
-  readonly [K in keyof P]: ParamTs<P[K]> extends string
-    ? TextValue
-    : ParamTs<P[K]> extends number
-      ? ValueHandle<number>
-      : ParamTs<P[K]> extends boolean
-        ? ValueHandle<boolean>
-        : ParamTs<P[K]> extends readonly Json[]
-          ? ValueHandle<unknown[]>
-          : ValueHandle<Record<string, unknown>>;
+  // An optional param is no text: a path cannot be joined onto a value that may be None.
+  readonly [K in keyof P]: P[K] extends {
+    readonly default: null;
+    readonly type: infer T extends keyof ParamTypeTs;
+  }
+    ? ValueHandle<HandleTs<ParamTypeTs[T]> | null>
+    : ParamTs<P[K]> extends string
+      ? TextValue
+      : ParamTs<P[K]> extends number
+        ? ValueHandle<number>
+        : ParamTs<P[K]> extends boolean
+          ? ValueHandle<boolean>
+          : ParamTs<P[K]> extends readonly Json[]
+            ? ValueHandle<unknown[]>
+            : ValueHandle<Record<string, unknown>>;
 };
 
 export type ScheduleInput =
@@ -1116,7 +1164,11 @@ function paramSchemaKeys(spec: ParamSpec): string[] {
 }
 
 function param(spec: ParamSpec): Omit<Param, "position"> {
-  const s = isParamOptions(spec) ? spec : { default: spec as Param["default"] };
+  const s: {
+    readonly default: unknown;
+    readonly type?: Param["type"];
+    readonly description?: string;
+  } = isParamOptions(spec) ? spec : { default: spec };
   const d = s.default;
   const type =
     s.type ??
@@ -1231,7 +1283,7 @@ export function pipeline<
           {
             what: `param '${name}'`,
             reason: `it has a type and no default, so { type: "${written}" } would be read as an object param whose default is that object (kfp's required inputs have no mlgen form: a scheduled run, and a start given no conf, take the default)`,
-            hint: `give it a default, ${name}: { default: ${EMPTY_DEFAULT[type] ?? '""'}, type: "${type}" }, and check for it in the task if no run may go without one; for an object param whose value holds a 'type' key, write { default: { type: "${written}" } }`,
+            hint: `give it a default, ${name}: { default: ${EMPTY_DEFAULT[type] ?? '""'}, type: "${type}" }, and check for it in the task if no run may go without one; for a param a run may leave unset, ${name}: { default: null, type: "${type}" } (a Python task reads it as None); for an object param whose value holds a 'type' key, write { default: { type: "${written}" } }`,
           },
           { pipeline: id, location: pipelineSite() },
         ),
@@ -1259,6 +1311,21 @@ export function pipeline<
           )
         : spec) as ParamSpec,
     );
+    if (p.default === null && !(isParamOptions(spec as ParamSpec) && "type" in (spec as object))) {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `param '${name}'`,
+            reason:
+              "its default is null and it has no type, and an optional param's type is what Airflow's trigger form and a Kubeflow run check a given value against",
+            hint: `give its type: ${name}: { default: null, type: "string" } (or "integer", "number", "boolean", "array", "object")`,
+          },
+          { pipeline: id, location: pipelineSite() },
+        ),
+      );
+      continue;
+    }
     const notData = notJson(p.default, "");
     if (notData !== null) {
       problems.push(
@@ -1275,7 +1342,8 @@ export function pipeline<
       continue;
     }
     paramsIr[name] = { ...p, position: Object.keys(paramsIr).length };
-    paramHandles[name] = paramValue(name, p.type === "string", token);
+    // An optional param's handle is no text: a path joined onto None is no path.
+    paramHandles[name] = paramValue(name, p.type === "string" && p.default !== null, token);
   }
 
   // The handles this pipeline made: a task of another pipeline, whose id may also be one of

@@ -119,6 +119,8 @@ export function confProblems(
     }
     const found = valueTypes(value, scope);
     if (!found || found.types.includes(param.type)) continue;
+    // An optional param (default null) takes null: the run then leaves it unset.
+    if (param.default === null && value.kind === "literal" && value.value === null) continue;
     out.push({
       key,
       problem: `whose value is ${found.what}, where param '${key}' is of type ${param.type}: Airflow's check of the param refuses it, and the run is not started`,

@@ -261,6 +261,41 @@ describe("pipeline()", () => {
     });
   });
 
+  it("an optional param, { default: null, type }, is in the IR with its null default; without a type it is MLG1011", () => {
+    const def = pipeline(
+      "p",
+      {
+        params: {
+          cutoff: { default: null, type: "string", description: "since when", maxLength: 10 },
+          // Type-checks as an object param's default ({ default: null }): told apart here.
+          limit: { default: null },
+        },
+      },
+      (p) => {
+        p.python("a", { fn: "tasks/t.py:f", inputs: { cutoff: p.params.cutoff } });
+        // No text: a path is not joined onto a value that may be None.
+        expect("join" in (p.params.cutoff as object)).toBe(false);
+      },
+    );
+    expect(def.ir.params).toEqual({
+      cutoff: {
+        kind: "param",
+        type: "string",
+        default: null,
+        description: "since when",
+        maxLength: 10,
+        position: 0,
+      },
+    });
+    expect(def.problems.map((d) => [d.code, d.message, d.fix])).toEqual([
+      [
+        "MLG1011",
+        "invalid param 'limit': its default is null and it has no type, and an optional param's type is what Airflow's trigger form and a Kubeflow run check a given value against",
+        'give its type: limit: { default: null, type: "string" } (or "integer", "number", "boolean", "array", "object")',
+      ],
+    ]);
+  });
+
   it("a param written with a type and no default (kfp's required input, Airflow's Param(type=...)) is MLG1011, not an object param", () => {
     const def = pipeline(
       "p",
@@ -280,7 +315,7 @@ describe("pipeline()", () => {
       [
         "MLG1011",
         `invalid param 'run_date': it has a type and no default, so { type: "string" } would be read as an object param whose default is that object (kfp's required inputs have no mlgen form: a scheduled run, and a start given no conf, take the default)`,
-        `give it a default, run_date: { default: "", type: "string" }, and check for it in the task if no run may go without one; for an object param whose value holds a 'type' key, write { default: { type: "string" } }`,
+        `give it a default, run_date: { default: "", type: "string" }, and check for it in the task if no run may go without one; for a param a run may leave unset, run_date: { default: null, type: "string" } (a Python task reads it as None); for an object param whose value holds a 'type' key, write { default: { type: "string" } }`,
       ],
       [
         "MLG1011",

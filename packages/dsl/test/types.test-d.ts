@@ -107,6 +107,29 @@ describe("typed data passing", () => {
     );
   });
 
+  it("an optional param (default null) is typed by its type, or null, and is no text", () => {
+    pipeline(
+      "p",
+      {
+        params: {
+          cutoff: { default: null, type: "string", description: "since when" },
+          limit: { default: null, type: "integer", minimum: 1 },
+          on: { default: null, type: "boolean" },
+          cols: { default: null, type: "array" },
+        },
+      },
+      (p) => {
+        expectTypeOf(p.params.cutoff).toEqualTypeOf<ValueHandle<string | null>>();
+        expectTypeOf(p.params.limit).toEqualTypeOf<ValueHandle<number | null>>();
+        expectTypeOf(p.params.on).toEqualTypeOf<ValueHandle<boolean | null>>();
+        expectTypeOf(p.params.cols).toEqualTypeOf<ValueHandle<unknown[] | null>>();
+        // @ts-expect-error: a path cannot be joined onto a value that may be None
+        p.params.cutoff.join("x.csv");
+        p.python("t", { fn: "tasks/t.py:f", inputs: { cutoff: p.params.cutoff } });
+      },
+    );
+  });
+
   it("inputs accept handles, JSON values, lists and objects, but not functions or dates", () => {
     pipeline("p", {}, (p) => {
       p.python("ok", {
@@ -324,6 +347,24 @@ describe("p.trigger()", () => {
       p.trigger("text", { pipeline: deploy, conf: { threshold: "high" } });
       // @ts-expect-error: a string output for a number param
       p.trigger("output", { pipeline: deploy, conf: { threshold: t.out.uri } });
+      // @ts-expect-error: null for a param that is not optional
+      p.trigger("null", { pipeline: deploy, conf: { threshold: null } });
+    });
+  });
+
+  it("types an optional param's conf value as its type, or null", () => {
+    const backfill = pipeline(
+      "backfill",
+      { params: { since: { default: null, type: "string" } } },
+      (p) => {
+        p.bash("b", { command: "true" });
+      },
+    );
+    pipeline("starter", {}, (p) => {
+      p.trigger("unset", { pipeline: backfill, conf: { since: null } });
+      p.trigger("set", { pipeline: backfill, conf: { since: "2025-01-01" } });
+      // @ts-expect-error: a number for a string param
+      p.trigger("number", { pipeline: backfill, conf: { since: 3 } });
     });
   });
 

@@ -213,7 +213,8 @@ function checkParams(ir: Pipeline, ctx: PassContext): void {
       );
       continue;
     }
-    if (fits[param.type]?.(param.default) !== false) {
+    // A null default is an optional param's (Param(None, type=["null", ...])), of any type.
+    if (param.default === null || fits[param.type]?.(param.default) !== false) {
       checkParamChecks(ir, name, param, fits, ctx);
       continue;
     }
@@ -302,6 +303,12 @@ function checkParamChecks(
           ? 'declare the param a number param, { default: ..., type: "number" } (JavaScript reads 1.0 as 1)'
           : `list values of type '${param.type}'`,
       );
+    } else if (d === null) {
+      problem(
+        "enum",
+        `the param's default is null (a run may leave it unset), and Airflow checks null against the enum too, refusing it ('ParamValidationError')`,
+        "give the param one of the values as its default, or remove enum and check the value in the task",
+      );
     } else if (!param.enum.some((v) => v === d)) {
       problem(
         "default",
@@ -310,7 +317,7 @@ function checkParamChecks(
       );
     }
   }
-  if (numeric && typeof d === "number") {
+  if (numeric && (typeof d === "number" || d === null)) {
     if (
       param.minimum !== undefined &&
       param.maximum !== undefined &&
@@ -318,8 +325,10 @@ function checkParamChecks(
     ) {
       problem("minimum", `${param.minimum} is above its maximum ${param.maximum}`, "swap them");
     } else if (
-      (param.minimum !== undefined && d < param.minimum) ||
-      (param.maximum !== undefined && d > param.maximum)
+      // Bounds check a number: JSON Schema lets an optional param's null through them.
+      d !== null &&
+      ((param.minimum !== undefined && d < param.minimum) ||
+        (param.maximum !== undefined && d > param.maximum))
     ) {
       problem(
         "default",
@@ -328,9 +337,9 @@ function checkParamChecks(
       );
     }
   }
-  if (param.type === "string" && typeof d === "string") {
-    // In characters, as Python's jsonschema counts them (not UTF-16 units).
-    const length = [...d].length;
+  if (param.type === "string" && (typeof d === "string" || d === null)) {
+    // In characters, as Python's jsonschema counts them (not UTF-16 units); null has none.
+    const length = d === null ? null : [...d].length;
     if (
       param.minLength !== undefined &&
       param.maxLength !== undefined &&
@@ -342,8 +351,9 @@ function checkParamChecks(
         "swap them",
       );
     } else if (
-      (param.minLength !== undefined && length < param.minLength) ||
-      (param.maxLength !== undefined && length > param.maxLength)
+      length !== null &&
+      ((param.minLength !== undefined && length < param.minLength) ||
+        (param.maxLength !== undefined && length > param.maxLength))
     ) {
       problem(
         "default",

@@ -1097,7 +1097,8 @@ function integerIntoFloat(
 ): void {
   if (value.kind !== "param") return;
   const param = ir.params[value.name];
-  if (param?.type !== "integer") return;
+  // An optional param's type was written out: no whole default was read as an integer.
+  if (param?.type !== "integer" || param.default === null) return;
   if (!/^(?:float|Optional\[float\]|float\s*\|\s*None|None\s*\|\s*float)$/.test(annotation)) return;
   ctx.report(
     diagnostic(

@@ -475,6 +475,8 @@ interface Uses {
 
 /** The key of a number param in Uses.floats (task outputs are `task\0output`). */
 const floatParamKey = (name: string) => `\0param\0${name}`;
+/** An optional number param: a float when the run gives it, None when it does not. */
+const optionalFloatParamKey = (name: string) => `\0param?\0${name}`;
 
 function newUses(
   mapped: ReadonlyMap<string, Value>,
@@ -615,6 +617,10 @@ function pyValue(value: Value, uses: Uses): PyCode {
     case "param":
       uses.params = true;
       // A number param is a float, as Kubeflow passes it, even when the conf gave a whole one.
+      if (uses.floats.has(optionalFloatParamKey(value.name))) {
+        const read = py`params[${value.name}]`.text;
+        return new PyCode(`(None if ${read} is None else float(${read}))`);
+      }
       return uses.floats.has(floatParamKey(value.name))
         ? py`float(params[${value.name}])`
         : py`params[${value.name}]`;
@@ -1745,7 +1751,7 @@ export function dagView(
     // declared type) give 2.0.
     ...Object.entries(ir.params)
       .filter(([, p]) => p.type === "number")
-      .map(([name]) => floatParamKey(name)),
+      .map(([name, p]) => (p.default === null ? optionalFloatParamKey : floatParamKey)(name)),
   ]);
   const uses = newUses(mapped, tolerant, floats);
   const namer = new Namer();
@@ -2094,11 +2100,13 @@ export function dagView(
         p.type === "number" && Number.isSafeInteger(p.default)
           ? new PyCode(`${p.default}.0`)
           : new PyCode(pyLiteral(p.default));
+      // An optional param: JSON Schema's null besides its type, which a run may leave unset.
+      const type = p.default === null ? py`["null", ${p.type}]` : py`${p.type}`;
       // What a run's value must be, as JSON Schema keywords, which Param checks.
       const checks = PARAM_CHECK_KEYS.filter((key) => p[key] !== undefined)
         .map((key) => `, ${key}=${pyLiteral(p[key] as JsonValue)}`)
         .join("");
-      return `${pyString(name)}: ${param}${py`(${value}, type=${p.type}${desc}`.text}${checks})`;
+      return `${pyString(name)}: ${param}${py`(${value}, type=${type}${desc}`.text}${checks})`;
     });
     dagKwargs.push(
       kw("params", new PyCode(`{\n${entries.map((e) => `        ${e},\n`).join("")}    }`)),

@@ -105,13 +105,16 @@ interface Uses {
 
 /** Builds the Python expression for a value; channel leaves become parameters named `base_N`. */
 class Params {
-  readonly list: { name: string; type: ParameterType }[] = [];
+  /** `optional`: an optional param's input, left out of a run that does not set it. */
+  readonly list: { name: string; type: ParameterType; optional?: true }[] = [];
   readonly uses: Uses = { env: false, posixpath: false };
   readonly #taken = new Set<string>();
 
   constructor(
     private readonly code: ValueCode,
     reserved: readonly string[],
+    /** The params whose default is null (`{ default: null, type }`). */
+    private readonly optionalParams: ReadonlySet<string> = new Set(),
   ) {
     for (const r of reserved) this.#taken.add(r);
   }
@@ -136,8 +139,11 @@ class Params {
         : this.expr(kwarg, value);
     // A float arrives as JSON, where a whole one (2.0) reads back as the int 2: the function
     // annotated float gets a float, as on Airflow.
-    const type = this.list.find((p) => p.name === code.text)?.type;
-    return type === "NUMBER_DOUBLE" ? new PyCode(`float(${code.text})`) : code;
+    const input = this.list.find((p) => p.name === code.text);
+    if (input?.type !== "NUMBER_DOUBLE") return code;
+    return input.optional
+      ? new PyCode(`(None if ${code.text} is None else float(${code.text}))`)
+      : new PyCode(`float(${code.text})`);
   }
 
   private constantInput(kwarg: string, constant: unknown, declared: ParameterType | null): PyCode {
@@ -163,7 +169,9 @@ class Params {
       case "param":
       case "variable": {
         const name = this.name(base);
-        this.list.push({ name, type: this.code.input(name, value) });
+        const type = this.code.input(name, value);
+        const optional = value.kind === "param" && this.optionalParams.has(value.name);
+        this.list.push({ name, type, ...(optional ? { optional: true as const } : {}) });
         return new PyCode(name);
       }
       case "env":
@@ -242,11 +250,19 @@ export function pythonComponent(
   // The names the wrapper's body reads: a parameter of the same name would shadow them (an
   // input named after the task's function got the function object; one named float, the
   // value `float(...)` was to convert).
-  const params = new Params(code, [
-    ...BODY_NAMES,
-    ...(task.kind === "python" ? [local] : []),
-    ...(task.kind === "sensor" && task.sensor.type === "python" ? ["check"] : []),
-  ]);
+  const params = new Params(
+    code,
+    [
+      ...BODY_NAMES,
+      ...(task.kind === "python" ? [local] : []),
+      ...(task.kind === "sensor" && task.sensor.type === "python" ? ["check"] : []),
+    ],
+    new Set(
+      Object.entries(input.ir.params)
+        .filter(([, p]) => p.default === null)
+        .map(([name]) => name),
+    ),
+  );
   const body: PyCode[] = [];
   const helpers = { ...NO_HELPERS };
   const imports = new Set<string>();
@@ -437,8 +453,19 @@ export function pythonComponent(
   const functionName = new PyCode(
     `run_${task.kind === "python" ? safeLocal(task.function) : task.kind}`,
   );
+  // An optional param's input, absent from a run that leaves it unset, defaults to None: kfp's
+  // executor then calls with the inputs it has. Python puts parameters with a default last.
+  const optionalInputs = params.list.filter((p) => p.optional).map((p) => p.name);
+  if (optionalInputs.length) imports.add("import typing");
   const signature = joinCode(
-    params.list.map((p) => new PyCode(`${p.name}: ${ANNOTATIONS[p.type]}`)),
+    [
+      ...params.list
+        .filter((p) => !p.optional)
+        .map((p) => new PyCode(`${p.name}: ${ANNOTATIONS[p.type]}`)),
+      ...params.list
+        .filter((p) => p.optional)
+        .map((p) => new PyCode(`${p.name}: typing.Optional[${ANNOTATIONS[p.type]}] = None`)),
+    ],
     ", ",
   );
   // Tasks that call one function the same way have the same container: made once, shared.
@@ -486,7 +513,7 @@ export function pythonComponent(
     };
     made.set(key, container);
   }
-  return { container, outputs, extraInputs, optionalInputs: new Set() };
+  return { container, outputs, extraInputs, optionalInputs: new Set(optionalInputs) };
 }
 
 /** `inputs = {...}`: the keyword arguments the user's function is called with, one per line. */

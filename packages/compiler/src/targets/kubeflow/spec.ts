@@ -575,7 +575,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     placeholderDefault(`the default of param '${name}'`, p.default);
     // A protobuf Value can hold null, but kfp's parameters cannot: its compiler refuses such a
     // default (to_protobuf_value), and a run fails on it naming neither the param nor a task.
-    const at = nullPath(p.default, name);
+    // A null default itself is an optional param's, left unset (below).
+    const at = p.default === null ? null : nullPath(p.default, name);
     if (at !== null) {
       problems.push({
         what: `the default of param '${name}'`,
@@ -584,9 +585,11 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
         level: "error",
       });
     }
+    // An optional param, as kfp compiles `Optional[str] = None`: no default, and a run that
+    // leaves it unset gives the tasks reading it no value (their function's None).
     rootParams.set(name, {
       parameterType: PARAM_TYPES[p.type],
-      defaultValue: p.default,
+      ...(p.default === null ? {} : { defaultValue: p.default }),
       isOptional: true,
       ...(p.description ? { description: p.description } : {}),
     });

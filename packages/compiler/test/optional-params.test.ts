@@ -1,0 +1,215 @@
+/**
+ * Optional params (`{ default: null, type }`): Airflow's `Param(None, type=["null", ...])`, kfp's
+ * `Optional[str] = None` pipeline input; only a Python task's input reads one (it gets None),
+ * MLG1047 elsewhere, MLG1048 for a function parameter that does not take None. The engine tests
+ * prove them on real Airflow 3 and 2 (optional-params) and kfp (kfp-equivalence: kfp-eq-optional;
+ * kubeflow-target: the executor run with and without the inputs).
+ */
+
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { pipeline, template } from "../../dsl/src/index.js";
+import { airflowTarget, kubeflowTarget, lowerPipeline } from "../src/index.js";
+
+const MODULE = `def pick(cutoff: str | None, limit: "int | None" = None, ratio=None, flag: bool = None):
+    pass
+
+
+def strict(cutoff: str, limit: int):
+    pass
+
+
+def loose(cutoff, **kwargs):
+    pass
+`;
+
+const PARAMS = {
+  cutoff: { default: null, type: "string", description: "since when" },
+  limit: { default: null, type: "integer", minimum: 1 },
+  ratio: { default: null, type: "number" },
+  flag: { default: null, type: "boolean" },
+  name: "x",
+} as const;
+
+function lower(def: { ir: unknown }) {
+  return lowerPipeline({
+    ir: def.ir,
+    sourceMap: {},
+    modules: new Map([["tasks/m.py", MODULE]]),
+  });
+}
+
+function input(def: { ir: unknown }) {
+  const r = lower(def);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return {
+    ...r,
+    sourceFile: "pipelines/p.pipeline.ts",
+    sourceMap: {},
+    pythonFiles: [{ path: "tasks/m.py", content: MODULE }],
+  };
+}
+
+const picked = () =>
+  pipeline("picked", { params: PARAMS }, (p) => {
+    p.python("pick", {
+      fn: "tasks/m.py:pick",
+      inputs: {
+        cutoff: p.params.cutoff,
+        limit: p.params.limit,
+        ratio: p.params.ratio,
+        flag: p.params.flag,
+      },
+    });
+    p.python("loose", {
+      fn: "tasks/m.py:loose",
+      inputs: { cutoff: p.params.cutoff, name: p.params.name },
+    });
+  });
+
+const said = (def: { ir: unknown }) => {
+  const r = lower(def);
+  return r.diagnostics.map((d) => `${d.code} ${d.message} | ${d.fix}`);
+};
+
+describe("optional params", () => {
+  it('are Param(None, type=["null", ...]) on Airflow 3 and 2, and a number one is read as a float when given', () => {
+    for (const airflowVersion of [3, 2] as const) {
+      const [file] = airflowTarget.emit({ ...input(picked()), settings: { airflowVersion } });
+      const text = file?.content ?? "";
+      expect(text).toContain(
+        [
+          "    params={",
+          '        "cutoff": Param(None, type=["null", "string"], description="since when"),',
+          '        "limit": Param(None, type=["null", "integer"], minimum=1),',
+          '        "ratio": Param(None, type=["null", "number"]),',
+          '        "flag": Param(None, type=["null", "boolean"]),',
+          '        "name": Param("x", type="string"),',
+          "    },",
+        ].join("\n"),
+      );
+      expect(text).toContain('"cutoff": params["cutoff"],');
+      expect(text).toContain(
+        '"ratio": (None if params["ratio"] is None else float(params["ratio"])),',
+      );
+    }
+  });
+
+  it("are kfp's optional inputs on Kubeflow: no default at the root, optional component inputs defaulting to None, last in the signature", () => {
+    const [file] = kubeflowTarget.emit({ ...input(picked()), settings: {} });
+    const [spec] = parseAllDocuments(file?.content ?? "").map((d) => d.toJS());
+    expect(spec.root.inputDefinitions.parameters).toEqual({
+      cutoff: { description: "since when", isOptional: true, parameterType: "STRING" },
+      flag: { isOptional: true, parameterType: "BOOLEAN" },
+      limit: { isOptional: true, parameterType: "NUMBER_INTEGER" },
+      name: { defaultValue: "x", isOptional: true, parameterType: "STRING" },
+      ratio: { isOptional: true, parameterType: "NUMBER_DOUBLE" },
+    });
+    expect(spec.components["comp-loose"].inputDefinitions.parameters).toEqual({
+      cutoff: { isOptional: true, parameterType: "STRING" },
+      name: { parameterType: "STRING" },
+    });
+    const text = file?.content ?? "";
+    expect(text).toContain("def run_loose(name: str, cutoff: typing.Optional[str] = None):");
+    expect(text).toContain('"ratio": (None if ratio is None else float(ratio)),');
+    expect(kubeflowTarget.validate(input(picked())).map((d) => d.code)).toEqual(["MLG3002"]);
+  });
+
+  it("are read by no other value than a Python task's input: MLG1047, naming where and why", () => {
+    const bad = pipeline(
+      "bad",
+      { params: { ...PARAMS, cols: { default: null, type: "array" } } },
+      (p) => {
+        const a = p.python("a", {
+          fn: "tasks/m.py:pick",
+          inputs: { cutoff: [p.params.cutoff] },
+        });
+        p.bash("b", { command: "echo $C", env: { C: p.params.cutoff } });
+        // TypeScript refuses it too (a list or null is no list); a JavaScript module may not.
+        p.map("m", { fn: "tasks/m.py:loose", over: p.params.cols as never, as: "cutoff" });
+        p.shortCircuit("s", { when: [p.params.limit, ">", 3] });
+        p.operator("o", {
+          operator: "airflow.providers.standard.operators.bash.BashOperator",
+          args: { bash_command: template("echo"), env: { X: p.params.cutoff } },
+        }).after(a);
+      },
+    );
+    expect(said(bad).filter((d) => d.startsWith("MLG1047"))).toEqual([
+      "MLG1047 inputs.cutoff of task 'a' reads optional param 'cutoff', whose value is null when a run leaves it unset: the param sits inside a list or dict there, and a KFP parameter carries no null inside one (kfp's compiler refuses it); only a Python input given the param itself gets None | pass it to a Python task's input, which gets None when the run leaves it unset, and hand on what that task makes of it; or give param 'cutoff' a default of its type (cutoff: { default: \"\", type: \"string\" }) and test for that",
+      expect.stringMatching(
+        /^MLG1047 env\.C of task 'b' reads optional param 'cutoff', .*an environment variable holds text: Airflow would give the bash task the text 'None', and Kubeflow has no value to put there/,
+      ),
+      expect.stringMatching(
+        /^MLG1047 map\.over of task 'm' reads optional param 'cols', .*a run without the param would expand None.*cols: \{ default: \[\], type: "array" \}/,
+      ),
+      expect.stringMatching(
+        /^MLG1047 condition of task 's' reads optional param 'limit', .*a branch compares the value when it runs.*limit: \{ default: 0, type: "integer" \}/,
+      ),
+      expect.stringMatching(
+        /^MLG1047 args\.env of task 'o' reads optional param 'cutoff', .*an operator's argument is rendered as text there/,
+      ),
+    ]);
+  });
+
+  it("passed to a parameter whose annotation does not take None: MLG1048, a warning; an Optional, a None default or no annotation is quiet", () => {
+    const def = pipeline("strict", { params: PARAMS }, (p) => {
+      p.python("s", {
+        fn: "tasks/m.py:strict",
+        inputs: { cutoff: p.params.cutoff, limit: p.params.limit },
+      });
+    });
+    const r = lower(def);
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.message, d.fix])).toEqual(
+      ["cutoff:str", "limit:int"].map((pair) => {
+        const [name, annotation] = pair.split(":") as [string, string];
+        return [
+          "MLG1048",
+          "warning",
+          `task 's' passes optional param '${name}' to parameter '${name}' of strict(), annotated '${annotation}', which does not take None: a run that leaves the param unset calls strict() with None there`,
+          `annotate the parameter as optional (${name}: ${annotation} | None) and handle None, or give param '${name}' a default of its type`,
+        ];
+      }),
+    );
+    expect(said(picked())).toEqual([]);
+  });
+
+  it("an enum beside a null default is MLG1011 (Airflow checks null against it); bounds let null through", () => {
+    const def = pipeline(
+      "enum",
+      {
+        params: {
+          mode: { default: null, type: "string", enum: ["full", "quick"] },
+          size: { default: null, type: "integer", minimum: 9, maximum: 1 },
+          tag: { default: null, type: "string", minLength: 1, maxLength: 3 },
+        },
+      },
+      (p) => {
+        p.bash("t", { command: "true" });
+      },
+    );
+    expect(said(def)).toEqual([
+      "MLG1011 invalid enum of param 'mode': the param's default is null (a run may leave it unset), and Airflow checks null against the enum too, refusing it ('ParamValidationError') | give the param one of the values as its default, or remove enum and check the value in the task",
+      "MLG1011 invalid minimum of param 'size': 9 is above its maximum 1 | swap them",
+    ]);
+  });
+
+  it("a trigger's conf may send null to an optional param, and not to another", () => {
+    const target = pipeline(
+      "backfill",
+      { params: { since: { default: null, type: "string" }, days: 3 } },
+      (p) => {
+        p.bash("b", { command: "true" });
+      },
+    );
+    const starter = pipeline("starter", {}, (p) => {
+      p.trigger("ok", { pipeline: target, conf: { since: null } });
+      p.trigger("bad", { pipeline: target, conf: { days: null } as never });
+    });
+    expect(starter.problems.map((d) => d.message)).toEqual([
+      expect.stringMatching(
+        /^task 'bad' starts pipeline 'backfill' with conf key 'days', whose value is null, where param 'days' is of type integer/,
+      ),
+    ]);
+  });
+});

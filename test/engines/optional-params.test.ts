@@ -1,0 +1,105 @@
+/**
+ * Optional params (`{ default: null, type }`) on real Airflow 3 and 2: the DAG's
+ * `Param(None, type=["null", ...])` lets a run leave them unset, and the Python task then gets
+ * None; a run whose conf sets them gets the values (a whole number given to a number param as a
+ * float, as Kubeflow gives it); Airflow's own check of the param refuses a value of another type
+ * or below its minimum. The Kubeflow side: kfp-equivalence (kfp-eq-optional) and
+ * kubeflow-target (the executor run with and without the inputs).
+ */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureEngines, tempDir } from "./harness.js";
+import { runScript } from "./lint-together.js";
+import { compileProject, projectsFolder } from "./projects.js";
+
+const TASKS = `import json
+
+
+def pick(cutoff: str | None, limit: int | None, ratio: float | None, name: str):
+    seen = [cutoff, limit, ratio, type(ratio).__name__, name]
+    print("PICKED " + json.dumps(seen))
+`;
+
+/** The same pipeline under `id`: three optional params and one with a default. */
+const pipelineSource = (id: string) => `import { pipeline } from "@mlgen/dsl";
+
+export default pipeline(
+  "${id}",
+  {
+    params: {
+      cutoff: { default: null, type: "string", description: "only rows after this date" },
+      limit: { default: null, type: "integer", minimum: 1 },
+      ratio: { default: null, type: "number" },
+      name: "x",
+    },
+    defaults: { retries: 0 },
+  },
+  (p) => {
+    p.python("pick", {
+      fn: "tasks/t.py:pick",
+      inputs: {
+        cutoff: p.params.cutoff,
+        limit: p.params.limit,
+        ratio: p.params.ratio,
+        name: p.params.name,
+      },
+    });
+  },
+);
+`;
+
+const RUNS = ["unset", "set", "wrong_type", "below_minimum"] as const;
+
+let work = "";
+const projects = projectsFolder("optional-params");
+beforeAll(() => {
+  ensureEngines();
+  work = tempDir("optional-params");
+}, 900_000);
+
+describe.each([3, 2] as const)("real Airflow %i", (version) => {
+  it("a run that leaves an optional param unset calls the task with None; one that sets it, with the value; Airflow refuses another type and a value below the minimum", async () => {
+    const dir = join(projects(), `optional-${version}`);
+    const files: Record<string, string> = { "tasks/t.py": TASKS };
+    for (const id of RUNS) files[`pipelines/${id}.pipeline.ts`] = pipelineSource(`optional_${id}`);
+    const built = await compileProject(dir, files, [
+      "compile",
+      ...RUNS.map((id) => `pipelines/${id}.pipeline.ts`),
+      "--out",
+      "dags",
+      "--airflow-version",
+      String(version),
+    ]);
+    expect(built.code, built.said).toBe(0);
+    expect(built.said).not.toMatch(/warning|error/);
+
+    const { json, output } = runScript(
+      work,
+      version,
+      "optional",
+      join(dir, "dags"),
+      "param_runs.py",
+      [],
+      {
+        MLGEN_RUN_CONF: JSON.stringify({
+          optional_set: { cutoff: "2025-01-01", limit: 5, ratio: 2 },
+          optional_wrong_type: { limit: "five" },
+          optional_below_minimum: { limit: 0 },
+        }),
+      },
+    );
+    const runs = json as Record<string, { tasks?: Record<string, string>; refused?: string }>;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI color codes in Airflow's log
+    const text = output.replace(/\u001b\[[0-9;]*m/g, "");
+    expect(runs.optional_unset).toEqual({ tasks: { pick: "success" } });
+    expect(text).toContain('PICKED [null, null, null, "NoneType", "x"]');
+    expect(runs.optional_set).toEqual({ tasks: { pick: "success" } });
+    expect(text).toContain('PICKED ["2025-01-01", 5, 2.0, "float", "x"]');
+    // Airflow checks a run's params against the DAG's before any task runs.
+    expect(runs.optional_wrong_type?.refused).toMatch(/^ParamValidationError: .*limit/s);
+    expect(runs.optional_wrong_type?.refused).toContain("'five' is not of type 'null', 'integer'");
+    expect(runs.optional_below_minimum?.refused).toMatch(/^ParamValidationError: .*limit/s);
+    expect(runs.optional_below_minimum?.refused).toContain("0 is less than the minimum of 1");
+    expect(text.match(/PICKED /g)).toHaveLength(2);
+  });
+});
