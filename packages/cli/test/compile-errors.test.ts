@@ -279,6 +279,24 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a module that is a folder, and a task without fn (an error each, where reading the project's folder as its module stopped the compile)",
+    {
+      files: {
+        "pipelines/demo.pipeline.ts": pipelineSource(
+          `  p.python("load", { fn: "tasks:load" });\n  p.python("train", {} as never);`,
+        ),
+        "tasks/steps.py": TASKS,
+      },
+      code: "MLG1011",
+      says: [
+        "pipelines/demo.pipeline.ts:5:5",
+        "invalid fn of task 'train': it is missing",
+        "fn: 'path/to/module.py:function_name'",
+        "invalid module path 'tasks' of task 'load' (fn): it must be a relative path to a .py file",
+      ],
+    },
+  ],
+  [
     "a missing Python function",
     {
       files: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { env, type Input, pipeline, seconds } from "../../dsl/src/index.js";
+import { callback, env, type Input, pipeline, seconds } from "../../dsl/src/index.js";
 import { kubeflowTarget, lowerPipeline, renderDag, renderPipelineSpec } from "../src/index.js";
 
 /** The project module the sensors below call. */
@@ -145,6 +145,25 @@ describe("p.pythonSensor", () => {
     expect(noFunction.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual([
       "MLG1011 invalid fn 'tasks/checks.py' of task 's': it names no function | write fn as 'path/to/module.py:function_name'",
     ]);
+    // Left out, or not text (a JavaScript module): said, where it threw a TypeError.
+    const missing = pipeline("p", {}, (p) => {
+      p.pythonSensor("s", {} as never);
+      p.python("t", { fn: 3 } as never);
+      p.map("m", { over: [1], as: "x" } as never);
+    });
+    expect(missing.problems.map((d) => `${d.code} ${d.message} | ${d.fix}`)).toEqual(
+      [
+        ["s", "it is missing"],
+        ["t", "it is a number, not text"],
+        ["m", "it is missing"],
+      ].map(
+        ([task, reason]) =>
+          `MLG1011 invalid fn of task '${task}': ${reason} | give the function the task runs: fn: 'path/to/module.py:function_name'`,
+      ),
+    );
+    expect(() => callback(undefined as never)).toThrow(
+      "callback() takes the function to call as 'path/to/module.py:function_name', not undefined",
+    );
     const typo = pipeline("p", {}, (p) => {
       p.pythonSensor("s", {
         fn: "tasks/checks.py:approved",

@@ -65,6 +65,11 @@ export function email(options: EmailAlertOptions): Alert {
  * worker has its callbacks run without one.
  */
 export function callback(fn: string): Alert {
+  if (typeof fn !== "string") {
+    throw new TypeError(
+      `callback() takes the function to call as 'path/to/module.py:function_name', not ${fn === null || fn === undefined ? String(fn) : `a ${typeof fn}`}`,
+    );
+  }
   const sep = fn.lastIndexOf(":");
   return {
     kind: "callable",

@@ -1620,6 +1620,24 @@ export function pipeline<
     text: string,
     site: () => SourceLocation | undefined,
   ): { module: string; function: string } => {
+    // Left out, or not text (a JavaScript module, an `as` cast): said, not a TypeError.
+    if (typeof text !== "string") {
+      problems.push(
+        diagnostic(
+          "MLG1011",
+          {
+            what: `fn of task '${taskId}'`,
+            reason:
+              text === undefined
+                ? "it is missing"
+                : `it is ${text === null ? "null" : Array.isArray(text) ? "a list" : `a ${typeof text}`}, not text`,
+            hint: "give the function the task runs: fn: 'path/to/module.py:function_name'",
+          },
+          { pipeline: id, task: taskId, location: site() },
+        ),
+      );
+      return { module: "", function: "" };
+    }
     const sep = text.lastIndexOf(":");
     const fn = sep > 0 ? text.slice(sep + 1) : "";
     if (sep <= 0 || !fn) {

@@ -383,7 +383,8 @@ async function readIfExists(file: string, root: string): Promise<string | null> 
     bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    // A folder (`fn: "tasks:train"`, or no module at all) is no module file: missing.
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return null;
     throw new CliError(
       `mlgen: cannot read ${relative(root, file) || file}: ${code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error).message}\n  fix: make the file readable by the user running mlgen (chmod a+r)`,
     );
