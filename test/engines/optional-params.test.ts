@@ -3,7 +3,8 @@
  * `Param(None, type=["null", ...])` lets a run leave them unset, and the Python task then gets
  * None; a run whose conf sets them gets the values (a whole number given to a number param as a
  * float, as Kubeflow gives it); Airflow's own check of the param refuses a value of another type
- * or below its minimum. The Kubeflow side: kfp-equivalence (kfp-eq-optional) and
+ * or below its minimum; a template that prints one renders the text None (MLG1049), a default
+ * filter too. The Kubeflow side: kfp-equivalence (kfp-eq-optional) and
  * kubeflow-target (the executor run with and without the inputs).
  */
 import { join } from "node:path";
@@ -44,6 +45,10 @@ export default pipeline(
         name: p.params.name,
       },
     });
+    // MLG1049: the first two print None when the run leaves it unset; the last, nothing.
+    p.bash("echo", {
+      command: "echo \\"RENDERED [{{ params.cutoff }}] [{{ params.cutoff | default('x') }}] [{{ params.cutoff or '' }}]\\"",
+    });
   },
 );
 `;
@@ -71,7 +76,13 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
       String(version),
     ]);
     expect(built.code, built.said).toBe(0);
-    expect(built.said).not.toMatch(/warning|error/);
+    const warnings = built.said.split("\n").filter((l) => /warning|error/.test(l));
+    expect(warnings).toHaveLength(RUNS.length);
+    for (const w of warnings) {
+      expect(w).toMatch(
+        /warning MLG1049: the command of task 'echo' prints optional param 'cutoff' \('\{\{ params\.cutoff \}\}.*which Airflow renders as the text 'None' when a run leaves it unset/,
+      );
+    }
 
     const { json, output } = runScript(
       work,
@@ -91,10 +102,12 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     const runs = json as Record<string, { tasks?: Record<string, string>; refused?: string }>;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI color codes in Airflow's log
     const text = output.replace(/\u001b\[[0-9;]*m/g, "");
-    expect(runs.optional_unset).toEqual({ tasks: { pick: "success" } });
+    expect(runs.optional_unset).toEqual({ tasks: { echo: "success", pick: "success" } });
     expect(text).toContain('PICKED [null, null, null, "NoneType", "x"]');
-    expect(runs.optional_set).toEqual({ tasks: { pick: "success" } });
+    expect(text).toContain("RENDERED [None] [None] []");
+    expect(runs.optional_set).toEqual({ tasks: { echo: "success", pick: "success" } });
     expect(text).toContain('PICKED ["2025-01-01", 5, 2.0, "float", "x"]');
+    expect(text).toContain("RENDERED [2025-01-01] [2025-01-01] [2025-01-01]");
     // Airflow checks a run's params against the DAG's before any task runs.
     expect(runs.optional_wrong_type?.refused).toMatch(/^ParamValidationError: .*limit/s);
     expect(runs.optional_wrong_type?.refused).toContain("'five' is not of type 'null', 'integer'");

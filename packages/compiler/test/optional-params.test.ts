@@ -194,6 +194,28 @@ describe("optional params", () => {
     ]);
   });
 
+  it("printed by a template on Airflow (also through a default filter): MLG1049 once per text, not where the text tests it or prints another value", () => {
+    const def = pipeline("printed", { params: PARAMS }, (p) => {
+      p.bash("a", {
+        command:
+          "run --since {{ params.cutoff }} {{- params['cutoff'] | default('x') }} {{ params.name }}",
+      });
+      p.bash("b", { command: "run {% if params.cutoff %}--since {{ params.cutoff }}{% endif %}" });
+      p.bash("c", {
+        command:
+          "run {{ params.cutoff or '' }} {{ params.cutoff is none }} {{ params.cutoff | tojson }}",
+      });
+      p.python("d", { fn: "tasks/m.py:loose", inputs: { cutoff: template("{{ params.ratio }}") } });
+    });
+    const warned = airflowTarget
+      .validate(input(def))
+      .map((d) => `${d.code} ${d.message} | ${d.fix}`);
+    expect(warned).toEqual([
+      "MLG1049 the command of task 'a' prints optional param 'cutoff' ('{{ params.cutoff }}...'), which Airflow renders as the text 'None' when a run leaves it unset (a default filter replaces an undefined value, not None) | test for it, {% if params.cutoff %}...{% endif %}, or print something in its place, {{ params.cutoff or '' }}; or read it in a Python task's input, which gets None",
+      expect.stringMatching(/^MLG1049 inputs\.cutoff of task 'd' prints optional param 'ratio' /),
+    ]);
+  });
+
   it("a trigger's conf may send null to an optional param, and not to another", () => {
     const target = pipeline(
       "backfill",

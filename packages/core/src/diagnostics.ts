@@ -271,6 +271,12 @@ export const DIAGNOSTICS = {
       "task '{task}' passes optional param '{param}' to parameter '{parameter}' of {function}(), annotated '{annotation}', which does not take None: a run that leaves the param unset calls {function}() with None there",
     fix: "annotate the parameter as optional ({parameter}: {annotation} | None) and handle None, or give param '{param}' a default of its type",
   },
+  MLG1049: {
+    severity: "warning",
+    message:
+      "{where} of task '{task}' prints optional param '{param}' ({at}), which Airflow renders as the text 'None' when a run leaves it unset (a default filter replaces an undefined value, not None)",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

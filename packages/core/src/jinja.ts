@@ -325,6 +325,11 @@ export interface JinjaParamRead {
    * in params`, `params.get('day')`).
    */
   readonly guarded: boolean;
+  /**
+   * The read is all an expression prints (`{{ params.day }}`, also through `| default('x')`,
+   * which replaces an undefined value and not None): a None value renders as the text `None`.
+   */
+  readonly printed: boolean;
 }
 
 /**
@@ -365,7 +370,11 @@ export function jinjaParamReads(text: string): JinjaParamRead[] {
             `\\bparams\\s*(?:\\.\\s*${key}\\b|\\[\\s*['"]${key}['"]\\s*\\])\\s*is\\s+(?:not\\s+)?defined`,
           ).test(b.inner),
         );
-      out.push({ name, from: base + at, to: base + at + m[0].length, guarded });
+      const printed =
+        text[base - 1] === "{" &&
+        /^-?\s*$/.test(inner.slice(0, at)) &&
+        /^\s*(?:\|\s*(?:default|d)\s*\((?:'[^']*'|"[^"]*"|[^,()'"])*\)\s*)?-?\s*$/.test(after);
+      out.push({ name, from: base + at, to: base + at + m[0].length, guarded, printed });
     }
   }
   return out;

@@ -278,7 +278,37 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         }
       }
       // A param the pipeline does not declare is in `params` only when a run's conf gives it.
+      // An optional param printed where the text does not test it first ({% if params.x %}),
+      // said once per text.
+      const tested = new Set(
+        [
+          ...text.matchAll(
+            /\{%-?\s*(?:el)?if\b(?:[^%]|%(?!\}))*?\bparams\s*(?:\.\s*(\w+)|\[\s*['"](\w+)['"]\s*\])/g,
+          ),
+        ].map((m) => (m[1] ?? m[2]) as string),
+      );
       for (const read of jinjaParamReads(text)) {
+        if (
+          read.printed &&
+          task !== undefined &&
+          ir.params[read.name]?.default === null &&
+          !tested.has(read.name)
+        ) {
+          tested.add(read.name);
+          out.push(
+            diagnostic(
+              "MLG1049",
+              {
+                where: where.replace(/ of task '[^']*'$/, ""),
+                task,
+                param: read.name,
+                at: shownAt(text, Math.max(0, text.lastIndexOf("{{", read.from))),
+                hint: `test for it, {% if params.${read.name} %}...{% endif %}, or print something in its place, {{ params.${read.name} or '' }}; or read it in a Python task's input, which gets None`,
+              },
+              { pipeline: ir.id, task, location: sourceMap[taskKey(task)] },
+            ),
+          );
+        }
         if (read.guarded || Object.hasOwn(ir.params, read.name)) continue;
         const declared = paramsInOrder(ir.params).map(([name]) => name);
         const near = closestName(read.name, declared);
