@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { pipeline, template } from "../../dsl/src/index.js";
+import { callback, pipeline, template } from "../../dsl/src/index.js";
 import { airflowTarget, kubeflowTarget, lowerPipeline } from "../src/index.js";
 
 const MODULE = `def pick(cutoff: str | None, limit: "int | None" = None, ratio=None, flag: bool = None):
@@ -121,19 +121,21 @@ describe("optional params", () => {
       { params: { ...PARAMS, cols: { default: null, type: "array" } } },
       (p) => {
         const a = p.python("a", {
-          fn: "tasks/m.py:pick",
+          fn: "tasks/m.py:loose",
           inputs: { cutoff: [p.params.cutoff] },
         });
         p.bash("b", { command: "echo $C", env: { C: p.params.cutoff } });
         // TypeScript refuses it too (a list or null is no list); a JavaScript module may not.
         p.map("m", { fn: "tasks/m.py:loose", over: p.params.cols as never, as: "cutoff" });
-        p.shortCircuit("s", { when: [p.params.limit, ">", 3] });
+        p.shortCircuit("s", { when: [p.params.limit, ">", 2.5] });
         p.operator("o", {
-          operator: "airflow.providers.standard.operators.bash.BashOperator",
-          args: { bash_command: template("echo"), env: { X: p.params.cutoff } },
+          operator: "airflow.providers.common.sql.operators.sql.SQLExecuteQueryOperator",
+          args: { conn_id: "w", sql: p.params.cutoff },
         }).after(a);
       },
     );
+    // Nothing else: MLG1040 (an integer param against a fraction) says nothing of a null default.
+    expect(said(bad).filter((d) => !d.startsWith("MLG1047"))).toEqual([]);
     expect(said(bad).filter((d) => d.startsWith("MLG1047"))).toEqual([
       "MLG1047 inputs.cutoff of task 'a' reads optional param 'cutoff', whose value is null when a run leaves it unset: the param sits inside a list or dict there, and a KFP parameter carries no null inside one (kfp's compiler refuses it); only a Python input given the param itself gets None | pass it to a Python task's input, which gets None when the run leaves it unset, and hand on what that task makes of it; or give param 'cutoff' a default of its type (cutoff: { default: \"\", type: \"string\" }) and test for that",
       expect.stringMatching(
@@ -143,12 +145,81 @@ describe("optional params", () => {
         /^MLG1047 map\.over of task 'm' reads optional param 'cols', .*a run without the param would expand None.*cols: \{ default: \[\], type: "array" \}/,
       ),
       expect.stringMatching(
-        /^MLG1047 condition of task 's' reads optional param 'limit', .*a branch compares the value when it runs.*limit: \{ default: 0, type: "integer" \}/,
+        /^MLG1047 condition of task 's' reads optional param 'limit', .*a branch compares the value when it runs.*limit: \{ default: 1, type: "integer" \}/,
       ),
       expect.stringMatching(
-        /^MLG1047 args\.env of task 'o' reads optional param 'cutoff', .*an operator's argument is rendered as text there/,
+        /^MLG1047 args\.sql of task 'o' reads optional param 'cutoff', .*an operator's argument is rendered as text there/,
       ),
     ]);
+  });
+
+  it("read inside a group, a branch's side, a map's loop or the alerts' exit handler on Kubeflow: MLG3002, since the KFP driver refuses the null it hands that sub-DAG; a group's input carrying one is optional, as kfp compiles it", () => {
+    const nested = (alerts: boolean) =>
+      pipeline(
+        "nested",
+        {
+          params: PARAMS,
+          ...(alerts ? { defaults: { onFailure: [callback("tasks/m.py:loose")] } } : {}),
+        },
+        (p) => {
+          const top = p.python("top", {
+            fn: "tasks/m.py:pick",
+            inputs: { cutoff: p.params.cutoff },
+            outputs: { ok: "bool" },
+          });
+          p.group("g", {}, (g) => {
+            g.python("in_group", {
+              fn: "tasks/m.py:pick",
+              inputs: { cutoff: p.params.cutoff, limit: p.params.limit },
+            });
+          });
+          const side = p.python("side", {
+            fn: "tasks/m.py:loose",
+            inputs: { cutoff: p.params.cutoff },
+          });
+          p.shortCircuit("gate", { when: [top.out.ok, "==", true] });
+          side.after(p.shortCircuit("gate2", { when: [top.out.ok, "==", true] }));
+          p.map("each", {
+            fn: "tasks/m.py:loose",
+            over: [1, 2],
+            as: "x",
+            inputs: { cutoff: p.params.cutoff },
+          } as never);
+        },
+      );
+    const warned = (alerts: boolean) =>
+      kubeflowTarget
+        .validate(input(nested(alerts)))
+        .filter((d) => d.code === "MLG3002" && d.message.includes("optional param"))
+        .map((d) => d.message)
+        .sort();
+    expect(warned(false)).toEqual([
+      expect.stringMatching(
+        /^optional param 'cutoff' of task 'each' is approximated .*inside the loop of map 'each'/,
+      ),
+      expect.stringMatching(
+        /^optional param 'cutoff' of task 'side' is approximated .*inside the condition of short-circuit 'gate2'/,
+      ),
+      "optional params 'cutoff', 'limit' of task 'g.in_group' are approximated for Kubeflow Pipelines: the task runs inside group 'g', a sub-DAG of its own on Kubeflow, and a run that leaves them unset hands that sub-DAG null, which the KFP driver refuses (\"the resolved input parameter is null\"; an optional input of it is left out, and the task then fails with \"parent DAG does not have input parameter\"), for kfp's own compiler's pipelines too: only a run that sets them runs the task",
+    ]);
+    // With pipeline alerts every task runs in the exit handler: the top one too.
+    expect(warned(true).find((m) => m.includes("task 'top'"))).toMatch(
+      /^optional param 'cutoff' of task 'top' is approximated .*inside the exit handler of the pipeline's alerts/,
+    );
+    const [file] = kubeflowTarget.emit({ ...input(nested(false)), settings: {} });
+    const [spec] = parseAllDocuments(file?.content ?? "").map((d) => d.toJS());
+    expect(spec.components["comp-g"].inputDefinitions.parameters).toEqual({
+      "pipelinechannel--cutoff": { isOptional: true, parameterType: "STRING" },
+      "pipelinechannel--limit": { isOptional: true, parameterType: "NUMBER_INTEGER" },
+    });
+    // kfp leaves a condition's and a loop's inputs required.
+    type Component = { inputDefinitions?: { parameters?: Record<string, unknown> } };
+    const carried = Object.entries(spec.components as Record<string, Component>)
+      .filter(([k]) => k.startsWith("comp-condition") || k.startsWith("comp-for-loop"))
+      .map(([, c]) => c.inputDefinitions?.parameters?.["pipelinechannel--cutoff"])
+      .filter((v) => v !== undefined);
+    expect(carried).toHaveLength(2);
+    for (const v of carried) expect(v).toEqual({ parameterType: "STRING" });
   });
 
   it("passed to a parameter whose annotation does not take None: MLG1048, a warning; an Optional, a None default or no annotation is quiet", () => {

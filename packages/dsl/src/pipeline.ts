@@ -1304,14 +1304,15 @@ export function pipeline<
         ),
       );
     }
-    const p = param(
-      (schemaKeys.length > 0
+    const options = (
+      schemaKeys.length > 0
         ? Object.fromEntries(
             Object.entries(spec as object).filter(([k]) => PARAM_OPTION_KEYS.has(k)),
           )
-        : spec) as ParamSpec,
-    );
-    if (p.default === null && !(isParamOptions(spec as ParamSpec) && "type" in (spec as object))) {
+        : spec
+    ) as ParamSpec;
+    const p = param(options);
+    if (p.default === null && !(isParamOptions(options) && "type" in (options as object))) {
       problems.push(
         diagnostic(
           "MLG1011",

@@ -269,6 +269,8 @@ describe("pipeline()", () => {
           cutoff: { default: null, type: "string", description: "since when", maxLength: 10 },
           // Type-checks as an object param's default ({ default: null }): told apart here.
           limit: { default: null },
+          // Airflow's pattern is not carried (MLG1022); the param keeps its type.
+          code: { default: null, type: "string", pattern: "^[a-z]+$" },
         },
       },
       (p) => {
@@ -286,12 +288,18 @@ describe("pipeline()", () => {
         maxLength: 10,
         position: 0,
       },
+      code: { kind: "param", type: "string", default: null, description: null, position: 1 },
     });
     expect(def.problems.map((d) => [d.code, d.message, d.fix])).toEqual([
       [
         "MLG1011",
         "invalid param 'limit': its default is null and it has no type, and an optional param's type is what Airflow's trigger form and a Kubeflow run check a given value against",
         'give its type: limit: { default: null, type: "string" } (or "integer", "number", "boolean", "array", "object")',
+      ],
+      [
+        "MLG1022",
+        "there is no option 'pattern' in param 'code', so it would be ignored",
+        expect.any(String),
       ],
     ]);
   });

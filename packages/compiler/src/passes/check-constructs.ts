@@ -736,6 +736,8 @@ function integerAgainstFloat(
 ): void {
   for (const [i, value] of values.entries()) {
     if (value?.kind !== "param" || ir.params[value.name]?.type !== "integer") continue;
+    // An optional param's type was written out (and a condition may not read it: MLG1047).
+    if (ir.params[value.name]?.default === null) continue;
     const other = operands[1 - i];
     const float =
       typeof other === "number"

@@ -61,7 +61,19 @@ export function checkOptionalParams(
       visitValue(value, (v) => {
         if (v.kind !== "param" || !optional(v) || reported.has(v.name)) return;
         reported.add(v.name);
-        const type = ir.params[v.name]?.type ?? "string";
+        const param = ir.params[v.name];
+        const type = param?.type ?? "string";
+        // A default within the param's bounds, which it keeps.
+        const example =
+          (type === "integer" || type === "number") && param?.minimum !== undefined
+            ? String(param.minimum)
+            : (type === "integer" || type === "number") &&
+                param?.maximum !== undefined &&
+                param.maximum < 0
+              ? String(param.maximum)
+              : type === "string" && (param?.minLength ?? 0) > 0
+                ? '"..."'
+                : EMPTY[type];
         ctx.report(
           diagnostic(
             "MLG1047",
@@ -70,7 +82,7 @@ export function checkOptionalParams(
               task: task.id,
               param: v.name,
               reason: whyNot(task, where),
-              hint: `pass it to a Python task's input, which gets None when the run leaves it unset, and hand on what that task makes of it; or give param '${v.name}' a default of its type (${v.name}: { default: ${EMPTY[type]}, type: "${type}" }) and test for that`,
+              hint: `pass it to a Python task's input, which gets None when the run leaves it unset, and hand on what that task makes of it; or give param '${v.name}' a default of its type (${v.name}: { default: ${example}, type: "${type}" }) and test for that`,
             },
             taskPlace(ctx, ir.id, task.id),
           ),

@@ -1444,6 +1444,14 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     }
     return dag;
   };
+  // The channels of optional params (default null): a group's input that carries one is
+  // optional too, as kfp compiles a nested pipeline's `Optional[str] = None` parameter.
+  const optionalChannels = new Set(
+    Object.entries(ir.params)
+      .filter(([, p]) => p.default === null)
+      .map(([name]) => channels.get(`param ${name}`))
+      .filter((c): c is string => c !== undefined),
+  );
   walk(root, (s) => {
     if (s.kind === "root") return;
     const ports = new Map(scopeInputs.get(s) ?? []);
@@ -1455,10 +1463,49 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       ...definitions(
         ports,
         Object.fromEntries([...(outs ?? new Map())].map(([k, v]) => [k, v.type])),
-        new Set(),
+        new Set(s.kind === "group" ? [...ports.keys()].filter((k) => optionalChannels.has(k)) : []),
       ),
     };
   });
+  // A run that leaves an optional param unset gives a sub-DAG's input null, which the KFP
+  // driver refuses ("the resolved input parameter is null"), or, for an optional input, leaves
+  // out, and the task inside then fails ("parent DAG does not have input parameter"): so for
+  // kfp's own compiler's pipelines too.
+  for (const task of ir.tasks) {
+    const node = nodeOf.get(task.id);
+    if (node?.type !== "task" || node.parent === root) continue;
+    const reads = Object.values(
+      task.kind === "python"
+        ? task.inputs
+        : task.kind === "sensor" && task.sensor.type === "python"
+          ? task.sensor.inputs
+          : {},
+    ).filter(
+      (v): v is Extract<Value, { kind: "param" }> =>
+        v.kind === "param" && ir.params[v.name]?.default === null,
+    );
+    const names = [...new Set(reads.map((v) => v.name))];
+    if (names.length === 0) continue;
+    const scope = (ancestry(node).slice(1) as Scope[]).find(
+      (sc) => sc.kind !== "root" && sc.kind !== "condition-branches",
+    );
+    const inside =
+      scope?.kind === "group"
+        ? `group '${scope.group}'`
+        : scope?.kind === "for-loop"
+          ? `the loop of map '${scope.mapped?.id}'`
+          : scope?.kind === "condition"
+            ? `the condition of ${scope.origin?.task.kind === "short_circuit" ? "short-circuit" : "branch"} '${scope.origin?.task.id}'`
+            : "the exit handler of the pipeline's alerts";
+    problems.push({
+      task: task.id,
+      what: `${names.length > 1 ? "optional params" : "optional param"} ${names.map((n) => `'${n}'`).join(", ")} of task '${task.id}'`,
+      plural: names.length > 1,
+      reason: `the task runs inside ${inside}, a sub-DAG of its own on Kubeflow, and a run that leaves ${names.length > 1 ? "them" : "it"} unset hands that sub-DAG null, which the KFP driver refuses ("the resolved input parameter is null"; an optional input of it is left out, and the task then fails with "parent DAG does not have input parameter"), for kfp's own compiler's pipelines too: only a run that sets ${names.length > 1 ? "them" : "it"} runs the task`,
+      hint: "read the param in a Python task at the pipeline's top level (outside groups, branches, maps and pipeline alerts' exit handler) and pass its output in, or give the param a default of its type",
+      level: "warning",
+    });
+  }
 
   for (const [name, def] of variables) {
     placeholderDefault(`the default of variable('${name}')`, def);
