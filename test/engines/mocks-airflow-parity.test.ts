@@ -91,6 +91,25 @@ with DAG(
     BashOperator(task_id="fit", bash_command="echo fit")
 
 with DAG(
+    dag_id="parity_retry",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task(retries=1, retry_delay=pendulum.duration(seconds=1))
+    def flaky(ti=None):
+        if ti.try_number == 1:
+            raise RuntimeError("first try fails")
+        return "ok"
+
+    @task
+    def after(x):
+        return x
+
+    after(flaky())
+
+with DAG(
     dag_id="parity_pool",
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
@@ -152,6 +171,15 @@ function seedFake(fake: AirflowFake): void {
       plain: 5,
     },
     tasks: [{ taskId: "fit", operator: "BashOperator" }],
+  });
+  fake.addDag({
+    dagId: "parity_retry",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "flaky", retries: 1, retryDelayMs: 1_000, xcom: { return_value: "ok" } },
+      { taskId: "after", upstream: ["flaky"], xcom: { return_value: "ok" } },
+    ],
+    script: { flaky: ["failed", "success"] },
   });
   fake.addDag({
     dagId: "parity_pool",
@@ -471,6 +499,27 @@ function scenario(settle: () => void) {
       "GET",
       "/api/v2/dags/parity_fail/dagRuns/parity_fail_1/taskInstances",
     );
+    // The cleared try is in the history, in its state; the rerun is the row.
+    const boom = "/api/v2/dags/parity_fail/dagRuns/parity_fail_1/taskInstances/boom";
+    await call("tries_after_clear", "GET", `${boom}/tries`);
+    await call("try_cleared", "GET", `${boom}/tries/1`);
+    await call("try_current", "GET", `${boom}/-1/tries/2`);
+    await call("try_404", "GET", `${boom}/tries/9`);
+    await call("try_bad_422", "GET", `${boom}/tries/x`);
+    await call("tries_mapped_404", "GET", `${boom}/3/tries`);
+    await call("tries_unknown_task_404", "GET", `${boom}x/tries`);
+
+    // retries: the first try fails, the retry succeeds, and what comes after runs
+    await call("trigger_retry", "POST", "/api/v2/dags/parity_retry/dagRuns", {
+      body: { dag_run_id: "parity_retry_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_retry", "parity_retry_1", settle);
+    const retried = "/api/v2/dags/parity_retry/dagRuns/parity_retry_1/taskInstances";
+    await call("retry_run", "GET", "/api/v2/dags/parity_retry/dagRuns/parity_retry_1");
+    await call("retry_tis", "GET", retried);
+    await call("retry_tries", "GET", `${retried}/flaky/tries`);
+    await call("retry_try_1", "GET", `${retried}/flaky/tries/1`);
+    await call("retry_after_tries", "GET", `${retried}/after/tries`);
     await call("run_patch_state", "PATCH", "/api/v2/dags/parity_ok/dagRuns/parity_run_1", {
       body: { state: "failed" },
     });

@@ -118,6 +118,8 @@ interface TaskDef {
   readonly pool: string;
   readonly poolSlots: number;
   priorityWeight: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
 }
 
 interface Dag {
@@ -162,6 +164,25 @@ interface Ti {
   /** How the running try ends. */
   plannedState: "success" | "failed" | null;
   readonly xcom: Map<string, XcomEntry>;
+  /**
+   * The tries before this one, as Airflow's task_instance_history keeps them: recorded when a
+   * try fails into a retry (as failed) or is cleared (in its state).
+   */
+  readonly history: TiTry[];
+}
+
+/** A try of a task instance, as task_instance_history holds it. */
+interface TiTry {
+  readonly state: TiState;
+  readonly startDate: number | null;
+  readonly endDate: number | null;
+  readonly duration: number | null;
+  readonly queuedWhen: number | null;
+  readonly scheduledWhen: number | null;
+  readonly tryNumber: number;
+  readonly maxTries: number;
+  readonly hostname: string;
+  readonly pid: number | null;
 }
 
 interface Run {
@@ -499,6 +520,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         // BaseOperator: "pool slots for <task> in dag <dag> cannot be less than 1".
         throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs poolSlots ≥ 1`);
       }
+      const retries = t.retries ?? 0;
+      if (!Number.isInteger(retries) || retries < 0) {
+        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs a whole retries ≥ 0`);
+      }
+      const retryDelayMs = t.retryDelayMs ?? 300_000;
+      if (!Number.isFinite(retryDelayMs) || retryDelayMs < 0) {
+        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs retryDelayMs ≥ 0`);
+      }
       const def: TaskDef = {
         taskId: t.taskId,
         upstream: [...(t.upstream ?? [])],
@@ -512,6 +541,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         pool: t.pool ?? "default_pool",
         poolSlots,
         priorityWeight: 1,
+        retries,
+        retryDelayMs,
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -620,6 +651,129 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       log: pick.log ?? task.log,
       error: pick.error,
     };
+  }
+
+  /**
+   * GET .../tries and .../tries/{task_try_number} (and their /{map_index}/ forms): the tries
+   * task_instance_history keeps, then the task instance's row unless it is up_for_retry (that
+   * try is in the history already); one try by its number, the row's first. The fake maps no
+   * task: another map index is the server's 404.
+   */
+  function triesRoutes() {
+    const TI = "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}";
+    const whole = (name: string, text: string | null): number | ValidationIssue | null => {
+      if (text === null) return null;
+      return /^-?\d+$/.test(text)
+        ? Number(text)
+        : {
+            type: "int_parsing",
+            loc: [name === "map_index" && !text.includes("/") ? "query" : "path", name],
+            msg: "Input should be a valid integer, unable to parse string as an integer",
+            input: text,
+          };
+    };
+    type Args = {
+      params: Record<string, string | readonly string[] | undefined>;
+      request: Request;
+    };
+    const read = ({ params, request }: Args, mapInPath: boolean) => {
+      const issues: ValidationIssue[] = [];
+      const mapText = mapInPath
+        ? decode(params.map_index as string)
+        : new URL(request.url).searchParams.get("map_index");
+      const map = whole("map_index", mapText);
+      const tryText =
+        params.task_try_number === undefined ? null : decode(params.task_try_number as string);
+      const tryNumber = whole("task_try_number", tryText);
+      for (const [v, where] of [
+        [map, mapInPath ? "path" : "query"],
+        [tryNumber, "path"],
+      ] as const) {
+        if (v !== null && typeof v === "object")
+          issues.push({ ...v, loc: [where, v.loc[1] as string] });
+      }
+      const dagId = decode(params.dag_id as string);
+      const runId = decode(params.dag_run_id as string);
+      const taskId = decode(params.task_id as string);
+      const run = findRun(dagId, runId);
+      const mapIndex = typeof map === "number" ? map : -1;
+      const ti = mapIndex === -1 ? run?.tis.get(taskId) : undefined;
+      return {
+        issues,
+        dagId,
+        runId,
+        taskId,
+        mapIndex,
+        run,
+        ti,
+        tryNumber: typeof tryNumber === "number" ? tryNumber : null,
+      };
+    };
+    /** The tries of a task instance, or the server's answer when there are none. */
+    const list = (args: Args, mapInPath: boolean) => {
+      const r = read(args, mapInPath);
+      if (r.issues.length) return invalid(r.issues);
+      const tries =
+        r.run && r.ti
+          ? [...r.ti.history, ...(r.ti.state === "up_for_retry" ? [] : [currentTry(r.ti)])]
+          : [];
+      if (!r.run || !r.ti || tries.length === 0) {
+        return fail(
+          404,
+          `The Task Instance with dag_id: \`${r.dagId}\`, run_id: \`${r.runId}\`, task_id: \`${r.taskId}\` and map_index: \`${r.mapIndex}\` was not found`,
+        );
+      }
+      const { run, ti } = r;
+      return {
+        task_instances: tries.map((entry) => tryJson(run, ti, entry)),
+        total_entries: tries.length,
+      } as Schemas["TaskInstanceHistoryCollectionResponse"];
+    };
+    /** One try by its number (the row's own first), or the server's answer when there is none. */
+    const one = (args: Args, mapInPath: boolean) => {
+      const r = read(args, mapInPath);
+      if (r.issues.length) return invalid(r.issues);
+      const entry = !r.ti
+        ? undefined
+        : r.ti.tryNumber === r.tryNumber
+          ? currentTry(r.ti)
+          : r.ti.history.find((h) => h.tryNumber === r.tryNumber);
+      if (!r.run || !r.ti || !entry) {
+        return fail(
+          404,
+          `The Task Instance with dag_id: \`${r.dagId}\`, run_id: \`${r.runId}\`, task_id: \`${r.taskId}\`, try_number: \`${r.tryNumber}\` and map_index: \`${r.mapIndex}\` was not found`,
+        );
+      }
+      return tryJson(r.run, r.ti, entry);
+    };
+    const answer = <T extends object>(got: T | Response, respond: (body: T) => Response): never =>
+      (got instanceof Response ? got : respond(got)) as never;
+    return [
+      http.get(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries",
+        guarded((info) =>
+          answer(list(info as unknown as Args, false), (b) => info.response(200).json(b)),
+        ),
+      ),
+      http.get(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries",
+        guarded((info) =>
+          answer(list(info as unknown as Args, true), (b) => info.response(200).json(b)),
+        ),
+      ),
+      http.get(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/tries/{task_try_number}",
+        guarded((info) =>
+          answer(one(info as unknown as Args, false), (b) => info.response(200).json(b)),
+        ),
+      ),
+      http.get(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}",
+        guarded((info) =>
+          answer(one(info as unknown as Args, true), (b) => info.response(200).json(b)),
+        ),
+      ),
+    ];
   }
 
   /**
@@ -791,10 +945,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   /** The scheduler's next step, in the order the server takes them. */
   type Step =
-    | { readonly kind: 0 | 1 | 2; readonly at: number; readonly run: Run; readonly ti: Ti }
+    | { readonly kind: 0 | 1 | 2 | 4; readonly at: number; readonly run: Run; readonly ti: Ti }
     | { readonly kind: 3; readonly at: number; readonly run: Run };
   // 0: a running try ends (its slots free first), 1: a queued one starts, 2: a scheduled one is
-  // queued, 3: a queued run starts (or a running one is examined again after a clear).
+  // queued, 3: a queued run starts (or a running one is examined again after a clear), 4: a
+  // try up for retry is scheduled again, its retry delay over.
 
   /** Which of two steps due at once comes first. */
   function before(a: Step, b: Step): boolean {
@@ -841,6 +996,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (ti.state === "running") consider({ kind: 0, at: ti.due, run, ti });
         else if (ti.state === "queued") consider({ kind: 1, at: ti.due, run, ti });
         else if (ti.state === "scheduled" && running) consider({ kind: 2, at: ti.due, run, ti });
+        else if (ti.state === "up_for_retry" && running) consider({ kind: 4, at: ti.due, run, ti });
       }
     }
     return best;
@@ -877,6 +1033,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     const { ti } = step;
     const task = dag.byId.get(ti.taskId) as TaskDef;
+    if (step.kind === 4) {
+      // schedule_tis: the retry is the next try, counted when it is scheduled.
+      ti.state = "scheduled";
+      ti.tryNumber += 1;
+      ti.scheduledWhen = t;
+      ti.due = t + taskQueueDelay;
+      return;
+    }
     if (step.kind === 2) {
       // _executable_task_instances_to_queued: only with room in the task's pool.
       if (!poolHasRoom(task.pool, task.poolSlots)) {
@@ -895,6 +1059,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.state = "running";
       ti.startDate = t;
       ti.endDate = null;
+      // The worker clears what an earlier try pushed (ti_run's xcom_keys_to_clear).
+      ti.xcom.clear();
       ti.hostname = hostname;
       ti.pid = pid++;
       ti.plannedState = outcome.state;
@@ -908,6 +1074,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     ti.plannedState = null;
     const pushed = ti.state === "success" ? task.xcom : task.xcomOnFailure;
     for (const [key, value] of Object.entries(pushed)) ti.xcom.set(key, { value, timestamp: t });
+    // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
+    // next try is scheduled once the delay is over; what comes after it waits.
+    if (ti.state === "failed" && task.retries > 0 && ti.tryNumber <= ti.maxTries) {
+      recordTry(ti, t);
+      ti.id = nextId();
+      ti.state = "up_for_retry";
+      ti.due = t + task.retryDelayMs;
+    }
     poolSlotsFreed(task.pool, t);
     if (run.state !== "running") return;
     schedule(run, dag, t);
@@ -1090,6 +1264,54 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     } as Schemas["TaskInstanceResponse"];
   }
 
+  /** A try of a task instance (TaskInstanceHistoryResponse): a past one, or the current row. */
+  function tryJson(run: Run, ti: Ti, entry: TiTry): Schemas["TaskInstanceHistoryResponse"] {
+    const dag = dags.get(run.dagId) as Dag;
+    const task = dag.byId.get(ti.taskId) as TaskDef;
+    return {
+      task_id: ti.taskId,
+      dag_id: run.dagId,
+      dag_run_id: run.runId,
+      map_index: -1,
+      start_date: isoTime(entry.startDate),
+      end_date: isoTime(entry.endDate),
+      duration: entry.duration,
+      state: entry.state,
+      try_number: entry.tryNumber,
+      max_tries: entry.maxTries,
+      task_display_name: ti.taskId,
+      dag_display_name: run.dagId,
+      hostname: entry.hostname,
+      unixname,
+      pool: task.pool,
+      pool_slots: task.poolSlots,
+      queue: "default",
+      priority_weight: task.priorityWeight,
+      operator: task.operator,
+      operator_name: task.operatorName,
+      queued_when: isoTime(entry.queuedWhen),
+      scheduled_when: isoTime(entry.scheduledWhen),
+      pid: entry.pid,
+      executor: null,
+      executor_config: "{}",
+      dag_version: dagVersionJson(dag),
+    } as Schemas["TaskInstanceHistoryResponse"];
+  }
+
+  /** The task instance's row as a try (its current one). */
+  const currentTry = (ti: Ti): TiTry => ({
+    state: ti.state,
+    startDate: ti.startDate,
+    endDate: ti.endDate,
+    duration: ti.duration,
+    queuedWhen: ti.queuedWhen,
+    scheduledWhen: ti.scheduledWhen,
+    tryNumber: ti.tryNumber,
+    maxTries: ti.maxTries,
+    hostname: ti.hostname,
+    pid: ti.pid,
+  });
+
   function xcomJson(run: Run, ti: Ti, key: string, entry: XcomEntry): Schemas["XComResponse"] {
     return {
       key,
@@ -1259,14 +1481,43 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     for (const pool of freed) poolSlotsFreed(pool, t);
   }
 
+  /**
+   * TaskInstanceHistory.record_ti: the try as it stands, once per try number; one not finished
+   * is recorded as failed, ended now if it has no end.
+   */
+  function recordTry(ti: Ti, t: number): void {
+    if (ti.history.some((h) => h.tryNumber === ti.tryNumber)) return;
+    const finished = ti.state !== null && TERMINAL_TI.has(ti.state);
+    if (!finished && ti.endDate === null) {
+      // Stamped on the task instance itself too, as record_ti does.
+      ti.endDate = t;
+      ti.duration = seconds(ti.startDate, t);
+    }
+    ti.history.push({
+      state: finished ? ti.state : "failed",
+      startDate: ti.startDate,
+      endDate: ti.endDate,
+      duration: ti.duration,
+      queuedWhen: ti.queuedWhen,
+      scheduledWhen: ti.scheduledWhen,
+      tryNumber: ti.tryNumber,
+      maxTries: ti.maxTries,
+      hostname: ti.hostname,
+      pid: ti.pid,
+    });
+  }
+
   function clearTis(run: Run, tis: readonly Ti[]): void {
+    const dag = dags.get(run.dagId);
     for (const ti of tis) {
+      recordTry(ti, clock.now());
       // The dates, duration, host and pid of the try stay (the rerun replaces them), as on the
       // server.
       ti.state = null;
       ti.due = null;
       ti.plannedState = null;
-      ti.maxTries = ti.tryNumber;
+      // clear_task_instances: as many retries again as the task has.
+      ti.maxTries = ti.tryNumber + (dag?.byId.get(ti.taskId)?.retries ?? 0);
       ti.xcom.clear();
       // Airflow moves the old try to the task instance history: the row gets a new id.
       ti.id = nextId();
@@ -1737,12 +1988,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             queuedWhen: null,
             scheduledWhen: null,
             tryNumber: 0,
-            maxTries: 0,
+            // TaskInstance.__init__: max_tries is the task's retries.
+            maxTries: task.retries,
             hostname: "",
             pid: null,
             due: null,
             plannedState: null,
             xcom: new Map(),
+            history: [],
           });
         }
         run.due = readyAt(run);
@@ -2034,7 +2287,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         const taskIds = url.searchParams.getAll("task_id");
         if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
-        const sorted = sortBy(pairs, orderByOf(url), tiFields, "map_index");
+        // By map_index unless asked otherwise, then by the row's id (SortParam appends the
+        // primary key): a try retried or cleared has a new id, and comes after the others.
+        const orderBy = orderByOf(url);
+        const sorted = sortBy(pairs, orderBy.length > 0 ? orderBy : ["map_index"], tiFields, "id");
         if (!sorted.ok) return sorted.response as never;
         // With a cursor, keyset pages; offset is ignored (task_instances.py get_task_instances).
         const cursor = cursorOf(url);
@@ -2046,8 +2302,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             ...paged.fields,
           } as Schemas["TaskInstanceCollectionResponse"]);
         }
-        // Ties on map_index fall back to the id (time-ordered: creation order).
-        const items = orderByOf(url).length === 0 ? pairs : sorted.items;
+        const items = sorted.items;
         return response(200).json({
           task_instances: page(items, p.limit, p.offset).map(([r, ti]) => tiJson(r, ti)),
           total_entries: items.length,
@@ -2660,6 +2915,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         return response(204).empty();
       }),
     ),
+
+    // After every other task instance route: `.../{task_id}/{map_index}/tries` would also match
+    // `.../{task_id}/xcomEntries/tries`.
+    ...triesRoutes(),
 
     // Any other GET under the API: a route of the API the fake does not implement, or the
     // api-server's own 404 (its catch-all takes GET only, so another method there is a 405).

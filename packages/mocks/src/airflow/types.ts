@@ -65,6 +65,15 @@ export interface AirflowTaskSpec {
    * outcome for that try gives its own. Default none.
    */
   readonly log?: readonly string[];
+  /**
+   * How many times a failed try is retried (`retries=`): the task instance goes
+   * `up_for_retry`, and after `retryDelayMs` is scheduled again with the next try number; its
+   * downstream tasks wait. Give the script a list of outcomes (`["failed", "success"]`) for a
+   * task that succeeds on a retry. Default 0.
+   */
+  readonly retries?: number;
+  /** The wait before a retry (`retry_delay=`), in ms of the fake's clock. Default 300,000 (Airflow's 5 minutes). */
+  readonly retryDelayMs?: number;
 }
 
 export interface AirflowDagSpec {
