@@ -1493,18 +1493,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.endDate = t;
       ti.duration = seconds(ti.startDate, t);
     }
-    ti.history.push({
-      state: finished ? ti.state : "failed",
-      startDate: ti.startDate,
-      endDate: ti.endDate,
-      duration: ti.duration,
-      queuedWhen: ti.queuedWhen,
-      scheduledWhen: ti.scheduledWhen,
-      tryNumber: ti.tryNumber,
-      maxTries: ti.maxTries,
-      hostname: ti.hostname,
-      pid: ti.pid,
-    });
+    ti.history.push({ ...currentTry(ti), state: finished ? ti.state : "failed" });
   }
 
   function clearTis(run: Run, tis: readonly Ti[]): void {
