@@ -499,6 +499,11 @@ export const DIAGNOSTICS = {
     message: "{dag} has a dagrun_timeout and {teardowns}: {reason}",
     fix: "{hint}",
   },
+  MLG2041: {
+    severity: "warning",
+    message: "{where} of task '{task}' prints param '{param}', whose default is None: {reason}",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

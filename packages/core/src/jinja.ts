@@ -333,6 +333,20 @@ export interface JinjaParamRead {
 }
 
 /**
+ * The params a Jinja text tests in an `{% if %}` or `{% elif %}` (`{% if params.day %}`), whose
+ * prints the text may guard: a print of one is not said to render None.
+ */
+export function jinjaTestedParams(text: string): Set<string> {
+  return new Set(
+    [
+      ...text.matchAll(
+        /\{%-?\s*(?:el)?if\b(?:[^%]|%(?!\}))*?\bparams\s*(?:\.\s*(\w+)|\[\s*['"](\w+)['"]\s*\])/g,
+      ),
+    ].map((m) => (m[1] ?? m[2]) as string),
+  );
+}
+
+/**
  * The params a Jinja text reads by name. Not a method of the dict (`params.get(...)`,
  * `params.items()`), not in a string literal, and nothing when the template binds `params`
  * itself (`{% set params = ... %}`).

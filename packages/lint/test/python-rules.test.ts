@@ -2093,6 +2093,26 @@ with DAG("i", schedule=None, start_date=pendulum.datetime(2025, 1, 1), dagrun_ti
     },
   ],
   [
+    "a template printing a param whose default is None (Param(None), Param(default=None), None; through a default filter), and texts that test it, print another value, or whose params the file does not show",
+    {
+      rule: "none-param-printed",
+      head: `${HEAD}from airflow.sdk import Param
+`,
+      body: `P = {"since": Param(None, type=["null", "string"]), "n": Param(default=None), "plain": None, "region": "eu"}
+with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params=P):
+    BashOperator(task_id="a", bash_command="x {{ params.since }} {{ params.since }} {{ params['n'] | default(3) }} {{ params.region }}")
+    BashOperator(task_id="b", bash_command="x", env={"P": "{{- params.plain -}}"})
+    BashOperator(task_id="c", bash_command="x {% if params.since %}{{ params.since }}{% endif %} {{ params.n or 1 }} {{ params.plain | tojson }} {{ params.since is none }}")
+    BashOperator(task_id="d", bash_command="x {{ params.since }}", params={"since": "2025-01-01"})
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params={**P}):
+    BashOperator(task_id="e", bash_command="x {{ params.since }}")
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params=load_params()):
+    BashOperator(task_id="f", bash_command="x {{ params.since }}")
+`,
+      want: ["3:50", "3:88", "4:64", "8:50"],
+    },
+  ],
+  [
     "a dagrun_timeout beside teardowns (as_teardown, @teardown), and DAGs without one or the other (ids shared between DAGs, a @dag never called)",
     {
       rule: "timeout-skips-teardown",

@@ -1307,6 +1307,48 @@ with DAG(
     create >> score >> delete.as_teardown(setups=create)
 `),
   },
+  "none-param-printed": {
+    catches: `A templated argument (\`bash_command\`, \`env\`, \`sql\`, \`templates_dict\`, \`op_kwargs\`) that prints a param whose default is None — \`params={"since": Param(None, type=["null", "string"])}\` or a plain \`None\` — as all of an expression, \`{{ params.since }}\`, also through \`| default(...)\`, where the text does not test it first (\`{% if params.since %}\`). Reported once per text and param. DSL pipelines get the same check from the compiler (MLG1049).`,
+    reportedAt: "the read of the param in the template.",
+    why: `A param whose default is None is one a run may leave unset: the scheduled runs, and a trigger without conf, do. Jinja prints Python's None as the text \`None\`, so the command runs with \`--since None\`, a query compares a column with the string 'None', a function gets \`"None"\`; nothing fails where the cause is. \`| default('...')\` does not help: Jinja's default filter replaces an undefined value, not None (real Airflow 3.3.2 and 2.11.2 render \`[None] [None] []\` for \`{{ params.x }}\`, \`{{ params.x | default('x') }}\` and \`{{ params.x or '' }}\`: \`test/engines/optional-params.test.ts\`). Test the param, or print something in its place.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Param
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "orders_reload",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"since": Param(None, type=["null", "string"])},
+):
+    BashOperator(task_id="export", bash_command="orders export --since {{ params.since }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Param
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "orders_reload",
+    schedule="@daily",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"since": Param(None, type=["null", "string"])},
+):
+    BashOperator(
+        task_id="export",
+        bash_command="orders export{% if params.since %} --since {{ params.since }}{% endif %}",
+    )
+`),
+  },
   "schedule-uneven-step": {
     catches: `A DAG whose cron schedule (a five-field string, a preset aside, or the expression of a \`CronTriggerTimetable\` or \`CronDataIntervalTimetable\`) steps a field by a number that does not divide the field's span: \`*/90\` or \`*/45\` in the minutes (the span is an hour), \`*/5\` or \`*/7\` in the hours (a day), \`*/5\` in the months (a year), any step of the days of the week but \`*/7\`. Judged where the span repeats: the minutes when two consecutive hours run (\`*/45 9 * * *\`, one hour a day, is not reported), the hours when consecutive days run and the day of the month is \`*\`. Steps over a range (\`0 9-17/2 * * *\`) are not judged. DSL pipelines get the same check from the compiler (MLG1043).`,
     reportedAt: "the schedule argument.",

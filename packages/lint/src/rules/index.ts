@@ -23,6 +23,7 @@ import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
 import { multipleOutputs } from "./multiple-outputs.js";
 import { noFailureAlert } from "./no-failure-alert.js";
+import { noneParamPrinted } from "./none-param-printed.js";
 import { runTimeoutUnalerted } from "./run-timeout-unalerted.js";
 import { scheduleNeverRuns } from "./schedule-never-runs.js";
 import { scheduleUnevenStep } from "./schedule-uneven-step.js";
@@ -81,6 +82,7 @@ export const RULES: readonly Rule[] = [
   runTimeoutUnalerted,
   leafMasksFailure,
   timeoutSkipsTeardown,
+  noneParamPrinted,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

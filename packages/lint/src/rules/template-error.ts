@@ -27,7 +27,7 @@ import { defineRule } from "../rule.js";
  * Task arguments every operator that takes them renders as a template: BashOperator's command
  * and env, the SQL operators' sql, PythonOperator's templates_dict and op_kwargs.
  */
-const TEMPLATED = new Set(["bash_command", "env", "sql", "templates_dict", "op_kwargs"]);
+export const TEMPLATED = new Set(["bash_command", "env", "sql", "templates_dict", "op_kwargs"]);
 
 /**
  * What a template may read: the context of Airflow 3 or 2 (names only one of them has are the
@@ -139,7 +139,7 @@ const ANY: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<s
  * %}"`), of implicitly joined literals, or a `.format()` template (`"{{{{ ds }}}}"`, which
  * Python turns into `{{ ds }}`) is not judged on its own.
  */
-function wholeValue(node: PyNode): boolean {
+export function wholeValue(node: PyNode): boolean {
   if (node.name !== "String") return false;
   // `bash_command=("...")`: the parentheses around one string change nothing.
   let value = node;

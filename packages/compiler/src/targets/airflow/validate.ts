@@ -14,6 +14,7 @@ import {
   jinjaDelimiterProblem,
   jinjaNameUses,
   jinjaParamReads,
+  jinjaTestedParams,
   LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
   type Pipeline,
@@ -280,13 +281,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       // A param the pipeline does not declare is in `params` only when a run's conf gives it.
       // An optional param printed where the text does not test it first ({% if params.x %}),
       // said once per text.
-      const tested = new Set(
-        [
-          ...text.matchAll(
-            /\{%-?\s*(?:el)?if\b(?:[^%]|%(?!\}))*?\bparams\s*(?:\.\s*(\w+)|\[\s*['"](\w+)['"]\s*\])/g,
-          ),
-        ].map((m) => (m[1] ?? m[2]) as string),
-      );
+      const tested = jinjaTestedParams(text);
       for (const read of jinjaParamReads(text)) {
         if (
           read.printed &&
