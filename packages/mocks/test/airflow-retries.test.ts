@@ -146,6 +146,8 @@ describe("Airflow fake: retries and tries", () => {
     expect(cleared.status).toBe(200);
     const ti = (await call("GET", TI)).body;
     expect(ti).toMatchObject({ state: null, try_number: 1, max_tries: 2 });
+    // clear_task_instances deletes no XCom: the next try's start clears them.
+    expect((await call("GET", `${TI}/xcomEntries/return_value`)).status).toBe(200);
     expect((await call("GET", `${TI}/tries`)).body.task_instances).toMatchObject([
       { try_number: 1, state: "success", max_tries: 1 },
       { try_number: 1, state: null, max_tries: 2 },
@@ -191,6 +193,73 @@ describe("Airflow fake: retries and tries", () => {
     const badMap = await call("GET", `${TI}/tries?map_index=a`);
     expect(badMap.status).toBe(422);
     expect(badMap.body.detail[0]).toMatchObject({ loc: ["query", "map_index"] });
+    // The path's errors first, as FastAPI lists them.
+    const both = await call("GET", `${TI}/tries/x?map_index=a`);
+    expect(both.body.detail.map((d: { loc: string[] }) => d.loc)).toEqual([
+      ["path", "task_try_number"],
+      ["query", "map_index"],
+    ]);
+  });
+
+  it("an earlier try's log is that try's own: its start and end, no output when it never started", async () => {
+    const { clock, call } = await setup(1, ["failed", "success"]);
+    await until(clock, call, "up_for_retry");
+    clock.advance(60_000);
+    await until(clock, call, "success");
+    const [first] = (await call("GET", `${TI}/tries`)).body.task_instances;
+    const log = (await call("GET", `${TI}/logs/1`)).body.content as Record<string, unknown>[];
+    const failed = log.find((e) => e.event === "Task failed with exception");
+    expect(failed?.timestamp).toBe(first.end_date);
+    expect(Date.parse(first.end_date)).toBeLessThan(
+      Date.parse((await call("GET", TI)).body.start_date),
+    );
+  });
+
+  it("a retry whose delay passed while its run was set back to queued is scheduled when the run runs again", async () => {
+    const { clock, call } = await setup(1, ["failed", "success"]);
+    await until(clock, call, "up_for_retry");
+    await call("PATCH", "/api/v2/dags/flaky", { is_paused: true });
+    await call("PATCH", RUN, { state: "queued" });
+    clock.advance(60_000);
+    await call("PATCH", "/api/v2/dags/flaky", { is_paused: false });
+    await until(clock, call, "success");
+    const run = (await call("GET", RUN)).body;
+    const ti = (await call("GET", TI)).body;
+    expect(Date.parse(ti.scheduled_when)).toBeGreaterThanOrEqual(Date.parse(run.start_date));
+  });
+
+  it("up_for_retry lasts at least a millisecond, a zero delay too", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 10 });
+    fake.addDag({
+      dagId: "z",
+      tasks: [{ taskId: "t", retries: 1, retryDelayMs: 0 }],
+      script: { t: ["failed", "success"] },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/z/dagRuns", { dag_run_id: "r", logical_date: null });
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      seen.add((await call("GET", "/api/v2/dags/z/dagRuns/r/taskInstances/t")).body.state);
+      clock.advance(1);
+    }
+    expect(seen).toContain("up_for_retry");
+  });
+
+  it("keeps creation order across the 4,096th id made in one millisecond (the list sorts by id after map_index)", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock });
+    for (let i = 0; i < 4_093; i++) fake.addDag({ dagId: "pad", tasks: [{ taskId: "x" }] });
+    fake.addDag({ dagId: "four", tasks: ["a", "b", "c", "d"].map((taskId) => ({ taskId })) });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/four/dagRuns", { dag_run_id: "r", logical_date: null });
+    const listed = (await call("GET", "/api/v2/dags/four/dagRuns/r/taskInstances")).body;
+    expect(listed.task_instances.map((t: Record<string, unknown>) => t.task_id)).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+    ]);
   });
 
   it("refuses retries it cannot model", () => {

@@ -487,6 +487,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   const nextId = () => uuid7(clock.now(), idCounter++);
 
   function reset(): void {
+    idCounter = 0;
     dags = new Map();
     active = new Set();
     tokens = new Map();
@@ -524,10 +525,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       if (!Number.isInteger(retries) || retries < 0) {
         throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs a whole retries ≥ 0`);
       }
-      const retryDelayMs = t.retryDelayMs ?? 300_000;
-      if (!Number.isFinite(retryDelayMs) || retryDelayMs < 0) {
+      const delay = t.retryDelayMs ?? 300_000;
+      if (!Number.isFinite(delay) || delay < 0) {
         throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs retryDelayMs ≥ 0`);
       }
+      // At least a millisecond, as every state lasts: up_for_retry can be seen.
+      const retryDelayMs = Math.max(1, delay);
       const def: TaskDef = {
         taskId: t.taskId,
         upstream: [...(t.upstream ?? [])],
@@ -667,7 +670,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         ? Number(text)
         : {
             type: "int_parsing",
-            loc: [name === "map_index" && !text.includes("/") ? "query" : "path", name],
+            loc: ["path", name],
             msg: "Input should be a valid integer, unable to parse string as an integer",
             input: text,
           };
@@ -685,9 +688,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       const tryText =
         params.task_try_number === undefined ? null : decode(params.task_try_number as string);
       const tryNumber = whole("task_try_number", tryText);
+      // FastAPI says the path's errors first, in the signature's order (the try number before
+      // a map index).
       for (const [v, where] of [
-        [map, mapInPath ? "path" : "query"],
         [tryNumber, "path"],
+        [map, mapInPath ? "path" : "query"],
       ] as const) {
         if (v !== null && typeof v === "object")
           issues.push({ ...v, loc: [where, v.loc[1] as string] });
@@ -798,8 +803,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       };
     }
     const running = tryNumber === ti.tryNumber && ti.state === "running";
+    // An earlier try's log is that try's own (task_instance_history's row): its times, and no
+    // task output when it never started (cleared while scheduled or queued).
+    const past =
+      tryNumber === ti.tryNumber ? undefined : ti.history.find((h) => h.tryNumber === tryNumber);
+    if (past && past.startDate === null) {
+      return {
+        content: [{ event: "::group::Log message source details" }, { event: "::endgroup::" }],
+        continuation_token: null,
+      };
+    }
     const outcome = outcomeOf(dag, task, tryNumber);
-    const at = isoTime(ti.startDate ?? clock.now());
+    const at = isoTime((past ? past.startDate : ti.startDate) ?? clock.now());
     const file = `dag_id=${dag.dagId}/run_id=${run.runId}/task_id=${ti.taskId}/attempt=${tryNumber}.log`;
     const content: Record<string, unknown>[] = [
       { event: "::group::Log message source details" },
@@ -815,7 +830,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (!running && outcome.state === "failed") {
       const error = outcome.error ?? "Exception";
       const colon = error.indexOf(": ");
-      const end = tryNumber === ti.tryNumber && ti.endDate !== null ? isoTime(ti.endDate) : at;
+      const ended = past ? past.endDate : tryNumber === ti.tryNumber ? ti.endDate : null;
+      const end = ended !== null ? isoTime(ended) : at;
       content.push({
         timestamp: end,
         level: "error",
@@ -1023,9 +1039,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       run.startDate = t;
       run.endDate = null;
       run.due = null;
-      // Scheduled task instances of a run set back to queued wait for a slot again from now.
+      // Scheduled task instances of a run set back to queued wait for a slot again from now, and
+      // a retry whose delay passed meanwhile is scheduled now, not before the run runs again.
       for (const ti of run.tis.values()) {
         if (ti.state === "scheduled" && ti.due === null) ti.due = t;
+        if (ti.state === "up_for_retry" && ti.due !== null && ti.due < t) ti.due = t;
       }
       schedule(run, dag, t);
       finishRun(run, t);
@@ -1034,7 +1052,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     const { ti } = step;
     const task = dag.byId.get(ti.taskId) as TaskDef;
     if (step.kind === 4) {
-      // schedule_tis: the retry is the next try, counted when it is scheduled.
+      // schedule_tis: the retry is the next try, counted when it is scheduled, in a pass of the
+      // scheduler over the run.
+      run.lastSchedulingDecision = t;
       ti.state = "scheduled";
       ti.tryNumber += 1;
       ti.scheduledWhen = t;
@@ -1507,7 +1527,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.plannedState = null;
       // clear_task_instances: as many retries again as the task has.
       ti.maxTries = ti.tryNumber + (dag?.byId.get(ti.taskId)?.retries ?? 0);
-      ti.xcom.clear();
+      // Its XComs stay (clear_task_instances deletes none) until the next try starts.
       // Airflow moves the old try to the task instance history: the row gets a new id.
       ti.id = nextId();
     }
