@@ -337,6 +337,18 @@ export function assertNever(value: never): never {
 }
 
 /** A pipeline's params in the order they were declared (the IR keeps its keys sorted). */
+/**
+ * The names of the optional params, those whose default is null (`{ default: null, type }`): a
+ * run may leave them unset, and a Python task's input reads them as None.
+ */
+export function optionalParamNames(params: Readonly<Record<string, Param>>): Set<string> {
+  return new Set(
+    Object.entries(params)
+      .filter(([, p]) => p.default === null)
+      .map(([name]) => name),
+  );
+}
+
 export function paramsInOrder(params: Readonly<Record<string, Param>>): [string, Param][] {
   return Object.entries(params).sort(
     ([a, p], [b, q]) => p.position - q.position || (a < b ? -1 : a > b ? 1 : 0),

@@ -10,6 +10,7 @@
 
 import {
   diagnostic,
+  optionalParamNames,
   type Pipeline,
   type Task,
   taskValues,
@@ -41,9 +42,9 @@ export function checkOptionalParams(
   modules: ReadonlyMap<string, string | null>,
   ctx: PassContext,
 ): void {
-  const optional = (v: Value) =>
-    v.kind === "param" && Object.hasOwn(ir.params, v.name) && ir.params[v.name]?.default === null;
-  if (!Object.values(ir.params).some((p) => p.default === null)) return;
+  const names = optionalParamNames(ir.params);
+  if (names.size === 0) return;
+  const optional = (v: Value) => v.kind === "param" && names.has(v.name);
   for (const task of ir.tasks) {
     const fn =
       task.kind === "python"

@@ -15,7 +15,13 @@ import type {
   ValidateTask,
   Value,
 } from "@mlgen/core";
-import { effectiveOptions, mayHoldJinja, SENSOR_DEFAULT_TIMEOUT, taskKubeflow } from "@mlgen/core";
+import {
+  effectiveOptions,
+  mayHoldJinja,
+  optionalParamNames,
+  SENSOR_DEFAULT_TIMEOUT,
+  taskKubeflow,
+} from "@mlgen/core";
 import {
   isPyIdentifier,
   joinCode,
@@ -257,11 +263,7 @@ export function pythonComponent(
       ...(task.kind === "python" ? [local] : []),
       ...(task.kind === "sensor" && task.sensor.type === "python" ? ["check"] : []),
     ],
-    new Set(
-      Object.entries(input.ir.params)
-        .filter(([, p]) => p.default === null)
-        .map(([name]) => name),
-    ),
+    optionalParamNames(input.ir.params),
   );
   const body: PyCode[] = [];
   const helpers = { ...NO_HELPERS };

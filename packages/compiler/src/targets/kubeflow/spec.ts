@@ -11,6 +11,7 @@ import {
   type KubeflowTaskSettings,
   type OutputType,
   operatorClass,
+  optionalParamNames,
   PARAM_CHECK_KEYS,
   type ParamType,
   type Pipeline,
@@ -1447,9 +1448,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   // The channels of optional params (default null): a group's input that carries one is
   // optional too, as kfp compiles a nested pipeline's `Optional[str] = None` parameter.
   const optionalChannels = new Set(
-    Object.entries(ir.params)
-      .filter(([, p]) => p.default === null)
-      .map(([name]) => channels.get(`param ${name}`))
+    [...optionalParamNames(ir.params)]
+      .map((name) => channels.get(`param ${name}`))
       .filter((c): c is string => c !== undefined),
   );
   walk(root, (s) => {
