@@ -3,7 +3,7 @@ import { templateSource } from "../python/jinja.js";
 import type { DagFile, DagParam, DagTask } from "../python/model.js";
 import { textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
-import { TEMPLATED, wholeValue } from "./template-error.js";
+import { shownParams, TEMPLATED, wholeValue } from "./template-error.js";
 
 const REASON =
   "a run that does not set it renders the text 'None' there (Jinja prints Python's None; a default filter replaces an undefined value, not None), and the command, query or function gets that text";
@@ -19,15 +19,8 @@ function defaultsToNone(source: string, p: DagParam): boolean {
  * them all (params built elsewhere, a task or default_args giving its own).
  */
 function noneParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
-  const dag = task.dagDecl;
-  if (!dag || task.kwargsOpen || task.kwargs.has("params")) return null;
-  if (!dag.params || dag.params.dict.open) return null;
-  const args = [dag.kwargs.has("default_args") ? dag.defaultArgs : undefined];
-  for (const g of task.groups) args.push(file.groups.get(g)?.defaultArgs ?? undefined);
-  if (args.some((a) => a === null || a?.open || a?.entries.has("params"))) return null;
-  return new Set(
-    dag.params.entries.filter((p) => defaultsToNone(file.source, p)).map((p) => p.name),
-  );
+  const shown = shownParams(file, task);
+  return shown && new Set(shown.filter((p) => defaultsToNone(file.source, p)).map((p) => p.name));
 }
 
 /**

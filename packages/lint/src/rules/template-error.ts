@@ -18,7 +18,7 @@ import {
 import type { Located } from "../finding.js";
 import { assetsOnly, dagName, scheduleOf } from "../python/dag-args.js";
 import { importedNameUses, templateImports, templateSource } from "../python/jinja.js";
-import type { DagFile, DagTask } from "../python/model.js";
+import type { DagFile, DagParam, DagTask } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
 import { stringValue, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -85,21 +85,31 @@ function withoutImports(text: string): { text: string; bound: string[] } {
 }
 
 /**
- * The params a task of a scheduled DAG has in a run its conf gives nothing (every scheduled
- * run): the DAG's, when the file shows them all. Null when it cannot tell: a DAG without a
- * schedule (a run's conf may give any param), params the file changes or spreads, params in
+ * The params a task of the DAG has when a run's conf gives nothing: the DAG's, when the file
+ * shows them all. Null when it cannot tell: params the file changes or spreads, params in
  * default_args (the DAG's or a group's) or on the task itself.
  */
-function scheduledParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
+export function shownParams(file: DagFile, task: DagTask): readonly DagParam[] | null {
   const dag = task.dagDecl;
   if (!dag || dag.kwargsOpen || task.kwargsOpen || task.kwargs.has("params")) return null;
-  const schedule = scheduleOf(file.source, dag);
-  if (schedule === null || schedule === "default" || schedule.on !== true) return null;
   if (dag.kwargs.has("params") && (!dag.params || dag.params.dict.open)) return null;
   const args = [dag.kwargs.has("default_args") ? dag.defaultArgs : undefined];
   for (const g of task.groups) args.push(file.groups.get(g)?.defaultArgs ?? undefined);
   if (args.some((a) => a === null || a?.open || a?.entries.has("params"))) return null;
-  return new Set(dag.params?.entries.map((p) => p.name) ?? []);
+  return dag.params?.entries ?? [];
+}
+
+/**
+ * The params a task of a scheduled DAG has in a run its conf gives nothing (every scheduled
+ * run): shownParams, for a DAG with a schedule (a run's conf may give any param to another).
+ */
+function scheduledParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
+  const dag = task.dagDecl;
+  if (!dag) return null;
+  const schedule = scheduleOf(file.source, dag);
+  if (schedule === null || schedule === "default" || schedule.on !== true) return null;
+  const shown = shownParams(file, task);
+  return shown && new Set(shown.map((p) => p.name));
 }
 
 /** What a template may read in a run with no logical date: NAMES but LOGICAL_DATE_CONTEXT. */

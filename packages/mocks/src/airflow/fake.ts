@@ -664,13 +664,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
    */
   function triesRoutes() {
     const TI = "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}";
-    const whole = (name: string, text: string | null): number | ValidationIssue | null => {
+    /** An integer parameter, or the 422 issue of one that is none (null when not given). */
+    const whole = (
+      where: "path" | "query",
+      name: string,
+      text: string | null,
+    ): number | ValidationIssue | null => {
       if (text === null) return null;
       return /^-?\d+$/.test(text)
         ? Number(text)
         : {
             type: "int_parsing",
-            loc: ["path", name],
+            loc: [where, name],
             msg: "Input should be a valid integer, unable to parse string as an integer",
             input: text,
           };
@@ -680,23 +685,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       request: Request;
     };
     const read = ({ params, request }: Args, mapInPath: boolean) => {
-      const issues: ValidationIssue[] = [];
       const mapText = mapInPath
         ? decode(params.map_index as string)
         : new URL(request.url).searchParams.get("map_index");
-      const map = whole("map_index", mapText);
+      const map = whole(mapInPath ? "path" : "query", "map_index", mapText);
       const tryText =
         params.task_try_number === undefined ? null : decode(params.task_try_number as string);
-      const tryNumber = whole("task_try_number", tryText);
+      const tryNumber = whole("path", "task_try_number", tryText);
       // FastAPI says the path's errors first, in the signature's order (the try number before
       // a map index).
-      for (const [v, where] of [
-        [tryNumber, "path"],
-        [map, mapInPath ? "path" : "query"],
-      ] as const) {
-        if (v !== null && typeof v === "object")
-          issues.push({ ...v, loc: [where, v.loc[1] as string] });
-      }
+      const issues = [tryNumber, map].filter(
+        (v): v is ValidationIssue => v !== null && typeof v === "object",
+      );
       const dagId = decode(params.dag_id as string);
       const runId = decode(params.dag_run_id as string);
       const taskId = decode(params.task_id as string);
