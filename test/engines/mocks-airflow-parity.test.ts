@@ -110,6 +110,71 @@ with DAG(
     after(flaky())
 
 with DAG(
+    dag_id="parity_mapped",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task
+    def shards():
+        return ["a", "b", "c"]
+
+    @task
+    def work(shard):
+        if shard == "b":
+            raise ValueError("bad shard")
+        return shard.upper()
+
+    @task
+    def collect(results):
+        return len(list(results))
+
+    collect(work.expand(shard=shards()))
+
+    @task
+    def nothing():
+        return []
+
+    @task
+    def each(x):
+        return x
+
+    @task
+    def after_each(y):
+        return 1
+
+    after_each(each.expand(x=nothing()))
+
+    @task
+    def literal(n):
+        return n * 2
+
+    literal.expand(n=[1, 2])
+
+with DAG(
+    dag_id="parity_mapped_chain",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task
+    def numbers():
+        return [1, 2, 3]
+
+    @task
+    def square(n):
+        # None pushes no XCom: what maps over square gets one item fewer.
+        return None if n == 2 else n * n
+
+    @task
+    def plus_one(v):
+        return v + 1
+
+    plus_one.expand(v=square.expand(n=numbers()))
+
+with DAG(
     dag_id="parity_pool",
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
@@ -180,6 +245,41 @@ function seedFake(fake: AirflowFake): void {
       { taskId: "after", upstream: ["flaky"], xcom: { return_value: "ok" } },
     ],
     script: { flaky: ["failed", "success"] },
+  });
+  fake.addDag({
+    dagId: "parity_mapped",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "shards", xcom: { return_value: ["a", "b", "c"] } },
+      {
+        taskId: "work",
+        expand: { task: "shards" },
+        xcom: (i) => ({ return_value: ["A", "B", "C"][i] }),
+      },
+      { taskId: "collect", upstream: ["work"], xcom: { return_value: 2 } },
+      { taskId: "nothing", xcom: { return_value: [] } },
+      { taskId: "each", expand: { task: "nothing" } },
+      { taskId: "after_each", upstream: ["each"] },
+      { taskId: "literal", expand: 2, xcom: (i) => ({ return_value: (i + 1) * 2 }) },
+    ],
+    script: { "work[1]": { state: "failed", error: "ValueError: bad shard" } },
+  });
+  fake.addDag({
+    dagId: "parity_mapped_chain",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "numbers", xcom: { return_value: [1, 2, 3] } },
+      {
+        taskId: "square",
+        expand: { task: "numbers" },
+        xcom: (i) => (i === 1 ? {} : { return_value: (i + 1) ** 2 }),
+      },
+      {
+        taskId: "plus_one",
+        expand: { task: "square" },
+        xcom: (i) => ({ return_value: [2, 10][i] }),
+      },
+    ],
   });
   fake.addDag({
     dagId: "parity_pool",
@@ -520,6 +620,77 @@ function scenario(settle: () => void) {
     await call("retry_tries", "GET", `${retried}/flaky/tries`);
     await call("retry_try_1", "GET", `${retried}/flaky/tries/1`);
     await call("retry_after_tries", "GET", `${retried}/after/tries`);
+
+    // Mapped tasks: work maps over what shards returned (its instance 1 fails, so collect is
+    // upstream_failed), each over an empty list (skipped, and after_each with it), literal
+    // over a literal list.
+    await call("trigger_mapped", "POST", "/api/v2/dags/parity_mapped/dagRuns", {
+      body: { dag_run_id: "parity_mapped_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_mapped", "parity_mapped_1", settle);
+    const mapped = "/api/v2/dags/parity_mapped/dagRuns/parity_mapped_1/taskInstances";
+    await call("mapped_run", "GET", "/api/v2/dags/parity_mapped/dagRuns/parity_mapped_1");
+    await call("mapped_tis", "GET", mapped);
+    await call("mapped_tis_by_index", "GET", `${mapped}?map_index=1&map_index=-1`);
+    await call("mapped_tis_by_index_422", "GET", `${mapped}?map_index=one`);
+    await call("mapped_tis_rendered_desc", "GET", `${mapped}?order_by=-rendered_map_index`);
+    await call("mapped_ti_mapped_404", "GET", `${mapped}/work`);
+    await call("mapped_ti_index", "GET", `${mapped}/work/1`);
+    await call("mapped_ti_index_404", "GET", `${mapped}/work/7`);
+    await call("mapped_ti_unmapped_by_index", "GET", `${mapped}/shards/-1`);
+    await call("mapped_ti_index_422", "GET", `${mapped}/work/first`);
+    await call("mapped_ti_skipped", "GET", `${mapped}/each`);
+    await call("mapped_ti_after_skipped", "GET", `${mapped}/after_each`);
+    await call("mapped_list", "GET", `${mapped}/work/listMapped`);
+    await call("mapped_list_failed", "GET", `${mapped}/work/listMapped?state=failed`);
+    await call("mapped_list_desc", "GET", `${mapped}/work/listMapped?order_by=-map_index`);
+    await call("mapped_list_page", "GET", `${mapped}/work/listMapped?limit=1&offset=1`);
+    await call("mapped_list_literal", "GET", `${mapped}/literal/listMapped`);
+    await call("mapped_list_empty", "GET", `${mapped}/each/listMapped`);
+    await call("mapped_list_not_mapped_404", "GET", `${mapped}/shards/listMapped`);
+    await call("mapped_list_unknown_404", "GET", `${mapped}/nope/listMapped`);
+    await call("mapped_xcom", "GET", `${mapped}/work/xcomEntries/return_value?map_index=2`);
+    await call("mapped_xcom_unmapped_404", "GET", `${mapped}/work/xcomEntries/return_value`);
+    await call(
+      "mapped_xcom_failed_404",
+      "GET",
+      `${mapped}/work/xcomEntries/return_value?map_index=1`,
+    );
+    await call("mapped_xcom_422", "GET", `${mapped}/work/xcomEntries/return_value?map_index=-2`);
+    await call("mapped_xcom_list", "GET", `${mapped}/work/xcomEntries`);
+    await call("mapped_xcom_list_index", "GET", `${mapped}/work/xcomEntries?map_index=0`);
+    await call("mapped_tries", "GET", `${mapped}/work/1/tries`);
+    await call("mapped_tries_unmapped_404", "GET", `${mapped}/work/tries`);
+    await call("mapped_try", "GET", `${mapped}/literal/1/tries/1`);
+    await call("mapped_log_unmapped_404", "GET", `${mapped}/work/logs/1`);
+    await call("mapped_log_index_404", "GET", `${mapped}/work/logs/1?map_index=7`);
+    await call("mapped_log_422", "GET", `${mapped}/work/logs/1?map_index=x`);
+    // One instance cleared by [task_id, map_index]: it runs again (and fails again).
+    await call("mapped_clear_one", "POST", "/api/v2/dags/parity_mapped/clearTaskInstances", {
+      body: {
+        dry_run: false,
+        only_failed: false,
+        dag_run_id: "parity_mapped_1",
+        task_ids: [["work", 1]],
+      },
+    });
+    await waitForRun(call, "parity_mapped", "parity_mapped_1", settle);
+    await call("mapped_tis_after_clear", "GET", mapped);
+    await call("mapped_tries_after_clear", "GET", `${mapped}/work/1/tries`);
+    // A task mapped over a mapped one: an instance per upstream instance that returned a value.
+    await call("trigger_mapped_chain", "POST", "/api/v2/dags/parity_mapped_chain/dagRuns", {
+      body: { dag_run_id: "parity_chain_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_mapped_chain", "parity_chain_1", settle);
+    const chain = "/api/v2/dags/parity_mapped_chain/dagRuns/parity_chain_1/taskInstances";
+    await call("chain_run", "GET", "/api/v2/dags/parity_mapped_chain/dagRuns/parity_chain_1");
+    await call("chain_tis", "GET", chain);
+    await call("chain_square_xcoms", "GET", `${chain}/square/xcomEntries`);
+    await call(
+      "chain_plus_one_xcom",
+      "GET",
+      `${chain}/plus_one/xcomEntries/return_value?map_index=1`,
+    );
     await call("run_patch_state", "PATCH", "/api/v2/dags/parity_ok/dagRuns/parity_run_1", {
       body: { state: "failed" },
     });
@@ -1036,6 +1207,38 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       tiOf("ti_get_after_pool_opened").state,
       typeof tiOf("ti_get_after_pool_opened").queued_when,
     ]).toEqual(["scheduled", 1, null, "skipped", "success", "string"]);
+    // The real server mapped: work into 3 instances (1 failed, twice after its clear), each
+    // into none, literal into 2.
+    expect(
+      body("mapped_tis_after_clear").task_instances?.map(
+        (t) =>
+          `${t.task_id}[${(t as { map_index?: number }).map_index}] ${t.state} ${t.try_number}`,
+      ),
+    ).toEqual([
+      "shards[-1] success 1",
+      "collect[-1] upstream_failed 0",
+      "nothing[-1] success 1",
+      "each[-1] skipped 0",
+      "after_each[-1] skipped 0",
+      "work[0] success 1",
+      "literal[0] success 1",
+      "literal[1] success 1",
+      "work[1] failed 2",
+      "work[2] success 1",
+    ]);
+    expect(
+      body("chain_tis").task_instances?.map(
+        (t) => `${t.task_id}[${(t as { map_index?: number }).map_index}] ${t.state}`,
+      ),
+    ).toEqual([
+      "numbers[-1] success",
+      "square[0] success",
+      "plus_one[0] success",
+      "square[1] success",
+      "plus_one[1] success",
+      "square[2] success",
+    ]);
+    expect(body("chain_plus_one_xcom").value).toBe(10);
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",
       expect.objectContaining({ task_instances: [], total_entries: 0 }),

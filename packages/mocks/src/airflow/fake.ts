@@ -24,6 +24,7 @@ import type {
   AirflowFakeOptions,
   AirflowFakeUser,
   AirflowImportErrorSpec,
+  AirflowTaskSpec,
   TaskOutcome,
 } from "./types.js";
 import {
@@ -111,7 +112,8 @@ interface TaskDef {
   readonly downstream: string[];
   readonly operator: string;
   readonly operatorName: string;
-  readonly xcom: Readonly<Record<string, unknown>>;
+  /** What an instance (its map index, -1 unmapped) pushes when it succeeds. */
+  readonly xcom: (mapIndex: number) => Readonly<Record<string, unknown>>;
   readonly xcomOnFailure: Readonly<Record<string, unknown>>;
   readonly durationMs: number | undefined;
   readonly log: readonly string[];
@@ -120,6 +122,8 @@ interface TaskDef {
   priorityWeight: number;
   readonly retries: number;
   readonly retryDelayMs: number;
+  /** Mapped: a literal list's length, or the upstream task whose return_value it maps over. */
+  readonly expand: number | string | null;
 }
 
 interface Dag {
@@ -145,6 +149,8 @@ interface XcomEntry {
 interface Ti {
   id: string;
   readonly taskId: string;
+  /** -1 unmapped (and a mapped task's one instance before it expands); 0, 1, … once mapped. */
+  mapIndex: number;
   state: TiState;
   startDate: number | null;
   endDate: number | null;
@@ -208,6 +214,7 @@ interface Run {
   due: number | null;
   readonly conf: Record<string, unknown> | null;
   note: string | null;
+  /** By tiKey(task id, map index). */
   readonly tis: Map<string, Ti>;
   /** Who triggered it (`triggering_user_name`). */
   readonly triggeredBy: string;
@@ -451,6 +458,53 @@ function decode(s: string): string {
  * The path parameters Airflow's API declares `{name:path}` (routes/public/xcom.py, variables.py,
  * pools.py): an XCom key, variable key or pool name may hold a `/`, sent as it is or as `%2F`.
  */
+/**
+ * How many task instances mapping over `value` makes: a list's items, a dict's keys
+ * (is_mappable_value); null for anything else, which Airflow refuses to map over.
+ */
+function mapLength(value: unknown): number | null {
+  if (Array.isArray(value)) return value.length;
+  if (value !== null && typeof value === "object") return Object.keys(value).length;
+  return null;
+}
+
+/**
+ * The `map_index` query parameter of the XCom routes (`Query(ge=-1)`): null when absent, an
+ * issue added when it is not an integer ≥ -1.
+ */
+function mapIndexParam(url: URL, issues: ValidationIssue[]): number | null {
+  const text = url.searchParams.get("map_index");
+  if (text === null) return null;
+  if (!/^-?\d+$/.test(text)) {
+    issues.push({
+      type: "int_parsing",
+      loc: ["query", "map_index"],
+      msg: "Input should be a valid integer, unable to parse string as an integer",
+      input: text,
+    });
+    return null;
+  }
+  if (Number(text) < -1) {
+    issues.push({
+      type: "greater_than_equal",
+      loc: ["query", "map_index"],
+      msg: "Input should be greater than or equal to -1",
+      input: text,
+      ctx: { ge: -1 },
+    });
+    return null;
+  }
+  return Number(text);
+}
+
+/** A run's key for a task instance: the task id, then `[map index]` for a mapped one. */
+const tiKey = (taskId: string, mapIndex: number): string =>
+  mapIndex < 0 ? taskId : `${taskId}[${mapIndex}]`;
+
+/** TaskInstance.rendered_map_index without a map_index_template: a mapped one's index as text. */
+const renderedMapIndex = (ti: { readonly mapIndex: number }): string | null =>
+  ti.mapIndex >= 0 ? String(ti.mapIndex) : null;
+
 const PATH_PARAMS: ReadonlySet<string> = new Set(["xcom_key", "variable_key", "pool_name"]);
 
 export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake {
@@ -509,6 +563,40 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     for (const e of options.importErrors ?? []) addImportError(e);
   }
 
+  /** A task spec's `expand`, checked: a count, the task id it maps over, or null. */
+  function expandOf(dagId: string, t: AirflowTaskSpec): number | string | null {
+    const e = t.expand;
+    if (e === undefined) return null;
+    if (typeof e === "number") {
+      if (!Number.isInteger(e) || e < 0) {
+        throw new TypeError(`addDag(${dagId}): ${t.taskId} needs expand as a whole count ≥ 0`);
+      }
+      return e;
+    }
+    if (typeof e?.task !== "string" || e.task === t.taskId) {
+      throw new TypeError(
+        `addDag(${dagId}): ${t.taskId} needs expand as a count or { task } naming an upstream task`,
+      );
+    }
+    return e.task;
+  }
+
+  /**
+   * What a mapped task maps over must be a list or a dict, when an unmapped task returns it:
+   * Airflow fails that task otherwise (XComForMappingNotPushed, UnmappableXComTypePushed). A
+   * mapped task's instances are mapped over whatever each returned.
+   */
+  function mappable(dagId: string, taskId: string, up: TaskDef | undefined): void {
+    if (!up) throw new TypeError(`addDag(${dagId}): ${taskId} maps over an unknown task`);
+    if (up.expand !== null) return;
+    const value = up.xcom(-1).return_value;
+    if (mapLength(value) === null) {
+      throw new TypeError(
+        `addDag(${dagId}): ${taskId} maps over ${up.taskId}, whose xcom.return_value must be a list or a dict (Airflow fails ${up.taskId}: ${value === undefined || value === null ? "did not push XCom for task mapping" : "unmappable return type"})`,
+      );
+    }
+  }
+
   function addDag(spec: AirflowDagSpec): void {
     if (!spec.dagId) throw new TypeError("addDag: dagId is required");
     const byId = new Map<string, TaskDef>();
@@ -531,13 +619,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       // At least a millisecond, as every state lasts: up_for_retry can be seen.
       const retryDelayMs = Math.max(1, delay);
+      const expand = expandOf(spec.dagId, t);
+      const upstream = [...(t.upstream ?? [])];
+      // .expand(x=upstream()) makes the upstream task a dependency of the mapped one.
+      if (typeof expand === "string" && !upstream.includes(expand)) upstream.push(expand);
+      const xcom = t.xcom ?? {};
       const def: TaskDef = {
         taskId: t.taskId,
-        upstream: [...(t.upstream ?? [])],
+        upstream,
         downstream: [],
         operator,
         operatorName: t.operatorName ?? (operator === DEFAULT_OPERATOR ? "@task" : operator),
-        xcom: t.xcom ?? {},
+        xcom: typeof xcom === "function" ? (i) => xcom(i) ?? {} : () => xcom,
         xcomOnFailure: t.xcomOnFailure ?? {},
         durationMs: t.durationMs,
         log: t.log ?? [],
@@ -546,6 +639,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         priorityWeight: 1,
         retries,
         retryDelayMs,
+        expand,
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -557,6 +651,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} waits for unknown task ${u}`);
         up.downstream.push(t.taskId);
       }
+      if (typeof t.expand === "string") mappable(spec.dagId, t.taskId, byId.get(t.expand));
     }
     // Topological order (Kahn), keeping definition order among ready tasks.
     const indegree = new Map(tasks.map((t) => [t.taskId, t.upstream.length]));
@@ -627,6 +722,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     dag: Dag,
     task: TaskDef,
     tryNumber: number,
+    mapIndex: number,
   ): {
     state: "success" | "failed";
     durationMs: number;
@@ -634,7 +730,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     log: readonly string[];
     error: string | undefined;
   } {
-    const entry = dag.script[task.taskId];
+    // A mapped instance's own entry (`train[2]`) before its task's.
+    const entry =
+      (mapIndex >= 0 ? dag.script[tiKey(task.taskId, mapIndex)] : undefined) ??
+      dag.script[task.taskId];
     const pick: TaskOutcome | undefined = Array.isArray(entry)
       ? (entry as readonly TaskOutcome[])[Math.min(tryNumber - 1, entry.length - 1)]
       : (entry as TaskOutcome | undefined);
@@ -702,7 +801,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       const taskId = decode(params.task_id as string);
       const run = findRun(dagId, runId);
       const mapIndex = typeof map === "number" ? map : -1;
-      const ti = mapIndex === -1 ? run?.tis.get(taskId) : undefined;
+      const ti = findTi(run, taskId, mapIndex);
       return {
         issues,
         dagId,
@@ -782,6 +881,76 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   }
 
   /**
+   * GET .../{task_id}/listMapped (a mapped task's instances, as a list) and .../{task_id}/{map_index}
+   * (one of them). Registered after the routes `{map_index}` would shadow (`.../dependencies`,
+   * `.../xcomEntries`, `.../tries`): a segment one of those names is left to them.
+   */
+  function mappedRoutes() {
+    const TI = "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}";
+    const siblings = new Set(
+      AIRFLOW_SPEC_ROUTES.map(([, p]) => p)
+        .filter((p) => p.startsWith(`${TI}/`))
+        .map((p) => p.slice(TI.length + 1))
+        .filter((rest) => !rest.includes("/") && !rest.startsWith("{")),
+    );
+    return [
+      http.get(
+        `${TI}/listMapped`,
+        guarded(({ params, request }) => {
+          const dagId = decode(params.dag_id);
+          const runId = decode(params.dag_run_id);
+          const taskId = decode(params.task_id);
+          const url = new URL(request.url);
+          const query = tiQuery(url, `${TI}/listMapped`);
+          if (query instanceof Response) return query as never;
+          const run = findRun(dagId, runId);
+          const tis = run ? instancesOf(run, taskId).filter((ti) => ti.mapIndex >= 0) : [];
+          // None mapped (yet, or none to map over) is an empty list for a mapped task.
+          if (tis.length === 0) {
+            const task = dags.get(dagId)?.byId.get(taskId);
+            if (!task) return fail(404, `Task id ${taskId} not found`);
+            if (task.expand === null) return fail(404, `Task id ${taskId} is not mapped`);
+          }
+          return tiListAnswer(
+            tis.map((ti): [Run, Ti] => [run as Run, ti]),
+            url,
+            query,
+          ) as never;
+        }),
+      ),
+      http.get(
+        `${TI}/{map_index}`,
+        guarded(({ params }) => {
+          const mapText = decode(params.map_index);
+          if (siblings.has(mapText)) return undefined as never;
+          if (!/^-?\d+$/.test(mapText)) {
+            return invalid([
+              {
+                type: "int_parsing",
+                loc: ["path", "map_index"],
+                msg: "Input should be a valid integer, unable to parse string as an integer",
+                input: mapText,
+              },
+            ]);
+          }
+          const dagId = decode(params.dag_id);
+          const runId = decode(params.dag_run_id);
+          const taskId = decode(params.task_id);
+          const run = findRun(dagId, runId);
+          const ti = findTi(run, taskId, Number(mapText));
+          if (!run || !ti) {
+            return fail(
+              404,
+              `The Mapped Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\`, task_id: \`${taskId}\`, and map_index: \`${mapText}\` was not found`,
+            );
+          }
+          return Response.json(tiJson(run, ti)) as never;
+        }),
+      ),
+    ];
+  }
+
+  /**
    * A try's log as Airflow 3 serves it: where it was read from (a folded group), what the task
    * printed (`task.stdout`), and for a failed try the exception (`error_detail`). Null when
    * the task instance has had no such try.
@@ -813,9 +982,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         continuation_token: null,
       };
     }
-    const outcome = outcomeOf(dag, task, tryNumber);
+    const outcome = outcomeOf(dag, task, tryNumber, ti.mapIndex);
     const at = isoTime((past ? past.startDate : ti.startDate) ?? clock.now());
-    const file = `dag_id=${dag.dagId}/run_id=${run.runId}/task_id=${ti.taskId}/attempt=${tryNumber}.log`;
+    // Airflow's log_filename_template: a mapped instance's log in a folder of its map index.
+    const mapped = ti.mapIndex >= 0 ? `map_index=${ti.mapIndex}/` : "";
+    const file = `dag_id=${dag.dagId}/run_id=${run.runId}/task_id=${ti.taskId}/${mapped}attempt=${tryNumber}.log`;
     const content: Record<string, unknown>[] = [
       { event: "::group::Log message source details" },
       { event: `/opt/airflow/logs/${file}` },
@@ -855,6 +1026,82 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return { content, continuation_token: running ? `fake-token-${ti.id}-${tryNumber}` : null };
   }
 
+  /** A task instance not yet run (a run's, or one a mapped task expands into). */
+  function newTi(task: TaskDef, mapIndex: number): Ti {
+    return {
+      id: nextId(),
+      taskId: task.taskId,
+      mapIndex,
+      state: null,
+      startDate: null,
+      endDate: null,
+      duration: null,
+      queuedWhen: null,
+      scheduledWhen: null,
+      tryNumber: 0,
+      // TaskInstance.__init__: max_tries is the task's retries.
+      maxTries: task.retries,
+      hostname: "",
+      pid: null,
+      due: null,
+      plannedState: null,
+      xcom: new Map(),
+      history: [],
+    };
+  }
+
+  /** A task instance by its map index (-1: unmapped), if the run has it. */
+  function findTi(run: Run | undefined, taskId: string, mapIndex: number): Ti | undefined {
+    return mapIndex < -1 ? undefined : run?.tis.get(tiKey(taskId, mapIndex));
+  }
+
+  /** Every instance of a task in a run: its one, or its mapped ones. */
+  function instancesOf(run: Run, taskId: string): Ti[] {
+    const single = run.tis.get(taskId);
+    if (single) return [single];
+    const out: Ti[] = [];
+    for (let i = 0; run.tis.has(tiKey(taskId, i)); i++)
+      out.push(run.tis.get(tiKey(taskId, i)) as Ti);
+    return out;
+  }
+
+  /**
+   * get_task_map_length: the length of what an unmapped task returned; for a mapped task, how
+   * many of its instances returned something (one that returned None pushed no XCom, and one
+   * that failed none: the items need not line up with its instances).
+   */
+  function mapCount(run: Run, upstream: string): number {
+    const ups = instancesOf(run, upstream);
+    if (ups[0] !== undefined && ups[0].mapIndex >= 0) {
+      return ups.filter((ti) => ti.xcom.has("return_value")).length;
+    }
+    return mapLength(ups[0]?.xcom.get("return_value")?.value) ?? 0;
+  }
+
+  /**
+   * TaskMap.expand_mapped_task: the task's instance -1 becomes map index 0 (the same row, its id
+   * kept) and instances 1 … n-1 are added; with nothing to map over it is skipped instead (its
+   * state set, no dates). Returns the instances to schedule.
+   */
+  function expand(run: Run, task: TaskDef, ti: Ti): Ti[] {
+    const count =
+      typeof task.expand === "number" ? task.expand : mapCount(run, task.expand as string);
+    if (count < 1) {
+      ti.state = "skipped";
+      return [];
+    }
+    run.tis.delete(tiKey(task.taskId, -1));
+    ti.mapIndex = 0;
+    run.tis.set(tiKey(task.taskId, 0), ti);
+    const out = [ti];
+    for (let i = 1; i < count; i++) {
+      const more = newTi(task, i);
+      run.tis.set(tiKey(task.taskId, i), more);
+      out.push(more);
+    }
+    return out;
+  }
+
   /**
    * TaskInstance.set_state for a state the scheduler or a PATCH sets at once (upstream_failed,
    * skipped, a running try marked success/failed): dates it already has are kept, as Airflow
@@ -877,20 +1124,29 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   function schedule(run: Run, dag: Dag, t: number): void {
     run.lastSchedulingDecision = t;
     for (const task of dag.order) {
-      const ti = run.tis.get(task.taskId);
-      if (!ti || ti.state !== null) continue;
-      const ups = task.upstream.map((u) => run.tis.get(u)?.state ?? null);
-      if (ups.some((s) => s !== null && FAILED_TI.has(s))) {
-        setTiState(ti, "upstream_failed", t);
-        continue;
-      }
-      if (ups.every((s) => s === "success" || s === "skipped")) {
-        // What the last try left (queued_when, start/end dates, duration, hostname, pid) stays
-        // until this try replaces it, as on the server.
-        ti.state = "scheduled";
-        ti.tryNumber += 1;
-        ti.scheduledWhen = t;
-        ti.due = t + taskQueueDelay;
+      for (const ti of instancesOf(run, task.taskId)) {
+        if (ti.state !== null) continue;
+        // Every instance of a mapped upstream task counts (trigger rule all_success).
+        const ups = task.upstream.flatMap((u) => instancesOf(run, u).map((up) => up.state));
+        if (ups.some((s) => s !== null && FAILED_TI.has(s))) {
+          setTiState(ti, "upstream_failed", t);
+          continue;
+        }
+        if (ups.some((s) => s === "skipped")) {
+          // TriggerRuleDep: all_success with a skipped upstream task skips this one.
+          setTiState(ti, "skipped", t);
+          continue;
+        }
+        if (!ups.every((s) => s === "success")) continue;
+        const ready = task.expand !== null && ti.mapIndex < 0 ? expand(run, task, ti) : [ti];
+        for (const each of ready) {
+          // What the last try left (queued_when, start/end dates, duration, hostname, pid)
+          // stays until this try replaces it, as on the server.
+          each.state = "scheduled";
+          each.tryNumber += 1;
+          each.scheduledWhen = t;
+          each.due = t + taskQueueDelay;
+        }
       }
     }
   }
@@ -1069,13 +1325,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       ti.state = "queued";
       ti.queuedWhen = t;
-      ti.due = t + outcomeOf(dag, task, ti.tryNumber).startDelayMs;
+      ti.due = t + outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).startDelayMs;
       return;
     }
     if (step.kind === 1) {
       // The worker's ti_run: running, with its host and process; the end date goes, the
       // duration of an earlier try stays until this one ends (as the server keeps it).
-      const outcome = outcomeOf(dag, task, ti.tryNumber);
+      const outcome = outcomeOf(dag, task, ti.tryNumber, ti.mapIndex);
       ti.state = "running";
       ti.startDate = t;
       ti.endDate = null;
@@ -1092,7 +1348,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     ti.duration = seconds(ti.startDate, t);
     ti.due = null;
     ti.plannedState = null;
-    const pushed = ti.state === "success" ? task.xcom : task.xcomOnFailure;
+    const pushed = ti.state === "success" ? task.xcom(ti.mapIndex) : task.xcomOnFailure;
     for (const [key, value] of Object.entries(pushed)) ti.xcom.set(key, { value, timestamp: t });
     // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
     // next try is scheduled once the delay is over; what comes after it waits.
@@ -1123,6 +1379,82 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
 
   function settle(): void {
     tick(Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * The query of a task instance list (the run's, or a mapped task's listMapped), checked
+   * before anything is looked up, as FastAPI does: a parameter the fake does not apply is its
+   * 501, a bad one the server's 422.
+   */
+  function tiQuery(url: URL, route: string) {
+    const unapplied = unappliedQuery(url, route, [
+      "cursor",
+      "limit",
+      "offset",
+      "state",
+      "task_id",
+      "map_index",
+      "order_by",
+    ]);
+    if (unapplied) return unapplied;
+    const states = stateFilter(url, TI_STATES, ["no_status", "none"]);
+    if (states instanceof Response) return states;
+    const mapIndexes: number[] = [];
+    const issues: ValidationIssue[] = [];
+    url.searchParams.getAll("map_index").forEach((text, i) => {
+      if (/^-?\d+$/.test(text)) mapIndexes.push(Number(text));
+      else {
+        issues.push({
+          type: "int_parsing",
+          loc: ["query", "map_index", i],
+          msg: "Input should be a valid integer, unable to parse string as an integer",
+          input: text,
+        });
+      }
+    });
+    if (issues.length > 0) return invalid(issues) as unknown as Response;
+    const p = pageParams(url);
+    if (!p.ok) return p.response;
+    return { states, mapIndexes, limit: p.limit, offset: p.offset };
+  }
+
+  /** A page of task instances, filtered and sorted as the query asks. */
+  function tiListAnswer(
+    all: Array<[Run, Ti]>,
+    url: URL,
+    query: Exclude<ReturnType<typeof tiQuery>, Response>,
+  ): Response {
+    let pairs = all;
+    const { states, mapIndexes } = query;
+    if (states.length > 0) {
+      pairs = pairs.filter(([, ti]) => states.includes(ti.state === null ? null : ti.state));
+    }
+    const taskIds = url.searchParams.getAll("task_id");
+    if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
+    if (mapIndexes.length > 0) pairs = pairs.filter(([, ti]) => mapIndexes.includes(ti.mapIndex));
+    // By map_index unless asked otherwise, then by the row's id (SortParam appends the
+    // primary key): a try retried or cleared has a new id, and comes after the others.
+    const orderBy = orderByOf(url);
+    const sorted = sortBy(pairs, orderBy.length > 0 ? orderBy : ["map_index"], tiFields, "id");
+    if (!sorted.ok) return sorted.response;
+    // With a cursor, keyset pages; offset is ignored (task_instances.py get_task_instances).
+    const cursor = cursorOf(url);
+    if (cursor !== null) {
+      const paged = cursorPage(pairs, cursor, query.limit, orderBy, tiCursor);
+      if (!paged.ok) return paged.response;
+      return Response.json({
+        task_instances: paged.items.map(([r, ti]) => tiJson(r, ti)),
+        ...paged.fields,
+      });
+    }
+    const items = sorted.items;
+    return Response.json({
+      task_instances: page(items, query.limit, query.offset).map(([r, ti]) => tiJson(r, ti)),
+      total_entries: items.length,
+      total_entries_limit: null,
+      next_cursor: null,
+      previous_cursor: null,
+    } as Schemas["TaskInstanceCollectionResponse"]);
   }
 
   // --- JSON shapes ---------------------------------------------------------------------------
@@ -1251,7 +1583,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       task_id: ti.taskId,
       dag_id: run.dagId,
       dag_run_id: run.runId,
-      map_index: -1,
+      map_index: ti.mapIndex,
       logical_date: isoTimeMicros(run.logicalDate, run.micros?.logical_date),
       run_after: isoTimeMicros(run.runAfter, run.micros?.run_after),
       start_date: isoTime(ti.startDate),
@@ -1276,7 +1608,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       executor: null,
       executor_config: "{}",
       note: null,
-      rendered_map_index: null,
+      // TaskInstance.rendered_map_index: no map_index_template, so the map index as text.
+      rendered_map_index: renderedMapIndex(ti),
       rendered_fields: {},
       trigger: null,
       triggerer_job: null,
@@ -1292,7 +1625,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       task_id: ti.taskId,
       dag_id: run.dagId,
       dag_run_id: run.runId,
-      map_index: -1,
+      map_index: ti.mapIndex,
       start_date: isoTime(entry.startDate),
       end_date: isoTime(entry.endDate),
       duration: entry.duration,
@@ -1337,7 +1670,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       key,
       timestamp: isoTime(entry.timestamp),
       logical_date: isoTimeMicros(run.logicalDate, run.micros?.logical_date),
-      map_index: -1,
+      map_index: ti.mapIndex,
       task_id: ti.taskId,
       dag_id: run.dagId,
       run_id: run.runId,
@@ -1573,14 +1906,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     duration: ([, ti]) => ti.duration,
     start_date: ([, ti]) => ti.startDate,
     end_date: ([, ti]) => ti.endDate,
-    map_index: () => -1,
+    map_index: ([, ti]) => ti.mapIndex,
     try_number: ([, ti]) => ti.tryNumber,
     logical_date: ([r]) => r.logicalDate,
     run_after: ([r]) => r.runAfter,
     data_interval_start: ([r]) => r.dataIntervalStart,
     data_interval_end: ([r]) => r.dataIntervalEnd,
-    // The fake's tasks are not mapped: no rendered map index.
-    rendered_map_index: () => null,
+    // [_rendered_map_index, map_index]: with no map_index_template the first is always null,
+    // so the map index (0, 1, 2, 10, as numbers) orders them.
+    rendered_map_index: ([, ti]) => ti.mapIndex,
     operator: ([r, ti]) => dags.get(r.dagId)?.byId.get(ti.taskId)?.operator ?? null,
   };
   // The lists that also page by cursor: what Airflow's row holds of each sort key (DagRun.id an
@@ -1602,7 +1936,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     defaultOrder: "id",
   };
   const tiCursor: CursorSpec<[Run, Ti]> = {
-    // The fake's tasks are not mapped: no rendered map index stored.
+    // No map_index_template: no rendered map index stored (the column the cursor packs).
     fields: { ...tiFields, _rendered_map_index: () => null },
     kinds: {
       id: "uuid",
@@ -1987,25 +2321,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           dag.spec.startDate !== undefined &&
           toMs(dag.spec.startDate) > logical;
         for (const task of beforeStart ? [] : dag.tasks) {
-          run.tis.set(task.taskId, {
-            id: nextId(),
-            taskId: task.taskId,
-            state: null,
-            startDate: null,
-            endDate: null,
-            duration: null,
-            queuedWhen: null,
-            scheduledWhen: null,
-            tryNumber: 0,
-            // TaskInstance.__init__: max_tries is the task's retries.
-            maxTries: task.retries,
-            hostname: "",
-            pid: null,
-            due: null,
-            plannedState: null,
-            xcom: new Map(),
-            history: [],
-          });
+          run.tis.set(task.taskId, newTi(task, -1));
         }
         run.due = readyAt(run);
         dag.runs.set(runId, run);
@@ -2260,17 +2576,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const dagId = decode(params.dag_id);
         const runId = decode(params.dag_run_id);
         const url = new URL(request.url);
-        const unapplied = unappliedQuery(
-          url,
-          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
-          ["cursor", "limit", "offset", "state", "task_id", "order_by"],
-        );
-        if (unapplied) return unapplied as never;
-        // Query parameters are checked before anything is looked up, as FastAPI does.
-        const states = stateFilter(url, TI_STATES, ["no_status", "none"]);
-        if (states instanceof Response) return states as never;
-        const p = pageParams(url);
-        if (!p.ok) return p.response as never;
+        const query = tiQuery(url, "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances");
+        if (query instanceof Response) return query as never;
         let pairs: Array<[Run, Ti]>;
         if (runId === "~") {
           const pool = dagId === "~" ? [...dags.values()] : [findDag(dagId)];
@@ -2291,34 +2598,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             );
           pairs = [...run.tis.values()].map((ti): [Run, Ti] => [run, ti]);
         }
-        if (states.length > 0) {
-          pairs = pairs.filter(([, ti]) => states.includes(ti.state === null ? null : ti.state));
-        }
-        const taskIds = url.searchParams.getAll("task_id");
-        if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
-        // By map_index unless asked otherwise, then by the row's id (SortParam appends the
-        // primary key): a try retried or cleared has a new id, and comes after the others.
-        const orderBy = orderByOf(url);
-        const sorted = sortBy(pairs, orderBy.length > 0 ? orderBy : ["map_index"], tiFields, "id");
-        if (!sorted.ok) return sorted.response as never;
-        // With a cursor, keyset pages; offset is ignored (task_instances.py get_task_instances).
-        const cursor = cursorOf(url);
-        if (cursor !== null) {
-          const paged = cursorPage(pairs, cursor, p.limit, orderByOf(url), tiCursor);
-          if (!paged.ok) return paged.response as never;
-          return response(200).json({
-            task_instances: paged.items.map(([r, ti]) => tiJson(r, ti)),
-            ...paged.fields,
-          } as Schemas["TaskInstanceCollectionResponse"]);
-        }
-        const items = sorted.items;
-        return response(200).json({
-          task_instances: page(items, p.limit, p.offset).map(([r, ti]) => tiJson(r, ti)),
-          total_entries: items.length,
-          total_entries_limit: null,
-          next_cursor: null,
-          previous_cursor: null,
-        } as Schemas["TaskInstanceCollectionResponse"]);
+        return tiListAnswer(pairs, url, query);
       }),
     ),
 
@@ -2329,12 +2609,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const runId = decode(params.dag_run_id);
         const taskId = decode(params.task_id);
         const run = findRun(dagId, runId);
-        const ti = run?.tis.get(taskId);
+        const ti = run ? instancesOf(run, taskId)[0] : undefined;
         if (!run || !ti) {
           return fail(
             404,
             `The Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\` and task_id: \`${taskId}\` was not found`,
           );
+        }
+        if (ti.mapIndex !== -1) {
+          return fail(404, "Task instance is mapped, add the map_index value to the URL");
         }
         return response(200).json(tiJson(run, ti));
       }),
@@ -2352,22 +2635,35 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const taskId = decode(params.task_id);
         const tryText = decode(params.try_number);
         const url = new URL(request.url);
-        const mapIndex = url.searchParams.get("map_index") ?? "-1";
-        if (!/^\d+$/.test(tryText)) {
-          return invalid([
-            {
+        const mapText = url.searchParams.get("map_index") ?? "-1";
+        const issues: ValidationIssue[] = [];
+        for (const [loc, text] of [
+          [["path", "try_number"], tryText],
+          [["query", "map_index"], mapText],
+        ] as const) {
+          if (!/^-?\d+$/.test(text)) {
+            issues.push({
               type: "int_parsing",
-              loc: ["path", "try_number"],
+              loc: [...loc],
               msg: "Input should be a valid integer, unable to parse string as an integer",
-              input: tryText,
-            },
-          ]);
+              input: text,
+            });
+          } else if (loc[1] === "try_number" && Number(text) < 0) {
+            // NonNegativeInt.
+            issues.push({
+              type: "greater_than_equal",
+              loc: [...loc],
+              msg: "Input should be greater than or equal to 0",
+              input: text,
+              ctx: { ge: 0 },
+            });
+          }
         }
+        if (issues.length > 0) return invalid(issues);
         const run = findRun(dagId, runId);
         const dag = dags.get(dagId);
-        const ti = run?.tis.get(taskId);
-        const log =
-          run && dag && ti && mapIndex === "-1" ? tryLog(run, dag, ti, Number(tryText)) : null;
+        const ti = findTi(run, taskId, Number(mapText));
+        const log = run && dag && ti ? tryLog(run, dag, ti, Number(tryText)) : null;
         if (log === null) return fail(404, "TaskInstance not found");
         return response(200).json(log as Schemas["TaskInstancesLogResponse"]);
       }),
@@ -2419,14 +2715,22 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           }
           runs = [run];
         }
-        // Which tasks: the listed ones plus their upstream/downstream when asked.
+        // Which tasks: the listed ones plus their upstream/downstream when asked; a
+        // [task_id, map_index] pair names one instance of a mapped task.
         let taskIds: Set<string> | null = null;
+        const oneInstance = new Set<string>();
         if (Array.isArray(body.task_ids)) {
-          taskIds = new Set(
-            body.task_ids.map((t) => (Array.isArray(t) ? String(t[0]) : String(t))),
-          );
+          taskIds = new Set();
+          for (const t of body.task_ids) {
+            if (Array.isArray(t)) oneInstance.add(tiKey(String(t[0]), Number(t[1])));
+            else taskIds.add(String(t));
+          }
+          const roots = [
+            ...taskIds,
+            ...body.task_ids.filter((t) => Array.isArray(t)).map((t) => String(t[0])),
+          ];
           const walk = (dir: "upstream" | "downstream") => {
-            const stack = [...(taskIds as Set<string>)];
+            const stack = [...roots];
             while (stack.length > 0) {
               const t = dag.byId.get(stack.pop() as string);
               for (const n of t?.[dir] ?? []) {
@@ -2446,8 +2750,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const out: Array<[Run, Ti]> = [];
         for (const run of runs) {
           const selected = dag.tasks
-            .flatMap((t) => run.tis.get(t.taskId) ?? [])
-            .filter((ti) => taskIds === null || taskIds.has(ti.taskId))
+            .flatMap((t) => instancesOf(run, t.taskId))
+            .filter(
+              (ti) =>
+                taskIds === null ||
+                taskIds.has(ti.taskId) ||
+                oneInstance.has(tiKey(ti.taskId, ti.mapIndex)),
+            )
             .filter((ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)))
             .filter((ti) => !onlyRunning || ti.state === "running");
           if (selected.length === 0) continue;
@@ -2479,20 +2788,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const issues: ValidationIssue[] = [];
         const stringify = boolParam(url, "stringify", issues);
         const deserialize = boolParam(url, "deserialize", issues);
-        const mapIndex = url.searchParams.get("map_index");
-        if (mapIndex !== null && !/^-?\d+$/.test(mapIndex)) {
-          issues.push({
-            type: "int_parsing",
-            loc: ["query", "map_index"],
-            msg: "Input should be a valid integer, unable to parse string as an integer",
-            input: mapIndex,
-          });
-        }
+        const mapIndex = mapIndexParam(url, issues);
         if (issues.length > 0) return invalid(issues);
         const run = findRun(dagId, runId);
-        const ti = run?.tis.get(taskId);
+        const ti = findTi(run, taskId, mapIndex ?? -1);
         const entry = ti?.xcom.get(key);
-        if (!run || !ti || !entry || (mapIndex !== null && Number(mapIndex) !== -1)) {
+        if (!run || !ti || !entry) {
           return fail(404, `XCom entry with key: \`${key}\` not found`);
         }
         // deserialize=true: Airflow runs json.loads on the stored value once more, which
@@ -2513,9 +2814,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         const runId = decode(params.dag_run_id);
         const taskId = decode(params.task_id);
         const url = new URL(request.url);
+        const unapplied = unappliedQuery(
+          url,
+          "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
+          ["xcom_key", "map_index", "limit", "offset"],
+        );
+        if (unapplied) return unapplied as never;
         const p = pageParams(url);
         if (!p.ok) return p.response as never;
         const keyFilter = url.searchParams.get("xcom_key");
+        const issues: ValidationIssue[] = [];
+        const mapIndex = mapIndexParam(url, issues);
+        if (issues.length > 0) return invalid(issues);
         const runs = [...dags.values()]
           .filter((d) => dagId === "~" || d.dagId === dagId)
           .flatMap((d) => [...d.runs.values()])
@@ -2524,6 +2834,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         for (const run of runs) {
           for (const ti of run.tis.values()) {
             if (taskId !== "~" && ti.taskId !== taskId) continue;
+            if (mapIndex !== null && ti.mapIndex !== mapIndex) continue;
             for (const [key, entry] of ti.xcom) {
               if (keyFilter !== null && key !== keyFilter) continue;
               entries.push({ run, ti, key, entry });
@@ -2535,6 +2846,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             cmp(a.run.dagId, b.run.dagId) ||
             cmp(a.ti.taskId, b.ti.taskId) ||
             cmp(a.run.runId, b.run.runId) ||
+            a.ti.mapIndex - b.ti.mapIndex ||
             cmp(a.key, b.key),
         );
         return response(200).json({
@@ -2928,6 +3240,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     // After every other task instance route: `.../{task_id}/{map_index}/tries` would also match
     // `.../{task_id}/xcomEntries/tries`.
     ...triesRoutes(),
+    ...mappedRoutes(),
 
     // Any other GET under the API: a route of the API the fake does not implement, or the
     // api-server's own 404 (its catch-all takes GET only, so another method there is a 405).

@@ -90,6 +90,9 @@ export const AIRFLOW_ROUTE_ACCESS: readonly AirflowRouteAccess[] = [
   ["POST", "/api/v2/dags/{dag_id}/clearTaskInstances", "dag", "PUT"],
   ["GET", `${TI}/xcomEntries`, "dag", "GET"],
   ["GET", `${TI}/xcomEntries/{xcom_key}`, "dag", "GET"],
+  // Last: `{map_index}` would also match `.../xcomEntries`.
+  ["GET", `${TI}/listMapped`, "dag", "GET"],
+  ["GET", `${TI}/{map_index}`, "dag", "GET"],
   // import_error.py: requires_access_view(AccessView.IMPORT_ERRORS)
   ["GET", "/api/v2/importErrors", "view", "GET"],
   ["GET", "/api/v2/importErrors/{import_error_id}", "view", "GET"],

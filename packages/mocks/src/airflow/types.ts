@@ -29,7 +29,8 @@ export type TaskOutcome =
 /**
  * A DAG's script: per task id, how it ends — one outcome for every try, or a list by try
  * (`["failed", "success"]`: the first try fails, the rerun after a clear succeeds; the last entry
- * repeats). Tasks not named succeed.
+ * repeats). Tasks not named succeed. One instance of a mapped task by `task_id[map_index]`
+ * (`"train[2]": "failed"`), before its task id.
  */
 export type AirflowDagScript = Readonly<Record<string, TaskOutcome | readonly TaskOutcome[]>>;
 
@@ -41,8 +42,13 @@ export interface AirflowTaskSpec {
   readonly operator?: string;
   /** `operator_name`. Default `@task` for the default operator, else the operator. */
   readonly operatorName?: string;
-  /** XComs the task pushes when it succeeds, by key (`return_value` for a returned value). */
-  readonly xcom?: Readonly<Record<string, unknown>>;
+  /**
+   * XComs the task pushes when it succeeds, by key (`return_value` for a returned value); for a
+   * mapped task, a function of the map index gives each instance its own.
+   */
+  readonly xcom?:
+    | Readonly<Record<string, unknown>>
+    | ((mapIndex: number) => Readonly<Record<string, unknown>>);
   /**
    * XComs a try pushes before it fails (`ti.xcom_push(...)`, then a raise), by key: Airflow
    * keeps them, and the API serves them for the failed task instance.
@@ -74,6 +80,15 @@ export interface AirflowTaskSpec {
   readonly retries?: number;
   /** The wait before a retry (`retry_delay=`), in ms of the fake's clock. Default 300,000 (Airflow's 5 minutes). */
   readonly retryDelayMs?: number;
+  /**
+   * A mapped task (`.expand(...)`): one task instance per item, map indexes 0, 1, …. A number
+   * is a literal list's length (`.expand(x=[1, 2, 3])`: 3); `{ task }` maps over what that
+   * upstream task returned (its `return_value` XCom: a list's items or a dict's keys), as
+   * `.expand(x=upstream())` does, and waits for it. Until then the task has one instance, map
+   * index -1, with no state; it is replaced by the mapped ones when its upstream succeed, or
+   * `skipped` when there is nothing to map over. What comes after waits for every instance.
+   */
+  readonly expand?: number | { readonly task: string };
 }
 
 export interface AirflowDagSpec {
