@@ -175,6 +175,131 @@ with DAG(
     plus_one.expand(v=square.expand(n=numbers()))
 
 with DAG(
+    dag_id="parity_mapped_rerun",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task
+    def flaky_list(ti=None):
+        if ti.try_number == 1:
+            raise ValueError("first try fails")
+        return [1, 2]
+
+    @task
+    def use(x):
+        return x
+
+    use.expand(x=flaky_list())
+
+with DAG(
+    dag_id="parity_rules",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task
+    def ok():
+        return 1
+
+    @task
+    def bad():
+        raise ValueError("bad")
+
+    @task(trigger_rule="all_done")
+    def cleanup():
+        return 1
+
+    @task(trigger_rule="one_failed")
+    def alert():
+        return 1
+
+    @task(trigger_rule="one_success")
+    def any_ok():
+        return 1
+
+    @task(trigger_rule="none_failed")
+    def none_failed():
+        return 1
+
+    @task(trigger_rule="none_failed_min_one_success")
+    def min_one():
+        return 1
+
+    @task(trigger_rule="one_done")
+    def one_done():
+        return 1
+
+    @task(trigger_rule="all_done_min_one_success")
+    def done_min_one():
+        return 1
+
+    @task(trigger_rule="always")
+    def always():
+        return 1
+
+    @task(trigger_rule="all_failed")
+    def all_failed():
+        return 1
+
+    @task(trigger_rule="none_skipped")
+    def no_skips():
+        return 1
+
+    @task(trigger_rule="all_skipped")
+    def all_skipped():
+        return 1
+
+    @task
+    def after_skip():
+        return 1
+
+    @task
+    def broken_list():
+        raise ValueError("no list")
+
+    @task(trigger_rule="all_done")
+    def each_done(x):
+        return x
+
+    @task
+    def not_a_list():
+        return "abc"
+
+    @task
+    def each_char(c):
+        return c
+
+    o = ok()
+    b = bad()
+    for t in [cleanup(), alert(), any_ok(), none_failed(), min_one(), one_done(), done_min_one(), always()]:
+        [o, b] >> t
+    skipped = all_failed()
+    [o, b] >> skipped
+    skipped >> [no_skips(), all_skipped(), after_skip()]
+    each_done.expand(x=broken_list())
+    each_char.expand(c=not_a_list())
+
+with DAG(
+    dag_id="parity_rules_leaf",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task
+    def train():
+        raise ValueError("diverged")
+
+    @task(trigger_rule="all_done")
+    def release_gpu():
+        return 1
+
+    train() >> release_gpu()
+
+with DAG(
     dag_id="parity_pool",
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
@@ -280,6 +405,77 @@ function seedFake(fake: AirflowFake): void {
         xcom: (i) => ({ return_value: [2, 10][i] }),
       },
     ],
+  });
+  fake.addDag({
+    dagId: "parity_mapped_rerun",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "flaky_list", xcom: { return_value: [1, 2] } },
+      { taskId: "use", expand: { task: "flaky_list" }, xcom: (i) => ({ return_value: i + 1 }) },
+    ],
+    script: { flaky_list: [{ state: "failed", error: "ValueError: first try fails" }, "success"] },
+  });
+  const both = ["ok", "bad"];
+  fake.addDag({
+    dagId: "parity_rules",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "ok", xcom: { return_value: 1 } },
+      { taskId: "bad" },
+      ...(
+        [
+          ["cleanup", "all_done"],
+          ["alert", "one_failed"],
+          ["any_ok", "one_success"],
+          ["none_failed", "none_failed"],
+          ["min_one", "none_failed_min_one_success"],
+          ["one_done", "one_done"],
+          ["done_min_one", "all_done_min_one_success"],
+          ["always", "always"],
+          ["all_failed", "all_failed"],
+        ] as const
+      ).map(([taskId, triggerRule]) => ({
+        taskId,
+        upstream: both,
+        triggerRule,
+        xcom: { return_value: 1 },
+      })),
+      {
+        taskId: "no_skips",
+        upstream: ["all_failed"],
+        triggerRule: "none_skipped",
+        xcom: { return_value: 1 },
+      },
+      {
+        taskId: "all_skipped",
+        upstream: ["all_failed"],
+        triggerRule: "all_skipped",
+        xcom: { return_value: 1 },
+      },
+      { taskId: "after_skip", upstream: ["all_failed"], xcom: { return_value: 1 } },
+      { taskId: "broken_list" },
+      { taskId: "each_done", expand: { task: "broken_list" }, triggerRule: "all_done" },
+      { taskId: "not_a_list", xcom: { return_value: "abc" } },
+      { taskId: "each_char", expand: { task: "not_a_list" } },
+    ],
+    script: {
+      bad: { state: "failed", error: "ValueError: bad" },
+      broken_list: { state: "failed", error: "ValueError: no list" },
+    },
+  });
+  fake.addDag({
+    dagId: "parity_rules_leaf",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { taskId: "train" },
+      {
+        taskId: "release_gpu",
+        upstream: ["train"],
+        triggerRule: "all_done",
+        xcom: { return_value: 1 },
+      },
+    ],
+    script: { train: { state: "failed", error: "ValueError: diverged" } },
   });
   fake.addDag({
     dagId: "parity_pool",
@@ -690,6 +886,58 @@ function scenario(settle: () => void) {
       "chain_plus_one_xcom",
       "GET",
       `${chain}/plus_one/xcomEntries/return_value?map_index=1`,
+    );
+
+    // A mapped task upstream_failed before it expanded, its run cleared: it expands on the
+    // rerun, and its try before goes with the row to map index 0.
+    await call("trigger_mapped_rerun", "POST", "/api/v2/dags/parity_mapped_rerun/dagRuns", {
+      body: { dag_run_id: "parity_rerun_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_mapped_rerun", "parity_rerun_1", settle);
+    const rerun = "/api/v2/dags/parity_mapped_rerun/dagRuns/parity_rerun_1";
+    await call("mapped_rerun_clear", "POST", `${rerun}/clear`, { body: { dry_run: false } });
+    await waitForRun(call, "parity_mapped_rerun", "parity_rerun_1", settle);
+    await call("mapped_rerun_run", "GET", rerun);
+    await call("mapped_rerun_tis", "GET", `${rerun}/taskInstances`);
+    await call("mapped_rerun_tries_unmapped", "GET", `${rerun}/taskInstances/use/tries`);
+    await call("mapped_rerun_tries_0", "GET", `${rerun}/taskInstances/use/0/tries`);
+    await call("mapped_rerun_try_0_of_0", "GET", `${rerun}/taskInstances/use/0/tries/0`);
+    await call(
+      "mapped_rerun_try_0_of_unmapped_404",
+      "GET",
+      `${rerun}/taskInstances/use/-1/tries/0`,
+    );
+    await call(
+      "mapped_list_unknown_dag_404",
+      "GET",
+      "/api/v2/dags/nope/dagRuns/x/taskInstances/use/listMapped",
+    );
+    await call(
+      "mapped_list_task_id_ignored",
+      "GET",
+      `${rerun}/taskInstances/use/listMapped?task_id=x`,
+    );
+    await call("mapped_ti_index_leading_zero_404", "GET", `${rerun}/taskInstances/use/07`);
+
+    // Trigger rules: each after one success and one failure, after a skipped task, and a
+    // mapped task after a failed upstream; a run judged by its leaves.
+    await call("trigger_rules", "POST", "/api/v2/dags/parity_rules/dagRuns", {
+      body: { dag_run_id: "parity_rules_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_rules", "parity_rules_1", settle);
+    const rules = "/api/v2/dags/parity_rules/dagRuns/parity_rules_1";
+    await call("rules_run", "GET", rules);
+    await call("rules_tis", "GET", `${rules}/taskInstances`);
+    await call("rules_not_a_list_xcoms", "GET", `${rules}/taskInstances/not_a_list/xcomEntries`);
+    await call("trigger_rules_leaf", "POST", "/api/v2/dags/parity_rules_leaf/dagRuns", {
+      body: { dag_run_id: "parity_leaf_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_rules_leaf", "parity_leaf_1", settle);
+    await call("rules_leaf_run", "GET", "/api/v2/dags/parity_rules_leaf/dagRuns/parity_leaf_1");
+    await call(
+      "rules_leaf_tis",
+      "GET",
+      "/api/v2/dags/parity_rules_leaf/dagRuns/parity_leaf_1/taskInstances",
     );
     await call("run_patch_state", "PATCH", "/api/v2/dags/parity_ok/dagRuns/parity_run_1", {
       body: { state: "failed" },
@@ -1239,6 +1487,38 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       "square[2] success",
     ]);
     expect(body("chain_plus_one_xcom").value).toBe(10);
+    expect(
+      Object.fromEntries((body("rules_tis").task_instances ?? []).map((t) => [t.task_id, t.state])),
+    ).toEqual({
+      ok: "success",
+      bad: "failed",
+      cleanup: "success",
+      alert: "success",
+      any_ok: "success",
+      none_failed: "upstream_failed",
+      min_one: "upstream_failed",
+      one_done: "success",
+      done_min_one: "success",
+      always: "success",
+      all_failed: "skipped",
+      no_skips: "skipped",
+      all_skipped: "success",
+      after_skip: "skipped",
+      broken_list: "failed",
+      each_done: "upstream_failed",
+      not_a_list: "failed",
+      each_char: "upstream_failed",
+    });
+    expect([body("rules_run").state, body("rules_leaf_run").state]).toEqual(["failed", "success"]);
+    // The try the instance -1 had before it expanded is map index 0's on the server.
+    expect(
+      [body("mapped_rerun_run").state].concat(
+        (body("mapped_rerun_tries_0").task_instances ?? []).map(
+          (t) => `${(t as { map_index?: number }).map_index} ${t.state} ${t.try_number}`,
+        ),
+      ),
+    ).toEqual(["success", "0 upstream_failed 0", "0 success 1"]);
+
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",
       expect.objectContaining({ task_instances: [], total_entries: 0 }),

@@ -15,6 +15,7 @@ export {
   type AirflowRole,
   type AirflowRouteAccess,
   type AirflowTaskSpec,
+  type AirflowTriggerRule,
   airflowRoleMay,
   createAirflowFake,
   type TaskOutcome,

@@ -135,7 +135,11 @@ describe("Airflow fake: mapped tasks", () => {
       { taskId: "by_key", expand: { task: "config" } },
       { taskId: "literal", expand: 2 },
     ]);
-    expect(rows((await call("GET", `${TIS}/literal/listMapped`)).body)).toEqual([]);
+    // A literal list's instances exist from the start (DagRun._create_tasks).
+    expect(rows((await call("GET", `${TIS}/literal/listMapped`)).body)).toEqual([
+      "literal[0] null",
+      "literal[1] null",
+    ]);
     fake.tick();
     fake.settle();
     expect(rows((await call("GET", `${TIS}/literal/listMapped`)).body)).toEqual([
@@ -183,21 +187,118 @@ describe("Airflow fake: mapped tasks", () => {
     ]);
   });
 
-  it("addDag refuses what Airflow could not map: a return_value not a list or dict, an unknown or mapped upstream", () => {
+  it("a task whose return value is mapped over fails when that is not a list or a dict, as Airflow fails it", async () => {
+    for (const [returned, error] of [
+      ["abc", "UnmappableXComTypePushed: unmappable return type 'str'"],
+      [undefined, "XComForMappingNotPushed: did not push XCom for task mapping"],
+    ] as const) {
+      const { fake, call } = await setup([
+        { taskId: "list_shards", xcom: returned === undefined ? {} : { return_value: returned } },
+        { taskId: "work", expand: { task: "list_shards" } },
+      ]);
+      fake.settle();
+      expect(rows((await call("GET", TIS)).body)).toEqual([
+        "list_shards[-1] failed",
+        "work[-1] upstream_failed",
+      ]);
+      const log = (await call("GET", `${TIS}/list_shards/logs/1`)).body;
+      expect(JSON.stringify(log)).toContain(error.split(": ")[1] as string);
+      expect((await call("GET", `${TIS}/list_shards/xcomEntries`)).body.total_entries).toBe(0);
+    }
+  });
+
+  it("addDag refuses a map over a task it does not have, or over itself", () => {
     const fake = createAirflowFake();
     const dag = (tasks: AirflowTaskSpec[]) => () => fake.addDag({ dagId: "bad", tasks });
-    expect(
-      dag([
-        { taskId: "up", xcom: { return_value: "abc" } },
-        { taskId: "m", expand: { task: "up" } },
-      ]),
-    ).toThrow(/xcom.return_value must be a list or a dict .*unmappable return type/);
-    expect(dag([{ taskId: "up" }, { taskId: "m", expand: { task: "up" } }])).toThrow(
-      /did not push XCom for task mapping/,
-    );
-    expect(dag([{ taskId: "m", expand: { task: "nope" } }])).toThrow(/unknown task/);
+    expect(dag([{ taskId: "m", expand: { task: "nope" } }])).toThrow(/unknown task nope/);
     expect(dag([{ taskId: "m", expand: { task: "m" } }])).toThrow(/needs expand/);
     expect(dag([{ taskId: "m", expand: -1 }])).toThrow(/whole count/);
+  });
+
+  it("a task mapped over a literal list has its instances from the run's start (DagRun._create_tasks), upstream_failed each when its upstream fails", async () => {
+    const { fake, call } = await setup(
+      [{ taskId: "extract" }, { taskId: "lit", expand: 3, upstream: ["extract"] }],
+      { extract: "failed" },
+    );
+    expect(rows((await call("GET", TIS)).body)).toEqual([
+      "extract[-1] null",
+      "lit[0] null",
+      "lit[1] null",
+      "lit[2] null",
+    ]);
+    expect((await call("GET", `${TIS}/lit`)).status).toBe(404);
+    fake.settle();
+    expect(rows((await call("GET", `${TIS}/lit/listMapped`)).body)).toEqual([
+      "lit[0] upstream_failed",
+      "lit[1] upstream_failed",
+      "lit[2] upstream_failed",
+    ]);
+  });
+
+  it("a run marked failed while one instance runs marks every instance of that task failed, as set_state(tasks=...) does", async () => {
+    const { clock, call } = await setup(SHARDS, {
+      "work[0]": { state: "success", durationMs: 60_000 },
+    });
+    clock.advance(5_000);
+    await call("PATCH", RUN, { state: "failed" });
+    expect(rows((await call("GET", TIS)).body)).toEqual([
+      "list_shards[-1] success",
+      "collect[-1] skipped",
+      "work[0] failed",
+      "work[1] failed",
+      "work[2] failed",
+    ]);
+  });
+
+  it("the tries of an instance -1 cleared before it expanded move with it to map index 0 (task_instance_history's foreign key cascades)", async () => {
+    const { fake, call } = await setup(SHARDS, { list_shards: ["failed", "success"] });
+    fake.settle();
+    await call("POST", `${RUN}/clear`, { dry_run: false });
+    fake.settle();
+    const at0 = (await call("GET", `${TIS}/work/0/tries`)).body.task_instances;
+    expect(
+      at0.map((t: { map_index: number; try_number: number; state: string }) => [
+        t.map_index,
+        t.try_number,
+        t.state,
+      ]),
+    ).toEqual([
+      [0, 0, "upstream_failed"],
+      [0, 1, "success"],
+    ]);
+    expect((await call("GET", `${TIS}/work/tries`)).status).toBe(404);
+    expect((await call("GET", `${TIS}/work/0/tries/0`)).body.state).toBe("upstream_failed");
+  });
+
+  it("with one pool slot, every task's instance 0 is queued before any instance 1 (the scheduler orders by map index)", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/pools", { name: "one", slots: 1, include_deferred: false });
+    fake.addDag({
+      dagId: "shards",
+      tasks: [
+        { taskId: "a", expand: 2, pool: "one" },
+        { taskId: "b", expand: 2, pool: "one" },
+      ],
+    });
+    await call("POST", "/api/v2/dags/shards/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const started = (await call("GET", `${TIS}?order_by=start_date`)).body;
+    expect(rows(started).map((r) => r.split(" ")[0])).toEqual(["a[0]", "b[0]", "a[1]", "b[1]"]);
+  });
+
+  it("listMapped ignores task_id and cursor, which its route does not take; an unknown DAG is the DAG's 404; a map index is read as a number", async () => {
+    const { fake, call } = await setup(SHARDS);
+    fake.settle();
+    expect((await call("GET", `${TIS}/work/listMapped?task_id=x`)).body.total_entries).toBe(3);
+    expect((await call("GET", `${TIS}/work/listMapped?cursor=abc`)).status).toBe(200);
+    expect(
+      (await call("GET", "/api/v2/dags/nope/dagRuns/r1/taskInstances/a/listMapped")).body,
+    ).toEqual({
+      detail: "The Dag with ID: `nope` was not found",
+    });
+    expect((await call("GET", `${TIS}/work/07`)).body.detail).toContain("map_index: `7`");
   });
 
   it("the client's helpers read a mapped run on the fake: the failed instance, its log, and a getXcom without a map index says the task is mapped", async () => {

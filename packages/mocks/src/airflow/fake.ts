@@ -25,6 +25,7 @@ import type {
   AirflowFakeUser,
   AirflowImportErrorSpec,
   AirflowTaskSpec,
+  AirflowTriggerRule,
   TaskOutcome,
 } from "./types.js";
 import {
@@ -124,6 +125,9 @@ interface TaskDef {
   readonly retryDelayMs: number;
   /** Mapped: a literal list's length, or the upstream task whose return_value it maps over. */
   readonly expand: number | string | null;
+  readonly triggerRule: AirflowTriggerRule;
+  /** A task maps over what it returns: Airflow fails it unless that is a list or a dict. */
+  mapsInto: boolean;
 }
 
 interface Dag {
@@ -170,6 +174,11 @@ interface Ti {
   /** How the running try ends. */
   plannedState: "success" | "failed" | null;
   readonly xcom: Map<string, XcomEntry>;
+  /**
+   * Tries (by number) that did what their script said but failed pushing what a mapped task
+   * maps over: the exception their log ends with.
+   */
+  readonly pushFailures: Map<number, string>;
   /**
    * The tries before this one, as Airflow's task_instance_history keeps them: recorded when a
    * try fails into a retry (as failed) or is cleared (in its state).
@@ -497,6 +506,28 @@ function mapIndexParam(url: URL, issues: ValidationIssue[]): number | null {
   return Number(text);
 }
 
+/**
+ * Why Airflow refuses to map over a task's return value (XComForMappingNotPushed,
+ * UnmappableXComTypePushed, as their log line reads), or null when it is a list or a dict.
+ */
+function unmappable(value: unknown): string | null {
+  if (mapLength(value) !== null) return null;
+  if (value === undefined || value === null) {
+    return "XComForMappingNotPushed: did not push XCom for task mapping";
+  }
+  const type =
+    typeof value === "string"
+      ? "str"
+      : typeof value === "boolean"
+        ? "bool"
+        : typeof value === "number"
+          ? Number.isInteger(value)
+            ? "int"
+            : "float"
+          : typeof value;
+  return `UnmappableXComTypePushed: unmappable return type '${type}'`;
+}
+
 /** A run's key for a task instance: the task id, then `[map index]` for a mapped one. */
 const tiKey = (taskId: string, mapIndex: number): string =>
   mapIndex < 0 ? taskId : `${taskId}[${mapIndex}]`;
@@ -504,6 +535,105 @@ const tiKey = (taskId: string, mapIndex: number): string =>
 /** TaskInstance.rendered_map_index without a map_index_template: a mapped one's index as text. */
 const renderedMapIndex = (ti: { readonly mapIndex: number }): string | null =>
   ti.mapIndex >= 0 ? String(ti.mapIndex) : null;
+
+const TRIGGER_RULES: ReadonlySet<string> = new Set<AirflowTriggerRule>([
+  "all_success",
+  "all_failed",
+  "all_done",
+  "all_done_min_one_success",
+  "all_skipped",
+  "one_success",
+  "one_failed",
+  "one_done",
+  "none_failed",
+  "none_failed_min_one_success",
+  "none_skipped",
+  "always",
+]);
+
+/** A task spec's trigger rule, checked. */
+function triggerRuleOf(dagId: string, t: AirflowTaskSpec): AirflowTriggerRule {
+  const rule = t.triggerRule ?? "all_success";
+  if (!TRIGGER_RULES.has(rule)) {
+    throw new TypeError(
+      `addDag(${dagId}): ${t.taskId} has trigger rule ${JSON.stringify(rule)}; the fake takes ${[...TRIGGER_RULES].join(", ")} (setups and teardowns, and so all_done_setup_success, are not modelled)`,
+    );
+  }
+  return rule;
+}
+
+/** The states of a task instance's upstream task instances, as TriggerRuleDep counts them. */
+interface UpstreamCounts {
+  /** Every upstream task instance (each instance of a mapped task; -1 until it expands). */
+  readonly upstream: number;
+  readonly success: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly upstreamFailed: number;
+  readonly removed: number;
+  /** Finished ones (any of the above). */
+  readonly done: number;
+}
+
+/**
+ * TriggerRuleDep._evaluate_direct_relatives with flag_upstream_failed, as the scheduler runs
+ * it: the state a task instance with no state takes at once (skipped, upstream_failed), else
+ * whether it may run now.
+ */
+function triggerDecision(
+  rule: AirflowTriggerRule,
+  c: UpstreamCounts,
+): "run" | "wait" | "skipped" | "upstream_failed" {
+  if (c.upstream === 0 || rule === "always") return "run";
+  const { success, skipped, failed, upstreamFailed, removed, done, upstream } = c;
+  const allDone = done >= upstream;
+  const anyFailed = failed > 0 || upstreamFailed > 0;
+  const when = (met: boolean) => (met ? "run" : "wait");
+  switch (rule) {
+    case "all_success":
+      if (anyFailed) return "upstream_failed";
+      if (skipped > 0) return "skipped";
+      return when(upstream - success - removed <= 0);
+    case "all_failed":
+      if (success > 0 || skipped > 0) return "skipped";
+      return when(upstream - failed - upstreamFailed - removed <= 0);
+    case "all_done":
+      return when(allDone);
+    case "one_success":
+      if (allDone && done === skipped) return "skipped";
+      if (allDone && success <= 0) return "upstream_failed";
+      return when(success > 0);
+    case "one_failed":
+      if (allDone && !anyFailed) return "skipped";
+      return when(anyFailed);
+    case "one_done":
+      if (allDone && failed + success === 0) return "skipped";
+      return when(success + failed > 0);
+    case "none_failed":
+      if (anyFailed) return "upstream_failed";
+      return when(upstream - success - skipped - removed <= 0);
+    case "none_failed_min_one_success":
+      if (anyFailed) return "upstream_failed";
+      if (skipped === upstream) return "skipped";
+      if (allDone && success === 0) return "upstream_failed";
+      return when(upstream - success - skipped - removed <= 0 && success > 0);
+    case "none_skipped":
+      if (skipped > 0) return "skipped";
+      return when(allDone);
+    case "all_skipped":
+      if (success > 0 || anyFailed) return "skipped";
+      return when(upstream - skipped <= 0);
+    case "all_done_min_one_success": {
+      if (skipped > 0) return "skipped";
+      if (success + failed + upstreamFailed + removed >= upstream - skipped && success === 0) {
+        return "upstream_failed";
+      }
+      return when(success + failed + upstreamFailed >= upstream - skipped - removed && success > 0);
+    }
+    default:
+      return "wait";
+  }
+}
 
 const PATH_PARAMS: ReadonlySet<string> = new Set(["xcom_key", "variable_key", "pool_name"]);
 
@@ -581,22 +711,6 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return e.task;
   }
 
-  /**
-   * What a mapped task maps over must be a list or a dict, when an unmapped task returns it:
-   * Airflow fails that task otherwise (XComForMappingNotPushed, UnmappableXComTypePushed). A
-   * mapped task's instances are mapped over whatever each returned.
-   */
-  function mappable(dagId: string, taskId: string, up: TaskDef | undefined): void {
-    if (!up) throw new TypeError(`addDag(${dagId}): ${taskId} maps over an unknown task`);
-    if (up.expand !== null) return;
-    const value = up.xcom(-1).return_value;
-    if (mapLength(value) === null) {
-      throw new TypeError(
-        `addDag(${dagId}): ${taskId} maps over ${up.taskId}, whose xcom.return_value must be a list or a dict (Airflow fails ${up.taskId}: ${value === undefined || value === null ? "did not push XCom for task mapping" : "unmappable return type"})`,
-      );
-    }
-  }
-
   function addDag(spec: AirflowDagSpec): void {
     if (!spec.dagId) throw new TypeError("addDag: dagId is required");
     const byId = new Map<string, TaskDef>();
@@ -640,6 +754,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         retries,
         retryDelayMs,
         expand,
+        triggerRule: triggerRuleOf(spec.dagId, t),
+        mapsInto: false,
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -651,7 +767,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} waits for unknown task ${u}`);
         up.downstream.push(t.taskId);
       }
-      if (typeof t.expand === "string") mappable(spec.dagId, t.taskId, byId.get(t.expand));
+      if (typeof t.expand === "string") {
+        const over = byId.get(t.expand);
+        if (!over)
+          throw new TypeError(
+            `addDag(${spec.dagId}): ${t.taskId} maps over unknown task ${t.expand}`,
+          );
+        over.mapsInto = true;
+      }
     }
     // Topological order (Kahn), keeping definition order among ready tasks.
     const indegree = new Map(tasks.map((t) => [t.taskId, t.upstream.length]));
@@ -813,23 +936,32 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         tryNumber: typeof tryNumber === "number" ? tryNumber : null,
       };
     };
+    /**
+     * A task instance's tries: what the history keeps of it, then the row itself unless it is
+     * up_for_retry (that try is in the history already). The history's rows follow the row's
+     * map index (their foreign key cascades): the tries of the instance -1 of a mapped task are
+     * map index 0's once it expanded.
+     */
+    const triesOf = (run: Run, taskId: string, mapIndex: number): Array<[Ti, TiTry]> => {
+      const ti = findTi(run, taskId, mapIndex);
+      if (!ti) return [];
+      const past = ti.history.map((h): [Ti, TiTry] => [ti, h]);
+      return ti.state === "up_for_retry" ? past : [...past, [ti, currentTry(ti)]];
+    };
     /** The tries of a task instance, or the server's answer when there are none. */
     const list = (args: Args, mapInPath: boolean) => {
       const r = read(args, mapInPath);
       if (r.issues.length) return invalid(r.issues);
-      const tries =
-        r.run && r.ti
-          ? [...r.ti.history, ...(r.ti.state === "up_for_retry" ? [] : [currentTry(r.ti)])]
-          : [];
-      if (!r.run || !r.ti || tries.length === 0) {
+      const tries = r.run ? triesOf(r.run, r.taskId, r.mapIndex) : [];
+      if (!r.run || tries.length === 0) {
         return fail(
           404,
           `The Task Instance with dag_id: \`${r.dagId}\`, run_id: \`${r.runId}\`, task_id: \`${r.taskId}\` and map_index: \`${r.mapIndex}\` was not found`,
         );
       }
-      const { run, ti } = r;
+      const { run } = r;
       return {
-        task_instances: tries.map((entry) => tryJson(run, ti, entry)),
+        task_instances: tries.map(([ti, entry]) => tryJson(run, ti, entry)),
         total_entries: tries.length,
       } as Schemas["TaskInstanceHistoryCollectionResponse"];
     };
@@ -837,18 +969,21 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     const one = (args: Args, mapInPath: boolean) => {
       const r = read(args, mapInPath);
       if (r.issues.length) return invalid(r.issues);
-      const entry = !r.ti
-        ? undefined
-        : r.ti.tryNumber === r.tryNumber
-          ? currentTry(r.ti)
-          : r.ti.history.find((h) => h.tryNumber === r.tryNumber);
-      if (!r.run || !r.ti || !entry) {
+      // The row's own try first (up_for_retry too), then the history's.
+      const row = findTi(r.run, r.taskId, r.mapIndex);
+      const found: [Ti, TiTry] | undefined =
+        row && row.tryNumber === r.tryNumber
+          ? [row, currentTry(row)]
+          : (r.run ? triesOf(r.run, r.taskId, r.mapIndex) : []).find(
+              ([, h]) => h.tryNumber === r.tryNumber,
+            );
+      if (!r.run || !found) {
         return fail(
           404,
           `The Task Instance with dag_id: \`${r.dagId}\`, run_id: \`${r.runId}\`, task_id: \`${r.taskId}\`, try_number: \`${r.tryNumber}\` and map_index: \`${r.mapIndex}\` was not found`,
         );
       }
-      return tryJson(r.run, r.ti, entry);
+      return tryJson(r.run, found[0], found[1]);
     };
     const answer = <T extends object>(got: T | Response, respond: (body: T) => Response): never =>
       (got instanceof Response ? got : respond(got)) as never;
@@ -907,7 +1042,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           const tis = run ? instancesOf(run, taskId).filter((ti) => ti.mapIndex >= 0) : [];
           // None mapped (yet, or none to map over) is an empty list for a mapped task.
           if (tis.length === 0) {
-            const task = dags.get(dagId)?.byId.get(taskId);
+            const dag = dags.get(dagId);
+            if (!dag) return fail(404, `The Dag with ID: \`${dagId}\` was not found`);
+            const task = dag.byId.get(taskId);
             if (!task) return fail(404, `Task id ${taskId} not found`);
             if (task.expand === null) return fail(404, `Task id ${taskId} is not mapped`);
           }
@@ -915,6 +1052,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             tis.map((ti): [Run, Ti] => [run as Run, ti]),
             url,
             query,
+            true,
           ) as never;
         }),
       ),
@@ -941,7 +1079,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           if (!run || !ti) {
             return fail(
               404,
-              `The Mapped Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\`, task_id: \`${taskId}\`, and map_index: \`${mapText}\` was not found`,
+              `The Mapped Task Instance with dag_id: \`${dagId}\`, run_id: \`${runId}\`, task_id: \`${taskId}\`, and map_index: \`${Number(mapText)}\` was not found`,
             );
           }
           return Response.json(tiJson(run, ti)) as never;
@@ -998,8 +1136,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         event,
       })),
     ];
-    if (!running && outcome.state === "failed") {
-      const error = outcome.error ?? "Exception";
+    const pushFailure = ti.pushFailures.get(tryNumber);
+    if (!running && (outcome.state === "failed" || pushFailure !== undefined)) {
+      const error = pushFailure ?? outcome.error ?? "Exception";
       const colon = error.indexOf(": ");
       const ended = past ? past.endDate : tryNumber === ti.tryNumber ? ti.endDate : null;
       const end = ended !== null ? isoTime(ended) : at;
@@ -1046,6 +1185,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       due: null,
       plannedState: null,
       xcom: new Map(),
+      pushFailures: new Map(),
       history: [],
     };
   }
@@ -1066,16 +1206,56 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   }
 
   /**
-   * get_task_map_length: the length of what an unmapped task returned; for a mapped task, how
-   * many of its instances returned something (one that returned None pushed no XCom, and one
-   * that failed none: the items need not line up with its instances).
+   * MappedTaskUpstreamDep: a mapped task whose task it maps over ended unexpanded and did not
+   * succeed is upstream_failed (or skipped, when that was skipped), whatever its trigger rule.
    */
-  function mapCount(run: Run, upstream: string): number {
+  function mappedDependency(run: Run, task: TaskDef): "skipped" | "upstream_failed" | null {
+    if (typeof task.expand !== "string") return null;
+    const over = run.tis.get(tiKey(task.expand, -1))?.state ?? null;
+    if (over === "failed" || over === "upstream_failed") return "upstream_failed";
+    if (over === "skipped") return "skipped";
+    return null;
+  }
+
+  /** The states of a task's upstream task instances in a run, counted. */
+  function upstreamCounts(run: Run, task: TaskDef): UpstreamCounts {
+    const n = {
+      upstream: 0,
+      success: 0,
+      skipped: 0,
+      failed: 0,
+      upstreamFailed: 0,
+      removed: 0,
+      done: 0,
+    };
+    for (const u of task.upstream) {
+      for (const up of instancesOf(run, u)) {
+        n.upstream += 1;
+        if (up.state === "success") n.success += 1;
+        else if (up.state === "skipped") n.skipped += 1;
+        else if (up.state === "failed") n.failed += 1;
+        else if (up.state === "upstream_failed") n.upstreamFailed += 1;
+        else if (up.state === "removed") n.removed += 1;
+        else continue;
+        n.done += 1;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * get_task_map_length: the length of what an unmapped task returned (its TaskMap row, which
+   * only a success records: null without one); for a mapped task, how many of its instances
+   * pushed a return value (one that returned None pushed none, and one that failed none: the
+   * items need not line up with its instances).
+   */
+  function mapCount(run: Run, upstream: string): number | null {
     const ups = instancesOf(run, upstream);
     if (ups[0] !== undefined && ups[0].mapIndex >= 0) {
       return ups.filter((ti) => ti.xcom.has("return_value")).length;
     }
-    return mapLength(ups[0]?.xcom.get("return_value")?.value) ?? 0;
+    if (ups[0]?.state !== "success") return null;
+    return mapLength(ups[0].xcom.get("return_value")?.value);
   }
 
   /**
@@ -1086,8 +1266,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   function expand(run: Run, task: TaskDef, ti: Ti): Ti[] {
     const count =
       typeof task.expand === "number" ? task.expand : mapCount(run, task.expand as string);
-    if (count < 1) {
-      ti.state = "skipped";
+    if (count === null || count < 1) {
+      // upstream_failed when its upstream task recorded no length (it did not succeed, and a
+      // trigger rule such as all_done let this task this far).
+      ti.state = count === null ? "upstream_failed" : "skipped";
       return [];
     }
     run.tis.delete(tiKey(task.taskId, -1));
@@ -1126,18 +1308,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     for (const task of dag.order) {
       for (const ti of instancesOf(run, task.taskId)) {
         if (ti.state !== null) continue;
-        // Every instance of a mapped upstream task counts (trigger rule all_success).
-        const ups = task.upstream.flatMap((u) => instancesOf(run, u).map((up) => up.state));
-        if (ups.some((s) => s !== null && FAILED_TI.has(s))) {
-          setTiState(ti, "upstream_failed", t);
+        // Every instance of a mapped upstream task counts.
+        let decision = triggerDecision(task.triggerRule, upstreamCounts(run, task));
+        if (decision === "run" || decision === "wait")
+          decision = mappedDependency(run, task) ?? decision;
+        if (decision === "skipped" || decision === "upstream_failed") {
+          setTiState(ti, decision, t);
           continue;
         }
-        if (ups.some((s) => s === "skipped")) {
-          // TriggerRuleDep: all_success with a skipped upstream task skips this one.
-          setTiState(ti, "skipped", t);
-          continue;
-        }
-        if (!ups.every((s) => s === "success")) continue;
+        if (decision === "wait") continue;
         const ready = task.expand !== null && ti.mapIndex < 0 ? expand(run, task, ti) : [ti];
         for (const each of ready) {
           // What the last try left (queued_when, start/end dates, duration, hostname, pid)
@@ -1151,10 +1330,22 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
   }
 
+  /**
+   * DagRun.update_state: once every task instance has finished, the run failed when one of its
+   * leaves' (the tasks nothing waits for) failed or was upstream_failed, else succeeded. A task
+   * that failed is not a failed run when a leaf after it ran anyway (an all_done cleanup).
+   */
   function finishRun(run: Run, t: number): void {
     const states = [...run.tis.values()].map((ti) => ti.state);
     if (!states.every((s) => s !== null && TERMINAL_TI.has(s))) return;
-    run.state = states.some((s) => s !== null && FAILED_TI.has(s)) ? "failed" : "success";
+    const dag = dags.get(run.dagId);
+    const leafFailed = [...run.tis.values()].some(
+      (ti) =>
+        dag?.byId.get(ti.taskId)?.downstream.length === 0 &&
+        ti.state !== null &&
+        FAILED_TI.has(ti.state),
+    );
+    run.state = leafFailed ? "failed" : "success";
     run.endDate = t;
     run.lastSchedulingDecision = t;
     run.due = null;
@@ -1238,6 +1429,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       const pb = dags.get(b.run.dagId)?.byId.get(b.ti.taskId)?.priorityWeight ?? 1;
       if (pa !== pb) return pa > pb;
       if (a.run.runAfter !== b.run.runAfter) return a.run.runAfter < b.run.runAfter;
+      // ... then by map index (every task's instance 0 before any instance 1).
+      if (a.ti.mapIndex !== b.ti.mapIndex) return a.ti.mapIndex < b.ti.mapIndex;
     }
     return a.run.seq < b.run.seq;
   }
@@ -1348,7 +1541,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     ti.duration = seconds(ti.startDate, t);
     ti.due = null;
     ti.plannedState = null;
-    const pushed = ti.state === "success" ? task.xcom(ti.mapIndex) : task.xcomOnFailure;
+    let pushed = ti.state === "success" ? task.xcom(ti.mapIndex) : task.xcomOnFailure;
+    // _push_xcom_if_needed: what a mapped task maps over must be a list or a dict, else the
+    // task that returned it fails.
+    const refused =
+      ti.state === "success" && task.mapsInto && ti.mapIndex < 0
+        ? unmappable(pushed.return_value)
+        : null;
+    if (refused !== null) {
+      ti.state = "failed";
+      ti.pushFailures.set(ti.tryNumber, refused);
+      pushed = task.xcomOnFailure;
+    }
     for (const [key, value] of Object.entries(pushed)) ti.xcom.set(key, { value, timestamp: t });
     // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
     // next try is scheduled once the delay is over; what comes after it waits.
@@ -1418,18 +1622,22 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return { states, mapIndexes, limit: p.limit, offset: p.offset };
   }
 
-  /** A page of task instances, filtered and sorted as the query asks. */
+  /**
+   * A page of task instances, filtered and sorted as the query asks. `listMapped` takes no
+   * `task_id` and no cursor: it ignores them, as the server does.
+   */
   function tiListAnswer(
     all: Array<[Run, Ti]>,
     url: URL,
     query: Exclude<ReturnType<typeof tiQuery>, Response>,
+    listMapped = false,
   ): Response {
     let pairs = all;
     const { states, mapIndexes } = query;
     if (states.length > 0) {
       pairs = pairs.filter(([, ti]) => states.includes(ti.state === null ? null : ti.state));
     }
-    const taskIds = url.searchParams.getAll("task_id");
+    const taskIds = listMapped ? [] : url.searchParams.getAll("task_id");
     if (taskIds.length > 0) pairs = pairs.filter(([, ti]) => taskIds.includes(ti.taskId));
     if (mapIndexes.length > 0) pairs = pairs.filter(([, ti]) => mapIndexes.includes(ti.mapIndex));
     // By map_index unless asked otherwise, then by the row's id (SortParam appends the
@@ -1438,7 +1646,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     const sorted = sortBy(pairs, orderBy.length > 0 ? orderBy : ["map_index"], tiFields, "id");
     if (!sorted.ok) return sorted.response;
     // With a cursor, keyset pages; offset is ignored (task_instances.py get_task_instances).
-    const cursor = cursorOf(url);
+    const cursor = listMapped ? null : cursorOf(url);
     if (cursor !== null) {
       const paged = cursorPage(pairs, cursor, query.limit, orderBy, tiCursor);
       if (!paged.ok) return paged.response;
@@ -2321,7 +2529,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           dag.spec.startDate !== undefined &&
           toMs(dag.spec.startDate) > logical;
         for (const task of beforeStart ? [] : dag.tasks) {
-          run.tis.set(task.taskId, newTi(task, -1));
+          // DagRun._create_tasks: a task mapped over a literal list has its instances from the
+          // start (none when the list is empty: the instance -1, skipped when it would run).
+          const count = typeof task.expand === "number" ? task.expand : 0;
+          if (count === 0) run.tis.set(task.taskId, newTi(task, -1));
+          for (let i = 0; i < count; i++) run.tis.set(tiKey(task.taskId, i), newTi(task, i));
         }
         run.due = readyAt(run);
         dag.runs.set(runId, run);
@@ -2488,6 +2700,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             queueRun(run);
           } else {
             const left: Ti[] = [];
+            // set_state(tasks=...) after: every instance of a task one of whose instances was
+            // running takes the run's state, even one that had finished.
+            const runningTasks = new Set(
+              [...run.tis.values()]
+                .filter((ti) => ti.state !== null && RUNNING_TI.has(ti.state))
+                .map((ti) => ti.taskId),
+            );
             for (const ti of run.tis.values()) {
               if (ti.state !== null && TERMINAL_TI.has(ti.state)) continue;
               if (ti.state === "queued" || ti.state === "running") left.push(ti);
@@ -2499,6 +2718,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
                 ti.state !== null && RUNNING_TI.has(ti.state) ? state : "skipped",
                 now,
               );
+            }
+            for (const ti of run.tis.values()) {
+              if (runningTasks.has(ti.taskId) && ti.state !== state) setTiState(ti, state, now);
             }
             const wasRunning = run.state === "running";
             run.state = state;

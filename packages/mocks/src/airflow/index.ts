@@ -18,5 +18,6 @@ export type {
   AirflowFakeUser,
   AirflowImportErrorSpec,
   AirflowTaskSpec,
+  AirflowTriggerRule,
   TaskOutcome,
 } from "./types.js";

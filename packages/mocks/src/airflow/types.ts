@@ -89,7 +89,29 @@ export interface AirflowTaskSpec {
    * `skipped` when there is nothing to map over. What comes after waits for every instance.
    */
   readonly expand?: number | { readonly task: string };
+  /**
+   * When it runs, as Airflow's `trigger_rule=` (default `all_success`), counting every instance
+   * of a mapped upstream task: `all_done` (a cleanup), `one_failed` (an alert), `none_failed`
+   * (after a branch), ..., each setting it `skipped` or `upstream_failed` where Airflow's
+   * TriggerRuleDep does. `always` runs at once, without waiting for its upstream tasks.
+   */
+  readonly triggerRule?: AirflowTriggerRule;
 }
+
+/** Airflow 3's trigger rules, but `all_done_setup_success` (setups and teardowns are not modelled). */
+export type AirflowTriggerRule =
+  | "all_success"
+  | "all_failed"
+  | "all_done"
+  | "all_done_min_one_success"
+  | "all_skipped"
+  | "one_success"
+  | "one_failed"
+  | "one_done"
+  | "none_failed"
+  | "none_failed_min_one_success"
+  | "none_skipped"
+  | "always";
 
 export interface AirflowDagSpec {
   readonly dagId: string;
