@@ -194,6 +194,24 @@ with DAG(
     use.expand(x=flaky_list())
 
 with DAG(
+    dag_id="parity_sensor",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task.sensor(poke_interval=3, mode="reschedule", timeout=600)
+    def wait_for_marker(**context):
+        # Found on the third poke: the first two are rescheduled.
+        return context["task_reschedule_count"] >= 2
+
+    @task
+    def after_sensor():
+        return 1
+
+    wait_for_marker() >> after_sensor()
+
+with DAG(
     dag_id="parity_rules",
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
@@ -415,6 +433,20 @@ function seedFake(fake: AirflowFake): void {
     ],
     script: { flaky_list: [{ state: "failed", error: "ValueError: first try fails" }, "success"] },
   });
+  fake.addDag({
+    dagId: "parity_sensor",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      {
+        taskId: "wait_for_marker",
+        operator: "DecoratedSensorOperator",
+        operatorName: "@task.sensor",
+        reschedules: 2,
+        pokeIntervalMs: 3_000,
+      },
+      { taskId: "after_sensor", upstream: ["wait_for_marker"], xcom: { return_value: 1 } },
+    ],
+  });
   const both = ["ok", "bad"];
   fake.addDag({
     dagId: "parity_rules",
@@ -554,6 +586,21 @@ async function waitForTi(
     if (ti.state === state) return;
     if (Date.now() > deadline) throw new Error(`${path} still ${ti.state}, not ${state}`);
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Polls a task instance in real time, on either side, until it is in `state`: for a state that
+ * passes (a sensor between pokes), where settling the fake would run past it.
+ */
+async function pollTi(call: Caller, path: string, state: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ti = (await (await call.fetch(`${call.baseUrl}${path}`)).json()) as { state?: string };
+    if (ti.state === state) return;
+    if (Date.now() > deadline)
+      throw new Error(`${call.side}: ${path} still ${ti.state}, not ${state}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -918,6 +965,22 @@ function scenario(settle: () => void) {
       `${rerun}/taskInstances/use/listMapped?task_id=x`,
     );
     await call("mapped_ti_index_leading_zero_404", "GET", `${rerun}/taskInstances/use/07`);
+
+    // A sensor in reschedule mode: seen between pokes (up_for_reschedule, the same try), then
+    // done.
+    await call("trigger_sensor", "POST", "/api/v2/dags/parity_sensor/dagRuns", {
+      body: { dag_run_id: "parity_sensor_1", logical_date: null },
+    });
+    const sensorRun = "/api/v2/dags/parity_sensor/dagRuns/parity_sensor_1";
+    const sensor = `${sensorRun}/taskInstances/wait_for_marker`;
+    await pollTi(call, sensor, "up_for_reschedule");
+    await call("sensor_ti_rescheduled", "GET", sensor);
+    await call("sensor_run_rescheduled", "GET", sensorRun);
+    await call("sensor_after_rescheduled", "GET", `${sensorRun}/taskInstances/after_sensor`);
+    await waitForRun(call, "parity_sensor", "parity_sensor_1", settle);
+    await call("sensor_ti_done", "GET", sensor);
+    await call("sensor_tries", "GET", `${sensor}/tries`);
+    await call("sensor_tis_done", "GET", `${sensorRun}/taskInstances`);
 
     // Trigger rules: each after one success and one failure, after a skipped task, and a
     // mapped task after a failed upstream; a run judged by its leaves.
@@ -1510,6 +1573,11 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       each_char: "upstream_failed",
     });
     expect([body("rules_run").state, body("rules_leaf_run").state]).toEqual(["failed", "success"]);
+    expect([
+      body("sensor_ti_rescheduled").state,
+      body("sensor_ti_done").state,
+      (body("sensor_ti_done") as { try_number?: number }).try_number,
+    ]).toEqual(["up_for_reschedule", "success", 1]);
     // The try the instance -1 had before it expanded is map index 0's on the server.
     expect(
       [body("mapped_rerun_run").state].concat(

@@ -128,6 +128,9 @@ interface TaskDef {
   readonly triggerRule: AirflowTriggerRule;
   /** A task maps over what it returns: Airflow fails it unless that is a list or a dict. */
   mapsInto: boolean;
+  /** A sensor in reschedule mode: pokes of each try that find nothing, and the wait after each. */
+  readonly reschedules: number;
+  readonly pokeIntervalMs: number;
 }
 
 interface Dag {
@@ -174,6 +177,8 @@ interface Ti {
   /** How the running try ends. */
   plannedState: "success" | "failed" | null;
   readonly xcom: Map<string, XcomEntry>;
+  /** Pokes of the current try that found nothing (a sensor in reschedule mode). */
+  pokes: number;
   /**
    * Tries (by number) that did what their script said but failed pushing what a mapped task
    * maps over: the exception their log ends with.
@@ -733,6 +738,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       // At least a millisecond, as every state lasts: up_for_retry can be seen.
       const retryDelayMs = Math.max(1, delay);
+      const reschedules = t.reschedules ?? 0;
+      if (!Number.isInteger(reschedules) || reschedules < 0) {
+        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs a whole reschedules ≥ 0`);
+      }
+      const pokeInterval = t.pokeIntervalMs ?? 60_000;
+      if (!Number.isFinite(pokeInterval) || pokeInterval < 0) {
+        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs pokeIntervalMs ≥ 0`);
+      }
       const expand = expandOf(spec.dagId, t);
       const upstream = [...(t.upstream ?? [])];
       // .expand(x=upstream()) makes the upstream task a dependency of the mapped one.
@@ -756,6 +769,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         expand,
         triggerRule: triggerRuleOf(spec.dagId, t),
         mapsInto: false,
+        reschedules,
+        pokeIntervalMs: Math.max(1, pokeInterval),
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -881,11 +896,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   /**
    * GET .../tries and .../tries/{task_try_number} (and their /{map_index}/ forms): the tries
    * task_instance_history keeps, then the task instance's row unless it is up_for_retry (that
-   * try is in the history already); one try by its number, the row's first. The fake maps no
-   * task: another map index is the server's 404.
+   * try is in the history already); one try by its number, the row's first. A map index the
+   * task has no instance of is the server's 404.
    */
   function triesRoutes() {
-    const TI = "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}";
     /** An integer parameter, or the 422 issue of one that is none (null when not given). */
     const whole = (
       where: "path" | "query",
@@ -1103,13 +1117,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (!task || tryNumber < 1 || tryNumber > ti.tryNumber) return null;
     // A try counted (scheduled) but not started (scheduled, queued) has written no log yet: the
     // server answers the source block's group markers alone.
-    if (tryNumber === ti.tryNumber && (ti.state === "scheduled" || ti.state === "queued")) {
+    const waiting = ti.state === "scheduled" || ti.state === "queued";
+    if (tryNumber === ti.tryNumber && waiting && ti.pokes === 0) {
       return {
         content: [{ event: "::group::Log message source details" }, { event: "::endgroup::" }],
         continuation_token: null,
       };
     }
     const running = tryNumber === ti.tryNumber && ti.state === "running";
+    // A sensor's try between pokes has not ended: its log so far, no exception.
+    const between = tryNumber === ti.tryNumber && (ti.state === "up_for_reschedule" || waiting);
     // An earlier try's log is that try's own (task_instance_history's row): its times, and no
     // task output when it never started (cleared while scheduled or queued).
     const past =
@@ -1137,7 +1154,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       })),
     ];
     const pushFailure = ti.pushFailures.get(tryNumber);
-    if (!running && (outcome.state === "failed" || pushFailure !== undefined)) {
+    if (!running && !between && (outcome.state === "failed" || pushFailure !== undefined)) {
       const error = pushFailure ?? outcome.error ?? "Exception";
       const colon = error.indexOf(": ");
       const ended = past ? past.endDate : tryNumber === ti.tryNumber ? ti.endDate : null;
@@ -1185,6 +1202,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       due: null,
       plannedState: null,
       xcom: new Map(),
+      pokes: 0,
       pushFailures: new Map(),
       history: [],
     };
@@ -1323,6 +1341,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           // stays until this try replaces it, as on the server.
           each.state = "scheduled";
           each.tryNumber += 1;
+          each.pokes = 0;
           each.scheduledWhen = t;
           each.due = t + taskQueueDelay;
         }
@@ -1412,7 +1431,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     | { readonly kind: 3; readonly at: number; readonly run: Run };
   // 0: a running try ends (its slots free first), 1: a queued one starts, 2: a scheduled one is
   // queued, 3: a queued run starts (or a running one is examined again after a clear), 4: a
-  // try up for retry is scheduled again, its retry delay over.
+  // try up for retry (or a sensor up for reschedule) is scheduled again, its delay over.
 
   /** Which of two steps due at once comes first. */
   function before(a: Step, b: Step): boolean {
@@ -1461,7 +1480,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (ti.state === "running") consider({ kind: 0, at: ti.due, run, ti });
         else if (ti.state === "queued") consider({ kind: 1, at: ti.due, run, ti });
         else if (ti.state === "scheduled" && running) consider({ kind: 2, at: ti.due, run, ti });
-        else if (ti.state === "up_for_retry" && running) consider({ kind: 4, at: ti.due, run, ti });
+        else if ((ti.state === "up_for_retry" || ti.state === "up_for_reschedule") && running) {
+          consider({ kind: 4, at: ti.due, run, ti });
+        }
       }
     }
     return best;
@@ -1492,7 +1513,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       // a retry whose delay passed meanwhile is scheduled now, not before the run runs again.
       for (const ti of run.tis.values()) {
         if (ti.state === "scheduled" && ti.due === null) ti.due = t;
-        if (ti.state === "up_for_retry" && ti.due !== null && ti.due < t) ti.due = t;
+        const waiting = ti.state === "up_for_retry" || ti.state === "up_for_reschedule";
+        if (waiting && ti.due !== null && ti.due < t) ti.due = t;
       }
       schedule(run, dag, t);
       finishRun(run, t);
@@ -1502,10 +1524,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     const task = dag.byId.get(ti.taskId) as TaskDef;
     if (step.kind === 4) {
       // schedule_tis: the retry is the next try, counted when it is scheduled, in a pass of the
-      // scheduler over the run.
+      // scheduler over the run; a sensor up for reschedule pokes again in the same try.
       run.lastSchedulingDecision = t;
+      if (ti.state === "up_for_retry") {
+        ti.tryNumber += 1;
+        ti.pokes = 0;
+      }
       ti.state = "scheduled";
-      ti.tryNumber += 1;
       ti.scheduledWhen = t;
       ti.due = t + taskQueueDelay;
       return;
@@ -1534,6 +1559,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.pid = pid++;
       ti.plannedState = outcome.state;
       ti.due = t + outcome.durationMs;
+      return;
+    }
+    if (ti.pokes < task.reschedules) {
+      // A poke that found nothing (AirflowRescheduleException): up_for_reschedule, the poke's
+      // end and duration on the row, its pool slot freed; the same try pokes again later.
+      ti.pokes += 1;
+      ti.state = "up_for_reschedule";
+      ti.endDate = t;
+      ti.duration = seconds(ti.startDate, t);
+      ti.due = t + task.pokeIntervalMs;
+      ti.plannedState = null;
+      poolSlotsFreed(task.pool, t);
       return;
     }
     ti.state = ti.plannedState ?? "success";
@@ -2794,7 +2831,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     // --- task instances ---
     http.get(
       "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances",
-      guarded(({ params, request, response }) => {
+      guarded(({ params, request }) => {
         const dagId = decode(params.dag_id);
         const runId = decode(params.dag_run_id);
         const url = new URL(request.url);

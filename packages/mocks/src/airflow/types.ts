@@ -96,6 +96,15 @@ export interface AirflowTaskSpec {
    * TriggerRuleDep does. `always` runs at once, without waiting for its upstream tasks.
    */
   readonly triggerRule?: AirflowTriggerRule;
+  /**
+   * A sensor in reschedule mode (`mode="reschedule"`, mlgen's default): how many pokes of each
+   * try find nothing before the one that ends as the script says. Each such poke runs
+   * `durationMs`, ends `up_for_reschedule` (its `end_date` and `duration` set, its pool slot
+   * freed), and after `pokeIntervalMs` is scheduled again with the same try number. Default 0.
+   */
+  readonly reschedules?: number;
+  /** The sensor's `poke_interval`, in ms of the fake's clock. Default 60,000 (Airflow's 60 s). */
+  readonly pokeIntervalMs?: number;
 }
 
 /** Airflow 3's trigger rules, but `all_done_setup_success` (setups and teardowns are not modelled). */
