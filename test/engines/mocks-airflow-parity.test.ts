@@ -28,7 +28,9 @@ import { ensureEngines, tempDir } from "./harness.js";
 
 const FAKE_DAGS = "/opt/airflow/dags";
 
-const DAG_FILE = `import pendulum
+const DAG_FILE = `import time
+
+import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param, task
 
@@ -210,6 +212,45 @@ with DAG(
         return 1
 
     wait_for_marker() >> after_sensor()
+
+with DAG(
+    dag_id="parity_limits",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_tasks=1,
+):
+
+    @task
+    def first():
+        time.sleep(4)
+        return 1
+
+    @task
+    def after_first(x):
+        return x
+
+    @task
+    def second():
+        return 1
+
+    # first outranks second (priority_weight 2, as after_first waits for it): it runs first.
+    after_first(first())
+    second()
+
+with DAG(
+    dag_id="parity_width",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task(max_active_tis_per_dagrun=1)
+    def slow(n):
+        time.sleep(3)
+        return n
+
+    slow.expand(n=[1, 2, 3])
 
 with DAG(
     dag_id="parity_rules",
@@ -445,6 +486,29 @@ function seedFake(fake: AirflowFake): void {
         pokeIntervalMs: 3_000,
       },
       { taskId: "after_sensor", upstream: ["wait_for_marker"], xcom: { return_value: 1 } },
+    ],
+  });
+  fake.addDag({
+    dagId: "parity_limits",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    maxActiveTasks: 1,
+    tasks: [
+      { taskId: "first", durationMs: 4_000, xcom: { return_value: 1 } },
+      { taskId: "after_first", upstream: ["first"], xcom: { return_value: 1 } },
+      { taskId: "second", xcom: { return_value: 1 } },
+    ],
+  });
+  fake.addDag({
+    dagId: "parity_width",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      {
+        taskId: "slow",
+        expand: 3,
+        maxActiveTisPerDagrun: 1,
+        durationMs: 3_000,
+        xcom: (i) => ({ return_value: i + 1 }),
+      },
     ],
   });
   const both = ["ok", "bad"];
@@ -981,6 +1045,25 @@ function scenario(settle: () => void) {
     await call("sensor_ti_done", "GET", sensor);
     await call("sensor_tries", "GET", `${sensor}/tries`);
     await call("sensor_tis_done", "GET", `${sensorRun}/taskInstances`);
+
+    // Concurrency limits: max_active_tasks=1 holds the run's other task scheduled while one
+    // runs; max_active_tis_per_dagrun=1 runs a mapped task's instances one at a time.
+    await call("trigger_limits", "POST", "/api/v2/dags/parity_limits/dagRuns", {
+      body: { dag_run_id: "parity_limits_1", logical_date: null },
+    });
+    const limits = "/api/v2/dags/parity_limits/dagRuns/parity_limits_1/taskInstances";
+    await pollTi(call, `${limits}/first`, "running");
+    await call("limits_tis_while_first_runs", "GET", limits);
+    await waitForRun(call, "parity_limits", "parity_limits_1", settle);
+    await call("limits_tis_done", "GET", limits);
+    await call("trigger_width", "POST", "/api/v2/dags/parity_width/dagRuns", {
+      body: { dag_run_id: "parity_width_1", logical_date: null },
+    });
+    const width = "/api/v2/dags/parity_width/dagRuns/parity_width_1/taskInstances";
+    await pollTi(call, `${width}/slow/0`, "running");
+    await call("width_tis_while_first_runs", "GET", width);
+    await waitForRun(call, "parity_width", "parity_width_1", settle);
+    await call("width_tis_done", "GET", width);
 
     // Trigger rules: each after one success and one failure, after a skipped task, and a
     // mapped task after a failed upstream; a run judged by its leaves.
@@ -1578,6 +1661,21 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       body("sensor_ti_done").state,
       (body("sensor_ti_done") as { try_number?: number }).try_number,
     ]).toEqual(["up_for_reschedule", "success", 1]);
+    const statesOf = (name: string) =>
+      (body(name).task_instances ?? []).map(
+        (t) => `${t.task_id}[${(t as { map_index?: number }).map_index}] ${t.state}`,
+      );
+    expect([
+      ...statesOf("limits_tis_while_first_runs"),
+      ...statesOf("width_tis_while_first_runs"),
+    ]).toEqual([
+      "first[-1] running",
+      "after_first[-1] null",
+      "second[-1] scheduled",
+      "slow[0] running",
+      "slow[1] scheduled",
+      "slow[2] scheduled",
+    ]);
     // The try the instance -1 had before it expanded is map index 0's on the server.
     expect(
       [body("mapped_rerun_run").state].concat(

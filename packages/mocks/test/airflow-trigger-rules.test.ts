@@ -114,6 +114,29 @@ describe("Airflow fake: trigger rules", () => {
     ]);
   });
 
+  it("a mapped task a rule lets run before the mapped task it maps over has finished is upstream_failed, undated (nothing to count yet)", async () => {
+    const { clock, call } = await run(
+      [
+        { taskId: "m1", expand: 3, xcom: (i) => ({ return_value: i }) },
+        { taskId: "m2", expand: { task: "m1" }, triggerRule: "one_success" },
+      ],
+      { "m1[1]": { state: "success", durationMs: 60_000 } },
+    );
+    clock.advance(2_000);
+    const m2 = (await call("GET", `${TIS}/m2`)).body;
+    expect([m2.map_index, m2.state, m2.start_date]).toEqual([-1, "upstream_failed", null]);
+  });
+
+  it("a task that returns None pushes no return value: a map over it has an item fewer", async () => {
+    const { fake, call } = await run([
+      { taskId: "m1", expand: 2, xcom: (i) => ({ return_value: i === 1 ? null : "x" }) },
+      { taskId: "m2", expand: { task: "m1" } },
+    ]);
+    fake.settle();
+    expect((await call("GET", `${TIS}/m1/xcomEntries/return_value?map_index=1`)).status).toBe(404);
+    expect((await call("GET", `${TIS}/m2/listMapped`)).body.total_entries).toBe(1);
+  });
+
   it("addDag names the rules it takes", () => {
     const fake = createAirflowFake();
     expect(() =>

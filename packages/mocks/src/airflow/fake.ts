@@ -131,6 +131,8 @@ interface TaskDef {
   /** A sensor in reschedule mode: pokes of each try that find nothing, and the wait after each. */
   readonly reschedules: number;
   readonly pokeIntervalMs: number;
+  readonly maxActiveTisPerDag: number | null;
+  readonly maxActiveTisPerDagrun: number | null;
 }
 
 interface Dag {
@@ -179,6 +181,8 @@ interface Ti {
   readonly xcom: Map<string, XcomEntry>;
   /** Pokes of the current try that found nothing (a sensor in reschedule mode). */
   pokes: number;
+  /** A scheduled one waiting (its due time null): for a pool slot, or for a concurrency limit. */
+  heldBy: "pool" | "limit" | null;
   /**
    * Tries (by number) that did what their script said but failed pushing what a mapped task
    * maps over: the exception their log ends with.
@@ -716,8 +720,23 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     return e.task;
   }
 
+  /** A concurrency limit of a spec: a whole number ≥ 1, or null when not given. */
+  function limitOf(
+    dagId: string,
+    who: string,
+    name: string,
+    value: number | undefined,
+  ): number | null {
+    if (value === undefined) return null;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new TypeError(`addDag(${dagId}): ${who} needs a whole ${name} ≥ 1`);
+    }
+    return value;
+  }
+
   function addDag(spec: AirflowDagSpec): void {
     if (!spec.dagId) throw new TypeError("addDag: dagId is required");
+    limitOf(spec.dagId, spec.dagId, "maxActiveTasks", spec.maxActiveTasks);
     const byId = new Map<string, TaskDef>();
     const tasks: TaskDef[] = [];
     for (const t of spec.tasks) {
@@ -771,6 +790,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         mapsInto: false,
         reschedules,
         pokeIntervalMs: Math.max(1, pokeInterval),
+        maxActiveTisPerDag: limitOf(
+          spec.dagId,
+          t.taskId,
+          "maxActiveTisPerDag",
+          t.maxActiveTisPerDag,
+        ),
+        maxActiveTisPerDagrun: limitOf(
+          spec.dagId,
+          t.taskId,
+          "maxActiveTisPerDagrun",
+          t.maxActiveTisPerDagrun,
+        ),
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -1203,6 +1234,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       plannedState: null,
       xcom: new Map(),
       pokes: 0,
+      heldBy: null,
       pushFailures: new Map(),
       history: [],
     };
@@ -1270,6 +1302,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   function mapCount(run: Run, upstream: string): number | null {
     const ups = instancesOf(run, upstream);
     if (ups[0] !== undefined && ups[0].mapIndex >= 0) {
+      // Not while one of them has not finished (a rule such as one_success let this far).
+      if (ups.some((ti) => ti.state === null || !TERMINAL_TI.has(ti.state))) return null;
       return ups.filter((ti) => ti.xcom.has("return_value")).length;
     }
     if (ups[0]?.state !== "success") return null;
@@ -1393,7 +1427,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       const dag = dags.get(run.dagId);
       for (const ti of run.tis.values()) {
         if (ti.state !== "scheduled" || ti.due !== null) continue;
-        if (dag?.byId.get(ti.taskId)?.pool !== pool) continue;
+        // A concurrency limit's waiters may go too: whatever left its slot, left theirs.
+        if (ti.heldBy !== "limit" && dag?.byId.get(ti.taskId)?.pool !== pool) continue;
         ti.due = Math.max(t, (ti.scheduledWhen ?? t) + taskQueueDelay);
       }
     }
@@ -1414,6 +1449,34 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
     }
     return use;
+  }
+
+  /**
+   * _executable_task_instances_to_queued's concurrency checks: task instances queued or running
+   * (EXECUTION_STATES) of the run under the DAG's max_active_tasks, of the task across the DAG's
+   * runs under max_active_tis_per_dag, and of the task in the run under max_active_tis_per_dagrun.
+   */
+  function belowLimits(run: Run, dag: Dag, task: TaskDef): boolean {
+    const active = (ti: Ti) => ti.state === "queued" || ti.state === "running";
+    let inRun = 0;
+    let taskInRun = 0;
+    for (const ti of run.tis.values()) {
+      if (!active(ti)) continue;
+      inRun += 1;
+      if (ti.taskId === task.taskId) taskInRun += 1;
+    }
+    if (inRun >= (dag.spec.maxActiveTasks ?? 16)) return false;
+    if (task.maxActiveTisPerDagrun !== null && taskInRun >= task.maxActiveTisPerDagrun)
+      return false;
+    if (task.maxActiveTisPerDag !== null) {
+      let taskInDag = 0;
+      for (const r of dag.runs.values()) {
+        for (const ti of r.tis.values())
+          if (ti.taskId === task.taskId && active(ti)) taskInDag += 1;
+      }
+      if (taskInDag >= task.maxActiveTisPerDag) return false;
+    }
+    return true;
   }
 
   /** Whether a pool has `slots` open now (a pool that does not exist has none; -1 is unlimited). */
@@ -1539,8 +1602,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       // _executable_task_instances_to_queued: only with room in the task's pool.
       if (!poolHasRoom(task.pool, task.poolSlots)) {
         ti.due = null;
+        ti.heldBy = "pool";
         return;
       }
+      // ... and below the DAG's max_active_tasks (per run) and the task's own limits.
+      if (!belowLimits(run, dag, task)) {
+        ti.due = null;
+        ti.heldBy = "limit";
+        return;
+      }
+      ti.heldBy = null;
       ti.state = "queued";
       ti.queuedWhen = t;
       ti.due = t + outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).startDelayMs;
@@ -1590,7 +1661,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.pushFailures.set(ti.tryNumber, refused);
       pushed = task.xcomOnFailure;
     }
-    for (const [key, value] of Object.entries(pushed)) ti.xcom.set(key, { value, timestamp: t });
+    for (const [key, value] of Object.entries(pushed)) {
+      // A task that returned None pushed no return value (_push_xcom_if_needed).
+      if (key === "return_value" && (value === null || value === undefined)) continue;
+      ti.xcom.set(key, { value, timestamp: t });
+    }
     // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
     // next try is scheduled once the delay is over; what comes after it waits.
     if (ti.state === "failed" && task.retries > 0 && ti.tryNumber <= ti.maxTries) {
@@ -1747,10 +1822,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       tags: [...new Set(dag.spec.tags ?? [])]
         .sort()
         .map((name) => ({ name, dag_id: dag.dagId, dag_display_name: dag.dagId })),
-      max_active_tasks: 16,
+      max_active_tasks: dag.spec.maxActiveTasks ?? 16,
       max_active_runs: dag.spec.maxActiveRuns ?? 16,
       max_consecutive_failed_dag_runs: 0,
-      has_task_concurrency_limits: false,
+      // A task with max_active_tis_per_dag or max_active_tis_per_dagrun.
+      has_task_concurrency_limits: dag.tasks.some(
+        (t) => t.maxActiveTisPerDag !== null || t.maxActiveTisPerDagrun !== null,
+      ),
       has_import_errors: false,
       next_dagrun_logical_date: null,
       next_dagrun_data_interval_start: null,

@@ -36,7 +36,7 @@ export type AirflowDagScript = Readonly<Record<string, TaskOutcome | readonly Ta
 
 export interface AirflowTaskSpec {
   readonly taskId: string;
-  /** Task ids this task waits for (all must succeed: trigger rule `all_success`). */
+  /** Task ids this task waits for, as its `triggerRule` asks (default: all must succeed). */
   readonly upstream?: readonly string[];
   /** Class name Airflow reports as `operator`. Default `_PythonDecoratedOperator` (a `@task`). */
   readonly operator?: string;
@@ -82,11 +82,13 @@ export interface AirflowTaskSpec {
   readonly retryDelayMs?: number;
   /**
    * A mapped task (`.expand(...)`): one task instance per item, map indexes 0, 1, …. A number
-   * is a literal list's length (`.expand(x=[1, 2, 3])`: 3); `{ task }` maps over what that
-   * upstream task returned (its `return_value` XCom: a list's items or a dict's keys), as
-   * `.expand(x=upstream())` does, and waits for it. Until then the task has one instance, map
-   * index -1, with no state; it is replaced by the mapped ones when its upstream succeed, or
-   * `skipped` when there is nothing to map over. What comes after waits for every instance.
+   * is a literal list's length (`.expand(x=[1, 2, 3])`: 3), its instances there from the run's
+   * start; `{ task }` maps over what that upstream task returned (its `return_value` XCom: a
+   * list's items or a dict's keys; over a mapped task, one item per instance that returned
+   * something), as `.expand(x=upstream())` does, and waits for it. Until then the task has one
+   * instance, map index -1, with no state; it is replaced by the mapped ones when it is ready
+   * to run, or `skipped` when there is nothing to map over (`upstream_failed` when what it maps
+   * over has not succeeded, or not finished). What comes after counts every instance.
    */
   readonly expand?: number | { readonly task: string };
   /**
@@ -105,6 +107,16 @@ export interface AirflowTaskSpec {
   readonly reschedules?: number;
   /** The sensor's `poke_interval`, in ms of the fake's clock. Default 60,000 (Airflow's 60 s). */
   readonly pokeIntervalMs?: number;
+  /**
+   * `max_active_tis_per_dag`: instances of this task queued or running at once across the
+   * DAG's runs; the others stay `scheduled` until one ends. Default none.
+   */
+  readonly maxActiveTisPerDag?: number;
+  /**
+   * `max_active_tis_per_dagrun`: instances of this task queued or running at once in one run
+   * (a mapped task's width). Default none.
+   */
+  readonly maxActiveTisPerDagrun?: number;
 }
 
 /** Airflow 3's trigger rules, but `all_done_setup_success` (setups and teardowns are not modelled). */
@@ -160,6 +172,12 @@ export interface AirflowDagSpec {
    * max_active_runs_per_dag`).
    */
   readonly maxActiveRuns?: number;
+  /**
+   * `max_active_tasks`: task instances of one run queued or running at once (Airflow 3 counts
+   * them per run); the others stay `scheduled` until one ends. Default 16 (`[core]
+   * max_active_tasks_per_dag`).
+   */
+  readonly maxActiveTasks?: number;
 }
 
 export interface AirflowImportErrorSpec {
