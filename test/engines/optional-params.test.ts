@@ -4,9 +4,12 @@
  * None; a run whose conf sets them gets the values (a whole number given to a number param as a
  * float, as Kubeflow gives it); Airflow's own check of the param refuses a value of another type
  * or below its minimum; a template that prints one renders the text None (MLG1049), a default
- * filter too. The Kubeflow side: kfp-equivalence (kfp-eq-optional) and
+ * filter too; one that computes with it fails the task with a TypeError unless the text tests
+ * it against None first (MLG1050, which refuses such a pipeline: the DAG here is written by
+ * hand, as the compiler would write the bash task). The Kubeflow side: kfp-equivalence (kfp-eq-optional) and
  * kubeflow-target (the executor run with and without the inputs).
  */
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureEngines, tempDir } from "./harness.js";
@@ -55,6 +58,34 @@ export default pipeline(
 
 const RUNS = ["unset", "set", "wrong_type", "below_minimum"] as const;
 
+/**
+ * What MLG1050 is about, on the engine: a bash command computing with an optional param, as is,
+ * tested against None first, and with a stand-in.
+ */
+const COMPUTED_DAG = `import pendulum
+
+try:
+    from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.sdk import DAG, Param
+except ImportError:
+    from airflow import DAG
+    from airflow.models.param import Param
+    from airflow.operators.bash import BashOperator
+
+with DAG(
+    dag_id="optional_computed",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    params={"limit": Param(None, type=["null", "integer"])},
+):
+    BashOperator(task_id="computed", bash_command="echo COMPUTED {{ params.limit + 1 }}")
+    BashOperator(
+        task_id="tested",
+        bash_command="echo TESTED {% if params.limit is not none %}{{ params.limit + 1 }}{% endif %}",
+    )
+    BashOperator(task_id="stand_in", bash_command="echo STAND_IN {{ (params.limit or 0) + 1 }}")
+`;
+
 let work = "";
 const projects = projectsFolder("optional-params");
 beforeAll(() => {
@@ -84,6 +115,7 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
       );
     }
 
+    writeFileSync(join(dir, "dags", "optional_computed.py"), COMPUTED_DAG);
     const { json, output } = runScript(
       work,
       version,
@@ -114,5 +146,11 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     expect(runs.optional_below_minimum?.refused).toMatch(/^ParamValidationError: .*limit/s);
     expect(runs.optional_below_minimum?.refused).toContain("0 is less than the minimum of 1");
     expect(text.match(/PICKED /g)).toHaveLength(2);
+    // MLG1050: computing with it fails the task when the run leaves it unset.
+    expect(runs.optional_computed).toEqual({
+      tasks: { computed: "failed", stand_in: "success", tested: "success" },
+    });
+    expect(text).toContain("TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'");
+    expect(text).toContain("STAND_IN 1");
   });
 });

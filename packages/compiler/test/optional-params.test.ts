@@ -287,6 +287,33 @@ describe("optional params", () => {
     ]);
   });
 
+  it("computed with by a template on Airflow (arithmetic, an ordering, a minus sign): MLG1050 once per text, not where the text tests it against None first", () => {
+    const def = pipeline("computed", { params: PARAMS }, (p) => {
+      p.bash("a", {
+        command: "train --epochs {{ params.limit + 1 }} --half {{ params.limit // 2 }}",
+      });
+      p.bash("b", { command: "{% if params.ratio > 0.5 %}big{% endif %}" });
+      p.bash("c", { command: "echo {{ -params.ratio }}" });
+      p.bash("d", {
+        command:
+          "{% if params.limit is not none %}{{ params.limit + 1 }}{% endif %} {{ (params.ratio or 0) * 2 }}",
+      });
+      // Whitespace control is no minus sign, and equality takes None.
+      p.bash("e", {
+        command: "{% if params.limit %}{{- params.limit -}}{% endif %} {{ params.ratio == 1 }}",
+      });
+    });
+    const found = airflowTarget
+      .validate(input(def))
+      .filter((d) => d.code === "MLG1050")
+      .map((d) => `${d.severity} ${d.message} | ${d.fix}`);
+    expect(found).toEqual([
+      "error the command of task 'a' computes with optional param 'limit' ('{{ params.limit + 1 }}...'), and Python raises a TypeError on None there, so the task fails when a run leaves it unset | test it first, {% if params.limit is not none %}...{% endif %}, or compute with a stand-in, (params.limit or 0); or read it in a Python task's input, which gets None",
+      expect.stringMatching(/^error the command of task 'b' computes with optional param 'ratio' /),
+      expect.stringMatching(/^error the command of task 'c' computes with optional param 'ratio' /),
+    ]);
+  });
+
   it("a trigger's conf may send null to an optional param, and not to another", () => {
     const target = pipeline(
       "backfill",

@@ -277,6 +277,12 @@ export const DIAGNOSTICS = {
       "{where} of task '{task}' prints optional param '{param}' ({at}), which Airflow renders as the text 'None' when a run leaves it unset (a default filter replaces an undefined value, not None)",
     fix: "{hint}",
   },
+  MLG1050: {
+    severity: "error",
+    message:
+      "{where} of task '{task}' computes with optional param '{param}' ({at}), and Python raises a TypeError on None there, so the task fails when a run leaves it unset",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -330,6 +330,11 @@ export interface JinjaParamRead {
    * which replaces an undefined value and not None): a None value renders as the text `None`.
    */
   readonly printed: boolean;
+  /**
+   * The read is an operand of arithmetic or an ordering (`params.n + 1`, `2 * params.n`,
+   * `-params.n`, `params.n > 3`): Python raises a TypeError on None there, and the task fails.
+   */
+  readonly operand: boolean;
 }
 
 /**
@@ -344,6 +349,27 @@ export function jinjaTestedParams(text: string): Set<string> {
       ),
     ].map((m) => (m[1] ?? m[2]) as string),
   );
+}
+
+/**
+ * The params a Jinja text tests against None before it computes with them: `params.n is none`,
+ * `is not none`, a truth test (`{% if params.n %}`, `params.n and ...`, `params.n or 0`).
+ */
+export function jinjaNoneTestedParams(text: string): Set<string> {
+  const name = String.raw`params\s*(?:\.\s*(\w+)|\[\s*['"](\w+)['"]\s*\])`;
+  const tests = [
+    new RegExp(String.raw`${name}\s+is\s+(?:not\s+)?none\b`, "g"),
+    new RegExp(
+      String.raw`\b(?:if|elif|and|or|not)\s+${name}\s*(?:-?%\}|\)|\b(?:and|or|else)\b)`,
+      "g",
+    ),
+    new RegExp(String.raw`${name}\s+(?:and|or)\b`, "g"),
+  ];
+  const out = new Set<string>();
+  for (const test of tests) {
+    for (const m of text.matchAll(test)) out.add((m[1] ?? m[2]) as string);
+  }
+  return out;
 }
 
 /**
@@ -388,7 +414,13 @@ export function jinjaParamReads(text: string): JinjaParamRead[] {
         text[base - 1] === "{" &&
         /^-?\s*$/.test(inner.slice(0, at)) &&
         /^\s*(?:\|\s*(?:default|d)\s*\((?:'[^']*'|"[^"]*"|[^,()'"])*\)\s*)?-?\s*$/.test(after);
-      out.push({ name, from: base + at, to: base + at + m[0].length, guarded, printed });
+      // Whitespace control (`{{- x -}}`) is no minus sign.
+      const before = inner.slice(0, at).replace(/^-/, "");
+      const rest = after.replace(/-\s*$/, "");
+      const operand =
+        /(?:\*\*|\/\/|[-+*/%<>]|[<>]=)\s*$/.test(before) ||
+        /^\s*(?:\*\*|\/\/|[-+*/%]|[<>]=?)/.test(rest);
+      out.push({ name, from: base + at, to: base + at + m[0].length, guarded, printed, operand });
     }
   }
   return out;

@@ -13,6 +13,7 @@ import {
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaNameUses,
+  jinjaNoneTestedParams,
   jinjaParamReads,
   jinjaTestedParams,
   LOGICAL_DATE_CONTEXT,
@@ -282,7 +283,31 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       // An optional param printed where the text does not test it first ({% if params.x %}),
       // said once per text.
       const tested = jinjaTestedParams(text);
+      // An optional param computed with (`params.n + 1`, `params.n > 3`) where the text does not
+      // test it against None first: said once per text.
+      const noneTested = jinjaNoneTestedParams(text);
       for (const read of jinjaParamReads(text)) {
+        if (
+          read.operand &&
+          task !== undefined &&
+          ir.params[read.name]?.default === null &&
+          !noneTested.has(read.name)
+        ) {
+          noneTested.add(read.name);
+          out.push(
+            diagnostic(
+              "MLG1050",
+              {
+                where: where.replace(/ of task '[^']*'$/, ""),
+                task,
+                param: read.name,
+                at: shownAt(text, Math.max(0, text.lastIndexOf("{", read.from) - 1)),
+                hint: `test it first, {% if params.${read.name} is not none %}...{% endif %}, or compute with a stand-in, (params.${read.name} or 0); or read it in a Python task's input, which gets None`,
+              },
+              { pipeline: ir.id, task, location: sourceMap[taskKey(task)] },
+            ),
+          );
+        }
         if (
           read.printed &&
           task !== undefined &&
