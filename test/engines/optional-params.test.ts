@@ -13,7 +13,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureEngines, tempDir } from "./harness.js";
-import { runScript } from "./lint-together.js";
+import { lintTogether, runScript } from "./lint-together.js";
 import { compileProject, projectsFolder } from "./projects.js";
 
 const TASKS = `import json
@@ -152,5 +152,17 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
     });
     expect(text).toContain("TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'");
     expect(text).toContain("STAND_IN 1");
+    // mlgen lint's none-param-computed (MLG2042) names exactly the task that failed.
+    const found = await lintTogether(
+      work,
+      version,
+      { "optional_computed.py": COMPUTED_DAG },
+      "none-param-computed",
+    );
+    expect(found.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^bash_command of task 'computed' computes with param 'limit', whose default is None/,
+      ),
+    ]);
   });
 });

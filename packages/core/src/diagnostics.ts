@@ -510,6 +510,12 @@ export const DIAGNOSTICS = {
     message: "{where} of task '{task}' prints param '{param}', whose default is None: {reason}",
     fix: "{hint}",
   },
+  MLG2042: {
+    severity: "error",
+    message:
+      "{where} of task '{task}' computes with param '{param}', whose default is None: {reason}",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -2113,6 +2113,24 @@ with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "a template computing with a param whose default is None (arithmetic, an ordering, in an env), and texts that test it against None, use a stand-in, compare it for equality, or whose params the file does not show",
+    {
+      rule: "none-param-computed",
+      head: `${HEAD}from airflow.sdk import Param
+`,
+      body: `P = {"n": Param(None, type=["null", "integer"]), "r": Param(default=None), "plain": None, "k": 3}
+with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params=P):
+    BashOperator(task_id="a", bash_command="x {{ params.n + 1 }} {{ params.n * 2 }} {{ 2 - params['r'] }} {{ params.k + 1 }}")
+    BashOperator(task_id="b", bash_command="x", env={"P": "{% if params.plain > 0.2 %}y{% endif %}"})
+    BashOperator(task_id="c", bash_command="x {% if params.n is not none %}{{ params.n + 1 }}{% endif %} {{ (params.r or 0) * 2 }} {{- params.plain -}} {{ params.n == 1 }}")
+    BashOperator(task_id="d", bash_command="x {{ params.n + 1 }}", params={"n": 2})
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, params=load_params()):
+    BashOperator(task_id="f", bash_command="x {{ params.n + 1 }}")
+`,
+      want: ["3:50", "3:92", "4:66"],
+    },
+  ],
+  [
     "a dagrun_timeout beside teardowns (as_teardown, @teardown), and DAGs without one or the other (ids shared between DAGs, a @dag never called)",
     {
       rule: "timeout-skips-teardown",

@@ -1349,6 +1349,48 @@ with DAG(
     )
 `),
   },
+  "none-param-computed": {
+    catches: `A templated argument (\`bash_command\`, \`env\`, \`sql\`, \`templates_dict\`, \`op_kwargs\`) that computes with a param whose default is None — \`params={"epochs": Param(None, type=["null", "integer"])}\` or a plain \`None\` — as an operand of arithmetic or an ordering: \`{{ params.epochs + 5 }}\`, \`{{ params.fraction * 100 }}\`, \`{% if params.threshold > 0.2 %}\`, \`{{ -params.shift }}\`, where the text does not test it against None first (\`{% if params.epochs is not none %}\`, a truth test, \`params.epochs or 0\`). Equality (\`==\`, \`!=\`) takes None and is not reported. Reported once per text and param. DSL pipelines get the same check from the compiler (MLG1050).`,
+    reportedAt: "the read of the param in the template.",
+    why: `A param whose default is None is one a run may leave unset: the scheduled runs, and a trigger without conf, do. Jinja evaluates \`params.epochs + 5\` in Python, and None + 5 raises a TypeError while Airflow renders the task's templates, so the task fails before its command or function runs, on every run that leaves it unset (real Airflow 3.3.2 and 2.11.2 fail the task with \`TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'\` and run the same text tested against None first, and with a stand-in: \`test/engines/optional-params.test.ts\`). Test the param against None first, compute with a stand-in, or give it a default of its type.`,
+    bad: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Param
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "churn_scoring",
+    schedule="@weekly",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"extra_days": Param(None, type=["null", "integer"])},
+):
+    BashOperator(task_id="score", bash_command="churn score --window {{ 20 + params.extra_days }}")
+`),
+    good: py(`
+${IMPORTS}
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, Param
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "churn_scoring",
+    schedule="@weekly",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    default_args=default_args,
+    params={"extra_days": Param(None, type=["null", "integer"])},
+):
+    BashOperator(
+        task_id="score",
+        bash_command="churn score --window {{ 20 + (params.extra_days or 0) }}",
+    )
+`),
+  },
   "schedule-uneven-step": {
     catches: `A DAG whose cron schedule (a five-field string, a preset aside, or the expression of a \`CronTriggerTimetable\` or \`CronDataIntervalTimetable\`) steps a field by a number that does not divide the field's span: \`*/90\` or \`*/45\` in the minutes (the span is an hour), \`*/5\` or \`*/7\` in the hours (a day), \`*/5\` in the months (a year), any step of the days of the week but \`*/7\`. Judged where the span repeats: the minutes when two consecutive hours run (\`*/45 9 * * *\`, one hour a day, is not reported), the hours when consecutive days run and the day of the month is \`*\`. Steps over a range (\`0 9-17/2 * * *\`) are not judged. DSL pipelines get the same check from the compiler (MLG1043).`,
     reportedAt: "the schedule argument.",

@@ -23,6 +23,7 @@ import { missingTimeout } from "./missing-timeout.js";
 import { missingXcomKey } from "./missing-xcom-key.js";
 import { multipleOutputs } from "./multiple-outputs.js";
 import { noFailureAlert } from "./no-failure-alert.js";
+import { noneParamComputed } from "./none-param-computed.js";
 import { noneParamPrinted } from "./none-param-printed.js";
 import { runTimeoutUnalerted } from "./run-timeout-unalerted.js";
 import { scheduleNeverRuns } from "./schedule-never-runs.js";
@@ -83,6 +84,7 @@ export const RULES: readonly Rule[] = [
   leafMasksFailure,
   timeoutSkipsTeardown,
   noneParamPrinted,
+  noneParamComputed,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

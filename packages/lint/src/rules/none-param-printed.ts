@@ -18,7 +18,7 @@ function defaultsToNone(source: string, p: DagParam): boolean {
  * The params of the DAG of `task` whose default is None, or null when the file does not show
  * them all (params built elsewhere, a task or default_args giving its own).
  */
-function noneParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
+export function noneParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
   const shown = shownParams(file, task);
   return shown && new Set(shown.filter((p) => defaultsToNone(file.source, p)).map((p) => p.name));
 }
