@@ -9,10 +9,12 @@
  * hand, as the compiler would write the bash task). The Kubeflow side: kfp-equivalence (kfp-eq-optional) and
  * kubeflow-target (the executor run with and without the inputs).
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ensureEngines, tempDir } from "./harness.js";
+import { FAILS, RENDERS } from "../../packages/core/test/jinja-none-cases.js";
+import { ensureEngines, PYTHON, tempDir } from "./harness.js";
 import { lintTogether, runScript } from "./lint-together.js";
 import { compileProject, projectsFolder } from "./projects.js";
 
@@ -164,5 +166,29 @@ describe.each([3, 2] as const)("real Airflow %i", (version) => {
         /^bash_command of task 'computed' computes with param 'limit', whose default is None/,
       ),
     ]);
+  });
+});
+
+describe("Airflow's template environment", () => {
+  it("renders the templates MLG1050 and none-param-computed pass, and fails the ones they report, with the param None", () => {
+    const script = `import json, sys
+from airflow.sdk import DAG
+env = DAG("cases").get_template_env()
+ctx = {"params": {"x": None, "y": None, "s": None, "tables": []}, "ready": True, "runs": []}
+out = []
+for text in json.load(sys.stdin):
+    try:
+        env.from_string(text).render(**ctx)
+        out.append(None)
+    except Exception as e:
+        out.append(type(e).__name__)
+print(json.dumps(out))
+`;
+    const texts = [...RENDERS, ...FAILS.map(([text]) => text)];
+    const got = JSON.parse(
+      execFileSync(PYTHON, ["-c", script], { input: JSON.stringify(texts), encoding: "utf8" }),
+    ) as (string | null)[];
+    const failed = texts.filter((_, i) => got[i] !== null);
+    expect(failed).toEqual(FAILS.map(([text]) => text));
   });
 });

@@ -351,25 +351,138 @@ export function jinjaTestedParams(text: string): Set<string> {
   );
 }
 
+/** A read of param `name` in a regex: `params.name` or `params['name']`. */
+const paramRead = (name: string) => {
+  const key = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return String.raw`\bparams\s*(?:\.\s*${key}\b|\[\s*['"]${key}['"]\s*\])`;
+};
+
+/** Whether a condition (an `if`'s, or a conjunct of one) holds only when the param is not None. */
+function notNoneWhen(condition: string, name: string): boolean {
+  const x = paramRead(name);
+  return condition
+    .split(/\band\b/)
+    .some((part) =>
+      new RegExp(
+        String.raw`^\s*\(?\s*(?:${x}|${x}\s+is\s+not\s+none|${x}\s*!=\s*none|none\s*!=\s*${x}|not\s+${x}\s+is\s+none|${x}\s+is\s+(?:number|integer|float|string|mapping|sequence|iterable))\s*\)?\s*$`,
+        "i",
+      ).test(part),
+    );
+}
+
+/** Whether a condition holds only when the param is None (its `else` then has a value). */
+function noneWhen(condition: string, name: string): boolean {
+  const x = paramRead(name);
+  return new RegExp(
+    String.raw`^\s*(?:${x}\s+is\s+none|not\s+${x}|${x}\s*==\s*none|none\s*==\s*${x})\s*$`,
+    "i",
+  ).test(condition);
+}
+
 /**
- * The params a Jinja text tests against None before it computes with them: `params.n is none`,
- * `is not none`, a truth test (`{% if params.n %}`, `params.n and ...`, `params.n or 0`).
+ * Whether a read of an optional param is guarded against None where it is: inside the branch
+ * of an `{% if %}` (`{% elif %}`) whose condition holds only when it has a value (`params.n`,
+ * `params.n is not none`, `params.n != none`, `params.n is number`, a conjunct of an `and`), or
+ * the `{% else %}` of one that holds only when it is None; or by its own expression, which
+ * tests it before it computes (`params.n and params.n > 3`, `params.n + 1 if params.n else 0`,
+ * `params.n or 0`). A test elsewhere in the text guards nothing here.
  */
-export function jinjaNoneTestedParams(text: string): Set<string> {
-  const name = String.raw`params\s*(?:\.\s*(\w+)|\[\s*['"](\w+)['"]\s*\])`;
-  const tests = [
-    new RegExp(String.raw`${name}\s+is\s+(?:not\s+)?none\b`, "g"),
-    new RegExp(
-      String.raw`\b(?:if|elif|and|or|not)\s+${name}\s*(?:-?%\}|\)|\b(?:and|or|else)\b)`,
-      "g",
-    ),
-    new RegExp(String.raw`${name}\s+(?:and|or)\b`, "g"),
-  ];
-  const out = new Set<string>();
-  for (const test of tests) {
-    for (const m of text.matchAll(test)) out.add((m[1] ?? m[2]) as string);
+export function jinjaNoneGuard(text: string): (read: JinjaParamRead) => boolean {
+  const blocks = [...jinjaCode(text)];
+  return (read) => {
+    const x = paramRead(read.name);
+    const frames: { condition: string; branch: "if" | "else" }[] = [];
+    for (const { base, inner } of blocks) {
+      if (base + inner.length <= read.from) {
+        if (text[base - 1] !== "%") continue;
+        const tag = inner.replace(/^[-+]?\s*/, "").replace(/\s*[-+]?$/, "");
+        const m = /^(if|elif|else|endif)\b\s*(.*)$/s.exec(tag);
+        if (!m) continue;
+        const top = frames[frames.length - 1];
+        if (m[1] === "if") frames.push({ condition: m[2] as string, branch: "if" });
+        else if (m[1] === "elif" && top) Object.assign(top, { condition: m[2], branch: "if" });
+        else if (m[1] === "else" && top) top.branch = "else";
+        else if (m[1] === "endif") frames.pop();
+        continue;
+      }
+      if (base > read.from) break;
+      // The read's own expression (or statement): a test that comes first there.
+      const own = new RegExp(
+        String.raw`${x}\s+(?:is\s+(?:not\s+)?none|and|or)\b|${x}\s*!=\s*none|${x}\s+is\s+(?:number|integer|float|string|mapping|sequence|iterable)\s+and\b|\b(?:if|not)\s+${x}\s*(?:-?%\}|\)|\b(?:and|else)\b|$)`,
+        "i",
+      );
+      if (own.test(inner)) return true;
+    }
+    return frames.some((f) =>
+      f.branch === "if" ? notNoneWhen(f.condition, read.name) : noneWhen(f.condition, read.name),
+    );
+  };
+}
+
+/** Filters that give a value for None (`int` 0, `float` 0.0, `string` 'None'). */
+const NONE_SAFE_FILTERS: ReadonlySet<string> = new Set([
+  "int",
+  "float",
+  "string",
+  "lower",
+  "upper",
+]);
+/** Filters that raise a TypeError on None. */
+const NONE_FAILING_FILTERS: ReadonlySet<string> = new Set([
+  "round",
+  "abs",
+  "length",
+  "count",
+  "first",
+  "last",
+  "join",
+  "sum",
+  "max",
+  "min",
+  "sort",
+  "list",
+  "unique",
+  "reverse",
+  "map",
+  "select",
+  "reject",
+  "selectattr",
+  "rejectattr",
+  "items",
+  "dictsort",
+]);
+
+/**
+ * Whether a read, with the code before it in its tag and after it, is computed with: an operand
+ * of arithmetic or an ordering (filters bind tighter, so `20 + params.n | int` is not, and
+ * `params.n | default(1) + 1` is: default replaces an undefined value, not None), an attribute,
+ * item or method of it (`params.s.upper()`, `params.l[0]`), or given to a filter that fails on
+ * None (`| round`, `| length`). Concatenation (`~`), equality and `in` take None.
+ */
+function computedWith(before: string, after: string): boolean {
+  // Whitespace control (`{{- x -}}`, `{%+ x +%}`) is no sign.
+  let rest = after.replace(/[-+]\s*$/, "");
+  for (;;) {
+    const f = /^\s*\|\s*([A-Za-z_]\w*)\s*(\((?:'[^']*'|"[^"]*"|[^()'"])*\))?/.exec(rest);
+    if (!f) break;
+    const name = f[1] as string;
+    if (NONE_FAILING_FILTERS.has(name)) return true;
+    if (NONE_SAFE_FILTERS.has(name)) return false;
+    // default(v, true) replaces None too; default(v) only an undefined value.
+    if (name === "default" || name === "d") {
+      if (/,\s*(?:true|True|1)\s*\)$/.test(f[2] ?? "")) return false;
+    } else return false;
+    rest = rest.slice(f[0].length);
   }
-  return out;
+  if (/^\s*~/.test(rest)) return false;
+  // The fallback of an `or` computed with: `(params.y or params.x) + 1`.
+  if (/\bor\s*$/.test(before) && /^\s*\)\s*(?:\*\*|\/\/|[-+*/%]|[<>]=?)/.test(rest)) return true;
+  if (/^\s*(?:\*\*|\/\/|[-+*/%]|[<>]=?|\.\s*[A-Za-z_]|\[)/.test(rest)) return true;
+  const lead = before.replace(/^[-+]/, "");
+  // `'%s' % params.x` renders None as text; another format (`%d`) fails.
+  const format = /(['"])((?:(?!\1).)*)\1\s*%\s*$/.exec(lead);
+  if (format) return /%(?!%|s|r)/.test((format[2] as string).replace(/%%/g, ""));
+  return /(?:\*\*|\/\/|[-+*/%<>]|[<>]=)\s*$/.test(lead);
 }
 
 /**
@@ -381,7 +494,17 @@ export function jinjaParamReads(text: string): JinjaParamRead[] {
   const out: JinjaParamRead[] = [];
   if (!mayHoldJinja(text)) return out;
   const blocks = [...jinjaCode(text)];
-  if (blocks.some((b) => /^-?\s*(?:set|for)\b[^=]*\bparams\b/.test(b.inner))) return out;
+  // A template that binds `params` itself (`{% set params = ... %}`, `{% for params in ... %}`);
+  // a loop over a param (`{% for t in params.tables %}`) binds another name.
+  if (
+    blocks.some(
+      (b) =>
+        /^[-+]?\s*set\s+(?:\w+\s*,\s*)*params\b\s*[,=]/.test(b.inner) ||
+        /^[-+]?\s*for\s+(?:\w+\s*,\s*)*params\b\s*(?:,|\bin\b)/.test(b.inner),
+    )
+  ) {
+    return out;
+  }
   const asked = new Set<string>();
   for (const { inner } of blocks) {
     for (const m of inner.matchAll(/(['"])(\w+)\1\s+in\s+params\b/g)) asked.add(m[2] as string);
@@ -414,12 +537,7 @@ export function jinjaParamReads(text: string): JinjaParamRead[] {
         text[base - 1] === "{" &&
         /^-?\s*$/.test(inner.slice(0, at)) &&
         /^\s*(?:\|\s*(?:default|d)\s*\((?:'[^']*'|"[^"]*"|[^,()'"])*\)\s*)?-?\s*$/.test(after);
-      // Whitespace control (`{{- x -}}`) is no minus sign.
-      const before = inner.slice(0, at).replace(/^-/, "");
-      const rest = after.replace(/-\s*$/, "");
-      const operand =
-        /(?:\*\*|\/\/|[-+*/%<>]|[<>]=)\s*$/.test(before) ||
-        /^\s*(?:\*\*|\/\/|[-+*/%]|[<>]=?)/.test(rest);
+      const operand = computedWith(inner.slice(0, at), after);
       out.push({ name, from: base + at, to: base + at + m[0].length, guarded, printed, operand });
     }
   }

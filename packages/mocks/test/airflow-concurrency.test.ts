@@ -103,3 +103,23 @@ describe("Airflow fake: concurrency limits", () => {
     ).toThrow(/whole maxActiveTisPerDagrun ≥ 1/);
   });
 });
+
+describe("Airflow fake: who goes when a slot frees", () => {
+  it("the highest priority_weight, not the task that waited longest (the scheduler ranks them in one pass)", async () => {
+    const { clock, states } = await setup({
+      dagId: "limited",
+      maxActiveTasks: 1,
+      // a → b → c outranks x (priority_weight 3, 2, 1 against 1).
+      tasks: [
+        { taskId: "a" },
+        { taskId: "b", upstream: ["a"] },
+        { taskId: "c", upstream: ["b"] },
+        { taskId: "x" },
+      ],
+    });
+    clock.advance(100);
+    expect(await states()).toEqual(["a running", "b null", "c null", "x scheduled"]);
+    clock.advance(10_000);
+    expect(await states()).toEqual(["a success", "b running", "c null", "x scheduled"]);
+  });
+});

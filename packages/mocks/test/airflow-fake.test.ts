@@ -980,8 +980,9 @@ describe("task instance states", () => {
     expect((await ti()).state).toBe("scheduled");
     clock.advance(1000);
     await call("PATCH", "/api/v2/pools/gpu", { name: "gpu", slots: 2, include_deferred: false });
-    // Queued when the slots opened, not when it was scheduled.
-    expect(tiFields(await ti())).toMatchObject({ state: "queued", queued_when: at(61_000) });
+    // Queued at the scheduler's next pass after the slots opened, not when it was scheduled.
+    clock.advance(1);
+    expect(tiFields(await ti())).toMatchObject({ state: "queued", queued_when: at(61_001) });
     expect(slots((await call("GET", "/api/v2/pools/gpu")).body)).toEqual([0, 2, 0, 2, 0]);
     clock.advance(1);
     expect(slots((await call("GET", "/api/v2/pools/gpu")).body)).toEqual([0, 0, 2, 2, 0]);
@@ -1004,7 +1005,8 @@ describe("task instance states", () => {
     fake.settle();
     const [a, b] = [await fitOf("a"), await fitOf("b")];
     expect([a.state, b.state]).toEqual(["success", "success"]);
-    expect(b.queued_when).toBe(a.end_date);
+    // At the scheduler's next pass after a's slot freed.
+    expect(Date.parse(b.queued_when) - Date.parse(a.end_date)).toBe(1);
     // A pool of unlimited slots (-1) holds nothing back; the API says -1 open.
     await call("PATCH", "/api/v2/pools/gpu", { name: "gpu", slots: -1, include_deferred: false });
     expect((await call("GET", "/api/v2/pools/gpu")).body.open_slots).toBe(-1);
@@ -1039,7 +1041,8 @@ describe("task instance states", () => {
     expect((await lost()).state).toBe("scheduled");
     clock.advance(5000);
     await call("POST", "/api/v2/pools", { name: "nowhere", slots: 1 });
-    expect([(await lost()).state, (await lost()).queued_when]).toEqual(["queued", at(5000)]);
+    clock.advance(1);
+    expect([(await lost()).state, (await lost()).queued_when]).toEqual(["queued", at(5001)]);
   });
 
   it("skips scheduled and queued task instances of a run marked failed, freeing their slots", async () => {
@@ -1078,10 +1081,11 @@ describe("task instance states", () => {
       queued_when: null,
     });
     expect(await tis("held", "r1")).toEqual({ a: "failed", b: "skipped" });
-    // a's slot is free: c is queued at once.
+    // a's slot is free: c is queued at the scheduler's next pass.
+    clock.advance(1);
     expect((await call("GET", "/api/v2/dags/next/dagRuns/r2/taskInstances/c")).body).toMatchObject({
       state: "queued",
-      queued_when: at(102),
+      queued_when: at(103),
     });
   });
 

@@ -84,3 +84,40 @@ describe("Airflow fake: sensors in reschedule mode", () => {
     expect((await call("GET", TI)).body).toMatchObject({ state: "success", try_number: 2 });
   });
 });
+
+describe("Airflow fake: a sensor's log", () => {
+  it("each poke appends its lines to the try's log; a try a clear stopped between pokes raised nothing", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "wait",
+      tasks: [{ taskId: "sensor", reschedules: 2, pokeIntervalMs: 30_000, log: ["poking"] }],
+      script: { sensor: { state: "failed", error: "AirflowSensorTimeout: waited too long" } },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    const events = async (n: number) =>
+      ((await call("GET", `${TI}/logs/${n}`)).body.content as { event: string }[]).map(
+        (c) => c.event,
+      );
+    // During the third poke: three pokes' lines.
+    clock.advance(1_100 + 30_000 + 1_100 + 30_000 + 100);
+    expect((await call("GET", TI)).body.state).toBe("running");
+    expect((await events(1)).filter((e) => e === "poking")).toHaveLength(3);
+    // Between pokes of the second try, the run cleared: that try raised nothing.
+    fake.settle();
+    await call("POST", `${RUN}/clear`, { dry_run: false });
+    clock.advance(60_000);
+    expect((await call("GET", TI)).body).toMatchObject({
+      state: "up_for_reschedule",
+      try_number: 2,
+    });
+    await call("POST", `${RUN}/clear`, { dry_run: false });
+    const stopped = await events(2);
+    // Two pokes found nothing before the clear (a minute: a poke, 30 s, a poke).
+    expect(stopped.filter((e) => e === "poking")).toHaveLength(2);
+    expect(stopped).not.toContain("Task failed with exception");
+    // The first try, which ended by itself, did raise.
+    expect(await events(1)).toContain("Task failed with exception");
+  });
+});

@@ -1,9 +1,6 @@
-import { jinjaNoneTestedParams, jinjaParamReads } from "@mlgen/core";
-import { templateSource } from "../python/jinja.js";
-import { textOf } from "../python/text.js";
+import { jinjaNoneGuard, jinjaParamReads } from "@mlgen/core";
 import { defineRule } from "../rule.js";
-import { noneParams } from "./none-param-printed.js";
-import { TEMPLATED, wholeValue } from "./template-error.js";
+import { noneParamTexts } from "./none-param-printed.js";
 
 const REASON =
   "a run that does not set it renders with None there, and Python raises a TypeError (None + 1, None > 0.2), so the task fails before its command or function runs";
@@ -20,17 +17,13 @@ export const noneParamComputed = defineRule({
   description:
     "A template computes with a param whose default is None: a run that does not set it fails the task with a TypeError.",
   checkPython(file, report) {
-    for (const s of file.strings) {
-      if (!TEMPLATED.has(s.where) || !wholeValue(s.node)) continue;
-      const owners = file.tasks.filter((t) => t.id === s.task);
-      if (owners.length !== 1) continue;
-      const nones = noneParams(file, owners[0] as (typeof owners)[number]);
-      if (!nones || nones.size === 0) continue;
-      const text = templateSource(textOf(file.source, s.node));
-      const tested = jinjaNoneTestedParams(text);
+    for (const { s, text, nones } of noneParamTexts(file)) {
+      const guarded = jinjaNoneGuard(text);
+      const said = new Set<string>();
       for (const read of jinjaParamReads(text)) {
-        if (!read.operand || !nones.has(read.name) || tested.has(read.name)) continue;
-        tested.add(read.name);
+        if (!read.operand || !nones.has(read.name) || said.has(read.name) || guarded(read))
+          continue;
+        said.add(read.name);
         report(
           {
             where: s.where,

@@ -18,9 +18,26 @@ function defaultsToNone(source: string, p: DagParam): boolean {
  * The params of the DAG of `task` whose default is None, or null when the file does not show
  * them all (params built elsewhere, a task or default_args giving its own).
  */
-export function noneParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
+function noneParams(file: DagFile, task: DagTask): ReadonlySet<string> | null {
   const shown = shownParams(file, task);
   return shown && new Set(shown.filter((p) => defaultsToNone(file.source, p)).map((p) => p.name));
+}
+
+/**
+ * Each templated argument given whole whose task's DAG shows params defaulting to None: the
+ * argument, its template text, and those params.
+ */
+export function* noneParamTexts(
+  file: DagFile,
+): Generator<{ s: DagFile["strings"][number]; text: string; nones: ReadonlySet<string> }> {
+  for (const s of file.strings) {
+    if (!TEMPLATED.has(s.where) || !wholeValue(s.node)) continue;
+    const owners = file.tasks.filter((t) => t.id === s.task);
+    if (owners.length !== 1) continue;
+    const nones = noneParams(file, owners[0] as DagTask);
+    if (!nones || nones.size === 0) continue;
+    yield { s, text: templateSource(textOf(file.source, s.node)), nones };
+  }
 }
 
 /**
@@ -35,13 +52,7 @@ export const noneParamPrinted = defineRule({
   description:
     "A template prints a param whose default is None: a run that does not set it renders the text 'None'.",
   checkPython(file, report) {
-    for (const s of file.strings) {
-      if (!TEMPLATED.has(s.where) || !wholeValue(s.node)) continue;
-      const owners = file.tasks.filter((t) => t.id === s.task);
-      if (owners.length !== 1) continue;
-      const nones = noneParams(file, owners[0] as DagTask);
-      if (!nones || nones.size === 0) continue;
-      const text = templateSource(textOf(file.source, s.node));
+    for (const { s, text, nones } of noneParamTexts(file)) {
       const tested = jinjaTestedParams(text);
       for (const read of jinjaParamReads(text)) {
         if (!read.printed || !nones.has(read.name) || tested.has(read.name)) continue;

@@ -198,6 +198,10 @@ interface Ti {
 /** A try of a task instance, as task_instance_history holds it. */
 interface TiTry {
   readonly state: TiState;
+  /** Pokes that wrote to its log: one for most tasks, more for a sensor in reschedule mode. */
+  readonly logged: number;
+  /** It ended by itself (not stopped by a clear, which archives it as failed). */
+  readonly ended: boolean;
   readonly startDate: number | null;
   readonly endDate: number | null;
   readonly duration: number | null;
@@ -1160,8 +1164,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     const between = tryNumber === ti.tryNumber && (ti.state === "up_for_reschedule" || waiting);
     // An earlier try's log is that try's own (task_instance_history's row): its times, and no
     // task output when it never started (cleared while scheduled or queued).
-    const past =
-      tryNumber === ti.tryNumber ? undefined : ti.history.find((h) => h.tryNumber === tryNumber);
+    // A try the history holds is over (retried, or cleared and not yet run again).
+    const past = ti.history.find((h) => h.tryNumber === tryNumber);
     if (past && past.startDate === null) {
       return {
         content: [{ event: "::group::Log message source details" }, { event: "::endgroup::" }],
@@ -1170,6 +1174,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     const outcome = outcomeOf(dag, task, tryNumber, ti.mapIndex);
     const at = isoTime((past ? past.startDate : ti.startDate) ?? clock.now());
+    // Pokes that wrote to it: those that found nothing, and the one running or that ended it.
+    const pokesLogged = past ? past.logged : ti.pokes + (between ? 0 : 1);
     // Airflow's log_filename_template: a mapped instance's log in a folder of its map index.
     const mapped = ti.mapIndex >= 0 ? `map_index=${ti.mapIndex}/` : "";
     const file = `dag_id=${dag.dagId}/run_id=${run.runId}/task_id=${ti.taskId}/${mapped}attempt=${tryNumber}.log`;
@@ -1177,15 +1183,20 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       { event: "::group::Log message source details" },
       { event: `/opt/airflow/logs/${file}` },
       { event: "::endgroup::" },
-      ...outcome.log.map((event) => ({
-        timestamp: at,
-        level: "info",
-        logger: "task.stdout",
-        event,
-      })),
+      // Each poke of a sensor appends to the try's log: its lines once a poke.
+      ...Array.from({ length: pokesLogged }, () => outcome.log)
+        .flat()
+        .map((event) => ({ timestamp: at, level: "info", logger: "task.stdout", event })),
     ];
     const pushFailure = ti.pushFailures.get(tryNumber);
-    if (!running && !between && (outcome.state === "failed" || pushFailure !== undefined)) {
+    // A try a clear stopped raised nothing.
+    const stopped = past !== undefined && !past.ended;
+    if (
+      !running &&
+      !between &&
+      !stopped &&
+      (outcome.state === "failed" || pushFailure !== undefined)
+    ) {
       const error = pushFailure ?? outcome.error ?? "Exception";
       const colon = error.indexOf(": ");
       const ended = past ? past.endDate : tryNumber === ti.tryNumber ? ti.endDate : null;
@@ -1429,7 +1440,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (ti.state !== "scheduled" || ti.due !== null) continue;
         // A concurrency limit's waiters may go too: whatever left its slot, left theirs.
         if (ti.heldBy !== "limit" && dag?.byId.get(ti.taskId)?.pool !== pool) continue;
-        ti.due = Math.max(t, (ti.scheduledWhen ?? t) + taskQueueDelay);
+        // At the scheduler's next pass, with those it schedules now: the highest priority_weight
+        // is queued first, not the one that waited longest.
+        ti.due = Math.max(t, ti.scheduledWhen ?? t) + taskQueueDelay;
       }
     }
   }
@@ -1575,7 +1588,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       // Scheduled task instances of a run set back to queued wait for a slot again from now, and
       // a retry whose delay passed meanwhile is scheduled now, not before the run runs again.
       for (const ti of run.tis.values()) {
-        if (ti.state === "scheduled" && ti.due === null) ti.due = t;
+        if (ti.state === "scheduled" && ti.due === null) ti.due = t + taskQueueDelay;
         const waiting = ti.state === "up_for_retry" || ti.state === "up_for_reschedule";
         if (waiting && ti.due !== null && ti.due < t) ti.due = t;
       }
@@ -1864,7 +1877,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       owner_links: {},
       is_favorite: false,
       active_runs_count: activeRuns,
-      concurrency: 16,
+      // DAGDetailsResponse.concurrency: max_active_tasks under its old name.
+      concurrency: dag.spec.maxActiveTasks ?? 16,
       latest_dag_version: dagVersionJson(dag),
     } as unknown as Schemas["DAGDetailsResponse"];
   }
@@ -1977,6 +1991,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   /** The task instance's row as a try (its current one). */
   const currentTry = (ti: Ti): TiTry => ({
     state: ti.state,
+    logged:
+      ti.pokes +
+      (ti.state === "running" || (ti.state !== null && TERMINAL_TI.has(ti.state)) ? 1 : 0),
+    ended: ti.state !== null && TERMINAL_TI.has(ti.state),
     startDate: ti.startDate,
     endDate: ti.endDate,
     duration: ti.duration,
@@ -2169,7 +2187,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.endDate = t;
       ti.duration = seconds(ti.startDate, t);
     }
-    ti.history.push({ ...currentTry(ti), state: finished ? ti.state : "failed" });
+    ti.history.push({ ...currentTry(ti), state: finished ? ti.state : "failed", ended: finished });
   }
 
   function clearTis(run: Run, tis: readonly Ti[]): void {

@@ -13,7 +13,7 @@ import {
   jinjaCompileProblems,
   jinjaDelimiterProblem,
   jinjaNameUses,
-  jinjaNoneTestedParams,
+  jinjaNoneGuard,
   jinjaParamReads,
   jinjaTestedParams,
   LOGICAL_DATE_CONTEXT,
@@ -283,17 +283,19 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       // An optional param printed where the text does not test it first ({% if params.x %}),
       // said once per text.
       const tested = jinjaTestedParams(text);
-      // An optional param computed with (`params.n + 1`, `params.n > 3`) where the text does not
-      // test it against None first: said once per text.
-      const noneTested = jinjaNoneTestedParams(text);
+      // An optional param computed with (`params.n + 1`, `params.n > 3`) where nothing guards the
+      // read against None: said once per text.
+      const noneGuarded = jinjaNoneGuard(text);
+      const computed = new Set<string>();
       for (const read of jinjaParamReads(text)) {
         if (
           read.operand &&
           task !== undefined &&
           ir.params[read.name]?.default === null &&
-          !noneTested.has(read.name)
+          !computed.has(read.name) &&
+          !noneGuarded(read)
         ) {
-          noneTested.add(read.name);
+          computed.add(read.name);
           out.push(
             diagnostic(
               "MLG1050",
@@ -301,7 +303,10 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
                 where: where.replace(/ of task '[^']*'$/, ""),
                 task,
                 param: read.name,
-                at: shownAt(text, Math.max(0, text.lastIndexOf("{", read.from) - 1)),
+                at: shownAt(
+                  text,
+                  Math.max(0, text.lastIndexOf("{{", read.from), text.lastIndexOf("{%", read.from)),
+                ),
                 hint: `test it first, {% if params.${read.name} is not none %}...{% endif %}, or compute with a stand-in, (params.${read.name} or 0); or read it in a Python task's input, which gets None`,
               },
               { pipeline: ir.id, task, location: sourceMap[taskKey(task)] },
