@@ -181,8 +181,8 @@ interface Ti {
   readonly xcom: Map<string, XcomEntry>;
   /** Pokes of the current try that found nothing (a sensor in reschedule mode). */
   pokes: number;
-  /** A scheduled one waiting (its due time null): for a pool slot, or for a concurrency limit. */
-  heldBy: "pool" | "limit" | null;
+  /** A scheduled one waiting (its due time null) for a concurrency limit, not a pool slot. */
+  heldByLimit: boolean;
   /**
    * Tries (by number) that did what their script said but failed pushing what a mapped task
    * maps over: the exception their log ends with.
@@ -973,7 +973,6 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       const taskId = decode(params.task_id as string);
       const run = findRun(dagId, runId);
       const mapIndex = typeof map === "number" ? map : -1;
-      const ti = findTi(run, taskId, mapIndex);
       return {
         issues,
         dagId,
@@ -981,7 +980,6 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         taskId,
         mapIndex,
         run,
-        ti,
         tryNumber: typeof tryNumber === "number" ? tryNumber : null,
       };
     };
@@ -1245,7 +1243,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       plannedState: null,
       xcom: new Map(),
       pokes: 0,
-      heldBy: null,
+      heldByLimit: false,
       pushFailures: new Map(),
       history: [],
     };
@@ -1439,7 +1437,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       for (const ti of run.tis.values()) {
         if (ti.state !== "scheduled" || ti.due !== null) continue;
         // A concurrency limit's waiters may go too: whatever left its slot, left theirs.
-        if (ti.heldBy !== "limit" && dag?.byId.get(ti.taskId)?.pool !== pool) continue;
+        if (!ti.heldByLimit && dag?.byId.get(ti.taskId)?.pool !== pool) continue;
         // At the scheduler's next pass, with those it schedules now: the highest priority_weight
         // is queued first, not the one that waited longest.
         ti.due = Math.max(t, ti.scheduledWhen ?? t) + taskQueueDelay;
@@ -1613,18 +1611,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     if (step.kind === 2) {
       // _executable_task_instances_to_queued: only with room in the task's pool.
-      if (!poolHasRoom(task.pool, task.poolSlots)) {
-        ti.due = null;
-        ti.heldBy = "pool";
-        return;
-      }
       // ... and below the DAG's max_active_tasks (per run) and the task's own limits.
-      if (!belowLimits(run, dag, task)) {
+      const pooled = poolHasRoom(task.pool, task.poolSlots);
+      ti.heldByLimit = pooled && !belowLimits(run, dag, task);
+      if (!pooled || ti.heldByLimit) {
         ti.due = null;
-        ti.heldBy = "limit";
         return;
       }
-      ti.heldBy = null;
       ti.state = "queued";
       ti.queuedWhen = t;
       ti.due = t + outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).startDelayMs;

@@ -283,54 +283,56 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       // An optional param printed where the text does not test it first ({% if params.x %}),
       // said once per text.
       const tested = jinjaTestedParams(text);
+      /** MLG1049 or MLG1050 of task `owner` for a read of an optional param, from `at` on. */
+      const optionalRead = (
+        code: "MLG1049" | "MLG1050",
+        owner: string,
+        name: string,
+        at: number,
+        hint: string,
+      ) =>
+        diagnostic(
+          code,
+          {
+            where: where.replace(/ of task '[^']*'$/, ""),
+            task: owner,
+            param: name,
+            at: shownAt(text, Math.max(0, at)),
+            hint,
+          },
+          { pipeline: ir.id, task: owner, location: sourceMap[taskKey(owner)] },
+        );
       // An optional param computed with (`params.n + 1`, `params.n > 3`) where nothing guards the
       // read against None: said once per text.
       const noneGuarded = jinjaNoneGuard(text);
       const computed = new Set<string>();
       for (const read of jinjaParamReads(text)) {
-        if (
-          read.operand &&
-          task !== undefined &&
-          ir.params[read.name]?.default === null &&
-          !computed.has(read.name) &&
-          !noneGuarded(read)
-        ) {
+        const optional = task !== undefined && ir.params[read.name]?.default === null;
+        if (optional && read.operand && !computed.has(read.name) && !noneGuarded(read)) {
           computed.add(read.name);
+          const tag = Math.max(
+            text.lastIndexOf("{{", read.from),
+            text.lastIndexOf("{%", read.from),
+          );
           out.push(
-            diagnostic(
+            optionalRead(
               "MLG1050",
-              {
-                where: where.replace(/ of task '[^']*'$/, ""),
-                task,
-                param: read.name,
-                at: shownAt(
-                  text,
-                  Math.max(0, text.lastIndexOf("{{", read.from), text.lastIndexOf("{%", read.from)),
-                ),
-                hint: `test it first, {% if params.${read.name} is not none %}...{% endif %}, or compute with a stand-in, (params.${read.name} or 0); or read it in a Python task's input, which gets None`,
-              },
-              { pipeline: ir.id, task, location: sourceMap[taskKey(task)] },
+              task,
+              read.name,
+              tag,
+              `test it first, {% if params.${read.name} is not none %}...{% endif %}, or compute with a stand-in, (params.${read.name} or 0); or read it in a Python task's input, which gets None`,
             ),
           );
         }
-        if (
-          read.printed &&
-          task !== undefined &&
-          ir.params[read.name]?.default === null &&
-          !tested.has(read.name)
-        ) {
+        if (optional && read.printed && !tested.has(read.name)) {
           tested.add(read.name);
           out.push(
-            diagnostic(
+            optionalRead(
               "MLG1049",
-              {
-                where: where.replace(/ of task '[^']*'$/, ""),
-                task,
-                param: read.name,
-                at: shownAt(text, Math.max(0, text.lastIndexOf("{{", read.from))),
-                hint: `test for it, {% if params.${read.name} %}...{% endif %}, or print something in its place, {{ params.${read.name} or '' }}; or read it in a Python task's input, which gets None`,
-              },
-              { pipeline: ir.id, task, location: sourceMap[taskKey(task)] },
+              task,
+              read.name,
+              text.lastIndexOf("{{", read.from),
+              `test for it, {% if params.${read.name} %}...{% endif %}, or print something in its place, {{ params.${read.name} or '' }}; or read it in a Python task's input, which gets None`,
             ),
           );
         }
