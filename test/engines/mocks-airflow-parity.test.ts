@@ -32,7 +32,13 @@ const DAG_FILE = `import time
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.python import (
+    BranchPythonOperator,
+    PythonOperator,
+    ShortCircuitOperator,
+)
 from airflow.sdk import DAG, Param, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 with DAG(
     dag_id="parity_ok",
@@ -358,6 +364,65 @@ with DAG(
 
     train() >> release_gpu()
 
+def _one():
+    return 1
+
+
+def _skip():
+    raise AirflowSkipException("nothing new")
+
+
+with DAG(
+    dag_id="parity_branch",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    choose = BranchPythonOperator(task_id="choose", python_callable=lambda: "deploy")
+    deploy = PythonOperator(task_id="deploy", python_callable=_one)
+    retrain = PythonOperator(task_id="retrain", python_callable=_one)
+    after_retrain = PythonOperator(task_id="after_retrain", python_callable=_one)
+    report = PythonOperator(
+        task_id="report", python_callable=_one, trigger_rule="none_failed_min_one_success"
+    )
+    choose >> [deploy, retrain]
+    retrain >> after_retrain
+    [deploy, after_retrain] >> report
+    # A task after the followed one is followed too, though right after the branch.
+    pick = BranchPythonOperator(task_id="pick", python_callable=lambda: ["work"])
+    work = PythonOperator(task_id="work", python_callable=_one)
+    joined = PythonOperator(task_id="joined", python_callable=_one, trigger_rule="none_failed")
+    pick >> work >> joined
+    pick >> joined
+    gate = ShortCircuitOperator(task_id="gate", python_callable=lambda: [])
+    gated = PythonOperator(task_id="gated", python_callable=_one)
+    gated_cleanup = PythonOperator(
+        task_id="gated_cleanup", python_callable=_one, trigger_rule="all_done"
+    )
+    gate >> gated >> gated_cleanup
+    gate_direct = ShortCircuitOperator(
+        task_id="gate_direct", python_callable=lambda: 0, ignore_downstream_trigger_rules=False
+    )
+    direct_next = PythonOperator(task_id="direct_next", python_callable=_one)
+    direct_cleanup = PythonOperator(
+        task_id="direct_cleanup", python_callable=_one, trigger_rule="all_done"
+    )
+    gate_direct >> direct_next >> direct_cleanup
+    go = ShortCircuitOperator(task_id="go", python_callable=lambda: [1])
+    go >> PythonOperator(task_id="go_next", python_callable=_one)
+    maybe = PythonOperator(task_id="maybe", python_callable=_skip)
+    maybe >> PythonOperator(task_id="after_maybe", python_callable=_one)
+
+with DAG(
+    dag_id="parity_branch_bad",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    BranchPythonOperator(
+        task_id="choose", python_callable=lambda: ["deploy", "nope"]
+    ) >> PythonOperator(task_id="deploy", python_callable=_one)
+
 with DAG(
     dag_id="parity_pool",
     schedule=None,
@@ -509,6 +574,75 @@ function seedFake(fake: AirflowFake): void {
         durationMs: 3_000,
         xcom: (i) => ({ return_value: i + 1 }),
       },
+    ],
+  });
+  const one = { xcom: { return_value: 1 }, operator: "PythonOperator" } as const;
+  fake.addDag({
+    dagId: "parity_branch",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      {
+        taskId: "choose",
+        operator: "BranchPythonOperator",
+        skips: "branch",
+        xcom: { return_value: "deploy" },
+      },
+      { ...one, taskId: "deploy", upstream: ["choose"] },
+      { ...one, taskId: "retrain", upstream: ["choose"] },
+      { ...one, taskId: "after_retrain", upstream: ["retrain"] },
+      {
+        ...one,
+        taskId: "report",
+        upstream: ["deploy", "after_retrain"],
+        triggerRule: "none_failed_min_one_success",
+      },
+      {
+        taskId: "pick",
+        operator: "BranchPythonOperator",
+        skips: "branch",
+        xcom: { return_value: ["work"] },
+      },
+      { ...one, taskId: "work", upstream: ["pick"] },
+      { ...one, taskId: "joined", upstream: ["work", "pick"], triggerRule: "none_failed" },
+      {
+        taskId: "gate",
+        operator: "ShortCircuitOperator",
+        skips: "short_circuit",
+        xcom: { return_value: [] },
+      },
+      { ...one, taskId: "gated", upstream: ["gate"] },
+      { ...one, taskId: "gated_cleanup", upstream: ["gated"], triggerRule: "all_done" },
+      {
+        taskId: "gate_direct",
+        operator: "ShortCircuitOperator",
+        skips: "short_circuit_direct",
+        xcom: { return_value: 0 },
+      },
+      { ...one, taskId: "direct_next", upstream: ["gate_direct"] },
+      { ...one, taskId: "direct_cleanup", upstream: ["direct_next"], triggerRule: "all_done" },
+      {
+        taskId: "go",
+        operator: "ShortCircuitOperator",
+        skips: "short_circuit",
+        xcom: { return_value: [1] },
+      },
+      { ...one, taskId: "go_next", upstream: ["go"] },
+      { ...one, taskId: "maybe" },
+      { ...one, taskId: "after_maybe", upstream: ["maybe"] },
+    ],
+    script: { maybe: "skipped" },
+  });
+  fake.addDag({
+    dagId: "parity_branch_bad",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      {
+        taskId: "choose",
+        operator: "BranchPythonOperator",
+        skips: "branch",
+        xcom: { return_value: ["deploy", "nope"] },
+      },
+      { ...one, taskId: "deploy", upstream: ["choose"] },
     ],
   });
   const both = ["ok", "bad"];
@@ -1085,6 +1219,46 @@ function scenario(settle: () => void) {
       "GET",
       "/api/v2/dags/parity_rules_leaf/dagRuns/parity_leaf_1/taskInstances",
     );
+    // Tasks that skip others: branches (a side skipped, a task after a followed one, an id the
+    // DAG does not have), short-circuits (all after it, only those right after it, a truthy
+    // condition), a task raising AirflowSkipException; a skipped task cleared is skipped again.
+    await call("trigger_branch", "POST", "/api/v2/dags/parity_branch/dagRuns", {
+      body: { dag_run_id: "parity_branch_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_branch", "parity_branch_1", settle);
+    const branchRun = "/api/v2/dags/parity_branch/dagRuns/parity_branch_1";
+    await call("branch_run", "GET", branchRun);
+    await call("branch_tis", "GET", `${branchRun}/taskInstances`);
+    for (const task of ["choose", "pick", "gate", "gate_direct", "go", "maybe"]) {
+      await call(`branch_xcoms_${task}`, "GET", `${branchRun}/taskInstances/${task}/xcomEntries`);
+    }
+    for (const task of ["choose", "pick", "gate", "gate_direct"]) {
+      await call(
+        `branch_skipmixin_${task}`,
+        "GET",
+        `${branchRun}/taskInstances/${task}/xcomEntries/skipmixin_key`,
+      );
+    }
+    await call("branch_go_return", "GET", `${branchRun}/taskInstances/go/xcomEntries/return_value`);
+    await call("branch_clear_skipped", "POST", "/api/v2/dags/parity_branch/clearTaskInstances", {
+      body: {
+        dag_run_id: "parity_branch_1",
+        task_ids: ["retrain", "gated"],
+        only_failed: false,
+        dry_run: false,
+      },
+    });
+    await waitForRun(call, "parity_branch", "parity_branch_1", settle);
+    await call("branch_tis_after_clear", "GET", `${branchRun}/taskInstances`);
+    await call("trigger_branch_bad", "POST", "/api/v2/dags/parity_branch_bad/dagRuns", {
+      body: { dag_run_id: "parity_branch_bad_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_branch_bad", "parity_branch_bad_1", settle);
+    const badRun = "/api/v2/dags/parity_branch_bad/dagRuns/parity_branch_bad_1";
+    await call("branch_bad_run", "GET", badRun);
+    await call("branch_bad_tis", "GET", `${badRun}/taskInstances`);
+    await call("branch_bad_xcoms", "GET", `${badRun}/taskInstances/choose/xcomEntries`);
+
     await call("run_patch_state", "PATCH", "/api/v2/dags/parity_ok/dagRuns/parity_run_1", {
       body: { state: "failed" },
     });
@@ -1452,7 +1626,19 @@ function scrub(steps: readonly Step[]): Step[] {
     if (typeof value === "string") return value.replace(/look for ID \w+/g, "look for ID <ref>");
     return value;
   };
-  return steps.map((s) => ({ ...s, body: walk(s.body) }));
+  // What a SkipMixin task followed or skipped: Airflow lists the ids in a set's order, which
+  // varies from process to process (the fake sorts them).
+  const sorted = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sorted);
+    if (!value || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        (k === "followed" || k === "skipped") && Array.isArray(v) ? [...v].sort() : sorted(v),
+      ]),
+    );
+  };
+  return steps.map((s) => ({ ...s, body: sorted(walk(s.body)) }));
 }
 
 const NORMALIZE = {
@@ -1684,6 +1870,29 @@ describe("Airflow fake parity with a real Airflow 3", () => {
         ),
       ),
     ).toEqual(["success", "0 upstream_failed 0", "0 success 1"]);
+
+    // The real server skipped what the fake models: the side not followed and what follows it,
+    // all after a falsy short-circuit but only what is right after a direct one; a skipped task
+    // cleared was skipped again.
+    const stateByTask = (step: string) =>
+      Object.fromEntries((body(step).task_instances ?? []).map((t) => [t.task_id, t.state]));
+    for (const step of ["branch_tis", "branch_tis_after_clear"]) {
+      expect(stateByTask(step)).toMatchObject({
+        deploy: "success",
+        retrain: "skipped",
+        after_retrain: "skipped",
+        report: "success",
+        joined: "success",
+        gated: "skipped",
+        gated_cleanup: "skipped",
+        direct_next: "skipped",
+        direct_cleanup: "success",
+        go_next: "success",
+        maybe: "skipped",
+        after_maybe: "skipped",
+      });
+    }
+    expect(stateByTask("branch_bad_tis")).toEqual({ choose: "failed", deploy: "upstream_failed" });
 
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",

@@ -40,6 +40,7 @@ import {
   pageParams,
   parseAware,
   pyJsonDumps,
+  pyRepr,
   pyStr,
   pythonIso,
   readJsonObject,
@@ -59,6 +60,22 @@ type TiState = Schemas["TaskInstanceState"] | null;
 type RunStateName = Schemas["DagRunState"];
 
 const DEFAULT_OPERATOR = "_PythonDecoratedOperator";
+/** Every task after a task, however far (get_flat_relative_ids(upstream=False)). */
+function allDownstream(
+  byId: ReadonlyMap<string, { readonly downstream: readonly string[] }>,
+  taskId: string,
+): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(byId.get(taskId)?.downstream ?? [])];
+  while (stack.length > 0) {
+    const d = stack.pop() as string;
+    if (seen.has(d)) continue;
+    seen.add(d);
+    stack.push(...(byId.get(d)?.downstream ?? []));
+  }
+  return seen;
+}
+
 const TERMINAL_TI: ReadonlySet<string> = new Set([
   "success",
   "failed",
@@ -133,6 +150,8 @@ interface TaskDef {
   readonly pokeIntervalMs: number;
   readonly maxActiveTisPerDag: number | null;
   readonly maxActiveTisPerDagrun: number | null;
+  /** A SkipMixin task: what it skips after it by what it returns. */
+  readonly skips: "branch" | "short_circuit" | "short_circuit_direct" | null;
 }
 
 interface Dag {
@@ -177,15 +196,16 @@ interface Ti {
    */
   due: number | null;
   /** How the running try ends. */
-  plannedState: "success" | "failed" | null;
+  plannedState: "success" | "failed" | "skipped" | null;
   readonly xcom: Map<string, XcomEntry>;
   /** Pokes of the current try that found nothing (a sensor in reschedule mode). */
   pokes: number;
   /** A scheduled one waiting (its due time null) for a concurrency limit, not a pool slot. */
   heldByLimit: boolean;
   /**
-   * Tries (by number) that did what their script said but failed pushing what a mapped task
-   * maps over: the exception their log ends with.
+   * Tries (by number) that did what their script said but failed after it (pushing what a
+   * mapped task maps over, a branch to a task the DAG does not have): the exception their log
+   * ends with.
    */
   readonly pushFailures: Map<number, string>;
   /**
@@ -541,6 +561,25 @@ function unmappable(value: unknown): string | null {
   return `UnmappableXComTypePushed: unmappable return type '${type}'`;
 }
 
+/** Python's truth of a JSON value: None, False, 0, "", [] and {} are false. */
+function pythonTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === "") {
+    return false;
+  }
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return true;
+}
+
+/** Python's type name of a JSON value. */
+function pyTypeName(value: unknown): string {
+  if (value === null || value === undefined) return "NoneType";
+  if (typeof value === "boolean") return "bool";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
+  if (typeof value === "string") return "str";
+  return Array.isArray(value) ? "list" : "dict";
+}
+
 /** A run's key for a task instance: the task id, then `[map index]` for a mapped one. */
 const tiKey = (taskId: string, mapIndex: number): string =>
   mapIndex < 0 ? taskId : `${taskId}[${mapIndex}]`;
@@ -770,6 +809,19 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs pokeIntervalMs ≥ 0`);
       }
       const expand = expandOf(spec.dagId, t);
+      const skips = t.skips ?? null;
+      if (skips !== null && !["branch", "short_circuit", "short_circuit_direct"].includes(skips)) {
+        throw new TypeError(
+          `addDag(${spec.dagId}): ${t.taskId} needs skips "branch", "short_circuit" or "short_circuit_direct"`,
+        );
+      }
+      if (skips !== null && expand !== null) {
+        // A mapped instance's skips reach no task instance: Airflow leaves them to
+        // NotPreviouslySkippedDep, by map index, which the fake does not model.
+        throw new TypeError(
+          `addDag(${spec.dagId}): ${t.taskId}: a mapped task that skips is not modelled`,
+        );
+      }
       const upstream = [...(t.upstream ?? [])];
       // .expand(x=upstream()) makes the upstream task a dependency of the mapped one.
       if (typeof expand === "string" && !upstream.includes(expand)) upstream.push(expand);
@@ -806,6 +858,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           "maxActiveTisPerDagrun",
           t.maxActiveTisPerDagrun,
         ),
+        skips,
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -842,17 +895,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (order.length !== tasks.length)
       throw new TypeError(`addDag(${spec.dagId}): the tasks form a cycle`);
     // priority_weight with weight_rule "downstream": 1 + every task downstream of it.
-    for (const t of tasks) {
-      const seen = new Set<string>();
-      const stack = [...t.downstream];
-      while (stack.length > 0) {
-        const d = stack.pop() as string;
-        if (seen.has(d)) continue;
-        seen.add(d);
-        stack.push(...(byId.get(d)?.downstream ?? []));
-      }
-      t.priorityWeight = 1 + seen.size;
-    }
+    for (const t of tasks) t.priorityWeight = 1 + allDownstream(byId, t.taskId).size;
     const old = dags.get(spec.dagId);
     if (old) dropRuns(old);
     const now = clock.now();
@@ -897,11 +940,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     tryNumber: number,
     mapIndex: number,
   ): {
-    state: "success" | "failed";
+    state: "success" | "failed" | "skipped";
     durationMs: number;
     startDelayMs: number;
     log: readonly string[];
     error: string | undefined;
+    /** What the try returned, when the script says (else the task's xcom's return_value). */
+    returns: { readonly value: unknown } | null;
   } {
     // A mapped instance's own entry (`train[2]`) before its task's.
     const entry =
@@ -916,6 +961,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       startDelayMs: taskStartDelay,
       log: task.log,
       error: undefined,
+      returns: null,
     };
     if (pick === undefined) return { ...base, state: "success" };
     if (typeof pick === "string") return { ...base, state: pick };
@@ -925,6 +971,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       startDelayMs: Math.max(0, pick.startDelayMs ?? taskStartDelay),
       log: pick.log ?? task.log,
       error: pick.error,
+      returns: "returns" in pick ? { value: pick.returns } : null,
     };
   }
 
@@ -1369,6 +1416,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     for (const task of dag.order) {
       for (const ti of instancesOf(run, task.taskId)) {
         if (ti.state !== null) continue;
+        if (previouslySkipped(run, task)) {
+          setTiState(ti, "skipped", t);
+          continue;
+        }
         // Every instance of a mapped upstream task counts.
         let decision = triggerDecision(task.triggerRule, upstreamCounts(run, task));
         if (decision === "run" || decision === "wait")
@@ -1655,17 +1706,37 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     ti.duration = seconds(ti.startDate, t);
     ti.due = null;
     ti.plannedState = null;
-    let pushed = ti.state === "success" ? task.xcom(ti.mapIndex) : task.xcomOnFailure;
+    // A try that raised AirflowSkipException pushed nothing.
+    let pushed: Readonly<Record<string, unknown>> =
+      ti.state === "success"
+        ? task.xcom(ti.mapIndex)
+        : ti.state === "failed"
+          ? task.xcomOnFailure
+          : {};
+    if (ti.state === "success") {
+      const returned = outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).returns;
+      if (returned !== null) pushed = { ...pushed, return_value: returned.value };
+    }
+    const skip = ti.state === "success" ? skipsAfter(dag, task, pushed.return_value) : null;
     // _push_xcom_if_needed: what a mapped task maps over must be a list or a dict, else the
-    // task that returned it fails.
+    // task that returned it fails; so does a branch to a task the DAG does not have.
     const refused =
-      ti.state === "success" && task.mapsInto && ti.mapIndex < 0
-        ? unmappable(pushed.return_value)
-        : null;
+      typeof skip === "string"
+        ? skip
+        : ti.state === "success" && task.mapsInto && ti.mapIndex < 0
+          ? unmappable(pushed.return_value)
+          : null;
     if (refused !== null) {
       ti.state = "failed";
       ti.pushFailures.set(ti.tryNumber, refused);
       pushed = task.xcomOnFailure;
+    } else if (skip !== null && typeof skip !== "string") {
+      // DownstreamTasksSkipped is raised before the return value is pushed: it is pushed only
+      // when nothing was skipped.
+      const { return_value: _, ...rest } = pushed;
+      pushed = skip.skip.length > 0 ? rest : { ...pushed };
+      pushed = { ...pushed, skipmixin_key: skip.xcom };
+      skipInstances(run, skip.skip, t);
     }
     for (const [key, value] of Object.entries(pushed)) {
       // A task that returned None pushed no return value (_push_xcom_if_needed).
@@ -1684,6 +1755,120 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (run.state !== "running") return;
     schedule(run, dag, t);
     finishRun(run, t);
+  }
+
+  /**
+   * What a SkipMixin task that succeeded skips, by what it returned (BranchMixIn.do_branch and
+   * SkipMixin.skip_all_except; ShortCircuitOperator.execute and SkipMixin.skip): the task ids,
+   * and the `skipmixin_key` XCom it pushes. Null when it pushes none (not a SkipMixin task, a
+   * short-circuit whose condition holds); the exception's line when Airflow fails the try.
+   */
+  function skipsAfter(
+    dag: Dag,
+    task: TaskDef,
+    returned: unknown,
+  ): { skip: string[]; xcom: Record<string, string[]> } | string | null {
+    if (task.skips === null) return null;
+    const after = task.downstream;
+    if (task.skips !== "branch") {
+      if (pythonTruthy(returned) || after.length === 0) return null;
+      // ignore_downstream_trigger_rules: every task after it, or only those right after it.
+      // Airflow lists them in a set's order, which varies by process; here, sorted.
+      const skip = [
+        ...(task.skips === "short_circuit" ? allDownstream(dag.byId, task.taskId) : after),
+      ].sort();
+      return { skip, xcom: { skipped: skip } };
+    }
+    // _expand_task_group_roots: a string is one id, None none; a TaskGroup's id, its roots.
+    const given =
+      returned === null || returned === undefined
+        ? []
+        : typeof returned === "string"
+          ? [returned]
+          : Array.isArray(returned)
+            ? returned
+            : typeof returned === "object"
+              ? Object.keys(returned)
+              : [returned];
+    const ids: unknown[] = [];
+    for (const id of given) {
+      const inGroup =
+        typeof id === "string" && !dag.byId.has(id)
+          ? dag.tasks.filter((d) => d.taskId.startsWith(`${id}.`))
+          : [];
+      const members = new Set(inGroup.map((d) => d.taskId));
+      const roots = inGroup.filter((d) => !d.upstream.some((u) => members.has(u)));
+      ids.push(...(roots.length > 0 ? roots.map((d) => d.taskId) : [id]));
+    }
+    const badTypes = [
+      ...new Set(
+        ids
+          .filter((id) => typeof id !== "string")
+          .map((id) => `(${pyRepr(id)}, '${pyTypeName(id)}')`),
+      ),
+    ];
+    if (badTypes.length > 0) {
+      return `AirflowException: Unable to branch to the specified tasks. The branching function returned invalid 'branch_task_ids': {${badTypes.sort().join(", ")}}. Please check that your function returns an Iterable of valid task IDs that exist in your DAG.`;
+    }
+    const unknown = [...new Set(ids as string[])].filter((id) => !dag.byId.has(id));
+    if (unknown.length > 0) {
+      return `AirflowException: 'branch_task_ids' must contain only valid task_ids. Invalid tasks found: {${unknown.sort().map(pyRepr).join(", ")}}.`;
+    }
+    // A task after a followed one is followed too (the join after an empty side).
+    const followedAll = new Set(ids as string[]);
+    for (const id of ids as string[]) {
+      for (const d of allDownstream(dag.byId, id)) followedAll.add(d);
+    }
+    const direct = [...after].sort();
+    return {
+      skip: direct.filter((id) => !followedAll.has(id)),
+      xcom: { followed: direct.filter((id) => followedAll.has(id)) },
+    };
+  }
+
+  /**
+   * ti_skip_downstream: the unmapped instances of those tasks that are not running or done are
+   * skipped, their start and end dates now (a mapped task's instances are left to
+   * NotPreviouslySkippedDep).
+   */
+  function skipInstances(run: Run, taskIds: readonly string[], t: number): void {
+    for (const id of taskIds) {
+      const ti = run.tis.get(tiKey(id, -1));
+      if (!ti || ti.state === "running" || ti.state === "success" || ti.state === "failed") {
+        continue;
+      }
+      // A queued one gives its pool slot back.
+      const held = ti.state === "queued";
+      ti.state = "skipped";
+      ti.startDate = t;
+      ti.endDate = t;
+      ti.due = null;
+      ti.plannedState = null;
+      ti.heldByLimit = false;
+      const task = dags.get(run.dagId)?.byId.get(id);
+      if (held && task) poolSlotsFreed(task.pool, t);
+    }
+  }
+
+  /**
+   * NotPreviouslySkippedDep: a task instance right after a SkipMixin task that finished is
+   * skipped when its `skipmixin_key` did not follow it, or skipped it (a task cleared after a
+   * branch went the other way).
+   */
+  function previouslySkipped(run: Run, task: TaskDef): boolean {
+    const dag = dags.get(run.dagId) as Dag;
+    for (const u of task.upstream) {
+      if (dag.byId.get(u)?.skips == null) continue;
+      const parent = run.tis.get(tiKey(u, -1));
+      if (!parent || parent.state === null || !TERMINAL_TI.has(parent.state)) continue;
+      const said = parent.xcom.get("skipmixin_key")?.value as Record<string, unknown> | undefined;
+      if (said === undefined || said === null || typeof said !== "object") continue;
+      const followed = said.followed;
+      if (Array.isArray(followed)) {
+        if (!followed.includes(task.taskId)) return true;
+      } else if (Array.isArray(said.skipped) && said.skipped.includes(task.taskId)) return true;
+    }
+    return false;
   }
 
   /**
@@ -3106,7 +3291,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
                 oneInstance.has(tiKey(ti.taskId, ti.mapIndex)),
             )
             .filter((ti) => !onlyFailed || (ti.state !== null && FAILED_TI.has(ti.state)))
-            .filter((ti) => !onlyRunning || ti.state === "running");
+            .filter((ti) => !onlyRunning || ti.state === "running")
+            // In the order the server's query returns them (its unique index on dag_id,
+            // task_id, run_id, map_index, on SQLite), which is the order of their new ids.
+            .sort((a, b) => cmp(a.taskId, b.taskId) || a.mapIndex - b.mapIndex);
           if (selected.length === 0) continue;
           if (!dryRun) {
             clearTis(run, selected);

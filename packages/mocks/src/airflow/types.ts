@@ -7,8 +7,10 @@ import type { AirflowRole } from "./permissions.js";
 export type TaskOutcome =
   | "success"
   | "failed"
+  | "skipped"
   | {
-      readonly state: "success" | "failed";
+      /** `skipped`: the task raised AirflowSkipException (it pushes nothing). */
+      readonly state: "success" | "failed" | "skipped";
       readonly durationMs?: number;
       /** What this try printed: its log's lines (default: the task's `log`). */
       readonly log?: readonly string[];
@@ -24,6 +26,12 @@ export type TaskOutcome =
        * (600 s) is not failed here as the scheduler would fail it.
        */
       readonly startDelayMs?: number;
+      /**
+       * What this try returned, its `return_value` XCom, in place of the task's
+       * `xcom.return_value`: a branch's choice (`{ state: "success", returns: "retrain" }`), a
+       * short-circuit's condition.
+       */
+      readonly returns?: unknown;
     };
 
 /**
@@ -117,6 +125,24 @@ export interface AirflowTaskSpec {
    * (a mapped task's width). Default none.
    */
   readonly maxActiveTisPerDagrun?: number;
+  /**
+   * A task that skips tasks after it when it succeeds, as Airflow's SkipMixin operators do, by
+   * what it returns (its `return_value`: the task's `xcom`, or the try's `returns`):
+   * - `"branch"` (BranchPythonOperator, `@task.branch`): it returns the task ids to follow (one,
+   *   a list, or None for none; a TaskGroup's id follows the group's first tasks); the tasks
+   *   right after it that are not followed, and not after a followed one, are skipped. It
+   *   pushes `skipmixin_key` (`{ followed: [...] }`) and, only when it skipped nothing, its
+   *   return value. An id the DAG does not have fails the try, as on the server.
+   * - `"short_circuit"` (ShortCircuitOperator, `@task.short_circuit`): a falsy return value (as
+   *   Python judges it) skips every task after it (`ignore_downstream_trigger_rules=True`,
+   *   Airflow's default), pushing `skipmixin_key` (`{ skipped: [...] }`) and no return value;
+   *   `"short_circuit_direct"` (`ignore_downstream_trigger_rules=False`) skips only the tasks
+   *   right after it, and the trigger rules of the rest decide.
+   *
+   * A task instance a skip reaches that has not started is `skipped`; one cleared later is
+   * skipped again (NotPreviouslySkippedDep). Not for a mapped task.
+   */
+  readonly skips?: "branch" | "short_circuit" | "short_circuit_direct";
 }
 
 /** Airflow 3's trigger rules, but `all_done_setup_success` (setups and teardowns are not modelled). */
