@@ -412,6 +412,13 @@ with DAG(
     go >> PythonOperator(task_id="go_next", python_callable=_one)
     maybe = PythonOperator(task_id="maybe", python_callable=_skip)
     maybe >> PythonOperator(task_id="after_maybe", python_callable=_one)
+    # Skipped before it expands: what it maps over is never pushed, nor checked.
+    gate_none = ShortCircuitOperator(task_id="gate_none", python_callable=lambda: None)
+    PythonOperator.partial(task_id="per_item", python_callable=_one).expand(
+        op_args=gate_none.output
+    )
+    # Nothing after it: no skipmixin_key, its return value pushed.
+    BranchPythonOperator(task_id="lonely", python_callable=lambda: ["lonely"])
 
 with DAG(
     dag_id="parity_branch_bad",
@@ -629,6 +636,19 @@ function seedFake(fake: AirflowFake): void {
       { ...one, taskId: "go_next", upstream: ["go"] },
       { ...one, taskId: "maybe" },
       { ...one, taskId: "after_maybe", upstream: ["maybe"] },
+      {
+        taskId: "gate_none",
+        operator: "ShortCircuitOperator",
+        skips: "short_circuit",
+        xcom: { return_value: null },
+      },
+      { ...one, taskId: "per_item", expand: { task: "gate_none" } },
+      {
+        taskId: "lonely",
+        operator: "BranchPythonOperator",
+        skips: "branch",
+        xcom: { return_value: ["lonely"] },
+      },
     ],
     script: { maybe: "skipped" },
   });
@@ -1229,7 +1249,7 @@ function scenario(settle: () => void) {
     const branchRun = "/api/v2/dags/parity_branch/dagRuns/parity_branch_1";
     await call("branch_run", "GET", branchRun);
     await call("branch_tis", "GET", `${branchRun}/taskInstances`);
-    for (const task of ["choose", "pick", "gate", "gate_direct", "go", "maybe"]) {
+    for (const task of ["choose", "pick", "gate", "gate_direct", "go", "maybe", "lonely"]) {
       await call(`branch_xcoms_${task}`, "GET", `${branchRun}/taskInstances/${task}/xcomEntries`);
     }
     for (const task of ["choose", "pick", "gate", "gate_direct"]) {
@@ -1890,6 +1910,9 @@ describe("Airflow fake parity with a real Airflow 3", () => {
         go_next: "success",
         maybe: "skipped",
         after_maybe: "skipped",
+        gate_none: "success",
+        per_item: "skipped",
+        lonely: "success",
       });
     }
     expect(stateByTask("branch_bad_tis")).toEqual({ choose: "failed", deploy: "upstream_failed" });

@@ -63,14 +63,13 @@ describe("Airflow fake: tasks that skip others", () => {
     });
     // It skipped something: its return value was not pushed (DownstreamTasksSkipped).
     expect(await xcoms("choose")).toEqual({ skipmixin_key: { followed: ["deploy"] } });
-    // The skip is the branch's end: no duration on the skipped instance.
+    // Skipped as the branch ends (the server's now, just before the branch's end_date): the
+    // same start and end, no duration.
     const retrain = (await call("GET", `${TIS}/retrain`)).body;
     const choose = (await call("GET", `${TIS}/choose`)).body;
-    expect([retrain.start_date, retrain.end_date, retrain.duration]).toEqual([
-      choose.end_date,
-      choose.end_date,
-      null,
-    ]);
+    expect(retrain.start_date).toBe(retrain.end_date);
+    expect(Date.parse(retrain.end_date)).toBeLessThanOrEqual(Date.parse(choose.end_date));
+    expect(retrain.duration).toBe(null);
     expect((await call("GET", RUN)).body.state).toBe("success");
   });
 
@@ -136,6 +135,13 @@ describe("Airflow fake: tasks that skip others", () => {
     expect(badLog.at(-1).error_detail[0].exc_value).toContain(
       "returned invalid 'branch_task_ids': {(5, 'int')}",
     );
+    // A list inside the list: the group lookup hashes it first.
+    const nested = await run(BRANCH, { choose: { state: "success", returns: [["deploy"]] } });
+    const nestedLog = (await nested.call("GET", `${TIS}/choose/logs/1`)).body.content;
+    expect(nestedLog.at(-1).error_detail[0]).toMatchObject({
+      exc_type: "TypeError",
+      exc_value: "unhashable type: 'list'",
+    });
   });
 
   it("a short-circuit that returns a falsy value skips everything after it, whatever its rule", async () => {
@@ -161,6 +167,32 @@ describe("Airflow fake: tasks that skip others", () => {
     expect(await open.xcoms("gate")).toEqual({ return_value: [1] });
   });
 
+  it("a task mapped over one that skipped it is skipped, never expanded, and does not fail what it maps over", async () => {
+    const { states, call } = await run([
+      { taskId: "gate", skips: "short_circuit", xcom: { return_value: null } },
+      { taskId: "each", expand: { task: "gate" } },
+      { taskId: "choose", skips: "branch", xcom: { return_value: "other" } },
+      { taskId: "other", upstream: ["choose"] },
+      { taskId: "per_id", expand: { task: "choose" } },
+    ]);
+    expect(await states()).toEqual({
+      gate: "success",
+      each: "skipped",
+      choose: "success",
+      other: "success",
+      per_id: "skipped",
+    });
+    expect((await call("GET", RUN)).body.state).toBe("success");
+  });
+
+  it("a branch with nothing after it pushes no skipmixin_key, and its return value", async () => {
+    const { states, xcoms } = await run([
+      { taskId: "lonely", skips: "branch", xcom: { return_value: ["lonely"] } },
+    ]);
+    expect(await states()).toEqual({ lonely: "success" });
+    expect(await xcoms("lonely")).toEqual({ return_value: ["lonely"] });
+  });
+
   it("a try that raises AirflowSkipException is skipped, pushes nothing, and skips what needs it", async () => {
     const { states, xcoms, call } = await run(
       [
@@ -180,10 +212,15 @@ describe("Airflow fake: tasks that skip others", () => {
     const cleared = await call("POST", "/api/v2/dags/skips/clearTaskInstances", {
       dag_run_id: "r1",
       task_ids: ["retrain"],
+      include_downstream: true,
       only_failed: false,
       dry_run: false,
     });
-    expect(cleared.status).toBe(200);
+    expect(cleared.body.task_instances.map((t: { task_id: string }) => t.task_id)).toEqual([
+      "after_retrain",
+      "report",
+      "retrain",
+    ]);
     fake.settle();
     expect(await states()).toMatchObject({ retrain: "skipped", after_retrain: "skipped" });
     // The branch cleared and run again the other way: the side it now follows runs.

@@ -1718,12 +1718,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       if (returned !== null) pushed = { ...pushed, return_value: returned.value };
     }
     const skip = ti.state === "success" ? skipsAfter(dag, task, pushed.return_value) : null;
+    // A task that skipped something raised DownstreamTasksSkipped inside execute: what it
+    // returned is never pushed, nor checked.
+    const skipped = skip !== null && typeof skip !== "string" && skip.skip.length > 0;
     // _push_xcom_if_needed: what a mapped task maps over must be a list or a dict, else the
     // task that returned it fails; so does a branch to a task the DAG does not have.
     const refused =
       typeof skip === "string"
         ? skip
-        : ti.state === "success" && task.mapsInto && ti.mapIndex < 0
+        : ti.state === "success" && task.mapsInto && ti.mapIndex < 0 && !skipped
           ? unmappable(pushed.return_value)
           : null;
     if (refused !== null) {
@@ -1734,8 +1737,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       // DownstreamTasksSkipped is raised before the return value is pushed: it is pushed only
       // when nothing was skipped.
       const { return_value: _, ...rest } = pushed;
-      pushed = skip.skip.length > 0 ? rest : { ...pushed };
-      pushed = { ...pushed, skipmixin_key: skip.xcom };
+      pushed = { ...(skipped ? rest : pushed), skipmixin_key: skip.xcom };
       skipInstances(run, skip.skip, t);
     }
     for (const [key, value] of Object.entries(pushed)) {
@@ -1771,6 +1773,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (task.skips === null) return null;
     const after = task.downstream;
     if (task.skips !== "branch") {
+      // With nothing after it, a short-circuit returns its condition.
       if (pythonTruthy(returned) || after.length === 0) return null;
       // ignore_downstream_trigger_rules: every task after it, or only those right after it.
       // Airflow lists them in a set's order, which varies by process; here, sorted.
@@ -1792,6 +1795,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
               : [returned];
     const ids: unknown[] = [];
     for (const id of given) {
+      // `branch in dag.task_group_dict` hashes each one first.
+      if (id !== null && typeof id === "object") {
+        return `TypeError: unhashable type: '${pyTypeName(id)}'`;
+      }
       const inGroup =
         typeof id === "string" && !dag.byId.has(id)
           ? dag.tasks.filter((d) => d.taskId.startsWith(`${id}.`))
@@ -1814,6 +1821,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (unknown.length > 0) {
       return `AirflowException: 'branch_task_ids' must contain only valid task_ids. Invalid tasks found: {${unknown.sort().map(pyRepr).join(", ")}}.`;
     }
+    // skip_all_except pushes and skips nothing when nothing comes after the branch.
+    if (after.length === 0) return null;
     // A task after a followed one is followed too (the join after an empty side).
     const followedAll = new Set(ids as string[]);
     for (const id of ids as string[]) {

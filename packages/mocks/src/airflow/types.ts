@@ -131,16 +131,18 @@ export interface AirflowTaskSpec {
    * - `"branch"` (BranchPythonOperator, `@task.branch`): it returns the task ids to follow (one,
    *   a list, or None for none; a TaskGroup's id follows the group's first tasks); the tasks
    *   right after it that are not followed, and not after a followed one, are skipped. It
-   *   pushes `skipmixin_key` (`{ followed: [...] }`) and, only when it skipped nothing, its
-   *   return value. An id the DAG does not have fails the try, as on the server.
+   *   pushes `skipmixin_key` (`{ followed: [...] }`, unless nothing comes after it) and, only
+   *   when it skipped nothing, its return value. An id the DAG does not have fails the try, as
+   *   on the server.
    * - `"short_circuit"` (ShortCircuitOperator, `@task.short_circuit`): a falsy return value (as
    *   Python judges it) skips every task after it (`ignore_downstream_trigger_rules=True`,
    *   Airflow's default), pushing `skipmixin_key` (`{ skipped: [...] }`) and no return value;
    *   `"short_circuit_direct"` (`ignore_downstream_trigger_rules=False`) skips only the tasks
    *   right after it, and the trigger rules of the rest decide.
    *
-   * A task instance a skip reaches that has not started is `skipped`; one cleared later is
-   * skipped again (NotPreviouslySkippedDep). Not for a mapped task.
+   * A task instance a skip reaches that is not running or done is `skipped`; one cleared later
+   * is skipped again (NotPreviouslySkippedDep). Not for a mapped task. It does not set the
+   * operator: give `operator` too (`BranchPythonOperator`, `ShortCircuitOperator`).
    */
   readonly skips?: "branch" | "short_circuit" | "short_circuit_direct";
 }
