@@ -7,7 +7,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../packages/cli/src/run.js";
+import { airflowDagShape } from "../../packages/compiler/src/index.js";
 import { paramsInOrder } from "../../packages/core/src/index.js";
+import { createAirflowFake } from "../../packages/mocks/src/index.js";
+import { airflowDagOf, type PipelineDefinitionLike } from "../../packages/mocks/src/pipeline.js";
+import { loggedIn } from "../../packages/mocks/test/airflow-login.js";
 import {
   EXAMPLES,
   expectedCron,
@@ -168,6 +172,106 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       const containers = ir.tasks.filter((t) => t.kind === "container");
       expect(Object.keys(dag.pods).sort()).toEqual(containers.map((t) => t.id).sort());
       for (const task of containers) expect(dag.pods[task.id]).toEqual(expectedPod(task));
+    },
+  );
+
+  it.each(CASES)(
+    "$id: the DAG the compiler describes (airflowDagShape), and the Airflow fake's DAG of the pipeline, are the one Airflow imported",
+    async ({ id, file, root }) => {
+      const { ir } = await lowerFile(file, root);
+      const dag = inspected[version]?.dags[id];
+      expect(dag).toBeDefined();
+      if (!dag) return;
+      const shape = airflowDagShape(ir, version);
+      // Every task, those the target adds among them, in the order the file defines them.
+      expect(shape.tasks.map((t) => t.taskId)).toEqual(dag.task_order);
+      const seen = Object.fromEntries(
+        dag.task_order.map((taskId) => {
+          const t = dag.tasks[taskId];
+          if (!t) throw new Error(`no task ${taskId}`);
+          return [
+            taskId,
+            {
+              operator: t.operator,
+              upstream: t.upstream,
+              triggerRule: t.trigger_rule,
+              retries: t.retries,
+              retryDelaySeconds: t.retry_delay,
+              pool: t.pool,
+              poolSlots: t.pool_slots,
+              maxActiveTisPerDag: t.max_active_tis_per_dag,
+              maxActiveTisPerDagrun: t.max_active_tis_per_dagrun,
+              expand: t.expand !== null && "length" in t.expand ? t.expand.length : t.expand,
+              // Airflow 2's sensors are SkipMixins too (soft_fail): not tasks that skip others.
+              skips:
+                !t.skip_mixin || t.mode !== null
+                  ? null
+                  : t.ignore_downstream_trigger_rules === null
+                    ? "branch"
+                    : t.ignore_downstream_trigger_rules
+                      ? "short_circuit"
+                      : "short_circuit_direct",
+              sensor:
+                t.mode === null ? null : { mode: t.mode, pokeIntervalSeconds: t.poke_interval },
+              setupTeardown: t.is_setup ? "setup" : t.is_teardown ? "teardown" : null,
+            },
+          ];
+        }),
+      );
+      const described = Object.fromEntries(
+        shape.tasks.map((t) => [
+          t.taskId,
+          {
+            operator: t.operator,
+            upstream: t.upstream,
+            triggerRule: t.triggerRule,
+            retries: t.retries,
+            retryDelaySeconds: t.retryDelaySeconds,
+            pool: t.pool,
+            poolSlots: t.poolSlots,
+            maxActiveTisPerDag: t.maxActiveTisPerDag,
+            maxActiveTisPerDagrun: t.maxActiveTisPerDagrun,
+            expand: t.expand,
+            skips: t.skips,
+            sensor: t.sensor,
+            setupTeardown: t.setupTeardown,
+          },
+        ]),
+      );
+      expect(seen).toEqual(described);
+      // What a task that skips returns on each side names tasks right after it.
+      for (const t of shape.tasks) {
+        if (t.skips !== "branch" || t.returns === null) continue;
+        const after = dag.tasks[t.taskId]?.downstream ?? [];
+        for (const side of [t.returns.whenTrue, t.returns.whenFalse]) {
+          for (const target of side as string[]) expect(after).toContain(target);
+        }
+      }
+      expect(
+        Object.fromEntries(Object.entries(shape.params).map(([k, p]) => [k, p.schema])),
+      ).toEqual(dag.param_schemas);
+      expect(Object.keys(shape.params)).toEqual(dag.param_order);
+      if (version === 2) return;
+      // The fake's DAG of the definition: the same tasks and edges, and a run of it ends.
+      const def = (await import(file)).default as PipelineDefinitionLike;
+      if (ir.tasks.some((t) => t.setupTeardown !== undefined && t.setupTeardown !== null)) {
+        expect(() => airflowDagOf(def)).toThrow("does not model setups and teardowns");
+        return;
+      }
+      const spec = airflowDagOf(def);
+      expect(spec.tasks.map((t) => [t.taskId, [...(t.upstream ?? [])].sort()])).toEqual(
+        dag.task_order.map((taskId) => [taskId, dag.tasks[taskId]?.upstream]),
+      );
+      const fake = createAirflowFake();
+      fake.addDag(spec);
+      const call = await loggedIn(fake);
+      const trigger = await call("POST", `/api/v2/dags/${id}/dagRuns`, {
+        logical_date: null,
+        dag_run_id: "r1",
+      });
+      expect(trigger.status).toBe(200);
+      fake.settle();
+      expect((await call("GET", `/api/v2/dags/${id}/dagRuns/r1`)).body.state).toBe("success");
     },
   );
 

@@ -183,11 +183,19 @@ export interface InspectedTask {
   has_on_success_callback: boolean;
   /** KubernetesPodOperator only, else null. */
   image: string | null;
+  /** A SkipMixin operator (a branch, a short-circuit). */
+  skip_mixin: boolean;
+  /** ShortCircuitOperator only, else null. */
+  ignore_downstream_trigger_rules: boolean | null;
+  /** A mapped task: a literal list's length, or the task whose output it maps over. */
+  expand: { length: number } | { task: string } | { other: unknown } | null;
 }
 
 export interface InspectedDag {
   /** As passed (3.x) or schedule_interval (2.x); non-strings as Python's str(). */
   schedule: string | null;
+  /** The task ids in the order the file defines them. */
+  task_order: string[];
   /** URIs of the assets/datasets the DAG is scheduled on; [] if none. */
   assets: string[];
   /** The timetable class, e.g. CronTriggerTimetable, AssetOrTimeSchedule. */

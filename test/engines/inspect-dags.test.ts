@@ -29,6 +29,8 @@ const engines = [
     cronTimetable: "CronTriggerTimetable",
     assetTriggered: "AssetTriggeredTimetable",
     assetOrTime: "AssetOrTimeSchedule",
+    // Airflow 2's BaseSensorOperator is a SkipMixin (for soft_fail); Airflow 3's is not.
+    sensorsSkipMixin: false,
   },
   {
     name: "Airflow 2",
@@ -38,6 +40,7 @@ const engines = [
     cronTimetable: "CronDataIntervalTimetable",
     assetTriggered: "DatasetTriggeredTimetable",
     assetOrTime: "DatasetOrTimeSchedule",
+    sensorsSkipMixin: true,
   },
 ] as const;
 
@@ -80,6 +83,9 @@ const plain: InspectedTask = {
   has_on_retry_callback: false,
   has_on_success_callback: false,
   image: null,
+  skip_mixin: false,
+  ignore_downstream_trigger_rules: null,
+  expand: null,
 };
 
 describe.each(engines)("inspect_dags.py under $name", (engine) => {
@@ -150,6 +156,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
     expect(task("wait_file")).toEqual({
       ...plain,
       operator: "FileSensor",
+      skip_mixin: engine.sensorsSkipMixin,
       downstream: ["branch"],
       mode: "reschedule",
       poke_interval: 30,
@@ -159,6 +166,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
     expect(task("wait_upstream")).toEqual({
       ...plain,
       operator: "ExternalTaskSensor",
+      skip_mixin: engine.sensorsSkipMixin,
       downstream: ["branch"],
       mode: "poke",
       poke_interval: 60,
@@ -171,7 +179,9 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
     expect(task("wait_parts")).toEqual({
       ...plain,
       operator: "FileSensor",
+      skip_mixin: engine.sensorsSkipMixin,
       is_mapped: true,
+      expand: { length: 2 },
       downstream: ["branch"],
       mode: "reschedule",
       poke_interval: 45,
@@ -182,6 +192,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
       ...plain,
       operator: "PythonOperator",
       is_mapped: true,
+      expand: { length: 3 },
       group: "train",
       upstream: ["train.prepare"],
       downstream: ["publish"],
@@ -193,6 +204,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
     expect(task("branch")).toEqual({
       ...plain,
       operator: "BranchPythonOperator",
+      skip_mixin: true,
       upstream: ["wait_file", "wait_parts", "wait_upstream"],
       downstream: ["skip", "train.prepare"],
     });

@@ -101,4 +101,29 @@ try {
     const seen = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
     expect(seen).toEqual({ state: "success", retried: 2, experiment: "churn" });
   });
+
+  it("the Airflow fake runs a pipeline's DAG (@mlgen/mocks/pipeline, with the compiler installed beside it)", () => {
+    writeFileSync(
+      join(app, "pipeline-dag.mjs"),
+      `import { pipeline } from "@mlgen/dsl";
+import { createAirflowFake } from "@mlgen/mocks";
+import { airflowDagOf } from "@mlgen/mocks/pipeline";
+
+const def = pipeline("churn", {}, (p) => {
+  const score = p.bash("score", { command: "echo 0.9" });
+  p.bash("publish", { command: "echo published" }).after(score);
+});
+const spec = airflowDagOf(def);
+const fake = createAirflowFake();
+fake.addDag(spec);
+console.log(JSON.stringify(spec.tasks.map((t) => [t.taskId, t.operator, t.upstream])));
+`,
+    );
+    const r = spawnSync(process.execPath, ["pipeline-dag.mjs"], { cwd: app, encoding: "utf8" });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1) as string)).toEqual([
+      ["score", "BashOperator", []],
+      ["publish", "BashOperator", ["score"]],
+    ]);
+  });
 });

@@ -196,6 +196,22 @@ def sensor_timeout(task):
     return seconds(timeout)
 
 
+def expand_of(task):
+    """What a mapped task maps over: a literal list's length, or the task whose output it maps."""
+    if not is_mapped(task):
+        return None
+    values = list(getattr(task.expand_input, "value", {}).values())
+    if len(values) != 1:
+        return {"other": len(values)}
+    value = values[0]
+    if isinstance(value, (list, tuple)):
+        return {"length": len(value)}
+    # An XComArg, or .map() of one (MapXComArg wraps it as .arg).
+    arg = getattr(value, "arg", value)
+    producer = getattr(arg, "operator", None)
+    return {"task": producer.task_id} if producer is not None else {"other": type(value).__name__}
+
+
 def inspect_task(task) -> dict:
     sensor = inherits(task, "BaseSensorOperator")
     deferrable = attr(task, "deferrable")
@@ -230,6 +246,11 @@ def inspect_task(task) -> dict:
         "has_on_retry_callback": has_callback(attr(task, "on_retry_callback")),
         "has_on_success_callback": has_callback(attr(task, "on_success_callback")),
         "image": attr(task, "image") if inherits(task, "KubernetesPodOperator") else None,
+        "skip_mixin": inherits(task, "SkipMixin"),
+        "ignore_downstream_trigger_rules": (
+            attr(task, "ignore_downstream_trigger_rules") if inherits(task, "ShortCircuitOperator") else None
+        ),
+        "expand": expand_of(task),
     }
 
 
@@ -285,6 +306,8 @@ def main(folder: str, out_file: str) -> None:
         tasks = {task_id: inspect_task(task) for task_id, task in sorted(dag.task_dict.items())}
         out["dags"][dag_id] = {
             "schedule": schedule_of(dag),
+            # Definition order: the order of a run's task instances.
+            "task_order": list(dag.task_dict),
             "assets": dag_assets(dag),
             "timetable": type(dag.timetable).__name__,
             "cron": cron_of(dag.timetable),

@@ -28,8 +28,11 @@ export interface LowerInput {
   /** IR as the DSL built it: dependencies not yet inferred, order as written. */
   readonly ir: unknown;
   readonly sourceMap: SourceMap;
-  /** Python module path → source, or null when the file does not exist. */
-  readonly modules: ReadonlyMap<string, string | null>;
+  /**
+   * Python module path → source, or null when the file does not exist. Null: the modules are
+   * not at hand (the Airflow fake's DAG of a pipeline), and what is checked in them is not.
+   */
+  readonly modules: ReadonlyMap<string, string | null> | null;
 }
 
 export type LowerResult =
@@ -60,9 +63,11 @@ export function lowerPipeline(input: LowerInput): LowerResult {
   checkImages(withDeps, ctx);
   checkContainerPods(withDeps, ctx);
   checkOneOf(withDeps, ctx);
-  checkModules(withDeps, input.modules, ctx);
-  checkMapItems(withDeps, input.modules, ctx);
-  checkOptionalParams(withDeps, input.modules, ctx);
+  // Without the modules, the checks that read them find nothing to say.
+  const modules = input.modules ?? new Map<string, string | null>();
+  if (input.modules !== null) checkModules(withDeps, modules, ctx);
+  checkMapItems(withDeps, modules, ctx);
+  checkOptionalParams(withDeps, modules, ctx);
   checkSecrets(withDeps, ctx);
   checkTeardownRules(withDeps, ctx);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };

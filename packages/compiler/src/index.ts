@@ -22,6 +22,9 @@ export { orderTasks } from "./passes/order-tasks.js";
 export { resolveRefs } from "./passes/resolve-refs.js";
 export type { EmittedFile, Target, TargetInput } from "./target.js";
 export {
+  type AirflowDagShape,
+  type AirflowTaskShape,
+  airflowDagShape,
   airflowTarget,
   dagFileName,
   renderDag,

@@ -114,6 +114,8 @@ export interface CallableView {
 }
 
 export interface TaskView {
+  /** The id Airflow gives it (its groups' ids before it). */
+  readonly taskId: string;
   /** `train_model` or `tasks["train-model"]`. */
   readonly ref: PyCode;
   readonly operator: PyCode;
@@ -138,7 +140,54 @@ export interface NodeView {
   readonly group: GroupView | null;
 }
 
+/**
+ * A task of the DAG as Airflow holds it once it imports the file: what the Airflow fake
+ * (`@mlgen/mocks`) needs to run it, and what a test compares with the real DagBag.
+ */
+export interface AirflowTaskShape {
+  /** The id Airflow gives it, its groups' ids before it (`train.fit`). */
+  readonly taskId: string;
+  /** What it was made from: a pipeline task, or a task the target adds before one (`of`). */
+  readonly source:
+    | { readonly kind: "task" }
+    | { readonly kind: "items" | "join"; readonly of: string };
+  /** The class Airflow reports as its `operator`. */
+  readonly operator: string;
+  /** Its upstream task ids, sorted. */
+  readonly upstream: readonly string[];
+  readonly triggerRule: string;
+  readonly retries: number;
+  readonly retryDelaySeconds: number;
+  readonly pool: string;
+  readonly poolSlots: number;
+  readonly maxActiveTisPerDag: number | null;
+  readonly maxActiveTisPerDagrun: number | null;
+  /** Mapped: a literal list's length, or the task whose return value it maps over. */
+  readonly expand: number | { readonly task: string } | null;
+  /**
+   * A task that skips others (SkipMixin): a branch, a short-circuit skipping everything after
+   * it, or one skipping only the tasks right after it (`ignore_downstream_trigger_rules=False`).
+   */
+  readonly skips: "branch" | "short_circuit" | "short_circuit_direct" | null;
+  /** What a task that skips returns when its condition holds, and when not. */
+  readonly returns: { readonly whenTrue: JsonValue; readonly whenFalse: JsonValue } | null;
+  /** A sensor: its mode and poke interval. */
+  readonly sensor: {
+    readonly mode: "poke" | "reschedule";
+    readonly pokeIntervalSeconds: number;
+  } | null;
+  /** XComs it pushes by key when it succeeds (its declared outputs), with their types. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** The output it also returns (`return_value`): what a mapped task maps over. */
+  readonly returnsOutput: string | null;
+  /** The param whose list it returns (a param's `_items` task). */
+  readonly returnsParam: string | null;
+  readonly setupTeardown: "setup" | "teardown" | null;
+}
+
 export interface DagView {
+  /** The DAG's tasks as Airflow holds them, in the order the file defines them. */
+  readonly shape: readonly AirflowTaskShape[];
   readonly headerSource: PyCode;
   readonly headerHash: PyCode;
   readonly directives: readonly PyCode[];
@@ -1103,13 +1152,20 @@ function pyLiteralDict(entries: Readonly<Record<string, string | number>>): stri
     .join(", ")}}`;
 }
 
+/** The operator class of each kind of sensor. */
+const SENSOR_CLASSES = {
+  file: "FileSensor",
+  external_task: "ExternalTaskSensor",
+  time_delta: "TimeDeltaSensor",
+  python: "PythonSensor",
+} as const satisfies Record<Sensor["type"], AirflowName>;
+
 function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; kwargs: Kwarg[] } {
   const out: Kwarg[] = [];
-  let operator: PyCode;
   const s = task.sensor;
+  const operator = file.use(SENSOR_CLASSES[s.type]);
   switch (s.type) {
     case "file":
-      operator = file.use("FileSensor");
       out.push(
         kw(
           "filepath",
@@ -1122,7 +1178,6 @@ function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; 
       if (s.recursive) out.push(kw("recursive", new PyCode("True")));
       break;
     case "external_task":
-      operator = file.use("ExternalTaskSensor");
       out.push(kw("external_dag_id", py`${s.dag}`));
       out.push(kw("external_task_id", s.task === null ? new PyCode("None") : py`${s.task}`));
       if (s.executionDelta !== null) out.push(kw("execution_delta", timedelta(s.executionDelta)));
@@ -1130,12 +1185,10 @@ function sensorKwargs(task: SensorTask, file: FileContext): { operator: PyCode; 
       if (s.failedStates !== null) out.push(kw("failed_states", py`${s.failedStates}`));
       break;
     case "time_delta":
-      operator = file.use("TimeDeltaSensor");
       out.push(kw("delta", timedelta(s.delta)));
       break;
     case "python":
       // python_callable is the task's callable (sensorCallable), passed before these.
-      operator = file.use("PythonSensor");
       break;
     default:
       return assertNever(s);
@@ -1718,6 +1771,146 @@ function helperIds(ir: Pipeline): (task: Task, suffix: string) => string {
   };
 }
 
+/**
+ * The DAG's tasks as Airflow holds them, in the order the file defines them (`body`): each
+ * pipeline task, with the tasks the target adds before one (a join's empty task, the task
+ * returning a param's list), their upstream tasks as the file's edges draw them.
+ */
+function dagShape(
+  ir: Pipeline,
+  body: readonly NodeView[],
+  added: {
+    readonly skipping: ReadonlyMap<string, Pick<AirflowTaskShape, "skips" | "returns">>;
+    readonly joinIds: ReadonlyMap<string, string>;
+    readonly listIds: ReadonlyMap<string, string>;
+  },
+): AirflowTaskShape[] {
+  const byId = new Map<string, AirflowTaskShape>();
+  for (const task of ir.tasks) {
+    const o = effectiveOptions(ir, task);
+    const inherited = resolveOptions(ir, task.group, EMPTY_TASK_OPTIONS);
+    let upstream = [...task.upstream];
+    const base = (options: TaskOptions) => ({
+      retries: options.retries ?? 0,
+      // Airflow's default retry_delay: 300 s.
+      retryDelaySeconds: options.retryDelay ?? 300,
+      pool: options.pool ?? "default_pool",
+      poolSlots: options.poolSlots ?? 1,
+      maxActiveTisPerDag: options.maxActiveTisPerDag,
+      maxActiveTisPerDagrun: options.maxActiveTisPerDagrun,
+    });
+    const helper = {
+      ...base(inherited),
+      expand: null,
+      skips: null,
+      returns: null,
+      sensor: null,
+      outputs: {},
+      returnsOutput: null,
+      returnsParam: null,
+      setupTeardown: null,
+    };
+    const joinId = added.joinIds.get(task.id);
+    if (joinId !== undefined && task.joined !== undefined) {
+      const joined = task.joined;
+      byId.set(joinId, {
+        ...helper,
+        taskId: joinId,
+        source: { kind: "join", of: task.id },
+        operator: "EmptyOperator",
+        upstream: [...joined].sort(),
+        triggerRule: "none_failed_min_one_success",
+      });
+      upstream = [...upstream.filter((u) => !joined.includes(u)), joinId];
+    }
+    const listId = added.listIds.get(task.id);
+    const over = task.kind === "python" ? (task.map?.over ?? null) : null;
+    if (listId !== undefined && over?.kind === "param") {
+      byId.set(listId, {
+        ...helper,
+        taskId: listId,
+        source: { kind: "items", of: task.id },
+        operator: "PythonOperator",
+        upstream: [...upstream].sort(),
+        triggerRule: o.triggerRule ?? "all_success",
+        returnsParam: over.name,
+      });
+      upstream = [...upstream, listId];
+    }
+    const mappedOver = ir.tasks.find(
+      (t) => t.kind === "python" && t.map?.over.kind === "ref" && t.map.over.task === task.id,
+    );
+    byId.set(task.id, {
+      taskId: task.id,
+      source: { kind: "task" },
+      operator: operatorClass(task, added.skipping.get(task.id)?.skips ?? null),
+      upstream: [...upstream].sort(),
+      triggerRule:
+        task.setupTeardown === "teardown"
+          ? "all_done_setup_success"
+          : (o.triggerRule ?? "all_success"),
+      ...base(o),
+      expand:
+        over === null
+          ? null
+          : over.kind === "ref"
+            ? { task: over.task }
+            : over.kind === "param"
+              ? { task: listId as string }
+              : over.kind === "list"
+                ? over.items.length
+                : 0,
+      skips: added.skipping.get(task.id)?.skips ?? null,
+      returns: added.skipping.get(task.id)?.returns ?? null,
+      sensor:
+        task.kind === "sensor"
+          ? { mode: task.mode, pokeIntervalSeconds: task.pokeInterval ?? 60 }
+          : null,
+      outputs: taskOutputs(task),
+      returnsOutput:
+        mappedOver?.kind === "python" && mappedOver.map?.over.kind === "ref"
+          ? mappedOver.map.over.output
+          : null,
+      returnsParam: null,
+      setupTeardown: task.setupTeardown ?? null,
+    });
+  }
+  const out: AirflowTaskShape[] = [];
+  const walk = (nodes: readonly NodeView[]) => {
+    for (const n of nodes) {
+      if (n.task) out.push(byId.get(n.task.taskId) as AirflowTaskShape);
+      if (n.group) walk(n.group.body);
+    }
+  };
+  walk(body);
+  return out;
+}
+
+/** The class Airflow reports as a task's `operator` (the dialects name them alike). */
+function operatorClass(task: Task, skips: AirflowTaskShape["skips"]): string {
+  switch (task.kind) {
+    case "python":
+    case "validate":
+      return "PythonOperator";
+    case "bash":
+      return "BashOperator";
+    case "branch":
+    case "short_circuit":
+      // A branch with one side is written as a short-circuit.
+      return skips === "branch" ? "BranchPythonOperator" : "ShortCircuitOperator";
+    case "sensor":
+      return SENSOR_CLASSES[task.sensor.type];
+    case "container":
+      return "KubernetesPodOperator";
+    case "trigger":
+      return "TriggerDagRunOperator";
+    case "operator":
+      return task.operator.slice(task.operator.lastIndexOf(".") + 1);
+    default:
+      return assertNever(task);
+  }
+}
+
 export function dagView(
   lowered: Pipeline,
   hash: string,
@@ -1834,6 +2027,7 @@ export function dagView(
     const inherited = resolveOptions(ir, task.group, EMPTY_TASK_OPTIONS).triggerRule;
     if (rule !== inherited && rule !== null) kwargs.push(kw("trigger_rule", py`${rule}`));
     const view: TaskView = {
+      taskId: id,
       ref: name ? new PyCode(name) : py`tasks[${id}]`,
       operator: file.use("PythonOperator"),
       kwargs,
@@ -1860,6 +2054,7 @@ export function dagView(
       kwargs.push(kw("trigger_rule", py`${rule}`));
     }
     joinViews.set(task.id, {
+      taskId: id,
       ref: name ? new PyCode(name) : py`tasks[${id}]`,
       operator: file.use("EmptyOperator"),
       kwargs,
@@ -1867,6 +2062,8 @@ export function dagView(
       callable: null,
     });
   }
+  /** By task id: what a task that skips others returns when its condition holds and not. */
+  const skipping = new Map<string, Pick<AirflowTaskShape, "skips" | "returns">>();
   const tasks = ir.tasks.map((task: Task): TaskView => {
     const ref = refs.get(task.id) ?? py`tasks[${task.id}]`;
     // Inside a TaskGroup, Airflow prefixes the group id itself.
@@ -1950,6 +2147,20 @@ export function dagView(
         operator = file.use(
           decision.kind === "branch" ? "BranchPythonOperator" : "ShortCircuitOperator",
         );
+        skipping.set(
+          task.id,
+          decision.kind === "branch"
+            ? {
+                skips: "branch",
+                returns: { whenTrue: decision.thenIds, whenFalse: decision.elseIds },
+              }
+            : decision.kind === "gate"
+              ? {
+                  skips: "short_circuit_direct",
+                  returns: { whenTrue: !decision.negated, whenFalse: decision.negated },
+                }
+              : { skips: "short_circuit", returns: { whenTrue: true, whenFalse: false } },
+        );
         break;
       }
       case "sensor": {
@@ -2018,7 +2229,7 @@ export function dagView(
     // as_teardown() gives a teardown its trigger rule (all_done_setup_success).
     if (task.setupTeardown === "teardown") differing.triggerRule = null;
     kwargs.push(...optionKwargs(differing as TaskOptions, file));
-    return { ref, operator, kwargs, expand, callable };
+    return { taskId: task.id, ref, operator, kwargs, expand, callable };
   });
 
   const leading = new Map<string, TaskView[]>();
@@ -2168,6 +2379,7 @@ export function dagView(
   imports.push(...airflowImports(file));
 
   return {
+    shape: dagShape(ir, body, { skipping, joinIds, listIds }),
     headerSource: new PyCode(pyComment(sourceFile)),
     headerHash: new PyCode(hash),
     directives: dialect.fileDirectives.map((line) => new PyCode(line)),

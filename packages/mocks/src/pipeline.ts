@@ -1,0 +1,217 @@
+/**
+ * The Airflow fake's DAG of an mlgen pipeline: the DAG real Airflow holds once it imports the file
+ * `mlgen compile` writes, as the compiler itself describes it (`airflowDagShape`), so a service
+ * tested against the fake runs the pipeline's own tasks, edges, trigger rules, retries, pools,
+ * mapped tasks, branches and sensors, and a change to the pipeline reaches its tests.
+ */
+import {
+  type AirflowDagShape,
+  type AirflowTaskShape,
+  airflowDagShape,
+  dagFileName,
+  lowerPipeline,
+} from "@mlgen/compiler";
+import type { AirflowParam } from "./airflow/params.js";
+import type { AirflowDagSpec, AirflowTaskSpec, AirflowTriggerRule } from "./airflow/types.js";
+
+/** A pipeline as `pipeline()` of `@mlgen/dsl` returns it (its `default` export). */
+export interface PipelineDefinitionLike {
+  readonly ir: unknown;
+  /** Where each task was defined: the compiler's messages name the line. */
+  readonly sourceMap: Readonly<Record<string, unknown>>;
+  readonly problems?: readonly { readonly message: string }[];
+}
+
+/** What a task pushes: its outputs by name, or for a mapped task, a function of the map index. */
+export type PipelineTaskOutputs =
+  | Readonly<Record<string, unknown>>
+  | ((mapIndex: number) => Readonly<Record<string, unknown>>);
+
+export interface AirflowDagOfOptions
+  extends Omit<Partial<AirflowDagSpec>, "dagId" | "tasks" | "params"> {
+  /**
+   * The values each task's declared outputs take, by task id then output (what `ti.xcom_push`
+   * gets from the generated DAG). An output not given takes a stand-in of its declared type:
+   * `"<task>.<output>"`, 1, 0.5, true, a one-item list, {}.
+   */
+  readonly outputs?: Readonly<Record<string, PipelineTaskOutputs>>;
+  /**
+   * Whether each branch's (or short-circuit's) condition holds in a run, by task id: default
+   * true (a branch follows its `ifTrue` side). A script's `returns` picks per try instead.
+   */
+  readonly conditions?: Readonly<Record<string, boolean>>;
+  /** More of each task's spec, by task id: `durationMs`, `log`, `reschedules`, … */
+  readonly taskSpecs?: Readonly<
+    Record<string, Partial<Omit<AirflowTaskSpec, "taskId" | "upstream" | "expand" | "skips">>>
+  >;
+}
+
+/**
+ * The fake's DAG spec of a pipeline: `fake.addDag(airflowDagOf(trainPipeline))`. It is the
+ * DAG `mlgen compile` writes for Airflow 3 — the same task ids (groups' ids before them), the
+ * tasks the compiler adds (a join's `_join`, a param's `_items`), operators, edges, trigger
+ * rules, retries and retry delays, pools, concurrency limits, mapped tasks, branches and
+ * short-circuits (`skips`, returning their `ifTrue` side unless `conditions` says otherwise),
+ * sensors (reschedule mode, `poke_interval`), params with their schemas, schedule, tags,
+ * owner, description and start date. Throws a TypeError naming the problems when the pipeline
+ * does not compile, and for setups and teardowns, which the fake does not model.
+ */
+export function airflowDagOf(
+  pipeline: PipelineDefinitionLike,
+  options: AirflowDagOfOptions = {},
+): AirflowDagSpec {
+  const problems = pipeline.problems ?? [];
+  const lowered = lowerPipeline({
+    ir: pipeline.ir,
+    sourceMap: pipeline.sourceMap as never,
+    modules: null,
+  });
+  const errors = [
+    ...problems.map((p) => p.message),
+    ...lowered.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
+  ];
+  if (!lowered.ok || errors.length > 0) {
+    throw new TypeError(
+      `airflowDagOf: the pipeline does not compile (mlgen compile says why):\n${errors.map((e) => `  ${e}`).join("\n")}`,
+    );
+  }
+  const shape = airflowDagShape(lowered.ir);
+  const { outputs = {}, conditions = {}, taskSpecs = {}, ...rest } = options;
+  for (const [what, ids] of [
+    ["outputs", Object.keys(outputs)],
+    ["conditions", Object.keys(conditions)],
+    ["taskSpecs", Object.keys(taskSpecs)],
+  ] as const) {
+    const unknown = ids.filter((id) => !shape.tasks.some((t) => t.taskId === id));
+    if (unknown.length > 0) {
+      throw new TypeError(
+        `airflowDagOf(${shape.dagId}): ${what} names ${unknown.map((id) => `'${id}'`).join(", ")}, which the DAG has no task of (its tasks: ${shape.tasks.map((t) => t.taskId).join(", ")})`,
+      );
+    }
+  }
+  const tasks = shape.tasks.map((t) => taskSpec(shape, t, outputs, conditions, taskSpecs));
+  return {
+    dagId: shape.dagId,
+    fileloc: `/opt/airflow/dags/${dagFileName(shape.dagId)}`,
+    description: shape.description,
+    owners: [shape.owner ?? "airflow"],
+    tags: shape.tags,
+    schedule: shape.schedule,
+    ...(shape.startDate === null
+      ? {}
+      : { startDate: startInstant(shape.startDate, lowered.ir.timezone) }),
+    ...(shape.maxActiveRuns === null ? {} : { maxActiveRuns: shape.maxActiveRuns }),
+    ...(shape.maxActiveTasks === null ? {} : { maxActiveTasks: shape.maxActiveTasks }),
+    params: Object.fromEntries(
+      Object.entries(shape.params).map(([name, p]): [string, AirflowParam] => [
+        name,
+        { default: p.default, schema: p.schema, description: p.description },
+      ]),
+    ),
+    tasks,
+    ...rest,
+  };
+}
+
+function taskSpec(
+  dag: AirflowDagShape,
+  t: AirflowTaskShape,
+  outputs: Readonly<Record<string, PipelineTaskOutputs>>,
+  conditions: Readonly<Record<string, boolean>>,
+  taskSpecs: AirflowDagOfOptions["taskSpecs"] & object,
+): AirflowTaskSpec {
+  if (t.setupTeardown !== null) {
+    throw new TypeError(
+      `airflowDagOf(${dag.dagId}): task '${t.taskId}' is a ${t.setupTeardown}; the Airflow fake does not model setups and teardowns (trigger rule all_done_setup_success): test this pipeline against a real Airflow`,
+    );
+  }
+  const given = outputs[t.taskId];
+  const pushed = (mapIndex: number): Record<string, unknown> => {
+    const values = typeof given === "function" ? given(mapIndex) : (given ?? {});
+    const out: Record<string, unknown> = {};
+    for (const [name, type] of Object.entries(t.outputs)) {
+      out[name] = Object.hasOwn(values, name) ? values[name] : standIn(t.taskId, name, type);
+    }
+    if (t.returnsOutput !== null) out.return_value = out[t.returnsOutput];
+    if (t.returnsParam !== null) out.return_value = dag.params[t.returnsParam]?.default ?? null;
+    if (t.returns !== null) {
+      out.return_value = conditions[t.taskId] === false ? t.returns.whenFalse : t.returns.whenTrue;
+    }
+    return out;
+  };
+  return {
+    taskId: t.taskId,
+    upstream: t.upstream,
+    operator: t.operator,
+    operatorName: t.operator,
+    triggerRule: t.triggerRule as AirflowTriggerRule,
+    retries: t.retries,
+    retryDelayMs: t.retryDelaySeconds * 1000,
+    pool: t.pool,
+    poolSlots: t.poolSlots,
+    ...(t.maxActiveTisPerDag === null ? {} : { maxActiveTisPerDag: t.maxActiveTisPerDag }),
+    ...(t.maxActiveTisPerDagrun === null ? {} : { maxActiveTisPerDagrun: t.maxActiveTisPerDagrun }),
+    ...(t.expand === null ? {} : { expand: t.expand }),
+    ...(t.skips === null ? {} : { skips: t.skips }),
+    ...(t.sensor === null ? {} : { pokeIntervalMs: t.sensor.pokeIntervalSeconds * 1000 }),
+    xcom: t.expand === null ? pushed(-1) : pushed,
+    ...taskSpecs[t.taskId],
+  };
+}
+
+/** A value of an output's declared type, for an output the test gives no value. */
+function standIn(taskId: string, output: string, type: string): unknown {
+  switch (type) {
+    case "int":
+      return 1;
+    case "float":
+      return 0.5;
+    case "bool":
+      return true;
+    case "list":
+      return [`${taskId}.${output}[0]`];
+    case "dict":
+      return {};
+    default:
+      return `${taskId}.${output}`;
+  }
+}
+
+/**
+ * The instant of a pipeline's start date: with an offset as given, else the local time in its
+ * time zone (UTC without one), as pendulum reads it.
+ */
+function startInstant(text: string, timezone: string | null): number {
+  const time = text.length === 10 ? `${text}T00:00:00` : text;
+  if (/(?:Z|[+-]\d{2}:\d{2})$/.test(time)) return Date.parse(time);
+  const asUtc = Date.parse(`${time}Z`);
+  if (timezone === null || timezone === "UTC") return asUtc;
+  // The zone's offset at that wall time, found by reading the UTC guess back in the zone.
+  const offsetAt = (ms: number) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: timezone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      })
+        .formatToParts(ms)
+        .map((p) => [p.type, p.value]),
+    );
+    const wall = Date.UTC(
+      Number(parts.year),
+      Number(parts.month) - 1,
+      Number(parts.day),
+      Number(parts.hour),
+      Number(parts.minute),
+      Number(parts.second),
+    );
+    return wall - ms;
+  };
+  const guess = asUtc - offsetAt(asUtc);
+  return asUtc - offsetAt(guess);
+}

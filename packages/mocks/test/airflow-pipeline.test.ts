@@ -1,0 +1,168 @@
+import { pipeline } from "@mlgen/dsl";
+import { describe, expect, it } from "vitest";
+import production from "../../../examples/production-pipeline/pipelines/production.pipeline.js";
+import runtime from "../../../test/fixtures/pipelines/runtime.pipeline.js";
+import { createManualClock } from "../src/clock.js";
+import { createAirflowFake } from "../src/index.js";
+import { airflowDagOf } from "../src/pipeline.js";
+import { loggedIn } from "./airflow-login.js";
+
+// The fake's DAG of a pipeline, from the compiler's description of the file it writes. That the
+// description is the DAG real Airflow imports, for every example and fixture, is checked in
+// test/engines/airflow-dags.test.ts; here, that the fake runs it as the pipeline says.
+
+async function runOf(spec: ReturnType<typeof airflowDagOf>, conf: Record<string, unknown> = {}) {
+  const clock = createManualClock("2025-06-01T00:00:00Z");
+  const fake = createAirflowFake({ clock });
+  fake.addDag(spec);
+  const call = await loggedIn(fake);
+  const runs = `/api/v2/dags/${spec.dagId}/dagRuns`;
+  const trigger = await call("POST", runs, { dag_run_id: "r1", logical_date: null, conf });
+  expect(trigger.status).toBe(200);
+  fake.settle();
+  const tis = (await call("GET", `${runs}/r1/taskInstances?limit=100`)).body.task_instances as {
+    task_id: string;
+    map_index: number;
+    state: string;
+  }[];
+  const states: Record<string, string> = {};
+  for (const t of tis)
+    states[t.map_index < 0 ? t.task_id : `${t.task_id}[${t.map_index}]`] = t.state;
+  return { fake, call, states, run: (await call("GET", `${runs}/r1`)).body };
+}
+
+describe("airflowDagOf: the fake's DAG of a pipeline", () => {
+  it("the production example: its tasks, edges, branch, join, sensor, retries and params", () => {
+    const spec = airflowDagOf(production);
+    expect(spec.tasks.map((t) => t.taskId)).toEqual([
+      "wait_for_data",
+      "validate_data",
+      "build_features",
+      "train.gradient_boosting",
+      "train.logistic_regression",
+      "train.random_forest",
+      "select_best",
+      "evaluate",
+      "check_accuracy",
+      "deploy",
+      "request_retraining",
+      "report",
+    ]);
+    const task = (id: string) => spec.tasks.find((t) => t.taskId === id);
+    expect(task("wait_for_data")).toMatchObject({
+      operator: "FileSensor",
+      pokeIntervalMs: 300_000,
+      retries: 2,
+      retryDelayMs: 120_000,
+    });
+    expect(task("check_accuracy")).toMatchObject({
+      operator: "BranchPythonOperator",
+      skips: "branch",
+      upstream: ["evaluate"],
+    });
+    expect(task("report")).toMatchObject({
+      operator: "BashOperator",
+      // It reads evaluate's and select_best's outputs too.
+      upstream: ["deploy", "evaluate", "request_retraining", "select_best"],
+      triggerRule: "none_failed_min_one_success",
+    });
+    expect(spec).toMatchObject({
+      dagId: "production_pipeline",
+      owners: ["ml-platform"],
+      tags: ["example", "production"],
+      schedule: "0 4 * * *",
+      maxActiveRuns: 1,
+      startDate: Date.parse("2025-01-01T00:00:00Z"),
+      params: {
+        model_name: {
+          default: "production-classifier",
+          schema: { type: "string" },
+          description: "Registered model name.",
+        },
+      },
+    });
+  });
+
+  it("runs the pipeline: the branch's ifTrue side by default, the other when its condition does not hold", async () => {
+    const deployed = await runOf(
+      airflowDagOf(production, { outputs: { evaluate: { accuracy: 0.93 } } }),
+    );
+    expect(deployed.states).toMatchObject({
+      check_accuracy: "success",
+      deploy: "success",
+      request_retraining: "skipped",
+      report: "success",
+    });
+    expect(deployed.run.state).toBe("success");
+    const value = await deployed.call(
+      "GET",
+      "/api/v2/dags/production_pipeline/dagRuns/r1/taskInstances/evaluate/xcomEntries/accuracy",
+    );
+    expect(value.body.value).toBe(0.93);
+    // Declared outputs not given: a stand-in of their type.
+    const runId = await deployed.call(
+      "GET",
+      "/api/v2/dags/production_pipeline/dagRuns/r1/taskInstances/select_best/xcomEntries/run_id",
+    );
+    expect(runId.body.value).toBe("select_best.run_id");
+
+    const retrained = await runOf(
+      airflowDagOf(production, { conditions: { check_accuracy: false } }),
+    );
+    expect(retrained.states).toMatchObject({
+      deploy: "skipped",
+      request_retraining: "success",
+      report: "success",
+    });
+  });
+
+  it("mapped tasks (over a task's list, a literal list and a param), short-circuits, a branch into a group and its join", async () => {
+    const spec = airflowDagOf(runtime, {
+      outputs: { list_items: { items: ["a", "b", "c"], count: 3 } },
+      conditions: { gate_closed: false },
+      taskSpecs: { wait_for_words: { reschedules: 1 } },
+    });
+    const ids = spec.tasks.map((t) => t.taskId);
+    // The tasks the compiler adds: a param's list before the tasks mapped over it.
+    expect(ids).toContain("scale_items");
+    expect(ids).toContain("full.cube_items_2");
+    const { states, run } = await runOf(spec);
+    expect(states).toMatchObject({
+      "upper[0]": "success",
+      "upper[2]": "success",
+      "square[3]": "success",
+      // The param's default, [5, 6]: two instances.
+      "scale[1]": "success",
+      join_words: "success",
+      after_open_gate: "success",
+      after_closed_gate: "skipped",
+      route: "success",
+      "full.first": "success",
+      "full.cube[0]": "success",
+      quick: "skipped",
+      join: "success",
+      wait_for_words: "success",
+    });
+    expect(states["upper[3]"]).toBeUndefined();
+    expect(states["scale[2]"]).toBeUndefined();
+    expect(run.state).toBe("success");
+  });
+
+  it("refuses what the fake cannot run, and names what is wrong", () => {
+    expect(() => airflowDagOf(production, { conditions: { nope: false } })).toThrow(
+      "conditions names 'nope', which the DAG has no task of",
+    );
+    const teardown = pipeline("with_teardown", {}, (p) => {
+      const up = p.bash("create", { command: "echo up", setup: true });
+      const work = p.bash("work", { command: "echo work" }).after(up);
+      p.bash("delete", { command: "echo down", teardown: up }).after(work);
+    });
+    expect(() => airflowDagOf(teardown)).toThrow(
+      "task 'create' is a setup; the Airflow fake does not model setups and teardowns",
+    );
+    const broken = pipeline("broken", {}, (p) => {
+      p.bash("a", { command: "echo a" }).after("missing" as never);
+    });
+    expect(() => airflowDagOf(broken)).toThrow("airflowDagOf: the pipeline does not compile");
+  });
+});
