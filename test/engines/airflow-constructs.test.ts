@@ -846,18 +846,23 @@ describe.each([3, 2] as const)(
 
     it.each([
       // Everything found: each join runs, whichever side of `choose` ran.
-      [{ pick: "left", fresh: true, landed: true }, "2025-05-01", ["right", "reuse"], []],
+      [
+        { pick: "left", fresh: true, landed: true },
+        "2025-05-01",
+        ["right", "reuse", "outer_other", "inner_alt"],
+        [],
+      ],
       // The sensor soft-fails, and `refresh` takes the other side: the joins waiting for them
       // are skipped, though a side of `choose` ran (they ran with Airflow's join rule on all
       // their upstream tasks); the join of both branches' sides still runs.
       [
         { pick: "right", fresh: false, landed: false },
         "2025-05-02",
-        ["left", "reload", "landed"],
+        ["left", "reload", "landed", "inner", "inner_alt"],
         ["took", "retrain"],
       ],
     ] as const)(
-      "a skip off the joined sides still skips the join (%j)",
+      "a skip off the joined sides still skips the join; a branch into a join follows it (%j)",
       (conf, date, skippedSides, skippedJoins) => {
         const r = dagsTest("join_skips", date, dags, conf, {}, version);
         expect(r.status, r.output.slice(-5000)).toBe(0);
@@ -883,6 +888,14 @@ describe.each([3, 2] as const)(
             "summary",
             "took",
             "took_join",
+            // Both runs: the join of `outer`'s sides and the task off them, whichever side ran.
+            "plain",
+            "outer",
+            "outer_other",
+            "inner",
+            "inner_alt",
+            "deep_join",
+            "deep",
           ].sort(),
         );
         expect(r.output).toContain(`took side='${conf.pick}'`);

@@ -1490,6 +1490,26 @@ describe("common mistakes get a message that says the fix", () => {
     );
   });
 
+  it("a branch into a join that waits for it through the join's empty task follows that task", () => {
+    const ir = pipeline("nested", { params: { a: true, b: true } }, (p) => {
+      const w = p.bash("w", { command: "echo w" });
+      const z = p.bash("z", { command: "echo z" });
+      const y = p.bash("y", { command: "echo y" });
+      const x = p.bash("x", { command: "echo x" });
+      const b1 = p.branch("b1", { when: [p.params.b, "==", true], ifTrue: x, ifFalse: y });
+      p.branch("b0", { when: [p.params.a, "==", true], ifTrue: b1, ifFalse: z });
+      x.after(z, w);
+    }).ir;
+    const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    expect(r.ir.tasks.find((t) => t.id === "x")?.joined).toEqual(["b1", "z"]);
+    const dag = renderDag({ ...r, sourceFile: "x.ts", sourceMap: {}, pythonFiles: [] });
+    expect(dag).toContain("    [b1, z] >> x_join\n    [w, x_join] >> x\n");
+    // The branch's edge goes to x_join: naming x would skip x_join, and x after it (real
+    // Airflow 3 and 2 run the fixture join-skips, which has this shape).
+    expect(dag).toMatch(/def choose_b1\(.*\n(?:.*\n)*? {8}return \["x_join"\]\n {4}return \["y"\]/);
+  });
+
   it("a branch side that runs after the other side is said once per task it waits on, a group's tasks together", () => {
     const ir = pipeline("m", { params: { go: true } }, (p) => {
       const deploy = p.bash("deploy", { command: "true" });

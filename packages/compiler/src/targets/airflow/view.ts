@@ -1783,6 +1783,8 @@ function dagShape(
     readonly skipping: ReadonlyMap<string, Pick<AirflowTaskShape, "skips" | "returns">>;
     readonly joinIds: ReadonlyMap<string, string>;
     readonly listIds: ReadonlyMap<string, string>;
+    /** The output a task returns, as what a mapped task maps over (pythonCallable). */
+    readonly mappedOver: ReadonlyMap<string, string>;
   },
 ): AirflowTaskShape[] {
   const byId = new Map<string, AirflowTaskShape>();
@@ -1837,9 +1839,7 @@ function dagShape(
       });
       upstream = [...upstream, listId];
     }
-    const mappedOver = ir.tasks.find(
-      (t) => t.kind === "python" && t.map?.over.kind === "ref" && t.map.over.task === task.id,
-    );
+
     byId.set(task.id, {
       taskId: task.id,
       source: { kind: "task" },
@@ -1867,10 +1867,7 @@ function dagShape(
           ? { mode: task.mode, pokeIntervalSeconds: task.pokeInterval ?? 60 }
           : null,
       outputs: taskOutputs(task),
-      returnsOutput:
-        mappedOver?.kind === "python" && mappedOver.map?.over.kind === "ref"
-          ? mappedOver.map.over.output
-          : null,
+      returnsOutput: added.mappedOver.get(task.id) ?? null,
       returnsParam: null,
       setupTeardown: task.setupTeardown ?? null,
     });
@@ -1999,9 +1996,17 @@ export function dagView(
       listIds.set(t.id, helperId(t, "items"));
     if (t.joined !== undefined) joinIds.set(t.id, helperId(t, "join"));
   }
-  /** Task ids a branch follows, with the list task before each one mapped over a param. */
-  const withLists = (ids: readonly string[]) =>
+  const taskById = new Map(ir.tasks.map((t) => [t.id, t]));
+  /**
+   * The ids a branch returns to follow `ids`, the tasks right after it in the file: a join's
+   * empty task when the branch is among those the join waits for through it (the edge goes
+   * there, and Airflow skips a task right after the branch that it does not name), else the
+   * task, with the list task before it when it is mapped over a param.
+   */
+  const followed = (branch: string, ids: readonly string[]) =>
     ids.flatMap((id) => {
+      const join = joinIds.get(id);
+      if (join !== undefined && taskById.get(id)?.joined?.includes(branch)) return [join];
       const list = listIds.get(id);
       return list ? [list, id] : [id];
     });
@@ -2138,7 +2143,11 @@ export function dagView(
             ? { kind: "short_circuit" }
             : oneSided
               ? { kind: "gate", only, negated: thenIds.length === 0 }
-              : { kind: "branch", thenIds: withLists(thenIds), elseIds: withLists(elseIds) };
+              : {
+                  kind: "branch",
+                  thenIds: followed(task.id, thenIds),
+                  elseIds: followed(task.id, elseIds),
+                };
         callable = conditionCallable(task, namer.fresh(`choose_${task.id}`), decision, uses);
         kwargs.push(kw("python_callable", callable.name));
         if (decision.kind === "gate") {
@@ -2379,7 +2388,7 @@ export function dagView(
   imports.push(...airflowImports(file));
 
   return {
-    shape: dagShape(ir, body, { skipping, joinIds, listIds }),
+    shape: dagShape(ir, body, { skipping, joinIds, listIds, mappedOver }),
     headerSource: new PyCode(pyComment(sourceFile)),
     headerHash: new PyCode(hash),
     directives: dialect.fileDirectives.map((line) => new PyCode(line)),
