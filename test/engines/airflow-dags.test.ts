@@ -262,6 +262,24 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       expect(spec.tasks.map((t) => [t.taskId, [...(t.upstream ?? [])].sort()])).toEqual(
         dag.task_order.map((taskId) => [taskId, dag.tasks[taskId]?.upstream]),
       );
+      // The DAG's own fields, as the fake reports them (DAG details).
+      expect({
+        startDate: spec.startDate ?? null,
+        tags: spec.tags,
+        description: spec.description ?? null,
+        owners: spec.owners,
+        maxActiveRuns: spec.maxActiveRuns ?? 16,
+        maxActiveTasks: spec.maxActiveTasks ?? 16,
+        params: Object.keys(spec.params ?? {}),
+      }).toEqual({
+        startDate: dag.start_date === null ? null : Date.parse(dag.start_date),
+        tags: dag.tags,
+        description: dag.description,
+        owners: [...new Set(Object.values(dag.tasks).map((t) => t.owner))],
+        maxActiveRuns: dag.max_active_runs,
+        maxActiveTasks: dag.max_active_tasks,
+        params: dag.param_order,
+      });
       const fake = createAirflowFake();
       fake.addDag(spec);
       const call = await loggedIn(fake);

@@ -32,6 +32,7 @@ const DAG_FILE = `import time
 
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import (
     BranchPythonOperator,
     PythonOperator,
@@ -409,7 +410,8 @@ with DAG(
     )
     gate_direct >> direct_next >> direct_cleanup
     go = ShortCircuitOperator(task_id="go", python_callable=lambda: [1])
-    go >> PythonOperator(task_id="go_next", python_callable=_one)
+    # An EmptyOperator is set success as it is scheduled, never run.
+    go >> PythonOperator(task_id="go_next", python_callable=_one) >> EmptyOperator(task_id="marker")
     maybe = PythonOperator(task_id="maybe", python_callable=_skip)
     maybe >> PythonOperator(task_id="after_maybe", python_callable=_one)
     # Skipped before it expands: what it maps over is never pushed, nor checked.
@@ -634,6 +636,7 @@ function seedFake(fake: AirflowFake): void {
         xcom: { return_value: [1] },
       },
       { ...one, taskId: "go_next", upstream: ["go"] },
+      { taskId: "marker", operator: "EmptyOperator", upstream: ["go_next"] },
       { ...one, taskId: "maybe" },
       { ...one, taskId: "after_maybe", upstream: ["maybe"] },
       {
@@ -1908,6 +1911,7 @@ describe("Airflow fake parity with a real Airflow 3", () => {
         direct_next: "skipped",
         direct_cleanup: "success",
         go_next: "success",
+        marker: "success",
         maybe: "skipped",
         after_maybe: "skipped",
         gate_none: "success",

@@ -8,6 +8,7 @@ import {
   type AirflowDagShape,
   type AirflowTaskShape,
   airflowDagShape,
+  airflowTarget,
   dagFileName,
   lowerPipeline,
 } from "@mlgen/compiler";
@@ -32,7 +33,8 @@ export interface AirflowDagOfOptions
   /**
    * The values each task's declared outputs take, by task id then output (what `ti.xcom_push`
    * gets from the generated DAG). An output not given takes a stand-in of its declared type:
-   * `"<task>.<output>"`, 1, 0.5, true, a one-item list, {}.
+   * `"<task>.<output>"`, 1, 0.5, true, a one-item list, {}. A bash task may be given
+   * `return_value`: the last line it prints, which Airflow pushes.
    */
   readonly outputs?: Readonly<Record<string, PipelineTaskOutputs>>;
   /**
@@ -40,9 +42,15 @@ export interface AirflowDagOfOptions
    * true (a branch follows its `ifTrue` side). A script's `returns` picks per try instead.
    */
   readonly conditions?: Readonly<Record<string, boolean>>;
-  /** More of each task's spec, by task id: `durationMs`, `log`, `reschedules`, … */
+  /**
+   * More of each task's spec, by task id: `durationMs`, `log`, `reschedules` (a sensor in
+   * reschedule mode), `retries`, … What a task pushes comes from `outputs` and `conditions`.
+   */
   readonly taskSpecs?: Readonly<
-    Record<string, Partial<Omit<AirflowTaskSpec, "taskId" | "upstream" | "expand" | "skips">>>
+    Record<
+      string,
+      Partial<Omit<AirflowTaskSpec, "taskId" | "upstream" | "expand" | "skips" | "xcom">>
+    >
   >;
 }
 
@@ -66,9 +74,22 @@ export function airflowDagOf(
     sourceMap: pipeline.sourceMap as never,
     modules: null,
   });
+  // What the Airflow 3 target refuses too (templates Airflow cannot render, ids too long, ...).
+  const refused = lowered.ok
+    ? airflowTarget.validate({
+        ir: lowered.ir,
+        hash: lowered.hash,
+        sourceFile: "",
+        sourceMap: pipeline.sourceMap as never,
+        pythonFiles: [],
+        settings: { airflowVersion: 3 },
+      })
+    : [];
   const errors = [
     ...problems.map((p) => p.message),
-    ...lowered.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
+    ...[...lowered.diagnostics, ...refused]
+      .filter((d) => d.severity === "error")
+      .map((d) => d.message),
   ];
   if (!lowered.ok || errors.length > 0) {
     throw new TypeError(
@@ -89,6 +110,7 @@ export function airflowDagOf(
       );
     }
   }
+  for (const t of shape.tasks) checkOptions(shape.dagId, t, outputs, conditions, taskSpecs);
   const tasks = shape.tasks.map((t) => taskSpec(shape, t, outputs, conditions, taskSpecs));
   return {
     dagId: shape.dagId,
@@ -113,6 +135,37 @@ export function airflowDagOf(
   };
 }
 
+/** Options that would do nothing for a task: named, so a typo or a wrong task is said. */
+function checkOptions(
+  dagId: string,
+  t: AirflowTaskShape,
+  outputs: Readonly<Record<string, PipelineTaskOutputs>>,
+  conditions: Readonly<Record<string, boolean>>,
+  taskSpecs: AirflowDagOfOptions["taskSpecs"] & object,
+): void {
+  const where = `airflowDagOf(${dagId}): task '${t.taskId}'`;
+  if (Object.hasOwn(conditions, t.taskId) && t.returns === null) {
+    throw new TypeError(`${where} is not a branch or short-circuit: it has no condition`);
+  }
+  const given = outputs[t.taskId];
+  if (given !== undefined && typeof given !== "function") {
+    // A BashOperator pushes its last line of output, which mlgen does not write.
+    const bash = t.operator === "BashOperator";
+    const known = [...Object.keys(t.outputs), ...(bash ? ["return_value"] : [])];
+    const unknown = Object.keys(given).filter((k) => !known.includes(k));
+    if (unknown.length > 0) {
+      throw new TypeError(
+        `${where} pushes no ${unknown.map((k) => `'${k}'`).join(", ")} (it pushes ${known.length > 0 ? known.map((k) => `'${k}'`).join(", ") : "nothing"})`,
+      );
+    }
+  }
+  if ((taskSpecs[t.taskId]?.reschedules ?? 0) > 0 && t.sensor?.mode !== "reschedule") {
+    throw new TypeError(
+      `${where} is ${t.sensor === null ? "not a sensor" : "a sensor in poke mode"}: it is never up_for_reschedule (give reschedules to a sensor in reschedule mode)`,
+    );
+  }
+}
+
 function taskSpec(
   dag: AirflowDagShape,
   t: AirflowTaskShape,
@@ -132,6 +185,8 @@ function taskSpec(
     for (const [name, type] of Object.entries(t.outputs)) {
       out[name] = Object.hasOwn(values, name) ? values[name] : standIn(t.taskId, name, type);
     }
+    if (Object.hasOwn(values, "return_value")) out.return_value = values.return_value;
+    if (t.pushesMapIndex && mapIndex >= 0) out.mlgen_map_index = mapIndex;
     if (t.returnsOutput !== null) out.return_value = out[t.returnsOutput];
     if (t.returnsParam !== null) out.return_value = dag.params[t.returnsParam]?.default ?? null;
     if (t.returns !== null) {
@@ -186,7 +241,7 @@ function startInstant(text: string, timezone: string | null): number {
   if (/(?:Z|[+-]\d{2}:\d{2})$/.test(time)) return Date.parse(time);
   const asUtc = Date.parse(`${time}Z`);
   if (timezone === null || timezone === "UTC") return asUtc;
-  // The zone's offset at that wall time, found by reading the UTC guess back in the zone.
+  /** The zone's offset from UTC at an instant. */
   const offsetAt = (ms: number) => {
     const parts = Object.fromEntries(
       new Intl.DateTimeFormat("en-US", {
@@ -212,6 +267,10 @@ function startInstant(text: string, timezone: string | null): number {
     );
     return wall - ms;
   };
-  const guess = asUtc - offsetAt(asUtc);
-  return asUtc - offsetAt(guess);
+  // The offsets a day before and after (a zone changes at most once in two days): the later
+  // one when it gives that wall time (an hour repeated: pendulum's fold=1), else the earlier
+  // (a normal time before a change, or an hour skipped, which pendulum moves forward by it).
+  const before = offsetAt(asUtc - 86_400_000);
+  const after = offsetAt(asUtc + 86_400_000);
+  return offsetAt(asUtc - after) === after ? asUtc - after : asUtc - before;
 }

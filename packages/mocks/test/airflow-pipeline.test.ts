@@ -148,6 +148,55 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
     expect(run.state).toBe("success");
   });
 
+  it("each mapped instance pushes its map index where the DAG reads mapped outputs", async () => {
+    const spec = airflowDagOf(runtime, {
+      outputs: { list_items: { items: ["a", "b"], count: 2 } },
+    });
+    const { call } = await runOf(spec);
+    const xcom = (key: string, mapIndex: number) =>
+      call(
+        "GET",
+        `/api/v2/dags/runtime_constructs/dagRuns/r1/taskInstances/upper/xcomEntries/${key}?map_index=${mapIndex}`,
+      );
+    expect((await xcom("mlgen_map_index", 1)).body.value).toBe(1);
+    expect((await xcom("shout", 1)).body.value).toBe("upper.shout");
+  });
+
+  it("a start date in a time zone is the instant Airflow (pendulum) reads, across daylight-saving changes", () => {
+    // As real Airflow 3.3.2's DagBag gave them: an hour skipped moves forward, an hour repeated
+    // is its second occurrence.
+    for (const [startDate, timezone, instant] of [
+      ["2025-03-09T02:30:00", "America/New_York", "2025-03-09T07:30:00Z"],
+      ["2025-11-02T01:30:00", "America/New_York", "2025-11-02T06:30:00Z"],
+      ["2018-11-04", "America/Sao_Paulo", "2018-11-04T03:00:00Z"],
+      ["2025-03-30T02:30:00", "Europe/Berlin", "2025-03-30T01:30:00Z"],
+      ["2025-06-01", "Europe/Berlin", "2025-05-31T22:00:00Z"],
+      ["2025-06-01T06:00:00+02:00", null, "2025-06-01T04:00:00Z"],
+    ] as const) {
+      const def = pipeline("zoned", { startDate, ...(timezone ? { timezone } : {}) }, (p) => {
+        p.bash("a", { command: "echo a" });
+      });
+      expect([startDate, airflowDagOf(def).startDate]).toEqual([startDate, Date.parse(instant)]);
+    }
+  });
+
+  it("refuses options that would do nothing", () => {
+    expect(() => airflowDagOf(production, { conditions: { evaluate: false } })).toThrow(
+      "task 'evaluate' is not a branch or short-circuit",
+    );
+    expect(() => airflowDagOf(production, { outputs: { evaluate: { acuracy: 0.9 } } })).toThrow(
+      "task 'evaluate' pushes no 'acuracy' (it pushes 'accuracy')",
+    );
+    // A bash task's last line of output is its return value.
+    const report = airflowDagOf(production, { outputs: { report: { return_value: "done" } } });
+    expect(report.tasks.find((t) => t.taskId === "report")?.xcom).toEqual({
+      return_value: "done",
+    });
+    expect(() =>
+      airflowDagOf(runtime, { taskSpecs: { wait_for_flag: { reschedules: 1 } } }),
+    ).toThrow("task 'wait_for_flag' is a sensor in poke mode");
+  });
+
   it("refuses what the fake cannot run, and names what is wrong", () => {
     expect(() => airflowDagOf(production, { conditions: { nope: false } })).toThrow(
       "conditions names 'nope', which the DAG has no task of",
@@ -164,5 +213,10 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
       p.bash("a", { command: "echo a" }).after("missing" as never);
     });
     expect(() => airflowDagOf(broken)).toThrow("airflowDagOf: the pipeline does not compile");
+    // What only the Airflow target refuses (MLG3001): Airflow 3 has no execution_date.
+    const old = pipeline("old_names", {}, (p) => {
+      p.bash("b", { command: "echo {{ execution_date }}" });
+    });
+    expect(() => airflowDagOf(old)).toThrow(/does not compile[\s\S]*execution_date/);
   });
 });

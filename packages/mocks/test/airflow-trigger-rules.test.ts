@@ -137,6 +137,25 @@ describe("Airflow fake: trigger rules", () => {
     expect((await call("GET", `${TIS}/m2/listMapped`)).body.total_entries).toBe(1);
   });
 
+  it("an EmptyOperator is success as soon as it is scheduled, never queued or run", async () => {
+    const { clock, call } = await run([
+      { taskId: "work" },
+      { taskId: "marker", operator: "EmptyOperator", upstream: ["work"] },
+      { taskId: "after", upstream: ["marker"] },
+    ]);
+    clock.advance(1_003);
+    const marker = (await call("GET", `${TIS}/marker`)).body;
+    expect(marker).toMatchObject({
+      state: "success",
+      try_number: 1,
+      duration: 0,
+      hostname: "",
+      queued_when: null,
+    });
+    expect(marker.start_date).toBe(marker.end_date);
+    expect((await call("GET", `${TIS}/after`)).body.state).not.toBe(null);
+  });
+
   it("addDag names the rules it takes", () => {
     const fake = createAirflowFake();
     expect(() =>

@@ -1429,6 +1429,17 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           continue;
         }
         if (decision === "wait") continue;
+        if (task.operator === "EmptyOperator" && task.expand === null) {
+          // DagRun.schedule_tis: an EmptyOperator (without callbacks or outlets, which the fake
+          // has not) is set success without running: no worker, no pool slot, no XComs.
+          ti.tryNumber += 1;
+          ti.state = "success";
+          ti.startDate = t;
+          ti.endDate = t;
+          ti.duration = 0;
+          ti.due = null;
+          continue;
+        }
         const ready = task.expand !== null && ti.mapIndex < 0 ? expand(run, task, ti) : [ti];
         for (const each of ready) {
           // What the last try left (queued_when, start/end dates, duration, hostname, pid)

@@ -178,6 +178,11 @@ export interface AirflowTaskShape {
   } | null;
   /** XComs it pushes by key when it succeeds (its declared outputs), with their types. */
   readonly outputs: Readonly<Record<string, string>>;
+  /**
+   * Each mapped instance also pushes `mlgen_map_index`, its map index (what a task reading the
+   * mapped outputs lines them up by).
+   */
+  readonly pushesMapIndex: boolean;
   /** The output it also returns (`return_value`): what a mapped task maps over. */
   readonly returnsOutput: string | null;
   /** The param whose list it returns (a param's `_items` task). */
@@ -1785,6 +1790,8 @@ function dagShape(
     readonly listIds: ReadonlyMap<string, string>;
     /** The output a task returns, as what a mapped task maps over (pythonCallable). */
     readonly mappedOver: ReadonlyMap<string, string>;
+    /** The file reads mapped outputs (_pull_mapped): _push then pushes the map index too. */
+    readonly pullMapped: boolean;
   },
 ): AirflowTaskShape[] {
   const byId = new Map<string, AirflowTaskShape>();
@@ -1808,6 +1815,7 @@ function dagShape(
       returns: null,
       sensor: null,
       outputs: {},
+      pushesMapIndex: false,
       returnsOutput: null,
       returnsParam: null,
       setupTeardown: null,
@@ -1867,6 +1875,11 @@ function dagShape(
           ? { mode: task.mode, pokeIntervalSeconds: task.pokeInterval ?? 60 }
           : null,
       outputs: taskOutputs(task),
+      pushesMapIndex:
+        added.pullMapped &&
+        task.kind === "python" &&
+        task.map !== null &&
+        Object.keys(task.outputs).length > 0,
       returnsOutput: added.mappedOver.get(task.id) ?? null,
       returnsParam: null,
       setupTeardown: task.setupTeardown ?? null,
@@ -2388,7 +2401,13 @@ export function dagView(
   imports.push(...airflowImports(file));
 
   return {
-    shape: dagShape(ir, body, { skipping, joinIds, listIds, mappedOver }),
+    shape: dagShape(ir, body, {
+      skipping,
+      joinIds,
+      listIds,
+      mappedOver,
+      pullMapped: uses.pullMapped,
+    }),
     headerSource: new PyCode(pyComment(sourceFile)),
     headerHash: new PyCode(hash),
     directives: dialect.fileDirectives.map((line) => new PyCode(line)),
