@@ -422,6 +422,22 @@ with DAG(
     # Nothing after it: no skipmixin_key, its return value pushed.
     BranchPythonOperator(task_id="lonely", python_callable=lambda: ["lonely"])
 
+def _fail():
+    raise ValueError("work failed")
+
+
+with DAG(
+    dag_id="parity_setup",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    create = PythonOperator(task_id="create", python_callable=_one)
+    work = PythonOperator(task_id="work", python_callable=_fail)
+    delete = PythonOperator(task_id="delete", python_callable=_one)
+    create >> work >> delete
+    delete.as_teardown(setups=create)
+
 with DAG(
     dag_id="parity_branch_bad",
     schedule=None,
@@ -654,6 +670,16 @@ function seedFake(fake: AirflowFake): void {
       },
     ],
     script: { maybe: "skipped" },
+  });
+  fake.addDag({
+    dagId: "parity_setup",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { ...one, taskId: "create", setup: true },
+      { taskId: "work", operator: "PythonOperator", upstream: ["create"] },
+      { ...one, taskId: "delete", upstream: ["create", "work"], teardown: true },
+    ],
+    script: { work: { state: "failed", error: "ValueError: work failed" } },
   });
   fake.addDag({
     dagId: "parity_branch_bad",
@@ -1273,6 +1299,26 @@ function scenario(settle: () => void) {
     });
     await waitForRun(call, "parity_branch", "parity_branch_1", settle);
     await call("branch_tis_after_clear", "GET", `${branchRun}/taskInstances`);
+    // A setup, the work (failing) and its teardown: the teardown runs, the run fails by the
+    // work; clearing the work clears the setup and the teardown too.
+    await call("trigger_setup", "POST", "/api/v2/dags/parity_setup/dagRuns", {
+      body: { dag_run_id: "parity_setup_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_setup", "parity_setup_1", settle);
+    const setupRun = "/api/v2/dags/parity_setup/dagRuns/parity_setup_1";
+    await call("setup_run", "GET", setupRun);
+    await call("setup_tis", "GET", `${setupRun}/taskInstances`);
+    await call("setup_clear_work", "POST", "/api/v2/dags/parity_setup/clearTaskInstances", {
+      body: {
+        dag_run_id: "parity_setup_1",
+        task_ids: ["work"],
+        only_failed: false,
+        dry_run: false,
+      },
+    });
+    await waitForRun(call, "parity_setup", "parity_setup_1", settle);
+    await call("setup_run_after_clear", "GET", setupRun);
+    await call("setup_tis_after_clear", "GET", `${setupRun}/taskInstances`);
     await call("trigger_branch_bad", "POST", "/api/v2/dags/parity_branch_bad/dagRuns", {
       body: { dag_run_id: "parity_branch_bad_1", logical_date: null },
     });
@@ -1920,6 +1966,19 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       });
     }
     expect(stateByTask("branch_bad_tis")).toEqual({ choose: "failed", deploy: "upstream_failed" });
+    // The teardown ran after the failed work, and the run failed by the work alone.
+    for (const step of ["setup_tis", "setup_tis_after_clear"]) {
+      expect(stateByTask(step)).toEqual({ create: "success", work: "failed", delete: "success" });
+    }
+    expect([body("setup_run").state, body("setup_run_after_clear").state]).toEqual([
+      "failed",
+      "failed",
+    ]);
+    expect((body("setup_clear_work").task_instances ?? []).map((t) => t.task_id).sort()).toEqual([
+      "create",
+      "delete",
+      "work",
+    ]);
 
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",

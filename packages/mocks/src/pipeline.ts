@@ -61,8 +61,8 @@ export interface AirflowDagOfOptions
  * rules, retries and retry delays, pools, concurrency limits, mapped tasks, branches and
  * short-circuits (`skips`, returning their `ifTrue` side unless `conditions` says otherwise),
  * sensors (reschedule mode, `poke_interval`), params with their schemas, schedule, tags,
- * owner, description and start date. Throws a TypeError naming the problems when the pipeline
- * does not compile, and for setups and teardowns, which the fake does not model.
+ * owner, description and start date, setups and teardowns. Throws a TypeError naming the
+ * problems when the pipeline does not compile.
  */
 export function airflowDagOf(
   pipeline: PipelineDefinitionLike,
@@ -173,11 +173,6 @@ function taskSpec(
   conditions: Readonly<Record<string, boolean>>,
   taskSpecs: AirflowDagOfOptions["taskSpecs"] & object,
 ): AirflowTaskSpec {
-  if (t.setupTeardown !== null) {
-    throw new TypeError(
-      `airflowDagOf(${dag.dagId}): task '${t.taskId}' is a ${t.setupTeardown}; the Airflow fake does not model setups and teardowns (trigger rule all_done_setup_success): test this pipeline against a real Airflow`,
-    );
-  }
   const given = outputs[t.taskId];
   const pushed = (mapIndex: number): Record<string, unknown> => {
     const values = typeof given === "function" ? given(mapIndex) : (given ?? {});
@@ -209,6 +204,7 @@ function taskSpec(
     ...(t.expand === null ? {} : { expand: t.expand }),
     ...(t.skips === null ? {} : { skips: t.skips }),
     ...(t.sensor === null ? {} : { pokeIntervalMs: t.sensor.pokeIntervalSeconds * 1000 }),
+    ...(t.setupTeardown === null ? {} : { [t.setupTeardown]: true }),
     xcom: t.expand === null ? pushed(-1) : pushed,
     ...taskSpecs[t.taskId],
   };

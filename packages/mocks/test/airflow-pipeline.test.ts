@@ -2,6 +2,7 @@ import { pipeline } from "@mlgen/dsl";
 import { describe, expect, it } from "vitest";
 import production from "../../../examples/production-pipeline/pipelines/production.pipeline.js";
 import runtime from "../../../test/fixtures/pipelines/runtime.pipeline.js";
+import setupTeardown from "../../../test/fixtures/pipelines/setup-teardown.pipeline.js";
 import { createManualClock } from "../src/clock.js";
 import { createAirflowFake } from "../src/index.js";
 import { airflowDagOf } from "../src/pipeline.js";
@@ -180,6 +181,58 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
     }
   });
 
+  it("setups and teardowns run as real Airflow 3.3.2 ran the same pipeline (test/engines/setup-teardown.test.ts)", async () => {
+    const ok = await runOf(airflowDagOf(setupTeardown));
+    expect([ok.run.state, ok.states]).toEqual([
+      "success",
+      {
+        create_scratch: "success",
+        warm_cache: "success",
+        work: "success",
+        remove_scratch: "success",
+        say_done: "success",
+        "batch.open": "success",
+        "batch.step": "success",
+        "batch.close": "success",
+        publish: "success",
+      },
+    ]);
+    const workFailed = await runOf(
+      airflowDagOf(setupTeardown, { script: { work: "failed", "batch.step": "failed" } }),
+    );
+    expect([workFailed.run.state, workFailed.states]).toEqual([
+      "failed",
+      {
+        create_scratch: "success",
+        warm_cache: "success",
+        work: "failed",
+        remove_scratch: "success",
+        say_done: "success",
+        "batch.open": "success",
+        "batch.step": "failed",
+        "batch.close": "success",
+        publish: "upstream_failed",
+      },
+    ]);
+    const setupFailed = await runOf(
+      airflowDagOf(setupTeardown, { script: { create_scratch: "failed" } }),
+    );
+    expect([setupFailed.run.state, setupFailed.states]).toEqual([
+      "failed",
+      {
+        create_scratch: "failed",
+        warm_cache: "success",
+        work: "upstream_failed",
+        remove_scratch: "upstream_failed",
+        say_done: "success",
+        "batch.open": "success",
+        "batch.step": "success",
+        "batch.close": "success",
+        publish: "success",
+      },
+    ]);
+  });
+
   it("refuses options that would do nothing", () => {
     expect(() => airflowDagOf(production, { conditions: { evaluate: false } })).toThrow(
       "task 'evaluate' is not a branch or short-circuit",
@@ -197,7 +250,7 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
     ).toThrow("task 'wait_for_flag' is a sensor in poke mode");
   });
 
-  it("refuses what the fake cannot run, and names what is wrong", () => {
+  it("refuses what does not compile, and names what is wrong; takes setups and teardowns", () => {
     expect(() => airflowDagOf(production, { conditions: { nope: false } })).toThrow(
       "conditions names 'nope', which the DAG has no task of",
     );
@@ -206,9 +259,12 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
       const work = p.bash("work", { command: "echo work" }).after(up);
       p.bash("delete", { command: "echo down", teardown: up }).after(work);
     });
-    expect(() => airflowDagOf(teardown)).toThrow(
-      "task 'create' is a setup; the Airflow fake does not model setups and teardowns",
-    );
+    // Setups and teardowns are the fake's too.
+    expect(airflowDagOf(teardown).tasks).toMatchObject([
+      { taskId: "create", setup: true },
+      { taskId: "work" },
+      { taskId: "delete", teardown: true, triggerRule: "all_done_setup_success" },
+    ]);
     const broken = pipeline("broken", {}, (p) => {
       p.bash("a", { command: "echo a" }).after("missing" as never);
     });

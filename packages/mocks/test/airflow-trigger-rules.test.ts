@@ -161,8 +161,10 @@ describe("Airflow fake: trigger rules", () => {
     expect(() =>
       fake.addDag({
         dagId: "x",
-        tasks: [{ taskId: "t", triggerRule: "all_done_setup_success" as never }],
+        tasks: [{ taskId: "t", triggerRule: "all_done_or_not" as never }],
       }),
-    ).toThrow(/trigger rule "all_done_setup_success"; the fake takes all_success, .*teardowns/);
+    ).toThrow(
+      /trigger rule "all_done_or_not"; the fake takes all_success, .*all_done_setup_success/,
+    );
   });
 });

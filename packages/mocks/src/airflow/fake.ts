@@ -65,13 +65,29 @@ function allDownstream(
   byId: ReadonlyMap<string, { readonly downstream: readonly string[] }>,
   taskId: string,
 ): Set<string> {
+  return relatives(byId, taskId, "downstream");
+}
+
+/** Every task before a task, however far (get_flat_relative_ids(upstream=True)). */
+function allUpstream(
+  byId: ReadonlyMap<string, { readonly upstream: readonly string[] }>,
+  taskId: string,
+): Set<string> {
+  return relatives(byId, taskId, "upstream");
+}
+
+function relatives<K extends "upstream" | "downstream">(
+  byId: ReadonlyMap<string, { readonly [key in K]: readonly string[] }>,
+  taskId: string,
+  dir: K,
+): Set<string> {
   const seen = new Set<string>();
-  const stack = [...(byId.get(taskId)?.downstream ?? [])];
+  const stack = [...(byId.get(taskId)?.[dir] ?? [])];
   while (stack.length > 0) {
     const d = stack.pop() as string;
     if (seen.has(d)) continue;
     seen.add(d);
-    stack.push(...(byId.get(d)?.downstream ?? []));
+    stack.push(...(byId.get(d)?.[dir] ?? []));
   }
   return seen;
 }
@@ -152,6 +168,7 @@ interface TaskDef {
   readonly maxActiveTisPerDagrun: number | null;
   /** A SkipMixin task: what it skips after it by what it returns. */
   readonly skips: "branch" | "short_circuit" | "short_circuit_direct" | null;
+  readonly role: "setup" | "teardown" | null;
 }
 
 interface Dag {
@@ -601,15 +618,24 @@ const TRIGGER_RULES: ReadonlySet<string> = new Set<AirflowTriggerRule>([
   "none_failed_min_one_success",
   "none_skipped",
   "always",
+  "all_done_setup_success",
 ]);
 
-/** A task spec's trigger rule, checked. */
+/** A task spec's trigger rule, checked: a teardown's is all_done_setup_success (as_teardown). */
 function triggerRuleOf(dagId: string, t: AirflowTaskSpec): AirflowTriggerRule {
-  const rule = t.triggerRule ?? "all_success";
+  const rule = t.triggerRule ?? (t.teardown ? "all_done_setup_success" : "all_success");
   if (!TRIGGER_RULES.has(rule)) {
     throw new TypeError(
-      `addDag(${dagId}): ${t.taskId} has trigger rule ${JSON.stringify(rule)}; the fake takes ${[...TRIGGER_RULES].join(", ")} (setups and teardowns, and so all_done_setup_success, are not modelled)`,
+      `addDag(${dagId}): ${t.taskId} has trigger rule ${JSON.stringify(rule)}; the fake takes ${[...TRIGGER_RULES].join(", ")}`,
     );
+  }
+  if (rule === "all_done_setup_success" && !t.teardown) {
+    throw new TypeError(
+      `addDag(${dagId}): ${t.taskId} has trigger rule all_done_setup_success, a teardown's: give it teardown: true`,
+    );
+  }
+  if (t.setup && t.teardown) {
+    throw new TypeError(`addDag(${dagId}): ${t.taskId} cannot be both a setup and a teardown`);
   }
   return rule;
 }
@@ -625,6 +651,10 @@ interface UpstreamCounts {
   readonly removed: number;
   /** Finished ones (any of the above). */
   readonly done: number;
+  /** Of them, those of setup tasks: every one, and the successful and skipped ones. */
+  readonly setups: number;
+  readonly successSetups: number;
+  readonly skippedSetups: number;
 }
 
 /**
@@ -675,6 +705,11 @@ function triggerDecision(
     case "all_skipped":
       if (success > 0 || anyFailed) return "skipped";
       return when(upstream - skipped <= 0);
+    case "all_done_setup_success":
+      // A teardown: after everything, if a setup before it succeeded.
+      if (allDone && c.setups > 0 && c.skippedSetups >= c.setups) return "skipped";
+      if (allDone && c.setups > 0 && c.successSetups === 0) return "upstream_failed";
+      return when(allDone);
     case "all_done_min_one_success": {
       if (skipped > 0) return "skipped";
       if (success + failed + upstreamFailed + removed >= upstream - skipped && success === 0) {
@@ -859,6 +894,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           t.maxActiveTisPerDagrun,
         ),
         skips,
+        role: t.setup ? "setup" : t.teardown ? "teardown" : null,
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -1333,10 +1369,20 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       upstreamFailed: 0,
       removed: 0,
       done: 0,
+      setups: 0,
+      successSetups: 0,
+      skippedSetups: 0,
     };
+    const dag = dags.get(run.dagId) as Dag;
     for (const u of task.upstream) {
+      const setup = dag.byId.get(u)?.role === "setup";
       for (const up of instancesOf(run, u)) {
         n.upstream += 1;
+        if (setup) {
+          n.setups += 1;
+          if (up.state === "success") n.successSetups += 1;
+          if (up.state === "skipped") n.skippedSetups += 1;
+        }
         if (up.state === "success") n.success += 1;
         else if (up.state === "skipped") n.skipped += 1;
         else if (up.state === "failed") n.failed += 1;
@@ -1347,6 +1393,73 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
     }
     return n;
+  }
+
+  /**
+   * TriggerRuleDep._evaluate_setup_constraint, for a task that is not a teardown: the setups
+   * it needs that are not right before it (a task after the work a setup sets up) must have
+   * succeeded: one failed makes it upstream_failed, one skipped skipped; it waits for the rest.
+   */
+  function setupDependency(
+    run: Run,
+    dag: Dag,
+    task: TaskDef,
+  ): "wait" | "skipped" | "upstream_failed" | null {
+    if (task.role === "teardown") return null;
+    const indirect = relevantSetups(dag, task).filter((id) => !task.upstream.includes(id));
+    if (indirect.length === 0) return null;
+    const states = indirect.flatMap((id) => instancesOf(run, id).map((ti) => ti.state));
+    if (states.some((s) => s === "failed" || s === "upstream_failed")) return "upstream_failed";
+    if (states.some((s) => s === "skipped")) return "skipped";
+    return states.every((s) => s === "success" || s === "removed") ? null : "wait";
+  }
+
+  /**
+   * TriggerRuleDep._evaluate_teardown_scope: a teardown whose own upstream tasks are done still
+   * waits for every task between its setups and it.
+   */
+  function teardownWaits(run: Run, dag: Dag, task: TaskDef): boolean {
+    if (task.role !== "teardown") return false;
+    const indirect = allUpstream(dag.byId, task.taskId);
+    for (const u of task.upstream) indirect.delete(u);
+    for (const setup of task.upstream) {
+      if (dag.byId.get(setup)?.role !== "setup") continue;
+      for (const id of allDownstream(dag.byId, setup)) {
+        if (!indirect.has(id)) continue;
+        const open = instancesOf(run, id).some(
+          (ti) => ti.state === null || !TERMINAL_TI.has(ti.state),
+        );
+        if (open) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * get_upstreams_only_setups: the setups before a task (however far) that it needs: those with
+   * no teardown, or with a teardown after the task.
+   */
+  function relevantSetups(dag: Dag, task: TaskDef): string[] {
+    const after = allDownstream(dag.byId, task.taskId);
+    return [...allUpstream(dag.byId, task.taskId)].filter((id) => {
+      const setup = dag.byId.get(id);
+      if (setup?.role !== "setup") return false;
+      const teardowns = setup.downstream.filter((d) => dag.byId.get(d)?.role === "teardown");
+      return teardowns.length === 0 || teardowns.some((d) => after.has(d));
+    });
+  }
+
+  /**
+   * get_upstreams_only_setups_and_teardowns: the setups a task needs and their teardowns, which
+   * a clear of the task clears too.
+   */
+  function setupsAndTeardowns(dag: Dag, task: TaskDef): string[] {
+    return relevantSetups(dag, task).flatMap((id) => [
+      id,
+      ...(dag.byId.get(id)?.downstream ?? []).filter(
+        (d) => d !== task.taskId && dag.byId.get(d)?.role === "teardown",
+      ),
+    ]);
   }
 
   /**
@@ -1420,8 +1533,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           setTiState(ti, "skipped", t);
           continue;
         }
+        const needs = setupDependency(run, dag, task);
+        if (needs === "skipped" || needs === "upstream_failed") {
+          setTiState(ti, needs, t);
+          continue;
+        }
         // Every instance of a mapped upstream task counts.
         let decision = triggerDecision(task.triggerRule, upstreamCounts(run, task));
+        if (decision === "run" && (needs === "wait" || teardownWaits(run, dag, task))) {
+          decision = "wait";
+        }
         if (decision === "run" || decision === "wait")
           decision = mappedDependency(run, task) ?? decision;
         if (decision === "skipped" || decision === "upstream_failed") {
@@ -1462,12 +1583,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   function finishRun(run: Run, t: number): void {
     const states = [...run.tis.values()].map((ti) => ti.state);
     if (!states.every((s) => s !== null && TERMINAL_TI.has(s))) return;
-    const dag = dags.get(run.dagId);
+    const dag = dags.get(run.dagId) as Dag;
+    // _tis_for_dagrun_state: the leaves, teardowns left out (a task followed by teardowns
+    // alone is one); a DAG of teardowns alone is judged by its tasks nothing follows.
+    const ignorable = (id: string) => dag.byId.get(id)?.role === "teardown";
+    let leaves = dag.tasks.filter((d) => !ignorable(d.taskId) && d.downstream.every(ignorable));
+    if (leaves.length === 0) leaves = dag.tasks.filter((d) => d.downstream.length === 0);
+    const leafIds = new Set(leaves.map((d) => d.taskId));
     const leafFailed = [...run.tis.values()].some(
-      (ti) =>
-        dag?.byId.get(ti.taskId)?.downstream.length === 0 &&
-        ti.state !== null &&
-        FAILED_TI.has(ti.state),
+      (ti) => leafIds.has(ti.taskId) && ti.state !== null && FAILED_TI.has(ti.state),
     );
     run.state = leafFailed ? "failed" : "success";
     run.endDate = t;
@@ -3296,6 +3420,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           };
           if (flags.include_upstream === true) walk("upstream");
           if (flags.include_downstream === true) walk("downstream");
+          // DAG.clear (partial_subset): a task comes with the setups it needs and their
+          // teardowns, a setup with its teardowns.
+          for (const id of [...taskIds, ...roots]) {
+            const d = dag.byId.get(id);
+            if (d?.role === null) for (const x of setupsAndTeardowns(dag, d)) taskIds.add(x);
+            if (d?.role === "setup") {
+              for (const x of d.downstream)
+                if (dag.byId.get(x)?.role === "teardown") taskIds.add(x);
+            }
+          }
         }
         const onlyFailed = flags.only_failed !== false;
         const onlyRunning = flags.only_running === true;

@@ -145,9 +145,23 @@ export interface AirflowTaskSpec {
    * operator: give `operator` too (`BranchPythonOperator`, `ShortCircuitOperator`).
    */
   readonly skips?: "branch" | "short_circuit" | "short_circuit_direct";
+  /**
+   * A setup task (`as_setup()`): what comes after it needs it to succeed, directly or not (a
+   * task after the work it sets up waits for it too), and clearing a task clears the setups
+   * it needs and their teardowns.
+   */
+  readonly setup?: boolean;
+  /**
+   * A teardown task (`as_teardown(setups=...)`, its setups among its `upstream`): trigger
+   * rule `all_done_setup_success` (it runs once everything before it is done, if one of its
+   * setups succeeded; skipped when they all were, `upstream_failed` when none succeeded), and
+   * it waits for every task between its setups and it. A run is judged without its teardowns
+   * (`on_failure_fail_dagrun=False`): a failed cleanup does not fail the run.
+   */
+  readonly teardown?: boolean;
 }
 
-/** Airflow 3's trigger rules, but `all_done_setup_success` (setups and teardowns are not modelled). */
+/** Airflow 3's trigger rules (`all_done_setup_success` is a teardown's: give `teardown: true`). */
 export type AirflowTriggerRule =
   | "all_success"
   | "all_failed"
@@ -160,7 +174,8 @@ export type AirflowTriggerRule =
   | "none_failed"
   | "none_failed_min_one_success"
   | "none_skipped"
-  | "always";
+  | "always"
+  | "all_done_setup_success";
 
 export interface AirflowDagSpec {
   readonly dagId: string;
