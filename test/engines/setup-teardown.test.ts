@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/pipelines.js";
+import { SETUP_TEARDOWN_RUNS } from "../support/setup-teardown-runs.js";
 import {
   AIRFLOW2_PYTHON,
   AIRFLOW2_VENV,
@@ -98,18 +99,8 @@ describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (v
   it("the teardown removes what the setup made after the work succeeded, and the run succeeds", () => {
     const { r, root, states } = run("2025-06-01", {});
     expect(r.status, r.output.slice(-5000)).toBe(0);
-    expect(states?.state).toBe("success");
-    expect(states?.tasks).toEqual({
-      create_scratch: "success",
-      warm_cache: "success",
-      work: "success",
-      remove_scratch: "success",
-      say_done: "success",
-      "batch.open": "success",
-      "batch.step": "success",
-      "batch.close": "success",
-      publish: "success",
-    });
+    expect(states?.state).toBe(SETUP_TEARDOWN_RUNS.ok.state);
+    expect(states?.tasks).toEqual(SETUP_TEARDOWN_RUNS.ok.tasks);
     expect(existsSync(join(root, "scratch")), "the teardown removed the scratch folder").toBe(
       false,
     );
@@ -119,38 +110,16 @@ describe.each([3, 2] as const)("setup and teardown tasks on real Airflow %i", (v
   it("after the work failed the teardowns still run (one reading the work's output gets None), the task after the group does not, and the run fails (a teardown is left out of its state)", () => {
     const { r, root, states } = run("2025-06-02", { failWork: true });
     expect(r.status).not.toBe(0);
-    expect(states?.state).toBe("failed");
-    expect(states?.tasks).toEqual({
-      create_scratch: "success",
-      warm_cache: "success",
-      work: "failed",
-      // It reads the work's output: None, and it still removes the folder.
-      remove_scratch: "success",
-      say_done: "success",
-      "batch.open": "success",
-      "batch.step": "failed",
-      "batch.close": "success",
-      // After the group: it waits for the group's work, not for its teardown alone.
-      publish: "upstream_failed",
-    });
+    expect(states?.state).toBe(SETUP_TEARDOWN_RUNS.failWork.state);
+    expect(states?.tasks).toEqual(SETUP_TEARDOWN_RUNS.failWork.tasks);
     expect(existsSync(join(root, "scratch"))).toBe(false);
   });
 
   it("when its setup failed a teardown does not run (nothing to remove); one without setups does", () => {
     const { r, root, states } = run("2025-06-03", { failSetup: true });
     expect(r.status).not.toBe(0);
-    expect(states?.state).toBe("failed");
-    expect(states?.tasks).toEqual({
-      create_scratch: "failed",
-      warm_cache: "success",
-      work: "upstream_failed",
-      remove_scratch: "upstream_failed",
-      say_done: "success",
-      "batch.open": "success",
-      "batch.step": "success",
-      "batch.close": "success",
-      publish: "success",
-    });
+    expect(states?.state).toBe(SETUP_TEARDOWN_RUNS.failSetup.state);
+    expect(states?.tasks).toEqual(SETUP_TEARDOWN_RUNS.failSetup.tasks);
     expect(existsSync(join(root, "done.txt"))).toBe(true);
   });
 });

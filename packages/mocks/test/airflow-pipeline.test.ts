@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import production from "../../../examples/production-pipeline/pipelines/production.pipeline.js";
 import runtime from "../../../test/fixtures/pipelines/runtime.pipeline.js";
 import setupTeardown from "../../../test/fixtures/pipelines/setup-teardown.pipeline.js";
+import { SETUP_TEARDOWN_RUNS } from "../../../test/support/setup-teardown-runs.js";
 import { createManualClock } from "../src/clock.js";
 import { createAirflowFake } from "../src/index.js";
 import { airflowDagOf } from "../src/pipeline.js";
@@ -182,55 +183,17 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
   });
 
   it("setups and teardowns run as real Airflow 3.3.2 ran the same pipeline (test/engines/setup-teardown.test.ts)", async () => {
-    const ok = await runOf(airflowDagOf(setupTeardown));
-    expect([ok.run.state, ok.states]).toEqual([
-      "success",
-      {
-        create_scratch: "success",
-        warm_cache: "success",
-        work: "success",
-        remove_scratch: "success",
-        say_done: "success",
-        "batch.open": "success",
-        "batch.step": "success",
-        "batch.close": "success",
-        publish: "success",
-      },
-    ]);
+    const { ok, failWork, failSetup } = SETUP_TEARDOWN_RUNS;
+    const allWell = await runOf(airflowDagOf(setupTeardown));
+    expect([allWell.run.state, allWell.states]).toEqual([ok.state, ok.tasks]);
     const workFailed = await runOf(
       airflowDagOf(setupTeardown, { script: { work: "failed", "batch.step": "failed" } }),
     );
-    expect([workFailed.run.state, workFailed.states]).toEqual([
-      "failed",
-      {
-        create_scratch: "success",
-        warm_cache: "success",
-        work: "failed",
-        remove_scratch: "success",
-        say_done: "success",
-        "batch.open": "success",
-        "batch.step": "failed",
-        "batch.close": "success",
-        publish: "upstream_failed",
-      },
-    ]);
+    expect([workFailed.run.state, workFailed.states]).toEqual([failWork.state, failWork.tasks]);
     const setupFailed = await runOf(
       airflowDagOf(setupTeardown, { script: { create_scratch: "failed" } }),
     );
-    expect([setupFailed.run.state, setupFailed.states]).toEqual([
-      "failed",
-      {
-        create_scratch: "failed",
-        warm_cache: "success",
-        work: "upstream_failed",
-        remove_scratch: "upstream_failed",
-        say_done: "success",
-        "batch.open": "success",
-        "batch.step": "success",
-        "batch.close": "success",
-        publish: "success",
-      },
-    ]);
+    expect([setupFailed.run.state, setupFailed.states]).toEqual([failSetup.state, failSetup.tasks]);
   });
 
   it("refuses options that would do nothing", () => {
