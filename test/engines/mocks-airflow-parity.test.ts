@@ -438,6 +438,25 @@ with DAG(
     create >> work >> delete
     delete.as_teardown(setups=create)
 
+
+def _slow():
+    time.sleep(8)
+    return 1
+
+
+with DAG(
+    dag_id="parity_setup_patch",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    # Marked failed while the work runs: the teardown still runs, then the run ends.
+    create_slow = PythonOperator(task_id="create", python_callable=_one)
+    work_slow = PythonOperator(task_id="work", python_callable=_slow)
+    delete_slow = PythonOperator(task_id="delete", python_callable=_one)
+    create_slow >> work_slow >> delete_slow
+    delete_slow.as_teardown(setups=create_slow)
+
 with DAG(
     dag_id="parity_branch_bad",
     schedule=None,
@@ -680,6 +699,15 @@ function seedFake(fake: AirflowFake): void {
       { ...one, taskId: "delete", upstream: ["create", "work"], teardown: true },
     ],
     script: { work: { state: "failed", error: "ValueError: work failed" } },
+  });
+  fake.addDag({
+    dagId: "parity_setup_patch",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      { ...one, taskId: "create", setup: true },
+      { ...one, taskId: "work", upstream: ["create"], durationMs: 8_000 },
+      { ...one, taskId: "delete", upstream: ["create", "work"], teardown: true },
+    ],
   });
   fake.addDag({
     dagId: "parity_branch_bad",
@@ -1319,6 +1347,15 @@ function scenario(settle: () => void) {
     await waitForRun(call, "parity_setup", "parity_setup_1", settle);
     await call("setup_run_after_clear", "GET", setupRun);
     await call("setup_tis_after_clear", "GET", `${setupRun}/taskInstances`);
+    await call("trigger_setup_patch", "POST", "/api/v2/dags/parity_setup_patch/dagRuns", {
+      body: { dag_run_id: "parity_setup_patch_1", logical_date: null },
+    });
+    const patchRun = "/api/v2/dags/parity_setup_patch/dagRuns/parity_setup_patch_1";
+    await pollTi(call, `${patchRun}/taskInstances/work`, "running");
+    await call("setup_patch_failed", "PATCH", patchRun, { body: { state: "failed" } });
+    await waitForRun(call, "parity_setup_patch", "parity_setup_patch_1", settle);
+    await call("setup_patch_run", "GET", patchRun);
+    await call("setup_patch_tis", "GET", `${patchRun}/taskInstances`);
     await call("trigger_branch_bad", "POST", "/api/v2/dags/parity_branch_bad/dagRuns", {
       body: { dag_run_id: "parity_branch_bad_1", logical_date: null },
     });
@@ -1979,6 +2016,14 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       "delete",
       "work",
     ]);
+    // A run marked failed while its work ran: its teardown ran, and the scheduler ended it.
+    expect(body("setup_patch_failed").state).toBe("running");
+    expect(stateByTask("setup_patch_tis")).toEqual({
+      create: "success",
+      work: "failed",
+      delete: "success",
+    });
+    expect(body("setup_patch_run").state).toBe("failed");
 
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",

@@ -72,22 +72,42 @@ describe("Airflow fake: setups and teardowns", () => {
     expect(await skipped.runState()).toBe("success");
   });
 
-  it("a task after the work needs the setup too, though not right after it", async () => {
-    const { fake, states } = await run(
+  it("a task after the work needs the setup too, whatever its own trigger rule but always", async () => {
+    const { fake, states, runState } = await run(
       [
         { taskId: "create", setup: true },
-        { taskId: "report", upstream: ["create"], triggerRule: "all_done" },
-        { taskId: "publish", upstream: ["report"] },
+        { taskId: "work", upstream: ["create"] },
+        // all_done would run it after the failed work; create, which it needs, failed.
+        { taskId: "report", upstream: ["work"], triggerRule: "all_done" },
+        // TriggerRuleDep passes `always` before it looks at setups.
+        { taskId: "notify", upstream: ["work"], triggerRule: "always" },
       ],
       { create: "failed" },
     );
     fake.settle();
-    // report runs (all_done), but publish needs create, which failed.
     expect(await states()).toEqual({
       create: "failed",
-      report: "success",
-      publish: "upstream_failed",
+      work: "upstream_failed",
+      report: "upstream_failed",
+      notify: "success",
     });
+    expect(await runState()).toBe("failed");
+  });
+
+  it("a run marked failed while its work runs keeps its teardown: the scheduler runs it, then ends the run", async () => {
+    const { clock, call, states, runState } = await run([
+      { taskId: "create", setup: true },
+      { taskId: "work", upstream: ["create"], durationMs: 60_000 },
+      { taskId: "delete", upstream: ["create", "work"], teardown: true },
+    ]);
+    clock.advance(10_000);
+    const patched = await call("PATCH", RUN, { state: "failed" });
+    // mark_tasks.py: the run's state waits for the pending teardown.
+    expect(patched.body.state).toBe("running");
+    expect(await states()).toMatchObject({ work: "failed", delete: null });
+    clock.advance(5_000);
+    expect(await states()).toMatchObject({ create: "success", work: "failed", delete: "success" });
+    expect(await runState()).toBe("failed");
   });
 
   it("a teardown waits for every task between its setup and it", async () => {
@@ -139,5 +159,21 @@ describe("Airflow fake: setups and teardowns", () => {
     expect(() =>
       fake.addDag({ dagId: "y", tasks: [{ taskId: "t", setup: true, teardown: true }] }),
     ).toThrow("cannot be both a setup and a teardown");
+    // DAG.validate_setup_teardown: Airflow refuses to import these.
+    expect(() =>
+      fake.addDag({
+        dagId: "z",
+        tasks: [
+          { taskId: "create", setup: true },
+          { taskId: "report", upstream: ["create"], triggerRule: "all_done" },
+        ],
+      }),
+    ).toThrow("Setup tasks must be followed with trigger rule ALL_SUCCESS.");
+    expect(() =>
+      fake.addDag({
+        dagId: "w",
+        tasks: [{ taskId: "delete", teardown: true, triggerRule: "all_success" }],
+      }),
+    ).toThrow("its trigger rule is all_done_setup_success");
   });
 });

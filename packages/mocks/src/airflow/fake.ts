@@ -629,6 +629,11 @@ function triggerRuleOf(dagId: string, t: AirflowTaskSpec): AirflowTriggerRule {
       `addDag(${dagId}): ${t.taskId} has trigger rule ${JSON.stringify(rule)}; the fake takes ${[...TRIGGER_RULES].join(", ")}`,
     );
   }
+  if (t.teardown && rule !== "all_done_setup_success") {
+    throw new TypeError(
+      `addDag(${dagId}): ${t.taskId} is a teardown: its trigger rule is all_done_setup_success (as_teardown sets it), not ${rule}`,
+    );
+  }
   if (rule === "all_done_setup_success" && !t.teardown) {
     throw new TypeError(
       `addDag(${dagId}): ${t.taskId} has trigger rule all_done_setup_success, a teardown's: give it teardown: true`,
@@ -905,6 +910,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (!up)
           throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} waits for unknown task ${u}`);
         up.downstream.push(t.taskId);
+        // DAG.validate_setup_teardown: Airflow refuses to import such a DAG.
+        if (up.role === "setup" && t.role !== "teardown" && t.triggerRule !== "all_success") {
+          throw new TypeError(
+            `addDag(${spec.dagId}): ${t.taskId} comes right after setup ${u} with trigger rule ${t.triggerRule}; Airflow refuses the DAG ("Setup tasks must be followed with trigger rule ALL_SUCCESS.")`,
+          );
+        }
       }
       if (typeof t.expand === "string") {
         const over = byId.get(t.expand);
@@ -1405,13 +1416,14 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     dag: Dag,
     task: TaskDef,
   ): "wait" | "skipped" | "upstream_failed" | null {
-    if (task.role === "teardown") return null;
+    // TriggerRuleDep passes `always` before it looks at any setup.
+    if (task.role === "teardown" || task.triggerRule === "always") return null;
     const indirect = relevantSetups(dag, task).filter((id) => !task.upstream.includes(id));
     if (indirect.length === 0) return null;
     const states = indirect.flatMap((id) => instancesOf(run, id).map((ti) => ti.state));
     if (states.some((s) => s === "failed" || s === "upstream_failed")) return "upstream_failed";
     if (states.some((s) => s === "skipped")) return "skipped";
-    return states.every((s) => s === "success" || s === "removed") ? null : "wait";
+    return states.every((s) => s === "success") ? null : "wait";
   }
 
   /**
@@ -3155,15 +3167,20 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             queueRun(run);
           } else {
             const left: Ti[] = [];
+            const dag = dags.get(dagId) as Dag;
+            // Teardowns are neither killed nor skipped: they still clean up (mark_tasks.py).
+            const teardown = (ti: Ti) => dag.byId.get(ti.taskId)?.role === "teardown";
+            const open = (ti: Ti) => ti.state === null || !TERMINAL_TI.has(ti.state);
+            const cleaning = [...run.tis.values()].some((ti) => teardown(ti) && open(ti));
             // set_state(tasks=...) after: every instance of a task one of whose instances was
             // running takes the run's state, even one that had finished.
             const runningTasks = new Set(
               [...run.tis.values()]
-                .filter((ti) => ti.state !== null && RUNNING_TI.has(ti.state))
+                .filter((ti) => ti.state !== null && RUNNING_TI.has(ti.state) && !teardown(ti))
                 .map((ti) => ti.taskId),
             );
             for (const ti of run.tis.values()) {
-              if (ti.state !== null && TERMINAL_TI.has(ti.state)) continue;
+              if (!open(ti) || teardown(ti)) continue;
               if (ti.state === "queued" || ti.state === "running") left.push(ti);
               // Airflow (_set_dag_run_terminal_state): running tasks take the run's state, the
               // ones not started (none, scheduled, queued) are skipped; finished ones keep
@@ -3176,6 +3193,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
             }
             for (const ti of run.tis.values()) {
               if (runningTasks.has(ti.taskId) && ti.state !== state) setTiState(ti, state, now);
+            }
+            if (cleaning) {
+              // The run's state is left to the scheduler, once its teardowns are done: its
+              // next pass over the run schedules them.
+              freedSlotsOf(run, left, now);
+              run.due = now + schedulerDelay;
+              return response(200).json(runJson(run));
             }
             const wasRunning = run.state === "running";
             run.state = state;
