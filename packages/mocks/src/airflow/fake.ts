@@ -76,6 +76,32 @@ function allUpstream(
   return relatives(byId, taskId, "upstream");
 }
 
+/**
+ * get_upstreams_only_setups: the setups before a task (however far) that it needs: those with
+ * no teardown, or with a teardown after the task.
+ */
+function relevantSetups(byId: ReadonlyMap<string, TaskDef>, task: TaskDef): string[] {
+  const after = allDownstream(byId, task.taskId);
+  return [...allUpstream(byId, task.taskId)].filter((id) => {
+    const setup = byId.get(id);
+    if (setup?.role !== "setup") return false;
+    const teardowns = setup.downstream.filter((d) => byId.get(d)?.role === "teardown");
+    return teardowns.length === 0 || teardowns.some((d) => after.has(d));
+  });
+}
+
+/** _evaluate_teardown_scope's tasks: those before a teardown, not right before it, after its setups. */
+function teardownScope(byId: ReadonlyMap<string, TaskDef>, task: TaskDef): string[] {
+  const indirect = allUpstream(byId, task.taskId);
+  for (const u of task.upstream) indirect.delete(u);
+  const scope = new Set<string>();
+  for (const setup of task.upstream) {
+    if (byId.get(setup)?.role !== "setup") continue;
+    for (const id of allDownstream(byId, setup)) if (indirect.has(id)) scope.add(id);
+  }
+  return [...scope];
+}
+
 function relatives<K extends "upstream" | "downstream">(
   byId: ReadonlyMap<string, { readonly [key in K]: readonly string[] }>,
   taskId: string,
@@ -169,6 +195,10 @@ interface TaskDef {
   /** A SkipMixin task: what it skips after it by what it returns. */
   readonly skips: "branch" | "short_circuit" | "short_circuit_direct" | null;
   readonly role: "setup" | "teardown" | null;
+  /** The setups it needs, however far before it (get_upstreams_only_setups), set by addDag. */
+  setups: readonly string[];
+  /** A teardown: the tasks between its setups and it, which it waits for; set by addDag. */
+  scope: readonly string[];
 }
 
 interface Dag {
@@ -900,6 +930,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         ),
         skips,
         role: t.setup ? "setup" : t.teardown ? "teardown" : null,
+        setups: [],
+        scope: [],
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -943,6 +975,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       throw new TypeError(`addDag(${spec.dagId}): the tasks form a cycle`);
     // priority_weight with weight_rule "downstream": 1 + every task downstream of it.
     for (const t of tasks) t.priorityWeight = 1 + allDownstream(byId, t.taskId).size;
+    // What setups and teardowns depend on, once: the graph does not change after this.
+    if (tasks.some((t) => t.role === "setup")) {
+      for (const t of tasks) {
+        t.setups = relevantSetups(byId, t);
+        if (t.role === "teardown") t.scope = teardownScope(byId, t);
+      }
+    }
     const old = dags.get(spec.dagId);
     if (old) dropRuns(old);
     const now = clock.now();
@@ -1418,7 +1457,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   ): "wait" | "skipped" | "upstream_failed" | null {
     // TriggerRuleDep passes `always` before it looks at any setup.
     if (task.role === "teardown" || task.triggerRule === "always") return null;
-    const indirect = relevantSetups(dag, task).filter((id) => !task.upstream.includes(id));
+    const indirect = task.setups.filter((id) => !task.upstream.includes(id));
     if (indirect.length === 0) return null;
     const states = indirect.flatMap((id) => instancesOf(run, id).map((ti) => ti.state));
     if (states.some((s) => s === "failed" || s === "upstream_failed")) return "upstream_failed";
@@ -1430,35 +1469,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
    * TriggerRuleDep._evaluate_teardown_scope: a teardown whose own upstream tasks are done still
    * waits for every task between its setups and it.
    */
-  function teardownWaits(run: Run, dag: Dag, task: TaskDef): boolean {
-    if (task.role !== "teardown") return false;
-    const indirect = allUpstream(dag.byId, task.taskId);
-    for (const u of task.upstream) indirect.delete(u);
-    for (const setup of task.upstream) {
-      if (dag.byId.get(setup)?.role !== "setup") continue;
-      for (const id of allDownstream(dag.byId, setup)) {
-        if (!indirect.has(id)) continue;
-        const open = instancesOf(run, id).some(
-          (ti) => ti.state === null || !TERMINAL_TI.has(ti.state),
-        );
-        if (open) return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * get_upstreams_only_setups: the setups before a task (however far) that it needs: those with
-   * no teardown, or with a teardown after the task.
-   */
-  function relevantSetups(dag: Dag, task: TaskDef): string[] {
-    const after = allDownstream(dag.byId, task.taskId);
-    return [...allUpstream(dag.byId, task.taskId)].filter((id) => {
-      const setup = dag.byId.get(id);
-      if (setup?.role !== "setup") return false;
-      const teardowns = setup.downstream.filter((d) => dag.byId.get(d)?.role === "teardown");
-      return teardowns.length === 0 || teardowns.some((d) => after.has(d));
-    });
+  function teardownWaits(run: Run, task: TaskDef): boolean {
+    return task.scope.some((id) =>
+      instancesOf(run, id).some((ti) => ti.state === null || !TERMINAL_TI.has(ti.state)),
+    );
   }
 
   /**
@@ -1466,7 +1480,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
    * a clear of the task clears too.
    */
   function setupsAndTeardowns(dag: Dag, task: TaskDef): string[] {
-    return relevantSetups(dag, task).flatMap((id) => [
+    return task.setups.flatMap((id) => [
       id,
       ...(dag.byId.get(id)?.downstream ?? []).filter(
         (d) => d !== task.taskId && dag.byId.get(d)?.role === "teardown",
@@ -1552,7 +1566,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         }
         // Every instance of a mapped upstream task counts.
         let decision = triggerDecision(task.triggerRule, upstreamCounts(run, task));
-        if (decision === "run" && (needs === "wait" || teardownWaits(run, dag, task))) {
+        if (decision === "run" && (needs === "wait" || teardownWaits(run, task))) {
           decision = "wait";
         }
         if (decision === "run" || decision === "wait")
