@@ -122,6 +122,10 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     const where = ["--root", join(ROOT, "test/fixtures"), "--out", join(dags, "alerts")];
     if ((await mlgenHere(...alerts, ...where)) !== 0)
       throw new Error("compiling run-alerts failed");
+    const late = ["compile", join(ROOT, "test/fixtures/pipelines/run-deadline.pipeline.ts")];
+    const lateWhere = ["--root", join(ROOT, "test/fixtures"), "--out", join(dags, "deadline")];
+    if ((await mlgenHere(...late, ...lateWhere)) !== 0)
+      throw new Error("compiling run-deadline failed");
     before.slack = slackTexts(join(work, "sinks/slack.jsonl")).length;
     before.mail = mailSubjects(join(work, "sinks/mail.jsonl")).length;
     airflow = await startAirflow({ dagsFolder: dags, triggerer: false, env: alertEnv(record()) });
@@ -220,6 +224,80 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     ]);
     expect(mailSubjects(join(work, "sinks/mail.jsonl")).slice(mailBefore)).toEqual(subjects);
     expect(subjects).toEqual(["DAG run_alerts: run bad-run failed"]);
+  });
+
+  it("deadline alerts: a run not done in time is alerted once per alert and goes on, a failed one too; a run done in time never; a logical-date deadline only for a run with a logical date", async () => {
+    const slackFile = join(work, "sinks/slack.jsonl");
+    const mailFile = join(work, "sinks/mail.jsonl");
+    const slackBefore = slackTexts(slackFile).length;
+    const mailBefore = mailSubjects(mailFile).length;
+    const recordBefore = jsonLines(record()).length;
+    const listed = Date.now() + 120_000;
+    while (!(await client.getDag("run_deadline").catch(() => null))) {
+      if (Date.now() > listed) throw new Error(`run_deadline never listed:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // Each deadline is 30 s. A run still working then (no logical date: only the deadline
+    // counted from when it was queued applies); a run done well within it; a run that fails at
+    // once (Airflow keeps the deadline of a run that did not succeed); a run whose logical date
+    // is an hour old (its logical-date deadline has passed when it is made; it is done in time
+    // for the other).
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    await client.triggerDagRun("run_deadline", { runId: "late-run", conf: { sleep: 60 } });
+    await client.triggerDagRun("run_deadline", { runId: "quick-run", conf: { sleep: 0 } });
+    await client.triggerDagRun("run_deadline", { runId: "failed-run", conf: { fail: true } });
+    await client.triggerDagRun("run_deadline", {
+      runId: "dated-run",
+      logicalDate: hourAgo,
+      conf: { sleep: 0 },
+    });
+    const states: Record<string, string> = {};
+    for (const run of ["late-run", "quick-run", "failed-run", "dated-run"]) {
+      states[run] = (await client.waitForDagRun("run_deadline", run, { timeoutMs: 180_000 })).state;
+    }
+    // The alert lets the run go on: the late run succeeds after it.
+    expect(states).toEqual({
+      "late-run": "success",
+      "quick-run": "success",
+      "failed-run": "failed",
+      "dated-run": "success",
+    });
+    const texts = await eventually("the deadline alerts on Slack", () => {
+      const all = slackTexts(slackFile).slice(slackBefore);
+      return all.length >= 3 ? all : undefined;
+    });
+    const subjects = await eventually("the deadline mails", () => {
+      const all = mailSubjects(mailFile).slice(mailBefore);
+      return all.length >= 2 ? all : undefined;
+    });
+    const records = await eventually("the deadline callbacks", () => {
+      const all = jsonLines<{ deadline?: string; state?: string }>(record()).slice(recordBefore);
+      return all.length >= 2 ? all : undefined;
+    });
+    // Nothing more comes: quick-run's deadlines were dropped when it succeeded in time.
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(slackTexts(slackFile).slice(slackBefore)).toEqual(texts);
+    expect(mailSubjects(mailFile).slice(mailBefore)).toEqual(subjects);
+    expect(jsonLines(record()).slice(recordBefore)).toEqual(records);
+    const sorted = [...texts].sort();
+    expect(sorted).toHaveLength(3);
+    expect(sorted[0]).toMatch(
+      /^:warning: DAG run_deadline missed a deadline: run failed-run had not succeeded 30 seconds after it was queued \(.+\)\nState: failed\nLogical date: None$/,
+    );
+    expect(sorted[1]).toMatch(
+      /^:warning: DAG run_deadline missed a deadline: run late-run had not succeeded 30 seconds after it was queued \(.+\)\nState: running\nLogical date: None$/,
+    );
+    expect(sorted[2]).toBe("logical dated-run");
+    expect([...subjects].sort()).toEqual([
+      "DAG run_deadline: run failed-run missed its deadline",
+      "DAG run_deadline: run late-run missed its deadline",
+    ]);
+    expect(
+      [...records].sort((a, b) => String(a.deadline).localeCompare(String(b.deadline))),
+    ).toEqual([
+      { deadline: "failed-run", state: "failed" },
+      { deadline: "late-run", state: "running" },
+    ]);
   });
 });
 

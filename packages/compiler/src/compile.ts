@@ -86,6 +86,7 @@ const DURATIONS = new Set([
   "maxRetryDelay",
   "executionTimeout",
   "dagrunTimeout",
+  "within",
   "timeout",
   "pokeInterval",
   "delta",

@@ -283,6 +283,12 @@ export const DIAGNOSTICS = {
       "{where} of task '{task}' computes with optional param '{param}' ({at}), and Python raises a TypeError on None there, so the task fails when a run leaves it unset",
     fix: "{hint}",
   },
+  MLG1051: {
+    severity: "warning",
+    message:
+      "{what} of pipeline '{pipeline}' counts from the logical date, which {runs} have none of on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

@@ -110,6 +110,20 @@ export const alertSchema = z.discriminatedUnion("kind", [
 export type Alert = z.infer<typeof alertSchema>;
 const alerts = z.array(alertSchema).nullable();
 
+/** What a deadline counts from: when the run was queued, or its logical date. */
+export const DEADLINE_REFERENCES = ["queued", "logical_date"] as const;
+
+/**
+ * A run that has not succeeded `within` seconds after `from` is alerted (Airflow 3.1's
+ * DeadlineAlert): the run goes on; `dagrunTimeout` is what stops one.
+ */
+export const deadlineSchema = z.strictObject({
+  from: z.enum(DEADLINE_REFERENCES),
+  within: z.number().int().positive(),
+  alerts: z.array(alertSchema).min(1),
+});
+export type Deadline = z.infer<typeof deadlineSchema>;
+
 export const COMPARE_OPS = ["==", "!=", ">", ">=", "<", "<="] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
 /**
@@ -633,6 +647,8 @@ export const pipelineSchema = z.strictObject({
   maxActiveTasks: z.number().int().positive().nullable(),
   /** A run still going after this long is failed. */
   dagrunTimeout: seconds.nullable(),
+  /** Alerts for a run that has not succeeded in time; absent when none is set. */
+  deadlines: z.array(deadlineSchema).optional(),
   params: z.record(z.string(), paramSchema),
   defaults: taskOptionsSchema,
   groups: z.record(

@@ -18,6 +18,7 @@ export type {
   CompareOp,
   Condition,
   ContainerTask,
+  Deadline,
   FunctionRef,
   Group,
   Json,

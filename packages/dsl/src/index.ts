@@ -16,6 +16,7 @@ export {
   type ConditionInput,
   type ConfInput,
   type ContainerTaskSpec,
+  type DeadlineSpec,
   type ExternalTaskSensorSpec,
   type FileSensorSpec,
   type GroupHandle,

@@ -9,6 +9,7 @@ import type {
   BashTaskSpec,
   BranchSpec,
   ContainerTaskSpec,
+  DeadlineSpec,
   ExternalTaskSensorSpec,
   FileSensorSpec,
   GroupSpec,
@@ -166,6 +167,7 @@ const PIPELINE: Keys<PipelineOptions<Record<never, never>>> = {
   maxActiveRuns: true,
   maxActiveTasks: true,
   dagrunTimeout: true,
+  deadline: true,
   onSuccess: true,
   onFailure: true,
   params: true,
@@ -208,6 +210,7 @@ const TOLERATION: Keys<TaskToleration> = {
   tolerationSeconds: true,
 };
 const GROUP: Keys<GroupSpec> = { tooltip: true, defaults: true };
+const DEADLINE: Keys<DeadlineSpec> = { within: true, from: true, alert: true };
 const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };
 
 const names = (...tables: object[]): readonly string[] => tables.flatMap((t) => Object.keys(t));
@@ -232,6 +235,7 @@ export const OPTIONS = {
   "wait (trigger)": names(TRIGGER_WAIT),
   "p.group()": names(GROUP),
   pipeline: names(PIPELINE),
+  deadline: names(DEADLINE),
   defaults: names(TASK),
   resources: names(RESOURCES),
   mlflow: names(MLFLOW),
@@ -282,12 +286,12 @@ const NOT_CARRIED: Readonly<
   sla: {
     airflow: "SLAs (sla, gone in Airflow 3)",
     instead:
-      "dagrunTimeout fails a run that takes too long, and the defaults' onFailure alerts say so",
+      "the pipeline's deadline alerts a run that is late (Airflow 3's DeadlineAlert), and its dagrunTimeout fails one",
   },
   deadline: {
-    airflow: "deadline alerts (DeadlineAlert)",
+    airflow: "deadline alerts on a task or group",
     instead:
-      "dagrunTimeout fails a run that takes too long, and the defaults' onFailure alerts say so",
+      "deadline is the pipeline's: pipeline(id, { deadline: { within: hours(2), alert: slack() } }) alerts a run that has not succeeded in time",
   },
   // KubernetesPodOperator's, which p.container() takes (its own kind of task).
   nodeSelector: {
@@ -545,10 +549,15 @@ export function unknownScopeOptions(
  * MLG1011 for each `callback()` among the alerts of `spec` that does not name a module and a
  * function (`callback("tasks/alerts.py")`): the DAG would import nothing from it.
  */
-export function badCallbacks(spec: unknown, what: string, place: OptionsPlace): Diagnostic[] {
+export function badCallbacks(
+  spec: unknown,
+  what: string,
+  place: OptionsPlace,
+  options: readonly string[] = ["onFailure", "onRetry", "onSuccess"],
+): Diagnostic[] {
   if (typeof spec !== "object" || spec === null) return [];
   const out: Diagnostic[] = [];
-  for (const option of ["onFailure", "onRetry", "onSuccess"] as const) {
+  for (const option of options) {
     const given = (spec as Record<string, unknown>)[option];
     for (const alert of Array.isArray(given) ? given : [given]) {
       const a = alert as { kind?: unknown; module?: unknown; function?: unknown } | null;

@@ -5,6 +5,7 @@ import {
   type Condition,
   type ContainerTask,
   type DagRunState,
+  type Deadline,
   type Diagnostic,
   diagnostic,
   EMPTY_TASK_OPTIONS,
@@ -406,6 +407,24 @@ export interface BranchSpec<T> extends TaskOptionsInput {
   readonly ifFalse?: TaskHandle | readonly TaskHandle[];
 }
 
+/**
+ * A deadline for each run: its alerts fire once when the run has not succeeded `within` after
+ * `from`, failed runs included (Airflow keeps the deadline of a run that failed first).
+ */
+export interface DeadlineSpec {
+  /** How long after `from` the run must have succeeded. */
+  readonly within: Duration;
+  /**
+   * `"queued"` (the default): when the run was queued, so `within` bounds how long a run takes.
+   * `"logicalDate"`: the run's logical date, its scheduled time (the interval's start with
+   * `dataIntervals`), so a nightly run can have to be done by 07:00; a run without a logical
+   * date (one triggered with `logical_date: null`) gets no deadline.
+   */
+  readonly from?: "queued" | "logicalDate";
+  /** What to send: `slack()`, `email()`, `callback()` or a list of them. */
+  readonly alert: AlertInput;
+}
+
 export interface ShortCircuitSpec<T> extends TaskOptionsInput {
   /** When it does not hold, every task downstream is skipped. */
   readonly when: ConditionInput<T>;
@@ -786,6 +805,11 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   readonly maxActiveTasks?: number;
   /** Fail a run still going after this long. */
   readonly dagrunTimeout?: Duration;
+  /**
+   * Alert when a run has not succeeded in time, and let it go on (Airflow 3.1+'s DeadlineAlert;
+   * `dagrunTimeout` is what stops one): `{ within: hours(2), alert: slack() }`, or a list.
+   */
+  readonly deadline?: DeadlineSpec | readonly DeadlineSpec[];
   /**
    * Alerts once a run has succeeded (the DAG's on_success_callback; on Kubeflow, the exit
    * handler): "the nightly training finished". A task's own, for each task, are the defaults'.
@@ -2213,6 +2237,11 @@ export function pipeline<
     }
   }
 
+  const deadlinesIr = lowerDeadlines(options.deadline, {
+    pipeline: id,
+    site: pipelineSite,
+    problems,
+  });
   const ir: Pipeline = {
     kind: "pipeline",
     irVersion: IR_VERSION,
@@ -2228,6 +2257,7 @@ export function pipeline<
     maxActiveRuns: options.maxActiveRuns ?? null,
     maxActiveTasks: options.maxActiveTasks ?? null,
     dagrunTimeout: options.dagrunTimeout ? toSeconds(options.dagrunTimeout) : null,
+    ...(deadlinesIr.length > 0 ? { deadlines: deadlinesIr } : {}),
     params: paramsIr,
     defaults: options.defaults ? taskOptions(options.defaults) : { ...EMPTY_TASK_OPTIONS },
     groups,
@@ -2243,6 +2273,76 @@ export function pipeline<
       : {}),
   };
   return { [PIPELINE]: true, ir, sourceMap, problems };
+}
+
+/**
+ * The pipeline's deadlines as the IR holds them; what is wrong with one is said at the
+ * pipeline (MLG1011, MLG1022) and leaves it out.
+ */
+function lowerDeadlines(
+  given: DeadlineSpec | readonly DeadlineSpec[] | undefined,
+  at: { pipeline: string; site: () => SourceLocation | undefined; problems: Diagnostic[] },
+): Deadline[] {
+  if (given === undefined) return [];
+  const list: readonly unknown[] = Array.isArray(given) ? given : [given];
+  const out: Deadline[] = [];
+  list.forEach((raw, i) => {
+    const what = list.length === 1 ? "the deadline" : `deadline ${i + 1}`;
+    const where = `${what} of pipeline '${at.pipeline}'`;
+    const bad = (reason: string, hint: string) =>
+      at.problems.push(
+        diagnostic(
+          "MLG1011",
+          { what: where, reason, hint },
+          { pipeline: at.pipeline, location: at.site() },
+        ),
+      );
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      bad(
+        `it is ${raw === null ? "null" : Array.isArray(raw) ? "a list inside the list" : `a ${typeof raw}`}`,
+        "write { within: hours(2), alert: slack() }",
+      );
+      return;
+    }
+    const d = raw as Partial<DeadlineSpec>;
+    const place = { pipeline: at.pipeline, site: at.site };
+    const path = Array.isArray(given) ? null : ["deadline"];
+    at.problems.push(
+      ...unknownOptions(d, "deadline", where, place, path),
+      ...badCallbacks(d, where, place, ["alert"]),
+    );
+    const within = d.within as Duration | undefined;
+    if (within?.kind !== "duration" || !(within.seconds > 0)) {
+      bad(
+        within === undefined
+          ? "it has no 'within'"
+          : `its within is ${within?.kind === "duration" ? "0 seconds" : "not a duration"}`,
+        "set within to how long a run may take, e.g. within: hours(2)",
+      );
+      return;
+    }
+    if (d.from !== undefined && d.from !== "queued" && d.from !== "logicalDate") {
+      bad(
+        `its from is ${JSON.stringify(d.from)}`,
+        'write from: "queued" (when the run was queued, the default) or from: "logicalDate" (its scheduled time)',
+      );
+      return;
+    }
+    const alerts = alertList(d.alert) ?? [];
+    if (alerts.length === 0) {
+      bad(
+        "it has no alert, so nobody would hear of a late run",
+        "set alert: slack(), email({ to }) or callback()",
+      );
+      return;
+    }
+    out.push({
+      from: d.from === "logicalDate" ? "logical_date" : "queued",
+      within: toSeconds(within),
+      alerts,
+    });
+  });
+  return out;
 }
 
 /** A task's resources in the IR (Kubernetes' names: requests and limits). */

@@ -84,6 +84,21 @@ export function checkGraph(ir: Pipeline, ctx: PassContext): void {
       ),
     );
   }
+  for (const [i, d] of (ir.deadlines ?? []).entries()) {
+    const problem = durationProblem(d.within);
+    if (!problem) continue;
+    ctx.report(
+      diagnostic(
+        "MLG1011",
+        {
+          what: `the within of deadline ${i + 1} of pipeline '${ir.id}'`,
+          reason: problem,
+          hint: "give it a duration Python can hold, such as hours(6)",
+        },
+        { pipeline: ir.id, location: ctx.sourceMap.pipeline },
+      ),
+    );
+  }
   const seen = new Set<string>();
   for (const task of ir.tasks) {
     const place = taskPlace(ctx, ir.id, task.id);

@@ -581,6 +581,7 @@ export function checkModules(
   for (const [where, list] of [
     ["onSuccess", ir.alerts?.onSuccess ?? []],
     ["onFailure", ir.alerts?.onFailure ?? []],
+    ["deadline", (ir.deadlines ?? []).flatMap((d) => d.alerts)],
   ] as const) {
     for (const ref of list) {
       if (ref.kind !== "callable") continue;

@@ -23,12 +23,13 @@ import { groupPlace, type PassContext, pipelinePlace, taskPlace } from "./contex
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
   const alerts = (
-    options: Pick<TaskOptions, "onFailure" | "onRetry" | "onSuccess">,
+    options: Pick<TaskOptions, "onFailure" | "onRetry" | "onSuccess"> | { alert: Alert[] },
     of: string,
     place: DiagnosticPlace,
   ) => {
-    for (const option of ["onFailure", "onRetry", "onSuccess"] as const) {
-      for (const alert of options[option] ?? []) {
+    for (const option of ["onFailure", "onRetry", "onSuccess", "alert"]) {
+      const list = (options as Partial<Record<string, Alert[] | null>>)[option];
+      for (const alert of list ?? []) {
         if (alert.kind === "slack" && alert.channel !== null) {
           ctx.report(
             diagnostic(
@@ -64,6 +65,10 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
   if (ir.alerts) {
     const own = { ...ir.alerts, onRetry: null };
     alerts(own, `pipeline '${ir.id}' (its own alerts)`, pipelinePlace(ctx, ir.id));
+  }
+  for (const [i, d] of (ir.deadlines ?? []).entries()) {
+    const of = `deadline ${i + 1} of pipeline '${ir.id}'`;
+    alerts({ alert: d.alerts }, of, pipelinePlace(ctx, ir.id));
   }
   for (const [id, group] of Object.entries(ir.groups)) {
     alerts(group.options, `group '${id}'`, groupPlace(ctx, ir.id, id));

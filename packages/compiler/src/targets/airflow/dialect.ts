@@ -30,7 +30,10 @@ export type AirflowName =
   | "KubernetesPodOperator"
   | "k8s"
   | "SlackWebhookNotifier"
-  | "SmtpNotifier";
+  | "SmtpNotifier"
+  | "DeadlineAlert"
+  | "DeadlineReference"
+  | "SyncCallback";
 
 export interface Dialect {
   readonly version: AirflowVersion;
@@ -83,6 +86,10 @@ export const AIRFLOW3: Dialect = {
     literal: { module: "airflow.sdk" },
     Asset: { module: "airflow.sdk" },
     AssetOrTimeSchedule: { module: "airflow.timetables.assets" },
+    // Airflow 3.1+.
+    DeadlineAlert: { module: "airflow.sdk" },
+    DeadlineReference: { module: "airflow.sdk" },
+    SyncCallback: { module: "airflow.sdk" },
   },
   backoffIsMultiplier: true,
   hasLiteral: true,
@@ -102,6 +109,10 @@ export const AIRFLOW2: Dialect = {
     literal: { module: "" },
     Asset: { module: "airflow.datasets", name: "Dataset" },
     AssetOrTimeSchedule: { module: "airflow.timetables.datasets", name: "DatasetOrTimeSchedule" },
+    // Not in Airflow 2: validateDialect refuses a pipeline with a deadline (MLG3001).
+    DeadlineAlert: { module: "" },
+    DeadlineReference: { module: "" },
+    SyncCallback: { module: "" },
   },
   backoffIsMultiplier: false,
   hasLiteral: false,

@@ -51,6 +51,12 @@ function runDateHint(name: string): string {
   return `read ${date} instead, which every run has on Airflow 3 and 2: ${example}`;
 }
 
+/**
+ * What Airflow 3.3 renders a deadline's alert with: the run as the REST API gives it, and the
+ * deadline (`handle_miss` in models/deadline.py).
+ */
+const DEADLINE_CONTEXT: ReadonlySet<string> = new Set(["dag_run", "deadline"]);
+
 /** Context variables Airflow 3 removed, reported with their replacements, not as unknown. */
 const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 
@@ -402,6 +408,65 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
           );
         }
       }
+    }
+  }
+  // Deadline alerts came with Airflow 3.1; Airflow 2's SLAs measured a task's end against its
+  // data interval's end, for scheduled runs only, and are gone in Airflow 3.
+  const deadlines = ir.deadlines ?? [];
+  if (dialect.version === 2 && deadlines.length > 0) {
+    report(
+      `the deadline${deadlines.length > 1 ? "s" : ""} of pipeline '${ir.id}'`,
+      "Airflow 2 has no deadline alerts (DeadlineAlert came with Airflow 3.1), and its SLAs measure something else: a task's end against the end of its data interval, for scheduled runs only",
+      "compile for Airflow 3 (3.1 or later), or use dagrunTimeout with the defaults' onFailure alerts, which fail a run that takes too long",
+    );
+  }
+  // A deadline's alert renders with the run's context alone, in Airflow's plain Jinja
+  // environment (no DAG: undefined names are not strict there).
+  for (const [i, d] of (dialect.version === 3 ? deadlines : []).entries()) {
+    const which = deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline";
+    for (const a of d.alerts) {
+      const text = a.kind === "slack" ? a.text : a.kind === "email" ? a.subject : null;
+      if (text === null || !mayHoldJinja(text)) continue;
+      const where = `the ${a.kind === "slack" ? "Slack text" : "email subject"} of ${which}`;
+      const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, AIRFLOW_JINJA)[0];
+      if (compile) {
+        report(
+          `the template in ${where}`,
+          `Jinja cannot compile it: ${compile.message}, so the alert is not sent`,
+          JINJA_COMPILE_FIX,
+        );
+        continue;
+      }
+      for (const use of undefinedTemplateNames(text, DEADLINE_CONTEXT)) {
+        report(
+          `template variable '${use.name}' in ${where}`,
+          `Airflow renders a deadline's alert with the run's context alone (dag_run, deadline), where '${use.name}' is undefined: it renders as nothing, and a read from it ('${use.name}.x') fails the alert, which is then not sent`,
+          "use dag_run (dag_run.dag_id, dag_run.dag_run_id, dag_run.state, dag_run.logical_date, dag_run.conf) and deadline.deadline_time",
+        );
+      }
+    }
+  }
+  // A logical-date deadline of a run without a logical date is never set (the reference
+  // evaluates to None): manual runs may have none on Airflow 3, asset-triggered runs have none.
+  const timedRuns = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
+  if (dialect.version === 3 && (timedRuns === null || timedRuns.kind === "none")) {
+    for (const [i, d] of deadlines.entries()) {
+      if (d.from !== "logical_date") continue;
+      out.push(
+        diagnostic(
+          "MLG1051",
+          {
+            what: deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline",
+            pipeline: ir.id,
+            runs:
+              ir.schedule.kind === "assets"
+                ? "the runs its assets trigger"
+                : "runs triggered without one (logical_date: null through the REST API)",
+            hint: 'count from when the run was queued (from: "queued", the default), or give the pipeline a time schedule',
+          },
+          { pipeline: ir.id, location: sourceMap.pipeline },
+        ),
+      );
     }
   }
   if (dialect.version === 3 && ir.dagrunTimeout === null) {

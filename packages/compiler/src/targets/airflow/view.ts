@@ -4,9 +4,11 @@ import {
   type BashTask,
   type Condition,
   type ContainerTask,
+  type Deadline,
   EMPTY_TASK_OPTIONS,
   effectiveOptions,
   type FunctionRef,
+  humanDuration,
   literalOnly,
   type MlflowTracking,
   type OperatorTask,
@@ -315,6 +317,20 @@ const TIMEOUT_MAIL = {
   html: "<p>The run <b>{{ run_id }}</b> of DAG <b>{{ dag.dag_id }}</b> took longer than its dagrun_timeout ({{ dag.dagrun_timeout }}): Airflow failed it and skipped the tasks left.</p>",
 } as const;
 
+/**
+ * What a deadline's alerts say. Airflow 3.3 calls them in a worker with a context of the run
+ * alone (`dag_run`: the REST API's DAG run, `deadline`: its time), never a task's; the run's
+ * state is the one it had when the scheduler saw the deadline pass.
+ */
+function deadlineTexts(d: Deadline): { slack: string; subject: string; html: string } {
+  const after = `${humanDuration(d.within)} after ${d.from === "queued" ? "it was queued" : "its logical date"}`;
+  return {
+    slack: `:warning: DAG {{ dag_run.dag_id }} missed a deadline: run {{ dag_run.dag_run_id }} had not succeeded ${after} ({{ deadline.deadline_time }})\nState: {{ dag_run.state }}\nLogical date: {{ dag_run.logical_date }}`,
+    subject: "DAG {{ dag_run.dag_id }}: run {{ dag_run.dag_run_id }} missed its deadline",
+    html: `<p>The run <b>{{ dag_run.dag_run_id }}</b> of DAG <b>{{ dag_run.dag_id }}</b> had not succeeded ${after} ({{ deadline.deadline_time }}).</p><p>State: {{ dag_run.state }}</p><p>Logical date: {{ dag_run.logical_date }}</p>`,
+  };
+}
+
 /** A param's key in FileContext.structured (no task id holds a NUL). */
 const paramKey = (name: string) => `\0param\0${name}`;
 
@@ -407,6 +423,36 @@ class FileContext {
       }
       case "callable":
         return this.callback(alert);
+      default:
+        return assertNever(alert);
+    }
+  }
+
+  /**
+   * A deadline's alert as Airflow 3.3 calls it: a SyncCallback, run by the executor, which
+   * makes the notifier from `kwargs` and calls it with the run's context, or calls the
+   * callback function with `context` (defined in this file, which the worker imports again).
+   */
+  deadlineCallback(alert: Alert, d: Deadline): PyCode {
+    const sync = this.use("SyncCallback").text;
+    const texts = deadlineTexts(d);
+    switch (alert.kind) {
+      case "slack": {
+        const kwargs = { slack_webhook_conn_id: alert.connId, text: alert.text ?? texts.slack };
+        const cls = this.use("SlackWebhookNotifier").text;
+        return new PyCode(`${sync}(${cls}, kwargs=${pyLiteral(kwargs)})`);
+      }
+      case "email": {
+        const kwargs: Record<string, JsonValue> = { to: alert.to };
+        if (alert.from !== null) kwargs.from_email = alert.from;
+        kwargs.subject = alert.subject ?? texts.subject;
+        kwargs.html_content = texts.html;
+        if (alert.connId !== null) kwargs.smtp_conn_id = alert.connId;
+        const cls = this.use("SmtpNotifier").text;
+        return new PyCode(`${sync}(${cls}, kwargs=${pyLiteral(kwargs)})`);
+      }
+      case "callable":
+        return new PyCode(`${sync}(${this.callback(alert).text})`);
       default:
         return assertNever(alert);
     }
@@ -2321,6 +2367,20 @@ export function dagView(
   if (maxActiveRuns !== null) dagKwargs.push(kw("max_active_runs", py`${maxActiveRuns}`));
   if (ir.maxActiveTasks !== null) dagKwargs.push(kw("max_active_tasks", py`${ir.maxActiveTasks}`));
   if (ir.dagrunTimeout !== null) dagKwargs.push(kw("dagrun_timeout", timedelta(ir.dagrunTimeout)));
+  // One DeadlineAlert per alert: Airflow's takes one callback.
+  const deadlines = (ir.deadlines ?? []).flatMap((d) =>
+    d.alerts.map((a) => {
+      const alertClass = file.use("DeadlineAlert").text;
+      const reference = `${file.use("DeadlineReference").text}.${d.from === "queued" ? "DAGRUN_QUEUED_AT" : "DAGRUN_LOGICAL_DATE"}`;
+      const callback = file.deadlineCallback(a, d).text;
+      const pad = " ".repeat(12);
+      return `${alertClass}(\n${pad}reference=${reference},\n${pad}interval=${timedelta(d.within).text},\n${pad}callback=${callback},\n        )`;
+    }),
+  );
+  if (deadlines.length) {
+    const items = deadlines.map((d) => `        ${d},\n`).join("");
+    dagKwargs.push(kw("deadline", new PyCode(`[\n${items}    ]`)));
+  }
   if (ir.tags.length) dagKwargs.push(kw("tags", py`${ir.tags}`));
   // In the order declared: Airflow's trigger form lists them as the DAG gives them.
   const params = paramsInOrder(ir.params);

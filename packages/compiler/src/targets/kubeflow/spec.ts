@@ -255,6 +255,15 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     ir.schedule.kind !== "none" &&
     !(ir.schedule.kind === "preset" && ir.schedule.preset === "@once");
   const caching = settings.caching ?? !recurring;
+  if (ir.deadlines?.length) {
+    problems.push({
+      what: `the deadline${ir.deadlines.length > 1 ? "s" : ""} of pipeline '${ir.id}'`,
+      plural: ir.deadlines.length > 1,
+      reason: "KFP has no deadline alert: a late run is not alerted (its alerts are not sent)",
+      hint: "with `kubeflow: { timeouts: true }`, dagrunTimeout ends a run that takes too long and the exit handler's onFailure alerts say so",
+      level: "warning",
+    });
+  }
   if (ir.defaults.onRetry?.length) {
     problems.push({
       what: "onRetry alerts",

@@ -1,0 +1,207 @@
+/**
+ * The pipeline's deadlines (`deadline: { within, from, alert }`): Airflow 3.1+'s DeadlineAlert,
+ * one per alert, each a SyncCallback the executor calls with the run's context. The engine
+ * test (dagrun-timeout) sends them from a real Airflow 3 scheduler and executor.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  asset,
+  callback,
+  email,
+  hours,
+  minutes,
+  pipeline,
+  seconds,
+  slack,
+} from "../../dsl/src/index.js";
+import { airflowTarget, kubeflowTarget, lowerPipeline } from "../src/index.js";
+
+const ALERTS = "def notify(context):\n    return None\n";
+const lower = (ir: unknown) =>
+  lowerPipeline({ ir, sourceMap: {}, modules: new Map([["tasks/alerts.py", ALERTS]]) });
+
+function input(ir: unknown, airflowVersion: 2 | 3 = 3) {
+  const r = lower(ir);
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return {
+    ...r,
+    sourceFile: "p.ts",
+    sourceMap: {},
+    pythonFiles: [{ path: "tasks/alerts.py", content: ALERTS }],
+    settings: { airflowVersion },
+  };
+}
+
+const nightly = (options: Parameters<typeof pipeline>[1]) =>
+  pipeline("nightly", options, (p) => {
+    p.bash("a", { command: "true" });
+  });
+
+const said = (ir: unknown, version: 2 | 3 = 3) =>
+  airflowTarget.validate(input(ir, version)).map((d) => `${d.code} ${d.message}`);
+
+describe("deadlines", () => {
+  it("are in the IR, from when the run was queued unless said, only when set", () => {
+    const { ir, problems } = nightly({
+      schedule: "@daily",
+      deadline: [
+        { within: hours(2), alert: slack({ connId: "slack_ml" }) },
+        {
+          within: hours(7),
+          from: "logicalDate",
+          alert: [email({ to: "oncall@example.com" }), callback("tasks/alerts.py:notify")],
+        },
+      ],
+    });
+    expect(problems).toEqual([]);
+    expect(ir.deadlines).toEqual([
+      {
+        from: "queued",
+        within: 7200,
+        alerts: [{ kind: "slack", connId: "slack_ml", channel: null, text: null }],
+      },
+      {
+        from: "logical_date",
+        within: 25200,
+        alerts: [
+          { kind: "email", to: ["oncall@example.com"], connId: null, subject: null, from: null },
+          { kind: "callable", module: "tasks/alerts.py", function: "notify" },
+        ],
+      },
+    ]);
+    expect(nightly({}).ir).not.toHaveProperty("deadlines");
+  });
+
+  it("a deadline that says nothing, or nothing Airflow can use, is MLG1011 or MLG1022 naming it", () => {
+    const { ir, problems } = nightly({
+      deadline: [
+        { within: seconds(0), alert: slack() },
+        { alert: slack() } as never,
+        { within: minutes(5), from: "started" as never, alert: slack() },
+        { within: minutes(5), alert: [] },
+        { within: minutes(5), alert: slack(), witin: 3 } as never,
+        { within: minutes(5), alert: callback("tasks/alerts.py") },
+        null as never,
+      ],
+    });
+    expect(problems.map((p) => `${p.code} ${p.message} | ${p.fix}`)).toEqual([
+      "MLG1011 invalid deadline 1 of pipeline 'nightly': its within is 0 seconds | set within to how long a run may take, e.g. within: hours(2)",
+      "MLG1011 invalid deadline 2 of pipeline 'nightly': it has no 'within' | set within to how long a run may take, e.g. within: hours(2)",
+      `MLG1011 invalid deadline 3 of pipeline 'nightly': its from is "started" | write from: "queued" (when the run was queued, the default) or from: "logicalDate" (its scheduled time)`,
+      "MLG1011 invalid deadline 4 of pipeline 'nightly': it has no alert, so nobody would hear of a late run | set alert: slack(), email({ to }) or callback()",
+      "MLG1022 there is no option 'witin' in deadline 5 of pipeline 'nightly', so it would be ignored | did you mean 'within'?",
+      "MLG1011 invalid callback 'tasks/alerts.py' in alert of deadline 6 of pipeline 'nightly': it names no function | write callback('path/to/module.py:function_name')",
+      "MLG1011 invalid deadline 7 of pipeline 'nightly': it is null | write { within: hours(2), alert: slack() }",
+    ]);
+    // Only the good ones reach the IR (MLG1022 and a bad callback are said, not dropped).
+    expect(ir.deadlines?.map((d) => d.within)).toEqual([300, 300]);
+  });
+
+  it("are DeadlineAlerts on Airflow 3, one per alert, the notifier made by the executor with mlgen's texts", () => {
+    const { ir } = nightly({
+      schedule: "@daily",
+      deadline: [
+        {
+          within: hours(2),
+          alert: [slack({ connId: "slack_ml" }), callback("tasks/alerts.py:notify")],
+        },
+        {
+          within: hours(7),
+          from: "logicalDate",
+          alert: email({ to: "oncall@example.com", connId: "smtp_ml", from: "af@example.com" }),
+        },
+      ],
+    });
+    const [file] = airflowTarget.emit(input(ir));
+    const text = file?.content ?? "";
+    expect(text).toContain(
+      "from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback\n",
+    );
+    const from = text.indexOf("    deadline=[");
+    expect(text.slice(from, text.indexOf("    ],", from) + 6).split("\n")).toEqual([
+      "    deadline=[",
+      "        DeadlineAlert(",
+      "            reference=DeadlineReference.DAGRUN_QUEUED_AT,",
+      "            interval=datetime.timedelta(hours=2),",
+      `            callback=SyncCallback(SlackWebhookNotifier, kwargs={"slack_webhook_conn_id": "slack_ml", "text": ":warning: DAG {{ dag_run.dag_id }} missed a deadline: run {{ dag_run.dag_run_id }} had not succeeded 2 hours after it was queued ({{ deadline.deadline_time }})\\nState: {{ dag_run.state }}\\nLogical date: {{ dag_run.logical_date }}"}),`,
+      "        ),",
+      "        DeadlineAlert(",
+      "            reference=DeadlineReference.DAGRUN_QUEUED_AT,",
+      "            interval=datetime.timedelta(hours=2),",
+      "            callback=SyncCallback(_on_tasks_alerts_notify),",
+      "        ),",
+      "        DeadlineAlert(",
+      "            reference=DeadlineReference.DAGRUN_LOGICAL_DATE,",
+      "            interval=datetime.timedelta(hours=7),",
+      `            callback=SyncCallback(SmtpNotifier, kwargs={"to": ["oncall@example.com"], "from_email": "af@example.com", "subject": "DAG {{ dag_run.dag_id }}: run {{ dag_run.dag_run_id }} missed its deadline", "html_content": "<p>The run <b>{{ dag_run.dag_run_id }}</b> of DAG <b>{{ dag_run.dag_id }}</b> had not succeeded 7 hours after its logical date ({{ deadline.deadline_time }}).</p><p>State: {{ dag_run.state }}</p><p>Logical date: {{ dag_run.logical_date }}</p>", "smtp_conn_id": "smtp_ml"}),`,
+      "        ),",
+      "    ],",
+    ]);
+    // The callback is the file's own function, which the worker imports the file again for.
+    expect(text).toContain("def _on_tasks_alerts_notify(context):");
+    expect(said(ir)).toEqual([]);
+  });
+
+  it("Airflow 2 refuses them (MLG3001), Kubeflow drops them with a warning (MLG3002)", () => {
+    const { ir } = nightly({ deadline: { within: hours(2), alert: slack() } });
+    expect(said(ir, 2)).toEqual([
+      "MLG3001 the deadline of pipeline 'nightly' cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 has no deadline alerts (DeadlineAlert came with Airflow 3.1), and its SLAs measure something else: a task's end against the end of its data interval, for scheduled runs only",
+    ]);
+    const kfp = kubeflowTarget
+      .validate({ ...input(ir), settings: {} })
+      .map((d) => `${d.code} ${d.message}`);
+    expect(kfp).toEqual([
+      "MLG3002 the deadline of pipeline 'nightly' is approximated for Kubeflow Pipelines: KFP has no deadline alert: a late run is not alerted (its alerts are not sent)",
+    ]);
+  });
+
+  it("a logical-date deadline of a pipeline whose runs have no logical date is MLG1051; of a scheduled one, not", () => {
+    const late = { within: hours(1), from: "logicalDate", alert: slack() } as const;
+    expect(said(nightly({ deadline: late }).ir)).toEqual([
+      "MLG1051 the deadline of pipeline 'nightly' counts from the logical date, which runs triggered without one (logical_date: null through the REST API) have none of on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
+    ]);
+    expect(said(nightly({ schedule: [asset("s3://b/raw")], deadline: [late, late] }).ir)).toEqual([
+      expect.stringMatching(/^MLG1051 deadline 1 .*which the runs its assets trigger have none/),
+      expect.stringMatching(/^MLG1051 deadline 2 /),
+    ]);
+    expect(said(nightly({ schedule: "@daily", deadline: late }).ir)).toEqual([]);
+    const queued = nightly({ deadline: { within: hours(1), alert: slack() } });
+    expect(said(queued.ir)).toEqual([]);
+  });
+
+  it("a text of its own may read the run and the deadline only: anything else is MLG3001", () => {
+    const { ir } = nightly({
+      deadline: {
+        within: hours(1),
+        alert: [
+          slack({ text: "{{ dag_run.dag_run_id }} late at {{ deadline.deadline_time }}" }),
+          slack({ text: "{{ ti.task_id }} in {{ dag.dag_id }}" }),
+          email({ to: "a@x.com", subject: "{{ run_id | nope }}" }),
+        ],
+      },
+    });
+    expect(said(ir).map((m) => m.split(":")[0])).toEqual([
+      "MLG3001 template variable 'ti' in the Slack text of the deadline cannot be expressed for Airflow 3",
+      "MLG3001 template variable 'dag' in the Slack text of the deadline cannot be expressed for Airflow 3",
+      "MLG3001 the template in the email subject of the deadline cannot be expressed for Airflow 3",
+    ]);
+  });
+
+  it("a webhook URL as a connection, or a callback that is not there, is said as for the other alerts", () => {
+    const { ir } = nightly({
+      deadline: {
+        within: hours(1),
+        alert: [
+          slack({ connId: "https://hooks.slack.com/services/T0/B0/XYZ" }),
+          callback("tasks/nowhere.py:notify"),
+          callback("tasks/alerts.py:notfy"),
+        ],
+      },
+    });
+    expect(lower(ir).diagnostics.map((d) => `${d.code} ${d.message.split(":")[0]}`)).toEqual([
+      "MLG1007 Python module 'tasks/nowhere.py' used by the deadline alert of pipeline 'nightly' was not found",
+      "MLG1008 function 'notfy' used by the deadline alert of pipeline 'nightly' is not defined at top level of tasks/alerts.py",
+      "MLG1011 invalid slack connId in alert of deadline 1 of pipeline 'nightly'",
+    ]);
+  });
+});
