@@ -82,16 +82,19 @@ describe("deadlines", () => {
         { within: minutes(5), alert: slack(), witin: 3 } as never,
         { within: minutes(5), alert: callback("tasks/alerts.py") },
         null as never,
+        // A duration made by hand, not by seconds() (which refuses it).
+        { within: { kind: "duration", seconds: 1.5 }, alert: slack() },
       ],
     });
     expect(problems.map((p) => `${p.code} ${p.message} | ${p.fix}`)).toEqual([
-      "MLG1011 invalid deadline 1 of pipeline 'nightly': its within is 0 seconds | set within to how long a run may take, e.g. within: hours(2)",
+      "MLG1011 invalid deadline 1 of pipeline 'nightly': its within is 0 seconds, not a whole number of seconds over 0 | set within to how long a run may take, e.g. within: hours(2)",
       "MLG1011 invalid deadline 2 of pipeline 'nightly': it has no 'within' | set within to how long a run may take, e.g. within: hours(2)",
       `MLG1011 invalid deadline 3 of pipeline 'nightly': its from is "started" | write from: "queued" (when the run was queued, the default) or from: "logicalDate" (its scheduled time)`,
       "MLG1011 invalid deadline 4 of pipeline 'nightly': it has no alert, so nobody would hear of a late run | set alert: slack(), email({ to }) or callback()",
       "MLG1022 there is no option 'witin' in deadline 5 of pipeline 'nightly', so it would be ignored | did you mean 'within'?",
       "MLG1011 invalid callback 'tasks/alerts.py' in alert of deadline 6 of pipeline 'nightly': it names no function | write callback('path/to/module.py:function_name')",
       "MLG1011 invalid deadline 7 of pipeline 'nightly': it is null | write { within: hours(2), alert: slack() }",
+      "MLG1011 invalid deadline 8 of pipeline 'nightly': its within is 1.5 seconds, not a whole number of seconds over 0 | set within to how long a run may take, e.g. within: hours(2)",
     ]);
     // Only the good ones reach the IR (MLG1022 and a bad callback are said, not dropped).
     expect(ir.deadlines?.map((d) => d.within)).toEqual([300, 300]);
@@ -145,7 +148,7 @@ describe("deadlines", () => {
   it("Airflow 2 refuses them (MLG3001), Kubeflow drops them with a warning (MLG3002)", () => {
     const { ir } = nightly({ deadline: { within: hours(2), alert: slack() } });
     expect(said(ir, 2)).toEqual([
-      "MLG3001 the deadline of pipeline 'nightly' cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 has no deadline alerts (DeadlineAlert came with Airflow 3.1), and its SLAs measure something else: a task's end against the end of its data interval, for scheduled runs only",
+      "MLG3001 the deadline of pipeline 'nightly' cannot be expressed for Airflow 2 (2.10, 2.11): Airflow 2 has no deadline alerts (mlgen's, a DeadlineAlert with a SyncCallback, take Airflow 3.2), and its SLAs measure something else: a task's end against the end of its data interval, for scheduled runs only",
     ]);
     const kfp = kubeflowTarget
       .validate({ ...input(ir), settings: {} })
@@ -158,15 +161,51 @@ describe("deadlines", () => {
   it("a logical-date deadline of a pipeline whose runs have no logical date is MLG1051; of a scheduled one, not", () => {
     const late = { within: hours(1), from: "logicalDate", alert: slack() } as const;
     expect(said(nightly({ deadline: late }).ir)).toEqual([
-      "MLG1051 the deadline of pipeline 'nightly' counts from the logical date, which runs triggered without one (logical_date: null through the REST API) have none of on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
+      "MLG1051 the deadline of pipeline 'nightly' counts from the logical date, and a run triggered without one (logical_date: null through the REST API) has none on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
     ]);
     expect(said(nightly({ schedule: [asset("s3://b/raw")], deadline: [late, late] }).ir)).toEqual([
-      expect.stringMatching(/^MLG1051 deadline 1 .*which the runs its assets trigger have none/),
+      expect.stringMatching(
+        /^MLG1051 deadline 1 .*and the runs its assets trigger have none on Airflow 3/,
+      ),
       expect.stringMatching(/^MLG1051 deadline 2 /),
+    ]);
+    // The runs the assets trigger have none beside a cron schedule too.
+    const both = { cron: "@daily", assets: [asset("s3://b/raw")] };
+    expect(said(nightly({ schedule: both, deadline: late }).ir)).toEqual([
+      expect.stringMatching(/^MLG1051 the deadline .*the runs its assets trigger have none/),
     ]);
     expect(said(nightly({ schedule: "@daily", deadline: late }).ir)).toEqual([]);
     const queued = nightly({ deadline: { within: hours(1), alert: slack() } });
     expect(said(queued.ir)).toEqual([]);
+  });
+
+  it("with dataIntervals, a logical-date deadline no longer than the schedule's shortest period has passed when each run is made (MLG1052)", () => {
+    const at = (within: number, schedule: string) =>
+      said(
+        nightly({
+          schedule,
+          startDate: "2025-01-01",
+          dataIntervals: true,
+          deadline: [
+            { within: hours(within), from: "logicalDate", alert: slack() },
+            { within: hours(1), alert: slack() },
+          ],
+        }).ir,
+      );
+    expect(at(7, "@daily")).toEqual([
+      "MLG1052 deadline 1 of pipeline 'nightly' counts 7 hours from the logical date, which with dataIntervals is the start of a run's interval, at least 1 day before the run is made: the deadline has passed when the run starts, and every run is alerted",
+    ]);
+    expect(at(24, "0 1 * * *")).toHaveLength(1);
+    expect(at(25, "0 1 * * *")).toEqual([]);
+    // Twice a day at 01:00 and 13:00: the shortest period is 12 hours.
+    expect(at(12, "0 1,13 * * *")).toHaveLength(1);
+    expect(at(13, "0 1,13 * * *")).toEqual([]);
+    // Without data intervals the logical date is the run's own time.
+    const own = nightly({
+      schedule: "@daily",
+      deadline: { within: hours(7), from: "logicalDate", alert: slack() },
+    });
+    expect(said(own.ir)).toEqual([]);
   });
 
   it("a text of its own may read the run and the deadline only: anything else is MLG3001", () => {
@@ -175,14 +214,21 @@ describe("deadlines", () => {
         within: hours(1),
         alert: [
           slack({ text: "{{ dag_run.dag_run_id }} late at {{ deadline.deadline_time }}" }),
+          // Jinja's globals and a loop's names are there too.
+          slack({
+            text: "{% for i in range(2) %}{{ loop.index }}{% endfor %}{{ namespace(a=1).a }}",
+          }),
           slack({ text: "{{ ti.task_id }} in {{ dag.dag_id }}" }),
           email({ to: "a@x.com", subject: "{{ run_id | nope }}" }),
+          // Airflow's own filters are not in the plain environment a deadline's alert renders in.
+          email({ to: "a@x.com", subject: "{{ deadline.deadline_time | ds }}" }),
         ],
       },
     });
     expect(said(ir).map((m) => m.split(":")[0])).toEqual([
       "MLG3001 template variable 'ti' in the Slack text of the deadline cannot be expressed for Airflow 3",
       "MLG3001 template variable 'dag' in the Slack text of the deadline cannot be expressed for Airflow 3",
+      "MLG3001 the template in the email subject of the deadline cannot be expressed for Airflow 3",
       "MLG3001 the template in the email subject of the deadline cannot be expressed for Airflow 3",
     ]);
   });
@@ -201,7 +247,7 @@ describe("deadlines", () => {
     expect(lower(ir).diagnostics.map((d) => `${d.code} ${d.message.split(":")[0]}`)).toEqual([
       "MLG1007 Python module 'tasks/nowhere.py' used by the deadline alert of pipeline 'nightly' was not found",
       "MLG1008 function 'notfy' used by the deadline alert of pipeline 'nightly' is not defined at top level of tasks/alerts.py",
-      "MLG1011 invalid slack connId in alert of deadline 1 of pipeline 'nightly'",
+      "MLG1011 invalid slack connId in alert of the deadline of pipeline 'nightly'",
     ]);
   });
 });

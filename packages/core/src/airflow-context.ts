@@ -214,7 +214,7 @@ export const AIRFLOW_JINJA = {
 } as const;
 
 /** Names Jinja itself gives a template inside a loop or a macro. */
-const JINJA_BODY_NAMES = ["loop", "caller", "varargs", "kwargs", "self", "super"];
+export const JINJA_BODY_NAMES = ["loop", "caller", "varargs", "kwargs", "self", "super"];
 
 /**
  * What a template rendered for a task of these Airflow versions may read: their context, the

@@ -286,8 +286,14 @@ export const DIAGNOSTICS = {
   MLG1051: {
     severity: "warning",
     message:
-      "{what} of pipeline '{pipeline}' counts from the logical date, which {runs} have none of on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
+      "{what} of pipeline '{pipeline}' counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
     fix: "{hint}",
+  },
+  MLG1052: {
+    severity: "warning",
+    message:
+      "{what} of pipeline '{pipeline}' counts {within} from the logical date, which with dataIntervals is the start of a run's interval, at least {period} before the run is made: the deadline has passed when the run starts, and every run is alerted",
+    fix: "count from when the run was queued (from: \"queued\"), or give within more than the interval's length; without dataIntervals a run's logical date is its own scheduled time",
   },
   MLG2001: {
     severity: "error",
@@ -520,6 +526,12 @@ export const DIAGNOSTICS = {
     severity: "error",
     message:
       "{where} of task '{task}' computes with param '{param}', whose default is None: {reason}",
+    fix: "{hint}",
+  },
+  MLG2043: {
+    severity: "warning",
+    message:
+      "a deadline alert of {dag} counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
     fix: "{hint}",
   },
   MLG3001: {

@@ -806,7 +806,7 @@ export interface PipelineOptions<P extends Readonly<Record<string, ParamSpec>>> 
   /** Fail a run still going after this long. */
   readonly dagrunTimeout?: Duration;
   /**
-   * Alert when a run has not succeeded in time, and let it go on (Airflow 3.1+'s DeadlineAlert;
+   * Alert when a run has not succeeded in time, and let it go on (Airflow 3.2+'s DeadlineAlert;
    * `dagrunTimeout` is what stops one): `{ within: hours(2), alert: slack() }`, or a list.
    */
   readonly deadline?: DeadlineSpec | readonly DeadlineSpec[];
@@ -2312,11 +2312,15 @@ function lowerDeadlines(
       ...badCallbacks(d, where, place, ["alert"]),
     );
     const within = d.within as Duration | undefined;
-    if (within?.kind !== "duration" || !(within.seconds > 0)) {
+    if (
+      within?.kind !== "duration" ||
+      !Number.isInteger(within.seconds) ||
+      !(within.seconds > 0)
+    ) {
       bad(
         within === undefined
           ? "it has no 'within'"
-          : `its within is ${within?.kind === "duration" ? "0 seconds" : "not a duration"}`,
+          : `its within is ${within?.kind === "duration" ? `${within.seconds} seconds, not a whole number of seconds over 0` : "not a duration"}`,
         "set within to how long a run may take, e.g. within: hours(2)",
       );
       return;

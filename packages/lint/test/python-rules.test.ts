@@ -2131,6 +2131,32 @@ with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "a deadline counted from the logical date in a DAG without a time schedule (none given, None, assets), through a list and a module-level name; not from when it was queued, nor in a scheduled DAG, nor one whose schedule the file does not show",
+    {
+      rule: "deadline-never-set",
+      head: `${HEAD}from airflow.sdk import Asset, DeadlineAlert, DeadlineReference, SyncCallback
+`,
+      body: `LATE = DeadlineAlert(reference=DeadlineReference.DAGRUN_LOGICAL_DATE, interval=timedelta(hours=1), callback=SyncCallback(notify))
+QUEUED = DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(notify))
+with DAG("a", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="a", bash_command="x")
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=[QUEUED, DeadlineAlert(reference=DeadlineReference.DAGRUN_LOGICAL_DATE, interval=timedelta(hours=2), callback=SyncCallback(notify))]):
+    BashOperator(task_id="b", bash_command="x")
+with DAG("c", schedule=[Asset("s3://raw")], start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="c", bash_command="x")
+with DAG("d", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="d", bash_command="x")
+with DAG("e", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=QUEUED):
+    BashOperator(task_id="e", bash_command="x")
+with DAG("f", schedule=SCHEDULE, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="f", bash_command="x")
+with DAG("g", schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("@daily", timezone="UTC"), assets=[Asset("s3://raw")]), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="g", bash_command="x")
+`,
+      want: ["1:50", "1:50", "1:50", "5:159"],
+    },
+  ],
+  [
     "a dagrun_timeout beside teardowns (as_teardown, @teardown), and DAGs without one or the other (ids shared between DAGs, a @dag never called)",
     {
       rule: "timeout-skips-teardown",

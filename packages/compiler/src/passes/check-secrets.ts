@@ -66,8 +66,9 @@ export function checkSecrets(ir: Pipeline, ctx: PassContext): void {
     const own = { ...ir.alerts, onRetry: null };
     alerts(own, `pipeline '${ir.id}' (its own alerts)`, pipelinePlace(ctx, ir.id));
   }
-  for (const [i, d] of (ir.deadlines ?? []).entries()) {
-    const of = `deadline ${i + 1} of pipeline '${ir.id}'`;
+  const deadlines = ir.deadlines ?? [];
+  for (const [i, d] of deadlines.entries()) {
+    const of = `${deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline"} of pipeline '${ir.id}'`;
     alerts({ alert: d.alerts }, of, pipelinePlace(ctx, ir.id));
   }
   for (const [id, group] of Object.entries(ir.groups)) {

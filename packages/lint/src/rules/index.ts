@@ -5,6 +5,7 @@ import { callableArguments } from "./callable-arguments.js";
 import { crossDagDependency } from "./cross-dag-dependency.js";
 import { dagNeverCalled } from "./dag-never-called.js";
 import { dagNotRegistered } from "./dag-not-registered.js";
+import { deadlineNeverSet } from "./deadline-never-set.js";
 import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateDagId } from "./duplicate-dag-id.js";
 import { duplicateTaskId } from "./duplicate-task-id.js";
@@ -85,6 +86,7 @@ export const RULES: readonly Rule[] = [
   timeoutSkipsTeardown,
   noneParamPrinted,
   noneParamComputed,
+  deadlineNeverSet,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -86,7 +86,7 @@ export const AIRFLOW3: Dialect = {
     literal: { module: "airflow.sdk" },
     Asset: { module: "airflow.sdk" },
     AssetOrTimeSchedule: { module: "airflow.timetables.assets" },
-    // Airflow 3.1+.
+    // Airflow 3.2+ (3.1's DeadlineAlert took async callbacks only).
     DeadlineAlert: { module: "airflow.sdk" },
     DeadlineReference: { module: "airflow.sdk" },
     SyncCallback: { module: "airflow.sdk" },

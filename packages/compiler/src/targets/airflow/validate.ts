@@ -5,10 +5,13 @@ import {
   type Alert,
   closestName,
   commandTexts,
+  cronTimes,
   DATE_FILTERS,
   type Diagnostic,
   diagnostic,
   effectiveOptions,
+  humanDuration,
+  JINJA_BODY_NAMES,
   JINJA_COMPILE_FIX,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
@@ -19,6 +22,7 @@ import {
   LOGICAL_DATE_CONTEXT,
   mayHoldJinja,
   type Pipeline,
+  PRESET_CRON,
   paramsInOrder,
   RUN_DATE_EXPRESSION,
   removedContextHint,
@@ -55,7 +59,19 @@ function runDateHint(name: string): string {
  * What Airflow 3.3 renders a deadline's alert with: the run as the REST API gives it, and the
  * deadline (`handle_miss` in models/deadline.py).
  */
-const DEADLINE_CONTEXT: ReadonlySet<string> = new Set(["dag_run", "deadline"]);
+const DEADLINE_CONTEXT: ReadonlySet<string> = new Set([
+  "dag_run",
+  "deadline",
+  ...AIRFLOW_JINJA.globals,
+  ...JINJA_BODY_NAMES,
+]);
+
+/** The plain SandboxedEnvironment a notifier renders with when no DAG is at hand: no Airflow filters. */
+const AIRFLOW_FILTERS = new Set(["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"]);
+const PLAIN_JINJA = {
+  ...AIRFLOW_JINJA,
+  filters: new Set([...AIRFLOW_JINJA.filters].filter((f) => !AIRFLOW_FILTERS.has(f))),
+};
 
 /** Context variables Airflow 3 removed, reported with their replacements, not as unknown. */
 const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
@@ -63,6 +79,37 @@ const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 /** Where an option was set, when not on a task: a group's (null: the pipeline's). */
 interface Place {
   readonly group?: string;
+}
+
+/**
+ * The shortest time between two runs of the pipeline's cron schedule, read over a year (null
+ * for a schedule without one, or one cronTimes does not model).
+ */
+function shortestPeriod(ir: Pipeline): number | null {
+  const timed = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
+  if (timed === null) return null;
+  const cron =
+    timed.kind === "cron"
+      ? timed.expression
+      : timed.kind === "preset"
+        ? PRESET_CRON[timed.preset]
+        : undefined;
+  if (cron === undefined) return null;
+  const times = cronTimes(
+    cron,
+    new Date(Date.UTC(2025, 0, 1)),
+    new Date(Date.UTC(2026, 0, 1)),
+    10_000,
+  );
+  if (times === null || times.length < 2) return null;
+  let shortest = Number.POSITIVE_INFINITY;
+  for (let k = 1; k < times.length; k++) {
+    shortest = Math.min(
+      shortest,
+      ((times[k] as Date).getTime() - (times[k - 1] as Date).getTime()) / 1000,
+    );
+  }
+  return shortest;
 }
 
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
@@ -410,14 +457,15 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       }
     }
   }
-  // Deadline alerts came with Airflow 3.1; Airflow 2's SLAs measured a task's end against its
+  // Deadline alerts with a SyncCallback take Airflow 3.2 (3.1's took AsyncCallbacks only, and
+  // its airflow.sdk exported none of them); Airflow 2's SLAs measured a task's end against its
   // data interval's end, for scheduled runs only, and are gone in Airflow 3.
   const deadlines = ir.deadlines ?? [];
   if (dialect.version === 2 && deadlines.length > 0) {
     report(
       `the deadline${deadlines.length > 1 ? "s" : ""} of pipeline '${ir.id}'`,
-      "Airflow 2 has no deadline alerts (DeadlineAlert came with Airflow 3.1), and its SLAs measure something else: a task's end against the end of its data interval, for scheduled runs only",
-      "compile for Airflow 3 (3.1 or later), or use dagrunTimeout with the defaults' onFailure alerts, which fail a run that takes too long",
+      "Airflow 2 has no deadline alerts (mlgen's, a DeadlineAlert with a SyncCallback, take Airflow 3.2), and its SLAs measure something else: a task's end against the end of its data interval, for scheduled runs only",
+      "compile for Airflow 3 (3.2 or later), or use dagrunTimeout with the defaults' onFailure alerts, which fail a run that takes too long",
     );
   }
   // A deadline's alert renders with the run's context alone, in Airflow's plain Jinja
@@ -428,7 +476,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       const text = a.kind === "slack" ? a.text : a.kind === "email" ? a.subject : null;
       if (text === null || !mayHoldJinja(text)) continue;
       const where = `the ${a.kind === "slack" ? "Slack text" : "email subject"} of ${which}`;
-      const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, AIRFLOW_JINJA)[0];
+      const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, PLAIN_JINJA)[0];
       if (compile) {
         report(
           `the template in ${where}`,
@@ -447,9 +495,9 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     }
   }
   // A logical-date deadline of a run without a logical date is never set (the reference
-  // evaluates to None): manual runs may have none on Airflow 3, asset-triggered runs have none.
-  const timedRuns = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
-  if (dialect.version === 3 && (timedRuns === null || timedRuns.kind === "none")) {
+  // evaluates to None): manual runs may have none on Airflow 3, and the runs assets trigger
+  // have none (also beside a cron schedule, whose own runs have one).
+  if (dialect.version === 3 && (ir.schedule.kind === "assets" || ir.schedule.kind === "none")) {
     for (const [i, d] of deadlines.entries()) {
       if (d.from !== "logical_date") continue;
       out.push(
@@ -460,14 +508,35 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
             pipeline: ir.id,
             runs:
               ir.schedule.kind === "assets"
-                ? "the runs its assets trigger"
-                : "runs triggered without one (logical_date: null through the REST API)",
-            hint: 'count from when the run was queued (from: "queued", the default), or give the pipeline a time schedule',
+                ? "the runs its assets trigger have none"
+                : "a run triggered without one (logical_date: null through the REST API) has none",
+            hint:
+              ir.schedule.kind === "assets"
+                ? 'count from when the run was queued (from: "queued", the default), which every run has'
+                : 'count from when the run was queued (from: "queued", the default), or give the pipeline a time schedule',
           },
           { pipeline: ir.id, location: sourceMap.pipeline },
         ),
       );
     }
+  }
+  // With data intervals a run's logical date is its interval's start, one period before the
+  // run is made: a logical-date deadline no longer than the shortest period has passed then.
+  const period = ir.dataIntervals && dialect.version === 3 ? shortestPeriod(ir) : null;
+  for (const [i, d] of deadlines.entries()) {
+    if (period === null || d.from !== "logical_date" || d.within > period) continue;
+    out.push(
+      diagnostic(
+        "MLG1052",
+        {
+          what: deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline",
+          pipeline: ir.id,
+          within: humanDuration(d.within),
+          period: humanDuration(period),
+        },
+        { pipeline: ir.id, location: sourceMap.pipeline },
+      ),
+    );
   }
   if (dialect.version === 3 && ir.dagrunTimeout === null) {
     // Airflow 3's task runner waits for the run after the operator's execute, outside the

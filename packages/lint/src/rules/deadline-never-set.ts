@@ -1,0 +1,76 @@
+import { assetsOnly, dagName, resolved, scheduleOf } from "../python/dag-args.js";
+import type { PyNode } from "../python/node.js";
+
+import { callParts, textOf } from "../python/text.js";
+import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
+
+/** Each `DAGRUN_LOGICAL_DATE` a node's text holds, through module-level names, with where it is. */
+function logicalDateRefs(
+  file: Parameters<typeof resolved>[0],
+  node: PyNode,
+  seen = new Set<string>(),
+): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  const text = textOf(file.source, node);
+  for (const m of text.matchAll(/\bDAGRUN_LOGICAL_DATE\b/g)) {
+    out.push({ from: node.from + m.index, to: node.from + m.index + m[0].length });
+  }
+  // `deadline=[LATE]` with `LATE = DeadlineAlert(...)` at module level: said where it is bound.
+  for (const m of text.matchAll(/\b[A-Za-z_]\w*\b/g)) {
+    const name = m[0];
+    const bound = file.constants.get(name);
+    if (!bound || seen.has(name) || bound === node) continue;
+    seen.add(name);
+    out.push(...logicalDateRefs(file, resolved(file, bound), seen));
+  }
+  return out;
+}
+
+/**
+ * A deadline alert counted from the logical date (`DeadlineReference.DAGRUN_LOGICAL_DATE`) in a
+ * DAG whose runs have none: Airflow 3 sets no deadline for such a run (the reference evaluates
+ * to None), so however late it is, nobody is alerted. DSL pipelines: the compiler's MLG1051.
+ */
+export const deadlineNeverSet = defineRule({
+  id: "deadline-never-set",
+  code: "MLG2043",
+  defaultSeverity: "warning",
+  description:
+    "A deadline alert counted from the logical date, in a DAG whose runs have none: no deadline is set for them, and a late run alerts no one.",
+  checkPython(file, report) {
+    for (const dag of file.dags) {
+      if (neverBuilt(file, dag)) continue;
+      const deadline = dag.kwargs.get("deadline");
+      if (!deadline) continue;
+      const schedule = scheduleOf(file.source, dag);
+      // DeadlineAlert came with Airflow 3.1, which schedules a DAG without a schedule never.
+      // The runs assets trigger have no logical date, also beside a time schedule.
+      const written = dag.kwargs.get("schedule");
+      const callee = written && callParts(file.source, resolved(file, written))?.callee;
+      const assets =
+        assetsOnly(file, dag) || /(?:^|\.)(?:Asset|Dataset)OrTimeSchedule$/.test(callee ?? "");
+      const unscheduled = schedule === "default" || (schedule !== null && schedule.on === false);
+      if (!assets && !unscheduled) continue;
+      const runs = assets
+        ? "the runs its assets trigger have none"
+        : "the DAG has no time schedule: a run triggered without one (logical_date: null through the REST API) has none";
+      const hint = assets
+        ? "count from when the run was queued, DeadlineReference.DAGRUN_QUEUED_AT, which every run has"
+        : "count from when the run was queued, DeadlineReference.DAGRUN_QUEUED_AT, or give the DAG a time schedule";
+      const seen = new Set<number>();
+      for (const ref of logicalDateRefs(file, deadline)) {
+        if (seen.has(ref.from)) continue;
+        seen.add(ref.from);
+        report(
+          {
+            dag: dagName(dag),
+            runs,
+            hint,
+          },
+          file.lines.span(ref.from, ref.to),
+        );
+      }
+    }
+  },
+});
