@@ -2312,11 +2312,7 @@ function lowerDeadlines(
       ...badCallbacks(d, where, place, ["alert"]),
     );
     const within = d.within as Duration | undefined;
-    if (
-      within?.kind !== "duration" ||
-      !Number.isInteger(within.seconds) ||
-      !(within.seconds > 0)
-    ) {
+    if (within?.kind !== "duration" || !Number.isInteger(within.seconds) || !(within.seconds > 0)) {
       bad(
         within === undefined
           ? "it has no 'within'"
