@@ -278,6 +278,10 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
       });
       const fake = createAirflowFake();
       fake.addDag(spec);
+      // The pipelines its trigger tasks start, as DAGs of one task (they start their runs).
+      for (const target of new Set(spec.tasks.flatMap((t) => t.triggers?.dagId ?? []))) {
+        if (target !== id) fake.addDag({ dagId: target, tasks: [{ taskId: "work" }] });
+      }
       const call = await loggedIn(fake);
       const trigger = await call("POST", `/api/v2/dags/${id}/dagRuns`, {
         logical_date: null,

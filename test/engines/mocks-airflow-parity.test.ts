@@ -38,6 +38,7 @@ from airflow.providers.standard.operators.python import (
     PythonOperator,
     ShortCircuitOperator,
 )
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, Param, task
 from airflow.sdk.exceptions import AirflowSkipException
 
@@ -475,6 +476,63 @@ with DAG(
 ):
     # The scenario gives the pool 0 slots: the task instance waits, scheduled.
     BashOperator(task_id="held", bash_command="echo held", pool="parity_held")
+
+with DAG(
+    dag_id="parity_trigger",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    TriggerDagRunOperator(
+        task_id="start",
+        trigger_dag_id="parity_params",
+        trigger_run_id="parity_child_1",
+        conf={"n_estimators": 7},
+    )
+
+with DAG(
+    dag_id="parity_trigger_again",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    # The run is there already: failed, not retried; skipped with skip_when_already_exists.
+    TriggerDagRunOperator(
+        task_id="again",
+        trigger_dag_id="parity_params",
+        trigger_run_id="parity_child_1",
+        retries=1,
+        retry_delay=pendulum.duration(seconds=1),
+    )
+    TriggerDagRunOperator(
+        task_id="again_skip",
+        trigger_dag_id="parity_params",
+        trigger_run_id="parity_child_1",
+        skip_when_already_exists=True,
+    )
+    # A DAG that does not exist: the try fails, and is retried.
+    TriggerDagRunOperator(
+        task_id="nowhere",
+        trigger_dag_id="parity_no_such_dag",
+        trigger_run_id="parity_child_none",
+        retries=1,
+        retry_delay=pendulum.duration(seconds=1),
+    )
+
+with DAG(
+    dag_id="parity_trigger_wait",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+    # Waits for a run that fails: fails with it.
+    TriggerDagRunOperator(
+        task_id="start_and_wait",
+        trigger_dag_id="parity_fail",
+        trigger_run_id="parity_child_fail",
+        wait_for_completion=True,
+        poke_interval=1,
+    )
 `;
 
 const BROKEN_FILE = "from airflow.sdk import DAG\n\nraise ValueError('broken on purpose')\n";
@@ -529,6 +587,63 @@ function seedFake(fake: AirflowFake): void {
       plain: 5,
     },
     tasks: [{ taskId: "fit", operator: "BashOperator" }],
+  });
+  fake.addDag({
+    dagId: "parity_trigger",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    startDate: "2025-01-01T00:00:00Z",
+    source: DAG_FILE,
+    tasks: [
+      {
+        taskId: "start",
+        operator: "TriggerDagRunOperator",
+        triggers: { dagId: "parity_params", runId: "parity_child_1", conf: { n_estimators: 7 } },
+      },
+    ],
+  });
+  fake.addDag({
+    dagId: "parity_trigger_again",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    startDate: "2025-01-01T00:00:00Z",
+    source: DAG_FILE,
+    tasks: [
+      {
+        taskId: "again",
+        operator: "TriggerDagRunOperator",
+        retries: 1,
+        retryDelayMs: 1_000,
+        triggers: { dagId: "parity_params", runId: "parity_child_1" },
+      },
+      {
+        taskId: "again_skip",
+        operator: "TriggerDagRunOperator",
+        triggers: { dagId: "parity_params", runId: "parity_child_1", skipWhenExists: true },
+      },
+      {
+        taskId: "nowhere",
+        operator: "TriggerDagRunOperator",
+        retries: 1,
+        retryDelayMs: 1_000,
+        triggers: { dagId: "parity_no_such_dag", runId: "parity_child_none" },
+      },
+    ],
+  });
+  fake.addDag({
+    dagId: "parity_trigger_wait",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    startDate: "2025-01-01T00:00:00Z",
+    source: DAG_FILE,
+    tasks: [
+      {
+        taskId: "start_and_wait",
+        operator: "TriggerDagRunOperator",
+        triggers: {
+          dagId: "parity_fail",
+          runId: "parity_child_fail",
+          wait: { pokeIntervalMs: 1_000 },
+        },
+      },
+    ],
   });
   fake.addDag({
     dagId: "parity_retry",
@@ -1606,6 +1721,54 @@ function scenario(settle: () => void) {
       "GET",
       `${early}/taskInstances/score/xcomEntries/return_value`,
     );
+    // A task that starts a run of another DAG (TriggerDagRunOperator), last as it adds runs.
+    const starter = "/api/v2/dags/parity_trigger/dagRuns/parity_trigger_1";
+    await call("trigger_starter", "POST", "/api/v2/dags/parity_trigger/dagRuns", {
+      body: { dag_run_id: "parity_trigger_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_trigger", "parity_trigger_1", settle);
+    await waitForRun(call, "parity_params", "parity_child_1", settle);
+    await call("trigger_starter_tis", "GET", `${starter}/taskInstances`);
+    await call("trigger_starter_xcoms", "GET", `${starter}/taskInstances/start/xcomEntries`);
+    await call(
+      "trigger_starter_run_id",
+      "GET",
+      `${starter}/taskInstances/start/xcomEntries/trigger_run_id`,
+    );
+    await call(
+      "trigger_starter_link",
+      "GET",
+      `${starter}/taskInstances/start/xcomEntries/_link_TriggerDagRunLink`,
+    );
+    await call("trigger_child_run", "GET", "/api/v2/dags/parity_params/dagRuns/parity_child_1");
+    await call(
+      "trigger_child_runs_by_type",
+      "GET",
+      "/api/v2/dags/parity_params/dagRuns?run_type=operator_triggered",
+    );
+    const again = "/api/v2/dags/parity_trigger_again/dagRuns/parity_again_1";
+    await call("trigger_again", "POST", "/api/v2/dags/parity_trigger_again/dagRuns", {
+      body: { dag_run_id: "parity_again_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_trigger_again", "parity_again_1", settle);
+    await call("trigger_again_run", "GET", again);
+    await call("trigger_again_tis", "GET", `${again}/taskInstances`);
+    await call("trigger_again_xcoms", "GET", `${again}/taskInstances/again/xcomEntries`);
+    await call("trigger_again_skip_xcoms", "GET", `${again}/taskInstances/again_skip/xcomEntries`);
+    await call("trigger_nowhere_xcoms", "GET", `${again}/taskInstances/nowhere/xcomEntries`);
+    const waiting = "/api/v2/dags/parity_trigger_wait/dagRuns/parity_wait_1";
+    await call("trigger_wait", "POST", "/api/v2/dags/parity_trigger_wait/dagRuns", {
+      body: { dag_run_id: "parity_wait_1", logical_date: null },
+    });
+    await waitForRun(call, "parity_trigger_wait", "parity_wait_1", settle);
+    await call("trigger_wait_run", "GET", waiting);
+    await call("trigger_wait_tis", "GET", `${waiting}/taskInstances`);
+    await call("trigger_wait_child", "GET", "/api/v2/dags/parity_fail/dagRuns/parity_child_fail");
+    await call(
+      "trigger_wait_child_tis",
+      "GET",
+      "/api/v2/dags/parity_fail/dagRuns/parity_child_fail/taskInstances",
+    );
   };
 }
 
@@ -1744,8 +1907,30 @@ function scrub(steps: readonly Step[]): Step[] {
       ]),
     );
   };
-  return steps.map((s) => ({ ...s, body: sorted(walk(s.body)) }));
+  // A run a task started has the time it started it as its logical date (and data interval):
+  // a time, where the other runs' are the dates the scenario gives.
+  const started = (value: unknown, key?: string): unknown => {
+    if (key !== undefined && STARTED_DATES.has(key) && typeof value === "string") return "<time>";
+    if (Array.isArray(value)) return value.map((v) => started(v));
+    if (value && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, started(v, k)]));
+    }
+    return value;
+  };
+  return steps.map((s) => {
+    const body = sorted(walk(s.body));
+    return { ...s, body: STARTED_RUN_STEPS.has(s.name) ? started(body) : body };
+  });
 }
+
+/** The steps that read runs a TriggerDagRunOperator started, and the dates it gave them. */
+const STARTED_RUN_STEPS = new Set([
+  "trigger_child_run",
+  "trigger_child_runs_by_type",
+  "trigger_wait_child",
+  "trigger_wait_child_tis",
+]);
+const STARTED_DATES = new Set(["logical_date", "data_interval_start", "data_interval_end"]);
 
 const NORMALIZE = {
   // A cursor packs a row's sort keys, its id among them: opaque, like an id.
@@ -2025,6 +2210,33 @@ describe("Airflow fake parity with a real Airflow 3", () => {
     });
     expect(body("setup_patch_run").state).toBe("failed");
 
+    // The real server's TriggerDagRunOperator started its runs, failed on one already there (no
+    // retry), skipped with skip_when_already_exists, failed (and retried) on a DAG it does not
+    // have, and failed with the run it waited for.
+    type Row = { task_id?: string; state?: string; try_number?: number };
+    const rows = (name: string) =>
+      ((body(name) as { task_instances?: Row[] }).task_instances ?? []).map((t) => [
+        t.task_id,
+        t.state,
+        t.try_number,
+      ]);
+    expect(body("trigger_child_run")).toMatchObject({
+      run_type: "operator_triggered",
+      triggered_by: "operator",
+      conf: { n_estimators: 7 },
+      state: "success",
+    });
+    expect(typeof (body("trigger_child_run") as { logical_date?: unknown }).logical_date).toBe(
+      "string",
+    );
+    expect(rows("trigger_starter_tis")).toEqual([["start", "success", 1]]);
+    expect(rows("trigger_again_tis")).toEqual([
+      ["again", "failed", 1],
+      ["again_skip", "skipped", 1],
+      ["nowhere", "failed", 2],
+    ]);
+    expect(rows("trigger_wait_tis")).toEqual([["start_and_wait", "failed", 1]]);
+    expect(body("trigger_starter_run_id").value).toBe("parity_child_1");
     expect([body("run_get_before_start_date").state, body("tis_list_before_start_date")]).toEqual([
       "success",
       expect.objectContaining({ task_instances: [], total_entries: 0 }),

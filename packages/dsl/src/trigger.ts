@@ -67,7 +67,9 @@ function valueTypes(
       if (producer.kind === "python" && producer.map) {
         return { types: ["array"], what: `${what} (a list: '${value.task}' is mapped)` };
       }
-      return { types: OUTPUT_PARAM_TYPES[type], what: `${what} (${type})` };
+      // An output type mlgen does not know (from JavaScript, a cast) is the compiler's to say.
+      const types = OUTPUT_PARAM_TYPES[type] as readonly ParamType[] | undefined;
+      return types === undefined ? null : { types, what: `${what} (${type})` };
     }
     case "param": {
       const own = scope.params[value.name];

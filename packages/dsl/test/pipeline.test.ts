@@ -1193,6 +1193,18 @@ describe("p.trigger()", () => {
     ]);
   });
 
+  it("a conf value from an output of a type mlgen does not know is left to the compiler, not a crash", () => {
+    const deploy = pipeline("deploy", { params: { uri: "x" } }, (p) => {
+      p.bash("a", { command: "true" });
+    });
+    const def = pipeline("train", {}, (p) => {
+      // From JavaScript, or through a cast: the types refuse "str".
+      const t = p.python("fit", { fn: "tasks/t.py:fit", outputs: { uri: "str" as "string" } });
+      p.trigger("go", { pipeline: deploy, conf: { uri: t.out.uri } });
+    });
+    expect(def.problems.filter((d) => d.code === "MLG1034")).toEqual([]);
+  });
+
   it("wait states that keep the wait from ending as it should are MLG1011", () => {
     const said = (wait: object) =>
       pipeline("train", {}, (p) => {

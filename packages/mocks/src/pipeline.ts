@@ -13,7 +13,12 @@ import {
   lowerPipeline,
 } from "@mlgen/compiler";
 import type { AirflowParam } from "./airflow/params.js";
-import type { AirflowDagSpec, AirflowTaskSpec, AirflowTriggerRule } from "./airflow/types.js";
+import type {
+  AirflowDagSpec,
+  AirflowTaskSpec,
+  AirflowTaskTrigger,
+  AirflowTriggerRule,
+} from "./airflow/types.js";
 
 /** A pipeline as `pipeline()` of `@mlgen/dsl` returns it (its `default` export). */
 export interface PipelineDefinitionLike {
@@ -111,7 +116,11 @@ export function airflowDagOf(
     }
   }
   for (const t of shape.tasks) checkOptions(shape.dagId, t, outputs, conditions, taskSpecs);
-  const tasks = shape.tasks.map((t) => taskSpec(shape, t, outputs, conditions, taskSpecs));
+  const tasks = shape.tasks.map((t) => {
+    const spec = taskSpec(shape, t, outputs, conditions, taskSpecs);
+    const trigger = taskSpecs[t.taskId]?.triggers ?? triggerOf(lowered.ir, shape, t, outputs);
+    return trigger === undefined ? spec : { ...spec, triggers: trigger };
+  });
   return {
     dagId: shape.dagId,
     fileloc: `/opt/airflow/dags/${dagFileName(shape.dagId)}`,
@@ -207,6 +216,83 @@ function taskSpec(
     ...(t.setupTeardown === null ? {} : { [t.setupTeardown]: true }),
     xcom: t.expand === null ? pushed(-1) : pushed,
     ...taskSpecs[t.taskId],
+  };
+}
+
+type LoweredPipeline = Extract<ReturnType<typeof lowerPipeline>, { ok: true }>["ir"];
+type IrValue = Extract<LoweredPipeline["tasks"][number], { kind: "trigger" }>["conf"][string];
+
+/**
+ * What a trigger task starts, from the pipeline: the pipeline it names, its conf (values as
+ * written, a param's default, the output a test gives or its stand-in; a value read at run
+ * time otherwise, an env() or a variable(), is left out, so the run takes its param's
+ * default), its run id (as written; `{{ run_id }}` or `{{ dag_run.run_id }}` in it is the
+ * triggering run's id; another template leaves Airflow's `manual__<time>`), whether it waits
+ * and skips when the run is there. `resetRun` is not modelled: the run there fails the task.
+ */
+function triggerOf(
+  ir: LoweredPipeline,
+  dag: AirflowDagShape,
+  t: AirflowTaskShape,
+  outputs: Readonly<Record<string, PipelineTaskOutputs>>,
+): AirflowTaskTrigger | undefined {
+  const task = t.source.kind === "task" ? ir.tasks.find((x) => x.id === t.taskId) : undefined;
+  if (task?.kind !== "trigger") return undefined;
+  const confValue = (v: IrValue): { value: unknown } | null => {
+    switch (v.kind) {
+      case "literal":
+        return { value: v.value };
+      case "list": {
+        const items = v.items.map(confValue);
+        return items.every((i) => i !== null) ? { value: items.map((i) => i?.value) } : null;
+      }
+      case "object": {
+        const entries = Object.entries(v.entries).map(([k, e]) => [k, confValue(e)] as const);
+        if (entries.some(([, e]) => e === null)) return null;
+        return { value: Object.fromEntries(entries.map(([k, e]) => [k, e?.value])) };
+      }
+      case "param":
+        return { value: ir.params[v.name]?.default ?? null };
+      case "ref": {
+        const source = dag.tasks.find((s) => s.taskId === v.task);
+        const given = outputs[v.task];
+        const values = typeof given === "function" ? undefined : given;
+        if (values && Object.hasOwn(values, v.output)) return { value: values[v.output] };
+        const type = source?.outputs[v.output];
+        return type === undefined ? null : { value: standIn(v.task, v.output, type) };
+      }
+      default:
+        return null;
+    }
+  };
+  const conf: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(task.conf)) {
+    const got = confValue(v);
+    if (got !== null) conf[key] = got.value;
+  }
+  const RUN_ID = /\{\{\s*(?:dag_run\.)?run_id\s*\}\}/g;
+  const template = task.runId !== null && /\{[{%#]/.test(task.runId.replace(RUN_ID, ""));
+  const written = task.runId;
+  const runId =
+    written === null || template
+      ? undefined
+      : /\{\{\s*(?:dag_run\.)?run_id\s*\}\}/.test(written)
+        ? (run: { readonly runId: string }) => written.replace(RUN_ID, run.runId)
+        : written;
+  return {
+    dagId: task.dag,
+    conf,
+    ...(runId === undefined ? {} : { runId }),
+    ...(task.skipWhenExists ? { skipWhenExists: true } : {}),
+    ...(task.wait === null
+      ? {}
+      : {
+          wait: {
+            pokeIntervalMs: (task.wait.pokeInterval ?? 60) * 1000,
+            ...(task.wait.allowedStates === null ? {} : { allowedStates: task.wait.allowedStates }),
+            ...(task.wait.failedStates === null ? {} : { failedStates: task.wait.failedStates }),
+          },
+        }),
   };
 }
 

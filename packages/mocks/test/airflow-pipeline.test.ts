@@ -1,4 +1,4 @@
-import { pipeline } from "@mlgen/dsl";
+import { pipeline, seconds } from "@mlgen/dsl";
 import { describe, expect, it } from "vitest";
 import production from "../../../examples/production-pipeline/pipelines/production.pipeline.js";
 import runtime from "../../../test/fixtures/pipelines/runtime.pipeline.js";
@@ -194,6 +194,52 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
       airflowDagOf(setupTeardown, { script: { create_scratch: "failed" } }),
     );
     expect([setupFailed.run.state, setupFailed.states]).toEqual([failSetup.state, failSetup.tasks]);
+  });
+
+  it("a trigger task starts its pipeline's run in the fake: conf as the run gives it, its run id template with the run's id, the wait", async () => {
+    const deploy = pipeline(
+      "deploy_model",
+      { params: { model: "none", threshold: 0.5, notify: false } },
+      (p) => {
+        p.bash("push", { command: "echo push" });
+      },
+    );
+    const train = pipeline("train_model", { params: { threshold: 0.8 } }, (p) => {
+      const fit = p.python("fit", { fn: "tasks/t.py:fit", outputs: { uri: "string" } });
+      p.trigger("start_deploy", {
+        pipeline: deploy,
+        conf: { model: fit.out.uri, threshold: p.params.threshold, notify: true },
+        runId: "deploy__{{ run_id }}",
+        wait: { pokeInterval: seconds(30) },
+      });
+    });
+    const spec = airflowDagOf(train, { outputs: { fit: { uri: "models:/churn/3" } } });
+    expect(spec.tasks.find((t) => t.taskId === "start_deploy")?.triggers).toEqual({
+      dagId: "deploy_model",
+      conf: { model: "models:/churn/3", threshold: 0.8, notify: true },
+      runId: expect.any(Function),
+      wait: { pokeIntervalMs: 30_000 },
+    });
+    const clock = createManualClock("2025-06-01T00:00:00Z");
+    const fake = createAirflowFake({ clock });
+    fake.addDag(airflowDagOf(deploy));
+    fake.addDag(spec);
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/train_model/dagRuns", {
+      dag_run_id: "r1",
+      logical_date: null,
+    });
+    fake.settle();
+    const child = (await call("GET", "/api/v2/dags/deploy_model/dagRuns/deploy__r1")).body;
+    expect([child.state, child.run_type, child.conf]).toEqual([
+      "success",
+      "operator_triggered",
+      { model: "models:/churn/3", threshold: 0.8, notify: true },
+    ]);
+    const started = (
+      await call("GET", "/api/v2/dags/train_model/dagRuns/r1/taskInstances/start_deploy")
+    ).body;
+    expect(started.state).toBe("success");
   });
 
   it("refuses options that would do nothing", () => {

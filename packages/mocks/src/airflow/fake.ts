@@ -199,6 +199,21 @@ interface TaskDef {
   setups: readonly string[];
   /** A teardown: the tasks between its setups and it, which it waits for; set by addDag. */
   scope: readonly string[];
+  /** A TriggerDagRunOperator: the run it starts. */
+  readonly triggers: TriggerDef | null;
+}
+
+interface TriggerDef {
+  readonly dagId: string;
+  readonly runId: string | ((run: { readonly runId: string }) => string) | null;
+  readonly conf: Readonly<Record<string, unknown>>;
+  readonly skipWhenExists: boolean;
+  /** wait_for_completion: how often it checks, and the states that end the wait. */
+  readonly wait: {
+    readonly pokeIntervalMs: number;
+    readonly allowed: readonly RunStateName[];
+    readonly failed: readonly RunStateName[];
+  } | null;
 }
 
 interface Dag {
@@ -247,6 +262,8 @@ interface Ti {
   readonly xcom: Map<string, XcomEntry>;
   /** Pokes of the current try that found nothing (a sensor in reschedule mode). */
   pokes: number;
+  /** A TriggerDagRunOperator's try: the id of the run it started, while it waits for it. */
+  triggered: string | null;
   /** A scheduled one waiting (its due time null) for a concurrency limit, not a pool slot. */
   heldByLimit: boolean;
   /**
@@ -307,6 +324,8 @@ interface Run {
   readonly tis: Map<string, Ti>;
   /** Who triggered it (`triggering_user_name`). */
   readonly triggeredBy: string;
+  /** A run a TriggerDagRunOperator started: run_type operator_triggered, triggered_by operator. */
+  readonly byOperator?: true;
 }
 
 interface Pool {
@@ -777,6 +796,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   // --- state -------------------------------------------------------------------------------
   let dags = new Map<string, Dag>();
   let active = new Set<Run>();
+  /** Task instances whose try fails without a retry (the task runner set the state itself). */
+  const noRetry = new WeakSet<Ti>();
   let tokens = new Map<string, { expiry: number; user: AirflowFakeUser }>();
   /** The user of each request past the auth check (a run's triggering_user_name). */
   const requestUser = new WeakMap<Request, AirflowFakeUser>();
@@ -845,6 +866,61 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       throw new TypeError(`addDag(${dagId}): ${who} needs a whole ${name} ≥ 1`);
     }
     return value;
+  }
+
+  /** A task's `triggers`, checked. */
+  function triggerOf(dagId: string, t: AirflowTaskSpec): TriggerDef | null {
+    const given = t.triggers;
+    if (given === undefined) return null;
+    const who = `addDag(${dagId}): ${t.taskId}'s triggers`;
+    if (
+      typeof given !== "object" ||
+      given === null ||
+      typeof given.dagId !== "string" ||
+      !given.dagId
+    )
+      throw new TypeError(`${who} needs the dagId of the DAG it starts`);
+    if (given.runId !== undefined && typeof given.runId !== "function") {
+      const bad = typeof given.runId === "string" ? runIdProblem(given.runId) : "not a string";
+      if (bad !== null) throw new TypeError(`${who}: runId ${String(given.runId)}: ${bad}`);
+    }
+    if (
+      given.conf !== undefined &&
+      (typeof given.conf !== "object" || given.conf === null || Array.isArray(given.conf))
+    )
+      throw new TypeError(`${who}: conf must be an object`);
+    const w = given.wait;
+    let wait: TriggerDef["wait"] = null;
+    if (w !== undefined && w !== false) {
+      const o = w === true ? {} : w;
+      const states = (
+        name: string,
+        list: readonly string[] | undefined,
+        fallback: RunStateName,
+      ) => {
+        const out = list === undefined ? [fallback] : [...list];
+        for (const s of out) {
+          if (!["queued", "running", "success", "failed"].includes(s))
+            throw new TypeError(`${who}: ${name} holds ${JSON.stringify(s)}, not a DAG run state`);
+        }
+        return out as RunStateName[];
+      };
+      const poke = o.pokeIntervalMs ?? 60_000;
+      if (!Number.isFinite(poke) || poke < 0)
+        throw new TypeError(`${who}: wait.pokeIntervalMs must be ≥ 0`);
+      wait = {
+        pokeIntervalMs: Math.max(1, poke),
+        allowed: states("allowedStates", o.allowedStates, "success"),
+        failed: states("failedStates", o.failedStates, "failed"),
+      };
+    }
+    return {
+      dagId: given.dagId,
+      runId: given.runId ?? null,
+      conf: { ...(given.conf ?? {}) },
+      skipWhenExists: given.skipWhenExists === true,
+      wait,
+    };
   }
 
   function addDag(spec: AirflowDagSpec): void {
@@ -932,6 +1008,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         role: t.setup ? "setup" : t.teardown ? "teardown" : null,
         setups: [],
         scope: [],
+        triggers: triggerOf(spec.dagId, t),
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -1376,10 +1453,102 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       plannedState: null,
       xcom: new Map(),
       pokes: 0,
+      triggered: null,
       heldByLimit: false,
       pushFailures: new Map(),
       history: [],
     };
+  }
+
+  /** A new run, queued: its task instances made, and the scheduler told. */
+  function startRun(dag: Dag, run: Run): void {
+    // DagRun.verify_integrity creates no task instance for a task whose start_date (the
+    // DAG's) is after the run's logical date: such a run succeeds at once, having run nothing.
+    const beforeStart =
+      run.logicalDate !== null &&
+      dag.spec.startDate !== undefined &&
+      toMs(dag.spec.startDate) > run.logicalDate;
+    for (const task of beforeStart ? [] : dag.tasks) {
+      // DagRun._create_tasks: a task mapped over a literal list has its instances from the
+      // start (none when the list is empty: the instance -1, skipped when it would run).
+      const count = typeof task.expand === "number" ? task.expand : 0;
+      if (count === 0) run.tis.set(task.taskId, newTi(task, -1));
+      for (let i = 0; i < count; i++) run.tis.set(tiKey(task.taskId, i), newTi(task, i));
+    }
+    run.due = readyAt(run);
+    dag.runs.set(run.runId, run);
+    active.add(run);
+  }
+
+  /**
+   * A TriggerDagRunOperator's try at its end (Airflow 3.3's task runner,
+   * `_handle_trigger_dag_run`): the first time, it starts the run (the operator pushed its
+   * link before); with wait_for_completion it then checks the run every poke interval. True
+   * while the try goes on; otherwise `ti.plannedState` says how it ends.
+   */
+  function triggerStep(trigger: TriggerDef, run: Run, ti: Ti, t: number): boolean {
+    if (ti.triggered === null) {
+      const runId =
+        typeof trigger.runId === "function"
+          ? trigger.runId({ runId: run.runId })
+          : (trigger.runId ?? `manual__${pythonIso(t)}`);
+      // build_airflow_dagrun_url: [api] base_url, unset by default ("/"), joined with the path.
+      ti.xcom.set("_link_TriggerDagRunLink", {
+        value: `/dags/${trigger.dagId}/runs/${runId}`,
+        timestamp: t,
+      });
+      const target = dags.get(trigger.dagId);
+      const refused = !target
+        ? `DagNotFound: Dag with dag_id: '${trigger.dagId}' not found`
+        : paramsError(target.spec.params ?? {}, { ...trigger.conf });
+      if (refused !== null || !target) {
+        ti.plannedState = "failed";
+        ti.pushFailures.set(ti.tryNumber, refused ?? "DagNotFound");
+        return false;
+      }
+      if (target.runs.has(runId)) {
+        // The task runner sets the state itself: no retry.
+        ti.plannedState = trigger.skipWhenExists ? "skipped" : "failed";
+        if (!trigger.skipWhenExists) noRetry.add(ti);
+        return false;
+      }
+      startRun(target, {
+        seq: seq++,
+        dagId: target.dagId,
+        runId,
+        logicalDate: t,
+        dataIntervalStart: t,
+        dataIntervalEnd: t,
+        runAfter: t,
+        queuedAt: t,
+        startDate: null,
+        endDate: null,
+        lastSchedulingDecision: null,
+        state: "queued",
+        due: null,
+        conf: { ...trigger.conf },
+        note: null,
+        tis: new Map(),
+        triggeredBy: run.triggeredBy,
+        byOperator: true,
+      });
+      ti.xcom.set("trigger_run_id", { value: runId, timestamp: t });
+      if (trigger.wait === null) return false;
+      ti.triggered = runId;
+    } else {
+      const state = dags.get(trigger.dagId)?.runs.get(ti.triggered)?.state;
+      if (state !== undefined && trigger.wait?.failed.includes(state)) {
+        ti.plannedState = "failed";
+        ti.pushFailures.set(
+          ti.tryNumber,
+          `AirflowException: ${trigger.dagId} failed with failed state ${state}`,
+        );
+        return false;
+      }
+      if (state !== undefined && trigger.wait?.allowed.includes(state)) return false;
+    }
+    ti.due = t + (trigger.wait?.pokeIntervalMs ?? 60_000);
+    return true;
   }
 
   /** A task instance by its map index (-1: unmapped), if the run has it. */
@@ -1844,6 +2013,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.endDate = null;
       // The worker clears what an earlier try pushed (ti_run's xcom_keys_to_clear).
       ti.xcom.clear();
+      ti.triggered = null;
       ti.hostname = hostname;
       ti.pid = pid++;
       ti.plannedState = outcome.state;
@@ -1861,6 +2031,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.plannedState = null;
       poolSlotsFreed(task.pool, t);
       return;
+    }
+    // A TriggerDagRunOperator starts its run, and with wait_for_completion goes on running.
+    if (task.triggers !== null && (ti.plannedState ?? "success") === "success") {
+      if (triggerStep(task.triggers, run, ti, t)) return;
     }
     ti.state = ti.plannedState ?? "success";
     ti.endDate = t;
@@ -1908,7 +2082,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
     // next try is scheduled once the delay is over; what comes after it waits.
-    if (ti.state === "failed" && task.retries > 0 && ti.tryNumber <= ti.maxTries) {
+    // A failure the task runner sets itself (a trigger's run already there) is not retried.
+    const final = noRetry.delete(ti);
+    if (ti.state === "failed" && task.retries > 0 && ti.tryNumber <= ti.maxTries && !final) {
       recordTry(ti, t);
       ti.id = nextId();
       ti.state = "up_for_retry";
@@ -2245,9 +2421,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       data_interval_end: isoTimeMicros(run.dataIntervalEnd, run.micros?.data_interval_end),
       run_after: isoTimeMicros(run.runAfter, run.micros?.run_after),
       last_scheduling_decision: isoTime(run.lastSchedulingDecision),
-      run_type: "manual",
+      run_type: run.byOperator ? "operator_triggered" : "manual",
       state: run.state,
-      triggered_by: "rest_api",
+      triggered_by: run.byOperator ? "operator" : "rest_api",
       triggering_user_name: run.triggeredBy,
       conf: run.conf,
       note: run.note,
@@ -3003,22 +3179,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           tis: new Map(),
           triggeredBy: (requestUser.get(request) as AirflowFakeUser).username,
         };
-        // DagRun.verify_integrity creates no task instance for a task whose start_date (the
-        // DAG's) is after the run's logical date: such a run succeeds at once, having run nothing.
-        const beforeStart =
-          logical !== null &&
-          dag.spec.startDate !== undefined &&
-          toMs(dag.spec.startDate) > logical;
-        for (const task of beforeStart ? [] : dag.tasks) {
-          // DagRun._create_tasks: a task mapped over a literal list has its instances from the
-          // start (none when the list is empty: the instance -1, skipped when it would run).
-          const count = typeof task.expand === "number" ? task.expand : 0;
-          if (count === 0) run.tis.set(task.taskId, newTi(task, -1));
-          for (let i = 0; i < count; i++) run.tis.set(tiKey(task.taskId, i), newTi(task, i));
-        }
-        run.due = readyAt(run);
-        dag.runs.set(runId, run);
-        active.add(run);
+        startRun(dag, run);
         const echo = (key: string, fallback: string) =>
           logical === null ? null : (echoes[key] ?? echoes[fallback] ?? null);
         const answer = runJson(run);
@@ -3086,9 +3247,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           runs = [...dag.runs.values()];
         }
         if (states.length > 0) runs = runs.filter((r) => states.includes(r.state));
-        // The fake's runs are all triggered through the API: manual.
+        // The fake's runs are triggered through the API (manual) or by a task (operator_triggered).
         const runTypes = url.searchParams.getAll("run_type");
-        if (runTypes.length > 0 && !runTypes.includes("manual")) runs = [];
+        if (runTypes.length > 0) {
+          runs = runs.filter((r) =>
+            runTypes.includes(r.byOperator ? "operator_triggered" : "manual"),
+          );
+        }
         runs = ilikeFilter(runs, url, "run_id_pattern", (r) => r.runId);
         const now = clock.now();
         for (const { field, op, at } of bounds) {

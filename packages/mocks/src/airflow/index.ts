@@ -11,6 +11,7 @@ export {
   airflowRoleMay,
 } from "./permissions.js";
 export type {
+  AirflowDagRunState,
   AirflowDagScript,
   AirflowDagSpec,
   AirflowFake,
@@ -18,6 +19,7 @@ export type {
   AirflowFakeUser,
   AirflowImportErrorSpec,
   AirflowTaskSpec,
+  AirflowTaskTrigger,
   AirflowTriggerRule,
   TaskOutcome,
 } from "./types.js";

@@ -159,7 +159,52 @@ export interface AirflowTaskSpec {
    * (`on_failure_fail_dagrun=False`): a failed cleanup does not fail the run.
    */
   readonly teardown?: boolean;
+  /**
+   * A TriggerDagRunOperator: when a try succeeds (its script's way), it starts a run of
+   * another DAG of the fake, as Airflow 3.3's task runner does (`_handle_trigger_dag_run`).
+   * Give `operator: "TriggerDagRunOperator"` too.
+   */
+  readonly triggers?: AirflowTaskTrigger;
 }
+
+/**
+ * What a TriggerDagRunOperator task starts. The run is an `operator_triggered` one (triggered
+ * by `operator`, its triggering user the one who triggered this run), with a logical date of
+ * the moment it starts; the try pushes `_link_TriggerDagRunLink` (the run's page in the UI, `/dags/<id>/runs/<run id>` under Airflow's `[api] base_url`, unset by default) and,
+ * once the run is made, `trigger_run_id`. A DAG the fake does not have fails the try (retried
+ * as any failure); so does a conf the DAG's params refuse. A run id the DAG already has fails
+ * the task, without a retry, or skips it with `skipWhenExists`.
+ */
+export interface AirflowTaskTrigger {
+  /** `trigger_dag_id`. */
+  readonly dagId: string;
+  /**
+   * `trigger_run_id`, or a function of the triggering run (a template such as
+   * `deploy__{{ run_id }}`: `(run) => \`deploy__${run.runId}\``). Default Airflow's:
+   * `manual__<the time it starts>`.
+   */
+  readonly runId?: string | ((run: { readonly runId: string }) => string);
+  /** `conf`. Default `{}`. */
+  readonly conf?: Readonly<Record<string, unknown>>;
+  /** `skip_when_already_exists`. */
+  readonly skipWhenExists?: boolean;
+  /**
+   * `wait_for_completion`: the try goes on, checking the run's state every `pokeIntervalMs`
+   * (default 60 s, `poke_interval`), and succeeds once it is in `allowedStates` (default
+   * `["success"]`) or fails once it is in `failedStates` (default `["failed"]`; retried as any
+   * failure, and the retry finds the run there).
+   */
+  readonly wait?:
+    | boolean
+    | {
+        readonly pokeIntervalMs?: number;
+        readonly allowedStates?: readonly AirflowDagRunState[];
+        readonly failedStates?: readonly AirflowDagRunState[];
+      };
+}
+
+/** A DAG run's states. */
+export type AirflowDagRunState = "queued" | "running" | "success" | "failed";
 
 /** Airflow 3's trigger rules (`all_done_setup_success` is a teardown's: give `teardown: true`). */
 export type AirflowTriggerRule =
