@@ -57,6 +57,32 @@ const py = (code: string, note?: string): RuleExample => ({
   ...(note ? { note } : {}),
 });
 
+/** deadline-never-set's examples: a DAG without a schedule, its deadline counted from `ref`. */
+const deadlineExample = (ref: string) => `
+${IMPORTS}
+from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "churn_rescore",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.${ref},
+        interval=timedelta(hours=2),
+        callback=SyncCallback(
+            SlackWebhookNotifier,
+            kwargs={"slack_webhook_conn_id": "slack_alerts", "text": "{{ dag_run.dag_run_id }} is late"},
+        ),
+    ),
+):
+    BashOperator(task_id="score", bash_command="churn score --all")
+`;
+
 /** missing-dag's examples: a folder's DAGs, and one naming two of them by the ids given. */
 const missingDagExample = (ingest: string, deploy: string) => `
 ${IMPORTS}
@@ -1395,54 +1421,8 @@ with DAG(
     catches: `A deadline alert (\`DAG(deadline=DeadlineAlert(...))\`, Airflow 3.1 or later) counted from the logical date, \`DeadlineReference.DAGRUN_LOGICAL_DATE\`, in a DAG whose runs may have none: a DAG with no time schedule (\`schedule=None\`, or none given: its runs are triggered by hand, by the REST API or by another DAG) or one scheduled by assets, alone or beside a time schedule (\`AssetOrTimeSchedule\`: the runs the assets trigger have no logical date). The alert is read where the DAG's \`deadline\` holds it, a list of them, or a module-level name bound to one. DSL pipelines get the same check from the compiler (MLG1051).`,
     reportedAt: "the `DAGRUN_LOGICAL_DATE` reference.",
     why: `Airflow 3 works out a run's deadline when it makes the run, from the reference: the logical date plus the interval. A run triggered with \`logical_date: null\` (the REST API allows it) or by assets has no logical date, so the reference is None and no deadline is set: however late that run is, nobody is alerted, and nothing says so (real Airflow 3.3.2 alerts a late run by a deadline counted from when it was queued, \`DAGRUN_QUEUED_AT\`, and not by one counted from the logical date when the run has none: \`test/engines/dagrun-timeout.test.ts\`). Count from when the run was queued, which every run has, or give the DAG a time schedule, whose runs have a logical date.`,
-    bad: py(`
-${IMPORTS}
-from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
-from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback
-
-${DEFAULT_ARGS}
-
-with DAG(
-    "churn_rescore",
-    schedule=None,
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    default_args=default_args,
-    deadline=DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
-        interval=timedelta(hours=2),
-        callback=SyncCallback(
-            SlackWebhookNotifier,
-            kwargs={"slack_webhook_conn_id": "slack_alerts", "text": "{{ dag_run.dag_run_id }} is late"},
-        ),
-    ),
-):
-    BashOperator(task_id="score", bash_command="churn score --all")
-`),
-    good: py(`
-${IMPORTS}
-from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
-from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback
-
-${DEFAULT_ARGS}
-
-with DAG(
-    "churn_rescore",
-    schedule=None,
-    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
-    default_args=default_args,
-    deadline=DeadlineAlert(
-        reference=DeadlineReference.DAGRUN_QUEUED_AT,
-        interval=timedelta(hours=2),
-        callback=SyncCallback(
-            SlackWebhookNotifier,
-            kwargs={"slack_webhook_conn_id": "slack_alerts", "text": "{{ dag_run.dag_run_id }} is late"},
-        ),
-    ),
-):
-    BashOperator(task_id="score", bash_command="churn score --all")
-`),
+    bad: py(deadlineExample("DAGRUN_LOGICAL_DATE")),
+    good: py(deadlineExample("DAGRUN_QUEUED_AT")),
   },
   "schedule-uneven-step": {
     catches: `A DAG whose cron schedule (a five-field string, a preset aside, or the expression of a \`CronTriggerTimetable\` or \`CronDataIntervalTimetable\`) steps a field by a number that does not divide the field's span: \`*/90\` or \`*/45\` in the minutes (the span is an hour), \`*/5\` or \`*/7\` in the hours (a day), \`*/5\` in the months (a year), any step of the days of the week but \`*/7\`. Judged where the span repeats: the minutes when two consecutive hours run (\`*/45 9 * * *\`, one hour a day, is not reported), the hours when consecutive days run and the day of the month is \`*\`. Steps over a range (\`0 9-17/2 * * *\`) are not judged. DSL pipelines get the same check from the compiler (MLG1043).`,
