@@ -219,16 +219,21 @@ function taskSpec(
   };
 }
 
+/** `{{ run_id }}` (or `{{ dag_run.run_id }}`) in a trigger's run id: the triggering run's id. */
+const RUN_ID_TAG = /\{\{\s*(?:dag_run\.)?run_id\s*\}\}/g;
+
 type LoweredPipeline = Extract<ReturnType<typeof lowerPipeline>, { ok: true }>["ir"];
 type IrValue = Extract<LoweredPipeline["tasks"][number], { kind: "trigger" }>["conf"][string];
 
 /**
  * What a trigger task starts, from the pipeline: the pipeline it names, its conf (values as
- * written, a param's default, the output a test gives or its stand-in; a value read at run
- * time otherwise, an env() or a variable(), is left out, so the run takes its param's
- * default), its run id (as written; `{{ run_id }}` or `{{ dag_run.run_id }}` in it is the
- * triggering run's id; another template leaves Airflow's `manual__<time>`), whether it waits
- * and skips when the run is there. `resetRun` is not modelled: the run there fails the task.
+ * written, a param's default, the output a test gives or its stand-in; what else is read at run
+ * time, a variable(), a template, a joined path, a mapped task's list of outputs, is left out, so
+ * the run takes its param's default), its run id (as written; `{{ run_id }}` or
+ * `{{ dag_run.run_id }}` in it is the triggering run's id; another template leaves Airflow's
+ * `manual__<time>`), whether it waits and skips when the run is there. Not modelled:
+ * `resetRun` (the run there fails the task), `logicalDate` (the run's is the moment it starts),
+ * `failWhenPaused` (a paused DAG's run is queued), `deferrable` (the task runs while it waits).
  */
 function triggerOf(
   ir: LoweredPipeline,
@@ -255,10 +260,12 @@ function triggerOf(
         return { value: ir.params[v.name]?.default ?? null };
       case "ref": {
         const source = dag.tasks.find((s) => s.taskId === v.task);
+        // A mapped task's output is the list of every instance's, however many ran: left out.
+        if (source === undefined || source.expand !== null) return null;
         const given = outputs[v.task];
         const values = typeof given === "function" ? undefined : given;
         if (values && Object.hasOwn(values, v.output)) return { value: values[v.output] };
-        const type = source?.outputs[v.output];
+        const type = source.outputs[v.output];
         return type === undefined ? null : { value: standIn(v.task, v.output, type) };
       }
       default:
@@ -270,14 +277,13 @@ function triggerOf(
     const got = confValue(v);
     if (got !== null) conf[key] = got.value;
   }
-  const RUN_ID = /\{\{\s*(?:dag_run\.)?run_id\s*\}\}/g;
-  const template = task.runId !== null && /\{[{%#]/.test(task.runId.replace(RUN_ID, ""));
   const written = task.runId;
+  const rest = written?.replaceAll(RUN_ID_TAG, "") ?? null;
   const runId =
-    written === null || template
+    written === null || rest === null || /\{[{%#]/.test(rest)
       ? undefined
-      : /\{\{\s*(?:dag_run\.)?run_id\s*\}\}/.test(written)
-        ? (run: { readonly runId: string }) => written.replace(RUN_ID, run.runId)
+      : rest !== written
+        ? (run: { readonly runId: string }) => written.replaceAll(RUN_ID_TAG, run.runId)
         : written;
   return {
     dagId: task.dag,

@@ -199,16 +199,28 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
   it("a trigger task starts its pipeline's run in the fake: conf as the run gives it, its run id template with the run's id, the wait", async () => {
     const deploy = pipeline(
       "deploy_model",
-      { params: { model: "none", threshold: 0.5, notify: false } },
+      { params: { model: "none", threshold: 0.5, notify: false, scores: [0.1] } },
       (p) => {
         p.bash("push", { command: "echo push" });
       },
     );
     const train = pipeline("train_model", { params: { threshold: 0.8 } }, (p) => {
       const fit = p.python("fit", { fn: "tasks/t.py:fit", outputs: { uri: "string" } });
+      const each = p.map("score", {
+        fn: "tasks/t.py:score",
+        over: [1, 2],
+        as: "n",
+        outputs: { score: "float" },
+      });
       p.trigger("start_deploy", {
         pipeline: deploy,
-        conf: { model: fit.out.uri, threshold: p.params.threshold, notify: true },
+        // A mapped task's list of outputs is left out: the run takes the param's default.
+        conf: {
+          model: fit.out.uri,
+          threshold: p.params.threshold,
+          notify: true,
+          scores: each.out.score,
+        },
         runId: "deploy__{{ run_id }}",
         wait: { pokeInterval: seconds(30) },
       });

@@ -138,12 +138,109 @@ describe("Airflow fake: a task that starts a run of another DAG", () => {
     }
   });
 
+  it("two runs started in one millisecond get ids a microsecond apart, as Airflow's utcnow() gives", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+    fake.addDag({ dagId: "deploy", tasks: [{ taskId: "push" }] });
+    fake.addDag({
+      dagId: "train",
+      tasks: [
+        { ...TRIGGER, taskId: "a", triggers: { dagId: "deploy" } },
+        { ...TRIGGER, taskId: "b", triggers: { dagId: "deploy" } },
+      ],
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/train/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const runs = (await call("GET", "/api/v2/dags/deploy/dagRuns")).body.dag_runs as {
+      dag_run_id: string;
+      logical_date: string;
+    }[];
+    expect(runs).toHaveLength(2);
+    const [first, second] = runs.map((r) => r.dag_run_id);
+    expect(second).toBe(first?.replace(/(\.\d{3})000\+/, "$1001+"));
+    expect(runs[1]?.logical_date).toMatch(/\.\d{3}001Z$/);
+    const tis = (await call("GET", "/api/v2/dags/train/dagRuns/r1/taskInstances")).body;
+    expect(tis.task_instances.map((t: { state: string }) => t.state)).toEqual([
+      "success",
+      "success",
+    ]);
+  });
+
+  it("a waited-for run that is deleted fails the try (the API's 404), retried; an empty allowedStates is the default", async () => {
+    const gone = await setup({
+      ...TRIGGER,
+      retries: 1,
+      retryDelayMs: 1_000,
+      triggers: { dagId: "deploy", wait: { pokeIntervalMs: 5_000 } },
+    });
+    await gone.call("PATCH", "/api/v2/dags/deploy", { is_paused: true });
+    await gone.start("r1");
+    gone.clock.advance(3_000);
+    gone.fake.tick();
+    const queued = (await gone.call("GET", "/api/v2/dags/deploy/dagRuns")).body.dag_runs;
+    expect(queued.map((r: { state: string }) => r.state)).toEqual(["queued"]);
+    await gone.call("DELETE", `/api/v2/dags/deploy/dagRuns/${queued[0].dag_run_id}`);
+    // The try ended at 1 s and checks every 5 s: at 6 s it finds the run gone.
+    gone.clock.advance(3_500);
+    gone.fake.tick();
+    const t = await gone.ti("r1", "start");
+    expect([t.state, t.try_number]).toEqual(["up_for_retry", 1]);
+
+    const empty = await setup({
+      ...TRIGGER,
+      triggers: { dagId: "deploy", runId: "d", wait: { pokeIntervalMs: 5_000, allowedStates: [] } },
+    });
+    await empty.start("r1");
+    empty.fake.settle();
+    expect((await empty.ti("r1", "start")).state).toBe("success");
+  });
+
+  it("the run already there is found before the conf is checked: failed without a retry, not the conf's retried failure", async () => {
+    const { fake, call, start, ti } = await setup({
+      ...TRIGGER,
+      retries: 2,
+      triggers: { dagId: "deploy", runId: "deploy_1", conf: { model: 3 } },
+    });
+    await call("POST", "/api/v2/dags/deploy/dagRuns", {
+      dag_run_id: "deploy_1",
+      logical_date: null,
+    });
+    await start("r1");
+    fake.settle();
+    const t = await ti("r1", "start");
+    expect([t.state, t.try_number]).toEqual(["failed", 1]);
+  });
+
+  it("a run id Airflow refuses fails the try when it runs; a scheduled__ prefix is no manual run's and is taken", async () => {
+    const bad = await setup({
+      ...TRIGGER,
+      retries: 1,
+      retryDelayMs: 1_000,
+      triggers: { dagId: "deploy", runId: (run) => `../${run.runId}` },
+    });
+    await bad.start("r1");
+    bad.fake.settle();
+    const t = await bad.ti("r1", "start");
+    expect([t.state, t.try_number]).toEqual(["failed", 2]);
+    const log = await bad.call("GET", "/api/v2/dags/train/dagRuns/r1/taskInstances/start/logs/2");
+    expect(JSON.stringify(log.body)).toContain("AirflowRuntimeError");
+
+    const prefixed = await setup({
+      ...TRIGGER,
+      triggers: { dagId: "deploy", runId: "scheduled__x" },
+    });
+    await prefixed.start("r1");
+    prefixed.fake.settle();
+    expect((await prefixed.ti("r1", "start")).state).toBe("success");
+  });
+
   it("addDag refuses a trigger it cannot run", () => {
     const fake = createAirflowFake();
     const add = (triggers: unknown) => () =>
       fake.addDag({ dagId: "x", tasks: [{ taskId: "t", triggers } as AirflowTaskSpec] });
     expect(add({})).toThrow(/needs the dagId of the DAG it starts/);
-    expect(add({ dagId: "d", runId: "bad id!" })).toThrow(/runId bad id!/);
+    expect(add({ dagId: "d", runId: 3 })).toThrow(/runId must be a string or a function/);
     expect(add({ dagId: "d", wait: { allowedStates: ["done"] } })).toThrow(
       /allowedStates holds "done", not a DAG run state/,
     );

@@ -149,14 +149,21 @@ const RESERVED_RUN_TYPES = [
   "asset_materialization",
 ] as const;
 
-/** DagRun.validate_run_id's and create_dagrun's refusal of a given run id, or null. */
-function runIdProblem(runId: string): string | null {
+/** DagRun.validate_run_id's refusal of a run id, or null. */
+function runIdPatternProblem(runId: string): string | null {
   if (runId.includes("..")) {
     return `The run_id '${runId}' must not contain '..' to prevent path traversal`;
   }
   if (!GENERATED_RUN_ID.test(runId) && !ALLOWED_RUN_ID.test(runId)) {
     return `The run_id provided '${runId}' does not match regex pattern '${ALLOWED_RUN_ID.source}' or '${GENERATED_RUN_ID.source}'`;
   }
+  return null;
+}
+
+/** DagRun.validate_run_id's and create_dagrun's refusal of a manual run's id, or null. */
+function runIdProblem(runId: string): string | null {
+  const pattern = runIdPatternProblem(runId);
+  if (pattern !== null) return pattern;
   // SerializedDAG.create_dagrun: a manual run may not take an id DagRunType.from_run_id reads as
   // another type's (the allowed characters hold no quote, so Python's repr is '<id>').
   const reserved = RESERVED_RUN_TYPES.find((type) => runId.startsWith(`${type}__`));
@@ -869,7 +876,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   }
 
   /** A task's `triggers`, checked. */
-  function triggerOf(dagId: string, t: AirflowTaskSpec): TriggerDef | null {
+  function triggerDefOf(dagId: string, t: AirflowTaskSpec): TriggerDef | null {
     const given = t.triggers;
     if (given === undefined) return null;
     const who = `addDag(${dagId}): ${t.taskId}'s triggers`;
@@ -880,10 +887,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       !given.dagId
     )
       throw new TypeError(`${who} needs the dagId of the DAG it starts`);
-    if (given.runId !== undefined && typeof given.runId !== "function") {
-      const bad = typeof given.runId === "string" ? runIdProblem(given.runId) : "not a string";
-      if (bad !== null) throw new TypeError(`${who}: runId ${String(given.runId)}: ${bad}`);
-    }
+    // A run id Airflow refuses fails the try when it runs (the API's 400), as on the server.
+    if (given.runId !== undefined && !["string", "function"].includes(typeof given.runId))
+      throw new TypeError(`${who}: runId must be a string or a function of the starting run`);
     if (
       given.conf !== undefined &&
       (typeof given.conf !== "object" || given.conf === null || Array.isArray(given.conf))
@@ -908,9 +914,12 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       const poke = o.pokeIntervalMs ?? 60_000;
       if (!Number.isFinite(poke) || poke < 0)
         throw new TypeError(`${who}: wait.pokeIntervalMs must be ≥ 0`);
+      // The operator's `if allowed_states:` takes an empty list for its default too (not so
+      // failed_states, defaulted only when None).
+      const allowed = o.allowedStates?.length === 0 ? undefined : o.allowedStates;
       wait = {
         pokeIntervalMs: Math.max(1, poke),
-        allowed: states("allowedStates", o.allowedStates, "success"),
+        allowed: states("allowedStates", allowed, "success"),
         failed: states("failedStates", o.failedStates, "failed"),
       };
     }
@@ -1008,7 +1017,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         role: t.setup ? "setup" : t.teardown ? "teardown" : null,
         setups: [],
         scope: [],
-        triggers: triggerOf(spec.dagId, t),
+        triggers: triggerDefOf(spec.dagId, t),
       };
       byId.set(t.taskId, def);
       tasks.push(def);
@@ -1460,8 +1469,35 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     };
   }
 
+  /** What makes a new run: the rest is a queued run's. */
+  type NewRun = Pick<
+    Run,
+    | "dagId"
+    | "runId"
+    | "logicalDate"
+    | "dataIntervalStart"
+    | "dataIntervalEnd"
+    | "micros"
+    | "runAfter"
+    | "queuedAt"
+    | "conf"
+    | "note"
+    | "triggeredBy"
+    | "byOperator"
+  >;
+
   /** A new run, queued: its task instances made, and the scheduler told. */
-  function startRun(dag: Dag, run: Run): void {
+  function startRun(dag: Dag, fields: NewRun): Run {
+    const run: Run = {
+      ...fields,
+      seq: seq++,
+      startDate: null,
+      endDate: null,
+      lastSchedulingDecision: null,
+      state: "queued",
+      due: null,
+      tis: new Map(),
+    };
     // DagRun.verify_integrity creates no task instance for a task whose start_date (the
     // DAG's) is after the run's logical date: such a run succeeds at once, having run nothing.
     const beforeStart =
@@ -1478,76 +1514,101 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     run.due = readyAt(run);
     dag.runs.set(run.runId, run);
     active.add(run);
+    return run;
   }
 
   /**
-   * A TriggerDagRunOperator's try at its end (Airflow 3.3's task runner,
-   * `_handle_trigger_dag_run`): the first time, it starts the run (the operator pushed its
-   * link before); with wait_for_completion it then checks the run every poke interval. True
-   * while the try goes on; otherwise `ti.plannedState` says how it ends.
+   * A TriggerDagRunOperator's try as it starts (the operator's execute, then Airflow 3.3's task
+   * runner, `_handle_trigger_dag_run`): it pushes the run's link, then starts the run and pushes
+   * its id; when it cannot, `ti.plannedState` says how the try ends. An error of the API (no such
+   * DAG, a run id or a conf it refuses) reaches the task as AirflowRuntimeError, retried as any
+   * failure; a run id already there is failed by the task runner itself (no retry), or skipped.
    */
-  function triggerStep(trigger: TriggerDef, run: Run, ti: Ti, t: number): boolean {
-    if (ti.triggered === null) {
-      const runId =
-        typeof trigger.runId === "function"
-          ? trigger.runId({ runId: run.runId })
-          : (trigger.runId ?? `manual__${pythonIso(t)}`);
-      // build_airflow_dagrun_url: [api] base_url, unset by default ("/"), joined with the path.
-      ti.xcom.set("_link_TriggerDagRunLink", {
-        value: `/dags/${trigger.dagId}/runs/${runId}`,
-        timestamp: t,
-      });
-      const target = dags.get(trigger.dagId);
-      const refused = !target
-        ? `DagNotFound: Dag with dag_id: '${trigger.dagId}' not found`
-        : paramsError(target.spec.params ?? {}, { ...trigger.conf });
-      if (refused !== null || !target) {
-        ti.plannedState = "failed";
-        ti.pushFailures.set(ti.tryNumber, refused ?? "DagNotFound");
-        return false;
-      }
-      if (target.runs.has(runId)) {
-        // The task runner sets the state itself: no retry.
-        ti.plannedState = trigger.skipWhenExists ? "skipped" : "failed";
-        if (!trigger.skipWhenExists) noRetry.add(ti);
-        return false;
-      }
-      startRun(target, {
-        seq: seq++,
-        dagId: target.dagId,
-        runId,
-        logicalDate: t,
-        dataIntervalStart: t,
-        dataIntervalEnd: t,
-        runAfter: t,
-        queuedAt: t,
-        startDate: null,
-        endDate: null,
-        lastSchedulingDecision: null,
-        state: "queued",
-        due: null,
-        conf: { ...trigger.conf },
-        note: null,
-        tis: new Map(),
-        triggeredBy: run.triggeredBy,
-        byOperator: true,
-      });
-      ti.xcom.set("trigger_run_id", { value: runId, timestamp: t });
-      if (trigger.wait === null) return false;
-      ti.triggered = runId;
-    } else {
-      const state = dags.get(trigger.dagId)?.runs.get(ti.triggered)?.state;
-      if (state !== undefined && trigger.wait?.failed.includes(state)) {
-        ti.plannedState = "failed";
-        ti.pushFailures.set(
-          ti.tryNumber,
-          `AirflowException: ${trigger.dagId} failed with failed state ${state}`,
-        );
-        return false;
-      }
-      if (state !== undefined && trigger.wait?.allowed.includes(state)) return false;
+  function startTriggered(trigger: TriggerDef, run: Run, ti: Ti, t: number): void {
+    const target = dags.get(trigger.dagId);
+    // The operator's default id holds its logical date, utcnow() with microseconds: in one
+    // millisecond, another start gets the next microsecond.
+    let us = 0;
+    let runId: string;
+    if (typeof trigger.runId === "function") runId = trigger.runId({ runId: run.runId });
+    else if (trigger.runId !== null) runId = trigger.runId;
+    else {
+      while (us < 999 && target?.runs.has(`manual__${pythonIso(t, us)}`)) us++;
+      runId = `manual__${pythonIso(t, us)}`;
     }
-    ti.due = t + (trigger.wait?.pokeIntervalMs ?? 60_000);
+    // build_airflow_dagrun_url: [api] base_url, unset by default ("/"), joined with the path.
+    ti.xcom.set("_link_TriggerDagRunLink", {
+      value: `/dags/${trigger.dagId}/runs/${runId}`,
+      timestamp: t,
+    });
+    const apiError = (status: number, message: string) => {
+      ti.plannedState = "failed";
+      ti.pushFailures.set(
+        ti.tryNumber,
+        `AirflowRuntimeError: API_SERVER_ERROR: {'status_code': ${status}, 'message': ${JSON.stringify(message)}}`,
+      );
+    };
+    if (!target) {
+      apiError(404, `Dag with dag_id: '${trigger.dagId}' not found`);
+      return;
+    }
+    // trigger_dag looks for the run before it checks the id and the params.
+    if (target.runs.has(runId)) {
+      ti.plannedState = trigger.skipWhenExists ? "skipped" : "failed";
+      if (!trigger.skipWhenExists) noRetry.add(ti);
+      return;
+    }
+    const badId = runIdPatternProblem(runId);
+    if (badId !== null) {
+      apiError(400, badId);
+      return;
+    }
+    const refused = paramsError(target.spec.params ?? {}, { ...trigger.conf });
+    if (refused !== null) {
+      apiError(400, refused);
+      return;
+    }
+    startRun(target, {
+      dagId: target.dagId,
+      runId,
+      logicalDate: t,
+      dataIntervalStart: t,
+      dataIntervalEnd: t,
+      micros:
+        us === 0
+          ? {}
+          : { logical_date: us, run_after: us, data_interval_start: us, data_interval_end: us },
+      runAfter: t,
+      queuedAt: t,
+      conf: { ...trigger.conf },
+      note: null,
+      triggeredBy: run.triggeredBy,
+      byOperator: true,
+    });
+    ti.xcom.set("trigger_run_id", { value: runId, timestamp: t });
+    if (trigger.wait !== null) ti.triggered = runId;
+  }
+
+  /**
+   * A TriggerDagRunOperator waiting for its run (wait_for_completion), at the try's end and at
+   * each poke after: true while it waits. A run that is gone is the API's 404.
+   */
+  function stillWaiting(trigger: TriggerDef, ti: Ti, t: number): boolean {
+    const wait = trigger.wait;
+    if (wait === null || ti.triggered === null) return false;
+    const state = dags.get(trigger.dagId)?.runs.get(ti.triggered)?.state;
+    if (state === undefined || wait.failed.includes(state)) {
+      ti.plannedState = "failed";
+      ti.pushFailures.set(
+        ti.tryNumber,
+        state === undefined
+          ? `AirflowRuntimeError: API_SERVER_ERROR: {'status_code': 404, 'message': "The DagRun with dag_id: '${trigger.dagId}' and run_id: '${ti.triggered}' was not found"}`
+          : `AirflowException: ${trigger.dagId} failed with failed state ${state}`,
+      );
+      return false;
+    }
+    if (wait.allowed.includes(state)) return false;
+    ti.due = t + wait.pokeIntervalMs;
     return true;
   }
 
@@ -2018,6 +2079,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.pid = pid++;
       ti.plannedState = outcome.state;
       ti.due = t + outcome.durationMs;
+      // A TriggerDagRunOperator starts its run as its try starts.
+      if (task.triggers !== null && outcome.state === "success") {
+        startTriggered(task.triggers, run, ti, t);
+      }
       return;
     }
     if (ti.pokes < task.reschedules) {
@@ -2032,9 +2097,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       poolSlotsFreed(task.pool, t);
       return;
     }
-    // A TriggerDagRunOperator starts its run, and with wait_for_completion goes on running.
+    // With wait_for_completion, a TriggerDagRunOperator runs on until its run ends.
     if (task.triggers !== null && (ti.plannedState ?? "success") === "success") {
-      if (triggerStep(task.triggers, run, ti, t)) return;
+      if (stillWaiting(task.triggers, ti, t)) return;
     }
     ti.state = ti.plannedState ?? "success";
     ti.endDate = t;
@@ -3153,8 +3218,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         if (logical !== null && [...dag.runs.values()].some(sameTime)) {
           return uniqueViolation() as never;
         }
-        const run: Run = {
-          seq: seq++,
+        const run = startRun(dag, {
           dagId,
           runId,
           logicalDate: logical,
@@ -3168,18 +3232,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           },
           runAfter: after,
           queuedAt: now,
-          startDate: null,
-          endDate: null,
-          lastSchedulingDecision: null,
-          state: "queued",
-          due: null,
           // conf: null is stored as {} (DagRun's conf defaults to an empty dict), as Airflow answers.
           conf: (body.conf as Record<string, unknown> | null | undefined) ?? {},
           note: (body.note as string | null | undefined) || null,
-          tis: new Map(),
           triggeredBy: (requestUser.get(request) as AirflowFakeUser).username,
-        };
-        startRun(dag, run);
+        });
         const echo = (key: string, fallback: string) =>
           logical === null ? null : (echoes[key] ?? echoes[fallback] ?? null);
         const answer = runJson(run);

@@ -170,10 +170,11 @@ export interface AirflowTaskSpec {
 /**
  * What a TriggerDagRunOperator task starts. The run is an `operator_triggered` one (triggered
  * by `operator`, its triggering user the one who triggered this run), with a logical date of
- * the moment it starts; the try pushes `_link_TriggerDagRunLink` (the run's page in the UI, `/dags/<id>/runs/<run id>` under Airflow's `[api] base_url`, unset by default) and,
- * once the run is made, `trigger_run_id`. A DAG the fake does not have fails the try (retried
- * as any failure); so does a conf the DAG's params refuse. A run id the DAG already has fails
- * the task, without a retry, or skips it with `skipWhenExists`.
+ * the moment its try starts; the try pushes `_link_TriggerDagRunLink` (the run's page,
+ * `/dags/<id>/runs/<run id>` under Airflow's `[api] base_url`, unset by default) and, once the
+ * run is made, `trigger_run_id`. A DAG the fake does not have fails the try (retried as any
+ * failure); so do a run id or a conf Airflow refuses. A run id the DAG already has fails the
+ * task, without a retry, or skips it with `skipWhenExists`.
  */
 export interface AirflowTaskTrigger {
   /** `trigger_dag_id`. */
@@ -191,8 +192,9 @@ export interface AirflowTaskTrigger {
   /**
    * `wait_for_completion`: the try goes on, checking the run's state every `pokeIntervalMs`
    * (default 60 s, `poke_interval`), and succeeds once it is in `allowedStates` (default
-   * `["success"]`) or fails once it is in `failedStates` (default `["failed"]`; retried as any
-   * failure, and the retry finds the run there).
+   * `["success"]`, an empty list too) or fails once it is in `failedStates` (default
+   * `["failed"]`), retried as any failure (a retry with a fixed `runId` finds the run there and
+   * fails at once). A run deleted while it waits fails the try.
    */
   readonly wait?:
     | boolean
