@@ -286,13 +286,13 @@ export const DIAGNOSTICS = {
   MLG1051: {
     severity: "warning",
     message:
-      "{what} of pipeline '{pipeline}' counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
+      "{what} of pipeline '{pipeline}' counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline (the scheduler's log says so, nothing else), and is never alerted however late it is",
     fix: "{hint}",
   },
   MLG1052: {
     severity: "warning",
     message:
-      "{what} of pipeline '{pipeline}' counts {within} from the logical date, which with dataIntervals is the start of a run's interval, at least {period} before the run is made: the deadline has passed when the run starts, and every run is alerted",
+      "{what} of pipeline '{pipeline}' counts {within} from the logical date, which with dataIntervals is the start of a run's interval, at least {period} before the run is made: the deadline has passed when the run starts, and every run of the schedule is alerted",
     fix: "count from when the run was queued (from: \"queued\"), or give within more than the interval's length; without dataIntervals a run's logical date is its own scheduled time",
   },
   MLG2001: {
@@ -531,7 +531,7 @@ export const DIAGNOSTICS = {
   MLG2043: {
     severity: "warning",
     message:
-      "a deadline alert of {dag} counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline, and is never alerted however late it is",
+      "a deadline alert of {dag} counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline (the scheduler's log says so, nothing else), and is never alerted however late it is",
     fix: "{hint}",
   },
   MLG3001: {

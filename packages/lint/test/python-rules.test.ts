@@ -2152,8 +2152,18 @@ with DAG("f", schedule=SCHEDULE, start_date=pendulum.datetime(2025, 1, 1), defau
     BashOperator(task_id="f", bash_command="x")
 with DAG("g", schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("@daily", timezone="UTC"), assets=[Asset("s3://raw")]), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
     BashOperator(task_id="g", bash_command="x")
+reference = DeadlineReference.DAGRUN_LOGICAL_DATE
+NOTE = "not DAGRUN_LOGICAL_DATE"
+with DAG("h", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_QUEUED_AT,  # not DAGRUN_LOGICAL_DATE
+    interval=timedelta(hours=1),
+    callback=SyncCallback(notify, kwargs={"text": "was DAGRUN_LOGICAL_DATE", "note": NOTE}),
+)):
+    BashOperator(task_id="h", bash_command="x")
+with DAG("i", schedule=AssetTriggeredTimetable(assets=[Asset("s3://raw")]), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="i", bash_command="x")
 `,
-      want: ["1:50", "1:50", "1:50", "5:159"],
+      want: ["1:50", "1:50", "1:50", "1:50", "5:159"],
     },
   ],
   [

@@ -5,25 +5,35 @@ import { callParts, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { neverBuilt } from "./dag-never-called.js";
 
-/** Each `DAGRUN_LOGICAL_DATE` a node's text holds, through module-level names, with where it is. */
+/**
+ * Each read of `DAGRUN_LOGICAL_DATE` (`DeadlineReference.DAGRUN_LOGICAL_DATE`, an alias's) in a
+ * node, comments and strings aside, and through the module-level names it reads (a keyword's
+ * name is none: `reference=` binds nothing read).
+ */
 function logicalDateRefs(
   file: Parameters<typeof resolved>[0],
   node: PyNode,
   seen = new Set<string>(),
 ): { from: number; to: number }[] {
   const out: { from: number; to: number }[] = [];
-  const text = textOf(file.source, node);
-  for (const m of text.matchAll(/\bDAGRUN_LOGICAL_DATE\b/g)) {
-    out.push({ from: node.from + m.index, to: node.from + m.index + m[0].length });
-  }
-  // `deadline=[LATE]` with `LATE = DeadlineAlert(...)` at module level: said where it is bound.
-  for (const m of text.matchAll(/\b[A-Za-z_]\w*\b/g)) {
-    const name = m[0];
-    const bound = file.constants.get(name);
-    if (!bound || seen.has(name) || bound === node) continue;
-    seen.add(name);
-    out.push(...logicalDateRefs(file, resolved(file, bound), seen));
-  }
+  const visit = (n: PyNode) => {
+    if (n.name === "Comment" || n.name === "String" || n.name === "FormatString") return;
+    if (n.name === "PropertyName" || n.name === "VariableName") {
+      const name = textOf(file.source, n);
+      const keyword = n.name === "VariableName" && n.nextSibling?.name === "AssignOp";
+      if (name === "DAGRUN_LOGICAL_DATE") out.push({ from: n.from, to: n.to });
+      else if (n.name === "VariableName" && !keyword && !seen.has(name)) {
+        // `deadline=[LATE]` with `LATE = DeadlineAlert(...)` at module level: said where it is.
+        const bound = file.constants.get(name);
+        if (bound) {
+          seen.add(name);
+          visit(resolved(file, bound));
+        }
+      }
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
+  };
+  visit(node);
   return out;
 }
 
@@ -49,7 +59,10 @@ export const deadlineNeverSet = defineRule({
       const written = dag.kwargs.get("schedule");
       const callee = written && callParts(file.source, resolved(file, written))?.callee;
       const assets =
-        assetsOnly(file, dag) || /(?:^|\.)(?:Asset|Dataset)OrTimeSchedule$/.test(callee ?? "");
+        assetsOnly(file, dag) ||
+        /(?:^|\.)(?:(?:Asset|Dataset)OrTimeSchedule|(?:Partitioned)?AssetTriggeredTimetable)$/.test(
+          callee ?? "",
+        );
       const unscheduled = schedule === "default" || (schedule !== null && schedule.on === false);
       if (!assets && !unscheduled) continue;
       const runs = assets

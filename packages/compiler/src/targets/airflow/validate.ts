@@ -66,13 +66,6 @@ const DEADLINE_CONTEXT: ReadonlySet<string> = new Set([
   ...JINJA_BODY_NAMES,
 ]);
 
-/** The plain SandboxedEnvironment a notifier renders with when no DAG is at hand: no Airflow filters. */
-const AIRFLOW_FILTERS = new Set(["ds", "ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz"]);
-const PLAIN_JINJA = {
-  ...AIRFLOW_JINJA,
-  filters: new Set([...AIRFLOW_JINJA.filters].filter((f) => !AIRFLOW_FILTERS.has(f))),
-};
-
 /** Context variables Airflow 3 removed, reported with their replacements, not as unknown. */
 const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
 
@@ -82,8 +75,9 @@ interface Place {
 }
 
 /**
- * The shortest time between two runs of the pipeline's cron schedule, read over a year (null
- * for a schedule without one, or one cronTimes does not model).
+ * The shortest time between two runs of the pipeline's cron schedule, read over nine years
+ * (leap days and year ends included), less an hour in a time zone whose daylight-saving change
+ * can shorten a day; null for a schedule without one, or one cronTimes does not model.
  */
 function shortestPeriod(ir: Pipeline): number | null {
   const timed = ir.schedule.kind === "assets" ? ir.schedule.time : ir.schedule;
@@ -97,8 +91,8 @@ function shortestPeriod(ir: Pipeline): number | null {
   if (cron === undefined) return null;
   const times = cronTimes(
     cron,
-    new Date(Date.UTC(2025, 0, 1)),
-    new Date(Date.UTC(2026, 0, 1)),
+    new Date(Date.UTC(2024, 0, 1)),
+    new Date(Date.UTC(2033, 0, 2)),
     10_000,
   );
   if (times === null || times.length < 2) return null;
@@ -109,7 +103,8 @@ function shortestPeriod(ir: Pipeline): number | null {
       ((times[k] as Date).getTime() - (times[k - 1] as Date).getTime()) / 1000,
     );
   }
-  return shortest;
+  const zoned = ir.timezone !== null && ir.timezone !== "UTC";
+  return zoned && shortest > 3600 ? shortest - 3600 : shortest;
 }
 
 export function validateDialect(input: TargetInput, dialect: Dialect): Diagnostic[] {
@@ -476,7 +471,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       const text = a.kind === "slack" ? a.text : a.kind === "email" ? a.subject : null;
       if (text === null || !mayHoldJinja(text)) continue;
       const where = `the ${a.kind === "slack" ? "Slack text" : "email subject"} of ${which}`;
-      const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, PLAIN_JINJA)[0];
+      const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, AIRFLOW_JINJA)[0];
       if (compile) {
         report(
           `the template in ${where}`,
@@ -509,7 +504,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
             runs:
               ir.schedule.kind === "assets"
                 ? "the runs its assets trigger have none"
-                : "a run triggered without one (logical_date: null through the REST API) has none",
+                : "a run triggered without one (logical_date: null through the REST API, `airflow dags trigger` without -l) has none",
             hint:
               ir.schedule.kind === "assets"
                 ? 'count from when the run was queued (from: "queued", the default), which every run has'
