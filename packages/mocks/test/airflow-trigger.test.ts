@@ -212,6 +212,45 @@ describe("Airflow fake: a task that starts a run of another DAG", () => {
     expect([t.state, t.try_number]).toEqual(["failed", 1]);
   });
 
+  it("a try that found the run there and was cleared before it ended leaves the next try its retries", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 10_000 });
+    fake.addDag({ dagId: "deploy", tasks: [{ taskId: "push" }] });
+    fake.addDag({
+      dagId: "train",
+      tasks: [
+        {
+          ...TRIGGER,
+          retries: 1,
+          retryDelayMs: 1_000,
+          triggers: { dagId: "deploy", runId: "deploy_1" },
+        },
+      ],
+      // The second try fails by itself: retried.
+      script: { start: ["success", "failed", "failed"] },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/deploy/dagRuns", {
+      dag_run_id: "deploy_1",
+      logical_date: null,
+    });
+    await call("POST", "/api/v2/dags/train/dagRuns", { dag_run_id: "r1", logical_date: null });
+    clock.advance(2_000);
+    fake.tick();
+    const ti = "/api/v2/dags/train/dagRuns/r1/taskInstances/start";
+    expect((await call("GET", ti)).body.state).toBe("running");
+    await call("POST", "/api/v2/dags/train/clearTaskInstances", {
+      dag_run_id: "r1",
+      task_ids: ["start"],
+      dry_run: false,
+      only_failed: false,
+    });
+    clock.advance(10_500);
+    fake.tick();
+    const after = (await call("GET", ti)).body;
+    expect([after.state, after.try_number]).toEqual(["up_for_retry", 2]);
+  });
+
   it("a run id Airflow refuses fails the try when it runs; a scheduled__ prefix is no manual run's and is taken", async () => {
     const bad = await setup({
       ...TRIGGER,

@@ -2079,6 +2079,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       ti.pid = pid++;
       ti.plannedState = outcome.state;
       ti.due = t + outcome.durationMs;
+      // A try cleared before it ended left no verdict for this one.
+      noRetry.delete(ti);
       // A TriggerDagRunOperator starts its run as its try starts.
       if (task.triggers !== null && outcome.state === "success") {
         startTriggered(task.triggers, run, ti, t);
