@@ -235,6 +235,8 @@ describe("deadlines", () => {
           email({ to: "a@x.com", subject: "{{ run_id | nope }}" }),
           // Airflow's filters are there (its SandboxedEnvironment, though no DAG is at hand).
           email({ to: "a@x.com", subject: "{{ deadline.deadline_time | ds }}" }),
+          // The run's dates are text there: a date filter on one fails the alert.
+          slack({ text: "late since {{ dag_run.logical_date | ds }}" }),
         ],
       },
     });
@@ -242,6 +244,7 @@ describe("deadlines", () => {
       "MLG3001 template variable 'ti' in the Slack text of the deadline cannot be expressed for Airflow 3",
       "MLG3001 template variable 'dag' in the Slack text of the deadline cannot be expressed for Airflow 3",
       "MLG3001 the template in the email subject of the deadline cannot be expressed for Airflow 3",
+      "MLG3001 the template in the Slack text of the deadline ('dag_run.logical_date | ds') cannot be expressed for Airflow 3",
     ]);
   });
 
