@@ -116,9 +116,10 @@ export function airflowDagOf(
     }
   }
   for (const t of shape.tasks) checkOptions(shape.dagId, t, outputs, conditions, taskSpecs);
-  const tasks = shape.tasks.map((t) => {
-    const spec = taskSpec(shape, t, outputs, conditions, taskSpecs);
-    const trigger = taskSpecs[t.taskId]?.triggers ?? triggerOf(lowered.ir, shape, t, outputs);
+  const specs = shape.tasks.map((t) => taskSpec(shape, t, outputs, conditions, taskSpecs));
+  const tasks = specs.map((spec, i) => {
+    const t = shape.tasks[i] as AirflowTaskShape;
+    const trigger = taskSpecs[t.taskId]?.triggers ?? triggerOf(lowered.ir, t, specs);
     return trigger === undefined ? spec : { ...spec, triggers: trigger };
   });
   return {
@@ -237,9 +238,8 @@ type IrValue = Extract<LoweredPipeline["tasks"][number], { kind: "trigger" }>["c
  */
 function triggerOf(
   ir: LoweredPipeline,
-  dag: AirflowDagShape,
   t: AirflowTaskShape,
-  outputs: Readonly<Record<string, PipelineTaskOutputs>>,
+  specs: readonly AirflowTaskSpec[],
 ): AirflowTaskTrigger | undefined {
   const task = t.source.kind === "task" ? ir.tasks.find((x) => x.id === t.taskId) : undefined;
   if (task?.kind !== "trigger") return undefined;
@@ -259,14 +259,11 @@ function triggerOf(
       case "param":
         return { value: ir.params[v.name]?.default ?? null };
       case "ref": {
-        const source = dag.tasks.find((s) => s.taskId === v.task);
-        // A mapped task's output is the list of every instance's, however many ran: left out.
-        if (source === undefined || source.expand !== null) return null;
-        const given = outputs[v.task];
-        const values = typeof given === "function" ? undefined : given;
-        if (values && Object.hasOwn(values, v.output)) return { value: values[v.output] };
-        const type = source.outputs[v.output];
-        return type === undefined ? null : { value: standIn(v.task, v.output, type) };
+        // What the task pushes in the fake (given, or a stand-in). A mapped task's output is
+        // the list of every instance's, however many ran: left out.
+        const xcom = specs.find((s) => s.taskId === v.task)?.xcom;
+        if (typeof xcom !== "object" || !Object.hasOwn(xcom, v.output)) return null;
+        return { value: xcom[v.output] };
       }
       default:
         return null;

@@ -1,6 +1,5 @@
 import { assetsOnly, dagName, resolved, scheduleOf } from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
-
 import { callParts, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { neverBuilt } from "./dag-never-called.js";
@@ -13,9 +12,10 @@ import { neverBuilt } from "./dag-never-called.js";
 function logicalDateRefs(
   file: Parameters<typeof resolved>[0],
   node: PyNode,
-  seen = new Set<string>(),
 ): { from: number; to: number }[] {
   const out: { from: number; to: number }[] = [];
+  // Each name followed once: a node is then visited once, and said once.
+  const seen = new Set<string>();
   const visit = (n: PyNode) => {
     if (n.name === "Comment" || n.name === "String" || n.name === "FormatString") return;
     if (n.name === "PropertyName" || n.name === "VariableName") {
@@ -71,10 +71,7 @@ export const deadlineNeverSet = defineRule({
       const hint = assets
         ? "count from when the run was queued, DeadlineReference.DAGRUN_QUEUED_AT, which every run has"
         : "count from when the run was queued, DeadlineReference.DAGRUN_QUEUED_AT, or give the DAG a time schedule";
-      const seen = new Set<number>();
       for (const ref of logicalDateRefs(file, deadline)) {
-        if (seen.has(ref.from)) continue;
-        seen.add(ref.from);
         report(
           {
             dag: dagName(dag),

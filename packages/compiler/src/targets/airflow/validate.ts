@@ -467,10 +467,12 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       "compile for Airflow 3 (3.2 or later), or use dagrunTimeout with the defaults' onFailure alerts, which fail a run that takes too long",
     );
   }
-  // A deadline's alert renders with the run's context alone, in Airflow's plain Jinja
-  // environment (no DAG: undefined names are not strict there).
+  /** How a message names a deadline: "the deadline" when it is the only one. */
+  const deadlineName = (i: number) => (deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline");
+  // A deadline's alert renders with the run's context alone, in Airflow's Jinja environment
+  // without the DAG's (undefined names are not strict there).
   for (const [i, d] of (dialect.version === 3 ? deadlines : []).entries()) {
-    const which = deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline";
+    const which = deadlineName(i);
     for (const a of d.alerts) {
       const text = a.kind === "slack" ? a.text : a.kind === "email" ? a.subject : null;
       if (text === null || !mayHoldJinja(text)) continue;
@@ -512,7 +514,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         diagnostic(
           "MLG1051",
           {
-            what: deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline",
+            what: deadlineName(i),
             pipeline: ir.id,
             runs:
               ir.schedule.kind === "assets"
@@ -537,7 +539,7 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
       diagnostic(
         "MLG1052",
         {
-          what: deadlines.length > 1 ? `deadline ${i + 1}` : "the deadline",
+          what: deadlineName(i),
           pipeline: ir.id,
           within: humanDuration(d.within),
           period: humanDuration(period),
