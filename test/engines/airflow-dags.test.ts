@@ -212,7 +212,14 @@ describe.each(VERSIONS)("real Airflow $version imports the generated DAGs", ({ v
                       ? "short_circuit"
                       : "short_circuit_direct",
               sensor:
-                t.mode === null ? null : { mode: t.mode, pokeIntervalSeconds: t.poke_interval },
+                t.mode === null
+                  ? null
+                  : {
+                      mode: t.mode,
+                      pokeIntervalSeconds: t.poke_interval,
+                      timeoutSeconds: t.timeout,
+                      softFail: t.soft_fail,
+                    },
               setupTeardown: t.is_setup ? "setup" : t.is_teardown ? "teardown" : null,
             },
           ];

@@ -173,6 +173,8 @@ export interface InspectedTask {
   poke_interval: number | null;
   /** Sensors only, else null. */
   timeout: number | null;
+  /** Sensors only, else null. */
+  soft_fail: boolean | null;
   /** Operators and sensors that have the attribute, else null. */
   deferrable: boolean | null;
   /** Asset (3.x) / Dataset (2.x) URIs. */

@@ -77,6 +77,7 @@ const plain: InspectedTask = {
   mode: null,
   poke_interval: null,
   timeout: null,
+  soft_fail: null,
   deferrable: null,
   outlets: [],
   has_on_failure_callback: true,
@@ -161,6 +162,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
       mode: "reschedule",
       poke_interval: 30,
       timeout: 600,
+      soft_fail: false,
       deferrable: false,
     });
     expect(task("wait_upstream")).toEqual({
@@ -171,6 +173,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
       mode: "poke",
       poke_interval: 60,
       timeout: 3600,
+      soft_fail: false,
       deferrable: false,
     });
   });
@@ -186,6 +189,7 @@ describe.each(engines)("inspect_dags.py under $name", (engine) => {
       mode: "reschedule",
       poke_interval: 45,
       timeout: 7 * 24 * 3600, // [sensors] default_timeout
+      soft_fail: false,
       deferrable: false,
     });
     expect(task("train.fit")).toEqual({

@@ -222,6 +222,32 @@ with DAG(
     wait_for_marker() >> after_sensor()
 
 with DAG(
+    dag_id="parity_sensor_timeout",
+    schedule=None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+):
+
+    @task.sensor(poke_interval=1, mode="reschedule", timeout=2, retries=2)
+    def never_found():
+        return False
+
+    @task.sensor(poke_interval=1, mode="reschedule", timeout=2, soft_fail=True)
+    def never_found_soft():
+        return False
+
+    @task
+    def after_timeout():
+        return 1
+
+    @task
+    def after_soft():
+        return 1
+
+    never_found() >> after_timeout()
+    never_found_soft() >> after_soft()
+
+with DAG(
     dag_id="parity_limits",
     schedule=None,
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
@@ -712,6 +738,24 @@ function seedFake(fake: AirflowFake): void {
       { taskId: "after_sensor", upstream: ["wait_for_marker"], xcom: { return_value: 1 } },
     ],
   });
+  const neverFound = {
+    operator: "DecoratedSensorOperator",
+    operatorName: "@task.sensor",
+    reschedules: Number.POSITIVE_INFINITY,
+    pokeIntervalMs: 1_000,
+    timeoutMs: 2_000,
+  };
+  fake.addDag({
+    dagId: "parity_sensor_timeout",
+    fileloc: `${FAKE_DAGS}/parity_dags.py`,
+    tasks: [
+      // The order the DAG file makes them in (the server lists them by id).
+      { taskId: "never_found", ...neverFound, retries: 2 },
+      { taskId: "after_timeout", upstream: ["never_found"], xcom: { return_value: 1 } },
+      { taskId: "never_found_soft", ...neverFound, softFail: true },
+      { taskId: "after_soft", upstream: ["never_found_soft"], xcom: { return_value: 1 } },
+    ],
+  });
   fake.addDag({
     dagId: "parity_limits",
     fileloc: `${FAKE_DAGS}/parity_dags.py`,
@@ -983,6 +1027,9 @@ async function waitForTi(
  * Polls a task instance in real time, on either side, until it is in `state`: for a state that
  * passes (a sensor between pokes), where settling the fake would run past it.
  */
+/** The log of the sensor that timed out, by side. */
+const sensorTimeoutLogs: Record<string, string> = {};
+
 async function pollTi(call: Caller, path: string, state: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -1371,6 +1418,21 @@ function scenario(settle: () => void) {
     await call("sensor_ti_done", "GET", sensor);
     await call("sensor_tries", "GET", `${sensor}/tries`);
     await call("sensor_tis_done", "GET", `${sensorRun}/taskInstances`);
+
+    // Sensors that never find it: past their timeout, one fails without its retries
+    // (AirflowSensorTimeout), the other (soft_fail) is skipped; what follows each, as its rule.
+    await call("trigger_sensor_timeout", "POST", "/api/v2/dags/parity_sensor_timeout/dagRuns", {
+      body: { dag_run_id: "parity_sensor_timeout_1", logical_date: null },
+    });
+    const timeoutRun = "/api/v2/dags/parity_sensor_timeout/dagRuns/parity_sensor_timeout_1";
+    await waitForRun(call, "parity_sensor_timeout", "parity_sensor_timeout_1", settle);
+    await call("sensor_timeout_run", "GET", timeoutRun);
+    await call("sensor_timeout_tis", "GET", `${timeoutRun}/taskInstances`);
+    await call("sensor_timeout_tries", "GET", `${timeoutRun}/taskInstances/never_found/tries`);
+    await call("sensor_soft_tries", "GET", `${timeoutRun}/taskInstances/never_found_soft/tries`);
+    // The failed try's log ends with the exception (its run duration differs by side).
+    const log = await call.fetch(`${call.baseUrl}${timeoutRun}/taskInstances/never_found/logs/1`);
+    sensorTimeoutLogs[call.side] = await log.text();
 
     // Concurrency limits: max_active_tasks=1 holds the run's other task scheduled while one
     // runs; max_active_tis_per_dagrun=1 runs a mapped task's instances one at a time.
@@ -2138,6 +2200,21 @@ describe("Airflow fake parity with a real Airflow 3", () => {
       body("sensor_ti_done").state,
       (body("sensor_ti_done") as { try_number?: number }).try_number,
     ]).toEqual(["up_for_reschedule", "success", 1]);
+    expect(
+      (body("sensor_timeout_tis").task_instances ?? [])
+        .map((t) => `${t.task_id} ${t.state} ${t.try_number}`)
+        .sort(),
+    ).toEqual([
+      "after_soft skipped 0",
+      "after_timeout upstream_failed 0",
+      "never_found failed 1",
+      "never_found_soft skipped 1",
+    ]);
+    for (const side of ["fake", "real"]) {
+      expect(sensorTimeoutLogs[side]).toMatch(
+        /AirflowSensorTimeout.*Sensor has timed out; run duration of \d+\.\d+ seconds exceeds the specified timeout of 2\.0\./,
+      );
+    }
     const statesOf = (name: string) =>
       (body(name).task_instances ?? []).map(
         (t) => `${t.task_id}[${(t as { map_index?: number }).map_index}] ${t.state}`,

@@ -240,6 +240,7 @@ def inspect_task(task) -> dict:
         "mode": attr(task, "mode") if sensor else None,
         "poke_interval": seconds(attr(task, "poke_interval")) if sensor else None,
         "timeout": sensor_timeout(task) if sensor else None,
+        "soft_fail": bool(attr(task, "soft_fail")) if sensor else None,
         "deferrable": None if deferrable is None else bool(deferrable),
         "outlets": asset_uris(list(attr(task, "outlets") or [])),
         "has_on_failure_callback": has_callback(attr(task, "on_failure_callback")),

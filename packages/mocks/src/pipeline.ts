@@ -49,7 +49,9 @@ export interface AirflowDagOfOptions
   readonly conditions?: Readonly<Record<string, boolean>>;
   /**
    * More of each task's spec, by task id: `durationMs`, `log`, `reschedules` (a sensor in
-   * reschedule mode), `retries`, … What a task pushes comes from `outputs` and `conditions`.
+   * reschedule mode: `Infinity` for one that never finds it, which its timeout ends, failed
+   * or, with softFail, skipped), `retries`, … What a task pushes comes from `outputs` and
+   * `conditions`.
    */
   readonly taskSpecs?: Readonly<
     Record<
@@ -65,7 +67,7 @@ export interface AirflowDagOfOptions
  * tasks the compiler adds (a join's `_join`, a param's `_items`), operators, edges, trigger
  * rules, retries and retry delays, pools, concurrency limits, mapped tasks, branches and
  * short-circuits (`skips`, returning their `ifTrue` side unless `conditions` says otherwise),
- * sensors (reschedule mode, `poke_interval`), params with their schemas, schedule, tags,
+ * sensors (reschedule mode, `poke_interval`, timeout, soft_fail), params with their schemas, schedule, tags,
  * owner, description and start date, setups and teardowns. Throws a TypeError naming the
  * problems when the pipeline does not compile.
  */
@@ -213,7 +215,13 @@ function taskSpec(
     ...(t.maxActiveTisPerDagrun === null ? {} : { maxActiveTisPerDagrun: t.maxActiveTisPerDagrun }),
     ...(t.expand === null ? {} : { expand: t.expand }),
     ...(t.skips === null ? {} : { skips: t.skips }),
-    ...(t.sensor === null ? {} : { pokeIntervalMs: t.sensor.pokeIntervalSeconds * 1000 }),
+    ...(t.sensor === null
+      ? {}
+      : {
+          pokeIntervalMs: t.sensor.pokeIntervalSeconds * 1000,
+          timeoutMs: t.sensor.timeoutSeconds * 1000,
+          softFail: t.sensor.softFail,
+        }),
     ...(t.setupTeardown === null ? {} : { [t.setupTeardown]: true }),
     xcom: t.expand === null ? pushed(-1) : pushed,
     ...taskSpecs[t.taskId],

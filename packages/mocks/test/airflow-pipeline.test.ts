@@ -85,6 +85,36 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
     });
   });
 
+  it("a sensor that never finds its file times out after the pipeline's timeout: failed without its retries, or skipped with softFail", async () => {
+    // wait_for_data: timeout 6 h, poke interval 5 min, retries 2, reschedule mode.
+    expect(airflowDagOf(production).tasks[0]).toMatchObject({
+      timeoutMs: 6 * 3_600_000,
+      softFail: false,
+    });
+    const never = { wait_for_data: { reschedules: Number.POSITIVE_INFINITY } };
+    const late = await runOf(airflowDagOf(production, { taskSpecs: never }));
+    expect(late.states).toMatchObject({
+      wait_for_data: "failed",
+      validate_data: "upstream_failed",
+      report: "upstream_failed",
+    });
+    expect(late.run.state).toBe("failed");
+    const sensor = "/api/v2/dags/production_pipeline/dagRuns/r1/taskInstances/wait_for_data";
+    const ti = (await late.call("GET", sensor)).body;
+    // One try, over six hours after its first poke.
+    expect(ti.try_number).toBe(1);
+    expect(Date.parse(ti.end_date) - Date.parse(ti.start_date)).toBeLessThan(60_000);
+    expect(Date.parse(ti.end_date) - Date.parse("2025-06-01T00:00:00Z")).toBeGreaterThan(
+      6 * 3_600_000,
+    );
+    const soft = await runOf(
+      airflowDagOf(production, {
+        taskSpecs: { wait_for_data: { reschedules: Number.POSITIVE_INFINITY, softFail: true } },
+      }),
+    );
+    expect(soft.states).toMatchObject({ wait_for_data: "skipped", validate_data: "skipped" });
+  });
+
   it("runs the pipeline: the branch's ifTrue side by default, the other when its condition does not hold", async () => {
     const deployed = await runOf(
       airflowDagOf(production, { outputs: { evaluate: { accuracy: 0.93 } } }),

@@ -121,3 +121,92 @@ describe("Airflow fake: a sensor's log", () => {
     expect(await events(1)).toContain("Task failed with exception");
   });
 });
+
+describe("Airflow fake: a sensor's timeout", () => {
+  // BaseSensorOperator.execute in reschedule mode: the timeout counts from the first
+  // task_reschedule row of the try (written when its first poke that found nothing ended), and
+  // a poke that finds nothing past it raises AirflowSensorTimeout (failed, not retried: the
+  // task runner's AirflowFailException branch) or, with soft_fail, AirflowSkipException.
+  async function timed(
+    sensor: { timeoutMs: number; softFail?: boolean; reschedules?: number; retries?: number },
+    script = {},
+  ) {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "wait",
+      tasks: [
+        {
+          taskId: "sensor",
+          operator: "FileSensor",
+          reschedules: Number.POSITIVE_INFINITY,
+          pokeIntervalMs: 30_000,
+          retryDelayMs: 1_000,
+          ...sensor,
+        },
+        { taskId: "load", upstream: ["sensor"] },
+      ],
+      script,
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    return { clock, fake, call };
+  }
+  const state = async (call: Awaited<ReturnType<typeof timed>>["call"], path: string) =>
+    (await call("GET", path)).body;
+
+  it("a sensor that never finds it fails once the timeout has passed, without the retries it has", async () => {
+    const { clock, fake, call } = await timed({ timeoutMs: 60_000, retries: 2 });
+    // Pokes end near 1 s, 32 s and 63 s: 31 s after the first is within the minute, 62 s is not.
+    clock.advance(32_100);
+    expect(await state(call, TI)).toMatchObject({ state: "up_for_reschedule", try_number: 1 });
+    fake.settle();
+    expect(await state(call, TI)).toMatchObject({ state: "failed", try_number: 1 });
+    expect((await state(call, `${RUN}/taskInstances/load`)).state).toBe("upstream_failed");
+    expect((await state(call, RUN)).state).toBe("failed");
+    const events = ((await state(call, `${TI}/logs/1`)).content as { event: string }[]).map(
+      (c) => c.event,
+    );
+    expect(events).toContain("Task failed with exception");
+    const detail = JSON.stringify(await state(call, `${TI}/logs/1`));
+    expect(detail).toContain("AirflowSensorTimeout");
+    expect(detail).toMatch(
+      /run duration of 62\.0\d* seconds exceeds the specified timeout of 60\.0\./,
+    );
+  });
+
+  it("with softFail it is skipped, and what follows it too", async () => {
+    const { fake, call } = await timed({ timeoutMs: 60_000, softFail: true, retries: 2 });
+    fake.settle();
+    expect(await state(call, TI)).toMatchObject({ state: "skipped", try_number: 1 });
+    expect((await state(call, `${RUN}/taskInstances/load`)).state).toBe("skipped");
+    expect((await state(call, RUN)).state).toBe("success");
+  });
+
+  it("a timeout of 0 ends it at its first poke that finds nothing", async () => {
+    const { clock, call } = await timed({ timeoutMs: 0 });
+    clock.advance(1_100);
+    expect(await state(call, TI)).toMatchObject({ state: "failed", try_number: 1 });
+  });
+
+  it("a sensor that finds it in time succeeds; a retry counts from its own first poke", async () => {
+    // Two pokes find nothing (ending near 1 s and 32 s), the third ends as scripted at 63 s:
+    // 62 s would be past a 40 s timeout counted from the first try.
+    const { fake, call } = await timed(
+      { timeoutMs: 40_000, reschedules: 1, retries: 1 },
+      { sensor: ["failed", "success"] },
+    );
+    fake.settle();
+    expect(await state(call, TI)).toMatchObject({ state: "success", try_number: 2 });
+  });
+
+  it("refuses a timeout below 0 and a fractional reschedules", () => {
+    const fake = createAirflowFake();
+    expect(() =>
+      fake.addDag({ dagId: "a", tasks: [{ taskId: "s", reschedules: 1, timeoutMs: -1 }] }),
+    ).toThrow(/timeoutMs ≥ 0/);
+    expect(() => fake.addDag({ dagId: "b", tasks: [{ taskId: "s", reschedules: 1.5 }] })).toThrow(
+      /whole reschedules/,
+    );
+  });
+});

@@ -197,6 +197,10 @@ interface TaskDef {
   /** A sensor in reschedule mode: pokes of each try that find nothing, and the wait after each. */
   readonly reschedules: number;
   readonly pokeIntervalMs: number;
+  /** A sensor's `timeout`, in ms: how long its pokes may find nothing. */
+  readonly timeoutMs: number;
+  /** `soft_fail`: a sensor that times out is skipped, not failed. */
+  readonly softFail: boolean;
   readonly maxActiveTisPerDag: number | null;
   readonly maxActiveTisPerDagrun: number | null;
   /** A SkipMixin task: what it skips after it by what it returns. */
@@ -269,6 +273,11 @@ interface Ti {
   readonly xcom: Map<string, XcomEntry>;
   /** Pokes of the current try that found nothing (a sensor in reschedule mode). */
   pokes: number;
+  /**
+   * When the current try's first poke that found nothing ended: the first task_reschedule
+   * row's start_date, which the sensor's timeout counts from.
+   */
+  firstRescheduleAt: number;
   /** A TriggerDagRunOperator's try: the id of the run it started, while it waits for it. */
   triggered: string | null;
   /** A scheduled one waiting (its due time null) for a concurrency limit, not a pool slot. */
@@ -956,12 +965,22 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       // At least a millisecond, as every state lasts: up_for_retry can be seen.
       const retryDelayMs = Math.max(1, delay);
       const reschedules = t.reschedules ?? 0;
-      if (!Number.isInteger(reschedules) || reschedules < 0) {
-        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs a whole reschedules ≥ 0`);
+      if (
+        (!Number.isInteger(reschedules) && reschedules !== Number.POSITIVE_INFINITY) ||
+        reschedules < 0
+      ) {
+        throw new TypeError(
+          `addDag(${spec.dagId}): ${t.taskId} needs a whole reschedules ≥ 0 (Infinity for a sensor that never finds it)`,
+        );
       }
       const pokeInterval = t.pokeIntervalMs ?? 60_000;
       if (!Number.isFinite(pokeInterval) || pokeInterval < 0) {
         throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs pokeIntervalMs ≥ 0`);
+      }
+      // [sensors] default_timeout: 7 days.
+      const timeoutMs = t.timeoutMs ?? 604_800_000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+        throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs timeoutMs ≥ 0`);
       }
       const expand = expandOf(spec.dagId, t);
       const skips = t.skips ?? null;
@@ -1001,6 +1020,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         mapsInto: false,
         reschedules,
         pokeIntervalMs: Math.max(1, pokeInterval),
+        timeoutMs,
+        softFail: t.softFail ?? false,
         maxActiveTisPerDag: limitOf(
           spec.dagId,
           t.taskId,
@@ -1462,6 +1483,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       plannedState: null,
       xcom: new Map(),
       pokes: 0,
+      firstRescheduleAt: 0,
       triggered: null,
       heldByLimit: false,
       pushFailures: new Map(),
@@ -1587,6 +1609,30 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     });
     ti.xcom.set("trigger_run_id", { value: runId, timestamp: t });
     if (trigger.wait !== null) ti.triggered = runId;
+  }
+
+  /**
+   * A sensor's poke that found nothing, past its timeout (BaseSensorOperator.execute): the
+   * time since the try's first reschedule was recorded (at once on its first poke) is over
+   * `timeout`. It raises AirflowSensorTimeout, which fails the task without a retry, or
+   * AirflowSkipException with soft_fail. True when it did: the try ends as set here.
+   */
+  function sensorTimedOut(task: TaskDef, ti: Ti, t: number): boolean {
+    const elapsed = ti.pokes === 0 ? 0 : t - ti.firstRescheduleAt;
+    // run_duration() > timeout: on the first poke the duration is a few microseconds, over 0.
+    if (elapsed <= task.timeoutMs && !(ti.pokes === 0 && task.timeoutMs === 0)) return false;
+    if (task.softFail) {
+      ti.plannedState = "skipped";
+      return true;
+    }
+    ti.plannedState = "failed";
+    noRetry.add(ti);
+    const float = (ms: number) => (ms % 1000 === 0 ? (ms / 1000).toFixed(1) : String(ms / 1000));
+    ti.pushFailures.set(
+      ti.tryNumber,
+      `AirflowSensorTimeout: Sensor has timed out; run duration of ${float(elapsed)} seconds exceeds the specified timeout of ${float(task.timeoutMs)}.`,
+    );
+    return true;
   }
 
   /**
@@ -2087,9 +2133,10 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       return;
     }
-    if (ti.pokes < task.reschedules) {
+    if (ti.pokes < task.reschedules && !sensorTimedOut(task, ti, t)) {
       // A poke that found nothing (AirflowRescheduleException): up_for_reschedule, the poke's
       // end and duration on the row, its pool slot freed; the same try pokes again later.
+      if (ti.pokes === 0) ti.firstRescheduleAt = t;
       ti.pokes += 1;
       ti.state = "up_for_reschedule";
       ti.endDate = t;

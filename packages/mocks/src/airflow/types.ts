@@ -110,11 +110,23 @@ export interface AirflowTaskSpec {
    * A sensor in reschedule mode (`mode="reschedule"`, mlgen's default): how many pokes of each
    * try find nothing before the one that ends as the script says. Each such poke runs
    * `durationMs`, ends `up_for_reschedule` (its `end_date` and `duration` set, its pool slot
-   * freed), and after `pokeIntervalMs` is scheduled again with the same try number. Default 0.
+   * freed), and after `pokeIntervalMs` is scheduled again with the same try number. Default 0;
+   * `Infinity` for a sensor that never finds it, which `timeoutMs` ends.
    */
   readonly reschedules?: number;
   /** The sensor's `poke_interval`, in ms of the fake's clock. Default 60,000 (Airflow's 60 s). */
   readonly pokeIntervalMs?: number;
+  /**
+   * The sensor's `timeout`, in ms of the fake's clock: a poke that finds nothing once this long
+   * has passed since the try's first poke ended (the first task_reschedule row's start date;
+   * a timeout of 0, at its first poke) raises AirflowSensorTimeout, which fails the task
+   * without a retry, its log ending with the exception, or skips it with `softFail`. A new
+   * try (a retry, a clear) counts from its own first poke. Default 604,800,000 (Airflow's
+   * `[sensors] default_timeout`, 7 days).
+   */
+  readonly timeoutMs?: number;
+  /** The sensor's `soft_fail`: when it times out, it is `skipped`, not `failed`. */
+  readonly softFail?: boolean;
   /**
    * `max_active_tis_per_dag`: instances of this task queued or running at once across the
    * DAG's runs; the others stay `scheduled` until one ends. Default none.

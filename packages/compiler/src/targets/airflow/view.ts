@@ -173,10 +173,15 @@ export interface AirflowTaskShape {
   readonly skips: "branch" | "short_circuit" | "short_circuit_direct" | null;
   /** What a task that skips returns when its condition holds, and when not. */
   readonly returns: { readonly whenTrue: JsonValue; readonly whenFalse: JsonValue } | null;
-  /** A sensor: its mode and poke interval. */
+  /**
+   * A sensor: its mode, poke interval, timeout (Airflow's `[sensors] default_timeout`, 7 days,
+   * when the pipeline sets none) and soft_fail.
+   */
   readonly sensor: {
     readonly mode: "poke" | "reschedule";
     readonly pokeIntervalSeconds: number;
+    readonly timeoutSeconds: number;
+    readonly softFail: boolean;
   } | null;
   /** XComs it pushes by key when it succeeds (its declared outputs), with their types. */
   readonly outputs: Readonly<Record<string, string>>;
@@ -1918,7 +1923,12 @@ function dagShape(
       returns: added.skipping.get(task.id)?.returns ?? null,
       sensor:
         task.kind === "sensor"
-          ? { mode: task.mode, pokeIntervalSeconds: task.pokeInterval ?? 60 }
+          ? {
+              mode: task.mode,
+              pokeIntervalSeconds: task.pokeInterval ?? 60,
+              timeoutSeconds: task.timeout ?? 604_800,
+              softFail: task.softFail,
+            }
           : null,
       outputs: taskOutputs(task),
       pushesMapIndex:
