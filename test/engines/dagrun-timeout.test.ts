@@ -126,6 +126,13 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     const lateWhere = ["--root", join(ROOT, "test/fixtures"), "--out", join(dags, "deadline")];
     if ((await mlgenHere(...late, ...lateWhere)) !== 0)
       throw new Error("compiling run-deadline failed");
+    const average = [
+      "compile",
+      join(ROOT, "test/fixtures/pipelines/run-average-deadline.pipeline.ts"),
+    ];
+    const averageWhere = ["--root", join(ROOT, "test/fixtures"), "--out", join(dags, "average")];
+    if ((await mlgenHere(...average, ...averageWhere)) !== 0)
+      throw new Error("compiling run-average-deadline failed");
     before.slack = slackTexts(join(work, "sinks/slack.jsonl")).length;
     before.mail = mailSubjects(join(work, "sinks/mail.jsonl")).length;
     airflow = await startAirflow({ dagsFolder: dags, triggerer: false, env: alertEnv(record()) });
@@ -298,6 +305,52 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
       { deadline: "failed-run", state: "failed" },
       { deadline: "late-run", state: "running" },
     ]);
+  });
+
+  it("a deadline from the average run: none while too few runs have finished, then a run slower than the average by more than its interval is alerted, a usual one not", async () => {
+    const recordBefore = jsonLines(record()).length;
+    const listed = Date.now() + 120_000;
+    while (!(await client.getDag("run_average").catch(() => null))) {
+      if (Date.now() > listed) throw new Error(`run_average never listed:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const runOf = async (runId: string, sleep: number) => {
+      await client.triggerDagRun("run_average", { runId, conf: { sleep } });
+    };
+    const done = async (runId: string) =>
+      (await client.waitForDagRun("run_average", runId, { timeoutMs: 180_000 })).state;
+    // No finished run, then one: fewer than minRuns (2), so neither gets a deadline; the
+    // second takes 25 s, which the first's few seconds plus 10 would have made late.
+    await runOf("avg-first", 0);
+    expect(await done("avg-first")).toBe("success");
+    await runOf("avg-slow-early", 25);
+    expect(await done("avg-slow-early")).toBe("success");
+    // Two finished runs, averaging about 15 s: a run of 45 s is past average + 10 s, one of
+    // a few seconds is not.
+    await runOf("avg-late", 45);
+    await runOf("avg-usual", 0);
+    expect([await done("avg-late"), await done("avg-usual")]).toEqual(["success", "success"]);
+    const records = await eventually("the average-run deadline callback", () => {
+      const all = jsonLines<{ deadline?: string; state?: string }>(record())
+        .slice(recordBefore)
+        .filter((r) => String(r.deadline).startsWith("avg-"));
+      return all.length >= 1 ? all : undefined;
+    });
+    // Nothing more comes: the usual run succeeded in time, the first two had no deadline.
+    await new Promise((r) => setTimeout(r, 10_000));
+    const all = jsonLines<{ deadline?: string }>(record())
+      .slice(recordBefore)
+      .filter((r) => String(r.deadline).startsWith("avg-"));
+    expect(all).toEqual(records);
+    expect(records).toEqual([{ deadline: "avg-late", state: "running" }]);
+    // Airflow's log said why the first two had none (the api-server makes the runs the REST
+    // API triggers, and their deadlines).
+    const logs = airflow.logs(Number.POSITIVE_INFINITY);
+    for (const finished of [0, 1]) {
+      expect(logs).toContain(
+        `Not enough completed runs to calculate average runtime for dag_id=run_average (found ${finished}, need 2)`,
+      );
+    }
   });
 });
 

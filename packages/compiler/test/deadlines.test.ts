@@ -89,7 +89,7 @@ describe("deadlines", () => {
     expect(problems.map((p) => `${p.code} ${p.message} | ${p.fix}`)).toEqual([
       "MLG1011 invalid deadline 1 of pipeline 'nightly': its within is 0 seconds, not a whole number of seconds over 0 | set within to how long a run may take, e.g. within: hours(2)",
       "MLG1011 invalid deadline 2 of pipeline 'nightly': it has no 'within' | set within to how long a run may take, e.g. within: hours(2)",
-      `MLG1011 invalid deadline 3 of pipeline 'nightly': its from is "started" | write from: "queued" (when the run was queued, the default) or from: "logicalDate" (its scheduled time)`,
+      `MLG1011 invalid deadline 3 of pipeline 'nightly': its from is "started" | write from: "queued" (when the run was queued, the default), "logicalDate" (its scheduled time) or "averageRuntime" (the time its last runs took)`,
       "MLG1011 invalid deadline 4 of pipeline 'nightly': it has no alert, so nobody would hear of a late run | set alert: slack(), email({ to }) or callback()",
       "MLG1022 there is no option 'witin' in deadline 5 of pipeline 'nightly', so it would be ignored | did you mean 'within'?",
       "MLG1011 invalid callback 'tasks/alerts.py' in alert of deadline 6 of pipeline 'nightly': it names no function | write callback('path/to/module.py:function_name')",
@@ -145,6 +145,54 @@ describe("deadlines", () => {
     expect(said(ir)).toEqual([]);
   });
 
+  it("from the average run: AVERAGE_RUNTIME with Airflow's defaults unless said, and its own text", () => {
+    const { ir, problems } = nightly({
+      deadline: [
+        { within: minutes(30), from: "averageRuntime", alert: slack({ connId: "slack_ml" }) },
+        { within: minutes(10), from: "averageRuntime", averageOf: 5, minRuns: 2, alert: slack() },
+      ],
+    });
+    expect(problems).toEqual([]);
+    expect(ir.deadlines?.map((d) => [d.from, d.within, d.average])).toEqual([
+      ["average_runtime", 1800, { maxRuns: 10, minRuns: 10 }],
+      ["average_runtime", 600, { maxRuns: 5, minRuns: 2 }],
+    ]);
+    const text = airflowTarget.emit(input(ir))[0]?.content ?? "";
+    expect(text).toContain(
+      "            reference=DeadlineReference.AVERAGE_RUNTIME(max_runs=10, min_runs=10),\n            interval=datetime.timedelta(minutes=30),\n",
+    );
+    expect(text).toContain(
+      "            reference=DeadlineReference.AVERAGE_RUNTIME(max_runs=5, min_runs=2),\n",
+    );
+    expect(text).toContain(
+      "had not succeeded 30 minutes past the DAG's average run time (its last 10 finished runs) ({{ deadline.deadline_time }})",
+    );
+    // Runs without a logical date get it (it counts from when the run is made).
+    expect(said(ir)).toEqual([]);
+  });
+
+  it("averageOf and minRuns: only from the average run, whole numbers, and never more runs needed than read (MLG1011)", () => {
+    const { ir, problems } = nightly({
+      deadline: [
+        { within: minutes(5), averageOf: 3, alert: slack() },
+        { within: minutes(5), from: "logicalDate", minRuns: 3, alert: slack() },
+        { within: minutes(5), from: "averageRuntime", averageOf: 0, alert: slack() },
+        { within: minutes(5), from: "averageRuntime", minRuns: 1.5, alert: slack() },
+        { within: minutes(5), from: "averageRuntime", averageOf: 3, minRuns: 5, alert: slack() },
+        { within: minutes(5), from: "averageRuntime", minRuns: 11, alert: slack() },
+      ],
+    });
+    expect(problems.map((p) => `${p.code} ${p.message} | ${p.fix}`)).toEqual([
+      `MLG1011 invalid deadline 1 of pipeline 'nightly': it sets averageOf but counts from when the run was queued | averageOf is for from: "averageRuntime"; remove it or count from the average run`,
+      `MLG1011 invalid deadline 2 of pipeline 'nightly': it sets minRuns but counts from the logical date | minRuns is for from: "averageRuntime"; remove it or count from the average run`,
+      "MLG1011 invalid deadline 3 of pipeline 'nightly': its averageOf is 0 | set averageOf to a whole number of runs, 1 or more",
+      "MLG1011 invalid deadline 4 of pipeline 'nightly': its minRuns is 1.5 | set minRuns to a whole number of runs, 1 or more",
+      "MLG1011 invalid deadline 5 of pipeline 'nightly': it needs 5 finished runs (minRuns) but averages 3 (averageOf): Airflow reads at most 3, so no run would ever get this deadline | set minRuns to 3 or less, or averageOf to 5 or more",
+      "MLG1011 invalid deadline 6 of pipeline 'nightly': it needs 11 finished runs (minRuns) but averages 10 (averageOf): Airflow reads at most 10, so no run would ever get this deadline | set minRuns to 10 or less, or averageOf to 11 or more",
+    ]);
+    expect(ir.deadlines ?? []).toEqual([]);
+  });
+
   it("Airflow 2 refuses them (MLG3001), Kubeflow drops them with a warning (MLG3002)", () => {
     const { ir } = nightly({ deadline: { within: hours(2), alert: slack() } });
     expect(said(ir, 2)).toEqual([
@@ -161,7 +209,7 @@ describe("deadlines", () => {
   it("a logical-date deadline of a pipeline whose runs have no logical date is MLG1051; of a scheduled one, not", () => {
     const late = { within: hours(1), from: "logicalDate", alert: slack() } as const;
     expect(said(nightly({ deadline: late }).ir)).toEqual([
-      "MLG1051 the deadline of pipeline 'nightly' counts from the logical date, and a run triggered without one (logical_date: null through the REST API, `airflow dags trigger` without -l) has none on Airflow 3: such a run gets no deadline (the scheduler's log says so, nothing else), and is never alerted however late it is",
+      "MLG1051 the deadline of pipeline 'nightly' counts from the logical date, and a run triggered without one (logical_date: null through the REST API, `airflow dags trigger` without -l) has none on Airflow 3: such a run gets no deadline (Airflow's log says so, nothing else), and is never alerted however late it is",
     ]);
     expect(said(nightly({ schedule: [asset("s3://b/raw")], deadline: [late, late] }).ir)).toEqual([
       expect.stringMatching(

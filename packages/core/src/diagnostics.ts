@@ -286,7 +286,7 @@ export const DIAGNOSTICS = {
   MLG1051: {
     severity: "warning",
     message:
-      "{what} of pipeline '{pipeline}' counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline (the scheduler's log says so, nothing else), and is never alerted however late it is",
+      "{what} of pipeline '{pipeline}' counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline (Airflow's log says so, nothing else), and is never alerted however late it is",
     fix: "{hint}",
   },
   MLG1052: {
@@ -531,7 +531,7 @@ export const DIAGNOSTICS = {
   MLG2043: {
     severity: "warning",
     message:
-      "a deadline alert of {dag} counts from the logical date, and {runs} on Airflow 3: such a run gets no deadline (the scheduler's log says so, nothing else), and is never alerted however late it is",
+      "a deadline alert of {dag} {reason} (Airflow's log says so, nothing else), and is never alerted however late it is",
     fix: "{hint}",
   },
   MLG3001: {

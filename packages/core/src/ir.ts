@@ -110,8 +110,11 @@ export const alertSchema = z.discriminatedUnion("kind", [
 export type Alert = z.infer<typeof alertSchema>;
 const alerts = z.array(alertSchema).nullable();
 
-/** What a deadline counts from: when the run was queued, or its logical date. */
-export const DEADLINE_REFERENCES = ["queued", "logical_date"] as const;
+/**
+ * What a deadline counts from: when the run was queued, its logical date, or when it was made
+ * plus the average time of the DAG's last finished runs.
+ */
+export const DEADLINE_REFERENCES = ["queued", "logical_date", "average_runtime"] as const;
 
 /**
  * A run that has not succeeded `within` seconds after `from` is alerted (Airflow 3.1's
@@ -121,6 +124,13 @@ export const deadlineSchema = z.strictObject({
   from: z.enum(DEADLINE_REFERENCES),
   within: z.number().int().positive(),
   alerts: z.array(alertSchema).min(1),
+  /**
+   * `average_runtime` only: the average is of the last `maxRuns` finished runs, and with fewer
+   * than `minRuns` of them a run gets no deadline (AVERAGE_RUNTIME's max_runs and min_runs).
+   */
+  average: z
+    .strictObject({ maxRuns: z.number().int().positive(), minRuns: z.number().int().positive() })
+    .optional(),
 });
 export type Deadline = z.infer<typeof deadlineSchema>;
 

@@ -210,7 +210,13 @@ const TOLERATION: Keys<TaskToleration> = {
   tolerationSeconds: true,
 };
 const GROUP: Keys<GroupSpec> = { tooltip: true, defaults: true };
-const DEADLINE: Keys<DeadlineSpec> = { within: true, from: true, alert: true };
+const DEADLINE: Keys<DeadlineSpec> = {
+  within: true,
+  from: true,
+  averageOf: true,
+  minRuns: true,
+  alert: true,
+};
 const MLFLOW: Keys<MlflowOptions> = { experiment: true, trackingUri: true };
 
 const names = (...tables: object[]): readonly string[] => tables.flatMap((t) => Object.keys(t));

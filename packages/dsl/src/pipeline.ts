@@ -419,8 +419,19 @@ export interface DeadlineSpec {
    * `"logicalDate"`: the run's logical date, its scheduled time (the interval's start with
    * `dataIntervals`), so a nightly run can have to be done by 07:00; a run without a logical
    * date (one triggered with `logical_date: null`) gets no deadline.
+   * `"averageRuntime"`: when the run was made plus the average time of the DAG's last
+   * `averageOf` finished runs (failed ones too, latest logical dates first), so `within` is how
+   * much slower than usual a run may be; while fewer than `minRuns` runs have finished, a run
+   * gets no deadline. The average is taken once, as the run is made.
    */
-  readonly from?: "queued" | "logicalDate";
+  readonly from?: "queued" | "logicalDate" | "averageRuntime";
+  /** `from: "averageRuntime"`: how many of the last finished runs to average. Default 10 (Airflow's). */
+  readonly averageOf?: number;
+  /**
+   * `from: "averageRuntime"`: how many finished runs a DAG needs before its runs get this
+   * deadline. Default `averageOf` (Airflow's), so a new DAG's first runs get none.
+   */
+  readonly minRuns?: number;
   /** What to send: `slack()`, `email()`, `callback()` or a list of them. */
   readonly alert: AlertInput;
 }
@@ -2321,10 +2332,44 @@ function lowerDeadlines(
       );
       return;
     }
-    if (d.from !== undefined && d.from !== "queued" && d.from !== "logicalDate") {
+    if (
+      d.from !== undefined &&
+      d.from !== "queued" &&
+      d.from !== "logicalDate" &&
+      d.from !== "averageRuntime"
+    ) {
       bad(
         `its from is ${JSON.stringify(d.from)}`,
-        'write from: "queued" (when the run was queued, the default) or from: "logicalDate" (its scheduled time)',
+        'write from: "queued" (when the run was queued, the default), "logicalDate" (its scheduled time) or "averageRuntime" (the time its last runs took)',
+      );
+      return;
+    }
+    const average = d.from === "averageRuntime";
+    for (const key of ["averageOf", "minRuns"] as const) {
+      const n = d[key];
+      if (n === undefined) continue;
+      if (!average) {
+        bad(
+          `it sets ${key} but counts from ${d.from === undefined ? "when the run was queued" : `the ${d.from === "logicalDate" ? "logical date" : d.from}`}`,
+          `${key} is for from: "averageRuntime"; remove it or count from the average run`,
+        );
+        return;
+      }
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+        bad(
+          `its ${key} is ${JSON.stringify(n)}`,
+          `set ${key} to a whole number of runs, 1 or more`,
+        );
+        return;
+      }
+    }
+    // AVERAGE_RUNTIME(max_runs=0) is Airflow's default of 10; min_runs defaults to max_runs.
+    const maxRuns = average ? (d.averageOf ?? 10) : 0;
+    const minRuns = average ? (d.minRuns ?? maxRuns) : 0;
+    if (minRuns > maxRuns) {
+      bad(
+        `it needs ${minRuns} finished runs (minRuns) but averages ${maxRuns} (averageOf): Airflow reads at most ${maxRuns}, so no run would ever get this deadline`,
+        `set minRuns to ${maxRuns} or less, or averageOf to ${minRuns} or more`,
       );
       return;
     }
@@ -2337,9 +2382,10 @@ function lowerDeadlines(
       return;
     }
     out.push({
-      from: d.from === "logicalDate" ? "logical_date" : "queued",
+      from: average ? "average_runtime" : d.from === "logicalDate" ? "logical_date" : "queued",
       within: toSeconds(within),
       alerts,
+      ...(average ? { average: { maxRuns, minRuns } } : {}),
     });
   });
   return out;

@@ -2167,6 +2167,35 @@ with DAG("i", schedule=AssetTriggeredTimetable(assets=[Asset("s3://raw")]), star
     },
   ],
   [
+    "a deadline from the average run needing more finished runs than it reads (literal ints, Airflow's defaults, through a module-level name), whatever the schedule; not when it reads enough, nor when the file does not show the numbers",
+    {
+      rule: "deadline-never-set",
+      head: `${HEAD}import os
+from airflow.sdk import DeadlineAlert, DeadlineReference, SyncCallback
+`,
+      body: `AVG = DeadlineReference.AVERAGE_RUNTIME(max_runs=3, min_runs=5)
+def alert(ref):
+    return DeadlineAlert(reference=ref, interval=timedelta(hours=1), callback=SyncCallback(notify))
+with DAG("a", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=DeadlineAlert(reference=AVG, interval=timedelta(hours=1), callback=SyncCallback(notify))):
+    BashOperator(task_id="a", bash_command="x")
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=[DeadlineAlert(reference=DeadlineReference.AVERAGE_RUNTIME(5, 6), interval=timedelta(hours=1), callback=SyncCallback(notify))]):
+    BashOperator(task_id="b", bash_command="x")
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=DeadlineAlert(reference=DeadlineReference.AVERAGE_RUNTIME(min_runs=11), interval=timedelta(hours=1), callback=SyncCallback(notify))):
+    BashOperator(task_id="c", bash_command="x")
+with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=[
+    alert(DeadlineReference.AVERAGE_RUNTIME(max_runs=0, min_runs=10)),
+    alert(DeadlineReference.AVERAGE_RUNTIME()),
+    alert(DeadlineReference.AVERAGE_RUNTIME(max_runs=5, min_runs=None)),
+    alert(DeadlineReference.AVERAGE_RUNTIME(max_runs=int(os.environ.get("RUNS", "9")), min_runs=5)),
+    alert(DeadlineReference.AVERAGE_RUNTIME(3, 2)),
+    alert(DeadlineReference.AVERAGE_RUNTIME(max_runs=2, min_runs=3)),
+]):
+    BashOperator(task_id="d", bash_command="x")
+`,
+      want: ["1:7", "6:133", "8:132", "16:11"],
+    },
+  ],
+  [
     "a dagrun_timeout beside teardowns (as_teardown, @teardown), and DAGs without one or the other (ids shared between DAGs, a @dag never called)",
     {
       rule: "timeout-skips-teardown",

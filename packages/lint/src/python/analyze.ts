@@ -39,6 +39,8 @@ import { PyNode, pyTree } from "./node.js";
 import { graphNode, taskSetting } from "./queries.js";
 import { pythonSyntaxError } from "./syntax.js";
 import {
+  type CallArguments,
+  callArguments,
   childNamed,
   childrenOf as children,
   childrenNamed,
@@ -48,14 +50,6 @@ import {
   textOf,
   universalNewlines,
 } from "./text.js";
-
-interface Args {
-  readonly positional: PyNode[];
-  readonly kwargs: Map<string, PyNode>;
-  /** Every argument's text, for xcom_pull's signature. */
-  readonly texts: string[];
-  readonly splat: boolean;
-}
 
 /** A name before the `in` of a for statement: what the loop binds, not what it reads. */
 function loopTarget(n: PyNode): boolean {
@@ -636,33 +630,7 @@ export function analyzeDagFile(
     return null;
   };
 
-  const parseArgs = (argList: PyNode | null): Args => {
-    const out: Args = { positional: [], kwargs: new Map(), texts: [], splat: false };
-    if (!argList) return out;
-    let group: PyNode[] = [];
-    const flush = () => {
-      if (group.length === 0) return;
-      const first = group[0] as PyNode;
-      const last = group[group.length - 1] as PyNode;
-      out.texts.push(source.slice(first.from, last.to));
-      if (group.length >= 3 && first.name === "VariableName" && group[1]?.name === "AssignOp") {
-        const value = group[2] as PyNode;
-        out.kwargs.set(text(first), value);
-      } else if (first.name === "*" || first.name === "**" || text(first).startsWith("*")) {
-        (out as { splat: boolean }).splat = true;
-      } else {
-        out.positional.push(first);
-      }
-      group = [];
-    };
-    for (let c = argList.firstChild; c; c = c.nextSibling) {
-      if (c.name === "(" || c.name === ")" || c.name === "Comment") continue;
-      if (c.name === ",") flush();
-      else group.push(c);
-    }
-    flush();
-    return out;
-  };
+  const parseArgs = (argList: PyNode | null): CallArguments => callArguments(source, argList);
 
   /** The modules grafted after the file's text in `source`, and the last line of `source`. */
   const grafts: Graft[] = [];
@@ -1705,7 +1673,7 @@ export function analyzeDagFile(
     return { dict, entries };
   };
 
-  const registerDag = (node: PyNode, args: Args, scope: Scope): DagDecl => {
+  const registerDag = (node: PyNode, args: CallArguments, scope: Scope): DagDecl => {
     const defaultsNode = args.kwargs.get("default_args");
     const defaultArgs = dictOf(defaultsNode);
     const importedDefaults = usesIn(defaultsNode);
@@ -1735,7 +1703,7 @@ export function analyzeDagFile(
     return dag;
   };
 
-  const registerGroup = (args: Args, scope: Scope, fallback: string | null): Scope => {
+  const registerGroup = (args: CallArguments, scope: Scope, fallback: string | null): Scope => {
     const idNode = args.kwargs.get("group_id") ?? args.positional[0];
     // A computed group id (`f"sync_{table}"`) becomes a pattern, and its tasks' ids dynamic.
     const local = idNode ? (taskIdOf(idNode)?.id ?? "*") : (fallback ?? "*");
@@ -1885,7 +1853,7 @@ export function analyzeDagFile(
     let runsAtParse = false;
     let transparent = true;
     /** `@asset(...)` / `@asset.multi(...)`: a DAG of one task, the function (Airflow 3). */
-    let asset: { dec: PyNode; args: Args; kind: "asset" | "asset.multi" } | null = null;
+    let asset: { dec: PyNode; args: CallArguments; kind: "asset" | "asset.multi" } | null = null;
     let taskBody = false;
     for (const dec of childrenNamed(node, "Decorator")) {
       const parts = children(dec).filter((c) => c.name !== "At");
@@ -3128,7 +3096,7 @@ function functionFacts(
   source: string,
   lines: LineIndex,
   defs: ReadonlyMap<string, PyNode>,
-  parseArgs: (argList: PyNode | null) => Args,
+  parseArgs: (argList: PyNode | null) => CallArguments,
   dotted: (node: PyNode | null) => string | null,
   projectCall: (callee: string) => boolean,
   constant: (name: string) => string | null,

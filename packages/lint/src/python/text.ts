@@ -105,6 +105,47 @@ export function childrenNamed(node: PyNode | null | undefined, name: string): Py
  * A call's callee as written, without whitespace (`pendulum.datetime`, `model.fit`), and its
  * argument list's text; null for anything but a call.
  */
+/** A call's arguments, as its ArgList holds them. */
+export interface CallArguments {
+  readonly positional: PyNode[];
+  readonly kwargs: Map<string, PyNode>;
+  /** Every argument's text, for xcom_pull's signature. */
+  readonly texts: string[];
+  /** It spreads `*args` or `**kwargs`: there may be more than these. */
+  readonly splat: boolean;
+}
+
+/** The arguments of a call's ArgList (none when it has none). */
+export function callArguments(src: string, argList: PyNode | null): CallArguments {
+  const positional: PyNode[] = [];
+  const kwargs = new Map<string, PyNode>();
+  const texts: string[] = [];
+  let splat = false;
+  if (!argList) return { positional, kwargs, texts, splat };
+  let group: PyNode[] = [];
+  const flush = () => {
+    if (group.length === 0) return;
+    const first = group[0] as PyNode;
+    const last = group[group.length - 1] as PyNode;
+    texts.push(src.slice(first.from, last.to));
+    if (group.length >= 3 && first.name === "VariableName" && group[1]?.name === "AssignOp") {
+      kwargs.set(textOf(src, first), group[2] as PyNode);
+    } else if (first.name === "*" || first.name === "**" || textOf(src, first).startsWith("*")) {
+      splat = true;
+    } else {
+      positional.push(first);
+    }
+    group = [];
+  };
+  for (let c = argList.firstChild; c; c = c.nextSibling) {
+    if (c.name === "(" || c.name === ")" || c.name === "Comment") continue;
+    if (c.name === ",") flush();
+    else group.push(c);
+  }
+  flush();
+  return { positional, kwargs, texts, splat };
+}
+
 export function callParts(src: string, node: PyNode): { callee: string; args: string } | null {
   if (node.name !== "CallExpression" || !node.firstChild || !node.lastChild) return null;
   return {

@@ -1,27 +1,64 @@
 import { assetsOnly, dagName, resolved, scheduleOf } from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
-import { callParts, textOf } from "../python/text.js";
+import { callArguments, callParts, childNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
 import { neverBuilt } from "./dag-never-called.js";
 
+/** An `AVERAGE_RUNTIME(...)` call whose runs it reads, literal ints only (null: not known). */
+interface AverageRef {
+  readonly from: number;
+  readonly to: number;
+  readonly maxRuns: number | null;
+  readonly minRuns: number | null;
+}
+
+/** A literal whole number's value; null for anything else. */
+function literalInt(file: Parameters<typeof resolved>[0], node: PyNode | undefined): number | null {
+  if (!node) return null;
+  const text = textOf(file.source, resolved(file, node));
+  return /^\d+$/.test(text) ? Number(text) : null;
+}
+
 /**
- * Each read of `DAGRUN_LOGICAL_DATE` (`DeadlineReference.DAGRUN_LOGICAL_DATE`, an alias's) in a
- * node, comments and strings aside, and through the module-level names it reads (a keyword's
- * name is none: `reference=` binds nothing read).
+ * What a node's deadline alerts count from, comments and strings aside, and through the
+ * module-level names it reads (a keyword's name is none: `reference=` binds nothing read):
+ * each read of `DAGRUN_LOGICAL_DATE` (`DeadlineReference.DAGRUN_LOGICAL_DATE`, an alias's), and
+ * each `AVERAGE_RUNTIME(max_runs, min_runs)` call with the runs it reads (Airflow's defaults:
+ * max_runs 0 is 10, min_runs None is max_runs).
  */
-function logicalDateRefs(
+function deadlineRefs(
   file: Parameters<typeof resolved>[0],
   node: PyNode,
-): { from: number; to: number }[] {
-  const out: { from: number; to: number }[] = [];
+): { logical: { from: number; to: number }[]; average: AverageRef[] } {
+  const logical: { from: number; to: number }[] = [];
+  const average: AverageRef[] = [];
   // Each name followed once: a node is then visited once, and said once.
   const seen = new Set<string>();
   const visit = (n: PyNode) => {
     if (n.name === "Comment" || n.name === "String" || n.name === "FormatString") return;
+    if (
+      n.name === "CallExpression" &&
+      /(?:^|\.)AVERAGE_RUNTIME$/.test(callParts(file.source, n)?.callee ?? "")
+    ) {
+      const args = callArguments(file.source, childNamed(n, "ArgList"));
+      if (!args.splat) {
+        const max = args.kwargs.get("max_runs") ?? args.positional[0];
+        const min = args.kwargs.get("min_runs") ?? args.positional[1];
+        const maxGiven = max === undefined ? 0 : literalInt(file, max);
+        const maxRuns = maxGiven === 0 ? 10 : maxGiven;
+        const none = min === undefined || textOf(file.source, resolved(file, min)) === "None";
+        average.push({
+          from: n.from,
+          to: n.to,
+          maxRuns,
+          minRuns: none ? maxRuns : literalInt(file, min),
+        });
+      }
+    }
     if (n.name === "PropertyName" || n.name === "VariableName") {
       const name = textOf(file.source, n);
       const keyword = n.name === "VariableName" && n.nextSibling?.name === "AssignOp";
-      if (name === "DAGRUN_LOGICAL_DATE") out.push({ from: n.from, to: n.to });
+      if (name === "DAGRUN_LOGICAL_DATE") logical.push({ from: n.from, to: n.to });
       else if (n.name === "VariableName" && !keyword && !seen.has(name)) {
         // `deadline=[LATE]` with `LATE = DeadlineAlert(...)` at module level: said where it is.
         const bound = file.constants.get(name);
@@ -34,25 +71,41 @@ function logicalDateRefs(
     for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
   };
   visit(node);
-  return out;
+  return { logical, average };
 }
 
 /**
- * A deadline alert counted from the logical date (`DeadlineReference.DAGRUN_LOGICAL_DATE`) in a
- * DAG whose runs have none: Airflow 3 sets no deadline for such a run (the reference evaluates
- * to None), so however late it is, nobody is alerted. DSL pipelines: the compiler's MLG1051.
+ * A deadline alert that is never set: counted from the logical date
+ * (`DeadlineReference.DAGRUN_LOGICAL_DATE`) in a DAG whose runs have none, for which Airflow 3
+ * sets no deadline (the reference evaluates to None), or from the average run
+ * (`AVERAGE_RUNTIME`) needing more finished runs (min_runs) than it reads (max_runs), which it
+ * never finds. However late a run is, nobody is alerted. DSL pipelines: the compiler's MLG1051
+ * and MLG1011.
  */
 export const deadlineNeverSet = defineRule({
   id: "deadline-never-set",
   code: "MLG2043",
   defaultSeverity: "warning",
   description:
-    "A deadline alert counted from the logical date, in a DAG whose runs have none: no deadline is set for them, and a late run alerts no one.",
+    "A deadline alert counted from the logical date in a DAG whose runs have none, or from the average run needing more runs than it reads: no deadline is set, and a late run alerts no one.",
   checkPython(file, report) {
     for (const dag of file.dags) {
       if (neverBuilt(file, dag)) continue;
       const deadline = dag.kwargs.get("deadline");
       if (!deadline) continue;
+      const refs = deadlineRefs(file, deadline);
+      for (const ref of refs.average) {
+        const { maxRuns, minRuns } = ref;
+        if (maxRuns === null || minRuns === null || minRuns <= maxRuns) continue;
+        report(
+          {
+            dag: dagName(dag),
+            reason: `needs ${minRuns} finished runs (min_runs) but averages at most ${maxRuns} (max_runs): Airflow never finds that many, so each run gets no deadline`,
+            hint: `set min_runs to ${maxRuns} or less, or max_runs to ${minRuns} or more`,
+          },
+          file.lines.span(ref.from, ref.to),
+        );
+      }
       const schedule = scheduleOf(file.source, dag);
       // DeadlineAlert came with Airflow 3.1, which schedules a DAG without a schedule never.
       // The runs assets trigger have no logical date, also beside a time schedule.
@@ -71,11 +124,11 @@ export const deadlineNeverSet = defineRule({
       const hint = assets
         ? "count from when the run was queued, DeadlineReference.DAGRUN_QUEUED_AT, which every run has"
         : "count from when the run was queued, DeadlineReference.DAGRUN_QUEUED_AT, or give the DAG a time schedule";
-      for (const ref of logicalDateRefs(file, deadline)) {
+      for (const ref of refs.logical) {
         report(
           {
             dag: dagName(dag),
-            runs,
+            reason: `counts from the logical date, and ${runs} on Airflow 3: such a run gets no deadline`,
             hint,
           },
           file.lines.span(ref.from, ref.to),

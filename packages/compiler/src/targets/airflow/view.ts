@@ -19,6 +19,7 @@ import {
   resolveOptions,
   rightValue,
   type Scalar,
+  SENSOR_DEFAULT_TIMEOUT,
   type Sensor,
   type SensorTask,
   type Task,
@@ -328,12 +329,23 @@ const TIMEOUT_MAIL = {
  * state is the one it had when the scheduler saw the deadline pass.
  */
 function deadlineTexts(d: Deadline): { slack: string; subject: string; html: string } {
-  const after = `${humanDuration(d.within)} after ${d.from === "queued" ? "it was queued" : "its logical date"}`;
+  const after =
+    d.from === "average_runtime"
+      ? `${humanDuration(d.within)} past the DAG's average run time (its last ${d.average?.maxRuns ?? 10} finished runs)`
+      : `${humanDuration(d.within)} after ${d.from === "queued" ? "it was queued" : "its logical date"}`;
   return {
     slack: `:warning: DAG {{ dag_run.dag_id }} missed a deadline: run {{ dag_run.dag_run_id }} had not succeeded ${after} ({{ deadline.deadline_time }})\nState: {{ dag_run.state }}\nLogical date: {{ dag_run.logical_date }}`,
     subject: "DAG {{ dag_run.dag_id }}: run {{ dag_run.dag_run_id }} missed its deadline",
     html: `<p>The run <b>{{ dag_run.dag_run_id }}</b> of DAG <b>{{ dag_run.dag_id }}</b> had not succeeded ${after} ({{ deadline.deadline_time }}).</p><p>State: {{ dag_run.state }}</p><p>Logical date: {{ dag_run.logical_date }}</p>`,
   };
+}
+
+/** The DeadlineReference a deadline counts from. */
+function deadlineReference(d: Deadline): string {
+  if (d.from === "queued") return "DAGRUN_QUEUED_AT";
+  if (d.from === "logical_date") return "DAGRUN_LOGICAL_DATE";
+  const { maxRuns, minRuns } = d.average ?? { maxRuns: 10, minRuns: 10 };
+  return `AVERAGE_RUNTIME(max_runs=${maxRuns}, min_runs=${minRuns})`;
 }
 
 /** A param's key in FileContext.structured (no task id holds a NUL). */
@@ -1926,7 +1938,7 @@ function dagShape(
           ? {
               mode: task.mode,
               pokeIntervalSeconds: task.pokeInterval ?? 60,
-              timeoutSeconds: task.timeout ?? 604_800,
+              timeoutSeconds: task.timeout ?? SENSOR_DEFAULT_TIMEOUT,
               softFail: task.softFail,
             }
           : null,
@@ -2381,7 +2393,7 @@ export function dagView(
   const deadlines = (ir.deadlines ?? []).flatMap((d) =>
     d.alerts.map((a) => {
       const alertClass = file.use("DeadlineAlert").text;
-      const reference = `${file.use("DeadlineReference").text}.${d.from === "queued" ? "DAGRUN_QUEUED_AT" : "DAGRUN_LOGICAL_DATE"}`;
+      const reference = `${file.use("DeadlineReference").text}.${deadlineReference(d)}`;
       const callback = file.deadlineCallback(a, d).text;
       const pad = " ".repeat(12);
       return `${alertClass}(\n${pad}reference=${reference},\n${pad}interval=${timedelta(d.within).text},\n${pad}callback=${callback},\n        )`;
