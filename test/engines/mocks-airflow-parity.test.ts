@@ -998,7 +998,9 @@ async function waitForRun(
     );
     const run = (await res.json()) as { state?: string };
     if (run.state === "success" || run.state === "failed") return;
-    if (Date.now() > deadline) throw new Error(`${dagId}/${runId} still ${run.state}`);
+    if (Date.now() > deadline) {
+      throw new Error(`${dagId}/${runId} still ${run.state}:\n${airflow?.logs(20_000)}`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -1023,13 +1025,13 @@ async function waitForTi(
   }
 }
 
+/** The log of the sensor that timed out, by side. */
+const sensorTimeoutLogs: Record<string, string> = {};
+
 /**
  * Polls a task instance in real time, on either side, until it is in `state`: for a state that
  * passes (a sensor between pokes), where settling the fake would run past it.
  */
-/** The log of the sensor that timed out, by side. */
-const sensorTimeoutLogs: Record<string, string> = {};
-
 async function pollTi(call: Caller, path: string, state: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {

@@ -183,21 +183,73 @@ describe("Airflow fake: a sensor's timeout", () => {
     expect((await state(call, RUN)).state).toBe("success");
   });
 
-  it("a timeout of 0 ends it at its first poke that finds nothing", async () => {
-    const { clock, call } = await timed({ timeoutMs: 0 });
-    clock.advance(1_100);
-    expect(await state(call, TI)).toMatchObject({ state: "failed", try_number: 1 });
+  it("its first poke counts from its own start: a timeout shorter than a poke, or 0, ends it there", async () => {
+    for (const timeoutMs of [500, 0]) {
+      const { clock, call } = await timed({ timeoutMs });
+      clock.advance(1_100);
+      expect(await state(call, TI)).toMatchObject({ state: "failed", try_number: 1 });
+      // The run duration said is the poke's (a second), not 0.
+      expect(JSON.stringify(await state(call, `${TI}/logs/1`))).toMatch(
+        /run duration of 1\.0 seconds exceeds the specified timeout of (0\.5|0\.0)\./,
+      );
+    }
   });
 
-  it("a sensor that finds it in time succeeds; a retry counts from its own first poke", async () => {
-    // Two pokes find nothing (ending near 1 s and 32 s), the third ends as scripted at 63 s:
-    // 62 s would be past a 40 s timeout counted from the first try.
+  it("a retry counts from its own first poke, not the first try's", async () => {
+    // Each try's pokes end near 1 s, 32 s, 63 s and 94 s after it starts; the first three
+    // find nothing, 62 s at most after the try's first (within 70 s), and the fourth ends as
+    // scripted (try 1 fails, try 2 succeeds). Try 2's third poke is over 120 s after try 1's
+    // first: counted from there, it would time out.
     const { fake, call } = await timed(
-      { timeoutMs: 40_000, reschedules: 1, retries: 1 },
+      { timeoutMs: 70_000, reschedules: 3, retries: 1 },
       { sensor: ["failed", "success"] },
     );
     fake.settle();
     expect(await state(call, TI)).toMatchObject({ state: "success", try_number: 2 });
+  });
+
+  it("a sensor that times out pushes nothing, and with softFail its log says no exception: the poke its script fails is never reached", async () => {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "wait",
+      tasks: [
+        {
+          taskId: "sensor",
+          reschedules: 3,
+          pokeIntervalMs: 30_000,
+          timeoutMs: 10_000,
+          softFail: true,
+          xcomOnFailure: { partial: 1 },
+        },
+        {
+          taskId: "hard",
+          reschedules: 3,
+          pokeIntervalMs: 30_000,
+          timeoutMs: 10_000,
+          xcomOnFailure: { partial: 1 },
+        },
+      ],
+      script: {
+        sensor: { state: "failed", error: "OSError: boom" },
+        hard: { state: "failed", error: "OSError: boom" },
+      },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    const hard = `${RUN}/taskInstances/hard`;
+    expect((await call("GET", TI)).body.state).toBe("skipped");
+    expect((await call("GET", hard)).body.state).toBe("failed");
+    const soft = JSON.stringify((await call("GET", `${TI}/logs/1`)).body);
+    expect(soft).not.toContain("Task failed with exception");
+    expect(soft).not.toContain("boom");
+    const failed = JSON.stringify((await call("GET", `${hard}/logs/1`)).body);
+    expect(failed).toContain("AirflowSensorTimeout");
+    expect(failed).not.toContain("boom");
+    for (const path of [TI, hard]) {
+      expect((await call("GET", `${path}/xcomEntries`)).body.total_entries).toBe(0);
+    }
   });
 
   it("refuses a timeout below 0 and a fractional reschedules", () => {

@@ -288,6 +288,8 @@ interface Ti {
    * ends with.
    */
   readonly pushFailures: Map<number, string>;
+  /** Tries (by number) a sensor's timeout ended: whatever the script said never ran. */
+  readonly timedOut: Set<number>;
   /**
    * The tries before this one, as Airflow's task_instance_history keeps them: recorded when a
    * try fails into a retry (as failed) or is cleared (in its state).
@@ -1427,8 +1429,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         .map((event) => ({ timestamp: at, level: "info", logger: "task.stdout", event })),
     ];
     const pushFailure = ti.pushFailures.get(tryNumber);
-    // A try a clear stopped raised nothing.
-    const stopped = past !== undefined && !past.ended;
+    // A try a clear stopped raised nothing; nor did one a sensor's timeout skipped (soft_fail):
+    // the poke the script fails was never reached.
+    const stopped =
+      (past !== undefined && !past.ended) ||
+      (ti.timedOut.has(tryNumber) && pushFailure === undefined);
     if (
       !running &&
       !between &&
@@ -1487,6 +1492,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       triggered: null,
       heldByLimit: false,
       pushFailures: new Map(),
+      timedOut: new Set(),
       history: [],
     };
   }
@@ -1612,15 +1618,18 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
   }
 
   /**
-   * A sensor's poke that found nothing, past its timeout (BaseSensorOperator.execute): the
-   * time since the try's first reschedule was recorded (at once on its first poke) is over
-   * `timeout`. It raises AirflowSensorTimeout, which fails the task without a retry, or
-   * AirflowSkipException with soft_fail. True when it did: the try ends as set here.
+   * A sensor's poke that found nothing, past its timeout (BaseSensorOperator.execute): the time
+   * since the try's first reschedule was recorded, or on its first poke since that poke began
+   * (no row yet: execute counts from its own start), is over `timeout`. It raises
+   * AirflowSensorTimeout, which fails the task without a retry, or AirflowSkipException with
+   * soft_fail. True when it did: the try ends as set here.
    */
   function sensorTimedOut(task: TaskDef, ti: Ti, t: number): boolean {
-    const elapsed = ti.pokes === 0 ? 0 : t - ti.firstRescheduleAt;
-    // run_duration() > timeout: on the first poke the duration is a few microseconds, over 0.
-    if (elapsed <= task.timeoutMs && !(ti.pokes === 0 && task.timeoutMs === 0)) return false;
+    const since = ti.pokes === 0 ? (ti.startDate ?? t) : ti.firstRescheduleAt;
+    const elapsed = t - since;
+    // run_duration() > timeout: a poke lasts some microseconds at least, over a timeout of 0.
+    if (elapsed <= task.timeoutMs && task.timeoutMs > 0) return false;
+    ti.timedOut.add(ti.tryNumber);
     if (task.softFail) {
       ti.plannedState = "skipped";
       return true;
@@ -2133,7 +2142,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       return;
     }
-    if (ti.pokes < task.reschedules && !sensorTimedOut(task, ti, t)) {
+    const timedOut = ti.pokes < task.reschedules && sensorTimedOut(task, ti, t);
+    if (ti.pokes < task.reschedules && !timedOut) {
       // A poke that found nothing (AirflowRescheduleException): up_for_reschedule, the poke's
       // end and duration on the row, its pool slot freed; the same try pokes again later.
       if (ti.pokes === 0) ti.firstRescheduleAt = t;
@@ -2155,11 +2165,11 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     ti.duration = seconds(ti.startDate, t);
     ti.due = null;
     ti.plannedState = null;
-    // A try that raised AirflowSkipException pushed nothing.
+    // A try that raised AirflowSkipException pushed nothing, nor one a sensor's timeout ended.
     let pushed: Readonly<Record<string, unknown>> =
       ti.state === "success"
         ? task.xcom(ti.mapIndex)
-        : ti.state === "failed"
+        : ti.state === "failed" && !timedOut
           ? task.xcomOnFailure
           : {};
     if (ti.state === "success") {

@@ -118,11 +118,15 @@ export interface AirflowTaskSpec {
   readonly pokeIntervalMs?: number;
   /**
    * The sensor's `timeout`, in ms of the fake's clock: a poke that finds nothing once this long
-   * has passed since the try's first poke ended (the first task_reschedule row's start date;
-   * a timeout of 0, at its first poke) raises AirflowSensorTimeout, which fails the task
-   * without a retry, its log ending with the exception, or skips it with `softFail`. A new
-   * try (a retry, a clear) counts from its own first poke. Default 604,800,000 (Airflow's
-   * `[sensors] default_timeout`, 7 days).
+   * has passed since the try's first poke that found nothing ended (the first task_reschedule
+   * row's start date; the first poke itself against its own duration, so a timeout shorter
+   * than a poke, or 0, ends it there) raises AirflowSensorTimeout, which fails the task
+   * without a retry, pushing nothing, its log ending with the exception, or skips it with
+   * `softFail`. A poke that finds it is never late. A new try (a retry, a clear) counts from
+   * its own first poke. Default 604,800,000 (Airflow's `[sensors] default_timeout`, 7 days:
+   * with `reschedules: Infinity` and a short `pokeIntervalMs`, `settle()` takes that many
+   * pokes). A poke the script fails (`AirflowFailException` ...) fails the task even with
+   * `softFail`, where Airflow skips it for some exceptions: script it `"skipped"`.
    */
   readonly timeoutMs?: number;
   /** The sensor's `soft_fail`: when it times out, it is `skipped`, not `failed`. */
