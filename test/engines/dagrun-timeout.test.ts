@@ -307,50 +307,52 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     ]);
   });
 
-  it("a deadline from the average run: none while too few runs have finished, then a run slower than the average by more than its interval is alerted, a usual one not", async () => {
+  it("a deadline from the average run: none while too few runs have succeeded (a failed one does not count), then a run slower than the average by more than its interval is alerted, a usual one not", async () => {
     const recordBefore = jsonLines(record()).length;
     const listed = Date.now() + 120_000;
     while (!(await client.getDag("run_average").catch(() => null))) {
       if (Date.now() > listed) throw new Error(`run_average never listed:\n${airflow.logs()}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const runOf = async (runId: string, sleep: number) => {
-      await client.triggerDagRun("run_average", { runId, conf: { sleep } });
+    const runOf = async (runId: string, conf: { sleep?: number; fail?: boolean }) => {
+      await client.triggerDagRun("run_average", { runId, conf });
     };
     const done = async (runId: string) =>
       (await client.waitForDagRun("run_average", runId, { timeoutMs: 180_000 })).state;
-    // No finished run, then one: fewer than minRuns (2), so neither gets a deadline; the
-    // second takes 25 s, which the first's few seconds plus 10 would have made late.
-    await runOf("avg-first", 0);
+    // No successful run, then one, then still one after a failed run (Airflow averages
+    // successful runs only): fewer than minRuns (2), so none of the three gets a deadline. The
+    // third takes 25 s, which the first's few seconds plus 10 would have made late.
+    await runOf("avg-first", { sleep: 0 });
     expect(await done("avg-first")).toBe("success");
-    await runOf("avg-slow-early", 25);
+    await runOf("avg-failed", { fail: true });
+    expect(await done("avg-failed")).toBe("failed");
+    await runOf("avg-slow-early", { sleep: 25 });
     expect(await done("avg-slow-early")).toBe("success");
-    // Two finished runs, averaging about 15 s: a run of 45 s is past average + 10 s, one of
+    // Two successful runs, averaging about 15 s: a run of 45 s is past average + 10 s, one of
     // a few seconds is not.
-    await runOf("avg-late", 45);
-    await runOf("avg-usual", 0);
+    await runOf("avg-late", { sleep: 45 });
+    await runOf("avg-usual", { sleep: 0 });
     expect([await done("avg-late"), await done("avg-usual")]).toEqual(["success", "success"]);
-    const records = await eventually("the average-run deadline callback", () => {
-      const all = jsonLines<{ deadline?: string; state?: string }>(record())
+    const ours = () =>
+      jsonLines<{ deadline?: string; state?: string }>(record())
         .slice(recordBefore)
         .filter((r) => String(r.deadline).startsWith("avg-"));
+    const records = await eventually("the average-run deadline callback", () => {
+      const all = ours();
       return all.length >= 1 ? all : undefined;
     });
-    // Nothing more comes: the usual run succeeded in time, the first two had no deadline.
+    // Nothing more comes: the usual run succeeded in time, the first three had no deadline.
     await new Promise((r) => setTimeout(r, 10_000));
-    const all = jsonLines<{ deadline?: string }>(record())
-      .slice(recordBefore)
-      .filter((r) => String(r.deadline).startsWith("avg-"));
-    expect(all).toEqual(records);
+    expect(ours()).toEqual(records);
     expect(records).toEqual([{ deadline: "avg-late", state: "running" }]);
-    // Airflow's log said why the first two had none (the api-server makes the runs the REST
-    // API triggers, and their deadlines).
+    // Airflow's log says why the first three had none and what the last two averaged (the
+    // api-server makes the runs the REST API triggers, and their deadlines).
     const logs = airflow.logs(Number.POSITIVE_INFINITY);
-    for (const finished of [0, 1]) {
-      expect(logs).toContain(
-        `Not enough completed runs to calculate average runtime for dag_id=run_average (found ${finished}, need 2)`,
-      );
-    }
+    const count = (line: string) => logs.split(line).length - 1;
+    const short = (found: number) =>
+      `Not enough completed runs to calculate average runtime for dag_id=run_average (found ${found}, need 2)`;
+    expect([count(short(0)), count(short(1)), count(short(2))]).toEqual([1, 2, 0]);
+    expect(count("Average runtime for dag_id run_average (from 2 runs)")).toBe(2);
   });
 });
 

@@ -165,7 +165,7 @@ describe("deadlines", () => {
       "            reference=DeadlineReference.AVERAGE_RUNTIME(max_runs=5, min_runs=2),\n",
     );
     expect(text).toContain(
-      "had not succeeded 30 minutes past the DAG's average run time (its last 10 finished runs) ({{ deadline.deadline_time }})",
+      "had not succeeded 30 minutes past the DAG's average run time (of up to 10 of its latest successful runs) ({{ deadline.deadline_time }})",
     );
     // Runs without a logical date get it (it counts from when the run is made).
     expect(said(ir)).toEqual([]);
@@ -176,6 +176,8 @@ describe("deadlines", () => {
       deadline: [
         { within: minutes(5), averageOf: 3, alert: slack() },
         { within: minutes(5), from: "logicalDate", minRuns: 3, alert: slack() },
+        { within: minutes(5), from: "queued", averageOf: 3, alert: slack() },
+        { within: minutes(5), from: "averageRuntime", averageOf: 1e21, alert: slack() },
         { within: minutes(5), from: "averageRuntime", averageOf: 0, alert: slack() },
         { within: minutes(5), from: "averageRuntime", minRuns: 1.5, alert: slack() },
         { within: minutes(5), from: "averageRuntime", averageOf: 3, minRuns: 5, alert: slack() },
@@ -185,10 +187,12 @@ describe("deadlines", () => {
     expect(problems.map((p) => `${p.code} ${p.message} | ${p.fix}`)).toEqual([
       `MLG1011 invalid deadline 1 of pipeline 'nightly': it sets averageOf but counts from when the run was queued | averageOf is for from: "averageRuntime"; remove it or count from the average run`,
       `MLG1011 invalid deadline 2 of pipeline 'nightly': it sets minRuns but counts from the logical date | minRuns is for from: "averageRuntime"; remove it or count from the average run`,
-      "MLG1011 invalid deadline 3 of pipeline 'nightly': its averageOf is 0 | set averageOf to a whole number of runs, 1 or more",
-      "MLG1011 invalid deadline 4 of pipeline 'nightly': its minRuns is 1.5 | set minRuns to a whole number of runs, 1 or more",
-      "MLG1011 invalid deadline 5 of pipeline 'nightly': it needs 5 finished runs (minRuns) but averages 3 (averageOf): Airflow reads at most 3, so no run would ever get this deadline | set minRuns to 3 or less, or averageOf to 5 or more",
-      "MLG1011 invalid deadline 6 of pipeline 'nightly': it needs 11 finished runs (minRuns) but averages 10 (averageOf): Airflow reads at most 10, so no run would ever get this deadline | set minRuns to 10 or less, or averageOf to 11 or more",
+      `MLG1011 invalid deadline 3 of pipeline 'nightly': it sets averageOf but counts from when the run was queued | averageOf is for from: "averageRuntime"; remove it or count from the average run`,
+      "MLG1011 invalid deadline 4 of pipeline 'nightly': its averageOf is 1e+21 | set averageOf to a whole number of runs, 1 or more",
+      "MLG1011 invalid deadline 5 of pipeline 'nightly': its averageOf is 0 | set averageOf to a whole number of runs, 1 or more",
+      "MLG1011 invalid deadline 6 of pipeline 'nightly': its minRuns is 1.5 | set minRuns to a whole number of runs, 1 or more",
+      "MLG1011 invalid deadline 7 of pipeline 'nightly': it needs 5 successful runs (minRuns) but averages 3 (averageOf): Airflow reads at most 3, so no run would ever get this deadline | set minRuns to 3 or less, or averageOf to 5 or more",
+      "MLG1011 invalid deadline 8 of pipeline 'nightly': it needs 11 successful runs (minRuns) but averages 10 (averageOf): Airflow reads at most 10, so no run would ever get this deadline | set minRuns to 10 or less, or averageOf to 11 or more",
     ]);
     expect(ir.deadlines ?? []).toEqual([]);
   });

@@ -112,7 +112,7 @@ const alerts = z.array(alertSchema).nullable();
 
 /**
  * What a deadline counts from: when the run was queued, its logical date, or when it was made
- * plus the average time of the DAG's last finished runs.
+ * plus the average time of the DAG's latest successful runs.
  */
 export const DEADLINE_REFERENCES = ["queued", "logical_date", "average_runtime"] as const;
 
@@ -120,18 +120,27 @@ export const DEADLINE_REFERENCES = ["queued", "logical_date", "average_runtime"]
  * A run that has not succeeded `within` seconds after `from` is alerted (Airflow 3.1's
  * DeadlineAlert): the run goes on; `dagrunTimeout` is what stops one.
  */
-export const deadlineSchema = z.strictObject({
-  from: z.enum(DEADLINE_REFERENCES),
-  within: z.number().int().positive(),
-  alerts: z.array(alertSchema).min(1),
-  /**
-   * `average_runtime` only: the average is of the last `maxRuns` finished runs, and with fewer
-   * than `minRuns` of them a run gets no deadline (AVERAGE_RUNTIME's max_runs and min_runs).
-   */
-  average: z
-    .strictObject({ maxRuns: z.number().int().positive(), minRuns: z.number().int().positive() })
-    .optional(),
-});
+export const deadlineSchema = z
+  .strictObject({
+    from: z.enum(DEADLINE_REFERENCES),
+    within: z.number().int().positive(),
+    alerts: z.array(alertSchema).min(1),
+    /**
+     * `average_runtime` only: the average is of up to `maxRuns` of the latest successful runs,
+     * and with fewer than `minRuns` of them a run gets no deadline (AVERAGE_RUNTIME's max_runs
+     * and min_runs).
+     */
+    average: z
+      .strictObject({ maxRuns: z.number().int().positive(), minRuns: z.number().int().positive() })
+      .refine((a) => a.minRuns <= a.maxRuns, {
+        message: "minRuns over maxRuns: Airflow reads at most maxRuns runs, so never enough",
+      })
+      .optional(),
+  })
+  .refine((d) => d.average === undefined || d.from === "average_runtime", {
+    message: "average is for a deadline from average_runtime",
+    path: ["average"],
+  });
 export type Deadline = z.infer<typeof deadlineSchema>;
 
 export const COMPARE_OPS = ["==", "!=", ">", ">=", "<", "<="] as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   canonicalize,
+  deadlineSchema,
   parseIR,
   pipelineSchema,
   refsIn,
@@ -59,5 +60,22 @@ describe("the oneOf value", () => {
       kind: "oneOf",
       refs: [ref("right", "msg"), ref("left", "msg")],
     });
+  });
+});
+
+describe("a deadline's average", () => {
+  const slack = { kind: "slack", connId: "slack_ml", channel: null, text: null } as const;
+  const messages = (d: unknown) =>
+    deadlineSchema.safeParse(d).error?.issues.map((i) => i.message) ?? [];
+
+  it("is for a deadline from average_runtime, and reads at least the runs it needs", () => {
+    const average = { from: "average_runtime", within: 60, alerts: [slack] };
+    expect(messages({ ...average, average: { maxRuns: 5, minRuns: 5 } })).toEqual([]);
+    expect(messages({ ...average, from: "queued", average: { maxRuns: 5, minRuns: 5 } })).toEqual([
+      "average is for a deadline from average_runtime",
+    ]);
+    expect(messages({ ...average, average: { maxRuns: 3, minRuns: 5 } })).toEqual([
+      "minRuns over maxRuns: Airflow reads at most maxRuns runs, so never enough",
+    ]);
   });
 });

@@ -419,16 +419,18 @@ export interface DeadlineSpec {
    * `"logicalDate"`: the run's logical date, its scheduled time (the interval's start with
    * `dataIntervals`), so a nightly run can have to be done by 07:00; a run without a logical
    * date (one triggered with `logical_date: null`) gets no deadline.
-   * `"averageRuntime"`: when the run was made plus the average time of the DAG's last
-   * `averageOf` finished runs (failed ones too, latest logical dates first), so `within` is how
-   * much slower than usual a run may be; while fewer than `minRuns` runs have finished, a run
-   * gets no deadline. The average is taken once, as the run is made.
+   * `"averageRuntime"`: when the run is made plus the average time (start to end) of up to
+   * `averageOf` of the DAG's successful runs, latest logical dates first, so `within` is how
+   * much longer than usual a run may take from when it is made (time queued counts); while
+   * fewer than `minRuns` runs have succeeded, a run gets no deadline, so a pipeline whose runs
+   * keep failing never gets it. The average is taken once, as the run is made. Runs without
+   * a logical date (REST API, assets) sort last on SQLite and first on PostgreSQL.
    */
   readonly from?: "queued" | "logicalDate" | "averageRuntime";
-  /** `from: "averageRuntime"`: how many of the last finished runs to average. Default 10 (Airflow's). */
+  /** `from: "averageRuntime"`: how many of the latest successful runs to average. Default 10 (Airflow's). */
   readonly averageOf?: number;
   /**
-   * `from: "averageRuntime"`: how many finished runs a DAG needs before its runs get this
+   * `from: "averageRuntime"`: how many successful runs a DAG needs before its runs get this
    * deadline. Default `averageOf` (Airflow's), so a new DAG's first runs get none.
    */
   readonly minRuns?: number;
@@ -2350,12 +2352,12 @@ function lowerDeadlines(
       if (n === undefined) continue;
       if (!average) {
         bad(
-          `it sets ${key} but counts from ${d.from === undefined ? "when the run was queued" : `the ${d.from === "logicalDate" ? "logical date" : d.from}`}`,
+          `it sets ${key} but counts from ${d.from === "logicalDate" ? "the logical date" : "when the run was queued"}`,
           `${key} is for from: "averageRuntime"; remove it or count from the average run`,
         );
         return;
       }
-      if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+      if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
         bad(
           `its ${key} is ${JSON.stringify(n)}`,
           `set ${key} to a whole number of runs, 1 or more`,
@@ -2368,7 +2370,7 @@ function lowerDeadlines(
     const minRuns = average ? (d.minRuns ?? maxRuns) : 0;
     if (minRuns > maxRuns) {
       bad(
-        `it needs ${minRuns} finished runs (minRuns) but averages ${maxRuns} (averageOf): Airflow reads at most ${maxRuns}, so no run would ever get this deadline`,
+        `it needs ${minRuns} successful runs (minRuns) but averages ${maxRuns} (averageOf): Airflow reads at most ${maxRuns}, so no run would ever get this deadline`,
         `set minRuns to ${maxRuns} or less, or averageOf to ${minRuns} or more`,
       );
       return;

@@ -2167,7 +2167,7 @@ with DAG("i", schedule=AssetTriggeredTimetable(assets=[Asset("s3://raw")]), star
     },
   ],
   [
-    "a deadline from the average run needing more finished runs than it reads (literal ints, Airflow's defaults, through a module-level name), whatever the schedule; not when it reads enough, nor when the file does not show the numbers",
+    "a deadline from the average run needing more finished runs than it reads (literal ints, Airflow's defaults, through a module-level name), whatever the schedule; not when it reads enough, nor when the file does not show the numbers, nor max_runs given twice (Python's TypeError)",
     {
       rule: "deadline-never-set",
       head: `${HEAD}import os
@@ -2189,6 +2189,7 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     alert(DeadlineReference.AVERAGE_RUNTIME(max_runs=int(os.environ.get("RUNS", "9")), min_runs=5)),
     alert(DeadlineReference.AVERAGE_RUNTIME(3, 2)),
     alert(DeadlineReference.AVERAGE_RUNTIME(max_runs=2, min_runs=3)),
+    alert(DeadlineReference.AVERAGE_RUNTIME(20, min_runs=5, max_runs=3)),
 ]):
     BashOperator(task_id="d", bash_command="x")
 `,

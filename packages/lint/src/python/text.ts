@@ -101,10 +101,6 @@ export function childrenNamed(node: PyNode | null | undefined, name: string): Py
   return out;
 }
 
-/**
- * A call's callee as written, without whitespace (`pendulum.datetime`, `model.fit`), and its
- * argument list's text; null for anything but a call.
- */
 /** A call's arguments, as its ArgList holds them. */
 export interface CallArguments {
   readonly positional: PyNode[];
@@ -146,6 +142,10 @@ export function callArguments(src: string, argList: PyNode | null): CallArgument
   return { positional, kwargs, texts, splat };
 }
 
+/**
+ * A call's callee as written, without whitespace (`pendulum.datetime`, `model.fit`), and its
+ * argument list's text; null for anything but a call.
+ */
 export function callParts(src: string, node: PyNode): { callee: string; args: string } | null {
   if (node.name !== "CallExpression" || !node.firstChild || !node.lastChild) return null;
   return {

@@ -41,7 +41,11 @@ function deadlineRefs(
       /(?:^|\.)AVERAGE_RUNTIME$/.test(callParts(file.source, n)?.callee ?? "")
     ) {
       const args = callArguments(file.source, childNamed(n, "ArgList"));
-      if (!args.splat) {
+      // Both a positional and a keyword max_runs (or min_runs) is Python's TypeError, not this.
+      const twice =
+        (args.positional.length > 0 && args.kwargs.has("max_runs")) ||
+        (args.positional.length > 1 && args.kwargs.has("min_runs"));
+      if (!args.splat && !twice) {
         const max = args.kwargs.get("max_runs") ?? args.positional[0];
         const min = args.kwargs.get("min_runs") ?? args.positional[1];
         const maxGiven = max === undefined ? 0 : literalInt(file, max);
@@ -78,7 +82,7 @@ function deadlineRefs(
  * A deadline alert that is never set: counted from the logical date
  * (`DeadlineReference.DAGRUN_LOGICAL_DATE`) in a DAG whose runs have none, for which Airflow 3
  * sets no deadline (the reference evaluates to None), or from the average run
- * (`AVERAGE_RUNTIME`) needing more finished runs (min_runs) than it reads (max_runs), which it
+ * (`AVERAGE_RUNTIME`) needing more successful runs (min_runs) than it reads (max_runs), which it
  * never finds. However late a run is, nobody is alerted. DSL pipelines: the compiler's MLG1051
  * and MLG1011.
  */
@@ -100,7 +104,7 @@ export const deadlineNeverSet = defineRule({
         report(
           {
             dag: dagName(dag),
-            reason: `needs ${minRuns} finished runs (min_runs) but averages at most ${maxRuns} (max_runs): Airflow never finds that many, so each run gets no deadline`,
+            reason: `needs ${minRuns} successful runs (min_runs) but averages at most ${maxRuns} (max_runs): Airflow never finds that many, so each run gets no deadline`,
             hint: `set min_runs to ${maxRuns} or less, or max_runs to ${minRuns} or more`,
           },
           file.lines.span(ref.from, ref.to),

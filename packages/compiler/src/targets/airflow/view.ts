@@ -331,7 +331,7 @@ const TIMEOUT_MAIL = {
 function deadlineTexts(d: Deadline): { slack: string; subject: string; html: string } {
   const after =
     d.from === "average_runtime"
-      ? `${humanDuration(d.within)} past the DAG's average run time (its last ${d.average?.maxRuns ?? 10} finished runs)`
+      ? `${humanDuration(d.within)} past the DAG's average run time (of up to ${d.average?.maxRuns ?? 10} of its latest successful runs)`
       : `${humanDuration(d.within)} after ${d.from === "queued" ? "it was queued" : "its logical date"}`;
   return {
     slack: `:warning: DAG {{ dag_run.dag_id }} missed a deadline: run {{ dag_run.dag_run_id }} had not succeeded ${after} ({{ deadline.deadline_time }})\nState: {{ dag_run.state }}\nLogical date: {{ dag_run.logical_date }}`,
