@@ -246,6 +246,63 @@ export function undefinedTemplateNames(text: string, known: ReadonlySet<string>)
   });
 }
 
+/**
+ * What a deadline alert's template may read: Airflow 3.3 renders a notifier's fields with the
+ * run's context alone (models/deadline.py handle_miss: `dag_run`, the REST API's DAG run as
+ * JSON, and `deadline`, its id and time), in Jinja's default environment, not the DAG's.
+ */
+export const DEADLINE_CONTEXT: ReadonlySet<string> = new Set([
+  "dag_run",
+  "deadline",
+  ...AIRFLOW_JINJA.globals,
+  ...JINJA_BODY_NAMES,
+]);
+
+/** A problem of a deadline alert's template: what it reads, why the alert suffers, the fix. */
+export interface DeadlineTemplateProblem {
+  /** The name read, or the filter expression (`dag_run.logical_date | ds`). */
+  readonly what: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+  readonly hint: string;
+}
+
+/**
+ * The problems of a deadline alert's template (one that compiles): each name the context lacks
+ * (`known`: more names the notifier adds, its own template fields), which renders as nothing and
+ * fails the alert when read from; and Airflow's date filters on the run's dates, which are text
+ * there (strftime fails, and the alert with it). The compiler (MLG3001) and lint
+ * (deadline-alert-template) say them alike.
+ */
+export function deadlineTemplateProblems(
+  text: string,
+  known: ReadonlySet<string> = DEADLINE_CONTEXT,
+): DeadlineTemplateProblem[] {
+  const out: DeadlineTemplateProblem[] = [];
+  for (const use of undefinedTemplateNames(text, known)) {
+    out.push({
+      what: use.name,
+      from: use.from,
+      to: use.to,
+      reason: `Airflow renders a deadline's alert with the run's context alone (dag_run, deadline), where '${use.name}' is undefined: it renders as nothing, and a read from it ('${use.name}.x') fails the alert, which is then not sent`,
+      hint: "use dag_run (dag_run.dag_id, dag_run.dag_run_id, dag_run.state, dag_run.logical_date, dag_run.conf) and deadline.deadline_time",
+    });
+  }
+  for (const m of text.matchAll(
+    /dag_run\.(\w+)\s*\|\s*(ds_nodash|ds|ts_nodash_with_tz|ts_nodash|ts)\b/g,
+  )) {
+    out.push({
+      what: m[0],
+      from: m.index,
+      to: m.index + m[0].length,
+      reason: `Airflow renders a deadline's alert with the run as the REST API gives it, whose dag_run.${m[1]} is text or None, and the ${m[2]} filter calls strftime on it, so the alert fails to render and is not sent`,
+      hint: `print it as it is, {{ dag_run.${m[1]} }}, or filter the deadline's own date, {{ deadline.deadline_time | ${m[2]} }}`,
+    });
+  }
+  return out;
+}
+
 /** The fix of a template Jinja cannot compile. */
 export const JINJA_COMPILE_FIX =
   "write it as Jinja accepts it, or keep text Jinja should not read in {% raw %}...{% endraw %}";

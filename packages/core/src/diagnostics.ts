@@ -534,6 +534,11 @@ export const DIAGNOSTICS = {
       "a deadline alert of {dag} {reason} (Airflow's log says so, nothing else), and is never alerted however late it is",
     fix: "{hint}",
   },
+  MLG2044: {
+    severity: "warning",
+    message: "{what} of a deadline alert of {dag}: {reason}",
+    fix: "{hint}",
+  },
   MLG3001: {
     severity: "error",
     message: "{what} cannot be expressed for {target}: {reason}",

@@ -2197,6 +2197,28 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
+    "a deadline alert's notifier text reading the task context or a date filter on the run's dates, through a module-level name and a list; not dag_run, deadline, the notifier's own fields, a guarded name, a function callback's kwargs, nor a failure callback's text",
+    {
+      rule: "deadline-alert-template",
+      head: `${HEAD}from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+from airflow.sdk import DeadlineAlert, DeadlineReference, SyncCallback
+`,
+      body: `TEXT = {"slack_webhook_conn_id": "slack", "text": "{{ ti.task_id }} is late"}
+LATE = DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(SlackWebhookNotifier, kwargs=TEXT))
+with DAG("a", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
+    BashOperator(task_id="a", bash_command="x")
+with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=[
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(SmtpNotifier, kwargs={"to": "a@b.c", "subject": "{{ dag_run.logical_date | ds }} late", "html_content": "{{ dag_run.dag_run_id }} {{ deadline.deadline_time | ds }} {{ ds | default('') }} {{ subject }}"})),
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(notify, kwargs={"text": "{{ ti.task_id }}"})),
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(SlackWebhookNotifier, kwargs={"slack_webhook_conn_id": "slack", "text": "{{ run_id "})),
+]):
+    BashOperator(task_id="b", bash_command="x", on_failure_callback=SlackWebhookNotifier(slack_webhook_conn_id="slack", text="{{ ti.task_id }} failed"))
+`,
+      want: ["1:51", "6:164", "8:188"],
+    },
+  ],
+  [
     "a dagrun_timeout beside teardowns (as_teardown, @teardown), and DAGs without one or the other (ids shared between DAGs, a @dag never called)",
     {
       rule: "timeout-skips-teardown",

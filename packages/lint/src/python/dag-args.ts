@@ -84,6 +84,29 @@ export function resolved(file: DagFile, node: PyNode, seen = new Set<string>()):
   return resolved(file, bound, seen);
 }
 
+/**
+ * Visits a node and what is under it, comments and strings aside, following each module-level
+ * name it reads to the value bound to it, once (a keyword's name is none: `reference=` binds
+ * nothing read): `deadline=[LATE]` with `LATE = DeadlineAlert(...)` visits the DeadlineAlert.
+ */
+export function visitThroughNames(file: DagFile, node: PyNode, visit: (n: PyNode) => void): void {
+  const seen = new Set<string>();
+  const walk = (n: PyNode) => {
+    if (n.name === "Comment" || n.name === "String" || n.name === "FormatString") return;
+    visit(n);
+    if (n.name === "VariableName" && n.nextSibling?.name !== "AssignOp") {
+      const name = textOf(file.source, n);
+      const bound = file.constants.get(name);
+      if (bound && !seen.has(name)) {
+        seen.add(name);
+        walk(resolved(file, bound));
+      }
+    }
+    for (let c = n.firstChild; c; c = c.nextSibling) walk(c);
+  };
+  walk(node);
+}
+
 /** How a finding names a DAG. */
 export const dagName = (dag: DagDecl) => (dag.id === null ? "the DAG" : `DAG '${shown(dag.id)}'`);
 

@@ -1,4 +1,10 @@
-import { assetsOnly, dagName, resolved, scheduleOf } from "../python/dag-args.js";
+import {
+  assetsOnly,
+  dagName,
+  resolved,
+  scheduleOf,
+  visitThroughNames,
+} from "../python/dag-args.js";
 import type { PyNode } from "../python/node.js";
 import { callArguments, callParts, childNamed, textOf } from "../python/text.js";
 import { defineRule } from "../rule.js";
@@ -32,10 +38,7 @@ function deadlineRefs(
 ): { logical: { from: number; to: number }[]; average: AverageRef[] } {
   const logical: { from: number; to: number }[] = [];
   const average: AverageRef[] = [];
-  // Each name followed once: a node is then visited once, and said once.
-  const seen = new Set<string>();
-  const visit = (n: PyNode) => {
-    if (n.name === "Comment" || n.name === "String" || n.name === "FormatString") return;
+  visitThroughNames(file, node, (n) => {
     if (
       n.name === "CallExpression" &&
       /(?:^|\.)AVERAGE_RUNTIME$/.test(callParts(file.source, n)?.callee ?? "")
@@ -59,22 +62,11 @@ function deadlineRefs(
         });
       }
     }
-    if (n.name === "PropertyName" || n.name === "VariableName") {
-      const name = textOf(file.source, n);
-      const keyword = n.name === "VariableName" && n.nextSibling?.name === "AssignOp";
-      if (name === "DAGRUN_LOGICAL_DATE") logical.push({ from: n.from, to: n.to });
-      else if (n.name === "VariableName" && !keyword && !seen.has(name)) {
-        // `deadline=[LATE]` with `LATE = DeadlineAlert(...)` at module level: said where it is.
-        const bound = file.constants.get(name);
-        if (bound) {
-          seen.add(name);
-          visit(resolved(file, bound));
-        }
-      }
+    const named = n.name === "PropertyName" || n.name === "VariableName";
+    if (named && textOf(file.source, n) === "DAGRUN_LOGICAL_DATE") {
+      logical.push({ from: n.from, to: n.to });
     }
-    for (let c = n.firstChild; c; c = c.nextSibling) visit(c);
-  };
-  visit(node);
+  });
   return { logical, average };
 }
 

@@ -57,6 +57,32 @@ const py = (code: string, note?: string): RuleExample => ({
   ...(note ? { note } : {}),
 });
 
+/** deadline-alert-template's examples: a nightly DAG's deadline alert saying `text` on Slack. */
+const deadlineTextExample = (text: string) => `
+${IMPORTS}
+from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback
+
+${DEFAULT_ARGS}
+
+with DAG(
+    "churn_nightly",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    default_args=default_args,
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=timedelta(hours=5),
+        callback=SyncCallback(
+            SlackWebhookNotifier,
+            kwargs={"slack_webhook_conn_id": "slack_alerts", "text": ${JSON.stringify(text)}},
+        ),
+    ),
+):
+    BashOperator(task_id="score", bash_command="churn score --day {{ ds }}")
+`;
+
 /** deadline-never-set's examples: a DAG without a schedule, its deadline counted from `ref`. */
 const deadlineExample = (ref: string) => `
 ${IMPORTS}
@@ -1416,6 +1442,17 @@ with DAG(
         bash_command="churn score --window {{ 20 + (params.extra_days or 0) }}",
     )
 `),
+  },
+  "deadline-alert-template": {
+    catches: `A template in the fields of a deadline alert's notifier (\`DAG(deadline=DeadlineAlert(callback=SyncCallback(SlackWebhookNotifier, kwargs={"text": ...})))\`, or \`AsyncCallback\`; any \`...Notifier\` class or provider \`send_..._notification\`; Airflow 3.1 or later) that reads a name the alert's context lacks: the task context a failure callback gets (\`ti\`, \`ds\`, \`run_id\`, \`dag\`, \`params\`, \`logical_date\`, ...), unguarded by \`| default\` or \`is defined\`; or that puts one of Airflow's date filters (\`ds\`, \`ts\`, ...) on a date of the run (\`{{ dag_run.logical_date | ds }}\`); or that Jinja cannot compile. The alert's \`dag_run\`, \`deadline\`, Jinja's globals and the notifier's own fields are the names it has. Read where the DAG's \`deadline\` holds the alert, in a list, or through module-level names (the kwargs dict too). A plain function as the callback gets its kwargs as written, unrendered, and is not checked. DSL pipelines get the same check from the compiler (MLG3001).`,
+    reportedAt: "the string holding the template.",
+    why: `A deadline alert is not a failure callback. When a run misses its deadline, Airflow 3 (models/deadline.py \`handle_miss\`) hands the notifier a context of two names: \`dag_run\`, the run as the REST API returns it (JSON: its dates are text), and \`deadline\` (its id and \`deadline_time\`). The notifier renders its fields with that context in Jinja's default environment, not the DAG's: a name it lacks renders as nothing (\`{{ ds }}\` prints an empty string, so the on-call reads "training for  is late"), a read from one (\`{{ ti.task_id }}\`) raises, and a date filter on \`dag_run.logical_date\` calls strftime on text and raises: the callback fails, the alert is not sent, and only Airflow's log says so. Teams moving a failure notifier, or an Airflow 2 SLA callback, into a deadline alert carry such texts along. Read the run's fields from \`dag_run\` (\`dag_run.dag_id\`, \`dag_run.dag_run_id\`, \`dag_run.state\`, \`dag_run.logical_date\`, \`dag_run.conf\`) and the deadline's time from \`deadline.deadline_time\`, a date the filters take. Real Airflow 3.3.2's notifier renders every text this rule reports as said here, and the texts it leaves alone as written (\`test/engines/lint-deadline-texts.test.ts\`).`,
+    bad: py(deadlineTextExample("training for {{ ds }} is late: {{ ti.task_id }}")),
+    good: py(
+      deadlineTextExample(
+        "training for {{ dag_run.logical_date }} is late ({{ dag_run.dag_run_id }}, {{ dag_run.state }})",
+      ),
+    ),
   },
   "deadline-never-set": {
     catches: `A deadline alert (\`DAG(deadline=DeadlineAlert(...))\`, Airflow 3.1 or later; with a \`SyncCallback\`, as in the examples, 3.2) counted from the logical date, \`DeadlineReference.DAGRUN_LOGICAL_DATE\`, in a DAG whose runs may have none: a DAG with no time schedule (\`schedule=None\`, or none given: its runs are triggered by the REST API, the CLI, the UI or another DAG) or one scheduled by assets, alone or beside a time schedule (\`AssetOrTimeSchedule\`, \`AssetTriggeredTimetable\`: the runs the assets trigger have no logical date). The reference is read where the DAG's \`deadline\` holds it, in a list of them, or through a module-level name bound to one (comments and strings aside). Also a deadline counted from the average run, \`DeadlineReference.AVERAGE_RUNTIME(max_runs, min_runs)\`, that needs more successful runs than it reads (\`min_runs\` over \`max_runs\`, with Airflow's defaults: \`max_runs\` 0 is 10, \`min_runs\` None is \`max_runs\`; numbers the file writes as literals), whatever the schedule. DSL pipelines get the same checks from the compiler (MLG1051, and MLG1011 for \`minRuns\` over \`averageOf\`).`,

@@ -5,6 +5,7 @@ import { callableArguments } from "./callable-arguments.js";
 import { crossDagDependency } from "./cross-dag-dependency.js";
 import { dagNeverCalled } from "./dag-never-called.js";
 import { dagNotRegistered } from "./dag-not-registered.js";
+import { deadlineAlertTemplate } from "./deadline-alert-template.js";
 import { deadlineNeverSet } from "./deadline-never-set.js";
 import { dependencyCycle } from "./dependency-cycle.js";
 import { duplicateDagId } from "./duplicate-dag-id.js";
@@ -87,6 +88,7 @@ export const RULES: readonly Rule[] = [
   noneParamPrinted,
   noneParamComputed,
   deadlineNeverSet,
+  deadlineAlertTemplate,
 ] as Rule[];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

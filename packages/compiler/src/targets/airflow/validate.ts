@@ -8,10 +8,10 @@ import {
   cronTimes,
   DATE_FILTERS,
   type Diagnostic,
+  deadlineTemplateProblems,
   diagnostic,
   effectiveOptions,
   humanDuration,
-  JINJA_BODY_NAMES,
   JINJA_COMPILE_FIX,
   jinjaCompileProblems,
   jinjaDelimiterProblem,
@@ -54,21 +54,6 @@ function runDateHint(name: string): string {
       : `{{ ${date} | ds }} for ds`;
   return `read ${date} instead, which every run has on Airflow 3 and 2: ${example}`;
 }
-
-/**
- * What Airflow 3.3 renders a deadline's alert with: the run as the REST API gives it, and the
- * deadline (`handle_miss` in models/deadline.py).
- */
-const DEADLINE_CONTEXT: ReadonlySet<string> = new Set([
-  "dag_run",
-  "deadline",
-  ...AIRFLOW_JINJA.globals,
-  ...JINJA_BODY_NAMES,
-]);
-
-/** A date filter of Airflow's on a date of the deadline context's `dag_run`, which is text. */
-const DAG_RUN_DATE_FILTER =
-  /dag_run\.(\w+)\s*\|\s*(ds_nodash|ds|ts_nodash_with_tz|ts_nodash|ts)\b/g;
 
 /** Context variables Airflow 3 removed, reported with their replacements, not as unknown. */
 const REMOVED_NAMES = Object.keys(AIRFLOW3_REMOVED_CONTEXT);
@@ -486,20 +471,14 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         );
         continue;
       }
-      for (const use of undefinedTemplateNames(text, DEADLINE_CONTEXT)) {
+      // A name the run's context lacks; a date filter on the run's dates, which are text there.
+      for (const p of deadlineTemplateProblems(text)) {
         report(
-          `template variable '${use.name}' in ${where}`,
-          `Airflow renders a deadline's alert with the run's context alone (dag_run, deadline), where '${use.name}' is undefined: it renders as nothing, and a read from it ('${use.name}.x') fails the alert, which is then not sent`,
-          "use dag_run (dag_run.dag_id, dag_run.dag_run_id, dag_run.state, dag_run.logical_date, dag_run.conf) and deadline.deadline_time",
-        );
-      }
-      // The run there is JSON: its dates are text (or None), which Airflow's date filters
-      // (strftime) fail on; deadline.deadline_time is a date.
-      for (const m of text.matchAll(DAG_RUN_DATE_FILTER)) {
-        report(
-          `the template in ${where} ('${m[0]}')`,
-          `Airflow renders a deadline's alert with the run as the REST API gives it, whose dag_run.${m[1]} is text or None, and the ${m[2]} filter calls strftime on it, so the alert fails to render and is not sent`,
-          `print it as it is, {{ dag_run.${m[1]} }}, or filter the deadline's own date, {{ deadline.deadline_time | ${m[2]} }}`,
+          p.what.includes("|")
+            ? `the template in ${where} ('${p.what}')`
+            : `template variable '${p.what}' in ${where}`,
+          p.reason,
+          p.hint,
         );
       }
     }

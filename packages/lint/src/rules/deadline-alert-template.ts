@@ -1,0 +1,113 @@
+import {
+  AIRFLOW_JINJA,
+  DEADLINE_CONTEXT,
+  deadlineTemplateProblems,
+  JINJA_COMPILE_FIX,
+  jinjaCompileProblems,
+  jinjaDelimiterProblem,
+  mayHoldJinja,
+} from "@mlgen/core";
+import { dagName, dictEntries, resolved, visitThroughNames } from "../python/dag-args.js";
+import type { DagFile } from "../python/model.js";
+import type { PyNode } from "../python/node.js";
+import { callArguments, callParts, childNamed, stringValue } from "../python/text.js";
+import { defineRule } from "../rule.js";
+import { neverBuilt } from "./dag-never-called.js";
+
+/** A notifier class (or a provider's `send_*_notification` alias of one), by its last name. */
+const NOTIFIER = /(?:^|\.)(?:\w*Notifier|send_\w+_notification)$/;
+
+/** The last part of a dotted callee, `DeadlineAlert` of `airflow.sdk.DeadlineAlert`. */
+const lastName = (callee: string) => callee.slice(callee.lastIndexOf(".") + 1);
+
+/** Each string under a node (lists, dicts and tuples of them), with the text Python gives it. */
+function strings(file: DagFile, node: PyNode, out: { node: PyNode; text: string }[] = []) {
+  const value = stringValue(file.source, node);
+  if (value !== null) {
+    out.push({ node, text: value });
+    return out;
+  }
+  for (let c = node.firstChild; c; c = c.nextSibling) strings(file, c, out);
+  return out;
+}
+
+/**
+ * The templates of a deadline alert's notifier that fail it on Airflow 3: Airflow renders a
+ * notifier's fields (SlackWebhookNotifier's text, SmtpNotifier's subject and html_content) with
+ * the run's context alone, `dag_run` (the REST API's run, as JSON) and `deadline`, in Jinja's
+ * default environment, not the task context a failure callback gets. DSL pipelines: the
+ * compiler's MLG3001.
+ */
+export const deadlineAlertTemplate = defineRule({
+  id: "deadline-alert-template",
+  code: "MLG2044",
+  defaultSeverity: "warning",
+  description:
+    "A deadline alert's notifier text that reads the task context (ti, ds, run_id, ...) or a date filter on the run's dates: Airflow renders it with the run's context alone, so it prints nothing or the alert is not sent.",
+  checkPython(file, report) {
+    for (const dag of file.dags) {
+      if (neverBuilt(file, dag)) continue;
+      const deadline = dag.kwargs.get("deadline");
+      if (!deadline) continue;
+      const said = new Set<number>();
+      visitThroughNames(file, deadline, (n) => {
+        if (n.name !== "CallExpression") return;
+        const callee = callParts(file.source, n)?.callee ?? "";
+        if (!/^(?:Sync|Async)Callback$/.test(lastName(callee))) return;
+        const args = callArguments(file.source, childNamed(n, "ArgList"));
+        const target = args.kwargs.get("callback_callable") ?? args.positional[0];
+        const kwargs = args.kwargs.get("kwargs") ?? args.positional[1];
+        if (!target || !kwargs) return;
+        // A function gets the kwargs as they are; a notifier renders them.
+        const called = resolved(file, target);
+        if (
+          !NOTIFIER.test(
+            callParts(file.source, called)?.callee ?? file.source.slice(called.from, called.to),
+          )
+        ) {
+          return;
+        }
+        const dict = resolved(file, kwargs);
+        if (dict.name !== "DictionaryExpression") return;
+        // The notifier's fields join the context (BaseNotifier._update_context).
+        const entries = dictEntries(file.source, dict);
+        const known = new Set([...DEADLINE_CONTEXT, ...entries.map(([key]) => key)]);
+        for (const [key, value] of entries) {
+          for (const s of strings(file, resolved(file, value))) {
+            if (!mayHoldJinja(s.text) || said.has(s.node.from)) continue;
+            said.add(s.node.from);
+            const at = file.lines.span(s.node.from, s.node.to);
+            const where = `its ${key}`;
+            const compile =
+              jinjaDelimiterProblem(s.text) ?? jinjaCompileProblems(s.text, AIRFLOW_JINJA)[0];
+            if (compile) {
+              report(
+                {
+                  dag: dagName(dag),
+                  what: `the template in ${where}`,
+                  reason: `Jinja cannot compile it: ${compile.message}, so the alert is not sent`,
+                  hint: JINJA_COMPILE_FIX,
+                },
+                at,
+              );
+              continue;
+            }
+            for (const p of deadlineTemplateProblems(s.text, known)) {
+              report(
+                {
+                  dag: dagName(dag),
+                  what: p.what.includes("|")
+                    ? `the template in ${where} ('${p.what}')`
+                    : `template variable '${p.what}' in ${where}`,
+                  reason: p.reason,
+                  hint: p.hint,
+                },
+                at,
+              );
+            }
+          }
+        }
+      });
+    }
+  },
+});
