@@ -42,12 +42,19 @@ from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback
 def notify(slack_webhook_conn_id, text, context=None):
     print(text)
 
+
+def send_team_notification(slack_webhook_conn_id, text, context=None):
+    print(text)
+
 ${dag("deadline_ds_only", alert("SlackWebhookNotifier", "late on {{ ds }}"))}
 ${dag("deadline_guarded", alert("SlackWebhookNotifier", "late on {{ ds | default('?') }} {% if ti is defined %}{{ ti }}{% endif %} {{ text | length }}"))}
 ${dag("deadline_alias", alert("send_slack_webhook_notification", "{{ dag.dag_id }} is late"))}
 ${dag("deadline_function", alert("notify", "{{ ti.task_id }} as written"))}
 ${dag("deadline_dates", alert("SlackWebhookNotifier", "{{ deadline.deadline_time | ts }} {{ dag_run.queued_at }} {{ dag_run.conf }}"))}
 ${dag("deadline_run_after", alert("SlackWebhookNotifier", "{{ dag_run.run_after | ds }}"))}
+${dag("deadline_run_id", alert("SlackWebhookNotifier", "run {{ dag_run.run_id }} is late"))}
+${dag("deadline_tested", alert("SlackWebhookNotifier", "{% if ti %}{{ ti.task_id }}{% endif %} {{ ds or 'n/a' }} {# {{ dag_run.logical_date | ds }} #}"))}
+${dag("deadline_own_function", alert("send_team_notification", "{{ ti.task_id }} as written"))}
 `;
 
 type Rendered = { notifier: boolean; error?: string | null; undefined?: string[] };
@@ -86,8 +93,10 @@ describe("real Airflow 3", () => {
       "deadline_alias",
       "deadline_ds_only",
       "deadline_run_after",
+      "deadline_run_id",
       "drift_monitor_hourly",
     ]);
+
     // What breaks each one, as the findings say.
     const first = (id: string): Rendered =>
       result.dags[id]?.find((a) => a.notifier) ?? { notifier: false };
@@ -97,13 +106,17 @@ describe("real Airflow 3", () => {
       expect(first(id).error).toBe("AttributeError: 'str' object has no attribute 'strftime'");
     }
     expect(first("churn_training_nightly").error).toBe("UndefinedError: 'ti' is undefined");
+    expect(first("deadline_run_id")).toMatchObject({ error: null, undefined: ["run_id"] });
+    expect(first("deadline_tested")).toMatchObject({ error: null, undefined: [] });
+    expect(result.dags.deadline_own_function).toEqual([{ notifier: false }]);
     // A function's kwargs are not rendered: Airflow passes them as written.
     expect(result.dags.deadline_function).toEqual([{ notifier: false }]);
     expect(first("deadline_dates")).toMatchObject({ error: null, undefined: [] });
     expect(findings.map((f) => `${f.file}:${f.line} ${f.message.split(":")[0]}`).sort()).toEqual([
-      "edges.py:16 template variable 'ds' in its text of a deadline alert of DAG 'deadline_ds_only'",
-      "edges.py:32 template variable 'dag' in its text of a deadline alert of DAG 'deadline_alias'",
-      "edges.py:56 the template in its text ('dag_run.run_after | ds') of a deadline alert of DAG 'deadline_run_after'",
+      "edges.py:20 template variable 'ds' in its text of a deadline alert of DAG 'deadline_ds_only'",
+      "edges.py:36 template variable 'dag' in its text of a deadline alert of DAG 'deadline_alias'",
+      "edges.py:60 the template in its text ('dag_run.run_after | ds') of a deadline alert of DAG 'deadline_run_after'",
+      "edges.py:68 field 'dag_run.run_id' in its text of a deadline alert of DAG 'deadline_run_id'",
       "features_deadline_email.py:31 the template in its subject ('dag_run.logical_date | ds') of a deadline alert of DAG 'daily_feature_tables'",
       "monitoring_deadline_shared.py:20 template variable 'params' in its text of a deadline alert of DAG 'drift_monitor_hourly'",
       "monitoring_deadline_shared.py:20 template variable 'run_id' in its text of a deadline alert of DAG 'drift_monitor_hourly'",

@@ -18,19 +18,24 @@ import importlib
 import json
 import sys
 
+from airflow.api_fastapi.core_api.datamodels.dag_run import DAGRunResponse
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk.bases.notifier import BaseNotifier
 
+# The run as handle_miss dumps it: every field of DAGRunResponse (text for its dates), these
+# with values a text may print.
+RUN = {name: None for name in DAGRunResponse.model_fields} | {
+    "dag_id": "d",
+    "dag_run_id": "manual__2025-01-01T00:00:00+00:00",
+    "logical_date": "2025-01-01T00:00:00Z",
+    "run_after": "2025-01-01T00:00:00Z",
+    "queued_at": "2025-01-01T00:00:01Z",
+    "state": "running",
+    "conf": {},
+}
+
 CONTEXT = {
-    "dag_run": {
-        "dag_id": "d",
-        "dag_run_id": "manual__2025-01-01T00:00:00+00:00",
-        "logical_date": "2025-01-01T00:00:00Z",
-        "run_after": "2025-01-01T00:00:00Z",
-        "queued_at": "2025-01-01T00:00:01Z",
-        "state": "running",
-        "conf": {},
-    },
+    "dag_run": RUN,
     "deadline": {
         "id": "0197",
         "deadline_time": datetime.datetime(2025, 1, 1, 6, tzinfo=datetime.UTC),

@@ -258,9 +258,22 @@ export const DEADLINE_CONTEXT: ReadonlySet<string> = new Set([
   ...JINJA_BODY_NAMES,
 ]);
 
+/**
+ * The fields of the run a deadline's alert reads as `dag_run`: Airflow 3.3.2's DAGRunResponse
+ * dumped as JSON (its field names: the run's id is `dag_run_id`, `run_id` only an input alias).
+ */
+export const DEADLINE_DAG_RUN_FIELDS: ReadonlySet<string> = new Set(
+  "bundle_version conf dag_display_name dag_id dag_run_id dag_versions data_interval_end data_interval_start duration end_date last_scheduling_decision logical_date note partition_date partition_key queued_at run_after run_type start_date state triggered_by triggering_user_name".split(
+    " ",
+  ),
+);
+
+/** What the deadline's own `deadline` holds (models/deadline.py handle_miss). */
+const DEADLINE_FIELDS: ReadonlySet<string> = new Set(["id", "deadline_time"]);
+
 /** A problem of a deadline alert's template: what it reads, why the alert suffers, the fix. */
 export interface DeadlineTemplateProblem {
-  /** The name read, or the filter expression (`dag_run.logical_date | ds`). */
+  /** The name read, the field (`dag_run.run_id`), or the filter expression. */
   readonly what: string;
   readonly from: number;
   readonly to: number;
@@ -268,11 +281,28 @@ export interface DeadlineTemplateProblem {
   readonly hint: string;
 }
 
+const DEADLINE_HINT =
+  "use dag_run (dag_run.dag_id, dag_run.dag_run_id, dag_run.state, dag_run.logical_date, dag_run.conf) and deadline.deadline_time";
+
+/** The Jinja parts of a template (`{{ ... }}`, `{% ... %}`), comments and raw blocks aside. */
+function jinjaParts(text: string): { from: number; body: string }[] {
+  const out: { from: number; body: string }[] = [];
+  const re =
+    /\{%-?\s*raw\s*-?%\}[\s\S]*?\{%-?\s*endraw\s*-?%\}|\{#[\s\S]*?#\}|\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
+  for (const m of text.matchAll(re)) {
+    const body = m[1] ?? m[2];
+    if (body !== undefined) out.push({ from: m.index + 2, body });
+  }
+  return out;
+}
+
 /**
  * The problems of a deadline alert's template (one that compiles): each name the context lacks
- * (`known`: more names the notifier adds, its own template fields), which renders as nothing and
- * fails the alert when read from; and Airflow's date filters on the run's dates, which are text
- * there (strftime fails, and the alert with it). The compiler (MLG3001) and lint
+ * (`known`: more names the notifier adds, its own template fields) and each field `dag_run` or
+ * `deadline` lacks, which render as nothing and fail the alert when read from; and Airflow's
+ * date filters on the run's dates, which are text there (strftime and isoformat fail on it, and
+ * the alert with it). A name the template tests first (`{% if ti %}`, `ti or ...`) is not
+ * said: Jinja's plain Undefined is false there. The compiler (MLG3001) and lint
  * (deadline-alert-template) say them alike.
  */
 export function deadlineTemplateProblems(
@@ -280,25 +310,60 @@ export function deadlineTemplateProblems(
   known: ReadonlySet<string> = DEADLINE_CONTEXT,
 ): DeadlineTemplateProblem[] {
   const out: DeadlineTemplateProblem[] = [];
+  const parts = jinjaParts(text);
+  const tested = new Set<string>();
+  for (const { body } of parts) {
+    for (const m of body.matchAll(/^\s*-?\s*(?:el)?if\s+(?:not\s+)?(\w+)\s*-?$/g))
+      tested.add(m[1] as string);
+    for (const m of body.matchAll(/\b(\w+)\s+(?:or|and)\b/g)) tested.add(m[1] as string);
+  }
   for (const use of undefinedTemplateNames(text, known)) {
+    if (tested.has(use.name)) continue;
     out.push({
       what: use.name,
       from: use.from,
       to: use.to,
       reason: `Airflow renders a deadline's alert with the run's context alone (dag_run, deadline), where '${use.name}' is undefined: it renders as nothing, and a read from it ('${use.name}.x') fails the alert, which is then not sent`,
-      hint: "use dag_run (dag_run.dag_id, dag_run.dag_run_id, dag_run.state, dag_run.logical_date, dag_run.conf) and deadline.deadline_time",
+      hint: DEADLINE_HINT,
     });
   }
-  for (const m of text.matchAll(
-    /dag_run\.(\w+)\s*\|\s*(ds_nodash|ds|ts_nodash_with_tz|ts_nodash|ts)\b/g,
-  )) {
-    out.push({
-      what: m[0],
-      from: m.index,
-      to: m.index + m[0].length,
-      reason: `Airflow renders a deadline's alert with the run as the REST API gives it, whose dag_run.${m[1]} is text or None, and the ${m[2]} filter calls strftime on it, so the alert fails to render and is not sent`,
-      hint: `print it as it is, {{ dag_run.${m[1]} }}, or filter the deadline's own date, {{ deadline.deadline_time | ${m[2]} }}`,
-    });
+  const said = new Set<string>();
+  for (const { from, body } of parts) {
+    for (const m of body.matchAll(
+      /\b(dag_run|deadline)\s*(?:\.\s*(\w+)|\[\s*["'](\w+)["']\s*\])/g,
+    )) {
+      const field = (m[2] ?? m[3]) as string;
+      const fields = m[1] === "dag_run" ? DEADLINE_DAG_RUN_FIELDS : DEADLINE_FIELDS;
+      const what = `${m[1]}.${field}`;
+      if (fields.has(field) || said.has(what) || tested.has(field)) continue;
+      // Not `x.dag_run.y`: only the context's own names.
+      if (m.index > 0 && body[m.index - 1] === ".") continue;
+      said.add(what);
+      out.push({
+        what,
+        from: from + m.index,
+        to: from + m.index + m[0].length,
+        reason: `Airflow renders a deadline's alert with ${m[1] === "dag_run" ? "the run as the REST API gives it (JSON)" : "the deadline's id and deadline_time"}, which has no '${field}': it renders as nothing, and a read or call on it fails the alert, which is then not sent`,
+        hint:
+          m[1] === "dag_run" && field === "run_id"
+            ? "read dag_run.dag_run_id, the run's id there"
+            : DEADLINE_HINT,
+      });
+    }
+  }
+  for (const { from, body } of parts) {
+    for (const m of body.matchAll(
+      /\bdag_run\.(\w+)\s*\|\s*(ds_nodash|ds|ts_nodash_with_tz|ts_nodash|ts)\b/g,
+    )) {
+      const method = m[2]?.startsWith("ts") ? "isoformat" : "strftime";
+      out.push({
+        what: m[0],
+        from: from + m.index,
+        to: from + m.index + m[0].length,
+        reason: `Airflow renders a deadline's alert with the run as the REST API gives it, whose dag_run.${m[1]} is text (or None, which prints as None), and the ${m[2]} filter calls ${method} on it, so the alert fails to render and is not sent`,
+        hint: `print it as it is, {{ dag_run.${m[1]} }}, or filter the deadline's own date, {{ deadline.deadline_time | ${m[2]} }}`,
+      });
+    }
   }
   return out;
 }

@@ -2162,8 +2162,11 @@ with DAG("h", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     BashOperator(task_id="h", bash_command="x")
 with DAG("i", schedule=AssetTriggeredTimetable(assets=[Asset("s3://raw")]), start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=LATE):
     BashOperator(task_id="i", bash_command="x")
+DAGRUN_LOGICAL_DATE = DeadlineReference.DAGRUN_LOGICAL_DATE
+with DAG("j", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=DeadlineAlert(reference=DAGRUN_LOGICAL_DATE, interval=timedelta(hours=1), callback=SyncCallback(notify))):
+    BashOperator(task_id="j", bash_command="x")
 `,
-      want: ["1:50", "1:50", "1:50", "1:50", "5:159"],
+      want: ["1:50", "1:50", "1:50", "1:50", "5:159", "28:132"],
     },
   ],
   [
@@ -2197,7 +2200,7 @@ with DAG("d", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     },
   ],
   [
-    "a deadline alert's notifier text reading the task context or a date filter on the run's dates, through a module-level name and a list; not dag_run, deadline, the notifier's own fields, a guarded name, a function callback's kwargs, nor a failure callback's text",
+    "a deadline alert's notifier text reading the task context, a field the run lacks there or a date filter on the run's dates, through a module-level name, a list and an import path; not dag_run's fields, deadline, the notifier's own fields, a guarded or tested name, a comment, a function callback's kwargs (one named like a notifier too), nor a failure callback's text",
     {
       rule: "deadline-alert-template",
       head: `${HEAD}from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
@@ -2214,8 +2217,20 @@ with DAG("b", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_a
     DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(SlackWebhookNotifier, kwargs={"slack_webhook_conn_id": "slack", "text": "{{ run_id "})),
 ]):
     BashOperator(task_id="b", bash_command="x", on_failure_callback=SlackWebhookNotifier(slack_webhook_conn_id="slack", text="{{ ti.task_id }} failed"))
+def send_team_notification(text, context=None):
+    print(text)
+class PagerNotifier:
+    def __init__(self, text):
+        self.text = text
+with DAG("c", schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args=default_args, deadline=[
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(send_team_notification, kwargs={"text": "{{ ti.task_id }}"})),
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(PagerNotifier, kwargs={"text": "{{ ti.task_id }}"})),
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback("airflow.providers.slack.notifications.slack_webhook.SlackWebhookNotifier", kwargs={"slack_webhook_conn_id": "s", "text": "{{ dag_run.run_id }} {{ dag_run.dag_run_id }}"})),
+    DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=timedelta(hours=1), callback=SyncCallback(SlackWebhookNotifier, kwargs={"slack_webhook_conn_id": "s", "text": "{% if ti %}{{ ti.task_id }}{% endif %} {{ ds or 'n/a' }} {# {{ dag_run.logical_date | ds }} #}"})),
+]):
+    BashOperator(task_id="c", bash_command="x")
 `,
-      want: ["1:51", "6:164", "8:188"],
+      want: ["1:51", "6:164", "8:188", "19:238"],
     },
   ],
   [

@@ -89,13 +89,19 @@ export function resolved(file: DagFile, node: PyNode, seen = new Set<string>()):
  * name it reads to the value bound to it, once (a keyword's name is none: `reference=` binds
  * nothing read): `deadline=[LATE]` with `LATE = DeadlineAlert(...)` visits the DeadlineAlert.
  */
-export function visitThroughNames(file: DagFile, node: PyNode, visit: (n: PyNode) => void): void {
+export function visitThroughNames(
+  file: DagFile,
+  node: PyNode,
+  visit: (n: PyNode) => void,
+  follow: (name: string) => boolean = () => true,
+): void {
   const seen = new Set<string>();
   const walk = (n: PyNode) => {
     if (n.name === "Comment" || n.name === "String" || n.name === "FormatString") return;
     visit(n);
     if (n.name === "VariableName" && n.nextSibling?.name !== "AssignOp") {
       const name = textOf(file.source, n);
+      if (!follow(name)) return;
       const bound = file.constants.get(name);
       if (bound && !seen.has(name)) {
         seen.add(name);

@@ -17,6 +17,19 @@ import { neverBuilt } from "./dag-never-called.js";
 /** A notifier class (or a provider's `send_*_notification` alias of one), by its last name. */
 const NOTIFIER = /(?:^|\.)(?:\w*Notifier|send_\w+_notification)$/;
 
+/**
+ * A name the file defines itself with `def`, or with a `class` whose bases name no notifier:
+ * Airflow calls it with the kwargs as written, whatever its name.
+ */
+function ownCallable(source: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (new RegExp(`^\\s*(?:async\\s+)?def\\s+${escaped}\\s*\\(`, "m").test(source)) return true;
+  const cls = new RegExp(`^\\s*class\\s+${escaped}\\b\\s*(?:\\(([^)]*)\\))?\\s*:`, "m").exec(
+    source,
+  );
+  return cls !== null && !/Notifier/.test(cls[1] ?? "");
+}
+
 /** The last part of a dotted callee, `DeadlineAlert` of `airflow.sdk.DeadlineAlert`. */
 const lastName = (callee: string) => callee.slice(callee.lastIndexOf(".") + 1);
 
@@ -58,15 +71,14 @@ export const deadlineAlertTemplate = defineRule({
         const target = args.kwargs.get("callback_callable") ?? args.positional[0];
         const kwargs = args.kwargs.get("kwargs") ?? args.positional[1];
         if (!target || !kwargs) return;
-        // A function gets the kwargs as they are; a notifier renders them.
+        // A function gets the kwargs as they are; a notifier renders them. The callable may be
+        // written as its import path.
         const called = resolved(file, target);
-        if (
-          !NOTIFIER.test(
-            callParts(file.source, called)?.callee ?? file.source.slice(called.from, called.to),
-          )
-        ) {
-          return;
-        }
+        const name =
+          stringValue(file.source, called) ??
+          callParts(file.source, called)?.callee ??
+          file.source.slice(called.from, called.to);
+        if (!NOTIFIER.test(name) || ownCallable(file.source, lastName(name))) return;
         const dict = resolved(file, kwargs);
         if (dict.name !== "DictionaryExpression") return;
         // The notifier's fields join the context (BaseNotifier._update_context).
@@ -98,7 +110,9 @@ export const deadlineAlertTemplate = defineRule({
                   dag: dagName(dag),
                   what: p.what.includes("|")
                     ? `the template in ${where} ('${p.what}')`
-                    : `template variable '${p.what}' in ${where}`,
+                    : p.what.includes(".")
+                      ? `field '${p.what}' in ${where}`
+                      : `template variable '${p.what}' in ${where}`,
                   reason: p.reason,
                   hint: p.hint,
                 },

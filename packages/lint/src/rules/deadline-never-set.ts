@@ -38,35 +38,41 @@ function deadlineRefs(
 ): { logical: { from: number; to: number }[]; average: AverageRef[] } {
   const logical: { from: number; to: number }[] = [];
   const average: AverageRef[] = [];
-  visitThroughNames(file, node, (n) => {
-    if (
-      n.name === "CallExpression" &&
-      /(?:^|\.)AVERAGE_RUNTIME$/.test(callParts(file.source, n)?.callee ?? "")
-    ) {
-      const args = callArguments(file.source, childNamed(n, "ArgList"));
-      // Both a positional and a keyword max_runs (or min_runs) is Python's TypeError, not this.
-      const twice =
-        (args.positional.length > 0 && args.kwargs.has("max_runs")) ||
-        (args.positional.length > 1 && args.kwargs.has("min_runs"));
-      if (!args.splat && !twice) {
-        const max = args.kwargs.get("max_runs") ?? args.positional[0];
-        const min = args.kwargs.get("min_runs") ?? args.positional[1];
-        const maxGiven = max === undefined ? 0 : literalInt(file, max);
-        const maxRuns = maxGiven === 0 ? 10 : maxGiven;
-        const none = min === undefined || textOf(file.source, resolved(file, min)) === "None";
-        average.push({
-          from: n.from,
-          to: n.to,
-          maxRuns,
-          minRuns: none ? maxRuns : literalInt(file, min),
-        });
+  visitThroughNames(
+    file,
+    node,
+    (n) => {
+      if (
+        n.name === "CallExpression" &&
+        /(?:^|\.)AVERAGE_RUNTIME$/.test(callParts(file.source, n)?.callee ?? "")
+      ) {
+        const args = callArguments(file.source, childNamed(n, "ArgList"));
+        // Both a positional and a keyword max_runs (or min_runs) is Python's TypeError, not this.
+        const twice =
+          (args.positional.length > 0 && args.kwargs.has("max_runs")) ||
+          (args.positional.length > 1 && args.kwargs.has("min_runs"));
+        if (!args.splat && !twice) {
+          const max = args.kwargs.get("max_runs") ?? args.positional[0];
+          const min = args.kwargs.get("min_runs") ?? args.positional[1];
+          const maxGiven = max === undefined ? 0 : literalInt(file, max);
+          const maxRuns = maxGiven === 0 ? 10 : maxGiven;
+          const none = min === undefined || textOf(file.source, resolved(file, min)) === "None";
+          average.push({
+            from: n.from,
+            to: n.to,
+            maxRuns,
+            minRuns: none ? maxRuns : literalInt(file, min),
+          });
+        }
       }
-    }
-    const named = n.name === "PropertyName" || n.name === "VariableName";
-    if (named && textOf(file.source, n) === "DAGRUN_LOGICAL_DATE") {
-      logical.push({ from: n.from, to: n.to });
-    }
-  });
+      const named = n.name === "PropertyName" || n.name === "VariableName";
+      if (named && textOf(file.source, n) === "DAGRUN_LOGICAL_DATE") {
+        logical.push({ from: n.from, to: n.to });
+      }
+      // A name DAGRUN_LOGICAL_DATE is said where it is read, not again where it is bound.
+    },
+    (name) => name !== "DAGRUN_LOGICAL_DATE",
+  );
   return { logical, average };
 }
 

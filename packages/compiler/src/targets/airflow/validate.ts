@@ -476,7 +476,9 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         report(
           p.what.includes("|")
             ? `the template in ${where} ('${p.what}')`
-            : `template variable '${p.what}' in ${where}`,
+            : p.what.includes(".")
+              ? `field '${p.what}' in ${where}`
+              : `template variable '${p.what}' in ${where}`,
           p.reason,
           p.hint,
         );
