@@ -1,4 +1,11 @@
-import { type JinjaNameUse, jinjaCode, jinjaNameUses } from "./jinja.js";
+import {
+  type JinjaNameUse,
+  jinjaCode,
+  jinjaCompileProblems,
+  jinjaDelimiterProblem,
+  jinjaNameUses,
+  mayHoldJinja,
+} from "./jinja.js";
 
 /**
  * Facts about the Airflow 3 task context that the compiler (checking generated templates) and
@@ -249,7 +256,7 @@ export function undefinedTemplateNames(text: string, known: ReadonlySet<string>)
 /**
  * What a deadline alert's template may read: Airflow 3.3 renders a notifier's fields with the
  * run's context alone (models/deadline.py handle_miss: `dag_run`, the REST API's DAG run as
- * JSON, and `deadline`, its id and time), in Jinja's default environment, not the DAG's.
+ * JSON, and `deadline`, its id and time), in Airflow's sandboxed environment without the DAG's.
  */
 export const DEADLINE_CONTEXT: ReadonlySet<string> = new Set([
   "dag_run",
@@ -273,6 +280,8 @@ const DEADLINE_FIELDS: ReadonlySet<string> = new Set(["id", "deadline_time"]);
 
 /** A problem of a deadline alert's template: what it reads, why the alert suffers, the fix. */
 export interface DeadlineTemplateProblem {
+  /** A template Jinja cannot compile, a name read, a field, or a filter on a date. */
+  readonly kind: "compile" | "name" | "field" | "filter";
   /** The name read, the field (`dag_run.run_id`), or the filter expression. */
   readonly what: string;
   readonly from: number;
@@ -296,8 +305,16 @@ function jinjaParts(text: string): { from: number; body: string }[] {
   return out;
 }
 
+/** How a message names a deadline template's problem in `where` (`the Slack text of ...`). */
+export function deadlineProblemSubject(p: DeadlineTemplateProblem, where: string): string {
+  if (p.kind === "compile") return `the template in ${where}`;
+  if (p.kind === "filter") return `the template in ${where} ('${p.what}')`;
+  return `${p.kind === "field" ? "field" : "template variable"} '${p.what}' in ${where}`;
+}
+
 /**
- * The problems of a deadline alert's template (one that compiles): each name the context lacks
+ * The problems of a deadline alert's template: one that Jinja cannot compile (its first
+ * problem alone); else each name the context lacks
  * (`known`: more names the notifier adds, its own template fields) and each field `dag_run` or
  * `deadline` lacks, which render as nothing and fail the alert when read from; and Airflow's
  * date filters on the run's dates, which are text there (strftime and isoformat fail on it, and
@@ -309,6 +326,20 @@ export function deadlineTemplateProblems(
   text: string,
   known: ReadonlySet<string> = DEADLINE_CONTEXT,
 ): DeadlineTemplateProblem[] {
+  if (!mayHoldJinja(text)) return [];
+  const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, AIRFLOW_JINJA)[0];
+  if (compile) {
+    return [
+      {
+        kind: "compile",
+        what: "the template",
+        from: compile.at,
+        to: compile.at,
+        reason: `Jinja cannot compile it: ${compile.message}, so the alert is not sent`,
+        hint: JINJA_COMPILE_FIX,
+      },
+    ];
+  }
   const out: DeadlineTemplateProblem[] = [];
   const parts = jinjaParts(text);
   const tested = new Set<string>();
@@ -320,6 +351,7 @@ export function deadlineTemplateProblems(
   for (const use of undefinedTemplateNames(text, known)) {
     if (tested.has(use.name)) continue;
     out.push({
+      kind: "name",
       what: use.name,
       from: use.from,
       to: use.to,
@@ -340,6 +372,7 @@ export function deadlineTemplateProblems(
       if (m.index > 0 && body[m.index - 1] === ".") continue;
       said.add(what);
       out.push({
+        kind: "field",
         what,
         from: from + m.index,
         to: from + m.index + m[0].length,
@@ -357,6 +390,7 @@ export function deadlineTemplateProblems(
     )) {
       const method = m[2]?.startsWith("ts") ? "isoformat" : "strftime";
       out.push({
+        kind: "filter",
         what: m[0],
         from: from + m.index,
         to: from + m.index + m[0].length,

@@ -1,12 +1,4 @@
-import {
-  AIRFLOW_JINJA,
-  DEADLINE_CONTEXT,
-  deadlineTemplateProblems,
-  JINJA_COMPILE_FIX,
-  jinjaCompileProblems,
-  jinjaDelimiterProblem,
-  mayHoldJinja,
-} from "@mlgen/core";
+import { DEADLINE_CONTEXT, deadlineProblemSubject, deadlineTemplateProblems } from "@mlgen/core";
 import { dagName, dictEntries, resolved, visitThroughNames } from "../python/dag-args.js";
 import type { DagFile } from "../python/model.js";
 import type { PyNode } from "../python/node.js";
@@ -47,9 +39,9 @@ function strings(file: DagFile, node: PyNode, out: { node: PyNode; text: string 
 /**
  * The templates of a deadline alert's notifier that fail it on Airflow 3: Airflow renders a
  * notifier's fields (SlackWebhookNotifier's text, SmtpNotifier's subject and html_content) with
- * the run's context alone, `dag_run` (the REST API's run, as JSON) and `deadline`, in Jinja's
- * default environment, not the task context a failure callback gets. DSL pipelines: the
- * compiler's MLG3001.
+ * the run's context alone, `dag_run` (the REST API's run, as JSON) and `deadline`, in
+ * Airflow's sandboxed environment without the DAG's, not the task context a failure callback
+ * gets. DSL pipelines: the compiler's MLG3001.
  */
 export const deadlineAlertTemplate = defineRule({
   id: "deadline-alert-template",
@@ -86,33 +78,14 @@ export const deadlineAlertTemplate = defineRule({
         const known = new Set([...DEADLINE_CONTEXT, ...entries.map(([key]) => key)]);
         for (const [key, value] of entries) {
           for (const s of strings(file, resolved(file, value))) {
-            if (!mayHoldJinja(s.text) || said.has(s.node.from)) continue;
+            if (said.has(s.node.from)) continue;
             said.add(s.node.from);
             const at = file.lines.span(s.node.from, s.node.to);
-            const where = `its ${key}`;
-            const compile =
-              jinjaDelimiterProblem(s.text) ?? jinjaCompileProblems(s.text, AIRFLOW_JINJA)[0];
-            if (compile) {
-              report(
-                {
-                  dag: dagName(dag),
-                  what: `the template in ${where}`,
-                  reason: `Jinja cannot compile it: ${compile.message}, so the alert is not sent`,
-                  hint: JINJA_COMPILE_FIX,
-                },
-                at,
-              );
-              continue;
-            }
             for (const p of deadlineTemplateProblems(s.text, known)) {
               report(
                 {
                   dag: dagName(dag),
-                  what: p.what.includes("|")
-                    ? `the template in ${where} ('${p.what}')`
-                    : p.what.includes(".")
-                      ? `field '${p.what}' in ${where}`
-                      : `template variable '${p.what}' in ${where}`,
+                  what: deadlineProblemSubject(p, `its ${key}`),
                   reason: p.reason,
                   hint: p.hint,
                 },

@@ -8,6 +8,7 @@ import {
   cronTimes,
   DATE_FILTERS,
   type Diagnostic,
+  deadlineProblemSubject,
   deadlineTemplateProblems,
   diagnostic,
   effectiveOptions,
@@ -460,28 +461,12 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
     const which = deadlineName(i);
     for (const a of d.alerts) {
       const text = a.kind === "slack" ? a.text : a.kind === "email" ? a.subject : null;
-      if (text === null || !mayHoldJinja(text)) continue;
+      if (text === null) continue;
       const where = `the ${a.kind === "slack" ? "Slack text" : "email subject"} of ${which}`;
-      const compile = jinjaDelimiterProblem(text) ?? jinjaCompileProblems(text, AIRFLOW_JINJA)[0];
-      if (compile) {
-        report(
-          `the template in ${where}`,
-          `Jinja cannot compile it: ${compile.message}, so the alert is not sent`,
-          JINJA_COMPILE_FIX,
-        );
-        continue;
-      }
-      // A name the run's context lacks; a date filter on the run's dates, which are text there.
+      // Jinja that does not compile; a name or field the run's context lacks; a date filter on
+      // the run's dates, which are text there.
       for (const p of deadlineTemplateProblems(text)) {
-        report(
-          p.what.includes("|")
-            ? `the template in ${where} ('${p.what}')`
-            : p.what.includes(".")
-              ? `field '${p.what}' in ${where}`
-              : `template variable '${p.what}' in ${where}`,
-          p.reason,
-          p.hint,
-        );
+        report(deadlineProblemSubject(p, where), p.reason, p.hint);
       }
     }
   }
