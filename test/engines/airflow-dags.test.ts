@@ -46,6 +46,7 @@ const FIXTURE_PIPELINES = [
   { id: "join_skips", file: join(FIXTURES, "pipelines/join-skips.pipeline.ts") },
   { id: "branch_on_params", file: join(FIXTURES, "pipelines/branch-params.pipeline.ts") },
   { id: "gate_rules", file: join(FIXTURES, "pipelines/gate-rules.pipeline.ts") },
+  { id: "latest_only", file: join(FIXTURES, "pipelines/latest-only.pipeline.ts") },
   { id: "data_intervals", file: join(FIXTURES, "pipelines/data-intervals.pipeline.ts") },
   { id: "kfp_eq_containers", file: join(FIXTURES, "pipelines/kfp-eq-containers.pipeline.ts") },
   { id: "operators", file: join(FIXTURES, "pipelines/operators.pipeline.ts") },

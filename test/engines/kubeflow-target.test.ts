@@ -31,6 +31,7 @@ const FIXTURE_PIPELINES = [
   "kfp-eq-loop-body",
   "kfp-eq-elif",
   "gate-rules",
+  "latest-only",
 ];
 
 let out = "";
@@ -665,6 +666,22 @@ describe("kfp.local runs the Python-only pipelines", () => {
     expect(run.error, run.log.slice(-3000)).toBeUndefined();
     const ran = run.tasks.map((t) => t.task).filter((t) => !["gate", "branch"].includes(t));
     expect(ran.sort()).toEqual(["branched-cleanup"]);
+  });
+
+  it("a latest-only gate (MLG3002): a KFP run cannot tell the latest run from a catch-up one, so the gate says so and what follows runs", async () => {
+    const yaml = files.find((f) => f.endsWith("latest_only.yaml")) as string;
+    const run = await runKfpLocal(yaml, {});
+    expect(run.error, run.log.slice(-3000)).toBeUndefined();
+    expect(run.tasks.map((t) => t.task).sort()).toEqual([
+      "announce",
+      "deploy",
+      "latest",
+      "report",
+      "train",
+    ]);
+    expect(run.log).toContain(
+      "not a latest-only gate on Kubeflow: a KFP run has no schedule interval to tell the latest run from a catch-up one, so what follows runs",
+    );
   });
 
   it("a loop body of three tasks: each instance gets what the instance before it in its iteration returned, and the lists collected after the loop keep the items' order, as on Airflow", async () => {

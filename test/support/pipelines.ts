@@ -100,6 +100,8 @@ export function expectedOperator(t: Task, ir: Pipeline): string {
     }
     case "short_circuit":
       return "ShortCircuitOperator";
+    case "latest_only":
+      return "LatestOnlyOperator";
     case "container":
       return "KubernetesPodOperator";
     case "trigger":

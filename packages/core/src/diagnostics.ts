@@ -295,6 +295,12 @@ export const DIAGNOSTICS = {
       "{what} of pipeline '{pipeline}' counts {within} from the logical date, which with dataIntervals is the start of a run's interval, at least {period} before the run is made: the deadline has passed when the run starts, and every run of the schedule is alerted",
     fix: "count from when the run was queued (from: \"queued\"), or give within more than the interval's length; without dataIntervals a run's logical date is its own scheduled time",
   },
+  MLG1053: {
+    severity: "warning",
+    message:
+      "latest-only gate '{task}' never skips anything: pipeline '{pipeline}' {reason}, and Airflow's LatestOnlyOperator skips only in a run of a past interval of a time schedule",
+    fix: "{hint}",
+  },
   MLG2001: {
     severity: "error",
     message: "task '{task}' reads XCom '{key}' of task '{source}', {reason}",

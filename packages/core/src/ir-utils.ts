@@ -234,6 +234,8 @@ export function taskValues(task: Task): [path: string, value: Value][] {
       return Object.entries(task.conf).map(([k, v]) => [`conf.${k}`, v]);
     case "operator":
       return Object.entries(task.args).map(([k, v]) => [`args.${k}`, v]);
+    case "latest_only":
+      return [];
     default:
       return assertNever(task);
   }

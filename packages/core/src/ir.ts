@@ -374,6 +374,17 @@ export const shortCircuitTaskSchema = z.strictObject({
 });
 export type ShortCircuitTask = z.infer<typeof shortCircuitTaskSchema>;
 
+/**
+ * Airflow's LatestOnlyOperator: in a run that is not the latest of the pipeline's schedule (a
+ * backfill's, a catch-up's) the tasks right after it are skipped; a manual run, and a
+ * pipeline without a time schedule, runs them.
+ */
+export const latestOnlyTaskSchema = z.strictObject({
+  kind: z.literal("latest_only"),
+  ...taskBase,
+});
+export type LatestOnlyTask = z.infer<typeof latestOnlyTaskSchema>;
+
 export const SENSOR_MODES = ["poke", "reschedule"] as const;
 export const sensorSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -545,6 +556,7 @@ export const taskSchema = z.discriminatedUnion("kind", [
   bashTaskSchema,
   branchTaskSchema,
   shortCircuitTaskSchema,
+  latestOnlyTaskSchema,
   sensorTaskSchema,
   containerTaskSchema,
   validateTaskSchema,

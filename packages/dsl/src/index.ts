@@ -24,6 +24,7 @@ export {
   isPipelineDefinition,
   type KubeflowPipelineOptions,
   type KubeflowTaskOptions,
+  type LatestOnlySpec,
   type MappedOutputHandles,
   type MappedTaskHandle,
   type MapTaskSpec,

@@ -230,6 +230,7 @@ export const OPTIONS = {
   "p.bash()": names(TASK, OUTLETS, BASH, SETUP_TEARDOWN),
   "p.branch()": names(TASK, OUTLETS, BRANCH),
   "p.shortCircuit()": names(TASK, OUTLETS, SHORT_CIRCUIT),
+  "p.latestOnly()": names(TASK, OUTLETS),
   "p.fileSensor()": names(TASK, OUTLETS, SENSOR, FILE_SENSOR),
   "p.externalTaskSensor()": names(TASK, OUTLETS, SENSOR, EXTERNAL_TASK_SENSOR),
   "p.timeDeltaSensor()": names(TASK, OUTLETS, SENSOR, TIME_DELTA_SENSOR),

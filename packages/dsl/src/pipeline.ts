@@ -443,6 +443,12 @@ export interface ShortCircuitSpec<T> extends TaskOptionsInput {
   readonly when: ConditionInput<T>;
 }
 
+/**
+ * Airflow's LatestOnlyOperator. Its only options are a task's (a retry or a timeout changes
+ * nothing: it runs none of your code).
+ */
+export interface LatestOnlySpec extends TaskOptionsInput {}
+
 export interface SensorOptions extends TaskOptionsInput {
   /** Time between checks. Default 60 s (Airflow's). */
   readonly pokeInterval?: Duration;
@@ -861,6 +867,14 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   branch<T>(id: string, spec: BranchSpec<T>): TaskHandle;
   /** Skips everything downstream unless the condition holds. */
   shortCircuit<T>(id: string, spec: ShortCircuitSpec<T>): TaskHandle;
+  /**
+   * Runs the tasks right after it only in the latest run of the pipeline's schedule (Airflow's
+   * LatestOnlyOperator): in a backfill's or a catch-up's run of a past interval they are skipped,
+   * and with them what needs them (a trigger rule decides, as after a branch). A manual run,
+   * and a pipeline without a time schedule, runs them. Put a deploy or a notification after it
+   * so that a backfill retrains old intervals without pushing an old model out.
+   */
+  latestOnly(id: string, spec?: LatestOnlySpec): TaskHandle;
   /** Waits for a file (FileSensor). */
   fileSensor(id: string, spec: FileSensorSpec): TaskHandle;
   /**
@@ -1929,6 +1943,11 @@ export function pipeline<
         return handle(
           add({ kind: "short_circuit", ...base, condition: condition(base.id, spec.when, site) }),
         );
+      },
+      latestOnly(localId: string, spec: LatestOnlySpec = {}) {
+        const site = callSite();
+        const base = taskBase(full(localId), groupId, spec, site, "p.latestOnly()");
+        return handle(add({ kind: "latest_only", ...base }));
       },
       fileSensor(localId: string, spec: FileSensorSpec) {
         const site = callSite();

@@ -195,6 +195,19 @@ describe("typed authoring constructs", () => {
     });
   });
 
+  it("a latest-only gate takes a task's options only, and tasks go after it", () => {
+    pipeline("p", { schedule: "@daily" }, (p) => {
+      const train = p.bash("train", { command: "true" });
+      const latest = p.latestOnly("latest").after(train);
+      p.latestOnly("ruled", { retries: 0, triggerRule: "all_done" });
+      p.bash("deploy", { command: "true" }).after(latest);
+      // @ts-expect-error: it takes no condition (p.shortCircuit does)
+      p.latestOnly("when", { when: [true, "==", true] });
+      // @ts-expect-error: it has no outputs to read
+      latest.out;
+    });
+  });
+
   it("a condition compares a value with a literal of the same type", () => {
     pipeline("p", { params: { mode: "full" } }, (p) => {
       const ev = p.python("ev", { fn: "t.py:f", outputs: { accuracy: "float" } });

@@ -185,6 +185,8 @@ const cases: [string, Case][] = [
           const after = p.bash("after", { command: "true", executionTimeout: minutes(5) });
           p.branch("br", { when: [p.params.go, "==", true], ifTrue: after });
           p.shortCircuit("sc", { when: [p.params.go, "==", true] });
+          // A latest-only gate compares the run's dates, as LatestOnlyOperator does.
+          p.latestOnly("latest");
         }),
       want: ["task 'a' has no executionTimeout", "task 's' has no timeout"],
     },
@@ -199,6 +201,9 @@ const cases: [string, Case][] = [
           p.bash("b", { command: "true", retries: 0 });
           // On Airflow a short-circuit is a task that reads XComs: a retry may recover it.
           p.shortCircuit("sc", { when: [p.params.go, "==", true] });
+          // A latest-only gate runs nothing of the user's (LatestOnlyOperator is left alone in
+          // a DAG file too).
+          p.latestOnly("latest");
         }),
       want: ["task 'a' sets no retries", "task 'sc' sets no retries"],
     },
@@ -476,6 +481,8 @@ describe("kubeflow-timeout (target-aware)", () => {
     pipeline("p", { defaults: { ...SAFE, executionTimeout: hours(2) } }, (p) => {
       p.python("fit", { fn: "t.py:fit" });
       p.bash("report", { command: "echo done", executionTimeout: minutes(90) });
+      // A stand-in on Kubeflow that only prints: nothing of the user's to time out.
+      p.latestOnly("latest");
     });
   const run = (kubeflow?: { timeouts: boolean }) => {
     const d = def();

@@ -44,7 +44,10 @@ export interface AirflowDagOfOptions
   readonly outputs?: Readonly<Record<string, PipelineTaskOutputs>>;
   /**
    * Whether each branch's (or short-circuit's) condition holds in a run, by task id: default
-   * true (a branch follows its `ifTrue` side). A script's `returns` picks per try instead.
+   * true (a branch follows its `ifTrue` side). A latest-only gate's (`p.latestOnly`) is whether
+   * the run is the latest of the schedule: default true (the fake's runs are manual, which
+   * LatestOnlyOperator lets through); false skips the tasks right after it, as in a backfill's
+   * run. A script's `returns` picks per try instead.
    */
   readonly conditions?: Readonly<Record<string, boolean>>;
   /**
@@ -67,6 +70,7 @@ export interface AirflowDagOfOptions
  * tasks the compiler adds (a join's `_join`, a param's `_items`), operators, edges, trigger
  * rules, retries and retry delays, pools, concurrency limits, mapped tasks, branches and
  * short-circuits (`skips`, returning their `ifTrue` side unless `conditions` says otherwise),
+ * latest-only gates (LatestOnlyOperator, letting the run through unless `conditions` says not),
  * sensors (reschedule mode, `poke_interval`, timeout, soft_fail), params with their schemas, schedule, tags,
  * owner, description and start date, setups and teardowns. Throws a TypeError naming the
  * problems when the pipeline does not compile.

@@ -495,6 +495,24 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
       case "short_circuit":
         conditionTypes(ir, task, byId, ctx, place);
         break;
+      case "latest_only": {
+        const never = scheduleWithoutPast(ir.schedule);
+        if (never !== null) {
+          ctx.report(
+            diagnostic(
+              "MLG1053",
+              {
+                task: task.id,
+                pipeline: ir.id,
+                reason: never,
+                hint: `give pipeline '${ir.id}' a time schedule (schedule: "@daily", or { cron, assets } beside its assets), or remove '${task.id}'`,
+              },
+              place,
+            ),
+          );
+        }
+        break;
+      }
       case "python":
         if (task.map) checkMap(ir, task, byId, ctx, place);
         break;
@@ -828,6 +846,20 @@ function branchAncestors(branch: Task, byId: ReadonlyMap<string, Task>): Set<str
     for (const up of byId.get(id)?.upstream ?? []) if (up !== branch.id) stack.push(up);
   }
   return ancestors;
+}
+
+/**
+ * Why a schedule has no past interval for a LatestOnlyOperator to skip, or null: its timetable
+ * finds no interval after a run's (next_dagrun_info is None), and the operator lets the run
+ * through (NullTimetable, an asset-triggered one, OnceTimetable after its one run).
+ */
+function scheduleWithoutPast(schedule: Pipeline["schedule"]): string | null {
+  if (schedule.kind === "none")
+    return "has no schedule (each run is started by hand or by a trigger)";
+  if (schedule.kind === "assets" && schedule.time === null)
+    return "is scheduled by assets only (an asset-triggered run has no interval of a schedule)";
+  if (schedule.kind === "preset" && schedule.preset === "@once") return 'runs "@once"';
+  return null;
 }
 
 /**

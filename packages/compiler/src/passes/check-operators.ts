@@ -21,6 +21,7 @@ const CONSTRUCTS: Readonly<Record<string, string>> = {
   PythonOperator: "p.python()",
   BranchPythonOperator: "p.branch()",
   ShortCircuitOperator: "p.shortCircuit()",
+  LatestOnlyOperator: "p.latestOnly()",
   BashOperator: "p.bash()",
   KubernetesPodOperator: "p.container()",
   TriggerDagRunOperator: "p.trigger()",

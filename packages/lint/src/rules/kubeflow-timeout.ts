@@ -18,7 +18,8 @@ export const kubeflowTimeout = defineRule({
   checkPipeline({ ir, kubeflow }, report) {
     if (!kubeflow || kubeflow.timeouts) return;
     for (const task of ir.tasks) {
-      if (task.kind === "branch" || task.kind === "short_circuit") continue;
+      if (task.kind === "branch" || task.kind === "short_circuit" || task.kind === "latest_only")
+        continue;
       const timeout = effectiveOptions(ir, task).executionTimeout;
       if (timeout === null) continue;
       report({ task: task.id, timeout: duration(timeout) }, `task:${task.id}`);

@@ -10,6 +10,8 @@ export const missingRetries = defineRule({
   description: "a task with no retries from itself, its groups or the defaults",
   checkPipeline({ ir }, report) {
     for (const task of ir.tasks) {
+      // A latest-only gate runs nothing of the user's (as a LatestOnlyOperator in a DAG file).
+      if (task.kind === "latest_only") continue;
       if (effectiveOptions(ir, task).retries !== null) continue;
       report(
         {

@@ -78,8 +78,9 @@ export const missingTimeout = defineRule({
         continue;
       }
       // A branch or short-circuit compares two values it reads: it cannot hang (on Kubeflow it
-      // is a condition, no task).
-      if (task.kind === "branch" || task.kind === "short_circuit") continue;
+      // is a condition, no task); a latest-only gate compares the run's dates.
+      if (task.kind === "branch" || task.kind === "short_circuit" || task.kind === "latest_only")
+        continue;
       if (effectiveOptions(ir, task).executionTimeout === null) {
         report(
           {

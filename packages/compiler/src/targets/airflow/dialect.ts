@@ -21,6 +21,7 @@ export type AirflowName =
   | "PythonOperator"
   | "BranchPythonOperator"
   | "ShortCircuitOperator"
+  | "LatestOnlyOperator"
   | "BashOperator"
   | "FileSensor"
   | "ExternalTaskSensor"
@@ -63,6 +64,7 @@ const SHARED = {
   PythonOperator: { module: `${STANDARD}.operators.python` },
   BranchPythonOperator: { module: `${STANDARD}.operators.python` },
   ShortCircuitOperator: { module: `${STANDARD}.operators.python` },
+  LatestOnlyOperator: { module: `${STANDARD}.operators.latest_only` },
   BashOperator: { module: `${STANDARD}.operators.bash` },
   FileSensor: { module: `${STANDARD}.sensors.filesystem` },
   ExternalTaskSensor: { module: `${STANDARD}.sensors.external_task` },

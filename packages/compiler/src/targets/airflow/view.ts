@@ -90,6 +90,7 @@ const RESERVED = new Set([
   "CronDataIntervalTimetable",
   "EmptyOperator",
   "TriggerDagRunOperator",
+  "LatestOnlyOperator",
 ]);
 
 /** What names a mapped instance (its item, at most about 100 characters), on Airflow 2.9+ and 3. */
@@ -1982,6 +1983,8 @@ function operatorClass(task: Task, skips: AirflowTaskShape["skips"]): string {
       return "KubernetesPodOperator";
     case "trigger":
       return "TriggerDagRunOperator";
+    case "latest_only":
+      return "LatestOnlyOperator";
     case "operator":
       return task.operator.slice(task.operator.lastIndexOf(".") + 1);
     default:
@@ -2251,6 +2254,17 @@ export function dagView(
                 }
               : { skips: "short_circuit", returns: { whenTrue: true, whenFalse: false } },
         );
+        break;
+      }
+      case "latest_only": {
+        // LatestOnlyOperator returns the tasks right after it (get_direct_relative_ids, a set:
+        // sorted here) when the run is the latest, and none when it is not.
+        operator = file.use("LatestOnlyOperator");
+        const below = followed(
+          task.id,
+          downstreamOf(task.id).map((t) => t.id),
+        ).sort();
+        skipping.set(task.id, { skips: "branch", returns: { whenTrue: below, whenFalse: [] } });
         break;
       }
       case "sensor": {

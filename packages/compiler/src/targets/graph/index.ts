@@ -67,6 +67,9 @@ function notesOf(task: Task): string[] {
     case "short_circuit":
       notes.push(task.kind === "branch" ? "branch" : "short-circuit");
       break;
+    case "latest_only":
+      notes.push("latest run only");
+      break;
     case "validate":
       notes.push("data validation");
       break;
@@ -158,6 +161,7 @@ const MERMAID_SHAPES: Readonly<Record<Task["kind"], readonly [string, string]>> 
   validate: ["[/", "/]"],
   branch: ["{", "}"],
   short_circuit: ["{", "}"],
+  latest_only: ["{", "}"],
   sensor: ["{{", "}}"],
   trigger: ["[[", "]]"],
   operator: ["[", "]"],
@@ -222,6 +226,7 @@ const DOT_SHAPES: Readonly<Record<Task["kind"], string>> = {
   validate: "parallelogram",
   branch: "diamond",
   short_circuit: "diamond",
+  latest_only: "diamond",
   sensor: "hexagon",
   trigger: "cds",
   operator: "box",
@@ -363,6 +368,7 @@ const KIND_COLORS: Readonly<Record<Task["kind"], string>> = {
   validate: "#fff4e0",
   branch: "#fde8e8",
   short_circuit: "#fde8e8",
+  latest_only: "#fde8e8",
   sensor: "#e6f6f7",
   trigger: "#fdf6d8",
   operator: "#eeeeee",

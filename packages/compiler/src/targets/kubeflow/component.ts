@@ -7,6 +7,7 @@
  */
 import type {
   Alert,
+  LatestOnlyTask,
   OutputType,
   PythonTask,
   SensorTask,
@@ -246,7 +247,7 @@ function moduleName(path: string): string {
 /** The component of a python, validate, sensor or trigger task. */
 export function pythonComponent(
   input: TargetInput,
-  task: PythonTask | ValidateTask | SensorTask | TriggerTask,
+  task: PythonTask | ValidateTask | SensorTask | TriggerTask | LatestOnlyTask,
   code: ValueCode,
   settings: KubeflowSettings,
   approximated: Approximated,
@@ -362,6 +363,17 @@ export function pythonComponent(
       `trigger '${task.id}'`,
       `a Kubeflow task cannot start another pipeline's run; the task only logs the conf${task.wait ? ", and waits for nothing" : ""}`,
       `run pipeline ${task.dag} as a part of this one (its tasks in a group), or start it from your client when this run ends`,
+    );
+  } else if (task.kind === "latest_only") {
+    doc = "Stands in for Airflow's LatestOnlyOperator, which Kubeflow cannot express.";
+    body.push(
+      py`print(${"not a latest-only gate on Kubeflow: a KFP run has no schedule interval to tell the latest run from a catch-up one, so what follows runs"})`,
+    );
+    approximated(
+      task,
+      `latest-only gate '${task.id}'`,
+      "a KFP run has no schedule interval to tell the latest run from a catch-up one; the tasks after it run in every run, a recurring run's catch-up runs too",
+      "create the recurring run with no_catchup=True (kfp Client.create_recurring_run), so it runs no missed intervals",
     );
   } else {
     const s = task.sensor;

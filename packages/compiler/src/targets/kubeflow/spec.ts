@@ -1160,6 +1160,7 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
       case "validate":
       case "sensor":
       case "trigger":
+      case "latest_only":
         build = pythonComponent(input, task, code, settings, approximated);
         break;
       case "bash":

@@ -1,0 +1,239 @@
+/**
+ * p.latestOnly(): a backfill of past days runs the tasks before the gate and skips the ones
+ * after it (and what needs them; a task with a trigger rule of its own still runs), a manual
+ * run runs them all. On real Airflow 3.3.2 (scheduler, dag-processor and api-server started
+ * here; the backfill made through the REST API, as a user's service or the UI makes it) and
+ * with Airflow 2.11.2's `airflow dags backfill`, whose runs are backfill runs too.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AirflowClient,
+  createAirflowClient,
+} from "../../packages/airflow-client/src/index.js";
+import { createAirflowFake } from "../../packages/mocks/src/index.js";
+import { airflowDagOf, type PipelineDefinitionLike } from "../../packages/mocks/src/pipeline.js";
+import { ROOT } from "../support/pipelines.js";
+import { type AirflowServer, startAirflow } from "./airflow-server.js";
+import {
+  AIRFLOW2_PYTHON,
+  AIRFLOW2_VENV,
+  airflowEnv,
+  ensureEngines,
+  isAlive,
+  mlgenHere,
+  runEngine,
+  tempDir,
+} from "./harness.js";
+
+const FIXTURE = join(ROOT, "test/fixtures/pipelines/latest-only.pipeline.ts");
+let work = "";
+
+/** The tasks of a run of a past day (a backfill's) and of a manual run. */
+const PAST = {
+  train: "success",
+  latest: "success",
+  deploy: "skipped",
+  announce: "skipped",
+  report: "success",
+};
+const MANUAL = {
+  train: "success",
+  latest: "success",
+  deploy: "success",
+  announce: "success",
+  report: "success",
+};
+
+async function compile(version: 2 | 3): Promise<string> {
+  const dags = join(work, `dags-${version}`);
+  const args = ["compile", FIXTURE, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+  if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
+    throw new Error(`compiling the latest-only fixture for Airflow ${version} failed`);
+  return dags;
+}
+
+beforeAll(() => {
+  ensureEngines();
+  work = tempDir("latest-only");
+});
+
+describe("a latest-only gate on real Airflow 3", () => {
+  let airflow: AirflowServer;
+  let client: AirflowClient;
+
+  beforeAll(async () => {
+    const dags = await compile(3);
+    airflow = await startAirflow({ dagsFolder: dags, triggerer: false });
+    client = createAirflowClient({
+      baseUrl: airflow.url,
+      auth: { username: airflow.username, password: airflow.password },
+    });
+  });
+
+  afterAll(async () => {
+    const pids = Object.values(airflow?.pids ?? {});
+    await airflow?.stop();
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it("a backfill's runs skip the deploy and what needs it, the all_done task runs; a manual run deploys, as the fake's run of the pipeline does", async () => {
+    const deadline = Date.now() + 120_000;
+    while (!(await client.getDag("latest_only").catch(() => null))) {
+      if (Date.now() > deadline) throw new Error(`latest_only never listed:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // On SQLite, Airflow refuses a backfill while the scheduler holds the database (503,
+    // "Database is locked. Backfill creation is not supported on SQLite under concurrent
+    // access"): asked again until it is made.
+    const body = {
+      dag_id: "latest_only",
+      from_date: "2025-06-01T00:00:00Z",
+      to_date: "2025-06-02T00:00:00Z",
+      run_backwards: false,
+      reprocess_behavior: "none" as const,
+      max_active_runs: 10,
+    };
+    let made = await client.api.POST("/api/v2/backfills", { body });
+    for (let i = 0; made.response.status === 503 && i < 30; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      made = await client.api.POST("/api/v2/backfills", { body });
+    }
+    expect(made.response.status, JSON.stringify(made.error)).toBe(200);
+    const listed = await client.api.GET("/api/v2/dags/{dag_id}/dagRuns", {
+      params: { path: { dag_id: "latest_only" }, query: { run_type: ["backfill"] } },
+    });
+    const runIds = (listed.data?.dag_runs ?? []).map((r) => r.dag_run_id).sort();
+    expect(runIds).toEqual([
+      "backfill__2025-06-01T00:00:00+00:00",
+      "backfill__2025-06-02T00:00:00+00:00",
+    ]);
+    /** What the gate pushed in a run, by key (the REST API's list of its XComs). */
+    const pushed = async (api: AirflowClient, runId: string) => {
+      const listed = await api.api.GET(
+        "/api/v2/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries",
+        {
+          params: { path: { dag_id: "latest_only", dag_run_id: runId, task_id: "latest" } },
+        },
+      );
+      const keys = (listed.data?.xcom_entries ?? []).map((x) => x.key).sort();
+      const out: Record<string, unknown> = {};
+      for (const key of keys)
+        out[key] = (await api.getXcom("latest_only", runId, "latest", key)).value;
+      return out;
+    };
+    let pastPushed: Record<string, unknown> = {};
+    for (const runId of runIds) {
+      const done = await client.waitForDagRun("latest_only", runId, { timeoutMs: 180_000 });
+      pastPushed = await pushed(client, runId);
+      expect(done.state, airflow.logs().slice(-5000)).toBe("success");
+      expect(Object.fromEntries(done.taskInstances.map((t) => [t.task_id, t.state]))).toEqual(PAST);
+      const log = await client.getTaskLog("latest_only", runId, "latest");
+      expect(log.text).toContain("Not latest execution, skipping downstream.");
+    }
+    await client.triggerDagRun("latest_only", { runId: "manual-run" });
+    const manual = await client.waitForDagRun("latest_only", "manual-run", { timeoutMs: 180_000 });
+    expect(manual.state).toBe("success");
+    const states = Object.fromEntries(manual.taskInstances.map((t) => [t.task_id, t.state]));
+    expect(states).toEqual(MANUAL);
+    expect((await client.getTaskLog("latest_only", "manual-run", "latest")).text).toContain(
+      "Manually triggered DAG_Run: allowing execution to proceed.",
+    );
+    // The gate returns the tasks right after it, which the fake's gate pushes too.
+    const returned = await client.getXcom("latest_only", "manual-run", "latest", "return_value");
+    expect(returned.value).toEqual(["deploy"]);
+
+    const fake = createAirflowFake();
+    fake.addDag(airflowDagOf((await import(FIXTURE)).default as PipelineDefinitionLike));
+    const mock = createAirflowClient({
+      baseUrl: fake.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: fake.fetch,
+    });
+    await mock.triggerDagRun("latest_only", { runId: "manual-run" });
+    fake.settle();
+    const faked = await mock.waitForDagRun("latest_only", "manual-run", { timeoutMs: 1000 });
+    expect(Object.fromEntries(faked.taskInstances.map((t) => [t.task_id, t.state]))).toEqual(
+      states,
+    );
+    const fakeReturned = await mock.getXcom("latest_only", "manual-run", "latest", "return_value");
+    expect(fakeReturned.value).toEqual(returned.value);
+    const manualPushed = await pushed(client, "manual-run");
+    expect(manualPushed).toEqual({
+      return_value: ["deploy"],
+      skipmixin_key: { followed: ["deploy"] },
+    });
+    expect(await pushed(mock, "manual-run")).toEqual(manualPushed);
+
+    // A past interval's run, as the fake's gate decides it with conditions: the same skips
+    // and the same XComs as the backfill's runs.
+    const past = createAirflowFake();
+    past.addDag(
+      airflowDagOf((await import(FIXTURE)).default as PipelineDefinitionLike, {
+        conditions: { latest: false },
+      }),
+    );
+    const pastClient = createAirflowClient({
+      baseUrl: past.baseUrl,
+      auth: { username: "admin", password: "admin" },
+      fetch: past.fetch,
+    });
+    await pastClient.triggerDagRun("latest_only", { runId: "past-run" });
+    past.settle();
+    const pastRun = await pastClient.waitForDagRun("latest_only", "past-run", { timeoutMs: 1000 });
+    expect(Object.fromEntries(pastRun.taskInstances.map((t) => [t.task_id, t.state]))).toEqual(
+      PAST,
+    );
+    expect(pastPushed).toEqual({ skipmixin_key: { followed: [] } });
+    expect(await pushed(pastClient, "past-run")).toEqual(pastPushed);
+  });
+});
+
+describe("a latest-only gate with Airflow 2's backfill", () => {
+  it("the backfill's runs skip the deploy and what needs it, the all_done task runs; a `dags test` run deploys", async () => {
+    const dags = await compile(2);
+    const home = join(work, "airflow2");
+    mkdirSync(home);
+    // The backfill runs each task as `airflow tasks run`, found on PATH.
+    const env = airflowEnv(home, dags, {
+      PATH: `${join(AIRFLOW2_VENV, "bin")}:${process.env.PATH ?? ""}`,
+    });
+    const airflow2 = join(AIRFLOW2_VENV, "bin", "airflow");
+    const migrate = runEngine(airflow2, ["db", "migrate"], env);
+    expect(migrate.status, migrate.output.slice(-3000)).toBe(0);
+    const backfill = runEngine(
+      airflow2,
+      ["dags", "backfill", "-s", "2025-06-01", "-e", "2025-06-02", "latest_only"],
+      env,
+    );
+    expect(backfill.status, backfill.output.slice(-5000)).toBe(0);
+    const test = runEngine(airflow2, ["dags", "test", "latest_only", "2025-06-03"], env);
+    expect(test.status, test.output.slice(-5000)).toBe(0);
+    const out = join(work, "states-2.json");
+    const r = runEngine(
+      AIRFLOW2_PYTHON,
+      [join(ROOT, "test/python/ti_states.py"), "latest_only", out],
+      env,
+    );
+    expect(r.status, r.output.slice(-3000)).toBe(0);
+    const runs = JSON.parse(readFileSync(out, "utf8")) as Record<
+      string,
+      { state: string; tasks: Record<string, string> }
+    >;
+    expect(runs).toEqual({
+      "backfill__2025-06-01T00:00:00+00:00": expect.objectContaining({
+        state: "success",
+        tasks: PAST,
+      }),
+      "backfill__2025-06-02T00:00:00+00:00": expect.objectContaining({
+        state: "success",
+        tasks: PAST,
+      }),
+      "manual__2025-06-03T00:00:00+00:00": expect.objectContaining({
+        state: "success",
+        tasks: MANUAL,
+      }),
+    });
+  });
+});
