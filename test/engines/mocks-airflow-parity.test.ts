@@ -741,12 +741,12 @@ function seedFake(fake: AirflowFake): void {
       { taskId: "after_sensor", upstream: ["wait_for_marker"], xcom: { return_value: 1 } },
     ],
   });
-  // The fake's sensors poke in reschedule mode; the real ones in poke mode (see the DAG file):
-  // what is compared is how the try ends, its tries, what follows and the log's exception.
+  // In poke mode, as the real ones (see the DAG file): how the try ends, its tries, what
+  // follows and the log's exception.
   const neverFound = {
     operator: "DecoratedSensorOperator",
     operatorName: "@task.sensor",
-    reschedules: Number.POSITIVE_INFINITY,
+    pokes: Number.POSITIVE_INFINITY,
     pokeIntervalMs: 1_000,
     timeoutMs: 3_000,
   };

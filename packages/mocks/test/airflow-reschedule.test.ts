@@ -262,3 +262,103 @@ describe("Airflow fake: a sensor's timeout", () => {
     );
   });
 });
+
+describe("Airflow fake: a sensor in poke mode", () => {
+  // BaseSensorOperator.execute in poke mode (Airflow 3.3.2, sdk/bases/sensor.py): one try
+  // pokes, sleeps poke_interval and pokes again while it runs, its timeout counted from the
+  // try's start (time.monotonic() as execute began); a poke that finds nothing past it raises
+  // AirflowSensorTimeout (failed, not retried) or, with soft_fail, AirflowSkipException.
+  async function poking(sensor: Record<string, unknown>, script = {}) {
+    const clock = createManualClock("2025-01-01T00:00:00Z");
+    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "wait",
+      tasks: [
+        {
+          taskId: "sensor",
+          operator: "FileSensor",
+          pokeIntervalMs: 30_000,
+          retryDelayMs: 1_000,
+          log: ["poking"],
+          ...sensor,
+        },
+        { taskId: "load", upstream: ["sensor"] },
+      ],
+      script,
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    return { clock, fake, call };
+  }
+  const body = async (call: Awaited<ReturnType<typeof poking>>["call"], path: string) =>
+    (await call("GET", path)).body;
+
+  it("runs through its pokes in one try: running all along, never up_for_reschedule, each poke in its log", async () => {
+    const { clock, fake, call } = await poking({ pokes: 2 });
+    // Pokes end near 1 s and 32 s (nothing found), the third near 63 s.
+    clock.advance(40_000);
+    expect(await body(call, TI)).toMatchObject({ state: "running", try_number: 1, end_date: null });
+    clock.advance(22_000);
+    expect((await body(call, TI)).state).toBe("running");
+    clock.advance(2_000);
+    expect(await body(call, TI)).toMatchObject({ state: "success", try_number: 1 });
+    expect((await body(call, TI)).duration).toBeCloseTo(63, 0);
+    fake.settle();
+    expect((await body(call, RUN)).state).toBe("success");
+    const lines = ((await body(call, `${TI}/logs/1`)).content as { event: string }[])
+      .map((c) => c.event)
+      .filter((e) => e === "poking");
+    expect(lines).toHaveLength(3);
+    // No task_reschedule rows: the API's list of a try's tries has the one.
+    expect((await body(call, `${TI}/tries`)).total_entries).toBe(1);
+  });
+
+  it("one that never finds it fails at the first poke past the timeout, counted from the try's start, without its retries", async () => {
+    const { clock, fake, call } = await poking({
+      pokes: Number.POSITIVE_INFINITY,
+      timeoutMs: 60_000,
+      retries: 2,
+    });
+    // Pokes end near 1 s, 32 s and 63 s after the try's start: 63 s is past the minute.
+    clock.advance(62_000);
+    expect((await body(call, TI)).state).toBe("running");
+    fake.settle();
+    expect(await body(call, TI)).toMatchObject({ state: "failed", try_number: 1 });
+    expect((await body(call, `${RUN}/taskInstances/load`)).state).toBe("upstream_failed");
+    const log = JSON.stringify(await body(call, `${TI}/logs/1`));
+    expect(log).toContain("AirflowSensorTimeout");
+    expect(log).toContain(
+      "Sensor has timed out; run duration of 63.0 seconds exceeds the specified timeout of 60.0.",
+    );
+    expect((await body(call, `${TI}/xcomEntries`)).total_entries).toBe(0);
+  });
+
+  it("with softFail it is skipped, and what follows it too; a retry's pokes count from the retry's start", async () => {
+    const soft = await poking({
+      pokes: Number.POSITIVE_INFINITY,
+      timeoutMs: 60_000,
+      softFail: true,
+    });
+    soft.fake.settle();
+    expect((await body(soft.call, TI)).state).toBe("skipped");
+    expect((await body(soft.call, `${RUN}/taskInstances/load`)).state).toBe("skipped");
+    // Three empty pokes, the fourth as scripted, about 94 s into each try: within 100 s of the
+    // retry's own start, though not of the first try's.
+    const retried = await poking(
+      { pokes: 3, timeoutMs: 100_000, retries: 1 },
+      { sensor: ["failed", "success"] },
+    );
+    retried.fake.settle();
+    expect(await body(retried.call, TI)).toMatchObject({ state: "success", try_number: 2 });
+  });
+
+  it("refuses pokes beside reschedules, and a fractional pokes", () => {
+    const fake = createAirflowFake();
+    expect(() =>
+      fake.addDag({ dagId: "a", tasks: [{ taskId: "s", pokes: 1, reschedules: 1 }] }),
+    ).toThrow(/a sensor pokes in one mode/);
+    expect(() => fake.addDag({ dagId: "b", tasks: [{ taskId: "s", pokes: 0.5 }] })).toThrow(
+      /whole pokes/,
+    );
+  });
+});

@@ -196,6 +196,8 @@ interface TaskDef {
   mapsInto: boolean;
   /** A sensor in reschedule mode: pokes of each try that find nothing, and the wait after each. */
   readonly reschedules: number;
+  /** A sensor in poke mode: pokes of each try that find nothing, the try sleeping after each. */
+  readonly pokes: number;
   readonly pokeIntervalMs: number;
   /** A sensor's `timeout`, in ms: how long its pokes may find nothing. */
   readonly timeoutMs: number;
@@ -975,6 +977,17 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           `addDag(${spec.dagId}): ${t.taskId} needs a whole reschedules ≥ 0 (Infinity for a sensor that never finds it)`,
         );
       }
+      const pokes = t.pokes ?? 0;
+      if ((!Number.isInteger(pokes) && pokes !== Number.POSITIVE_INFINITY) || pokes < 0) {
+        throw new TypeError(
+          `addDag(${spec.dagId}): ${t.taskId} needs a whole pokes ≥ 0 (Infinity for a sensor that never finds it)`,
+        );
+      }
+      if (pokes > 0 && reschedules > 0) {
+        throw new TypeError(
+          `addDag(${spec.dagId}): ${t.taskId} has pokes and reschedules: a sensor pokes in one mode, poke (pokes) or reschedule (reschedules)`,
+        );
+      }
       const pokeInterval = t.pokeIntervalMs ?? 60_000;
       if (!Number.isFinite(pokeInterval) || pokeInterval < 0) {
         throw new TypeError(`addDag(${spec.dagId}): ${t.taskId} needs pokeIntervalMs ≥ 0`);
@@ -1021,6 +1034,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
         triggerRule: triggerRuleOf(spec.dagId, t),
         mapsInto: false,
         reschedules,
+        pokes,
         pokeIntervalMs: Math.max(1, pokeInterval),
         timeoutMs,
         softFail: t.softFail ?? false,
@@ -1625,7 +1639,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
    * soft_fail. True when it did: the try ends as set here.
    */
   function sensorTimedOut(task: TaskDef, ti: Ti, t: number): boolean {
-    const since = ti.pokes === 0 ? (ti.startDate ?? t) : ti.firstRescheduleAt;
+    // In poke mode the try's own start (time.monotonic() as execute began).
+    const since = ti.pokes === 0 || task.pokes > 0 ? (ti.startDate ?? t) : ti.firstRescheduleAt;
     const elapsed = t - since;
     // run_duration() > timeout: a poke lasts some microseconds at least, over a timeout of 0.
     if (elapsed <= task.timeoutMs && task.timeoutMs > 0) return false;
@@ -2142,7 +2157,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       return;
     }
-    const timedOut = ti.pokes < task.reschedules && sensorTimedOut(task, ti, t);
+    const empty = ti.pokes < task.reschedules || ti.pokes < task.pokes;
+    const timedOut = empty && sensorTimedOut(task, ti, t);
+    if (ti.pokes < task.pokes && !timedOut) {
+      // Poke mode: a poke that found nothing sleeps poke_interval and pokes again in the same
+      // try, running, holding its pool slot.
+      ti.pokes += 1;
+      ti.due = t + task.pokeIntervalMs + outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).durationMs;
+      return;
+    }
     if (ti.pokes < task.reschedules && !timedOut) {
       // A poke that found nothing (AirflowRescheduleException): up_for_reschedule, the poke's
       // end and duration on the row, its pool slot freed; the same try pokes again later.

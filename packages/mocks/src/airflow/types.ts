@@ -114,13 +114,21 @@ export interface AirflowTaskSpec {
    * `Infinity` for a sensor that never finds it, which `timeoutMs` ends.
    */
   readonly reschedules?: number;
+  /**
+   * A sensor in poke mode (`mode="poke"`): how many pokes of each try find nothing before the
+   * one that ends as the script says. The try runs all along, holding its pool slot: each poke
+   * runs `durationMs`, and the try sleeps `pokeIntervalMs` after each that found nothing. Its
+   * `timeoutMs` counts from the try's start. Default 0; `Infinity` for a sensor that never
+   * finds it, which `timeoutMs` ends. Not with `reschedules`.
+   */
+  readonly pokes?: number;
   /** The sensor's `poke_interval`, in ms of the fake's clock. Default 60,000 (Airflow's 60 s). */
   readonly pokeIntervalMs?: number;
   /**
    * The sensor's `timeout`, in ms of the fake's clock: a poke that finds nothing once this long
    * has passed since the try's first poke that found nothing ended (the first task_reschedule
    * row's start date; the first poke itself against its own duration, so a timeout shorter
-   * than a poke, or 0, ends it there) raises AirflowSensorTimeout, which fails the task
+   * than a poke, or 0, ends it there; in poke mode, since the try started) raises AirflowSensorTimeout, which fails the task
    * without a retry, pushing nothing, its log ending with the exception, or skips it with
    * `softFail`. A poke that finds it is never late. A new try (a retry, a clear) counts from
    * its own first poke. Default 604,800,000 (Airflow's `[sensors] default_timeout`, 7 days:
