@@ -680,7 +680,7 @@ describe("kfp.local runs the Python-only pipelines", () => {
       "train",
     ]);
     expect(run.log).toContain(
-      "not a latest-only gate on Kubeflow: a KFP run has no schedule interval to tell the latest run from a catch-up one, so what follows runs",
+      "not a latest-only gate on Kubeflow: mlgen's Kubeflow output does not tell a catch-up run from the latest one, so what follows runs",
     );
   });
 

@@ -28,6 +28,7 @@ import {
 } from "./harness.js";
 
 const FIXTURE = join(ROOT, "test/fixtures/pipelines/latest-only.pipeline.ts");
+const SCHEDULED = join(ROOT, "test/fixtures/pipelines/latest-only-scheduled.pipeline.ts");
 let work = "";
 
 /** The tasks of a run of a past day (a backfill's) and of a manual run. */
@@ -46,11 +47,11 @@ const MANUAL = {
   report: "success",
 };
 
-async function compile(version: 2 | 3): Promise<string> {
-  const dags = join(work, `dags-${version}`);
-  const args = ["compile", FIXTURE, "--root", join(ROOT, "test/fixtures"), "--out", dags];
+async function compile(version: 2 | 3, file = FIXTURE, under = ""): Promise<string> {
+  const dags = join(work, `dags-${version}`, under);
+  const args = ["compile", file, "--root", join(ROOT, "test/fixtures"), "--out", dags];
   if ((await mlgenHere(...args, "--airflow-version", String(version))) !== 0)
-    throw new Error(`compiling the latest-only fixture for Airflow ${version} failed`);
+    throw new Error(`compiling ${file} for Airflow ${version} failed`);
   return dags;
 }
 
@@ -65,6 +66,8 @@ describe("a latest-only gate on real Airflow 3", () => {
 
   beforeAll(async () => {
     const dags = await compile(3);
+    // The scheduled pipeline beside it, in a folder of its own (a second pipeline's output).
+    await compile(3, SCHEDULED, "scheduled");
     airflow = await startAirflow({ dagsFolder: dags, triggerer: false });
     client = createAirflowClient({
       baseUrl: airflow.url,
@@ -187,6 +190,37 @@ describe("a latest-only gate on real Airflow 3", () => {
     );
     expect(pastPushed).toEqual({ skipmixin_key: { followed: [] } });
     expect(await pushed(pastClient, "past-run")).toEqual(pastPushed);
+  });
+  it("the scheduler's run of the latest interval is let through: the gate finds the clock inside its window", async () => {
+    const dagId = "latest_only_scheduled";
+    const deadline = Date.now() + 120_000;
+    while (!(await client.getDag(dagId).catch(() => null))) {
+      if (Date.now() > deadline) throw new Error(`${dagId} never listed:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // Unpaused at creation, without catch-up: the first run is the next two-minute mark's.
+    let runId: string | undefined;
+    const until = Date.now() + 200_000;
+    while (runId === undefined) {
+      const listed = await client.api.GET("/api/v2/dags/{dag_id}/dagRuns", {
+        params: { path: { dag_id: dagId }, query: { run_type: ["scheduled"] } },
+      });
+      runId = listed.data?.dag_runs?.[0]?.dag_run_id;
+      if (runId !== undefined) break;
+      if (Date.now() > until) throw new Error(`no scheduled run of ${dagId}:\n${airflow.logs()}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const done = await client.waitForDagRun(dagId, runId, { timeoutMs: 180_000 });
+    await client.pauseDag(dagId);
+    expect(done.state).toBe("success");
+    expect(Object.fromEntries(done.taskInstances.map((t) => [t.task_id, t.state]))).toEqual({
+      latest: "success",
+      train: "success",
+      deploy: "success",
+    });
+    expect((await client.getTaskLog(dagId, runId, "latest")).text).toContain(
+      "Latest, allowing execution to proceed.",
+    );
   });
 });
 

@@ -297,9 +297,14 @@ export const DIAGNOSTICS = {
   },
   MLG1053: {
     severity: "warning",
-    message:
-      "latest-only gate '{task}' never skips anything: pipeline '{pipeline}' {reason}, and Airflow's LatestOnlyOperator skips only in a run of a past interval of a time schedule",
+    message: "latest-only gate '{task}' {outcome}: pipeline '{pipeline}' {reason}",
     fix: "{hint}",
+  },
+  MLG1054: {
+    severity: "warning",
+    message:
+      "latest-only gate '{task}' runs after {before}: Airflow's LatestOnlyOperator judges a run by the clock when the gate runs, and once the schedule's next run is due the run is no longer the latest, so when the tasks before '{task}' take longer than the schedule's interval it skips {after} in the latest run too",
+    fix: "put '{task}' first, with nothing before it, and each task it gates after it and after what that task needs ({example}), as Airflow's own examples do",
   },
   MLG2001: {
     severity: "error",

@@ -869,10 +869,13 @@ export interface PipelineBuilder<P extends Readonly<Record<string, ParamSpec>>> 
   shortCircuit<T>(id: string, spec: ShortCircuitSpec<T>): TaskHandle;
   /**
    * Runs the tasks right after it only in the latest run of the pipeline's schedule (Airflow's
-   * LatestOnlyOperator): in a backfill's or a catch-up's run of a past interval they are skipped,
-   * and with them what needs them (a trigger rule decides, as after a branch). A manual run,
-   * and a pipeline without a time schedule, runs them. Put a deploy or a notification after it
-   * so that a backfill retrains old intervals without pushing an old model out.
+   * LatestOnlyOperator): in a backfill's or a catch-up's run of a past interval they are skipped
+   * whatever their trigger rule, and with them what needs them (further on a trigger rule
+   * decides, as after a branch). A manual run, and a pipeline without a time schedule, runs
+   * them. It judges the run by the clock when it runs, so put it first and the gated tasks after
+   * it and after what they need: `const latest = p.latestOnly("latest_only");
+   * deploy.after(latest, evaluate)`, so that a backfill retrains old intervals without pushing
+   * an old model out.
    */
   latestOnly(id: string, spec?: LatestOnlySpec): TaskHandle;
   /** Waits for a file (FileSensor). */

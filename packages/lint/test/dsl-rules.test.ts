@@ -390,6 +390,8 @@ const cases: [string, Case][] = [
           p.shortCircuit("retrain_enabled", { when: [p.params.go, "==", true] }).after(full);
           p.timeDeltaSensor("wait_before_training", { delta: hours(1) });
           p.trigger("start_training", { pipeline: "training" });
+          // A latest-only gate only decides whether what follows runs.
+          p.latestOnly("latest_retrain");
         }),
       want: ["training task 'train_model'"],
     },

@@ -1123,6 +1123,7 @@ ${dag(`    PythonOperator(task_id="produce", python_callable=produce) >> SQLExec
     ckpt >> BashOperator(task_id="resume_training", bash_command="echo")
     ShortCircuitOperator(task_id="retrain_enabled", python_callable=lambda: True)
     BranchPythonOperator(task_id="should_retrain", python_callable=lambda: "x")
+    LatestOnlyOperator(task_id="latest_retrain")
 `),
       want: ["7:5", "8:5", "12:13"],
     },

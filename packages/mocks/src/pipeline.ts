@@ -53,7 +53,7 @@ export interface AirflowDagOfOptions
   /**
    * More of each task's spec, by task id: `durationMs`, `log`, `reschedules` (a sensor in
    * reschedule mode: `Infinity` for one that never finds it, which its timeout ends, failed
-   * or, with softFail, skipped), `retries`, … What a task pushes comes from `outputs` and
+   * or, with softFail, skipped), `pokes` (the same for a sensor in poke mode), `retries`, … What a task pushes comes from `outputs` and
    * `conditions`.
    */
   readonly taskSpecs?: Readonly<
@@ -161,7 +161,9 @@ function checkOptions(
 ): void {
   const where = `airflowDagOf(${dagId}): task '${t.taskId}'`;
   if (Object.hasOwn(conditions, t.taskId) && t.returns === null) {
-    throw new TypeError(`${where} is not a branch or short-circuit: it has no condition`);
+    throw new TypeError(
+      `${where} is not a branch, short-circuit or latest-only gate: it has no condition`,
+    );
   }
   const given = outputs[t.taskId];
   if (given !== undefined && typeof given !== "function") {
@@ -178,6 +180,11 @@ function checkOptions(
   if ((taskSpecs[t.taskId]?.reschedules ?? 0) > 0 && t.sensor?.mode !== "reschedule") {
     throw new TypeError(
       `${where} is ${t.sensor === null ? "not a sensor" : "a sensor in poke mode"}: it is never up_for_reschedule (give reschedules to a sensor in reschedule mode)`,
+    );
+  }
+  if ((taskSpecs[t.taskId]?.pokes ?? 0) > 0 && t.sensor?.mode !== "poke") {
+    throw new TypeError(
+      `${where} is ${t.sensor === null ? "not a sensor" : "a sensor in reschedule mode"}: its pokes are each up_for_reschedule (give pokes to a sensor in poke mode, reschedules to this one)`,
     );
   }
 }

@@ -286,7 +286,7 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
 
   it("refuses options that would do nothing", () => {
     expect(() => airflowDagOf(production, { conditions: { evaluate: false } })).toThrow(
-      "task 'evaluate' is not a branch or short-circuit",
+      "task 'evaluate' is not a branch, short-circuit or latest-only gate",
     );
     expect(() => airflowDagOf(production, { outputs: { evaluate: { acuracy: 0.9 } } })).toThrow(
       "task 'evaluate' pushes no 'acuracy' (it pushes 'accuracy')",
@@ -299,6 +299,12 @@ describe("airflowDagOf: the fake's DAG of a pipeline", () => {
     expect(() =>
       airflowDagOf(runtime, { taskSpecs: { wait_for_flag: { reschedules: 1 } } }),
     ).toThrow("task 'wait_for_flag' is a sensor in poke mode");
+    // Pokes are a poke-mode sensor's: the reschedule-mode one is given reschedules.
+    expect(() => airflowDagOf(production, { taskSpecs: { wait_for_data: { pokes: 1 } } })).toThrow(
+      "task 'wait_for_data' is a sensor in reschedule mode",
+    );
+    const poking = airflowDagOf(runtime, { taskSpecs: { wait_for_flag: { pokes: 1 } } });
+    expect(poking.tasks.find((t) => t.taskId === "wait_for_flag")?.pokes).toBe(1);
   });
 
   it("refuses what does not compile, and names what is wrong; takes setups and teardowns", () => {

@@ -495,24 +495,9 @@ export function checkConstructs(ir: Pipeline, ctx: PassContext): void {
       case "short_circuit":
         conditionTypes(ir, task, byId, ctx, place);
         break;
-      case "latest_only": {
-        const never = scheduleWithoutPast(ir.schedule);
-        if (never !== null) {
-          ctx.report(
-            diagnostic(
-              "MLG1053",
-              {
-                task: task.id,
-                pipeline: ir.id,
-                reason: never,
-                hint: `give pipeline '${ir.id}' a time schedule (schedule: "@daily", or { cron, assets } beside its assets), or remove '${task.id}'`,
-              },
-              place,
-            ),
-          );
-        }
+      case "latest_only":
+        checkLatestOnly(ir, task, ctx, place);
         break;
-      }
       case "python":
         if (task.map) checkMap(ir, task, byId, ctx, place);
         break;
@@ -849,17 +834,72 @@ function branchAncestors(branch: Task, byId: ReadonlyMap<string, Task>): Set<str
 }
 
 /**
- * Why a schedule has no past interval for a LatestOnlyOperator to skip, or null: its timetable
- * finds no interval after a run's (next_dagrun_info is None), and the operator lets the run
- * through (NullTimetable, an asset-triggered one, OnceTimetable after its one run).
+ * A latest-only gate whose schedule decides for it (MLG1053): one without a next interval
+ * (NullTimetable, an asset-triggered one, OnceTimetable after its one run: next_dagrun_info is
+ * None) lets every run through; ContinuousTimetable's window ends at the moment it is asked,
+ * before the operator reads the clock, so it skips in every run. A gate after other tasks is
+ * judged late (MLG1054).
  */
-function scheduleWithoutPast(schedule: Pipeline["schedule"]): string | null {
-  if (schedule.kind === "none")
-    return "has no schedule (each run is started by hand or by a trigger)";
-  if (schedule.kind === "assets" && schedule.time === null)
-    return "is scheduled by assets only (an asset-triggered run has no interval of a schedule)";
-  if (schedule.kind === "preset" && schedule.preset === "@once") return 'runs "@once"';
-  return null;
+function checkLatestOnly(
+  ir: Pipeline,
+  task: Task,
+  ctx: PassContext,
+  place: ReturnType<typeof taskPlace>,
+): void {
+  const s = ir.schedule;
+  const never = "never skips anything";
+  const found: [outcome: string, reason: string] | null =
+    s.kind === "none"
+      ? [
+          never,
+          "has no schedule, and Airflow's LatestOnlyOperator lets a run of a DAG without one through (each is started by hand or by a trigger)",
+        ]
+      : s.kind === "assets" && s.time === null
+        ? [
+            never,
+            "is scheduled by assets only, and Airflow's LatestOnlyOperator lets an asset-triggered run through (it has no interval of a schedule)",
+          ]
+        : s.kind === "preset" && s.preset === "@once"
+          ? [
+              never,
+              'runs "@once", and Airflow\'s LatestOnlyOperator lets a run through when the schedule has no run after it',
+            ]
+          : s.kind === "preset" && s.preset === "@continuous"
+            ? [
+                "skips the tasks after it in every run",
+                'runs "@continuous", whose window Airflow\'s LatestOnlyOperator ends at the moment it asks for it, before it reads the clock, so no run is the latest',
+              ]
+            : null;
+  if (found !== null) {
+    ctx.report(
+      diagnostic(
+        "MLG1053",
+        {
+          task: task.id,
+          pipeline: ir.id,
+          outcome: found[0],
+          reason: found[1],
+          hint: `give pipeline '${ir.id}' a time schedule (schedule: "@daily", or { cron, assets } beside its assets), or remove '${task.id}'`,
+        },
+        place,
+      ),
+    );
+  }
+  if (task.upstream.length === 0) return;
+  const after = ir.tasks.filter((t) => t.upstream.includes(task.id)).map((t) => t.id);
+  const names = (ids: readonly string[]) => ids.map((id) => `'${id}'`).join(", ");
+  ctx.report(
+    diagnostic(
+      "MLG1054",
+      {
+        task: task.id,
+        before: names(task.upstream),
+        after: after.length > 0 ? names(after) : "what follows it",
+        example: `${after[0] ?? "deploy"}.after(${task.id}, ${task.upstream[0]})`,
+      },
+      place,
+    ),
+  );
 }
 
 /**

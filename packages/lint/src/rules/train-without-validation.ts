@@ -123,13 +123,14 @@ const VALIDATION_OPERATOR = /Check|Expectation|Validat|Quality|Soda/;
  * whether training runs (`should_retrain`, `retrain_enabled`).
  */
 const NOT_TRAINING_OPERATOR =
-  /^(EmptyOperator|DummyOperator|TriggerDagRunOperator|ShortCircuitOperator|\w*Branch\w*Operator)$/;
+  /^(EmptyOperator|DummyOperator|TriggerDagRunOperator|ShortCircuitOperator|LatestOnlyOperator|\w*Branch\w*Operator)$/;
 /** DSL task kinds that never train: they decide, wait, check or start another pipeline. */
 const NOT_TRAINING_KINDS: ReadonlySet<string> = new Set([
   "trigger",
   "validate",
   "branch",
   "short_circuit",
+  "latest_only",
   "sensor",
 ]);
 

@@ -630,6 +630,21 @@ export function validateDialect(input: TargetInput, dialect: Dialect): Diagnosti
         }
       }
     }
+    // A latest-only gate skips through the same SkipMixin: a map over a literal list right
+    // after it runs in a run of a past interval.
+    for (const g of ir.tasks) {
+      if (g.kind !== "latest_only") continue;
+      for (const t of ir.tasks) {
+        if (!t.upstream.includes(g.id)) continue;
+        if (!("map" in t) || t.map === null || t.map.over.kind !== "list") continue;
+        report(
+          `map '${t.id}' over a literal list, right after latest-only gate '${g.id}'`,
+          "Airflow 2 does not skip the instances of a map over a literal list in a run that is not the latest (it looks the task up with the gate's own map index, which such a map lacks): they run",
+          `on Airflow 2, put a task between '${g.id}' and '${t.id}' (the map .after() it), map over a task's output, or emit for Airflow 3`,
+          t.id,
+        );
+      }
+    }
     // Airflow 2 ends a deferred wait at the task's execution timeout (trigger_timeout is the
     // earlier of the two); Airflow 3 does not count deferred time against it.
     for (const t of ir.tasks) {

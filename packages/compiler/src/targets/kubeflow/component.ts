@@ -277,7 +277,8 @@ export function pythonComponent(
   // A python task's own image, packages and resources (Kubeflow only); the pipeline's and the
   // project's are in `settings` already.
   const own = taskKubeflow(task);
-  const packages = levelPackages(settings.packages, own);
+  // A latest-only stand-in only prints: none of the pipeline's packages to install.
+  const packages = task.kind === "latest_only" ? [] : levelPackages(settings.packages, own);
   const image = own?.image ?? settings.image;
   const installKfp = own?.installKfp ?? settings.installKfp;
   const resources = own?.resources ? containerResources(own.resources) : null;
@@ -367,13 +368,13 @@ export function pythonComponent(
   } else if (task.kind === "latest_only") {
     doc = "Stands in for Airflow's LatestOnlyOperator, which Kubeflow cannot express.";
     body.push(
-      py`print(${"not a latest-only gate on Kubeflow: a KFP run has no schedule interval to tell the latest run from a catch-up one, so what follows runs"})`,
+      py`print(${"not a latest-only gate on Kubeflow: mlgen's Kubeflow output does not tell a catch-up run from the latest one, so what follows runs"})`,
     );
     approximated(
       task,
       `latest-only gate '${task.id}'`,
-      "a KFP run has no schedule interval to tell the latest run from a catch-up one; the tasks after it run in every run, a recurring run's catch-up runs too",
-      "create the recurring run with no_catchup=True (kfp Client.create_recurring_run), so it runs no missed intervals",
+      "mlgen's Kubeflow output does not tell a recurring run's catch-up runs from its latest one, so the tasks after it run in every run",
+      "to keep catch-up runs from running them, create the recurring run with no_catchup=True (kfp Client.create_recurring_run), which also leaves the missed intervals unrun",
     );
   } else {
     const s = task.sensor;

@@ -1050,7 +1050,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   const executors: Record<string, unknown> = {};
   /** The executors of python tasks with a secretEnv of their own, and it (see secretsOf). */
   const ownSecrets = new Map<string, NonNullable<KubeflowTaskSettings["secretEnv"]>>();
-  /** The executors of container tasks: their images get no secretEnv (see secretsOf). */
+  /**
+   * The executors of container tasks and latest-only stand-ins: their images get no secretEnv
+   * (see secretsOf).
+   */
   const imageTasks = new Set<string>();
   const platformExecutors: Record<string, unknown> = {};
   /** Adds settings to an executor's entry of the Kubernetes platform spec. */
@@ -1193,7 +1196,8 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
     };
     const label = `exec-${leaf.key}`;
     executors[label] = { container: build.container };
-    if (task.kind === "container") imageTasks.add(label);
+    // A latest-only stand-in only prints: it needs no secret either.
+    if (task.kind === "container" || task.kind === "latest_only") imageTasks.add(label);
     const ownPod = taskKubeflow(task);
     if (ownPod?.secretEnv) ownSecrets.set(label, ownPod.secretEnv);
     // Where the pod may run, as kfp-kubernetes writes add_node_selector and add_toleration: a
@@ -1296,7 +1300,10 @@ export function buildPipelineSpec(input: TargetInput, settings: KubeflowSettings
   }
 
   if (!settings.timeouts) {
-    const timed = ir.tasks.filter((t) => effectiveOptions(ir, t).executionTimeout !== null);
+    // A latest-only stand-in only prints: its timeout is nothing to lose.
+    const timed = ir.tasks.filter(
+      (t) => t.kind !== "latest_only" && effectiveOptions(ir, t).executionTimeout !== null,
+    );
     if (timed.length > 0) {
       problems.push({
         what: `execution timeouts (${timed.length} task${timed.length === 1 ? "" : "s"}: ${timed
