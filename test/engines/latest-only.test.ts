@@ -55,6 +55,21 @@ async function compile(version: 2 | 3, file = FIXTURE, under = ""): Promise<stri
   return dags;
 }
 
+/** A run of the fixture's DAG in the Airflow fake (airflowDagOf), settled. */
+async function fakeRun(runId: string, conditions: Record<string, boolean> = {}) {
+  const fake = createAirflowFake();
+  const def = (await import(FIXTURE)).default as PipelineDefinitionLike;
+  fake.addDag(airflowDagOf(def, { conditions }));
+  const mock = createAirflowClient({
+    baseUrl: fake.baseUrl,
+    auth: { username: "admin", password: "admin" },
+    fetch: fake.fetch,
+  });
+  await mock.triggerDagRun("latest_only", { runId });
+  fake.settle();
+  return { mock, run: await mock.waitForDagRun("latest_only", runId, { timeoutMs: 1000 }) };
+}
+
 beforeAll(() => {
   ensureEngines();
   work = tempDir("latest-only");
@@ -147,16 +162,7 @@ describe("a latest-only gate on real Airflow 3", () => {
     const returned = await client.getXcom("latest_only", "manual-run", "latest", "return_value");
     expect(returned.value).toEqual(["deploy"]);
 
-    const fake = createAirflowFake();
-    fake.addDag(airflowDagOf((await import(FIXTURE)).default as PipelineDefinitionLike));
-    const mock = createAirflowClient({
-      baseUrl: fake.baseUrl,
-      auth: { username: "admin", password: "admin" },
-      fetch: fake.fetch,
-    });
-    await mock.triggerDagRun("latest_only", { runId: "manual-run" });
-    fake.settle();
-    const faked = await mock.waitForDagRun("latest_only", "manual-run", { timeoutMs: 1000 });
+    const { mock, run: faked } = await fakeRun("manual-run");
     expect(Object.fromEntries(faked.taskInstances.map((t) => [t.task_id, t.state]))).toEqual(
       states,
     );
@@ -171,20 +177,7 @@ describe("a latest-only gate on real Airflow 3", () => {
 
     // A past interval's run, as the fake's gate decides it with conditions: the same skips
     // and the same XComs as the backfill's runs.
-    const past = createAirflowFake();
-    past.addDag(
-      airflowDagOf((await import(FIXTURE)).default as PipelineDefinitionLike, {
-        conditions: { latest: false },
-      }),
-    );
-    const pastClient = createAirflowClient({
-      baseUrl: past.baseUrl,
-      auth: { username: "admin", password: "admin" },
-      fetch: past.fetch,
-    });
-    await pastClient.triggerDagRun("latest_only", { runId: "past-run" });
-    past.settle();
-    const pastRun = await pastClient.waitForDagRun("latest_only", "past-run", { timeoutMs: 1000 });
+    const { mock: pastClient, run: pastRun } = await fakeRun("past-run", { latest: false });
     expect(Object.fromEntries(pastRun.taskInstances.map((t) => [t.task_id, t.state]))).toEqual(
       PAST,
     );

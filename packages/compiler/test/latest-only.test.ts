@@ -14,18 +14,20 @@ import {
   renderDag,
 } from "../src/index.js";
 
-function lowered(ir: unknown) {
-  const r = lowerPipeline({ ir, sourceMap: {}, modules: new Map() });
+/** Lowered, with `module` as tasks/t.py when the pipeline's python tasks call it. */
+function lowered(ir: unknown, module?: string) {
+  const modules = new Map(module === undefined ? [] : [["tasks/t.py", module]]);
+  const r = lowerPipeline({ ir, sourceMap: {}, modules });
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
   return r;
 }
 
-function input(ir: unknown, airflowVersion: 2 | 3 = 3) {
+function input(ir: unknown, airflowVersion: 2 | 3 = 3, module?: string) {
   return {
-    ...lowered(ir),
+    ...lowered(ir, module),
     sourceFile: "p.ts",
     sourceMap: {},
-    pythonFiles: [],
+    pythonFiles: module === undefined ? [] : [{ path: "tasks/t.py", content: module }],
     settings: { airflowVersion },
   };
 }
@@ -95,12 +97,7 @@ describe("p.latestOnly()", () => {
         p.map("each", { fn: "tasks/t.py:each", over: p.params.xs, as: "x" }).after(latest);
       },
     );
-    const r = lowerPipeline({
-      ir: mapped.ir,
-      sourceMap: {},
-      modules: new Map([["tasks/t.py", "def each(x):\n    return None\n"]]),
-    });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    const r = lowered(mapped.ir, "def each(x):\n    return None\n");
     expect(airflowDagShape(r.ir).tasks.find((t) => t.taskId === "latest")?.returns).toEqual({
       whenTrue: ["each", "each_items"],
       whenFalse: [],
@@ -175,20 +172,7 @@ describe("p.latestOnly()", () => {
         p.python("fit", { fn: "tasks/t.py:fit" }).after(latest);
       },
     );
-    const module = "def fit():\n    return None\n";
-    const r = lowerPipeline({
-      ir: heavy.ir,
-      sourceMap: {},
-      modules: new Map([["tasks/t.py", module]]),
-    });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
-    const [spec] = kubeflowTarget.emit({
-      ...r,
-      sourceFile: "p.ts",
-      sourceMap: {},
-      pythonFiles: [{ path: "tasks/t.py", content: module }],
-      settings: {},
-    });
+    const [spec] = kubeflowTarget.emit(input(heavy.ir, 3, "def fit():\n    return None\n"));
     const text = spec?.content ?? "";
     const executor = (label: string) => {
       const at = text.indexOf(`    ${label}:\n`);
@@ -217,22 +201,9 @@ describe("p.latestOnly()", () => {
       const latest = p.latestOnly("latest");
       p.map("each", { fn: "tasks/t.py:each", over: [1, 2], as: "x" }).after(latest);
     });
-    const module = "def each(x):\n    return None\n";
-    const r = lowerPipeline({
-      ir: def.ir,
-      sourceMap: {},
-      modules: new Map([["tasks/t.py", module]]),
-    });
-    if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
     const said = (airflowVersion: 2 | 3) =>
       airflowTarget
-        .validate({
-          ...r,
-          sourceFile: "p.ts",
-          sourceMap: {},
-          pythonFiles: [{ path: "tasks/t.py", content: module }],
-          settings: { airflowVersion },
-        })
+        .validate(input(def.ir, airflowVersion, "def each(x):\n    return None\n"))
         .map((d) => `${d.code} ${d.message}`);
     expect(said(2)).toEqual([
       expect.stringMatching(
