@@ -191,14 +191,19 @@ describe("a latest-only gate on real Airflow 3", () => {
       if (Date.now() > deadline) throw new Error(`${dagId} never listed:\n${airflow.logs()}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    // Unpaused at creation, without catch-up: the first run is the next two-minute mark's.
+    // Unpaused at creation, without catch-up, the DAG gets a run of the two-minute mark before
+    // it was parsed at once (CronTriggerTimetable aligns to the previous mark), whose window may
+    // be nearly over when its gate runs; the run of the next mark is made on time.
+    const listedAt = Date.now();
     let runId: string | undefined;
-    const until = Date.now() + 200_000;
+    const until = Date.now() + 240_000;
     while (runId === undefined) {
       const listed = await client.api.GET("/api/v2/dags/{dag_id}/dagRuns", {
         params: { path: { dag_id: dagId }, query: { run_type: ["scheduled"] } },
       });
-      runId = listed.data?.dag_runs?.[0]?.dag_run_id;
+      runId = listed.data?.dag_runs?.find(
+        (r) => r.logical_date != null && Date.parse(r.logical_date) >= listedAt,
+      )?.dag_run_id;
       if (runId !== undefined) break;
       if (Date.now() > until) throw new Error(`no scheduled run of ${dagId}:\n${airflow.logs()}`);
       await new Promise((r) => setTimeout(r, 2000));

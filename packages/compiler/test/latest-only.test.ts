@@ -144,6 +144,12 @@ describe("p.latestOnly()", () => {
       "warning latest-only gate 'latest' runs after 'train': Airflow's LatestOnlyOperator judges a run by the clock when the gate runs, and once the schedule's next run is due the run is no longer the latest, so when the tasks before 'latest' take longer than the schedule's interval it skips 'deploy' in the latest run too | put 'latest' first, with nothing before it, and each task it gates after it and after what that task needs (deploy.after(latest, train)), as Airflow's own examples do",
     ]);
     expect(lowered(retrain().ir).diagnostics.filter((d) => d.code === "MLG1054")).toEqual([]);
+    // Where the schedule decides (MLG1053), the gate's place does not matter.
+    const unscheduled = pipeline("none", { schedule: null }, (p) => {
+      const train = p.bash("train", { command: "true" });
+      p.bash("deploy", { command: "true" }).after(p.latestOnly("latest").after(train));
+    });
+    expect(lowered(unscheduled.ir).diagnostics.map((d) => d.code)).toEqual(["MLG1053"]);
   });
 
   it("on Kubeflow: a stand-in that lets what follows run, said as MLG3002", () => {

@@ -350,6 +350,12 @@ describe("Airflow fake: a sensor in poke mode", () => {
     );
     retried.fake.settle();
     expect(await body(retried.call, TI)).toMatchObject({ state: "success", try_number: 2 });
+    // The retry poked four times again, its pokes counted from none.
+    const lines = ((await body(retried.call, `${TI}/logs/2`)).content as { event: string }[])
+      .map((c) => c.event)
+      .filter((e) => e === "poking");
+    expect(lines).toHaveLength(4);
+    expect((await body(retried.call, TI)).duration).toBeCloseTo(94, 0);
   });
 
   it("refuses pokes beside reschedules, and a fractional pokes", () => {

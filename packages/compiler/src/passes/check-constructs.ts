@@ -884,10 +884,14 @@ function checkLatestOnly(
         place,
       ),
     );
+    // Past MLG1053 the schedule decides, wherever the gate is.
+    return;
   }
+
   if (task.upstream.length === 0) return;
   const after = ir.tasks.filter((t) => t.upstream.includes(task.id)).map((t) => t.id);
   const names = (ids: readonly string[]) => ids.map((id) => `'${id}'`).join(", ");
+  const local = (id: string) => id.slice(id.lastIndexOf(".") + 1);
   ctx.report(
     diagnostic(
       "MLG1054",
@@ -895,7 +899,8 @@ function checkLatestOnly(
         task: task.id,
         before: names(task.upstream),
         after: after.length > 0 ? names(after) : "what follows it",
-        example: `${after[0] ?? "deploy"}.after(${task.id}, ${task.upstream[0]})`,
+        // The handles' names as a pipeline usually has them: the ids' own parts.
+        example: `${local(after[0] ?? "<task>")}.after(${local(task.id)}, ${task.upstream.map(local).join(", ")})`,
       },
       place,
     ),
