@@ -40,7 +40,7 @@ from airflow.providers.standard.operators.python import (
 )
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG, Param, task
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 with DAG(
     dag_id="parity_ok",
@@ -247,8 +247,20 @@ with DAG(
     def after_soft():
         return 1
 
+    # A poke that raises AirflowFailException: skipped with soft_fail; a task that raises it
+    # fails without its retries.
+    @task.sensor(poke_interval=1, mode="poke", timeout=30, soft_fail=True)
+    def corrupt_soft():
+        raise AirflowFailException("the partition is corrupt")
+
+    @task(retries=2)
+    def corrupt():
+        raise AirflowFailException("the partition is corrupt")
+
     never_found() >> after_timeout()
     never_found_soft() >> after_soft()
+    corrupt_soft()
+    corrupt()
 
 with DAG(
     dag_id="parity_limits",
@@ -759,7 +771,20 @@ function seedFake(fake: AirflowFake): void {
       { taskId: "after_timeout", upstream: ["never_found"], xcom: { return_value: 1 } },
       { taskId: "never_found_soft", ...neverFound, softFail: true },
       { taskId: "after_soft", upstream: ["never_found_soft"], xcom: { return_value: 1 } },
+      {
+        taskId: "corrupt_soft",
+        operator: "DecoratedSensorOperator",
+        operatorName: "@task.sensor",
+        pokeIntervalMs: 1_000,
+        timeoutMs: 30_000,
+        softFail: true,
+      },
+      { taskId: "corrupt", retries: 2 },
     ],
+    script: {
+      corrupt_soft: { state: "failed", error: "AirflowFailException: the partition is corrupt" },
+      corrupt: { state: "failed", error: "AirflowFailException: the partition is corrupt" },
+    },
   });
   fake.addDag({
     dagId: "parity_limits",
@@ -2214,6 +2239,8 @@ describe("Airflow fake parity with a real Airflow 3", () => {
     ).toEqual([
       "after_soft skipped 0",
       "after_timeout upstream_failed 0",
+      "corrupt failed 1",
+      "corrupt_soft skipped 1",
       "never_found failed 1",
       "never_found_soft skipped 1",
     ]);

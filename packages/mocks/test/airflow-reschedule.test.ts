@@ -368,3 +368,57 @@ describe("Airflow fake: a sensor in poke mode", () => {
     );
   });
 });
+
+describe("Airflow fake: a soft_fail sensor whose poke raises", () => {
+  // BaseSensorOperator.execute (Airflow 3.3.2): a poke raising AirflowSensorTimeout,
+  // AirflowTaskTimeout or AirflowFailException raises AirflowSkipException with soft_fail;
+  // any other exception is raised as it is (failed, retried).
+  async function raising(error: string, softFail: boolean) {
+    const fake = createAirflowFake({ taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "wait",
+      tasks: [
+        {
+          taskId: "sensor",
+          reschedules: 1,
+          pokeIntervalMs: 30_000,
+          retries: 1,
+          retryDelayMs: 1_000,
+          softFail,
+          xcomOnFailure: { seen: 3 },
+        },
+        { taskId: "load", upstream: ["sensor"] },
+      ],
+      script: { sensor: { state: "failed", error } },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    return call;
+  }
+
+  it("is skipped for AirflowFailException and the timeouts, on its first try, keeping what it pushed; its log says no exception", async () => {
+    for (const error of [
+      "AirflowFailException: the partition is corrupt",
+      "AirflowSensorTimeout: gave up",
+      "AirflowTaskTimeout: Timeout, PID: 12",
+    ]) {
+      const call = await raising(error, true);
+      expect((await call("GET", TI)).body).toMatchObject({ state: "skipped", try_number: 1 });
+      expect((await call("GET", `${RUN}/taskInstances/load`)).body.state).toBe("skipped");
+      expect((await call("GET", `${TI}/xcomEntries`)).body.total_entries).toBe(1);
+      const log = JSON.stringify((await call("GET", `${TI}/logs/1`)).body);
+      expect(log).not.toContain("Task failed with exception");
+    }
+  });
+
+  it("fails for any other exception, retried as usual; without softFail, AirflowFailException fails it without its retries", async () => {
+    const other = await raising("ValueError: bad path", true);
+    expect((await other("GET", TI)).body).toMatchObject({ state: "failed", try_number: 2 });
+    const hard = await raising("AirflowFailException: the partition is corrupt", false);
+    expect((await hard("GET", TI)).body).toMatchObject({ state: "failed", try_number: 1 });
+    expect(JSON.stringify((await hard("GET", `${TI}/logs/1`)).body)).toContain(
+      "AirflowFailException",
+    );
+  });
+});

@@ -272,3 +272,26 @@ describe("Airflow fake: retries and tries", () => {
     );
   });
 });
+
+describe("Airflow fake: a try that raises AirflowFailException", () => {
+  // task_runner.run(): `except (AirflowFailException, AirflowSensorTimeout)` sets the try
+  // FAILED at once, where another exception is up_for_retry while retries are left.
+  it("fails the task without its retries; another exception is retried", async () => {
+    for (const [error, tries] of [
+      ["AirflowFailException: the input is corrupt, retrying will not help", 1],
+      ["AirflowSensorTimeout: gave up", 1],
+      ["ValueError: no rows", 3],
+    ] as const) {
+      const fake = createAirflowFake({ taskDurationMs: 1_000 });
+      fake.addDag({
+        dagId: "flaky",
+        tasks: [{ taskId: "fetch", retries: 2, retryDelayMs: 1_000 }],
+        script: { fetch: { state: "failed", error } },
+      });
+      const call = await loggedIn(fake);
+      await call("POST", "/api/v2/dags/flaky/dagRuns", { dag_run_id: "r1", logical_date: null });
+      fake.settle();
+      expect((await call("GET", TI)).body).toMatchObject({ state: "failed", try_number: tries });
+    }
+  });
+});

@@ -293,6 +293,11 @@ interface Ti {
   /** Tries (by number) a sensor's timeout ended: whatever the script said never ran. */
   readonly timedOut: Set<number>;
   /**
+   * Tries (by number) of a soft_fail sensor skipped for an exception its poke raised
+   * (AirflowFailException and the timeouts): the log says no exception.
+   */
+  readonly softFailed: Set<number>;
+  /**
    * The tries before this one, as Airflow's task_instance_history keeps them: recorded when a
    * try fails into a retry (as failed) or is cleared (in its state).
    */
@@ -456,6 +461,11 @@ const RUN_DATES = {
 } as const;
 const RUN_DATE_FILTERS = Object.keys(RUN_DATES) as (keyof typeof RUN_DATES)[];
 const RANGE = ["gte", "gt", "lte", "lt"] as const;
+
+/** The exceptions a soft_fail sensor's poke raises that skip it (BaseSensorOperator.execute). */
+const SOFT_FAILED = /^(AirflowFailException|AirflowSensorTimeout|AirflowTaskTimeout)\b/;
+/** The exceptions Airflow's task runner fails a try for without a retry. */
+const NOT_RETRIED = /^(AirflowFailException|AirflowSensorTimeout)\b/;
 
 /** Airflow's DagRunType values, which a run_type filter must name (or "none"). */
 const RUN_TYPES = [
@@ -1447,7 +1457,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     // the poke the script fails was never reached.
     const stopped =
       (past !== undefined && !past.ended) ||
-      (ti.timedOut.has(tryNumber) && pushFailure === undefined);
+      ((ti.timedOut.has(tryNumber) || ti.softFailed.has(tryNumber)) && pushFailure === undefined);
     if (
       !running &&
       !between &&
@@ -1507,6 +1517,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       heldByLimit: false,
       pushFailures: new Map(),
       timedOut: new Set(),
+      softFailed: new Set(),
       history: [],
     };
   }
@@ -2183,16 +2194,29 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     if (task.triggers !== null && (ti.plannedState ?? "success") === "success") {
       if (stillWaiting(task.triggers, ti, t)) return;
     }
+    // A soft_fail sensor's poke that raises AirflowFailException, AirflowSensorTimeout or
+    // AirflowTaskTimeout is skipped instead (BaseSensorOperator.execute raises
+    // AirflowSkipException from it); any other exception fails it, retried as usual.
+    const softFailed =
+      ti.plannedState === "failed" &&
+      task.softFail &&
+      !timedOut &&
+      SOFT_FAILED.test(outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).error ?? "");
+    if (softFailed) {
+      ti.plannedState = "skipped";
+      ti.softFailed.add(ti.tryNumber);
+    }
     ti.state = ti.plannedState ?? "success";
     ti.endDate = t;
     ti.duration = seconds(ti.startDate, t);
     ti.due = null;
     ti.plannedState = null;
-    // A try that raised AirflowSkipException pushed nothing, nor one a sensor's timeout ended.
+    // A try that raised AirflowSkipException pushed nothing, nor one a sensor's timeout ended;
+    // a soft-failed poke pushed what it pushed before it raised.
     let pushed: Readonly<Record<string, unknown>> =
       ti.state === "success"
         ? task.xcom(ti.mapIndex)
-        : ti.state === "failed" && !timedOut
+        : (ti.state === "failed" && !timedOut) || softFailed
           ? task.xcomOnFailure
           : {};
     if (ti.state === "success") {
@@ -2230,7 +2254,13 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
     // next try is scheduled once the delay is over; what comes after it waits.
     // A failure the task runner sets itself (a trigger's run already there) is not retried.
-    const final = noRetry.delete(ti);
+    // So is a try whose script raised AirflowFailException or AirflowSensorTimeout (the task
+    // runner fails it at once: run()'s `except (AirflowFailException, AirflowSensorTimeout)`).
+    const raised =
+      ti.state === "failed" &&
+      !ti.pushFailures.has(ti.tryNumber) &&
+      NOT_RETRIED.test(outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).error ?? "");
+    const final = noRetry.delete(ti) || raised;
     if (ti.state === "failed" && task.retries > 0 && ti.tryNumber <= ti.maxTries && !final) {
       recordTry(ti, t);
       ti.id = nextId();

@@ -17,7 +17,8 @@ export type TaskOutcome =
       /**
        * The exception a failed try raised, as Python's last traceback line
        * (`"ValueError: no rows"`): its log ends with it, as Airflow's does. Default
-       * `"Exception"` for a failed try.
+       * `"Exception"` for a failed try. AirflowFailException and AirflowSensorTimeout fail the
+       * task without its retries, as Airflow's task runner does.
        */
       readonly error?: string;
       /**
@@ -133,11 +134,16 @@ export interface AirflowTaskSpec {
    * `softFail`. A poke that finds it is never late. A new try (a retry, a clear) counts from
    * its own first poke. Default 604,800,000 (Airflow's `[sensors] default_timeout`, 7 days:
    * with `reschedules: Infinity` and a short `pokeIntervalMs`, `settle()` takes that many
-   * pokes). A poke the script fails (`AirflowFailException` ...) fails the task even with
-   * `softFail`, where Airflow skips it for some exceptions: script it `"skipped"`.
+   * pokes).
    */
   readonly timeoutMs?: number;
-  /** The sensor's `soft_fail`: when it times out, it is `skipped`, not `failed`. */
+  /**
+   * The sensor's `soft_fail`: when it times out, it is `skipped`, not `failed`; so is a try
+   * whose script fails it with an `error` of AirflowFailException, AirflowSensorTimeout or
+   * AirflowTaskTimeout (`{ state: "failed", error: "AirflowFailException: no data" }`), as
+   * BaseSensorOperator.execute skips a poke that raises one (pushing its `xcomOnFailure`, its
+   * log without the exception). Any other error fails it, retried as usual.
+   */
   readonly softFail?: boolean;
   /**
    * `max_active_tis_per_dag`: instances of this task queued or running at once across the
