@@ -412,6 +412,20 @@ describe("Airflow fake: a soft_fail sensor whose poke raises", () => {
     }
   });
 
+  it("in poke mode too: the poke that raises after the empty ones is skipped", async () => {
+    const fake = createAirflowFake({ taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "wait",
+      tasks: [{ taskId: "sensor", pokes: 2, pokeIntervalMs: 5_000, softFail: true }],
+      script: { sensor: { state: "failed", error: "AirflowFailException: corrupt" } },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    expect((await call("GET", TI)).body).toMatchObject({ state: "skipped", try_number: 1 });
+    expect((await call("GET", TI)).body.duration).toBeCloseTo(13, 0);
+  });
+
   it("fails for any other exception, retried as usual; without softFail, AirflowFailException fails it without its retries", async () => {
     const other = await raising("ValueError: bad path", true);
     expect((await other("GET", TI)).body).toMatchObject({ state: "failed", try_number: 2 });

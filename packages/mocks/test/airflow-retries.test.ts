@@ -280,6 +280,7 @@ describe("Airflow fake: a try that raises AirflowFailException", () => {
     for (const [error, tries] of [
       ["AirflowFailException: the input is corrupt, retrying will not help", 1],
       ["AirflowSensorTimeout: gave up", 1],
+      ["AirflowTaskTerminated: Task was terminated by the executor", 1],
       ["ValueError: no rows", 3],
     ] as const) {
       const fake = createAirflowFake({ taskDurationMs: 1_000 });
@@ -293,5 +294,29 @@ describe("Airflow fake: a try that raises AirflowFailException", () => {
       fake.settle();
       expect((await call("GET", TI)).body).toMatchObject({ state: "failed", try_number: tries });
     }
+  });
+});
+
+describe("Airflow fake: a failure the fake sets itself", () => {
+  it("is retried whatever the script's error says: a trigger of a DAG the fake lacks", async () => {
+    const fake = createAirflowFake({ taskDurationMs: 1_000 });
+    fake.addDag({
+      dagId: "flaky",
+      tasks: [
+        {
+          taskId: "fetch",
+          retries: 1,
+          retryDelayMs: 1_000,
+          operator: "TriggerDagRunOperator",
+          triggers: { dagId: "missing" },
+        },
+      ],
+      // A success as scripted: the trigger's API error fails it, not the script.
+      script: { fetch: { state: "success", error: "AirflowFailException: not raised" } },
+    });
+    const call = await loggedIn(fake);
+    await call("POST", "/api/v2/dags/flaky/dagRuns", { dag_run_id: "r1", logical_date: null });
+    fake.settle();
+    expect((await call("GET", TI)).body).toMatchObject({ state: "failed", try_number: 2 });
   });
 });

@@ -465,7 +465,7 @@ const RANGE = ["gte", "gt", "lte", "lt"] as const;
 /** The exceptions a soft_fail sensor's poke raises that skip it (BaseSensorOperator.execute). */
 const SOFT_FAILED = /^(AirflowFailException|AirflowSensorTimeout|AirflowTaskTimeout)\b/;
 /** The exceptions Airflow's task runner fails a try for without a retry. */
-const NOT_RETRIED = /^(AirflowFailException|AirflowSensorTimeout)\b/;
+const NOT_RETRIED = /^(AirflowFailException|AirflowSensorTimeout|AirflowTaskTerminated)\b/;
 
 /** Airflow's DagRunType values, which a run_type filter must name (or "none"). */
 const RUN_TYPES = [
@@ -1454,7 +1454,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     ];
     const pushFailure = ti.pushFailures.get(tryNumber);
     // A try a clear stopped raised nothing; nor did one a sensor's timeout skipped (soft_fail):
-    // the poke the script fails was never reached.
+    // the poke the script fails was never reached; nor one soft_fail skipped for what its
+    // poke raised (AirflowSkipException, which the log does not show as an exception).
     const stopped =
       (past !== undefined && !past.ended) ||
       ((ti.timedOut.has(tryNumber) || ti.softFailed.has(tryNumber)) && pushFailure === undefined);
@@ -2197,11 +2198,16 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     // A soft_fail sensor's poke that raises AirflowFailException, AirflowSensorTimeout or
     // AirflowTaskTimeout is skipped instead (BaseSensorOperator.execute raises
     // AirflowSkipException from it); any other exception fails it, retried as usual.
+    // The script's own failure (not one the fake sets, a trigger's) of a sensor.
+    const scripted = outcomeOf(dag, task, ti.tryNumber, ti.mapIndex);
     const softFailed =
       ti.plannedState === "failed" &&
+      scripted.state === "failed" &&
+      !ti.pushFailures.has(ti.tryNumber) &&
       task.softFail &&
+      task.triggers === null &&
       !timedOut &&
-      SOFT_FAILED.test(outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).error ?? "");
+      SOFT_FAILED.test(scripted.error ?? "");
     if (softFailed) {
       ti.plannedState = "skipped";
       ti.softFailed.add(ti.tryNumber);
@@ -2254,8 +2260,9 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     // is_eligible_to_retry: the try is archived as failed, the row gets a new id, and the
     // next try is scheduled once the delay is over; what comes after it waits.
     // A failure the task runner sets itself (a trigger's run already there) is not retried.
-    // So is a try whose script raised AirflowFailException or AirflowSensorTimeout (the task
-    // runner fails it at once: run()'s `except (AirflowFailException, AirflowSensorTimeout)`).
+    // So is a try whose script raised AirflowFailException, AirflowSensorTimeout or
+    // AirflowTaskTerminated (the task runner fails it at once: run()'s
+    // `except (AirflowFailException, AirflowSensorTimeout)`, and a terminated task).
     const raised =
       ti.state === "failed" &&
       !ti.pushFailures.has(ti.tryNumber) &&

@@ -17,8 +17,9 @@ export type TaskOutcome =
       /**
        * The exception a failed try raised, as Python's last traceback line
        * (`"ValueError: no rows"`): its log ends with it, as Airflow's does. Default
-       * `"Exception"` for a failed try. AirflowFailException and AirflowSensorTimeout fail the
-       * task without its retries, as Airflow's task runner does.
+       * `"Exception"` for a failed try. AirflowFailException, AirflowSensorTimeout and
+       * AirflowTaskTerminated fail the task without its retries, as Airflow's task runner does
+       * (by the bare class name: a subclass of your own is retried here, not on the server).
        */
       readonly error?: string;
       /**
@@ -138,7 +139,8 @@ export interface AirflowTaskSpec {
    */
   readonly timeoutMs?: number;
   /**
-   * The sensor's `soft_fail`: when it times out, it is `skipped`, not `failed`; so is a try
+   * The sensor's `soft_fail` (for a sensor only: Airflow has it on no other operator): when it
+   * times out, it is `skipped`, not `failed`; so is a try
    * whose script fails it with an `error` of AirflowFailException, AirflowSensorTimeout or
    * AirflowTaskTimeout (`{ state: "failed", error: "AirflowFailException: no data" }`), as
    * BaseSensorOperator.execute skips a poke that raises one (pushing its `xcomOnFailure`, its
