@@ -674,6 +674,7 @@ describe("kfp.local runs the Python-only pipelines", () => {
     expect(run.error, run.log.slice(-3000)).toBeUndefined();
     expect(run.tasks.map((t) => t.task).sort()).toEqual([
       "announce",
+      "cleanup",
       "deploy",
       "latest",
       "report",

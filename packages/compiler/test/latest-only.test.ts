@@ -202,6 +202,22 @@ describe("p.latestOnly()", () => {
     expect(r.diagnostics.map((d) => d.fix)).toContain("use p.latestOnly()");
   });
 
+  it("a task right after it with a trigger rule of its own is skipped whatever the rule (MLG1055, a warning); one further on is not", () => {
+    const def = pipeline("rules", { schedule: "@daily", startDate: "2025-01-01" }, (p) => {
+      const latest = p.latestOnly("latest");
+      const deploy = p.bash("deploy", { command: "true" }).after(latest);
+      p.bash("cleanup", { command: "true", triggerRule: "all_done" }).after(latest);
+      p.bash("report", { command: "true", triggerRule: "all_done" }).after(deploy);
+    });
+    expect(
+      lowered(def.ir)
+        .diagnostics.filter((d) => d.code === "MLG1055")
+        .map((d) => `${d.severity} ${d.message} | ${d.fix}`),
+    ).toEqual([
+      "warning task 'cleanup' has trigger rule 'all_done', and comes right after latest-only gate 'latest': in a run of a past interval the gate skips it whatever its rule (Airflow's LatestOnlyOperator skips the tasks right after it), so 'all_done' does not run it then | to run 'cleanup' in every run, put it after what comes before 'latest' instead; after a task the gate skips, its rule decides again",
+    ]);
+  });
+
   it("on Airflow 2, a map over a literal list right after it is MLG3001 (Airflow 2's SkipMixin misses it); on Airflow 3 it is fine", () => {
     const def = pipeline("maps", { schedule: "@daily", startDate: "2025-01-01" }, (p) => {
       const latest = p.latestOnly("latest");

@@ -300,6 +300,12 @@ export const DIAGNOSTICS = {
     message: "latest-only gate '{task}' {outcome}: pipeline '{pipeline}' {reason}",
     fix: "{hint}",
   },
+  MLG1055: {
+    severity: "warning",
+    message:
+      "task '{task}' has trigger rule '{rule}', and comes right after latest-only gate '{gate}': in a run of a past interval the gate skips it whatever its rule (Airflow's LatestOnlyOperator skips the tasks right after it), so '{rule}' does not run it then",
+    fix: "to run '{task}' in every run, put it after what comes before '{gate}' instead; after a task the gate skips, its rule decides again",
+  },
   MLG1054: {
     severity: "warning",
     message:

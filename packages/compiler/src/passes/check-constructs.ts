@@ -888,6 +888,15 @@ function checkLatestOnly(
     return;
   }
 
+  // The tasks right after it are skipped whatever their rule (SkipMixin.skip_all_except).
+  for (const t of ir.tasks) {
+    if (!t.upstream.includes(task.id)) continue;
+    const rule = effectiveOptions(ir, t).triggerRule;
+    if (rule === null || rule === "all_success") continue;
+    ctx.report(
+      diagnostic("MLG1055", { task: t.id, rule, gate: task.id }, taskPlace(ctx, ir.id, t.id)),
+    );
+  }
   if (task.upstream.length === 0) return;
   const after = ir.tasks.filter((t) => t.upstream.includes(task.id)).map((t) => t.id);
   const names = (ids: readonly string[]) => ids.map((id) => `'${id}'`).join(", ");
