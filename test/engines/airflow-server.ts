@@ -91,6 +91,22 @@ export interface AirflowServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Waits until the API lists `dagId` (its file parsed by the dag-processor), polling each second
+ * for up to two minutes; then an error with every component's log.
+ */
+export async function untilListed(
+  airflow: AirflowServer,
+  client: { getDag(dagId: string): Promise<unknown> },
+  dagId: string,
+): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await client.getDag(dagId).catch(() => null))) {
+    if (Date.now() > deadline) throw new Error(`${dagId} never listed:\n${airflow.logs()}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 const USERNAME = "admin";
 const PASSWORD = "admin";
 const SIMPLE_AUTH_MANAGER =

@@ -15,7 +15,7 @@ import {
   createAirflowClient,
 } from "../../packages/airflow-client/src/index.js";
 import { ROOT } from "../support/pipelines.js";
-import { type AirflowServer, startAirflow } from "./airflow-server.js";
+import { type AirflowServer, startAirflow, untilListed } from "./airflow-server.js";
 import {
   AIRFLOW2_PYTHON,
   AIRFLOW2_VENV,
@@ -149,11 +149,7 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
   });
 
   it("alerts once through every failure alert, as a timeout; a failed task's run is alerted by the task only", async () => {
-    const deadline = Date.now() + 120_000;
-    while (!(await client.getDag("run_timeout").catch(() => null))) {
-      if (Date.now() > deadline) throw new Error(`run_timeout never listed:\n${airflow.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await untilListed(airflow, client, "run_timeout");
     // First a run whose task fails: its callbacks run long before the other run times out.
     await client.triggerDagRun("run_timeout", { runId: "failed-run", conf: { fail: true } });
     const failed = await client.waitForDagRun("run_timeout", "failed-run", { timeoutMs: 120_000 });
@@ -203,11 +199,7 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
   it("the pipeline's own alerts: once when a run succeeds, once per alert when it fails (the DAG processor's callbacks)", async () => {
     const slackBefore = slackTexts(join(work, "sinks/slack.jsonl")).length;
     const mailBefore = mailSubjects(join(work, "sinks/mail.jsonl")).length;
-    const deadline = Date.now() + 120_000;
-    while (!(await client.getDag("run_alerts").catch(() => null))) {
-      if (Date.now() > deadline) throw new Error(`run_alerts never listed:\n${airflow.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await untilListed(airflow, client, "run_alerts");
     await client.triggerDagRun("run_alerts", { runId: "ok-run", conf: { fail: false } });
     const ok = await client.waitForDagRun("run_alerts", "ok-run", { timeoutMs: 120_000 });
     expect(ok.state).toBe("success");
@@ -239,11 +231,7 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
     const slackBefore = slackTexts(slackFile).length;
     const mailBefore = mailSubjects(mailFile).length;
     const recordBefore = jsonLines(record()).length;
-    const listed = Date.now() + 120_000;
-    while (!(await client.getDag("run_deadline").catch(() => null))) {
-      if (Date.now() > listed) throw new Error(`run_deadline never listed:\n${airflow.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await untilListed(airflow, client, "run_deadline");
     // Each deadline is 30 s. A run still working then (no logical date: only the deadline
     // counted from when it was queued applies); a run done well within it; a run that fails at
     // once (Airflow keeps the deadline of a run that did not succeed); a run whose logical date
@@ -309,11 +297,7 @@ describe("a run over its dagrunTimeout on real Airflow 3", () => {
 
   it("a deadline from the average run: none while too few runs have succeeded (a failed one does not count), then a run slower than the average by more than its interval is alerted, a usual one not", async () => {
     const recordBefore = jsonLines(record()).length;
-    const listed = Date.now() + 120_000;
-    while (!(await client.getDag("run_average").catch(() => null))) {
-      if (Date.now() > listed) throw new Error(`run_average never listed:\n${airflow.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await untilListed(airflow, client, "run_average");
     const runOf = async (runId: string, conf: { sleep?: number; fail?: boolean }) => {
       await client.triggerDagRun("run_average", { runId, conf });
     };

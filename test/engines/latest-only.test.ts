@@ -15,7 +15,7 @@ import {
 import { createAirflowFake } from "../../packages/mocks/src/index.js";
 import { airflowDagOf, type PipelineDefinitionLike } from "../../packages/mocks/src/pipeline.js";
 import { ROOT } from "../support/pipelines.js";
-import { type AirflowServer, startAirflow } from "./airflow-server.js";
+import { type AirflowServer, startAirflow, untilListed } from "./airflow-server.js";
 import {
   AIRFLOW2_PYTHON,
   AIRFLOW2_VENV,
@@ -106,11 +106,7 @@ describe("a latest-only gate on real Airflow 3", () => {
   });
 
   it("a backfill's runs skip the deploy and what needs it, the all_done task runs; a manual run deploys, as the fake's run of the pipeline does", async () => {
-    const deadline = Date.now() + 120_000;
-    while (!(await client.getDag("latest_only").catch(() => null))) {
-      if (Date.now() > deadline) throw new Error(`latest_only never listed:\n${airflow.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await untilListed(airflow, client, "latest_only");
     await client.unpauseDag("latest_only");
     // On SQLite, Airflow refuses a backfill while the scheduler holds the database (503,
     // "Database is locked. Backfill creation is not supported on SQLite under concurrent
@@ -205,11 +201,7 @@ describe("a latest-only gate on real Airflow 3", () => {
   });
   it("the scheduler's run of the latest interval is let through: the gate finds the clock inside its window", async () => {
     const dagId = "latest_only_scheduled";
-    const deadline = Date.now() + 120_000;
-    while (!(await client.getDag(dagId).catch(() => null))) {
-      if (Date.now() > deadline) throw new Error(`${dagId} never listed:\n${airflow.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await untilListed(airflow, client, dagId);
     // Unpaused without catch-up, the DAG gets a run of the two-minute mark before at once
     // (CronTriggerTimetable aligns to the previous mark), whose window may be nearly over when
     // its gate runs; the run of the next mark is made on time.

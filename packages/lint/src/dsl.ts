@@ -7,6 +7,13 @@ export function pipelineReachability(ir: Pipeline): Reachability {
   return new Reachability(new Map(ir.tasks.map((t) => [t.id, t.upstream])));
 }
 
+/**
+ * A task that only decides whether what follows runs (a branch, a short-circuit, a latest-only
+ * gate): it runs none of the user's code, so it cannot hang.
+ */
+export const decidesOnly = (task: Task): boolean =>
+  task.kind === "branch" || task.kind === "short_circuit" || task.kind === "latest_only";
+
 /** Text a task hands to Airflow as written (commands, args, templates, literal strings). */
 export function taskTexts(task: Task, values: [string, Value][]): [where: string, text: string][] {
   const out: [string, string][] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createManualClock } from "../src/clock.js";
-import { createAirflowFake } from "../src/index.js";
+import { type AirflowDagScript, type AirflowTaskSpec, createAirflowFake } from "../src/index.js";
 import { loggedIn } from "./airflow-login.js";
 
 // A sensor in reschedule mode as Airflow 3.3.2 runs it: a poke that finds nothing ends the
@@ -24,6 +24,32 @@ async function setup(script = {}, retries = 0) {
         pokeIntervalMs: 30_000,
         retries,
         retryDelayMs: 1_000,
+      },
+      { taskId: "load", upstream: ["sensor"] },
+    ],
+    script,
+  });
+  const call = await loggedIn(fake);
+  await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+  return { clock, fake, call };
+}
+
+/**
+ * DAG `wait`: `sensor` (a FileSensor poking every 30 s, retried 1 s after a failed try, `sensor`
+ * over that) and `load` after it, run r1 started on a manual clock; tasks run a second.
+ */
+async function sensorRun(sensor: Partial<AirflowTaskSpec>, script: AirflowDagScript = {}) {
+  const clock = createManualClock("2025-01-01T00:00:00Z");
+  const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
+  fake.addDag({
+    dagId: "wait",
+    tasks: [
+      {
+        taskId: "sensor",
+        operator: "FileSensor",
+        pokeIntervalMs: 30_000,
+        retryDelayMs: 1_000,
+        ...sensor,
       },
       { taskId: "load", upstream: ["sensor"] },
     ],
@@ -127,31 +153,10 @@ describe("Airflow fake: a sensor's timeout", () => {
   // task_reschedule row of the try (written when its first poke that found nothing ended), and
   // a poke that finds nothing past it raises AirflowSensorTimeout (failed, not retried: the
   // task runner's AirflowFailException branch) or, with soft_fail, AirflowSkipException.
-  async function timed(
+  const timed = (
     sensor: { timeoutMs: number; softFail?: boolean; reschedules?: number; retries?: number },
-    script = {},
-  ) {
-    const clock = createManualClock("2025-01-01T00:00:00Z");
-    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
-    fake.addDag({
-      dagId: "wait",
-      tasks: [
-        {
-          taskId: "sensor",
-          operator: "FileSensor",
-          reschedules: Number.POSITIVE_INFINITY,
-          pokeIntervalMs: 30_000,
-          retryDelayMs: 1_000,
-          ...sensor,
-        },
-        { taskId: "load", upstream: ["sensor"] },
-      ],
-      script,
-    });
-    const call = await loggedIn(fake);
-    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
-    return { clock, fake, call };
-  }
+    script: AirflowDagScript = {},
+  ) => sensorRun({ reschedules: Number.POSITIVE_INFINITY, ...sensor }, script);
   const state = async (call: Awaited<ReturnType<typeof timed>>["call"], path: string) =>
     (await call("GET", path)).body;
 
@@ -268,28 +273,8 @@ describe("Airflow fake: a sensor in poke mode", () => {
   // pokes, sleeps poke_interval and pokes again while it runs, its timeout counted from the
   // try's start (time.monotonic() as execute began); a poke that finds nothing past it raises
   // AirflowSensorTimeout (failed, not retried) or, with soft_fail, AirflowSkipException.
-  async function poking(sensor: Record<string, unknown>, script = {}) {
-    const clock = createManualClock("2025-01-01T00:00:00Z");
-    const fake = createAirflowFake({ clock, taskDurationMs: 1_000 });
-    fake.addDag({
-      dagId: "wait",
-      tasks: [
-        {
-          taskId: "sensor",
-          operator: "FileSensor",
-          pokeIntervalMs: 30_000,
-          retryDelayMs: 1_000,
-          log: ["poking"],
-          ...sensor,
-        },
-        { taskId: "load", upstream: ["sensor"] },
-      ],
-      script,
-    });
-    const call = await loggedIn(fake);
-    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
-    return { clock, fake, call };
-  }
+  const poking = (sensor: Partial<AirflowTaskSpec>, script: AirflowDagScript = {}) =>
+    sensorRun({ log: ["poking"], ...sensor }, script);
   const body = async (call: Awaited<ReturnType<typeof poking>>["call"], path: string) =>
     (await call("GET", path)).body;
 
@@ -374,25 +359,10 @@ describe("Airflow fake: a soft_fail sensor whose poke raises", () => {
   // AirflowTaskTimeout or AirflowFailException raises AirflowSkipException with soft_fail;
   // any other exception is raised as it is (failed, retried).
   async function raising(error: string, softFail: boolean) {
-    const fake = createAirflowFake({ taskDurationMs: 1_000 });
-    fake.addDag({
-      dagId: "wait",
-      tasks: [
-        {
-          taskId: "sensor",
-          reschedules: 1,
-          pokeIntervalMs: 30_000,
-          retries: 1,
-          retryDelayMs: 1_000,
-          softFail,
-          xcomOnFailure: { seen: 3 },
-        },
-        { taskId: "load", upstream: ["sensor"] },
-      ],
-      script: { sensor: { state: "failed", error } },
-    });
-    const call = await loggedIn(fake);
-    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    const { fake, call } = await sensorRun(
+      { reschedules: 1, retries: 1, softFail, xcomOnFailure: { seen: 3 } },
+      { sensor: { state: "failed", error } },
+    );
     fake.settle();
     return call;
   }
@@ -413,14 +383,10 @@ describe("Airflow fake: a soft_fail sensor whose poke raises", () => {
   });
 
   it("in poke mode too: the poke that raises after the empty ones is skipped", async () => {
-    const fake = createAirflowFake({ taskDurationMs: 1_000 });
-    fake.addDag({
-      dagId: "wait",
-      tasks: [{ taskId: "sensor", pokes: 2, pokeIntervalMs: 5_000, softFail: true }],
-      script: { sensor: { state: "failed", error: "AirflowFailException: corrupt" } },
-    });
-    const call = await loggedIn(fake);
-    await call("POST", "/api/v2/dags/wait/dagRuns", { dag_run_id: "r1", logical_date: null });
+    const { fake, call } = await sensorRun(
+      { pokes: 2, pokeIntervalMs: 5_000, softFail: true },
+      { sensor: { state: "failed", error: "AirflowFailException: corrupt" } },
+    );
     fake.settle();
     expect((await call("GET", TI)).body).toMatchObject({ state: "skipped", try_number: 1 });
     expect((await call("GET", TI)).body.duration).toBeCloseTo(13, 0);

@@ -889,8 +889,8 @@ function checkLatestOnly(
   }
 
   // The tasks right after it are skipped whatever their rule (SkipMixin.skip_all_except).
-  for (const t of ir.tasks) {
-    if (!t.upstream.includes(task.id)) continue;
+  const followers = ir.tasks.filter((t) => t.upstream.includes(task.id));
+  for (const t of followers) {
     const rule = effectiveOptions(ir, t).triggerRule;
     if (rule === null || rule === "all_success") continue;
     ctx.report(
@@ -898,7 +898,7 @@ function checkLatestOnly(
     );
   }
   if (task.upstream.length === 0) return;
-  const after = ir.tasks.filter((t) => t.upstream.includes(task.id)).map((t) => t.id);
+  const after = followers.map((t) => t.id);
   const names = (ids: readonly string[]) => ids.map((id) => `'${id}'`).join(", ");
   const local = (id: string) => id.slice(id.lastIndexOf(".") + 1);
   ctx.report(

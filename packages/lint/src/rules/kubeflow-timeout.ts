@@ -1,4 +1,5 @@
 import { effectiveOptions } from "@mlgen/core/light";
+import { decidesOnly } from "../dsl.js";
 import { defineRule } from "../rule.js";
 
 /** `3600` → `1h`, `90` → `90s`: how the finding shows the timeout. */
@@ -18,8 +19,7 @@ export const kubeflowTimeout = defineRule({
   checkPipeline({ ir, kubeflow }, report) {
     if (!kubeflow || kubeflow.timeouts) return;
     for (const task of ir.tasks) {
-      if (task.kind === "branch" || task.kind === "short_circuit" || task.kind === "latest_only")
-        continue;
+      if (decidesOnly(task)) continue;
       const timeout = effectiveOptions(ir, task).executionTimeout;
       if (timeout === null) continue;
       report({ task: task.id, timeout: duration(timeout) }, `task:${task.id}`);

@@ -1,4 +1,5 @@
 import { effectiveOptions } from "@mlgen/core/light";
+import { decidesOnly } from "../dsl.js";
 import type { DagFile, DagTask } from "../python/model.js";
 import { isNone, isNoOp, taskSetting } from "../python/queries.js";
 import { stringValue, textOf } from "../python/text.js";
@@ -79,8 +80,7 @@ export const missingTimeout = defineRule({
       }
       // A branch or short-circuit compares two values it reads: it cannot hang (on Kubeflow it
       // is a condition, no task); a latest-only gate compares the run's dates.
-      if (task.kind === "branch" || task.kind === "short_circuit" || task.kind === "latest_only")
-        continue;
+      if (decidesOnly(task)) continue;
       if (effectiveOptions(ir, task).executionTimeout === null) {
         report(
           {

@@ -2169,13 +2169,15 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
       }
       return;
     }
+    // How the script says this try (or its poke) ends.
+    const scripted = outcomeOf(dag, task, ti.tryNumber, ti.mapIndex);
     const empty = ti.pokes < task.reschedules || ti.pokes < task.pokes;
     const timedOut = empty && sensorTimedOut(task, ti, t);
     if (ti.pokes < task.pokes && !timedOut) {
       // Poke mode: a poke that found nothing sleeps poke_interval and pokes again in the same
       // try, running, holding its pool slot.
       ti.pokes += 1;
-      ti.due = t + task.pokeIntervalMs + outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).durationMs;
+      ti.due = t + task.pokeIntervalMs + scripted.durationMs;
       return;
     }
     if (ti.pokes < task.reschedules && !timedOut) {
@@ -2197,9 +2199,8 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     }
     // A soft_fail sensor's poke that raises AirflowFailException, AirflowSensorTimeout or
     // AirflowTaskTimeout is skipped instead (BaseSensorOperator.execute raises
-    // AirflowSkipException from it); any other exception fails it, retried as usual.
-    // The script's own failure (not one the fake sets, a trigger's) of a sensor.
-    const scripted = outcomeOf(dag, task, ti.tryNumber, ti.mapIndex);
+    // AirflowSkipException from it); any other exception fails it, retried as usual. Only the
+    // script's own failure: not one the fake sets (a push failure, a trigger's).
     const softFailed =
       ti.plannedState === "failed" &&
       scripted.state === "failed" &&
@@ -2226,7 +2227,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
           ? task.xcomOnFailure
           : {};
     if (ti.state === "success") {
-      const returned = outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).returns;
+      const returned = scripted.returns;
       if (returned !== null) pushed = { ...pushed, return_value: returned.value };
     }
     const skip = ti.state === "success" ? skipsAfter(dag, task, pushed.return_value) : null;
@@ -2266,7 +2267,7 @@ export function createAirflowFake(options: AirflowFakeOptions = {}): AirflowFake
     const raised =
       ti.state === "failed" &&
       !ti.pushFailures.has(ti.tryNumber) &&
-      NOT_RETRIED.test(outcomeOf(dag, task, ti.tryNumber, ti.mapIndex).error ?? "");
+      NOT_RETRIED.test(scripted.error ?? "");
     const final = noRetry.delete(ti) || raised;
     if (ti.state === "failed" && task.retries > 0 && ti.tryNumber <= ti.maxTries && !final) {
       recordTry(ti, t);
